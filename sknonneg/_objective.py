@@ -1,0 +1,194 @@
+"""The training objective of Chorowski & Zurada (2015), eq. (1), and its gradient.
+
+For a network with sigmoid hidden layers ``a_l = sigmoid(gain * (a_{l-1} @ W_l + b_l))``
+and output logits ``z = a_{L-1} @ W_L + b_L``::
+
+    loss(theta) = sum_i s_i nll(z_i, y_i) / sum_i s_i                 (data term)
+                + sum_l l2_l ||W_l||_F^2                              (L2)
+                + l1_linear @ theta                                   (L1, exact: see _packing)
+                + activity_l1 * sum_i s_i sum_{l<L} sum_j a_lij / sum_i s_i   (sparsity)
+
+with sample weights ``s`` (ones by default; the paper's ``1/n`` is their normalisation),
+``nll`` the softmax cross-entropy or, for ``output="logistic"``, the binary
+cross-entropy summed over outputs.
+
+The backward pass: ``delta_L = dloss/dz = s_i (p_i - y_i) / sum s``; then for each
+hidden layer ``delta_l = (delta_{l+1} @ W_{l+1}.T + activity_l1 s_i / sum s) * gain *
+a_l (1 - a_l)``; ``dloss/dW_l = a_{l-1}.T @ delta_l``, ``dloss/db_l = sum_i delta_l``.
+Every step is one fused numba kernel (see ``sknonneg._kernels``) writing into buffers
+allocated once per data set; a CSR input goes through the CSR kernels, never densified.
+"""
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+from ._kernels import KERNELS
+from ._threads import fit_threads
+
+__all__ = ["NetworkObjective", "forward"]
+
+
+class _CSR:
+    """The three arrays of a CSR matrix, in the dtypes the kernels expect."""
+
+    def __init__(self, matrix, dtype):
+        matrix = sp.csr_matrix(matrix)
+        matrix.sort_indices()
+        self.data = np.ascontiguousarray(matrix.data, dtype=dtype)
+        self.indices = np.ascontiguousarray(matrix.indices, dtype=np.int64)
+        self.indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int64)
+        self.shape = matrix.shape
+
+
+def _as_kernel_input(X, dtype):
+    if sp.issparse(X):
+        return _CSR(X, dtype)
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def _hidden_forward(kernels, n_chunks, inputs, coef, intercept, gain, sample_weight,
+                    activation_out):
+    if isinstance(inputs, _CSR):
+        return kernels.csr_linear_sigmoid_forward(
+            inputs.data, inputs.indices, inputs.indptr, coef, intercept, gain,
+            sample_weight, activation_out)
+    return kernels.linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight,
+                                          n_chunks, activation_out)
+
+
+class NetworkObjective:
+    """Loss and gradient over ``theta`` for one data set, with reusable buffers.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray
+        Class indices of shape (n_samples,) for ``output="softmax"``; a 0/1
+        indicator matrix of shape (n_samples, n_outputs) for ``"logistic"``.
+    sample_weight : ndarray of shape (n_samples,)
+    output : {"softmax", "logistic"}
+    l2 : sequence of float, one per weight layer
+    activity_l1 : float
+    gain : float
+        Hidden-unit gain; may be changed between evaluations (annealing).
+    dtype : {np.float32, np.float64}
+        Floating type of the computation; ``theta``, the loss and the gradient
+        returned are float64 whatever it is.
+    parallel : bool
+        Use the parallel kernels, one chunk of rows per numba thread. Call
+        ``loss_grad`` inside ``sknonneg._threads.fit_threads()``.
+    """
+
+    def __init__(self, layout, X, y, sample_weight, *, output, l2, activity_l1, gain,
+                 dtype=np.float64, parallel=True):
+        self.layout = layout
+        self.dtype = np.dtype(dtype)
+        self.output = output
+        self.l2 = [float(v) for v in l2]
+        self.activity_l1 = float(activity_l1)
+        self.gain = float(gain)
+        self.kernels = KERNELS[bool(parallel)]
+        self.n_chunks = numba.get_num_threads() if parallel else 1
+        self.X = _as_kernel_input(X, self.dtype)
+        if output == "softmax":
+            self.y = np.ascontiguousarray(y, dtype=np.int64)
+        else:
+            self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        self.scale = 1.0 / float(self.sample_weight.sum())
+
+        n_samples = X.shape[0]
+        sizes = layout.layer_sizes
+        n_layers = layout.n_layers
+        dt = self.dtype
+        self.coefs = [np.empty(layout.coef_shape(i), dtype=dt) for i in range(n_layers)]
+        self.intercepts = [np.empty(sizes[i + 1], dtype=dt) for i in range(n_layers)]
+        self.coef_grads = [np.empty_like(c) for c in self.coefs]
+        self.intercept_grads = [np.empty_like(b) for b in self.intercepts]
+        # Per-chunk partial sums of the weight gradients, added up by the kernels.
+        self.partial_coef_grads = [np.empty((self.n_chunks, *c.shape), dtype=dt)
+                                   for c in self.coefs]
+        self.partial_intercept_grads = [np.empty((self.n_chunks, b.shape[0]), dtype=dt)
+                                        for b in self.intercepts]
+        # activations[l] is layer l's output (the logits for the last layer).
+        self.activations = [np.empty((n_samples, sizes[i + 1]), dtype=dt)
+                            for i in range(n_layers)]
+        self.deltas = [np.empty_like(a) for a in self.activations]
+        self.grad = np.empty(layout.n_params)
+
+    def _forward_hidden(self, theta):
+        """Unpacks theta, fills the hidden activations; returns the weighted total
+        hidden activation and the last hidden layer (input of the output layer)."""
+        self.layout.unpack(theta, self.coefs, self.intercepts)
+        inputs = self.X
+        activity = 0.0
+        for i in range(self.layout.n_layers - 1):
+            activity += _hidden_forward(self.kernels, self.n_chunks, inputs,
+                                        self.coefs[i], self.intercepts[i], self.gain,
+                                        self.sample_weight, self.activations[i])
+            inputs = self.activations[i]
+        return activity, inputs
+
+    def loss_grad(self, theta):
+        """``(loss, grad)`` at ``theta``, both float64; for ``jac=True`` optimizers."""
+        k, n_chunks = self.kernels, self.n_chunks
+        n_layers = self.layout.n_layers
+        activity, last_hidden = self._forward_hidden(theta)
+
+        output_kernel = (k.linear_softmax_nll_grad if self.output == "softmax"
+                         else k.linear_logistic_nll_grad)
+        data_loss = output_kernel(last_hidden, self.coefs[-1], self.intercepts[-1],
+                                  self.y, self.sample_weight, self.scale, n_chunks,
+                                  self.activations[-1], self.deltas[-1])
+        loss = (data_loss + self.activity_l1 * activity) * self.scale
+
+        activity_coef = self.activity_l1 * self.scale
+        for i in range(n_layers - 1, -1, -1):
+            inputs = self.X if i == 0 else self.activations[i - 1]
+            if isinstance(inputs, _CSR):
+                k.csr_gram_colsum(inputs.data, inputs.indices, inputs.indptr,
+                                  self.deltas[i], n_chunks, self.partial_coef_grads[i],
+                                  self.partial_intercept_grads[i], self.coef_grads[i],
+                                  self.intercept_grads[i])
+            else:
+                k.gram_colsum(inputs, self.deltas[i], n_chunks,
+                              self.partial_coef_grads[i], self.partial_intercept_grads[i],
+                              self.coef_grads[i], self.intercept_grads[i])
+            if self.l2[i] > 0:
+                loss += k.l2_penalty_grad(self.coefs[i], self.l2[i], self.coef_grads[i])
+            if i > 0:
+                k.sigmoid_backprop(self.deltas[i], self.coefs[i], self.activations[i - 1],
+                                   self.gain, activity_coef, self.sample_weight,
+                                   n_chunks, self.deltas[i - 1])
+
+        grad = self.layout.pack_grad(self.coef_grads, self.intercept_grads, self.grad)
+        loss += self.layout.l1_penalty(theta)
+        grad += self.layout.l1_linear
+        return float(loss), grad.copy()
+
+
+def forward(X, coefs, intercepts, gain, dtype=np.float64):
+    """Hidden activations and logits of a network, for prediction (allocating).
+
+    Returns ``(hidden, logits)``, ``hidden`` the list of hidden activations.
+    """
+    with fit_threads() as parallel:
+        kernels = KERNELS[parallel]
+        n_chunks = numba.get_num_threads() if parallel else 1
+        inputs = _as_kernel_input(X, dtype)
+        n_samples = X.shape[0]
+        ones = np.ones(n_samples)
+        hidden = []
+        for coef, intercept in zip(coefs[:-1], intercepts[:-1]):
+            a = np.empty((n_samples, coef.shape[1]), dtype=dtype)
+            _hidden_forward(kernels, n_chunks, inputs,
+                            np.ascontiguousarray(coef, dtype=dtype),
+                            np.ascontiguousarray(intercept, dtype=dtype), float(gain),
+                            ones, a)
+            hidden.append(a)
+            inputs = a
+        logits = inputs @ np.asarray(coefs[-1], dtype=dtype)
+        logits += np.asarray(intercepts[-1], dtype=dtype)
+    return hidden, logits

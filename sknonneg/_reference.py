@@ -1,0 +1,80 @@
+"""Plain NumPy twins of the numba kernels in ``sknonneg._kernels``.
+
+Slow and allocating, written for clarity; the tests hold every kernel equal to its
+twin in float32 and float64. Same signatures (``n_chunks`` and the partial buffers
+are accepted and ignored), same outputs.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, log_softmax
+
+from ._kernels import FLUSH
+
+
+def _flush(values):
+    values[np.abs(values) < FLUSH] = 0.0
+    return values
+
+
+def _csr(data, indices, indptr, n_cols):
+    return sp.csr_matrix((data, indices, indptr), shape=(indptr.shape[0] - 1, n_cols))
+
+
+def linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chunks,
+                           activation_out):
+    z = (inputs @ coef).astype(np.float64) + intercept
+    activation_out[...] = _flush(expit(gain * z))
+    return float(sample_weight @ activation_out.sum(axis=1, dtype=np.float64))
+
+
+def csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
+                               sample_weight, activation_out):
+    inputs = _csr(data, indices, indptr, coef.shape[0])
+    return linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1,
+                                  activation_out)
+
+
+def linear_softmax_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
+                            logits_out, delta_out):
+    logits = (inputs @ coef).astype(np.float64) + intercept
+    logits_out[...] = logits
+    log_p = log_softmax(logits, axis=1)
+    rows = np.arange(logits.shape[0])
+    grad = np.exp(log_p)
+    grad[rows, y] -= 1.0
+    delta_out[...] = _flush(scale * sample_weight[:, None] * grad)
+    return float(sample_weight @ -log_p[rows, y])
+
+
+def linear_logistic_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
+                             logits_out, delta_out):
+    t = (inputs @ coef).astype(np.float64) + intercept
+    logits_out[...] = t
+    nll = np.logaddexp(0.0, t) - y * t
+    delta_out[...] = _flush(scale * sample_weight[:, None] * (expit(t) - y))
+    return float(sample_weight @ nll.sum(axis=1))
+
+
+def sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight,
+                     n_chunks, delta_out):
+    a = activation.astype(np.float64)
+    upstream = (delta @ coef.T).astype(np.float64) + activity_coef * sample_weight[:, None]
+    delta_out[...] = _flush(upstream * gain * a * (1.0 - a))
+
+
+def gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,
+                coef_grad_out, intercept_grad_out):
+    coef_grad_out[...] = inputs.T @ delta
+    intercept_grad_out[...] = delta.sum(axis=0)
+
+
+def csr_gram_colsum(data, indices, indptr, delta, n_chunks, partial_coef,
+                    partial_intercept, coef_grad_out, intercept_grad_out):
+    inputs = _csr(data, indices, indptr, coef_grad_out.shape[0])
+    gram_colsum(inputs, delta, 1, None, None, coef_grad_out, intercept_grad_out)
+
+
+def l2_penalty_grad(coef, l2, grad_out):
+    grad_out += 2.0 * l2 * coef
+    return float(l2 * np.sum(coef.astype(np.float64) ** 2))

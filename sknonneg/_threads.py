@@ -1,0 +1,72 @@
+"""Thread control for a fit: BLAS pools that do not fight, numba within the same budget.
+
+NumPy and SciPy wheels each ship their own OpenBLAS. The big products of a fit run in
+NumPy's; L-BFGS-B's vector updates run in SciPy's. After a product, OpenBLAS worker
+threads spin for a while; SciPy's pool then starts its own spinning workers on the
+same cores, and on a 2-core machine a fit becomes 3-20x slower. The fix: SciPy's (and
+any other non-NumPy) BLAS runs on one thread during a fit (its vectors are small),
+NumPy's keeps its budget, and numba gets the same budget as NumPy's BLAS. Under
+joblib/dask workers that budget is already lowered by the worker's environment, so the
+fit never oversubscribes.
+"""
+
+import contextlib
+import os
+import threading
+
+import numba
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+__all__ = ["fit_threads", "thread_budget"]
+
+_CONTROLLER = None
+_NUMPY_DIRS = None
+
+
+def _controller():
+    global _CONTROLLER, _NUMPY_DIRS
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+        root = os.path.dirname(os.path.abspath(np.__file__))
+        _NUMPY_DIRS = (root + os.sep, root + ".libs" + os.sep)
+    return _CONTROLLER
+
+
+def _is_numpy_blas(lib):
+    return lib.filepath.startswith(_NUMPY_DIRS)
+
+
+def thread_budget():
+    """Threads NumPy's BLAS may use now (its pool size, as limited by the caller)."""
+    blas = [lib for lib in _controller().lib_controllers if lib.user_api == "blas"]
+    numpy_blas = [lib for lib in blas if _is_numpy_blas(lib)] or blas
+    if numpy_blas:
+        return max(1, min(lib.num_threads for lib in numpy_blas))
+    return max(1, numba.config.NUMBA_NUM_THREADS)
+
+
+@contextlib.contextmanager
+def fit_threads():
+    """Context for a fit; yields whether the numba kernels may run in parallel."""
+    controller = _controller()
+    blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+    others = [lib for lib in blas if not _is_numpy_blas(lib)]
+    budget = thread_budget()
+    n_numba = max(1, min(budget, numba.config.NUMBA_NUM_THREADS))
+    # numba's default workqueue layer aborts on concurrent launches from several
+    # threads; parallel kernels are only used from the main thread.
+    parallel = n_numba > 1 and threading.current_thread() is threading.main_thread()
+    saved = [(lib, lib.num_threads) for lib in others]
+    previous_numba = numba.get_num_threads()
+    try:
+        # Only when NumPy's BLAS was told apart from the others, else one shared pool.
+        if len(others) < len(blas):
+            for lib in others:
+                lib.set_num_threads(1)
+        numba.set_num_threads(n_numba)
+        yield parallel
+    finally:
+        for lib, n in saved:
+            lib.set_num_threads(n)
+        numba.set_num_threads(previous_numba)

@@ -1,0 +1,379 @@
+"""NonNegMLPClassifier: the network of Chorowski & Zurada (2015)."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import Interval, StrOptions
+from .._objective import NetworkObjective, forward
+from .._packing import ParameterLayout
+from ._base import BaseNetworkClassifier
+
+__all__ = ["NonNegMLPClassifier"]
+
+# Data-dependent initialisation (see Notes of the class): standard deviation of each
+# unit's pre-activation over the data, before the gain, for hidden and output units.
+_HIDDEN_INIT_STD = 1.0
+_OUTPUT_INIT_STD = 1.0
+_INIT_SAMPLES = 2000
+
+
+class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                          BaseNetworkClassifier):
+    """Multi-layer perceptron whose weights are constrained to be non-negative.
+
+    The network of Chorowski & Zurada (2015): sigmoid hidden units with a gain that is
+    annealed during training, a softmax (or logistic) output, L1/L2 penalties per
+    weight layer and a sparsity penalty on the hidden activations, fitted with
+    scipy's bound-constrained L-BFGS-B (weights bounded at zero, biases free), full
+    batch or on stratified mini-batches, or with projected Adam.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Number of units of each hidden layer.
+    positive : bool, {"hidden", "output"} or list of bool, default=True
+        Which weight layers are constrained to be >= 0. ``True``: every layer;
+        ``False``: none (the unconstrained baseline, same code path); ``"hidden"``:
+        the input-to-hidden and hidden-to-hidden layers; ``"output"``: the last
+        layer only; a list: one bool per weight layer.
+    monotonic_cst : array-like of shape (n_features,), default=None
+        Per-feature sign constraint on the first layer, overriding ``positive`` for
+        it: 1 (weights of that feature >= 0), -1 (<= 0) or 0 (free). With every
+        other layer non-negative and ``output="logistic"`` on a binary problem, the
+        probability of ``classes_[1]`` is then monotone in each constrained feature.
+    gain : float or (float, float), default=(1.0, 2.0)
+        Gain ``lambda`` of the hidden sigmoids, ``sigmoid(lambda * (x @ W + b))``.
+        A pair ``(start, end)`` is annealed exponentially: over the epochs
+        (mini-batch solvers) or over 5 successive L-BFGS-B stages (full batch).
+    l1 : float or array-like of float, default=0.0
+        L1 penalty, one value for every weight layer or one per layer (the paper's
+        pH1, pC1). Exact, also on unconstrained weights (see Notes).
+    l2 : float or array-like of float, default=1e-5
+        L2 penalty, one value or one per weight layer (the paper's pH2, pC2).
+    activity_l1 : float, default=0.0
+        Sparsity penalty on the hidden activations (the paper's pS).
+    output : {"softmax", "logistic"}, default="softmax"
+        ``"softmax"``: one output per class, mutually exclusive classes.
+        ``"logistic"``: one sigmoid unit per label (a single unit for binary
+        problems; required for multilabel indicator targets).
+    solver : {"lbfgsb", "adam"}, default="lbfgsb"
+        ``"lbfgsb"``: scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
+        paper's scheme of ``steps_per_batch`` iterations on each stratified
+        mini-batch per epoch. ``"adam"``: Adam with projection onto the bounds.
+    batch_size : int, default=None
+        Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
+        n_samples)`` for Adam.
+    max_iter : int, default=200
+        L-BFGS-B iterations (full batch) or epochs (mini-batch solvers).
+    tol : float, default=1e-5
+        Tolerance: projected-gradient tolerance of L-BFGS-B; for mini-batch
+        solvers, the least improvement of the epoch loss (or validation score) that
+        counts as progress.
+    steps_per_batch : int, default=3
+        L-BFGS-B iterations on each mini-batch (and per ``partial_fit`` call).
+    learning_rate_init : float, default=1e-3
+        Step size of Adam.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its accuracy has
+        not improved by ``tol`` for ``n_iter_no_change`` checks (iterations for
+        full-batch L-BFGS-B, epochs otherwise); the best parameters are kept.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Checks without improvement before stopping.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.
+    dtype : {"float64", "float32"}, default="float64"
+        Floating type of the forward and backward computation. The optimizer state
+        is always float64.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the batches and the validation split.
+    verbose : int, default=0
+        Print the loss and time per L-BFGS-B stage or epoch.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``.
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` of shape (n_out,): biases of layer ``i`` (free).
+    components_ : ndarray of shape (n_hidden, n_features)
+        First-layer weights, one row per hidden unit, as ``NMF``/``PCA`` expose
+        theirs.
+    weight_constraints_ : list of str
+        ``"nonneg"``, ``"free"`` or ``"mixed"`` for each weight layer.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_outputs_ : int
+        Number of output units.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+    n_iter_ : int
+        L-BFGS-B iterations (full batch), epochs, or ``partial_fit`` calls.
+    loss_ : float
+        Objective at the end of training (of the last batch for mini-batches).
+    loss_curve_ : list of float
+        Objective after each L-BFGS-B iteration or epoch.
+    best_loss_ : float
+        Least value of ``loss_curve_``.
+    validation_scores_ : list of float
+        Held-out accuracies, with ``early_stopping=True``.
+    best_validation_score_ : float
+        The best of them.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Unconstrained multi-layer perceptron.
+    sklearn.decomposition.NMF : Non-negative parts-based representation.
+
+    Notes
+    -----
+    With hidden activations ``a_l = sigmoid(lambda (a_{l-1} W_l + b_l))``, logits
+    ``z = a_{L-1} W_L + b_L`` and sample weights ``s_i`` (ones by default), training
+    minimises eq. (1) of the paper::
+
+        sum_i s_i nll(z_i, y_i) / sum_i s_i
+        + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
+        + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
+
+    subject to ``W_l >= 0`` on the constrained layers. On a weight bounded at zero
+    ``|w|`` is linear, so L1 is smooth there; an unconstrained weight with L1 is
+    split as ``w = w+ - w-`` with both parts bounded at zero, which makes the
+    penalty linear too and exact under L-BFGS-B.
+
+    Initialisation is data-dependent: weights are drawn (non-negative layers
+    uniformly on ``[0, 1)``, free layers uniformly on ``[-1, 1)``), then each unit is
+    rescaled so that its pre-activation has standard deviation 1 over (a subsample
+    of) the training data, and its bias is set so that the mean pre-activation is
+    0. A non-negative network initialised with small weights trains very slowly:
+    all its hidden units start alike and the output logits barely differ; the
+    rescaling gives every unit, output units included, a useful range from the
+    first iteration.
+
+    A non-negative network with a single logistic output unit is monotone in
+    every input and cannot fit XOR (Wang et al. 2022); with a softmax over two or
+    more outputs it can fit any labelling (Chorowski & Zurada 2015, Appendix A).
+
+    References
+    ----------
+    J. Chorowski and J. M. Zurada, "Learning understandable neural networks with
+    nonnegative weight constraints", IEEE TNNLS 26(1), 2015.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknonneg import NonNegMLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=20, max_iter=50,
+    ...                           random_state=0).fit(X / 16, y)
+    >>> bool(min(w.min() for w in clf.coefs_) >= 0)
+    True
+    >>> clf.components_.shape
+    (20, 64)
+    """
+
+    _parameter_constraints = {
+        **BaseNetworkClassifier._parameter_constraints,
+        "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple],
+        "monotonic_cst": ["array-like", None],
+        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list],
+        "activity_l1": [Interval(Real, 0, None, closed="left")],
+        "output": [StrOptions({"softmax", "logistic"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        positive=True,
+        monotonic_cst=None,
+        gain=(1.0, 2.0),
+        l1=0.0,
+        l2=1e-5,
+        activity_l1=0.0,
+        output="softmax",
+        solver="lbfgsb",
+        batch_size=None,
+        max_iter=200,
+        tol=1e-5,
+        steps_per_batch=3,
+        learning_rate_init=1e-3,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        class_weight=None,
+        dtype="float64",
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.positive = positive
+        self.monotonic_cst = monotonic_cst
+        self.gain = gain
+        self.l1 = l1
+        self.l2 = l2
+        self.activity_l1 = activity_l1
+        self.output = output
+        self.solver = solver
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.steps_per_batch = steps_per_batch
+        self.learning_rate_init = learning_rate_init
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _output_type(self):
+        return self.output
+
+    def _validate_extra_params(self):
+        n_layers = len(self._hidden_sizes()) + 1
+        self._positive_layers(n_layers)
+        self._per_layer(self.l1, "l1", n_layers)
+        self._per_layer(self.l2, "l2", n_layers)
+
+    def _positive_layers(self, n_layers):
+        positive = self.positive
+        if isinstance(positive, (bool, np.bool_)):
+            return [bool(positive)] * n_layers
+        if positive == "hidden":
+            return [True] * (n_layers - 1) + [False]
+        if positive == "output":
+            return [False] * (n_layers - 1) + [True]
+        positive = list(positive)
+        if len(positive) != n_layers or not all(
+            isinstance(p, (bool, np.bool_)) for p in positive
+        ):
+            raise ValueError(
+                f"positive must be a bool, 'hidden', 'output' or a list of one bool per "
+                f"weight layer ({n_layers}), got {self.positive!r}."
+            )
+        return [bool(p) for p in positive]
+
+    def _build_layout(self, n_features, n_outputs):
+        sizes = [n_features, *self._hidden_sizes(), n_outputs]
+        n_layers = len(sizes) - 1
+        positive = self._positive_layers(n_layers)
+        signs = [np.full(sizes[i], 1 if positive[i] else 0, dtype=np.int8)
+                 for i in range(n_layers)]
+        if self.monotonic_cst is not None:
+            cst = np.asarray(self.monotonic_cst)
+            if cst.shape != (n_features,) or not np.all(np.isin(cst, (-1, 0, 1))):
+                raise ValueError(
+                    f"monotonic_cst must be an array of shape ({n_features},) with "
+                    f"values in {{-1, 0, 1}}, got {self.monotonic_cst!r}."
+                )
+            signs[0] = cst.astype(np.int8)
+        self._l2_per_layer = self._per_layer(self.l2, "l2", n_layers)
+        return ParameterLayout(sizes, signs, self._per_layer(self.l1, "l1", n_layers))
+
+    def _init_theta(self, layout, X, rng):
+        sizes = layout.layer_sizes
+        n_sub = min(X.shape[0], _INIT_SAMPLES)
+        sub = rng.choice(X.shape[0], n_sub, replace=False) if n_sub < X.shape[0] \
+            else np.arange(X.shape[0])
+        inputs = X[sub]
+        inputs = inputs.toarray() if hasattr(inputs, "toarray") else np.asarray(inputs)
+        inputs = inputs.astype(np.float64)
+        gain = self._gain_param()
+        gain0 = float(gain if np.isscalar(gain) else gain[0])
+        coefs, intercepts = [], []
+        for i in range(layout.n_layers):
+            signs = layout.coef_signs[i][:, None].astype(float)
+            draw = rng.uniform(0.0, 1.0, size=(sizes[i], sizes[i + 1]))
+            # free rows: symmetric draw; constrained rows: the sign of the constraint.
+            coef = np.where(signs == 0, 2.0 * draw - 1.0, signs * draw)
+            z = inputs @ coef
+            std = z.std(axis=0)
+            target = _OUTPUT_INIT_STD if i == layout.n_layers - 1 else _HIDDEN_INIT_STD
+            scale = np.where(std > 1e-12, target / np.maximum(std, 1e-12),
+                             1.0 / np.sqrt(sizes[i]))
+            coef *= scale
+            intercept = -(z * scale).mean(axis=0)
+            coefs.append(coef)
+            intercepts.append(intercept)
+            if i < layout.n_layers - 1:
+                inputs = 1.0 / (1.0 + np.exp(-gain0 * (inputs @ coef + intercept)))
+        return layout.pack(coefs, intercepts)
+
+    def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
+        return NetworkObjective(
+            layout, X, y, sample_weight, output=self.output, l2=self._l2_per_layer,
+            activity_l1=self.activity_l1, gain=gain, dtype=self._compute_dtype,
+            parallel=parallel,
+        )
+
+    def _set_fitted_layers(self, theta):
+        coefs, intercepts = self._layout.layers(theta)
+        self.coefs_ = coefs
+        self.intercepts_ = intercepts
+        self.components_ = coefs[0].T
+        constraints = []
+        for signs in self._layout.coef_signs:
+            if np.all(signs > 0):
+                constraints.append("nonneg")
+            elif np.all(signs == 0):
+                constraints.append("free")
+            else:
+                constraints.append("mixed")
+        self.weight_constraints_ = constraints
+
+    def _fitted_gain(self):
+        gain = self._gain_param()
+        return getattr(self, "_gain_", gain if np.isscalar(gain) else gain[-1])
+
+    def _logits(self, X):
+        _, logits = forward(X, self.coefs_, self.intercepts_, self._fitted_gain(),
+                            self._compute_dtype)
+        return logits
+
+    def transform(self, X):
+        """Activations of the last hidden layer: a supervised feature extractor.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        hidden : ndarray of shape (n_samples, n_hidden_last)
+            Values in (0, 1).
+        """
+        X = self._check_X(X)
+        hidden, _ = forward(X, self.coefs_, self.intercepts_, self._fitted_gain(),
+                            self._compute_dtype)
+        return hidden[-1].astype(np.float64, copy=False)
+
+    def fit_transform(self, X, y, sample_weight=None):
+        """Fit, then return the last hidden layer's activations of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        hidden : ndarray of shape (n_samples, n_hidden_last)
+        """
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
+
+    @property
+    def _n_features_out(self):
+        check_is_fitted(self)
+        return self.coefs_[-1].shape[0]

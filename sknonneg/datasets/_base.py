@@ -1,0 +1,291 @@
+"""Data home, remote file metadata, download and checksum helpers.
+
+Every data file used by :mod:`sknonneg.datasets` is described by a
+:class:`RemoteFileMetadata` record (file name, expected sha256 and optional
+explicit URLs). :func:`fetch_file` looks the file up in the data home and,
+when it is missing, downloads it from the configured mirrors, verifies its
+sha256 and moves it into place atomically.
+"""
+
+import hashlib
+import http.client
+import logging
+import os
+import re
+import shutil
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+
+__all__ = [
+    "MIRRORS",
+    "RemoteFileMetadata",
+    "clear_data_home",
+    "fetch_file",
+    "get_data_home",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable naming the data home (see :func:`get_data_home`).
+DATA_HOME_ENV = "SKNONNEG_DATA"
+
+#: Environment variable holding extra mirror base URLs (whitespace or comma
+#: separated); they are tried before :data:`MIRRORS`.
+MIRRORS_ENV = "SKNONNEG_DATA_MIRRORS"
+
+#: Default data home when neither an argument nor ``SKNONNEG_DATA`` is given.
+DEFAULT_DATA_HOME = os.path.join("~", "sknonneg_data")
+
+#: Base URLs of mirrors holding the data files under their exact file names
+#: (``<base>/<filename>``), tried in order after the explicit URLs of a
+#: file's :class:`RemoteFileMetadata`. Modify the list in place, e.g.
+#: ``sknonneg.datasets.MIRRORS.insert(0, "https://example.org/data/")``, or
+#: set the ``SKNONNEG_DATA_MIRRORS`` environment variable.
+#:
+#: The default entry is a placeholder for a project-hosted mirror; it is not
+#: known to serve the files yet. Downloads are always checked against the
+#: sha256 recorded in the metadata, so a wrong or missing mirror can never
+#: put unexpected content in the data home.
+MIRRORS = [
+    "https://github.com/sknonneg/sknonneg-data/releases/download/v1/",
+]
+
+#: Seconds before a download attempt from one URL gives up.
+DOWNLOAD_TIMEOUT = 60.0
+
+_CHUNK_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class RemoteFileMetadata:
+    """Description of a data file that can be fetched from the network.
+
+    Parameters
+    ----------
+    filename : str
+        Name of the file inside the data home (and on every mirror).
+    sha256 : str
+        Expected hexadecimal sha256 digest of the file.
+    urls : tuple of str, default=()
+        Explicit download URLs tried first, in order, before the mirrors in
+        ``SKNONNEG_DATA_MIRRORS`` and :data:`MIRRORS`.
+    size : int or None, default=None
+        Expected size in bytes, for information only.
+    """
+
+    filename: str
+    sha256: str
+    urls: tuple = ()
+    size: int | None = None
+
+
+def get_data_home(data_home=None):
+    """Return the path of the sknonneg data directory, creating it if needed.
+
+    The directory is, in order of precedence: the ``data_home`` argument,
+    the ``SKNONNEG_DATA`` environment variable (when set and non-empty), or
+    ``~/sknonneg_data``. A leading ``~`` is expanded to the user's home.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Explicit data directory. ``None`` means use ``SKNONNEG_DATA`` or the
+        per-user default.
+
+    Returns
+    -------
+    data_home : str
+        Absolute path of the data directory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sknonneg.datasets import get_data_home
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     get_data_home(tmp) == tmp
+    True
+    """
+    if data_home is None:
+        data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
+    data_home = os.path.abspath(os.path.expanduser(os.fspath(data_home)))
+    os.makedirs(data_home, exist_ok=True)
+    return data_home
+
+
+def clear_data_home(data_home=None):
+    """Delete the data directory and everything in it.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data directory to delete; resolved as in :func:`get_data_home`.
+
+    Returns
+    -------
+    None
+    """
+    data_home = get_data_home(data_home)
+    shutil.rmtree(data_home)
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK_SIZE), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _candidate_urls(metadata):
+    """Explicit URLs, then ``SKNONNEG_DATA_MIRRORS``, then ``MIRRORS``."""
+    env_mirrors = [
+        m for m in re.split(r"[\s,]+", os.environ.get(MIRRORS_ENV, "")) if m
+    ]
+    urls = list(metadata.urls)
+    for base in [*env_mirrors, *MIRRORS]:
+        urls.append(base.rstrip("/") + "/" + metadata.filename)
+    # de-duplicate, keep order
+    return list(dict.fromkeys(urls))
+
+
+def _download_one(url, metadata, data_home, timeout):
+    """Download ``url`` to a temp file in ``data_home``, check its sha256 and
+    move it into place. Any failure removes the temp file and raises OSError.
+    """
+    target = os.path.join(data_home, metadata.filename)
+    fd, tmp_path = tempfile.mkstemp(
+        dir=data_home, prefix=f".{metadata.filename}.", suffix=".part"
+    )
+    try:
+        digest = hashlib.sha256()
+        n_bytes = 0
+        with os.fdopen(fd, "wb") as out:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                for chunk in iter(lambda: response.read(_CHUNK_SIZE), b""):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    n_bytes += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        actual = digest.hexdigest()
+        if actual != metadata.sha256.lower():
+            raise OSError(
+                f"checksum mismatch for {metadata.filename!r} downloaded from "
+                f"{url} ({n_bytes} bytes): expected sha256 {metadata.sha256}, "
+                f"got {actual}; the corrupted download was deleted"
+            )
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    except BaseException:
+        try:
+            os.remove(tmp_path)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def _missing_hint(metadata, data_home):
+    return (
+        f"Copy {metadata.filename!r} (sha256 {metadata.sha256}) into "
+        f"{data_home!r}, or pass data_home=... / set the {DATA_HOME_ENV} "
+        f"environment variable to a directory that contains it."
+    )
+
+
+def fetch_file(
+    metadata,
+    data_home=None,
+    *,
+    download_if_missing=True,
+    verify=False,
+    timeout=None,
+):
+    """Return the local path of a data file, downloading it if missing.
+
+    The file is looked up as ``<data_home>/<metadata.filename>``. When it is
+    absent and ``download_if_missing`` is true, each candidate URL is tried
+    in turn: the explicit ``metadata.urls``, then ``<base>/<filename>`` for
+    every base URL in the ``SKNONNEG_DATA_MIRRORS`` environment variable and
+    in :data:`MIRRORS`. A download is written to a temporary file inside the
+    data home, its sha256 is checked, and only then is it atomically renamed
+    to its final name; a download with a wrong checksum is deleted and the
+    next URL is tried.
+
+    Parameters
+    ----------
+    metadata : RemoteFileMetadata
+        The file to fetch.
+    data_home : str or path-like, default=None
+        Data directory, resolved as in :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise instead of downloading a missing file.
+    verify : bool, default=False
+        If True, also check the sha256 of a file that is already present.
+        Off by default so that loading does not re-hash large files.
+    timeout : float, default=None
+        Per-URL network timeout in seconds; ``None`` means
+        :data:`DOWNLOAD_TIMEOUT`.
+
+    Returns
+    -------
+    path : str
+        Path of the local file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    OSError
+        If every download attempt failed (network error or checksum
+        mismatch), or if ``verify`` is True and a present file does not match
+        the expected checksum.
+    """
+    data_home = get_data_home(data_home)
+    path = os.path.join(data_home, metadata.filename)
+
+    if os.path.exists(path):
+        if verify:
+            actual = _sha256(path)
+            if actual != metadata.sha256.lower():
+                raise OSError(
+                    f"checksum mismatch for existing file {path!r}: expected "
+                    f"sha256 {metadata.sha256}, got {actual}. Delete the file "
+                    f"to download it again, or replace it with a good copy."
+                )
+        return path
+
+    if not download_if_missing:
+        raise FileNotFoundError(
+            f"Data file {metadata.filename!r} not found in data home "
+            f"{data_home!r} and download_if_missing=False. "
+            + _missing_hint(metadata, data_home)
+        )
+
+    urls = _candidate_urls(metadata)
+    if not urls:
+        raise OSError(
+            f"Data file {metadata.filename!r} not found in data home "
+            f"{data_home!r} and no download URL is configured (see "
+            f"sknonneg.datasets.MIRRORS and the {MIRRORS_ENV} environment "
+            f"variable). " + _missing_hint(metadata, data_home)
+        )
+
+    if timeout is None:
+        timeout = DOWNLOAD_TIMEOUT
+    errors = []
+    for url in urls:
+        logger.info("Downloading %s from %s", metadata.filename, url)
+        try:
+            return _download_one(url, metadata, data_home, timeout)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            logger.warning("Download of %s failed: %s", url, exc)
+            errors.append(f"  - {url}: {exc}")
+    raise OSError(
+        f"Data file {metadata.filename!r} not found in data home "
+        f"{data_home!r} and could not be downloaded:\n"
+        + "\n".join(errors)
+        + "\n"
+        + _missing_hint(metadata, data_home)
+    )

@@ -1,0 +1,455 @@
+"""Reuters-21578 (ModApte split) loader and multi-label helpers."""
+
+import gzip
+import json
+import zlib
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import MultiLabelBinarizer
+from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils.validation import _num_samples
+
+from ._base import RemoteFileMetadata, fetch_file
+
+__all__ = [
+    "expand_multilabel",
+    "load_reuters",
+    "multilabel_hit_rate",
+    "reuters_bag_of_words",
+]
+
+#: Metadata of the Reuters files, keyed by ``subset``.
+REUTERS = {
+    "top10": RemoteFileMetadata(
+        filename="reuters21578_modapte_top10.jsonl.gz",
+        sha256="5c9f6d2df0f4e58200fe92bff9e1271c951b082ad31c68ad46b5177a61b9c13a",
+        size=2700105,
+    ),
+    "all90": RemoteFileMetadata(
+        filename="reuters21578_modapte_all90.jsonl.gz",
+        sha256="ad618c5e9783649bfe839d9824ebac55bfda9b2931f94da5d2657abf311289f5",
+        size=3419069,
+    ),
+}
+
+_SUBSET_DESCR = {
+    "top10": """\
+**Subset "top10" (R10):** ModApte documents (``LEWISSPLIT`` TRAIN/TEST with
+``TOPICS="YES"``) that carry at least one of the ten most frequent training
+categories: earn, acq, money-fx, grain, crude, trade, interest, ship, wheat,
+corn. 6,490 training and 2,545 test documents; 620 training and 213 test
+documents have more than one of these labels.
+""",
+    "all90": """\
+**Subset "all90" (R90):** the ModApte "90 categories" version: categories
+with at least one training and one test document, and the documents that
+carry at least one of them. 7,770 training and 3,019 test documents (NLTK's
+``reuters`` corpus has 7,769 training documents); 1,192 training and 436 test
+documents have more than one label.
+""",
+}
+
+REUTERS_DESCR = """\
+.. _reuters_dataset:
+
+Reuters-21578 text categorization collection (ModApte split)
+-------------------------------------------------------------
+
+**Source:** Reuters-21578, Distribution 1.0, prepared by David D. Lewis from
+Reuters newswire stories of 1987. Copyright Reuters Ltd.
+
+**License:** free distribution for research purposes only; cite it as
+"Reuters-21578, Distribution 1.0" (see README.txt of the distribution).
+
+{subset}
+**Format:** each document's text is its TITLE, a newline, then its BODY
+(DATELINE excluded, SGML entities decoded). Targets are multi-label: each
+document has a list of category names (duplicates present in the original
+SGML are removed). ``ids_*`` hold the original NEWID of each document; NLTK's
+file id would be ``training/<id>`` or ``test/<id>``.
+"""
+
+
+def _dedupe(labels):
+    return list(dict.fromkeys(labels))
+
+
+def load_reuters(
+    data_home=None,
+    subset="top10",
+    *,
+    download_if_missing=True,
+    verify=False,
+):
+    """Load the Reuters-21578 ModApte text categorization data (multi-label).
+
+    The data is read from
+    ``<data_home>/reuters21578_modapte_<subset>.jsonl.gz`` (gzipped JSON
+    lines with fields ``id``, ``split``, ``text``, ``title``, ``categories``,
+    ``all_topics``).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Directory holding the data file. ``None`` means the
+        ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data``
+        (see :func:`sknonneg.datasets.get_data_home`).
+    subset : {"top10", "all90"}, default="top10"
+        ``"top10"``: documents of the 10 most frequent categories (R10).
+        ``"all90"``: the 90 categories with at least one train and one test
+        document (R90).
+    download_if_missing : bool, default=True
+        If the file is missing, download it from the configured mirrors
+        (checked against its sha256). If False, raise
+        :class:`FileNotFoundError` instead.
+    verify : bool, default=False
+        If True, check the sha256 of an already present file.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data_train : list of str
+            Training documents (title, newline, body).
+        target_train : list of list of str
+            Category names of each training document (at least one each,
+            no duplicates, in the order of the original markup).
+        data_test : list of str
+            Test documents.
+        target_test : list of list of str
+            Category names of each test document.
+        target_names : list of str
+            Sorted names of all categories of the subset.
+        ids_train : ndarray of shape (n_train,), dtype int64
+            Reuters NEWID of each training document.
+        ids_test : ndarray of shape (n_test,), dtype int64
+            Reuters NEWID of each test document.
+        subset : str
+            The ``subset`` argument.
+        filename : str
+            Path of the file that was read.
+        DESCR : str
+            Description of the dataset (source, license, format).
+
+    Raises
+    ------
+    ValueError
+        If ``subset`` is unknown.
+    FileNotFoundError
+        If the file is missing and ``download_if_missing`` is False.
+    OSError
+        If the download failed or the file is corrupt.
+
+    See Also
+    --------
+    reuters_bag_of_words : Bag-of-words features and indicator targets.
+    expand_multilabel : Repeat multi-label documents once per label.
+    multilabel_hit_rate : Fraction of predictions that are one of the labels.
+
+    Examples
+    --------
+    >>> from sknonneg.datasets import load_reuters
+    >>> reuters = load_reuters(subset="top10")  # doctest: +SKIP
+    >>> len(reuters.data_train), len(reuters.data_test)  # doctest: +SKIP
+    (6490, 2545)
+    """
+    if subset not in REUTERS:
+        raise ValueError(
+            f"subset must be one of {sorted(REUTERS)}, got {subset!r}"
+        )
+    path = fetch_file(
+        REUTERS[subset],
+        data_home,
+        download_if_missing=download_if_missing,
+        verify=verify,
+    )
+
+    parts = {
+        "train": {"data": [], "target": [], "ids": []},
+        "test": {"data": [], "target": [], "ids": []},
+    }
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for lineno, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                doc = json.loads(line)
+                try:
+                    part = parts[doc["split"]]
+                    part["data"].append(doc["text"])
+                    part["target"].append(_dedupe(doc["categories"]))
+                    part["ids"].append(int(doc["id"]))
+                except (KeyError, TypeError) as exc:
+                    raise OSError(
+                        f"{path!r} line {lineno}: unexpected record "
+                        f"({exc!r}); expected fields id, split "
+                        f"('train'/'test'), text, categories"
+                    ) from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError,
+            json.JSONDecodeError) as exc:
+        raise OSError(f"could not read Reuters file {path!r}: {exc}") from exc
+
+    target_names = sorted(
+        {c for part in parts.values() for labels in part["target"]
+         for c in labels}
+    )
+    return Bunch(
+        data_train=parts["train"]["data"],
+        target_train=parts["train"]["target"],
+        data_test=parts["test"]["data"],
+        target_test=parts["test"]["target"],
+        target_names=target_names,
+        ids_train=np.asarray(parts["train"]["ids"], dtype=np.int64),
+        ids_test=np.asarray(parts["test"]["ids"], dtype=np.int64),
+        subset=subset,
+        filename=path,
+        DESCR=REUTERS_DESCR.format(subset=_SUBSET_DESCR[subset]),
+    )
+
+
+def reuters_bag_of_words(
+    bunch,
+    *,
+    max_features=None,
+    min_df=1,
+    max_df=1.0,
+    binary=False,
+    stop_words="english",
+    lowercase=True,
+    dtype=np.float64,
+):
+    """Bag-of-words features and label indicator matrices for Reuters.
+
+    A :class:`~sklearn.feature_extraction.text.CountVectorizer` is fitted on
+    the training documents only (lower-cased, English stop words removed by
+    default) and applied to both splits. The label lists are turned into
+    indicator matrices with a
+    :class:`~sklearn.preprocessing.MultiLabelBinarizer` whose classes are
+    ``bunch.target_names``, so column ``k`` is category
+    ``target_names[k]``.
+
+    Parameters
+    ----------
+    bunch : Bunch
+        As returned by :func:`load_reuters` (needs ``data_train``,
+        ``data_test``, ``target_train``, ``target_test``, ``target_names``).
+    max_features : int, default=None
+        Keep only the ``max_features`` most frequent training terms.
+    min_df : int or float, default=1
+        Ignore terms with a lower document frequency in the training set
+        (count, or proportion if float).
+    max_df : int or float, default=1.0
+        Ignore terms with a higher document frequency in the training set.
+    binary : bool, default=False
+        If True, features are 0/1 presence indicators instead of counts.
+    stop_words : {"english"}, list or None, default="english"
+        Stop words removed before counting.
+    lowercase : bool, default=True
+        Lower-case the text before tokenizing.
+    dtype : dtype, default=np.float64
+        Dtype of the feature matrices.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        X_train : scipy.sparse.csr_matrix of shape (n_train, n_features)
+            Non-negative term counts of the training documents.
+        X_test : scipy.sparse.csr_matrix of shape (n_test, n_features)
+            Term counts of the test documents (training vocabulary).
+        Y_train : ndarray of shape (n_train, n_classes), dtype int64
+            Label indicator matrix of the training documents.
+        Y_test : ndarray of shape (n_test, n_classes), dtype int64
+            Label indicator matrix of the test documents.
+        vectorizer : CountVectorizer
+            The fitted vectorizer.
+        binarizer : MultiLabelBinarizer
+            The fitted binarizer (``classes_`` equals ``target_names``).
+        feature_names : ndarray of str
+            Vocabulary terms, one per column of ``X_*``.
+        target_names : list of str
+            Category names, one per column of ``Y_*``.
+
+    Examples
+    --------
+    >>> from sknonneg.datasets import load_reuters, reuters_bag_of_words
+    >>> bow = reuters_bag_of_words(load_reuters())  # doctest: +SKIP
+    >>> bow.X_train.shape[0], bow.Y_train.shape  # doctest: +SKIP
+    (6490, (6490, 10))
+    """
+    vectorizer = CountVectorizer(
+        lowercase=lowercase,
+        stop_words=stop_words,
+        max_features=max_features,
+        min_df=min_df,
+        max_df=max_df,
+        binary=binary,
+        dtype=dtype,
+    )
+    X_train = vectorizer.fit_transform(bunch.data_train).tocsr()
+    X_test = vectorizer.transform(bunch.data_test).tocsr()
+
+    target_names = list(bunch.target_names)
+    binarizer = MultiLabelBinarizer(classes=target_names)
+    Y_train = binarizer.fit_transform(bunch.target_train)
+    Y_test = binarizer.transform(bunch.target_test)
+    return Bunch(
+        X_train=X_train,
+        X_test=X_test,
+        Y_train=np.asarray(Y_train, dtype=np.int64),
+        Y_test=np.asarray(Y_test, dtype=np.int64),
+        vectorizer=vectorizer,
+        binarizer=binarizer,
+        feature_names=vectorizer.get_feature_names_out(),
+        target_names=target_names,
+    )
+
+
+def _indicator_csr(Y, name):
+    if sp.issparse(Y):
+        Y = sp.csr_matrix(Y)
+    else:
+        Y = np.asarray(Y)
+        if Y.ndim != 2:
+            raise ValueError(
+                f"{name} must be a 2-D label indicator matrix of shape "
+                f"(n_samples, n_classes), got an array of shape {Y.shape}"
+            )
+        Y = sp.csr_matrix(Y)
+    Y = Y.copy()
+    Y.eliminate_zeros()
+    Y.sort_indices()
+    return Y
+
+
+def expand_multilabel(X, Y, *, return_index=False):
+    """Repeat each multi-label sample once per label (single-label training).
+
+    This is the usual protocol for training a single-label classifier on
+    Reuters: a document with ``k`` labels becomes ``k`` training samples,
+    each with one of its labels. Samples without any label are dropped.
+    Rows are emitted in sample order, and within a sample in increasing
+    class index.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or list
+        Samples; any container supported by
+        :func:`sklearn.utils._safe_indexing` (arrays, sparse matrices,
+        lists of documents, DataFrames).
+    Y : {array-like, sparse matrix} of shape (n_samples, n_classes)
+        Label indicator matrix (non-zero means the label is present), e.g.
+        ``Y_train`` from :func:`reuters_bag_of_words`.
+    return_index : bool, default=False
+        If True, also return the index of the original sample of each row.
+
+    Returns
+    -------
+    X_rep : same type as X, n_rows = Y.nnz
+        The samples, each repeated once per label.
+    y_single : ndarray of shape (Y.nnz,), dtype int64
+        Class index (column of ``Y``) of each row.
+    sample_index : ndarray of shape (Y.nnz,), dtype int64
+        Row of ``X`` each output row comes from; only if ``return_index``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknonneg.datasets import expand_multilabel
+    >>> X = np.array([[1.0], [2.0]])
+    >>> Y = np.array([[1, 0, 1], [0, 1, 0]])
+    >>> X_rep, y = expand_multilabel(X, Y)
+    >>> X_rep.ravel().tolist(), y.tolist()
+    ([1.0, 1.0, 2.0], [0, 2, 1])
+    """
+    Y = _indicator_csr(Y, "Y")
+    n_samples = _num_samples(X)
+    if Y.shape[0] != n_samples:
+        raise ValueError(
+            f"X and Y have inconsistent numbers of samples: {n_samples} "
+            f"and {Y.shape[0]}"
+        )
+    sample_index = np.repeat(
+        np.arange(Y.shape[0], dtype=np.int64), np.diff(Y.indptr)
+    )
+    y_single = Y.indices.astype(np.int64)
+    X_rep = _safe_indexing(X, sample_index)
+    if return_index:
+        return X_rep, y_single, sample_index
+    return X_rep, y_single
+
+
+def multilabel_hit_rate(Y_true, y_pred, *, classes=None):
+    """Fraction of samples whose single predicted class is one of its labels.
+
+    The Reuters evaluation protocol for a single-label classifier: a test
+    document counts as correctly classified if the predicted category is
+    any of its true categories. The error rate is ``1 - hit_rate``.
+
+    Parameters
+    ----------
+    Y_true : {array-like, sparse matrix} of shape (n_samples, n_classes)
+        True label indicator matrix (non-zero means the label is present),
+        e.g. ``Y_test`` from :func:`reuters_bag_of_words`.
+    y_pred : array-like of shape (n_samples,)
+        Predicted classes: column indices of ``Y_true`` when ``classes`` is
+        None, otherwise labels that are looked up in ``classes``. For a
+        score matrix, pass ``scores.argmax(axis=1)``.
+    classes : array-like of shape (n_classes,), default=None
+        Label of each column of ``Y_true`` (e.g. ``target_names``).
+
+    Returns
+    -------
+    hit_rate : float
+        Fraction of samples in [0, 1] whose prediction is a true label.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknonneg.datasets import multilabel_hit_rate
+    >>> Y_true = np.array([[1, 1, 0], [0, 0, 1]])
+    >>> multilabel_hit_rate(Y_true, [1, 0])
+    0.5
+    >>> multilabel_hit_rate(Y_true, ["b", "c"], classes=["a", "b", "c"])
+    1.0
+    """
+    Y = _indicator_csr(Y_true, "Y_true")
+    n_samples, n_classes = Y.shape
+    y_pred = np.asarray(y_pred)
+    if y_pred.ndim != 1 or y_pred.shape[0] != n_samples:
+        raise ValueError(
+            f"y_pred must be 1-D with {n_samples} entries, got shape "
+            f"{y_pred.shape}"
+        )
+    if classes is not None:
+        classes = list(classes)
+        if len(classes) != n_classes:
+            raise ValueError(
+                f"classes has {len(classes)} entries but Y_true has "
+                f"{n_classes} columns"
+            )
+        lookup = {c: k for k, c in enumerate(classes)}
+        unknown = sorted({str(p) for p in y_pred.tolist() if p not in lookup})
+        if unknown:
+            raise ValueError(f"y_pred contains labels not in classes: {unknown}")
+        cols = np.array([lookup[p] for p in y_pred.tolist()], dtype=np.int64)
+    else:
+        if y_pred.size and not np.issubdtype(y_pred.dtype, np.integer):
+            raise ValueError(
+                "y_pred must hold integer column indices when classes is "
+                f"None, got dtype {y_pred.dtype}; pass classes=... to map "
+                "labels"
+            )
+        cols = y_pred.astype(np.int64)
+        if cols.size and (cols.min() < 0 or cols.max() >= n_classes):
+            raise ValueError(
+                f"y_pred holds column indices outside [0, {n_classes})"
+            )
+    if n_samples == 0:
+        raise ValueError("Y_true has no samples")
+    hits = Y[np.arange(n_samples), cols]
+    return float(np.count_nonzero(np.asarray(hits).ravel()) / n_samples)

@@ -1,0 +1,554 @@
+"""Tests for sknonneg.datasets.
+
+Real-data tests read the shared offline copies (the ``SKNONNEG_DATA``
+directory if set, else ``shared/data`` beside the repository checkout) and
+are skipped when the files are absent. Download tests only talk to a local
+HTTP server bound to 127.0.0.1; every other connection is refused.
+"""
+
+import functools
+import gzip
+import hashlib
+import http.server
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import sknonneg.datasets as ds
+from sknonneg.datasets import (
+    RemoteFileMetadata,
+    clear_data_home,
+    expand_multilabel,
+    fetch_file,
+    get_data_home,
+    load_mnist,
+    load_reuters,
+    multilabel_hit_rate,
+    reuters_bag_of_words,
+)
+from sknonneg.datasets import _base, _mnist, _reuters
+
+# Captured before the autouse fixture below removes it from the environment.
+_ENV_DATA_HOME = os.environ.get("SKNONNEG_DATA")
+_ORIGINAL_MIRRORS = _base.MIRRORS
+_SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+MNIST_FILE = "mnist.npz"
+TOP10_FILE = "reuters21578_modapte_top10.jsonl.gz"
+ALL90_FILE = "reuters21578_modapte_all90.jsonl.gz"
+
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch):
+    """No real mirrors, no env configuration, no connections off 127.0.0.1."""
+    monkeypatch.setattr(_base, "MIRRORS", [])
+    for var in ("SKNONNEG_DATA", "SKNONNEG_DATA_MIRRORS"):
+        monkeypatch.delenv(var, raising=False)
+    # make urllib bypass any configured proxy for the local test server
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.setenv("NO_PROXY", "*")
+
+    real_create_connection = socket.create_connection
+
+    def guarded_create_connection(address, *args, **kwargs):
+        if address[0] not in _LOCAL_HOSTS:
+            raise AssertionError(f"test tried to connect to {address!r}")
+        return real_create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", guarded_create_connection)
+
+
+# --------------------------------------------------------------------------
+# helpers / fixtures for the fake data and the local HTTP server
+# --------------------------------------------------------------------------
+
+
+def _sha256_file(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """Serve a temporary directory on 127.0.0.1; yields (base_url, dir)."""
+    serve_dir = tmp_path / "served"
+    serve_dir.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(serve_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", serve_dir
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _make_fake_mnist(path, seed=0, n_train=12, n_test=5):
+    rng = np.random.default_rng(seed)
+    arrays = dict(
+        X_train=rng.integers(0, 256, (n_train, 784), dtype=np.uint8),
+        y_train=rng.integers(0, 10, n_train, dtype=np.uint8),
+        X_test=rng.integers(0, 256, (n_test, 784), dtype=np.uint8),
+        y_test=rng.integers(0, 10, n_test, dtype=np.uint8),
+    )
+    np.savez_compressed(path, **arrays)
+    return arrays
+
+
+_FAKE_REUTERS = [
+    {"id": 5, "split": "train", "text": "GRAIN\nWheat and corn prices rose",
+     "title": "GRAIN", "categories": ["grain", "wheat", "corn", "corn"],
+     "all_topics": ["grain", "wheat", "corn", "corn"]},
+    {"id": 6, "split": "train", "text": "EARN\nNet profit up for the quarter",
+     "title": "EARN", "categories": ["earn"], "all_topics": ["earn"]},
+    {"id": 9, "split": "train", "text": "ACQ\nCompany agrees to acquire rival",
+     "title": "ACQ", "categories": ["acq"], "all_topics": ["acq"]},
+    {"id": 14826, "split": "test", "text": "TRADE\nTrade deficit widens",
+     "title": "TRADE", "categories": ["trade", "trade"],
+     "all_topics": ["trade", "trade"]},
+    {"id": 14829, "split": "test", "text": "CORN\nCorn and grain exports",
+     "title": "CORN", "categories": ["corn", "grain"],
+     "all_topics": ["corn", "grain"]},
+]
+
+
+def _make_fake_reuters(path):
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for doc in _FAKE_REUTERS:
+            f.write(json.dumps(doc) + "\n")
+
+
+def _leftovers(directory):
+    return sorted(p.name for p in Path(directory).iterdir())
+
+
+# --------------------------------------------------------------------------
+# data home
+# --------------------------------------------------------------------------
+
+
+def test_get_data_home_argument_creates_dir(tmp_path):
+    target = tmp_path / "a" / "b"
+    home = get_data_home(target)
+    assert isinstance(home, str)
+    assert Path(home) == target.resolve()
+    assert target.is_dir()
+
+
+def test_get_data_home_env_var(monkeypatch, tmp_path):
+    env_dir = tmp_path / "from_env"
+    monkeypatch.setenv("SKNONNEG_DATA", str(env_dir))
+    assert Path(get_data_home()) == env_dir
+    assert env_dir.is_dir()
+    # an explicit argument wins over the environment variable
+    arg_dir = tmp_path / "from_arg"
+    assert Path(get_data_home(arg_dir)) == arg_dir
+
+
+def test_get_data_home_default_and_tilde(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SKNONNEG_DATA", "")  # empty means unset
+    assert Path(get_data_home()) == tmp_path / "sknonneg_data"
+    assert Path(get_data_home("~/other")) == tmp_path / "other"
+
+
+def test_clear_data_home(tmp_path):
+    home = tmp_path / "home"
+    get_data_home(home)
+    (home / "x.txt").write_text("x")
+    clear_data_home(home)
+    assert not home.exists()
+
+
+# --------------------------------------------------------------------------
+# missing files without download
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loader, filename",
+    [
+        (load_mnist, MNIST_FILE),
+        (functools.partial(load_reuters, subset="top10"), TOP10_FILE),
+        (functools.partial(load_reuters, subset="all90"), ALL90_FILE),
+    ],
+)
+def test_missing_file_no_download(tmp_path, loader, filename):
+    with pytest.raises(OSError) as excinfo:
+        loader(data_home=tmp_path, download_if_missing=False)
+    assert isinstance(excinfo.value, FileNotFoundError)
+    msg = str(excinfo.value)
+    assert str(tmp_path) in msg
+    assert filename in msg
+    assert "SKNONNEG_DATA" in msg and "data_home" in msg
+    assert _leftovers(tmp_path) == []
+
+
+def test_missing_file_no_urls_configured(tmp_path):
+    # the autouse fixture empties MIRRORS and the metadata has no urls
+    with pytest.raises(OSError, match="no download URL") as excinfo:
+        load_mnist(data_home=tmp_path)
+    assert str(tmp_path) in str(excinfo.value)
+    assert MNIST_FILE in str(excinfo.value)
+
+
+def test_unknown_reuters_subset(tmp_path):
+    with pytest.raises(ValueError, match="subset"):
+        load_reuters(data_home=tmp_path, subset="top5")
+
+
+# --------------------------------------------------------------------------
+# download path (local HTTP server only)
+# --------------------------------------------------------------------------
+
+
+def test_download_mnist_from_url(monkeypatch, tmp_path, http_server):
+    base_url, serve_dir = http_server
+    arrays = _make_fake_mnist(serve_dir / MNIST_FILE)
+    sha = _sha256_file(serve_dir / MNIST_FILE)
+    monkeypatch.setattr(
+        _mnist, "MNIST",
+        RemoteFileMetadata(MNIST_FILE, sha, urls=(f"{base_url}/{MNIST_FILE}",)),
+    )
+    home = tmp_path / "home"
+
+    bunch = load_mnist(data_home=home)
+    assert _leftovers(home) == [MNIST_FILE]  # no temp files left behind
+    assert _sha256_file(home / MNIST_FILE) == sha
+    np.testing.assert_array_equal(bunch.data_train, arrays["X_train"])
+    np.testing.assert_array_equal(bunch.target_test, arrays["y_test"])
+    assert bunch.data_train.dtype == np.uint8
+    assert bunch.target_train.dtype == np.int64
+    assert bunch.image_shape == (28, 28)
+    assert bunch.target_names == [str(i) for i in range(10)]
+    assert "CC BY-SA 3.0" in bunch.DESCR
+
+    # cached: works without the server's file, also with verify=True
+    (serve_dir / MNIST_FILE).unlink()
+    X_train, X_test, y_train, y_test = load_mnist(
+        data_home=home, return_X_y=True, verify=True,
+        download_if_missing=False,
+    )
+    np.testing.assert_array_equal(X_test, arrays["X_test"])
+    np.testing.assert_array_equal(y_train, arrays["y_train"])
+
+
+def test_download_checksum_mismatch_leaves_nothing(
+    monkeypatch, tmp_path, http_server
+):
+    base_url, serve_dir = http_server
+    _make_fake_mnist(serve_dir / MNIST_FILE)
+    monkeypatch.setattr(
+        _mnist, "MNIST",
+        RemoteFileMetadata(MNIST_FILE, "0" * 64,
+                           urls=(f"{base_url}/{MNIST_FILE}",)),
+    )
+    home = tmp_path / "home"
+    with pytest.raises(OSError, match="checksum mismatch") as excinfo:
+        load_mnist(data_home=home)
+    assert str(home) in str(excinfo.value)
+    assert _leftovers(home) == []
+    # still not cached: a second attempt fails the same way
+    with pytest.raises(OSError, match="checksum mismatch"):
+        load_mnist(data_home=home)
+    assert _leftovers(home) == []
+
+
+def test_download_tries_urls_in_turn(monkeypatch, tmp_path, http_server):
+    """404 and corrupted mirrors are skipped; the good one is used."""
+    base_url, serve_dir = http_server
+    (serve_dir / "bad").mkdir()
+    (serve_dir / "bad" / MNIST_FILE).write_bytes(b"corrupted")
+    (serve_dir / "good").mkdir()
+    arrays = _make_fake_mnist(serve_dir / "good" / MNIST_FILE, seed=1)
+    sha = _sha256_file(serve_dir / "good" / MNIST_FILE)
+    monkeypatch.setattr(_mnist, "MNIST", RemoteFileMetadata(MNIST_FILE, sha))
+    monkeypatch.setattr(
+        _base, "MIRRORS",
+        [f"{base_url}/missing/", f"{base_url}/bad", f"{base_url}/good/"],
+    )
+    home = tmp_path / "home"
+    bunch = load_mnist(data_home=home)
+    np.testing.assert_array_equal(bunch.data_test, arrays["X_test"])
+    assert _leftovers(home) == [MNIST_FILE]
+
+
+def test_download_all_urls_fail_reports_each(monkeypatch, tmp_path,
+                                             http_server):
+    base_url, serve_dir = http_server
+    (serve_dir / MNIST_FILE).write_bytes(b"corrupted")
+    monkeypatch.setattr(
+        _mnist, "MNIST", RemoteFileMetadata(MNIST_FILE, "0" * 64)
+    )
+    monkeypatch.setattr(_base, "MIRRORS", [f"{base_url}/nope", base_url])
+    home = tmp_path / "home"
+    with pytest.raises(OSError) as excinfo:
+        load_mnist(data_home=home)
+    msg = str(excinfo.value)
+    assert f"{base_url}/nope/{MNIST_FILE}" in msg and "404" in msg
+    assert "checksum mismatch" in msg
+    assert "SKNONNEG_DATA" in msg
+    assert _leftovers(home) == []
+
+
+def test_download_mirror_from_env_var(monkeypatch, tmp_path, http_server):
+    base_url, serve_dir = http_server
+    _make_fake_reuters(serve_dir / TOP10_FILE)
+    sha = _sha256_file(serve_dir / TOP10_FILE)
+    monkeypatch.setitem(
+        _reuters.REUTERS, "top10", RemoteFileMetadata(TOP10_FILE, sha)
+    )
+    monkeypatch.setenv("SKNONNEG_DATA_MIRRORS", f"{base_url}/nope, {base_url}")
+    monkeypatch.setenv("SKNONNEG_DATA", str(tmp_path / "env_home"))
+
+    bunch = load_reuters()  # data home from SKNONNEG_DATA
+    assert _leftovers(tmp_path / "env_home") == [TOP10_FILE]
+    assert bunch.data_train[0].startswith("GRAIN\n")
+    # duplicated labels in the file are removed, order kept
+    assert bunch.target_train == [["grain", "wheat", "corn"], ["earn"],
+                                  ["acq"]]
+    assert bunch.target_test == [["trade"], ["corn", "grain"]]
+    assert bunch.target_names == ["acq", "corn", "earn", "grain", "trade",
+                                  "wheat"]
+    np.testing.assert_array_equal(bunch.ids_train, [5, 6, 9])
+    np.testing.assert_array_equal(bunch.ids_test, [14826, 14829])
+    assert bunch.ids_test.dtype == np.int64
+    assert bunch.subset == "top10"
+    assert "Reuters-21578, Distribution 1.0" in bunch.DESCR
+
+    bow = reuters_bag_of_words(bunch)
+    assert sp.issparse(bow.X_train) and bow.X_train.format == "csr"
+    assert bow.X_train.shape[0] == 3 and bow.X_test.shape[0] == 2
+    assert "and" not in bow.vectorizer.vocabulary_  # English stop word
+    assert "wheat" in bow.vectorizer.vocabulary_  # lower-cased
+    assert bow.Y_train.shape == (3, 6) and bow.Y_test.shape == (2, 6)
+    assert list(bow.binarizer.classes_) == bunch.target_names
+    np.testing.assert_array_equal(bow.Y_train.sum(axis=1), [3, 1, 1])
+    X_rep, y = expand_multilabel(bow.X_train, bow.Y_train)
+    assert X_rep.shape[0] == 5
+    assert [bunch.target_names[k] for k in y] == [
+        "corn", "grain", "wheat", "earn", "acq"]
+
+
+def test_existing_file_verify(monkeypatch, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    arrays = _make_fake_mnist(home / MNIST_FILE)
+    monkeypatch.setattr(
+        _mnist, "MNIST", RemoteFileMetadata(MNIST_FILE, "0" * 64)
+    )
+    # not hashed by default
+    bunch = load_mnist(data_home=home, download_if_missing=False)
+    np.testing.assert_array_equal(bunch.data_train, arrays["X_train"])
+    with pytest.raises(OSError, match="checksum mismatch"):
+        load_mnist(data_home=home, verify=True)
+    assert _leftovers(home) == [MNIST_FILE]  # the user's file is kept
+
+
+def test_corrupt_archives_raise_oserror(monkeypatch, tmp_path):
+    (tmp_path / MNIST_FILE).write_bytes(b"not an npz file")
+    with pytest.raises(OSError, match="MNIST"):
+        load_mnist(data_home=tmp_path)
+    np.savez_compressed(tmp_path / MNIST_FILE, X_train=np.zeros((2, 784)))
+    with pytest.raises(OSError, match="missing arrays"):
+        load_mnist(data_home=tmp_path)
+    (tmp_path / TOP10_FILE).write_bytes(b"not gzip")
+    with pytest.raises(OSError, match="Reuters"):
+        load_reuters(data_home=tmp_path)
+
+
+def test_fetch_file_returns_existing_path(tmp_path):
+    (tmp_path / "f.bin").write_bytes(b"abc")
+    meta = RemoteFileMetadata("f.bin", hashlib.sha256(b"abc").hexdigest())
+    path = fetch_file(meta, tmp_path, verify=True)
+    assert Path(path) == tmp_path / "f.bin"
+
+
+def test_default_mirror_list_is_configurable():
+    # the public list that users modify in place is the one _base reads
+    assert ds.MIRRORS is _ORIGINAL_MIRRORS
+    assert all(url.startswith("https://") for url in _ORIGINAL_MIRRORS)
+    meta = RemoteFileMetadata("x.gz", "0" * 64, urls=("http://127.0.0.1/a",))
+    _base.MIRRORS.append("http://127.0.0.1/m/")
+    assert _base._candidate_urls(meta) == [
+        "http://127.0.0.1/a", "http://127.0.0.1/m/x.gz"]
+
+
+# --------------------------------------------------------------------------
+# multi-label helpers
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sparse_Y", [False, True])
+def test_expand_multilabel(sparse_Y):
+    X = np.arange(8.0).reshape(4, 2)
+    Y = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0], [1, 1, 1]])
+    if sparse_Y:
+        Y = sp.csc_matrix(Y)
+    X_rep, y, idx = expand_multilabel(X, Y, return_index=True)
+    np.testing.assert_array_equal(idx, [0, 0, 1, 3, 3, 3])
+    np.testing.assert_array_equal(y, [0, 2, 1, 0, 1, 2])
+    np.testing.assert_array_equal(X_rep, X[idx])
+    # sparse X and lists of documents are indexed the same way
+    X_rep_sp, y_sp = expand_multilabel(sp.csr_matrix(X), Y)
+    assert sp.issparse(X_rep_sp)
+    np.testing.assert_array_equal(X_rep_sp.toarray(), X[idx])
+    docs, _ = expand_multilabel(["a", "b", "c", "d"], Y)
+    assert docs == ["a", "a", "b", "d", "d", "d"]
+
+
+def test_expand_multilabel_errors():
+    with pytest.raises(ValueError, match="indicator"):
+        expand_multilabel(np.zeros((2, 1)), np.array([0, 1]))
+    with pytest.raises(ValueError, match="inconsistent"):
+        expand_multilabel(np.zeros((3, 1)), np.eye(2))
+
+
+def test_multilabel_hit_rate():
+    Y = np.array([[1, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 1]])
+    assert multilabel_hit_rate(Y, [1, 2, 0, 0]) == 0.75
+    assert multilabel_hit_rate(sp.csr_matrix(Y), np.array([0, 0, 1, 0])) == 0.25
+    assert multilabel_hit_rate(
+        Y, ["b", "c", "a", "c"], classes=["a", "b", "c"]) == 1.0
+    with pytest.raises(ValueError, match="not in classes"):
+        multilabel_hit_rate(Y, ["b", "c", "a", "z"], classes=["a", "b", "c"])
+    with pytest.raises(ValueError, match="outside"):
+        multilabel_hit_rate(Y, [0, 1, 2, 3])
+    with pytest.raises(ValueError, match="integer"):
+        multilabel_hit_rate(Y, ["a", "b", "c", "a"])
+    with pytest.raises(ValueError, match="1-D"):
+        multilabel_hit_rate(Y, Y)
+
+
+# --------------------------------------------------------------------------
+# real data (shared offline copies)
+# --------------------------------------------------------------------------
+
+
+def _real_data_home(filename):
+    candidates = []
+    if _ENV_DATA_HOME:
+        candidates.append(Path(_ENV_DATA_HOME).expanduser())
+    candidates.append(_SHARED_DATA)
+    for directory in candidates:
+        if (directory / filename).is_file():
+            return directory
+    pytest.skip(
+        f"real data file {filename!r} not found in "
+        f"{[str(c) for c in candidates]} (set SKNONNEG_DATA to a directory "
+        f"holding it)"
+    )
+
+
+@pytest.fixture(scope="module")
+def real_mnist():
+    return load_mnist(_real_data_home(MNIST_FILE), download_if_missing=False)
+
+
+@pytest.fixture(scope="module", params=["top10", "all90"])
+def real_reuters(request):
+    filename = {"top10": TOP10_FILE, "all90": ALL90_FILE}[request.param]
+    home = _real_data_home(filename)
+    bunch = load_reuters(home, request.param, download_if_missing=False)
+    return bunch, reuters_bag_of_words(bunch)
+
+
+def test_real_mnist(real_mnist):
+    m = real_mnist
+    assert m.data_train.shape == (60000, 784)
+    assert m.data_test.shape == (10000, 784)
+    assert m.data_train.dtype == np.uint8 and m.data_train.max() == 255
+    np.testing.assert_array_equal(
+        np.bincount(m.target_train, minlength=10),
+        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
+    )
+    np.testing.assert_array_equal(
+        np.bincount(m.target_test, minlength=10),
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009],
+    )
+    assert m.data_train[0].reshape(m.image_shape).shape == (28, 28)
+
+
+_REAL_COUNTS = {
+    # n_train, n_test, n_classes, train/test docs with > 1 distinct label.
+    # The data README says 214 / 437 test multi-label documents: that counts
+    # test document 19918 whose raw label list is ["trade", "trade"].
+    "top10": (6490, 2545, 10, 620, 213),
+    "all90": (7770, 3019, 90, 1192, 436),
+}
+
+_TOP10_PER_CATEGORY = {
+    "earn": (2877, 1087), "acq": (1650, 719), "money-fx": (538, 179),
+    "grain": (433, 149), "crude": (389, 189), "trade": (369, 117),
+    "interest": (347, 131), "ship": (197, 89), "wheat": (212, 71),
+    "corn": (181, 56),
+}
+
+
+def test_real_reuters(real_reuters):
+    bunch, bow = real_reuters
+    n_train, n_test, n_classes, multi_train, multi_test = _REAL_COUNTS[
+        bunch.subset]
+    assert len(bunch.data_train) == len(bunch.target_train) == n_train
+    assert len(bunch.data_test) == len(bunch.target_test) == n_test
+    assert len(bunch.ids_train) == n_train and len(bunch.ids_test) == n_test
+    assert len(set(bunch.ids_train) | set(bunch.ids_test)) == n_train + n_test
+    assert len(bunch.target_names) == n_classes
+    assert bunch.target_names == sorted(bunch.target_names)
+    assert all(isinstance(t, str) for t in bunch.data_train[:10])
+    assert all(len(labels) >= 1 for labels in bunch.target_train)
+    assert sum(len(t) > 1 for t in bunch.target_train) == multi_train
+    assert sum(len(t) > 1 for t in bunch.target_test) == multi_test
+
+    # bag of words: CSR, rows match, indicator columns follow target_names
+    assert sp.issparse(bow.X_train) and bow.X_train.format == "csr"
+    assert sp.issparse(bow.X_test) and bow.X_test.format == "csr"
+    assert bow.X_train.shape[0] == n_train and bow.X_test.shape[0] == n_test
+    assert bow.X_train.shape[1] == bow.X_test.shape[1] == len(
+        bow.feature_names)
+    assert bow.X_train.min() >= 0
+    assert bow.Y_train.shape == (n_train, n_classes)
+    assert bow.Y_test.shape == (n_test, n_classes)
+    assert list(bow.binarizer.classes_) == bunch.target_names
+    if bunch.subset == "top10":
+        for name, (n_tr, n_te) in _TOP10_PER_CATEGORY.items():
+            k = bunch.target_names.index(name)
+            assert (bow.Y_train[:, k].sum(), bow.Y_test[:, k].sum()) == (
+                n_tr, n_te), name
+
+    # paper protocol: one training row per (document, label) pair
+    X_rep, y_single = expand_multilabel(bow.X_train, bow.Y_train)
+    extra = sum(len(t) - 1 for t in bunch.target_train)
+    assert X_rep.shape == (n_train + extra, bow.X_train.shape[1])
+    assert y_single.shape == (n_train + extra,)
+    assert extra >= multi_train
+
+
+def test_real_reuters_hit_rate_sanity(real_reuters):
+    from sklearn.naive_bayes import MultinomialNB
+
+    bunch, bow = real_reuters
+    X_rep, y_single = expand_multilabel(bow.X_train, bow.Y_train)
+    pred = MultinomialNB().fit(X_rep, y_single).predict(bow.X_test)
+    hit = multilabel_hit_rate(bow.Y_test, pred)
+    # measured: 0.958 (top10), 0.857 (all90)
+    assert hit > {"top10": 0.93, "all90": 0.83}[bunch.subset]
+    names = [bunch.target_names[k] for k in pred]
+    assert multilabel_hit_rate(bow.Y_test, names,
+                               classes=bunch.target_names) == hit

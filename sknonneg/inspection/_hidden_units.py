@@ -217,15 +217,7 @@ class HiddenUnitsDisplay:
             container = ax
             fig = ax.figure
             ax.set_axis_off()
-            gap = 0.06 if titles else 0.03
-            cw, ch = 1.0 / n_cols, 1.0 / n_rows
-            axes = np.empty((n_rows, n_cols), dtype=object)
-            for r in range(n_rows):
-                for c in range(n_cols):
-                    axes[r, c] = ax.inset_axes(
-                        [c * cw + gap * cw / 2, 1 - (r + 1) * ch + gap * ch / 2,
-                         cw * (1 - gap), ch * (1 - gap * (3 if titles else 1))]
-                    )
+            axes = self._inset_grid(ax, n_rows, n_cols, shape, titles)
         else:
             flat = np.asarray(ax, dtype=object).ravel()
             if len(flat) < n_units:
@@ -276,6 +268,44 @@ class HiddenUnitsDisplay:
         self.vmin_ = np.asarray(vmin, dtype=float)
         self.vmax_ = np.asarray(vmax, dtype=float)
         return self
+
+    # When given one Axes, the images go in a grid of inset axes. With
+    # ``_fill_container`` (used by OutputWeightsDisplay for its aligned image
+    # strip) the grid spans the whole Axes evenly; otherwise it is sized from
+    # the Axes' current extent so that the tiles keep the image aspect ratio
+    # and anchored at the top.
+    _fill_container = False
+
+    def _inset_grid(self, ax, n_rows, n_cols, shape, titles):
+        h, w = shape
+        title_frac = 0.3 if titles else 0.06
+        gap = 0.06
+        if self._fill_container:
+            cw, ch = 1.0 / n_cols, 1.0 / n_rows
+            boxes = [
+                [c * cw + gap * cw / 2, 1 - (r + 1) * ch + gap * ch / 2,
+                 cw * (1 - gap), ch * (1 - gap)]
+                for r in range(n_rows) for c in range(n_cols)
+            ]
+        else:
+            W_px = max(ax.bbox.width, 1.0)
+            H_px = max(ax.bbox.height, 1.0)
+            aspect = h / w
+            tile_w = min(
+                W_px / (n_cols * (1 + gap)),
+                H_px / (n_rows * aspect * (1 + title_frac)),
+            )
+            tile_h = tile_w * aspect
+            cell_w, cell_h = tile_w * (1 + gap), tile_h * (1 + title_frac)
+            x0 = (W_px - n_cols * cell_w) / 2
+            boxes = [
+                [(x0 + c * cell_w + gap * tile_w / 2) / W_px,
+                 (H_px - (r + 1) * cell_h) / H_px,
+                 tile_w / W_px, tile_h / H_px]
+                for r in range(n_rows) for c in range(n_cols)
+            ]
+        axes = np.array([ax.inset_axes(b) for b in boxes], dtype=object)
+        return axes.reshape(n_rows, n_cols)
 
     @classmethod
     def from_estimator(

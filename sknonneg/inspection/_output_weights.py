@@ -187,13 +187,23 @@ class OutputWeightsDisplay:
         bar_ax = None
         if ax is None:
             n_x, n_y = (n_out, n_units) if transpose else (n_units, n_out)
-            extra = (len(acts) if acts is not None else 0) + (1.3 if images is not None else 0)
-            cell = float(np.clip(9.0 / max(n_x + (extra if transpose else 0), 1), 0.25, 0.6))
-            if transpose:
-                size = ((n_x + extra) * cell + 2.0, n_y * cell + 1.4)
-            else:
-                size = (n_x * cell + 2.0, (n_y + extra) * cell + 1.6)
-            fig, ax = plt.subplots(figsize=size)
+            extra, n_pads = 0.0, 0
+            if acts is not None:
+                extra, n_pads = extra + len(acts), n_pads + 1
+            if images is not None:
+                h, w = img_shape
+                extra, n_pads = extra + ((w / h) if transpose else (h / w)), n_pads + 1
+            long_x = n_x + (extra if transpose else 0)
+            long_y = n_y + (0 if transpose else extra)
+            cell = float(np.clip(min(9.0 / long_x, 9.0 / long_y), 0.05, 0.6))
+            left, right, top, bottom = 1.0, 0.3, 1.0, 0.25
+            width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
+            height = long_y * cell + top + bottom + (0 if transpose else 0.08 * n_pads)
+            fig, ax = plt.subplots(figsize=(width, height))
+            fig.subplots_adjust(
+                left=left / width, right=1 - right / width,
+                bottom=bottom / height, top=1 - top / height,
+            )
         elif isinstance(ax, (list, tuple, np.ndarray)):
             ax, bar_ax = ax
             fig = ax.figure
@@ -260,9 +270,11 @@ class OutputWeightsDisplay:
             h, w = img_shape
             depth = (h / w) if not transpose else (w / h)
             strip = divider.append_axes(side, size=f"{100 * depth / ref:.3f}%", pad=0.08)
-            self.images_display_ = HiddenUnitsDisplay(
+            images_display = HiddenUnitsDisplay(
                 images, image_shape=img_shape, unit_ids=unit_ids
-            ).plot(
+            )
+            images_display._fill_container = True
+            self.images_display_ = images_display.plot(
                 ax=strip, n_cols=1 if transpose else n_units, titles=False,
                 title=False,
             )

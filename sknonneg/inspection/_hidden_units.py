@@ -107,7 +107,7 @@ class HiddenUnitsDisplay:
     >>> from sklearn.decomposition import NMF
     >>> from sknonneg.inspection import HiddenUnitsDisplay
     >>> X = load_digits().data / 16
-    >>> nmf = NMF(16, init="nndsvda", max_iter=1000).fit(X)
+    >>> nmf = NMF(16, init="nndsvda", max_iter=500).fit(X)
     >>> disp = HiddenUnitsDisplay.from_estimator(nmf)
     >>> len(disp.images_), float(disp.images_[0].get_clim()[0])
     (16, 0.0)
@@ -207,8 +207,11 @@ class HiddenUnitsDisplay:
             h, w = shape
             cell = max(0.5, min(1.4, 10.0 / n_cols))
             fig, axes = plt.subplots(
-                n_rows, n_cols, squeeze=False,
-                figsize=(n_cols * cell + 0.4, n_rows * cell * h / w * 1.15 + 0.6),
+                n_rows, n_cols, squeeze=False, layout="compressed",
+                figsize=(
+                    n_cols * cell + (1.0 if colorbar else 0.3),
+                    n_rows * cell * h / w * (1.25 if titles else 1.05) + 0.5,
+                ),
             )
         elif _is_figure_like(ax):
             fig = ax

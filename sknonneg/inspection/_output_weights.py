@@ -262,14 +262,14 @@ class OutputWeightsDisplay:
             from mpl_toolkits.axes_grid1 import make_axes_locatable
 
             divider = make_axes_locatable(ax)
-        side = "right" if transpose else "bottom"
+        where = "right" if transpose else "bottom"
         ref = n_x if transpose else n_y  # extent along the appended direction
 
         self.images_display_ = None
         if images is not None:
             h, w = img_shape
             depth = (h / w) if not transpose else (w / h)
-            strip = divider.append_axes(side, size=f"{100 * depth / ref:.3f}%", pad=0.08)
+            strip = divider.append_axes(where, size=f"{100 * depth / ref:.3f}%", pad=0.08)
             images_display = HiddenUnitsDisplay(
                 images, image_shape=img_shape, unit_ids=unit_ids
             )
@@ -290,7 +290,7 @@ class OutputWeightsDisplay:
             if bar_ax is None:
                 share = {"sharey": ax} if transpose else {"sharex": ax}
                 bar_ax = divider.append_axes(
-                    side, size=f"{100 * n_rows / ref:.3f}%", pad=0.08, **share
+                    where, size=f"{100 * n_rows / ref:.3f}%", pad=0.08, **share
                 )
             colors = bar_colors
             if colors is None:

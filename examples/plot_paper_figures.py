@@ -1,0 +1,298 @@
+"""Analogues of Figs. 2-4 of Chorowski & Zurada (2015) with sknonneg.inspection.
+
+"Learning understandable neural networks with nonnegative weight constraints"
+compares networks trained with and without non-negative weights by looking
+inside them. This script redoes those pictures on data that ship with
+scikit-learn (no download):
+
+* ``fig2_digits_126.png`` -- Fig. 2: digits 1, 2 and 6, networks with 10
+  hidden units; Hinton diagram of the output weights, the hidden units'
+  weights as images below their columns, and the mean hidden activation per
+  class as bars.
+* ``fig3_digits_units.png`` -- Fig. 3: 32 hidden units of an unconstrained
+  and of a positive network trained on all ten digits, next to 32 PCA and 32
+  NMF components.
+* ``fig4_text_words.png`` -- Fig. 4: networks on a small built-in synthetic
+  text corpus (20 Newsgroups / Reuters are not available offline); every
+  hidden unit is labelled with its strongest words (``top_features``), next
+  to the hidden-to-output Hinton diagram.
+
+The data are scikit-learn's 8x8 ``load_digits`` images scaled to [0, 1].
+
+The positive network is ``sknonneg.NonNegMLPClassifier(positive=True)`` when
+it is importable. Otherwise a small stand-in is used: an ``MLPClassifier``
+trained by projected gradient (Adam steps on mini-batches, each followed by
+clipping every weight at zero).
+
+Usage::
+
+    python examples/plot_paper_figures.py [OUTPUT_DIR]   # default examples/output/
+"""
+
+import argparse
+import pathlib
+import time
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.decomposition import NMF, PCA  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+
+from sknonneg.inspection import (  # noqa: E402
+    HiddenUnitsDisplay,
+    OutputWeightsDisplay,
+    describe_network,
+    top_features,
+)
+
+try:
+    from sknonneg import NonNegMLPClassifier
+except ImportError:
+    NonNegMLPClassifier = None
+
+SEED = 0
+
+
+class ProjectedMLPStandIn(MLPClassifier):
+    """Stand-in for ``NonNegMLPClassifier(positive=True)``.
+
+    Projected mini-batch Adam: after every optimiser step all weights (not
+    the biases) are clipped at zero. Used only until the real estimator is
+    available.
+    """
+
+    def fit(self, X, y):
+        rng = np.random.RandomState(self.random_state)
+        classes = np.unique(y)
+        n = X.shape[0]
+        bs = 64  # mini-batch size; batch_size="auto" makes each call one step
+        for _ in range(self.max_iter):
+            perm = rng.permutation(n)
+            for start in range(0, n, bs):
+                batch = perm[start:start + bs]
+                self.partial_fit(X[batch], y[batch], classes=classes)
+                for W in self.coefs_:
+                    np.clip(W, 0, None, out=W)
+        self.weight_constraints_ = ["nonneg"] * len(self.coefs_)
+        return self
+
+
+def positive_net(hidden, max_iter, alpha=1e-4):
+    """The paper's constrained network (or its stand-in)."""
+    if NonNegMLPClassifier is not None:
+        return NonNegMLPClassifier(
+            hidden_layer_sizes=(hidden,), positive=True, max_iter=max_iter,
+            alpha=alpha, random_state=SEED,
+        )
+    return ProjectedMLPStandIn(
+        hidden_layer_sizes=(hidden,), activation="logistic", alpha=alpha,
+        learning_rate_init=1e-2, batch_size="auto", max_iter=max_iter,
+        random_state=SEED,
+    )
+
+
+def unconstrained_net(hidden, max_iter, alpha=1e-4):
+    """Ordinary logistic-sigmoid MLP."""
+    return MLPClassifier(
+        hidden_layer_sizes=(hidden,), activation="logistic", alpha=alpha,
+        learning_rate_init=1e-2, max_iter=max_iter, random_state=SEED,
+    )
+
+
+def _title(kind, est, X_test, y_test):
+    err = 1 - est.score(X_test, y_test)
+    return f"{kind} ({type(est[-1] if hasattr(est, 'steps') else est).__name__}), test error {err:.1%}"
+
+
+# ---------------------------------------------------------------------------
+# Fig. 2: digits 1, 2, 6 with 10 hidden units
+# ---------------------------------------------------------------------------
+def figure2(X, y, out):
+    keep = np.isin(y, [1, 2, 6])
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X[keep], y[keep], test_size=0.3, random_state=SEED, stratify=y[keep]
+    )
+    nets = {
+        "unconstrained": unconstrained_net(10, 300).fit(X_tr, y_tr),
+        "positive": positive_net(10, 60).fit(X_tr, y_tr),
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+    for ax, (kind, net) in zip(axes, nets.items()):
+        disp = OutputWeightsDisplay.from_estimator(
+            net, X_te, y_te, order="class", show_images=True, ax=ax,
+        )
+        disp.ax_.set_title(_title(kind, net, X_te, y_te), pad=10, fontsize="medium")
+        print(f"\nFig. 2, {kind} network\n{describe_network(net)}")
+    fig.suptitle(
+        "Fig. 2 analogue (digits 1, 2, 6): output weights (white +, black -, "
+        "area ~ |w|),\nhidden weights as images (0 = grey when signed, black "
+        "when non-negative), mean hidden activation per class (bars)",
+        fontsize="medium", y=1.02,
+    )
+    path = out / "fig2_digits_126.png"
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Fig. 3: network units vs PCA vs NMF on all ten digits
+# ---------------------------------------------------------------------------
+def figure3(X, y, out):
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=0.3, random_state=SEED, stratify=y
+    )
+    n_hidden, n_show = 48, 32
+    unc = unconstrained_net(n_hidden, 200).fit(X_tr, y_tr)
+    pos = positive_net(n_hidden, 40).fit(X_tr, y_tr)
+    pca = PCA(n_show, random_state=SEED).fit(X_tr)
+    nmf = NMF(n_show, init="nndsvda", max_iter=400, random_state=SEED).fit(X_tr)
+    shown = np.sort(np.random.RandomState(SEED).choice(n_hidden, n_show, replace=False))
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
+    panels = [
+        (unc, shown, f"(a) {_title('unconstrained', unc, X_te, y_te)}"),
+        (pos, shown, f"(b) {_title('positive', pos, X_te, y_te)}"),
+        (pca, None, "(c) PCA: first 32 components"),
+        (nmf, None, "(d) NMF: 32 components"),
+    ]
+    for ax, (est, units, title) in zip(axes.ravel(), panels):
+        HiddenUnitsDisplay.from_estimator(
+            est, units=units, image_shape=(8, 8), ax=ax, n_cols=8,
+            normalize="unit", title=title,
+        )
+        ax.title.set_fontsize("medium")
+    fig.suptitle(
+        "Fig. 3 analogue (8x8 digits): weights of 32 of 48 hidden units, each "
+        "scaled to its own largest |w|; signed: 0 = grey, non-negative: 0 = black",
+        fontsize="medium",
+    )
+    path = out / "fig3_digits_units.png"
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    for name, est in [("unconstrained", unc), ("positive", pos), ("PCA", pca), ("NMF", nmf)]:
+        print(f"\nFig. 3, {name}\n{describe_network(est)}")
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Fig. 4: word lists on a small synthetic corpus
+# ---------------------------------------------------------------------------
+TOPICS = {
+    "grain": "grain harvest tonnes crop export silo farmers",
+    "wheat": "wheat grain flour tonnes bushel crop winter",
+    "corn": "corn maize grain bushel crop ethanol acreage",
+    "money-fx": "dollar yen currency exchange fed intervention rate",
+    "interest": "rate fed interest prime cut bank percent",
+    "trade": "trade deficit tariff export import surplus dollar",
+    "crude": "oil crude barrel opec price refinery pipeline",
+}
+COMMON = "said year market new would also week company government".split()
+
+
+def text_corpus(n_per_topic=80, seed=SEED):
+    """Tiny Reuters-like corpus generated from topic word lists.
+
+    Documents mix 6-10 topic words with common words and the meaningless
+    noise word "blah" (as in the paper's Reuters data).
+    """
+    rng = np.random.RandomState(seed)
+    docs, labels = [], []
+    for topic, words in TOPICS.items():
+        words = words.split()
+        for _ in range(n_per_topic):
+            n_topic = rng.randint(6, 11)
+            doc = list(rng.choice(words, n_topic))
+            doc += list(rng.choice(COMMON, rng.randint(3, 8)))
+            doc += ["blah"] * rng.poisson(1.0)
+            rng.shuffle(doc)
+            docs.append(" ".join(doc))
+            labels.append(topic)
+    return docs, np.array(labels)
+
+
+def figure4(out):
+    docs, labels = text_corpus()
+    d_tr, d_te, y_tr, y_te = train_test_split(
+        docs, labels, test_size=0.3, random_state=SEED, stratify=labels
+    )
+    nets = {
+        "unconstrained": make_pipeline(CountVectorizer(), unconstrained_net(8, 300)),
+        "positive": make_pipeline(CountVectorizer(), positive_net(8, 60)),
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    for ax, (kind, pipe) in zip(axes, nets.items()):
+        pipe.fit(d_tr, y_tr)
+        # the paper's word lists: ten strongest words per hidden unit, with
+        # signs for the unconstrained net (one call through the Pipeline)
+        table = top_features(pipe, k=6)
+        signed = (table["weight"] < 0).any()
+        words = {
+            unit: " ".join(
+                (("+" if w > 0 else "-") if signed else "") + f
+                for f, w in zip(rows["feature"], rows["weight"])
+            )
+            for unit, rows in table.groupby("unit")
+        }
+        disp = OutputWeightsDisplay.from_estimator(
+            pipe, order="class", transpose=True, ax=ax, title=False
+        )
+        disp.ax_.set_yticks(
+            np.arange(len(disp.unit_ids)),
+            [f"{words[u]}  [{u}]" for u in disp.unit_ids],
+            fontsize="small",
+        )
+        disp.ax_.set_ylabel("")
+        disp.ax_.set_xticks(disp.ax_.get_xticks(), disp.ax_.get_xticklabels(),
+                            rotation=45, ha="left")
+        disp.ax_.set_title(_title(kind, pipe, d_te, y_te), fontsize="medium", pad=10)
+        print(f"\nFig. 4, {kind} network\n{describe_network(pipe)}")
+        print(table[table["unit"] == disp.unit_ids[0]].to_string(index=False))
+    fig.suptitle(
+        "Fig. 4 analogue (synthetic Reuters-like corpus): hidden units labelled by "
+        "their strongest words; Hinton diagram of hidden-to-class weights",
+        fontsize="medium", y=1.16,
+    )
+    fig.subplots_adjust(wspace=1.4)
+    path = out / "fig4_text_words.png"
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "output_dir", nargs="?",
+        default=str(pathlib.Path(__file__).resolve().parent / "output"),
+        help="where to write the PNGs (default: examples/output/)",
+    )
+    args = parser.parse_args(argv)
+    out = pathlib.Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    print(
+        "positive network:",
+        "NonNegMLPClassifier(positive=True)" if NonNegMLPClassifier is not None
+        else "ProjectedMLPStandIn (sknonneg.NonNegMLPClassifier not available)",
+    )
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        paths = [figure2(X, y, out), figure3(X, y, out), figure4(out)]
+    print(f"\nwrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

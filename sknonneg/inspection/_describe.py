@@ -1,0 +1,102 @@
+"""Short text report of a fitted network (or decomposition)."""
+
+import numpy as np
+
+from ._sparsity import weight_sparsity
+from ._utils import estimator_name, final_estimator, is_network, output_classes
+
+
+def _fmt_classes(classes, max_shown=8):
+    if len(classes) <= max_shown:
+        return ", ".join(classes)
+    return ", ".join(classes[: max_shown - 2]) + ", ..., " + classes[-1]
+
+
+def describe_network(estimator, tol=1e-6):
+    """Short text report of a fitted network's structure and sparsity.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        NonNegMLPClassifier, ABBAClassifier, MLPClassifier, PCA, NMF, or a
+        Pipeline ending in one of them.
+    tol : float, default=1e-6
+        Relative zero threshold passed to :func:`weight_sparsity`
+        (``|w| <= tol * max|w|`` per layer).
+
+    Returns
+    -------
+    report : str
+        Multi-line report: architecture (layer sizes), then one line per
+        weight layer with its shape, constraint (from ``weight_constraints_``
+        or, marked ``(inferred)``, from the signs of the weights), fraction of
+        zero and of negative weights, mean Hoyer sparsity of the receiving
+        neurons' weight vectors and the number of dead neurons (all incoming
+        weights zero); finally the Lipschitz bound when the estimator exposes
+        ``lipschitz_bound_``.
+
+    See Also
+    --------
+    weight_sparsity : The same numbers as a DataFrame.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from sknonneg.inspection import describe_network
+    >>> X = load_digits().data
+    >>> print(describe_network(PCA(4).fit(X)).splitlines()[0])
+    PCA: 64 input features -> 4 components
+    """
+    final = final_estimator(estimator)
+    name = estimator_name(estimator)
+    df = weight_sparsity(estimator, tol=tol, relative=True)
+    lines = []
+    if is_network(final):
+        sizes = [df["n_in"].iloc[0]] + list(df["n_out"])
+        arch = " -> ".join(str(s) for s in sizes)
+        n_hidden = len(sizes) - 2
+        head = f"{name}: {arch} ({n_hidden} hidden layer{'s' if n_hidden != 1 else ''})"
+        act = getattr(final, "activation", None)
+        out_act = getattr(final, "out_activation_", None)
+        if act is not None or out_act is not None:
+            head += f"; activation={act}" + (
+                f", output={out_act}" if out_act is not None else ""
+            )
+        lines.append(head)
+        classes = output_classes(final, sizes[-1])
+        lines.append(f"  outputs ({len(classes)}): {_fmt_classes(classes)}")
+    else:
+        lines.append(
+            f"{name}: {df['n_in'].iloc[0]} input features -> "
+            f"{df['n_out'].iloc[0]} components"
+        )
+    if hasattr(estimator, "steps") and len(estimator.steps) > 1:
+        pre = " -> ".join(type(s).__name__ for _, s in estimator.steps[:-1])
+        lines.append(f"  preceded by: {pre}")
+
+    header = (
+        f"  {'layer':<12} {'shape':>11}  {'constraint':<19} "
+        f"{'zero':>6} {'neg':>6} {'hoyer':>6} {'dead':>5}"
+    )
+    lines.append(header)
+    for layer, row in df.iterrows():
+        shape = f"{row['n_in']} x {row['n_out']}"
+        constraint = row["constraint"] + ("" if row["declared"] else " (inferred)")
+        hoyer = "nan" if np.isnan(row["hoyer"]) else f"{row['hoyer']:.3f}"
+        lines.append(
+            f"  {layer:<12} {shape:>11}  {constraint:<19} "
+            f"{row['fraction_zero']:>6.1%} {row['fraction_negative']:>6.1%} "
+            f"{hoyer:>6} {row['dead_units']:>5d}"
+        )
+    n_weights = int(df["n_weights"].sum())
+    n_zero = int(df["n_zero"].sum())
+    lines.append(
+        f"  total: {n_weights} weights, {n_zero} zero ({n_zero / n_weights:.1%})"
+        if n_weights
+        else "  total: 0 weights"
+    )
+    bound = getattr(final, "lipschitz_bound_", None)
+    if bound is not None:
+        lines.append(f"  Lipschitz bound: {float(bound):.4g}")
+    return "\n".join(lines)

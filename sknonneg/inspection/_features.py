@@ -1,0 +1,101 @@
+"""Strongest input features of each hidden unit."""
+
+import numpy as np
+import pandas as pd
+
+from ._utils import feature_names as _feature_names
+from ._utils import get_components
+
+
+def top_features(
+    estimator, feature_names=None, k=10, *, units=None, by="auto", drop_zero=False
+):
+    """List the k strongest input features of every first-layer unit.
+
+    This is the tabular form of the paper's Fig. 4, where each hidden neuron
+    of a text classifier is characterised by the ten words with the largest
+    weights.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        NonNegMLPClassifier, ABBAClassifier, MLPClassifier (first layer
+        ``coefs_[0].T``), PCA, NMF (``components_``), or a Pipeline ending in
+        one of them (e.g. ``CountVectorizer -> NonNegMLPClassifier``).
+    feature_names : array-like of str, default=None
+        Names of the input features. By default taken from the estimator's
+        ``feature_names_in_`` (fitted on a pandas DataFrame), else, for a
+        Pipeline, from the preceding steps' ``get_feature_names_out()``,
+        else ``"x0", "x1", ...``.
+    k : int, default=10
+        Number of features per unit (capped at the number of features).
+    units : array-like of int, default=None
+        Units to report; all by default.
+    by : {"auto", "abs", "positive", "negative"}, default="auto"
+        Ranking criterion. ``"abs"`` ranks by ``|weight|`` (keeping the sign
+        in the ``weight`` column); ``"positive"`` by weight, descending
+        (excitatory features); ``"negative"`` by weight, ascending
+        (inhibitory features). ``"auto"`` is ``"positive"`` when all the
+        first-layer weights are non-negative and ``"abs"`` otherwise; for a
+        non-negative network the two coincide.
+    drop_zero : bool, default=False
+        Drop rows whose weight is exactly zero (a sparse non-negative unit may
+        have fewer than ``k`` non-zero weights).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Long format with columns ``unit`` (index of the unit), ``rank``
+        (0 = strongest), ``feature`` (name) and ``weight`` (signed weight),
+        ``k`` rows per unit, sorted by unit then rank. Ties keep the original
+        feature order.
+
+    See Also
+    --------
+    HiddenUnitsDisplay : Show the same weights as images.
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import CountVectorizer
+    >>> from sklearn.decomposition import NMF
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sknonneg.inspection import top_features
+    >>> docs = ["apple banana apple", "banana cherry", "cherry date date"]
+    >>> pipe = make_pipeline(CountVectorizer(), NMF(2, random_state=0)).fit(docs)
+    >>> top_features(pipe, k=2).columns.tolist()
+    ['unit', 'rank', 'feature', 'weight']
+    """
+    W = get_components(estimator)
+    n_units, n_features = W.shape
+    names = _feature_names(estimator, feature_names, n_features)
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    k = min(int(k), n_features)
+    if by == "auto":
+        by = "positive" if np.all(W >= 0) else "abs"
+    if by == "abs":
+        key = -np.abs(W)
+    elif by == "positive":
+        key = -W
+    elif by == "negative":
+        key = W
+    else:
+        raise ValueError(
+            f"by must be 'auto', 'abs', 'positive' or 'negative'; got {by!r}"
+        )
+    unit_idx = (
+        np.arange(n_units) if units is None else np.asarray(units, dtype=int).ravel()
+    )
+    order = np.argsort(key[unit_idx], axis=1, kind="stable")[:, :k]
+    weights = np.take_along_axis(W[unit_idx], order, axis=1)
+    table = pd.DataFrame(
+        {
+            "unit": np.repeat(unit_idx, k),
+            "rank": np.tile(np.arange(k), len(unit_idx)),
+            "feature": names[order.ravel()],
+            "weight": weights.ravel(),
+        }
+    )
+    if drop_zero:
+        table = table[table["weight"] != 0].reset_index(drop=True)
+    return table

@@ -1,0 +1,380 @@
+"""Display first-layer weight vectors as a grid of images."""
+
+import math
+
+import numpy as np
+
+from ._utils import estimator_name as _estimator_name
+from ._utils import get_components, import_pyplot, order_units
+
+
+def _resolve_image_shape(n_features, image_shape):
+    if image_shape is None:
+        side = math.isqrt(n_features)
+        if side * side != n_features:
+            raise ValueError(
+                f"cannot infer image_shape: n_features={n_features} is not a "
+                "perfect square; pass image_shape=(height, width)"
+            )
+        return (side, side)
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) != 2 or shape[0] * shape[1] != n_features:
+        raise ValueError(
+            f"image_shape={tuple(image_shape)} does not match n_features="
+            f"{n_features} (need height * width == n_features)"
+        )
+    return shape
+
+
+def _default_n_cols(n):
+    return max(1, min(n, math.ceil(math.sqrt(2 * n))))
+
+
+def _is_axes(obj):
+    return hasattr(obj, "imshow") and hasattr(obj, "inset_axes")
+
+
+def _is_figure_like(obj):
+    # Figure or SubFigure: can create subplots but is not an Axes
+    return hasattr(obj, "subplots") and hasattr(obj, "add_subplot") and not _is_axes(obj)
+
+
+class HiddenUnitsDisplay:
+    """Weights of first-layer units shown as a grid of images.
+
+    Each unit's incoming weight vector (a row of ``components_``, i.e. a
+    column of ``coefs_[0]``) is reshaped to ``image_shape`` and drawn with
+    :meth:`~matplotlib.axes.Axes.imshow`, as in Figs. 2-3 of Chorowski &
+    Zurada (2015).
+
+    The colour scale is sign-aware:
+
+    - if every shown weight is ``>= 0`` (non-negative network, NMF) the
+      ``"gray"`` map is used with ``vmin=0`` (0 is black) and ``vmax`` the
+      largest weight;
+    - otherwise the display is grey-centred: the ``"gray"`` map with
+      symmetric limits ``vmin=-m``, ``vmax=m`` (``m`` the largest magnitude),
+      so that 0 is mid-grey, positive weights are lighter and negative ones
+      darker.
+
+    It is recommended to create a display with :meth:`from_estimator`. All
+    parameters are stored as attributes.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_units, n_features)
+        Weight vectors, one per image, in display order.
+    image_shape : tuple of int (height, width), default=None
+        Shape of one image. ``None`` means square, which requires
+        ``n_features`` to be a perfect square.
+    unit_ids : array-like of int, default=None
+        Index of each shown unit in the estimator (used in titles).
+        Defaults to ``range(n_units)``.
+    unit_labels : list of str, default=None
+        Title of each image; defaults to the unit ids.
+    estimator_name : str, default=None
+        Name of the estimator, used as the title of the container axes or
+        figure.
+
+    Attributes
+    ----------
+    images_ : ndarray of matplotlib.image.AxesImage, shape (n_units,)
+        One image per unit.
+    axes_ : ndarray of matplotlib.axes.Axes, shape (n_rows, n_cols)
+        Grid of axes; cells without an image are switched off.
+    ax_ : matplotlib.axes.Axes or None
+        The container axes when :meth:`plot` was given a single Axes (the
+        grid is then drawn as inset axes inside it), else ``None``.
+    figure_ : matplotlib.figure.Figure or matplotlib.figure.SubFigure
+        Figure (or subfigure) holding the grid.
+    colorbar_ : matplotlib.colorbar.Colorbar or None
+        Colour bar, when requested.
+    signed_ : bool
+        Whether the signed (grey-centred) scale was used.
+    vmin_, vmax_ : ndarray of shape (n_units,)
+        Colour limits of each image.
+
+    See Also
+    --------
+    OutputWeightsDisplay : Hinton diagram of the hidden-to-output weights.
+    top_features : Strongest input features of each unit as a table.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import NMF
+    >>> from sknonneg.inspection import HiddenUnitsDisplay
+    >>> X = load_digits().data / 16
+    >>> nmf = NMF(16, init="nndsvda", max_iter=500).fit(X)
+    >>> disp = HiddenUnitsDisplay.from_estimator(nmf)
+    >>> len(disp.images_), float(disp.images_[0].get_clim()[0])
+    (16, 0.0)
+    """
+
+    def __init__(
+        self, weights, *, image_shape=None, unit_ids=None, unit_labels=None,
+        estimator_name=None,
+    ):
+        self.weights = weights
+        self.image_shape = image_shape
+        self.unit_ids = unit_ids
+        self.unit_labels = unit_labels
+        self.estimator_name = estimator_name
+
+    def plot(
+        self,
+        ax=None,
+        *,
+        n_cols=None,
+        normalize="global",
+        cmap=None,
+        signed="auto",
+        colorbar=False,
+        titles=True,
+        title=True,
+        imshow_kw=None,
+    ):
+        """Draw the images.
+
+        Parameters
+        ----------
+        ax : None, Axes, array-like of Axes, Figure or SubFigure, default=None
+            Where to draw. ``None``: a new figure. A single Axes: the grid is
+            drawn as inset axes inside it (the Axes itself is hidden but keeps
+            its title), so several displays can share one figure. An
+            array-like of Axes: one image per Axes (at least ``n_units``;
+            extra ones are switched off). A Figure or SubFigure: a grid of
+            subplots is created in it.
+        n_cols : int, default=None
+            Number of grid columns (ignored for an array of Axes). Default
+            ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as high.
+        normalize : {"global", "unit"}, default="global"
+            ``"global"``: one colour scale for all images (magnitudes are
+            comparable across units); ``"unit"``: each image scaled by its
+            own largest weight (shapes are easier to see).
+        cmap : str or Colormap, default=None
+            Colour map; ``"gray"`` by default for both sign conventions.
+        signed : "auto" or bool, default="auto"
+            Use the grey-centred symmetric scale. ``"auto"``: when any shown
+            weight is negative.
+        colorbar : bool, default=False
+            Add a colour bar (only with ``normalize="global"``).
+        titles : bool, default=True
+            Title each image with its unit label.
+        title : bool or str, default=True
+            Title of the whole grid: ``True`` uses ``estimator_name``.
+        imshow_kw : dict, default=None
+            Extra keyword arguments for :meth:`~matplotlib.axes.Axes.imshow`.
+
+        Returns
+        -------
+        display : HiddenUnitsDisplay
+            Object that stores computed values.
+        """
+        plt = import_pyplot()
+        W = np.atleast_2d(np.asarray(self.weights, dtype=float))
+        n_units, n_features = W.shape
+        shape = _resolve_image_shape(n_features, self.image_shape)
+        if normalize not in ("global", "unit"):
+            raise ValueError(f"normalize must be 'global' or 'unit'; got {normalize!r}")
+        unit_ids = (
+            np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
+        )
+        labels = (
+            [str(u) for u in unit_ids] if self.unit_labels is None else list(self.unit_labels)
+        )
+        if len(labels) != n_units:
+            raise ValueError("unit_labels must have one entry per unit")
+
+        signed_ = bool(np.any(W < 0)) if signed == "auto" else bool(signed)
+        if normalize == "global":
+            m = np.max(np.abs(W)) if signed_ else np.max(W)
+            m = np.full(n_units, m)
+        else:
+            m = np.max(np.abs(W), axis=1) if signed_ else np.max(W, axis=1)
+        m = np.where(m > 0, m, 1.0)  # all-zero (dead) units: avoid vmin == vmax
+        vmax = m
+        vmin = -m if signed_ else np.zeros(n_units)
+
+        # --- axes ---------------------------------------------------------
+        container = None
+        if ax is None or _is_figure_like(ax) or _is_axes(ax):
+            n_cols = _default_n_cols(n_units) if n_cols is None else int(n_cols)
+            n_rows = math.ceil(n_units / n_cols)
+        if ax is None:
+            h, w = shape
+            cell = max(0.5, min(1.4, 10.0 / n_cols))
+            fig, axes = plt.subplots(
+                n_rows, n_cols, squeeze=False, layout="compressed",
+                figsize=(
+                    n_cols * cell + (1.0 if colorbar else 0.3),
+                    n_rows * cell * h / w * (1.25 if titles else 1.05) + 0.5,
+                ),
+            )
+        elif _is_figure_like(ax):
+            fig = ax
+            axes = np.asarray(fig.subplots(n_rows, n_cols, squeeze=False))
+        elif _is_axes(ax):
+            container = ax
+            fig = ax.figure
+            ax.set_axis_off()
+            axes = self._inset_grid(ax, n_rows, n_cols, shape, titles)
+        else:
+            flat = np.asarray(ax, dtype=object).ravel()
+            if len(flat) < n_units:
+                raise ValueError(
+                    f"got {len(flat)} Axes for {n_units} units; pass at least "
+                    "one Axes per unit"
+                )
+            axes = np.asarray(ax, dtype=object)
+            if axes.ndim != 2:
+                axes = flat.reshape(1, -1)
+            fig = flat[0].figure
+
+        kw = {"interpolation": "nearest", "cmap": "gray" if cmap is None else cmap}
+        kw.update(imshow_kw or {})
+        flat_axes = axes.ravel()
+        images = np.empty(n_units, dtype=object)
+        for i in range(n_units):
+            a = flat_axes[i]
+            images[i] = a.imshow(
+                W[i].reshape(shape), vmin=vmin[i], vmax=vmax[i], **kw
+            )
+            a.set_xticks([])
+            a.set_yticks([])
+            if titles:
+                a.set_title(labels[i], fontsize="x-small", pad=2)
+        for a in flat_axes[n_units:]:
+            a.set_axis_off()
+
+        name = self.estimator_name if title is True else (title or None)
+        if name:
+            if container is not None:
+                container.set_title(name, pad=12 if titles else 4)
+            elif ax is None or _is_figure_like(ax):
+                fig.suptitle(name)
+
+        self.colorbar_ = None
+        if colorbar:
+            if normalize != "global":
+                raise ValueError("colorbar=True requires normalize='global'")
+            target = container if container is not None else list(flat_axes)
+            self.colorbar_ = fig.colorbar(images[0], ax=target, shrink=0.8)
+
+        self.images_ = images
+        self.axes_ = axes
+        self.ax_ = container
+        self.figure_ = fig
+        self.signed_ = signed_
+        self.vmin_ = np.asarray(vmin, dtype=float)
+        self.vmax_ = np.asarray(vmax, dtype=float)
+        return self
+
+    # When given one Axes, the images go in a grid of inset axes. With
+    # ``_fill_container`` (used by OutputWeightsDisplay for its aligned image
+    # strip) the grid spans the whole Axes evenly; otherwise it is sized from
+    # the Axes' current extent so that the tiles keep the image aspect ratio
+    # and anchored at the top.
+    _fill_container = False
+
+    def _inset_grid(self, ax, n_rows, n_cols, shape, titles):
+        h, w = shape
+        title_frac = 0.3 if titles else 0.06
+        gap = 0.06
+        if self._fill_container:
+            cw, ch = 1.0 / n_cols, 1.0 / n_rows
+            boxes = [
+                [c * cw + gap * cw / 2, 1 - (r + 1) * ch + gap * ch / 2,
+                 cw * (1 - gap), ch * (1 - gap)]
+                for r in range(n_rows) for c in range(n_cols)
+            ]
+        else:
+            W_px = max(ax.bbox.width, 1.0)
+            H_px = max(ax.bbox.height, 1.0)
+            aspect = h / w
+            tile_w = min(
+                W_px / (n_cols * (1 + gap)),
+                H_px / (n_rows * aspect * (1 + title_frac)),
+            )
+            tile_h = tile_w * aspect
+            cell_w, cell_h = tile_w * (1 + gap), tile_h * (1 + title_frac)
+            x0 = (W_px - n_cols * cell_w) / 2
+            boxes = [
+                [(x0 + c * cell_w + gap * tile_w / 2) / W_px,
+                 (H_px - (r + 1) * cell_h) / H_px,
+                 tile_w / W_px, tile_h / H_px]
+                for r in range(n_rows) for c in range(n_cols)
+            ]
+        axes = np.array([ax.inset_axes(b) for b in boxes], dtype=object)
+        return axes.reshape(n_rows, n_cols)
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        *,
+        units=None,
+        order=None,
+        image_shape=None,
+        ax=None,
+        n_cols=None,
+        normalize="global",
+        cmap=None,
+        signed="auto",
+        colorbar=False,
+        titles=True,
+        title=True,
+        imshow_kw=None,
+    ):
+        """Plot the first-layer weights of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            NonNegMLPClassifier or ABBAClassifier (``components_``),
+            MLPClassifier (``coefs_[0].T``), PCA or NMF (``components_``), or a
+            Pipeline ending in one of them.
+        units : None, int or array-like of int, default=None
+            Units to show: all (``None``); the first ``n`` after ordering
+            (``int``), e.g. the 16 strongest with ``order="output_weight"``;
+            or the given indices (then sorted by ``order`` if given), e.g. a
+            random subset as in the paper's Fig. 3.
+        order : {None, "output_weight", "class"}, default=None
+            ``None``: as given. ``"output_weight"``: by total outgoing weight
+            magnitude ``sum_j |coefs_[1][i, j]|``, strongest first.
+            ``"class"``: grouped by the class that the unit's output weight
+            favours most (``argmax_j coefs_[1][i, j]``; for a binary net with
+            one output, the sign), strongest first within each group; image
+            titles then read ``"unit→class"``. Orders need a network
+            (``"class"`` one with a single hidden layer).
+        image_shape : tuple of int, default=None
+            ``(height, width)``, e.g. ``(28, 28)`` for MNIST or ``(8, 8)``
+            for :func:`~sklearn.datasets.load_digits`. ``None``: square.
+        ax : None, Axes, array-like of Axes, Figure or SubFigure, default=None
+            See :meth:`plot`.
+        n_cols, normalize, cmap, signed, colorbar, titles, title, imshow_kw
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : HiddenUnitsDisplay
+        """
+        W = get_components(estimator)
+        _resolve_image_shape(W.shape[1], image_shape)  # fail before drawing
+        idx, group = order_units(estimator, W.shape[0], units=units, order=order, layer=1)
+        labels = (
+            [f"{i}→{g}" for i, g in zip(idx, group)] if group is not None else None
+        )
+        disp = cls(
+            W[idx],
+            image_shape=image_shape,
+            unit_ids=idx,
+            unit_labels=labels,
+            estimator_name=_estimator_name(estimator),
+        )
+        return disp.plot(
+            ax=ax, n_cols=n_cols, normalize=normalize, cmap=cmap, signed=signed,
+            colorbar=colorbar, titles=titles, title=title, imshow_kw=imshow_kw,
+        )

@@ -1,0 +1,443 @@
+"""Hinton diagram of the hidden-to-output weights (paper's Fig. 2)."""
+
+import numpy as np
+
+from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
+from ._utils import estimator_name as _estimator_name
+from ._utils import (
+    final_estimator,
+    get_components,
+    hidden_activations,
+    import_pyplot,
+    is_network,
+    order_units,
+    output_classes,
+)
+
+
+def _tick_positions(n, max_labels=40):
+    step = max(1, int(np.ceil(n / max_labels)))
+    return np.arange(0, n, step)
+
+
+class OutputWeightsDisplay:
+    """Hinton diagram of the hidden-to-output weights of a network.
+
+    Every weight ``coefs_[-1][j, c]`` (hidden unit ``j`` to output neuron
+    ``c``) is drawn as a square whose **area** is proportional to
+    ``|w| / max|w|``; the fill colour gives the sign: by default **white for
+    positive** and **black for negative** weights on a mid-grey background,
+    as in Fig. 2 of Chorowski & Zurada (2015). Pass e.g.
+    ``positive_color="tab:blue", negative_color="tab:red",
+    background_color="white"`` for a blue/red variant. Exactly-zero weights
+    draw no square, so a sparse non-negative output layer is visibly sparse.
+
+    By default output neurons (classes) are the rows and hidden units the
+    columns. Optionally the display adds, aligned with the hidden-unit axis,
+
+    - the first-layer weights of the hidden units as images (as below the
+      diagram in Fig. 2), and
+    - the mean activation of every hidden unit for the samples of each class,
+      as one row of bars per class (Fig. 2's bar charts).
+
+    It is recommended to create a display with :meth:`from_estimator`. All
+    parameters are stored as attributes.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_units, n_outputs)
+        Hidden-to-output weights (``coefs_[-1]``), rows in display order.
+    output_labels : list of str, default=None
+        Label of each output neuron (class). Defaults to ``"out0", ...``.
+    unit_ids : array-like of int, default=None
+        Index of each shown hidden unit in the estimator.
+    mean_activations : ndarray of shape (n_groups, n_units), default=None
+        Mean hidden activation per class (rows) and unit (columns).
+    activation_labels : list of str, default=None
+        Label of each row of ``mean_activations``.
+    unit_weights : ndarray of shape (n_units, n_features), default=None
+        First-layer weights of the shown units, drawn as images.
+    image_shape : tuple of int, default=None
+        Shape of one image of ``unit_weights``; ``None`` means square.
+    estimator_name : str, default=None
+        Name of the estimator, used as title.
+
+    Attributes
+    ----------
+    squares_ : list of matplotlib.patches.Rectangle
+        One square per non-zero weight.
+    bars_ : list of matplotlib.container.BarContainer
+        One container per row of ``mean_activations`` (empty if none).
+    ax_ : matplotlib.axes.Axes
+        Axes holding the Hinton diagram.
+    bar_ax_ : matplotlib.axes.Axes or None
+        Axes holding the activation bars.
+    images_display_ : HiddenUnitsDisplay or None
+        Display of the unit images, drawn in ``images_display_.ax_``.
+    figure_ : matplotlib.figure.Figure
+        Figure holding the diagram.
+
+    See Also
+    --------
+    HiddenUnitsDisplay : First-layer weights as images.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import warnings
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> from sknonneg.inspection import OutputWeightsDisplay
+    >>> X, y = load_digits(return_X_y=True)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     mlp = MLPClassifier((10,), max_iter=20, random_state=0).fit(X / 16, y)
+    >>> disp = OutputWeightsDisplay.from_estimator(mlp, X / 16, y, show_images=True)
+    >>> len(disp.squares_), len(disp.bars_)
+    (100, 10)
+    """
+
+    def __init__(
+        self,
+        weights,
+        *,
+        output_labels=None,
+        unit_ids=None,
+        mean_activations=None,
+        activation_labels=None,
+        unit_weights=None,
+        image_shape=None,
+        estimator_name=None,
+    ):
+        self.weights = weights
+        self.output_labels = output_labels
+        self.unit_ids = unit_ids
+        self.mean_activations = mean_activations
+        self.activation_labels = activation_labels
+        self.unit_weights = unit_weights
+        self.image_shape = image_shape
+        self.estimator_name = estimator_name
+
+    def plot(
+        self,
+        ax=None,
+        *,
+        transpose=False,
+        positive_color="white",
+        negative_color="black",
+        background_color="0.5",
+        max_size=0.9,
+        bar_colors=None,
+        title=True,
+    ):
+        """Draw the Hinton diagram (and optional images and bars).
+
+        Parameters
+        ----------
+        ax : None, Axes or pair of Axes, default=None
+            ``None``: a new figure sized to the diagram. A single Axes: the
+            diagram is drawn in it, and strips for the unit images and the
+            activation bars are appended to it (aligned, via
+            :func:`mpl_toolkits.axes_grid1.make_axes_locatable`). A pair of
+            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images).
+        transpose : bool, default=False
+            If False, outputs are rows and hidden units columns (as in
+            Fig. 2); images and bars go below. If True, hidden units are rows
+            and outputs columns (as in Fig. 4); images and bars go to the
+            right.
+        positive_color, negative_color : color, default="white", "black"
+            Fill colours of positive and negative weights.
+        background_color : color, default="0.5"
+            Background of the diagram (mid-grey).
+        max_size : float, default=0.9
+            Side of the square of the largest weight, in cell units.
+        bar_colors : list of color, default=None
+            One colour per activation row; default the ``tab10`` cycle.
+        title : bool or str, default=True
+            Title; ``True`` uses ``estimator_name``.
+
+        Returns
+        -------
+        display : OutputWeightsDisplay
+        """
+        plt = import_pyplot()
+        W = np.asarray(self.weights, dtype=float)
+        if W.ndim == 1:
+            W = W[:, None]
+        n_units, n_out = W.shape
+        unit_ids = (
+            np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
+        )
+        out_labels = (
+            [f"out{j}" for j in range(n_out)]
+            if self.output_labels is None
+            else [str(s) for s in self.output_labels]
+        )
+        acts = self.mean_activations
+        if acts is not None:
+            acts = np.atleast_2d(np.asarray(acts, dtype=float))
+            if acts.shape[1] != n_units:
+                raise ValueError("mean_activations must have one column per unit")
+        images = self.unit_weights
+        if images is not None:
+            images = np.atleast_2d(np.asarray(images, dtype=float))
+            img_shape = _resolve_image_shape(images.shape[1], self.image_shape)
+
+        bar_ax = None
+        if ax is None:
+            n_x, n_y = (n_out, n_units) if transpose else (n_units, n_out)
+            extra, n_pads = 0.0, 0
+            if acts is not None:
+                extra, n_pads = extra + len(acts), n_pads + 1
+            if images is not None:
+                h, w = img_shape
+                extra, n_pads = extra + ((w / h) if transpose else (h / w)), n_pads + 1
+            long_x = n_x + (extra if transpose else 0)
+            long_y = n_y + (0 if transpose else extra)
+            cell = float(np.clip(min(9.0 / long_x, 9.0 / long_y), 0.05, 0.6))
+            left, right, top, bottom = 1.0, 0.3, 1.0, 0.25
+            width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
+            height = long_y * cell + top + bottom + (0 if transpose else 0.08 * n_pads)
+            fig, ax = plt.subplots(figsize=(width, height))
+            fig.subplots_adjust(
+                left=left / width, right=1 - right / width,
+                bottom=bottom / height, top=1 - top / height,
+            )
+        elif isinstance(ax, (list, tuple, np.ndarray)):
+            ax, bar_ax = ax
+            fig = ax.figure
+            images = None  # no room reserved for images with explicit axes
+        else:
+            fig = ax.figure
+
+        # --- Hinton diagram -------------------------------------------------
+        wmax = np.max(np.abs(W)) if W.size else 0.0
+        squares = []
+        for j in range(n_units):
+            for c in range(n_out):
+                w = W[j, c]
+                if w == 0 or wmax == 0:
+                    continue
+                side = max_size * np.sqrt(abs(w) / wmax)
+                x, y = (c, j) if transpose else (j, c)
+                rect = plt.Rectangle(
+                    (x - side / 2, y - side / 2), side, side,
+                    facecolor=positive_color if w > 0 else negative_color,
+                    edgecolor="none",
+                )
+                ax.add_patch(rect)
+                squares.append(rect)
+        n_x, n_y = (n_out, n_units) if transpose else (n_units, n_out)
+        ax.set_xlim(-0.5, n_x - 0.5)
+        ax.set_ylim(n_y - 0.5, -0.5)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_facecolor(background_color)
+        unit_ticks = _tick_positions(n_units)
+        unit_ticklabels = [str(u) for u in unit_ids[unit_ticks]]
+        if transpose:
+            ax.set_xticks(np.arange(n_out), out_labels)
+            ax.set_yticks(unit_ticks, unit_ticklabels)
+            ax.set_xlabel("output (class)")
+            ax.set_ylabel("hidden unit")
+            ax.xaxis.tick_top()
+            ax.xaxis.set_label_position("top")
+        else:
+            ax.set_xticks(unit_ticks, unit_ticklabels)
+            ax.set_yticks(np.arange(n_out), out_labels)
+            ax.set_xlabel("hidden unit")
+            ax.set_ylabel("output (class)")
+            ax.xaxis.tick_top()
+            ax.xaxis.set_label_position("top")
+        ax.tick_params(length=0, labelsize="small")
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        name = self.estimator_name if title is True else (title or None)
+        if name:
+            ax.set_title(name, pad=8)
+
+        # --- appended strips ------------------------------------------------
+        divider = None
+        if (images is not None or acts is not None) and bar_ax is None:
+            from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+            divider = make_axes_locatable(ax)
+        where = "right" if transpose else "bottom"
+        ref = n_x if transpose else n_y  # extent along the appended direction
+
+        self.images_display_ = None
+        if images is not None:
+            h, w = img_shape
+            depth = (h / w) if not transpose else (w / h)
+            strip = divider.append_axes(where, size=f"{100 * depth / ref:.3f}%", pad=0.08)
+            images_display = HiddenUnitsDisplay(
+                images, image_shape=img_shape, unit_ids=unit_ids
+            )
+            images_display._fill_container = True
+            self.images_display_ = images_display.plot(
+                ax=strip, n_cols=1 if transpose else n_units, titles=False,
+                title=False,
+            )
+
+        bars = []
+        if acts is not None:
+            n_rows = len(acts)
+            act_labels = (
+                [str(s) for s in self.activation_labels]
+                if self.activation_labels is not None
+                else [str(i) for i in range(n_rows)]
+            )
+            if bar_ax is None:
+                share = {"sharey": ax} if transpose else {"sharex": ax}
+                bar_ax = divider.append_axes(
+                    where, size=f"{100 * n_rows / ref:.3f}%", pad=0.08, **share
+                )
+            colors = bar_colors
+            if colors is None:
+                cycle = plt.get_cmap("tab10").colors
+                colors = [cycle[i % len(cycle)] for i in range(n_rows)]
+            # bars are scaled so that an activation of 1 (saturated sigmoid)
+            # fills the row; unbounded activations are scaled to the maximum
+            top = max(1.0, float(np.nanmax(acts))) if acts.size else 1.0
+            pos = np.arange(n_units)
+            for r in range(n_rows):
+                base = r - 0.42 if transpose else (n_rows - 1 - r) - 0.42
+                length = 0.84 * acts[r] / top
+                if transpose:
+                    bc = bar_ax.barh(pos, length, left=base, height=0.7,
+                                     color=colors[r], label=act_labels[r])
+                    bar_ax.axvline(base, color="0.7", lw=0.5, zorder=0)
+                else:
+                    bc = bar_ax.bar(pos, length, bottom=base, width=0.7,
+                                    color=colors[r], label=act_labels[r])
+                    bar_ax.axhline(base, color="0.7", lw=0.5, zorder=0)
+                bars.append(bc)
+            if transpose:
+                bar_ax.set_xlim(-0.5, n_rows - 0.5)
+                bar_ax.set_xticks(np.arange(n_rows), act_labels)
+                bar_ax.xaxis.tick_top()
+                bar_ax.tick_params(axis="y", left=False, labelleft=False)
+                bar_ax.set_xlabel("mean activation per class")
+                bar_ax.xaxis.set_label_position("top")
+            else:
+                bar_ax.set_ylim(-0.5, n_rows - 0.5)
+                bar_ax.set_yticks(np.arange(n_rows)[::-1], act_labels)
+                bar_ax.tick_params(axis="x", bottom=False, labelbottom=False)
+                bar_ax.set_ylabel("mean activation\nper class", fontsize="small")
+            bar_ax.tick_params(length=0, labelsize="small")
+            for spine in bar_ax.spines.values():
+                spine.set_visible(False)
+
+        self.squares_ = squares
+        self.bars_ = bars
+        self.ax_ = ax
+        self.bar_ax_ = bar_ax
+        self.figure_ = fig
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        X=None,
+        y=None,
+        *,
+        units=None,
+        order=None,
+        show_images=False,
+        image_shape=None,
+        ax=None,
+        transpose=False,
+        positive_color="white",
+        negative_color="black",
+        background_color="0.5",
+        max_size=0.9,
+        bar_colors=None,
+        title=True,
+    ):
+        """Hinton diagram of a fitted network's output weights.
+
+        Parameters
+        ----------
+        estimator : fitted network
+            NonNegMLPClassifier, ABBAClassifier, MLPClassifier or a Pipeline
+            ending in one. The diagram shows ``coefs_[-1]`` (last hidden layer
+            to outputs).
+        X : array-like of shape (n_samples, n_features), default=None
+            If given, the mean activation of every (last-layer) hidden unit
+            over the samples of each class is drawn as bars. Activations are
+            ``estimator.transform(X)`` when the network has ``transform``,
+            otherwise computed from ``coefs_``/``intercepts_`` (MLPClassifier).
+        y : array-like of shape (n_samples,), default=None
+            Class of each sample of ``X``; if ``None`` the predicted classes
+            are used.
+        units : None, int or array-like of int, default=None
+            Hidden units to show (see :meth:`HiddenUnitsDisplay.from_estimator`).
+        order : {None, "output_weight", "class"}, default=None
+            Order of the hidden units (see
+            :meth:`HiddenUnitsDisplay.from_estimator`). The same ``units`` and
+            ``order`` give the same units in the same order in both displays.
+        show_images : bool, default=False
+            Draw each hidden unit's first-layer weights as an image next to
+            its column (one-hidden-layer networks only).
+        image_shape : tuple of int, default=None
+            Shape of these images; ``None`` means square.
+        ax, transpose, positive_color, negative_color, background_color, \
+max_size, bar_colors, title
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : OutputWeightsDisplay
+        """
+        final = final_estimator(estimator)
+        if not is_network(final):
+            raise TypeError(
+                f"{type(final).__name__} has no output layer; "
+                "OutputWeightsDisplay needs a network with `coefs_`."
+            )
+        coefs = final.coefs_
+        W = np.asarray(coefs[-1], dtype=float)
+        n_units = W.shape[0]
+        layer = len(coefs) - 1
+        idx, _ = order_units(estimator, n_units, units=units, order=order, layer=layer)
+        out_labels = output_classes(final, W.shape[1])
+
+        unit_weights = None
+        if show_images:
+            if len(coefs) != 2:
+                raise ValueError("show_images=True needs a network with one hidden layer")
+            comps = get_components(estimator)
+            _resolve_image_shape(comps.shape[1], image_shape)
+            unit_weights = comps[idx]
+
+        mean_acts, act_labels = None, None
+        if X is not None:
+            H = hidden_activations(estimator, X)
+            labels = np.asarray(estimator.predict(X) if y is None else y)
+            if len(labels) != H.shape[0]:
+                raise ValueError("X and y have inconsistent numbers of samples")
+            classes = getattr(final, "classes_", None)
+            present = set(np.unique(labels).tolist())
+            if classes is not None and present <= set(np.asarray(classes).tolist()):
+                groups = [c for c in classes if c in present]
+            else:
+                groups = list(np.unique(labels))
+            mean_acts = np.vstack([H[labels == g].mean(axis=0) for g in groups])[:, idx]
+            act_labels = [str(g) for g in groups]
+
+        disp = cls(
+            W[idx],
+            output_labels=out_labels,
+            unit_ids=idx,
+            mean_activations=mean_acts,
+            activation_labels=act_labels,
+            unit_weights=unit_weights,
+            image_shape=image_shape,
+            estimator_name=_estimator_name(estimator),
+        )
+        return disp.plot(
+            ax=ax, transpose=transpose, positive_color=positive_color,
+            negative_color=negative_color, background_color=background_color,
+            max_size=max_size, bar_colors=bar_colors, title=title,
+        )

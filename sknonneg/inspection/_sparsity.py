@@ -1,0 +1,180 @@
+"""Sparsity measures for network weights and dictionary components."""
+
+import numpy as np
+import pandas as pd
+
+from ._utils import get_components, get_layers, layer_constraints
+
+
+def _as_matrix(W):
+    """Array from an array-like or from a fitted estimator's first layer."""
+    if hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps"):
+        return get_components(W)
+    return np.asarray(W, dtype=float)
+
+
+def hoyer_sparsity(W, axis=-1, average=False):
+    """Hoyer (2004) sparsity of vectors.
+
+    For a vector :math:`w` of length :math:`n > 1`,
+
+    .. math::
+
+        \\mathrm{sparsity}(w) = \\frac{\\sqrt{n} - \\|w\\|_1 / \\|w\\|_2}
+                                      {\\sqrt{n} - 1},
+
+    which is 1 for a vector with a single non-zero entry (e.g. one-hot) and 0
+    for a vector whose entries all have the same magnitude (e.g. constant).
+    The measure depends only on absolute values, so it applies equally to
+    signed and non-negative weights.
+
+    Parameters
+    ----------
+    W : array-like or fitted estimator
+        Vector or matrix. A fitted estimator (network, PCA, NMF or a Pipeline
+        ending in one) is replaced by its first-layer weight vectors as an
+        ``(n_units, n_features)`` matrix (``components_``, or ``coefs_[0].T``),
+        so that the default ``axis=-1`` gives one value per unit.
+    axis : int, default=-1
+        Axis along which the vectors lie. Use ``axis=0`` for an
+        ``(n_in, n_out)`` matrix such as ``coefs_[i]`` to measure each
+        neuron's incoming weights.
+    average : bool, default=False
+        If True return the mean over vectors (ignoring undefined ones).
+
+    Returns
+    -------
+    sparsity : float or ndarray
+        Per-vector sparsity (a float for 1-D input), or its mean when
+        ``average=True``. All-zero vectors have undefined sparsity and give
+        ``nan``; so does ``n == 1``.
+
+    References
+    ----------
+    P. O. Hoyer, "Non-negative matrix factorization with sparseness
+    constraints", JMLR 5 (2004) 1457-1469.
+
+    Examples
+    --------
+    >>> from sknonneg.inspection import hoyer_sparsity
+    >>> hoyer_sparsity([0, 0, 1, 0])
+    1.0
+    >>> hoyer_sparsity([2, 2, 2, 2])
+    0.0
+    """
+    A = _as_matrix(W)
+    if A.ndim == 0:
+        raise ValueError("hoyer_sparsity needs at least a 1-D array")
+    n = A.shape[axis]
+    absA = np.abs(A)
+    l1 = absA.sum(axis=axis)
+    l2 = np.sqrt((absA**2).sum(axis=axis))
+    sqrt_n = np.sqrt(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (sqrt_n - l1 / l2) / (sqrt_n - 1.0)
+    s = np.where(l2 > 0, s, np.nan) if n > 1 else np.full_like(l1, np.nan)
+    # guard tiny excursions outside [0, 1] from rounding
+    s = np.clip(s, 0.0, 1.0)
+    if average:
+        if np.all(np.isnan(s)):
+            return float("nan")
+        return float(np.nanmean(s))
+    if np.ndim(s) == 0:
+        return float(s)
+    return s
+
+
+def _zero_threshold(W, tol, relative):
+    if relative:
+        m = np.max(np.abs(W)) if W.size else 0.0
+        return tol * m
+    return tol
+
+
+def weight_sparsity(estimator, tol=1e-6, relative=True):
+    """Fraction of (near-)zero weights and Hoyer sparsity per layer.
+
+    Parameters
+    ----------
+    estimator : fitted estimator, ndarray or list of ndarray
+        A network exposing ``coefs_`` (NonNegMLPClassifier, ABBAClassifier,
+        MLPClassifier), an estimator exposing ``components_`` (PCA, NMF), a
+        Pipeline ending in one of these, or weight matrices given directly
+        (each ``(n_in, n_out)``, one column per receiving neuron).
+    tol : float, default=1e-6
+        Zero threshold. A weight counts as zero when ``|w| <= tol * max|w|``
+        (``max`` over the layer) if ``relative=True``, or when
+        ``|w| <= tol`` if ``relative=False``.
+    relative : bool, default=True
+        Whether ``tol`` is relative to the layer's largest magnitude (which
+        makes the result independent of the weight scale) or absolute.
+
+    Returns
+    -------
+    sparsity : pandas.DataFrame
+        One row per weight layer, indexed by the layer name
+        (``"input->h1"``, ``"h1->output"``, ..., or ``"components"`` for
+        PCA/NMF), with columns
+
+        - ``n_in``, ``n_out``: layer shape;
+        - ``n_weights``, ``n_zero``: number of weights and of zero weights;
+        - ``fraction_zero``: ``n_zero / n_weights``;
+        - ``fraction_negative``: fraction of weights ``< -threshold``;
+        - ``hoyer``: mean Hoyer sparsity of the receiving neurons' incoming
+          weight vectors (for PCA/NMF: of the components);
+        - ``dead_units``: receiving neurons whose incoming weights are all
+          zero;
+        - ``constraint``: declared ``weight_constraints_`` entry, or the sign
+          pattern (``"nonneg"``/``"free"``) when the estimator declares none;
+        - ``declared``: whether ``constraint`` was declared.
+
+    See Also
+    --------
+    hoyer_sparsity : Hoyer sparsity of arbitrary vectors.
+    describe_network : Text summary built on this table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknonneg.inspection import weight_sparsity
+    >>> df = weight_sparsity(np.array([[0.0, 1.0], [0.0, 2.0]]))
+    >>> df.loc["layer0", ["n_zero", "fraction_zero", "dead_units"]].tolist()
+    [2.0, 0.5, 1.0]
+    """
+    if tol < 0:
+        raise ValueError("tol must be non-negative")
+    if isinstance(estimator, np.ndarray) or (
+        isinstance(estimator, (list, tuple))
+        and all(isinstance(W, np.ndarray) for W in estimator)
+    ):
+        mats = [estimator] if isinstance(estimator, np.ndarray) else estimator
+        layers = [np.atleast_2d(np.asarray(W, dtype=float)) for W in mats]
+        names = [f"layer{i}" for i in range(len(layers))]
+        constraints = ["nonneg" if np.all(W >= 0) else "free" for W in layers]
+        declared = False
+    else:
+        layers, names = get_layers(estimator)
+        constraints, declared = layer_constraints(estimator, layers)
+
+    rows = []
+    for W, constraint in zip(layers, constraints):
+        thr = _zero_threshold(W, tol, relative)
+        zero = np.abs(W) <= thr
+        rows.append(
+            {
+                "n_in": W.shape[0],
+                "n_out": W.shape[1],
+                "n_weights": W.size,
+                "n_zero": int(zero.sum()),
+                "fraction_zero": float(zero.mean()) if W.size else float("nan"),
+                "fraction_negative": float((W < -thr).mean())
+                if W.size
+                else float("nan"),
+                "hoyer": hoyer_sparsity(W, axis=0, average=True),
+                "dead_units": int(np.all(zero, axis=0).sum()),
+                "constraint": constraint,
+                "declared": declared,
+            }
+        )
+    df = pd.DataFrame(rows, index=pd.Index(names, name="layer"))
+    return df

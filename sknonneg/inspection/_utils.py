@@ -1,0 +1,333 @@
+"""Private helpers shared by the inspection tools.
+
+Everything here works on *fitted* estimators through duck typing:
+
+* networks expose ``coefs_`` (list of ``(n_in, n_out)`` arrays), optionally
+  ``components_`` (first layer as ``(n_units, n_features)``) and
+  ``weight_constraints_`` (one of ``"nonneg"``, ``"free"``, ``"abba"`` per
+  weight layer);
+* decompositions such as :class:`~sklearn.decomposition.PCA` and
+  :class:`~sklearn.decomposition.NMF` expose ``components_`` only;
+* a :class:`~sklearn.pipeline.Pipeline` is inspected through its final step,
+  the preceding steps supplying feature names and the input transformation.
+"""
+
+import numpy as np
+from scipy.special import expit
+from sklearn.pipeline import Pipeline
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted
+
+MATPLOTLIB_MSG = "plotting requires matplotlib: pip install sknonneg[plot]"
+
+
+def import_pyplot():
+    """Import :mod:`matplotlib.pyplot` lazily with a helpful error message."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - exercised via monkeypatch
+        raise ImportError(MATPLOTLIB_MSG) from exc
+    return plt
+
+
+def split_pipeline(estimator):
+    """Return ``(prefix, final)`` where ``prefix`` is ``None`` or a Pipeline."""
+    if isinstance(estimator, Pipeline):
+        final = estimator.steps[-1][1]
+        prefix = estimator[:-1] if len(estimator.steps) > 1 else None
+        if final is None or final == "passthrough":
+            raise ValueError("the final step of the Pipeline must be an estimator")
+        return prefix, final
+    return None, estimator
+
+
+def final_estimator(estimator):
+    """Final step of a Pipeline (or the estimator itself), checked fitted."""
+    _, final = split_pipeline(estimator)
+    if not (hasattr(final, "coefs_") or hasattr(final, "components_")):
+        # check_is_fitted gives the familiar NotFittedError for unfitted
+        # estimators; otherwise the estimator is simply unsupported.
+        check_is_fitted(final)
+        raise TypeError(
+            f"{type(final).__name__} is not supported: expected a fitted "
+            "estimator with `coefs_` (neural network) or `components_` "
+            "(e.g. PCA, NMF)."
+        )
+    return final
+
+
+def estimator_name(estimator):
+    """Readable name of the (final step of the) estimator."""
+    _, final = split_pipeline(estimator)
+    return type(final).__name__
+
+
+def is_network(final):
+    """Whether the estimator is a network exposing ``coefs_``."""
+    return hasattr(final, "coefs_")
+
+
+def get_components(estimator):
+    """First-layer weight vectors as ``(n_units, n_features)`` array.
+
+    ``components_`` is preferred when present (PCA, NMF, NonNegMLPClassifier,
+    ABBAClassifier); otherwise ``coefs_[0].T`` (MLPClassifier).
+    """
+    final = final_estimator(estimator)
+    if hasattr(final, "components_"):
+        W = final.components_
+    else:
+        W = final.coefs_[0].T
+    return np.asarray(W, dtype=float)
+
+
+def get_layers(estimator):
+    """Weight layers as a list of ``(n_in, n_out)`` arrays with names.
+
+    Returns
+    -------
+    layers : list of ndarray
+    names : list of str
+    """
+    final = final_estimator(estimator)
+    if is_network(final):
+        layers = [np.asarray(W, dtype=float) for W in final.coefs_]
+        n = len(layers)
+        stage = ["input"] + [f"h{i}" for i in range(1, n)] + ["output"]
+        names = [f"{stage[i]}->{stage[i + 1]}" for i in range(n)]
+    else:
+        layers = [np.asarray(final.components_, dtype=float).T]
+        names = ["components"]
+    return layers, names
+
+
+def layer_constraints(estimator, layers=None):
+    """Constraint per layer and whether it was declared or inferred.
+
+    Returns
+    -------
+    constraints : list of str
+        ``weight_constraints_`` entries when the estimator declares them
+        (``"nonneg"``, ``"free"``, ``"abba"``), otherwise inferred from the
+        signs: ``"nonneg"`` if every weight is ``>= 0``, else ``"free"``.
+    declared : bool
+    """
+    final = final_estimator(estimator)
+    if layers is None:
+        layers, _ = get_layers(estimator)
+    declared = getattr(final, "weight_constraints_", None)
+    if declared is not None and len(declared) == len(layers):
+        return [str(c) for c in declared], True
+    inferred = ["nonneg" if np.all(W >= 0) else "free" for W in layers]
+    return inferred, False
+
+
+def output_classes(final, n_outputs):
+    """Labels of the output neurons (``classes_`` when it matches)."""
+    classes = getattr(final, "classes_", None)
+    if classes is not None:
+        classes = np.asarray(classes)
+        if classes.ndim == 1 and len(classes) == n_outputs:
+            return [str(c) for c in classes]
+        if classes.ndim == 1 and len(classes) == 2 and n_outputs == 1:
+            # binary logistic output: positive weights favour classes_[1]
+            return [f"{classes[1]} (vs {classes[0]})"]
+    return [f"out{j}" for j in range(n_outputs)]
+
+
+def unit_outgoing_weights(estimator, layer, n_units):
+    """Weights leaving the units of hidden layer ``layer`` (1-based).
+
+    Returns
+    -------
+    W : ndarray, shape (n_units, n_next)
+        ``coefs_[layer]``.
+    to_output : bool
+        Whether these weights connect directly to the output neurons.
+    """
+    final = final_estimator(estimator)
+    if not is_network(final) or len(final.coefs_) < 2:
+        raise ValueError(
+            f"{type(final).__name__} has no hidden-to-next-layer weights; "
+            "ordering units by their outgoing weights needs a network with "
+            "`coefs_` and at least one hidden layer."
+        )
+    W = np.asarray(final.coefs_[layer], dtype=float)
+    if W.shape[0] != n_units:
+        raise ValueError(
+            f"coefs_[{layer}] has {W.shape[0]} rows but there are {n_units} "
+            "units; cannot order units by their outgoing weights."
+        )
+    return W, layer == len(final.coefs_) - 1
+
+
+def class_preference(W_out, classes):
+    """Class each unit's outgoing (output-layer) weight favours most.
+
+    Parameters
+    ----------
+    W_out : ndarray, shape (n_units, n_outputs)
+    classes : array-like or None
+        ``classes_`` of the estimator.
+
+    Returns
+    -------
+    label_index : ndarray of int, shape (n_units,)
+    strength : ndarray of float, shape (n_units,)
+        Weight towards the favoured class.
+    labels : list of str
+        Labels indexed by ``label_index``.
+    """
+    n_units = W_out.shape[0]
+    if W_out.shape[1] == 1:
+        # binary classifier with a single logistic output: w > 0 favours
+        # classes_[1], w < 0 favours classes_[0]
+        w = W_out[:, 0]
+        labels = (
+            [str(c) for c in classes]
+            if classes is not None and len(classes) == 2
+            else ["neg", "pos"]
+        )
+        return (w > 0).astype(int), np.abs(w), labels
+    idx = np.argmax(W_out, axis=1)
+    strength = W_out[np.arange(n_units), idx]
+    if classes is not None and len(classes) == W_out.shape[1]:
+        labels = [str(c) for c in classes]
+    else:
+        labels = [f"out{j}" for j in range(W_out.shape[1])]
+    return idx, strength, labels
+
+
+def order_units(estimator, n_units, units=None, order=None, layer=1):
+    """Select and order hidden units.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+    n_units : int
+    units : None, int or array-like of int
+        ``None``: all units; ``int`` n: the first n units *after* ordering;
+        array-like: these units (then ordered by ``order`` if given).
+    order : {None, "output_weight", "class"}
+        ``"output_weight"``: by total outgoing weight magnitude, strongest
+        first; ``"class"``: grouped by the class the unit's output weight
+        favours most (in ``classes_`` order), strongest first within a group.
+    layer : int, default=1
+        The units are those of hidden layer ``layer`` (1-based), whose
+        outgoing weights are ``coefs_[layer]``.
+
+    Returns
+    -------
+    idx : ndarray of int
+        Selected unit indices, in display order.
+    group : list of str or None
+        For ``order="class"`` the favoured class of each selected unit.
+    """
+    if order not in (None, "output_weight", "class"):
+        raise ValueError(
+            f"order must be None, 'output_weight' or 'class'; got {order!r}"
+        )
+    take_first = None
+    if units is None:
+        idx = np.arange(n_units)
+    elif isinstance(units, (int, np.integer)):
+        if not 1 <= units <= n_units:
+            raise ValueError(f"units={units} must be between 1 and {n_units}")
+        idx = np.arange(n_units)
+        take_first = int(units)
+    else:
+        idx = np.asarray(units, dtype=int).ravel()
+        if idx.size == 0:
+            raise ValueError("units must select at least one unit")
+        if idx.min() < -n_units or idx.max() >= n_units:
+            raise ValueError(f"units contains indices outside [0, {n_units})")
+        idx = idx % n_units
+
+    group = None
+    if order is not None:
+        W, to_output = unit_outgoing_weights(estimator, layer, n_units)
+        if order == "output_weight":
+            strength = np.abs(W).sum(axis=1)
+            idx = idx[np.argsort(-strength[idx], kind="stable")]
+        else:
+            if not to_output:
+                raise ValueError(
+                    "order='class' needs units connected directly to the "
+                    "output layer (a network with one hidden layer)."
+                )
+            classes = getattr(final_estimator(estimator), "classes_", None)
+            cls, strength, labels = class_preference(W, classes)
+            key = np.lexsort((-strength[idx], cls[idx]))
+            idx = idx[key]
+            group = [labels[c] for c in cls[idx]]
+    if take_first is not None:
+        idx = idx[:take_first]
+        if group is not None:
+            group = group[:take_first]
+    return idx, group
+
+
+def feature_names(estimator, feature_names=None, n_features=None):
+    """Input feature names for the first layer of ``estimator``.
+
+    Order of precedence: explicit ``feature_names``; the final step's
+    ``feature_names_in_``; in a Pipeline, the preceding steps'
+    ``get_feature_names_out()``; the pipeline's own ``feature_names_in_`` when
+    the preceding steps keep the number of features; finally ``x0, x1, ...``.
+    """
+    prefix, final = split_pipeline(estimator)
+    if n_features is None:
+        n_features = get_components(estimator).shape[1]
+    if feature_names is not None:
+        names = np.asarray(feature_names, dtype=object).ravel()
+        if len(names) != n_features:
+            raise ValueError(
+                f"feature_names has {len(names)} entries but the estimator has "
+                f"{n_features} input features"
+            )
+        return names
+    names = getattr(final, "feature_names_in_", None)
+    if names is None and prefix is not None:
+        try:
+            names = prefix.get_feature_names_out()
+        except (AttributeError, TypeError, ValueError):
+            names = None
+    if names is None and isinstance(estimator, Pipeline):
+        names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and len(names) == n_features:
+        return np.asarray(names, dtype=object)
+    return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
+
+
+_ACTIVATIONS = {
+    "identity": lambda z: z,
+    "logistic": expit,
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+}
+
+
+def hidden_activations(estimator, X):
+    """Activations of the last hidden layer for ``X``.
+
+    Uses the final estimator's ``transform`` when it has one (the
+    NonNegMLPClassifier contract); otherwise runs the forward pass of an
+    sklearn-style MLP from ``coefs_``, ``intercepts_`` and ``activation``.
+    """
+    prefix, final = split_pipeline(estimator)
+    final = final_estimator(estimator)
+    if not is_network(final):
+        raise ValueError(f"{type(final).__name__} is not a neural network")
+    Xt = prefix.transform(X) if prefix is not None else X
+    if hasattr(final, "transform"):
+        return np.asarray(final.transform(Xt))
+    act_name = getattr(final, "activation", "relu")
+    if act_name not in _ACTIVATIONS:
+        raise ValueError(f"unknown activation {act_name!r}")
+    act = _ACTIVATIONS[act_name]
+    if hasattr(Xt, "to_numpy"):
+        Xt = Xt.to_numpy()
+    H = Xt
+    for W, b in zip(final.coefs_[:-1], final.intercepts_[:-1]):
+        H = act(safe_sparse_dot(H, W) + b)
+    return np.asarray(H)

@@ -1,0 +1,540 @@
+"""Tests for sknonneg.inspection (headless)."""
+
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.image import AxesImage  # noqa: E402
+from scipy.special import expit  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.decomposition import NMF, PCA  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
+from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import MinMaxScaler  # noqa: E402
+from sklearn.utils.extmath import safe_sparse_dot  # noqa: E402
+
+from sknonneg.inspection import (  # noqa: E402
+    HiddenUnitsDisplay,
+    OutputWeightsDisplay,
+    describe_network,
+    hoyer_sparsity,
+    top_features,
+    weight_sparsity,
+)
+
+try:
+    from sknonneg import NonNegMLPClassifier
+except ImportError:  # estimator not merged yet: its parametrizations skip
+    NonNegMLPClassifier = None
+
+needs_nonneg = pytest.mark.skipif(
+    NonNegMLPClassifier is None, reason="sknonneg.NonNegMLPClassifier not available"
+)
+
+N_HIDDEN = 12
+
+
+# --------------------------------------------------------------------------
+# stand-ins and fixtures
+# --------------------------------------------------------------------------
+class NonNegStandIn(MLPClassifier):
+    """MLPClassifier clipped to non-negative weights after fitting.
+
+    Mimics the fitted contract of NonNegMLPClassifier (components_,
+    weight_constraints_, transform, lipschitz_bound_) for these tests only.
+    """
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        for W in self.coefs_:
+            np.clip(W, 0, None, out=W)
+        self.weight_constraints_ = ["nonneg"] * len(self.coefs_)
+        self.lipschitz_bound_ = float(
+            np.prod([np.linalg.norm(W, 2) for W in self.coefs_])
+        )
+        return self
+
+    @property
+    def components_(self):
+        return self.coefs_[0].T
+
+    def transform(self, X):
+        H = X
+        for W, b in zip(self.coefs_[:-1], self.intercepts_[:-1]):
+            H = expit(safe_sparse_dot(H, W) + b)
+        return np.asarray(H)
+
+
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def _mlp_kw():
+    return dict(
+        hidden_layer_sizes=(N_HIDDEN,), activation="logistic", max_iter=25,
+        random_state=0,
+    )
+
+
+def _make(name):
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if name == "mlp":
+            return MLPClassifier(**_mlp_kw()).fit(X, y)
+        if name == "nonneg_standin":
+            return NonNegStandIn(**_mlp_kw()).fit(X, y)
+        if name == "abba_standin":
+            est = MLPClassifier(**_mlp_kw()).fit(X, y)
+            est.weight_constraints_ = ["abba", "abba"]
+            est.components_ = est.coefs_[0].T.copy()
+            return est
+        if name == "pipeline_mlp":
+            return make_pipeline(MinMaxScaler(), MLPClassifier(**_mlp_kw())).fit(X, y)
+        if name == "pca":
+            return PCA(N_HIDDEN, random_state=0).fit(X)
+        if name == "nmf":
+            return NMF(N_HIDDEN, init="nndsvda", max_iter=50, random_state=0).fit(X)
+        if name == "nonneg_real":
+            return NonNegMLPClassifier(
+                hidden_layer_sizes=(N_HIDDEN,), positive=True, max_iter=20,
+                random_state=0,
+            ).fit(X, y)
+    raise ValueError(name)
+
+
+_CACHE = {}
+
+
+def fitted(name):
+    if name not in _CACHE:
+        _CACHE[name] = _make(name)
+    return _CACHE[name]
+
+
+def _final(est):
+    return est[-1] if hasattr(est, "steps") else est
+
+
+def _components(est):
+    est = _final(est)
+    return est.components_ if hasattr(est, "components_") else est.coefs_[0].T
+
+
+NETWORKS = [
+    "mlp",
+    "nonneg_standin",
+    "abba_standin",
+    "pipeline_mlp",
+    pytest.param("nonneg_real", marks=needs_nonneg),
+]
+ALL_ESTIMATORS = NETWORKS + ["pca", "nmf"]
+NONNEG = {"nonneg_standin", "nmf", "nonneg_real"}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _all_axes(fig):
+    """Axes of a figure including inset (child) axes."""
+    stack, out = list(fig.get_axes()), []
+    while stack:
+        ax = stack.pop()
+        out.append(ax)
+        stack.extend(ax.child_axes)
+    return out
+
+
+def _count_images(fig):
+    return sum(
+        isinstance(artist, AxesImage) for ax in _all_axes(fig) for artist in ax.get_images()
+    )
+
+
+# --------------------------------------------------------------------------
+# import behaviour
+# --------------------------------------------------------------------------
+def test_import_does_not_import_matplotlib():
+    code = (
+        "import sys, sknonneg.inspection; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plotting_without_matplotlib_has_clear_error(monkeypatch):
+    est = fitted("nmf")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install sknonneg\[plot\]"):
+        HiddenUnitsDisplay.from_estimator(est)
+    # non-plotting helpers still work
+    assert len(top_features(est, k=2)) == 2 * N_HIDDEN
+
+
+# --------------------------------------------------------------------------
+# HiddenUnitsDisplay
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ALL_ESTIMATORS)
+def test_hidden_units_display_each_estimator(name):
+    est = fitted(name)
+    W = _components(est)
+    disp = HiddenUnitsDisplay.from_estimator(est, image_shape=(8, 8))
+    assert _count_images(disp.figure_) == N_HIDDEN
+    assert len(disp.images_) == N_HIDDEN
+    np.testing.assert_allclose(disp.images_[3].get_array(), W[3].reshape(8, 8))
+    vmins = np.array([im.get_clim()[0] for im in disp.images_])
+    vmaxs = np.array([im.get_clim()[1] for im in disp.images_])
+    if name in NONNEG:
+        assert np.all(W >= 0)
+        assert not disp.signed_
+        np.testing.assert_array_equal(vmins, 0)
+        np.testing.assert_allclose(vmaxs, W.max())
+    else:
+        assert np.any(W < 0)
+        assert disp.signed_
+        np.testing.assert_allclose(vmins, -vmaxs)
+        np.testing.assert_allclose(vmaxs, np.abs(W).max())
+    assert disp.images_[0].get_cmap().name == "gray"
+
+
+@pytest.mark.parametrize("name", ["mlp", "nonneg_standin"])
+def test_hidden_units_normalize_unit(name):
+    est = fitted(name)
+    W = _components(est)
+    disp = HiddenUnitsDisplay.from_estimator(est, normalize="unit")
+    for i, im in enumerate(disp.images_):
+        vmin, vmax = im.get_clim()
+        m = np.abs(W[i]).max() if disp.signed_ else W[i].max()
+        if m == 0:  # dead unit
+            continue
+        assert vmax == pytest.approx(m)
+        assert vmin == pytest.approx(-m if disp.signed_ else 0.0)
+
+
+def test_hidden_units_default_shape_and_errors():
+    est = fitted("nmf")
+    disp = HiddenUnitsDisplay.from_estimator(est)  # 64 features -> 8 x 8
+    assert disp.images_[0].get_array().shape == (8, 8)
+    with pytest.raises(ValueError, match="image_shape"):
+        HiddenUnitsDisplay(np.ones((2, 10))).plot()
+    with pytest.raises(ValueError, match="image_shape"):
+        HiddenUnitsDisplay.from_estimator(est, image_shape=(4, 4))
+    disp = HiddenUnitsDisplay(np.ones((2, 10)), image_shape=(2, 5)).plot()
+    assert disp.images_[1].get_array().shape == (2, 5)
+    with pytest.raises(ValueError, match="network"):
+        HiddenUnitsDisplay.from_estimator(est, order="output_weight")
+    with pytest.raises(ValueError, match="order"):
+        HiddenUnitsDisplay.from_estimator(fitted("mlp"), order="bogus")
+
+
+def test_hidden_units_order_and_selection():
+    est = fitted("mlp")
+    W, W_out = est.coefs_[0].T, est.coefs_[1]
+    strength = np.abs(W_out).sum(axis=1)
+
+    disp = HiddenUnitsDisplay.from_estimator(est, units=5, order="output_weight")
+    expected = np.argsort(-strength, kind="stable")[:5]
+    np.testing.assert_array_equal(disp.unit_ids, expected)
+    assert len(disp.images_) == 5
+    np.testing.assert_allclose(disp.images_[0].get_array(), W[expected[0]].reshape(8, 8))
+
+    units = [7, 2, 9]
+    disp = HiddenUnitsDisplay.from_estimator(est, units=units)
+    np.testing.assert_array_equal(disp.unit_ids, units)
+
+    disp = HiddenUnitsDisplay.from_estimator(est, order="class")
+    favoured = np.argmax(W_out, axis=1)[disp.unit_ids]
+    assert np.all(np.diff(favoured) >= 0)  # grouped by class, in classes_ order
+    assert sorted(disp.unit_ids) == list(range(N_HIDDEN))
+    assert all("→" in lab for lab in disp.unit_labels)
+
+
+def test_hidden_units_on_axes_subfigures_and_axes_list():
+    # Fig. 3 of the paper: three estimators side by side
+    fig = plt.figure(figsize=(9, 3))
+    axes = fig.subplots(1, 3)
+    for ax, name in zip(axes, ["mlp", "pca", "nmf"]):
+        disp = HiddenUnitsDisplay.from_estimator(fitted(name), ax=ax)
+        assert disp.ax_ is ax
+        assert disp.figure_ is fig
+    assert _count_images(fig) == 3 * N_HIDDEN
+
+    fig = plt.figure()
+    subfigs = fig.subfigures(1, 2)
+    HiddenUnitsDisplay.from_estimator(fitted("mlp"), ax=subfigs[0], n_cols=4)
+    d = HiddenUnitsDisplay.from_estimator(fitted("nmf"), ax=subfigs[1], units=6)
+    assert d.axes_.shape == (2, 4)  # ceil(sqrt(2 * 6)) columns for 6 units
+    assert _count_images(fig) == N_HIDDEN + 6
+
+    fig, axs = plt.subplots(2, 7)
+    d = HiddenUnitsDisplay.from_estimator(fitted("nonneg_standin"), ax=axs, colorbar=True)
+    assert _count_images(fig) == N_HIDDEN
+    assert d.colorbar_ is not None
+    assert not axs[1, 6].axison  # unused axes switched off
+    with pytest.raises(ValueError, match="Axes"):
+        HiddenUnitsDisplay.from_estimator(fitted("mlp"), ax=axs[0])
+
+
+# --------------------------------------------------------------------------
+# OutputWeightsDisplay
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("name", NETWORKS)
+def test_output_weights_display_each_network(name, transpose):
+    est = fitted(name)
+    W_out = _final(est).coefs_[-1]
+    disp = OutputWeightsDisplay.from_estimator(est, transpose=transpose)
+    nnz = int(np.count_nonzero(W_out))
+    assert len(disp.squares_) == nnz
+    assert len(disp.ax_.patches) == nnz
+    assert disp.bar_ax_ is None and disp.bars_ == []
+    # area proportional to |w| / max|w|; white positive, black negative
+    wmax = np.abs(W_out).max()
+    flat = [w for w in W_out.ravel() if w != 0]  # same (row-major) order
+    for w, sq in zip(flat, disp.squares_):
+        assert sq.get_width() == pytest.approx(sq.get_height())
+        assert sq.get_width() ** 2 == pytest.approx(0.81 * abs(w) / wmax)
+        colour = (1, 1, 1, 1) if w > 0 else (0, 0, 0, 1)
+        assert tuple(sq.get_facecolor()) == colour
+    labels = [t.get_text() for t in (disp.ax_.get_xticklabels() if transpose
+                                     else disp.ax_.get_yticklabels())]
+    assert labels == [str(c) for c in _final(est).classes_]
+
+
+def test_output_weights_nonneg_is_sparse_hinton():
+    est = fitted("nonneg_standin")
+    W_out = est.coefs_[-1]
+    assert np.count_nonzero(W_out) < W_out.size  # clipping produced zeros
+    disp = OutputWeightsDisplay.from_estimator(est)
+    assert len(disp.ax_.patches) == np.count_nonzero(W_out)
+    assert all(tuple(sq.get_facecolor()) == (1, 1, 1, 1) for sq in disp.squares_)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("name", ["mlp", "nonneg_standin", "pipeline_mlp"])
+def test_output_weights_with_activations_and_images(name, transpose):
+    est = fitted(name)
+    X, y = _digits()
+    disp = OutputWeightsDisplay.from_estimator(
+        est, X, y, order="class", show_images=True, transpose=transpose
+    )
+    classes = _final(est).classes_
+    assert len(disp.bars_) == len(classes)
+    assert all(len(bc.patches) == N_HIDDEN for bc in disp.bars_)
+    assert disp.images_display_ is not None
+    assert len(disp.images_display_.images_) == N_HIDDEN
+    assert _count_images(disp.figure_) == N_HIDDEN
+    # mean activations match a direct computation (logistic hidden layer)
+    final = _final(est)
+    Xt = est[:-1].transform(X) if hasattr(est, "steps") else X
+    H = expit(Xt @ final.coefs_[0] + final.intercepts_[0])
+    expected = np.vstack([H[y == c].mean(axis=0) for c in classes])[:, disp.unit_ids]
+    np.testing.assert_allclose(disp.mean_activations, expected, rtol=1e-10)
+    # images follow the same unit order as the diagram columns
+    np.testing.assert_allclose(
+        disp.images_display_.images_[0].get_array(),
+        _components(est)[disp.unit_ids[0]].reshape(8, 8),
+    )
+
+
+def test_output_weights_errors_and_axes():
+    with pytest.raises(TypeError, match="output layer"):
+        OutputWeightsDisplay.from_estimator(fitted("pca"))
+    fig, (ax1, ax2) = plt.subplots(2, 1)
+    X, y = _digits()
+    disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), X[:200], ax=(ax1, ax2))
+    assert disp.ax_ is ax1 and disp.bar_ax_ is ax2
+    assert len(disp.bars_) == len(np.unique(fitted("mlp").predict(X[:200])))
+    # blue/red variant
+    disp = OutputWeightsDisplay.from_estimator(
+        fitted("mlp"), positive_color="tab:blue", negative_color="tab:red"
+    )
+    assert {tuple(np.round(sq.get_facecolor(), 3)) for sq in disp.squares_} == {
+        tuple(np.round(matplotlib.colors.to_rgba(c), 3)) for c in ("tab:blue", "tab:red")
+    }
+
+
+# --------------------------------------------------------------------------
+# top_features
+# --------------------------------------------------------------------------
+def _check_top_k(table, W, names, k, by_abs):
+    assert list(table.columns) == ["unit", "rank", "feature", "weight"]
+    assert len(table) == W.shape[0] * k
+    key = -np.abs(W) if by_abs else -W
+    top = np.argsort(key, axis=1, kind="stable")[:, :k]
+    for u in range(W.shape[0]):
+        rows = table[table["unit"] == u].sort_values("rank")
+        np.testing.assert_allclose(rows["weight"], W[u, top[u]])
+        # each listed feature really has the listed weight
+        lookup = dict(zip(names, W[u]))
+        np.testing.assert_allclose([lookup[f] for f in rows["feature"]], rows["weight"])
+        assert list(rows["feature"]) == [names[j] for j in top[u]]
+
+
+@pytest.mark.parametrize("name", ALL_ESTIMATORS)
+def test_top_features_matches_argsort(name):
+    est = fitted(name)
+    W = _components(est)
+    k = 5
+    table = top_features(est, k=k)
+    names = [f"x{i}" for i in range(W.shape[1])]
+    _check_top_k(table, W, names, k, by_abs=name not in NONNEG)
+    if name in NONNEG:
+        # non-negative: ranked by weight descending
+        for _, rows in table.groupby("unit"):
+            assert np.all(np.diff(rows["weight"].to_numpy()) <= 0)
+    else:
+        assert (table["weight"] < 0).any()  # signs are kept
+
+
+def test_top_features_pandas_names_and_options():
+    X, y = _digits()
+    cols = [f"px{r}{c}" for r in range(8) for c in range(8)]
+    df = pd.DataFrame(X, columns=cols)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = MLPClassifier(**_mlp_kw()).fit(df, y)
+    table = top_features(est, k=3)
+    _check_top_k(table, est.coefs_[0].T, cols, 3, by_abs=True)
+    custom = [c.upper() for c in cols]
+    assert set(top_features(est, custom, k=3)["feature"]) <= set(custom)
+    with pytest.raises(ValueError, match="feature_names"):
+        top_features(est, cols[:-1])
+    pos = top_features(est, k=4, by="positive", units=[0, 1])
+    assert list(pos["unit"].unique()) == [0, 1]
+    assert np.all(pos.groupby("unit")["weight"].apply(lambda s: s.is_monotonic_decreasing))
+    neg = top_features(est, k=4, by="negative")
+    assert (neg["weight"] < 0).all()
+    nz = top_features(fitted("nonneg_standin"), k=64, drop_zero=True)
+    assert (nz["weight"] != 0).all()
+    assert len(top_features(est, k=1000)) == N_HIDDEN * 64  # k capped
+
+
+def test_top_features_text_pipeline():
+    docs = [
+        "goal match team score goal", "team coach match league",
+        "stock market shares price", "market price bank shares stock",
+        "rain cloud storm wind", "storm wind rain forecast",
+    ] * 5
+    y = ["sport", "sport", "finance", "finance", "weather", "weather"] * 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe = make_pipeline(
+            CountVectorizer(), NonNegStandIn(hidden_layer_sizes=(4,), max_iter=50, random_state=0)
+        ).fit(docs, y)
+    table = top_features(pipe, k=3)
+    vocab = pipe[0].get_feature_names_out()
+    _check_top_k(table, pipe[-1].components_, list(vocab), 3, by_abs=False)
+    assert set(table["feature"]) <= set(vocab)
+    # Hinton diagram and activations through the pipeline (sparse input)
+    disp = OutputWeightsDisplay.from_estimator(pipe, docs, y, transpose=True)
+    assert len(disp.bars_) == 3
+
+
+# --------------------------------------------------------------------------
+# sparsity
+# --------------------------------------------------------------------------
+def test_hoyer_sparsity_basic():
+    assert hoyer_sparsity([0, 0, 3, 0]) == pytest.approx(1.0)
+    assert hoyer_sparsity(np.eye(5)[2]) == pytest.approx(1.0)
+    assert hoyer_sparsity(np.full(7, 0.3)) == pytest.approx(0.0)
+    assert hoyer_sparsity([-2, 2, 2, -2]) == pytest.approx(0.0)
+    assert np.isnan(hoyer_sparsity(np.zeros(4)))
+    M = np.array([[1.0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]])
+    s = hoyer_sparsity(M)
+    np.testing.assert_allclose(s[:2], [1.0, 0.0])
+    assert np.isnan(s[2])
+    np.testing.assert_allclose(hoyer_sparsity(M.T, axis=0)[:2], [1.0, 0.0])
+    assert hoyer_sparsity(M, average=True) == pytest.approx(0.5)
+    v = np.array([1.0, 2.0, 0.0, 0.5])
+    n = v.size
+    expected = (np.sqrt(n) - np.abs(v).sum() / np.linalg.norm(v)) / (np.sqrt(n) - 1)
+    assert hoyer_sparsity(v) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("name", ALL_ESTIMATORS)
+def test_hoyer_and_weight_sparsity_on_estimators(name):
+    est = fitted(name)
+    W = _components(est)
+    s = hoyer_sparsity(est)
+    assert s.shape == (W.shape[0],)
+    np.testing.assert_allclose(s, hoyer_sparsity(W))
+    df = weight_sparsity(est)
+    final = _final(est)
+    n_layers = len(final.coefs_) if hasattr(final, "coefs_") else 1
+    assert len(df) == n_layers
+    first = df.iloc[0]
+    assert (first["n_in"], first["n_out"]) == (64, N_HIDDEN)
+    thr = 1e-6 * np.abs(W).max()
+    assert first["n_zero"] == np.count_nonzero(np.abs(W) <= thr)
+    assert first["hoyer"] == pytest.approx(np.nanmean(hoyer_sparsity(W)))
+    if name in NONNEG:
+        assert (df["fraction_negative"] == 0).all()
+        assert (df["constraint"] == "nonneg").all()
+    declared = getattr(final, "weight_constraints_", None)
+    if declared is not None:
+        assert list(df["constraint"]) == list(declared)
+        assert df["declared"].all()
+
+
+def test_weight_sparsity_tolerance_modes():
+    W = np.array([[0.0, 1e-3, 10.0], [5e-6, -2.0, 0.0]])
+    rel = weight_sparsity(W, tol=1e-3)  # |w| <= 0.01
+    assert rel.iloc[0]["n_zero"] == 4
+    absolute = weight_sparsity(W, tol=1e-5, relative=False)
+    assert absolute.iloc[0]["n_zero"] == 3
+    assert absolute.iloc[0]["fraction_negative"] == pytest.approx(1 / 6)
+    assert absolute.iloc[0]["constraint"] == "free"
+    two = weight_sparsity([np.abs(W), W.T])
+    assert list(two["constraint"]) == ["nonneg", "free"]
+    assert list(two.index) == ["layer0", "layer1"]
+
+
+# --------------------------------------------------------------------------
+# describe_network and misc.
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NETWORKS)
+def test_describe_network_networks(name):
+    est = fitted(name)
+    text = describe_network(est)
+    assert f"64 -> {N_HIDDEN} -> 10" in text
+    assert f"64 x {N_HIDDEN}" in text and f"{N_HIDDEN} x 10" in text
+    final = _final(est)
+    for c in getattr(final, "weight_constraints_", []):
+        assert c in text
+    bound = getattr(final, "lipschitz_bound_", None)
+    assert ("Lipschitz bound" in text) == (bound is not None)
+    if name == "mlp":
+        assert "(inferred)" in text and "free" in text
+
+
+def test_describe_network_decomposition_and_pipeline():
+    assert describe_network(fitted("pca")).startswith(f"PCA: 64 input features -> {N_HIDDEN}")
+    text = describe_network(fitted("nmf"))
+    assert f"64 x {N_HIDDEN}" in text and "nonneg" in text
+    assert "MinMaxScaler" in describe_network(fitted("pipeline_mlp"))
+
+
+def test_unfitted_and_unsupported_estimators():
+    with pytest.raises(NotFittedError):
+        top_features(MLPClassifier())
+    X, y = _digits()
+    lr = LogisticRegression(max_iter=50).fit(X[:100], y[:100])
+    with pytest.raises(TypeError, match="not supported"):
+        describe_network(lr)

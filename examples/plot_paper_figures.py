@@ -19,10 +19,8 @@ scikit-learn (no download):
 
 The data are scikit-learn's 8x8 ``load_digits`` images scaled to [0, 1].
 
-The positive network is ``sknonneg.NonNegMLPClassifier(positive=True)`` when
-it is importable. Otherwise a small stand-in is used: an ``MLPClassifier``
-trained by projected gradient (Adam steps on mini-batches, each followed by
-clipping every weight at zero).
+The positive network is ``sknonneg.NonNegMLPClassifier(positive=True)``, the
+unconstrained one the same estimator with ``positive=False``.
 
 Usage::
 
@@ -45,7 +43,6 @@ from sklearn.decomposition import NMF, PCA  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from sknonneg.inspection import (  # noqa: E402
@@ -55,57 +52,24 @@ from sknonneg.inspection import (  # noqa: E402
     top_features,
 )
 
-try:
-    from sknonneg import NonNegMLPClassifier
-except ImportError:
-    NonNegMLPClassifier = None
+from sknonneg import NonNegMLPClassifier  # noqa: E402
 
 SEED = 0
 
 
-class ProjectedMLPStandIn(MLPClassifier):
-    """Stand-in for ``NonNegMLPClassifier(positive=True)``.
-
-    Projected mini-batch Adam: after every optimiser step all weights (not
-    the biases) are clipped at zero. Used only until the real estimator is
-    available.
-    """
-
-    def fit(self, X, y):
-        rng = np.random.RandomState(self.random_state)
-        classes = np.unique(y)
-        n = X.shape[0]
-        bs = 64  # mini-batch size; batch_size="auto" makes each call one step
-        for _ in range(self.max_iter):
-            perm = rng.permutation(n)
-            for start in range(0, n, bs):
-                batch = perm[start:start + bs]
-                self.partial_fit(X[batch], y[batch], classes=classes)
-                for W in self.coefs_:
-                    np.clip(W, 0, None, out=W)
-        self.weight_constraints_ = ["nonneg"] * len(self.coefs_)
-        return self
-
-
-def positive_net(hidden, max_iter, alpha=1e-4):
-    """The paper's constrained network (or its stand-in)."""
-    if NonNegMLPClassifier is not None:
-        return NonNegMLPClassifier(
-            hidden_layer_sizes=(hidden,), positive=True, max_iter=max_iter,
-            alpha=alpha, random_state=SEED,
-        )
-    return ProjectedMLPStandIn(
-        hidden_layer_sizes=(hidden,), activation="logistic", alpha=alpha,
-        learning_rate_init=1e-2, batch_size="auto", max_iter=max_iter,
-        random_state=SEED,
+def positive_net(hidden, max_iter, l1=1e-4, l2=1e-4):
+    """The paper's network: every weight >= 0, gain annealed from 1 to 2."""
+    return NonNegMLPClassifier(
+        hidden_layer_sizes=(hidden,), positive=True, l1=l1, l2=l2,
+        max_iter=max_iter, random_state=SEED,
     )
 
 
-def unconstrained_net(hidden, max_iter, alpha=1e-4):
-    """Ordinary logistic-sigmoid MLP."""
-    return MLPClassifier(
-        hidden_layer_sizes=(hidden,), activation="logistic", alpha=alpha,
-        learning_rate_init=1e-2, max_iter=max_iter, random_state=SEED,
+def unconstrained_net(hidden, max_iter, l1=1e-4, l2=1e-4):
+    """The same network and objective without the sign constraint."""
+    return NonNegMLPClassifier(
+        hidden_layer_sizes=(hidden,), positive=False, l1=l1, l2=l2,
+        max_iter=max_iter, random_state=SEED,
     )
 
 
@@ -123,8 +87,8 @@ def figure2(X, y, out):
         X[keep], y[keep], test_size=0.3, random_state=SEED, stratify=y[keep]
     )
     nets = {
-        "unconstrained": unconstrained_net(10, 300).fit(X_tr, y_tr),
-        "positive": positive_net(10, 60).fit(X_tr, y_tr),
+        "unconstrained": unconstrained_net(10, 200).fit(X_tr, y_tr),
+        "positive": positive_net(10, 200).fit(X_tr, y_tr),
     }
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
     for ax, (kind, net) in zip(axes, nets.items()):
@@ -154,7 +118,7 @@ def figure3(X, y, out):
     )
     n_hidden, n_show = 48, 32
     unc = unconstrained_net(n_hidden, 200).fit(X_tr, y_tr)
-    pos = positive_net(n_hidden, 40).fit(X_tr, y_tr)
+    pos = positive_net(n_hidden, 200).fit(X_tr, y_tr)
     pca = PCA(n_show, random_state=SEED).fit(X_tr)
     nmf = NMF(n_show, init="nndsvda", max_iter=400, random_state=SEED).fit(X_tr)
     shown = np.sort(np.random.RandomState(SEED).choice(n_hidden, n_show, replace=False))
@@ -227,8 +191,8 @@ def figure4(out):
         docs, labels, test_size=0.3, random_state=SEED, stratify=labels
     )
     nets = {
-        "unconstrained": make_pipeline(CountVectorizer(), unconstrained_net(8, 300)),
-        "positive": make_pipeline(CountVectorizer(), positive_net(8, 60)),
+        "unconstrained": make_pipeline(CountVectorizer(), unconstrained_net(8, 200)),
+        "positive": make_pipeline(CountVectorizer(), positive_net(8, 200)),
     }
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     for ax, (kind, pipe) in zip(axes, nets.items()):
@@ -282,8 +246,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     print(
         "positive network:",
-        "NonNegMLPClassifier(positive=True)" if NonNegMLPClassifier is not None
-        else "ProjectedMLPStandIn (sknonneg.NonNegMLPClassifier not available)",
+        "NonNegMLPClassifier(positive=True)",
     )
     X, y = load_digits(return_X_y=True)
     X = X / 16.0

@@ -15,7 +15,7 @@ Conventions: pure functions, arrays in, results written into ``*_out`` buffers,
 scalars returned; nothing allocates (row slices are views). Every kernel is compiled
 twice from one Python function: ``<name>`` (``parallel=True``) and
 ``<name>_serial``; the serial flavour (called with ``n_chunks=1``) is used from
-non-main threads and when one thread is allowed. ``sknonneg._reference`` holds a
+threads other than the main one, where numba's workqueue layer is not safe. ``sknonneg._reference`` holds a
 plain NumPy twin of every kernel; the tests keep them equal in float32 and float64.
 
 Values below ``FLUSH`` are written as exact zeros. Left alone, saturated sigmoids and

@@ -54,9 +54,11 @@ def fit_threads():
     others = [lib for lib in blas if not _is_numpy_blas(lib)]
     budget = thread_budget()
     n_numba = max(1, min(budget, numba.config.NUMBA_NUM_THREADS))
-    # numba's default workqueue layer aborts on concurrent launches from several
-    # threads; parallel kernels are only used from the main thread.
-    parallel = n_numba > 1 and threading.current_thread() is threading.main_thread()
+    # numba's workqueue layer aborts on concurrent launches from several threads, so
+    # the parallel flavour runs from the main thread only. With a budget of one thread
+    # it still is the one used there: numba then runs it on one thread, and it is
+    # the flavour cached on disk, so joblib/dask worker processes never recompile.
+    parallel = threading.current_thread() is threading.main_thread()
     saved = [(lib, lib.num_threads) for lib in others]
     previous_numba = numba.get_num_threads()
     try:

@@ -1,0 +1,294 @@
+"""Foundation benchmark: the engine of NonNegMLPClassifier on MNIST.
+
+Measures, on a 5,000-sample stratified subset of MNIST and on the full 60k training
+set, with 150 hidden units:
+
+1. one loss+gradient evaluation vs the same matrix products timed alone (NumPy's
+   BLAS into preallocated buffers), float64 and float32;
+2. fit time per L-BFGS-B iteration vs scikit-learn's ``MLPClassifier(solver="lbfgs",
+   activation="logistic")`` as installed, at the same size, in the same process;
+   and the share of a bounded fit spent inside scipy's L-BFGS-B (outside the
+   objective);
+3. test accuracy (10k MNIST test set) of positive and unconstrained networks with
+   the default settings, fitted on the 5k subset;
+4. one evaluation on full MNIST at 1 and at 2 threads.
+
+Run from the repository root::
+
+    python benchmarks/foundation_mnist.py --data-home ../shared/data
+
+Writes ``benchmarks/results/foundation_mnist.json`` and ``.md``. Every timing is the
+median of repeats after a warm-up (numba compilation excluded).
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numba
+import numpy as np
+import scipy
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_info, threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import sknonneg  # noqa: E402
+from sknonneg import NonNegMLPClassifier  # noqa: E402
+from sknonneg._threads import fit_threads  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+N_HIDDEN = 150
+
+
+def median_time(func, repeats, warmup=1):
+    for _ in range(warmup):
+        func()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def load(data_home):
+    d = np.load(Path(data_home) / "mnist.npz")
+    X, y = d["X_train"] / 255.0, d["y_train"].astype(np.int64)
+    X_test, y_test = d["X_test"] / 255.0, d["y_test"].astype(np.int64)
+    X5, _, y5, _ = train_test_split(X, y, train_size=5000, stratify=y, random_state=0)
+    return {"5k": (X5, y5), "60k": (X, y)}, (X_test, y_test)
+
+
+def objective_for(X, y, dtype, positive=True):
+    """A fitted-layout objective at a realistic point (after a few iterations)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = NonNegMLPClassifier((N_HIDDEN,), positive=positive, dtype=dtype,
+                                  max_iter=3, random_state=0).fit(X[:2000], y[:2000])
+    targets, _ = est._encode_targets(y)
+    return est, targets
+
+
+def time_eval_vs_products(X, y, dtype, repeats):
+    est, targets = objective_for(X, y, dtype)
+    with fit_threads() as parallel:
+        obj = est._make_objective(est._layout, X, targets, np.ones(X.shape[0]), 1.0,
+                                  parallel)
+        theta = est._theta
+        t_eval = median_time(lambda: obj.loss_grad(theta), repeats)
+    Xd = np.ascontiguousarray(X, dtype=dtype)
+    W1, W2 = (np.ascontiguousarray(w, dtype=dtype) for w in est.coefs_)
+    n = X.shape[0]
+    H = np.empty((n, N_HIDDEN), dtype=dtype)
+    Z = np.empty((n, W2.shape[1]), dtype=dtype)
+    G1, G2 = np.empty_like(W1), np.empty_like(W2)
+    D1 = np.empty_like(H)
+
+    def products():
+        np.matmul(Xd, W1, out=H)        # forward, hidden
+        np.matmul(H, W2, out=Z)         # forward, output
+        np.matmul(H.T, Z, out=G2)       # output weight gradient
+        np.matmul(Z, W2.T, out=D1)      # backpropagated delta
+        np.matmul(Xd.T, D1, out=G1)     # hidden weight gradient
+
+    t_products = median_time(products, repeats)
+    return t_eval, t_products
+
+
+class TimedObjective:
+    """Counts the time spent inside the objective during a fit."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+
+def fit_timing(X, y, dtype, max_iter, positive=True):
+    """(seconds per iteration, iterations, share of time outside the objective)."""
+    est = NonNegMLPClassifier((N_HIDDEN,), positive=positive, dtype=dtype,
+                              max_iter=max_iter, gain=1.0, random_state=0)
+    timer = TimedObjective()
+    original = est._make_objective
+
+    def make_objective(*args, **kwargs):
+        obj = original(*args, **kwargs)
+        inner = obj.loss_grad
+
+        def loss_grad(theta):
+            start = time.perf_counter()
+            try:
+                return inner(theta)
+            finally:
+                timer.seconds += time.perf_counter() - start
+
+        obj.loss_grad = loss_grad
+        return obj
+
+    est._make_objective = make_objective
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        est.fit(X, y)
+        total = time.perf_counter() - start
+    return total / est.n_iter_, est.n_iter_, 1.0 - timer.seconds / total, total
+
+
+def sklearn_fit_timing(X, y, max_iter):
+    clf = MLPClassifier((N_HIDDEN,), solver="lbfgs", activation="logistic",
+                        max_iter=max_iter, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        clf.fit(X, y)
+        total = time.perf_counter() - start
+    return total / clf.n_iter_, clf.n_iter_, total
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-home", default=str(
+        Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--fit-iter", type=int, default=40)
+    parser.add_argument("--quick", action="store_true", help="5k only, fewer repeats")
+    args = parser.parse_args()
+
+    sets, (X_test, y_test) = load(args.data_home)
+    if args.quick:
+        sets.pop("60k")
+    record = {
+        "command": "python benchmarks/foundation_mnist.py " + " ".join(sys.argv[1:]),
+        "versions": {
+            "python": platform.python_version(), "sknonneg": sknonneg.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__,
+            "scikit-learn": sklearn.__version__, "numba": numba.__version__,
+        },
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "blas": [(i["internal_api"], i.get("architecture"), i["num_threads"])
+                             for i in threadpool_info()],
+                    "numba_threading_layer": None},
+        "eval_vs_products": [], "fit_per_iteration": [], "accuracy": [], "threads": [],
+    }
+
+    for name, (X, y) in sets.items():
+        repeats = args.repeats if name == "5k" else max(3, args.repeats // 2)
+        for dtype in ("float64", "float32"):
+            t_eval, t_prod = time_eval_vs_products(X, y, dtype, repeats)
+            row = {"data": name, "dtype": dtype, "eval_ms": 1e3 * t_eval,
+                   "products_ms": 1e3 * t_prod, "ratio": t_eval / t_prod}
+            print(row, flush=True)
+            record["eval_vs_products"].append(row)
+    record["machine"]["numba_threading_layer"] = numba.threading_layer()
+
+    for name, (X, y) in sets.items():
+        fit_iter = args.fit_iter if name == "5k" else max(10, args.fit_iter // 2)
+        sk_per_iter, sk_iter, sk_total = sklearn_fit_timing(X, y, fit_iter)
+        for dtype in ("float64", "float32"):
+            for positive in (True, False):
+                per_iter, n_iter, outside, total = fit_timing(X, y, dtype, fit_iter,
+                                                              positive)
+                row = {"data": name, "dtype": dtype, "positive": positive,
+                       "s_per_iter": per_iter, "n_iter": n_iter, "fit_s": total,
+                       "lbfgsb_share": outside,
+                       "sklearn_s_per_iter": sk_per_iter, "sklearn_n_iter": sk_iter,
+                       "ratio_vs_sklearn": per_iter / sk_per_iter}
+                print(row, flush=True)
+                record["fit_per_iteration"].append(row)
+
+    X5, y5 = sets["5k"]
+    for positive in (True, False):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            start = time.perf_counter()
+            est = NonNegMLPClassifier((N_HIDDEN,), positive=positive,
+                                      random_state=0).fit(X5, y5)
+            elapsed = time.perf_counter() - start
+        row = {"data": "5k", "positive": positive, "test_accuracy": est.score(X_test, y_test),
+               "fit_s": elapsed, "n_iter": est.n_iter_,
+               "zero_weight_fraction": [float(np.mean(w == 0)) for w in est.coefs_]}
+        print(row, flush=True)
+        record["accuracy"].append(row)
+
+    X, y = sets.get("60k", sets["5k"])
+    for n_threads in (1, 2):
+        with threadpool_limits(limits=n_threads, user_api="blas"):
+            t_eval, t_prod = time_eval_vs_products(X, y, "float64",
+                                                   max(3, args.repeats // 2))
+        row = {"data": "60k" if "60k" in sets else "5k", "threads": n_threads,
+               "eval_ms": 1e3 * t_eval, "products_ms": 1e3 * t_prod}
+        print(row, flush=True)
+        record["threads"].append(row)
+    base = record["threads"][0]["eval_ms"]
+    for row in record["threads"]:
+        row["speedup_vs_1_thread"] = base / row["eval_ms"]
+
+    RESULTS.mkdir(exist_ok=True)
+    stem = "foundation_mnist_quick" if args.quick else "foundation_mnist"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(record, indent=2))
+    (RESULTS / f"{stem}.md").write_text(markdown(record))
+    print(markdown(record))
+
+
+def markdown(record):
+    v = record["versions"]
+    lines = [
+        "# Foundation benchmark: NonNegMLPClassifier engine on MNIST",
+        "",
+        f"Command: `{record['command']}`  ",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "  ",
+        f"Machine: {record['machine']['cpus']} CPUs, {record['machine']['platform']}, "
+        f"numba threading layer {record['machine']['numba_threading_layer']}",
+        "",
+        "## One loss+gradient evaluation vs its matrix products alone (150 hidden)",
+        "",
+        "| data | dtype | eval (ms) | products alone (ms) | ratio (target <= 1.15) |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for r in record["eval_vs_products"]:
+        lines.append(f"| {r['data']} | {r['dtype']} | {r['eval_ms']:.1f} | "
+                     f"{r['products_ms']:.1f} | {r['ratio']:.2f} |")
+    lines += [
+        "",
+        "## Fit time per L-BFGS-B iteration vs sklearn MLPClassifier(lbfgs, logistic)",
+        "",
+        "| data | dtype | positive | s/iter | sklearn s/iter (float64) | ratio "
+        "(target <= 0.3 f64, 0.2 f32) | share in scipy L-BFGS-B |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in record["fit_per_iteration"]:
+        lines.append(f"| {r['data']} | {r['dtype']} | {r['positive']} | "
+                     f"{r['s_per_iter'] * 1e3:.1f} ms | {r['sklearn_s_per_iter'] * 1e3:.1f} ms"
+                     f" | {r['ratio_vs_sklearn']:.2f} | {r['lbfgsb_share']:.0%} |")
+    lines += [
+        "",
+        "## Test accuracy (10k test set) with default settings, fitted on the 5k subset",
+        "",
+        "| positive | test accuracy | fit (s) | iterations | zero weights per layer |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for r in record["accuracy"]:
+        zeros = " / ".join(f"{z:.1%}" for z in r["zero_weight_fraction"])
+        lines.append(f"| {r['positive']} | {r['test_accuracy']:.2%} | {r['fit_s']:.1f} | "
+                     f"{r['n_iter']} | {zeros} |")
+    lines += [
+        "",
+        "## Threads (one evaluation, float64)",
+        "",
+        "| data | threads | eval (ms) | products alone (ms) | speed-up vs 1 thread |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in record["threads"]:
+        lines.append(f"| {r['data']} | {r['threads']} | {r['eval_ms']:.1f} | "
+                     f"{r['products_ms']:.1f} | {r['speedup_vs_1_thread']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

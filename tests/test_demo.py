@@ -1,0 +1,28 @@
+"""The demo (`python -m sknonneg`) runs and prints its table."""
+
+import numpy as np
+import pytest
+
+from sknonneg.__main__ import main, zero_fractions
+
+
+def test_demo_prints_a_row_per_model(capsys):
+    assert main(["--hidden", "8", "--max-iter", "15"]) == 0
+    out = capsys.readouterr().out
+    for name in ("NonNegMLPClassifier(positive=True)",
+                 "NonNegMLPClassifier(positive=False)",
+                 "sklearn MLPClassifier", "NMF(8) + LogisticRegression"):
+        assert name in out
+    # accuracy column parses as a percentage for every model row
+    rows = [line for line in out.splitlines() if "%" in line]
+    assert len(rows) == 4
+
+
+def test_zero_fractions_relative_to_layer_scale():
+    coefs = [np.array([[0.0, 1.0], [1e-9, 2.0]]), np.zeros((2, 2))]
+    assert zero_fractions(coefs) == [pytest.approx(0.5), 1.0]
+
+
+def test_demo_data_home_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(OSError, match="mnist.npz"):
+        main(["--data-home", str(tmp_path)])

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -230,6 +230,15 @@ def test_labels_of_any_type(data, labels, output):
 def _multilabel(X):
     return np.stack([X[:, 0] > np.median(X[:, 0]), X[:, 1] > np.median(X[:, 1]),
                      X[:, 0] + X[:, 2] > np.median(X[:, 0] + X[:, 2])], axis=1).astype(int)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: y of shape (n, 1) is raveled silently (_base.py _validate_X_y); "
+    "scikit-learn classifiers warn through column_or_1d(y, warn=True)"))
+def test_column_vector_y_warns(data):
+    X, y = data
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        NonNegMLPClassifier(**FAST).fit(X, y[:, None])
 
 
 def test_multilabel_with_logistic_output(data):

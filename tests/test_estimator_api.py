@@ -114,16 +114,16 @@ def test_sparse_input_gives_dense_predictions(data, fitted, fmt):
     est = NonNegMLPClassifier(**FAST).fit(X_sparse, y)
     # Same seed, same init (it densifies its subsample); the kernels differ only in
     # summation order, so the fits agree closely.
-    assert_allclose(est.loss_, fitted.loss_, rtol=1e-8)
+    assert_allclose(est.loss_, fitted.loss_, rtol=1e-6)
     assert_array_equal(est.predict(X_sparse), fitted.predict(X))
-    assert_allclose(est.predict_proba(X_sparse), fitted.predict_proba(X), atol=1e-7)
+    assert_allclose(est.predict_proba(X_sparse), fitted.predict_proba(X), atol=1e-5)
     assert_allclose(fitted.predict_proba(X_sparse), fitted.predict_proba(X), atol=1e-12)
 
 
 def test_parallel_fit_equals_serial_fit(data, fitted, parallel_threads):
     X, y = data
     est = NonNegMLPClassifier(**FAST).fit(X, y)
-    assert_allclose(est.loss_, fitted.loss_, rtol=1e-8)
+    assert_allclose(est.loss_, fitted.loss_, rtol=1e-6)
     assert_array_equal(est.predict(X), fitted.predict(X))
 
 

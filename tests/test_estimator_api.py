@@ -4,7 +4,6 @@ input forms, weights, targets, outputs, fitted attributes and training controls.
 import copy
 import pickle
 import re
-import warnings
 
 import numpy as np
 import pandas as pd

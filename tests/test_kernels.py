@@ -139,6 +139,11 @@ def _run_both(kernels, name, args, outs):
     return ret_k, ret_r, [args_k[i] for i in outs], [args_r[i] for i in outs]
 
 
+def _run_reference(name, args):
+    args_r = _copy(args)
+    return getattr(_reference, name)(*args_r), args_r
+
+
 def test_every_kernel_has_a_reference_twin_and_a_builder():
     from sknonneg import _kernels
 
@@ -235,8 +240,9 @@ def test_softmax_extreme_logits_are_stable(kernels, dtype):
                          [1 / 3, -2 / 3, 1 / 3]]) / 4
     assert np.all(np.isfinite(delta))
     assert_allclose(delta, expected, rtol=1e-6, atol=1e-12)
-    ret_r, out_r = _run_reference("linear_softmax_nll_grad", args)
+    ret_r, args_r = _run_reference("linear_softmax_nll_grad", args)
     assert_allclose(total, ret_r, rtol=1e-12)
+    assert_allclose(delta, args_r[8], rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
@@ -251,8 +257,9 @@ def test_logistic_extreme_logits_are_stable(kernels, dtype):
     sig = (logits > 0) + 0.5 * (logits == 0)
     assert np.all(np.isfinite(args[8]))
     assert_allclose(args[8], (sig - y) / 4, rtol=1e-6, atol=1e-12)
-    ret_r, _ = _run_reference("linear_logistic_nll_grad", args)
+    ret_r, args_r = _run_reference("linear_logistic_nll_grad", args)
     assert_allclose(total, ret_r, rtol=1e-12)
+    assert_allclose(args[8], args_r[8], rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
@@ -264,11 +271,6 @@ def test_sigmoid_forward_saturates_without_overflow(kernels, dtype):
                                            out)
     assert_allclose(out.ravel(), [1.0, 0.0, 0.5, 1.0])
     assert_allclose(total, 2.5)
-
-
-def _run_reference(name, args):
-    args_r = _copy(args)
-    return getattr(_reference, name)(*args_r), args_r
 
 
 # ----------------------------------------------------------------------- flushing

@@ -1,0 +1,30 @@
+"""Shared test settings: tiny fits run on the serial kernels.
+
+On a busy 2-core machine one parallel kernel launch on a dozen rows costs
+milliseconds (threads wait to be scheduled) against microseconds serially, so the
+suite holds NumPy's BLAS, and with it ``fit_threads``' budget, at one thread. Tests of
+the parallel path ask for the ``parallel_threads`` fixture.
+"""
+
+import numba
+import pytest
+from threadpoolctl import threadpool_limits
+
+from sknonneg._threads import fit_threads
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _serial_kernels():
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@pytest.fixture
+def parallel_threads():
+    """Two BLAS threads, so that ``fit_threads`` picks the parallel kernels."""
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has a single thread")
+    with threadpool_limits(limits=2, user_api="blas"):
+        with fit_threads() as parallel:
+            assert parallel
+        yield

@@ -1,0 +1,331 @@
+"""The numba kernels of ``sknonneg._kernels`` against their NumPy twins.
+
+Every kernel, in both flavours (``KERNELS[True]`` parallel, ``KERNELS[False]``
+serial), in float32 and float64, with one chunk, a few chunks and more chunks than
+rows; then extreme logits (no overflow, stable log-loss) and the flushing of values
+below ``FLUSH`` to exact zeros.
+"""
+
+import zlib
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+from sknonneg import _reference
+from sknonneg._kernels import FLUSH, KERNELS
+
+DTYPES = [np.float32, np.float64]
+# (n_samples, n_chunks): one chunk, uneven chunks, more chunks than rows.
+SHAPES = [(13, 1), (13, 3), (5, 8)]
+N_IN, N_OUT = 4, 3
+
+
+def _tol(dtype):
+    return {"rtol": 1e-5, "atol": 1e-6} if dtype == np.float32 else {"rtol": 1e-10,
+                                                                     "atol": 1e-12}
+
+
+@pytest.fixture(params=[True, False], ids=["parallel", "serial"])
+def kernels(request):
+    return KERNELS[request.param]
+
+
+def _garbage(shape, dtype):
+    """Output buffers start as NaN: a kernel must write every entry it returns."""
+    return np.full(shape, np.nan, dtype=dtype)
+
+
+def _csr(rng, n_samples, n_cols, dtype):
+    dense = rng.normal(size=(n_samples, n_cols)) * (rng.random((n_samples, n_cols)) < 0.5)
+    dense[1] = 0.0  # an empty row
+    matrix = sp.csr_matrix(dense.astype(dtype))
+    return (matrix, matrix.data, matrix.indices.astype(np.int64),
+            matrix.indptr.astype(np.int64))
+
+
+def _sample_weight(rng, n_samples):
+    sw = rng.uniform(0.5, 2.0, n_samples)
+    sw[0] = 0.0
+    return sw
+
+
+# Each builder returns the argument list and the positions of the output buffers.
+def _linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
+    args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
+            rng.normal(size=(N_IN, N_OUT)).astype(dtype),
+            rng.normal(size=N_OUT).astype(dtype), 1.7, _sample_weight(rng, n_samples),
+            n_chunks, _garbage((n_samples, N_OUT), dtype)]
+    return args, [6]
+
+
+def _csr_linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
+    _, data, indices, indptr = _csr(rng, n_samples, N_IN, dtype)
+    args = [data, indices, indptr, rng.normal(size=(N_IN, N_OUT)).astype(dtype),
+            rng.normal(size=N_OUT).astype(dtype), 0.8, _sample_weight(rng, n_samples),
+            _garbage((n_samples, N_OUT), dtype)]
+    return args, [7]
+
+
+def _linear_softmax_nll_grad(rng, dtype, n_samples, n_chunks):
+    args = [rng.random((n_samples, N_IN)).astype(dtype),
+            (3 * rng.normal(size=(N_IN, N_OUT))).astype(dtype),
+            rng.normal(size=N_OUT).astype(dtype),
+            rng.integers(0, N_OUT, n_samples).astype(np.int64),
+            _sample_weight(rng, n_samples), 1.0 / n_samples, n_chunks,
+            _garbage((n_samples, N_OUT), dtype), _garbage((n_samples, N_OUT), dtype)]
+    return args, [7, 8]
+
+
+def _linear_logistic_nll_grad(rng, dtype, n_samples, n_chunks):
+    args, outs = _linear_softmax_nll_grad(rng, dtype, n_samples, n_chunks)
+    args[3] = (rng.random((n_samples, N_OUT)) < 0.5).astype(np.float64)
+    return args, outs
+
+
+def _sigmoid_backprop(rng, dtype, n_samples, n_chunks):
+    args = [rng.normal(size=(n_samples, N_OUT)).astype(dtype),
+            rng.normal(size=(N_IN, N_OUT)).astype(dtype),
+            rng.random((n_samples, N_IN)).astype(dtype), 1.3, 0.05,
+            _sample_weight(rng, n_samples), n_chunks, _garbage((n_samples, N_IN), dtype)]
+    return args, [7]
+
+
+def _gram_colsum(rng, dtype, n_samples, n_chunks):
+    args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
+            rng.normal(size=(n_samples, N_OUT)).astype(dtype), n_chunks,
+            _garbage((n_chunks, N_IN, N_OUT), dtype), _garbage((n_chunks, N_OUT), dtype),
+            _garbage((N_IN, N_OUT), dtype), _garbage(N_OUT, dtype)]
+    return args, [5, 6]
+
+
+def _csr_gram_colsum(rng, dtype, n_samples, n_chunks):
+    _, data, indices, indptr = _csr(rng, n_samples, N_IN, dtype)
+    args = [data, indices, indptr, rng.normal(size=(n_samples, N_OUT)).astype(dtype),
+            n_chunks, _garbage((n_chunks, N_IN, N_OUT), dtype),
+            _garbage((n_chunks, N_OUT), dtype), _garbage((N_IN, N_OUT), dtype),
+            _garbage(N_OUT, dtype)]
+    return args, [7, 8]
+
+
+def _l2_penalty_grad(rng, dtype, n_samples, n_chunks):
+    return [rng.normal(size=(N_IN, N_OUT)).astype(dtype), 0.3,
+            rng.normal(size=(N_IN, N_OUT)).astype(dtype)], [2]
+
+
+BUILDERS = {
+    "linear_sigmoid_forward": _linear_sigmoid_forward,
+    "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
+    "linear_softmax_nll_grad": _linear_softmax_nll_grad,
+    "linear_logistic_nll_grad": _linear_logistic_nll_grad,
+    "sigmoid_backprop": _sigmoid_backprop,
+    "gram_colsum": _gram_colsum,
+    "csr_gram_colsum": _csr_gram_colsum,
+    "l2_penalty_grad": _l2_penalty_grad,
+}
+
+
+def _copy(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _run_both(kernels, name, args, outs):
+    """Runs the kernel and its twin on copies of ``args``; returns
+    ``(kernel_return, reference_return, kernel_outputs, reference_outputs)``."""
+    args_k, args_r = _copy(args), _copy(args)
+    ret_k = getattr(kernels, name)(*args_k)
+    ret_r = getattr(_reference, name)(*args_r)
+    return ret_k, ret_r, [args_k[i] for i in outs], [args_r[i] for i in outs]
+
+
+def _run_reference(name, args):
+    args_r = _copy(args)
+    return getattr(_reference, name)(*args_r), args_r
+
+
+def test_every_kernel_has_a_reference_twin_and_a_builder():
+    from sknonneg import _kernels
+
+    public = set(_kernels.__all__) - {"FLUSH", "KERNELS"}
+    assert public == set(BUILDERS)
+    for name in public:
+        assert callable(getattr(_reference, name))
+        for flavour in (True, False):
+            assert callable(getattr(KERNELS[flavour], name))
+    assert KERNELS[True].parallel and not KERNELS[False].parallel
+
+
+@pytest.mark.parametrize("n_samples, n_chunks", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_kernel_matches_reference(kernels, name, dtype, n_samples, n_chunks):
+    rng = np.random.default_rng([zlib.crc32(name.encode()), n_samples, n_chunks])
+    args, outs = BUILDERS[name](rng, dtype, n_samples, n_chunks)
+    ret_k, ret_r, out_k, out_r = _run_both(kernels, name, args, outs)
+    tol = _tol(dtype)
+    if ret_r is None:
+        assert ret_k is None
+    else:
+        assert_allclose(ret_k, ret_r, rtol=tol["rtol"], atol=tol["atol"])
+    for k, r in zip(out_k, out_r):
+        assert k.dtype == dtype
+        assert np.all(np.isfinite(k))
+        assert_allclose(k, r, **tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_chunking_does_not_change_results(kernels, dtype):
+    """n_chunks=1, 3 and 20 (more than rows) give the same gradient sums."""
+    results = []
+    for n_chunks in (1, 3, 20):
+        args, outs = _gram_colsum(np.random.default_rng(1), dtype, 11, n_chunks)
+        kernels.gram_colsum(*args)
+        results.append([args[i] for i in outs])
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert_allclose(a, b, **_tol(dtype))
+
+
+def test_csr_kernels_equal_dense_kernels(kernels):
+    rng = np.random.default_rng(3)
+    matrix, data, indices, indptr = _csr(rng, 9, N_IN, np.float64)
+    dense = matrix.toarray()
+    coef, intercept = rng.normal(size=(N_IN, N_OUT)), rng.normal(size=N_OUT)
+    sw = _sample_weight(rng, 9)
+    out_csr, out_dense = np.empty((9, N_OUT)), np.empty((9, N_OUT))
+    total_csr = kernels.csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept,
+                                                   1.5, sw, out_csr)
+    total_dense = kernels.linear_sigmoid_forward(dense, coef, intercept, 1.5, sw, 2,
+                                                 out_dense)
+    assert_allclose(out_csr, out_dense, rtol=1e-12)
+    assert_allclose(total_csr, total_dense, rtol=1e-12)
+
+    delta = rng.normal(size=(9, N_OUT))
+    grads = []
+    for use_csr in (True, False):
+        pc, pi = np.empty((2, N_IN, N_OUT)), np.empty((2, N_OUT))
+        cg, ig = np.empty((N_IN, N_OUT)), np.empty(N_OUT)
+        if use_csr:
+            kernels.csr_gram_colsum(data, indices, indptr, delta, 2, pc, pi, cg, ig)
+        else:
+            kernels.gram_colsum(dense, delta, 2, pc, pi, cg, ig)
+        grads.append((cg, ig))
+    assert_allclose(grads[0][0], grads[1][0], rtol=1e-12, atol=1e-14)
+    assert_allclose(grads[0][1], grads[1][1], rtol=1e-12, atol=1e-14)
+
+
+# ----------------------------------------------------------------- extreme inputs
+def _extreme_output_args(dtype, y):
+    """Logits exactly +-1e4 (and 0): identity inputs, logits given by coef rows."""
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0], [0.0, 0.0, 1e4],
+                       [-1e4, -1e4, -1e4]])
+    n = logits.shape[0]
+    inputs = np.eye(n, dtype=dtype)
+    return [inputs, logits.astype(dtype), np.zeros(3, dtype=dtype), y, np.ones(n),
+            1.0 / n, 2, _garbage((n, 3), dtype), _garbage((n, 3), dtype)], logits
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_softmax_extreme_logits_are_stable(kernels, dtype):
+    y = np.array([0, 0, 2, 1], dtype=np.int64)
+    args, logits = _extreme_output_args(dtype, y)
+    with np.errstate(all="raise"):
+        total = kernels.linear_softmax_nll_grad(*args)
+    delta = args[8]
+    # nll per row: 0, 2e4, 0, log(3); exactly log-sum-exp minus the true logit.
+    assert_allclose(total, 2e4 + np.log(3.0), rtol=1e-12)
+    assert_allclose(args[7], logits)
+    expected = np.array([[0.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0],
+                         [1 / 3, -2 / 3, 1 / 3]]) / 4
+    assert np.all(np.isfinite(delta))
+    assert_allclose(delta, expected, rtol=1e-6, atol=1e-12)
+    ret_r, args_r = _run_reference("linear_softmax_nll_grad", args)
+    assert_allclose(total, ret_r, rtol=1e-12)
+    assert_allclose(delta, args_r[8], rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_logistic_extreme_logits_are_stable(kernels, dtype):
+    y = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 1], [0, 0, 0]], dtype=np.float64)
+    args, logits = _extreme_output_args(dtype, y)
+    total = kernels.linear_logistic_nll_grad(*args)
+    # softplus(t) - y t: 1e4 per wrong-sided 1e4 logit, log 2 per zero logit.
+    wrong = np.sum((logits > 0) & (y == 0)) + np.sum((logits < 0) & (y == 1))
+    n_zero = np.sum(logits == 0)
+    assert_allclose(total, 1e4 * wrong + np.log(2.0) * n_zero, rtol=1e-12)
+    sig = (logits > 0) + 0.5 * (logits == 0)
+    assert np.all(np.isfinite(args[8]))
+    assert_allclose(args[8], (sig - y) / 4, rtol=1e-6, atol=1e-12)
+    ret_r, args_r = _run_reference("linear_logistic_nll_grad", args)
+    assert_allclose(total, ret_r, rtol=1e-12)
+    assert_allclose(args[8], args_r[8], rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_sigmoid_forward_saturates_without_overflow(kernels, dtype):
+    inputs = np.array([[1e4], [-1e4], [0.0], [1e30]], dtype=dtype)
+    out = _garbage((4, 1), dtype)
+    total = kernels.linear_sigmoid_forward(inputs, np.ones((1, 1), dtype=dtype),
+                                           np.zeros(1, dtype=dtype), 2.0, np.ones(4), 2,
+                                           out)
+    assert_allclose(out.ravel(), [1.0, 0.0, 0.5, 1.0])
+    assert_allclose(total, 2.5)
+
+
+# ----------------------------------------------------------------------- flushing
+def _assert_flushed(values):
+    values = np.asarray(values, dtype=np.float64)
+    assert np.all((values == 0.0) | (np.abs(values) >= FLUSH)), values[
+        (values != 0) & (np.abs(values) < FLUSH)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
+    # Forward: pre-activations around log(FLUSH) ~ -69.08 and far below.
+    z = np.array([[-69.0], [-69.2], [-80.0], [-745.0], [-1e4], [-30.0]], dtype=dtype)
+    out = _garbage((6, 1), dtype)
+    kernels.linear_sigmoid_forward(z, np.ones((1, 1), dtype=dtype),
+                                   np.zeros(1, dtype=dtype), 1.0, np.ones(6), 2, out)
+    _assert_flushed(out)
+    assert np.all(out[1:5] == 0.0) and out[0, 0] > 0 and out[5, 0] > 0
+
+    # Softmax: a class 80 below the top one has p ~ 1e-35.
+    args, _ = _extreme_output_args(dtype, np.zeros(4, dtype=np.int64))
+    args[1] = np.array([[0.0, -80.0, -60.0]] * 4, dtype=dtype)
+    kernels.linear_softmax_nll_grad(*args)
+    _assert_flushed(args[8])
+    assert np.all(args[8][:, 1] == 0.0)
+
+    # Logistic: sigmoid(-69) ~ 1.08e-30, times scale 1/4 falls below FLUSH.
+    args, _ = _extreme_output_args(dtype, np.zeros((4, 3)))
+    args[1] = np.array([[-69.0, -60.0, 75.0]] * 4, dtype=dtype)
+    args[3] = np.array([[0.0, 0.0, 1.0]] * 4)
+    kernels.linear_logistic_nll_grad(*args)
+    _assert_flushed(args[8])
+    assert np.all(args[8][:, 0] == 0.0) and np.all(args[8][:, 2] == 0.0)
+    assert np.all(args[8][:, 1] > 0.0)
+
+    # Backprop: a * (1 - a) * delta ~ 1e-20 * 1e-15 = 1e-35.
+    delta = np.full((3, 1), 1e-15, dtype=dtype)
+    activation = np.array([[1e-20], [0.5], [1e-10]], dtype=dtype)
+    out = _garbage((3, 1), dtype)
+    kernels.sigmoid_backprop(delta, np.ones((1, 1), dtype=dtype), activation, 1.0, 0.0,
+                             np.ones(3), 2, out)
+    _assert_flushed(out)
+    assert out[0, 0] == 0.0 and out[1, 0] > 0
+
+
+@pytest.mark.parametrize("name", ["linear_sigmoid_forward", "linear_softmax_nll_grad",
+                                  "linear_logistic_nll_grad", "sigmoid_backprop"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_flushing_matches_reference_on_wide_inputs(kernels, name, dtype):
+    """Inputs scaled up so that many results land near the flush threshold."""
+    rng = np.random.default_rng(7)
+    args, outs = BUILDERS[name](rng, dtype, 40, 3)
+    args[1] = (args[1] * 40).astype(dtype)  # coef: pre-activations of +-100s
+    ret_k, ret_r, out_k, out_r = _run_both(kernels, name, args, outs)
+    for k, r in zip(out_k, out_r):
+        _assert_flushed(k)
+        assert np.array_equal(k == 0, r == 0) or dtype == np.float32
+        assert_allclose(k, r, rtol=_tol(dtype)["rtol"] * 10, atol=1e-6)

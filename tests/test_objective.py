@@ -1,0 +1,286 @@
+"""``NetworkObjective.loss_grad``: value of eq. (1) and its gradient.
+
+The gradient is checked against central finite differences (float64) on every
+combination of penalties, weight constraints, output kind, dense/CSR input, sample
+weights and depth; the value against a plain NumPy computation of eq. (1) of
+Chorowski & Zurada (2015); L1 against its exact (split) form; float32 against
+float64. Objectives are built through the estimator's own hooks, as ``fit`` does.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.special import expit, log_softmax
+
+from sknonneg import NonNegMLPClassifier
+from sknonneg._packing import ParameterLayout
+from sknonneg._threads import fit_threads
+
+GAIN = 1.7
+N_SAMPLES, N_FEATURES = 12, 3
+OUTPUTS = ["softmax-binary", "softmax-multiclass", "logistic-binary",
+           "logistic-multiclass", "logistic-multilabel"]
+POSITIVE = [True, False, "hidden", "output", "list", "monotonic"]
+PENALTIES = list(itertools.product([0.0, 0.01], [0.0, 0.02], [0.0, 0.1]))  # l1, l2, pS
+
+
+def _data(kind, sparse, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.7)
+    if kind.endswith("binary"):
+        y = np.arange(N_SAMPLES) % 2
+    elif kind.endswith("multiclass"):
+        y = np.arange(N_SAMPLES) % 3
+    else:
+        y = (rng.random((N_SAMPLES, 3)) < 0.5).astype(int)
+        y[0] = [0, 0, 0]
+        y[1] = [1, 1, 1]
+    return (sp.csr_matrix(X) if sparse else X), y
+
+
+def _estimator(kind, hidden, positive, l1=0.0, l2=0.0, activity_l1=0.0,
+               dtype="float64"):
+    n_layers = len(hidden) + 1
+    monotonic_cst = None
+    if positive == "list":
+        positive = [i % 2 == 0 for i in range(n_layers)]
+    elif positive == "monotonic":
+        positive, monotonic_cst = True, [1, -1, 0]
+    return NonNegMLPClassifier(
+        hidden_layer_sizes=hidden, positive=positive, monotonic_cst=monotonic_cst,
+        l1=l1, l2=l2, activity_l1=activity_l1, output=kind.split("-")[0], gain=GAIN,
+        dtype=dtype)
+
+
+def _objective(est, X, y, sample_weight=None, parallel=False):
+    """The objective ``fit`` would build (layout, targets, weights)."""
+    est._validate_params()
+    targets, _ = est._encode_targets(y)
+    sample_weight = est._sample_weight(X, y, sample_weight)
+    layout = est._build_layout(X.shape[1], est.n_outputs_)
+    objective = est._make_objective(layout, X, targets, sample_weight, GAIN, parallel)
+    return layout, objective, targets, sample_weight
+
+
+def _feasible_theta(layout, rng, scale=0.8):
+    """A random point strictly inside the bounds where they are one-sided."""
+    theta = rng.normal(size=layout.n_params) * scale
+    theta = np.where(np.isfinite(layout.lower), np.abs(theta), theta)
+    theta = np.where(np.isfinite(layout.upper), -np.abs(theta), theta)
+    theta[(layout.lower == 0) & (layout.upper == 0)] = 0.0
+    return theta
+
+
+def _finite_differences(fun, theta, h=1e-6):
+    grad = np.empty_like(theta)
+    for i in range(theta.shape[0]):
+        step = np.zeros_like(theta)
+        step[i] = h
+        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
+    return grad
+
+
+def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
+    """Eq. (1) in plain NumPy, with |W| of the unpacked (net) weights."""
+    coefs, intercepts = layout.layers(theta)
+    a = X.toarray() if sp.issparse(X) else np.asarray(X)
+    s = sample_weight / sample_weight.sum()
+    activity = 0.0
+    for W, b in zip(coefs[:-1], intercepts[:-1]):
+        a = expit(GAIN * (a @ W + b))
+        activity += s @ a.sum(axis=1)
+    z = a @ coefs[-1] + intercepts[-1]
+    if output == "softmax":
+        nll = -log_softmax(z, axis=1)[np.arange(z.shape[0]), targets]
+    else:
+        nll = (np.logaddexp(0.0, z) - targets * z).sum(axis=1)
+    penalties = sum(l1 * np.abs(W).sum() + l2_ * (W ** 2).sum()
+                    for W, l1, l2_ in zip(coefs, layout.l1, l2))
+    return s @ nll + penalties + activity_l1 * activity
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)], ids=["1hidden", "2hidden"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("positive", POSITIVE)
+@pytest.mark.parametrize("kind", OUTPUTS)
+def test_gradient_matches_finite_differences(kind, positive, sparse, hidden):
+    """Every (l1, l2, activity_l1) x (unweighted, weighted) in the inner loop."""
+    X, y = _data(kind, sparse)
+    rng = np.random.default_rng(1)
+    weights = [None, rng.uniform(0.2, 3.0, N_SAMPLES) * (np.arange(N_SAMPLES) != 2)]
+    est = _estimator(kind, hidden, positive)
+    targets, _ = est._encode_targets(y)
+    for (l1, l2, activity_l1), sw in itertools.product(PENALTIES, weights):
+        est.set_params(l1=l1, l2=l2, activity_l1=activity_l1)
+        layout = est._build_layout(N_FEATURES, est.n_outputs_)
+        objective = est._make_objective(
+            layout, X, targets, np.ones(N_SAMPLES) if sw is None else sw, GAIN, False)
+        theta = _feasible_theta(layout, rng)
+        loss, grad = objective.loss_grad(theta)
+        assert grad.shape == theta.shape and grad.dtype == np.float64
+        expected = _finite_differences(objective.loss_grad, theta)
+        assert_allclose(grad, expected, rtol=1e-6, atol=1e-8,
+                        err_msg=f"l1={l1} l2={l2} pS={activity_l1} sw={sw is not None}")
+        # Evaluating again at the same point gives the same result (buffers reused).
+        loss_again, grad_again = objective.loss_grad(theta)
+        assert loss_again == loss
+        assert_allclose(grad_again, grad, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)], ids=["1hidden", "2hidden"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("positive", POSITIVE)
+@pytest.mark.parametrize("kind", OUTPUTS)
+def test_loss_equals_eq1(kind, positive, sparse, hidden):
+    """At packed points (w_pos * w_neg = 0) the loss is eq. (1) with exact L1."""
+    X, y = _data(kind, sparse)
+    rng = np.random.default_rng(2)
+    sw = rng.uniform(0.2, 3.0, N_SAMPLES)
+    est = _estimator(kind, hidden, positive, l1=0.03, l2=0.02, activity_l1=0.1)
+    layout, objective, targets, sample_weight = _objective(est, X, y, sw)
+    coefs = [rng.normal(size=layout.coef_shape(i)) for i in range(layout.n_layers)]
+    intercepts = [rng.normal(size=n) for n in layout.layer_sizes[1:]]
+    theta = layout.pack(coefs, intercepts)
+    loss, _ = objective.loss_grad(theta)
+    expected = _eq1(layout, theta, X, targets, sample_weight, est.output,
+                    est._l2_per_layer, est.activity_l1)
+    assert_allclose(loss, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["softmax-multiclass", "logistic-multilabel"])
+def test_per_layer_penalties(kind):
+    """l1 and l2 given per weight layer reach the right layers."""
+    X, y = _data(kind, sparse=False)
+    est = _estimator(kind, (3, 2), positive="hidden", l1=[0.0, 0.05, 0.02],
+                     l2=[0.03, 0.0, 0.01], activity_l1=0.05)
+    layout, objective, targets, sw = _objective(est, X, y)
+    assert layout.l1 == [0.0, 0.05, 0.02]
+    assert layout.split == [False, False, True]
+    rng = np.random.default_rng(5)
+    theta = _feasible_theta(layout, rng)
+    loss, grad = objective.loss_grad(theta)
+    assert_allclose(grad, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)
+    coefs = [rng.normal(size=layout.coef_shape(i)) for i in range(3)]
+    intercepts = [rng.normal(size=n) for n in layout.layer_sizes[1:]]
+    theta = layout.pack(coefs, intercepts)
+    assert_allclose(objective.loss_grad(theta)[0],
+                    _eq1(layout, theta, X, targets, sw, est.output, est._l2_per_layer,
+                         est.activity_l1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+def test_serial_and_parallel_objectives_agree(parallel_threads, sparse):
+    X, y = _data("softmax-multiclass", sparse)
+    with fit_threads() as parallel:
+        assert parallel
+        results = []
+        for flavour in (False, parallel):
+            est = _estimator("softmax-multiclass", (3, 2), True, 0.01, 0.01, 0.1)
+            layout, objective, _, _ = _objective(est, X, y, parallel=flavour)
+            results.append(objective.loss_grad(_feasible_theta(layout,
+                                                               np.random.default_rng(4))))
+    assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    assert_allclose(results[0][1], results[1][1], rtol=1e-10, atol=1e-14)
+
+
+# --------------------------------------------------------------------- exact L1
+@pytest.mark.parametrize("signs", [[0, 0, 0], [1, 1, 1], [-1, -1, -1], [1, -1, 0]],
+                         ids=["free", "nonneg", "nonpos", "mixed"])
+def test_l1_is_linear_and_exact(signs):
+    l1 = [0.3, 0.2]
+    layout = ParameterLayout([3, 4, 2], [np.array(signs), np.zeros(4)], l1)
+    n_coef = 3 * 4 + 4 * 2
+    n_intercept = 4 + 2
+    free = [0 in signs, True]
+    assert layout.split == free
+    # A split layer stores w_pos and w_neg: twice its coef entries.
+    assert layout.n_params == n_coef + n_intercept + 12 * free[0] + 8 * free[1]
+
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
+    intercepts = [rng.normal(size=4), rng.normal(size=2)]
+    theta = layout.pack(coefs, intercepts)
+    assert np.all(theta >= layout.lower) and np.all(theta <= layout.upper)
+    net_coefs, net_intercepts = layout.layers(theta)
+    # pack clips to the constraints: the net weights are the projected ones.
+    row_signs = np.array(signs)[:, None]
+    expected0 = np.where(row_signs > 0, np.maximum(coefs[0], 0),
+                         np.where(row_signs < 0, np.minimum(coefs[0], 0), coefs[0]))
+    assert_allclose(net_coefs[0], expected0)
+    assert_allclose(net_coefs[1], coefs[1])
+    assert_allclose(net_intercepts[1], intercepts[1])
+    exact = sum(l * np.abs(W).sum() for l, W in zip(l1, net_coefs))
+    assert_allclose(layout.l1_linear @ theta, exact, rtol=1e-12)
+    assert_allclose(layout.l1_penalty(theta), exact, rtol=1e-12)
+    # Intercepts carry no L1.
+    for s in layout._intercept_slices:
+        assert np.all(layout.l1_linear[s] == 0)
+    # In the split form, w_pos * w_neg = 0 after pack, and adding the same amount to
+    # both parts keeps the net weight but raises the linear penalty: at an optimum
+    # one of them is zero, which is what makes the linear penalty exact.
+    for i, (pos, neg) in enumerate(layout._coef_slices):
+        if neg is not None:
+            assert np.all(theta[pos] * theta[neg] == 0)
+            shifted = theta.copy()
+            shifted[pos] += 0.5
+            shifted[neg] += 0.5
+            shifted = layout.project(shifted)
+            assert_allclose(layout.layers(shifted)[0][i], net_coefs[i], atol=0.5 + 1e-12)
+            assert layout.l1_penalty(shifted) > layout.l1_penalty(theta)
+
+
+def test_l1_without_free_weights_does_not_split():
+    layout = ParameterLayout([3, 2, 2], [np.ones(3), np.ones(2)], [0.1, 0.1])
+    assert layout.split == [False, False]
+    assert layout.n_params == 3 * 2 + 2 + 2 * 2 + 2
+    layout = ParameterLayout([3, 2, 2], [np.zeros(3), np.zeros(2)], [0.0, 0.0])
+    assert layout.split == [False, False]
+    assert not layout.is_bounded
+
+
+def test_pack_grad_chain_rule_for_split_layers():
+    layout = ParameterLayout([2, 3, 2], [np.zeros(2), np.zeros(3)], [0.1, 0.0])
+    coef_grads = [np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(3, 2)]
+    intercept_grads = [np.ones(3), np.ones(2)]
+    grad = layout.pack_grad(coef_grads, intercept_grads, np.empty(layout.n_params))
+    pos, neg = layout._coef_slices[0]
+    assert_allclose(grad[pos], coef_grads[0].ravel())
+    assert_allclose(grad[neg], -coef_grads[0].ravel())
+
+
+# --------------------------------------------------------------------- float32
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("kind", ["softmax-multiclass", "logistic-multilabel"])
+def test_float32_objective_close_to_float64(kind, sparse):
+    X, y = _data(kind, sparse)
+    results = []
+    for dtype in ("float32", "float64"):
+        est = _estimator(kind, (3, 2), "hidden", l1=0.01, l2=0.01, activity_l1=0.1,
+                         dtype=dtype)
+        layout, objective, _, _ = _objective(est, X, y)
+        assert objective.dtype == np.dtype(dtype)
+        loss, grad = objective.loss_grad(_feasible_theta(layout,
+                                                         np.random.default_rng(6)))
+        assert isinstance(loss, float) and grad.dtype == np.float64
+        results.append((loss, grad))
+    (loss32, grad32), (loss64, grad64) = results
+    assert_allclose(loss32, loss64, rtol=1e-5)
+    assert_allclose(grad32, grad64, rtol=1e-4, atol=1e-5 * np.abs(grad64).max())
+
+
+def test_gain_can_be_changed_between_evaluations():
+    """Annealing sets ``objective.gain``; the next evaluation uses it."""
+    X, y = _data("softmax-binary", sparse=False)
+    est = _estimator("softmax-binary", (3,), True)
+    layout, objective, targets, sw = _objective(est, X, y)
+    theta = _feasible_theta(layout, np.random.default_rng(8))
+    loss_a, _ = objective.loss_grad(theta)
+    objective.gain = 3.0
+    loss_b, grad_b = objective.loss_grad(theta)
+    assert loss_a != loss_b
+    assert_allclose(grad_b, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)

@@ -24,7 +24,23 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._kernels import KERNELS
-from ._threads import fit_threads
+from ._threads import fit_threads, thread_budget
+
+# Multiply-adds below which a chunk is not worth a thread: on small batches a parallel
+# launch costs more than it saves (and far more on a loaded machine, where threads
+# wait to be scheduled).
+_MIN_WORK_PER_CHUNK = 1 << 17
+
+
+def n_chunks_for(n_samples, layer_sizes, parallel):
+    """Chunks of rows (= numba threads) for a batch: the thread budget, fewer when
+    the batch is small."""
+    if not parallel:
+        return 1
+    work_per_row = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    by_work = (n_samples * work_per_row) // _MIN_WORK_PER_CHUNK
+    n_threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
+    return int(max(1, min(n_threads, by_work)))
 
 __all__ = ["NetworkObjective", "forward"]
 
@@ -90,7 +106,8 @@ class NetworkObjective:
         self.activity_l1 = float(activity_l1)
         self.gain = float(gain)
         self.kernels = KERNELS[bool(parallel)]
-        self.n_chunks = numba.get_num_threads() if parallel else 1
+        self.parallel = bool(parallel)
+        self.n_chunks = n_chunks_for(X.shape[0], layout.layer_sizes, parallel)
         self.X = _as_kernel_input(X, self.dtype)
         if output == "softmax":
             self.y = np.ascontiguousarray(y, dtype=np.int64)
@@ -134,6 +151,9 @@ class NetworkObjective:
     def loss_grad(self, theta):
         """``(loss, grad)`` at ``theta``, both float64; for ``jac=True`` optimizers."""
         k, n_chunks = self.kernels, self.n_chunks
+        if self.parallel:
+            # One numba thread per chunk; fit_threads restores the count afterwards.
+            numba.set_num_threads(n_chunks)
         n_layers = self.layout.n_layers
         activity, last_hidden = self._forward_hidden(theta)
 
@@ -176,9 +196,12 @@ def forward(X, coefs, intercepts, gain, dtype=np.float64):
     """
     with fit_threads() as parallel:
         kernels = KERNELS[parallel]
-        n_chunks = numba.get_num_threads() if parallel else 1
-        inputs = _as_kernel_input(X, dtype)
         n_samples = X.shape[0]
+        sizes = [X.shape[1]] + [c.shape[1] for c in coefs]
+        n_chunks = n_chunks_for(n_samples, sizes, parallel)
+        if parallel:
+            numba.set_num_threads(n_chunks)
+        inputs = _as_kernel_input(X, dtype)
         ones = np.ones(n_samples)
         hidden = []
         for coef, intercept in zip(coefs[:-1], intercepts[:-1]):

@@ -110,10 +110,6 @@ def test_bad_sample_weight(sample_weight, match):
         _est().fit(X, Y, sample_weight=sample_weight)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: with dtype='float32', finite float64 input beyond float32's range passes "
-    "validation and overflows to inf in X.astype (_base.py _validate_X_y); fit ends "
-    "with loss_=nan and predict_proba returns NaN, without an error"))
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_float32_overflow_is_an_error():
     with pytest.raises(ValueError):
@@ -190,17 +186,11 @@ def test_bad_parameters(params, match):
     assert not hasattr(est, "coefs_")
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "BUG: a non-numeric gain pair entry escapes as TypeError from np.isfinite "
-    "(_base.py _validate_gain) instead of the ValueError given for other bad gains"))
 def test_gain_pair_with_a_string():
     with pytest.raises(ValueError, match="gain must be a positive float"):
         _est(gain=(1.0, "a")).fit(X, Y)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: non-integer hidden_layer_sizes are silently truncated by int() "
-    "(_base.py _hidden_sizes), (2.5,) fits a 2-unit layer; MLPClassifier raises"))
 def test_fractional_hidden_layer_size():
     with pytest.raises((ValueError, TypeError)):
         _est(hidden_layer_sizes=(2.5,)).fit(X, Y)

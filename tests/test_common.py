@@ -3,7 +3,10 @@
 Three configurations: the default non-negative softmax network, the unconstrained
 baseline, and the single-logistic-output network. Small and fast settings; every
 expected failure carries its reason ("BUG" marks a defect of the estimator that a
-test elsewhere also records, the rest are checks that do not apply).
+test elsewhere also records, the rest are checks that do not apply). The
+single-logistic-output non-negative network declares the ``poor_score`` tag: it is
+monotone in every feature (Wang et al. 2022), and check_classifiers_train's binary
+blobs need a decreasing direction.
 """
 
 import pytest
@@ -20,33 +23,19 @@ ESTIMATORS = [
 ]
 
 COMMON_FAILURES = {
-    "check_fit_score_takes_y": (
-        "BUG: partial_fit after fit raises AttributeError (_partial_calls is only set "
-        "by a first partial_fit call; _base.py partial_fit); see "
-        "test_estimator_api.py::test_partial_fit_continues_a_fit"),
-    "check_supervised_y_2d": (
-        "BUG: a column-vector y of shape (n, 1) is raveled silently in _base.py "
-        "_validate_X_y; scikit-learn classifiers (MLPClassifier included) warn with a "
-        "DataConversionWarning through column_or_1d(y, warn=True)"),
-    "check_sample_weight_equivalence_on_dense_data": (
-        "the data-dependent initialisation rescales units by unweighted statistics of "
-        "the training rows, so repeated rows give another starting point than integer "
-        "weights; the objectives are equal (test_estimator_api.py::"
-        "test_sample_weight_equals_repetition_in_the_objective / _from_the_same_start)"),
     "check_sample_weight_equivalence_on_sparse_data": (
-        "same as check_sample_weight_equivalence_on_dense_data"),
+        "equal only up to rounding: weights and repeated rows sum the CSR gradient "
+        "terms in another order, and after 50 L-BFGS-B iterations decision_function "
+        "differs by ~2e-7 relative, above the check's rtol=1e-7 (the dense variant "
+        "passes; test_estimator_api.py checks the equivalence at rtol 1e-6)"),
 }
 
 
 def expected_failed_checks(estimator):
+    # Seen on the default configuration only; the others pass within rtol=1e-7.
+    if estimator.positive is not True or estimator.output != "softmax":
+        return {}
     failures = dict(COMMON_FAILURES)
-    if estimator.output == "logistic" and estimator.positive is True:
-        failures["check_classifiers_train"] = (
-            "not applicable: one logistic output on non-negative weights makes "
-            "P(class 1) non-decreasing in every feature (Wang et al. 2022); the "
-            "check's binary blobs put class 1 higher in feature 0 but lower in "
-            "feature 1, and fits reach ~0.70 accuracy there (0.83 required); "
-            "the multiclass problem (3 logistic outputs) reaches 0.93")
     return failures
 
 

@@ -175,16 +175,15 @@ def test_sample_weight_equals_repetition_from_the_same_start(data):
         assert_allclose(ca, cb, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN DIFFERENCE: the data-dependent initialisation (_nonneg_mlp.py "
-    "_init_theta) rescales units by the unweighted std/mean of their pre-activations, "
-    "so repeated rows change theta0 while integer sample weights do not."))
 def test_sample_weight_equals_repetition_from_scratch(data):
     X, y = data
     w = np.arange(90) % 3
     a = NonNegMLPClassifier(**FAST).fit(X, y, sample_weight=w)
     b = NonNegMLPClassifier(**FAST).fit(*_repeat(X, y, w))
+    # the initialisation uses weighted statistics, so both start from the same theta
     assert_allclose(a.loss_, b.loss_, rtol=1e-6)
+    for ca, cb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        assert_allclose(ca, cb, atol=1e-5)
 
 
 @pytest.mark.parametrize("class_weight", [{0: 3.0, 1: 1.0, 2: 0.5}, "balanced"])
@@ -231,9 +230,6 @@ def _multilabel(X):
                      X[:, 0] + X[:, 2] > np.median(X[:, 0] + X[:, 2])], axis=1).astype(int)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: y of shape (n, 1) is raveled silently (_base.py _validate_X_y); "
-    "scikit-learn classifiers warn through column_or_1d(y, warn=True)"))
 def test_column_vector_y_warns(data):
     X, y = data
     with pytest.warns(DataConversionWarning, match="column-vector y"):
@@ -369,15 +365,7 @@ def _capture_validation_sets(monkeypatch):
 
 
 @pytest.mark.parametrize("solver, batch_size, seed", [
-    pytest.param("lbfgsb", None, 1, marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: with early_stopping and an annealed gain, validation scores are computed "
-        "with a stale gain and the best theta is returned with the gain of the last "
-        "stage (_base.py _EarlyStopping.update / _fit_full_batch)"))),
-    pytest.param("lbfgsb", 20, 0, marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: same, _fit_epochs sets _gain_ to the last epoch's gain while returning "
-        "the best epoch's theta"))),
-    pytest.param("adam", 20, 0, marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: same, _fit_epochs"))),
+    ("lbfgsb", None, 1), ("lbfgsb", 20, 0), ("adam", 20, 0),
 ])
 def test_early_stopping_keeps_the_model_it_scored(monkeypatch, solver, batch_size,
                                                    seed):
@@ -449,10 +437,6 @@ def test_partial_fit_contract(data, solver):
         NonNegMLPClassifier((4,)).partial_fit(X[:5], [0, 1, 2, 3, 0], classes=[0, 1, 2])
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "BUG: partial_fit after fit raises AttributeError: _partial_calls is only set on "
-    "the first partial_fit call, which is skipped when fit already set _theta "
-    "(_base.py partial_fit)"))
 def test_partial_fit_continues_a_fit(data):
     X, y = data
     est = NonNegMLPClassifier(**FAST).fit(X, y)

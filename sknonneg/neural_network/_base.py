@@ -24,7 +24,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._compat import (
     Interval,
@@ -46,13 +46,18 @@ from .._threads import fit_threads
 N_GAIN_STAGES = 5
 
 
+def _is_positive_real(value):
+    return (isinstance(value, Real) and not isinstance(value, bool)
+            and np.isfinite(value) and value > 0)
+
+
 def _validate_gain(gain):
     if np.isscalar(gain):
-        if not np.isfinite(gain) or gain <= 0:
+        if not _is_positive_real(gain):
             raise ValueError(f"gain must be a positive float, got {gain!r}.")
         return
-    gain = tuple(gain)
-    if len(gain) != 2 or not all(np.isscalar(g) and np.isfinite(g) and g > 0 for g in gain):
+    pair = tuple(np.asarray(gain, dtype=object).ravel()) if hasattr(gain, "__len__") else ()
+    if len(pair) != 2 or not all(_is_positive_real(g) for g in pair):
         raise ValueError(
             f"gain must be a positive float or a (start, end) pair of positive floats, "
             f"got {gain!r}."
@@ -88,8 +93,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         """ParameterLayout of the network."""
 
     @abstractmethod
-    def _init_theta(self, layout, X, rng):
-        """Initial ``theta`` (may look at a subsample of X)."""
+    def _init_theta(self, layout, X, rng, sample_weight=None):
+        """Initial ``theta`` (may look at X and its sample weights)."""
 
     @abstractmethod
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
@@ -144,13 +149,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         sizes = self.hidden_layer_sizes
         if np.isscalar(sizes):
             sizes = [sizes]
-        sizes = [int(s) for s in sizes]
-        if len(sizes) == 0 or any(s < 1 for s in sizes):
+        sizes = list(sizes)
+        if len(sizes) == 0 or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
+        ):
             raise ValueError(
                 f"hidden_layer_sizes must be a positive int or a non-empty sequence "
                 f"of positive ints, got {self.hidden_layer_sizes!r}."
             )
-        return sizes
+        return [int(s) for s in sizes]
 
     def _output_type(self):
         return "softmax"
@@ -218,7 +225,10 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
 
     def _sample_weight(self, X, y, sample_weight):
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        if self.class_weight is not None and not self._multilabel:
+        if self.class_weight is not None and self._multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets; "
+                             "pass sample_weight instead.")
+        if self.class_weight is not None:
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
             raise ValueError("sample_weight must be finite and non-negative.")
@@ -232,11 +242,21 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32], multi_output=True,
         )
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+            y = column_or_1d(y, warn=True)
+        return self._as_compute_dtype(X), y
+
+    def _as_compute_dtype(self, X):
+        """X as CSR or dense array of the compute dtype; finite values that do not fit
+        float32 are an error, not a silent inf."""
         X = X.astype(self._compute_dtype, copy=False)
         if sp.issparse(X):
             X = sp.csr_matrix(X)
-        return X, y
+        values = X.data if sp.issparse(X) else X
+        if not np.all(np.isfinite(values)):
+            raise ValueError(
+                f"Input X contains values too large for dtype={np.dtype(self.dtype).name}."
+            )
+        return X
 
     # --------------------------------------------------------------- fitting
     def fit(self, X, y, sample_weight=None):
@@ -270,7 +290,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         if fitted and layout.n_params == self._theta.shape[0]:
             theta = self._theta.copy()
         else:
-            theta = self._init_theta(layout, X, rng)
+            theta = self._init_theta(layout, X, rng, sample_weight)
         self._layout = layout
 
         X_val = None
@@ -294,6 +314,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
                                           sample_weight, parallel, rng, X_val,
                                           y_val if X_val is not None else None)
         self._finish(result)
+        # A later partial_fit continues at the end of the gain schedule.
+        self._gain_step = self.max_iter
         warn_if_not_converged(result, self.__class__.__name__, self.max_iter)
         return self
 
@@ -305,8 +327,10 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = list(result.loss_curve)
         self.best_loss_ = float(min(result.loss_curve)) if result.loss_curve else self.loss_
 
-    def _val_score(self, theta, X_val, y_val):
+    def _val_score(self, theta, gain, X_val, y_val):
+        """Accuracy on held-out data of the network ``theta`` at ``gain``."""
         self._set_fitted_layers(theta)
+        self._gain_ = float(gain)
         return self.score(X_val, y_val)
 
     def _log(self, msg):
@@ -326,7 +350,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
 
         def callback(x, loss):
             result.loss_curve.append(loss)
-            if monitor is not None and monitor.update(x):
+            if monitor is not None and monitor.update(x, objective.gain):
                 raise StopIteration
 
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
@@ -344,9 +368,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             if monitor is not None and monitor.stopped:
                 result.converged = True
                 break
-        if monitor is not None:
-            result.theta = monitor.best_theta(result.theta)
         self._gain_ = float(objective.gain)
+        if monitor is not None:
+            result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
         return result
 
     def _epoch_step(self, layout, theta, X, targets, sample_weight, batches, gain,
@@ -399,7 +423,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             self._log(f"epoch {epoch + 1}/{self.max_iter}: gain={gain:.3g} "
                       f"loss={loss:.6g} time={time.perf_counter() - t0:.2f}s")
             if monitor is not None:
-                if monitor.update(theta):
+                if monitor.update(theta, gain):
                     result.converged = True
                     break
                 continue
@@ -413,9 +437,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
                 self._log(f"training loss did not improve more than tol={self.tol} "
                           f"for {self.n_iter_no_change} consecutive epochs. Stopping.")
                 break
-        if monitor is not None:
-            result.theta = monitor.best_theta(result.theta)
         self._gain_ = float(gains[result.n_iter - 1])
+        if monitor is not None:
+            result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
         return result
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -424,7 +448,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         With ``solver="lbfgsb"`` runs ``steps_per_batch`` L-BFGS-B iterations on the
         batch (the paper's mini-batch scheme); with ``solver="adam"`` one epoch of
         projected Adam over the batch, the Adam state carrying over between calls.
-        The gain follows its schedule over ``max_iter`` calls.
+        The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
+        stays at its end value.
 
         Parameters
         ----------
@@ -460,17 +485,21 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             targets, strata = self._encode_targets(y, classes=classes)
             self._rng = check_random_state(self.random_state)
             self._layout = self._build_layout(X.shape[1], self.n_outputs_)
-            self._theta = self._init_theta(self._layout, X, self._rng)
-            self._partial_calls = 0
+            self._gain_step = 0
+            self.n_iter_ = 0
             self.loss_curve_ = []
-            if self.solver == "adam":
-                self._adam = ProjectedAdam(self._layout.n_params, self.learning_rate_init)
         else:
             targets, strata = self._transform_targets(y)
+        if self.solver == "adam" and (
+                getattr(self, "_adam", None) is None
+                or self._adam.m.shape[0] != self._layout.n_params):
+            self._adam = ProjectedAdam(self._layout.n_params, self.learning_rate_init)
         sample_weight = self._sample_weight(X, y, sample_weight)
+        if first:
+            self._theta = self._init_theta(self._layout, X, self._rng, sample_weight)
         layout = self._layout
         gains = gain_schedule(self._gain_param(), self.max_iter)
-        gain = float(gains[min(self._partial_calls, self.max_iter - 1)])
+        gain = float(gains[min(self._gain_step, self.max_iter - 1)])
         theta = layout.project(self._theta)
         with fit_threads() as parallel:
             if self.solver == "lbfgsb":
@@ -479,10 +508,10 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
                 batches = self._batches(strata, self._rng)
             theta, loss = self._epoch_step(layout, theta, X, targets, sample_weight,
                                            batches, gain, parallel)
-        self._partial_calls += 1
+        self._gain_step += 1
         self._gain_ = gain
         curve = self.loss_curve_ + [loss]
-        self._finish(SolverResult(theta=theta, n_iter=self._partial_calls, loss=loss,
+        self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
                                   loss_curve=curve, converged=True))
         return self
 
@@ -491,9 +520,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
-        if sp.issparse(X):
-            X = sp.csr_matrix(X)
-        return X
+        return self._as_compute_dtype(X)
 
     def decision_function(self, X):
         """Logits of the output layer.
@@ -595,9 +622,9 @@ class _EarlyStopping:
         self.stopped = False
         self.validation_scores = []
 
-    def update(self, theta):
+    def update(self, theta, gain):
         est = self.estimator
-        score = est._val_score(theta, self.X_val, self.y_val)
+        score = est._val_score(theta, gain, self.X_val, self.y_val)
         self.validation_scores.append(score)
         if score > self.best_score + est.tol:
             self.no_improvement = 0
@@ -605,7 +632,7 @@ class _EarlyStopping:
             self.no_improvement += 1
         if score > self.best_score:
             self.best_score = score
-            self._best = np.array(theta, dtype=np.float64, copy=True)
+            self._best = (np.array(theta, dtype=np.float64, copy=True), float(gain))
         est.validation_scores_ = list(self.validation_scores)
         est.best_validation_score_ = self.best_score
         self.stopped = self.no_improvement >= est.n_iter_no_change
@@ -614,5 +641,6 @@ class _EarlyStopping:
                      f"{est.n_iter_no_change} consecutive checks. Stopping.")
         return self.stopped
 
-    def best_theta(self, theta):
-        return theta if self._best is None else self._best
+    def best(self, theta, gain):
+        """``(theta, gain)`` of the best validation score seen."""
+        return (theta, gain) if self._best is None else self._best

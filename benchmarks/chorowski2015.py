@@ -84,9 +84,13 @@ ROWS = {
                         batch_size=None, max_iter=150, paper_error=0.128),
     # ---------------- block "ours": our own settings ---------------------------
     "full_pos_ours": dict(block="ours", data="mnist", positive=True, hidden=150,
-                          l1=[1e-5, 1e-4], l2=[0.0, 3e-6], activity_l1=1e-4,
-                          batch_size=2500, steps_per_batch=3, max_iter=4,
-                          paper_error=0.049, paper_minutes=37),
+                          l1=[0.0, 0.0], l2=[0.0, 1e-6], activity_l1=0.0,
+                          solver="adam", batch_size=128, learning_rate_init=3e-3,
+                          max_iter=10, paper_error=0.049, paper_minutes=37),
+    "full_unc_ours": dict(block="ours", data="mnist", positive=False, hidden=150,
+                          l1=[0.0, 0.0], l2=[0.0, 1e-6], activity_l1=0.0,
+                          solver="adam", batch_size=128, learning_rate_init=3e-3,
+                          max_iter=10, paper_error=0.024, paper_minutes=15),
 }
 
 LABELS = {
@@ -103,7 +107,9 @@ def make_estimator(spec, seed, quick):
     return NonNegMLPClassifier(
         hidden_layer_sizes=(spec["hidden"],), positive=spec["positive"],
         gain=(1.0, 2.0), l1=spec["l1"], l2=spec["l2"],
-        activity_l1=spec["activity_l1"], output="softmax", solver="lbfgsb",
+        activity_l1=spec["activity_l1"], output="softmax",
+        solver=spec.get("solver", "lbfgsb"),
+        learning_rate_init=spec.get("learning_rate_init", 1e-3),
         batch_size=(min(spec["batch_size"], 1000) if quick and spec["batch_size"]
                     else spec["batch_size"]),
         steps_per_batch=spec.get("steps_per_batch", 3), max_iter=max_iter,
@@ -162,7 +168,8 @@ def run_row(name, spec, seeds, data_home, quick, cache, models_dir):
     )
     params = {k: v for k, v in spec.items() if k not in ("paper_error", "paper_minutes")}
     est_params = {k: v for k, v in make_estimator(spec, 0, quick).get_params().items()
-                  if k in ("batch_size", "max_iter", "steps_per_batch", "gain", "dtype")}
+                  if k in ("solver", "batch_size", "max_iter", "steps_per_batch",
+                           "learning_rate_init", "gain", "dtype")}
     return dict(spec=params, estimator=est_params, paper_error=spec.get("paper_error"),
                 paper_minutes=spec.get("paper_minutes"), summary=summary, runs=runs,
                 n_train=int(X.shape[0]),
@@ -190,9 +197,14 @@ def markdown(results):
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for name, r in rows:
             s, spec, e = r["summary"], r["spec"], r["estimator"]
-            solver = ("full batch, {} it".format(e["max_iter"]) if e["batch_size"] is None
-                      else "mini-batch {}x{} steps, {} ep".format(
-                          e["batch_size"], e["steps_per_batch"], e["max_iter"]))
+            if e.get("solver", "lbfgsb") == "adam":
+                solver = "Adam, batch {}, lr {:g}, {} ep".format(
+                    e["batch_size"], e["learning_rate_init"], e["max_iter"])
+            elif e["batch_size"] is None:
+                solver = "L-BFGS-B full batch, {} it".format(e["max_iter"])
+            else:
+                solver = "L-BFGS-B mini-batch {} x {} steps, {} ep".format(
+                    e["batch_size"], e["steps_per_batch"], e["max_iter"])
             err = f"{pct(s['error_mean'])} ± {pct(s['error_std'])} " \
                   f"[{pct(s['error_min'])}-{pct(s['error_max'])}]"
             z = s["zero_fraction_mean"]
@@ -236,7 +248,8 @@ def main(argv=None):
         results["rows"] = {k: results["rows"][k] for k in order}
         command = "python benchmarks/chorowski2015.py " + " ".join(
             (["--quick"] if args.quick else []) + ["--rows", name, "--seeds"]
-            + [str(s) for s in args.seeds])
+            + [str(s) for s in args.seeds]
+            + (["--save-models"] if args.save_models else []))
         results["commands"] = [c for c in results["commands"]
                                if f"--rows {name} " not in c] + [command]
         save_json(json_path, results)

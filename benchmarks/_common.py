@@ -45,7 +45,19 @@ def add_common_args(parser):
                              "writes *_quick result files")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                         help="random seeds (default: 0 1 2)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/numba thread budget of the fits (default 1: on the "
+                             "shared, oversubscribed benchmark machine the 2-thread "
+                             "kernels were up to 10x slower; 0 leaves the default)")
     return parser
+
+
+def set_threads(n):
+    """Limit NumPy's BLAS pool, which sknonneg's fits take as their thread budget."""
+    if n and n > 0:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=n)
+    return n
 
 
 def mnist(data_home, digits=None, quick=False, dtype=np.float32):

@@ -16,6 +16,11 @@ Rows (block "paper": Table I settings; block "ours": our own settings):
   every multi-label training document used once per label, a test document correct
   when the predicted class is one of its labels; full-batch L-BFGS-B.
 
+Block "ours" (full MNIST): the same network without the L1 and activity penalties
+(l2 = 1e-6 on the output layer only), trained with the estimator's projected Adam
+(batch 128, learning rate 3e-3, 30 epochs, gain still annealed 1 -> 2), for both the
+non-negative and the unconstrained network.
+
 For each row: test error over the seeds (mean, std, min, max), fit time (wall and
 CPU seconds of the process; the benchmark machine is shared, so the load average at
 the start of each fit is recorded too), fraction of zero weights per layer
@@ -54,6 +59,7 @@ from _common import (  # noqa: E402
     reuters,
     reuters_error,
     save_json,
+    set_threads,
 )
 
 from sknonneg import NonNegMLPClassifier  # noqa: E402
@@ -70,11 +76,11 @@ ROWS = {
                         batch_size=None, max_iter=200, paper_error=0.015),
     "full_unc": dict(block="paper", data="mnist", positive=False, hidden=150,
                      l1=[0.0, 0.0], l2=[0.0, 1e-4], activity_l1=0.0,
-                     batch_size=2500, steps_per_batch=3, max_iter=6,
+                     batch_size=2500, steps_per_batch=3, max_iter=10,
                      paper_error=0.024, paper_minutes=15),
     "full_pos": dict(block="paper", data="mnist", positive=True, hidden=150,
                      l1=[1e-5, 1e-4], l2=[0.0, 3e-6], activity_l1=1e-3,
-                     batch_size=2500, steps_per_batch=3, max_iter=6,
+                     batch_size=2500, steps_per_batch=3, max_iter=10,
                      paper_error=0.049, paper_minutes=37),
     "reuters_unc": dict(block="paper", data="reuters", positive=False, hidden=15,
                         l1=[1e-4, 3e-4], l2=[0.0, 3e-4], activity_l1=0.0,
@@ -86,11 +92,11 @@ ROWS = {
     "full_pos_ours": dict(block="ours", data="mnist", positive=True, hidden=150,
                           l1=[0.0, 0.0], l2=[0.0, 1e-6], activity_l1=0.0,
                           solver="adam", batch_size=128, learning_rate_init=3e-3,
-                          max_iter=10, paper_error=0.049, paper_minutes=37),
+                          max_iter=30, paper_error=0.049, paper_minutes=37),
     "full_unc_ours": dict(block="ours", data="mnist", positive=False, hidden=150,
                           l1=[0.0, 0.0], l2=[0.0, 1e-6], activity_l1=0.0,
                           solver="adam", batch_size=128, learning_rate_init=3e-3,
-                          max_iter=10, paper_error=0.024, paper_minutes=15),
+                          max_iter=30, paper_error=0.024, paper_minutes=15),
 }
 
 LABELS = {
@@ -234,10 +240,12 @@ def main(argv=None):
     parser.add_argument("--save-models", action="store_true",
                         help="pickle the first seed's networks to results/models/")
     args = parser.parse_args(argv)
+    set_threads(args.threads)
     suffix = "_quick" if args.quick else ""
     json_path = RESULTS / f"chorowski2015{suffix}.json"
     results = load_json(json_path) or {"rows": {}, "commands": []}
     results["machine"] = machine()
+    results["threads"] = args.threads
     cache = {}
     models_dir = RESULTS / "models" if args.save_models else None
     for name in args.rows:
@@ -249,7 +257,8 @@ def main(argv=None):
         command = "python benchmarks/chorowski2015.py " + " ".join(
             (["--quick"] if args.quick else []) + ["--rows", name, "--seeds"]
             + [str(s) for s in args.seeds]
-            + (["--save-models"] if args.save_models else []))
+            + (["--save-models"] if args.save_models else [])
+            + ([f"--threads {args.threads}"] if args.threads != 1 else []))
         results["commands"] = [c for c in results["commands"]
                                if f"--rows {name} " not in c] + [command]
         save_json(json_path, results)

@@ -60,6 +60,7 @@ from _common import (  # noqa: E402
     reuters,
     reuters_error,
     save_json,
+    set_threads,
 )
 from chorowski2015 import ROWS, make_estimator  # noqa: E402
 
@@ -98,7 +99,7 @@ def build(data, method, k, seed, quick, reuse):
         return net(data, method, k, seed, quick, None, reuse)
     if method == "sklearn_mlp":
         return MLPClassifier((k,), activation="logistic", alpha=1e-4,
-                             max_iter=5 if quick else 20, early_stopping=False,
+                             max_iter=5 if quick else 15, early_stopping=False,
                              random_state=seed), False
     if method == "pca_lr":
         # arpack works on the sparse Reuters matrix (centred implicitly)
@@ -248,7 +249,7 @@ def figures(fitted, data_home, quick, seed, out_dir):
                  "below their columns, mean hidden activation per class as bars",
                  fontsize="medium", y=1.03)
     paths.append(out_dir / "fig2_reduced_mnist.png")
-    fig.savefig(paths[-1], dpi=80, bbox_inches="tight")
+    fig.savefig(paths[-1], dpi=100, bbox_inches="tight")
     plt.close(fig)
 
     # Fig. 3: full MNIST, 32 random units
@@ -276,7 +277,7 @@ def figures(fitted, data_home, quick, seed, out_dir):
                      "scaled to its own max |w|; signed: 0 = grey, non-negative: 0 = black",
                      fontsize="medium")
         paths.append(out_dir / "fig3_mnist_units.png")
-        fig.savefig(paths[-1], dpi=80, bbox_inches="tight")
+        fig.savefig(paths[-1], dpi=100, bbox_inches="tight")
         plt.close(fig)
 
     # Fig. 4: Reuters word lists + Hinton diagram
@@ -313,7 +314,7 @@ def figures(fitted, data_home, quick, seed, out_dir):
                      fontsize="medium", y=1.0)
         fig.subplots_adjust(wspace=1.35)
         paths.append(out_dir / "fig4_reuters_words.png")
-        fig.savefig(paths[-1], dpi=80, bbox_inches="tight")
+        fig.savefig(paths[-1], dpi=100, bbox_inches="tight")
         plt.close(fig)
 
         # PCA / NMF word lists for comparison (text file, the paper has no figure)
@@ -338,7 +339,7 @@ def figures(fitted, data_home, quick, seed, out_dir):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
-    parser.add_argument("--mnist-k", type=int, nargs="*", default=[32, 150])
+    parser.add_argument("--mnist-k", type=int, nargs="*", default=[150, 32])
     parser.add_argument("--reuters-k", type=int, nargs="*", default=[10, 15])
     parser.add_argument("--reuse-models", action="store_true",
                         help="use networks pickled by chorowski2015.py --save-models")
@@ -347,6 +348,7 @@ def main(argv=None):
                         help="data:method:k or method:k entries not to run (default: "
                              "mnist:nmf_lr:150, too slow for the time budget)")
     args = parser.parse_args(argv)
+    set_threads(args.threads)
     seed = args.seeds[0]
     suffix = "_quick" if args.quick else ""
     json_path = RESULTS / f"compare_features{suffix}.json"
@@ -365,7 +367,7 @@ def main(argv=None):
                + " --reuters-k " + " ".join(map(str, args.reuters_k))
                + (" --reuse-models" if args.reuse_models else "")
                + (" --skip " + " ".join(args.skip) if args.skip else " --skip"))
-    results = {"machine": machine(), "rows": rows,
+    results = {"machine": machine(), "threads": args.threads, "rows": rows,
                "commands": [c for c in old.get("commands", []) if c != command] + [command]}
     save_json(json_path, results)
     (RESULTS / f"compare_features{suffix}.md").write_text(markdown(results))

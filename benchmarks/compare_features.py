@@ -332,7 +332,8 @@ def figures(fitted, data_home, quick, seed, out_dir):
                         (("+" if w > 0 else "-") if signed else "") + f
                         for f, w in zip(r["feature"], r["weight"])))
                 lines.append("")
-        (RESULTS / "reuters_component_words.md").write_text("\n".join(lines) + "\n")
+        name = "reuters_component_words" + ("_quick" if quick else "") + ".md"
+        (RESULTS / name).write_text("\n".join(lines) + "\n")
     return paths
 
 

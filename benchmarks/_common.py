@@ -1,0 +1,136 @@
+"""Shared helpers of the Chorowski & Zurada (2015) reproduction scripts.
+
+Data loading (MNIST pixels / 255, reduced MNIST 1/2/6, Reuters bag of words with
+the paper's multilabel protocol), timing (wall and CPU seconds plus the machine's
+load average, since the benchmark machine is shared) and result files.
+"""
+
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sknonneg.datasets import (  # noqa: E402
+    expand_multilabel,
+    load_mnist,
+    load_reuters,
+    multilabel_hit_rate,
+    reuters_bag_of_words,
+)
+
+RESULTS = REPO / "benchmarks" / "results"
+FIGURES = REPO / "doc" / "figures"
+DEFAULT_DATA_HOME = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# Reuters vocabulary: terms in >= 3 training documents, English stop words removed,
+# features log(1 + count) (the paper used a stemmed, stop-word-filtered bag of
+# words; we do not stem).
+REUTERS_MIN_DF = 3
+
+
+def add_common_args(parser):
+    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME),
+                        help="directory holding mnist.npz and the Reuters files "
+                             "(default: ../shared/data relative to the repository)")
+    parser.add_argument("--quick", action="store_true",
+                        help="fast smoke run: subsampled data, few iterations; "
+                             "writes *_quick result files")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="random seeds (default: 0 1 2)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/numba thread budget of the fits (default 1: on the "
+                             "shared, oversubscribed benchmark machine the 2-thread "
+                             "kernels were up to 10x slower; 0 leaves the default)")
+    return parser
+
+
+def set_threads(n):
+    """Limit NumPy's BLAS pool, which sknonneg's fits take as their thread budget."""
+    if n and n > 0:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=n)
+    return n
+
+
+def mnist(data_home, digits=None, quick=False, dtype=np.float32):
+    X_train, X_test, y_train, y_test = load_mnist(data_home, return_X_y=True)
+    if digits is not None:
+        keep, keep_test = np.isin(y_train, digits), np.isin(y_test, digits)
+        X_train, y_train = X_train[keep], y_train[keep]
+        X_test, y_test = X_test[keep_test], y_test[keep_test]
+    if quick:
+        rng = np.random.RandomState(0)
+        tr = rng.choice(len(y_train), min(3000, len(y_train)), replace=False)
+        te = rng.choice(len(y_test), min(2000, len(y_test)), replace=False)
+        X_train, y_train, X_test, y_test = X_train[tr], y_train[tr], X_test[te], y_test[te]
+    X_train = (X_train / 255.0).astype(dtype)
+    X_test = (X_test / 255.0).astype(dtype)
+    return X_train, y_train.astype(np.int64), X_test, y_test.astype(np.int64)
+
+
+def reuters(data_home, quick=False, dtype=np.float32):
+    """Bag of words of the top-10 ModApte split.
+
+    Returns a Bunch with X_train/X_test (CSR, log(1 + count)), the expanded
+    single-label training set (Xe, ye: each multi-label document once per label),
+    Y_test (indicator matrix) and feature/target names.
+    """
+    bunch = load_reuters(data_home, subset="top10")
+    if quick:
+        bunch.data_train, bunch.target_train = bunch.data_train[:1500], bunch.target_train[:1500]
+        bunch.data_test, bunch.target_test = bunch.data_test[:800], bunch.target_test[:800]
+    bow = reuters_bag_of_words(bunch, min_df=REUTERS_MIN_DF, dtype=dtype)
+    for name in ("X_train", "X_test"):
+        X = bow[name].astype(dtype)
+        X.data = np.log1p(X.data)
+        bow[name] = sp.csr_matrix(X)
+    bow.Xe, bow.ye = expand_multilabel(bow.X_train, bow.Y_train)
+    return bow
+
+
+def reuters_error(est, bow, X=None):
+    """Paper's protocol: wrong unless the predicted class is one of the labels."""
+    pred = est.predict(bow.X_test if X is None else X)
+    return 1.0 - multilabel_hit_rate(bow.Y_test, pred)
+
+
+class Timer:
+    """Wall and CPU (this process, all threads) seconds of a block."""
+
+    def __enter__(self):
+        self.load = os.getloadavg()[0]
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+        self.load_end = os.getloadavg()[0]
+
+
+def machine():
+    return {"platform": platform.platform(), "python": platform.python_version(),
+            "cpu_count": os.cpu_count(), "processor": platform.processor()}
+
+
+def load_json(path):
+    if path.exists():
+        return json.loads(path.read_text())
+    return None
+
+
+def save_json(path, obj):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n")
+
+
+def pct(x):
+    return "n/a" if x is None else f"{100 * x:.2f}"

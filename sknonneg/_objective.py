@@ -184,8 +184,9 @@ class NetworkObjective:
                                    n_chunks, self.deltas[i - 1])
 
         grad = self.layout.pack_grad(self.coef_grads, self.intercept_grads, self.grad)
-        loss += self.layout.l1_penalty(theta)
-        grad += self.layout.l1_linear
+        if self.layout.has_l1:
+            loss += self.layout.l1_penalty(theta)
+            grad += self.layout.l1_linear
         return float(loss), grad.copy()
 
 

@@ -59,6 +59,7 @@ class ParameterLayout:
             offset += n_out
         self.n_params = offset
         self.lower, self.upper, self.l1_linear = self._bounds_and_l1()
+        self.has_l1 = bool(np.any(self.l1_linear != 0))
 
     def coef_shape(self, i):
         return (self.layer_sizes[i], self.layer_sizes[i + 1])

@@ -44,8 +44,7 @@ def grid_search_on_a_cluster(X, y):
         {"positive": [True, False], "l1": [0.0, 1e-4], "hidden_layer_sizes": [10, 20]},
         cv=3, n_jobs=-1,
     )
-    # scatter: X and y go to every worker once, not with every task.
-    with joblib.parallel_config(backend="dask", scatter=[X, y]):
+    with joblib.parallel_config(backend="dask"):
         search.fit(X, y)
     print(search.best_params_, round(search.best_score_, 3))
     return search
@@ -95,7 +94,7 @@ def incremental_with_dask_only(X, y):
 def predict_with_client_map(client, clf, X):
     blocks = np.array_split(X, 8)
     # The estimator is sent once to every worker, then each block is one task.
-    estimator = client.scatter(clf, broadcast=True)
+    estimator = client.scatter(clf, broadcast=True, hash=False)
     futures = client.map(NonNegMLPClassifier.predict, [estimator] * len(blocks), blocks)
     y_pred = np.concatenate(client.gather(futures))
     return y_pred

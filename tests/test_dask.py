@@ -11,6 +11,7 @@ import importlib.util
 import os
 import pickle
 import re
+import signal
 import textwrap
 import threading
 import time
@@ -247,7 +248,7 @@ def _search():
 def _dask_search(X, y):
     import joblib
 
-    with joblib.parallel_config(backend="dask", scatter=[X, y]):
+    with joblib.parallel_config(backend="dask"):
         return _search().fit(X, y)
 
 
@@ -351,7 +352,7 @@ def test_parallel_prediction(client, digits):
                                    rtol=1e-12, atol=1e-12)
     # client.map over blocks, with the estimator sent once to every worker.
     blocks = np.array_split(X, 6)
-    estimator = client.scatter(clf, broadcast=True)
+    estimator = client.scatter(clf, broadcast=True, hash=False)
     futures = client.map(NonNegMLPClassifier.predict, [estimator] * len(blocks), blocks)
     np.testing.assert_array_equal(np.concatenate(client.gather(futures)), clf.predict(X))
     if _importable("dask_ml"):
@@ -391,41 +392,50 @@ def test_doc_recipes_run(client, recipes, digits, small_digits, tmp_path, capsys
 
 
 @needs_dask
-def test_grid_search_survives_a_closed_worker(client, small_digits, serial_search):
-    """Close one of the two workers while the search runs (``retire_workers``: the
-    worker hands its data over and leaves); the scheduler reruns its fits on the
-    other worker and the results are unchanged.
+@pytest.mark.parametrize("how", ["sigkill", "retire"])
+def test_grid_search_survives_a_lost_worker(client, small_digits, serial_search, how):
+    """One of the two workers goes away while the search runs: killed (SIGKILL; its
+    nanny starts a new process) or retired (``retire_workers``: it hands its data
+    over and leaves). The scheduler reruns its fits elsewhere; the results are
+    unchanged.
 
-    A hard kill (SIGKILL) is not always survived: joblib's Dask backend scatters
-    every argument over 1 kB (the CV index arrays) to a single worker, and Dask
-    cannot recompute scattered data once its only holder is gone
-    (dask/distributed#3149). doc/scaling.md says so.
+    The kill waits until both workers are busy, so both hold the data: joblib's
+    Dask backend scatters each argument over 1 kB to one worker, and Dask cannot
+    recompute scattered data whose only holder is gone (dask/distributed#3149).
     """
     X, y = small_digits
+    client.wait_for_workers(2)
+    pids = client.run(os.getpid)
     done = threading.Event()
-    closed = {}
+    lost = {}
 
-    def close_a_busy_worker():
+    def remove_a_busy_worker():
         deadline = time.monotonic() + 60
         while not done.is_set() and time.monotonic() < deadline:
             busy = [w for w, keys in client.processing().items() if keys]
-            if len(busy) == 2:            # both workers hold the data and work
+            if len(busy) == 2:
                 time.sleep(0.3)
                 if done.is_set():
                     return
-                closed.update(worker=busy[0], during_search=True)
-                client.retire_workers([busy[0]], close_workers=True)
-                closed["still_running"] = not done.is_set()
+                lost.update(worker=busy[0], during_search=True)
+                if how == "sigkill":
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                else:
+                    client.retire_workers([busy[0]], close_workers=True)
                 return
             time.sleep(0.01)
 
-    closer = threading.Thread(target=close_a_busy_worker)
-    closer.start()
+    remover = threading.Thread(target=remove_a_busy_worker)
+    remover.start()
     try:
         search = _dask_search(X, y)
     finally:
         done.set()
-        closer.join()
-    assert closed.get("during_search"), "the search ended before a worker was closed"
-    assert closed["worker"] not in client.scheduler_info()["workers"]
+        remover.join()
+    assert lost.get("during_search"), "the search ended before a worker was lost"
     _assert_same_search(search, serial_search)
+    if how == "sigkill":
+        client.wait_for_workers(2, timeout=120)
+        assert pids[lost["worker"]] not in client.run(os.getpid).values()
+    else:
+        assert lost["worker"] not in client.scheduler_info()["workers"]

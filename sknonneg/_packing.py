@@ -61,6 +61,18 @@ class ParameterLayout:
         self.lower, self.upper, self.l1_linear = self._bounds_and_l1()
         self.has_l1 = bool(np.any(self.l1_linear != 0))
 
+    # The three parameter-sized vectors follow from the signs and l1: a pickle (a
+    # fitted estimator sent to a Dask worker, or saved) carries only those.
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for name in ("lower", "upper", "l1_linear"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.lower, self.upper, self.l1_linear = self._bounds_and_l1()
+
     def coef_shape(self, i):
         return (self.layer_sizes[i], self.layer_sizes[i + 1])
 

@@ -603,6 +603,23 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
 
+    # --------------------------------------------------------------- pickling
+    # ``coefs_``, ``intercepts_`` and ``components_`` are copies (or views) of
+    # ``_theta``; a pickle carries ``_theta`` alone and rebuilds them, so a fitted
+    # estimator sent to a Dask worker or saved is about the size of its parameters.
+    _THETA_LAYERS = ("coefs_", "intercepts_", "components_")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "_theta" in state:
+            state = {k: v for k, v in state.items() if k not in self._THETA_LAYERS}
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_theta" in state:
+            self._set_fitted_layers(self._theta)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True

@@ -1,0 +1,95 @@
+"""Training from data larger than memory: ``partial_fit`` over row chunks.
+
+Works with anything sliced by rows into NumPy arrays: a memory-mapped ``.npy``
+(``np.load(path, mmap_mode="r")``), an ``np.memmap``, an h5py or zarr array. Only one
+chunk is read (and converted to floats) at a time, so the memory a fit needs is set
+by ``chunk_size``, not by the size of the file.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["iter_chunks", "partial_fit_chunks"]
+
+
+def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_state=None):
+    """Row slices ``(start, stop)`` of the chunks, epoch after epoch.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of rows.
+    chunk_size : int
+        Rows per chunk (the last chunk of an epoch may be shorter).
+    n_epochs : int, default=1
+        Passes over the data.
+    shuffle : bool, default=False
+        Visit the chunks of each epoch in a random order (the rows inside a chunk
+        keep their order: reads stay sequential).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the chunk order when ``shuffle=True``.
+
+    Yields
+    ------
+    start, stop : int
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
+    starts = np.arange(0, n_samples, chunk_size)
+    rng = check_random_state(random_state)
+    for _ in range(n_epochs):
+        order = rng.permutation(starts.shape[0]) if shuffle else range(starts.shape[0])
+        for i in order:
+            start = int(starts[i])
+            yield start, min(n_samples, start + chunk_size)
+
+
+def partial_fit_chunks(estimator, X, y, *, classes, chunk_size=10_000, n_epochs=1,
+                       shuffle=False, random_state=None, transform=None):
+    """Train ``estimator`` with one ``partial_fit`` call per chunk of rows of ``X``.
+
+    Parameters
+    ----------
+    estimator : estimator with ``partial_fit``
+        Trained in place; if already fitted, training continues from its state.
+    X : array-like of shape (n_samples, n_features)
+        Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels, sliced like ``X`` (may be memory-mapped too).
+    classes : array-like of shape (n_classes,)
+        All classes (passed to every call; ``partial_fit`` uses it on the first).
+    chunk_size : int, default=10_000
+        Rows per ``partial_fit`` call.
+    n_epochs : int, default=1
+        Passes over the data. The gain of a ``NonNegMLPClassifier`` anneals over
+        ``max_iter`` calls: set ``max_iter`` to about ``n_epochs * n_chunks``.
+    shuffle : bool, default=False
+        Visit the chunks of each epoch in a random order.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the chunk order.
+    transform : callable, default=None
+        Applied to each chunk of ``X`` as it is read, e.g. ``lambda X: X / 255.0``
+        for images stored as uint8 (keeps the file 8x smaller than float64).
+
+    Returns
+    -------
+    estimator : object
+        The trained estimator.
+
+    Notes
+    -----
+    Peak memory is about one chunk converted to floats plus the network's
+    per-sample buffers for that chunk (activations and their gradients:
+    ``chunk_size * (n_hidden + n_outputs)`` floats per layer), whatever the size
+    of ``X``.
+    """
+    n_samples = X.shape[0]
+    if len(y) != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")
+    for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
+                                   shuffle=shuffle, random_state=random_state):
+        X_chunk = np.asarray(X[start:stop])
+        if transform is not None:
+            X_chunk = transform(X_chunk)
+        estimator.partial_fit(X_chunk, np.asarray(y[start:stop]), classes=classes)
+    return estimator

@@ -1,0 +1,167 @@
+"""Dask primitives for sknonneg: training over the blocks of a dask array, parallel
+prediction, and a worker plugin for threads and compiled kernels.
+
+``dask_ml.wrappers.Incremental`` and ``ParallelPostFit`` do the first two when dask-ml
+is installed; these functions do the same with Dask alone, and keep every task pure
+(each ``partial_fit`` step works on a copy of the model it receives, so a step that
+Dask reruns after a lost worker or a failure starts from the right state).
+"""
+
+import copy
+
+import numpy as np
+from distributed.diagnostics.plugin import WorkerPlugin
+from sklearn.utils import check_random_state
+
+from ._workers import warm_kernels
+
+__all__ = ["ThreadLimits", "fit_dask_blocks", "predict_blocks"]
+
+
+def _row_blocks(X):
+    """Delayed row blocks of a dask array (one chunk across the columns)."""
+    if X.ndim == 2 and len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X, list(X.to_delayed().ravel())
+
+
+def _partial_fit_step(model, X, y, classes, fit_params):
+    model = copy.deepcopy(model)
+    return model.partial_fit(X, y, classes=classes, **fit_params)
+
+
+def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks=False,
+                    random_state=None, compute=True, **fit_params):
+    """Train with one ``partial_fit`` call per block of a dask array, in sequence.
+
+    Each step is a Dask task that receives the model of the previous step and one
+    block, so only one block at a time needs to be in memory, on whichever worker
+    holds it; the model (a few times the size of its weights) travels between
+    workers. The result equals an in-memory loop of ``partial_fit`` over the same
+    blocks in the same order, run with the same thread budget.
+
+    Parameters
+    ----------
+    estimator : estimator with ``partial_fit``
+        Not modified: training starts from a copy (continuing from its state if
+        it is already fitted).
+    X : dask.array.Array of shape (n_samples, n_features)
+        Chunked along the rows (chunks across the columns are merged).
+    y : dask.array.Array of shape (n_samples,) or (n_samples, n_outputs)
+        Labels, rechunked to the row chunks of ``X`` when they differ.
+    classes : array-like of shape (n_classes,), default=None
+        All classes, required by the first ``partial_fit`` call (not for
+        multilabel indicator targets).
+    n_epochs : int, default=1
+        Passes over the blocks.
+    shuffle_blocks : bool, default=False
+        Visit the blocks of each epoch in a random order.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the block order when ``shuffle_blocks=True``.
+    compute : bool, default=True
+        Return the trained estimator; ``False`` returns a ``dask.delayed`` of it.
+    **fit_params : dict
+        Passed to every ``partial_fit`` call.
+
+    Returns
+    -------
+    estimator : estimator or Delayed
+        The trained copy.
+    """
+    import dask
+
+    X, x_blocks = _row_blocks(X)
+    if y.chunks[0] != X.chunks[0]:
+        y = y.rechunk({0: X.chunks[0]})
+    _, y_blocks = _row_blocks(y)
+    rng = check_random_state(random_state)
+    step = dask.delayed(_partial_fit_step, pure=True)
+    model = dask.delayed(estimator, traverse=False)
+    for _ in range(n_epochs):
+        order = rng.permutation(len(x_blocks)) if shuffle_blocks else range(len(x_blocks))
+        for i in order:
+            model = step(model, x_blocks[i], y_blocks[i], classes, fit_params)
+    return model.compute() if compute else model
+
+
+def _apply(X, estimator, method):
+    if X.shape[0] == 0:
+        return getattr(estimator, method)(np.zeros((1, X.shape[1]), X.dtype))[:0]
+    return getattr(estimator, method)(X)
+
+
+def predict_blocks(estimator, X, *, method="predict"):
+    """Lazy block-wise prediction of a fitted estimator over a dask array.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        Sent once to the workers (it is a single key of the graph), not once per
+        block.
+    X : dask.array.Array of shape (n_samples, n_features)
+        Chunked along the rows.
+    method : {"predict", "predict_proba", "predict_log_proba", "decision_function", \
+"transform"}, default="predict"
+        The method to apply to every block.
+
+    Returns
+    -------
+    result : dask.array.Array
+        Of shape (n_samples,) or (n_samples, n_outputs), chunked like the rows of
+        ``X``. ``.compute()`` it, or keep it lazy.
+    """
+    import dask
+
+    X, _ = _row_blocks(X)
+    # The output's dtype and columns, from one row (no data needed).
+    sample = getattr(estimator, method)(np.zeros((1, X.shape[1]), dtype=X.dtype))
+    est = dask.delayed(estimator, traverse=False)
+    meta = sample[:0]
+    if sample.ndim == 1:
+        return X.map_blocks(_apply, est, method, drop_axis=1, dtype=sample.dtype,
+                            meta=meta)
+    return X.map_blocks(_apply, est, method, chunks=(X.chunks[0], sample.shape[1:]),
+                        dtype=sample.dtype, meta=meta)
+
+
+class ThreadLimits(WorkerPlugin):
+    """Worker plugin: limits a worker's thread pools and warms sknonneg's kernels.
+
+    ``client.register_plugin(ThreadLimits(1))``: each worker, and each worker that
+    replaces a lost one, then limits its BLAS and OpenMP pools to ``n_threads``
+    (process-wide, with threadpoolctl; sknonneg's fits give numba the same budget)
+    and compiles the kernels of ``warm_for`` before its first task. Dask's nanny
+    already starts worker processes with one-thread BLAS pools; the plugin makes
+    that explicit, holds for workers started any other way, and sets other
+    budgets (a worker that owns several cores and runs one task at a time).
+
+    Parameters
+    ----------
+    n_threads : int, default=1
+        Threads per pool: the cores of a worker divided by its threads.
+    warm_for : estimator or None or False, default=None
+        Estimator whose kernels to compile (see :func:`warm_kernels`);
+        ``None``: ``NonNegMLPClassifier()``; ``False``: no warm-up.
+    """
+
+    name = "sknonneg-thread-limits"
+
+    def __init__(self, n_threads=1, warm_for=None):
+        self.n_threads = int(n_threads)
+        self.warm_for = warm_for
+
+    async def setup(self, worker):
+        import asyncio
+
+        from threadpoolctl import threadpool_limits
+
+        self._limits = threadpool_limits(limits=self.n_threads)
+        if self.warm_for is not False:
+            # Off the event loop: compiling takes seconds.
+            await asyncio.get_running_loop().run_in_executor(
+                None, warm_kernels, self.warm_for)
+
+    def teardown(self, worker):
+        limits = getattr(self, "_limits", None)
+        if limits is not None:
+            limits.restore_original_limits()

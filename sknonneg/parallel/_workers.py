@@ -1,0 +1,116 @@
+"""Threads and compiled kernels in worker processes (joblib, Dask).
+
+Two things make a worker process slow if left alone:
+
+- Oversubscription. If every worker's BLAS started one thread per core,
+  ``n_workers`` processes would run ``n_workers * n_cores`` threads. Dask's nanny
+  already starts each worker process with ``OMP_NUM_THREADS``,
+  ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` set to 1 (its
+  ``distributed.nanny.pre-spawn-environ`` setting), and sknonneg's fits give numba
+  the budget of NumPy's BLAS (``sknonneg._threads.fit_threads``), so one-thread
+  workers do not oversubscribe. ``ThreadLimits`` sets the limit at run time, with
+  threadpoolctl, for workers started otherwise. ``NUMBA_NUM_THREADS`` must not be
+  changed in a worker once numba is loaded (numba raises on the next compilation),
+  so do not pass it in a nanny's ``env=``.
+- Compilation. sknonneg's numba kernels exist in two flavours. The parallel one is
+  cached on disk and only loaded. The serial one, used from threads other than the
+  main one -- every Dask task runs in such a thread -- is compiled in memory, once
+  per process, on first use (seconds). ``warm_kernels`` pays that once, when a worker
+  starts, instead of in the first task; ``kernel_compile_counts`` shows that later
+  tasks compile nothing.
+"""
+
+import threading
+import warnings
+
+import numpy as np
+
+__all__ = ["kernel_compile_counts", "warm_kernels"]
+
+
+def kernel_compile_counts():
+    """Number of compilations of each sknonneg numba kernel in this process.
+
+    A kernel loaded from numba's on-disk cache does not count. Called on every
+    worker (``client.run(kernel_compile_counts)``) before and after some work, it
+    shows whether that work compiled anything.
+
+    Returns
+    -------
+    counts : dict of str to int
+        Kernel name to compilations so far, kernels never compiled left out.
+    """
+    from .. import _kernels
+
+    counts = {}
+    for name, obj in vars(_kernels).items():
+        stats = getattr(obj, "stats", None)
+        if stats is None or not hasattr(stats, "cache_misses"):
+            continue
+        n = int(sum(stats.cache_misses.values()))
+        if n:
+            counts[name] = n
+    return counts
+
+
+def _warm(estimator, sparse):
+    import scipy.sparse as sp
+    from sklearn.base import clone
+
+    if estimator is None:
+        from ..neural_network import NonNegMLPClassifier
+
+        estimator = NonNegMLPClassifier()
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(30, 4))
+    y = np.arange(30) % 3
+    n_hidden = len(np.atleast_1d(estimator.get_params()["hidden_layer_sizes"]))
+    # Same structure and dtype as the real fits (so the same kernel signatures),
+    # tiny sizes; the loop runs the mini-batch path too when batch_size is set.
+    small = clone(estimator).set_params(
+        hidden_layer_sizes=(2,) * n_hidden, max_iter=2, early_stopping=False,
+        verbose=0, monotonic_cst=None, random_state=0,
+        batch_size=None if estimator.get_params()["batch_size"] is None else 10)
+    inputs = [X] + ([sp.csr_matrix(X)] if sparse else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for X_in in inputs:
+            small.fit(X_in, y).predict_proba(X_in)
+            clone(small).partial_fit(X_in, y, classes=np.unique(y))
+
+
+def warm_kernels(estimator=None, *, sparse=False):
+    """Compile, in this process, the kernels a Dask task fitting ``estimator`` uses.
+
+    Runs a tiny fit, ``partial_fit`` and prediction in a new (non-main) thread, as
+    a Dask task does, so the serial kernel flavour is compiled for the same dtype
+    and output; later fits in any thread of the process compile nothing.
+
+    Parameters
+    ----------
+    estimator : NonNegMLPClassifier, default=None
+        Its parameters set the kernels to compile (``dtype``, ``output``, number
+        of hidden layers, ``solver``); its sizes do not matter. Default:
+        ``NonNegMLPClassifier()``.
+    sparse : bool, default=False
+        Also compile the CSR kernels.
+
+    Returns
+    -------
+    counts : dict of str to int
+        ``kernel_compile_counts()`` afterwards.
+    """
+    errors = []
+
+    def target():
+        try:
+            _warm(estimator, sparse)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="sknonneg-warm-kernels")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return kernel_compile_counts()

@@ -1,0 +1,441 @@
+"""Scaling out: small pickles, skops persistence, out-of-core chunks, and Dask.
+
+The Dask tests run on a real ``LocalCluster`` of two worker processes started here
+(one module-scoped cluster). A Dask task runs in a worker thread, not the main
+thread, with one-thread BLAS pools; the serial references below run the same way
+(``like_a_dask_task``), so their floating-point results are bitwise those of the
+workers and the comparisons are exact.
+"""
+
+import importlib.util
+import os
+import pickle
+import re
+import signal
+import textwrap
+import threading
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import sknonneg
+from sknonneg import NonNegMLPClassifier
+from sknonneg.parallel import iter_chunks, kernel_compile_counts, partial_fit_chunks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _importable(*names):
+    return all(importlib.util.find_spec(name) is not None for name in names)
+
+
+needs_dask = pytest.mark.skipif(
+    not _importable("dask", "dask.array", "distributed"),
+    reason="dask[array] and distributed are not installed (pip install sknonneg[dask])",
+)
+needs_dask_ml = pytest.mark.skipif(
+    not _importable("dask_ml"), reason="dask-ml is not installed")
+needs_skops = pytest.mark.skipif(
+    not _importable("skops"),
+    reason="skops is not installed (pip install sknonneg[persist])")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+GRID = {"positive": [True, False], "l1": [0.0, 1e-4, 1e-3],
+        "hidden_layer_sizes": [8, 16]}
+
+
+def like_a_dask_task(func, *args, **kwargs):
+    """``func(*args, **kwargs)`` as a one-thread Dask worker runs a task: in a
+    thread other than the main one, with one-thread BLAS pools."""
+    with threadpool_limits(limits=1), ThreadPoolExecutor(1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.fixture(scope="module")
+def small_digits(digits):
+    X, y = digits
+    rng = np.random.RandomState(0)
+    idx = np.sort(rng.choice(X.shape[0], 450, replace=False))
+    return X[idx], y[idx]
+
+
+# ------------------------------------------------------------------ pickling
+@pytest.mark.parametrize("solver, max_ratio", [
+    ("lbfgsb", 2.0),
+    # Adam's two moment vectors are training state that partial_fit continues from.
+    ("adam", 4.0),
+])
+def test_pickle_is_small_and_continues_exactly(digits, solver, max_ratio):
+    X, y = digits
+    kwargs = dict(hidden_layer_sizes=30, max_iter=5, solver=solver, random_state=0,
+                  batch_size=200 if solver == "adam" else None)
+    clf = NonNegMLPClassifier(**kwargs).partial_fit(X[:600], y[:600],
+                                                    classes=np.unique(y))
+    blob = pickle.dumps(clf)
+    weights = sum(a.nbytes for a in clf.coefs_ + clf.intercepts_)
+    assert len(blob) < max_ratio * weights
+    # Nothing compiled travels: no numba object is referenced.
+    assert b"numba" not in blob
+    copy = pickle.loads(blob)
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+    assert np.shares_memory(copy.components_, copy.coefs_[0])
+    # The pickled state is all partial_fit needs: continuing gives the same network.
+    clf.partial_fit(X[600:1200], y[600:1200])
+    copy.partial_fit(X[600:1200], y[600:1200])
+    np.testing.assert_array_equal(copy.coefs_[0], clf.coefs_[0])
+
+
+def test_partial_fit_continues_a_fitted_network(digits):
+    X, y = digits
+    clf = NonNegMLPClassifier(hidden_layer_sizes=10, max_iter=5, random_state=0)
+    clf.fit(X[:500], y[:500])
+    theta = clf._theta.copy()
+    clf.partial_fit(X[500:1000], y[500:1000])
+    assert not np.array_equal(clf._theta, theta)
+
+
+# ------------------------------------------------------------------- skops
+@needs_skops
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_skops_round_trip(digits, tmp_path, solver):
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    from sknonneg import persist
+
+    X, y = digits
+    clf = NonNegMLPClassifier(hidden_layer_sizes=10, max_iter=5, solver=solver,
+                              positive="hidden", l1=1e-4, random_state=0).fit(X, y)
+    path = tmp_path / "model.skops"
+    persist.dump(clf, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert set(untrusted) <= set(persist.TRUSTED_TYPES)
+    assert "sknonneg.neural_network._nonneg_mlp.NonNegMLPClassifier" in untrusted
+    with pytest.raises(UntrustedTypesFoundException):
+        sio.load(path)
+    for loaded in (sio.load(path, trusted=untrusted), persist.load(path)):
+        assert type(loaded) is NonNegMLPClassifier
+        np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+        np.testing.assert_array_equal(loaded._theta, clf._theta)
+
+
+class _NotAllowed:
+    def __init__(self):
+        self.value = 1
+
+
+@needs_skops
+def test_skops_load_refuses_foreign_types(digits, tmp_path):
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    from sknonneg import persist
+
+    X, y = digits
+    clf = NonNegMLPClassifier(hidden_layer_sizes=5, max_iter=2, random_state=0).fit(X, y)
+    path = tmp_path / "bundle.skops"
+    sio.dump({"model": clf, "extra": _NotAllowed()}, path)
+    with pytest.raises(UntrustedTypesFoundException, match="_NotAllowed"):
+        persist.load(path)
+    name = f"{__name__}._NotAllowed"
+    assert name in persist.untrusted_types(path)
+    assert persist.load(path, trusted=[name])["extra"].value == 1
+
+
+def test_trusted_types_cover_every_public_estimator():
+    from sknonneg import persist
+
+    for name in sknonneg.__all__:
+        obj = getattr(sknonneg, name)
+        if isinstance(obj, type) and hasattr(obj, "fit"):
+            assert f"{obj.__module__}.{obj.__qualname__}" in persist.TRUSTED_TYPES
+
+
+# -------------------------------------------------------------- out of core
+def test_iter_chunks_covers_each_row_once_per_epoch():
+    chunks = list(iter_chunks(1003, 100, n_epochs=2, shuffle=True, random_state=0))
+    assert len(chunks) == 22
+    for epoch in (chunks[:11], chunks[11:]):
+        rows = np.concatenate([np.arange(a, b) for a, b in epoch])
+        np.testing.assert_array_equal(np.sort(rows), np.arange(1003))
+    assert chunks[:11] != chunks[11:]
+
+
+def _fit_chunks(path_X, path_y, chunk_size):
+    X = np.load(path_X, mmap_mode="r")
+    y = np.load(path_y, mmap_mode="r")
+    clf = NonNegMLPClassifier(hidden_layer_sizes=8, max_iter=24, random_state=0)
+    tracemalloc.start()
+    try:
+        partial_fit_chunks(clf, X, y, classes=np.arange(10), chunk_size=chunk_size,
+                           transform=lambda chunk: chunk / 16.0)
+        return tracemalloc.get_traced_memory()[1], clf
+    finally:
+        tracemalloc.stop()
+
+
+def test_partial_fit_chunks_memmap_memory_bounded(digits, tmp_path):
+    X, y = digits
+    X_uint8 = np.rint(X * 16).astype(np.uint8)
+    chunk_size = 300
+    peaks, fitted = {}, {}
+    for copies in (1, 4):
+        np.save(tmp_path / f"X{copies}.npy", np.tile(X_uint8, (copies, 1)))
+        np.save(tmp_path / f"y{copies}.npy", np.tile(y, copies))
+        peaks[copies], fitted[copies] = _fit_chunks(
+            tmp_path / f"X{copies}.npy", tmp_path / f"y{copies}.npy", chunk_size)
+    # The peak is set by the chunk, not by the file (4x more rows, same peak): a
+    # few float64 copies of one chunk (read, scaled, validated) and small buffers.
+    assert peaks[4] < 1.25 * peaks[1]
+    assert peaks[4] < 8 * chunk_size * X.shape[1] * 8
+    # The same network as an in-memory loop over the same chunks.
+    ref = NonNegMLPClassifier(**fitted[1].get_params())
+    for start in range(0, X.shape[0], chunk_size):
+        ref.partial_fit(X[start:start + chunk_size], y[start:start + chunk_size],
+                        classes=np.arange(10))
+    np.testing.assert_array_equal(fitted[1].coefs_[0], ref.coefs_[0])
+    assert fitted[4].score(X, y) > 0.75
+
+
+# -------------------------------------------------------------------- Dask
+def _load_recipes():
+    spec = importlib.util.spec_from_file_location(
+        "scaling_recipes", ROOT / "examples" / "scaling_recipes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def recipes():
+    return _load_recipes()
+
+
+@pytest.fixture(scope="module")
+def client(recipes):
+    """The documented cluster: ``start_cluster`` of examples/scaling_recipes.py."""
+    if not _importable("dask", "dask.array", "distributed"):
+        pytest.skip("dask[array] and distributed are not installed")
+    cluster, client = recipes.start_cluster()
+    client.wait_for_workers(2)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _search():
+    return GridSearchCV(
+        NonNegMLPClassifier(max_iter=25, random_state=0), GRID,
+        cv=StratifiedKFold(3, shuffle=True, random_state=0), n_jobs=-1)
+
+
+def _dask_search(X, y):
+    import joblib
+
+    with joblib.parallel_config(backend="dask"):
+        return _search().fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def serial_search(small_digits):
+    X, y = small_digits
+    return like_a_dask_task(_search().set_params(n_jobs=1).fit, X, y)
+
+
+def _assert_same_search(search, reference):
+    assert search.best_params_ == reference.best_params_
+    for key, value in reference.cv_results_.items():
+        if re.fullmatch(r"(split\d+_|mean_|std_|rank_)test_score", key):
+            np.testing.assert_array_equal(search.cv_results_[key], value, err_msg=key)
+
+
+@needs_dask
+def test_workers_use_one_thread_and_warm_kernels(client):
+    from sknonneg._threads import thread_budget
+
+    budgets = client.run(thread_budget)
+    assert list(budgets.values()) == [1, 1]
+    pools = client.run(lambda: [p["num_threads"] for p in threadpool_info()
+                                if p["user_api"] == "blas"])
+    assert all(n == [1] * len(n) for n in pools.values())
+    # The plugin compiled the serial kernels on every worker before any task.
+    counts = client.run(kernel_compile_counts)
+    assert all("linear_softmax_nll_grad_serial" in c for c in counts.values())
+
+
+@needs_dask
+def test_grid_search_on_cluster_matches_serial(client, small_digits, serial_search):
+    X, y = small_digits
+    before = client.run(kernel_compile_counts)
+    search = _dask_search(X, y)
+    _assert_same_search(search, serial_search)
+    assert len(search.cv_results_["params"]) == 12
+    # No task compiled anything: every worker reused its kernels.
+    assert client.run(kernel_compile_counts) == before
+
+
+@needs_dask
+@pytest.mark.parametrize("wrapper", [
+    pytest.param("dask_ml", marks=needs_dask_ml), "fit_dask_blocks"])
+def test_incremental_over_blocks_matches_in_memory_loop(client, digits, wrapper):
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks, predict_blocks
+
+    X, y = digits
+    X_train, y_train, X_test, y_test = X[:1500], y[:1500], X[1500:], y[1500:]
+    X_da = da.from_array(X_train, chunks=(60, -1))
+    y_da = da.from_array(y_train, chunks=60)
+    n_blocks = X_da.numblocks[0]
+    assert n_blocks >= 20
+    classes = np.unique(y)
+    est = NonNegMLPClassifier(hidden_layer_sizes=20, max_iter=2 * n_blocks,
+                              random_state=0)
+
+    def in_memory_loop():
+        ref = NonNegMLPClassifier(**est.get_params())
+        for _ in range(2):
+            for start in range(0, 1500, 60):
+                ref.partial_fit(X_train[start:start + 60], y_train[start:start + 60],
+                                classes=classes)
+        return ref
+
+    ref = like_a_dask_task(in_memory_loop)
+    if wrapper == "dask_ml":
+        from dask_ml.wrappers import Incremental
+
+        inc = Incremental(est, shuffle_blocks=False)
+        inc.fit(X_da, y_da, classes=classes)
+        inc.partial_fit(X_da, y_da, classes=classes)      # second epoch
+        fitted = inc.estimator_
+        proba = inc.predict_proba(da.from_array(X_test, chunks=(100, -1)))
+    else:
+        fitted = fit_dask_blocks(est, X_da, y_da, classes=classes, n_epochs=2)
+        assert not hasattr(est, "coefs_")                  # the input is not trained
+        proba = predict_blocks(fitted, da.from_array(X_test, chunks=(100, -1)),
+                               method="predict_proba")
+    np.testing.assert_array_equal(fitted._theta, ref._theta)
+    assert fitted.score(X_test, y_test) == ref.score(X_test, y_test) > 0.7
+    np.testing.assert_array_equal(proba.compute(), ref.predict_proba(X_test))
+
+
+@needs_dask
+def test_parallel_prediction(client, digits):
+    import dask.array as da
+
+    from sknonneg.parallel import predict_blocks
+
+    X, y = digits
+    clf = NonNegMLPClassifier(hidden_layer_sizes=10, max_iter=10, random_state=0)
+    clf.fit(X, y)
+    X_da = da.from_array(X, chunks=(200, 32))
+    for method in ("predict", "predict_proba", "decision_function", "transform"):
+        result = predict_blocks(clf, X_da, method=method)
+        assert result.numblocks[0] == X_da.numblocks[0]
+        np.testing.assert_allclose(result.compute(), getattr(clf, method)(X),
+                                   rtol=1e-12, atol=1e-12)
+    # client.map over blocks, with the estimator sent once to every worker.
+    blocks = np.array_split(X, 6)
+    estimator = client.scatter(clf, broadcast=True, hash=False)
+    futures = client.map(NonNegMLPClassifier.predict, [estimator] * len(blocks), blocks)
+    np.testing.assert_array_equal(np.concatenate(client.gather(futures)), clf.predict(X))
+    if _importable("dask_ml"):
+        from dask_ml.wrappers import ParallelPostFit
+
+        wrapped = ParallelPostFit(clf)
+        np.testing.assert_array_equal(wrapped.predict(X_da).compute(), clf.predict(X))
+
+
+def test_doc_code_blocks_are_the_example_script():
+    """Every code block of doc/scaling.md is a piece of examples/scaling_recipes.py."""
+    doc = (ROOT / "doc" / "scaling.md").read_text()
+    script = (ROOT / "examples" / "scaling_recipes.py").read_text()
+    # Function bodies, dedented by one level, as the doc shows them.
+    script = re.sub(r"(?m)^    ", "", script)
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    assert len(blocks) >= 7
+    for block in blocks:
+        assert textwrap.dedent(block) in script, block
+
+
+@needs_dask
+def test_doc_recipes_run(client, recipes, digits, small_digits, tmp_path, capsys):
+    X, y = digits
+    search = recipes.grid_search_on_a_cluster(*small_digits)
+    assert len(search.cv_results_["params"]) == 8
+    recipes.no_recompilation(client)
+    if _importable("dask_ml"):
+        recipes.incremental_with_dask_ml(X, y)
+    clf = recipes.incremental_with_dask_only(X, y)
+    np.testing.assert_array_equal(recipes.predict_with_client_map(client, clf, X),
+                                  clf.predict(X))
+    recipes.persist_with_pickle_and_skops(clf, X, tmp_path)
+    recipes.out_of_core(np.rint(X * 16).astype(np.uint8), y, tmp_path)
+    out = capsys.readouterr().out
+    assert "fit_dask_blocks:" in out and "out of core:" in out
+
+
+@needs_dask
+@pytest.mark.parametrize("how", ["sigkill", "retire"])
+def test_grid_search_survives_a_lost_worker(client, small_digits, serial_search, how):
+    """One of the two workers goes away while the search runs: killed (SIGKILL; its
+    nanny starts a new process) or retired (``retire_workers``: it hands its data
+    over and leaves). The scheduler reruns its fits elsewhere; the results are
+    unchanged.
+
+    The kill waits until both workers are busy, so both hold the data: joblib's
+    Dask backend scatters each argument over 1 kB to one worker, and Dask cannot
+    recompute scattered data whose only holder is gone (dask/distributed#3149).
+    """
+    X, y = small_digits
+    client.wait_for_workers(2)
+    pids = client.run(os.getpid)
+    done = threading.Event()
+    lost = {}
+
+    def remove_a_busy_worker():
+        deadline = time.monotonic() + 60
+        while not done.is_set() and time.monotonic() < deadline:
+            busy = [w for w, keys in client.processing().items() if keys]
+            if len(busy) == 2:
+                time.sleep(0.3)
+                if done.is_set():
+                    return
+                lost.update(worker=busy[0], during_search=True)
+                if how == "sigkill":
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                else:
+                    client.retire_workers([busy[0]], close_workers=True)
+                return
+            time.sleep(0.01)
+
+    remover = threading.Thread(target=remove_a_busy_worker)
+    remover.start()
+    try:
+        search = _dask_search(X, y)
+    finally:
+        done.set()
+        remover.join()
+    assert lost.get("during_search"), "the search ended before a worker was lost"
+    _assert_same_search(search, serial_search)
+    if how == "sigkill":
+        client.wait_for_workers(2, timeout=120)
+        assert pids[lost["worker"]] not in client.run(os.getpid).values()
+    else:
+        assert lost["worker"] not in client.scheduler_info()["workers"]

@@ -1,0 +1,238 @@
+"""Numba kernels of ABBA layers: two products per layer, fused with the activation.
+
+An ABBA layer maps a pair of states ``(x, z)`` (each of shape (n_samples, n_in)) to
+``(R(u), R(v))`` with ``u = x A + z B + b_u`` and ``v = x B + z A + b_v``, that is the
+block matrix ``[[A, B], [B, A]]`` (row-vector convention) applied to ``[x, z]``. Four
+products written so; two in the coordinates ``s = x + z``, ``d = x - z``::
+
+    P = s (A + B),    Q = d (A - B),    u = (P + Q) / 2 + b_u,    v = (P - Q) / 2 + b_v
+
+(``x A + z B = ((s + d) A + (s - d) B) / 2``). So every layer's output is stored as its
+sum and difference ``(s, d) = (R(u) + R(v), R(u) - R(v))``: the next layer's two
+products read them directly. The first layer sees the doubled input ``[x, -x]``, that
+is ``s = 0`` and ``d = 2 x``: one product ``x (A - B)``, then ``u = t + b_u``,
+``v = -t + b_v`` with ``t = x (A - B)``.
+
+The backward pass mirrors it. With ``g_s = dL/ds``, ``g_d = dL/dd`` of a layer's
+output (``g_s = delta_P' (A' + B')^T``, ``g_d = delta_Q' (A' - B')^T`` from the layer
+above, two products), ``dL/dx = g_s + g_d`` and ``dL/dz = g_s - g_d``; through the
+activation ``delta_u = dL/dx R'(u)``, ``delta_v = dL/dz R'(v)``; and into this layer's
+products ``delta_P = (delta_u + delta_v) / 2``, ``delta_Q = (delta_u - delta_v) / 2``.
+``R'`` is read off the stored outputs (``x = (s + d) / 2``, ``z = (s - d) / 2``), so
+no pre-activation is kept.
+
+Activations (all odd, so their centre of symmetry is the origin and eq. (11)-(12) of
+Vasilescu et al. (2024) reduce to ``b_v = -b_u`` in the equivalence with a signed
+network), by code: ``IDENTITY``; ``TANH``, ``R' = 1 - R^2``; ``CAPPED_LEAKY_RELU``,
+eq. (20): ``t`` for ``|t| <= cap``, else ``sign(t) (cap + slope (|t| - cap))``,
+``R' = 1`` inside and ``slope`` outside (read off the output: ``|R| < cap`` inside).
+
+Conventions are those of ``sknonneg._kernels`` (read its docstring): rows split into
+``n_chunks`` blocks, one per numba thread, each doing its single-threaded BLAS
+products and then the element-wise map while the block is in cache; results written
+into ``*_out`` buffers, nothing allocated; values below ``FLUSH`` written as zeros;
+every kernel compiled as ``<name>`` (parallel, cached on disk) and ``<name>_serial``.
+``sknonneg._abba_reference`` holds the NumPy twin of each kernel. The weight
+gradients ``s^T delta_P`` and ``d^T delta_Q`` are ``sknonneg._kernels.gram_colsum``.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ._kernels import FLUSH, _chunk
+
+__all__ = [
+    "ACTIVATIONS",
+    "ABBA_KERNELS",
+    "IDENTITY",
+    "TANH",
+    "CAPPED_LEAKY_RELU",
+    "abba_input_forward",
+    "csr_abba_input_forward",
+    "abba_forward",
+    "abba_backprop",
+    "column_sums",
+]
+
+IDENTITY, TANH, CAPPED_LEAKY_RELU = 0, 1, 2
+ACTIVATIONS = {"identity": IDENTITY, "tanh": TANH, "capped_leaky_relu": CAPPED_LEAKY_RELU}
+
+
+@njit(inline="always", cache=True)
+def _flush(value):
+    return 0.0 if abs(value) < FLUSH else value
+
+
+@njit(inline="always", cache=True)
+def _activate(t, activation, slope, cap):
+    if activation == TANH:
+        return math.tanh(t)
+    if activation == CAPPED_LEAKY_RELU:
+        if t > cap:
+            return cap + slope * (t - cap)
+        if t < -cap:
+            return -cap + slope * (t + cap)
+        return t
+    return t
+
+
+@njit(inline="always", cache=True)
+def _derivative_from_output(y, activation, slope, cap):
+    """R'(t) from y = R(t): the stored outputs suffice for the backward pass."""
+    if activation == TANH:
+        return 1.0 - y * y
+    if activation == CAPPED_LEAKY_RELU:
+        # Strict: with slope == 0 every t beyond the cap maps to exactly +-cap.
+        return 1.0 if abs(y) < cap else slope
+    return 1.0
+
+
+def _abba_input_forward(inputs, coef_diff, intercept_u, intercept_v, activation, slope,
+                        cap, n_chunks, sum_out, diff_out):
+    """First layer on the doubled input: t = inputs @ coef_diff,
+    ``x = R(t + b_u)``, ``z = R(-t + b_v)``; writes ``sum_out = x + z``,
+    ``diff_out = x - z``."""
+    n_samples, n_units = diff_out.shape
+    for c in prange(n_chunks):
+        start, stop = _chunk(n_samples, n_chunks, c)
+        if start == stop:
+            continue
+        np.dot(inputs[start:stop], coef_diff, diff_out[start:stop])
+        for i in range(start, stop):
+            for j in range(n_units):
+                t = diff_out[i, j]
+                x = _activate(t + intercept_u[j], activation, slope, cap)
+                z = _activate(intercept_v[j] - t, activation, slope, cap)
+                sum_out[i, j] = _flush(x + z)
+                diff_out[i, j] = _flush(x - z)
+
+
+def _csr_abba_input_forward(data, indices, indptr, coef_diff, intercept_u, intercept_v,
+                            activation, slope, cap, sum_out, diff_out):
+    """As ``abba_input_forward`` for CSR ``inputs`` given by its three arrays."""
+    n_samples, n_units = diff_out.shape
+    for i in prange(n_samples):
+        for j in range(n_units):
+            diff_out[i, j] = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            value = data[p]
+            row = indices[p]
+            for j in range(n_units):
+                diff_out[i, j] += value * coef_diff[row, j]
+        for j in range(n_units):
+            t = diff_out[i, j]
+            x = _activate(t + intercept_u[j], activation, slope, cap)
+            z = _activate(intercept_v[j] - t, activation, slope, cap)
+            sum_out[i, j] = _flush(x + z)
+            diff_out[i, j] = _flush(x - z)
+
+
+def _abba_forward(sum_in, diff_in, coef_sum, coef_diff, intercept_u, intercept_v,
+                  activation, slope, cap, n_chunks, sum_out, diff_out):
+    """Inner ABBA layer: P = sum_in @ coef_sum, Q = diff_in @ coef_diff,
+    ``x = R((P + Q) / 2 + b_u)``, ``z = R((P - Q) / 2 + b_v)``; writes
+    ``sum_out = x + z``, ``diff_out = x - z``."""
+    n_samples, n_units = diff_out.shape
+    for c in prange(n_chunks):
+        start, stop = _chunk(n_samples, n_chunks, c)
+        if start == stop:
+            continue
+        np.dot(sum_in[start:stop], coef_sum, sum_out[start:stop])
+        np.dot(diff_in[start:stop], coef_diff, diff_out[start:stop])
+        for i in range(start, stop):
+            for j in range(n_units):
+                p = 0.5 * sum_out[i, j]
+                q = 0.5 * diff_out[i, j]
+                x = _activate(p + q + intercept_u[j], activation, slope, cap)
+                z = _activate(p - q + intercept_v[j], activation, slope, cap)
+                sum_out[i, j] = _flush(x + z)
+                diff_out[i, j] = _flush(x - z)
+
+
+def _abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act,
+                   activation, slope, cap, use_sum, n_chunks, delta_sum_out,
+                   delta_diff_out):
+    """Backpropagation through an ABBA layer into its two products.
+
+    ``delta_sum``, ``delta_diff`` are dL/dP, dL/dQ of the layer above and
+    ``coef_sum``, ``coef_diff`` its ``A + B``, ``A - B``; ``sum_act``, ``diff_act``
+    this layer's outputs. With ``g_s = delta_sum @ coef_sum.T`` (zero when
+    ``use_sum`` is false: the output layer reads only ``d``) and ``g_d = delta_diff @
+    coef_diff.T``: ``delta_u = (g_s + g_d) R'(x)``, ``delta_v = (g_s - g_d) R'(z)``;
+    writes ``delta_sum_out = (delta_u + delta_v) / 2`` and ``delta_diff_out =
+    (delta_u - delta_v) / 2``, this layer's dL/dP and dL/dQ.
+    """
+    n_samples, n_units = delta_diff_out.shape
+    coef_sum_T = coef_sum.T
+    coef_diff_T = coef_diff.T
+    for c in prange(n_chunks):
+        start, stop = _chunk(n_samples, n_chunks, c)
+        if start == stop:
+            continue
+        if use_sum:
+            np.dot(delta_sum[start:stop], coef_sum_T, delta_sum_out[start:stop])
+        else:
+            delta_sum_out[start:stop] = 0.0
+        np.dot(delta_diff[start:stop], coef_diff_T, delta_diff_out[start:stop])
+        for i in range(start, stop):
+            for j in range(n_units):
+                g_s = delta_sum_out[i, j]
+                g_d = delta_diff_out[i, j]
+                s = sum_act[i, j]
+                d = diff_act[i, j]
+                du = (g_s + g_d) * _derivative_from_output(0.5 * (s + d), activation,
+                                                           slope, cap)
+                dv = (g_s - g_d) * _derivative_from_output(0.5 * (s - d), activation,
+                                                           slope, cap)
+                delta_sum_out[i, j] = _flush(0.5 * (du + dv))
+                delta_diff_out[i, j] = _flush(0.5 * (du - dv))
+
+
+def _column_sums(values, n_chunks, partial, out):
+    """out = values.sum(axis=0), by chunks of rows (``partial`` of shape
+    (n_chunks, n_cols)) then a reduction."""
+    n_samples, n_cols = values.shape
+    for c in prange(n_chunks):
+        for j in range(n_cols):
+            partial[c, j] = 0.0
+        start, stop = _chunk(n_samples, n_chunks, c)
+        for i in range(start, stop):
+            for j in range(n_cols):
+                partial[c, j] += values[i, j]
+    for j in range(n_cols):
+        total = 0.0
+        for c in range(n_chunks):
+            total += partial[c, j]
+        out[j] = total
+
+
+def _compile(func, parallel):
+    # As in sknonneg._kernels: only the parallel flavour may use the on-disk cache.
+    return njit(parallel=parallel, cache=parallel, nogil=True)(func)
+
+
+_FUSED = {
+    "abba_input_forward": _abba_input_forward,
+    "csr_abba_input_forward": _csr_abba_input_forward,
+    "abba_forward": _abba_forward,
+    "abba_backprop": _abba_backprop,
+    "column_sums": _column_sums,
+}
+for _name, _func in _FUSED.items():
+    globals()[_name] = _compile(_func, True)
+    globals()[_name + "_serial"] = _compile(_func, False)
+
+
+class _KernelSet:
+    """The ABBA kernels of one flavour, looked up by name."""
+
+    def __init__(self, parallel):
+        suffix = "" if parallel else "_serial"
+        self.parallel = parallel
+        for name in _FUSED:
+            setattr(self, name, globals()[name + suffix])
+
+
+ABBA_KERNELS = {True: _KernelSet(True), False: _KernelSet(False)}

@@ -54,6 +54,8 @@ __all__ = [
     "abba_forward",
     "abba_backprop",
     "column_sums",
+    "abba_load_layer",
+    "abba_coef_grad",
 ]
 
 IDENTITY, TANH, CAPPED_LEAKY_RELU = 0, 1, 2
@@ -222,6 +224,59 @@ def _column_sums(values, n_chunks, partial, out):
         out[j] = total
 
 
+FIRST, INNER, LAST = 0, 1, 2
+
+
+def _abba_load_layer(coef_a, coef_b, scale, with_sum, sum_out, diff_out):
+    """``sum_out = scale (A + B)`` (when ``with_sum``), ``diff_out = scale (A - B)``:
+    the float64 blocks of ``theta`` to the compute buffers in one pass."""
+    n_in, n_out = coef_a.shape
+    for r in range(n_in):
+        for j in range(n_out):
+            a = coef_a[r, j]
+            b = coef_b[r, j]
+            if with_sum:
+                sum_out[r, j] = scale * (a + b)
+            diff_out[r, j] = scale * (a - b)
+
+
+def _abba_coef_grad(grad_sum, grad_diff, coef_a, coef_b, role, scale, l2, grad_a_out,
+                    grad_b_out):
+    """Gradient of a layer's blocks ``A``, ``B`` from those of its products.
+
+    With ``G_S = dL/d(A + B)`` and ``G_D = dL/d(A - B)`` of the (scaled) products:
+    ``G_A = G_S + G_D``, ``G_B = G_S - G_D`` (``INNER``); ``G_A = -G_B = 2 G_D`` for
+    the ``FIRST`` layer, whose ``A - B`` meets ``x`` where the kernels hold ``d =
+    2x``; ``G_A = -G_B = G_D / 2`` for the ``LAST`` one, whose buffer holds ``(A -
+    B) / 2``. Writes ``grad_*_out = scale G + 2 l2 W`` and returns ``(l2 ||A, B||^2,
+    <G_A, A> + <G_B, B>)``, the second for the chain rule through the Lipschitz
+    scale.
+    """
+    n_in, n_out = coef_a.shape
+    penalty = 0.0
+    inner = 0.0
+    for r in range(n_in):
+        for j in range(n_out):
+            gd = grad_diff[r, j]
+            if role == INNER:
+                gs = grad_sum[r, j]
+                ga = gs + gd
+                gb = gs - gd
+            elif role == FIRST:
+                ga = 2.0 * gd
+                gb = -ga
+            else:
+                ga = 0.5 * gd
+                gb = -ga
+            a = coef_a[r, j]
+            b = coef_b[r, j]
+            inner += ga * a + gb * b
+            penalty += a * a + b * b
+            grad_a_out[r, j] = scale * ga + 2.0 * l2 * a
+            grad_b_out[r, j] = scale * gb + 2.0 * l2 * b
+    return l2 * penalty, inner
+
+
 def _compile(func, parallel):
     # As in sknonneg._kernels: only the parallel flavour may use the on-disk cache.
     return njit(parallel=parallel, cache=parallel, nogil=True)(func)
@@ -239,6 +294,11 @@ for _name, _func in _FUSED.items():
     globals()[_name + "_serial"] = _compile(_func, False)
 
 
+# Parameter-sized, far below the cost of a thread launch: serial only.
+abba_load_layer = _compile(_abba_load_layer, False)
+abba_coef_grad = _compile(_abba_coef_grad, False)
+
+
 class _KernelSet:
     """The ABBA kernels of one flavour, looked up by name."""
 
@@ -247,6 +307,8 @@ class _KernelSet:
         self.parallel = parallel
         for name in _FUSED:
             setattr(self, name, globals()[name + suffix])
+        self.abba_load_layer = abba_load_layer
+        self.abba_coef_grad = abba_coef_grad
 
 
 ABBA_KERNELS = {True: _KernelSet(True), False: _KernelSet(False)}

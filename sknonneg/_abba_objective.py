@@ -29,7 +29,7 @@ cancels.
 import numba
 import numpy as np
 
-from ._abba_kernels import ABBA_KERNELS, ACTIVATIONS
+from ._abba_kernels import ABBA_KERNELS, ACTIVATIONS, FIRST, INNER, LAST
 from ._kernels import KERNELS
 from ._lipschitz import abba_factor_grads, abba_factors, bound_scale
 from ._objective import _CSR, _as_kernel_input
@@ -189,7 +189,7 @@ class ABBAObjective:
         self.logits = np.empty((n_samples, sizes[-1]), dtype=dt)
         self.delta_out = np.empty_like(self.logits)
         self.grad = np.empty(layout.n_params)
-        self._layer_grads = [[np.zeros(s), np.zeros(s)] for s in shapes]
+        self._has_l1 = bool(np.any(layout.l1_linear))
 
     # ---------------------------------------------------------------- forward
     def _load_layers(self, theta):
@@ -204,12 +204,11 @@ class ABBAObjective:
             if factor_dc is not None:
                 dc = abba_factor_grads(a_list, b_list, factor_dc)
         last = self.layout.n_layers - 1
+        k = self.abba_kernels
         for i, (a, b, bu, bv) in enumerate(views):
-            scale = 0.5 * c if i == last else c
-            np.add(a, b, out=self.coef_sum[i], casting="unsafe")
-            self.coef_sum[i] *= scale
-            np.subtract(a, b, out=self.coef_diff[i], casting="unsafe")
-            self.coef_diff[i] *= scale
+            # The first layer sees s = 0 and the logits read only d: no A + B there.
+            k.abba_load_layer(a, b, 0.5 * c if i == last else c, 0 < i < last,
+                              self.coef_sum[i], self.coef_diff[i])
             if i == last:
                 # Logits: (u - v) / 2, whose intercept is (b_u - b_v) / 2.
                 np.subtract(bu, bv, out=self.intercept_u[i], casting="unsafe")
@@ -287,25 +286,15 @@ class ABBAObjective:
         """Chain rule from the products' gradients to ``theta`` (float64)."""
         layout = self.layout
         last = layout.n_layers - 1
-        grad = self.grad
-        grad_views = layout.views(grad)
-        inner = 0.0  # sum_l <G_l, W_l> over the scaled blocks' gradients G
-        for i in range(layout.n_layers):
-            ga, gb = self._layer_grads[i]
-            gd = self.grad_diff[i]
-            if i == 0:
-                # u = x (A - B) + b_u, v = -x (A - B) + b_v: d = 2x, and s = 0.
-                np.multiply(gd, 2.0, out=ga, casting="unsafe")
-                np.negative(ga, out=gb)
-            elif i == last:
-                np.multiply(gd, 0.5, out=ga, casting="unsafe")
-                np.negative(ga, out=gb)
-            else:
-                np.add(self.grad_sum[i], gd, out=ga, casting="unsafe")
-                np.subtract(self.grad_sum[i], gd, out=gb, casting="unsafe")
-            if dc is not None:
-                inner += float(np.vdot(ga, views[i][0]) + np.vdot(gb, views[i][1]))
-            _, _, g_bu, g_bv = grad_views[i]
+        grad_views = layout.views(self.grad)
+        inner = 0.0  # sum_l <G_l, W_l>, G the gradient w.r.t. the scaled blocks
+        for i, (a, b, _, _) in enumerate(views):
+            g_a, g_b, g_bu, g_bv = grad_views[i]
+            role = FIRST if i == 0 else LAST if i == last else INNER
+            penalty, layer_inner = self.abba_kernels.abba_coef_grad(
+                self.grad_sum[i], self.grad_diff[i], a, b, role, c, self.l2[i], g_a, g_b)
+            loss += penalty
+            inner += layer_inner
             if i == last:
                 g_bu[...] = 0.5 * self.grad_icpt_diff[i]
                 np.negative(g_bu, out=g_bv)
@@ -314,22 +303,14 @@ class ABBAObjective:
                        casting="unsafe")
                 np.subtract(self.grad_icpt_sum[i], self.grad_icpt_diff[i], out=g_bv,
                             casting="unsafe")
-        for i in range(layout.n_layers):
-            a, b, _, _ = views[i]
-            g_a, g_b, _, _ = grad_views[i]
-            ga, gb = self._layer_grads[i]
-            np.multiply(ga, c, out=g_a)
-            np.multiply(gb, c, out=g_b)
-            if dc is not None:
-                g_a += inner * dc[i][0]
-                g_b += inner * dc[i][1]
-            if self.l2[i] > 0:
-                loss += self.l2[i] * float(np.vdot(a, a) + np.vdot(b, b))
-                g_a += (2.0 * self.l2[i]) * a
-                g_b += (2.0 * self.l2[i]) * b
-        loss += layout.l1_penalty(theta)
-        grad += layout.l1_linear
-        return float(loss), grad.copy()
+        if dc is not None:
+            for (g_a, g_b, _, _), (dc_a, dc_b) in zip(grad_views, dc):
+                g_a += inner * dc_a
+                g_b += inner * dc_b
+        if self._has_l1:
+            loss += layout.l1_penalty(theta)
+            self.grad += layout.l1_linear
+        return float(loss), self.grad.copy()
 
 
 def abba_forward(X, coefs_a, coefs_b, intercepts_u, intercepts_v, *, activation, slope,

@@ -7,7 +7,7 @@ are accepted and ignored), same outputs.
 
 import numpy as np
 
-from ._abba_kernels import CAPPED_LEAKY_RELU, TANH
+from ._abba_kernels import CAPPED_LEAKY_RELU, FIRST, INNER, TANH
 from ._reference import _csr, _flush
 
 
@@ -75,3 +75,23 @@ def abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act,
 
 def column_sums(values, n_chunks, partial, out):
     out[...] = values.sum(axis=0, dtype=np.float64)
+
+
+def abba_load_layer(coef_a, coef_b, scale, with_sum, sum_out, diff_out):
+    if with_sum:
+        sum_out[...] = scale * (coef_a + coef_b)
+    diff_out[...] = scale * (coef_a - coef_b)
+
+
+def abba_coef_grad(grad_sum, grad_diff, coef_a, coef_b, role, scale, l2, grad_a_out,
+                   grad_b_out):
+    gd = grad_diff.astype(np.float64)
+    if role == INNER:
+        ga, gb = grad_sum + gd, grad_sum - gd
+    else:
+        ga = 2.0 * gd if role == FIRST else 0.5 * gd
+        gb = -ga
+    grad_a_out[...] = scale * ga + 2.0 * l2 * coef_a
+    grad_b_out[...] = scale * gb + 2.0 * l2 * coef_b
+    return (float(l2 * ((coef_a ** 2).sum() + (coef_b ** 2).sum())),
+            float((ga * coef_a).sum() + (gb * coef_b).sum()))

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from sknonneg import _abba_reference
-from sknonneg._abba_kernels import ABBA_KERNELS, ACTIVATIONS, TANH
+from sknonneg._abba_kernels import ABBA_KERNELS, ACTIVATIONS, FIRST, INNER, LAST, TANH
 from sknonneg._kernels import FLUSH
 
 DTYPES = [np.float32, np.float64]
@@ -86,13 +86,34 @@ def _column_sums(rng, dtype, n, n_chunks, act):
             _garbage(N_OUT, dtype)], [3]
 
 
+def _abba_load_layer(rng, dtype, n, n_chunks, act):
+    return [rng.random((N_IN, N_OUT)), rng.random((N_IN, N_OUT)), 0.7, True,
+            _garbage((N_IN, N_OUT), dtype), _garbage((N_IN, N_OUT), dtype)], [4, 5]
+
+
+def _coef_grad(role):
+    def build(rng, dtype, n, n_chunks, act):
+        return [_normal(rng, (N_IN, N_OUT), dtype), _normal(rng, (N_IN, N_OUT), dtype),
+                rng.random((N_IN, N_OUT)), rng.random((N_IN, N_OUT)), role, 0.6, 0.03,
+                _garbage((N_IN, N_OUT), np.float64), _garbage((N_IN, N_OUT), np.float64)
+                ], [7, 8]
+    return build
+
+
 BUILDERS = {
     "abba_input_forward": _abba_input_forward,
     "csr_abba_input_forward": _csr_abba_input_forward,
     "abba_forward": _abba_forward,
     "abba_backprop": _abba_backprop,
-    "abba_backprop_output": _abba_backprop_output,
+    "abba_backprop[output]": _abba_backprop_output,
     "column_sums": _column_sums,
+}
+# Parameter-sized kernels: no rows, no activation.
+PARAMETER_BUILDERS = {
+    "abba_load_layer": _abba_load_layer,
+    "abba_coef_grad[first]": _coef_grad(FIRST),
+    "abba_coef_grad[inner]": _coef_grad(INNER),
+    "abba_coef_grad[last]": _coef_grad(LAST),
 }
 
 
@@ -104,12 +125,26 @@ def test_every_kernel_has_a_reference_twin():
     from sknonneg import _abba_kernels
 
     public = {name for name in _abba_kernels.__all__ if name.islower()}
-    assert public <= set(BUILDERS)
+    assert public == {name.split("[")[0] for name in [*BUILDERS, *PARAMETER_BUILDERS]}
     for name in public:
         assert callable(getattr(_abba_reference, name))
         for flavour in (True, False):
             assert callable(getattr(ABBA_KERNELS[flavour], name))
     assert ABBA_KERNELS[True].parallel and not ABBA_KERNELS[False].parallel
+
+
+def _check_against_reference(kernels, name, args, outs, dtype):
+    kernel = name.split("[")[0]
+    args_k, args_r = _copy(args), _copy(args)
+    ret_k = getattr(kernels, kernel)(*args_k)
+    ret_r = getattr(_abba_reference, kernel)(*args_r)
+    if ret_r is None:
+        assert ret_k is None
+    else:
+        assert_allclose(ret_k, ret_r, rtol=1e-5 if dtype == np.float32 else 1e-10)
+    for i in outs:
+        assert np.all(np.isfinite(args_k[i]))
+        assert_allclose(args_k[i], args_r[i], **_tol(dtype))
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
@@ -120,14 +155,15 @@ def test_kernel_matches_reference(kernels, name, dtype, n_samples, n_chunks, act
     seed = [zlib.crc32(name.encode()), n_samples, n_chunks, ACTIVATIONS[activation]]
     args, outs = BUILDERS[name](np.random.default_rng(seed), dtype, n_samples,
                                 n_chunks, ACTIVATIONS[activation])
-    kernel = name.replace("_output", "")
-    args_k, args_r = _copy(args), _copy(args)
-    assert getattr(kernels, kernel)(*args_k) is None
-    getattr(_abba_reference, kernel)(*args_r)
-    for i in outs:
-        assert args_k[i].dtype == dtype
-        assert np.all(np.isfinite(args_k[i]))
-        assert_allclose(args_k[i], args_r[i], **_tol(dtype))
+    _check_against_reference(kernels, name, args, outs, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("name", sorted(PARAMETER_BUILDERS))
+def test_parameter_kernel_matches_reference(kernels, name, dtype):
+    args, outs = PARAMETER_BUILDERS[name](np.random.default_rng(zlib.crc32(name.encode())),
+                                          dtype, 0, 1, 0)
+    _check_against_reference(kernels, name, args, outs, dtype)
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))

@@ -9,7 +9,8 @@ products written so; two in the coordinates ``s = x + z``, ``d = x - z``::
 
 (``x A + z B = ((s + d) A + (s - d) B) / 2``). So every layer's output is stored as its
 sum and difference ``(s, d) = (R(u) + R(v), R(u) - R(v))``: the next layer's two
-products read them directly. The first layer sees the doubled input ``[x, -x]``, that
+products read them directly (and so do the weight gradients ``s^T delta_P``, ``d^T
+delta_Q``, computed together by ``abba_gram``). The first layer sees the doubled input ``[x, -x]``, that
 is ``s = 0`` and ``d = 2 x``: one product ``x (A - B)``, then ``u = t + b_u``,
 ``v = -t + b_v`` with ``t = x (A - B)``.
 
@@ -32,8 +33,10 @@ Conventions are those of ``sknonneg._kernels`` (read its docstring): rows split 
 products and then the element-wise map while the block is in cache; results written
 into ``*_out`` buffers, nothing allocated; values below ``FLUSH`` written as zeros;
 every kernel compiled as ``<name>`` (parallel, cached on disk) and ``<name>_serial``.
-``sknonneg._abba_reference`` holds the NumPy twin of each kernel. The weight
-gradients ``s^T delta_P`` and ``d^T delta_Q`` are ``sknonneg._kernels.gram_colsum``.
+``sknonneg._abba_reference`` holds the NumPy twin of each kernel. Launches are
+counted: a thread launch costs little on an idle machine but a scheduling quantum
+when the cores are shared, so column sums are fused into the backward kernel and an
+inner layer's two weight gradients share one kernel.
 """
 
 import math
@@ -53,7 +56,7 @@ __all__ = [
     "csr_abba_input_forward",
     "abba_forward",
     "abba_backprop",
-    "column_sums",
+    "abba_gram",
     "abba_load_layer",
     "abba_coef_grad",
 ]
@@ -168,8 +171,8 @@ def _abba_forward(sum_in, diff_in, coef_sum, coef_diff, intercept_u, intercept_v
 
 
 def _abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act,
-                   activation, slope, cap, use_sum, n_chunks, delta_sum_out,
-                   delta_diff_out):
+                   activation, slope, cap, use_sum, n_chunks, partial_sums,
+                   delta_sum_out, delta_diff_out, sums_out):
     """Backpropagation through an ABBA layer into its two products.
 
     ``delta_sum``, ``delta_diff`` are dL/dP, dL/dQ of the layer above and
@@ -178,12 +181,18 @@ def _abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act
     ``use_sum`` is false: the output layer reads only ``d``) and ``g_d = delta_diff @
     coef_diff.T``: ``delta_u = (g_s + g_d) R'(x)``, ``delta_v = (g_s - g_d) R'(z)``;
     writes ``delta_sum_out = (delta_u + delta_v) / 2`` and ``delta_diff_out =
-    (delta_u - delta_v) / 2``, this layer's dL/dP and dL/dQ.
+    (delta_u - delta_v) / 2``, this layer's dL/dP and dL/dQ, and their column sums
+    into ``sums_out[0]``, ``sums_out[1]`` (the intercepts' gradients need them; each
+    chunk adds into ``partial_sums[c]`` of shape (2, n_units), reduced at the end, so
+    no second pass and no second thread launch).
     """
     n_samples, n_units = delta_diff_out.shape
     coef_sum_T = coef_sum.T
     coef_diff_T = coef_diff.T
     for c in prange(n_chunks):
+        for j in range(n_units):
+            partial_sums[c, 0, j] = 0.0
+            partial_sums[c, 1, j] = 0.0
         start, stop = _chunk(n_samples, n_chunks, c)
         if start == stop:
             continue
@@ -202,26 +211,49 @@ def _abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act
                                                            slope, cap)
                 dv = (g_s - g_d) * _derivative_from_output(0.5 * (s - d), activation,
                                                            slope, cap)
-                delta_sum_out[i, j] = _flush(0.5 * (du + dv))
-                delta_diff_out[i, j] = _flush(0.5 * (du - dv))
-
-
-def _column_sums(values, n_chunks, partial, out):
-    """out = values.sum(axis=0), by chunks of rows (``partial`` of shape
-    (n_chunks, n_cols)) then a reduction."""
-    n_samples, n_cols = values.shape
-    for c in prange(n_chunks):
-        for j in range(n_cols):
-            partial[c, j] = 0.0
-        start, stop = _chunk(n_samples, n_chunks, c)
-        for i in range(start, stop):
-            for j in range(n_cols):
-                partial[c, j] += values[i, j]
-    for j in range(n_cols):
-        total = 0.0
+                dp = _flush(0.5 * (du + dv))
+                dq = _flush(0.5 * (du - dv))
+                delta_sum_out[i, j] = dp
+                delta_diff_out[i, j] = dq
+                partial_sums[c, 0, j] += dp
+                partial_sums[c, 1, j] += dq
+    for j in range(n_units):
+        total_p = 0.0
+        total_q = 0.0
         for c in range(n_chunks):
-            total += partial[c, j]
-        out[j] = total
+            total_p += partial_sums[c, 0, j]
+            total_q += partial_sums[c, 1, j]
+        sums_out[0, j] = total_p
+        sums_out[1, j] = total_q
+
+
+def _abba_gram(sum_in, diff_in, delta_sum, delta_diff, n_chunks, partial_sum,
+               partial_diff, grad_sum_out, grad_diff_out):
+    """``grad_sum_out = sum_in.T @ delta_sum`` and ``grad_diff_out = diff_in.T @
+    delta_diff``: an inner layer's two weight gradients, dL/d(A + B) and dL/d(A - B).
+
+    Each chunk of rows writes its partial products (buffers of shape (n_chunks,
+    n_in, n_out)); one parallel loop then adds both up.
+    """
+    n_samples = delta_sum.shape[0]
+    n_in, n_out = grad_sum_out.shape
+    for c in prange(n_chunks):
+        start, stop = _chunk(n_samples, n_chunks, c)
+        if start == stop:
+            partial_sum[c, :, :] = 0.0
+            partial_diff[c, :, :] = 0.0
+            continue
+        np.dot(sum_in[start:stop].T, delta_sum[start:stop], partial_sum[c])
+        np.dot(diff_in[start:stop].T, delta_diff[start:stop], partial_diff[c])
+    for r in prange(n_in):
+        for j in range(n_out):
+            total_s = 0.0
+            total_d = 0.0
+            for c in range(n_chunks):
+                total_s += partial_sum[c, r, j]
+                total_d += partial_diff[c, r, j]
+            grad_sum_out[r, j] = total_s
+            grad_diff_out[r, j] = total_d
 
 
 FIRST, INNER, LAST = 0, 1, 2
@@ -287,7 +319,7 @@ _FUSED = {
     "csr_abba_input_forward": _csr_abba_input_forward,
     "abba_forward": _abba_forward,
     "abba_backprop": _abba_backprop,
-    "column_sums": _column_sums,
+    "abba_gram": _abba_gram,
 }
 for _name, _func in _FUSED.items():
     globals()[_name] = _compile(_func, True)

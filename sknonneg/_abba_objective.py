@@ -175,11 +175,16 @@ class ABBAObjective:
         self.intercept_v = [np.empty(sizes[i + 1], dtype=dt) for i in range(n_layers)]
         self.grad_sum = [np.empty(s, dtype=dt) for s in shapes]
         self.grad_diff = [np.empty(s, dtype=dt) for s in shapes]
-        self.grad_icpt_sum = [np.empty(sizes[i + 1], dtype=dt) for i in range(n_layers)]
-        self.grad_icpt_diff = [np.empty(sizes[i + 1], dtype=dt) for i in range(n_layers)]
+        # Column sums of dL/dP (row 0) and dL/dQ (row 1): the intercepts' gradients.
+        self.grad_icpt = [np.empty((2, sizes[i + 1]), dtype=dt) for i in range(n_layers)]
+        # Per-chunk partial sums, added up by the kernels.
         self.partial_coef = [np.empty((nc, *s), dtype=dt) for s in shapes]
+        self.partial_coef_diff = [np.empty((nc, *s), dtype=dt) if 0 < i < n_layers - 1
+                                  else None for i, s in enumerate(shapes)]
         self.partial_icpt = [np.empty((nc, sizes[i + 1]), dtype=dt)
                              for i in range(n_layers)]
+        self.partial_sums = [np.empty((nc, 2, sizes[i + 1]), dtype=dt)
+                             for i in range(n_layers - 1)]
         # Hidden layer l: its outputs (s, d) and its deltas (dL/dP, dL/dQ).
         hidden = [(n_samples, sizes[i + 1]) for i in range(n_layers - 1)]
         self.sums = [np.empty(h, dtype=dt) for h in hidden]
@@ -254,32 +259,30 @@ class ABBAObjective:
         # Output layer: logits = d C + c0 with C = (A - B) / 2, c0 = (b_u - b_v) / 2.
         k.gram_colsum(self.diffs[-1], self.delta_out, nc, self.partial_coef[last],
                       self.partial_icpt[last], self.grad_diff[last],
-                      self.grad_icpt_diff[last])
+                      self.grad_icpt[last][1])
         delta_sum, delta_diff = self.delta_out, self.delta_out
         for i in range(last - 1, -1, -1):
             ak.abba_backprop(delta_sum, self.coef_sum[i + 1], delta_diff,
                              self.coef_diff[i + 1], self.sums[i], self.diffs[i], act,
-                             slope, cap, i + 1 != last, nc, self.delta_sums[i],
-                             self.delta_diffs[i])
+                             slope, cap, i + 1 != last, nc, self.partial_sums[i],
+                             self.delta_sums[i], self.delta_diffs[i], self.grad_icpt[i])
             delta_sum, delta_diff = self.delta_sums[i], self.delta_diffs[i]
-            if i == 0:
-                X = self.X
-                if isinstance(X, _CSR):
-                    k.csr_gram_colsum(X.data, X.indices, X.indptr, delta_diff, nc,
-                                      self.partial_coef[0], self.partial_icpt[0],
-                                      self.grad_diff[0], self.grad_icpt_diff[0])
-                else:
-                    k.gram_colsum(X, delta_diff, nc, self.partial_coef[0],
-                                  self.partial_icpt[0], self.grad_diff[0],
-                                  self.grad_icpt_diff[0])
-                ak.column_sums(delta_sum, nc, self.partial_icpt[0], self.grad_icpt_sum[0])
+            if i > 0:
+                ak.abba_gram(self.sums[i - 1], self.diffs[i - 1], delta_sum, delta_diff,
+                             nc, self.partial_coef[i], self.partial_coef_diff[i],
+                             self.grad_sum[i], self.grad_diff[i])
+                continue
+            # First layer: d = 2x and s = 0, so only x^T dL/dQ (its column sums,
+            # written again here, are those abba_backprop already gave).
+            X = self.X
+            if isinstance(X, _CSR):
+                k.csr_gram_colsum(X.data, X.indices, X.indptr, delta_diff, nc,
+                                  self.partial_coef[0], self.partial_icpt[0],
+                                  self.grad_diff[0], self.grad_icpt[0][1])
             else:
-                k.gram_colsum(self.sums[i - 1], delta_sum, nc, self.partial_coef[i],
-                              self.partial_icpt[i], self.grad_sum[i],
-                              self.grad_icpt_sum[i])
-                k.gram_colsum(self.diffs[i - 1], delta_diff, nc, self.partial_coef[i],
-                              self.partial_icpt[i], self.grad_diff[i],
-                              self.grad_icpt_diff[i])
+                k.gram_colsum(X, delta_diff, nc, self.partial_coef[0],
+                              self.partial_icpt[0], self.grad_diff[0],
+                              self.grad_icpt[0][1])
         return self._pack_grad(theta, views, c, dc, loss)
 
     def _pack_grad(self, theta, views, c, dc, loss):
@@ -295,14 +298,15 @@ class ABBAObjective:
                 self.grad_sum[i], self.grad_diff[i], a, b, role, c, self.l2[i], g_a, g_b)
             loss += penalty
             inner += layer_inner
+            icpt_sum, icpt_diff = self.grad_icpt[i]
             if i == last:
-                g_bu[...] = 0.5 * self.grad_icpt_diff[i]
+                g_bu[...] = 0.5 * icpt_diff
                 np.negative(g_bu, out=g_bv)
             else:
-                np.add(self.grad_icpt_sum[i], self.grad_icpt_diff[i], out=g_bu,
-                       casting="unsafe")
-                np.subtract(self.grad_icpt_sum[i], self.grad_icpt_diff[i], out=g_bv,
-                            casting="unsafe")
+                # u = (P + Q) / 2 + b_u, v = (P - Q) / 2 + b_v, and the kernels' deltas
+                # are dL/dP = (du + dv) / 2, dL/dQ = (du - dv) / 2.
+                np.add(icpt_sum, icpt_diff, out=g_bu, casting="unsafe")
+                np.subtract(icpt_sum, icpt_diff, out=g_bv, casting="unsafe")
         if dc is not None:
             for (g_a, g_b, _, _), (dc_a, dc_b) in zip(grad_views, dc):
                 g_a += inner * dc_a

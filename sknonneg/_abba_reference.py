@@ -61,8 +61,8 @@ def abba_forward(sum_in, diff_in, coef_sum, coef_diff, intercept_u, intercept_v,
 
 
 def abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act,
-                  activation, slope, cap, use_sum, n_chunks, delta_sum_out,
-                  delta_diff_out):
+                  activation, slope, cap, use_sum, n_chunks, partial_sums,
+                  delta_sum_out, delta_diff_out, sums_out):
     g_d = (delta_diff @ coef_diff.T).astype(np.float64)
     g_s = (delta_sum @ coef_sum.T).astype(np.float64) if use_sum else np.zeros_like(g_d)
     s = sum_act.astype(np.float64)
@@ -71,10 +71,14 @@ def abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act,
     dv = (g_s - g_d) * derivative_from_output((s - d) / 2, activation, slope, cap)
     delta_sum_out[...] = _flush((du + dv) / 2)
     delta_diff_out[...] = _flush((du - dv) / 2)
+    sums_out[0] = delta_sum_out.sum(axis=0, dtype=np.float64)
+    sums_out[1] = delta_diff_out.sum(axis=0, dtype=np.float64)
 
 
-def column_sums(values, n_chunks, partial, out):
-    out[...] = values.sum(axis=0, dtype=np.float64)
+def abba_gram(sum_in, diff_in, delta_sum, delta_diff, n_chunks, partial_sum,
+              partial_diff, grad_sum_out, grad_diff_out):
+    grad_sum_out[...] = sum_in.T @ delta_sum
+    grad_diff_out[...] = diff_in.T @ delta_diff
 
 
 def abba_load_layer(coef_a, coef_b, scale, with_sum, sum_out, diff_out):

@@ -74,16 +74,19 @@ def _abba_backprop(rng, dtype, n, n_chunks, act, use_sum=True):
     return [_normal(rng, (n, N_OUT), dtype), _normal(rng, (N_IN, N_OUT), dtype),
             _normal(rng, (n, N_OUT), dtype), _normal(rng, (N_IN, N_OUT), dtype),
             (x + z).astype(dtype), (x - z).astype(dtype), act, SLOPE, CAP, use_sum,
-            n_chunks, _garbage((n, N_IN), dtype), _garbage((n, N_IN), dtype)], [11, 12]
+            n_chunks, _garbage((n_chunks, 2, N_IN), dtype), _garbage((n, N_IN), dtype),
+            _garbage((n, N_IN), dtype), _garbage((2, N_IN), dtype)], [12, 13, 14]
 
 
 def _abba_backprop_output(rng, dtype, n, n_chunks, act):
     return _abba_backprop(rng, dtype, n, n_chunks, act, use_sum=False)
 
 
-def _column_sums(rng, dtype, n, n_chunks, act):
-    return [_normal(rng, (n, N_OUT), dtype), n_chunks, _garbage((n_chunks, N_OUT), dtype),
-            _garbage(N_OUT, dtype)], [3]
+def _abba_gram(rng, dtype, n, n_chunks, act):
+    return [_normal(rng, (n, N_IN), dtype), _normal(rng, (n, N_IN), dtype),
+            _normal(rng, (n, N_OUT), dtype), _normal(rng, (n, N_OUT), dtype), n_chunks,
+            _garbage((n_chunks, N_IN, N_OUT), dtype), _garbage((n_chunks, N_IN, N_OUT), dtype),
+            _garbage((N_IN, N_OUT), dtype), _garbage((N_IN, N_OUT), dtype)], [7, 8]
 
 
 def _abba_load_layer(rng, dtype, n, n_chunks, act):
@@ -106,7 +109,7 @@ BUILDERS = {
     "abba_forward": _abba_forward,
     "abba_backprop": _abba_backprop,
     "abba_backprop[output]": _abba_backprop_output,
-    "column_sums": _column_sums,
+    "abba_gram": _abba_gram,
 }
 # Parameter-sized kernels: no rows, no activation.
 PARAMETER_BUILDERS = {

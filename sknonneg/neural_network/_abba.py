@@ -21,6 +21,9 @@ __all__ = ["ABBAClassifier"]
 _HIDDEN_INIT_STD = 1.0
 _OUTPUT_INIT_STD = 1.0
 _INIT_SAMPLES = 2000
+# Standard deviation of the random offsets of b_u and b_v at initialisation, in units
+# of the pre-activation's standard deviation (see Notes of the class).
+_SYMMETRY_BREAK = 0.5
 
 
 class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
@@ -161,18 +164,24 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     **Initialisation.** A signed network is drawn (uniform weights rescaled so that
     every unit's pre-activation has standard deviation 1 over a subsample of the
-    data, biases centring it) and turned into an ABBA network as above. Gradient
-    steps keep such a network symmetric (``b_u + b_v`` and ``A + B`` of the inner
-    layers receive no gradient while ``z = -x``), so the hidden biases ``b_v`` are
-    then moved off ``-b_u`` by a small random amount: the two halves of each layer
-    start different and the network trains as a full ABBA network.
+    data) and turned into an ABBA network as above; the biases centre every unit of
+    the network as it is evaluated (with the scale of ``lipschitz_max`` applied).
+    Gradient steps keep such a network symmetric (``b_u + b_v`` and ``A + B`` of the
+    inner layers receive no gradient while ``z = -x``), so the hidden biases are then
+    offset at random by half a unit's spread: the two halves of each layer start
+    different and the network trains as a full ABBA network.
 
     **Lipschitz constraint.** Scaling every weight block by ``c`` scales the bound
     by ``c^L``. With ``lipschitz_max``, the network is evaluated with its blocks
     multiplied by ``c = min(1, (lipschitz_max / bound)^(1/L))`` and the gradient
     flows through ``c`` (a normalisation, as spectral normalisation does for one
     layer): every iterate, whatever the solver, satisfies the constraint, and the
-    fitted attributes hold the scaled blocks, whose bound is recomputed by SVD.
+    fitted attributes hold the scaled blocks, whose bound is recomputed by SVD. The
+    bound adds up absolute path weights (``S_l`` has no cancellations), so a tight
+    ``lipschitz_max`` asks for sparse paths, which L-BFGS-B finds slowly: give
+    constrained fits more iterations than free ones (measured on Reuters, one hidden
+    layer, ``lipschitz_max=30``: 81% test accuracy after 100 iterations, 95% after
+    300).
 
     References
     ----------
@@ -284,36 +293,56 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             else np.arange(X.shape[0])
         inputs = X[sub]
         inputs = inputs.toarray() if hasattr(inputs, "toarray") else np.asarray(inputs)
-        # (x, z): the two halves of the current layer on the subsample.
-        x, z = inputs.astype(np.float64), -inputs.astype(np.float64)
-        coefs_a, coefs_b, icpt_u, icpt_v = [], [], [], []
+        inputs = inputs.astype(np.float64)
+        # Signed weights, each unit rescaled to unit spread over the subsample.
+        x, z = inputs, -inputs  # the two halves of the current layer
+        coefs_a, coefs_b = [], []
         for i in range(layout.n_layers):
             w = rng.uniform(-1.0, 1.0, size=(sizes[i], sizes[i + 1]))
             a, b = np.maximum(w, 0.0), np.maximum(-w, 0.0)
             u, v = x @ a + z @ b, x @ b + z @ a
             if i == layout.n_layers - 1:
-                logits = (u - v) / 2
-                std = logits.std(axis=0)
+                std = ((u - v) / 2).std(axis=0)
                 target = _OUTPUT_INIT_STD
             else:
                 std = np.sqrt((u.var(axis=0) + v.var(axis=0)) / 2)
                 target = _HIDDEN_INIT_STD
             scale = np.where(std > 1e-12, target / np.maximum(std, 1e-12),
                              1.0 / np.sqrt(sizes[i]))
-            a, b, u, v = a * scale, b * scale, u * scale, v * scale
-            if i == layout.n_layers - 1:
+            coefs_a.append(a * scale)
+            coefs_b.append(b * scale)
+            if i < layout.n_layers - 1:
+                u, v = u * scale, v * scale
+                x, z = self._activate(u - u.mean(axis=0)), self._activate(v - v.mean(axis=0))
+        # The network is evaluated with its blocks scaled by c (lipschitz_max): centre
+        # the biases for the scaled network, so no unit starts off-centre.
+        c = 1.0
+        if self.lipschitz_max is not None:
+            c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
+        icpt_u, icpt_v = self._centred_intercepts(coefs_a, coefs_b, c, inputs, rng)
+        return layout.pack(coefs_a, coefs_b, icpt_u, icpt_v)
+
+    def _centred_intercepts(self, coefs_a, coefs_b, c, inputs, rng):
+        """Biases that centre every unit of the network with blocks ``c A, c B`` on
+        ``inputs``; hidden ones then offset at random (Notes: breaking the symmetry),
+        by ``_SYMMETRY_BREAK`` times the unit's spread."""
+        x, z = inputs, -inputs
+        icpt_u, icpt_v = [], []
+        last = len(coefs_a) - 1
+        for i, (a, b) in enumerate(zip(coefs_a, coefs_b)):
+            u, v = c * (x @ a + z @ b), c * (x @ b + z @ a)
+            if i == last:
                 shift = -((u - v) / 2).mean(axis=0)
-                bu, bv = shift, -shift
-            else:
-                # Centre each half, then break the symmetry b_v = -b_u (Notes).
-                bu = -u.mean(axis=0) + rng.normal(0.0, _SYMMETRY_BREAK, sizes[i + 1])
-                bv = -v.mean(axis=0) + rng.normal(0.0, _SYMMETRY_BREAK, sizes[i + 1])
-                x, z = self._activate(u + bu), self._activate(v + bv)
-            coefs_a.append(a)
-            coefs_b.append(b)
+                icpt_u.append(shift)
+                icpt_v.append(-shift)
+                break
+            spread = np.sqrt((u.var(axis=0) + v.var(axis=0)) / 2)
+            bu = -u.mean(axis=0) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
+            bv = -v.mean(axis=0) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
             icpt_u.append(bu)
             icpt_v.append(bv)
-        return layout.pack(coefs_a, coefs_b, icpt_u, icpt_v)
+            x, z = self._activate(u + bu), self._activate(v + bv)
+        return icpt_u, icpt_v
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         return ABBAObjective(
@@ -511,8 +540,3 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _n_features_out(self):
         check_is_fitted(self)
         return 2 * self.coefs_a_[-2].shape[1]
-
-
-# Standard deviation of the random offsets of b_u and b_v at initialisation, in
-# units of the pre-activation's standard deviation (class Notes).
-_SYMMETRY_BREAK = 0.5

@@ -213,7 +213,7 @@ def test_xor_needs_the_abba_structure():
     output cannot (it is monotone in each input, Wang et al. 2022)."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
-    abba = ABBAClassifier(hidden_layer_sizes=2, l2=0.0, random_state=0).fit(X, y)
+    abba = ABBAClassifier(hidden_layer_sizes=3, l2=0.0, random_state=0).fit(X, y)
     assert_array_equal(abba.predict(X), y)
     assert abba.predict_proba(X)[np.arange(4), y].min() > 0.99
     assert min(c.min() for c in abba.coefs_) >= 0

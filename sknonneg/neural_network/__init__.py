@@ -1,5 +1,6 @@
 """The estimators of sknonneg."""
 
+from ._abba import ABBAClassifier
 from ._nonneg_mlp import NonNegMLPClassifier
 
-__all__ = ["NonNegMLPClassifier"]
+__all__ = ["ABBAClassifier", "NonNegMLPClassifier"]

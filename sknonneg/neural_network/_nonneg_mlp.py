@@ -8,6 +8,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
+from .._lipschitz import certified_radius, mlp_lipschitz_bound
 from .._objective import NetworkObjective, forward
 from .._packing import ParameterLayout
 from ._base import BaseNetworkClassifier
@@ -407,6 +408,38 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # (as in scikit-learn's check_classifiers_train) cannot be fitted well.
         tags.classifier_tags.poor_score = self.output == "logistic" and self.positive is True
         return tags
+
+    @property
+    def lipschitz_bound_(self):
+        """Lipschitz constant of the logits with respect to the input (L2 norms).
+
+        ``(gain / 4)^(L - 1)`` (the sigmoids' largest slope, at the fitted gain)
+        times ``||W_1 ... W_L||_2`` when every layer is sign-constrained (the
+        Jacobian is then a product of non-negative matrices), else the product of
+        the layers' spectral norms (eq. 3); runs of constrained layers between free
+        ones are bounded together (``sknonneg._lipschitz.mlp_lipschitz_bound``).
+        """
+        check_is_fitted(self)
+        return mlp_lipschitz_bound(self.coefs_, self._layout.coef_signs,
+                                   self._fitted_gain() / 4)
+
+    def certified_radius(self, X):
+        """Per sample, an L2 radius within which the predicted class cannot change.
+
+        ``margin / (sqrt(2) * lipschitz_bound_)``, the margin being the gap between
+        the two largest logits (``|logit| / lipschitz_bound_`` for a single logistic
+        output; the least over labels for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        radius : ndarray of shape (n_samples,)
+        """
+        return certified_radius(self._logits(self._check_X(X)), self.lipschitz_bound_,
+                                self._multilabel)
 
     @property
     def _n_features_out(self):

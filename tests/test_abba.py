@@ -1,0 +1,330 @@
+"""ABBAClassifier: objective and gradient, the network it computes, fitting,
+``from_mlp`` equivalence, XOR, and scikit-learn's common checks.
+
+The network is checked against a plain NumPy transcription of Definition 3.2 of
+Vasilescu, Neacsu & Pesquet (2024) built from the public ``coefs_`` (the full
+``[[A, B], [B, A]]`` matrices) and ``intercepts_``: doubling, ABBA layers, halving.
+Lipschitz bounds and certified radii are in ``test_lipschitz.py``; the kernels in
+``test_abba_kernels.py``.
+"""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import log_softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg._abba_reference import activate
+from sknonneg._abba_kernels import ACTIVATIONS
+from sknonneg._threads import fit_threads
+
+N_SAMPLES, N_FEATURES = 12, 3
+OUTPUTS = ["softmax-binary", "softmax-multiclass", "logistic-multilabel"]
+# (l1, l2, lipschitz_max)
+SETTINGS = [(0.0, 0.0, None), (0.01, 0.02, None), (0.0, 0.01, 0.3), (0.02, 0.0, 50.0)]
+
+
+def _data(kind, sparse=False, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.7)
+    if kind.endswith("binary"):
+        y = np.arange(N_SAMPLES) % 2
+    elif kind.endswith("multiclass"):
+        y = np.arange(N_SAMPLES) % 3
+    else:
+        y = (rng.random((N_SAMPLES, 3)) < 0.5).astype(int)
+        y[0], y[1] = [0, 0, 0], [1, 1, 1]
+    return (sp.csr_matrix(X) if sparse else X), y
+
+
+def _objective(est, X, y, sample_weight=None, parallel=False):
+    """The objective ``fit`` would build."""
+    est._validate_params()
+    targets, _ = est._encode_targets(y)
+    sample_weight = est._sample_weight(X, y, sample_weight)
+    layout = est._build_layout(X.shape[1], est.n_outputs_)
+    return layout, est._make_objective(layout, X, targets, sample_weight, 1.0, parallel)
+
+
+def _theta(layout, rng, scale=0.8):
+    """A random point inside the bounds, away from them and from A = B."""
+    theta = rng.normal(size=layout.n_params) * scale
+    return np.where(np.isfinite(layout.lower), np.abs(theta) + 0.05, theta)
+
+
+def _finite_differences(fun, theta, h=1e-6):
+    grad = np.empty_like(theta)
+    for i in range(theta.shape[0]):
+        step = np.zeros_like(theta)
+        step[i] = h
+        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
+    return grad
+
+
+def _definition_logits(est, X):
+    """Definition 3.2 in NumPy from the public attributes: [x, -x], then
+    R([x, z] @ coefs_[l] + intercepts_[l]), identity on the last layer, then
+    (x_L - z_L) / 2."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    h = np.hstack([X, -X])
+    code = ACTIVATIONS[est.activation]
+    for i, (w, b) in enumerate(zip(est.coefs_, est.intercepts_)):
+        h = h @ w + b
+        if i < len(est.coefs_) - 1:
+            h = activate(h, code, est.cap_slope, est.cap)
+    n = h.shape[1] // 2
+    return (h[:, :n] - h[:, n:]) / 2
+
+
+# ------------------------------------------------------------------ objective
+@pytest.mark.parametrize("hidden", [(3,), (2, 3, 2)], ids=["1h", "3h"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("kind", OUTPUTS)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_gradient_matches_finite_differences(activation, kind, sparse, hidden):
+    """Every penalty / Lipschitz setting, unweighted and weighted, in the inner loop."""
+    X, y = _data(kind, sparse)
+    rng = np.random.default_rng(1)
+    weights = [None, rng.uniform(0.2, 3.0, N_SAMPLES) * (np.arange(N_SAMPLES) != 2)]
+    for (l1, l2, lipschitz_max), sw in itertools.product(SETTINGS, weights):
+        est = ABBAClassifier(hidden, activation=activation, output=kind.split("-")[0],
+                             l1=l1, l2=l2, lipschitz_max=lipschitz_max, cap=0.7,
+                             cap_slope=0.2)
+        layout, objective = _objective(est, X, y, sw)
+        theta = _theta(layout, rng)
+        loss, grad = objective.loss_grad(theta)
+        assert grad.shape == theta.shape and grad.dtype == np.float64
+        assert_allclose(grad, _finite_differences(objective.loss_grad, theta),
+                        rtol=1e-6, atol=1e-8,
+                        err_msg=f"l1={l1} l2={l2} lip={lipschitz_max} sw={sw is not None}")
+        loss_again, grad_again = objective.loss_grad(theta)
+        assert loss_again == loss
+        assert_array_equal(grad_again, grad)
+
+
+@pytest.mark.parametrize("kind", ["softmax-multiclass", "logistic-multilabel"])
+@pytest.mark.parametrize("lipschitz_max", [None, 0.5])
+def test_loss_equals_definition(kind, lipschitz_max):
+    """The objective is the mean log-loss of Definition 3.2 plus the penalties."""
+    X, y = _data(kind)
+    rng = np.random.default_rng(2)
+    sw = rng.uniform(0.2, 3.0, N_SAMPLES)
+    est = ABBAClassifier((3, 4), output=kind.split("-")[0], l1=[0.01, 0.0, 0.03],
+                         l2=[0.02, 0.01, 0.0], lipschitz_max=lipschitz_max)
+    layout, objective = _objective(est, X, y, sw)
+    theta = _theta(layout, rng)
+    loss, _ = objective.loss_grad(theta)
+    est._layout = layout
+    est._set_fitted_layers(theta)
+    z = _definition_logits(est, X)
+    s = sw / sw.sum()
+    if kind.startswith("softmax"):
+        nll = -log_softmax(z, axis=1)[np.arange(N_SAMPLES), y]
+    else:
+        nll = (np.logaddexp(0.0, z) - y * z).sum(axis=1)
+    penalties = sum(
+        l1 * (a.sum() + b.sum()) + l2 * ((a ** 2).sum() + (b ** 2).sum())
+        for (a, b, _, _), l1, l2 in zip(layout.views(theta), est.l1, est.l2))
+    assert_allclose(loss, s @ nll + penalties, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_float32_objective_is_close_to_float64(activation, sparse):
+    X, y = _data("softmax-multiclass", sparse)
+    results = []
+    for dtype in ("float32", "float64"):
+        est = ABBAClassifier((4, 3), activation=activation, l1=0.01, l2=0.01,
+                             lipschitz_max=2.0, dtype=dtype)
+        layout, objective = _objective(est, X, y)
+        results.append(objective.loss_grad(_theta(layout, np.random.default_rng(3))))
+    assert results[0][1].dtype == np.float64
+    assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    assert_allclose(results[0][1], results[1][1], rtol=1e-3, atol=1e-5)
+
+
+def test_serial_and_parallel_objectives_agree():
+    X, y = _data("softmax-multiclass")
+    X, y = np.vstack([X] * 5), np.concatenate([y] * 5)
+    with fit_threads() as parallel:
+        results = []
+        for flavour in (False, parallel):
+            est = ABBAClassifier((4, 3), l2=0.01)
+            layout, objective = _objective(est, X, y, parallel=flavour)
+            results.append(objective.loss_grad(_theta(layout, np.random.default_rng(4))))
+    assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    assert_allclose(results[0][1], results[1][1], rtol=1e-10, atol=1e-14)
+
+
+# ------------------------------------------------------------------- network
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_predictions_follow_the_definition(activation, sparse, dtype):
+    X, y = _data("softmax-multiclass", sparse)
+    est = ABBAClassifier((4, 3), activation=activation, cap=0.5, max_iter=15,
+                         dtype=dtype, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    z = _definition_logits(est, X)
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == "float32" else {"rtol": 1e-10}
+    assert_allclose(est.decision_function(X), z, **tol)
+    assert_allclose(est.predict_proba(X), np.exp(log_softmax(z, axis=1)), **tol)
+    assert est.transform(X).shape == (N_SAMPLES, 6)
+    assert len(est.get_feature_names_out()) == 6
+    assert [w.shape for w in est.coefs_] == [(6, 8), (8, 6), (6, 6)]
+    assert [b.shape for b in est.intercepts_] == [(8,), (6,), (6,)]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"solver": "adam", "max_iter": 30}, {"batch_size": 5, "max_iter": 5},
+     {"lipschitz_max": 1.0}, {"solver": "adam", "lipschitz_max": 0.5, "max_iter": 30},
+     {"activation": "capped_leaky_relu", "l1": 0.01}],
+    ids=["lbfgsb", "adam", "minibatch", "lipschitz", "adam-lipschitz", "clr-l1"])
+def test_weights_are_exactly_nonnegative_after_fit(params):
+    X, y = _data("softmax-multiclass")
+    est = ABBAClassifier((5, 4), **{"max_iter": 40, "random_state": 0, **params})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        est.partial_fit(X, y)
+    for coefs in (est.coefs_, est.coefs_a_, est.coefs_b_):
+        assert min(float(c.min()) for c in coefs) >= 0.0
+    assert est._theta[est._layout.lower == 0].min() >= 0.0
+    # The stored blocks are the ABBA matrices of the stored A and B.
+    for w, a, b in zip(est.coefs_, est.coefs_a_, est.coefs_b_):
+        assert_array_equal(w, np.block([[a, b], [b, a]]))
+    # First and last layers act through A - B only and are stored with min(A, B) = 0.
+    for i in (0, -1):
+        assert np.all(np.minimum(est.coefs_a_[i], est.coefs_b_[i]) == 0)
+
+
+def test_xor_needs_the_abba_structure():
+    """One hidden ABBA layer fits XOR; a non-negative network with one logistic
+    output cannot (it is monotone in each input, Wang et al. 2022)."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    abba = ABBAClassifier(hidden_layer_sizes=3, l2=0.0, random_state=0).fit(X, y)
+    assert_array_equal(abba.predict(X), y)
+    assert abba.predict_proba(X)[np.arange(4), y].min() > 0.99
+    assert min(c.min() for c in abba.coefs_) >= 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        nonneg = NonNegMLPClassifier(hidden_layer_sizes=2, positive=True,
+                                     output="logistic", l2=0.0, random_state=0).fit(X, y)
+    assert (nonneg.predict(X) == y).sum() <= 3
+    # Monotone: the score of [1, 1] is at least those of [0, 1] and [1, 0].
+    scores = nonneg.decision_function(X)
+    assert scores[3] >= max(scores[1], scores[2]) >= scores[0]
+
+
+def test_warm_start_and_partial_fit_continue():
+    X, y = _data("softmax-multiclass")
+    est = ABBAClassifier((4,), max_iter=5, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        first = est.loss_
+        est.fit(X, y)
+    assert est.loss_ < first
+    online = ABBAClassifier((4,), random_state=0)
+    for _ in range(3):
+        online.partial_fit(X, y, classes=[0, 1, 2])
+    assert online.n_iter_ == 3 and len(online.loss_curve_) == 3
+
+
+# ---------------------------------------------------------------- from_mlp
+def _fitted_mlps():
+    """Signed networks of several shapes: (name, estimator, X)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5))
+    y3 = rng.integers(0, 3, 40)
+    y2 = (X[:, 0] * X[:, 1] > 0).astype(int)
+    yml = (rng.random((40, 3)) < 0.5).astype(int)
+    cases = []
+    for activation, hidden in itertools.product(["tanh", "identity", "logistic"],
+                                                [(4,), (6, 3), (3, 5, 4)]):
+        for name, y in (("binary", y2), ("multiclass", y3)):
+            mlp = MLPClassifier(hidden, activation=activation, max_iter=30,
+                                random_state=0)
+            cases.append((f"sklearn-{activation}-{hidden}-{name}", mlp, X, y))
+    cases.append(("sklearn-tanh-multilabel", MLPClassifier((4, 3), activation="tanh",
+                                                           max_iter=30, random_state=0),
+                  X, yml))
+    for output, hidden, positive in itertools.product(["softmax", "logistic"],
+                                                      [(4,), (5, 3)], [False, True]):
+        for name, y in (("binary", y2), ("multiclass", y3)):
+            mlp = NonNegMLPClassifier(hidden, positive=positive, output=output,
+                                      max_iter=20, random_state=0)
+            cases.append((f"nonneg-{positive}-{output}-{hidden}-{name}", mlp, X, y))
+    return cases
+
+
+@pytest.mark.parametrize("case", _fitted_mlps(), ids=lambda c: c[0])
+def test_from_mlp_is_exactly_equivalent(case):
+    _, mlp, X, y = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    abba = ABBAClassifier.from_mlp(mlp)
+    Z = np.random.default_rng(1).normal(size=(300, X.shape[1])) * 3
+    assert_allclose(abba.predict_proba(Z), mlp.predict_proba(Z), rtol=0, atol=1e-10)
+    assert_array_equal(abba.predict(Z), mlp.predict(Z))
+    assert_array_equal(abba.classes_, mlp.classes_)
+    assert min(c.min() for c in abba.coefs_) >= 0
+    assert len(abba.coefs_) == len(mlp.coefs_)
+    # The network of the public attributes is the same function.
+    assert_allclose(_definition_logits(abba, Z), abba._logits(Z), rtol=1e-10,
+                    atol=1e-12)
+
+
+def test_from_mlp_refuses_asymmetric_activations_and_can_be_fine_tuned():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 2, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        relu = MLPClassifier((3,), activation="relu", max_iter=5).fit(X, y)
+        with pytest.raises(ValueError, match="centre of symmetry"):
+            ABBAClassifier.from_mlp(relu)
+        with pytest.raises(TypeError):
+            ABBAClassifier.from_mlp(ABBAClassifier((3,), max_iter=2).fit(X, y))
+        tanh = MLPClassifier((3,), activation="tanh", max_iter=50).fit(X, y)
+        abba = ABBAClassifier.from_mlp(tanh, warm_start=True, max_iter=5, l2=0.0)
+        loss_before = abba._make_objective(
+            abba._layout, X, abba._transform_targets(y)[0], np.ones(30), 1.0,
+            False).loss_grad(abba._theta)[0]
+        abba.fit(X, y)
+    assert abba.loss_ <= loss_before
+
+
+# ------------------------------------------------------------ common checks
+EXPECTED_FAILED_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "the data-dependent initialisation scales units with the unweighted spread of "
+        "the training rows, so repeating a row differs from weighting it"),
+    "check_sample_weight_equivalence_on_sparse_data": (
+        "the data-dependent initialisation scales units with the unweighted spread of "
+        "the training rows, so repeating a row differs from weighting it"),
+    "check_supervised_y_2d": (
+        "a column-vector y is taken as 1-d without a DataConversionWarning: 2-d y is "
+        "valid input (multilabel indicator targets), as in the base class"),
+}
+
+
+@parametrize_with_checks(
+    [ABBAClassifier(hidden_layer_sizes=3, max_iter=20, random_state=0)],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)

@@ -1,0 +1,348 @@
+"""Lipschitz bounds and certified radii of ABBAClassifier and NonNegMLPClassifier.
+
+A bound must be a bound: no pair of inputs, random or found by gradient ascent on
+``||f(x) - f(y)|| / ||x - y||``, may exceed it. ``lipschitz_max`` must hold after
+fit, recomputed by SVD from the public attributes; and no perturbation inside the
+certified radius, random or found by projected gradient, may change a prediction.
+Networks are evaluated here in plain NumPy from the public attributes, written as
+ordinary layers ``(W, b, activation)``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg._abba_kernels import ACTIVATIONS
+from sknonneg._abba_reference import activate
+from sknonneg._lipschitz import (
+    abba_bounds,
+    bound_scale,
+    certified_radius,
+    chain_product,
+    mlp_lipschitz_bound,
+    product_norm_grad,
+)
+
+RTOL = 1e-9  # a found ratio may exceed a bound by rounding only
+
+
+def _data(seed=0, n_samples=40, n_features=4, n_classes=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int) + (n_classes > 2) * (X[:, 2] > 0.5)
+    return X, y
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+# ------------------------------------------------ networks as plain layers
+def _abba_activation(est):
+    code = ACTIVATIONS[est.activation]
+    slope, cap = est.cap_slope, est.cap
+
+    def fn(t):
+        return activate(t, code, slope, cap)
+
+    def slope_of(t):
+        if est.activation == "tanh":
+            return 1.0 - np.tanh(t) ** 2
+        if est.activation == "capped_leaky_relu":
+            return np.where(np.abs(t) <= cap, 1.0, slope)
+        return np.ones_like(t)
+
+    return fn, slope_of
+
+
+def _plain_layers(est):
+    """``[(W, b, act, act_slope), ...]`` computing ``est``'s logits."""
+    if isinstance(est, ABBAClassifier):
+        fn, slope_of = _abba_activation(est)
+        layers = []
+        last = len(est.coefs_) - 1
+        for i, (w, b) in enumerate(zip(est.coefs_, est.intercepts_)):
+            if i == 0:  # the doubling [x, -x] folded in
+                n = w.shape[0] // 2
+                w = w[:n] - w[n:]
+            if i == last:  # the halving (x - z) / 2 folded in, identity activation
+                n = w.shape[1] // 2
+                layers.append(((w[:, :n] - w[:, n:]) / 2, (b[:n] - b[n:]) / 2, None,
+                               None))
+            else:
+                layers.append((w, b, fn, slope_of))
+        return layers
+    gain = est._fitted_gain()
+
+    def sigmoid(t):
+        return expit(gain * t)
+
+    def sigmoid_slope(t):
+        a = expit(gain * t)
+        return gain * a * (1 - a)
+
+    layers = [(w, b, sigmoid, sigmoid_slope)
+              for w, b in zip(est.coefs_[:-1], est.intercepts_[:-1])]
+    return layers + [(est.coefs_[-1], est.intercepts_[-1], None, None)]
+
+
+def _forward(layers, X):
+    """Logits and the pre-activations needed by ``_vjp``."""
+    pre = []
+    h = X
+    for w, b, fn, _ in layers:
+        t = h @ w + b
+        pre.append(t)
+        h = fn(t) if fn is not None else t
+    return h, pre
+
+
+def _vjp(layers, pre, v):
+    """``v @ J`` row by row: the gradient of ``sum(v * logits)`` with respect to X."""
+    g = v
+    for (w, _, _, slope_of), t in zip(layers[::-1], pre[::-1]):
+        if slope_of is not None:
+            g = g * slope_of(t)
+        g = g @ w.T
+    return g
+
+
+def _ratio_and_grads(layers, x, y):
+    fx, px = _forward(layers, x)
+    fy, py = _forward(layers, y)
+    g = fx - fy
+    delta = x - y
+    ng = np.linalg.norm(g, axis=1, keepdims=True) + 1e-300
+    nd = np.linalg.norm(delta, axis=1, keepdims=True)
+    ratio = ng / nd
+    common = ng * delta / nd ** 3
+    gx = _vjp(layers, px, g / ng) / nd - common
+    gy = -_vjp(layers, py, g / ng) / nd + common
+    return ratio[:, 0], gx, gy
+
+
+def _largest_ratio(est, X, seed=0, n_steps=150):
+    """Largest ratio over random pairs and a gradient ascent from them."""
+    layers = _plain_layers(est)
+    rng = np.random.default_rng(seed)
+    n = 64
+    x = X[rng.integers(0, X.shape[0], n)] + rng.normal(size=(n, X.shape[1]))
+    y = x + rng.normal(size=x.shape) * np.logspace(-3, 1, n)[:, None]
+    best = _ratio_and_grads(layers, x, y)[0].max()
+    step = 0.05
+    for _ in range(n_steps):
+        ratio, gx, gy = _ratio_and_grads(layers, x, y)
+        best = max(best, ratio.max())
+        norm = np.sqrt((gx ** 2).sum(1) + (gy ** 2).sum(1))[:, None] + 1e-300
+        x = x + step * gx / norm
+        y = y + step * gy / norm
+        step *= 0.98
+    return max(best, _ratio_and_grads(layers, x, y)[0].max())
+
+
+ABBA_CASES = [
+    {"activation": "tanh"},
+    {"activation": "capped_leaky_relu", "cap": 0.5, "cap_slope": 0.3},
+    {"activation": "identity"},
+    {"activation": "tanh", "hidden_layer_sizes": (5, 4, 3)},
+    {"activation": "tanh", "output": "logistic", "classes": 2},
+    {"activation": "tanh", "lipschitz_max": 2.0},
+]
+
+
+@pytest.mark.parametrize("params", ABBA_CASES, ids=lambda p: "-".join(map(str, p.values())))
+def test_abba_bound_is_a_bound(params):
+    params = dict(params)
+    n_classes = params.pop("classes", 3)
+    X, y = _data(n_classes=n_classes)
+    est = _fit(ABBAClassifier(**{"hidden_layer_sizes": (6, 5), "max_iter": 60,
+                                 "l2": 0.0, "random_state": 0, **params}), X, y)
+    found = _largest_ratio(est, X)
+    assert found <= est.lipschitz_bound_ * (1 + RTOL)
+    assert est.lipschitz_bound_ <= est.lipschitz_bound_separable_ * (1 + RTOL)
+
+
+@pytest.mark.parametrize("positive", [True, False, "hidden", "output", "monotonic"])
+def test_nonneg_mlp_bound_is_a_bound(positive):
+    X, y = _data()
+    monotonic_cst = None
+    if positive == "monotonic":
+        positive, monotonic_cst = True, [1, -1, 0, 1]
+    est = _fit(NonNegMLPClassifier((6, 5), positive=positive, monotonic_cst=monotonic_cst,
+                                   max_iter=60, random_state=0), X, y)
+    found = _largest_ratio(est, X)
+    assert found <= est.lipschitz_bound_ * (1 + RTOL)
+    slope = est._fitted_gain() / 4
+    separable = np.prod([np.linalg.norm(w, 2) for w in est.coefs_]) * slope ** 2
+    tight = np.linalg.norm(est.coefs_[0] @ est.coefs_[1] @ est.coefs_[2], 2) * slope ** 2
+    if positive is True and monotonic_cst is None:
+        assert_allclose(est.lipschitz_bound_, tight, rtol=1e-10)
+    if positive is False:
+        assert_allclose(est.lipschitz_bound_, separable, rtol=1e-10)
+    assert est.lipschitz_bound_ <= separable * (1 + RTOL)
+
+
+def test_abba_bound_is_attained_by_a_monotone_linear_network():
+    """Identity activations, B = 0: f(x) = x A_1 ... A_L exactly, whose Lipschitz
+    constant is the bound (Proposition 3.3 is tight)."""
+    X, y = _data()
+    rng = np.random.default_rng(3)
+    est = ABBAClassifier.from_mlp(_fit(NonNegMLPClassifier((5, 4), max_iter=3), X, y),
+                                  activation="identity")
+    coefs = [rng.random(a.shape) for a in est.coefs_a_]
+    theta = est._layout.pack(coefs, [np.zeros_like(a) for a in coefs],
+                             [rng.normal(size=a.shape[1]) for a in coefs],
+                             [rng.normal(size=a.shape[1]) for a in coefs])
+    est._set_fitted_layers(theta)
+    assert_allclose(est.lipschitz_bound_, np.linalg.norm(chain_product(coefs), 2),
+                    rtol=1e-12)
+    assert _largest_ratio(est, X) >= est.lipschitz_bound_ * (1 - 1e-6)
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+@pytest.mark.parametrize("lipschitz_max", [0.3, 2.0, 10.0])
+def test_lipschitz_max_holds_after_fit(solver, lipschitz_max):
+    X, y = _data()
+    est = _fit(ABBAClassifier((8, 6), lipschitz_max=lipschitz_max, solver=solver,
+                              max_iter=40, l2=0.0, random_state=0), X, y)
+    # Recomputed from the public ABBA matrices: S = A + B of each [[A, B], [B, A]].
+    sums = []
+    for w in est.coefs_:
+        n_in, n_out = w.shape[0] // 2, w.shape[1] // 2
+        assert_allclose(w[:n_in, :n_out], w[n_in:, n_out:])
+        assert_allclose(w[:n_in, n_out:], w[n_in:, :n_out])
+        sums.append(w[:n_in, :n_out] + w[:n_in, n_out:])
+    product = sums[0]
+    for s in sums[1:]:
+        product = product @ s
+    exact = np.linalg.norm(product, 2)
+    assert exact <= lipschitz_max
+    assert_allclose(est.lipschitz_bound_, exact, rtol=1e-12)
+    assert _largest_ratio(est, X) <= lipschitz_max
+    # Without the constraint the same fit goes well above it: the constraint bites.
+    if lipschitz_max <= 2.0:
+        free = _fit(ABBAClassifier((8, 6), solver=solver, max_iter=40, l2=0.0,
+                                   random_state=0), X, y)
+        assert free.lipschitz_bound_ > lipschitz_max
+
+
+def test_from_mlp_bound_is_the_absolute_product():
+    """For a converted signed MLP: ||(|W_1| ... |W_L|)||, never below the signed
+    network's linear part ||W_1 ... W_L||."""
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = _data()
+    mlp = _fit(MLPClassifier((6, 5), activation="tanh", max_iter=50, random_state=0), X, y)
+    abba = ABBAClassifier.from_mlp(mlp)
+    absolute = np.linalg.norm(chain_product([np.abs(w) for w in mlp.coefs_]), 2)
+    assert_allclose(abba.lipschitz_bound_, absolute, rtol=1e-12)
+    assert abba.lipschitz_bound_ >= np.linalg.norm(chain_product(mlp.coefs_), 2)
+
+
+# ---------------------------------------------------------- building blocks
+def test_product_norm_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    factors = [rng.random((5, 4)), rng.random((4, 3)), rng.random((3, 2))]
+    beta, grads = product_norm_grad(factors)
+    h = 1e-6
+    for f, g in zip(factors, grads):
+        fd = np.empty_like(f)
+        for idx in np.ndindex(f.shape):
+            f[idx] += h
+            up = np.linalg.norm(chain_product(factors), 2)
+            f[idx] -= 2 * h
+            down = np.linalg.norm(chain_product(factors), 2)
+            f[idx] += h
+            fd[idx] = (up - down) / (2 * h)
+        assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
+    c, bound, dc = bound_scale(factors, 0.5 * beta)
+    assert_allclose(bound, beta)
+    assert_allclose(c ** 3 * beta, 0.5 * beta * (1 - 1e-10), rtol=1e-12)
+    assert bound_scale(factors, 2 * beta)[::2] == (1.0, None)
+
+
+def test_separable_and_tight_bounds():
+    rng = np.random.default_rng(1)
+    a = [rng.random((4, 3)), rng.random((3, 3)), rng.random((3, 2))]
+    b = [rng.random((4, 3)), rng.random((3, 3)), rng.random((3, 2))]
+    tight, separable = abba_bounds(a, b)
+    sums = [np.abs(a[0] - b[0]), a[1] + b[1], np.abs(a[2] - b[2])]
+    assert_allclose(tight, np.linalg.norm(sums[0] @ sums[1] @ sums[2], 2))
+    assert_allclose(separable, np.prod([np.linalg.norm(s, 2) for s in sums]))
+    assert tight <= separable
+    # A non-negative ABBA matrix has the spectral norm of its sum matrix.
+    assert_allclose(np.linalg.norm(np.block([[a[1], b[1]], [b[1], a[1]]]), 2),
+                    np.linalg.norm(a[1] + b[1], 2))
+    # Runs of constrained layers are bounded together; free layers alone.
+    w = [rng.normal(size=(4, 3)), rng.random((3, 3)), rng.random((3, 2))]
+    signs = [np.zeros(4), np.ones(3), np.ones(3)]
+    assert_allclose(mlp_lipschitz_bound(w, signs, 0.5),
+                    0.25 * np.linalg.norm(w[0], 2) * np.linalg.norm(w[1] @ w[2], 2))
+
+
+def test_certified_radius_formula():
+    logits = np.array([[3.0, 1.0, 0.5], [0.0, 0.0, 0.0], [-1.0, 2.0, 1.5]])
+    assert_allclose(certified_radius(logits, 2.0), [2.0, 0.0, 0.5] / (np.sqrt(2) * 2.0))
+    assert_allclose(certified_radius(np.array([[-3.0], [0.5]]), 2.0), [1.5, 0.25])
+    assert_allclose(certified_radius(np.array([[-3.0, 0.5]]), 2.0, multilabel=True),
+                    [0.25])
+
+
+# --------------------------------------------------------- certified radius
+def _attack_inside(est, X, radius, seed=0, n_random=200, n_steps=60):
+    """Predictions after random and projected-gradient perturbations of norm at
+    most ``radius`` (per sample); returns the share of changed predictions."""
+    layers = _plain_layers(est)
+    rng = np.random.default_rng(seed)
+    clean = _forward(layers, X)[0].argmax(1)
+    changed = np.zeros(X.shape[0], dtype=bool)
+    r = radius[:, None]
+    for _ in range(n_random // 20):
+        noise = rng.normal(size=(20, *X.shape))
+        noise *= r / np.linalg.norm(noise, axis=2, keepdims=True)
+        for delta in noise:
+            changed |= _forward(layers, X + delta)[0].argmax(1) != clean
+    # Projected gradient ascent of (best other logit) - (predicted logit).
+    delta = rng.normal(size=X.shape) * 1e-3 * r
+    rows = np.arange(X.shape[0])
+    for _ in range(n_steps):
+        z, pre = _forward(layers, X + delta)
+        others = z.copy()
+        others[rows, clean] = -np.inf
+        runner_up = others.argmax(1)
+        v = np.zeros_like(z)
+        v[rows, runner_up] = 1.0
+        v[rows, clean] = -1.0
+        g = _vjp(layers, pre, v)
+        delta += 0.2 * r * g / (np.linalg.norm(g, axis=1, keepdims=True) + 1e-300)
+        norm = np.linalg.norm(delta, axis=1, keepdims=True)
+        delta *= np.minimum(1.0, r / np.maximum(norm, 1e-300))
+        changed |= _forward(layers, X + delta)[0].argmax(1) != clean
+    return changed.mean()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ABBAClassifier((6, 5), lipschitz_max=3.0, max_iter=60, random_state=0),
+    lambda: ABBAClassifier((6,), activation="capped_leaky_relu", max_iter=60,
+                           random_state=0),
+    lambda: NonNegMLPClassifier((6, 5), positive=True, max_iter=60, random_state=0),
+    lambda: NonNegMLPClassifier((6,), positive=False, max_iter=60, random_state=0),
+], ids=["abba-lipschitz", "abba-clr", "nonneg-positive", "nonneg-signed"])
+def test_no_attack_inside_the_certified_radius_changes_a_prediction(make):
+    X, y = _data()
+    est = _fit(make(), X, y)
+    radius = est.certified_radius(X)
+    assert radius.shape == (X.shape[0],) and np.all(radius >= 0)
+    logits = est._logits(X)
+    top2 = np.sort(logits, axis=1)[:, -2:]
+    assert_allclose(radius, (top2[:, 1] - top2[:, 0]) / (np.sqrt(2) * est.lipschitz_bound_))
+    assert _attack_inside(est, X, radius * (1 - 1e-6)) == 0.0
+    # The attack is not idle: at 50 times the radius it does change predictions.
+    assert _attack_inside(est, X, radius * 50) > 0.0

@@ -538,3 +538,25 @@ def test_unfitted_and_unsupported_estimators():
     lr = LogisticRegression(max_iter=50).fit(X[:100], y[:100])
     with pytest.raises(TypeError, match="not supported"):
         describe_network(lr)
+
+
+def test_abba_classifier_is_inspectable():
+    """ABBAClassifier shows its effective signed first layer and its bound."""
+    from sklearn.datasets import load_digits
+
+    from sknonneg import ABBAClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    est = ABBAClassifier((6,), max_iter=10, random_state=0).fit(X, y)
+    assert est.components_.shape == (12, 64)
+    a, b = est.coefs_a_[0], est.coefs_b_[0]
+    np.testing.assert_allclose(est.components_[:6], (a - b).T)
+    disp = HiddenUnitsDisplay.from_estimator(est, image_shape=(8, 8))
+    assert len(disp.images_) == 12
+    assert disp.signed_ and np.all(disp.vmin_ == -disp.vmax_)
+    report = describe_network(est)
+    assert "Lipschitz bound" in report and "abba" in report
+    words = top_features(est, k=3)
+    assert len(words) == 12 * 3
+    plt.close("all")

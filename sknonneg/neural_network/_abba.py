@@ -113,6 +113,12 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         The blocks ``A_l``, ``B_l``, of shape ``(N_{l-1}, N_l)``. The first and last
         layers act only through ``A - B`` and are stored with the least ``A + B``:
         ``A = (A - B)^+``, ``B = (A - B)^-``.
+    components_ : ndarray of shape (2 N_1, n_features)
+        The signed map of the first layer on the input: its units compute
+        ``(A_1 - B_1).T x`` and ``(B_1 - A_1).T x`` (the doubled input is
+        ``[x; -x]``). What ``sknonneg.inspection`` shows as hidden units.
+    weight_constraints_ : list of str
+        ``"abba"`` for every layer (``A, B >= 0``).
     lipschitz_bound_ : float
         Lipschitz constant of the logits with respect to the input (L2 norms),
         Proposition 3.3: ``||S_L ... S_1||_2`` with ``S_l = A_l + B_l`` (the norms
@@ -286,7 +292,9 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _activate(self, t):
         return activate(t, ACTIVATIONS[self.activation], self.cap_slope, self.cap)
 
-    def _init_theta(self, layout, X, rng):
+    def _init_theta(self, layout, X, rng, sample_weight=None):
+        # sample_weight is accepted for the base-class hook and not used: the ABBA
+        # start draws a random subsample without looking at the weights.
         sizes = layout.layer_sizes
         n_sub = min(X.shape[0], _INIT_SAMPLES)
         sub = rng.choice(X.shape[0], n_sub, replace=False) if n_sub < X.shape[0] \
@@ -371,6 +379,11 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.coefs_b_ = coefs_b
         self.coefs_ = [np.block([[a, b], [b, a]]) for a, b in zip(coefs_a, coefs_b)]
         self.intercepts_ = [np.concatenate([bu, bv]) for _, _, bu, bv in views]
+        # The first layer sees [x; -x]: its 2 N_1 units compute (A - B).T x and
+        # (B - A).T x. That signed map is what inspection tools show as components.
+        first = coefs_a[0] - coefs_b[0]
+        self.components_ = np.vstack([first.T, -first.T])
+        self.weight_constraints_ = ["abba"] * len(views)
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
             coefs_a, coefs_b)
 

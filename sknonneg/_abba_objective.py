@@ -67,7 +67,7 @@ class ABBALayout:
             size = self.layer_sizes[i] * self.layer_sizes[i + 1]
             n_out = self.layer_sizes[i + 1]
             stops = np.cumsum([offset, size, size, n_out, n_out])
-            self._slices.append([slice(a, b) for a, b in zip(stops[:-1], stops[1:])])
+            self._slices.append([slice(int(a), int(b)) for a, b in zip(stops[:-1], stops[1:])])
             offset = int(stops[-1])
         self.n_params = offset
         self.lower = np.full(self.n_params, -np.inf)

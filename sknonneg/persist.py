@@ -17,6 +17,8 @@ TRUSTED_TYPES = (
     "sknonneg._packing.ParameterLayout",
     "sknonneg._solvers.ProjectedAdam",
     "sknonneg.neural_network._nonneg_mlp.NonNegMLPClassifier",
+    "sknonneg._abba_objective.ABBALayout",
+    "sknonneg.neural_network._abba.ABBAClassifier",
 )
 
 

@@ -314,9 +314,6 @@ EXPECTED_FAILED_CHECKS = {
     "check_sample_weight_equivalence_on_sparse_data": (
         "the data-dependent initialisation scales units with the unweighted spread of "
         "the training rows, so repeating a row differs from weighting it"),
-    "check_supervised_y_2d": (
-        "a column-vector y is taken as 1-d without a DataConversionWarning: 2-d y is "
-        "valid input (multilabel indicator targets), as in the base class"),
 }
 
 

@@ -9,10 +9,10 @@ products written so; two in the coordinates ``s = x + z``, ``d = x - z``::
 
 (``x A + z B = ((s + d) A + (s - d) B) / 2``). So every layer's output is stored as its
 sum and difference ``(s, d) = (R(u) + R(v), R(u) - R(v))``: the next layer's two
-products read them directly (and so do the weight gradients ``s^T delta_P``, ``d^T
-delta_Q``, computed together by ``abba_gram``). The first layer sees the doubled input ``[x, -x]``, that
-is ``s = 0`` and ``d = 2 x``: one product ``x (A - B)``, then ``u = t + b_u``,
-``v = -t + b_v`` with ``t = x (A - B)``.
+products read them directly, and so do the weight gradients ``s^T delta_P``,
+``d^T delta_Q`` (computed together by ``abba_gram``). The first layer sees the
+doubled input ``[x, -x]``, that is ``s = 0`` and ``d = 2 x``: one product
+``t = x (A - B)``, then ``u = t + b_u``, ``v = -t + b_v``.
 
 The backward pass mirrors it. With ``g_s = dL/ds``, ``g_d = dL/dd`` of a layer's
 output (``g_s = delta_P' (A' + B')^T``, ``g_d = delta_Q' (A' - B')^T`` from the layer
@@ -62,7 +62,11 @@ __all__ = [
 ]
 
 IDENTITY, TANH, CAPPED_LEAKY_RELU = 0, 1, 2
-ACTIVATIONS = {"identity": IDENTITY, "tanh": TANH, "capped_leaky_relu": CAPPED_LEAKY_RELU}
+ACTIVATIONS = {
+    "identity": IDENTITY,
+    "tanh": TANH,
+    "capped_leaky_relu": CAPPED_LEAKY_RELU,
+}
 
 
 @njit(inline="always", cache=True)

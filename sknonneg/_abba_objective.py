@@ -205,7 +205,8 @@ class ABBAObjective:
         if self.lipschitz_max is not None:
             a_list = [v[0] for v in views]
             b_list = [v[1] for v in views]
-            c, _, factor_dc = bound_scale(abba_factors(a_list, b_list), self.lipschitz_max)
+            c, _, factor_dc = bound_scale(abba_factors(a_list, b_list),
+                                          self.lipschitz_max)
             if factor_dc is not None:
                 dc = abba_factor_grads(a_list, b_list, factor_dc)
         last = self.layout.n_layers - 1
@@ -295,7 +296,8 @@ class ABBAObjective:
             g_a, g_b, g_bu, g_bv = grad_views[i]
             role = FIRST if i == 0 else LAST if i == last else INNER
             penalty, layer_inner = self.abba_kernels.abba_coef_grad(
-                self.grad_sum[i], self.grad_diff[i], a, b, role, c, self.l2[i], g_a, g_b)
+                self.grad_sum[i], self.grad_diff[i], a, b, role, c, self.l2[i], g_a,
+                g_b)
             loss += penalty
             inner += layer_inner
             icpt_sum, icpt_diff = self.grad_icpt[i]

@@ -17,7 +17,8 @@ def activate(t, activation, slope, cap):
     if activation == TANH:
         return np.tanh(t)
     if activation == CAPPED_LEAKY_RELU:
-        return np.where(np.abs(t) <= cap, t, np.sign(t) * (cap + slope * (np.abs(t) - cap)))
+        outside = np.sign(t) * (cap + slope * (np.abs(t) - cap))
+        return np.where(np.abs(t) <= cap, t, outside)
     return t.copy()
 
 

@@ -1,4 +1,4 @@
-"""ABBAClassifier: almost non-negative ABBA networks (Vasilescu, Neacsu & Pesquet 2024)."""
+"""ABBAClassifier: almost non-negative ABBA networks (Vasilescu et al. 2024)."""
 
 from numbers import Real
 
@@ -321,7 +321,8 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             coefs_b.append(b * scale)
             if i < layout.n_layers - 1:
                 u, v = u * scale, v * scale
-                x, z = self._activate(u - u.mean(axis=0)), self._activate(v - v.mean(axis=0))
+                x = self._activate(u - u.mean(axis=0))
+                z = self._activate(v - v.mean(axis=0))
         # The network is evaluated with its blocks scaled by c (lipschitz_max): centre
         # the biases for the scaled network, so no unit starts off-centre.
         c = 1.0

@@ -402,15 +402,6 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return self._forward(X)[1]
 
     # ---------------------------------------------------------------- public
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        # The base class starts its count of partial_fit calls (which indexes the
-        # gain schedule) on a first partial_fit; after a fit there is none yet.
-        if hasattr(self, "_theta") and not hasattr(self, "_partial_calls"):
-            self._partial_calls = 0
-        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
-
-    partial_fit.__doc__ = BaseNetworkClassifier.partial_fit.__doc__
-
     def transform(self, X):
         """Outputs of the last hidden ABBA layer, both halves: ``[x_L, z_L]``.
 

@@ -32,7 +32,7 @@ import numpy as np
 from ._abba_kernels import ABBA_KERNELS, ACTIVATIONS, FIRST, INNER, LAST
 from ._kernels import KERNELS
 from ._lipschitz import abba_factor_grads, abba_factors, bound_scale
-from ._objective import _CSR, _as_kernel_input
+from ._objective import _CSR, _as_kernel_input, n_chunks_for, prepare_data
 from ._threads import fit_threads
 
 __all__ = ["ABBALayout", "ABBAObjective", "abba_forward"]
@@ -153,14 +153,12 @@ class ABBAObjective:
         self.gain = 1.0  # set by the fitting loops; ABBA layers have no gain
         self.kernels = KERNELS[bool(parallel)]
         self.abba_kernels = ABBA_KERNELS[bool(parallel)]
-        self.n_chunks = numba.get_num_threads() if parallel else 1
-        self.X = _as_kernel_input(X, self.dtype)
-        if output == "softmax":
-            self.y = np.ascontiguousarray(y, dtype=np.int64)
-        else:
-            self.y = np.ascontiguousarray(y, dtype=np.float64)
-        self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        self.scale = 1.0 / float(self.sample_weight.sum())
+        self.parallel = bool(parallel)
+        # The ABBA network doubles every layer: size the chunks by its real width.
+        self.n_chunks = n_chunks_for(X.shape[0], [2 * s for s in layout.layer_sizes],
+                                     parallel)
+        self.X, self.y, self.sample_weight, self.scale = prepare_data(
+            X, y, sample_weight, output, self.dtype)
 
         n_samples = X.shape[0]
         sizes = layout.layer_sizes
@@ -245,6 +243,9 @@ class ABBAObjective:
     def loss_grad(self, theta):
         """``(loss, grad)`` at ``theta``, both float64; for ``jac=True`` optimizers."""
         k, ak, nc = self.kernels, self.abba_kernels, self.n_chunks
+        if self.parallel:
+            # One numba thread per chunk; fit_threads restores the count afterwards.
+            numba.set_num_threads(nc)
         layout = self.layout
         last = layout.n_layers - 1
         act, slope, cap = self.activation, self.slope, self.cap
@@ -329,9 +330,12 @@ def abba_forward(X, coefs_a, coefs_b, intercepts_u, intercepts_v, *, activation,
     code = ACTIVATIONS[activation]
     with fit_threads() as parallel:
         k = ABBA_KERNELS[parallel]
-        n_chunks = numba.get_num_threads() if parallel else 1
-        inputs = _as_kernel_input(X, dtype)
         n_samples = X.shape[0]
+        sizes = [X.shape[1]] + [a.shape[1] for a in coefs_a]
+        n_chunks = n_chunks_for(n_samples, [2 * s for s in sizes], parallel)
+        if parallel:
+            numba.set_num_threads(n_chunks)
+        inputs = _as_kernel_input(X, dtype)
 
         def arr(value):
             return np.ascontiguousarray(value, dtype=dtype)

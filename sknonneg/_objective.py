@@ -73,6 +73,18 @@ def _hidden_forward(kernels, n_chunks, inputs, coef, intercept, gain, sample_wei
                                           n_chunks, activation_out)
 
 
+def prepare_data(X, y, sample_weight, output, dtype):
+    """Inputs, targets and weights in the forms the kernels take, and ``1 / sum(w)``.
+
+    Targets are class indices (int64) for a softmax output, a float64 indicator
+    matrix for logistic outputs.
+    """
+    X = _as_kernel_input(X, dtype)
+    y = np.ascontiguousarray(y, dtype=np.int64 if output == "softmax" else np.float64)
+    sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    return X, y, sample_weight, 1.0 / float(sample_weight.sum())
+
+
 class NetworkObjective:
     """Loss and gradient over ``theta`` for one data set, with reusable buffers.
 
@@ -108,13 +120,8 @@ class NetworkObjective:
         self.kernels = KERNELS[bool(parallel)]
         self.parallel = bool(parallel)
         self.n_chunks = n_chunks_for(X.shape[0], layout.layer_sizes, parallel)
-        self.X = _as_kernel_input(X, self.dtype)
-        if output == "softmax":
-            self.y = np.ascontiguousarray(y, dtype=np.int64)
-        else:
-            self.y = np.ascontiguousarray(y, dtype=np.float64)
-        self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-        self.scale = 1.0 / float(self.sample_weight.sum())
+        self.X, self.y, self.sample_weight, self.scale = prepare_data(
+            X, y, sample_weight, output, self.dtype)
 
         n_samples = X.shape[0]
         sizes = layout.layer_sizes

@@ -1,4 +1,4 @@
-"""The one place where sknonneg touches scikit-learn internals.
+"""The one place where sknonneg touches scikit-learn and scipy internals.
 
 Parameter validation with ``_parameter_constraints`` is scikit-learn's own convention,
 but its constraint classes live in a private module, and so does the sample-weight check
@@ -16,3 +16,29 @@ from sklearn.utils._param_validation import (  # noqa: F401
     validate_parameter_constraints,
 )
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
+
+
+def _find_setulb():
+    """scipy's reverse-communication L-BFGS-B routine, if it has the C signature
+    (scipy >= 1.15) that ``sknonneg._solvers.LBFGSB`` drives; else ``None``.
+
+    ``scipy.optimize.minimize`` converts the bounds with Python loops over every
+    variable on each call (0.4-0.6 s at 119k variables), which dominates short runs
+    such as the mini-batch steps; driving ``setulb`` directly converts them once.
+    The signature is checked from the docstring so that a change in scipy falls
+    back to ``minimize`` instead of failing.
+    """
+    try:
+        from scipy.optimize import _lbfgsb
+    except ImportError:  # pragma: no cover - depends on the scipy version
+        return None
+    setulb = getattr(_lbfgsb, "setulb", None)
+    signature = (getattr(setulb, "__doc__", None) or "").strip().splitlines()
+    expected = ("setulb(m,x,l,u,nbd,f,g,factr,pgtol,wa,iwa,task,lsave,isave,dsave,"
+                "maxls,ln_task)")
+    if not signature or signature[0].replace(" ", "") != expected:
+        return None  # pragma: no cover - depends on the scipy version
+    return setulb
+
+
+lbfgsb_setulb = _find_setulb()

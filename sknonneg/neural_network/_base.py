@@ -33,10 +33,10 @@ from .._compat import (
     validate_parameter_constraints,
 )
 from .._solvers import (
+    LBFGSB,
     ProjectedAdam,
     SolverResult,
     gain_schedule,
-    lbfgsb_minimize,
     stratified_batches,
     warn_if_not_converged,
 )
@@ -353,10 +353,11 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             if monitor is not None and monitor.update(x, objective.gain):
                 raise StopIteration
 
+        solver = LBFGSB(*layout.bounds)
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
             objective.gain = float(gain)
-            opt = lbfgsb_minimize(objective.loss_grad, result.theta, layout.bounds,
-                                  int(n_iter), self.tol, callback)
+            opt = solver.minimize(objective.loss_grad, result.theta, int(n_iter),
+                                  self.tol, callback)
             result.theta = np.asarray(opt.x, dtype=np.float64)
             result.n_iter += int(opt.nit)
             result.loss = float(opt.fun)
@@ -377,12 +378,14 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
                     parallel):
         """One pass over ``batches``; returns ``(theta, mean loss)``."""
         total, weight = 0.0, 0.0
+        # One driver per pass: the bounds are converted once, not per batch.
+        solver = LBFGSB(*layout.bounds) if self.solver == "lbfgsb" else None
         for idx in batches:
             objective = self._make_objective(layout, X[idx], targets[idx],
                                              sample_weight[idx], gain, parallel)
             if self.solver == "lbfgsb":
-                opt = lbfgsb_minimize(objective.loss_grad, theta, layout.bounds,
-                                      self.steps_per_batch, self.tol)
+                opt = solver.minimize(objective.loss_grad, theta, self.steps_per_batch,
+                                      self.tol)
                 theta = np.asarray(opt.x, dtype=np.float64)
                 loss = float(opt.fun)
             else:

@@ -1,0 +1,123 @@
+"""The optimizers of ``sknonneg._solvers``: the L-BFGS-B driver against
+``scipy.optimize.minimize``, the gain schedule, stratified batches, projected Adam."""
+
+import numpy as np
+import pytest
+from scipy.optimize import Bounds, minimize
+
+from sknonneg._compat import lbfgsb_setulb
+from sknonneg._solvers import LBFGSB, ProjectedAdam, gain_schedule, stratified_batches
+
+
+def _problem(n, seed):
+    """A convex quadratic plus a softplus term, with mixed bounds."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n)) / np.sqrt(n)
+    H = A @ A.T + 0.05 * np.eye(n)
+    b = rng.normal(size=n)
+
+    def fun(x):
+        soft = np.logaddexp(0.0, x)
+        return 0.5 * x @ H @ x - b @ x + soft.sum(), H @ x - b + 1.0 / (1.0 + np.exp(-x))
+
+    lower = np.where(rng.random(n) < 0.6, 0.0, -np.inf)
+    upper = np.where(rng.random(n) < 0.2, 0.3, np.inf)
+    return fun, lower, upper, rng
+
+
+def _scipy(fun, x0, lower, upper, max_iter, tol, callback=None):
+    bounded = np.isfinite(lower).any() or np.isfinite(upper).any()
+    return minimize(fun, x0, method="L-BFGS-B", jac=True,
+                    bounds=Bounds(lower, upper) if bounded else None, callback=callback,
+                    options={"maxiter": max_iter, "maxfun": max(15000, 2 * max_iter),
+                             "gtol": tol, "ftol": 64 * np.finfo(float).eps})
+
+
+def test_setulb_found_on_this_scipy():
+    # The fast path is what the benchmarks measure; a scipy change that drops it must
+    # be noticed, not silently fall back.
+    assert lbfgsb_setulb is not None
+
+
+@pytest.mark.parametrize("bounded", [True, False])
+@pytest.mark.parametrize("max_iter", [1, 3, 40, 1000])
+def test_lbfgsb_driver_matches_scipy_minimize(bounded, max_iter):
+    fun, lower, upper, rng = _problem(60, seed=max_iter)
+    if not bounded:
+        lower, upper = np.full(60, -np.inf), np.full(60, np.inf)
+    driver = LBFGSB(lower, upper)
+    # Reusing one driver (its workspace) across runs must not change any run.
+    for _ in range(3):
+        x0 = rng.normal(size=60)
+        expected = _scipy(fun, x0, lower, upper, max_iter, 1e-6)
+        got = driver.minimize(fun, x0, max_iter, 1e-6)
+        np.testing.assert_array_equal(got.x, expected.x)
+        assert got.fun == expected.fun
+        assert (got.nit, got.nfev, got.status) == (expected.nit, expected.nfev,
+                                                  expected.status)
+        assert got.message == expected.message
+        assert np.all(got.x >= lower) and np.all(got.x <= upper)
+
+
+def test_lbfgsb_driver_does_not_modify_theta0():
+    fun, lower, upper, rng = _problem(20, seed=1)
+    x0 = rng.normal(size=20)
+    before = x0.copy()
+    LBFGSB(lower, upper).minimize(fun, x0, 10, 1e-6)
+    np.testing.assert_array_equal(x0, before)
+
+
+def test_lbfgsb_driver_callback_and_early_halt():
+    fun, lower, upper, rng = _problem(30, seed=2)
+    seen = []
+
+    def callback(theta, loss):
+        seen.append((theta.copy(), loss))
+        if len(seen) == 4:
+            raise StopIteration
+
+    result = LBFGSB(lower, upper).minimize(fun, rng.normal(size=30), 100, 1e-8, callback)
+    assert result.nit == 4 and len(seen) == 4
+    assert result.status == 2 and "CALLBACK REQUESTED HALT" in result.message
+    np.testing.assert_array_equal(seen[-1][0], result.x)
+    assert seen[-1][1] == result.fun
+    # L-BFGS-B's line search only accepts decreases.
+    losses = [loss for _, loss in seen]
+    assert all(b <= a for a, b in zip(losses, losses[1:]))
+
+
+def test_lbfgsb_driver_reports_iteration_limit():
+    fun, lower, upper, rng = _problem(30, seed=3)
+    result = LBFGSB(lower, upper).minimize(fun, rng.normal(size=30), 2, 1e-12)
+    assert result.nit == 2 and result.status == 1 and not result.success
+    assert "ITERATIONS REACHED LIMIT" in result.message
+
+
+def test_gain_schedule_is_exponential_from_start_to_end():
+    gains = gain_schedule((1.0, 2.0), 5)
+    np.testing.assert_allclose(gains, 2.0 ** (np.arange(5) / 4))
+    np.testing.assert_allclose(gain_schedule(1.5, 3), [1.5, 1.5, 1.5])
+    np.testing.assert_allclose(gain_schedule((1.0, 2.0), 1), [2.0])
+
+
+def test_stratified_batches_partition_and_keep_proportions():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [300, 150, 50])
+    batches = stratified_batches(y, 50, rng)
+    assert len(batches) == 10
+    np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(500))
+    for batch in batches:
+        counts = np.bincount(y[batch], minlength=3)
+        np.testing.assert_allclose(counts, [30, 15, 5], atol=1)
+
+
+def test_projected_adam_stays_in_the_box():
+    rng = np.random.default_rng(0)
+    lower = np.where(rng.random(40) < 0.5, 0.0, -np.inf)
+    upper = np.full(40, np.inf)
+    adam = ProjectedAdam(40, learning_rate=0.1)
+    theta = np.abs(rng.normal(size=40))
+    for _ in range(20):
+        theta = adam.step(theta, rng.normal(size=40) + 1.0, lower, upper)
+        assert np.all(theta >= lower)
+    assert adam.t == 20

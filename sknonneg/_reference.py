@@ -69,6 +69,11 @@ def gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,
     intercept_grad_out[...] = delta.sum(axis=0)
 
 
+def transposed_gram_colsum(inputs_t, delta, n_chunks, partial_intercept, coef_grad_out,
+                           intercept_grad_out):
+    gram_colsum(inputs_t.T, delta, 1, None, None, coef_grad_out, intercept_grad_out)
+
+
 def csr_gram_colsum(data, indices, indptr, delta, n_chunks, partial_coef,
                     partial_intercept, coef_grad_out, intercept_grad_out):
     inputs = _csr(data, indices, indptr, coef_grad_out.shape[0])

@@ -100,6 +100,14 @@ def _gram_colsum(rng, dtype, n_samples, n_chunks):
     return args, [5, 6]
 
 
+def _transposed_gram_colsum(rng, dtype, n_samples, n_chunks):
+    args = [np.ascontiguousarray(rng.normal(size=(n_samples, N_IN)).T.astype(dtype)),
+            rng.normal(size=(n_samples, N_OUT)).astype(dtype), n_chunks,
+            _garbage((n_chunks, N_OUT), dtype), _garbage((N_IN, N_OUT), dtype),
+            _garbage(N_OUT, dtype)]
+    return args, [4, 5]
+
+
 def _csr_gram_colsum(rng, dtype, n_samples, n_chunks):
     _, data, indices, indptr = _csr(rng, n_samples, N_IN, dtype)
     args = [data, indices, indptr, rng.normal(size=(n_samples, N_OUT)).astype(dtype),
@@ -121,6 +129,7 @@ BUILDERS = {
     "linear_logistic_nll_grad": _linear_logistic_nll_grad,
     "sigmoid_backprop": _sigmoid_backprop,
     "gram_colsum": _gram_colsum,
+    "transposed_gram_colsum": _transposed_gram_colsum,
     "csr_gram_colsum": _csr_gram_colsum,
     "l2_penalty_grad": _l2_penalty_grad,
 }

@@ -284,3 +284,32 @@ def test_gain_can_be_changed_between_evaluations():
     assert loss_a != loss_b
     assert_allclose(grad_b, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_mostly_zero_dense_input_takes_the_csr_path(monkeypatch, dtype):
+    from sknonneg import _objective as objective_module
+
+    rng = np.random.default_rng(7)
+    X = rng.random((40, 6)) * (rng.random((40, 6)) < 0.05)
+    y = np.arange(40) % 3
+    est = _estimator("softmax-multiclass", (4,), True, 0.01, 0.01, 0.1, dtype=dtype)
+    layout, sparse_path, _, _ = _objective(est, X, y)
+    assert isinstance(sparse_path.X, objective_module._CSR)
+    assert sparse_path.X_t is None
+    monkeypatch.setattr(objective_module, "SPARSE_INPUT_DENSITY", {})
+    _, dense_path, _, _ = _objective(est, X, y)
+    assert isinstance(dense_path.X, np.ndarray) and dense_path.X_t is not None
+    theta = _feasible_theta(layout, rng)
+    loss_s, grad_s = sparse_path.loss_grad(theta)
+    loss_d, grad_d = dense_path.loss_grad(theta)
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    assert_allclose(loss_s, loss_d, rtol=rtol)
+    assert_allclose(grad_s, grad_d, rtol=rtol, atol=rtol * np.abs(grad_d).max())
+
+
+def test_dense_input_above_the_density_threshold_stays_dense():
+    X, y = _data("softmax-multiclass", sparse=False)
+    assert np.count_nonzero(X) > 0.25 * X.size
+    _, objective, _, _ = _objective(_estimator("softmax-multiclass", (3,), True), X, y)
+    assert isinstance(objective.X, np.ndarray)

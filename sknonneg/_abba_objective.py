@@ -157,8 +157,8 @@ class ABBAObjective:
         # The ABBA network doubles every layer: size the chunks by its real width.
         self.n_chunks = n_chunks_for(X.shape[0], [2 * s for s in layout.layer_sizes],
                                      parallel)
-        self.X, self.y, self.sample_weight, self.scale = prepare_data(
-            X, y, sample_weight, output, self.dtype)
+        self.n_samples = X.shape[0]
+        self.set_data(X, y, sample_weight)
 
         n_samples = X.shape[0]
         sizes = layout.layer_sizes
@@ -193,6 +193,14 @@ class ABBAObjective:
         self.delta_out = np.empty_like(self.logits)
         self.grad = np.empty(layout.n_params)
         self._has_l1 = bool(np.any(layout.l1_linear))
+
+    def set_data(self, X, y, sample_weight):
+        """Points the objective at another batch with as many rows, reusing every
+        buffer."""
+        if X.shape[0] != self.n_samples:
+            raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
+        self.X, self.y, self.sample_weight, self.scale = prepare_data(
+            X, y, sample_weight, self.output, self.dtype)
 
     # ---------------------------------------------------------------- forward
     def _load_layers(self, theta):

@@ -138,14 +138,7 @@ class NetworkObjective:
         self.kernels = KERNELS[bool(parallel)]
         self.parallel = bool(parallel)
         self.n_chunks = n_chunks_for(X.shape[0], layout.layer_sizes, parallel)
-        self.X, self.y, self.sample_weight, self.scale = prepare_data(
-            X, y, sample_weight, output, self.dtype)
-        # A transposed copy of a dense input makes its weight gradient a plain
-        # product split by input features (see transposed_gram_colsum): 25-30%
-        # faster than the transposed product, for the memory of a second copy.
-        self.X_t = (None if isinstance(self.X, _CSR)
-                    else np.ascontiguousarray(self.X.T))
-
+        self.n_samples = X.shape[0]
         n_samples = X.shape[0]
         sizes = layout.layer_sizes
         n_layers = layout.n_layers
@@ -156,8 +149,7 @@ class NetworkObjective:
         self.intercept_grads = [np.empty_like(b) for b in self.intercepts]
         # Per-chunk partial sums of the weight gradients, added up by the kernels.
         self.partial_coef_grads = [
-            None if i == 0 and self.X_t is not None
-            else np.empty((self.n_chunks, *c.shape), dtype=dt)
+            None if i == 0 else np.empty((self.n_chunks, *c.shape), dtype=dt)
             for i, c in enumerate(self.coefs)]
         self.partial_intercept_grads = [np.empty((self.n_chunks, b.shape[0]), dtype=dt)
                                         for b in self.intercepts]
@@ -166,6 +158,24 @@ class NetworkObjective:
                             for i in range(n_layers)]
         self.deltas = [np.empty_like(a) for a in self.activations]
         self.grad = np.empty(layout.n_params)
+        self.set_data(X, y, sample_weight)
+
+    def set_data(self, X, y, sample_weight):
+        """Points the objective at another batch with as many rows, reusing every
+        buffer (the mini-batch loops call this instead of building an objective
+        per batch)."""
+        if X.shape[0] != self.n_samples:
+            raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
+        self.X, self.y, self.sample_weight, self.scale = prepare_data(
+            X, y, sample_weight, self.output, self.dtype)
+        # A transposed copy of a dense input makes its weight gradient a plain
+        # product split by input features (see transposed_gram_colsum): 25-30%
+        # faster than the transposed product, for the memory of a second copy.
+        self.X_t = (None if isinstance(self.X, _CSR)
+                    else np.ascontiguousarray(self.X.T))
+        if self.X_t is None and self.partial_coef_grads[0] is None:
+            self.partial_coef_grads[0] = np.empty(
+                (self.n_chunks, *self.coefs[0].shape), dtype=self.dtype)
 
     def _forward_hidden(self, theta):
         """Unpacks theta, fills the hidden activations; returns the weighted total

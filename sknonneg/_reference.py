@@ -83,3 +83,13 @@ def csr_gram_colsum(data, indices, indptr, delta, n_chunks, partial_coef,
 def l2_penalty_grad(coef, l2, grad_out):
     grad_out += 2.0 * l2 * coef
     return float(l2 * np.sum(coef.astype(np.float64) ** 2))
+
+
+def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, beta_2,
+                        epsilon):
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    theta -= learning_rate * m / (np.sqrt(v) + epsilon)
+    np.clip(theta, lower, upper, out=theta)

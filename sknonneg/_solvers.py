@@ -233,15 +233,15 @@ class ProjectedAdam:
         self.t = 0
 
     def step(self, theta, grad, lower, upper):
+        """Updates ``theta`` in place (one fused pass) and returns it."""
+        from ._kernels import projected_adam_step
+
         self.t += 1
-        self.m *= self.beta_1
-        self.m += (1 - self.beta_1) * grad
-        self.v *= self.beta_2
-        self.v += (1 - self.beta_2) * grad * grad
         lr = (self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
               / (1 - self.beta_1 ** self.t))
-        theta -= lr * self.m / (np.sqrt(self.v) + self.epsilon)
-        np.clip(theta, lower, upper, out=theta)
+        projected_adam_step(theta, np.ascontiguousarray(grad, dtype=np.float64), self.m,
+                            self.v, lower, upper, lr, self.beta_1, self.beta_2,
+                            self.epsilon)
         return theta
 
 

@@ -122,6 +122,15 @@ def _l2_penalty_grad(rng, dtype, n_samples, n_chunks):
             rng.normal(size=(N_IN, N_OUT)).astype(dtype)], [2]
 
 
+def _projected_adam_step(rng, dtype, n_samples, n_chunks):
+    n = 5 * n_samples
+    lower = np.where(rng.random(n) < 0.5, 0.0, -np.inf).astype(dtype)
+    upper = np.where(rng.random(n) < 0.2, 0.1, np.inf).astype(dtype)
+    theta = np.clip(rng.normal(size=n), lower, upper).astype(dtype)
+    return [theta, rng.normal(size=n).astype(dtype), rng.normal(size=n).astype(dtype),
+            rng.random(n).astype(dtype), lower, upper, 0.05, 0.9, 0.999, 1e-8], [0, 2, 3]
+
+
 BUILDERS = {
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
@@ -132,6 +141,7 @@ BUILDERS = {
     "transposed_gram_colsum": _transposed_gram_colsum,
     "csr_gram_colsum": _csr_gram_colsum,
     "l2_penalty_grad": _l2_penalty_grad,
+    "projected_adam_step": _projected_adam_step,
 }
 
 

@@ -380,9 +380,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         total, weight = 0.0, 0.0
         # One driver per pass: the bounds are converted once, not per batch.
         solver = LBFGSB(*layout.bounds) if self.solver == "lbfgsb" else None
+        # Batches mostly share one size: their objective (and its buffers) is reused.
+        objectives = {}
         for idx in batches:
-            objective = self._make_objective(layout, X[idx], targets[idx],
-                                             sample_weight[idx], gain, parallel)
+            objective = objectives.get(idx.shape[0])
+            if objective is None:
+                objective = objectives[idx.shape[0]] = self._make_objective(
+                    layout, X[idx], targets[idx], sample_weight[idx], gain, parallel)
+            else:
+                objective.set_data(X[idx], targets[idx], sample_weight[idx])
             if self.solver == "lbfgsb":
                 opt = solver.minimize(objective.loss_grad, theta, self.steps_per_batch,
                                       self.tol)

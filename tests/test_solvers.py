@@ -121,3 +121,36 @@ def test_projected_adam_stays_in_the_box():
         theta = adam.step(theta, rng.normal(size=40) + 1.0, lower, upper)
         assert np.all(theta >= lower)
     assert adam.t == 20
+
+
+@pytest.mark.parametrize("schedule", ["constant", "linear"])
+def test_adam_learning_rate_schedule(schedule):
+    from sklearn.datasets import load_iris
+
+    from sknonneg import NonNegMLPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    est = NonNegMLPClassifier((4,), solver="adam", batch_size=50, max_iter=4,
+                              learning_rate_init=0.02, learning_rate=schedule,
+                              random_state=0)
+    seen = []
+    original = est._epoch_step
+
+    def spy(*args, **kwargs):
+        result = original(*args, **kwargs)
+        seen.append(est._adam.learning_rate)
+        return result
+
+    est._epoch_step = spy
+    est.fit(X, y)
+    expected = ([0.02] * 4 if schedule == "constant"
+                else [0.02 * (1 - e / 4) for e in range(4)])
+    np.testing.assert_allclose(seen, expected)
+    # partial_fit follows the same schedule over max_iter calls, then stays at its end.
+    est = NonNegMLPClassifier((4,), solver="adam", max_iter=4, learning_rate_init=0.02,
+                              learning_rate=schedule, random_state=0)
+    rates = []
+    for _ in range(6):
+        est.partial_fit(X, y, classes=np.unique(y))
+        rates.append(est._adam.learning_rate)
+    np.testing.assert_allclose(rates, expected + expected[-1:] * 2)

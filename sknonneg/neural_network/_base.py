@@ -77,6 +77,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "steps_per_batch": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "linear"})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -374,10 +375,19 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
         return result
 
+    def _adam_learning_rate(self, epoch):
+        """Adam's step size in epoch ``epoch`` (0-based) of ``max_iter``."""
+        if self.learning_rate == "linear":
+            return self.learning_rate_init * (1.0 - min(epoch, self.max_iter - 1)
+                                              / self.max_iter)
+        return self.learning_rate_init
+
     def _epoch_step(self, layout, theta, X, targets, sample_weight, batches, gain,
-                    parallel):
+                    parallel, epoch=0):
         """One pass over ``batches``; returns ``(theta, mean loss)``."""
         total, weight = 0.0, 0.0
+        if self.solver == "adam":
+            self._adam.learning_rate = self._adam_learning_rate(epoch)
         # One driver per pass: the bounds are converted once, not per batch.
         solver = LBFGSB(*layout.bounds) if self.solver == "lbfgsb" else None
         # Batches mostly share one size: their objective (and its buffers) is reused.
@@ -425,7 +435,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         for epoch, gain in enumerate(gains):
             batches = self._batches(strata, rng)
             theta, loss = self._epoch_step(layout, theta, X, targets, sample_weight,
-                                           batches, float(gain), parallel)
+                                           batches, float(gain), parallel, epoch)
             result.theta, result.loss = theta, loss
             result.loss_curve.append(loss)
             result.n_iter = epoch + 1
@@ -516,7 +526,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             else:
                 batches = self._batches(strata, self._rng)
             theta, loss = self._epoch_step(layout, theta, X, targets, sample_weight,
-                                           batches, gain, parallel)
+                                           batches, gain, parallel, self._gain_step)
         self._gain_step += 1
         self._gain_ = gain
         curve = self.loss_curve_ + [loss]

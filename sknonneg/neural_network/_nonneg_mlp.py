@@ -85,6 +85,13 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         L-BFGS-B iterations on each mini-batch (and per ``partial_fit`` call).
     learning_rate_init : float, default=1e-3
         Step size of Adam.
+    learning_rate : {"constant", "linear"}, default="constant"
+        Schedule of Adam's step size over the ``max_iter`` epochs (or
+        ``partial_fit`` calls): ``"linear"`` decays it from ``learning_rate_init``
+        by ``learning_rate_init / max_iter`` per epoch, so that the last epochs
+        settle instead of going on at full step (on full MNIST it lowered the test
+        error of a non-negative network from 3.0-3.5% to 2.9%; see
+        ``doc/reproduction.md``).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its accuracy has
         not improved by ``tol`` for ``n_iter_no_change`` checks (iterations for
@@ -216,6 +223,7 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         tol=1e-5,
         steps_per_batch=3,
         learning_rate_init=1e-3,
+        learning_rate="constant",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -239,6 +247,7 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.tol = tol
         self.steps_per_batch = steps_per_batch
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

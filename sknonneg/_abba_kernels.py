@@ -44,7 +44,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _LOG_FLUSH, FLUSH, _chunk
+from ._kernels import _LOG_FLUSH, FLUSH, _chunk, _renamed
 
 __all__ = [
     "ACTIVATIONS",
@@ -314,8 +314,10 @@ def _abba_coef_grad(grad_sum, grad_diff, coef_a, coef_b, role, scale, l2, grad_a
 
 
 def _compile(func, parallel):
-    # As in sknonneg._kernels: only the parallel flavour may use the on-disk cache.
-    return njit(parallel=parallel, cache=parallel, nogil=True)(func)
+    # As in sknonneg._kernels: the serial flavour is renamed to get cache files of its own.
+    if not parallel:
+        func = _renamed(func, func.__name__ + "_serial")
+    return njit(parallel=parallel, cache=True, nogil=True)(func)
 
 
 _FUSED = {

@@ -15,7 +15,8 @@ Conventions: pure functions, arrays in, results written into ``*_out`` buffers,
 scalars returned; nothing allocates (row slices are views). Every kernel is compiled
 twice from one Python function: ``<name>`` (``parallel=True``) and
 ``<name>_serial``; the serial flavour (called with ``n_chunks=1``) is used from
-threads other than the main one, where numba's workqueue layer is not safe. ``sknonneg._reference`` holds a
+threads other than the main one, where numba's workqueue layer is not safe. Both
+flavours are cached on disk (see ``_renamed``). ``sknonneg._reference`` holds a
 plain NumPy twin of every kernel; the tests keep them equal in float32 and float64.
 
 Values below ``FLUSH`` are written as exact zeros. Left alone, saturated sigmoids and
@@ -27,6 +28,7 @@ range too.
 
 import math
 import os
+import types as types_module
 
 # numba's OpenMP threads busy-wait between parallel regions by default. On a machine
 # with other work on its cores that wait steals the cores from the threads being
@@ -384,11 +386,30 @@ def _projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1,
         theta[i] = min(max(t, lower[i]), upper[i])
 
 
+def _renamed(func, name, globals_=None):
+    """A copy of ``func`` under another qualified name (and optionally globals).
+
+    numba's on-disk cache files are named after a function's qualified name, and its
+    index keys entries by signature, not by compile flags: a serial and a parallel
+    flavour of one function would overwrite each other's entries. Renaming the serial
+    flavour gives it cache files of its own, so that worker threads and processes
+    load it instead of compiling it (seconds per kernel).
+    """
+    code = func.__code__.replace(co_name=name)
+    if hasattr(code, "co_qualname"):  # Python >= 3.11
+        code = code.replace(co_qualname=name)
+    copy = types_module.FunctionType(code, func.__globals__ if globals_ is None
+                                     else globals_, name, func.__defaults__,
+                                     func.__closure__)
+    copy.__qualname__ = name
+    copy.__doc__ = func.__doc__
+    return copy
+
+
 def _compile(func, parallel):
-    # numba's on-disk cache keys entries by function and signature, not by compile
-    # flags, so only one flavour of a function may use it: the parallel one (the
-    # serial flavour compiles in memory, once per process, on first use).
-    return njit(parallel=parallel, cache=parallel, nogil=True)(func)
+    if not parallel:
+        func = _renamed(func, func.__name__ + "_serial")
+    return njit(parallel=parallel, cache=True, nogil=True)(func)
 
 
 _reduce_chunks = _compile(_reduce_chunks_impl, True)
@@ -409,13 +430,10 @@ gram_colsum = _compile(_gram_colsum, True)
 csr_gram_colsum = _compile(_csr_gram_colsum, True)
 # The serial gram kernels must call the serial reduction: rebind the global it sees.
 _serial_globals = {**globals(), "_reduce_chunks": _reduce_chunks_serial}
-gram_colsum_serial = _compile(
-    type(_gram_colsum)(_gram_colsum.__code__, _serial_globals, "_gram_colsum_serial"),
-    False)
+gram_colsum_serial = _compile(_renamed(_gram_colsum, "_gram_colsum", _serial_globals),
+                               False)
 csr_gram_colsum_serial = _compile(
-    type(_csr_gram_colsum)(_csr_gram_colsum.__code__, _serial_globals,
-                           "_csr_gram_colsum_serial"),
-    False)
+    _renamed(_csr_gram_colsum, "_csr_gram_colsum", _serial_globals), False)
 # Parameter-sized, far below the cost of a thread launch: serial only.
 l2_penalty_grad = _compile(_l2_penalty_grad, False)
 projected_adam_step = _compile(_projected_adam_step, False)

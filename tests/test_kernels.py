@@ -348,3 +348,24 @@ def test_flushing_matches_reference_on_wide_inputs(kernels, name, dtype):
         _assert_flushed(k)
         assert np.array_equal(k == 0, r == 0) or dtype == np.float32
         assert_allclose(k, r, rtol=_tol(dtype)["rtol"] * 10, atol=1e-6)
+
+
+def test_both_flavours_have_their_own_disk_cache():
+    """The serial flavour is cached under its own name: numba keys cache entries by
+    qualified name and signature, not compile flags, so a shared name would make the
+    two flavours overwrite each other (and workers would recompile)."""
+    from numba.core.caching import NullCache
+
+    from sknonneg import _abba_kernels, _kernels
+
+    for module in (_kernels, _abba_kernels):
+        kernel_sets = (module.KERNELS if module is _kernels else module.ABBA_KERNELS)
+        for name, parallel_kernel in vars(kernel_sets[True]).items():
+            serial_kernel = getattr(kernel_sets[False], name)
+            if not hasattr(parallel_kernel, "_cache"):
+                continue
+            for kernel in (parallel_kernel, serial_kernel):
+                assert not isinstance(kernel._cache, NullCache), name
+            if serial_kernel is not parallel_kernel:
+                assert (serial_kernel._cache._cache_file._index_name
+                        != parallel_kernel._cache._cache_file._index_name), name

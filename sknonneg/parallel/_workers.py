@@ -12,12 +12,12 @@ Two things make a worker process slow if left alone:
   threadpoolctl, for workers started otherwise. ``NUMBA_NUM_THREADS`` must not be
   changed in a worker once numba is loaded (numba raises on the next compilation),
   so do not pass it in a nanny's ``env=``.
-- Compilation. sknonneg's numba kernels exist in two flavours. The parallel one is
-  cached on disk and only loaded. The serial one, used from threads other than the
-  main one -- every Dask task runs in such a thread -- is compiled in memory, once
-  per process, on first use (seconds). ``warm_kernels`` pays that once, when a worker
-  starts, instead of in the first task; ``kernel_compile_counts`` shows that later
-  tasks compile nothing.
+- Compilation. sknonneg's numba kernels exist in two flavours: the parallel one and
+  the serial one, used from threads other than the main one (every Dask task runs in
+  such a thread). Both are cached on disk; the first process on a machine compiles
+  them (seconds), later ones load them (a fraction of a second). ``warm_kernels``
+  pays that when a worker starts, instead of in the first task;
+  ``kernel_compile_counts`` shows that later tasks compile nothing.
 """
 
 import threading

@@ -271,24 +271,38 @@ def _gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,
     """coef_grad_out = inputs.T @ delta, intercept_grad_out = delta.sum(axis=0).
 
     Each chunk of rows writes ``partial_coef[c]``, ``partial_intercept[c]`` (buffers of
-    shape (n_chunks, ...)); a parallel loop then adds the chunks up.
+    shape (n_chunks, ...)); a parallel loop then adds the chunks up. When ``delta`` is
+    the narrower operand (fewer units than inputs, e.g. a 10-class output layer on
+    150 hidden units) each chunk computes the transpose ``delta_c.T @ inputs_c``
+    instead, into the same buffer read as (n_units, n_inputs): BLAS then transposes
+    the narrow matrix, not the wide one, which ran 1.3-2x faster (150 x 10 and
+    150 x 50, float32 and float64; no gain at 150 x 100, a loss at 100 x 150).
     """
     n_samples, n_units = delta.shape
     n_inputs = inputs.shape[1]
+    transposed = n_units < n_inputs
     for c in prange(n_chunks):
         start, stop = _chunk(n_samples, n_chunks, c)
         if start == stop:
             partial_coef[c, :, :] = 0.0
             partial_intercept[c, :] = 0.0
             continue
-        np.dot(inputs[start:stop].T, delta[start:stop], partial_coef[c])
+        if transposed:
+            np.dot(delta[start:stop].T, inputs[start:stop],
+                   partial_coef[c].reshape((n_units, n_inputs)))
+        else:
+            np.dot(inputs[start:stop].T, delta[start:stop], partial_coef[c])
         for j in range(n_units):
             partial_intercept[c, j] = 0.0
         for i in range(start, stop):
             for j in range(n_units):
                 partial_intercept[c, j] += delta[i, j]
-    _reduce_chunks(n_chunks, partial_coef, partial_intercept, coef_grad_out,
-                   intercept_grad_out, n_inputs, n_units)
+    if transposed:
+        _reduce_transposed_chunks(n_chunks, partial_coef, partial_intercept,
+                                  coef_grad_out, intercept_grad_out, n_inputs, n_units)
+    else:
+        _reduce_chunks(n_chunks, partial_coef, partial_intercept, coef_grad_out,
+                       intercept_grad_out, n_inputs, n_units)
 
 
 def _transposed_gram_colsum(inputs_t, delta, n_chunks, partial_intercept,
@@ -358,6 +372,22 @@ def _reduce_chunks_impl(n_chunks, partial_coef, partial_intercept, coef_grad_out
         intercept_grad_out[j] = s
 
 
+def _reduce_transposed_chunks_impl(n_chunks, partial_coef, partial_intercept,
+                                   coef_grad_out, intercept_grad_out, n_inputs, n_units):
+    """As ``_reduce_chunks`` for partial products stored as (n_units, n_inputs)."""
+    for j in prange(n_units):
+        for r in range(n_inputs):
+            s = 0.0
+            for c in range(n_chunks):
+                s += partial_coef[c].reshape((n_units, n_inputs))[j, r]
+            coef_grad_out[r, j] = s
+    for j in range(n_units):
+        s = 0.0
+        for c in range(n_chunks):
+            s += partial_intercept[c, j]
+        intercept_grad_out[j] = s
+
+
 def _l2_penalty_grad(coef, l2, grad_out):
     """Adds ``2 * l2 * coef`` to ``grad_out`` and returns ``l2 * sum(coef ** 2)``."""
     n_rows, n_cols = coef.shape
@@ -414,6 +444,8 @@ def _compile(func, parallel):
 
 _reduce_chunks = _compile(_reduce_chunks_impl, True)
 _reduce_chunks_serial = _compile(_reduce_chunks_impl, False)
+_reduce_transposed_chunks = _compile(_reduce_transposed_chunks_impl, True)
+_reduce_transposed_chunks_serial = _compile(_reduce_transposed_chunks_impl, False)
 _FUSED = {
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
@@ -429,7 +461,8 @@ for _name, _func in _FUSED.items():
 gram_colsum = _compile(_gram_colsum, True)
 csr_gram_colsum = _compile(_csr_gram_colsum, True)
 # The serial gram kernels must call the serial reduction: rebind the global it sees.
-_serial_globals = {**globals(), "_reduce_chunks": _reduce_chunks_serial}
+_serial_globals = {**globals(), "_reduce_chunks": _reduce_chunks_serial,
+                   "_reduce_transposed_chunks": _reduce_transposed_chunks_serial}
 gram_colsum_serial = _compile(_renamed(_gram_colsum, "_gram_colsum", _serial_globals),
                                False)
 csr_gram_colsum_serial = _compile(

@@ -369,3 +369,24 @@ def test_both_flavours_have_their_own_disk_cache():
             if serial_kernel is not parallel_kernel:
                 assert (serial_kernel._cache._cache_file._index_name
                         != parallel_kernel._cache._cache_file._index_name), name
+
+
+@pytest.mark.parametrize("n_inputs, n_units", [(3, 7), (7, 3), (5, 5)],
+                         ids=["wide-delta", "narrow-delta", "square"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_gram_colsum_both_orientations(kernels, dtype, n_inputs, n_units):
+    """gram_colsum multiplies in the orientation that transposes the narrower
+    operand; both must give inputs.T @ delta for any chunking."""
+    rng = np.random.default_rng(n_inputs * 10 + n_units)
+    inputs = rng.normal(size=(13, n_inputs)).astype(dtype)
+    delta = rng.normal(size=(13, n_units)).astype(dtype)
+    for n_chunks in (1, 3, 20):
+        coef_grad = _garbage((n_inputs, n_units), dtype)
+        intercept_grad = _garbage(n_units, dtype)
+        kernels.gram_colsum(inputs, delta, n_chunks,
+                            _garbage((n_chunks, n_inputs, n_units), dtype),
+                            _garbage((n_chunks, n_units), dtype), coef_grad,
+                            intercept_grad)
+        assert_allclose(coef_grad, inputs.T.astype(np.float64) @ delta, **_tol(dtype))
+        assert_allclose(intercept_grad, delta.sum(axis=0, dtype=np.float64),
+                        **_tol(dtype))

@@ -138,8 +138,7 @@ class NetworkObjective:
         self.kernels = KERNELS[bool(parallel)]
         self.parallel = bool(parallel)
         self.n_chunks = n_chunks_for(X.shape[0], layout.layer_sizes, parallel)
-        self.n_samples = X.shape[0]
-        n_samples = X.shape[0]
+        n_samples = self.n_samples = X.shape[0]
         sizes = layout.layer_sizes
         n_layers = layout.n_layers
         dt = self.dtype

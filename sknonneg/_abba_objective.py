@@ -200,7 +200,7 @@ class ABBAObjective:
         if X.shape[0] != self.n_samples:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X, self.y, self.sample_weight, self.scale = prepare_data(
-            X, y, sample_weight, self.output, self.dtype)
+            X, y, sample_weight, self.output, self.dtype, self.parallel)
 
     # ---------------------------------------------------------------- forward
     def _load_layers(self, theta):
@@ -343,7 +343,7 @@ def abba_forward(X, coefs_a, coefs_b, intercepts_u, intercepts_v, *, activation,
         n_chunks = n_chunks_for(n_samples, [2 * s for s in sizes], parallel)
         if parallel:
             numba.set_num_threads(n_chunks)
-        inputs = _as_kernel_input(X, dtype)
+        inputs = _as_kernel_input(X, dtype, parallel)
 
         def arr(value):
             return np.ascontiguousarray(value, dtype=dtype)

@@ -57,6 +57,9 @@ __all__ = [
     "csr_gram_colsum",
     "l2_penalty_grad",
     "projected_adam_step",
+    "count_row_nonzeros",
+    "dense_to_csr",
+    "transpose",
 ]
 
 FLUSH = 1e-30
@@ -416,6 +419,47 @@ def _projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1,
         theta[i] = min(max(t, lower[i]), upper[i])
 
 
+def _count_row_nonzeros(X, counts_out):
+    """counts_out[i] = number of non-zeros of row i of the dense matrix ``X``."""
+    n_rows, n_cols = X.shape
+    for i in prange(n_rows):
+        count = 0
+        for j in range(n_cols):
+            if X[i, j] != 0:
+                count += 1
+        counts_out[i] = count
+
+
+def _dense_to_csr(X, indptr, data_out, indices_out):
+    """Fills the CSR arrays of the dense ``X`` given its row pointers ``indptr``
+    (the cumulated ``_count_row_nonzeros``). scipy's ``csr_matrix(X)`` goes through
+    COO and took 0.8 s on 60k x 784 MNIST; this takes a few tens of milliseconds."""
+    n_rows, n_cols = X.shape
+    for i in prange(n_rows):
+        p = indptr[i]
+        for j in range(n_cols):
+            value = X[i, j]
+            if value != 0:
+                data_out[p] = value
+                indices_out[p] = j
+                p += 1
+
+
+def _transpose(X, out):
+    """out = X.T for C-contiguous ``X`` and ``out``, in cache-sized tiles (NumPy's
+    copy of a transposed view walks one side with a large stride)."""
+    n_rows, n_cols = X.shape
+    tile = 64
+    for bi in prange((n_rows + tile - 1) // tile):
+        i0 = bi * tile
+        i1 = min(n_rows, i0 + tile)
+        for j0 in range(0, n_cols, tile):
+            j1 = min(n_cols, j0 + tile)
+            for j in range(j0, j1):
+                for i in range(i0, i1):
+                    out[j, i] = X[i, j]
+
+
 def _renamed(func, name, globals_=None):
     """A copy of ``func`` under another qualified name (and optionally globals).
 
@@ -453,6 +497,9 @@ _FUSED = {
     "linear_logistic_nll_grad": _linear_logistic_nll_grad,
     "sigmoid_backprop": _sigmoid_backprop,
     "transposed_gram_colsum": _transposed_gram_colsum,
+    "count_row_nonzeros": _count_row_nonzeros,
+    "dense_to_csr": _dense_to_csr,
+    "transpose": _transpose,
 }
 for _name, _func in _FUSED.items():
     globals()[_name] = _compile(_func, True)

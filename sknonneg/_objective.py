@@ -56,6 +56,22 @@ class _CSR:
         self.indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int64)
         self.shape = matrix.shape
 
+    @classmethod
+    def from_dense(cls, X, kernels):
+        """The CSR arrays of the dense C-contiguous ``X`` (sorted indices)."""
+        counts = np.empty(X.shape[0], dtype=np.int64)
+        kernels.count_row_nonzeros(X, counts)
+        indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        nnz = int(indptr[-1])
+        self = cls.__new__(cls)
+        self.data = np.empty(nnz, dtype=X.dtype)
+        self.indices = np.empty(nnz, dtype=np.int64)
+        self.indptr = indptr
+        self.shape = X.shape
+        kernels.dense_to_csr(X, indptr, self.data, self.indices)
+        return self
+
 
 # Dense inputs with at most this fraction of non-zeros go through the CSR kernels. A
 # CSR product costs one multiply-add per stored value and unit, a dense one per entry
@@ -66,18 +82,19 @@ class _CSR:
 SPARSE_INPUT_DENSITY = {np.dtype(np.float64): 0.25, np.dtype(np.float32): 0.1}
 
 
-def _as_kernel_input(X, dtype):
+def _as_kernel_input(X, dtype, parallel=False):
     """``X`` as the kernels take it: a C-contiguous array or a ``_CSR``.
 
     A dense ``X`` that is mostly zeros becomes a ``_CSR`` (see
-    ``SPARSE_INPUT_DENSITY``); a sparse one stays sparse.
+    ``SPARSE_INPUT_DENSITY``); a sparse one stays sparse. ``parallel``: the
+    conversion may use the parallel kernels (main thread only).
     """
     if sp.issparse(X):
         return _CSR(X, dtype)
     X = np.ascontiguousarray(X, dtype=dtype)
     threshold = SPARSE_INPUT_DENSITY.get(np.dtype(dtype), 0.0)
     if X.ndim == 2 and X.size and np.count_nonzero(X) <= threshold * X.size:
-        return _CSR(sp.csr_matrix(X), dtype)
+        return _CSR.from_dense(X, KERNELS[bool(parallel)])
     return X
 
 
@@ -91,13 +108,13 @@ def _hidden_forward(kernels, n_chunks, inputs, coef, intercept, gain, sample_wei
                                           n_chunks, activation_out)
 
 
-def prepare_data(X, y, sample_weight, output, dtype):
+def prepare_data(X, y, sample_weight, output, dtype, parallel=False):
     """Inputs, targets and weights in the forms the kernels take, and ``1 / sum(w)``.
 
     Targets are class indices (int64) for a softmax output, a float64 indicator
     matrix for logistic outputs.
     """
-    X = _as_kernel_input(X, dtype)
+    X = _as_kernel_input(X, dtype, parallel)
     y = np.ascontiguousarray(y, dtype=np.int64 if output == "softmax" else np.float64)
     sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
     return X, y, sample_weight, 1.0 / float(sample_weight.sum())
@@ -166,12 +183,14 @@ class NetworkObjective:
         if X.shape[0] != self.n_samples:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X, self.y, self.sample_weight, self.scale = prepare_data(
-            X, y, sample_weight, self.output, self.dtype)
+            X, y, sample_weight, self.output, self.dtype, self.parallel)
         # A transposed copy of a dense input makes its weight gradient a plain
         # product split by input features (see transposed_gram_colsum): 25-30%
         # faster than the transposed product, for the memory of a second copy.
-        self.X_t = (None if isinstance(self.X, _CSR)
-                    else np.ascontiguousarray(self.X.T))
+        self.X_t = None
+        if not isinstance(self.X, _CSR):
+            self.X_t = np.empty(self.X.shape[::-1], dtype=self.dtype)
+            self.kernels.transpose(self.X, self.X_t)
         if self.X_t is None and self.partial_coef_grads[0] is None:
             self.partial_coef_grads[0] = np.empty(
                 (self.n_chunks, *self.coefs[0].shape), dtype=self.dtype)
@@ -247,7 +266,7 @@ def forward(X, coefs, intercepts, gain, dtype=np.float64):
         n_chunks = n_chunks_for(n_samples, sizes, parallel)
         if parallel:
             numba.set_num_threads(n_chunks)
-        inputs = _as_kernel_input(X, dtype)
+        inputs = _as_kernel_input(X, dtype, parallel)
         ones = np.ones(n_samples)
         hidden = []
         for coef, intercept in zip(coefs[:-1], intercepts[:-1]):

@@ -93,3 +93,17 @@ def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, 
     v += (1 - beta_2) * grad * grad
     theta -= learning_rate * m / (np.sqrt(v) + epsilon)
     np.clip(theta, lower, upper, out=theta)
+
+
+def count_row_nonzeros(X, counts_out):
+    counts_out[...] = np.count_nonzero(X, axis=1)
+
+
+def dense_to_csr(X, indptr, data_out, indices_out):
+    rows, cols = np.nonzero(X)
+    data_out[...] = X[rows, cols]
+    indices_out[...] = cols
+
+
+def transpose(X, out):
+    out[...] = X.T

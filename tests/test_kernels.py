@@ -131,6 +131,29 @@ def _projected_adam_step(rng, dtype, n_samples, n_chunks):
             rng.random(n).astype(dtype), lower, upper, 0.05, 0.9, 0.999, 1e-8], [0, 2, 3]
 
 
+def _sparse_dense(rng, dtype, n_samples):
+    X = rng.normal(size=(n_samples, 7)) * (rng.random((n_samples, 7)) < 0.3)
+    X[0] = 0.0  # an empty row
+    return X.astype(dtype)
+
+
+def _count_row_nonzeros(rng, dtype, n_samples, n_chunks):
+    X = _sparse_dense(rng, dtype, n_samples)
+    return [X, np.full(n_samples, -1, dtype=np.int64)], [1]
+
+
+def _dense_to_csr(rng, dtype, n_samples, n_chunks):
+    X = _sparse_dense(rng, dtype, n_samples)
+    indptr = np.concatenate([[0], np.cumsum(np.count_nonzero(X, axis=1))])
+    nnz = int(indptr[-1])
+    return [X, indptr, _garbage(nnz, dtype), np.full(nnz, -1, dtype=np.int64)], [2, 3]
+
+
+def _transpose(rng, dtype, n_samples, n_chunks):
+    X = rng.normal(size=(n_samples, 70)).astype(dtype)  # more than one 64-wide tile
+    return [X, _garbage((70, n_samples), dtype)], [1]
+
+
 BUILDERS = {
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
@@ -142,6 +165,9 @@ BUILDERS = {
     "csr_gram_colsum": _csr_gram_colsum,
     "l2_penalty_grad": _l2_penalty_grad,
     "projected_adam_step": _projected_adam_step,
+    "count_row_nonzeros": _count_row_nonzeros,
+    "dense_to_csr": _dense_to_csr,
+    "transpose": _transpose,
 }
 
 
@@ -188,7 +214,7 @@ def test_kernel_matches_reference(kernels, name, dtype, n_samples, n_chunks):
     else:
         assert_allclose(ret_k, ret_r, rtol=tol["rtol"], atol=tol["atol"])
     for k, r in zip(out_k, out_r):
-        assert k.dtype == dtype
+        assert k.dtype == (dtype if np.issubdtype(k.dtype, np.floating) else np.int64)
         assert np.all(np.isfinite(k))
         assert_allclose(k, r, **tol)
 

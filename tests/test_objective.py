@@ -313,3 +313,19 @@ def test_dense_input_above_the_density_threshold_stays_dense():
     assert np.count_nonzero(X) > 0.25 * X.size
     _, objective, _, _ = _objective(_estimator("softmax-multiclass", (3,), True), X, y)
     assert isinstance(objective.X, np.ndarray)
+
+
+def test_dense_to_csr_conversion_matches_scipy():
+    from sknonneg import _objective as objective_module
+    from sknonneg._kernels import KERNELS
+
+    rng = np.random.default_rng(3)
+    X = rng.random((50, 9)) * (rng.random((50, 9)) < 0.2)
+    X[[0, 7]] = 0.0
+    expected = sp.csr_matrix(X)
+    for parallel in (False, True):
+        got = objective_module._CSR.from_dense(np.ascontiguousarray(X), KERNELS[parallel])
+        np.testing.assert_array_equal(got.indptr, expected.indptr)
+        np.testing.assert_array_equal(got.indices, expected.indices)
+        np.testing.assert_array_equal(got.data, expected.data)
+        assert got.shape == X.shape

@@ -64,6 +64,14 @@ _TASK = {401: "NORM OF PROJECTED GRADIENT <= PGTOL",
          603: "STP = STPMIN", 604: "XTOL TEST SATISFIED"}
 _FG, _NEW_X, _CONVERGENCE, _STOP = 3, 1, 4, 5
 
+# Curvature pairs L-BFGS-B keeps. Measured on the 5k MNIST subset (150 hidden units,
+# default settings, 200 iterations, seeds 0-3): with scipy's default of 10 the
+# unconstrained network reached 94.99-95.06% test accuracy, with 20 95.07-95.24%
+# (the positive one 93.60-93.82% vs 93.70-94.02%). The price is L-BFGS-B's own work
+# per iteration, which grows with it: a bounded 5k fit took 11.5 s instead of 8.6 s;
+# unbounded fits and large data sets (where evaluations dominate) hardly change.
+MAXCOR = 20
+
 
 class LBFGSB:
     """scipy's L-BFGS-B for one set of bounds, run as many times as needed.
@@ -80,18 +88,18 @@ class LBFGSB:
     ----------
     lower, upper : ndarray of shape (n_params,)
         Bounds, ``-inf`` / ``inf`` where there is none.
-    maxcor : int, default=10
-        Number of curvature pairs kept (``minimize``'s default).
+    maxcor : int, default=MAXCOR
+        Number of curvature pairs kept (``minimize``'s default is 10; see ``MAXCOR``).
     maxls : int, default=20
         Maximum line-search steps per iteration.
     """
 
-    def __init__(self, lower, upper, maxcor=10, maxls=20):
+    def __init__(self, lower, upper, maxcor=None, maxls=20):
         from ._compat import lbfgsb_setulb
 
         self.lower = np.asarray(lower, dtype=np.float64)
         self.upper = np.asarray(upper, dtype=np.float64)
-        self.maxcor = int(maxcor)
+        self.maxcor = MAXCOR if maxcor is None else int(maxcor)
         self.maxls = int(maxls)
         self._setulb = lbfgsb_setulb
         self.bounded = bool(np.isfinite(self.lower).any() or np.isfinite(self.upper).any())

@@ -6,7 +6,13 @@ import pytest
 from scipy.optimize import Bounds, minimize
 
 from sknonneg._compat import lbfgsb_setulb
-from sknonneg._solvers import LBFGSB, ProjectedAdam, gain_schedule, stratified_batches
+from sknonneg._solvers import (
+    LBFGSB,
+    MAXCOR,
+    ProjectedAdam,
+    gain_schedule,
+    stratified_batches,
+)
 
 
 def _problem(n, seed):
@@ -30,7 +36,8 @@ def _scipy(fun, x0, lower, upper, max_iter, tol, callback=None):
     return minimize(fun, x0, method="L-BFGS-B", jac=True,
                     bounds=Bounds(lower, upper) if bounded else None, callback=callback,
                     options={"maxiter": max_iter, "maxfun": max(15000, 2 * max_iter),
-                             "gtol": tol, "ftol": 64 * np.finfo(float).eps})
+                             "gtol": tol, "ftol": 64 * np.finfo(float).eps,
+                             "maxcor": MAXCOR})
 
 
 def test_setulb_found_on_this_scipy():

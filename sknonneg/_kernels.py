@@ -300,12 +300,8 @@ def _gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,
         for i in range(start, stop):
             for j in range(n_units):
                 partial_intercept[c, j] += delta[i, j]
-    if transposed:
-        _reduce_transposed_chunks(n_chunks, partial_coef, partial_intercept,
-                                  coef_grad_out, intercept_grad_out, n_inputs, n_units)
-    else:
-        _reduce_chunks(n_chunks, partial_coef, partial_intercept, coef_grad_out,
-                       intercept_grad_out, n_inputs, n_units)
+    _reduce_chunks(n_chunks, partial_coef, partial_intercept, coef_grad_out,
+                   intercept_grad_out, n_inputs, n_units, transposed)
 
 
 def _transposed_gram_colsum(inputs_t, delta, n_chunks, partial_intercept,
@@ -357,32 +353,20 @@ def _csr_gram_colsum(data, indices, indptr, delta, n_chunks, partial_coef,
                 for j in range(n_units):
                     partial_coef[c, row, j] += value * delta[i, j]
     _reduce_chunks(n_chunks, partial_coef, partial_intercept, coef_grad_out,
-                   intercept_grad_out, n_inputs, n_units)
+                   intercept_grad_out, n_inputs, n_units, False)
 
 
 def _reduce_chunks_impl(n_chunks, partial_coef, partial_intercept, coef_grad_out,
-                        intercept_grad_out, n_inputs, n_units):
+                        intercept_grad_out, n_inputs, n_units, transposed):
+    """Sums the per-chunk partial gradients; ``transposed``: each partial product is
+    stored as (n_units, n_inputs) (see ``gram_colsum``)."""
+    flat = partial_coef.reshape((n_chunks, n_inputs * n_units))
     for r in prange(n_inputs):
         for j in range(n_units):
+            index = j * n_inputs + r if transposed else r * n_units + j
             s = 0.0
             for c in range(n_chunks):
-                s += partial_coef[c, r, j]
-            coef_grad_out[r, j] = s
-    for j in range(n_units):
-        s = 0.0
-        for c in range(n_chunks):
-            s += partial_intercept[c, j]
-        intercept_grad_out[j] = s
-
-
-def _reduce_transposed_chunks_impl(n_chunks, partial_coef, partial_intercept,
-                                   coef_grad_out, intercept_grad_out, n_inputs, n_units):
-    """As ``_reduce_chunks`` for partial products stored as (n_units, n_inputs)."""
-    for j in prange(n_units):
-        for r in range(n_inputs):
-            s = 0.0
-            for c in range(n_chunks):
-                s += partial_coef[c].reshape((n_units, n_inputs))[j, r]
+                s += flat[c, index]
             coef_grad_out[r, j] = s
     for j in range(n_units):
         s = 0.0
@@ -488,8 +472,6 @@ def _compile(func, parallel):
 
 _reduce_chunks = _compile(_reduce_chunks_impl, True)
 _reduce_chunks_serial = _compile(_reduce_chunks_impl, False)
-_reduce_transposed_chunks = _compile(_reduce_transposed_chunks_impl, True)
-_reduce_transposed_chunks_serial = _compile(_reduce_transposed_chunks_impl, False)
 _FUSED = {
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
@@ -508,8 +490,7 @@ for _name, _func in _FUSED.items():
 gram_colsum = _compile(_gram_colsum, True)
 csr_gram_colsum = _compile(_csr_gram_colsum, True)
 # The serial gram kernels must call the serial reduction: rebind the global it sees.
-_serial_globals = {**globals(), "_reduce_chunks": _reduce_chunks_serial,
-                   "_reduce_transposed_chunks": _reduce_transposed_chunks_serial}
+_serial_globals = {**globals(), "_reduce_chunks": _reduce_chunks_serial}
 gram_colsum_serial = _compile(_renamed(_gram_colsum, "_gram_colsum", _serial_globals),
                                False)
 csr_gram_colsum_serial = _compile(

@@ -44,7 +44,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _LOG_FLUSH, FLUSH, _chunk, _renamed
+from ._kernels import _LOG_FLUSH, FLUSH, _chunk, _compile
 
 __all__ = [
     "ACTIVATIONS",
@@ -311,13 +311,6 @@ def _abba_coef_grad(grad_sum, grad_diff, coef_a, coef_b, role, scale, l2, grad_a
             grad_a_out[r, j] = scale * ga + 2.0 * l2 * a
             grad_b_out[r, j] = scale * gb + 2.0 * l2 * b
     return l2 * penalty, inner
-
-
-def _compile(func, parallel):
-    # As in sknonneg._kernels: the serial flavour is renamed to get cache files of its own.
-    if not parallel:
-        func = _renamed(func, func.__name__ + "_serial")
-    return njit(parallel=parallel, cache=True, nogil=True)(func)
 
 
 _FUSED = {

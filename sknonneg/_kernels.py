@@ -19,6 +19,11 @@ threads other than the main one, where numba's workqueue layer is not safe. Both
 flavours are cached on disk (see ``_renamed``). ``sknonneg._reference`` holds a
 plain NumPy twin of every kernel; the tests keep them equal in float32 and float64.
 
+Every kernel is compiled with ``fastmath={"contract"}`` and nothing else: a multiply
+followed by an add may become one fused multiply-add (one rounding instead of two;
+the sparse products ran 20-30% faster), while the order of operations, NaN and
+infinity semantics stay as written.
+
 Values below ``FLUSH`` are written as exact zeros. Left alone, saturated sigmoids and
 confident softmax outputs produce subnormal numbers, with which BLAS products and
 ``exp`` run 10-50x slower (measured). 1e-30 is far below anything that changes a loss
@@ -41,7 +46,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 from numba import njit, prange, types  # noqa: E402
-from numba.extending import overload  # noqa: E402
+from numba.extending import intrinsic, overload  # noqa: E402
 from numba.np.numpy_support import as_dtype  # noqa: E402
 
 __all__ = [
@@ -55,6 +60,9 @@ __all__ = [
     "gram_colsum",
     "transposed_gram_colsum",
     "csr_gram_colsum",
+    "count_block_columns",
+    "csr_to_blocked_csc",
+    "blocked_csc_gram_colsum",
     "l2_penalty_grad",
     "projected_adam_step",
     "count_row_nonzeros",
@@ -91,19 +99,116 @@ def _flush(value):
     return value if abs(value) >= _as_type_of(value, FLUSH) else _as_type_of(value, 0.0)
 
 
+@intrinsic
+def _bits_as_float(typingctx, bits):
+    """The float whose bit pattern is the integer ``bits`` (int64 -> float64,
+    int32 -> float32)."""
+    if bits == types.int64:
+        signature = types.float64(types.int64)
+    elif bits == types.int32:
+        signature = types.float32(types.int32)
+    else:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], context.get_value_type(sig.return_type))
+
+    return signature, codegen
+
+
+def _exp(x):
+    """``exp(x)`` in the floating type of ``x``, written so that loops vectorize.
+
+    numba calls the C library's scalar ``exp`` (no vector math library is available
+    to it without Intel's SVML), which keeps every loop around it scalar: the
+    sigmoid of 60k x 150 activations took 38 ms in float64, 18 ms in float32; with
+    this, 11 ms and 8 ms (2 cores). Cody-Waite reduction ``x = k ln2 + r``,
+    ``|r| <= ln2 / 2``, a Taylor polynomial for ``exp(r)`` (degree 13 in float64, 7 in
+    float32: truncation below one ulp), and ``2**k`` built from its bit pattern.
+    Measured error: at most 1 ulp (float64), 0.5 ulp (float32). ``x`` is clamped to
+    the range with a normal result, so nothing overflows; NaN stays NaN.
+    """
+
+
+@overload(_exp, inline="always")
+def _exp_overload(x):
+    if x == types.float64:
+        def impl(x):
+            x = min(max(x, -708.0), 709.0)
+            k = math.floor(x * 1.4426950408889634 + 0.5)
+            # ln2 split in two: k * hi is exact for |k| < 2**20.
+            r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
+            p = 1.0 / 6227020800.0
+            p = p * r + 1.0 / 479001600.0
+            p = p * r + 1.0 / 39916800.0
+            p = p * r + 1.0 / 3628800.0
+            p = p * r + 1.0 / 362880.0
+            p = p * r + 1.0 / 40320.0
+            p = p * r + 1.0 / 5040.0
+            p = p * r + 1.0 / 720.0
+            p = p * r + 1.0 / 120.0
+            p = p * r + 1.0 / 24.0
+            p = p * r + 1.0 / 6.0
+            p = p * r + 0.5
+            p = p * r + 1.0
+            p = p * r + 1.0
+            return p * _bits_as_float((np.int64(k) + 1023) << 52)
+        return impl
+    if x == types.float32:
+        def impl(x):
+            x = min(max(x, np.float32(-87.0)), np.float32(88.0))
+            k = math.floor(x * np.float32(1.44269504) + np.float32(0.5))
+            r = ((x - k * np.float32(0.693359375))
+                 - k * np.float32(-2.12194440e-4))
+            p = np.float32(1.0 / 5040.0)
+            p = p * r + np.float32(1.0 / 720.0)
+            p = p * r + np.float32(1.0 / 120.0)
+            p = p * r + np.float32(1.0 / 24.0)
+            p = p * r + np.float32(1.0 / 6.0)
+            p = p * r + np.float32(0.5)
+            p = p * r + np.float32(1.0)
+            p = p * r + np.float32(1.0)
+            return p * _bits_as_float(np.int32((np.int32(k) + np.int32(127))
+                                               << np.int32(23)))
+        return impl
+
+
 @njit(inline="always", cache=True)
 def _sigmoid(t):
     """Sigmoid in the floating type of ``t``, without overflow or subnormals.
 
-    Clamping to +-(log(1/FLUSH) + 1) keeps ``exp`` finite and off its slow subnormal
-    path (beyond it the result is flushed to 0, or is 1: 1 / (1 + 1e-30) is 1.0). Written without
+    Clamping to +-(log(1/FLUSH) + 1) keeps ``exp`` far from overflow (beyond it the
+    result is flushed to 0, or is 1: 1 / (1 + 1e-30) is 1.0). Written without
     branches on purpose: a data-dependent branch per element mispredicted often
-    enough to make the map 2-3x slower (measured on random pre-activations).
+    enough to make the map 2-3x slower (measured on random pre-activations), and
+    keeps the loops around it vectorizable.
     """
     bound = _as_type_of(t, 1.0 - _LOG_FLUSH)
     one = _as_type_of(t, 1.0)
     t = min(max(t, -bound), bound)
-    return _flush(one / (one + math.exp(-t)))
+    return _flush(one / (one + _exp(-t)))
+
+
+@njit(inline="always", cache=True)
+def _sigmoid_rows(start, stop, intercept, gain, sample_weight, activity_out,
+                  activation_out):
+    """Rows ``start:stop`` of ``activation_out`` (holding ``inputs @ coef``) become
+    ``sigmoid(gain * (. + intercept))``; ``activity_out[j]`` (float64, one per unit)
+    accumulates ``sum_i sample_weight[i] * a_ij``.
+
+    The total is kept per unit, not per row: a running sum over a row is a
+    floating-point reduction, which keeps the loop scalar (70 ms instead of 13 ms for
+    the sigmoid of 60k x 150 values).
+    """
+    n_units = activation_out.shape[1]
+    for j in range(n_units):
+        activity_out[j] = 0.0
+    for i in range(start, stop):
+        w = sample_weight[i]
+        for j in range(n_units):
+            a = _sigmoid(gain * (activation_out[i, j] + intercept[j]))
+            activation_out[i, j] = a
+            activity_out[j] += w * a
 
 
 @njit(inline="always", cache=True)
@@ -113,54 +218,84 @@ def _chunk(n_rows, n_chunks, c):
     return start, min(n_rows, start + step)
 
 
+@njit(inline="always", cache=True)
+def _column_sums(delta, start, stop, sums_out):
+    """sums_out[j] = sum of delta[start:stop, j]."""
+    for j in range(delta.shape[1]):
+        sums_out[j] = 0.0
+    for i in range(start, stop):
+        for j in range(delta.shape[1]):
+            sums_out[j] += delta[i, j]
+
+
+@njit(inline="always", cache=True)
+def _sum_chunks(partial, out):
+    """out[j] = sum over chunks c of partial[c, j]."""
+    for j in range(out.shape[0]):
+        s = 0.0
+        for c in range(partial.shape[0]):
+            s += partial[c, j]
+        out[j] = s
+
+
 def _linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chunks,
-                            activation_out):
+                            partial_activity, activation_out):
     """activation_out = sigmoid(gain * (inputs @ coef + intercept)).
 
     Returns ``sum_i sample_weight[i] * sum_j activation_out[i, j]``, the weighted
-    total activation that the sparsity penalty needs, at no second pass.
+    total activation that the sparsity penalty needs, at no second pass;
+    ``partial_activity`` (float64, shape (n_chunks, n_units)) holds its per-chunk,
+    per-unit parts.
     """
     n_samples, n_units = activation_out.shape
     gain = _as_type_of(activation_out, gain)
-    total = 0.0
     for c in prange(n_chunks):
         start, stop = _chunk(n_samples, n_chunks, c)
-        if start == stop:
-            continue
-        np.dot(inputs[start:stop], coef, activation_out[start:stop])
-        chunk_total = 0.0
-        for i in range(start, stop):
-            row_total = 0.0
-            for j in range(n_units):
-                a = _sigmoid(gain * (activation_out[i, j] + intercept[j]))
-                activation_out[i, j] = a
-                row_total += a
-            chunk_total += sample_weight[i] * row_total
-        total += chunk_total
-    return total
+        if start < stop:
+            np.dot(inputs[start:stop], coef, activation_out[start:stop])
+        _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
+                      activation_out)
+    return partial_activity.sum()
 
 
 def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
-                                sample_weight, activation_out):
-    """As ``linear_sigmoid_forward`` for CSR ``inputs`` given by its three arrays."""
+                                sample_weight, n_chunks, partial_activity,
+                                activation_out):
+    """As ``linear_sigmoid_forward`` for CSR ``inputs`` given by its three arrays.
+
+    Each stored value adds a row of ``coef`` to the output row. Eight of them are
+    added in one pass over the output row: the row is loaded and stored once per
+    eight, not once per value (1.4x faster in float64, 1.8x in float32 on MNIST).
+    """
     n_samples, n_units = activation_out.shape
     gain = _as_type_of(activation_out, gain)
-    total = 0.0
-    for i in prange(n_samples):
-        for j in range(n_units):
-            activation_out[i, j] = intercept[j]
-        for p in range(indptr[i], indptr[i + 1]):
-            value = data[p]
-            row = indices[p]
+    for c in prange(n_chunks):
+        start, stop = _chunk(n_samples, n_chunks, c)
+        for i in range(start, stop):
             for j in range(n_units):
-                activation_out[i, j] += value * coef[row, j]
-        row_total = 0.0
-        for j in range(n_units):
-            a = _sigmoid(gain * activation_out[i, j])
-            activation_out[i, j] = a
-            row_total += a
-        total += sample_weight[i] * row_total
-    return total
+                activation_out[i, j] = 0.0
+            p, end = indptr[i], indptr[i + 1]
+            while p + 8 <= end:
+                v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
+                v4, v5, v6, v7 = data[p + 4], data[p + 5], data[p + 6], data[p + 7]
+                r0, r1, r2, r3 = indices[p], indices[p + 1], indices[p + 2], indices[p + 3]
+                r4, r5, r6, r7 = (indices[p + 4], indices[p + 5], indices[p + 6],
+                                  indices[p + 7])
+                for j in range(n_units):
+                    activation_out[i, j] += (
+                        ((v0 * coef[r0, j] + v1 * coef[r1, j])
+                         + (v2 * coef[r2, j] + v3 * coef[r3, j]))
+                        + ((v4 * coef[r4, j] + v5 * coef[r5, j])
+                           + (v6 * coef[r6, j] + v7 * coef[r7, j])))
+                p += 8
+            while p < end:
+                value, row = data[p], indices[p]
+                for j in range(n_units):
+                    activation_out[i, j] += value * coef[row, j]
+                p += 1
+        _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
+                      activation_out)
+    return partial_activity.sum()
 
 
 def _linear_softmax_nll_grad(inputs, coef, intercept, y, sample_weight, scale,
@@ -192,7 +327,7 @@ def _linear_softmax_nll_grad(inputs, coef, intercept, y, sample_weight, scale,
             for k in range(n_classes):
                 shifted = logits_out[i, k] - zmax
                 # A select, not a branch around exp: see _sigmoid.
-                e = math.exp(max(shifted, log_flush))
+                e = _exp(max(shifted, log_flush))
                 sum_exp += e if shifted > log_flush else 0.0
             log_sum = math.log(sum_exp)
             lse = zmax + log_sum
@@ -203,7 +338,7 @@ def _linear_softmax_nll_grad(inputs, coef, intercept, y, sample_weight, scale,
             w = _as_type_of(logits_out, sample_weight[i] * scale)
             for k in range(n_classes):
                 log_p = (logits_out[i, k] - zmax) - log_sum_typed
-                p = math.exp(max(log_p, log_flush))
+                p = _exp(max(log_p, log_flush))
                 delta_out[i, k] = _flush(w * p) if log_p > log_flush else zero
             delta_out[i, label] -= w
             chunk_total += sample_weight[i] * (lse - logits_out[i, label])
@@ -295,11 +430,7 @@ def _gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,
                    partial_coef[c].reshape((n_units, n_inputs)))
         else:
             np.dot(inputs[start:stop].T, delta[start:stop], partial_coef[c])
-        for j in range(n_units):
-            partial_intercept[c, j] = 0.0
-        for i in range(start, stop):
-            for j in range(n_units):
-                partial_intercept[c, j] += delta[i, j]
+        _column_sums(delta, start, stop, partial_intercept[c])
     _reduce_chunks(n_chunks, partial_coef, partial_intercept, coef_grad_out,
                    intercept_grad_out, n_inputs, n_units, transposed)
 
@@ -322,16 +453,8 @@ def _transposed_gram_colsum(inputs_t, delta, n_chunks, partial_intercept,
         if start < stop:
             np.dot(inputs_t[start:stop], delta, coef_grad_out[start:stop])
         row_start, row_stop = _chunk(n_samples, n_chunks, c)
-        for j in range(n_units):
-            partial_intercept[c, j] = 0.0
-        for i in range(row_start, row_stop):
-            for j in range(n_units):
-                partial_intercept[c, j] += delta[i, j]
-    for j in range(n_units):
-        s = 0.0
-        for c in range(n_chunks):
-            s += partial_intercept[c, j]
-        intercept_grad_out[j] = s
+        _column_sums(delta, row_start, row_stop, partial_intercept[c])
+    _sum_chunks(partial_intercept, intercept_grad_out)
 
 
 def _csr_gram_colsum(data, indices, indptr, delta, n_chunks, partial_coef,
@@ -356,6 +479,130 @@ def _csr_gram_colsum(data, indices, indptr, delta, n_chunks, partial_coef,
                    intercept_grad_out, n_inputs, n_units, False)
 
 
+def _count_block_columns(indices, indptr, block_rows, n_chunks, mark_scratch,
+                         n_pairs_out):
+    """n_pairs_out[b] = number of distinct columns among the stored values of rows
+    ``b * block_rows`` to ``(b + 1) * block_rows`` of a CSR matrix.
+
+    ``mark_scratch`` (int64, shape (n_chunks, n_columns)) is overwritten: a column
+    is marked with its block's number + 1 when first seen, so it is never cleared
+    between blocks (wide sparse inputs have far more columns than values per block).
+    """
+    n_rows = indptr.shape[0] - 1
+    n_blocks = n_pairs_out.shape[0]
+    for c in prange(n_chunks):
+        mark = mark_scratch[c]
+        mark[:] = 0
+        first, last = _chunk(n_blocks, n_chunks, c)
+        for b in range(first, last):
+            count = 0
+            for p in range(indptr[b * block_rows],
+                           indptr[min(n_rows, (b + 1) * block_rows)]):
+                column = indices[p]
+                if mark[column] != b + 1:
+                    mark[column] = b + 1
+                    count += 1
+            n_pairs_out[b] = count
+
+
+def _csr_to_blocked_csc(data, indices, indptr, block_rows, n_chunks, block_pair_ptr,
+                        mark_scratch, position_scratch, pair_columns_out,
+                        pair_starts_out, data_out, rows_out):
+    """A CSR matrix regrouped by column within each block of ``block_rows`` rows.
+
+    Block ``b`` owns the (block, column) pairs ``block_pair_ptr[b]`` to
+    ``block_pair_ptr[b + 1]`` (the cumulated ``count_block_columns``); pair ``q`` is
+    column ``pair_columns_out[q]``, whose stored values in the block are
+    ``data_out[pair_starts_out[q]:pair_starts_out[q + 1]]``, in rows ``rows_out[...]``
+    (ascending). Pairs appear in block order, columns within a block in order of
+    first appearance. ``mark_scratch`` and ``position_scratch`` (int64, shape
+    (n_chunks, n_columns)) are overwritten. See ``blocked_csc_gram_colsum`` for why.
+    """
+    n_rows = indptr.shape[0] - 1
+    n_blocks = block_pair_ptr.shape[0] - 1
+    for c in prange(n_chunks):
+        mark = mark_scratch[c]
+        position = position_scratch[c]
+        mark[:] = 0
+        first, last = _chunk(n_blocks, n_chunks, c)
+        for b in range(first, last):
+            row_start = b * block_rows
+            row_stop = min(n_rows, row_start + block_rows)
+            q = block_pair_ptr[b]
+            for p in range(indptr[row_start], indptr[row_stop]):
+                column = indices[p]
+                if mark[column] != b + 1:
+                    mark[column] = b + 1
+                    position[column] = 0
+                    pair_columns_out[q] = column
+                    q += 1
+                position[column] += 1
+            offset = indptr[row_start]
+            for q in range(block_pair_ptr[b], block_pair_ptr[b + 1]):
+                column = pair_columns_out[q]
+                pair_starts_out[q] = offset
+                count = position[column]
+                position[column] = offset
+                offset += count
+            for i in range(row_start, row_stop):
+                for p in range(indptr[i], indptr[i + 1]):
+                    column = indices[p]
+                    destination = position[column]
+                    position[column] = destination + 1
+                    data_out[destination] = data[p]
+                    rows_out[destination] = i
+    pair_starts_out[pair_starts_out.shape[0] - 1] = indptr[n_rows]
+
+
+def _blocked_csc_gram_colsum(pair_columns, pair_starts, data_t, rows_t, column_bounds,
+                             delta, n_chunks, partial_intercept, coef_grad_out,
+                             intercept_grad_out):
+    """coef_grad_out = inputs.T @ delta, intercept_grad_out = delta.sum(axis=0), for a
+    sparse ``inputs`` in the blocked layout of ``csr_to_blocked_csc``.
+
+    Thread ``c`` owns the gradient rows (input columns) ``column_bounds[c]`` to
+    ``column_bounds[c + 1]``, so nothing is summed across threads. For each (block,
+    column) pair it adds ``sum_k value_k * delta[row_k]`` to the column's gradient
+    row, eight values per pass over that row. Block after block, the rows of
+    ``delta`` read stay in cache. On MNIST (60k x 784, 19% stored, 150 units) this
+    took 100 ms (float64) / 60 ms (float32) against 155 / 140 ms for the
+    row-by-row scatter of ``csr_gram_colsum``, which loads and stores a gradient row
+    per stored value.
+    """
+    n_samples, n_units = delta.shape
+    n_pairs = pair_columns.shape[0]
+    for c in prange(n_chunks):
+        low, high = column_bounds[c], column_bounds[c + 1]
+        for f in range(low, high):
+            for j in range(n_units):
+                coef_grad_out[f, j] = 0.0
+        for q in range(n_pairs):
+            f = pair_columns[q]
+            if f < low or f >= high:
+                continue
+            p, end = pair_starts[q], pair_starts[q + 1]
+            while p + 8 <= end:
+                v0, v1, v2, v3 = data_t[p], data_t[p + 1], data_t[p + 2], data_t[p + 3]
+                v4, v5, v6, v7 = data_t[p + 4], data_t[p + 5], data_t[p + 6], data_t[p + 7]
+                r0, r1, r2, r3 = rows_t[p], rows_t[p + 1], rows_t[p + 2], rows_t[p + 3]
+                r4, r5, r6, r7 = rows_t[p + 4], rows_t[p + 5], rows_t[p + 6], rows_t[p + 7]
+                for j in range(n_units):
+                    coef_grad_out[f, j] += (
+                        ((v0 * delta[r0, j] + v1 * delta[r1, j])
+                         + (v2 * delta[r2, j] + v3 * delta[r3, j]))
+                        + ((v4 * delta[r4, j] + v5 * delta[r5, j])
+                           + (v6 * delta[r6, j] + v7 * delta[r7, j])))
+                p += 8
+            while p < end:
+                value, row = data_t[p], rows_t[p]
+                for j in range(n_units):
+                    coef_grad_out[f, j] += value * delta[row, j]
+                p += 1
+        row_start, row_stop = _chunk(n_samples, n_chunks, c)
+        _column_sums(delta, row_start, row_stop, partial_intercept[c])
+    _sum_chunks(partial_intercept, intercept_grad_out)
+
+
 def _reduce_chunks_impl(n_chunks, partial_coef, partial_intercept, coef_grad_out,
                         intercept_grad_out, n_inputs, n_units, transposed):
     """Sums the per-chunk partial gradients; ``transposed``: each partial product is
@@ -368,11 +615,7 @@ def _reduce_chunks_impl(n_chunks, partial_coef, partial_intercept, coef_grad_out
             for c in range(n_chunks):
                 s += flat[c, index]
             coef_grad_out[r, j] = s
-    for j in range(n_units):
-        s = 0.0
-        for c in range(n_chunks):
-            s += partial_intercept[c, j]
-        intercept_grad_out[j] = s
+    _sum_chunks(partial_intercept, intercept_grad_out)
 
 
 def _l2_penalty_grad(coef, l2, grad_out):
@@ -467,7 +710,7 @@ def _renamed(func, name, globals_=None):
 def _compile(func, parallel):
     if not parallel:
         func = _renamed(func, func.__name__ + "_serial")
-    return njit(parallel=parallel, cache=True, nogil=True)(func)
+    return njit(parallel=parallel, cache=True, nogil=True, fastmath={"contract"})(func)
 
 
 _reduce_chunks = _compile(_reduce_chunks_impl, True)
@@ -479,6 +722,9 @@ _FUSED = {
     "linear_logistic_nll_grad": _linear_logistic_nll_grad,
     "sigmoid_backprop": _sigmoid_backprop,
     "transposed_gram_colsum": _transposed_gram_colsum,
+    "count_block_columns": _count_block_columns,
+    "csr_to_blocked_csc": _csr_to_blocked_csc,
+    "blocked_csc_gram_colsum": _blocked_csc_gram_colsum,
     "count_row_nonzeros": _count_row_nonzeros,
     "dense_to_csr": _dense_to_csr,
     "transpose": _transpose,

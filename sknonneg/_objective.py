@@ -76,10 +76,10 @@ class _CSR:
 # Dense inputs with at most this fraction of non-zeros go through the CSR kernels. A
 # CSR product costs one multiply-add per stored value and unit, a dense one per entry
 # but at BLAS speed. On MNIST (19% non-zeros, 150 units, 2 cores, AVX-512) one
-# float64 evaluation took 0.76x the time of the dense path; in float32, where BLAS is
-# twice as fast, the CSR path was 5% slower, hence the lower threshold
-# (benchmarks/foundation_mnist.py measures both paths).
-SPARSE_INPUT_DENSITY = {np.dtype(np.float64): 0.25, np.dtype(np.float32): 0.1}
+# evaluation through the CSR kernels took 0.48x (float64) and 0.72x (float32) the
+# time of the dense products alone, which puts the break-even near 40% and 26%
+# non-zeros (benchmarks/foundation_mnist.py measures both paths).
+SPARSE_INPUT_DENSITY = {np.dtype(np.float64): 0.25, np.dtype(np.float32): 0.25}
 
 
 def _as_kernel_input(X, dtype, parallel=False):
@@ -98,14 +98,61 @@ def _as_kernel_input(X, dtype, parallel=False):
     return X
 
 
+class _BlockedCSC:
+    """A CSR input regrouped by column within blocks of rows: the layout in which
+    ``blocked_csc_gram_colsum`` computes the first layer's weight gradient.
+
+    It is a second copy of the stored values (and of their row numbers), made once
+    per data set.
+    """
+
+    # Rows per block: the block's rows of the backpropagated delta fill about this
+    # many bytes, so they stay in a core's L2 cache next to the gradient rows of its
+    # thread (block sizes from 64 to 1024 rows ran within 15% of each other on
+    # MNIST).
+    BLOCK_BYTES = 1 << 18
+
+    @classmethod
+    def block_rows(cls, n_units, dtype):
+        return max(16, cls.BLOCK_BYTES // (n_units * np.dtype(dtype).itemsize))
+
+    def __init__(self, csr, n_units, n_chunks, kernels):
+        n_rows, n_columns = csr.shape
+        block_rows = self.block_rows(n_units, csr.data.dtype)
+        n_blocks = (n_rows + block_rows - 1) // block_rows
+        mark = np.empty((n_chunks, n_columns), dtype=np.int64)
+        n_pairs = np.empty(n_blocks, dtype=np.int64)
+        kernels.count_block_columns(csr.indices, csr.indptr, block_rows, n_chunks, mark,
+                                    n_pairs)
+        block_pair_ptr = np.zeros(n_blocks + 1, dtype=np.int64)
+        np.cumsum(n_pairs, out=block_pair_ptr[1:])
+        self.pair_columns = np.empty(int(block_pair_ptr[-1]), dtype=np.int64)
+        self.pair_starts = np.empty(int(block_pair_ptr[-1]) + 1, dtype=np.int64)
+        self.data = np.empty_like(csr.data)
+        self.rows = np.empty(csr.data.shape[0], dtype=np.int64)
+        kernels.csr_to_blocked_csc(csr.data, csr.indices, csr.indptr, block_rows,
+                                   n_chunks, block_pair_ptr, mark, np.empty_like(mark),
+                                   self.pair_columns, self.pair_starts, self.data,
+                                   self.rows)
+        # Each thread owns a range of columns holding about as many values.
+        per_column = np.bincount(self.pair_columns, weights=np.diff(self.pair_starts),
+                                 minlength=n_columns)
+        cumulated = np.cumsum(per_column)
+        total = cumulated[-1] if n_columns else 0.0
+        share = total * np.arange(1, n_chunks) / n_chunks
+        self.column_bounds = np.concatenate(
+            [[0], np.searchsorted(cumulated, share, side="right"), [n_columns]]
+        ).astype(np.int64)
+
+
 def _hidden_forward(kernels, n_chunks, inputs, coef, intercept, gain, sample_weight,
-                    activation_out):
+                    partial_activity, activation_out):
     if isinstance(inputs, _CSR):
         return kernels.csr_linear_sigmoid_forward(
             inputs.data, inputs.indices, inputs.indptr, coef, intercept, gain,
-            sample_weight, activation_out)
+            sample_weight, n_chunks, partial_activity, activation_out)
     return kernels.linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight,
-                                          n_chunks, activation_out)
+                                          n_chunks, partial_activity, activation_out)
 
 
 def prepare_data(X, y, sample_weight, output, dtype, parallel=False):
@@ -169,6 +216,8 @@ class NetworkObjective:
             for i, c in enumerate(self.coefs)]
         self.partial_intercept_grads = [np.empty((self.n_chunks, b.shape[0]), dtype=dt)
                                         for b in self.intercepts]
+        self.partial_activities = [np.empty((self.n_chunks, b.shape[0]))
+                                   for b in self.intercepts[:-1]]
         # activations[l] is layer l's output (the logits for the last layer).
         self.activations = [np.empty((n_samples, sizes[i + 1]), dtype=dt)
                             for i in range(n_layers)]
@@ -187,11 +236,18 @@ class NetworkObjective:
         # A transposed copy of a dense input makes its weight gradient a plain
         # product split by input features (see transposed_gram_colsum): 25-30%
         # faster than the transposed product, for the memory of a second copy.
-        self.X_t = None
+        self.X_t = self.X_blocked = None
         if not isinstance(self.X, _CSR):
             self.X_t = np.empty(self.X.shape[::-1], dtype=self.dtype)
             self.kernels.transpose(self.X, self.X_t)
-        if self.X_t is None and self.partial_coef_grads[0] is None:
+        # Batches of a block or two (Adam's) keep the row-by-row scatter of
+        # csr_gram_colsum: regrouping them would cost about as much as it saves.
+        elif self.n_samples >= 2 * _BlockedCSC.block_rows(self.coefs[0].shape[1],
+                                                          self.dtype):
+            self.X_blocked = _BlockedCSC(self.X, self.coefs[0].shape[1], self.n_chunks,
+                                         self.kernels)
+        if (self.X_t is None and self.X_blocked is None
+                and self.partial_coef_grads[0] is None):
             self.partial_coef_grads[0] = np.empty(
                 (self.n_chunks, *self.coefs[0].shape), dtype=self.dtype)
 
@@ -204,7 +260,8 @@ class NetworkObjective:
         for i in range(self.layout.n_layers - 1):
             activity += _hidden_forward(self.kernels, self.n_chunks, inputs,
                                         self.coefs[i], self.intercepts[i], self.gain,
-                                        self.sample_weight, self.activations[i])
+                                        self.sample_weight, self.partial_activities[i],
+                                        self.activations[i])
             inputs = self.activations[i]
         return activity, inputs
 
@@ -231,6 +288,13 @@ class NetworkObjective:
                 k.transposed_gram_colsum(self.X_t, self.deltas[0], n_chunks,
                                          self.partial_intercept_grads[0],
                                          self.coef_grads[0], self.intercept_grads[0])
+            elif i == 0 and self.X_blocked is not None:
+                blocked = self.X_blocked
+                k.blocked_csc_gram_colsum(blocked.pair_columns, blocked.pair_starts,
+                                          blocked.data, blocked.rows,
+                                          blocked.column_bounds, self.deltas[0],
+                                          n_chunks, self.partial_intercept_grads[0],
+                                          self.coef_grads[0], self.intercept_grads[0])
             elif isinstance(inputs, _CSR):
                 k.csr_gram_colsum(inputs.data, inputs.indices, inputs.indptr,
                                   self.deltas[i], n_chunks, self.partial_coef_grads[i],
@@ -274,7 +338,7 @@ def forward(X, coefs, intercepts, gain, dtype=np.float64):
             _hidden_forward(kernels, n_chunks, inputs,
                             np.ascontiguousarray(coef, dtype=dtype),
                             np.ascontiguousarray(intercept, dtype=dtype), float(gain),
-                            ones, a)
+                            ones, np.empty((n_chunks, coef.shape[1])), a)
             hidden.append(a)
             inputs = a
         logits = inputs @ np.asarray(coefs[-1], dtype=dtype)

@@ -22,16 +22,16 @@ def _csr(data, indices, indptr, n_cols):
 
 
 def linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chunks,
-                           activation_out):
+                           partial_activity, activation_out):
     z = (inputs @ coef).astype(np.float64) + intercept
     activation_out[...] = _flush(expit(gain * z))
     return float(sample_weight @ activation_out.sum(axis=1, dtype=np.float64))
 
 
 def csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
-                               sample_weight, activation_out):
+                               sample_weight, n_chunks, partial_activity, activation_out):
     inputs = _csr(data, indices, indptr, coef.shape[0])
-    return linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1,
+    return linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1, None,
                                   activation_out)
 
 
@@ -78,6 +78,52 @@ def csr_gram_colsum(data, indices, indptr, delta, n_chunks, partial_coef,
                     partial_intercept, coef_grad_out, intercept_grad_out):
     inputs = _csr(data, indices, indptr, coef_grad_out.shape[0])
     gram_colsum(inputs, delta, 1, None, None, coef_grad_out, intercept_grad_out)
+
+
+def _blocks(indptr, block_rows):
+    n_rows = indptr.shape[0] - 1
+    for row_start in range(0, n_rows, block_rows):
+        row_stop = min(n_rows, row_start + block_rows)
+        yield row_start, row_stop, indptr[row_start], indptr[row_stop]
+
+
+def count_block_columns(indices, indptr, block_rows, n_chunks, mark_scratch,
+                        n_pairs_out):
+    n_pairs_out[...] = [np.unique(indices[start:stop]).shape[0]
+                        for _, _, start, stop in _blocks(indptr, block_rows)]
+
+
+def csr_to_blocked_csc(data, indices, indptr, block_rows, n_chunks, block_pair_ptr,
+                       mark_scratch, position_scratch, pair_columns_out, pair_starts_out,
+                       data_out, rows_out):
+    rows = np.repeat(np.arange(indptr.shape[0] - 1), np.diff(indptr))
+    columns, starts = [], []
+    for _, _, start, stop in _blocks(indptr, block_rows):
+        block_columns = indices[start:stop]
+        # Columns in order of first appearance, values grouped by column.
+        unique, first = np.unique(block_columns, return_index=True)
+        by_appearance = unique[np.argsort(first)]
+        rank = np.empty(int(indices.max()) + 1 if indices.size else 0, dtype=np.int64)
+        rank[by_appearance] = np.arange(by_appearance.shape[0])
+        order = start + np.argsort(rank[block_columns], kind="stable")
+        data_out[start:stop] = data[order]
+        rows_out[start:stop] = rows[order]
+        counts = np.bincount(rank[block_columns], minlength=by_appearance.shape[0])
+        columns.append(by_appearance)
+        starts.append(start + np.concatenate([[0], np.cumsum(counts)[:-1]]))
+    pair_columns_out[...] = np.concatenate(columns) if columns else []
+    pair_starts_out[:-1] = np.concatenate(starts) if starts else []
+    pair_starts_out[-1] = indptr[-1]
+
+
+def blocked_csc_gram_colsum(pair_columns, pair_starts, data_t, rows_t, column_bounds,
+                            delta, n_chunks, partial_intercept, coef_grad_out,
+                            intercept_grad_out):
+    columns = np.repeat(pair_columns, np.diff(pair_starts))
+    inputs_t = sp.csr_matrix((data_t, (columns, rows_t)),
+                             shape=(coef_grad_out.shape[0], delta.shape[0]))
+    coef_grad_out[...] = inputs_t @ delta
+    intercept_grad_out[...] = delta.sum(axis=0)
 
 
 def l2_penalty_grad(coef, l2, grad_out):

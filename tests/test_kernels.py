@@ -37,8 +37,9 @@ def _garbage(shape, dtype):
     return np.full(shape, np.nan, dtype=dtype)
 
 
-def _csr(rng, n_samples, n_cols, dtype):
-    dense = rng.normal(size=(n_samples, n_cols)) * (rng.random((n_samples, n_cols)) < 0.5)
+def _csr(rng, n_samples, n_cols, dtype, density=0.5):
+    dense = rng.normal(size=(n_samples, n_cols)) * (rng.random((n_samples, n_cols))
+                                                     < density)
     dense[1] = 0.0  # an empty row
     matrix = sp.csr_matrix(dense.astype(dtype))
     return (matrix, matrix.data, matrix.indices.astype(np.int64),
@@ -56,16 +57,23 @@ def _linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
     args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
             rng.normal(size=(N_IN, N_OUT)).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype), 1.7, _sample_weight(rng, n_samples),
-            n_chunks, _garbage((n_samples, N_OUT), dtype)]
-    return args, [6]
+            n_chunks, _garbage((n_chunks, N_OUT), np.float64),
+            _garbage((n_samples, N_OUT), dtype)]
+    return args, [7]
+
+
+# Wide enough for rows with more than 8 and 16 stored values (the CSR kernels add
+# eight at a time, then the rest one by one).
+N_SPARSE_IN = 29
 
 
 def _csr_linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
-    _, data, indices, indptr = _csr(rng, n_samples, N_IN, dtype)
-    args = [data, indices, indptr, rng.normal(size=(N_IN, N_OUT)).astype(dtype),
+    _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
+    args = [data, indices, indptr, rng.normal(size=(N_SPARSE_IN, N_OUT)).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype), 0.8, _sample_weight(rng, n_samples),
+            n_chunks, _garbage((n_chunks, N_OUT), np.float64),
             _garbage((n_samples, N_OUT), dtype)]
-    return args, [7]
+    return args, [9]
 
 
 def _linear_softmax_nll_grad(rng, dtype, n_samples, n_chunks):
@@ -117,6 +125,57 @@ def _csr_gram_colsum(rng, dtype, n_samples, n_chunks):
     return args, [7, 8]
 
 
+# Blocks of 6 rows over 13 rows: two full blocks and a short one; dense enough that
+# some (block, column) pairs hold 6 values and others none.
+BLOCK_ROWS = 6
+
+
+def _blocked_input(rng, dtype, n_samples):
+    _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype, density=0.7)
+    n_blocks = -(-n_samples // BLOCK_ROWS)
+    n_pairs = np.empty(n_blocks, dtype=np.int64)
+    _reference.count_block_columns(indices, indptr, BLOCK_ROWS, 1, None, n_pairs)
+    block_pair_ptr = np.concatenate([[0], np.cumsum(n_pairs)])
+    return data, indices, indptr, block_pair_ptr
+
+
+def _count_block_columns(rng, dtype, n_samples, n_chunks):
+    _, indices, indptr, block_pair_ptr = _blocked_input(rng, dtype, n_samples)
+    return [indices, indptr, BLOCK_ROWS, n_chunks,
+            np.full((n_chunks, N_SPARSE_IN), 5, dtype=np.int64),
+            np.full(block_pair_ptr.shape[0] - 1, -1, dtype=np.int64)], [5]
+
+
+def _csr_to_blocked_csc(rng, dtype, n_samples, n_chunks):
+    data, indices, indptr, block_pair_ptr = _blocked_input(rng, dtype, n_samples)
+    n_pairs, nnz = int(block_pair_ptr[-1]), data.shape[0]
+    scratch = np.full((n_chunks, N_SPARSE_IN), 5, dtype=np.int64)
+    return [data, indices, indptr, BLOCK_ROWS, n_chunks, block_pair_ptr, scratch,
+            scratch.copy(), np.full(n_pairs, -1, dtype=np.int64),
+            np.full(n_pairs + 1, -1, dtype=np.int64), _garbage(nnz, dtype),
+            np.full(nnz, -1, dtype=np.int64)], [8, 9, 10, 11]
+
+
+def _blocked_csc(rng, dtype, n_samples, n_chunks):
+    """The blocked layout of a random CSR matrix (made by the reference twin)."""
+    args, outs = _csr_to_blocked_csc(rng, dtype, n_samples, n_chunks)
+    _reference.csr_to_blocked_csc(*args)
+    return [args[i] for i in outs]
+
+
+def _blocked_csc_gram_colsum(rng, dtype, n_samples, n_chunks):
+    pair_columns, pair_starts, data_t, rows_t = _blocked_csc(rng, dtype, n_samples,
+                                                            n_chunks)
+    # Uneven column ranges per thread, some of them empty when chunks > columns.
+    column_bounds = np.sort(rng.integers(0, N_SPARSE_IN + 1, n_chunks + 1))
+    column_bounds[0], column_bounds[-1] = 0, N_SPARSE_IN
+    args = [pair_columns, pair_starts, data_t, rows_t, column_bounds.astype(np.int64),
+            rng.normal(size=(n_samples, N_OUT)).astype(dtype), n_chunks,
+            _garbage((n_chunks, N_OUT), dtype), _garbage((N_SPARSE_IN, N_OUT), dtype),
+            _garbage(N_OUT, dtype)]
+    return args, [8, 9]
+
+
 def _l2_penalty_grad(rng, dtype, n_samples, n_chunks):
     return [rng.normal(size=(N_IN, N_OUT)).astype(dtype), 0.3,
             rng.normal(size=(N_IN, N_OUT)).astype(dtype)], [2]
@@ -163,6 +222,9 @@ BUILDERS = {
     "gram_colsum": _gram_colsum,
     "transposed_gram_colsum": _transposed_gram_colsum,
     "csr_gram_colsum": _csr_gram_colsum,
+    "count_block_columns": _count_block_columns,
+    "csr_to_blocked_csc": _csr_to_blocked_csc,
+    "blocked_csc_gram_colsum": _blocked_csc_gram_colsum,
     "l2_penalty_grad": _l2_penalty_grad,
     "projected_adam_step": _projected_adam_step,
     "count_row_nonzeros": _count_row_nonzeros,
@@ -232,32 +294,48 @@ def test_chunking_does_not_change_results(kernels, dtype):
             assert_allclose(a, b, **_tol(dtype))
 
 
-def test_csr_kernels_equal_dense_kernels(kernels):
+@pytest.mark.parametrize("n_chunks", [1, 3])
+def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
+    """The CSR forward, the row-by-row CSR gradient and the blocked-CSC gradient
+    (as the objective builds it, with 16-row blocks) against the dense kernels."""
+    from sknonneg import _objective
+
+    n_samples, n_in = 70, N_SPARSE_IN
     rng = np.random.default_rng(3)
-    matrix, data, indices, indptr = _csr(rng, 9, N_IN, np.float64)
+    matrix, data, indices, indptr = _csr(rng, n_samples, n_in, np.float64, 0.6)
     dense = matrix.toarray()
-    coef, intercept = rng.normal(size=(N_IN, N_OUT)), rng.normal(size=N_OUT)
-    sw = _sample_weight(rng, 9)
-    out_csr, out_dense = np.empty((9, N_OUT)), np.empty((9, N_OUT))
-    total_csr = kernels.csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept,
-                                                   1.5, sw, out_csr)
+    coef, intercept = rng.normal(size=(n_in, N_OUT)), rng.normal(size=N_OUT)
+    sw = _sample_weight(rng, n_samples)
+    out_csr, out_dense = np.empty((n_samples, N_OUT)), np.empty((n_samples, N_OUT))
+    total_csr = kernels.csr_linear_sigmoid_forward(
+        data, indices, indptr, coef, intercept, 1.5, sw, n_chunks,
+        np.empty((n_chunks, N_OUT)), out_csr)
     total_dense = kernels.linear_sigmoid_forward(dense, coef, intercept, 1.5, sw, 2,
-                                                 out_dense)
+                                                 np.empty((2, N_OUT)), out_dense)
     assert_allclose(out_csr, out_dense, rtol=1e-12)
     assert_allclose(total_csr, total_dense, rtol=1e-12)
 
-    delta = rng.normal(size=(9, N_OUT))
-    grads = []
-    for use_csr in (True, False):
-        pc, pi = np.empty((2, N_IN, N_OUT)), np.empty((2, N_OUT))
-        cg, ig = np.empty((N_IN, N_OUT)), np.empty(N_OUT)
-        if use_csr:
-            kernels.csr_gram_colsum(data, indices, indptr, delta, 2, pc, pi, cg, ig)
+    monkeypatch.setattr(_objective._BlockedCSC, "BLOCK_BYTES", 1)
+    blocked = _objective._BlockedCSC(_objective._CSR(matrix, np.float64), N_OUT,
+                                     n_chunks, kernels)
+    assert _objective._BlockedCSC.block_rows(N_OUT, np.float64) == 16
+    assert blocked.column_bounds.shape == (n_chunks + 1,)
+    delta = rng.normal(size=(n_samples, N_OUT))
+    expected = (dense.T @ delta, delta.sum(axis=0))
+    for path in ("csr", "blocked", "dense"):
+        pc, pi = np.empty((n_chunks, n_in, N_OUT)), np.empty((n_chunks, N_OUT))
+        cg, ig = _garbage((n_in, N_OUT), np.float64), _garbage(N_OUT, np.float64)
+        if path == "csr":
+            kernels.csr_gram_colsum(data, indices, indptr, delta, n_chunks, pc, pi, cg,
+                                    ig)
+        elif path == "blocked":
+            kernels.blocked_csc_gram_colsum(
+                blocked.pair_columns, blocked.pair_starts, blocked.data, blocked.rows,
+                blocked.column_bounds, delta, n_chunks, pi, cg, ig)
         else:
-            kernels.gram_colsum(dense, delta, 2, pc, pi, cg, ig)
-        grads.append((cg, ig))
-    assert_allclose(grads[0][0], grads[1][0], rtol=1e-12, atol=1e-14)
-    assert_allclose(grads[0][1], grads[1][1], rtol=1e-12, atol=1e-14)
+            kernels.gram_colsum(dense, delta, n_chunks, pc, pi, cg, ig)
+        assert_allclose(cg, expected[0], rtol=1e-12, atol=1e-14, err_msg=path)
+        assert_allclose(ig, expected[1], rtol=1e-12, atol=1e-14, err_msg=path)
 
 
 # ----------------------------------------------------------------- extreme inputs
@@ -313,7 +391,7 @@ def test_sigmoid_forward_saturates_without_overflow(kernels, dtype):
     out = _garbage((4, 1), dtype)
     total = kernels.linear_sigmoid_forward(inputs, np.ones((1, 1), dtype=dtype),
                                            np.zeros(1, dtype=dtype), 2.0, np.ones(4), 2,
-                                           out)
+                                           np.empty((2, 1)), out)
     assert_allclose(out.ravel(), [1.0, 0.0, 0.5, 1.0])
     assert_allclose(total, 2.5)
 
@@ -331,7 +409,8 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     z = np.array([[-69.0], [-69.2], [-80.0], [-745.0], [-1e4], [-30.0]], dtype=dtype)
     out = _garbage((6, 1), dtype)
     kernels.linear_sigmoid_forward(z, np.ones((1, 1), dtype=dtype),
-                                   np.zeros(1, dtype=dtype), 1.0, np.ones(6), 2, out)
+                                   np.zeros(1, dtype=dtype), 1.0, np.ones(6), 2,
+                                   np.empty((2, 1)), out)
     _assert_flushed(out)
     assert np.all(out[1:5] == 0.0) and out[0, 0] > 0 and out[5, 0] > 0
 
@@ -416,3 +495,34 @@ def test_gram_colsum_both_orientations(kernels, dtype, n_inputs, n_units):
         assert_allclose(coef_grad, inputs.T.astype(np.float64) @ delta, **_tol(dtype))
         assert_allclose(intercept_grad, delta.sum(axis=0, dtype=np.float64),
                         **_tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_vectorizable_exp_is_accurate_and_never_overflows(dtype):
+    """``_exp`` (the kernels' own exp, which lets loops vectorize) against NumPy's:
+    within 2 ulp over the range with normal results, clamped beyond it, NaN kept."""
+    from numba import njit
+
+    from sknonneg._kernels import _exp
+
+    @njit
+    def exp_all(x, out):
+        for i in range(x.shape[0]):
+            out[i] = _exp(x[i])
+
+    info = np.finfo(dtype)
+    low, high = (-87.0, 88.0) if dtype == np.float32 else (-708.0, 709.0)
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(low, high, 20000), rng.uniform(-2, 2, 5000),
+                        [0.0, -0.0, low, high, 1e-30, -1e-30]]).astype(dtype)
+    out = np.empty_like(x)
+    exp_all(x, out)
+    expected = np.exp(x.astype(np.float64))
+    assert out.dtype == dtype
+    assert np.max(np.abs(out - expected) / expected) <= 2 * info.eps
+    extreme = np.array([-1e4, 1e4, -np.inf, np.inf, np.nan], dtype=dtype)
+    out = np.empty_like(extreme)
+    with np.errstate(all="raise"):
+        exp_all(extreme, out)
+    assert np.all(np.isfinite(out[:4])) and np.isnan(out[4])
+    assert out[0] < 1e-37 and out[1] > 1e38

@@ -27,6 +27,19 @@ POSITIVE = [True, False, "hidden", "output", "list", "monotonic"]
 PENALTIES = list(itertools.product([0.0, 0.01], [0.0, 0.02], [0.0, 0.1]))  # l1, l2, pS
 
 
+SPARSE = [False, True, "blocked"]
+SPARSE_IDS = ["dense", "csr", "csr-blocked"]
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """CSR inputs of a few rows take the blocked-CSC gradient path (4-row blocks)."""
+    from sknonneg import _objective as objective_module
+
+    monkeypatch.setattr(objective_module._BlockedCSC, "block_rows",
+                        classmethod(lambda cls, n_units, dtype: 4))
+
+
 def _data(kind, sparse, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.7)
@@ -103,11 +116,13 @@ def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
 
 
 @pytest.mark.parametrize("hidden", [(3,), (3, 2)], ids=["1hidden", "2hidden"])
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("sparse", SPARSE, ids=SPARSE_IDS)
 @pytest.mark.parametrize("positive", POSITIVE)
 @pytest.mark.parametrize("kind", OUTPUTS)
-def test_gradient_matches_finite_differences(kind, positive, sparse, hidden):
+def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, request):
     """Every (l1, l2, activity_l1) x (unweighted, weighted) in the inner loop."""
+    if sparse == "blocked":
+        request.getfixturevalue("small_blocks")
     X, y = _data(kind, sparse)
     rng = np.random.default_rng(1)
     weights = [None, rng.uniform(0.2, 3.0, N_SAMPLES) * (np.arange(N_SAMPLES) != 2)]
@@ -119,6 +134,7 @@ def test_gradient_matches_finite_differences(kind, positive, sparse, hidden):
         objective = est._make_objective(
             layout, X, targets, np.ones(N_SAMPLES) if sw is None else sw, GAIN, False)
         theta = _feasible_theta(layout, rng)
+        assert (objective.X_blocked is not None) == (sparse == "blocked")
         loss, grad = objective.loss_grad(theta)
         assert grad.shape == theta.shape and grad.dtype == np.float64
         expected = _finite_differences(objective.loss_grad, theta)
@@ -172,8 +188,10 @@ def test_per_layer_penalties(kind):
                          est.activity_l1), rtol=1e-12)
 
 
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
-def test_serial_and_parallel_objectives_agree(parallel_threads, sparse):
+@pytest.mark.parametrize("sparse", SPARSE, ids=SPARSE_IDS)
+def test_serial_and_parallel_objectives_agree(parallel_threads, sparse, request):
+    if sparse == "blocked":
+        request.getfixturevalue("small_blocks")
     X, y = _data("softmax-multiclass", sparse)
     with fit_threads() as parallel:
         assert parallel

@@ -45,28 +45,42 @@ def n_chunks_for(n_samples, layer_sizes, parallel):
 __all__ = ["NetworkObjective", "forward"]
 
 
+def index_dtype(n):
+    """Integer type for positions in ``range(n)`` (column or row numbers of the data).
+
+    int32 where it suffices: it halves the memory of the index arrays, which the
+    sparse kernels stream through once per evaluation, and is what scipy uses.
+    """
+    return np.int32 if n <= np.iinfo(np.int32).max else np.int64
+
+
 class _CSR:
-    """The three arrays of a CSR matrix, in the dtypes the kernels expect."""
+    """The three arrays of a CSR matrix, in the dtypes the kernels expect: values in
+    the compute dtype, column numbers in ``index_dtype``, row pointers in int64."""
 
     def __init__(self, matrix, dtype):
         matrix = sp.csr_matrix(matrix)
-        matrix.sort_indices()
+        if not matrix.has_sorted_indices:
+            matrix = matrix.sorted_indices()  # a copy: the caller's matrix is left alone
         self.data = np.ascontiguousarray(matrix.data, dtype=dtype)
-        self.indices = np.ascontiguousarray(matrix.indices, dtype=np.int64)
+        self.indices = np.ascontiguousarray(matrix.indices,
+                                            dtype=index_dtype(matrix.shape[1]))
         self.indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int64)
         self.shape = matrix.shape
 
     @classmethod
-    def from_dense(cls, X, kernels):
-        """The CSR arrays of the dense C-contiguous ``X`` (sorted indices)."""
-        counts = np.empty(X.shape[0], dtype=np.int64)
-        kernels.count_row_nonzeros(X, counts)
+    def from_dense(cls, X, kernels, counts=None):
+        """The CSR arrays of the dense C-contiguous ``X`` (sorted indices).
+        ``counts``: its non-zeros per row, if already counted."""
+        if counts is None:
+            counts = np.empty(X.shape[0], dtype=np.int64)
+            kernels.count_row_nonzeros(X, counts)
         indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
         nnz = int(indptr[-1])
         self = cls.__new__(cls)
         self.data = np.empty(nnz, dtype=X.dtype)
-        self.indices = np.empty(nnz, dtype=np.int64)
+        self.indices = np.empty(nnz, dtype=index_dtype(X.shape[1]))
         self.indptr = indptr
         self.shape = X.shape
         kernels.dense_to_csr(X, indptr, self.data, self.indices)
@@ -93,8 +107,13 @@ def _as_kernel_input(X, dtype, parallel=False):
         return _CSR(X, dtype)
     X = np.ascontiguousarray(X, dtype=dtype)
     threshold = SPARSE_INPUT_DENSITY.get(np.dtype(dtype), 0.0)
-    if X.ndim == 2 and X.size and np.count_nonzero(X) <= threshold * X.size:
-        return _CSR.from_dense(X, KERNELS[bool(parallel)])
+    if X.ndim != 2 or not X.size or threshold <= 0:
+        return X
+    kernels = KERNELS[bool(parallel)]
+    counts = np.empty(X.shape[0], dtype=np.int64)
+    kernels.count_row_nonzeros(X, counts)
+    if counts.sum() <= threshold * X.size:
+        return _CSR.from_dense(X, kernels, counts)
     return X
 
 
@@ -126,10 +145,10 @@ class _BlockedCSC:
                                     n_pairs)
         block_pair_ptr = np.zeros(n_blocks + 1, dtype=np.int64)
         np.cumsum(n_pairs, out=block_pair_ptr[1:])
-        self.pair_columns = np.empty(int(block_pair_ptr[-1]), dtype=np.int64)
+        self.pair_columns = np.empty(int(block_pair_ptr[-1]), dtype=csr.indices.dtype)
         self.pair_starts = np.empty(int(block_pair_ptr[-1]) + 1, dtype=np.int64)
         self.data = np.empty_like(csr.data)
-        self.rows = np.empty(csr.data.shape[0], dtype=np.int64)
+        self.rows = np.empty(csr.data.shape[0], dtype=index_dtype(n_rows))
         kernels.csr_to_blocked_csc(csr.data, csr.indices, csr.indptr, block_rows,
                                    n_chunks, block_pair_ptr, mark, np.empty_like(mark),
                                    self.pair_columns, self.pair_starts, self.data,

@@ -45,7 +45,7 @@ def _csr(rng, n_samples, dtype):
     dense = rng.normal(size=(n_samples, N_IN)) * (rng.random((n_samples, N_IN)) < 0.5)
     dense[1] = 0.0
     m = sp.csr_matrix(dense.astype(dtype))
-    return m.data, m.indices.astype(np.int64), m.indptr.astype(np.int64)
+    return m.data, m.indices.astype(np.int32), m.indptr.astype(np.int64)
 
 
 def _abba_input_forward(rng, dtype, n, n_chunks, act):

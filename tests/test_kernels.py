@@ -42,7 +42,8 @@ def _csr(rng, n_samples, n_cols, dtype, density=0.5):
                                                      < density)
     dense[1] = 0.0  # an empty row
     matrix = sp.csr_matrix(dense.astype(dtype))
-    return (matrix, matrix.data, matrix.indices.astype(np.int64),
+    # The index types the objective uses (sknonneg._objective.index_dtype).
+    return (matrix, matrix.data, matrix.indices.astype(np.int32),
             matrix.indptr.astype(np.int64))
 
 
@@ -151,9 +152,9 @@ def _csr_to_blocked_csc(rng, dtype, n_samples, n_chunks):
     n_pairs, nnz = int(block_pair_ptr[-1]), data.shape[0]
     scratch = np.full((n_chunks, N_SPARSE_IN), 5, dtype=np.int64)
     return [data, indices, indptr, BLOCK_ROWS, n_chunks, block_pair_ptr, scratch,
-            scratch.copy(), np.full(n_pairs, -1, dtype=np.int64),
+            scratch.copy(), np.full(n_pairs, -1, dtype=np.int32),
             np.full(n_pairs + 1, -1, dtype=np.int64), _garbage(nnz, dtype),
-            np.full(nnz, -1, dtype=np.int64)], [8, 9, 10, 11]
+            np.full(nnz, -1, dtype=np.int32)], [8, 9, 10, 11]
 
 
 def _blocked_csc(rng, dtype, n_samples, n_chunks):
@@ -205,7 +206,7 @@ def _dense_to_csr(rng, dtype, n_samples, n_chunks):
     X = _sparse_dense(rng, dtype, n_samples)
     indptr = np.concatenate([[0], np.cumsum(np.count_nonzero(X, axis=1))])
     nnz = int(indptr[-1])
-    return [X, indptr, _garbage(nnz, dtype), np.full(nnz, -1, dtype=np.int64)], [2, 3]
+    return [X, indptr, _garbage(nnz, dtype), np.full(nnz, -1, dtype=np.int32)], [2, 3]
 
 
 def _transpose(rng, dtype, n_samples, n_chunks):
@@ -276,7 +277,9 @@ def test_kernel_matches_reference(kernels, name, dtype, n_samples, n_chunks):
     else:
         assert_allclose(ret_k, ret_r, rtol=tol["rtol"], atol=tol["atol"])
     for k, r in zip(out_k, out_r):
-        assert k.dtype == (dtype if np.issubdtype(k.dtype, np.floating) else np.int64)
+        assert k.dtype == r.dtype
+        if np.issubdtype(k.dtype, np.floating):
+            assert k.dtype == dtype
         assert np.all(np.isfinite(k))
         assert_allclose(k, r, **tol)
 

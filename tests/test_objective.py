@@ -347,3 +347,20 @@ def test_dense_to_csr_conversion_matches_scipy():
         np.testing.assert_array_equal(got.indices, expected.indices)
         np.testing.assert_array_equal(got.data, expected.data)
         assert got.shape == X.shape
+
+
+def test_csr_input_is_not_modified_and_uses_int32_indices():
+    """Unsorted column indices are sorted in a copy, never in the caller's matrix."""
+    from sknonneg import _objective as objective_module
+
+    data, indices, indptr = [1.0, 2.0, 3.0], [2, 0, 1], [0, 2, 3]
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(2, 3))
+    matrix.has_sorted_indices = False
+    kernel_input = objective_module._CSR(matrix, np.float32)
+    assert_allclose(matrix.indices, indices)
+    assert_allclose(matrix.data, data)
+    assert kernel_input.indices.dtype == np.int32 and kernel_input.indptr.dtype == np.int64
+    assert_allclose(kernel_input.indices, [0, 2, 1])
+    assert_allclose(kernel_input.data, [2.0, 1.0, 3.0])
+    assert objective_module.index_dtype(2 ** 31 - 1) == np.int32
+    assert objective_module.index_dtype(2 ** 31) == np.int64

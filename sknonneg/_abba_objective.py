@@ -260,11 +260,9 @@ class ABBAObjective:
         views, c, dc = self._load_layers(theta)
         self._forward_hidden()
 
-        output_kernel = (k.linear_softmax_nll_grad if self.output == "softmax"
-                         else k.linear_logistic_nll_grad)
-        loss = output_kernel(self.diffs[-1], self.coef_diff[last], self.intercept_u[last],
-                             self.y, self.sample_weight, self.scale, nc, self.logits,
-                             self.delta_out) * self.scale
+        loss = k.linear_nll_grad(self.diffs[-1], self.coef_diff[last],
+                                 self.intercept_u[last], self.y, self.sample_weight,
+                                 self.scale, nc, self.logits, self.delta_out) * self.scale
 
         # Output layer: logits = d C + c0 with C = (A - B) / 2, c0 = (b_u - b_v) / 2.
         k.gram_colsum(self.diffs[-1], self.delta_out, nc, self.partial_coef[last],

@@ -54,8 +54,7 @@ __all__ = [
     "KERNELS",
     "linear_sigmoid_forward",
     "csr_linear_sigmoid_forward",
-    "linear_softmax_nll_grad",
-    "linear_logistic_nll_grad",
+    "linear_nll_grad",
     "sigmoid_backprop",
     "gram_colsum",
     "transposed_gram_colsum",
@@ -298,64 +297,79 @@ def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
     return partial_activity.sum()
 
 
-def _linear_softmax_nll_grad(inputs, coef, intercept, y, sample_weight, scale,
-                             n_chunks, logits_out, delta_out):
-    """Output layer with softmax and negative log-likelihood, and its gradient.
-
-    logits = inputs @ coef + intercept; per row, with the log-sum-exp taken after
-    subtracting the max, nll = lse - logits[y]. Writes ``logits_out`` and
-    ``delta_out = scale * sample_weight[i] * (softmax(logits) - onehot(y))``
-    (dLoss/dlogits, the familiar ``p - y``); returns ``sum_i sw_i nll_i``.
-    """
-    n_samples, n_classes = logits_out.shape
+@njit(inline="always", cache=True)
+def _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    """Row ``i`` of a softmax output whose ``logits_out[i]`` holds ``inputs[i] @
+    coef``: adds the intercept, writes ``delta_out[i]``; returns ``sw_i nll_i``."""
+    n_classes = logits_out.shape[1]
     log_flush = _as_type_of(logits_out, _LOG_FLUSH)
     zero = _as_type_of(logits_out, 0.0)
-    total = 0.0
-    for c in prange(n_chunks):
-        start, stop = _chunk(n_samples, n_chunks, c)
-        if start == stop:
-            continue
-        np.dot(inputs[start:stop], coef, logits_out[start:stop])
-        chunk_total = 0.0
-        for i in range(start, stop):
-            zmax = _as_type_of(logits_out, -np.inf)
-            for k in range(n_classes):
-                v = logits_out[i, k] + intercept[k]
-                logits_out[i, k] = v
-                zmax = max(zmax, v)
-            sum_exp = 0.0
-            for k in range(n_classes):
-                shifted = logits_out[i, k] - zmax
-                # A select, not a branch around exp: see _sigmoid.
-                e = _exp(max(shifted, log_flush))
-                sum_exp += e if shifted > log_flush else 0.0
-            log_sum = math.log(sum_exp)
-            lse = zmax + log_sum
-            # (logit - max) - log_sum, not logit - lse: in float32 lse itself is
-            # rounded to the magnitude of the largest logit.
-            log_sum_typed = _as_type_of(logits_out, log_sum)
-            label = y[i]
-            w = _as_type_of(logits_out, sample_weight[i] * scale)
-            for k in range(n_classes):
-                log_p = (logits_out[i, k] - zmax) - log_sum_typed
-                p = _exp(max(log_p, log_flush))
-                delta_out[i, k] = _flush(w * p) if log_p > log_flush else zero
-            delta_out[i, label] -= w
-            chunk_total += sample_weight[i] * (lse - logits_out[i, label])
-        total += chunk_total
-    return total
+    zmax = _as_type_of(logits_out, -np.inf)
+    for k in range(n_classes):
+        v = logits_out[i, k] + intercept[k]
+        logits_out[i, k] = v
+        zmax = max(zmax, v)
+    sum_exp = 0.0
+    for k in range(n_classes):
+        shifted = logits_out[i, k] - zmax
+        # A select, not a branch around exp: see _sigmoid.
+        e = _exp(max(shifted, log_flush))
+        sum_exp += e if shifted > log_flush else 0.0
+    log_sum = math.log(sum_exp)
+    lse = zmax + log_sum
+    # (logit - max) - log_sum, not logit - lse: in float32 lse itself is rounded to
+    # the magnitude of the largest logit.
+    log_sum_typed = _as_type_of(logits_out, log_sum)
+    label = y[i]
+    w = _as_type_of(logits_out, sample_weight[i] * scale)
+    for k in range(n_classes):
+        log_p = (logits_out[i, k] - zmax) - log_sum_typed
+        p = _exp(max(log_p, log_flush))
+        delta_out[i, k] = _flush(w * p) if log_p > log_flush else zero
+    delta_out[i, label] -= w
+    return sample_weight[i] * (lse - logits_out[i, label])
 
 
-def _linear_logistic_nll_grad(inputs, coef, intercept, y, sample_weight, scale,
-                              n_chunks, logits_out, delta_out):
-    """Output layer of independent sigmoids with binary cross-entropy per output.
+@njit(inline="always", cache=True)
+def _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    """Row ``i`` of independent sigmoid outputs (``y`` a 0/1 indicator matrix),
+    as ``_softmax_nll_row``."""
+    row = 0.0
+    w = sample_weight[i] * scale
+    for k in range(logits_out.shape[1]):
+        t = logits_out[i, k] + intercept[k]
+        logits_out[i, k] = t
+        target = y[i, k]
+        row += max(t, 0.0) - target * t
+        if -abs(t) > _LOG_FLUSH:
+            row += math.log1p(math.exp(-abs(t)))
+        delta_out[i, k] = _flush(_as_type_of(logits_out, w * (_sigmoid(t) - target)))
+    return sample_weight[i] * row
 
-    ``y`` is a 0/1 indicator matrix of the shape of the logits. Per entry, with t the
-    logit: nll = softplus(t) - y t = max(t, 0) + log1p(exp(-|t|)) - y t (never
-    overflows), dnll/dt = sigmoid(t) - y. Writes ``logits_out`` and ``delta_out =
-    scale * sw * (sigmoid(t) - y)``; returns ``sum_i sw_i sum_k nll_ik``.
+
+def _nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    """``_softmax_nll_row`` for class indices ``y`` (1-d), ``_logistic_nll_row`` for
+    an indicator matrix (2-d): chosen when the kernel is compiled."""
+
+
+@overload(_nll_row, inline="always")
+def _nll_row_overload(i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    return _softmax_nll_row.py_func if y.ndim == 1 else _logistic_nll_row.py_func
+
+
+def _linear_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
+                     logits_out, delta_out):
+    """Output layer and its loss: ``logits = inputs @ coef + intercept``, written in
+    ``logits_out``; ``delta_out = dLoss/dlogits``; returns ``sum_i sw_i nll_i``.
+
+    Softmax with negative log-likelihood for class indices ``y`` (1-d): with the
+    log-sum-exp taken after subtracting the max, ``nll = lse - logits[y]`` and
+    ``delta = scale * sw_i * (softmax(logits) - onehot(y))``. Independent sigmoids
+    with binary cross-entropy for a 0/1 indicator matrix ``y`` (2-d): per entry, with
+    t the logit, ``nll = max(t, 0) + log1p(exp(-|t|)) - y t`` (never overflows),
+    ``delta = scale * sw_i * (sigmoid(t) - y)``.
     """
-    n_samples, n_outputs = logits_out.shape
+    n_samples = logits_out.shape[0]
     total = 0.0
     for c in prange(n_chunks):
         start, stop = _chunk(n_samples, n_chunks, c)
@@ -364,17 +378,8 @@ def _linear_logistic_nll_grad(inputs, coef, intercept, y, sample_weight, scale,
         np.dot(inputs[start:stop], coef, logits_out[start:stop])
         chunk_total = 0.0
         for i in range(start, stop):
-            row = 0.0
-            w = sample_weight[i] * scale
-            for k in range(n_outputs):
-                t = logits_out[i, k] + intercept[k]
-                logits_out[i, k] = t
-                target = y[i, k]
-                row += max(t, 0.0) - target * t
-                if -abs(t) > _LOG_FLUSH:
-                    row += math.log1p(math.exp(-abs(t)))
-                delta_out[i, k] = _flush(_as_type_of(logits_out, w * (_sigmoid(t) - target)))
-            chunk_total += sample_weight[i] * row
+            chunk_total += _nll_row(i, intercept, y, sample_weight, scale, logits_out,
+                                    delta_out)
         total += chunk_total
     return total
 
@@ -718,8 +723,7 @@ _reduce_chunks_serial = _compile(_reduce_chunks_impl, False)
 _FUSED = {
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
-    "linear_softmax_nll_grad": _linear_softmax_nll_grad,
-    "linear_logistic_nll_grad": _linear_logistic_nll_grad,
+    "linear_nll_grad": _linear_nll_grad,
     "sigmoid_backprop": _sigmoid_backprop,
     "transposed_gram_colsum": _transposed_gram_colsum,
     "count_block_columns": _count_block_columns,

@@ -293,15 +293,14 @@ class NetworkObjective:
         n_layers = self.layout.n_layers
         activity, last_hidden = self._forward_hidden(theta)
 
-        output_kernel = (k.linear_softmax_nll_grad if self.output == "softmax"
-                         else k.linear_logistic_nll_grad)
-        data_loss = output_kernel(last_hidden, self.coefs[-1], self.intercepts[-1],
-                                  self.y, self.sample_weight, self.scale, n_chunks,
-                                  self.activations[-1], self.deltas[-1])
+        last = n_layers - 1
+        data_loss = k.linear_nll_grad(last_hidden, self.coefs[last], self.intercepts[last],
+                                      self.y, self.sample_weight, self.scale, n_chunks,
+                                      self.activations[last], self.deltas[last])
         loss = (data_loss + self.activity_l1 * activity) * self.scale
 
         activity_coef = self.activity_l1 * self.scale
-        for i in range(n_layers - 1, -1, -1):
+        for i in range(last, -1, -1):
             inputs = self.X if i == 0 else self.activations[i - 1]
             if i == 0 and self.X_t is not None:
                 k.transposed_gram_colsum(self.X_t, self.deltas[0], n_chunks,

@@ -35,25 +35,21 @@ def csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
                                   activation_out)
 
 
-def linear_softmax_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
-                            logits_out, delta_out):
+def linear_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
+                    logits_out, delta_out):
     logits = (inputs @ coef).astype(np.float64) + intercept
     logits_out[...] = logits
-    log_p = log_softmax(logits, axis=1)
-    rows = np.arange(logits.shape[0])
-    grad = np.exp(log_p)
-    grad[rows, y] -= 1.0
+    if y.ndim == 1:  # softmax, class indices
+        log_p = log_softmax(logits, axis=1)
+        rows = np.arange(logits.shape[0])
+        grad = np.exp(log_p)
+        grad[rows, y] -= 1.0
+        nll = -log_p[rows, y]
+    else:  # independent sigmoids, indicator matrix
+        grad = expit(logits) - y
+        nll = (np.logaddexp(0.0, logits) - y * logits).sum(axis=1)
     delta_out[...] = _flush(scale * sample_weight[:, None] * grad)
-    return float(sample_weight @ -log_p[rows, y])
-
-
-def linear_logistic_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
-                             logits_out, delta_out):
-    t = (inputs @ coef).astype(np.float64) + intercept
-    logits_out[...] = t
-    nll = np.logaddexp(0.0, t) - y * t
-    delta_out[...] = _flush(scale * sample_weight[:, None] * (expit(t) - y))
-    return float(sample_weight @ nll.sum(axis=1))
+    return float(sample_weight @ nll)
 
 
 def sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight,

@@ -77,7 +77,7 @@ def _csr_linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
     return args, [9]
 
 
-def _linear_softmax_nll_grad(rng, dtype, n_samples, n_chunks):
+def _linear_nll_grad(rng, dtype, n_samples, n_chunks):
     args = [rng.random((n_samples, N_IN)).astype(dtype),
             (3 * rng.normal(size=(N_IN, N_OUT))).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype),
@@ -88,7 +88,8 @@ def _linear_softmax_nll_grad(rng, dtype, n_samples, n_chunks):
 
 
 def _linear_logistic_nll_grad(rng, dtype, n_samples, n_chunks):
-    args, outs = _linear_softmax_nll_grad(rng, dtype, n_samples, n_chunks)
+    """linear_nll_grad with an indicator matrix: independent sigmoid outputs."""
+    args, outs = _linear_nll_grad(rng, dtype, n_samples, n_chunks)
     args[3] = (rng.random((n_samples, N_OUT)) < 0.5).astype(np.float64)
     return args, outs
 
@@ -217,8 +218,7 @@ def _transpose(rng, dtype, n_samples, n_chunks):
 BUILDERS = {
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
-    "linear_softmax_nll_grad": _linear_softmax_nll_grad,
-    "linear_logistic_nll_grad": _linear_logistic_nll_grad,
+    "linear_nll_grad": _linear_nll_grad,
     "sigmoid_backprop": _sigmoid_backprop,
     "gram_colsum": _gram_colsum,
     "transposed_gram_colsum": _transposed_gram_colsum,
@@ -264,12 +264,18 @@ def test_every_kernel_has_a_reference_twin_and_a_builder():
     assert KERNELS[True].parallel and not KERNELS[False].parallel
 
 
+# Every builder, plus the output kernel with logistic outputs (an indicator matrix).
+CASES = {**{name: (name, builder) for name, builder in BUILDERS.items()},
+         "linear_nll_grad-logistic": ("linear_nll_grad", _linear_logistic_nll_grad)}
+
+
 @pytest.mark.parametrize("n_samples, n_chunks", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
-@pytest.mark.parametrize("name", sorted(BUILDERS))
-def test_kernel_matches_reference(kernels, name, dtype, n_samples, n_chunks):
-    rng = np.random.default_rng([zlib.crc32(name.encode()), n_samples, n_chunks])
-    args, outs = BUILDERS[name](rng, dtype, n_samples, n_chunks)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_kernel_matches_reference(kernels, case, dtype, n_samples, n_chunks):
+    name, builder = CASES[case]
+    rng = np.random.default_rng([zlib.crc32(case.encode()), n_samples, n_chunks])
+    args, outs = builder(rng, dtype, n_samples, n_chunks)
     ret_k, ret_r, out_k, out_r = _run_both(kernels, name, args, outs)
     tol = _tol(dtype)
     if ret_r is None:
@@ -357,7 +363,7 @@ def test_softmax_extreme_logits_are_stable(kernels, dtype):
     y = np.array([0, 0, 2, 1], dtype=np.int64)
     args, logits = _extreme_output_args(dtype, y)
     with np.errstate(all="raise"):
-        total = kernels.linear_softmax_nll_grad(*args)
+        total = kernels.linear_nll_grad(*args)
     delta = args[8]
     # nll per row: 0, 2e4, 0, log(3); exactly log-sum-exp minus the true logit.
     assert_allclose(total, 2e4 + np.log(3.0), rtol=1e-12)
@@ -366,7 +372,7 @@ def test_softmax_extreme_logits_are_stable(kernels, dtype):
                          [1 / 3, -2 / 3, 1 / 3]]) / 4
     assert np.all(np.isfinite(delta))
     assert_allclose(delta, expected, rtol=1e-6, atol=1e-12)
-    ret_r, args_r = _run_reference("linear_softmax_nll_grad", args)
+    ret_r, args_r = _run_reference("linear_nll_grad", args)
     assert_allclose(total, ret_r, rtol=1e-12)
     assert_allclose(delta, args_r[8], rtol=1e-6, atol=1e-12)
 
@@ -375,7 +381,7 @@ def test_softmax_extreme_logits_are_stable(kernels, dtype):
 def test_logistic_extreme_logits_are_stable(kernels, dtype):
     y = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 1], [0, 0, 0]], dtype=np.float64)
     args, logits = _extreme_output_args(dtype, y)
-    total = kernels.linear_logistic_nll_grad(*args)
+    total = kernels.linear_nll_grad(*args)
     # softplus(t) - y t: 1e4 per wrong-sided 1e4 logit, log 2 per zero logit.
     wrong = np.sum((logits > 0) & (y == 0)) + np.sum((logits < 0) & (y == 1))
     n_zero = np.sum(logits == 0)
@@ -383,7 +389,7 @@ def test_logistic_extreme_logits_are_stable(kernels, dtype):
     sig = (logits > 0) + 0.5 * (logits == 0)
     assert np.all(np.isfinite(args[8]))
     assert_allclose(args[8], (sig - y) / 4, rtol=1e-6, atol=1e-12)
-    ret_r, args_r = _run_reference("linear_logistic_nll_grad", args)
+    ret_r, args_r = _run_reference("linear_nll_grad", args)
     assert_allclose(total, ret_r, rtol=1e-12)
     assert_allclose(args[8], args_r[8], rtol=1e-6, atol=1e-12)
 
@@ -420,7 +426,7 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     # Softmax: a class 80 below the top one has p ~ 1e-35.
     args, _ = _extreme_output_args(dtype, np.zeros(4, dtype=np.int64))
     args[1] = np.array([[0.0, -80.0, -60.0]] * 4, dtype=dtype)
-    kernels.linear_softmax_nll_grad(*args)
+    kernels.linear_nll_grad(*args)
     _assert_flushed(args[8])
     assert np.all(args[8][:, 1] == 0.0)
 
@@ -428,7 +434,7 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     args, _ = _extreme_output_args(dtype, np.zeros((4, 3)))
     args[1] = np.array([[-69.0, -60.0, 75.0]] * 4, dtype=dtype)
     args[3] = np.array([[0.0, 0.0, 1.0]] * 4)
-    kernels.linear_logistic_nll_grad(*args)
+    kernels.linear_nll_grad(*args)
     _assert_flushed(args[8])
     assert np.all(args[8][:, 0] == 0.0) and np.all(args[8][:, 2] == 0.0)
     assert np.all(args[8][:, 1] > 0.0)
@@ -443,13 +449,14 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     assert out[0, 0] == 0.0 and out[1, 0] > 0
 
 
-@pytest.mark.parametrize("name", ["linear_sigmoid_forward", "linear_softmax_nll_grad",
-                                  "linear_logistic_nll_grad", "sigmoid_backprop"])
+@pytest.mark.parametrize("name", ["linear_sigmoid_forward", "linear_nll_grad",
+                                  "linear_nll_grad-logistic", "sigmoid_backprop"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_flushing_matches_reference_on_wide_inputs(kernels, name, dtype):
     """Inputs scaled up so that many results land near the flush threshold."""
     rng = np.random.default_rng(7)
-    args, outs = BUILDERS[name](rng, dtype, 40, 3)
+    name, builder = CASES[name]
+    args, outs = builder(rng, dtype, 40, 3)
     args[1] = (args[1] * 40).astype(dtype)  # coef: pre-activations of +-100s
     ret_k, ret_r, out_k, out_r = _run_both(kernels, name, args, outs)
     for k, r in zip(out_k, out_r):

@@ -130,22 +130,20 @@ def time_eval_vs_products(X, y, dtype, repeats, path="dense", rounds=3):
 
 
 class TimedObjective:
-    """Counts the time spent inside the objective during a fit, and when the first
-    evaluation started (everything before it is validation, conversion and init)."""
+    """Counts the time spent inside the objective during a fit, its evaluations, and
+    when the first one started (everything before it is validation, conversion and
+    init)."""
 
     def __init__(self):
         self.seconds = 0.0
+        self.n_evals = 0
         self.first_call = None
 
 
 def fit_timing(X, y, dtype, max_iter, positive=True):
-    """(seconds per iteration, iterations, share of the fit inside scipy's L-BFGS-B,
-    total seconds, share before the first evaluation)."""
-    # Warm-up: load the compiled kernels of this dtype and input path.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        NonNegMLPClassifier((N_HIDDEN,), positive=positive, dtype=dtype, max_iter=2,
-                            gain=1.0, random_state=0).fit(X[:500], y[:500])
+    """Times one fit: a dict with seconds per iteration, iterations, evaluations per
+    iteration, the share of the fit outside the objective after its first evaluation
+    (scipy's L-BFGS-B and our driver), and the share before it (setup)."""
     est = NonNegMLPClassifier((N_HIDDEN,), positive=positive, dtype=dtype,
                               max_iter=max_iter, gain=1.0, random_state=0)
     timer = TimedObjective()
@@ -163,6 +161,7 @@ def fit_timing(X, y, dtype, max_iter, positive=True):
                 return inner(theta)
             finally:
                 timer.seconds += time.perf_counter() - start
+                timer.n_evals += 1
 
         obj.loss_grad = loss_grad
         return obj
@@ -174,8 +173,18 @@ def fit_timing(X, y, dtype, max_iter, positive=True):
         est.fit(X, y)
         total = time.perf_counter() - start
     setup = timer.first_call - start
-    return (total / est.n_iter_, est.n_iter_, 1.0 - (timer.seconds + setup) / total,
-            total, setup / total)
+    return {"s_per_iter": total / est.n_iter_, "n_iter": est.n_iter_,
+            "evals_per_iter": timer.n_evals / est.n_iter_,
+            "lbfgsb_share": 1.0 - (timer.seconds + setup) / total,
+            "fit_s": total, "setup_share": setup / total}
+
+
+def warm_up(X, y, dtype, positive):
+    """Loads the compiled kernels of this dtype and input path."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        NonNegMLPClassifier((N_HIDDEN,), positive=positive, dtype=dtype, max_iter=2,
+                            gain=1.0, random_state=0).fit(X[:2000], y[:2000])
 
 
 def sklearn_fit_timing(X, y, max_iter):
@@ -195,6 +204,8 @@ def main():
         Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--fit-iter", type=int, default=40)
+    parser.add_argument("--fit-repeats", type=int, default=3,
+                        help="rounds of fits per configuration (medians reported)")
     parser.add_argument("--quick", action="store_true", help="5k only, fewer repeats")
     args = parser.parse_args()
 
@@ -228,20 +239,35 @@ def main():
                 record["eval_vs_products"].append(row)
     record["machine"]["numba_threading_layer"] = numba.threading_layer()
 
+    configs = [(dtype, positive) for dtype in ("float64", "float32")
+               for positive in (True, False)]
     for name, (X, y) in sets.items():
         fit_iter = args.fit_iter if name == "5k" else max(10, args.fit_iter // 2)
-        sk_per_iter, sk_iter, sk_total = sklearn_fit_timing(X, y, fit_iter)
-        for dtype in ("float64", "float32"):
-            for positive in (True, False):
-                per_iter, n_iter, outside, total, setup = fit_timing(
-                    X, y, dtype, fit_iter, positive)
-                row = {"data": name, "dtype": dtype, "positive": positive,
-                       "s_per_iter": per_iter, "n_iter": n_iter, "fit_s": total,
-                       "lbfgsb_share": outside, "setup_share": setup,
-                       "sklearn_s_per_iter": sk_per_iter, "sklearn_n_iter": sk_iter,
-                       "ratio_vs_sklearn": per_iter / sk_per_iter}
-                print(row, flush=True)
-                record["fit_per_iteration"].append(row)
+        for dtype, positive in configs:
+            warm_up(X, y, dtype, positive)
+        # Rounds of one sklearn fit then one fit of each configuration; each round's
+        # ratios are taken within the round, so drifts in the machine's speed hit both.
+        rounds = {config: [] for config in configs}
+        sklearn_rounds = []
+        for _ in range(args.fit_repeats):
+            sk_per_iter, sk_iter, _ = sklearn_fit_timing(X, y, fit_iter)
+            sklearn_rounds.append((sk_per_iter, sk_iter))
+            for config in configs:
+                dtype, positive = config
+                timing = fit_timing(X, y, dtype, fit_iter, positive)
+                timing["ratio_vs_sklearn"] = timing["s_per_iter"] / sk_per_iter
+                rounds[config].append(timing)
+        for (dtype, positive), timings in rounds.items():
+            row = {"data": name, "dtype": dtype, "positive": positive,
+                   "repeats": len(timings),
+                   "sklearn_s_per_iter": float(np.median([r[0] for r in sklearn_rounds])),
+                   "sklearn_n_iter": sklearn_rounds[0][1]}
+            for key in timings[0]:
+                row[key] = float(np.median([t[key] for t in timings]))
+            row["n_iter"] = int(row["n_iter"])
+            row["lbfgsb_ms_per_iter"] = 1e3 * row["s_per_iter"] * row["lbfgsb_share"]
+            print(row, flush=True)
+            record["fit_per_iteration"].append(row)
 
     X5, y5 = sets["5k"]
     for positive in (True, False):
@@ -294,7 +320,7 @@ def markdown(record):
         "in 3 alternating blocks; the ratio is the median of the blocks' ratios "
         "(eval and products columns: medians over all blocks). Path `dense`: the dense kernels "
         "(the kernel-efficiency target); `auto`: what a fit uses, where MNIST's 19% "
-        "non-zeros send float64 input through the CSR kernels.",
+        "non-zeros send the input through the CSR kernels.",
         "",
         "| data | dtype | path | kernels | eval (ms) | dense products alone (ms) | "
         "ratio (target <= 1.15) |",
@@ -309,19 +335,24 @@ def markdown(record):
         "## Fit time per L-BFGS-B iteration vs sklearn MLPClassifier(lbfgs, logistic)",
         "",
         "Whole fit (validation, conversion, init included) divided by its "
-        "iterations, after a warm-up fit that loads the compiled kernels. Share in "
-        "L-BFGS-B: time outside the objective after its first evaluation (scipy's "
-        "`setulb` and our driver); setup: time before the first evaluation.",
+        "iterations, after a warm-up fit that loads the compiled kernels; gain fixed "
+        "at 1 (one L-BFGS-B run, as sklearn's). Rounds of one sklearn fit followed by "
+        "one fit of each configuration; medians over rounds, the ratio taken within "
+        "each round. L-BFGS-B: time outside the objective after its first "
+        "evaluation (scipy's `setulb` and our driver), per iteration and as a share "
+        "of the fit; setup: time before the first evaluation.",
         "",
         "| data | dtype | positive | s/iter | sklearn s/iter (float64) | ratio "
-        "(target <= 0.3 f64, 0.2 f32) | share in L-BFGS-B | setup share |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "(target <= 0.3 f64, 0.2 f32) | evals/iter | L-BFGS-B ms/iter | share in "
+        "L-BFGS-B | setup share |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in record["fit_per_iteration"]:
         lines.append(f"| {r['data']} | {r['dtype']} | {r['positive']} | "
                      f"{r['s_per_iter'] * 1e3:.1f} ms | {r['sklearn_s_per_iter'] * 1e3:.1f} ms"
-                     f" | {r['ratio_vs_sklearn']:.2f} | {r['lbfgsb_share']:.0%} | "
-                     f"{r.get('setup_share', float('nan')):.0%} |")
+                     f" | {r['ratio_vs_sklearn']:.2f} | {r.get('evals_per_iter', float('nan')):.2f}"
+                     f" | {r.get('lbfgsb_ms_per_iter', float('nan')):.1f} | "
+                     f"{r['lbfgsb_share']:.0%} | {r.get('setup_share', float('nan')):.0%} |")
     lines += [
         "",
         "## Test accuracy (10k test set) with default settings, fitted on the 5k subset",

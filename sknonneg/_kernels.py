@@ -257,14 +257,42 @@ def _linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chun
     return partial_activity.sum()
 
 
+@njit(inline="always", cache=True)
+def _add_scaled_rows(values, rows, start, stop, source, target, target_row):
+    """``target[target_row] += sum_p values[p] * source[rows[p]]`` over ``p`` in
+    ``start:stop``: a sparse row (or column) times a dense matrix.
+
+    Eight values are added in one pass over the target row, so it is loaded and
+    stored once per eight values, not once per value (1.4x faster in float64, 1.8x
+    in float32 on MNIST's forward product); the rest one by one.
+    """
+    n_units = target.shape[1]
+    p = start
+    while p + 8 <= stop:
+        v0, v1, v2, v3 = values[p], values[p + 1], values[p + 2], values[p + 3]
+        v4, v5, v6, v7 = values[p + 4], values[p + 5], values[p + 6], values[p + 7]
+        r0, r1, r2, r3 = rows[p], rows[p + 1], rows[p + 2], rows[p + 3]
+        r4, r5, r6, r7 = rows[p + 4], rows[p + 5], rows[p + 6], rows[p + 7]
+        for j in range(n_units):
+            target[target_row, j] += (
+                ((v0 * source[r0, j] + v1 * source[r1, j])
+                 + (v2 * source[r2, j] + v3 * source[r3, j]))
+                + ((v4 * source[r4, j] + v5 * source[r5, j])
+                   + (v6 * source[r6, j] + v7 * source[r7, j])))
+        p += 8
+    while p < stop:
+        value, row = values[p], rows[p]
+        for j in range(n_units):
+            target[target_row, j] += value * source[row, j]
+        p += 1
+
+
 def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
                                 sample_weight, n_chunks, partial_activity,
                                 activation_out):
     """As ``linear_sigmoid_forward`` for CSR ``inputs`` given by its three arrays.
 
-    Each stored value adds a row of ``coef`` to the output row. Eight of them are
-    added in one pass over the output row: the row is loaded and stored once per
-    eight, not once per value (1.4x faster in float64, 1.8x in float32 on MNIST).
+    Each stored value adds a row of ``coef`` to the output row (``_add_scaled_rows``).
     """
     n_samples, n_units = activation_out.shape
     gain = _as_type_of(activation_out, gain)
@@ -273,25 +301,8 @@ def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
         for i in range(start, stop):
             for j in range(n_units):
                 activation_out[i, j] = 0.0
-            p, end = indptr[i], indptr[i + 1]
-            while p + 8 <= end:
-                v0, v1, v2, v3 = data[p], data[p + 1], data[p + 2], data[p + 3]
-                v4, v5, v6, v7 = data[p + 4], data[p + 5], data[p + 6], data[p + 7]
-                r0, r1, r2, r3 = indices[p], indices[p + 1], indices[p + 2], indices[p + 3]
-                r4, r5, r6, r7 = (indices[p + 4], indices[p + 5], indices[p + 6],
-                                  indices[p + 7])
-                for j in range(n_units):
-                    activation_out[i, j] += (
-                        ((v0 * coef[r0, j] + v1 * coef[r1, j])
-                         + (v2 * coef[r2, j] + v3 * coef[r3, j]))
-                        + ((v4 * coef[r4, j] + v5 * coef[r5, j])
-                           + (v6 * coef[r6, j] + v7 * coef[r7, j])))
-                p += 8
-            while p < end:
-                value, row = data[p], indices[p]
-                for j in range(n_units):
-                    activation_out[i, j] += value * coef[row, j]
-                p += 1
+            _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef,
+                             activation_out, i)
         _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
                       activation_out)
     return partial_activity.sum()
@@ -568,7 +579,7 @@ def _blocked_csc_gram_colsum(pair_columns, pair_starts, data_t, rows_t, column_b
     Thread ``c`` owns the gradient rows (input columns) ``column_bounds[c]`` to
     ``column_bounds[c + 1]``, so nothing is summed across threads. For each (block,
     column) pair it adds ``sum_k value_k * delta[row_k]`` to the column's gradient
-    row, eight values per pass over that row. Block after block, the rows of
+    row (``_add_scaled_rows``). Block after block, the rows of
     ``delta`` read stay in cache. On MNIST (60k x 784, 19% stored, 150 units) this
     took 100 ms (float64) / 60 ms (float32) against 155 / 140 ms for the
     row-by-row scatter of ``csr_gram_colsum``, which loads and stores a gradient row
@@ -585,24 +596,8 @@ def _blocked_csc_gram_colsum(pair_columns, pair_starts, data_t, rows_t, column_b
             f = pair_columns[q]
             if f < low or f >= high:
                 continue
-            p, end = pair_starts[q], pair_starts[q + 1]
-            while p + 8 <= end:
-                v0, v1, v2, v3 = data_t[p], data_t[p + 1], data_t[p + 2], data_t[p + 3]
-                v4, v5, v6, v7 = data_t[p + 4], data_t[p + 5], data_t[p + 6], data_t[p + 7]
-                r0, r1, r2, r3 = rows_t[p], rows_t[p + 1], rows_t[p + 2], rows_t[p + 3]
-                r4, r5, r6, r7 = rows_t[p + 4], rows_t[p + 5], rows_t[p + 6], rows_t[p + 7]
-                for j in range(n_units):
-                    coef_grad_out[f, j] += (
-                        ((v0 * delta[r0, j] + v1 * delta[r1, j])
-                         + (v2 * delta[r2, j] + v3 * delta[r3, j]))
-                        + ((v4 * delta[r4, j] + v5 * delta[r5, j])
-                           + (v6 * delta[r6, j] + v7 * delta[r7, j])))
-                p += 8
-            while p < end:
-                value, row = data_t[p], rows_t[p]
-                for j in range(n_units):
-                    coef_grad_out[f, j] += value * delta[row, j]
-                p += 1
+            _add_scaled_rows(data_t, rows_t, pair_starts[q], pair_starts[q + 1], delta,
+                             coef_grad_out, f)
         row_start, row_stop = _chunk(n_samples, n_chunks, c)
         _column_sums(delta, row_start, row_stop, partial_intercept[c])
     _sum_chunks(partial_intercept, intercept_grad_out)

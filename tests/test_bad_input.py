@@ -174,6 +174,7 @@ def test_float32_large_in_range_input_stays_finite():
     ({"class_weight": {5: 1.0}}, r"The classes, \[0, 1\], are not in class_weight"),
     ({"dtype": "float16"}, "The 'dtype' parameter"),
     ({"dtype": int}, "dtype must be 'float32' or 'float64'"),
+    ({"dtype": np.dtype("int32")}, "dtype must be 'float32' or 'float64'"),
     ({"random_state": "a"}, "The 'random_state' parameter"),
     ({"verbose": -1}, "The 'verbose' parameter"),
 ], ids=lambda v: repr(v) if isinstance(v, dict) else "")

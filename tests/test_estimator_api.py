@@ -126,7 +126,7 @@ def test_parallel_fit_equals_serial_fit(data, fitted, parallel_threads):
     assert_array_equal(est.predict(X), fitted.predict(X))
 
 
-@pytest.mark.parametrize("dtype", ["float32", np.float32])
+@pytest.mark.parametrize("dtype", ["float32", np.float32, np.dtype("float32")])
 def test_float32(data, fitted, dtype):
     X, y = data
     est = NonNegMLPClassifier(dtype=dtype, **FAST).fit(X.astype(np.float32), y)

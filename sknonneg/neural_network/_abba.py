@@ -99,7 +99,8 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``.
     dtype : {"float64", "float32"}, default="float64"
-        Floating type of the forward and backward computation. The optimizer state
+        Floating type of the forward and backward computation (also given as
+        ``np.float32`` or ``np.dtype("float32")``). The optimizer state
         and the fitted attributes are always float64.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.

@@ -64,6 +64,17 @@ def _validate_gain(gain):
         )
 
 
+
+def _as_float_dtype(dtype):
+    """np.float32 or np.float64 for a ``dtype`` parameter naming one of them (a
+    string, a type or a NumPy dtype), else None."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return None
+    return dtype.type if dtype in (np.dtype(np.float32), np.dtype(np.float64)) else None
+
+
 class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
     """Base class of sknonneg's classifiers. Not for direct use."""
 
@@ -82,7 +93,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "dtype": [StrOptions({"float32", "float64"}), type],
+        "dtype": [StrOptions({"float32", "float64"}), type, np.dtype],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -120,7 +131,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             caller_name=self.__class__.__name__,
         )
         _validate_gain(self._gain_param())
-        if self.dtype not in ("float32", "float64", np.float32, np.float64):
+        if _as_float_dtype(self.dtype) is None:
             raise ValueError(
                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}."
             )
@@ -131,7 +142,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
 
     @property
     def _compute_dtype(self):
-        return np.dtype(self.dtype).type
+        return _as_float_dtype(self.dtype)
 
     def _per_layer(self, value, name, n_layers):
         values = np.atleast_1d(np.asarray(value, dtype=float))

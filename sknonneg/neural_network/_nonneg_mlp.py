@@ -103,7 +103,8 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``.
     dtype : {"float64", "float32"}, default="float64"
-        Floating type of the forward and backward computation. The optimizer state
+        Floating type of the forward and backward computation (also given as
+        ``np.float32`` or ``np.dtype("float32")``). The optimizer state
         is always float64.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.

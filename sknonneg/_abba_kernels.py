@@ -44,7 +44,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _LOG_FLUSH, FLUSH, _chunk, _compile
+from ._kernels import (_LOG_FLUSH, _add_scaled_rows, _as_type_of, _chunk, _compile, _exp,
+                       _flush)
 
 __all__ = [
     "ACTIVATIONS",
@@ -70,26 +71,25 @@ ACTIVATIONS = {
 
 
 @njit(inline="always", cache=True)
-def _flush(value):
-    return 0.0 if abs(value) < FLUSH else value
-
-
-@njit(inline="always", cache=True)
 def _tanh(t):
-    # One exp, of a non-positive argument: 3-4x faster than libm's tanh (measured),
-    # to within 3e-16 absolutely. Beyond |t| = -log(FLUSH) / 2, tanh is +-1 in double
-    # precision; returning early keeps exp off its slow subnormal path.
-    a = abs(t)
-    if a > -0.5 * _LOG_FLUSH:
-        r = 1.0
-    else:
-        e = math.exp(-2.0 * a)
-        r = (1.0 - e) / (1.0 + e)
-    return r if t >= 0.0 else -r
+    """tanh in the floating type of ``t``: ``(1 - e) / (1 + e)`` with ``e = exp(-2|t|)``,
+    one ``exp`` that cannot overflow, to within 3e-16 absolutely (float64).
+
+    ``|t|`` is clamped at ``-log(FLUSH) / 2``, beyond which tanh is +-1 to working
+    precision, which keeps ``exp`` off its subnormal range; written without branches
+    and with the kernels' own ``exp`` so that the loops around it vectorize (libm's
+    scalar ``exp`` kept them scalar; see ``sknonneg._kernels._exp``).
+    """
+    one = _as_type_of(t, 1.0)
+    a = min(abs(t), _as_type_of(t, -0.5 * _LOG_FLUSH))
+    e = _exp(_as_type_of(t, -2.0) * a)
+    r = (one - e) / (one + e)
+    return r if t >= 0 else -r
 
 
 @njit(inline="always", cache=True)
 def _activate(t, activation, slope, cap):
+    """R(t); ``slope`` and ``cap`` in the floating type of ``t``."""
     if activation == TANH:
         return _tanh(t)
     if activation == CAPPED_LEAKY_RELU:
@@ -104,46 +104,25 @@ def _activate(t, activation, slope, cap):
 @njit(inline="always", cache=True)
 def _derivative_from_output(y, activation, slope, cap):
     """R'(t) from y = R(t): the stored outputs suffice for the backward pass."""
+    one = _as_type_of(y, 1.0)
     if activation == TANH:
-        return 1.0 - y * y
+        return one - y * y
     if activation == CAPPED_LEAKY_RELU:
         # Strict: with slope == 0 every t beyond the cap maps to exactly +-cap.
-        return 1.0 if abs(y) < cap else slope
-    return 1.0
+        return one if abs(y) < cap else slope
+    return one
 
 
-def _abba_input_forward(inputs, coef_diff, intercept_u, intercept_v, activation, slope,
-                        cap, n_chunks, sum_out, diff_out):
-    """First layer on the doubled input: t = inputs @ coef_diff,
+@njit(inline="always", cache=True)
+def _input_activation_rows(start, stop, intercept_u, intercept_v, activation, slope,
+                           cap, sum_out, diff_out):
+    """Rows ``start:stop`` of ``diff_out`` (holding ``t = inputs @ coef_diff``):
     ``x = R(t + b_u)``, ``z = R(-t + b_v)``; writes ``sum_out = x + z``,
     ``diff_out = x - z``."""
-    n_samples, n_units = diff_out.shape
-    for c in prange(n_chunks):
-        start, stop = _chunk(n_samples, n_chunks, c)
-        if start == stop:
-            continue
-        np.dot(inputs[start:stop], coef_diff, diff_out[start:stop])
-        for i in range(start, stop):
-            for j in range(n_units):
-                t = diff_out[i, j]
-                x = _activate(t + intercept_u[j], activation, slope, cap)
-                z = _activate(intercept_v[j] - t, activation, slope, cap)
-                sum_out[i, j] = _flush(x + z)
-                diff_out[i, j] = _flush(x - z)
-
-
-def _csr_abba_input_forward(data, indices, indptr, coef_diff, intercept_u, intercept_v,
-                            activation, slope, cap, sum_out, diff_out):
-    """As ``abba_input_forward`` for CSR ``inputs`` given by its three arrays."""
-    n_samples, n_units = diff_out.shape
-    for i in prange(n_samples):
-        for j in range(n_units):
-            diff_out[i, j] = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            value = data[p]
-            row = indices[p]
-            for j in range(n_units):
-                diff_out[i, j] += value * coef_diff[row, j]
+    n_units = diff_out.shape[1]
+    slope = _as_type_of(diff_out, slope)
+    cap = _as_type_of(diff_out, cap)
+    for i in range(start, stop):
         for j in range(n_units):
             t = diff_out[i, j]
             x = _activate(t + intercept_u[j], activation, slope, cap)
@@ -152,12 +131,46 @@ def _csr_abba_input_forward(data, indices, indptr, coef_diff, intercept_u, inter
             diff_out[i, j] = _flush(x - z)
 
 
+def _abba_input_forward(inputs, coef_diff, intercept_u, intercept_v, activation, slope,
+                        cap, n_chunks, sum_out, diff_out):
+    """First layer on the doubled input: t = inputs @ coef_diff,
+    ``x = R(t + b_u)``, ``z = R(-t + b_v)``; writes ``sum_out = x + z``,
+    ``diff_out = x - z``."""
+    n_samples = diff_out.shape[0]
+    for c in prange(n_chunks):
+        start, stop = _chunk(n_samples, n_chunks, c)
+        if start == stop:
+            continue
+        np.dot(inputs[start:stop], coef_diff, diff_out[start:stop])
+        _input_activation_rows(start, stop, intercept_u, intercept_v, activation, slope,
+                               cap, sum_out, diff_out)
+
+
+def _csr_abba_input_forward(data, indices, indptr, coef_diff, intercept_u, intercept_v,
+                            activation, slope, cap, n_chunks, sum_out, diff_out):
+    """As ``abba_input_forward`` for CSR ``inputs`` given by its three arrays (the
+    product as in ``csr_linear_sigmoid_forward``)."""
+    n_samples, n_units = diff_out.shape
+    for c in prange(n_chunks):
+        start, stop = _chunk(n_samples, n_chunks, c)
+        for i in range(start, stop):
+            for j in range(n_units):
+                diff_out[i, j] = 0.0
+            _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef_diff,
+                             diff_out, i)
+        _input_activation_rows(start, stop, intercept_u, intercept_v, activation, slope,
+                               cap, sum_out, diff_out)
+
+
 def _abba_forward(sum_in, diff_in, coef_sum, coef_diff, intercept_u, intercept_v,
                   activation, slope, cap, n_chunks, sum_out, diff_out):
     """Inner ABBA layer: P = sum_in @ coef_sum, Q = diff_in @ coef_diff,
     ``x = R((P + Q) / 2 + b_u)``, ``z = R((P - Q) / 2 + b_v)``; writes
     ``sum_out = x + z``, ``diff_out = x - z``."""
     n_samples, n_units = diff_out.shape
+    half = _as_type_of(diff_out, 0.5)
+    slope = _as_type_of(diff_out, slope)
+    cap = _as_type_of(diff_out, cap)
     for c in prange(n_chunks):
         start, stop = _chunk(n_samples, n_chunks, c)
         if start == stop:
@@ -166,8 +179,8 @@ def _abba_forward(sum_in, diff_in, coef_sum, coef_diff, intercept_u, intercept_v
         np.dot(diff_in[start:stop], coef_diff, diff_out[start:stop])
         for i in range(start, stop):
             for j in range(n_units):
-                p = 0.5 * sum_out[i, j]
-                q = 0.5 * diff_out[i, j]
+                p = half * sum_out[i, j]
+                q = half * diff_out[i, j]
                 x = _activate(p + q + intercept_u[j], activation, slope, cap)
                 z = _activate(p - q + intercept_v[j], activation, slope, cap)
                 sum_out[i, j] = _flush(x + z)
@@ -191,6 +204,9 @@ def _abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act
     no second pass and no second thread launch).
     """
     n_samples, n_units = delta_diff_out.shape
+    half = _as_type_of(delta_diff_out, 0.5)
+    slope = _as_type_of(delta_diff_out, slope)
+    cap = _as_type_of(delta_diff_out, cap)
     coef_sum_T = coef_sum.T
     coef_diff_T = coef_diff.T
     for c in prange(n_chunks):
@@ -211,12 +227,12 @@ def _abba_backprop(delta_sum, coef_sum, delta_diff, coef_diff, sum_act, diff_act
                 g_d = delta_diff_out[i, j]
                 s = sum_act[i, j]
                 d = diff_act[i, j]
-                du = (g_s + g_d) * _derivative_from_output(0.5 * (s + d), activation,
+                du = (g_s + g_d) * _derivative_from_output(half * (s + d), activation,
                                                            slope, cap)
-                dv = (g_s - g_d) * _derivative_from_output(0.5 * (s - d), activation,
+                dv = (g_s - g_d) * _derivative_from_output(half * (s - d), activation,
                                                            slope, cap)
-                dp = _flush(0.5 * (du + dv))
-                dq = _flush(0.5 * (du - dv))
+                dp = _flush(half * (du + dv))
+                dq = _flush(half * (du - dv))
                 delta_sum_out[i, j] = dp
                 delta_diff_out[i, j] = dq
                 partial_sums[c, 0, j] += dp

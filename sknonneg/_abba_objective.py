@@ -32,7 +32,8 @@ import numpy as np
 from ._abba_kernels import ABBA_KERNELS, ACTIVATIONS, FIRST, INNER, LAST
 from ._kernels import KERNELS
 from ._lipschitz import abba_factor_grads, abba_factors, bound_scale
-from ._objective import _CSR, _as_kernel_input, n_chunks_for, prepare_data
+from ._objective import (_CSR, FirstLayerGradient, _as_kernel_input, n_chunks_for,
+                         prepare_data)
 from ._threads import fit_threads
 
 __all__ = ["ABBALayout", "ABBAObjective", "abba_forward"]
@@ -175,8 +176,10 @@ class ABBAObjective:
         self.grad_diff = [np.empty(s, dtype=dt) for s in shapes]
         # Column sums of dL/dP (row 0) and dL/dQ (row 1): the intercepts' gradients.
         self.grad_icpt = [np.empty((2, sizes[i + 1]), dtype=dt) for i in range(n_layers)]
-        # Per-chunk partial sums, added up by the kernels.
-        self.partial_coef = [np.empty((nc, *s), dtype=dt) for s in shapes]
+        # Per-chunk partial sums, added up by the kernels (the first layer's belong to
+        # its FirstLayerGradient).
+        self.partial_coef = [None if i == 0 else np.empty((nc, *s), dtype=dt)
+                             for i, s in enumerate(shapes)]
         self.partial_coef_diff = [np.empty((nc, *s), dtype=dt) if 0 < i < n_layers - 1
                                   else None for i, s in enumerate(shapes)]
         self.partial_icpt = [np.empty((nc, sizes[i + 1]), dtype=dt)
@@ -201,6 +204,9 @@ class ABBAObjective:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X, self.y, self.sample_weight, self.scale = prepare_data(
             X, y, sample_weight, self.output, self.dtype, self.parallel)
+        self.first_layer = FirstLayerGradient(self.X, self.layout.layer_sizes[1],
+                                              self.n_chunks, self.kernels,
+                                              getattr(self, "first_layer", None))
 
     # ---------------------------------------------------------------- forward
     def _load_layers(self, theta):
@@ -237,7 +243,7 @@ class ABBAObjective:
         if isinstance(X, _CSR):
             k.csr_abba_input_forward(X.data, X.indices, X.indptr, self.coef_diff[0],
                                      self.intercept_u[0], self.intercept_v[0], act,
-                                     slope, cap, self.sums[0], self.diffs[0])
+                                     slope, cap, nc, self.sums[0], self.diffs[0])
         else:
             k.abba_input_forward(X, self.coef_diff[0], self.intercept_u[0],
                                  self.intercept_v[0], act, slope, cap, nc, self.sums[0],
@@ -282,15 +288,8 @@ class ABBAObjective:
                 continue
             # First layer: d = 2x and s = 0, so only x^T dL/dQ (its column sums,
             # written again here, are those abba_backprop already gave).
-            X = self.X
-            if isinstance(X, _CSR):
-                k.csr_gram_colsum(X.data, X.indices, X.indptr, delta_diff, nc,
-                                  self.partial_coef[0], self.partial_icpt[0],
-                                  self.grad_diff[0], self.grad_icpt[0][1])
-            else:
-                k.gram_colsum(X, delta_diff, nc, self.partial_coef[0],
-                              self.partial_icpt[0], self.grad_diff[0],
-                              self.grad_icpt[0][1])
+            self.first_layer.compute(delta_diff, self.partial_icpt[0], self.grad_diff[0],
+                                     self.grad_icpt[0][1])
         return self._pack_grad(theta, views, c, dc, loss)
 
     def _pack_grad(self, theta, views, c, dc, loss):
@@ -355,8 +354,8 @@ def abba_forward(X, coefs_a, coefs_b, intercepts_u, intercepts_v, *, activation,
             if i == 0 and isinstance(inputs, _CSR):
                 k.csr_abba_input_forward(inputs.data, inputs.indices, inputs.indptr,
                                          arr(a - b), arr(intercepts_u[i]),
-                                         arr(intercepts_v[i]), code, slope, cap, s_out,
-                                         d_out)
+                                         arr(intercepts_v[i]), code, slope, cap,
+                                         n_chunks, s_out, d_out)
             elif i == 0:
                 k.abba_input_forward(inputs, arr(a - b), arr(intercepts_u[i]),
                                      arr(intercepts_v[i]), code, slope, cap, n_chunks,

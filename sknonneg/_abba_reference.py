@@ -46,10 +46,10 @@ def abba_input_forward(inputs, coef_diff, intercept_u, intercept_v, activation, 
 
 
 def csr_abba_input_forward(data, indices, indptr, coef_diff, intercept_u, intercept_v,
-                           activation, slope, cap, sum_out, diff_out):
+                           activation, slope, cap, n_chunks, sum_out, diff_out):
     inputs = _csr(data, indices, indptr, coef_diff.shape[0])
     abba_input_forward(inputs, coef_diff, intercept_u, intercept_v, activation, slope,
-                       cap, 1, sum_out, diff_out)
+                       cap, n_chunks, sum_out, diff_out)
 
 
 def abba_forward(sum_in, diff_in, coef_sum, coef_diff, intercept_u, intercept_v,

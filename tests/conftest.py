@@ -20,6 +20,15 @@ def _serial_kernels():
 
 
 @pytest.fixture
+def small_blocks(monkeypatch):
+    """CSR inputs of a few rows take the blocked-CSC gradient path (4-row blocks)."""
+    from sknonneg import _objective as objective_module
+
+    monkeypatch.setattr(objective_module._BlockedCSC, "block_rows",
+                        classmethod(lambda cls, n_units, dtype: 4))
+
+
+@pytest.fixture
 def parallel_threads():
     """Two BLAS threads, so that ``fit_threads`` picks the parallel kernels."""
     if numba.config.NUMBA_NUM_THREADS < 2:

@@ -85,11 +85,14 @@ def _definition_logits(est, X):
 
 # ------------------------------------------------------------------ objective
 @pytest.mark.parametrize("hidden", [(3,), (2, 3, 2)], ids=["1h", "3h"])
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("sparse", [False, True, "blocked"],
+                         ids=["dense", "csr", "csr-blocked"])
 @pytest.mark.parametrize("kind", OUTPUTS)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
-def test_gradient_matches_finite_differences(activation, kind, sparse, hidden):
+def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, request):
     """Every penalty / Lipschitz setting, unweighted and weighted, in the inner loop."""
+    if sparse == "blocked":
+        request.getfixturevalue("small_blocks")
     X, y = _data(kind, sparse)
     rng = np.random.default_rng(1)
     weights = [None, rng.uniform(0.2, 3.0, N_SAMPLES) * (np.arange(N_SAMPLES) != 2)]
@@ -98,6 +101,7 @@ def test_gradient_matches_finite_differences(activation, kind, sparse, hidden):
                              l1=l1, l2=l2, lipschitz_max=lipschitz_max, cap=0.7,
                              cap_slope=0.2)
         layout, objective = _objective(est, X, y, sw)
+        assert (objective.first_layer.blocked is not None) == (sparse == "blocked")
         theta = _theta(layout, rng)
         loss, grad = objective.loss_grad(theta)
         assert grad.shape == theta.shape and grad.dtype == np.float64

@@ -20,6 +20,9 @@ from sknonneg._kernels import FLUSH
 DTYPES = [np.float32, np.float64]
 SHAPES = [(13, 1), (13, 3), (5, 8)]
 N_IN, N_OUT = 4, 3
+# Wide enough that CSR rows hold groups of eight stored values (the product's fast path)
+# and a remainder.
+N_SPARSE_IN = 29
 SLOPE, CAP = 0.2, 0.6
 
 
@@ -41,8 +44,8 @@ def _normal(rng, shape, dtype, scale=1.0):
     return (scale * rng.normal(size=shape)).astype(dtype)
 
 
-def _csr(rng, n_samples, dtype):
-    dense = rng.normal(size=(n_samples, N_IN)) * (rng.random((n_samples, N_IN)) < 0.5)
+def _csr(rng, n_samples, dtype, n_in=N_IN):
+    dense = rng.normal(size=(n_samples, n_in)) * (rng.random((n_samples, n_in)) < 0.5)
     dense[1] = 0.0
     m = sp.csr_matrix(dense.astype(dtype))
     return m.data, m.indices.astype(np.int32), m.indptr.astype(np.int64)
@@ -55,9 +58,9 @@ def _abba_input_forward(rng, dtype, n, n_chunks, act):
 
 
 def _csr_abba_input_forward(rng, dtype, n, n_chunks, act):
-    return [*_csr(rng, n, dtype), _normal(rng, (N_IN, N_OUT), dtype),
+    return [*_csr(rng, n, dtype, N_SPARSE_IN), _normal(rng, (N_SPARSE_IN, N_OUT), dtype),
             _normal(rng, N_OUT, dtype), _normal(rng, N_OUT, dtype), act, SLOPE, CAP,
-            _garbage((n, N_OUT), dtype), _garbage((n, N_OUT), dtype)], [9, 10]
+            n_chunks, _garbage((n, N_OUT), dtype), _garbage((n, N_OUT), dtype)], [10, 11]
 
 
 def _abba_forward(rng, dtype, n, n_chunks, act):

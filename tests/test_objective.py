@@ -31,15 +31,6 @@ SPARSE = [False, True, "blocked"]
 SPARSE_IDS = ["dense", "csr", "csr-blocked"]
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
-    """CSR inputs of a few rows take the blocked-CSC gradient path (4-row blocks)."""
-    from sknonneg import _objective as objective_module
-
-    monkeypatch.setattr(objective_module._BlockedCSC, "block_rows",
-                        classmethod(lambda cls, n_units, dtype: 4))
-
-
 def _data(kind, sparse, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.7)
@@ -134,7 +125,7 @@ def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, req
         objective = est._make_objective(
             layout, X, targets, np.ones(N_SAMPLES) if sw is None else sw, GAIN, False)
         theta = _feasible_theta(layout, rng)
-        assert (objective.X_blocked is not None) == (sparse == "blocked")
+        assert (objective.first_layer.blocked is not None) == (sparse == "blocked")
         loss, grad = objective.loss_grad(theta)
         assert grad.shape == theta.shape and grad.dtype == np.float64
         expected = _finite_differences(objective.loss_grad, theta)
@@ -314,10 +305,10 @@ def test_mostly_zero_dense_input_takes_the_csr_path(monkeypatch, dtype):
     est = _estimator("softmax-multiclass", (4,), True, 0.01, 0.01, 0.1, dtype=dtype)
     layout, sparse_path, _, _ = _objective(est, X, y)
     assert isinstance(sparse_path.X, objective_module._CSR)
-    assert sparse_path.X_t is None
+    assert sparse_path.first_layer.X_t is None
     monkeypatch.setattr(objective_module, "SPARSE_INPUT_DENSITY", {})
     _, dense_path, _, _ = _objective(est, X, y)
-    assert isinstance(dense_path.X, np.ndarray) and dense_path.X_t is not None
+    assert isinstance(dense_path.X, np.ndarray) and dense_path.first_layer.X_t is not None
     theta = _feasible_theta(layout, rng)
     loss_s, grad_s = sparse_path.loss_grad(theta)
     loss_d, grad_d = dense_path.loss_grad(theta)

@@ -69,9 +69,10 @@ class _CSR:
         self.shape = matrix.shape
 
     @classmethod
-    def from_dense(cls, X, kernels, counts=None):
-        """The CSR arrays of the dense C-contiguous ``X`` (sorted indices).
-        ``counts``: its non-zeros per row, if already counted."""
+    def from_dense(cls, X, kernels, counts=None, dtype=None):
+        """The CSR arrays of the dense C-contiguous ``X`` (sorted indices), values in
+        ``dtype`` (default: that of ``X``). ``counts``: its non-zeros per row, if
+        already counted."""
         if counts is None:
             counts = np.empty(X.shape[0], dtype=np.int64)
             kernels.count_row_nonzeros(X, counts)
@@ -79,7 +80,7 @@ class _CSR:
         np.cumsum(counts, out=indptr[1:])
         nnz = int(indptr[-1])
         self = cls.__new__(cls)
-        self.data = np.empty(nnz, dtype=X.dtype)
+        self.data = np.empty(nnz, dtype=X.dtype if dtype is None else dtype)
         self.indices = np.empty(nnz, dtype=index_dtype(X.shape[1]))
         self.indptr = indptr
         self.shape = X.shape
@@ -105,16 +106,24 @@ def _as_kernel_input(X, dtype, parallel=False):
     """
     if sp.issparse(X):
         return _CSR(X, dtype)
-    X = np.ascontiguousarray(X, dtype=dtype)
+    csr = csr_if_mostly_zeros(X, dtype, parallel)
+    return np.ascontiguousarray(X, dtype=dtype) if csr is None else csr
+
+
+def csr_if_mostly_zeros(X, dtype, parallel=False):
+    """The ``_CSR`` (values in ``dtype``) of the dense 2-D ``X`` if it has at most
+    ``SPARSE_INPUT_DENSITY`` non-zeros, else None. Read straight from ``X``, in its
+    own dtype: no dense copy in ``dtype`` is made on the way."""
     threshold = SPARSE_INPUT_DENSITY.get(np.dtype(dtype), 0.0)
     if X.ndim != 2 or not X.size or threshold <= 0:
-        return X
+        return None
+    X = np.ascontiguousarray(X)
     kernels = KERNELS[bool(parallel)]
     counts = np.empty(X.shape[0], dtype=np.int64)
     kernels.count_row_nonzeros(X, counts)
     if counts.sum() <= threshold * X.size:
-        return _CSR.from_dense(X, kernels, counts)
-    return X
+        return _CSR.from_dense(X, kernels, counts, dtype)
+    return None
 
 
 class _BlockedCSC:

@@ -111,9 +111,16 @@ def test_bad_sample_weight(sample_weight, match):
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_float32_overflow_is_an_error():
-    with pytest.raises(ValueError):
-        _est(dtype="float32").fit(_with(1e39), Y)
+@pytest.mark.parametrize("mostly_zeros", [False, True], ids=["dense", "to-csr"])
+def test_float32_overflow_is_an_error(mostly_zeros):
+    """Also where a mostly-zero float64 input goes straight to float32 CSR."""
+    bad = _with(1e39)
+    if mostly_zeros:
+        bad = np.zeros((20, 8))
+        bad[:, 1] = 1.0
+        bad[0, 0] = 1e39
+    with pytest.raises(ValueError, match="too large for dtype=float32"):
+        _est(dtype="float32").fit(bad, Y)
 
 
 def test_float32_large_in_range_input_stays_finite():

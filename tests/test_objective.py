@@ -8,14 +8,17 @@ float64. Objectives are built through the estimator's own hooks, as ``fit`` does
 """
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_softmax
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
-from sknonneg import NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
 from sknonneg._packing import ParameterLayout
 from sknonneg._threads import fit_threads
 
@@ -293,6 +296,25 @@ def test_gain_can_be_changed_between_evaluations():
     assert loss_a != loss_b
     assert_allclose(grad_b, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
+def test_mostly_zero_float64_input_goes_straight_to_float32_csr(cls):
+    """No dense float32 copy on the way; the fit is that of the float32 data."""
+    rng = np.random.default_rng(3)
+    X = rng.random((60, 10)) * (rng.random((60, 10)) < 0.2)
+    y = np.arange(60) % 3
+    est = cls(hidden_layer_sizes=(4,), dtype="float32", max_iter=15, random_state=0)
+    converted = est._as_compute_dtype(X)
+    assert sp.issparse(converted) and converted.dtype == np.float32
+    assert_array_equal(converted.toarray(), X.astype(np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        from_float64 = clone(est).fit(X, y)
+        from_float32 = clone(est).fit(X.astype(np.float32), y)
+    for a, b in zip(from_float64.coefs_, from_float32.coefs_):
+        assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert_array_equal(from_float64.predict(X), from_float32.predict(X))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

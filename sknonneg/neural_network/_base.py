@@ -40,6 +40,7 @@ from .._solvers import (
     stratified_batches,
     warn_if_not_converged,
 )
+from .._objective import csr_if_mostly_zeros
 from .._threads import fit_threads
 
 # Full-batch L-BFGS-B anneals the gain over this many successive stages.
@@ -261,6 +262,14 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         """X as CSR or dense array of the compute dtype; finite values that do not fit
         float32 are an error, not a silent inf."""
         narrowing = np.dtype(X.dtype).itemsize > np.dtype(self._compute_dtype).itemsize
+        if narrowing and not sp.issparse(X):
+            # A float64 input that the kernels will read as CSR anyway is converted
+            # straight to float32 CSR: its dense float32 copy would cost half the
+            # input's memory (190 MB for 60k MNIST) and a pass over it.
+            with fit_threads() as parallel:
+                csr = csr_if_mostly_zeros(X, self._compute_dtype, parallel)
+            if csr is not None:
+                X = sp.csr_matrix((csr.data, csr.indices, csr.indptr), shape=csr.shape)
         X = X.astype(self._compute_dtype, copy=False)
         if sp.issparse(X):
             X = sp.csr_matrix(X)

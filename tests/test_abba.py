@@ -139,6 +139,59 @@ def test_loss_equals_definition(kind, lipschitz_max):
     assert_allclose(loss, s @ nll + penalties, rtol=1e-12)
 
 
+@pytest.mark.parametrize("lipschitz_max, l1, free", [
+    (None, 0.0, [True, False, True]),
+    (None, [0.01, 0.0, 0.0], [False, False, True]),
+    (0.5, 0.0, [False, False, False]),
+], ids=["free", "l1-on-first", "lipschitz"])
+def test_layers_reading_only_a_minus_b_are_fitted_as_free_w(lipschitz_max, l1, free):
+    """First and last layer as one unbounded W = A - B: the same objective at the
+    least split A = max(W, 0), B = max(-W, 0), with fewer variables and bounds."""
+    from sknonneg._abba_objective import ABBALayout
+
+    X, y = _data("softmax-multiclass")
+    est = ABBAClassifier((3, 4), l1=l1, l2=0.02, lipschitz_max=lipschitz_max)
+    layout, objective = _objective(est, X, y)
+    assert layout.free == free
+    assert layout.is_bounded
+    split = ABBALayout(layout.layer_sizes, layout.l1)
+    blocks = [layout.coef_shape(i) for i in range(layout.n_layers)]
+    assert split.n_params - layout.n_params == sum(
+        r * c for (r, c), f in zip(blocks, free) if f)
+    assert np.isfinite(layout.lower).sum() == sum(
+        2 * r * c for (r, c), f in zip(blocks, free) if not f)
+    targets, _ = est._encode_targets(y)
+    split_objective = est._make_objective(split, X, targets, np.ones(N_SAMPLES), 1.0,
+                                          False)
+
+    rng = np.random.default_rng(5)
+    views = split.views(_theta(split, rng))
+    coefs_a = [np.maximum(a - b, 0.0) if f else a for (a, b, _, _), f in zip(views, free)]
+    coefs_b = [np.maximum(b - a, 0.0) if f else b for (a, b, _, _), f in zip(views, free)]
+    intercepts_u, intercepts_v = [v[2] for v in views], [v[3] for v in views]
+    theta = layout.pack(coefs_a, coefs_b, intercepts_u, intercepts_v)
+    theta_split = split.pack(coefs_a, coefs_b, intercepts_u, intercepts_v)
+    assert_allclose(objective.loss_grad(theta)[0], split_objective.loss_grad(theta_split)[0],
+                    rtol=1e-12)
+
+    fitted = ABBAClassifier((3, 4), l1=l1, l2=0.02, lipschitz_max=lipschitz_max,
+                            max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted.fit(X, y)
+    for a, b in zip(fitted.coefs_a_, fitted.coefs_b_):
+        assert a.min() >= 0.0 and b.min() >= 0.0
+
+
+def test_only_first_and_last_layer_without_l1_can_be_free():
+    from sknonneg._abba_objective import ABBALayout
+
+    with pytest.raises(ValueError, match="layer 1 cannot be free"):
+        ABBALayout([4, 3, 3, 2], [0.0, 0.0, 0.0], [False, True, False])
+    with pytest.raises(ValueError, match="layer 0 cannot be free"):
+        ABBALayout([4, 3, 2], [0.1, 0.0], [True, False])
+
+
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_float32_objective_is_close_to_float64(activation, sparse):

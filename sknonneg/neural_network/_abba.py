@@ -65,7 +65,8 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Upper bound on :attr:`lipschitz_bound_`, kept at every iterate of the
         training (see Notes); ``None`` leaves the bound free.
     solver : {"lbfgsb", "adam"}, default="lbfgsb"
-        ``"lbfgsb"``: scipy's L-BFGS-B with ``A, B`` bounded at zero, full batch when
+        ``"lbfgsb"``: scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
+        Computation, for the first and last layer), full batch when
         ``batch_size=None``, else ``steps_per_batch`` iterations on each stratified
         mini-batch per epoch. ``"adam"``: Adam followed by the projection onto
         ``A, B >= 0``.
@@ -166,7 +167,12 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     **Computation.** In the coordinates ``s = x + z``, ``d = x - z`` of a layer's
     two halves, an ABBA layer is two products, ``s (A + B)`` and ``d (A - B)``,
     instead of four; the first layer sees ``s = 0``, ``d = 2 x`` and the logits
-    read only ``d``, so both need one (``sknonneg._abba_kernels``).
+    read only ``d``, so both need one (``sknonneg._abba_kernels``). As they read
+    nothing but ``A - B``, these two layers are fitted as one unbounded block ``W =
+    A - B`` when they carry no L1 penalty and ``lipschitz_max`` is None: the same
+    minimum (``||A||^2 + ||B||^2`` is least, ``||W||^2``, at ``A = W^+``, ``B =
+    W^-``, the split the fitted attributes hold), with half the variables and no
+    bounds, which cost scipy's L-BFGS-B far more per variable than free ones.
 
     **Equivalence with signed networks.** Every hidden activation here is odd, so
     with ``A = W^+``, ``B = W^-``, ``b_u = b``, ``b_v = -b`` the ABBA network
@@ -297,7 +303,13 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         sizes = [n_features, *self._hidden_sizes(), n_outputs]
         n_layers = len(sizes) - 1
         self._l2_per_layer = self._per_layer(self.l2, "l2", n_layers)
-        return ABBALayout(sizes, self._per_layer(self.l1, "l1", n_layers))
+        l1 = self._per_layer(self.l1, "l1", n_layers)
+        # The first and the last layer read only A - B: without L1 or a Lipschitz
+        # scale (which reads A + B) they are fitted as one free W = A - B, the same
+        # minimum without bounds (ABBALayout).
+        free = [(i == 0 or i == n_layers - 1) and l1[i] == 0.0
+                and self.lipschitz_max is None for i in range(n_layers)]
+        return ABBALayout(sizes, l1, free)
 
     def _activate(self, t):
         return activate(t, ACTIVATIONS[self.activation], self.cap_slope, self.cap)

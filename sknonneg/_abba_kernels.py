@@ -39,8 +39,6 @@ when the cores are shared, so column sums are fused into the backward kernel and
 inner layer's two weight gradients share one kernel.
 """
 
-import math
-
 import numpy as np
 from numba import njit, prange
 

@@ -32,6 +32,7 @@ from .._compat import (
     check_sample_weight,
     validate_parameter_constraints,
 )
+from .._objective import csr_if_mostly_zeros
 from .._solvers import (
     LBFGSB,
     ProjectedAdam,
@@ -40,7 +41,6 @@ from .._solvers import (
     stratified_batches,
     warn_if_not_converged,
 )
-from .._objective import csr_if_mostly_zeros
 from .._threads import fit_threads
 
 # Full-batch L-BFGS-B anneals the gain over this many successive stages.

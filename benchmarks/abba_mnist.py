@@ -292,8 +292,9 @@ def versions():
     import sklearn
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
-                                capture_output=True, text=True).stdout.strip()
+        # "-dirty" when the run's code differs from the commit it names.
+        commit = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
+                                cwd=HERE, capture_output=True, text=True).stdout.strip()
     except OSError:
         commit = ""
     return {"python": platform.python_version(), "numpy": np.__version__,

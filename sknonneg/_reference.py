@@ -53,7 +53,7 @@ def linear_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
 
 
 def sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight,
-                     n_chunks, delta_out):
+                     n_chunks, scratch, delta_out):
     a = activation.astype(np.float64)
     upstream = (delta @ coef.T).astype(np.float64) + activity_coef * sample_weight[:, None]
     delta_out[...] = _flush(upstream * gain * a * (1.0 - a))

@@ -95,11 +95,13 @@ def _linear_logistic_nll_grad(rng, dtype, n_samples, n_chunks):
 
 
 def _sigmoid_backprop(rng, dtype, n_samples, n_chunks):
+    # Blocks of 2 rows: chunks of several blocks, and a last one cut short.
     args = [rng.normal(size=(n_samples, N_OUT)).astype(dtype),
             rng.normal(size=(N_IN, N_OUT)).astype(dtype),
             rng.random((n_samples, N_IN)).astype(dtype), 1.3, 0.05,
-            _sample_weight(rng, n_samples), n_chunks, _garbage((n_samples, N_IN), dtype)]
-    return args, [7]
+            _sample_weight(rng, n_samples), n_chunks, _garbage((n_chunks, 2, N_IN), dtype),
+            _garbage((n_samples, N_IN), dtype)]
+    return args, [8]
 
 
 def _gram_colsum(rng, dtype, n_samples, n_chunks):
@@ -444,9 +446,22 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     activation = np.array([[1e-20], [0.5], [1e-10]], dtype=dtype)
     out = _garbage((3, 1), dtype)
     kernels.sigmoid_backprop(delta, np.ones((1, 1), dtype=dtype), activation, 1.0, 0.0,
-                             np.ones(3), 2, out)
+                             np.ones(3), 2, _garbage((2, 16, 1), dtype), out)
     _assert_flushed(out)
     assert out[0, 0] == 0.0 and out[1, 0] > 0
+
+
+@pytest.mark.parametrize("n_samples, n_chunks", SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_sigmoid_backprop_in_place(kernels, dtype, n_samples, n_chunks):
+    """The objective writes a hidden layer's delta over its activations."""
+    rng = np.random.default_rng([n_samples, n_chunks])
+    args, outs = _sigmoid_backprop(rng, dtype, n_samples, n_chunks)
+    expected = _run_reference("sigmoid_backprop", args)[1][outs[0]]
+    activation = args[2].copy()
+    args[2] = args[8] = activation
+    kernels.sigmoid_backprop(*args)
+    assert_allclose(activation, expected, **_tol(dtype))
 
 
 @pytest.mark.parametrize("name", ["linear_sigmoid_forward", "linear_nll_grad",

@@ -50,9 +50,11 @@ __all__ = ["NetworkObjective", "forward"]
 _BACKPROP_BLOCK_BYTES = 1 << 17
 
 
-def backprop_scratch(n_chunks, n_units, dtype):
-    """``sigmoid_backprop``'s scratch for a layer of ``n_units`` units."""
-    block_rows = max(16, _BACKPROP_BLOCK_BYTES // (n_units * np.dtype(dtype).itemsize))
+def backprop_scratch(n_chunks, n_units, dtype, min_rows=16):
+    """The scratch of ``sigmoid_backprop`` and ``linear_sigmoid_nll_backprop`` for a
+    layer of ``n_units`` units; the latter needs ``min_rows`` >= its outputs."""
+    block_rows = max(min_rows, 16,
+                     _BACKPROP_BLOCK_BYTES // (n_units * np.dtype(dtype).itemsize))
     return np.empty((n_chunks, block_rows, n_units), dtype=dtype)
 
 
@@ -301,9 +303,12 @@ class NetworkObjective:
         self.intercept_grads = [np.empty_like(b) for b in self.intercepts]
         # Per-chunk partial sums of the weight gradients, added up by the kernels (the
         # first layer's, if any, belong to its FirstLayerGradient).
+        # (The output layer's are stored transposed: see linear_sigmoid_nll_backprop.)
         self.partial_coef_grads = [
             None if i == 0 else np.empty((self.n_chunks, *c.shape), dtype=dt)
             for i, c in enumerate(self.coefs)]
+        self.partial_coef_grads[-1] = np.empty((self.n_chunks, *self.coefs[-1].shape[::-1]),
+                                               dtype=dt)
         self.partial_intercept_grads = [np.empty((self.n_chunks, b.shape[0]), dtype=dt)
                                         for b in self.intercepts]
         self.partial_activities = [np.empty((self.n_chunks, b.shape[0]))
@@ -314,7 +319,8 @@ class NetworkObjective:
         self.activations = [np.empty((n_samples, sizes[i + 1]), dtype=dt)
                             for i in range(n_layers)]
         self.deltas = [*self.activations[:-1], np.empty_like(self.activations[-1])]
-        self.backprop_scratch = [None, *(backprop_scratch(self.n_chunks, c.shape[0], dt)
+        self.backprop_scratch = [None, *(backprop_scratch(self.n_chunks, c.shape[0], dt,
+                                                          c.shape[1])
                                          for c in self.coefs[1:])]
         self.grad = np.empty(layout.n_params)
         self.set_data(X, y, sample_weight)
@@ -331,13 +337,12 @@ class NetworkObjective:
                                               self.n_chunks, self.kernels,
                                               getattr(self, "first_layer", None))
 
-    def _forward_hidden(self, theta):
-        """Unpacks theta, fills the hidden activations; returns the weighted total
-        hidden activation and the last hidden layer (input of the output layer)."""
-        self.layout.unpack(theta, self.coefs, self.intercepts)
+    def _forward_hidden(self, n_layers):
+        """Fills the activations of the first ``n_layers`` hidden layers; returns
+        their weighted total activation and the last of them (``X`` if none)."""
         inputs = self.X
         activity = 0.0
-        for i in range(self.layout.n_layers - 1):
+        for i in range(n_layers):
             activity += _hidden_forward(self.kernels, self.n_chunks, inputs,
                                         self.coefs[i], self.intercepts[i], self.gain,
                                         self.sample_weight, self.partial_activities[i],
@@ -345,23 +350,40 @@ class NetworkObjective:
             inputs = self.activations[i]
         return activity, inputs
 
+    def _last_hidden_and_output(self, inputs, activity_coef):
+        """The last hidden layer, the output layer, its gradient and the delta of
+        the last hidden layer, in one kernel; returns ``(data loss, activity)``."""
+        k, last = self.kernels, self.layout.n_layers - 1
+        hidden = last - 1
+        tail = (self.coefs[hidden], self.intercepts[hidden], self.coefs[last],
+                self.intercepts[last], self.y, self.sample_weight, self.scale, self.gain,
+                activity_coef, self.n_chunks, self.backprop_scratch[last],
+                self.partial_activities[hidden], self.partial_coef_grads[last],
+                self.partial_intercept_grads[last], self.coef_grads[last],
+                self.intercept_grads[last], self.activations[hidden],
+                self.activations[last], self.deltas[last])
+        if isinstance(inputs, _CSR):
+            return k.csr_linear_sigmoid_nll_backprop(inputs.data, inputs.indices,
+                                                     inputs.indptr, *tail)
+        return k.linear_sigmoid_nll_backprop(inputs, *tail)
+
     def loss_grad(self, theta):
         """``(loss, grad)`` at ``theta``, both float64; for ``jac=True`` optimizers."""
         k, n_chunks = self.kernels, self.n_chunks
         if self.parallel:
             # One numba thread per chunk; fit_threads restores the count afterwards.
             numba.set_num_threads(n_chunks)
-        n_layers = self.layout.n_layers
-        activity, last_hidden = self._forward_hidden(theta)
-
-        last = n_layers - 1
-        data_loss = k.linear_nll_grad(last_hidden, self.coefs[last], self.intercepts[last],
-                                      self.y, self.sample_weight, self.scale, n_chunks,
-                                      self.activations[last], self.deltas[last])
-        loss = (data_loss + self.activity_l1 * activity) * self.scale
-
+        self.layout.unpack(theta, self.coefs, self.intercepts)
+        last = self.layout.n_layers - 1
         activity_coef = self.activity_l1 * self.scale
-        for i in range(last, -1, -1):
+        activity, inputs = self._forward_hidden(last - 1)
+        data_loss, last_activity = self._last_hidden_and_output(inputs, activity_coef)
+        loss = (data_loss + self.activity_l1 * (activity + last_activity)) * self.scale
+        if self.l2[last] > 0:
+            loss += k.l2_penalty_grad(self.coefs[last], self.l2[last],
+                                      self.coef_grads[last])
+
+        for i in range(last - 1, -1, -1):
             if i == 0:
                 self.first_layer.compute(self.deltas[0], self.partial_intercept_grads[0],
                                          self.coef_grads[0], self.intercept_grads[0])

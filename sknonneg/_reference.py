@@ -59,6 +59,28 @@ def sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight
     delta_out[...] = _flush(upstream * gain * a * (1.0 - a))
 
 
+def linear_sigmoid_nll_backprop(inputs, coef, intercept, out_coef, out_intercept, y,
+                                sample_weight, scale, gain, activity_coef, n_chunks,
+                                scratch, partial_activity, partial_out_coef,
+                                partial_out_intercept, out_coef_grad_out,
+                                out_intercept_grad_out, hidden_out, logits_out,
+                                delta_out):
+    activity = linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1,
+                                      None, hidden_out)
+    loss = linear_nll_grad(hidden_out, out_coef, out_intercept, y, sample_weight, scale,
+                           1, logits_out, delta_out)
+    gram_colsum(hidden_out, delta_out, 1, None, None, out_coef_grad_out,
+                out_intercept_grad_out)
+    sigmoid_backprop(delta_out, out_coef, hidden_out, gain, activity_coef, sample_weight,
+                     1, None, hidden_out)
+    return loss, activity
+
+
+def csr_linear_sigmoid_nll_backprop(data, indices, indptr, coef, *args):
+    inputs = _csr(data, indices, indptr, coef.shape[0])
+    return linear_sigmoid_nll_backprop(inputs, coef, *args)
+
+
 def gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,
                 coef_grad_out, intercept_grad_out):
     coef_grad_out[...] = inputs.T @ delta

@@ -290,7 +290,7 @@ def test_workers_use_one_thread_and_warm_kernels(client):
     def serial_kernel_ready():
         from sknonneg import _kernels
 
-        return len(_kernels.linear_nll_grad_serial.signatures) > 0
+        return len(_kernels.linear_sigmoid_nll_backprop_serial.signatures) > 0
 
     assert all(client.run(serial_kernel_ready).values())
 

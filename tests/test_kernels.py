@@ -104,6 +104,54 @@ def _sigmoid_backprop(rng, dtype, n_samples, n_chunks):
     return args, [8]
 
 
+N_HIDDEN = 5
+
+
+def _sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks):
+    """Arguments of ``linear_sigmoid_nll_backprop`` after ``coef``; its scratch
+    holds blocks of N_OUT rows, so chunks span several blocks and a short one."""
+    return [rng.normal(size=N_HIDDEN).astype(dtype),
+            (2 * rng.normal(size=(N_HIDDEN, N_OUT))).astype(dtype),
+            rng.normal(size=N_OUT).astype(dtype),
+            rng.integers(0, N_OUT, n_samples).astype(np.int64),
+            _sample_weight(rng, n_samples), 1.0 / n_samples, 1.3, 0.05, n_chunks,
+            _garbage((n_chunks, N_OUT, N_HIDDEN), dtype),
+            _garbage((n_chunks, N_HIDDEN), np.float64),
+            _garbage((n_chunks, N_OUT, N_HIDDEN), dtype), _garbage((n_chunks, N_OUT), dtype),
+            _garbage((N_HIDDEN, N_OUT), dtype), _garbage(N_OUT, dtype),
+            _garbage((n_samples, N_HIDDEN), dtype), _garbage((n_samples, N_OUT), dtype),
+            _garbage((n_samples, N_OUT), dtype)]
+
+
+# Outputs counted from the end: gradient of the output layer, hidden deltas, logits,
+# output deltas.
+_SIGMOID_NLL_BACKPROP_OUTS = [-5, -4, -3, -2, -1]
+
+
+def _linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
+    args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
+            rng.normal(size=(N_IN, N_HIDDEN)).astype(dtype),
+            *_sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks)]
+    return args, [len(args) + i for i in _SIGMOID_NLL_BACKPROP_OUTS]
+
+
+def _csr_linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
+    _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
+    args = [data, indices, indptr,
+            rng.normal(size=(N_SPARSE_IN, N_HIDDEN)).astype(dtype),
+            *_sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks)]
+    return args, [len(args) + i for i in _SIGMOID_NLL_BACKPROP_OUTS]
+
+
+def _with_indicator_targets(builder, y_position):
+    """The builder with a 0/1 indicator matrix for ``y``: logistic outputs."""
+    def build(rng, dtype, n_samples, n_chunks):
+        args, outs = builder(rng, dtype, n_samples, n_chunks)
+        args[y_position] = (rng.random((n_samples, N_OUT)) < 0.5).astype(np.float64)
+        return args, outs
+    return build
+
+
 def _gram_colsum(rng, dtype, n_samples, n_chunks):
     args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
             rng.normal(size=(n_samples, N_OUT)).astype(dtype), n_chunks,
@@ -222,6 +270,8 @@ BUILDERS = {
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
     "linear_nll_grad": _linear_nll_grad,
     "sigmoid_backprop": _sigmoid_backprop,
+    "linear_sigmoid_nll_backprop": _linear_sigmoid_nll_backprop,
+    "csr_linear_sigmoid_nll_backprop": _csr_linear_sigmoid_nll_backprop,
     "gram_colsum": _gram_colsum,
     "transposed_gram_colsum": _transposed_gram_colsum,
     "csr_gram_colsum": _csr_gram_colsum,
@@ -266,9 +316,15 @@ def test_every_kernel_has_a_reference_twin_and_a_builder():
     assert KERNELS[True].parallel and not KERNELS[False].parallel
 
 
-# Every builder, plus the output kernel with logistic outputs (an indicator matrix).
+# Every builder, plus the output kernels with logistic outputs (an indicator matrix).
 CASES = {**{name: (name, builder) for name, builder in BUILDERS.items()},
-         "linear_nll_grad-logistic": ("linear_nll_grad", _linear_logistic_nll_grad)}
+         "linear_nll_grad-logistic": ("linear_nll_grad", _linear_logistic_nll_grad),
+         "linear_sigmoid_nll_backprop-logistic": (
+             "linear_sigmoid_nll_backprop",
+             _with_indicator_targets(_linear_sigmoid_nll_backprop, 5)),
+         "csr_linear_sigmoid_nll_backprop-logistic": (
+             "csr_linear_sigmoid_nll_backprop",
+             _with_indicator_targets(_csr_linear_sigmoid_nll_backprop, 7))}
 
 
 @pytest.mark.parametrize("n_samples, n_chunks", SHAPES)

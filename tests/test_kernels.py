@@ -42,7 +42,9 @@ def _csr(rng, n_samples, n_cols, dtype, density=0.5):
                                                      < density)
     dense[1] = 0.0  # an empty row
     matrix = sp.csr_matrix(dense.astype(dtype))
-    # The index types the objective uses (sknonneg._objective.index_dtype).
+    # int32 column numbers, the objective's type beyond 65535 columns
+    # (sknonneg._objective.index_dtype); the objective's own tests run the uint16
+    # of smaller inputs through the same kernels.
     return (matrix, matrix.data, matrix.indices.astype(np.int32),
             matrix.indptr.astype(np.int64))
 

@@ -362,7 +362,7 @@ def test_dense_to_csr_conversion_matches_scipy():
         assert got.shape == X.shape
 
 
-def test_csr_input_is_not_modified_and_uses_int32_indices():
+def test_csr_input_is_not_modified_and_uses_narrow_indices():
     """Unsorted column indices are sorted in a copy, never in the caller's matrix."""
     from sknonneg import _objective as objective_module
 
@@ -372,8 +372,10 @@ def test_csr_input_is_not_modified_and_uses_int32_indices():
     kernel_input = objective_module._CSR(matrix, np.float32)
     assert_allclose(matrix.indices, indices)
     assert_allclose(matrix.data, data)
-    assert kernel_input.indices.dtype == np.int32 and kernel_input.indptr.dtype == np.int64
+    assert kernel_input.indices.dtype == np.uint16 and kernel_input.indptr.dtype == np.int64
     assert_allclose(kernel_input.indices, [0, 2, 1])
     assert_allclose(kernel_input.data, [2.0, 1.0, 3.0])
+    assert objective_module.index_dtype(2 ** 16 - 1) == np.uint16
+    assert objective_module.index_dtype(2 ** 16) == np.int32
     assert objective_module.index_dtype(2 ** 31 - 1) == np.int32
     assert objective_module.index_dtype(2 ** 31) == np.int64

@@ -295,6 +295,8 @@ def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
     """As ``linear_sigmoid_forward`` for CSR ``inputs`` given by its three arrays.
 
     Each stored value adds a row of ``coef`` to the output row (``_add_scaled_rows``).
+    ``coef`` may have more columns than ``activation_out`` (rows padded to whole
+    cache lines); the extra ones are never read.
     """
     n_samples, n_units = activation_out.shape
     gain = _as_type_of(activation_out, gain)
@@ -547,7 +549,8 @@ def _csr_linear_sigmoid_nll_backprop(data, indices, indptr, coef, intercept, out
                                      out_coef_grad_out, out_intercept_grad_out,
                                      hidden_out, logits_out, delta_out):
     """As ``linear_sigmoid_nll_backprop`` for CSR ``inputs`` given by its three
-    arrays (the hidden product as in ``csr_linear_sigmoid_forward``)."""
+    arrays (the hidden product as in ``csr_linear_sigmoid_forward``, which also
+    takes a ``coef`` with padded rows)."""
     n_samples, n_units = hidden_out.shape
     block_rows = scratch.shape[1]
     gain = _as_type_of(hidden_out, gain)

@@ -31,8 +31,8 @@ def linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chunk
 def csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
                                sample_weight, n_chunks, partial_activity, activation_out):
     inputs = _csr(data, indices, indptr, coef.shape[0])
-    return linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1, None,
-                                  activation_out)
+    return linear_sigmoid_forward(inputs, coef[:, :activation_out.shape[1]], intercept,
+                                  gain, sample_weight, 1, None, activation_out)
 
 
 def linear_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
@@ -76,9 +76,10 @@ def linear_sigmoid_nll_backprop(inputs, coef, intercept, out_coef, out_intercept
     return loss, activity
 
 
-def csr_linear_sigmoid_nll_backprop(data, indices, indptr, coef, *args):
+def csr_linear_sigmoid_nll_backprop(data, indices, indptr, coef, intercept, *args):
     inputs = _csr(data, indices, indptr, coef.shape[0])
-    return linear_sigmoid_nll_backprop(inputs, coef, *args)
+    return linear_sigmoid_nll_backprop(inputs, coef[:, :intercept.shape[0]], intercept,
+                                       *args)
 
 
 def gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,

@@ -70,9 +70,18 @@ def _linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
 N_SPARSE_IN = 29
 
 
+def _padded(coef):
+    """``coef`` with rows padded as the objective pads them for the CSR kernels;
+    the padding is NaN, so any read of it shows in the outputs."""
+    padded = np.full((coef.shape[0], coef.shape[1] + 3), np.nan, dtype=coef.dtype)
+    padded[:, :coef.shape[1]] = coef
+    return padded
+
+
 def _csr_linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
     _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
-    args = [data, indices, indptr, rng.normal(size=(N_SPARSE_IN, N_OUT)).astype(dtype),
+    args = [data, indices, indptr,
+            _padded(rng.normal(size=(N_SPARSE_IN, N_OUT)).astype(dtype)),
             rng.normal(size=N_OUT).astype(dtype), 0.8, _sample_weight(rng, n_samples),
             n_chunks, _garbage((n_chunks, N_OUT), np.float64),
             _garbage((n_samples, N_OUT), dtype)]
@@ -140,7 +149,7 @@ def _linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
 def _csr_linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
     _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
     args = [data, indices, indptr,
-            rng.normal(size=(N_SPARSE_IN, N_HIDDEN)).astype(dtype),
+            _padded(rng.normal(size=(N_SPARSE_IN, N_HIDDEN)).astype(dtype)),
             *_sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks)]
     return args, [len(args) + i for i in _SIGMOID_NLL_BACKPROP_OUTS]
 

@@ -379,3 +379,24 @@ def test_csr_input_is_not_modified_and_uses_narrow_indices():
     assert objective_module.index_dtype(2 ** 16) == np.int32
     assert objective_module.index_dtype(2 ** 31 - 1) == np.int32
     assert objective_module.index_dtype(2 ** 31) == np.int64
+
+
+def test_csr_kernels_get_first_layer_rows_padded_to_cache_lines():
+    from sknonneg._objective import _CSR, padded_width
+
+    assert padded_width(150, np.float32) == 160
+    assert padded_width(150, np.float64) == 152
+    assert padded_width(8, np.float64) == 8
+    X, y = _data("softmax-multiclass", sparse=True)
+    est = _estimator("softmax-multiclass", (5,), False)
+    layout, objective, _, _ = _objective(est, X, y)
+    _, dense, _, _ = _objective(est, X.toarray(), y)
+    assert isinstance(objective.X, _CSR) and dense.csr_coef is None
+    theta = np.random.default_rng(0).normal(size=layout.n_params)
+    loss, grad = objective.loss_grad(theta)
+    n_inputs = X.shape[1]
+    assert objective.csr_coef.shape == (n_inputs, padded_width(5, np.float64))
+    assert np.all(objective.csr_coef[:, 5:] == 0.0)
+    dense_loss, dense_grad = dense.loss_grad(theta)
+    assert_allclose(loss, dense_loss, rtol=1e-12)
+    assert_allclose(grad, dense_grad, rtol=1e-10, atol=1e-14)

@@ -8,6 +8,7 @@ load average, since the benchmark machine is shared) and result files.
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -119,6 +120,16 @@ class Timer:
 def machine():
     return {"platform": platform.platform(), "python": platform.python_version(),
             "cpu_count": os.cpu_count(), "processor": platform.processor()}
+
+
+def git_commit():
+    """The commit the benchmark's code is at, ``-dirty`` if the tree differs from it."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
+                              cwd=Path(__file__).resolve().parent, capture_output=True,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
 
 
 def load_json(path):

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 import warnings
@@ -291,16 +290,12 @@ def versions():
     import scipy
     import sklearn
 
-    try:
-        # "-dirty" when the run's code differs from the commit it names.
-        commit = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
-                                cwd=HERE, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        commit = ""
+    from _common import git_commit
+
     return {"python": platform.python_version(), "numpy": np.__version__,
             "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
             "numba": numba.__version__, "sknonneg": sknonneg.__version__,
-            "git_commit": commit, "machine": platform.machine(),
+            "git_commit": git_commit(), "machine": platform.machine(),
             "cpu_count": os.cpu_count()}
 
 

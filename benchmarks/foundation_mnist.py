@@ -45,6 +45,9 @@ import sknonneg  # noqa: E402
 from sknonneg import NonNegMLPClassifier, _objective  # noqa: E402
 from sknonneg._threads import fit_threads  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import git_commit  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
 N_HIDDEN = 150
 
@@ -216,6 +219,7 @@ def main():
         "command": "python benchmarks/foundation_mnist.py " + " ".join(sys.argv[1:]),
         "versions": {
             "python": platform.python_version(), "sknonneg": sknonneg.__version__,
+            "git_commit": git_commit(),
             "numpy": np.__version__, "scipy": scipy.__version__,
             "scikit-learn": sklearn.__version__, "numba": numba.__version__,
         },

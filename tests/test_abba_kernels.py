@@ -48,7 +48,8 @@ def _csr(rng, n_samples, dtype, n_in=N_IN):
     dense = rng.normal(size=(n_samples, n_in)) * (rng.random((n_samples, n_in)) < 0.5)
     dense[1] = 0.0
     m = sp.csr_matrix(dense.astype(dtype))
-    return m.data, m.indices.astype(np.int32), m.indptr.astype(np.int64)
+    # uint16: the objective's type for inputs of up to 65535 columns.
+    return m.data, m.indices.astype(np.uint16), m.indptr.astype(np.int64)
 
 
 def _abba_input_forward(rng, dtype, n, n_chunks, act):

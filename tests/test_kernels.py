@@ -32,6 +32,16 @@ def kernels(request):
     return KERNELS[request.param]
 
 
+# Column and row numbers of the size the objective gives inputs of up to 65535 columns
+# and rows (sknonneg._objective.index_dtype), so that these tests compile the kernels
+# the objective's tests then load; test_objective runs int32 ones (larger inputs).
+INDEX = np.uint16
+
+
+def _index_garbage(n):
+    return np.full(n, np.iinfo(INDEX).max, dtype=INDEX)
+
+
 def _garbage(shape, dtype):
     """Output buffers start as NaN: a kernel must write every entry it returns."""
     return np.full(shape, np.nan, dtype=dtype)
@@ -42,10 +52,7 @@ def _csr(rng, n_samples, n_cols, dtype, density=0.5):
                                                      < density)
     dense[1] = 0.0  # an empty row
     matrix = sp.csr_matrix(dense.astype(dtype))
-    # int32 column numbers, the objective's type beyond 65535 columns
-    # (sknonneg._objective.index_dtype); the objective's own tests run the uint16
-    # of smaller inputs through the same kernels.
-    return (matrix, matrix.data, matrix.indices.astype(np.int32),
+    return (matrix, matrix.data, matrix.indices.astype(INDEX),
             matrix.indptr.astype(np.int64))
 
 
@@ -214,9 +221,9 @@ def _csr_to_blocked_csc(rng, dtype, n_samples, n_chunks):
     n_pairs, nnz = int(block_pair_ptr[-1]), data.shape[0]
     scratch = np.full((n_chunks, N_SPARSE_IN), 5, dtype=np.int64)
     return [data, indices, indptr, BLOCK_ROWS, n_chunks, block_pair_ptr, scratch,
-            scratch.copy(), np.full(n_pairs, -1, dtype=np.int32),
+            scratch.copy(), _index_garbage(n_pairs),
             np.full(n_pairs + 1, -1, dtype=np.int64), _garbage(nnz, dtype),
-            np.full(nnz, -1, dtype=np.int32)], [8, 9, 10, 11]
+            _index_garbage(nnz)], [8, 9, 10, 11]
 
 
 def _blocked_csc(rng, dtype, n_samples, n_chunks):
@@ -268,7 +275,7 @@ def _dense_to_csr(rng, dtype, n_samples, n_chunks):
     X = _sparse_dense(rng, dtype, n_samples)
     indptr = np.concatenate([[0], np.cumsum(np.count_nonzero(X, axis=1))])
     nnz = int(indptr[-1])
-    return [X, indptr, _garbage(nnz, dtype), np.full(nnz, -1, dtype=np.int32)], [2, 3]
+    return [X, indptr, _garbage(nnz, dtype), _index_garbage(nnz)], [2, 3]
 
 
 def _transpose(rng, dtype, n_samples, n_chunks):

@@ -400,3 +400,26 @@ def test_csr_kernels_get_first_layer_rows_padded_to_cache_lines():
     dense_loss, dense_grad = dense.loss_grad(theta)
     assert_allclose(loss, dense_loss, rtol=1e-12)
     assert_allclose(grad, dense_grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("gradient", ["scatter", "blocked"])
+def test_csr_path_with_int32_indices(gradient, monkeypatch, request):
+    """Inputs of more than 65535 columns or rows get int32 column and row numbers
+    (the kernel tests run the uint16 of smaller ones)."""
+    from sknonneg import _objective as objective_module
+
+    if gradient == "blocked":
+        request.getfixturevalue("small_blocks")
+    monkeypatch.setattr(objective_module, "index_dtype", lambda n: np.int32)
+    X, y = _data("softmax-multiclass", sparse=True)
+    est = _estimator("softmax-multiclass", (4,), True, l2=0.01)
+    layout, objective, _, _ = _objective(est, X, y)
+    assert objective.X.indices.dtype == np.int32
+    if gradient == "blocked":
+        assert objective.first_layer.blocked.rows.dtype == np.int32
+    _, dense, _, _ = _objective(est, X.toarray(), y)
+    theta = np.abs(np.random.default_rng(1).normal(size=layout.n_params))
+    loss, grad = objective.loss_grad(theta)
+    dense_loss, dense_grad = dense.loss_grad(theta)
+    assert_allclose(loss, dense_loss, rtol=1e-12)
+    assert_allclose(grad, dense_grad, rtol=1e-10, atol=1e-14)

@@ -57,7 +57,6 @@ __all__ = [
     "linear_nll_grad",
     "sigmoid_backprop",
     "linear_sigmoid_nll_backprop",
-    "csr_linear_sigmoid_nll_backprop",
     "gram_colsum",
     "transposed_gram_colsum",
     "csr_gram_colsum",
@@ -194,16 +193,14 @@ def _sigmoid(t):
 def _sigmoid_rows(start, stop, intercept, gain, sample_weight, activity_out,
                   activation_out):
     """Rows ``start:stop`` of ``activation_out`` (holding ``inputs @ coef``) become
-    ``sigmoid(gain * (. + intercept))``; ``activity_out[j]`` (float64, one per unit)
-    accumulates ``sum_i sample_weight[i] * a_ij``.
+    ``sigmoid(gain * (. + intercept))``; ``sum_i sample_weight[i] * a_ij`` is added
+    to ``activity_out[j]`` (float64, one per unit).
 
     The total is kept per unit, not per row: a running sum over a row is a
     floating-point reduction, which keeps the loop scalar (70 ms instead of 13 ms for
     the sigmoid of 60k x 150 values).
     """
     n_units = activation_out.shape[1]
-    for j in range(n_units):
-        activity_out[j] = 0.0
     for i in range(start, stop):
         w = sample_weight[i]
         for j in range(n_units):
@@ -254,6 +251,7 @@ def _linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chun
         start, stop = _chunk(n_samples, n_chunks, c)
         if start < stop:
             np.dot(inputs[start:stop], coef, activation_out[start:stop])
+        partial_activity[c, :] = 0.0
         _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
                       activation_out)
     return partial_activity.sum()
@@ -307,6 +305,7 @@ def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
                 activation_out[i, j] = 0.0
             _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef,
                              activation_out, i)
+        partial_activity[c, :] = 0.0
         _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
                       activation_out)
     return partial_activity.sum()
@@ -399,6 +398,21 @@ def _linear_nll_grad(inputs, coef, intercept, y, sample_weight, scale, n_chunks,
     return total
 
 
+@njit(inline="always", cache=True)
+def _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
+                           activity_coef, sample_weight, delta_out):
+    """Rows ``block_start:block_stop`` of ``delta_out = (upstream + activity_coef *
+    sw_i) * gain * a * (1 - a)``, ``upstream`` holding ``delta @ coef.T`` for the
+    block; ``delta_out`` may be ``activation`` itself."""
+    one = _as_type_of(delta_out, 1.0)
+    for i in range(block_start, block_stop):
+        extra = _as_type_of(delta_out, activity_coef * sample_weight[i])
+        row = upstream[i - block_start]
+        for j in range(delta_out.shape[1]):
+            a = activation[i, j]
+            delta_out[i, j] = _flush((row[j] + extra) * gain * a * (one - a))
+
+
 def _sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight,
                       n_chunks, scratch, delta_out):
     """Backpropagation through a sigmoid layer into its pre-activations.
@@ -416,23 +430,18 @@ def _sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weigh
     and is combined from there while the block is in cache; one pass over
     ``delta_out`` instead of three (60k x 150, float64: 11 -> 8 ms).
     """
-    n_samples, n_units = delta_out.shape
+    n_samples = delta_out.shape[0]
     block_rows = scratch.shape[1]
     coef_T = coef.T
     gain = _as_type_of(delta_out, gain)
-    one = _as_type_of(delta_out, 1.0)
     for c in prange(n_chunks):
         start, stop = _chunk(n_samples, n_chunks, c)
         for block_start in range(start, stop, block_rows):
             block_stop = min(stop, block_start + block_rows)
             upstream = scratch[c, :block_stop - block_start]
             np.dot(delta[block_start:block_stop], coef_T, upstream)
-            for i in range(block_start, block_stop):
-                extra = _as_type_of(delta_out, activity_coef * sample_weight[i])
-                row = upstream[i - block_start]
-                for j in range(n_units):
-                    a = activation[i, j]
-                    delta_out[i, j] = _flush((row[j] + extra) * gain * a * (one - a))
+            _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
+                                   activity_coef, sample_weight, delta_out)
 
 
 @njit(inline="always", cache=True)
@@ -451,13 +460,8 @@ def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_co
     n_units = hidden_out.shape[1]
     n_outputs = logits_out.shape[1]
     n_rows = block_stop - block_start
-    one = _as_type_of(hidden_out, 1.0)
-    for i in range(block_start, block_stop):
-        w = sample_weight[i]
-        for j in range(n_units):
-            a = _sigmoid(gain * (hidden_out[i, j] + intercept[j]))
-            hidden_out[i, j] = a
-            activity_out[j] += w * a
+    _sigmoid_rows(block_start, block_stop, intercept, gain, sample_weight, activity_out,
+                  hidden_out)
     hidden = hidden_out[block_start:block_stop]
     np.dot(hidden, out_coef, logits_out[block_start:block_stop])
     block_loss = 0.0
@@ -478,20 +482,55 @@ def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_co
             partial_out_intercept[c, k] += delta[i, k]
     upstream = scratch[c, :n_rows]
     np.dot(delta, out_coef.T, upstream)
-    for i in range(block_start, block_stop):
-        extra = _as_type_of(hidden_out, activity_coef * sample_weight[i])
-        row = upstream[i - block_start]
-        for j in range(n_units):
-            a = hidden_out[i, j]
-            hidden_out[i, j] = _flush((row[j] + extra) * gain * a * (one - a))
+    _sigmoid_backprop_rows(block_start, block_stop, upstream, hidden_out, gain,
+                           activity_coef, sample_weight, hidden_out)
     return block_loss
 
 
+def _hidden_block_product(inputs, block_start, block_stop, coef, hidden_out):
+    """``hidden_out[block] = inputs[block] @ coef`` for rows ``block_start:block_stop``:
+    BLAS for a dense ``inputs``; for a CSR one, given as ``(data, indices, indptr)``,
+    each stored value adds a row of ``coef`` (``_add_scaled_rows``), so ``coef`` may
+    have padded rows. Chosen when the kernel is compiled."""
+
+
+@overload(_hidden_block_product, inline="always")
+def _hidden_block_product_overload(inputs, block_start, block_stop, coef, hidden_out):
+    if isinstance(inputs, types.Array):
+        def dense(inputs, block_start, block_stop, coef, hidden_out):
+            np.dot(inputs[block_start:block_stop], coef,
+                   hidden_out[block_start:block_stop])
+        return dense
+
+    def sparse(inputs, block_start, block_stop, coef, hidden_out):
+        data, indices, indptr = inputs
+        for i in range(block_start, block_stop):
+            for j in range(hidden_out.shape[1]):
+                hidden_out[i, j] = 0.0
+            _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef, hidden_out, i)
+    return sparse
+
+
 @njit(inline="always", cache=True)
-def _zero_chunk_partials(c, activity_out, partial_out_coef, partial_out_intercept):
-    activity_out[:] = 0.0
+def _sigmoid_nll_backprop_chunk(c, start, stop, inputs, coef, intercept, out_coef,
+                                out_intercept, y, sample_weight, scale, gain,
+                                activity_coef, scratch, partial_activity,
+                                partial_out_coef, partial_out_intercept, hidden_out,
+                                logits_out, delta_out):
+    """Chunk ``c`` (rows ``start:stop``) of ``linear_sigmoid_nll_backprop``, block
+    by block; returns its data loss."""
+    partial_activity[c, :] = 0.0
     partial_out_coef[c, :, :] = 0.0
     partial_out_intercept[c, :] = 0.0
+    chunk_loss = 0.0
+    for block_start in range(start, stop, scratch.shape[1]):
+        block_stop = min(stop, block_start + scratch.shape[1])
+        _hidden_block_product(inputs, block_start, block_stop, coef, hidden_out)
+        chunk_loss += _sigmoid_output_backprop_block(
+            block_start, block_stop, c, intercept, out_coef, out_intercept, y,
+            sample_weight, scale, gain, activity_coef, scratch, partial_activity[c],
+            partial_out_coef, partial_out_intercept, hidden_out, logits_out, delta_out)
+    return chunk_loss
 
 
 def _linear_sigmoid_nll_backprop(inputs, coef, intercept, out_coef, out_intercept, y,
@@ -502,6 +541,10 @@ def _linear_sigmoid_nll_backprop(inputs, coef, intercept, out_coef, out_intercep
                                  delta_out):
     """The last hidden layer, the output layer and their backward pass up to the
     hidden pre-activations, in one pass over blocks of rows.
+
+    ``inputs``: a dense array, or a CSR matrix as the tuple ``(data, indices,
+    indptr)`` (whose ``coef`` may have padded rows, as in
+    ``csr_linear_sigmoid_forward``); the kernel is compiled for each.
 
     Computes what ``linear_sigmoid_forward``, ``linear_nll_grad``, ``gram_colsum``
     (output layer) and ``sigmoid_backprop`` compute one after the other, but each
@@ -519,61 +562,14 @@ def _linear_sigmoid_nll_backprop(inputs, coef, intercept, out_coef, out_intercep
     (n_chunks blocks of n_outputs x n_units values, stored transposed) and
     ``partial_out_intercept`` are per-chunk sums.
     """
-    n_samples = hidden_out.shape[0]
-    block_rows = scratch.shape[1]
     gain = _as_type_of(hidden_out, gain)
     total = 0.0
     for c in prange(n_chunks):
-        start, stop = _chunk(n_samples, n_chunks, c)
-        _zero_chunk_partials(c, partial_activity[c], partial_out_coef,
-                             partial_out_intercept)
-        chunk_loss = 0.0
-        for block_start in range(start, stop, block_rows):
-            block_stop = min(stop, block_start + block_rows)
-            np.dot(inputs[block_start:block_stop], coef,
-                   hidden_out[block_start:block_stop])
-            chunk_loss += _sigmoid_output_backprop_block(
-                block_start, block_stop, c, intercept, out_coef, out_intercept, y,
-                sample_weight, scale, gain, activity_coef, scratch, partial_activity[c],
-                partial_out_coef, partial_out_intercept, hidden_out, logits_out,
-                delta_out)
-        total += chunk_loss
-    _reduce_chunks(n_chunks, partial_out_coef, partial_out_intercept, out_coef_grad_out,
-                   out_intercept_grad_out, out_coef.shape[0], out_coef.shape[1], True)
-    return total, partial_activity.sum()
-
-
-def _csr_linear_sigmoid_nll_backprop(data, indices, indptr, coef, intercept, out_coef,
-                                     out_intercept, y, sample_weight, scale, gain,
-                                     activity_coef, n_chunks, scratch, partial_activity,
-                                     partial_out_coef, partial_out_intercept,
-                                     out_coef_grad_out, out_intercept_grad_out,
-                                     hidden_out, logits_out, delta_out):
-    """As ``linear_sigmoid_nll_backprop`` for CSR ``inputs`` given by its three
-    arrays (the hidden product as in ``csr_linear_sigmoid_forward``, which also
-    takes a ``coef`` with padded rows)."""
-    n_samples, n_units = hidden_out.shape
-    block_rows = scratch.shape[1]
-    gain = _as_type_of(hidden_out, gain)
-    total = 0.0
-    for c in prange(n_chunks):
-        start, stop = _chunk(n_samples, n_chunks, c)
-        _zero_chunk_partials(c, partial_activity[c], partial_out_coef,
-                             partial_out_intercept)
-        chunk_loss = 0.0
-        for block_start in range(start, stop, block_rows):
-            block_stop = min(stop, block_start + block_rows)
-            for i in range(block_start, block_stop):
-                for j in range(n_units):
-                    hidden_out[i, j] = 0.0
-                _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef,
-                                 hidden_out, i)
-            chunk_loss += _sigmoid_output_backprop_block(
-                block_start, block_stop, c, intercept, out_coef, out_intercept, y,
-                sample_weight, scale, gain, activity_coef, scratch, partial_activity[c],
-                partial_out_coef, partial_out_intercept, hidden_out, logits_out,
-                delta_out)
-        total += chunk_loss
+        start, stop = _chunk(hidden_out.shape[0], n_chunks, c)
+        total += _sigmoid_nll_backprop_chunk(
+            c, start, stop, inputs, coef, intercept, out_coef, out_intercept, y,
+            sample_weight, scale, gain, activity_coef, scratch, partial_activity,
+            partial_out_coef, partial_out_intercept, hidden_out, logits_out, delta_out)
     _reduce_chunks(n_chunks, partial_out_coef, partial_out_intercept, out_coef_grad_out,
                    out_intercept_grad_out, out_coef.shape[0], out_coef.shape[1], True)
     return total, partial_activity.sum()
@@ -897,7 +893,6 @@ _REDUCING = {
     "gram_colsum": _gram_colsum,
     "csr_gram_colsum": _csr_gram_colsum,
     "linear_sigmoid_nll_backprop": _linear_sigmoid_nll_backprop,
-    "csr_linear_sigmoid_nll_backprop": _csr_linear_sigmoid_nll_backprop,
 }
 _serial_globals = {**globals(), "_reduce_chunks": _reduce_chunks_serial}
 for _name, _func in _REDUCING.items():

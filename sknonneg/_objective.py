@@ -396,8 +396,7 @@ class NetworkObjective:
                 self.intercept_grads[last], self.activations[hidden],
                 self.activations[last], self.deltas[last])
         if isinstance(inputs, _CSR):
-            return k.csr_linear_sigmoid_nll_backprop(inputs.data, inputs.indices,
-                                                     inputs.indptr, *tail)
+            inputs = (inputs.data, inputs.indices, inputs.indptr)
         return k.linear_sigmoid_nll_backprop(inputs, *tail)
 
     def loss_grad(self, theta):

@@ -65,6 +65,9 @@ def linear_sigmoid_nll_backprop(inputs, coef, intercept, out_coef, out_intercept
                                 partial_out_intercept, out_coef_grad_out,
                                 out_intercept_grad_out, hidden_out, logits_out,
                                 delta_out):
+    if isinstance(inputs, tuple):  # CSR as (data, indices, indptr), rows maybe padded
+        inputs = _csr(*inputs, coef.shape[0])
+        coef = coef[:, :intercept.shape[0]]
     activity = linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1,
                                       None, hidden_out)
     loss = linear_nll_grad(hidden_out, out_coef, out_intercept, y, sample_weight, scale,
@@ -74,12 +77,6 @@ def linear_sigmoid_nll_backprop(inputs, coef, intercept, out_coef, out_intercept
     sigmoid_backprop(delta_out, out_coef, hidden_out, gain, activity_coef, sample_weight,
                      1, None, hidden_out)
     return loss, activity
-
-
-def csr_linear_sigmoid_nll_backprop(data, indices, indptr, coef, intercept, *args):
-    inputs = _csr(data, indices, indptr, coef.shape[0])
-    return linear_sigmoid_nll_backprop(inputs, coef[:, :intercept.shape[0]], intercept,
-                                       *args)
 
 
 def gram_colsum(inputs, delta, n_chunks, partial_coef, partial_intercept,

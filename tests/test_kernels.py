@@ -154,8 +154,9 @@ def _linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
 
 
 def _csr_linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
+    """The same kernel with a CSR input, the tuple (data, indices, indptr)."""
     _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
-    args = [data, indices, indptr,
+    args = [(data, indices, indptr),
             _padded(rng.normal(size=(N_SPARSE_IN, N_HIDDEN)).astype(dtype)),
             *_sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks)]
     return args, [len(args) + i for i in _SIGMOID_NLL_BACKPROP_OUTS]
@@ -289,7 +290,6 @@ BUILDERS = {
     "linear_nll_grad": _linear_nll_grad,
     "sigmoid_backprop": _sigmoid_backprop,
     "linear_sigmoid_nll_backprop": _linear_sigmoid_nll_backprop,
-    "csr_linear_sigmoid_nll_backprop": _csr_linear_sigmoid_nll_backprop,
     "gram_colsum": _gram_colsum,
     "transposed_gram_colsum": _transposed_gram_colsum,
     "csr_gram_colsum": _csr_gram_colsum,
@@ -334,15 +334,18 @@ def test_every_kernel_has_a_reference_twin_and_a_builder():
     assert KERNELS[True].parallel and not KERNELS[False].parallel
 
 
-# Every builder, plus the output kernels with logistic outputs (an indicator matrix).
+# Every builder, plus the output kernels with logistic outputs (an indicator matrix)
+# and the fused output kernel with a CSR input.
 CASES = {**{name: (name, builder) for name, builder in BUILDERS.items()},
          "linear_nll_grad-logistic": ("linear_nll_grad", _linear_logistic_nll_grad),
          "linear_sigmoid_nll_backprop-logistic": (
              "linear_sigmoid_nll_backprop",
              _with_indicator_targets(_linear_sigmoid_nll_backprop, 5)),
-         "csr_linear_sigmoid_nll_backprop-logistic": (
-             "csr_linear_sigmoid_nll_backprop",
-             _with_indicator_targets(_csr_linear_sigmoid_nll_backprop, 7))}
+         "linear_sigmoid_nll_backprop-csr": (
+             "linear_sigmoid_nll_backprop", _csr_linear_sigmoid_nll_backprop),
+         "linear_sigmoid_nll_backprop-csr-logistic": (
+             "linear_sigmoid_nll_backprop",
+             _with_indicator_targets(_csr_linear_sigmoid_nll_backprop, 5))}
 
 
 @pytest.mark.parametrize("n_samples, n_chunks", SHAPES)

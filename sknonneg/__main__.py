@@ -1,10 +1,24 @@
 """The package's job in miniature: ``python -m sknonneg [--data-home DIR]``.
 
 Fits a positive network and an unconstrained one on the same data with the same
-objective, next to scikit-learn's ``MLPClassifier`` and an ``NMF(k) +
+objective, next to scikit-learn's ``MLPClassifier`` and an ``NMF(k) + StandardScaler +
 LogisticRegression`` pipeline, and prints test accuracy, the fraction of zero weights
-per layer and the fit time. Without arguments it uses scikit-learn's bundled 8x8
-digits (no download); with ``--data-home DIR`` full MNIST from ``DIR/mnist.npz``.
+per layer and the fit time, one line as each model finishes. Without arguments it uses
+scikit-learn's bundled 8x8 digits (no download); with ``--data-home DIR`` full MNIST
+from ``DIR/mnist.npz``.
+
+Every baseline is configured as a competent user would configure it, and its budget is
+printed in its row:
+
+- on digits, ``MLPClassifier`` gets the same network, activation, solver and iteration
+  budget as ours (logistic units, L-BFGS, ``--max-iter``), and NMF runs to convergence;
+- on full MNIST, where scikit-learn's L-BFGS MLP alone would take minutes, it runs with
+  its own defaults (ReLU, Adam) for 15 epochs, and NMF is scikit-learn's
+  ``MiniBatchNMF`` (batches of 2048 rows, 20 passes), so that the whole demo stays
+  within a few minutes on two cores.
+
+The NMF codes are standardised before the logistic regression: without that step its
+lbfgs solver stalls on their uneven scales (65% instead of 94% on digits).
 """
 
 import argparse
@@ -13,12 +27,13 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.decomposition import NMF
+from sklearn.decomposition import NMF, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from . import NonNegMLPClassifier, __version__
 
@@ -47,18 +62,28 @@ def load_data(data_home):
     return ("MNIST (28x28)", X_train / 255.0, X_test / 255.0, y_train, y_test)
 
 
-def models(n_hidden, max_iter, seed):
+def models(n_hidden, max_iter, seed, large=False):
+    """The demo's models, by row label; ``large``: the full-MNIST budgets."""
+    if large:
+        mlp_label = "sklearn MLPClassifier(relu, adam, 15 ep.)"
+        mlp = MLPClassifier((n_hidden,), max_iter=15, random_state=seed)
+        nmf_label = f"MiniBatchNMF({n_hidden}, 20 ep.) + LogReg"
+        nmf = MiniBatchNMF(n_hidden, init="nndsvda", batch_size=2048, max_iter=20,
+                           random_state=seed)
+    else:
+        mlp_label = "sklearn MLPClassifier(logistic, lbfgs)"
+        mlp = MLPClassifier((n_hidden,), activation="logistic", solver="lbfgs",
+                            max_iter=max_iter, random_state=seed)
+        nmf_label = f"NMF({n_hidden}) + LogisticRegression"
+        nmf = NMF(n_hidden, init="nndsvda", max_iter=500, random_state=seed)
     return {
         "NonNegMLPClassifier(positive=True)": NonNegMLPClassifier(
             (n_hidden,), positive=True, max_iter=max_iter, random_state=seed),
         "NonNegMLPClassifier(positive=False)": NonNegMLPClassifier(
             (n_hidden,), positive=False, max_iter=max_iter, random_state=seed),
-        "sklearn MLPClassifier(logistic, lbfgs)": MLPClassifier(
-            (n_hidden,), activation="logistic", solver="lbfgs", max_iter=max_iter,
-            random_state=seed),
-        f"NMF({n_hidden}) + LogisticRegression": make_pipeline(
-            NMF(n_hidden, init="nndsvda", max_iter=500, random_state=seed),
-            LogisticRegression(max_iter=1000)),
+        mlp_label: mlp,
+        nmf_label: make_pipeline(nmf, StandardScaler(),
+                                 LogisticRegression(max_iter=1000)),
     }
 
 
@@ -89,7 +114,8 @@ def main(argv=None):
     header = f"{'model':<40} {'test acc':>8} {'zero w (layer 1 / 2)':>21} {'fit s':>7}"
     print(header)
     print("-" * len(header))
-    for label, model in models(n_hidden, args.max_iter, args.seed).items():
+    large = args.data_home is not None
+    for label, model in models(n_hidden, args.max_iter, args.seed, large).items():
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -97,7 +123,7 @@ def main(argv=None):
         elapsed = time.perf_counter() - start
         accuracy = model.score(X_test, y_test)
         zeros = " / ".join(f"{z:6.1%}" for z in zero_fractions(layer_weights(model)))
-        print(f"{label:<40} {accuracy:8.2%} {zeros:>21} {elapsed:7.2f}")
+        print(f"{label:<40} {accuracy:8.2%} {zeros:>21} {elapsed:7.2f}", flush=True)
     print("\nThe first NonNegMLPClassifier fit includes numba's one-time compilation "
           "(cached on disk for later runs).")
     return 0

@@ -16,12 +16,15 @@ only when something is drawn.
 from ._describe import describe_network
 from ._features import top_features
 from ._hidden_units import HiddenUnitsDisplay
+from ._monotonic import MonotonicityReport, check_monotonic
 from ._output_weights import OutputWeightsDisplay
 from ._sparsity import hoyer_sparsity, weight_sparsity
 
 __all__ = [
     "HiddenUnitsDisplay",
+    "MonotonicityReport",
     "OutputWeightsDisplay",
+    "check_monotonic",
     "describe_network",
     "hoyer_sparsity",
     "top_features",

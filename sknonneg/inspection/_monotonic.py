@@ -1,0 +1,381 @@
+"""An empirical audit of monotonicity for any fitted estimator.
+
+``check_monotonic`` moves each constrained feature of every row along a grid, in the
+direction of its constraint, and records how far the output falls on the way: the
+largest drop over all rows and all pairs of grid points ``g_k < g_l`` of ``f(x with
+x_j = g_k) - f(x with x_j = g_l)`` (for a ``+1`` feature; the reverse for ``-1``).
+An exactly monotone model has a largest drop of 0 on every feature. The drops are raw
+values of the output, with no tolerance: a model whose monotonicity holds only up to
+rounding shows it.
+"""
+
+from dataclasses import dataclass, field
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import is_classifier, is_regressor
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MaxAbsScaler,
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+)
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["check_monotonic", "MonotonicityReport"]
+
+# Per-feature maps that are non-decreasing in each of their inputs and keep columns
+# apart (output column j depends on input column j alone): a constraint on an output
+# column is the same constraint on its input column. A scaler whose scale is 0 maps
+# its column to a constant, which keeps any constraint.
+_INCREASING_SCALERS = (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler)
+
+# Rows x grid points evaluated by one call of the model.
+_BATCH_ROWS = 1 << 16
+
+
+@dataclass
+class MonotonicityReport:
+    """Result of :func:`check_monotonic`.
+
+    Attributes
+    ----------
+    features : ndarray of shape (n_checked,)
+        Column indices of the checked (constrained) features.
+    feature_names : list of str
+        Their names (``x{j}`` when the input had none).
+    directions : ndarray of shape (n_checked,)
+        ``+1`` (the output must not decrease as the feature increases) or ``-1``.
+    max_drop : ndarray of shape (n_checked,)
+        Largest drop of the output found, per feature (0 when none).
+    n_violating_rows : ndarray of shape (n_checked,)
+        Rows on which the output dropped at all, per feature.
+    grids : list of ndarray
+        The grid each feature was moved along.
+    """
+
+    features: np.ndarray
+    feature_names: list
+    directions: np.ndarray
+    max_drop: np.ndarray
+    n_violating_rows: np.ndarray
+    grids: list = field(repr=False)
+
+    @property
+    def is_monotonic(self):
+        """True when no drop was found on any checked feature."""
+        return bool(np.all(self.max_drop <= 0))
+
+    def to_frame(self):
+        """The report as a :class:`pandas.DataFrame`, one row per checked feature.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Columns ``feature``, ``direction``, ``max_drop``, ``n_violating_rows``.
+        """
+        import pandas as pd
+
+        return pd.DataFrame({
+            "feature": self.feature_names,
+            "direction": self.directions,
+            "max_drop": self.max_drop,
+            "n_violating_rows": self.n_violating_rows,
+        })
+
+
+def _input_names(estimator, X):
+    names = getattr(X, "columns", None)
+    if names is None:
+        names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        return None
+    return [str(n) for n in names]
+
+
+def _directions_from_argument(monotonic_cst, names, n_features):
+    if isinstance(monotonic_cst, dict):
+        if names is None:
+            raise ValueError(
+                "monotonic_cst given as a dict needs feature names: pass X as a "
+                "pandas DataFrame or an estimator fitted on one.")
+        unknown = sorted(set(map(str, monotonic_cst)) - set(names))
+        if unknown:
+            raise ValueError(
+                f"monotonic_cst names features that are not in X: {unknown}. "
+                f"Known features: {names}.")
+        cst = np.zeros(n_features, dtype=np.int8)
+        for name, value in monotonic_cst.items():
+            cst[names.index(str(name))] = _check_direction(value, name)
+        return cst
+    cst = np.asarray(monotonic_cst)
+    if cst.shape != (n_features,):
+        raise ValueError(
+            f"monotonic_cst must have shape ({n_features},) (one value per feature of "
+            f"X), got shape {cst.shape}.")
+    return np.array([_check_direction(v, j) for j, v in enumerate(cst)], dtype=np.int8)
+
+
+def _check_direction(value, name):
+    if not (isinstance(value, (Integral, np.integer)) or
+            (isinstance(value, (float, np.floating)) and float(value).is_integer())) \
+            or int(value) not in (-1, 0, 1):
+        raise ValueError(
+            f"monotonic_cst values must be -1, 0 or 1; got {value!r} for feature "
+            f"{name!r}.")
+    return int(value)
+
+
+def _fitted_cst(estimator):
+    cst = getattr(estimator, "monotonic_cst_", None)
+    if cst is None:
+        cst = getattr(estimator, "monotonic_cst", None)
+        if isinstance(cst, dict):
+            # scikit-learn's own estimators keep the dict; they also know the names.
+            names = list(getattr(estimator, "feature_names_in_", []))
+            if not names:
+                return None
+            cst = _directions_from_argument(cst, [str(n) for n in names], len(names))
+    return None if cst is None else np.asarray(cst)
+
+
+def _is_per_feature_increasing(step):
+    if step is None or step == "passthrough":
+        return True
+    if isinstance(step, _INCREASING_SCALERS):
+        return True
+    if isinstance(step, FunctionTransformer):
+        return step.func is None or step.func in (np.log1p, np.sqrt, np.log, np.exp,
+                                                  np.expm1, np.arcsinh, np.cbrt)
+    return False
+
+
+def _resolve_through_pipeline(estimator):
+    """Per input column, the constraint that the final step's ``monotonic_cst_``
+    puts on it through preprocessing that keeps columns apart; None if the final
+    step has none."""
+    if not isinstance(estimator, Pipeline):
+        return _fitted_cst(estimator)
+    cst = _fitted_cst(estimator.steps[-1][1])
+    if cst is None:
+        return None
+    # Each output column of the preprocessing, mapped back step by step to the one
+    # input column it depends on through non-decreasing per-feature maps, or None
+    # (one-hot codes, projections, ...): such a column must be unconstrained.
+    sources = list(range(len(cst)))
+    for _, step in reversed(estimator.steps[:-1]):
+        sources = _map_back(step, sources)
+    resolved = np.zeros(estimator.n_features_in_, dtype=np.int8)
+    for out, src in enumerate(sources):
+        if cst[out] == 0:
+            continue
+        if src is None:
+            raise ValueError(
+                f"check_monotonic cannot map the constraint on feature {out} of the "
+                "final step back to one input column: the preprocessing does not keep "
+                "it apart. Pass monotonic_cst for the input columns explicitly.")
+        if resolved[src] not in (0, cst[out]):
+            raise ValueError(f"input column {src} carries conflicting constraints.")
+        resolved[src] = cst[out]
+    return resolved
+
+
+def _column_indices(column_transformer, columns):
+    """Input column indices of a fitted ColumnTransformer's column selection, or
+    None when it is given in a form not resolved here (a callable)."""
+    n_in = column_transformer.n_features_in_
+    if callable(columns):
+        return None
+    if isinstance(columns, slice):
+        return list(range(n_in))[columns]
+    cols = np.atleast_1d(np.asarray(columns))
+    if cols.dtype.kind in "US" or cols.dtype == object:
+        names = [str(n) for n in getattr(column_transformer, "feature_names_in_", [])]
+        return [names.index(str(c)) for c in cols]
+    if cols.dtype == bool:
+        return list(np.flatnonzero(cols))
+    return [int(c) for c in cols]
+
+
+def _map_back(step, sources):
+    """Maps each entry of ``sources`` (an output column of ``step``, or None) to
+    the input column of ``step`` it depends on alone through a non-decreasing
+    per-feature map, else None."""
+    if _is_per_feature_increasing(step):
+        return sources
+    if not isinstance(step, ColumnTransformer):
+        return [None] * len(sources)
+    check_is_fitted(step)
+    origin = {}  # output column of the ColumnTransformer -> its input column
+    for name, trans, columns in step.transformers_:
+        out = step.output_indices_.get(name, slice(0, 0))
+        inputs = _column_indices(step, columns)
+        if inputs is None or not (trans == "passthrough"
+                                  or _is_per_feature_increasing(trans)):
+            continue
+        for offset, src in zip(range(out.start, out.stop), inputs):
+            origin[offset] = src
+    return [None if s is None else origin.get(s) for s in sources]
+
+
+def _output(estimator, X):
+    if is_classifier(estimator):
+        classes = getattr(estimator, "classes_", None)
+        if classes is None or len(classes) != 2:
+            raise ValueError(
+                "check_monotonic audits regressors and binary classifiers (the "
+                "probability of classes_[1]); this classifier has "
+                f"{0 if classes is None else len(classes)} classes.")
+        return estimator.predict_proba(X)[:, 1]
+    if is_regressor(estimator):
+        out = np.asarray(estimator.predict(X), dtype=np.float64)
+        if out.ndim != 1:
+            raise ValueError("check_monotonic audits single-output regressors; got "
+                             f"predictions of shape {out.shape}.")
+        return out
+    raise TypeError(f"{type(estimator).__name__} is neither a regressor nor a "
+                    "classifier.")
+
+
+def _with_column(X, j, values, rows):
+    """Copies of ``X[rows]`` with column ``j`` set to each of ``values`` in turn:
+    shape (len(values) * len(rows), n_features), grid-major."""
+    n_steps = len(values)
+    if hasattr(X, "iloc"):
+        import pandas as pd
+
+        block = X.iloc[rows]
+        out = pd.concat([block] * n_steps, ignore_index=True)
+        column = out.columns[j]
+        out[column] = np.repeat(values, len(rows)).astype(
+            np.result_type(X.dtypes.iloc[j], np.asarray(values).dtype))
+        return out
+    block = X[rows]
+    if sp.issparse(block):
+        block = block.toarray()
+    out = np.tile(block, (n_steps, 1)).astype(np.result_type(block.dtype, values.dtype))
+    out[:, j] = np.repeat(values, len(rows))
+    return out
+
+
+def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
+    """Audit the monotonicity of a fitted estimator empirically.
+
+    For every row of ``X`` and every constrained feature, the feature is set to each
+    point of a grid spanning its values in ``X`` (quantiles), the other features
+    kept, and the output is recorded: ``predict`` for a regressor, the probability
+    of ``classes_[1]`` for a binary classifier. The drop of a ``+1`` feature on a
+    row is the largest ``f(g_k) - f(g_l)`` over grid points ``g_k < g_l``; for
+    ``-1`` the reverse. The report gives, per feature, the largest drop over all
+    rows: 0 for a model that is monotone on these points. It works for any fitted
+    estimator with these methods, scikit-learn's included.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A fitted regressor or binary classifier, or a Pipeline ending in one.
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        Rows to audit, as the estimator takes them. A sparse X is densified one
+        batch of rows at a time.
+    monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
+        Direction per input column: ``1`` non-decreasing, ``-1`` non-increasing,
+        ``0`` unchecked; or a dict ``{feature_name: direction}`` for a DataFrame X.
+        None: the estimator's ``monotonic_cst_`` (or scikit-learn's
+        ``monotonic_cst``); for a Pipeline, the final step's, mapped back to the
+        input columns through preprocessing that keeps columns apart: the scalers
+        ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``, ``RobustScaler``,
+        ``FunctionTransformer`` with a non-decreasing NumPy ufunc (``log1p``,
+        ``sqrt``, ...), ``"passthrough"``, and a ``ColumnTransformer`` of those
+        (other transformers of a ``ColumnTransformer``, such as a
+        ``OneHotEncoder``, may only feed unconstrained columns). Anything else
+        needs ``monotonic_cst`` explicitly.
+    n_steps : int, default=10
+        Grid points per feature (distinct quantiles of the feature in ``X``; fewer
+        for a feature with fewer distinct values).
+
+    Returns
+    -------
+    report : MonotonicityReport
+        ``max_drop`` per constrained feature, ``n_violating_rows``, the grids;
+        ``report.is_monotonic`` and ``report.to_frame()``.
+
+    See Also
+    --------
+    sklearn.inspection.PartialDependenceDisplay : The average effect of a feature.
+
+    Notes
+    -----
+    The audit is empirical: it tests the rows and grid points given, it proves
+    nothing about others. A model monotone by construction (sknonneg's estimators
+    with ``monotonic_cst``) shows a largest drop of exactly 0; a model that is
+    monotone only on average (an unconstrained network) shows its violations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sknonneg.inspection import check_monotonic
+    >>> X = np.random.RandomState(0).uniform(size=(50, 2))
+    >>> model = LinearRegression().fit(X, X[:, 0] - X[:, 1])
+    >>> report = check_monotonic(model, X, monotonic_cst=[1, 1])
+    >>> bool(report.max_drop[0] == 0), bool(report.max_drop[1] > 0)
+    (True, True)
+    """
+    if not isinstance(n_steps, (Integral, np.integer)) or n_steps < 2:
+        raise ValueError(f"n_steps must be an int >= 2, got {n_steps!r}.")
+    check_is_fitted(estimator)
+    if not hasattr(X, "iloc") and not sp.issparse(X):
+        X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}.")
+    n_features = X.shape[1]
+    names = _input_names(estimator, X)
+    if monotonic_cst is None:
+        cst = _resolve_through_pipeline(estimator)
+        if cst is None:
+            raise ValueError(
+                f"{type(estimator).__name__} has no monotonic_cst_: pass "
+                "monotonic_cst to say which features to check.")
+        cst = np.asarray(cst)
+        if cst.shape != (n_features,):
+            raise ValueError(
+                f"the estimator's constraints cover {cst.shape[0]} features, X has "
+                f"{n_features}.")
+    else:
+        cst = _directions_from_argument(monotonic_cst, names, n_features)
+    features = np.flatnonzero(cst)
+    n_rows = X.shape[0]
+    max_drop = np.zeros(features.shape[0])
+    n_violating = np.zeros(features.shape[0], dtype=np.int64)
+    grids = []
+    for k, j in enumerate(features):
+        column = (X.iloc[:, j].to_numpy() if hasattr(X, "iloc")
+                  else (X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]))
+        column = np.asarray(column, dtype=np.float64)
+        grid = np.unique(np.quantile(column, np.linspace(0, 1, n_steps)))
+        if np.issubdtype(np.asarray(column).dtype, np.integer):
+            grid = np.unique(np.round(grid))
+        grids.append(grid)
+        if grid.shape[0] < 2:
+            continue
+        rows_per_batch = max(1, _BATCH_ROWS // grid.shape[0])
+        for start in range(0, n_rows, rows_per_batch):
+            rows = np.arange(start, min(n_rows, start + rows_per_batch))
+            out = _output(estimator, _with_column(X, j, grid, rows))
+            out = out.reshape(grid.shape[0], rows.shape[0])
+            if cst[j] < 0:
+                out = out[::-1]
+            # Largest f(g_k) - f(g_l) over k < l: running maximum minus the value.
+            drop = (np.maximum.accumulate(out, axis=0) - out).max(axis=0)
+            max_drop[k] = max(max_drop[k], float(drop.max()))
+            n_violating[k] += int(np.count_nonzero(drop > 0))
+    feature_names = ([names[j] for j in features] if names is not None
+                     else [f"x{j}" for j in features])
+    return MonotonicityReport(features=features, feature_names=feature_names,
+                              directions=cst[features].astype(np.int8),
+                              max_drop=max_drop, n_violating_rows=n_violating,
+                              grids=grids)

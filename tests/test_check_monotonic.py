@@ -1,0 +1,113 @@
+"""sknonneg.inspection.check_monotonic: an empirical audit that finds violations of
+unconstrained models and none of constrained ones."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
+
+from sknonneg import NonNegMLPClassifier
+from sknonneg.inspection import MonotonicityReport, check_monotonic
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(120, 3))
+    y = np.sin(6 * X[:, 0]) + X[:, 1] - X[:, 2]
+    return X, y
+
+
+def test_unconstrained_network_violates_and_linear_model_does_not(data):
+    X, y = data
+    mlp = MLPRegressor(hidden_layer_sizes=(20,), max_iter=500, random_state=0).fit(X, y)
+    report = check_monotonic(mlp, X, monotonic_cst=[1, 1, -1])
+    assert isinstance(report, MonotonicityReport)
+    assert report.max_drop[0] > 0.1 and not report.is_monotonic
+    assert report.n_violating_rows[0] > 0
+    linear = LinearRegression().fit(X, X @ [1.0, 2.0, -3.0])
+    report = check_monotonic(linear, X, monotonic_cst=[1, 1, -1])
+    assert report.is_monotonic
+    np.testing.assert_array_equal(report.max_drop, 0.0)
+    np.testing.assert_array_equal(report.directions, [1, 1, -1])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("sparse", [False, True])
+def test_nonneg_network_with_logistic_output_has_no_drop(data, sparse):
+    X, y = data
+    target = (y > np.median(y)).astype(int)
+    clf = NonNegMLPClassifier((6,), positive=True, output="logistic", max_iter=40,
+                              random_state=0).fit(X, target)
+    Xs = sp.csr_matrix(X) if sparse else X
+    report = check_monotonic(clf, Xs, monotonic_cst=[1, 1, 1], n_steps=7)
+    np.testing.assert_array_equal(report.max_drop, 0.0)
+    assert [g.shape[0] for g in report.grids] == [7, 7, 7]
+
+
+def test_directions_from_sklearn_monotonic_cst_and_dict_with_dataframe(data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    hgb = HistGradientBoostingRegressor(monotonic_cst={"a": 1, "c": -1},
+                                        max_iter=30).fit(frame, y)
+    report = check_monotonic(hgb, frame)  # the estimator's own constraints
+    assert report.feature_names == ["a", "c"]
+    np.testing.assert_array_equal(report.max_drop, 0.0)
+    report = check_monotonic(hgb, frame, monotonic_cst={"b": -1})
+    assert report.feature_names == ["b"] and report.max_drop[0] > 0
+    frame_out = report.to_frame()
+    assert list(frame_out.columns) == ["feature", "direction", "max_drop",
+                                       "n_violating_rows"]
+    with pytest.raises(ValueError, match="not in X"):
+        check_monotonic(hgb, frame, monotonic_cst={"zzz": 1})
+    with pytest.raises(ValueError, match="DataFrame"):
+        check_monotonic(LinearRegression().fit(X, y), X, monotonic_cst={"a": 1})
+
+
+def test_constraints_resolved_through_a_column_transformer():
+    rng = np.random.RandomState(1)
+    frame = pd.DataFrame({"income": rng.uniform(0, 100, 200),
+                          "city": rng.choice(["x", "y", "z"], 200),
+                          "debt": rng.uniform(0, 50, 200)})
+    y = (frame["income"] - frame["debt"] + rng.normal(0, 5, 200) > 25).astype(int)
+    pre = ColumnTransformer([("num", StandardScaler(), ["income", "debt"]),
+                             ("cat", OneHotEncoder(), ["city"])])
+    # the final step's constraints are on (income, debt, city=x, city=y, city=z)
+    model = make_pipeline(pre, HistGradientBoostingClassifier(
+        monotonic_cst=[1, -1, 0, 0, 0], max_iter=20)).fit(frame, y)
+    report = check_monotonic(model, frame)
+    assert report.feature_names == ["income", "debt"]
+    np.testing.assert_array_equal(report.directions, [1, -1])
+    np.testing.assert_array_equal(report.max_drop, 0.0)
+    # a constrained one-hot column cannot be mapped back to one input column
+    bad = make_pipeline(pre, HistGradientBoostingClassifier(
+        monotonic_cst=[0, 0, 1, 0, 0], max_iter=5)).fit(frame, y)
+    with pytest.raises(ValueError, match="explicitly"):
+        check_monotonic(bad, frame)
+    # a per-feature scaler in a plain Pipeline keeps columns apart
+    X = frame[["income", "debt"]].to_numpy()
+    plain = make_pipeline(MinMaxScaler(), HistGradientBoostingClassifier(
+        monotonic_cst=[1, -1], max_iter=10)).fit(X, y)
+    assert check_monotonic(plain, X).is_monotonic
+
+
+def test_bad_arguments_are_clear_errors(data):
+    X, y = data
+    model = LinearRegression().fit(X, y)
+    with pytest.raises(ValueError, match="shape"):
+        check_monotonic(model, X, monotonic_cst=[1, 0])
+    with pytest.raises(ValueError, match="-1, 0 or 1"):
+        check_monotonic(model, X, monotonic_cst=[2, 0, 0])
+    with pytest.raises(ValueError, match="n_steps"):
+        check_monotonic(model, X, monotonic_cst=[1, 0, 0], n_steps=1)
+    with pytest.raises(ValueError, match="no monotonic_cst_"):
+        check_monotonic(model, X)
+    labels = np.arange(X.shape[0]) % 3
+    with pytest.raises(ValueError, match="binary"):
+        check_monotonic(LogisticRegression().fit(X, labels), X, monotonic_cst=[1, 0, 0])

@@ -8,12 +8,17 @@ A solver is a plain object (not an estimator) with::
 ``bounds = (lower, upper)`` the box (``-inf`` / ``inf`` where there is none),
 ``schedule`` a :class:`~sknonneg._solvers.schedules.Schedule` (how many iterations,
 the tolerance, the step size), and ``callback(theta, loss)`` runs after every
-iteration and may raise ``StopIteration`` to end the run early. Two class attributes
-tell the training loops how the solver is used on mini-batches:
+iteration and may raise ``StopIteration`` to end the run early. The rest of the
+protocol tells the training loops how to hold the solver and use it on mini-batches:
 
-- ``full_batch``: ``batch_size=None`` means the whole data set in one run (a
-  quasi-Newton method), rather than mini-batches of a default size.
-- ``steps_per_batch(steps)``: iterations of one run on one mini-batch.
+- ``new(n_params)`` (class method): a solver for ``n_params`` variables.
+- ``full_batch`` (class attribute): ``batch_size=None`` means the whole data set in
+  one run (a quasi-Newton method), rather than mini-batches of a default size.
+- ``keeps_state`` (class attribute): the solver carries a state from run to run
+  (Adam's moments) that warm starts and ``partial_fit`` continue from; the estimator
+  then keeps it (and pickles it) as ``_solver_state``.
+- ``steps_per_batch(steps)``: iterations of one run on one mini-batch, given the
+  estimator's ``steps_per_batch``.
 
 Solvers are chosen by name in :data:`SOLVERS` and built by :func:`make_solver`, the
 only place where a solver's name is read. A new solver is one module here and one

@@ -129,6 +129,13 @@ def test_warm_kernels_copies_any_estimator(estimator):
     assert small.get_params()["batch_size"] in (None, 10)
 
 
+def test_warm_kernels_takes_an_abba_network():
+    from sknonneg.parallel import warm_kernels
+
+    # It raised "Invalid parameter 'monotonic_cst'" before (ThreadLimits calls it).
+    assert isinstance(warm_kernels(ABBAClassifier()), dict)
+
+
 @pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
 def test_shared_docs_are_filled_in(cls):
     assert "<<" not in cls.__doc__

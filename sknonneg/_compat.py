@@ -6,25 +6,24 @@ every scikit-learn estimator uses. They are imported here only, so
 that a move in a future scikit-learn release is mended in one file.
 """
 
-from sklearn.utils._param_validation import (  # noqa: F401
-    HasMethods,
-    Hidden,
+from sklearn.utils._param_validation import (
     Interval,
-    InvalidParameterError,
-    Options,
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
+from sklearn.utils.validation import _check_sample_weight as check_sample_weight
+
+__all__ = ["Interval", "StrOptions", "check_sample_weight", "lbfgsb_setulb",
+           "validate_parameter_constraints"]
 
 
 def _find_setulb():
     """scipy's reverse-communication L-BFGS-B routine, if it has the C signature
-    (scipy >= 1.15) that ``sknonneg._solvers.LBFGSB`` drives; else ``None``.
+    (scipy >= 1.15) that ``sknonneg._solvers.lbfgsb.LBFGSB`` drives; else ``None``.
 
     ``scipy.optimize.minimize`` converts the bounds with Python loops over every
-    variable on each call (0.4-0.6 s at 119k variables), which dominates short runs
-    such as the mini-batch steps; driving ``setulb`` directly converts them once.
+    variable on each call, which dominates short runs such as the mini-batch steps;
+    driving ``setulb`` directly converts them once.
     The signature is checked from the docstring so that a change in scipy falls
     back to ``minimize`` instead of failing.
     """

@@ -15,7 +15,7 @@ __all__ = ["TRUSTED_TYPES", "dump", "load", "untrusted_types"]
 # Everything a fitted sknonneg estimator is built from, beyond what skops trusts.
 TRUSTED_TYPES = (
     "sknonneg._packing.ParameterLayout",
-    "sknonneg._solvers.ProjectedAdam",
+    "sknonneg._solvers.adam.ProjectedAdam",
     "sknonneg.neural_network._nonneg_mlp.NonNegMLPClassifier",
     "sknonneg._abba_objective.ABBALayout",
     "sknonneg.neural_network._abba.ABBAClassifier",
@@ -79,11 +79,23 @@ def load(file, *, trusted=()):
     skops.io.exceptions.UntrustedTypesFoundException
         If the file holds a type that is neither trusted by skops, nor one of
         ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it.
+    ValueError
+        If the file holds sknonneg types that this version does not have: it was
+        written by another version (no compatibility is kept between versions
+        before the first release).
     """
     sio = _skops_io()
     allowed = set(TRUSTED_TYPES) | set(trusted)
     found = untrusted_types(file)
     unknown = [name for name in found if name not in allowed]
+    stale = [name for name in unknown if name.split(".")[0] == "sknonneg"]
+    if stale:
+        raise ValueError(
+            f"{file} was written by another version of sknonneg: it holds "
+            f"{', '.join(stale)}, which this version does not have (its types are "
+            f"sknonneg.persist.TRUSTED_TYPES). Load it with the version that wrote "
+            f"it, or fit the model again and dump it with this one."
+        )
     if unknown:
         from skops.io.exceptions import UntrustedTypesFoundException
 

@@ -162,6 +162,21 @@ def test_skops_load_refuses_foreign_types(digits, tmp_path):
     assert persist.load(path, trusted=[name])["extra"].value == 1
 
 
+@needs_skops
+def test_skops_load_of_another_versions_file_says_so(tmp_path):
+    import skops.io as sio
+
+    from sknonneg import persist
+
+    # A type this version does not have, as an older version's file holds it.
+    stale = type("ProjectedAdam", (), {"__module__": "sknonneg._solvers"})
+    path = tmp_path / "old.skops"
+    sio.dump({"adam": stale()}, path)
+    with pytest.raises(ValueError, match="another version of sknonneg.*"
+                                         "sknonneg._solvers.ProjectedAdam"):
+        persist.load(path)
+
+
 def test_trusted_types_cover_every_public_estimator():
     from sknonneg import persist
 

@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import compute_sample_weight
 
-import sknonneg.neural_network._base as nn_base
+import sknonneg.neural_network._training as nn_training
 from sknonneg import NonNegMLPClassifier
 
 silence_convergence = pytest.mark.filterwarnings(
@@ -354,13 +354,13 @@ def test_early_stopping(data, solver, batch_size):
 
 def _capture_validation_sets(monkeypatch):
     monitors = []
-    init = nn_base._EarlyStopping.__init__
+    init = nn_training.EarlyStopping.__init__
 
     def spy(self, *args, **kwargs):
         init(self, *args, **kwargs)
         monitors.append(self)
 
-    monkeypatch.setattr(nn_base._EarlyStopping, "__init__", spy)
+    monkeypatch.setattr(nn_training.EarlyStopping, "__init__", spy)
     return monitors
 
 

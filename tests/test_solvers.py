@@ -1,5 +1,6 @@
 """The optimizers of ``sknonneg._solvers``: the L-BFGS-B driver against
-``scipy.optimize.minimize``, the gain schedule, stratified batches, projected Adam."""
+``scipy.optimize.minimize``, the solver protocol, the gain schedule, stratified
+batches, projected Adam."""
 
 import numpy as np
 import pytest
@@ -9,8 +10,12 @@ from sknonneg._compat import lbfgsb_setulb
 from sknonneg._solvers import (
     LBFGSB,
     MAXCOR,
+    SOLVERS,
     ProjectedAdam,
+    Schedule,
     gain_schedule,
+    make_solver,
+    step_size,
     stratified_batches,
 )
 
@@ -100,6 +105,62 @@ def test_lbfgsb_driver_reports_iteration_limit():
     assert "ITERATIONS REACHED LIMIT" in result.message
 
 
+class _Objective:
+    def __init__(self, fun):
+        self.loss_grad = fun
+
+
+def test_lbfgsb_run_is_minimize_through_the_protocol():
+    fun, lower, upper, rng = _problem(40, seed=4)
+    x0 = rng.normal(size=40)
+    calls = []
+    expected = _scipy(fun, x0, lower, upper, 25, 1e-6)
+    solver = make_solver("lbfgsb", 40)
+    for _ in range(2):  # the same bound arrays: converted once, reused
+        result = solver.run(_Objective(fun), x0, (lower, upper),
+                            Schedule(max_iter=25, tol=1e-6),
+                            lambda theta, loss: calls.append(loss))
+        np.testing.assert_array_equal(result.theta, expected.x)
+        assert (result.n_iter, result.loss) == (expected.nit, expected.fun)
+        assert result.converged == (expected.status == 0)
+    assert len(calls) == 2 * expected.nit
+
+
+def test_adam_run_is_its_steps_and_keeps_its_state():
+    fun, lower, upper, rng = _problem(30, seed=5)
+    x0 = np.clip(rng.normal(size=30), lower, upper)
+    by_steps = ProjectedAdam(30, learning_rate=0.05)
+    theta = x0.copy()
+    losses = []
+    for _ in range(4):
+        loss, grad = fun(theta)
+        losses.append(loss)
+        theta = by_steps.step(theta, grad, lower, upper)
+    solver = make_solver("adam", 30)
+    result = solver.run(_Objective(fun), x0.copy(), (lower, upper),
+                        Schedule(max_iter=4, learning_rate=0.05))
+    np.testing.assert_array_equal(result.theta, theta)
+    assert result.loss_curve == losses and result.n_iter == 4 and solver.t == 4
+    # A stateful solver is handed back to continue; a fresh one for another size.
+    assert make_solver("adam", 30, previous=solver) is solver
+    assert make_solver("adam", 31, previous=solver) is not solver
+    assert make_solver("lbfgsb", 30, previous=solver) is not solver
+
+
+def test_every_solver_follows_the_protocol():
+    for cls in SOLVERS.values():
+        solver = cls.new(5)
+        assert isinstance(cls.full_batch, bool) and isinstance(cls.keeps_state, bool)
+        assert solver.steps_per_batch(3) in (1, 3)
+        assert callable(solver.run)
+
+
+def test_step_size_decays_linearly_and_stays():
+    assert [step_size("constant", 0.1, e, 4) for e in range(6)] == [0.1] * 6
+    np.testing.assert_allclose([step_size("linear", 0.1, e, 4) for e in range(6)],
+                               [0.1, 0.075, 0.05, 0.025, 0.025, 0.025])
+
+
 def test_gain_schedule_is_exponential_from_start_to_end():
     gains = gain_schedule((1.0, 2.0), 5)
     np.testing.assert_allclose(gains, 2.0 ** (np.arange(5) / 4))
@@ -145,7 +206,7 @@ def test_adam_learning_rate_schedule(schedule):
 
     def spy(*args, **kwargs):
         result = original(*args, **kwargs)
-        seen.append(est._adam.learning_rate)
+        seen.append(est._solver_state.learning_rate)
         return result
 
     est._epoch_step = spy
@@ -159,5 +220,5 @@ def test_adam_learning_rate_schedule(schedule):
     rates = []
     for _ in range(6):
         est.partial_fit(X, y, classes=np.unique(y))
-        rates.append(est._adam.learning_rate)
+        rates.append(est._solver_state.learning_rate)
     np.testing.assert_allclose(rates, expected + expected[-1:] * 2)

@@ -3,7 +3,6 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
@@ -11,8 +10,8 @@ from .._abba_objective import ABBALayout, ABBAObjective, abba_forward
 from .._abba_reference import activate
 from .._abba_kernels import ACTIVATIONS
 from .._compat import Interval, StrOptions
-from .._lipschitz import abba_bounds, abba_factors, bound_scale, certified_radius
-from ._base import BaseNetworkClassifier
+from .._lipschitz import abba_bounds, abba_factors, bound_scale
+from ._classifier import BaseNetworkClassifier, fill_doc
 
 __all__ = ["ABBAClassifier"]
 
@@ -26,8 +25,8 @@ _INIT_SAMPLES = 2000
 _SYMMETRY_BREAK = 0.5
 
 
-class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                     BaseNetworkClassifier):
+@fill_doc
+class ABBAClassifier(BaseNetworkClassifier):
     """Almost non-negative ABBA network: signed expressivity, non-negative weights.
 
     The network of Definition 3.2 of Vasilescu, Neacsu & Pesquet (2024). The input
@@ -58,9 +57,7 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         non-negative blocks, hence exact.
     l2 : float or array-like of float, default=1e-5
         L2 penalty ``l2 (||A||^2 + ||B||^2)``, one value or one per layer.
-    output : {"softmax", "logistic"}, default="softmax"
-        ``"softmax"``: one logit per class. ``"logistic"``: one sigmoid per label
-        (a single one for binary problems; required for multilabel targets).
+    <<output_param>>
     lipschitz_max : float, default=None
         Upper bound on :attr:`lipschitz_bound_`, kept at every iterate of the
         training (see Notes); ``None`` leaves the bound free.
@@ -70,45 +67,8 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``batch_size=None``, else ``steps_per_batch`` iterations on each stratified
         mini-batch per epoch. ``"adam"``: Adam followed by the projection onto
         ``A, B >= 0``.
-    batch_size : int, default=None
-        Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
-        n_samples)`` for Adam.
-    max_iter : int, default=200
-        L-BFGS-B iterations (full batch) or epochs (mini-batch solvers).
-    tol : float, default=1e-5
-        Projected-gradient tolerance of L-BFGS-B; for mini-batch solvers, the least
-        improvement of the epoch loss (or validation score) that counts as progress.
-    steps_per_batch : int, default=3
-        L-BFGS-B iterations on each mini-batch (and per ``partial_fit`` call).
-    learning_rate_init : float, default=1e-3
-        Step size of Adam.
-    learning_rate : {"constant", "linear"}, default="constant"
-        Schedule of Adam's step size over the ``max_iter`` epochs (or
-        ``partial_fit`` calls): ``"linear"`` decays it from ``learning_rate_init``
-        by ``learning_rate_init / max_iter`` per epoch, so that the last epochs
-        settle instead of going on at full step (on full MNIST it lowered the test
-        error of a non-negative network from 3.0-3.5% to 2.9%; see
-        ``doc/reproduction.md``).
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its accuracy has
-        not improved by ``tol`` for ``n_iter_no_change`` checks; the best
-        parameters are kept.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Checks without improvement before stopping.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.
-    dtype : {"float64", "float32"}, default="float64"
-        Floating type of the forward and backward computation (also given as
-        ``np.float32`` or ``np.dtype("float32")``). The optimizer state
-        and the fitted attributes are always float64.
-    warm_start : bool, default=False
-        Start ``fit`` from the previous solution.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, the batches and the validation split.
-    verbose : int, default=0
-        Print the loss and time per L-BFGS-B run or epoch.
+    <<training_params>>
+    <<common_params>>
 
     Attributes
     ----------
@@ -135,26 +95,7 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         the activations are 1-Lipschitz). Computed exactly by SVD.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    n_outputs_ : int
-        Number of logits.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
-    n_iter_ : int
-        L-BFGS-B iterations (full batch), epochs, or ``partial_fit`` calls.
-    loss_ : float
-        Objective at the end of training.
-    loss_curve_ : list of float
-        Objective after each L-BFGS-B iteration or epoch.
-    best_loss_ : float
-        Least value of ``loss_curve_``.
-    validation_scores_ : list of float
-        Held-out accuracies, with ``early_stopping=True``.
-    best_validation_score_ : float
-        The best of them.
+    <<fit_attributes>>
 
     See Also
     --------
@@ -235,7 +176,6 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "activation": [StrOptions(set(ACTIVATIONS))],
         "cap": [Interval(Real, 0, None, closed="neither")],
         "cap_slope": [Interval(Real, 0, 1, closed="left")],
-        "output": [StrOptions({"softmax", "logistic"})],
         "lipschitz_max": [Interval(Real, 0, None, closed="neither"), None],
     }
 
@@ -291,9 +231,6 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.verbose = verbose
 
     # ------------------------------------------------------------------ hooks
-    def _output_type(self):
-        return self.output
-
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
         self._per_layer(self.l1, "l1", n_layers)
@@ -410,6 +347,23 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
             coefs_a, coefs_b)
 
+    def _logits_at(self, theta, gain, X):
+        """Logits on validated ``X`` of the network ``theta``, for early stopping:
+        what ``_logits`` gives once ``theta`` is fitted, without setting attributes or
+        computing the fitted Lipschitz bounds (ABBA layers have no gain)."""
+        views = self._layout.views(theta)
+        coefs_a, coefs_b = [a for a, _, _, _ in views], [b for _, b, _, _ in views]
+        if self.lipschitz_max is not None:
+            # The blocks as evaluated (and fitted): scaled by c (class Notes).
+            c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
+            coefs_a, coefs_b = [c * a for a in coefs_a], [c * b for b in coefs_b]
+        _, logits = abba_forward(
+            X, coefs_a, coefs_b, [bu for _, _, bu, _ in views],
+            [bv for _, _, _, bv in views], activation=self.activation,
+            slope=self.cap_slope, cap=self.cap, dtype=self._compute_dtype,
+        )
+        return logits
+
     def _forward(self, X):
         n_out = [a.shape[1] for a in self.coefs_a_]
         return abba_forward(
@@ -438,39 +392,6 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         hidden, _ = self._forward(self._check_X(X))
         x, z = hidden[-1]
         return np.hstack([x, z]).astype(np.float64, copy=False)
-
-    def fit_transform(self, X, y, sample_weight=None):
-        """Fit, then return the last hidden layer's outputs on ``X``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        hidden : ndarray of shape (n_samples, 2 * N_last)
-        """
-        return self.fit(X, y, sample_weight=sample_weight).transform(X)
-
-    def certified_radius(self, X):
-        """Per sample, an L2 radius within which the predicted class cannot change.
-
-        ``margin / (sqrt(2) * lipschitz_bound_)``, the margin being the gap between
-        the two largest logits (``|logit| / lipschitz_bound_`` for a single logistic
-        output; the least over labels for multilabel targets).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        radius : ndarray of shape (n_samples,)
-        """
-        logits = self._logits(self._check_X(X))
-        return certified_radius(logits, self.lipschitz_bound_, self._multilabel)
 
     @classmethod
     def from_mlp(cls, mlp, **params):
@@ -562,8 +483,3 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         est.loss_curve_ = []
         est.best_loss_ = np.nan
         return est
-
-    @property
-    def _n_features_out(self):
-        check_is_fitted(self)
-        return 2 * self.coefs_a_[-2].shape[1]

@@ -1,50 +1,36 @@
-"""What every sknonneg network estimator shares: targets, fitting loops, prediction.
+"""What every sknonneg network estimator shares, whatever it predicts.
 
-A subclass says how its network is laid out (``_build_layout``), how it is
-initialised (``_init_theta``), how to evaluate its objective (``_make_objective``),
-and how to compute logits (``_logits``). Everything else -- label encoding, sample
-and class weights, the L-BFGS-B full-batch / mini-batch and projected-Adam loops, gain
-annealing, early stopping, ``partial_fit``, warm starts and thread control -- lives
-here once.
+``BaseNetwork`` holds the parameter validation, the compute dtype, input validation,
+warm starts and pickling (a pickle carries the packed parameters ``_theta``, not the
+fitted layers built from them). The training loops are in ``_training.py``, what
+classifiers share in ``_classifier.py``.
+
+A subclass describes its network through four hooks:
+
+- ``_build_layout(n_features, n_outputs)``: the parameter layout (``n_params``,
+  ``bounds``, ``project(theta)``, ``pack``).
+- ``_init_theta(layout, X, rng, sample_weight)``: the initial ``theta``.
+- ``_make_objective(layout, X, targets, sample_weight, gain, parallel)``: an object
+  with ``loss_grad(theta) -> (loss, grad)``, a settable ``gain``, ``set_data(X,
+  targets, sample_weight)`` for another batch of as many rows, and ``n_chunks``, the
+  numba threads its kernels use.
+- ``_set_fitted_layers(theta)``: the public fitted attributes (``coefs_`` ...).
 """
 
-import time
 from abc import abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelBinarizer, LabelEncoder
-from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .._compat import (
-    Interval,
-    StrOptions,
-    check_sample_weight,
-    validate_parameter_constraints,
-)
+from .._compat import Interval, StrOptions, validate_parameter_constraints
 from .._objective import csr_if_mostly_zeros
-from .._solvers import (
-    LBFGSB,
-    ProjectedAdam,
-    SolverResult,
-    gain_schedule,
-    stratified_batches,
-    warn_if_not_converged,
-)
+from .._solvers import SOLVERS
 from .._threads import fit_threads
 
-# Full-batch L-BFGS-B anneals the gain over this many successive stages.
-N_GAIN_STAGES = 5
+__all__ = ["BaseNetwork"]
 
 
 def _is_positive_real(value):
@@ -65,7 +51,6 @@ def _validate_gain(gain):
         )
 
 
-
 def _as_float_dtype(dtype):
     """np.float32 or np.float64 for a ``dtype`` parameter naming one of them (a
     string, a type or a NumPy dtype), else None."""
@@ -76,14 +61,26 @@ def _as_float_dtype(dtype):
     return dtype.type if dtype in (np.dtype(np.float32), np.dtype(np.float64)) else None
 
 
-class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
-    """Base class of sknonneg's classifiers. Not for direct use."""
+def _as_kernel_csr(X, dtype):
+    """A dense ``X`` that is mostly zeros, converted straight to CSR of ``dtype`` by
+    the engine (one pass, no dense copy); None if it is not mostly zeros.
+
+    The one place where the estimators reach into the engine's data preparation."""
+    with fit_threads() as parallel:
+        csr = csr_if_mostly_zeros(X, dtype, parallel)
+    if csr is None:
+        return None
+    return sp.csr_matrix((csr.data, csr.indices, csr.indptr), shape=csr.shape)
+
+
+class BaseNetwork(BaseEstimator):
+    """Base class of sknonneg's network estimators. Not for direct use."""
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "l1": [Interval(Real, 0, None, closed="left"), "array-like"],
         "l2": [Interval(Real, 0, None, closed="left"), "array-like"],
-        "solver": [StrOptions({"lbfgsb", "adam"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -93,7 +90,6 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
         "dtype": [StrOptions({"float32", "float64"}), type, np.dtype],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -111,20 +107,17 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
 
     @abstractmethod
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
-        """An object with ``loss_grad(theta)`` and a settable ``gain``."""
+        """An object with ``loss_grad(theta)``, a settable ``gain``, ``set_data`` and
+        ``n_chunks`` (module docstring)."""
 
     @abstractmethod
     def _set_fitted_layers(self, theta):
         """Sets the public fitted attributes (``coefs_`` ...) from ``theta``."""
 
-    @abstractmethod
-    def _logits(self, X):
-        """Output-layer pre-activations of validated X, shape (n_samples, n_outputs)."""
-
     def _validate_extra_params(self):
         """Checks that ``_parameter_constraints`` cannot express."""
 
-    # -------------------------------------------------------------- utilities
+    # ------------------------------------------------------------- parameters
     def _validate_params(self):
         validate_parameter_constraints(
             self._parameter_constraints,
@@ -172,83 +165,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             )
         return [int(s) for s in sizes]
 
-    def _output_type(self):
-        return "softmax"
-
-    # ----------------------------------------------------------------- targets
-    def _encode_targets(self, y, classes=None):
-        """Sets ``classes_``, ``n_outputs_`` and the target form the loss needs.
-
-        Returns ``(targets, strata)``: class indices (softmax) or a 0/1 indicator
-        matrix (logistic); ``strata`` are integer labels for stratified batching.
-        """
-        output = self._output_type()
-        target_type = type_of_target(y)
-        if target_type == "multilabel-indicator":
-            if output != "logistic":
-                raise ValueError(
-                    'Multilabel targets need output="logistic"; a softmax output '
-                    "assumes exactly one class per sample."
-                )
-            self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-            self._multilabel = True
-            targets = np.asarray(y, dtype=np.float64)
-            self.n_outputs_ = targets.shape[1]
-            return targets, np.argmax(targets, axis=1)
-        check_classification_targets(y)
-        self._multilabel = False
-        if classes is None:
-            classes = unique_labels(y)
-        self._label_encoder = LabelEncoder().fit(classes)
-        self.classes_ = self._label_encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "Classifier can't train when only one class is present: the number of "
-                f"classes has to be greater than one; got {len(self.classes_)} class."
-            )
-        indices = self._label_encoder.transform(y)
-        n_classes = len(self.classes_)
-        if output == "softmax":
-            self.n_outputs_ = n_classes
-            return indices, indices
-        if n_classes == 2:
-            self.n_outputs_ = 1
-            return indices[:, None].astype(np.float64), indices
-        self.n_outputs_ = n_classes
-        return np.eye(n_classes)[indices], indices
-
-    def _transform_targets(self, y):
-        """Targets of a later ``partial_fit`` batch, in the form set by the first."""
-        if self._multilabel:
-            return np.asarray(y, dtype=np.float64), np.argmax(y, axis=1)
-        check_classification_targets(y)
-        unknown = np.setdiff1d(unique_labels(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                f"{self.classes_}. 'y' has {unique_labels(y)}."
-            )
-        indices = self._label_encoder.transform(y)
-        if self._output_type() == "softmax":
-            return indices, indices
-        if self.n_outputs_ == 1:
-            return indices[:, None].astype(np.float64), indices
-        return np.eye(self.n_outputs_)[indices], indices
-
-    def _sample_weight(self, X, y, sample_weight):
-        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        if self.class_weight is not None and self._multilabel:
-            raise ValueError("class_weight is not supported for multilabel targets; "
-                             "pass sample_weight instead.")
-        if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-            raise ValueError("sample_weight must be finite and non-negative.")
-        if sample_weight.sum() <= 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        return sample_weight
-
+    # ------------------------------------------------------------------ input
     def _validate_X_y(self, X, y, reset):
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
@@ -258,6 +175,12 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             y = column_or_1d(y, warn=True)
         return self._as_compute_dtype(X), y
 
+    def _check_X(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
+                          dtype=[np.float64, np.float32])
+        return self._as_compute_dtype(X)
+
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit
         float32 are an error, not a silent inf."""
@@ -265,385 +188,34 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         if narrowing and not sp.issparse(X):
             # A float64 input that the kernels will read as CSR anyway is converted
             # straight to float32 CSR: its dense float32 copy would cost half the
-            # input's memory (190 MB for 60k MNIST) and a pass over it.
-            with fit_threads() as parallel:
-                csr = csr_if_mostly_zeros(X, self._compute_dtype, parallel)
+            # input's memory and a pass over it.
+            csr = _as_kernel_csr(X, self._compute_dtype)
             if csr is not None:
-                X = sp.csr_matrix((csr.data, csr.indices, csr.indptr), shape=csr.shape)
+                X = csr
         X = X.astype(self._compute_dtype, copy=False)
         if sp.issparse(X):
             X = sp.csr_matrix(X)
         values = X.data if sp.issparse(X) else X
         # validate_data rejected NaN and inf already; only a narrowing cast can
-        # make new ones (a pass over 60k x 784 costs 0.15 s).
+        # make new ones, so the (costly) check runs only then.
         if narrowing and not np.all(np.isfinite(values)):
             raise ValueError(
                 f"Input X contains values too large for dtype={np.dtype(self.dtype).name}."
             )
         return X
 
-    # --------------------------------------------------------------- fitting
-    def fit(self, X, y, sample_weight=None):
-        """Fit the network to data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. Sparse input is used as CSR and never densified.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels, or a label indicator matrix for multilabel problems.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the mean log-loss and the activation penalty.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        self._validate_params()
-        fitted = self.warm_start and hasattr(self, "_theta")
-        X, y = self._validate_X_y(X, y, reset=not fitted)
-        if fitted:
-            targets, strata = self._transform_targets(y)
-        else:
-            targets, strata = self._encode_targets(y)
-        sample_weight = self._sample_weight(X, y, sample_weight)
-        rng = check_random_state(self.random_state)
-        self._rng = rng
-        layout = self._build_layout(X.shape[1], self.n_outputs_)
-        if fitted and layout.n_params == self._theta.shape[0]:
-            theta = self._theta.copy()
-        else:
-            theta = self._init_theta(layout, X, rng, sample_weight)
-        self._layout = layout
-
-        X_val = None
-        if self.early_stopping:
-            stratify = strata if np.min(np.bincount(strata)) >= 2 else None
-            idx_train, idx_val = train_test_split(
-                np.arange(X.shape[0]), test_size=self.validation_fraction,
-                random_state=rng, stratify=stratify,
-            )
-            X_val, y_val = X[idx_val], y[idx_val]
-            X, targets, strata = X[idx_train], targets[idx_train], strata[idx_train]
-            sample_weight = sample_weight[idx_train]
-
-        with fit_threads() as parallel:
-            if self.solver == "lbfgsb" and self.batch_size is None:
-                result = self._fit_full_batch(layout, theta, X, targets, sample_weight,
-                                              parallel, X_val, y_val if X_val is not None
-                                              else None)
-            else:
-                result = self._fit_epochs(layout, theta, X, targets, strata,
-                                          sample_weight, parallel, rng, X_val,
-                                          y_val if X_val is not None else None)
-        self._finish(result)
-        # A later partial_fit continues at the end of the gain schedule.
-        self._gain_step = self.max_iter
-        warn_if_not_converged(result, self.__class__.__name__, self.max_iter)
-        return self
-
-    def _finish(self, result):
-        self._theta = result.theta
-        self._set_fitted_layers(result.theta)
-        self.n_iter_ = int(result.n_iter)
-        self.loss_ = float(result.loss)
-        self.loss_curve_ = list(result.loss_curve)
-        self.best_loss_ = float(min(result.loss_curve)) if result.loss_curve else self.loss_
-
-    def _val_score(self, theta, gain, X_val, y_val):
-        """Accuracy on held-out data of the network ``theta`` at ``gain``."""
-        self._set_fitted_layers(theta)
-        self._gain_ = float(gain)
-        return self.score(X_val, y_val)
+    # ------------------------------------------------------------- warm start
+    def _start_theta(self, layout, X, rng, sample_weight):
+        """The previous solution if ``warm_start`` and it fits ``layout``, else the
+        initialisation."""
+        if (self.warm_start and hasattr(self, "_theta")
+                and layout.n_params == self._theta.shape[0]):
+            return self._theta.copy()
+        return self._init_theta(layout, X, rng, sample_weight)
 
     def _log(self, msg):
         if self.verbose:
             print(f"[{self.__class__.__name__}] {msg}", flush=True)
-
-    def _fit_full_batch(self, layout, theta, X, targets, sample_weight, parallel,
-                        X_val, y_val):
-        gains = gain_schedule(self._gain_param(), min(N_GAIN_STAGES, self.max_iter)
-                              if not np.isscalar(self._gain_param()) else 1)
-        objective = self._make_objective(layout, X, targets, sample_weight, gains[0],
-                                         parallel)
-        stage_iters = np.diff(np.linspace(0, self.max_iter, len(gains) + 1).round())
-        result = SolverResult(theta=theta)
-        monitor = _EarlyStopping(self, X_val, y_val) if X_val is not None else None
-        t0 = time.perf_counter()
-
-        def callback(x, loss):
-            result.loss_curve.append(loss)
-            if monitor is not None and monitor.update(x, objective.gain):
-                raise StopIteration
-
-        solver = LBFGSB(*layout.bounds)
-        for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
-            objective.gain = float(gain)
-            opt = solver.minimize(objective.loss_grad, result.theta, int(n_iter),
-                                  self.tol, callback)
-            result.theta = np.asarray(opt.x, dtype=np.float64)
-            result.n_iter += int(opt.nit)
-            result.loss = float(opt.fun)
-            result.converged = bool(opt.status == 0)
-            result.message = str(opt.message)
-            self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
-                      f"iterations={opt.nit} loss={opt.fun:.6g} "
-                      f"time={time.perf_counter() - t0:.2f}s")
-            if monitor is not None and monitor.stopped:
-                result.converged = True
-                break
-        self._gain_ = float(objective.gain)
-        if monitor is not None:
-            result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
-        return result
-
-    def _adam_learning_rate(self, epoch):
-        """Adam's step size in epoch ``epoch`` (0-based) of ``max_iter``."""
-        if self.learning_rate == "linear":
-            return self.learning_rate_init * (1.0 - min(epoch, self.max_iter - 1)
-                                              / self.max_iter)
-        return self.learning_rate_init
-
-    def _epoch_step(self, layout, theta, X, targets, sample_weight, batches, gain,
-                    parallel, epoch=0):
-        """One pass over ``batches``; returns ``(theta, mean loss)``."""
-        total, weight = 0.0, 0.0
-        if self.solver == "adam":
-            self._adam.learning_rate = self._adam_learning_rate(epoch)
-        # One driver per pass: the bounds are converted once, not per batch.
-        solver = LBFGSB(*layout.bounds) if self.solver == "lbfgsb" else None
-        # Batches mostly share one size: their objective (and its buffers) is reused.
-        objectives = {}
-        for idx in batches:
-            objective = objectives.get(idx.shape[0])
-            if objective is None:
-                objective = objectives[idx.shape[0]] = self._make_objective(
-                    layout, X[idx], targets[idx], sample_weight[idx], gain, parallel)
-            else:
-                objective.set_data(X[idx], targets[idx], sample_weight[idx])
-            if self.solver == "lbfgsb":
-                opt = solver.minimize(objective.loss_grad, theta, self.steps_per_batch,
-                                      self.tol)
-                theta = np.asarray(opt.x, dtype=np.float64)
-                loss = float(opt.fun)
-            else:
-                loss, grad = objective.loss_grad(theta)
-                theta = self._adam.step(theta, grad, layout.lower, layout.upper)
-            w = float(sample_weight[idx].sum())
-            total += loss * w
-            weight += w
-        return theta, total / weight
-
-    def _batches(self, strata, rng):
-        n_samples = strata.shape[0]
-        batch_size = self.batch_size
-        if batch_size is None:
-            batch_size = min(200, n_samples)
-        batch_size = min(batch_size, n_samples)
-        return stratified_batches(strata, batch_size, rng)
-
-    def _fit_epochs(self, layout, theta, X, targets, strata, sample_weight, parallel,
-                    rng, X_val, y_val):
-        gains = gain_schedule(self._gain_param(), self.max_iter)
-        if self.solver == "adam" and (not self.warm_start
-                                      or not hasattr(self, "_adam")
-                                      or self._adam.m.shape[0] != layout.n_params):
-            self._adam = ProjectedAdam(layout.n_params, self.learning_rate_init)
-        theta = layout.project(theta)
-        result = SolverResult(theta=theta)
-        monitor = _EarlyStopping(self, X_val, y_val) if X_val is not None else None
-        best_loss, no_improvement = np.inf, 0
-        t0 = time.perf_counter()
-        for epoch, gain in enumerate(gains):
-            batches = self._batches(strata, rng)
-            theta, loss = self._epoch_step(layout, theta, X, targets, sample_weight,
-                                           batches, float(gain), parallel, epoch)
-            result.theta, result.loss = theta, loss
-            result.loss_curve.append(loss)
-            result.n_iter = epoch + 1
-            self._log(f"epoch {epoch + 1}/{self.max_iter}: gain={gain:.3g} "
-                      f"loss={loss:.6g} time={time.perf_counter() - t0:.2f}s")
-            if monitor is not None:
-                if monitor.update(theta, gain):
-                    result.converged = True
-                    break
-                continue
-            if loss > best_loss - self.tol:
-                no_improvement += 1
-            else:
-                no_improvement = 0
-            best_loss = min(best_loss, loss)
-            if no_improvement >= self.n_iter_no_change:
-                result.converged = True
-                self._log(f"training loss did not improve more than tol={self.tol} "
-                          f"for {self.n_iter_no_change} consecutive epochs. Stopping.")
-                break
-        self._gain_ = float(gains[result.n_iter - 1])
-        if monitor is not None:
-            result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
-        return result
-
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Update the network with one batch of data.
-
-        With ``solver="lbfgsb"`` runs ``steps_per_batch`` L-BFGS-B iterations on the
-        batch (the paper's mini-batch scheme); with ``solver="adam"`` one epoch of
-        projected Adam over the batch, the Adam state carrying over between calls.
-        The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
-        stays at its end value.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The batch.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Its labels.
-        classes : array-like of shape (n_classes,), default=None
-            All classes that will ever be seen. Required on the first call, unless
-            ``y`` is a multilabel indicator matrix; ignored afterwards.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights of the batch.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        first = not hasattr(self, "_theta")
-        if first:
-            self._validate_params()
-        X, y = self._validate_X_y(X, y, reset=first)
-        if first:
-            if classes is None and type_of_target(y) != "multilabel-indicator":
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-            if classes is not None and not np.all(np.isin(unique_labels(y), classes)):
-                raise ValueError(
-                    f"`y` has classes not in `classes`: {unique_labels(y)} "
-                    f"vs {np.asarray(classes)}."
-                )
-            targets, strata = self._encode_targets(y, classes=classes)
-            self._rng = check_random_state(self.random_state)
-            self._layout = self._build_layout(X.shape[1], self.n_outputs_)
-            self._gain_step = 0
-            self.n_iter_ = 0
-            self.loss_curve_ = []
-        else:
-            targets, strata = self._transform_targets(y)
-        if self.solver == "adam" and (
-                getattr(self, "_adam", None) is None
-                or self._adam.m.shape[0] != self._layout.n_params):
-            self._adam = ProjectedAdam(self._layout.n_params, self.learning_rate_init)
-        sample_weight = self._sample_weight(X, y, sample_weight)
-        if first:
-            self._theta = self._init_theta(self._layout, X, self._rng, sample_weight)
-        layout = self._layout
-        gains = gain_schedule(self._gain_param(), self.max_iter)
-        gain = float(gains[min(self._gain_step, self.max_iter - 1)])
-        theta = layout.project(self._theta)
-        with fit_threads() as parallel:
-            if self.solver == "lbfgsb":
-                batches = [np.arange(X.shape[0])]
-            else:
-                batches = self._batches(strata, self._rng)
-            theta, loss = self._epoch_step(layout, theta, X, targets, sample_weight,
-                                           batches, gain, parallel, self._gain_step)
-        self._gain_step += 1
-        self._gain_ = gain
-        curve = self.loss_curve_ + [loss]
-        self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
-                                  loss_curve=curve, converged=True))
-        return self
-
-    # ------------------------------------------------------------- prediction
-    def _check_X(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32])
-        return self._as_compute_dtype(X)
-
-    def decision_function(self, X):
-        """Logits of the output layer.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            For binary problems a single column (the log-odds of ``classes_[1]``),
-            raveled, as scikit-learn's linear classifiers do.
-        """
-        logits = self._logits(self._check_X(X)).astype(np.float64)
-        if self._multilabel:
-            return logits
-        if self._output_type() == "softmax" and logits.shape[1] == 2:
-            return logits[:, 1] - logits[:, 0]
-        if logits.shape[1] == 1:
-            return logits.ravel()
-        return logits
-
-    def predict_proba(self, X):
-        """Class probabilities.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Softmax of the logits; for ``output="logistic"`` the sigmoid of each
-            logit (binary: ``[1 - p, p]``; multiclass: normalised to sum to one;
-            multilabel: the independent label probabilities).
-        """
-        logits = self._logits(self._check_X(X)).astype(np.float64)
-        if self._output_type() == "softmax":
-            return softmax(logits, axis=1)
-        p = expit(logits)
-        if self._multilabel:
-            return p
-        if p.shape[1] == 1:
-            return np.hstack([1.0 - p, p])
-        return p / p.sum(axis=1, keepdims=True)
-
-    def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``, computed stably.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        if self._output_type() == "softmax":
-            logits = self._logits(self._check_X(X)).astype(np.float64)
-            return log_softmax(logits, axis=1)
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        """Predicted class labels (a label indicator matrix for multilabel targets).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        """
-        logits = self._logits(self._check_X(X))
-        if self._multilabel:
-            return (logits > 0).astype(int)
-        if logits.shape[1] == 1:
-            return self.classes_[(logits[:, 0] > 0).astype(int)]
-        return self.classes_[np.argmax(logits, axis=1)]
 
     # --------------------------------------------------------------- pickling
     # ``coefs_``, ``intercepts_`` and ``components_`` are copies (or views) of
@@ -662,44 +234,13 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         if "_theta" in state:
             self._set_fitted_layers(self._theta)
 
+    @property
+    def _n_features_out(self):
+        check_is_fitted(self)
+        # The width of the last hidden layer: the rows of the output weights.
+        return self.coefs_[-1].shape[0]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.classifier_tags.multi_label = self._output_type() == "logistic"
         return tags
-
-
-class _EarlyStopping:
-    """Tracks the validation score; keeps the best ``theta`` seen."""
-
-    def __init__(self, estimator, X_val, y_val):
-        self.estimator = estimator
-        self.X_val, self.y_val = X_val, y_val
-        self.best_score = -np.inf
-        self._best = None
-        self.no_improvement = 0
-        self.stopped = False
-        self.validation_scores = []
-
-    def update(self, theta, gain):
-        est = self.estimator
-        score = est._val_score(theta, gain, self.X_val, self.y_val)
-        self.validation_scores.append(score)
-        if score > self.best_score + est.tol:
-            self.no_improvement = 0
-        else:
-            self.no_improvement += 1
-        if score > self.best_score:
-            self.best_score = score
-            self._best = (np.array(theta, dtype=np.float64, copy=True), float(gain))
-        est.validation_scores_ = list(self.validation_scores)
-        est.best_validation_score_ = self.best_score
-        self.stopped = self.no_improvement >= est.n_iter_no_change
-        if self.stopped:
-            est._log(f"validation score did not improve more than tol={est.tol} for "
-                     f"{est.n_iter_no_change} consecutive checks. Stopping.")
-        return self.stopped
-
-    def best(self, theta, gain):
-        """``(theta, gain)`` of the best validation score seen."""
-        return (theta, gain) if self._best is None else self._best

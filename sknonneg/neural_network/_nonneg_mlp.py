@@ -4,14 +4,13 @@ from numbers import Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
-from .._lipschitz import certified_radius, mlp_lipschitz_bound
+from .._lipschitz import mlp_lipschitz_bound
 from .._objective import NetworkObjective, forward
 from .._packing import ParameterLayout
-from ._base import BaseNetworkClassifier
+from ._classifier import BaseNetworkClassifier, fill_doc
 
 __all__ = ["NonNegMLPClassifier"]
 
@@ -29,8 +28,8 @@ _FREE_HIDDEN_INIT_STD = 1.0
 _INIT_SAMPLES = 2000
 
 
-class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                          BaseNetworkClassifier):
+@fill_doc
+class NonNegMLPClassifier(BaseNetworkClassifier):
     """Multi-layer perceptron whose weights are constrained to be non-negative.
 
     The network of Chorowski & Zurada (2015): sigmoid hidden units with a gain that is
@@ -64,54 +63,13 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         L2 penalty, one value or one per weight layer (the paper's pH2, pC2).
     activity_l1 : float, default=0.0
         Sparsity penalty on the hidden activations (the paper's pS).
-    output : {"softmax", "logistic"}, default="softmax"
-        ``"softmax"``: one output per class, mutually exclusive classes.
-        ``"logistic"``: one sigmoid unit per label (a single unit for binary
-        problems; required for multilabel indicator targets).
+    <<output_param>>
     solver : {"lbfgsb", "adam"}, default="lbfgsb"
         ``"lbfgsb"``: scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
         paper's scheme of ``steps_per_batch`` iterations on each stratified
         mini-batch per epoch. ``"adam"``: Adam with projection onto the bounds.
-    batch_size : int, default=None
-        Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
-        n_samples)`` for Adam.
-    max_iter : int, default=200
-        L-BFGS-B iterations (full batch) or epochs (mini-batch solvers).
-    tol : float, default=1e-5
-        Tolerance: projected-gradient tolerance of L-BFGS-B; for mini-batch
-        solvers, the least improvement of the epoch loss (or validation score) that
-        counts as progress.
-    steps_per_batch : int, default=3
-        L-BFGS-B iterations on each mini-batch (and per ``partial_fit`` call).
-    learning_rate_init : float, default=1e-3
-        Step size of Adam.
-    learning_rate : {"constant", "linear"}, default="constant"
-        Schedule of Adam's step size over the ``max_iter`` epochs (or
-        ``partial_fit`` calls): ``"linear"`` decays it from ``learning_rate_init``
-        by ``learning_rate_init / max_iter`` per epoch, so that the last epochs
-        settle instead of going on at full step (on full MNIST it lowered the test
-        error of a non-negative network from 3.0-3.5% to 2.9%; see
-        ``doc/reproduction.md``).
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its accuracy has
-        not improved by ``tol`` for ``n_iter_no_change`` checks (iterations for
-        full-batch L-BFGS-B, epochs otherwise); the best parameters are kept.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Checks without improvement before stopping.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.
-    dtype : {"float64", "float32"}, default="float64"
-        Floating type of the forward and backward computation (also given as
-        ``np.float32`` or ``np.dtype("float32")``). The optimizer state
-        is always float64.
-    warm_start : bool, default=False
-        Start ``fit`` from the previous solution.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, the batches and the validation split.
-    verbose : int, default=0
-        Print the loss and time per L-BFGS-B stage or epoch.
+    <<training_params>>
+    <<common_params>>
 
     Attributes
     ----------
@@ -124,26 +82,7 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         theirs.
     weight_constraints_ : list of str
         ``"nonneg"``, ``"free"`` or ``"mixed"`` for each weight layer.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    n_outputs_ : int
-        Number of output units.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
-    n_iter_ : int
-        L-BFGS-B iterations (full batch), epochs, or ``partial_fit`` calls.
-    loss_ : float
-        Objective at the end of training (of the last batch for mini-batches).
-    loss_curve_ : list of float
-        Objective after each L-BFGS-B iteration or epoch.
-    best_loss_ : float
-        Least value of ``loss_curve_``.
-    validation_scores_ : list of float
-        Held-out accuracies, with ``early_stopping=True``.
-    best_validation_score_ : float
-        The best of them.
+    <<fit_attributes>>
 
     See Also
     --------
@@ -204,7 +143,6 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "monotonic_cst": ["array-like", None],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
-        "output": [StrOptions({"softmax", "logistic"})],
     }
 
     def __init__(
@@ -257,9 +195,6 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
-
-    def _output_type(self):
-        return self.output
 
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
@@ -374,6 +309,13 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         gain = self._gain_param()
         return getattr(self, "_gain_", gain if np.isscalar(gain) else gain[-1])
 
+    def _logits_at(self, theta, gain, X):
+        """Logits on validated ``X`` of the network ``theta`` at ``gain``, for early
+        stopping: what ``_logits`` gives once ``theta`` is fitted, no attribute set."""
+        coefs, intercepts = self._layout.layers(theta)
+        _, logits = forward(X, coefs, intercepts, gain, self._compute_dtype)
+        return logits
+
     def _logits(self, X):
         _, logits = forward(X, self.coefs_, self.intercepts_, self._fitted_gain(),
                             self._compute_dtype)
@@ -396,21 +338,6 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                             self._compute_dtype)
         return hidden[-1].astype(np.float64, copy=False)
 
-    def fit_transform(self, X, y, sample_weight=None):
-        """Fit, then return the last hidden layer's activations of ``X``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        hidden : ndarray of shape (n_samples, n_hidden_last)
-        """
-        return self.fit(X, y, sample_weight=sample_weight).transform(X)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # All weights >= 0 with one logistic unit per class: the output is monotone
@@ -432,26 +359,3 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         check_is_fitted(self)
         return mlp_lipschitz_bound(self.coefs_, self._layout.coef_signs,
                                    self._fitted_gain() / 4)
-
-    def certified_radius(self, X):
-        """Per sample, an L2 radius within which the predicted class cannot change.
-
-        ``margin / (sqrt(2) * lipschitz_bound_)``, the margin being the gap between
-        the two largest logits (``|logit| / lipschitz_bound_`` for a single logistic
-        output; the least over labels for multilabel targets).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        radius : ndarray of shape (n_samples,)
-        """
-        return certified_radius(self._logits(self._check_X(X)), self.lipschitz_bound_,
-                                self._multilabel)
-
-    @property
-    def _n_features_out(self):
-        check_is_fitted(self)
-        return self.coefs_[-1].shape[0]

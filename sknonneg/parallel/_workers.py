@@ -53,6 +53,23 @@ def kernel_compile_counts():
     return counts
 
 
+def _small_copy(estimator):
+    """An unfitted copy of ``estimator`` with the same kernels and tiny sizes."""
+    from sklearn.base import clone
+
+    params = estimator.get_params()
+    n_hidden = len(np.atleast_1d(params["hidden_layer_sizes"]))
+    # Same structure and dtype as the real fits (so the same kernel signatures),
+    # tiny sizes; the loop runs the mini-batch path too when batch_size is set.
+    small_params = dict(
+        hidden_layer_sizes=(2,) * n_hidden, max_iter=2, early_stopping=False,
+        verbose=0, random_state=0,
+        batch_size=None if params["batch_size"] is None else 10)
+    if "monotonic_cst" in params:  # sized for the real data, not these 4 features
+        small_params["monotonic_cst"] = None
+    return clone(estimator).set_params(**small_params)
+
+
 def _warm(estimator, sparse):
     import scipy.sparse as sp
     from sklearn.base import clone
@@ -64,13 +81,7 @@ def _warm(estimator, sparse):
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(30, 4))
     y = np.arange(30) % 3
-    n_hidden = len(np.atleast_1d(estimator.get_params()["hidden_layer_sizes"]))
-    # Same structure and dtype as the real fits (so the same kernel signatures),
-    # tiny sizes; the loop runs the mini-batch path too when batch_size is set.
-    small = clone(estimator).set_params(
-        hidden_layer_sizes=(2,) * n_hidden, max_iter=2, early_stopping=False,
-        verbose=0, monotonic_cst=None, random_state=0,
-        batch_size=None if estimator.get_params()["batch_size"] is None else 10)
+    small = _small_copy(estimator)
     inputs = [X] + ([sp.csr_matrix(X)] if sparse else [])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -88,10 +99,10 @@ def warm_kernels(estimator=None, *, sparse=False):
 
     Parameters
     ----------
-    estimator : NonNegMLPClassifier, default=None
+    estimator : NonNegMLPClassifier or ABBAClassifier, default=None
         Its parameters set the kernels to compile (``dtype``, ``output``, number
-        of hidden layers, ``solver``); its sizes do not matter. Default:
-        ``NonNegMLPClassifier()``.
+        of hidden layers, ``solver``, ABBA's ``activation``); its sizes do not
+        matter. Default: ``NonNegMLPClassifier()``.
     sparse : bool, default=False
         Also compile the CSR kernels.
 

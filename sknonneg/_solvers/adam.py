@@ -1,0 +1,94 @@
+"""Projected Adam: Adam (Kingma & Ba 2015) followed by the Euclidean projection onto
+the box of the bounds after every step, which keeps every iterate feasible."""
+
+import numpy as np
+
+from ._result import SolverResult
+
+__all__ = ["ProjectedAdam"]
+
+
+def _adam_step_kernel():
+    # The fused kernel lives with the other numba kernels; imported on first use so
+    # that the solvers import without compiling anything.
+    from .._kernels import projected_adam_step
+
+    return projected_adam_step
+
+
+class ProjectedAdam:
+    """Adam with a projection onto the box after every step.
+
+    The state (moments, step count) lives in the object, so ``partial_fit`` calls and
+    warm starts continue where the last run stopped.
+
+    Parameters
+    ----------
+    n_params : int
+        Number of variables.
+    learning_rate : float, default=1e-3
+        Step size; a run's ``schedule.learning_rate`` replaces it.
+    beta_1, beta_2, epsilon : float
+        Adam's decay rates of the first and second moments and its regulariser.
+    """
+
+    # batch_size=None means mini-batches of a default size (see sknonneg._solvers).
+    full_batch = False
+    # The moments carry over between runs, fits and partial_fit calls.
+    keeps_state = True
+
+    def __init__(self, n_params, learning_rate=1e-3, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        self.n_params = int(n_params)
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.m = np.zeros(n_params)
+        self.v = np.zeros(n_params)
+        self.t = 0
+
+    @classmethod
+    def new(cls, n_params):
+        """A solver with fresh moments for ``n_params`` variables."""
+        return cls(n_params)
+
+    @staticmethod
+    def steps_per_batch(steps):
+        """Iterations of one run on a mini-batch: one step, whatever ``steps``."""
+        return 1
+
+    def step(self, theta, grad, lower, upper):
+        """Updates ``theta`` in place (one fused pass) and returns it."""
+        self.t += 1
+        lr = (self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
+              / (1 - self.beta_1 ** self.t))
+        _adam_step_kernel()(theta, np.ascontiguousarray(grad, dtype=np.float64), self.m,
+                            self.v, lower, upper, lr, self.beta_1, self.beta_2,
+                            self.epsilon)
+        return theta
+
+    def run(self, objective, theta, bounds, schedule, callback=None):
+        """``schedule.max_iter`` steps on ``objective.loss_grad``, updating ``theta``
+        in place, at step size ``schedule.learning_rate`` (if given).
+
+        The loss reported for a step is the one at which its gradient was taken.
+        ``converged`` is False: Adam has no stopping criterion of its own.
+        """
+        if schedule.learning_rate is not None:
+            self.learning_rate = schedule.learning_rate
+        lower, upper = bounds
+        result = SolverResult(theta=theta)
+        for _ in range(int(schedule.max_iter)):
+            loss, grad = objective.loss_grad(theta)
+            theta = self.step(theta, grad, lower, upper)
+            result.n_iter += 1
+            result.loss = float(loss)
+            result.loss_curve.append(result.loss)
+            if callback is not None:
+                try:
+                    callback(theta, result.loss)
+                except StopIteration:
+                    break
+        result.theta = theta
+        return result

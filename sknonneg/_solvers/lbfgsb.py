@@ -1,0 +1,185 @@
+"""scipy's L-BFGS-B, driven through its reverse-communication routine ``setulb``.
+
+``scipy.optimize.minimize`` rebuilds its bound arrays with Python loops over every
+variable on each call, which costs more than many loss evaluations of a small batch
+when there are ~1e5 variables (``doc/engine.md`` has the measurement). A fit calls
+L-BFGS-B once per gain stage, and the mini-batch scheme once per batch, so this driver
+converts the bounds and allocates the workspace once, then drives scipy's compiled
+``setulb`` through its loop, exactly as ``minimize`` does. With a scipy whose
+``setulb`` has another signature it falls back to ``minimize``.
+"""
+
+import numpy as np
+from scipy.optimize import Bounds, OptimizeResult, minimize
+
+from .._compat import lbfgsb_setulb
+from ._result import SolverResult
+
+__all__ = ["LBFGSB", "MAXCOR"]
+
+_STATUS = {0: "START", 1: "NEW_X", 2: "RESTART", 3: "FG", 4: "CONVERGENCE", 5: "STOP",
+           6: "WARNING", 7: "ERROR", 8: "ABNORMAL"}
+_TASK = {401: "NORM OF PROJECTED GRADIENT <= PGTOL",
+         402: "RELATIVE REDUCTION OF F <= FACTR*EPSMCH",
+         502: "TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT",
+         504: "TOTAL NO. OF ITERATIONS REACHED LIMIT",
+         505: "CALLBACK REQUESTED HALT",
+         601: "ROUNDING ERRORS PREVENT PROGRESS", 602: "STP = STPMAX",
+         603: "STP = STPMIN", 604: "XTOL TEST SATISFIED"}
+_FG, _NEW_X, _CONVERGENCE, _STOP = 3, 1, 4, 5
+
+# Curvature pairs L-BFGS-B keeps (scipy's default is 10). 20 gave higher test
+# accuracies on MNIST, at the price of L-BFGS-B's own work per iteration, which grows
+# with it: bounded fits on small data sets slow down, unbounded fits and large data
+# sets (where evaluations dominate) hardly change. The measurements are in
+# ``doc/engine.md``.
+MAXCOR = 20
+
+
+class LBFGSB:
+    """scipy's L-BFGS-B for one set of bounds, run as many times as needed.
+
+    The bounds are converted and the workspace allocated once (module docstring);
+    :meth:`run` (the solver protocol) and :meth:`minimize` then reuse them as long as
+    they are given the same bound arrays.
+
+    Parameters
+    ----------
+    lower, upper : ndarray of shape (n_params,), default=None
+        Bounds, ``-inf`` / ``inf`` where there is none; ``None`` until :meth:`run`
+        gives them.
+    maxcor : int, default=MAXCOR
+        Number of curvature pairs kept (``minimize``'s default is 10; see ``MAXCOR``).
+    maxls : int, default=20
+        Maximum line-search steps per iteration.
+    """
+
+    # batch_size=None means one run over all the data (see sknonneg._solvers).
+    full_batch = True
+    # The solver holds no state worth keeping between fits (only a workspace).
+    keeps_state = False
+
+    def __init__(self, lower=None, upper=None, maxcor=None, maxls=20):
+        self.maxcor = MAXCOR if maxcor is None else int(maxcor)
+        self.maxls = int(maxls)
+        self._setulb = lbfgsb_setulb
+        self._bounds = (None, None)
+        if lower is not None:
+            self.set_bounds(lower, upper)
+
+    @classmethod
+    def new(cls, n_params):
+        """A solver for ``n_params`` variables, its bounds given to :meth:`run`."""
+        return cls()
+
+    @staticmethod
+    def steps_per_batch(steps):
+        """Iterations of one run on a mini-batch: ``steps`` (``steps_per_batch``)."""
+        return steps
+
+    def set_bounds(self, lower, upper):
+        """Converts the bounds for ``setulb``, unless these very arrays already are."""
+        if self._bounds[0] is lower and self._bounds[1] is upper:
+            return
+        self._bounds = (lower, upper)
+        self.lower = np.asarray(lower, dtype=np.float64)
+        self.upper = np.asarray(upper, dtype=np.float64)
+        self.bounded = bool(np.isfinite(self.lower).any() or np.isfinite(self.upper).any())
+        if self._setulb is None:  # pragma: no cover - depends on the scipy version
+            return
+        n, m = self.lower.shape[0], self.maxcor
+        has_lower, has_upper = np.isfinite(self.lower), np.isfinite(self.upper)
+        # setulb's codes: 0 free, 1 lower bound only, 2 both, 3 upper bound only.
+        self._nbd = np.select([has_lower & has_upper, has_lower, has_upper], [2, 1, 3],
+                              0).astype(np.int32)
+        self._low = np.where(has_lower, self.lower, 0.0)
+        self._up = np.where(has_upper, self.upper, 0.0)
+        # setulb initialises what it reads of the workspace on START, so it is reused.
+        self._wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m)
+        self._iwa = np.zeros(3 * n, dtype=np.int32)
+        self._g = np.zeros(n)
+
+    def run(self, objective, theta, bounds, schedule, callback=None):
+        """At most ``schedule.max_iter`` iterations on ``objective.loss_grad`` from
+        ``theta`` (not modified), within ``bounds``; gradient tolerance
+        ``schedule.tol``. Returns a ``SolverResult`` (``converged``: a stopping
+        criterion of L-BFGS-B, not the iteration limit or the callback, ended it).
+        """
+        self.set_bounds(*bounds)
+        opt = self.minimize(objective.loss_grad, theta, schedule.max_iter, schedule.tol,
+                            callback)
+        return SolverResult(theta=np.asarray(opt.x, dtype=np.float64),
+                            n_iter=int(opt.nit), loss=float(opt.fun),
+                            converged=bool(opt.status == 0), message=str(opt.message))
+
+    def minimize(self, fun, theta0, max_iter, tol, callback=None,
+                 ftol=64 * np.finfo(float).eps, max_fun=None):
+        """Minimize ``fun`` from ``theta0``; returns an ``OptimizeResult``.
+
+        ``fun(theta) -> (loss, grad)``. ``callback(theta, loss)`` runs after each
+        iteration (``theta`` is the solver's buffer: copy it to keep it) and may raise
+        ``StopIteration`` to end the run. Stops as ``minimize(method="L-BFGS-B")``
+        with ``maxiter=max_iter``, ``gtol=tol``, ``ftol=ftol``, ``maxfun=max_fun``
+        (default ``max(15000, 2 * max_iter)``).
+        """
+        max_iter = int(max_iter)
+        max_fun = max(15000, 2 * max_iter) if max_fun is None else int(max_fun)
+        if self._setulb is None:  # pragma: no cover - depends on the scipy version
+            return self._minimize_scipy(fun, theta0, max_iter, tol, callback, ftol,
+                                        max_fun)
+        x = np.clip(np.asarray(theta0, dtype=np.float64), self.lower, self.upper)
+        g = self._g
+        task = np.zeros(2, dtype=np.int32)
+        ln_task = np.zeros(2, dtype=np.int32)
+        lsave = np.zeros(4, dtype=np.int32)
+        isave = np.zeros(44, dtype=np.int32)
+        dsave = np.zeros(29)
+        factr = ftol / np.finfo(float).eps
+        f, n_iter, n_fev = 0.0, 0, 0
+        while True:
+            self._setulb(self.maxcor, x, self._low, self._up, self._nbd, f, g, factr,
+                         tol, self._wa, self._iwa, task, lsave, isave, dsave,
+                         self.maxls, ln_task)
+            if task[0] == _FG:
+                f, grad = fun(x)
+                f = float(f)
+                g[:] = grad
+                n_fev += 1
+            elif task[0] == _NEW_X:
+                n_iter += 1
+                if callback is not None:
+                    try:
+                        callback(x, f)
+                    except StopIteration:
+                        task[:] = (_STOP, 505)
+                        continue
+                if n_iter >= max_iter:
+                    task[:] = (_STOP, 504)
+                elif n_fev > max_fun:
+                    task[:] = (_STOP, 502)
+            else:
+                break
+        if task[0] == _CONVERGENCE:
+            status = 0
+        elif n_fev > max_fun or n_iter >= max_iter:
+            status = 1
+        else:
+            status = 2
+        message = f"{_STATUS.get(int(task[0]), '')}: {_TASK.get(int(task[1]), '')}"
+        return OptimizeResult(x=x, fun=f, jac=g.copy(), nit=n_iter, nfev=n_fev,
+                              njev=n_fev, status=status, success=status == 0,
+                              message=message)
+
+    def _minimize_scipy(self, fun, theta0, max_iter, tol, callback, ftol, max_fun):
+        scipy_callback = None
+        if callback is not None:
+            def scipy_callback(intermediate_result):
+                callback(intermediate_result.x, float(intermediate_result.fun))
+
+        return minimize(
+            fun, theta0, method="L-BFGS-B", jac=True,
+            bounds=Bounds(self.lower, self.upper) if self.bounded else None,
+            callback=scipy_callback,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
+                     "ftol": ftol, "maxcor": self.maxcor, "maxls": self.maxls},
+        )

@@ -1,0 +1,398 @@
+"""What sknonneg's classifiers share: targets, prediction, certificates, documentation.
+
+``BaseNetworkClassifier`` encodes class labels (or a label indicator matrix) into the
+targets of the loss (class indices for a softmax output, a 0/1 indicator matrix for
+logistic outputs), applies ``class_weight``, turns logits into probabilities, labels
+and certified radii, and scores candidate networks by accuracy for early stopping.
+A classifier module adds its network: the ``BaseNetwork`` hooks, ``_logits(X)`` (the
+fitted network's logits) and ``_logits_at(theta, gain, X)`` (those of a candidate
+``theta``, without touching the fitted attributes).
+
+The parameters and attributes every classifier documents alike are written once
+here, in ``SHARED_DOCS``, and filled into each class docstring where it says
+``<<name>>`` (:func:`fill_doc`): the final ``__doc__`` is complete numpydoc text.
+"""
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import (
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer, LabelEncoder
+from sklearn.utils import compute_sample_weight
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+
+from .._compat import StrOptions, check_sample_weight
+from .._lipschitz import certified_radius
+from ._training import TrainableNetwork
+
+__all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
+
+SHARED_DOCS = {
+    "output_param": """\
+    output : {"softmax", "logistic"}, default="softmax"
+        ``"softmax"``: one output per class, mutually exclusive classes.
+        ``"logistic"``: one sigmoid unit per label (a single unit for binary
+        problems; required for multilabel indicator targets).""",
+    "training_params": """\
+    batch_size : int, default=None
+        Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
+        n_samples)`` for Adam.
+    max_iter : int, default=200
+        L-BFGS-B iterations (full batch) or epochs (mini-batch solvers).
+    tol : float, default=1e-5
+        Tolerance: projected-gradient tolerance of L-BFGS-B; for mini-batch
+        solvers, the least improvement of the epoch loss (or validation score) that
+        counts as progress.
+    steps_per_batch : int, default=3
+        L-BFGS-B iterations on each mini-batch (and per ``partial_fit`` call).
+    learning_rate_init : float, default=1e-3
+        Step size of Adam.
+    learning_rate : {"constant", "linear"}, default="constant"
+        Schedule of Adam's step size over the ``max_iter`` epochs (or
+        ``partial_fit`` calls): ``"linear"`` decays it from ``learning_rate_init``
+        by ``learning_rate_init / max_iter`` per epoch, so that the last epochs
+        settle instead of going on at full step (``doc/reproduction.md`` compares
+        the two on MNIST).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its accuracy has
+        not improved by ``tol`` for ``n_iter_no_change`` checks (iterations for
+        full-batch L-BFGS-B, epochs otherwise); the best parameters are kept.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Checks without improvement before stopping.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.""",
+    "common_params": """\
+    dtype : {"float64", "float32"}, default="float64"
+        Floating type of the forward and backward computation (also given as
+        ``np.float32`` or ``np.dtype("float32")``). The optimizer state and the
+        fitted attributes are always float64.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the batches and the validation split.
+    verbose : int, default=0
+        Print the loss and time per L-BFGS-B stage or epoch.""",
+    "fit_attributes": """\
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_outputs_ : int
+        Number of output units (logits).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+    n_iter_ : int
+        L-BFGS-B iterations (full batch), epochs, or ``partial_fit`` calls.
+    loss_ : float
+        Objective at the end of training (of the last batch for mini-batches).
+    loss_curve_ : list of float
+        Objective after each L-BFGS-B iteration or epoch.
+    best_loss_ : float
+        Least value of ``loss_curve_``.
+    validation_scores_ : list of float
+        Held-out accuracies, with ``early_stopping=True``.
+    best_validation_score_ : float
+        The best of them.""",
+}
+
+
+def fill_doc(cls):
+    """Class decorator: replaces each ``<<name>>`` line of the docstring by
+    ``SHARED_DOCS[name]``; a marker left unfilled is an error."""
+    doc = cls.__doc__
+    for name, text in SHARED_DOCS.items():
+        doc = doc.replace(f"    <<{name}>>", text)
+    if "<<" in doc:
+        raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
+    cls.__doc__ = doc
+    return cls
+
+
+class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                            ClassifierMixin, TrainableNetwork):
+    """Base class of sknonneg's classifiers. Not for direct use."""
+
+    _parameter_constraints = {
+        **TrainableNetwork._parameter_constraints,
+        "output": [StrOptions({"softmax", "logistic"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def _output_type(self):
+        return self.output
+
+    # ----------------------------------------------------------------- targets
+    def _encode_targets(self, y, classes=None):
+        """Sets ``classes_``, ``n_outputs_`` and the target form the loss needs.
+
+        Returns ``(targets, strata)``: class indices (softmax) or a 0/1 indicator
+        matrix (logistic); ``strata`` are integer labels for stratified batching.
+        """
+        output = self._output_type()
+        target_type = type_of_target(y)
+        if target_type == "multilabel-indicator":
+            if output != "logistic":
+                raise ValueError(
+                    'Multilabel targets need output="logistic"; a softmax output '
+                    "assumes exactly one class per sample."
+                )
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            self._multilabel = True
+            targets = np.asarray(y, dtype=np.float64)
+            self.n_outputs_ = targets.shape[1]
+            return targets, np.argmax(targets, axis=1)
+        check_classification_targets(y)
+        self._multilabel = False
+        if classes is None:
+            classes = unique_labels(y)
+        self._label_encoder = LabelEncoder().fit(classes)
+        self.classes_ = self._label_encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "Classifier can't train when only one class is present: the number of "
+                f"classes has to be greater than one; got {len(self.classes_)} class."
+            )
+        self.n_outputs_ = (1 if output == "logistic" and len(self.classes_) == 2
+                           else len(self.classes_))
+        return self._class_targets(y)
+
+    def _transform_targets(self, y):
+        """Targets of a later ``partial_fit`` batch, in the form set by the first."""
+        if self._multilabel:
+            return np.asarray(y, dtype=np.float64), np.argmax(y, axis=1)
+        check_classification_targets(y)
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {unique_labels(y)}."
+            )
+        return self._class_targets(y)
+
+    def _class_targets(self, y):
+        """``(targets, class indices)`` of labels ``y``: the indices themselves for a
+        softmax, one 0/1 column for a single logistic unit, else one-hot rows."""
+        indices = self._label_encoder.transform(y)
+        if self._output_type() == "softmax":
+            return indices, indices
+        if self.n_outputs_ == 1:
+            return indices[:, None].astype(np.float64), indices
+        return np.eye(self.n_outputs_)[indices], indices
+
+    def _sample_weight(self, X, y, sample_weight):
+        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+        if self.class_weight is not None and self._multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets; "
+                             "pass sample_weight instead.")
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+            raise ValueError("sample_weight must be finite and non-negative.")
+        if sample_weight.sum() <= 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        return sample_weight
+
+    def _validation_score(self, theta, gain, X_val, y_val):
+        """Accuracy on held-out data of the network ``theta`` at ``gain``, as
+        ``score`` would give it once fitted, from ``theta`` alone."""
+        return accuracy_score(y_val, self._labels(self._logits_at(theta, gain, X_val)))
+
+    # --------------------------------------------------------------- fitting
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse input is used as CSR and never densified.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a label indicator matrix for multilabel problems.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the mean log-loss and the activation penalty.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the network with one batch of data.
+
+        With ``solver="lbfgsb"`` runs ``steps_per_batch`` L-BFGS-B iterations on the
+        batch (the paper's mini-batch scheme); with ``solver="adam"`` one epoch of
+        projected Adam over the batch, the Adam state carrying over between calls.
+        The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
+        stays at its end value.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The batch.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever be seen. Required on the first call, unless
+            ``y`` is a multilabel indicator matrix; ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights of the batch.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        first = not hasattr(self, "_theta")
+        if first:
+            self._validate_params()
+        X, y = self._validate_X_y(X, y, reset=first)
+        if first:
+            if classes is None and type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            if classes is not None and not np.all(np.isin(unique_labels(y), classes)):
+                raise ValueError(
+                    f"`y` has classes not in `classes`: {unique_labels(y)} "
+                    f"vs {np.asarray(classes)}."
+                )
+            targets, strata = self._encode_targets(y, classes=classes)
+        else:
+            targets, strata = self._transform_targets(y)
+        return self._partial_fit(X, y, targets, strata, sample_weight, first)
+
+    def fit_transform(self, X, y, sample_weight=None):
+        """Fit, then return the last hidden layer's outputs on ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        hidden : ndarray of shape (n_samples, n_features_out)
+            What :meth:`transform` returns.
+        """
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
+
+    # ------------------------------------------------------------- prediction
+    def _labels(self, logits):
+        """Predicted labels (an indicator matrix for multilabel targets) of logits."""
+        if self._multilabel:
+            return (logits > 0).astype(int)
+        if logits.shape[1] == 1:
+            return self.classes_[(logits[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def decision_function(self, X):
+        """Logits of the output layer.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            For binary problems a single column (the log-odds of ``classes_[1]``),
+            raveled, as scikit-learn's linear classifiers do.
+        """
+        logits = self._logits(self._check_X(X)).astype(np.float64)
+        if self._multilabel:
+            return logits
+        if self._output_type() == "softmax" and logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        if logits.shape[1] == 1:
+            return logits.ravel()
+        return logits
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Softmax of the logits; for ``output="logistic"`` the sigmoid of each
+            logit (binary: ``[1 - p, p]``; multiclass: normalised to sum to one;
+            multilabel: the independent label probabilities).
+        """
+        logits = self._logits(self._check_X(X)).astype(np.float64)
+        if self._output_type() == "softmax":
+            return softmax(logits, axis=1)
+        p = expit(logits)
+        if self._multilabel:
+            return p
+        if p.shape[1] == 1:
+            return np.hstack([1.0 - p, p])
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``, computed stably.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        if self._output_type() == "softmax":
+            logits = self._logits(self._check_X(X)).astype(np.float64)
+            return log_softmax(logits, axis=1)
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted class labels (a label indicator matrix for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._labels(self._logits(self._check_X(X)))
+
+    def certified_radius(self, X):
+        """Per sample, an L2 radius within which the predicted class cannot change.
+
+        ``margin / (sqrt(2) * lipschitz_bound_)``, the margin being the gap between
+        the two largest logits (``|logit| / lipschitz_bound_`` for a single logistic
+        output; the least over labels for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        radius : ndarray of shape (n_samples,)
+        """
+        return certified_radius(self._logits(self._check_X(X)), self.lipschitz_bound_,
+                                self._multilabel)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = self._output_type() == "logistic"
+        return tags

@@ -1,0 +1,357 @@
+"""The training loops, written once for every network estimator.
+
+Nothing here knows about classes: an estimator turns ``y`` into the targets of its
+loss, and scores a candidate network on held-out data, through four hooks, so that a
+regressor or an autoencoder trains with the same loops:
+
+- ``_encode_targets(y) -> (targets, strata)``: on the first fit; sets ``n_outputs_``.
+  ``strata`` (integer labels, or None) keep the mini-batches and the validation
+  split stratified.
+- ``_transform_targets(y) -> (targets, strata)``: on later ``partial_fit`` calls and
+  warm starts, in the encoding of the first.
+- ``_sample_weight(X, y, sample_weight) -> ndarray``: validated weights.
+- ``_validation_score(theta, gain, X_val, y_val) -> float``: the score (higher is
+  better) of the network ``theta`` at ``gain`` on held-out data, computed from
+  ``theta`` without touching the fitted attributes.
+
+plus the network hooks of ``BaseNetwork`` (layout, initialisation, objective, fitted
+layers). The loops:
+
+- full batch (``batch_size=None`` with a quasi-Newton solver): the gain is annealed
+  over successive solver runs (stages), each continuing from the last;
+- epochs: each epoch deals the data into stratified mini-batches and runs the solver
+  a few steps on each (``steps_per_batch`` L-BFGS-B iterations, or one Adam step),
+  the gain following its schedule from epoch to epoch; ``partial_fit`` is one such
+  epoch over the batch it is given;
+- early stopping, in both: the held-out score is checked after every iteration
+  (full batch) or epoch, the best ``theta`` kept.
+
+The solver is chosen by name in ``sknonneg._solvers`` and used through its protocol
+only. The numba thread count is set when an objective is built (or another is
+picked), not at every evaluation.
+"""
+
+import time
+from abc import abstractmethod
+
+import numba
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+
+from .._solvers import (
+    Schedule,
+    SolverResult,
+    gain_schedule,
+    make_solver,
+    n_gain_stages,
+    step_size,
+    stratified_batches,
+    warn_if_not_converged,
+)
+from .._threads import fit_threads
+from ._base import BaseNetwork
+
+__all__ = ["EarlyStopping", "TrainableNetwork"]
+
+
+class _Data:
+    """Rows of a training set: inputs, targets, strata (or None), sample weights."""
+
+    def __init__(self, X, targets, strata, sample_weight):
+        self.X, self.targets, self.strata = X, targets, strata
+        self.sample_weight = sample_weight
+
+    def __getitem__(self, idx):
+        return _Data(self.X[idx], self.targets[idx],
+                     None if self.strata is None else self.strata[idx],
+                     self.sample_weight[idx])
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+
+class _Objectives:
+    """The objectives of one fit, one per batch size (their buffers reused from
+    batch to batch and epoch to epoch), and the numba thread count they run on,
+    set when it changes, not at every evaluation."""
+
+    def __init__(self, network, layout, parallel):
+        self.network, self.layout, self.parallel = network, layout, parallel
+        self._by_rows = {}
+        self._n_threads = None
+
+    def get(self, data, gain):
+        """The objective over ``data`` at ``gain``."""
+        objective = self._by_rows.get(data.n_samples)
+        if objective is None:
+            objective = self._by_rows[data.n_samples] = self.network._make_objective(
+                self.layout, data.X, data.targets, data.sample_weight, gain,
+                self.parallel)
+        else:
+            objective.set_data(data.X, data.targets, data.sample_weight)
+            objective.gain = gain
+        if self.parallel and objective.n_chunks != self._n_threads:
+            # One numba thread per chunk of rows; fit_threads restores the count.
+            self._n_threads = objective.n_chunks
+            numba.set_num_threads(objective.n_chunks)
+        return objective
+
+
+class EarlyStopping:
+    """Tracks the held-out score of the iterates; keeps the best ``theta`` seen.
+
+    Scores through ``estimator._validation_score``, which reads ``theta`` and leaves
+    the fitted attributes alone; :meth:`publish` sets ``validation_scores_`` and
+    ``best_validation_score_`` once, at the end of the fit.
+    """
+
+    def __init__(self, estimator, X_val, y_val):
+        self.estimator = estimator
+        self.X_val, self.y_val = X_val, y_val
+        self.best_score = -np.inf
+        self._best = None
+        self.no_improvement = 0
+        self.stopped = False
+        self.validation_scores = []
+
+    def update(self, theta, gain):
+        """Scores ``theta`` at ``gain``; returns whether training should stop."""
+        est = self.estimator
+        score = est._validation_score(theta, float(gain), self.X_val, self.y_val)
+        self.validation_scores.append(score)
+        if score > self.best_score + est.tol:
+            self.no_improvement = 0
+        else:
+            self.no_improvement += 1
+        if score > self.best_score:
+            self.best_score = score
+            self._best = (np.array(theta, dtype=np.float64, copy=True), float(gain))
+        self.stopped = self.no_improvement >= est.n_iter_no_change
+        if self.stopped:
+            est._log(f"validation score did not improve more than tol={est.tol} for "
+                     f"{est.n_iter_no_change} consecutive checks. Stopping.")
+        return self.stopped
+
+    def best(self, theta, gain):
+        """``(theta, gain)`` of the best validation score seen."""
+        return (theta, gain) if self._best is None else self._best
+
+    def publish(self, estimator):
+        estimator.validation_scores_ = list(self.validation_scores)
+        estimator.best_validation_score_ = self.best_score
+
+
+class TrainableNetwork(BaseNetwork):
+    """A network trained by the loops of this module (see its docstring for the
+    hooks a subclass provides)."""
+
+    @abstractmethod
+    def _encode_targets(self, y, classes=None):
+        """``(targets, strata)`` of a first fit; sets ``n_outputs_``."""
+
+    @abstractmethod
+    def _transform_targets(self, y):
+        """``(targets, strata)`` in the encoding of the first fit."""
+
+    @abstractmethod
+    def _sample_weight(self, X, y, sample_weight):
+        """Validated sample weights."""
+
+    @abstractmethod
+    def _validation_score(self, theta, gain, X_val, y_val):
+        """Held-out score of ``theta`` at ``gain`` (higher is better)."""
+
+    # ---------------------------------------------------------------- solver
+    def _solver_for(self, layout, reuse):
+        """The solver named by ``solver``; one that keeps a state (Adam's moments)
+        continues from the last fit's when ``reuse`` and the sizes match."""
+        previous = getattr(self, "_solver_state", None) if reuse else None
+        solver = make_solver(self.solver, layout.n_params, previous)
+        if solver.keeps_state:
+            self._solver_state = solver
+        return solver
+
+    # ------------------------------------------------------------------- fit
+    def _fit(self, X, y, sample_weight=None):
+        self._validate_params()
+        fitted = self.warm_start and hasattr(self, "_theta")
+        X, y = self._validate_X_y(X, y, reset=not fitted)
+        if fitted:
+            targets, strata = self._transform_targets(y)
+        else:
+            targets, strata = self._encode_targets(y)
+        sample_weight = self._sample_weight(X, y, sample_weight)
+        rng = check_random_state(self.random_state)
+        self._rng = rng
+        layout = self._build_layout(X.shape[1], self.n_outputs_)
+        theta = self._start_theta(layout, X, rng, sample_weight)
+        self._layout = layout
+        solver = self._solver_for(layout, reuse=self.warm_start)
+
+        data = _Data(X, targets, strata, sample_weight)
+        monitor = None
+        if self.early_stopping:
+            stratify = None
+            if strata is not None and np.min(np.bincount(strata)) >= 2:
+                stratify = strata
+            idx_train, idx_val = train_test_split(
+                np.arange(X.shape[0]), test_size=self.validation_fraction,
+                random_state=rng, stratify=stratify,
+            )
+            monitor = EarlyStopping(self, X[idx_val], y[idx_val])
+            data = data[idx_train]
+
+        with fit_threads() as parallel:
+            objectives = _Objectives(self, layout, parallel)
+            if solver.full_batch and self.batch_size is None:
+                result = self._fit_full_batch(solver, objectives, theta, data, monitor)
+            else:
+                result = self._fit_epochs(solver, objectives, theta, data, rng, monitor)
+        if monitor is not None:
+            monitor.publish(self)
+        self._finish(result)
+        # A later partial_fit continues at the end of the gain schedule.
+        self._gain_step = self.max_iter
+        warn_if_not_converged(result, self.__class__.__name__, self.max_iter)
+        return self
+
+    def _finish(self, result):
+        self._theta = result.theta
+        self._set_fitted_layers(result.theta)
+        self.n_iter_ = int(result.n_iter)
+        self.loss_ = float(result.loss)
+        self.loss_curve_ = list(result.loss_curve)
+        self.best_loss_ = float(min(result.loss_curve)) if result.loss_curve else self.loss_
+
+    def _fit_full_batch(self, solver, objectives, theta, data, monitor):
+        """Solver runs over all of ``data``, one per gain stage."""
+        layout = objectives.layout
+        gain = self._gain_param()
+        gains = gain_schedule(gain, n_gain_stages(gain, self.max_iter))
+        objective = objectives.get(data, float(gains[0]))
+        stage_iters = np.diff(np.linspace(0, self.max_iter, len(gains) + 1).round())
+        result = SolverResult(theta=theta)
+        t0 = time.perf_counter()
+
+        def callback(x, loss):
+            result.loss_curve.append(loss)
+            if monitor is not None and monitor.update(x, objective.gain):
+                raise StopIteration
+
+        for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
+            objective.gain = float(gain)
+            run = solver.run(objective, result.theta, layout.bounds,
+                             Schedule(max_iter=int(n_iter), tol=self.tol), callback)
+            result.theta = run.theta
+            result.n_iter += run.n_iter
+            result.loss = run.loss
+            result.converged = run.converged
+            result.message = run.message
+            self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
+                      f"iterations={run.n_iter} loss={run.loss:.6g} "
+                      f"time={time.perf_counter() - t0:.2f}s")
+            if monitor is not None and monitor.stopped:
+                result.converged = True
+                break
+        self._gain_ = float(objective.gain)
+        if monitor is not None:
+            result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
+        return result
+
+    def _batches(self, strata, n_samples, rng):
+        batch_size = self.batch_size
+        if batch_size is None:
+            batch_size = min(200, n_samples)
+        batch_size = min(batch_size, n_samples)
+        if strata is None:
+            strata = np.zeros(n_samples, dtype=np.int64)
+        return stratified_batches(strata, batch_size, rng)
+
+    def _epoch_step(self, solver, objectives, theta, data, batches, gain, epoch):
+        """One pass over ``batches`` (index arrays into ``data``); returns ``(theta,
+        mean loss)``, the losses weighted by the batches' sample weights."""
+        schedule = Schedule(
+            max_iter=solver.steps_per_batch(self.steps_per_batch), tol=self.tol,
+            learning_rate=step_size(self.learning_rate, self.learning_rate_init, epoch,
+                                    self.max_iter))
+        bounds = objectives.layout.bounds
+        total, weight = 0.0, 0.0
+        for idx in batches:
+            batch = data[idx]
+            run = solver.run(objectives.get(batch, gain), theta, bounds, schedule)
+            theta = run.theta
+            w = float(batch.sample_weight.sum())
+            total += run.loss * w
+            weight += w
+        return theta, total / weight
+
+    def _fit_epochs(self, solver, objectives, theta, data, rng, monitor):
+        """Epochs of mini-batches, the gain annealed from epoch to epoch."""
+        gains = gain_schedule(self._gain_param(), self.max_iter)
+        theta = objectives.layout.project(theta)
+        result = SolverResult(theta=theta)
+        best_loss, no_improvement = np.inf, 0
+        t0 = time.perf_counter()
+        for epoch, gain in enumerate(gains):
+            batches = self._batches(data.strata, data.n_samples, rng)
+            theta, loss = self._epoch_step(solver, objectives, theta, data, batches,
+                                           float(gain), epoch)
+            result.theta, result.loss = theta, loss
+            result.loss_curve.append(loss)
+            result.n_iter = epoch + 1
+            self._log(f"epoch {epoch + 1}/{self.max_iter}: gain={gain:.3g} "
+                      f"loss={loss:.6g} time={time.perf_counter() - t0:.2f}s")
+            if monitor is not None:
+                if monitor.update(theta, gain):
+                    result.converged = True
+                    break
+                continue
+            if loss > best_loss - self.tol:
+                no_improvement += 1
+            else:
+                no_improvement = 0
+            best_loss = min(best_loss, loss)
+            if no_improvement >= self.n_iter_no_change:
+                result.converged = True
+                self._log(f"training loss did not improve more than tol={self.tol} "
+                          f"for {self.n_iter_no_change} consecutive epochs. Stopping.")
+                break
+        self._gain_ = float(gains[result.n_iter - 1])
+        if monitor is not None:
+            result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
+        return result
+
+    # ----------------------------------------------------------- partial_fit
+    def _partial_fit(self, X, y, targets, strata, sample_weight, first):
+        """One epoch over the batch ``X`` (validated, ``targets`` encoded); the gain
+        and step size follow their schedules over ``max_iter`` calls."""
+        if first:
+            self._rng = check_random_state(self.random_state)
+            self._layout = self._build_layout(X.shape[1], self.n_outputs_)
+            self._gain_step = 0
+            self.n_iter_ = 0
+            self.loss_curve_ = []
+        layout = self._layout
+        solver = self._solver_for(layout, reuse=True)
+        sample_weight = self._sample_weight(X, y, sample_weight)
+        if first:
+            self._theta = self._init_theta(layout, X, self._rng, sample_weight)
+        gains = gain_schedule(self._gain_param(), self.max_iter)
+        gain = float(gains[min(self._gain_step, self.max_iter - 1)])
+        theta = layout.project(self._theta)
+        data = _Data(X, targets, strata, sample_weight)
+        with fit_threads() as parallel:
+            if solver.full_batch:
+                batches = [np.arange(X.shape[0])]
+            else:
+                batches = self._batches(strata, X.shape[0], self._rng)
+            theta, loss = self._epoch_step(solver, _Objectives(self, layout, parallel),
+                                           theta, data, batches, gain, self._gain_step)
+        self._gain_step += 1
+        self._gain_ = gain
+        curve = self.loss_curve_ + [loss]
+        self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
+                                  loss_curve=curve, converged=True))
+        return self

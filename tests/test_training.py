@@ -1,0 +1,166 @@
+"""The training loops of ``sknonneg.neural_network._training``, apart from any one
+estimator: early stopping from ``theta`` alone, thread counts set per objective, the
+loops without classification, and the shared class docstrings."""
+
+import numpy as np
+import pytest
+from numpydoc.docscrape import ClassDoc
+from scipy.special import expit
+from sklearn.base import ClassifierMixin
+from sklearn.datasets import make_classification
+
+import sknonneg.neural_network._abba as abba_module
+import sknonneg.neural_network._training as training
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg.neural_network._training import TrainableNetwork
+from sknonneg.parallel._workers import _small_copy
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = {
+    "mlp": lambda **kw: NonNegMLPClassifier((4,), gain=(1.0, 4.0), **kw),
+    "abba": lambda **kw: ABBAClassifier((4,), **kw),
+    "abba-lipschitz": lambda **kw: ABBAClassifier((4,), lipschitz_max=3.0, **kw),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(120, 5, n_informative=3, n_redundant=0, n_classes=3,
+                               random_state=0)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+@pytest.mark.parametrize("batch_size", [None, 30])
+def test_early_stopping_sets_the_fitted_attributes_once(monkeypatch, data, name,
+                                                        batch_size):
+    """Each check scores ``theta`` itself: the fitted layers (and ABBA's SVD bounds)
+    are computed once, from the best ``theta``, at the end."""
+    X, y = data
+    est = ESTIMATORS[name](early_stopping=True, max_iter=15, n_iter_no_change=20,
+                           batch_size=batch_size, random_state=0)
+    calls = []
+    original = type(est)._set_fitted_layers
+    monkeypatch.setattr(type(est), "_set_fitted_layers",
+                        lambda self, theta: calls.append(1) or original(self, theta))
+    bounds = []
+    original_bounds = abba_module.abba_bounds
+    monkeypatch.setattr(abba_module, "abba_bounds",
+                        lambda *a: bounds.append(1) or original_bounds(*a))
+    est.fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_ == 15
+    assert len(calls) == 1
+    assert len(bounds) == (1 if name.startswith("abba") else 0)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_validation_score_of_theta_is_the_fitted_networks_score(data, name):
+    X, y = data
+    est = ESTIMATORS[name](max_iter=10, random_state=0).fit(X, y)
+    X_checked = est._check_X(X)
+    np.testing.assert_allclose(est._logits_at(est._theta, est._gain_, X_checked),
+                               est._logits(X_checked), rtol=1e-12, atol=1e-12)
+    score = est._validation_score(est._theta, est._gain_, X_checked, y)
+    assert score == est.score(X, y)
+
+
+class _CountingNumba:
+    def __init__(self):
+        self.calls = []
+
+    def set_num_threads(self, n):
+        self.calls.append(n)
+
+
+@pytest.mark.parametrize("batch_size, max_calls", [(None, 1), (40, 2)])
+def test_thread_count_set_per_objective_not_per_evaluation(monkeypatch, data,
+                                                           batch_size, max_calls):
+    X, y = data
+    counting = _CountingNumba()
+    monkeypatch.setattr(training, "numba", counting)
+    est = NonNegMLPClassifier((4,), max_iter=6, batch_size=batch_size,
+                              random_state=0).fit(X, y)
+    # The full batch evaluates dozens of times; mini-batches of two sizes at most
+    # switch the count once more.
+    assert est.n_iter_ == 6
+    assert 0 < len(counting.calls) <= max_calls
+
+
+class _SoftTargets(NonNegMLPClassifier):
+    """Targets in [0, 1] per output, scored by squared error: no classes, no
+    strata. It exercises the loops as a regressor or an autoencoder would."""
+
+    def _encode_targets(self, y, classes=None):
+        targets = np.asarray(y, dtype=np.float64)
+        self.n_outputs_ = targets.shape[1]
+        self._multilabel = True
+        return targets, None
+
+    def _transform_targets(self, y):
+        return np.asarray(y, dtype=np.float64), None
+
+    def _validation_score(self, theta, gain, X_val, y_val):
+        predicted = expit(self._logits_at(theta, gain, X_val))
+        return -float(np.mean((predicted - y_val) ** 2))
+
+
+def test_training_loops_do_not_need_classes(data):
+    assert not issubclass(TrainableNetwork, ClassifierMixin)
+    X, _ = data
+    rng = np.random.default_rng(0)
+    y = expit(X @ rng.uniform(size=(X.shape[1], 2)))
+    for params in [dict(batch_size=None), dict(batch_size=20),
+                   dict(solver="adam", batch_size=20, learning_rate_init=0.05)]:
+        est = _SoftTargets((4,), output="logistic", early_stopping=True, max_iter=10,
+                           n_iter_no_change=20, random_state=0, **params).fit(X, y)
+        assert est.loss_curve_[-1] < est.loss_curve_[0]
+        assert all(s <= 0 for s in est.validation_scores_)
+        est.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", [
+    ABBAClassifier(activation="capped_leaky_relu", dtype="float32"),
+    NonNegMLPClassifier(monotonic_cst=[1, 0, -1, 1, 0, 1], batch_size=64),
+], ids=["abba", "mlp-monotonic"])
+def test_warm_kernels_copies_any_estimator(estimator):
+    small = _small_copy(estimator)
+    assert small.get_params()["hidden_layer_sizes"] == (2,)
+    assert small.get_params()["dtype"] == estimator.get_params()["dtype"]
+    assert small.get_params()["batch_size"] in (None, 10)
+
+
+def test_warm_kernels_takes_an_abba_network():
+    from sknonneg.parallel import warm_kernels
+
+    # It raised "Invalid parameter 'monotonic_cst'" before (ThreadLimits calls it).
+    assert isinstance(warm_kernels(ABBAClassifier()), dict)
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
+def test_shared_docs_are_filled_in(cls):
+    assert "<<" not in cls.__doc__
+    doc = ClassDoc(cls)
+    params = {p.name for p in doc["Parameters"]}
+    assert set(cls().get_params()) == params
+    attributes = {p.name for p in doc["Attributes"]}
+    assert {"classes_", "n_iter_", "best_validation_score_"} <= attributes
+
+
+def test_solver_state_is_kept_only_for_stateful_solvers(data):
+    X, y = data
+    est = NonNegMLPClassifier((3,), max_iter=2, random_state=0).fit(X, y)
+    assert not hasattr(est, "_solver_state")  # L-BFGS-B keeps nothing between fits
+    est.set_params(solver="adam", batch_size=40, warm_start=True).fit(X, y)
+    adam = est._solver_state
+    assert adam.t == 2 * 3
+    est.fit(X, y)
+    assert est._solver_state is adam and adam.t == 4 * 3
+    est.set_params(warm_start=False).fit(X, y)
+    assert est._solver_state is not adam and est._solver_state.t == 2 * 3
+
+
+def test_solver_result_loss_curve_is_the_estimators(data):
+    X, y = data
+    est = NonNegMLPClassifier((3,), max_iter=7, random_state=0).fit(X, y)
+    assert len(est.loss_curve_) == est.n_iter_
+    assert est.loss_ == est.loss_curve_[-1]

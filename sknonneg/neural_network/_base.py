@@ -32,7 +32,7 @@ from .._compat import (
     check_sample_weight,
     validate_parameter_constraints,
 )
-from .._objective import csr_if_mostly_zeros
+from .._engine import csr_if_mostly_zeros
 from .._solvers import (
     LBFGSB,
     ProjectedAdam,

@@ -22,9 +22,9 @@ def _serial_kernels():
 @pytest.fixture
 def small_blocks(monkeypatch):
     """CSR inputs of a few rows take the blocked-CSC gradient path (4-row blocks)."""
-    from sknonneg import _objective as objective_module
+    from sknonneg._engine import data
 
-    monkeypatch.setattr(objective_module._BlockedCSC, "block_rows",
+    monkeypatch.setattr(data._BlockedCSC, "block_rows",
                         classmethod(lambda cls, n_units, dtype: 4))
 
 

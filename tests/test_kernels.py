@@ -398,7 +398,7 @@ def test_chunking_does_not_change_results(kernels, dtype):
 def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
     """The CSR forward, the row-by-row CSR gradient and the blocked-CSC gradient
     (as the objective builds it, with 16-row blocks) against the dense kernels."""
-    from sknonneg._engine import data
+    from sknonneg._engine import data as data_module
 
     n_samples, n_in = 70, N_SPARSE_IN
     rng = np.random.default_rng(3)
@@ -415,10 +415,10 @@ def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
     assert_allclose(out_csr, out_dense, rtol=1e-12)
     assert_allclose(total_csr, total_dense, rtol=1e-12)
 
-    monkeypatch.setattr(data._BlockedCSC, "BLOCK_BYTES", 1)
-    blocked = data._BlockedCSC(data.CSRInput(matrix, np.float64), N_OUT, n_chunks,
-                               kernels)
-    assert data._BlockedCSC.block_rows(N_OUT, np.float64) == 16
+    monkeypatch.setattr(data_module._BlockedCSC, "BLOCK_BYTES", 1)
+    blocked = data_module._BlockedCSC(data_module.CSRInput(matrix, np.float64), N_OUT,
+                                      n_chunks, kernels)
+    assert data_module._BlockedCSC.block_rows(N_OUT, np.float64) == 16
     assert blocked.column_bounds.shape == (n_chunks + 1,)
     delta = rng.normal(size=(n_samples, N_OUT))
     expected = (dense.T @ delta, delta.sum(axis=0))

@@ -38,7 +38,8 @@ from .._kernels import (CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH,
                        abba_load_layer)
 from .data import CSRInput
 
-__all__ = ["ABBA_ACTIVATIONS", "Block", "DenseLayer", "ABBALayer", "activation_function"]
+__all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DenseLayer", "activation_function",
+           "activation_slope_from_output"]
 
 # Rows per block of ``sigmoid_backprop``'s scratch: a block of ``delta @ coef.T``
 # fills about this many bytes, well inside a core's L2 cache (64-512 rows of 150
@@ -344,6 +345,19 @@ def activation_function(activation, slope=0.0, cap=1.0):
     if activation == "capped_leaky_relu":
         return capped_leaky_relu
     raise ValueError(f"unknown activation {activation!r}")
+
+
+def activation_slope_from_output(activation, slope=0.0, cap=1.0):
+    """``R'(t)`` written with ``y = R(t)``, element-wise in float64, for the
+    activation named ``activation`` (see ``activation_function``)."""
+    def derivative(y):
+        y = np.asarray(y, dtype=np.float64)
+        if activation == "tanh":
+            return 1.0 - y * y
+        if activation == "capped_leaky_relu":
+            return np.where(np.abs(y) < cap, 1.0, slope)
+        return np.ones_like(y)
+    return derivative
 
 
 class ABBALayer:

@@ -143,7 +143,10 @@ def _commit(tree):
 
 
 def _run(tree, args):
-    env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
+    # Passive OpenMP waiting on both sides (commit A set it at import, B documents
+    # it): the comparison is of the engines, not of a wait policy on a loaded machine.
+    env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()),
+               OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
     out = subprocess.run(
         [sys.executable, __file__, "--measure", "--data-home", str(args.data_home),
          "--repeats", str(args.repeats), "--fit-iter", str(args.fit_iter)],
@@ -192,7 +195,7 @@ def main():
              f"{args.pairs} pairs A B A B ..., each a fresh process (warm numba cache), "
              f"medians of {args.repeats} evaluations / one fit of {args.fit_iter} "
              f"iterations per process; 5k MNIST subset, 150 hidden units for the MLP "
-             f"rows. Load average per pair: "
+             f"rows; OMP_WAIT_POLICY=PASSIVE on both sides. Load average per pair: "
              + ", ".join(f"{p['load']:.1f}" for p in pairs) + ".", "",
              "| row | A ms | B ms | median ratio B/A | ratios |",
              "| --- | ---: | ---: | ---: | --- |"]

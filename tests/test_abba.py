@@ -61,15 +61,6 @@ def _theta(layout, rng, scale=0.8):
     return np.where(np.isfinite(layout.lower), np.abs(theta) + 0.05, theta)
 
 
-def _finite_differences(fun, theta, h=1e-6):
-    grad = np.empty_like(theta)
-    for i in range(theta.shape[0]):
-        step = np.zeros_like(theta)
-        step[i] = h
-        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
-    return grad
-
-
 def _definition_logits(est, X):
     """Definition 3.2 in NumPy from the public attributes: [x, -x], then
     R([x, z] @ coefs_[l] + intercepts_[l]), identity on the last layer, then
@@ -91,7 +82,8 @@ def _definition_logits(est, X):
                          ids=["dense", "csr", "csr-blocked"])
 @pytest.mark.parametrize("kind", OUTPUTS)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
-def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, request):
+def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, request,
+                                             finite_differences):
     """Every penalty / Lipschitz setting, unweighted and weighted, in the inner loop."""
     if sparse == "blocked":
         request.getfixturevalue("small_blocks")
@@ -107,7 +99,7 @@ def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, r
         theta = _theta(layout, rng)
         loss, grad = objective.loss_grad(theta)
         assert grad.shape == theta.shape and grad.dtype == np.float64
-        assert_allclose(grad, _finite_differences(objective.loss_grad, theta),
+        assert_allclose(grad, finite_differences(objective.loss_grad, theta),
                         rtol=1e-6, atol=1e-8,
                         err_msg=f"l1={l1} l2={l2} lip={lipschitz_max} sw={sw is not None}")
         loss_again, grad_again = objective.loss_grad(theta)

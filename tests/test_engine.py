@@ -44,15 +44,6 @@ def _targets(loss, seed=0):
     return rng.normal(size=(N_SAMPLES, N_OUT))
 
 
-def _finite_differences(fun, theta, h=1e-6):
-    grad = np.empty_like(theta)
-    for i in range(theta.shape[0]):
-        step = np.zeros_like(theta)
-        step[i] = h
-        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
-    return grad
-
-
 @pytest.mark.parametrize("loss", ["softmax", "logistic", "squared_error"])
 def test_losses_are_chosen_by_name(loss):
     assert get_loss(loss).name == loss
@@ -64,7 +55,8 @@ def test_losses_are_chosen_by_name(loss):
 @pytest.mark.parametrize("hidden", [(3,), (3, 2)], ids=["1hidden", "2hidden"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("signs", [0, 1], ids=["free", "nonneg"])
-def test_squared_error_gradient_matches_finite_differences(hidden, sparse, signs):
+def test_squared_error_gradient_matches_finite_differences(hidden, sparse, signs,
+                                                          finite_differences):
     X = _data(sparse)
     y = _targets("squared_error")
     rng = np.random.default_rng(1)
@@ -74,7 +66,7 @@ def test_squared_error_gradient_matches_finite_differences(hidden, sparse, signs
                           gain=1.3, parallel=False)
     theta = np.abs(rng.normal(size=layout.n_params))
     loss, grad = objective.loss_grad(theta)
-    assert_allclose(grad, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
     # The value at a packed point (exact L1): half the squared error, sample-weighted
     # mean, plus the penalties.
@@ -133,7 +125,7 @@ class _SquaredNorm(Penalty):
         return float(self.alpha * theta @ theta)
 
 
-def test_generic_penalty_path():
+def test_generic_penalty_path(finite_differences):
     X, y = _data(True), _targets("softmax")
     layout = _layout()
     theta = np.random.default_rng(4).normal(size=layout.n_params)
@@ -144,7 +136,7 @@ def test_generic_penalty_path():
     loss, grad = penalised.loss_grad(theta)
     assert_allclose(loss, loss_p + 0.3 * theta @ theta, rtol=1e-12)
     assert_allclose(grad, grad_p + 0.6 * theta, rtol=1e-12)
-    assert_allclose(grad, _finite_differences(penalised.loss_grad, theta), rtol=1e-6,
+    assert_allclose(grad, finite_differences(penalised.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
 
 

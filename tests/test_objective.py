@@ -107,15 +107,6 @@ def _coef_slices(layout):
             for s in layout._slices]
 
 
-def _finite_differences(fun, theta, h=1e-6):
-    grad = np.empty_like(theta)
-    for i in range(theta.shape[0]):
-        step = np.zeros_like(theta)
-        step[i] = h
-        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
-    return grad
-
-
 def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
     """Eq. (1) in plain NumPy, with |W| of the unpacked (net) weights."""
     coefs, intercepts = layout.arrays(theta)
@@ -139,7 +130,8 @@ def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
 @pytest.mark.parametrize("sparse", SPARSE, ids=SPARSE_IDS)
 @pytest.mark.parametrize("positive", POSITIVE)
 @pytest.mark.parametrize("kind", OUTPUTS)
-def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, request):
+def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, request,
+                                             finite_differences):
     """Every (l1, l2, activity_l1) x (unweighted, weighted) in the inner loop."""
     if sparse == "blocked":
         request.getfixturevalue("small_blocks")
@@ -157,7 +149,7 @@ def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, req
         assert (objective.first_layer.blocked is not None) == (sparse == "blocked")
         loss, grad = objective.loss_grad(theta)
         assert grad.shape == theta.shape and grad.dtype == np.float64
-        expected = _finite_differences(objective.loss_grad, theta)
+        expected = finite_differences(objective.loss_grad, theta)
         assert_allclose(grad, expected, rtol=1e-6, atol=1e-8,
                         err_msg=f"l1={l1} l2={l2} pS={activity_l1} sw={sw is not None}")
         # Evaluating again at the same point gives the same result (buffers reused).
@@ -187,7 +179,7 @@ def test_loss_equals_eq1(kind, positive, sparse, hidden):
 
 
 @pytest.mark.parametrize("kind", ["softmax-multiclass", "logistic-multilabel"])
-def test_per_layer_penalties(kind):
+def test_per_layer_penalties(kind, finite_differences):
     """l1 and l2 given per weight layer reach the right layers."""
     X, y = _data(kind, sparse=False)
     est = _estimator(kind, (3, 2), positive="hidden", l1=[0.0, 0.05, 0.02],
@@ -198,7 +190,7 @@ def test_per_layer_penalties(kind):
     rng = np.random.default_rng(5)
     theta = _feasible_theta(layout, rng)
     loss, grad = objective.loss_grad(theta)
-    assert_allclose(grad, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
     coefs = [rng.normal(size=layout.coef_shape(i)) for i in range(3)]
     intercepts = [rng.normal(size=n) for n in layout.layer_sizes[1:]]
@@ -316,7 +308,7 @@ def test_float32_objective_close_to_float64(kind, sparse):
     assert_allclose(grad32, grad64, rtol=1e-4, atol=1e-5 * np.abs(grad64).max())
 
 
-def test_gain_can_be_changed_between_evaluations():
+def test_gain_can_be_changed_between_evaluations(finite_differences):
     """Annealing sets ``objective.gain``; the next evaluation uses it."""
     X, y = _data("softmax-binary", sparse=False)
     est = _estimator("softmax-binary", (3,), True)
@@ -326,7 +318,7 @@ def test_gain_can_be_changed_between_evaluations():
     objective.gain = 3.0
     loss_b, grad_b = objective.loss_grad(theta)
     assert loss_a != loss_b
-    assert_allclose(grad_b, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
+    assert_allclose(grad_b, finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
 
 

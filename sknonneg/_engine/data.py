@@ -18,8 +18,9 @@ import scipy.sparse as sp
 
 from .._kernels import kernels
 
-__all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "SPARSE_INPUT_DENSITY", "csr_if_mostly_zeros",
-           "index_dtype", "prepare_input", "prepare_targets_and_weights"]
+__all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "SPARSE_INPUT_DENSITY",
+           "csr_if_mostly_zeros", "index_dtype", "prepare_input",
+           "prepare_targets_and_weights"]
 
 
 def index_dtype(n):

@@ -448,6 +448,9 @@ class ABBALayer:
         buf.partial_coef_diff = (np.empty((n_chunks, *shape), dtype=dtype)
                                  if self.role == INNER else None)
         buf.partial_icpt = np.empty((n_chunks, n_out), dtype=dtype)
+        # A free layer's B: zeros to read, a scratch for its (dropped) gradient.
+        buf.zeros = np.zeros(shape) if self.free else None
+        buf.dropped_grad = np.empty(shape) if self.free else None
         if self.role == LAST:
             buf.logits = np.empty((n_samples, n_out), dtype=dtype)
             buf.delta_out = np.empty_like(buf.logits)
@@ -461,8 +464,14 @@ class ABBALayer:
             buf.delta_diffs = np.empty_like(buf.sums)
         return buf
 
+    def _coef_blocks(self, blocks, buf, zeros):
+        """``(A, B)`` of theta's (or the gradient's) blocks; a free layer's ``B`` is
+        ``zeros`` from ``buf``."""
+        return blocks["A"], getattr(buf, zeros) if self.free else blocks["B"]
+
     def load(self, blocks, buf, scale=1.0):
-        a, b, bu, bv = self.views(blocks)
+        a, b = self._coef_blocks(blocks, buf, "zeros")
+        bu, bv = blocks["b_u"], blocks["b_v"]
         last = self.role == LAST
         # The first layer sees s = 0 and the logits read only d: no A + B there.
         abba_load_layer(a, b, 0.5 * scale if last else scale, self.role == INNER,
@@ -526,8 +535,9 @@ class ABBALayer:
         """Chain rule from the products' gradients to ``theta`` (float64); returns
         ``(L2 penalty, <G_A, A> + <G_B, B>)``, the second for the chain rule
         through the reparametrisation scale."""
-        a, b, _, _ = self.views(blocks)
-        g_a, g_b, g_bu, g_bv = self.views(grad_blocks)
+        a, b = self._coef_blocks(blocks, buf, "zeros")
+        g_a, g_b = self._coef_blocks(grad_blocks, buf, "dropped_grad")
+        g_bu, g_bv = grad_blocks["b_u"], grad_blocks["b_v"]
         penalty, inner = ctx.kernels.abba_coef_grad(
             buf.grad_sum, buf.grad_diff, a, b, self.role, scale, l2, g_a, g_b)
         icpt_sum, icpt_diff = buf.grad_icpt

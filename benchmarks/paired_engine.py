@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA_HOME = HERE.parents[1] / "shared" / "data"
+DEFAULT_DATA_HOME = os.environ.get("SKNONNEG_DATA", HERE.parents[1] / "shared" / "data")
 
 
 # ------------------------------------------------------------- one process

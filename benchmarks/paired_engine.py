@@ -5,7 +5,8 @@ The rows are those of ``foundation_mnist.py`` (one evaluation of the 150-unit
 network on the 5k MNIST subset, float64 / float32, the estimator's CSR path and the
 dense path; a fit's seconds per L-BFGS-B iteration, positive and unconstrained) and
 of ``abba_mnist.py`` (one evaluation of the (64, 32) ABBA network and of the signed
-MLP, float32), measured through the estimators' hooks (``_build_layout``,
+MLP, float32), plus evaluations on Adam-sized batches of 128 rows (where the Python
+cost of an evaluation weighs most), measured through the estimators' hooks (``_build_layout``,
 ``_init_theta``, ``_make_objective``) that both commits share. Each process warms
 up (numba compilation is cached on disk) and reports medians of its repeats; the
 report gives, per row, the median over pairs of the ratio B / A.
@@ -125,6 +126,14 @@ def measure(data_home, repeats, fit_iter):
         rows[f"abba eval float32 {hidden}"] = _eval_seconds(
             ABBAClassifier(hidden, dtype="float32", random_state=0),
             X.astype(np.float32), y, np.float32, repeats)
+    # Adam-sized batches: the Python cost of an evaluation shows most here.
+    batch = np.random.default_rng(0).choice(X.shape[0], 128, replace=False)
+    rows["mlp eval float64 batch=128"] = _eval_seconds(
+        NonNegMLPClassifier((150,), random_state=0), X[batch], y[batch], np.float64,
+        5 * repeats)
+    rows["abba eval float32 (64, 32) batch=128"] = _eval_seconds(
+        ABBAClassifier((64, 32), dtype="float32", random_state=0),
+        X[batch].astype(np.float32), y[batch], np.float32, 5 * repeats)
     for dtype in ("float64", "float32"):
         for positive in (True, False):
             est = NonNegMLPClassifier((150,), positive=positive, dtype=dtype, gain=1.0,

@@ -8,7 +8,6 @@ and ``reductions.blocked_csc_gram_colsum`` (the first layer's gradient from the
 blocked layout built here).
 """
 
-import numpy as np
 from numba import prange
 
 from .dense import _sigmoid_rows

@@ -41,14 +41,11 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import normalize
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
-import sknonneg  # noqa: E402
-from sknonneg import ABBAClassifier, NonNegMLPClassifier  # noqa: E402
-from sknonneg._abba_kernels import ACTIVATIONS  # noqa: E402
-from sknonneg._abba_reference import activate, derivative_from_output  # noqa: E402
-from sknonneg._lipschitz import spectral_norm  # noqa: E402
-from sknonneg._threads import fit_threads  # noqa: E402
+import sknonneg
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg._engine.layers import activation_function, activation_slope_from_output
+from sknonneg._lipschitz import spectral_norm
+from sknonneg._threads import fit_threads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -117,14 +114,8 @@ def load_reuters(data_home, n_train=None):
 def plain_layers(est):
     """``[(W, b, act, act_slope_from_output), ...]`` computing ``est``'s logits."""
     if isinstance(est, ABBAClassifier):
-        code = ACTIVATIONS[est.activation]
-        slope, cap = est.cap_slope, est.cap
-
-        def act(t):
-            return activate(t, code, slope, cap)
-
-        def act_slope(a):
-            return derivative_from_output(a, code, slope, cap)
+        act = activation_function(est.activation, est.cap_slope, est.cap)
+        act_slope = activation_slope_from_output(est.activation, est.cap_slope, est.cap)
 
         layers = []
         last = len(est.coefs_) - 1

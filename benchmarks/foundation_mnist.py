@@ -22,7 +22,6 @@ median of repeats after a warm-up (numba compilation excluded).
 """
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -40,13 +39,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import sknonneg  # noqa: E402
-from sknonneg import NonNegMLPClassifier, _objective  # noqa: E402
-from sknonneg._threads import fit_threads  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import git_commit  # noqa: E402
+import sknonneg
+from _common import git_commit
+from sknonneg import NonNegMLPClassifier
+from sknonneg._engine import CSRInput, prepare_input
+from sknonneg._threads import fit_threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_HIDDEN = 150
@@ -81,20 +78,6 @@ def objective_for(X, y, dtype, positive=True):
     return est, targets
 
 
-@contextlib.contextmanager
-def input_path(path):
-    """``"dense"``: dense kernels whatever the input's zeros; ``"auto"``: the
-    estimator's choice (CSR kernels for mostly-zero float64 input)."""
-    saved = dict(_objective.SPARSE_INPUT_DENSITY)
-    if path == "dense":
-        _objective.SPARSE_INPUT_DENSITY.clear()
-    try:
-        yield
-    finally:
-        _objective.SPARSE_INPUT_DENSITY.clear()
-        _objective.SPARSE_INPUT_DENSITY.update(saved)
-
-
 def time_eval_vs_products(X, y, dtype, repeats, path="dense", rounds=3):
     """(eval seconds, products seconds, kernel input kind, ratio).
 
@@ -103,10 +86,13 @@ def time_eval_vs_products(X, y, dtype, repeats, path="dense", rounds=3):
     ratio is the median over rounds of the two blocks' medians.
     """
     est, targets = objective_for(X, y, dtype)
-    with fit_threads() as parallel, input_path(path):
-        obj = est._make_objective(est._layout, X, targets, np.ones(X.shape[0]), 1.0,
+    with fit_threads() as parallel:
+        # "dense": dense kernels whatever the input's zeros; "auto": the engine's
+        # choice (CSR kernels for mostly-zero input).
+        inputs = prepare_input(X, dtype, parallel, density=0 if path == "dense" else None)
+        obj = est._make_objective(est._layout, inputs, targets, np.ones(X.shape[0]), 1.0,
                                   parallel)
-    kind = "CSR" if isinstance(obj.X, _objective._CSR) else "dense"
+    kind = "CSR" if isinstance(obj.X, CSRInput) else "dense"
     theta = est._theta
     Xd = np.ascontiguousarray(X, dtype=dtype)
     W1, W2 = (np.ascontiguousarray(w, dtype=dtype) for w in est.coefs_)

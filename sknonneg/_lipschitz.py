@@ -160,7 +160,7 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
     """Lipschitz bound of a network with monotone activations of slope <= ``max_slope``.
 
     Consecutive layers whose every row is sign-constrained (``coef_signs`` of
-    ``sknonneg._packing.ParameterLayout``: +1 or -1, no 0) are bounded together,
+    ``sknonneg._engine.layout.ParameterLayout``: +1 or -1, no 0) are bounded together,
     ``|| |W_i| ... |W_j| ||`` (first fact of the module docstring); any other layer by
     its own spectral norm. All layers non-negative: ``||W_1 ... W_L||``, the tight
     bound; all free: the separable product (eq. 3).

@@ -14,10 +14,11 @@ __all__ = ["TRUSTED_TYPES", "dump", "load", "untrusted_types"]
 
 # Everything a fitted sknonneg estimator is built from, beyond what skops trusts.
 TRUSTED_TYPES = (
-    "sknonneg._packing.ParameterLayout",
+    "sknonneg._engine.layout.ParameterLayout",
+    "sknonneg._engine.layers.DenseLayer",
+    "sknonneg._engine.layers.ABBALayer",
     "sknonneg._solvers.adam.ProjectedAdam",
     "sknonneg.neural_network._nonneg_mlp.NonNegMLPClassifier",
-    "sknonneg._abba_objective.ABBALayout",
     "sknonneg.neural_network._abba.ABBAClassifier",
 )
 

@@ -22,9 +22,9 @@ def _serial_kernels():
 @pytest.fixture
 def small_blocks(monkeypatch):
     """CSR inputs of a few rows take the blocked-CSC gradient path (4-row blocks)."""
-    from sknonneg import _objective as objective_module
+    from sknonneg._engine import data
 
-    monkeypatch.setattr(objective_module._BlockedCSC, "block_rows",
+    monkeypatch.setattr(data._BlockedCSC, "block_rows",
                         classmethod(lambda cls, n_units, dtype: 4))
 
 
@@ -37,3 +37,21 @@ def parallel_threads():
         with fit_threads() as parallel:
             assert parallel
         yield
+
+
+def _central_differences(fun, theta, h=1e-6):
+    """Central finite differences of ``fun(theta)[0]`` (a ``loss_grad``)."""
+    import numpy as np
+
+    grad = np.empty_like(theta)
+    for i in range(theta.shape[0]):
+        step = np.zeros_like(theta)
+        step[i] = h
+        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
+    return grad
+
+
+@pytest.fixture
+def finite_differences():
+    """The gradient checks' reference: central differences of a ``loss_grad``."""
+    return _central_differences

@@ -8,6 +8,7 @@ Lipschitz bounds and certified radii are in ``test_lipschitz.py``; the kernels i
 ``test_abba_kernels.py``.
 """
 
+import copy
 import itertools
 import warnings
 
@@ -21,8 +22,9 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
-from sknonneg._abba_reference import activate
-from sknonneg._abba_kernels import ACTIVATIONS
+from sknonneg._engine import ABBALayer, ParameterLayout
+from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
+from sknonneg._kernels.reference.abba import activate
 from sknonneg._threads import fit_threads
 
 N_SAMPLES, N_FEATURES = 12, 3
@@ -59,15 +61,6 @@ def _theta(layout, rng, scale=0.8):
     return np.where(np.isfinite(layout.lower), np.abs(theta) + 0.05, theta)
 
 
-def _finite_differences(fun, theta, h=1e-6):
-    grad = np.empty_like(theta)
-    for i in range(theta.shape[0]):
-        step = np.zeros_like(theta)
-        step[i] = h
-        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
-    return grad
-
-
 def _definition_logits(est, X):
     """Definition 3.2 in NumPy from the public attributes: [x, -x], then
     R([x, z] @ coefs_[l] + intercepts_[l]), identity on the last layer, then
@@ -89,7 +82,8 @@ def _definition_logits(est, X):
                          ids=["dense", "csr", "csr-blocked"])
 @pytest.mark.parametrize("kind", OUTPUTS)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
-def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, request):
+def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, request,
+                                             finite_differences):
     """Every penalty / Lipschitz setting, unweighted and weighted, in the inner loop."""
     if sparse == "blocked":
         request.getfixturevalue("small_blocks")
@@ -105,7 +99,7 @@ def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, r
         theta = _theta(layout, rng)
         loss, grad = objective.loss_grad(theta)
         assert grad.shape == theta.shape and grad.dtype == np.float64
-        assert_allclose(grad, _finite_differences(objective.loss_grad, theta),
+        assert_allclose(grad, finite_differences(objective.loss_grad, theta),
                         rtol=1e-6, atol=1e-8,
                         err_msg=f"l1={l1} l2={l2} lip={lipschitz_max} sw={sw is not None}")
         loss_again, grad_again = objective.loss_grad(theta)
@@ -147,14 +141,15 @@ def test_loss_equals_definition(kind, lipschitz_max):
 def test_layers_reading_only_a_minus_b_are_fitted_as_free_w(lipschitz_max, l1, free):
     """First and last layer as one unbounded W = A - B: the same objective at the
     least split A = max(W, 0), B = max(-W, 0), with fewer variables and bounds."""
-    from sknonneg._abba_objective import ABBALayout
-
     X, y = _data("softmax-multiclass")
     est = ABBAClassifier((3, 4), l1=l1, l2=0.02, lipschitz_max=lipschitz_max)
     layout, objective = _objective(est, X, y)
-    assert layout.free == free
+    assert [layer.free for layer in layout.network] == free
     assert layout.is_bounded
-    split = ABBALayout(layout.layer_sizes, layout.l1)
+    split_layers = [copy.copy(layer) for layer in layout.network]
+    for layer in split_layers:
+        layer.free = False
+    split = ParameterLayout(split_layers)
     blocks = [layout.coef_shape(i) for i in range(layout.n_layers)]
     assert split.n_params - layout.n_params == sum(
         r * c for (r, c), f in zip(blocks, free) if f)
@@ -184,12 +179,10 @@ def test_layers_reading_only_a_minus_b_are_fitted_as_free_w(lipschitz_max, l1, f
 
 
 def test_only_first_and_last_layer_without_l1_can_be_free():
-    from sknonneg._abba_objective import ABBALayout
-
-    with pytest.raises(ValueError, match="layer 1 cannot be free"):
-        ABBALayout([4, 3, 3, 2], [0.0, 0.0, 0.0], [False, True, False])
-    with pytest.raises(ValueError, match="layer 0 cannot be free"):
-        ABBALayout([4, 3, 2], [0.1, 0.0], [True, False])
+    with pytest.raises(ValueError, match="free only as the first or the last layer"):
+        ABBALayer(3, 3, "tanh", "inner", free=True)
+    with pytest.raises(ValueError, match="without L1 penalty"):
+        ABBALayer(4, 3, "tanh", "first", l1=0.1, free=True)
 
 
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])

@@ -1,4 +1,4 @@
-"""The numba kernels of ``sknonneg._abba_kernels`` against their NumPy twins.
+"""The numba kernels of ``sknonneg._kernels.abba`` against their NumPy twins.
 
 Every kernel, in both flavours (parallel, serial), float32 and float64, every
 activation, with one chunk, uneven chunks and more chunks than rows; then the
@@ -13,9 +13,10 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from sknonneg import _abba_reference
-from sknonneg._abba_kernels import ABBA_KERNELS, ACTIVATIONS, FIRST, INNER, LAST, TANH
-from sknonneg._kernels import FLUSH
+from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
+from sknonneg._kernels import FIRST, FLUSH, INNER, LAST, TANH, kernel_names
+from sknonneg._kernels import kernels as kernel_set
+from sknonneg._kernels.reference import abba as _abba_reference
 
 DTYPES = [np.float32, np.float64]
 SHAPES = [(13, 1), (13, 3), (5, 8)]
@@ -33,7 +34,7 @@ def _tol(dtype):
 
 @pytest.fixture(params=[True, False], ids=["parallel", "serial"])
 def kernels(request):
-    return ABBA_KERNELS[request.param]
+    return kernel_set(request.param)
 
 
 def _garbage(shape, dtype):
@@ -129,15 +130,13 @@ def _copy(args):
 
 
 def test_every_kernel_has_a_reference_twin():
-    from sknonneg import _abba_kernels
-
-    public = {name for name in _abba_kernels.__all__ if name.islower()}
+    public = {name for name in kernel_names() if "abba" in name}
     assert public == {name.split("[")[0] for name in [*BUILDERS, *PARAMETER_BUILDERS]}
     for name in public:
         assert callable(getattr(_abba_reference, name))
         for flavour in (True, False):
-            assert callable(getattr(ABBA_KERNELS[flavour], name))
-    assert ABBA_KERNELS[True].parallel and not ABBA_KERNELS[False].parallel
+            assert callable(getattr(kernel_set(flavour), name))
+    assert kernel_set(True).parallel and not kernel_set(False).parallel
 
 
 def _check_against_reference(kernels, name, args, outs, dtype):
@@ -184,15 +183,15 @@ def test_two_products_equal_the_block_matrix(activation):
     pre = np.hstack([x, z]) @ np.block([[a, b], [b, a]]) + np.concatenate([bu, bv])
     out = _abba_reference.activate(pre, code, SLOPE, CAP)
     s_out, d_out = np.empty((7, N_OUT)), np.empty((7, N_OUT))
-    ABBA_KERNELS[False].abba_forward(x + z, x - z, a + b, a - b, bu, bv, code, SLOPE,
-                                     CAP, 1, s_out, d_out)
+    kernel_set(False).abba_forward(x + z, x - z, a + b, a - b, bu, bv, code, SLOPE, CAP, 1,
+                                s_out, d_out)
     assert_allclose(s_out, out[:, :N_OUT] + out[:, N_OUT:], rtol=1e-12, atol=1e-14)
     assert_allclose(d_out, out[:, :N_OUT] - out[:, N_OUT:], rtol=1e-12, atol=1e-14)
     # The first layer on the doubled input [x, -x]: s = 0, d = 2 x.
     pre = np.hstack([x, -x]) @ np.block([[a, b], [b, a]]) + np.concatenate([bu, bv])
     out = _abba_reference.activate(pre, code, SLOPE, CAP)
-    ABBA_KERNELS[False].abba_input_forward(x, a - b, bu, bv, code, SLOPE, CAP, 1, s_out,
-                                           d_out)
+    kernel_set(False).abba_input_forward(x, a - b, bu, bv, code, SLOPE, CAP, 1, s_out,
+                                      d_out)
     assert_allclose(s_out, out[:, :N_OUT] + out[:, N_OUT:], rtol=1e-12, atol=1e-14)
     assert_allclose(d_out, out[:, :N_OUT] - out[:, N_OUT:], rtol=1e-12, atol=1e-14)
 

@@ -303,9 +303,9 @@ def test_workers_use_one_thread_and_warm_kernels(client):
     # The plugin loaded (from numba's disk cache) or compiled the serial kernels on
     # every worker before any task.
     def serial_kernel_ready():
-        from sknonneg import _kernels
+        from sknonneg._kernels import dense
 
-        return len(_kernels.linear_sigmoid_nll_backprop_serial.signatures) > 0
+        return len(dense.linear_sigmoid_loss_backprop_serial.signatures) > 0
 
     assert all(client.run(serial_kernel_ready).values())
 

@@ -1,6 +1,7 @@
-"""The numba kernels of ``sknonneg._kernels`` against their NumPy twins.
+"""The numba kernels of ``sknonneg._kernels`` (dense, sparse, reductions, parameters)
+against their NumPy twins in ``sknonneg._kernels.reference``.
 
-Every kernel, in both flavours (``KERNELS[True]`` parallel, ``KERNELS[False]``
+Every kernel, in both flavours (``kernels(True)`` parallel, ``kernels(False)``
 serial), in float32 and float64, with one chunk, a few chunks and more chunks than
 rows; then extreme logits (no overflow, stable log-loss) and the flushing of values
 below ``FLUSH`` to exact zeros.
@@ -13,8 +14,10 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from sknonneg import _reference
-from sknonneg._kernels import FLUSH, KERNELS
+from sknonneg._kernels import (FLUSH, LOGISTIC_NLL, SOFTMAX_NLL, SQUARED_ERROR,
+                               kernel_names)
+from sknonneg._kernels import kernels as kernel_set
+from sknonneg._kernels import reference as _reference
 
 DTYPES = [np.float32, np.float64]
 # (n_samples, n_chunks): one chunk, uneven chunks, more chunks than rows.
@@ -29,11 +32,11 @@ def _tol(dtype):
 
 @pytest.fixture(params=[True, False], ids=["parallel", "serial"])
 def kernels(request):
-    return KERNELS[request.param]
+    return kernel_set(request.param)
 
 
 # Column and row numbers of the size the objective gives inputs of up to 65535 columns
-# and rows (sknonneg._objective.index_dtype), so that these tests compile the kernels
+# and rows (sknonneg._engine.data.index_dtype), so that these tests compile the kernels
 # the objective's tests then load; test_objective runs int32 ones (larger inputs).
 INDEX = np.uint16
 
@@ -95,21 +98,14 @@ def _csr_linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
     return args, [9]
 
 
-def _linear_nll_grad(rng, dtype, n_samples, n_chunks):
+def _linear_loss_grad(rng, dtype, n_samples, n_chunks):
     args = [rng.random((n_samples, N_IN)).astype(dtype),
             (3 * rng.normal(size=(N_IN, N_OUT))).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype),
-            rng.integers(0, N_OUT, n_samples).astype(np.int64),
+            rng.integers(0, N_OUT, n_samples).astype(np.int64), SOFTMAX_NLL,
             _sample_weight(rng, n_samples), 1.0 / n_samples, n_chunks,
             _garbage((n_samples, N_OUT), dtype), _garbage((n_samples, N_OUT), dtype)]
-    return args, [7, 8]
-
-
-def _linear_logistic_nll_grad(rng, dtype, n_samples, n_chunks):
-    """linear_nll_grad with an indicator matrix: independent sigmoid outputs."""
-    args, outs = _linear_nll_grad(rng, dtype, n_samples, n_chunks)
-    args[3] = (rng.random((n_samples, N_OUT)) < 0.5).astype(np.float64)
-    return args, outs
+    return args, [8, 9]
 
 
 def _sigmoid_backprop(rng, dtype, n_samples, n_chunks):
@@ -125,13 +121,13 @@ def _sigmoid_backprop(rng, dtype, n_samples, n_chunks):
 N_HIDDEN = 5
 
 
-def _sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks):
-    """Arguments of ``linear_sigmoid_nll_backprop`` after ``coef``; its scratch
+def _sigmoid_loss_backprop_tail(rng, dtype, n_samples, n_chunks):
+    """Arguments of ``linear_sigmoid_loss_backprop`` after ``coef``; its scratch
     holds blocks of N_OUT rows, so chunks span several blocks and a short one."""
     return [rng.normal(size=N_HIDDEN).astype(dtype),
             (2 * rng.normal(size=(N_HIDDEN, N_OUT))).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype),
-            rng.integers(0, N_OUT, n_samples).astype(np.int64),
+            rng.integers(0, N_OUT, n_samples).astype(np.int64), SOFTMAX_NLL,
             _sample_weight(rng, n_samples), 1.0 / n_samples, 1.3, 0.05, n_chunks,
             _garbage((n_chunks, N_OUT, N_HIDDEN), dtype),
             _garbage((n_chunks, N_HIDDEN), np.float64),
@@ -143,30 +139,42 @@ def _sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks):
 
 # Outputs counted from the end: gradient of the output layer, hidden deltas, logits,
 # output deltas.
-_SIGMOID_NLL_BACKPROP_OUTS = [-5, -4, -3, -2, -1]
+_SIGMOID_LOSS_BACKPROP_OUTS = [-5, -4, -3, -2, -1]
 
 
-def _linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
+def _linear_sigmoid_loss_backprop(rng, dtype, n_samples, n_chunks):
     args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
             rng.normal(size=(N_IN, N_HIDDEN)).astype(dtype),
-            *_sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks)]
-    return args, [len(args) + i for i in _SIGMOID_NLL_BACKPROP_OUTS]
+            *_sigmoid_loss_backprop_tail(rng, dtype, n_samples, n_chunks)]
+    return args, [len(args) + i for i in _SIGMOID_LOSS_BACKPROP_OUTS]
 
 
-def _csr_linear_sigmoid_nll_backprop(rng, dtype, n_samples, n_chunks):
+def _csr_linear_sigmoid_loss_backprop(rng, dtype, n_samples, n_chunks):
     """The same kernel with a CSR input, the tuple (data, indices, indptr)."""
     _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
     args = [(data, indices, indptr),
             _padded(rng.normal(size=(N_SPARSE_IN, N_HIDDEN)).astype(dtype)),
-            *_sigmoid_nll_backprop_tail(rng, dtype, n_samples, n_chunks)]
-    return args, [len(args) + i for i in _SIGMOID_NLL_BACKPROP_OUTS]
+            *_sigmoid_loss_backprop_tail(rng, dtype, n_samples, n_chunks)]
+    return args, [len(args) + i for i in _SIGMOID_LOSS_BACKPROP_OUTS]
 
 
 def _with_indicator_targets(builder, y_position):
-    """The builder with a 0/1 indicator matrix for ``y``: logistic outputs."""
+    """The builder with a 0/1 indicator matrix for ``y``: logistic outputs (the
+    loss code follows ``y``)."""
     def build(rng, dtype, n_samples, n_chunks):
         args, outs = builder(rng, dtype, n_samples, n_chunks)
         args[y_position] = (rng.random((n_samples, N_OUT)) < 0.5).astype(np.float64)
+        args[y_position + 1] = LOGISTIC_NLL
+        return args, outs
+    return build
+
+
+def _with_real_targets(builder, y_position):
+    """The builder with real targets for ``y`` and the squared error."""
+    def build(rng, dtype, n_samples, n_chunks):
+        args, outs = builder(rng, dtype, n_samples, n_chunks)
+        args[y_position] = rng.normal(size=(n_samples, N_OUT))
+        args[y_position + 1] = SQUARED_ERROR
         return args, outs
     return build
 
@@ -287,9 +295,9 @@ def _transpose(rng, dtype, n_samples, n_chunks):
 BUILDERS = {
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
-    "linear_nll_grad": _linear_nll_grad,
+    "linear_loss_grad": _linear_loss_grad,
     "sigmoid_backprop": _sigmoid_backprop,
-    "linear_sigmoid_nll_backprop": _linear_sigmoid_nll_backprop,
+    "linear_sigmoid_loss_backprop": _linear_sigmoid_loss_backprop,
     "gram_colsum": _gram_colsum,
     "transposed_gram_colsum": _transposed_gram_colsum,
     "csr_gram_colsum": _csr_gram_colsum,
@@ -323,29 +331,33 @@ def _run_reference(name, args):
 
 
 def test_every_kernel_has_a_reference_twin_and_a_builder():
-    from sknonneg import _kernels
-
-    public = set(_kernels.__all__) - {"FLUSH", "KERNELS"}
+    public = {name for name in kernel_names() if "abba" not in name}
     assert public == set(BUILDERS)
     for name in public:
         assert callable(getattr(_reference, name))
         for flavour in (True, False):
-            assert callable(getattr(KERNELS[flavour], name))
-    assert KERNELS[True].parallel and not KERNELS[False].parallel
+            assert callable(getattr(kernel_set(flavour), name))
+    assert kernel_set(True).parallel and not kernel_set(False).parallel
 
 
 # Every builder, plus the output kernels with logistic outputs (an indicator matrix)
-# and the fused output kernel with a CSR input.
+# and with the squared error, and the fused output kernel with a CSR input.
 CASES = {**{name: (name, builder) for name, builder in BUILDERS.items()},
-         "linear_nll_grad-logistic": ("linear_nll_grad", _linear_logistic_nll_grad),
-         "linear_sigmoid_nll_backprop-logistic": (
-             "linear_sigmoid_nll_backprop",
-             _with_indicator_targets(_linear_sigmoid_nll_backprop, 5)),
-         "linear_sigmoid_nll_backprop-csr": (
-             "linear_sigmoid_nll_backprop", _csr_linear_sigmoid_nll_backprop),
-         "linear_sigmoid_nll_backprop-csr-logistic": (
-             "linear_sigmoid_nll_backprop",
-             _with_indicator_targets(_csr_linear_sigmoid_nll_backprop, 5))}
+         "linear_loss_grad-logistic": (
+             "linear_loss_grad", _with_indicator_targets(_linear_loss_grad, 3)),
+         "linear_loss_grad-squared": (
+             "linear_loss_grad", _with_real_targets(_linear_loss_grad, 3)),
+         "linear_sigmoid_loss_backprop-logistic": (
+             "linear_sigmoid_loss_backprop",
+             _with_indicator_targets(_linear_sigmoid_loss_backprop, 5)),
+         "linear_sigmoid_loss_backprop-squared": (
+             "linear_sigmoid_loss_backprop",
+             _with_real_targets(_linear_sigmoid_loss_backprop, 5)),
+         "linear_sigmoid_loss_backprop-csr": (
+             "linear_sigmoid_loss_backprop", _csr_linear_sigmoid_loss_backprop),
+         "linear_sigmoid_loss_backprop-csr-logistic": (
+             "linear_sigmoid_loss_backprop",
+             _with_indicator_targets(_csr_linear_sigmoid_loss_backprop, 5))}
 
 
 @pytest.mark.parametrize("n_samples, n_chunks", SHAPES)
@@ -386,7 +398,7 @@ def test_chunking_does_not_change_results(kernels, dtype):
 def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
     """The CSR forward, the row-by-row CSR gradient and the blocked-CSC gradient
     (as the objective builds it, with 16-row blocks) against the dense kernels."""
-    from sknonneg import _objective
+    from sknonneg._engine import data as data_module
 
     n_samples, n_in = 70, N_SPARSE_IN
     rng = np.random.default_rng(3)
@@ -403,10 +415,10 @@ def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
     assert_allclose(out_csr, out_dense, rtol=1e-12)
     assert_allclose(total_csr, total_dense, rtol=1e-12)
 
-    monkeypatch.setattr(_objective._BlockedCSC, "BLOCK_BYTES", 1)
-    blocked = _objective._BlockedCSC(_objective._CSR(matrix, np.float64), N_OUT,
-                                     n_chunks, kernels)
-    assert _objective._BlockedCSC.block_rows(N_OUT, np.float64) == 16
+    monkeypatch.setattr(data_module._BlockedCSC, "BLOCK_BYTES", 1)
+    blocked = data_module._BlockedCSC(data_module.CSRInput(matrix, np.float64), N_OUT,
+                                      n_chunks, kernels)
+    assert data_module._BlockedCSC.block_rows(N_OUT, np.float64) == 16
     assert blocked.column_bounds.shape == (n_chunks + 1,)
     delta = rng.normal(size=(n_samples, N_OUT))
     expected = (dense.T @ delta, delta.sum(axis=0))
@@ -427,50 +439,51 @@ def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
 
 
 # ----------------------------------------------------------------- extreme inputs
-def _extreme_output_args(dtype, y):
+def _extreme_output_args(dtype, y, loss):
     """Logits exactly +-1e4 (and 0): identity inputs, logits given by coef rows."""
     logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0], [0.0, 0.0, 1e4],
                        [-1e4, -1e4, -1e4]])
     n = logits.shape[0]
     inputs = np.eye(n, dtype=dtype)
-    return [inputs, logits.astype(dtype), np.zeros(3, dtype=dtype), y, np.ones(n),
-            1.0 / n, 2, _garbage((n, 3), dtype), _garbage((n, 3), dtype)], logits
+    return [inputs, logits.astype(dtype), np.zeros(3, dtype=dtype), y, loss,
+            np.ones(n), 1.0 / n, 2, _garbage((n, 3), dtype),
+            _garbage((n, 3), dtype)], logits
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_softmax_extreme_logits_are_stable(kernels, dtype):
     y = np.array([0, 0, 2, 1], dtype=np.int64)
-    args, logits = _extreme_output_args(dtype, y)
+    args, logits = _extreme_output_args(dtype, y, SOFTMAX_NLL)
     with np.errstate(all="raise"):
-        total = kernels.linear_nll_grad(*args)
-    delta = args[8]
+        total = kernels.linear_loss_grad(*args)
+    delta = args[9]
     # nll per row: 0, 2e4, 0, log(3); exactly log-sum-exp minus the true logit.
     assert_allclose(total, 2e4 + np.log(3.0), rtol=1e-12)
-    assert_allclose(args[7], logits)
+    assert_allclose(args[8], logits)
     expected = np.array([[0.0, 0.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 0.0],
                          [1 / 3, -2 / 3, 1 / 3]]) / 4
     assert np.all(np.isfinite(delta))
     assert_allclose(delta, expected, rtol=1e-6, atol=1e-12)
-    ret_r, args_r = _run_reference("linear_nll_grad", args)
+    ret_r, args_r = _run_reference("linear_loss_grad", args)
     assert_allclose(total, ret_r, rtol=1e-12)
-    assert_allclose(delta, args_r[8], rtol=1e-6, atol=1e-12)
+    assert_allclose(delta, args_r[9], rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_logistic_extreme_logits_are_stable(kernels, dtype):
     y = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 1], [0, 0, 0]], dtype=np.float64)
-    args, logits = _extreme_output_args(dtype, y)
-    total = kernels.linear_nll_grad(*args)
+    args, logits = _extreme_output_args(dtype, y, LOGISTIC_NLL)
+    total = kernels.linear_loss_grad(*args)
     # softplus(t) - y t: 1e4 per wrong-sided 1e4 logit, log 2 per zero logit.
     wrong = np.sum((logits > 0) & (y == 0)) + np.sum((logits < 0) & (y == 1))
     n_zero = np.sum(logits == 0)
     assert_allclose(total, 1e4 * wrong + np.log(2.0) * n_zero, rtol=1e-12)
     sig = (logits > 0) + 0.5 * (logits == 0)
-    assert np.all(np.isfinite(args[8]))
-    assert_allclose(args[8], (sig - y) / 4, rtol=1e-6, atol=1e-12)
-    ret_r, args_r = _run_reference("linear_nll_grad", args)
+    assert np.all(np.isfinite(args[9]))
+    assert_allclose(args[9], (sig - y) / 4, rtol=1e-6, atol=1e-12)
+    ret_r, args_r = _run_reference("linear_loss_grad", args)
     assert_allclose(total, ret_r, rtol=1e-12)
-    assert_allclose(args[8], args_r[8], rtol=1e-6, atol=1e-12)
+    assert_allclose(args[9], args_r[9], rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
@@ -503,20 +516,20 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     assert np.all(out[1:5] == 0.0) and out[0, 0] > 0 and out[5, 0] > 0
 
     # Softmax: a class 80 below the top one has p ~ 1e-35.
-    args, _ = _extreme_output_args(dtype, np.zeros(4, dtype=np.int64))
+    args, _ = _extreme_output_args(dtype, np.zeros(4, dtype=np.int64), SOFTMAX_NLL)
     args[1] = np.array([[0.0, -80.0, -60.0]] * 4, dtype=dtype)
-    kernels.linear_nll_grad(*args)
-    _assert_flushed(args[8])
-    assert np.all(args[8][:, 1] == 0.0)
+    kernels.linear_loss_grad(*args)
+    _assert_flushed(args[9])
+    assert np.all(args[9][:, 1] == 0.0)
 
     # Logistic: sigmoid(-69) ~ 1.08e-30, times scale 1/4 falls below FLUSH.
-    args, _ = _extreme_output_args(dtype, np.zeros((4, 3)))
+    args, _ = _extreme_output_args(dtype, np.zeros((4, 3)), LOGISTIC_NLL)
     args[1] = np.array([[-69.0, -60.0, 75.0]] * 4, dtype=dtype)
     args[3] = np.array([[0.0, 0.0, 1.0]] * 4)
-    kernels.linear_nll_grad(*args)
-    _assert_flushed(args[8])
-    assert np.all(args[8][:, 0] == 0.0) and np.all(args[8][:, 2] == 0.0)
-    assert np.all(args[8][:, 1] > 0.0)
+    kernels.linear_loss_grad(*args)
+    _assert_flushed(args[9])
+    assert np.all(args[9][:, 0] == 0.0) and np.all(args[9][:, 2] == 0.0)
+    assert np.all(args[9][:, 1] > 0.0)
 
     # Backprop: a * (1 - a) * delta ~ 1e-20 * 1e-15 = 1e-35.
     delta = np.full((3, 1), 1e-15, dtype=dtype)
@@ -541,8 +554,8 @@ def test_sigmoid_backprop_in_place(kernels, dtype, n_samples, n_chunks):
     assert_allclose(activation, expected, **_tol(dtype))
 
 
-@pytest.mark.parametrize("name", ["linear_sigmoid_forward", "linear_nll_grad",
-                                  "linear_nll_grad-logistic", "sigmoid_backprop"])
+@pytest.mark.parametrize("name", ["linear_sigmoid_forward", "linear_loss_grad",
+                                  "linear_loss_grad-logistic", "sigmoid_backprop"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_flushing_matches_reference_on_wide_inputs(kernels, name, dtype):
     """Inputs scaled up so that many results land near the flush threshold."""
@@ -563,19 +576,14 @@ def test_both_flavours_have_their_own_disk_cache():
     two flavours overwrite each other (and workers would recompile)."""
     from numba.core.caching import NullCache
 
-    from sknonneg import _abba_kernels, _kernels
-
-    for module in (_kernels, _abba_kernels):
-        kernel_sets = (module.KERNELS if module is _kernels else module.ABBA_KERNELS)
-        for name, parallel_kernel in vars(kernel_sets[True]).items():
-            serial_kernel = getattr(kernel_sets[False], name)
-            if not hasattr(parallel_kernel, "_cache"):
-                continue
-            for kernel in (parallel_kernel, serial_kernel):
-                assert not isinstance(kernel._cache, NullCache), name
-            if serial_kernel is not parallel_kernel:
-                assert (serial_kernel._cache._cache_file._index_name
-                        != parallel_kernel._cache._cache_file._index_name), name
+    for name in kernel_names():  # ABBA's too
+        parallel_kernel = getattr(kernel_set(True), name)
+        serial_kernel = getattr(kernel_set(False), name)
+        for kernel in (parallel_kernel, serial_kernel):
+            assert not isinstance(kernel._cache, NullCache), name
+        if serial_kernel is not parallel_kernel:
+            assert (serial_kernel._cache._cache_file._index_name
+                    != parallel_kernel._cache._cache_file._index_name), name
 
 
 @pytest.mark.parametrize("n_inputs, n_units", [(3, 7), (7, 3), (5, 5)],
@@ -605,7 +613,7 @@ def test_vectorizable_exp_is_accurate_and_never_overflows(dtype):
     within 2 ulp over the range with normal results, clamped beyond it, NaN kept."""
     from numba import njit
 
-    from sknonneg._kernels import _exp
+    from sknonneg._kernels.support import _exp
 
     @njit
     def exp_all(x, out):

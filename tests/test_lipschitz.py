@@ -17,8 +17,8 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
-from sknonneg._abba_kernels import ACTIVATIONS
-from sknonneg._abba_reference import activate
+from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
+from sknonneg._kernels.reference.abba import activate
 from sknonneg._lipschitz import (
     abba_bounds,
     bound_scale,

@@ -1,4 +1,4 @@
-"""``NetworkObjective.loss_grad``: value of eq. (1) and its gradient.
+"""``Objective.loss_grad`` of dense networks: value of eq. (1) and its gradient.
 
 The gradient is checked against central finite differences (float64) on every
 combination of penalties, weight constraints, output kind, dense/CSR input, sample
@@ -19,7 +19,10 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
-from sknonneg._packing import ParameterLayout
+from sknonneg._engine import DenseLayer, ParameterLayout
+from sknonneg._engine import data as data_module
+from sknonneg._engine.layers import padded_width
+from sknonneg._kernels import kernels as kernel_set
 from sknonneg._threads import fit_threads
 
 GAIN = 1.7
@@ -81,18 +84,32 @@ def _feasible_theta(layout, rng, scale=0.8):
     return theta
 
 
-def _finite_differences(fun, theta, h=1e-6):
-    grad = np.empty_like(theta)
-    for i in range(theta.shape[0]):
-        step = np.zeros_like(theta)
-        step[i] = h
-        grad[i] = (fun(theta + step)[0] - fun(theta - step)[0]) / (2 * h)
-    return grad
+def _dense_layout(sizes, signs, l1):
+    """A layout of sigmoid layers under a linear output layer."""
+    n_layers = len(sizes) - 1
+    return ParameterLayout([
+        DenseLayer(sizes[i], sizes[i + 1], signs[i],
+                   "identity" if i == n_layers - 1 else "logistic", l1[i])
+        for i in range(n_layers)])
+
+
+def _l1(layout):
+    return [layer.l1 for layer in layout.network]
+
+
+def _split(layout):
+    return [layer.split for layer in layout.network]
+
+
+def _coef_slices(layout):
+    """Per layer ``(pos, neg or None)``: where its coef lives in theta."""
+    return [(s["coef_pos"][0], s["coef_neg"][0]) if "coef_pos" in s else (s["coef"][0], None)
+            for s in layout._slices]
 
 
 def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
     """Eq. (1) in plain NumPy, with |W| of the unpacked (net) weights."""
-    coefs, intercepts = layout.layers(theta)
+    coefs, intercepts = layout.arrays(theta)
     a = X.toarray() if sp.issparse(X) else np.asarray(X)
     s = sample_weight / sample_weight.sum()
     activity = 0.0
@@ -105,7 +122,7 @@ def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
     else:
         nll = (np.logaddexp(0.0, z) - targets * z).sum(axis=1)
     penalties = sum(l1 * np.abs(W).sum() + l2_ * (W ** 2).sum()
-                    for W, l1, l2_ in zip(coefs, layout.l1, l2))
+                    for W, l1, l2_ in zip(coefs, _l1(layout), l2))
     return s @ nll + penalties + activity_l1 * activity
 
 
@@ -113,7 +130,8 @@ def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
 @pytest.mark.parametrize("sparse", SPARSE, ids=SPARSE_IDS)
 @pytest.mark.parametrize("positive", POSITIVE)
 @pytest.mark.parametrize("kind", OUTPUTS)
-def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, request):
+def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, request,
+                                             finite_differences):
     """Every (l1, l2, activity_l1) x (unweighted, weighted) in the inner loop."""
     if sparse == "blocked":
         request.getfixturevalue("small_blocks")
@@ -131,7 +149,7 @@ def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, req
         assert (objective.first_layer.blocked is not None) == (sparse == "blocked")
         loss, grad = objective.loss_grad(theta)
         assert grad.shape == theta.shape and grad.dtype == np.float64
-        expected = _finite_differences(objective.loss_grad, theta)
+        expected = finite_differences(objective.loss_grad, theta)
         assert_allclose(grad, expected, rtol=1e-6, atol=1e-8,
                         err_msg=f"l1={l1} l2={l2} pS={activity_l1} sw={sw is not None}")
         # Evaluating again at the same point gives the same result (buffers reused).
@@ -156,30 +174,30 @@ def test_loss_equals_eq1(kind, positive, sparse, hidden):
     theta = layout.pack(coefs, intercepts)
     loss, _ = objective.loss_grad(theta)
     expected = _eq1(layout, theta, X, targets, sample_weight, est.output,
-                    est._l2_per_layer, est.activity_l1)
+                    est._per_layer(est.l2, "l2", layout.n_layers), est.activity_l1)
     assert_allclose(loss, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["softmax-multiclass", "logistic-multilabel"])
-def test_per_layer_penalties(kind):
+def test_per_layer_penalties(kind, finite_differences):
     """l1 and l2 given per weight layer reach the right layers."""
     X, y = _data(kind, sparse=False)
     est = _estimator(kind, (3, 2), positive="hidden", l1=[0.0, 0.05, 0.02],
                      l2=[0.03, 0.0, 0.01], activity_l1=0.05)
     layout, objective, targets, sw = _objective(est, X, y)
-    assert layout.l1 == [0.0, 0.05, 0.02]
-    assert layout.split == [False, False, True]
+    assert _l1(layout) == [0.0, 0.05, 0.02]
+    assert _split(layout) == [False, False, True]
     rng = np.random.default_rng(5)
     theta = _feasible_theta(layout, rng)
     loss, grad = objective.loss_grad(theta)
-    assert_allclose(grad, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
     coefs = [rng.normal(size=layout.coef_shape(i)) for i in range(3)]
     intercepts = [rng.normal(size=n) for n in layout.layer_sizes[1:]]
     theta = layout.pack(coefs, intercepts)
     assert_allclose(objective.loss_grad(theta)[0],
-                    _eq1(layout, theta, X, targets, sw, est.output, est._l2_per_layer,
-                         est.activity_l1), rtol=1e-12)
+                    _eq1(layout, theta, X, targets, sw, est.output,
+                         est._per_layer(est.l2, "l2", 3), est.activity_l1), rtol=1e-12)
 
 
 @pytest.mark.parametrize("sparse", SPARSE, ids=SPARSE_IDS)
@@ -204,11 +222,11 @@ def test_serial_and_parallel_objectives_agree(parallel_threads, sparse, request)
                          ids=["free", "nonneg", "nonpos", "mixed"])
 def test_l1_is_linear_and_exact(signs):
     l1 = [0.3, 0.2]
-    layout = ParameterLayout([3, 4, 2], [np.array(signs), np.zeros(4)], l1)
+    layout = _dense_layout([3, 4, 2], [np.array(signs), np.zeros(4)], l1)
     n_coef = 3 * 4 + 4 * 2
     n_intercept = 4 + 2
     free = [0 in signs, True]
-    assert layout.split == free
+    assert _split(layout) == free
     # A split layer stores w_pos and w_neg: twice its coef entries.
     assert layout.n_params == n_coef + n_intercept + 12 * free[0] + 8 * free[1]
 
@@ -217,7 +235,7 @@ def test_l1_is_linear_and_exact(signs):
     intercepts = [rng.normal(size=4), rng.normal(size=2)]
     theta = layout.pack(coefs, intercepts)
     assert np.all(theta >= layout.lower) and np.all(theta <= layout.upper)
-    net_coefs, net_intercepts = layout.layers(theta)
+    net_coefs, net_intercepts = layout.arrays(theta)
     # pack clips to the constraints: the net weights are the projected ones.
     row_signs = np.array(signs)[:, None]
     expected0 = np.where(row_signs > 0, np.maximum(coefs[0], 0),
@@ -229,37 +247,43 @@ def test_l1_is_linear_and_exact(signs):
     assert_allclose(layout.l1_linear @ theta, exact, rtol=1e-12)
     assert_allclose(layout.l1_penalty(theta), exact, rtol=1e-12)
     # Intercepts carry no L1.
-    for s in layout._intercept_slices:
-        assert np.all(layout.l1_linear[s] == 0)
+    for slices in layout._slices:
+        assert np.all(layout.l1_linear[slices["intercept"][0]] == 0)
     # In the split form, w_pos * w_neg = 0 after pack, and adding the same amount to
     # both parts keeps the net weight but raises the linear penalty: at an optimum
     # one of them is zero, which is what makes the linear penalty exact.
-    for i, (pos, neg) in enumerate(layout._coef_slices):
+    for i, (pos, neg) in enumerate(_coef_slices(layout)):
         if neg is not None:
             assert np.all(theta[pos] * theta[neg] == 0)
             shifted = theta.copy()
             shifted[pos] += 0.5
             shifted[neg] += 0.5
             shifted = layout.project(shifted)
-            assert_allclose(layout.layers(shifted)[0][i], net_coefs[i], atol=0.5 + 1e-12)
+            assert_allclose(layout.arrays(shifted)[0][i], net_coefs[i], atol=0.5 + 1e-12)
             assert layout.l1_penalty(shifted) > layout.l1_penalty(theta)
 
 
 def test_l1_without_free_weights_does_not_split():
-    layout = ParameterLayout([3, 2, 2], [np.ones(3), np.ones(2)], [0.1, 0.1])
-    assert layout.split == [False, False]
+    layout = _dense_layout([3, 2, 2], [np.ones(3), np.ones(2)], [0.1, 0.1])
+    assert _split(layout) == [False, False]
     assert layout.n_params == 3 * 2 + 2 + 2 * 2 + 2
-    layout = ParameterLayout([3, 2, 2], [np.zeros(3), np.zeros(2)], [0.0, 0.0])
-    assert layout.split == [False, False]
+    layout = _dense_layout([3, 2, 2], [np.zeros(3), np.zeros(2)], [0.0, 0.0])
+    assert _split(layout) == [False, False]
     assert not layout.is_bounded
 
 
 def test_pack_grad_chain_rule_for_split_layers():
-    layout = ParameterLayout([2, 3, 2], [np.zeros(2), np.zeros(3)], [0.1, 0.0])
+    layout = _dense_layout([2, 3, 2], [np.zeros(2), np.zeros(3)], [0.1, 0.0])
     coef_grads = [np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(3, 2)]
     intercept_grads = [np.ones(3), np.ones(2)]
-    grad = layout.pack_grad(coef_grads, intercept_grads, np.empty(layout.n_params))
-    pos, neg = layout._coef_slices[0]
+    grad = np.empty(layout.n_params)
+    theta_blocks, grad_blocks = layout.blocks(np.zeros(layout.n_params)), layout.blocks(grad)
+    for i, layer in enumerate(layout.network):
+        buf = type("Buffers", (), {})()
+        buf.coef_grad, buf.intercept_grad = coef_grads[i], intercept_grads[i]
+        assert layer.pack_grad(None, theta_blocks[i], grad_blocks[i], buf, 1.0, 0.0) \
+            == (0.0, 0.0)
+    pos, neg = _coef_slices(layout)[0]
     assert_allclose(grad[pos], coef_grads[0].ravel())
     assert_allclose(grad[neg], -coef_grads[0].ravel())
 
@@ -284,7 +308,7 @@ def test_float32_objective_close_to_float64(kind, sparse):
     assert_allclose(grad32, grad64, rtol=1e-4, atol=1e-5 * np.abs(grad64).max())
 
 
-def test_gain_can_be_changed_between_evaluations():
+def test_gain_can_be_changed_between_evaluations(finite_differences):
     """Annealing sets ``objective.gain``; the next evaluation uses it."""
     X, y = _data("softmax-binary", sparse=False)
     est = _estimator("softmax-binary", (3,), True)
@@ -294,7 +318,7 @@ def test_gain_can_be_changed_between_evaluations():
     objective.gain = 3.0
     loss_b, grad_b = objective.loss_grad(theta)
     assert loss_a != loss_b
-    assert_allclose(grad_b, _finite_differences(objective.loss_grad, theta), rtol=1e-6,
+    assert_allclose(grad_b, finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
 
 
@@ -319,18 +343,17 @@ def test_mostly_zero_float64_input_goes_straight_to_float32_csr(cls):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_mostly_zero_dense_input_takes_the_csr_path(monkeypatch, dtype):
-    from sknonneg import _objective as objective_module
-
     rng = np.random.default_rng(7)
     X = rng.random((40, 6)) * (rng.random((40, 6)) < 0.05)
     y = np.arange(40) % 3
     est = _estimator("softmax-multiclass", (4,), True, 0.01, 0.01, 0.1, dtype=dtype)
     layout, sparse_path, _, _ = _objective(est, X, y)
-    assert isinstance(sparse_path.X, objective_module._CSR)
+    assert isinstance(sparse_path.X, data_module.CSRInput)
     assert sparse_path.first_layer.X_t is None
-    monkeypatch.setattr(objective_module, "SPARSE_INPUT_DENSITY", {})
+    monkeypatch.setattr(data_module, "SPARSE_INPUT_DENSITY", {})
     _, dense_path, _, _ = _objective(est, X, y)
-    assert isinstance(dense_path.X, np.ndarray) and dense_path.first_layer.X_t is not None
+    assert (isinstance(dense_path.X, data_module.DenseInput)
+            and dense_path.first_layer.X_t is not None)
     theta = _feasible_theta(layout, rng)
     loss_s, grad_s = sparse_path.loss_grad(theta)
     loss_d, grad_d = dense_path.loss_grad(theta)
@@ -343,19 +366,17 @@ def test_dense_input_above_the_density_threshold_stays_dense():
     X, y = _data("softmax-multiclass", sparse=False)
     assert np.count_nonzero(X) > 0.25 * X.size
     _, objective, _, _ = _objective(_estimator("softmax-multiclass", (3,), True), X, y)
-    assert isinstance(objective.X, np.ndarray)
+    assert isinstance(objective.X, data_module.DenseInput)
 
 
 def test_dense_to_csr_conversion_matches_scipy():
-    from sknonneg import _objective as objective_module
-    from sknonneg._kernels import KERNELS
-
     rng = np.random.default_rng(3)
     X = rng.random((50, 9)) * (rng.random((50, 9)) < 0.2)
     X[[0, 7]] = 0.0
     expected = sp.csr_matrix(X)
     for parallel in (False, True):
-        got = objective_module._CSR.from_dense(np.ascontiguousarray(X), KERNELS[parallel])
+        got = data_module.CSRInput.from_dense(np.ascontiguousarray(X),
+                                              kernel_set(parallel))
         np.testing.assert_array_equal(got.indptr, expected.indptr)
         np.testing.assert_array_equal(got.indices, expected.indices)
         np.testing.assert_array_equal(got.data, expected.data)
@@ -364,26 +385,22 @@ def test_dense_to_csr_conversion_matches_scipy():
 
 def test_csr_input_is_not_modified_and_uses_narrow_indices():
     """Unsorted column indices are sorted in a copy, never in the caller's matrix."""
-    from sknonneg import _objective as objective_module
-
     data, indices, indptr = [1.0, 2.0, 3.0], [2, 0, 1], [0, 2, 3]
     matrix = sp.csr_matrix((data, indices, indptr), shape=(2, 3))
     matrix.has_sorted_indices = False
-    kernel_input = objective_module._CSR(matrix, np.float32)
+    kernel_input = data_module.CSRInput(matrix, np.float32)
     assert_allclose(matrix.indices, indices)
     assert_allclose(matrix.data, data)
     assert kernel_input.indices.dtype == np.uint16 and kernel_input.indptr.dtype == np.int64
     assert_allclose(kernel_input.indices, [0, 2, 1])
     assert_allclose(kernel_input.data, [2.0, 1.0, 3.0])
-    assert objective_module.index_dtype(2 ** 16 - 1) == np.uint16
-    assert objective_module.index_dtype(2 ** 16) == np.int32
-    assert objective_module.index_dtype(2 ** 31 - 1) == np.int32
-    assert objective_module.index_dtype(2 ** 31) == np.int64
+    assert data_module.index_dtype(2 ** 16 - 1) == np.uint16
+    assert data_module.index_dtype(2 ** 16) == np.int32
+    assert data_module.index_dtype(2 ** 31 - 1) == np.int32
+    assert data_module.index_dtype(2 ** 31) == np.int64
 
 
 def test_csr_kernels_get_first_layer_rows_padded_to_cache_lines():
-    from sknonneg._objective import _CSR, padded_width
-
     assert padded_width(150, np.float32) == 160
     assert padded_width(150, np.float64) == 152
     assert padded_width(8, np.float64) == 8
@@ -391,12 +408,14 @@ def test_csr_kernels_get_first_layer_rows_padded_to_cache_lines():
     est = _estimator("softmax-multiclass", (5,), False)
     layout, objective, _, _ = _objective(est, X, y)
     _, dense, _, _ = _objective(est, X.toarray(), y)
-    assert isinstance(objective.X, _CSR) and dense.csr_coef is None
+    assert (isinstance(objective.X, data_module.CSRInput)
+            and dense.buffers[0].csr_coef is None)
     theta = np.random.default_rng(0).normal(size=layout.n_params)
     loss, grad = objective.loss_grad(theta)
     n_inputs = X.shape[1]
-    assert objective.csr_coef.shape == (n_inputs, padded_width(5, np.float64))
-    assert np.all(objective.csr_coef[:, 5:] == 0.0)
+    csr_coef = objective.buffers[0].csr_coef
+    assert csr_coef.shape == (n_inputs, padded_width(5, np.float64))
+    assert np.all(csr_coef[:, 5:] == 0.0)
     dense_loss, dense_grad = dense.loss_grad(theta)
     assert_allclose(loss, dense_loss, rtol=1e-12)
     assert_allclose(grad, dense_grad, rtol=1e-10, atol=1e-14)
@@ -406,11 +425,9 @@ def test_csr_kernels_get_first_layer_rows_padded_to_cache_lines():
 def test_csr_path_with_int32_indices(gradient, monkeypatch, request):
     """Inputs of more than 65535 columns or rows get int32 column and row numbers
     (the kernel tests run the uint16 of smaller ones)."""
-    from sknonneg import _objective as objective_module
-
     if gradient == "blocked":
         request.getfixturevalue("small_blocks")
-    monkeypatch.setattr(objective_module, "index_dtype", lambda n: np.int32)
+    monkeypatch.setattr(data_module, "index_dtype", lambda n: np.int32)
     X, y = _data("softmax-multiclass", sparse=True)
     est = _estimator("softmax-multiclass", (4,), True, l2=0.01)
     layout, objective, _, _ = _objective(est, X, y)

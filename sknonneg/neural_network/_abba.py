@@ -6,9 +6,9 @@ import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
-from .._abba_objective import ABBALayout, ABBAObjective, abba_forward
-from .._abba_reference import activate
-from .._abba_kernels import ACTIVATIONS
+from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
+                       activation_function, forward)
+from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
 from .._lipschitz import abba_bounds, abba_factors, bound_scale
 from ._classifier import BaseNetworkClassifier, fill_doc
@@ -239,17 +239,21 @@ class ABBAClassifier(BaseNetworkClassifier):
     def _build_layout(self, n_features, n_outputs):
         sizes = [n_features, *self._hidden_sizes(), n_outputs]
         n_layers = len(sizes) - 1
-        self._l2_per_layer = self._per_layer(self.l2, "l2", n_layers)
         l1 = self._per_layer(self.l1, "l1", n_layers)
         # The first and the last layer read only A - B: without L1 or a Lipschitz
         # scale (which reads A + B) they are fitted as one free W = A - B, the same
-        # minimum without bounds (ABBALayout).
-        free = [(i == 0 or i == n_layers - 1) and l1[i] == 0.0
-                and self.lipschitz_max is None for i in range(n_layers)]
-        return ABBALayout(sizes, l1, free)
+        # minimum without bounds (ABBALayer).
+        layers = []
+        for i in range(n_layers):
+            role = "first" if i == 0 else "last" if i == n_layers - 1 else "inner"
+            free = role != "inner" and l1[i] == 0.0 and self.lipschitz_max is None
+            layers.append(ABBALayer(
+                sizes[i], sizes[i + 1], "identity" if role == "last" else self.activation,
+                role, slope=self.cap_slope, cap=self.cap, l1=l1[i], free=free))
+        return ParameterLayout(layers)
 
     def _activate(self, t):
-        return activate(t, ACTIVATIONS[self.activation], self.cap_slope, self.cap)
+        return activation_function(self.activation, self.cap_slope, self.cap)(t)
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         # sample_weight is accepted for the base-class hook and not used: the ABBA
@@ -313,12 +317,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         return icpt_u, icpt_v
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
-        return ABBAObjective(
-            layout, X, y, sample_weight, output=self.output, l2=self._l2_per_layer,
-            activation=self.activation, slope=self.cap_slope, cap=self.cap,
-            lipschitz_max=self.lipschitz_max, dtype=self._compute_dtype,
-            parallel=parallel,
-        )
+        cap = None if self.lipschitz_max is None else LipschitzCap(self.lipschitz_max)
+        return Objective(layout, self.output,
+                         [L2(self._per_layer(self.l2, "l2", layout.n_layers))], X, y,
+                         sample_weight, gain=gain, reparametrization=cap,
+                         dtype=self._compute_dtype, parallel=parallel)
 
     def _set_fitted_layers(self, theta):
         views = self._layout.views(theta)
@@ -352,27 +355,18 @@ class ABBAClassifier(BaseNetworkClassifier):
         what ``_logits`` gives once ``theta`` is fitted, without setting attributes or
         computing the fitted Lipschitz bounds (ABBA layers have no gain)."""
         views = self._layout.views(theta)
-        coefs_a, coefs_b = [a for a, _, _, _ in views], [b for _, b, _, _ in views]
         if self.lipschitz_max is not None:
             # The blocks as evaluated (and fitted): scaled by c (class Notes).
-            c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
-            coefs_a, coefs_b = [c * a for a in coefs_a], [c * b for b in coefs_b]
-        _, logits = abba_forward(
-            X, coefs_a, coefs_b, [bu for _, _, bu, _ in views],
-            [bv for _, _, _, bv in views], activation=self.activation,
-            slope=self.cap_slope, cap=self.cap, dtype=self._compute_dtype,
-        )
-        return logits
+            c, _, _ = bound_scale(abba_factors([v[0] for v in views],
+                                               [v[1] for v in views]),
+                                  self.lipschitz_max)
+            views = [(c * a, c * b, bu, bv) for a, b, bu, bv in views]
+        return forward(self._layout.network, views, X, dtype=self._compute_dtype)[1]
 
     def _forward(self, X):
-        n_out = [a.shape[1] for a in self.coefs_a_]
-        return abba_forward(
-            X, self.coefs_a_, self.coefs_b_,
-            [b[:n] for b, n in zip(self.intercepts_, n_out)],
-            [b[n:] for b, n in zip(self.intercepts_, n_out)],
-            activation=self.activation, slope=self.cap_slope, cap=self.cap,
-            dtype=self._compute_dtype,
-        )
+        params = [(a, b, icpt[:a.shape[1]], icpt[a.shape[1]:]) for a, b, icpt
+                  in zip(self.coefs_a_, self.coefs_b_, self.intercepts_)]
+        return forward(self._layout.network, params, X, dtype=self._compute_dtype)
 
     def _logits(self, X):
         return self._forward(X)[1]

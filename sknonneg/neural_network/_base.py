@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._compat import Interval, StrOptions, validate_parameter_constraints
-from .._objective import csr_if_mostly_zeros
+from .._engine import csr_if_mostly_zeros
 from .._solvers import SOLVERS
 from .._threads import fit_threads
 

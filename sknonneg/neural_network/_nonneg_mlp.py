@@ -8,8 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
-from .._objective import NetworkObjective, forward
-from .._packing import ParameterLayout
+from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
 from ._classifier import BaseNetworkClassifier, fill_doc
 
 __all__ = ["NonNegMLPClassifier"]
@@ -234,8 +233,11 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
                     f"values in {{-1, 0, 1}}, got {self.monotonic_cst!r}."
                 )
             signs[0] = cst.astype(np.int8)
-        self._l2_per_layer = self._per_layer(self.l2, "l2", n_layers)
-        return ParameterLayout(sizes, signs, self._per_layer(self.l1, "l1", n_layers))
+        l1 = self._per_layer(self.l1, "l1", n_layers)
+        return ParameterLayout([
+            DenseLayer(sizes[i], sizes[i + 1], signs[i],
+                       "identity" if i == n_layers - 1 else "logistic", l1[i])
+            for i in range(n_layers)])
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         sizes = layout.layer_sizes
@@ -284,14 +286,13 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
-        return NetworkObjective(
-            layout, X, y, sample_weight, output=self.output, l2=self._l2_per_layer,
-            activity_l1=self.activity_l1, gain=gain, dtype=self._compute_dtype,
-            parallel=parallel,
-        )
+        penalties = [L2(self._per_layer(self.l2, "l2", layout.n_layers)),
+                     ActivityL1(self.activity_l1)]
+        return Objective(layout, self.output, penalties, X, y, sample_weight, gain=gain,
+                         dtype=self._compute_dtype, parallel=parallel)
 
     def _set_fitted_layers(self, theta):
-        coefs, intercepts = self._layout.layers(theta)
+        coefs, intercepts = self._layout.arrays(theta)
         self.coefs_ = coefs
         self.intercepts_ = intercepts
         self.components_ = coefs[0].T
@@ -312,14 +313,15 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     def _logits_at(self, theta, gain, X):
         """Logits on validated ``X`` of the network ``theta`` at ``gain``, for early
         stopping: what ``_logits`` gives once ``theta`` is fitted, no attribute set."""
-        coefs, intercepts = self._layout.layers(theta)
-        _, logits = forward(X, coefs, intercepts, gain, self._compute_dtype)
-        return logits
+        return forward(self._layout.network, self._layout.views(theta), X, gain=gain,
+                       dtype=self._compute_dtype)[1]
+
+    def _forward(self, X):
+        return forward(self._layout.network, list(zip(self.coefs_, self.intercepts_)), X,
+                       gain=self._fitted_gain(), dtype=self._compute_dtype)
 
     def _logits(self, X):
-        _, logits = forward(X, self.coefs_, self.intercepts_, self._fitted_gain(),
-                            self._compute_dtype)
-        return logits
+        return self._forward(X)[1]
 
     def transform(self, X):
         """Activations of the last hidden layer: a supervised feature extractor.
@@ -334,8 +336,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             Values in (0, 1).
         """
         X = self._check_X(X)
-        hidden, _ = forward(X, self.coefs_, self.intercepts_, self._fitted_gain(),
-                            self._compute_dtype)
+        hidden, _ = self._forward(X)
         return hidden[-1].astype(np.float64, copy=False)
 
     def __sklearn_tags__(self):

@@ -49,6 +49,7 @@ from .._solvers import (
     stratified_batches,
     warn_if_not_converged,
 )
+from .._engine import prepare_input
 from .._threads import fit_threads
 from ._base import BaseNetwork
 
@@ -70,6 +71,13 @@ class _Data:
     @property
     def n_samples(self):
         return self.X.shape[0]
+
+    def prepared(self, dtype, parallel):
+        """The same data with ``X`` prepared for the kernels once (dense, or CSR when
+        mostly zeros); its row subsets are then prepared too, so a mini-batch loop
+        converts nothing per batch."""
+        return _Data(prepare_input(self.X, dtype, parallel), self.targets,
+                     self.strata, self.sample_weight)
 
 
 class _Objectives:
@@ -208,6 +216,7 @@ class TrainableNetwork(BaseNetwork):
             if solver.full_batch and self.batch_size is None:
                 result = self._fit_full_batch(solver, objectives, theta, data, monitor)
             else:
+                data = data.prepared(self._compute_dtype, parallel)
                 result = self._fit_epochs(solver, objectives, theta, data, rng, monitor)
         if monitor is not None:
             monitor.publish(self)
@@ -347,6 +356,7 @@ class TrainableNetwork(BaseNetwork):
                 batches = [np.arange(X.shape[0])]
             else:
                 batches = self._batches(strata, X.shape[0], self._rng)
+                data = data.prepared(self._compute_dtype, parallel)
             theta, loss = self._epoch_step(solver, _Objectives(self, layout, parallel),
                                            theta, data, batches, gain, self._gain_step)
         self._gain_step += 1

@@ -28,12 +28,12 @@ network), by code: ``IDENTITY``; ``TANH``, ``R' = 1 - R^2``; ``CAPPED_LEAKY_RELU
 eq. (20): ``t`` for ``|t| <= cap``, else ``sign(t) (cap + slope (|t| - cap))``,
 ``R' = 1`` inside and ``slope`` outside (read off the output: ``|R| < cap`` inside).
 
-Conventions are those of ``sknonneg._kernels`` (read its docstring): rows split into
+Conventions are those of ``sknonneg._kernels.support`` (read its docstring): rows split into
 ``n_chunks`` blocks, one per numba thread, each doing its single-threaded BLAS
 products and then the element-wise map while the block is in cache; results written
 into ``*_out`` buffers, nothing allocated; values below ``FLUSH`` written as zeros;
 every kernel compiled as ``<name>`` (parallel, cached on disk) and ``<name>_serial``.
-``sknonneg._abba_reference`` holds the NumPy twin of each kernel. Launches are
+``sknonneg._kernels.reference.abba`` holds the NumPy twin of each kernel. Launches are
 counted: a thread launch costs little on an idle machine but a scheduling quantum
 when the cores are shared, so column sums are fused into the backward kernel and an
 inner layer's two weight gradients share one kernel.
@@ -42,30 +42,20 @@ inner layer's two weight gradients share one kernel.
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import (_LOG_FLUSH, _add_scaled_rows, _as_type_of, _chunk, _compile, _exp,
-                       _flush)
+from .support import (_LOG_FLUSH, _add_scaled_rows, _as_type_of, _chunk, _exp, _flush,
+                      flavours, serial_only)
 
 __all__ = [
-    "ACTIVATIONS",
-    "ABBA_KERNELS",
-    "IDENTITY",
-    "TANH",
-    "CAPPED_LEAKY_RELU",
-    "abba_input_forward",
-    "csr_abba_input_forward",
-    "abba_forward",
-    "abba_backprop",
-    "abba_gram",
-    "abba_load_layer",
-    "abba_coef_grad",
+    "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "FIRST", "INNER", "LAST",
+    "abba_input_forward", "abba_input_forward_serial",
+    "csr_abba_input_forward", "csr_abba_input_forward_serial",
+    "abba_forward", "abba_forward_serial",
+    "abba_backprop", "abba_backprop_serial",
+    "abba_gram", "abba_gram_serial",
+    "abba_load_layer", "abba_coef_grad",
 ]
 
 IDENTITY, TANH, CAPPED_LEAKY_RELU = 0, 1, 2
-ACTIVATIONS = {
-    "identity": IDENTITY,
-    "tanh": TANH,
-    "capped_leaky_relu": CAPPED_LEAKY_RELU,
-}
 
 
 @njit(inline="always", cache=True)
@@ -76,7 +66,7 @@ def _tanh(t):
     ``|t|`` is clamped at ``-log(FLUSH) / 2``, beyond which tanh is +-1 to working
     precision, which keeps ``exp`` off its subnormal range; written without branches
     and with the kernels' own ``exp`` so that the loops around it vectorize (libm's
-    scalar ``exp`` kept them scalar; see ``sknonneg._kernels._exp``).
+    scalar ``exp`` kept them scalar; see ``sknonneg._kernels.support._exp``).
     """
     one = _as_type_of(t, 1.0)
     a = min(abs(t), _as_type_of(t, -0.5 * _LOG_FLUSH))
@@ -327,33 +317,11 @@ def _abba_coef_grad(grad_sum, grad_diff, coef_a, coef_b, role, scale, l2, grad_a
     return l2 * penalty, inner
 
 
-_FUSED = {
-    "abba_input_forward": _abba_input_forward,
-    "csr_abba_input_forward": _csr_abba_input_forward,
-    "abba_forward": _abba_forward,
-    "abba_backprop": _abba_backprop,
-    "abba_gram": _abba_gram,
-}
-for _name, _func in _FUSED.items():
-    globals()[_name] = _compile(_func, True)
-    globals()[_name + "_serial"] = _compile(_func, False)
-
-
-# Parameter-sized, far below the cost of a thread launch: serial only.
-abba_load_layer = _compile(_abba_load_layer, False)
-abba_coef_grad = _compile(_abba_coef_grad, False)
-
-
-class _KernelSet:
-    """The ABBA kernels of one flavour, looked up by name."""
-
-    def __init__(self, parallel):
-        suffix = "" if parallel else "_serial"
-        self.parallel = parallel
-        for name in _FUSED:
-            setattr(self, name, globals()[name + suffix])
-        self.abba_load_layer = abba_load_layer
-        self.abba_coef_grad = abba_coef_grad
-
-
-ABBA_KERNELS = {True: _KernelSet(True), False: _KernelSet(False)}
+abba_input_forward, abba_input_forward_serial = flavours(_abba_input_forward)
+csr_abba_input_forward, csr_abba_input_forward_serial = flavours(
+    _csr_abba_input_forward)
+abba_forward, abba_forward_serial = flavours(_abba_forward)
+abba_backprop, abba_backprop_serial = flavours(_abba_backprop)
+abba_gram, abba_gram_serial = flavours(_abba_gram)
+abba_load_layer = serial_only(_abba_load_layer)
+abba_coef_grad = serial_only(_abba_coef_grad)

@@ -1,4 +1,4 @@
-"""Plain NumPy twins of the numba kernels in ``sknonneg._abba_kernels``.
+"""Plain NumPy twins of the numba kernels in ``sknonneg._kernels.abba``.
 
 Slow and allocating, written for clarity; the tests hold every kernel equal to its
 twin in float32 and float64. Same signatures (``n_chunks`` and the partial buffers
@@ -7,8 +7,8 @@ are accepted and ignored), same outputs.
 
 import numpy as np
 
-from ._abba_kernels import CAPPED_LEAKY_RELU, FIRST, INNER, TANH
-from ._reference import _csr, _flush
+from ..abba import CAPPED_LEAKY_RELU, FIRST, INNER, TANH
+from .support import _csr, _flush
 
 
 def activate(t, activation, slope, cap):

@@ -1,0 +1,220 @@
+"""Paired speed check of two commits of the engine: evaluation time and fit time per
+iteration, alternating runs A B A B ... in fresh processes.
+
+The rows are those of ``foundation_mnist.py`` (one evaluation of the 150-unit
+network on the 5k MNIST subset, float64 / float32, the estimator's CSR path and the
+dense path; a fit's seconds per L-BFGS-B iteration, positive and unconstrained) and
+of ``abba_mnist.py`` (one evaluation of the (64, 32) ABBA network and of the signed
+MLP, float32), plus evaluations on Adam-sized batches of 128 rows (where the Python
+cost of an evaluation weighs most), measured through the estimators' hooks (``_build_layout``,
+``_init_theta``, ``_make_objective``) that both commits share. Each process warms
+up (numba compilation is cached on disk) and reports medians of its repeats; the
+report gives, per row, the median over pairs of the ratio B / A.
+
+Usage::
+
+    python benchmarks/paired_engine.py --base /path/to/checkout-A --new . --pairs 5
+
+Writes ``benchmarks/results/engine_paired.json`` and ``.md``.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA_HOME = os.environ.get("SKNONNEG_DATA", HERE.parents[1] / "shared" / "data")
+
+
+# ------------------------------------------------------------- one process
+def _mnist_5k(data_home):
+    from sklearn.model_selection import train_test_split
+
+    d = np.load(Path(data_home) / "mnist.npz")
+    X, y = d["X_train"] / 255.0, d["y_train"].astype(np.int64)
+    X5, _, y5, _ = train_test_split(X, y, train_size=5000, stratify=y, random_state=0)
+    return X5, y5
+
+
+def _dense_input(X, dtype, parallel):
+    """``X`` for the dense kernels whatever its zeros, in either commit."""
+    import sknonneg
+
+    if (Path(sknonneg.__file__).parent / "_engine").exists():
+        from sknonneg._engine import prepare_input
+
+        return prepare_input(X, dtype, parallel, density=0)
+    return np.ascontiguousarray(X, dtype=dtype)  # the old objective re-checks density
+
+
+def _old_density_off():
+    """The old engine reads its threshold at every conversion (only there)."""
+    import sknonneg
+
+    if (Path(sknonneg.__file__).parent / "_engine").exists():
+        return {}
+    from sknonneg import _objective
+
+    saved = dict(_objective.SPARSE_INPUT_DENSITY)
+    _objective.SPARSE_INPUT_DENSITY.clear()
+    return saved
+
+
+def _time_evals(objective, theta, repeats):
+    objective.loss_grad(theta)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        objective.loss_grad(theta)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _eval_seconds(est, X, y, dtype, repeats, dense=False):
+    from sknonneg._threads import fit_threads
+
+    est._validate_params()
+    targets, _ = est._encode_targets(y)
+    rng = np.random.RandomState(0)
+    with fit_threads() as parallel:
+        layout = est._build_layout(X.shape[1], est.n_outputs_)
+        theta = est._init_theta(layout, X, rng)
+        saved = _old_density_off() if dense else {}
+        try:
+            inputs = _dense_input(X, dtype, parallel) if dense else X
+            objective = est._make_objective(layout, inputs, targets, np.ones(X.shape[0]),
+                                            1.0, parallel)
+        finally:
+            if saved:
+                from sknonneg import _objective
+
+                _objective.SPARSE_INPUT_DENSITY.update(saved)
+        return _time_evals(objective, theta, repeats)
+
+
+def _fit_seconds_per_iter(est, X, y):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        est.fit(X, y)
+        return (time.perf_counter() - start) / est.n_iter_
+
+
+def measure(data_home, repeats, fit_iter):
+    from sknonneg import ABBAClassifier, NonNegMLPClassifier
+
+    X, y = _mnist_5k(data_home)
+    rows = {}
+    for dtype in ("float64", "float32"):
+        for path in ("auto", "dense"):
+            est = NonNegMLPClassifier((150,), dtype=dtype, random_state=0)
+            rows[f"mlp eval {dtype} {path}"] = _eval_seconds(
+                est, X, y, np.dtype(dtype), repeats, dense=path == "dense")
+    for hidden in [(64, 32)]:
+        rows[f"signed mlp eval float32 {hidden}"] = _eval_seconds(
+            NonNegMLPClassifier(hidden, positive=False, dtype="float32", random_state=0),
+            X.astype(np.float32), y, np.float32, repeats)
+        rows[f"abba eval float32 {hidden}"] = _eval_seconds(
+            ABBAClassifier(hidden, dtype="float32", random_state=0),
+            X.astype(np.float32), y, np.float32, repeats)
+    # Adam-sized batches: the Python cost of an evaluation shows most here.
+    batch = np.random.default_rng(0).choice(X.shape[0], 128, replace=False)
+    rows["mlp eval float64 batch=128"] = _eval_seconds(
+        NonNegMLPClassifier((150,), random_state=0), X[batch], y[batch], np.float64,
+        5 * repeats)
+    rows["abba eval float32 (64, 32) batch=128"] = _eval_seconds(
+        ABBAClassifier((64, 32), dtype="float32", random_state=0),
+        X[batch].astype(np.float32), y[batch], np.float32, 5 * repeats)
+    for dtype in ("float64", "float32"):
+        for positive in (True, False):
+            est = NonNegMLPClassifier((150,), positive=positive, dtype=dtype, gain=1.0,
+                                      max_iter=fit_iter, random_state=0)
+            rows[f"mlp fit/iter {dtype} positive={positive}"] = _fit_seconds_per_iter(
+                est, X, y)
+    rows["abba fit/iter float32 (64, 32)"] = _fit_seconds_per_iter(
+        ABBAClassifier((64, 32), dtype="float32", max_iter=fit_iter, random_state=0), X, y)
+    return rows
+
+
+# ------------------------------------------------------------------ driver
+def _commit(tree):
+    return subprocess.run(["git", "-C", str(tree), "describe", "--always", "--dirty"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def _run(tree, args):
+    # Passive OpenMP waiting on both sides (commit A set it at import, B documents
+    # it): the comparison is of the engines, not of a wait policy on a loaded machine.
+    env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()),
+               OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", "--data-home", str(args.data_home),
+         "--repeats", str(args.repeats), "--fit-iter", str(args.fit_iter)],
+        env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", help="checkout A (the commit before the change)")
+    parser.add_argument("--new", default=str(HERE.parent), help="checkout B")
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--fit-iter", type=int, default=20)
+    parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.data_home, args.repeats, args.fit_iter)))
+        return
+    pairs = []
+    for i in range(args.pairs):
+        a, b = _run(args.base, args), _run(args.new, args)
+        pairs.append({"A": a, "B": b, "load": os.getloadavg()[0]})
+        print(f"pair {i + 1}: " + ", ".join(f"{k}: {b[k] / a[k]:.3f}" for k in a),
+              flush=True)
+    rows = []
+    for key in pairs[0]["A"]:
+        a = [p["A"][key] for p in pairs]
+        b = [p["B"][key] for p in pairs]
+        rows.append({"row": key, "A_ms": 1e3 * float(np.median(a)),
+                     "B_ms": 1e3 * float(np.median(b)),
+                     "ratios": [y / x for x, y in zip(a, b)],
+                     "median_ratio": float(np.median([y / x for x, y in zip(a, b)]))})
+    report = {"command": " ".join(["python", "benchmarks/paired_engine.py",
+                                   *sys.argv[1:]]),
+              "A_commit": _commit(args.base), "B_commit": _commit(args.new),
+              "pairs": pairs, "rows": rows,
+              "loadavg_end": os.getloadavg()}
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "engine_paired.json").write_text(json.dumps(report, indent=2))
+    lines = ["# Engine refactor: paired speed check", "",
+             f"Command: `{report['command']}`", "",
+             f"A (before): `{report['A_commit']}`, B (after): `{report['B_commit']}`; "
+             f"{args.pairs} pairs A B A B ..., each a fresh process (warm numba cache), "
+             f"medians of {args.repeats} evaluations / one fit of {args.fit_iter} "
+             f"iterations per process; 5k MNIST subset, 150 hidden units for the MLP "
+             f"rows; OMP_WAIT_POLICY=PASSIVE on both sides. Load average per pair: "
+             + ", ".join(f"{p['load']:.1f}" for p in pairs) + ".", "",
+             "| row | A ms | B ms | median ratio B/A | ratios |",
+             "| --- | ---: | ---: | ---: | --- |"]
+    for r in rows:
+        lines.append(f"| {r['row']} | {r['A_ms']:.1f} | {r['B_ms']:.1f} | "
+                     f"{r['median_ratio']:.3f} | "
+                     + " ".join(f"{x:.2f}" for x in r["ratios"]) + " |")
+    (results / "engine_paired.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""The kernel input: a data set laid out once for the kernels, with cheap row subsets.
+
+``prepare_input(X, dtype)`` turns an array or a sparse matrix into what the kernels
+read: a C-contiguous array of the compute dtype, or a ``CSRInput`` (the three CSR
+arrays in the kernels' dtypes). A dense input with few non-zeros becomes a
+``CSRInput`` too (``SPARSE_INPUT_DENSITY``). A prepared input is prepared already:
+``prepare_input`` returns it as it is, and its row subsets (``inputs[idx]``, what the
+mini-batch loops take) are prepared as well, so a batch is never converted again.
+
+``FirstLayerGradient`` holds, per batch, the layout of ``X`` in which the first
+layer's weight gradient ``X.T @ delta`` is fastest (a transposed copy for dense
+input, a blocked CSC copy for CSR input of at least two row blocks, the row-by-row
+scatter otherwise).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._kernels import kernels
+
+__all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "SPARSE_INPUT_DENSITY",
+           "csr_if_mostly_zeros", "index_dtype", "prepare_input",
+           "prepare_targets_and_weights"]
+
+
+def index_dtype(n):
+    """Integer type for positions in ``range(n)`` (column or row numbers of the data).
+
+    The narrowest that holds them: the sparse kernels stream through the index
+    arrays once per evaluation. uint16 (up to 65535 columns or rows, e.g. MNIST's
+    784 columns and 60k rows) instead of int32 made one evaluation on 60k MNIST
+    2-4% faster and saves 38 MB of the two copies of its indices.
+    """
+    if n <= np.iinfo(np.uint16).max:
+        return np.uint16
+    return np.int32 if n <= np.iinfo(np.int32).max else np.int64
+
+
+class CSRInput:
+    """The three arrays of a CSR matrix, in the dtypes the kernels expect: values in
+    the compute dtype, column numbers in ``index_dtype``, row pointers in int64.
+
+    ``inputs[idx]`` (an array of row numbers) is the ``CSRInput`` of those rows,
+    gathered from these arrays without going through scipy.
+    """
+
+    def __init__(self, matrix, dtype):
+        matrix = sp.csr_matrix(matrix)
+        if not matrix.has_sorted_indices:
+            matrix = matrix.sorted_indices()  # a copy: the caller's matrix is left alone
+        self.data = np.ascontiguousarray(matrix.data, dtype=dtype)
+        self.indices = np.ascontiguousarray(matrix.indices,
+                                            dtype=index_dtype(matrix.shape[1]))
+        self.indptr = np.ascontiguousarray(matrix.indptr, dtype=np.int64)
+        self.shape = matrix.shape
+
+    @classmethod
+    def _from_arrays(cls, data, indices, indptr, shape):
+        self = cls.__new__(cls)
+        self.data, self.indices, self.indptr, self.shape = data, indices, indptr, shape
+        return self
+
+    @classmethod
+    def from_dense(cls, X, kernel_set, counts=None, dtype=None):
+        """The CSR arrays of the dense C-contiguous ``X`` (sorted indices), values in
+        ``dtype`` (default: that of ``X``). ``counts``: its non-zeros per row, if
+        already counted."""
+        if counts is None:
+            counts = np.empty(X.shape[0], dtype=np.int64)
+            kernel_set.count_row_nonzeros(X, counts)
+        indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        nnz = int(indptr[-1])
+        self = cls._from_arrays(np.empty(nnz, dtype=X.dtype if dtype is None else dtype),
+                                np.empty(nnz, dtype=index_dtype(X.shape[1])), indptr,
+                                X.shape)
+        kernel_set.dense_to_csr(X, indptr, self.data, self.indices)
+        return self
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def __getitem__(self, rows):
+        rows = np.arange(self.shape[0])[rows]
+        starts = self.indptr[rows]
+        counts = self.indptr[rows + 1] - starts
+        indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        positions = (np.repeat(starts - indptr[:-1], counts)
+                     + np.arange(indptr[-1], dtype=np.int64))
+        # Row numbers may now exceed uint16 no more than before: the columns are kept.
+        return self._from_arrays(self.data[positions], self.indices[positions], indptr,
+                                 (rows.shape[0], self.shape[1]))
+
+    def tocsr(self):
+        """A scipy CSR matrix sharing the values (indices as int32)."""
+        return sp.csr_matrix((self.data, self.indices.astype(np.int32), self.indptr),
+                             shape=self.shape)
+
+    def toarray(self):
+        return self.tocsr().toarray()
+
+
+class DenseInput:
+    """A dense input prepared for the kernels: ``array``, C-contiguous in the compute
+    dtype, kept dense whatever its density; ``inputs[idx]`` its rows, prepared."""
+
+    def __init__(self, array, dtype=None):
+        self.array = np.ascontiguousarray(array, dtype=dtype)
+        self.shape = self.array.shape
+
+    @property
+    def dtype(self):
+        return self.array.dtype
+
+    def __getitem__(self, rows):
+        return DenseInput(self.array[rows])
+
+    def toarray(self):
+        return self.array
+
+
+# Dense inputs with at most this fraction of non-zeros go through the CSR kernels. A
+# CSR product costs one multiply-add per stored value and unit, a dense one per entry
+# but at BLAS speed. On MNIST (19% non-zeros, 150 units, 2 cores, AVX-512) one
+# evaluation through the CSR kernels took 0.48x (float64) and 0.72x (float32) the
+# time of the dense products alone, which puts the break-even near 40% (float64) and
+# 26% (float32) non-zeros; one threshold of 25% for both stays below either
+# (benchmarks/foundation_mnist.py measures both paths).
+SPARSE_INPUT_DENSITY = {np.dtype(np.float64): 0.25, np.dtype(np.float32): 0.25}
+
+
+def csr_if_mostly_zeros(X, dtype, parallel=False, density=None):
+    """The ``CSRInput`` (values in ``dtype``) of the dense 2-D ``X`` if it has at most
+    ``density`` (default ``SPARSE_INPUT_DENSITY``) non-zeros, else None. Read
+    straight from ``X``, in its own dtype: no dense copy in ``dtype`` is made on the
+    way. ``parallel``: the conversion may use the parallel kernels (main thread
+    only)."""
+    threshold = (SPARSE_INPUT_DENSITY.get(np.dtype(dtype), 0.0) if density is None
+                 else float(density))
+    if X.ndim != 2 or not X.size or threshold <= 0:
+        return None
+    X = np.ascontiguousarray(X)
+    kernel_set = kernels(parallel)
+    counts = np.empty(X.shape[0], dtype=np.int64)
+    kernel_set.count_row_nonzeros(X, counts)
+    if counts.sum() <= threshold * X.size:
+        return CSRInput.from_dense(X, kernel_set, counts, dtype)
+    return None
+
+
+def prepare_input(X, dtype, parallel=False, density=None):
+    """``X`` as the kernels take it: a ``DenseInput`` or a ``CSRInput``.
+
+    A sparse ``X`` stays sparse; a dense one that is mostly zeros becomes a
+    ``CSRInput`` (see ``csr_if_mostly_zeros``; ``density=0`` keeps it dense). An
+    input prepared already is returned as it is (in ``dtype``).
+    """
+    dtype = np.dtype(dtype)
+    if isinstance(X, CSRInput):
+        if X.dtype == dtype:
+            return X
+        return CSRInput._from_arrays(X.data.astype(dtype), X.indices, X.indptr, X.shape)
+    if isinstance(X, DenseInput):
+        return X if X.dtype == dtype else DenseInput(X.array, dtype)
+    if sp.issparse(X):
+        return CSRInput(X, dtype)
+    csr = csr_if_mostly_zeros(X, dtype, parallel, density)
+    return DenseInput(X, dtype) if csr is None else csr
+
+
+def prepare_targets_and_weights(loss, y, sample_weight):
+    """Targets in the form ``loss`` takes, weights as float64, and ``1 / sum(w)``."""
+    sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    return loss.prepare_targets(y), sample_weight, 1.0 / float(sample_weight.sum())
+
+
+class _BlockedCSC:
+    """A CSR input regrouped by column within blocks of rows: the layout in which
+    ``blocked_csc_gram_colsum`` computes the first layer's weight gradient.
+
+    It is a second copy of the stored values (and of their row numbers), made once
+    per data set.
+    """
+
+    # Rows per block: the block's rows of the backpropagated delta fill about this
+    # many bytes, so they stay in a core's L2 cache next to the gradient rows of its
+    # thread (block sizes from 64 to 1024 rows ran within 15% of each other on
+    # MNIST).
+    BLOCK_BYTES = 1 << 18
+
+    @classmethod
+    def block_rows(cls, n_units, dtype):
+        return max(16, cls.BLOCK_BYTES // (n_units * np.dtype(dtype).itemsize))
+
+    def __init__(self, csr, n_units, n_chunks, kernel_set):
+        n_rows, n_columns = csr.shape
+        block_rows = self.block_rows(n_units, csr.data.dtype)
+        n_blocks = (n_rows + block_rows - 1) // block_rows
+        mark = np.empty((n_chunks, n_columns), dtype=np.int64)
+        n_pairs = np.empty(n_blocks, dtype=np.int64)
+        kernel_set.count_block_columns(csr.indices, csr.indptr, block_rows, n_chunks,
+                                       mark, n_pairs)
+        block_pair_ptr = np.zeros(n_blocks + 1, dtype=np.int64)
+        np.cumsum(n_pairs, out=block_pair_ptr[1:])
+        self.pair_columns = np.empty(int(block_pair_ptr[-1]), dtype=csr.indices.dtype)
+        self.pair_starts = np.empty(int(block_pair_ptr[-1]) + 1, dtype=np.int64)
+        self.data = np.empty_like(csr.data)
+        self.rows = np.empty(csr.data.shape[0], dtype=index_dtype(n_rows))
+        kernel_set.csr_to_blocked_csc(csr.data, csr.indices, csr.indptr, block_rows,
+                                      n_chunks, block_pair_ptr, mark, np.empty_like(mark),
+                                      self.pair_columns, self.pair_starts, self.data,
+                                      self.rows)
+        # Each thread owns a range of columns holding about as many values.
+        per_column = np.bincount(self.pair_columns, weights=np.diff(self.pair_starts),
+                                 minlength=n_columns)
+        cumulated = np.cumsum(per_column)
+        total = cumulated[-1] if n_columns else 0.0
+        share = total * np.arange(1, n_chunks) / n_chunks
+        self.column_bounds = np.concatenate(
+            [[0], np.searchsorted(cumulated, share, side="right"), [n_columns]]
+        ).astype(np.int64)
+
+
+class FirstLayerGradient:
+    """``X.T @ delta`` and the column sums of ``delta``, the first weight layer's
+    gradient, in the layout of ``X`` that computes it fastest; made once per data set
+    (every first layer uses it: an ABBA first layer is one product ``x (A - B)``
+    whose gradient is the same ``X.T delta``).
+
+    - dense ``X``: a transposed copy, which makes the product a plain one split by
+      input features (``transposed_gram_colsum``: 25-30% faster than the transposed
+      product, for the memory of a second copy);
+    - CSR ``X`` of at least two row blocks: a ``_BlockedCSC`` copy;
+    - smaller CSR batches (Adam's) keep the row-by-row scatter of
+      ``csr_gram_colsum``: regrouping them would cost about as much as it saves.
+      Its per-chunk partial sums are taken from ``reuse`` (the previous data set's
+      ``FirstLayerGradient``) when their shape matches.
+    """
+
+    def __init__(self, X, n_units, n_chunks, kernel_set, reuse=None):
+        self.X = X
+        self.n_chunks = n_chunks
+        self.kernels = kernel_set
+        self.X_t = self.blocked = self.partial_coef = None
+        if isinstance(X, DenseInput):
+            self.X_t = np.empty(X.shape[::-1], dtype=X.dtype)
+            kernel_set.transpose(X.array, self.X_t)
+        elif X.shape[0] >= 2 * _BlockedCSC.block_rows(n_units, X.data.dtype):
+            self.blocked = _BlockedCSC(X, n_units, n_chunks, kernel_set)
+        else:
+            shape = (n_chunks, X.shape[1], n_units)
+            old = None if reuse is None else reuse.partial_coef
+            self.partial_coef = (old if old is not None and old.shape == shape
+                                 and old.dtype == X.data.dtype
+                                 else np.empty(shape, dtype=X.data.dtype))
+
+    def compute(self, delta, partial_intercept, coef_grad_out, intercept_grad_out):
+        """``coef_grad_out = X.T @ delta``, ``intercept_grad_out = delta.sum(0)``;
+        ``partial_intercept``: per-chunk scratch of shape (n_chunks, n_units)."""
+        k, nc = self.kernels, self.n_chunks
+        if self.X_t is not None:
+            k.transposed_gram_colsum(self.X_t, delta, nc, partial_intercept,
+                                     coef_grad_out, intercept_grad_out)
+        elif self.blocked is not None:
+            b = self.blocked
+            k.blocked_csc_gram_colsum(b.pair_columns, b.pair_starts, b.data, b.rows,
+                                      b.column_bounds, delta, nc, partial_intercept,
+                                      coef_grad_out, intercept_grad_out)
+        else:
+            X = self.X
+            k.csr_gram_colsum(X.data, X.indices, X.indptr, delta, nc, self.partial_coef,
+                              partial_intercept, coef_grad_out, intercept_grad_out)

@@ -1,0 +1,582 @@
+"""Layers of the engine: their parameter blocks, and their forward and backward steps.
+
+A layer declares its parameter blocks (``blocks()``: name, shape, bounds, exact-L1
+weights), which ``layout.ParameterLayout`` places in ``theta``, and computes, with the
+fused kernels of ``sknonneg._kernels``, on buffers it allocates once per data set
+(``buffers``):
+
+- ``load``: its blocks of ``theta`` (float64) into compute buffers (the dtype of the
+  fit), scaled by the network's reparametrisation scale ``c`` (1 without one);
+- ``forward``: its outputs from the previous layer's (or from the data); hidden
+  layers return their weighted total activation (for ``ActivityL1``);
+- ``output``: the last layer with the loss: logits, data loss and ``delta``;
+- ``weight_grad``: its weights' gradient from its ``delta`` and its inputs;
+- ``backprop``: the ``delta`` of the layer below, through this layer's weights;
+- ``pack_grad``: the gradient over its blocks of ``theta`` (chain rule, L2).
+
+``predict`` is the allocating forward step of prediction, from fitted arrays.
+
+Two layer types:
+
+- ``DenseLayer(n_in, n_out, signs, activation)``: ``a = sigmoid(gain (x W + b))``
+  (``"logistic"``) or ``z = x W + b`` (``"identity"``, the output layer); a sign
+  constraint per input row of ``W``; L1 exact (a free row with L1 is split into
+  ``W = W+ - W-``);
+- ``ABBALayer(n_in, n_out, activation, ...)``: the layer
+  ``[[A, B], [B, A]]`` of Vasilescu, Neacsu & Pesquet (2024) with ``A, B >= 0``,
+  computed as two products in sum/difference coordinates (see
+  ``sknonneg._kernels.abba``). The first and the last layer of an ABBA network read
+  only ``A - B``; without L1 and a Lipschitz cap they are fitted as one free
+  ``W = A - B`` (``free=True``): the same minimum, half the variables, no bounds.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._kernels import (CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH,
+                       abba_load_layer)
+from .data import CSRInput
+
+__all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DenseLayer", "activation_function",
+           "activation_slope_from_output"]
+
+# Rows per block of ``sigmoid_backprop``'s scratch: a block of ``delta @ coef.T``
+# fills about this many bytes, well inside a core's L2 cache (64-512 rows of 150
+# float64 units ran within 25% of each other, the fastest from 128 rows).
+_BACKPROP_BLOCK_BYTES = 1 << 17
+
+# Rows of the weights that the CSR kernels gather from start on a cache line: each
+# stored value adds a row of the first layer's weights to an output row, and a row
+# that straddles cache lines costs split loads (60k MNIST, 150 units: the CSR
+# forward product 0.92x the time in float32, 0.97x in float64, with 160 columns).
+_CACHE_LINE_BYTES = 64
+
+
+def backprop_scratch(n_chunks, n_units, dtype, min_rows=16):
+    """The scratch of ``sigmoid_backprop`` and ``linear_sigmoid_loss_backprop`` for a
+    layer of ``n_units`` units; the latter needs ``min_rows`` >= its outputs."""
+    block_rows = max(min_rows, 16,
+                     _BACKPROP_BLOCK_BYTES // (n_units * np.dtype(dtype).itemsize))
+    return np.empty((n_chunks, block_rows, n_units), dtype=dtype)
+
+
+def padded_width(n_units, dtype):
+    """``n_units`` rounded up to a whole number of cache lines of ``dtype``."""
+    per_line = max(1, _CACHE_LINE_BYTES // np.dtype(dtype).itemsize)
+    return -(-n_units // per_line) * per_line
+
+
+@dataclass
+class Block:
+    """A parameter block: ``lower``/``upper`` bounds and exact-L1 weights, each a
+    scalar or an array broadcast to ``shape``."""
+
+    name: str
+    shape: tuple
+    lower: object = -np.inf
+    upper: object = np.inf
+    l1: object = 0.0
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+
+def _csr_arrays(inputs):
+    return inputs.data, inputs.indices, inputs.indptr
+
+
+class _Buffers:
+    """A layer's compute buffers for one data set (attributes set by the layer)."""
+
+
+# --------------------------------------------------------------------- dense
+_DENSE_ACTIVATIONS = ("logistic", "identity")
+
+
+class DenseLayer:
+    """``x W + b`` followed by ``activation`` (``"logistic"``, at the objective's
+    gain, or ``"identity"``).
+
+    Parameters
+    ----------
+    n_in, n_out : int
+    signs : array-like of shape (n_in,), default=None
+        Sign constraint per input row of ``W``: +1 (>= 0), -1 (<= 0) or 0 (free;
+        the default).
+    activation : {"logistic", "identity"}, default="logistic"
+    l1 : float, default=0.0
+        Exact L1 penalty on ``W``.
+    """
+
+    def __init__(self, n_in, n_out, signs=None, activation="logistic", l1=0.0):
+        if activation not in _DENSE_ACTIVATIONS:
+            raise ValueError(f"activation must be one of {_DENSE_ACTIVATIONS}, got "
+                             f"{activation!r}")
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.signs = (np.zeros(self.n_in, dtype=np.int8) if signs is None
+                      else np.asarray(signs, dtype=np.int8))
+        self.activation = activation
+        self.l1 = float(l1)
+        # A free entry with L1 needs the split form; the whole layer then uses it so
+        # the layout stays dense blocks.
+        self.split = bool(self.l1 > 0 and np.any(self.signs == 0))
+
+    @property
+    def shape(self):
+        return (self.n_in, self.n_out)
+
+    def work_per_row(self):
+        return self.n_in * self.n_out
+
+    # ------------------------------------------------------------ parameters
+    def blocks(self):
+        signs = self.signs[:, None]
+        if self.split:
+            # w_pos, w_neg >= 0; a sign-constrained row pins the other part at 0.
+            coef = [Block("coef_pos", self.shape, 0.0, np.where(signs < 0, 0.0, np.inf),
+                          self.l1),
+                    Block("coef_neg", self.shape, 0.0, np.where(signs > 0, 0.0, np.inf),
+                          self.l1)]
+        else:
+            # |w| = sign * w on bounded entries; free entries have no L1 here.
+            coef = [Block("coef", self.shape, np.where(signs > 0, 0.0, -np.inf),
+                          np.where(signs < 0, 0.0, np.inf), self.l1 * signs)]
+        return [*coef, Block("intercept", (self.n_out,))]
+
+    def views(self, blocks):
+        """``(coef, intercept)`` of this layer's block views (``coef`` a new array
+        for a split layer)."""
+        if self.split:
+            return blocks["coef_pos"] - blocks["coef_neg"], blocks["intercept"]
+        return blocks["coef"], blocks["intercept"]
+
+    def pack(self, blocks, coef, intercept):
+        """Writes ``coef``, ``intercept`` into this layer's block views (a split
+        layer gets their positive and negative parts)."""
+        coef = np.asarray(coef, dtype=np.float64)
+        if self.split:
+            blocks["coef_pos"][...] = np.maximum(coef, 0.0)
+            blocks["coef_neg"][...] = np.maximum(-coef, 0.0)
+        else:
+            blocks["coef"][...] = coef
+        blocks["intercept"][...] = intercept
+
+    # ---------------------------------------------------------------- compute
+    def buffers(self, n_samples, n_chunks, dtype, position, upper, data):
+        """Buffers for a batch of ``n_samples`` rows; ``position``: 0 (first), ...;
+        ``upper``: the layer above or None; ``data``: the prepared input."""
+        buf = _Buffers()
+        buf.coef = np.empty(self.shape, dtype=dtype)
+        buf.intercept = np.empty(self.n_out, dtype=dtype)
+        buf.coef_grad = np.empty_like(buf.coef)
+        buf.intercept_grad = np.empty_like(buf.intercept)
+        # Per-chunk partial sums of the weight gradients (the first layer's belong
+        # to its FirstLayerGradient).
+        buf.partial_coef = (None if position == 0
+                            else np.empty((n_chunks, *self.shape), dtype=dtype))
+        buf.partial_intercept = np.empty((n_chunks, self.n_out), dtype=dtype)
+        buf.partial_activity = np.empty((n_chunks, self.n_out))
+        # A hidden layer's delta overwrites its activations (see sigmoid_backprop).
+        buf.out = np.empty((n_samples, self.n_out), dtype=dtype)
+        buf.delta = buf.out if upper is not None else np.empty_like(buf.out)
+        buf.scratch = (None if upper is None else
+                       backprop_scratch(n_chunks, self.n_out, dtype, upper.n_out))
+        buf.csr_coef = None
+        if position == 0 and isinstance(data, CSRInput):
+            # The first layer's weights for the CSR kernels, rows padded to whole
+            # cache lines (see padded_width); the padding stays zero, unread.
+            buf.csr_coef = np.zeros((self.n_in, padded_width(self.n_out, dtype)),
+                                    dtype=dtype)
+        return buf
+
+    def load(self, blocks, buf, scale=1.0):
+        if self.split:
+            np.subtract(blocks["coef_pos"], blocks["coef_neg"], out=buf.coef,
+                        casting="unsafe")
+        else:
+            buf.coef[...] = blocks["coef"]
+        if scale != 1.0:
+            buf.coef *= scale
+        buf.intercept[...] = blocks["intercept"]
+        if buf.csr_coef is not None:
+            buf.csr_coef[:, :self.n_out] = buf.coef
+
+    @staticmethod
+    def _product_input(ctx, below, buf):
+        """``(inputs, coef)`` as the kernels take them: the data (a CSR input as its
+        three arrays, with the padded weights) or the layer below's output."""
+        if below is not None:
+            return below.out, buf.coef
+        if isinstance(ctx.data, CSRInput):
+            return _csr_arrays(ctx.data), buf.csr_coef
+        return ctx.data.array, buf.coef
+
+    def forward(self, ctx, below, buf):
+        inputs, coef = self._product_input(ctx, below, buf)
+        if isinstance(inputs, tuple):
+            return ctx.kernels.csr_linear_sigmoid_forward(
+                *inputs, coef, buf.intercept, ctx.gain, ctx.sample_weight,
+                ctx.n_chunks, buf.partial_activity, buf.out)
+        return ctx.kernels.linear_sigmoid_forward(
+            inputs, coef, buf.intercept, ctx.gain, ctx.sample_weight, ctx.n_chunks,
+            buf.partial_activity, buf.out)
+
+    def fuses_with(self, upper, loss):
+        """Whether this hidden layer and the output layer ``upper`` run as one
+        kernel (``linear_sigmoid_loss_backprop``)."""
+        return (self.activation == "logistic" and isinstance(upper, DenseLayer)
+                and upper.activation == "identity" and loss.code is not None)
+
+    def fused_head(self, ctx, below, buf, upper, upper_buf):
+        """This layer, the output layer ``upper``, its gradient and this layer's
+        delta in one pass; returns ``(data loss, activity)``."""
+        inputs, coef = self._product_input(ctx, below, buf)
+        return ctx.kernels.linear_sigmoid_loss_backprop(
+            inputs, coef, buf.intercept, upper_buf.coef, upper_buf.intercept, ctx.y,
+            ctx.loss.code, ctx.sample_weight, ctx.scale, ctx.gain, ctx.activity_coef,
+            ctx.n_chunks, buf.scratch, buf.partial_activity,
+            upper_buf.partial_coef.reshape(ctx.n_chunks, upper.n_out, upper.n_in),
+            upper_buf.partial_intercept, upper_buf.coef_grad, upper_buf.intercept_grad,
+            buf.out, upper_buf.out, upper_buf.delta)
+
+    def output(self, ctx, below, buf):
+        """Logits, ``delta = dloss/dlogits`` and the data loss ``sum_i s_i loss_i``."""
+        inputs, coef = self._product_input(ctx, below, buf)
+        if isinstance(inputs, tuple):
+            inputs = ctx.data.tocsr()
+        return _output_loss(ctx, inputs, coef, buf.intercept, buf.out, buf.delta)
+
+    def weight_grad(self, ctx, below, buf):
+        if below is None:
+            ctx.first_layer.compute(buf.delta, buf.partial_intercept, buf.coef_grad,
+                                    buf.intercept_grad)
+        else:
+            ctx.kernels.gram_colsum(below.out, buf.delta, ctx.n_chunks,
+                                    buf.partial_coef, buf.partial_intercept,
+                                    buf.coef_grad, buf.intercept_grad)
+
+    def backprop(self, ctx, buf, lower, lower_buf):
+        """``delta`` of the hidden layer ``lower`` (written over its activations)."""
+        if not (isinstance(lower, DenseLayer) and lower.activation == "logistic"):
+            raise NotImplementedError("a dense layer backpropagates into sigmoid layers")
+        ctx.kernels.sigmoid_backprop(buf.delta, buf.coef, lower_buf.out, ctx.gain,
+                                     ctx.activity_coef, ctx.sample_weight, ctx.n_chunks,
+                                     lower_buf.scratch, lower_buf.delta)
+
+    def pack_grad(self, ctx, blocks, grad_blocks, buf, scale, l2):
+        """Chain rule to ``theta``: ``dL/dw_pos = g``, ``dL/dw_neg = -g`` for a split
+        layer; returns ``(L2 penalty, 0.0)``."""
+        penalty = 0.0
+        if l2 > 0:
+            penalty = ctx.kernels.l2_penalty_grad(buf.coef, l2, buf.coef_grad)
+        if self.split:
+            grad_blocks["coef_pos"][...] = buf.coef_grad
+            np.negative(buf.coef_grad, out=grad_blocks["coef_neg"], casting="unsafe")
+        else:
+            grad_blocks["coef"][...] = buf.coef_grad
+        grad_blocks["intercept"][...] = buf.intercept_grad
+        return penalty, 0.0
+
+    # ------------------------------------------------------------- prediction
+    def predict(self, ctx, inputs, coef, intercept):
+        """Outputs for prediction (allocating): ``(public hidden output, next
+        inputs)``; ``inputs`` a prepared input or the previous output array."""
+        dtype = ctx.dtype
+        coef = np.ascontiguousarray(coef, dtype=dtype)
+        intercept = np.ascontiguousarray(intercept, dtype=dtype)
+        if isinstance(inputs, CSRInput):
+            arrays, inputs = _csr_arrays(inputs), inputs.tocsr()
+        else:
+            inputs = getattr(inputs, "array", inputs)
+            arrays = None
+        if self.activation == "identity":
+            out = inputs @ coef
+            out += intercept
+            return out, out
+        out = np.empty((inputs.shape[0], self.n_out), dtype=dtype)
+        partial = np.empty((ctx.n_chunks, self.n_out))
+        ones = np.ones(inputs.shape[0])
+        if arrays is not None:
+            ctx.kernels.csr_linear_sigmoid_forward(*arrays, coef, intercept, ctx.gain,
+                                                   ones, ctx.n_chunks, partial, out)
+        else:
+            ctx.kernels.linear_sigmoid_forward(inputs, coef, intercept, ctx.gain, ones,
+                                               ctx.n_chunks, partial, out)
+        return out, out
+
+
+def _output_loss(ctx, inputs, coef, intercept, logits_out, delta_out):
+    """The output layer with its loss: the fused kernel for a loss with a code, the
+    loss's ``value_grad`` otherwise (the generic path)."""
+    if ctx.loss.code is not None and not hasattr(inputs, "tocsr"):
+        return ctx.kernels.linear_loss_grad(
+            inputs, coef, intercept, ctx.y, ctx.loss.code, ctx.sample_weight,
+            ctx.scale, ctx.n_chunks, logits_out, delta_out)
+    logits = np.asarray(inputs @ coef, dtype=np.float64) + intercept
+    logits_out[...] = logits
+    values, grad = ctx.loss.value_grad(logits, ctx.y)
+    delta_out[...] = ctx.scale * ctx.sample_weight[:, None] * grad
+    return float(ctx.sample_weight @ values)
+
+
+# ---------------------------------------------------------------------- ABBA
+ABBA_ACTIVATIONS = {"identity": IDENTITY, "tanh": TANH,
+                     "capped_leaky_relu": CAPPED_LEAKY_RELU}
+
+
+def activation_function(activation, slope=0.0, cap=1.0):
+    """The ABBA activation ``R`` named ``activation``, element-wise in float64 (the
+    estimator's initialisation uses it; the kernels compute their own).
+
+    ``"tanh"``; ``"identity"``; ``"capped_leaky_relu"``, eq. (20) of Vasilescu et al.
+    (2024): ``t`` for ``|t| <= cap``, else ``sign(t) (cap + slope (|t| - cap))``.
+    """
+    if activation == "tanh":
+        return np.tanh
+    if activation == "identity":
+        return lambda t: np.array(t, dtype=np.float64)
+
+    def capped_leaky_relu(t):
+        t = np.asarray(t, dtype=np.float64)
+        outside = np.sign(t) * (cap + slope * (np.abs(t) - cap))
+        return np.where(np.abs(t) <= cap, t, outside)
+    if activation == "capped_leaky_relu":
+        return capped_leaky_relu
+    raise ValueError(f"unknown activation {activation!r}")
+
+
+def activation_slope_from_output(activation, slope=0.0, cap=1.0):
+    """``R'(t)`` written with ``y = R(t)``, element-wise in float64, for the
+    activation named ``activation`` (see ``activation_function``)."""
+    def derivative(y):
+        y = np.asarray(y, dtype=np.float64)
+        if activation == "tanh":
+            return 1.0 - y * y
+        if activation == "capped_leaky_relu":
+            return np.where(np.abs(y) < cap, 1.0, slope)
+        return np.ones_like(y)
+    return derivative
+
+
+class ABBALayer:
+    """An ABBA layer ``[x, z] -> R([x, z] [[A, B], [B, A]] + [b_u, b_v])``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Half-widths: blocks ``A``, ``B`` of shape ``(n_in, n_out)``, ``2 n_out``
+        units.
+    activation : {"tanh", "capped_leaky_relu", "identity"}
+        ``R`` of a hidden layer; the last layer of a network is linear (its logits
+        are ``(u - v) / 2``).
+    role : {"first", "inner", "last"}
+        Its place: the first layer meets the doubled input ``[x, -x]``, the last
+        one feeds the halving map; both read only ``A - B``.
+    slope, cap : float
+        Parameters of the capped leaky ReLU (eq. 20: ``alpha``, ``beta``).
+    l1 : float, default=0.0
+        Exact L1 on ``A`` and ``B`` (linear: they are non-negative).
+    free : bool, default=False
+        Store ``W = A - B``, unbounded (first or last layer without L1 only).
+    """
+
+    def __init__(self, n_in, n_out, activation, role, *, slope=0.0, cap=1.0, l1=0.0,
+                 free=False):
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.activation = activation
+        self.code = ABBA_ACTIVATIONS[activation]
+        self.role = {"first": FIRST, "inner": INNER, "last": LAST}[role]
+        self.slope, self.cap, self.l1 = float(slope), float(cap), float(l1)
+        self.free = bool(free)
+        if self.free and (self.role == INNER or self.l1 != 0.0):
+            raise ValueError("an ABBA layer can be free only as the first or the last "
+                             "layer, without L1 penalty: only those read A - B alone")
+
+    @property
+    def shape(self):
+        return (self.n_in, self.n_out)
+
+    def work_per_row(self):
+        # The ABBA network doubles every layer: its real width.
+        return 4 * self.n_in * self.n_out
+
+    # ------------------------------------------------------------ parameters
+    def blocks(self):
+        if self.free:
+            coef = [Block("A", self.shape)]
+        else:
+            coef = [Block("A", self.shape, 0.0, np.inf, self.l1),
+                    Block("B", self.shape, 0.0, np.inf, self.l1)]
+        return [*coef, Block("b_u", (self.n_out,)), Block("b_v", (self.n_out,))]
+
+    def views(self, blocks):
+        """``(A, B, b_u, b_v)``: views of ``theta``; a free layer's ``(W, zeros, b_u,
+        b_v)``, its ``B`` a new array on each call (what is written into it, such as
+        a gradient, is dropped)."""
+        block_b = np.zeros(self.shape) if self.free else blocks["B"]
+        return blocks["A"], block_b, blocks["b_u"], blocks["b_v"]
+
+    def pack(self, blocks, coef_a, coef_b, intercept_u, intercept_v):
+        block_a = np.asarray(coef_a, dtype=np.float64)
+        block_b = np.asarray(coef_b, dtype=np.float64)
+        if self.free:
+            blocks["A"][...] = block_a - block_b
+        else:
+            blocks["A"][...] = block_a
+            blocks["B"][...] = block_b
+        blocks["b_u"][...] = intercept_u
+        blocks["b_v"][...] = intercept_v
+
+    # ---------------------------------------------------------------- compute
+    def buffers(self, n_samples, n_chunks, dtype, position, upper, data):
+        buf = _Buffers()
+        shape, n_out = self.shape, self.n_out
+        # coef_sum = A + B (inner layers), coef_diff = A - B (halved for the output
+        # layer, whose logits are d (A - B) / 2); intercepts likewise.
+        buf.coef_sum = np.empty(shape, dtype=dtype)
+        buf.coef_diff = np.empty(shape, dtype=dtype)
+        buf.intercept_u = np.empty(n_out, dtype=dtype)
+        buf.intercept_v = np.empty(n_out, dtype=dtype)
+        buf.grad_sum = np.empty(shape, dtype=dtype)
+        buf.grad_diff = np.empty(shape, dtype=dtype)
+        # Column sums of dL/dP (row 0) and dL/dQ (row 1): the intercepts' gradients.
+        buf.grad_icpt = np.empty((2, n_out), dtype=dtype)
+        buf.partial_coef = (None if self.role == FIRST
+                            else np.empty((n_chunks, *shape), dtype=dtype))
+        buf.partial_coef_diff = (np.empty((n_chunks, *shape), dtype=dtype)
+                                 if self.role == INNER else None)
+        buf.partial_icpt = np.empty((n_chunks, n_out), dtype=dtype)
+        # A free layer's B: zeros to read, a scratch for its (dropped) gradient.
+        buf.zeros = np.zeros(shape) if self.free else None
+        buf.dropped_grad = np.empty(shape) if self.free else None
+        if self.role == LAST:
+            buf.logits = np.empty((n_samples, n_out), dtype=dtype)
+            buf.delta_out = np.empty_like(buf.logits)
+            buf.delta_sums = buf.delta_diffs = buf.delta_out
+        else:
+            # Outputs (s, d) and deltas (dL/dP, dL/dQ) of a hidden layer.
+            buf.partial_sums = np.empty((n_chunks, 2, n_out), dtype=dtype)
+            buf.sums = np.empty((n_samples, n_out), dtype=dtype)
+            buf.diffs = np.empty_like(buf.sums)
+            buf.delta_sums = np.empty_like(buf.sums)
+            buf.delta_diffs = np.empty_like(buf.sums)
+        return buf
+
+    def _coef_blocks(self, blocks, buf, zeros):
+        """``(A, B)`` of theta's (or the gradient's) blocks; a free layer's ``B`` is
+        ``zeros`` from ``buf``."""
+        return blocks["A"], getattr(buf, zeros) if self.free else blocks["B"]
+
+    def load(self, blocks, buf, scale=1.0):
+        a, b = self._coef_blocks(blocks, buf, "zeros")
+        bu, bv = blocks["b_u"], blocks["b_v"]
+        last = self.role == LAST
+        # The first layer sees s = 0 and the logits read only d: no A + B there.
+        abba_load_layer(a, b, 0.5 * scale if last else scale, self.role == INNER,
+                        buf.coef_sum, buf.coef_diff)
+        if last:
+            # Logits: (u - v) / 2, whose intercept is (b_u - b_v) / 2.
+            np.subtract(bu, bv, out=buf.intercept_u, casting="unsafe")
+            buf.intercept_u *= 0.5
+        else:
+            buf.intercept_u[...] = bu
+            buf.intercept_v[...] = bv
+
+    def forward(self, ctx, below, buf):
+        k, nc = ctx.kernels, ctx.n_chunks
+        act, slope, cap = self.code, self.slope, self.cap
+        if below is not None:
+            k.abba_forward(below.sums, below.diffs, buf.coef_sum, buf.coef_diff,
+                           buf.intercept_u, buf.intercept_v, act, slope, cap, nc,
+                           buf.sums, buf.diffs)
+        elif isinstance(ctx.data, CSRInput):
+            k.csr_abba_input_forward(*_csr_arrays(ctx.data), buf.coef_diff,
+                                     buf.intercept_u, buf.intercept_v, act, slope, cap,
+                                     nc, buf.sums, buf.diffs)
+        else:
+            k.abba_input_forward(ctx.data.array, buf.coef_diff, buf.intercept_u,
+                                 buf.intercept_v, act, slope, cap, nc, buf.sums,
+                                 buf.diffs)
+        return 0.0
+
+    def fuses_with(self, upper, loss):
+        return False
+
+    def output(self, ctx, below, buf):
+        # Logits = d C + c0 with C = (A - B) / 2, c0 = (b_u - b_v) / 2.
+        return _output_loss(ctx, below.diffs, buf.coef_diff, buf.intercept_u,
+                            buf.logits, buf.delta_out)
+
+    def weight_grad(self, ctx, below, buf):
+        k, nc = ctx.kernels, ctx.n_chunks
+        if self.role == LAST:
+            k.gram_colsum(below.diffs, buf.delta_out, nc, buf.partial_coef,
+                          buf.partial_icpt, buf.grad_diff, buf.grad_icpt[1])
+        elif self.role == INNER:
+            k.abba_gram(below.sums, below.diffs, buf.delta_sums, buf.delta_diffs, nc,
+                        buf.partial_coef, buf.partial_coef_diff, buf.grad_sum,
+                        buf.grad_diff)
+        else:
+            # First layer: d = 2x and s = 0, so only x^T dL/dQ (its column sums,
+            # written again here, are those abba_backprop already gave).
+            ctx.first_layer.compute(buf.delta_diffs, buf.partial_icpt, buf.grad_diff,
+                                    buf.grad_icpt[1])
+
+    def backprop(self, ctx, buf, lower, lower_buf):
+        ctx.kernels.abba_backprop(
+            buf.delta_sums, buf.coef_sum, buf.delta_diffs, buf.coef_diff,
+            lower_buf.sums, lower_buf.diffs, lower.code, lower.slope, lower.cap,
+            self.role != LAST, ctx.n_chunks, lower_buf.partial_sums,
+            lower_buf.delta_sums, lower_buf.delta_diffs, lower_buf.grad_icpt)
+
+    def pack_grad(self, ctx, blocks, grad_blocks, buf, scale, l2):
+        """Chain rule from the products' gradients to ``theta`` (float64); returns
+        ``(L2 penalty, <G_A, A> + <G_B, B>)``, the second for the chain rule
+        through the reparametrisation scale."""
+        a, b = self._coef_blocks(blocks, buf, "zeros")
+        g_a, g_b = self._coef_blocks(grad_blocks, buf, "dropped_grad")
+        g_bu, g_bv = grad_blocks["b_u"], grad_blocks["b_v"]
+        penalty, inner = ctx.kernels.abba_coef_grad(
+            buf.grad_sum, buf.grad_diff, a, b, self.role, scale, l2, g_a, g_b)
+        icpt_sum, icpt_diff = buf.grad_icpt
+        if self.role == LAST:
+            g_bu[...] = 0.5 * icpt_diff
+            np.negative(g_bu, out=g_bv)
+        else:
+            # u = (P + Q) / 2 + b_u, v = (P - Q) / 2 + b_v, and the kernels' deltas
+            # are dL/dP = (du + dv) / 2, dL/dQ = (du - dv) / 2.
+            np.add(icpt_sum, icpt_diff, out=g_bu, casting="unsafe")
+            np.subtract(icpt_sum, icpt_diff, out=g_bv, casting="unsafe")
+        return penalty, inner
+
+    # ------------------------------------------------------------- prediction
+    def predict(self, ctx, inputs, coef_a, coef_b, intercept_u, intercept_v):
+        """``(public output, next inputs)``: a hidden layer's ``(x, z)`` pair and its
+        ``(s, d)``; the last layer's logits ``d (A - B) / 2 + (b_u - b_v) / 2``."""
+        k, nc, dtype = ctx.kernels, ctx.n_chunks, ctx.dtype
+
+        def arr(value):
+            return np.ascontiguousarray(value, dtype=dtype)
+
+        if self.role == LAST:
+            logits = inputs[1] @ arr((coef_a - coef_b) / 2)
+            logits += arr((intercept_u - intercept_v) / 2)
+            return logits, logits
+        n_samples = inputs.shape[0] if self.role == FIRST else inputs[0].shape[0]
+        s_out = np.empty((n_samples, self.n_out), dtype=dtype)
+        d_out = np.empty_like(s_out)
+        act, slope, cap = self.code, self.slope, self.cap
+        if self.role == FIRST and isinstance(inputs, CSRInput):
+            k.csr_abba_input_forward(*_csr_arrays(inputs), arr(coef_a - coef_b),
+                                     arr(intercept_u), arr(intercept_v), act, slope, cap,
+                                     nc, s_out, d_out)
+        elif self.role == FIRST:
+            k.abba_input_forward(inputs.array, arr(coef_a - coef_b), arr(intercept_u),
+                                 arr(intercept_v), act, slope, cap, nc, s_out, d_out)
+        else:
+            k.abba_forward(inputs[0], inputs[1], arr(coef_a + coef_b),
+                           arr(coef_a - coef_b), arr(intercept_u), arr(intercept_v), act,
+                           slope, cap, nc, s_out, d_out)
+        return ((s_out + d_out) / 2, (s_out - d_out) / 2), (s_out, d_out)

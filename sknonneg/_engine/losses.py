@@ -1,0 +1,103 @@
+"""Losses of the output layer, chosen by name (``get_loss``), never by the shape of y.
+
+A loss says how it wants its targets (``prepare_targets``) and reaches the fused
+output kernels through its ``code`` (``sknonneg._kernels.losses``), where one row of
+logits becomes ``sw_i * loss_i`` and the delta ``scale * sw_i * dloss_i/dlogits``.
+A loss with no kernel code (``code = None``) takes the generic path: the objective
+computes the logits and calls its ``value_grad``; that is all a new loss needs until
+a fused row pays for itself in a benchmark.
+
+For every loss here ``value_grad`` is also written out in NumPy: it documents the
+maths, and the tests hold the kernels to it.
+"""
+
+import numpy as np
+from scipy.special import expit, log_softmax
+
+from .._kernels import LOGISTIC_NLL, SOFTMAX_NLL, SQUARED_ERROR
+
+__all__ = ["Loss", "SoftmaxNLL", "LogisticNLL", "SquaredError", "get_loss"]
+
+
+class Loss:
+    """Base class: ``code`` (kernel hook or None), ``prepare_targets``, ``value_grad``."""
+
+    name = None
+    code = None
+
+    def prepare_targets(self, y):
+        """Targets as a float64 matrix of shape (n_samples, n_outputs)."""
+        y = np.asarray(y, dtype=np.float64)
+        return np.ascontiguousarray(y.reshape(y.shape[0], -1))
+
+    def value_grad(self, logits, y):
+        """``(loss per sample, dloss/dlogits)``, float64, of shapes (n_samples,) and
+        (n_samples, n_outputs)."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class SoftmaxNLL(Loss):
+    """Softmax with the negative log-likelihood of class indices ``y``:
+    ``nll = logsumexp(z) - z[y]``, ``dnll/dz = softmax(z) - onehot(y)``."""
+
+    name = "softmax"
+    code = SOFTMAX_NLL
+
+    def prepare_targets(self, y):
+        return np.ascontiguousarray(y, dtype=np.int64)
+
+    def value_grad(self, logits, y):
+        log_p = log_softmax(logits, axis=1)
+        rows = np.arange(logits.shape[0])
+        grad = np.exp(log_p)
+        grad[rows, y] -= 1.0
+        return -log_p[rows, y], grad
+
+
+class LogisticNLL(Loss):
+    """Independent sigmoids with the binary cross-entropy of a 0/1 matrix ``y``
+    (binary and multilabel), summed over outputs: per entry
+    ``max(z, 0) + log1p(exp(-|z|)) - y z``, derivative ``sigmoid(z) - y``."""
+
+    name = "logistic"
+    code = LOGISTIC_NLL
+
+    def value_grad(self, logits, y):
+        return ((np.logaddexp(0.0, logits) - y * logits).sum(axis=1),
+                expit(logits) - y)
+
+
+class SquaredError(Loss):
+    """Half the squared error summed over outputs, ``|z - y|^2 / 2``, derivative
+    ``z - y``: for regressors and reconstruction."""
+
+    name = "squared_error"
+    code = SQUARED_ERROR
+
+    def value_grad(self, logits, y):
+        residual = logits - y
+        return 0.5 * (residual ** 2).sum(axis=1), residual
+
+
+_LOSSES = {
+    "softmax": SoftmaxNLL,
+    "softmax_nll": SoftmaxNLL,
+    "logistic": LogisticNLL,
+    "logistic_nll": LogisticNLL,
+    "squared_error": SquaredError,
+}
+
+
+def get_loss(loss):
+    """The loss named ``loss`` (an estimator's ``output``), or ``loss`` itself if it is
+    a ``Loss``."""
+    if isinstance(loss, Loss):
+        return loss
+    try:
+        return _LOSSES[loss]()
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown loss {loss!r}; expected one of "
+                         f"{sorted(_LOSSES)} or a Loss") from None

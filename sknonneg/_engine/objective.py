@@ -1,0 +1,263 @@
+"""The training objective over ``theta``, one loop over the layers, and prediction.
+
+For a network of layers ``f_l`` and a loss ``ell`` (``losses``), with sample
+weights ``s`` (ones by default; the paper's ``1/n`` is their normalisation)::
+
+    loss(theta) = sum_i s_i ell(z_i, y_i) / sum_i s_i             (data term)
+                + sum_l l2_l ||W_l||_F^2                          (L2)
+                + l1_linear @ theta                               (L1, exact: see layout)
+                + activity_l1 * sum_i s_i sum_{hidden} a_lij / sum_i s_i   (ActivityL1)
+                + other penalties (generic path)
+
+eq. (1) of Chorowski & Zurada (2015) for sigmoid dense layers. The backward pass:
+``delta_L = dloss/dz = s_i dell_i/dz / sum s``; for a sigmoid hidden layer
+``delta_l = (delta_{l+1} @ W_{l+1}.T + activity_l1 s_i / sum s) * gain * a_l (1 -
+a_l)``; ``dloss/dW_l = a_{l-1}.T @ delta_l``, ``dloss/db_l = sum_i delta_l``. ABBA
+layers do the same in their sum/difference coordinates (``sknonneg._kernels.abba``).
+
+``Objective.loss_grad`` runs the forward steps up to the last hidden layer, the
+output layer with the loss, then for each layer from the top its weight gradient and
+the delta of the layer below. Where a pair of layers allows it the loop hands them
+to one fused kernel: a sigmoid dense layer under a dense output layer with a kernel
+loss runs as ``linear_sigmoid_loss_backprop`` (each block of rows through the
+hidden layer, the output layer, the loss, the output gradient and the backward step
+while in cache). Every step writes into buffers allocated once per data set; a CSR
+input goes through the CSR kernels, never densified.
+
+A reparametrisation hook rescales the whole network before an evaluation:
+``LipschitzCap`` (ABBA's ``lipschitz_max``) evaluates it with every weight block
+multiplied by ``c(theta) = min(1, (lipschitz_max / bound)^(1/L))``
+(``sknonneg._lipschitz.bound_scale``), and the gradient goes through ``c``: with
+``G_l`` the gradient of the data term with respect to the scaled blocks,
+``dloss/dW_l = c G_l + (sum_k <G_k, W_k>) dc/dW_l``. The penalties act on the
+unscaled blocks, which keeps them from drifting along the directions that ``c``
+cancels. So the cap holds at every iterate, for any solver: it is exact, not a
+penalty.
+"""
+
+import numba
+import numpy as np
+
+from .._kernels import kernels
+from .._lipschitz import abba_factor_grads, abba_factors, bound_scale
+from .._threads import fit_threads, thread_budget
+from .data import FirstLayerGradient, prepare_input, prepare_targets_and_weights
+from .losses import get_loss
+from .penalties import L2, ActivityL1
+
+__all__ = ["Objective", "LipschitzCap", "forward", "n_chunks_for"]
+
+# Multiply-adds below which a chunk is not worth a thread: on small batches a parallel
+# launch costs more than it saves (and far more on a loaded machine, where threads
+# wait to be scheduled).
+_MIN_WORK_PER_CHUNK = 1 << 17
+
+
+def n_chunks_for(n_samples, work_per_row, parallel):
+    """Chunks of rows (= numba threads) for a batch of ``n_samples`` rows costing
+    ``work_per_row`` multiply-adds each: the thread budget, fewer when the batch is
+    small."""
+    if not parallel:
+        return 1
+    by_work = (n_samples * work_per_row) // _MIN_WORK_PER_CHUNK
+    n_threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
+    return int(max(1, min(n_threads, by_work)))
+
+
+class LipschitzCap:
+    """The reparametrisation of an ABBA network that keeps its Lipschitz bound
+    (Proposition 3.3 of Vasilescu et al. 2024) at most ``lipschitz_max``."""
+
+    def __init__(self, lipschitz_max):
+        self.lipschitz_max = float(lipschitz_max)
+
+    def scale(self, views):
+        """``(c, dc/d(A_l, B_l) per layer or None)`` at the layers' ``views``."""
+        coefs_a = [v[0] for v in views]
+        coefs_b = [v[1] for v in views]
+        c, _, factor_dc = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
+        if factor_dc is None:
+            return c, None
+        return c, abba_factor_grads(coefs_a, coefs_b, factor_dc)
+
+    @staticmethod
+    def add_grad(inner, grad_views, dc):
+        """Adds ``inner * dc/dW`` to the gradient of every block."""
+        for (g_a, g_b, _, _), (dc_a, dc_b) in zip(grad_views, dc):
+            g_a += inner * dc_a
+            g_b += inner * dc_b
+
+
+class _Context:
+    """What the layers' steps read during one evaluation."""
+
+
+class Objective:
+    """Loss and gradient over ``theta`` for one data set, with reusable buffers.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+        The layers, in order, and their place in ``theta``.
+    loss : Loss or str
+        See ``losses.get_loss``.
+    penalties : list of Penalty
+    X : array-like, sparse matrix, DenseInput or CSRInput of shape (n_samples, n_features)
+        Prepared once here (``data.prepare_input``) unless prepared already.
+    y : ndarray
+        Targets, in the form ``loss.prepare_targets`` makes.
+    sample_weight : ndarray of shape (n_samples,)
+    gain : float, default=1.0
+        Gain of the sigmoid layers; may be changed between evaluations (annealing).
+    reparametrization : LipschitzCap, default=None
+    dtype : {np.float32, np.float64}
+        Floating type of the computation; ``theta``, the loss and the gradient
+        returned are float64 whatever it is.
+    parallel : bool
+        Use the parallel kernels, one chunk of rows per numba thread. Call
+        ``loss_grad`` inside ``sknonneg._threads.fit_threads()``.
+    """
+
+    def __init__(self, layout, loss, penalties, X, y, sample_weight, *, gain=1.0,
+                 reparametrization=None, dtype=np.float64, parallel=True):
+        self.layout = layout
+        self.layers = layout.network
+        self.loss = get_loss(loss)
+        self.dtype = np.dtype(dtype)
+        self.gain = float(gain)
+        self.reparametrization = reparametrization
+        n_layers = len(self.layers)
+        self.l2 = [0.0] * n_layers
+        self.activity_l1 = 0.0
+        self.generic_penalties = []
+        for penalty in penalties:
+            if isinstance(penalty, L2):
+                self.l2 = [a + b for a, b in zip(self.l2, penalty.per_layer(n_layers))]
+            elif isinstance(penalty, ActivityL1):
+                self.activity_l1 += penalty.alpha
+            else:
+                self.generic_penalties.append(penalty)
+        self.kernels = kernels(parallel)
+        self.parallel = bool(parallel)
+        self.n_samples = X.shape[0]
+        self.n_chunks = n_chunks_for(
+            X.shape[0], sum(layer.work_per_row() for layer in self.layers), parallel)
+        self.grad = np.empty(layout.n_params)
+        self.first_layer = None
+        self._data_kind = None
+        self.set_data(X, y, sample_weight)
+
+    def _allocate(self):
+        layers, n = self.layers, len(self.layers)
+        self.buffers = [
+            layer.buffers(self.n_samples, self.n_chunks, self.dtype, i,
+                          layers[i + 1] if i + 1 < n else None, self.X)
+            for i, layer in enumerate(layers)]
+
+    def set_data(self, X, y, sample_weight):
+        """Points the objective at another batch with as many rows, reusing every
+        buffer (the mini-batch loops call this instead of building an objective
+        per batch). ``X`` prepared already (``inputs[idx]`` of a prepared input) is
+        not converted again."""
+        if X.shape[0] != self.n_samples:
+            raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
+        self.X = prepare_input(X, self.dtype, self.parallel)
+        self.y, self.sample_weight, self.scale = prepare_targets_and_weights(
+            self.loss, y, sample_weight)
+        if type(self.X) is not self._data_kind:
+            # The first layer's buffers depend on the kind of input (CSR: padded).
+            self._data_kind = type(self.X)
+            self._allocate()
+        self.first_layer = FirstLayerGradient(self.X, self.layers[0].n_out,
+                                              self.n_chunks, self.kernels,
+                                              self.first_layer)
+
+    def _context(self):
+        ctx = _Context()
+        ctx.kernels, ctx.n_chunks, ctx.dtype = self.kernels, self.n_chunks, self.dtype
+        ctx.data, ctx.y, ctx.loss = self.X, self.y, self.loss
+        ctx.sample_weight, ctx.scale = self.sample_weight, self.scale
+        ctx.gain = self.gain
+        ctx.activity_coef = self.activity_l1 * self.scale
+        ctx.first_layer = self.first_layer
+        return ctx
+
+    def loss_grad(self, theta):
+        """``(loss, grad)`` at ``theta``, both float64; for ``jac=True`` optimizers.
+
+        With ``parallel``, the caller sets numba's thread count to ``n_chunks`` once
+        (the training loops do, when they build or switch objectives), not per call.
+        """
+        layers, bufs, layout = self.layers, self.buffers, self.layout
+        last = len(layers) - 1
+        blocks = layout.blocks(theta)
+        c, dc = 1.0, None
+        if self.reparametrization is not None:
+            c, dc = self.reparametrization.scale(layout.views(theta))
+        for layer, layer_blocks, buf in zip(layers, blocks, bufs):
+            layer.load(layer_blocks, buf, c)
+        ctx = self._context()
+
+        def below(i):
+            return bufs[i - 1] if i > 0 else None
+
+        # Forward to the last hidden layer, then the output layer and its loss.
+        fused = last > 0 and layers[last - 1].fuses_with(layers[last], self.loss)
+        activity = 0.0
+        for i in range(last - 1 if fused else last):
+            activity += layers[i].forward(ctx, below(i), bufs[i])
+        if fused:
+            data_loss, head_activity = layers[last - 1].fused_head(
+                ctx, below(last - 1), bufs[last - 1], layers[last], bufs[last])
+            activity += head_activity
+            top = last - 1
+        else:
+            data_loss = layers[last].output(ctx, below(last), bufs[last])
+            top = last
+        loss = (data_loss + self.activity_l1 * activity) * self.scale
+        # Backward: each layer's weight gradient, then the delta of the one below.
+        for i in range(top, -1, -1):
+            layers[i].weight_grad(ctx, below(i), bufs[i])
+            if i > 0:
+                layers[i].backprop(ctx, bufs[i], layers[i - 1], bufs[i - 1])
+
+        grad = self.grad
+        grad_blocks = layout.blocks(grad)
+        inner = 0.0  # sum_l <G_l, W_l>, G the gradient w.r.t. the scaled blocks
+        for i in range(last, -1, -1):
+            penalty, layer_inner = layers[i].pack_grad(
+                ctx, blocks[i], grad_blocks[i], bufs[i], c, self.l2[i])
+            loss += penalty
+            inner += layer_inner
+        if dc is not None:
+            self.reparametrization.add_grad(inner, layout.views(grad), dc)
+        if layout.has_l1:
+            loss += layout.l1_penalty(theta)
+            grad += layout.l1_linear
+        for penalty in self.generic_penalties:
+            loss += penalty.value_grad(layout, theta, grad)
+        return float(loss), grad.copy()
+
+
+def forward(layers, params, X, *, gain=1.0, dtype=np.float64):
+    """Outputs of every layer of a network, for prediction (allocating).
+
+    ``params[l]`` holds layer ``l``'s arrays (``(coef, intercept)`` of a dense
+    layer, ``(A, B, b_u, b_v)`` of an ABBA one). Returns ``(hidden, logits)``,
+    ``hidden`` the list of the hidden layers' outputs (an ABBA layer's as its
+    ``(x, z)`` pair).
+    """
+    with fit_threads() as parallel:
+        ctx = _Context()
+        ctx.kernels, ctx.dtype, ctx.gain = kernels(parallel), np.dtype(dtype), float(gain)
+        ctx.n_chunks = n_chunks_for(X.shape[0],
+                                    sum(layer.work_per_row() for layer in layers),
+                                    parallel)
+        if parallel:
+            numba.set_num_threads(ctx.n_chunks)
+        inputs = prepare_input(X, dtype, parallel)
+        hidden = []
+        for layer, arrays in zip(layers, params):
+            out, inputs = layer.predict(ctx, inputs, *arrays)
+            hidden.append(out)
+    return hidden[:-1], hidden[-1]

@@ -1,0 +1,113 @@
+"""The losses of the output layer, one row at a time: the hook of the output kernels.
+
+A kernel that ends in a loss (``dense.linear_loss_grad``,
+``dense.linear_sigmoid_loss_backprop``) takes the loss's integer ``code`` and calls
+``_loss_row`` per row: given ``logits_out[i]`` holding ``inputs[i] @ coef``, a row
+adds the intercept, writes ``delta_out[i] = scale * sw_i * dloss_i/dlogits`` and
+returns ``sw_i * loss_i``. The branch on the code is per row, outside the loops over
+outputs, and always taken the same way. The targets' layout, which the loss prepares
+(``sknonneg._engine.losses``), decides which rows are compiled: class indices (1-d,
+int64) for ``SOFTMAX_NLL``, a float64 matrix for the others.
+
+Adding a loss here (a fused variant) is a row function, a code and a branch; until a
+benchmark shows it pays, a loss can instead use the engine's generic path.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+from numba.extending import overload
+
+from .support import _LOG_FLUSH, _as_type_of, _exp, _flush, _sigmoid
+
+__all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR"]
+
+SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR = 0, 1, 2
+
+
+@njit(inline="always", cache=True)
+def _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    """Row ``i`` of a softmax output whose ``logits_out[i]`` holds ``inputs[i] @
+    coef``: adds the intercept, writes ``delta_out[i]``; returns ``sw_i nll_i``."""
+    n_classes = logits_out.shape[1]
+    log_flush = _as_type_of(logits_out, _LOG_FLUSH)
+    zero = _as_type_of(logits_out, 0.0)
+    zmax = _as_type_of(logits_out, -np.inf)
+    for k in range(n_classes):
+        v = logits_out[i, k] + intercept[k]
+        logits_out[i, k] = v
+        zmax = max(zmax, v)
+    sum_exp = 0.0
+    for k in range(n_classes):
+        shifted = logits_out[i, k] - zmax
+        # A select, not a branch around exp: see _sigmoid.
+        e = _exp(max(shifted, log_flush))
+        sum_exp += e if shifted > log_flush else 0.0
+    log_sum = math.log(sum_exp)
+    lse = zmax + log_sum
+    # (logit - max) - log_sum, not logit - lse: in float32 lse itself is rounded to
+    # the magnitude of the largest logit.
+    log_sum_typed = _as_type_of(logits_out, log_sum)
+    label = y[i]
+    w = _as_type_of(logits_out, sample_weight[i] * scale)
+    for k in range(n_classes):
+        log_p = (logits_out[i, k] - zmax) - log_sum_typed
+        p = _exp(max(log_p, log_flush))
+        delta_out[i, k] = _flush(w * p) if log_p > log_flush else zero
+    delta_out[i, label] -= w
+    return sample_weight[i] * (lse - logits_out[i, label])
+
+
+@njit(inline="always", cache=True)
+def _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    """Row ``i`` of independent sigmoid outputs (``y`` a 0/1 indicator matrix),
+    as ``_softmax_nll_row``."""
+    row = 0.0
+    w = sample_weight[i] * scale
+    for k in range(logits_out.shape[1]):
+        t = logits_out[i, k] + intercept[k]
+        logits_out[i, k] = t
+        target = y[i, k]
+        row += max(t, 0.0) - target * t
+        if -abs(t) > _LOG_FLUSH:
+            row += math.log1p(math.exp(-abs(t)))
+        delta_out[i, k] = _flush(_as_type_of(logits_out, w * (_sigmoid(t) - target)))
+    return sample_weight[i] * row
+
+
+@njit(inline="always", cache=True)
+def _squared_error_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    """Row ``i`` of a linear output with the squared error ``(t - y)^2 / 2`` summed
+    over outputs (``y`` a float matrix), as ``_softmax_nll_row``."""
+    row = 0.0
+    w = sample_weight[i] * scale
+    for k in range(logits_out.shape[1]):
+        t = logits_out[i, k] + intercept[k]
+        logits_out[i, k] = t
+        residual = t - y[i, k]
+        row += 0.5 * residual * residual
+        delta_out[i, k] = _flush(_as_type_of(logits_out, w * residual))
+    return sample_weight[i] * row
+
+
+def _loss_row(loss, i, intercept, y, sample_weight, scale, logits_out, delta_out):
+    """The row of the loss with code ``loss`` (see the module docstring)."""
+
+
+@overload(_loss_row, inline="always")
+def _loss_row_overload(loss, i, intercept, y, sample_weight, scale, logits_out,
+                       delta_out):
+    if y.ndim == 1:
+        return lambda loss, i, intercept, y, sample_weight, scale, logits_out, \
+            delta_out: _softmax_nll_row(i, intercept, y, sample_weight, scale,
+                                        logits_out, delta_out)
+
+    def matrix_targets(loss, i, intercept, y, sample_weight, scale, logits_out,
+                       delta_out):
+        if loss == SQUARED_ERROR:
+            return _squared_error_row(i, intercept, y, sample_weight, scale,
+                                      logits_out, delta_out)
+        return _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out,
+                                 delta_out)
+    return matrix_targets

@@ -1,0 +1,39 @@
+"""Parameter-sized kernels: far below the cost of a thread launch, serial only."""
+
+import math
+
+from .support import serial_only
+
+__all__ = ["l2_penalty_grad", "projected_adam_step"]
+
+
+def _l2_penalty_grad(coef, l2, grad_out):
+    """Adds ``2 * l2 * coef`` to ``grad_out`` and returns ``l2 * sum(coef ** 2)``."""
+    n_rows, n_cols = coef.shape
+    total = 0.0
+    for i in range(n_rows):
+        for j in range(n_cols):
+            w = coef[i, j]
+            total += w * w
+            grad_out[i, j] += 2.0 * l2 * w
+    return l2 * total
+
+
+def _projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1,
+                         beta_2, epsilon):
+    """One Adam step, then the projection onto ``[lower, upper]``, in one pass.
+
+    ``learning_rate`` already carries the bias corrections. Updates ``theta``, ``m``
+    and ``v`` in place. Eight NumPy passes over the parameters took as long as the
+    loss and gradient of a 128-row MNIST batch; this is one.
+    """
+    for i in range(theta.shape[0]):
+        g = grad[i]
+        m[i] = beta_1 * m[i] + (1.0 - beta_1) * g
+        v[i] = beta_2 * v[i] + (1.0 - beta_2) * g * g
+        t = theta[i] - learning_rate * m[i] / (math.sqrt(v[i]) + epsilon)
+        theta[i] = min(max(t, lower[i]), upper[i])
+
+
+l2_penalty_grad = serial_only(_l2_penalty_grad)
+projected_adam_step = serial_only(_projected_adam_step)

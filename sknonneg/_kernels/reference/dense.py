@@ -1,0 +1,67 @@
+"""Plain NumPy twins of the numba kernels in ``sknonneg._kernels.dense``.
+
+Slow and allocating, written for clarity; used by the tests only, which hold every
+kernel equal to its twin in float32 and float64. Same signatures (``n_chunks`` and
+the partial buffers are accepted and ignored), same outputs.
+"""
+
+import numpy as np
+from scipy.special import expit, log_softmax
+
+from ..losses import LOGISTIC_NLL, SOFTMAX_NLL
+from .reductions import gram_colsum
+from .support import _csr, _flush
+
+
+def linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chunks,
+                           partial_activity, activation_out):
+    z = (inputs @ coef).astype(np.float64) + intercept
+    activation_out[...] = _flush(expit(gain * z))
+    return float(sample_weight @ activation_out.sum(axis=1, dtype=np.float64))
+
+
+def linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_chunks,
+                     logits_out, delta_out):
+    logits = (inputs @ coef).astype(np.float64) + intercept
+    logits_out[...] = logits
+    if loss == SOFTMAX_NLL:  # class indices
+        log_p = log_softmax(logits, axis=1)
+        rows = np.arange(logits.shape[0])
+        grad = np.exp(log_p)
+        grad[rows, y] -= 1.0
+        value = -log_p[rows, y]
+    elif loss == LOGISTIC_NLL:  # independent sigmoids, indicator matrix
+        grad = expit(logits) - y
+        value = (np.logaddexp(0.0, logits) - y * logits).sum(axis=1)
+    else:  # SQUARED_ERROR
+        grad = logits - y
+        value = 0.5 * (grad ** 2).sum(axis=1)
+    delta_out[...] = _flush(scale * sample_weight[:, None] * grad)
+    return float(sample_weight @ value)
+
+
+def sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight,
+                     n_chunks, scratch, delta_out):
+    a = activation.astype(np.float64)
+    upstream = (delta @ coef.T).astype(np.float64) + activity_coef * sample_weight[:, None]
+    delta_out[...] = _flush(upstream * gain * a * (1.0 - a))
+
+
+def linear_sigmoid_loss_backprop(inputs, coef, intercept, out_coef, out_intercept, y,
+                                 loss, sample_weight, scale, gain, activity_coef, n_chunks,
+                                scratch, partial_activity, partial_out_coef,
+                                partial_out_intercept, out_coef_grad_out,
+                                out_intercept_grad_out, hidden_out, logits_out,
+                                delta_out):
+    if isinstance(inputs, tuple):  # CSR as (data, indices, indptr), rows maybe padded
+        inputs = _csr(*inputs, coef.shape[0])
+        coef = coef[:, :intercept.shape[0]]
+    activity = linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1,
+                                      None, hidden_out)
+    value = linear_loss_grad(hidden_out, out_coef, out_intercept, y, loss, sample_weight,
+                             scale, 1, logits_out, delta_out)
+    gram_colsum(hidden_out, delta_out, 1, None, None, out_coef_grad_out,
+                out_intercept_grad_out)
+    sigmoid_backprop(delta_out, out_coef, hidden_out, gain, activity_coef, sample_weight,
+                     1, None, hidden_out)
+    return value, activity

@@ -1,0 +1,23 @@
+"""Plain NumPy twins of the numba kernels in ``sknonneg._kernels.parameters``.
+
+Slow and allocating, written for clarity; used by the tests only, which hold every
+kernel equal to its twin in float32 and float64. Same signatures (``n_chunks`` and
+the partial buffers are accepted and ignored), same outputs.
+"""
+
+import numpy as np
+
+
+def l2_penalty_grad(coef, l2, grad_out):
+    grad_out += 2.0 * l2 * coef
+    return float(l2 * np.sum(coef.astype(np.float64) ** 2))
+
+
+def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, beta_2,
+                        epsilon):
+    m *= beta_1
+    m += (1 - beta_1) * grad
+    v *= beta_2
+    v += (1 - beta_2) * grad * grad
+    theta -= learning_rate * m / (np.sqrt(v) + epsilon)
+    np.clip(theta, lower, upper, out=theta)

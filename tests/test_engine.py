@@ -1,0 +1,181 @@
+"""The engine's parts on their own: losses by name (SquaredError included), the generic
+loss and penalty paths against the fused kernels, and data prepared once with row
+subsets.
+
+Networks here are built directly from ``sknonneg._engine`` (layers, a loss, penalties,
+``Objective``), as an estimator's ``_make_objective`` builds them.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sknonneg._engine import (L2, ActivityL1, CSRInput, DenseInput, DenseLayer, Objective,
+                              ParameterLayout, SoftmaxNLL, SquaredError, get_loss,
+                              prepare_input)
+from sknonneg._engine.losses import LogisticNLL, Loss
+from sknonneg._engine.penalties import Penalty
+
+N_SAMPLES, N_FEATURES, N_OUT = 14, 4, 3
+
+
+def _layout(hidden=(3,), signs=0, l1=0.0):
+    sizes = [N_FEATURES, *hidden, N_OUT]
+    n_layers = len(sizes) - 1
+    return ParameterLayout([
+        DenseLayer(sizes[i], sizes[i + 1], np.full(sizes[i], signs),
+                   "identity" if i == n_layers - 1 else "logistic", l1)
+        for i in range(n_layers)])
+
+
+def _data(sparse, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.6)
+    return sp.csr_matrix(X) if sparse else X
+
+
+def _targets(loss, seed=0):
+    rng = np.random.default_rng(seed)
+    if loss == "softmax":
+        return np.arange(N_SAMPLES) % N_OUT
+    if loss == "logistic":
+        return (rng.random((N_SAMPLES, N_OUT)) < 0.5).astype(float)
+    return rng.normal(size=(N_SAMPLES, N_OUT))
+
+
+@pytest.mark.parametrize("loss", ["softmax", "logistic", "squared_error"])
+def test_losses_are_chosen_by_name(loss):
+    assert get_loss(loss).name == loss
+    assert get_loss(get_loss(loss)) is not None
+    with pytest.raises(ValueError, match="unknown loss"):
+        get_loss("hinge")
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)], ids=["1hidden", "2hidden"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("signs", [0, 1], ids=["free", "nonneg"])
+def test_squared_error_gradient_matches_finite_differences(hidden, sparse, signs,
+                                                          finite_differences):
+    X = _data(sparse)
+    y = _targets("squared_error")
+    rng = np.random.default_rng(1)
+    sw = rng.uniform(0.2, 3.0, N_SAMPLES)
+    layout = _layout(hidden, signs, l1=0.01)
+    objective = Objective(layout, "squared_error", [L2(0.02), ActivityL1(0.1)], X, y, sw,
+                          gain=1.3, parallel=False)
+    theta = np.abs(rng.normal(size=layout.n_params))
+    loss, grad = objective.loss_grad(theta)
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)
+    # The value at a packed point (exact L1): half the squared error, sample-weighted
+    # mean, plus the penalties.
+    theta = layout.pack(*layout.arrays(theta))
+    loss, _ = objective.loss_grad(theta)
+    coefs, intercepts = layout.arrays(theta)
+    a = X.toarray() if sparse else X
+    s = sw / sw.sum()
+    activity = 0.0
+    for W, b in zip(coefs[:-1], intercepts[:-1]):
+        a = 1 / (1 + np.exp(-1.3 * (a @ W + b)))
+        activity += s @ a.sum(axis=1)
+    z = a @ coefs[-1] + intercepts[-1]
+    expected = (s @ (0.5 * ((z - y) ** 2).sum(axis=1)) + 0.1 * activity
+                + sum(0.01 * np.abs(W).sum() + 0.02 * (W ** 2).sum() for W in coefs))
+    assert_allclose(loss, expected, rtol=1e-12)
+
+
+class _GenericLoss(Loss):
+    """A loss without a kernel code: the objective's generic path."""
+
+    def __init__(self, fused):
+        self.fused = fused
+        self.prepare_targets = fused.prepare_targets
+
+    def value_grad(self, logits, y):
+        return self.fused.value_grad(logits, y)
+
+
+@pytest.mark.parametrize("loss", [SoftmaxNLL(), LogisticNLL(), SquaredError()],
+                         ids=["softmax", "logistic", "squared_error"])
+def test_generic_loss_path_equals_the_fused_kernels(loss):
+    X = _data(False)
+    y = _targets(loss.name)
+    layout = _layout((3, 2))
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, N_SAMPLES)
+    theta = np.random.default_rng(3).normal(size=layout.n_params)
+    fused = Objective(layout, loss, [L2(0.01), ActivityL1(0.05)], X, y, sw,
+                      parallel=False)
+    generic = Objective(layout, _GenericLoss(loss), [L2(0.01), ActivityL1(0.05)], X, y,
+                        sw, parallel=False)
+    loss_f, grad_f = fused.loss_grad(theta)
+    loss_g, grad_g = generic.loss_grad(theta)
+    assert_allclose(loss_g, loss_f, rtol=1e-12)
+    assert_allclose(grad_g, grad_f, rtol=1e-9, atol=1e-13)
+
+
+class _SquaredNorm(Penalty):
+    """``alpha |theta|^2`` over every parameter: a penalty on the generic path."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def value_grad(self, layout, theta, grad_out):
+        grad_out += 2 * self.alpha * theta
+        return float(self.alpha * theta @ theta)
+
+
+def test_generic_penalty_path(finite_differences):
+    X, y = _data(True), _targets("softmax")
+    layout = _layout()
+    theta = np.random.default_rng(4).normal(size=layout.n_params)
+    plain = Objective(layout, "softmax", [], X, y, np.ones(N_SAMPLES), parallel=False)
+    penalised = Objective(layout, "softmax", [_SquaredNorm(0.3)], X, y, np.ones(N_SAMPLES),
+                          parallel=False)
+    loss_p, grad_p = plain.loss_grad(theta)
+    loss, grad = penalised.loss_grad(theta)
+    assert_allclose(loss, loss_p + 0.3 * theta @ theta, rtol=1e-12)
+    assert_allclose(grad, grad_p + 0.6 * theta, rtol=1e-12)
+    assert_allclose(grad, finite_differences(penalised.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)
+
+
+@pytest.mark.parametrize("kind", ["csr", "mostly-zero", "dense"])
+def test_prepared_input_row_subsets(kind):
+    """A prepared input's rows are prepared rows: the same kernel input as preparing
+    the subset, and ``prepare_input`` leaves a prepared input alone."""
+    X = _data(kind == "csr")
+    if kind == "mostly-zero":
+        X = X * (np.arange(N_FEATURES) == 0)
+    prepared = prepare_input(X, np.float32)
+    assert prepare_input(prepared, np.float32) is prepared
+    expected_type = DenseInput if kind == "dense" else CSRInput
+    assert isinstance(prepared, expected_type)
+    rows = np.array([5, 0, 13, 7, 7])
+    subset = prepared[rows]
+    fresh = prepare_input(X[rows], np.float32)
+    assert isinstance(subset, expected_type) and subset.shape == (5, N_FEATURES)
+    if kind == "dense":
+        assert_array_equal(subset.array, fresh.array)
+        return
+    for name in ("data", "indices", "indptr"):
+        assert_array_equal(getattr(subset, name), getattr(fresh, name))
+        assert getattr(subset, name).dtype == getattr(fresh, name).dtype
+    dense_rows = X[rows].toarray() if sp.issparse(X) else X[rows]
+    assert_array_equal(subset.toarray(), dense_rows.astype(np.float32))
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+def test_set_data_with_prepared_rows_equals_raw_rows(sparse):
+    X, y = _data(sparse), _targets("softmax")
+    layout = _layout()
+    theta = np.random.default_rng(5).normal(size=layout.n_params)
+    prepared = prepare_input(X, np.float64)
+    first, second = np.arange(7), np.arange(7, 14)
+    objective = Objective(layout, "softmax", [], prepared[first], y[first], np.ones(7),
+                          parallel=False)
+    objective.set_data(prepared[second], y[second], np.ones(7))
+    raw = Objective(layout, "softmax", [], X[second], y[second], np.ones(7),
+                    parallel=False)
+    assert_allclose(objective.loss_grad(theta)[0], raw.loss_grad(theta)[0], rtol=1e-15)
+    assert_allclose(objective.loss_grad(theta)[1], raw.loss_grad(theta)[1], rtol=1e-15)

@@ -46,15 +46,17 @@ def dump(estimator, file):
 
 
 def untrusted_types(file):
-    """Types in ``file`` that skops does not trust by default (sorted names).
+    """List the types in ``file`` that skops does not trust by default.
 
     Parameters
     ----------
     file : str or path-like
+        A file written by :func:`dump` or ``skops.io.dump``.
 
     Returns
     -------
     names : list of str
+        The sorted names of the untrusted types, e.g. sknonneg's own classes.
     """
     return sorted(_skops_io().get_untrusted_types(file=file))
 

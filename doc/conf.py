@@ -11,6 +11,7 @@ written here at build time from the public modules and their ``__all__`` (found 
 """
 
 import os
+import re
 import pathlib
 import sys
 import warnings
@@ -105,6 +106,18 @@ numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
+
+
+
+def _quote_attribute_names(app, what, name, obj, options, lines):
+    """Quote ``(n_features_in_,)`` in shapes: a bare ``name_`` is a reST reference."""
+    for i, line in enumerate(lines):
+        lines[i] = re.sub(r"\((\w+_),\)", r"(``\1``,)", line)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _quote_attribute_names)
+
 
 # -- gallery ---------------------------------------------------------------------------
 # Every example is executed at build time (filename_pattern matches all of them).

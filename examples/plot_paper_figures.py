@@ -20,7 +20,7 @@ inside them. This example redoes those pictures with
 The data are scikit-learn's 8x8 ``load_digits`` images scaled to [0, 1]. The
 positive network is ``NonNegMLPClassifier(positive=True)``, the unconstrained
 one the same estimator and objective with ``positive=False``. The networks are
-trained for 100 L-BFGS-B iterations (the full-size figures on MNIST and
+trained for 200 L-BFGS-B iterations (the full-size figures on MNIST and
 Reuters-21578 are on the :doc:`reproduction page </reproduction>`).
 """
 
@@ -44,7 +44,7 @@ from sknonneg.inspection import (
 )
 
 SEED = 0
-MAX_ITER = 100  # L-BFGS-B iterations (200 in the first version of this script)
+MAX_ITER = 200  # L-BFGS-B iterations
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16.0
@@ -116,7 +116,7 @@ def figure3(X, y):
     unc = unconstrained_net(n_hidden, MAX_ITER).fit(X_tr, y_tr)
     pos = positive_net(n_hidden, MAX_ITER).fit(X_tr, y_tr)
     pca = PCA(n_show, random_state=SEED).fit(X_tr)
-    nmf = NMF(n_show, init="nndsvda", max_iter=400, random_state=SEED).fit(X_tr)
+    nmf = NMF(n_show, init="nndsvda", max_iter=200, random_state=SEED).fit(X_tr)
     shown = np.sort(np.random.RandomState(SEED).choice(n_hidden, n_show, replace=False))
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))

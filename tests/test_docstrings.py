@@ -11,10 +11,9 @@ import importlib.util
 import inspect
 import pathlib
 
+import numpydoc.validate as numpydoc_validate
 import pytest
 from sklearn.base import BaseEstimator
-
-numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -137,6 +136,11 @@ def test_docstring(qualname):
 def _doctests():
     finder = doctest.DocTestFinder(recurse=False)
     tests = []
+    for module_name in PUBLIC_API.public_modules():
+        module = importlib.import_module(module_name)
+        for test in finder.find(module, module_name, globs=dict(vars(module))):
+            if test.examples:
+                tests.append(pytest.param(test, id=module_name))
     for qualname, obj, owner in PUBLIC_OBJECTS:
         target = obj.fget if isinstance(obj, property) else obj
         target = getattr(target, "__func__", target)
@@ -150,7 +154,8 @@ def _doctests():
 
 @pytest.fixture(autouse=True, scope="module")
 def _agg_backend():
-    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib
+
     matplotlib.use("Agg")
     yield
     import matplotlib.pyplot as plt
@@ -158,9 +163,11 @@ def _agg_backend():
     plt.close("all")
 
 
+# The examples train with small budgets on purpose.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("test", _doctests())
 def test_docstring_examples_run(test, monkeypatch, tmp_path):
-    """Each public docstring's Examples section runs as a doctest."""
+    """Each public docstring's Examples section (and each public module's) runs."""
     monkeypatch.chdir(tmp_path)
     runner = doctest.DocTestRunner(
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)

@@ -167,6 +167,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "abort_on_example_error": False,
     "expected_failing_examples": _examples_missing_data(),
+    "image_scrapers": ("gallery_scraper.tight_matplotlib_scraper",),
     "show_memory": False,
     "reference_url": {"sknonneg": None},
     "doc_module": ("sknonneg",),

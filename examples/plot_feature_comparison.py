@@ -81,10 +81,9 @@ results.round(3)
 # non-negative and mostly exactly zero, as NMF's are; PCA's and the unconstrained
 # network's are signed.
 ax = results[["logistic regression on the features", "network's own prediction"]].plot.barh(
-    figsize=(7, 3.2), xlim=(0.85, 1.0))
+    figsize=(6, 3.2), xlim=(0.85, 1.0))
 ax.set_xlabel("test accuracy")
-ax.legend(loc="lower left", fontsize="small")
-ax.figure.tight_layout()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
 
 # %%
 # What the features look like

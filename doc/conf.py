@@ -34,6 +34,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax shipped with the site: math renders offline
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",

@@ -54,7 +54,7 @@ suppress_warnings = ["myst.header"]
 # doc/public_api.py finds the public modules (sknonneg and every sknonneg.<name> without a
 # leading underscore) and their names (__all__): a new public module or name needs no edit.
 sys.path.insert(0, str(DOC))
-from public_api import public_modules, public_names  # noqa: E402
+from public_api import data_doc, public_modules, public_names  # noqa: E402
 
 
 def _module_page(module_name):
@@ -74,7 +74,9 @@ def _module_page(module_name):
     if data:
         lines += ["Constants", "---------", ""]
         for name in data:
-            lines += [f".. autodata:: {module_name}.{name}", "    :no-value:", ""]
+            lines += [f".. py:data:: {module_name}.{name}", ""]
+            lines += [f"    {line}" if line else "" for line in data_doc(module_name, name)]
+            lines += [""]
     return "\n".join(lines)
 
 

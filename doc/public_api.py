@@ -10,6 +10,7 @@ does not start with an underscore, except those whose ``__all__`` is re-exported
 import importlib
 import inspect
 import pkgutil
+import sys
 
 PACKAGE = "sknonneg"
 
@@ -66,3 +67,27 @@ def public_methods(cls):
             ):
                 names.append(name)
     return sorted(names)
+
+
+def data_doc(module_name, name):
+    """Return the lines of the ``#:`` comment documenting a public constant.
+
+    The comment sits above the assignment in the module that defines the constant,
+    which may be a private submodule that ``module_name`` re-exports it from. An
+    empty list when there is none.
+    """
+    from sphinx.pycode import ModuleAnalyzer
+
+    obj = getattr(importlib.import_module(module_name), name)
+    candidates = [module_name] + sorted(
+        m for m in sys.modules if m.startswith(module_name + "."))
+    for candidate in candidates:
+        if getattr(sys.modules.get(candidate), name, None) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(candidate).find_attr_docs()
+        except Exception:  # no source (compiled module)
+            continue
+        if ("", name) in docs:
+            return list(docs[("", name)])
+    return []

@@ -12,7 +12,8 @@ Requires ``skops`` (``pip install sknonneg[persist]``).
 
 __all__ = ["TRUSTED_TYPES", "dump", "load", "untrusted_types"]
 
-# Everything a fitted sknonneg estimator is built from, beyond what skops trusts.
+#: Names of the types a fitted sknonneg estimator is built from, beyond those skops
+#: trusts by default: the types :func:`load` accepts without ``trusted=``.
 TRUSTED_TYPES = (
     "sknonneg._packing.ParameterLayout",
     "sknonneg._solvers.ProjectedAdam",

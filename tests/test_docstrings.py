@@ -132,6 +132,18 @@ def test_docstring(qualname):
     assert not errors, "\n".join(f"{qualname}: {code} {message}" for code, message in errors)
 
 
+def _public_constants():
+    return [f"{module_name}.{name}" for module_name in PUBLIC_API.public_modules()
+            for name in PUBLIC_API.public_names(module_name)[2]]
+
+
+@pytest.mark.parametrize("qualname", _public_constants())
+def test_constant_is_documented(qualname):
+    """A public constant has a ``#:`` comment above its assignment (shown in the docs)."""
+    module_name, name = qualname.rsplit(".", 1)
+    assert "".join(PUBLIC_API.data_doc(module_name, name)).strip(), qualname
+
+
 # ----------------------------------------------------------------------------- doctests
 def _doctests():
     finder = doctest.DocTestFinder(recurse=False)

@@ -74,7 +74,7 @@ def _module_page(module_name):
     if data:
         lines += ["Constants", "---------", ""]
         for name in data:
-            lines += [f".. py:data:: {module_name}.{name}", ""]
+            lines += [f".. py:data:: {name}", ""]
             lines += [f"    {line}" if line else "" for line in data_doc(module_name, name)]
             lines += [""]
     return "\n".join(lines)

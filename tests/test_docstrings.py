@@ -5,6 +5,7 @@ generated from: every name in ``__all__`` of the public modules, and the public 
 and properties that sknonneg's classes define.
 """
 
+import dataclasses
 import doctest
 import importlib
 import importlib.util
@@ -13,6 +14,7 @@ import pathlib
 
 import numpydoc.validate as numpydoc_validate
 import pytest
+from numpydoc.docscrape import NumpyDocString
 from sklearn.base import BaseEstimator
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -102,6 +104,13 @@ def validation_errors(qualname):
     checks = ESTIMATOR_CHECKS if _is_estimator(obj) else CHECKS
     result = numpydoc_validate.validate(qualname)
     errors = [(code, message) for code, message in result["errors"] if code in checks]
+    if dataclasses.is_dataclass(obj):
+        # A result dataclass documents its fields, which are also its constructor's
+        # parameters, under Attributes.
+        documented = {name for entry in NumpyDocString(obj.__doc__ or "")["Attributes"]
+                      for name in entry.name.split(", ")}
+        if {f.name for f in dataclasses.fields(obj)} <= documented:
+            errors = [(code, message) for code, message in errors if code != "PR01"]
     if _is_estimator(obj) and "Notes" not in (obj.__doc__ or ""):
         errors.append(("NOTES", "An estimator's Notes section states its objective"))
     return errors

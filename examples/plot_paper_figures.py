@@ -1,60 +1,53 @@
-"""Analogues of Figs. 2-4 of Chorowski & Zurada (2015) with sknonneg.inspection.
+"""
+===========================================================
+Figures 2-4 of Chorowski & Zurada (2015) on bundled data
+===========================================================
 
 "Learning understandable neural networks with nonnegative weight constraints"
 compares networks trained with and without non-negative weights by looking
-inside them. This script redoes those pictures on data that ship with
-scikit-learn (no download):
+inside them. This example redoes those pictures with
+:mod:`sknonneg.inspection` on data that ship with scikit-learn (no download):
 
-* ``fig2_digits_126.png`` -- Fig. 2: digits 1, 2 and 6, networks with 10
-  hidden units; Hinton diagram of the output weights, the hidden units'
-  weights as images below their columns, and the mean hidden activation per
-  class as bars.
-* ``fig3_digits_units.png`` -- Fig. 3: 32 hidden units of an unconstrained
-  and of a positive network trained on all ten digits, next to 32 PCA and 32
-  NMF components.
-* ``fig4_text_words.png`` -- Fig. 4: networks on a small built-in synthetic
-  text corpus (20 Newsgroups / Reuters are not available offline); every
-  hidden unit is labelled with its strongest words (``top_features``), next
-  to the hidden-to-output Hinton diagram.
+* Fig. 2: digits 1, 2 and 6, networks with 10 hidden units; Hinton diagram of
+  the output weights, the hidden units' weights as images below their columns,
+  and the mean hidden activation per class as bars.
+* Fig. 3: 32 hidden units of an unconstrained and of a positive network trained
+  on all ten digits, next to 32 PCA and 32 NMF components.
+* Fig. 4: networks on a small built-in synthetic text corpus; every hidden unit
+  is labelled with its strongest words (:func:`~sknonneg.inspection.top_features`),
+  next to the hidden-to-output Hinton diagram.
 
-The data are scikit-learn's 8x8 ``load_digits`` images scaled to [0, 1].
-
-The positive network is ``sknonneg.NonNegMLPClassifier(positive=True)``, the
-unconstrained one the same estimator with ``positive=False``.
-
-Usage::
-
-    python examples/plot_paper_figures.py [OUTPUT_DIR]   # default examples/output/
+The data are scikit-learn's 8x8 ``load_digits`` images scaled to [0, 1]. The
+positive network is ``NonNegMLPClassifier(positive=True)``, the unconstrained
+one the same estimator and objective with ``positive=False``. The networks are
+trained for 200 L-BFGS-B iterations (the full-size figures on MNIST and
+Reuters-21578 are on the :doc:`reproduction page </reproduction>`).
 """
 
-import argparse
-import pathlib
-import time
 import warnings
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.decomposition import NMF, PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.decomposition import NMF, PCA  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-
-from sknonneg.inspection import (  # noqa: E402
+from sknonneg import NonNegMLPClassifier
+from sknonneg.inspection import (
     HiddenUnitsDisplay,
     OutputWeightsDisplay,
     describe_network,
     top_features,
 )
 
-from sknonneg import NonNegMLPClassifier  # noqa: E402
-
 SEED = 0
+MAX_ITER = 200  # L-BFGS-B iterations
+warnings.simplefilter("ignore", ConvergenceWarning)
+X, y = load_digits(return_X_y=True)
+X = X / 16.0
 
 
 def positive_net(hidden, max_iter, l1=1e-4, l2=1e-4):
@@ -78,17 +71,19 @@ def _title(kind, est, X_test, y_test):
     return f"{kind} ({type(est[-1] if hasattr(est, 'steps') else est).__name__}), test error {err:.1%}"
 
 
-# ---------------------------------------------------------------------------
-# Fig. 2: digits 1, 2, 6 with 10 hidden units
-# ---------------------------------------------------------------------------
-def figure2(X, y, out):
+# %%
+# Fig. 2: digits 1, 2 and 6 with 10 hidden units
+# ----------------------------------------------
+# The positive network's output weights are non-negative and sparse: each class
+# listens to a few hidden units, and each hidden unit is a stroke of the digit.
+def figure2(X, y):
     keep = np.isin(y, [1, 2, 6])
     X_tr, X_te, y_tr, y_te = train_test_split(
         X[keep], y[keep], test_size=0.3, random_state=SEED, stratify=y[keep]
     )
     nets = {
-        "unconstrained": unconstrained_net(10, 200).fit(X_tr, y_tr),
-        "positive": positive_net(10, 200).fit(X_tr, y_tr),
+        "unconstrained": unconstrained_net(10, MAX_ITER).fit(X_tr, y_tr),
+        "positive": positive_net(10, MAX_ITER).fit(X_tr, y_tr),
     }
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
     for ax, (kind, net) in zip(axes, nets.items()):
@@ -103,24 +98,25 @@ def figure2(X, y, out):
         "when non-negative), mean hidden activation per class (bars)",
         fontsize="medium", y=1.02,
     )
-    path = out / "fig2_digits_126.png"
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return fig
 
 
-# ---------------------------------------------------------------------------
-# Fig. 3: network units vs PCA vs NMF on all ten digits
-# ---------------------------------------------------------------------------
-def figure3(X, y, out):
+fig2 = figure2(X, y)
+
+# %%
+# Fig. 3: hidden units vs PCA vs NMF on all ten digits
+# ----------------------------------------------------
+# Unconstrained hidden units look like noise; positive ones, like NMF
+# components, are localised parts of digits.
+def figure3(X, y):
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=0.3, random_state=SEED, stratify=y
     )
     n_hidden, n_show = 48, 32
-    unc = unconstrained_net(n_hidden, 200).fit(X_tr, y_tr)
-    pos = positive_net(n_hidden, 200).fit(X_tr, y_tr)
+    unc = unconstrained_net(n_hidden, MAX_ITER).fit(X_tr, y_tr)
+    pos = positive_net(n_hidden, MAX_ITER).fit(X_tr, y_tr)
     pca = PCA(n_show, random_state=SEED).fit(X_tr)
-    nmf = NMF(n_show, init="nndsvda", max_iter=400, random_state=SEED).fit(X_tr)
+    nmf = NMF(n_show, init="nndsvda", max_iter=200, random_state=SEED).fit(X_tr)
     shown = np.sort(np.random.RandomState(SEED).choice(n_hidden, n_show, replace=False))
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
@@ -141,17 +137,18 @@ def figure3(X, y, out):
         "scaled to its own largest |w|; signed: 0 = grey, non-negative: 0 = black",
         fontsize="medium",
     )
-    path = out / "fig3_digits_units.png"
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
     for name, est in [("unconstrained", unc), ("positive", pos), ("PCA", pca), ("NMF", nmf)]:
         print(f"\nFig. 3, {name}\n{describe_network(est)}")
-    return path
+    return fig
 
 
-# ---------------------------------------------------------------------------
-# Fig. 4: word lists on a small synthetic corpus
-# ---------------------------------------------------------------------------
+fig3 = figure3(X, y)
+
+# %%
+# Fig. 4: word lists on a small synthetic text corpus
+# ---------------------------------------------------
+# Documents mix topic words, common words and the noise word "blah". A positive
+# network's hidden units are lists of words of one topic.
 TOPICS = {
     "grain": "grain harvest tonnes crop export silo farmers",
     "wheat": "wheat grain flour tonnes bushel crop winter",
@@ -185,14 +182,14 @@ def text_corpus(n_per_topic=80, seed=SEED):
     return docs, np.array(labels)
 
 
-def figure4(out):
+def figure4():
     docs, labels = text_corpus()
     d_tr, d_te, y_tr, y_te = train_test_split(
         docs, labels, test_size=0.3, random_state=SEED, stratify=labels
     )
     nets = {
-        "unconstrained": make_pipeline(CountVectorizer(), unconstrained_net(8, 200)),
-        "positive": make_pipeline(CountVectorizer(), positive_net(8, 200)),
+        "unconstrained": make_pipeline(CountVectorizer(), unconstrained_net(8, MAX_ITER)),
+        "positive": make_pipeline(CountVectorizer(), positive_net(8, MAX_ITER)),
     }
     fig, axes = plt.subplots(1, 2, figsize=(14, 5))
     for ax, (kind, pipe) in zip(axes, nets.items()):
@@ -228,34 +225,8 @@ def figure4(out):
         fontsize="medium", y=1.16,
     )
     fig.subplots_adjust(wspace=1.4)
-    path = out / "fig4_text_words.png"
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return fig
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "output_dir", nargs="?",
-        default=str(pathlib.Path(__file__).resolve().parent / "output"),
-        help="where to write the PNGs (default: examples/output/)",
-    )
-    args = parser.parse_args(argv)
-    out = pathlib.Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    print(
-        "positive network:",
-        "NonNegMLPClassifier(positive=True)",
-    )
-    X, y = load_digits(return_X_y=True)
-    X = X / 16.0
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        paths = [figure2(X, y, out), figure3(X, y, out), figure4(out)]
-    print(f"\nwrote {', '.join(str(p) for p in paths)} in {time.perf_counter() - t0:.1f} s")
-
-
-if __name__ == "__main__":
-    main()
+fig4 = figure4()
+plt.show()

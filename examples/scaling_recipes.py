@@ -1,12 +1,15 @@
-"""The recipes of doc/scaling.md, run end to end on the digits data.
+"""
+============================================================
+Scale-out recipes: Dask, blocks, persistence, out of core
+============================================================
 
-Every code block of doc/scaling.md is a piece of this file. ``tests/test_dask.py``
-checks that, starts its cluster with ``start_cluster`` and runs every recipe on it.
-Run it with::
+The recipes of the :doc:`scaling page </scaling>`, run end to end on the digits
+data. Every code block of that page is a piece of this file;
+``tests/test_dask.py`` checks that, starts its cluster with ``start_cluster`` and
+runs every recipe on it.
 
-    python examples/scaling_recipes.py
-
-It starts a 2-worker LocalCluster on this machine and takes about a minute.
+It starts a 2-worker ``LocalCluster`` (one process per worker) on this machine.
+Run it with ``python examples/scaling_recipes.py``.
 """
 
 import os
@@ -21,6 +24,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sknonneg import NonNegMLPClassifier
 
 
+# %%
+# A local cluster
+# ---------------
+# One single-threaded worker process per core; :class:`~sknonneg.parallel.ThreadLimits`
+# limits each worker's BLAS threads and compiles the kernels before its first task.
 def start_cluster():
     from dask.distributed import Client, LocalCluster
 
@@ -35,6 +43,11 @@ def start_cluster():
     return cluster, client
 
 
+# %%
+# Grid search on a cluster
+# ------------------------
+# scikit-learn's ``GridSearchCV`` with joblib's Dask backend, or dask-ml's
+# ``GridSearchCV`` (one Dask graph for the whole search).
 def grid_search_on_a_cluster(X, y):
     import joblib
     from sklearn.model_selection import GridSearchCV
@@ -65,6 +78,9 @@ def grid_search_with_dask_ml(X, y):
     return search
 
 
+# %%
+# The workers compile the kernels once
+# ------------------------------------
 def no_recompilation(client):
     from sknonneg.parallel import kernel_compile_counts
 
@@ -73,6 +89,12 @@ def no_recompilation(client):
     assert client.run(kernel_compile_counts) == before
 
 
+# %%
+# Training over the blocks of a Dask array
+# ----------------------------------------
+# ``partial_fit`` over the blocks, with dask-ml's ``Incremental`` or with
+# :func:`~sknonneg.parallel.fit_dask_blocks`; block-wise prediction with
+# :func:`~sknonneg.parallel.predict_blocks` or ``Client.map``.
 def incremental_with_dask_ml(X, y):
     import dask.array as da
     from dask_ml.wrappers import Incremental
@@ -115,6 +137,11 @@ def predict_with_client_map(client, clf, X):
     return y_pred
 
 
+# %%
+# Persistence: pickle and skops
+# -----------------------------
+# :func:`sknonneg.persist.dump` and :func:`~sknonneg.persist.load` trust
+# sknonneg's own types only.
 def persist_with_pickle_and_skops(clf, X, directory):
     path = os.path.join(directory, "model.skops")
 
@@ -138,6 +165,10 @@ def persist_with_pickle_and_skops(clf, X, directory):
     assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 
+# %%
+# Out of core: training from a memory-mapped file
+# -----------------------------------------------
+# :func:`~sknonneg.parallel.partial_fit_chunks` reads one chunk at a time.
 def out_of_core(X_uint8, y, directory):
     from sknonneg.parallel import partial_fit_chunks
 
@@ -158,6 +189,9 @@ def out_of_core(X_uint8, y, directory):
     return clf
 
 
+# %%
+# Run every recipe
+# ----------------
 def main():
     warnings.simplefilter("ignore", ConvergenceWarning)
     X_int, y = load_digits(return_X_y=True)

@@ -12,7 +12,8 @@ Requires ``skops`` (``pip install sknonneg[persist]``).
 
 __all__ = ["TRUSTED_TYPES", "dump", "load", "untrusted_types"]
 
-# Everything a fitted sknonneg estimator is built from, beyond what skops trusts.
+#: Names of the types a fitted sknonneg estimator is built from, beyond those skops
+#: trusts by default: the types :func:`load` accepts without ``trusted=``.
 TRUSTED_TYPES = (
     "sknonneg._engine.layout.ParameterLayout",
     "sknonneg._engine.layers.DenseLayer",
@@ -47,15 +48,17 @@ def dump(estimator, file):
 
 
 def untrusted_types(file):
-    """Types in ``file`` that skops does not trust by default (sorted names).
+    """List the types in ``file`` that skops does not trust by default.
 
     Parameters
     ----------
     file : str or path-like
+        A file written by :func:`dump` or ``skops.io.dump``.
 
     Returns
     -------
     names : list of str
+        The sorted names of the untrusted types, e.g. sknonneg's own classes.
     """
     return sorted(_skops_io().get_untrusted_types(file=file))
 

@@ -221,7 +221,7 @@ def reuters_bag_of_words(
     lowercase=True,
     dtype=np.float64,
 ):
-    """Bag-of-words features and label indicator matrices for Reuters.
+    """Build bag-of-words features and label indicator matrices for Reuters.
 
     A :class:`~sklearn.feature_extraction.text.CountVectorizer` is fitted on
     the training documents only (lower-cased, English stop words removed by

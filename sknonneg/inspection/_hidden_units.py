@@ -353,13 +353,37 @@ class HiddenUnitsDisplay:
             ``(height, width)``, e.g. ``(28, 28)`` for MNIST or ``(8, 8)``
             for :func:`~sklearn.datasets.load_digits`. ``None``: square.
         ax : None, Axes, array-like of Axes, Figure or SubFigure, default=None
-            See :meth:`plot`.
-        n_cols, normalize, cmap, signed, colorbar, titles, title, imshow_kw
-            See :meth:`plot`.
+            Where to draw. ``None``: a new figure. A single Axes: the grid is
+            drawn as inset axes inside it (the Axes itself is hidden but keeps
+            its title), so several displays can share one figure. An
+            array-like of Axes: one image per Axes (at least ``n_units``;
+            extra ones are switched off). A Figure or SubFigure: a grid of
+            subplots is created in it.
+        n_cols : int, default=None
+            Number of grid columns (ignored for an array of Axes). Default
+            ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as high.
+        normalize : {"global", "unit"}, default="global"
+            ``"global"``: one colour scale for all images (magnitudes are
+            comparable across units); ``"unit"``: each image scaled by its
+            own largest weight (shapes are easier to see).
+        cmap : str or Colormap, default=None
+            Colour map; ``"gray"`` by default for both sign conventions.
+        signed : "auto" or bool, default="auto"
+            Use the grey-centred symmetric scale. ``"auto"``: when any shown
+            weight is negative.
+        colorbar : bool, default=False
+            Add a colour bar (only with ``normalize="global"``).
+        titles : bool, default=True
+            Title each image with its unit label.
+        title : bool or str, default=True
+            Title of the whole grid: ``True`` uses ``estimator_name``.
+        imshow_kw : dict, default=None
+            Extra keyword arguments for :meth:`~matplotlib.axes.Axes.imshow`.
 
         Returns
         -------
         display : HiddenUnitsDisplay
+            Object that stores computed values.
         """
         W = get_components(estimator)
         _resolve_image_shape(W.shape[1], image_shape)  # fail before drawing

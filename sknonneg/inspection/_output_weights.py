@@ -382,9 +382,27 @@ class OutputWeightsDisplay:
             its column (one-hidden-layer networks only).
         image_shape : tuple of int, default=None
             Shape of these images; ``None`` means square.
-        ax, transpose, positive_color, negative_color, background_color, \
-max_size, bar_colors, title
-            See :meth:`plot`.
+        ax : None, Axes or pair of Axes, default=None
+            ``None``: a new figure sized to the diagram. A single Axes: the
+            diagram is drawn in it, and strips for the unit images and the
+            activation bars are appended to it (aligned, via
+            :func:`mpl_toolkits.axes_grid1.make_axes_locatable`). A pair of
+            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images).
+        transpose : bool, default=False
+            If False, outputs are rows and hidden units columns (as in
+            Fig. 2); images and bars go below. If True, hidden units are rows
+            and outputs columns (as in Fig. 4); images and bars go to the
+            right.
+        positive_color, negative_color : color, default="white", "black"
+            Fill colours of positive and negative weights.
+        background_color : color, default="0.5"
+            Background of the diagram (mid-grey).
+        max_size : float, default=0.9
+            Side of the square of the largest weight, in cell units.
+        bar_colors : list of color, default=None
+            One colour per activation row; default the ``tab10`` cycle.
+        title : bool or str, default=True
+            Title; ``True`` uses ``estimator_name``.
 
         Returns
         -------

@@ -151,6 +151,13 @@ class ThreadLimits(WorkerPlugin):
         self.warm_for = warm_for
 
     async def setup(self, worker):
+        """Limit the worker's threads and compile the kernels (called by Dask).
+
+        Parameters
+        ----------
+        worker : distributed.Worker
+            The worker this plugin is registered on.
+        """
         import asyncio
 
         from threadpoolctl import threadpool_limits
@@ -162,6 +169,13 @@ class ThreadLimits(WorkerPlugin):
                 None, warm_kernels, self.warm_for)
 
     def teardown(self, worker):
+        """Restore the worker's thread limits (called by Dask).
+
+        Parameters
+        ----------
+        worker : distributed.Worker
+            The worker this plugin is registered on.
+        """
         limits = getattr(self, "_limits", None)
         if limits is not None:
             limits.restore_original_limits()

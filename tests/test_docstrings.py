@@ -26,21 +26,6 @@ CHECKS = {"GL08", "RT01"} | {f"SS{i:02d}" for i in range(1, 7)} | {
     f"PR{i:02d}" for i in range(1, 11)}
 ESTIMATOR_CHECKS = CHECKS | {"EX01"}
 
-# Docstrings of sknonneg.neural_network, being rewritten by the engine refactor (issue
-# 13). Each entry is expected to fail (strict xfail: it fails once fixed, so that the
-# entry is removed). Only names defined in sknonneg.neural_network may be listed.
-BEING_REWRITTEN = {
-    "sknonneg.ABBAClassifier.decision_function",
-    "sknonneg.ABBAClassifier.fit_transform",
-    "sknonneg.ABBAClassifier.transform",
-    "sknonneg.NonNegMLPClassifier.decision_function",
-    "sknonneg.NonNegMLPClassifier.fit_transform",
-    "sknonneg.NonNegMLPClassifier.transform",
-}
-REWRITE_REASON = ("docstrings being rewritten by the engine refactor (issue 13); "
-                  "fixed at integration")
-
-
 def _public_api_module():
     spec = importlib.util.spec_from_file_location("public_api", ROOT / "doc" / "public_api.py")
     module = importlib.util.module_from_spec(spec)
@@ -87,10 +72,7 @@ def _params(names):
     for qualname, obj, owner in PUBLIC_OBJECTS:
         if qualname not in names:
             continue
-        marks = []
-        if qualname in BEING_REWRITTEN:
-            marks.append(pytest.mark.xfail(strict=True, reason=REWRITE_REASON))
-        params.append(pytest.param(qualname, marks=marks, id=qualname))
+        params.append(pytest.param(qualname, id=qualname))
     return params
 
 
@@ -125,14 +107,6 @@ def test_public_api_is_found():
     # No private module, nothing inherited from scikit-learn.
     assert not any("._" in q for q in names)
     assert "sknonneg.NonNegMLPClassifier.get_params" not in names
-
-
-def test_only_neural_network_names_are_expected_to_fail():
-    owners = {q: (o, c) for q, o, c in PUBLIC_OBJECTS}
-    for qualname in BEING_REWRITTEN:
-        assert qualname in owners, f"{qualname} is not a public name any more"
-        obj, owner = owners[qualname]
-        assert _defined_in(obj, owner).startswith("sknonneg.neural_network"), qualname
 
 
 @pytest.mark.parametrize("qualname", _params({q for q, _, _ in PUBLIC_OBJECTS}))

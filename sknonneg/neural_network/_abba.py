@@ -373,11 +373,12 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     # ---------------------------------------------------------------- public
     def transform(self, X):
-        """Outputs of the last hidden ABBA layer, both halves: ``[x_L, z_L]``.
+        """Compute the outputs of the last hidden ABBA layer, both halves: ``[x_L, z_L]``.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
 
         Returns
         -------

@@ -279,8 +279,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a label indicator matrix for multilabel problems.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample, as in :meth:`fit`.
 
         Returns
         -------
@@ -299,11 +302,12 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return self.classes_[np.argmax(logits, axis=1)]
 
     def decision_function(self, X):
-        """Logits of the output layer.
+        """Compute the logits of the output layer.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
 
         Returns
         -------

@@ -324,11 +324,12 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         return self._forward(X)[1]
 
     def transform(self, X):
-        """Activations of the last hidden layer: a supervised feature extractor.
+        """Compute the last hidden layer's activations: a supervised feature extractor.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
 
         Returns
         -------

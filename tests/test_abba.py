@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from _objective_data import gradient_case, objective_data
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
 from sknonneg._engine import ABBALayer, ParameterLayout
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
@@ -34,16 +35,7 @@ SETTINGS = [(0.0, 0.0, None), (0.01, 0.02, None), (0.0, 0.01, 0.3), (0.02, 0.0, 
 
 
 def _data(kind, sparse=False, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.7)
-    if kind.endswith("binary"):
-        y = np.arange(N_SAMPLES) % 2
-    elif kind.endswith("multiclass"):
-        y = np.arange(N_SAMPLES) % 3
-    else:
-        y = (rng.random((N_SAMPLES, 3)) < 0.5).astype(int)
-        y[0], y[1] = [0, 0, 0], [1, 1, 1]
-    return (sp.csr_matrix(X) if sparse else X), y
+    return objective_data(kind, sparse, seed, N_SAMPLES, N_FEATURES)
 
 
 def _objective(est, X, y, sample_weight=None, parallel=False):
@@ -85,11 +77,7 @@ def _definition_logits(est, X):
 def test_gradient_matches_finite_differences(activation, kind, sparse, hidden, request,
                                              finite_differences):
     """Every penalty / Lipschitz setting, unweighted and weighted, in the inner loop."""
-    if sparse == "blocked":
-        request.getfixturevalue("small_blocks")
-    X, y = _data(kind, sparse)
-    rng = np.random.default_rng(1)
-    weights = [None, rng.uniform(0.2, 3.0, N_SAMPLES) * (np.arange(N_SAMPLES) != 2)]
+    X, y, weights, rng = gradient_case(kind, sparse, request, N_SAMPLES, N_FEATURES)
     for (l1, l2, lipschitz_max), sw in itertools.product(SETTINGS, weights):
         est = ABBAClassifier(hidden, activation=activation, output=kind.split("-")[0],
                              l1=l1, l2=l2, lipschitz_max=lipschitz_max, cap=0.7,

@@ -18,6 +18,7 @@ from scipy.special import expit, log_softmax
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
+from _objective_data import gradient_case, objective_data
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
 from sknonneg._engine import DenseLayer, ParameterLayout
 from sknonneg._engine import data as data_module
@@ -37,18 +38,8 @@ SPARSE = [False, True, "blocked"]
 SPARSE_IDS = ["dense", "csr", "csr-blocked"]
 
 
-def _data(kind, sparse, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.7)
-    if kind.endswith("binary"):
-        y = np.arange(N_SAMPLES) % 2
-    elif kind.endswith("multiclass"):
-        y = np.arange(N_SAMPLES) % 3
-    else:
-        y = (rng.random((N_SAMPLES, 3)) < 0.5).astype(int)
-        y[0] = [0, 0, 0]
-        y[1] = [1, 1, 1]
-    return (sp.csr_matrix(X) if sparse else X), y
+def _data(kind, sparse=False, seed=0):
+    return objective_data(kind, sparse, seed, N_SAMPLES, N_FEATURES)
 
 
 def _estimator(kind, hidden, positive, l1=0.0, l2=0.0, activity_l1=0.0,
@@ -133,11 +124,7 @@ def _eq1(layout, theta, X, targets, sample_weight, output, l2, activity_l1):
 def test_gradient_matches_finite_differences(kind, positive, sparse, hidden, request,
                                              finite_differences):
     """Every (l1, l2, activity_l1) x (unweighted, weighted) in the inner loop."""
-    if sparse == "blocked":
-        request.getfixturevalue("small_blocks")
-    X, y = _data(kind, sparse)
-    rng = np.random.default_rng(1)
-    weights = [None, rng.uniform(0.2, 3.0, N_SAMPLES) * (np.arange(N_SAMPLES) != 2)]
+    X, y, weights, rng = gradient_case(kind, sparse, request, N_SAMPLES, N_FEATURES)
     est = _estimator(kind, hidden, positive)
     targets, _ = est._encode_targets(y)
     for (l1, l2, activity_l1), sw in itertools.product(PENALTIES, weights):

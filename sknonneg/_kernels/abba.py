@@ -42,7 +42,7 @@ inner layer's two weight gradients share one kernel.
 import numpy as np
 from numba import njit, prange
 
-from .support import (_LOG_FLUSH, _add_scaled_rows, _as_type_of, _chunk, _exp, _flush,
+from .support import (_LOG_FLUSH, _csr_rows_product, _as_type_of, _chunk, _exp, _flush,
                       flavours, serial_only)
 
 __all__ = [
@@ -141,11 +141,7 @@ def _csr_abba_input_forward(data, indices, indptr, coef_diff, intercept_u, inter
     n_samples, n_units = diff_out.shape
     for c in prange(n_chunks):
         start, stop = _chunk(n_samples, n_chunks, c)
-        for i in range(start, stop):
-            for j in range(n_units):
-                diff_out[i, j] = 0.0
-            _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef_diff,
-                             diff_out, i)
+        _csr_rows_product(data, indices, indptr, start, stop, coef_diff, diff_out)
         _input_activation_rows(start, stop, intercept_u, intercept_v, activation, slope,
                                cap, sum_out, diff_out)
 

@@ -13,7 +13,7 @@ from numba.extending import overload
 
 from .losses import _loss_row
 from .reductions import _reduce_chunks, _reduce_chunks_serial
-from .support import _add_scaled_rows, _as_type_of, _chunk, _flush, _sigmoid, flavours
+from .support import _as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid, flavours
 
 __all__ = [
     "linear_sigmoid_forward", "linear_sigmoid_forward_serial",
@@ -200,10 +200,7 @@ def _hidden_block_product_overload(inputs, block_start, block_stop, coef, hidden
 
     def sparse(inputs, block_start, block_stop, coef, hidden_out):
         data, indices, indptr = inputs
-        for i in range(block_start, block_stop):
-            for j in range(hidden_out.shape[1]):
-                hidden_out[i, j] = 0.0
-            _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef, hidden_out, i)
+        _csr_rows_product(data, indices, indptr, block_start, block_stop, coef, hidden_out)
     return sparse
 
 

@@ -11,7 +11,7 @@ blocked layout built here).
 from numba import prange
 
 from .dense import _sigmoid_rows
-from .support import _add_scaled_rows, _as_type_of, _chunk, flavours
+from .support import _as_type_of, _chunk, _csr_rows_product, flavours
 
 __all__ = [
     "csr_linear_sigmoid_forward", "csr_linear_sigmoid_forward_serial",
@@ -36,11 +36,7 @@ def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
     gain = _as_type_of(activation_out, gain)
     for c in prange(n_chunks):
         start, stop = _chunk(n_samples, n_chunks, c)
-        for i in range(start, stop):
-            for j in range(n_units):
-                activation_out[i, j] = 0.0
-            _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef,
-                             activation_out, i)
+        _csr_rows_product(data, indices, indptr, start, stop, coef, activation_out)
         partial_activity[c, :] = 0.0
         _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
                       activation_out)

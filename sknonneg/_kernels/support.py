@@ -196,6 +196,15 @@ def _add_scaled_rows(values, rows, start, stop, source, target, target_row):
         p += 1
 
 
+@njit(inline="always", cache=True)
+def _csr_rows_product(data, indices, indptr, start, stop, coef, out):
+    """``out[start:stop] = X[start:stop] @ coef`` for the CSR ``X`` given by ``(data,
+    indices, indptr)``, row by row (``_add_scaled_rows``)."""
+    for i in range(start, stop):
+        for j in range(out.shape[1]):
+            out[i, j] = 0.0
+        _add_scaled_rows(data, indices, indptr[i], indptr[i + 1], coef, out, i)
+
 
 def _renamed(func, name, globals_=None):
     """A copy of ``func`` under another qualified name (and optionally globals).

@@ -348,3 +348,14 @@ def test_clone_of_attacked_model_is_unaffected(certified, data):
     before = clone(certified).get_params()
     additive_evasion_attack(certified, X, budget=2)
     assert clone(certified).get_params() == before
+
+
+def test_attack_against_a_tuned_threshold(unconstrained, data):
+    X, _ = data
+    scores = unconstrained.decision_function(X)
+    tau = float(np.quantile(scores, 0.7))
+    res = additive_evasion_attack(unconstrained, X, budget=4, threshold=tau)
+    np.testing.assert_array_equal(res.attacked_, scores >= tau)
+    after = unconstrained.decision_function(res.X_adv_)
+    np.testing.assert_array_equal(res.success_, res.attacked_ & (after < tau))
+    assert res.success_rate_ > 0

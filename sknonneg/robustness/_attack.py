@@ -270,7 +270,7 @@ def _check_params(budget, step, method, max_candidates, batch_rows):
 
 def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                             method="greedy", target_class=None, upper=None,
-                            max_candidates=200, batch_rows=4096):
+                            threshold=None, max_candidates=200, batch_rows=4096):
     """Evade a classifier by raising features: add words, API calls, bytes.
 
     Every sample that ``estimator`` predicts as ``target_class`` is attacked: the
@@ -311,6 +311,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         The class to evade (spam, malware). None: ``classes_[1]`` of a binary model.
     upper : float or array-like of shape (n_features,), default=None
         Largest value of each feature (e.g. 100 for percentages); None: unbounded.
+    threshold : float, default=None
+        A decision threshold on the margin (see Notes), e.g. one tuned for a 1%
+        false-positive rate: samples whose margin is ``>= threshold`` are flagged
+        and attacked, and an attack succeeds when the margin falls below it. None:
+        flagged means ``predict`` returns ``target_class``.
     max_candidates : int, default=200
         Candidate features per sample and round of the greedy search.
     batch_rows : int, default=4096
@@ -333,7 +338,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     The margin is the target class's decision function (log-odds for binary
     models), or its log-probability, minus the best other class's; for
     scikit-learn's ``MLPClassifier`` its logits from ``coefs_`` and ``intercepts_``
-    (its probabilities round to 0 and 1). Success is judged by ``predict``.
+    (its probabilities round to 0 and 1). Success is judged by ``predict``, or by
+    the margin against ``threshold``.
 
     The search is a heuristic: a failure does not prove that no evasion exists. A
     model certified by :func:`monotone_certificate` on the allowed features cannot
@@ -396,7 +402,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     n_moves = int(np.floor(budget / step + 1e-9))
 
     scorer = _Scorer(estimator, t, X, step)
-    attacked = np.asarray(estimator.predict(X) == target_class)
+
+    def flagged(X_rows):
+        if threshold is None:
+            return np.asarray(estimator.predict(X_rows) == target_class)
+        return scorer.margin(X_rows) >= threshold
+
+    attacked = flagged(X)
     rows = np.flatnonzero(attacked)
     if method == "gradient" and not scorer.has_gradient:
         raise ValueError(
@@ -489,7 +501,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 moved.append(idx[go])
         if moved:
             moved = np.concatenate(moved)
-            flipped = np.asarray(estimator.predict(state.current(moved)) != target_class)
+            flipped = ~flagged(state.current(moved))
             success[moved[flipped]] = True
             active[moved[flipped]] = False
         active &= state.n_done < n_moves

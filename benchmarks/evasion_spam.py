@@ -23,8 +23,10 @@ evaded this way; the question is what that costs. Protocol (issue 16):
   report ``L`` = 100 and 400 words. A model certified on the frequencies is *not*
   certified against dilution.
 
-Models, each behind ``log1p`` and a per-feature scaling (``MinMaxScaler`` on Spambase,
-``MaxAbsScaler`` on the sparse counts; both keep the certificate):
+Models, each behind per-feature non-decreasing preprocessing, which keeps the
+certificate (Spambase: ``log1p`` then ``MinMaxScaler``; Reuters: word presence,
+``Binarizer``, for the three sknonneg networks, ``log1p`` then ``MaxAbsScaler`` for the
+others):
 ``NonNegMLPClassifier(positive=True, output="logistic")`` (certified), the same with
 ``positive="output"``, the same unconstrained (``positive=False``), scikit-learn's
 ``MLPClassifier``, ``LogisticRegression``, a non-negative logistic regression
@@ -72,7 +74,12 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, MinMaxScaler
+from sklearn.preprocessing import (
+    Binarizer,
+    FunctionTransformer,
+    MaxAbsScaler,
+    MinMaxScaler,
+)
 from sklearn.utils.validation import validate_data
 
 from _common import (
@@ -154,9 +161,12 @@ def model_factories(dataset, quick):
                             random_state=0)
         lr_c = 1.0
     else:
-        # One layer of 20: (50, 20) fitted a degenerate certified model on "earn"
-        # (ROC AUC 0.18) at the default gain; 150 iterations keep the run short.
-        net = {"hidden_layer_sizes": 20, "max_iter": it or 150}
+        # Word presence (Binarizer), one layer of 20, l2=1e-3, 150 iterations: on a
+        # fold of "acq" the certified network's ROC AUC was 94.8 with log1p counts
+        # and the default l2=1e-5, 97.3 with l2=1e-3, 97.65 with presence and
+        # l2=1e-3 (99.4 on "earn"); (50, 20) hidden units fitted a degenerate
+        # certified model on "earn" (ROC AUC 0.18) at the default gain.
+        net = {"hidden_layer_sizes": 20, "max_iter": it or 150, "l2": 1e-3}
         mlp = MLPClassifier((20,), solver="lbfgs", max_iter=it or 200, random_state=0)
         lr_c = 10.0
     factories = {
@@ -174,8 +184,14 @@ def model_factories(dataset, quick):
 
 
 def pipeline(dataset, final):
-    scale = MinMaxScaler() if dataset == "spambase" else MaxAbsScaler()
-    return make_pipeline(FunctionTransformer(np.log1p), scale, final)
+    """Spambase: log1p + MinMaxScaler. Reuters: word presence (Binarizer) for the
+    NonNegMLPClassifier variants, log1p + MaxAbsScaler for the other models. Every
+    step is per-feature non-decreasing, so none breaks a certificate."""
+    if dataset == "spambase":
+        return make_pipeline(FunctionTransformer(np.log1p), MinMaxScaler(), final)
+    if isinstance(final, NonNegMLPClassifier):
+        return make_pipeline(Binarizer(), final)
+    return make_pipeline(FunctionTransformer(np.log1p), MaxAbsScaler(), final)
 
 
 _ACTIVATIONS = {"relu": lambda t: np.maximum(t, 0), "tanh": np.tanh,
@@ -260,6 +276,8 @@ def dilution_attack(est, X, length, max_words, n_words=48):
         added[moved[real], w[real]] += 1.0
         total[moved] += 1.0
         margin[moved] = best_m[go]
+        if moved.size == 0:
+            break
         now = features(base[moved], added[moved], total[moved])
         flipped = est.predict(now) != 1
         cost[moved[flipped]] = step

@@ -45,7 +45,8 @@ of the test fold's negative scores: the point of the test ROC curve at 1% FPR, a
 evaluation metric that reads the test labels as ROC AUC does; a deployed filter would
 tune its threshold on validation data, e.g. with ``TunedThresholdClassifierCV``).
 
-Run from the repository root (about 15 minutes on 2 shared cores)::
+Reuters runs 3-fold CV (``--reuters-folds``; the issue asks for 5) to keep the whole
+run near 15 minutes on 2 shared cores. Run from the repository root::
 
     nice python benchmarks/evasion_spam.py [--quick] [--data-home ../shared/data]
 
@@ -437,10 +438,11 @@ def main():
                              "(default: $SKNONNEG_DATA, else ../shared/data)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--reuters-folds", type=int, default=3)
-    parser.add_argument("--tasks", nargs="+", default=list(REUTERS_TASKS[:5]),
-                        help="Reuters one-vs-rest tasks (default: the 5 largest, to "
-                             "keep the run within ~20 minutes on 2 shared cores)")
+    parser.add_argument("--reuters-folds", type=int, default=3,
+                        help="folds on Reuters (default 3, not 5: 10 tasks x 7 models "
+                             "x 5 folds would not fit ~20 minutes on 2 shared cores)")
+    parser.add_argument("--tasks", nargs="+", default=list(REUTERS_TASKS),
+                        help="Reuters one-vs-rest tasks (default: all ten)")
     parser.add_argument("--candidates", type=int, default=50,
                         help="greedy candidates per round on Reuters (pruned by the "
                              "input gradient / coefficients)")

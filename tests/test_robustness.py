@@ -359,3 +359,13 @@ def test_attack_against_a_tuned_threshold(unconstrained, data):
     after = unconstrained.decision_function(res.X_adv_)
     np.testing.assert_array_equal(res.success_, res.attacked_ & (after < tau))
     assert res.success_rate_ > 0
+
+
+def test_multilabel_models_are_refused(data):
+    X, y = data
+    Y = np.column_stack([y, 1 - y])
+    clf = _net(hidden_layer_sizes=3, max_iter=5).fit(X, Y)
+    with pytest.raises(ValueError, match="multilabel"):
+        additive_evasion_attack(clf, X, budget=1)
+    with pytest.raises(ValueError, match="outputs"):
+        monotone_certificate(clf)

@@ -261,8 +261,9 @@ def monotone_certificate(estimator):
     against adversarial attacks", AAAI Workshop on Artificial Intelligence for Cyber
     Security, 2019 (arXiv:1806.06108).
 
-    Q. Wang et al., "Why neural networks need negative weights" (dominance
-    preservation), 2022.
+    Q. Wang, M. A. Powell, A. Geisa, E. Bridgeford and J. T. Vogelstein, "Why do
+    networks need negative weights?", 2022 (non-negative networks preserve
+    elementwise dominance).
 
     Examples
     --------
@@ -312,6 +313,6 @@ def monotone_certificate(estimator):
     down = np.ones(n_features, dtype=bool)
     up[source], down[source] = up_t, down_t
     if steps:
-        what = " -> ".join([type(s).__name__ if not isinstance(s, str) else s
-                            for _, s in steps] + [what])
+        what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
+                            else type(s).__name__ for _, s in steps] + [what])
     return MonotoneCertificate(up, down, names, np.asarray(final.classes_), what)

@@ -94,6 +94,9 @@ class _Scorer:
                 "(pipeline[0].transform(texts)) and the rest of the Pipeline "
                 "(pipeline[1:])."
             )
+        if X_probe.shape[0] and np.asarray(estimator.predict(X_probe[:1])).ndim != 1:
+            raise ValueError("additive_evasion_attack needs single-label predictions; "
+                             "multilabel models are not supported.")
         self.network = self.coef = None
         self.own_logits = isinstance(self.final, MLPClassifier)
         if kinds is not None:
@@ -401,9 +404,6 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
              else np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_features,)))
     n_moves = int(np.floor(budget / step + 1e-9))
 
-    if n_samples and np.asarray(estimator.predict(X[:1])).ndim != 1:
-        raise ValueError("additive_evasion_attack needs single-label predictions; "
-                         "multilabel models are not supported.")
     scorer = _Scorer(estimator, t, X, step)
 
     def flagged(X_rows):

@@ -8,7 +8,7 @@ whether any increase can lower the score of the flagged class. A
 :class:`~sknonneg.NonNegMLPClassifier` with ``positive=True`` and
 ``output="logistic"`` is certified for every feature, so no additive attack can
 evade it; one with ``positive="output"`` (non-negative output layer only, the
-answer of a well-known forum thread) certifies nothing, and the attack finds
+answer of a well-known forum thread) is not protected, and the attack finds
 evasions.
 
 Both tools read only public fitted attributes (``coefs_``, ``intercepts_``,

@@ -229,7 +229,12 @@ def monotone_certificate(estimator):
     hidden unit ``f(x W_1 + b)`` with a negative weight for feature ``j`` falls when
     ``x_j`` grows, lowering the score however positive the output weights are; the
     certificate then holds only for features whose ``W_1`` row happens to be
-    one-signed (usually none), and :func:`additive_evasion_attack` finds evasions.
+    one-signed (mostly rare features the first layer barely uses), and
+    :func:`additive_evasion_attack` finds evasions through the others. With a free
+    first layer, non-negative output weights do not even restrict the model: a
+    negative weight on ``sigmoid(t)`` equals a positive one on ``sigmoid(-t) = 1 -
+    sigmoid(t)`` plus a bias, so ``positive="output"`` fits what an unconstrained
+    network fits, evasions included.
     A two-class softmax with non-negative weights is not monotone either unless
     ``W_L[:, 1] - W_L[:, 0] >= 0`` (which this function checks): the difference of
     two non-negative columns can have any sign. ``monotonic_cst_`` (when an

@@ -145,3 +145,26 @@ def save_json(path, obj):
 
 def pct(x):
     return "n/a" if x is None else f"{100 * x:.2f}"
+
+
+def versions():
+    """Versions of the libraries a benchmark's numbers depend on."""
+    import numba
+    import scipy
+    import sklearn
+
+    import sknonneg
+
+    return {"python": platform.python_version(), "sknonneg": sknonneg.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__,
+            "scikit-learn": sklearn.__version__, "numba": numba.__version__}
+
+
+def command_line():
+    """The command that ran the benchmark, relative to the repository root."""
+    script = Path(sys.argv[0]).resolve()
+    try:
+        script = script.relative_to(REPO)
+    except ValueError:
+        script = Path(script.name)
+    return " ".join(["python", str(script), *sys.argv[1:]])

@@ -1,0 +1,551 @@
+"""Additive evasion on word counts (Reuters) and Spambase: the attack, the certificate,
+and the accuracy it costs.
+
+The threat: an attacker can only *add* to a sample flagged as the target class (words
+to a spam, API calls to malware) and wins when the filter lets it through. A model
+whose score cannot fall when a feature grows (``monotone_certificate``) cannot be
+evaded this way; the question is what that costs. Protocol (issue 16):
+
+* **Reuters-21578 top-10, one-vs-rest binary tasks on word counts** (primary). Every
+  ModApte document of the top-10 file (train and test pooled, 9,035), a word-unigram
+  ``CountVectorizer`` (English stop words removed, terms in >= 3 documents; fitted on
+  all documents once: the vocabulary sees no labels). Adding words raises counts and
+  nothing else, so "the attacker can only increase features" is exact here. The
+  attack adds word occurrences (step 1, integers) to the counts.
+* **Spambase** (spam = the target class). Its 54 ``*_freq_*`` features are percents
+  of the mail's words / characters and the 3 ``capital_run_length_*`` are lengths.
+  The feature-space attack raises any feature by 1 unit per step (one percentage
+  point, or one character of a capital run; frequencies capped at 100), as Fleshman
+  et al. do. The dilution attack appends ``n`` benign words to a mail of ``L``
+  words: every word frequency scales by ``L / (L + n)`` and the added words'
+  frequencies rise (character frequencies are assumed to scale by the same factor,
+  capital runs unchanged: lowercase words); Spambase does not record ``L``, so we
+  report ``L`` = 100 and 400 words. A model certified on the frequencies is *not*
+  certified against dilution.
+
+Models, each behind per-feature non-decreasing preprocessing, which keeps the
+certificate (Spambase: ``log1p`` then ``MinMaxScaler``; Reuters: word presence,
+``Binarizer``, for the three sknonneg networks, ``log1p`` then ``MaxAbsScaler`` for the
+others):
+``NonNegMLPClassifier(positive=True, output="logistic")`` (certified), the same with
+``positive="output"``, the same unconstrained (``positive=False``), scikit-learn's
+``MLPClassifier``, ``LogisticRegression``, a non-negative logistic regression
+(certified linear baseline: scikit-learn has no ``positive`` option for it, so it is
+the logistic loss plus scikit-learn's L2 term ``||w||^2 / (2 C n)`` minimised by scipy's
+L-BFGS-B with bounds ``w >= 0``, intercept free), and ``HistGradientBoostingClassifier``
+(Spambase only: dense input).
+
+Per model and fold (stratified K-fold, the same folds for every model): clean accuracy
+and ROC AUC, fit time, the certificate (``monotone_certificate(...).all_certified_``),
+the greedy attack's success rate at budgets 1, 2, 5, 10, 20 added units (one run at
+20; ``success_rate_at`` for the others) and the budget at which it passes 50% (the
+median cost); recall of the target class at a 1% false-positive rate before and after
+an attack of budget 20 against that threshold (the threshold is the 99th percentile
+of the test fold's negative scores: the point of the test ROC curve at 1% FPR, an
+evaluation metric that reads the test labels as ROC AUC does; a deployed filter would
+tune its threshold on validation data, e.g. with ``TunedThresholdClassifierCV``).
+
+Reuters runs 3-fold CV (``--reuters-folds``; the issue asks for 5) to keep the whole
+run near 15 minutes on 2 shared cores. Run from the repository root::
+
+    nice python benchmarks/evasion_spam.py [--quick] [--data-home ../shared/data]
+
+Writes ``benchmarks/results/evasion_spam.json`` and ``.md`` (``--quick``: a smoke run,
+written to ``evasion_spam_quick.*``).
+"""
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (
+    Binarizer,
+    FunctionTransformer,
+    MaxAbsScaler,
+    MinMaxScaler,
+)
+from sklearn.utils.validation import validate_data
+
+from _common import (
+    RESULTS,
+    DEFAULT_DATA_HOME,
+    Timer,
+    command_line,
+    git_commit,
+    machine,
+    save_json,
+    set_threads,
+    versions,
+)
+from sknonneg import NonNegMLPClassifier
+from sknonneg.datasets import load_reuters
+from sknonneg.robustness import additive_evasion_attack, monotone_certificate
+
+BUDGETS = (1, 2, 5, 10, 20)
+DILUTION_LENGTHS = (100, 400)
+REUTERS_TASKS = ("earn", "acq", "money-fx", "grain", "crude", "trade", "interest",
+                 "ship", "wheat", "corn")
+
+
+class NonNegLogisticRegression(LinearClassifierMixin, BaseEstimator):
+    """Binary logistic regression with coefficients >= 0 (intercept free).
+
+    Minimises ``mean_i log(1 + exp(-s_i (x_i w + b))) + ||w||^2 / (2 C n)``, the
+    objective of scikit-learn's ``LogisticRegression`` divided by ``C n``, with
+    scipy's L-BFGS-B and bounds ``w >= 0``.
+    """
+
+    def __init__(self, C=1.0, max_iter=500, tol=1e-6):
+        self.C = C
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        self.classes_, yi = np.unique(y, return_inverse=True)
+        s = 2.0 * yi - 1.0
+        n, d = X.shape
+        alpha = 1.0 / (self.C * n)
+
+        def loss_grad(theta):
+            w, b = theta[:d], theta[d]
+            m = s * (X @ w + b)
+            loss = np.mean(np.logaddexp(0.0, -m)) + 0.5 * alpha * w @ w
+            g = -s * expit(-m) / n
+            return loss, np.concatenate([X.T @ g + alpha * w, [g.sum()]])
+
+        bounds = [(0.0, None)] * d + [(None, None)]
+        res = minimize(loss_grad, np.zeros(d + 1), jac=True, method="L-BFGS-B",
+                       bounds=bounds, options={"maxiter": self.max_iter,
+                                               "gtol": self.tol})
+        self.coef_ = res.x[None, :d].copy()
+        self.intercept_ = res.x[d:].copy()
+        self.n_iter_ = np.array([res.nit])
+        return self
+
+    def predict_proba(self, X):
+        p = expit(self.decision_function(X))
+        return np.column_stack([1 - p, p])
+
+
+def nonneg(positive, cfg):
+    return NonNegMLPClassifier(positive=positive, output="logistic", random_state=0,
+                               **cfg)
+
+
+def model_factories(dataset, quick):
+    """Name -> (factory of the final estimator, Spambase-only?)."""
+    it = 60 if quick else None
+    if dataset == "spambase":
+        # (50, 20) hidden units, 500 iterations: 92.9% (5-fold CV) for the certified
+        # network against 92.3% with one layer of 20 or 50 (measured for this
+        # benchmark, log1p + MinMaxScaler; the library's defaults are unchanged).
+        net = {"hidden_layer_sizes": (50, 20), "max_iter": it or 500}
+        mlp = MLPClassifier((50,), max_iter=it or 500, early_stopping=True,
+                            random_state=0)
+        lr_c = 1.0
+    else:
+        # Word presence (Binarizer), one layer of 20, l2=1e-3, 150 iterations: on a
+        # fold of "acq" the certified network's ROC AUC was 94.8 with log1p counts
+        # and the default l2=1e-5, 97.3 with l2=1e-3, 97.65 with presence and
+        # l2=1e-3 (99.4 on "earn"); (50, 20) hidden units fitted a degenerate
+        # certified model on "earn" (ROC AUC 0.18) at the default gain.
+        net = {"hidden_layer_sizes": 20, "max_iter": it or 150, "l2": 1e-3}
+        mlp = MLPClassifier((20,), solver="lbfgs", max_iter=it or 200, random_state=0)
+        lr_c = 10.0
+    factories = {
+        "NonNeg certified (positive=True)": lambda: nonneg(True, net),
+        'NonNeg positive="output"': lambda: nonneg("output", net),
+        "NonNeg unconstrained": lambda: nonneg(False, net),
+        "MLPClassifier": lambda: MLPClassifier(**mlp.get_params()),
+        "LogisticRegression": lambda: LogisticRegression(C=lr_c, max_iter=2000),
+        "non-negative LR (certified)": lambda: NonNegLogisticRegression(C=lr_c),
+    }
+    if dataset == "spambase":
+        factories["HistGradientBoosting"] = lambda: HistGradientBoostingClassifier(
+            random_state=0)
+    return factories, {"net": net, "mlp": mlp.get_params(), "lr_C": lr_c}
+
+
+def pipeline(dataset, final):
+    """Spambase: log1p + MinMaxScaler. Reuters: word presence (Binarizer) for the
+    NonNegMLPClassifier variants, log1p + MaxAbsScaler for the other models. Every
+    step is per-feature non-decreasing, so none breaks a certificate."""
+    if dataset == "spambase":
+        return make_pipeline(FunctionTransformer(np.log1p), MinMaxScaler(), final)
+    if isinstance(final, NonNegMLPClassifier):
+        return make_pipeline(Binarizer(), final)
+    return make_pipeline(FunctionTransformer(np.log1p), MaxAbsScaler(), final)
+
+
+_ACTIVATIONS = {"relu": lambda t: np.maximum(t, 0), "tanh": np.tanh,
+                "logistic": expit, "identity": lambda t: t}
+
+
+def scores(est, X):
+    """Decision scores (log-odds of the target class). ``MLPClassifier`` has no
+    ``decision_function`` and its probabilities round to 0 / 1: its logits come from
+    its ``coefs_`` and ``intercepts_``, after the Pipeline's transforms."""
+    if hasattr(est, "decision_function"):
+        return np.asarray(est.decision_function(X), dtype=np.float64)
+    mlp = est[-1]
+    a = est[:-1].transform(X)
+    for i, (W, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
+        a = np.asarray(a @ W) + b
+        if i < len(mlp.coefs_) - 1:
+            a = _ACTIVATIONS[mlp.activation](a)
+    return a.ravel()
+
+
+def certified(est):
+    try:
+        cert = monotone_certificate(est)
+    except (TypeError, ValueError):
+        return False, 0
+    return cert.all_certified_, int(cert.certified_features_.sum())
+
+
+def budget_to_half(res):
+    """Smallest budget at which the success rate passes 50% (inf if never)."""
+    att = res.attacked_
+    n = int(att.sum())
+    if n == 0:
+        return float("nan")
+    costs = np.sort(np.where(res.success_[att], res.cost_[att], np.inf))
+    return float(costs[n // 2])
+
+
+def dilution_attack(est, X, length, max_words, n_words=48):
+    """Greedy dilution: append up to ``max_words`` words to each flagged mail of
+    ``length`` words, each a word of the first ``n_words`` features or a word that is
+    none of them. Returns the number of words at success (inf if none) per flagged
+    mail, and the flagged mask."""
+    X = np.asarray(X, dtype=np.float64)
+    flagged = est.predict(X) == 1
+    rows = np.flatnonzero(flagged)
+    base = X[rows]
+    n_chars = 54  # word and character frequencies; capital runs unchanged
+    added = np.zeros((rows.size, n_words))
+    total = np.zeros(rows.size)
+    cost = np.full(rows.size, np.inf)
+    active = np.ones(rows.size, dtype=bool)
+    margin = scores(est, base)
+
+    def features(b, add, n):
+        out = b.copy()
+        scale = length / (length + n)
+        out[:, :n_chars] *= scale[:, None]
+        out[:, :n_words] += 100.0 * add / (length + n)[:, None]
+        return out
+
+    for step in range(1, max_words + 1):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        n_c = n_words + 1
+        rep = np.repeat(idx, n_c)
+        which = np.tile(np.arange(n_c), idx.size)
+        add = added[rep].copy()
+        real = which < n_words
+        add[np.flatnonzero(real), which[real]] += 1.0
+        cand = features(base[rep], add, total[rep] + 1.0)
+        m = scores(est, cand).reshape(idx.size, n_c)
+        best = np.argmin(m, axis=1)
+        best_m = m[np.arange(idx.size), best]
+        go = best_m < margin[idx]
+        active[idx[~go]] = False
+        moved = idx[go]
+        w = best[go]
+        real = w < n_words
+        added[moved[real], w[real]] += 1.0
+        total[moved] += 1.0
+        margin[moved] = best_m[go]
+        if moved.size == 0:
+            break
+        now = features(base[moved], added[moved], total[moved])
+        flipped = est.predict(now) != 1
+        cost[moved[flipped]] = step
+        active[moved[flipped]] = False
+    return cost, flagged
+
+
+def load_spambase(data_home):
+    df = pd.read_csv(f"{data_home}/spambase.csv.gz")
+    X = df.drop(columns="is_spam").to_numpy(np.float64)
+    return X, df["is_spam"].to_numpy(), list(df.columns[:-1])
+
+
+def load_reuters_counts(data_home, quick):
+    bunch = load_reuters(data_home, subset="top10", download_if_missing=False)
+    docs = list(bunch.data_train) + list(bunch.data_test)
+    labels = list(bunch.target_train) + list(bunch.target_test)
+    if quick:
+        docs, labels = docs[:3000], labels[:3000]
+    vec = CountVectorizer(stop_words="english", min_df=3, dtype=np.float64)
+    X = sp.csr_matrix(vec.fit_transform(docs))
+    return X, labels, len(vec.vocabulary_)
+
+
+def run_fold(dataset, name, factory, X_tr, y_tr, X_te, y_te, args, rng):
+    est = pipeline(dataset, factory())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with Timer() as t:
+            est.fit(X_tr, y_tr)
+    s_te = scores(est, X_te)
+    row = {"model": name, "fit_s": t.wall,
+           "accuracy": accuracy_score(y_te, est.predict(X_te)),
+           "roc_auc": roc_auc_score(y_te, s_te)}
+    row["certified"], row["n_certified_features"] = certified(est)
+    upper = None
+    if dataset == "spambase":
+        upper = np.r_[np.full(54, 100.0), np.full(3, np.inf)]
+        max_candidates = X_tr.shape[1]
+    else:
+        max_candidates = args.candidates
+    # Attack a capped random subset of the test fold (all of it on Spambase).
+    cap = args.attack_cap
+    pick = (np.sort(rng.choice(X_te.shape[0], cap, replace=False))
+            if cap and X_te.shape[0] > cap else np.arange(X_te.shape[0]))
+    with Timer() as ta:
+        res = additive_evasion_attack(est, X_te[pick], budget=max(BUDGETS),
+                                      upper=upper, max_candidates=max_candidates)
+    row["attack_s"] = ta.wall
+    row["attacked"] = int(res.attacked_.sum())
+    row["success"] = {str(b): res.success_rate_at(b) for b in BUDGETS}
+    row["budget_to_50pct"] = budget_to_half(res)
+    # Recall at a 1% false-positive rate, before and after attack (budget 20).
+    # The point of the test ROC curve at 1% FPR (like ROC AUC, it reads the test
+    # labels); a deployed filter would tune it on validation data.
+    tau = float(np.quantile(s_te[y_te == 0], 0.99))
+    row["threshold_test_fpr"] = float(np.mean(s_te[y_te == 0] >= tau))
+    pos = np.flatnonzero(y_te == 1)
+    pos = pos[np.isin(pos, pick)] if cap else pos
+    res_t = additive_evasion_attack(est, X_te[pos], budget=max(BUDGETS), threshold=tau,
+                                    upper=upper, max_candidates=max_candidates)
+    row["recall_at_1pct_fpr"] = float(res_t.attacked_.mean())
+    row["recall_at_1pct_fpr_attacked"] = float(
+        np.mean(res_t.attacked_ & ~res_t.success_))
+    if dataset == "spambase":
+        for length in DILUTION_LENGTHS:
+            cost, flagged = dilution_attack(est, X_te, length, max(BUDGETS))
+            n = max(int(flagged.sum()), 1)
+            row[f"dilution_L{length}"] = {str(b): float(np.sum(cost <= b) / n)
+                                         for b in BUDGETS}
+    return row
+
+
+def evaluate(dataset, X, y, factories, args, task=None):
+    cv = StratifiedKFold(args.folds, shuffle=True, random_state=0)
+    rows = []
+    for fold, (tr, te) in enumerate(cv.split(np.zeros(len(y)), y)):
+        for name, factory in factories.items():
+            rng = np.random.RandomState(fold)
+            row = run_fold(dataset, name, factory, X[tr], y[tr], X[te], y[te], args,
+                           rng)
+            row.update(fold=fold, task=task)
+            rows.append(row)
+            print(f"{dataset} {task or ''} fold {fold} {name}: acc "
+                  f"{row['accuracy']:.4f} auc {row['roc_auc']:.4f} cert "
+                  f"{row['certified']} success@20 {row['success']['20']:.3f} "
+                  f"fit {row['fit_s']:.1f}s attack {row['attack_s']:.1f}s", flush=True)
+    return rows
+
+
+def summarise(rows, keys):
+    """Mean over folds (and tasks) per model."""
+    out = {}
+    for name in dict.fromkeys(r["model"] for r in rows):
+        mine = [r for r in rows if r["model"] == name]
+        s = {"n": len(mine), "certified": all(r["certified"] for r in mine)}
+        for k in ("accuracy", "roc_auc", "fit_s", "attack_s", "recall_at_1pct_fpr",
+                  "recall_at_1pct_fpr_attacked", "threshold_test_fpr"):
+            s[k] = float(np.mean([r[k] for r in mine]))
+        s["accuracy_std"] = float(np.std([r["accuracy"] for r in mine]))
+        half = np.array([r["budget_to_50pct"] for r in mine], dtype=float)
+        s["budget_to_50pct_median"] = float(np.nanmedian(half)) if np.any(
+            np.isfinite(half) | np.isinf(half)) else float("nan")
+        for k in keys:
+            s[k] = {b: float(np.nanmean([r[k][b] for r in mine])) for b in
+                    map(str, BUDGETS)}
+        out[name] = s
+    return out
+
+
+def fmt_budget(v):
+    return "never (> 20)" if np.isinf(v) else ("n/a" if np.isnan(v) else f"{v:g}")
+
+
+def markdown(result):
+    lines = ["# Additive evasion: attack, certificate and price (issue 16)", "",
+             f"Command: `{result['command']}`  ", f"Commit: `{result['git_commit']}`  ",
+             f"Versions: {result['versions']}  ",
+             f"Machine: {result['machine']['platform']}, {result['machine']['cpu_count']}"
+             " cores (shared); wall time "
+             f"{result['wall_s'] / 60:.1f} min", "", result["notes"], ""]
+    for dataset, summary in result["summaries"].items():
+        lines += [f"## {dataset}", ""]
+        head = ("| model | certified | accuracy | ROC AUC | "
+                + " | ".join(f"evaded @{b}" for b in BUDGETS)
+                + " | budget to 50% | recall@1%FPR | after attack | test FPR | fit s |")
+        lines += [head, "|" + " --- |" * (head.count("|") - 1)]
+        for name, s in summary.items():
+            lines.append(
+                f"| {name} | {'yes' if s['certified'] else 'no'} | "
+                f"{100 * s['accuracy']:.2f} | {100 * s['roc_auc']:.2f} | "
+                + " | ".join(f"{100 * s['success'][str(b)]:.1f}%" for b in BUDGETS)
+                + f" | {fmt_budget(s['budget_to_50pct_median'])} | "
+                f"{100 * s['recall_at_1pct_fpr']:.1f} | "
+                f"{100 * s['recall_at_1pct_fpr_attacked']:.1f} | "
+                f"{100 * s['threshold_test_fpr']:.2f} | {s['fit_s']:.1f} |")
+        if any(k.startswith("dilution") for k in next(iter(summary.values()))):
+            lines += ["", "Dilution attack (append n benign words to a mail of L words; "
+                      "share of flagged spam let through):", "",
+                      "| model | L | " + " | ".join(f"n={b}" for b in BUDGETS) + " |",
+                      "|" + " --- |" * (len(BUDGETS) + 2)]
+            for name, s in summary.items():
+                for length in DILUTION_LENGTHS:
+                    d = s[f"dilution_L{length}"]
+                    lines.append(f"| {name} | {length} | " + " | ".join(
+                        f"{100 * d[str(b)]:.1f}%" for b in BUDGETS) + " |")
+        lines += [""] + findings(summary)
+        lines.append("")
+    if result["rows"].get("reuters"):
+        lines += per_task(result["rows"]["reuters"])
+    return "\n".join(lines) + "\n"
+
+
+def findings(summary):
+    """The issue's targets, read off one data set's summary."""
+    cert = [n for n, s in summary.items() if s["certified"]]
+    free = [n for n, s in summary.items() if not s["certified"]]
+    best = max(free, key=lambda n: summary[n]["roc_auc"])
+    out = []
+    for name in cert:
+        s = summary[name]
+        out.append(f"- {name}: evaded 0% at every budget; accuracy "
+                   f"{100 * s['accuracy']:.2f}%, ROC AUC {100 * s['roc_auc']:.2f}, "
+                   f"{100 * (summary[best]['roc_auc'] - s['roc_auc']):.2f} points below "
+                   f"the best uncertified model ({best}, {100 * summary[best]['roc_auc']:.2f}).")
+    for name in free:
+        out.append(f"- {name}: more than half of the flagged samples evaded at a budget "
+                   f"of {fmt_budget(summary[name]['budget_to_50pct_median'])} "
+                   "(median over folds).")
+    return out
+
+
+def per_task(rows):
+    """Reuters: mean ROC AUC per task and model over the folds."""
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    lines = ["## Reuters: ROC AUC per task (mean over folds)", "",
+             "| task | " + " | ".join(models) + " |", "|" + " --- |" * (len(models) + 1)]
+    for task in tasks:
+        cells = [100 * np.mean([r["roc_auc"] for r in rows
+                                if r["task"] == task and r["model"] == m]) for m in models]
+        lines.append(f"| {task} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+    return lines + [""]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home",
+                        default=os.environ.get("SKNONNEG_DATA", str(DEFAULT_DATA_HOME)),
+                        help="folder of spambase.csv.gz and the Reuters files "
+                             "(default: $SKNONNEG_DATA, else ../shared/data)")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--reuters-folds", type=int, default=3,
+                        help="folds on Reuters (default 3, not 5: 10 tasks x 7 models "
+                             "x 5 folds would not fit ~20 minutes on 2 shared cores)")
+    parser.add_argument("--tasks", nargs="+", default=list(REUTERS_TASKS),
+                        help="Reuters one-vs-rest tasks (default: all ten)")
+    parser.add_argument("--candidates", type=int, default=50,
+                        help="greedy candidates per round on Reuters (pruned by the "
+                             "input gradient / coefficients)")
+    parser.add_argument("--attack-cap", type=int, default=300,
+                        help="Reuters: test documents attacked per task and fold")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["spambase", "reuters"])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite the Markdown from the JSON results")
+    args = parser.parse_args()
+    stem = "evasion_spam_quick" if args.quick else "evasion_spam"
+    if args.render:
+        import json
+        result = json.loads((RESULTS / f"{stem}.json").read_text())
+        (RESULTS / f"{stem}.md").write_text(markdown(result))
+        return
+    set_threads(args.threads)
+    if args.quick:
+        args.folds, args.reuters_folds = 2, 2
+        args.tasks = args.tasks[:2]
+        args.attack_cap = 100
+    t0 = time.perf_counter()
+    summaries, raw, configs = {}, {}, {}
+    if "spambase" not in args.skip:
+        X, y, _ = load_spambase(args.data_home)
+        factories, configs["spambase"] = model_factories("spambase", args.quick)
+        a = argparse.Namespace(**vars(args))
+        a.attack_cap = 0
+        rows = evaluate("spambase", X, y, factories, a)
+        raw["spambase"] = rows
+        summaries["Spambase (feature-space attack, 1 unit per step; "
+                  f"{args.folds}-fold CV)"] = summarise(
+            rows, ["success"] + [f"dilution_L{n}" for n in DILUTION_LENGTHS])
+    if "reuters" not in args.skip:
+        X, labels, n_vocab = load_reuters_counts(args.data_home, args.quick)
+        factories, configs["reuters"] = model_factories("reuters", args.quick)
+        a = argparse.Namespace(**vars(args))
+        a.folds = args.reuters_folds
+        rows = []
+        for task in args.tasks:
+            y = np.array([task in lab for lab in labels], dtype=int)
+            rows += evaluate("reuters", X, y, factories, a, task=task)
+        raw["reuters"] = rows
+        summaries[f"Reuters top-10 one-vs-rest on word counts ({len(args.tasks)} tasks "
+                  f"x {args.reuters_folds}-fold CV, {X.shape[0]} documents, "
+                  f"{n_vocab} words; mean over tasks and folds)"] = summarise(
+            rows, ["success"])
+    notes = (
+        "Evasion: greedy additive attack (`additive_evasion_attack`, method='greedy'), "
+        "share of the flagged test samples (predicted target class) let through at "
+        "each budget of added units; 'budget to 50%' is the median over folds of the "
+        "smallest budget at which more than half are let through. Recall@1%FPR: "
+        "threshold = 99th percentile of the test fold's negative scores, the point of "
+        "the test ROC curve at 1% FPR ('test FPR' shows what it gives; ties can make it "
+        "differ from 1%); 'after attack': "
+        "recall when each test positive may add up to 20 units against that "
+        "threshold. Reuters attacks at most "
+        f"{args.attack_cap} random test documents per task and fold, with "
+        f"{args.candidates} candidates per round (pruned by the first-order score). "
+        f"Model settings: {configs}."
+    )
+    result = {"command": command_line(), "git_commit": git_commit(),
+              "versions": versions(), "machine": machine(),
+              "wall_s": time.perf_counter() - t0, "notes": notes,
+              "summaries": summaries, "rows": raw}
+    save_json(RESULTS / f"{stem}.json", result)
+    (RESULTS / f"{stem}.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""Robustness against additive evasion: the attack, and a certificate that it fails.
+
+Spam and malware filters score a sample from features an attacker can only *add to*
+(words, API calls, bytes). :func:`additive_evasion_attack` raises the allowed
+features of each flagged sample within an L1 budget until the model lets it through;
+:func:`monotone_certificate` reads a fitted model's weights and says, per feature,
+whether any increase can lower the score of the flagged class. A
+:class:`~sknonneg.NonNegMLPClassifier` with ``positive=True`` and
+``output="logistic"`` is certified for every feature, so no additive attack can
+evade it; one with ``positive="output"`` (non-negative output layer only, the
+answer of a well-known forum thread) is not protected, and the attack finds
+evasions.
+
+Both tools read only public fitted attributes (``coefs_``, ``intercepts_``,
+``classes_``, ``coef_``) and public methods (``decision_function``,
+``predict_proba``, ``transform``), and work through Pipelines whose steps are
+per-feature non-decreasing (see :func:`monotone_certificate` for the list).
+"""
+
+from ._attack import EvasionResult, additive_evasion_attack
+from ._certificate import MonotoneCertificate, monotone_certificate
+from ._pipeline import MONOTONE_UFUNCS
+
+__all__ = [
+    "MONOTONE_UFUNCS",
+    "EvasionResult",
+    "MonotoneCertificate",
+    "additive_evasion_attack",
+    "monotone_certificate",
+]

@@ -1,0 +1,539 @@
+"""Additive evasion attacks: raise allowed features, within an L1 budget, until a
+sample flagged as the target class is not flagged any more."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ._networks import network_of
+from ._pipeline import analyse_steps, feature_source, split_pipeline
+
+__all__ = ["EvasionResult", "additive_evasion_attack"]
+
+
+class EvasionResult:
+    """What :func:`additive_evasion_attack` found. Not meant to be built directly.
+
+    Attributes
+    ----------
+    X_adv_ : ndarray or CSR matrix of shape (n_samples, n_features)
+        The perturbed samples (the others unchanged), in the format of ``X``.
+    attacked_ : ndarray of bool of shape (n_samples,)
+        Samples predicted as ``target_class`` before the attack: the ones attacked.
+    success_ : ndarray of bool of shape (n_samples,)
+        Attacked samples no longer predicted as ``target_class``.
+    success_rate_ : float
+        ``success_.sum() / attacked_.sum()`` (NaN when nothing was attacked).
+    cost_ : ndarray of shape (n_samples,)
+        L1 norm of each sample's increase (at the first success for successes).
+    margin_before_, margin_after_ : ndarray of shape (n_samples,)
+        Score of ``target_class`` minus the best other class's score (log-odds for
+        binary models), before and after; NaN for samples not attacked.
+    n_queries_ : int
+        Number of rows scored by the model during the search.
+    budget, step, method, target_class
+        The attack's settings.
+    """
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def success_rate_at(self, budget):
+        """Success rate of the same search stopped at a smaller ``budget``.
+
+        Both searches choose each move without looking at the budget, so the moves
+        of a run at budget ``B`` are, up to the first success, those of any run at
+        ``b <= B``: a sample is evaded at ``b`` when its ``cost_`` is ``<= b``.
+
+        Parameters
+        ----------
+        budget : float
+            At most the budget of the attack.
+
+        Returns
+        -------
+        rate : float
+        """
+        if budget > self.budget + 1e-12:
+            raise ValueError(f"budget={budget} exceeds the attack's budget "
+                             f"{self.budget}.")
+        n = int(self.attacked_.sum())
+        if n == 0:
+            return float("nan")
+        return float(np.sum(self.success_ & (self.cost_ <= budget + 1e-9)) / n)
+
+    def __repr__(self):
+        return (f"EvasionResult(method={self.method!r}, budget={self.budget}, "
+                f"attacked={int(self.attacked_.sum())}, "
+                f"success_rate_={self.success_rate_:.3f})")
+
+
+class _Scorer:
+    """The margin of the target class and, where it can be had, its first-order
+    change for a ``step`` increase of each input feature."""
+
+    def __init__(self, estimator, target_index, X_probe, step):
+        from sklearn.linear_model._base import LinearClassifierMixin
+        from sklearn.neural_network import MLPClassifier
+
+        self.estimator = estimator
+        self.steps, self.final = split_pipeline(estimator)
+        self.t = target_index
+        self.step = step
+        self.n_classes = len(estimator.classes_)
+        self.queries = 0
+        try:
+            kinds = analyse_steps(self.steps)
+        except ValueError:
+            kinds = None
+        if kinds is not None and "text" in kinds:
+            raise ValueError(
+                "additive_evasion_attack works on numeric features: pass the counts "
+                "(pipeline[0].transform(texts)) and the rest of the Pipeline "
+                "(pipeline[1:])."
+            )
+        if X_probe.shape[0] and np.asarray(estimator.predict(X_probe[:1])).ndim != 1:
+            raise ValueError("additive_evasion_attack needs single-label predictions; "
+                             "multilabel models are not supported.")
+        self.network = self.coef = None
+        self.own_logits = isinstance(self.final, MLPClassifier)
+        if kinds is not None:
+            self.source = feature_source(self.steps, kinds, X_probe.shape[1])
+            Xt = self._prefix(X_probe[:256])
+            self.network = network_of(self.final, Xt)
+            if self.network is None and isinstance(self.final, LinearClassifierMixin):
+                self.coef = np.asarray(self.final.coef_, dtype=np.float64)
+        elif self.own_logits:
+            self.network = network_of(self.final)
+        self.has_gradient = self.network is not None or self.coef is not None
+        if self.has_gradient and kinds is None:
+            self.has_gradient = False
+
+    def _prefix(self, X):
+        for _, step in self.steps:
+            if step is not None and not isinstance(step, str):
+                X = step.transform(X)
+        return X
+
+    def _margin_of(self, scores):
+        scores = np.asarray(scores, dtype=np.float64)
+        if scores.ndim == 1 or scores.shape[1] == 1:
+            scores = scores.reshape(-1)
+            return scores if self.t == 1 else -scores
+        others = np.delete(scores, self.t, axis=1)
+        return scores[:, self.t] - others.max(axis=1)
+
+    def margin(self, X):
+        """Score of the target class minus the best other one, per row."""
+        self.queries += X.shape[0]
+        est = self.estimator
+        if self.own_logits:
+            # MLPClassifier has no decision_function and its probabilities round
+            # to 0 / 1: use its logits, from the public coefs_ and intercepts_.
+            return self._margin_of(self.network.logits(self._prefix(X)))
+        if hasattr(est, "decision_function"):
+            return self._margin_of(est.decision_function(X))
+        if hasattr(est, "predict_log_proba"):
+            with np.errstate(divide="ignore"):
+                return self._margin_of(est.predict_log_proba(X))
+        with np.errstate(divide="ignore"):
+            return self._margin_of(np.log(est.predict_proba(X)))
+
+    def _output_weights(self, scores):
+        """Per row, the weights ``u`` of the logits whose combination is the margin."""
+        n = scores.shape[0]
+        if scores.ndim == 1 or scores.shape[1] == 1:
+            return np.full((n, 1), 1.0 if self.t == 1 else -1.0)
+        u = np.zeros_like(scores)
+        others = scores.copy()
+        others[:, self.t] = -np.inf
+        u[:, self.t] = 1.0
+        u[np.arange(n), np.argmax(others, axis=1)] -= 1.0
+        return u
+
+    def first_order(self, X):
+        """Predicted change of the margin when ``step`` is added to each feature:
+        ndarray of shape (n_rows, n_features). The final estimator's input gradient
+        times the change of each transformed feature over the step (exact for
+        linear models behind per-feature steps)."""
+        Xt = self._prefix(X)
+        if self.network is not None:
+            logits = self.network.logits(Xt)
+            u = self._output_weights(logits)
+            grad = self.network.input_gradient(Xt, u)
+        else:
+            if self.coef.shape[0] == 1:
+                grad = np.tile(self.coef[0] * (1.0 if self.t == 1 else -1.0),
+                               (X.shape[0], 1))
+            else:
+                scores = np.asarray(Xt @ self.coef.T)
+                grad = self._output_weights(scores) @ self.coef
+        if not self.steps:
+            return grad * self.step
+        dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+        shifted = self._prefix(dense + self.step)
+        shifted = shifted.toarray() if sp.issparse(shifted) else np.asarray(shifted)
+        Xt = Xt.toarray() if sp.issparse(Xt) else np.asarray(Xt)
+        change = np.zeros(X.shape, dtype=np.float64)
+        change[:, self.source] = grad * (shifted - Xt)
+        return change
+
+
+class _State:
+    """The attacked rows and the moves made on them: ``moves[i, :n_done[i]]`` are
+    the features raised by ``step`` so far."""
+
+    def __init__(self, X, rows, n_moves, step):
+        self.X = X[rows]
+        self.sparse = sp.issparse(X)
+        if not self.sparse:
+            self.X = np.array(self.X, dtype=np.float64)
+        self.moves = np.full((len(rows), max(n_moves, 1)), -1, dtype=np.int64)
+        self.n_done = np.zeros(len(rows), dtype=np.int64)
+        self.step = step
+
+    def current(self, idx):
+        if not self.sparse:
+            return self.X[idx]
+        moves = self.moves[idx]
+        r, k = np.nonzero(moves >= 0)
+        added = sp.csr_matrix((np.full(r.shape[0], self.step), (r, moves[r, k])),
+                              shape=(len(idx), self.X.shape[1]))
+        return (self.X[idx] + added).tocsr()
+
+    def move(self, idx, features):
+        self.moves[idx, self.n_done[idx]] = features
+        self.n_done[idx] += 1
+        if not self.sparse:
+            self.X[idx, features] += self.step
+
+
+def _with_moves(X, rows, features, step):
+    """``X`` with row ``rows[i]`` raised by ``step`` at ``features[i]`` (-1: none)."""
+    keep = np.flatnonzero(features >= 0)
+    if sp.issparse(X):
+        added = sp.csr_matrix((np.full(keep.shape[0], step), (keep, features[keep])),
+                              shape=(len(rows), X.shape[1]))
+        return (X[rows] + added).tocsr()
+    out = X[rows]
+    out[keep, features[keep]] += step
+    return out
+
+
+def _values_at(X, rows, features):
+    """``X[rows[i], features[i]]`` for dense or CSR ``X``."""
+    if sp.issparse(X):
+        return np.asarray(X[rows, features]).ravel()
+    return X[rows, features]
+
+
+def _allowed_mask(features, n_features, estimator):
+    if features is None:
+        return np.ones(n_features, dtype=bool)
+    features = np.asarray(features)
+    if features.dtype == bool:
+        if features.shape != (n_features,):
+            raise ValueError(f"A boolean features mask must have shape ({n_features},), "
+                             f"got {features.shape}.")
+        return features.copy()
+    if features.dtype.kind in "OUS":
+        names = getattr(estimator, "feature_names_in_", None)
+        if names is None:
+            raise ValueError("features given by name need an estimator fitted on data "
+                             "with feature names (feature_names_in_).")
+        lookup = {name: i for i, name in enumerate(names)}
+        unknown = [f for f in features.ravel() if f not in lookup]
+        if unknown:
+            raise ValueError(f"Unknown feature names: {unknown[:5]}.")
+        features = np.array([lookup[f] for f in features.ravel()], dtype=np.int64)
+    if features.dtype.kind not in "iu":
+        raise ValueError("features must be None, a boolean mask, feature indices or "
+                         f"feature names; got dtype {features.dtype}.")
+    if features.size and (features.min() < 0 or features.max() >= n_features):
+        raise ValueError(f"Feature indices must be in [0, {n_features}).")
+    mask = np.zeros(n_features, dtype=bool)
+    mask[features] = True
+    return mask
+
+
+def _check_params(budget, step, method, max_candidates, batch_rows):
+    for name, value, integral in (("budget", budget, False), ("step", step, False),
+                                  ("max_candidates", max_candidates, True),
+                                  ("batch_rows", batch_rows, True)):
+        kind = Integral if integral else Real
+        if (not isinstance(value, kind) or isinstance(value, bool)
+                or not np.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a positive {'int' if integral else 'float'}"
+                             f", got {value!r}.")
+    if method not in ("greedy", "gradient"):
+        raise ValueError(f"method must be 'greedy' or 'gradient', got {method!r}.")
+
+
+def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
+                            method="greedy", target_class=None, upper=None,
+                            threshold=None, max_candidates=200, batch_rows=4096):
+    """Evade a classifier by raising features: add words, API calls, bytes.
+
+    Every sample that ``estimator`` predicts as ``target_class`` is attacked: the
+    search raises the allowed features by ``step`` at a time, at most ``budget`` in
+    total (an L1 budget on the increase; features never decrease), until the
+    prediction is no longer ``target_class``.
+
+    Parameters
+    ----------
+    estimator : fitted classifier or Pipeline
+        Anything with ``predict`` and ``decision_function``, ``predict_log_proba``
+        or ``predict_proba``, scikit-learn models included.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Numeric samples (for a text Pipeline: the counts of its vectorizer, attacked
+        with the rest of the Pipeline). Sparse input stays sparse.
+    budget : float
+        Largest L1 norm of the increase of a sample: the number of added units
+        (word occurrences for counts).
+    features : array-like, default=None
+        Features the attacker may raise: indices, a boolean mask of shape
+        (n_features,) or names from ``feature_names_in_``. None: all.
+    step : float, default=1.0
+        Size of one increase. With integer ``X`` and an integral ``step`` (counts)
+        the perturbed samples stay integers (and keep ``X``'s integer dtype).
+    method : {"greedy", "gradient"}, default="greedy"
+        ``"greedy"``: each round, scores every candidate move with the model (in
+        batches) and makes the one that lowers the target's margin most; stops a
+        sample when no candidate lowers it. Needs scores only. Candidates are the
+        ``max_candidates`` features with the most negative first-order change
+        (input gradient; coefficients for linear models), or, for models without a
+        gradient, all allowed features in the first round and the best
+        ``max_candidates`` of them afterwards. ``"gradient"``: each round, raises
+        the allowed feature whose first-order change of the margin is most negative
+        (steepest descent in L1); stops when none is negative. Needs an input
+        gradient: sknonneg's ``NonNegMLPClassifier``, scikit-learn's
+        ``MLPClassifier`` and linear classifiers, behind per-feature Pipeline steps.
+    target_class : object, default=None
+        The class to evade (spam, malware). None: ``classes_[1]`` of a binary model.
+    upper : float or array-like of shape (n_features,), default=None
+        Largest value of each feature (e.g. 100 for percentages); None: unbounded.
+    threshold : float, default=None
+        A decision threshold on the margin (see Notes), e.g. one tuned for a 1%
+        false-positive rate: samples whose margin is ``>= threshold`` are flagged
+        and attacked, and an attack succeeds when the margin falls below it. None:
+        flagged means ``predict`` returns ``target_class``.
+    max_candidates : int, default=200
+        Candidate features per sample and round of the greedy search.
+    batch_rows : int, default=4096
+        Rows per call to the model when scoring candidates.
+
+    Returns
+    -------
+    result : EvasionResult
+        ``X_adv_``, ``attacked_``, ``success_``, ``success_rate_``, ``cost_``,
+        ``margin_before_``, ``margin_after_``, ``n_queries_`` and
+        ``success_rate_at(b)`` for any smaller budget ``b``.
+
+    See Also
+    --------
+    monotone_certificate : Which features cannot lower a model's score, from its
+        weights.
+
+    Notes
+    -----
+    The margin is the target class's decision function (log-odds for binary
+    models), or its log-probability, minus the best other class's; for
+    scikit-learn's ``MLPClassifier`` its logits from ``coefs_`` and ``intercepts_``
+    (its probabilities round to 0 and 1). Success is judged by ``predict``, or by
+    the margin against ``threshold``.
+
+    The search is a heuristic: a failure does not prove that no evasion exists. A
+    model certified by :func:`monotone_certificate` on the allowed features cannot
+    be evaded by any increase, so every attack on it fails; the attack shows the
+    other side, that uncertified models (``positive="output"`` included) are
+    evaded.
+
+    Both searches make each move without looking at the budget, so one run at the
+    largest budget gives the success rate at every smaller one
+    (``success_rate_at``).
+
+    References
+    ----------
+    W. Fleshman, E. Raff, R. Zak, M. McLean and C. Nicholas, "Non-negative networks
+    against adversarial attacks", 2019 (arXiv:1806.06108).
+
+    D. Lowd and C. Meek, "Good word attacks on statistical spam filters", CEAS 2005.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sknonneg.robustness import additive_evasion_attack
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.poisson(1.0, size=(300, 6)).astype(float)
+    >>> y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    >>> clf = LogisticRegression().fit(X, y)
+    >>> res = additive_evasion_attack(clf, X, budget=5)
+    >>> bool(res.success_rate_ > 0.5)
+    True
+    >>> bool(np.all(res.cost_ <= 5))
+    True
+    """
+    _check_params(budget, step, method, max_candidates, batch_rows)
+    check_is_fitted(estimator)
+    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
+    if X.dtype.kind not in "iufb":
+        raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
+    int_input = X.dtype.kind in "iu" and float(step).is_integer()
+    in_dtype = X.dtype
+    X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
+    n_samples, n_features = X.shape
+    n_in = getattr(estimator, "n_features_in_", n_features)
+    if n_in != n_features:
+        raise ValueError(f"X has {n_features} features, but {type(estimator).__name__} "
+                         f"is expecting {n_in} features as input.")
+    classes = np.asarray(estimator.classes_)
+    if target_class is None:
+        if len(classes) != 2:
+            raise ValueError("target_class is required for a model with "
+                             f"{len(classes)} classes.")
+        target_class = classes[1]
+    if not np.any(classes == target_class):
+        raise ValueError(f"target_class must be one of {list(classes)}, got "
+                         f"{target_class!r}.")
+    t = int(np.flatnonzero(classes == target_class)[0])
+    allowed = _allowed_mask(features, n_features, estimator)
+    upper = (np.full(n_features, np.inf) if upper is None
+             else np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_features,)))
+    n_moves = int(np.floor(budget / step + 1e-9))
+
+    scorer = _Scorer(estimator, t, X, step)
+
+    def flagged(X_rows):
+        if threshold is None:
+            return np.asarray(estimator.predict(X_rows) == target_class)
+        return scorer.margin(X_rows) >= threshold
+
+    attacked = flagged(X)
+    rows = np.flatnonzero(attacked)
+    if method == "gradient" and not scorer.has_gradient:
+        raise ValueError(
+            f"method='gradient' needs an input gradient, which "
+            f"{type(scorer.final).__name__} (or a step of its Pipeline) does not give; "
+            "use method='greedy', which needs scores only."
+        )
+    state = _State(X, rows, n_moves, step)
+    margin = np.full(len(rows), np.nan)
+    for chunk in np.array_split(np.arange(len(rows)), max(1, len(rows) // batch_rows)):
+        if chunk.size:
+            margin[chunk] = scorer.margin(state.current(chunk))
+    margin_before = margin.copy()
+    active = np.ones(len(rows), dtype=bool) & (n_moves > 0)
+    success = np.zeros(len(rows), dtype=bool)
+    fixed_candidates = None
+    n_allowed = int(allowed.sum())
+
+    def candidates(Xc, idx, full):
+        """(n_rows, K) candidate features (-1: none), and whether they are all."""
+        if scorer.has_gradient and not full:
+            change = scorer.first_order(Xc)
+        elif fixed_candidates is not None and not full:
+            return fixed_candidates[idx]
+        else:
+            change = np.zeros((Xc.shape[0], n_features))
+        change[:, ~allowed] = np.inf
+        k = min(max_candidates if scorer.has_gradient or not full else n_allowed,
+                n_allowed)
+        if k == 0:
+            return np.full((Xc.shape[0], 1), -1)
+        cand = np.argpartition(change, k - 1, axis=1)[:, :k]
+        cand = np.where(np.isfinite(np.take_along_axis(change, cand, axis=1)), cand, -1)
+        return cand
+
+    for round_ in range(n_moves):
+        idx_all = np.flatnonzero(active)
+        if idx_all.size == 0:
+            break
+        moved = []
+        per_call = max(1, batch_rows // (max_candidates if method == "greedy" else 1))
+        for idx in np.array_split(idx_all, int(np.ceil(idx_all.size / per_call))):
+            Xc = state.current(idx)
+            if method == "gradient":
+                change = scorer.first_order(Xc)
+                change[:, ~allowed] = np.inf
+                if np.isfinite(upper).any():
+                    change[:, :] = np.where(
+                        (Xc.toarray() if state.sparse else Xc) + step > upper + 1e-12,
+                        np.inf, change)
+                best = np.argmin(change, axis=1)
+                gain = change[np.arange(idx.size), best]
+                go = gain < 0
+                active[idx[~go]] = False
+                if go.any():
+                    state.move(idx[go], best[go])
+                    moved.append(idx[go])
+                continue
+            full = not scorer.has_gradient and round_ == 0
+            cand = candidates(Xc, idx, full)
+            n_c = cand.shape[1]
+            rep = np.repeat(np.arange(idx.size), n_c)
+            flat = cand.ravel()
+            if np.isfinite(upper).any():
+                ok = flat >= 0
+                values = np.full(flat.shape, np.inf)
+                values[ok] = _values_at(Xc, rep[ok], flat[ok])
+                flat = np.where(values + step <= upper[np.maximum(flat, 0)] + 1e-12,
+                                flat, -1)
+            scores = np.empty(flat.shape[0])
+            for part in np.array_split(np.arange(flat.shape[0]),
+                                       int(np.ceil(flat.shape[0] / batch_rows))):
+                scores[part] = scorer.margin(_with_moves(Xc, rep[part], flat[part],
+                                                         step))
+            scores[flat < 0] = np.inf
+            scores = scores.reshape(idx.size, n_c)
+            if full:
+                top = min(max_candidates, n_c)
+                order = np.argpartition(scores, top - 1, axis=1)[:, :top]
+                if fixed_candidates is None:
+                    fixed_candidates = np.full((len(rows), top), -1)
+                fixed_candidates[idx] = np.take_along_axis(cand, order, axis=1)
+            best = np.argmin(scores, axis=1)
+            best_score = scores[np.arange(idx.size), best]
+            go = best_score < margin[idx]
+            active[idx[~go]] = False
+            if go.any():
+                state.move(idx[go], cand[np.flatnonzero(go), best[go]])
+                margin[idx[go]] = best_score[go]
+                moved.append(idx[go])
+        if moved:
+            moved = np.concatenate(moved)
+            flipped = ~flagged(state.current(moved))
+            success[moved[flipped]] = True
+            active[moved[flipped]] = False
+        active &= state.n_done < n_moves
+
+    # Assemble the perturbed samples.
+    r, k = np.nonzero(state.moves >= 0)
+    added = sp.csr_matrix((np.full(r.shape[0], float(step)), (rows[r], state.moves[r, k])),
+                          shape=X.shape)
+    if sp.issparse(X):
+        X_adv = (X + added).tocsr()
+        if int_input:
+            X_adv = X_adv.astype(in_dtype)
+    else:
+        X_adv = X + added.toarray()
+        if int_input:
+            X_adv = X_adv.astype(in_dtype)
+    cost = np.zeros(n_samples)
+    cost[rows] = state.n_done * float(step)
+    succ = np.zeros(n_samples, dtype=bool)
+    succ[rows] = success
+    before = np.full(n_samples, np.nan)
+    after = np.full(n_samples, np.nan)
+    before[rows] = margin_before
+    if rows.size:
+        after[rows] = scorer.margin(X_adv[rows].astype(np.float64))
+    rate = float(succ.sum() / rows.size) if rows.size else float("nan")
+    return EvasionResult(
+        X_adv_=X_adv, attacked_=attacked, success_=succ, success_rate_=rate,
+        cost_=cost, margin_before_=before, margin_after_=after,
+        n_queries_=int(scorer.queries), budget=budget, step=step, method=method,
+        target_class=target_class,
+    )

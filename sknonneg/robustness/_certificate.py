@@ -1,0 +1,323 @@
+"""A monotone certificate read from a fitted model's weights."""
+
+import numpy as np
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils.validation import check_is_fitted
+
+from ._pipeline import analyse_steps, feature_source, split_pipeline
+
+__all__ = ["MonotoneCertificate", "monotone_certificate"]
+
+# Hidden activations of scikit-learn's MLPClassifier; all are non-decreasing.
+_MONOTONE_ACTIVATIONS = ("logistic", "tanh", "relu", "identity")
+
+
+class MonotoneCertificate:
+    """Per feature, whether an increase can lower the score of ``classes_[1]``.
+
+    Returned by :func:`monotone_certificate`; not meant to be built directly.
+
+    Attributes
+    ----------
+    certified_features_ : ndarray of bool of shape (n_features,)
+        True where no increase of the feature (the others fixed, at any input) can
+        lower the score (probability, decision function) of ``classes_[1]``.
+    feature_signs_ : ndarray of int8 of shape (n_features,)
+        ``1``: the score of ``classes_[1]`` is non-decreasing in the feature (this
+        includes features it does not depend on); ``-1``: non-increasing; ``0``: no
+        certified direction.
+    feature_names_ : ndarray of str or None
+        Names of the features (the vocabulary when the Pipeline starts with a
+        vectorizer, else ``feature_names_in_``), None when unknown.
+    classes_ : ndarray of shape (2,)
+        The model's classes.
+    positive_class_ : object
+        ``classes_[1]``, the class whose score the certificate is about.
+    model_ : str
+        What was certified, in words.
+    """
+
+    def __init__(self, up, down, feature_names, classes, model):
+        self._up = np.asarray(up, dtype=bool)
+        self._down = np.asarray(down, dtype=bool)
+        self.certified_features_ = self._up.copy()
+        signs = np.zeros(self._up.shape[0], dtype=np.int8)
+        signs[self._down] = -1
+        signs[self._up] = 1
+        self.feature_signs_ = signs
+        self.feature_names_ = feature_names
+        self.classes_ = classes
+        self.positive_class_ = classes[1]
+        self.model_ = model
+
+    @property
+    def n_features_(self):
+        """Number of input features."""
+        return self._up.shape[0]
+
+    @property
+    def all_certified_(self):
+        """Whether no increase of any feature can lower the score of ``classes_[1]``."""
+        return bool(np.all(self._up))
+
+    def certified_for(self, target_class=None):
+        """Per feature, whether no increase can lower the score of ``target_class``.
+
+        Parameters
+        ----------
+        target_class : object, default=None
+            One of ``classes_``; None means ``classes_[1]``.
+
+        Returns
+        -------
+        certified : ndarray of bool of shape (n_features,)
+        """
+        if target_class is None or target_class == self.classes_[1]:
+            return self._up.copy()
+        if target_class == self.classes_[0]:
+            return self._down.copy()
+        raise ValueError(f"target_class must be one of {list(self.classes_)}, got "
+                         f"{target_class!r}.")
+
+    def __repr__(self):
+        return (f"MonotoneCertificate({self.model_}: {int(self._up.sum())} of "
+                f"{self.n_features_} features certified for class "
+                f"{self.positive_class_!r})")
+
+
+def _network_layers(final):
+    """The weight matrices of ``final`` and its effective output column ``v``.
+
+    Returns ``(coefs, v, description)`` where the score of ``classes_[1]`` is an
+    increasing function of ``a_{L-1} v`` (``a_{L-1}`` the last hidden layer, or the
+    input for a linear model). Raises ``TypeError`` / ``ValueError`` otherwise.
+    """
+    from sklearn.linear_model._base import LinearClassifierMixin
+
+    from ..neural_network import ABBAClassifier, NonNegMLPClassifier
+
+    name = type(final).__name__
+    if isinstance(final, ABBAClassifier):
+        raise TypeError(
+            "ABBAClassifier cannot be certified monotone: its first layer reads "
+            "[x, -x], so every feature enters with both signs; use "
+            "NonNegMLPClassifier(positive=True, output='logistic') or per-feature "
+            "signs with monotonic_cst."
+        )
+    classes = getattr(final, "classes_", None)
+    if classes is None or len(classes) != 2:
+        raise ValueError(
+            f"monotone_certificate needs a binary classifier; {name} has "
+            f"{'no classes_' if classes is None else f'{len(classes)} classes'}."
+        )
+    if isinstance(final, NonNegMLPClassifier):
+        coefs = list(final.coefs_)
+        last = coefs[-1]
+        output = final.get_params()["output"]
+        if last.shape[1] == 1:
+            v = last[:, 0]
+            what = "single logistic output"
+        elif last.shape[1] == 2 and output == "softmax":
+            v = last[:, 1] - last[:, 0]
+            if np.any(v < 0):
+                raise ValueError(
+                    f"{name} with a two-class softmax output is not certified: the "
+                    "difference of its two output columns, coefs_[-1][:, 1] - "
+                    f"coefs_[-1][:, 0], is negative for {int(np.sum(v < 0))} hidden "
+                    "unit(s), so a hidden unit that grows can lower the score of "
+                    "classes_[1] (non-negative weights alone do not make that "
+                    "difference non-negative). Fit with output='logistic'."
+                )
+            what = "two-class softmax, output difference >= 0"
+        else:
+            raise ValueError(f"{name} has {last.shape[1]} outputs; the certificate "
+                             "needs a binary problem.")
+        return coefs[:-1] + [v[:, None]], f"{name}, {len(coefs)} layers, {what}"
+    if isinstance(final, MLPClassifier):
+        if final.activation not in _MONOTONE_ACTIVATIONS:  # pragma: no cover
+            raise ValueError(f"{name}: activation {final.activation!r} is not known "
+                             "to be non-decreasing.")
+        if final.out_activation_ != "logistic" or final.coefs_[-1].shape[1] != 1:
+            raise ValueError(f"{name} needs a single logistic output to be certified.")
+        coefs = list(final.coefs_)
+        return coefs, f"{name}, {len(coefs)} layers, {final.activation} hidden units"
+    if isinstance(final, LinearClassifierMixin):
+        check_is_fitted(final, "coef_")
+        coef = np.asarray(final.coef_, dtype=np.float64)
+        if coef.shape[0] != 1:
+            raise ValueError(f"{name} has {coef.shape[0]} coefficient rows; the "
+                             "certificate needs a binary problem.")
+        return [coef.T], f"{name}, linear"
+    raise TypeError(
+        f"{name} cannot be certified: monotone_certificate reads the weights of "
+        "sknonneg's NonNegMLPClassifier, scikit-learn's MLPClassifier and linear "
+        "classifiers (coef_), optionally at the end of a Pipeline."
+    )
+
+
+def monotone_certificate(estimator):
+    """Certify, from a fitted model's weights, which features cannot lower its score.
+
+    For each input feature, decide whether increasing it (all other features fixed,
+    at any input) can lower the score of ``classes_[1]``: the question of an
+    additive evasion attack, where an attacker can only add words, API calls or
+    bytes to a sample that the model flags as ``classes_[1]`` (spam, malware).
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted binary classifier: :class:`~sknonneg.NonNegMLPClassifier`,
+        scikit-learn's :class:`~sklearn.neural_network.MLPClassifier`, a linear
+        classifier with ``coef_`` (e.g. :class:`~sklearn.linear_model.
+        LogisticRegression`), or a :class:`~sklearn.pipeline.Pipeline` ending in
+        one whose other steps are per-feature non-decreasing maps (see Notes).
+
+    Returns
+    -------
+    certificate : MonotoneCertificate
+        With ``certified_features_`` (per feature: True where no increase can lower
+        the score of ``classes_[1]``), ``feature_signs_``, ``all_certified_`` and
+        ``certified_for(target_class)``.
+
+    Raises
+    ------
+    ValueError
+        When the weights do not give a certificate (a hidden-to-hidden or output
+        weight is negative; a two-class softmax whose output difference is negative
+        somewhere; more than two classes; a Pipeline step that is not per-feature
+        non-decreasing).
+    TypeError
+        For models whose weights it does not read (``ABBAClassifier``, trees ...).
+
+    See Also
+    --------
+    additive_evasion_attack : Search for additive perturbations that evade a model.
+    sknonneg.NonNegMLPClassifier : ``positive=True, output="logistic"`` and
+        ``monotonic_cst`` give the certified models.
+
+    Notes
+    -----
+    **The certificate follows from the fitted weights alone, and it is exact.** Write
+    the network as ``a_0 = x``, ``a_l = f(a_{l-1} W_l + b_l)`` for the hidden layers
+    ``l = 1 .. L-1`` and ``s(x) = a_{L-1} v + c``, where ``f`` is non-decreasing
+    (``sigmoid(gain * t)`` with ``gain > 0`` for sknonneg; logistic, tanh, ReLU or
+    identity for scikit-learn) and ``v`` is the effective output column:
+
+    * one logistic output: ``v = W_L``, and ``P(classes_[1]) = sigmoid(s)``;
+    * a two-class softmax: ``P(classes_[1]) = sigmoid(z_1 - z_0)`` with
+      ``z_1 - z_0 = a_{L-1} (W_L[:, 1] - W_L[:, 0]) + (b_1 - b_0)``, so
+      ``v = W_L[:, 1] - W_L[:, 0]``;
+    * a linear model: ``L = 1`` and ``s(x) = x v + c`` with ``v = coef_``.
+
+    *Claim.* If ``W_2, ..., W_{L-1} >= 0`` and ``v >= 0`` elementwise, and row ``j``
+    of ``W_1`` is ``>= 0`` (resp. ``<= 0``), then ``s`` and ``P(classes_[1])`` are
+    non-decreasing (resp. non-increasing) in ``x_j``. *Proof.* Let ``x' = x + d e_j``
+    with ``d > 0`` and row ``j`` of ``W_1`` ``>= 0``. Then ``x' W_1 - x W_1 = d W_1[j]
+    >= 0``, so every first-layer pre-activation grows or stays, and so does
+    ``a_1 = f(.)`` since ``f`` is non-decreasing. If ``a'_{l-1} >= a_{l-1}`` and
+    ``W_l >= 0``, then ``a'_{l-1} W_l >= a_{l-1} W_l`` and ``a'_l >= a_l``; by
+    induction ``a'_{L-1} >= a_{L-1}`` and ``s(x') - s(x) = (a'_{L-1} - a_{L-1}) v
+    >= 0``. The probability is an increasing function of ``s``. The ``<= 0`` case is
+    the same with the first inequality reversed. Increases of several features
+    chain one feature at a time, so a sample flagged as ``classes_[1]`` stays
+    flagged under any increase of certified features: additive evasion succeeds 0%
+    of the time, whatever the attack. For a linear model every feature has a sign;
+    the model is certified for the features with ``coef_ >= 0``.
+
+    *What this does not cover.* Non-negative output weights alone are not enough:
+    ``positive="output"`` leaves ``W_1`` (and hidden-to-hidden layers) signed, and a
+    hidden unit ``f(x W_1 + b)`` with a negative weight for feature ``j`` falls when
+    ``x_j`` grows, lowering the score however positive the output weights are; the
+    certificate then holds only for features whose ``W_1`` row happens to be
+    one-signed (mostly rare features the first layer barely uses), and
+    :func:`additive_evasion_attack` finds evasions through the others. With a free
+    first layer, non-negative output weights do not even restrict the model: a
+    negative weight on ``sigmoid(t)`` equals a positive one on ``sigmoid(-t) = 1 -
+    sigmoid(t)`` plus a bias, so ``positive="output"`` fits what an unconstrained
+    network fits, evasions included.
+    A two-class softmax with non-negative weights is not monotone either unless
+    ``W_L[:, 1] - W_L[:, 0] >= 0`` (which this function checks): the difference of
+    two non-negative columns can have any sign. ``monotonic_cst_`` (when an
+    estimator has it) is not read: the signs above are taken from the weights.
+
+    *Features must be counts.* The certificate is about the features the model
+    reads. On word *counts* (``CountVectorizer``), adding a word only raises its
+    count: certified there means certified against adding words. On *frequencies*
+    (Spambase's percent of words in the mail), adding words lowers every other
+    frequency (dilution): a model certified on the frequencies is not certified
+    against adding words. Certify on count-like features.
+
+    *Pipelines.* The preprocessing steps must be per-feature non-decreasing; the
+    supported ones are listed in :mod:`sknonneg.robustness` (``MaxAbsScaler``,
+    ``MinMaxScaler``, ``StandardScaler``, ``RobustScaler``, ``Binarizer``,
+    ``FunctionTransformer`` with a ufunc of ``MONOTONE_UFUNCS``,
+    ``TfidfTransformer(norm=None)``, feature selectors, and a word-unigram
+    ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first). ``Normalizer``,
+    normalised tf-idf, PCA and anything else raise ``ValueError``.
+
+    *Floating point.* The claim is about the real-valued function. The computed
+    score goes through rounded products and sums; rounding is monotone, so for a
+    fixed order of summation each step above stays non-decreasing, but a kernel that
+    reorders a sum between inputs may move a score by a few units in the last place.
+
+    References
+    ----------
+    W. Fleshman, E. Raff, R. Zak, M. McLean and C. Nicholas, "Non-negative networks
+    against adversarial attacks", AAAI Workshop on Artificial Intelligence for Cyber
+    Security, 2019 (arXiv:1806.06108).
+
+    Q. Wang, M. A. Powell, A. Geisa, E. Bridgeford and J. T. Vogelstein, "Why do
+    networks need negative weights?", 2022 (non-negative networks preserve
+    elementwise dominance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknonneg import NonNegMLPClassifier
+    >>> from sknonneg.robustness import monotone_certificate
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.poisson(1.0, size=(200, 5)).astype(float)
+    >>> y = (X[:, 0] + X[:, 1] > 2).astype(int)
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=4, output="logistic",
+    ...                           max_iter=30, random_state=0).fit(X, y)
+    >>> cert = monotone_certificate(clf)
+    >>> cert.all_certified_
+    True
+    >>> cert.certified_features_
+    array([ True,  True,  True,  True,  True])
+    """
+    steps, final = split_pipeline(estimator)
+    check_is_fitted(final)
+    kinds = analyse_steps(steps)
+    layers, what = _network_layers(final)
+    for i, W in enumerate(layers[1:], start=2):
+        if np.any(W < 0):
+            where = "output" if i == len(layers) else f"hidden layer {i}"
+            raise ValueError(
+                f"{type(final).__name__} is not certified: the weights of layer {i} "
+                f"({where}) have {int(np.sum(W < 0))} negative entries, so a hidden "
+                "unit that grows can lower the score. The certificate needs every "
+                "layer after the first >= 0 (positive=True, or positive='hidden' with "
+                "a non-negative output, or monotonic_cst for per-feature signs)."
+            )
+    first = np.asarray(layers[0], dtype=np.float64)
+    up_t = np.all(first >= 0, axis=1)
+    down_t = np.all(first <= 0, axis=1)
+    if steps and kinds[0] == "text":
+        vectorizer = steps[0][1]
+        n_features = len(vectorizer.vocabulary_)
+        names = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
+    else:
+        n_features = getattr(estimator, "n_features_in_", first.shape[0])
+        names = getattr(estimator, "feature_names_in_", None)
+    source = feature_source(steps, kinds, n_features)
+    if source.shape[0] != first.shape[0]:  # pragma: no cover - defensive
+        raise ValueError("could not map the Pipeline's features to the final step's.")
+    # Features dropped by a selector cannot change the score: both directions hold.
+    up = np.ones(n_features, dtype=bool)
+    down = np.ones(n_features, dtype=bool)
+    up[source], down[source] = up_t, down_t
+    if steps:
+        what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
+                            else type(s).__name__ for _, s in steps] + [what])
+    return MonotoneCertificate(up, down, names, np.asarray(final.classes_), what)

@@ -1,0 +1,185 @@
+"""Plain-NumPy forward and backward passes of fitted networks, from public attributes.
+
+The robustness tools need the input gradient of a classifier's logits. They compute it
+here from what a fitted network exposes -- ``coefs_``, ``intercepts_`` and, for
+scikit-learn's :class:`~sklearn.neural_network.MLPClassifier`, ``activation`` -- and
+never from an estimator's private engine, so that they stay right whatever the engine
+becomes.
+
+With hidden activations ``a_0 = x``, ``a_l = f(a_{l-1} W_l + b_l)`` and logits
+``z = a_{L-1} W_L + b_L``, the gradient of ``u . z`` (``u`` one row of output weights
+per sample) with respect to ``x`` is obtained by the backward recursion
+``delta_L = u``, ``delta_{l-1} = (delta_l W_l^T) * f'(t_{l-1})`` and
+``grad_x = delta_1 W_1^T``, ``t_l`` being the pre-activations.
+
+sknonneg's :class:`~sknonneg.NonNegMLPClassifier` uses ``f(t) = sigmoid(gain * t)``
+with the gain it reached at the end of training. That value is not a public attribute
+yet; :func:`fitted_gain` takes ``gain_`` when the estimator has one and otherwise finds
+the gain from the public ``transform`` (the last hidden layer's activations), checking
+the result against the estimator's own ``decision_function``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, logit
+
+__all__ = ["Network", "fitted_gain", "network_of"]
+
+
+def _relu(t):
+    return np.maximum(t, 0.0)
+
+
+def _relu_grad(t, a):
+    return (t > 0).astype(t.dtype)
+
+
+def _identity_grad(t, a):
+    return np.ones_like(t)
+
+
+def _tanh_grad(t, a):
+    return 1.0 - a * a
+
+
+class Network:
+    """A fitted feed-forward network: weights, biases and one hidden activation.
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        ``coefs[l]`` of shape (n_in, n_out) and ``intercepts[l]`` of shape (n_out,).
+    activation : {"logistic", "tanh", "relu", "identity"}
+        Activation of every hidden layer.
+    gain : float, default=1.0
+        ``logistic`` hidden units compute ``sigmoid(gain * t)``.
+    """
+
+    def __init__(self, coefs, intercepts, activation, gain=1.0):
+        self.coefs = [np.asarray(c, dtype=np.float64) for c in coefs]
+        self.intercepts = [np.asarray(b, dtype=np.float64) for b in intercepts]
+        self.activation = activation
+        self.gain = float(gain)
+        if activation == "logistic":
+            g = self.gain
+            self._f = lambda t: expit(g * t)
+            self._df = lambda t, a: g * a * (1.0 - a)
+        else:
+            self._f, self._df = {
+                "tanh": (np.tanh, _tanh_grad),
+                "relu": (_relu, _relu_grad),
+                "identity": (lambda t: t, _identity_grad),
+            }[activation]
+
+    def forward(self, X):
+        """Pre-activations and activations of every hidden layer, and the logits."""
+        pre, act = [], []
+        a = X
+        for W, b in zip(self.coefs[:-1], self.intercepts[:-1]):
+            t = np.asarray(a @ W) + b
+            a = self._f(t)
+            pre.append(t)
+            act.append(a)
+        logits = np.asarray(a @ self.coefs[-1]) + self.intercepts[-1]
+        return pre, act, logits
+
+    def logits(self, X):
+        """Output-layer pre-activations, shape (n_samples, n_outputs)."""
+        return self.forward(X)[2]
+
+    def input_gradient(self, X, output_weights):
+        """Gradient of ``sum_k output_weights[i, k] * logits[i, k]`` with respect to
+        row ``i`` of ``X``, for every row: ndarray of shape (n_samples, n_features)."""
+        pre, act, _ = self.forward(X)
+        delta = np.asarray(output_weights, dtype=np.float64)
+        for layer in range(len(self.coefs) - 1, 0, -1):
+            delta = (delta @ self.coefs[layer].T) * self._df(pre[layer - 1],
+                                                               act[layer - 1])
+        return delta @ self.coefs[0].T
+
+
+def _hidden_of(network, X):
+    return network.forward(X)[1][-1]
+
+
+def fitted_gain(estimator, X_probe):
+    """The gain of a fitted :class:`~sknonneg.NonNegMLPClassifier`'s hidden sigmoids.
+
+    ``estimator.gain_`` when present. Otherwise the value that makes the public
+    ``transform`` (last hidden layer) match a NumPy forward pass on ``X_probe``: the
+    ``gain`` parameter (or the end of its annealing pair) when it matches, else the
+    least-squares fit over ``log(gain)``. The result is checked against the
+    estimator's ``decision_function``; a mismatch raises ``RuntimeError``.
+    """
+    if hasattr(estimator, "gain_"):
+        return float(estimator.gain_)
+    coefs, intercepts = estimator.coefs_, estimator.intercepts_
+    X_probe = X_probe[: min(X_probe.shape[0], 256)]
+    X_probe = X_probe.astype(np.float64)
+    target = np.asarray(estimator.transform(X_probe), dtype=np.float64)
+    float32 = np.dtype(estimator.get_params().get("dtype", "float64")) == np.float32
+    tol = 1e-3 if float32 else 1e-8
+
+    def error(g):
+        hidden = _hidden_of(Network(coefs, intercepts, "logistic", g), X_probe)
+        return float(np.max(np.abs(hidden - target))) if hidden.size else 0.0
+
+    param = estimator.get_params().get("gain", 1.0)
+    candidates = [float(param)] if np.isscalar(param) else [float(g) for g in
+                                                             np.ravel(param)[::-1]]
+    gain = next((g for g in candidates if error(g) <= tol), None)
+    if gain is None:
+        # The annealing stopped early (early stopping, partial_fit): fit log(gain).
+        clipped = np.clip(target, 1e-12, 1 - 1e-12)
+
+        def sq_error(log_g):
+            hidden = _hidden_of(Network(coefs, intercepts, "logistic", np.exp(log_g)),
+                                X_probe)
+            return float(np.sum((logit(np.clip(hidden, 1e-12, 1 - 1e-12))
+                                 - logit(clipped)) ** 2))
+
+        grid = np.linspace(np.log(1e-3), np.log(1e3), 121)
+        best = grid[int(np.argmin([sq_error(v) for v in grid]))]
+        res = minimize_scalar(sq_error, bounds=(best - 0.06, best + 0.06),
+                              method="bounded", options={"xatol": 1e-12})
+        gain = float(np.exp(res.x))
+    logits = Network(coefs, intercepts, "logistic", gain).logits(X_probe)
+    own = np.asarray(estimator.decision_function(X_probe), dtype=np.float64)
+    ours = _as_decision(logits, estimator)
+    scale = 1.0 + np.max(np.abs(own), initial=0.0)
+    if np.max(np.abs(own - ours), initial=0.0) > (1e-3 if float32 else 1e-6) * scale:
+        raise RuntimeError(
+            f"Could not reproduce {type(estimator).__name__}.decision_function from "
+            "its public fitted attributes (coefs_, intercepts_, gain); the input "
+            "gradient is unavailable. Use method='greedy', which needs scores only."
+        )
+    return gain
+
+
+def _as_decision(logits, estimator):
+    """Logits shaped as the estimator's ``decision_function`` returns them."""
+    if logits.shape[1] == 1:
+        return logits.ravel()
+    if logits.shape[1] == 2 and len(estimator.classes_) == 2:
+        return logits[:, 1] - logits[:, 0]
+    return logits
+
+
+def network_of(estimator, X_probe=None):
+    """A :class:`Network` for a fitted NonNegMLPClassifier or scikit-learn
+    MLPClassifier, else None."""
+    from sklearn.neural_network import MLPClassifier
+
+    from ..neural_network import NonNegMLPClassifier
+
+    if isinstance(estimator, NonNegMLPClassifier):
+        if X_probe is None:
+            raise ValueError("X_probe is needed to recover the fitted gain")
+        if sp.issparse(X_probe):
+            X_probe = sp.csr_matrix(X_probe)
+        return Network(estimator.coefs_, estimator.intercepts_, "logistic",
+                       fitted_gain(estimator, X_probe))
+    if isinstance(estimator, MLPClassifier):
+        return Network(estimator.coefs_, estimator.intercepts_, estimator.activation)
+    return None

@@ -1,0 +1,370 @@
+"""Tests for sknonneg.robustness: the additive evasion attack and the certificate."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.feature_selection import SelectKBest, chi2
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    StandardScaler,
+)
+from sklearn.tree import DecisionTreeClassifier
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg.robustness import (
+    EvasionResult,
+    MonotoneCertificate,
+    additive_evasion_attack,
+    monotone_certificate,
+)
+from sknonneg.robustness._networks import fitted_gain, network_of
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+N_FEATURES = 8
+
+
+def _counts(seed=0, n_samples=160):
+    """Poisson counts; the label rises with features 0, 1 and falls with 2."""
+    rng = np.random.RandomState(seed)
+    X = rng.poisson(1.0, size=(n_samples, N_FEATURES)).astype(float)
+    y = (X[:, 0] + X[:, 1] - X[:, 2] + 0.3 * rng.randn(n_samples) > 1).astype(int)
+    return X, y
+
+
+def _net(**params):
+    params = {"hidden_layer_sizes": 4, "output": "logistic", "max_iter": 40,
+              "random_state": 0, **params}
+    return NonNegMLPClassifier(**params)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _counts()
+
+
+@pytest.fixture(scope="module")
+def certified(data):
+    return _net().fit(*data)
+
+
+@pytest.fixture(scope="module")
+def unconstrained(data):
+    return _net(positive=False).fit(*data)
+
+
+# ------------------------------------------------------------ input gradient
+@pytest.mark.parametrize("params", [
+    {"positive": False, "output": "softmax", "hidden_layer_sizes": (5, 3)},
+    {"positive": True, "gain": 1.7},
+    {"positive": "output", "gain": (0.5, 3.0), "dtype": "float32"},
+])
+def test_gradient_matches_decision_function_and_finite_differences(data, params):
+    X, y = data
+    clf = _net(**params).fit(X, y)
+    net = network_of(clf, X)
+    logits = net.logits(X)
+    own = clf.decision_function(X)
+    ours = logits.ravel() if logits.shape[1] == 1 else logits[:, 1] - logits[:, 0]
+    tol = 1e-4 if params.get("dtype") == "float32" else 1e-9
+    np.testing.assert_allclose(ours, own, atol=tol * (1 + np.abs(own).max()))
+    u = np.array([[1.0]] if logits.shape[1] == 1 else [[-1.0, 1.0]])
+    grad = net.input_gradient(X[:6], np.repeat(u, 6, axis=0))
+    eps = 1e-6
+    fd = np.empty_like(grad)
+    for j in range(N_FEATURES):
+        step = np.zeros(N_FEATURES)
+        step[j] = eps
+        fd[:, j] = (net.logits(X[:6] + step) @ u[0] - net.logits(X[:6] - step) @ u[0]) / (
+            2 * eps)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_fitted_gain_found_when_parameter_changed_after_fit(data):
+    X, y = data
+    clf = _net(gain=(1.0, 2.0)).fit(X, y)
+    expected = clf.decision_function(X)
+    clf.set_params(gain=5.0)  # prediction keeps using the fitted gain, 2.0
+    np.testing.assert_allclose(clf.decision_function(X), expected)
+    assert fitted_gain(clf, X) == pytest.approx(2.0, rel=1e-6)
+
+
+def test_mlpclassifier_logits_match_its_probabilities(data):
+    X, y = data
+    mlp = MLPClassifier((6,), activation="tanh", max_iter=300, random_state=0).fit(X, y)
+    logits = network_of(mlp).logits(X).ravel()
+    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), mlp.predict_proba(X)[:, 1],
+                               rtol=1e-10)
+
+
+# --------------------------------------------------------------- certificate
+@pytest.mark.parametrize("seed", range(4))
+def test_certificate_holds_on_random_architectures(seed):
+    """No increase of a certified feature lowers a certified model's score, and the
+    attacks find none; they do lower an unconstrained model's."""
+    rng = np.random.RandomState(seed)
+    X, y = _counts(seed)
+    hidden = tuple(rng.randint(2, 6, size=rng.randint(1, 3)))
+    cst = rng.choice([-1, 0, 1], size=N_FEATURES)
+    clf = _net(hidden_layer_sizes=hidden, monotonic_cst=cst, random_state=seed,
+               gain=float(rng.uniform(0.5, 3))).fit(X, y)
+    cert = monotone_certificate(clf)
+    assert np.all(cert.feature_signs_[cst == 1] == 1)
+    # A -1 row that is all zero is reported as +1: the score does not depend on it.
+    assert np.all(cert.certified_for(0)[cst == -1])
+    up = cert.certified_features_
+    # Random non-negative increases of the certified features.
+    delta = rng.poisson(2.0, size=X.shape) * up
+    before, after = clf.decision_function(X), clf.decision_function(X + delta)
+    assert np.all(after >= before - 1e-9 * (1 + np.abs(before)))
+    for method in ("gradient", "greedy"):
+        res = additive_evasion_attack(clf, X, budget=6, features=up, method=method)
+        assert res.success_rate_ == 0.0
+        hit = res.attacked_
+        assert np.all(res.margin_after_[hit] >= res.margin_before_[hit] - 1e-9)
+    free = _net(hidden_layer_sizes=hidden, positive=False, random_state=seed).fit(X, y)
+    res = additive_evasion_attack(free, X, budget=6, method="gradient")
+    hit = res.attacked_
+    assert np.min(res.margin_after_[hit] - res.margin_before_[hit]) < -1.0
+    assert res.success_rate_ > 0.3
+
+
+def test_certificate_fully_positive_logistic(certified):
+    cert = monotone_certificate(certified)
+    assert isinstance(cert, MonotoneCertificate)
+    assert cert.all_certified_
+    assert cert.certified_features_.shape == (N_FEATURES,)
+    assert cert.positive_class_ == 1
+    assert not cert.certified_for(0).any()
+    with pytest.raises(ValueError, match="target_class"):
+        cert.certified_for(7)
+
+
+def test_positive_output_certifies_nothing_and_is_evaded():
+    """The forum's question: non-negative output weights alone are not enough."""
+    X, y = _counts(1, n_samples=200)
+    one = _net(positive="output", hidden_layer_sizes=6).fit(X, y)
+    cert = monotone_certificate(one)
+    res = additive_evasion_attack(one, X, budget=3, method="greedy")
+    assert res.success_rate_ > 0.5
+    # Every successful evasion raised a feature the certificate leaves uncertified.
+    raised = np.asarray((res.X_adv_ - X)[res.success_] > 0)
+    assert not np.any(raised[:, cert.certified_features_])
+    assert not cert.certified_features_[2]
+    two = _net(positive="output", hidden_layer_sizes=(4, 3)).fit(X, y)
+    with pytest.raises(ValueError, match="layer 2"):
+        monotone_certificate(two)
+    assert additive_evasion_attack(two, X, budget=3).success_rate_ > 0.5
+
+
+def test_two_class_softmax_needs_nonnegative_output_difference(data):
+    X, y = data
+    clf = _net(output="softmax").fit(X, y)
+    W = clf.coefs_[-1]
+    clf.coefs_[-1] = np.column_stack([W.min(axis=1), W.max(axis=1)])  # difference >= 0
+    assert monotone_certificate(clf).all_certified_
+    clf.coefs_[-1] = np.column_stack([W.max(axis=1), W.min(axis=1) + 0.0])
+    if np.any(W.max(axis=1) > W.min(axis=1)):
+        with pytest.raises(ValueError, match="difference"):
+            monotone_certificate(clf)
+
+
+def test_certificate_refuses_unconstrained_abba_and_multiclass(data, unconstrained):
+    X, y = data
+    with pytest.raises(ValueError, match="negative entries"):
+        monotone_certificate(unconstrained)
+    abba = ABBAClassifier(hidden_layer_sizes=2, max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(TypeError, match="ABBA"):
+        monotone_certificate(abba)
+    y3 = np.arange(len(y)) % 3
+    with pytest.raises(ValueError, match="binary"):
+        monotone_certificate(LogisticRegression().fit(X, y3))
+    with pytest.raises(TypeError, match="cannot be certified"):
+        monotone_certificate(DecisionTreeClassifier().fit(X, y))
+
+
+def test_linear_certificate_is_the_sign_of_coef(data):
+    X, y = data
+    lr = LogisticRegression().fit(X, y)
+    cert = monotone_certificate(lr)
+    np.testing.assert_array_equal(cert.certified_features_, lr.coef_[0] >= 0)
+
+
+# ------------------------------------------------------------------ pipelines
+@pytest.mark.parametrize("step", [
+    MaxAbsScaler(), MinMaxScaler(clip=True), StandardScaler(),
+    FunctionTransformer(np.log1p), "passthrough",
+])
+def test_pipeline_with_monotone_step_keeps_certificate(data, step):
+    X, y = data
+    pipe = make_pipeline(step, _net()).fit(X, y)
+    assert monotone_certificate(pipe).all_certified_
+    res = additive_evasion_attack(pipe, X, budget=4, method="gradient")
+    assert res.success_rate_ == 0.0
+
+
+@pytest.mark.parametrize("step, match", [
+    (Normalizer(), "Normalizer"),
+    (PCA(n_components=3), "PCA"),
+    (FunctionTransformer(np.square), "ufunc"),
+    (FunctionTransformer(np.log1p, kw_args={"where": True}), "kw_args"),
+    (TfidfTransformer(), "norm='l2'"),
+])
+def test_pipeline_with_non_monotone_step_is_refused(data, step, match):
+    X, y = data
+    pipe = make_pipeline(step, _net()).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        monotone_certificate(pipe)
+    # The greedy attack still runs (scores only); the gradient one needs a gradient.
+    assert isinstance(additive_evasion_attack(pipe, X, budget=2), EvasionResult)
+    with pytest.raises(ValueError, match="input gradient"):
+        additive_evasion_attack(pipe, X, budget=2, method="gradient")
+
+
+def test_text_pipeline_certificate_on_words():
+    docs = ["cheap pills now", "meeting at noon", "cheap cheap offer", "lunch at noon",
+            "buy pills", "project meeting notes"] * 5
+    y = np.array([1, 0, 1, 0, 1, 0] * 5)
+    pipe = make_pipeline(CountVectorizer(), TfidfTransformer(norm=None, sublinear_tf=True),
+                         SelectKBest(chi2, k=5), MaxAbsScaler(), _net()).fit(docs, y)
+    cert = monotone_certificate(pipe)
+    assert cert.all_certified_
+    assert "cheap" in set(cert.feature_names_)
+    with pytest.raises(ValueError, match="ngram_range"):
+        monotone_certificate(make_pipeline(CountVectorizer(ngram_range=(1, 2)),
+                                           _net()).fit(docs, y))
+    with pytest.raises(ValueError, match="numeric features"):
+        additive_evasion_attack(pipe, pipe[0].transform(docs), budget=2)
+    counts = pipe[0].transform(docs)
+    res = additive_evasion_attack(pipe[1:], counts, budget=3)
+    assert res.success_rate_ == 0.0 and sp.issparse(res.X_adv_)
+
+
+# --------------------------------------------------------------------- attack
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("model", ["nonneg", "logistic", "mlp"])
+def test_attack_respects_budget_features_and_integers(data, unconstrained, method,
+                                                      sparse, model):
+    X, y = data
+    est = {"nonneg": unconstrained,
+           "logistic": make_pipeline(MaxAbsScaler(), LogisticRegression()).fit(X, y),
+           "mlp": MLPClassifier((5,), max_iter=200, random_state=0).fit(X, y)}[model]
+    allowed = np.array([2, 4, 5])
+    X_int = X.astype(np.int64)
+    X_in = sp.csr_matrix(X_int) if sparse else X_int
+    res = additive_evasion_attack(est, X_in, budget=4, features=allowed, method=method)
+    X_adv = res.X_adv_.toarray() if sparse else res.X_adv_
+    assert sp.issparse(res.X_adv_) == sparse
+    assert X_adv.dtype == np.int64
+    added = X_adv - X_int
+    assert np.all(added >= 0)
+    assert np.all(added.sum(axis=1) <= 4)
+    np.testing.assert_allclose(added.sum(axis=1), res.cost_)
+    others = np.setdiff1d(np.arange(N_FEATURES), allowed)
+    assert np.all(added[:, others] == 0)
+    assert np.all(added[~res.attacked_] == 0)
+    assert res.success_rate_ > 0.2
+    np.testing.assert_array_equal(est.predict(X_adv)[res.success_], 0)
+    assert np.all(est.predict(X_adv)[res.attacked_ & ~res.success_] == 1)
+
+
+def test_attack_fractional_step_and_upper_bound(unconstrained, data):
+    X, y = data
+    for method in ("greedy", "gradient"):
+        res = additive_evasion_attack(unconstrained, X, budget=1.0, step=0.25,
+                                      upper=2.5, method=method)
+        added = res.X_adv_ - X
+        assert np.all(added.sum(axis=1) <= 1.0 + 1e-12)
+        assert np.allclose(added * 4, np.round(added * 4))
+        assert np.all(res.X_adv_[added.sum(axis=1) > 0] <= np.maximum(X, 2.5)[
+            added.sum(axis=1) > 0])
+
+
+def test_success_rate_at_matches_a_run_at_the_smaller_budget(unconstrained, data):
+    X, _ = data
+    big = additive_evasion_attack(unconstrained, X, budget=5)
+    small = additive_evasion_attack(unconstrained, X, budget=2)
+    assert big.success_rate_at(2) == pytest.approx(small.success_rate_)
+    rates = [big.success_rate_at(b) for b in (1, 2, 5)]
+    assert rates == sorted(rates) and rates[-1] == pytest.approx(big.success_rate_)
+    with pytest.raises(ValueError, match="exceeds"):
+        big.success_rate_at(6)
+
+
+def test_greedy_attack_on_a_black_box_prunes_candidates(data):
+    X, y = data
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    res = additive_evasion_attack(tree, X, budget=3, max_candidates=3)
+    assert res.success_rate_ > 0.3
+    # Round 1 scores all 8 features, later rounds the best 3 of them.
+    assert res.n_queries_ <= X.shape[0] + res.attacked_.sum() * (8 + 2 * 3)
+    with pytest.raises(ValueError, match="input gradient"):
+        additive_evasion_attack(tree, X, budget=3, method="gradient")
+
+
+def test_attack_multiclass_needs_target_class(data):
+    X, _ = data
+    y3 = np.argmax(X[:, :3], axis=1)
+    lr = LogisticRegression().fit(X, y3)
+    with pytest.raises(ValueError, match="target_class is required"):
+        additive_evasion_attack(lr, X, budget=2)
+    res = additive_evasion_attack(lr, X, budget=3, target_class=2, method="gradient")
+    assert res.success_rate_ > 0.5
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"budget": 0}, "budget must be a positive"),
+    ({"budget": 2, "step": -1}, "step must be a positive"),
+    ({"budget": 2, "method": "pgd"}, "method must be"),
+    ({"budget": 2, "features": [0, 99]}, "Feature indices"),
+    ({"budget": 2, "features": ["a"]}, "feature names"),
+    ({"budget": 2, "target_class": 5}, "target_class must be one of"),
+])
+def test_attack_bad_arguments(certified, data, kwargs, match):
+    X, _ = data
+    with pytest.raises(ValueError, match=match):
+        additive_evasion_attack(certified, X, **kwargs)
+
+
+def test_attack_wrong_number_of_features(certified, data):
+    X, _ = data
+    with pytest.raises(ValueError, match="expecting 8 features"):
+        additive_evasion_attack(certified, X[:, :5], budget=1)
+
+
+def test_clone_of_attacked_model_is_unaffected(certified, data):
+    X, y = data
+    before = clone(certified).get_params()
+    additive_evasion_attack(certified, X, budget=2)
+    assert clone(certified).get_params() == before
+
+
+def test_attack_against_a_tuned_threshold(unconstrained, data):
+    X, _ = data
+    scores = unconstrained.decision_function(X)
+    tau = float(np.quantile(scores, 0.7))
+    res = additive_evasion_attack(unconstrained, X, budget=4, threshold=tau)
+    np.testing.assert_array_equal(res.attacked_, scores >= tau)
+    after = unconstrained.decision_function(res.X_adv_)
+    np.testing.assert_array_equal(res.success_, res.attacked_ & (after < tau))
+    assert res.success_rate_ > 0
+
+
+def test_multilabel_models_are_refused(data):
+    X, y = data
+    Y = np.column_stack([y, 1 - y])
+    clf = _net(hidden_layer_sizes=3, max_iter=5).fit(X, Y)
+    with pytest.raises(ValueError, match="multilabel"):
+        additive_evasion_attack(clf, X, budget=1)
+    with pytest.raises(ValueError, match="outputs"):
+        monotone_certificate(clf)

@@ -75,8 +75,9 @@ class _Scorer:
     change for a ``step`` increase of each input feature."""
 
     def __init__(self, estimator, target_index, X_probe, step):
-        from sklearn.linear_model._base import LinearClassifierMixin
         from sklearn.neural_network import MLPClassifier
+
+        from ._certificate import is_linear_classifier
 
         self.estimator = estimator
         self.steps, self.final = split_pipeline(estimator)
@@ -103,7 +104,7 @@ class _Scorer:
             self.source = feature_source(self.steps, kinds, X_probe.shape[1])
             Xt = self._prefix(X_probe[:256])
             self.network = network_of(self.final, Xt)
-            if self.network is None and isinstance(self.final, LinearClassifierMixin):
+            if self.network is None and is_linear_classifier(self.final):
                 self.coef = np.asarray(self.final.coef_, dtype=np.float64)
         elif self.own_logits:
             self.network = network_of(self.final)

@@ -85,6 +85,19 @@ class MonotoneCertificate:
                 f"{self.positive_class_!r})")
 
 
+def is_linear_classifier(estimator):
+    """Whether ``estimator`` is one of scikit-learn's linear classifiers, whose
+    decision function is ``X @ coef_.T + intercept_`` (the classifiers of
+    ``sklearn.linear_model`` and ``sklearn.svm.LinearSVC``); read through public
+    names only."""
+    from sklearn.base import is_classifier
+    from sklearn.svm import LinearSVC
+
+    module = type(estimator).__module__
+    return is_classifier(estimator) and (
+        isinstance(estimator, LinearSVC) or module.startswith("sklearn.linear_model."))
+
+
 def _network_layers(final):
     """The weight matrices of ``final`` and its effective output column ``v``.
 
@@ -92,8 +105,6 @@ def _network_layers(final):
     increasing function of ``a_{L-1} v`` (``a_{L-1}`` the last hidden layer, or the
     input for a linear model). Raises ``TypeError`` / ``ValueError`` otherwise.
     """
-    from sklearn.linear_model._base import LinearClassifierMixin
-
     from ..neural_network import ABBAClassifier, NonNegMLPClassifier
 
     name = type(final).__name__
@@ -141,7 +152,7 @@ def _network_layers(final):
             raise ValueError(f"{name} needs a single logistic output to be certified.")
         coefs = list(final.coefs_)
         return coefs, f"{name}, {len(coefs)} layers, {final.activation} hidden units"
-    if isinstance(final, LinearClassifierMixin):
+    if is_linear_classifier(final):
         check_is_fitted(final, "coef_")
         coef = np.asarray(final.coef_, dtype=np.float64)
         if coef.shape[0] != 1:

@@ -81,6 +81,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         theirs.
     weight_constraints_ : list of str
         ``"nonneg"``, ``"free"`` or ``"mixed"`` for each weight layer.
+    gain_ : float
+        Gain of the hidden units at the end of training (the end of the ``gain``
+        schedule reached), the one prediction uses.
     <<fit_attributes>>
 
     See Also
@@ -347,6 +350,12 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         # (as in scikit-learn's check_classifiers_train) cannot be fitted well.
         tags.classifier_tags.poor_score = self.output == "logistic" and self.positive is True
         return tags
+
+    @property
+    def gain_(self):
+        """Gain of the hidden units at the end of training, used by prediction."""
+        check_is_fitted(self)
+        return float(self._fitted_gain())
 
     @property
     def lipschitz_bound_(self):

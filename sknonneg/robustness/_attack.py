@@ -16,6 +16,11 @@ __all__ = ["EvasionResult", "additive_evasion_attack"]
 class EvasionResult:
     """What :func:`additive_evasion_attack` found. Not meant to be built directly.
 
+    Parameters
+    ----------
+    **fields : dict
+        The attributes listed below, as :func:`additive_evasion_attack` sets them.
+
     Attributes
     ----------
     X_adv_ : ndarray or CSR matrix of shape (n_samples, n_features)

@@ -17,6 +17,19 @@ class MonotoneCertificate:
 
     Returned by :func:`monotone_certificate`; not meant to be built directly.
 
+    Parameters
+    ----------
+    up : array-like of bool of shape (n_features,)
+        Features in which the score of ``classes_[1]`` is proven non-decreasing.
+    down : array-like of bool of shape (n_features,)
+        Features in which it is proven non-increasing.
+    feature_names : ndarray of str or None
+        Names of the features, None when unknown.
+    classes : ndarray of shape (2,)
+        The model's classes.
+    model : str
+        What was certified, in words.
+
     Attributes
     ----------
     certified_features_ : ndarray of bool of shape (n_features,)

@@ -82,7 +82,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         +1 feature and non-increasing in every -1 feature. A combination that
         cannot keep it is refused with an error: a signed later layer
         (``positive``), a softmax output (``output``), a multiclass target (as
-        ``HistGradientBoostingClassifier`` refuses it).
+        ``HistGradientBoostingClassifier`` refuses it). Free features interact
+        with constrained ones through the later, non-negative layers only; a
+        second hidden layer models such interactions better
+        (``benchmarks/results/monotone_free_features.md``).
     gain : float or (float, float), default=(1.0, 2.0)
         Gain ``lambda`` of the hidden sigmoids, ``sigmoid(lambda * (x @ W + b))``.
         A pair ``(start, end)`` is annealed exponentially: over the epochs
@@ -101,7 +104,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         units for multilabel targets, and a single logistic unit for a binary
         problem with ``monotonic_cst``; a softmax otherwise (a non-negative network
         with one logistic output is increasing in every feature, so binary problems
-        without constraints keep the softmax, which can fit any labelling).
+        without constraints keep the softmax, which can fit any labelling: on
+        breast cancer, MinMax-scaled, 20 units, 5-fold accuracy 97.4% with the
+        softmax, 62.7% with a single logistic unit).
     solver : {"lbfgsb", "adam"}, default="lbfgsb"
         ``"lbfgsb"``: scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
         paper's scheme of ``steps_per_batch`` iterations on each stratified

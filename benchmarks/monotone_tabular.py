@@ -24,6 +24,8 @@ Results: ``benchmarks/results/monotone_tabular{,_quick}.{json,md}``.
 """
 
 import argparse
+import json
+import sys
 import time
 import warnings
 
@@ -235,11 +237,11 @@ def summarise(task, rows):
             "summary": summary, "published": PUBLISHED[task]}
 
 
-def markdown(result, args, elapsed):
+def markdown(result, elapsed):
     lines = ["# Monotone tabular benchmark (issue 14)", "",
-             f"Command: `python benchmarks/monotone_tabular.py"
-             f"{' --quick' if args.quick else ''}`; commit `{result['commit']}`; "
-             f"{elapsed / 60:.1f} min on a shared 2-core machine, 1 thread.", "",
+             f"Command: `{result['command']}`; commit `{result['commit']}`; "
+             f"{elapsed / 60:.1f} min in all on a shared, loaded 2-core machine, "
+             "1 thread.", "",
              "Paired difference: the monotone sknonneg estimator minus the model "
              "(accuracy points; for Auto MPG the model's MSE minus ours), per split, "
              "mean +- std: > 0 means sknonneg is better. Violation: the largest drop "
@@ -270,20 +272,45 @@ def markdown(result, args, elapsed):
 def main():
     parser = add_common_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--tasks", nargs="+", default=["compas", "autompg", "adult"])
+    parser.add_argument("--suffix", default="",
+                        help="result files monotone_tabular<suffix>.*, written after "
+                             "every task (to run tasks in separate processes)")
+    parser.add_argument("--combine", nargs="+", metavar="SUFFIX",
+                        help="only merge the result files of these suffixes into "
+                             "monotone_tabular.{json,md}")
     args = parser.parse_args()
+    if args.combine:
+        return combine(args)
     set_threads(args.threads)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     t0 = time.perf_counter()
     result = {"commit": git_commit(), "machine": machine(), "quick": args.quick,
               "tasks": []}
+    stem = "monotone_tabular" + ("_quick" if args.quick else "") + args.suffix
     for task in args.tasks:
         result["tasks"].append(run_task(task, args))
-    elapsed = time.perf_counter() - t0
-    result["elapsed_s"] = elapsed
-    stem = "monotone_tabular" + ("_quick" if args.quick else "")
-    save_json(RESULTS / f"{stem}.json", result)
-    (RESULTS / f"{stem}.md").write_text(markdown(result, args, elapsed))
-    print(markdown(result, args, elapsed))
+        elapsed = time.perf_counter() - t0
+        result["elapsed_s"] = elapsed
+        result["command"] = "python benchmarks/monotone_tabular.py " + " ".join(
+            sys.argv[1:])
+        save_json(RESULTS / f"{stem}.json", result)
+        (RESULTS / f"{stem}.md").write_text(markdown(result, elapsed))
+    print(markdown(result, elapsed))
+
+
+def combine(args):
+    """monotone_tabular.{json,md} from the files of separate runs."""
+    parts = [json.loads((RESULTS / f"monotone_tabular{s}.json").read_text())
+             for s in args.combine]
+    result = {"commit": parts[0]["commit"], "machine": parts[0]["machine"],
+              "quick": False, "runs": [{k: p[k] for k in ("command", "commit",
+                                                          "elapsed_s")}
+                                       for p in parts],
+              "tasks": [t for p in parts for t in p["tasks"]]}
+    result["command"] = "; ".join(p["command"] for p in parts)
+    elapsed = sum(p["elapsed_s"] for p in parts)
+    save_json(RESULTS / "monotone_tabular.json", result)
+    (RESULTS / "monotone_tabular.md").write_text(markdown(result, elapsed))
 
 
 if __name__ == "__main__":

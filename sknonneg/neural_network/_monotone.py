@@ -15,6 +15,8 @@ layer breaks it, and such combinations are refused rather than silently weakened
 
 import numpy as np
 
+from ..inspection._monotonic import _directions_from_argument
+
 __all__ = ["check_monotone_network", "has_constraint", "resolve_monotonic_cst"]
 
 
@@ -32,20 +34,8 @@ def resolve_monotonic_cst(estimator, n_features):
                 "monotonic_cst given as a dict needs feature names: fit on a pandas "
                 "DataFrame with string column names, or pass an array of shape "
                 f"({n_features},).")
-        names = [str(n) for n in names]
-        unknown = sorted(set(map(str, cst)) - set(names))
-        if unknown:
-            raise ValueError(
-                f"monotonic_cst has constraints for features that are not in X: "
-                f"{unknown}. Known features: {names}.")
-        out = np.zeros(n_features, dtype=np.int8)
-        for name, value in cst.items():
-            if not _is_direction(value):
-                raise ValueError(
-                    f"monotonic_cst values must be -1, 0 or 1; got {value!r} for "
-                    f"feature {name!r}.")
-            out[names.index(str(name))] = int(value)
-        return out
+        # The same resolution as check_monotonic's (unknown names are an error).
+        return _directions_from_argument(cst, [str(n) for n in names], n_features)
     arr = np.asarray(cst)
     if (arr.shape != (n_features,) or arr.dtype.kind not in "biuf"
             or not all(_is_direction(v) for v in arr)):

@@ -31,7 +31,7 @@ def _path(filename, data_home):
 
 
 def load_compas(*, data_home=None):
-    """ProPublica's COMPAS two-year recidivism data, as monotone networks use it.
+    """Load ProPublica's COMPAS two-year recidivism data, as monotone networks use it.
 
     ProPublica's usual filter (``days_b_screening_arrest`` within +-30,
     ``is_recid != -1``, ``c_charge_degree != "O"``, ``score_text != "N/A"``: 6172
@@ -72,7 +72,7 @@ def load_compas(*, data_home=None):
 
 
 def load_auto_mpg(*, data_home=None):
-    """Auto MPG (UCI): fuel consumption of 1970-1982 cars.
+    """Load Auto MPG (UCI): fuel consumption of 1970-1982 cars.
 
     Rows with a missing ``horsepower`` dropped (392 rows), ``origin`` one-hot
     (``origin_1..3``), the car name dropped. Expected decreasing in ``weight``,
@@ -106,7 +106,7 @@ def load_auto_mpg(*, data_home=None):
 
 
 def load_adult(subset="train", *, data_home=None):
-    """UCI Adult (Census Income), the official train/test split.
+    """Load UCI Adult (Census Income), the official train/test split.
 
     Parameters
     ----------

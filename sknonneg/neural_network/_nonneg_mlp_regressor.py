@@ -24,8 +24,7 @@ _NETWORK = NonNegMLPClassifier  # the one definition of the dense network's hook
 
 class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                          RegressorMixin, TrainableNetwork):
-    """Multi-layer perceptron regressor with non-negative (or sign-constrained)
-    weights.
+    """Multi-layer perceptron regressor with non-negative or sign-constrained weights.
 
     The regressor twin of :class:`NonNegMLPClassifier`: sigmoid hidden units with
     an annealed gain, an identity output, the squared error (mean over samples,
@@ -370,8 +369,11 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
 
         Returns
         -------
@@ -387,17 +389,20 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values, in the units of the training targets.
         """
         return self._predict_from_logits(self._logits(self._check_X(X)))
 
     @property
     def lipschitz_bound_(self):
-        """Lipschitz constant of the predictions with respect to the input (L2
-        norms): the network's bound (as ``NonNegMLPClassifier.lipschitz_bound_``,
+        """Lipschitz constant of the predictions with respect to the input.
+
+        In L2 norms: the network's bound (as ``NonNegMLPClassifier.lipschitz_bound_``,
         tight when every layer is sign-constrained) times the largest
         ``y_scale_`` (for several outputs: a bound on each output's)."""
         check_is_fitted(self)

@@ -20,6 +20,7 @@ TRUSTED_TYPES = (
     "sknonneg._engine.layers.ABBALayer",
     "sknonneg._solvers.adam.ProjectedAdam",
     "sknonneg.neural_network._nonneg_mlp.NonNegMLPClassifier",
+    "sknonneg.neural_network._nonneg_mlp_regressor.NonNegMLPRegressor",
     "sknonneg.neural_network._abba.ABBAClassifier",
 )
 

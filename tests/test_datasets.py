@@ -552,3 +552,42 @@ def test_real_reuters_hit_rate_sanity(real_reuters):
     names = [bunch.target_names[k] for k in pred]
     assert multilabel_hit_rate(bow.Y_test, names,
                                classes=bunch.target_names) == hit
+
+
+# ------------------------------------------------------------ tabular loaders
+def test_tabular_loaders_read_the_data_home(tmp_path):
+    import gzip
+
+    import pandas as pd
+
+    from sknonneg.datasets import load_adult, load_auto_mpg, load_compas
+
+    with gzip.open(tmp_path / "autompg.csv.gz", "wt") as f:
+        f.write("cylinders,displacement,horsepower,weight,acceleration,model_year,"
+                "origin,car_name,mpg\n8,307.0,130.0,3504.0,12.0,70,1,a b,18.0\n"
+                "4,97.0,?,2130.0,14.5,70,3,c,27.0\n4,97.0,88.0,2130.0,14.5,70,2,d,26.0\n")
+    X, y = load_auto_mpg(data_home=tmp_path)
+    assert X.shape == (2, 9) and list(y) == [18.0, 26.0]
+    assert list(X["origin_2"]) == [0.0, 1.0]
+    row = ("39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, "
+           "Not-in-family, White, Male, 2174, 0, 40, United-States, {}\n")
+    with gzip.open(tmp_path / "adult.test.gz", "wt") as f:
+        f.write("|1x3 Cross validator\n" + row.format("<=50K.") + row.format(">50K."))
+    X, y = load_adult("test", data_home=tmp_path)
+    assert X.shape == (2, 14) and list(y) == [0, 1]
+    assert X["education-num"].dtype == np.float64
+    columns = ["days_b_screening_arrest", "is_recid", "c_charge_degree", "score_text",
+               "priors_count", "juv_fel_count", "juv_misd_count", "juv_other_count",
+               "age", "sex", "race", "two_year_recid"]
+    frame = pd.DataFrame([[0, 1, "F", "Low", 2, 0, 0, 0, 30, "Male", "Other", 1],
+                          [50, 1, "F", "Low", 2, 0, 0, 0, 30, "Male", "Other", 1],
+                          [-3, 0, "M", "High", 0, 1, 0, 0, 22, "Female", "Asian", 0]],
+                         columns=columns)
+    frame.to_csv(tmp_path / "compas-scores-two-years.csv.gz", index=False)
+    X, y = load_compas(data_home=tmp_path)
+    assert X.shape == (2, 9) and list(y) == [1, 0]  # 7 features + 2 races present
+    assert list(X["charge_felony"]) == [1.0, 0.0]
+    with pytest.raises(FileNotFoundError, match="adult.data.gz"):
+        load_adult(data_home=tmp_path)
+    with pytest.raises(ValueError, match="subset"):
+        load_adult("valid", data_home=tmp_path)

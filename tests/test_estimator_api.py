@@ -253,7 +253,7 @@ def test_multilabel_with_logistic_output(data):
 def test_multilabel_with_softmax_output_is_refused(data):
     X, _ = data
     with pytest.raises(ValueError, match='Multilabel targets need output="logistic"'):
-        NonNegMLPClassifier(**FAST).fit(X, _multilabel(X))
+        NonNegMLPClassifier(output="softmax", **FAST).fit(X, _multilabel(X))
 
 
 # ---------------------------------------------------------------------- outputs

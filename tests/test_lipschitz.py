@@ -173,8 +173,9 @@ def test_abba_bound_is_a_bound(params):
 def test_nonneg_mlp_bound_is_a_bound(positive):
     X, y = _data()
     monotonic_cst = None
-    if positive == "monotonic":
+    if positive == "monotonic":  # binary: monotonic_cst refuses multiclass targets
         positive, monotonic_cst = True, [1, -1, 0, 1]
+        X, y = _data(n_classes=2)
     est = _fit(NonNegMLPClassifier((6, 5), positive=positive, monotonic_cst=monotonic_cst,
                                    max_iter=60, random_state=0), X, y)
     found = _largest_ratio(est, X)

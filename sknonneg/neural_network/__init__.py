@@ -2,5 +2,6 @@
 
 from ._abba import ABBAClassifier
 from ._nonneg_mlp import NonNegMLPClassifier
+from ._nonneg_mlp_regressor import NonNegMLPRegressor
 
-__all__ = ["ABBAClassifier", "NonNegMLPClassifier"]
+__all__ = ["ABBAClassifier", "NonNegMLPClassifier", "NonNegMLPRegressor"]

@@ -422,7 +422,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         intercepts = [np.asarray(b, dtype=np.float64) for b in mlp.intercepts_]
         if hasattr(mlp, "_fitted_gain"):  # NonNegMLPClassifier: sigmoid(gain * t)
             hidden_activation, gain = "logistic", float(mlp._fitted_gain())
-            output = mlp.output
+            output = mlp._output_type()  # "auto" resolved by its fit
             multilabel = bool(mlp._multilabel)
         elif hasattr(mlp, "out_activation_"):  # sklearn MLPClassifier
             hidden_activation, gain = mlp.activation, 1.0

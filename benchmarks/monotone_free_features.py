@@ -1,0 +1,76 @@
+"""Free features under monotonic_cst: does depth let them be modelled as well as
+without constraints? (issue 14)
+
+Synthetic regression, x ~ U(-1, 1)^4, y = 2 x0 + sin(3 x1) (1 + x0) + cos(2 x2) x1
++ x3^2 + noise(0.1): increasing in x0 (dy/dx0 = 2 + sin(3 x1) > 0), the free
+features x1, x2, x3 non-monotone and interacting with x0 and with each other. Test
+MSE (2000 train / 2000 test rows, 3 seeds) of NonNegMLPRegressor with
+``monotonic_cst=[1, 0, 0, 0]`` (positive=True) and unconstrained (positive=False),
+one and two hidden layers.
+
+Usage: ``python benchmarks/monotone_free_features.py``; results in
+``benchmarks/results/monotone_free_features.{json,md}``.
+"""
+
+import time
+import warnings
+
+import numpy as np
+
+from _common import RESULTS, git_commit, machine, save_json, set_threads
+
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import mean_squared_error
+
+from sknonneg import NonNegMLPRegressor
+
+CONFIGS = [
+    ("monotone, (32,)", dict(hidden_layer_sizes=(32,), positive=True,
+                             monotonic_cst=[1, 0, 0, 0])),
+    ("monotone, (32, 16)", dict(hidden_layer_sizes=(32, 16), positive=True,
+                                monotonic_cst=[1, 0, 0, 0])),
+    ("unconstrained, (32,)", dict(hidden_layer_sizes=(32,), positive=False)),
+    ("unconstrained, (32, 16)", dict(hidden_layer_sizes=(32, 16), positive=False)),
+]
+
+
+def data(seed, n):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n, 4))
+    y = (2 * X[:, 0] + np.sin(3 * X[:, 1]) * (1 + X[:, 0]) + np.cos(2 * X[:, 2]) * X[:, 1]
+         + X[:, 3] ** 2 + 0.1 * rng.normal(size=n))
+    return X, y
+
+
+def main():
+    set_threads(1)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    rows = []
+    for seed in range(3):
+        X, y = data(seed, 4000)
+        for name, params in CONFIGS:
+            t0 = time.perf_counter()
+            est = NonNegMLPRegressor(l2=1e-4, max_iter=300, random_state=seed,
+                                     **params).fit(X[:2000], y[:2000])
+            rows.append({"model": name, "seed": seed,
+                         "mse": mean_squared_error(y[2000:], est.predict(X[2000:])),
+                         "fit_time": time.perf_counter() - t0})
+            print(rows[-1], flush=True)
+    lines = ["# Free features under monotonic_cst", "",
+             f"Command: `python benchmarks/monotone_free_features.py`; commit "
+             f"`{git_commit()}`. Data and models: see the script's docstring. Noise "
+             "variance 0.01 is the floor.", "",
+             "| model | test MSE mean | per seed | fit time (s) |", "| --- | --- | --- | --- |"]
+    for name, _ in CONFIGS:
+        mse = [r["mse"] for r in rows if r["model"] == name]
+        t = [r["fit_time"] for r in rows if r["model"] == name]
+        lines.append(f"| {name} | {np.mean(mse):.4f} | "
+                     f"{', '.join(f'{m:.4f}' for m in mse)} | {np.median(t):.1f} |")
+    save_json(RESULTS / "monotone_free_features.json",
+              {"commit": git_commit(), "machine": machine(), "rows": rows})
+    (RESULTS / "monotone_free_features.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Tabular data sets of the monotone-network literature: COMPAS, Auto MPG, Adult.
+
+Read from the data home (``data_home``, else ``SKNONNEG_DATA``) under their exact
+file names; they are not downloaded: a missing file is a ``FileNotFoundError``
+that names it.
+"""
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from ._base import get_data_home
+
+__all__ = ["load_adult", "load_auto_mpg", "load_compas"]
+
+ADULT_COLUMNS = [
+    "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
+    "occupation", "relationship", "race", "sex", "capital-gain", "capital-loss",
+    "hours-per-week", "native-country",
+]
+
+
+def _path(filename, data_home):
+    path = os.path.join(get_data_home(data_home), filename)
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"{filename} is not in the data home {os.path.dirname(path)!r}; put it "
+            "there (see the data README) or pass data_home / set SKNONNEG_DATA.")
+    return path
+
+
+def load_compas(*, data_home=None):
+    """Load ProPublica's COMPAS two-year recidivism data, as monotone networks use it.
+
+    ProPublica's usual filter (``days_b_screening_arrest`` within +-30,
+    ``is_recid != -1``, ``c_charge_degree != "O"``, ``score_text != "N/A"``: 6172
+    rows) and the 13 features of the monotone-network literature:
+    ``priors_count``, ``juv_fel_count``, ``juv_misd_count``, ``juv_other_count``
+    (expected increasing), ``age``, ``sex_male``, ``charge_felony`` and ``race_*``
+    (6 one-hot columns). File ``compas-scores-two-years.csv.gz``.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data directory; default ``SKNONNEG_DATA``.
+
+    Returns
+    -------
+    X : pandas.DataFrame of shape (6172, 13)
+        The features, float64.
+    y : ndarray of shape (6172,)
+        ``two_year_recid`` (0 or 1).
+
+    Examples
+    --------
+    >>> from sknonneg.datasets import load_compas
+    >>> X, y = load_compas()  # doctest: +SKIP
+    """
+    df = pd.read_csv(_path("compas-scores-two-years.csv.gz", data_home))
+    df = df[(df.days_b_screening_arrest <= 30) & (df.days_b_screening_arrest >= -30)
+            & (df.is_recid != -1) & (df.c_charge_degree != "O")
+            & (df.score_text != "N/A")]
+    X = df[["priors_count", "juv_fel_count", "juv_misd_count", "juv_other_count",
+            "age"]].astype(np.float64).reset_index(drop=True)
+    X["sex_male"] = (df.sex.to_numpy() == "Male").astype(np.float64)
+    X["charge_felony"] = (df.c_charge_degree.to_numpy() == "F").astype(np.float64)
+    races = sorted(df.race.unique())
+    for race in races:
+        X[f"race_{race}"] = (df.race.to_numpy() == race).astype(np.float64)
+    return X, df.two_year_recid.to_numpy().astype(np.int64)
+
+
+def load_auto_mpg(*, data_home=None):
+    """Load Auto MPG (UCI): fuel consumption of 1970-1982 cars.
+
+    Rows with a missing ``horsepower`` dropped (392 rows), ``origin`` one-hot
+    (``origin_1..3``), the car name dropped. Expected decreasing in ``weight``,
+    ``displacement``, ``horsepower``. File ``autompg.csv.gz``.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Data directory; default ``SKNONNEG_DATA``.
+
+    Returns
+    -------
+    X : pandas.DataFrame of shape (n_samples, 9)
+        ``cylinders``, ``displacement``, ``horsepower``, ``weight``,
+        ``acceleration``, ``model_year``, ``origin_1``, ``origin_2``, ``origin_3``.
+    y : ndarray of shape (n_samples,)
+        Miles per gallon.
+
+    Examples
+    --------
+    >>> from sknonneg.datasets import load_auto_mpg
+    >>> X, y = load_auto_mpg()  # doctest: +SKIP
+    """
+    df = pd.read_csv(_path("autompg.csv.gz", data_home), na_values=["?"])
+    df = df.dropna(subset=["horsepower"]).reset_index(drop=True)
+    X = df[["cylinders", "displacement", "horsepower", "weight", "acceleration",
+            "model_year"]].astype(np.float64)
+    for origin in (1, 2, 3):
+        X[f"origin_{origin}"] = (df.origin.to_numpy() == origin).astype(np.float64)
+    return X, df.mpg.to_numpy(dtype=np.float64)
+
+
+def load_adult(subset="train", *, data_home=None):
+    """Load UCI Adult (Census Income), the official train/test split.
+
+    Parameters
+    ----------
+    subset : {"train", "test"}, default="train"
+        ``adult.data.gz`` (32561 rows) or ``adult.test.gz`` (16281 rows).
+    data_home : str or path-like, default=None
+        Data directory; default ``SKNONNEG_DATA``.
+
+    Returns
+    -------
+    X : pandas.DataFrame of shape (n_samples, 14)
+        The 14 attributes: numeric columns float64, categorical ones strings
+        (``"?"`` kept as its own category).
+    y : ndarray of shape (n_samples,)
+        1 for ``>50K``, 0 for ``<=50K``.
+
+    Examples
+    --------
+    >>> from sknonneg.datasets import load_adult
+    >>> X, y = load_adult("test")  # doctest: +SKIP
+    """
+    if subset not in ("train", "test"):
+        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
+    filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
+    df = pd.read_csv(_path(filename, data_home), header=None,
+                     names=ADULT_COLUMNS + ["income"], skipinitialspace=True,
+                     comment="|")
+    df = df.dropna(subset=["income"]).reset_index(drop=True)
+    y = df.pop("income").str.rstrip(".").eq(">50K").to_numpy().astype(np.int64)
+    for col in ("age", "fnlwgt", "education-num", "capital-gain", "capital-loss",
+                "hours-per-week"):
+        df[col] = df[col].astype(np.float64)
+    return df, y

@@ -1,0 +1,90 @@
+"""``monotonic_cst`` for the dense networks: the per-feature directions, and the
+conditions under which they are a guarantee.
+
+The guarantee (Wehenkel & Louppe's and Chorowski & Zurada's argument, used by every
+"constrained monotonic network"): with every layer after the first non-negative and
+the first layer's rows signed by ``monotonic_cst`` (``>= 0`` for ``+1``, ``<= 0`` for
+``-1``, free for ``0``), each hidden unit is a non-decreasing function of
+``cst_j * x_j`` for every constrained feature ``j`` (a sigmoid of a sum whose
+coefficient on ``x_j`` has the sign ``cst_j``, composed with non-negative
+combinations of non-decreasing functions), and so is every output logit: the
+regression value, or P(class 1) = sigmoid(logit) for a single logistic output. A
+softmax output (P(class 1) depends on a difference of logits) or a signed later
+layer breaks it, and such combinations are refused rather than silently weakened.
+"""
+
+import numpy as np
+
+from ..inspection._monotonic import _directions_from_argument
+
+__all__ = ["check_monotone_network", "has_constraint", "resolve_monotonic_cst"]
+
+
+def resolve_monotonic_cst(estimator, n_features):
+    """The per-feature array of -1/0/1 given by ``estimator.monotonic_cst``, or
+    None. A dict maps feature names (of a DataFrame seen in ``fit``) to directions,
+    the features it does not name being free; as ``HistGradientBoosting*`` take it."""
+    cst = estimator.monotonic_cst
+    if cst is None:
+        return None
+    if isinstance(cst, dict):
+        names = getattr(estimator, "feature_names_in_", None)
+        if names is None:
+            raise ValueError(
+                "monotonic_cst given as a dict needs feature names: fit on a pandas "
+                "DataFrame with string column names, or pass an array of shape "
+                f"({n_features},).")
+        # The same resolution as check_monotonic's (unknown names are an error).
+        return _directions_from_argument(cst, [str(n) for n in names], n_features)
+    arr = np.asarray(cst)
+    if (arr.shape != (n_features,) or arr.dtype.kind not in "biuf"
+            or not all(_is_direction(v) for v in arr)):
+        raise ValueError(
+            f"monotonic_cst must be an array of shape ({n_features},) with values in "
+            f"{{-1, 0, 1}}, or a dict {{feature_name: -1|0|1}}, got {cst!r}.")
+    return arr.astype(np.int8)
+
+
+def _is_direction(value):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    return v in (-1.0, 0.0, 1.0) and not isinstance(value, (bool, np.bool_, str))
+
+
+def check_monotone_network(estimator, cst, positive, output=None, n_classes=None):
+    """Raises if the network cannot keep the monotonicity ``cst`` promises.
+
+    ``positive``: one bool per weight layer; ``output``: the resolved output of a
+    classifier (None for a regressor); ``n_classes``: of a single-label classifier
+    (None for multilabel targets and regressors)."""
+    if cst is None or not np.any(cst):
+        return
+    if not all(positive[1:]):
+        signed = [i + 1 for i, p in enumerate(positive) if i > 0 and not p]
+        raise ValueError(
+            f"monotonic_cst needs every weight layer after the first non-negative, "
+            f"but positive={estimator.positive!r} leaves weight layer(s) {signed} "
+            "(counted from 1) signed: the output would not be monotone. Pass "
+            "positive=True with monotonic_cst.")
+    if n_classes is not None and n_classes > 2:
+        raise ValueError(
+            "monotonic constraints are not supported for multiclass classification.")
+    if output is not None and output != "logistic":
+        raise ValueError(
+            f"monotonic_cst needs a logistic output, but output={estimator.output!r} "
+            "gives a softmax, whose P(class 1) depends on a difference of logits and "
+            'is not monotone. Pass output="logistic" (or "auto").')
+
+
+def has_constraint(monotonic_cst):
+    """Whether ``monotonic_cst`` (an array, a dict or None) constrains a feature;
+    False for values it cannot read (their error comes later, with the shapes)."""
+    if monotonic_cst is None:
+        return False
+    if isinstance(monotonic_cst, dict):
+        values = list(monotonic_cst.values())
+    else:
+        values = np.ravel(np.asarray(monotonic_cst, dtype=object))
+    return any(_is_direction(v) and float(v) != 0 for v in values)

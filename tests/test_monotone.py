@@ -1,0 +1,125 @@
+"""monotonic_cst on NonNegMLPClassifier and NonNegMLPRegressor: the guarantee is exact
+for every input, the dict form works with DataFrames, and combinations that cannot
+keep it are refused with an error naming the conflicting parameter."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg.inspection import check_monotonic
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _data(seed, n=80, d=5):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d))
+    y = X[:, 0] - X[:, 1] + np.sin(3 * X[:, 2]) * X[:, 3]
+    return rng, X, y
+
+
+def _output(est, X):
+    if hasattr(est, "predict_proba"):
+        return est.predict_proba(X)[:, 1]
+    return est.predict(X)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("seed", range(4))
+def test_monotone_exactly_on_random_inputs(kind, seed):
+    """Random constraint patterns and depths; random points moved by random
+    non-negative steps along the constrained directions (several features at once,
+    far outside the training range): the output never moves the wrong way."""
+    rng, X, y = _data(seed)
+    cst = rng.choice([-1, 0, 1], size=X.shape[1])
+    cst[seed % X.shape[1]] = 1  # at least one constraint
+    hidden = tuple(rng.randint(2, 7, size=1 + seed % 3))
+    common = {"hidden_layer_sizes": hidden, "monotonic_cst": cst, "max_iter": 30,
+              "random_state": seed}
+    if kind == "classifier":
+        est = NonNegMLPClassifier(**common).fit(X, y > 0)
+    else:
+        est = NonNegMLPRegressor(positive=True, **common).fit(X, y)
+    base = rng.normal(scale=3.0, size=(500, X.shape[1]))
+    step = rng.exponential(size=base.shape) * (rng.uniform(size=base.shape) < 0.7)
+    moved = base + step * cst  # free features (cst 0) stay where they are
+    assert np.all(_output(est, moved) >= _output(est, base))
+    report = check_monotonic(est, X)
+    np.testing.assert_array_equal(report.max_drop, 0.0)
+    np.testing.assert_array_equal(est.monotonic_cst_, cst)
+
+
+def test_unconstrained_network_violates_constrained_does_not():
+    _, X, y = _data(0, n=200)
+    target = np.sin(2 * X[:, 0]) + X[:, 1]
+    free = NonNegMLPRegressor(20, positive=False, max_iter=200, random_state=0)
+    free.fit(X, target)
+    assert check_monotonic(free, X, monotonic_cst=[1, 0, 0, 0, 0]).max_drop[0] > 0.1
+    constrained = NonNegMLPRegressor(20, positive=True,
+                                     monotonic_cst=[1, 0, 0, 0, 0], max_iter=200,
+                                     random_state=0).fit(X, target)
+    assert check_monotonic(constrained, X).max_drop[0] == 0
+    # Through a Pipeline with a scaler, from the fitted monotonic_cst_.
+    pipe = make_pipeline(StandardScaler(), NonNegMLPClassifier(
+        8, monotonic_cst=[0, -1, 0, 0, 1], max_iter=30, random_state=0))
+    pipe.fit(X, y > 0)
+    report = check_monotonic(pipe, X)
+    assert list(report.features) == [1, 4]
+    np.testing.assert_array_equal(report.max_drop, 0.0)
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_dict_form_with_dataframe(cls):
+    _, X, y = _data(1)
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    target = y > 0 if cls is NonNegMLPClassifier else y
+    est = cls(6, positive=True, monotonic_cst={"a": 1, "b": -1}, max_iter=20,
+              random_state=0).fit(frame, target)
+    np.testing.assert_array_equal(est.monotonic_cst_, [1, -1, 0, 0, 0])
+    assert np.all(est.coefs_[0][0] >= 0) and np.all(est.coefs_[0][1] <= 0)
+    with pytest.raises(ValueError, match=r"not in X: \['zz'\]"):
+        cls(6, positive=True, monotonic_cst={"a": 1, "zz": -1}).fit(frame, target)
+    with pytest.raises(ValueError, match="needs feature names"):
+        cls(6, positive=True, monotonic_cst={"a": 1}).fit(X, target)
+    with pytest.raises(ValueError, match="values must be -1, 0 or 1"):
+        cls(6, positive=True, monotonic_cst={"a": 2}).fit(frame, target)
+
+
+def test_refused_combinations_name_the_parameter():
+    _, X, y = _data(2)
+    binary = y > 0
+    cst = [1, 0, 0, 0, -1]
+    with pytest.raises(ValueError, match=r"output='softmax'"):
+        NonNegMLPClassifier(5, monotonic_cst=cst, output="softmax").fit(X, binary)
+    for positive in ("hidden", "output", False, [True, True, False]):
+        with pytest.raises(ValueError, match=r"positive="):
+            NonNegMLPClassifier((5, 4), monotonic_cst=cst,
+                                positive=positive).fit(X, binary)
+    with pytest.raises(ValueError, match="multiclass"):
+        NonNegMLPClassifier(5, monotonic_cst=cst).fit(X, np.digitize(y, [-1, 1]))
+    # The regressor's default positive="hidden" leaves the output signed.
+    with pytest.raises(ValueError, match=r"positive='hidden'.*positive=True"):
+        NonNegMLPRegressor(5, monotonic_cst=cst).fit(X, y)
+    # A first layer free where positive says so, later layers non-negative: kept.
+    NonNegMLPRegressor(5, monotonic_cst=cst, positive=[False, True],
+                       max_iter=5).fit(X, y)
+    # No constraint at all (all zeros): nothing to keep, nothing refused.
+    NonNegMLPClassifier(5, monotonic_cst=[0] * 5, output="softmax",
+                        max_iter=5).fit(X, binary)
+
+
+def test_output_auto():
+    _, X, y = _data(3)
+    binary = y > 0
+    assert NonNegMLPClassifier(4, max_iter=5).fit(X, binary)._output_type() == "softmax"
+    est = NonNegMLPClassifier(4, monotonic_cst=[1, 0, 0, 0, 0], max_iter=5)
+    assert est.fit(X, binary)._output_type() == "logistic"
+    assert est.n_outputs_ == 1
+    multilabel = np.c_[binary, X[:, 1] > 0].astype(int)
+    est = NonNegMLPClassifier(4, max_iter=5).fit(X, multilabel)
+    assert est._output_type() == "logistic" and est.predict(X).shape == (80, 2)
+    three = np.digitize(y, [-1, 1])
+    assert NonNegMLPClassifier(4, max_iter=5).fit(X, three)._output_type() == "softmax"

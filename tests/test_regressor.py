@@ -1,0 +1,140 @@
+"""NonNegMLPRegressor: scikit-learn's common checks, the squared error's gradient,
+target standardisation, constraints after every kind of fit, multi-output."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknonneg import NonNegMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
+
+
+@parametrize_with_checks([NonNegMLPRegressor(**FAST),
+                          NonNegMLPRegressor(positive=False, **FAST)])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(120, 4))
+    y = 3 * X[:, 0] - 2 * X[:, 1] + np.sin(5 * X[:, 2]) * X[:, 3] + 10.0
+    return X, y
+
+
+def _fd_check(objective, theta, rng, n=12, eps=1e-6):
+    _, grad = objective.loss_grad(theta)
+    for k in rng.choice(theta.shape[0], n, replace=False):
+        e = np.zeros_like(theta)
+        e[k] = eps
+        fd = (objective.loss_grad(theta + e)[0] - objective.loss_grad(theta - e)[0]) / (2 * eps)
+        assert_allclose(grad[k], fd, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gradient_matches_finite_differences(data, sparse, weighted):
+    X, y = data
+    est = NonNegMLPRegressor((4, 3), positive=True, monotonic_cst=[1, -1, 0, 1],
+                             l1=1e-3, l2=1e-3, activity_l1=1e-3, max_iter=1,
+                             random_state=0).fit(X, np.c_[y, -y])
+    rng = np.random.RandomState(1)
+    w = rng.uniform(0.5, 2.0, X.shape[0]) if weighted else np.ones(X.shape[0])
+    targets, _ = est._transform_targets(np.c_[y, -y])
+    Xk = sp.csr_matrix(X) if sparse else X
+    objective = est._make_objective(est._layout, Xk, targets, w, 1.5, parallel=False)
+    theta = est._layout.project(est._theta + rng.uniform(0, 0.1, est._theta.shape))
+    _fd_check(objective, theta, rng)
+
+
+def test_targets_are_standardised_and_undone(data):
+    X, y = data
+    est = NonNegMLPRegressor(10, max_iter=200, random_state=0).fit(X, y)
+    assert_allclose(est.y_mean_, [y.mean()])
+    assert_allclose(est.y_scale_, [y.std()])
+    assert est.score(X, y) > 0.95
+    assert abs(est.predict(X).mean() - y.mean()) < 0.1
+    # A shift and scale of y shifts and scales the predictions alike.
+    # (few iterations: the solver's path amplifies the rounding of the scaling)
+    short = clone(est).set_params(max_iter=10).fit(X, y)
+    other = clone(short).fit(X, 1000 * y - 7)
+    assert_allclose(other.predict(X), 1000 * short.predict(X) - 7, rtol=1e-6)
+    constant = clone(est).fit(X, np.full(X.shape[0], 3.0))
+    assert_allclose(constant.y_scale_, [1.0])
+    assert_allclose(constant.predict(X), 3.0, atol=1e-3)
+
+
+def test_weighted_target_scaling_equals_repeated_rows(data):
+    X, y = data
+    w = np.arange(X.shape[0]) % 3
+    a = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(X, y, sample_weight=w)
+    b = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w))
+    assert_allclose(a.y_mean_, b.y_mean_)
+    assert_allclose(a.y_scale_, b.y_scale_)
+
+
+def test_default_fits_a_decreasing_target_and_all_positive_cannot(data):
+    X, _ = data
+    y = -5 * X[:, 0]
+    assert NonNegMLPRegressor(10, max_iter=100, random_state=0).fit(X, y).score(X, y) > 0.99
+    assert NonNegMLPRegressor(10, positive=True, max_iter=100,
+                              random_state=0).fit(X, y).score(X, y) < 0.1
+
+
+@pytest.mark.parametrize("fit", ["lbfgsb", "minibatch", "adam", "partial_fit",
+                                 "warm_start", "early_stopping", "float32"])
+def test_constraints_exact_and_multi_output(data, fit):
+    X, y = data
+    Y = np.c_[y, np.cos(3 * X[:, 1])]
+    params = {"hidden_layer_sizes": (6, 4), "positive": True,
+              "monotonic_cst": [1, -1, 0, 0], "max_iter": 15, "random_state": 0}
+    params.update({"minibatch": {"batch_size": 32}, "adam": {"solver": "adam"},
+                   "early_stopping": {"early_stopping": True},
+                   "float32": {"dtype": "float32"}}.get(fit, {}))
+    est = NonNegMLPRegressor(**params)
+    if fit == "partial_fit":
+        for _ in range(3):
+            est.partial_fit(X, Y)
+    else:
+        est.fit(X, Y)
+        if fit == "warm_start":
+            est.set_params(warm_start=True).fit(X, Y)
+    assert est.predict(X).shape == (X.shape[0], 2)
+    W0 = est.coefs_[0]
+    assert np.all(W0[0] >= 0) and np.all(W0[1] <= 0)
+    assert all(np.all(W >= 0) for W in est.coefs_[1:])
+    assert est.weight_constraints_ == ["mixed", "nonneg", "nonneg"]
+    assert est.lipschitz_bound_ > 0
+
+
+def test_sparse_input_gives_the_dense_fit(data):
+    X, y = data
+    dense = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(X, y)
+    sparse = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(sp.csr_matrix(X), y)
+    assert_allclose(dense.predict(X), sparse.predict(sp.csr_matrix(X)), rtol=1e-6,
+                    atol=1e-8)
+
+
+def test_early_stopping_scores_r2(data):
+    X, y = data
+    est = NonNegMLPRegressor(8, early_stopping=True, n_iter_no_change=5,
+                             max_iter=100, random_state=0).fit(X, y)
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.best_validation_score_ > 0.5
+
+
+def test_transform_and_feature_names(data):
+    X, y = data
+    est = NonNegMLPRegressor((6, 3), max_iter=10, random_state=0).fit(X, y)
+    hidden = est.transform(X)
+    assert hidden.shape == (X.shape[0], 3) and np.all((hidden > 0) & (hidden < 1))
+    assert list(est.get_feature_names_out()) == [
+        "nonnegmlpregressor0", "nonnegmlpregressor1", "nonnegmlpregressor2"]

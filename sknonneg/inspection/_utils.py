@@ -18,6 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_sparse_structure
+
 MATPLOTLIB_MSG = "plotting requires matplotlib: pip install sknonneg[plot]"
 
 
@@ -319,6 +321,7 @@ def hidden_activations(estimator, X):
     if not is_network(final):
         raise ValueError(f"{type(final).__name__} is not a neural network")
     Xt = prefix.transform(X) if prefix is not None else X
+    check_sparse_structure(Xt)
     if hasattr(final, "transform"):
         return np.asarray(final.transform(Xt))
     act_name = getattr(final, "activation", "relu")

@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer, LabelEncoder
@@ -42,6 +42,12 @@ from .._solvers import (
     warn_if_not_converged,
 )
 from .._threads import fit_threads
+from .._validation import (
+    check_finite_output,
+    check_finite_parameters,
+    check_input_scale,
+    check_sparse_structure,
+)
 
 # Full-batch L-BFGS-B anneals the gain over this many successive stages.
 N_GAIN_STAGES = 5
@@ -141,9 +147,42 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
     def _gain_param(self):
         return getattr(self, "gain", 1.0)
 
+    # Parameters that prediction reads. ``fit`` (and a first ``partial_fit``) keeps
+    # a copy of them, so a ``set_params`` after fitting cannot change what
+    # ``predict`` computes; only the next fit takes the new values.
+    _FITTED_PARAMS = ("output", "dtype")
+
+    def _snapshot_params(self):
+        self._fitted_params = {name: getattr(self, name, None)
+                               for name in self._FITTED_PARAMS}
+
+    def _fitted_param(self, name):
+        fitted = getattr(self, "_fitted_params", None)
+        if fitted is not None and name in fitted:
+            return fitted[name]
+        return getattr(self, name)
+
+    def _check_params_unchanged(self):
+        """A later ``partial_fit`` continues the model of the first: the parameters
+        that define it may not change in between."""
+        changed = [
+            name for name in self._FITTED_PARAMS
+            if (_as_float_dtype(self._fitted_param(name)) != self._compute_dtype_param()
+                if name == "dtype"
+                else self._fitted_param(name) != getattr(self, name, None))
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the first call to partial_fit; "
+                f"partial_fit continues the model fitted then. Call fit to start anew."
+            )
+
+    def _compute_dtype_param(self):
+        return _as_float_dtype(self.dtype)
+
     @property
     def _compute_dtype(self):
-        return _as_float_dtype(self.dtype)
+        return _as_float_dtype(self._fitted_param("dtype"))
 
     def _per_layer(self, value, name, n_layers):
         values = np.atleast_1d(np.asarray(value, dtype=float))
@@ -184,6 +223,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         """
         output = self._output_type()
         target_type = type_of_target(y)
+        self.out_activation_ = "logistic" if output == "logistic" else "softmax"
         if target_type == "multilabel-indicator":
             if output != "logistic":
                 raise ValueError(
@@ -221,7 +261,19 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
     def _transform_targets(self, y):
         """Targets of a later ``partial_fit`` batch, in the form set by the first."""
         if self._multilabel:
+            if (type_of_target(y) != "multilabel-indicator"
+                    or np.shape(y)[1] != self.n_outputs_):
+                raise ValueError(
+                    f"y must be a label indicator matrix with {self.n_outputs_} "
+                    f"columns, as in the first fit, got {type_of_target(y)} y of "
+                    f"shape {np.shape(y)}."
+                )
             return np.asarray(y, dtype=np.float64), np.argmax(y, axis=1)
+        if np.ndim(y) != 1:
+            raise ValueError(
+                f"y must be 1-D class labels, as in the first fit, got an array of "
+                f"shape {np.shape(y)}."
+            )
         check_classification_targets(y)
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
         if unknown.size:
@@ -230,7 +282,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.classes_}. 'y' has {unique_labels(y)}."
             )
         indices = self._label_encoder.transform(y)
-        if self._output_type() == "softmax":
+        if self.out_activation_ == "softmax":
             return indices, indices
         if self.n_outputs_ == 1:
             return indices[:, None].astype(np.float64), indices
@@ -250,13 +302,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         return sample_weight
 
     def _validate_X_y(self, X, y, reset):
+        check_sparse_structure(X)
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32], multi_output=True,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return self._as_compute_dtype(X), y
+        X = self._as_compute_dtype(X)
+        return check_input_scale(X, self._compute_dtype), y
 
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit
@@ -301,7 +355,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        fitted = self.warm_start and hasattr(self, "_theta")
+        fitted = (self.warm_start and hasattr(self, "_theta")
+                  and self._fitted_param("output") == getattr(self, "output", None))
+        self._snapshot_params()
         X, y = self._validate_X_y(X, y, reset=not fitted)
         if fitted:
             targets, strata = self._transform_targets(y)
@@ -383,6 +439,8 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             opt = solver.minimize(objective.loss_grad, result.theta, int(n_iter),
                                   self.tol, callback)
             result.theta = np.asarray(opt.x, dtype=np.float64)
+            check_finite_parameters(np.append(result.theta, opt.fun),
+                                    f"in L-BFGS-B stage {stage + 1} (gain={gain:.3g})")
             result.n_iter += int(opt.nit)
             result.loss = float(opt.fun)
             result.converged = bool(opt.status == 0)
@@ -433,6 +491,10 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             w = float(sample_weight[idx].sum())
             total += loss * w
             weight += w
+        check_finite_parameters(
+            np.append(theta, total),
+            f"in an epoch of adam (learning_rate_init={self.learning_rate_init:.3g})"
+            if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})")
         return theta, total / weight
 
     def _batches(self, strata, rng):
@@ -511,8 +573,12 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             The updated estimator.
         """
         first = not hasattr(self, "_theta")
+        # Every call: a set_params between calls is checked before it is used.
+        self._validate_params()
         if first:
-            self._validate_params()
+            self._snapshot_params()
+        else:
+            self._check_params_unchanged()
         X, y = self._validate_X_y(X, y, reset=first)
         if first:
             if classes is None and type_of_target(y) != "multilabel-indicator":
@@ -560,9 +626,14 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------- prediction
     def _check_X(self, X):
         check_is_fitted(self)
+        check_sparse_structure(X)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         return self._as_compute_dtype(X)
+
+    def _validated_logits(self, X):
+        """float64 logits of X, validated; an overflow is a ValueError, not NaN."""
+        return check_finite_output(self._logits(self._check_X(X))).astype(np.float64)
 
     def decision_function(self, X):
         """Logits of the output layer.
@@ -577,10 +648,10 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             For binary problems a single column (the log-odds of ``classes_[1]``),
             raveled, as scikit-learn's linear classifiers do.
         """
-        logits = self._logits(self._check_X(X)).astype(np.float64)
+        logits = self._validated_logits(X)
         if self._multilabel:
             return logits
-        if self._output_type() == "softmax" and logits.shape[1] == 2:
+        if self.out_activation_ == "softmax" and logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
         if logits.shape[1] == 1:
             return logits.ravel()
@@ -600,15 +671,16 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             logit (binary: ``[1 - p, p]``; multiclass: normalised to sum to one;
             multilabel: the independent label probabilities).
         """
-        logits = self._logits(self._check_X(X)).astype(np.float64)
-        if self._output_type() == "softmax":
+        logits = self._validated_logits(X)
+        if self.out_activation_ == "softmax":
             return softmax(logits, axis=1)
-        p = expit(logits)
         if self._multilabel:
-            return p
-        if p.shape[1] == 1:
-            return np.hstack([1.0 - p, p])
-        return p / p.sum(axis=1, keepdims=True)
+            return expit(logits)
+        if logits.shape[1] == 1:
+            return np.hstack([expit(-logits), expit(logits)])
+        # sigmoid(z_k) / sum_j sigmoid(z_j), normalised in log space: all logits
+        # very negative would otherwise give 0 / 0.
+        return softmax(log_expit(logits), axis=1)
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, computed stably.
@@ -621,11 +693,15 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        if self._output_type() == "softmax":
-            logits = self._logits(self._check_X(X)).astype(np.float64)
+        check_is_fitted(self)
+        logits = self._validated_logits(X)
+        if self.out_activation_ == "softmax":
             return log_softmax(logits, axis=1)
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        if self._multilabel:
+            return log_expit(logits)
+        if logits.shape[1] == 1:
+            return np.hstack([log_expit(-logits), log_expit(logits)])
+        return log_softmax(log_expit(logits), axis=1)
 
     def predict(self, X):
         """Predicted class labels (a label indicator matrix for multilabel targets).
@@ -638,7 +714,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        logits = self._logits(self._check_X(X))
+        logits = self._validated_logits(X)
         if self._multilabel:
             return (logits > 0).astype(int)
         if logits.shape[1] == 1:
@@ -660,6 +736,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__(state)
         if "_theta" in state:
+            if "out_activation_" not in state:  # saved before it was stored
+                self.out_activation_ = ("logistic" if self._output_type() == "logistic"
+                                        else "softmax")
             self._set_fitted_layers(self._theta)
 
     def __sklearn_tags__(self):

@@ -11,6 +11,7 @@ from .._compat import Interval, StrOptions
 from .._lipschitz import certified_radius, mlp_lipschitz_bound
 from .._objective import NetworkObjective, forward
 from .._packing import ParameterLayout
+from .._validation import has_spread, init_input
 from ._base import BaseNetworkClassifier
 
 __all__ = ["NonNegMLPClassifier"]
@@ -315,8 +316,7 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             # Weighted statistics over all rows: integer weights give the same start
             # as repeated rows, zero weights the same as removed rows.
             inputs = X
-        inputs = inputs.toarray() if hasattr(inputs, "toarray") else np.asarray(inputs)
-        inputs = inputs.astype(np.float64)
+        inputs = init_input(inputs)  # a CSR input stays CSR
         weights = weights / weights.sum()
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
@@ -334,14 +334,15 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             else:
                 target = _FREE_HIDDEN_INIT_STD
             with np.errstate(over="ignore", invalid="ignore"):
-                z = inputs @ coef
+                z = np.asarray(inputs @ coef)
                 mean = weights @ z
                 std = np.sqrt(weights @ (z - mean) ** 2)
-            usable = np.isfinite(std) & (std > 1e-12) & np.isfinite(mean)
+                usable = has_spread(std, weights @ z ** 2) & np.isfinite(mean)
             scale = np.where(usable, target / np.where(usable, std, 1.0),
                              1.0 / np.sqrt(sizes[i]))
             coef *= scale
-            intercept = np.where(usable, -mean * scale, 0.0)
+            # A unit without spread (beyond rounding noise) is centred too.
+            intercept = np.where(np.isfinite(mean), -mean * scale, 0.0)
             coefs.append(coef)
             intercepts.append(intercept)
             if i < layout.n_layers - 1:

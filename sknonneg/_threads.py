@@ -22,14 +22,22 @@ __all__ = ["fit_threads", "thread_budget"]
 
 _CONTROLLER = None
 _NUMPY_DIRS = None
+# Fits running at once (in threads) share one process-wide change of the BLAS
+# limits: the first to enter saves the limits and lowers them, the last to leave
+# restores them. Saving at every entry would let a fit that entered while another
+# one held SciPy's pool at 1 "restore" that 1 for good.
+_LOCK = threading.RLock()
+_ACTIVE_FITS = 0
+_SAVED_LIMITS = []
 
 
 def _controller():
     global _CONTROLLER, _NUMPY_DIRS
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-        root = os.path.dirname(os.path.abspath(np.__file__))
-        _NUMPY_DIRS = (root + os.sep, root + ".libs" + os.sep)
+    with _LOCK:
+        if _CONTROLLER is None:
+            root = os.path.dirname(os.path.abspath(np.__file__))
+            _NUMPY_DIRS = (root + os.sep, root + ".libs" + os.sep)
+            _CONTROLLER = ThreadpoolController()
     return _CONTROLLER
 
 
@@ -48,27 +56,41 @@ def thread_budget():
 
 @contextlib.contextmanager
 def fit_threads():
-    """Context for a fit; yields whether the numba kernels may run in parallel."""
-    controller = _controller()
-    blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
-    others = [lib for lib in blas if not _is_numpy_blas(lib)]
-    budget = thread_budget()
+    """Context for a fit; yields whether the numba kernels may run in parallel.
+
+    Safe to enter from several threads at once and to nest: the limits of the
+    non-NumPy BLAS pools are lowered once, while any fit runs, and restored
+    exactly when the last one ends. numba's thread count is per thread.
+    """
+    global _ACTIVE_FITS, _SAVED_LIMITS
+    with _LOCK:
+        controller = _controller()
+        blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+        others = [lib for lib in blas if not _is_numpy_blas(lib)]
+        budget = thread_budget()
+        if _ACTIVE_FITS == 0:
+            _SAVED_LIMITS = [(lib, lib.num_threads) for lib in others]
+            # Only when NumPy's BLAS was told apart from the others, else one
+            # shared pool.
+            if len(others) < len(blas):
+                for lib in others:
+                    lib.set_num_threads(1)
+        _ACTIVE_FITS += 1
     n_numba = max(1, min(budget, numba.config.NUMBA_NUM_THREADS))
     # numba's workqueue layer aborts on concurrent launches from several threads, so
     # the parallel flavour runs from the main thread only. With a budget of one thread
     # it still is the one used there: numba then runs it on one thread, and it is
     # the flavour cached on disk, so joblib/dask worker processes never recompile.
     parallel = threading.current_thread() is threading.main_thread()
-    saved = [(lib, lib.num_threads) for lib in others]
     previous_numba = numba.get_num_threads()
     try:
-        # Only when NumPy's BLAS was told apart from the others, else one shared pool.
-        if len(others) < len(blas):
-            for lib in others:
-                lib.set_num_threads(1)
         numba.set_num_threads(n_numba)
         yield parallel
     finally:
-        for lib, n in saved:
-            lib.set_num_threads(n)
         numba.set_num_threads(previous_numba)
+        with _LOCK:
+            _ACTIVE_FITS -= 1
+            if _ACTIVE_FITS == 0:
+                for lib, n in _SAVED_LIMITS:
+                    lib.set_num_threads(n)
+                _SAVED_LIMITS = []

@@ -116,15 +116,17 @@ def check_sparse_structure(X, name="X"):
     return X
 
 
-def check_input_scale(X, dtype, name="X"):
+def check_input_scale(X, name="X"):
     """Raise ``ValueError`` if ``X`` is so large that the network's sums overflow.
 
-    A first-layer pre-activation adds up to ``n_features`` products of the input
-    with weights of order one, and the data-dependent initialisation squares it
-    (its variance): both stay finite in ``dtype`` while ``max|X| * n_features``
-    is below ``sqrt(finfo(dtype).max)`` (1.3e154 in float64, 1.8e19 in float32).
-    Beyond, the fit would silently collapse to constant outputs or NaN.
+    The data-dependent initialisation (in float64, whatever the compute dtype)
+    adds up to ``n_features`` products of the input with weights of order one and
+    squares the sums (their variance): both stay finite while ``max|X| *
+    n_features`` is below ``sqrt(finfo(float64).max)`` = 1.3e154. Beyond, the fit
+    would silently collapse to constant outputs or NaN. (float32 fits also need
+    X to fit float32, which the dtype conversion checks.)
     """
+    dtype = np.float64
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return X

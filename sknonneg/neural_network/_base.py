@@ -310,7 +310,7 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         X = self._as_compute_dtype(X)
-        return check_input_scale(X, self._compute_dtype), y
+        return check_input_scale(X), y
 
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit

@@ -8,6 +8,17 @@ any other non-NumPy) BLAS runs on one thread during a fit (its vectors are small
 NumPy's keeps its budget, and numba gets the same budget as NumPy's BLAS. Under
 joblib/dask workers that budget is already lowered by the worker's environment, so the
 fit never oversubscribes.
+
+Threading layer and fork. numba's default layer on Linux is GNU OpenMP when TBB is
+absent, and a process forked after one parallel launch (``multiprocessing``'s
+default start method up to Python 3.13, gunicorn, joblib's ``multiprocessing``
+backend) is killed at its first launch. At the first fit, unless the user chose
+a layer (``NUMBA_THREADING_LAYER``, or ``numba.config.THREADING_LAYER`` set in the
+program) or numba already started one, sknonneg asks numba for its ``"forksafe"``
+layer: TBB when installed (``pip install tbb``), else ``workqueue``. workqueue is
+not safe for concurrent launches from several threads, which sknonneg never makes
+(parallel kernels run from the main thread only). If numba already runs a layer
+that does not survive fork (GNU OpenMP), a forked child runs the serial kernels.
 """
 
 import contextlib
@@ -18,7 +29,7 @@ import numba
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["fit_threads", "thread_budget"]
+__all__ = ["choose_threading_layer", "fit_threads", "thread_budget"]
 
 _CONTROLLER = None
 _NUMPY_DIRS = None
@@ -31,6 +42,14 @@ _ACTIVE_FITS = 0
 _SAVED_LIMITS = []
 
 
+_FORKED_CHILD = False
+
+
+def _mark_forked_child():
+    global _FORKED_CHILD
+    _FORKED_CHILD = True
+
+
 def _controller():
     global _CONTROLLER, _NUMPY_DIRS
     with _LOCK:
@@ -38,7 +57,40 @@ def _controller():
             root = os.path.dirname(os.path.abspath(np.__file__))
             _NUMPY_DIRS = (root + os.sep, root + ".libs" + os.sep)
             _CONTROLLER = ThreadpoolController()
+            # Registered at the first fit, not at import; once per process (a
+            # forked child inherits the registration).
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_mark_forked_child)
     return _CONTROLLER
+
+
+def _numba_layer_started():
+    from numba.np.ufunc import parallel as numba_parallel
+
+    return bool(getattr(numba_parallel, "_is_initialized", False))
+
+
+def choose_threading_layer():
+    """numba's ``"forksafe"`` threading layer unless the user chose one or numba
+    already started one (module docstring). Returns the layer numba will use or
+    uses: a name, or ``"default"``/``"forksafe"`` before the first launch."""
+    if (not _numba_layer_started() and "NUMBA_THREADING_LAYER" not in os.environ
+            and str(numba.config.THREADING_LAYER).lower() == "default"):
+        numba.config.THREADING_LAYER = "forksafe"
+    if _numba_layer_started():
+        return numba.threading_layer()
+    return str(numba.config.THREADING_LAYER)
+
+
+def _parallel_allowed():
+    """Parallel kernels run from the main thread only (workqueue is not safe for
+    concurrent launches), and not in a forked child whose parent started a layer
+    that does not survive fork (GNU OpenMP)."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if _FORKED_CHILD and _numba_layer_started():
+        return numba.threading_layer() != "omp"
+    return True
 
 
 def _is_numpy_blas(lib):
@@ -65,6 +117,7 @@ def fit_threads():
     global _ACTIVE_FITS, _SAVED_LIMITS
     with _LOCK:
         controller = _controller()
+        choose_threading_layer()  # before numba's first launch (get_num_threads)
         blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
         others = [lib for lib in blas if not _is_numpy_blas(lib)]
         budget = thread_budget()
@@ -77,11 +130,10 @@ def fit_threads():
                     lib.set_num_threads(1)
         _ACTIVE_FITS += 1
     n_numba = max(1, min(budget, numba.config.NUMBA_NUM_THREADS))
-    # numba's workqueue layer aborts on concurrent launches from several threads, so
-    # the parallel flavour runs from the main thread only. With a budget of one thread
-    # it still is the one used there: numba then runs it on one thread, and it is
-    # the flavour cached on disk, so joblib/dask worker processes never recompile.
-    parallel = threading.current_thread() is threading.main_thread()
+    # With a budget of one thread the parallel flavour still is the one used in the
+    # main thread: numba then runs it on one thread, and it is the flavour cached on
+    # disk, so joblib/dask worker processes never recompile.
+    parallel = _parallel_allowed()
     previous_numba = numba.get_num_threads()
     try:
         numba.set_num_threads(n_numba)

@@ -474,6 +474,9 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         # Batches mostly share one size: their objective (and its buffers) is reused.
         objectives = {}
         for idx in batches:
+            w = float(sample_weight[idx].sum())
+            if w <= 0:
+                continue  # a batch of zero weight adds nothing to the weighted loss
             objective = objectives.get(idx.shape[0])
             if objective is None:
                 objective = objectives[idx.shape[0]] = self._make_objective(
@@ -488,7 +491,6 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
             else:
                 loss, grad = objective.loss_grad(theta)
                 theta = self._adam.step(theta, grad, layout.lower, layout.upper)
-            w = float(sample_weight[idx].sum())
             total += loss * w
             weight += w
         check_finite_parameters(

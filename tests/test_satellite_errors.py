@@ -176,3 +176,22 @@ def test_persist_roundtrip_still_loads(tmp_path):
         persist.dump(est, tmp_path / "ok.skops")
         np.testing.assert_array_equal(persist.load(tmp_path / "ok.skops").predict_proba(X),
                                       est.predict_proba(X))
+
+
+def test_partial_fit_chunks_errors():
+    from sknonneg.parallel import iter_chunks, partial_fit_chunks
+
+    est = _est(NonNegMLPClassifier)
+    with pytest.raises(TypeError, match="2-D array sliced by rows"):
+        partial_fit_chunks(est, X.tolist(), Y, classes=[0, 1, 2])
+    with pytest.raises(TypeError, match="2-D array sliced by rows"):
+        partial_fit_chunks(est, X[:, 0], Y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="rows but y has"):
+        partial_fit_chunks(est, X, Y[:-1], classes=[0, 1, 2])
+    with pytest.raises(TypeError, match="transform must be callable"):
+        partial_fit_chunks(est, X, Y, classes=[0, 1, 2], transform=3)
+    for bad in [0, 1.5, True, "2"]:
+        with pytest.raises(ValueError, match="chunk_size must be a positive int"):
+            list(iter_chunks(10, bad))
+    with pytest.raises(ValueError, match="n_epochs"):
+        list(iter_chunks(10, 3, n_epochs=0))

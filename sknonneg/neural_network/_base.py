@@ -695,7 +695,6 @@ class BaseNetworkClassifier(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
         logits = self._validated_logits(X)
         if self.out_activation_ == "softmax":
             return log_softmax(logits, axis=1)

@@ -145,6 +145,9 @@ class NonNegMLPClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Class labels.
     n_outputs_ : int
         Number of output units.
+    out_activation_ : {"softmax", "logistic"}
+        Output function fitted (``output`` at fit time); prediction uses it, not a
+        later ``set_params``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)

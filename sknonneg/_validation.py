@@ -130,7 +130,7 @@ def check_input_scale(X, name="X"):
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return X
-    largest = float(np.max(np.abs(values)))
+    largest = max(float(values.max()), -float(values.min()))  # no |X| temporary
     limit = float(np.sqrt(np.finfo(dtype).max)) / max(1, X.shape[1])
     if largest > limit:
         raise ValueError(

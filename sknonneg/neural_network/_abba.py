@@ -335,7 +335,9 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         coefs_a, coefs_b = [], []
         for i in range(layout.n_layers):
             w = rng.uniform(-1.0, 1.0, size=(sizes[i], sizes[i + 1]))
-            a, b = np.maximum(w, 0.0), np.maximum(-w, 0.0)
+            # In place: a wide first layer gets two copies (A, B), not five.
+            a = np.maximum(w, 0.0)
+            b = np.maximum(np.negative(w, out=w), 0.0, out=w)
             u, v = np.asarray(x @ a + z @ b), np.asarray(x @ b + z @ a)
             if i == layout.n_layers - 1:
                 std = ((u - v) / 2).std(axis=0)
@@ -347,8 +349,10 @@ class ABBAClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 target = _HIDDEN_INIT_STD
             scale = np.where(spread, target / np.where(spread, std, 1.0),
                              1.0 / np.sqrt(sizes[i]))
-            coefs_a.append(a * scale)
-            coefs_b.append(b * scale)
+            a *= scale
+            b *= scale
+            coefs_a.append(a)
+            coefs_b.append(b)
             if i < layout.n_layers - 1:
                 u, v = u * scale, v * scale
                 x = self._activate(u - u.mean(axis=0))

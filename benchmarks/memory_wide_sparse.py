@@ -9,7 +9,8 @@ the resident set size every 5 ms. Reported: the peak above the level just before
 
     python benchmarks/memory_wide_sparse.py [--solvers adam lbfgsb] [--n-features 200000]
 
-Results: benchmarks/results/memory_wide_sparse.{json,md}.
+Results: benchmarks/results/<name>.{json,md} (``--name``, default
+memory_wide_sparse).
 """
 
 import argparse
@@ -75,6 +76,8 @@ def main():
     parser.add_argument("--density", type=float, default=0.001)
     parser.add_argument("--hidden", type=int, default=100)
     parser.add_argument("--max-iter", type=int, default=1)
+    parser.add_argument("--name", default="memory_wide_sparse",
+                        help="result file name (without extension)")
     args = parser.parse_args()
     rows = []
     for solver in args.solvers:
@@ -90,7 +93,7 @@ def main():
         print(row, flush=True)
     result = {"command": "python benchmarks/memory_wide_sparse.py " + " ".join(sys.argv[1:]),
               "git_commit": git_commit(), "machine": machine(), "rows": rows}
-    save_json(RESULTS / "memory_wide_sparse.json", result)
+    save_json(RESULTS / f"{args.name}.json", result)
     md = ["# Peak memory of a fit on a wide CSR bag-of-words", "",
           f"Command: `{result['command']}` at commit `{result['git_commit']}`. "
           f"Peak resident memory above the level just before `fit` (sampled every "
@@ -106,7 +109,7 @@ def main():
                   f"| {r['input_mb']:.0f} | {r['params_mb']:.0f} | "
                   f"{r['peak_above_base_mb']:.0f} | {r['peak_above_base_mb'] / budget:.2f} "
                   f"| {r['fit_s']:.1f} ({r['n_iter']}) |")
-    (RESULTS / "memory_wide_sparse.md").write_text("\n".join(md) + "\n")
+    (RESULTS / f"{args.name}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
 

@@ -43,11 +43,18 @@ _SAVED_LIMITS = []
 
 
 _FORKED_CHILD = False
+# Limits to restore in a child forked while a fit ran in another thread of the parent
+# (that thread does not exist in the child, so its fit never ends there).
+_PENDING_LIMITS = []
 
 
 def _mark_forked_child():
-    global _FORKED_CHILD
+    global _FORKED_CHILD, _LOCK, _ACTIVE_FITS, _PENDING_LIMITS
     _FORKED_CHILD = True
+    _LOCK = threading.RLock()  # one held by a parent's thread is never released here
+    if _ACTIVE_FITS:
+        _PENDING_LIMITS = list(_SAVED_LIMITS)
+    _ACTIVE_FITS = 0
 
 
 def _controller():
@@ -122,7 +129,9 @@ def fit_threads():
         others = [lib for lib in blas if not _is_numpy_blas(lib)]
         budget = thread_budget()
         if _ACTIVE_FITS == 0:
-            _SAVED_LIMITS = [(lib, lib.num_threads) for lib in others]
+            _SAVED_LIMITS = list(_PENDING_LIMITS) or [(lib, lib.num_threads)
+                                                    for lib in others]
+            _PENDING_LIMITS.clear()
             # Only when NumPy's BLAS was told apart from the others, else one
             # shared pool.
             if len(others) < len(blas):

@@ -79,3 +79,43 @@ def test_user_choice_is_respected(monkeypatch):
     assert _threads.choose_threading_layer() == "default"
     monkeypatch.delenv("NUMBA_THREADING_LAYER")
     assert _threads.choose_threading_layer() == "forksafe"
+
+
+FORK_DURING_FIT = """
+import os, threading
+from threadpoolctl import ThreadpoolController, threadpool_limits
+from sknonneg._threads import fit_threads
+
+def blas():
+    return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
+                  if l.user_api == "blas")
+
+with threadpool_limits(limits=2, user_api="blas"):
+    before = blas()
+    inside, release = threading.Event(), threading.Event()
+    def fit():
+        with fit_threads():
+            inside.set()
+            release.wait(30)
+    thread = threading.Thread(target=fit)
+    thread.start()
+    inside.wait(30)
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's fit never ends here
+        with fit_threads():
+            pass
+        os._exit(0 if blas() == before else 3)
+    release.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, "the child kept the lowered limits"
+    assert blas() == before
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_fork_during_a_fit_in_another_thread():
+    """The child's first fit restores the limits the parent's unfinished fit lowered."""
+    result = subprocess.run([sys.executable, "-c", FORK_DURING_FIT], cwd=ROOT,
+                            timeout=120, capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

@@ -47,7 +47,7 @@ def sample():
         peak[0] = max(peak[0], proc.memory_info().rss)
         time.sleep(0.005)
 est = NonNegMLPClassifier(({hidden},), solver={solver!r}, max_iter={max_iter},
-                          random_state=0)
+                          gain={gain}, random_state=0)
 with threadpool_limits(1):
     base = proc.memory_info().rss
     thread = threading.Thread(target=sample, daemon=True)
@@ -76,6 +76,10 @@ def main():
     parser.add_argument("--density", type=float, default=0.001)
     parser.add_argument("--hidden", type=int, default=100)
     parser.add_argument("--max-iter", type=int, default=1)
+    parser.add_argument("--gain", type=float, default=None,
+                        help="a fixed gain: full-batch L-BFGS-B then runs one stage, "
+                             "so max_iter >= 20 fills its 20 curvature pairs (default: "
+                             "the annealed (1, 2), five stages)")
     parser.add_argument("--name", default="memory_wide_sparse",
                         help="result file name (without extension)")
     args = parser.parse_args()
@@ -83,7 +87,8 @@ def main():
     for solver in args.solvers:
         code = CHILD.format(repo=str(REPO), n=args.n_samples, d=args.n_features,
                             density=args.density, hidden=args.hidden, solver=solver,
-                            max_iter=args.max_iter)
+                            max_iter=args.max_iter,
+                            gain=(1.0, 2.0) if args.gain is None else args.gain)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                              text=True, timeout=3000)
         last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""

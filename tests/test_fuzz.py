@@ -184,3 +184,53 @@ def test_partial_fit_invariants(problem, spec, n_calls):
         event("fitted")
         _check_fitted(est, X, y, multilabel)
     assert _same(X, X_before)
+
+
+_FITTED = {}
+
+
+def _fitted(name):
+    if name not in _FITTED:
+        rng = np.random.default_rng(0)
+        X, y = rng.random((20, 6)), np.arange(20) % 3
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _FITTED[name] = ESTIMATORS[name](hidden_layer_sizes=3, max_iter=2,
+                                             random_state=0).fit(X, y)
+    return _FITTED[name]
+
+
+@given(name=st.sampled_from(sorted(ESTIMATORS)),
+       fmt=st.sampled_from(["csr", "csc", "coo"]),
+       field=st.sampled_from(["indices", "indptr", "row", "col"]),
+       position=st.integers(0, 10**6),
+       value=st.one_of(st.integers(-10**9, 10**9), st.sampled_from([-1, 6, 7, 2**31 - 1])),
+       method=st.sampled_from(["predict_proba", "transform", "decision_function",
+                               "partial_fit"]))
+def test_corrupted_sparse_structure_is_refused_or_harmless(name, fmt, field, position,
+                                                           value, method):
+    """Any single corrupted index or pointer: a ValueError, or (if the corruption
+    happens to leave a valid matrix) finite output; never a crash."""
+    est = _fitted(name)
+    X = sp.random(9, 6, density=0.5, random_state=1, format=fmt)
+    arrays = {"csr": ("indices", "indptr"), "csc": ("indices", "indptr"),
+              "coo": ("row", "col")}[fmt]
+    target = getattr(X, arrays[0] if field in ("indices", "row") else arrays[1])
+    if target.size == 0:
+        return
+    target[position % target.size] = np.clip(value, np.iinfo(target.dtype).min,
+                                             np.iinfo(target.dtype).max)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if method == "partial_fit":
+                out = est.__sklearn_clone__().partial_fit(
+                    X, np.arange(9) % 3, classes=[0, 1, 2]).predict_proba(
+                    np.zeros((1, 6)))
+            else:
+                out = getattr(est, method)(X)
+        except CLEAR as exc:
+            _refused(exc)
+            return
+    event("valid after corruption")
+    assert np.all(np.isfinite(out))

@@ -3,7 +3,9 @@
 ``BaseNetwork`` holds the parameter validation, the compute dtype, input validation,
 warm starts and pickling (a pickle carries the packed parameters ``_theta``, not the
 fitted layers built from them). The training loops are in ``_training.py``, what
-classifiers share in ``_classifier.py``.
+classifiers share in ``_classifier.py``. Every input passes ``sknonneg._validation``
+(sparse structure, scale) before a kernel sees it; the parameters that prediction
+reads (``_FITTED_PARAMS``) are kept from the fit (``doc/reliability.md``).
 
 A subclass describes its network through four hooks:
 

@@ -165,7 +165,16 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
     its own spectral norm. All layers non-negative: ``||W_1 ... W_L||``, the tight
     bound; all free: the separable product (eq. 3).
     """
-    bound = float(max_slope) ** (len(coefs) - 1)
+    try:
+        bound = float(max_slope) ** (len(coefs) - 1)
+    except OverflowError:
+        bound = math.inf
+    if not math.isfinite(bound):
+        raise ValueError(
+            f"The Lipschitz bound overflows: the sigmoids' slope {max_slope:.3g} "
+            f"(gain / 4) to the power {len(coefs) - 1} exceeds the float range. "
+            f"Use a smaller gain."
+        )
     run = []
     for coef, signs in zip(coefs, coef_signs):
         if np.all(np.asarray(signs) != 0):

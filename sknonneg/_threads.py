@@ -8,6 +8,17 @@ any other non-NumPy) BLAS runs on one thread during a fit (its vectors are small
 NumPy's keeps its budget, and numba gets the same budget as NumPy's BLAS. Under
 joblib/dask workers that budget is already lowered by the worker's environment, so the
 fit never oversubscribes.
+
+Threading layer and fork. numba's default layer on Linux is GNU OpenMP when TBB is
+absent, and a process forked after one parallel launch (``multiprocessing``'s
+default start method up to Python 3.13, gunicorn, joblib's ``multiprocessing``
+backend) is killed at its first launch. At the first fit, unless the user chose
+a layer (``NUMBA_THREADING_LAYER``, or ``numba.config.THREADING_LAYER`` set in the
+program) or numba already started one, sknonneg asks numba for its ``"forksafe"``
+layer: TBB when installed (``pip install tbb``), else ``workqueue``. workqueue is
+not safe for concurrent launches from several threads, which sknonneg never makes
+(parallel kernels run from the main thread only). If numba already runs a layer
+that does not survive fork (GNU OpenMP), a forked child runs the serial kernels.
 """
 
 import contextlib
@@ -18,19 +29,75 @@ import numba
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["fit_threads", "thread_budget"]
+__all__ = ["choose_threading_layer", "fit_threads", "thread_budget"]
 
 _CONTROLLER = None
 _NUMPY_DIRS = None
+# Fits running at once (in threads) share one process-wide change of the BLAS
+# limits: the first to enter saves the limits and lowers them, the last to leave
+# restores them. Saving at every entry would let a fit that entered while another
+# one held SciPy's pool at 1 "restore" that 1 for good.
+_LOCK = threading.RLock()
+_ACTIVE_FITS = 0
+_SAVED_LIMITS = []
+
+
+_FORKED_CHILD = False
+# Limits to restore in a child forked while a fit ran in another thread of the parent
+# (that thread does not exist in the child, so its fit never ends there).
+_PENDING_LIMITS = []
+
+
+def _mark_forked_child():
+    global _FORKED_CHILD, _LOCK, _ACTIVE_FITS, _PENDING_LIMITS
+    _FORKED_CHILD = True
+    _LOCK = threading.RLock()  # one held by a parent's thread is never released here
+    if _ACTIVE_FITS:
+        _PENDING_LIMITS = list(_SAVED_LIMITS)
+    _ACTIVE_FITS = 0
 
 
 def _controller():
     global _CONTROLLER, _NUMPY_DIRS
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-        root = os.path.dirname(os.path.abspath(np.__file__))
-        _NUMPY_DIRS = (root + os.sep, root + ".libs" + os.sep)
+    with _LOCK:
+        if _CONTROLLER is None:
+            root = os.path.dirname(os.path.abspath(np.__file__))
+            _NUMPY_DIRS = (root + os.sep, root + ".libs" + os.sep)
+            _CONTROLLER = ThreadpoolController()
+            # Registered at the first fit, not at import; once per process (a
+            # forked child inherits the registration).
+            if hasattr(os, "register_at_fork"):
+                os.register_at_fork(after_in_child=_mark_forked_child)
     return _CONTROLLER
+
+
+def _numba_layer_started():
+    from numba.np.ufunc import parallel as numba_parallel
+
+    return bool(getattr(numba_parallel, "_is_initialized", False))
+
+
+def choose_threading_layer():
+    """numba's ``"forksafe"`` threading layer unless the user chose one or numba
+    already started one (module docstring). Returns the layer numba will use or
+    uses: a name, or ``"default"``/``"forksafe"`` before the first launch."""
+    if (not _numba_layer_started() and "NUMBA_THREADING_LAYER" not in os.environ
+            and str(numba.config.THREADING_LAYER).lower() == "default"):
+        numba.config.THREADING_LAYER = "forksafe"
+    if _numba_layer_started():
+        return numba.threading_layer()
+    return str(numba.config.THREADING_LAYER)
+
+
+def _parallel_allowed():
+    """Parallel kernels run from the main thread only (workqueue is not safe for
+    concurrent launches), and not in a forked child whose parent started a layer
+    that does not survive fork (GNU OpenMP)."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if _FORKED_CHILD and _numba_layer_started():
+        return numba.threading_layer() != "omp"
+    return True
 
 
 def _is_numpy_blas(lib):
@@ -48,27 +115,43 @@ def thread_budget():
 
 @contextlib.contextmanager
 def fit_threads():
-    """Context for a fit; yields whether the numba kernels may run in parallel."""
-    controller = _controller()
-    blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
-    others = [lib for lib in blas if not _is_numpy_blas(lib)]
-    budget = thread_budget()
+    """Context for a fit; yields whether the numba kernels may run in parallel.
+
+    Safe to enter from several threads at once and to nest: the limits of the
+    non-NumPy BLAS pools are lowered once, while any fit runs, and restored
+    exactly when the last one ends. numba's thread count is per thread.
+    """
+    global _ACTIVE_FITS, _SAVED_LIMITS
+    with _LOCK:
+        controller = _controller()
+        choose_threading_layer()  # before numba's first launch (get_num_threads)
+        blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+        others = [lib for lib in blas if not _is_numpy_blas(lib)]
+        budget = thread_budget()
+        if _ACTIVE_FITS == 0:
+            _SAVED_LIMITS = list(_PENDING_LIMITS) or [(lib, lib.num_threads)
+                                                    for lib in others]
+            _PENDING_LIMITS.clear()
+            # Only when NumPy's BLAS was told apart from the others, else one
+            # shared pool.
+            if len(others) < len(blas):
+                for lib in others:
+                    lib.set_num_threads(1)
+        _ACTIVE_FITS += 1
     n_numba = max(1, min(budget, numba.config.NUMBA_NUM_THREADS))
-    # numba's workqueue layer aborts on concurrent launches from several threads, so
-    # the parallel flavour runs from the main thread only. With a budget of one thread
-    # it still is the one used there: numba then runs it on one thread, and it is
-    # the flavour cached on disk, so joblib/dask worker processes never recompile.
-    parallel = threading.current_thread() is threading.main_thread()
-    saved = [(lib, lib.num_threads) for lib in others]
+    # With a budget of one thread the parallel flavour still is the one used in the
+    # main thread: numba then runs it on one thread, and it is the flavour cached on
+    # disk, so joblib/dask worker processes never recompile.
+    parallel = _parallel_allowed()
     previous_numba = numba.get_num_threads()
     try:
-        # Only when NumPy's BLAS was told apart from the others, else one shared pool.
-        if len(others) < len(blas):
-            for lib in others:
-                lib.set_num_threads(1)
         numba.set_num_threads(n_numba)
         yield parallel
     finally:
-        for lib, n in saved:
-            lib.set_num_threads(n)
         numba.set_num_threads(previous_numba)
+        with _LOCK:
+            _ACTIVE_FITS -= 1
+            if _ACTIVE_FITS == 0:
+                for lib, n in _SAVED_LIMITS:
+                    lib.set_num_threads(n)
+                _SAVED_LIMITS = []

@@ -81,13 +81,16 @@ def load(file, *, trusted=()):
 
     Raises
     ------
-    skops.io.exceptions.UntrustedTypesFoundException
-        If the file holds a type that is neither trusted by skops, nor one of
-        ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it.
     ValueError
         If the file holds sknonneg types that this version does not have: it was
         written by another version (no compatibility is kept between versions
-        before the first release).
+        before the first release). Or if an estimator in the file is inconsistent:
+        parameters of another length than its layout, non-finite or outside its
+        sign constraints, or shapes that disagree with ``n_features_in_`` or
+        ``classes_``.
+    skops.io.exceptions.UntrustedTypesFoundException
+        If the file holds a type that is neither trusted by skops, nor one of
+        ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it.
     """
     sio = _skops_io()
     allowed = set(TRUSTED_TYPES) | set(trusted)
@@ -105,4 +108,75 @@ def load(file, *, trusted=()):
         from skops.io.exceptions import UntrustedTypesFoundException
 
         raise UntrustedTypesFoundException(unknown)
-    return sio.load(file, trusted=found)
+    try:
+        obj = sio.load(file, trusted=found)
+    except (ValueError, IndexError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"{file!s} does not hold a consistent estimator: building it "
+                         f"failed with {type(exc).__name__}: {exc}") from exc
+    for estimator in _networks(obj):
+        _check_network(estimator, file)
+    return obj
+
+
+def _networks(obj, depth=0):
+    """sknonneg networks in ``obj``, itself or nested in meta-estimators."""
+    from .neural_network._classifier import BaseNetworkClassifier
+
+    if depth > 20:
+        return
+    if isinstance(obj, BaseNetworkClassifier):
+        yield obj
+        return
+    children = []
+    for name in ("steps", "transformer_list", "estimators"):
+        children += [step[-1] for step in getattr(obj, name, None) or []
+                     if isinstance(step, tuple)]
+    for name in ("estimator", "estimator_", "base_estimator", "final_estimator_"):
+        child = getattr(obj, name, None)
+        if child is not None:
+            children.append(child)
+    children += list(getattr(obj, "estimators_", None) or [])
+    for child in children:
+        yield from _networks(child, depth + 1)
+
+
+def _check_network(est, file):
+    """The fitted state of a loaded network agrees with itself: parameters of the
+    layout's length, finite and within its bounds, shapes matching the number of
+    features and outputs. A file edited by hand, or written by an incompatible
+    version, is a ``ValueError`` here rather than a wrong prediction or a read
+    out of bounds in a kernel."""
+    if not hasattr(est, "_theta"):
+        return  # not fitted
+    import numpy as np
+
+    def fail(reason):
+        raise ValueError(f"{file!s} holds an inconsistent {type(est).__name__}: "
+                         f"{reason}.")
+
+    layout, theta = getattr(est, "_layout", None), est._theta
+    if layout is None or not hasattr(layout, "n_params"):
+        fail("its parameter layout is missing")
+    if not (isinstance(theta, np.ndarray) and theta.dtype == np.float64
+            and theta.shape == (layout.n_params,)):
+        fail(f"its parameters have shape {getattr(theta, 'shape', None)}, its layout "
+             f"needs ({layout.n_params},)")
+    if not np.all(np.isfinite(theta)):
+        fail("its parameters are not all finite")
+    lower, upper = getattr(layout, "lower", None), getattr(layout, "upper", None)
+    if (lower is not None and np.shape(lower) == theta.shape
+            and not np.all((lower <= theta) & (theta <= upper))):
+        fail("its parameters violate the layout's sign constraints")
+    sizes = list(layout.layer_sizes)
+    n_features = getattr(est, "n_features_in_", None)
+    if n_features != sizes[0] or est.components_.shape[1] != sizes[0]:
+        fail(f"n_features_in_={n_features} but the network's first layer reads "
+             f"{sizes[0]} features")
+    if getattr(est, "n_outputs_", None) != sizes[-1]:
+        fail(f"n_outputs_={getattr(est, 'n_outputs_', None)} but the network has "
+             f"{sizes[-1]} outputs")
+    n_classes = len(getattr(est, "classes_", ()))
+    if n_classes != sizes[-1] and not (n_classes == 2 and sizes[-1] == 1):
+        fail(f"{n_classes} classes for {sizes[-1]} outputs")
+    if any(w.min() < 0 for w in getattr(est, "coefs_a_", []) + getattr(est, "coefs_b_", [])):
+        fail("an ABBA block is negative")

@@ -6,9 +6,27 @@ suite holds NumPy's BLAS, and with it ``fit_threads``' budget, at one thread. Te
 the parallel path ask for the ``parallel_threads`` fixture.
 """
 
+import os
+
 import numba
 import pytest
 from threadpoolctl import threadpool_limits
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is a test extra; test_fuzz.py skips without it
+    settings = None
+
+if settings is not None:
+    # Property tests (tests/test_fuzz.py): "ci" keeps the suite fast (< ~60 s);
+    # "dev" searches far longer: HYPOTHESIS_PROFILE=dev python -m pytest tests/test_fuzz.py
+    _slow = [HealthCheck.too_slow, HealthCheck.data_too_large]
+    settings.register_profile("ci", max_examples=25, deadline=None,
+                              suppress_health_check=_slow, derandomize=True,
+                              print_blob=True)
+    settings.register_profile("dev", max_examples=2000, deadline=None,
+                              suppress_health_check=_slow, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from sknonneg._threads import fit_threads
 

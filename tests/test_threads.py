@@ -72,3 +72,70 @@ def test_fit_in_a_thread_uses_serial_kernels():
     with ThreadPoolExecutor(2) as pool:
         losses = list(pool.map(lambda _: fit(), range(2)))
     assert losses[0] == losses[1]
+
+
+def test_overlapping_fits_restore_the_limits_exactly():
+    """Fit A enters, fit B enters (seeing SciPy's pool at 1), A leaves, B leaves:
+    the limits are those from before A, not the 1 that B saw."""
+    import threading
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+        errors = []
+
+        def fit_a():
+            try:
+                with fit_threads():
+                    a_in.set()
+                    assert b_in.wait(30)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+            a_out.set()
+
+        def fit_b():
+            try:
+                assert a_in.wait(30)
+                with fit_threads():
+                    b_in.set()
+                    assert a_out.wait(30)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=fit_a), threading.Thread(target=fit_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors
+        assert _blas_threads() == before
+
+
+def test_four_concurrent_first_fits_leave_blas_limits_alone():
+    """The reported case, in a fresh process: four fits in threads as its first."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+import threading, numpy as np, warnings
+warnings.simplefilter("ignore")
+from threadpoolctl import ThreadpoolController
+from sknonneg import NonNegMLPClassifier
+def blas():
+    return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
+                  if l.user_api == "blas")
+before = blas()
+X, y = np.random.RandomState(0).rand(200, 10), np.arange(200) % 2
+barrier = threading.Barrier(4)
+def fit():
+    barrier.wait()
+    NonNegMLPClassifier((4,), max_iter=10, random_state=0).fit(X, y)
+threads = [threading.Thread(target=fit) for _ in range(4)]
+[t.start() for t in threads]; [t.join() for t in threads]
+assert blas() == before, (before, blas())
+"""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, timeout=300,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]

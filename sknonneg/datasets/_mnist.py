@@ -126,7 +126,13 @@ def load_mnist(
         verify=verify,
     )
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise OSError(
+                f"{path!r} is not a valid MNIST archive: a single array, expected "
+                f"an .npz archive of {list(_KEYS)}"
+            )
+        with archive:
             missing = [k for k in _KEYS if k not in archive.files]
             if missing:
                 raise OSError(
@@ -143,6 +149,14 @@ def load_mnist(
                 f"{path!r} has unexpected {name} shapes X={X.shape}, "
                 f"y={y.shape}; expected (n, 784) and (n,)"
             )
+
+        if not (np.issubdtype(X.dtype, np.number) and np.issubdtype(y.dtype, np.integer)):
+            raise OSError(
+                f"{path!r} has unexpected {name} dtypes X={X.dtype}, y={y.dtype}; "
+                f"expected numeric images and integer labels"
+            )
+        if y.size and (y.min() < 0 or y.max() > 9):
+            raise OSError(f"{path!r} has {name} labels outside 0..9")
 
     y_train = y_train.astype(np.int64)
     y_test = y_test.astype(np.int64)

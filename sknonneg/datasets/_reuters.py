@@ -11,6 +11,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch, _safe_indexing
 from sklearn.utils.validation import _num_samples
 
+from .._validation import check_sparse_structure
 from ._base import RemoteFileMetadata, fetch_file
 
 __all__ = [
@@ -74,6 +75,24 @@ file id would be ``training/<id>`` or ``test/<id>``.
 
 def _dedupe(labels):
     return list(dict.fromkeys(labels))
+
+
+def _record(doc):
+    """``(split, text, categories, id)`` of one JSON record, checked: a
+    ``ValueError`` (turned into an ``OSError`` naming the line) if malformed."""
+    split, text, categories = doc["split"], doc["text"], doc["categories"]
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}")
+    if (not isinstance(categories, list) or not categories
+            or not all(isinstance(c, str) for c in categories)):
+        raise ValueError(f"categories must be a non-empty list of strings, got "
+                         f"{categories!r}")
+    doc_id = doc["id"]
+    if isinstance(doc_id, bool) or not isinstance(doc_id, (int, str)):
+        raise ValueError(f"id must be an integer, got {doc_id!r}")
+    return split, text, _dedupe(categories), int(doc_id)
 
 
 def load_reuters(
@@ -156,7 +175,7 @@ def load_reuters(
     >>> len(reuters.data_train), len(reuters.data_test)  # doctest: +SKIP
     (6490, 2545)
     """
-    if subset not in REUTERS:
+    if not isinstance(subset, str) or subset not in REUTERS:
         raise ValueError(
             f"subset must be one of {sorted(REUTERS)}, got {subset!r}"
         )
@@ -178,16 +197,17 @@ def load_reuters(
                     continue
                 doc = json.loads(line)
                 try:
-                    part = parts[doc["split"]]
-                    part["data"].append(doc["text"])
-                    part["target"].append(_dedupe(doc["categories"]))
-                    part["ids"].append(int(doc["id"]))
-                except (KeyError, TypeError) as exc:
+                    split, text, categories, doc_id = _record(doc)
+                except (KeyError, TypeError, ValueError) as exc:
                     raise OSError(
                         f"{path!r} line {lineno}: unexpected record "
                         f"({exc!r}); expected fields id, split "
                         f"('train'/'test'), text, categories"
                     ) from exc
+                part = parts[split]
+                part["data"].append(text)
+                part["target"].append(categories)
+                part["ids"].append(doc_id)
     except (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError,
             json.JSONDecodeError) as exc:
         raise OSError(f"could not read Reuters file {path!r}: {exc}") from exc
@@ -310,6 +330,7 @@ def reuters_bag_of_words(
 
 
 def _indicator_csr(Y, name):
+    check_sparse_structure(Y, name)
     if sp.issparse(Y):
         Y = sp.csr_matrix(Y)
     else:
@@ -367,6 +388,7 @@ def expand_multilabel(X, Y, *, return_index=False):
     ([1.0, 1.0, 2.0], [0, 2, 1])
     """
     Y = _indicator_csr(Y, "Y")
+    check_sparse_structure(X)
     n_samples = _num_samples(X)
     if Y.shape[0] != n_samples:
         raise ValueError(

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ._utils import feature_names as _feature_names
-from ._utils import get_components
+from ._utils import get_components, unit_indices
 
 
 def top_features(
@@ -83,9 +83,7 @@ def top_features(
         raise ValueError(
             f"by must be 'auto', 'abs', 'positive' or 'negative'; got {by!r}"
         )
-    unit_idx = (
-        np.arange(n_units) if units is None else np.asarray(units, dtype=int).ravel()
-    )
+    unit_idx = np.arange(n_units) if units is None else unit_indices(units, n_units)
     order = np.argsort(key[unit_idx], axis=1, kind="stable")[:, :k]
     weights = np.take_along_axis(W[unit_idx], order, axis=1)
     table = pd.DataFrame(

@@ -436,13 +436,27 @@ class OutputWeightsDisplay:
             if len(labels) != H.shape[0]:
                 raise ValueError("X and y have inconsistent numbers of samples")
             classes = getattr(final, "classes_", None)
-            present = set(np.unique(labels).tolist())
-            if classes is not None and present <= set(np.asarray(classes).tolist()):
-                groups = [c for c in classes if c in present]
+            if labels.ndim == 2:
+                # Multilabel indicator: one group per label, the samples that have it.
+                names = (list(classes) if classes is not None
+                         and len(classes) == labels.shape[1]
+                         else list(range(labels.shape[1])))
+                masks = [(labels[:, j] != 0, name) for j, name in enumerate(names)]
+            elif labels.ndim == 1:
+                present = set(np.unique(labels).tolist())
+                if classes is not None and present <= set(np.asarray(classes).tolist()):
+                    groups = [c for c in classes if c in present]
+                else:
+                    groups = list(np.unique(labels))
+                masks = [(labels == g, g) for g in groups]
             else:
-                groups = list(np.unique(labels))
-            mean_acts = np.vstack([H[labels == g].mean(axis=0) for g in groups])[:, idx]
-            act_labels = [str(g) for g in groups]
+                raise ValueError(f"y must be 1-D labels or a 2-D label indicator "
+                                 f"matrix, got shape {labels.shape}.")
+            masks = [(mask, name) for mask, name in masks if mask.any()]
+            if not masks:
+                raise ValueError("y assigns no sample to any class or label.")
+            mean_acts = np.vstack([H[mask].mean(axis=0) for mask, _ in masks])[:, idx]
+            act_labels = [str(name) for _, name in masks]
 
         disp = cls(
             W[idx],

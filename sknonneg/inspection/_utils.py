@@ -18,6 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_sparse_structure
+
 MATPLOTLIB_MSG = "plotting requires matplotlib: pip install sknonneg[plot]"
 
 
@@ -198,6 +200,28 @@ def class_preference(W_out, classes):
     return idx, strength, labels
 
 
+def unit_indices(units, n_units):
+    """``units`` (array-like of int, negative ones counted from the end) as indices
+    in ``[0, n_units)``; a ``ValueError`` for anything else."""
+    try:
+        idx = np.asarray(units).ravel()
+    except Exception as exc:  # ragged sequences and the like
+        raise ValueError(f"units must be an array-like of int, got {units!r}.") from exc
+    if idx.size == 0:
+        raise ValueError("units must select at least one unit")
+    if not (np.issubdtype(idx.dtype, np.integer)
+            or (idx.dtype == object and all(isinstance(i, (int, np.integer))
+                                            and not isinstance(i, bool) for i in idx))):
+        raise ValueError(f"units must be an array-like of int, got {units!r}.")
+    idx = idx.astype(np.int64)
+    if idx.min() < -n_units or idx.max() >= n_units:
+        raise ValueError(
+            f"units contains indices outside [0, {n_units}) (the network has "
+            f"{n_units} units): got {units!r}."
+        )
+    return idx % n_units
+
+
 def order_units(estimator, n_units, units=None, order=None, layer=1):
     """Select and order hidden units.
 
@@ -236,12 +260,7 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
         idx = np.arange(n_units)
         take_first = int(units)
     else:
-        idx = np.asarray(units, dtype=int).ravel()
-        if idx.size == 0:
-            raise ValueError("units must select at least one unit")
-        if idx.min() < -n_units or idx.max() >= n_units:
-            raise ValueError(f"units contains indices outside [0, {n_units})")
-        idx = idx % n_units
+        idx = unit_indices(units, n_units)
 
     group = None
     if order is not None:
@@ -319,6 +338,7 @@ def hidden_activations(estimator, X):
     if not is_network(final):
         raise ValueError(f"{type(final).__name__} is not a neural network")
     Xt = prefix.transform(X) if prefix is not None else X
+    check_sparse_structure(Xt)
     if hasattr(final, "transform"):
         return np.asarray(final.transform(Xt))
     act_name = getattr(final, "activation", "relu")

@@ -11,6 +11,7 @@ from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
 from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
 from .._lipschitz import abba_bounds, abba_factors, bound_scale
+from .._validation import has_spread, init_input
 from ._classifier import BaseNetworkClassifier, fill_doc
 
 __all__ = ["ABBAClassifier"]
@@ -230,6 +231,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
+    _FITTED_PARAMS = (*BaseNetworkClassifier._FITTED_PARAMS, "activation", "cap",
+                      "cap_slope", "lipschitz_max")
+
     # ------------------------------------------------------------------ hooks
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
@@ -253,7 +257,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         return ParameterLayout(layers)
 
     def _activate(self, t):
-        return activation_function(self.activation, self.cap_slope, self.cap)(t)
+        return activation_function(self._fitted_param("activation"),
+                                   self._fitted_param("cap_slope"),
+                                   self._fitted_param("cap"))(t)
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         # sample_weight is accepted for the base-class hook and not used: the ABBA
@@ -262,26 +268,30 @@ class ABBAClassifier(BaseNetworkClassifier):
         n_sub = min(X.shape[0], _INIT_SAMPLES)
         sub = rng.choice(X.shape[0], n_sub, replace=False) if n_sub < X.shape[0] \
             else np.arange(X.shape[0])
-        inputs = X[sub]
-        inputs = inputs.toarray() if hasattr(inputs, "toarray") else np.asarray(inputs)
-        inputs = inputs.astype(np.float64)
+        inputs = init_input(X[sub])  # a CSR input stays CSR
         # Signed weights, each unit rescaled to unit spread over the subsample.
         x, z = inputs, -inputs  # the two halves of the current layer
         coefs_a, coefs_b = [], []
         for i in range(layout.n_layers):
             w = rng.uniform(-1.0, 1.0, size=(sizes[i], sizes[i + 1]))
-            a, b = np.maximum(w, 0.0), np.maximum(-w, 0.0)
-            u, v = x @ a + z @ b, x @ b + z @ a
+            # In place: a wide first layer gets two copies (A, B), not five.
+            a = np.maximum(w, 0.0)
+            b = np.maximum(np.negative(w, out=w), 0.0, out=w)
+            u, v = np.asarray(x @ a + z @ b), np.asarray(x @ b + z @ a)
             if i == layout.n_layers - 1:
                 std = ((u - v) / 2).std(axis=0)
+                spread = has_spread(std, (((u - v) / 2) ** 2).mean(axis=0))
                 target = _OUTPUT_INIT_STD
             else:
                 std = np.sqrt((u.var(axis=0) + v.var(axis=0)) / 2)
+                spread = has_spread(std, ((u ** 2).mean(axis=0) + (v ** 2).mean(axis=0)) / 2)
                 target = _HIDDEN_INIT_STD
-            scale = np.where(std > 1e-12, target / np.maximum(std, 1e-12),
+            scale = np.where(spread, target / np.where(spread, std, 1.0),
                              1.0 / np.sqrt(sizes[i]))
-            coefs_a.append(a * scale)
-            coefs_b.append(b * scale)
+            a *= scale
+            b *= scale
+            coefs_a.append(a)
+            coefs_b.append(b)
             if i < layout.n_layers - 1:
                 u, v = u * scale, v * scale
                 x = self._activate(u - u.mean(axis=0))
@@ -328,8 +338,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         coefs_a = [a.copy() for a, _, _, _ in views]
         coefs_b = [b.copy() for _, b, _, _ in views]
         c = 1.0
-        if self.lipschitz_max is not None:
-            c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
+        lipschitz_max = self._fitted_param("lipschitz_max")
+        if lipschitz_max is not None:
+            c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), lipschitz_max)
         last = len(views) - 1
         for i in range(len(views)):
             if i in (0, last):
@@ -417,22 +428,28 @@ class ABBAClassifier(BaseNetworkClassifier):
             A fitted estimator whose ``predict_proba`` equals ``mlp``'s (float64,
             up to rounding).
         """
+        from sklearn.neural_network import MLPClassifier
+
+        from ._nonneg_mlp import NonNegMLPClassifier
+
+        if not isinstance(mlp, (MLPClassifier, NonNegMLPClassifier)):
+            hint = (" Pass the pipeline's final step (pipeline[-1]) and keep its other "
+                    "steps in front of the result." if hasattr(mlp, "steps") else "")
+            raise TypeError(
+                f"from_mlp needs a fitted MLPClassifier or NonNegMLPClassifier, got "
+                f"{type(mlp).__name__}.{hint}"
+            )
         check_is_fitted(mlp)
         coefs = [np.asarray(w, dtype=np.float64) for w in mlp.coefs_]
         intercepts = [np.asarray(b, dtype=np.float64) for b in mlp.intercepts_]
-        if hasattr(mlp, "_fitted_gain"):  # NonNegMLPClassifier: sigmoid(gain * t)
+        if isinstance(mlp, NonNegMLPClassifier):  # sigmoid(gain * t)
             hidden_activation, gain = "logistic", float(mlp._fitted_gain())
-            output = mlp._output_type()  # "auto" resolved by its fit
+            output = mlp.out_activation_
             multilabel = bool(mlp._multilabel)
-        elif hasattr(mlp, "out_activation_"):  # sklearn MLPClassifier
+        else:
             hidden_activation, gain = mlp.activation, 1.0
             output = "softmax" if mlp.out_activation_ == "softmax" else "logistic"
             multilabel = mlp._label_binarizer.y_type_ == "multilabel-indicator"
-        else:
-            raise TypeError(
-                f"from_mlp needs a fitted MLPClassifier or NonNegMLPClassifier, got "
-                f"{type(mlp).__name__}."
-            )
         if hidden_activation not in ("tanh", "identity", "logistic"):
             raise ValueError(
                 f"from_mlp needs activations with a centre of symmetry (tanh, "
@@ -456,6 +473,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         est = cls(hidden_layer_sizes=tuple(w.shape[1] for w in coefs[:-1]),
                   output=output, **params)
         est._validate_params()
+        est._snapshot_params()
+        est.out_activation_ = output
         est.classes_ = np.array(mlp.classes_, copy=True)
         est._multilabel = multilabel
         if not multilabel:

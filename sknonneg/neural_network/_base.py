@@ -3,7 +3,9 @@
 ``BaseNetwork`` holds the parameter validation, the compute dtype, input validation,
 warm starts and pickling (a pickle carries the packed parameters ``_theta``, not the
 fitted layers built from them). The training loops are in ``_training.py``, what
-classifiers share in ``_classifier.py``.
+classifiers share in ``_classifier.py``. Every input passes ``sknonneg._validation``
+(sparse structure, scale) before a kernel sees it; the parameters that prediction
+reads (``_FITTED_PARAMS``) are kept from the fit (``doc/reliability.md``).
 
 A subclass describes its network through four hooks:
 
@@ -29,6 +31,7 @@ from .._compat import Interval, StrOptions, validate_parameter_constraints
 from .._engine import csr_if_mostly_zeros
 from .._solvers import SOLVERS
 from .._threads import fit_threads
+from .._validation import check_input_scale, check_sparse_structure
 
 __all__ = ["BaseNetwork"]
 
@@ -134,9 +137,53 @@ class BaseNetwork(BaseEstimator):
     def _gain_param(self):
         return getattr(self, "gain", 1.0)
 
+    # Parameters that prediction reads. ``fit`` (and a first ``partial_fit``) keeps
+    # a copy of them, so a ``set_params`` after fitting cannot change what
+    # ``predict`` computes; only the next fit takes the new values.
+    _FITTED_PARAMS = ("dtype",)
+
+    def _snapshot_params(self):
+        self._fitted_params = {name: getattr(self, name, None)
+                               for name in self._FITTED_PARAMS}
+
+    def _fitted_param(self, name):
+        fitted = getattr(self, "_fitted_params", None)
+        if fitted is not None and name in fitted:
+            return fitted[name]
+        return getattr(self, name)
+
+    def _check_params_unchanged(self):
+        """A later ``partial_fit`` continues the model of the first: the parameters
+        that define it may not change in between."""
+        changed = [
+            name for name in self._FITTED_PARAMS
+            if (_as_float_dtype(self._fitted_param(name)) != self._compute_dtype_param()
+                if name == "dtype"
+                else self._fitted_param(name) != getattr(self, name, None))
+        ]
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the first call to partial_fit; "
+                f"partial_fit continues the model fitted then. Call fit to start anew."
+            )
+
+    def _warm_start_fitted(self):
+        """Whether ``fit`` continues the fitted model (``warm_start``); asked before
+        ``_snapshot_params``, which records the parameters of the new fit."""
+        return (self.warm_start and hasattr(self, "_theta")
+                and self._warm_start_compatible())
+
+    def _warm_start_compatible(self):
+        """Whether ``fit`` with ``warm_start`` may continue the fitted ``theta`` (a
+        subclass refuses when a parameter that shapes its model changed)."""
+        return True
+
+    def _compute_dtype_param(self):
+        return _as_float_dtype(self.dtype)
+
     @property
     def _compute_dtype(self):
-        return _as_float_dtype(self.dtype)
+        return _as_float_dtype(self._fitted_param("dtype"))
 
     def _per_layer(self, value, name, n_layers):
         values = np.atleast_1d(np.asarray(value, dtype=float))
@@ -167,16 +214,19 @@ class BaseNetwork(BaseEstimator):
 
     # ------------------------------------------------------------------ input
     def _validate_X_y(self, X, y, reset):
+        check_sparse_structure(X)
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32], multi_output=True,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return self._as_compute_dtype(X), y
+        X = self._as_compute_dtype(X)
+        return check_input_scale(X), y
 
     def _check_X(self, X):
         check_is_fitted(self)
+        check_sparse_structure(X)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         return self._as_compute_dtype(X)
@@ -205,11 +255,10 @@ class BaseNetwork(BaseEstimator):
         return X
 
     # ------------------------------------------------------------- warm start
-    def _start_theta(self, layout, X, rng, sample_weight):
-        """The previous solution if ``warm_start`` and it fits ``layout``, else the
-        initialisation."""
-        if (self.warm_start and hasattr(self, "_theta")
-                and layout.n_params == self._theta.shape[0]):
+    def _start_theta(self, layout, X, rng, sample_weight, warm):
+        """The previous solution if ``warm`` (a warm start of a compatible model, see
+        ``_warm_start_fitted``) and it fits ``layout``, else the initialisation."""
+        if warm and layout.n_params == self._theta.shape[0]:
             return self._theta.copy()
         return self._init_theta(layout, X, rng, sample_weight)
 

@@ -14,7 +14,7 @@ here, in ``SHARED_DOCS``, and filled into each class docstring where it says
 """
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import (
     ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
@@ -31,6 +31,7 @@ from sklearn.utils.multiclass import (
 
 from .._compat import StrOptions, check_sample_weight
 from .._lipschitz import certified_radius
+from .._validation import check_finite_output
 from ._training import TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
@@ -87,6 +88,9 @@ SHARED_DOCS = {
         Class labels.
     n_outputs_ : int
         Number of output units (logits).
+    out_activation_ : {"softmax", "logistic"}
+        Output function fitted (``output`` at fit time); prediction uses it, not a
+        later ``set_params``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -128,8 +132,16 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
+    # ``output`` is read by prediction: kept from the fit (BaseNetwork).
+    _FITTED_PARAMS = ("output", *TrainableNetwork._FITTED_PARAMS)
+
     def _output_type(self):
         return self.output
+
+    def _warm_start_compatible(self):
+        # A warm start continues a network with the same output function; after
+        # set_params(output=...) fit starts anew.
+        return self._fitted_param("output") == self.output
 
     # ----------------------------------------------------------------- targets
     def _encode_targets(self, y, classes=None):
@@ -140,6 +152,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         output = self._output_type()
         target_type = type_of_target(y)
+        self.out_activation_ = "logistic" if output == "logistic" else "softmax"
         if target_type == "multilabel-indicator":
             if output != "logistic":
                 raise ValueError(
@@ -170,7 +183,19 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _transform_targets(self, y):
         """Targets of a later ``partial_fit`` batch, in the form set by the first."""
         if self._multilabel:
+            if (type_of_target(y) != "multilabel-indicator"
+                    or np.shape(y)[1] != self.n_outputs_):
+                raise ValueError(
+                    f"y must be a label indicator matrix with {self.n_outputs_} "
+                    f"columns, as in the first fit, got {type_of_target(y)} y of "
+                    f"shape {np.shape(y)}."
+                )
             return np.asarray(y, dtype=np.float64), np.argmax(y, axis=1)
+        if np.ndim(y) != 1:
+            raise ValueError(
+                f"y must be 1-D class labels, as in the first fit, got an array of "
+                f"shape {np.shape(y)}."
+            )
         check_classification_targets(y)
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
         if unknown.size:
@@ -184,7 +209,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """``(targets, class indices)`` of labels ``y``: the indices themselves for a
         softmax, one 0/1 column for a single logistic unit, else one-hot rows."""
         indices = self._label_encoder.transform(y)
-        if self._output_type() == "softmax":
+        if self.out_activation_ == "softmax":
             return indices, indices
         if self.n_outputs_ == 1:
             return indices[:, None].astype(np.float64), indices
@@ -255,8 +280,12 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             The updated estimator.
         """
         first = not hasattr(self, "_theta")
+        # Every call: a set_params between calls is checked before it is used.
+        self._validate_params()
         if first:
-            self._validate_params()
+            self._snapshot_params()
+        else:
+            self._check_params_unchanged()
         X, y = self._validate_X_y(X, y, reset=first)
         if first:
             if classes is None and type_of_target(y) != "multilabel-indicator":
@@ -301,6 +330,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
 
+    def _validated_logits(self, X):
+        """float64 logits of X, validated; an overflow is a ValueError, not NaN."""
+        return check_finite_output(self._logits(self._check_X(X))).astype(np.float64)
+
     def decision_function(self, X):
         """Compute the logits of the output layer.
 
@@ -315,10 +348,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             For binary problems a single column (the log-odds of ``classes_[1]``),
             raveled, as scikit-learn's linear classifiers do.
         """
-        logits = self._logits(self._check_X(X)).astype(np.float64)
+        logits = self._validated_logits(X)
         if self._multilabel:
             return logits
-        if self._output_type() == "softmax" and logits.shape[1] == 2:
+        if self.out_activation_ == "softmax" and logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
         if logits.shape[1] == 1:
             return logits.ravel()
@@ -338,15 +371,16 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             logit (binary: ``[1 - p, p]``; multiclass: normalised to sum to one;
             multilabel: the independent label probabilities).
         """
-        logits = self._logits(self._check_X(X)).astype(np.float64)
-        if self._output_type() == "softmax":
+        logits = self._validated_logits(X)
+        if self.out_activation_ == "softmax":
             return softmax(logits, axis=1)
-        p = expit(logits)
         if self._multilabel:
-            return p
-        if p.shape[1] == 1:
-            return np.hstack([1.0 - p, p])
-        return p / p.sum(axis=1, keepdims=True)
+            return expit(logits)
+        if logits.shape[1] == 1:
+            return np.hstack([expit(-logits), expit(logits)])
+        # sigmoid(z_k) / sum_j sigmoid(z_j), normalised in log space: all logits
+        # very negative would otherwise give 0 / 0.
+        return softmax(log_expit(logits), axis=1)
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, computed stably.
@@ -359,11 +393,14 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        if self._output_type() == "softmax":
-            logits = self._logits(self._check_X(X)).astype(np.float64)
+        logits = self._validated_logits(X)
+        if self.out_activation_ == "softmax":
             return log_softmax(logits, axis=1)
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        if self._multilabel:
+            return log_expit(logits)
+        if logits.shape[1] == 1:
+            return np.hstack([log_expit(-logits), log_expit(logits)])
+        return log_softmax(log_expit(logits), axis=1)
 
     def predict(self, X):
         """Predicted class labels (a label indicator matrix for multilabel targets).
@@ -376,7 +413,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        return self._labels(self._logits(self._check_X(X)))
+        return self._labels(self._validated_logits(X))
 
     def certified_radius(self, X):
         """Per sample, an L2 radius within which the predicted class cannot change.
@@ -395,6 +432,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         return certified_radius(self._logits(self._check_X(X)), self.lipschitz_bound_,
                                 self._multilabel)
+
+    def __setstate__(self, state):
+        if "_theta" in state and "out_activation_" not in state:
+            # Saved before out_activation_ was stored: the output of that fit.
+            state = {**state, "out_activation_": (
+                "logistic" if state.get("output") == "logistic" else "softmax")}
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

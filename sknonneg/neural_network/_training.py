@@ -51,6 +51,7 @@ from .._solvers import (
 )
 from .._engine import prepare_input
 from .._threads import fit_threads
+from .._validation import check_finite_parameters
 from ._base import BaseNetwork
 
 __all__ = ["EarlyStopping", "TrainableNetwork"]
@@ -184,7 +185,8 @@ class TrainableNetwork(BaseNetwork):
     # ------------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight=None):
         self._validate_params()
-        fitted = self.warm_start and hasattr(self, "_theta")
+        fitted = self._warm_start_fitted()
+        self._snapshot_params()
         X, y = self._validate_X_y(X, y, reset=not fitted)
         if fitted:
             targets, strata = self._transform_targets(y)
@@ -194,7 +196,7 @@ class TrainableNetwork(BaseNetwork):
         rng = check_random_state(self.random_state)
         self._rng = rng
         layout = self._build_layout(X.shape[1], self.n_outputs_)
-        theta = self._start_theta(layout, X, rng, sample_weight)
+        theta = self._start_theta(layout, X, rng, sample_weight, fitted)
         self._layout = layout
         solver = self._solver_for(layout, reuse=self.warm_start)
 
@@ -254,6 +256,8 @@ class TrainableNetwork(BaseNetwork):
             run = solver.run(objective, result.theta, layout.bounds,
                              Schedule(max_iter=int(n_iter), tol=self.tol), callback)
             result.theta = run.theta
+            check_finite_parameters(np.append(result.theta, run.loss),
+                                    f"in L-BFGS-B stage {stage + 1} (gain={gain:.3g})")
             result.n_iter += run.n_iter
             result.loss = run.loss
             result.converged = run.converged
@@ -280,7 +284,8 @@ class TrainableNetwork(BaseNetwork):
 
     def _epoch_step(self, solver, objectives, theta, data, batches, gain, epoch):
         """One pass over ``batches`` (index arrays into ``data``); returns ``(theta,
-        mean loss)``, the losses weighted by the batches' sample weights."""
+        mean loss)``, the losses weighted by the batches' sample weights. A batch of
+        zero total weight is skipped; a non-finite result is a ValueError."""
         schedule = Schedule(
             max_iter=solver.steps_per_batch(self.steps_per_batch), tol=self.tol,
             learning_rate=step_size(self.learning_rate, self.learning_rate_init, epoch,
@@ -288,12 +293,18 @@ class TrainableNetwork(BaseNetwork):
         bounds = objectives.layout.bounds
         total, weight = 0.0, 0.0
         for idx in batches:
+            w = float(data.sample_weight[idx].sum())
+            if w <= 0:
+                continue  # a batch of zero weight adds nothing to the weighted loss
             batch = data[idx]
             run = solver.run(objectives.get(batch, gain), theta, bounds, schedule)
             theta = run.theta
-            w = float(batch.sample_weight.sum())
             total += run.loss * w
             weight += w
+        check_finite_parameters(
+            np.append(theta, total),
+            f"in an epoch of adam (learning_rate_init={self.learning_rate_init:.3g})"
+            if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})")
         return theta, total / weight
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, monitor):

@@ -6,10 +6,17 @@ chunk is read (and converted to floats) at a time, so the memory a fit needs is 
 by ``chunk_size``, not by the size of the file.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import check_random_state
 
 __all__ = ["iter_chunks", "partial_fit_chunks"]
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}.")
 
 
 def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_state=None):
@@ -33,8 +40,10 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
     ------
     start, stop : int
     """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
+    _check_positive_int(chunk_size, "chunk_size")
+    _check_positive_int(n_epochs, "n_epochs")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}.")
     starts = np.arange(0, n_samples, chunk_size)
     rng = check_random_state(random_state)
     for _ in range(n_epochs):
@@ -83,6 +92,15 @@ def partial_fit_chunks(estimator, X, y, *, classes, chunk_size=10_000, n_epochs=
     ``chunk_size * (n_hidden + n_outputs)`` floats per layer), whatever the size
     of ``X``.
     """
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2:
+        raise TypeError(
+            f"X must be a 2-D array sliced by rows (a NumPy array, np.memmap, h5py or "
+            f"zarr array), got {type(X).__name__}"
+            + ("" if shape is None else f" of shape {shape}") + "."
+        )
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform must be callable, got {transform!r}.")
     n_samples = X.shape[0]
     if len(y) != n_samples:
         raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")

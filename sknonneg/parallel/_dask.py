@@ -90,6 +90,10 @@ def _apply(X, estimator, method):
     return getattr(estimator, method)(X)
 
 
+_PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba",
+                              "decision_function", "transform"})
+
+
 def predict_blocks(estimator, X, *, method="predict"):
     """Lazy block-wise prediction of a fitted estimator over a dask array.
 
@@ -111,7 +115,20 @@ def predict_blocks(estimator, X, *, method="predict"):
         ``X``. ``.compute()`` it, or keep it lazy.
     """
     import dask
+    import dask.array as da
 
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"predict_blocks needs a dask array, got {type(X).__name__}; wrap it with "
+            f"dask.array.from_array(X, chunks=...) or call estimator.{method}(X)."
+        )
+    if method not in _PREDICT_METHODS:
+        raise ValueError(f"method must be one of {sorted(_PREDICT_METHODS)}, "
+                         f"got {method!r}.")
+    if not callable(getattr(estimator, method, None)):
+        raise ValueError(f"{type(estimator).__name__} has no method {method!r}.")
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimensions.")
     X, _ = _row_blocks(X)
     # The output's dtype and columns, from one row (no data needed).
     sample = getattr(estimator, method)(np.zeros((1, X.shape[1]), dtype=X.dtype))

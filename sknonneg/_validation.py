@@ -1,0 +1,190 @@
+"""Input checks shared by the estimators and the satellites, done once per data set.
+
+The numba kernels do not check bounds: a sparse matrix whose ``indices`` point past
+``n_features`` makes them read memory they do not own. Every sparse input therefore
+has its structure checked here (O(nnz), vectorised) before any kernel, or any
+scipy conversion that trusts it, sees it. The numerical checks state sknonneg's
+policy: a computation that overflows is a ``ValueError`` naming the input or the
+parameter, never a silent ``inf`` or ``NaN``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "check_finite_output",
+    "check_finite_parameters",
+    "check_input_scale",
+    "check_sparse_structure",
+    "has_spread",
+    "init_input",
+]
+
+_COMPRESSED = ("csr", "csc", "bsr")
+
+
+def _index_array(name, values, what):
+    if not isinstance(values, np.ndarray) or values.ndim != 1:
+        raise ValueError(f"Input {name} is a malformed sparse matrix: its {what} "
+                         f"must be a 1-D array.")
+    if not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(f"Input {name} is a malformed sparse matrix: its {what} "
+                         f"must have an integer dtype, got {values.dtype}.")
+    return values
+
+
+def _check_in_range(name, values, bound, what):
+    """All ``values`` in ``[0, bound)``; min/max are two vectorised passes."""
+    if values.size and (values.min() < 0 or values.max() >= bound):
+        raise ValueError(
+            f"Input {name} is a malformed sparse matrix: its {what} must lie in "
+            f"[0, {bound}), got values in [{values.min()}, {values.max()}]."
+        )
+
+
+def check_sparse_structure(X, name="X"):
+    """Raise ``ValueError`` unless the sparse matrix ``X`` is structurally sound.
+
+    Checks, for CSR / CSC / BSR: ``indptr`` of length ``n_major + 1``, starting at
+    0, non-decreasing and ending at ``nnz``; ``indices`` (and ``data``) of length
+    ``nnz``; every index in ``[0, n_minor)``. For COO: ``row``, ``col`` and
+    ``data`` of one length and every coordinate inside the shape. Other formats are
+    built by scipy from validated parts and are not checked. Dense input is
+    returned untouched. The cost is O(nnz) (a few vectorised passes), about 1% of
+    one gradient evaluation.
+
+    Parameters
+    ----------
+    X : object
+        Any input; only scipy sparse matrices and arrays are checked.
+    name : str, default="X"
+        Name of the input in the error message.
+
+    Returns
+    -------
+    X : object
+        The input, unchanged.
+    """
+    if not sp.issparse(X):
+        return X
+    shape = X.shape
+    if len(shape) != 2 or min(shape) < 0:
+        raise ValueError(f"Input {name} is a malformed sparse matrix: shape {shape}.")
+    fmt = X.format
+    if fmt in _COMPRESSED:
+        indptr = _index_array(name, X.indptr, "indptr")
+        indices = _index_array(name, X.indices, "indices")
+        if fmt == "bsr":
+            r, c = X.blocksize
+            if r < 1 or c < 1 or shape[0] % r or shape[1] % c:
+                raise ValueError(f"Input {name} is a malformed sparse matrix: block "
+                                 f"size {X.blocksize} does not divide shape {shape}.")
+            n_major, n_minor = shape[0] // r, shape[1] // c
+        elif fmt == "csr":
+            n_major, n_minor = shape
+        else:
+            n_major, n_minor = shape[1], shape[0]
+        if indptr.shape[0] != n_major + 1:
+            raise ValueError(
+                f"Input {name} is a malformed sparse matrix: indptr has "
+                f"{indptr.shape[0]} entries, expected {n_major + 1} for shape {shape}."
+            )
+        nnz = indices.shape[0]
+        if indptr[0] != 0 or indptr[-1] != nnz:
+            raise ValueError(
+                f"Input {name} is a malformed sparse matrix: indptr must start at 0 "
+                f"and end at the number of stored values ({nnz}), got "
+                f"{indptr[0]} and {indptr[-1]}."
+            )
+        if X.data.shape[0] != nnz:
+            raise ValueError(
+                f"Input {name} is a malformed sparse matrix: data has "
+                f"{X.data.shape[0]} entries, indices {nnz}."
+            )
+        if n_major and np.any(indptr[1:] < indptr[:-1]):
+            raise ValueError(f"Input {name} is a malformed sparse matrix: indptr must "
+                             f"be non-decreasing.")
+        _check_in_range(name, indices, n_minor, "indices")
+    elif fmt == "coo":
+        coords = getattr(X, "coords", None) or (X.row, X.col)
+        row, col = (_index_array(name, c, what) for c, what in zip(coords, ("row", "col")))
+        if not (row.shape[0] == col.shape[0] == X.data.shape[0]):
+            raise ValueError(f"Input {name} is a malformed sparse matrix: row, col and "
+                             f"data must have the same length.")
+        _check_in_range(name, row, shape[0], "row indices")
+        _check_in_range(name, col, shape[1], "column indices")
+    return X
+
+
+def check_input_scale(X, name="X"):
+    """Raise ``ValueError`` if ``X`` is so large that the network's sums overflow.
+
+    The data-dependent initialisation (in float64, whatever the compute dtype)
+    adds up to ``n_features`` products of the input with weights of order one and
+    squares the sums (their variance): both stay finite while ``max|X| *
+    n_features`` is below ``sqrt(finfo(float64).max)`` = 1.3e154. Beyond, the fit
+    would silently collapse to constant outputs or NaN. (float32 fits also need
+    X to fit float32, which the dtype conversion checks.)
+    """
+    dtype = np.float64
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return X
+    largest = max(float(values.max()), -float(values.min()))  # no |X| temporary
+    limit = float(np.sqrt(np.finfo(dtype).max)) / max(1, X.shape[1])
+    if largest > limit:
+        raise ValueError(
+            f"Input {name} has values of magnitude up to {largest:.3g}: sums of "
+            f"{X.shape[1]} such values and their squares overflow "
+            f"{np.dtype(dtype).name} (at most {limit:.3g} is supported). Scale the "
+            f"features, e.g. with sklearn.preprocessing.MaxAbsScaler."
+        )
+    return X
+
+
+def check_finite_output(values, name="X"):
+    """Raise ``ValueError`` if the network's output on input ``name`` overflowed."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"The network's output overflowed to non-finite values on input {name}: "
+            f"its values are too large for the fitted weights. Scale {name} as the "
+            f"training data was."
+        )
+    return values
+
+
+def check_finite_parameters(theta, where):
+    """Raise ``ValueError`` if the packed parameters ``theta`` are not all finite.
+
+    ``where`` names what produced them (a solver and its step size, say), so the
+    message tells the user which parameter to change.
+    """
+    if not np.all(np.isfinite(theta)):
+        raise ValueError(
+            f"The network's parameters overflowed to non-finite values {where}. "
+            f"Lower learning_rate_init or gain, or scale the input features."
+        )
+
+
+def has_spread(std, mean_square):
+    """Which units have a standard deviation above rounding noise.
+
+    ``std`` is the spread of each unit's pre-activation over the data, and
+    ``mean_square`` the mean of its square. A sum of ``n`` terms carries a rounding
+    error of about ``n`` ulp of its magnitude, so a spread below ``1e-7`` (float64)
+    of the root mean square is noise, not information: rescaling it to unit spread
+    would give huge weights that depend on the summation order (dense and CSR copies
+    of one input would then start, and predict, differently).
+    """
+    rms = np.sqrt(np.maximum(mean_square, 0.0))
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(std) & np.isfinite(rms) & (std > 1e-7 * rms) & (std > 0)
+
+
+def init_input(X):
+    """Rows used by a data-dependent initialisation, as float64, never densified:
+    a CSR input stays CSR (``csr @ coef`` is dense of shape (n_rows, n_units)
+    only), so a wide bag-of-words never gets an (n_samples, n_features) array."""
+    if sp.issparse(X):
+        return sp.csr_matrix(X, dtype=np.float64)
+    return np.asarray(X, dtype=np.float64)

@@ -1,0 +1,93 @@
+"""State after set_params / partial_fit: parameters are validated at every call,
+prediction uses what was fitted, and every target-shape mismatch is a ValueError."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [NonNegMLPClassifier, ABBAClassifier]
+RNG = np.random.default_rng(0)
+X = RNG.random((30, 4))
+Y = np.arange(30) % 3
+Y_MULTI = np.eye(3)[Y]
+Y_MULTI[0] = 1
+
+
+def _est(Est, **params):
+    return Est(**{"hidden_layer_sizes": 3, "max_iter": 3, "random_state": 0, **params})
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("output", ["softmax", "logistic"])
+def test_prediction_ignores_parameters_changed_after_fit(Est, sparse, output):
+    Xf = sp.csr_matrix(X) if sparse else X
+    est = _est(Est, output=output).fit(Xf, Y)
+    expected = [est.predict_proba(Xf), est.decision_function(Xf), est.transform(Xf)]
+    changes = [{"output": "bogus"}, {"output": "softmax" if output == "logistic"
+                                     else "logistic"}, {"dtype": "float32"}]
+    if Est is ABBAClassifier:
+        changes += [{"activation": "relu"}, {"activation": "identity"}, {"cap": 0.1},
+                    {"lipschitz_max": 0.01}]
+    for change in changes:
+        est.set_params(**change)
+        got = [est.predict_proba(Xf), est.decision_function(Xf), est.transform(Xf)]
+        for a, b in zip(expected, got):
+            np.testing.assert_array_equal(a, b)
+    assert est.out_activation_ == output
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("bad, match", [
+    ({"max_iter": 0}, "'max_iter' parameter"),
+    ({"solver": "bogus"}, "'solver' parameter"),
+    ({"learning_rate_init": -1.0}, "'learning_rate_init' parameter"),
+    ({"hidden_layer_sizes": 0}, "hidden_layer_sizes"),
+])
+@pytest.mark.parametrize("first", ["fit", "partial_fit"])
+def test_partial_fit_validates_parameters_every_call(Est, bad, match, first):
+    est = _est(Est)
+    est.fit(X, Y) if first == "fit" else est.partial_fit(X, Y, classes=[0, 1, 2])
+    est.set_params(**bad)
+    with pytest.raises(ValueError, match=match):
+        est.partial_fit(X, Y)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("change", [{"output": "logistic"}, {"dtype": "float32"}])
+def test_partial_fit_refuses_a_changed_model_definition(Est, change):
+    est = _est(Est).partial_fit(X, Y, classes=[0, 1, 2])
+    est.set_params(**change)
+    with pytest.raises(ValueError, match="changed since the first call to partial_fit"):
+        est.partial_fit(X, Y)
+    # fit starts anew with the new parameters
+    est.fit(X, Y)
+    assert est.predict_proba(X).dtype == np.float64
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("y_bad", [Y_MULTI[:, :2], np.hstack([Y_MULTI, Y_MULTI[:, :1]]),
+                                   Y], ids=["fewer-columns", "more-columns", "1d"])
+def test_multilabel_partial_fit_shape_mismatch(Est, y_bad):
+    est = _est(Est, output="logistic").partial_fit(X, Y_MULTI)
+    with pytest.raises(ValueError, match="label indicator matrix with 3 columns"):
+        est.partial_fit(X, y_bad)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_multiclass_partial_fit_refuses_indicator(Est):
+    est = _est(Est).fit(X, Y)
+    with pytest.raises(ValueError, match="1-D class labels"):
+        est.partial_fit(X, np.eye(3)[Y])
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_warm_start_with_new_output_starts_anew(Est):
+    est = _est(Est, warm_start=True).fit(X, Y)
+    est.set_params(output="logistic").fit(X, Y_MULTI)
+    assert est.out_activation_ == "logistic"
+    assert est.predict_proba(X).shape == (30, 3)

@@ -1,0 +1,121 @@
+"""A process forked after a parallel fit and predict can fit and predict in turn:
+no hang, no abort ("fork() called from a process already using GNU OpenMP").
+
+Each case runs in a fresh interpreter with a time limit, so a hang fails the test
+instead of hanging the suite."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numba
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCRIPT = """
+import multiprocessing as mp, warnings
+import numpy as np, scipy.sparse as sp
+warnings.simplefilter("ignore")
+from threadpoolctl import threadpool_limits
+import numba
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg._threads import fit_threads
+
+rng = np.random.RandomState(0)
+X, y = rng.rand(600, 20), np.arange(600) % 3
+X_sparse = sp.csr_matrix(X * (X > 0.5))
+with threadpool_limits(limits=2, user_api="blas"):
+    with fit_threads() as parallel:
+        assert parallel
+    est = {Est}((8,), max_iter=5, random_state=0).fit(X_sparse, y)
+    est.predict_proba(X_sparse)
+print("layer", numba.threading_layer())
+
+def work(i):
+    with threadpool_limits(limits=2, user_api="blas"):
+        child = {Est}((4,), max_iter=3, random_state=i).fit(X, y)
+        return float(est.predict_proba(X_sparse[:5]).sum() + child.loss_)
+
+with mp.get_context("fork").Pool(2) as pool:
+    print(pool.map_async(work, range(2)).get(timeout=60))
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread")
+@pytest.mark.parametrize("layer, Est", [
+    (None, "NonNegMLPClassifier"), (None, "ABBAClassifier"),
+    ("omp", "NonNegMLPClassifier"),
+])
+def test_fork_after_parallel_fit(layer, Est):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    if layer is not None:  # the user's choice is respected, and survives fork too
+        env["NUMBA_THREADING_LAYER"] = layer
+    try:
+        result = subprocess.run([sys.executable, "-c", SCRIPT.format(Est=Est)],
+                                cwd=ROOT, env=env, timeout=240, capture_output=True,
+                                text=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the forked pool hung")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    if layer is not None:
+        assert f"layer {layer}" in result.stdout
+    else:  # sknonneg's choice: numba's "forksafe" layer
+        assert "layer omp" not in result.stdout
+
+
+def test_user_choice_is_respected(monkeypatch):
+    """An explicit numba.config.THREADING_LAYER is never overridden."""
+    from sknonneg import _threads
+
+    monkeypatch.setattr(numba.config, "THREADING_LAYER", "workqueue")
+    monkeypatch.setattr(_threads, "_numba_layer_started", lambda: False)
+    assert _threads.choose_threading_layer() == "workqueue"
+    monkeypatch.setattr(numba.config, "THREADING_LAYER", "default")
+    monkeypatch.setenv("NUMBA_THREADING_LAYER", "omp")
+    assert _threads.choose_threading_layer() == "default"
+    monkeypatch.delenv("NUMBA_THREADING_LAYER")
+    assert _threads.choose_threading_layer() == "forksafe"
+
+
+FORK_DURING_FIT = """
+import os, threading
+from threadpoolctl import ThreadpoolController, threadpool_limits
+from sknonneg._threads import fit_threads
+
+def blas():
+    return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
+                  if l.user_api == "blas")
+
+with threadpool_limits(limits=2, user_api="blas"):
+    before = blas()
+    inside, release = threading.Event(), threading.Event()
+    def fit():
+        with fit_threads():
+            inside.set()
+            release.wait(30)
+    thread = threading.Thread(target=fit)
+    thread.start()
+    inside.wait(30)
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's fit never ends here
+        with fit_threads():
+            pass
+        os._exit(0 if blas() == before else 3)
+    release.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, "the child kept the lowered limits"
+    assert blas() == before
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_fork_during_a_fit_in_another_thread():
+    """The child's first fit restores the limits the parent's unfinished fit lowered."""
+    result = subprocess.run([sys.executable, "-c", FORK_DURING_FIT], cwd=ROOT,
+                            timeout=120, capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

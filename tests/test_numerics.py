@@ -1,0 +1,128 @@
+"""Numerics policy: an overflow is a ValueError naming the input or parameter, and
+every output is finite, in float32 and float64; the initialisation is scale-aware."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg._validation import has_spread
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [NonNegMLPClassifier, ABBAClassifier]
+DTYPES = ["float32", "float64"]
+RNG = np.random.default_rng(0)
+X = RNG.random((30, 4))
+Y = np.arange(30) % 3
+
+
+def _est(Est, **params):
+    return Est(**{"hidden_layer_sizes": 3, "max_iter": 3, "random_state": 0, **params})
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("value", [-1e308, 1e200, 1e160, 1e30])
+def test_huge_input_is_a_value_error_naming_X(Est, dtype, sparse, value):
+    bad = X.copy()
+    bad[0, 0] = value
+    bad = sp.csr_matrix(bad) if sparse else bad
+    if value == 1e30:
+        est = _est(Est, dtype=dtype).fit(bad, Y)  # representable: fits, finite
+        assert np.all(np.isfinite(est.predict_proba(bad)))
+        return
+    with pytest.raises(ValueError, match="Input X"):
+        _est(Est, dtype=dtype).fit(bad, Y)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_logistic_multiclass_very_negative_logits(Est, dtype):
+    est = _est(Est, output="logistic", dtype=dtype).fit(X, Y)
+    est.intercepts_[-1][:] = -1e4  # every sigmoid underflows to 0
+    if Est is ABBAClassifier:
+        n = est.n_outputs_
+        est.intercepts_[-1][n:] = 1e4
+    proba = est.predict_proba(X)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    log_proba = est.predict_log_proba(X)
+    assert np.all(np.isfinite(log_proba))
+    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=1e-10, atol=1e-300)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("output", ["softmax", "logistic"])
+def test_log_proba_matches_proba(Est, output):
+    est = _est(Est, output=output).fit(X, Y % 2)
+    np.testing.assert_allclose(np.exp(est.predict_log_proba(X)), est.predict_proba(X),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_huge_learning_rate_raises(Est, dtype, method):
+    est = _est(Est, solver="adam", learning_rate_init=1e300, dtype=dtype)
+    with pytest.raises(ValueError, match="learning_rate_init"):
+        for _ in range(3):
+            if method == "fit":
+                est.fit(X, Y)
+            else:
+                est.partial_fit(X, Y, classes=[0, 1, 2])
+
+
+def test_huge_gain_lipschitz_bound_is_a_value_error():
+    est = _est(NonNegMLPClassifier, hidden_layer_sizes=(3, 3), gain=1e300).fit(X, Y)
+    with pytest.raises(ValueError, match="gain"):
+        est.lipschitz_bound_
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_overflowing_prediction_is_a_value_error(Est):
+    est = _est(Est, dtype="float32").fit(X, Y)
+    big = X.copy()
+    big[0] = 1e38
+    if Est is NonNegMLPClassifier:
+        est.coefs_[-1][:] = 1e38  # logits overflow float32
+    try:
+        proba = est.predict_proba(big)
+    except ValueError as exc:
+        assert "overflowed" in str(exc)
+    else:
+        assert np.all(np.isfinite(proba))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_identical_rows_dense_and_csr_start_alike(Est):
+    """Rounding noise is not spread: no huge weights, dense and CSR predict alike."""
+    row = np.random.default_rng(1).random(70_001) < 0.5
+    Xe = np.tile(row, (5, 1)).astype(np.float64)
+    ye = np.array([0, 1, 0, 1, 0])
+    dense = _est(Est, max_iter=2).fit(Xe, ye)
+    csr = _est(Est, max_iter=2).fit(sp.csr_matrix(Xe), ye)
+    assert max(np.abs(c).max() for c in dense.coefs_) < 1.0
+    np.testing.assert_allclose(dense.predict_proba(Xe), csr.predict_proba(Xe),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scale", [1e-9, 1e9])
+@pytest.mark.parametrize("output", ["softmax", "logistic"])
+def test_far_from_unit_scale_outputs_stay_finite(Est, dtype, scale, output):
+    Xs = X.copy()
+    Xs[:, 0] *= scale
+    est = _est(Est, dtype=dtype, output=output, max_iter=30).fit(Xs, Y)
+    proba = est.predict_proba(Xs)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_has_spread_is_relative():
+    std = np.array([1e-11, 1e-3, 0.0, np.nan])
+    mean_square = np.array([1e8, 1e2, 1.0, 1.0])
+    np.testing.assert_array_equal(has_spread(std, mean_square),
+                                  [False, True, False, False])

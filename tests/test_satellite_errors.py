@@ -1,0 +1,197 @@
+"""Satellites (from_mlp, inspection, parallel, datasets, persist) answer bad input
+with a clear TypeError / ValueError / OSError, never an internal error."""
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg.inspection import top_features
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [NonNegMLPClassifier, ABBAClassifier]
+RNG = np.random.default_rng(0)
+X = RNG.random((30, 6))
+Y = np.arange(30) % 3
+Y_MULTI = np.eye(3, dtype=int)[Y]
+Y_MULTI[0] = 1
+
+
+def _est(Est, **params):
+    return Est(**{"hidden_layer_sizes": 4, "max_iter": 3, "random_state": 0, **params})
+
+
+# ---------------------------------------------------------------------- from_mlp
+@pytest.mark.parametrize("model", [
+    LogisticRegression().fit(X, Y),
+    MLPRegressor(hidden_layer_sizes=(3,), max_iter=5).fit(X, Y.astype(float)),
+    make_pipeline(StandardScaler(), MLPClassifier((3,), activation="tanh",
+                                                  max_iter=5)).fit(X, Y),
+    _est(ABBAClassifier).fit(X, Y),
+    "not an estimator",
+], ids=["logistic-regression", "mlp-regressor", "pipeline", "abba", "string"])
+def test_from_mlp_refuses_other_models(model):
+    with pytest.raises(TypeError, match="from_mlp needs a fitted MLPClassifier"):
+        ABBAClassifier.from_mlp(model)
+
+
+def test_from_mlp_on_nonneg_keeps_its_fitted_output():
+    mlp = _est(NonNegMLPClassifier, output="logistic").fit(X, Y)
+    mlp.set_params(output="softmax")  # after fit: ignored, as in predict
+    abba = ABBAClassifier.from_mlp(mlp)
+    np.testing.assert_allclose(abba.predict_proba(X), mlp.predict_proba(X), atol=1e-10)
+
+
+# -------------------------------------------------------------------- inspection
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("units", [[99], [-99], [0, 100], [], [0.5], "a"])
+def test_top_features_unit_out_of_range(Est, units):
+    est = _est(Est).fit(X, Y)
+    with pytest.raises(ValueError, match="units"):
+        top_features(est, units=units)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_output_weights_display_on_multilabel(Est):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sknonneg.inspection import OutputWeightsDisplay
+
+    est = _est(Est, output="logistic").fit(X, Y_MULTI)
+    disp = OutputWeightsDisplay.from_estimator(est, X=X, y=Y_MULTI)
+    assert disp.mean_activations.shape[0] == 3
+    disp = OutputWeightsDisplay.from_estimator(est, X=X)  # predicted labels
+    with pytest.raises(ValueError, match="1-D labels or a 2-D"):
+        OutputWeightsDisplay.from_estimator(est, X=X, y=np.zeros((30, 2, 2)))
+    plt.close("all")
+
+
+# ---------------------------------------------------------------------- parallel
+def test_predict_blocks_errors():
+    da = pytest.importorskip("dask.array")
+    from sknonneg.parallel import predict_blocks
+
+    est = _est(NonNegMLPClassifier).fit(X, Y)
+    with pytest.raises(TypeError, match="needs a dask array"):
+        predict_blocks(est, X)
+    X_da = da.from_array(X, chunks=10)
+    for method in ["bogus", "fit", "partial_fit"]:
+        with pytest.raises(ValueError, match="method must be one of"):
+            predict_blocks(est, X_da, method=method)
+    with pytest.raises(ValueError, match="has no method"):
+        predict_blocks(LogisticRegression().fit(X, Y), X_da, method="transform")
+    with pytest.raises(ValueError, match="2-D"):
+        predict_blocks(est, da.from_array(X[:, 0], chunks=10))
+
+
+# ---------------------------------------------------------------------- datasets
+def test_load_reuters_subset_must_be_a_known_name(tmp_path):
+    from sknonneg.datasets import load_reuters
+
+    for subset in ["grain", ["top10"], None]:
+        with pytest.raises(ValueError, match="subset must be one of"):
+            load_reuters(data_home=tmp_path, subset=subset, download_if_missing=False)
+
+
+@pytest.mark.parametrize("record, match", [
+    ({"id": "abc", "split": "train", "text": "t", "categories": ["grain"]}, "id"),
+    ({"id": 1.5, "split": "train", "text": "t", "categories": ["grain"]}, "id"),
+    ({"id": 1, "split": "dev", "text": "t", "categories": ["grain"]}, "split"),
+    ({"id": 1, "split": "train", "text": 3, "categories": ["grain"]}, "text"),
+    ({"id": 1, "split": "train", "text": "t", "categories": "grain"}, "categories"),
+    ({"id": 1, "split": "train", "text": "t", "categories": [1]}, "categories"),
+    ({"id": 1, "split": "train", "text": "t"}, "categories"),
+])
+def test_load_reuters_malformed_records(tmp_path, record, match):
+    from sknonneg.datasets import load_reuters
+    from sknonneg.datasets._reuters import REUTERS
+
+    with gzip.open(tmp_path / REUTERS["top10"].filename, "wt") as f:
+        f.write(json.dumps(record) + "\n")
+    with pytest.raises(OSError, match=match):
+        load_reuters(data_home=tmp_path, download_if_missing=False)
+
+
+@pytest.mark.parametrize("content", ["npy", "string-labels", "float-labels",
+                                     "labels-out-of-range"])
+def test_load_mnist_bad_files(tmp_path, content):
+    from sknonneg.datasets import load_mnist
+
+    path = tmp_path / "mnist.npz"
+    X_img, y = np.zeros((4, 784), dtype=np.uint8), np.arange(4)
+    if content == "npy":
+        with open(path, "wb") as f:
+            np.save(f, X_img)
+    else:
+        y = {"string-labels": y.astype(str), "float-labels": y + 0.5,
+             "labels-out-of-range": y + 20}[content]
+        np.savez(path, X_train=X_img, y_train=y, X_test=X_img, y_test=y)
+    with pytest.raises(OSError, match="MNIST|labels|dtypes"):
+        load_mnist(data_home=tmp_path, download_if_missing=False)
+
+
+# ----------------------------------------------------------------------- persist
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("tamper", ["short-theta", "n-features", "negative",
+                                    "nan", "n-outputs"])
+def test_persist_load_refuses_inconsistent_files(tmp_path, Est, tamper):
+    pytest.importorskip("skops")
+    from sknonneg import persist
+
+    est = _est(Est, l1=1e-3).fit(X, Y)
+    if tamper == "short-theta":
+        est._theta = est._theta[:-1]
+    elif tamper == "n-features":
+        est.n_features_in_ = 200_000
+    elif tamper == "negative":
+        est._theta = np.where(est._layout.lower == 0, -1.0, est._theta)
+    elif tamper == "nan":
+        est._theta = est._theta.copy()
+        est._theta[0] = np.nan
+    elif tamper == "n-outputs":
+        est.n_outputs_ = 7
+    path = tmp_path / "est.skops"
+    persist.dump(make_pipeline(StandardScaler(), est), path)
+    with pytest.raises(ValueError, match="est.skops"):
+        persist.load(path)
+
+
+def test_persist_roundtrip_still_loads(tmp_path):
+    pytest.importorskip("skops")
+    from sknonneg import persist
+
+    for Est in ESTIMATORS:
+        est = _est(Est).fit(X, Y)
+        persist.dump(est, tmp_path / "ok.skops")
+        np.testing.assert_array_equal(persist.load(tmp_path / "ok.skops").predict_proba(X),
+                                      est.predict_proba(X))
+
+
+def test_partial_fit_chunks_errors():
+    from sknonneg.parallel import iter_chunks, partial_fit_chunks
+
+    est = _est(NonNegMLPClassifier)
+    with pytest.raises(TypeError, match="2-D array sliced by rows"):
+        partial_fit_chunks(est, X.tolist(), Y, classes=[0, 1, 2])
+    with pytest.raises(TypeError, match="2-D array sliced by rows"):
+        partial_fit_chunks(est, X[:, 0], Y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="rows but y has"):
+        partial_fit_chunks(est, X, Y[:-1], classes=[0, 1, 2])
+    with pytest.raises(TypeError, match="transform must be callable"):
+        partial_fit_chunks(est, X, Y, classes=[0, 1, 2], transform=3)
+    for bad in [0, 1.5, True, "2"]:
+        with pytest.raises(ValueError, match="chunk_size must be a positive int"):
+            list(iter_chunks(10, bad))
+    with pytest.raises(ValueError, match="n_epochs"):
+        list(iter_chunks(10, 3, n_epochs=0))

@@ -1,7 +1,7 @@
 """sknonneg: scikit-learn estimators for neural networks with non-negative weights."""
 
-from .neural_network import ABBAClassifier, NonNegMLPClassifier
+from .neural_network import ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ABBAClassifier", "NonNegMLPClassifier", "__version__"]
+__all__ = ["ABBAClassifier", "NonNegAutoencoder", "NonNegMLPClassifier", "__version__"]

@@ -1,6 +1,7 @@
 """The estimators of sknonneg."""
 
 from ._abba import ABBAClassifier
+from ._autoencoder import NonNegAutoencoder
 from ._nonneg_mlp import NonNegMLPClassifier
 
-__all__ = ["ABBAClassifier", "NonNegMLPClassifier"]
+__all__ = ["ABBAClassifier", "NonNegAutoencoder", "NonNegMLPClassifier"]

@@ -196,3 +196,39 @@ def test_bars_parts_recovered():
                          expected_failed_checks=lambda est: {})
 def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
+
+
+def test_stack_initialises_classifier():
+    from sknonneg import NonNegMLPClassifier
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 8))
+    y = (X[:, 0] > 0.5).astype(int)
+    ae1 = NonNegAutoencoder(5, nonneg_layers="both", max_iter=10, random_state=0).fit(X)
+    ae2 = NonNegAutoencoder(3, nonneg_layers="both", max_iter=10,
+                            random_state=0).fit(ae1.transform(X))
+    clf = NonNegMLPClassifier.from_autoencoders([ae1, ae2], max_iter=1, random_state=0)
+    assert clf.hidden_layer_sizes == (5, 3) and clf.positive == [True, True, True]
+    theta = clf._init_theta(clf._build_layout(8, 2), X, np.random.RandomState(0))
+    coefs, intercepts = clf._build_layout(8, 2).arrays(theta)
+    assert_allclose(coefs[0], ae1.coefs_[0])
+    assert_allclose(intercepts[1], ae2.intercepts_[0])
+    clf.fit(X, y)
+    assert min(w.min() for w in clf.coefs_) >= 0
+    free = NonNegAutoencoder(4, nonneg=False, max_iter=5, random_state=0).fit(X)
+    assert NonNegMLPClassifier.from_autoencoders([free]).positive == [False, True]
+    with pytest.raises(ValueError, match="negative"):
+        NonNegMLPClassifier.from_autoencoders([free], positive=True)
+    with pytest.raises(ValueError, match="inputs"):
+        NonNegMLPClassifier.from_autoencoders([ae2, ae1])
+
+
+def test_hidden_units_display_shows_parts():
+    import matplotlib
+    matplotlib.use("Agg")
+    from sknonneg.inspection import HiddenUnitsDisplay
+    X, _ = _bars(50)
+    ae = NonNegAutoencoder(4, max_iter=5, random_state=0).fit(X)
+    disp = HiddenUnitsDisplay.from_estimator(ae, image_shape=(6, 6))
+    assert disp is not None
+    import matplotlib.pyplot as plt
+    plt.close("all")

@@ -14,7 +14,7 @@ maths, and the tests hold the kernels to it.
 import numpy as np
 from scipy.special import expit, log_softmax
 
-from .._kernels import LOGISTIC_NLL, SOFTMAX_NLL, SQUARED_ERROR
+from .._kernels import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR
 
 __all__ = ["Loss", "SoftmaxNLL", "LogisticNLL", "SquaredError", "SigmoidSquaredError",
            "get_loss"]
@@ -87,10 +87,11 @@ class SigmoidSquaredError(Loss):
     """Half the squared error after a sigmoid, summed over outputs:
     ``|sigmoid(z) - y|^2 / 2``, derivative ``(p - y) p (1 - p)`` with ``p =
     sigmoid(z)``: the reconstruction loss of a sigmoid decoder (inputs in [0, 1],
-    NCAE's). Generic path (no kernel code): the decoder's products stay in the
-    kernels, the map is NumPy."""
+    NCAE's). Fused (kernel code): the generic NumPy path took 3-5x the time of an
+    evaluation on 10k MNIST rows, 64 units."""
 
     name = "sigmoid_squared_error"
+    code = SIGMOID_SQUARED_ERROR
 
     def value_grad(self, logits, y):
         p = expit(logits)

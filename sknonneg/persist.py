@@ -20,6 +20,7 @@ TRUSTED_TYPES = (
     "sknonneg._solvers.adam.ProjectedAdam",
     "sknonneg.neural_network._nonneg_mlp.NonNegMLPClassifier",
     "sknonneg.neural_network._abba.ABBAClassifier",
+    "sknonneg.neural_network._autoencoder.NonNegAutoencoder",
 )
 
 

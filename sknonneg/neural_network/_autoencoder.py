@@ -153,7 +153,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     encoder reconstructs better than the all-non-negative network, whose encoder
     cannot inhibit (digits / 16, k = 16, 100 L-BFGS-B iterations:
     ``reconstruction_err_`` 62.4 against 67.7; MNIST in
-    ``benchmarks/results/autoencoder_vs_nmf_quick.md``), and its parts are as
+    ``benchmarks/results/autoencoder_vs_nmf.md``), and its parts are as
     non-negative. ``nonneg="bounds"`` is the default because it is exact.
 
     References

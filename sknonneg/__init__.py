@@ -1,7 +1,9 @@
 """sknonneg: scikit-learn estimators for neural networks with non-negative weights."""
 
-from .neural_network import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                             NonNegMLPRegressor)
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ABBAClassifier", "NonNegMLPClassifier", "NonNegMLPRegressor", "__version__"]
+__all__ = ["ABBAClassifier", "NonNegAutoencoder", "NonNegMLPClassifier", "NonNegMLPRegressor",
+           "__version__"]

@@ -22,6 +22,7 @@ TRUSTED_TYPES = (
     "sknonneg.neural_network._nonneg_mlp.NonNegMLPClassifier",
     "sknonneg.neural_network._nonneg_mlp_regressor.NonNegMLPRegressor",
     "sknonneg.neural_network._abba.ABBAClassifier",
+    "sknonneg.neural_network._autoencoder.NonNegAutoencoder",
 )
 
 

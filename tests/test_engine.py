@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sknonneg._engine import (L2, ActivityL1, CSRInput, DenseInput, DenseLayer, Objective,
                               ParameterLayout, SoftmaxNLL, SquaredError, get_loss,
                               prepare_input)
-from sknonneg._engine.losses import LogisticNLL, Loss
+from sknonneg._engine.losses import LogisticNLL, Loss, SigmoidSquaredError
 from sknonneg._engine.penalties import Penalty
 
 N_SAMPLES, N_FEATURES, N_OUT = 14, 4, 3
@@ -96,8 +96,9 @@ class _GenericLoss(Loss):
         return self.fused.value_grad(logits, y)
 
 
-@pytest.mark.parametrize("loss", [SoftmaxNLL(), LogisticNLL(), SquaredError()],
-                         ids=["softmax", "logistic", "squared_error"])
+@pytest.mark.parametrize("loss", [SoftmaxNLL(), LogisticNLL(), SquaredError(),
+                                  SigmoidSquaredError()],
+                         ids=["softmax", "logistic", "squared_error", "sigmoid_squared"])
 def test_generic_loss_path_equals_the_fused_kernels(loss):
     X = _data(False)
     y = _targets(loss.name)

@@ -14,7 +14,8 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from sknonneg._kernels import (FLUSH, LOGISTIC_NLL, SOFTMAX_NLL, SQUARED_ERROR,
+from sknonneg._kernels import (FLUSH, LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL,
+                               SQUARED_ERROR,
                                kernel_names)
 from sknonneg._kernels import kernels as kernel_set
 from sknonneg._kernels import reference as _reference
@@ -175,6 +176,16 @@ def _with_real_targets(builder, y_position):
         args, outs = builder(rng, dtype, n_samples, n_chunks)
         args[y_position] = rng.normal(size=(n_samples, N_OUT))
         args[y_position + 1] = SQUARED_ERROR
+        return args, outs
+    return build
+
+
+def _with_unit_targets(builder, y_position):
+    """The builder with targets in [0, 1] and the squared error after a sigmoid."""
+    def build(rng, dtype, n_samples, n_chunks):
+        args, outs = builder(rng, dtype, n_samples, n_chunks)
+        args[y_position] = rng.random((n_samples, N_OUT))
+        args[y_position + 1] = SIGMOID_SQUARED_ERROR
         return args, outs
     return build
 
@@ -353,6 +364,11 @@ CASES = {**{name: (name, builder) for name, builder in BUILDERS.items()},
          "linear_sigmoid_loss_backprop-squared": (
              "linear_sigmoid_loss_backprop",
              _with_real_targets(_linear_sigmoid_loss_backprop, 5)),
+         "linear_loss_grad-sigmoid-squared": (
+             "linear_loss_grad", _with_unit_targets(_linear_loss_grad, 3)),
+         "linear_sigmoid_loss_backprop-sigmoid-squared": (
+             "linear_sigmoid_loss_backprop",
+             _with_unit_targets(_linear_sigmoid_loss_backprop, 5)),
          "linear_sigmoid_loss_backprop-csr": (
              "linear_sigmoid_loss_backprop", _csr_linear_sigmoid_loss_backprop),
          "linear_sigmoid_loss_backprop-csr-logistic": (

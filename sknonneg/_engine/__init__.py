@@ -10,13 +10,16 @@ once per data set (``data``). See ``doc/engine.md``.
 from .data import CSRInput, DenseInput, csr_if_mostly_zeros, prepare_input
 from .layers import ABBALayer, DenseLayer, activation_function
 from .layout import ParameterLayout
-from .losses import LogisticNLL, SoftmaxNLL, SquaredError, get_loss
+from .losses import (LogisticNLL, SigmoidSquaredError, SoftmaxNLL, SquaredError,
+                     get_loss)
 from .objective import LipschitzCap, Objective, forward
-from .penalties import L2, ActivityL1
+from .penalties import L2, ActivityL1, KLSparsity, NegativeWeightsL2
+from .row_blocks import RowBlockObjective
 
 __all__ = [
-    "ABBALayer", "ActivityL1", "CSRInput", "DenseInput", "DenseLayer", "L2",
-    "LipschitzCap", "LogisticNLL", "Objective", "ParameterLayout", "SoftmaxNLL",
+    "ABBALayer", "ActivityL1", "CSRInput", "DenseInput", "DenseLayer", "KLSparsity",
+    "L2", "LipschitzCap", "LogisticNLL", "NegativeWeightsL2", "Objective",
+    "ParameterLayout", "RowBlockObjective", "SigmoidSquaredError", "SoftmaxNLL",
     "SquaredError", "activation_function", "csr_if_mostly_zeros", "forward",
     "get_loss", "prepare_input",
 ]

@@ -14,9 +14,10 @@ maths, and the tests hold the kernels to it.
 import numpy as np
 from scipy.special import expit, log_softmax
 
-from .._kernels import LOGISTIC_NLL, SOFTMAX_NLL, SQUARED_ERROR
+from .._kernels import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR
 
-__all__ = ["Loss", "SoftmaxNLL", "LogisticNLL", "SquaredError", "get_loss"]
+__all__ = ["Loss", "SoftmaxNLL", "LogisticNLL", "SquaredError", "SigmoidSquaredError",
+           "get_loss"]
 
 
 class Loss:
@@ -82,12 +83,29 @@ class SquaredError(Loss):
         return 0.5 * (residual ** 2).sum(axis=1), residual
 
 
+class SigmoidSquaredError(Loss):
+    """Half the squared error after a sigmoid, summed over outputs:
+    ``|sigmoid(z) - y|^2 / 2``, derivative ``(p - y) p (1 - p)`` with ``p =
+    sigmoid(z)``: the reconstruction loss of a sigmoid decoder (inputs in [0, 1],
+    NCAE's). Fused (kernel code): the generic NumPy path took 3-5x the time of an
+    evaluation on 10k MNIST rows, 64 units."""
+
+    name = "sigmoid_squared_error"
+    code = SIGMOID_SQUARED_ERROR
+
+    def value_grad(self, logits, y):
+        p = expit(logits)
+        residual = p - y
+        return 0.5 * (residual ** 2).sum(axis=1), residual * p * (1.0 - p)
+
+
 _LOSSES = {
     "softmax": SoftmaxNLL,
     "softmax_nll": SoftmaxNLL,
     "logistic": LogisticNLL,
     "logistic_nll": LogisticNLL,
     "squared_error": SquaredError,
+    "sigmoid_squared_error": SigmoidSquaredError,
 }
 
 

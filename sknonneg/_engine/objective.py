@@ -171,6 +171,8 @@ class Objective:
         self.first_layer = FirstLayerGradient(self.X, self.layers[0].n_out,
                                               self.n_chunks, self.kernels,
                                               self.first_layer)
+        for penalty in self.generic_penalties:
+            penalty.bind(self)
 
     def _context(self):
         ctx = _Context()

@@ -24,7 +24,8 @@ from functools import lru_cache
 from . import abba, dense, parameters, reductions, sparse
 from .abba import *  # noqa: F401,F403
 from .dense import *  # noqa: F401,F403
-from .losses import LOGISTIC_NLL, SOFTMAX_NLL, SQUARED_ERROR  # noqa: F401
+from .losses import (  # noqa: F401
+    LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR)
 from .parameters import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403

@@ -76,7 +76,11 @@ def _linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_
     for a 0/1 indicator matrix ``y``: per entry, with t the logit, ``nll = max(t, 0)
     + log1p(exp(-|t|)) - y t`` (never overflows), ``delta = scale * sw_i *
     (sigmoid(t) - y)``; the squared error ``(t - y)^2 / 2``, ``delta = scale * sw_i *
-    (t - y)``.
+    (t - y)``; the squared error after a sigmoid, ``(p - y)^2 / 2`` with ``p =
+    sigmoid(t)``, ``delta = scale * sw_i * (p - y) p (1 - p)``.
+
+    The loss rows are inlined from ``losses.py``, and numba's disk cache checks the
+    time stamp of this file only: a change to a loss row needs a change here too.
     """
     n_samples = logits_out.shape[0]
     total = 0.0

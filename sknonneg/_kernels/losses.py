@@ -21,9 +21,9 @@ from numba.extending import overload
 
 from .support import _LOG_FLUSH, _as_type_of, _exp, _flush, _sigmoid
 
-__all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR"]
+__all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR"]
 
-SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR = 0, 1, 2
+SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR = 0, 1, 2, 3
 
 
 @njit(inline="always", cache=True)
@@ -91,6 +91,24 @@ def _squared_error_row(i, intercept, y, sample_weight, scale, logits_out, delta_
     return sample_weight[i] * row
 
 
+@njit(inline="always", cache=True)
+def _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale, logits_out,
+                               delta_out):
+    """Row ``i`` of a sigmoid output with the squared error ``(p - y)^2 / 2``, ``p =
+    sigmoid(t)``, summed over outputs (an autoencoder's sigmoid decoder), as
+    ``_softmax_nll_row``; the delta is ``(p - y) p (1 - p)``."""
+    row = 0.0
+    w = sample_weight[i] * scale
+    for k in range(logits_out.shape[1]):
+        t = logits_out[i, k] + intercept[k]
+        logits_out[i, k] = t
+        p = _sigmoid(t)
+        residual = p - y[i, k]
+        row += 0.5 * residual * residual
+        delta_out[i, k] = _flush(_as_type_of(logits_out, w * residual * p * (1.0 - p)))
+    return sample_weight[i] * row
+
+
 def _loss_row(loss, i, intercept, y, sample_weight, scale, logits_out, delta_out):
     """The row of the loss with code ``loss`` (see the module docstring)."""
 
@@ -108,6 +126,9 @@ def _loss_row_overload(loss, i, intercept, y, sample_weight, scale, logits_out,
         if loss == SQUARED_ERROR:
             return _squared_error_row(i, intercept, y, sample_weight, scale,
                                       logits_out, delta_out)
+        if loss == SIGMOID_SQUARED_ERROR:
+            return _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
+                                              logits_out, delta_out)
         return _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out,
                                  delta_out)
     return matrix_targets

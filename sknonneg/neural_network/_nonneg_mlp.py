@@ -280,6 +280,83 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         n_classes = None if self._multilabel else len(self.classes_)
         return self._output_type(), n_classes
 
+    @classmethod
+    def from_autoencoders(cls, autoencoders, **params):
+        """A classifier whose hidden layers start from a fitted stack of autoencoders.
+
+        The encoders of ``autoencoders`` (each fitted on the codes of the one
+        before, as in a ``Pipeline``) become the hidden layers, in order; the
+        output layer is initialised on their codes as usual. ``fit`` then
+        fine-tunes the whole network (Hosseini-Asl et al. 2016, section III-C).
+
+        Parameters
+        ----------
+        autoencoders : list of NonNegAutoencoder
+            Fitted, ``n_components`` of each equal to the input width of the next.
+        **params
+            Parameters of the classifier. ``hidden_layer_sizes`` defaults to the
+            stack's ``n_components``, ``gain`` to 1.0 (the autoencoders' sigmoid)
+            and ``positive`` to non-negative hidden layers where the encoder was
+            bounded non-negative (``nonneg="bounds", nonneg_layers="both"``) and a
+            non-negative output layer.
+
+        Returns
+        -------
+        clf : NonNegMLPClassifier
+            Not fitted yet. The pre-trained weights are held by this instance
+            (``clone`` and ``set_params`` keep the parameters only, not them).
+
+        Raises
+        ------
+        ValueError
+            If the stack's sizes do not chain, or a layer that ``positive``
+            constrains to be non-negative gets negative pre-trained weights.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sknonneg import NonNegAutoencoder, NonNegMLPClassifier
+        >>> X, y = load_digits(return_X_y=True)
+        >>> ae = NonNegAutoencoder(20, nonneg_layers="both", max_iter=20,
+        ...                        random_state=0).fit(X / 16)
+        >>> clf = NonNegMLPClassifier.from_autoencoders([ae], max_iter=20,
+        ...                                             random_state=0)
+        >>> clf.fit(X / 16, y).coefs_[0].shape
+        (64, 20)
+        """
+        coefs, intercepts = [], []
+        for i, ae in enumerate(autoencoders):
+            check_is_fitted(ae)
+            coef = np.array(ae.coefs_[0], dtype=np.float64)
+            if coefs and coefs[-1].shape[1] != coef.shape[0]:
+                raise ValueError(
+                    f"autoencoder {i} takes {coef.shape[0]} inputs, but the one before "
+                    f"has {coefs[-1].shape[1]} components.")
+            coefs.append(coef)
+            intercepts.append(np.array(ae.intercepts_[0], dtype=np.float64))
+        if not coefs:
+            raise ValueError("from_autoencoders needs at least one fitted autoencoder.")
+        sizes = tuple(c.shape[1] for c in coefs)
+        params.setdefault("hidden_layer_sizes", sizes)
+        params.setdefault("gain", 1.0)
+        params.setdefault("positive", [
+            ae.weight_constraints_[0] == "nonneg" for ae in autoencoders] + [True])
+        clf = cls(**params)
+        hidden = clf._hidden_sizes()
+        if tuple(hidden[:len(sizes)]) != sizes:
+            raise ValueError(f"hidden_layer_sizes={params['hidden_layer_sizes']!r} "
+                             f"does not start with the stack's sizes {sizes}.")
+        positive = clf._positive_layers(len(hidden) + 1)
+        for i, coef in enumerate(coefs):
+            if positive[i] and coef.min() < 0:
+                raise ValueError(
+                    f"layer {i} is constrained to be non-negative (positive="
+                    f"{clf.positive!r}) but its pre-trained weights have negative "
+                    "values; fit the autoencoder with nonneg='bounds', "
+                    "nonneg_layers='both', or pass positive with this layer free.")
+        clf._pretrained = (coefs, intercepts)
+        return clf
+
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
         self._positive_layers(n_layers)
@@ -340,7 +417,15 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         nonneg_hidden_std, output_std = _INIT_STD[self._output_type()]
         coefs, intercepts = [], []
+        fixed_coefs, fixed_intercepts = getattr(self, "_pretrained", ((), ()))
         for i in range(layout.n_layers):
+            if i < len(fixed_coefs):
+                # Pre-trained layers (``from_autoencoders``) start as they were fitted.
+                coef, intercept = fixed_coefs[i], fixed_intercepts[i]
+                coefs.append(coef)
+                intercepts.append(intercept)
+                inputs = expit(gain0 * (inputs @ coef + intercept))
+                continue
             coef = _signed_draw(rng, (sizes[i], sizes[i + 1]), layout.coef_signs[i])
             if i == layout.n_layers - 1:
                 target = output_std

@@ -8,7 +8,7 @@ the partial buffers are accepted and ignored), same outputs.
 import numpy as np
 from scipy.special import expit, log_softmax
 
-from ..losses import LOGISTIC_NLL, SOFTMAX_NLL
+from ..losses import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL
 from .reductions import gram_colsum
 from .support import _csr, _flush
 
@@ -33,6 +33,11 @@ def linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_c
     elif loss == LOGISTIC_NLL:  # independent sigmoids, indicator matrix
         grad = expit(logits) - y
         value = (np.logaddexp(0.0, logits) - y * logits).sum(axis=1)
+    elif loss == SIGMOID_SQUARED_ERROR:  # sigmoid outputs, squared error
+        p = expit(logits)
+        residual = p - y
+        grad = residual * p * (1.0 - p)
+        value = 0.5 * (residual ** 2).sum(axis=1)
     else:  # SQUARED_ERROR
         grad = logits - y
         value = 0.5 * (grad ** 2).sum(axis=1)

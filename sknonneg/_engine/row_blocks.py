@@ -1,0 +1,149 @@
+"""An objective evaluated over blocks of rows: a data term summed over pieces.
+
+``Objective`` holds dense buffers of shape (n_samples, n_outputs) for the output
+layer's logits, its ``delta`` and the targets. When the outputs are as wide as the
+input (an autoencoder reconstructs its input) and the input is sparse, these would
+densify it whole. ``RowBlockObjective`` keeps the input prepared once (CSR stays
+CSR) and evaluates the data term block by block, through one engine ``Objective``
+per block size pointed at each block in turn (``set_data``: its buffers are
+reused, the block's targets densified into them): with ``S_b`` the sample weight
+of block ``b`` and ``S`` the total,
+
+    data(theta) = sum_b (S_b / S) data_b(theta)
+
+which is the data term over all rows. The penalties are added once, over all rows:
+``L2`` by its generic path, the others as they are (``KLSparsity`` is bound to this
+object and reads the whole input, its first-layer gradient included). With a single
+block the engine's ``Objective`` runs as it is, penalties and fused kernels
+included.
+
+The object has what the training loops use: ``loss_grad(theta)``, a settable
+``gain``, ``set_data`` and ``n_chunks``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .data import FirstLayerGradient, prepare_input
+from .objective import Objective, _Context, n_chunks_for
+from .penalties import L2, ActivityL1
+
+__all__ = ["RowBlockObjective", "dense_targets"]
+
+
+def dense_targets(y):
+    """``y`` (a sparse matrix, a prepared input or an array) as a float64 array."""
+    if sp.issparse(y) or hasattr(y, "toarray"):
+        y = y.toarray()
+    return np.ascontiguousarray(y, dtype=np.float64)
+
+
+class RowBlockObjective:
+    """Loss and gradient over ``theta``, the data term in blocks of ``block_rows``.
+
+    Parameters
+    ----------
+    layout, loss, penalties, gain, dtype, parallel
+        As for ``Objective``.
+    X : array-like, sparse matrix or prepared input of shape (n_samples, n_features)
+    y : array-like or sparse matrix of shape (n_samples, n_outputs)
+        Targets; a sparse ``y`` is densified one block at a time.
+    sample_weight : ndarray of shape (n_samples,)
+    block_rows : int or None
+        Rows per block; None: one block.
+    """
+
+    def __init__(self, layout, loss, penalties, X, y, sample_weight, *, gain=1.0,
+                 dtype=np.float64, parallel=True, block_rows=None):
+        self.layout = layout
+        self.loss = loss
+        self.penalties = list(penalties)
+        self.dtype = np.dtype(dtype)
+        self.parallel = bool(parallel)
+        self._gain = float(gain)
+        self.n_samples = X.shape[0]
+        self.block_rows = (self.n_samples if block_rows is None
+                           else max(1, min(int(block_rows), self.n_samples)))
+        self.single = self.block_rows >= self.n_samples
+        if not self.single and any(isinstance(p, ActivityL1) for p in self.penalties):
+            raise ValueError("ActivityL1 is fused into the kernels; it cannot be "
+                             "evaluated over blocks of rows")
+        self._by_rows = {}
+        self.n_chunks = n_chunks_for(
+            self.block_rows, sum(layer.work_per_row() for layer in layout.network),
+            parallel)
+        self.first_layer = None
+        self.set_data(X, y, sample_weight)
+
+    @property
+    def gain(self):
+        return self._gain
+
+    @gain.setter
+    def gain(self, value):
+        self._gain = float(value)
+        for objective in self._by_rows.values():
+            objective.gain = self._gain
+
+    def _objective(self, X, y, sample_weight, penalties):
+        objective = self._by_rows.get(X.shape[0])
+        if objective is None:
+            objective = self._by_rows[X.shape[0]] = Objective(
+                self.layout, self.loss, penalties, X, y, sample_weight, gain=self._gain,
+                dtype=self.dtype, parallel=self.parallel)
+        else:
+            objective.set_data(X, y, sample_weight)
+            objective.gain = self._gain
+        return objective
+
+    def set_data(self, X, y, sample_weight):
+        """Points the objective at another data set of as many rows."""
+        if X.shape[0] != self.n_samples:
+            raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
+        self.X = prepare_input(X, self.dtype, self.parallel)
+        self.y = y
+        self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.scale = 1.0 / float(self.sample_weight.sum())
+        if self.single:
+            # The engine's objective as it is, penalties (fused L2) included.
+            inner = self._objective(self.X, dense_targets(y), self.sample_weight,
+                                    self.penalties)
+            self.first_layer = inner.first_layer
+            return
+        self._blocks = [self.X[start:start + self.block_rows]
+                        for start in range(0, self.n_samples, self.block_rows)]
+        self.first_layer = FirstLayerGradient(
+            self.X, self.layout.network[0].n_out, self.n_chunks,
+            self._kernels(), self.first_layer)
+        for penalty in self.penalties:
+            penalty.bind(self)
+
+    def _kernels(self):
+        from .._kernels import kernels
+        return kernels(self.parallel)
+
+    def _context(self):
+        ctx = _Context()
+        ctx.kernels, ctx.n_chunks, ctx.dtype = self._kernels(), self.n_chunks, self.dtype
+        ctx.gain = self._gain
+        return ctx
+
+    def loss_grad(self, theta):
+        """``(loss, grad)`` at ``theta``, both float64."""
+        if self.single:
+            return self._by_rows[self.n_samples].loss_grad(theta)
+        loss, grad = 0.0, np.zeros(self.layout.n_params)
+        for start in range(0, self.n_samples, self.block_rows):
+            rows = slice(start, min(start + self.block_rows, self.n_samples))
+            weights = self.sample_weight[rows]
+            share = float(weights.sum()) * self.scale
+            if share == 0:
+                continue
+            objective = self._objective(self._blocks[start // self.block_rows],
+                                        dense_targets(self.y[rows]), weights, [])
+            block_loss, block_grad = objective.loss_grad(theta)
+            loss += share * block_loss
+            grad += share * block_grad
+        for penalty in self.penalties:
+            loss += penalty.value_grad(self.layout, theta, grad)
+        return float(loss), grad

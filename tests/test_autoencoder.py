@@ -1,0 +1,234 @@
+"""NonNegAutoencoder: its objective against finite differences and a NumPy reference
+for every option, exact bounds, the transformer API, blocks of rows for sparse input,
+and parts recovered from sums of bars."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.special import expit
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknonneg import NonNegAutoencoder
+from sknonneg._engine import KLSparsity, NegativeWeightsL2, RowBlockObjective
+from sknonneg._engine.losses import SigmoidSquaredError
+
+N_SAMPLES, N_FEATURES, K = 13, 6, 3
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _data(sparse, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((N_SAMPLES, N_FEATURES)) * (rng.random((N_SAMPLES, N_FEATURES)) < 0.5)
+    return sp.csr_matrix(X) if sparse else X
+
+
+def _reference_loss(ae, theta, X, sw):
+    """NCAE's cost in NumPy, from the docstring's formula."""
+    X = X.toarray() if sp.issparse(X) else X
+    (w1, b1), (w2, b2) = ae._layout.views(theta)
+    h = expit(X @ w1 + b1)
+    z = h @ w2 + b2
+    xhat = expit(z) if ae.decoder == "sigmoid" else z
+    data = sw @ (0.5 * ((xhat - X) ** 2).sum(1)) / sw.sum()
+    rho_hat = sw @ h / sw.sum()
+    r, beta = ae.sparsity_target, ae.sparsity_weight
+    kl = r * np.log(r / rho_hat) + (1 - r) * np.log((1 - r) / (1 - rho_hat))
+    loss = data + beta * kl.sum() + ae.l2 * ((w1 ** 2).sum() + (w2 ** 2).sum())
+    if ae.nonneg == "penalty":
+        for i in ae._constrained_layers():
+            w = (w1, w2)[i]
+            loss += ae.nonneg_penalty / 2 * (np.minimum(w, 0) ** 2).sum()
+    return loss
+
+
+def _objective(sparse, block_rows=None, **params):
+    X = _data(sparse)
+    sw = np.random.default_rng(1).uniform(0.2, 3.0, N_SAMPLES)
+    ae = NonNegAutoencoder(K, l2=0.01, sparsity_weight=0.7, sparsity_target=0.2,
+                           nonneg_penalty=0.5, **params)
+    layout = ae._layout = ae._build_layout(N_FEATURES, N_FEATURES)
+    objective = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X, sw,
+                                  gain=1.0, parallel=False, block_rows=block_rows)
+    theta = np.random.default_rng(2).normal(scale=0.7, size=layout.n_params)
+    theta = layout.project(theta)
+    return ae, objective, theta, X, sw
+
+
+OPTIONS = [
+    {"decoder": "sigmoid"},
+    {"decoder": "linear"},
+    {"decoder": "sigmoid", "nonneg": "penalty", "nonneg_layers": "both"},
+    {"decoder": "linear", "nonneg": "penalty"},
+    {"decoder": "sigmoid", "nonneg": False},
+    {"decoder": "linear", "nonneg_layers": "both"},
+]
+
+
+@pytest.mark.parametrize("block_rows", [None, 5], ids=["one-block", "blocks"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("params", OPTIONS, ids=lambda p: "-".join(map(str, p.values())))
+def test_gradient_matches_finite_differences(params, sparse, block_rows,
+                                             finite_differences):
+    ae, objective, theta, X, sw = _objective(sparse, block_rows, **params)
+    loss, grad = objective.loss_grad(theta)
+    assert_allclose(loss, _reference_loss(ae, theta, X, sw), rtol=1e-10)
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)
+
+
+def test_blocks_equal_one_block():
+    _, whole, theta, _, _ = _objective(True, None)
+    _, blocks, _, _, _ = _objective(True, 4)
+    assert not blocks.single and whole.single
+    for a, b in zip(whole.loss_grad(theta), blocks.loss_grad(theta)):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_engine_parts_directly():
+    loss = SigmoidSquaredError()
+    z = np.array([[0.3, -2.0]])
+    y = np.array([[1.0, 0.0]])
+    values, grad = loss.value_grad(z, y)
+    p = expit(z)
+    assert_allclose(values, [0.5 * ((p - y) ** 2).sum()])
+    assert_allclose(grad, (p - y) * p * (1 - p))
+    kl = KLSparsity(0.1, 2.0)
+    value, g = kl.mean_activation_grad(np.array([0.1, 0.5]))
+    assert value > 0 and g[0] == pytest.approx(0.0)
+    with pytest.raises(RuntimeError, match="bind"):
+        kl.value_grad(None, None, None)
+    assert NegativeWeightsL2(1.0, [1]).layers == (1,)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("nonneg_layers", ["decoder", "both"])
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_bounds_exact_and_shapes(sparse, nonneg_layers, solver):
+    X = sp.random(40, 9, density=0.4, random_state=0, format="csr")
+    X = X if sparse else X.toarray()
+    ae = NonNegAutoencoder(4, nonneg_layers=nonneg_layers, solver=solver, max_iter=15,
+                           random_state=0).fit(X)
+    assert ae.components_.shape == (4, 9) and ae.components_.min() >= 0
+    assert ae.coefs_[1].min() >= 0
+    if nonneg_layers == "both":
+        assert ae.coefs_[0].min() >= 0
+    codes = ae.transform(X)
+    assert codes.shape == (40, 4) and codes.dtype == np.float64
+    assert np.all((codes >= 0) & (codes <= 1))
+    recon = ae.inverse_transform(codes)
+    assert recon.shape == (40, 9) and recon.dtype == np.float64
+    assert isinstance(recon, np.ndarray)
+    dense = X.toarray() if sparse else X
+    assert_allclose(ae.reconstruction_err_, np.linalg.norm(dense - recon), rtol=1e-8)
+    assert len(ae.loss_curve_) == ae.n_iter_ or solver == "lbfgsb"
+
+
+def test_float32_sparse_blocks_and_partial_fit(monkeypatch):
+    from sknonneg.neural_network import _autoencoder
+    monkeypatch.setattr(_autoencoder, "_BLOCK_BYTES", 8 * 9 * 7)  # 7 rows a block
+    X = sp.random(30, 9, density=0.4, random_state=1, format="csr")
+    ae = NonNegAutoencoder(3, dtype="float32", decoder="linear", max_iter=10,
+                           random_state=0).fit(X)
+    assert ae.components_.dtype == np.float64 and ae.components_.min() >= 0
+    err = np.linalg.norm(X.toarray() - ae.inverse_transform(ae.transform(X)))
+    assert_allclose(ae.reconstruction_err_, err, rtol=1e-5)
+    ae2 = NonNegAutoencoder(3, random_state=0)
+    for _ in range(3):
+        ae2.partial_fit(X)
+    assert ae2.n_iter_ == 3 and ae2.components_.min() >= 0
+
+
+def test_penalty_version_and_api():
+    X = np.random.default_rng(0).random((30, 8))
+    ae = NonNegAutoencoder(3, nonneg="penalty", max_iter=20, random_state=0)
+    codes = ae.fit_transform(X)
+    assert ae.weight_constraints_ == ["free", "penalty"]
+    assert codes.shape == (30, 3)
+    names = ae.get_feature_names_out()
+    assert list(names) == [f"nonnegautoencoder{i}" for i in range(3)]
+    with pytest.raises(ValueError, match="n_components"):
+        ae.inverse_transform(codes[:, :2])
+    with pytest.raises(ValueError, match="nonneg"):
+        NonNegAutoencoder(nonneg=True).fit(X)
+
+
+def test_pipeline_of_two():
+    X = np.random.default_rng(0).random((30, 8))
+    pipe = make_pipeline(NonNegAutoencoder(5, max_iter=10, random_state=0),
+                         NonNegAutoencoder(2, max_iter=10, random_state=0))
+    assert pipe.fit_transform(X).shape == (30, 2)
+    assert pipe.set_output(transform="default").transform(X).shape == (30, 2)
+
+
+def _bars(n, side=6, seed=0):
+    """Images of ``side x side`` pixels, each the sum of a few of the 2 * side
+    horizontal and vertical bars (Foldiak's bars)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(side):
+        img = np.zeros((side, side))
+        img[i, :] = 1
+        parts.append(img.ravel())
+        img = np.zeros((side, side))
+        img[:, i] = 1
+        parts.append(img.ravel())
+    parts = np.array(parts)
+    on = rng.random((n, len(parts))) < 1.5 / len(parts)
+    X = np.minimum(on.astype(float) @ parts, 1.0)
+    return X, parts
+
+
+def test_bars_parts_recovered():
+    X, parts = _bars(400)
+    ae = NonNegAutoencoder(12, sparsity_target=0.1, max_iter=300, random_state=0).fit(X)
+    comp = ae.components_
+    assert comp.min() >= 0
+    # Each true bar is matched by a learned part (cosine similarity).
+    norm = comp / np.linalg.norm(comp, axis=1, keepdims=True).clip(1e-12)
+    sim = (parts / np.linalg.norm(parts, axis=1, keepdims=True)) @ norm.T
+    assert np.median(sim.max(axis=1)) > 0.8, sim.max(axis=1)
+
+
+@parametrize_with_checks([NonNegAutoencoder(3, max_iter=20, random_state=0)],
+                         expected_failed_checks=lambda est: {})
+def test_sklearn_compatible_transformer(estimator, check):
+    check(estimator)
+
+
+def test_stack_initialises_classifier():
+    from sknonneg import NonNegMLPClassifier
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 8))
+    y = (X[:, 0] > 0.5).astype(int)
+    ae1 = NonNegAutoencoder(5, nonneg_layers="both", max_iter=10, random_state=0).fit(X)
+    ae2 = NonNegAutoencoder(3, nonneg_layers="both", max_iter=10,
+                            random_state=0).fit(ae1.transform(X))
+    clf = NonNegMLPClassifier.from_autoencoders([ae1, ae2], max_iter=1, random_state=0)
+    assert clf.hidden_layer_sizes == (5, 3) and clf.positive == [True, True, True]
+    theta = clf._init_theta(clf._build_layout(8, 2), X, np.random.RandomState(0))
+    coefs, intercepts = clf._build_layout(8, 2).arrays(theta)
+    assert_allclose(coefs[0], ae1.coefs_[0])
+    assert_allclose(intercepts[1], ae2.intercepts_[0])
+    clf.fit(X, y)
+    assert min(w.min() for w in clf.coefs_) >= 0
+    free = NonNegAutoencoder(4, nonneg=False, max_iter=5, random_state=0).fit(X)
+    assert NonNegMLPClassifier.from_autoencoders([free]).positive == [False, True]
+    with pytest.raises(ValueError, match="negative"):
+        NonNegMLPClassifier.from_autoencoders([free], positive=True)
+    with pytest.raises(ValueError, match="inputs"):
+        NonNegMLPClassifier.from_autoencoders([ae2, ae1])
+
+
+def test_hidden_units_display_shows_parts():
+    import matplotlib
+    matplotlib.use("Agg")
+    from sknonneg.inspection import HiddenUnitsDisplay
+    X, _ = _bars(50)
+    ae = NonNegAutoencoder(4, max_iter=5, random_state=0).fit(X)
+    disp = HiddenUnitsDisplay.from_estimator(ae, image_shape=(6, 6))
+    assert disp is not None
+    import matplotlib.pyplot as plt
+    plt.close("all")

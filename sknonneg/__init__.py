@@ -1,7 +1,9 @@
 """sknonneg: scikit-learn estimators for neural networks with non-negative weights."""
 
+from .exceptions import DegenerateFitWarning, InputScaleWarning
 from .neural_network import ABBAClassifier, NonNegMLPClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ABBAClassifier", "NonNegMLPClassifier", "__version__"]
+__all__ = ["ABBAClassifier", "DegenerateFitWarning", "InputScaleWarning",
+           "NonNegMLPClassifier", "__version__"]

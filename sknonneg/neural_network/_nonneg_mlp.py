@@ -9,7 +9,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
+from .._engine.init import nonneg_density, signed_draw
 from ._classifier import BaseNetworkClassifier, fill_doc
+from ._diagnostics import warn_input_scale
 
 __all__ = ["NonNegMLPClassifier"]
 
@@ -24,7 +26,13 @@ __all__ = ["NonNegMLPClassifier"]
 # (mean training accuracy over 5 seeds on a small 3-class problem: 0.98 vs 0.76).
 _INIT_STD = {"softmax": (0.5, 2.0), "logistic": (1.0, 1.0)}
 _FREE_HIDDEN_INIT_STD = 1.0
+# gain="auto": the paper's annealing for L-BFGS-B; a fixed gain for Adam (issue 18:
+# full MNIST, projected Adam, 30 epochs: 2.59% test error at gain 1 vs 2.81-2.87%
+# annealed 1 -> 2).
+_AUTO_GAIN = {"lbfgsb": (1.0, 2.0), "adam": 1.0}
 _INIT_SAMPLES = 2000
+import os
+_SPARSE_OUTPUT = bool(int(os.environ.get('SPOUT','0')))
 
 
 @fill_doc
@@ -51,15 +59,22 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         it: 1 (weights of that feature >= 0), -1 (<= 0) or 0 (free). With every
         other layer non-negative and ``output="logistic"`` on a binary problem, the
         probability of ``classes_[1]`` is then monotone in each constrained feature.
-    gain : float or (float, float), default=(1.0, 2.0)
+    gain : "auto", float or (float, float), default="auto"
         Gain ``lambda`` of the hidden sigmoids, ``sigmoid(lambda * (x @ W + b))``.
         A pair ``(start, end)`` is annealed exponentially: over the epochs
         (mini-batch solvers) or over 5 successive L-BFGS-B stages (full batch).
+        ``"auto"``: the paper's ``(1.0, 2.0)`` for ``solver="lbfgsb"``, a fixed
+        ``1.0`` for ``solver="adam"`` (lower MNIST test error with projected Adam;
+        ``benchmarks/results/defaults.md``).
     l1 : float or array-like of float, default=0.0
         L1 penalty, one value for every weight layer or one per layer (the paper's
         pH1, pC1). Exact, also on unconstrained weights (see Notes).
     l2 : float or array-like of float, default=1e-5
-        L2 penalty, one value or one per weight layer (the paper's pH2, pC2).
+        L2 penalty, one value or one per weight layer (the paper's pH2, pC2). It
+        multiplies ``||W||^2`` next to the *mean* loss, while scikit-learn's
+        ``MLPClassifier`` adds ``alpha / (2 n_samples) ||W||^2``: ``l2`` equals
+        ``alpha / (2 n_samples)``, so ``l2=0.01`` on 500 samples is as strong as
+        ``alpha=10`` (and ``alpha=1e-4`` is ``l2=5e-5 / n_samples``).
     activity_l1 : float, default=0.0
         Sparsity penalty on the hidden activations (the paper's pS).
     <<output_param>>
@@ -103,8 +118,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     split as ``w = w+ - w-`` with both parts bounded at zero, which makes the
     penalty linear too and exact under L-BFGS-B.
 
-    Initialisation is data-dependent: weights are drawn (non-negative layers
-    uniformly on ``[0, 1)``, free layers uniformly on ``[-1, 1)``), then each unit is
+    Initialisation is data-dependent: weights are drawn (free layers uniformly on
+    ``[-1, 1)``; sign-constrained hidden layers uniformly on ``[0, 1)`` but sparse,
+    each weight kept with a probability ``p`` measured on the data, see below), then
+    each unit is
     rescaled so that its pre-activation has a set standard deviation over (a
     subsample of up to 2,000 rows of) the training data -- with a softmax output,
     0.5 for non-negative hidden layers and 2 for the output layer; with logistic
@@ -113,6 +130,26 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     all its hidden units start alike and the output logits barely differ; the
     rescaling gives every unit, output units included, a useful range from the
     first iteration.
+
+    Why the draw of a non-negative layer is sparse: with weights of mean ``m`` and
+    variance ``s^2``, every unit's pre-activation shares the part ``m (x @ 1)``, and
+    two units start with correlation ``m^2 v / (m^2 v + s^2 t)`` (``v`` the variance
+    of ``x @ 1``, ``t`` the total variance of ``x``). A dense uniform draw on tf-idf
+    rows (where ``x @ 1`` is the document's length) or on tabular columns that move
+    together makes every hidden unit the same function of that sum (correlation
+    0.94 on Reuters), a network with one feature whose sign the non-negative output
+    layer cannot flip: the fit stalls near the class prior. Keeping each weight with
+    probability ``p`` raises ``s^2 / m^2`` to ``4 / (3p) - 1``; ``p`` is the largest
+    value that brings the correlation down to 0.2 (at least two expected inputs per
+    unit), so the units start as diverse random features.
+
+    Inputs: a non-negative first layer with sigmoid units trains on inputs of order
+    one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
+    ``Pipeline``: both train alike). Inputs whose largest column root-mean-square is
+    above 1e3 (or below 1e-3) raise an ``InputScaleWarning``. A fit that ends
+    predicting one class for all training samples, or no better than the class
+    prior, raises a ``DegenerateFitWarning``; a ``ConvergenceWarning`` only when the
+    iteration limit stopped a loss that was still falling.
 
     A non-negative network with a single logistic output unit is monotone in
     every input and cannot fit XOR (Wang et al. 2022); with a softmax over two or
@@ -140,7 +177,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         **BaseNetworkClassifier._parameter_constraints,
         "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple],
         "monotonic_cst": ["array-like", None],
-        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list],
+        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list,
+                 StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
     }
 
@@ -150,7 +188,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         *,
         positive=True,
         monotonic_cst=None,
-        gain=(1.0, 2.0),
+        gain="auto",
         l1=0.0,
         l2=1e-5,
         activity_l1=0.0,
@@ -194,6 +232,11 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+
+    def _gain_param(self):
+        if isinstance(self.gain, str) and self.gain == "auto":
+            return _AUTO_GAIN.get(self.solver, (1.0, 2.0))
+        return self.gain
 
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
@@ -255,15 +298,16 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         inputs = inputs.toarray() if hasattr(inputs, "toarray") else np.asarray(inputs)
         inputs = inputs.astype(np.float64)
         weights = weights / weights.sum()
+        warn_input_scale(inputs, weights, self.__class__.__name__)
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         nonneg_hidden_std, output_std = _INIT_STD[self.output]
         coefs, intercepts = [], []
         for i in range(layout.n_layers):
-            signs = layout.coef_signs[i][:, None].astype(float)
-            draw = rng.uniform(0.0, 1.0, size=(sizes[i], sizes[i + 1]))
-            # free rows: symmetric draw; constrained rows: the sign of the constraint.
-            coef = np.where(signs == 0, 2.0 * draw - 1.0, signs * draw)
+            signs = layout.coef_signs[i]
+            density = (nonneg_density(inputs, weights, signs)
+                       if i < layout.n_layers - 1 or _SPARSE_OUTPUT else 1.0)
+            coef = signed_draw(signs, sizes[i + 1], density, rng)
             if i == layout.n_layers - 1:
                 target = output_std
             elif np.all(layout.coef_signs[i] > 0):
@@ -279,6 +323,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
                              1.0 / np.sqrt(sizes[i]))
             coef *= scale
             intercept = np.where(usable, -mean * scale, 0.0)
+            if i == layout.n_layers - 1 and getattr(self, "_init_prior", None) is not None:
+                intercept = intercept + self._init_prior
             coefs.append(coef)
             intercepts.append(intercept)
             if i < layout.n_layers - 1:

@@ -33,10 +33,14 @@ _TAIL_SHARE, _TAIL_MIN, _TAIL_GAIN = 0.1, 5, 0.01
 def warn_input_scale(inputs, weights, name):
     """``InputScaleWarning`` if the weighted root-mean-square of the columns of
     ``inputs`` (dense, float64) is far from 1."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        rms = np.sqrt(weights @ (inputs * inputs))
-    rms = rms[np.isfinite(rms)] if np.isfinite(rms).any() else np.array([np.inf])
-    largest = float(np.max(rms)) if rms.size else 0.0
+    if inputs.size == 0:
+        return
+    # Root-mean-square of each column, computed on the column divided by its largest
+    # magnitude so that columns of magnitude 1e300 do not overflow.
+    top = np.max(np.abs(inputs), axis=0)
+    unit = np.where(top > 0, top, 1.0)
+    rms = top * np.sqrt(weights @ ((inputs / unit) ** 2))
+    largest = float(np.max(rms))
     if largest > _SCALE_HIGH or 0.0 < largest < _SCALE_LOW:
         warnings.warn(
             f"{name}: input columns are far from unit scale (largest column "
@@ -110,17 +114,20 @@ def warn_if_not_converged(result, name, max_iter):
         return
     curve = np.asarray(result.loss_curve, dtype=np.float64)
     tail = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
+    why = f"it stopped after {curve.size} iterations"
     if curve.size > tail:
         drop = curve[-tail - 1] - curve[-1]
         total = curve[0] - curve[-1]
         if np.isfinite(drop) and drop <= _TAIL_GAIN * max(total, 0.0):
             return
+        why = (f"the last {tail} iterations still gave more than {_TAIL_GAIN:.0%} of "
+               "its decrease")
     pg = getattr(result, "proj_grad_norm", np.nan)
     pg_text = "" if not np.isfinite(pg) else f", projected-gradient norm {pg:.3g}"
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
-        f"converged yet (loss {result.loss:.6g}{pg_text}; the last {tail} iterations "
-        f"still gave more than {_TAIL_GAIN:.0%} of its decrease). Increase max_iter. "
+        f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). Increase max_iter, "
+        f"or scale the inputs. "
         f"{result.message}".strip(),
         ConvergenceWarning, stacklevel=4,
     )

@@ -31,8 +31,6 @@ _FREE_HIDDEN_INIT_STD = 1.0
 # annealed 1 -> 2).
 _AUTO_GAIN = {"lbfgsb": (1.0, 2.0), "adam": 1.0}
 _INIT_SAMPLES = 2000
-import os
-_SPARSE_OUTPUT = bool(int(os.environ.get('SPOUT','0')))
 
 
 @fill_doc
@@ -141,7 +139,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     layer cannot flip: the fit stalls near the class prior. Keeping each weight with
     probability ``p`` raises ``s^2 / m^2`` to ``4 / (3p) - 1``; ``p`` is the largest
     value that brings the correlation down to 0.2 (at least two expected inputs per
-    unit), so the units start as diverse random features.
+    unit), so the units start as diverse random features. Logistic output layers
+    are drawn the same way (each output stands alone); a softmax layer stays dense,
+    as the softmax cancels what its logits share.
 
     Inputs: a non-negative first layer with sigmoid units trains on inputs of order
     one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
@@ -305,8 +305,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         coefs, intercepts = [], []
         for i in range(layout.n_layers):
             signs = layout.coef_signs[i]
-            density = (nonneg_density(inputs, weights, signs)
-                       if i < layout.n_layers - 1 or _SPARSE_OUTPUT else 1.0)
+            # A softmax cancels what its logits share: its layer keeps a dense draw.
+            sparse = i < layout.n_layers - 1 or self.output == "logistic"
+            density = nonneg_density(inputs, weights, signs) if sparse else 1.0
             coef = signed_draw(signs, sizes[i + 1], density, rng)
             if i == layout.n_layers - 1:
                 target = output_std
@@ -323,8 +324,6 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
                              1.0 / np.sqrt(sizes[i]))
             coef *= scale
             intercept = np.where(usable, -mean * scale, 0.0)
-            if i == layout.n_layers - 1 and getattr(self, "_init_prior", None) is not None:
-                intercept = intercept + self._init_prior
             coefs.append(coef)
             intercepts.append(intercept)
             if i < layout.n_layers - 1:

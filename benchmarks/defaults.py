@@ -224,11 +224,13 @@ def section_tabular(args, watch):
             mlp = cv(lambda: make_pipeline(pre(), MLPClassifier(random_state=0)))[0]
             lr = cv(lambda: make_pipeline(pre(), LogisticRegression(max_iter=1000)))[0]
             baseline_s = time.perf_counter() - start
-            for positive in (True, "hidden"):
+            for positive, output in ((True, "softmax"), ("hidden", "softmax"),
+                                     (True, "logistic")):
                 start = time.perf_counter()
                 acc, one = cv(lambda: make_pipeline(pre(), NonNegMLPClassifier(
-                    positive=positive, random_state=0)), watch)
+                    positive=positive, output=output, random_state=0)), watch)
                 row = {"data": name, "scaler": sname, "positive": positive,
+                       "output": output,
                        "accuracy": acc, "mlp": mlp, "logreg": lr,
                        "gap_to_best": acc - max(mlp, lr), "one_class_folds": one,
                        "fit_s_5_folds": time.perf_counter() - start,
@@ -324,12 +326,12 @@ def markdown(rec):
         out += ["## Tabular, 5-fold CV accuracy at the defaults", "",
                 "Target: within 1 point of the better of MLPClassifier and "
                 "LogisticRegression.", "",
-                "| data | scaler | positive | accuracy | MLPClassifier | "
+                "| data | scaler | positive | output | accuracy | MLPClassifier | "
                 "LogisticRegression | gap | one-class folds |",
-                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+                "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
         for row in t["rows"]:
             out.append(f"| {row['data']} | {row['scaler']} | {row['positive']} | "
-                       f"{row['accuracy']:.4f} | {row['mlp']:.4f} | {row['logreg']:.4f} | "
+                       f"{row['output']} | {row['accuracy']:.4f} | {row['mlp']:.4f} | {row['logreg']:.4f} | "
                        f"{100 * row['gap_to_best']:+.2f} | {row['one_class_folds']} |")
         if t["grid"]:
             worst = min(t["grid"], key=lambda c: c["accuracy"])
@@ -381,9 +383,23 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", default="defaults")
+    parser.add_argument("--merge", nargs="*", default=[],
+                        help="result files (JSON, in benchmarks/results) of separate "
+                             "runs to merge into --out, sections in the order given")
     args = parser.parse_args()
     set_threads(args.threads)
     json_path, md_path = RESULTS / f"{args.out}.json", RESULTS / f"{args.out}.md"
+    if args.merge:
+        rec = {"commands": [], "warnings": {}}
+        for name in args.merge:
+            part = load_json(RESULTS / name)
+            rec["commands"] += part["commands"]
+            rec["warnings"].update(part["warnings"])
+            rec.update({k: v for k, v in part.items() if k in ALL_SECTIONS})
+            rec["git_commit"], rec["machine"] = part["git_commit"], part["machine"]
+        save_json(json_path, rec)
+        md_path.write_text(markdown(rec) + "\n")
+        return
     rec = load_json(json_path) or {"commands": [], "warnings": {}}
     rec["commands"] = [c for c in rec["commands"]
                        if c != "python " + " ".join(sys.argv)] + ["python " + " ".join(sys.argv)]

@@ -284,7 +284,8 @@ def section_mnist_adam(args, watch):
     X_test = (d["X_test"] / 255.0).astype(np.float32)
     y, y_test = d["y_train"].astype(np.int64), d["y_test"].astype(np.int64)
     rows = []
-    for gain in ("default", (1.0, 2.0)):
+    for gain in args.adam_gains:
+        gain = "default" if gain == "default" else tuple(map(float, gain.split(",")))
         for seed in args.seeds:
             kw = {} if gain == "default" else {"gain": gain}
             est = NonNegMLPClassifier(
@@ -381,6 +382,9 @@ def main():
                         help="stratified subsample of Adult (0: all 32,561 rows)")
     parser.add_argument("--grid", nargs="*", default=["breast_cancer", "wine"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--adam-gains", nargs="+", default=["default", "1,2"],
+                        help='gains of the mnist_adam section: "default" (gain="auto") '
+                             'or "start,end"')
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", default="defaults")
     parser.add_argument("--merge", nargs="*", default=[],

@@ -17,7 +17,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 
-__all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged", "warn_input_scale"]
+__all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
+           "warn_input_scale"]
+
+# stacklevel: the user's call to ``fit`` (fit -> _fit -> report_fit -> warn_*, and
+# fit -> _fit -> _start_theta -> _init_theta -> warn_input_scale).
 
 # Column root-mean-square beyond which (or, for the largest column, below which)
 # inputs are "far from unit scale".
@@ -48,7 +52,7 @@ def warn_input_scale(inputs, weights, name):
             "Networks with sigmoid units and non-negative weights train on inputs of "
             "order one: put a MinMaxScaler or StandardScaler before the estimator in a "
             "Pipeline.",
-            InputScaleWarning, stacklevel=4,
+            InputScaleWarning, stacklevel=6,
         )
 
 
@@ -101,7 +105,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
             f"{estimator.__class__.__name__}: degenerate fit: {what}. Try scaling the "
             "inputs (MinMaxScaler or StandardScaler), a smaller l2, a larger max_iter, "
             'or positive="hidden" (a free output layer).',
-            DegenerateFitWarning, stacklevel=4,
+            DegenerateFitWarning, stacklevel=5,
         )
 
 
@@ -129,7 +133,7 @@ def warn_if_not_converged(result, name, max_iter):
         f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). Increase max_iter, "
         f"or scale the inputs. "
         f"{result.message}".strip(),
-        ConvergenceWarning, stacklevel=4,
+        ConvergenceWarning, stacklevel=5,
     )
 
 

@@ -334,11 +334,15 @@ def markdown(rec):
             out.append(f"| {row['data']} | {row['scaler']} | {row['positive']} | "
                        f"{row['output']} | {row['accuracy']:.4f} | {row['mlp']:.4f} | {row['logreg']:.4f} | "
                        f"{100 * row['gap_to_best']:+.2f} | {row['one_class_folds']} |")
-        if t["grid"]:
-            worst = min(t["grid"], key=lambda c: c["accuracy"])
-            out += ["", f"Grid ({len(t['grid'])} cells of hidden x l2 x positive x "
-                    f"scaler, 5 folds each): worst cell {worst}; one-class folds "
-                    f"{sum(c['one_class_folds'] for c in t['grid'])}."]
+        for name in dict.fromkeys(c["data"] for c in t["grid"]):
+            cells = [c for c in t["grid"] if c["data"] == name]
+            worst = min(cells, key=lambda c: c["accuracy"])
+            out += ["", f"Grid on {name} ({len(cells)} cells: hidden_layer_sizes in "
+                    "(10,), (50,), (20, 10) x l2 in 0, 1e-5, 1e-4 x positive in True, "
+                    f"'hidden' x min-max / standard scaling, 5 folds each): worst cell "
+                    f"{worst['accuracy']:.4f} ({worst['scaler']}, {worst['hidden']}, "
+                    f"l2={worst['l2']}, positive={worst['positive']}); one-class folds "
+                    f"{sum(c['one_class_folds'] for c in cells)}."]
         out.append("")
     im = rec.get("images")
     if im:
@@ -398,8 +402,23 @@ def main():
         for name in args.merge:
             part = load_json(RESULTS / name)
             rec["commands"] += part["commands"]
-            rec["warnings"].update(part["warnings"])
-            rec.update({k: v for k, v in part.items() if k in ALL_SECTIONS})
+            for section, counts in part["warnings"].items():
+                total = rec["warnings"].setdefault(section, dict.fromkeys(counts, 0))
+                for k, v in counts.items():
+                    total[k] += v
+            for section in ALL_SECTIONS:
+                if section not in part:
+                    continue
+                if section != "tabular" or section not in rec:
+                    rec[section] = part[section]
+                    continue
+                # tabular runs on separate data sets: their rows and grid cells add up
+                seen = {(r["data"], r["scaler"], str(r["positive"]), r["output"])
+                        for r in rec[section]["rows"]}
+                rec[section]["rows"] += [
+                    r for r in part[section]["rows"]
+                    if (r["data"], r["scaler"], str(r["positive"]), r["output"]) not in seen]
+                rec[section]["grid"] += part[section]["grid"]
             rec["git_commit"], rec["machine"] = part["git_commit"], part["machine"]
         save_json(json_path, rec)
         md_path.write_text(markdown(rec) + "\n")

@@ -1,9 +1,11 @@
 """sknonneg: scikit-learn estimators for neural networks with non-negative weights."""
 
+from .exceptions import DegenerateFitWarning, InputScaleWarning
 from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                              NonNegMLPRegressor)
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ABBAClassifier", "NonNegAutoencoder", "NonNegMLPClassifier", "NonNegMLPRegressor",
+__all__ = ["ABBAClassifier", "DegenerateFitWarning", "InputScaleWarning",
+           "NonNegAutoencoder", "NonNegMLPClassifier", "NonNegMLPRegressor",
            "__version__"]

@@ -11,7 +11,7 @@ __all__ = ["SolverResult"]
 class SolverResult:
     """Outcome of a run: the last ``theta``, iterations, last loss, the loss after
     each iteration, whether a stopping criterion (not the iteration limit) ended
-    it, and the solver's message."""
+    it, the solver's message and the projected-gradient norm."""
 
     theta: np.ndarray
     n_iter: int = 0
@@ -19,3 +19,5 @@ class SolverResult:
     loss_curve: list = field(default_factory=list)
     converged: bool = False
     message: str = ""
+    # Infinity norm of the projected gradient at ``theta`` (NaN when not reported).
+    proj_grad_norm: float = np.nan

@@ -15,7 +15,16 @@ from scipy.optimize import Bounds, OptimizeResult, minimize
 from .._compat import lbfgsb_setulb
 from ._result import SolverResult
 
-__all__ = ["LBFGSB", "MAXCOR"]
+__all__ = ["LBFGSB", "MAXCOR", "projected_gradient_norm"]
+
+
+def projected_gradient_norm(x, grad, lower, upper):
+    """Infinity norm of the gradient projected on the box: the quantity L-BFGS-B's
+    ``pgtol`` (the estimators' ``tol``) bounds."""
+    if grad is None:
+        return np.nan
+    step = np.clip(x - np.asarray(grad, dtype=np.float64), lower, upper) - x
+    return float(np.max(np.abs(step))) if step.size else 0.0
 
 _STATUS = {0: "START", 1: "NEW_X", 2: "RESTART", 3: "FG", 4: "CONVERGENCE", 5: "STOP",
            6: "WARNING", 7: "ERROR", 8: "ABNORMAL"}
@@ -108,9 +117,12 @@ class LBFGSB:
         self.set_bounds(*bounds)
         opt = self.minimize(objective.loss_grad, theta, schedule.max_iter, schedule.tol,
                             callback)
-        return SolverResult(theta=np.asarray(opt.x, dtype=np.float64),
-                            n_iter=int(opt.nit), loss=float(opt.fun),
-                            converged=bool(opt.status == 0), message=str(opt.message))
+        x = np.asarray(opt.x, dtype=np.float64)
+        return SolverResult(theta=x, n_iter=int(opt.nit), loss=float(opt.fun),
+                            converged=bool(opt.status == 0), message=str(opt.message),
+                            proj_grad_norm=projected_gradient_norm(x, opt.jac,
+                                                                   self.lower,
+                                                                   self.upper))
 
     def minimize(self, fun, theta0, max_iter, tol, callback=None,
                  ftol=64 * np.finfo(float).eps, max_fun=None):

@@ -47,12 +47,12 @@ from .._solvers import (
     n_gain_stages,
     step_size,
     stratified_batches,
-    warn_if_not_converged,
 )
 from .._engine import prepare_input
 from .._threads import fit_threads
 from .._validation import check_finite_parameters
 from ._base import BaseNetwork
+from ._diagnostics import report_fit
 
 __all__ = ["EarlyStopping", "TrainableNetwork"]
 
@@ -213,6 +213,7 @@ class TrainableNetwork(BaseNetwork):
             monitor = EarlyStopping(self, X[idx_val], y[idx_val])
             data = data[idx_train]
 
+        train = data
         with fit_threads() as parallel:
             objectives = _Objectives(self, layout, parallel)
             if solver.full_batch and self.batch_size is None:
@@ -225,7 +226,7 @@ class TrainableNetwork(BaseNetwork):
         self._finish(result)
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
-        warn_if_not_converged(result, self.__class__.__name__, self.max_iter)
+        report_fit(self, result, train)
         return self
 
     def _finish(self, result):
@@ -262,6 +263,7 @@ class TrainableNetwork(BaseNetwork):
             result.loss = run.loss
             result.converged = run.converged
             result.message = run.message
+            result.proj_grad_norm = run.proj_grad_norm
             self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
                       f"iterations={run.n_iter} loss={run.loss:.6g} "
                       f"time={time.perf_counter() - t0:.2f}s")

@@ -1,0 +1,49 @@
+"""Warnings raised by sknonneg's estimators."""
+
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["DegenerateFitWarning", "InputScaleWarning"]
+
+
+class DegenerateFitWarning(ConvergenceWarning):
+    """A fit that ended no better than a constant prediction.
+
+    Raised at the end of ``fit`` when the fitted classifier predicts the same label
+    (or the same label set) for every training sample although several are present,
+    or when its training log-loss is no better than that of the class-prior model
+    (the constant predictor of the class frequencies). A subclass of
+    :class:`sklearn.exceptions.ConvergenceWarning`, so filters on that class cover it.
+
+    See Also
+    --------
+    InputScaleWarning : Inputs far from unit scale.
+    sklearn.exceptions.ConvergenceWarning : The optimizer did not converge.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sknonneg.exceptions import DegenerateFitWarning
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", DegenerateFitWarning)
+    ...     pass  # a fit that collapses would raise here
+    """
+
+
+class InputScaleWarning(UserWarning):
+    """Input columns far from unit scale.
+
+    Raised once per fit when the largest root-mean-square of an input column is
+    above ``1e3`` or the largest is below ``1e-3``: a network whose first layer is
+    non-negative, with sigmoid units, trains best on inputs of order one (a
+    ``MinMaxScaler`` or ``StandardScaler`` in a ``Pipeline``).
+
+    See Also
+    --------
+    DegenerateFitWarning : A fit no better than a constant prediction.
+
+    Examples
+    --------
+    >>> from sknonneg.exceptions import InputScaleWarning
+    >>> issubclass(InputScaleWarning, UserWarning)
+    True
+    """

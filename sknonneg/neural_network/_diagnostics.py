@@ -1,0 +1,152 @@
+"""What a fit tells its user: input scale, degenerate fits, non-convergence.
+
+- :func:`warn_input_scale`: inputs far from unit scale (called by the initialisation,
+  which measures the columns anyway).
+- :func:`warn_if_degenerate`: a classifier that ends predicting one label for every
+  training sample, or no better than the class prior (called once at the end of
+  ``fit``).
+- :func:`warn_if_not_converged`: the iteration limit stopped a fit that was still
+  improving; the message shows the loss and the projected-gradient norm.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import log_expit, log_softmax
+from sklearn.exceptions import ConvergenceWarning
+
+from ..exceptions import DegenerateFitWarning, InputScaleWarning
+
+__all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
+           "warn_input_scale"]
+
+# stacklevel: the user's call to ``fit`` (fit -> _fit -> report_fit -> warn_*, and
+# fit -> _fit -> _start_theta -> _init_theta -> warn_input_scale).
+
+# Column root-mean-square beyond which (or, for the largest column, below which)
+# inputs are "far from unit scale".
+_SCALE_HIGH, _SCALE_LOW = 1e3, 1e-3
+# A fit whose training log-loss is within this share of the class-prior model's is
+# no better than it.
+_PRIOR_MARGIN = 0.01
+# The iteration limit means something when the loss still fell, over the last 10%
+# of the iterations (at least 5), by more than 1% of its whole decrease in the fit.
+_TAIL_SHARE, _TAIL_MIN, _TAIL_GAIN = 0.1, 5, 0.01
+
+
+def warn_input_scale(inputs, weights, name):
+    """``InputScaleWarning`` if the weighted root-mean-square of the columns of
+    ``inputs`` (dense or sparse, float64) is far from 1."""
+    if inputs.size == 0:
+        return
+    # Root-mean-square of each column, computed on the column divided by its largest
+    # magnitude so that columns of magnitude 1e300 do not overflow.
+    if sp.issparse(inputs):  # the same, never densified
+        inputs = sp.csr_matrix(inputs)
+        top = abs(inputs).max(axis=0).toarray().ravel()
+        unit = np.where(top > 0, top, 1.0)
+        scaled = inputs @ sp.diags(1.0 / unit)
+        rms = top * np.sqrt(np.asarray(scaled.multiply(scaled).T @ weights).ravel())
+    else:
+        top = np.max(np.abs(inputs), axis=0)
+        unit = np.where(top > 0, top, 1.0)
+        rms = top * np.sqrt(weights @ ((inputs / unit) ** 2))
+    largest = float(np.max(rms))
+    if largest > _SCALE_HIGH or 0.0 < largest < _SCALE_LOW:
+        warnings.warn(
+            f"{name}: input columns are far from unit scale (largest column "
+            f"root-mean-square {largest:.3g}, median {float(np.median(rms)):.3g}). "
+            "Networks with sigmoid units and non-negative weights train on inputs of "
+            "order one: put a MinMaxScaler or StandardScaler before the estimator in a "
+            "Pipeline.",
+            InputScaleWarning, stacklevel=6,
+        )
+
+
+def _data_nll(logits, targets, sample_weight, softmax):
+    """Mean log-loss of ``logits`` and the class-prior model's, weighted."""
+    w = sample_weight / sample_weight.sum()
+    if softmax:
+        idx = np.asarray(targets, dtype=np.int64)
+        nll = -(w @ log_softmax(logits, axis=1)[np.arange(idx.size), idx])
+        prior = np.bincount(idx, weights=w, minlength=logits.shape[1])
+        prior = prior[prior > 0]
+        return float(nll), float(-(prior @ np.log(prior)))
+    t = np.asarray(targets, dtype=np.float64)
+    nll = -(w @ (t * log_expit(logits) + (1.0 - t) * log_expit(-logits)).sum(axis=1))
+    p = np.clip(w @ t, 1e-300, 1.0 - 1e-16)
+    prior = -(p * np.log(p) + (1.0 - p) * np.log1p(-p)).sum()
+    return float(nll), float(prior)
+
+
+def warn_if_degenerate(estimator, X, targets, sample_weight):
+    """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
+    label (set) for every row of ``X`` (with positive weight) although ``targets``
+    hold several, or its training log-loss is no better than the class prior's.
+
+    Estimators without ``classes_`` (regressors, autoencoders) are left alone."""
+    if not hasattr(estimator, "classes_") or not hasattr(estimator, "_logits"):
+        return
+    keep = np.asarray(sample_weight) > 0
+    logits = np.asarray(estimator._logits(X), dtype=np.float64)[keep]
+    targets = np.asarray(targets)[keep]
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)[keep]
+    softmax = estimator._output_type() == "softmax"
+    if softmax:
+        predicted, truth = np.argmax(logits, axis=1), targets
+    else:
+        predicted, truth = logits > 0, targets > 0.5
+    n_true = np.unique(truth, axis=0).shape[0]
+    n_predicted = np.unique(predicted, axis=0).shape[0]
+    nll, prior = _data_nll(logits, targets, sample_weight, softmax)
+    what = None
+    if n_true > 1 and n_predicted == 1:
+        what = (f"it predicts the same {'label' if truth.ndim == 1 else 'label set'} for "
+                f"all {truth.shape[0]} training samples, which hold {n_true} different "
+                "ones")
+    elif prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN):
+        what = (f"its training log-loss ({nll:.4g}) is no better than the class-prior "
+                f"model's ({prior:.4g})")
+    if what is not None:
+        warnings.warn(
+            f"{estimator.__class__.__name__}: degenerate fit: {what}. Try scaling the "
+            "inputs (MinMaxScaler or StandardScaler), a smaller l2, a larger max_iter, "
+            'or positive="hidden" (a free output layer).',
+            DegenerateFitWarning, stacklevel=5,
+        )
+
+
+def warn_if_not_converged(result, name, max_iter):
+    """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
+    the fit while its loss was still falling: by more than 1% of the fit's whole
+    decrease over the last 10% of the iterations (at least 5). The message shows the loss and, when the
+    solver reports it, the projected-gradient norm."""
+    if result.converged:
+        return
+    curve = np.asarray(result.loss_curve, dtype=np.float64)
+    tail = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
+    why = f"it stopped after {curve.size} iterations"
+    if curve.size > tail:
+        drop = curve[-tail - 1] - curve[-1]
+        total = curve[0] - curve[-1]
+        if np.isfinite(drop) and drop <= _TAIL_GAIN * max(total, 0.0):
+            return
+        why = (f"the last {tail} iterations still gave more than {_TAIL_GAIN:.0%} of "
+               "its decrease")
+    pg = getattr(result, "proj_grad_norm", np.nan)
+    pg_text = "" if not np.isfinite(pg) else f", projected-gradient norm {pg:.3g}"
+    warnings.warn(
+        f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
+        f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). Increase max_iter, "
+        f"or scale the inputs. "
+        f"{result.message}".strip(),
+        ConvergenceWarning, stacklevel=5,
+    )
+
+
+def report_fit(estimator, result, data):
+    """The warnings at the end of ``fit``: non-convergence (meaningful only), then a
+    degenerate fit on the training ``data`` (``X``, ``targets``, ``sample_weight``)."""
+    warn_if_not_converged(result, estimator.__class__.__name__, estimator.max_iter)
+    warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight)

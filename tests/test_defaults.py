@@ -1,0 +1,100 @@
+"""Defaults that train (issue 18): the sparse start of non-negative layers and the
+warnings that say when a fit went wrong."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+
+import sknonneg
+from sknonneg import DegenerateFitWarning, InputScaleWarning, NonNegMLPClassifier
+from sknonneg._engine.init import MAX_INIT_CORR, nonneg_density, signed_draw
+from sknonneg.neural_network._diagnostics import warn_if_not_converged
+from sknonneg._solvers import SolverResult
+
+
+def _correlated(n=400, d=30, seed=0):
+    rng = np.random.RandomState(seed)
+    size = rng.uniform(0.2, 1.0, size=(n, 1))
+    return size * rng.uniform(0.5, 1.0, size=(n, d))
+
+
+def test_density_falls_with_shared_variation():
+    rng = np.random.RandomState(0)
+    w = np.full(400, 1 / 400)
+    signs = np.ones(30, dtype=np.int8)
+    independent = nonneg_density(rng.normal(size=(400, 30)), w, signs)
+    assert nonneg_density(_correlated(), w, signs) < independent < 1.0
+    # free rows add nothing to the shared part; few inputs keep two per unit
+    assert nonneg_density(_correlated(), w, np.zeros(30, dtype=np.int8)) == 1.0
+    assert nonneg_density(_correlated(d=3), w, np.ones(3, dtype=np.int8)) == 2 / 3
+
+
+def test_sparse_draw_decorrelates_units():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(400, 100))
+    w = np.full(X.shape[0], 1.0 / X.shape[0])
+    signs = np.ones(X.shape[1], dtype=np.int8)
+    p = nonneg_density(X, w, signs)
+    assert p < 0.5
+    dense = signed_draw(signs, 200, 1.0, rng)
+    sparse = signed_draw(signs, 200, p, rng)
+    corr = [np.corrcoef((X @ c).T)[np.triu_indices(200, 1)].mean()
+            for c in (dense, sparse)]
+    assert corr[0] > 0.6
+    assert corr[1] < 2 * MAX_INIT_CORR
+
+
+def test_signed_draw_keeps_signs_and_every_unit():
+    signs = np.array([1, -1, 0, 1, 1], dtype=np.int8)
+    coef = signed_draw(signs, 50, 0.01, np.random.RandomState(0))
+    assert np.all(coef[signs == 1] >= 0) and np.all(coef[signs == -1] <= 0)
+    assert np.all(np.abs(coef[signs != 0]).sum(axis=0) > 0)
+
+
+def test_public_warnings():
+    assert issubclass(DegenerateFitWarning, ConvergenceWarning)
+    assert {"DegenerateFitWarning", "InputScaleWarning"} <= set(sknonneg.__all__)
+
+
+def test_degenerate_fit_warns():
+    X, y = load_iris(return_X_y=True)
+    clf = NonNegMLPClassifier(5, l2=10.0, max_iter=30, random_state=0)
+    with pytest.warns(DegenerateFitWarning, match="degenerate fit"):
+        clf.fit(X / 8, y)
+
+
+def test_good_fit_does_not_warn():
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = NonNegMLPClassifier(10, random_state=0).fit(X / 8, y)
+    assert clf.score(X / 8, y) > 0.9
+
+
+def test_input_scale_warns_once():
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NonNegMLPClassifier(5, max_iter=5, random_state=0).fit(X * 1e10, y)
+    scale = [w for w in caught if w.category is InputScaleWarning]
+    assert len(scale) == 1 and "MinMaxScaler" in str(scale[0].message)
+
+
+def test_convergence_warning_only_when_still_falling():
+    falling = SolverResult(theta=np.zeros(1), loss=0.5, loss_curve=list(
+        np.linspace(1.0, 0.5, 50)), message="STOP", proj_grad_norm=0.25)
+    with pytest.warns(ConvergenceWarning, match="projected-gradient norm 0.25"):
+        warn_if_not_converged(falling, "Net", 50)
+    flat = SolverResult(theta=np.zeros(1), loss=0.5,
+                        loss_curve=[1.0] + [0.5] * 49, message="STOP")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_not_converged(flat, "Net", 50)
+
+
+@pytest.mark.parametrize("solver, gain", [("lbfgsb", (1.0, 2.0)), ("adam", 1.0)])
+def test_auto_gain_per_solver(solver, gain):
+    assert NonNegMLPClassifier(solver=solver)._gain_param() == gain

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from .._compat import Interval, StrOptions, validate_parameter_constraints
 from .._engine import csr_if_mostly_zeros
+from .._kernels import flavour_for
 from .._solvers import SOLVERS
 from .._threads import fit_threads
 
@@ -67,6 +68,7 @@ def _as_kernel_csr(X, dtype):
 
     The one place where the estimators reach into the engine's data preparation."""
     with fit_threads() as parallel:
+        parallel = flavour_for(parallel, X.shape[0], X.shape[1])
         csr = csr_if_mostly_zeros(X, dtype, parallel)
     if csr is None:
         return None

@@ -50,7 +50,8 @@ from .._solvers import (
     warn_if_not_converged,
 )
 from .._engine import prepare_input
-from .._threads import fit_threads
+from .._kernels import NUMPY, flavour_for
+from .._threads import fit_threads, single_blas_thread
 from ._base import BaseNetwork
 
 __all__ = ["EarlyStopping", "TrainableNetwork"]
@@ -78,6 +79,11 @@ class _Data:
         converts nothing per batch."""
         return _Data(prepare_input(self.X, dtype, parallel), self.targets,
                      self.strata, self.sample_weight)
+
+
+def _work_per_row(layout):
+    """Multiply-adds per row of one evaluation of the network of ``layout``."""
+    return sum(layer.work_per_row() for layer in layout.network)
 
 
 class _Objectives:
@@ -212,12 +218,16 @@ class TrainableNetwork(BaseNetwork):
             data = data[idx_train]
 
         with fit_threads() as parallel:
+            parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
             objectives = _Objectives(self, layout, parallel)
-            if solver.full_batch and self.batch_size is None:
-                result = self._fit_full_batch(solver, objectives, theta, data, monitor)
-            else:
-                data = data.prepared(self._compute_dtype, parallel)
-                result = self._fit_epochs(solver, objectives, theta, data, rng, monitor)
+            with single_blas_thread(parallel == NUMPY):
+                if solver.full_batch and self.batch_size is None:
+                    result = self._fit_full_batch(solver, objectives, theta, data,
+                                                  monitor)
+                else:
+                    data = data.prepared(self._compute_dtype, parallel)
+                    result = self._fit_epochs(solver, objectives, theta, data, rng,
+                                              monitor)
         if monitor is not None:
             monitor.publish(self)
         self._finish(result)
@@ -352,13 +362,16 @@ class TrainableNetwork(BaseNetwork):
         theta = layout.project(self._theta)
         data = _Data(X, targets, strata, sample_weight)
         with fit_threads() as parallel:
+            parallel = flavour_for(parallel, X.shape[0], _work_per_row(layout))
             if solver.full_batch:
                 batches = [np.arange(X.shape[0])]
             else:
                 batches = self._batches(strata, X.shape[0], self._rng)
                 data = data.prepared(self._compute_dtype, parallel)
-            theta, loss = self._epoch_step(solver, _Objectives(self, layout, parallel),
-                                           theta, data, batches, gain, self._gain_step)
+            with single_blas_thread(parallel == NUMPY):
+                theta, loss = self._epoch_step(
+                    solver, _Objectives(self, layout, parallel), theta, data, batches,
+                    gain, self._gain_step)
         self._gain_step += 1
         self._gain_ = gain
         curve = self.loss_curve_ + [loss]

@@ -25,6 +25,8 @@ import warnings
 
 import numpy as np
 
+from .._kernels import numpy_max_work
+
 __all__ = ["kernel_compile_counts", "warm_kernels"]
 
 
@@ -115,7 +117,10 @@ def warm_kernels(estimator=None, *, sparse=False):
 
     def target():
         try:
-            _warm(estimator, sparse)
+            # The tiny fit would run on the NumPy twins: the numba kernels, which
+            # the task's real data needs, are compiled on purpose.
+            with numpy_max_work(-1):
+                _warm(estimator, sparse)
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
 

@@ -467,5 +467,7 @@ def test_warm_start_continues(data, solver, batch_size):
     warm.fit(X, y)
     cold.fit(X, y)
     assert cold.loss_curve_ == first_run  # a cold refit starts over
-    assert warm.loss_curve_[0] < first_run[0]  # a warm one goes on
+    # A warm one goes on, its loss_curve_ extended as scikit-learn's MLP does.
+    assert warm.loss_curve_[:len(first_run)] == first_run
+    assert warm.loss_curve_[len(first_run)] < first_run[0]
     assert warm.loss_ < first_run[-1]

@@ -178,6 +178,11 @@ class TrainableNetwork(BaseNetwork):
         """Held-out score of ``theta`` at ``gain`` (higher is better)."""
 
     # ---------------------------------------------------------------- solver
+    def _batch_size_param(self):
+        """``batch_size`` with scikit-learn's ``"auto"`` read as None (full batch
+        for L-BFGS-B, ``min(200, n_samples)`` for Adam, as in ``MLPClassifier``)."""
+        return None if self.batch_size == "auto" else self.batch_size
+
     def _solver_for(self, layout, reuse):
         """The solver named by ``solver``; one that keeps a state (Adam's moments)
         continues from the last fit's when ``reuse`` and the sizes match."""
@@ -221,7 +226,7 @@ class TrainableNetwork(BaseNetwork):
             parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
             objectives = _Objectives(self, layout, parallel)
             with single_blas_thread(parallel == NUMPY):
-                if solver.full_batch and self.batch_size is None:
+                if solver.full_batch and self._batch_size_param() is None:
                     result = self._fit_full_batch(solver, objectives, theta, data,
                                                   monitor)
                 else:
@@ -230,19 +235,31 @@ class TrainableNetwork(BaseNetwork):
                                               monitor)
         if monitor is not None:
             monitor.publish(self)
-        self._finish(result)
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+        self._finish(result, data.n_samples * result.n_iter,
+                     carry=fitted and hasattr(self, "t_"))
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
         warn_if_not_converged(result, self.__class__.__name__, self.max_iter)
         return self
 
-    def _finish(self, result):
+    def _finish(self, result, samples_seen, carry=False):
+        """Sets the fitted attributes from ``result``; ``samples_seen``: rows the
+        solver went through in this fit (added to ``t_``); ``carry``: a warm start
+        continuing the last fit, whose ``loss_curve_`` and ``t_`` it extends, as
+        scikit-learn's MLP does (``n_iter_`` counts this fit)."""
+        curve = list(self.loss_curve_) if carry else []
+        t = self.t_ if carry else 0
         self._theta = result.theta
         self._set_fitted_layers(result.theta)
         self.n_iter_ = int(result.n_iter)
+        self.n_layers_ = self._layout.n_layers + 1
+        self.t_ = int(t + samples_seen)
         self.loss_ = float(result.loss)
-        self.loss_curve_ = list(result.loss_curve)
-        self.best_loss_ = float(min(result.loss_curve)) if result.loss_curve else self.loss_
+        self.loss_curve_ = curve + list(result.loss_curve)
+        self.best_loss_ = (float(min(self.loss_curve_)) if self.loss_curve_
+                           else self.loss_)
 
     def _fit_full_batch(self, solver, objectives, theta, data, monitor):
         """Solver runs over all of ``data``, one per gain stage."""
@@ -280,7 +297,7 @@ class TrainableNetwork(BaseNetwork):
         return result
 
     def _batches(self, strata, n_samples, rng):
-        batch_size = self.batch_size
+        batch_size = self._batch_size_param()
         if batch_size is None:
             batch_size = min(200, n_samples)
         batch_size = min(batch_size, n_samples)
@@ -374,7 +391,10 @@ class TrainableNetwork(BaseNetwork):
                     gain, self._gain_step)
         self._gain_step += 1
         self._gain_ = gain
-        curve = self.loss_curve_ + [loss]
+        if first:
+            self.t_ = 0
+            self.validation_scores_ = self.best_validation_score_ = None
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
-                                  loss_curve=curve, converged=True))
+                                  loss_curve=[loss], converged=True), X.shape[0],
+                     carry=True)
         return self

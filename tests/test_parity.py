@@ -104,3 +104,53 @@ def test_numpy_path_fits_as_the_kernels(positive, digits):
         proba_numba = on_numba.predict_proba(X)
     np.testing.assert_allclose(on_numpy.loss_curve_, on_numba.loss_curve_, rtol=1e-6)
     np.testing.assert_allclose(on_numpy.predict_proba(X), proba_numba, atol=1e-6)
+
+
+def _interrupt_at(monkeypatch, n_iter):
+    """Ctrl-C (a KeyboardInterrupt) once ``n_iter`` iterations or epochs are done."""
+    from sknonneg.neural_network import _progress
+
+    update = _progress.Progress.update
+
+    def interrupting(self, *args, **kwargs):
+        update(self, *args, **kwargs)
+        if self.n_iter >= n_iter:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_progress.Progress, "update", interrupting)
+
+
+@pytest.mark.parametrize("solver, early_stopping",
+                         [("lbfgsb", False), ("adam", False), ("lbfgsb", True)])
+def test_ctrl_c_keeps_the_latest_parameters(monkeypatch, digits, solver,
+                                            early_stopping):
+    X, y = digits
+    est = NonNegMLPClassifier((5,), solver=solver, max_iter=20, warm_start=True,
+                              early_stopping=early_stopping, random_state=0)
+    _interrupt_at(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(est, X, y)
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 3
+    assert est.t_ == 3 * (X.shape[0] if not early_stopping else
+                          X.shape[0] - round(0.1 * X.shape[0]))
+    assert est.predict(X).shape == y.shape
+    assert (early_stopping and est.validation_scores_) or \
+        (not early_stopping and est.validation_scores_ is None)
+    assert all(np.all(w >= 0) for w in est.coefs_)
+    # warm_start continues from the kept parameters.
+    monkeypatch.undo()
+    theta = est._theta.copy()
+    est.set_params(max_iter=1, early_stopping=False)
+    _fit(est, X, y)
+    assert len(est.loss_curve_) == 4
+    assert not np.array_equal(theta, est._theta)
+
+
+def test_verbose_lines(capsys, digits):
+    X, y = digits
+    _fit(NonNegMLPClassifier((5,), max_iter=4, verbose=2, early_stopping=True), X, y)
+    out = capsys.readouterr().out
+    assert "iteration 1/4" in out and "proj_grad=" in out and "validation=" in out
+    _fit(NonNegMLPClassifier((5,), max_iter=4, verbose=1), X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].split("]")[1].startswith(" iteration 4/4")

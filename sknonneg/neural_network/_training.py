@@ -53,6 +53,7 @@ from .._engine import prepare_input
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, single_blas_thread
 from ._base import BaseNetwork
+from ._progress import Progress, projected_gradient_norm
 
 __all__ = ["EarlyStopping", "TrainableNetwork"]
 
@@ -222,17 +223,27 @@ class TrainableNetwork(BaseNetwork):
             monitor = EarlyStopping(self, X[idx_val], y[idx_val])
             data = data[idx_train]
 
-        with fit_threads() as parallel:
-            parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
-            objectives = _Objectives(self, layout, parallel)
-            with single_blas_thread(parallel == NUMPY):
-                if solver.full_batch and self._batch_size_param() is None:
-                    result = self._fit_full_batch(solver, objectives, theta, data,
-                                                  monitor)
-                else:
-                    data = data.prepared(self._compute_dtype, parallel)
-                    result = self._fit_epochs(solver, objectives, theta, data, rng,
-                                              monitor)
+        full_batch = solver.full_batch and self._batch_size_param() is None
+        gain = self._gain_param()
+        progress = Progress(self, "iteration" if full_batch else "epoch", self.max_iter,
+                            theta, gain if np.isscalar(gain) else gain[0])
+        try:
+            with fit_threads() as parallel:
+                parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
+                objectives = _Objectives(self, layout, parallel)
+                with single_blas_thread(parallel == NUMPY):
+                    if full_batch:
+                        result = self._fit_full_batch(solver, objectives, theta, data,
+                                                      monitor, progress)
+                    else:
+                        data = data.prepared(self._compute_dtype, parallel)
+                        result = self._fit_epochs(solver, objectives, theta, data, rng,
+                                                  monitor, progress)
+        except KeyboardInterrupt:
+            progress.finish()
+            self._keep_interrupted(progress, monitor, data.n_samples, fitted)
+            raise
+        progress.finish()
         if monitor is not None:
             monitor.publish(self)
         else:
@@ -243,6 +254,26 @@ class TrainableNetwork(BaseNetwork):
         self._gain_step = self.max_iter
         warn_if_not_converged(result, self.__class__.__name__, self.max_iter)
         return self
+
+    def _keep_interrupted(self, progress, monitor, n_samples, fitted):
+        """After a ``KeyboardInterrupt`` in ``fit``: the estimator fitted with the
+        latest iterate (the best validated one with early stopping), so that
+        ``predict`` works and ``warm_start`` continues from it."""
+        theta, gain = progress.theta, progress.gain
+        if monitor is not None:
+            theta, gain = monitor.best(theta, gain)
+            monitor.publish(self)
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+        self._gain_ = float(gain)
+        loss = progress.loss if progress.n_iter else np.nan
+        self._finish(SolverResult(theta=theta, n_iter=progress.n_iter, loss=loss,
+                                  loss_curve=list(progress.loss_curve)),
+                     n_samples * progress.n_iter, carry=fitted and hasattr(self, "t_"))
+        self._gain_step = self.max_iter
+        self._log(f"interrupted after {progress.n_iter} {progress.unit}s "
+                  f"({progress.elapsed:.1f}s): the estimator keeps the latest "
+                  "parameters.")
 
     def _finish(self, result, samples_seen, carry=False):
         """Sets the fitted attributes from ``result``; ``samples_seen``: rows the
@@ -261,7 +292,7 @@ class TrainableNetwork(BaseNetwork):
         self.best_loss_ = (float(min(self.loss_curve_)) if self.loss_curve_
                            else self.loss_)
 
-    def _fit_full_batch(self, solver, objectives, theta, data, monitor):
+    def _fit_full_batch(self, solver, objectives, theta, data, monitor, progress):
         """Solver runs over all of ``data``, one per gain stage."""
         layout = objectives.layout
         gain = self._gain_param()
@@ -271,9 +302,17 @@ class TrainableNetwork(BaseNetwork):
         result = SolverResult(theta=theta)
         t0 = time.perf_counter()
 
+        lower, upper = layout.bounds
+
         def callback(x, loss):
             result.loss_curve.append(loss)
-            if monitor is not None and monitor.update(x, objective.gain):
+            stop = monitor is not None and monitor.update(x, objective.gain)
+            # objective.grad: the gradient of the last evaluation, at x.
+            progress.update(
+                x, loss, objective.gain,
+                grad_norm=projected_gradient_norm(x, objective.grad, lower, upper),
+                score=None if monitor is None else monitor.validation_scores[-1])
+            if stop:
                 raise StopIteration
 
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
@@ -285,9 +324,10 @@ class TrainableNetwork(BaseNetwork):
             result.loss = run.loss
             result.converged = run.converged
             result.message = run.message
-            self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
-                      f"iterations={run.n_iter} loss={run.loss:.6g} "
-                      f"time={time.perf_counter() - t0:.2f}s")
+            if self.verbose >= 2:
+                self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
+                          f"iterations={run.n_iter} loss={run.loss:.6g} "
+                          f"time={time.perf_counter() - t0:.2f}s")
             if monitor is not None and monitor.stopped:
                 result.converged = True
                 break
@@ -323,13 +363,12 @@ class TrainableNetwork(BaseNetwork):
             weight += w
         return theta, total / weight
 
-    def _fit_epochs(self, solver, objectives, theta, data, rng, monitor):
+    def _fit_epochs(self, solver, objectives, theta, data, rng, monitor, progress):
         """Epochs of mini-batches, the gain annealed from epoch to epoch."""
         gains = gain_schedule(self._gain_param(), self.max_iter)
         theta = objectives.layout.project(theta)
         result = SolverResult(theta=theta)
         best_loss, no_improvement = np.inf, 0
-        t0 = time.perf_counter()
         for epoch, gain in enumerate(gains):
             batches = self._batches(data.strata, data.n_samples, rng)
             theta, loss = self._epoch_step(solver, objectives, theta, data, batches,
@@ -337,10 +376,11 @@ class TrainableNetwork(BaseNetwork):
             result.theta, result.loss = theta, loss
             result.loss_curve.append(loss)
             result.n_iter = epoch + 1
-            self._log(f"epoch {epoch + 1}/{self.max_iter}: gain={gain:.3g} "
-                      f"loss={loss:.6g} time={time.perf_counter() - t0:.2f}s")
+            stop = monitor is not None and monitor.update(theta, gain)
+            progress.update(theta, loss, gain, score=None if monitor is None
+                            else monitor.validation_scores[-1])
             if monitor is not None:
-                if monitor.update(theta, gain):
+                if stop:
                     result.converged = True
                     break
                 continue

@@ -425,7 +425,8 @@ class ABBAClassifier(BaseNetworkClassifier):
             hidden_activation, gain = "logistic", float(mlp._fitted_gain())
             output = mlp.output
             multilabel = bool(mlp._multilabel)
-        elif hasattr(mlp, "out_activation_"):  # sklearn MLPClassifier
+        elif (hasattr(mlp, "out_activation_")  # sklearn MLPClassifier
+              and not isinstance(mlp, ABBAClassifier)):
             hidden_activation, gain = mlp.activation, 1.0
             output = "softmax" if mlp.out_activation_ == "softmax" else "logistic"
             multilabel = mlp._label_binarizer.y_type_ == "multilabel-indicator"

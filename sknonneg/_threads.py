@@ -14,7 +14,8 @@ import contextlib
 import os
 import threading
 
-import numba
+import sys
+
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
@@ -43,7 +44,7 @@ def thread_budget():
     numpy_blas = [lib for lib in blas if _is_numpy_blas(lib)] or blas
     if numpy_blas:
         return max(1, min(lib.num_threads for lib in numpy_blas))
-    return max(1, numba.config.NUMBA_NUM_THREADS)
+    return max(1, _numba_threads())
 
 
 @contextlib.contextmanager
@@ -53,25 +54,62 @@ def fit_threads():
     blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
     others = [lib for lib in blas if not _is_numpy_blas(lib)]
     budget = thread_budget()
-    n_numba = max(1, min(budget, numba.config.NUMBA_NUM_THREADS))
+    # numba is imported by the first numba kernel asked for (small problems run on
+    # NumPy and never import it): if it is not yet, its thread count is set when it
+    # is (numba_imported), and put back to its default at the end.
+    numba = sys.modules.get("numba")
+    n_numba = max(1, min(budget, _numba_threads()))
     # numba's workqueue layer aborts on concurrent launches from several threads, so
     # the parallel flavour runs from the main thread only. With a budget of one thread
     # it still is the one used there: numba then runs it on one thread, and it is
     # the flavour cached on disk, so joblib/dask worker processes never recompile.
     parallel = threading.current_thread() is threading.main_thread()
     saved = [(lib, lib.num_threads) for lib in others]
-    previous_numba = numba.get_num_threads()
+    previous_numba = None if numba is None else numba.get_num_threads()
+    global _PENDING_NUMBA_THREADS
+    pending = _PENDING_NUMBA_THREADS
     try:
         # Only when NumPy's BLAS was told apart from the others, else one shared pool.
         if len(others) < len(blas):
             for lib in others:
                 lib.set_num_threads(1)
-        numba.set_num_threads(n_numba)
+        if numba is None:
+            _PENDING_NUMBA_THREADS = n_numba
+        else:
+            numba.set_num_threads(n_numba)
         yield parallel
     finally:
+        _PENDING_NUMBA_THREADS = pending
         for lib, n in saved:
             lib.set_num_threads(n)
-        numba.set_num_threads(previous_numba)
+        numba = sys.modules.get("numba")
+        if numba is not None:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS
+                                  if previous_numba is None else previous_numba)
+
+
+# The numba thread count of the fit_threads context entered before numba was
+# imported, applied by numba_imported.
+_PENDING_NUMBA_THREADS = None
+
+
+def _numba_threads():
+    """numba's thread pool size, without importing numba (same default and
+    environment variable as numba's config)."""
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        return numba.config.NUMBA_NUM_THREADS
+    value = os.environ.get("NUMBA_NUM_THREADS")
+    return int(value) if value else (os.cpu_count() or 1)
+
+
+def numba_imported():
+    """Called by ``sknonneg._kernels`` once it imported numba: applies the thread
+    count of a ``fit_threads`` context entered before."""
+    if _PENDING_NUMBA_THREADS is not None:
+        import numba
+
+        numba.set_num_threads(_PENDING_NUMBA_THREADS)
 
 
 @contextlib.contextmanager

@@ -35,7 +35,6 @@ cancels. So the cap holds at every iterate, for any solver: it is exact, not a
 penalty.
 """
 
-import numba
 import numpy as np
 
 from .._kernels import NUMPY, flavour_for, kernels
@@ -60,6 +59,8 @@ def n_chunks_for(n_samples, work_per_row, parallel):
     if not parallel or parallel == NUMPY:
         return 1
     by_work = (n_samples * work_per_row) // _MIN_WORK_PER_CHUNK
+    import numba
+
     n_threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
     return int(max(1, min(n_threads, by_work)))
 
@@ -255,6 +256,8 @@ def forward(layers, params, X, *, gain=1.0, dtype=np.float64):
         ctx.kernels, ctx.dtype, ctx.gain = kernels(parallel), np.dtype(dtype), float(gain)
         ctx.n_chunks = n_chunks_for(X.shape[0], work_per_row, parallel)
         if parallel is True:
+            import numba
+
             numba.set_num_threads(ctx.n_chunks)
         inputs = prepare_input(X, dtype, parallel)
         hidden = []

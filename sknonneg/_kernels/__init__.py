@@ -15,9 +15,10 @@
 
 Every kernel with rows to split exists in two flavours, ``<name>`` (parallel) and
 ``<name>_serial`` (threads other than the main one): ``kernels(parallel)`` looks
-them up by name for the flavour a caller needs. The names below are the modules'
-own, imported statically; nothing is generated at import, and nothing is compiled
-before a kernel's first call.
+them up by name for the flavour a caller needs. The kernels are the modules' own,
+imported (with numba) when first asked for: ``import sknonneg`` imports neither them
+nor numba (``codes`` holds the constants the engine needs); nothing is generated at
+import, and nothing is compiled before a kernel's first call.
 
 A third flavour, ``kernels(NUMPY)``, is the NumPy twins: a problem small enough
 (``flavour_for``) runs on them and compiles nothing. numba compiles a kernel the
@@ -29,18 +30,40 @@ in about the same time on the twins as on the warm kernels
 """
 
 import contextlib
+import importlib
 from functools import lru_cache
 
-from . import abba, dense, parameters, reductions, sparse
-from .abba import *  # noqa: F401,F403
-from .dense import *  # noqa: F401,F403
-from .losses import LOGISTIC_NLL, SOFTMAX_NLL, SQUARED_ERROR  # noqa: F401
-from .parameters import *  # noqa: F401,F403
-from .reductions import *  # noqa: F401,F403
-from .sparse import *  # noqa: F401,F403
-from .support import FLUSH  # noqa: F401
+from .codes import *  # noqa: F401,F403
 
-_MODULES = (dense, sparse, reductions, abba, parameters)
+_MODULE_NAMES = ("dense", "sparse", "reductions", "abba", "parameters")
+
+
+def _modules():
+    """The numba kernel modules, imported (with numba) on first use."""
+    global _LOADED
+    if _LOADED is None:
+        _LOADED = tuple(importlib.import_module(f"{__name__}.{name}")
+                        for name in _MODULE_NAMES)
+        from .._threads import numba_imported
+
+        numba_imported()
+    return _LOADED
+
+
+_LOADED = None
+
+
+def __getattr__(name):
+    """A kernel by name (``sknonneg._kernels.gram_colsum``), its module imported on
+    first use: importing sknonneg does not import numba."""
+    if name in _MODULE_NAMES or name in ("losses", "support", "reference"):
+        return importlib.import_module(f"{__name__}.{name}")
+    if not name.startswith("_"):
+        for module in _modules():
+            if name in module.__all__:
+                return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 NUMPY = "numpy"
 
@@ -94,7 +117,7 @@ class KernelSet:
                 raise AttributeError(f"no kernel named {name!r}")
             setattr(self, name, kernel)
             return kernel
-        for module in _MODULES:
+        for module in _modules():
             kernel = getattr(module, name if self.parallel else name + "_serial", None)
             if kernel is None and name in module.__all__:
                 kernel = getattr(module, name)
@@ -113,5 +136,5 @@ def kernels(parallel):
 
 def kernel_names():
     """Names of every kernel (without the ``_serial`` suffix)."""
-    return sorted({name for module in _MODULES for name in module.__all__
+    return sorted({name for module in _modules() for name in module.__all__
                    if name.islower() and not name.endswith("_serial")})

@@ -34,7 +34,6 @@ picked), not at every evaluation.
 import time
 from abc import abstractmethod
 
-import numba
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -107,9 +106,11 @@ class _Objectives:
         else:
             objective.set_data(data.X, data.targets, data.sample_weight)
             objective.gain = gain
-        if self.parallel and objective.n_chunks != self._n_threads:
+        if self.parallel is True and objective.n_chunks != self._n_threads:
             # One numba thread per chunk of rows; fit_threads restores the count.
             self._n_threads = objective.n_chunks
+            import numba
+
             numba.set_num_threads(objective.n_chunks)
         return objective
 

@@ -45,7 +45,9 @@ def kernel_compile_counts():
     from .. import _kernels
 
     counts = {}
-    for name, obj in vars(_kernels).items():
+    kernels = {name: getattr(module, name) for module in _kernels._modules()
+               for name in module.__all__}
+    for name, obj in kernels.items():
         stats = getattr(obj, "stats", None)
         if stats is None or not hasattr(stats, "cache_misses"):
             continue

@@ -81,6 +81,14 @@ class _Data:
                      self.strata, self.sample_weight)
 
 
+def _set_numba_threads(n):
+    """numba's thread count (numba imported here, not at import: see
+    ``sknonneg._kernels``)."""
+    import numba
+
+    numba.set_num_threads(n)
+
+
 def _work_per_row(layout):
     """Multiply-adds per row of one evaluation of the network of ``layout``."""
     return sum(layer.work_per_row() for layer in layout.network)
@@ -109,9 +117,7 @@ class _Objectives:
         if self.parallel is True and objective.n_chunks != self._n_threads:
             # One numba thread per chunk of rows; fit_threads restores the count.
             self._n_threads = objective.n_chunks
-            import numba
-
-            numba.set_num_threads(objective.n_chunks)
+            _set_numba_threads(objective.n_chunks)
         return objective
 
 

@@ -1,5 +1,8 @@
 """Shared test settings: tiny fits run on the serial kernels.
 
+Small fits run on the NumPy twins of the kernels (``sknonneg._kernels.flavour_for``)
+unless a test asks for the ``numba_kernels`` fixture.
+
 On a busy 2-core machine one parallel kernel launch on a dozen rows costs
 milliseconds (threads wait to be scheduled) against microseconds serially, so the
 suite holds NumPy's BLAS, and with it ``fit_threads``' budget, at one thread. Tests of
@@ -28,6 +31,7 @@ if settings is not None:
                               suppress_health_check=_slow, print_blob=True)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+from sknonneg._kernels import numpy_max_work
 from sknonneg._threads import fit_threads
 
 
@@ -47,7 +51,15 @@ def small_blocks(monkeypatch):
 
 
 @pytest.fixture
-def parallel_threads():
+def numba_kernels():
+    """Fits and predictions of any size run on the numba kernels, not on the NumPy
+    path of small problems (``sknonneg._kernels.flavour_for``)."""
+    with numpy_max_work(-1):
+        yield
+
+
+@pytest.fixture
+def parallel_threads(numba_kernels):
     """Two BLAS threads, so that ``fit_threads`` picks the parallel kernels."""
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("numba has a single thread")

@@ -394,20 +394,27 @@ def test_early_stopping_with_constant_gain_keeps_the_model_it_scored(monkeypatch
         assert est.score(monitor.X_val, monitor.y_val) == est.best_validation_score_
 
 
-@pytest.mark.parametrize("solver, batch_size, unit", [("lbfgsb", None, "stage"),
+@pytest.mark.parametrize("solver, batch_size, unit", [("lbfgsb", None, "iteration"),
                                                       ("lbfgsb", 30, "epoch"),
                                                       ("adam", 30, "epoch")])
-def test_verbose_prints_per_stage(data, capsys, solver, batch_size, unit):
+def test_verbose_prints_progress(data, capsys, solver, batch_size, unit):
     X, y = data
-    est = NonNegMLPClassifier((4,), max_iter=10, tol=0.0, verbose=1, solver=solver,
+    est = NonNegMLPClassifier((4,), max_iter=10, tol=0.0, verbose=2, solver=solver,
                               batch_size=batch_size, random_state=0).fit(X, y)
-    lines = [l for l in capsys.readouterr().out.splitlines()
-             if l.startswith("[NonNegMLPClassifier]")]
-    n_expected = 5 if unit == "stage" else est.n_iter_
-    assert len(lines) == n_expected
+
+    def progress_lines():
+        return [l for l in capsys.readouterr().out.splitlines()
+                if l.startswith("[NonNegMLPClassifier]") and f"] {unit} " in l]
+
+    lines = progress_lines()  # verbose=2: one per iteration or epoch
+    assert len(lines) == est.n_iter_
     for i, line in enumerate(lines):
-        assert re.search(rf"{unit} {i + 1}/{5 if unit == 'stage' else 10}: gain=", line)
-        assert "loss=" in line
+        assert re.search(rf"{unit} {i + 1}/10: loss=.* gain=.* elapsed=", line)
+    # verbose=1: a line every few seconds of work, and the last one.
+    est.set_params(verbose=1).fit(X, y)
+    lines = progress_lines()
+    assert 1 <= len(lines) <= est.n_iter_
+    assert f"{unit} {est.n_iter_}/10:" in lines[-1]
     NonNegMLPClassifier((4,), max_iter=3, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
 
@@ -467,5 +474,7 @@ def test_warm_start_continues(data, solver, batch_size):
     warm.fit(X, y)
     cold.fit(X, y)
     assert cold.loss_curve_ == first_run  # a cold refit starts over
-    assert warm.loss_curve_[0] < first_run[0]  # a warm one goes on
+    # A warm one goes on, its loss_curve_ extended as scikit-learn's MLP does.
+    assert warm.loss_curve_[:len(first_run)] == first_run
+    assert warm.loss_curve_[len(first_run)] < first_run[0]
     assert warm.loss_ < first_run[-1]

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._kernels import (CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH,
-                       abba_load_layer)
+from .. import _kernels
+from .._kernels import CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH
 from .data import CSRInput
 
 __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DenseLayer", "activation_function",
@@ -474,8 +474,8 @@ class ABBALayer:
         bu, bv = blocks["b_u"], blocks["b_v"]
         last = self.role == LAST
         # The first layer sees s = 0 and the logits read only d: no A + B there.
-        abba_load_layer(a, b, 0.5 * scale if last else scale, self.role == INNER,
-                        buf.coef_sum, buf.coef_diff)
+        _kernels.abba_load_layer(a, b, 0.5 * scale if last else scale, self.role == INNER,
+                                 buf.coef_sum, buf.coef_diff)
         if last:
             # Logits: (u - v) / 2, whose intercept is (b_u - b_v) / 2.
             np.subtract(bu, bv, out=buf.intercept_u, casting="unsafe")

@@ -35,12 +35,11 @@ cancels. So the cap holds at every iterate, for any solver: it is exact, not a
 penalty.
 """
 
-import numba
 import numpy as np
 
-from .._kernels import kernels
+from .._kernels import NUMPY, flavour_for, kernels
 from .._lipschitz import abba_factor_grads, abba_factors, bound_scale
-from .._threads import fit_threads, thread_budget
+from .._threads import fit_threads, single_blas_thread, thread_budget
 from .data import FirstLayerGradient, prepare_input, prepare_targets_and_weights
 from .losses import get_loss
 from .penalties import L2, ActivityL1
@@ -57,9 +56,11 @@ def n_chunks_for(n_samples, work_per_row, parallel):
     """Chunks of rows (= numba threads) for a batch of ``n_samples`` rows costing
     ``work_per_row`` multiply-adds each: the thread budget, fewer when the batch is
     small."""
-    if not parallel:
+    if not parallel or parallel == NUMPY:
         return 1
     by_work = (n_samples * work_per_row) // _MIN_WORK_PER_CHUNK
+    import numba
+
     n_threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
     return int(max(1, min(n_threads, by_work)))
 
@@ -113,9 +114,10 @@ class Objective:
     dtype : {np.float32, np.float64}
         Floating type of the computation; ``theta``, the loss and the gradient
         returned are float64 whatever it is.
-    parallel : bool
-        Use the parallel kernels, one chunk of rows per numba thread. Call
-        ``loss_grad`` inside ``sknonneg._threads.fit_threads()``.
+    parallel : bool or "numpy"
+        Use the parallel kernels, one chunk of rows per numba thread (call
+        ``loss_grad`` inside ``sknonneg._threads.fit_threads()``), the serial ones,
+        or the NumPy twins (``sknonneg._kernels.flavour_for``).
     """
 
     def __init__(self, layout, loss, penalties, X, y, sample_weight, *, gain=1.0,
@@ -138,7 +140,7 @@ class Objective:
             else:
                 self.generic_penalties.append(penalty)
         self.kernels = kernels(parallel)
-        self.parallel = bool(parallel)
+        self.parallel = parallel if parallel == NUMPY else bool(parallel)
         self.n_samples = X.shape[0]
         self.n_chunks = n_chunks_for(
             X.shape[0], sum(layer.work_per_row() for layer in self.layers), parallel)
@@ -249,17 +251,20 @@ def forward(layers, params, X, *, gain=1.0, dtype=np.float64):
     ``hidden`` the list of the hidden layers' outputs (an ABBA layer's as its
     ``(x, z)`` pair).
     """
+    work_per_row = sum(layer.work_per_row() for layer in layers)
     with fit_threads() as parallel:
+        parallel = flavour_for(parallel, X.shape[0], work_per_row)
         ctx = _Context()
         ctx.kernels, ctx.dtype, ctx.gain = kernels(parallel), np.dtype(dtype), float(gain)
-        ctx.n_chunks = n_chunks_for(X.shape[0],
-                                    sum(layer.work_per_row() for layer in layers),
-                                    parallel)
-        if parallel:
+        ctx.n_chunks = n_chunks_for(X.shape[0], work_per_row, parallel)
+        if parallel is True:
+            import numba
+
             numba.set_num_threads(ctx.n_chunks)
         inputs = prepare_input(X, dtype, parallel)
         hidden = []
-        for layer, arrays in zip(layers, params):
-            out, inputs = layer.predict(ctx, inputs, *arrays)
-            hidden.append(out)
+        with single_blas_thread(parallel == NUMPY):
+            for layer, arrays in zip(layers, params):
+                out, inputs = layer.predict(ctx, inputs, *arrays)
+                hidden.append(out)
     return hidden[:-1], hidden[-1]

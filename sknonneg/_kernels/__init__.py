@@ -10,41 +10,111 @@
 - ``losses``: the output losses, row by row (the loss hook of the output kernels);
 - ``parameters``: parameter-sized kernels (L2 penalty, projected Adam step);
 - ``support``: constants, ``_exp``, the sigmoid, chunking, compilation;
-- ``reference``: a plain NumPy twin of every kernel, for the tests only.
+- ``reference``: a plain NumPy twin of every kernel (same signature, same outputs),
+  which the tests hold equal to the kernel, and the NumPy path of small problems.
 
 Every kernel with rows to split exists in two flavours, ``<name>`` (parallel) and
 ``<name>_serial`` (threads other than the main one): ``kernels(parallel)`` looks
-them up by name for the flavour a caller needs. The names below are the modules'
-own, imported statically; nothing is generated at import, and nothing is compiled
-before a kernel's first call.
+them up by name for the flavour a caller needs. The kernels are the modules' own,
+imported (with numba) when first asked for: ``import sknonneg`` imports neither them
+nor numba (``codes`` holds the constants the engine needs); nothing is generated at
+import, and nothing is compiled before a kernel's first call.
+
+A third flavour, ``kernels(NUMPY)``, is the NumPy twins: a problem small enough
+(``flavour_for``) runs on them and compiles nothing. numba compiles a kernel the
+first time it is called in a fresh environment (the fused one-hidden-layer kernel
+alone took 12 CPU-seconds in its parallel flavour, 5 in its serial one), which a
+small fit never earns back: the digits demo network (1347 rows, 64-50-10) fits
+in about the same time on the twins as on the warm kernels
+(``benchmarks/first_run.py``).
 """
 
+import contextlib
+import importlib
 from functools import lru_cache
 
-from . import abba, dense, parameters, reductions, sparse
-from .abba import *  # noqa: F401,F403
-from .dense import *  # noqa: F401,F403
-from .losses import (  # noqa: F401
-    LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR)
-from .parameters import *  # noqa: F401,F403
-from .reductions import *  # noqa: F401,F403
-from .sparse import *  # noqa: F401,F403
-from .support import FLUSH  # noqa: F401
+from .codes import *  # noqa: F401,F403
 
-_MODULES = (dense, sparse, reductions, abba, parameters)
+_MODULE_NAMES = ("dense", "sparse", "reductions", "abba", "parameters")
+
+
+def _modules():
+    """The numba kernel modules, imported (with numba) on first use."""
+    global _LOADED
+    if _LOADED is None:
+        _LOADED = tuple(importlib.import_module(f"{__name__}.{name}")
+                        for name in _MODULE_NAMES)
+    return _LOADED
+
+
+_LOADED = None
+
+
+def __getattr__(name):
+    """A kernel by name (``sknonneg._kernels.gram_colsum``), its module imported on
+    first use: importing sknonneg does not import numba."""
+    if name in _MODULE_NAMES or name in ("losses", "support", "reference"):
+        return importlib.import_module(f"{__name__}.{name}")
+    if not name.startswith("_"):
+        for module in _modules():
+            if name in module.__all__:
+                return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+NUMPY = "numpy"
+
+# Rows x multiply-adds per row up to which a fit (or a prediction) runs on the NumPy
+# twins. The digits demo network is 1347 x 3700 = 5.0e6; one full-batch evaluation
+# of a problem at this limit takes a few milliseconds in NumPy, so that 10 CPU-
+# seconds of compilation would pay off only after thousands of evaluations.
+NUMPY_MAX_WORK = 1 << 24
+_numpy_max_work = NUMPY_MAX_WORK
+
+
+def flavour_for(parallel, n_samples, work_per_row):
+    """The flavour of kernels for a problem of ``n_samples`` rows of ``work_per_row``
+    multiply-adds each: ``NUMPY`` when small (see ``NUMPY_MAX_WORK``), else the
+    parallel (``parallel`` true) or the serial numba kernels."""
+    if int(n_samples) * int(work_per_row) <= _numpy_max_work:
+        return NUMPY
+    return bool(parallel) and parallel != NUMPY
+
+
+@contextlib.contextmanager
+def numpy_max_work(value):
+    """Context in which ``flavour_for`` sends problems up to ``value`` (rows x
+    multiply-adds) to the NumPy twins: ``numpy_max_work(-1)`` forces the numba kernels
+    (their tests, ``sknonneg.parallel.warm_kernels``). Process-wide."""
+    global _numpy_max_work
+    previous, _numpy_max_work = _numpy_max_work, value
+    try:
+        yield
+    finally:
+        _numpy_max_work = previous
 
 
 class KernelSet:
     """The kernels of one flavour, by name: ``kernels(False).gram_colsum`` is
-    ``reductions.gram_colsum_serial``. Parameter-sized kernels have one flavour."""
+    ``reductions.gram_colsum_serial``, ``kernels(NUMPY).gram_colsum`` its NumPy twin
+    ``reference.gram_colsum``. Parameter-sized kernels have one numba flavour."""
 
     def __init__(self, parallel):
-        self.parallel = bool(parallel)
+        self.numpy = parallel == NUMPY
+        self.parallel = bool(parallel) and not self.numpy
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        for module in _MODULES:
+        if self.numpy:
+            from . import reference
+
+            kernel = getattr(reference, name, None)
+            if kernel is None or name.endswith("_serial"):
+                raise AttributeError(f"no kernel named {name!r}")
+            setattr(self, name, kernel)
+            return kernel
+        for module in _modules():
             kernel = getattr(module, name if self.parallel else name + "_serial", None)
             if kernel is None and name in module.__all__:
                 kernel = getattr(module, name)
@@ -56,11 +126,12 @@ class KernelSet:
 
 @lru_cache(maxsize=None)
 def kernels(parallel):
-    """The ``KernelSet`` of the parallel or the serial flavour."""
-    return KernelSet(bool(parallel))
+    """The ``KernelSet`` of the parallel (true) or the serial (false) flavour, or of
+    the NumPy twins (``NUMPY``)."""
+    return KernelSet(NUMPY if parallel == NUMPY else bool(parallel))
 
 
 def kernel_names():
     """Names of every kernel (without the ``_serial`` suffix)."""
-    return sorted({name for module in _MODULES for name in module.__all__
+    return sorted({name for module in _modules() for name in module.__all__
                    if name.islower() and not name.endswith("_serial")})

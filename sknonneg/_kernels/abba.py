@@ -42,6 +42,7 @@ inner layer's two weight gradients share one kernel.
 import numpy as np
 from numba import njit, prange
 
+from .codes import CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH
 from .support import (_LOG_FLUSH, _csr_rows_product, _as_type_of, _chunk, _exp, _flush,
                       flavours, serial_only)
 
@@ -55,7 +56,6 @@ __all__ = [
     "abba_load_layer", "abba_coef_grad",
 ]
 
-IDENTITY, TANH, CAPPED_LEAKY_RELU = 0, 1, 2
 
 
 @njit(inline="always", cache=True)
@@ -260,7 +260,6 @@ def _abba_gram(sum_in, diff_in, delta_sum, delta_diff, n_chunks, partial_sum,
             grad_diff_out[r, j] = total_d
 
 
-FIRST, INNER, LAST = 0, 1, 2
 
 
 def _abba_load_layer(coef_a, coef_b, scale, with_sum, sum_out, diff_out):

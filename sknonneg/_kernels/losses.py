@@ -23,7 +23,7 @@ from .support import _LOG_FLUSH, _as_type_of, _exp, _flush, _sigmoid
 
 __all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR"]
 
-SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR = 0, 1, 2, 3
+from .codes import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR
 
 
 @njit(inline="always", cache=True)

@@ -39,7 +39,8 @@ from numba.np.numpy_support import as_dtype
 
 __all__ = ["FLUSH", "flavours", "serial_only"]
 
-FLUSH = 1e-30
+from .codes import FLUSH
+
 _LOG_FLUSH = math.log(FLUSH)
 
 

@@ -24,7 +24,8 @@ Solvers are chosen by name in :data:`SOLVERS` and built by :func:`make_solver`, 
 only place where a solver's name is read. A new solver is one module here and one
 entry in that dict.
 
-- ``lbfgsb``: scipy's L-BFGS-B (``LBFGSB``), the sign constraints as bounds.
+- ``lbfgsb`` (alias ``lbfgs``): scipy's L-BFGS-B (``LBFGSB``), the sign constraints as
+  bounds.
 - ``adam``: Adam followed by the projection onto the bounds (``ProjectedAdam``);
   its moments carry over between runs (``partial_fit`` calls, warm starts).
 - ``schedules``: the gain annealing, the step-size decay and the stratified
@@ -61,7 +62,8 @@ __all__ = [
     "warn_if_not_converged",
 ]
 
-SOLVERS = {"lbfgsb": LBFGSB, "adam": ProjectedAdam}
+# "lbfgs" is the name scikit-learn's users type: the same bounded L-BFGS-B.
+SOLVERS = {"lbfgsb": LBFGSB, "lbfgs": LBFGSB, "adam": ProjectedAdam}
 
 
 def make_solver(name, n_params, previous=None):

@@ -62,8 +62,9 @@ class ABBAClassifier(BaseNetworkClassifier):
     lipschitz_max : float, default=None
         Upper bound on :attr:`lipschitz_bound_`, kept at every iterate of the
         training (see Notes); ``None`` leaves the bound free.
-    solver : {"lbfgsb", "adam"}, default="lbfgsb"
-        ``"lbfgsb"``: scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
+    solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
+        ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
+        scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
         Computation, for the first and last layer), full batch when
         ``batch_size=None``, else ``steps_per_batch`` iterations on each stratified
         mini-batch per epoch. ``"adam"``: Adam followed by the projection onto
@@ -394,10 +395,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         Returns
         -------
         hidden : ndarray of shape (n_samples, 2 * N_last)
+            In the fitted ``dtype``.
         """
         hidden, _ = self._forward(self._check_X(X))
         x, z = hidden[-1]
-        return np.hstack([x, z]).astype(np.float64, copy=False)
+        return np.hstack([x, z]).astype(self._compute_dtype, copy=False)
 
     @classmethod
     def from_mlp(cls, mlp, **params):

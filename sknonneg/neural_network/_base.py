@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from .._compat import Interval, StrOptions, validate_parameter_constraints
 from .._engine import csr_if_mostly_zeros
+from .._kernels import flavour_for
 from .._solvers import SOLVERS
 from .._threads import fit_threads
 from .._validation import check_input_scale, check_sparse_structure
@@ -70,6 +71,7 @@ def _as_kernel_csr(X, dtype):
 
     The one place where the estimators reach into the engine's data preparation."""
     with fit_threads() as parallel:
+        parallel = flavour_for(parallel, X.shape[0], X.shape[1])
         csr = csr_if_mostly_zeros(X, dtype, parallel)
     if csr is None:
         return None
@@ -84,7 +86,8 @@ class BaseNetwork(BaseEstimator):
         "l1": [Interval(Real, 0, None, closed="left"), "array-like"],
         "l2": [Interval(Real, 0, None, closed="left"), "array-like"],
         "solver": [StrOptions(set(SOLVERS))],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
+                       None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "steps_per_batch": [Interval(Integral, 1, None, closed="left")],

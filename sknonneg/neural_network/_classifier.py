@@ -100,13 +100,22 @@ SHARED_DOCS = {
     loss_ : float
         Objective at the end of training (of the last batch for mini-batches).
     loss_curve_ : list of float
-        Objective after each L-BFGS-B iteration or epoch.
+        Objective after each L-BFGS-B iteration or epoch; a fit with
+        ``warm_start=True`` on a fitted estimator extends it.
     best_loss_ : float
         Least value of ``loss_curve_``.
-    validation_scores_ : list of float
-        Held-out accuracies, with ``early_stopping=True``.
-    best_validation_score_ : float
-        The best of them.""",
+    n_layers_ : int
+        Number of layers, input and output included (``len(hidden_layer_sizes)
+        + 2``), as in scikit-learn's ``MLPClassifier``.
+    out_activation_ : {"softmax", "logistic"}
+        Output function: ``output``.
+    t_ : int
+        Training samples the solver went through (rows times iterations or
+        epochs; ``partial_fit`` adds its rows), carried over warm starts.
+    validation_scores_ : list of float or None
+        Held-out accuracies, with ``early_stopping=True``; None without.
+    best_validation_score_ : float or None
+        The best of them; None without early stopping.""",
 }
 
 
@@ -439,6 +448,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             state = {**state, "out_activation_": (
                 "logistic" if state.get("output") == "logistic" else "softmax")}
         super().__setstate__(state)
+
+    def _finish(self, result, samples_seen, carry=False):
+        super()._finish(result, samples_seen, carry)
+        self.out_activation_ = self._output_type()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -136,8 +136,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         without constraints keep the softmax, which can fit any labelling: on
         breast cancer, MinMax-scaled, 20 units, 5-fold accuracy 97.4% with the
         softmax, 62.7% with a single logistic unit).
-    solver : {"lbfgsb", "adam"}, default="lbfgsb"
-        ``"lbfgsb"``: scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
+    solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
+        ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
+        scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
         paper's scheme of ``steps_per_batch`` iterations on each stratified
         mini-batch per epoch. ``"adam"``: Adam with projection onto the bounds.
     <<training_params>>
@@ -553,11 +554,11 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         Returns
         -------
         hidden : ndarray of shape (n_samples, n_hidden_last)
-            Values in (0, 1).
+            Values in (0, 1), in the fitted ``dtype``.
         """
         X = self._check_X(X)
         hidden, _ = self._forward(X)
-        return hidden[-1].astype(np.float64, copy=False)
+        return hidden[-1].astype(self._compute_dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -34,7 +34,6 @@ picked), not at every evaluation.
 import time
 from abc import abstractmethod
 
-import numba
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -49,10 +48,12 @@ from .._solvers import (
     stratified_batches,
 )
 from .._engine import prepare_input
-from .._threads import fit_threads
+from .._kernels import NUMPY, flavour_for
+from .._threads import fit_threads, single_blas_thread
 from .._validation import check_finite_parameters
 from ._base import BaseNetwork
 from ._diagnostics import report_fit
+from ._progress import Progress, projected_gradient_norm
 
 __all__ = ["EarlyStopping", "TrainableNetwork"]
 
@@ -81,6 +82,19 @@ class _Data:
                      self.strata, self.sample_weight)
 
 
+def _set_numba_threads(n):
+    """numba's thread count (numba imported here, not at import: see
+    ``sknonneg._kernels``)."""
+    import numba
+
+    numba.set_num_threads(n)
+
+
+def _work_per_row(layout):
+    """Multiply-adds per row of one evaluation of the network of ``layout``."""
+    return sum(layer.work_per_row() for layer in layout.network)
+
+
 class _Objectives:
     """The objectives of one fit, one per batch size (their buffers reused from
     batch to batch and epoch to epoch), and the numba thread count they run on,
@@ -101,10 +115,10 @@ class _Objectives:
         else:
             objective.set_data(data.X, data.targets, data.sample_weight)
             objective.gain = gain
-        if self.parallel and objective.n_chunks != self._n_threads:
+        if self.parallel is True and objective.n_chunks != self._n_threads:
             # One numba thread per chunk of rows; fit_threads restores the count.
             self._n_threads = objective.n_chunks
-            numba.set_num_threads(objective.n_chunks)
+            _set_numba_threads(objective.n_chunks)
         return objective
 
 
@@ -173,6 +187,11 @@ class TrainableNetwork(BaseNetwork):
         """Held-out score of ``theta`` at ``gain`` (higher is better)."""
 
     # ---------------------------------------------------------------- solver
+    def _batch_size_param(self):
+        """``batch_size`` with scikit-learn's ``"auto"`` read as None (full batch
+        for L-BFGS-B, ``min(200, n_samples)`` for Adam, as in ``MLPClassifier``)."""
+        return None if self.batch_size == "auto" else self.batch_size
+
     def _solver_for(self, layout, reuse):
         """The solver named by ``solver``; one that keeps a state (Adam's moments)
         continues from the last fit's when ``reuse`` and the sizes match."""
@@ -214,30 +233,76 @@ class TrainableNetwork(BaseNetwork):
             data = data[idx_train]
 
         train = data
-        with fit_threads() as parallel:
-            objectives = _Objectives(self, layout, parallel)
-            if solver.full_batch and self.batch_size is None:
-                result = self._fit_full_batch(solver, objectives, theta, data, monitor)
-            else:
-                data = data.prepared(self._compute_dtype, parallel)
-                result = self._fit_epochs(solver, objectives, theta, data, rng, monitor)
+        full_batch = solver.full_batch and self._batch_size_param() is None
+        gain = self._gain_param()
+        progress = Progress(self, "iteration" if full_batch else "epoch", self.max_iter,
+                            theta, gain if np.isscalar(gain) else gain[0])
+        try:
+            with fit_threads() as parallel:
+                parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
+                objectives = _Objectives(self, layout, parallel)
+                with single_blas_thread(parallel == NUMPY):
+                    if full_batch:
+                        result = self._fit_full_batch(solver, objectives, theta, data,
+                                                      monitor, progress)
+                    else:
+                        data = data.prepared(self._compute_dtype, parallel)
+                        result = self._fit_epochs(solver, objectives, theta, data, rng,
+                                                  monitor, progress)
+        except KeyboardInterrupt:
+            progress.finish()
+            self._keep_interrupted(progress, monitor, data.n_samples, fitted)
+            raise
+        progress.finish()
         if monitor is not None:
             monitor.publish(self)
-        self._finish(result)
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+        self._finish(result, data.n_samples * result.n_iter,
+                     carry=fitted and hasattr(self, "t_"))
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
         report_fit(self, result, train)
         return self
 
-    def _finish(self, result):
+    def _keep_interrupted(self, progress, monitor, n_samples, fitted):
+        """After a ``KeyboardInterrupt`` in ``fit``: the estimator fitted with the
+        latest iterate (the best validated one with early stopping), so that
+        ``predict`` works and ``warm_start`` continues from it."""
+        theta, gain = progress.theta, progress.gain
+        if monitor is not None:
+            theta, gain = monitor.best(theta, gain)
+            monitor.publish(self)
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+        self._gain_ = float(gain)
+        loss = progress.loss if progress.n_iter else np.nan
+        self._finish(SolverResult(theta=theta, n_iter=progress.n_iter, loss=loss,
+                                  loss_curve=list(progress.loss_curve)),
+                     n_samples * progress.n_iter, carry=fitted and hasattr(self, "t_"))
+        self._gain_step = self.max_iter
+        self._log(f"interrupted after {progress.n_iter} {progress.unit}s "
+                  f"({progress.elapsed:.1f}s): the estimator keeps the latest "
+                  "parameters.")
+
+    def _finish(self, result, samples_seen, carry=False):
+        """Sets the fitted attributes from ``result``; ``samples_seen``: rows the
+        solver went through in this fit (added to ``t_``); ``carry``: a warm start
+        continuing the last fit, whose ``loss_curve_`` and ``t_`` it extends, as
+        scikit-learn's MLP does (``n_iter_`` counts this fit)."""
+        curve = list(self.loss_curve_) if carry else []
+        t = self.t_ if carry else 0
         self._theta = result.theta
         self._set_fitted_layers(result.theta)
         self.n_iter_ = int(result.n_iter)
+        self.n_layers_ = self._layout.n_layers + 1
+        self.t_ = int(t + samples_seen)
         self.loss_ = float(result.loss)
-        self.loss_curve_ = list(result.loss_curve)
-        self.best_loss_ = float(min(result.loss_curve)) if result.loss_curve else self.loss_
+        self.loss_curve_ = curve + list(result.loss_curve)
+        self.best_loss_ = (float(min(self.loss_curve_)) if self.loss_curve_
+                           else self.loss_)
 
-    def _fit_full_batch(self, solver, objectives, theta, data, monitor):
+    def _fit_full_batch(self, solver, objectives, theta, data, monitor, progress):
         """Solver runs over all of ``data``, one per gain stage."""
         layout = objectives.layout
         gain = self._gain_param()
@@ -247,9 +312,17 @@ class TrainableNetwork(BaseNetwork):
         result = SolverResult(theta=theta)
         t0 = time.perf_counter()
 
+        lower, upper = layout.bounds
+
         def callback(x, loss):
             result.loss_curve.append(loss)
-            if monitor is not None and monitor.update(x, objective.gain):
+            stop = monitor is not None and monitor.update(x, objective.gain)
+            # objective.grad: the gradient of the last evaluation, at x.
+            progress.update(
+                x, loss, objective.gain,
+                grad_norm=projected_gradient_norm(x, objective.grad, lower, upper),
+                score=None if monitor is None else monitor.validation_scores[-1])
+            if stop:
                 raise StopIteration
 
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
@@ -264,9 +337,10 @@ class TrainableNetwork(BaseNetwork):
             result.converged = run.converged
             result.message = run.message
             result.proj_grad_norm = run.proj_grad_norm
-            self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
-                      f"iterations={run.n_iter} loss={run.loss:.6g} "
-                      f"time={time.perf_counter() - t0:.2f}s")
+            if self.verbose >= 2:
+                self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
+                          f"iterations={run.n_iter} loss={run.loss:.6g} "
+                          f"time={time.perf_counter() - t0:.2f}s")
             if monitor is not None and monitor.stopped:
                 result.converged = True
                 break
@@ -276,7 +350,7 @@ class TrainableNetwork(BaseNetwork):
         return result
 
     def _batches(self, strata, n_samples, rng):
-        batch_size = self.batch_size
+        batch_size = self._batch_size_param()
         if batch_size is None:
             batch_size = min(200, n_samples)
         batch_size = min(batch_size, n_samples)
@@ -309,13 +383,12 @@ class TrainableNetwork(BaseNetwork):
             if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})")
         return theta, total / weight
 
-    def _fit_epochs(self, solver, objectives, theta, data, rng, monitor):
+    def _fit_epochs(self, solver, objectives, theta, data, rng, monitor, progress):
         """Epochs of mini-batches, the gain annealed from epoch to epoch."""
         gains = gain_schedule(self._gain_param(), self.max_iter)
         theta = objectives.layout.project(theta)
         result = SolverResult(theta=theta)
         best_loss, no_improvement = np.inf, 0
-        t0 = time.perf_counter()
         for epoch, gain in enumerate(gains):
             batches = self._batches(data.strata, data.n_samples, rng)
             theta, loss = self._epoch_step(solver, objectives, theta, data, batches,
@@ -323,10 +396,11 @@ class TrainableNetwork(BaseNetwork):
             result.theta, result.loss = theta, loss
             result.loss_curve.append(loss)
             result.n_iter = epoch + 1
-            self._log(f"epoch {epoch + 1}/{self.max_iter}: gain={gain:.3g} "
-                      f"loss={loss:.6g} time={time.perf_counter() - t0:.2f}s")
+            stop = monitor is not None and monitor.update(theta, gain)
+            progress.update(theta, loss, gain, score=None if monitor is None
+                            else monitor.validation_scores[-1])
             if monitor is not None:
-                if monitor.update(theta, gain):
+                if stop:
                     result.converged = True
                     break
                 continue
@@ -365,16 +439,22 @@ class TrainableNetwork(BaseNetwork):
         theta = layout.project(self._theta)
         data = _Data(X, targets, strata, sample_weight)
         with fit_threads() as parallel:
+            parallel = flavour_for(parallel, X.shape[0], _work_per_row(layout))
             if solver.full_batch:
                 batches = [np.arange(X.shape[0])]
             else:
                 batches = self._batches(strata, X.shape[0], self._rng)
                 data = data.prepared(self._compute_dtype, parallel)
-            theta, loss = self._epoch_step(solver, _Objectives(self, layout, parallel),
-                                           theta, data, batches, gain, self._gain_step)
+            with single_blas_thread(parallel == NUMPY):
+                theta, loss = self._epoch_step(
+                    solver, _Objectives(self, layout, parallel), theta, data, batches,
+                    gain, self._gain_step)
         self._gain_step += 1
         self._gain_ = gain
-        curve = self.loss_curve_ + [loss]
+        if first:
+            self.t_ = 0
+            self.validation_scores_ = self.best_validation_score_ = None
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
-                                  loss_curve=curve, converged=True))
+                                  loss_curve=[loss], converged=True), X.shape[0],
+                     carry=True)
         return self

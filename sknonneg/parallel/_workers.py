@@ -25,6 +25,8 @@ import warnings
 
 import numpy as np
 
+from .._kernels import numpy_max_work
+
 __all__ = ["kernel_compile_counts", "warm_kernels"]
 
 
@@ -43,7 +45,9 @@ def kernel_compile_counts():
     from .. import _kernels
 
     counts = {}
-    for name, obj in vars(_kernels).items():
+    kernels = {name: getattr(module, name) for module in _kernels._modules()
+               for name in module.__all__}
+    for name, obj in kernels.items():
         stats = getattr(obj, "stats", None)
         if stats is None or not hasattr(stats, "cache_misses"):
             continue
@@ -115,7 +119,10 @@ def warm_kernels(estimator=None, *, sparse=False):
 
     def target():
         try:
-            _warm(estimator, sparse)
+            # The tiny fit would run on the NumPy twins: the numba kernels, which
+            # the task's real data needs, are compiled on purpose.
+            with numpy_max_work(-1):
+                _warm(estimator, sparse)
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
 

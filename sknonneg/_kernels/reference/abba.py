@@ -7,7 +7,7 @@ are accepted and ignored), same outputs.
 
 import numpy as np
 
-from ..abba import CAPPED_LEAKY_RELU, FIRST, INNER, TANH
+from ..codes import CAPPED_LEAKY_RELU, FIRST, INNER, TANH
 from .support import _csr, _flush
 
 

@@ -8,7 +8,7 @@ the partial buffers are accepted and ignored), same outputs.
 import numpy as np
 from scipy.special import expit, log_softmax
 
-from ..losses import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL
+from ..codes import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL
 from .reductions import gram_colsum
 from .support import _csr, _flush
 

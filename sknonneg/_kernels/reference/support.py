@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ..support import FLUSH
+from ..codes import FLUSH
 
 
 def _flush(values):

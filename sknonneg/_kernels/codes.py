@@ -1,0 +1,20 @@
+"""The kernels' integer codes and constants, importable without numba.
+
+The engine and the NumPy twins (``reference``) read them; the numba kernel modules
+re-export them, so ``sknonneg._kernels.abba.TANH`` and ``sknonneg._kernels.TANH`` are
+these. Importing numba costs about as much as importing scikit-learn's neural
+networks, so nothing imports it before a numba kernel is needed (small problems
+run on the NumPy twins and never do).
+"""
+
+__all__ = ["FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR",
+           "IDENTITY", "TANH",
+           "CAPPED_LEAKY_RELU", "FIRST", "INNER", "LAST"]
+
+# Values below FLUSH are written as exact zeros (see ``support``).
+FLUSH = 1e-30
+# Output losses (``losses``).
+SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR = 0, 1, 2, 3
+# ABBA activations and layer roles (``abba``).
+IDENTITY, TANH, CAPPED_LEAKY_RELU = 0, 1, 2
+FIRST, INNER, LAST = 0, 1, 2

@@ -1,0 +1,156 @@
+"""Parity with scikit-learn's MLPClassifier for users switching, and the NumPy path
+of small problems (``sknonneg._kernels.flavour_for``)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg._kernels import NUMPY, flavour_for, numpy_max_work
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16.0, y[:300]
+
+
+def _fit(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator.fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
+def test_mlpclassifier_attributes(cls, digits):
+    X, y = digits
+    est = _fit(cls((6, 4), max_iter=4, random_state=0), X, y)
+    assert est.n_layers_ == 4
+    assert est.out_activation_ == "softmax"
+    assert est.t_ == X.shape[0] * est.n_iter_
+    assert est.validation_scores_ is None
+    assert est.best_validation_score_ is None
+
+
+def test_out_activation_logistic(digits):
+    X, y = digits
+    est = _fit(NonNegMLPClassifier((4,), output="logistic", max_iter=3), X, y)
+    assert est.out_activation_ == "logistic"
+
+
+def test_lbfgs_alias_and_auto_batch_size(digits):
+    X, y = digits
+    ref = _fit(NonNegMLPClassifier((5,), max_iter=5, random_state=0), X, y)
+    alias = _fit(NonNegMLPClassifier((5,), max_iter=5, random_state=0, solver="lbfgs",
+                                     batch_size="auto"), X, y)
+    np.testing.assert_array_equal(ref.coefs_[0], alias.coefs_[0])
+    adam = _fit(NonNegMLPClassifier((5,), solver="adam", batch_size="auto", max_iter=2,
+                                    random_state=0), X, y)
+    assert adam.t_ == 2 * X.shape[0]
+
+
+def test_warm_start_carries_loss_curve_and_t(digits):
+    X, y = digits
+    est = _fit(NonNegMLPClassifier((5,), max_iter=3, warm_start=True, random_state=0),
+               X, y)
+    curve, t = list(est.loss_curve_), est.t_
+    _fit(est, X, y)
+    assert est.loss_curve_[:len(curve)] == curve
+    assert len(est.loss_curve_) == len(curve) + est.n_iter_
+    assert est.t_ == t + X.shape[0] * est.n_iter_
+    t = est.t_
+    est.partial_fit(X, y)
+    assert est.t_ == t + X.shape[0]
+    # A cold refit starts over.
+    est.set_params(warm_start=False)
+    _fit(est, X, y)
+    assert len(est.loss_curve_) == est.n_iter_
+    assert est.t_ == X.shape[0] * est.n_iter_
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_transform_in_fitted_dtype(dtype, digits):
+    X, y = digits
+    for cls in (NonNegMLPClassifier, ABBAClassifier):
+        est = _fit(cls((4,), max_iter=2, dtype=dtype), X, y)
+        assert est.transform(X).dtype == dtype
+
+
+def test_multilabel_tag():
+    assert NonNegMLPClassifier(output="logistic").__sklearn_tags__() \
+        .classifier_tags.multi_label
+    assert not NonNegMLPClassifier().__sklearn_tags__().classifier_tags.multi_label
+
+
+def test_flavour_for():
+    assert flavour_for(True, 10, 100) == NUMPY
+    assert flavour_for(True, 10 ** 6, 10 ** 4) is True
+    assert flavour_for(False, 10 ** 6, 10 ** 4) is False
+    with numpy_max_work(-1):
+        assert flavour_for(True, 10, 100) is True
+
+
+@pytest.mark.parametrize("positive", [True, False])
+def test_numpy_path_fits_as_the_kernels(positive, digits):
+    """The NumPy path is a real path: the same fit as on the numba kernels."""
+    X, y = digits
+    params = dict(hidden_layer_sizes=(8,), positive=positive, max_iter=15,
+                  random_state=0)
+    on_numpy = _fit(NonNegMLPClassifier(**params), X, y)
+    with numpy_max_work(-1):
+        on_numba = _fit(NonNegMLPClassifier(**params), X, y)
+        proba_numba = on_numba.predict_proba(X)
+    np.testing.assert_allclose(on_numpy.loss_curve_, on_numba.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(on_numpy.predict_proba(X), proba_numba, atol=1e-6)
+
+
+def _interrupt_at(monkeypatch, n_iter):
+    """Ctrl-C (a KeyboardInterrupt) once ``n_iter`` iterations or epochs are done."""
+    from sknonneg.neural_network import _progress
+
+    update = _progress.Progress.update
+
+    def interrupting(self, *args, **kwargs):
+        update(self, *args, **kwargs)
+        if self.n_iter >= n_iter:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_progress.Progress, "update", interrupting)
+
+
+@pytest.mark.parametrize("solver, early_stopping",
+                         [("lbfgsb", False), ("adam", False), ("lbfgsb", True)])
+def test_ctrl_c_keeps_the_latest_parameters(monkeypatch, digits, solver,
+                                            early_stopping):
+    X, y = digits
+    est = NonNegMLPClassifier((5,), solver=solver, max_iter=20, warm_start=True,
+                              early_stopping=early_stopping, random_state=0)
+    _interrupt_at(monkeypatch, 3)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(est, X, y)
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 3
+    assert est.t_ == 3 * (X.shape[0] if not early_stopping else
+                          X.shape[0] - round(0.1 * X.shape[0]))
+    assert est.predict(X).shape == y.shape
+    assert (early_stopping and est.validation_scores_) or \
+        (not early_stopping and est.validation_scores_ is None)
+    assert all(np.all(w >= 0) for w in est.coefs_)
+    # warm_start continues from the kept parameters.
+    monkeypatch.undo()
+    theta = est._theta.copy()
+    est.set_params(max_iter=1, early_stopping=False)
+    _fit(est, X, y)
+    assert len(est.loss_curve_) == 4
+    assert not np.array_equal(theta, est._theta)
+
+
+def test_verbose_lines(capsys, digits):
+    X, y = digits
+    _fit(NonNegMLPClassifier((5,), max_iter=4, verbose=2, early_stopping=True), X, y)
+    out = capsys.readouterr().out
+    assert "iteration 1/4" in out and "proj_grad=" in out and "validation=" in out
+    _fit(NonNegMLPClassifier((5,), max_iter=4, verbose=1), X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].split("]")[1].startswith(" iteration 4/4")

@@ -131,7 +131,8 @@ class RowBlockObjective:
     def loss_grad(self, theta):
         """``(loss, grad)`` at ``theta``, both float64."""
         if self.single:
-            return self._by_rows[self.n_samples].loss_grad(theta)
+            loss, self.grad = self._by_rows[self.n_samples].loss_grad(theta)
+            return loss, self.grad
         loss, grad = 0.0, np.zeros(self.layout.n_params)
         for start in range(0, self.n_samples, self.block_rows):
             rows = slice(start, min(start + self.block_rows, self.n_samples))
@@ -146,4 +147,5 @@ class RowBlockObjective:
             grad += share * block_grad
         for penalty in self.penalties:
             loss += penalty.value_grad(self.layout, theta, grad)
+        self.grad = grad  # the gradient of the last evaluation, as Objective keeps it
         return float(loss), grad

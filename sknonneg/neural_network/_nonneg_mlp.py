@@ -318,7 +318,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     def _monotone_output(self):
         """``(output, n_classes)`` for ``check_monotone_network``: a multilabel
         target has no class count (each label's probability is its own sigmoid)."""
-        n_classes = None if self._multilabel else len(self.classes_)
+        if getattr(self, "_multilabel", False) or not hasattr(self, "classes_"):
+            n_classes = None  # multilabel, or no targets seen yet
+        else:
+            n_classes = len(self.classes_)
         return self._output_type(), n_classes
 
     @classmethod

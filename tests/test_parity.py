@@ -81,7 +81,10 @@ def test_transform_in_fitted_dtype(dtype, digits):
 def test_multilabel_tag():
     assert NonNegMLPClassifier(output="logistic").__sklearn_tags__() \
         .classifier_tags.multi_label
-    assert not NonNegMLPClassifier().__sklearn_tags__().classifier_tags.multi_label
+    # output="auto" (the default) fits multilabel targets with logistic units
+    assert NonNegMLPClassifier().__sklearn_tags__().classifier_tags.multi_label
+    assert not NonNegMLPClassifier(output="softmax").__sklearn_tags__() \
+        .classifier_tags.multi_label
 
 
 def test_flavour_for():

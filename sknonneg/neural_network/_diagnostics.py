@@ -44,7 +44,8 @@ def warn_input_scale(inputs, weights, name):
     # magnitude so that columns of magnitude 1e300 do not overflow.
     if sp.issparse(inputs):  # the same, never densified
         inputs = sp.csr_matrix(inputs)
-        top = abs(inputs).max(axis=0).toarray().ravel()
+        top = np.zeros(inputs.shape[1])
+        np.maximum.at(top, inputs.indices, np.abs(inputs.data))
         unit = np.where(top > 0, top, 1.0)
         scaled = inputs @ sp.diags(1.0 / unit)
         rms = top * np.sqrt(np.asarray(scaled.multiply(scaled).T @ weights).ravel())

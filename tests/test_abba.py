@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from _objective_data import gradient_case, objective_data
+from conftest import gradient_case, objective_data
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
 from sknonneg._engine import ABBALayer, ParameterLayout
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS

@@ -18,7 +18,7 @@ from scipy.special import expit, log_softmax
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from _objective_data import gradient_case, objective_data
+from conftest import gradient_case, objective_data
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
 from sknonneg._engine import DenseLayer, ParameterLayout
 from sknonneg._engine import data as data_module

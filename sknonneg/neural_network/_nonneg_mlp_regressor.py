@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, check_sample_weight
 from .._lipschitz import mlp_lipschitz_bound
+from .._validation import check_finite_output
 from ._nonneg_mlp import NonNegMLPClassifier
 from ._training import TrainableNetwork
 
@@ -396,7 +397,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values, in the units of the training targets.
         """
-        return self._predict_from_logits(self._logits(self._check_X(X)))
+        # An overflow is a ValueError, not inf (the classifiers' policy).
+        return self._predict_from_logits(
+            check_finite_output(self._logits(self._check_X(X))))
 
     @property
     def lipschitz_bound_(self):

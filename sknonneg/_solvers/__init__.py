@@ -32,10 +32,6 @@ entry in that dict.
   mini-batches.
 """
 
-import warnings
-
-from sklearn.exceptions import ConvergenceWarning
-
 from ._result import SolverResult
 from .adam import ProjectedAdam
 from .lbfgsb import LBFGSB, MAXCOR
@@ -59,7 +55,6 @@ __all__ = [
     "n_gain_stages",
     "step_size",
     "stratified_batches",
-    "warn_if_not_converged",
 ]
 
 # "lbfgs" is the name scikit-learn's users type: the same bounded L-BFGS-B.
@@ -78,13 +73,3 @@ def make_solver(name, n_params, previous=None):
             and previous.n_params == n_params):
         return previous
     return cls.new(n_params)
-
-
-def warn_if_not_converged(result, solver, max_iter):
-    """A ``ConvergenceWarning`` naming ``solver`` if ``result`` did not converge."""
-    if not result.converged:
-        warnings.warn(
-            f"{solver}: maximum iterations ({max_iter}) reached and the optimization "
-            f"hasn't converged yet. {result.message}".strip(),
-            ConvergenceWarning,
-        )

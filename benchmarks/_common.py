@@ -29,7 +29,12 @@ from sknonneg.datasets import (  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 FIGURES = REPO / "doc" / "figures"
-DEFAULT_DATA_HOME = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The data folder: $SKNONNEG_DATA when set (as the estimators' loaders read it),
+# else ../shared/data beside the repository.
+DEFAULT_DATA_HOME = Path(
+    os.environ.get("SKNONNEG_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
 
 # Reuters vocabulary: terms in >= 3 training documents, English stop words removed,
 # features log(1 + count) (the paper used a stemmed, stop-word-filtered bag of
@@ -40,7 +45,8 @@ REUTERS_MIN_DF = 3
 def add_common_args(parser):
     parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME),
                         help="directory holding mnist.npz and the Reuters files "
-                             "(default: ../shared/data relative to the repository)")
+                             "(default: $SKNONNEG_DATA, else ../shared/data beside the "
+                             "repository)")
     parser.add_argument("--quick", action="store_true",
                         help="fast smoke run: subsampled data, few iterations; "
                              "writes *_quick result files")

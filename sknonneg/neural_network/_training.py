@@ -257,7 +257,9 @@ class TrainableNetwork(BaseNetwork):
             objectives = None  # their buffers go before the fitted arrays are made
             self._keep_interrupted(progress, monitor, data.n_samples, fitted)
             raise
-        objectives = None
+        # The buffers of the objectives and a solver's workspace (L-BFGS-B's curvature
+        # pairs) go before the fitted arrays are made.
+        objectives = solver = None
         progress.finish()
         if monitor is not None:
             monitor.publish(self)

@@ -153,13 +153,19 @@ def check_finite_output(values, name="X"):
     return values
 
 
-def check_finite_parameters(theta, where):
-    """Raise ``ValueError`` if the packed parameters ``theta`` are not all finite.
+def check_finite_parameters(theta, where, loss=0.0):
+    """Raise ``ValueError`` if the packed parameters ``theta`` or the ``loss`` are not
+    all finite.
 
     ``where`` names what produced them (a solver and its step size, say), so the
-    message tells the user which parameter to change.
+    message tells the user which parameter to change. ``theta`` is read in pieces:
+    no temporary of its size (a wide network's parameters take hundreds of MB).
     """
-    if not np.all(np.isfinite(theta)):
+    theta = np.asarray(theta).reshape(-1)
+    piece = 1 << 16
+    finite = bool(np.isfinite(loss)) and all(
+        np.isfinite(theta[i:i + piece]).all() for i in range(0, theta.shape[0], piece))
+    if not finite:
         raise ValueError(
             f"The network's parameters overflowed to non-finite values {where}. "
             f"Lower learning_rate_init or gain, or scale the input features."

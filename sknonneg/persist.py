@@ -164,9 +164,9 @@ def _check_network(est, file):
              f"needs ({layout.n_params},)")
     if not np.all(np.isfinite(theta)):
         fail("its parameters are not all finite")
-    lower, upper = getattr(layout, "lower", None), getattr(layout, "upper", None)
-    if (lower is not None and np.shape(lower) == theta.shape
-            and not np.all((lower <= theta) & (theta <= upper))):
+    box = getattr(layout, "box", None)
+    if (box is not None and box.n_params == theta.shape[0]
+            and not box.contains(theta)):
         fail("its parameters violate the layout's sign constraints")
     sizes = list(layout.layer_sizes)
     n_features = getattr(est, "n_features_in_", None)

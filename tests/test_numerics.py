@@ -126,3 +126,36 @@ def test_has_spread_is_relative():
     mean_square = np.array([1e8, 1e2, 1.0, 1.0])
     np.testing.assert_array_equal(has_spread(std, mean_square),
                                   [False, True, False, False])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("activation", ["capped_leaky_relu", "identity"])
+def test_abba_on_inputs_of_tiny_scale_keeps_its_logits(dtype, sparse, activation):
+    """The issue's case: ABBA on features of scale 1e-9 reached logits of -2e5 (and
+    1e12 in float32) after L-BFGS-B's first steps. Unit spread needs weights of
+    1e9, whose L2 penalty (1e13) swamped the data term; the initialisation now
+    caps a layer's penalty, so the fit stays near the class-prior model the L2
+    penalty asks for, and the input scale is reported."""
+    from sknonneg.exceptions import InputScaleWarning
+    from sknonneg.neural_network._abba import _MAX_INIT_L2
+
+    rng = np.random.default_rng(0)
+    Xt = rng.normal(size=(60, 4)) * 1e-9
+    Xt = sp.csr_matrix(Xt) if sparse else Xt
+    yt = rng.integers(0, 3, 60)
+    est = ABBAClassifier(5, activation=activation, max_iter=50, dtype=dtype,
+                         random_state=0)
+    with pytest.warns(InputScaleWarning, match="far from unit scale"):
+        est.fit(Xt, yt)
+    assert np.abs(est.decision_function(Xt)).max() < 10.0  # was 1e5 to 1e12
+    proba = est.predict_proba(Xt)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    # The mechanism: the starting network's L2 penalty is capped, layer by layer.
+    est._validate_params()
+    layout = est._build_layout(4, 3)
+    theta = est._init_theta(layout, est._validate_X_y(Xt, yt, reset=False)[0],
+                            np.random.default_rng(0))
+    for a, b, _, _ in layout.views(theta):
+        assert est.l2 * (np.sum(a ** 2) + np.sum(b ** 2)) <= _MAX_INIT_L2 * (1 + 1e-9)

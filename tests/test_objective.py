@@ -272,6 +272,7 @@ def test_pack_grad_chain_rule_for_split_layers():
     for i, layer in enumerate(layout.network):
         buf = type("Buffers", (), {})()
         buf.coef_grad, buf.intercept_grad = coef_grads[i], intercept_grads[i]
+        buf.writes_grad = False  # gradients in buffers of their own, copied to grad
         assert layer.pack_grad(None, theta_blocks[i], grad_blocks[i], buf, 1.0, 0.0) \
             == (0.0, 0.0)
     pos, neg = _coef_slices(layout)[0]

@@ -135,7 +135,7 @@ def test_adam_run_is_its_steps_and_keeps_its_state():
     for _ in range(4):
         loss, grad = fun(theta)
         losses.append(loss)
-        theta = by_steps.step(theta, grad, lower, upper)
+        theta = by_steps.step(theta, grad, (lower, upper))
     solver = make_solver("adam", 30)
     result = solver.run(_Objective(fun), x0.copy(), (lower, upper),
                         Schedule(max_iter=4, learning_rate=0.05))
@@ -186,7 +186,7 @@ def test_projected_adam_stays_in_the_box():
     adam = ProjectedAdam(40, learning_rate=0.1)
     theta = np.abs(rng.normal(size=40))
     for _ in range(20):
-        theta = adam.step(theta, rng.normal(size=40) + 1.0, lower, upper)
+        theta = adam.step(theta, rng.normal(size=40) + 1.0, (lower, upper))
         assert np.all(theta >= lower)
     assert adam.t == 20
 

@@ -176,6 +176,12 @@ def prepare_targets_and_weights(loss, y, sample_weight):
     return loss.prepare_targets(y), sample_weight, 1.0 / float(sample_weight.sum())
 
 
+# Largest total size of the per-thread partial gradients of the row-by-row scatter
+# (``FirstLayerGradient``); a wider first layer takes the blocked CSC copy of its
+# batch. MNIST's 784 inputs x 150 units on two threads take 1.9 MB.
+SCATTER_MAX_BYTES = 1 << 25
+
+
 class _BlockedCSC:
     """A CSR input regrouped by column within blocks of rows: the layout in which
     ``blocked_csc_gram_colsum`` computes the first layer's weight gradient.
@@ -236,7 +242,13 @@ class FirstLayerGradient:
     - smaller CSR batches (Adam's) keep the row-by-row scatter of
       ``csr_gram_colsum``: regrouping them would cost about as much as it saves.
       Its per-chunk partial sums are taken from ``reuse`` (the previous data set's
-      ``FirstLayerGradient``) when their shape matches.
+      ``FirstLayerGradient``) when their shape matches. They are one partial
+      gradient per thread, each as large as the layer's weights: beyond
+      ``SCATTER_MAX_BYTES`` in all (a wide first layer: two copies of 153 MB for a
+      bag-of-words of 200,000 inputs x 100 units, zeroed and summed at every
+      step) the numba kernels take the blocked copy of the batch instead, the
+      size of the batch, each thread writing its own rows of the gradient (the
+      NumPy twins do not use the partial sums).
     """
 
     def __init__(self, X, n_units, n_chunks, kernel_set, reuse=None):
@@ -247,7 +259,9 @@ class FirstLayerGradient:
         if isinstance(X, DenseInput):
             self.X_t = np.empty(X.shape[::-1], dtype=X.dtype)
             kernel_set.transpose(X.array, self.X_t)
-        elif X.shape[0] >= 2 * _BlockedCSC.block_rows(n_units, X.data.dtype):
+        elif (X.shape[0] >= 2 * _BlockedCSC.block_rows(n_units, X.data.dtype)
+              or (not kernel_set.numpy and n_chunks * X.shape[1] * n_units
+                  * X.data.dtype.itemsize > SCATTER_MAX_BYTES)):
             self.blocked = _BlockedCSC(X, n_units, n_chunks, kernel_set)
         else:
             shape = (n_chunks, X.shape[1], n_units)

@@ -166,12 +166,30 @@ class DenseLayer:
     # ---------------------------------------------------------------- compute
     def buffers(self, n_samples, n_chunks, dtype, position, upper, data):
         """Buffers for a batch of ``n_samples`` rows; ``position``: 0 (first), ...;
-        ``upper``: the layer above or None; ``data``: the prepared input."""
+        ``upper``: the layer above or None; ``data``: the prepared input.
+
+        The weights as the kernels read them (``coef``) are, for a first layer on a
+        CSR input, its rows padded to whole cache lines (``csr_coef``, see
+        ``padded_width``), filled straight from ``theta``; in a float64 fit of an
+        unsplit layer, ``theta``'s own block (``load`` points at it); else a buffer
+        of the compute dtype. Where the weight gradients go is set by
+        ``bind_grad``. A wide first layer (200,000 inputs x 100 units) then costs one
+        padded copy of its weights in a float64 fit, none of its gradient.
+        """
+        dtype = np.dtype(dtype)
         buf = _Buffers()
-        buf.coef = np.empty(self.shape, dtype=dtype)
+        buf.csr_coef = None
+        if position == 0 and isinstance(data, CSRInput):
+            # The padding stays zero, unread.
+            buf.csr_coef = np.zeros((self.n_in, padded_width(self.n_out, dtype)),
+                                    dtype=dtype)
+        buf.reads_theta = (buf.csr_coef is None and dtype == np.float64
+                           and not self.split)
+        buf.coef = (None if buf.csr_coef is not None or buf.reads_theta
+                    else np.empty(self.shape, dtype=dtype))
         buf.intercept = np.empty(self.n_out, dtype=dtype)
-        buf.coef_grad = np.empty_like(buf.coef)
-        buf.intercept_grad = np.empty_like(buf.intercept)
+        buf.writes_grad = dtype == np.float64 and not self.split
+        buf.coef_grad = buf.intercept_grad = None
         # Per-chunk partial sums of the weight gradients (the first layer's belong
         # to its FirstLayerGradient).
         buf.partial_coef = (None if position == 0
@@ -183,25 +201,39 @@ class DenseLayer:
         buf.delta = buf.out if upper is not None else np.empty_like(buf.out)
         buf.scratch = (None if upper is None else
                        backprop_scratch(n_chunks, self.n_out, dtype, upper.n_out))
-        buf.csr_coef = None
-        if position == 0 and isinstance(data, CSRInput):
-            # The first layer's weights for the CSR kernels, rows padded to whole
-            # cache lines (see padded_width); the padding stays zero, unread.
-            buf.csr_coef = np.zeros((self.n_in, padded_width(self.n_out, dtype)),
-                                    dtype=dtype)
         return buf
 
-    def load(self, blocks, buf, scale=1.0):
-        if self.split:
-            np.subtract(blocks["coef_pos"], blocks["coef_neg"], out=buf.coef,
-                        casting="unsafe")
+    def bind_grad(self, buf, grad_blocks):
+        """Where the kernels write the weight gradients: in a float64 fit of an
+        unsplit layer, straight into this layer's blocks of the objective's gradient
+        ``grad_blocks`` (views of its float64 ``grad``, allocated once); else into
+        buffers of the compute dtype that ``pack_grad`` copies from."""
+        if buf.writes_grad:
+            buf.coef_grad, buf.intercept_grad = grad_blocks["coef"], grad_blocks["intercept"]
         else:
-            buf.coef[...] = blocks["coef"]
-        if scale != 1.0:
-            buf.coef *= scale
+            buf.coef_grad = np.empty(self.shape, dtype=buf.intercept.dtype)
+            buf.intercept_grad = np.empty(self.n_out, dtype=buf.intercept.dtype)
+
+    def load(self, blocks, buf, scale=1.0):
+        coef = blocks.get("coef")
+        if buf.reads_theta and not (scale == 1.0 and coef.dtype == np.float64
+                                    and coef.flags.c_contiguous
+                                    and coef.flags.writeable):
+            # theta as given cannot be read in place: a buffer of its own.
+            buf.reads_theta = False
+            buf.coef = np.empty(self.shape, dtype=buf.intercept.dtype)
+        if buf.reads_theta:
+            buf.coef = coef  # theta's own float64 block: nothing to copy
+        else:
+            target = buf.coef if buf.csr_coef is None else buf.csr_coef[:, :self.n_out]
+            if self.split:
+                np.subtract(blocks["coef_pos"], blocks["coef_neg"], out=target,
+                            casting="unsafe")
+            else:
+                target[...] = coef
+            if scale != 1.0:
+                target *= scale
         buf.intercept[...] = blocks["intercept"]
-        if buf.csr_coef is not None:
-            buf.csr_coef[:, :self.n_out] = buf.coef
 
     @staticmethod
     def _product_input(ctx, below, buf):
@@ -209,7 +241,7 @@ class DenseLayer:
         three arrays, with the padded weights) or the layer below's output."""
         if below is not None:
             return below.out, buf.coef
-        if isinstance(ctx.data, CSRInput):
+        if buf.csr_coef is not None:
             return _csr_arrays(ctx.data), buf.csr_coef
         return ctx.data.array, buf.coef
 
@@ -267,10 +299,15 @@ class DenseLayer:
 
     def pack_grad(self, ctx, blocks, grad_blocks, buf, scale, l2):
         """Chain rule to ``theta``: ``dL/dw_pos = g``, ``dL/dw_neg = -g`` for a split
-        layer; returns ``(L2 penalty, 0.0)``."""
+        layer (nothing to copy where the kernels wrote into ``grad`` itself, see
+        ``bind_grad``); returns ``(L2 penalty, 0.0)``."""
         penalty = 0.0
         if l2 > 0:
-            penalty = ctx.kernels.l2_penalty_grad(buf.coef, l2, buf.coef_grad)
+            # The weights as the kernels read them (the padded copy's first columns).
+            weights = buf.coef if buf.csr_coef is None else buf.csr_coef
+            penalty = ctx.kernels.l2_penalty_grad(weights, l2, buf.coef_grad)
+        if buf.writes_grad:
+            return penalty, 0.0
         if self.split:
             grad_blocks["coef_pos"][...] = buf.coef_grad
             np.negative(buf.coef_grad, out=grad_blocks["coef_neg"], casting="unsafe")
@@ -463,6 +500,10 @@ class ABBALayer:
             buf.delta_sums = np.empty_like(buf.sums)
             buf.delta_diffs = np.empty_like(buf.sums)
         return buf
+
+    def bind_grad(self, buf, grad_blocks):
+        """ABBA layers compute their gradients in sum/difference coordinates, in
+        their own buffers (``pack_grad`` maps them to ``theta``'s blocks)."""
 
     def _coef_blocks(self, blocks, buf, zeros):
         """``(A, B)`` of theta's (or the gradient's) blocks; a free layer's ``B`` is

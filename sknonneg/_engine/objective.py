@@ -155,6 +155,9 @@ class Objective:
             layer.buffers(self.n_samples, self.n_chunks, self.dtype, i,
                           layers[i + 1] if i + 1 < n else None, self.X)
             for i, layer in enumerate(layers)]
+        for layer, buf, grad_blocks in zip(layers, self.buffers,
+                                           self.layout.blocks(self.grad)):
+            layer.bind_grad(buf, grad_blocks)
 
     def set_data(self, X, y, sample_weight):
         """Points the objective at another batch with as many rows, reusing every
@@ -186,8 +189,16 @@ class Objective:
         ctx.first_layer = self.first_layer
         return ctx
 
-    def loss_grad(self, theta):
+    # loss_grad(theta, copy=False) returns the gradient buffer itself (the solvers'
+    # protocol, sknonneg._solvers).
+    grad_buffer = True
+
+    def loss_grad(self, theta, copy=True):
         """``(loss, grad)`` at ``theta``, both float64; for ``jac=True`` optimizers.
+
+        ``copy=False`` returns the objective's own gradient buffer (``self.grad``),
+        overwritten by the next evaluation: a solver that uses the gradient at once
+        (projected Adam, the L-BFGS-B driver) saves a copy of the parameters' size.
 
         With ``parallel``, the caller sets numba's thread count to ``n_chunks`` once
         (the training loops do, when they build or switch objectives), not per call.
@@ -236,11 +247,11 @@ class Objective:
         if dc is not None:
             self.reparametrization.add_grad(inner, layout.views(grad), dc)
         if layout.has_l1:
-            loss += layout.l1_penalty(theta)
-            grad += layout.l1_linear
+            loss += layout.box.l1_penalty(theta)
+            layout.box.add_l1_grad(grad)
         for penalty in self.generic_penalties:
             loss += penalty.value_grad(layout, theta, grad)
-        return float(loss), grad.copy()
+        return float(loss), (grad.copy() if copy else grad)
 
 
 def forward(layers, params, X, *, gain=1.0, dtype=np.float64):

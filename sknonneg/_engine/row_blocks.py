@@ -128,10 +128,13 @@ class RowBlockObjective:
         ctx.gain = self._gain
         return ctx
 
-    def loss_grad(self, theta):
-        """``(loss, grad)`` at ``theta``, both float64."""
+    grad_buffer = True  # loss_grad takes copy=False (see Objective.loss_grad)
+
+    def loss_grad(self, theta, copy=True):
+        """``(loss, grad)`` at ``theta``, both float64 (``copy=False``: see
+        ``Objective.loss_grad``)."""
         if self.single:
-            loss, self.grad = self._by_rows[self.n_samples].loss_grad(theta)
+            loss, self.grad = self._by_rows[self.n_samples].loss_grad(theta, copy=copy)
             return loss, self.grad
         loss, grad = 0.0, np.zeros(self.layout.n_params)
         for start in range(0, self.n_samples, self.block_rows):

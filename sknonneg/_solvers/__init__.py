@@ -4,8 +4,11 @@ A solver is a plain object (not an estimator) with::
 
     solver.run(objective, theta, bounds, schedule, callback=None) -> SolverResult
 
-``objective.loss_grad(theta) -> (loss, grad)`` is the function minimised,
-``bounds = (lower, upper)`` the box (``-inf`` / ``inf`` where there is none),
+``objective.loss_grad(theta) -> (loss, grad)`` is the function minimised (an
+objective with ``grad_buffer = True`` also takes ``copy=False`` and then returns its
+own gradient buffer, valid until its next evaluation), ``bounds`` the box: a
+``sknonneg._engine.layout.Box`` (the layout's ``box``, one bound per row of each
+block) or a ``(lower, upper)`` pair of arrays (``-inf`` / ``inf`` where there is none),
 ``schedule`` a :class:`~sknonneg._solvers.schedules.Schedule` (how many iterations,
 the tolerance, the step size), and ``callback(theta, loss)`` runs after every
 iteration and may raise ``StopIteration`` to end the run early. The rest of the
@@ -19,6 +22,9 @@ protocol tells the training loops how to hold the solver and use it on mini-batc
   then keeps it (and pickles it) as ``_solver_state``.
 - ``steps_per_batch(steps)``: iterations of one run on one mini-batch, given the
   estimator's ``steps_per_batch``.
+- ``in_place`` (class attribute): ``run`` updates the ``theta`` it is given, which
+  holds a feasible iterate after every step (the training loops then keep no copy
+  of it for an interrupted fit).
 
 Solvers are chosen by name in :data:`SOLVERS` and built by :func:`make_solver`, the
 only place where a solver's name is read. A new solver is one module here and one

@@ -3,6 +3,7 @@ the box of the bounds after every step, which keeps every iterate feasible."""
 
 import numpy as np
 
+from .._engine.layout import as_box
 from ._result import SolverResult
 
 __all__ = ["ProjectedAdam"]
@@ -36,6 +37,8 @@ class ProjectedAdam:
     full_batch = False
     # The moments carry over between runs, fits and partial_fit calls.
     keeps_state = True
+    # run() updates the theta it is given, each step leaving a feasible iterate.
+    in_place = True
 
     def __init__(self, n_params, learning_rate=1e-3, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8):
@@ -58,14 +61,25 @@ class ProjectedAdam:
         """Iterations of one run on a mini-batch: one step, whatever ``steps``."""
         return 1
 
-    def step(self, theta, grad, lower, upper):
-        """Updates ``theta`` in place (one fused pass) and returns it."""
+    def step(self, theta, grad, bounds):
+        """Updates ``theta`` in place (one fused pass per segment of the bounds) and
+        returns it. ``bounds``: a ``Box`` (``layout.box``) or a ``(lower, upper)``
+        pair of arrays."""
+        box = as_box(bounds)
+        n = self.n_params
+        if not (theta.shape == (n,) and np.shape(grad) == (n,) and box.n_params == n):
+            raise ValueError(f"Adam for {n} parameters got theta of shape "
+                             f"{theta.shape}, a gradient of shape {np.shape(grad)} "
+                             f"and bounds for {box.n_params}")
         self.t += 1
         lr = (self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
               / (1 - self.beta_1 ** self.t))
-        _adam_step_kernel()(theta, np.ascontiguousarray(grad, dtype=np.float64), self.m,
-                            self.v, lower, upper, lr, self.beta_1, self.beta_2,
-                            self.epsilon)
+        grad = np.ascontiguousarray(grad, dtype=np.float64)
+        kernel = _adam_step_kernel()
+        for seg in box.segments:
+            part = slice(seg.start, seg.stop)
+            kernel(theta[part], grad[part], self.m[part], self.v[part], seg.lower,
+                   seg.upper, lr, self.beta_1, self.beta_2, self.epsilon)
         return theta
 
     def run(self, objective, theta, bounds, schedule, callback=None):
@@ -73,15 +87,17 @@ class ProjectedAdam:
         in place, at step size ``schedule.learning_rate`` (if given).
 
         The loss reported for a step is the one at which its gradient was taken.
-        ``converged`` is False: Adam has no stopping criterion of its own.
+        ``converged`` is False: Adam has no stopping criterion of its own. The
+        gradient is used before the next evaluation, so the objective is asked for
+        its own buffer, not a copy (``loss_grad(theta, copy=False)``).
         """
         if schedule.learning_rate is not None:
             self.learning_rate = schedule.learning_rate
-        lower, upper = bounds
+        box = as_box(bounds)
         result = SolverResult(theta=theta)
         for _ in range(int(schedule.max_iter)):
-            loss, grad = objective.loss_grad(theta)
-            theta = self.step(theta, grad, lower, upper)
+            loss, grad = _loss_grad(objective, theta)
+            theta = self.step(theta, grad, box)
             result.n_iter += 1
             result.loss = float(loss)
             result.loss_curve.append(result.loss)
@@ -92,3 +108,11 @@ class ProjectedAdam:
                     break
         result.theta = theta
         return result
+
+
+def _loss_grad(objective, theta):
+    """``objective.loss_grad(theta)``, without a copy of the gradient when the
+    objective offers it (the engine's objectives do)."""
+    if getattr(objective, "grad_buffer", False):
+        return objective.loss_grad(theta, copy=False)
+    return objective.loss_grad(theta)

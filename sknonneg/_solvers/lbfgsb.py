@@ -13,18 +13,10 @@ import numpy as np
 from scipy.optimize import Bounds, OptimizeResult, minimize
 
 from .._compat import lbfgsb_setulb
+from .._engine.layout import as_box
 from ._result import SolverResult
 
-__all__ = ["LBFGSB", "MAXCOR", "projected_gradient_norm"]
-
-
-def projected_gradient_norm(x, grad, lower, upper):
-    """Infinity norm of the gradient projected on the box: the quantity L-BFGS-B's
-    ``pgtol`` (the estimators' ``tol``) bounds."""
-    if grad is None:
-        return np.nan
-    step = np.clip(x - np.asarray(grad, dtype=np.float64), lower, upper) - x
-    return float(np.max(np.abs(step))) if step.size else 0.0
+__all__ = ["LBFGSB", "MAXCOR"]
 
 _STATUS = {0: "START", 1: "NEW_X", 2: "RESTART", 3: "FG", 4: "CONVERGENCE", 5: "STOP",
            6: "WARNING", 7: "ERROR", 8: "ABNORMAL"}
@@ -67,14 +59,16 @@ class LBFGSB:
     full_batch = True
     # The solver holds no state worth keeping between fits (only a workspace).
     keeps_state = False
+    # run() works on a copy of theta and returns its own array.
+    in_place = False
 
     def __init__(self, lower=None, upper=None, maxcor=None, maxls=20):
         self.maxcor = MAXCOR if maxcor is None else int(maxcor)
         self.maxls = int(maxls)
         self._setulb = lbfgsb_setulb
-        self._bounds = (None, None)
+        self.box = None
         if lower is not None:
-            self.set_bounds(lower, upper)
+            self.set_bounds((lower, upper))
 
     @classmethod
     def new(cls, n_params):
@@ -86,23 +80,26 @@ class LBFGSB:
         """Iterations of one run on a mini-batch: ``steps`` (``steps_per_batch``)."""
         return steps
 
-    def set_bounds(self, lower, upper):
-        """Converts the bounds for ``setulb``, unless these very arrays already are."""
-        if self._bounds[0] is lower and self._bounds[1] is upper:
+    def set_bounds(self, bounds):
+        """Converts the bounds (a ``Box`` or a ``(lower, upper)`` pair) for
+        ``setulb``, unless this very box already is.
+
+        What L-BFGS-B holds, per parameter: the bounds as ``setulb`` reads them
+        (two float64 arrays and the int32 codes), its gradient (float64), its
+        integer workspace (3 int32) and its float64 workspace, ``2 maxcor + 5``
+        doubles for the curvature pairs and their products (45 at ``maxcor=20``),
+        of which the pages are touched as the pairs fill.
+        """
+        box = as_box(bounds)
+        if self.box is box:
             return
-        self._bounds = (lower, upper)
-        self.lower = np.asarray(lower, dtype=np.float64)
-        self.upper = np.asarray(upper, dtype=np.float64)
-        self.bounded = bool(np.isfinite(self.lower).any() or np.isfinite(self.upper).any())
+        self.box = box
+        self.bounded = box.is_bounded
         if self._setulb is None:  # pragma: no cover - depends on the scipy version
             return
-        n, m = self.lower.shape[0], self.maxcor
-        has_lower, has_upper = np.isfinite(self.lower), np.isfinite(self.upper)
+        n, m = box.n_params, self.maxcor
         # setulb's codes: 0 free, 1 lower bound only, 2 both, 3 upper bound only.
-        self._nbd = np.select([has_lower & has_upper, has_lower, has_upper], [2, 1, 3],
-                              0).astype(np.int32)
-        self._low = np.where(has_lower, self.lower, 0.0)
-        self._up = np.where(has_upper, self.upper, 0.0)
+        self._nbd, self._low, self._up = box.lbfgsb_bounds()
         # setulb initialises what it reads of the workspace on START, so it is reused.
         self._wa = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m)
         self._iwa = np.zeros(3 * n, dtype=np.int32)
@@ -110,19 +107,22 @@ class LBFGSB:
 
     def run(self, objective, theta, bounds, schedule, callback=None):
         """At most ``schedule.max_iter`` iterations on ``objective.loss_grad`` from
-        ``theta`` (not modified), within ``bounds``; gradient tolerance
-        ``schedule.tol``. Returns a ``SolverResult`` (``converged``: a stopping
-        criterion of L-BFGS-B, not the iteration limit or the callback, ended it).
+        ``theta`` (not modified), within ``bounds`` (a ``Box`` or a ``(lower,
+        upper)`` pair); gradient tolerance ``schedule.tol``. Returns a
+        ``SolverResult`` (``converged``: a stopping criterion of L-BFGS-B, not the
+        iteration limit or the callback, ended it).
         """
-        self.set_bounds(*bounds)
-        opt = self.minimize(objective.loss_grad, theta, schedule.max_iter, schedule.tol,
-                            callback)
+        self.set_bounds(bounds)
+        fun = objective.loss_grad
+        if getattr(objective, "grad_buffer", False) and self._setulb is not None:
+            # The driver copies the gradient into its own array at once.
+            def fun(x):
+                return objective.loss_grad(x, copy=False)
+        opt = self.minimize(fun, theta, schedule.max_iter, schedule.tol, callback)
         x = np.asarray(opt.x, dtype=np.float64)
         return SolverResult(theta=x, n_iter=int(opt.nit), loss=float(opt.fun),
                             converged=bool(opt.status == 0), message=str(opt.message),
-                            proj_grad_norm=projected_gradient_norm(x, opt.jac,
-                                                                   self.lower,
-                                                                   self.upper))
+                            proj_grad_norm=self.box.projected_gradient_norm(x, opt.jac))
 
     def minimize(self, fun, theta0, max_iter, tol, callback=None,
                  ftol=64 * np.finfo(float).eps, max_fun=None):
@@ -139,7 +139,7 @@ class LBFGSB:
         if self._setulb is None:  # pragma: no cover - depends on the scipy version
             return self._minimize_scipy(fun, theta0, max_iter, tol, callback, ftol,
                                         max_fun)
-        x = np.clip(np.asarray(theta0, dtype=np.float64), self.lower, self.upper)
+        x = self.box.project(theta0)
         g = self._g
         task = np.zeros(2, dtype=np.int32)
         ln_task = np.zeros(2, dtype=np.int32)
@@ -190,7 +190,7 @@ class LBFGSB:
 
         return minimize(
             fun, theta0, method="L-BFGS-B", jac=True,
-            bounds=Bounds(self.lower, self.upper) if self.bounded else None,
+            bounds=Bounds(*self.box.arrays()) if self.bounded else None,
             callback=scipy_callback,
             options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
                      "ftol": ftol, "maxcor": self.maxcor, "maxls": self.maxls},

@@ -13,6 +13,7 @@ from .._compat import Interval, StrOptions
 from .._lipschitz import abba_bounds, abba_factors, bound_scale
 from .._validation import has_spread, init_input
 from ._classifier import BaseNetworkClassifier, fill_doc
+from ._diagnostics import warn_input_scale
 
 __all__ = ["ABBAClassifier"]
 
@@ -24,6 +25,8 @@ _INIT_SAMPLES = 2000
 # Standard deviation of the random offsets of b_u and b_v at initialisation, in units
 # of the pre-activation's standard deviation (see Notes of the class).
 _SYMMETRY_BREAK = 0.5
+# Largest L2 penalty of a layer at initialisation (see Notes of the class).
+_MAX_INIT_L2 = 1e3
 
 
 @fill_doc
@@ -132,7 +135,13 @@ class ABBAClassifier(BaseNetworkClassifier):
     Gradient steps keep such a network symmetric (``b_u + b_v`` and ``A + B`` of the
     inner layers receive no gradient while ``z = -x``), so the hidden biases are then
     offset at random by half a unit's spread: the two halves of each layer start
-    different and the network trains as a full ABBA network.
+    different and the network trains as a full ABBA network. Unit spread on inputs
+    of tiny scale would need huge weights (``1e9`` on features of scale ``1e-9``)
+    whose L2 penalty swamps the data term (``1e13`` at ``l2=1e-5``), a start from
+    which L-BFGS-B's first steps took the logits to ``1e5``-``1e12``: a layer whose
+    penalty at unit spread exceeds ``1e3`` is scaled down to that penalty (inputs of
+    order one, or tf-idf rows, stay far below it). Such inputs train better scaled
+    (``StandardScaler``, ``MaxAbsScaler``); they raise an ``InputScaleWarning``.
 
     **Lipschitz constraint.** Scaling every weight block by ``c`` scales the bound
     by ``c^L``. With ``lipschitz_max``, the network is evaluated with its blocks
@@ -270,9 +279,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         sub = rng.choice(X.shape[0], n_sub, replace=False) if n_sub < X.shape[0] \
             else np.arange(X.shape[0])
         inputs = init_input(X[sub])  # a CSR input stays CSR
+        warn_input_scale(inputs, np.full(n_sub, 1.0 / n_sub), self.__class__.__name__)
         # Signed weights, each unit rescaled to unit spread over the subsample.
         x, z = inputs, -inputs  # the two halves of the current layer
         coefs_a, coefs_b = [], []
+        l2 = self._per_layer(self.l2, "l2", layout.n_layers)
         for i in range(layout.n_layers):
             w = rng.uniform(-1.0, 1.0, size=(sizes[i], sizes[i + 1]))
             # In place: a wide first layer gets two copies (A, B), not five.
@@ -289,6 +300,15 @@ class ABBAClassifier(BaseNetworkClassifier):
                 target = _HIDDEN_INIT_STD
             scale = np.where(spread, target / np.where(spread, std, 1.0),
                              1.0 / np.sqrt(sizes[i]))
+            # Unit spread on inputs of tiny scale needs huge weights (1e9 on a
+            # feature of scale 1e-9), whose L2 penalty (1e13 at l2=1e-5) would
+            # swamp the data term: L-BFGS-B's first steps from there sent the
+            # logits to 1e5-1e12. The layer is scaled down until its penalty is
+            # _MAX_INIT_L2 at most (Notes).
+            penalty = l2[i] * float(np.einsum("ij,ij,j->", a, a, scale ** 2)
+                                    + np.einsum("ij,ij,j->", b, b, scale ** 2))
+            if penalty > _MAX_INIT_L2:
+                scale = scale * np.sqrt(_MAX_INIT_L2 / penalty)
             a *= scale
             b *= scale
             coefs_a.append(a)

@@ -18,16 +18,9 @@ import time
 
 import numpy as np
 
-__all__ = ["PROGRESS_SECONDS", "Progress", "projected_gradient_norm"]
+__all__ = ["PROGRESS_SECONDS", "Progress"]
 
 PROGRESS_SECONDS = 2.0
-
-
-def projected_gradient_norm(theta, grad, lower, upper):
-    """``max |theta - clip(theta - grad, lower, upper)|``: zero at a bounded
-    stationary point (L-BFGS-B's ``pgtol`` test)."""
-    return float(np.max(np.abs(theta - np.clip(theta - grad, lower, upper)),
-                        initial=0.0))
 
 
 class Progress:
@@ -44,13 +37,18 @@ class Progress:
         The starting point, kept until an iteration is done.
     gain : float
         Its gain.
+    shared : bool, default=False
+        ``theta`` is the very array the solver updates in place (projected Adam),
+        each update a feasible iterate: it is kept as it is, not copied (a copy of a
+        wide network's parameters is hundreds of megabytes). Otherwise the iterate
+        of each update is copied into a buffer of its own.
     """
 
-    def __init__(self, estimator, unit, total, theta, gain):
+    def __init__(self, estimator, unit, total, theta, gain, shared=False):
         self.estimator = estimator
         self.verbose = int(estimator.verbose or 0)
         self.unit, self.total = unit, int(total)
-        self.theta = np.array(theta, dtype=np.float64, copy=True)
+        self.theta = theta if shared else np.array(theta, dtype=np.float64, copy=True)
         self.gain = float(gain)
         self.loss = np.nan
         self.n_iter = 0
@@ -61,7 +59,8 @@ class Progress:
     def update(self, theta, loss, gain, *, grad_norm=None, score=None):
         """Records an iteration (or epoch) ending at ``theta`` with ``loss``; prints
         its line when due."""
-        self.theta[:] = theta
+        if theta is not self.theta:
+            self.theta[:] = theta
         self.gain, self.loss = float(gain), float(loss)
         self.n_iter += 1
         self.loss_curve.append(self.loss)

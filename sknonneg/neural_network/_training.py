@@ -53,7 +53,7 @@ from .._threads import fit_threads, single_blas_thread
 from .._validation import check_finite_parameters
 from ._base import BaseNetwork
 from ._diagnostics import report_fit
-from ._progress import Progress, projected_gradient_norm
+from ._progress import Progress
 
 __all__ = ["EarlyStopping", "TrainableNetwork"]
 
@@ -235,8 +235,11 @@ class TrainableNetwork(BaseNetwork):
         train = data
         full_batch = solver.full_batch and self._batch_size_param() is None
         gain = self._gain_param()
+        # A solver that updates theta in place (Adam) leaves a feasible iterate in
+        # it after every step: the progress (what Ctrl-C keeps) shares it.
         progress = Progress(self, "iteration" if full_batch else "epoch", self.max_iter,
-                            theta, gain if np.isscalar(gain) else gain[0])
+                            theta, gain if np.isscalar(gain) else gain[0],
+                            shared=solver.in_place and not full_batch)
         try:
             with fit_threads() as parallel:
                 parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
@@ -251,8 +254,12 @@ class TrainableNetwork(BaseNetwork):
                                                   monitor, progress)
         except KeyboardInterrupt:
             progress.finish()
+            objectives = None  # their buffers go before the fitted arrays are made
             self._keep_interrupted(progress, monitor, data.n_samples, fitted)
             raise
+        # The buffers of the objectives and a solver's workspace (L-BFGS-B's curvature
+        # pairs) go before the fitted arrays are made.
+        objectives = solver = None
         progress.finish()
         if monitor is not None:
             monitor.publish(self)
@@ -312,7 +319,7 @@ class TrainableNetwork(BaseNetwork):
         result = SolverResult(theta=theta)
         t0 = time.perf_counter()
 
-        lower, upper = layout.bounds
+        box = layout.box
 
         def callback(x, loss):
             result.loss_curve.append(loss)
@@ -320,18 +327,19 @@ class TrainableNetwork(BaseNetwork):
             # objective.grad: the gradient of the last evaluation, at x.
             progress.update(
                 x, loss, objective.gain,
-                grad_norm=projected_gradient_norm(x, objective.grad, lower, upper),
+                grad_norm=box.projected_gradient_norm(x, objective.grad),
                 score=None if monitor is None else monitor.validation_scores[-1])
             if stop:
                 raise StopIteration
 
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
             objective.gain = float(gain)
-            run = solver.run(objective, result.theta, layout.bounds,
+            run = solver.run(objective, result.theta, box,
                              Schedule(max_iter=int(n_iter), tol=self.tol), callback)
             result.theta = run.theta
-            check_finite_parameters(np.append(result.theta, run.loss),
-                                    f"in L-BFGS-B stage {stage + 1} (gain={gain:.3g})")
+            check_finite_parameters(result.theta,
+                                    f"in L-BFGS-B stage {stage + 1} (gain={gain:.3g})",
+                                    run.loss)
             result.n_iter += run.n_iter
             result.loss = run.loss
             result.converged = run.converged
@@ -366,27 +374,29 @@ class TrainableNetwork(BaseNetwork):
             max_iter=solver.steps_per_batch(self.steps_per_batch), tol=self.tol,
             learning_rate=step_size(self.learning_rate, self.learning_rate_init, epoch,
                                     self.max_iter))
-        bounds = objectives.layout.bounds
+        box = objectives.layout.box
         total, weight = 0.0, 0.0
         for idx in batches:
             w = float(data.sample_weight[idx].sum())
             if w <= 0:
                 continue  # a batch of zero weight adds nothing to the weighted loss
             batch = data[idx]
-            run = solver.run(objectives.get(batch, gain), theta, bounds, schedule)
+            run = solver.run(objectives.get(batch, gain), theta, box, schedule)
             theta = run.theta
             total += run.loss * w
             weight += w
         check_finite_parameters(
-            np.append(theta, total),
+            theta,
             f"in an epoch of adam (learning_rate_init={self.learning_rate_init:.3g})"
-            if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})")
+            if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})",
+            total)
         return theta, total / weight
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, monitor, progress):
         """Epochs of mini-batches, the gain annealed from epoch to epoch."""
         gains = gain_schedule(self._gain_param(), self.max_iter)
-        theta = objectives.layout.project(theta)
+        # In place: theta is this fit's own (initialised or copied for a warm start).
+        theta = objectives.layout.project(theta, out=theta)
         result = SolverResult(theta=theta)
         best_loss, no_improvement = np.inf, 0
         for epoch, gain in enumerate(gains):

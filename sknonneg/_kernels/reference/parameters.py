@@ -9,6 +9,7 @@ import numpy as np
 
 
 def l2_penalty_grad(coef, l2, grad_out):
+    coef = coef[:, :grad_out.shape[1]]
     grad_out += 2.0 * l2 * coef
     return float(l2 * np.sum(coef.astype(np.float64) ** 2))
 
@@ -20,4 +21,6 @@ def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, 
     v *= beta_2
     v += (1 - beta_2) * grad * grad
     theta -= learning_rate * m / (np.sqrt(v) + epsilon)
-    np.clip(theta, lower, upper, out=theta)
+    if lower.shape[0]:
+        rows = theta.reshape(lower.shape[0], -1)
+        np.clip(rows, lower[:, None], upper[:, None], out=rows)

@@ -115,17 +115,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         ``"auto"``: the paper's ``(1.0, 2.0)`` for ``solver="lbfgsb"``, a fixed
         ``1.0`` for ``solver="adam"`` (lower MNIST test error with projected Adam;
         ``benchmarks/results/defaults.md``).
-    l1 : float or array-like of float, default=0.0
-        L1 penalty, one value for every weight layer or one per layer (the paper's
-        pH1, pC1). Exact, also on unconstrained weights (see Notes).
-    l2 : float or array-like of float, default=1e-5
-        L2 penalty, one value or one per weight layer (the paper's pH2, pC2). It
-        multiplies ``||W||^2`` next to the *mean* loss, while scikit-learn's
-        ``MLPClassifier`` adds ``alpha / (2 n_samples) ||W||^2``: ``l2`` equals
-        ``alpha / (2 n_samples)``, so ``l2=0.01`` on 500 samples is as strong as
-        ``alpha=10`` (and ``alpha=1e-4`` is ``l2=5e-5 / n_samples``).
-    activity_l1 : float, default=0.0
-        Sparsity penalty on the hidden activations (the paper's pS).
+    <<penalty_params>>
     output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
         ``"logistic"``: one sigmoid unit per label (a single unit for binary
@@ -136,12 +126,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         without constraints keep the softmax, which can fit any labelling: on
         breast cancer, MinMax-scaled, 20 units, 5-fold accuracy 97.4% with the
         softmax, 62.7% with a single logistic unit).
-    solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
-        ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
-        scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
-        paper's scheme of ``steps_per_batch`` iterations on each stratified
-        mini-batch per epoch. ``"adam"``: Adam with projection onto the bounds.
+    <<solver_param>>
     <<training_params>>
+    <<class_weight_param>>
     <<common_params>>
 
     Attributes
@@ -161,6 +148,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     monotonic_cst_ : ndarray of shape (n_features_in_,) or None
         The per-feature constraints (-1, 0, 1) resolved from ``monotonic_cst``;
         None without it.
+    <<classifier_attributes>>
     <<fit_attributes>>
 
     See Also

@@ -473,6 +473,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
                 coef = signed_draw(signs, sizes[i + 1], density, rng)
             else:  # the same draw, made in place (a wide first layer is large)
                 coef = _signed_draw(rng, (sizes[i], sizes[i + 1]), signs)
+            zeros = getattr(layout.network[i], "zeros", None)
+            if zeros is not None:
+                coef[zeros] = 0.0  # entries held at 0 by their bounds
             if i == layout.n_layers - 1:
                 target = output_std
             elif np.all(layout.coef_signs[i] > 0):

@@ -108,13 +108,16 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     hidden unit is a non-decreasing function of ``c_j x_j`` for each constrained
     feature ``j`` (a sigmoid of a sum whose coefficient on ``x_j`` has the sign
     ``c_j``, then non-negative combinations of such functions), hence so is every
-    output. Free features enter the first layer with free weights, and a unit
-    reading only free features loses nothing (``sigmoid(-t) = 1 - sigmoid(t)``
-    moves a sign into the bias), but free and constrained features interact only
-    through the non-negative later layers: a second hidden layer models such
-    interactions better (synthetic study, test MSE 0.0219 with one layer of 32,
-    0.0187 with (32, 16), 0.0156 unconstrained:
-    ``benchmarks/results/monotone_free_features.md``).
+    output. The first-layer units mix free and constrained features (monotone in
+    each constrained one for every value of the free ones), and a unit reading
+    only free features loses nothing (``sigmoid(-t) = 1 - sigmoid(t)`` moves a
+    sign into the bias). Beyond one sigmoid, free and constrained features
+    interact only through the non-negative later layers, so a second hidden
+    layer helps. Splitting the first layer into constrained-only and free-only
+    units (which also keeps the guarantee) does not help. On a synthetic
+    regression with interacting free features, the test MSE is 0.023 with
+    (32,), 0.019 with (32, 16), 0.19 and 0.029 for the split versions, and
+    0.016 unconstrained (``benchmarks/results/monotone_free_features.md``).
 
     References
     ----------

@@ -234,7 +234,8 @@ def run_task(task, args):
         audit_rows = 2000
     else:
         parts = [(k, X.iloc[tr], y[tr], X.iloc[te], y[te])
-                 for k, (tr, te) in enumerate(splits(task, X, y, args.quick))]
+                 for k, (tr, te) in enumerate(splits(task, X, y, args.quick))
+                 if args.splits is None or k in args.splits]
         audit_rows = None
     for k, X_tr, y_tr, X_te, y_te in parts:
         for name, (factory, grid) in table.items():
@@ -317,6 +318,9 @@ def markdown(result, elapsed):
 def main():
     parser = add_common_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--tasks", nargs="+", default=["compas", "autompg", "adult"])
+    parser.add_argument("--splits", type=int, nargs="+", default=None,
+                        help="COMPAS, Auto MPG: run only these of the 10 splits (to "
+                             "run them in separate processes; merge with --combine)")
     parser.add_argument("--suffix", default="",
                         help="result files monotone_tabular<suffix>.*, written after "
                              "every task (to run tasks in separate processes)")

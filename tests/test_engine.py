@@ -180,3 +180,32 @@ def test_set_data_with_prepared_rows_equals_raw_rows(sparse):
                     parallel=False)
     assert_allclose(objective.loss_grad(theta)[0], raw.loss_grad(theta)[0], rtol=1e-15)
     assert_allclose(objective.loss_grad(theta)[1], raw.loss_grad(theta)[1], rtol=1e-15)
+
+
+@pytest.mark.parametrize("l1", [0.0, 0.01], ids=["plain", "split-l1"])
+def test_dense_layer_zeros_are_held_at_zero_by_the_bounds(l1):
+    # DenseLayer(zeros=...): a unit that reads only some inputs (the split first
+    # layer measured in benchmarks/monotone_free_features.py). Pinned entries have
+    # both bounds at 0, in both parts of an L1-split layer, and stay 0 after
+    # L-BFGS-B; the others keep their sign constraints.
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(0)
+    signs = np.array([1, -1, 0, 0])
+    zeros = rng.random((N_FEATURES, 3)) < 0.5
+    layers = [DenseLayer(N_FEATURES, 3, signs, "logistic", l1, zeros=zeros),
+              DenseLayer(3, N_OUT, np.ones(3), "identity")]
+    layout = ParameterLayout(layers)
+    objective = Objective(layout, "squared_error", [L2(1e-3)], _data(False),
+                          _targets("squared_error"), np.ones(N_SAMPLES), gain=1.0,
+                          parallel=False)
+    theta0 = layout.project(rng.normal(size=layout.n_params))
+    assert_array_equal(layout.arrays(theta0)[0][0][zeros], 0.0)
+    result = minimize(objective.loss_grad, theta0, jac=True, method="L-BFGS-B",
+                      bounds=list(zip(*layout.bounds)), options={"maxiter": 30})
+    coef = layout.arrays(result.x)[0][0]
+    assert_array_equal(coef[zeros], 0.0)
+    assert np.all(coef[0] >= 0) and np.all(coef[1] <= 0)
+    assert np.any(coef[~zeros & (signs[:, None] == 0)] != 0)
+    with pytest.raises(ValueError, match="zeros must have shape"):
+        DenseLayer(N_FEATURES, 3, zeros=np.zeros((3, 3), dtype=bool))

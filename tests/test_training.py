@@ -11,7 +11,7 @@ from sklearn.datasets import make_classification
 
 import sknonneg.neural_network._abba as abba_module
 import sknonneg.neural_network._training as training
-from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg.neural_network._training import TrainableNetwork
 from sknonneg.parallel._workers import _small_copy
 
@@ -137,14 +137,31 @@ def test_warm_kernels_takes_an_abba_network():
     assert isinstance(warm_kernels(ABBAClassifier()), dict)
 
 
-@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier,
+                                 NonNegMLPRegressor])
 def test_shared_docs_are_filled_in(cls):
-    assert "<<" not in cls.__doc__
+    assert "<<" not in cls.__doc__ and "{score}" not in cls.__doc__
     doc = ClassDoc(cls)
     params = {p.name for p in doc["Parameters"]}
     assert set(cls().get_params()) == params
-    attributes = {p.name for p in doc["Attributes"]}
-    assert {"classes_", "n_iter_", "best_validation_score_"} <= attributes
+    attributes = [p.name for p in doc["Attributes"]]
+    assert len(attributes) == len(set(attributes))
+    expected = {"n_iter_", "t_", "best_validation_score_"}
+    if cls is not NonNegMLPRegressor:
+        expected.add("classes_")
+    assert expected <= set(attributes)
+    # Early stopping's score is the estimator's own.
+    assert ("R^2" if cls is NonNegMLPRegressor else "accuracy") in dict(
+        (p.name, " ".join(p.desc)) for p in doc["Parameters"])["early_stopping"]
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier,
+                                 NonNegMLPRegressor])
+def test_fit_transform_is_the_shared_one(cls):
+    # One definition, ahead of TransformerMixin's.
+    from sknonneg.neural_network._training import SupervisedTransformerMixin
+
+    assert cls.fit_transform is SupervisedTransformerMixin.fit_transform
 
 
 def test_solver_state_is_kept_only_for_stateful_solvers(data):

@@ -108,9 +108,13 @@ class DenseLayer:
     activation : {"logistic", "identity"}, default="logistic"
     l1 : float, default=0.0
         Exact L1 penalty on ``W``.
+    zeros : array-like of bool of shape (n_in, n_out), default=None
+        Entries of ``W`` held at exactly 0 by their bounds (``lower = upper =
+        0``): a unit that reads only some inputs. None: none.
     """
 
-    def __init__(self, n_in, n_out, signs=None, activation="logistic", l1=0.0):
+    def __init__(self, n_in, n_out, signs=None, activation="logistic", l1=0.0,
+                 zeros=None):
         if activation not in _DENSE_ACTIVATIONS:
             raise ValueError(f"activation must be one of {_DENSE_ACTIVATIONS}, got "
                              f"{activation!r}")
@@ -119,6 +123,10 @@ class DenseLayer:
                       else np.asarray(signs, dtype=np.int8))
         self.activation = activation
         self.l1 = float(l1)
+        self.zeros = None if zeros is None else np.asarray(zeros, dtype=bool)
+        if self.zeros is not None and self.zeros.shape != self.shape:
+            raise ValueError(f"zeros must have shape {self.shape}, got "
+                             f"{self.zeros.shape}.")
         # A free entry with L1 needs the split form; the whole layer then uses it so
         # the layout stays dense blocks.
         self.split = bool(self.l1 > 0 and np.any(self.signs == 0))
@@ -133,16 +141,19 @@ class DenseLayer:
     # ------------------------------------------------------------ parameters
     def blocks(self):
         signs = self.signs[:, None]
+        # An entry held at zero has both bounds at 0 (in both parts when split).
+        pinned = False if self.zeros is None else self.zeros
         if self.split:
             # w_pos, w_neg >= 0; a sign-constrained row pins the other part at 0.
-            coef = [Block("coef_pos", self.shape, 0.0, np.where(signs < 0, 0.0, np.inf),
-                          self.l1),
-                    Block("coef_neg", self.shape, 0.0, np.where(signs > 0, 0.0, np.inf),
-                          self.l1)]
+            coef = [Block("coef_pos", self.shape, 0.0,
+                          np.where((signs < 0) | pinned, 0.0, np.inf), self.l1),
+                    Block("coef_neg", self.shape, 0.0,
+                          np.where((signs > 0) | pinned, 0.0, np.inf), self.l1)]
         else:
             # |w| = sign * w on bounded entries; free entries have no L1 here.
-            coef = [Block("coef", self.shape, np.where(signs > 0, 0.0, -np.inf),
-                          np.where(signs < 0, 0.0, np.inf), self.l1 * signs)]
+            coef = [Block("coef", self.shape,
+                          np.where((signs > 0) | pinned, 0.0, -np.inf),
+                          np.where((signs < 0) | pinned, 0.0, np.inf), self.l1 * signs)]
         return [*coef, Block("intercept", (self.n_out,))]
 
     def views(self, blocks):

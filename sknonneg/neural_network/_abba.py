@@ -73,6 +73,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         mini-batch per epoch. ``"adam"``: Adam followed by the projection onto
         ``A, B >= 0``.
     <<training_params>>
+    <<class_weight_param>>
     <<common_params>>
 
     Attributes
@@ -100,6 +101,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         the activations are 1-Lipschitz). Computed exactly by SVD.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison.
+    <<classifier_attributes>>
     <<fit_attributes>>
 
     See Also

@@ -18,7 +18,7 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import (
     ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
+    RegressorMixin,
 )
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer, LabelEncoder
@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import (
 from .._compat import StrOptions, check_sample_weight
 from .._lipschitz import certified_radius
 from .._validation import check_finite_output
-from ._training import TrainableNetwork
+from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
 
@@ -42,6 +42,26 @@ SHARED_DOCS = {
         ``"softmax"``: one output per class, mutually exclusive classes.
         ``"logistic"``: one sigmoid unit per label (a single unit for binary
         problems; required for multilabel indicator targets).""",
+    "penalty_params": """\
+    l1 : float or array-like of float, default=0.0
+        L1 penalty, one value for every weight layer or one per layer (the paper's
+        pH1, pC1). Exact, also on unconstrained weights (see Notes).
+    l2 : float or array-like of float, default=1e-5
+        L2 penalty, one value or one per weight layer (the paper's pH2, pC2). It
+        multiplies ``||W||^2`` next to the *mean* loss, while scikit-learn's
+        ``MLPClassifier`` and ``MLPRegressor`` add ``alpha / (2 n_samples)
+        ||W||^2``: ``l2`` equals ``alpha / (2 n_samples)``, so ``l2=0.01`` on 500
+        samples is as strong as ``alpha=10`` (and ``alpha=1e-4`` is ``l2=5e-5 /
+        n_samples``).
+    activity_l1 : float, default=0.0
+        Sparsity penalty on the hidden activations (the paper's pS).""",
+    "solver_param": """\
+    solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
+        ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
+        scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
+        paper's scheme of ``steps_per_batch`` iterations on each mini-batch
+        (stratified by class for classifiers) per epoch. ``"adam"``: Adam with
+        projection onto the bounds.""",
     "training_params": """\
     batch_size : int, default=None
         Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
@@ -63,13 +83,14 @@ SHARED_DOCS = {
         settle instead of going on at full step (``doc/reproduction.md`` compares
         the two on MNIST).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its accuracy has
+        Hold out ``validation_fraction`` of the data and stop when its {score} has
         not improved by ``tol`` for ``n_iter_no_change`` checks (iterations for
         full-batch L-BFGS-B, epochs otherwise); the best parameters are kept.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
-        Checks without improvement before stopping.
+        Checks without improvement before stopping.""",
+    "class_weight_param": """\
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``.""",
     "common_params": """\
@@ -83,14 +104,15 @@ SHARED_DOCS = {
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0
         Print the loss and time per L-BFGS-B stage or epoch.""",
-    "fit_attributes": """\
+    "classifier_attributes": """\
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_outputs_ : int
         Number of output units (logits).
     out_activation_ : {"softmax", "logistic"}
         Output function fitted (``output`` at fit time); prediction uses it, not a
-        later ``set_params``.
+        later ``set_params``.""",
+    "fit_attributes": """\
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -106,14 +128,13 @@ SHARED_DOCS = {
         Least value of ``loss_curve_``.
     n_layers_ : int
         Number of layers, input and output included (``len(hidden_layer_sizes)
-        + 2``), as in scikit-learn's ``MLPClassifier``.
-    out_activation_ : {"softmax", "logistic"}
-        Output function: ``output``.
+        + 2``), as in scikit-learn's MLP estimators.
     t_ : int
         Training samples the solver went through (rows times iterations or
         epochs; ``partial_fit`` adds its rows), carried over warm starts.
     validation_scores_ : list of float or None
-        Held-out accuracies, with ``early_stopping=True``; None without.
+        Held-out {score} after each check, with ``early_stopping=True``; None
+        without.
     best_validation_score_ : float or None
         The best of them; None without early stopping.""",
 }
@@ -121,17 +142,20 @@ SHARED_DOCS = {
 
 def fill_doc(cls):
     """Class decorator: replaces each ``<<name>>`` line of the docstring by
-    ``SHARED_DOCS[name]``; a marker left unfilled is an error."""
+    ``SHARED_DOCS[name]``; a marker left unfilled is an error. ``{score}`` in the
+    sections is the held-out score of early stopping: R^2 for a regressor, accuracy
+    otherwise."""
+    score = "R^2" if issubclass(cls, RegressorMixin) else "accuracy"
     doc = cls.__doc__
     for name, text in SHARED_DOCS.items():
-        doc = doc.replace(f"    <<{name}>>", text)
+        doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score))
     if "<<" in doc:
         raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
     cls.__doc__ = doc
     return cls
 
 
-class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerMixin,
                             ClassifierMixin, TrainableNetwork):
     """Base class of sknonneg's classifiers. Not for direct use."""
 
@@ -310,25 +334,6 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         else:
             targets, strata = self._transform_targets(y)
         return self._partial_fit(X, y, targets, strata, sample_weight, first)
-
-    def fit_transform(self, X, y, sample_weight=None):
-        """Fit, then return the last hidden layer's outputs on ``X``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels, or a label indicator matrix for multilabel problems.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample, as in :meth:`fit`.
-
-        Returns
-        -------
-        hidden : ndarray of shape (n_samples, n_features_out)
-            What :meth:`transform` returns.
-        """
-        return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
     # ------------------------------------------------------------- prediction
     def _labels(self, logits):

@@ -35,6 +35,7 @@ import time
 from abc import abstractmethod
 
 import numpy as np
+from sklearn.base import TransformerMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
@@ -55,7 +56,7 @@ from ._base import BaseNetwork
 from ._diagnostics import report_fit
 from ._progress import Progress
 
-__all__ = ["EarlyStopping", "TrainableNetwork"]
+__all__ = ["EarlyStopping", "SupervisedTransformerMixin", "TrainableNetwork"]
 
 
 class _Data:
@@ -164,6 +165,31 @@ class EarlyStopping:
     def publish(self, estimator):
         estimator.validation_scores_ = list(self.validation_scores)
         estimator.best_validation_score_ = self.best_score
+
+
+class SupervisedTransformerMixin(TransformerMixin):
+    """``fit_transform`` of a supervised network whose ``transform`` returns its last
+    hidden layer (the classifiers and the regressor): written once, before
+    ``TransformerMixin``'s in the method order."""
+
+    def fit_transform(self, X, y, sample_weight=None):
+        """Fit, then return the last hidden layer's outputs on ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, as :meth:`fit` takes them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample, as in :meth:`fit`.
+
+        Returns
+        -------
+        hidden : ndarray of shape (n_samples, n_features_out)
+            What :meth:`transform` returns.
+        """
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
 
 class TrainableNetwork(BaseNetwork):

@@ -52,6 +52,26 @@ def test_monotone_exactly_on_random_inputs(kind, seed):
     np.testing.assert_array_equal(est.monotonic_cst_, cst)
 
 
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_monotone_exactly_with_other_activations(kind, activation):
+    """Every activation is non-decreasing: the guarantee holds with tanh and relu
+    units too (random constraints, two hidden layers, far outside the data)."""
+    rng, X, y = _data(7)
+    cst = rng.choice([-1, 0, 1], size=X.shape[1])
+    cst[0], cst[1] = 1, -1
+    common = {"hidden_layer_sizes": (5, 4), "monotonic_cst": cst, "max_iter": 30,
+              "activation": activation, "random_state": 0}
+    if kind == "classifier":
+        est = NonNegMLPClassifier(**common).fit(X, y > 0)
+    else:
+        est = NonNegMLPRegressor(positive=True, **common).fit(X, y)
+    base = rng.normal(scale=3.0, size=(500, X.shape[1]))
+    step = rng.exponential(size=base.shape) * (rng.uniform(size=base.shape) < 0.7)
+    assert np.all(_output(est, base + step * cst) >= _output(est, base))
+    np.testing.assert_array_equal(check_monotonic(est, X).max_drop, 0.0)
+
+
 def test_unconstrained_network_violates_constrained_does_not():
     _, X, y = _data(0, n=200)
     target = np.sin(2 * X[:, 0]) + X[:, 1]

@@ -385,6 +385,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         first = not hasattr(self, "_theta")
         if first:
             self._validate_params()
+            self._snapshot_params()
+        else:
+            self._check_params_unchanged()
         X, y = self._validate_X_y(X, y, reset=first)
         if first:
             self._fit_weights = sample_weight

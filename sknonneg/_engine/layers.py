@@ -313,8 +313,9 @@ class DenseLayer:
     # ------------------------------------------------------------- prediction
     def predict(self, ctx, inputs, coef, intercept):
         """Outputs for prediction (allocating): ``(public hidden output, next
-        inputs)``; ``inputs`` a prepared input or the previous output array. The
-        last layer of the network (``ctx.last``) is the output layer, ``x W + b``."""
+        inputs)``; ``inputs`` a prepared input or the previous output array. An
+        ``"identity"`` layer that is the last of the layers evaluated (``ctx.last``)
+        is the output layer, ``x W + b``; a hidden one computes ``gain (x W + b)``."""
         dtype = ctx.dtype
         coef = np.ascontiguousarray(coef, dtype=dtype)
         intercept = np.ascontiguousarray(intercept, dtype=dtype)
@@ -323,7 +324,7 @@ class DenseLayer:
         else:
             inputs = getattr(inputs, "array", inputs)
             arrays = None
-        if ctx.last:
+        if ctx.last and self.activation == "identity":
             out = inputs @ coef
             out += intercept
             return out, out

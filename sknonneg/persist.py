@@ -168,6 +168,13 @@ def _check_network(est, file):
     if (box is not None and box.n_params == theta.shape[0]
             and not box.contains(theta)):
         fail("its parameters violate the layout's sign constraints")
+    from ._engine.layers import ABBA_ACTIVATIONS, DENSE_ACTIVATIONS, DenseLayer
+
+    for layer in getattr(layout, "network", ()):
+        known = DENSE_ACTIVATIONS if isinstance(layer, DenseLayer) else ABBA_ACTIVATIONS
+        if getattr(layer, "activation", None) not in known:
+            fail(f"a layer has the unknown activation "
+                 f"{getattr(layer, 'activation', None)!r}")
     sizes = list(layout.layer_sizes)
     n_features = getattr(est, "n_features_in_", None)
     if n_features != sizes[0] or est.components_.shape[1] != sizes[0]:

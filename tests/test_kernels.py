@@ -14,8 +14,8 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from sknonneg._kernels import (FLUSH, LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL,
-                               SQUARED_ERROR,
+from sknonneg._kernels import (FLUSH, IDENTITY, LOGISTIC, LOGISTIC_NLL, RELU,
+                               SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR, TANH,
                                kernel_names)
 from sknonneg._kernels import kernels as kernel_set
 from sknonneg._kernels import reference as _reference
@@ -70,10 +70,10 @@ def _sample_weight(rng, n_samples):
 def _linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
     args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
             rng.normal(size=(N_IN, N_OUT)).astype(dtype),
-            rng.normal(size=N_OUT).astype(dtype), 1.7, _sample_weight(rng, n_samples),
-            n_chunks, _garbage((n_chunks, N_OUT), np.float64),
-            _garbage((n_samples, N_OUT), dtype)]
-    return args, [7]
+            rng.normal(size=N_OUT).astype(dtype), 1.7, LOGISTIC,
+            _sample_weight(rng, n_samples), n_chunks,
+            _garbage((n_chunks, N_OUT), np.float64), _garbage((n_samples, N_OUT), dtype)]
+    return args, [8]
 
 
 # Wide enough for rows with more than 8 and 16 stored values (the CSR kernels add
@@ -93,10 +93,10 @@ def _csr_linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
     _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
     args = [data, indices, indptr,
             _padded(rng.normal(size=(N_SPARSE_IN, N_OUT)).astype(dtype)),
-            rng.normal(size=N_OUT).astype(dtype), 0.8, _sample_weight(rng, n_samples),
-            n_chunks, _garbage((n_chunks, N_OUT), np.float64),
-            _garbage((n_samples, N_OUT), dtype)]
-    return args, [9]
+            rng.normal(size=N_OUT).astype(dtype), 0.8, LOGISTIC,
+            _sample_weight(rng, n_samples), n_chunks,
+            _garbage((n_chunks, N_OUT), np.float64), _garbage((n_samples, N_OUT), dtype)]
+    return args, [10]
 
 
 def _linear_loss_grad(rng, dtype, n_samples, n_chunks):
@@ -113,10 +113,10 @@ def _sigmoid_backprop(rng, dtype, n_samples, n_chunks):
     # Blocks of 2 rows: chunks of several blocks, and a last one cut short.
     args = [rng.normal(size=(n_samples, N_OUT)).astype(dtype),
             rng.normal(size=(N_IN, N_OUT)).astype(dtype),
-            rng.random((n_samples, N_IN)).astype(dtype), 1.3, 0.05,
+            rng.random((n_samples, N_IN)).astype(dtype), 1.3, LOGISTIC, 0.05,
             _sample_weight(rng, n_samples), n_chunks, _garbage((n_chunks, 2, N_IN), dtype),
             _garbage((n_samples, N_IN), dtype)]
-    return args, [8]
+    return args, [9]
 
 
 N_HIDDEN = 5
@@ -129,7 +129,7 @@ def _sigmoid_loss_backprop_tail(rng, dtype, n_samples, n_chunks):
             (2 * rng.normal(size=(N_HIDDEN, N_OUT))).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype),
             rng.integers(0, N_OUT, n_samples).astype(np.int64), SOFTMAX_NLL,
-            _sample_weight(rng, n_samples), 1.0 / n_samples, 1.3, 0.05, n_chunks,
+            _sample_weight(rng, n_samples), 1.0 / n_samples, 1.3, LOGISTIC, 0.05, n_chunks,
             _garbage((n_chunks, N_OUT, N_HIDDEN), dtype),
             _garbage((n_chunks, N_HIDDEN), np.float64),
             _garbage((n_chunks, N_OUT, N_HIDDEN), dtype), _garbage((n_chunks, N_OUT), dtype),
@@ -376,6 +376,41 @@ CASES = {**{name: (name, builder) for name, builder in BUILDERS.items()},
              _with_indicator_targets(_csr_linear_sigmoid_loss_backprop, 5))}
 
 
+
+
+def _with_activation(builder, code_position, name):
+    """The builder with the hidden activation of code ``ACTIVATIONS[name]`` (the
+    argument after the gain); a backward kernel's stored activations (argument 2 of
+    ``sigmoid_backprop``) drawn from that activation's range, zeros included."""
+    code = ACTIVATIONS[name]
+
+    def build(rng, dtype, n_samples, n_chunks):
+        args, outs = builder(rng, dtype, n_samples, n_chunks)
+        args[code_position] = code
+        if builder is _sigmoid_backprop:
+            stored = {TANH: np.tanh(2 * rng.normal(size=args[2].shape)),
+                      RELU: np.maximum(rng.normal(size=args[2].shape), 0.0),
+                      IDENTITY: 3 * rng.normal(size=args[2].shape)}[code]
+            args[2] = stored.astype(dtype)
+        return args, outs
+    return build
+
+
+# The kernels that take a hidden activation, and the position of its code.
+ACTIVATIONS = {"tanh": TANH, "relu": RELU, "identity": IDENTITY}
+ACTIVATION_KERNELS = {"linear_sigmoid_forward": (_linear_sigmoid_forward, 4),
+                      "csr_linear_sigmoid_forward": (_csr_linear_sigmoid_forward, 6),
+                      "sigmoid_backprop": (_sigmoid_backprop, 4),
+                      "linear_sigmoid_loss_backprop": (_linear_sigmoid_loss_backprop, 10),
+                      "linear_sigmoid_loss_backprop-csr": (
+                          _csr_linear_sigmoid_loss_backprop, 10)}
+CASES.update({
+    f"{case}-{activation}": (case.split("-")[0],
+                             _with_activation(builder, position, activation))
+    for case, (builder, position) in ACTIVATION_KERNELS.items()
+    for activation in ACTIVATIONS})
+
+
 @pytest.mark.parametrize("n_samples, n_chunks", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -424,10 +459,10 @@ def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
     sw = _sample_weight(rng, n_samples)
     out_csr, out_dense = np.empty((n_samples, N_OUT)), np.empty((n_samples, N_OUT))
     total_csr = kernels.csr_linear_sigmoid_forward(
-        data, indices, indptr, coef, intercept, 1.5, sw, n_chunks,
+        data, indices, indptr, coef, intercept, 1.5, LOGISTIC, sw, n_chunks,
         np.empty((n_chunks, N_OUT)), out_csr)
-    total_dense = kernels.linear_sigmoid_forward(dense, coef, intercept, 1.5, sw, 2,
-                                                 np.empty((2, N_OUT)), out_dense)
+    total_dense = kernels.linear_sigmoid_forward(dense, coef, intercept, 1.5, LOGISTIC,
+                                                 sw, 2, np.empty((2, N_OUT)), out_dense)
     assert_allclose(out_csr, out_dense, rtol=1e-12)
     assert_allclose(total_csr, total_dense, rtol=1e-12)
 
@@ -507,8 +542,8 @@ def test_sigmoid_forward_saturates_without_overflow(kernels, dtype):
     inputs = np.array([[1e4], [-1e4], [0.0], [1e30]], dtype=dtype)
     out = _garbage((4, 1), dtype)
     total = kernels.linear_sigmoid_forward(inputs, np.ones((1, 1), dtype=dtype),
-                                           np.zeros(1, dtype=dtype), 2.0, np.ones(4), 2,
-                                           np.empty((2, 1)), out)
+                                           np.zeros(1, dtype=dtype), 2.0, LOGISTIC,
+                                           np.ones(4), 2, np.empty((2, 1)), out)
     assert_allclose(out.ravel(), [1.0, 0.0, 0.5, 1.0])
     assert_allclose(total, 2.5)
 
@@ -526,7 +561,7 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     z = np.array([[-69.0], [-69.2], [-80.0], [-745.0], [-1e4], [-30.0]], dtype=dtype)
     out = _garbage((6, 1), dtype)
     kernels.linear_sigmoid_forward(z, np.ones((1, 1), dtype=dtype),
-                                   np.zeros(1, dtype=dtype), 1.0, np.ones(6), 2,
+                                   np.zeros(1, dtype=dtype), 1.0, LOGISTIC, np.ones(6), 2,
                                    np.empty((2, 1)), out)
     _assert_flushed(out)
     assert np.all(out[1:5] == 0.0) and out[0, 0] > 0 and out[5, 0] > 0
@@ -551,8 +586,9 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     delta = np.full((3, 1), 1e-15, dtype=dtype)
     activation = np.array([[1e-20], [0.5], [1e-10]], dtype=dtype)
     out = _garbage((3, 1), dtype)
-    kernels.sigmoid_backprop(delta, np.ones((1, 1), dtype=dtype), activation, 1.0, 0.0,
-                             np.ones(3), 2, _garbage((2, 16, 1), dtype), out)
+    kernels.sigmoid_backprop(delta, np.ones((1, 1), dtype=dtype), activation, 1.0,
+                             LOGISTIC, 0.0, np.ones(3), 2, _garbage((2, 16, 1), dtype),
+                             out)
     _assert_flushed(out)
     assert out[0, 0] == 0.0 and out[1, 0] > 0
 
@@ -565,7 +601,7 @@ def test_sigmoid_backprop_in_place(kernels, dtype, n_samples, n_chunks):
     args, outs = _sigmoid_backprop(rng, dtype, n_samples, n_chunks)
     expected = _run_reference("sigmoid_backprop", args)[1][outs[0]]
     activation = args[2].copy()
-    args[2] = args[8] = activation
+    args[2] = args[9] = activation
     kernels.sigmoid_backprop(*args)
     assert_allclose(activation, expected, **_tol(dtype))
 

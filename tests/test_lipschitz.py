@@ -79,16 +79,20 @@ def _plain_layers(est):
             else:
                 layers.append((w, b, fn, slope_of))
         return layers
-    gain = est._fitted_gain()
+    gain = est.gain_
+    f, f_slope = {
+        "logistic": (expit, lambda t: expit(t) * (1 - expit(t))),
+        "tanh": (np.tanh, lambda t: 1 - np.tanh(t) ** 2),
+        "relu": (lambda t: np.maximum(t, 0.0), lambda t: (t > 0).astype(float)),
+        "identity": (lambda t: t, np.ones_like)}[est.activation_]
 
-    def sigmoid(t):
-        return expit(gain * t)
+    def unit(t):
+        return f(gain * t)
 
-    def sigmoid_slope(t):
-        a = expit(gain * t)
-        return gain * a * (1 - a)
+    def unit_slope(t):
+        return gain * f_slope(gain * t)
 
-    layers = [(w, b, sigmoid, sigmoid_slope)
+    layers = [(w, b, unit, unit_slope)
               for w, b in zip(est.coefs_[:-1], est.intercepts_[:-1])]
     return layers + [(est.coefs_[-1], est.intercepts_[-1], None, None)]
 
@@ -188,6 +192,24 @@ def test_nonneg_mlp_bound_is_a_bound(positive):
     if positive is False:
         assert_allclose(est.lipschitz_bound_, separable, rtol=1e-10)
     assert est.lipschitz_bound_ <= separable * (1 + RTOL)
+
+
+@pytest.mark.parametrize("positive", [True, False])
+@pytest.mark.parametrize("activation, factor", [("tanh", 1.0), ("relu", 1.0),
+                                                ("identity", 1.0), ("logistic", 0.25)])
+def test_nonneg_mlp_bound_per_activation(activation, factor, positive):
+    """The bound uses the activation's largest slope at the fitted gain: gain / 4
+    for the sigmoid, gain for tanh, relu and the identity."""
+    X, y = _data()
+    est = _fit(NonNegMLPClassifier((6, 5), activation=activation, positive=positive,
+                                   gain=1.5, max_iter=60, random_state=0), X, y)
+    assert _largest_ratio(est, X) <= est.lipschitz_bound_ * (1 + RTOL)
+    slope = 1.5 * factor
+    if positive:
+        expected = np.linalg.norm(est.coefs_[0] @ est.coefs_[1] @ est.coefs_[2], 2)
+    else:
+        expected = np.prod([np.linalg.norm(w, 2) for w in est.coefs_])
+    assert_allclose(est.lipschitz_bound_, expected * slope ** 2, rtol=1e-10)
 
 
 def test_abba_bound_is_attained_by_a_monotone_linear_network():

@@ -37,8 +37,14 @@ def test_monotone_exactly_on_random_inputs(kind, seed):
     cst = rng.choice([-1, 0, 1], size=X.shape[1])
     cst[seed % X.shape[1]] = 1  # at least one constraint
     hidden = tuple(rng.randint(2, 7, size=1 + seed % 3))
-    common = {"hidden_layer_sizes": hidden, "monotonic_cst": cst, "max_iter": 30,
-              "random_state": seed}
+    _check_monotone_fit(kind, rng, X, y, cst, hidden_layer_sizes=hidden,
+                        random_state=seed)
+
+
+def _check_monotone_fit(kind, rng, X, y, cst, **params):
+    """Fits with ``monotonic_cst=cst``; random points moved by random non-negative
+    steps along the constrained directions never move the output the wrong way."""
+    common = {"monotonic_cst": cst, "max_iter": 30, **params}
     if kind == "classifier":
         est = NonNegMLPClassifier(**common).fit(X, y > 0)
     else:
@@ -50,6 +56,18 @@ def test_monotone_exactly_on_random_inputs(kind, seed):
     report = check_monotonic(est, X)
     np.testing.assert_array_equal(report.max_drop, 0.0)
     np.testing.assert_array_equal(est.monotonic_cst_, cst)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_monotone_exactly_with_other_activations(kind, activation):
+    """Every activation is non-decreasing: the guarantee holds with tanh and relu
+    units too (random constraints, two hidden layers, far outside the data)."""
+    rng, X, y = _data(7)
+    cst = rng.choice([-1, 0, 1], size=X.shape[1])
+    cst[0], cst[1] = 1, -1
+    _check_monotone_fit(kind, rng, X, y, cst, hidden_layer_sizes=(5, 4),
+                        activation=activation, random_state=0)
 
 
 def test_unconstrained_network_violates_constrained_does_not():

@@ -43,7 +43,7 @@ def _data(kind, sparse=False, seed=0):
 
 
 def _estimator(kind, hidden, positive, l1=0.0, l2=0.0, activity_l1=0.0,
-               dtype="float64"):
+               dtype="float64", activation="logistic"):
     n_layers = len(hidden) + 1
     monotonic_cst = None
     if positive == "list":
@@ -57,7 +57,7 @@ def _estimator(kind, hidden, positive, l1=0.0, l2=0.0, activity_l1=0.0,
     return NonNegMLPClassifier(
         hidden_layer_sizes=hidden, positive=positive, monotonic_cst=monotonic_cst,
         l1=l1, l2=l2, activity_l1=activity_l1, output=kind.split("-")[0], gain=GAIN,
-        dtype=dtype)
+        dtype=dtype, activation=activation)
 
 
 def _objective(est, X, y, sample_weight=None, parallel=False):
@@ -167,6 +167,59 @@ def test_loss_equals_eq1(kind, positive, sparse, hidden):
     expected = _eq1(layout, theta, X, targets, sample_weight, est.output,
                     est._per_layer(est.l2, "l2", layout.n_layers), est.activity_l1)
     assert_allclose(loss, expected, rtol=1e-12)
+
+
+# The hidden activations other than the sigmoid (which every test above uses). Each
+# has its own derivative in the kernels (read off the stored outputs) and in their
+# NumPy twins: the gradient is checked on both paths.
+OTHER_ACTIVATIONS = ["tanh", "relu", "identity"]
+
+
+@pytest.mark.parametrize("flavour", [False, "numpy"], ids=["numba", "numpy"])
+@pytest.mark.parametrize("hidden", [(3,), (3, 2)], ids=["1hidden", "2hidden"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("activation", OTHER_ACTIVATIONS)
+def test_gradient_per_activation_matches_finite_differences(activation, sparse, hidden,
+                                                            flavour, request,
+                                                            finite_differences):
+    """Each activation, with sign constraints, l1, l2 (and activity_l1 where it is
+    allowed), unweighted and weighted; a softmax and logistic outputs."""
+    for kind, positive in (("softmax-multiclass", "hidden"),
+                           ("logistic-multilabel", "monotonic")):
+        X, y, weights, rng = gradient_case(kind, sparse, request, N_SAMPLES, N_FEATURES)
+        activity_l1 = 0.1 if activation == "relu" else 0.0
+        est = _estimator(kind, hidden, positive, l1=0.01, l2=0.02,
+                         activity_l1=activity_l1, activation=activation)
+        layout, _, targets, _ = _objective(est, X, y)
+        assert [layer.activation for layer in layout.network] == (
+            [activation] * len(hidden) + ["identity"])
+        for sw in weights:
+            objective = est._make_objective(
+                layout, X, targets, np.ones(N_SAMPLES) if sw is None else sw, GAIN,
+                flavour)
+            theta = _feasible_theta(layout, rng)
+            loss, grad = objective.loss_grad(theta)
+            assert_allclose(grad, finite_differences(objective.loss_grad, theta),
+                            rtol=1e-6, atol=1e-8, err_msg=f"{kind} sw={sw is not None}")
+
+
+def test_activation_loss_equals_numpy_network():
+    """The value of the objective with each activation: a plain NumPy network."""
+    X, y = _data("softmax-multiclass")
+    rng = np.random.default_rng(3)
+    for activation, f in (("tanh", np.tanh), ("relu", lambda t: np.maximum(t, 0.0)),
+                          ("identity", lambda t: t), ("logistic", expit)):
+        est = _estimator("softmax-multiclass", (3, 2), False, activation=activation)
+        layout, objective, targets, sw = _objective(est, X, y)
+        coefs = [rng.normal(size=layout.coef_shape(i)) for i in range(3)]
+        intercepts = [rng.normal(size=n) for n in layout.layer_sizes[1:]]
+        a = X
+        for W, b in zip(coefs[:-1], intercepts[:-1]):
+            a = f(GAIN * (a @ W + b))
+        z = a @ coefs[-1] + intercepts[-1]
+        expected = -log_softmax(z, axis=1)[np.arange(N_SAMPLES), targets].mean()
+        loss, _ = objective.loss_grad(layout.pack(coefs, intercepts))
+        assert_allclose(loss, expected, rtol=1e-12, err_msg=activation)
 
 
 @pytest.mark.parametrize("kind", ["softmax-multiclass", "logistic-multilabel"])
@@ -281,14 +334,16 @@ def test_pack_grad_chain_rule_for_split_layers():
 
 
 # --------------------------------------------------------------------- float32
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("kind", ["softmax-multiclass", "logistic-multilabel"])
-def test_float32_objective_close_to_float64(kind, sparse):
+def test_float32_objective_close_to_float64(kind, sparse, activation):
     X, y = _data(kind, sparse)
     results = []
+    activity_l1 = 0.1 if activation in ("logistic", "relu") else 0.0
     for dtype in ("float32", "float64"):
-        est = _estimator(kind, (3, 2), "hidden", l1=0.01, l2=0.01, activity_l1=0.1,
-                         dtype=dtype)
+        est = _estimator(kind, (3, 2), "hidden", l1=0.01, l2=0.01,
+                         activity_l1=activity_l1, dtype=dtype, activation=activation)
         layout, objective, _, _ = _objective(est, X, y)
         assert objective.dtype == np.dtype(dtype)
         loss, grad = objective.loss_grad(_feasible_theta(layout,

@@ -67,6 +67,9 @@ def unconstrained(data):
     {"positive": False, "output": "softmax", "hidden_layer_sizes": (5, 3)},
     {"positive": True, "gain": 1.7},
     {"positive": "output", "gain": (0.5, 3.0), "dtype": "float32"},
+    {"positive": False, "activation": "tanh", "gain": 1.3,
+     "hidden_layer_sizes": (5, 3)},
+    {"positive": "hidden", "activation": "relu", "gain": 0.7},
 ])
 def test_gradient_matches_decision_function_and_finite_differences(data, params):
     X, y = data
@@ -116,7 +119,8 @@ def test_certificate_holds_on_random_architectures(seed):
     hidden = tuple(rng.randint(2, 6, size=rng.randint(1, 3)))
     cst = rng.choice([-1, 0, 1], size=N_FEATURES)
     clf = _net(hidden_layer_sizes=hidden, monotonic_cst=cst, random_state=seed,
-               gain=float(rng.uniform(0.5, 3))).fit(X, y)
+               gain=float(rng.uniform(0.5, 3)),
+               activation=["logistic", "tanh", "relu", "logistic"][seed]).fit(X, y)
     cert = monotone_certificate(clf)
     assert np.all(cert.feature_signs_[cst == 1] == 1)
     # A -1 row that is all zero is reported as +1: the score does not depend on it.

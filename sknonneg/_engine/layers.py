@@ -18,10 +18,11 @@ fused kernels of ``sknonneg._kernels``, on buffers it allocates once per data se
 
 Two layer types:
 
-- ``DenseLayer(n_in, n_out, signs, activation)``: ``a = sigmoid(gain (x W + b))``
-  (``"logistic"``) or ``z = x W + b`` (``"identity"``, the output layer); a sign
-  constraint per input row of ``W``; L1 exact (a free row with L1 is split into
-  ``W = W+ - W-``);
+- ``DenseLayer(n_in, n_out, signs, activation)``: a hidden layer ``a = f(gain (x W +
+  b))``, ``f`` one of ``DENSE_ACTIVATIONS`` (``"logistic"``, the sigmoid;
+  ``"tanh"``, ``"relu"``, ``"identity"``), or the output layer ``z = x W + b``
+  (the last layer of a network, ``"identity"``); a sign constraint per input row
+  of ``W``; L1 exact (a free row with L1 is split into ``W = W+ - W-``);
 - ``ABBALayer(n_in, n_out, activation, ...)``: the layer
   ``[[A, B], [B, A]]`` of Vasilescu, Neacsu & Pesquet (2024) with ``A, B >= 0``,
   computed as two products in sum/difference coordinates (see
@@ -35,11 +36,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _kernels
-from .._kernels import CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH
+from .._kernels import (CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, LOGISTIC, RELU,
+                        TANH)
 from .data import CSRInput
 
-__all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DenseLayer", "activation_function",
-           "activation_slope_from_output"]
+__all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "DenseLayer",
+           "activation_function", "activation_slope_from_output",
+           "dense_activation_function", "dense_lipschitz_factor"]
 
 # Rows per block of ``sigmoid_backprop``'s scratch: a block of ``delta @ coef.T``
 # fills about this many bytes, well inside a core's L2 cache (64-512 rows of 150
@@ -92,12 +95,32 @@ class _Buffers:
 
 
 # --------------------------------------------------------------------- dense
-_DENSE_ACTIVATIONS = ("logistic", "identity")
+# A dense hidden layer's activation, by name: its kernel code. Every one is
+# non-decreasing (so non-negative networks stay monotone) and is applied to
+# ``gain * (x W + b)``.
+DENSE_ACTIVATIONS = {"logistic": LOGISTIC, "tanh": TANH, "relu": RELU,
+                     "identity": IDENTITY}
+
+
+def dense_activation_function(activation, gain=1.0):
+    """``t -> f(gain * t)`` for the dense activation named ``activation``,
+    element-wise in float64 (initialisation; the kernels compute their own)."""
+    from .._kernels.reference.dense import _activate
+
+    code = DENSE_ACTIVATIONS[activation]
+    return lambda t: _activate(gain * np.asarray(t, dtype=np.float64), code)
+
+
+def dense_lipschitz_factor(activation, gain):
+    """The largest slope of ``t -> f(gain * t)``: ``gain / 4`` for the sigmoid,
+    ``gain`` for tanh, relu and the identity."""
+    if activation not in DENSE_ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}")
+    return gain / 4 if activation == "logistic" else gain
 
 
 class DenseLayer:
-    """``x W + b`` followed by ``activation`` (``"logistic"``, at the objective's
-    gain, or ``"identity"``).
+    """``x W + b`` followed, in a hidden layer, by ``f(gain * .)``.
 
     Parameters
     ----------
@@ -105,7 +128,10 @@ class DenseLayer:
     signs : array-like of shape (n_in,), default=None
         Sign constraint per input row of ``W``: +1 (>= 0), -1 (<= 0) or 0 (free;
         the default).
-    activation : {"logistic", "identity"}, default="logistic"
+    activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
+        ``f`` of a hidden layer (``DENSE_ACTIVATIONS``), at the objective's gain.
+        The last layer of a network is its output layer, ``x W + b``, whose
+        activation is the loss's: give it ``"identity"``.
     l1 : float, default=0.0
         Exact L1 penalty on ``W``.
     zeros : array-like of bool of shape (n_in, n_out), default=None
@@ -115,9 +141,9 @@ class DenseLayer:
 
     def __init__(self, n_in, n_out, signs=None, activation="logistic", l1=0.0,
                  zeros=None):
-        if activation not in _DENSE_ACTIVATIONS:
-            raise ValueError(f"activation must be one of {_DENSE_ACTIVATIONS}, got "
-                             f"{activation!r}")
+        if activation not in DENSE_ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(DENSE_ACTIVATIONS)}, "
+                             f"got {activation!r}")
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.signs = (np.zeros(self.n_in, dtype=np.int8) if signs is None
                       else np.asarray(signs, dtype=np.int8))
@@ -134,6 +160,11 @@ class DenseLayer:
     @property
     def shape(self):
         return (self.n_in, self.n_out)
+
+    @property
+    def code(self):
+        """The kernel code of this layer's activation."""
+        return DENSE_ACTIVATIONS[self.activation]
 
     def work_per_row(self):
         return self.n_in * self.n_out
@@ -260,17 +291,17 @@ class DenseLayer:
         inputs, coef = self._product_input(ctx, below, buf)
         if isinstance(inputs, tuple):
             return ctx.kernels.csr_linear_sigmoid_forward(
-                *inputs, coef, buf.intercept, ctx.gain, ctx.sample_weight,
+                *inputs, coef, buf.intercept, ctx.gain, self.code, ctx.sample_weight,
                 ctx.n_chunks, buf.partial_activity, buf.out)
         return ctx.kernels.linear_sigmoid_forward(
-            inputs, coef, buf.intercept, ctx.gain, ctx.sample_weight, ctx.n_chunks,
-            buf.partial_activity, buf.out)
+            inputs, coef, buf.intercept, ctx.gain, self.code, ctx.sample_weight,
+            ctx.n_chunks, buf.partial_activity, buf.out)
 
     def fuses_with(self, upper, loss):
         """Whether this hidden layer and the output layer ``upper`` run as one
         kernel (``linear_sigmoid_loss_backprop``)."""
-        return (self.activation == "logistic" and isinstance(upper, DenseLayer)
-                and upper.activation == "identity" and loss.code is not None)
+        return (isinstance(upper, DenseLayer) and upper.activation == "identity"
+                and loss.code is not None)
 
     def fused_head(self, ctx, below, buf, upper, upper_buf):
         """This layer, the output layer ``upper``, its gradient and this layer's
@@ -278,8 +309,8 @@ class DenseLayer:
         inputs, coef = self._product_input(ctx, below, buf)
         return ctx.kernels.linear_sigmoid_loss_backprop(
             inputs, coef, buf.intercept, upper_buf.coef, upper_buf.intercept, ctx.y,
-            ctx.loss.code, ctx.sample_weight, ctx.scale, ctx.gain, ctx.activity_coef,
-            ctx.n_chunks, buf.scratch, buf.partial_activity,
+            ctx.loss.code, ctx.sample_weight, ctx.scale, ctx.gain, self.code,
+            ctx.activity_coef, ctx.n_chunks, buf.scratch, buf.partial_activity,
             upper_buf.partial_coef.reshape(ctx.n_chunks, upper.n_out, upper.n_in),
             upper_buf.partial_intercept, upper_buf.coef_grad, upper_buf.intercept_grad,
             buf.out, upper_buf.out, upper_buf.delta)
@@ -302,11 +333,11 @@ class DenseLayer:
 
     def backprop(self, ctx, buf, lower, lower_buf):
         """``delta`` of the hidden layer ``lower`` (written over its activations)."""
-        if not (isinstance(lower, DenseLayer) and lower.activation == "logistic"):
-            raise NotImplementedError("a dense layer backpropagates into sigmoid layers")
+        if not isinstance(lower, DenseLayer):
+            raise NotImplementedError("a dense layer backpropagates into dense layers")
         ctx.kernels.sigmoid_backprop(buf.delta, buf.coef, lower_buf.out, ctx.gain,
-                                     ctx.activity_coef, ctx.sample_weight, ctx.n_chunks,
-                                     lower_buf.scratch, lower_buf.delta)
+                                     lower.code, ctx.activity_coef, ctx.sample_weight,
+                                     ctx.n_chunks, lower_buf.scratch, lower_buf.delta)
 
     def pack_grad(self, ctx, blocks, grad_blocks, buf, scale, l2):
         """Chain rule to ``theta``: ``dL/dw_pos = g``, ``dL/dw_neg = -g`` for a split
@@ -330,7 +361,9 @@ class DenseLayer:
     # ------------------------------------------------------------- prediction
     def predict(self, ctx, inputs, coef, intercept):
         """Outputs for prediction (allocating): ``(public hidden output, next
-        inputs)``; ``inputs`` a prepared input or the previous output array."""
+        inputs)``; ``inputs`` a prepared input or the previous output array. An
+        ``"identity"`` layer that is the last of the layers evaluated (``ctx.last``)
+        is the output layer, ``x W + b``; a hidden one computes ``gain (x W + b)``."""
         dtype = ctx.dtype
         coef = np.ascontiguousarray(coef, dtype=dtype)
         intercept = np.ascontiguousarray(intercept, dtype=dtype)
@@ -339,7 +372,7 @@ class DenseLayer:
         else:
             inputs = getattr(inputs, "array", inputs)
             arrays = None
-        if self.activation == "identity":
+        if ctx.last and self.activation == "identity":
             out = inputs @ coef
             out += intercept
             return out, out
@@ -348,10 +381,12 @@ class DenseLayer:
         ones = np.ones(inputs.shape[0])
         if arrays is not None:
             ctx.kernels.csr_linear_sigmoid_forward(*arrays, coef, intercept, ctx.gain,
-                                                   ones, ctx.n_chunks, partial, out)
+                                                   self.code, ones, ctx.n_chunks,
+                                                   partial, out)
         else:
-            ctx.kernels.linear_sigmoid_forward(inputs, coef, intercept, ctx.gain, ones,
-                                               ctx.n_chunks, partial, out)
+            ctx.kernels.linear_sigmoid_forward(inputs, coef, intercept, ctx.gain,
+                                               self.code, ones, ctx.n_chunks, partial,
+                                               out)
         return out, out
 
 

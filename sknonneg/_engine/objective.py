@@ -9,16 +9,18 @@ weights ``s`` (ones by default; the paper's ``1/n`` is their normalisation)::
                 + activity_l1 * sum_i s_i sum_{hidden} a_lij / sum_i s_i   (ActivityL1)
                 + other penalties (generic path)
 
-eq. (1) of Chorowski & Zurada (2015) for sigmoid dense layers. The backward pass:
-``delta_L = dloss/dz = s_i dell_i/dz / sum s``; for a sigmoid hidden layer
-``delta_l = (delta_{l+1} @ W_{l+1}.T + activity_l1 s_i / sum s) * gain * a_l (1 -
-a_l)``; ``dloss/dW_l = a_{l-1}.T @ delta_l``, ``dloss/db_l = sum_i delta_l``. ABBA
-layers do the same in their sum/difference coordinates (``sknonneg._kernels.abba``).
+eq. (1) of Chorowski & Zurada (2015) for sigmoid dense layers (dense hidden layers
+may have another activation ``f``, applied to ``gain * (x W + b)``). The backward
+pass: ``delta_L = dloss/dz = s_i dell_i/dz / sum s``; for a hidden layer ``delta_l =
+(delta_{l+1} @ W_{l+1}.T + activity_l1 s_i / sum s) * gain * f'``, ``f'`` read off the
+outputs (``a_l (1 - a_l)`` for the sigmoid); ``dloss/dW_l = a_{l-1}.T @ delta_l``,
+``dloss/db_l = sum_i delta_l``. ABBA layers do the same in their sum/difference
+coordinates (``sknonneg._kernels.abba``).
 
 ``Objective.loss_grad`` runs the forward steps up to the last hidden layer, the
 output layer with the loss, then for each layer from the top its weight gradient and
 the delta of the layer below. Where a pair of layers allows it the loop hands them
-to one fused kernel: a sigmoid dense layer under a dense output layer with a kernel
+to one fused kernel: a dense hidden layer under a dense output layer with a kernel
 loss runs as ``linear_sigmoid_loss_backprop`` (each block of rows through the
 hidden layer, the output layer, the loss, the output gradient and the backward step
 while in cache). Every step writes into buffers allocated once per data set; a CSR
@@ -91,6 +93,9 @@ class LipschitzCap:
 
 class _Context:
     """What the layers' steps read during one evaluation."""
+
+    # Prediction (``forward``) marks the network's last layer, its output layer.
+    last = False
 
 
 class Objective:
@@ -275,7 +280,8 @@ def forward(layers, params, X, *, gain=1.0, dtype=np.float64):
         inputs = prepare_input(X, dtype, parallel)
         hidden = []
         with single_blas_thread(parallel == NUMPY):
-            for layer, arrays in zip(layers, params):
+            for i, (layer, arrays) in enumerate(zip(layers, params)):
+                ctx.last = i == len(layers) - 1
                 out, inputs = layer.predict(ctx, inputs, *arrays)
                 hidden.append(out)
     return hidden[:-1], hidden[-1]

@@ -43,8 +43,8 @@ import numpy as np
 from numba import njit, prange
 
 from .codes import CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH
-from .support import (_LOG_FLUSH, _csr_rows_product, _as_type_of, _chunk, _exp, _flush,
-                      flavours, serial_only)
+from .support import (_csr_rows_product, _as_type_of, _chunk, _flush, _tanh, flavours,
+                      serial_only)
 
 __all__ = [
     "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "FIRST", "INNER", "LAST",
@@ -56,23 +56,6 @@ __all__ = [
     "abba_load_layer", "abba_coef_grad",
 ]
 
-
-
-@njit(inline="always", cache=True)
-def _tanh(t):
-    """tanh in the floating type of ``t``: ``(1 - e) / (1 + e)`` with ``e = exp(-2|t|)``,
-    one ``exp`` that cannot overflow, to within 3e-16 absolutely (float64).
-
-    ``|t|`` is clamped at ``-log(FLUSH) / 2``, beyond which tanh is +-1 to working
-    precision, which keeps ``exp`` off its subnormal range; written without branches
-    and with the kernels' own ``exp`` so that the loops around it vectorize (libm's
-    scalar ``exp`` kept them scalar; see ``sknonneg._kernels.support._exp``).
-    """
-    one = _as_type_of(t, 1.0)
-    a = min(abs(t), _as_type_of(t, -0.5 * _LOG_FLUSH))
-    e = _exp(_as_type_of(t, -2.0) * a)
-    r = (one - e) / (one + e)
-    return r if t >= 0 else -r
 
 
 @njit(inline="always", cache=True)

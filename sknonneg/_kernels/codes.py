@@ -8,13 +8,17 @@ run on the NumPy twins and never do).
 """
 
 __all__ = ["FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR",
-           "IDENTITY", "TANH",
-           "CAPPED_LEAKY_RELU", "FIRST", "INNER", "LAST"]
+           "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "LOGISTIC", "RELU",
+           "FIRST", "INNER", "LAST"]
 
 # Values below FLUSH are written as exact zeros (see ``support``).
 FLUSH = 1e-30
 # Output losses (``losses``).
 SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR = 0, 1, 2, 3
-# ABBA activations and layer roles (``abba``).
-IDENTITY, TANH, CAPPED_LEAKY_RELU = 0, 1, 2
+# Activations, one set of codes: ABBA layers take IDENTITY, TANH, CAPPED_LEAKY_RELU
+# (``abba``); dense hidden layers LOGISTIC, TANH, RELU, IDENTITY (``dense``), each
+# applied to ``gain * (x W + b)``. A code is an argument read at run time, not a
+# compiled variant: every activation shares one compiled kernel.
+IDENTITY, TANH, CAPPED_LEAKY_RELU, LOGISTIC, RELU = 0, 1, 2, 3, 4
+# ABBA layer roles (``abba``).
 FIRST, INNER, LAST = 0, 1, 2

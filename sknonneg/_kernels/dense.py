@@ -1,19 +1,31 @@
-"""Dense layers: products fused with the sigmoid, the loss and their derivatives.
+"""Dense layers: products fused with the activation, the loss and their derivatives.
 
 Every kernel here splits the rows of its batch into ``n_chunks`` blocks, one per
 numba thread (conventions in ``sknonneg._kernels.support``). The output kernels take
 the loss as a code (``sknonneg._kernels.losses``), a hidden layer's
 activation-sparsity penalty as its per-unit term ``activity_coef``: the hooks through
 which ``sknonneg._engine`` reaches them.
+
+A hidden layer computes ``a = f(gain * (x W + b))``, ``f`` given by its code
+(``activation_code``, ``sknonneg._kernels.codes``), read at run time: ``LOGISTIC``
+(the sigmoid), ``TANH``, ``RELU`` (``max(t, 0)``) or ``IDENTITY``. Every activation
+runs in the one compiled kernel (a compiled variant per activation would multiply
+the compile time, seconds per kernel). Each is non-decreasing, and its derivative is
+read off the output, so the backward pass keeps no pre-activation: ``f'(t) * gain``
+is ``gain a (1 - a)``, ``gain (1 - a^2)``, ``gain [a > 0]`` and ``gain``.
+
+The kernel names still say "sigmoid", the activation they were written for.
 """
 
 import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
+from .codes import LOGISTIC, RELU, TANH
 from .losses import _loss_row
 from .reductions import _reduce_chunks, _reduce_chunks_serial
-from .support import _as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid, flavours
+from .support import (_as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid, _tanh,
+                      flavours)
 
 __all__ = [
     "linear_sigmoid_forward", "linear_sigmoid_forward_serial",
@@ -24,11 +36,38 @@ __all__ = [
 
 
 @njit(inline="always", cache=True)
-def _sigmoid_rows(start, stop, intercept, gain, sample_weight, activity_out,
-                  activation_out):
+def _activate(t, activation_code):
+    """The hidden activation ``f(t)`` of code ``activation_code``, in the floating
+    type of ``t``; values below ``FLUSH`` written as zeros."""
+    if activation_code == LOGISTIC:
+        return _sigmoid(t)
+    if activation_code == TANH:
+        return _flush(_tanh(t))
+    if activation_code == RELU:
+        return _flush(max(t, _as_type_of(t, 0.0)))
+    return _flush(t)
+
+
+@njit(inline="always", cache=True)
+def _backprop_value(upstream, a, gain, activation_code):
+    """``upstream * gain * f'(t)`` written with ``a = f(t)`` (see the module
+    docstring); the logistic product in the order it has always been computed."""
+    one = _as_type_of(a, 1.0)
+    if activation_code == LOGISTIC:
+        return upstream * gain * a * (one - a)
+    if activation_code == TANH:
+        return upstream * gain * (one - a * a)
+    if activation_code == RELU:
+        return upstream * gain if a > _as_type_of(a, 0.0) else _as_type_of(a, 0.0)
+    return upstream * gain
+
+
+@njit(inline="always", cache=True)
+def _sigmoid_rows(start, stop, intercept, gain, activation_code, sample_weight,
+                  activity_out, activation_out):
     """Rows ``start:stop`` of ``activation_out`` (holding ``inputs @ coef``) become
-    ``sigmoid(gain * (. + intercept))``; ``sum_i sample_weight[i] * a_ij`` is added
-    to ``activity_out[j]`` (float64, one per unit).
+    ``f(gain * (. + intercept))``, ``f`` of code ``activation_code``; ``sum_i
+    sample_weight[i] * a_ij`` is added to ``activity_out[j]`` (float64, one per unit).
 
     The total is kept per unit, not per row: a running sum over a row is a
     floating-point reduction, which keeps the loop scalar (70 ms instead of 13 ms for
@@ -38,14 +77,16 @@ def _sigmoid_rows(start, stop, intercept, gain, sample_weight, activity_out,
     for i in range(start, stop):
         w = sample_weight[i]
         for j in range(n_units):
-            a = _sigmoid(gain * (activation_out[i, j] + intercept[j]))
+            a = _activate(gain * (activation_out[i, j] + intercept[j]),
+                          activation_code)
             activation_out[i, j] = a
             activity_out[j] += w * a
 
 
-def _linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chunks,
-                            partial_activity, activation_out):
-    """activation_out = sigmoid(gain * (inputs @ coef + intercept)).
+def _linear_sigmoid_forward(inputs, coef, intercept, gain, activation_code,
+                            sample_weight, n_chunks, partial_activity, activation_out):
+    """activation_out = f(gain * (inputs @ coef + intercept)), ``f`` of code
+    ``activation_code`` (module docstring).
 
     Returns ``sum_i sample_weight[i] * sum_j activation_out[i, j]``, the weighted
     total activation that the sparsity penalty needs, at no second pass;
@@ -59,8 +100,8 @@ def _linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chun
         if start < stop:
             np.dot(inputs[start:stop], coef, activation_out[start:stop])
         partial_activity[c, :] = 0.0
-        _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
-                      activation_out)
+        _sigmoid_rows(start, stop, intercept, gain, activation_code, sample_weight,
+                      partial_activity[c], activation_out)
     return partial_activity.sum()
 
 
@@ -100,27 +141,29 @@ def _linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_
 
 @njit(inline="always", cache=True)
 def _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
-                           activity_coef, sample_weight, delta_out):
+                           activation_code, activity_coef, sample_weight, delta_out):
     """Rows ``block_start:block_stop`` of ``delta_out = (upstream + activity_coef *
-    sw_i) * gain * a * (1 - a)``, ``upstream`` holding ``delta @ coef.T`` for the
-    block; ``delta_out`` may be ``activation`` itself."""
-    one = _as_type_of(delta_out, 1.0)
+    sw_i) * gain * f'``, ``upstream`` holding ``delta @ coef.T`` for the block and
+    ``f'`` read off ``a = activation`` (``_backprop_value``); ``delta_out`` may be
+    ``activation`` itself."""
     for i in range(block_start, block_stop):
         extra = _as_type_of(delta_out, activity_coef * sample_weight[i])
         row = upstream[i - block_start]
         for j in range(delta_out.shape[1]):
-            a = activation[i, j]
-            delta_out[i, j] = _flush((row[j] + extra) * gain * a * (one - a))
+            delta_out[i, j] = _flush(_backprop_value(row[j] + extra, activation[i, j],
+                                                     gain, activation_code))
 
 
-def _sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight,
-                      n_chunks, scratch, delta_out):
-    """Backpropagation through a sigmoid layer into its pre-activations.
+def _sigmoid_backprop(delta, coef, activation, gain, activation_code, activity_coef,
+                      sample_weight, n_chunks, scratch, delta_out):
+    """Backpropagation through a hidden layer into its pre-activations.
 
-    delta_out = (delta @ coef.T + activity_coef * sw_i) * gain * a * (1 - a), where
+    delta_out = (delta @ coef.T + activity_coef * sw_i) * gain * f'(t), where
     ``delta`` is dLoss/d(pre-activation) of the layer above, ``coef`` that layer's
-    weights, ``a`` = ``activation`` this layer's output, and ``activity_coef * sw_i``
-    the derivative of the normalised activation-sparsity penalty.
+    weights, ``a = f(t)`` = ``activation`` this layer's output (``f'`` is read off
+    it: ``gain * a * (1 - a)`` for the sigmoid, see the module docstring), and
+    ``activity_coef * sw_i`` the derivative of the normalised activation-sparsity
+    penalty.
 
     ``delta_out`` may be ``activation`` itself: the backward pass needs a layer's
     activations no more once this has run, so the objective overwrites them (one
@@ -141,18 +184,20 @@ def _sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weigh
             upstream = scratch[c, :block_stop - block_start]
             np.dot(delta[block_start:block_stop], coef_T, upstream)
             _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
-                                   activity_coef, sample_weight, delta_out)
+                                   activation_code, activity_coef, sample_weight,
+                                   delta_out)
 
 
 @njit(inline="always", cache=True)
 def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_coef,
                                    out_intercept, y, loss, sample_weight, scale, gain,
-                                   activity_coef, scratch, activity_out, partial_out_coef,
+                                   activation_code, activity_coef, scratch,
+                                   activity_out, partial_out_coef,
                                    partial_out_intercept, hidden_out, logits_out,
                                    delta_out):
     """Rows ``block_start:block_stop`` of ``hidden_out`` (holding ``inputs @ coef``)
     through the rest of a one-hidden-layer pass, while they are in cache: the
-    sigmoid (its weighted total added to ``activity_out``), the output layer and
+    activation (its weighted total added to ``activity_out``), the output layer and
     its loss (returns ``sum_i sw_i loss_i`` over the block), the output layer's
     weight gradient added to chunk ``c``'s partial sums (``partial_out_coef[c]``,
     stored transposed, as ``gram_colsum`` does), and the backpropagated delta
@@ -160,8 +205,8 @@ def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_co
     n_units = hidden_out.shape[1]
     n_outputs = logits_out.shape[1]
     n_rows = block_stop - block_start
-    _sigmoid_rows(block_start, block_stop, intercept, gain, sample_weight, activity_out,
-                  hidden_out)
+    _sigmoid_rows(block_start, block_stop, intercept, gain, activation_code,
+                  sample_weight, activity_out, hidden_out)
     hidden = hidden_out[block_start:block_stop]
     np.dot(hidden, out_coef, logits_out[block_start:block_stop])
     block_loss = 0.0
@@ -183,7 +228,7 @@ def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_co
     upstream = scratch[c, :n_rows]
     np.dot(delta, out_coef.T, upstream)
     _sigmoid_backprop_rows(block_start, block_stop, upstream, hidden_out, gain,
-                           activity_coef, sample_weight, hidden_out)
+                           activation_code, activity_coef, sample_weight, hidden_out)
     return block_loss
 
 
@@ -211,9 +256,10 @@ def _hidden_block_product_overload(inputs, block_start, block_stop, coef, hidden
 @njit(inline="always", cache=True)
 def _sigmoid_loss_backprop_chunk(c, start, stop, inputs, coef, intercept, out_coef,
                                  out_intercept, y, loss, sample_weight, scale, gain,
-                                activity_coef, scratch, partial_activity,
-                                partial_out_coef, partial_out_intercept, hidden_out,
-                                logits_out, delta_out):
+                                 activation_code, activity_coef, scratch,
+                                 partial_activity, partial_out_coef,
+                                 partial_out_intercept, hidden_out, logits_out,
+                                 delta_out):
     """Chunk ``c`` (rows ``start:stop``) of ``linear_sigmoid_loss_backprop``, block
     by block; returns its data loss."""
     partial_activity[c, :] = 0.0
@@ -225,17 +271,18 @@ def _sigmoid_loss_backprop_chunk(c, start, stop, inputs, coef, intercept, out_co
         _hidden_block_product(inputs, block_start, block_stop, coef, hidden_out)
         chunk_loss += _sigmoid_output_backprop_block(
             block_start, block_stop, c, intercept, out_coef, out_intercept, y, loss,
-            sample_weight, scale, gain, activity_coef, scratch, partial_activity[c],
-            partial_out_coef, partial_out_intercept, hidden_out, logits_out, delta_out)
+            sample_weight, scale, gain, activation_code, activity_coef, scratch,
+            partial_activity[c], partial_out_coef, partial_out_intercept, hidden_out,
+            logits_out, delta_out)
     return chunk_loss
 
 
 def _linear_sigmoid_loss_backprop(inputs, coef, intercept, out_coef, out_intercept, y,
-                                  loss, sample_weight, scale, gain, activity_coef, n_chunks,
-                                 scratch, partial_activity, partial_out_coef,
-                                 partial_out_intercept, out_coef_grad_out,
-                                 out_intercept_grad_out, hidden_out, logits_out,
-                                 delta_out):
+                                  loss, sample_weight, scale, gain, activation_code,
+                                  activity_coef, n_chunks, scratch, partial_activity,
+                                  partial_out_coef, partial_out_intercept,
+                                  out_coef_grad_out, out_intercept_grad_out, hidden_out,
+                                  logits_out, delta_out):
     """The last hidden layer, the output layer and their backward pass up to the
     hidden pre-activations, in one pass over blocks of rows.
 
@@ -265,8 +312,9 @@ def _linear_sigmoid_loss_backprop(inputs, coef, intercept, out_coef, out_interce
         start, stop = _chunk(hidden_out.shape[0], n_chunks, c)
         total += _sigmoid_loss_backprop_chunk(
             c, start, stop, inputs, coef, intercept, out_coef, out_intercept, y, loss,
-            sample_weight, scale, gain, activity_coef, scratch, partial_activity,
-            partial_out_coef, partial_out_intercept, hidden_out, logits_out, delta_out)
+            sample_weight, scale, gain, activation_code, activity_coef, scratch,
+            partial_activity, partial_out_coef, partial_out_intercept, hidden_out,
+            logits_out, delta_out)
     _reduce_chunks(n_chunks, partial_out_coef, partial_out_intercept, out_coef_grad_out,
                    out_intercept_grad_out, out_coef.shape[0], out_coef.shape[1], True)
     return total, partial_activity.sum()

@@ -24,8 +24,8 @@ __all__ = [
 
 
 def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
-                                sample_weight, n_chunks, partial_activity,
-                                activation_out):
+                                activation_code, sample_weight, n_chunks,
+                                partial_activity, activation_out):
     """As ``linear_sigmoid_forward`` for CSR ``inputs`` given by its three arrays.
 
     Each stored value adds a row of ``coef`` to the output row (``_add_scaled_rows``).
@@ -38,8 +38,8 @@ def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
         start, stop = _chunk(n_samples, n_chunks, c)
         _csr_rows_product(data, indices, indptr, start, stop, coef, activation_out)
         partial_activity[c, :] = 0.0
-        _sigmoid_rows(start, stop, intercept, gain, sample_weight, partial_activity[c],
-                      activation_out)
+        _sigmoid_rows(start, stop, intercept, gain, activation_code, sample_weight,
+                      partial_activity[c], activation_out)
     return partial_activity.sum()
 
 

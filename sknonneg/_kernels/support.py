@@ -160,6 +160,23 @@ def _sigmoid(t):
 
 
 @njit(inline="always", cache=True)
+def _tanh(t):
+    """tanh in the floating type of ``t``: ``(1 - e) / (1 + e)`` with ``e = exp(-2|t|)``,
+    one ``exp`` that cannot overflow, to within 3e-16 absolutely (float64).
+
+    ``|t|`` is clamped at ``-log(FLUSH) / 2``, beyond which tanh is +-1 to working
+    precision, which keeps ``exp`` off its subnormal range; written without branches
+    and with the kernels' own ``exp`` so that the loops around it vectorize (libm's
+    scalar ``exp`` kept them scalar; see ``sknonneg._kernels.support._exp``).
+    """
+    one = _as_type_of(t, 1.0)
+    a = min(abs(t), _as_type_of(t, -0.5 * _LOG_FLUSH))
+    e = _exp(_as_type_of(t, -2.0) * a)
+    r = (one - e) / (one + e)
+    return r if t >= 0 else -r
+
+
+@njit(inline="always", cache=True)
 def _chunk(n_rows, n_chunks, c):
     step = (n_rows + n_chunks - 1) // n_chunks
     start = min(n_rows, c * step)

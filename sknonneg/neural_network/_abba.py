@@ -51,7 +51,9 @@ class ABBAClassifier(BaseNetworkClassifier):
     activation : {"tanh", "capped_leaky_relu", "identity"}, default="tanh"
         Activation of the hidden layers; all three are odd (symmetric about the
         origin) and 1-Lipschitz. ``"capped_leaky_relu"`` is eq. (20): ``t`` for
-        ``|t| <= cap``, else ``sign(t) (cap + cap_slope (|t| - cap))``.
+        ``|t| <= cap``, else ``sign(t) (cap + cap_slope (|t| - cap))``. The
+        ``"logistic"`` and ``"relu"`` of ``NonNegMLPClassifier`` are not offered
+        (see Notes, Equivalence).
     cap : float, default=1.0
         ``beta`` of eq. (20): half-width of the unit-slope region.
     cap_slope : float, default=0.1
@@ -128,7 +130,10 @@ class ABBAClassifier(BaseNetworkClassifier):
     (eq. 9-12, whose centres of symmetry are 0 here); :meth:`from_mlp` does this,
     folding the affine shift of a sigmoid (``sigmoid(t) = 1/2 + tanh(t/2)/2``) into
     the next layer's biases. The last ABBA layer has the identity activation,
-    which makes the logits of any signed MLP reachable.
+    which makes the logits of any signed MLP reachable. The activations are the
+    odd ones for this reason: a logistic unit is an affine image of ``tanh`` (so
+    ``activation="tanh"`` computes what it would), and ``relu`` has no centre of
+    symmetry, so a network of ABBA layers with it would not be a signed network.
 
     **Initialisation.** A signed network is drawn (uniform weights rescaled so that
     every unit's pre-activation has standard deviation 1 over a subsample of the
@@ -439,8 +444,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         mlp : MLPClassifier or NonNegMLPClassifier
             A fitted ``sklearn.neural_network.MLPClassifier`` with ``activation``
             ``"tanh"``, ``"identity"`` or ``"logistic"``, or a fitted
-            ``NonNegMLPClassifier`` (any sign constraints; sigmoid units at its
-            fitted gain).
+            ``NonNegMLPClassifier`` (any sign constraints; logistic, tanh or
+            identity units at its fitted gain).
         **params
             Other parameters of the returned estimator (``dtype``, ``l2``,
             ``warm_start`` for fine-tuning...). With ``lipschitz_max``, the network
@@ -466,8 +471,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         check_is_fitted(mlp)
         coefs = [np.asarray(w, dtype=np.float64) for w in mlp.coefs_]
         intercepts = [np.asarray(b, dtype=np.float64) for b in mlp.intercepts_]
-        if isinstance(mlp, NonNegMLPClassifier):  # sigmoid(gain * t)
-            hidden_activation, gain = "logistic", float(mlp._fitted_gain())
+        if isinstance(mlp, NonNegMLPClassifier):  # f(gain * t)
+            hidden_activation, gain = mlp.activation_, float(mlp.gain_)
             output = mlp.out_activation_
             multilabel = bool(mlp._multilabel)
         else:
@@ -479,9 +484,9 @@ class ABBAClassifier(BaseNetworkClassifier):
                 f"from_mlp needs activations with a centre of symmetry (tanh, "
                 f"identity, logistic), got {hidden_activation!r}."
             )
-        # sigma(t) = alpha + beta R(gamma t) with R odd (tanh or the identity).
+        # f(gain t) = alpha + beta R(gamma t) with R odd (tanh or the identity).
         alpha, beta, gamma = (0.5, 0.5, gain / 2) if hidden_activation == "logistic" \
-            else (0.0, 1.0, 1.0)
+            else (0.0, 1.0, gain)
         odd_coefs, odd_intercepts = [], []
         for i, (w, b) in enumerate(zip(coefs, intercepts)):
             if i > 0:  # the previous layer's output is alpha + beta h'

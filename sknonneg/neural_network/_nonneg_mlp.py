@@ -3,13 +3,14 @@
 from numbers import Real
 
 import numpy as np
-from scipy.special import expit
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
+from .._engine.layers import (DENSE_ACTIVATIONS, dense_activation_function,
+                              dense_lipschitz_factor)
 from .._validation import has_spread, init_input
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._monotone import check_monotone_network, has_constraint, resolve_monotonic_cst
@@ -32,8 +33,34 @@ _INIT_STD = {"softmax": (0.5, 2.0), "logistic": (1.0, 1.0), "squared_error": (1.
 _FREE_HIDDEN_INIT_STD = 1.0
 # gain="auto": the paper's annealing for L-BFGS-B; a fixed gain for Adam (issue 18:
 # full MNIST, projected Adam, 30 epochs: 2.59% test error at gain 1 vs 2.81-2.87%
-# annealed 1 -> 2).
+# annealed 1 -> 2). For the saturating activations (logistic, tanh) only: a gain
+# makes them steeper; relu and the identity are positively homogeneous, a gain
+# only rescales them (what the weights can do), so "auto" is 1 for them.
 _AUTO_GAIN = {"lbfgsb": (1.0, 2.0), "adam": 1.0}
+_SATURATING = ("logistic", "tanh")
+# Activations whose outputs are >= 0, for which activity_l1 is an L1 penalty.
+_NONNEG_ACTIVATIONS = ("logistic", "relu")
+
+
+def _auto_gain(activation, solver, saturating_gain):
+    """What ``gain="auto"`` means: ``saturating_gain`` (per solver, a dict, or one
+    value) for the logistic and tanh units, 1 for relu and the identity."""
+    if activation not in _SATURATING:
+        return 1.0
+    if isinstance(saturating_gain, dict):
+        return saturating_gain.get(solver, (1.0, 2.0))
+    return saturating_gain
+
+
+def _check_activation_params(est):
+    """The checks of ``activation`` that its constraint cannot express."""
+    if est.activity_l1 > 0 and est.activation not in _NONNEG_ACTIVATIONS:
+        raise ValueError(
+            f"activity_l1={est.activity_l1!r} needs non-negative hidden activations "
+            f"('logistic' or 'relu'), got activation={est.activation!r}: the penalty "
+            f"is the sum of the activations, an L1 norm only when they are >= 0 "
+            f"(with {est.activation!r} it would push units to negative values, "
+            f"without bound for 'identity').")
 _INIT_SAMPLES = 2000
 
 
@@ -67,15 +94,21 @@ def _signed_draw(rng, shape, row_signs):
         coef[negative] *= -1.0
     return coef
 
+def _activation_slope(est):
+    """The largest slope of the fitted hidden units (the Lipschitz bound's factor)."""
+    return dense_lipschitz_factor(est._layout.network[0].activation, est._fitted_gain())
+
+
 @fill_doc
 class NonNegMLPClassifier(BaseNetworkClassifier):
     """Multi-layer perceptron whose weights are constrained to be non-negative.
 
-    The network of Chorowski & Zurada (2015): sigmoid hidden units with a gain that is
-    annealed during training, a softmax (or logistic) output, L1/L2 penalties per
-    weight layer and a sparsity penalty on the hidden activations, fitted with
-    scipy's bound-constrained L-BFGS-B (weights bounded at zero, biases free), full
-    batch or on stratified mini-batches, or with projected Adam.
+    The network of Chorowski & Zurada (2015): sigmoid hidden units (or tanh, relu,
+    identity: ``activation``) with a gain that is annealed during training, a
+    softmax (or logistic) output, L1/L2 penalties per weight layer and a sparsity
+    penalty on the hidden activations, fitted with scipy's bound-constrained
+    L-BFGS-B (weights bounded at zero, biases free), full batch or on stratified
+    mini-batches, or with projected Adam.
 
     Parameters
     ----------
@@ -105,13 +138,24 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         cannot keep it is refused with an error: a signed later layer
         (``positive``), a softmax output (``output``), a multiclass target (as
         ``HistGradientBoostingClassifier`` refuses it). Architecture: see Notes.
+    activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
+        Activation ``f`` of the hidden units, by scikit-learn's names: the
+        paper's sigmoid ``1 / (1 + exp(-t))``, ``tanh(t)``, ``max(t, 0)`` or
+        ``t``, applied to ``gain * (x @ W + b)``. All four are non-decreasing, so
+        the monotonicity of non-negative networks and of ``monotonic_cst`` holds
+        with each. ``activity_l1`` needs activations that are >= 0
+        (``"logistic"`` or ``"relu"``).
     gain : "auto", float or (float, float), default="auto"
-        Gain ``lambda`` of the hidden sigmoids, ``sigmoid(lambda * (x @ W + b))``.
-        A pair ``(start, end)`` is annealed exponentially: over the epochs
-        (mini-batch solvers) or over 5 successive L-BFGS-B stages (full batch).
-        ``"auto"``: the paper's ``(1.0, 2.0)`` for ``solver="lbfgsb"``, a fixed
-        ``1.0`` for ``solver="adam"`` (lower MNIST test error with projected Adam;
-        ``benchmarks/results/defaults.md``).
+        Gain ``lambda`` of the hidden units, ``f(lambda * (x @ W + b))``: the slope
+        of ``sigmoid(lambda t)`` and ``tanh(lambda t)``, a scale factor of
+        ``relu`` (``lambda max(t, 0)``) and ``identity`` (``lambda t``). A pair
+        ``(start, end)`` is annealed exponentially: over the epochs (mini-batch
+        solvers) or over 5 successive L-BFGS-B stages (full batch). ``"auto"``:
+        with ``"logistic"`` and ``"tanh"``, the paper's ``(1.0, 2.0)`` for
+        ``solver="lbfgsb"``, a fixed ``1.0`` for ``solver="adam"`` (lower MNIST
+        test error with projected Adam; ``benchmarks/results/defaults.md``); with
+        ``"relu"`` and ``"identity"``, ``1.0``: a gain only rescales them, as the
+        weights can, so there is nothing to anneal.
     <<penalty_params>>
     output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
@@ -139,6 +183,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         theirs.
     weight_constraints_ : list of str
         ``"nonneg"``, ``"free"`` or ``"mixed"`` for each weight layer.
+    activation_ : str
+        Activation of the hidden units of the fitted network, the one prediction
+        uses (``set_params(activation=...)`` takes effect at the next fit).
     gain_ : float
         Gain of the hidden units at the end of training (the end of the ``gain``
         schedule reached), the one prediction uses.
@@ -155,9 +202,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     Notes
     -----
-    With hidden activations ``a_l = sigmoid(lambda (a_{l-1} W_l + b_l))``, logits
-    ``z = a_{L-1} W_L + b_L`` and sample weights ``s_i`` (ones by default), training
-    minimises eq. (1) of the paper::
+    With hidden activations ``a_l = f(lambda (a_{l-1} W_l + b_l))`` (``f`` the
+    sigmoid in the paper; ``activation``), logits ``z = a_{L-1} W_L + b_L`` and
+    sample weights ``s_i`` (ones by default), training minimises eq. (1) of the
+    paper::
 
         sum_i s_i nll(z_i, y_i) / sum_i s_i
         + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
@@ -225,7 +273,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     A non-negative network with a single logistic output unit is monotone in
     every input and cannot fit XOR (Wang et al. 2022); with a softmax over two or
-    more outputs it can fit any labelling (Chorowski & Zurada 2015, Appendix A).
+    more outputs and sigmoid units it can fit any labelling (Chorowski & Zurada
+    2015, Appendix A). ``activation="identity"`` makes the whole network an affine
+    map of its input.
 
     References
     ----------
@@ -250,10 +300,15 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple],
         "monotonic_cst": ["array-like", dict, None],
         "output": [StrOptions({"auto", "softmax", "logistic"})],
+        "activation": [StrOptions(set(DENSE_ACTIVATIONS))],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
     }
+
+    # ``activation`` is read by prediction through the fitted layers; kept from the
+    # fit, so a partial_fit cannot continue with another.
+    _FITTED_PARAMS = (*BaseNetworkClassifier._FITTED_PARAMS, "activation")
 
     def __init__(
         self,
@@ -261,6 +316,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         *,
         positive=True,
         monotonic_cst=None,
+        activation="logistic",
         gain="auto",
         l1=0.0,
         l2=1e-5,
@@ -285,6 +341,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.positive = positive
         self.monotonic_cst = monotonic_cst
+        self.activation = activation
         self.gain = gain
         self.l1 = l1
         self.l2 = l2
@@ -406,14 +463,21 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     def _gain_param(self):
         if isinstance(self.gain, str) and self.gain == "auto":
-            return _AUTO_GAIN.get(self.solver, (1.0, 2.0))
+            return _auto_gain(self.activation, self.solver, _AUTO_GAIN)
         return self.gain
+
+    def _warm_start_compatible(self):
+        # A warm start continues a network with the same output function and
+        # activation; after set_params(activation=...) fit starts anew.
+        return (super()._warm_start_compatible()
+                and self._fitted_param("activation") == self.activation)
 
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
         self._positive_layers(n_layers)
         self._per_layer(self.l1, "l1", n_layers)
         self._per_layer(self.l2, "l2", n_layers)
+        _check_activation_params(self)
 
     def _positive_layers(self, n_layers):
         positive = self.positive
@@ -447,7 +511,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         l1 = self._per_layer(self.l1, "l1", n_layers)
         return ParameterLayout([
             DenseLayer(sizes[i], sizes[i + 1], signs[i],
-                       "identity" if i == n_layers - 1 else "logistic", l1[i])
+                       "identity" if i == n_layers - 1 else self.activation, l1[i])
             for i in range(n_layers)])
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
@@ -468,6 +532,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         warn_input_scale(inputs, weights, self.__class__.__name__)
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
+        activate = dense_activation_function(layout.network[0].activation, gain0)
         nonneg_hidden_std, output_std = _INIT_STD[self._output_type()]
         coefs, intercepts = [], []
         fixed_coefs, fixed_intercepts = getattr(self, "_pretrained", ((), ()))
@@ -477,7 +542,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
                 coef, intercept = fixed_coefs[i], fixed_intercepts[i]
                 coefs.append(coef)
                 intercepts.append(intercept)
-                inputs = expit(gain0 * (inputs @ coef + intercept))
+                inputs = activate(inputs @ coef + intercept)
                 continue
             signs = layout.coef_signs[i]
             # Independent logistic outputs cannot cancel what all hidden units share;
@@ -510,7 +575,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             coefs.append(coef)
             intercepts.append(intercept)
             if i < layout.n_layers - 1:
-                inputs = expit(gain0 * (inputs @ coef + intercept))
+                inputs = activate(inputs @ coef + intercept)
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
@@ -563,7 +628,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         Returns
         -------
         hidden : ndarray of shape (n_samples, n_hidden_last)
-            Values in (0, 1), in the fitted ``dtype``.
+            In the fitted ``dtype``; values in [0, 1] for ``activation="logistic"``,
+            [-1, 1] for ``"tanh"``, >= 0 for ``"relu"``, any for ``"identity"``.
         """
         X = self._check_X(X)
         hidden, _ = self._forward(X)
@@ -585,15 +651,23 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         return float(self._fitted_gain())
 
     @property
+    def activation_(self):
+        """Activation of the fitted hidden units, used by prediction."""
+        check_is_fitted(self)
+        return self._layout.network[0].activation
+
+    @property
     def lipschitz_bound_(self):
         """Lipschitz constant of the logits with respect to the input (L2 norms).
 
-        ``(gain / 4)^(L - 1)`` (the sigmoids' largest slope, at the fitted gain)
-        times ``||W_1 ... W_L||_2`` when every layer is sign-constrained (the
-        Jacobian is then a product of non-negative matrices), else the product of
-        the layers' spectral norms (eq. 3); runs of constrained layers between free
-        ones are bounded together (``sknonneg._lipschitz.mlp_lipschitz_bound``).
+        ``c^(L - 1)`` times ``||W_1 ... W_L||_2`` when every layer is
+        sign-constrained (the Jacobian is then a product of non-negative matrices),
+        else the product of the layers' spectral norms (eq. 3); runs of constrained
+        layers between free ones are bounded together
+        (``sknonneg._lipschitz.mlp_lipschitz_bound``). ``c`` is the largest slope of
+        the hidden units at the fitted gain: ``gain / 4`` for the sigmoid, ``gain``
+        for tanh, relu and the identity.
         """
         check_is_fitted(self)
         return mlp_lipschitz_bound(self.coefs_, self._layout.coef_signs,
-                                   self._fitted_gain() / 4)
+                                   _activation_slope(self))

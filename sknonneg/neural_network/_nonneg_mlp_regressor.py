@@ -9,10 +9,11 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, check_sample_weight
+from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import check_finite_output
 from ._classifier import fill_doc
-from ._nonneg_mlp import NonNegMLPClassifier
+from ._nonneg_mlp import NonNegMLPClassifier, _activation_slope, _auto_gain
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["NonNegMLPRegressor"]
@@ -25,8 +26,8 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
                          RegressorMixin, TrainableNetwork):
     """Multi-layer perceptron regressor with non-negative or sign-constrained weights.
 
-    The regressor twin of :class:`NonNegMLPClassifier`: sigmoid hidden units with
-    an annealed gain, an identity output, the squared error (mean over samples,
+    The regressor twin of :class:`NonNegMLPClassifier`: sigmoid hidden units (or
+    tanh, relu, identity: ``activation``) with an annealed gain, an identity output, the squared error (mean over samples,
     weighted by ``sample_weight``), L1/L2 penalties per weight layer and a sparsity
     penalty on the hidden activations, fitted with scipy's bound-constrained
     L-BFGS-B (full batch or mini-batch) or projected Adam. With ``monotonic_cst``
@@ -53,8 +54,19 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         of each feature, overriding ``positive`` for that layer. With every later
         layer non-negative (``positive=True``) every output is non-decreasing in
         the +1 features and non-increasing in the -1 features, exactly.
-    gain : float or (float, float), default=(1.0, 2.0)
-        Gain ``lambda`` of the hidden sigmoids; a pair ``(start, end)`` is annealed.
+    activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
+        Activation ``f`` of the hidden units, by scikit-learn's names: the sigmoid
+        ``1 / (1 + exp(-t))``, ``tanh(t)``, ``max(t, 0)`` or ``t``, applied to
+        ``gain * (x @ W + b)``. All four are non-decreasing: ``monotonic_cst``
+        holds with each. ``activity_l1`` needs activations that are >= 0
+        (``"logistic"`` or ``"relu"``).
+    gain : "auto", float or (float, float), default="auto"
+        Gain ``lambda`` of the hidden units, ``f(lambda * (x @ W + b))``: the slope
+        of ``sigmoid(lambda t)`` and ``tanh(lambda t)``, a scale factor of
+        ``relu`` and ``identity``. A pair ``(start, end)`` is annealed over the
+        epochs or the 5 L-BFGS-B stages of a full-batch fit. ``"auto"``:
+        ``(1.0, 2.0)`` with ``"logistic"`` and ``"tanh"`` (whatever the solver),
+        ``1.0`` with ``"relu"`` and ``"identity"``, which a gain only rescales.
     <<penalty_params>>
     <<solver_param>>
     <<training_params>>
@@ -73,6 +85,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         ``"nonneg"``, ``"free"`` or ``"mixed"`` for each weight layer.
     monotonic_cst_ : ndarray of shape (n_features_in_,) or None
         The per-feature constraints resolved from ``monotonic_cst``; None without.
+    activation_ : str
+        Activation of the fitted hidden units, the one prediction uses.
+    gain_ : float
+        Gain of the hidden units at the end of training, the one prediction uses.
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)
@@ -93,7 +109,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     deviation ``y_scale_`` (the L2 penalty and the initialisation assume unit-scale
     outputs), and ``predict`` undoes it: ``y = y_mean_ + y_scale_ * z``, an
     increasing affine map of each output, so monotonicity is kept. With hidden
-    activations ``a_l = sigmoid(lambda (a_{l-1} W_l + b_l))``, outputs
+    activations ``a_l = f(lambda (a_{l-1} W_l + b_l))`` (``activation``), outputs
     ``z = a_{L-1} W_L + b_L``, standardised targets ``t`` and sample weights
     ``s_i``, training minimises::
 
@@ -106,17 +122,18 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     calls) keeps the target scaling of the first fit. Monotonicity under
     ``monotonic_cst``: every
     hidden unit is a non-decreasing function of ``c_j x_j`` for each constrained
-    feature ``j`` (a sigmoid of a sum whose coefficient on ``x_j`` has the sign
-    ``c_j``, then non-negative combinations of such functions), hence so is every
-    output. The first-layer units mix free and constrained features (monotone in
-    each constrained one for every value of the free ones), and a unit reading
-    only free features loses nothing (``sigmoid(-t) = 1 - sigmoid(t)`` moves a
-    sign into the bias). Beyond one sigmoid, free and constrained features
-    interact only through the non-negative later layers, so a second hidden
-    layer helps. Splitting the first layer into constrained-only and free-only
-    units (which also keeps the guarantee) does not help. On a synthetic
-    regression with interacting free features, the test MSE is 0.023 with
-    (32,), 0.019 with (32, 16), 0.19 and 0.029 for the split versions, and
+    feature ``j`` (a non-decreasing ``f`` of a sum whose coefficient on ``x_j`` has
+    the sign ``c_j``, then non-negative combinations of such functions), hence so
+    is every output. The first-layer units mix free and constrained features
+    (monotone in each constrained one for every value of the free ones), and a
+    unit reading only free features loses nothing with logistic, tanh or
+    identity units (``sigmoid(-t) = 1 - sigmoid(t)``, ``tanh(-t) = -tanh(t)``:
+    the sign moves into the unit). Beyond one hidden layer, free and constrained
+    features interact only through the non-negative later layers, so a second
+    hidden layer helps. Splitting the first layer into constrained-only and
+    free-only units (which also keeps the guarantee) does not help. On a
+    synthetic regression with interacting free features, the test MSE is 0.023
+    with (32,), 0.019 with (32, 16), 0.19 and 0.029 for the split versions, and
     0.016 unconstrained (``benchmarks/results/monotone_free_features.md``).
 
     References
@@ -144,9 +161,15 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         **TrainableNetwork._parameter_constraints,
         "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple],
         "monotonic_cst": ["array-like", dict, None],
-        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list],
+        "activation": [StrOptions(set(DENSE_ACTIVATIONS))],
+        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list,
+                 StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
     }
+
+    # ``activation`` is read by prediction through the fitted layers; kept from the
+    # fit, so a partial_fit cannot continue with another.
+    _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "activation")
 
     def __init__(
         self,
@@ -154,7 +177,8 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         *,
         positive="hidden",
         monotonic_cst=None,
-        gain=(1.0, 2.0),
+        activation="logistic",
+        gain="auto",
         l1=0.0,
         l2=1e-5,
         activity_l1=0.0,
@@ -176,6 +200,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         self.hidden_layer_sizes = hidden_layer_sizes
         self.positive = positive
         self.monotonic_cst = monotonic_cst
+        self.activation = activation
         self.gain = gain
         self.l1 = l1
         self.l2 = l2
@@ -207,6 +232,17 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     _forward = _NETWORK._forward
     _logits = _NETWORK._logits
     transform = _NETWORK.transform
+    gain_ = _NETWORK.gain_
+    activation_ = _NETWORK.activation_
+
+    def _gain_param(self):
+        if isinstance(self.gain, str) and self.gain == "auto":
+            return _auto_gain(self.activation, self.solver, (1.0, 2.0))
+        return self.gain
+
+    def _warm_start_compatible(self):
+        # A warm start continues a network with the same activation.
+        return self._fitted_param("activation") == self.activation
 
     def _output_type(self):
         return "squared_error"
@@ -302,6 +338,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         first = not hasattr(self, "_theta")
         if first:
             self._validate_params()
+            self._snapshot_params()
+        else:
+            self._check_params_unchanged()
         X, y = self._validate_X_y(X, y, reset=first)
         if first:
             self._fit_weights = sample_weight
@@ -344,7 +383,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         ``y_scale_`` (for several outputs: a bound on each output's)."""
         check_is_fitted(self)
         return float(np.max(self.y_scale_)) * mlp_lipschitz_bound(
-            self.coefs_, self._layout.coef_signs, self._fitted_gain() / 4)
+            self.coefs_, self._layout.coef_signs, _activation_slope(self))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,11 +12,12 @@ per sample) with respect to ``x`` is obtained by the backward recursion
 ``delta_L = u``, ``delta_{l-1} = (delta_l W_l^T) * f'(t_{l-1})`` and
 ``grad_x = delta_1 W_1^T``, ``t_l`` being the pre-activations.
 
-sknonneg's :class:`~sknonneg.NonNegMLPClassifier` uses ``f(t) = sigmoid(gain * t)``
-with the gain it reached at the end of training. That value is not a public attribute
-yet; :func:`fitted_gain` takes ``gain_`` when the estimator has one and otherwise finds
-the gain from the public ``transform`` (the last hidden layer's activations), checking
-the result against the estimator's own ``decision_function``.
+sknonneg's :class:`~sknonneg.NonNegMLPClassifier` uses ``f(gain * t)``, ``f`` its
+fitted ``activation_`` (the sigmoid by default), with the gain it reached at the end
+of training; :func:`fitted_gain` takes ``gain_`` when the estimator has one and
+otherwise finds the gain of sigmoid units from the public ``transform`` (the last
+hidden layer's activations), checking the result against the estimator's own
+``decision_function``.
 """
 
 import numpy as np
@@ -53,7 +54,7 @@ class Network:
     activation : {"logistic", "tanh", "relu", "identity"}
         Activation of every hidden layer.
     gain : float, default=1.0
-        ``logistic`` hidden units compute ``sigmoid(gain * t)``.
+        Hidden units compute ``f(gain * t)`` (scikit-learn's MLP: 1).
     """
 
     def __init__(self, coefs, intercepts, activation, gain=1.0):
@@ -61,16 +62,21 @@ class Network:
         self.intercepts = [np.asarray(b, dtype=np.float64) for b in intercepts]
         self.activation = activation
         self.gain = float(gain)
+        g = self.gain
         if activation == "logistic":
-            g = self.gain
             self._f = lambda t: expit(g * t)
             self._df = lambda t, a: g * a * (1.0 - a)
         else:
-            self._f, self._df = {
+            f, df = {
                 "tanh": (np.tanh, _tanh_grad),
                 "relu": (_relu, _relu_grad),
                 "identity": (lambda t: t, _identity_grad),
             }[activation]
+            if g == 1.0:
+                self._f, self._df = f, df
+            else:
+                self._f = lambda t: f(g * t)
+                self._df = lambda t, a: g * df(g * t, a)
 
     def forward(self, X):
         """Pre-activations and activations of every hidden layer, and the logits."""
@@ -178,7 +184,8 @@ def network_of(estimator, X_probe=None):
             raise ValueError("X_probe is needed to recover the fitted gain")
         if sp.issparse(X_probe):
             X_probe = sp.csr_matrix(X_probe)
-        return Network(estimator.coefs_, estimator.intercepts_, "logistic",
+        return Network(estimator.coefs_, estimator.intercepts_,
+                       getattr(estimator, "activation_", "logistic"),
                        fitted_gain(estimator, X_probe))
     if isinstance(estimator, MLPClassifier):
         return Network(estimator.coefs_, estimator.intercepts_, estimator.activation)

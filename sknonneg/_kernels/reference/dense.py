@@ -8,15 +8,38 @@ the partial buffers are accepted and ignored), same outputs.
 import numpy as np
 from scipy.special import expit, log_softmax
 
-from ..codes import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL
+from ..codes import (LOGISTIC, LOGISTIC_NLL, RELU, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL,
+                     TANH)
 from .reductions import gram_colsum
 from .support import _csr, _flush
 
 
-def linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, n_chunks,
-                           partial_activity, activation_out):
+def _activate(t, activation_code):
+    """The hidden activation ``f(t)`` of code ``activation_code``, in float64."""
+    if activation_code == LOGISTIC:
+        return expit(t)
+    if activation_code == TANH:
+        return np.tanh(t)
+    if activation_code == RELU:
+        return np.maximum(t, 0.0)
+    return t
+
+
+def _backprop_value(upstream, a, gain, activation_code):
+    """``upstream * gain * f'(t)`` written with ``a = f(t)``, in float64."""
+    if activation_code == LOGISTIC:
+        return upstream * gain * a * (1.0 - a)
+    if activation_code == TANH:
+        return upstream * gain * (1.0 - a * a)
+    if activation_code == RELU:
+        return np.where(a > 0.0, upstream * gain, 0.0)
+    return upstream * gain
+
+
+def linear_sigmoid_forward(inputs, coef, intercept, gain, activation_code, sample_weight,
+                           n_chunks, partial_activity, activation_out):
     z = (inputs @ coef).astype(np.float64) + intercept
-    activation_out[...] = _flush(expit(gain * z))
+    activation_out[...] = _flush(_activate(gain * z, activation_code))
     return float(sample_weight @ activation_out.sum(axis=1, dtype=np.float64))
 
 
@@ -45,28 +68,28 @@ def linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_c
     return float(sample_weight @ value)
 
 
-def sigmoid_backprop(delta, coef, activation, gain, activity_coef, sample_weight,
-                     n_chunks, scratch, delta_out):
+def sigmoid_backprop(delta, coef, activation, gain, activation_code, activity_coef,
+                     sample_weight, n_chunks, scratch, delta_out):
     a = activation.astype(np.float64)
     upstream = (delta @ coef.T).astype(np.float64) + activity_coef * sample_weight[:, None]
-    delta_out[...] = _flush(upstream * gain * a * (1.0 - a))
+    delta_out[...] = _flush(_backprop_value(upstream, a, gain, activation_code))
 
 
 def linear_sigmoid_loss_backprop(inputs, coef, intercept, out_coef, out_intercept, y,
-                                 loss, sample_weight, scale, gain, activity_coef, n_chunks,
-                                scratch, partial_activity, partial_out_coef,
-                                partial_out_intercept, out_coef_grad_out,
-                                out_intercept_grad_out, hidden_out, logits_out,
-                                delta_out):
+                                 loss, sample_weight, scale, gain, activation_code,
+                                 activity_coef, n_chunks, scratch, partial_activity,
+                                 partial_out_coef, partial_out_intercept,
+                                 out_coef_grad_out, out_intercept_grad_out, hidden_out,
+                                 logits_out, delta_out):
     if isinstance(inputs, tuple):  # CSR as (data, indices, indptr), rows maybe padded
         inputs = _csr(*inputs, coef.shape[0])
         coef = coef[:, :intercept.shape[0]]
-    activity = linear_sigmoid_forward(inputs, coef, intercept, gain, sample_weight, 1,
-                                      None, hidden_out)
+    activity = linear_sigmoid_forward(inputs, coef, intercept, gain, activation_code,
+                                      sample_weight, 1, None, hidden_out)
     value = linear_loss_grad(hidden_out, out_coef, out_intercept, y, loss, sample_weight,
                              scale, 1, logits_out, delta_out)
     gram_colsum(hidden_out, delta_out, 1, None, None, out_coef_grad_out,
                 out_intercept_grad_out)
-    sigmoid_backprop(delta_out, out_coef, hidden_out, gain, activity_coef, sample_weight,
-                     1, None, hidden_out)
+    sigmoid_backprop(delta_out, out_coef, hidden_out, gain, activation_code,
+                     activity_coef, sample_weight, 1, None, hidden_out)
     return value, activity

@@ -12,10 +12,12 @@ from .support import _csr
 
 
 def csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
-                               sample_weight, n_chunks, partial_activity, activation_out):
+                               activation_code, sample_weight, n_chunks, partial_activity,
+                               activation_out):
     inputs = _csr(data, indices, indptr, coef.shape[0])
     return linear_sigmoid_forward(inputs, coef[:, :activation_out.shape[1]], intercept,
-                                  gain, sample_weight, 1, None, activation_out)
+                                  gain, activation_code, sample_weight, 1, None,
+                                  activation_out)
 
 
 def _blocks(indptr, block_rows):

@@ -1,0 +1,47 @@
+"""Warm time of the dense kernels (serial flavour, one BLAS thread): the logistic
+activation, and each activation where the kernels take its code.
+
+20000 x 200 inputs, 150 hidden units, 10 softmax outputs; median of N process-CPU
+timings after two warm-up calls. Works on trees before the activation code (logistic
+only). Usage: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=TREE python
+benchmarks/activation_kernels.py [N]``.
+"""
+import inspect, statistics, sys, time
+import numpy as np
+import sknonneg; print(sknonneg.__file__, file=sys.stderr)
+from sknonneg._kernels import kernels
+k = kernels(False)
+new = "activation_code" in inspect.signature(k.linear_sigmoid_forward.py_func).parameters
+codes = {"logistic": 3, "tanh": 1, "relu": 4, "identity": 0} if new else {"logistic": None}
+rng = np.random.default_rng(0)
+n, d, h, o = 20000, 200, 150, 10
+res = {}
+for dtype in (np.float32, np.float64):
+    X = rng.random((n, d)).astype(dtype)
+    W = (rng.normal(size=(d, h)) * 0.1).astype(dtype); b = rng.normal(size=h).astype(dtype)
+    Wo = rng.normal(size=(h, o)).astype(dtype); bo = rng.normal(size=o).astype(dtype)
+    y = rng.integers(0, o, n).astype(np.int64); sw = np.ones(n)
+    out = np.empty((n, h), dtype); pa = np.empty((1, h))
+    scratch = np.empty((1, max(16, (1 << 17) // (h * np.dtype(dtype).itemsize)), h), dtype)
+    delta_o = rng.normal(size=(n, o)).astype(dtype)
+    for name, code in codes.items():
+        extra = () if code is None else (code,)
+        def fwd():
+            k.linear_sigmoid_forward(X, W, b, 1.5, *extra, sw, 1, pa, out)
+        def bwd():
+            k.sigmoid_backprop(delta_o, Wo, out, 1.5, *extra, 0.0, sw, 1, scratch, out2)
+        out2 = np.empty_like(out)
+        logits = np.empty((n, o), dtype); dl = np.empty((n, o), dtype)
+        pc = np.empty((1, o, h), dtype); pi = np.empty((1, o), dtype)
+        cg = np.empty((h, o), dtype); ig = np.empty(o, dtype)
+        def fused():
+            k.linear_sigmoid_loss_backprop(X, W, b, Wo, bo, y, 0, sw, 1.0 / n, 1.5, *extra, 0.0, 1,
+                                           scratch, pa, pc, pi, cg, ig, out, logits, dl)
+        for label, f in (("forward", fwd), ("backprop", bwd), ("fused", fused)):
+            f(); f()
+            ts = []
+            for _ in range(int(sys.argv[1]) if len(sys.argv) > 1 else 15):
+                t0 = time.process_time(); f(); ts.append(time.process_time() - t0)
+            res[(np.dtype(dtype).name, name, label)] = statistics.median(ts) * 1e3
+for key, v in res.items():
+    print(*key, f"{v:.2f} ms")

@@ -1,0 +1,189 @@
+"""The ``activation`` parameter of NonNegMLPClassifier and NonNegMLPRegressor.
+
+scikit-learn's four names, each applied to ``gain * (x W + b)``: what ``gain="auto"``
+means for each, prediction from the fitted activation (never a parameter changed
+since), saving and loading, the combinations refused, ``transform``'s range, the
+NumPy path against the numba kernels, and the ABBA network of a fitted MLP. The
+gradients are checked in ``test_objective.py``, the kernels against their twins in
+``test_kernels.py``, monotonicity in ``test_monotone.py`` and the Lipschitz bound in
+``test_lipschitz.py``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg._kernels import numpy_max_work
+
+ACTIVATIONS = ["logistic", "tanh", "relu", "identity"]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:200] / 16.0, y[:200]
+
+
+def _fit(est, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("activation, solver, expected", [
+    ("logistic", "lbfgsb", 2.0), ("tanh", "lbfgsb", 2.0), ("relu", "lbfgsb", 1.0),
+    ("identity", "lbfgsb", 1.0), ("logistic", "adam", 1.0), ("tanh", "adam", 1.0),
+])
+def test_auto_gain_per_activation(activation, solver, expected, digits):
+    """"auto" anneals the saturating units' gain (1 -> 2 under L-BFGS-B) and leaves
+    relu and identity units at 1, which a gain would only rescale."""
+    X, y = digits
+    est = _fit(NonNegMLPClassifier(5, activation=activation, solver=solver, max_iter=5,
+                                   random_state=0), X, y)
+    assert est.gain_ == expected
+    assert est.activation_ == activation
+    reg = _fit(NonNegMLPRegressor(5, activation=activation, solver=solver, max_iter=5,
+                                  random_state=0), X, X[:, 20])
+    assert reg.gain_ == (2.0 if activation in ("logistic", "tanh") else 1.0)
+    assert reg.activation_ == activation
+
+
+def test_logistic_is_the_default_and_the_previous_network(digits):
+    """The default is the paper's sigmoid: the same fit as asking for it."""
+    X, y = digits
+    default = _fit(NonNegMLPClassifier(5, max_iter=10, random_state=0), X, y)
+    explicit = _fit(NonNegMLPClassifier(5, activation="logistic", max_iter=10,
+                                        random_state=0), X, y)
+    assert_array_equal(default._theta, explicit._theta)
+    assert NonNegMLPRegressor().get_params()["activation"] == "logistic"
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_prediction_uses_the_fitted_activation(cls, digits):
+    X, y = digits
+    target = y if cls is NonNegMLPClassifier else X[:, 20]
+    est = _fit(cls(6, activation="relu", max_iter=10, random_state=0), X, target)
+    predict = est.predict_proba if cls is NonNegMLPClassifier else est.predict
+    before, hidden = predict(X), est.transform(X)
+    bound = est.lipschitz_bound_
+    for other in ("logistic", "tanh", "identity"):
+        est.set_params(activation=other, gain=3.0)
+        assert_array_equal(predict(X), before)
+        assert_array_equal(est.transform(X), hidden)
+        assert est.activation_ == "relu" and est.lipschitz_bound_ == bound
+    # partial_fit continues the fitted model: it refuses another activation.
+    with pytest.raises(ValueError, match="activation changed"):
+        est.partial_fit(X, target)
+
+
+def test_warm_start_with_another_activation_starts_anew(digits):
+    X, y = digits
+    est = _fit(NonNegMLPClassifier(5, activation="tanh", warm_start=True, max_iter=5,
+                                   random_state=0), X, y)
+    n_curve = len(est.loss_curve_)
+    _fit(est, X, y)  # same activation: continues
+    assert len(est.loss_curve_) == n_curve + est.n_iter_
+    est.set_params(activation="relu")
+    _fit(est, X, y)  # another one: a new fit
+    assert est.activation_ == "relu" and len(est.loss_curve_) == est.n_iter_
+
+
+@pytest.mark.parametrize("activation", ["tanh", "identity"])
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_activity_l1_needs_nonnegative_activations(cls, activation, digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="activity_l1=0.01 needs non-negative hidden"):
+        cls(4, activation=activation, activity_l1=0.01).fit(X, y)
+    _fit(cls(4, activation="relu", activity_l1=0.01, max_iter=2), X, y)
+
+
+def test_unknown_activation_is_refused_in_sklearn_words(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="The 'activation' parameter of "
+                                         "NonNegMLPClassifier must be a str among"):
+        NonNegMLPClassifier(activation="softplus").fit(X, y)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_transform_range(activation, digits):
+    X, y = digits
+    est = _fit(NonNegMLPClassifier(6, activation=activation, max_iter=20,
+                                   random_state=0), X, y)
+    hidden = est.transform(X)
+    assert np.all(np.isfinite(hidden))
+    if activation == "logistic":
+        assert hidden.min() >= 0 and hidden.max() <= 1
+    elif activation == "tanh":
+        assert hidden.min() >= -1 and hidden.max() <= 1 and hidden.min() < 0
+    elif activation == "relu":
+        assert hidden.min() == 0 and hidden.max() > 1
+    # The NumPy network of the public attributes gives the same codes.
+    f = {"logistic": lambda t: 1 / (1 + np.exp(-t)), "tanh": np.tanh,
+         "relu": lambda t: np.maximum(t, 0), "identity": lambda t: t}[activation]
+    assert_allclose(hidden, f(est.gain_ * (X @ est.coefs_[0] + est.intercepts_[0])),
+                    rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "identity"])
+def test_numpy_path_fits_as_the_kernels(activation, digits):
+    """The NumPy path of small problems and the numba kernels fit the same network
+    (the digits subset, dense, and its CSR form on a second hidden layer)."""
+    X, y = digits
+    for hidden, data in (((8,), X), ((6, 4), sp.csr_matrix(X))):
+        params = dict(hidden_layer_sizes=hidden, activation=activation, max_iter=10,
+                      random_state=0)
+        on_numpy = _fit(NonNegMLPClassifier(**params), data, y)
+        with numpy_max_work(-1):
+            on_numba = _fit(NonNegMLPClassifier(**params), data, y)
+            proba_numba = on_numba.predict_proba(data)
+        assert_allclose(on_numpy.loss_curve_, on_numba.loss_curve_, rtol=1e-6)
+        assert_allclose(on_numpy.predict_proba(data), proba_numba, atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_persist_keeps_the_activation(activation, digits, tmp_path):
+    pytest.importorskip("skops")
+    from sknonneg import persist
+
+    X, y = digits
+    est = _fit(NonNegMLPClassifier(5, activation=activation, max_iter=5,
+                                   random_state=0), X, y)
+    est.set_params(activation="logistic" if activation != "logistic" else "relu")
+    persist.dump(est, tmp_path / "model.skops")
+    loaded = persist.load(tmp_path / "model.skops")
+    assert loaded.activation_ == activation
+    assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_persist_refuses_an_unknown_activation(digits, tmp_path):
+    pytest.importorskip("skops")
+    from sknonneg import persist
+
+    X, y = digits
+    est = _fit(NonNegMLPClassifier(5, max_iter=2, random_state=0), X, y)
+    est._layout.network[0].activation = "softplus"
+    persist.dump(est, tmp_path / "model.skops")
+    with pytest.raises(ValueError, match="unknown activation 'softplus'"):
+        persist.load(tmp_path / "model.skops")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "identity"])
+def test_abba_from_mlp_reproduces_tanh_and_identity_units(activation, digits):
+    X, y = digits
+    mlp = _fit(NonNegMLPClassifier((6, 4), activation=activation, gain=1.7,
+                                   positive="hidden", max_iter=10, random_state=0),
+               X, y)
+    abba = ABBAClassifier.from_mlp(mlp)
+    assert_allclose(abba.predict_proba(X), mlp.predict_proba(X), atol=1e-10)
+
+
+def test_abba_from_mlp_refuses_relu_units(digits):
+    X, y = digits
+    mlp = _fit(NonNegMLPClassifier(4, activation="relu", max_iter=2), X, y)
+    with pytest.raises(ValueError, match="centre of symmetry"):
+        ABBAClassifier.from_mlp(mlp)

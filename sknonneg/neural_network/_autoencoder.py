@@ -64,25 +64,28 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         NCAE's ``lambda``, with ``nonneg="penalty"``.
     sparsity_target : float, default=0.05
         Target mean activation ``rho`` of each hidden unit, in (0, 1).
-    sparsity_weight : float, default=3.0
-        Weight ``beta`` of the KL sparsity penalty; 0 switches it off.
+    sparsity_weight : float, default=0.0
+        Weight ``beta`` of the KL sparsity penalty; 0 (the default) switches it
+        off. NCAE's setting is 3 (see Notes).
     l2 : float, default=1e-5
         L2 penalty ``l2 * ||W||_F^2`` on both weight matrices.
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data in [0, 1] (images).
         ``"linear"``: ``x_hat = h W2 + b2``, for any non-negative data (tf-idf).
-    solver : {"lbfgsb", "adam"}, default="lbfgsb"
-        Full-batch L-BFGS-B (``batch_size=None``), L-BFGS-B steps on mini-batches,
-        or projected Adam.
+    solver : {"lbfgsb", "adam"}, default="adam"
+        Projected Adam on mini-batches (the weights of ``nonneg="bounds"`` layers
+        are clipped at 0 after each step, so they are >= 0 exactly), full-batch
+        L-BFGS-B (``batch_size=None``) or L-BFGS-B steps on mini-batches.
     batch_size : int, default=None
         Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
         n_samples)`` for Adam.
-    max_iter : int, default=400
-        L-BFGS-B iterations (full batch) or epochs (mini-batches).
-    tol : float, default=1e-5
+    max_iter : int, default=50
+        Epochs (mini-batches, Adam) or L-BFGS-B iterations (full batch; NCAE
+        used 400).
+    tol : float, default=1e-4
         Projected-gradient tolerance of L-BFGS-B; for mini-batch solvers the least
         improvement of the epoch loss that counts as progress.
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"
         Floating type of the computation; the fitted attributes are float64.
@@ -213,14 +216,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         nonneg_layers="decoder",
         nonneg_penalty=3e-3,
         sparsity_target=0.05,
-        sparsity_weight=3.0,
+        sparsity_weight=0.0,
         l2=1e-5,
         decoder="sigmoid",
-        solver="lbfgsb",
+        solver="adam",
         batch_size=None,
-        max_iter=400,
-        tol=1e-5,
-        learning_rate_init=1e-3,
+        max_iter=50,
+        tol=1e-4,
+        learning_rate_init=0.01,
         dtype="float64",
         warm_start=False,
         random_state=None,

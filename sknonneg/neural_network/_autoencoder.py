@@ -152,12 +152,31 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     A sparse input is never densified whole: its reconstruction, its gradient and
     ``reconstruction_err_`` are computed in blocks of rows.
 
-    Default ``nonneg_layers="decoder"``: a non-negative decoder with a free
-    encoder reconstructs better than the all-non-negative network, whose encoder
-    cannot inhibit (digits / 16, k = 16, 100 L-BFGS-B iterations:
-    ``reconstruction_err_`` 62.4 against 67.7; MNIST in
-    ``benchmarks/results/autoencoder_vs_nmf.md``), and its parts are as
-    non-negative. ``nonneg="bounds"`` is the default because it is exact.
+    The defaults were chosen for reconstruction against NMF (MNIST pixels / 255,
+    ``benchmarks/results/autoencoder_vs_nmf.md``):
+
+    - ``sparsity_weight=0``: the KL penalty trades reconstruction for sparse
+      codes. On 10,000 MNIST rows with k = 196 (Adam, 30 epochs), the test mean
+      squared error per entry is 0.0028 at ``sparsity_weight=0``, 0.0032 at 0.01
+      and 0.0057 at 0.1; NCAE's 3 gave 0.025 (400 L-BFGS-B iterations), against
+      NMF's 0.0037. Without it the codes still separate the digits better than
+      NMF's (``LogisticRegression`` on the codes: 0.913 against 0.751).
+    - ``solver="adam"`` with ``learning_rate_init=0.01`` and ``max_iter=50``
+      epochs: on 10,000 rows 30 epochs of Adam reach the error above in less
+      time than NMF's fit, where 100 full-batch L-BFGS-B iterations reached
+      0.025 (at NCAE's sparsity) in about as much time as NMF's. A smaller step
+      (0.003) or one decaying linearly to 0 ended higher (0.0053, 0.0045). On
+      small data sets an epoch is only a few steps: raise ``max_iter``, or use
+      ``solver="lbfgsb"`` (full batch).
+    - ``nonneg_layers="decoder"``: a non-negative decoder with a free encoder
+      reconstructs better than the all-non-negative network, whose encoder
+      cannot inhibit, and its parts are as non-negative. ``nonneg="bounds"``
+      because it is exact.
+
+    NCAE's own configuration is ``nonneg="penalty", nonneg_layers="both",
+    nonneg_penalty=3e-3, sparsity_target=0.05, sparsity_weight=3,
+    solver="lbfgsb", max_iter=400``: sparser codes, a larger reconstruction
+    error, and negative weights wherever the weak penalty allows them.
 
     References
     ----------

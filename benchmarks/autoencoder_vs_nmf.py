@@ -201,7 +201,7 @@ def markdown(result):
                 if r["k"] != k:
                     continue
                 cells = [r["method"]] + [
-                    f"{r[c]:.5f}" if c == "test_mse" else
+                    f"{r[c]:.3g}" if c == "test_mse" else
                     f"{r[c]:.2f}" if c.endswith("_s") else f"{r[c]:.3f}"
                     for c in cols[1:]]
                 out.append("| " + " | ".join(cells) + " |")
@@ -226,7 +226,15 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--render", metavar="JSON", default=None,
+                        help="only rewrite the Markdown of a results JSON")
     args = parser.parse_args(argv)
+    if args.render:
+        import json
+        from pathlib import Path
+        path = Path(args.render)
+        path.with_suffix(".md").write_text(markdown(json.loads(path.read_text())))
+        return
     set_threads(args.threads)
     import os
     data_home = args.data_home or os.environ.get("SKNONNEG_DATA")

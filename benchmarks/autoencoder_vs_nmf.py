@@ -236,6 +236,7 @@ def main(argv=None):
         path.with_suffix(".md").write_text(markdown(json.loads(path.read_text())))
         return
     set_threads(args.threads)
+    commit = git_commit()  # the code that runs, before any later commit
     import os
     data_home = args.data_home or os.environ.get("SKNONNEG_DATA")
     ks = args.k if args.k is not None else ([16, 64] if args.quick else [16, 64, 196])
@@ -294,7 +295,7 @@ def main(argv=None):
 
     result = {"command": "python benchmarks/autoencoder_vs_nmf.py "
                          + " ".join(sys.argv[1:] if argv is None else argv),
-              "commit": git_commit(), "machine": machine(), "date": time.ctime(),
+              "commit": commit, "machine": machine(), "date": time.ctime(),
               "sizes": sizes, "rows": rows, "figures": figures, "words": words}
     save_json(RESULTS / f"autoencoder_vs_nmf{suffix}.json", result)
     (RESULTS / f"autoencoder_vs_nmf{suffix}.md").write_text(markdown(result))

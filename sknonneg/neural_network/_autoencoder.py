@@ -158,7 +158,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     - ``sparsity_weight=0``: the KL penalty trades reconstruction for sparse
       codes. On 10,000 MNIST rows with k = 196 (Adam, 30 epochs), the test mean
       squared error per entry is 0.0028 at ``sparsity_weight=0``, 0.0032 at 0.01
-      and 0.0057 at 0.1; NCAE's 3 gave 0.025 (400 L-BFGS-B iterations), against
+      and 0.0057 at 0.1; NCAE's 3 gave 0.025 (100 L-BFGS-B iterations), against
       NMF's 0.0037. Without it the codes still separate the digits better than
       NMF's (``LogisticRegression`` on the codes: 0.913 against 0.751). On the
       full 60,000 rows the defaults reach 0.0015 against NMF's 0.0037 (codes:

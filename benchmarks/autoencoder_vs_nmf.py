@@ -69,8 +69,9 @@ def hoyer(A):
 
 def build(method, k, decoder, max_iter, seed):
     if method in AE_VARIANTS:
-        return NonNegAutoencoder(k, decoder=decoder, max_iter=max_iter, random_state=seed,
-                                 dtype="float32", **AE_VARIANTS[method])
+        extra = {} if max_iter is None else {"max_iter": max_iter}
+        return NonNegAutoencoder(k, decoder=decoder, random_state=seed, dtype="float32",
+                                 **extra, **AE_VARIANTS[method])
     if method == "nmf":
         return NMF(k, init="nndsvda", max_iter=400, tol=1e-4, random_state=seed)
     if method == "minibatch_nmf":
@@ -176,7 +177,8 @@ def top_words(fitted, k, names, n_parts=10, n_words=8):
 
 def markdown(result):
     cols = ["method", "test_mse", "parts_hoyer", "parts_near_zero", "codes_hoyer",
-            "parts_negative", "weights_negative", "lr_accuracy", "fit_s", "transform_s"]
+            "parts_negative", "weights_negative", "lr_accuracy", "fit_s", "fit_cpu_s",
+            "load", "transform_s"]
     out = ["# NonNegAutoencoder vs NMF, MiniBatchNMF, PCA (issue 15)", "",
            f"Command: `{result['command']}`  ", f"Commit: `{result['commit']}`  ",
            f"Machine: {result['machine']['cpu_count']} cores, shared (load average "
@@ -199,7 +201,7 @@ def markdown(result):
                 if r["k"] != k:
                     continue
                 cells = [r["method"]] + [
-                    f"{r[c]:.5f}" if c == "test_mse" else
+                    f"{r[c]:.3g}" if c == "test_mse" else
                     f"{r[c]:.2f}" if c.endswith("_s") else f"{r[c]:.3f}"
                     for c in cols[1:]]
                 out.append("| " + " | ".join(cells) + " |")
@@ -215,18 +217,29 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="10k MNIST rows, 2k test rows, k 16 64, 1.5k Reuters docs")
     parser.add_argument("--mnist-rows", type=int, default=None)
-    parser.add_argument("--k", type=int, nargs="+", default=None)
+    parser.add_argument("--k", type=int, nargs="*", default=None,
+                        help="MNIST k values (none: skip MNIST)")
     parser.add_argument("--reuters-k", type=int, nargs="*", default=None)
-    parser.add_argument("--max-iter", type=int, default=400)
+    parser.add_argument("--max-iter", type=int, default=None,
+                        help="autoencoders' max_iter (default: the estimator's)")
     parser.add_argument("--methods", nargs="+", default=METHODS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--render", metavar="JSON", default=None,
+                        help="only rewrite the Markdown of a results JSON")
     args = parser.parse_args(argv)
+    if args.render:
+        import json
+        from pathlib import Path
+        path = Path(args.render)
+        path.with_suffix(".md").write_text(markdown(json.loads(path.read_text())))
+        return
     set_threads(args.threads)
+    commit = git_commit()  # the code that runs, before any later commit
     import os
     data_home = args.data_home or os.environ.get("SKNONNEG_DATA")
-    ks = args.k or ([16, 64] if args.quick else [16, 64, 196])
+    ks = args.k if args.k is not None else ([16, 64] if args.quick else [16, 64, 196])
     reuters_ks = args.reuters_k if args.reuters_k is not None else (
         [16] if args.quick else [16, 64])
     n_rows = args.mnist_rows or (10000 if args.quick else 60000)
@@ -242,8 +255,8 @@ def main(argv=None):
         idx = rng.choice(X_test.shape[0], 2000, replace=False)
         X_test, y_test = X_test[idx], y_test[idx]
     sizes["mnist"] = (f"{X_train.shape[0]} training rows, {X_test.shape[0]} test rows, "
-                      f"784 pixels / 255, sigmoid decoder, autoencoders "
-                      f"{args.max_iter} L-BFGS-B iterations, float32")
+                      f"784 pixels / 255, sigmoid decoder, autoencoders at their "
+                      f"defaults (max_iter={args.max_iter or 'default'}), float32")
     rows += run("mnist", X_train, X_test, (y_train, y_test, "single"), ks, args.methods,
                 "sigmoid", args.max_iter, args.seed, fitted)
     for k in ks:
@@ -282,7 +295,7 @@ def main(argv=None):
 
     result = {"command": "python benchmarks/autoencoder_vs_nmf.py "
                          + " ".join(sys.argv[1:] if argv is None else argv),
-              "commit": git_commit(), "machine": machine(), "date": time.ctime(),
+              "commit": commit, "machine": machine(), "date": time.ctime(),
               "sizes": sizes, "rows": rows, "figures": figures, "words": words}
     save_json(RESULTS / f"autoencoder_vs_nmf{suffix}.json", result)
     (RESULTS / f"autoencoder_vs_nmf{suffix}.md").write_text(markdown(result))

@@ -64,25 +64,28 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         NCAE's ``lambda``, with ``nonneg="penalty"``.
     sparsity_target : float, default=0.05
         Target mean activation ``rho`` of each hidden unit, in (0, 1).
-    sparsity_weight : float, default=3.0
-        Weight ``beta`` of the KL sparsity penalty; 0 switches it off.
+    sparsity_weight : float, default=0.0
+        Weight ``beta`` of the KL sparsity penalty; 0 (the default) switches it
+        off. NCAE's setting is 3 (see Notes).
     l2 : float, default=1e-5
         L2 penalty ``l2 * ||W||_F^2`` on both weight matrices.
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data in [0, 1] (images).
         ``"linear"``: ``x_hat = h W2 + b2``, for any non-negative data (tf-idf).
-    solver : {"lbfgsb", "adam"}, default="lbfgsb"
-        Full-batch L-BFGS-B (``batch_size=None``), L-BFGS-B steps on mini-batches,
-        or projected Adam.
+    solver : {"lbfgsb", "adam"}, default="adam"
+        Projected Adam on mini-batches (the weights of ``nonneg="bounds"`` layers
+        are clipped at 0 after each step, so they are >= 0 exactly), full-batch
+        L-BFGS-B (``batch_size=None``) or L-BFGS-B steps on mini-batches.
     batch_size : int, default=None
         Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
         n_samples)`` for Adam.
-    max_iter : int, default=400
-        L-BFGS-B iterations (full batch) or epochs (mini-batches).
-    tol : float, default=1e-5
+    max_iter : int, default=50
+        Epochs (mini-batches, Adam) or L-BFGS-B iterations (full batch; NCAE
+        used 400).
+    tol : float, default=1e-4
         Projected-gradient tolerance of L-BFGS-B; for mini-batch solvers the least
         improvement of the epoch loss that counts as progress.
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"
         Floating type of the computation; the fitted attributes are float64.
@@ -149,12 +152,33 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     A sparse input is never densified whole: its reconstruction, its gradient and
     ``reconstruction_err_`` are computed in blocks of rows.
 
-    Default ``nonneg_layers="decoder"``: a non-negative decoder with a free
-    encoder reconstructs better than the all-non-negative network, whose encoder
-    cannot inhibit (digits / 16, k = 16, 100 L-BFGS-B iterations:
-    ``reconstruction_err_`` 62.4 against 67.7; MNIST in
-    ``benchmarks/results/autoencoder_vs_nmf.md``), and its parts are as
-    non-negative. ``nonneg="bounds"`` is the default because it is exact.
+    The defaults were chosen for reconstruction against NMF (MNIST pixels / 255,
+    ``benchmarks/results/autoencoder_vs_nmf.md``):
+
+    - ``sparsity_weight=0``: the KL penalty trades reconstruction for sparse
+      codes. On 10,000 MNIST rows with k = 196 (Adam, 30 epochs), the test mean
+      squared error per entry is 0.0028 at ``sparsity_weight=0``, 0.0032 at 0.01
+      and 0.0057 at 0.1; NCAE's 3 gave 0.025 (100 L-BFGS-B iterations), against
+      NMF's 0.0037. Without it the codes still separate the digits better than
+      NMF's (``LogisticRegression`` on the codes: 0.913 against 0.751). On the
+      full 60,000 rows the defaults reach 0.0015 against NMF's 0.0037 (codes:
+      0.922 against 0.747), with about a fifth of NMF's fit time.
+    - ``solver="adam"`` with ``learning_rate_init=0.01`` and ``max_iter=50``
+      epochs: on 10,000 rows 30 epochs of Adam reach the error above in less
+      time than NMF's fit, where 100 full-batch L-BFGS-B iterations reached
+      0.025 (at NCAE's sparsity) in about as much time as NMF's. A smaller step
+      (0.003) or one decaying linearly to 0 ended higher (0.0053, 0.0045). On
+      small data sets an epoch is only a few steps: raise ``max_iter``, or use
+      ``solver="lbfgsb"`` (full batch).
+    - ``nonneg_layers="decoder"``: a non-negative decoder with a free encoder
+      reconstructs better than the all-non-negative network, whose encoder
+      cannot inhibit, and its parts are as non-negative. ``nonneg="bounds"``
+      because it is exact.
+
+    NCAE's own configuration is ``nonneg="penalty", nonneg_layers="both",
+    nonneg_penalty=3e-3, sparsity_target=0.05, sparsity_weight=3,
+    solver="lbfgsb", max_iter=400``: sparser codes, a larger reconstruction
+    error, and negative weights wherever the weak penalty allows them.
 
     References
     ----------
@@ -213,14 +237,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         nonneg_layers="decoder",
         nonneg_penalty=3e-3,
         sparsity_target=0.05,
-        sparsity_weight=3.0,
+        sparsity_weight=0.0,
         l2=1e-5,
         decoder="sigmoid",
-        solver="lbfgsb",
+        solver="adam",
         batch_size=None,
-        max_iter=400,
-        tol=1e-5,
-        learning_rate_init=1e-3,
+        max_iter=50,
+        tol=1e-4,
+        learning_rate_init=0.01,
         dtype="float64",
         warm_start=False,
         random_state=None,

@@ -307,6 +307,7 @@ def markdown(rec):
            f"Commands: {'; '.join(f'`{c}`' for c in rec['commands'])}  ",
            f"git_commit {rec['git_commit']}, {rec['machine']['cpu_count']} CPUs "
            "(shared with other jobs: times are indicative only)", ""]
+    out += [f"- {note}" for note in rec.get("notes", [])] + [""] * bool(rec.get("notes"))
     r = rec.get("reuters")
     if r:
         out += ["## Reuters top-10, multilabel, tf-idf, (30,) logistic outputs", "",
@@ -442,11 +443,15 @@ def main():
     parser.add_argument("--merge", nargs="*", default=[],
                         help="result files (JSON, in benchmarks/results) of separate "
                              "runs to merge into --out, sections in the order given")
+    parser.add_argument("--note", nargs="*", default=[],
+                        help="with --merge: lines printed under the commands")
     args = parser.parse_args()
     set_threads(args.threads)
     json_path, md_path = RESULTS / f"{args.out}.json", RESULTS / f"{args.out}.md"
     if args.merge:
-        save_json(json_path, merge_parts([load_json(RESULTS / name) for name in args.merge]))
+        rec = merge_parts([load_json(RESULTS / name) for name in args.merge])
+        rec["notes"] = list(args.note)
+        save_json(json_path, rec)
         md_path.write_text(markdown(load_json(json_path)) + "\n")
         return
     rec = load_json(json_path) or {"commands": [], "warnings": {}}

@@ -98,3 +98,8 @@ def test_convergence_warning_only_when_still_falling():
 @pytest.mark.parametrize("solver, gain", [("lbfgsb", (1.0, 2.0)), ("adam", 1.0)])
 def test_auto_gain_per_solver(solver, gain):
     assert NonNegMLPClassifier(solver=solver)._gain_param() == gain
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_auto_gain_logistic_outputs_is_fixed(solver):
+    assert NonNegMLPClassifier(solver=solver, output="logistic")._gain_param() == 1.0

@@ -58,14 +58,19 @@ class ProjectedAdam:
         """Iterations of one run on a mini-batch: one step, whatever ``steps``."""
         return 1
 
-    def step(self, theta, grad, lower, upper):
-        """Updates ``theta`` in place (one fused pass) and returns it."""
+    def step(self, theta, grad, lower, upper, kernels=None):
+        """Updates ``theta`` in place (one fused pass) and returns it.
+
+        ``kernels``: the ``KernelSet`` whose ``projected_adam_step`` makes the step
+        (an objective's, so that a fit on the NumPy twins compiles nothing); the
+        numba kernel when None."""
         self.t += 1
         lr = (self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
               / (1 - self.beta_1 ** self.t))
-        _adam_step_kernel()(theta, np.ascontiguousarray(grad, dtype=np.float64), self.m,
-                            self.v, lower, upper, lr, self.beta_1, self.beta_2,
-                            self.epsilon)
+        kernel = (_adam_step_kernel() if kernels is None
+                  else kernels.projected_adam_step)
+        kernel(theta, np.ascontiguousarray(grad, dtype=np.float64), self.m, self.v,
+               lower, upper, lr, self.beta_1, self.beta_2, self.epsilon)
         return theta
 
     def run(self, objective, theta, bounds, schedule, callback=None):
@@ -78,10 +83,11 @@ class ProjectedAdam:
         if schedule.learning_rate is not None:
             self.learning_rate = schedule.learning_rate
         lower, upper = bounds
+        kernels = getattr(objective, "kernels", None)
         result = SolverResult(theta=theta)
         for _ in range(int(schedule.max_iter)):
             loss, grad = objective.loss_grad(theta)
-            theta = self.step(theta, grad, lower, upper)
+            theta = self.step(theta, grad, lower, upper, kernels)
             result.n_iter += 1
             result.loss = float(loss)
             result.loss_curve.append(result.loss)

@@ -147,6 +147,7 @@ def main(argv=None):
     parser.add_argument("--summary", default="")
     parser.add_argument("--pytest-command", default="")
     parser.add_argument("--load", type=float, nargs=2, default=[float("nan")] * 2)
+    parser.add_argument("--commit", help="the commit the analysed run tested")
     args = parser.parse_args(argv)
     if args.analyse:
         profile = Path(args.analyse)
@@ -159,7 +160,7 @@ def main(argv=None):
     if args.analyse:  # the profile's name only, not where it lay
         argv[argv.index(args.analyse)] = Path(args.analyse).name
     results = {"command": "python benchmarks/cold_suite.py " + " ".join(argv),
-               "commit": _git("rev-parse", "--short", "HEAD"), **summary,
+               "commit": args.commit or _git("rev-parse", "--short", "HEAD"), **summary,
                "analysis": analyse(profile)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(results, indent=1))

@@ -49,14 +49,20 @@ _PARALLEL_FIXTURES = {"parallel_threads", "numba_kernels"}
 
 
 def _kernel_group(item):
-    """The xdist group of a test that compiles numba kernels, else None."""
-    callspec = getattr(item, "callspec", None)
+    """The xdist group of a test that compiles numba kernels, else None. The parallel
+    dense kernels, the slowest to compile, are split by dtype into two groups."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    kernels = params.get("kernels")
+    # The kernel tests' ``kernels``: a flavour (fixture parameter) or a KernelSet.
     parallel = (bool(_PARALLEL_FIXTURES & set(item.fixturenames))
-                or (callspec is not None and callspec.params.get("kernels") is True))
+                or getattr(kernels, "parallel", kernels) is True)
     family = _KERNEL_FAMILIES.get(item.path.stem)
-    if family is None:
-        return "dense-parallel" if parallel else None
-    return f"{family}-{'parallel' if parallel else 'serial'}"
+    if family is None and not parallel:
+        return None
+    group = f"{family or 'dense'}-{'parallel' if parallel else 'serial'}"
+    if group == "dense-parallel":
+        group += "-f32" if np.dtype(params.get("dtype", np.float64)) == np.float32 else "-f64"
+    return group
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,25 +12,32 @@ fit never oversubscribes.
 Threading layer and fork. numba's default layer on Linux is GNU OpenMP when TBB is
 absent, and a process forked after one parallel launch (``multiprocessing``'s
 default start method up to Python 3.13, gunicorn, joblib's ``multiprocessing``
-backend) is killed at its first launch. At the first fit, unless the user chose
-a layer (``NUMBA_THREADING_LAYER``, or ``numba.config.THREADING_LAYER`` set in the
-program) or numba already started one, sknonneg asks numba for its ``"forksafe"``
-layer: TBB when installed (``pip install tbb``), else ``workqueue``. workqueue is
-not safe for concurrent launches from several threads, which sknonneg never makes
-(parallel kernels run from the main thread only). If numba already runs a layer
+backend) is killed at its first launch. When the kernel modules are first
+imported (the first fit on them), unless the user chose a layer
+(``NUMBA_THREADING_LAYER``, or ``numba.config.THREADING_LAYER`` set in the program)
+or numba already started one, sknonneg asks numba for its ``"forksafe"`` layer:
+TBB when installed (``pip install tbb``), else ``workqueue``. workqueue is not safe
+for concurrent launches from several threads, which sknonneg never makes (parallel
+kernels run from the main thread only). If numba already runs a layer
 that does not survive fork (GNU OpenMP), a forked child runs the serial kernels.
+
+numba is imported with the kernel modules, not with sknonneg: ``import sknonneg``
+and a fit on the NumPy path of small problems never import it. This module only
+reads numba where it is already imported (``sys.modules``); the kernel modules call
+:func:`numba_imported` right after importing numba, before any launch, which
+chooses the layer and gives a fit already running in this thread its thread count.
 """
 
 import contextlib
 import os
+import sys
 import threading
 
-import numba
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["choose_threading_layer", "fit_threads", "single_blas_thread",
-           "thread_budget"]
+__all__ = ["choose_threading_layer", "fit_threads", "numba_imported",
+           "single_blas_thread", "thread_budget"]
 
 _CONTROLLER = None
 _NUMPY_DIRS = None
@@ -47,6 +54,9 @@ _FORKED_CHILD = False
 # Limits to restore in a child forked while a fit ran in another thread of the parent
 # (that thread does not exist in the child, so its fit never ends there).
 _PENDING_LIMITS = []
+# Per thread, the fits running in it (innermost last): the numba thread count each
+# asked for, and the count to restore at its end (None: numba was not imported yet).
+_LOCAL = threading.local()
 
 
 def _mark_forked_child():
@@ -72,22 +82,56 @@ def _controller():
     return _CONTROLLER
 
 
-def _numba_layer_started():
-    from numba.np.ufunc import parallel as numba_parallel
+def _numba():
+    """The numba module if something imported it already, else None (never imports it)."""
+    return sys.modules.get("numba")
 
+
+def _numba_layer_started():
+    numba_parallel = sys.modules.get("numba.np.ufunc.parallel")
     return bool(getattr(numba_parallel, "_is_initialized", False))
 
 
 def choose_threading_layer():
     """numba's ``"forksafe"`` threading layer unless the user chose one or numba
     already started one (module docstring). Returns the layer numba will use or
-    uses: a name, or ``"default"``/``"forksafe"`` before the first launch."""
+    uses: a name, or ``"default"``/``"forksafe"`` before the first launch. Imports
+    numba (call it where numba is needed anyway)."""
+    import numba
+
     if (not _numba_layer_started() and "NUMBA_THREADING_LAYER" not in os.environ
             and str(numba.config.THREADING_LAYER).lower() == "default"):
         numba.config.THREADING_LAYER = "forksafe"
     if _numba_layer_started():
         return numba.threading_layer()
     return str(numba.config.THREADING_LAYER)
+
+
+def _fits_in_this_thread():
+    fits = getattr(_LOCAL, "fits", None)
+    if fits is None:
+        fits = _LOCAL.fits = []
+    return fits
+
+
+def numba_imported():
+    """Called by the kernel modules right after they import numba, before any
+    parallel launch: chooses the threading layer (``choose_threading_layer``) and, if
+    a fit runs in this thread (``fit_threads``), sets numba's thread count to its
+    budget, restored when that fit ends."""
+    choose_threading_layer()
+    fits = _fits_in_this_thread()
+    if fits and fits[-1][1] is None:
+        import numba
+
+        # The fits entered before numba was imported (the outermost ones): each
+        # restores the count of the fit around it, the outermost numba's default.
+        previous = numba.config.NUMBA_NUM_THREADS
+        for fit in fits:
+            if fit[1] is None:
+                fit[1] = previous
+            previous = fit[0]
+        numba.set_num_threads(fits[-1][0])
 
 
 def _parallel_allowed():
@@ -97,8 +141,23 @@ def _parallel_allowed():
     if threading.current_thread() is not threading.main_thread():
         return False
     if _FORKED_CHILD and _numba_layer_started():
-        return numba.threading_layer() != "omp"
+        return _numba().threading_layer() != "omp"
     return True
+
+
+def _numba_max_threads():
+    """numba's ``NUMBA_NUM_THREADS`` (its thread pool's size) without importing numba:
+    the environment variable, else numba's default, the CPUs this process may use."""
+    numba = _numba()
+    if numba is not None:
+        return numba.config.NUMBA_NUM_THREADS
+    try:
+        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
+    except (KeyError, ValueError):
+        pass
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _is_numpy_blas(lib):
@@ -111,7 +170,7 @@ def thread_budget():
     numpy_blas = [lib for lib in blas if _is_numpy_blas(lib)] or blas
     if numpy_blas:
         return max(1, min(lib.num_threads for lib in numpy_blas))
-    return max(1, numba.config.NUMBA_NUM_THREADS)
+    return max(1, _numba_max_threads())
 
 
 @contextlib.contextmanager
@@ -125,7 +184,6 @@ def fit_threads():
     global _ACTIVE_FITS, _SAVED_LIMITS
     with _LOCK:
         controller = _controller()
-        choose_threading_layer()  # before numba's first launch (get_num_threads)
         blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
         others = [lib for lib in blas if not _is_numpy_blas(lib)]
         budget = thread_budget()
@@ -139,17 +197,28 @@ def fit_threads():
                 for lib in others:
                     lib.set_num_threads(1)
         _ACTIVE_FITS += 1
-    n_numba = max(1, min(budget, numba.config.NUMBA_NUM_THREADS))
+    n_numba = max(1, min(budget, _numba_max_threads()))
     # With a budget of one thread the parallel flavour still is the one used in the
     # main thread: numba then runs it on one thread, and it is the flavour cached on
     # disk, so joblib/dask worker processes never recompile.
     parallel = _parallel_allowed()
-    previous_numba = numba.get_num_threads()
+    # numba's count is set now if numba is imported, else by numba_imported() when
+    # a kernel module is first imported during this fit (never for the NumPy path).
+    fit = [n_numba, None]
+    fits = _fits_in_this_thread()
+    numba = _numba()
     try:
-        numba.set_num_threads(n_numba)
+        if numba is not None:
+            choose_threading_layer()  # before numba's first launch (get_num_threads)
+            fit[1] = numba.get_num_threads()
+            numba.set_num_threads(n_numba)
+        fits.append(fit)
         yield parallel
     finally:
-        numba.set_num_threads(previous_numba)
+        if fits and fits[-1] is fit:
+            fits.pop()
+        if fit[1] is not None:
+            _numba().set_num_threads(fit[1])
         with _LOCK:
             _ACTIVE_FITS -= 1
             if _ACTIVE_FITS == 0:

@@ -37,6 +37,42 @@ from sknonneg._kernels import numpy_max_work
 from sknonneg._threads import fit_threads
 
 
+# Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), the tests
+# that compile the same numba kernels run in one worker, so that no kernel is compiled
+# twice (by both workers at once): the kernel and objective tests of the dense and of
+# the ABBA kernels, split by flavour (parallel, serial). Other tests are spread test by
+# test; they compile little (small fits run on the NumPy twins) and load what the
+# groups compiled from numba's cache on disk.
+_KERNEL_FAMILIES = {"test_kernels": "dense", "test_objective": "dense",
+                    "test_abba_kernels": "abba", "test_abba": "abba"}
+_PARALLEL_FIXTURES = {"parallel_threads", "numba_kernels"}
+
+
+def _kernel_group(item):
+    """The xdist group of a test that compiles numba kernels, else None. The parallel
+    dense kernels, the slowest to compile, are split by dtype into two groups."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    kernels = params.get("kernels")
+    # The kernel tests' ``kernels``: a flavour (fixture parameter) or a KernelSet.
+    parallel = (bool(_PARALLEL_FIXTURES & set(item.fixturenames))
+                or getattr(kernels, "parallel", kernels) is True)
+    family = _KERNEL_FAMILIES.get(item.path.stem)
+    if family is None and not parallel:
+        return None
+    group = f"{family or 'dense'}-{'parallel' if parallel else 'serial'}"
+    if group == "dense-parallel":
+        group += "-f32" if np.dtype(params.get("dtype", np.float64)) == np.float32 else "-f64"
+    return group
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = _kernel_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _serial_kernels():
     with threadpool_limits(limits=1, user_api="blas"):

@@ -188,7 +188,7 @@ def test_float32_objective_is_close_to_float64(activation, sparse):
     assert_allclose(results[0][1], results[1][1], rtol=1e-3, atol=1e-5)
 
 
-def test_serial_and_parallel_objectives_agree():
+def test_serial_and_parallel_objectives_agree(parallel_threads):
     X, y = _data("softmax-multiclass")
     X, y = np.vstack([X] * 5), np.concatenate([y] * 5)
     with fit_threads() as parallel:

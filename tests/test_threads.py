@@ -139,3 +139,46 @@ assert blas() == before, (before, blas())
     result = subprocess.run([sys.executable, "-c", script], cwd=root, timeout=300,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+LAZY_NUMBA = """
+import os, sys, warnings
+warnings.simplefilter("ignore")
+import sknonneg
+assert "numba" not in sys.modules, "import sknonneg imported numba"
+import numpy as np
+from threadpoolctl import threadpool_limits
+from sknonneg import NonNegMLPClassifier
+from sknonneg._threads import fit_threads
+
+X, y = np.random.RandomState(0).rand(40, 3), np.arange(40) % 2
+for solver in ("lbfgsb", "adam"):  # the NumPy path of small problems
+    NonNegMLPClassifier((3,), solver=solver, max_iter=3).fit(X, y).predict_proba(X)
+assert "numba" not in sys.modules, "a small fit imported numba"
+
+# The first kernel module imported during a fit (numba with it): the layer is
+# chosen before any launch, numba gets the fit's budget, restored at its end.
+with threadpool_limits(limits=1, user_api="blas"):
+    with fit_threads():
+        from sknonneg._kernels import dense  # noqa: F401
+        import numba
+        assert numba.get_num_threads() == 1, numba.get_num_threads()
+assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+print("layer", numba.config.THREADING_LAYER)
+"""
+
+
+def test_numba_is_imported_with_the_first_kernel_module():
+    """``import sknonneg`` and a fit on the NumPy path import no numba; the kernel
+    modules, imported during a fit, set numba up as ``fit_threads`` would have."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    result = subprocess.run([sys.executable, "-c", LAZY_NUMBA], env=env, timeout=300,
+                            cwd=Path(__file__).resolve().parents[1],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "layer forksafe" in result.stdout

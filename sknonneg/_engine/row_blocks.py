@@ -24,6 +24,7 @@ The object has what the training loops use: ``loss_grad(theta)``, a settable
 import numpy as np
 import scipy.sparse as sp
 
+from .._kernels import NUMPY
 from .data import FirstLayerGradient, prepare_input
 from .objective import Objective, _Context, n_chunks_for
 from .penalties import L2, ActivityL1
@@ -59,7 +60,8 @@ class RowBlockObjective:
         self.loss = loss
         self.penalties = list(penalties)
         self.dtype = np.dtype(dtype)
-        self.parallel = bool(parallel)
+        # The NumPy twins (NUMPY) stay the NumPy twins: bool("numpy") is True.
+        self.parallel = parallel if parallel == NUMPY else bool(parallel)
         self._gain = float(gain)
         self.n_samples = X.shape[0]
         self.block_rows = (self.n_samples if block_rows is None
@@ -114,17 +116,19 @@ class RowBlockObjective:
                         for start in range(0, self.n_samples, self.block_rows)]
         self.first_layer = FirstLayerGradient(
             self.X, self.layout.network[0].n_out, self.n_chunks,
-            self._kernels(), self.first_layer)
+            self.kernels, self.first_layer)
         for penalty in self.penalties:
             penalty.bind(self)
 
-    def _kernels(self):
+    @property
+    def kernels(self):
+        """The ``KernelSet`` of this objective's flavour (also the solvers' kernels)."""
         from .._kernels import kernels
         return kernels(self.parallel)
 
     def _context(self):
         ctx = _Context()
-        ctx.kernels, ctx.n_chunks, ctx.dtype = self._kernels(), self.n_chunks, self.dtype
+        ctx.kernels, ctx.n_chunks, ctx.dtype = self.kernels, self.n_chunks, self.dtype
         ctx.gain = self._gain
         return ctx
 

@@ -37,6 +37,12 @@ from numba import njit, types
 from numba.extending import intrinsic, overload
 from numba.np.numpy_support import as_dtype
 
+from .._threads import numba_imported
+
+# numba was just imported (with the first kernel module): its threading layer is
+# chosen now, before any parallel launch (``sknonneg._threads``).
+numba_imported()
+
 __all__ = ["FLUSH", "flavours", "serial_only"]
 
 from .codes import FLUSH

@@ -61,10 +61,12 @@ class ProjectedAdam:
         """Iterations of one run on a mini-batch: one step, whatever ``steps``."""
         return 1
 
-    def step(self, theta, grad, bounds):
+    def step(self, theta, grad, bounds, kernels=None):
         """Updates ``theta`` in place (one fused pass per segment of the bounds) and
         returns it. ``bounds``: a ``Box`` (``layout.box``) or a ``(lower, upper)``
-        pair of arrays."""
+        pair of arrays. ``kernels``: the ``KernelSet`` whose ``projected_adam_step``
+        makes the step (an objective's, so that a fit on the NumPy twins compiles
+        nothing); the numba kernel when None."""
         box = as_box(bounds)
         n = self.n_params
         if not (theta.shape == (n,) and np.shape(grad) == (n,) and box.n_params == n):
@@ -75,7 +77,8 @@ class ProjectedAdam:
         lr = (self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
               / (1 - self.beta_1 ** self.t))
         grad = np.ascontiguousarray(grad, dtype=np.float64)
-        kernel = _adam_step_kernel()
+        kernel = (_adam_step_kernel() if kernels is None
+                  else kernels.projected_adam_step)
         for seg in box.segments:
             part = slice(seg.start, seg.stop)
             kernel(theta[part], grad[part], self.m[part], self.v[part], seg.lower,
@@ -94,10 +97,11 @@ class ProjectedAdam:
         if schedule.learning_rate is not None:
             self.learning_rate = schedule.learning_rate
         box = as_box(bounds)
+        kernels = getattr(objective, "kernels", None)
         result = SolverResult(theta=theta)
         for _ in range(int(schedule.max_iter)):
             loss, grad = _loss_grad(objective, theta)
-            theta = self.step(theta, grad, box)
+            theta = self.step(theta, grad, box, kernels)
             result.n_iter += 1
             result.loss = float(loss)
             result.loss_curve.append(result.loss)

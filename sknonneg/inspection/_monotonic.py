@@ -15,7 +15,6 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
-from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     FunctionTransformer,
@@ -207,6 +206,10 @@ def _map_back(step, sources):
     per-feature map, else None."""
     if _is_per_feature_increasing(step):
         return sources
+    # Imported here: sklearn.compose imports sklearn.linear_model and sklearn.svm,
+    # a tenth of a second that ``import sknonneg`` need not pay.
+    from sklearn.compose import ColumnTransformer
+
     if not isinstance(step, ColumnTransformer):
         return [None] * len(sources)
     check_is_fitted(step)

@@ -32,23 +32,39 @@ others):
 ``MLPClassifier``, ``LogisticRegression``, a non-negative logistic regression
 (certified linear baseline: scikit-learn has no ``positive`` option for it, so it is
 the logistic loss plus scikit-learn's L2 term ``||w||^2 / (2 C n)`` minimised by scipy's
-L-BFGS-B with bounds ``w >= 0``, intercept free), and ``HistGradientBoostingClassifier``
-(Spambase only: dense input).
+L-BFGS-B with bounds ``w >= 0``, intercept free; the fitted coefficients are then
+carried by a scikit-learn ``LogisticRegression``, the linear classifier that
+``monotone_certificate`` reads), and ``HistGradientBoostingClassifier`` (Spambase only:
+dense input).
 
-Per model and fold (stratified K-fold, the same folds for every model): clean accuracy
-and ROC AUC, fit time, the certificate (``monotone_certificate(...).all_certified_``),
-the greedy attack's success rate at budgets 1, 2, 5, 10, 20 added units (one run at
-20; ``success_rate_at`` for the others) and the budget at which it passes 50% (the
-median cost); recall of the target class at a 1% false-positive rate before and after
-an attack of budget 20 against that threshold (the threshold is the 99th percentile
-of the test fold's negative scores: the point of the test ROC curve at 1% FPR, an
-evaluation metric that reads the test labels as ROC AUC does; a deployed filter would
-tune its threshold on validation data, e.g. with ``TunedThresholdClassifierCV``).
+Protocol: stratified 5-fold cross-validation on both data sets, the same folds for
+every model. Inside each outer fold, one stratified split of the training fold into a
+fit share (80%) and a validation share (20%), the same for every model:
 
-Reuters runs 3-fold CV (``--reuters-folds``; the issue asks for 5) to keep the whole
-run near 15 minutes on 2 shared cores. Run from the repository root::
+* **Tuning.** Every model has a small grid (``model_specs``; the sknonneg networks
+  too): each candidate is fitted on the fit share and scored on the validation share
+  (accuracy on Spambase, ROC AUC on the imbalanced Reuters tasks), as
+  ``GridSearchCV`` with that one predefined split would, except that the winner is
+  kept as fitted instead of refitted on the whole training fold (the threshold below
+  is taken on this very model). Spambase tunes on every outer fold; Reuters on the
+  first outer fold of each task, whose winner is then used on the other four.
+* **Threshold.** The recall of the target class at a 1% false-positive rate uses the
+  lowest threshold whose FPR on the validation share's negatives is <= 1% (what
+  ``TunedThresholdClassifierCV`` with a "recall subject to FPR <= 1%" scorer and that
+  held-out share would pick, without its refit); it never sees the test fold, and
+  the FPR it gives on the test fold is reported beside the recall, before and after
+  an attack of budget 20 against that threshold.
+* **Test fold.** Clean accuracy and ROC AUC, the certificate
+  (``monotone_certificate(...).all_certified_``), the greedy attack's success rate at
+  budgets 1, 2, 5, 10, 20 added units (one run at 20; ``success_rate_at`` for the
+  others) and the budget at which it passes 50% (the median cost); on Spambase the
+  dilution attack.
 
-    nice python benchmarks/evasion_spam.py [--quick] [--data-home ../shared/data]
+Run from the repository root (``--jobs 2`` runs Reuters tasks and Spambase folds in
+two processes; ``--checkpoint FILE`` keeps finished units, so that an interrupted run
+resumes)::
+
+    python benchmarks/evasion_spam.py [--quick] [--jobs 2] [--data-home ../shared/data]
 
 Writes ``benchmarks/results/evasion_spam.json`` and ``.md`` (``--quick``: a smoke run,
 written to ``evasion_spam_quick.*``).
@@ -493,7 +509,11 @@ def markdown(result):
                 + " / ".join(f"{v:.1f}" for v in result["load_average_start"])
                 + " at the start, "
                 + " / ".join(f"{v:.1f}" for v in result["load_average_end"])
-                + " at the end" if "cpu_s" in result else ""),
+                + " at the end" if "cpu_s" in result else "")
+             + (f"; {result['units_from_checkpoint']} of {result['units']} units "
+                "read from the checkpoint of an earlier invocation of the same "
+                "command (the times above are this invocation's)"
+                if result.get("units_from_checkpoint") else ""),
              "", result["notes"], ""]
     for dataset, summary in result["summaries"].items():
         lines += [f"## {dataset}", ""]
@@ -615,6 +635,7 @@ def run_units(units, jobs, checkpoint=None):
                 rec = json.loads(line)
                 done[(rec["dataset"], rec["key"])] = rec["rows"]
     todo = [u for u in units if (u[0], u[1]) not in done]
+    run_units.reused = len(units) - len(todo)
 
     def record(unit, rows):
         done[(unit[0], unit[1])] = rows
@@ -672,6 +693,9 @@ def main():
     parser.add_argument("--checkpoint", default=None,
                         help="JSON-lines file of finished units: read (those units "
                              "are not rerun) and appended to")
+    parser.add_argument("--note", default="",
+                        help="a sentence put before the notes (e.g. how a resumed run "
+                             "was interrupted)")
     parser.add_argument("--render", action="store_true",
                         help="only rewrite the Markdown from the JSON results")
     args = parser.parse_args()
@@ -745,6 +769,8 @@ def main():
         f"'fit s': the winner's fit on the fit share, measured with {args.jobs} worker "
         f"process(es) side by side. Fixed settings and grids: {configs}."
     )
+    if args.note:
+        notes = args.note + " " + notes
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                   resource.RUSAGE_CHILDREN)]
     result = {"command": command_line(), "git_commit": git_commit(),
@@ -752,7 +778,8 @@ def main():
               "wall_s": time.perf_counter() - t0,
               "cpu_s": sum(u.ru_utime + u.ru_stime for u in usage),
               "load_average_start": load_start, "load_average_end": os.getloadavg(),
-              "notes": notes,
+              "notes": notes, "units": len(units),
+              "units_from_checkpoint": run_units.reused,
               "summaries": summaries, "rows": raw}
     save_json(RESULTS / f"{stem}.json", result)
     (RESULTS / f"{stem}.md").write_text(markdown(result))

@@ -193,9 +193,11 @@ def model_specs(dataset, quick):
     within the run's budget); every model gets one, the sknonneg networks included."""
     it = 60 if quick else None
     if dataset == "spambase":
-        # 500 iterations; the grid holds one layer of 20 and (50, 20) hidden units.
+        # 500 iterations; the grid holds (50, 20) and (100, 50) hidden units (one
+        # layer of 20 lost 0.7 points to (50, 20) in 5-fold CV on whole training
+        # folds: 92.1% against 92.8%, and 93.0% with (100, 50)).
         net = {"max_iter": it or 500}
-        net_grid = {"hidden_layer_sizes": [(20,), (50, 20)], "l2": [1e-5, 1e-4]}
+        net_grid = {"hidden_layer_sizes": [(50, 20), (100, 50)], "l2": [1e-5, 1e-4]}
         mlp = {"max_iter": it or 500, "early_stopping": True, "random_state": 0}
         mlp_grid = {"hidden_layer_sizes": [(50,), (100,)], "alpha": [1e-4, 1e-2]}
         c_grid = {"C": [0.1, 1.0, 10.0]}

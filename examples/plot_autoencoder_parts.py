@@ -55,11 +55,14 @@ with warnings.catch_warnings():
 
 # %%
 # The parts. The autoencoder's and NMF's are non-negative (black is zero); PCA's
-# are shown grey-centred (grey is zero).
+# are shown grey-centred (grey is zero). Each part is scaled to its own largest
+# weight (``normalize="unit"``): NMF's parts differ in magnitude by orders, and on
+# one shared scale most of them would show as black.
 fig = plt.figure(figsize=(16, 4.5))
 subfigs = fig.subfigures(1, len(models))
 for subfig, (name, model) in zip(subfigs, models.items()):
-    HiddenUnitsDisplay.from_estimator(model, image_shape=(8, 8), ax=subfig)
+    HiddenUnitsDisplay.from_estimator(model, image_shape=(8, 8), ax=subfig,
+                                      normalize="unit")
     subfig.suptitle(name)
 plt.show()
 

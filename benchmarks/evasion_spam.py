@@ -393,9 +393,52 @@ def fit_select(dataset, factory, candidates, X_fit, y_fit, X_val, y_val):
     return best, tried, tune_s
 
 
+def cv_select(dataset, factory, candidates, X_tr, y_tr, n_splits, seed):
+    """GridSearchCV with ``n_splits`` stratified inner folds of the training fold:
+    the candidate of best mean validation score (the first of equals), and the
+    winner's out-of-fold scores on the training fold (for the threshold)."""
+    inner = list(StratifiedKFold(n_splits, shuffle=True, random_state=seed).split(
+        np.zeros(len(y_tr)), y_tr))
+    best, tried, tune_s = None, [], 0.0
+    for params in candidates:
+        oof = np.empty(len(y_tr))
+        fold_scores = []
+        for fit_idx, val_idx in inner:
+            est, wall = fit_one(dataset, factory, params, X_tr[fit_idx], y_tr[fit_idx])
+            tune_s += wall
+            fold_scores.append(selection_score(dataset, est, X_tr[val_idx],
+                                               y_tr[val_idx]))
+            oof[val_idx] = scores(est, X_tr[val_idx])
+        score = float(np.mean(fold_scores))
+        tried.append({"params": params, "score": score})
+        if best is None or score > best[1]:
+            best = (oof, score, params)
+    return best, tried, tune_s
+
+
 def run_fold(dataset, name, factory, candidates, X_tr, y_tr, X_te, y_te, args, fold):
     """One model on one outer fold: tune on a stratified 80/20 split of the training
-    fold, take the 1%-FPR threshold on the validation share, test on the test fold."""
+    fold, take the 1%-FPR threshold on the validation share, test on the test fold.
+    With ``--inner-cv K`` for this data set: tune by K-fold CV of the training fold,
+    take the threshold on the winner's out-of-fold scores, refit on the whole
+    training fold (GridSearchCV's and TunedThresholdClassifierCV's protocol)."""
+    if dataset in args.inner_cv_on:
+        (oof, val_score, params), tried, tune_s = cv_select(
+            dataset, factory, candidates, X_tr, y_tr, args.inner_cv, fold)
+        tau = threshold_at_fpr(oof[y_tr == 0], TARGET_FPR)
+        val_fpr = float(np.mean(oof[y_tr == 0] >= tau))
+        refit = True
+        est, fit_s = fit_one(dataset, factory, params, X_tr, y_tr)
+    else:
+        est, val_score, params, fit_s, tried, tune_s, tau, val_fpr, refit = (
+            _split_select(dataset, factory, candidates, X_tr, y_tr, args, fold))
+    return _test_row(dataset, name, est, params, fit_s, tune_s, val_score, tried, tau,
+                     val_fpr, refit, X_tr, X_te, y_te, args, fold)
+
+
+def _split_select(dataset, factory, candidates, X_tr, y_tr, args, fold):
+    """Tuning on one stratified 80/20 split of the training fold, the threshold on
+    the validation share (``--refit-on``: the winner refitted on the whole fold)."""
     split = StratifiedShuffleSplit(1, test_size=VALIDATION_SHARE, random_state=fold)
     fit_idx, val_idx = next(split.split(np.zeros(len(y_tr)), y_tr))
     X_fit, y_fit, X_val, y_val = (X_tr[fit_idx], y_tr[fit_idx], X_tr[val_idx],
@@ -412,6 +455,13 @@ def run_fold(dataset, name, factory, candidates, X_tr, y_tr, X_te, y_te, args, f
         # parameters fitted on the whole training fold, which is the model tested;
         # the threshold stays the one taken on the validation share.
         est, fit_s = fit_one(dataset, factory, params, X_tr, y_tr)
+    return est, val_score, params, fit_s, tried, tune_s, tau, val_fpr, refit
+
+
+def _test_row(dataset, name, est, params, fit_s, tune_s, val_score, tried, tau,
+              val_fpr, refit, X_tr, X_te, y_te, args, fold):
+    """The tested model's row: accuracy, AUC, certificate, attacks, recall at the
+    chosen threshold, dilution."""
     s_te = scores(est, X_te)
     row = {"model": name, "fit_s": fit_s, "tune_s": tune_s, "params": params,
            "refit": refit,
@@ -710,6 +760,13 @@ def main():
     parser.add_argument("--checkpoint", default=None,
                         help="JSON-lines file of finished units: read (those units "
                              "are not rerun) and appended to")
+    parser.add_argument("--inner-cv", type=int, default=3,
+                        help="inner folds of --inner-cv-on (default 3)")
+    parser.add_argument("--inner-cv-on", nargs="*", default=[],
+                        choices=["spambase", "reuters"],
+                        help="data sets tuned by inner K-fold CV of each training fold "
+                             "(threshold on the winner's out-of-fold scores, refit on "
+                             "the whole training fold) instead of one validation share")
     parser.add_argument("--refit-on", nargs="*", default=[],
                         choices=["spambase", "reuters"],
                         help="data sets whose grid-search winner is refitted on the "
@@ -779,7 +836,14 @@ def main():
         "tunes on the first outer fold of each task and uses the winner's parameters "
         "on the other four (tuning on every fold of 10 tasks would not fit the "
         "run's budget on 2 shared cores). "
-        "Recall@1%FPR: the threshold is the lowest one whose false-positive rate on the "
+        + (f"Inner CV on {' and '.join(args.inner_cv_on)}: there, instead of the "
+           f"one split, every candidate is scored by {args.inner_cv}-fold stratified "
+           "CV of the training fold (seed = fold; mean score), the winner is refitted "
+           "on the whole training fold and tested, and its 1%-FPR threshold is taken "
+           "on its out-of-fold scores of the training fold's negatives "
+           "(GridSearchCV's and TunedThresholdClassifierCV's protocol). "
+           if args.inner_cv_on else "")
+        + "Recall@1%FPR: the threshold is the lowest one whose false-positive rate on the "
         "validation share's negatives is <= 1% (what TunedThresholdClassifierCV with a "
         "'recall subject to FPR <= 1%' scorer and a held-out validation share would "
         "pick, refit included where the winner is refitted); it never sees the test "

@@ -32,7 +32,7 @@ from .._engine import csr_if_mostly_zeros
 from .._kernels import flavour_for
 from .._solvers import SOLVERS
 from .._threads import fit_threads
-from .._validation import check_input_scale, check_sparse_structure
+from .._validation import check_finite_output, check_input_scale, check_sparse_structure
 
 __all__ = ["BaseNetwork"]
 
@@ -233,6 +233,11 @@ class BaseNetwork(BaseEstimator):
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         return self._as_compute_dtype(X)
+
+    def _validated_logits(self, X):
+        """float64 outputs of the last layer for ``X``, validated; an overflow is a
+        ValueError, not inf or NaN (the reliability policy)."""
+        return check_finite_output(self._logits(self._check_X(X))).astype(np.float64)
 
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit

@@ -31,7 +31,6 @@ from sklearn.utils.multiclass import (
 
 from .._compat import StrOptions, check_sample_weight
 from .._lipschitz import certified_radius
-from .._validation import check_finite_output
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
@@ -343,10 +342,6 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if logits.shape[1] == 1:
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
-
-    def _validated_logits(self, X):
-        """float64 logits of X, validated; an overflow is a ValueError, not NaN."""
-        return check_finite_output(self._logits(self._check_X(X))).astype(np.float64)
 
     def decision_function(self, X):
         """Compute the logits of the output layer.

@@ -11,7 +11,6 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import Interval, StrOptions, check_sample_weight
 from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
-from .._validation import check_finite_output
 from ._classifier import fill_doc
 from ._nonneg_mlp import NonNegMLPClassifier, _activation_slope, _auto_gain
 from ._training import SupervisedTransformerMixin, TrainableNetwork
@@ -370,9 +369,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values, in the units of the training targets.
         """
-        # An overflow is a ValueError, not inf (the classifiers' policy).
-        return self._predict_from_logits(
-            check_finite_output(self._logits(self._check_X(X))))
+        return self._predict_from_logits(self._validated_logits(X))
 
     @property
     def lipschitz_bound_(self):

@@ -303,7 +303,28 @@ def _transpose(rng, dtype, n_samples, n_chunks):
     return [X, _garbage((70, n_samples), dtype)], [1]
 
 
+def _fixed_order_product(rng, dtype, n_samples, n_chunks):
+    X = rng.normal(size=(n_samples, N_IN)) * (rng.random((n_samples, N_IN)) < 0.6)
+    return [X.astype(dtype), rng.normal(size=(N_IN, N_OUT)).astype(dtype), n_chunks,
+            _garbage((n_samples, N_OUT), dtype)], [3]
+
+
+def _csr_fixed_order_product(rng, dtype, n_samples, n_chunks):
+    _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype)
+    return [data, indices, indptr,
+            rng.normal(size=(N_SPARSE_IN, N_OUT)).astype(dtype), n_chunks,
+            _garbage((n_samples, N_OUT), dtype)], [5]
+
+
+def _fixed_order_finish(rng, dtype, n_samples, n_chunks):
+    return [rng.normal(size=N_OUT).astype(dtype), 1.7, LOGISTIC, True, n_chunks,
+            (4 * rng.normal(size=(n_samples, N_OUT))).astype(dtype)], [5]
+
+
 BUILDERS = {
+    "fixed_order_product": _fixed_order_product,
+    "csr_fixed_order_product": _csr_fixed_order_product,
+    "fixed_order_finish": _fixed_order_finish,
     "linear_sigmoid_forward": _linear_sigmoid_forward,
     "csr_linear_sigmoid_forward": _csr_linear_sigmoid_forward,
     "linear_loss_grad": _linear_loss_grad,
@@ -398,7 +419,8 @@ def _with_activation(builder, code_position, name):
 
 # The kernels that take a hidden activation, and the position of its code.
 ACTIVATIONS = {"tanh": TANH, "relu": RELU, "identity": IDENTITY}
-ACTIVATION_KERNELS = {"linear_sigmoid_forward": (_linear_sigmoid_forward, 4),
+ACTIVATION_KERNELS = {"fixed_order_finish": (_fixed_order_finish, 2),
+                      "linear_sigmoid_forward": (_linear_sigmoid_forward, 4),
                       "csr_linear_sigmoid_forward": (_csr_linear_sigmoid_forward, 6),
                       "sigmoid_backprop": (_sigmoid_backprop, 4),
                       "linear_sigmoid_loss_backprop": (_linear_sigmoid_loss_backprop, 10),

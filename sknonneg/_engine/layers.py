@@ -363,7 +363,9 @@ class DenseLayer:
         """Outputs for prediction (allocating): ``(public hidden output, next
         inputs)``; ``inputs`` a prepared input or the previous output array. An
         ``"identity"`` layer that is the last of the layers evaluated (``ctx.last``)
-        is the output layer, ``x W + b``; a hidden one computes ``gain (x W + b)``."""
+        is the output layer, ``x W + b``; a hidden one computes ``gain (x W + b)``.
+        With ``ctx.fixed_order``, the fixed-order kernels compute them (a row's
+        outputs depend on that row only; ``sknonneg._kernels.fixed``)."""
         dtype = ctx.dtype
         coef = np.ascontiguousarray(coef, dtype=dtype)
         intercept = np.ascontiguousarray(intercept, dtype=dtype)
@@ -372,7 +374,19 @@ class DenseLayer:
         else:
             inputs = getattr(inputs, "array", inputs)
             arrays = None
-        if ctx.last and self.activation == "identity":
+        output_layer = ctx.last and self.activation == "identity"
+        if ctx.fixed_order:
+            # A monotone network's prediction: sums in a fixed order, whatever the
+            # row's place in the batch (``sknonneg._kernels.fixed``).
+            out = np.empty((inputs.shape[0], self.n_out), dtype=dtype)
+            if arrays is not None:
+                ctx.kernels.csr_fixed_order_product(*arrays, coef, ctx.n_chunks, out)
+            else:
+                ctx.kernels.fixed_order_product(inputs, coef, ctx.n_chunks, out)
+            ctx.kernels.fixed_order_finish(intercept, ctx.gain, self.code,
+                                           not output_layer, ctx.n_chunks, out)
+            return out, out
+        if output_layer:
             out = inputs @ coef
             out += intercept
             return out, out

@@ -38,6 +38,7 @@ penalty.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._kernels import NUMPY, flavour_for, kernels
 from .._lipschitz import abba_factor_grads, abba_factors, bound_scale
@@ -94,8 +95,10 @@ class LipschitzCap:
 class _Context:
     """What the layers' steps read during one evaluation."""
 
-    # Prediction (``forward``) marks the network's last layer, its output layer.
+    # Prediction (``forward``) marks the network's last layer, its output layer,
+    # and whether the products are summed in a fixed order.
     last = False
+    fixed_order = False
 
 
 class Objective:
@@ -259,19 +262,26 @@ class Objective:
         return float(loss), (grad.copy() if copy else grad)
 
 
-def forward(layers, params, X, *, gain=1.0, dtype=np.float64):
+def forward(layers, params, X, *, gain=1.0, dtype=np.float64, fixed_order=False):
     """Outputs of every layer of a network, for prediction (allocating).
 
     ``params[l]`` holds layer ``l``'s arrays (``(coef, intercept)`` of a dense
     layer, ``(A, B, b_u, b_v)`` of an ABBA one). Returns ``(hidden, logits)``,
     ``hidden`` the list of the hidden layers' outputs (an ABBA layer's as its
-    ``(x, z)`` pair).
+    ``(x, z)`` pair). ``fixed_order`` (dense layers only): every product summed in
+    a fixed order, so that a row's outputs depend on that row alone, bit for bit,
+    and a monotone network is monotone as computed (``sknonneg._kernels.fixed``);
+    a sparse ``X`` is then put in canonical form (sorted, duplicates summed).
     """
+    if fixed_order and sp.issparse(X) and not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
     work_per_row = sum(layer.work_per_row() for layer in layers)
     with fit_threads() as parallel:
         parallel = flavour_for(parallel, X.shape[0], work_per_row)
         ctx = _Context()
         ctx.kernels, ctx.dtype, ctx.gain = kernels(parallel), np.dtype(dtype), float(gain)
+        ctx.fixed_order = bool(fixed_order)
         ctx.n_chunks = n_chunks_for(X.shape[0], work_per_row, parallel)
         if parallel is True:
             import numba

@@ -7,6 +7,8 @@
   set (dense to CSR, blocked CSC, transposed copy);
 - ``reductions``: weight gradients ``inputs.T @ delta`` and sums over chunks;
 - ``abba``: the two-product ABBA layers;
+- ``fixed``: the fixed-order forward step of prediction for monotone networks
+  (a row's outputs depend on that row only, bit for bit);
 - ``losses``: the output losses, row by row (the loss hook of the output kernels);
 - ``parameters``: parameter-sized kernels (L2 penalty, projected Adam step);
 - ``support``: constants, ``_exp``, the sigmoid, chunking, compilation;
@@ -35,7 +37,7 @@ from functools import lru_cache
 
 from .codes import *  # noqa: F401,F403
 
-_MODULE_NAMES = ("dense", "sparse", "reductions", "abba", "parameters")
+_MODULE_NAMES = ("dense", "sparse", "reductions", "abba", "parameters", "fixed")
 
 
 def _modules():

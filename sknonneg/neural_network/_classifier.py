@@ -30,6 +30,7 @@ from sklearn.utils.multiclass import (
 )
 
 from .._compat import StrOptions, check_sample_weight
+from .._kernels.reference.fixed import monotone_expit
 from .._lipschitz import certified_radius
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
@@ -343,6 +344,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
 
+    def _fixed_order(self):
+        """Whether prediction sums in a fixed order (monotone networks; see
+        ``NonNegMLPClassifier._fixed_order``)."""
+        return False
+
     def decision_function(self, X):
         """Compute the logits of the output layer.
 
@@ -383,10 +389,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         logits = self._validated_logits(X)
         if self.out_activation_ == "softmax":
             return softmax(logits, axis=1)
+        # A monotone network's probabilities through a sigmoid that is monotone as
+        # computed (scipy's rests on the C library's exp, not proven monotone).
+        sigmoid = monotone_expit if self._fixed_order() else expit
         if self._multilabel:
-            return expit(logits)
+            return sigmoid(logits)
         if logits.shape[1] == 1:
-            return np.hstack([expit(-logits), expit(logits)])
+            return np.hstack([sigmoid(-logits), sigmoid(logits)])
         # sigmoid(z_k) / sum_j sigmoid(z_j), normalised in log space: all logits
         # very negative would otherwise give 0 / 0.
         return softmax(log_expit(logits), axis=1)

@@ -624,9 +624,19 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         return forward(self._layout.network, self._layout.views(theta), X, gain=gain,
                        dtype=self._compute_dtype)[1]
 
+    def _fixed_order(self):
+        """Whether prediction sums in a fixed order: when every weight layer after
+        the first is non-negative (``positive=True``, ``monotonic_cst``, or
+        ``"output"`` on one hidden layer), the network is monotone in every feature
+        whose first-layer row is one-signed, the promise of ``monotonic_cst`` and
+        of :func:`sknonneg.robustness.monotone_certificate`, and the fixed order
+        keeps it exact in floating point (``sknonneg._kernels.fixed``)."""
+        return all(np.all(signs > 0) for signs in self._layout.coef_signs[1:])
+
     def _forward(self, X):
         return forward(self._layout.network, list(zip(self.coefs_, self.intercepts_)), X,
-                       gain=self._fitted_gain(), dtype=self._compute_dtype)
+                       gain=self._fitted_gain(), dtype=self._compute_dtype,
+                       fixed_order=self._fixed_order())
 
     def _logits(self, X):
         return self._forward(X)[1]

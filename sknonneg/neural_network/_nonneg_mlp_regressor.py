@@ -228,6 +228,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     _set_fitted_layers = _NETWORK._set_fitted_layers
     _fitted_gain = _NETWORK._fitted_gain
     _logits_at = _NETWORK._logits_at
+    _fixed_order = _NETWORK._fixed_order
     _forward = _NETWORK._forward
     _logits = _NETWORK._logits
     transform = _NETWORK.transform

@@ -1,0 +1,95 @@
+"""Plain NumPy twins of ``sknonneg._kernels.fixed``: the same operations in the same
+order, so the same bits (the tests hold them equal with ``==``, not a tolerance).
+
+Unlike the other twins, these are also the engine's fixed-order path for small
+problems (``flavour_for``): a row's prediction must not depend on the flavour its
+batch size picked. ``monotone_expit`` is the monotone sigmoid without flushing, for the
+probabilities of a logistic output.
+"""
+
+import numpy as np
+
+from ..codes import FLUSH, LOGISTIC, RELU, TANH
+from ..fixed_constants import (EXP_K_EPS_32, EXP_K_EPS_64, EXP_RANGE_32, EXP_RANGE_64,
+                               INV_LN2, LN2_HI_32, LN2_HI_64, LN2_LO_32, LN2_LO_64,
+                               LOG_FLUSH, TAYLOR_32, TAYLOR_64)
+
+__all__ = ["csr_fixed_order_product", "fixed_order_finish", "fixed_order_product",
+           "monotone_expit"]
+
+
+def _exp(x):
+    """``exp`` of the float32 or float64 array ``x`` as ``fixed._exp`` computes it."""
+    f = x.dtype.type
+    if x.dtype == np.float64:
+        (lo, hi), ln2_hi, ln2_lo, eps, taylor = (EXP_RANGE_64, LN2_HI_64, LN2_LO_64,
+                                                 EXP_K_EPS_64, TAYLOR_64)
+    else:
+        (lo, hi), ln2_hi, ln2_lo, eps, taylor = (EXP_RANGE_32, LN2_HI_32, LN2_LO_32,
+                                                 EXP_K_EPS_32, TAYLOR_32)
+    x = np.minimum(np.maximum(x, f(lo)), f(hi))
+    k = np.floor(x * f(INV_LN2) + f(eps))
+    k -= np.where((x - k * f(ln2_hi)) - k * f(ln2_lo) < 0, f(1.0), f(0.0))
+    r = np.maximum((x - k * f(ln2_hi)) - k * f(ln2_lo), f(0.0))
+    p = np.full_like(x, taylor[-1])
+    for c in taylor[-2::-1]:
+        p = p * r + f(c)
+    return np.ldexp(np.minimum(p, f(2.0)), k.astype(np.int32))
+
+
+def _flush(values):
+    return np.where(np.abs(values) >= values.dtype.type(FLUSH), values,
+                    values.dtype.type(0.0))
+
+
+def _activate(t, activation_code):
+    f = t.dtype.type
+    if activation_code == LOGISTIC:
+        bound = f(1.0 - LOG_FLUSH)
+        t = np.minimum(np.maximum(t, -bound), bound)
+        return _flush(f(1.0) / (f(1.0) + _exp(-t)))
+    if activation_code == TANH:
+        e = _exp(f(-2.0) * np.minimum(np.abs(t), f(-0.5 * LOG_FLUSH)))
+        r = (f(1.0) - e) / (f(1.0) + e)
+        return _flush(np.where(t >= 0, r, -r))
+    if activation_code == RELU:
+        return _flush(np.maximum(t, f(0.0)))
+    return _flush(t)
+
+
+def fixed_order_finish(intercept, gain, activation_code, hidden, n_chunks, out):
+    t = out + intercept
+    out[...] = _activate(out.dtype.type(gain) * t, activation_code) if hidden else t
+
+
+def fixed_order_product(inputs, coef, n_chunks, out):
+    out[...] = 0
+    term = np.empty_like(out)
+    for k in range(inputs.shape[1]):
+        column = inputs[:, k]
+        nonzero = column != 0
+        if nonzero.any():
+            np.multiply(column[:, None], coef[k], out=term)
+            np.add(out, term, out=out, where=nonzero[:, None])
+
+
+def csr_fixed_order_product(data, indices, indptr, coef, n_chunks, out):
+    # The p-th stored value of every row at once, p = 0, 1, ...: each row's sum
+    # in its stored (column) order.
+    out[...] = 0
+    counts = np.diff(indptr)
+    for p in range(int(counts.max(initial=0))):
+        rows = np.flatnonzero(counts > p)
+        positions = indptr[rows] + p
+        values = data[positions]
+        keep = values != 0
+        rows, positions, values = rows[keep], positions[keep], values[keep]
+        out[rows] = out[rows] + values[:, None] * coef[indices[positions]]
+
+
+def monotone_expit(z):
+    """``1 / (1 + exp(-z))`` with the monotone ``exp``, not flushed: non-decreasing
+    in ``z`` as computed, for the probabilities of a logistic output."""
+    z = np.asarray(z)
+    f = z.dtype.type
+    return f(1.0) / (f(1.0) + _exp(-z))

@@ -225,6 +225,9 @@ def run_task(task, args):
         X, y = load_adult("train", data_home=args.data_home)
         X_test, y_test = load_adult("test", data_home=args.data_home)
     table, cst = models(task, args.quick)
+    if args.models:
+        table = {name: table[name] for name in table
+                 if name in args.models or name == MONOTONE}
     rows = []
     if task == "adult":
         seeds = args.seeds[:1] if args.quick else args.seeds
@@ -321,6 +324,9 @@ def main():
     parser.add_argument("--splits", type=int, nargs="+", default=None,
                         help="COMPAS, Auto MPG: run only these of the 10 splits (to "
                              "run them in separate processes; merge with --combine)")
+    parser.add_argument("--models", nargs="+", default=None,
+                        help="run only these models (by their names in the tables; "
+                             "the monotone sknonneg estimator always runs)")
     parser.add_argument("--suffix", default="",
                         help="result files monotone_tabular<suffix>.*, written after "
                              "every task (to run tasks in separate processes)")

@@ -138,8 +138,11 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         The guarantee is exact, for every input: with every later layer
         non-negative and a single logistic output, P(class ``classes_[1]``) (and
         each label's probability for multilabel targets) is non-decreasing in every
-        +1 feature and non-increasing in every -1 feature. A combination that
-        cannot keep it is refused with an error: a signed later layer
+        +1 feature and non-increasing in every -1 feature, as computed in
+        floating point too (prediction sums each product in a fixed order, so a
+        row's outputs depend on that row alone; user guide, "Choosing an
+        estimator and its constraints"). A combination that cannot keep it is refused with an error:
+        a signed later layer
         (``positive``), a softmax output (``output``), a multiclass target (as
         ``HistGradientBoostingClassifier`` refuses it). Architecture: see Notes.
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"

@@ -279,10 +279,16 @@ def monotone_certificate(estimator):
     ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first). ``Normalizer``,
     normalised tf-idf, PCA and anything else raise ``ValueError``.
 
-    *Floating point.* The claim is about the real-valued function. The computed
-    score goes through rounded products and sums; rounding is monotone, so for a
-    fixed order of summation each step above stays non-decreasing, but a kernel that
-    reorders a sum between inputs may move a score by a few units in the last place.
+    *Floating point.* Rounding is monotone, so for a fixed order of summation each
+    step above stays non-decreasing as computed. A ``NonNegMLPClassifier`` whose
+    weight layers after the first are constrained non-negative (``positive=True``,
+    ``monotonic_cst``, ``"output"`` with one hidden layer) predicts in such a fixed
+    order (``sknonneg._kernels.fixed``), so its computed decision function and, for
+    a single logistic output, its computed probability obey the certificate
+    exactly. Elsewhere (BLAS products, whose order depends on a row's place in its
+    batch; a two-class softmax, whose probability compares two rounded logits) the
+    claim is about the real-valued function, and a computed score may move by a few
+    units in the last place.
 
     References
     ----------

@@ -201,13 +201,10 @@ def _fixed_order_finish(intercept, gain, activation_code, hidden, n_chunks, out)
     """``out`` (holding the sums ``s``) becomes ``f(gain * (s + b))`` (``hidden``)
     or ``s + b``."""
     gain = _as_type_of(out, gain)
-    n_samples, n_units = out.shape
-    for c in prange(n_chunks):
-        start, stop = _chunk(n_samples, n_chunks, c)
-        for i in range(start, stop):
-            for j in range(n_units):
-                t = out[i, j] + intercept[j]
-                out[i, j] = _activate(gain * t, activation_code) if hidden else t
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            t = out[i, j] + intercept[j]
+            out[i, j] = _activate(gain * t, activation_code) if hidden else t
 
 
 def _exact_flavours(func):

@@ -86,6 +86,8 @@ def _exp_overload(x):
         c = TAYLOR_64
         lo, hi = EXP_RANGE_64
 
+        # Horner written out step by step, here and below: a loop over the
+        # coefficients (a tuple indexed at run time) made the sigmoid 2.7x slower.
         def impl(x):
             x = min(max(x, lo), hi)
             k = np.floor(x * INV_LN2 + EXP_K_EPS_64)

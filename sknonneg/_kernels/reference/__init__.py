@@ -1,6 +1,8 @@
 """Plain NumPy twins of every kernel of ``sknonneg._kernels``, module by module.
 
-For the tests only: the engine never imports them.
+The tests hold each kernel equal to its twin; the engine runs small problems on
+them (``kernels(NUMPY)``), and the classifiers take ``fixed.monotone_expit`` for the
+probabilities of monotone networks.
 """
 
 from .abba import *  # noqa: F401,F403

@@ -318,7 +318,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         the allowed feature whose first-order change of the margin is most negative
         (steepest descent in L1); stops when none is negative. Needs an input
         gradient: sknonneg's ``NonNegMLPClassifier``, scikit-learn's
-        ``MLPClassifier`` and linear classifiers, behind per-feature Pipeline steps.
+        ``MLPClassifier`` and linear classifiers, and a binary soft
+        ``VotingClassifier`` of those (``LogisticRegression`` as the linear
+        member), behind per-feature Pipeline steps.
     target_class : object, default=None
         The class to evade (spam, malware). None: ``classes_[1]`` of a binary model.
     upper : float or array-like of shape (n_features,), default=None
@@ -350,7 +352,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     The margin is the target class's decision function (log-odds for binary
     models), or its log-probability, minus the best other class's; for
     scikit-learn's ``MLPClassifier`` its logits from ``coefs_`` and ``intercepts_``
-    (its probabilities round to 0 and 1). Success is judged by ``predict``, or by
+    (its probabilities round to 0 and 1); for a binary soft ``VotingClassifier``
+    of networks, its log-odds ``log(P1 / P0)`` from its members' log-odds and
+    weights (finite where its probabilities round). Success is judged by ``predict``, or by
     the margin against ``threshold``.
 
     The search is a heuristic: a failure does not prove that no evasion exists. A

@@ -5,6 +5,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.decomposition import PCA
+from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.feature_selection import SelectKBest, chi2
 from sklearn.linear_model import LogisticRegression
@@ -204,6 +205,89 @@ def test_linear_certificate_is_the_sign_of_coef(data):
     lr = LogisticRegression().fit(X, y)
     cert = monotone_certificate(lr)
     np.testing.assert_array_equal(cert.certified_features_, lr.coef_[0] >= 0)
+
+
+# ------------------------------------------------------------------ soft votes
+def _vote(members, **params):
+    return VotingClassifier([(f"m{i}", m) for i, m in enumerate(members)],
+                            voting="soft", **params)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_soft_vote_of_certified_networks_is_certified_and_not_evaded(seed):
+    """An average of certified networks (random architectures, seeds, weights) is
+    certified; its score never falls under added features; both attacks fail. The
+    same vote of unconstrained networks is evaded."""
+    rng = np.random.RandomState(seed)
+    X, y = _counts(seed)
+    members = [_net(hidden_layer_sizes=tuple(rng.randint(2, 6, size=rng.randint(1, 3))),
+                    random_state=seed + i, gain=float(rng.uniform(0.5, 3)),
+                    activation=["logistic", "tanh", "relu"][i])
+               for i in range(3)]
+    vote = make_pipeline(MaxAbsScaler(), _vote(
+        members, weights=rng.uniform(0.5, 2, size=3))).fit(X, y)
+    cert = monotone_certificate(vote)
+    assert cert.all_certified_ and "VotingClassifier" in cert.model_
+    delta = rng.poisson(2.0, size=X.shape)
+    before, after = vote.predict_proba(X)[:, 1], vote.predict_proba(X + delta)[:, 1]
+    assert np.all(after >= before - 1e-12)
+    for method in ("gradient", "greedy"):
+        res = additive_evasion_attack(vote, X, budget=6, method=method)
+        assert res.attacked_.any() and res.success_rate_ == 0.0
+        hit = res.attacked_
+        assert np.all(res.margin_after_[hit] >= res.margin_before_[hit] - 1e-9)
+    free = make_pipeline(MaxAbsScaler(), _vote(
+        [_net(positive=False, random_state=seed + i) for i in range(3)])).fit(X, y)
+    with pytest.raises(ValueError, match="member 'm0'"):
+        monotone_certificate(free)
+    assert additive_evasion_attack(free, X, budget=6,
+                                   method="gradient").success_rate_ > 0.3
+
+
+def test_soft_vote_log_odds_and_gradient(data):
+    """The attack's log-odds of a vote match its predict_proba; the input gradient
+    matches central differences."""
+    X, y = data
+    vote = _vote([_net(random_state=1), _net(output="softmax", positive=False),
+                  LogisticRegression(), MLPClassifier(4, max_iter=50, random_state=0)],
+                 weights=[1, 2, 0.5, 0]).fit(X, y)
+    net = network_of(vote, X)
+    P = vote.predict_proba(X)
+    np.testing.assert_allclose(net.logits(X).ravel(), np.log(P[:, 1] / P[:, 0]),
+                               rtol=1e-9, atol=1e-9)
+    u = np.ones((X.shape[0], 1))
+    grad, h = net.input_gradient(X, u), 1e-6
+    fd = np.column_stack([
+        (net.logits(X + h * e) - net.logits(X - h * e)).ravel() / (2 * h)
+        for e in np.eye(X.shape[1])])
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
+    # A linear member's negative coefficients leave those features uncertified.
+    mixed = _vote([_net(), LogisticRegression()]).fit(X, y)
+    lr = mixed.named_estimators_["m1"]
+    np.testing.assert_array_equal(monotone_certificate(mixed).certified_features_,
+                                  lr.coef_[0] >= 0)
+
+
+def test_soft_vote_refusals(data, certified, unconstrained):
+    X, y = data
+    with pytest.raises(ValueError, match="member 'm1' is not.*negative entries"):
+        monotone_certificate(_vote([_net(), _net(positive=False)]).fit(X, y))
+    with pytest.raises(TypeError, match="member 'm1' is not.*cannot be certified"):
+        monotone_certificate(_vote([_net(), DecisionTreeClassifier()]).fit(X, y))
+    with pytest.raises(ValueError, match="hard vote"):
+        monotone_certificate(_vote([_net(), _net(random_state=1)])
+                             .set_params(voting="hard").fit(X, y))
+    with pytest.raises(ValueError, match="negative"):
+        monotone_certificate(_vote([_net(), _net(random_state=1)],
+                                   weights=[1, -0.5]).fit(X, y))
+    docs = ["cheap pills", "lunch at noon", "buy pills", "project notes"] * 5
+    yd = np.array([1, 0, 1, 0] * 5)
+    with pytest.raises(ValueError, match="vectorizer before"):
+        monotone_certificate(_vote([make_pipeline(CountVectorizer(), _net())])
+                             .fit(docs, yd))
+    # A dropped member is not read.
+    vote = _vote([_net(), "drop"]).fit(X, y)
+    assert monotone_certificate(vote).all_certified_
 
 
 # ------------------------------------------------------------------ pipelines

@@ -9,7 +9,9 @@ whether any increase can lower the score of the flagged class. A
 ``output="logistic"`` is certified for every feature, so no additive attack can
 evade it; one with ``positive="output"`` (non-negative output layer only, the
 answer of a well-known forum thread) is not protected, and the attack finds
-evasions.
+evasions. A soft :class:`~sklearn.ensemble.VotingClassifier` is certified for the
+features that every member certifies (an average of certified networks from several
+seeds keeps the certificate).
 
 Both tools read only public fitted attributes (``coefs_``, ``intercepts_``,
 ``classes_``, ``coef_``) and public methods (``decision_function``,

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._networks import network_of
+from ._networks import SoftVote, network_of
 from ._pipeline import analyse_steps, feature_source, split_pipeline
 
 __all__ = ["EvasionResult", "additive_evasion_attack"]
@@ -80,6 +80,7 @@ class _Scorer:
     change for a ``step`` increase of each input feature."""
 
     def __init__(self, estimator, target_index, X_probe, step):
+        from sklearn.ensemble import VotingClassifier
         from sklearn.neural_network import MLPClassifier
 
         from ._certificate import is_linear_classifier
@@ -104,15 +105,19 @@ class _Scorer:
             raise ValueError("additive_evasion_attack needs single-label predictions; "
                              "multilabel models are not supported.")
         self.network = self.coef = None
-        self.own_logits = isinstance(self.final, MLPClassifier)
         if kinds is not None:
             self.source = feature_source(self.steps, kinds, X_probe.shape[1])
             Xt = self._prefix(X_probe[:256])
             self.network = network_of(self.final, Xt)
             if self.network is None and is_linear_classifier(self.final):
                 self.coef = np.asarray(self.final.coef_, dtype=np.float64)
-        elif self.own_logits:
-            self.network = network_of(self.final)
+        elif isinstance(self.final, (MLPClassifier, VotingClassifier)):
+            self.network = network_of(self.final, self._prefix(X_probe[:256]))
+        # MLPClassifier has no decision_function and its probabilities round to
+        # 0 / 1; a soft vote has probabilities only: both are scored by their
+        # log-odds, computed from the members' weights.
+        self.own_logits = isinstance(self.final, MLPClassifier) or isinstance(
+            self.network, SoftVote)
         self.has_gradient = self.network is not None or self.coef is not None
         if self.has_gradient and kinds is None:
             self.has_gradient = False
@@ -136,8 +141,6 @@ class _Scorer:
         self.queries += X.shape[0]
         est = self.estimator
         if self.own_logits:
-            # MLPClassifier has no decision_function and its probabilities round
-            # to 0 / 1: use its logits, from the public coefs_ and intercepts_.
             return self._margin_of(self.network.logits(self._prefix(X)))
         if hasattr(est, "decision_function"):
             return self._margin_of(est.decision_function(X))
@@ -315,7 +318,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         the allowed feature whose first-order change of the margin is most negative
         (steepest descent in L1); stops when none is negative. Needs an input
         gradient: sknonneg's ``NonNegMLPClassifier``, scikit-learn's
-        ``MLPClassifier`` and linear classifiers, behind per-feature Pipeline steps.
+        ``MLPClassifier`` and linear classifiers, and a binary soft
+        ``VotingClassifier`` of those (``LogisticRegression`` as the linear
+        member), behind per-feature Pipeline steps.
     target_class : object, default=None
         The class to evade (spam, malware). None: ``classes_[1]`` of a binary model.
     upper : float or array-like of shape (n_features,), default=None
@@ -347,7 +352,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     The margin is the target class's decision function (log-odds for binary
     models), or its log-probability, minus the best other class's; for
     scikit-learn's ``MLPClassifier`` its logits from ``coefs_`` and ``intercepts_``
-    (its probabilities round to 0 and 1). Success is judged by ``predict``, or by
+    (its probabilities round to 0 and 1); for a binary soft ``VotingClassifier``
+    of networks, its log-odds ``log(P1 / P0)`` from its members' log-odds and
+    weights (finite where its probabilities round). Success is judged by ``predict``, or by
     the margin against ``threshold``.
 
     The search is a heuristic: a failure does not prove that no evasion exists. A

@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
+from ._networks import soft_vote_members
 from ._pipeline import analyse_steps, feature_source, split_pipeline
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
@@ -175,7 +176,8 @@ def _network_layers(final):
     raise TypeError(
         f"{name} cannot be certified: monotone_certificate reads the weights of "
         "sknonneg's NonNegMLPClassifier, scikit-learn's MLPClassifier and linear "
-        "classifiers (coef_), optionally at the end of a Pipeline."
+        "classifiers (coef_), and a soft VotingClassifier of those, optionally at "
+        "the end of a Pipeline."
     )
 
 
@@ -193,8 +195,10 @@ def monotone_certificate(estimator):
         A fitted binary classifier: :class:`~sknonneg.NonNegMLPClassifier`,
         scikit-learn's :class:`~sklearn.neural_network.MLPClassifier`, a linear
         classifier with ``coef_`` (e.g. :class:`~sklearn.linear_model.
-        LogisticRegression`), or a :class:`~sklearn.pipeline.Pipeline` ending in
-        one whose other steps are per-feature non-decreasing maps (see Notes).
+        LogisticRegression`), a :class:`~sklearn.ensemble.VotingClassifier` with
+        ``voting="soft"`` whose every member is one of these, or a
+        :class:`~sklearn.pipeline.Pipeline` ending in one whose other steps are
+        per-feature non-decreasing maps (see Notes).
 
     Returns
     -------
@@ -209,7 +213,8 @@ def monotone_certificate(estimator):
         When the weights do not give a certificate (a hidden-to-hidden or output
         weight is negative; a two-class softmax whose output difference is negative
         somewhere; more than two classes; a Pipeline step that is not per-feature
-        non-decreasing).
+        non-decreasing; a hard vote, a negative vote weight, or a member of a vote
+        that is not certified).
     TypeError
         For models whose weights it does not read (``ABBAClassifier``, trees ...).
 
@@ -247,6 +252,20 @@ def monotone_certificate(estimator):
     flagged under any increase of certified features: additive evasion succeeds 0%
     of the time, whatever the attack. For a linear model every feature has a sign;
     the model is certified for the features with ``coef_ >= 0``.
+
+    *Soft votes.* A :class:`~sklearn.ensemble.VotingClassifier` with
+    ``voting="soft"`` predicts ``P(classes_[1]) = sum_i w_i p_i(x) / sum_i w_i``,
+    ``p_i`` the probability member ``i`` gives its second class (the members are
+    fitted on the encoded labels, so that class is ``classes_[1]``). With every
+    ``w_i >= 0`` and every ``p_i`` non-decreasing in ``x_j``, the average is
+    non-decreasing in ``x_j``: a sum of non-decreasing functions with non-negative
+    coefficients. So the vote is certified for the features that *every* member
+    certifies (an average of networks fitted from several seeds is certified for
+    every feature when each is), and ``predict``, which flags ``classes_[1]`` when
+    its averaged probability exceeds the other's, flags no less after an increase.
+    A member that is not certified, a negative weight, or ``voting="hard"`` (no
+    score to certify) raise ``ValueError``; a member that starts with a vectorizer is
+    refused (put the vectorizer before the vote).
 
     *What this does not cover.* Non-negative output weights alone are not enough:
     ``positive="output"`` leaves ``W_1`` (and hidden-to-hidden layers) signed, and a
@@ -319,6 +338,35 @@ def monotone_certificate(estimator):
     steps, final = split_pipeline(estimator)
     check_is_fitted(final)
     kinds = analyse_steps(steps)
+    up_t, down_t, what = _final_signs(final)
+    if steps and kinds[0] == "text":
+        vectorizer = steps[0][1]
+        n_features = len(vectorizer.vocabulary_)
+        names = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
+    else:
+        n_features = getattr(estimator, "n_features_in_", up_t.shape[0])
+        names = getattr(estimator, "feature_names_in_", None)
+    source = feature_source(steps, kinds, n_features)
+    if source.shape[0] != up_t.shape[0]:  # pragma: no cover - defensive
+        raise ValueError("could not map the Pipeline's features to the final step's.")
+    # Features dropped by a selector cannot change the score: both directions hold.
+    up = np.ones(n_features, dtype=bool)
+    down = np.ones(n_features, dtype=bool)
+    up[source], down[source] = up_t, down_t
+    if steps:
+        what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
+                            else type(s).__name__ for _, s in steps] + [what])
+    return MonotoneCertificate(up, down, names, np.asarray(final.classes_), what)
+
+
+def _final_signs(final):
+    """``(up, down, what)`` over the input features of the final step: where its
+    score of ``classes_[1]`` is proven non-decreasing, non-increasing, and what was
+    certified, in words."""
+    from sklearn.ensemble import VotingClassifier
+
+    if isinstance(final, VotingClassifier):
+        return _soft_vote_signs(final)
     layers, what = _network_layers(final)
     for i, W in enumerate(layers[1:], start=2):
         if np.any(W < 0):
@@ -331,23 +379,48 @@ def monotone_certificate(estimator):
                 "a non-negative output, or monotonic_cst for per-feature signs)."
             )
     first = np.asarray(layers[0], dtype=np.float64)
-    up_t = np.all(first >= 0, axis=1)
-    down_t = np.all(first <= 0, axis=1)
-    if steps and kinds[0] == "text":
-        vectorizer = steps[0][1]
-        n_features = len(vectorizer.vocabulary_)
-        names = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
-    else:
-        n_features = getattr(estimator, "n_features_in_", first.shape[0])
-        names = getattr(estimator, "feature_names_in_", None)
-    source = feature_source(steps, kinds, n_features)
-    if source.shape[0] != first.shape[0]:  # pragma: no cover - defensive
-        raise ValueError("could not map the Pipeline's features to the final step's.")
-    # Features dropped by a selector cannot change the score: both directions hold.
-    up = np.ones(n_features, dtype=bool)
-    down = np.ones(n_features, dtype=bool)
-    up[source], down[source] = up_t, down_t
-    if steps:
-        what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
-                            else type(s).__name__ for _, s in steps] + [what])
-    return MonotoneCertificate(up, down, names, np.asarray(final.classes_), what)
+    return np.all(first >= 0, axis=1), np.all(first <= 0, axis=1), what
+
+
+def _soft_vote_signs(voting):
+    """Signs of a soft vote: the features that every member certifies."""
+    name = type(voting).__name__
+    if voting.voting != "soft":
+        raise ValueError(
+            f"{name}(voting={voting.voting!r}) is not certified: a hard vote has no "
+            "score (no predict_proba) whose direction the certificate could state. "
+            "Use voting='soft', whose averaged probability is non-decreasing "
+            "wherever every member's is."
+        )
+    classes = voting.classes_
+    if len(classes) != 2:
+        raise ValueError(f"monotone_certificate needs a binary classifier; {name} "
+                         f"has {len(classes)} classes.")
+    members = soft_vote_members(voting)
+    negative = [label for label, _, w in members if not w >= 0]
+    if negative:
+        raise ValueError(
+            f"{name} is not certified: the weight(s) of {negative} are negative (or "
+            "NaN), so a member whose probability grows can lower the average. The "
+            "certificate needs weights >= 0."
+        )
+    up = down = None
+    for label, member in ((label, m) for label, m, _ in members):
+        steps, _ = split_pipeline(member)
+        try:
+            if "text" in analyse_steps(steps):
+                raise ValueError(
+                    "it starts with a vectorizer; put the vectorizer before the "
+                    f"{name}, so that every member reads the same features")
+            cert = monotone_certificate(member)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{name} is not certified: its member {label!r} is not "
+                            f"({exc})") from exc
+        if up is not None and cert.n_features_ != up.shape[0]:  # pragma: no cover
+            raise ValueError(f"{name}'s members read different numbers of features.")
+        m_up = cert.certified_features_
+        m_down = cert.certified_for(cert.classes_[0])
+        up = m_up if up is None else up & m_up
+        down = m_down if down is None else down & m_down
+    what = f"{name}(voting='soft') of {len(members)} certified members"
+    return up, down, what

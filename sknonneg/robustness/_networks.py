@@ -23,9 +23,9 @@ hidden layer's activations), checking the result against the estimator's own
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
-from scipy.special import expit, logit
+from scipy.special import expit, logit, logsumexp
 
-__all__ = ["Network", "fitted_gain", "network_of"]
+__all__ = ["Network", "SoftVote", "fitted_gain", "network_of", "soft_vote_members"]
 
 
 def _relu(t):
@@ -172,12 +172,103 @@ def _as_decision(logits, estimator):
     return logits
 
 
+def soft_vote_members(voting):
+    """``[(name, fitted member, weight)]`` of a fitted VotingClassifier, dropped
+    members left out, with the weights its ``predict_proba`` uses."""
+    members = [(name, voting.named_estimators_[name]) for name, _ in voting.estimators]
+    weights = [1.0] * len(members) if voting.weights is None else list(voting.weights)
+    return [(name, est, float(w)) for (name, est), w in zip(members, weights)
+            if not (isinstance(est, str) and est == "drop")]
+
+
+class SoftVote:
+    """Log-odds of a binary soft vote of networks, and its input gradient.
+
+    ``P(classes_[1]) = sum_i w_i sigmoid(s_i) / sum_i w_i`` with ``s_i`` member
+    ``i``'s log-odds; :meth:`logits` returns ``log(P1 / P0)`` as one column, computed
+    with log-sum-exp so that it stays finite where the probabilities round to 0 or 1.
+
+    Parameters
+    ----------
+    networks : list of Network
+        The members, each with one logit column (its log-odds) or two (a softmax,
+        log-odds ``z_1 - z_0``).
+    weights : array-like of shape (n_members,)
+        Positive vote weights.
+    """
+
+    def __init__(self, networks, weights):
+        self.networks = list(networks)
+        self.log_w = np.log(np.asarray(weights, dtype=np.float64))
+
+    def _members(self, X, gradient=False):
+        s, g = [], []
+        for net in self.networks:
+            z = net.logits(X)
+            u = np.array([1.0]) if z.shape[1] == 1 else np.array([-1.0, 1.0])
+            s.append(z @ u)
+            if gradient:
+                g.append(net.input_gradient(X, np.tile(u, (X.shape[0], 1))))
+        return np.column_stack(s), g
+
+    def _log_parts(self, s):
+        log_p = -np.logaddexp(0.0, -s) + self.log_w  # log(w_i sigmoid(s_i))
+        log_q = -np.logaddexp(0.0, s) + self.log_w  # log(w_i sigmoid(-s_i))
+        return log_p, log_q, logsumexp(log_p, axis=1), logsumexp(log_q, axis=1)
+
+    def logits(self, X):
+        """The vote's log-odds ``log(P1 / P0)``, shape (n_samples, 1)."""
+        s, _ = self._members(X)
+        _, _, log_a, log_b = self._log_parts(s)
+        return (log_a - log_b)[:, None]
+
+    def input_gradient(self, X, output_weights):
+        """Gradient of ``output_weights[i, 0] * log(P1 / P0)`` with respect to row
+        ``i`` of ``X``: ``sum_i w_i p_i (1 - p_i) grad s_i (1 / A + 1 / B)`` with
+        ``A = sum_i w_i p_i`` and ``B = sum_i w_i (1 - p_i)``."""
+        s, grads = self._members(X, gradient=True)
+        log_p, log_q, log_a, log_b = self._log_parts(s)
+        both = log_p + log_q - self.log_w
+        coef = np.exp(both - log_a[:, None]) + np.exp(both - log_b[:, None])
+        grad = sum(c[:, None] * g for c, g in zip(coef.T, grads))
+        return np.asarray(output_weights, dtype=np.float64)[:, :1] * grad
+
+
+def _soft_vote_of(voting, X_probe):
+    """A :class:`SoftVote` for a fitted binary ``VotingClassifier(voting="soft")``
+    whose members (positive weights) are bare networks or ``LogisticRegression``
+    (whose probabilities are the sigmoid of their log-odds), else None."""
+    from sklearn.linear_model import LogisticRegression
+
+    if voting.voting != "soft" or len(voting.classes_) != 2 or X_probe is None:
+        return None
+    networks, weights = [], []
+    for _, member, w in soft_vote_members(voting):
+        if not w > 0:
+            if w == 0:
+                continue
+            return None
+        if isinstance(member, LogisticRegression) and member.coef_.shape[0] == 1:
+            net = Network([member.coef_.T], [member.intercept_], "identity")
+        else:
+            net = network_of(member, X_probe)
+        if net is None or net.coefs[-1].shape[1] > 2:
+            return None
+        networks.append(net)
+        weights.append(w)
+    return SoftVote(networks, weights) if networks else None
+
+
 def network_of(estimator, X_probe=None):
     """A :class:`Network` for a fitted NonNegMLPClassifier or scikit-learn
-    MLPClassifier, else None."""
+    MLPClassifier, a :class:`SoftVote` for a soft vote of those, else None."""
+    from sklearn.ensemble import VotingClassifier
     from sklearn.neural_network import MLPClassifier
 
     from ..neural_network import NonNegMLPClassifier
+
+    if isinstance(estimator, VotingClassifier):
+        return _soft_vote_of(estimator, X_probe)
 
     if isinstance(estimator, NonNegMLPClassifier):
         if X_probe is None:

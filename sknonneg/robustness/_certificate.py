@@ -143,17 +143,17 @@ def _network_layers(final):
             v = last[:, 0]
             what = "single logistic output"
         elif last.shape[1] == 2 and output == "softmax":
-            v = last[:, 1] - last[:, 0]
-            if np.any(v < 0):
-                raise ValueError(
-                    f"{name} with a two-class softmax output is not certified: the "
-                    "difference of its two output columns, coefs_[-1][:, 1] - "
-                    f"coefs_[-1][:, 0], is negative for {int(np.sum(v < 0))} hidden "
-                    "unit(s), so a hidden unit that grows can lower the score of "
-                    "classes_[1] (non-negative weights alone do not make that "
-                    "difference non-negative). Fit with output='logistic'."
-                )
-            what = "two-class softmax, output difference >= 0"
+            # Even with W_L[:, 1] - W_L[:, 0] >= 0, the computed probability
+            # compares two separately rounded logits, and a rise of one unit in the
+            # last place of z_0 alone can lower it: monotone in real arithmetic, not
+            # as computed. Exact or refused.
+            raise ValueError(
+                f"{name} with a two-class softmax output is not certified: its "
+                "probability compares two separately rounded logits, which is not "
+                "monotone as computed, and non-negative weights do not make the "
+                "difference of its output columns non-negative either. Fit with "
+                "output='logistic' (the output that monotonic_cst's 'auto' picks)."
+            )
         else:
             raise ValueError(f"{name} has {last.shape[1]} outputs; the certificate "
                              "needs a binary problem.")
@@ -211,8 +211,7 @@ def monotone_certificate(estimator):
     ------
     ValueError
         When the weights do not give a certificate (a hidden-to-hidden or output
-        weight is negative; a two-class softmax whose output difference is negative
-        somewhere; more than two classes; a Pipeline step that is not per-feature
+        weight is negative; a two-class softmax; more than two classes; a Pipeline step that is not per-feature
         non-decreasing; a hard vote, a negative vote weight, or a member of a vote
         that is not certified).
     TypeError
@@ -233,9 +232,6 @@ def monotone_certificate(estimator):
     identity for scikit-learn) and ``v`` is the effective output column:
 
     * one logistic output: ``v = W_L``, and ``P(classes_[1]) = sigmoid(s)``;
-    * a two-class softmax: ``P(classes_[1]) = sigmoid(z_1 - z_0)`` with
-      ``z_1 - z_0 = a_{L-1} (W_L[:, 1] - W_L[:, 0]) + (b_1 - b_0)``, so
-      ``v = W_L[:, 1] - W_L[:, 0]``;
     * a linear model: ``L = 1`` and ``s(x) = x v + c`` with ``v = coef_``.
 
     *Claim.* If ``W_2, ..., W_{L-1} >= 0`` and ``v >= 0`` elementwise, and row ``j``
@@ -278,9 +274,11 @@ def monotone_certificate(estimator):
     negative weight on ``sigmoid(t)`` equals a positive one on ``sigmoid(-t) = 1 -
     sigmoid(t)`` plus a bias, so ``positive="output"`` fits what an unconstrained
     network fits, evasions included.
-    A two-class softmax with non-negative weights is not monotone either unless
-    ``W_L[:, 1] - W_L[:, 0] >= 0`` (which this function checks): the difference of
-    two non-negative columns can have any sign. ``monotonic_cst_`` (when an
+    A two-class softmax is refused: with non-negative weights it is not monotone
+    unless ``W_L[:, 1] - W_L[:, 0] >= 0`` (the difference of two non-negative
+    columns can have any sign), and even then its computed probability
+    ``sigmoid(z_1 - z_0)`` compares two separately rounded logits, so it is monotone
+    in real arithmetic only. ``monotonic_cst_`` (when an
     estimator has it) is not read: the signs above are taken from the weights.
 
     *Features must be counts.* The certificate is about the features the model
@@ -304,10 +302,9 @@ def monotone_certificate(estimator):
     ``monotonic_cst``, ``"output"`` with one hidden layer) predicts in such a fixed
     order (``sknonneg._kernels.fixed``), so its computed decision function and, for
     a single logistic output, its computed probability obey the certificate
-    exactly. Elsewhere (BLAS products, whose order depends on a row's place in its
-    batch; a two-class softmax, whose probability compares two rounded logits) the
-    claim is about the real-valued function, and a computed score may move by a few
-    units in the last place.
+    exactly. For scikit-learn's models (BLAS products, whose order depends on a
+    row's place in its batch) the claim is about the real-valued function, and a
+    computed score may move by a few units in the last place.
 
     References
     ----------

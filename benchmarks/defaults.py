@@ -381,7 +381,8 @@ def markdown(rec):
                    f"{total['degenerate_warnings']} | {total['one_class_fits']} |")
         out += ["", f"{100 * total['convergence_warnings'] / max(total['fits'], 1):.1f}% of "
                 "the fits raise a ConvergenceWarning (the mnist_adam fits are not at the "
-                "defaults: a linearly decaying step over a fixed 30 epochs);"
+                "defaults: a step decaying linearly over 30 epochs, whose end is "
+                "planned and warns only if it ends badly);"
                 f" DegenerateFitWarning: {total['degenerate_warnings']} fits, fits "
                 f"predicting one class: {total['one_class_fits']}."]
         out.append("")

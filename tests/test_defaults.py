@@ -103,3 +103,56 @@ def test_auto_gain_per_solver(solver, gain):
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
 def test_auto_gain_logistic_outputs_is_fixed(solver):
     assert NonNegMLPClassifier(solver=solver, output="logistic")._gain_param() == 1.0
+
+
+def _planned(curve):
+    return SolverResult(theta=np.zeros(1), loss=curve[-1], loss_curve=list(curve),
+                        planned_end=True)
+
+
+def test_linear_schedule_end_is_not_a_cut():
+    # Full MNIST, projected Adam, step 6e-3 decaying linearly over 30 epochs (the
+    # loss of each epoch, seed 0): still falling, but its last epoch at the smallest
+    # step gives 0.5% of the decrease: the fit ended as planned.
+    settled = np.array([
+        0.45139, 0.24756, 0.20948, 0.18825, 0.17583, 0.1646, 0.15782, 0.15112,
+        0.14675, 0.14201, 0.13792, 0.13456, 0.13205, 0.12872, 0.1257, 0.12351,
+        0.11984, 0.11703, 0.11448, 0.11464, 0.11048, 0.10834, 0.10641, 0.10421,
+        0.10217, 0.10056, 0.09827, 0.09637, 0.09454, 0.09272])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_not_converged(_planned(settled), "Net", 30)
+    # The same curve cut by the iteration limit of a constant step warns.
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        warn_if_not_converged(SolverResult(theta=np.zeros(1), loss=settled[-1],
+                                           loss_curve=list(settled)), "Net", 30)
+
+
+@pytest.mark.parametrize("curve, match", [
+    (np.linspace(1.0, 0.5, 5), "schedule was too short"),
+    (np.r_[np.linspace(1.0, 0.5, 9), 0.6], "steps were too large"),
+    (np.array([1.0]), "one epoch"),
+])
+def test_linear_schedule_end_warns_when_wrong(curve, match):
+    with pytest.warns(ConvergenceWarning, match=match):
+        warn_if_not_converged(_planned(curve), "Net", curve.size)
+
+
+def _adam_fit(**params):
+    X, y = load_iris(return_X_y=True)
+    clf = NonNegMLPClassifier(10, solver="adam", batch_size=30, random_state=0,
+                              learning_rate_init=0.05, n_iter_no_change=1000,
+                              **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X / 8, y)
+    return clf, [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_adam_linear_schedule_ends_without_warning():
+    clf, caught = _adam_fit(learning_rate="linear", max_iter=150)
+    assert clf.n_iter_ == 150 and clf.score(load_iris().data / 8, load_iris().target) > 0.9
+    assert not caught
+    # a schedule far too short for the data still warns, and says so
+    _, caught = _adam_fit(learning_rate="linear", max_iter=3)
+    assert len(caught) == 1 and "too short" in str(caught[0].message)

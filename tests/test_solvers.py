@@ -151,6 +151,7 @@ def test_every_solver_follows_the_protocol():
     for cls in SOLVERS.values():
         solver = cls.new(5)
         assert isinstance(cls.full_batch, bool) and isinstance(cls.keeps_state, bool)
+        assert isinstance(cls.uses_step_size, bool)
         assert solver.steps_per_batch(3) in (1, 3)
         assert callable(solver.run)
 

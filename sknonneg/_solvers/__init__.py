@@ -22,6 +22,9 @@ protocol tells the training loops how to hold the solver and use it on mini-batc
   then keeps it (and pickles it) as ``_solver_state``.
 - ``steps_per_batch(steps)``: iterations of one run on one mini-batch, given the
   estimator's ``steps_per_batch``.
+- ``uses_step_size`` (class attribute): the solver takes the schedule's
+  ``learning_rate`` (a first-order method), so that a step size decaying over the
+  epochs (``learning_rate="linear"``) plans the end of its fit.
 - ``in_place`` (class attribute): ``run`` updates the ``theta`` it is given, which
   holds a feasible iterate after every step (the training loops then keep no copy
   of it for an interrupted fit).

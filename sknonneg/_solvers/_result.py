@@ -11,7 +11,9 @@ __all__ = ["SolverResult"]
 class SolverResult:
     """Outcome of a run: the last ``theta``, iterations, last loss, the loss after
     each iteration, whether a stopping criterion (not the iteration limit) ended
-    it, the solver's message and the projected-gradient norm."""
+    it, the solver's message, the projected-gradient norm, and whether the
+    iteration limit was the planned end of a step-size schedule that decays over
+    it (``learning_rate="linear"``), not a cut."""
 
     theta: np.ndarray
     n_iter: int = 0
@@ -21,3 +23,4 @@ class SolverResult:
     message: str = ""
     # Infinity norm of the projected gradient at ``theta`` (NaN when not reported).
     proj_grad_norm: float = np.nan
+    planned_end: bool = False

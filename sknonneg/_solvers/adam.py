@@ -37,6 +37,8 @@ class ProjectedAdam:
     full_batch = False
     # The moments carry over between runs, fits and partial_fit calls.
     keeps_state = True
+    # Each step follows schedule.learning_rate.
+    uses_step_size = True
     # run() updates the theta it is given, each step leaving a feasible iterate.
     in_place = True
 

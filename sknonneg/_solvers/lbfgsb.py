@@ -59,6 +59,8 @@ class LBFGSB:
     full_batch = True
     # The solver holds no state worth keeping between fits (only a workspace).
     keeps_state = False
+    # The line search sets the steps; schedule.learning_rate is not read.
+    uses_step_size = False
     # run() works on a copy of theta and returns its own array.
     in_place = False
 

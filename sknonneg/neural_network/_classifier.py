@@ -81,7 +81,10 @@ SHARED_DOCS = {
         ``partial_fit`` calls): ``"linear"`` decays it from ``learning_rate_init``
         by ``learning_rate_init / max_iter`` per epoch, so that the last epochs
         settle instead of going on at full step (``doc/reproduction.md`` compares
-        the two on MNIST).
+        the two on MNIST); ``max_iter`` is then the planned length of the fit,
+        and reaching it raises no ``ConvergenceWarning`` unless the last epoch
+        still lowered the loss by more than 1% of its decrease, or the loss
+        ended above its lowest.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its {score} has
         not improved by ``tol`` for ``n_iter_no_change`` checks (iterations for

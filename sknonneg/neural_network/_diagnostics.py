@@ -6,7 +6,8 @@
   training sample, or no better than the class prior (called once at the end of
   ``fit``).
 - :func:`warn_if_not_converged`: the iteration limit stopped a fit that was still
-  improving; the message shows the loss and the projected-gradient norm.
+  improving (or a decaying step-size schedule ended badly); the message shows the
+  loss and the projected-gradient norm.
 """
 
 import warnings
@@ -118,14 +119,50 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
         )
 
 
+def _schedule_end_problem(curve):
+    """What went wrong in a fit whose decaying step-size schedule ran to its planned
+    end (None: nothing). ``curve``: the loss of each epoch."""
+    if curve.size < 2:
+        return ("one epoch is no schedule", "Increase max_iter, the length of the "
+                "schedule.")
+    total = curve[0] - np.min(curve)
+    if curve[-1] - np.min(curve) > _TAIL_GAIN * max(total, 0.0):
+        return (f"its last loss above its lowest by more than {_TAIL_GAIN:.0%} of "
+                "its decrease", "The steps were too large: lower learning_rate_init.")
+    if curve[-2] - curve[-1] > _TAIL_GAIN * max(total, 0.0):
+        return (f"its last epoch, at the smallest step, still giving more than "
+                f"{_TAIL_GAIN:.0%} of its decrease",
+                "The schedule was too short: increase max_iter (its length).")
+    return None
+
+
 def warn_if_not_converged(result, name, max_iter):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
-    decrease over the last 10% of the iterations (at least 5). The message shows the loss and, when the
-    solver reports it, the projected-gradient norm."""
+    decrease over the last 10% of the iterations (at least 5). The message shows the
+    loss and, when the solver reports it, the projected-gradient norm.
+
+    A fit whose step size decays over ``max_iter`` epochs (``result.planned_end``:
+    ``learning_rate="linear"``) ended as planned, not cut short: it warns only when
+    its last epoch, at the schedule's smallest step, still lowered the loss by more
+    than 1% of the whole decrease (a schedule too short for the data), or ended
+    above its lowest loss by more than that (steps too large)."""
     if result.converged:
         return
     curve = np.asarray(result.loss_curve, dtype=np.float64)
+    pg = getattr(result, "proj_grad_norm", np.nan)
+    pg_text = "" if not np.isfinite(pg) else f", projected-gradient norm {pg:.3g}"
+    if result.planned_end:
+        problem = _schedule_end_problem(curve)
+        if problem is None:
+            return
+        warnings.warn(
+            f"{name}: the step-size schedule (learning_rate='linear') ended after "
+            f"{max_iter} epochs with {problem[0]} (loss {result.loss:.6g}"
+            f"{pg_text}). {problem[1]}",
+            ConvergenceWarning, stacklevel=5,
+        )
+        return
     tail = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
     why = f"it stopped after {curve.size} iterations"
     if curve.size > tail:
@@ -135,8 +172,6 @@ def warn_if_not_converged(result, name, max_iter):
             return
         why = (f"the last {tail} iterations still gave more than {_TAIL_GAIN:.0%} of "
                "its decrease")
-    pg = getattr(result, "proj_grad_norm", np.nan)
-    pg_text = "" if not np.isfinite(pg) else f", projected-gradient norm {pg:.3g}"
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
         f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). Increase max_iter, "

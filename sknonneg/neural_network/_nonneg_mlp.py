@@ -266,7 +266,13 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     above 1e3 (or below 1e-3) raise an ``InputScaleWarning``. A fit that ends
     predicting one class for all training samples, or no better than the class
     prior, raises a ``DegenerateFitWarning``; a ``ConvergenceWarning`` only when the
-    iteration limit stopped a loss that was still falling.
+    iteration limit stopped a loss that was still falling (by more than 1% of the
+    fit's decrease over its last 10% of iterations). With
+    ``learning_rate="linear"`` the step decays over ``max_iter`` epochs, so
+    reaching ``max_iter`` is the planned end of the fit, not a cut: it warns only
+    when the last epoch, at the smallest step, still gave more than 1% of the
+    decrease (a schedule too short) or the loss ended above its lowest by that
+    much (steps too large).
 
     Monotonicity under ``monotonic_cst``: every hidden unit is a non-decreasing
     function of ``c_j x_j`` for each constrained feature ``j`` (a sigmoid of a sum

@@ -450,6 +450,11 @@ class TrainableNetwork(BaseNetwork):
                 self._log(f"training loss did not improve more than tol={self.tol} "
                           f"for {self.n_iter_no_change} consecutive epochs. Stopping.")
                 break
+        # A step size that decays over max_iter epochs (a first-order solver's
+        # "linear" schedule) ends there by design: the limit did not cut the fit.
+        result.planned_end = (not result.converged and result.n_iter == self.max_iter
+                              and solver.uses_step_size
+                              and self.learning_rate == "linear")
         self._gain_ = float(gains[result.n_iter - 1])
         if monitor is not None:
             result.theta, self._gain_ = monitor.best(result.theta, self._gain_)

@@ -12,20 +12,22 @@ stacked arm follows the stacked-autoencoder recipe:
    output_init=--output-init)``: its first ``partial_fit`` fits the softmax on the
    frozen codes (full-batch L-BFGS-B) and runs one epoch;
 3. fine-tuning of the whole network: ``--ft-epochs`` epochs in all, each a
-   ``partial_fit`` call over the training set (projected Adam, step ``--ft-lr``,
-   batches of 200, gain 1).
+   ``partial_fit`` call over the training set (projected Adam at each step of
+   ``--ft-lr``, batches of 200, gain 1), from the same pre-trained stack.
 
 Its budget is the CPU time of all three stages. The baseline is the same classifier
-(``clone``: the same parameters, without the pre-trained weights) from its default
-initialisation, trained by ``partial_fit`` epochs until it has used as much CPU
-time; ``--baseline-lr`` adds a second baseline at another step (e.g. the
-classifier's default 1e-3 when the stack is fine-tuned at a smaller one). Budgets
-are CPU seconds of this process (``time.process_time``, one thread: the machine is
-shared); the test error is measured at checkpoints (every ``--every`` epochs and at
-the end) outside the timed sections, on the 10,000 MNIST test rows.
+(``clone``: the same parameters, the same step, without the pre-trained weights)
+from its default initialisation, trained by ``partial_fit`` epochs until it has used
+as much CPU time. Budgets are CPU seconds of this process (``time.process_time``,
+one thread: the machine is shared), after an untimed warm-up that compiles the
+kernels of every stage; the test error is measured at checkpoints (every
+``--every`` epochs and at the end) outside the timed sections, on the 10,000 MNIST
+test rows. Seeds may run as parallel processes (``--seeds 1``, ...) whose result
+files ``--combine`` merges.
 
     python benchmarks/autoencoder_stack.py [--rows 60000] [--seeds 0 1 2]
-        [--ae-epochs 10] [--ft-epochs 20] [--ft-lr 1e-3] [--tag TAG]
+        [--ae-epochs 10] [--ae2-epochs 20] [--ft-epochs 30] [--ft-lr 1e-2 3e-3]
+        [--tag TAG]
 
 Writes benchmarks/results/autoencoder_stack[_TAG].{json,md}.
 """
@@ -57,19 +59,20 @@ def train_epochs(clf, X, y, X_test, y_test, *, epochs=None, budget=None, every=5
     are used; returns the CPU seconds, the epochs and the test-error curve
     ``[(epoch, cpu, error)]`` (the evaluations are not timed)."""
     classes = np.unique(y)
-    used, n, curve, first = 0.0, 0, [], None
+    used, n, curve, per_epoch = 0.0, 0, [], []
     while (epochs is not None and n < epochs) or (budget is not None and used < budget):
         start = cpu()
         clf.partial_fit(X, y, classes=classes)
-        used += cpu() - start
-        first = used if first is None else first
+        per_epoch.append(cpu() - start)
+        used += per_epoch[-1]
         n += 1
         if n % every == 0 or n == 1:
             curve.append((n, used, float(1.0 - clf.score(X_test, y_test))))
     if curve[-1][0] != n:
         curve.append((n, used, float(1.0 - clf.score(X_test, y_test))))
-    return {"cpu_s": used, "epochs": n, "first_epoch_cpu_s": first,
-            "error": curve[-1][2], "curve": curve}
+    later = float(np.median(per_epoch[1:])) if n > 1 else 0.0
+    return {"cpu_s": used, "epochs": n, "first_epoch_cpu_s": per_epoch[0],
+            "median_epoch_cpu_s": later, "error": curve[-1][2], "curve": curve}
 
 
 def run_seed(seed, data, args):
@@ -83,22 +86,21 @@ def run_seed(seed, data, args):
         stages[f"ae{k}_cpu_s"] = cpu() - start
         stack.append(ae)
     pretrain = sum(stages.values())
-    fine_tune = dict(solver="adam", learning_rate_init=args.ft_lr, batch_size=200,
-                     max_iter=args.ft_epochs, dtype="float32", random_state=seed)
-    clf = NonNegMLPClassifier.from_autoencoders(stack, output_init=args.output_init,
-                                                **fine_tune)
-    stacked = train_epochs(clf, X_train, y_train, X_test, y_test,
-                           epochs=args.ft_epochs, every=args.every)
-    budget = pretrain + stacked["cpu_s"]
-    row = {"seed": seed, **stages, "pretrain_cpu_s": pretrain, "budget_cpu_s": budget,
-           "stacked": stacked}
-    baselines = [("baseline", clone(clf))]
-    for lr in args.baseline_lr:
-        baselines.append((f"baseline_lr{lr:g}",
-                          clone(clf).set_params(learning_rate_init=lr)))
-    for name, base in baselines:
-        row[name] = train_epochs(base, X_train, y_train, X_test, y_test,
-                                 budget=budget, every=args.every)
+    row = {"seed": seed, **stages, "pretrain_cpu_s": pretrain}
+    for lr in args.ft_lr:
+        fine_tune = dict(solver="adam", learning_rate_init=lr, batch_size=200,
+                         max_iter=args.ft_epochs, dtype="float32", random_state=seed)
+        clf = NonNegMLPClassifier.from_autoencoders(
+            stack, output_init=args.output_init, **fine_tune)
+        stacked = train_epochs(clf, X_train, y_train, X_test, y_test,
+                               epochs=args.ft_epochs, every=args.every)
+        budget = pretrain + stacked["cpu_s"]
+        row[f"budget_cpu_s_lr{lr:g}"] = budget
+        row[f"stacked_lr{lr:g}"] = stacked
+        # The same classifier (clone: its parameters, not the pre-trained weights).
+        row[f"baseline_lr{lr:g}"] = train_epochs(
+            clone(clf), X_train, y_train, X_test, y_test, budget=budget,
+            every=args.every)
     return row
 
 
@@ -112,7 +114,8 @@ def summary(rows, arms):
 
 
 def markdown(result, args):
-    rows, arms = result["results"], result["arms"]
+    rows = result["results"]
+    lrs = [f"{lr:g}" for lr in args.ft_lr]
     lines = ["# Fine-tuned stack of NonNegAutoencoders vs default initialisation "
              "(issue 15)", "", f"Command: `{result['command']}`  ",
              f"Commit: `{result['commit']}`  ",
@@ -122,34 +125,64 @@ def markdown(result, args):
              "training rows, the 10,000 test rows; equal CPU budgets (one thread). "
              f"Pre-training: {args.ae_epochs} + {args.ae2_epochs} autoencoder "
              f"epochs; output stage: `output_init={args.output_init!r}`; fine-tuning: "
-             f"{args.ft_epochs} epochs of projected Adam at step {args.ft_lr:g} "
-             "(the first includes the output stage). Kernels compiled by an untimed "
-             f"warm-up ({result['warm_up_cpu_s']:.0f} CPU s) before the seeds.", "",
-             "| arm | test error, mean +- std | per seed |", "|---|---|---|"]
-    for arm, s in result["summary"].items():
-        per = ", ".join(f"{e:.4f}" for e in s["errors"])
-        lines.append(f"| {arm} | {100 * s['mean']:.2f}% +- {100 * s['std']:.2f} | "
-                     f"{per} |")
-    lines += ["", "CPU seconds per stage (per seed):", "",
-              "| seed | AE 784->196 | AE 196->20 | first fine-tuning epoch (with the "
-              "output stage) | fine-tuning, all | budget | "
-              + " | ".join(f"{a} epochs" for a in arms[1:]) + " |",
-              "|---" * (6 + len(arms) - 1) + "|"]
-    for r in rows:
+             f"{args.ft_epochs} epochs of projected Adam (batches of 200, gain 1) at "
+             f"the step of the row (the first epoch includes the output stage); the "
+             "baseline: the same classifier from its default initialisation, at the "
+             "same step, for as many epochs as the budget allows. Kernels compiled by "
+             f"an untimed warm-up ({result['warm_up_cpu_s']:.0f} CPU s) before the "
+             "seeds.", "",
+             "| Adam step | stacked: test error, mean +- std | baseline | stacked per "
+             "seed | baseline per seed |", "|---|---|---|---|---|"]
+    summ = result["summary"]
+    for lr in lrs:
+        st, ba = summ[f"stacked_lr{lr}"], summ[f"baseline_lr{lr}"]
         lines.append(
-            f"| {r['seed']} | {r['ae196_cpu_s']:.1f} | {r['ae20_cpu_s']:.1f} | "
-            f"{r['stacked']['first_epoch_cpu_s']:.1f} | {r['stacked']['cpu_s']:.1f} | "
-            f"{r['budget_cpu_s']:.1f} | "
-            + " | ".join(f"{r[a]['epochs']} ({r[a]['cpu_s']:.1f} s)" for a in arms[1:])
-            + " |")
+            f"| {lr} | {100 * st['mean']:.2f}% +- {100 * st['std']:.2f} | "
+            f"{100 * ba['mean']:.2f}% +- {100 * ba['std']:.2f} | "
+            + ", ".join(f"{100 * e:.2f}" for e in st["errors"]) + " | "
+            + ", ".join(f"{100 * e:.2f}" for e in ba["errors"]) + " |")
+    lines += ["", "CPU seconds per stage (per seed and step; the output stage is in "
+              "the first fine-tuning epoch):", "",
+              "| seed | step | AE 784->196 | AE 196->20 | first fine-tuning epoch | "
+              "later epochs, median | fine-tuning, all | budget | baseline epochs "
+              "(CPU s) |", "|---" * 9 + "|"]
+    for r in rows:
+        for lr in lrs:
+            st, ba = r[f"stacked_lr{lr}"], r[f"baseline_lr{lr}"]
+            lines.append(
+                f"| {r['seed']} | {lr} | {r['ae196_cpu_s']:.1f} | "
+                f"{r['ae20_cpu_s']:.1f} | {st['first_epoch_cpu_s']:.2f} | "
+                f"{st['median_epoch_cpu_s']:.2f} | {st['cpu_s']:.1f} | "
+                f"{r[f'budget_cpu_s_lr{lr}']:.1f} | {ba['epochs']} "
+                f"({ba['cpu_s']:.1f}) |")
     lines += ["", "Test error against CPU seconds (epoch: CPU s -> error), seed "
-              f"{rows[0]['seed']}; the stacked arm's CPU includes its pre-training:", ""]
-    for arm in arms:
-        offset = rows[0]["pretrain_cpu_s"] if arm == "stacked" else 0.0
-        points = "; ".join(f"{n}: {offset + c:.0f} -> {e:.4f}"
-                           for n, c, e in rows[0][arm]["curve"])
-        lines.append(f"- {arm}: {points}")
+              f"{rows[0]['seed']}; the stacked arms' CPU includes the pre-training:", ""]
+    for lr in lrs:
+        for arm in ("stacked", "baseline"):
+            offset = rows[0]["pretrain_cpu_s"] if arm == "stacked" else 0.0
+            points = "; ".join(f"{n}: {offset + c:.0f} -> {e:.4f}"
+                               for n, c, e in rows[0][f"{arm}_lr{lr}"]["curve"])
+            lines.append(f"- {arm}, step {lr}: {points}")
     return "\n".join(lines) + "\n"
+
+
+def combine(paths, tag):
+    """One result file from runs of the same settings (one seed each)."""
+    import json
+    runs = [json.loads(open(p).read()) for p in paths]
+    first = runs[0]
+    rows = [row for run in runs for row in run["results"]]
+    result = {**first, "commands": [run["command"] for run in runs],
+              "command": "; ".join(run["command"] for run in runs),
+              "commit": ", ".join(sorted({run["commit"] for run in runs})),
+              "load_start": ", ".join(str(run["load_start"]) for run in runs),
+              "load_end": ", ".join(str(run["load_end"]) for run in runs),
+              "warm_up_cpu_s": max(run["warm_up_cpu_s"] for run in runs),
+              "results": rows, "summary": summary(rows, first["arms"])}
+    suffix = f"_{tag}" if tag else ""
+    save_json(RESULTS / f"autoencoder_stack{suffix}.json", result)
+    (RESULTS / f"autoencoder_stack{suffix}.md").write_text(
+        markdown(result, argparse.Namespace(**first["settings"])))
 
 
 def main(argv=None):
@@ -158,14 +191,19 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=60000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--ae-epochs", type=int, default=10)
-    parser.add_argument("--ae2-epochs", type=int, default=50)
-    parser.add_argument("--ft-epochs", type=int, default=20)
-    parser.add_argument("--ft-lr", type=float, default=1e-3)
-    parser.add_argument("--baseline-lr", type=float, nargs="*", default=[])
+    parser.add_argument("--ae2-epochs", type=int, default=20)
+    parser.add_argument("--ft-epochs", type=int, default=30)
+    parser.add_argument("--ft-lr", type=float, nargs="+", default=[1e-2, 3e-3])
     parser.add_argument("--output-init", default="fit", choices=["fit", "default"])
     parser.add_argument("--every", type=int, default=5)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--combine", nargs="+", default=None, metavar="JSON",
+                        help="write one summary of these result files (runs of the "
+                             "same settings, one seed each, e.g. run as parallel "
+                             "processes) instead of running anything")
     args = parser.parse_args(argv)
+    if args.combine:
+        return combine(args.combine, args.tag)
     set_threads(1)
     warnings.simplefilter("ignore")
     command = ("python benchmarks/autoencoder_stack.py "
@@ -184,7 +222,7 @@ def main(argv=None):
     start = cpu()
     run_seed(0, (X_train[:3000], y_train[:3000], X_test[:1000], y_test[:1000]),
              argparse.Namespace(**{**vars(args), "ae_epochs": 1, "ae2_epochs": 1,
-                                   "ft_epochs": 1}))
+                                   "ft_epochs": 1, "ft_lr": args.ft_lr[:1]}))
     warm_up = cpu() - start
     print(f"warm-up: {warm_up:.1f} CPU s", flush=True)
     rows = []
@@ -193,7 +231,7 @@ def main(argv=None):
         print({k: (v if not isinstance(v, dict) else
                    {"error": v["error"], "epochs": v["epochs"], "cpu_s": v["cpu_s"]})
                for k, v in rows[-1].items()}, flush=True)
-    arms = ["stacked", "baseline"] + [f"baseline_lr{lr:g}" for lr in args.baseline_lr]
+    arms = [f"{arm}_lr{lr:g}" for lr in args.ft_lr for arm in ("stacked", "baseline")]
     result = {"command": command, "commit": commit, "machine": machine(),
               "date": time.ctime(), "sknonneg": sknonneg.__file__,
               "load_start": round(load_start, 2),

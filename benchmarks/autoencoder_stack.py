@@ -89,7 +89,8 @@ def run_seed(seed, data, args):
     row = {"seed": seed, **stages, "pretrain_cpu_s": pretrain}
     for lr in args.ft_lr:
         fine_tune = dict(solver="adam", learning_rate_init=lr, batch_size=200,
-                         max_iter=args.ft_epochs, dtype="float32", random_state=seed)
+                         learning_rate=args.schedule, max_iter=args.ft_epochs,
+                         dtype="float32", random_state=seed)
         clf = NonNegMLPClassifier.from_autoencoders(
             stack, output_init=args.output_init, **fine_tune)
         stacked = train_epochs(clf, X_train, y_train, X_test, y_test,
@@ -97,10 +98,16 @@ def run_seed(seed, data, args):
         budget = pretrain + stacked["cpu_s"]
         row[f"budget_cpu_s_lr{lr:g}"] = budget
         row[f"stacked_lr{lr:g}"] = stacked
-        # The same classifier (clone: its parameters, not the pre-trained weights).
+        # The same classifier (clone: its parameters, not the pre-trained weights);
+        # with a decaying step, its schedule spans the epochs the budget buys at
+        # the stacked arm's epoch cost (same network, same data).
+        base = clone(clf)
+        if args.schedule == "linear":
+            epoch_cpu = (stacked["median_epoch_cpu_s"] if stacked["epochs"] > 1
+                         else stacked["cpu_s"])
+            base.set_params(max_iter=max(1, int(round(budget / epoch_cpu))))
         row[f"baseline_lr{lr:g}"] = train_epochs(
-            clone(clf), X_train, y_train, X_test, y_test, budget=budget,
-            every=args.every)
+            base, X_train, y_train, X_test, y_test, budget=budget, every=args.every)
     return row
 
 
@@ -126,7 +133,8 @@ def markdown(result, args):
              f"Pre-training: {args.ae_epochs} + {args.ae2_epochs} autoencoder "
              f"epochs; output stage: `output_init={args.output_init!r}`; fine-tuning: "
              f"{args.ft_epochs} epochs of projected Adam (batches of 200, gain 1) at "
-             f"the step of the row (the first epoch includes the output stage); the "
+             f"the step of the row ({getattr(args, 'schedule', 'constant')}; the first "
+             "epoch includes the output stage); the "
              "baseline: the same classifier from its default initialisation, at the "
              "same step, for as many epochs as the budget allows. Kernels compiled by "
              f"an untimed warm-up ({result['warm_up_cpu_s']:.0f} CPU s) before the "
@@ -195,6 +203,10 @@ def main(argv=None):
     parser.add_argument("--ft-epochs", type=int, default=30)
     parser.add_argument("--ft-lr", type=float, nargs="+", default=[1e-2, 3e-3])
     parser.add_argument("--output-init", default="fit", choices=["fit", "default"])
+    parser.add_argument("--schedule", default="constant", choices=["constant", "linear"],
+                        help="Adam's step: constant, or decaying linearly to 0 over "
+                             "the arm's epochs (the baseline's estimated from the "
+                             "budget)")
     parser.add_argument("--every", type=int, default=5)
     parser.add_argument("--tag", default="")
     parser.add_argument("--combine", nargs="+", default=None, metavar="JSON",

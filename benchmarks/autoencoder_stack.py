@@ -1,29 +1,46 @@
 """Fine-tuned stack of non-negative autoencoders against the same network from its
 default initialisation, at equal CPU time (issue 15, NCAE section III-C).
 
-Network 784 -> 196 -> 20 -> softmax with non-negative weights in every layer.
-Pre-training: NonNegAutoencoder(196, nonneg_layers="both") on the pixels, then
-NonNegAutoencoder(20, nonneg_layers="both") on its codes (each at its defaults
-otherwise); ``NonNegMLPClassifier.from_autoencoders`` then fine-tunes the whole
-network with Adam for ``--epochs`` epochs. The baseline is the same classifier
-(same parameters) from its default initialisation, trained by ``partial_fit``
-epochs of the same Adam until it has used as much CPU time as pre-training and
-fine-tuning together. Budgets are CPU seconds of this process (one thread), since
-the machine is shared. Test error on the 10,000 MNIST test rows.
+Network 784 -> 196 -> 20 -> softmax with non-negative weights in every layer. The
+stacked arm follows the stacked-autoencoder recipe:
 
-    python benchmarks/autoencoder_stack.py [--rows 60000] [--seeds 0 1 2] [--epochs 10]
+1. pre-training: ``NonNegAutoencoder(196, nonneg_layers="both")`` on the pixels for
+   ``--ae-epochs`` epochs, then ``NonNegAutoencoder(20, nonneg_layers="both")`` on
+   its codes for ``--ae2-epochs`` (each at its defaults otherwise: projected Adam,
+   step 0.01, batches of 200);
+2. the output stage: ``NonNegMLPClassifier.from_autoencoders(stack,
+   output_init=--output-init)``: its first ``partial_fit`` fits the softmax on the
+   frozen codes (full-batch L-BFGS-B) and runs one epoch;
+3. fine-tuning of the whole network: ``--ft-epochs`` epochs in all, each a
+   ``partial_fit`` call over the training set (projected Adam at each step of
+   ``--ft-lr``, batches of 200, gain 1), from the same pre-trained stack.
+
+Its budget is the CPU time of all three stages. The baseline is the same classifier
+(``clone``: the same parameters, the same step, without the pre-trained weights)
+from its default initialisation, trained by ``partial_fit`` epochs until it has used
+as much CPU time. Budgets are CPU seconds of this process (``time.process_time``,
+one thread: the machine is shared), after an untimed warm-up that compiles the
+kernels of every stage; the test error is measured at checkpoints (every
+``--every`` epochs and at the end) outside the timed sections, on the 10,000 MNIST
+test rows. Seeds may run as parallel processes (``--seeds 1``, ...) whose result
+files ``--combine`` merges.
+
+    python benchmarks/autoencoder_stack.py [--rows 60000] [--seeds 0 1 2]
+        [--ae-epochs 10] [--ae2-epochs 20] [--ft-epochs 30] [--ft-lr 1e-2 3e-3]
+        [--tag TAG]
 
 Writes benchmarks/results/autoencoder_stack[_TAG].{json,md}.
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
 
 import numpy as np
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(__file__))
 from _common import RESULTS, git_commit, machine, mnist, save_json, set_threads  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 
@@ -31,38 +48,149 @@ import sknonneg  # noqa: E402
 from sknonneg import NonNegAutoencoder, NonNegMLPClassifier  # noqa: E402
 
 SIZES = (196, 20)
-FINE_TUNE = dict(solver="adam", learning_rate_init=1e-3, batch_size=200)
 
 
 def cpu():
     return time.process_time()
 
 
-def run_seed(seed, X_train, y_train, X_test, y_test, epochs):
-    start = cpu()
-    stack, codes = [], X_train
-    for k in SIZES:
-        ae = NonNegAutoencoder(k, nonneg_layers="both", dtype="float32",
-                               random_state=seed).fit(codes)
-        stack.append(ae)
-        codes = ae.transform(codes)
-    pretrain = cpu() - start
-    clf = NonNegMLPClassifier.from_autoencoders(stack, max_iter=epochs, random_state=seed,
-                                                dtype="float32", **FINE_TUNE)
-    clf.fit(X_train, y_train)
-    budget = cpu() - start
-    stacked_error = 1.0 - clf.score(X_test, y_test)
+def train_epochs(clf, X, y, X_test, y_test, *, epochs=None, budget=None, every=5):
+    """``partial_fit`` epochs until ``epochs`` are done or ``budget`` CPU seconds
+    are used; returns the CPU seconds, the epochs and the test-error curve
+    ``[(epoch, cpu, error)]`` (the evaluations are not timed)."""
+    classes = np.unique(y)
+    used, n, curve, per_epoch = 0.0, 0, [], []
+    while (epochs is not None and n < epochs) or (budget is not None and used < budget):
+        start = cpu()
+        clf.partial_fit(X, y, classes=classes)
+        per_epoch.append(cpu() - start)
+        used += per_epoch[-1]
+        n += 1
+        if n % every == 0 or n == 1:
+            curve.append((n, used, float(1.0 - clf.score(X_test, y_test))))
+    if curve[-1][0] != n:
+        curve.append((n, used, float(1.0 - clf.score(X_test, y_test))))
+    later = float(np.median(per_epoch[1:])) if n > 1 else 0.0
+    return {"cpu_s": used, "epochs": n, "first_epoch_cpu_s": per_epoch[0],
+            "median_epoch_cpu_s": later, "error": curve[-1][2], "curve": curve}
 
-    base = clone(clf)  # the same parameters, without the pre-trained weights
-    classes = np.unique(y_train)
-    start, n_epochs = cpu(), 0
-    while cpu() - start < budget:
-        base.partial_fit(X_train, y_train, classes=classes)
-        n_epochs += 1
-    return {"seed": seed, "pretrain_cpu_s": pretrain, "budget_cpu_s": budget,
-            "stacked_error": float(stacked_error), "fine_tune_epochs": epochs,
-            "baseline_error": float(1.0 - base.score(X_test, y_test)),
-            "baseline_epochs": n_epochs, "baseline_cpu_s": cpu() - start}
+
+def run_seed(seed, data, args):
+    X_train, y_train, X_test, y_test = data
+    stages, stack, codes = {}, [], X_train
+    for k, epochs in zip(SIZES, (args.ae_epochs, args.ae2_epochs)):
+        start = cpu()
+        ae = NonNegAutoencoder(k, nonneg_layers="both", max_iter=epochs,
+                               dtype="float32", random_state=seed).fit(codes)
+        codes = ae.transform(codes)
+        stages[f"ae{k}_cpu_s"] = cpu() - start
+        stack.append(ae)
+    pretrain = sum(stages.values())
+    row = {"seed": seed, **stages, "pretrain_cpu_s": pretrain}
+    for lr in args.ft_lr:
+        fine_tune = dict(solver="adam", learning_rate_init=lr, batch_size=200,
+                         learning_rate=args.schedule, max_iter=args.ft_epochs,
+                         dtype="float32", random_state=seed)
+        clf = NonNegMLPClassifier.from_autoencoders(
+            stack, output_init=args.output_init, **fine_tune)
+        stacked = train_epochs(clf, X_train, y_train, X_test, y_test,
+                               epochs=args.ft_epochs, every=args.every)
+        budget = pretrain + stacked["cpu_s"]
+        row[f"budget_cpu_s_lr{lr:g}"] = budget
+        row[f"stacked_lr{lr:g}"] = stacked
+        # The same classifier (clone: its parameters, not the pre-trained weights);
+        # with a decaying step, its schedule spans the epochs the budget buys at
+        # the stacked arm's epoch cost (same network, same data).
+        base = clone(clf)
+        if args.schedule == "linear":
+            epoch_cpu = (stacked["median_epoch_cpu_s"] if stacked["epochs"] > 1
+                         else stacked["cpu_s"])
+            base.set_params(max_iter=max(1, int(round(budget / epoch_cpu))))
+        row[f"baseline_lr{lr:g}"] = train_epochs(
+            base, X_train, y_train, X_test, y_test, budget=budget, every=args.every)
+    return row
+
+
+def summary(rows, arms):
+    out = {}
+    for arm in arms:
+        errors = np.array([r[arm]["error"] for r in rows])
+        out[arm] = {"mean": float(errors.mean()), "std": float(errors.std(ddof=1))
+                    if len(errors) > 1 else 0.0, "errors": errors.tolist()}
+    return out
+
+
+def markdown(result, args):
+    rows = result["results"]
+    lrs = [f"{lr:g}" for lr in args.ft_lr]
+    lines = ["# Fine-tuned stack of NonNegAutoencoders vs default initialisation "
+             "(issue 15)", "", f"Command: `{result['command']}`  ",
+             f"Commit: `{result['commit']}`  ",
+             f"Load average at start / end: {result['load_start']} / "
+             f"{result['load_end']}  ",
+             f"784 -> 196 -> 20 -> softmax, non-negative; {result['rows_train']} MNIST "
+             "training rows, the 10,000 test rows; equal CPU budgets (one thread). "
+             f"Pre-training: {args.ae_epochs} + {args.ae2_epochs} autoencoder "
+             f"epochs; output stage: `output_init={args.output_init!r}`; fine-tuning: "
+             f"{args.ft_epochs} epochs of projected Adam (batches of 200, gain 1) at "
+             f"the step of the row ({getattr(args, 'schedule', 'constant')}; the first "
+             "epoch includes the output stage); the "
+             "baseline: the same classifier from its default initialisation, at the "
+             "same step, for as many epochs as the budget allows. Kernels compiled by "
+             f"an untimed warm-up ({result['warm_up_cpu_s']:.0f} CPU s) before the "
+             "seeds.", "",
+             "| Adam step | stacked: test error, mean +- std | baseline | stacked per "
+             "seed | baseline per seed |", "|---|---|---|---|---|"]
+    summ = result["summary"]
+    for lr in lrs:
+        st, ba = summ[f"stacked_lr{lr}"], summ[f"baseline_lr{lr}"]
+        lines.append(
+            f"| {lr} | {100 * st['mean']:.2f}% +- {100 * st['std']:.2f} | "
+            f"{100 * ba['mean']:.2f}% +- {100 * ba['std']:.2f} | "
+            + ", ".join(f"{100 * e:.2f}" for e in st["errors"]) + " | "
+            + ", ".join(f"{100 * e:.2f}" for e in ba["errors"]) + " |")
+    lines += ["", "CPU seconds per stage (per seed and step; the output stage is in "
+              "the first fine-tuning epoch):", "",
+              "| seed | step | AE 784->196 | AE 196->20 | first fine-tuning epoch | "
+              "later epochs, median | fine-tuning, all | budget | baseline epochs "
+              "(CPU s) |", "|---" * 9 + "|"]
+    for r in rows:
+        for lr in lrs:
+            st, ba = r[f"stacked_lr{lr}"], r[f"baseline_lr{lr}"]
+            lines.append(
+                f"| {r['seed']} | {lr} | {r['ae196_cpu_s']:.1f} | "
+                f"{r['ae20_cpu_s']:.1f} | {st['first_epoch_cpu_s']:.2f} | "
+                f"{st['median_epoch_cpu_s']:.2f} | {st['cpu_s']:.1f} | "
+                f"{r[f'budget_cpu_s_lr{lr}']:.1f} | {ba['epochs']} "
+                f"({ba['cpu_s']:.1f}) |")
+    lines += ["", "Test error against CPU seconds (epoch: CPU s -> error), seed "
+              f"{rows[0]['seed']}; the stacked arms' CPU includes the pre-training:", ""]
+    for lr in lrs:
+        for arm in ("stacked", "baseline"):
+            offset = rows[0]["pretrain_cpu_s"] if arm == "stacked" else 0.0
+            points = "; ".join(f"{n}: {offset + c:.0f} -> {e:.4f}"
+                               for n, c, e in rows[0][f"{arm}_lr{lr}"]["curve"])
+            lines.append(f"- {arm}, step {lr}: {points}")
+    return "\n".join(lines) + "\n"
+
+
+def combine(paths, tag):
+    """One result file from runs of the same settings (one seed each)."""
+    import json
+    runs = [json.loads(open(p).read()) for p in paths]
+    first = runs[0]
+    rows = [row for run in runs for row in run["results"]]
+    result = {**first, "commands": [run["command"] for run in runs],
+              "command": "; ".join(run["command"] for run in runs),
+              "commit": ", ".join(sorted({run["commit"] for run in runs})),
+              "load_start": ", ".join(str(run["load_start"]) for run in runs),
+              "load_end": ", ".join(str(run["load_end"]) for run in runs),
+              "warm_up_cpu_s": max(run["warm_up_cpu_s"] for run in runs),
+              "results": rows, "summary": summary(rows, first["arms"])}
+    suffix = f"_{tag}" if tag else ""
+    save_json(RESULTS / f"autoencoder_stack{suffix}.json", result)
+    (RESULTS / f"autoencoder_stack{suffix}.md").write_text(
+        markdown(result, argparse.Namespace(**first["settings"])))
 
 
 def main(argv=None):
@@ -70,38 +198,61 @@ def main(argv=None):
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--rows", type=int, default=60000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--ae-epochs", type=int, default=10)
+    parser.add_argument("--ae2-epochs", type=int, default=20)
+    parser.add_argument("--ft-epochs", type=int, default=30)
+    parser.add_argument("--ft-lr", type=float, nargs="+", default=[1e-2, 3e-3])
+    parser.add_argument("--output-init", default="fit", choices=["fit", "default"])
+    parser.add_argument("--schedule", default="constant", choices=["constant", "linear"],
+                        help="Adam's step: constant, or decaying linearly to 0 over "
+                             "the arm's epochs (the baseline's estimated from the "
+                             "budget)")
+    parser.add_argument("--every", type=int, default=5)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--combine", nargs="+", default=None, metavar="JSON",
+                        help="write one summary of these result files (runs of the "
+                             "same settings, one seed each, e.g. run as parallel "
+                             "processes) instead of running anything")
     args = parser.parse_args(argv)
+    if args.combine:
+        return combine(args.combine, args.tag)
     set_threads(1)
     warnings.simplefilter("ignore")
-    import os
-    X_train, y_train, X_test, y_test = mnist(args.data_home or os.environ.get("SKNONNEG_DATA"))
+    command = ("python benchmarks/autoencoder_stack.py "
+               + " ".join(sys.argv[1:] if argv is None else argv))
+    commit, load_start = git_commit(), os.getloadavg()[0]
+    print(sknonneg.__file__, commit, flush=True)
+    X_train, y_train, X_test, y_test = mnist(
+        args.data_home or os.environ.get("SKNONNEG_DATA"))
     if args.rows < X_train.shape[0]:
         idx = np.random.RandomState(0).choice(X_train.shape[0], args.rows, replace=False)
         X_train, y_train = X_train[idx], y_train[idx]
+    data = (X_train, y_train, X_test, y_test)
+    # Warm-up, untimed: every stage once on 3,000 rows (enough for the numba
+    # kernels, not the NumPy twins, wherever the full run uses them), so that no
+    # arm's budget pays for compiling kernels.
+    start = cpu()
+    run_seed(0, (X_train[:3000], y_train[:3000], X_test[:1000], y_test[:1000]),
+             argparse.Namespace(**{**vars(args), "ae_epochs": 1, "ae2_epochs": 1,
+                                   "ft_epochs": 1, "ft_lr": args.ft_lr[:1]}))
+    warm_up = cpu() - start
+    print(f"warm-up: {warm_up:.1f} CPU s", flush=True)
     rows = []
     for seed in args.seeds:
-        rows.append(run_seed(seed, X_train, y_train, X_test, y_test, args.epochs))
-        print(rows[-1], flush=True)
+        rows.append(run_seed(seed, data, args))
+        print({k: (v if not isinstance(v, dict) else
+                   {"error": v["error"], "epochs": v["epochs"], "cpu_s": v["cpu_s"]})
+               for k, v in rows[-1].items()}, flush=True)
+    arms = [f"{arm}_lr{lr:g}" for lr in args.ft_lr for arm in ("stacked", "baseline")]
+    result = {"command": command, "commit": commit, "machine": machine(),
+              "date": time.ctime(), "sknonneg": sknonneg.__file__,
+              "load_start": round(load_start, 2),
+              "load_end": round(os.getloadavg()[0], 2), "warm_up_cpu_s": warm_up,
+              "rows_train": int(X_train.shape[0]), "settings": vars(args),
+              "arms": arms, "summary": summary(rows, arms), "results": rows}
     suffix = f"_{args.tag}" if args.tag else ""
-    result = {"command": "python benchmarks/autoencoder_stack.py "
-                         + " ".join(sys.argv[1:] if argv is None else argv),
-              "commit": git_commit(), "machine": machine(), "date": time.ctime(),
-              "sknonneg": sknonneg.__file__, "rows_train": int(X_train.shape[0]),
-              "results": rows}
     save_json(RESULTS / f"autoencoder_stack{suffix}.json", result)
-    lines = ["# Fine-tuned stack of NonNegAutoencoders vs default initialisation "
-             "(issue 15)", "", f"Command: `{result['command']}`  ",
-             f"Commit: `{result['commit']}`  ",
-             f"784 -> 196 -> 20 -> softmax, non-negative; {X_train.shape[0]} MNIST "
-             "training rows, the 10,000 test rows; equal CPU budgets (one thread).", "",
-             "| seed | budget CPU s | pre-training CPU s | stacked test error | "
-             "baseline test error | baseline epochs |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['seed']} | {r['budget_cpu_s']:.0f} | {r['pretrain_cpu_s']:.0f} | "
-              f"{r['stacked_error']:.4f} | {r['baseline_error']:.4f} | "
-              f"{r['baseline_epochs']} |" for r in rows]
-    (RESULTS / f"autoencoder_stack{suffix}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"autoencoder_stack{suffix}.md").write_text(markdown(result, args))
 
 
 if __name__ == "__main__":

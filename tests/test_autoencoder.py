@@ -225,6 +225,75 @@ def test_stack_initialises_classifier():
         NonNegMLPClassifier.from_autoencoders([ae2, ae1])
 
 
+def _small_stack(seed=0):
+    """Three clusters in [0, 1]^8 (90 rows) and a fitted 8 -> 5 -> 3 stack."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), 30)
+    X = np.clip(rng.random((3, 8))[y] + 0.15 * rng.standard_normal((90, 8)), 0, 1)
+    ae1 = NonNegAutoencoder(5, nonneg_layers="both", max_iter=20, random_state=0).fit(X)
+    ae2 = NonNegAutoencoder(3, nonneg_layers="both", max_iter=20,
+                            random_state=0).fit(ae1.transform(X))
+    return X, y, [ae1, ae2]
+
+
+def _start_loss(stack, X, y, output_init):
+    """Training loss at the start: one epoch of Adam with a negligible step."""
+    from sknonneg import NonNegMLPClassifier
+    clf = NonNegMLPClassifier.from_autoencoders(
+        stack, output_init=output_init, solver="adam", learning_rate_init=1e-12,
+        batch_size=len(y), random_state=0)
+    return clf.partial_fit(X, y, classes=np.unique(y))
+
+
+def test_stack_output_stage_fits_the_output_layer_on_the_codes():
+    X, y, stack = _small_stack()
+    fitted, default = (_start_loss(stack, X, y, init) for init in ("fit", "default"))
+    # The recipe's second stage: fine-tuning starts from a softmax fitted on the
+    # frozen codes, not from a random output layer.
+    assert fitted.loss_curve_[0] < default.loss_curve_[0] - 0.1
+    assert fitted.loss_curve_[0] < np.log(3)
+    # The hidden layers are the encoders, untouched by the output stage.
+    assert_allclose(fitted.coefs_[0], stack[0].coefs_[0], atol=1e-8)
+    assert_allclose(fitted.coefs_[1], stack[1].coefs_[0], atol=1e-8)
+    # The output layer is the (constrained) softmax regression of y on the codes:
+    # its gradient there is zero, or points out of the box on weights at 0.
+    from sknonneg import NonNegMLPClassifier
+    clf = NonNegMLPClassifier.from_autoencoders(stack, solver="adam", max_iter=1,
+                                                random_state=0)
+    clf._validate_params()
+    clf._snapshot_params()
+    Xv, yv = clf._validate_X_y(X, y, reset=True)
+    targets, _ = clf._encode_targets(yv)
+    sw = np.ones(len(y))
+    layout = clf._build_layout(Xv.shape[1], clf.n_outputs_)
+    theta = clf._start_theta(layout, Xv, np.random.RandomState(0), sw, False, targets)
+    grad = clf._make_objective(layout, Xv, targets, sw, 1.0, False).loss_grad(theta)[1]
+    coef_grad, intercept_grad = layout.views(grad)[-1]
+    coef, _ = layout.views(theta)[-1]
+    assert np.abs(intercept_grad).max() < 1e-3
+    assert np.abs(np.where(coef > 0, coef_grad, np.minimum(coef_grad, 0))).max() < 1e-3
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgsb"])
+def test_stack_fine_tuning_shapes_bounds_reproducible(solver):
+    from sknonneg import NonNegMLPClassifier
+    X, y, stack = _small_stack()
+
+    def fit():
+        return NonNegMLPClassifier.from_autoencoders(
+            stack, solver=solver, max_iter=5, random_state=0).fit(X, y)
+
+    clf = fit()
+    assert [c.shape for c in clf.coefs_] == [(8, 5), (5, 3), (3, 3)]
+    assert all(c.min() >= 0 for c in clf.coefs_)  # exact: bounds / projection
+    assert clf.predict_proba(X).shape == (90, 3)
+    again = fit()
+    for a, b in zip(clf.coefs_ + clf.intercepts_, again.coefs_ + again.intercepts_):
+        assert_allclose(a, b, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="output_init"):
+        NonNegMLPClassifier.from_autoencoders(stack, output_init="softmax")
+
+
 def test_hidden_units_display_shows_parts():
     import matplotlib
     matplotlib.use("Agg")

@@ -175,6 +175,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
       cannot inhibit, and its parts are as non-negative. ``nonneg="bounds"``
       because it is exact.
 
+    Deep use, as NCAE's section III-C: the codes of one autoencoder feed the
+    next (``make_pipeline(ae1, ae2)``), and
+    ``NonNegMLPClassifier.from_autoencoders([ae1, ae2])`` makes the stack a
+    classifier whose first fit trains its output layer alone on the top codes,
+    then fine-tunes the whole network. Fit the autoencoders with
+    ``nonneg_layers="both"`` for a network that is non-negative in every layer.
+
     NCAE's own configuration is ``nonneg="penalty", nonneg_layers="both",
     nonneg_penalty=3e-3, sparsity_target=0.05, sparsity_weight=3,
     solver="lbfgsb", max_iter=400``: sparser codes, a larger reconstruction

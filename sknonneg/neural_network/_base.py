@@ -11,7 +11,10 @@ A subclass describes its network through four hooks:
 
 - ``_build_layout(n_features, n_outputs)``: the parameter layout (``n_params``,
   ``bounds``, ``project(theta)``, ``pack``).
-- ``_init_theta(layout, X, rng, sample_weight)``: the initial ``theta``.
+- ``_init_theta(layout, X, rng, sample_weight)``: the initial ``theta``;
+  ``_init_output(layout, theta, X, targets, sample_weight)`` may then refine it with
+  the targets (by default it returns ``theta``; a pre-trained stack fits its output
+  layer there).
 - ``_make_objective(layout, X, targets, sample_weight, gain, parallel)``: an object
   with ``loss_grad(theta) -> (loss, grad)``, a settable ``gain``, ``set_data(X,
   targets, sample_weight)`` for another batch of as many rows, and ``n_chunks``, the
@@ -110,6 +113,12 @@ class BaseNetwork(BaseEstimator):
     @abstractmethod
     def _init_theta(self, layout, X, rng, sample_weight=None):
         """Initial ``theta`` (may look at X and its sample weights)."""
+
+    def _init_output(self, layout, theta, X, targets, sample_weight):
+        """The initial ``theta`` refined with the encoded ``targets`` of the first
+        fit (the output stage of ``NonNegMLPClassifier.from_autoencoders``); by
+        default ``theta`` itself."""
+        return theta
 
     @abstractmethod
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
@@ -263,12 +272,14 @@ class BaseNetwork(BaseEstimator):
         return X
 
     # ------------------------------------------------------------- warm start
-    def _start_theta(self, layout, X, rng, sample_weight, warm):
+    def _start_theta(self, layout, X, rng, sample_weight, warm, targets):
         """The previous solution if ``warm`` (a warm start of a compatible model, see
-        ``_warm_start_fitted``) and it fits ``layout``, else the initialisation."""
+        ``_warm_start_fitted``) and it fits ``layout``, else the initialisation
+        (``_init_theta``, then ``_init_output`` with the encoded ``targets``)."""
         if warm and layout.n_params == self._theta.shape[0]:
             return self._theta.copy()
-        return self._init_theta(layout, X, rng, sample_weight)
+        theta = self._init_theta(layout, X, rng, sample_weight)
+        return self._init_output(layout, theta, X, targets, sample_weight)
 
     def _log(self, msg):
         if self.verbose:

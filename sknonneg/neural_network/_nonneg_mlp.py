@@ -9,9 +9,11 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
+from .._kernels import flavour_for
+from .._solvers import Schedule, make_solver
 from .._engine.layers import (DENSE_ACTIVATIONS, dense_activation_function,
                               dense_lipschitz_factor)
-from .._validation import has_spread, init_input
+from .._validation import check_finite_parameters, has_spread, init_input
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._monotone import check_monotone_network, has_constraint, resolve_monotonic_cst
 from .._engine.init import nonneg_density, signed_draw
@@ -66,6 +68,10 @@ def _check_activation_params(est):
 # micro-F1 0.905, 0.904, 0.894 at gain 1 vs 0.899, 0.900, 0.892 annealed 1 -> 2).
 _AUTO_GAIN_LOGISTIC = 1.0
 _INIT_SAMPLES = 2000
+# Iterations of the output stage of a pre-trained stack (``from_autoencoders``): the
+# softmax of the UFLDL stacked-autoencoder exercise is trained by 100 L-BFGS
+# iterations on the top codes before fine-tuning.
+_OUTPUT_FIT_ITER = 100
 
 
 def _auto_output(y, classes, monotonic_cst):
@@ -406,18 +412,29 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         return self._output_type(), n_classes
 
     @classmethod
-    def from_autoencoders(cls, autoencoders, **params):
+    def from_autoencoders(cls, autoencoders, *, output_init="fit", **params):
         """A classifier whose hidden layers start from a fitted stack of autoencoders.
 
-        The encoders of ``autoencoders`` (each fitted on the codes of the one
-        before, as in a ``Pipeline``) become the hidden layers, in order; the
-        output layer is initialised on their codes as usual. ``fit`` then
-        fine-tunes the whole network (Hosseini-Asl et al. 2016, section III-C).
+        The stacked autoencoders' recipe (Hosseini-Asl et al. 2016, section III-C,
+        after the UFLDL tutorial): greedy layer-wise pre-training (the
+        ``autoencoders``, each fitted on the codes of the one before, as in a
+        ``Pipeline``), then the output layer trained alone on the top codes, then
+        the whole network fine-tuned. The encoders become the hidden layers, in
+        order; the first ``fit`` fits the output layer on their codes (see
+        ``output_init``), then fine-tunes everything with the classifier's solver.
 
         Parameters
         ----------
         autoencoders : list of NonNegAutoencoder
             Fitted, ``n_components`` of each equal to the input width of the next.
+        output_init : {"fit", "default"}, default="fit"
+            How the first ``fit`` (or ``partial_fit``) starts the output layer.
+            ``"fit"``: as the recipe, the output layer alone (softmax or logistic
+            regression, with its sign constraints, ``l1`` and ``l2``) is fitted to
+            the targets on the codes of the frozen hidden layers (all training
+            rows), by full-batch L-BFGS-B for up to 100 iterations from the usual
+            start; fine-tuning then begins from a fitted classifier. ``"default"``:
+            the classifier's data-dependent initialisation (Notes of the class).
         **params
             Parameters of the classifier. ``hidden_layer_sizes`` defaults to the
             stack's ``n_components``, ``gain`` to 1.0 (the autoencoders' sigmoid)
@@ -434,8 +451,25 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         Raises
         ------
         ValueError
-            If the stack's sizes do not chain, or a layer that ``positive``
-            constrains to be non-negative gets negative pre-trained weights.
+            If the stack's sizes do not chain, a layer that ``positive``
+            constrains to be non-negative gets negative pre-trained weights, or
+            ``output_init`` is not one of the above.
+
+        Notes
+        -----
+        Fine-tuning runs with the classifier's parameters as given (``solver``,
+        ``learning_rate_init``, ``max_iter`` ...); only ``gain`` defaults to 1,
+        the autoencoders' sigmoid, so that the hidden layers compute the codes
+        they were trained to. On MNIST, projected Adam (``solver="adam"``) with
+        a step of 3e-3 to 1e-2 fine-tuned the stack better per CPU second than
+        the default step 1e-3 or full-batch L-BFGS-B, and the larger step did not
+        undo the pre-training (``doc/defaults.md``, section on stacks).
+
+        With ``early_stopping=True`` the output stage sees every training row,
+        the validation rows included (they are split off after the start is
+        made), so the validation scores of the first epochs are slightly
+        optimistic. A warm start (``warm_start=True`` after a fit) continues the
+        fitted network and repeats neither stage.
 
         Examples
         --------
@@ -449,6 +483,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         >>> clf.fit(X / 16, y).coefs_[0].shape
         (64, 20)
         """
+        if output_init not in ("fit", "default"):
+            raise ValueError(
+                f"output_init must be 'fit' or 'default', got {output_init!r}.")
         coefs, intercepts = [], []
         for i, ae in enumerate(autoencoders):
             check_is_fitted(ae)
@@ -480,7 +517,43 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
                     "values; fit the autoencoder with nonneg='bounds', "
                     "nonneg_layers='both', or pass positive with this layer free.")
         clf._pretrained = (coefs, intercepts)
+        clf._pretrained_output = output_init
         return clf
+
+    def _init_output(self, layout, theta, X, targets, sample_weight):
+        """The output stage of a pre-trained stack (``from_autoencoders`` with
+        ``output_init="fit"``): the output layer of ``theta`` fitted alone on the
+        last hidden layer's outputs for ``X``, the layers below held fixed.
+
+        One full-batch L-BFGS-B run of the engine's objective over the output
+        layer (its signs, ``l1`` and ``l2``), from ``theta``'s output layer."""
+        if getattr(self, "_pretrained_output", "default") != "fit":
+            return theta
+        coefs, intercepts = layout.arrays(theta)
+        gain = self._gain_param()
+        gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
+        network = layout.network
+        hidden, _ = forward(network, list(zip(coefs, intercepts)), X, gain=gain0,
+                            dtype=self._compute_dtype)
+        codes = hidden[-1]
+        top = network[-1]
+        output = ParameterLayout([DenseLayer(top.n_in, top.n_out, top.signs,
+                                             "identity", top.l1, top.zeros)])
+        l2 = self._per_layer(self.l2, "l2", layout.n_layers)[-1]
+        # Serial kernels (or their NumPy twins on small data): the problem is
+        # n_samples x n_in x n_out, small next to the network's.
+        parallel = flavour_for(False, codes.shape[0], top.work_per_row())
+        objective = Objective(output, self._output_type(), [L2([l2])], codes,
+                              targets, sample_weight, dtype=self._compute_dtype,
+                              parallel=parallel)
+        start = output.pack(coefs[-1:], intercepts[-1:])
+        run = make_solver("lbfgsb", output.n_params).run(
+            objective, start, output.box,
+            Schedule(max_iter=_OUTPUT_FIT_ITER, tol=self.tol))
+        check_finite_parameters(run.theta, "in the output stage of from_autoencoders",
+                                run.loss)
+        (coefs[-1],), (intercepts[-1],) = output.arrays(run.theta)
+        return layout.pack(coefs, intercepts)
 
     def _gain_param(self):
         if isinstance(self.gain, str) and self.gain == "auto":

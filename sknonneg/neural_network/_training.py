@@ -241,7 +241,7 @@ class TrainableNetwork(BaseNetwork):
         rng = check_random_state(self.random_state)
         self._rng = rng
         layout = self._build_layout(X.shape[1], self.n_outputs_)
-        theta = self._start_theta(layout, X, rng, sample_weight, fitted)
+        theta = self._start_theta(layout, X, rng, sample_weight, fitted, targets)
         self._layout = layout
         solver = self._solver_for(layout, reuse=self.warm_start)
 
@@ -474,7 +474,8 @@ class TrainableNetwork(BaseNetwork):
         solver = self._solver_for(layout, reuse=True)
         sample_weight = self._sample_weight(X, y, sample_weight)
         if first:
-            self._theta = self._init_theta(layout, X, self._rng, sample_weight)
+            self._theta = self._start_theta(layout, X, self._rng, sample_weight,
+                                            False, targets)
         gains = gain_schedule(self._gain_param(), self.max_iter)
         gain = float(gains[min(self._gain_step, self.max_iter - 1)])
         theta = layout.project(self._theta)

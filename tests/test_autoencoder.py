@@ -266,7 +266,9 @@ def test_stack_output_stage_fits_the_output_layer_on_the_codes():
     targets, _ = clf._encode_targets(yv)
     sw = np.ones(len(y))
     layout = clf._build_layout(Xv.shape[1], clf.n_outputs_)
-    theta = clf._start_theta(layout, Xv, np.random.RandomState(0), sw, False, targets)
+    theta, fresh = clf._start_theta(layout, Xv, np.random.RandomState(0), sw, False)
+    assert fresh
+    theta = clf._start_output(layout, theta, Xv, targets, sw)
     grad = clf._make_objective(layout, Xv, targets, sw, 1.0, False).loss_grad(theta)[1]
     coef_grad, intercept_grad = layout.views(grad)[-1]
     coef, _ = layout.views(theta)[-1]
@@ -304,3 +306,23 @@ def test_hidden_units_display_shows_parts():
     assert disp is not None
     import matplotlib.pyplot as plt
     plt.close("all")
+
+
+def test_stack_output_stage_leaves_out_the_validation_rows(monkeypatch):
+    # Early stopping's validation rows stay unseen: the output stage is fitted on the
+    # training rows only, and the initialisation draws from rng as without a stack.
+    from sknonneg import NonNegMLPClassifier
+    X, y, stack = _small_stack()
+    seen = []
+    original = NonNegMLPClassifier._init_output
+
+    def spy(self, layout, theta, X, targets, sample_weight):
+        seen.append(X.shape[0])
+        return original(self, layout, theta, X, targets, sample_weight)
+
+    monkeypatch.setattr(NonNegMLPClassifier, "_init_output", spy)
+    clf = NonNegMLPClassifier.from_autoencoders(
+        stack, solver="adam", max_iter=3, early_stopping=True, validation_fraction=0.2,
+        n_iter_no_change=5, random_state=0).fit(X, y)
+    assert seen == [72]  # 90 rows, 18 held out
+    assert len(clf.validation_scores_) == clf.n_iter_

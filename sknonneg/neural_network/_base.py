@@ -272,13 +272,21 @@ class BaseNetwork(BaseEstimator):
         return X
 
     # ------------------------------------------------------------- warm start
-    def _start_theta(self, layout, X, rng, sample_weight, warm, targets):
-        """The previous solution if ``warm`` (a warm start of a compatible model, see
-        ``_warm_start_fitted``) and it fits ``layout``, else the initialisation
-        (``_init_theta``, then ``_init_output`` with the encoded ``targets``)."""
+    def _start_theta(self, layout, X, rng, sample_weight, warm):
+        """``(theta, fresh)``: the previous solution if ``warm`` (a warm start of a
+        compatible model, see ``_warm_start_fitted``) and it fits ``layout``, else the
+        initialisation ``_init_theta``; a ``fresh`` one then goes through
+        ``_init_output`` on the training rows (``_start_output``)."""
         if warm and layout.n_params == self._theta.shape[0]:
-            return self._theta.copy()
-        theta = self._init_theta(layout, X, rng, sample_weight)
+            return self._theta.copy(), False
+        return self._init_theta(layout, X, rng, sample_weight), True
+
+    def _start_output(self, layout, theta, X, targets, sample_weight, rows=None):
+        """``_init_output`` on the training ``rows`` (all when None): early stopping's
+        validation rows stay unseen by the output stage of a pre-trained stack."""
+        if rows is not None:
+            X, targets = X[rows], targets[rows]
+            sample_weight = None if sample_weight is None else sample_weight[rows]
         return self._init_output(layout, theta, X, targets, sample_weight)
 
     def _log(self, msg):

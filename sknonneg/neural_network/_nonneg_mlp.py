@@ -465,10 +465,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         the default step 1e-3 or full-batch L-BFGS-B, and the larger step did not
         undo the pre-training (``doc/defaults.md``, section on stacks).
 
-        With ``early_stopping=True`` the output stage sees every training row,
-        the validation rows included (they are split off after the start is
-        made), so the validation scores of the first epochs are slightly
-        optimistic. A warm start (``warm_start=True`` after a fit) continues the
+        With ``early_stopping=True`` the output stage sees the training rows
+        only, not the validation rows split off for early stopping. A warm start (``warm_start=True`` after a fit) continues the
         fitted network and repeats neither stage.
 
         Examples

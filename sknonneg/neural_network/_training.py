@@ -241,7 +241,9 @@ class TrainableNetwork(BaseNetwork):
         rng = check_random_state(self.random_state)
         self._rng = rng
         layout = self._build_layout(X.shape[1], self.n_outputs_)
-        theta = self._start_theta(layout, X, rng, sample_weight, fitted, targets)
+        # The initialisation draws from rng before the validation split, as it always
+        # has; the output stage (a pre-trained stack's) runs after it.
+        theta, fresh = self._start_theta(layout, X, rng, sample_weight, fitted)
         self._layout = layout
         solver = self._solver_for(layout, reuse=self.warm_start)
 
@@ -257,6 +259,9 @@ class TrainableNetwork(BaseNetwork):
             )
             monitor = EarlyStopping(self, X[idx_val], y[idx_val])
             data = data[idx_train]
+        if fresh:
+            theta = self._start_output(layout, theta, X, targets, sample_weight,
+                                       idx_train if self.early_stopping else None)
 
         train = data
         full_batch = solver.full_batch and self._batch_size_param() is None
@@ -474,8 +479,8 @@ class TrainableNetwork(BaseNetwork):
         solver = self._solver_for(layout, reuse=True)
         sample_weight = self._sample_weight(X, y, sample_weight)
         if first:
-            self._theta = self._start_theta(layout, X, self._rng, sample_weight,
-                                            False, targets)
+            theta, _ = self._start_theta(layout, X, self._rng, sample_weight, False)
+            self._theta = self._start_output(layout, theta, X, targets, sample_weight)
         gains = gain_schedule(self._gain_param(), self.max_iter)
         gain = float(gains[min(self._gain_step, self.max_iter - 1)])
         theta = layout.project(self._theta)

@@ -15,7 +15,12 @@ Usage::
 
     python benchmarks/paired_engine.py --base /path/to/checkout-A --new . --pairs 5
 
-Writes ``benchmarks/results/engine_paired.json`` and ``.md``.
+Writes ``benchmarks/results/engine_paired.json`` and ``.md`` (``--output STEM``:
+``STEM.json`` and ``STEM.md``). ``--clock cpu`` times the process's CPU seconds
+instead of wall seconds, and ``--threads N`` runs both sides on N threads (numba,
+OpenMP, BLAS): on a machine shared with other work, ``--clock cpu --threads 1``
+compares the work done rather than the share of the cores each side got.
+``--warmup`` runs each side once, unrecorded, first (a cold numba cache).
 """
 
 import argparse
@@ -67,13 +72,16 @@ def _old_density_off():
     return saved
 
 
+_clock = time.perf_counter
+
+
 def _time_evals(objective, theta, repeats):
     objective.loss_grad(theta)
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = _clock()
         objective.loss_grad(theta)
-        times.append(time.perf_counter() - start)
+        times.append(_clock() - start)
     return float(np.median(times))
 
 
@@ -104,9 +112,9 @@ def _fit_seconds_per_iter(est, X, y):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
+        start = _clock()
         est.fit(X, y)
-        return (time.perf_counter() - start) / est.n_iter_
+        return (_clock() - start) / est.n_iter_
 
 
 def measure(data_home, repeats, fit_iter):
@@ -156,9 +164,14 @@ def _run(tree, args):
     # it): the comparison is of the engines, not of a wait policy on a loaded machine.
     env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()),
                OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
+    if args.threads:
+        env.update({name: str(args.threads) for name in (
+            "NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS")})
     out = subprocess.run(
         [sys.executable, __file__, "--measure", "--data-home", str(args.data_home),
-         "--repeats", str(args.repeats), "--fit-iter", str(args.fit_iter)],
+         "--repeats", str(args.repeats), "--fit-iter", str(args.fit_iter),
+         "--clock", args.clock],
         env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -171,11 +184,22 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--fit-iter", type=int, default=20)
     parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads of both sides (default: as the environment)")
+    parser.add_argument("--warmup", action="store_true")
+    parser.add_argument("--output", default="engine_paired")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
+        global _clock
+        if args.clock == "cpu":
+            _clock = time.process_time
         print(json.dumps(measure(args.data_home, args.repeats, args.fit_iter)))
         return
+    if args.warmup:
+        for tree in (args.base, args.new):
+            _run(tree, args)
     pairs = []
     for i in range(args.pairs):
         a, b = _run(args.base, args), _run(args.new, args)
@@ -197,14 +221,16 @@ def main():
               "loadavg_end": os.getloadavg()}
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    (results / "engine_paired.json").write_text(json.dumps(report, indent=2))
+    (results / f"{args.output}.json").write_text(json.dumps(report, indent=2))
     lines = ["# Engine refactor: paired speed check", "",
              f"Command: `{report['command']}`", "",
              f"A (before): `{report['A_commit']}`, B (after): `{report['B_commit']}`; "
              f"{args.pairs} pairs A B A B ..., each a fresh process (warm numba cache), "
              f"medians of {args.repeats} evaluations / one fit of {args.fit_iter} "
              f"iterations per process; 5k MNIST subset, 150 hidden units for the MLP "
-             f"rows; OMP_WAIT_POLICY=PASSIVE on both sides. Load average per pair: "
+             f"rows; OMP_WAIT_POLICY=PASSIVE on both sides; "
+             f"{'process CPU' if args.clock == 'cpu' else 'wall'} seconds, "
+             f"{args.threads or 'default'} thread(s). Load average per pair: "
              + ", ".join(f"{p['load']:.1f}" for p in pairs) + ".", "",
              "| row | A ms | B ms | median ratio B/A | ratios |",
              "| --- | ---: | ---: | ---: | --- |"]
@@ -212,7 +238,7 @@ def main():
         lines.append(f"| {r['row']} | {r['A_ms']:.1f} | {r['B_ms']:.1f} | "
                      f"{r['median_ratio']:.3f} | "
                      + " ".join(f"{x:.2f}" for x in r["ratios"]) + " |")
-    (results / "engine_paired.md").write_text("\n".join(lines) + "\n")
+    (results / f"{args.output}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

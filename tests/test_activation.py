@@ -9,6 +9,7 @@ gradients are checked in ``test_objective.py``, the kernels against their twins 
 ``test_lipschitz.py``.
 """
 
+import threading
 import warnings
 
 import numpy as np
@@ -132,15 +133,28 @@ def test_transform_range(activation, digits):
 @pytest.mark.parametrize("activation", ["tanh", "relu", "identity"])
 def test_numpy_path_fits_as_the_kernels(activation, digits):
     """The NumPy path of small problems and the numba kernels fit the same network
-    (the digits subset, dense, and its CSR form on a second hidden layer)."""
+    (the digits subset, dense, and its CSR form on a second hidden layer).
+
+    The numba fit runs in a thread of its own, so on the serial kernels: those of
+    these activations are compiled by ``test_kernels.py`` and ``test_objective.py``
+    already (the parallel flavour compiles the same loops; each of its signatures
+    costs 5-15 CPU-seconds of a cold test run)."""
     X, y = digits
     for hidden, data in (((8,), X), ((6, 4), sp.csr_matrix(X))):
         params = dict(hidden_layer_sizes=hidden, activation=activation, max_iter=10,
                       random_state=0)
         on_numpy = _fit(NonNegMLPClassifier(**params), data, y)
-        with numpy_max_work(-1):
-            on_numba = _fit(NonNegMLPClassifier(**params), data, y)
-            proba_numba = on_numba.predict_proba(data)
+        result = {}
+
+        def fit_on_numba():
+            with numpy_max_work(-1):
+                est = _fit(NonNegMLPClassifier(**params), data, y)
+                result.update(est=est, proba=est.predict_proba(data))
+
+        thread = threading.Thread(target=fit_on_numba)
+        thread.start()
+        thread.join()
+        on_numba, proba_numba = result["est"], result["proba"]
         assert_allclose(on_numpy.loss_curve_, on_numba.loss_curve_, rtol=1e-6)
         assert_allclose(on_numpy.predict_proba(data), proba_numba, atol=1e-6)
 

@@ -155,6 +155,10 @@ X, y = np.random.RandomState(0).rand(40, 3), np.arange(40) % 2
 for solver in ("lbfgsb", "adam"):  # the NumPy path of small problems
     NonNegMLPClassifier((3,), solver=solver, max_iter=3).fit(X, y).predict_proba(X)
 assert "numba" not in sys.modules, "a small fit imported numba"
+from sknonneg import ABBAClassifier
+for activation in ("tanh", "capped_leaky_relu"):  # ABBA layers load theta too
+    ABBAClassifier((3, 3), activation=activation, max_iter=3).fit(X, y).predict(X)
+assert "numba" not in sys.modules, "a small ABBA fit imported numba"
 
 # The first kernel module imported during a fit (numba with it): the layer is
 # chosen before any launch, numba gets the fit's budget, restored at its end.
@@ -169,7 +173,8 @@ print("layer", numba.config.THREADING_LAYER)
 
 
 def test_numba_is_imported_with_the_first_kernel_module():
-    """``import sknonneg`` and a fit on the NumPy path import no numba; the kernel
+    """``import sknonneg`` and a fit on the NumPy path (an MLP's, an ABBA network's)
+    import no numba; the kernel
     modules, imported during a fit, set numba up as ``fit_threads`` would have."""
     import os
     import subprocess

@@ -6,7 +6,8 @@ fused kernels of ``sknonneg._kernels``, on buffers it allocates once per data se
 (``buffers``):
 
 - ``load``: its blocks of ``theta`` (float64) into compute buffers (the dtype of the
-  fit), scaled by the network's reparametrisation scale ``c`` (1 without one);
+  fit), scaled by the network's reparametrisation scale ``c`` (1 without one), with
+  the objective's kernel set (the NumPy twins on the NumPy path: no numba there);
 - ``forward``: its outputs from the previous layer's (or from the data); hidden
   layers return their weighted total activation (for ``ActivityL1``);
 - ``output``: the last layer with the loss: logits, data loss and ``delta``;
@@ -256,7 +257,7 @@ class DenseLayer:
             buf.coef_grad = np.empty(self.shape, dtype=buf.intercept.dtype)
             buf.intercept_grad = np.empty(self.n_out, dtype=buf.intercept.dtype)
 
-    def load(self, blocks, buf, scale=1.0):
+    def load(self, blocks, buf, scale=1.0, kernels=None):
         coef = blocks.get("coef")
         if buf.reads_theta and not (scale == 1.0 and coef.dtype == np.float64
                                     and coef.flags.c_contiguous
@@ -570,13 +571,16 @@ class ABBALayer:
         ``zeros`` from ``buf``."""
         return blocks["A"], getattr(buf, zeros) if self.free else blocks["B"]
 
-    def load(self, blocks, buf, scale=1.0):
+    def load(self, blocks, buf, scale=1.0, kernels=None):
         a, b = self._coef_blocks(blocks, buf, "zeros")
         bu, bv = blocks["b_u"], blocks["b_v"]
         last = self.role == LAST
         # The first layer sees s = 0 and the logits read only d: no A + B there.
-        _kernels.abba_load_layer(a, b, 0.5 * scale if last else scale, self.role == INNER,
-                                 buf.coef_sum, buf.coef_diff)
+        # The objective's kernel set: its NumPy twin on the NumPy path, which
+        # imports no numba.
+        kernels = _kernels.kernels(False) if kernels is None else kernels
+        kernels.abba_load_layer(a, b, 0.5 * scale if last else scale, self.role == INNER,
+                                buf.coef_sum, buf.coef_diff)
         if last:
             # Logits: (u - v) / 2, whose intercept is (b_u - b_v) / 2.
             np.subtract(bu, bv, out=buf.intercept_u, casting="unsafe")

@@ -218,7 +218,7 @@ class Objective:
         if self.reparametrization is not None:
             c, dc = self.reparametrization.scale(layout.views(theta))
         for layer, layer_blocks, buf in zip(layers, blocks, bufs):
-            layer.load(layer_blocks, buf, c)
+            layer.load(layer_blocks, buf, c, self.kernels)
         ctx = self._context()
 
         def below(i):

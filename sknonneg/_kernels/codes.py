@@ -17,8 +17,9 @@ FLUSH = 1e-30
 SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR = 0, 1, 2, 3
 # Activations, one set of codes: ABBA layers take IDENTITY, TANH, CAPPED_LEAKY_RELU
 # (``abba``); dense hidden layers LOGISTIC, TANH, RELU, IDENTITY (``dense``), each
-# applied to ``gain * (x W + b)``. A code is an argument read at run time, not a
-# compiled variant: every activation shares one compiled kernel.
+# applied to ``gain * (x W + b)``. A code is an argument of the kernels; the dense
+# kernels have a compiled variant for LOGISTIC and one for the other codes, which
+# reads it at run time (``support.PerActivation``).
 IDENTITY, TANH, CAPPED_LEAKY_RELU, LOGISTIC, RELU = 0, 1, 2, 3, 4
 # ABBA layer roles (``abba``).
 FIRST, INNER, LAST = 0, 1, 2

@@ -7,12 +7,16 @@ activation-sparsity penalty as its per-unit term ``activity_coef``: the hooks th
 which ``sknonneg._engine`` reaches them.
 
 A hidden layer computes ``a = f(gain * (x W + b))``, ``f`` given by its code
-(``activation_code``, ``sknonneg._kernels.codes``), read at run time: ``LOGISTIC``
-(the sigmoid), ``TANH``, ``RELU`` (``max(t, 0)``) or ``IDENTITY``. Every activation
-runs in the one compiled kernel (a compiled variant per activation would multiply
-the compile time, seconds per kernel). Each is non-decreasing, and its derivative is
-read off the output, so the backward pass keeps no pre-activation: ``f'(t) * gain``
-is ``gain a (1 - a)``, ``gain (1 - a^2)``, ``gain [a > 0]`` and ``gain``.
+(``activation_code``, ``sknonneg._kernels.codes``): ``LOGISTIC`` (the sigmoid),
+``TANH``, ``RELU`` (``max(t, 0)``) or ``IDENTITY``. A kernel taking the code has
+two compiled variants (``support.PerActivation``): one for the logistic alone (the
+code written for the sigmoid: its element maps ``_logistic_activate`` and
+``_logistic_backprop_value``, passed to the helpers, are all that is typed and
+compiled), and one that reads the code at run time for the others (``_activate``,
+``_backprop_value``); a fit compiles the one its activation needs. Each activation is
+non-decreasing, and its derivative is read off the output, so the backward pass
+keeps no pre-activation: ``f'(t) * gain`` is ``gain a (1 - a)``, ``gain (1 - a^2)``,
+``gain [a > 0]`` and ``gain``.
 
 The kernel names still say "sigmoid", the activation they were written for.
 """
@@ -63,8 +67,28 @@ def _backprop_value(upstream, a, gain, activation_code):
 
 
 @njit(inline="always", cache=True)
-def _sigmoid_rows(start, stop, intercept, gain, activation_code, sample_weight,
-                  activity_out, activation_out):
+def _logistic_activate(t, activation_code):
+    """``_activate`` of the logistic variant: the sigmoid, whatever the code."""
+    return _sigmoid(t)
+
+
+@njit(inline="always", cache=True)
+def _logistic_backprop_value(upstream, a, gain, activation_code):
+    """``_backprop_value`` of the logistic variant."""
+    return upstream * gain * a * (_as_type_of(a, 1.0) - a)
+
+
+# The element maps a kernel passes to its helpers: the general ones, read the code at
+# run time; the logistic variant of each kernel sees them rebound to the sigmoid's
+# (``support.PerActivation``), so that it compiles nothing else.
+_ACTIVATE, _BACKPROP_VALUE = _activate, _backprop_value
+LOGISTIC_MAPS = {"_ACTIVATE": _logistic_activate,
+                 "_BACKPROP_VALUE": _logistic_backprop_value}
+
+
+@njit(inline="always", cache=True)
+def _sigmoid_rows(start, stop, intercept, gain, activate, activation_code,
+                  sample_weight, activity_out, activation_out):
     """Rows ``start:stop`` of ``activation_out`` (holding ``inputs @ coef``) become
     ``f(gain * (. + intercept))``, ``f`` of code ``activation_code``; ``sum_i
     sample_weight[i] * a_ij`` is added to ``activity_out[j]`` (float64, one per unit).
@@ -77,8 +101,7 @@ def _sigmoid_rows(start, stop, intercept, gain, activation_code, sample_weight,
     for i in range(start, stop):
         w = sample_weight[i]
         for j in range(n_units):
-            a = _activate(gain * (activation_out[i, j] + intercept[j]),
-                          activation_code)
+            a = activate(gain * (activation_out[i, j] + intercept[j]), activation_code)
             activation_out[i, j] = a
             activity_out[j] += w * a
 
@@ -100,8 +123,8 @@ def _linear_sigmoid_forward(inputs, coef, intercept, gain, activation_code,
         if start < stop:
             np.dot(inputs[start:stop], coef, activation_out[start:stop])
         partial_activity[c, :] = 0.0
-        _sigmoid_rows(start, stop, intercept, gain, activation_code, sample_weight,
-                      partial_activity[c], activation_out)
+        _sigmoid_rows(start, stop, intercept, gain, _ACTIVATE, activation_code,
+                      sample_weight, partial_activity[c], activation_out)
     return partial_activity.sum()
 
 
@@ -141,7 +164,8 @@ def _linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_
 
 @njit(inline="always", cache=True)
 def _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
-                           activation_code, activity_coef, sample_weight, delta_out):
+                           backprop_value, activation_code, activity_coef,
+                           sample_weight, delta_out):
     """Rows ``block_start:block_stop`` of ``delta_out = (upstream + activity_coef *
     sw_i) * gain * f'``, ``upstream`` holding ``delta @ coef.T`` for the block and
     ``f'`` read off ``a = activation`` (``_backprop_value``); ``delta_out`` may be
@@ -150,8 +174,8 @@ def _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
         extra = _as_type_of(delta_out, activity_coef * sample_weight[i])
         row = upstream[i - block_start]
         for j in range(delta_out.shape[1]):
-            delta_out[i, j] = _flush(_backprop_value(row[j] + extra, activation[i, j],
-                                                     gain, activation_code))
+            delta_out[i, j] = _flush(backprop_value(row[j] + extra, activation[i, j],
+                                                    gain, activation_code))
 
 
 def _sigmoid_backprop(delta, coef, activation, gain, activation_code, activity_coef,
@@ -184,14 +208,15 @@ def _sigmoid_backprop(delta, coef, activation, gain, activation_code, activity_c
             upstream = scratch[c, :block_stop - block_start]
             np.dot(delta[block_start:block_stop], coef_T, upstream)
             _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
-                                   activation_code, activity_coef, sample_weight,
-                                   delta_out)
+                                   _BACKPROP_VALUE, activation_code, activity_coef,
+                                   sample_weight, delta_out)
 
 
 @njit(inline="always", cache=True)
 def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_coef,
                                    out_intercept, y, loss, sample_weight, scale, gain,
-                                   activation_code, activity_coef, scratch,
+                                   activate, backprop_value, activation_code,
+                                   activity_coef, scratch,
                                    activity_out, partial_out_coef,
                                    partial_out_intercept, hidden_out, logits_out,
                                    delta_out):
@@ -205,7 +230,7 @@ def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_co
     n_units = hidden_out.shape[1]
     n_outputs = logits_out.shape[1]
     n_rows = block_stop - block_start
-    _sigmoid_rows(block_start, block_stop, intercept, gain, activation_code,
+    _sigmoid_rows(block_start, block_stop, intercept, gain, activate, activation_code,
                   sample_weight, activity_out, hidden_out)
     hidden = hidden_out[block_start:block_stop]
     np.dot(hidden, out_coef, logits_out[block_start:block_stop])
@@ -228,7 +253,8 @@ def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_co
     upstream = scratch[c, :n_rows]
     np.dot(delta, out_coef.T, upstream)
     _sigmoid_backprop_rows(block_start, block_stop, upstream, hidden_out, gain,
-                           activation_code, activity_coef, sample_weight, hidden_out)
+                           backprop_value, activation_code, activity_coef,
+                           sample_weight, hidden_out)
     return block_loss
 
 
@@ -256,7 +282,8 @@ def _hidden_block_product_overload(inputs, block_start, block_stop, coef, hidden
 @njit(inline="always", cache=True)
 def _sigmoid_loss_backprop_chunk(c, start, stop, inputs, coef, intercept, out_coef,
                                  out_intercept, y, loss, sample_weight, scale, gain,
-                                 activation_code, activity_coef, scratch,
+                                 activate, backprop_value, activation_code,
+                                 activity_coef, scratch,
                                  partial_activity, partial_out_coef,
                                  partial_out_intercept, hidden_out, logits_out,
                                  delta_out):
@@ -271,7 +298,8 @@ def _sigmoid_loss_backprop_chunk(c, start, stop, inputs, coef, intercept, out_co
         _hidden_block_product(inputs, block_start, block_stop, coef, hidden_out)
         chunk_loss += _sigmoid_output_backprop_block(
             block_start, block_stop, c, intercept, out_coef, out_intercept, y, loss,
-            sample_weight, scale, gain, activation_code, activity_coef, scratch,
+            sample_weight, scale, gain, activate, backprop_value, activation_code,
+            activity_coef, scratch,
             partial_activity[c], partial_out_coef, partial_out_intercept, hidden_out,
             logits_out, delta_out)
     return chunk_loss
@@ -312,7 +340,8 @@ def _linear_sigmoid_loss_backprop(inputs, coef, intercept, out_coef, out_interce
         start, stop = _chunk(hidden_out.shape[0], n_chunks, c)
         total += _sigmoid_loss_backprop_chunk(
             c, start, stop, inputs, coef, intercept, out_coef, out_intercept, y, loss,
-            sample_weight, scale, gain, activation_code, activity_coef, scratch,
+            sample_weight, scale, gain, _ACTIVATE, _BACKPROP_VALUE, activation_code,
+            activity_coef, scratch,
             partial_activity, partial_out_coef, partial_out_intercept, hidden_out,
             logits_out, delta_out)
     _reduce_chunks(n_chunks, partial_out_coef, partial_out_intercept, out_coef_grad_out,
@@ -321,8 +350,10 @@ def _linear_sigmoid_loss_backprop(inputs, coef, intercept, out_coef, out_interce
 
 
 linear_sigmoid_forward, linear_sigmoid_forward_serial = flavours(
-    _linear_sigmoid_forward)
+    _linear_sigmoid_forward, per_activation=LOGISTIC_MAPS)
 linear_loss_grad, linear_loss_grad_serial = flavours(_linear_loss_grad)
-sigmoid_backprop, sigmoid_backprop_serial = flavours(_sigmoid_backprop)
+sigmoid_backprop, sigmoid_backprop_serial = flavours(_sigmoid_backprop,
+                                                     per_activation=LOGISTIC_MAPS)
 linear_sigmoid_loss_backprop, linear_sigmoid_loss_backprop_serial = flavours(
-    _linear_sigmoid_loss_backprop, {"_reduce_chunks": _reduce_chunks_serial})
+    _linear_sigmoid_loss_backprop, {"_reduce_chunks": _reduce_chunks_serial},
+    per_activation=LOGISTIC_MAPS)

@@ -10,7 +10,7 @@ blocked layout built here).
 
 from numba import prange
 
-from .dense import _sigmoid_rows
+from .dense import _ACTIVATE, LOGISTIC_MAPS, _sigmoid_rows
 from .support import _as_type_of, _chunk, _csr_rows_product, flavours
 
 __all__ = [
@@ -38,8 +38,8 @@ def _csr_linear_sigmoid_forward(data, indices, indptr, coef, intercept, gain,
         start, stop = _chunk(n_samples, n_chunks, c)
         _csr_rows_product(data, indices, indptr, start, stop, coef, activation_out)
         partial_activity[c, :] = 0.0
-        _sigmoid_rows(start, stop, intercept, gain, activation_code, sample_weight,
-                      partial_activity[c], activation_out)
+        _sigmoid_rows(start, stop, intercept, gain, _ACTIVATE, activation_code,
+                      sample_weight, partial_activity[c], activation_out)
     return partial_activity.sum()
 
 
@@ -161,7 +161,7 @@ def _transpose(X, out):
 
 
 csr_linear_sigmoid_forward, csr_linear_sigmoid_forward_serial = flavours(
-    _csr_linear_sigmoid_forward)
+    _csr_linear_sigmoid_forward, per_activation=LOGISTIC_MAPS)
 count_block_columns, count_block_columns_serial = flavours(_count_block_columns)
 csr_to_blocked_csc, csr_to_blocked_csc_serial = flavours(_csr_to_blocked_csc)
 count_row_nonzeros, count_row_nonzeros_serial = flavours(_count_row_nonzeros)

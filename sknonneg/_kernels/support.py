@@ -45,7 +45,10 @@ numba_imported()
 
 __all__ = ["FLUSH", "flavours", "serial_only"]
 
-from .codes import FLUSH
+from .codes import FLUSH, IDENTITY, LOGISTIC, RELU, TANH
+
+# The codes of the dense hidden activations (``dense``).
+ACTIVATION_CODES = (LOGISTIC, TANH, RELU, IDENTITY)
 
 _LOG_FLUSH = math.log(FLUSH)
 
@@ -253,11 +256,85 @@ def _renamed(func, name, globals_=None):
 _OPTIONS = dict(cache=True, nogil=True, fastmath={"contract"})
 
 
-def flavours(func, serial_globals=None):
+class _Stats:
+    """``cache_hits`` and ``cache_misses`` (signature to count) summed over the
+    variants of a ``PerActivation`` kernel, as a dispatcher's ``stats`` holds them."""
+
+    def __init__(self, dispatchers):
+        self.cache_hits, self.cache_misses = {}, {}
+        for dispatcher in dispatchers:
+            for mine, theirs in ((self.cache_hits, dispatcher.stats.cache_hits),
+                                 (self.cache_misses, dispatcher.stats.cache_misses)):
+                for key, count in theirs.items():
+                    mine[key] = mine.get(key, 0) + count
+
+
+class PerActivation:
+    """A kernel taking a hidden activation's code, compiled in two variants: one for
+    ``LOGISTIC`` alone, one for every other code.
+
+    The logistic variant is ``func`` compiled with some of its globals rebound
+    (``logistic_globals``: the element maps it passes to its helpers, the sigmoid's
+    alone), the general one ``func`` as written, reading the code at run time. So a
+    logistic fit compiles and runs the code written for the sigmoid, nothing else,
+    while the other activations share one compiled variant (a variant each would
+    compile each fused kernel three more times in the tests). One kernel for every
+    code compiled 15-30% longer and ran the float32 logistic forward map 4-8% slower
+    (``benchmarks/results/kernel_compile.md``). Variants are named
+    ``<name>_logistic`` and ``<name>_any`` (their own on-disk cache files) and made
+    on first call.
+    """
+
+    def __init__(self, func, parallel, name, logistic_globals, globals_=None):
+        import inspect
+
+        self.py_func = func
+        self.__name__ = self.__qualname__ = name
+        self.__doc__ = func.__doc__
+        self._parallel = parallel
+        self._globals = func.__globals__ if globals_ is None else globals_
+        self._logistic_globals = logistic_globals
+        self._index = list(inspect.signature(func).parameters).index("activation_code")
+        self._variants = {}
+
+    def variant(self, code):
+        """The dispatcher that runs activation code ``code``."""
+        if code not in ACTIVATION_CODES:
+            raise ValueError(f"unknown activation code {code!r}")
+        logistic = code == LOGISTIC
+        dispatcher = self._variants.get(logistic)
+        if dispatcher is None:
+            globals_ = ({**self._globals, **self._logistic_globals} if logistic
+                        else self._globals)
+            name = f"{self.__name__}_{'logistic' if logistic else 'any'}"
+            dispatcher = njit(parallel=self._parallel, **_OPTIONS)(
+                _renamed(self.py_func, name, globals_))
+            self._variants[logistic] = dispatcher
+        return dispatcher
+
+    def __call__(self, *args):
+        return self.variant(int(args[self._index]))(*args)
+
+    @property
+    def signatures(self):
+        return [sig for d in self._variants.values() for sig in d.signatures]
+
+    @property
+    def stats(self):
+        return _Stats(self._variants.values())
+
+
+def flavours(func, serial_globals=None, per_activation=None):
     """``(parallel, serial)`` dispatchers of ``func``; ``serial_globals``: names the
-    serial flavour sees rebound (a reducing kernel calls the serial reduction)."""
-    parallel = njit(parallel=True, **_OPTIONS)(func)
+    serial flavour sees rebound (a reducing kernel calls the serial reduction);
+    ``per_activation``: ``PerActivation`` kernels, with the names their logistic
+    variant sees rebound."""
     globals_ = None if serial_globals is None else {**func.__globals__, **serial_globals}
+    if per_activation is not None:
+        return (PerActivation(func, True, func.__name__, per_activation),
+                PerActivation(func, False, func.__name__ + "_serial", per_activation,
+                              globals_))
+    parallel = njit(parallel=True, **_OPTIONS)(func)
     serial = njit(parallel=False, **_OPTIONS)(
         _renamed(func, func.__name__ + "_serial", globals_))
     return parallel, serial

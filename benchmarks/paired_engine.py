@@ -20,7 +20,9 @@ Writes ``benchmarks/results/engine_paired.json`` and ``.md`` (``--output STEM``:
 instead of wall seconds, and ``--threads N`` runs both sides on N threads (numba,
 OpenMP, BLAS): on a machine shared with other work, ``--clock cpu --threads 1``
 compares the work done rather than the share of the cores each side got.
-``--warmup`` runs each side once, unrecorded, first (a cold numba cache).
+``--warmup`` runs each side once, unrecorded, first (a cold numba cache);
+``--rows "eval float32" ...`` measures only the rows whose names contain one of the
+strings.
 """
 
 import argparse
@@ -117,39 +119,56 @@ def _fit_seconds_per_iter(est, X, y):
         return (_clock() - start) / est.n_iter_
 
 
-def measure(data_home, repeats, fit_iter):
+def measure(data_home, repeats, fit_iter, only=()):
+    """The rows' seconds; ``only``: substrings of the rows to measure (all if empty)."""
     from sknonneg import ABBAClassifier, NonNegMLPClassifier
 
     X, y = _mnist_5k(data_home)
     rows = {}
+
+    def want(key):
+        return not only or any(part in key for part in only)
+
     for dtype in ("float64", "float32"):
         for path in ("auto", "dense"):
-            est = NonNegMLPClassifier((150,), dtype=dtype, random_state=0)
-            rows[f"mlp eval {dtype} {path}"] = _eval_seconds(
-                est, X, y, np.dtype(dtype), repeats, dense=path == "dense")
+            key = f"mlp eval {dtype} {path}"
+            if want(key):
+                est = NonNegMLPClassifier((150,), dtype=dtype, random_state=0)
+                rows[key] = _eval_seconds(est, X, y, np.dtype(dtype), repeats,
+                                          dense=path == "dense")
     for hidden in [(64, 32)]:
-        rows[f"signed mlp eval float32 {hidden}"] = _eval_seconds(
-            NonNegMLPClassifier(hidden, positive=False, dtype="float32", random_state=0),
-            X.astype(np.float32), y, np.float32, repeats)
-        rows[f"abba eval float32 {hidden}"] = _eval_seconds(
-            ABBAClassifier(hidden, dtype="float32", random_state=0),
-            X.astype(np.float32), y, np.float32, repeats)
+        key = f"signed mlp eval float32 {hidden}"
+        if want(key):
+            rows[key] = _eval_seconds(
+                NonNegMLPClassifier(hidden, positive=False, dtype="float32",
+                                    random_state=0),
+                X.astype(np.float32), y, np.float32, repeats)
+        key = f"abba eval float32 {hidden}"
+        if want(key):
+            rows[key] = _eval_seconds(
+                ABBAClassifier(hidden, dtype="float32", random_state=0),
+                X.astype(np.float32), y, np.float32, repeats)
     # Adam-sized batches: the Python cost of an evaluation shows most here.
     batch = np.random.default_rng(0).choice(X.shape[0], 128, replace=False)
-    rows["mlp eval float64 batch=128"] = _eval_seconds(
-        NonNegMLPClassifier((150,), random_state=0), X[batch], y[batch], np.float64,
-        5 * repeats)
-    rows["abba eval float32 (64, 32) batch=128"] = _eval_seconds(
-        ABBAClassifier((64, 32), dtype="float32", random_state=0),
-        X[batch].astype(np.float32), y[batch], np.float32, 5 * repeats)
+    if want("mlp eval float64 batch=128"):
+        rows["mlp eval float64 batch=128"] = _eval_seconds(
+            NonNegMLPClassifier((150,), random_state=0), X[batch], y[batch], np.float64,
+            5 * repeats)
+    if want("abba eval float32 (64, 32) batch=128"):
+        rows["abba eval float32 (64, 32) batch=128"] = _eval_seconds(
+            ABBAClassifier((64, 32), dtype="float32", random_state=0),
+            X[batch].astype(np.float32), y[batch], np.float32, 5 * repeats)
     for dtype in ("float64", "float32"):
         for positive in (True, False):
-            est = NonNegMLPClassifier((150,), positive=positive, dtype=dtype, gain=1.0,
-                                      max_iter=fit_iter, random_state=0)
-            rows[f"mlp fit/iter {dtype} positive={positive}"] = _fit_seconds_per_iter(
-                est, X, y)
-    rows["abba fit/iter float32 (64, 32)"] = _fit_seconds_per_iter(
-        ABBAClassifier((64, 32), dtype="float32", max_iter=fit_iter, random_state=0), X, y)
+            key = f"mlp fit/iter {dtype} positive={positive}"
+            if want(key):
+                est = NonNegMLPClassifier((150,), positive=positive, dtype=dtype,
+                                          gain=1.0, max_iter=fit_iter, random_state=0)
+                rows[key] = _fit_seconds_per_iter(est, X, y)
+    if want("abba fit/iter float32 (64, 32)"):
+        rows["abba fit/iter float32 (64, 32)"] = _fit_seconds_per_iter(
+            ABBAClassifier((64, 32), dtype="float32", max_iter=fit_iter, random_state=0),
+            X, y)
     return rows
 
 
@@ -171,7 +190,7 @@ def _run(tree, args):
     out = subprocess.run(
         [sys.executable, __file__, "--measure", "--data-home", str(args.data_home),
          "--repeats", str(args.repeats), "--fit-iter", str(args.fit_iter),
-         "--clock", args.clock],
+         "--clock", args.clock, *(["--rows", *args.rows] if args.rows else [])],
         env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -189,13 +208,16 @@ def main():
                         help="threads of both sides (default: as the environment)")
     parser.add_argument("--warmup", action="store_true")
     parser.add_argument("--output", default="engine_paired")
+    parser.add_argument("--rows", nargs="+", default=[],
+                        help="measure only the rows whose name contains one of these")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         global _clock
         if args.clock == "cpu":
             _clock = time.process_time
-        print(json.dumps(measure(args.data_home, args.repeats, args.fit_iter)))
+        print(json.dumps(measure(args.data_home, args.repeats, args.fit_iter,
+                                 args.rows)))
         return
     if args.warmup:
         for tree in (args.base, args.new):

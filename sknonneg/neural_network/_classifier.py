@@ -352,6 +352,12 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         ``NonNegMLPClassifier._fixed_order``)."""
         return False
 
+    def _diagnostic_logits(self, X):
+        """Logits of the fitted network on validated ``X`` for the end-of-fit
+        diagnostics (``warn_if_degenerate``). No promise rides on them, so a network
+        whose prediction sums in a fixed order computes them on its faster path."""
+        return self._logits(X)
+
     def decision_function(self, X):
         """Compute the logits of the output layer.
 

@@ -88,10 +88,10 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
     hold several, or its training log-loss is no better than the class prior's.
 
     Estimators without ``classes_`` (regressors, autoencoders) are left alone."""
-    if not hasattr(estimator, "classes_") or not hasattr(estimator, "_logits"):
+    if not hasattr(estimator, "classes_") or not hasattr(estimator, "_diagnostic_logits"):
         return
     keep = np.asarray(sample_weight) > 0
-    logits = np.asarray(estimator._logits(X), dtype=np.float64)[keep]
+    logits = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64)[keep]
     targets = np.asarray(targets)[keep]
     sample_weight = np.asarray(sample_weight, dtype=np.float64)[keep]
     softmax = estimator._output_type() == "softmax"

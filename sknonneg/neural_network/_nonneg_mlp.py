@@ -713,13 +713,22 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         keeps it exact in floating point (``sknonneg._kernels.fixed``)."""
         return all(np.all(signs > 0) for signs in self._layout.coef_signs[1:])
 
-    def _forward(self, X):
+    def _forward(self, X, fixed_order=None):
+        """Every layer's outputs on validated ``X``; ``fixed_order`` None: as
+        prediction sums (``_fixed_order``)."""
+        if fixed_order is None:
+            fixed_order = self._fixed_order()
         return forward(self._layout.network, list(zip(self.coefs_, self.intercepts_)), X,
                        gain=self._fitted_gain(), dtype=self._compute_dtype,
-                       fixed_order=self._fixed_order())
+                       fixed_order=fixed_order)
 
     def _logits(self, X):
         return self._forward(X)[1]
+
+    def _diagnostic_logits(self, X):
+        # The training rows' logits for warn_if_degenerate: the fused kernels, not
+        # the fixed-order ones (2-3x slower; a fit's cost, not prediction's).
+        return self._forward(X, fixed_order=False)[1]
 
     def transform(self, X):
         """Compute the last hidden layer's activations: a supervised feature extractor.

@@ -64,6 +64,24 @@ def test_validation_score_of_theta_is_the_fitted_networks_score(data, name):
     assert score == est.score(X, y)
 
 
+
+def test_fit_diagnostics_read_the_logits_off_the_fixed_order_path(monkeypatch, data):
+    """``warn_if_degenerate`` reads a monotone network's training logits through
+    ``_diagnostic_logits``: the fused kernels (summed in any order), not prediction's
+    slower fixed-order ones; they equal the fixed-order logits to rounding."""
+    X, y = data
+    orders = []
+    original = NonNegMLPClassifier._forward
+    monkeypatch.setattr(NonNegMLPClassifier, "_forward",
+                        lambda self, X, fixed_order=None:
+                        orders.append(fixed_order) or original(self, X, fixed_order))
+    est = NonNegMLPClassifier((4,), positive=True, max_iter=10, random_state=0).fit(X, y)
+    assert est._fixed_order() and orders == [False]
+    X_checked = est._check_X(X)
+    np.testing.assert_allclose(est._diagnostic_logits(X_checked),
+                               est._logits(X_checked), rtol=1e-12, atol=1e-12)
+
+
 class _CountingNumba:
     def __init__(self):
         self.calls = []

@@ -43,7 +43,10 @@ from sknonneg._threads import fit_threads
 # the ABBA kernels, split by flavour (parallel, serial). Other tests are spread test by
 # test; they compile little (small fits run on the NumPy twins) and load what the
 # groups compiled from numba's cache on disk.
+# test_fixed_order shares the dense family: test_kernels compiles the fixed-order
+# kernels too, and one worker compiling them saves the other from doing it again.
 _KERNEL_FAMILIES = {"test_kernels": "dense", "test_objective": "dense",
+                    "test_fixed_order": "dense",
                     "test_abba_kernels": "abba", "test_abba": "abba"}
 _PARALLEL_FIXTURES = {"parallel_threads", "numba_kernels"}
 

@@ -62,7 +62,8 @@ from .codes import LOGISTIC, RELU, TANH
 from .fixed_constants import (EXP_K_EPS_32, EXP_K_EPS_64, EXP_RANGE_32, EXP_RANGE_64,
                               INV_LN2, LN2_HI_32, LN2_HI_64, LN2_LO_32, LN2_LO_64,
                               LOG_FLUSH, TAYLOR_32, TAYLOR_64)
-from .support import _as_type_of, _bits_as_float, _chunk, _flush, _renamed
+from .support import (EXACT_OPTIONS, _as_type_of, _bits_as_float, _chunk, _flush,
+                      flavours)
 
 __all__ = ["fixed_order_product", "fixed_order_product_serial",
            "csr_fixed_order_product", "csr_fixed_order_product_serial",
@@ -209,16 +210,11 @@ def _fixed_order_finish(intercept, gain, activation_code, hidden, n_chunks, out)
             out[i, j] = _activate(gain * t, activation_code) if hidden else t
 
 
-def _exact_flavours(func):
-    """``(parallel, serial)`` dispatchers of ``func`` compiled without ``fastmath``
-    (``support.flavours`` allows contraction into fused multiply-adds)."""
-    options = dict(cache=True, nogil=True)
-    return (njit(parallel=True, **options)(func),
-            njit(parallel=False, **options)(_renamed(func, func.__name__ + "_serial")))
-
-
-fixed_order_product, fixed_order_product_serial = _exact_flavours(_fixed_order_product)
-csr_fixed_order_product, csr_fixed_order_product_serial = _exact_flavours(
-    _csr_fixed_order_product)
+# Compiled without fastmath: ``support.flavours``' default allows contraction into
+# fused multiply-adds.
+fixed_order_product, fixed_order_product_serial = flavours(
+    _fixed_order_product, options=EXACT_OPTIONS)
+csr_fixed_order_product, csr_fixed_order_product_serial = flavours(
+    _csr_fixed_order_product, options=EXACT_OPTIONS)
 # Element-wise, a small part of the time: one (serial) flavour, half the compiling.
-fixed_order_finish = njit(cache=True, nogil=True)(_fixed_order_finish)
+fixed_order_finish = njit(**EXACT_OPTIONS)(_fixed_order_finish)

@@ -254,6 +254,7 @@ def _renamed(func, name, globals_=None):
 
 
 _OPTIONS = dict(cache=True, nogil=True, fastmath={"contract"})
+EXACT_OPTIONS = dict(cache=True, nogil=True)
 
 
 class _Stats:
@@ -324,18 +325,19 @@ class PerActivation:
         return _Stats(self._variants.values())
 
 
-def flavours(func, serial_globals=None, per_activation=None):
+def flavours(func, serial_globals=None, per_activation=None, options=_OPTIONS):
     """``(parallel, serial)`` dispatchers of ``func``; ``serial_globals``: names the
     serial flavour sees rebound (a reducing kernel calls the serial reduction);
     ``per_activation``: ``PerActivation`` kernels, with the names their logistic
-    variant sees rebound."""
+    variant sees rebound; ``options``: numba's (``EXACT_OPTIONS``: no contraction
+    into fused multiply-adds, for the fixed-order kernels)."""
     globals_ = None if serial_globals is None else {**func.__globals__, **serial_globals}
     if per_activation is not None:
         return (PerActivation(func, True, func.__name__, per_activation),
                 PerActivation(func, False, func.__name__ + "_serial", per_activation,
                               globals_))
-    parallel = njit(parallel=True, **_OPTIONS)(func)
-    serial = njit(parallel=False, **_OPTIONS)(
+    parallel = njit(parallel=True, **options)(func)
+    serial = njit(parallel=False, **options)(
         _renamed(func, func.__name__ + "_serial", globals_))
     return parallel, serial
 

@@ -8,6 +8,7 @@ load average, since the benchmark machine is shared) and result files.
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -173,4 +174,4 @@ def command_line():
         script = script.relative_to(REPO)
     except ValueError:
         script = Path(script.name)
-    return " ".join(["python", str(script), *sys.argv[1:]])
+    return shlex.join(["python", str(script), *sys.argv[1:]])

@@ -16,7 +16,8 @@ stacked arm follows the stacked-autoencoder recipe:
    ``--ft-lr``, batches of 200, gain 1), from the same pre-trained stack.
 
 Its budget is the CPU time of all three stages. The baseline is the same classifier
-(``clone``: the same parameters, the same step, without the pre-trained weights)
+(``NonNegMLPClassifier(**clf.get_params())``: the same parameters, the same step,
+without the pre-trained weights)
 from its default initialisation, trained by ``partial_fit`` epochs until it has used
 as much CPU time. Budgets are CPU seconds of this process (``time.process_time``,
 one thread: the machine is shared), after an untimed warm-up that compiles the
@@ -42,7 +43,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import RESULTS, git_commit, machine, mnist, save_json, set_threads  # noqa: E402
-from sklearn.base import clone  # noqa: E402
 
 import sknonneg  # noqa: E402
 from sknonneg import NonNegAutoencoder, NonNegMLPClassifier  # noqa: E402
@@ -98,10 +98,11 @@ def run_seed(seed, data, args):
         budget = pretrain + stacked["cpu_s"]
         row[f"budget_cpu_s_lr{lr:g}"] = budget
         row[f"stacked_lr{lr:g}"] = stacked
-        # The same classifier (clone: its parameters, not the pre-trained weights);
+        # The same classifier (its parameters, not the pre-trained weights, which
+        # ``clone`` would keep);
         # with a decaying step, its schedule spans the epochs the budget buys at
         # the stacked arm's epoch cost (same network, same data).
-        base = clone(clf)
+        base = NonNegMLPClassifier(**clf.get_params())
         if args.schedule == "linear":
             epoch_cpu = (stacked["median_epoch_cpu_s"] if stacked["epochs"] > 1
                          else stacked["cpu_s"])

@@ -326,3 +326,34 @@ def test_stack_output_stage_leaves_out_the_validation_rows(monkeypatch):
         n_iter_no_change=5, random_state=0).fit(X, y)
     assert seen == [72]  # 90 rows, 18 held out
     assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_clone_keeps_the_pretrained_stack():
+    # GridSearchCV clones: every candidate must fine-tune from the stack, not from
+    # the default initialisation.
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+    from sknonneg import NonNegMLPClassifier
+    X, y, stack = _small_stack()
+    clf = NonNegMLPClassifier.from_autoencoders(stack, output_init="default",
+                                                max_iter=1, random_state=0)
+    copy = clone(clf)
+    assert copy._pretrained_output == "default"
+    layout = copy._build_layout(8, 3)
+    coefs, _ = layout.arrays(copy._init_theta(layout, X, np.random.RandomState(0)))
+    assert_allclose(coefs[0], stack[0].coefs_[0])
+    assert_allclose(coefs[1], stack[1].coefs_[0])
+    search = GridSearchCV(clf, {"l2": [0.0, 1e-4]}, cv=2).fit(X, y)
+    assert hasattr(search.best_estimator_, "_pretrained")
+    # A parameter set since that the stack does not fit is refused at fit.
+    with pytest.raises(ValueError, match="pre-trained stack"):
+        clone(clf).set_params(hidden_layer_sizes=(4, 3)).fit(X, y)
+    with pytest.raises(ValueError, match="pre-trained stack"):
+        clone(clf).set_params(hidden_layer_sizes=(5,), positive=True).fit(X, y)
+    # A deeper network that starts with the stack is fine.
+    deeper = clone(clf).set_params(hidden_layer_sizes=(5, 3, 2), positive=True)
+    assert [c.shape for c in deeper.fit(X, y).coefs_] == [(8, 5), (5, 3), (3, 2), (2, 3)]
+    ae = NonNegAutoencoder(4, nonneg=False, max_iter=5, random_state=0).fit(X)
+    free = NonNegMLPClassifier.from_autoencoders([ae], max_iter=1)
+    with pytest.raises(ValueError, match="sign constraints"):
+        clone(free).set_params(positive=True).fit(X, y)

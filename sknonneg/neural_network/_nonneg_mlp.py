@@ -446,7 +446,11 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         -------
         clf : NonNegMLPClassifier
             Not fitted yet. The pre-trained weights are held by this instance
-            (``clone`` and ``set_params`` keep the parameters only, not them).
+            and travel with ``clone`` (so ``GridSearchCV`` and
+            ``cross_val_score`` fine-tune every candidate from the stack); a
+            parameter set since (``set_params``) that does not fit them (other
+            ``hidden_layer_sizes``, or ``positive`` on a layer with negative
+            weights) is refused by ``fit``.
 
         Raises
         ------
@@ -517,6 +521,38 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         clf._pretrained = (coefs, intercepts)
         clf._pretrained_output = output_init
         return clf
+
+    def __sklearn_clone__(self):
+        # scikit-learn's cloning protocol: a clone is unfitted and has the same
+        # parameters. The pre-trained stack of ``from_autoencoders`` is part of how
+        # this instance was configured, not fitted state, so it travels with the
+        # clone; otherwise a grid search would silently start every candidate from
+        # the default initialisation.
+        clone = super().__sklearn_clone__()
+        if hasattr(self, "_pretrained"):
+            clone._pretrained = self._pretrained
+            clone._pretrained_output = self._pretrained_output
+        return clone
+
+    def _check_pretrained(self, layout):
+        """Refuse a pre-trained stack that the parameters set since no longer fit."""
+        coefs, _ = self._pretrained
+        shapes = [tuple(c.shape) for c in coefs]
+        expected = [(layout.layer_sizes[i], layout.layer_sizes[i + 1])
+                    for i in range(min(len(coefs), layout.n_layers - 1))]
+        if len(coefs) >= layout.n_layers or shapes != expected:
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} with "
+                f"{layout.layer_sizes[0]} input features does not start with the "
+                f"pre-trained stack's layers {shapes} (from_autoencoders); keep "
+                "hidden_layer_sizes starting with the stack's n_components.")
+        for i, coef in enumerate(coefs):
+            signs = np.asarray(layout.coef_signs[i])[:, None]
+            if np.any(((signs > 0) & (coef < 0)) | ((signs < 0) & (coef > 0))):
+                raise ValueError(
+                    f"the pre-trained weights of layer {i} (from_autoencoders) break "
+                    f"its sign constraints (positive={self.positive!r}, "
+                    f"monotonic_cst={self.monotonic_cst!r}).")
 
     def _init_output(self, layout, theta, X, targets, sample_weight):
         """The output stage of a pre-trained stack (``from_autoencoders`` with
@@ -630,6 +666,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         nonneg_hidden_std, output_std = _INIT_STD[self._output_type()]
         coefs, intercepts = [], []
         fixed_coefs, fixed_intercepts = getattr(self, "_pretrained", ((), ()))
+        if fixed_coefs:
+            self._check_pretrained(layout)
         for i in range(layout.n_layers):
             if i < len(fixed_coefs):
                 # Pre-trained layers (``from_autoencoders``) start as they were fitted.

@@ -167,6 +167,18 @@ def versions():
             "scikit-learn": sklearn.__version__, "numba": numba.__version__}
 
 
+def package_location():
+    """Where ``sknonneg`` was imported from, relative to this repository when it is
+    inside (results must not record the paths of the machine that made them)."""
+    import sknonneg
+
+    path = Path(sknonneg.__file__).resolve()
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return f"<installed>/{path.parent.name}/{path.name}"
+
+
 def command_line():
     """The command that ran the benchmark, relative to the repository root."""
     script = Path(sys.argv[0]).resolve()

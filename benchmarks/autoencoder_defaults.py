@@ -19,7 +19,9 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from _common import RESULTS, Timer, git_commit, machine, mnist, save_json, set_threads  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS, Timer, git_commit, machine, mnist, package_location, save_json, set_threads,
+)
 from sklearn.decomposition import NMF  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
@@ -70,7 +72,7 @@ def main(argv=None):
     result = {"command": "python benchmarks/autoencoder_defaults.py "
                          + " ".join(sys.argv[1:] if argv is None else argv),
               "commit": git_commit(), "machine": machine(), "date": time.ctime(),
-              "sknonneg": sknonneg.__file__, "rows": rows}
+              "sknonneg": package_location(), "rows": rows}
     save_json(RESULTS / "autoencoder_defaults.json", result)
     lines = ["# NonNegAutoencoder: choosing the defaults (issue 15)", "",
              f"Command: `{result['command']}`  ", f"Commit: `{result['commit']}`  ",

@@ -42,7 +42,9 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import RESULTS, git_commit, machine, mnist, save_json, set_threads  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS, git_commit, machine, mnist, package_location, save_json, set_threads,
+)
 
 import sknonneg  # noqa: E402
 from sknonneg import NonNegAutoencoder, NonNegMLPClassifier  # noqa: E402
@@ -246,7 +248,7 @@ def main(argv=None):
                for k, v in rows[-1].items()}, flush=True)
     arms = [f"{arm}_lr{lr:g}" for lr in args.ft_lr for arm in ("stacked", "baseline")]
     result = {"command": command, "commit": commit, "machine": machine(),
-              "date": time.ctime(), "sknonneg": sknonneg.__file__,
+              "date": time.ctime(), "sknonneg": package_location(),
               "load_start": round(load_start, 2),
               "load_end": round(os.getloadavg()[0], 2), "warm_up_cpu_s": warm_up,
               "rows_train": int(X_train.shape[0]), "settings": vars(args),

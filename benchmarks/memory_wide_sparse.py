@@ -24,7 +24,9 @@ import subprocess
 import sys
 import time
 
-from _common import REPO, RESULTS, git_commit, machine, save_json
+from _common import (
+    REPO, RESULTS, git_commit, machine, package_location, save_json,
+)
 
 CHILD = r"""
 import gc, json, sys, threading, time, warnings
@@ -69,7 +71,7 @@ peak[0] = max(peak[0], proc.memory_info().rss)
 input_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
 import sknonneg
 print(json.dumps({{"solver": {solver!r}, "warm_up": {warm_up}, "n_samples": n, "n_features": d,
-                  "sknonneg": sknonneg.__file__,
+                  "sknonneg": package_location(),
                   "nnz": int(X.nnz), "n_params": int(est._theta.shape[0]),
                   "input_mb": input_bytes / 2**20,
                   "params_mb": est._theta.nbytes / 2**20,

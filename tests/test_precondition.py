@@ -69,19 +69,26 @@ def test_factors_scale_small_columns_only_and_are_bounded():
     assert solver_scaling(objective) is None
 
 
-@pytest.mark.parametrize("positive", [True, False, "hidden"])
+@pytest.mark.parametrize("positive", [True, "hidden", "monotonic"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 def test_solver_gradient_matches_finite_differences_and_round_trips(
         positive, sparse, finite_differences):
     """What L-BFGS-B minimises, ``u -> loss(D u)``, has the gradient ``D grad``;
     also with an L1 layer split in two non-negative parts (both scaled)."""
-    X, y = objective_data("softmax-multiclass", sparse, 0, 12, 3)
+    kind = "logistic-binary" if positive == "monotonic" else "softmax-multiclass"
+    X, y = objective_data(kind, sparse, 0, 12, 3)
     X = X * np.array([0.01, 0.2, 1.0]) if not sparse else X @ sp.diags([0.01, 0.2, 1.0])
+    # monotonic_cst: a free row (its weights of either sign, split with l1) beside
+    # constrained ones of both signs.
+    kwargs = (dict(monotonic_cst=[1, -1, 0], output="logistic") if positive == "monotonic"
+              else dict(positive=positive))
     for l1 in (0.0, 0.01):
-        est = NonNegMLPClassifier((3,), positive=positive, l1=l1, l2=0.01)
+        est = NonNegMLPClassifier((3,), l1=l1, l2=0.01, **kwargs)
         layout, objective = _objective(est, X, y)
         scaling = solver_scaling(objective)
         assert len(scaling.segments) == (2 if layout.network[0].split else 1)
+        assert np.all(scaling.factors[:2] > 1)
+        assert scaling.factors[2] == 1.0 or positive != "monotonic"  # the free row
         rng = np.random.default_rng(0)
         theta = layout.project(rng.normal(size=layout.n_params))
 
@@ -163,6 +170,9 @@ def test_other_first_layers_and_objectives_are_not_scaled():
     est = NonNegMLPClassifier((3,))
     layout, objective = _objective(est, X, y)
     assert isinstance(solver_scaling(objective), FirstLayerScaling)
+    # A free first layer is not scaled (module docstring: which rows).
+    _, objective = _objective(NonNegMLPClassifier((3,), positive="output"), X, y)
+    assert solver_scaling(objective) is None
     # A first-layer bound other than 0 or infinity would not survive u = theta / f.
     layout.network[0].blocks = lambda: [type("B", (), {
         "name": "coef", "lower": 0.5, "upper": np.inf})()]

@@ -44,6 +44,14 @@ network 0.2 points on the 5k MNIST subset, and on min-max breast cancer it made
 fits that stopped at ``max_iter`` converge to optima that generalise worse. Those
 data sets run exactly as before.
 
+Which rows: the sign-constrained ones (a non-negative first layer: ``positive=True``
+or ``"hidden"``, ``monotonic_cst``); free rows keep ``f_j = 1``. L-BFGS-B finds the
+bound-active set through its Cauchy point, a search along the projected *gradient*,
+which the scale of the variables governs; free coordinates are moved by the
+quasi-Newton step, which adapts to their curvature. Measured on Reuters (3 seeds):
+the positive network gained 0.5 points of micro-F1 from the scaling, the
+unconstrained one lost 0.2 (with a lower training loss).
+
 What it keeps
 -------------
 - The bounds of a first-layer weight are 0 or infinite (sign constraints, pinned
@@ -156,7 +164,8 @@ class FirstLayerScaling:
         if not np.any(small) or np.median(scale[small]) > SMALL_UNIT:
             return None
         factors = np.ones_like(scale)
-        factors[small] = np.clip(1.0 / scale[small], 1.0, F_MAX)
+        scaled = small & (layer.signs != 0)  # sign-constrained rows only
+        factors[scaled] = np.clip(1.0 / scale[scaled], 1.0, F_MAX)
         if not segments or np.all(factors == 1.0):
             return None
         return cls(segments, factors)

@@ -84,9 +84,10 @@ F_MAX = 100.0
 # The scaling runs when the median unit of the non-zero columns is at most this.
 SMALL_UNIT = 0.2
 
-# Rows per piece of a dense input in the column statistics: no temporary of the
-# input's size.
-_ROWS = 4096
+# Elements per piece of a dense input in the column statistics: their temporaries
+# stay this small (64 kB in float64) whatever the input, so that a fit's memory
+# peak (partial_fit over chunks read from disk) is set by its buffers, not here.
+_PIECE = 1 << 13
 
 
 def column_unit_scale(X, sample_weight):
@@ -114,11 +115,13 @@ def column_unit_scale(X, sample_weight):
     else:
         A = X.array if isinstance(X, DenseInput) else np.asarray(X)
         square, count = np.zeros(n_features), np.zeros(n_features)
-        for start in range(0, A.shape[0], _ROWS):
-            piece = A[start:start + _ROWS].astype(np.float64)
-            ws = w[start:start + _ROWS]
+        rows = max(1, _PIECE // max(n_features, 1))
+        for start in range(0, A.shape[0], rows):
+            piece = A[start:start + rows].astype(np.float64)
+            ws = w[start:start + rows]
             count += ws @ (piece != 0)
-            square += ws @ (piece * piece)
+            piece *= piece
+            square += ws @ piece
     positive = count > 0
     scale = np.zeros(n_features)
     scale[positive] = np.sqrt(square[positive] / count[positive])

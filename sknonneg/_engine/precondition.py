@@ -11,8 +11,8 @@ along them, while the intercepts and the upper layers (inputs of order one: a
 bias, sigmoid outputs) are steep. L-BFGS-B starts from a multiple of the identity
 and keeps 20 curvature pairs: that cannot undo a spread of 10-100 in the scales of
 thousands of coordinates, and the fit crawls along the flat ones (min-max scaled
-Spambase, whose median column value where non-zero is 0.14, stopped at
-``max_iter=200`` with the loss still falling in every fold).
+Spambase, whose median column value where non-zero is 0.14: the positive
+networks' fits stopped at ``max_iter=200`` with the loss still falling).
 
 What
 ----

@@ -95,6 +95,11 @@ class Watch:
         return {"fits": self.fits, "convergence_warnings": self.convergence,
                 "degenerate_warnings": self.degenerate, "one_class_fits": self.one_class}
 
+    def add(self, other):
+        """Adds the counts of ``other`` (the fits of one row or grid cell)."""
+        for k in ("fits", "convergence", "degenerate", "one_class"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
 
 def cv_accuracy(make, X, y, watch=None, folds=5):
     scores, one_class = [], 0
@@ -140,8 +145,7 @@ def section_reuters(args, watch):
                "fit_s": fit_s, "n_iter": est.n_iter_,
                "docs_without_label": int((pred.sum(axis=1) == 0).sum()),
                **w.record()}
-        for k in ("fits", "convergence", "degenerate", "one_class"):
-            setattr(watch, k, getattr(watch, k) + getattr(w, k))
+        watch.add(w)
         rows.append(row)
         print(row, flush=True)
     return {"n_train": X_train.shape[0], "n_test": X_test.shape[0],
@@ -219,6 +223,8 @@ def section_tabular(args, watch):
             return float(np.mean(scores)), int(one_class)
 
         for sname, scaler in (("minmax", MinMaxScaler), ("standard", StandardScaler)):
+            if sname not in args.scalers:
+                continue
             pre = lambda: _preprocessor(scaler(), X)  # noqa: E731
             start = time.perf_counter()
             mlp = cv(lambda: make_pipeline(pre(), MLPClassifier(random_state=0)))[0]
@@ -227,14 +233,16 @@ def section_tabular(args, watch):
             for positive, output in ((True, "softmax"), ("hidden", "softmax"),
                                      (True, "logistic")):
                 start = time.perf_counter()
+                w = Watch()
                 acc, one = cv(lambda: make_pipeline(pre(), NonNegMLPClassifier(
-                    positive=positive, output=output, random_state=0)), watch)
+                    positive=positive, output=output, random_state=0)), w)
+                watch.add(w)
                 row = {"data": name, "scaler": sname, "positive": positive,
                        "output": output,
                        "accuracy": acc, "mlp": mlp, "logreg": lr,
                        "gap_to_best": acc - max(mlp, lr), "one_class_folds": one,
                        "fit_s_5_folds": time.perf_counter() - start,
-                       "baselines_s": baseline_s}
+                       "baselines_s": baseline_s, **w.record()}
                 rows.append(row)
                 print(row, flush=True)
             if name not in args.grid:
@@ -242,11 +250,13 @@ def section_tabular(args, watch):
             for hidden in ((10,), (50,), (20, 10)):
                 for l2 in (0.0, 1e-5, 1e-4):
                     for positive in (True, "hidden"):
+                        w = Watch()
                         acc, one = cv(lambda: make_pipeline(pre(), NonNegMLPClassifier(
-                            hidden, positive=positive, l2=l2, random_state=0)), watch)
+                            hidden, positive=positive, l2=l2, random_state=0)), w)
+                        watch.add(w)
                         cell = {"data": name, "scaler": sname, "hidden": list(hidden),
                                 "l2": l2, "positive": positive, "accuracy": acc,
-                                "one_class_folds": one}
+                                "one_class_folds": one, **w.record()}
                         grid.append(cell)
                         print(cell, flush=True)
     return {"rows": rows, "grid": grid}
@@ -331,12 +341,13 @@ def markdown(rec):
                 "Target: within 1 point of the better of MLPClassifier and "
                 "LogisticRegression.", "",
                 "| data | scaler | positive | output | accuracy | MLPClassifier | "
-                "LogisticRegression | gap | one-class folds |",
-                "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+                "LogisticRegression | gap | one-class folds | folds warning |",
+                "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for row in t["rows"]:
             out.append(f"| {row['data']} | {row['scaler']} | {row['positive']} | "
                        f"{row['output']} | {row['accuracy']:.4f} | {row['mlp']:.4f} | {row['logreg']:.4f} | "
-                       f"{100 * row['gap_to_best']:+.2f} | {row['one_class_folds']} |")
+                       f"{100 * row['gap_to_best']:+.2f} | {row['one_class_folds']} | "
+                       f"{row.get('convergence_warnings', '')} |")
         for name in dict.fromkeys(c["data"] for c in t["grid"]):
             cells = [c for c in t["grid"] if c["data"] == name]
             worst = min(cells, key=lambda c: c["accuracy"])
@@ -345,7 +356,7 @@ def markdown(rec):
                     f"'hidden' x min-max / standard scaling, 5 folds each): worst cell "
                     f"{worst['accuracy']:.4f} ({worst['scaler']}, {worst['hidden']}, "
                     f"l2={worst['l2']}, positive={worst['positive']}); one-class folds "
-                    f"{sum(c['one_class_folds'] for c in cells)}."]
+                    f"{sum(c['one_class_folds'] for c in cells)}." + _grid_warnings(cells)]
         out.append("")
     im = rec.get("images")
     if im:
@@ -387,6 +398,20 @@ def markdown(rec):
                 f"predicting one class: {total['one_class_fits']}."]
         out.append("")
     return "\n".join(out)
+
+
+def _grid_warnings(cells):
+    """The grid's ConvergenceWarning count and the cells that warned, where the run
+    recorded them per cell."""
+    if not all("convergence_warnings" in c for c in cells):
+        return ""
+    warned = [c for c in cells if c["convergence_warnings"]]
+    where = "; ".join(f"{c['scaler']}, {c['hidden']}, l2={c['l2']}, "
+                      f"positive={c['positive']}: {c['convergence_warnings']}"
+                      for c in warned)
+    return (f" Fits that raise a ConvergenceWarning: "
+            f"{sum(c['convergence_warnings'] for c in cells)} of "
+            f"{sum(c['fits'] for c in cells)}" + (f" ({where})." if where else "."))
 
 
 # Sections whose parts add up when merged (separate data sets, separate seeds); a
@@ -435,11 +460,17 @@ def main():
     parser.add_argument("--adult-rows", type=int, default=0,
                         help="stratified subsample of Adult (0: all 32,561 rows)")
     parser.add_argument("--grid", nargs="*", default=["breast_cancer", "wine"])
+    parser.add_argument("--scalers", nargs="+", default=["minmax", "standard"],
+                        choices=["minmax", "standard"], help="scalings of the tabular section")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--adam-gains", nargs="+", default=["default", "1,2"],
                         help='gains of the mnist_adam section: "default" (gain="auto") '
                              'or "start,end"')
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--no-first-layer-scaling", action="store_true",
+                        help="L-BFGS-B without the first-layer scaling of "
+                             "sknonneg._engine.precondition (the code before it), for "
+                             "comparison runs")
     parser.add_argument("--out", default="defaults")
     parser.add_argument("--merge", nargs="*", default=[],
                         help="result files (JSON, in benchmarks/results) of separate "
@@ -448,6 +479,10 @@ def main():
                         help="with --merge: lines printed under the commands")
     args = parser.parse_args()
     set_threads(args.threads)
+    if args.no_first_layer_scaling:
+        import sknonneg._solvers.lbfgsb as lbfgsb
+
+        lbfgsb.solver_scaling = lambda objective: None
     json_path, md_path = RESULTS / f"{args.out}.json", RESULTS / f"{args.out}.md"
     if args.merge:
         rec = merge_parts([load_json(RESULTS / name) for name in args.merge])

@@ -14,6 +14,7 @@ from scipy.optimize import Bounds, OptimizeResult, minimize
 
 from .._compat import lbfgsb_setulb
 from .._engine.layout import as_box
+from .._engine.precondition import solver_scaling
 from ._result import SolverResult
 
 __all__ = ["LBFGSB", "MAXCOR"]
@@ -113,18 +114,52 @@ class LBFGSB:
         upper)`` pair); gradient tolerance ``schedule.tol``. Returns a
         ``SolverResult`` (``converged``: a stopping criterion of L-BFGS-B, not the
         iteration limit or the callback, ended it).
+
+        An engine objective is minimised over ``u`` with ``theta = D u``, ``D`` the
+        diagonal scaling of its first layer's rows for its data
+        (``sknonneg._engine.precondition``; the same box, exactly); ``theta``, the
+        callback's iterate and the result are in ``theta``'s units, and ``tol``
+        applies to the projected gradient with respect to ``u``.
         """
         self.set_bounds(bounds)
-        fun = objective.loss_grad
-        if getattr(objective, "grad_buffer", False) and self._setulb is not None:
-            # The driver copies the gradient into its own array at once.
+        scaling = solver_scaling(objective)
+        copy = not (getattr(objective, "grad_buffer", False) and self._setulb is not None)
+
+        if scaling is None:
             def fun(x):
-                return objective.loss_grad(x, copy=False)
-        opt = self.minimize(fun, theta, schedule.max_iter, schedule.tol, callback)
+                # copy=False: the driver copies the gradient into its own array.
+                return objective.loss_grad(x) if copy else objective.loss_grad(x, copy=False)
+            start, wrapped = theta, callback
+        else:
+            point = np.empty(np.shape(theta))
+            grad_u = None if copy else np.empty_like(point)
+
+            def fun(u):
+                # The objective's gradient stays with respect to theta (the
+                # callback's caller may read it); the solver gets D grad.
+                scaling.to_theta(u, point)
+                if copy:
+                    loss, grad = objective.loss_grad(point)
+                    return loss, scaling.scale_grad(grad)
+                loss, grad = objective.loss_grad(point, copy=False)
+                grad_u[...] = grad
+                return loss, scaling.scale_grad(grad_u)
+            start = scaling.to_solver(theta)
+            wrapped = callback
+            if callback is not None:
+                def wrapped(u, loss):
+                    callback(scaling.to_theta(u, np.empty_like(point)), loss)
+        opt = self.minimize(fun, start, schedule.max_iter, schedule.tol, wrapped)
         x = np.asarray(opt.x, dtype=np.float64)
+        jac = opt.jac
+        if scaling is not None:
+            # theta = D u has u's signs (D > 0); the projection only guards bounds
+            # other than 0 and infinity, which the scaling never sees.
+            x = self.box.project(scaling.to_theta(x, x), out=x)
+            jac = None if jac is None else scaling.unscale_grad(np.array(jac))
         return SolverResult(theta=x, n_iter=int(opt.nit), loss=float(opt.fun),
                             converged=bool(opt.status == 0), message=str(opt.message),
-                            proj_grad_norm=self.box.projected_gradient_norm(x, opt.jac))
+                            proj_grad_norm=self.box.projected_gradient_norm(x, jac))
 
     def minimize(self, fun, theta0, max_iter, tol, callback=None,
                  ftol=64 * np.finfo(float).eps, max_fun=None):

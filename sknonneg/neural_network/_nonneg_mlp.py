@@ -269,7 +269,15 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     Inputs: a non-negative first layer with sigmoid units trains on inputs of order
     one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
     ``Pipeline``: both train alike). Inputs whose largest column root-mean-square is
-    above 1e3 (or below 1e-3) raise an ``InputScaleWarning``. A fit that ends
+    above 1e3 (or below 1e-3) raise an ``InputScaleWarning``. Inputs small as a
+    whole -- the median over the columns of their root-mean-square where non-zero,
+    ``s_j``, at most 0.2, as min-max scaled heavy-tailed columns or tf-idf rows --
+    leave the first layer flat against the rest of the network, and L-BFGS-B
+    crawls; it then runs on ``u`` with the sign-constrained first-layer rows
+    ``W[j] = f_j u[j]``, ``f_j = min(100, max(1, 1 / s_j))`` (a change of variables:
+    the bounds hold exactly, ``coefs_`` are in the inputs' units, Adam is left as it
+    is; min-max Spambase: 5-fold accuracy 0.934 -> 0.937, and no fold raises a
+    ``ConvergenceWarning``, against 3 of 5; ``doc/defaults.md``). A fit that ends
     predicting one class for all training samples, or no better than the class
     prior, raises a ``DegenerateFitWarning``; a ``ConvergenceWarning`` only when the
     iteration limit stopped a loss that was still falling (by more than 1% of the

@@ -1,0 +1,179 @@
+"""The first-layer scaling L-BFGS-B runs on (``sknonneg._engine.precondition``):
+its statistics, the change of variables and its gradient, the bounds kept exactly,
+and what the estimators see of it (nothing but a faster fit)."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from conftest import objective_data
+from sknonneg import NonNegMLPClassifier
+from sknonneg._engine import CSRInput, DenseInput
+from sknonneg._engine.precondition import (
+    F_MAX,
+    SMALL_UNIT,
+    FirstLayerScaling,
+    column_unit_scale,
+    solver_scaling,
+)
+from sknonneg._solvers import LBFGSB, Schedule
+from sknonneg._solvers import lbfgsb as lbfgsb_module
+
+
+def _small_columns(n=60, seed=0):
+    """Non-negative data with columns of very different units (most of them small)
+    and a binary target that needs them."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 4)) * (rng.random((n, 4)) < 0.6)
+    X *= np.array([1e-3, 0.02, 0.3, 1.0])
+    y = (X[:, 0] / 1e-3 + X[:, 1] / 0.02 > X[:, 2] / 0.3 + 0.3).astype(int)
+    return X, y
+
+
+def _objective(est, X, y, sample_weight=None):
+    est._validate_params()
+    targets, _ = est._encode_targets(y)
+    sample_weight = est._sample_weight(X, y, sample_weight)
+    layout = est._build_layout(X.shape[1], est.n_outputs_)
+    return layout, est._make_objective(layout, X, targets, sample_weight, 1.0, False)
+
+
+def test_column_unit_scale_is_the_rms_where_non_zero_dense_and_csr_alike():
+    X = np.array([[0.0, 2.0, 0.0], [0.5, 0.0, 0.0], [0.0, 4.0, 0.0], [1.5, 0.0, 0.0]])
+    w = np.array([1.0, 2.0, 1.0, 0.0])
+    expected = np.array([0.5, np.sqrt((4.0 + 16.0) / 2), 0.0])  # row 3 weighs 0
+    for inputs in (X, DenseInput(X), CSRInput(sp.csr_matrix(X), np.float64),
+                   CSRInput(sp.csr_matrix(X), np.float32)):
+        assert_allclose(column_unit_scale(inputs, w), expected, rtol=1e-7)
+
+
+def test_factors_scale_small_columns_only_and_are_bounded():
+    X = np.array([[1e-5, 0.02, 0.1, 0.5, 3.0, 0.0], [0.0, 0.04, 0.1, 0.0, -2.0, 0.0]])
+    est = NonNegMLPClassifier((2,))
+    layout, objective = _objective(est, X, [0, 1])
+    scaling = solver_scaling(objective)
+    expected = [F_MAX, 1 / np.sqrt(0.001), 10.0, 2.0, 1.0, 1.0]
+    assert_allclose(scaling.factors, expected)
+    assert solver_scaling(objective) is scaling  # built once per data set
+    # An input whose typical column is of order one is not scaled, though it holds
+    # small columns: the median unit of its non-zero columns is above SMALL_UNIT.
+    assert np.median(column_unit_scale(X[:, 1:], np.ones(2))[:-1]) > SMALL_UNIT
+    _, objective = _objective(est, X[:, 1:], [0, 1])
+    assert solver_scaling(objective) is None
+    # Columns of unit scale or above (standardised data): no scaling at all.
+    _, objective = _objective(est, np.array([[1.0, -2.0], [-1.0, 0.5]]), [0, 1])
+    assert solver_scaling(objective) is None
+
+
+@pytest.mark.parametrize("positive", [True, "hidden", "monotonic"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+def test_solver_gradient_matches_finite_differences_and_round_trips(
+        positive, sparse, finite_differences):
+    """What L-BFGS-B minimises, ``u -> loss(D u)``, has the gradient ``D grad``;
+    also with an L1 layer split in two non-negative parts (both scaled)."""
+    kind = "logistic-binary" if positive == "monotonic" else "softmax-multiclass"
+    X, y = objective_data(kind, sparse, 0, 12, 3)
+    X = X * np.array([0.01, 0.2, 1.0]) if not sparse else X @ sp.diags([0.01, 0.2, 1.0])
+    # monotonic_cst: a free row (its weights of either sign, split with l1) beside
+    # constrained ones of both signs.
+    kwargs = (dict(monotonic_cst=[1, -1, 0], output="logistic") if positive == "monotonic"
+              else dict(positive=positive))
+    for l1 in (0.0, 0.01):
+        est = NonNegMLPClassifier((3,), l1=l1, l2=0.01, **kwargs)
+        layout, objective = _objective(est, X, y)
+        scaling = solver_scaling(objective)
+        assert len(scaling.segments) == (2 if layout.network[0].split else 1)
+        assert np.all(scaling.factors[:2] > 1)
+        assert scaling.factors[2] == 1.0 or positive != "monotonic"  # the free row
+        rng = np.random.default_rng(0)
+        theta = layout.project(rng.normal(size=layout.n_params))
+
+        def fun(u):
+            loss, grad = objective.loss_grad(scaling.to_theta(u, np.empty_like(u)))
+            return loss, scaling.scale_grad(grad)
+
+        u = scaling.to_solver(theta)
+        assert_allclose(scaling.to_theta(u, np.empty_like(u)), theta, rtol=1e-15)
+        assert_allclose(fun(u)[1], finite_differences(fun, u), rtol=1e-6, atol=1e-8)
+        grad = objective.loss_grad(theta)[1]
+        assert_allclose(scaling.unscale_grad(scaling.scale_grad(grad.copy())), grad,
+                        rtol=1e-15)
+
+
+def test_run_keeps_bounds_exactly_and_reports_theta():
+    """Every iterate the callback sees and the result lie in the box (no rounding
+    past 0), in theta's units: the loss at the returned theta is the one reported."""
+    X, y = _small_columns()
+    est = NonNegMLPClassifier((5,), positive=True)
+    layout, objective = _objective(est, X, y)
+    assert solver_scaling(objective) is not None
+    theta0 = layout.project(np.random.default_rng(0).normal(size=layout.n_params))
+    seen = []
+
+    def callback(x, loss):
+        assert layout.box.contains(x)
+        assert_allclose(objective.loss_grad(x)[0], loss, rtol=1e-12)
+        seen.append(loss)
+
+    result = LBFGSB().run(objective, theta0, layout.box, Schedule(max_iter=30, tol=1e-8),
+                          callback)
+    assert layout.box.contains(result.theta) and len(seen) == result.n_iter
+    assert_allclose(objective.loss_grad(result.theta)[0], result.loss, rtol=1e-12)
+    assert result.loss < objective.loss_grad(theta0)[0]
+    grad = objective.loss_grad(result.theta)[1]
+    assert result.proj_grad_norm == layout.box.projected_gradient_norm(result.theta, grad)
+
+
+def test_scaling_speeds_up_small_columns_and_keeps_the_fit_in_user_units(monkeypatch):
+    """On columns of small units the scaled fit reaches a lower loss in as many
+    iterations; its coefs_ are in the user's units (prediction reads them)."""
+    X, y = _small_columns(200)
+    kwargs = dict(hidden_layer_sizes=(5,), positive=True, max_iter=60, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scaled = NonNegMLPClassifier(**kwargs).fit(X, y)
+        monkeypatch.setattr(lbfgsb_module, "solver_scaling", lambda objective: None)
+        plain = NonNegMLPClassifier(**kwargs).fit(X, y)
+    assert scaled.loss_ < plain.loss_
+    assert all(np.all(c >= 0) for c in scaled.coefs_)
+    logits = X @ scaled.coefs_[0] + scaled.intercepts_[0]
+    assert_array_equal(scaled.predict(X), scaled.classes_[np.argmax(
+        (1 / (1 + np.exp(-scaled._gain_ * logits))) @ scaled.coefs_[1]
+        + scaled.intercepts_[1], axis=1)])
+
+
+def test_warm_start_and_partial_fit_continue_in_user_units():
+    X, y = _small_columns(120)
+    est = NonNegMLPClassifier((4,), positive=True, max_iter=40, gain=1.0,
+                              random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        loss = est.loss_
+        est.set_params(warm_start=True, max_iter=5).fit(X, y)
+    # The warm start goes on from the fitted theta (the scaling is rebuilt for the
+    # run, not stored): its loss does not go back up.
+    assert est.loss_ <= loss + 1e-12
+    for _ in range(2):
+        est.partial_fit(X, y)
+    assert all(np.all(c >= 0) for c in est.coefs_)
+    assert not hasattr(est, "_solver_scaling")
+
+
+def test_other_first_layers_and_objectives_are_not_scaled():
+    assert solver_scaling(object()) is None
+    X, y = _small_columns()
+    est = NonNegMLPClassifier((3,))
+    layout, objective = _objective(est, X, y)
+    assert isinstance(solver_scaling(objective), FirstLayerScaling)
+    # A free first layer is not scaled (module docstring: which rows).
+    _, objective = _objective(NonNegMLPClassifier((3,), positive="output"), X, y)
+    assert solver_scaling(objective) is None
+    # A first-layer bound other than 0 or infinity would not survive u = theta / f.
+    layout.network[0].blocks = lambda: [type("B", (), {
+        "name": "coef", "lower": 0.5, "upper": np.inf})()]
+    assert FirstLayerScaling.for_data(layout, X, np.ones(len(y))) is None

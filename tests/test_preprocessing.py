@@ -73,7 +73,8 @@ def test_each_column_is_non_decreasing_as_computed(dtype, knots):
         knots = ramps.knots_[:, j]
         points = [np.nextafter(knots, np.inf if s > 0 else -np.inf) for s in (-1, 1)]
         for _ in range(20):
-            points += [np.nextafter(points[-2], -np.inf), np.nextafter(points[-1], np.inf)]
+            points += [np.nextafter(points[-2], -np.inf),
+                       np.nextafter(points[-1], np.inf)]
         finfo = np.finfo(dtype)
         grid = np.concatenate([knots, *points, X[:, j], [finfo.min, -1e30, 1e30,
                                                          finfo.max]]).astype(dtype)

@@ -137,7 +137,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Ramps of each feature (and the feature itself).
+        """Expand each feature into its ramps (and the feature itself).
 
         Parameters
         ----------
@@ -182,7 +182,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
                 out[:, j * per + n_ramps] = x
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns.
+        """Get the names of the output columns.
 
         Parameters
         ----------
@@ -207,7 +207,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         return out
 
     def expand_monotonic_cst(self, monotonic_cst):
-        """The constraint of the output columns from that of the input features.
+        """Expand a monotonic constraint on the input features to the output columns.
 
         Each output column inherits its input feature's direction, so that an
         estimator given the result is monotone in the raw features. Needs no fit:

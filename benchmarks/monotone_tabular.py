@@ -9,8 +9,12 @@ model (wall and CPU seconds). Every model that scales its inputs gets the same
 preprocessing: log1p of the heavy-tailed columns (COMPAS: the four offence
 counts; Auto MPG: weight, displacement, horsepower), then ``StandardScaler``;
 both are increasing per feature, so the constraints keep their sense, and
-``check_monotonic`` moves the raw columns through them. The monotone sknonneg estimator is compared with every other model by the
-per-split paired difference (positive: sknonneg better).
+``check_monotonic`` moves the raw columns through them. On COMPAS and Adult the
+numeric columns are also expanded into ramps (``RampTransformer``, the number of
+knots in the grid) for every model that scales its inputs; the monotone network
+constrains every ramp of a constrained feature. The monotone sknonneg estimator is
+compared with every other model by the per-split paired difference (positive:
+sknonneg better).
 
 Protocol: COMPAS and Auto MPG, 10 repeated 80/20 splits (stratified for COMPAS);
 Adult, the official train/test split, 3 seeds (of the models and of the CV folds).

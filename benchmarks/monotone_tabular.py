@@ -9,8 +9,12 @@ model (wall and CPU seconds). Every model that scales its inputs gets the same
 preprocessing: log1p of the heavy-tailed columns (COMPAS: the four offence
 counts; Auto MPG: weight, displacement, horsepower), then ``StandardScaler``;
 both are increasing per feature, so the constraints keep their sense, and
-``check_monotonic`` moves the raw columns through them. The monotone sknonneg estimator is compared with every other model by the
-per-split paired difference (positive: sknonneg better).
+``check_monotonic`` moves the raw columns through them. On COMPAS and Adult the
+numeric columns are also expanded into ramps (``RampTransformer``, the number of
+knots in the grid) for every model that scales its inputs; the monotone network
+constrains every ramp of a constrained feature. The monotone sknonneg estimator is
+compared with every other model by the per-split paired difference (positive:
+sknonneg better).
 
 Protocol: COMPAS and Auto MPG, 10 repeated 80/20 splits (stratified for COMPAS);
 Adult, the official train/test split, 3 seeds (of the models and of the CV folds).
@@ -54,6 +58,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg.datasets import load_adult, load_auto_mpg, load_compas
 from sknonneg.inspection import check_monotonic
+from sknonneg.preprocessing import RampTransformer
 
 COMPAS_CST = {"priors_count": 1, "juv_fel_count": 1, "juv_misd_count": 1,
               "juv_other_count": 1}
@@ -70,6 +75,14 @@ PUBLISHED = {
              "HGB 87.1%, MLPClassifier(64) 85.8%, LogisticRegression 85.3%)",
 }
 MONOTONE = "sknonneg monotone"
+# Ramp features (``RampTransformer``, a monotone piecewise-linear basis per numeric
+# feature) feed every model that scales its inputs, the knots per feature chosen by
+# the grid search with the other hyper-parameters (the trees split on raw values).
+# Auto MPG keeps the run without ramps (its target is met).
+RAMP_COLUMNS = {"compas": ["priors_count", "juv_fel_count", "juv_misd_count",
+                           "juv_other_count", "age"],
+                "adult": ADULT_NUMERIC}
+RAMP_KNOTS = {"compas": [10, 20], "adult": [10, 20]}
 
 
 def _prefixed(cst, prefix):
@@ -84,11 +97,11 @@ LOG_COLUMNS = {"compas": ["priors_count", "juv_fel_count", "juv_misd_count",
                "autompg": ["weight", "displacement", "horsepower"]}
 
 
-def _scaled(est, log_columns=()):
-    """log1p of ``log_columns``, then StandardScaler: both increasing per feature,
-    so constraints keep their sense (``check_monotonic`` moves the raw columns
-    through them); pandas output, so that the dict form of monotonic_cst names the
-    columns."""
+def _scaled(est, log_columns=(), ramp_columns=()):
+    """log1p of ``log_columns``, ramps of ``ramp_columns`` (RampTransformer), then
+    StandardScaler: all non-decreasing per feature, so constraints keep their sense
+    (``check_monotonic`` moves the raw columns through them); pandas output, so
+    that the dict form of monotonic_cst names the columns."""
     steps = []
     if log_columns:
         steps.append(("log", ColumnTransformer(
@@ -96,13 +109,32 @@ def _scaled(est, log_columns=()):
               list(log_columns))],
             remainder="passthrough", verbose_feature_names_out=False,
         ).set_output(transform="pandas")))
+    if ramp_columns:
+        steps.append(("ramps", ColumnTransformer(
+            [("ramp", RampTransformer(), list(ramp_columns))],
+            remainder="passthrough", verbose_feature_names_out=False,
+        ).set_output(transform="pandas")))
     return Pipeline([*steps, ("scale", StandardScaler().set_output(transform="pandas")),
                      ("model", est)])
 
 
-def _adult_pipe(est):
+def _ramp_grid(grid, knots_param, knots, cst=None, cst_param="model__monotonic_cst",
+               prefix=""):
+    """``grid`` times the ramps' knots; with ``cst``, each number of knots paired
+    with the monotonic_cst of the expanded columns (a list of grids)."""
+    if cst is None:
+        return {**grid, knots_param: knots}
+    return [{**grid, knots_param: [k], cst_param: [{
+        f"{prefix}{name}": v
+        for name, v in RampTransformer(k).expand_monotonic_cst(cst).items()}]}
+        for k in knots]
+
+
+def _adult_pipe(est, ramps=True):
+    num = (Pipeline([("ramp", RampTransformer()), ("scale", StandardScaler())])
+           if ramps else StandardScaler())
     pre = ColumnTransformer(
-        [("num", StandardScaler(), ADULT_NUMERIC),
+        [("num", num, ADULT_NUMERIC),
          ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False,
                                min_frequency=20),
           [c for c in ["workclass", "education", "marital-status", "occupation",
@@ -119,23 +151,32 @@ def models(task, quick):
         cst, nn_kw = COMPAS_CST, {"output": "logistic", "max_iter": it}
         grid_nn = {"model__hidden_layer_sizes": [(16,), (16, 16)],
                    "model__l2": [1e-3, 1e-2]}
+        ramps, knots = RAMP_COLUMNS[task], RAMP_KNOTS[task]
+        kp = "ramps__ramp__n_knots"
+        # 8 candidates for every model but LogisticRegression (6, it has one
+        # hyper-parameter) and MLPClassifier (6).
+        grid_hgb = {"learning_rate": [0.03, 0.1], "max_leaf_nodes": [7, 31],
+                    "min_samples_leaf": [20, 100]}
         return {
             MONOTONE: (lambda s: _scaled(NonNegMLPClassifier(
+                monotonic_cst=cst, random_state=s, **nn_kw), log, ramps),
+                _ramp_grid(grid_nn, kp, knots, cst)),
+            MONOTONE + " (no ramps)": (lambda s: _scaled(NonNegMLPClassifier(
                 monotonic_cst=cst, random_state=s, **nn_kw), log), grid_nn),
             "sknonneg unconstrained": (lambda s: _scaled(NonNegMLPClassifier(
-                positive=False, random_state=s, **nn_kw), log), grid_nn),
+                positive=False, random_state=s, **nn_kw), log, ramps),
+                _ramp_grid(grid_nn, kp, knots)),
             "MLPClassifier": (lambda s: _scaled(MLPClassifier(
                 hidden_layer_sizes=(32,), max_iter=500, early_stopping=False,
-                random_state=s), log),
-                {"model__alpha": [1e-2, 1.0, 10.0]}),
+                random_state=s), log, ramps),
+                _ramp_grid({"model__alpha": [1e-2, 1.0, 10.0]}, kp, knots)),
             "HGB monotone": (lambda s: HistGradientBoostingClassifier(
-                monotonic_cst=cst, random_state=s),
-                {"learning_rate": [0.03, 0.1], "max_leaf_nodes": [7, 31]}),
-            "HGB": (lambda s: HistGradientBoostingClassifier(random_state=s),
-                    {"learning_rate": [0.03, 0.1], "max_leaf_nodes": [7, 31]}),
+                monotonic_cst=cst, random_state=s), grid_hgb),
+            "HGB": (lambda s: HistGradientBoostingClassifier(random_state=s), grid_hgb),
             "LogisticRegression": (lambda s: _scaled(LogisticRegression(max_iter=1000),
-                                                     log),
-                                   {"model__C": [0.1, 1.0, 10.0]}),
+                                                     log, ramps),
+                                   _ramp_grid({"model__C": [0.1, 1.0, 10.0]}, kp,
+                                              knots)),
         }, cst
     if task == "autompg":
         cst, nn_kw = AUTOMPG_CST, {"max_iter": it}
@@ -161,20 +202,27 @@ def models(task, quick):
     mcst = _prefixed(cst, "num__")
     nn_kw = {"output": "logistic", "max_iter": it, "hidden_layer_sizes": (32,)}
     grid_nn = {"model__l2": [1e-4, 1e-3]}
+    kp, knots = "pre__num__ramp__n_knots", RAMP_KNOTS[task]
+    # 4 candidates for every model (the trees get the ramps too, which they ignore:
+    # the grid varies their own parameters instead).
+    grid_hgb = {"model__learning_rate": [0.05, 0.1], "model__max_leaf_nodes": [15, 31]}
     return {
         MONOTONE: (lambda s: _adult_pipe(NonNegMLPClassifier(
-            monotonic_cst=mcst, random_state=s, **nn_kw)), grid_nn),
+            monotonic_cst=mcst, random_state=s, **nn_kw)),
+            _ramp_grid(grid_nn, kp, knots, cst, prefix="num__")),
+        MONOTONE + " (no ramps)": (lambda s: _adult_pipe(NonNegMLPClassifier(
+            monotonic_cst=mcst, random_state=s, **nn_kw), ramps=False), grid_nn),
         "sknonneg unconstrained": (lambda s: _adult_pipe(NonNegMLPClassifier(
-            positive=False, random_state=s, **nn_kw)), grid_nn),
+            positive=False, random_state=s, **nn_kw)), _ramp_grid(grid_nn, kp, knots)),
         "MLPClassifier": (lambda s: _adult_pipe(MLPClassifier(
             hidden_layer_sizes=(64,), max_iter=200, early_stopping=True, random_state=s)),
-            {"model__alpha": [1e-3, 1e-1]}),
+            _ramp_grid({"model__alpha": [1e-3, 1e-1]}, kp, knots)),
         "HGB monotone": (lambda s: _adult_pipe(HistGradientBoostingClassifier(
-            monotonic_cst=mcst, random_state=s)), {"model__learning_rate": [0.05, 0.1]}),
-        "HGB": (lambda s: _adult_pipe(HistGradientBoostingClassifier(random_state=s)),
-                {"model__learning_rate": [0.05, 0.1]}),
+            monotonic_cst=mcst, random_state=s), ramps=False), grid_hgb),
+        "HGB": (lambda s: _adult_pipe(HistGradientBoostingClassifier(random_state=s),
+                                      ramps=False), grid_hgb),
         "LogisticRegression": (lambda s: _adult_pipe(LogisticRegression(max_iter=1000)),
-                               {"model__C": [0.1, 1.0]}),
+                               _ramp_grid({"model__C": [0.1, 1.0]}, kp, knots)),
     }, cst
 
 
@@ -213,7 +261,9 @@ def run_one(task, name, factory, grid, cst, X_tr, y_tr, X_te, y_te, seed, audit_
             "violation": float(report.max_drop.max()),
             "fit_time": fit_time, "fit_cpu_time": fit_cpu_time,
             "search_time": search_time, "load_average": os.getloadavg()[0],
-            "best_params": {k: repr(v) for k, v in search.best_params_.items()}}
+            # The monotonic_cst of expanded columns follows from the knots.
+            "best_params": {k: repr(v) for k, v in search.best_params_.items()
+                            if not k.endswith("monotonic_cst")}}
 
 
 def run_task(task, args):

@@ -14,9 +14,15 @@ dependence plots show them.
 
 The data are UCI Adult (the official training file), read from the directory named
 by the ``SKNONNEG_DATA`` environment variable (``adult.data.gz``); nothing is
-downloaded. The categorical columns go through a ``ColumnTransformer`` (one-hot),
-the numeric ones through a ``StandardScaler``, which is increasing per feature and
-so keeps each constraint's direction.
+downloaded. The categorical columns go through a ``ColumnTransformer`` (one-hot).
+Each numeric column is expanded by :class:`sknonneg.preprocessing.RampTransformer`
+into piecewise-linear ramps between knots (a monotone calibration of the feature,
+as TensorFlow Lattice's calibrators), then scaled by a ``StandardScaler``. Every
+ramp is non-decreasing in its feature, exactly in floating point, so a constraint
+on all the ramps of a feature is the same constraint on the raw feature; the ramps
+let a small network fit a heavy-tailed amount such as ``capital-gain`` (on the
+official Adult split they lift the monotone network from 86.0% to 86.5%, see
+``benchmarks/results/monotone_tabular.md``).
 """
 
 # %%
@@ -37,6 +43,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sknonneg import NonNegMLPClassifier
 from sknonneg.datasets import load_adult
 from sknonneg.inspection import check_monotonic
+from sknonneg.preprocessing import RampTransformer
 
 if not os.path.exists(os.path.join(os.environ.get("SKNONNEG_DATA", ""),
                                    "adult.data.gz")):
@@ -57,8 +64,10 @@ INCREASING = ["education-num", "capital-gain", "hours-per-week"]
 
 
 def pipeline(model):
+    ramps = Pipeline([("ramp", RampTransformer(n_knots=20)),
+                      ("scale", StandardScaler())])
     pre = ColumnTransformer([
-        ("num", StandardScaler(), NUMERIC),
+        ("num", ramps, NUMERIC),
         ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False,
                               min_frequency=20), CATEGORICAL),
     ]).set_output(transform="pandas")  # named columns: monotonic_cst as a dict
@@ -69,15 +78,22 @@ def pipeline(model):
 # Two networks, one constrained
 # -----------------------------
 # The constraints are given by name, on the columns the ``ColumnTransformer``
-# outputs (``num__education-num`` ...). ``output="auto"`` (the default) picks the
-# single logistic output that monotonicity needs on a binary problem.
+# outputs: ``RampTransformer.expand_monotonic_cst`` gives every ramp of a feature
+# (``education-num_ramp0`` ... and ``education-num`` itself) the feature's
+# direction, and the ``num__`` prefix is the ``ColumnTransformer``'s.
+# ``output="auto"`` (the default) picks the single logistic output that
+# monotonicity needs on a binary problem.
+expanded = RampTransformer(n_knots=20).expand_monotonic_cst(
+    {f: 1 for f in INCREASING})
 monotone = pipeline(NonNegMLPClassifier(
-    hidden_layer_sizes=(32,), monotonic_cst={f"num__{f}": 1 for f in INCREASING},
+    hidden_layer_sizes=(32,),
+    monotonic_cst={f"num__{k}": v for k, v in expanded.items()},
     l2=1e-3, max_iter=100, random_state=0)).fit(X_train, y_train)
 free = pipeline(NonNegMLPClassifier(
     hidden_layer_sizes=(32,), positive=False, output="logistic", l2=1e-3,
     max_iter=100, random_state=0)).fit(X_train, y_train)
-print("fitted constraints:", monotone[-1].monotonic_cst_[:6], "(numeric columns)")
+print("fitted constraints of the education-num columns:",
+      monotone[-1].monotonic_cst_[40:60])
 for name, model in [("monotone", monotone), ("unconstrained", free)]:
     print(f"{name}: accuracy on held-out rows "
           f"{model.score(X_audit, y_audit):.3f}")
@@ -87,10 +103,13 @@ for name, model in [("monotone", monotone), ("unconstrained", free)]:
 # ---------
 # ``check_monotonic`` moves each constrained feature of every audited row along a
 # grid and reports the largest drop of P(>50K): exactly 0 for the monotone model.
-cst = {f: 1 for f in INCREASING}
-for name, model in [("monotone", monotone), ("unconstrained", free)]:
-    print(f"\n{name}")
-    print(check_monotonic(model, X_audit, monotonic_cst=cst).to_frame().to_string())
+# For the monotone pipeline it reads the directions itself, mapping the ramps'
+# constraints back to the raw columns; the unconstrained one is given them.
+print("monotone")
+print(check_monotonic(monotone, X_audit).to_frame().to_string())
+print("\nunconstrained")
+print(check_monotonic(free, X_audit, monotonic_cst={f: 1 for f in INCREASING})
+      .to_frame().to_string())
 
 # %%
 # Partial dependence of a constrained feature

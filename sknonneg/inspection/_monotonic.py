@@ -200,11 +200,26 @@ def _column_indices(column_transformer, columns):
     return [int(c) for c in cols]
 
 
+def _step_sources(step):
+    """Input column of each output column of a fitted step that maps each input
+    column to one or more output columns, each non-decreasing in it alone
+    (``sknonneg.preprocessing.RampTransformer``); None for other steps."""
+    sources = getattr(step, "_output_sources", None)
+    return None if sources is None else sources()
+
+
 def _map_back(step, sources):
     """Maps each entry of ``sources`` (an output column of ``step``, or None) to
     the input column of ``step`` it depends on alone through a non-decreasing
     per-feature map, else None."""
     if _is_per_feature_increasing(step):
+        return sources
+    expanded = _step_sources(step)
+    if expanded is not None:
+        return [None if s is None else expanded[s] for s in sources]
+    if isinstance(step, Pipeline):
+        for _, inner in reversed(step.steps):
+            sources = _map_back(inner, sources)
         return sources
     # Imported here: sklearn.compose imports sklearn.linear_model and sklearn.svm,
     # a tenth of a second that ``import sknonneg`` need not pay.
@@ -217,9 +232,11 @@ def _map_back(step, sources):
     for name, trans, columns in step.transformers_:
         out = step.output_indices_.get(name, slice(0, 0))
         inputs = _column_indices(step, columns)
-        if inputs is None or not (trans == "passthrough"
-                                  or _is_per_feature_increasing(trans)):
+        if inputs is None or trans == "drop":
             continue
+        if trans != "passthrough":
+            local = _map_back(trans, list(range(out.stop - out.start)))
+            inputs = [None if s is None else inputs[s] for s in local]
         for offset, src in zip(range(out.start, out.stop), inputs):
             origin[offset] = src
     return [None if s is None else origin.get(s) for s in sources]
@@ -292,8 +309,10 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         input columns through preprocessing that keeps columns apart: the scalers
         ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``, ``RobustScaler``,
         ``FunctionTransformer`` with a non-decreasing NumPy ufunc (``log1p``,
-        ``sqrt``, ...), ``"passthrough"``, and a ``ColumnTransformer`` of those
-        (other transformers of a ``ColumnTransformer``, such as a
+        ``sqrt``, ...), ``"passthrough"``,
+        :class:`sknonneg.preprocessing.RampTransformer` (each ramp maps back to the
+        feature it expands), and a ``ColumnTransformer`` or ``Pipeline`` of
+        those (other transformers of a ``ColumnTransformer``, such as a
         ``OneHotEncoder``, may only feed unconstrained columns). Anything else
         needs ``monotonic_cst`` explicitly.
     n_steps : int, default=10

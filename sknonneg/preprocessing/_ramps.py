@@ -1,0 +1,253 @@
+"""Piecewise-linear ramp features: a monotone calibration of each input feature.
+
+Each feature ``x`` is expanded into the ramps ``r_k(x) = min(max((x - t_k) /
+(t_{k+1} - t_k), 0), 1)`` between consecutive knots ``t_0 <= ... <= t_{K-1}``
+(quantiles of the training column by default). A non-negative combination
+``sum_k a_k r_k(x)`` is any non-decreasing piecewise-linear function of ``x`` with
+these knots (TensorFlow Lattice's piecewise-linear calibrators; I-splines of degree
+one), so a network whose first-layer weights on the ramps of a feature carry the
+feature's sign is monotone in the raw feature, and free features get a flexible
+basis. Every ramp is non-decreasing in ``x`` as computed, too: a subtraction of a
+constant, a division by a positive constant (single IEEE operations, rounded to
+nearest, which is monotone), ``max`` and ``min`` are each non-decreasing.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["RampTransformer"]
+
+
+class RampTransformer(TransformerMixin, BaseEstimator):
+    """Expand each feature into piecewise-linear ramps between knots.
+
+    Feature ``x`` gives ``n_knots - 1`` ramps ``min(max((x - t_k) / (t_{k+1} -
+    t_k), 0), 1)``, each rising from 0 to 1 between two consecutive knots, and,
+    with ``include_input=True``, ``x`` itself (which keeps a slope beyond the last
+    knot). Every output column is non-decreasing in its one input feature, exactly
+    in floating point, so a monotone model on the expanded features is monotone in
+    the raw ones when each output column carries its input's constraint:
+    :meth:`expand_monotonic_cst` writes it.
+
+    Parameters
+    ----------
+    n_knots : int, default=10
+        Knots per feature (at least 2). Knots that coincide (a feature with few
+        distinct values) give constant zero ramps, so that the number and the names
+        of the output columns do not depend on the data.
+    knots : {"distinct", "quantile", "uniform"}, default="distinct"
+        Knots at equally spaced quantiles of the distinct values of the training
+        column (each value counted once: a column that is mostly zeros, such as an
+        amount, still gets knots across its non-zero values); at quantiles of the
+        column itself; or equally spaced between its minimum and maximum.
+    include_input : bool, default=True
+        Also output each feature itself, after its ramps.
+
+    Attributes
+    ----------
+    knots_ : ndarray of shape (n_knots, n_features_in_)
+        The knots of each feature, non-decreasing down each column.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.preprocessing.SplineTransformer : Smooth B-spline bases (not monotone
+        per column).
+    sknonneg.inspection.check_monotonic : Audits a fitted pipeline in the raw
+        features; it maps the constraints of the expanded columns back through this
+        transformer.
+
+    Notes
+    -----
+    Output column order: for each input feature, its ``n_knots - 1`` ramps, then
+    the feature itself (``include_input=True``). Names: ``{feature}_ramp{k}`` and
+    ``{feature}``. Values beyond the outer knots clip the ramps at 0 and 1; only the
+    included input keeps growing. Sparse input is not accepted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknonneg.preprocessing import RampTransformer
+    >>> X = np.array([[0.0], [1.0], [2.0], [4.0]])
+    >>> ramps = RampTransformer(n_knots=3, knots="uniform").fit(X)
+    >>> ramps.transform(X)
+    array([[0. , 0. , 0. ],
+           [0.5, 0. , 1. ],
+           [1. , 0. , 2. ],
+           [1. , 1. , 4. ]])
+    >>> ramps.get_feature_names_out().tolist()
+    ['x0_ramp0', 'x0_ramp1', 'x0']
+    >>> ramps.expand_monotonic_cst([1]).tolist()
+    [1, 1, 1]
+    """
+
+    _parameter_constraints = {
+        "n_knots": [Interval(Integral, 2, None, closed="left")],
+        "knots": [StrOptions({"quantile", "distinct", "uniform"})],
+        "include_input": ["boolean"],
+    }
+
+    def __init__(self, n_knots=10, *, knots="distinct", include_input=True):
+        self.n_knots = n_knots
+        self.knots = knots
+        self.include_input = include_input
+
+    def _n_out_per_feature(self):
+        return self.n_knots - 1 + int(bool(self.include_input))
+
+    def fit(self, X, y=None):
+        """Compute the knots of each feature.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        self._validate_params()
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        grid = np.linspace(0.0, 1.0, self.n_knots)
+        # Interpolated in halves, in float64, so that a column spanning the whole
+        # range of its dtype does not overflow.
+        half = X.astype(np.float64) * 0.5
+        if self.knots == "quantile":
+            knots = np.quantile(half, grid, axis=0)
+        elif self.knots == "distinct":
+            knots = np.column_stack([np.quantile(np.unique(half[:, j]), grid)
+                                     for j in range(X.shape[1])])
+        else:
+            lo, hi = half.min(axis=0), half.max(axis=0)
+            knots = lo + grid[:, None] * (hi - lo)
+        knots = np.clip(2.0 * knots, X.min(axis=0), X.max(axis=0)).astype(X.dtype)
+        # Rounding may break the order of interpolated knots by an ulp: restore it.
+        self.knots_ = np.maximum.accumulate(knots, axis=0)
+        return self
+
+    def transform(self, X):
+        """Expand each feature into its ramps (and the feature itself).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to expand.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features * (n_knots - 1 + include_input))
+            Each feature's ramps, then the feature (``include_input=True``).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        knots = self.knots_.astype(X.dtype, copy=False)
+        per = self._n_out_per_feature()
+        out = np.zeros((X.shape[0], X.shape[1] * per), dtype=X.dtype)
+        self._fill(X, knots, out, per)
+        return out
+
+    def _fill(self, X, knots, out, per):
+        n_ramps = knots.shape[0] - 1
+        # Halves: 0.5 * x - 0.5 * t_k and the half width cannot overflow, so a
+        # ramp is never inf / inf. Each operation (a product by 0.5, a difference,
+        # a quotient by a positive constant, max, min) is a single rounded IEEE
+        # operation, non-decreasing in x.
+        half = X.dtype.type(0.5)
+        halves = knots * half
+        with np.errstate(over="ignore", under="ignore"):
+            # A quotient may overflow to inf (a narrow ramp far from x): clipped.
+            self._fill_columns(X, halves, out, per, n_ramps, half)
+
+    def _fill_columns(self, X, halves, out, per, n_ramps, half):
+        for j in range(X.shape[1]):
+            x = X[:, j]
+            x_half = np.multiply(x, half)
+            for k in range(n_ramps):
+                width = halves[k + 1, j] - halves[k, j]
+                if width > 0:
+                    ramp = np.divide(np.subtract(x_half, halves[k, j]), width)
+                    out[:, j * per + k] = np.minimum(np.maximum(ramp, 0.0), 1.0)
+            if self.include_input:
+                out[:, j * per + n_ramps] = x
+
+    def get_feature_names_out(self, input_features=None):
+        """Get the names of the output columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input feature names; default ``feature_names_in_``, else ``x0`` ...
+
+        Returns
+        -------
+        names : ndarray of str
+            ``{feature}_ramp{k}`` for each ramp, ``{feature}`` for the input.
+        """
+        check_is_fitted(self, "n_features_in_")
+        names = OneToOneFeatureMixin.get_feature_names_out(self, input_features)
+        return np.asarray(self._expand_names(names), dtype=object)
+
+    def _expand_names(self, names):
+        out = []
+        for name in names:
+            out += [f"{name}_ramp{k}" for k in range(self.n_knots - 1)]
+            if self.include_input:
+                out.append(str(name))
+        return out
+
+    def expand_monotonic_cst(self, monotonic_cst):
+        """Expand a monotonic constraint on the input features to the output columns.
+
+        Each output column inherits its input feature's direction, so that an
+        estimator given the result is monotone in the raw features. Needs no fit:
+        the output layout depends on ``n_knots`` and ``include_input`` only.
+
+        Parameters
+        ----------
+        monotonic_cst : array-like of int of shape (n_features,) or dict
+            ``-1``, ``0`` or ``1`` per input feature, or ``{feature_name:
+            direction}`` (features not named are free).
+
+        Returns
+        -------
+        expanded : ndarray of int8 or dict
+            The array of the output columns' directions, or a dict keyed by the
+            names of :meth:`get_feature_names_out` (prefix them yourself when a
+            ``ColumnTransformer`` adds its transformer's name).
+        """
+        self._validate_params()
+        per = self._n_out_per_feature()
+        if isinstance(monotonic_cst, dict):
+            out = {}
+            for name, direction in monotonic_cst.items():
+                out.update(dict.fromkeys(self._expand_names([name]), direction))
+            return out
+        cst = np.asarray(monotonic_cst)
+        if cst.ndim != 1:
+            raise ValueError("monotonic_cst must be 1-dimensional (one direction per "
+                             f"feature) or a dict; got shape {cst.shape}.")
+        return np.repeat(cst, per).astype(np.int8)
+
+    def _output_sources(self):
+        """Input feature of each output column (``check_monotonic`` maps
+        constraints back through it: each output column is non-decreasing in its
+        source alone)."""
+        check_is_fitted(self)
+        return list(np.repeat(np.arange(self.n_features_in_),
+                              self._n_out_per_feature()))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags

@@ -1,0 +1,166 @@
+"""``sknonneg.preprocessing.RampTransformer``: a monotone piecewise-linear basis.
+
+Every output column is non-decreasing in its one input feature as computed, so a
+monotone network on the ramps is exactly monotone in the raw features: checked by a
+property test through the whole pipeline, and by ``check_monotonic`` resolving the
+constraints back through the pipeline.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg.inspection import check_monotonic
+from sknonneg.preprocessing import RampTransformer
+
+CST = np.array([1, -1, 0])
+
+
+@parametrize_with_checks([RampTransformer(n_knots=4),
+                          RampTransformer(n_knots=3, knots="uniform",
+                                          include_input=False)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_ramps_layout_names_and_constraints():
+    X = np.array([[0.0, 5.0], [1.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
+    ramps = RampTransformer(n_knots=3, knots="uniform").fit(X)
+    out = ramps.transform(X)
+    np.testing.assert_array_equal(out[:, :3], [[0, 0, 0], [0.5, 0, 1], [1, 0, 2],
+                                               [1, 1, 4]])
+    # A constant feature: coinciding knots give constant zero ramps.
+    np.testing.assert_array_equal(out[:, 3:5], 0.0)
+    np.testing.assert_array_equal(out[:, 5], 5.0)
+    assert ramps.get_feature_names_out(["a", "b"]).tolist() == [
+        "a_ramp0", "a_ramp1", "a", "b_ramp0", "b_ramp1", "b"]
+    assert ramps.expand_monotonic_cst([1, -1]).tolist() == [1, 1, 1, -1, -1, -1]
+    assert RampTransformer(3, include_input=False).expand_monotonic_cst(
+        {"a": -1}) == {"a_ramp0": -1, "a_ramp1": -1}
+    with pytest.raises(ValueError, match="1-dimensional"):
+        ramps.expand_monotonic_cst([[1, 0]])
+    # Beyond the outer knots the ramps clip; the input keeps its slope.
+    np.testing.assert_array_equal(ramps.transform([[-3.0, 0.0], [9.0, 0.0]])[:, :3],
+                                  [[0, 0, -3], [1, 1, 9]])
+
+
+def test_distinct_knots_spread_over_a_mostly_zero_column():
+    x = np.r_[np.zeros(95), np.arange(1.0, 6.0)][:, None]
+    quantile = RampTransformer(n_knots=5, knots="quantile").fit(x).knots_[:, 0]
+    distinct = RampTransformer(n_knots=5, knots="distinct").fit(x).knots_[:, 0]
+    assert np.count_nonzero(np.diff(quantile)) == 1
+    np.testing.assert_array_equal(distinct, [0.0, 1.25, 2.5, 3.75, 5.0])
+
+
+# scikit-learn's finiteness check sums X first: -max + max overflows there, harmless.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("knots", ["quantile", "distinct", "uniform"])
+def test_each_column_is_non_decreasing_as_computed(dtype, knots):
+    rng = np.random.default_rng(0)
+    X = (rng.standard_cauchy(size=(200, 2)) * [1.0, 1e-3]).astype(dtype)
+    X[:2, 1] = [np.finfo(dtype).min, np.finfo(dtype).max]  # knots may span it all
+    ramps = RampTransformer(n_knots=7, knots=knots).fit(X)
+    # Sorted grids dense (one ulp apart) around every knot and spanning extremes.
+    finfo = np.finfo(dtype)
+    for j in range(2):
+        t = ramps.knots_[:, j]
+        with np.errstate(over="ignore"):  # nextafter(max, inf) is inf: dropped
+            points = [np.nextafter(t, -np.inf), np.nextafter(t, np.inf)]
+            for _ in range(20):
+                points += [np.nextafter(points[-2], -np.inf),
+                           np.nextafter(points[-1], np.inf)]
+        grid = np.concatenate([t, *points, X[:, j], [finfo.min, -1e30, 1e30,
+                                                     finfo.max]]).astype(dtype)
+        grid = np.unique(grid[np.isfinite(grid)])
+        Z = np.zeros((grid.size, 2), dtype=dtype)
+        Z[:, j] = grid
+        out = ramps.transform(Z)
+        assert out.dtype == dtype
+        cols = out[:, j * 7:(j + 1) * 7]
+        assert np.all(np.isfinite(cols[:, :-1]))
+        assert np.all(np.diff(cols, axis=0) >= 0)
+
+
+@lru_cache(maxsize=None)
+def _pipeline(kind):
+    rng = np.random.default_rng(1)
+    X = rng.standard_cauchy(size=(150, 3))
+    signal = np.tanh(X[:, 0]) - np.tanh(X[:, 1]) + np.sin(3 * np.tanh(X[:, 2]))
+    ramps = RampTransformer(n_knots=6)
+    cst = ramps.expand_monotonic_cst(CST)
+    if kind == "regressor":
+        est, y = NonNegMLPRegressor((8, 4), positive=True, monotonic_cst=cst,
+                                    max_iter=30), signal
+    else:
+        est, y = NonNegMLPClassifier((8,), monotonic_cst=cst, max_iter=30), signal > 0
+    return make_pipeline(ramps, StandardScaler(), est.set_params(random_state=0)).fit(
+        X, y), X
+
+
+def _output(model, X):
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(X)[:, 1]
+    return model.predict(X)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@settings(max_examples=40, deadline=None)
+@given(kind=st.sampled_from(["classifier", "regressor"]), seed=st.integers(0, 2**31),
+       n_samples=st.integers(1, 30), scale=st.floats(-13, 2))
+def test_pipeline_is_monotone_in_the_raw_features_as_computed(kind, seed, n_samples,
+                                                              scale):
+    """x' moved from x in the constrained directions (equal in the free feature),
+    by steps from an ulp to far beyond the knots: f(x') >= f(x) exactly."""
+    model, X_train = _pipeline(kind)
+    rng = np.random.default_rng(seed)
+    X = X_train[rng.integers(0, len(X_train), n_samples)] + rng.normal(
+        size=(n_samples, 3)) * 10.0 ** rng.uniform(-3, 1)
+    step = np.abs(rng.standard_cauchy(size=X.shape)) * 10.0 ** scale
+    step[rng.random(X.shape) < 0.3] = 0.0
+    X_moved = X + CST * step
+    assert np.all(CST * (X_moved - X) >= 0) and np.all((CST != 0) | (X_moved == X))
+    both = _output(model, np.vstack([X, X_moved[::-1]]))
+    assert np.all(both[n_samples:][::-1] >= both[:n_samples])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_check_monotonic_resolves_the_constraints_through_the_ramps(kind):
+    model, X = _pipeline(kind)
+    report = check_monotonic(model, X[:60], n_steps=8)
+    assert report.features.tolist() == [0, 1]
+    assert report.directions.tolist() == [1, -1]
+    assert np.all(report.max_drop == 0.0)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_ramps_inside_a_column_transformer_with_dataframes():
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.exponential(size=(120, 3)), columns=["gain", "age", "loss"])
+    y = (X.gain - X.loss + rng.normal(size=120) > 0).astype(int)
+    ramps = RampTransformer(n_knots=5, knots="distinct")
+    cst = {f"num__{k}": v
+           for k, v in ramps.expand_monotonic_cst({"gain": 1, "loss": -1}).items()}
+    pre = ColumnTransformer([("num", make_pipeline(ramps, StandardScaler()),
+                              ["gain", "loss"])], remainder="passthrough")
+    model = Pipeline([("pre", pre.set_output(transform="pandas")),
+                      ("net", NonNegMLPClassifier((6,), monotonic_cst=cst, max_iter=30,
+                                                  random_state=0))]).fit(X, y)
+    report = check_monotonic(model, X, n_steps=8)
+    assert report.feature_names == ["gain", "loss"]
+    assert report.directions.tolist() == [1, -1]
+    assert np.all(report.max_drop == 0.0)
+    # An unconstrained network on the same columns is caught.
+    free = Pipeline([("pre", pre), ("net", NonNegMLPClassifier(
+        (6,), positive=False, max_iter=30, random_state=0))]).fit(X, y)
+    assert check_monotonic(free, X, monotonic_cst={"age": 1}).max_drop[0] >= 0

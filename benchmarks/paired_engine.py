@@ -34,7 +34,8 @@ SECONDS`` runs pairs until that many seconds have passed (at least ``--min-pairs
 at most ``--pairs``). The report gives, per row, the median ratio B / A over pairs
 and a 95% bootstrap confidence interval of it (pairs resampled, 2000 draws), and
 reads it: "within 5%" when the interval's upper end is at most 1.05, "slower" when
-its lower end is above 1.05, else "not resolved".
+its lower end is above 1.05, else "not resolved" (with fewer than 10 pairs, no
+verdict: the interval is too coarse).
 
 A short command for the evaluation rows (about 7 minutes on an idle 2-core
 machine)::
@@ -204,8 +205,15 @@ def bootstrap_median_ci(ratios, draws=2000, level=0.95, seed=0):
     return float(np.percentile(medians, tail)), float(np.percentile(medians, 100 - tail))
 
 
-def verdict(low, high, limit=1.05):
+# Fewer pairs than this give a bootstrap interval of the median that is too coarse to
+# read (its ends can only be a few of the ratios themselves).
+MIN_PAIRS_FOR_VERDICT = 10
+
+
+def verdict(low, high, n_pairs, limit=1.05):
     """What a 95% interval of the ratio B / A says about a slowdown beyond ``limit``."""
+    if n_pairs < MIN_PAIRS_FOR_VERDICT:
+        return "too few pairs"
     if high <= limit:
         return "within 5%"
     if low > limit:
@@ -303,7 +311,7 @@ def main():
         rows.append({"row": key, "A_ms": 1e3 * float(np.median(a)),
                      "B_ms": 1e3 * float(np.median(b)), "ratios": ratios,
                      "median_ratio": float(np.median(ratios)),
-                     "ci95": [low, high], "verdict": verdict(low, high)})
+                     "ci95": [low, high], "verdict": verdict(low, high, len(ratios))})
     report = {"command": " ".join(["python", "benchmarks/paired_engine.py",
                                    *sys.argv[1:]]),
               "A_commit": _commit(args.base), "B_commit": _commit(args.new),
@@ -325,7 +333,7 @@ def main():
              + ", ".join(f"{p['load']:.1f}" for p in pairs) + ".", "",
              "CI: 95% bootstrap interval of the median ratio (pairs resampled); "
              "verdict: within 5% when its upper end is <= 1.05, slower when its lower "
-             "end is > 1.05.", "",
+             f"end is > 1.05 (none with fewer than {MIN_PAIRS_FOR_VERDICT} pairs).", "",
              "| row | A ms | B ms | median ratio B/A | 95% CI | verdict | ratios |",
              "| --- | ---: | ---: | ---: | --- | --- | --- |"]
     for r in rows:

@@ -37,12 +37,13 @@ reads it: "within 5%" when the interval's upper end is at most 1.05, "slower" wh
 its lower end is above 1.05, else "not resolved" (with fewer than 10 pairs, no
 verdict: the interval is too coarse).
 
-A short command for the evaluation rows (about 7 minutes on an idle 2-core
-machine)::
+A short command for the evaluation rows (one process takes about 11 CPU-seconds,
+mostly loading MNIST and building the objectives: about 17 pairs, 7 minutes, on an
+idle 2-core machine)::
 
-    python benchmarks/paired_engine.py --base /tmp/cc7 --new . --rows eval \
-        --clock cpu --threads 1 --stat min --repeats 15 --warmup --pairs 60 \
-        --min-pairs 12 --budget 420 --output warm_paired_eval
+    python benchmarks/paired_engine.py --base /tmp/cc7 --new . --rows eval \\
+        --clock cpu --threads 1 --stat min --repeats 15 --warmup --pairs 40 \\
+        --min-pairs 12 --budget 400 --output warm_paired_eval
 """
 
 import argparse

@@ -23,6 +23,27 @@ compares the work done rather than the share of the cores each side got.
 ``--warmup`` runs each side once, unrecorded, first (a cold numba cache);
 ``--rows "eval float32" ...`` measures only the rows whose names contain one of the
 strings.
+
+Resolving a few per cent on a noisy machine. Single ratios of one evaluation spread
++-13% between processes of the same tree (session 8: 5 pairs gave medians of
+0.81-1.11 for trees whose kernels timed equal), so one process is one noisy sample
+and only many processes average it out. ``--stat min`` takes each process's fastest
+repeat (interference only ever adds time) instead of the median; the order within a
+pair alternates (A B, then B A: a drift of the machine's speed cancels); ``--budget
+SECONDS`` runs pairs until that many seconds have passed (at least ``--min-pairs``,
+at most ``--pairs``). The report gives, per row, the median ratio B / A over pairs
+and a 95% bootstrap confidence interval of it (pairs resampled, 2000 draws), and
+reads it: "within 5%" when the interval's upper end is at most 1.05, "slower" when
+its lower end is above 1.05, else "not resolved" (with fewer than 10 pairs, no
+verdict: the interval is too coarse).
+
+A short command for the evaluation rows (one process takes about 11 CPU-seconds,
+mostly loading MNIST and building the objectives: about 17 pairs, 7 minutes, on an
+idle 2-core machine)::
+
+    python benchmarks/paired_engine.py --base /tmp/cc7 --new . --rows eval \\
+        --clock cpu --threads 1 --stat min --repeats 15 --warmup --pairs 40 \\
+        --min-pairs 12 --budget 400 --output warm_paired_eval
 """
 
 import argparse
@@ -77,6 +98,9 @@ def _old_density_off():
 _clock = time.perf_counter
 
 
+_stat = np.median
+
+
 def _time_evals(objective, theta, repeats):
     objective.loss_grad(theta)
     times = []
@@ -84,7 +108,7 @@ def _time_evals(objective, theta, repeats):
         start = _clock()
         objective.loss_grad(theta)
         times.append(_clock() - start)
-    return float(np.median(times))
+    return float(_stat(times))
 
 
 def _eval_seconds(est, X, y, dtype, repeats, dense=False):
@@ -173,6 +197,38 @@ def measure(data_home, repeats, fit_iter, only=()):
 
 
 # ------------------------------------------------------------------ driver
+def bootstrap_median_ci(ratios, draws=2000, level=0.95, seed=0):
+    """Percentile bootstrap interval of the median of ``ratios`` (pairs resampled)."""
+    ratios = np.asarray(ratios, dtype=float)
+    rng = np.random.default_rng(seed)
+    medians = np.median(rng.choice(ratios, (draws, ratios.size)), axis=1)
+    tail = 100 * (1 - level) / 2
+    return float(np.percentile(medians, tail)), float(np.percentile(medians, 100 - tail))
+
+
+# Fewer pairs than this give a bootstrap interval of the median that is too coarse to
+# read (its ends can only be a few of the ratios themselves).
+MIN_PAIRS_FOR_VERDICT = 10
+
+
+def verdict(low, high, n_pairs, limit=1.05):
+    """What a 95% interval of the ratio B / A says about a slowdown beyond ``limit``."""
+    if n_pairs < MIN_PAIRS_FOR_VERDICT:
+        return "too few pairs"
+    if high <= limit:
+        return "within 5%"
+    if low > limit:
+        return "slower"
+    return "not resolved"
+
+
+def _children_cpu():
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _commit(tree):
     return subprocess.run(["git", "-C", str(tree), "describe", "--always", "--dirty"],
                           capture_output=True, text=True).stdout.strip()
@@ -190,7 +246,8 @@ def _run(tree, args):
     out = subprocess.run(
         [sys.executable, __file__, "--measure", "--data-home", str(args.data_home),
          "--repeats", str(args.repeats), "--fit-iter", str(args.fit_iter),
-         "--clock", args.clock, *(["--rows", *args.rows] if args.rows else [])],
+         "--clock", args.clock, "--stat", args.stat,
+         *(["--rows", *args.rows] if args.rows else [])],
         env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -210,36 +267,56 @@ def main():
     parser.add_argument("--output", default="engine_paired")
     parser.add_argument("--rows", nargs="+", default=[],
                         help="measure only the rows whose name contains one of these")
+    parser.add_argument("--stat", choices=["median", "min"], default="median",
+                        help="per process: the median or the fastest of the repeats")
+    parser.add_argument("--budget", type=float, default=0.0,
+                        help="stop starting pairs after this many seconds (0: none)")
+    parser.add_argument("--min-pairs", type=int, default=5,
+                        help="pairs run whatever --budget says")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        global _clock
+        global _clock, _stat
         if args.clock == "cpu":
             _clock = time.process_time
+        _stat = np.min if args.stat == "min" else np.median
         print(json.dumps(measure(args.data_home, args.repeats, args.fit_iter,
                                  args.rows)))
         return
+    start = time.perf_counter()
+    cpu_start = _children_cpu()
     if args.warmup:
         for tree in (args.base, args.new):
             _run(tree, args)
     pairs = []
     for i in range(args.pairs):
-        a, b = _run(args.base, args), _run(args.new, args)
-        pairs.append({"A": a, "B": b, "load": os.getloadavg()[0]})
+        if (args.budget and i >= args.min_pairs
+                and time.perf_counter() - start > args.budget):
+            break
+        # A B, then B A: a slow drift of the machine weighs on both sides alike.
+        if i % 2:
+            b, a = _run(args.new, args), _run(args.base, args)
+        else:
+            a, b = _run(args.base, args), _run(args.new, args)
+        pairs.append({"A": a, "B": b, "load": os.getloadavg()[0],
+                      "order": "BA" if i % 2 else "AB"})
         print(f"pair {i + 1}: " + ", ".join(f"{k}: {b[k] / a[k]:.3f}" for k in a),
               flush=True)
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
     rows = []
     for key in pairs[0]["A"]:
         a = [p["A"][key] for p in pairs]
         b = [p["B"][key] for p in pairs]
+        ratios = [y / x for x, y in zip(a, b)]
+        low, high = bootstrap_median_ci(ratios)
         rows.append({"row": key, "A_ms": 1e3 * float(np.median(a)),
-                     "B_ms": 1e3 * float(np.median(b)),
-                     "ratios": [y / x for x, y in zip(a, b)],
-                     "median_ratio": float(np.median([y / x for x, y in zip(a, b)]))})
+                     "B_ms": 1e3 * float(np.median(b)), "ratios": ratios,
+                     "median_ratio": float(np.median(ratios)),
+                     "ci95": [low, high], "verdict": verdict(low, high, len(ratios))})
     report = {"command": " ".join(["python", "benchmarks/paired_engine.py",
                                    *sys.argv[1:]]),
               "A_commit": _commit(args.base), "B_commit": _commit(args.new),
-              "pairs": pairs, "rows": rows,
+              "pairs": pairs, "rows": rows, "wall_s": wall, "cpu_s": cpu,
               "loadavg_end": os.getloadavg()}
     results = HERE / "results"
     results.mkdir(exist_ok=True)
@@ -247,18 +324,23 @@ def main():
     lines = ["# Engine refactor: paired speed check", "",
              f"Command: `{report['command']}`", "",
              f"A (before): `{report['A_commit']}`, B (after): `{report['B_commit']}`; "
-             f"{args.pairs} pairs A B A B ..., each a fresh process (warm numba cache), "
-             f"medians of {args.repeats} evaluations / one fit of {args.fit_iter} "
-             f"iterations per process; 5k MNIST subset, 150 hidden units for the MLP "
-             f"rows; OMP_WAIT_POLICY=PASSIVE on both sides; "
+             f"{len(pairs)} pairs (A B, B A, A B, ...), each a fresh process (warm "
+             f"numba cache), the {args.stat} of {args.repeats} evaluations / one fit "
+             f"of {args.fit_iter} iterations per process; 5k MNIST subset, 150 hidden "
+             f"units for the MLP rows; OMP_WAIT_POLICY=PASSIVE on both sides; "
              f"{'process CPU' if args.clock == 'cpu' else 'wall'} seconds, "
-             f"{args.threads or 'default'} thread(s). Load average per pair: "
+             f"{args.threads or 'default'} thread(s). Whole run {wall:.0f} s wall, "
+             f"{cpu:.0f} CPU-s (user + system). Load average per pair: "
              + ", ".join(f"{p['load']:.1f}" for p in pairs) + ".", "",
-             "| row | A ms | B ms | median ratio B/A | ratios |",
-             "| --- | ---: | ---: | ---: | --- |"]
+             "CI: 95% bootstrap interval of the median ratio (pairs resampled); "
+             "verdict: within 5% when its upper end is <= 1.05, slower when its lower "
+             f"end is > 1.05 (none with fewer than {MIN_PAIRS_FOR_VERDICT} pairs).", "",
+             "| row | A ms | B ms | median ratio B/A | 95% CI | verdict | ratios |",
+             "| --- | ---: | ---: | ---: | --- | --- | --- |"]
     for r in rows:
-        lines.append(f"| {r['row']} | {r['A_ms']:.1f} | {r['B_ms']:.1f} | "
-                     f"{r['median_ratio']:.3f} | "
+        lines.append(f"| {r['row']} | {r['A_ms']:.2f} | {r['B_ms']:.2f} | "
+                     f"{r['median_ratio']:.3f} | {r['ci95'][0]:.3f}-{r['ci95'][1]:.3f} | "
+                     f"{r['verdict']} | "
                      + " ".join(f"{x:.2f}" for x in r["ratios"]) + " |")
     (results / f"{args.output}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

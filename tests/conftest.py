@@ -10,6 +10,7 @@ the parallel path ask for the ``parallel_threads`` fixture.
 """
 
 import os
+import threading
 
 import numba
 import numpy as np
@@ -40,32 +41,48 @@ from sknonneg._threads import fit_threads
 # Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), the tests
 # that compile the same numba kernels run in one worker, so that no kernel is compiled
 # twice (by both workers at once): the kernel and objective tests of the dense and of
-# the ABBA kernels, split by flavour (parallel, serial). Other tests are spread test by
+# the ABBA kernels, in three groups: the serial flavour's dense kernels, the serial
+# flavour's ABBA kernels, and every test of the parallel flavour (dense and ABBA: the
+# parallel ABBA fit compiles the parallel dense output kernels too; the parallel
+# flavour runs in float64 only, ``flavour_dtypes``). Other tests are spread test by
 # test; they compile little (small fits run on the NumPy twins) and load what the
 # groups compiled from numba's cache on disk.
 # test_fixed_order shares the dense family: test_kernels compiles the fixed-order
 # kernels too, and one worker compiling them saves the other from doing it again.
+# test_wide_sparse too: its fits run on the serial kernels that test_kernels compiles.
 _KERNEL_FAMILIES = {"test_kernels": "dense", "test_objective": "dense",
-                    "test_fixed_order": "dense",
+                    "test_fixed_order": "dense", "test_wide_sparse": "dense",
                     "test_abba_kernels": "abba", "test_abba": "abba"}
 _PARALLEL_FIXTURES = {"parallel_threads", "numba_kernels"}
 
 
 def _kernel_group(item):
-    """The xdist group of a test that compiles numba kernels, else None. The parallel
-    dense kernels, the slowest to compile, are split by dtype into two groups."""
+    """The xdist group of a test that compiles numba kernels, else None."""
     params = getattr(getattr(item, "callspec", None), "params", {})
     kernels = params.get("kernels")
     # The kernel tests' ``kernels``: a flavour (fixture parameter) or a KernelSet.
     parallel = (bool(_PARALLEL_FIXTURES & set(item.fixturenames))
                 or getattr(kernels, "parallel", kernels) is True)
     family = _KERNEL_FAMILIES.get(item.path.stem)
-    if family is None and not parallel:
-        return None
-    group = f"{family or 'dense'}-{'parallel' if parallel else 'serial'}"
-    if group == "dense-parallel":
-        group += "-f32" if np.dtype(params.get("dtype", np.float64)) == np.float32 else "-f64"
-    return group
+    if parallel:
+        return "parallel"
+    return None if family is None else f"{family}-serial"
+
+
+# (kernels, dtype) of the kernel tests (test_kernels, test_abba_kernels): the serial
+# flavour in float32 and float64, the parallel one in float64 only. Both flavours are
+# compiled from one Python function (``sknonneg._kernels.support.flavours``): the
+# parallel one runs the serial one's loop body inside a loop over chunks, so the twins
+# hold every loop to account in both dtypes through the serial flavour, and the
+# parallel flavour's chunking in float64, the dtype that the parallel fits of the
+# estimator tests compile anyway. Each float32 signature of a parallel kernel cost
+# 1-20 CPU-seconds of compilation in a cold test run.
+def flavour_dtypes():
+    from sknonneg._kernels import kernels
+
+    return [pytest.param(kernels(True), np.float64, id="parallel-f64"),
+            pytest.param(kernels(False), np.float32, id="serial-f32"),
+            pytest.param(kernels(False), np.float64, id="serial-f64")]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -108,6 +125,26 @@ def parallel_threads(numba_kernels):
         with fit_threads() as parallel:
             assert parallel
         yield
+
+
+def in_thread(func):
+    """``func()`` run in a thread of its own, its result returned (its exception
+    raised): a fit there runs on the serial numba kernels (the main thread's fits run
+    the parallel flavour), whose signatures the kernel tests compile in both dtypes."""
+    result, error = [], []
+
+    def target():
+        try:
+            result.append(func())
+        except BaseException as exc:  # re-raised in the calling thread
+            error.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
 
 
 def _central_differences(fun, theta, h=1e-6):

@@ -1,6 +1,7 @@
 """The numba kernels of ``sknonneg._kernels.abba`` against their NumPy twins.
 
-Every kernel, in both flavours (parallel, serial), float32 and float64, every
+Every kernel, in both flavours (parallel, serial; the serial one in float32 and
+float64, the parallel one in float64: ``conftest.flavour_dtypes``), every
 activation, with one chunk, uneven chunks and more chunks than rows; then the
 two-product form of an ABBA layer against the four-product block matrix it stands
 for, and the fast tanh against NumPy's on extreme inputs.
@@ -13,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from conftest import flavour_dtypes
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from sknonneg._kernels import FIRST, FLUSH, INNER, LAST, TANH, kernel_names
 from sknonneg._kernels import kernels as kernel_set
@@ -155,7 +157,7 @@ def _check_against_reference(kernels, name, args, outs, dtype):
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("n_samples, n_chunks", SHAPES)
-@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("kernels, dtype", flavour_dtypes())
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_kernel_matches_reference(kernels, name, dtype, n_samples, n_chunks, activation):
     seed = [zlib.crc32(name.encode()), n_samples, n_chunks, ACTIVATIONS[activation]]
@@ -164,7 +166,7 @@ def test_kernel_matches_reference(kernels, name, dtype, n_samples, n_chunks, act
     _check_against_reference(kernels, name, args, outs, dtype)
 
 
-@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("kernels, dtype", flavour_dtypes())
 @pytest.mark.parametrize("name", sorted(PARAMETER_BUILDERS))
 def test_parameter_kernel_matches_reference(kernels, name, dtype):
     args, outs = PARAMETER_BUILDERS[name](np.random.default_rng(zlib.crc32(name.encode())),

@@ -299,8 +299,15 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """Encoder: uniform weights (on [0, 1) where bounded), each unit rescaled so
         that its pre-activation has standard deviation 1 over (up to 2,000 rows of)
         the data, with mean 0. Decoder: uniform weights of scale ``sqrt(6 / (k + d +
-        1))`` (Ng's), and biases that make the first reconstruction the data's
-        mean."""
+        1))`` (Ng's) times the output's unit, and biases that make the first
+        reconstruction the data's mean.
+
+        The output's unit is 1 for the sigmoid decoder (its weights act on logits)
+        and the data's standard deviation per entry (around each feature's mean)
+        for the linear one, whose weights are in the data's units: Ng's scale
+        assumes outputs of order 1, and on tf-idf (entries of order 0.01) it made
+        every part a dense positive block, larger than the data, whose mean the
+        biases cancel; training never left that start (``doc/defaults.md``)."""
         n_samples, n_features = X.shape
         weights = (np.ones(n_samples) if sample_weight is None
                    else np.asarray(sample_weight, dtype=np.float64))
@@ -330,10 +337,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         coef1 *= scale
         intercept1 = np.where(usable, -mean * scale, 0.0)
         hidden = expit(inputs @ coef1 + intercept1)
-        coef2 = draw((k, n_features), 1) * np.sqrt(6.0 / (k + n_features + 1))
         target = weights @ inputs
+        unit = 1.0
         if self.decoder == "sigmoid":
             target = logit(np.clip(target, _LOGIT_CLIP, 1.0 - _LOGIT_CLIP))
+        else:
+            spread = np.sqrt(np.mean(weights @ (inputs - target) ** 2))
+            unit = spread if np.isfinite(spread) and spread > 0 else 1.0
+        coef2 = draw((k, n_features), 1) * (unit * np.sqrt(6.0 / (k + n_features + 1)))
         intercept2 = target - (weights @ hidden) @ coef2
         return layout.pack([coef1, coef2], [intercept1, intercept2])
 

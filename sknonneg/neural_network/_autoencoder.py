@@ -338,15 +338,21 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         intercept1 = np.where(usable, -mean * scale, 0.0)
         hidden = expit(inputs @ coef1 + intercept1)
         target = weights @ inputs
-        unit = 1.0
+        unit = self._output_unit(inputs, weights, target)
         if self.decoder == "sigmoid":
             target = logit(np.clip(target, _LOGIT_CLIP, 1.0 - _LOGIT_CLIP))
-        else:
-            spread = np.sqrt(np.mean(weights @ (inputs - target) ** 2))
-            unit = spread if np.isfinite(spread) and spread > 0 else 1.0
         coef2 = draw((k, n_features), 1) * (unit * np.sqrt(6.0 / (k + n_features + 1)))
         intercept2 = target - (weights @ hidden) @ coef2
         return layout.pack([coef1, coef2], [intercept1, intercept2])
+
+    def _output_unit(self, inputs, weights, mean):
+        """Scale of the decoder's outputs: 1 (logits) for the sigmoid decoder; for
+        the linear one, the root mean over features of the weighted variance of
+        ``inputs`` around ``mean`` (1 if that is 0 or not finite)."""
+        if self.decoder == "sigmoid":
+            return 1.0
+        spread = np.sqrt(np.mean(weights @ (inputs - mean) ** 2))
+        return float(spread) if np.isfinite(spread) and spread > 0 else 1.0
 
     def _penalties(self):
         penalties = [L2(self.l2)]

@@ -244,7 +244,19 @@ def main(argv=None):
         [16] if args.quick else [16, 64])
     n_rows = args.mnist_rows or (10000 if args.quick else 60000)
     suffix = ("_quick" if args.quick else "") + (f"_{args.tag}" if args.tag else "")
-    fitted, rows, sizes, figures = {}, [], {}, []
+    fitted, rows, sizes, figures, words = {}, [], {}, [], []
+
+    def save():
+        """Write the results so far (after each data set and k: a long run that is
+        cut keeps what it finished); returns the Markdown."""
+        result = {"command": "python benchmarks/autoencoder_vs_nmf.py "
+                             + " ".join(sys.argv[1:] if argv is None else argv),
+                  "commit": commit, "machine": machine(), "date": time.ctime(),
+                  "sizes": sizes, "rows": rows, "figures": figures, "words": words}
+        save_json(RESULTS / f"autoencoder_vs_nmf{suffix}.json", result)
+        text = markdown(result)
+        (RESULTS / f"autoencoder_vs_nmf{suffix}.md").write_text(text)
+        return text
 
     X_train, y_train, X_test, y_test = mnist(data_home)
     rng = np.random.RandomState(0)
@@ -263,8 +275,9 @@ def main(argv=None):
         figures.append(str(parts_figure(
             fitted, "mnist", k, FIGURES / f"autoencoder_parts_mnist_k{k}{suffix}.png")
             .relative_to(FIGURES.parent.parent)))
+    if ks:
+        save()
 
-    words = []
     if reuters_ks:
         bow = reuters(data_home, quick=args.quick)
         tfidf = TfidfTransformer().fit(bow.X_train)
@@ -292,14 +305,9 @@ def main(argv=None):
                 print(f"reuters k={k} {method:20s} mse={row['test_mse']:.6f} "
                       f"hit={row['lr_accuracy']:.4f} fit={row['fit_s']:.1f}s", flush=True)
             words += top_words(fitted, k, bow.feature_names)
+            save()
 
-    result = {"command": "python benchmarks/autoencoder_vs_nmf.py "
-                         + " ".join(sys.argv[1:] if argv is None else argv),
-              "commit": commit, "machine": machine(), "date": time.ctime(),
-              "sizes": sizes, "rows": rows, "figures": figures, "words": words}
-    save_json(RESULTS / f"autoencoder_vs_nmf{suffix}.json", result)
-    (RESULTS / f"autoencoder_vs_nmf{suffix}.md").write_text(markdown(result))
-    print(markdown(result))
+    print(save())
 
 
 if __name__ == "__main__":

@@ -195,6 +195,28 @@ def test_bars_parts_recovered():
     assert np.median(sim.max(axis=1)) > 0.8, sim.max(axis=1)
 
 
+@pytest.mark.parametrize("nonneg", ["bounds", False])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+def test_linear_decoder_start_follows_the_data_scale(sparse, nonneg):
+    # The linear decoder's weights are in the data's units: scaling the data by c
+    # scales the starting parts and output biases by c and the encoder's weights by
+    # 1 / c (same codes), so that the parts never start larger than the data.
+    X = _data(sparse)
+    ae = NonNegAutoencoder(K, decoder="linear", nonneg=nonneg)
+    layout = ae._build_layout(N_FEATURES, N_FEATURES)
+    c = 1e-3
+    (w1, w2), (b1, b2) = layout.arrays(ae._init_theta(layout, X, np.random.RandomState(0)))
+    (v1, v2), (c1, c2) = layout.arrays(
+        ae._init_theta(layout, X * c, np.random.RandomState(0)))
+    assert_allclose(v1 * c, w1, rtol=1e-10)
+    assert_allclose(c1, b1, rtol=1e-10, atol=1e-12)
+    assert_allclose(v2, w2 * c, rtol=1e-10)
+    assert_allclose(c2, b2 * c, rtol=1e-10, atol=1e-15)
+    dense = X.toarray() if sparse else X
+    spread = np.sqrt(np.mean(dense.var(0)))
+    assert np.abs(w2).max() <= spread * np.sqrt(6.0 / (K + N_FEATURES + 1))
+
+
 @parametrize_with_checks([NonNegAutoencoder(3, max_iter=20, random_state=0)],
                          expected_failed_checks=lambda est: {})
 def test_sklearn_compatible_transformer(estimator, check):

@@ -49,11 +49,11 @@ class RampTransformer(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    knots_ : ndarray of shape (n_knots, n_features_in_)
+    knots_ : ndarray of shape (n_knots, n_features)
         The knots of each feature, non-decreasing down each column.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during fit, when X has string column names.
 
     See Also

@@ -173,37 +173,35 @@ class FirstLayerScaling:
             return None
         return cls(segments, factors)
 
-    def _rows(self, vector):
+    def _scale_rows(self, vector, inverse=False):
+        """Multiply (divide, ``inverse``) the first layer's rows of ``vector`` by
+        their factors, in place."""
         for start, n_rows, row_len in self.segments:
-            yield vector[start:start + n_rows * row_len].reshape(n_rows, row_len)
+            rows = vector[start:start + n_rows * row_len].reshape(n_rows, row_len)
+            if inverse:
+                rows /= self.factors[:, None]
+            else:
+                rows *= self.factors[:, None]
+        return vector
 
     def to_theta(self, u, out):
         """``theta = D u``, written into ``out`` (``out`` may be ``u``)."""
         if out is not u:
             out[...] = u
-        for rows in self._rows(out):
-            rows *= self.factors[:, None]
-        return out
+        return self._scale_rows(out)
 
     def to_solver(self, theta):
         """``u = D^-1 theta`` (a new array)."""
-        u = np.array(theta, dtype=np.float64)
-        for rows in self._rows(u):
-            rows /= self.factors[:, None]
-        return u
+        return self._scale_rows(np.array(theta, dtype=np.float64), inverse=True)
 
     def scale_grad(self, grad):
         """``grad <- D grad`` (the gradient with respect to ``u``), in place."""
-        for rows in self._rows(grad):
-            rows *= self.factors[:, None]
-        return grad
+        return self._scale_rows(grad)
 
     def unscale_grad(self, grad):
         """``grad <- D^-1 grad`` (back to the gradient with respect to ``theta``),
         in place."""
-        for rows in self._rows(grad):
-            rows /= self.factors[:, None]
-        return grad
+        return self._scale_rows(grad, inverse=True)
 
 
 def solver_scaling(objective):

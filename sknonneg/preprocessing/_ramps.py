@@ -154,10 +154,6 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         knots = self.knots_.astype(X.dtype, copy=False)
         per = self._n_out_per_feature()
         out = np.zeros((X.shape[0], X.shape[1] * per), dtype=X.dtype)
-        self._fill(X, knots, out, per)
-        return out
-
-    def _fill(self, X, knots, out, per):
         n_ramps = knots.shape[0] - 1
         # Halves: 0.5 * x - 0.5 * t_k and the half width cannot overflow, so a
         # ramp is never inf / inf. Each operation (a product by 0.5, a difference,
@@ -165,21 +161,18 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         # operation, non-decreasing in x.
         half = X.dtype.type(0.5)
         halves = knots * half
+        # A quotient may overflow to inf (a narrow ramp far from x): clipped.
         with np.errstate(over="ignore", under="ignore"):
-            # A quotient may overflow to inf (a narrow ramp far from x): clipped.
-            self._fill_columns(X, halves, out, per, n_ramps, half)
-
-    def _fill_columns(self, X, halves, out, per, n_ramps, half):
-        for j in range(X.shape[1]):
-            x = X[:, j]
-            x_half = np.multiply(x, half)
-            for k in range(n_ramps):
-                width = halves[k + 1, j] - halves[k, j]
-                if width > 0:
-                    ramp = np.divide(np.subtract(x_half, halves[k, j]), width)
-                    out[:, j * per + k] = np.minimum(np.maximum(ramp, 0.0), 1.0)
-            if self.include_input:
-                out[:, j * per + n_ramps] = x
+            for j in range(X.shape[1]):
+                x_half = np.multiply(X[:, j], half)
+                for k in range(n_ramps):
+                    width = halves[k + 1, j] - halves[k, j]
+                    if width > 0:
+                        ramp = np.divide(np.subtract(x_half, halves[k, j]), width)
+                        out[:, j * per + k] = np.minimum(np.maximum(ramp, 0.0), 1.0)
+                if self.include_input:
+                    out[:, j * per + n_ramps] = X[:, j]
+        return out
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the output columns.

@@ -133,17 +133,32 @@ def _eval_seconds(est, X, y, dtype, repeats, dense=False):
         return _time_evals(objective, theta, repeats)
 
 
-def _fit_seconds_per_iter(est, X, y):
+def _fit_seconds_per_iter(est, X, y, repeats):
+    """Seconds per iteration of ``est.fit``, in the process's steady state.
+
+    One untimed fit first: the first fit of a process also pays one-off costs
+    (importing numba, loading the cached kernels, first touches of memory), and
+    where they fall differs between commits (cc7cdf6 imports numba with
+    ``import sknonneg``, later commits on the first fit), so timing only that fit
+    compares import schedules, not fits. ``benchmarks/first_run.py`` measures the
+    first fit of a fresh process. Then ``repeats`` timed fits, and their ``_stat``.
+    """
+    from sklearn.base import clone
     from sklearn.exceptions import ConvergenceWarning
 
+    times = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        start = _clock()
-        est.fit(X, y)
-        return (_clock() - start) / est.n_iter_
+        clone(est).fit(X, y)
+        for _ in range(repeats):
+            fitted = clone(est)
+            start = _clock()
+            fitted.fit(X, y)
+            times.append((_clock() - start) / fitted.n_iter_)
+    return float(_stat(times))
 
 
-def measure(data_home, repeats, fit_iter, only=()):
+def measure(data_home, repeats, fit_iter, only=(), fit_repeats=3):
     """The rows' seconds; ``only``: substrings of the rows to measure (all if empty)."""
     from sknonneg import ABBAClassifier, NonNegMLPClassifier
 
@@ -188,11 +203,11 @@ def measure(data_home, repeats, fit_iter, only=()):
             if want(key):
                 est = NonNegMLPClassifier((150,), positive=positive, dtype=dtype,
                                           gain=1.0, max_iter=fit_iter, random_state=0)
-                rows[key] = _fit_seconds_per_iter(est, X, y)
+                rows[key] = _fit_seconds_per_iter(est, X, y, fit_repeats)
     if want("abba fit/iter float32 (64, 32)"):
         rows["abba fit/iter float32 (64, 32)"] = _fit_seconds_per_iter(
             ABBAClassifier((64, 32), dtype="float32", max_iter=fit_iter, random_state=0),
-            X, y)
+            X, y, fit_repeats)
     return rows
 
 
@@ -246,6 +261,7 @@ def _run(tree, args):
     out = subprocess.run(
         [sys.executable, __file__, "--measure", "--data-home", str(args.data_home),
          "--repeats", str(args.repeats), "--fit-iter", str(args.fit_iter),
+         "--fit-repeats", str(args.fit_repeats),
          "--clock", args.clock, "--stat", args.stat,
          *(["--rows", *args.rows] if args.rows else [])],
         env=env, capture_output=True, text=True, check=True)
@@ -259,6 +275,8 @@ def main():
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--fit-iter", type=int, default=20)
+    parser.add_argument("--fit-repeats", type=int, default=3,
+                        help="timed fits per process and fit row, after an untimed one")
     parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     parser.add_argument("--threads", type=int, default=0,
@@ -281,7 +299,7 @@ def main():
             _clock = time.process_time
         _stat = np.min if args.stat == "min" else np.median
         print(json.dumps(measure(args.data_home, args.repeats, args.fit_iter,
-                                 args.rows)))
+                                 args.rows, args.fit_repeats)))
         return
     start = time.perf_counter()
     cpu_start = _children_cpu()
@@ -325,8 +343,9 @@ def main():
              f"Command: `{report['command']}`", "",
              f"A (before): `{report['A_commit']}`, B (after): `{report['B_commit']}`; "
              f"{len(pairs)} pairs (A B, B A, A B, ...), each a fresh process (warm "
-             f"numba cache), the {args.stat} of {args.repeats} evaluations / one fit "
-             f"of {args.fit_iter} iterations per process; 5k MNIST subset, 150 hidden "
+             f"numba cache), the {args.stat} of {args.repeats} evaluations / of "
+             f"{args.fit_repeats} fits of {args.fit_iter} iterations after an untimed "
+             f"one per process; 5k MNIST subset, 150 hidden "
              f"units for the MLP rows; OMP_WAIT_POLICY=PASSIVE on both sides; "
              f"{'process CPU' if args.clock == 'cpu' else 'wall'} seconds, "
              f"{args.threads or 'default'} thread(s). Whole run {wall:.0f} s wall, "

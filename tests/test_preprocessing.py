@@ -164,3 +164,20 @@ def test_ramps_inside_a_column_transformer_with_dataframes():
     free = Pipeline([("pre", pre), ("net", NonNegMLPClassifier(
         (6,), positive=False, max_iter=30, random_state=0))]).fit(X, y)
     assert check_monotonic(free, X, monotonic_cst={"age": 1}).max_drop[0] >= 0
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_check_monotonic_refuses_a_column_with_constrained_and_free_ramps():
+    rng = np.random.default_rng(3)
+    X = rng.exponential(size=(80, 2))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    ramps = RampTransformer(n_knots=3, knots="uniform").fit(X)
+    cst = ramps.expand_monotonic_cst([1, 0])
+    cst[1] = 0  # one ramp of feature 0 left free: no direction is guaranteed
+    model = make_pipeline(RampTransformer(n_knots=3, knots="uniform"),
+                          NonNegMLPClassifier((4,), monotonic_cst=cst, max_iter=20,
+                                              random_state=0)).fit(X, y)
+    with pytest.raises(ValueError, match="input column 0 reaches the final step"):
+        check_monotonic(model, X)
+    # Directions given explicitly are audited as asked.
+    assert check_monotonic(model, X, monotonic_cst=[1, 0], n_steps=4).max_drop.size == 1

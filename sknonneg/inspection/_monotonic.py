@@ -169,8 +169,11 @@ def _resolve_through_pipeline(estimator):
     for _, step in reversed(estimator.steps[:-1]):
         sources = _map_back(step, sources)
     resolved = np.zeros(estimator.n_features_in_, dtype=np.int8)
+    free = np.zeros(estimator.n_features_in_, dtype=bool)
     for out, src in enumerate(sources):
         if cst[out] == 0:
+            if src is not None:
+                free[src] = True
             continue
         if src is None:
             raise ValueError(
@@ -180,6 +183,16 @@ def _resolve_through_pipeline(estimator):
         if resolved[src] not in (0, cst[out]):
             raise ValueError(f"input column {src} carries conflicting constraints.")
         resolved[src] = cst[out]
+    # An input column that reaches the final step through both constrained and free
+    # columns (e.g. some of its ramps constrained, others not, or a free copy beside
+    # constrained ramps) has no direction the model is constrained in.
+    mixed = np.flatnonzero(free & (resolved != 0))
+    if mixed.size:
+        raise ValueError(
+            f"input column {int(mixed[0])} reaches the final step through both "
+            "constrained and unconstrained features, so the model is not constrained "
+            "to be monotone in it. Pass monotonic_cst for the input columns "
+            "explicitly to audit it in a direction.")
     return resolved
 
 
@@ -313,8 +326,10 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         :class:`sknonneg.preprocessing.RampTransformer` (each ramp maps back to the
         feature it expands), and a ``ColumnTransformer`` or ``Pipeline`` of
         those (other transformers of a ``ColumnTransformer``, such as a
-        ``OneHotEncoder``, may only feed unconstrained columns). Anything else
-        needs ``monotonic_cst`` explicitly.
+        ``OneHotEncoder``, may only feed unconstrained columns). An input column
+        that feeds both constrained and unconstrained columns of the final step
+        (some of its ramps left free) is refused: the model is not constrained in
+        it. Anything else needs ``monotonic_cst`` explicitly.
     n_steps : int, default=10
         Grid points per feature (distinct quantiles of the feature in ``X``; fewer
         for a feature with fewer distinct values).

@@ -217,6 +217,23 @@ def test_linear_decoder_start_follows_the_data_scale(sparse, nonneg):
     assert np.abs(w2).max() <= spread * np.sqrt(6.0 / (K + N_FEATURES + 1))
 
 
+@pytest.mark.parametrize("decoder", ["linear", "sigmoid"])
+def test_start_from_csr_equals_start_from_dense(decoder, monkeypatch):
+    # The start reads a CSR subset as CSR (products and weighted column moments),
+    # never densified, and equals the dense start up to rounding.
+    X = _data(True)
+    ae = NonNegAutoencoder(K, decoder=decoder)
+    layout = ae._build_layout(N_FEATURES, N_FEATURES)
+    dense = ae._init_theta(layout, X.toarray(), np.random.RandomState(0))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the start densified a sparse matrix")
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", refuse)
+    sparse = ae._init_theta(layout, X, np.random.RandomState(0))
+    assert_allclose(sparse, dense, rtol=1e-10, atol=1e-12)
+
+
 @parametrize_with_checks([NonNegAutoencoder(3, max_iter=20, random_state=0)],
                          expected_failed_checks=lambda est: {})
 def test_sklearn_compatible_transformer(estimator, check):

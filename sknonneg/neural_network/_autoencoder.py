@@ -323,8 +323,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             inputs, weights = X[sub], np.ones(_INIT_SAMPLES)
         else:
             inputs = X
-        inputs = inputs.toarray() if sp.issparse(inputs) else np.asarray(inputs)
-        inputs = inputs.astype(np.float64)
+        # A CSR subset stays sparse (2,000 rows of a 10k-word vocabulary would be
+        # 160 MB dense); every use below is a product or a weighted column moment.
+        inputs = (inputs.astype(np.float64) if sp.issparse(inputs)
+                  else np.asarray(inputs, dtype=np.float64))
         weights = weights / weights.sum()
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
         k = self.n_components
@@ -343,7 +345,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         coef1 *= scale
         intercept1 = np.where(usable, -mean * scale, 0.0)
         hidden = expit(inputs @ coef1 + intercept1)
-        target = weights @ inputs
+        target = (np.asarray(inputs.T @ weights).ravel() if sp.issparse(inputs)
+                  else weights @ inputs)
         unit = self._output_unit(inputs, weights, target)
         if self.decoder == "sigmoid":
             target = logit(np.clip(target, _LOGIT_CLIP, 1.0 - _LOGIT_CLIP))
@@ -357,7 +360,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``inputs`` around ``mean`` (1 if that is 0 or not finite)."""
         if self.decoder == "sigmoid":
             return 1.0
-        spread = np.sqrt(np.mean(weights @ (inputs - mean) ** 2))
+        if sp.issparse(inputs):
+            # E_w[x^2] - mean^2 per feature (``weights`` sum to 1): no dense copy.
+            second = np.asarray(inputs.multiply(inputs).T @ weights).ravel()
+            variance = np.maximum(second - mean ** 2, 0.0)
+        else:
+            variance = weights @ (inputs - mean) ** 2
+        spread = np.sqrt(np.mean(variance))
         return float(spread) if np.isfinite(spread) and spread > 0 else 1.0
 
     def _penalties(self):

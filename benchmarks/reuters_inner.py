@@ -15,7 +15,9 @@ Variants (``--variant``, one or more, each a fit per seed) change one internal
 default at a time, through the module constants or a subclass, so that a
 candidate can be measured before it is made a default:
 
-- ``defaults``: the code as it is;
+- ``defaults``: the code as it is (the ``reuters_inner_*`` results of the fifth
+  round ran before ``l1="auto"``, so their ``defaults`` is ``l1=0``; with it, pass
+  ``l1=0`` for that);
 - ``hidden_std=S``: start the non-negative hidden layers of logistic-output
   networks at pre-activation standard deviation ``S`` (``_INIT_STD``);
 - ``prior_bias``: output intercepts started at the labels' log-odds (minus the
@@ -111,7 +113,7 @@ def apply_variant(spec):
         elif key == "fmax":
             pc.F_MAX = float(value)
         elif key == "l1":
-            params["l1"] = [float(value), 0.0]
+            params["l1"] = [float(value), 0.0] if float(value) else 0.0
         elif key == "l2":
             params["l2"] = float(value)
         elif key == "max_iter":

@@ -130,11 +130,11 @@ def apply_variant(spec):
     return cls, params, undo
 
 
-def run_one(data, spec, seed, positive):
+def run_one(data, spec, seed, positive, hidden=(30,)):
     X_tr, X_va, Y_tr, Y_va = data
     cls, params, undo = apply_variant(spec)
     try:
-        est = cls((30,), output="logistic", positive=positive, random_state=seed,
+        est = cls(hidden, output="logistic", positive=positive, random_state=seed,
                   **params)
         cpu = time.process_time()
         wall = time.perf_counter()
@@ -150,7 +150,7 @@ def run_one(data, spec, seed, positive):
     hidden = est.transform(X_tr)
     curve = est.loss_curve_
     row = {
-        "variant": spec, "seed": seed, "positive": positive,
+        "variant": spec, "seed": seed, "positive": positive, "hidden": list(hidden),
         "micro_f1": float(f1_score(Y_va, pred, average="micro")),
         "train_micro_f1": float(f1_score(Y_tr, est.predict(X_tr), average="micro")),
         "top_label_added": float(f1_score(
@@ -222,6 +222,8 @@ def main():
     p.add_argument("--variant", nargs="+", default=["defaults"])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--positive", default="True")
+    p.add_argument("--hidden", type=int, nargs="+", default=[30],
+                   help="hidden_layer_sizes")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", default="reuters_inner")
     p.add_argument("--synthetic", action="store_true",
@@ -234,7 +236,7 @@ def main():
     positive = {"True": True, "False": False}.get(args.positive, args.positive)
     data = inner_split(args.data_home)
     print("inner split", data[0].shape, data[1].shape, flush=True)
-    rows = [run_one(data, spec, seed, positive)
+    rows = [run_one(data, spec, seed, positive, tuple(args.hidden))
             for spec in args.variant for seed in args.seeds]
     usage = resource.getrusage(resource.RUSAGE_SELF)
     rec = {"command": "python " + " ".join(sys.argv), "commit": git_commit(),

@@ -147,7 +147,7 @@ def run_one(data, spec, seed, positive, hidden=(30,)):
         undo()
     pred = est.predict(X_va)
     proba = est.predict_proba(X_va)
-    hidden = est.transform(X_tr)
+    activations = est.transform(X_tr)
     curve = est.loss_curve_
     row = {
         "variant": spec, "seed": seed, "positive": positive, "hidden": list(hidden),
@@ -157,7 +157,7 @@ def run_one(data, spec, seed, positive, hidden=(30,)):
             Y_va, np.maximum(pred, proba == proba.max(axis=1, keepdims=True)),
             average="micro")),
         "no_label": int((pred.sum(axis=1) == 0).sum()),
-        "constant_units": int((hidden.std(axis=0) < 1e-3).sum()),
+        "constant_units": int((activations.std(axis=0) < 1e-3).sum()),
         "loss": {str(i): float(curve[i - 1]) for i in (1, 10, 30, 60, 100, 200)
                  if i <= len(curve)},
         "n_iter": int(est.n_iter_), "cpu_s": cpu, "wall_s": wall,

@@ -139,9 +139,17 @@ def section_reuters(args, watch):
         # Not at the defaults: the held-out 10% and the best iterate kept.
         configs.append(({"positive": True, "early_stopping": True},
                         ", early_stopping=True"))
+    if args.reuters_l1_zero:
+        # Not at the defaults: the fifth round's l1="auto" switched off (the
+        # default before it), in the same run for a paired comparison.
+        configs.append(({"positive": True, "l1": 0.0}, ", l1=0"))
+    seeds = args.reuters_seeds
+    configs = [(dict(params, random_state=seed),
+                label + (f", seed {seed}" if len(seeds) > 1 else ""))
+               for params, label in configs for seed in seeds]
     for params, label in configs:
         pos = params["positive"]
-        est = NonNegMLPClassifier((30,), output="logistic", random_state=0, **params)
+        est = NonNegMLPClassifier((30,), output="logistic", **params)
         load_before = os.getloadavg()[0]
         start, cpu_start = time.perf_counter(), time.process_time()
         w = Watch()
@@ -363,6 +371,15 @@ def markdown(rec):
                        f"{row['fit_s']:.1f} | {fmt(row, 'fit_cpu_s', '.1f')} | "
                        f"{row.get('n_iter', '')} | {fmt(row, 'iter_per_cpu_s', '.1f')} | "
                        f"{load} | {row.get('docs_without_label', '')} | {warned} |")
+        seeded = {}
+        for row in r["rows"]:
+            if ", seed " in row["model"]:
+                seeded.setdefault(row["model"].rsplit(", seed ", 1)[0] + ")",
+                                  []).append(row["micro_f1"])
+        if seeded:
+            out += ["", "| model | seeds | mean micro-F1 |", "| --- | ---: | ---: |"]
+            out += [f"| {m} | {len(v)} | {float(np.mean(v)):.4f} |"
+                    for m, v in seeded.items()]
         out.append("")
     t = rec.get("tabular")
     if t:
@@ -487,6 +504,11 @@ def main():
     parser.add_argument("--reuters-early-stopping", action="store_true",
                         help="add a positive network with early_stopping=True (not "
                              "at the defaults) to the reuters section")
+    parser.add_argument("--reuters-seeds", type=int, nargs="+", default=[0],
+                        help="random_state of each Reuters fit (one row per seed)")
+    parser.add_argument("--reuters-l1-zero", action="store_true",
+                        help="add a positive row with l1=0 (the default before "
+                             "l1='auto') to the reuters section")
     parser.add_argument("--tabular", nargs="+",
                         default=["breast_cancer", "wine", "spambase", "adult"])
     parser.add_argument("--adult-rows", type=int, default=0,

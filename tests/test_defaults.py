@@ -156,3 +156,60 @@ def test_adam_linear_schedule_ends_without_warning():
     # a schedule far too short for the data still warns, and says so
     _, caught = _adam_fit(learning_rate="linear", max_iter=3)
     assert len(caught) == 1 and "too short" in str(caught[0].message)
+
+
+def _multilabel(n=120, d=12, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(size=(n, d))
+    Y = (X[:, :3] + 0.3 * rng.uniform(size=(n, 3)) > 0.8).astype(int)
+    return X, Y
+
+
+def _layer_l1(est):
+    return [float(np.max(layer.l1)) for layer in est._layout.network]
+
+
+@pytest.mark.parametrize("positive, expected", [
+    (True, [1e-4, 0.0]),  # monotone network, multilabel targets
+    ("hidden", [0.0, 0.0]),  # a free output layer can use negative evidence
+    (False, [0.0, 0.0]),
+])
+def test_auto_l1_multilabel(positive, expected):
+    X, Y = _multilabel()
+    est = NonNegMLPClassifier((4,), positive=positive, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, Y)
+    assert _layer_l1(est) == pytest.approx(expected)
+    assert est.get_params()["l1"] == "auto"
+
+
+def test_auto_l1_is_l1_zero_off_multilabel():
+    """l1="auto" fits every network but the monotone multilabel one as l1=0 does,
+    to the bit (softmax, a single logistic output under monotonic_cst)."""
+    X, y = load_iris(return_X_y=True)
+    X = X / X.max(axis=0)
+    binary = (y > 0).astype(int)
+    cases = [({}, y), ({"monotonic_cst": [1, 0, 1, 1]}, binary)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for params, target in cases:
+            auto = NonNegMLPClassifier((4,), max_iter=10, random_state=0,
+                                       **params).fit(X, target)
+            zero = NonNegMLPClassifier((4,), l1=0.0, max_iter=10, random_state=0,
+                                       **params).fit(X, target)
+            assert _layer_l1(auto) == [0.0, 0.0]
+            for a, b in zip(auto.coefs_ + auto.intercepts_,
+                            zero.coefs_ + zero.intercepts_):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_auto_l1_is_first_layer_l1():
+    X, Y = _multilabel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        auto = NonNegMLPClassifier((4,), max_iter=10, random_state=0).fit(X, Y)
+        explicit = NonNegMLPClassifier((4,), l1=[1e-4, 0.0], max_iter=10,
+                                       random_state=0).fit(X, Y)
+    for a, b in zip(auto.coefs_, explicit.coefs_):
+        np.testing.assert_array_equal(a, b)

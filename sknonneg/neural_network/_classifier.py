@@ -46,6 +46,8 @@ SHARED_DOCS = {
     l1 : float or array-like of float, default=0.0
         L1 penalty, one value for every weight layer or one per layer (the paper's
         pH1, pC1). Exact, also on unconstrained weights (see Notes).
+    <<l2_params>>""",
+    "l2_params": """\
     l2 : float or array-like of float, default=1e-5
         L2 penalty, one value or one per weight layer (the paper's pH2, pC2). It
         multiplies ``||W||^2`` next to the *mean* loss, while scikit-learn's
@@ -150,8 +152,9 @@ def fill_doc(cls):
     otherwise."""
     score = "R^2" if issubclass(cls, RegressorMixin) else "accuracy"
     doc = cls.__doc__
-    for name, text in SHARED_DOCS.items():
-        doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score))
+    for _ in range(2):  # a shared section may hold another's marker
+        for name, text in SHARED_DOCS.items():
+            doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score))
     if "<<" in doc:
         raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
     cls.__doc__ = doc

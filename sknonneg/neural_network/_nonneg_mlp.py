@@ -72,6 +72,15 @@ _INIT_SAMPLES = 2000
 # softmax of the UFLDL stacked-autoencoder exercise is trained by 100 L-BFGS
 # iterations on the top codes before fine-tuning.
 _OUTPUT_FIT_ITER = 100
+# l1="auto" (issue 18, doc/defaults.md "Fifth round"): an L1 penalty on a
+# non-negative first layer for multilabel targets, none elsewhere. Each label is
+# decided by its own threshold; a monotone network raises a label only on positive
+# evidence, and L2 spreads that evidence over many co-occurring inputs, so that a
+# document with a few of them gets no label; L1 (linear on weights >= 0) keeps the
+# evidence on fewer inputs. Strength chosen among 3e-5, 1e-4, 3e-4 on an inner
+# validation split of Reuters' training documents (seeds 0, 1, 2: micro-F1 0.9253 at
+# 0, 0.9307, 0.9321, 0.9290; benchmarks/results/reuters_inner_*.md).
+_AUTO_L1_MULTILABEL = 1e-4
 
 
 def _auto_output(y, classes, monotonic_cst):
@@ -171,7 +180,13 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         ``benchmarks/results/defaults.md``); with ``"relu"`` and ``"identity"``,
         ``1.0``: a gain only rescales them, as the weights can, so there is
         nothing to anneal.
-    <<penalty_params>>
+    l1 : "auto", float or array-like of float, default="auto"
+        L1 penalty, one value for every weight layer or one per layer (the paper's
+        pH1, pC1). Exact, also on unconstrained weights (see Notes). ``"auto"``:
+        ``1e-4`` on the first layer of a network whose every layer is non-negative
+        fitted to multilabel targets, 0 everywhere else (every other network is
+        fitted as with ``l1=0``); see Notes.
+    <<l2_params>>
     output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
         ``"logistic"``: one sigmoid unit per label (a single unit for binary
@@ -266,6 +281,24 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     Adam; multilabel Reuters, where the positive network overfits: training
     micro-F1 0.998, test 0.90; ``doc/defaults.md``).
 
+    ``l1="auto"``: an L1 penalty of ``1e-4`` on the first layer of a network whose
+    every weight is >= 0 fitted to multilabel targets; 0 for every other network
+    (which is then fitted exactly as with ``l1=0``). Each label is decided by its
+    own 0.5 threshold, and such a network raises a label only on positive
+    evidence (it is non-decreasing in every input), so a row with little evidence
+    gets no label at all. At the optimum of the L2-penalised loss the evidence is
+    spread over many co-occurring inputs (the L2 penalty prefers many small
+    weights to a few large ones), so that a row needs many of them to pass the
+    threshold; L1, linear on weights >= 0, costs a large weight no more per unit
+    than a small one and keeps the evidence on fewer, stronger inputs. On
+    Reuters top-10 (tf-idf, ``(30,)``) the fits converge either way, and the
+    test micro-F1 rises from 0.906 to 0.918 (mean of three seeds; 270 -> 232
+    documents without a label), at half the CPU time. With a free output layer
+    (``positive="hidden"``) the network can use negative evidence and L1 costs
+    (0.3 points on a validation split), and softmax or single-output networks
+    never predict an empty label set; there ``"auto"`` is 0 (MNIST: L1 on the
+    first layer costs 0.3-0.5 points; ``doc/defaults.md``, fifth round).
+
     Inputs: a non-negative first layer with sigmoid units trains on inputs of order
     one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
     ``Pipeline``: both train alike). Inputs whose largest column root-mean-square is
@@ -339,6 +372,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left"), "array-like",
+               StrOptions({"auto"})],
     }
 
     # ``activation`` is read by prediction through the fitted layers; kept from the
@@ -353,7 +388,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         monotonic_cst=None,
         activation="logistic",
         gain="auto",
-        l1=0.0,
+        l1="auto",
         l2=1e-5,
         activity_l1=0.0,
         output="auto",
@@ -613,7 +648,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
         self._positive_layers(n_layers)
-        self._per_layer(self.l1, "l1", n_layers)
+        if not (isinstance(self.l1, str) and self.l1 == "auto"):
+            self._per_layer(self.l1, "l1", n_layers)
         self._per_layer(self.l2, "l2", n_layers)
         _check_activation_params(self)
 
@@ -635,6 +671,19 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             )
         return [bool(p) for p in positive]
 
+    def _l1_per_layer(self, signs):
+        """``l1`` per weight layer, ``"auto"`` resolved for the layers' ``signs``:
+        ``_AUTO_L1_MULTILABEL`` on the first layer of a network whose every weight
+        is >= 0 (monotone in every input) fitted to multilabel targets, 0 elsewhere
+        (Notes)."""
+        n_layers = len(signs)
+        if not (isinstance(self.l1, str) and self.l1 == "auto"):
+            return self._per_layer(self.l1, "l1", n_layers)
+        l1 = np.zeros(n_layers)
+        if getattr(self, "_multilabel", False) and all(np.all(s > 0) for s in signs):
+            l1[0] = _AUTO_L1_MULTILABEL
+        return l1
+
     def _build_layout(self, n_features, n_outputs):
         sizes = [n_features, *self._hidden_sizes(), n_outputs]
         n_layers = len(sizes) - 1
@@ -646,7 +695,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         self.monotonic_cst_ = cst
         if cst is not None:
             signs[0] = cst
-        l1 = self._per_layer(self.l1, "l1", n_layers)
+        l1 = self._l1_per_layer(signs)
         return ParameterLayout([
             DenseLayer(sizes[i], sizes[i + 1], signs[i],
                        "identity" if i == n_layers - 1 else self.activation, l1[i])

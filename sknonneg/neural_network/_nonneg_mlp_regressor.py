@@ -223,6 +223,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     _validate_extra_params = _NETWORK._validate_extra_params
     _positive_layers = _NETWORK._positive_layers
     _build_layout = _NETWORK._build_layout
+    _l1_per_layer = _NETWORK._l1_per_layer
     _init_theta = _NETWORK._init_theta
     _make_objective = _NETWORK._make_objective
     _set_fitted_layers = _NETWORK._set_fitted_layers

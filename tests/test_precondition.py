@@ -177,3 +177,38 @@ def test_other_first_layers_and_objectives_are_not_scaled():
     layout.network[0].blocks = lambda: [type("B", (), {
         "name": "coef", "lower": 0.5, "upper": np.inf})()]
     assert FirstLayerScaling.for_data(layout, X, np.ones(len(y))) is None
+
+
+def test_mini_batch_fits_decide_the_scaling_once_on_the_whole_data(monkeypatch):
+    """Mini-batch L-BFGS-B: one ``D`` per fit, from all the training rows, for every
+    batch's solver run (not a gate and factors per batch); a ``partial_fit`` call
+    decides it on the data it is given."""
+    X, y = _small_columns(200)
+    built, seen = [], []
+    for_data = FirstLayerScaling.for_data.__func__
+
+    def counting(cls, layout, inputs, sample_weight):
+        built.append(inputs.shape[0])
+        return for_data(cls, layout, inputs, sample_weight)
+
+    run = LBFGSB.run
+
+    def recording(self, objective, theta, bounds, schedule, callback=None):
+        seen.append(solver_scaling(objective))
+        return run(self, objective, theta, bounds, schedule, callback)
+
+    monkeypatch.setattr(FirstLayerScaling, "for_data", classmethod(counting))
+    monkeypatch.setattr(LBFGSB, "run", recording)
+    est = NonNegMLPClassifier((4,), positive=True, batch_size=50, max_iter=3,
+                              random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert built == [200]
+    assert len(seen) == 3 * 4 and seen[0] is not None
+    assert all(s is seen[0] for s in seen)
+    whole = for_data(FirstLayerScaling, est._layout, X, np.ones(200))
+    assert_allclose(seen[0].factors, whole.factors)
+    built.clear()
+    est.partial_fit(X[:100], y[:100])
+    assert built == [100]

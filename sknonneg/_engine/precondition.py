@@ -64,12 +64,16 @@ What it keeps
   statistics are read, once per data set.
 - The solver takes and returns ``theta``; the callback sees ``theta``; the fitted
   ``coefs_`` are in the user's units. Warm starts, ``partial_fit`` and prediction do
-  not see ``D`` (each solver run builds it from the data it is given).
+  not see ``D``: a fit decides it once on its whole training data (the training
+  loop's ``_Objectives``; every gain stage and every mini-batch of mini-batch
+  L-BFGS-B runs under the same ``D``), a ``partial_fit`` call on the data it is
+  given.
 - Projected Adam updates every coordinate by its own normalised step, which a
   diagonal rescaling leaves unchanged (up to its ``epsilon``): it is not given ``D``.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from .data import CSRInput, DenseInput
 from .layers import DenseLayer
@@ -96,7 +100,7 @@ def column_unit_scale(X, sample_weight):
 
     Parameters
     ----------
-    X : DenseInput, CSRInput or ndarray of shape (n_samples, n_features)
+    X : DenseInput, CSRInput, ndarray or sparse matrix of shape (n_samples, n_features)
     sample_weight : ndarray of shape (n_samples,)
 
     Returns
@@ -105,7 +109,9 @@ def column_unit_scale(X, sample_weight):
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     n_features = X.shape[1]
-    if isinstance(X, CSRInput):
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+    if isinstance(X, CSRInput) or sp.issparse(X):
         row_w = np.repeat(w, np.diff(X.indptr))
         values = X.data.astype(np.float64)
         square = np.bincount(X.indices, weights=row_w * values * values,
@@ -205,8 +211,15 @@ class FirstLayerScaling:
 
 
 def solver_scaling(objective):
-    """The ``FirstLayerScaling`` of an engine objective for its current data (built
-    once per data set and kept on the objective), or None for other objectives."""
+    """The ``FirstLayerScaling`` L-BFGS-B runs ``objective`` under, or None.
+
+    The training loops decide it once per fit, on the whole training data, and hand
+    it over as ``objective.first_layer_scaling`` (``_training._Objectives``): the
+    same ``D`` for every stage and every mini-batch of the fit. An engine objective
+    built outside them gets the scaling of its own data (built once per data set and
+    kept on the objective); other objectives none."""
+    if hasattr(objective, "first_layer_scaling"):
+        return objective.first_layer_scaling
     layout = getattr(objective, "layout", None)
     X = getattr(objective, "X", None)
     if layout is None or X is None or not hasattr(objective, "sample_weight"):

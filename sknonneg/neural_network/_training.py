@@ -49,6 +49,7 @@ from .._solvers import (
     stratified_batches,
 )
 from .._engine import prepare_input
+from .._engine.precondition import FirstLayerScaling
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, single_blas_thread
 from .._validation import check_finite_parameters
@@ -99,12 +100,34 @@ def _work_per_row(layout):
 class _Objectives:
     """The objectives of one fit, one per batch size (their buffers reused from
     batch to batch and epoch to epoch), and the numba thread count they run on,
-    set when it changes, not at every evaluation."""
+    set when it changes, not at every evaluation.
 
-    def __init__(self, network, layout, parallel):
+    ``data``: the fit's whole training data. L-BFGS-B's first-layer scaling
+    (``sknonneg._engine.precondition``) is decided once on it and handed to every
+    objective, so that every gain stage and every mini-batch runs under the same
+    ``D`` (decided per batch, it cost a pass over each batch and could differ from
+    batch to batch)."""
+
+    def __init__(self, network, layout, parallel, data):
         self.network, self.layout, self.parallel = network, layout, parallel
         self._by_rows = {}
         self._n_threads = None
+        self._data = data
+        self._scaling = None
+        self._scaling_done = False
+
+    def _first_layer_scaling(self, objective):
+        """The fit's first-layer scaling (None: none), decided at the first call."""
+        if not self._scaling_done:
+            self._scaling_done = True
+            X, sample_weight = self._data.X, self._data.sample_weight
+            if (getattr(objective, "n_samples", None) == self._data.n_samples
+                    and hasattr(objective, "X")):
+                # Full batch: the objective holds the whole data, prepared already
+                # (the statistics do not depend on the order of the rows).
+                X, sample_weight = objective.X, objective.sample_weight
+            self._scaling = FirstLayerScaling.for_data(self.layout, X, sample_weight)
+        return self._scaling
 
     def get(self, data, gain):
         """The objective over ``data`` at ``gain``."""
@@ -116,6 +139,7 @@ class _Objectives:
         else:
             objective.set_data(data.X, data.targets, data.sample_weight)
             objective.gain = gain
+        objective.first_layer_scaling = self._first_layer_scaling(objective)
         if self.parallel is True and objective.n_chunks != self._n_threads:
             # One numba thread per chunk of rows; fit_threads restores the count.
             self._n_threads = objective.n_chunks
@@ -274,13 +298,14 @@ class TrainableNetwork(BaseNetwork):
         try:
             with fit_threads() as parallel:
                 parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
-                objectives = _Objectives(self, layout, parallel)
+                if not full_batch:
+                    data = data.prepared(self._compute_dtype, parallel)
+                objectives = _Objectives(self, layout, parallel, data)
                 with single_blas_thread(parallel == NUMPY):
                     if full_batch:
                         result = self._fit_full_batch(solver, objectives, theta, data,
                                                       monitor, progress)
                     else:
-                        data = data.prepared(self._compute_dtype, parallel)
                         result = self._fit_epochs(solver, objectives, theta, data, rng,
                                                   monitor, progress)
         except KeyboardInterrupt:
@@ -494,7 +519,7 @@ class TrainableNetwork(BaseNetwork):
                 data = data.prepared(self._compute_dtype, parallel)
             with single_blas_thread(parallel == NUMPY):
                 theta, loss = self._epoch_step(
-                    solver, _Objectives(self, layout, parallel), theta, data, batches,
+                    solver, _Objectives(self, layout, parallel, data), theta, data, batches,
                     gain, self._gain_step)
         self._gain_step += 1
         self._gain_ = gain

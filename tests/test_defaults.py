@@ -86,8 +86,15 @@ def test_input_scale_warns_once():
 def test_convergence_warning_only_when_still_falling():
     falling = SolverResult(theta=np.zeros(1), loss=0.5, loss_curve=list(
         np.linspace(1.0, 0.5, 50)), message="STOP", proj_grad_norm=0.25)
-    with pytest.warns(ConvergenceWarning, match="projected-gradient norm 0.25"):
+    with pytest.warns(ConvergenceWarning, match="projected-gradient norm 0.25") as w:
         warn_if_not_converged(falling, "Net", 50)
+    assert "loss 0.5" in str(w[0].message) and "early_stopping" in str(w[0].message)
+    assert "finite minimum" not in str(w[0].message)
+    with pytest.warns(ConvergenceWarning, match="finite minimum"):
+        warn_if_not_converged(falling, "Net", 50, unpenalised=True)
+    with pytest.warns(ConvergenceWarning, match="; a larger l2 regularises") as w:
+        warn_if_not_converged(falling, "Net", 50, early_stopping=False)
+    assert "early_stopping" not in str(w[0].message)
     flat = SolverResult(theta=np.zeros(1), loss=0.5,
                         loss_curve=[1.0] + [0.5] * 49, message="STOP")
     with warnings.catch_warnings():

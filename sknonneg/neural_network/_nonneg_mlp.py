@@ -314,7 +314,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     predicting one class for all training samples, or no better than the class
     prior, raises a ``DegenerateFitWarning``; a ``ConvergenceWarning`` only when the
     iteration limit stopped a loss that was still falling (by more than 1% of the
-    fit's decrease over its last 10% of iterations). With
+    fit's decrease over its last 10% of iterations). Such a fit is short of its
+    training optimum, yet the limit often acts as early stopping (held-out accuracy
+    fell when the benchmark's warning fits went on), so the message names
+    ``early_stopping=True`` and a larger ``l2`` beside ``max_iter``. With
     ``learning_rate="linear"`` the step decays over ``max_iter`` epochs, so
     reaching ``max_iter`` is the planned end of the fit, not a cut: it warns only
     when the last epoch, at the smallest step, still gave more than 1% of the

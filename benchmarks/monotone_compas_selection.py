@@ -40,6 +40,16 @@ from sknonneg.datasets import load_compas  # noqa: E402
 RULES = ("acc3", "acc9", "ll3", "ll9")
 
 
+def _save(args, rows, c0):
+    """Write the rows so far (a run stopped early keeps its finished splits)."""
+    out = {"commit": git_commit(), "cpu_s": time.process_time() - c0,
+           "command": "python benchmarks/monotone_compas_selection.py "
+                      + " ".join(sys.argv[1:]), "rows": rows}
+    (RESULTS / f"monotone_compas_selection{args.suffix}.json").write_text(
+        json.dumps(out, indent=1))
+    return out
+
+
 def main():
     parser = add_common_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
@@ -81,13 +91,10 @@ def main():
             for rule in RULES:
                 row[rule] = float(test[int(np.argmax(inner[rule]))])
             rows.append(row)
+            _save(args, rows, c0)
             print(k, name, {r: round(100 * row[r], 2) for r in
                             (*RULES, "oracle", "mean_candidates")}, flush=True)
-    out = {"commit": git_commit(), "cpu_s": time.process_time() - c0,
-           "command": "python benchmarks/monotone_compas_selection.py "
-                      + " ".join(sys.argv[1:]), "rows": rows}
-    (RESULTS / f"monotone_compas_selection{args.suffix}.json").write_text(
-        json.dumps(out, indent=1))
+    out = _save(args, rows, c0)
     for rule in (*RULES, "oracle", "mean_candidates"):
         line = []
         for name in args.models:

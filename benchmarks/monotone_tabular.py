@@ -1,7 +1,9 @@
 """Monotone tabular models: COMPAS, Auto MPG and Adult (issue 14).
 
 Every model of a data set is fitted on the same splits; its hyper-parameters are
-chosen by ``GridSearchCV`` (3-fold, small grids) on the training part only. Columns:
+chosen by ``GridSearchCV`` (3-fold, small grids) on the training part only, by the
+same score for every model of a data set (COMPAS: log-loss; Adult: accuracy; Auto
+MPG: MSE). Columns:
 accuracy (COMPAS, Adult) or MSE (Auto MPG) on the test part, the largest
 monotonicity violation ``check_monotonic`` finds on the test rows (in the expected
 directions, for every model, constrained or not), the refit time of the chosen

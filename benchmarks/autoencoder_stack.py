@@ -139,6 +139,14 @@ def summary(rows, arms):
     return out
 
 
+def per_seed_rows(rows, lrs, cells):
+    """Markdown rows ``| seed | step | cells(row, stacked, baseline) |``, one per
+    seed and step."""
+    return [f"| {r['seed']} | {lr} | "
+            + cells(r, {**r[f"stacked_lr{lr}"], "lr": lr}, r[f"baseline_lr{lr}"]) + " |"
+            for r in rows for lr in lrs]
+
+
 def markdown(result, args):
     rows = result["results"]
     lrs = [f"{lr:g}" for lr in args.ft_lr]
@@ -188,27 +196,19 @@ def markdown(result, args):
                   "cosine of each unit's weights before / after):", "",
                   "| seed | step | stacked train error | baseline train error | "
                   "W1 relative change | W1 median cosine |", "|---" * 6 + "|"]
-        for r in rows:
-            for lr in lrs:
-                st, ba = r[f"stacked_lr{lr}"], r[f"baseline_lr{lr}"]
-                lines.append(
-                    f"| {r['seed']} | {lr} | {100 * st['train_error']:.2f}% | "
-                    f"{100 * ba['train_error']:.2f}% | {st['w1_relative_change']:.2f} "
-                    f"| {st['w1_median_cosine']:.2f} |")
+        lines += per_seed_rows(rows, lrs, lambda r, st, ba: (
+            f"{100 * st['train_error']:.2f}% | {100 * ba['train_error']:.2f}% | "
+            f"{st['w1_relative_change']:.2f} | {st['w1_median_cosine']:.2f}"))
     lines += ["", "CPU seconds per stage (per seed and step; the output stage is in "
               "the first fine-tuning epoch):", "",
               "| seed | step | AE 784->196 | AE 196->20 | first fine-tuning epoch | "
               "later epochs, median | fine-tuning, all | budget | baseline epochs "
               "(CPU s) |", "|---" * 9 + "|"]
-    for r in rows:
-        for lr in lrs:
-            st, ba = r[f"stacked_lr{lr}"], r[f"baseline_lr{lr}"]
-            lines.append(
-                f"| {r['seed']} | {lr} | {r['ae196_cpu_s']:.1f} | "
-                f"{r['ae20_cpu_s']:.1f} | {st['first_epoch_cpu_s']:.2f} | "
-                f"{st['median_epoch_cpu_s']:.2f} | {st['cpu_s']:.1f} | "
-                f"{r[f'budget_cpu_s_lr{lr}']:.1f} | {ba['epochs']} "
-                f"({ba['cpu_s']:.1f}) |")
+    lines += per_seed_rows(rows, lrs, lambda r, st, ba: (
+        f"{r['ae196_cpu_s']:.1f} | {r['ae20_cpu_s']:.1f} | "
+        f"{st['first_epoch_cpu_s']:.2f} | {st['median_epoch_cpu_s']:.2f} | "
+        f"{st['cpu_s']:.1f} | {r['budget_cpu_s_lr' + st['lr']]:.1f} | "
+        f"{ba['epochs']} ({ba['cpu_s']:.1f})"))
     lines += ["", "Test error against CPU seconds (epoch: CPU s -> error), seed "
               f"{rows[0]['seed']}; the stacked arms' CPU includes the pre-training:", ""]
     for lr in lrs:

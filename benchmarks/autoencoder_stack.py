@@ -27,8 +27,8 @@ test rows. Seeds may run as parallel processes (``--seeds 1``, ...) whose result
 files ``--combine`` merges.
 
     python benchmarks/autoencoder_stack.py [--rows 60000] [--seeds 0 1 2]
-        [--ae-epochs 10] [--ae2-epochs 20] [--ft-epochs 30] [--ft-lr 1e-2 3e-3]
-        [--tag TAG]
+        [--ae-epochs 10] [--ae2-epochs 20] [--ae-rows N] [--ft-epochs 30]
+        [--ft-lr 1e-2 3e-3] [--schedule constant] [--tag TAG]
 
 Writes benchmarks/results/autoencoder_stack[_TAG].{json,md}.
 """

@@ -27,8 +27,8 @@ test rows. Seeds may run as parallel processes (``--seeds 1``, ...) whose result
 files ``--combine`` merges.
 
     python benchmarks/autoencoder_stack.py [--rows 60000] [--seeds 0 1 2]
-        [--ae-epochs 10] [--ae2-epochs 20] [--ft-epochs 30] [--ft-lr 1e-2 3e-3]
-        [--tag TAG]
+        [--ae-epochs 10] [--ae2-epochs 20] [--ae-rows N] [--ft-epochs 30]
+        [--ft-lr 1e-2 3e-3] [--schedule constant] [--tag TAG]
 
 Writes benchmarks/results/autoencoder_stack[_TAG].{json,md}.
 """
@@ -80,6 +80,10 @@ def train_epochs(clf, X, y, X_test, y_test, *, epochs=None, budget=None, every=5
 def run_seed(seed, data, args):
     X_train, y_train, X_test, y_test = data
     stages, stack, codes = {}, [], X_train
+    if args.ae_rows and args.ae_rows < X_train.shape[0]:
+        # Pre-training on a random subset of the training rows (drawn per seed).
+        codes = X_train[np.random.RandomState(seed).choice(
+            X_train.shape[0], args.ae_rows, replace=False)]
     for k, epochs in zip(SIZES, (args.ae_epochs, args.ae2_epochs)):
         start = cpu()
         ae = NonNegAutoencoder(k, nonneg_layers="both", max_iter=epochs,
@@ -97,6 +101,16 @@ def run_seed(seed, data, args):
             stack, output_init=args.output_init, **fine_tune)
         stacked = train_epochs(clf, X_train, y_train, X_test, y_test,
                                epochs=args.ft_epochs, every=args.every)
+        # How much of the pre-trained first layer fine-tuning kept: the relative
+        # change of W1 and the median cosine between each unit's weights before
+        # and after.
+        w_pre, w_ft = stack[0].coefs_[0], clf.coefs_[0]
+        cos = (w_pre * w_ft).sum(0) / (np.linalg.norm(w_pre, axis=0)
+                                       * np.linalg.norm(w_ft, axis=0) + 1e-300)
+        stacked["w1_relative_change"] = float(
+            np.linalg.norm(w_ft - w_pre) / np.linalg.norm(w_pre))
+        stacked["w1_median_cosine"] = float(np.median(cos))
+        stacked["train_error"] = float(1.0 - clf.score(X_train, y_train))
         budget = pretrain + stacked["cpu_s"]
         row[f"budget_cpu_s_lr{lr:g}"] = budget
         row[f"stacked_lr{lr:g}"] = stacked
@@ -111,6 +125,8 @@ def run_seed(seed, data, args):
             base.set_params(max_iter=max(1, int(round(budget / epoch_cpu))))
         row[f"baseline_lr{lr:g}"] = train_epochs(
             base, X_train, y_train, X_test, y_test, budget=budget, every=args.every)
+        row[f"baseline_lr{lr:g}"]["train_error"] = float(
+            1.0 - base.score(X_train, y_train))
     return row
 
 
@@ -123,9 +139,20 @@ def summary(rows, arms):
     return out
 
 
+def per_seed_rows(rows, lrs, cells):
+    """Markdown rows ``| seed | step | cells(row, stacked, baseline) |``, one per
+    seed and step."""
+    return [f"| {r['seed']} | {lr} | "
+            + cells(r, {**r[f"stacked_lr{lr}"], "lr": lr}, r[f"baseline_lr{lr}"]) + " |"
+            for r in rows for lr in lrs]
+
+
 def markdown(result, args):
     rows = result["results"]
     lrs = [f"{lr:g}" for lr in args.ft_lr]
+    ae_rows = getattr(args, "ae_rows", None)
+    pretrain_rows = (f" on a random subset of {ae_rows} training rows (drawn per "
+                     "seed)" if ae_rows and ae_rows < result["rows_train"] else "")
     lines = ["# Fine-tuned stack of NonNegAutoencoders vs default initialisation "
              "(issue 15)", "", f"Command: `{result['command']}`  ",
              f"Commit: `{result['commit']}`  ",
@@ -134,7 +161,7 @@ def markdown(result, args):
              f"784 -> 196 -> 20 -> softmax, non-negative; {result['rows_train']} MNIST "
              "training rows, the 10,000 test rows; equal CPU budgets (one thread). "
              f"Pre-training: {args.ae_epochs} + {args.ae2_epochs} autoencoder "
-             f"epochs; output stage: `output_init={args.output_init!r}`; fine-tuning: "
+             f"epochs{pretrain_rows}; output stage: `output_init={args.output_init!r}`; fine-tuning: "
              f"{args.ft_epochs} epochs of projected Adam (batches of 200, gain 1) at "
              f"the step of the row ({getattr(args, 'schedule', 'constant')}; the first "
              "epoch includes the output stage); the "
@@ -152,20 +179,36 @@ def markdown(result, args):
             f"{100 * ba['mean']:.2f}% +- {100 * ba['std']:.2f} | "
             + ", ".join(f"{100 * e:.2f}" for e in st["errors"]) + " | "
             + ", ".join(f"{100 * e:.2f}" for e in ba["errors"]) + " |")
+    if len(rows) > 1:
+        lines += ["", "Paired difference, stacked - baseline (test error, points), "
+                  "over the seeds:", ""]
+        for lr in lrs:
+            diff = 100 * (np.array(summ[f"stacked_lr{lr}"]["errors"])
+                          - np.array(summ[f"baseline_lr{lr}"]["errors"]))
+            sd = diff.std(ddof=1)
+            t = diff.mean() / (sd / np.sqrt(len(diff))) if sd > 0 else float("nan")
+            lines.append(f"- step {lr}: {diff.mean():+.2f} +- {sd:.2f} (t = {t:.2f}, "
+                         f"{len(diff)} seeds; per seed "
+                         + ", ".join(f"{d:+.2f}" for d in diff) + ")")
+    if "train_error" in rows[0][f"stacked_lr{lrs[0]}"]:
+        lines += ["", "Training error at the end, and how much of the pre-trained "
+                  "first layer fine-tuning kept (relative change of W1, median "
+                  "cosine of each unit's weights before / after):", "",
+                  "| seed | step | stacked train error | baseline train error | "
+                  "W1 relative change | W1 median cosine |", "|---" * 6 + "|"]
+        lines += per_seed_rows(rows, lrs, lambda r, st, ba: (
+            f"{100 * st['train_error']:.2f}% | {100 * ba['train_error']:.2f}% | "
+            f"{st['w1_relative_change']:.2f} | {st['w1_median_cosine']:.2f}"))
     lines += ["", "CPU seconds per stage (per seed and step; the output stage is in "
               "the first fine-tuning epoch):", "",
               "| seed | step | AE 784->196 | AE 196->20 | first fine-tuning epoch | "
               "later epochs, median | fine-tuning, all | budget | baseline epochs "
               "(CPU s) |", "|---" * 9 + "|"]
-    for r in rows:
-        for lr in lrs:
-            st, ba = r[f"stacked_lr{lr}"], r[f"baseline_lr{lr}"]
-            lines.append(
-                f"| {r['seed']} | {lr} | {r['ae196_cpu_s']:.1f} | "
-                f"{r['ae20_cpu_s']:.1f} | {st['first_epoch_cpu_s']:.2f} | "
-                f"{st['median_epoch_cpu_s']:.2f} | {st['cpu_s']:.1f} | "
-                f"{r[f'budget_cpu_s_lr{lr}']:.1f} | {ba['epochs']} "
-                f"({ba['cpu_s']:.1f}) |")
+    lines += per_seed_rows(rows, lrs, lambda r, st, ba: (
+        f"{r['ae196_cpu_s']:.1f} | {r['ae20_cpu_s']:.1f} | "
+        f"{st['first_epoch_cpu_s']:.2f} | {st['median_epoch_cpu_s']:.2f} | "
+        f"{st['cpu_s']:.1f} | {r['budget_cpu_s_lr' + st['lr']]:.1f} | "
+        f"{ba['epochs']} ({ba['cpu_s']:.1f})"))
     lines += ["", "Test error against CPU seconds (epoch: CPU s -> error), seed "
               f"{rows[0]['seed']}; the stacked arms' CPU includes the pre-training:", ""]
     for lr in lrs:
@@ -203,6 +246,9 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--ae-epochs", type=int, default=10)
     parser.add_argument("--ae2-epochs", type=int, default=20)
+    parser.add_argument("--ae-rows", type=int, default=None,
+                        help="pre-train the autoencoders on a random subset of this "
+                             "many training rows (default: all of them)")
     parser.add_argument("--ft-epochs", type=int, default=30)
     parser.add_argument("--ft-lr", type=float, nargs="+", default=[1e-2, 3e-3])
     parser.add_argument("--output-init", default="fit", choices=["fit", "default"])

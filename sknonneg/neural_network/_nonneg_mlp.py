@@ -513,7 +513,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         they were trained to. On MNIST, projected Adam (``solver="adam"``) with
         a step of 3e-3 to 1e-2 fine-tuned the stack better per CPU second than
         the default step 1e-3 or full-batch L-BFGS-B, and the larger step did not
-        undo the pre-training (``doc/defaults.md``, section on stacks).
+        undo the pre-training (``doc/defaults.md``, section on stacks). There,
+        autoencoders fitted on a random subset of the rows (10,000 of 60,000)
+        started fine-tuning about as well as ones fitted on all of them, at a
+        sixth of the cost.
 
         With ``early_stopping=True`` the output stage sees the training rows
         only, not the validation rows split off for early stopping. A warm start (``warm_start=True`` after a fit) continues the

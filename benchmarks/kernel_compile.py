@@ -42,7 +42,14 @@ def child(args):
             b = rng.normal(size=h).astype(dtype)
             Wo = rng.normal(size=(h, o)).astype(dtype)
             bo = rng.normal(size=o).astype(dtype)
-            y = rng.integers(0, o, n).astype(np.int64)
+            # Class indices in the layout the tree's kernels take (what its engine
+            # prepares: a float64 column now, int64 in trees before the change).
+            y = rng.integers(0, o, n)
+            try:
+                from sknonneg._engine.losses import SoftmaxNLL
+                y = SoftmaxNLL().prepare_targets(y)
+            except ImportError:
+                y = y.astype(np.int64)
             sw = np.ones(n)
             nc = 2 if flavour == "parallel" else 1
             out = np.empty((n, h), dtype)

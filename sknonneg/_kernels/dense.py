@@ -133,10 +133,11 @@ def _linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_
     """Output layer and its loss: ``logits = inputs @ coef + intercept``, written in
     ``logits_out``; ``delta_out = dLoss/dlogits``; returns ``sum_i sw_i loss_i``.
 
-    ``loss`` is the code of the loss (``sknonneg._kernels.losses``): softmax with
-    negative log-likelihood for class indices ``y``, with the log-sum-exp taken after
-    subtracting the max, ``nll = lse - logits[y]`` and ``delta = scale * sw_i *
-    (softmax(logits) - onehot(y))``; independent sigmoids with binary cross-entropy
+    ``y`` is a float64 matrix for every loss (``sknonneg._kernels.losses``), one
+    column of class indices for the softmax. ``loss`` is the code of the loss:
+    softmax with negative log-likelihood of the class indices ``y[:, 0]``, with the
+    log-sum-exp taken after subtracting the max, ``nll = lse - logits[y]`` and
+    ``delta = scale * sw_i * (softmax(logits) - onehot(y))``; independent sigmoids with binary cross-entropy
     for a 0/1 indicator matrix ``y``: per entry, with t the logit, ``nll = max(t, 0)
     + log1p(exp(-|t|)) - y t`` (never overflows), ``delta = scale * sw_i *
     (sigmoid(t) - y)``; the squared error ``(t - y)^2 / 2``, ``delta = scale * sw_i *

@@ -11,6 +11,7 @@ import inspect, statistics, sys, time
 import numpy as np
 import sknonneg; print(sknonneg.__file__, file=sys.stderr)
 from sknonneg._kernels import kernels
+from _tree import softmax_targets
 k = kernels(False)
 new = "activation_code" in inspect.signature(k.linear_sigmoid_forward.py_func).parameters
 codes = {"logistic": 3, "tanh": 1, "relu": 4, "identity": 0} if new else {"logistic": None}
@@ -24,14 +25,7 @@ for dtype in (np.float32, np.float64):
     X = rng.random((n, d)).astype(dtype)
     W = (rng.normal(size=(d, h)) * 0.1).astype(dtype); b = rng.normal(size=h).astype(dtype)
     Wo = rng.normal(size=(h, o)).astype(dtype); bo = rng.normal(size=o).astype(dtype)
-    # Class indices in the layout the tree's kernels take (what its engine
-    # prepares: a float64 column now, int64 in trees before the change).
-    y = rng.integers(0, o, n)
-    try:
-        from sknonneg._engine.losses import SoftmaxNLL
-        y = SoftmaxNLL().prepare_targets(y)
-    except ImportError:
-        y = y.astype(np.int64)
+    y = softmax_targets(rng.integers(0, o, n))
     sw = np.ones(n)
     out = np.empty((n, h), dtype); pa = np.empty((1, h))
     scratch = np.empty((1, max(16, (1 << 17) // (h * np.dtype(dtype).itemsize)), h), dtype)

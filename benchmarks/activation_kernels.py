@@ -5,7 +5,8 @@ activation, and each activation where the kernels take its code.
 timings after two warm-up calls. Works on trees before the activation code (logistic
 only). Usage: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=TREE python
 benchmarks/activation_kernels.py [N [ACTIVATIONS [KERNELS]]]``: ACTIVATIONS and KERNELS
-comma-separated subsets (``logistic,tanh``; ``forward,backprop,fused``), all by default.
+comma-separated subsets (``logistic,tanh``; ``forward,backprop,fused,loss_grad``: the
+last the output layer's kernel alone, on the hidden activations), all by default.
 """
 import inspect, statistics, sys, time
 import numpy as np
@@ -17,7 +18,8 @@ new = "activation_code" in inspect.signature(k.linear_sigmoid_forward.py_func).p
 codes = {"logistic": 3, "tanh": 1, "relu": 4, "identity": 0} if new else {"logistic": None}
 if len(sys.argv) > 2:
     codes = {name: code for name, code in codes.items() if name in sys.argv[2].split(",")}
-only = sys.argv[3].split(",") if len(sys.argv) > 3 else ("forward", "backprop", "fused")
+only = (sys.argv[3].split(",") if len(sys.argv) > 3
+        else ("forward", "backprop", "fused", "loss_grad"))
 rng = np.random.default_rng(0)
 n, d, h, o = 20000, 200, 150, 10
 res = {}
@@ -43,7 +45,10 @@ for dtype in (np.float32, np.float64):
         def fused():
             k.linear_sigmoid_loss_backprop(X, W, b, Wo, bo, y, 0, sw, 1.0 / n, 1.5, *extra, 0.0, 1,
                                            scratch, pa, pc, pi, cg, ig, out, logits, dl)
-        for label, f in (("forward", fwd), ("backprop", bwd), ("fused", fused)):
+        def loss_grad():
+            k.linear_loss_grad(out, Wo, bo, y, 0, sw, 1.0 / n, 1, logits, dl)
+        for label, f in (("forward", fwd), ("backprop", bwd), ("fused", fused),
+                         ("loss_grad", loss_grad)):
             if label not in only:
                 continue
             f(); f()

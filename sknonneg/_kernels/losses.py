@@ -2,10 +2,10 @@
 
 A kernel that ends in a loss (``dense.linear_loss_grad``,
 ``dense.linear_sigmoid_loss_backprop``) takes the loss's integer ``code`` and calls
-``_loss_row`` per row: given ``logits_out[i]`` holding ``inputs[i] @ coef``, a row
-adds the intercept, writes ``delta_out[i] = scale * sw_i * dloss_i/dlogits`` and
-returns ``sw_i * loss_i``. The branch on the code is per row, outside the loops over
-outputs, and always taken the same way.
+``_loss_rows`` per block of rows: given ``logits_out[i]`` holding ``inputs[i] @
+coef``, a row adds the intercept, writes ``delta_out[i] = scale * sw_i *
+dloss_i/dlogits`` and returns ``sw_i * loss_i``. The branch on the code is per
+block of rows, outside the loops over rows.
 
 The targets have one layout for every loss (``sknonneg._engine.losses``): a
 C-contiguous float64 matrix, whose one column holds the class indices for
@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .support import _LOG_FLUSH, _as_type_of, _exp, _flush, _sigmoid
+from .support import _LOG_FLUSH, _OPTIONS, _as_type_of, _exp, _flush, _sigmoid
 
 __all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR"]
 
@@ -113,17 +113,32 @@ def _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale, logits_out
     return sample_weight[i] * row
 
 
-@njit(inline="always", cache=True)
-def _loss_row(loss, i, intercept, y, sample_weight, scale, logits_out, delta_out):
-    """The row of the loss with code ``loss`` (see the module docstring)."""
+# Called, not inlined, once per block of rows: the four rows inlined into each output
+# kernel made numba's compilation of the parallel ones 1.7x longer (a parfor's
+# analyses grow with the size of its loop body); called, they are compiled once per
+# dtype for every output kernel and flavour. A call per row cost 7-17% of
+# ``linear_loss_grad``'s time; one per block costs nothing measurable. Compiled with
+# the kernels' options (``support._OPTIONS``).
+@njit(**_OPTIONS)
+def _loss_rows(loss, start, stop, intercept, y, sample_weight, scale, logits_out,
+               delta_out):
+    """Rows ``start:stop`` of the loss with code ``loss`` (see the module docstring);
+    returns ``sum_i sw_i loss_i`` over them, added in row order."""
+    total = 0.0
     if loss == SOFTMAX_NLL:
-        return _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out,
-                                delta_out)
-    if loss == SQUARED_ERROR:
-        return _squared_error_row(i, intercept, y, sample_weight, scale, logits_out,
-                                  delta_out)
-    if loss == SIGMOID_SQUARED_ERROR:
-        return _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
-                                          logits_out, delta_out)
-    return _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out,
-                             delta_out)
+        for i in range(start, stop):
+            total += _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out,
+                                      delta_out)
+    elif loss == SQUARED_ERROR:
+        for i in range(start, stop):
+            total += _squared_error_row(i, intercept, y, sample_weight, scale,
+                                        logits_out, delta_out)
+    elif loss == SIGMOID_SQUARED_ERROR:
+        for i in range(start, stop):
+            total += _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
+                                                logits_out, delta_out)
+    else:
+        for i in range(start, stop):
+            total += _logistic_nll_row(i, intercept, y, sample_weight, scale,
+                                       logits_out, delta_out)
+    return total

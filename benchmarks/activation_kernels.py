@@ -4,15 +4,22 @@ activation, and each activation where the kernels take its code.
 20000 x 200 inputs, 150 hidden units, 10 softmax outputs; median of N process-CPU
 timings after two warm-up calls. Works on trees before the activation code (logistic
 only). Usage: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=TREE python
-benchmarks/activation_kernels.py [N]``.
+benchmarks/activation_kernels.py [N [ACTIVATIONS [KERNELS]]]``: ACTIVATIONS and KERNELS
+comma-separated subsets (``logistic,tanh``; ``forward,backprop,fused,loss_grad``: the
+last the output layer's kernel alone, on the hidden activations), all by default.
 """
 import inspect, statistics, sys, time
 import numpy as np
 import sknonneg; print(sknonneg.__file__, file=sys.stderr)
 from sknonneg._kernels import kernels
+from _tree import softmax_targets
 k = kernels(False)
 new = "activation_code" in inspect.signature(k.linear_sigmoid_forward.py_func).parameters
 codes = {"logistic": 3, "tanh": 1, "relu": 4, "identity": 0} if new else {"logistic": None}
+if len(sys.argv) > 2:
+    codes = {name: code for name, code in codes.items() if name in sys.argv[2].split(",")}
+only = (sys.argv[3].split(",") if len(sys.argv) > 3
+        else ("forward", "backprop", "fused", "loss_grad"))
 rng = np.random.default_rng(0)
 n, d, h, o = 20000, 200, 150, 10
 res = {}
@@ -20,7 +27,8 @@ for dtype in (np.float32, np.float64):
     X = rng.random((n, d)).astype(dtype)
     W = (rng.normal(size=(d, h)) * 0.1).astype(dtype); b = rng.normal(size=h).astype(dtype)
     Wo = rng.normal(size=(h, o)).astype(dtype); bo = rng.normal(size=o).astype(dtype)
-    y = rng.integers(0, o, n).astype(np.int64); sw = np.ones(n)
+    y = softmax_targets(rng.integers(0, o, n))
+    sw = np.ones(n)
     out = np.empty((n, h), dtype); pa = np.empty((1, h))
     scratch = np.empty((1, max(16, (1 << 17) // (h * np.dtype(dtype).itemsize)), h), dtype)
     delta_o = rng.normal(size=(n, o)).astype(dtype)
@@ -37,7 +45,12 @@ for dtype in (np.float32, np.float64):
         def fused():
             k.linear_sigmoid_loss_backprop(X, W, b, Wo, bo, y, 0, sw, 1.0 / n, 1.5, *extra, 0.0, 1,
                                            scratch, pa, pc, pi, cg, ig, out, logits, dl)
-        for label, f in (("forward", fwd), ("backprop", bwd), ("fused", fused)):
+        def loss_grad():
+            k.linear_loss_grad(out, Wo, bo, y, 0, sw, 1.0 / n, 1, logits, dl)
+        for label, f in (("forward", fwd), ("backprop", bwd), ("fused", fused),
+                         ("loss_grad", loss_grad)):
+            if label not in only:
+                continue
             f(); f()
             ts = []
             for _ in range(int(sys.argv[1]) if len(sys.argv) > 1 else 15):

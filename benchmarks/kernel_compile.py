@@ -27,6 +27,8 @@ def child(args):
     import sknonneg
     from sknonneg._kernels import kernels
 
+    from _tree import softmax_targets
+
     print(sknonneg.__file__, file=sys.stderr)
     rng = np.random.default_rng(0)
     n, d, h, o = 64, 20, 16, 4
@@ -42,7 +44,7 @@ def child(args):
             b = rng.normal(size=h).astype(dtype)
             Wo = rng.normal(size=(h, o)).astype(dtype)
             bo = rng.normal(size=o).astype(dtype)
-            y = rng.integers(0, o, n).astype(np.int64)
+            y = softmax_targets(rng.integers(0, o, n))
             sw = np.ones(n)
             nc = 2 if flavour == "parallel" else 1
             out = np.empty((n, h), dtype)

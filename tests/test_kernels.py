@@ -62,6 +62,12 @@ def _csr(rng, n_samples, n_cols, dtype, density=0.5):
             matrix.indptr.astype(np.int64))
 
 
+def _class_indices(rng, n_samples):
+    """Softmax targets as the objective prepares them (``SoftmaxNLL.prepare_targets``):
+    one float64 column of class indices, the layout of every loss's targets."""
+    return rng.integers(0, N_OUT, n_samples).astype(np.float64).reshape(-1, 1)
+
+
 def _sample_weight(rng, n_samples):
     sw = rng.uniform(0.5, 2.0, n_samples)
     sw[0] = 0.0
@@ -105,7 +111,7 @@ def _linear_loss_grad(rng, dtype, n_samples, n_chunks):
     args = [rng.random((n_samples, N_IN)).astype(dtype),
             (3 * rng.normal(size=(N_IN, N_OUT))).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype),
-            rng.integers(0, N_OUT, n_samples).astype(np.int64), SOFTMAX_NLL,
+            _class_indices(rng, n_samples), SOFTMAX_NLL,
             _sample_weight(rng, n_samples), 1.0 / n_samples, n_chunks,
             _garbage((n_samples, N_OUT), dtype), _garbage((n_samples, N_OUT), dtype)]
     return args, [8, 9]
@@ -130,7 +136,7 @@ def _sigmoid_loss_backprop_tail(rng, dtype, n_samples, n_chunks):
     return [rng.normal(size=N_HIDDEN).astype(dtype),
             (2 * rng.normal(size=(N_HIDDEN, N_OUT))).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype),
-            rng.integers(0, N_OUT, n_samples).astype(np.int64), SOFTMAX_NLL,
+            _class_indices(rng, n_samples), SOFTMAX_NLL,
             _sample_weight(rng, n_samples), 1.0 / n_samples, 1.3, LOGISTIC, 0.05, n_chunks,
             _garbage((n_chunks, N_OUT, N_HIDDEN), dtype),
             _garbage((n_chunks, N_HIDDEN), np.float64),
@@ -435,33 +441,28 @@ CASES.update({
     for activation in ACTIVATIONS})
 
 
-def _fused_variant(case, dtype):
-    """``(csr input, indicator/real targets, float32)`` of a case of the fused output
-    kernel, else None (a hidden activation's suffix names the same signature)."""
-    for suffix in ("-tanh", "-relu", "-identity"):
-        case = case.removesuffix(suffix)
+def _fused_csr(case):
+    """Whether ``case`` runs the fused output kernel on a CSR input; None for the
+    other kernels."""
     if not case.startswith("linear_sigmoid_loss_backprop"):
         return None
-    return ("-csr" in case, case != "linear_sigmoid_loss_backprop"
-            and case != "linear_sigmoid_loss_backprop-csr", dtype == np.float32)
+    return "-csr" in case
 
 
 def _kernel_cases():
     """(flavour, case, dtype) of ``test_kernel_matches_reference``: every kernel in the
     serial flavour in both dtypes, and in the parallel flavour in float64
     (``conftest.flavour_dtypes``: the two flavours compile the same loop body; only
-    the outer loop over chunks differs). The fused output kernel compiles one
-    signature per input kind (dense, CSR) x target kind (class numbers, a matrix) x
-    dtype, 6-12 CPU-seconds each in its serial flavour and 15-25 in its parallel one:
-    the serial flavour runs all eight, the parallel one the two float64 ones that
-    hold each input kind and each target kind once (dense with class numbers, the
-    one the parallel fits of the other tests compile anyway; CSR with a matrix). The
-    cases of the activations other than the logistic, which compile a variant of
-    their own (``support.PerActivation``), run in the serial flavour, and those of
-    the fused kernel in one dtype per input kind (dense float32, CSR float64: the
-    signatures that test_objective's gradient and float32 checks of these
-    activations compile anyway; its element maps run in both dtypes in the forward
-    and backward kernels' cases)."""
+    the outer loop over chunks differs). Every loss reaches the output kernels with
+    its targets in one layout (a float64 matrix), so the fused output kernel compiles
+    one signature per input kind (dense, CSR) and dtype, 6-12 CPU-seconds each in
+    its serial flavour and 15-25 in its parallel one, whatever the loss: each
+    flavour runs every loss on each input kind it compiles. The cases of the
+    activations other than the logistic, which compile a variant of their own
+    (``support.PerActivation``), run in the serial flavour, and those of the fused
+    kernel on the signatures that test_objective's gradient and float32 checks of
+    these activations compile anyway (dense in both dtypes, CSR in float64); its
+    element maps run in both dtypes in the forward and backward kernels' cases."""
     params = []
     for parallel in (True, False):
         for case in sorted(CASES):
@@ -471,10 +472,8 @@ def _kernel_cases():
             for dtype in DTYPES:
                 if parallel and dtype == np.float32:
                     continue
-                variant = _fused_variant(case, dtype)
-                if parallel and variant is not None and variant[0] != variant[1]:
-                    continue
-                if other_activation and variant is not None and variant[0] == variant[2]:
+                if (other_activation and _fused_csr(case)
+                        and dtype == np.float32):
                     continue
                 params.append(pytest.param(
                     kernel_set(parallel), case, dtype,
@@ -574,7 +573,7 @@ def _extreme_output_args(dtype, y, loss):
 
 @pytest.mark.parametrize("kernels, dtype", flavour_dtypes())
 def test_softmax_extreme_logits_are_stable(kernels, dtype):
-    y = np.array([0, 0, 2, 1], dtype=np.int64)
+    y = np.array([[0], [0], [2], [1]], dtype=np.float64)
     args, logits = _extreme_output_args(dtype, y, SOFTMAX_NLL)
     with np.errstate(all="raise"):
         total = kernels.linear_loss_grad(*args)
@@ -638,7 +637,7 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     assert np.all(out[1:5] == 0.0) and out[0, 0] > 0 and out[5, 0] > 0
 
     # Softmax: a class 80 below the top one has p ~ 1e-35.
-    args, _ = _extreme_output_args(dtype, np.zeros(4, dtype=np.int64), SOFTMAX_NLL)
+    args, _ = _extreme_output_args(dtype, np.zeros((4, 1)), SOFTMAX_NLL)
     args[1] = np.array([[0.0, -80.0, -60.0]] * 4, dtype=dtype)
     kernels.linear_loss_grad(*args)
     _assert_flushed(args[9])

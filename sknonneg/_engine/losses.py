@@ -27,7 +27,9 @@ class Loss:
     code = None
 
     def prepare_targets(self, y):
-        """Targets as a float64 matrix of shape (n_samples, n_outputs)."""
+        """Targets as a C-contiguous float64 matrix of shape (n_samples, n_outputs):
+        the one layout the output kernels take for every loss, so that each is
+        compiled once per input kind and dtype (``sknonneg._kernels.losses``)."""
         y = np.asarray(y, dtype=np.float64)
         return np.ascontiguousarray(y.reshape(y.shape[0], -1))
 
@@ -42,20 +44,28 @@ class Loss:
 
 class SoftmaxNLL(Loss):
     """Softmax with the negative log-likelihood of class indices ``y``:
-    ``nll = logsumexp(z) - z[y]``, ``dnll/dz = softmax(z) - onehot(y)``."""
+    ``nll = logsumexp(z) - z[y]``, ``dnll/dz = softmax(z) - onehot(y)``.
+
+    The class indices are prepared as one float64 column (``prepare_targets``: the
+    layout of every loss's targets; indices are exact in float64)."""
 
     name = "softmax"
     code = SOFTMAX_NLL
 
     def prepare_targets(self, y):
-        return np.ascontiguousarray(y, dtype=np.int64)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] != 1:
+            raise ValueError(f"softmax targets are class indices, one per sample; "
+                             f"got an array of shape {y.shape}")
+        return super().prepare_targets(y)
 
     def value_grad(self, logits, y):
+        labels = np.asarray(y).reshape(-1).astype(np.intp)
         log_p = log_softmax(logits, axis=1)
         rows = np.arange(logits.shape[0])
         grad = np.exp(log_p)
-        grad[rows, y] -= 1.0
-        return -log_p[rows, y], grad
+        grad[rows, labels] -= 1.0
+        return -log_p[rows, labels], grad
 
 
 class LogisticNLL(Loss):

@@ -26,7 +26,7 @@ from numba import njit, prange, types
 from numba.extending import overload
 
 from .codes import LOGISTIC, RELU, TANH
-from .losses import _loss_row
+from .losses import _loss_rows
 from .reductions import _reduce_chunks, _reduce_chunks_serial
 from .support import (_as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid, _tanh,
                       flavours)
@@ -133,18 +133,21 @@ def _linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_
     """Output layer and its loss: ``logits = inputs @ coef + intercept``, written in
     ``logits_out``; ``delta_out = dLoss/dlogits``; returns ``sum_i sw_i loss_i``.
 
-    ``loss`` is the code of the loss (``sknonneg._kernels.losses``): softmax with
-    negative log-likelihood for class indices ``y``, with the log-sum-exp taken after
-    subtracting the max, ``nll = lse - logits[y]`` and ``delta = scale * sw_i *
-    (softmax(logits) - onehot(y))``; independent sigmoids with binary cross-entropy
-    for a 0/1 indicator matrix ``y``: per entry, with t the logit, ``nll = max(t, 0)
-    + log1p(exp(-|t|)) - y t`` (never overflows), ``delta = scale * sw_i *
-    (sigmoid(t) - y)``; the squared error ``(t - y)^2 / 2``, ``delta = scale * sw_i *
-    (t - y)``; the squared error after a sigmoid, ``(p - y)^2 / 2`` with ``p =
-    sigmoid(t)``, ``delta = scale * sw_i * (p - y) p (1 - p)``.
+    ``y`` is a float64 matrix for every loss (``sknonneg._kernels.losses``), one
+    column of class indices for the softmax. ``loss`` is the code of the loss:
+    softmax with negative log-likelihood of the class indices ``y[:, 0]``, with the
+    log-sum-exp taken after subtracting the max, ``nll = lse - logits[y]`` and
+    ``delta = scale * sw_i * (softmax(logits) - onehot(y))``; independent sigmoids
+    with binary cross-entropy for a 0/1 indicator matrix ``y``: per entry, with t
+    the logit, ``nll = max(t, 0) + log1p(exp(-|t|)) - y t`` (never overflows),
+    ``delta = scale * sw_i * (sigmoid(t) - y)``; the squared error
+    ``(t - y)^2 / 2``, ``delta = scale * sw_i * (t - y)``; the squared error after a
+    sigmoid, ``(p - y)^2 / 2`` with ``p = sigmoid(t)``,
+    ``delta = scale * sw_i * (p - y) p (1 - p)``.
 
-    The loss rows are inlined from ``losses.py``, and numba's disk cache checks the
-    time stamp of this file only: a change to a loss row needs a change here too.
+    The loss rows come from ``losses.py`` (``_loss_rows``), and numba's disk cache
+    checks the time stamp of this file only: a change to a loss row needs a change
+    here too.
     """
     n_samples = logits_out.shape[0]
     total = 0.0
@@ -153,11 +156,8 @@ def _linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_
         if start == stop:
             continue
         np.dot(inputs[start:stop], coef, logits_out[start:stop])
-        chunk_total = 0.0
-        for i in range(start, stop):
-            chunk_total += _loss_row(loss, i, intercept, y, sample_weight, scale,
-                                     logits_out, delta_out)
-        total += chunk_total
+        total += _loss_rows(loss, start, stop, intercept, y, sample_weight, scale,
+                            logits_out, delta_out)
     return total
 
 
@@ -234,10 +234,8 @@ def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_co
                   sample_weight, activity_out, hidden_out)
     hidden = hidden_out[block_start:block_stop]
     np.dot(hidden, out_coef, logits_out[block_start:block_stop])
-    block_loss = 0.0
-    for i in range(block_start, block_stop):
-        block_loss += _loss_row(loss, i, out_intercept, y, sample_weight, scale,
-                                logits_out, delta_out)
+    block_loss = _loss_rows(loss, block_start, block_stop, out_intercept, y,
+                            sample_weight, scale, logits_out, delta_out)
     delta = delta_out[block_start:block_stop]
     # The block's output-weight gradient goes through the scratch (at least
     # n_outputs rows, see backprop_scratch) before the scratch takes the upstream

@@ -2,12 +2,16 @@
 
 A kernel that ends in a loss (``dense.linear_loss_grad``,
 ``dense.linear_sigmoid_loss_backprop``) takes the loss's integer ``code`` and calls
-``_loss_row`` per row: given ``logits_out[i]`` holding ``inputs[i] @ coef``, a row
-adds the intercept, writes ``delta_out[i] = scale * sw_i * dloss_i/dlogits`` and
-returns ``sw_i * loss_i``. The branch on the code is per row, outside the loops over
-outputs, and always taken the same way. The targets' layout, which the loss prepares
-(``sknonneg._engine.losses``), decides which rows are compiled: class indices (1-d,
-int64) for ``SOFTMAX_NLL``, a float64 matrix for the others.
+``_loss_rows`` per block of rows: given ``logits_out[i]`` holding ``inputs[i] @
+coef``, a row adds the intercept, writes ``delta_out[i] = scale * sw_i *
+dloss_i/dlogits`` and returns ``sw_i * loss_i``. The branch on the code is per
+block of rows, outside the loops over rows.
+
+The targets have one layout for every loss (``sknonneg._engine.losses``): a
+C-contiguous float64 matrix, whose one column holds the class indices for
+``SOFTMAX_NLL`` (exact in float64). So each output kernel is compiled once per input
+kind and dtype, not once more per kind of targets: a second target type doubled the
+signatures of the fused kernels, 5-25 CPU-seconds of compilation each.
 
 Adding a loss here (a fused variant) is a row function, a code and a branch; until a
 benchmark shows it pays, a loss can instead use the engine's generic path.
@@ -17,9 +21,8 @@ import math
 
 import numpy as np
 from numba import njit
-from numba.extending import overload
 
-from .support import _LOG_FLUSH, _as_type_of, _exp, _flush, _sigmoid
+from .support import _LOG_FLUSH, _OPTIONS, _as_type_of, _exp, _flush, _sigmoid
 
 __all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR"]
 
@@ -29,7 +32,8 @@ from .codes import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERR
 @njit(inline="always", cache=True)
 def _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
     """Row ``i`` of a softmax output whose ``logits_out[i]`` holds ``inputs[i] @
-    coef``: adds the intercept, writes ``delta_out[i]``; returns ``sw_i nll_i``."""
+    coef``, the class index in ``y[i, 0]``: adds the intercept, writes
+    ``delta_out[i]``; returns ``sw_i nll_i``."""
     n_classes = logits_out.shape[1]
     log_flush = _as_type_of(logits_out, _LOG_FLUSH)
     zero = _as_type_of(logits_out, 0.0)
@@ -49,7 +53,7 @@ def _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_ou
     # (logit - max) - log_sum, not logit - lse: in float32 lse itself is rounded to
     # the magnitude of the largest logit.
     log_sum_typed = _as_type_of(logits_out, log_sum)
-    label = y[i]
+    label = np.int64(y[i, 0])
     w = _as_type_of(logits_out, sample_weight[i] * scale)
     for k in range(n_classes):
         log_p = (logits_out[i, k] - zmax) - log_sum_typed
@@ -109,26 +113,32 @@ def _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale, logits_out
     return sample_weight[i] * row
 
 
-def _loss_row(loss, i, intercept, y, sample_weight, scale, logits_out, delta_out):
-    """The row of the loss with code ``loss`` (see the module docstring)."""
-
-
-@overload(_loss_row, inline="always")
-def _loss_row_overload(loss, i, intercept, y, sample_weight, scale, logits_out,
-                       delta_out):
-    if y.ndim == 1:
-        return lambda loss, i, intercept, y, sample_weight, scale, logits_out, \
-            delta_out: _softmax_nll_row(i, intercept, y, sample_weight, scale,
+# Called, not inlined, once per block of rows: the four rows inlined into each output
+# kernel made numba's compilation of the parallel ones 1.7x longer (a parfor's
+# analyses grow with the size of its loop body); called, they are compiled once per
+# dtype for every output kernel and flavour. A call per row cost 7-17% of
+# ``linear_loss_grad``'s time; one per block costs nothing measurable. Compiled with
+# the kernels' options (``support._OPTIONS``).
+@njit(**_OPTIONS)
+def _loss_rows(loss, start, stop, intercept, y, sample_weight, scale, logits_out,
+               delta_out):
+    """Rows ``start:stop`` of the loss with code ``loss`` (see the module docstring);
+    returns ``sum_i sw_i loss_i`` over them, added in row order."""
+    total = 0.0
+    if loss == SOFTMAX_NLL:
+        for i in range(start, stop):
+            total += _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out,
+                                      delta_out)
+    elif loss == SQUARED_ERROR:
+        for i in range(start, stop):
+            total += _squared_error_row(i, intercept, y, sample_weight, scale,
                                         logits_out, delta_out)
-
-    def matrix_targets(loss, i, intercept, y, sample_weight, scale, logits_out,
-                       delta_out):
-        if loss == SQUARED_ERROR:
-            return _squared_error_row(i, intercept, y, sample_weight, scale,
-                                      logits_out, delta_out)
-        if loss == SIGMOID_SQUARED_ERROR:
-            return _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
-                                              logits_out, delta_out)
-        return _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out,
-                                 delta_out)
-    return matrix_targets
+    elif loss == SIGMOID_SQUARED_ERROR:
+        for i in range(start, stop):
+            total += _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
+                                                logits_out, delta_out)
+    else:
+        for i in range(start, stop):
+            total += _logistic_nll_row(i, intercept, y, sample_weight, scale,
+                                       logits_out, delta_out)
+    return total

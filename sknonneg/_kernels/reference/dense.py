@@ -47,12 +47,13 @@ def linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_c
                      logits_out, delta_out):
     logits = (inputs @ coef).astype(np.float64) + intercept
     logits_out[...] = logits
-    if loss == SOFTMAX_NLL:  # class indices
+    if loss == SOFTMAX_NLL:  # class indices, one column of float64
+        labels = y[:, 0].astype(np.intp)
         log_p = log_softmax(logits, axis=1)
         rows = np.arange(logits.shape[0])
         grad = np.exp(log_p)
-        grad[rows, y] -= 1.0
-        value = -log_p[rows, y]
+        grad[rows, labels] -= 1.0
+        value = -log_p[rows, labels]
     elif loss == LOGISTIC_NLL:  # independent sigmoids, indicator matrix
         grad = expit(logits) - y
         value = (np.logaddexp(0.0, logits) - y * logits).sum(axis=1)

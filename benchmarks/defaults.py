@@ -461,9 +461,27 @@ def _grid_warnings(cells):
 
 
 # Sections whose parts add up when merged (separate data sets, separate seeds); a
-# later part of any other section replaces the earlier one, warnings included.
+# later part of any other section replaces the earlier one, warnings included. In
+# an additive section a later part's rows and grid cells replace earlier ones with
+# the same key where all of them record their warnings (``_replaces``).
 _ADDITIVE = {"tabular": lambda r: (r["data"], r["scaler"], str(r["positive"]), r["output"]),
              "mnist_adam": lambda r: (r["gain"], r["seed"])}
+
+
+_GRID_KEY = lambda c: (c["data"], c["scaler"], tuple(c["hidden"]), c["l2"],  # noqa: E731
+                       str(c["positive"]))
+_COUNTS = ("fits", "convergence_warnings", "degenerate_warnings", "one_class_fits")
+
+
+def _replaces(earlier, later, key):
+    """Whether the rows and grid cells of ``later`` that overlap ``earlier`` can
+    replace them: every row and cell involved records its own warning counts."""
+    keys = ((key, "rows"), (_GRID_KEY, "grid"))
+    overlap = [r for item_key, items in keys
+               for r in earlier.get(items, [])
+               if item_key(r) in {item_key(n) for n in later.get(items, [])}]
+    new = later.get("rows", []) + later.get("grid", [])
+    return bool(overlap) and all(k in r for r in overlap + new for k in _COUNTS)
 
 
 def merge_parts(parts):
@@ -483,11 +501,27 @@ def merge_parts(parts):
                 rec[section] = part[section]
                 rec["warnings"][section] = dict(counts)
                 continue
+            total = rec["warnings"].setdefault(section, dict.fromkeys(counts, 0))
+            if _replaces(rec[section], part[section], key):
+                # The later part's rows and grid cells replace the earlier ones with
+                # the same key; both carry their warning counts, so the section's
+                # counts are corrected.
+                for items, item_key in (("rows", key), ("grid", _GRID_KEY)):
+                    new = part[section].get(items, [])
+                    new_keys = {item_key(r) for r in new}
+                    for old in rec[section].get(items, []):
+                        if item_key(old) in new_keys:
+                            for k in total:
+                                total[k] -= old[k]
+                    rec[section][items] = [r for r in rec[section].get(items, [])
+                                           if item_key(r) not in new_keys] + new
+                for k, v in counts.items():
+                    total[k] = total.get(k, 0) + v
+                continue
             seen = {key(r) for r in rec[section]["rows"]}
             rec[section]["rows"] += [r for r in part[section]["rows"] if key(r) not in seen]
             if "grid" in part[section]:
                 rec[section]["grid"] += part[section]["grid"]
-            total = rec["warnings"].setdefault(section, dict.fromkeys(counts, 0))
             for k, v in counts.items():
                 total[k] = total.get(k, 0) + v
     rec["git_commit"] = ", ".join(dict.fromkeys(commits))

@@ -18,6 +18,7 @@ from sknonneg._engine.precondition import (
     SMALL_UNIT,
     FirstLayerScaling,
     column_unit_scale,
+    penalty_units,
     solver_scaling,
 )
 from sknonneg._solvers import LBFGSB, Schedule
@@ -212,3 +213,62 @@ def test_mini_batch_fits_decide_the_scaling_once_on_the_whole_data(monkeypatch):
     built.clear()
     est.partial_fit(X[:100], y[:100])
     assert built == [100]
+
+
+def test_penalty_units_are_column_ranges_beyond_one():
+    X = np.array([[0.0, -3.0, 0.5], [2.5, 1.0, 0.0], [1.0, 0.0, 0.2]])
+    for inputs in (X, DenseInput(X), CSRInput(sp.csr_matrix(X), np.float64),
+                   sp.csr_matrix(X)):
+        assert_allclose(penalty_units(inputs), [2.5, 4.0, 1.0])
+    assert penalty_units(X / 4) is None  # every column within unit range
+    assert penalty_units(np.array([[0.0], [1.0 + 2.2e-16]])) is None  # rounding
+
+
+@pytest.mark.parametrize("l1", [0.0, 0.01])
+def test_column_unit_penalty_gradient_and_scale_invariance(l1, finite_differences):
+    """``l2 sum_j u_j^2 ||W_j||^2``: its gradient (also through an L1 split layer),
+    and, without L1, the objective on columns scaled by ``a > 1`` at the weights
+    divided by ``a`` equals the objective on the columns within unit range."""
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 3))
+    X[:, 0] *= 0.9 / np.ptp(X[:, 0])  # within unit range: unit 1
+    y = (X @ [1.0, -1.0, 0.5] > 0.2).astype(int)
+    a = np.array([1.0, 3.0, 7.0])
+    est = NonNegMLPClassifier((4,), positive="hidden" if l1 else True, l1=l1, l2=0.05)
+    layout, small = _objective(est, X / np.ptp(X, axis=0) * [np.ptp(X[:, 0]), 1, 1], y)
+    _, wide = _objective(est, X / np.ptp(X, axis=0) * [np.ptp(X[:, 0]), 1, 1] * a, y)
+    wide.penalty_units = penalty_units(wide.X)
+    assert_allclose(wide.penalty_units, a, rtol=1e-12)  # column 0 spans 0.9
+    theta = layout.project(rng.normal(size=layout.n_params))
+    assert_allclose(wide.loss_grad(theta)[1],
+                    finite_differences(lambda t: wide.loss_grad(t), theta),
+                    rtol=1e-6, atol=1e-8)
+    if l1:
+        return  # the L1 penalty is in the columns' own units
+    # The same network on the wide columns: first-layer rows divided by a.
+    scaled = theta.copy()
+    for block in layout.network[0].blocks():
+        if block.name != "intercept":
+            s, shape = layout._slices[0][block.name]
+            scaled[s] = (theta[s].reshape(shape) / a[:, None]).ravel()
+    assert_allclose(wide.loss_grad(scaled)[0], small.loss_grad(theta)[0], rtol=1e-12)
+
+
+def test_column_units_only_for_columns_wider_than_one(monkeypatch):
+    """Inputs within unit range fit exactly as without the units (the paper's
+    penalty); a standardised input's fit uses them."""
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    X, y = _small_columns(120)
+    kwargs = dict(hidden_layer_sizes=(4,), positive=True, max_iter=20, random_state=0)
+
+    def fit(inputs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return NonNegMLPClassifier(**kwargs).fit(inputs, y).loss_
+
+    X_mm, X_std = MinMaxScaler().fit_transform(X), StandardScaler().fit_transform(X)
+    with_units = fit(X_mm), fit(X_std)
+    monkeypatch.setattr(NonNegMLPClassifier, "_column_unit_penalty", False)
+    assert fit(X_mm) == with_units[0]
+    assert fit(X_std) != with_units[1]

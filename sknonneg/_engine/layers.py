@@ -359,6 +359,21 @@ class DenseLayer:
         grad_blocks["intercept"][...] = buf.intercept_grad
         return penalty, 0.0
 
+    def column_l2_grad(self, blocks, grad_blocks, row_l2):
+        """``sum_j row_l2[j] ||W[j]||^2`` over the rows (inputs) of the weights in
+        ``blocks`` (float64, ``theta``'s), its gradient added to ``grad_blocks``;
+        returns the penalty. A split layer's weight is ``w_pos - w_neg``."""
+        row_l2 = np.asarray(row_l2, dtype=np.float64)[:, None]
+        if self.split:
+            coef = blocks["coef_pos"] - blocks["coef_neg"]
+            grad = 2.0 * row_l2 * coef
+            grad_blocks["coef_pos"] += grad
+            grad_blocks["coef_neg"] -= grad
+        else:
+            coef = blocks["coef"]
+            grad_blocks["coef"] += 2.0 * row_l2 * coef
+        return float(np.sum(row_l2 * coef * coef))
+
     # ------------------------------------------------------------- prediction
     def predict(self, ctx, inputs, coef, intercept):
         """Outputs for prediction (allocating): ``(public hidden output, next

@@ -153,6 +153,10 @@ class Objective:
         self.n_chunks = n_chunks_for(
             X.shape[0], sum(layer.work_per_row() for layer in self.layers), parallel)
         self.grad = np.empty(layout.n_params)
+        # Per input column of a dense first layer: the unit its weights' L2 penalty
+        # is measured in (``l2 * units_j**2 * ||W_j||^2``), or None (units of 1);
+        # set by the training loop (``_training._Objectives``).
+        self.penalty_units = None
         self.first_layer = None
         self._data_kind = None
         self.set_data(X, y, sample_weight)
@@ -248,8 +252,13 @@ class Objective:
         grad_blocks = layout.blocks(grad)
         inner = 0.0  # sum_l <G_l, W_l>, G the gradient w.r.t. the scaled blocks
         for i in range(last, -1, -1):
+            units = self.penalty_units if i == 0 and self.l2[0] > 0 else None
             penalty, layer_inner = layers[i].pack_grad(
-                ctx, blocks[i], grad_blocks[i], bufs[i], c, self.l2[i])
+                ctx, blocks[i], grad_blocks[i], bufs[i], c,
+                self.l2[i] if units is None else 0.0)
+            if units is not None:
+                penalty += layers[i].column_l2_grad(blocks[i], grad_blocks[i],
+                                                    self.l2[i] * units * units)
             loss += penalty
             inner += layer_inner
         if dc is not None:

@@ -79,7 +79,7 @@ from .data import CSRInput, DenseInput
 from .layers import DenseLayer
 
 __all__ = ["F_MAX", "SMALL_UNIT", "FirstLayerScaling", "column_unit_scale",
-           "solver_scaling"]
+           "penalty_units", "solver_scaling"]
 
 # Largest factor of a column (a column whose values are 1e-2 where non-zero gets
 # 100). Beyond it the input is far from unit scale (InputScaleWarning).
@@ -87,6 +87,10 @@ F_MAX = 100.0
 
 # The scaling runs when the median unit of the non-zero columns is at most this.
 SMALL_UNIT = 0.2
+
+# A column spans "at most 1" for the penalty's units up to this (rounding of a
+# min-max scaler: its training columns can span 1 + 2.2e-16).
+_SPAN_ROUNDING = 1e-9
 
 # Elements per piece of a dense input in the column statistics: their temporaries
 # stay this small (64 kB in float64) whatever the input, so that a fit's memory
@@ -231,3 +235,41 @@ def solver_scaling(objective):
     scaling = FirstLayerScaling.for_data(layout, X, sample_weight)
     objective._solver_scaling = (X, sample_weight, scaling)
     return scaling
+
+
+def penalty_units(X):
+    """The unit of each input column for the first layer's L2 penalty: its span
+    ``max_j - min_j`` (zeros of a sparse input counted) where that is above 1, else
+    1; or None when every column spans at most 1 (up to rounding) (min-max scaled data, pixels in [0, 1], tf-idf, one-hot
+    columns: nothing changes).
+
+    Why: a positive affine map of a column (``a x_j + c``, ``a > 0``: min-max or
+    standard scaling) leaves the networks a non-negative first layer can express
+    unchanged (the weight divides by ``a`` and keeps its sign, the bias takes
+    ``c``), and the data-dependent start is normalised over the data; the one part
+    of the objective that sees ``a`` is ``l2 ||W||^2``. Measured in units of the
+    column's range, the penalty is the one min-max scaled inputs get, whatever the
+    scaler; columns already within unit range keep the paper's penalty (never a
+    weaker one). ``doc/defaults.md`` has the measurements.
+
+    Parameters
+    ----------
+    X : DenseInput, CSRInput, ndarray or sparse matrix of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_features,), float64, or None
+    """
+    if sp.issparse(X) or isinstance(X, CSRInput):
+        A = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
+        top = np.maximum(A.max(axis=0).toarray().ravel(), 0.0)
+        bottom = np.minimum(A.min(axis=0).toarray().ravel(), 0.0)
+    else:
+        A = X.array if isinstance(X, DenseInput) else np.asarray(X)
+        if A.shape[0] == 0:
+            return None
+        top, bottom = A.max(axis=0), A.min(axis=0)
+    span = np.asarray(top, dtype=np.float64) - np.asarray(bottom, dtype=np.float64)
+    # A min-max scaled column spans 1 up to rounding (1 + 2.2e-16 is common).
+    units = np.where(span > 1.0 + _SPAN_ROUNDING, span, 1.0)
+    return None if np.all(units == 1.0) else units

@@ -366,6 +366,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     (20, 64)
     """
 
+    # The first layer's L2 penalty in units of each input column's range (where it
+    # spans more than 1): see Notes and ``_engine.precondition.penalty_units``.
+    _column_unit_penalty = True
+
     _parameter_constraints = {
         **BaseNetworkClassifier._parameter_constraints,
         "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple],

@@ -49,7 +49,8 @@ from .._solvers import (
     stratified_batches,
 )
 from .._engine import prepare_input
-from .._engine.precondition import FirstLayerScaling
+from .._engine import DenseLayer
+from .._engine.precondition import FirstLayerScaling, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, single_blas_thread
 from .._validation import check_finite_parameters
@@ -116,6 +117,14 @@ class _Objectives:
         self._scaling = None
         self._scaling_done = False
 
+    def _penalty_units(self):
+        """The first layer's penalty units (``precondition.penalty_units``) of the
+        fit's whole data, decided at the first call; None for other first layers."""
+        if not hasattr(self, "_units"):
+            self._units = (penalty_units(self._data.X)
+                           if isinstance(self.layout.network[0], DenseLayer) else None)
+        return self._units
+
     def _first_layer_scaling(self, objective):
         """The fit's first-layer scaling (None: none), decided at the first call."""
         if not self._scaling_done:
@@ -140,6 +149,9 @@ class _Objectives:
             objective.set_data(data.X, data.targets, data.sample_weight)
             objective.gain = gain
         objective.first_layer_scaling = self._first_layer_scaling(objective)
+        if getattr(self.network, "_column_unit_penalty", False) and hasattr(
+                objective, "penalty_units") and objective.reparametrization is None:
+            objective.penalty_units = self._penalty_units()
         if self.parallel is True and objective.n_chunks != self._n_threads:
             # One numba thread per chunk of rows; fit_threads restores the count.
             self._n_threads = objective.n_chunks

@@ -222,6 +222,10 @@ def test_penalty_units_are_column_ranges_beyond_one():
         assert_allclose(penalty_units(inputs), [2.5, 4.0, 1.0])
     assert penalty_units(X / 4) is None  # every column within unit range
     assert penalty_units(np.array([[0.0], [1.0 + 2.2e-16]])) is None  # rounding
+    # Rows of weight 0 are absent.
+    for inputs in (X, sp.csr_matrix(X)):
+        assert_allclose(penalty_units(inputs, np.array([1.0, 0.0, 2.0])), [1, 3, 1])
+    assert penalty_units(X, np.zeros(3)) is None
 
 
 @pytest.mark.parametrize("l1", [0.0, 0.01])

@@ -237,7 +237,7 @@ def solver_scaling(objective):
     return scaling
 
 
-def penalty_units(X):
+def penalty_units(X, sample_weight=None):
     """The unit of each input column for the first layer's L2 penalty: its span
     ``max_j - min_j`` (zeros of a sparse input counted) where that is above 1, else
     1; or None when every column spans at most 1 (up to rounding) (min-max scaled data, pixels in [0, 1], tf-idf, one-hot
@@ -255,17 +255,28 @@ def penalty_units(X):
     Parameters
     ----------
     X : DenseInput, CSRInput, ndarray or sparse matrix of shape (n_samples, n_features)
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Rows of weight 0 are not counted (as if absent).
 
     Returns
     -------
     ndarray of shape (n_features,), float64, or None
     """
+    rows = None
+    if sample_weight is not None and not np.all(np.asarray(sample_weight) > 0):
+        rows = np.flatnonzero(np.asarray(sample_weight) > 0)
     if sp.issparse(X) or isinstance(X, CSRInput):
         A = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
+        if rows is not None:
+            A = A[rows]
+        if A.shape[0] == 0:
+            return None
         top = np.maximum(A.max(axis=0).toarray().ravel(), 0.0)
         bottom = np.minimum(A.min(axis=0).toarray().ravel(), 0.0)
     else:
         A = X.array if isinstance(X, DenseInput) else np.asarray(X)
+        if rows is not None:
+            A = A[rows]
         if A.shape[0] == 0:
             return None
         top, bottom = A.max(axis=0), A.min(axis=0)

@@ -241,7 +241,19 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
         + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
 
-    subject to ``W_l >= 0`` on the constrained layers. On a weight bounded at zero
+    subject to ``W_l >= 0`` on the constrained layers, with one change from the
+    paper: the first layer's L2 term is ``l2_1 sum_j u_j^2 ||W_1[j]||^2``, ``u_j``
+    the span ``max - min`` of input column ``j`` over the training data where it
+    exceeds 1, else 1. A positive affine map of a column (min-max or standard
+    scaling) changes nothing the network can express -- the weight divides by the
+    scale and keeps its sign, the bias takes the shift -- and the start is
+    normalised over the data, so the penalty was the one part of the fit that
+    depended on the scaler: a standardised column (span 4-6 on wine) was
+    penalised 16-36 times less than its min-max scaled copy. Measured in units of
+    the span it is penalised as min-max scaling would make it; columns within unit
+    range (min-max scaled data, pixels in [0, 1], tf-idf, one-hot) keep the
+    paper's term exactly. 5-fold CV (``doc/defaults.md``): standardised wine
+    0.961 -> 0.978 (the min-max fit's), breast cancer 0.977 -> 0.975. On a weight bounded at zero
     ``|w|`` is linear, so L1 is smooth there; an unconstrained weight with L1 is
     split as ``w = w+ - w-`` with both parts bounded at zero, which makes the
     penalty linear too and exact under L-BFGS-B.

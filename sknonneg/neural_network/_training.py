@@ -121,7 +121,7 @@ class _Objectives:
         """The first layer's penalty units (``precondition.penalty_units``) of the
         fit's whole data, decided at the first call; None for other first layers."""
         if not hasattr(self, "_units"):
-            self._units = (penalty_units(self._data.X)
+            self._units = (penalty_units(self._data.X, self._data.sample_weight)
                            if isinstance(self.layout.network[0], DenseLayer) else None)
         return self._units
 

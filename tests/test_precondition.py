@@ -226,6 +226,9 @@ def test_penalty_units_are_column_ranges_beyond_one():
     for inputs in (X, sp.csr_matrix(X)):
         assert_allclose(penalty_units(inputs, np.array([1.0, 0.0, 2.0])), [1, 3, 1])
     assert penalty_units(X, np.zeros(3)) is None
+    # A sparse column without implicit zeros spans its stored values only.
+    dense_column = sp.csr_matrix(np.array([[2.0, 0.0], [5.0, 3.0], [4.0, 0.0]]))
+    assert_allclose(penalty_units(dense_column), [3.0, 3.0])
 
 
 @pytest.mark.parametrize("l1", [0.0, 0.01])

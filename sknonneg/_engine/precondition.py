@@ -271,8 +271,16 @@ def penalty_units(X, sample_weight=None):
             A = A[rows]
         if A.shape[0] == 0:
             return None
-        top = np.maximum(A.max(axis=0).toarray().ravel(), 0.0)
-        bottom = np.minimum(A.min(axis=0).toarray().ravel(), 0.0)
+        # Column extremes from the stored entries (no densified row or column),
+        # the implicit zeros counted where a column has fewer entries than rows.
+        n_features = A.shape[1]
+        values = A.data.astype(np.float64)
+        top, bottom = np.full(n_features, -np.inf), np.full(n_features, np.inf)
+        np.maximum.at(top, A.indices, values)
+        np.minimum.at(bottom, A.indices, values)
+        implicit = np.bincount(A.indices, minlength=n_features) < A.shape[0]
+        top = np.where(implicit, np.maximum(top, 0.0), top)
+        bottom = np.where(implicit, np.minimum(bottom, 0.0), bottom)
     else:
         A = X.array if isinstance(X, DenseInput) else np.asarray(X)
         if rows is not None:

@@ -48,8 +48,7 @@ from .._solvers import (
     step_size,
     stratified_batches,
 )
-from .._engine import prepare_input
-from .._engine import DenseLayer
+from .._engine import DenseLayer, prepare_input
 from .._engine.precondition import FirstLayerScaling, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, single_blas_thread
@@ -107,22 +106,24 @@ class _Objectives:
     (``sknonneg._engine.precondition``) is decided once on it and handed to every
     objective, so that every gain stage and every mini-batch runs under the same
     ``D`` (decided per batch, it cost a pass over each batch and could differ from
-    batch to batch)."""
+    batch to batch). So are the units of the first layer's L2 penalty of a network
+    that asks for them (``_column_unit_penalty``; ``precondition.penalty_units``)."""
 
     def __init__(self, network, layout, parallel, data):
         self.network, self.layout, self.parallel = network, layout, parallel
         self._by_rows = {}
         self._n_threads = None
         self._data = data
-        self._scaling = None
-        self._scaling_done = False
+        self._scaling = self._units = None
+        self._scaling_done = self._units_done = False
 
     def _penalty_units(self):
-        """The first layer's penalty units (``precondition.penalty_units``) of the
-        fit's whole data, decided at the first call; None for other first layers."""
-        if not hasattr(self, "_units"):
-            self._units = (penalty_units(self._data.X, self._data.sample_weight)
-                           if isinstance(self.layout.network[0], DenseLayer) else None)
+        """The first layer's penalty units of the fit's whole data, decided at the
+        first call; None for other first layers."""
+        if not self._units_done:
+            self._units_done = True
+            if isinstance(self.layout.network[0], DenseLayer):
+                self._units = penalty_units(self._data.X, self._data.sample_weight)
         return self._units
 
     def _first_layer_scaling(self, objective):
@@ -530,9 +531,9 @@ class TrainableNetwork(BaseNetwork):
                 batches = self._batches(strata, X.shape[0], self._rng)
                 data = data.prepared(self._compute_dtype, parallel)
             with single_blas_thread(parallel == NUMPY):
-                theta, loss = self._epoch_step(
-                    solver, _Objectives(self, layout, parallel, data), theta, data, batches,
-                    gain, self._gain_step)
+                objectives = _Objectives(self, layout, parallel, data)
+                theta, loss = self._epoch_step(solver, objectives, theta, data, batches,
+                                               gain, self._gain_step)
         self._gain_step += 1
         self._gain_ = gain
         if first:

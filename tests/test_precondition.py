@@ -279,3 +279,26 @@ def test_column_units_only_for_columns_wider_than_one(monkeypatch):
     monkeypatch.setattr(NonNegMLPClassifier, "_column_unit_penalty", False)
     assert fit(X_mm) == with_units[0]
     assert fit(X_std) != with_units[1]
+
+
+def test_adam_fits_do_not_decide_the_scaling(monkeypatch):
+    """Projected Adam never runs under the first-layer scaling, so its fits never pay
+    the pass over the data that decides it (``_Objectives`` decides it lazily, at
+    L-BFGS-B's first run)."""
+    X, y = _small_columns(200)
+    built = []
+    for_data = FirstLayerScaling.for_data.__func__
+
+    def counting(cls, layout, inputs, sample_weight):
+        built.append(inputs.shape[0])
+        return for_data(cls, layout, inputs, sample_weight)
+
+    monkeypatch.setattr(FirstLayerScaling, "for_data", classmethod(counting))
+    est = NonNegMLPClassifier((4,), positive=True, solver="adam", batch_size=50,
+                              max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        assert built == []
+        est.set_params(solver="lbfgsb", max_iter=2).fit(X, y)
+    assert built == [200]

@@ -281,6 +281,10 @@ class ParameterLayout:
         return self.box.l1_vector()
 
     # --------------------------------------------------------------- access
+    def block_slice(self, layer, name):
+        """``(slice, shape)`` of block ``name`` of layer ``layer`` in ``theta``."""
+        return self._slices[layer][name]
+
     def blocks(self, theta):
         """Per layer, ``{block name: view of theta}`` (views, no copies)."""
         return [{name: theta[s].reshape(shape) for name, (s, shape) in slices.items()}

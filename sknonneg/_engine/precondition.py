@@ -170,7 +170,7 @@ class FirstLayerScaling:
             for bound in (block.lower, block.upper):
                 if not np.all((np.asarray(bound) == 0) | np.isinf(bound)):
                     return None
-            s, shape = layout._slices[0][block.name]
+            s, shape = layout.block_slice(0, block.name)
             segments.append((s.start, shape[0], shape[1]))
         scale = column_unit_scale(X, sample_weight)
         small = scale > 0
@@ -218,12 +218,14 @@ def solver_scaling(objective):
     """The ``FirstLayerScaling`` L-BFGS-B runs ``objective`` under, or None.
 
     The training loops decide it once per fit, on the whole training data, and hand
-    it over as ``objective.first_layer_scaling`` (``_training._Objectives``): the
-    same ``D`` for every stage and every mini-batch of the fit. An engine objective
-    built outside them gets the scaling of its own data (built once per data set and
-    kept on the objective); other objectives none."""
-    if hasattr(objective, "first_layer_scaling"):
-        return objective.first_layer_scaling
+    it over as ``objective.scaling_source`` (``_training._Objectives``), a callable
+    that decides it at its first call (so only a solver that scales pays for it)
+    and returns the same ``D`` for every stage and every mini-batch of the fit. An
+    engine objective built outside them gets the scaling of its own data (built
+    once per data set and kept on the objective); other objectives none."""
+    source = getattr(objective, "scaling_source", None)
+    if source is not None:
+        return source()
     layout = getattr(objective, "layout", None)
     X = getattr(objective, "X", None)
     if layout is None or X is None or not hasattr(objective, "sample_weight"):

@@ -670,7 +670,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
         self._positive_layers(n_layers)
-        if not (isinstance(self.l1, str) and self.l1 == "auto"):
+        if not self._l1_is_auto():
             self._per_layer(self.l1, "l1", n_layers)
         self._per_layer(self.l2, "l2", n_layers)
         _check_activation_params(self)
@@ -693,13 +693,16 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             )
         return [bool(p) for p in positive]
 
+    def _l1_is_auto(self):
+        return isinstance(self.l1, str) and self.l1 == "auto"
+
     def _l1_per_layer(self, signs):
         """``l1`` per weight layer, ``"auto"`` resolved for the layers' ``signs``:
         ``_AUTO_L1_MULTILABEL`` on the first layer of a network whose every weight
         is >= 0 (monotone in every input) fitted to multilabel targets, 0 elsewhere
         (Notes)."""
         n_layers = len(signs)
-        if not (isinstance(self.l1, str) and self.l1 == "auto"):
+        if not self._l1_is_auto():
             return self._per_layer(self.l1, "l1", n_layers)
         l1 = np.zeros(n_layers)
         if getattr(self, "_multilabel", False) and all(np.all(s > 0) for s in signs):

@@ -33,6 +33,7 @@ picked), not at every evaluation.
 
 import time
 from abc import abstractmethod
+from functools import partial
 
 import numpy as np
 from sklearn.base import TransformerMixin
@@ -84,6 +85,9 @@ class _Data:
                      self.strata, self.sample_weight)
 
 
+_UNDECIDED = object()  # a per-fit statistic not computed yet (_Objectives)
+
+
 def _set_numba_threads(n):
     """numba's thread count (numba imported here, not at import: see
     ``sknonneg._kernels``)."""
@@ -114,22 +118,23 @@ class _Objectives:
         self._by_rows = {}
         self._n_threads = None
         self._data = data
-        self._scaling = self._units = None
-        self._scaling_done = self._units_done = False
+        self._scaling = self._units = _UNDECIDED
 
     def _penalty_units(self):
         """The first layer's penalty units of the fit's whole data, decided at the
         first call; None for other first layers."""
-        if not self._units_done:
-            self._units_done = True
+        if self._units is _UNDECIDED:
+            self._units = None
             if isinstance(self.layout.network[0], DenseLayer):
                 self._units = penalty_units(self._data.X, self._data.sample_weight)
         return self._units
 
     def _first_layer_scaling(self, objective):
-        """The fit's first-layer scaling (None: none), decided at the first call."""
-        if not self._scaling_done:
-            self._scaling_done = True
+        """The fit's first-layer scaling (None: none), decided at the first call:
+        by L-BFGS-B's first run (``precondition.solver_scaling`` calls the
+        objective's ``scaling_source``); a solver that does not scale (Adam) never
+        pays the pass over the data."""
+        if self._scaling is _UNDECIDED:
             X, sample_weight = self._data.X, self._data.sample_weight
             if (getattr(objective, "n_samples", None) == self._data.n_samples
                     and hasattr(objective, "X")):
@@ -149,7 +154,7 @@ class _Objectives:
         else:
             objective.set_data(data.X, data.targets, data.sample_weight)
             objective.gain = gain
-        objective.first_layer_scaling = self._first_layer_scaling(objective)
+        objective.scaling_source = partial(self._first_layer_scaling, objective)
         if getattr(self.network, "_column_unit_penalty", False) and hasattr(
                 objective, "penalty_units") and objective.reparametrization is None:
             objective.penalty_units = self._penalty_units()

@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from conftest import objective_data
-from sknonneg import NonNegMLPClassifier
+from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._engine import CSRInput, DenseInput
 from sknonneg._engine.precondition import (
     F_MAX,
@@ -256,14 +256,16 @@ def test_column_unit_penalty_gradient_and_scale_invariance(l1, finite_difference
     scaled = theta.copy()
     for block in layout.network[0].blocks():
         if block.name != "intercept":
-            s, shape = layout._slices[0][block.name]
+            s, shape = layout.block_slice(0, block.name)
             scaled[s] = (theta[s].reshape(shape) / a[:, None]).ravel()
     assert_allclose(wide.loss_grad(scaled)[0], small.loss_grad(theta)[0], rtol=1e-12)
 
 
-def test_column_units_only_for_columns_wider_than_one(monkeypatch):
+@pytest.mark.parametrize("Estimator", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_column_units_only_for_columns_wider_than_one(Estimator, monkeypatch):
     """Inputs within unit range fit exactly as without the units (the paper's
-    penalty); a standardised input's fit uses them."""
+    penalty); a standardised input's fit uses them; the regressor as the
+    classifier."""
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     X, y = _small_columns(120)
@@ -272,11 +274,11 @@ def test_column_units_only_for_columns_wider_than_one(monkeypatch):
     def fit(inputs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return NonNegMLPClassifier(**kwargs).fit(inputs, y).loss_
+            return Estimator(**kwargs).fit(inputs, y).loss_
 
     X_mm, X_std = MinMaxScaler().fit_transform(X), StandardScaler().fit_transform(X)
     with_units = fit(X_mm), fit(X_std)
-    monkeypatch.setattr(NonNegMLPClassifier, "_column_unit_penalty", False)
+    monkeypatch.setattr(Estimator, "_column_unit_penalty", False)
     assert fit(X_mm) == with_units[0]
     assert fit(X_std) != with_units[1]
 

@@ -116,8 +116,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
         + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
 
-    subject to the sign constraints; L1 is exact as in :class:`NonNegMLPClassifier`
-    (see its Notes). A warm start (``warm_start=True``, later ``partial_fit``
+    subject to the sign constraints, the first layer's L2 term measured in units of
+    each input column's span where it exceeds 1, and L1 exact, as in
+    :class:`NonNegMLPClassifier` (see its Notes: a standardised input is penalised
+    as its min-max scaled copy). A warm start (``warm_start=True``, later ``partial_fit``
     calls) keeps the target scaling of the first fit. Monotonicity under
     ``monotonic_cst``: every
     hidden unit is a non-decreasing function of ``c_j x_j`` for each constrained
@@ -224,11 +226,13 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     _positive_layers = _NETWORK._positive_layers
     _build_layout = _NETWORK._build_layout
     _l1_per_layer = _NETWORK._l1_per_layer
+    _l1_is_auto = _NETWORK._l1_is_auto
     _init_theta = _NETWORK._init_theta
     _make_objective = _NETWORK._make_objective
     _set_fitted_layers = _NETWORK._set_fitted_layers
     _fitted_gain = _NETWORK._fitted_gain
     _logits_at = _NETWORK._logits_at
+    _column_unit_penalty = _NETWORK._column_unit_penalty
     _fixed_order = _NETWORK._fixed_order
     _forward = _NETWORK._forward
     _logits = _NETWORK._logits

@@ -264,8 +264,8 @@ def test_column_unit_penalty_gradient_and_scale_invariance(l1, finite_difference
 @pytest.mark.parametrize("Estimator", [NonNegMLPClassifier, NonNegMLPRegressor])
 def test_column_units_only_for_columns_wider_than_one(Estimator, monkeypatch):
     """Inputs within unit range fit exactly as without the units (the paper's
-    penalty); a standardised input's fit uses them; the regressor as the
-    classifier."""
+    penalty); a standardised input's fit uses them (the regressor, which does not
+    use them by default, through the same engine switch)."""
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     X, y = _small_columns(120)
@@ -277,6 +277,8 @@ def test_column_units_only_for_columns_wider_than_one(Estimator, monkeypatch):
             return Estimator(**kwargs).fit(inputs, y).loss_
 
     X_mm, X_std = MinMaxScaler().fit_transform(X), StandardScaler().fit_transform(X)
+    if not Estimator._column_unit_penalty:  # the regressor: the paper's penalty
+        monkeypatch.setattr(Estimator, "_column_unit_penalty", True)
     with_units = fit(X_mm), fit(X_std)
     monkeypatch.setattr(Estimator, "_column_unit_penalty", False)
     assert fit(X_mm) == with_units[0]

@@ -344,6 +344,10 @@ def markdown(rec):
            f"Commands: {'; '.join(f'`{c}`' for c in rec['commands'])}  ",
            f"git_commit {rec['git_commit']}, {rec['machine']['cpu_count']} CPUs "
            "(shared with other jobs: times are indicative only)", ""]
+    if rec.get("part_commits"):  # a merged record: the commit each part ran at
+        out[-1:-1] = ["", "Parts merged, in order, and the commit each ran at: "
+                      + "; ".join(f"`{name}` {commit}"
+                                  for name, commit in rec["part_commits"]) + "."]
     out += [f"- {note}" for note in rec.get("notes", [])] + [""] * bool(rec.get("notes"))
     r = rec.get("reuters")
     if r:
@@ -573,7 +577,10 @@ def main():
         lbfgsb.solver_scaling = lambda objective: None
     json_path, md_path = RESULTS / f"{args.out}.json", RESULTS / f"{args.out}.md"
     if args.merge:
-        rec = merge_parts([load_json(RESULTS / name) for name in args.merge])
+        parts = [load_json(RESULTS / name) for name in args.merge]
+        rec = merge_parts(parts)
+        rec["part_commits"] = [[Path(name).stem, part["git_commit"]]
+                               for name, part in zip(args.merge, parts)]
         rec["notes"] = list(args.note)
         save_json(json_path, rec)
         md_path.write_text(markdown(load_json(json_path)) + "\n")

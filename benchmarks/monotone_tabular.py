@@ -314,7 +314,8 @@ def run_task(task, args):
     table, cst = models(task, args.quick)
     if args.models:
         table = {name: table[name] for name in table
-                 if name in args.models or name == MONOTONE}
+                 if name in args.models
+                 or (name == MONOTONE and not args.without_reference)}
     rows = []
     if task == "adult":
         seeds = args.seeds[:1] if args.quick else args.seeds
@@ -437,6 +438,10 @@ def main():
     parser.add_argument("--models", nargs="+", default=None,
                         help="run only these models (by their names in the tables; "
                              "the monotone sknonneg estimator always runs)")
+    parser.add_argument("--without-reference", action="store_true",
+                        help="with --models: do not add the monotone sknonneg "
+                             "estimator (a rerun of other models, merged with "
+                             "--combine into a run that has it)")
     parser.add_argument("--suffix", default="",
                         help="result files monotone_tabular<suffix>.*, written after "
                              "every task (to run tasks in separate processes)")

@@ -411,7 +411,7 @@ def _paired_table(task):
     """Per-split paired differences (ours minus each model, points; Auto MPG: the
     model's MSE minus ours), with the wins of 10: > 0 means sknonneg is better."""
     frame = pd.DataFrame(task["rows"])
-    if frame.split.nunique() < 2:
+    if frame.split.nunique() < 2 or MONOTONE not in set(frame.model):
         return []
     sign, scale = (-1.0, 1) if task["task"] == "autompg" else (1.0, 100)
     wide = frame.pivot(index="split", columns="model", values="metric")

@@ -355,7 +355,8 @@ def summarise(task, rows):
             "max_violation": float(group.violation.max()),
             "median_fit_time": float(group.fit_time.median()),
             "median_fit_cpu_time": float(group.fit_cpu_time.median()),
-            "paired_diff_mean": None if name == MONOTONE else float(diff.mean()),
+            "paired_diff_mean": (None if name == MONOTONE or ours.empty
+                                 else float(diff.mean())),
             "paired_diff_std": (None if name == MONOTONE or len(diff) < 2
                                 else float(diff.std(ddof=1))),
             "best_params": sorted({str(p) for p in group.best_params}),

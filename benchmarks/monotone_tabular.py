@@ -161,42 +161,48 @@ def models(task, quick):
     log = LOG_COLUMNS.get(task, ())
     if task == "compas":
         cst, nn_kw = COMPAS_CST, {"output": "logistic", "max_iter": it}
-        # Each grid is centred on what the previous run's inner CV chose (on the
-        # training parts): alpha = 10 for MLPClassifier, C = 0.1 for
-        # LogisticRegression, 7 leaves for HGB. For the networks l2 = 1e-2
-        # collapses the (16, 16) network to a constant prediction on the training
-        # part, and 1e-4 reaches 200 iterations with training accuracy above test
-        # accuracy; the range ends at 3e-3 (the previous inner CV chose 1e-2 with
-        # (16,) on 6 of 10 splits, 1e-3 on 4, and log-loss now takes 3e-3 on 7).
-        # 12 candidates for both sknonneg networks and both HGBs, 6 for
-        # MLPClassifier and LogisticRegression (one hyper-parameter each, times
-        # the knots).
+        # Grids of session 11, fixed on two development splits (not among the 10
+        # evaluation splits; ``monotone_compas_grids_dev.py``) from the inner-CV
+        # log-loss of wide grids, the same rule for every model: the regularisation
+        # parameter takes three values centred where the inner CV put its optimum
+        # (LogisticRegression C = 3e-3 on both, the networks l2 = 3e-4 on both,
+        # MLPClassifier alpha = 3, HGB 3 and 4 leaves), and the ramps' knot rule
+        # ("distinct" or "quantile") is in every ramped model's grid. The
+        # networks' l2 is nominally lower than before but penalises more: the
+        # first layer's penalty is now in units of each standardised column's
+        # span (2 to 79 here), i.e. multiplied by its square. Every network's
+        # best dev candidates had 10 knots, so the networks keep 10 (12
+        # candidates: sizes x l2 x rule); LogisticRegression preferred 20, so the
+        # cheap models keep both (12 candidates: 3 x knots x rule); both HGBs 12;
+        # the network without ramps 6 (its optimum: l2 = 1e-4).
         grid_nn = {"model__hidden_layer_sizes": [(16,), (16, 16)],
-                   "model__l2": [3e-4, 1e-3, 3e-3]}
+                   "model__l2": [1e-4, 3e-4, 1e-3]}
         ramps, knots = RAMP_COLUMNS[task], RAMP_KNOTS[task]
-        kp = "ramps__ramp__n_knots"
-        grid_hgb = {"learning_rate": [0.03, 0.1], "max_leaf_nodes": [4, 7, 15],
+        kp, rule = "ramps__ramp__n_knots", {"ramps__ramp__knots": ["distinct",
+                                                                   "quantile"]}
+        grid_hgb = {"learning_rate": [0.03, 0.1], "max_leaf_nodes": [3, 4, 7],
                     "min_samples_leaf": [20, 100]}
         return {
             MONOTONE: (lambda s: _scaled(NonNegMLPClassifier(
                 monotonic_cst=cst, random_state=s, **nn_kw), log, ramps),
-                _ramp_grid(grid_nn, kp, knots, cst)),
+                _ramp_grid({**grid_nn, **rule}, kp, [10], cst)),
             MONOTONE + " (no ramps)": (lambda s: _scaled(NonNegMLPClassifier(
-                monotonic_cst=cst, random_state=s, **nn_kw), log), grid_nn),
+                monotonic_cst=cst, random_state=s, **nn_kw), log),
+                {**grid_nn, "model__l2": [3e-5, 1e-4, 3e-4]}),
             "sknonneg unconstrained": (lambda s: _scaled(NonNegMLPClassifier(
                 positive=False, random_state=s, **nn_kw), log, ramps),
-                _ramp_grid(grid_nn, kp, knots)),
+                _ramp_grid({**grid_nn, **rule}, kp, [10])),
             "MLPClassifier": (lambda s: _scaled(MLPClassifier(
                 hidden_layer_sizes=(32,), max_iter=500, early_stopping=False,
                 random_state=s), log, ramps),
-                _ramp_grid({"model__alpha": [3.0, 10.0, 30.0]}, kp, knots)),
+                _ramp_grid({"model__alpha": [1.0, 3.0, 10.0], **rule}, kp, knots)),
             "HGB monotone": (lambda s: HistGradientBoostingClassifier(
                 monotonic_cst=cst, random_state=s), grid_hgb),
             "HGB": (lambda s: HistGradientBoostingClassifier(random_state=s), grid_hgb),
             "LogisticRegression": (lambda s: _scaled(LogisticRegression(max_iter=1000),
                                                      log, ramps),
-                                   _ramp_grid({"model__C": [0.01, 0.1, 1.0]}, kp,
-                                              knots)),
+                                   _ramp_grid({"model__C": [1e-3, 3e-3, 1e-2], **rule},
+                                              kp, knots)),
         }, cst
     if task == "autompg":
         cst, nn_kw = AUTOMPG_CST, {"max_iter": it}
@@ -223,7 +229,13 @@ def models(task, quick):
     cst = ADULT_CST
     mcst = _prefixed(cst, "num__")
     nn_kw = {"output": "logistic", "max_iter": it, "hidden_layer_sizes": (32,)}
-    grid_nn = {"model__l2": [1e-4, 1e-3]}
+    # l2 down to 1e-5: the first layer's penalty is in units of each column's span
+    # (a standardised column spans several units), which multiplies the penalty
+    # of the previous grid {1e-4, 1e-3}, whose lower edge the monotone network chose.
+    # The network without ramps chose the new lower edge 1e-5 (inner CV, seeds 0
+    # and 1), so its grid goes one decade lower again (three values as well).
+    grid_nn = {"model__l2": [1e-5, 1e-4, 1e-3]}
+    grid_nn_raw = {"model__l2": [1e-6, 1e-5, 1e-4]}
     kp, knots = "pre__num__ramp__n_knots", RAMP_KNOTS[task]
     # 4 candidates for every model (the trees get the ramps too, which they ignore:
     # the grid varies their own parameters instead).
@@ -233,7 +245,7 @@ def models(task, quick):
             monotonic_cst=mcst, random_state=s, **nn_kw)),
             _ramp_grid(grid_nn, kp, knots, cst, prefix="num__")),
         MONOTONE + " (no ramps)": (lambda s: _adult_pipe(NonNegMLPClassifier(
-            monotonic_cst=mcst, random_state=s, **nn_kw), ramps=False), grid_nn),
+            monotonic_cst=mcst, random_state=s, **nn_kw), ramps=False), grid_nn_raw),
         "sknonneg unconstrained": (lambda s: _adult_pipe(NonNegMLPClassifier(
             positive=False, random_state=s, **nn_kw)), _ramp_grid(grid_nn, kp, knots)),
         "MLPClassifier": (lambda s: _adult_pipe(MLPClassifier(
@@ -285,7 +297,13 @@ def run_one(task, name, factory, grid, cst, X_tr, y_tr, X_te, y_te, seed, audit_
             "search_time": search_time, "load_average": os.getloadavg()[0],
             # The monotonic_cst of expanded columns follows from the knots.
             "best_params": {k: repr(v) for k, v in search.best_params_.items()
-                            if not k.endswith("monotonic_cst")}}
+                            if not k.endswith("monotonic_cst")},
+            # Every candidate's mean inner-CV score (to read whether the choice
+            # sits at an edge of the grid, and what a sub-grid would have chosen).
+            "cv_scores": [[{k: repr(v) for k, v in params.items()
+                            if not k.endswith("monotonic_cst")}, float(m)]
+                          for params, m in zip(search.cv_results_["params"],
+                                               search.cv_results_["mean_test_score"])]}
 
 
 def run_task(task, args):
@@ -299,7 +317,8 @@ def run_task(task, args):
     table, cst = models(task, args.quick)
     if args.models:
         table = {name: table[name] for name in table
-                 if name in args.models or name == MONOTONE}
+                 if name in args.models
+                 or (name == MONOTONE and not args.without_reference)}
     rows = []
     if task == "adult":
         seeds = args.seeds[:1] if args.quick else args.seeds
@@ -338,7 +357,8 @@ def summarise(task, rows):
             "max_violation": float(group.violation.max()),
             "median_fit_time": float(group.fit_time.median()),
             "median_fit_cpu_time": float(group.fit_cpu_time.median()),
-            "paired_diff_mean": None if name == MONOTONE else float(diff.mean()),
+            "paired_diff_mean": (None if name == MONOTONE or ours.empty
+                                 else float(diff.mean())),
             "paired_diff_std": (None if name == MONOTONE or len(diff) < 2
                                 else float(diff.std(ddof=1))),
             "best_params": sorted({str(p) for p in group.best_params}),
@@ -387,7 +407,30 @@ def markdown(result, elapsed):
                 f"{s.get('median_fit_cpu_time', float('nan')):.2f} | "
                 f"{'; '.join(s['best_params'])} |")
         lines += ["", f"Published: {task['published']}.", ""]
+        lines += _paired_table(task)
     return "\n".join(lines) + "\n"
+
+
+def _paired_table(task):
+    """Per-split paired differences (ours minus each model, points; Auto MPG: the
+    model's MSE minus ours), with the wins of 10: > 0 means sknonneg is better."""
+    frame = pd.DataFrame(task["rows"])
+    if frame.split.nunique() < 2 or MONOTONE not in set(frame.model):
+        return []
+    sign, scale = (-1.0, 1) if task["task"] == "autompg" else (1.0, 100)
+    wide = frame.pivot(index="split", columns="model", values="metric")
+    others = [s["model"] for s in task["summary"] if s["model"] != MONOTONE]
+    lines = ["Per-split paired differences (sknonneg monotone minus the model):", "",
+             "| split | " + " | ".join(others) + " |",
+             "| ---: |" + " ---: |" * len(others)]
+    diffs = {m: sign * scale * (wide[MONOTONE] - wide[m]) for m in others}
+    for k in wide.index:
+        lines.append(f"| {k} | " + " | ".join(f"{diffs[m][k]:+.2f}" for m in others)
+                     + " |")
+    lines.append("| wins / ties | " + " | ".join(
+        f"{int((diffs[m] > 1e-9).sum())} / {int((diffs[m].abs() <= 1e-9).sum())}"
+        for m in others) + " |")
+    return lines + [""]
 
 
 def main():
@@ -399,6 +442,10 @@ def main():
     parser.add_argument("--models", nargs="+", default=None,
                         help="run only these models (by their names in the tables; "
                              "the monotone sknonneg estimator always runs)")
+    parser.add_argument("--without-reference", action="store_true",
+                        help="with --models: do not add the monotone sknonneg "
+                             "estimator (a rerun of other models, merged with "
+                             "--combine into a run that has it)")
     parser.add_argument("--suffix", default="",
                         help="result files monotone_tabular<suffix>.*, written after "
                              "every task (to run tasks in separate processes)")
@@ -435,12 +482,16 @@ def combine(args):
                                        for p in parts],
               "tasks": []}
     # A task run in several processes (e.g. Adult, one per --seeds value) is
-    # summarised again from all its rows.
+    # summarised again from all its rows; a row of a later part replaces one of
+    # an earlier part for the same model and split (a rerun of some models).
     by_task = {}
     for p in parts:
         for t in p["tasks"]:
-            by_task.setdefault(t["task"], []).extend(t["rows"])
-    result["tasks"] = [summarise(task, rows) for task, rows in by_task.items()]
+            rows = by_task.setdefault(t["task"], {})
+            for r in t["rows"]:
+                rows[(r["model"], r["split"])] = r
+    result["tasks"] = [summarise(task, list(rows.values()))
+                       for task, rows in by_task.items()]
     result["command"] = "; ".join(p["command"] for p in parts)
     elapsed = sum(p["elapsed_s"] for p in parts)
     save_json(RESULTS / "monotone_tabular.json", result)

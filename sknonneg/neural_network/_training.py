@@ -33,7 +33,6 @@ picked), not at every evaluation.
 
 import time
 from abc import abstractmethod
-from functools import partial
 
 import numpy as np
 from sklearn.base import TransformerMixin
@@ -101,6 +100,32 @@ def _work_per_row(layout):
     return sum(layer.work_per_row() for layer in layout.network)
 
 
+class _LazyScaling:
+    """The first-layer scaling of one fit (``FirstLayerScaling`` or None), decided
+    on the fit's whole data at the first call: by L-BFGS-B's first run
+    (``precondition.solver_scaling`` calls the objective's ``scaling_source``), so
+    that a solver that does not scale (Adam) never pays the pass over the data. It
+    holds the layout and the data, never an objective: objectives hold it, and a
+    reference back would keep each fit's objectives and buffers alive in a cycle
+    until the garbage collector ran."""
+
+    def __init__(self, layout, X, sample_weight):
+        self.layout, self._X, self._sample_weight = layout, X, sample_weight
+        self._value = _UNDECIDED
+
+    def use(self, X, sample_weight):
+        """Decide on ``X`` (the same rows, already prepared) instead."""
+        if self._value is _UNDECIDED:
+            self._X, self._sample_weight = X, sample_weight
+
+    def __call__(self):
+        if self._value is _UNDECIDED:
+            self._value = FirstLayerScaling.for_data(self.layout, self._X,
+                                                     self._sample_weight)
+            self._X = self._sample_weight = None
+        return self._value
+
+
 class _Objectives:
     """The objectives of one fit, one per batch size (their buffers reused from
     batch to batch and epoch to epoch), and the numba thread count they run on,
@@ -118,7 +143,8 @@ class _Objectives:
         self._by_rows = {}
         self._n_threads = None
         self._data = data
-        self._scaling = self._units = _UNDECIDED
+        self._units = _UNDECIDED
+        self._scaling = _LazyScaling(layout, data.X, data.sample_weight)
 
     def _penalty_units(self):
         """The first layer's penalty units of the fit's whole data, decided at the
@@ -128,21 +154,6 @@ class _Objectives:
             if isinstance(self.layout.network[0], DenseLayer):
                 self._units = penalty_units(self._data.X, self._data.sample_weight)
         return self._units
-
-    def _first_layer_scaling(self, objective):
-        """The fit's first-layer scaling (None: none), decided at the first call:
-        by L-BFGS-B's first run (``precondition.solver_scaling`` calls the
-        objective's ``scaling_source``); a solver that does not scale (Adam) never
-        pays the pass over the data."""
-        if self._scaling is _UNDECIDED:
-            X, sample_weight = self._data.X, self._data.sample_weight
-            if (getattr(objective, "n_samples", None) == self._data.n_samples
-                    and hasattr(objective, "X")):
-                # Full batch: the objective holds the whole data, prepared already
-                # (the statistics do not depend on the order of the rows).
-                X, sample_weight = objective.X, objective.sample_weight
-            self._scaling = FirstLayerScaling.for_data(self.layout, X, sample_weight)
-        return self._scaling
 
     def get(self, data, gain):
         """The objective over ``data`` at ``gain``."""
@@ -154,7 +165,12 @@ class _Objectives:
         else:
             objective.set_data(data.X, data.targets, data.sample_weight)
             objective.gain = gain
-        objective.scaling_source = partial(self._first_layer_scaling, objective)
+        if (getattr(objective, "n_samples", None) == self._data.n_samples
+                and getattr(objective, "X", None) is not None):
+            # Full batch: the objective holds the whole data, prepared already
+            # (the statistics do not depend on the order of the rows).
+            self._scaling.use(objective.X, objective.sample_weight)
+        objective.scaling_source = self._scaling
         if getattr(self.network, "_column_unit_penalty", False) and hasattr(
                 objective, "penalty_units") and objective.reparametrization is None:
             objective.penalty_units = self._penalty_units()

@@ -19,7 +19,9 @@ Its budget is the CPU time of all three stages. The baseline is the same classif
 (``NonNegMLPClassifier(**clf.get_params())``: the same parameters, the same step,
 without the pre-trained weights)
 from its default initialisation, trained by ``partial_fit`` epochs until it has used
-as much CPU time. Budgets are CPU seconds of this process (``time.process_time``,
+as much CPU time: after the stacked arm (default), or, with ``--interleave``, in
+turn with it, epoch by epoch, so that a change in the machine's load falls on both
+arms alike (see ``interleaved``). Budgets are CPU seconds of this process (``time.process_time``,
 one thread: the machine is shared), after an untimed warm-up that compiles the
 kernels of every stage; the test error is measured at checkpoints (every
 ``--every`` epochs and at the end) outside the timed sections, on the 10,000 MNIST
@@ -28,7 +30,7 @@ files ``--combine`` merges.
 
     python benchmarks/autoencoder_stack.py [--rows 60000] [--seeds 0 1 2]
         [--ae-epochs 10] [--ae2-epochs 20] [--ae-rows N] [--ft-epochs 30]
-        [--ft-lr 1e-2 3e-3] [--schedule constant] [--tag TAG]
+        [--ft-lr 1e-2 3e-3] [--schedule constant] [--interleave] [--tag TAG]
 
 Writes benchmarks/results/autoencoder_stack[_TAG].{json,md}.
 """
@@ -40,6 +42,7 @@ import time
 import warnings
 
 import numpy as np
+from scipy import stats
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import (  # noqa: E402
@@ -56,25 +59,78 @@ def cpu():
     return time.process_time()
 
 
+class Arm:
+    """A classifier trained by ``partial_fit`` epochs over the training set, each
+    epoch timed on its own (CPU seconds of this process); its test error is
+    measured at epoch 1, every ``every`` epochs and at the end, outside the timing."""
+
+    def __init__(self, clf, X, y, X_test, y_test, every):
+        self.clf, self.data, self.test, self.every = clf, (X, y), (X_test, y_test), every
+        self.classes = np.unique(y)
+        self.used, self.n, self.curve, self.per_epoch = 0.0, 0, [], []
+
+    def epoch(self):
+        start = cpu()
+        self.clf.partial_fit(*self.data, classes=self.classes)
+        self.per_epoch.append(cpu() - start)
+        self.used += self.per_epoch[-1]
+        self.n += 1
+        if self.n % self.every == 0 or self.n == 1:
+            self.checkpoint()
+
+    def checkpoint(self):
+        self.curve.append((self.n, self.used, float(1.0 - self.clf.score(*self.test))))
+
+    def result(self):
+        if self.curve[-1][0] != self.n:
+            self.checkpoint()
+        later = float(np.median(self.per_epoch[1:])) if self.n > 1 else 0.0
+        return {"cpu_s": self.used, "epochs": self.n,
+                "first_epoch_cpu_s": self.per_epoch[0], "median_epoch_cpu_s": later,
+                "error": self.curve[-1][2], "curve": self.curve,
+                "epoch_cpu_s": self.per_epoch,
+                "train_error": float(1.0 - self.clf.score(*self.data))}
+
+
 def train_epochs(clf, X, y, X_test, y_test, *, epochs=None, budget=None, every=5):
     """``partial_fit`` epochs until ``epochs`` are done or ``budget`` CPU seconds
     are used; returns the CPU seconds, the epochs and the test-error curve
     ``[(epoch, cpu, error)]`` (the evaluations are not timed)."""
-    classes = np.unique(y)
-    used, n, curve, per_epoch = 0.0, 0, [], []
-    while (epochs is not None and n < epochs) or (budget is not None and used < budget):
-        start = cpu()
-        clf.partial_fit(X, y, classes=classes)
-        per_epoch.append(cpu() - start)
-        used += per_epoch[-1]
-        n += 1
-        if n % every == 0 or n == 1:
-            curve.append((n, used, float(1.0 - clf.score(X_test, y_test))))
-    if curve[-1][0] != n:
-        curve.append((n, used, float(1.0 - clf.score(X_test, y_test))))
-    later = float(np.median(per_epoch[1:])) if n > 1 else 0.0
-    return {"cpu_s": used, "epochs": n, "first_epoch_cpu_s": per_epoch[0],
-            "median_epoch_cpu_s": later, "error": curve[-1][2], "curve": curve}
+    arm = Arm(clf, X, y, X_test, y_test, every)
+    while (epochs is not None and arm.n < epochs) or (budget is not None
+                                                      and arm.used < budget):
+        arm.epoch()
+    return arm.result()
+
+
+def interleaved(stacked, base, data, pretrain, args):
+    """Both arms in turn, each epoch timed on its own, so that a change in the
+    machine's load falls on both arms alike.
+
+    The stacked arm runs its ``--ft-epochs`` epochs (the first one includes the
+    output stage); after each, the baseline runs epochs while its CPU time is
+    below the stacked arm's so far, pre-training included, and after the last,
+    until it has used the whole budget (it may overrun it by less than one
+    epoch, as ``train_epochs``). With ``--schedule linear`` the baseline's
+    schedule length is fixed before its first epoch, after the stacked arm's
+    first two: the stacked arm's epochs less one, plus the epochs that its
+    pre-training and first epoch (the output stage) are worth at the cost of
+    its second (a plain epoch of the same network on the same data).
+    """
+    st, ba = Arm(stacked, *data, args.every), Arm(base, *data, args.every)
+    st.epoch()
+    if args.ft_epochs > 1:
+        st.epoch()
+    if args.schedule == "linear":
+        worth = int(round((pretrain + st.per_epoch[0]) / st.per_epoch[-1]))
+        base.set_params(max_iter=max(1, args.ft_epochs - 1 + worth))
+    while True:
+        while ba.used < pretrain + st.used:
+            ba.epoch()
+        if st.n == args.ft_epochs:
+            break
+        st.epoch()
+    return st.result(), {**ba.result(), "schedule_epochs": base.max_iter}
 
 
 def run_seed(seed, data, args):
@@ -99,8 +155,14 @@ def run_seed(seed, data, args):
                          dtype="float32", random_state=seed)
         clf = NonNegMLPClassifier.from_autoencoders(
             stack, output_init=args.output_init, **fine_tune)
-        stacked = train_epochs(clf, X_train, y_train, X_test, y_test,
-                               epochs=args.ft_epochs, every=args.every)
+        # The same classifier (its parameters, not the pre-trained weights, which
+        # ``clone`` would keep).
+        base = NonNegMLPClassifier(**clf.get_params())
+        if args.interleave:
+            stacked, baseline = interleaved(clf, base, data, pretrain, args)
+        else:
+            stacked = train_epochs(clf, X_train, y_train, X_test, y_test,
+                                   epochs=args.ft_epochs, every=args.every)
         # How much of the pre-trained first layer fine-tuning kept: the relative
         # change of W1 and the median cosine between each unit's weights before
         # and after.
@@ -110,23 +172,19 @@ def run_seed(seed, data, args):
         stacked["w1_relative_change"] = float(
             np.linalg.norm(w_ft - w_pre) / np.linalg.norm(w_pre))
         stacked["w1_median_cosine"] = float(np.median(cos))
-        stacked["train_error"] = float(1.0 - clf.score(X_train, y_train))
         budget = pretrain + stacked["cpu_s"]
         row[f"budget_cpu_s_lr{lr:g}"] = budget
         row[f"stacked_lr{lr:g}"] = stacked
-        # The same classifier (its parameters, not the pre-trained weights, which
-        # ``clone`` would keep);
-        # with a decaying step, its schedule spans the epochs the budget buys at
-        # the stacked arm's epoch cost (same network, same data).
-        base = NonNegMLPClassifier(**clf.get_params())
-        if args.schedule == "linear":
-            epoch_cpu = (stacked["median_epoch_cpu_s"] if stacked["epochs"] > 1
-                         else stacked["cpu_s"])
-            base.set_params(max_iter=max(1, int(round(budget / epoch_cpu))))
-        row[f"baseline_lr{lr:g}"] = train_epochs(
-            base, X_train, y_train, X_test, y_test, budget=budget, every=args.every)
-        row[f"baseline_lr{lr:g}"]["train_error"] = float(
-            1.0 - base.score(X_train, y_train))
+        if not args.interleave:
+            # With a decaying step, the baseline's schedule spans the epochs the
+            # budget buys at the stacked arm's epoch cost (same network, same data).
+            if args.schedule == "linear":
+                epoch_cpu = (stacked["median_epoch_cpu_s"] if stacked["epochs"] > 1
+                             else stacked["cpu_s"])
+                base.set_params(max_iter=max(1, int(round(budget / epoch_cpu))))
+            baseline = train_epochs(base, X_train, y_train, X_test, y_test,
+                                    budget=budget, every=args.every)
+        row[f"baseline_lr{lr:g}"] = baseline
     return row
 
 
@@ -166,7 +224,13 @@ def markdown(result, args):
              f"the step of the row ({getattr(args, 'schedule', 'constant')}; the first "
              "epoch includes the output stage); the "
              "baseline: the same classifier from its default initialisation, at the "
-             "same step, for as many epochs as the budget allows. Kernels compiled by "
+             "same step, for as many epochs as the budget allows"
+             + ("; the two arms run in turn, epoch by epoch, in one process (the "
+                "baseline catching up with the stacked arm's CPU time after each of "
+                "its epochs; its linear schedule's length fixed after the stacked "
+                "arm's second epoch)" if getattr(args, "interleave", False) else
+                "; the arms run one after the other")
+             + ". Kernels compiled by "
              f"an untimed warm-up ({result['warm_up_cpu_s']:.0f} CPU s) before the "
              "seeds.", "",
              "| Adam step | stacked: test error, mean +- std | baseline | stacked per "
@@ -186,8 +250,13 @@ def markdown(result, args):
             diff = 100 * (np.array(summ[f"stacked_lr{lr}"]["errors"])
                           - np.array(summ[f"baseline_lr{lr}"]["errors"]))
             sd = diff.std(ddof=1)
-            t = diff.mean() / (sd / np.sqrt(len(diff))) if sd > 0 else float("nan")
+            se = sd / np.sqrt(len(diff))
+            t = diff.mean() / se if sd > 0 else float("nan")
+            half = stats.t.ppf(0.975, len(diff) - 1) * se
+            wins = int((diff < 0).sum())
             lines.append(f"- step {lr}: {diff.mean():+.2f} +- {sd:.2f} (t = {t:.2f}, "
+                         f"two-sided 95% t-interval [{diff.mean() - half:+.2f}, "
+                         f"{diff.mean() + half:+.2f}]; the stack lower on {wins} of "
                          f"{len(diff)} seeds; per seed "
                          + ", ".join(f"{d:+.2f}" for d in diff) + ")")
     if "train_error" in rows[0][f"stacked_lr{lrs[0]}"]:
@@ -208,7 +277,9 @@ def markdown(result, args):
         f"{r['ae196_cpu_s']:.1f} | {r['ae20_cpu_s']:.1f} | "
         f"{st['first_epoch_cpu_s']:.2f} | {st['median_epoch_cpu_s']:.2f} | "
         f"{st['cpu_s']:.1f} | {r['budget_cpu_s_lr' + st['lr']]:.1f} | "
-        f"{ba['epochs']} ({ba['cpu_s']:.1f})"))
+        f"{ba['epochs']} ({ba['cpu_s']:.1f}"
+        + (f"; median epoch {ba['median_epoch_cpu_s']:.2f}; schedule "
+           f"{ba['schedule_epochs']}" if "schedule_epochs" in ba else "") + ")"))
     lines += ["", "Test error against CPU seconds (epoch: CPU s -> error), seed "
               f"{rows[0]['seed']}; the stacked arms' CPU includes the pre-training:", ""]
     for lr in lrs:
@@ -256,6 +327,10 @@ def main(argv=None):
                         help="Adam's step: constant, or decaying linearly to 0 over "
                              "the arm's epochs (the baseline's estimated from the "
                              "budget)")
+    parser.add_argument("--interleave", action="store_true",
+                        help="run the two arms in turn, epoch by epoch, after the "
+                             "pre-training (each timed on its own), instead of one "
+                             "after the other")
     parser.add_argument("--every", type=int, default=5)
     parser.add_argument("--tag", default="")
     parser.add_argument("--combine", nargs="+", default=None, metavar="JSON",

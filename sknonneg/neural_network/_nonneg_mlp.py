@@ -532,7 +532,12 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         undo the pre-training (``doc/defaults.md``, section on stacks). There,
         autoencoders fitted on a random subset of the rows (10,000 of 60,000)
         started fine-tuning about as well as ones fitted on all of them, at a
-        sixth of the cost.
+        sixth of the cost. At equal total CPU time, pre-training included, a
+        784-196-20 stack so pre-trained and fine-tuned for 80 epochs (step 1e-2
+        decaying linearly) ended with a lower test error than the same network
+        from its default initialisation, by about 0.1 points (2.49% against
+        2.58%, lower on 9 of 10 seeds); at 30-55 epochs the two tied or the
+        default initialisation won.
 
         With ``early_stopping=True`` the output stage sees the training rows
         only, not the validation rows split off for early stopping. A warm start (``warm_start=True`` after a fit) continues the

@@ -30,7 +30,6 @@ import argparse
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,6 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
 
@@ -53,6 +51,7 @@ from _common import (  # noqa: E402
     set_threads,
 )
 from defaults import _adult, _preprocessor, _rows  # noqa: E402
+from warning_continuation import continue_fit, fit_recording  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
 from sknonneg._engine import precondition  # noqa: E402
 
@@ -99,19 +98,14 @@ def run_case(X, y, scaler, changes, more):
     try:
         est = NonNegMLPClassifier(random_state=0, **changes)
         cpu0 = time.process_time()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            est.fit(A, y_fit)
+        warned = fit_recording(est, A, y_fit)
         curve = np.asarray(est.loss_curve_)
         W0 = est.coefs_[0].copy()
-        row = {"warned": any(issubclass(w.category, ConvergenceWarning) for w in caught),
+        row = {"warned": bool(warned),
                "n_iter": est.n_iter_, "loss": float(curve[-1]),
                "tail_share": float((curve[-21] - curve[-1]) / (curve[0] - curve[-1])),
                "train_acc": est.score(A, y_fit), "val_acc": est.score(B, y_val)}
-        est.set_params(warm_start=True, gain=float(est._fitted_gain()), max_iter=more)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            est.fit(A, y_fit)
+        continue_fit(est, A, y_fit, more)
         row.update({"loss_more": est.loss_,
                     "further_share": float((curve[-1] - est.loss_)
                                            / (curve[0] - curve[-1])),

@@ -71,6 +71,25 @@ CASES = [
 ]
 
 
+def fit_recording(est, X, y):
+    """Fits ``est``; returns the messages of the ConvergenceWarnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    return [str(w.message) for w in caught
+            if issubclass(w.category, ConvergenceWarning)]
+
+
+def continue_fit(est, X, y, more):
+    """Continues a fitted ``est`` for ``more`` iterations from where it stopped
+    (warm start, the gain fixed at its end value), warnings ignored."""
+    est.set_params(warm_start=True, gain=float(est._fitted_gain()), max_iter=more)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    return est
+
+
 def sklearn_rule_fires(curve, tol, n_iter_no_change=10):
     """First iteration at which scikit-learn's rule (``loss > best - tol`` for
     ``n_iter_no_change`` consecutive iterations) stops, or None."""
@@ -117,12 +136,8 @@ def main():
         X_tr, X_te = pre.transform(_rows(X, tr)), pre.transform(_rows(X, te))
         est = NonNegMLPClassifier(hidden, positive=positive, l2=l2, random_state=0)
         cpu0 = time.process_time()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            est.fit(X_tr, y[tr])
+        warned = fit_recording(est, X_tr, y[tr])
         cpu_fit = time.process_time() - cpu0
-        warned = [str(w.message) for w in caught
-                  if issubclass(w.category, ConvergenceWarning)]
         curve = np.array(est.loss_curve_)
         row = {"data": name, "scaler": sname, "hidden": list(hidden), "l2": l2,
                "positive": positive, "warned": bool(warned),
@@ -136,11 +151,7 @@ def main():
                "scipy_factr_1e7": factr_rule_fires(curve),
                "train_acc": est.score(X_tr, y[tr]), "test_acc": est.score(X_te, y[te]),
                "fit_cpu_s": cpu_fit}
-        gain = est._fitted_gain()
-        est.set_params(warm_start=True, gain=float(gain), max_iter=args.more)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            est.fit(X_tr, y[tr])
+        continue_fit(est, X_tr, y[tr], args.more)
         row.update({"more_iter": est.n_iter_, "loss_more": est.loss_,
                     "further_share": float((row["loss"] - est.loss_) / row["decrease"]),
                     "train_acc_more": est.score(X_tr, y[tr]),

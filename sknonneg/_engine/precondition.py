@@ -242,8 +242,8 @@ def solver_scaling(objective):
 def penalty_units(X, sample_weight=None):
     """The unit of each input column for the first layer's L2 penalty: its span
     ``max_j - min_j`` (zeros of a sparse input counted) where that is above 1, else
-    1; or None when every column spans at most 1 (up to rounding) (min-max scaled data, pixels in [0, 1], tf-idf, one-hot
-    columns: nothing changes).
+    1; or None when every column spans at most 1, up to rounding (min-max scaled
+    data, pixels in [0, 1], tf-idf, one-hot columns: nothing changes).
 
     Why: a positive affine map of a column (``a x_j + c``, ``a > 0``: min-max or
     standard scaling) leaves the networks a non-negative first layer can express

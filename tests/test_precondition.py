@@ -306,3 +306,27 @@ def test_adam_fits_do_not_decide_the_scaling(monkeypatch):
         assert built == []
         est.set_params(solver="lbfgsb", max_iter=2).fit(X, y)
     assert built == [200]
+
+
+def test_penalty_units_not_computed_without_a_first_layer_l2(monkeypatch):
+    """The units' pass over the data is paid only by a fit whose first layer has
+    an L2 term (``l2[0] > 0``)."""
+    from sklearn.preprocessing import StandardScaler
+
+    import sknonneg.neural_network._training as training
+
+    X, y = _small_columns(120)
+    X = StandardScaler().fit_transform(X)
+    calls = []
+
+    def counting(inputs, sample_weight=None):
+        calls.append(inputs.shape[0])
+        return penalty_units(inputs, sample_weight)
+
+    monkeypatch.setattr(training, "penalty_units", counting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        NonNegMLPClassifier((4,), l2=[0.0, 1e-3], max_iter=5, random_state=0).fit(X, y)
+        assert calls == []
+        NonNegMLPClassifier((4,), max_iter=5, random_state=0).fit(X, y)
+    assert calls == [120]

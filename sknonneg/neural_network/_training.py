@@ -171,8 +171,10 @@ class _Objectives:
             # (the statistics do not depend on the order of the rows).
             self._scaling.use(objective.X, objective.sample_weight)
         objective.scaling_source = self._scaling
-        if getattr(self.network, "_column_unit_penalty", False) and hasattr(
-                objective, "penalty_units") and objective.reparametrization is None:
+        if (getattr(self.network, "_column_unit_penalty", False)
+                and hasattr(objective, "penalty_units")
+                and objective.reparametrization is None and objective.l2[0] > 0):
+            # Units only where the first layer has an L2 term to measure in them.
             objective.penalty_units = self._penalty_units()
         if self.parallel is True and objective.n_chunks != self._n_threads:
             # One numba thread per chunk of rows; fit_threads restores the count.

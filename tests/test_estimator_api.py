@@ -4,6 +4,7 @@ input forms, weights, targets, outputs, fitted attributes and training controls.
 import copy
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,13 +14,14 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import compute_sample_weight
 
 import sknonneg.neural_network._training as nn_training
-from sknonneg import NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 
 silence_convergence = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
@@ -347,9 +349,60 @@ def test_early_stopping(data, solver, batch_size):
                               max_iter=200, solver=solver, batch_size=batch_size,
                               learning_rate_init=0.02, random_state=0).fit(X, y)
     scores = est.validation_scores_
+    assert est.do_early_stopping_
     assert len(scores) == est.n_iter_ < 200
-    assert all(0 <= s <= 1 for s in scores)
+    assert all(s <= 0 for s in scores)  # scoring="loss": minus the held-out loss
     assert est.best_validation_score_ == max(scores)
+    accuracy = clone(est).set_params(scoring=None).fit(X, y).validation_scores_
+    assert all(0 <= s <= 1 for s in accuracy)
+
+
+def test_early_stopping_auto_follows_the_number_of_rows():
+    """``early_stopping="auto"`` (the default) holds data out above 10,000 rows, as
+    scikit-learn's HistGradientBoosting* do; an explicit bool is obeyed."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(10_001, 2))
+    y = (X[:, 0] > X[:, 1]).astype(int)
+    est = NonNegMLPClassifier((2,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert est.fit(X, y).do_early_stopping_
+        assert len(est.validation_scores_) == est.n_iter_
+        assert not est.fit(X[:10_000], y[:10_000]).do_early_stopping_
+        assert est.validation_scores_ is None
+        assert not est.set_params(early_stopping=False).fit(X, y).do_early_stopping_
+        assert est.set_params(early_stopping=True).fit(X[:100], y[:100]) \
+            .do_early_stopping_
+        reg = NonNegMLPRegressor((2,), max_iter=3, random_state=0)
+        assert reg.fit(X, X[:, 0] - X[:, 1]).do_early_stopping_
+        assert not reg.fit(X[:500], X[:500, 0]).do_early_stopping_
+    assert ABBAClassifier().early_stopping is False
+
+
+@pytest.mark.parametrize("output", ["softmax", "logistic"])
+def test_early_stopping_loss_is_the_held_out_log_loss(monkeypatch, output):
+    """``scoring="loss"``: the best score is minus the kept model's mean log-loss on
+    the held-out rows (weighted by their sample weights)."""
+    monitors = _capture_validation_sets(monkeypatch)
+    X, y = make_classification(150, 5, n_informative=3, n_redundant=0, n_classes=3,
+                               random_state=0)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, size=y.size)
+    est = NonNegMLPClassifier((4,), early_stopping=True, max_iter=40, output=output,
+                              n_iter_no_change=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=w)
+    monitor = monitors[-1]
+    proba = est.predict_proba(monitor.X_val)
+    if output == "softmax":
+        expected = log_loss(monitor.y_val, proba, sample_weight=monitor.weights_val)
+    else:
+        # Independent sigmoids: the binary cross-entropy summed over the outputs.
+        logits = est._logits(monitor.X_val)
+        onehot = (monitor.y_val[:, None] == est.classes_).astype(float)
+        per_row = (np.logaddexp(0, logits) - onehot * logits).sum(axis=1)
+        expected = np.average(per_row, weights=monitor.weights_val)
+    assert_allclose(est.best_validation_score_, -expected, rtol=1e-10)
 
 
 def _capture_validation_sets(monkeypatch):
@@ -374,6 +427,7 @@ def test_early_stopping_keeps_the_model_it_scored(monkeypatch, solver, batch_siz
     X, y = make_classification(120, 5, n_informative=3, n_redundant=0, n_classes=3,
                                random_state=0)
     est = NonNegMLPClassifier((4,), gain=(1.0, 4.0), early_stopping=True, max_iter=40,
+                              scoring=None,
                               n_iter_no_change=5 if batch_size is None else 3,
                               solver=solver, batch_size=batch_size,
                               learning_rate_init=0.05, random_state=seed).fit(X, y)
@@ -387,7 +441,7 @@ def test_early_stopping_with_constant_gain_keeps_the_model_it_scored(monkeypatch
                                random_state=0)
     for solver, batch_size in [("lbfgsb", None), ("lbfgsb", 20), ("adam", 20)]:
         est = NonNegMLPClassifier((4,), gain=2.0, early_stopping=True, max_iter=40,
-                                  n_iter_no_change=3, solver=solver,
+                                  scoring=None, n_iter_no_change=3, solver=solver,
                                   batch_size=batch_size, learning_rate_init=0.05,
                                   random_state=0).fit(X, y)
         monitor = monitors[-1]

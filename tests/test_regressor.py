@@ -125,10 +125,15 @@ def test_sparse_input_gives_the_dense_fit(data):
 
 def test_early_stopping_scores_r2(data):
     X, y = data
-    est = NonNegMLPRegressor(8, early_stopping=True, n_iter_no_change=5,
+    est = NonNegMLPRegressor(8, early_stopping=True, n_iter_no_change=5, scoring=None,
                              max_iter=100, random_state=0).fit(X, y)
     assert est.best_validation_score_ == max(est.validation_scores_)
     assert est.best_validation_score_ > 0.5
+    # scoring="loss" (the default): minus half the mean squared error of the
+    # standardised targets on the held-out rows.
+    est = clone(est).set_params(scoring="loss").fit(X, y)
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert -0.5 < est.best_validation_score_ < 0
 
 
 def test_transform_and_feature_names(data):

@@ -168,9 +168,12 @@ def test_shared_docs_are_filled_in(cls):
     if cls is not NonNegMLPRegressor:
         expected.add("classes_")
     assert expected <= set(attributes)
-    # Early stopping's score is the estimator's own.
-    assert ("R^2" if cls is NonNegMLPRegressor else "accuracy") in dict(
-        (p.name, " ".join(p.desc)) for p in doc["Parameters"])["early_stopping"]
+    # Early stopping's score with scoring=None is the estimator's own; the default
+    # of early_stopping in the text is the class's.
+    described = dict((p.name, " ".join(p.desc)) for p in doc["Parameters"])
+    assert ("R^2" if cls is NonNegMLPRegressor else "accuracy") in described["scoring"]
+    early = dict((p.name, p.type) for p in doc["Parameters"])["early_stopping"]
+    assert early.endswith(f"default={cls().early_stopping!r}".replace("'", '"'))
 
 
 @pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier,

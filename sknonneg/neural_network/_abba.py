@@ -216,6 +216,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         learning_rate_init=1e-3,
         learning_rate="constant",
         early_stopping=False,
+        scoring="loss",
         validation_fraction=0.1,
         n_iter_no_change=10,
         class_weight=None,
@@ -240,6 +241,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.early_stopping = early_stopping
+        self.scoring = scoring
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.class_weight = class_weight

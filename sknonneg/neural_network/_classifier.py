@@ -87,10 +87,21 @@ SHARED_DOCS = {
         and reaching it raises no ``ConvergenceWarning`` unless the last epoch
         still lowered the loss by more than 1% of its decrease, or the loss
         ended above its lowest.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its {score} has
-        not improved by ``tol`` for ``n_iter_no_change`` checks (iterations for
-        full-batch L-BFGS-B, epochs otherwise); the best parameters are kept.
+    early_stopping : "auto" or bool, default={early_stopping_default}
+        Hold out ``validation_fraction`` of the data and stop when its score
+        (``scoring``) has not improved by ``tol`` for ``n_iter_no_change`` checks
+        (iterations for full-batch L-BFGS-B, epochs otherwise); the best
+        parameters are kept. ``"auto"``: on when ``fit`` gets more than 10,000
+        rows, as in scikit-learn's ``HistGradientBoosting*`` (on Adult, 32,561
+        rows, it ends the fit before the slow tail in which the network memorises
+        category combinations: ``doc/defaults.md``, eighth round). The resolved
+        value is ``do_early_stopping_``.
+    scoring : "loss" or None, default="loss"
+        Score of early stopping: ``"loss"``, minus the training loss's data term
+        (no penalty) on the held-out rows, weighted by their ``sample_weight``;
+        None, the held-out {score}, unweighted, as ``score`` gives it. The loss
+        moves smoothly where the {score} moves in steps of one sample; on Adult
+        the {score} stopped after 29 iterations, 0.9 points below the loss's stop.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
@@ -137,8 +148,11 @@ SHARED_DOCS = {
     t_ : int
         Training samples the solver went through (rows times iterations or
         epochs; ``partial_fit`` adds its rows), carried over warm starts.
+    do_early_stopping_ : bool
+        Whether this fit held data out for early stopping (``early_stopping``
+        resolved; False after ``partial_fit``).
     validation_scores_ : list of float or None
-        Held-out {score} after each check, with ``early_stopping=True``; None
+        Held-out score (``scoring``) after each check, with early stopping; None
         without.
     best_validation_score_ : float or None
         The best of them; None without early stopping.""",
@@ -149,12 +163,15 @@ def fill_doc(cls):
     """Class decorator: replaces each ``<<name>>`` line of the docstring by
     ``SHARED_DOCS[name]``; a marker left unfilled is an error. ``{score}`` in the
     sections is the held-out score of early stopping: R^2 for a regressor, accuracy
-    otherwise."""
+    otherwise; ``{early_stopping_default}`` the class's default of that parameter."""
     score = "R^2" if issubclass(cls, RegressorMixin) else "accuracy"
+    defaults = cls.__init__.__kwdefaults__ or {}
+    es_default = repr(defaults.get("early_stopping", False)).replace("'", '"')
     doc = cls.__doc__
     for _ in range(2):  # a shared section may hold another's marker
         for name, text in SHARED_DOCS.items():
-            doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score))
+            doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score).replace(
+                "{early_stopping_default}", es_default))
     if "<<" in doc:
         raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
     cls.__doc__ = doc

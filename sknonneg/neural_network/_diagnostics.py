@@ -156,7 +156,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     accuracy stays or drops, so the limit was acting as early stopping, and the
     regularised fixes are named beside it. ``unpenalised``: a weight layer has
     ``l2=0``, where the loss need not have a finite minimum; ``early_stopping``:
-    the estimator has that parameter (the autoencoder has not)."""
+    the estimator has that parameter (the autoencoder has not) and this fit did not
+    use it."""
     if result.converged:
         return
     curve = np.asarray(result.loss_curve, dtype=np.float64)
@@ -203,5 +204,7 @@ def report_fit(estimator, result, data):
     l2 = getattr(estimator, "l2", None)
     unpenalised = l2 is not None and bool(np.any(np.asarray(l2, dtype=float) == 0))
     warn_if_not_converged(result, estimator.__class__.__name__, estimator.max_iter,
-                          unpenalised, "early_stopping" in estimator.get_params())
+                          unpenalised,
+                          "early_stopping" in estimator.get_params()
+                          and not getattr(estimator, "do_early_stopping_", False))
     warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight)

@@ -191,7 +191,8 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         steps_per_batch=3,
         learning_rate_init=1e-3,
         learning_rate="constant",
-        early_stopping=False,
+        early_stopping="auto",
+        scoring="loss",
         validation_fraction=0.1,
         n_iter_no_change=10,
         dtype="float64",
@@ -215,6 +216,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate
         self.early_stopping = early_stopping
+        self.scoring = scoring
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.dtype = dtype

@@ -49,6 +49,7 @@ from .._solvers import (
     stratified_batches,
 )
 from .._engine import DenseLayer, prepare_input
+from .._engine.losses import get_loss
 from .._engine.precondition import FirstLayerScaling, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, single_blas_thread
@@ -84,6 +85,10 @@ class _Data:
                      self.strata, self.sample_weight)
 
 
+# early_stopping="auto" holds out validation_fraction of a fit with more rows than
+# this: scikit-learn's HistGradientBoosting* rule (issue 18: it is what ends the slow
+# tail of min-max Adult's fits, doc/defaults.md, eighth round).
+_AUTO_EARLY_STOPPING_ROWS = 10_000
 _UNDECIDED = object()  # a per-fit statistic not computed yet (_Objectives)
 
 
@@ -191,9 +196,10 @@ class EarlyStopping:
     ``best_validation_score_`` once, at the end of the fit.
     """
 
-    def __init__(self, estimator, X_val, y_val):
+    def __init__(self, estimator, X_val, y_val, targets_val=None, weights_val=None):
         self.estimator = estimator
         self.X_val, self.y_val = X_val, y_val
+        self.targets_val, self.weights_val = targets_val, weights_val
         self.best_score = -np.inf
         self._best = None
         self.no_improvement = 0
@@ -203,7 +209,11 @@ class EarlyStopping:
     def update(self, theta, gain):
         """Scores ``theta`` at ``gain``; returns whether training should stop."""
         est = self.estimator
-        score = est._validation_score(theta, float(gain), self.X_val, self.y_val)
+        if est._scoring() == "loss":
+            score = -est._validation_loss(theta, float(gain), self.X_val,
+                                          self.targets_val, self.weights_val)
+        else:
+            score = est._validation_score(theta, float(gain), self.X_val, self.y_val)
         self.validation_scores.append(score)
         if score > self.best_score + est.tol:
             self.no_improvement = 0
@@ -272,6 +282,28 @@ class TrainableNetwork(BaseNetwork):
     def _validation_score(self, theta, gain, X_val, y_val):
         """Held-out score of ``theta`` at ``gain`` (higher is better)."""
 
+    def _validation_loss(self, theta, gain, X_val, targets_val, weights_val):
+        """The training loss's data term (no penalty) of ``theta`` at ``gain`` on
+        held-out rows: the mean per-sample loss weighted by their sample weights,
+        ``targets_val`` encoded as for the fit (a regressor's standardised)."""
+        loss = get_loss(self._output_type())
+        logits = self._logits_at(theta, gain, X_val)
+        values, _ = loss.value_grad(np.asarray(logits, dtype=np.float64),
+                                    loss.prepare_targets(targets_val))
+        return float(np.average(values, weights=weights_val))
+
+    def _scoring(self):
+        """``scoring``: ``"loss"`` or None (the estimator's ``score``)."""
+        return getattr(self, "scoring", "loss")
+
+    def _do_early_stopping(self, n_samples):
+        """``early_stopping`` resolved: ``"auto"`` holds data out when the fit has
+        more than ``_AUTO_EARLY_STOPPING_ROWS`` rows, as scikit-learn's
+        ``HistGradientBoosting*`` do (their ``early_stopping="auto"``)."""
+        if isinstance(self.early_stopping, str):
+            return n_samples > _AUTO_EARLY_STOPPING_ROWS
+        return bool(self.early_stopping)
+
     # ---------------------------------------------------------------- solver
     def _batch_size_param(self):
         """``batch_size`` with scikit-learn's ``"auto"`` read as None (full batch
@@ -309,7 +341,8 @@ class TrainableNetwork(BaseNetwork):
 
         data = _Data(X, targets, strata, sample_weight)
         monitor = None
-        if self.early_stopping:
+        self.do_early_stopping_ = self._do_early_stopping(X.shape[0])
+        if self.do_early_stopping_:
             stratify = None
             if strata is not None and np.min(np.bincount(strata)) >= 2:
                 stratify = strata
@@ -317,11 +350,12 @@ class TrainableNetwork(BaseNetwork):
                 np.arange(X.shape[0]), test_size=self.validation_fraction,
                 random_state=rng, stratify=stratify,
             )
-            monitor = EarlyStopping(self, X[idx_val], y[idx_val])
+            monitor = EarlyStopping(self, X[idx_val], y[idx_val], targets[idx_val],
+                                    sample_weight[idx_val])
             data = data[idx_train]
         if fresh:
             theta = self._start_output(layout, theta, X, targets, sample_weight,
-                                       idx_train if self.early_stopping else None)
+                                       idx_train if self.do_early_stopping_ else None)
 
         train = data
         full_batch = solver.full_batch and self._batch_size_param() is None
@@ -562,6 +596,7 @@ class TrainableNetwork(BaseNetwork):
         if first:
             self.t_ = 0
             self.validation_scores_ = self.best_validation_score_ = None
+            self.do_early_stopping_ = False
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)

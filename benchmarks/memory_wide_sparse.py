@@ -53,7 +53,7 @@ def sample():
         peak[0] = max(peak[0], proc.memory_info().rss)
         time.sleep(0.005)
 est = NonNegMLPClassifier(({hidden},), solver={solver!r}, max_iter={max_iter},
-                          gain={gain}, random_state=0)
+                          gain={gain}, early_stopping=False, random_state=0)
 if {warm_up}:
     from sklearn.base import clone
     clone(est).fit(X[:400], y[:400])

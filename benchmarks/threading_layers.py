@@ -33,7 +33,8 @@ X, y = (X[:{n}] / 255.0).astype(np.float32), y[:{n}]
 times = []
 with threadpool_limits(2, user_api="blas"):
     for repeat in range({repeats} + 1):
-        est = NonNegMLPClassifier((150,), max_iter=15, dtype="float32", random_state=0)
+        est = NonNegMLPClassifier((150,), max_iter=15, dtype="float32",
+                                  early_stopping=False, random_state=0)
         t0 = time.perf_counter()
         est.fit(X, y)
         if repeat:  # the first is the warm-up

@@ -134,7 +134,9 @@ def main():
         scaler = MinMaxScaler if sname == "minmax" else StandardScaler
         pre = _preprocessor(scaler(), X).fit(_rows(X, tr))
         X_tr, X_te = pre.transform(_rows(X, tr)), pre.transform(_rows(X, te))
-        est = NonNegMLPClassifier(hidden, positive=positive, l2=l2, random_state=0)
+        # early_stopping=False: the fits as recorded (before early_stopping="auto").
+        est = NonNegMLPClassifier(hidden, positive=positive, l2=l2,
+                                  early_stopping=False, random_state=0)
         cpu0 = time.process_time()
         warned = fit_recording(est, X_tr, y[tr])
         cpu_fit = time.process_time() - cpu0

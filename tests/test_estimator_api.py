@@ -373,6 +373,11 @@ def test_early_stopping_auto_follows_the_number_of_rows():
         assert not est.set_params(early_stopping=False).fit(X, y).do_early_stopping_
         assert est.set_params(early_stopping=True).fit(X[:100], y[:100]) \
             .do_early_stopping_
+        # Adam with a linear schedule: max_iter is the planned length of the fit.
+        adam = dict(solver="adam", max_iter=1, batch_size=2000)
+        assert not est.set_params(early_stopping="auto", learning_rate="linear",
+                                  **adam).fit(X, y).do_early_stopping_
+        assert est.set_params(learning_rate="constant").fit(X, y).do_early_stopping_
         reg = NonNegMLPRegressor((2,), max_iter=3, random_state=0)
         assert reg.fit(X, X[:, 0] - X[:, 1]).do_early_stopping_
         assert not reg.fit(X[:500], X[:500, 0]).do_early_stopping_

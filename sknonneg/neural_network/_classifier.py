@@ -92,10 +92,11 @@ SHARED_DOCS = {
         (``scoring``) has not improved by ``tol`` for ``n_iter_no_change`` checks
         (iterations for full-batch L-BFGS-B, epochs otherwise); the best
         parameters are kept. ``"auto"``: on when ``fit`` gets more than 10,000
-        rows, as in scikit-learn's ``HistGradientBoosting*`` (on Adult, 32,561
-        rows, it ends the fit before the slow tail in which the network memorises
-        category combinations: ``doc/defaults.md``, eighth round). The resolved
-        value is ``do_early_stopping_``.
+        rows, as in scikit-learn's ``HistGradientBoosting*`` (on Adult it ends
+        the fit before the slow tail in which the network memorises category
+        combinations: ``doc/defaults.md``, eighth round), except with
+        ``learning_rate="linear"`` and Adam, whose schedule is the planned length
+        of the fit. The resolved value is ``do_early_stopping_``.
     scoring : "loss" or None, default="loss"
         Score of early stopping: ``"loss"``, minus the training loss's data term
         (no penalty) on the held-out rows, weighted by their ``sample_weight``;

@@ -331,7 +331,14 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     fit's decrease over its last 10% of iterations). Such a fit is short of its
     training optimum, yet the limit often acts as early stopping (held-out accuracy
     fell when the benchmark's warning fits went on), so the message names
-    ``early_stopping=True`` and a larger ``l2`` beside ``max_iter``. With
+    ``early_stopping=True`` and a larger ``l2`` beside ``max_iter``. On more than
+    10,000 rows ``early_stopping="auto"`` is that early stopping, on by default as
+    in scikit-learn's ``HistGradientBoosting*``: 10% of the rows are held out and
+    the fit stops when their loss (``scoring="loss"``) has not fallen by ``tol``
+    for ``n_iter_no_change`` iterations. On Adult the default fit then stops after
+    about 100 iterations instead of running into the 200-iteration limit on a slow
+    tail that memorises category combinations: no fold warns (8 of 15 min-max
+    fits did), at a price in accuracy (``doc/defaults.md``, eighth round). With
     ``learning_rate="linear"`` the step decays over ``max_iter`` epochs, so
     reaching ``max_iter`` is the planned end of the fit, not a cut: it warns only
     when the last epoch, at the smallest step, still gave more than 1% of the
@@ -543,9 +550,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         2.58%, lower on 9 of 10 seeds); at 30-55 epochs the two tied or the
         default initialisation won.
 
-        With ``early_stopping=True`` the output stage sees the training rows
-        only, not the validation rows split off for early stopping. A warm start (``warm_start=True`` after a fit) continues the
-        fitted network and repeats neither stage.
+        With early stopping (``do_early_stopping_``) the output stage sees the
+        training rows only, not the validation rows split off for early stopping.
+        A warm start (``warm_start=True`` after a fit) continues the fitted network
+        and repeats neither stage.
 
         Examples
         --------

@@ -121,7 +121,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     paper's, in the inputs' own units (measured: in units of the columns' spans it
     fitted standardised Auto MPG worse, ``doc/defaults.md``), so the scaler sets
     its strength: ``l2`` is best chosen with the scaler in a ``Pipeline``. A warm start (``warm_start=True``, later ``partial_fit``
-    calls) keeps the target scaling of the first fit. Monotonicity under
+    calls) keeps the target scaling of the first fit. ``early_stopping="auto"``
+    holds out 10% of a fit above 10,000 rows, as the classifier does; its score
+    (``scoring="loss"``) is minus half the mean squared error of the standardised
+    targets on those rows (measured on the classifier only: ``doc/defaults.md``). Monotonicity under
     ``monotonic_cst``: every
     hidden unit is a non-decreasing function of ``c_j x_j`` for each constrained
     feature ``j`` (a non-decreasing ``f`` of a sum whose coefficient on ``x_j`` has

@@ -40,6 +40,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from .._solvers import (
+    SOLVERS,
     Schedule,
     SolverResult,
     gain_schedule,
@@ -299,9 +300,15 @@ class TrainableNetwork(BaseNetwork):
     def _do_early_stopping(self, n_samples):
         """``early_stopping`` resolved: ``"auto"`` holds data out when the fit has
         more than ``_AUTO_EARLY_STOPPING_ROWS`` rows, as scikit-learn's
-        ``HistGradientBoosting*`` do (their ``early_stopping="auto"``)."""
+        ``HistGradientBoosting*`` do (their ``early_stopping="auto"``), except when
+        the step size decays over ``max_iter`` epochs (``learning_rate="linear"``
+        with a solver that takes a step): that schedule is the planned length of
+        the fit, and stopping it early keeps an iterate of a large step (full
+        MNIST, Adam: 2.52% -> 2.68% mean test error, ``doc/defaults.md``)."""
         if isinstance(self.early_stopping, str):
-            return n_samples > _AUTO_EARLY_STOPPING_ROWS
+            planned = (SOLVERS[self.solver].uses_step_size
+                       and self.learning_rate == "linear")
+            return n_samples > _AUTO_EARLY_STOPPING_ROWS and not planned
         return bool(self.early_stopping)
 
     # ---------------------------------------------------------------- solver

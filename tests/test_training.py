@@ -203,3 +203,25 @@ def test_solver_result_loss_curve_is_the_estimators(data):
     est = NonNegMLPClassifier((3,), max_iter=7, random_state=0).fit(X, y)
     assert len(est.loss_curve_) == est.n_iter_
     assert est.loss_ == est.loss_curve_[-1]
+
+
+def test_early_stopping_stall_ends_a_gain_stage_then_the_fit(monkeypatch):
+    """Full-batch L-BFGS-B with an annealed gain: a stall of the held-out score ends
+    its gain stage and the next gain goes on; a stall in the last stage ends the
+    fit, which keeps the best parameters seen."""
+    monkeypatch.setattr(TrainableNetwork, "_validation_loss",
+                        lambda self, *args: 1.0)  # never improves after the first
+    X, y = make_classification(120, 5, random_state=0)
+    est = NonNegMLPClassifier((3,), gain=(1.0, 2.0), early_stopping=True,
+                              n_iter_no_change=1, max_iter=50, random_state=0)
+    est.fit(X, y)
+    n_stages = training.n_gain_stages((1.0, 2.0), 50)
+    assert n_stages > 1
+    # The first stage: a check sets the best, the next stalls; every later stage
+    # stalls at its first check (the best score is kept across stages).
+    assert est.n_iter_ == 2 + (n_stages - 1)
+    assert est.validation_scores_ == [-1.0] * est.n_iter_
+    assert est.gain_ == 1.0  # the parameters of the first check, kept
+    # A constant gain is one stage: the first stall ends the fit.
+    est.set_params(gain=1.5).fit(X, y)
+    assert est.n_iter_ == 2

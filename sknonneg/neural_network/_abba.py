@@ -135,6 +135,10 @@ class ABBAClassifier(BaseNetworkClassifier):
     ``activation="tanh"`` computes what it would), and ``relu`` has no centre of
     symmetry, so a network of ABBA layers with it would not be a signed network.
 
+    **Early stopping.** ``early_stopping`` is False by default here, not
+    ``"auto"`` as for :class:`NonNegMLPClassifier`: the paper's MNIST protocol
+    trains without it, and early stopping was not measured on ABBA networks.
+
     **Initialisation.** A signed network is drawn (uniform weights rescaled so that
     every unit's pre-activation has standard deviation 1 over a subsample of the
     data) and turned into an ABBA network as above; the biases centre every unit of

@@ -224,10 +224,19 @@ class EarlyStopping:
             self.best_score = score
             self._best = (np.array(theta, dtype=np.float64, copy=True), float(gain))
         self.stopped = self.no_improvement >= est.n_iter_no_change
-        if self.stopped:
-            est._log(f"validation score did not improve more than tol={est.tol} for "
-                     f"{est.n_iter_no_change} consecutive checks. Stopping.")
         return self.stopped
+
+    def log_stall(self, what):
+        """Says that the score stalled and ``what`` follows."""
+        est = self.estimator
+        est._log(f"validation score did not improve more than tol={est.tol} for "
+                 f"{est.n_iter_no_change} consecutive checks. {what}")
+
+    def next_stage(self):
+        """A new gain stage starts: the count of checks without improvement too
+        (the best score and parameters are kept)."""
+        self.no_improvement = 0
+        self.stopped = False
 
     def best(self, theta, gain):
         """``(theta, gain)`` of the best validation score seen."""
@@ -483,8 +492,17 @@ class TrainableNetwork(BaseNetwork):
                           f"iterations={run.n_iter} loss={run.loss:.6g} "
                           f"time={time.perf_counter() - t0:.2f}s")
             if monitor is not None and monitor.stopped:
-                result.converged = True
-                break
+                # A stage whose held-out score stalls ends, and the next gain goes
+                # on from it; a stall in the last stage ends the fit. (Stopping at
+                # the first stall ended min-max Adult fits on the plateau before a
+                # gain step that lowered the held-out loss again: doc/defaults.md,
+                # eighth round.)
+                if stage == len(gains) - 1:
+                    monitor.log_stall("Stopping.")
+                    result.converged = True
+                    break
+                monitor.log_stall("Next gain stage.")
+                monitor.next_stage()
         self._gain_ = float(objective.gain)
         if monitor is not None:
             result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
@@ -544,6 +562,7 @@ class TrainableNetwork(BaseNetwork):
                             else monitor.validation_scores[-1])
             if monitor is not None:
                 if stop:
+                    monitor.log_stall("Stopping.")
                     result.converged = True
                     break
                 continue

@@ -225,3 +225,13 @@ def test_early_stopping_stall_ends_a_gain_stage_then_the_fit(monkeypatch):
     # A constant gain is one stage: the first stall ends the fit.
     est.set_params(gain=1.5).fit(X, y)
     assert est.n_iter_ == 2
+
+
+def test_early_stopping_loss_with_held_out_rows_of_weight_zero():
+    """Held-out rows whose sample weights are all 0 are scored unweighted (no
+    division by a zero sum)."""
+    X, y = make_classification(60, 4, random_state=0)
+    est = NonNegMLPClassifier((3,), early_stopping=True, max_iter=5, random_state=0)
+    loss = est.fit(X, y)._validation_loss(est._theta, est._gain_, X[:5],
+                                          est._class_targets(y[:5])[0], np.zeros(5))
+    assert np.isfinite(loss) and loss > 0

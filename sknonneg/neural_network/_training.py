@@ -300,6 +300,8 @@ class TrainableNetwork(BaseNetwork):
         logits = self._logits_at(theta, gain, X_val)
         values, _ = loss.value_grad(np.asarray(logits, dtype=np.float64),
                                     loss.prepare_targets(targets_val))
+        if weights_val is None or not np.sum(weights_val) > 0:
+            return float(np.mean(values))  # held-out rows all of weight 0
         return float(np.average(values, weights=weights_val))
 
     def _scoring(self):

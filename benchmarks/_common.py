@@ -187,3 +187,11 @@ def command_line():
     except ValueError:
         script = Path(script.name)
     return shlex.join(["python", str(script), *sys.argv[1:]])
+
+
+def run_record():
+    """What every result records of its run: the command, the commit, where
+    ``sknonneg`` came from, the machine and the 1-minute load at the end."""
+    return {"command": command_line(), "git_commit": git_commit(),
+            "sknonneg": package_location(), "machine": machine(),
+            "load_1min": os.getloadavg()[0]}

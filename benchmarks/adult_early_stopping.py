@@ -26,7 +26,6 @@ Results: ``benchmarks/results/adult_early_stopping.{json,md}``.
 """
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -37,20 +36,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E402
-from sklearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
 
 from _common import (  # noqa: E402
-    DEFAULT_DATA_HOME,
-    RESULTS,
-    command_line,
-    git_commit,
-    machine,
-    package_location,
-    save_json,
-    set_threads,
-)
-from defaults import _adult, _preprocessor, _rows  # noqa: E402
+    DEFAULT_DATA_HOME, RESULTS, run_record, save_json, set_threads)
+from adult_tail import fold0_inner_split  # noqa: E402
+from defaults import _adult  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
 
 NETWORKS = [("(100,), l2=1e-5 (defaults)", {}),
@@ -58,16 +48,6 @@ NETWORKS = [("(100,), l2=1e-5 (defaults)", {}),
 CONFIGS = [("no early stopping", {"early_stopping": False}),
            ("accuracy (scoring=None)", {"early_stopping": True, "scoring": None}),
            ("loss (scoring='loss', the default)", {"early_stopping": True})]
-
-
-def inner_split(X, y, scaler):
-    tr, _ = next(StratifiedKFold(5, shuffle=True, random_state=0).split(
-        np.zeros(len(y)), y))
-    X_fit, X_val, y_fit, y_val = train_test_split(
-        _rows(X, tr), y[tr], test_size=0.2, stratify=y[tr], random_state=0)
-    pre = _preprocessor({"minmax": MinMaxScaler, "standard": StandardScaler}[scaler](),
-                        X_fit)
-    return pre.fit_transform(X_fit), pre.transform(X_val), y_fit, y_val
 
 
 def run(A, B, y_fit, y_val, params):
@@ -98,17 +78,15 @@ def main():
     X, y = _adult(args.data_home)
     rows = []
     for scaler in ("minmax", "standard"):
-        A, B, y_fit, y_val = inner_split(X, y, scaler)
+        A, B, y_fit, y_val, _ = fold0_inner_split(X, y, scaler)
         for net, net_params in NETWORKS:
             for config, params in CONFIGS:
                 row = {"scaler": scaler, "network": net, "early_stopping": config,
                        **run(A, B, y_fit, y_val, {**net_params, **params})}
                 rows.append(row)
                 print(row, flush=True)
-    rec = {"command": command_line(), "git_commit": git_commit(),
-           "sknonneg": package_location(), "machine": machine(),
-           "load_1min": os.getloadavg()[0], "n_fit": int(A.shape[0]),
-           "n_val": int(B.shape[0]), "rows": rows}
+    rec = {**run_record(), "n_fit": int(A.shape[0]), "n_val": int(B.shape[0]),
+           "rows": rows}
     save_json(RESULTS / f"{args.out}.json", rec)
     (RESULTS / f"{args.out}.md").write_text(markdown(rec) + "\n")
 

@@ -27,7 +27,6 @@ Results: ``benchmarks/results/adult_tail.{json,md}``.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -41,15 +40,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E
 from sklearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
 
 from _common import (  # noqa: E402
-    DEFAULT_DATA_HOME,
-    RESULTS,
-    command_line,
-    git_commit,
-    machine,
-    package_location,
-    save_json,
-    set_threads,
-)
+    DEFAULT_DATA_HOME, RESULTS, run_record, save_json, set_threads)
 from defaults import _adult, _preprocessor, _rows  # noqa: E402
 from warning_continuation import continue_fit, fit_recording  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
@@ -77,19 +68,25 @@ def _shrink(pre, A, group, c):
     return sp.csr_matrix(sp.csr_matrix(A) @ d)
 
 
-def run_case(X, y, scaler, changes, more):
-    changes = dict(changes)
-    small_unit = changes.pop("small_unit", None)
-    drop = changes.pop("drop", [])
-    shrink = changes.pop("shrink", None)
-    X = X.drop(columns=drop)
+def fold0_inner_split(X, y, scaler):
+    """``(A, B, y_fit, y_val, preprocessor)``: the training rows of fold 0 of the
+    defaults benchmark's 5-fold split, split 80/20 (stratified, ``random_state=0``)
+    and preprocessed with ``scaler`` ("minmax" or "standard") fitted on the 80%."""
     tr, _ = next(StratifiedKFold(5, shuffle=True, random_state=0).split(
         np.zeros(len(y)), y))
     X_fit, X_val, y_fit, y_val = train_test_split(
         _rows(X, tr), y[tr], test_size=0.2, stratify=y[tr], random_state=0)
     pre = _preprocessor({"minmax": MinMaxScaler, "standard": StandardScaler}[scaler](),
                         X_fit)
-    A, B = pre.fit_transform(X_fit), pre.transform(X_val)
+    return pre.fit_transform(X_fit), pre.transform(X_val), y_fit, y_val, pre
+
+
+def run_case(X, y, scaler, changes, more):
+    changes = dict(changes)
+    small_unit = changes.pop("small_unit", None)
+    drop = changes.pop("drop", [])
+    shrink = changes.pop("shrink", None)
+    A, B, y_fit, y_val, pre = fold0_inner_split(X.drop(columns=drop), y, scaler)
     if shrink is not None:
         A, B = _shrink(pre, A, *shrink), _shrink(pre, B, *shrink)
     gate = precondition.SMALL_UNIT
@@ -147,9 +144,7 @@ def main():
                **run_case(X, y, scaler, changes, args.more)}
         rows.append(row)
         print({k: v for k, v in row.items() if k != "tail_by_column"}, flush=True)
-        rec = {"command": command_line(), "git_commit": git_commit(),
-               "sknonneg": package_location(), "machine": machine(),
-               "load_1min": os.getloadavg()[0], "more": args.more, "rows": rows}
+        rec = {**run_record(), "more": args.more, "rows": rows}
         save_json(RESULTS / f"{args.out}.json", rec)
         (RESULTS / f"{args.out}.md").write_text(markdown(rec) + "\n")
 

@@ -217,9 +217,9 @@ def test_early_stopping_stall_ends_a_gain_stage_then_the_fit(monkeypatch):
     est.fit(X, y)
     n_stages = training.n_gain_stages((1.0, 2.0), 50)
     assert n_stages > 1
-    # The first stage: a check sets the best, the next stalls; every later stage
-    # stalls at its first check (the best score is kept across stages).
-    assert est.n_iter_ == 2 + (n_stages - 1)
+    # Every stage measures improvement against its own best: its first check sets
+    # it, its second stalls (the fit's best score and parameters are kept).
+    assert est.n_iter_ == 2 * n_stages
     assert est.validation_scores_ == [-1.0] * est.n_iter_
     assert est.gain_ == 1.0  # the parameters of the first check, kept
     # A constant gain is one stage: the first stall ends the fit.

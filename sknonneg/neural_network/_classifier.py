@@ -92,8 +92,8 @@ SHARED_DOCS = {
         (``scoring``) has not improved by ``tol`` for ``n_iter_no_change`` checks
         (iterations for full-batch L-BFGS-B, epochs otherwise); the best
         parameters are kept. Under full-batch L-BFGS-B with an annealed gain a
-        stall ends its gain stage, and the fit stops at a stall of the last
-        stage. ``"auto"``: on when ``fit`` gets more than 10,000
+        stall (against the stage's own best score) ends its gain stage, and the
+        fit stops at a stall of the last stage. ``"auto"``: on when ``fit`` gets more than 10,000
         rows, as in scikit-learn's ``HistGradientBoosting*`` (on Adult it ends
         the fit before the slow tail in which the network memorises category
         combinations: ``doc/defaults.md``, eighth round), except with

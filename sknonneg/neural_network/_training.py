@@ -202,6 +202,7 @@ class EarlyStopping:
         self.X_val, self.y_val = X_val, y_val
         self.targets_val, self.weights_val = targets_val, weights_val
         self.best_score = -np.inf
+        self.stage_best = -np.inf  # the best score of the current gain stage
         self._best = None
         self.no_improvement = 0
         self.stopped = False
@@ -216,10 +217,11 @@ class EarlyStopping:
         else:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val)
         self.validation_scores.append(score)
-        if score > self.best_score + est.tol:
+        if score > self.stage_best + est.tol:
             self.no_improvement = 0
         else:
             self.no_improvement += 1
+        self.stage_best = max(self.stage_best, score)
         if score > self.best_score:
             self.best_score = score
             self._best = (np.array(theta, dtype=np.float64, copy=True), float(gain))
@@ -233,9 +235,12 @@ class EarlyStopping:
                  f"{est.n_iter_no_change} consecutive checks. {what}")
 
     def next_stage(self):
-        """A new gain stage starts: the count of checks without improvement too
-        (the best score and parameters are kept)."""
+        """A new gain stage starts: its improvement is measured against its own
+        best score, from its first check (a gain step moves the held-out loss, up
+        as a rule, before the stage's iterations bring it down); the best score and
+        parameters of the whole fit are kept."""
         self.no_improvement = 0
+        self.stage_best = -np.inf
         self.stopped = False
 
     def best(self, theta, gain):
@@ -494,11 +499,12 @@ class TrainableNetwork(BaseNetwork):
                           f"iterations={run.n_iter} loss={run.loss:.6g} "
                           f"time={time.perf_counter() - t0:.2f}s")
             if monitor is not None and monitor.stopped:
-                # A stage whose held-out score stalls ends, and the next gain goes
-                # on from it; a stall in the last stage ends the fit. (Stopping at
-                # the first stall ended min-max Adult fits on the plateau before a
-                # gain step that lowered the held-out loss again: doc/defaults.md,
-                # eighth round.)
+                # A stage whose held-out score stalls (against the stage's own best)
+                # ends, and the next gain goes on from it; a stall in the last stage
+                # ends the fit. (Stopping at the first stall ended min-max Adult fits
+                # on the plateau before a gain step that lowered the held-out loss
+                # again; a gain step moves the held-out loss up before the stage
+                # brings it down: doc/defaults.md, eighth round.)
                 if stage == len(gains) - 1:
                     monitor.log_stall("Stopping.")
                     result.converged = True

@@ -8,6 +8,7 @@ from numpydoc.docscrape import ClassDoc
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 
 import sknonneg.neural_network._abba as abba_module
 import sknonneg.neural_network._training as training
@@ -235,3 +236,15 @@ def test_early_stopping_loss_with_held_out_rows_of_weight_zero():
     loss = est.fit(X, y)._validation_loss(est._theta, est._gain_, X[:5],
                                           est._class_targets(y[:5])[0], np.zeros(5))
     assert np.isfinite(loss) and loss > 0
+
+
+def test_convergence_warning_advice_follows_early_stopping():
+    """A fit cut by max_iter names early stopping as a fix when it did not use it;
+    with early stopping on (and not yet stopping), a larger max_iter is the fix."""
+    X, y = make_classification(200, 5, random_state=0)
+    est = NonNegMLPClassifier((4,), max_iter=5, early_stopping=False, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="early_stopping=True or a larger l2"):
+        est.fit(X, y)
+    est.set_params(early_stopping=True, n_iter_no_change=1000)
+    with pytest.warns(ConvergenceWarning, match="Early stopping had not stopped it"):
+        est.fit(X, y)

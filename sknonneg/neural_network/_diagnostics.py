@@ -137,7 +137,7 @@ def _schedule_end_problem(curve):
 
 
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
-                          early_stopping=True):
+                          early_stopping=True, held_out=False):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
     decrease over the last 10% of the iterations (at least 5). The message shows the
@@ -157,7 +157,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     regularised fixes are named beside it. ``unpenalised``: a weight layer has
     ``l2=0``, where the loss need not have a finite minimum; ``early_stopping``:
     the estimator has that parameter (the autoencoder has not) and this fit did not
-    use it."""
+    use it; ``held_out``: this fit held rows out for early stopping, which had not
+    stopped it, so a larger ``max_iter`` leaves the stop to it."""
     if result.converged:
         return
     curve = np.asarray(result.loss_curve, dtype=np.float64)
@@ -186,13 +187,18 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     minimum = (" With l2=0 the loss need not have a finite minimum: on separable "
                "training data the weights grow while it falls; set l2 > 0."
                if unpenalised else "")
-    fixes = ("early_stopping=True or a larger l2 regularise" if early_stopping
-             else "a larger l2 regularises")
+    if held_out:
+        advice = ("Early stopping had not stopped it (the held-out score was still "
+                  "improving): a larger max_iter leaves the stop to early stopping.")
+    else:
+        fixes = ("early_stopping=True or a larger l2 regularise" if early_stopping
+                 else "a larger l2 regularises")
+        advice = ("A larger max_iter fits the training data further, which can lower "
+                  f"held-out scores; {fixes} instead.")
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
-        f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). A larger max_iter "
-        f"fits the training data further, which can lower held-out scores; {fixes} "
-        f"instead. Unscaled inputs slow it: put a scaler in a Pipeline.{minimum} "
+        f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). {advice} "
+        f"Unscaled inputs slow it: put a scaler in a Pipeline.{minimum} "
         f"{result.message}".strip(),
         ConvergenceWarning, stacklevel=5,
     )
@@ -202,9 +208,10 @@ def report_fit(estimator, result, data):
     """The warnings at the end of ``fit``: non-convergence (meaningful only), then a
     degenerate fit on the training ``data`` (``X``, ``targets``, ``sample_weight``)."""
     l2 = getattr(estimator, "l2", None)
+    held_out = bool(getattr(estimator, "do_early_stopping_", False))
     unpenalised = l2 is not None and bool(np.any(np.asarray(l2, dtype=float) == 0))
     warn_if_not_converged(result, estimator.__class__.__name__, estimator.max_iter,
                           unpenalised,
-                          "early_stopping" in estimator.get_params()
-                          and not getattr(estimator, "do_early_stopping_", False))
+                          "early_stopping" in estimator.get_params() and not held_out,
+                          held_out)
     warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight)

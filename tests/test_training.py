@@ -248,3 +248,23 @@ def test_convergence_warning_advice_follows_early_stopping():
     est.set_params(early_stopping=True, n_iter_no_change=1000)
     with pytest.warns(ConvergenceWarning, match="Early stopping had not stopped it"):
         est.fit(X, y)
+
+
+def test_stalled_stages_hand_their_iterations_to_the_next(monkeypatch):
+    """The iterations a stalled gain stage did not use go to the next stage: with
+    every stage but the last stalling at once, the last runs to max_iter in all."""
+    calls = []
+
+    def held_out_loss(self, theta, gain, *args):
+        calls.append(gain)
+        return 1.0 if gain < 2.0 else 1.0 / len(calls)  # improves in the last stage
+
+    monkeypatch.setattr(TrainableNetwork, "_validation_loss", held_out_loss)
+    X, y = make_classification(120, 5, random_state=0)
+    est = NonNegMLPClassifier((3,), gain=(1.0, 2.0), early_stopping=True, tol=0.0,
+                              n_iter_no_change=1, max_iter=50, random_state=0)
+    est.fit(X, y)
+    n_stages = training.n_gain_stages((1.0, 2.0), 50)
+    assert est.n_iter_ == 50
+    assert calls.count(2.0) == 50 - 2 * (n_stages - 1)
+    assert est.gain_ == 2.0

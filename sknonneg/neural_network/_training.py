@@ -481,10 +481,12 @@ class TrainableNetwork(BaseNetwork):
             if stop:
                 raise StopIteration
 
+        left = 0  # iterations a stalled stage did not use, handed to the next
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
             objective.gain = float(gain)
+            n_iter, left = int(n_iter) + left, 0
             run = solver.run(objective, result.theta, box,
-                             Schedule(max_iter=int(n_iter), tol=self.tol), callback)
+                             Schedule(max_iter=n_iter, tol=self.tol), callback)
             result.theta = run.theta
             check_finite_parameters(result.theta,
                                     f"in L-BFGS-B stage {stage + 1} (gain={gain:.3g})",
@@ -511,6 +513,7 @@ class TrainableNetwork(BaseNetwork):
                     break
                 monitor.log_stall("Next gain stage.")
                 monitor.next_stage()
+                left = n_iter - run.n_iter
         self._gain_ = float(objective.gain)
         if monitor is not None:
             result.theta, self._gain_ = monitor.best(result.theta, self._gain_)

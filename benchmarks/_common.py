@@ -195,3 +195,12 @@ def run_record():
     return {"command": command_line(), "git_commit": git_commit(),
             "sknonneg": package_location(), "machine": machine(),
             "load_1min": os.getloadavg()[0]}
+
+
+def markdown_header(rec, title):
+    """The first lines of a result's Markdown: its title, the command, the commit,
+    where ``sknonneg`` came from, the machine and its load (``run_record``)."""
+    return [f"# {title}", "", f"Command: `{rec['command']}`  ",
+            f"git_commit {rec['git_commit']}, sknonneg from {rec['sknonneg']}, "
+            f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
+            "the end)", ""]

@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from _common import (  # noqa: E402
-    DEFAULT_DATA_HOME, RESULTS, run_record, save_json, set_threads)
+    DEFAULT_DATA_HOME, RESULTS, markdown_header, run_record, save_json,
+    set_threads)
 from adult_tail import fold0_inner_split  # noqa: E402
 from defaults import _adult  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
@@ -92,13 +93,10 @@ def main():
 
 
 def markdown(rec):
-    out = ["# Early stopping on Adult: which score, and where it stops (issue 18)", "",
-           f"Command: `{rec['command']}`  ",
-           f"git_commit {rec['git_commit']}, sknonneg from {rec['sknonneg']}, "
-           f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
-           "the end)", "",
-           f"Training rows of fold 0 of the defaults benchmark's split only: {rec['n_fit']} "
-           f"rows fitted, {rec['n_val']} inner validation rows (one standard error about "
+    out = markdown_header(
+        rec, "Early stopping on Adult: which score, and where it stops (issue 18)") + [
+           "Training rows of fold 0 of the defaults benchmark's split only: "
+           f"{rec['n_fit']} rows fitted, {rec['n_val']} inner validation rows (one standard error about "
            "0.5 points); positive network, defaults except the network named. With early "
            "stopping the estimator holds out another 10% of the fitted rows. `best`: the "
            "check whose parameters are kept.", "",

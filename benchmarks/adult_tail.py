@@ -40,7 +40,8 @@ from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E
 from sklearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
 
 from _common import (  # noqa: E402
-    DEFAULT_DATA_HOME, RESULTS, run_record, save_json, set_threads)
+    DEFAULT_DATA_HOME, RESULTS, markdown_header, run_record, save_json,
+    set_threads)
 from defaults import _adult, _preprocessor, _rows  # noqa: E402
 from warning_continuation import continue_fit, fit_recording  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
@@ -150,11 +151,8 @@ def main():
 
 
 def markdown(rec):
-    out = ["# Min-max Adult at the defaults: the slow tail (issue 18)", "",
-           f"Command: `{rec['command']}`  ",
-           f"git_commit {rec['git_commit']}, sknonneg from {rec['sknonneg']}, "
-           f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
-           "the end)", "",
+    out = markdown_header(
+        rec, "Min-max Adult at the defaults: the slow tail (issue 18)") + [
            "Training rows of fold 0 of the defaults benchmark's split only (inner "
            "stratified 80/20 split); positive network, `(100,)`, defaults except the "
            f"change named; continued for {rec['more']} iterations (warm start, gain "

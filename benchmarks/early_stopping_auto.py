@@ -41,7 +41,8 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from _common import (  # noqa: E402
-    DEFAULT_DATA_HOME, RESULTS, mnist, run_record, save_json, set_threads)
+    DEFAULT_DATA_HOME, RESULTS, markdown_header, mnist, run_record, save_json,
+    set_threads)
 from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor  # noqa: E402
 
 
@@ -53,8 +54,8 @@ def friedman(args):
          lambda s: make_pipeline(StandardScaler(),
                                  NonNegMLPRegressor(early_stopping=False, random_state=s))),
         ("NonNegMLPRegressor(early_stopping='auto')",
-         lambda s: make_pipeline(StandardScaler(),
-                                 NonNegMLPRegressor(early_stopping="auto", random_state=s))),
+         lambda s: make_pipeline(
+             StandardScaler(), NonNegMLPRegressor(early_stopping="auto", random_state=s))),
         ("MLPRegressor()",
          lambda s: make_pipeline(StandardScaler(), MLPRegressor(random_state=s))),
     ]
@@ -111,11 +112,8 @@ def main():
 
 
 def markdown(rec):
-    out = ["# early_stopping='auto' above 10,000 rows, off Adult (issue 18)", "",
-           f"Command: `{rec['command']}`  ",
-           f"git_commit {rec['git_commit']}, sknonneg from {rec['sknonneg']}, "
-           f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
-           "the end)", "",
+    out = markdown_header(
+        rec, "early_stopping='auto' above 10,000 rows, off Adult (issue 18)") + [
            "friedman: make_friedman1 (noise 1), 20,000 training / 10,000 test rows, "
            "StandardScaler in a Pipeline, score R^2. mnist: 60,000 training / 10,000 "
            "test images, score accuracy. Defaults except what the model names.", "",
@@ -127,7 +125,8 @@ def markdown(rec):
                    f"{'yes' if r['held_out'] else 'no'} | {r['n_iter']} | "
                    f"{'yes' if r['warned'] else 'no'} | {r['train_score']:.4f} | "
                    f"{r['test_score']:.4f} | {r['cpu_s']:.1f} |")
-    out += ["", "| section | model | seeds | mean test score |", "| --- | --- | ---: | ---: |"]
+    out += ["", "| section | model | seeds | mean test score |",
+            "| --- | --- | ---: | ---: |"]
     seen = []
     for r in rec["rows"]:
         if (r["section"], r["model"]) not in seen:

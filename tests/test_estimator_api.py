@@ -371,6 +371,9 @@ def test_early_stopping_auto_follows_the_number_of_rows():
         assert not est.fit(X[:10_000], y[:10_000]).do_early_stopping_
         assert est.validation_scores_ is None
         assert not est.set_params(early_stopping=False).fit(X, y).do_early_stopping_
+        # partial_fit never holds rows out, after a fit that did too.
+        assert est.set_params(early_stopping="auto").fit(X, y).do_early_stopping_
+        assert not est.partial_fit(X[:50], y[:50]).do_early_stopping_
         assert est.set_params(early_stopping=True).fit(X[:100], y[:100]) \
             .do_early_stopping_
         # Adam with a linear schedule: max_iter is the planned length of the fit.

@@ -633,7 +633,7 @@ class TrainableNetwork(BaseNetwork):
         if first:
             self.t_ = 0
             self.validation_scores_ = self.best_validation_score_ = None
-            self.do_early_stopping_ = False
+        self.do_early_stopping_ = False  # partial_fit never holds rows out
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)

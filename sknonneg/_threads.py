@@ -48,6 +48,10 @@ _NUMPY_DIRS = None
 _LOCK = threading.RLock()
 _ACTIVE_FITS = 0
 _SAVED_LIMITS = []
+# single_blas_thread: how many callers hold every BLAS at one thread, and the limits
+# the first of them found.
+_SINGLE_BLAS_USERS = 0
+_SINGLE_BLAS_SAVED = []
 
 
 _FORKED_CHILD = False
@@ -61,11 +65,18 @@ _LOCAL = threading.local()
 
 def _mark_forked_child():
     global _FORKED_CHILD, _LOCK, _ACTIVE_FITS, _PENDING_LIMITS
+    global _SINGLE_BLAS_USERS, _SINGLE_BLAS_SAVED
     _FORKED_CHILD = True
     _LOCK = threading.RLock()  # one held by a parent's thread is never released here
+    # The single-thread hold of a parent's thread never ends here either: its saved
+    # limits go first (the fits' saved limits of the other pools override them).
+    pending = list(_SINGLE_BLAS_SAVED) if _SINGLE_BLAS_USERS else []
     if _ACTIVE_FITS:
-        _PENDING_LIMITS = list(_SAVED_LIMITS)
+        pending += list(_SAVED_LIMITS)
+    if pending:
+        _PENDING_LIMITS = pending
     _ACTIVE_FITS = 0
+    _SINGLE_BLAS_USERS, _SINGLE_BLAS_SAVED = 0, []
 
 
 def _controller():
@@ -236,13 +247,25 @@ def single_blas_thread(active=True):
     if not active:
         yield
         return
-    controller = _controller()
-    blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
-    saved = [(lib, lib.num_threads) for lib in blas]
+    # BLAS limits are the process's: the first of concurrent callers saves them and
+    # the last restores them (each saving its own would let a caller that entered
+    # while another held them at 1 restore 1 for good: four fits started at once in
+    # threads left NumPy's BLAS on one thread).
+    global _SINGLE_BLAS_USERS, _SINGLE_BLAS_SAVED
+    with _LOCK:
+        if _SINGLE_BLAS_USERS == 0:
+            blas = [lib for lib in _controller().lib_controllers
+                    if lib.user_api == "blas"]
+            _SINGLE_BLAS_SAVED = [(lib, lib.num_threads) for lib in blas]
+            for lib in blas:
+                lib.set_num_threads(1)
+        _SINGLE_BLAS_USERS += 1
     try:
-        for lib in blas:
-            lib.set_num_threads(1)
         yield
     finally:
-        for lib, n in saved:
-            lib.set_num_threads(n)
+        with _LOCK:
+            _SINGLE_BLAS_USERS -= 1
+            if _SINGLE_BLAS_USERS == 0:
+                for lib, n in _SINGLE_BLAS_SAVED:
+                    lib.set_num_threads(n)
+                _SINGLE_BLAS_SAVED = []

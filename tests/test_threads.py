@@ -187,3 +187,24 @@ def test_numba_is_imported_with_the_first_kernel_module():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "layer forksafe" in result.stdout
+
+
+def test_overlapping_single_blas_thread_holds_restore_the_first_limits():
+    """Interleaved holds (as fits in threads make them): the limits found by the
+    first are restored by the last, never the 1 a later one found."""
+    from sknonneg._threads import single_blas_thread
+
+    def limits():
+        return sorted((lib.filepath, lib.num_threads)
+                      for lib in ThreadpoolController().lib_controllers
+                      if lib.user_api == "blas")
+
+    before = limits()
+    a, b = single_blas_thread(), single_blas_thread()
+    a.__enter__()
+    b.__enter__()  # finds every BLAS at 1
+    assert all(n == 1 for _, n in limits())
+    a.__exit__(None, None, None)
+    assert all(n == 1 for _, n in limits())  # b still holds them
+    b.__exit__(None, None, None)
+    assert limits() == before

@@ -41,42 +41,69 @@ __all__ = ["choose_threading_layer", "fit_threads", "numba_imported",
 
 _CONTROLLER = None
 _NUMPY_DIRS = None
-# Fits running at once (in threads) share one process-wide change of the BLAS
-# limits: the first to enter saves the limits and lowers them, the last to leave
-# restores them. Saving at every entry would let a fit that entered while another
-# one held SciPy's pool at 1 "restore" that 1 for good.
 _LOCK = threading.RLock()
-_ACTIVE_FITS = 0
-_SAVED_LIMITS = []
-# single_blas_thread: how many callers hold every BLAS at one thread, and the limits
-# the first of them found.
-_SINGLE_BLAS_USERS = 0
-_SINGLE_BLAS_SAVED = []
+
+
+class _OneThreadHolds:
+    """Process-wide holds of BLAS pools at one thread, counted per pool: the first
+    holder of a pool saves its limit and lowers it, the last restores it. Fits in
+    threads hold the non-NumPy pools (``fit_threads``) and, on the NumPy path, every
+    pool (``single_blas_thread``), in any order and overlap: saving at every entry,
+    or per kind of hold, let a holder that entered while another held a pool at 1
+    "restore" that 1 for good (four fits started at once left NumPy's or SciPy's
+    BLAS on one thread). Used under ``_LOCK``."""
+
+    def __init__(self):
+        self.count, self.saved = {}, {}  # pool's path -> holders, (pool, limit)
+
+    def enter(self, libs, pending=None):
+        """Holds ``libs`` at one thread; ``pending`` (path -> limit, from a fork)
+        replaces the limit a first holder saves."""
+        for lib in libs:
+            key = lib.filepath
+            if not self.count.get(key):
+                limit = lib.num_threads
+                if pending and key in pending:
+                    limit = pending.pop(key)
+                self.saved[key] = (lib, limit)
+                lib.set_num_threads(1)
+            self.count[key] = self.count.get(key, 0) + 1
+        return list(libs)
+
+    def leave(self, libs):
+        for lib in libs:
+            key = lib.filepath
+            self.count[key] -= 1
+            if self.count[key] == 0:
+                held, limit = self.saved.pop(key)
+                held.set_num_threads(limit)
+
+    def forget(self):
+        """In a forked child, where the holders (the parent's other threads) never
+        leave: drops them and returns the limits they would have restored."""
+        pending = {key: limit for key, (_, limit) in self.saved.items()}
+        self.count, self.saved = {}, {}
+        return pending
+
+
+_HOLDS = _OneThreadHolds()
 
 
 _FORKED_CHILD = False
 # Limits to restore in a child forked while a fit ran in another thread of the parent
-# (that thread does not exist in the child, so its fit never ends there).
-_PENDING_LIMITS = []
+# (that thread does not exist in the child, so its fit never ends there): pool's path
+# -> limit, restored by the child's first fit.
+_PENDING_LIMITS = {}
 # Per thread, the fits running in it (innermost last): the numba thread count each
 # asked for, and the count to restore at its end (None: numba was not imported yet).
 _LOCAL = threading.local()
 
 
 def _mark_forked_child():
-    global _FORKED_CHILD, _LOCK, _ACTIVE_FITS, _PENDING_LIMITS
-    global _SINGLE_BLAS_USERS, _SINGLE_BLAS_SAVED
+    global _FORKED_CHILD, _LOCK, _PENDING_LIMITS
     _FORKED_CHILD = True
     _LOCK = threading.RLock()  # one held by a parent's thread is never released here
-    # The single-thread hold of a parent's thread never ends here either: its saved
-    # limits go first (the fits' saved limits of the other pools override them).
-    pending = list(_SINGLE_BLAS_SAVED) if _SINGLE_BLAS_USERS else []
-    if _ACTIVE_FITS:
-        pending += list(_SAVED_LIMITS)
-    if pending:
-        _PENDING_LIMITS = pending
-    _ACTIVE_FITS = 0
-    _SINGLE_BLAS_USERS, _SINGLE_BLAS_SAVED = 0, []
+    _PENDING_LIMITS = _HOLDS.forget() or _PENDING_LIMITS
 
 
 def _controller():
@@ -192,22 +219,19 @@ def fit_threads():
     non-NumPy BLAS pools are lowered once, while any fit runs, and restored
     exactly when the last one ends. numba's thread count is per thread.
     """
-    global _ACTIVE_FITS, _SAVED_LIMITS
     with _LOCK:
         controller = _controller()
         blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
         others = [lib for lib in blas if not _is_numpy_blas(lib)]
         budget = thread_budget()
-        if _ACTIVE_FITS == 0:
-            _SAVED_LIMITS = list(_PENDING_LIMITS) or [(lib, lib.num_threads)
-                                                    for lib in others]
-            _PENDING_LIMITS.clear()
-            # Only when NumPy's BLAS was told apart from the others, else one
-            # shared pool.
-            if len(others) < len(blas):
-                for lib in others:
-                    lib.set_num_threads(1)
-        _ACTIVE_FITS += 1
+        # Lowered only when NumPy's BLAS was told apart from the others, else one
+        # shared pool.
+        held = _HOLDS.enter(others if len(others) < len(blas) else [],
+                            _PENDING_LIMITS)
+        # A fork's pending limits of pools no fit holds now are simply restored.
+        for lib in blas:
+            if lib.filepath in _PENDING_LIMITS:
+                lib.set_num_threads(_PENDING_LIMITS.pop(lib.filepath))
     n_numba = max(1, min(budget, _numba_max_threads()))
     # With a budget of one thread the parallel flavour still is the one used in the
     # main thread: numba then runs it on one thread, and it is the flavour cached on
@@ -231,11 +255,7 @@ def fit_threads():
         if fit[1] is not None:
             _numba().set_num_threads(fit[1])
         with _LOCK:
-            _ACTIVE_FITS -= 1
-            if _ACTIVE_FITS == 0:
-                for lib, n in _SAVED_LIMITS:
-                    lib.set_num_threads(n)
-                _SAVED_LIMITS = []
+            _HOLDS.leave(held)
 
 
 @contextlib.contextmanager
@@ -247,25 +267,11 @@ def single_blas_thread(active=True):
     if not active:
         yield
         return
-    # BLAS limits are the process's: the first of concurrent callers saves them and
-    # the last restores them (each saving its own would let a caller that entered
-    # while another held them at 1 restore 1 for good: four fits started at once in
-    # threads left NumPy's BLAS on one thread).
-    global _SINGLE_BLAS_USERS, _SINGLE_BLAS_SAVED
     with _LOCK:
-        if _SINGLE_BLAS_USERS == 0:
-            blas = [lib for lib in _controller().lib_controllers
-                    if lib.user_api == "blas"]
-            _SINGLE_BLAS_SAVED = [(lib, lib.num_threads) for lib in blas]
-            for lib in blas:
-                lib.set_num_threads(1)
-        _SINGLE_BLAS_USERS += 1
+        held = _HOLDS.enter([lib for lib in _controller().lib_controllers
+                             if lib.user_api == "blas"], _PENDING_LIMITS)
     try:
         yield
     finally:
         with _LOCK:
-            _SINGLE_BLAS_USERS -= 1
-            if _SINGLE_BLAS_USERS == 0:
-                for lib, n in _SINGLE_BLAS_SAVED:
-                    lib.set_num_threads(n)
-                _SINGLE_BLAS_SAVED = []
+            _HOLDS.leave(held)

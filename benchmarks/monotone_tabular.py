@@ -50,7 +50,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import accuracy_score, mean_squared_error
+from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, StratifiedKFold
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -292,9 +292,14 @@ def run_one(task, name, factory, grid, cst, X_tr, y_tr, X_te, y_te, seed, audit_
     best.fit(X_tr, y_tr)
     fit_time, fit_cpu_time = time.perf_counter() - t0, time.process_time() - c0
     metric = score(task, y_te, best.predict(X_te))
+    # The test log-loss beside the accuracy (classification): the proper score of
+    # the probabilities that the inner CV chose by (COMPAS), where accuracy only
+    # reads which side of 0.5 each probability falls on.
+    test_log_loss = (None if task == "autompg"
+                     else float(log_loss(y_te, best.predict_proba(X_te)[:, 1])))
     X_audit = X_te if audit_rows is None else X_te.iloc[:audit_rows]
     report = check_monotonic(best, X_audit, monotonic_cst=cst, n_steps=10)
-    return {"model": name, "metric": float(metric),
+    return {"model": name, "metric": float(metric), "log_loss": test_log_loss,
             "violation": float(report.max_drop.max()),
             "fit_time": fit_time, "fit_cpu_time": fit_cpu_time,
             "search_time": search_time, "load_average": os.getloadavg()[0],
@@ -354,7 +359,17 @@ def summarise(task, rows):
     for name, group in frame.groupby("model", sort=False):
         other = group.set_index("split").metric
         diff = sign * (ours - other.loc[ours.index])
+        # Test log-loss (classification rows that recorded it): the mean, and the
+        # paired difference the model's minus ours (> 0: sknonneg better).
+        lls = group.get("log_loss", pd.Series(dtype=float)).dropna()
+        ll_diff = None
+        if "log_loss" in frame and name != MONOTONE and len(lls) == len(group):
+            our_ll = frame[frame.model == MONOTONE].set_index("split").log_loss
+            pair = (group.set_index("split").log_loss - our_ll).dropna()
+            ll_diff = float(pair.mean()) if len(pair) == len(group) else None
         summary.append({
+            "log_loss_mean": float(lls.mean()) if len(lls) == len(group) else None,
+            "log_loss_paired_diff_mean": ll_diff,
             "model": name, "mean": float(group.metric.mean()),
             "std": float(group.metric.std(ddof=1)) if len(group) > 1 else 0.0,
             "max_violation": float(group.violation.max()),
@@ -390,23 +405,35 @@ def markdown(result, elapsed):
              "`check_monotonic` finds on the test rows (Adult: the first 2000) in the "
              "expected directions, 10 grid points per feature. Fit time: the refit "
              "of the chosen model on the whole training part (median over splits), "
-             "wall and CPU seconds.",
+             "wall and CPU seconds. Test log-loss (classification, where recorded): "
+             "the mean over splits of the log-loss of the class-1 probabilities, and "
+             "its paired difference, the model's minus ours (> 0: sknonneg better).",
              ""]
     for task in result["tasks"]:
         metric = "MSE" if task["task"] == "autompg" else "accuracy"
+        # The test log-loss columns, where every row of the task recorded it.
+        with_ll = all(s.get("log_loss_mean") is not None for s in task["summary"])
+        ll_head = " test log-loss | log-loss paired diff |" if with_ll else ""
         lines += [f"## {task['task']} ({task['n_splits']} "
                   f"{'seeds' if task['task'] == 'adult' else 'splits'})", "",
-                  f"| model | {metric} mean +- std | paired diff | max violation | "
-                  "fit time (s) | fit CPU time (s) | chosen params |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
+                  f"| model | {metric} mean +- std | paired diff |{ll_head} "
+                  "max violation | fit time (s) | fit CPU time (s) | chosen params |",
+                  "| --- | --- | --- |" + " --- | --- |" * with_ll
+                  + " --- | --- | --- | --- |"]
         for s in task["summary"]:
             scale = 1 if task["task"] == "autompg" else 100
             diff = ("-" if s["paired_diff_mean"] is None else
                     f"{scale * s['paired_diff_mean']:+.2f} +- "
                     f"{scale * (s['paired_diff_std'] or 0):.2f}")
+            ll_cells = ""
+            if with_ll:
+                ll_pair = s.get("log_loss_paired_diff_mean")
+                ll_cells = (f" {s['log_loss_mean']:.4f} | "
+                            f"{'-' if ll_pair is None else f'{ll_pair:+.4f}'} |")
             lines.append(
                 f"| {s['model']} | {scale * s['mean']:.2f} +- {scale * s['std']:.2f} | "
-                f"{diff} | {s['max_violation']:.3g} | {s['median_fit_time']:.2f} | "
+                f"{diff} |{ll_cells} {s['max_violation']:.3g} | "
+                f"{s['median_fit_time']:.2f} | "
                 f"{s.get('median_fit_cpu_time', float('nan')):.2f} | "
                 f"{'; '.join(s['best_params'])} |")
         lines += ["", f"Published: {task['published']}.", ""]

@@ -1,0 +1,209 @@
+"""COMPAS: variants of the monotone network on development splits (issue 14).
+
+A development run, on splits that are NOT the 10 evaluation splits of
+``monotone_tabular.py`` (``StratifiedShuffleSplit(1, test_size=0.2,
+random_state=1000 + k)``, as ``monotone_compas_grids_dev.py``). Each variant is
+the benchmark's monotone network with one change; its candidate is chosen as the
+benchmark chooses (inner 3-fold log-loss on the training part, the benchmark's
+grid) and refitted on the training part. Reported per variant: the mean test
+accuracy and log-loss, and the paired difference in accuracy against the
+benchmark's network (``base``), mean +- standard error over the splits. The
+references (the benchmark's ``HGB monotone``, ``HGB``, ``LogisticRegression``)
+run on the same splits.
+
+``--cells`` adds where ``base`` and ``HGB monotone`` disagree: the test rows of
+all splits pooled, the rows on which their predictions differ and which model is
+right there, and by age x prior-offence cell the observed rate of recidivism next
+to each model's mean probability.
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/monotone_compas_variants.py --splits 0 1 2 3 4 \\
+        --variants hgbm hgb lr base tanh relu --cells --suffix _a
+"""
+
+import argparse
+import copy
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import RESULTS, add_common_args, markdown_header, run_record  # noqa: E402
+from _common import save_json, set_threads  # noqa: E402
+from monotone_tabular import COMPAS_CST, LOG_COLUMNS, MONOTONE, _ramp_grid  # noqa: E402
+from monotone_tabular import _scaled, models  # noqa: E402
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.metrics import accuracy_score, log_loss  # noqa: E402
+from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
+from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
+
+from sknonneg import NonNegMLPClassifier  # noqa: E402
+from sknonneg.datasets import load_compas  # noqa: E402
+
+KP, RULE = "ramps__ramp__n_knots", "ramps__ramp__knots"
+SIZES = [(16,), (16, 16)]
+L2 = [1e-4, 3e-4, 1e-3]
+
+
+def _with(factory, **params):
+    return lambda s: factory(s).set_params(**params)
+
+
+def _grid(n_knots=10, rules=("distinct", "quantile"), sizes=SIZES, output_l2=None):
+    """The benchmark's network grid, with ``n_knots``, ``rules``, ``sizes``; with
+    ``output_l2``, the output layer's l2 is that fraction of the hidden layers'."""
+    grids = []
+    for size in sizes:
+        l2 = L2 if output_l2 is None else [[a] * len(size) + [a * output_l2]
+                                           for a in L2]
+        grids += _ramp_grid({"model__hidden_layer_sizes": [size], "model__l2": l2,
+                             RULE: list(rules)}, KP, [n_knots], COMPAS_CST)
+    return grids
+
+
+def variants():
+    """name -> (factory, grid, what it changes)."""
+    table, _ = models("compas", False)
+    base, base_grid = table[MONOTONE]
+    counts = LOG_COLUMNS["compas"]
+    return {
+        "hgbm": (*table["HGB monotone"], "the benchmark's HGB monotone"),
+        "hgb": (*table["HGB"], "the benchmark's HGB"),
+        "lr": (*table["LogisticRegression"], "the benchmark's LogisticRegression"),
+        "base": (base, base_grid, "the benchmark's monotone network"),
+        "tanh": (_with(base, model__activation="tanh"), base_grid,
+                 'activation="tanh"'),
+        "relu": (_with(base, model__activation="relu"), base_grid,
+                 'activation="relu" (the logit is then convex in the inputs)'),
+        "k20q": (base, _grid(20, ("quantile",)), "20 quantile knots"),
+        "wide": (base, _grid(sizes=[(32,), (32, 16)]), "(32,) or (32, 16)"),
+        "it500": (_with(base, model__max_iter=500), base_grid, "max_iter=500"),
+        "out10": (base, _grid(output_l2=0.1), "output layer l2 / 10"),
+        "out0": (base, _grid(output_l2=0.0), "output layer l2 = 0"),
+        "age_raw": (lambda s: _scaled(NonNegMLPClassifier(
+            monotonic_cst=COMPAS_CST, random_state=s, output="logistic",
+            max_iter=200), counts, counts), base_grid,
+            "age not ramped (ramps on the four counts only)"),
+    }
+
+
+def cells(frame):
+    """The rows where base and hgbm disagree; calibration by age x priors cell."""
+    nn, tree = frame.p_base > 0.5, frame.p_hgbm > 0.5
+    dis = frame[nn != tree]
+    out = {"rows": int(len(frame)), "disagree": int(len(dis)),
+           "base_right": int(((dis.p_base > 0.5) == dis.y).sum()),
+           "hgbm_right": int(((dis.p_hgbm > 0.5) == dis.y).sum()),
+           "disagree_observed_rate": float(dis.y.mean()),
+           "disagree_mean_p_base": float(dis.p_base.mean()),
+           "disagree_mean_p_hgbm": float(dis.p_hgbm.mean())}
+    age = pd.cut(frame.age, [0, 22, 25, 30, 35, 45, 200])
+    priors = pd.cut(frame.priors_count, [-1, 0, 1, 3, 6, 1000])
+    g = frame.groupby([age, priors], observed=True).agg(
+        n=("y", "size"), observed=("y", "mean"), p_base=("p_base", "mean"),
+        p_hgbm=("p_hgbm", "mean"))
+    out["cells"] = [{"age": str(a), "priors": str(p), **{k: float(v) for k, v in
+                                                       row.items()}}
+                    for (a, p), row in g.iterrows()]
+    return out
+
+
+def markdown(result):
+    rec = result["record"]
+    lines = markdown_header(rec, "COMPAS: monotone network variants on development "
+                                 "splits (issue 14)")
+    rows = pd.DataFrame(result["rows"])
+    base = rows[rows.variant == "base"].set_index("split")
+    lines += ["Development splits `StratifiedShuffleSplit(1, test_size=0.2, "
+              "random_state=1000 + k)`, not the evaluation splits. Each candidate "
+              "chosen by inner 3-fold log-loss on the training part. Paired: the "
+              "variant's accuracy minus `base`'s, mean +- standard error (points).", "",
+              "| variant | what | splits | accuracy | test log-loss | paired vs base |",
+              "| --- | --- | ---: | ---: | ---: | --- |"]
+    for name, group in rows.groupby("variant", sort=False):
+        g = group.set_index("split")
+        common = g.index.intersection(base.index)
+        diff = 100 * (g.acc[common] - base.acc[common])
+        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+        lines.append(f"| {name} | {result['what'][name]} | {len(g)} | "
+                     f"{100 * g.acc.mean():.2f} | {g.ll.mean():.4f} | "
+                     f"{diff.mean():+.2f} +- {se:.2f} |")
+    if result.get("cells"):
+        c = result["cells"]
+        lines += ["", "## Where base and HGB monotone disagree", "",
+                  f"Test rows of all splits pooled: {c['rows']}; they disagree on "
+                  f"{c['disagree']}: base right on {c['base_right']}, HGB monotone on "
+                  f"{c['hgbm_right']}. On those rows the observed rate is "
+                  f"{c['disagree_observed_rate']:.3f}, base's mean probability "
+                  f"{c['disagree_mean_p_base']:.3f}, HGB monotone's "
+                  f"{c['disagree_mean_p_hgbm']:.3f}.", "",
+                  "| age | priors | rows | observed | base | HGB monotone |",
+                  "| --- | --- | ---: | ---: | ---: | ---: |"]
+        lines += [f"| {r['age']} | {r['priors']} | {int(r['n'])} | "
+                  f"{r['observed']:.3f} | {r['p_base']:.3f} | {r['p_hgbm']:.3f} |"
+                  for r in c["cells"]]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser.add_argument("--splits", type=int, nargs="+", default=list(range(10)))
+    parser.add_argument("--variants", nargs="+", default=["hgbm", "hgb", "lr", "base"])
+    parser.add_argument("--cells", action="store_true",
+                        help="pool base's and hgbm's test probabilities by cell "
+                             "(needs both in --variants)")
+    parser.add_argument("--suffix", default="")
+    args = parser.parse_args()
+    set_threads(args.threads)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    X, y = load_compas(data_home=args.data_home)
+    table = variants()
+    result = {"record": run_record(), "rows": [],
+              "what": {v: table[v][2] for v in args.variants}}
+    pooled = []
+    stem = f"monotone_compas_variants{args.suffix}"
+    for k in args.splits:
+        (tr, te), = StratifiedShuffleSplit(1, test_size=0.2,
+                                           random_state=1000 + k).split(X, y)
+        X_tr, y_tr, X_te, y_te = X.iloc[tr], y[tr], X.iloc[te], y[te]
+        probas = {}
+        for name in args.variants:
+            factory, grid, _ = table[name]
+            c0 = time.process_time()
+            search = GridSearchCV(factory(k), copy.deepcopy(grid), scoring="neg_log_loss",
+                                  cv=StratifiedKFold(3, shuffle=True, random_state=k),
+                                  refit=False, n_jobs=1).fit(X_tr, y_tr)
+            best = clone(factory(k)).set_params(**search.best_params_).fit(X_tr, y_tr)
+            proba = best.predict_proba(X_te)[:, 1]
+            probas[name] = proba
+            row = {"split": k, "variant": name,
+                   "acc": float(accuracy_score(y_te, best.predict(X_te))),
+                   "ll": float(log_loss(y_te, proba)),
+                   "cv_ll": float(-search.best_score_),
+                   "params": {p: repr(v) for p, v in search.best_params_.items()
+                              if not p.endswith("monotonic_cst")},
+                   "cpu_s": time.process_time() - c0}
+            result["rows"].append(row)
+            print(json.dumps(row), flush=True)
+        if args.cells and {"base", "hgbm"} <= set(probas):
+            part = X_te[["age", "priors_count"]].copy()
+            part["y"], part["p_base"], part["p_hgbm"] = y_te, probas["base"], probas["hgbm"]
+            pooled.append(part)
+        if pooled:
+            result["cells"] = cells(pd.concat(pooled))
+        result["record"] = run_record()
+        save_json(RESULTS / f"{stem}.json", result)
+        (RESULTS / f"{stem}.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -44,6 +44,30 @@ _NUMPY_DIRS = None
 _LOCK = threading.RLock()
 
 
+def _set_pool_threads(lib, n):
+    """``lib.set_num_threads(n)``, effective from whichever thread calls it.
+
+    threadpoolctl 3.8 lets only one "controlling" Python thread set a process-wide
+    (pthreads) OpenBLAS pool, the first to set it while it lives, and silently
+    ignores the others: the last fit to leave a hold, in another thread than the
+    first, "restored" nothing and left the pool on one thread (four fits started at
+    once in threads left SciPy's BLAS at 1 in 2 of 25 runs under load). The holds
+    are process-wide and serialised by ``_LOCK``, so the call takes the control
+    (``clear_controlling_thread(force=True)``, that version's public way), checks
+    that the limit took, and gives the control back, so that the caller's own
+    ``threadpool_limits`` later in another thread is not ignored in turn."""
+    clear = getattr(type(lib), "clear_controlling_thread", None)
+    if clear is None:  # threadpoolctl < 3.8, or a pool without the policy
+        lib.set_num_threads(n)
+        return
+    for _ in range(3):  # another thread may take the control in between: retry
+        clear(force=True)
+        lib.set_num_threads(n)
+        if lib.num_threads == n:
+            break
+    clear()  # gives the control back if this thread holds it
+
+
 class _OneThreadHolds:
     """Process-wide holds of BLAS pools at one thread, counted per pool: the first
     holder of a pool saves its limit and lowers it, the last restores it. Fits in
@@ -66,7 +90,7 @@ class _OneThreadHolds:
                 if pending and key in pending:
                     limit = pending.pop(key)
                 self.saved[key] = (lib, limit)
-                lib.set_num_threads(1)
+                _set_pool_threads(lib, 1)
             self.count[key] = self.count.get(key, 0) + 1
         return list(libs)
 
@@ -76,7 +100,7 @@ class _OneThreadHolds:
             self.count[key] -= 1
             if self.count[key] == 0:
                 held, limit = self.saved.pop(key)
-                held.set_num_threads(limit)
+                _set_pool_threads(held, limit)
 
     def forget(self):
         """In a forked child, where the holders (the parent's other threads) never
@@ -231,7 +255,7 @@ def fit_threads():
         # A fork's pending limits of pools no fit holds now are simply restored.
         for lib in blas:
             if lib.filepath in _PENDING_LIMITS:
-                lib.set_num_threads(_PENDING_LIMITS.pop(lib.filepath))
+                _set_pool_threads(lib, _PENDING_LIMITS.pop(lib.filepath))
     n_numba = max(1, min(budget, _numba_max_threads()))
     # With a budget of one thread the parallel flavour still is the one used in the
     # main thread: numba then runs it on one thread, and it is the flavour cached on

@@ -208,3 +208,61 @@ def test_overlapping_single_blas_thread_holds_restore_the_first_limits():
     assert all(n == 1 for _, n in limits())  # b still holds them
     b.__exit__(None, None, None)
     assert limits() == before
+
+
+HOLDS_UNDER_CONTROL = """
+import sys, threading
+from threadpoolctl import ThreadpoolController, threadpool_limits
+from sknonneg._threads import single_blas_thread
+
+def limits():
+    return sorted((lib.filepath, lib.num_threads)
+                  for lib in ThreadpoolController().lib_controllers
+                  if lib.user_api == "blas")
+
+took, done = threading.Event(), threading.Event()
+
+def controller():  # sets every pool to 2, so takes the control, and stays alive
+    for lib in ThreadpoolController().lib_controllers:
+        if lib.user_api == "blas":
+            lib.set_num_threads(2)
+    took.set()
+    done.wait(60)
+
+other = threading.Thread(target=controller)
+other.start()
+assert took.wait(60)
+before = limits()
+if not before or any(n != 2 for _, n in before):
+    done.set()
+    sys.exit(77)  # no pool of two threads to lower here
+with single_blas_thread():
+    assert all(n == 1 for _, n in limits()), limits()
+assert limits() == before, (before, limits())
+done.set()
+other.join()
+# No thread was left in control: limits set here take effect (and are undone).
+with threadpool_limits(limits=1, user_api="blas"):
+    assert all(n == 1 for _, n in limits()), limits()
+assert limits() == before, (before, limits())
+"""
+
+
+def test_holds_take_effect_while_another_thread_controls_openblas():
+    """threadpoolctl 3.8 ignores OpenBLAS limits set from a thread other than its
+    "controlling" one (the first to set them, while it lives): a hold lowers and
+    restores the pools from any thread all the same, and leaves no thread in
+    control, so that a later ``threadpool_limits`` of another thread works. In a
+    fresh process: the suite's own limits make the main thread the controller."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", HOLDS_UNDER_CONTROL], cwd=root,
+                            timeout=300, capture_output=True, text=True)
+    if result.returncode == 77:
+        pytest.skip("no BLAS pool runs two threads here")
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -359,20 +359,26 @@ class DenseLayer:
         grad_blocks["intercept"][...] = buf.intercept_grad
         return penalty, 0.0
 
-    def column_l2_grad(self, blocks, grad_blocks, row_l2):
+    def column_l2_grad(self, blocks, grad_blocks, row_l2, scratch=None):
         """``sum_j row_l2[j] ||W[j]||^2`` over the rows (inputs) of the weights in
         ``blocks`` (float64, ``theta``'s), its gradient added to ``grad_blocks``;
-        returns the penalty. A split layer's weight is ``w_pos - w_neg``."""
-        row_l2 = np.asarray(row_l2, dtype=np.float64)[:, None]
+        returns the penalty. A split layer's weight is ``w_pos - w_neg``.
+        ``scratch``: a float64 array of the weights' shape that takes the one
+        temporary (none is allocated then: on a wide input the weights are large)."""
+        row_l2 = np.asarray(row_l2, dtype=np.float64)
         if self.split:
-            coef = blocks["coef_pos"] - blocks["coef_neg"]
-            grad = 2.0 * row_l2 * coef
+            coef = np.subtract(blocks["coef_pos"], blocks["coef_neg"], out=scratch)
+        else:
+            coef = blocks["coef"]
+        # Per row ||W[j]||^2 first: the gradient below may overwrite coef (scratch).
+        penalty = float(row_l2 @ np.einsum("ij,ij->i", coef, coef))
+        grad = np.multiply(coef, (2.0 * row_l2)[:, None], out=scratch)
+        if self.split:
             grad_blocks["coef_pos"] += grad
             grad_blocks["coef_neg"] -= grad
         else:
-            coef = blocks["coef"]
-            grad_blocks["coef"] += 2.0 * row_l2 * coef
-        return float(np.sum(row_l2 * coef * coef))
+            grad_blocks["coef"] += grad
+        return penalty
 
     # ------------------------------------------------------------- prediction
     def predict(self, ctx, inputs, coef, intercept):

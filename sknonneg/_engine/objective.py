@@ -157,6 +157,7 @@ class Objective:
         # is measured in (``l2 * units_j**2 * ||W_j||^2``), or None (units of 1);
         # set by the training loop (``_training._Objectives``).
         self.penalty_units = None
+        self._unit_scratch = None  # column_l2_grad's temporary, allocated once
         self.first_layer = None
         self._data_kind = None
         self.set_data(X, y, sample_weight)
@@ -257,8 +258,12 @@ class Objective:
                 ctx, blocks[i], grad_blocks[i], bufs[i], c,
                 self.l2[i] if units is None else 0.0)
             if units is not None:
+                shape = layers[i].n_in, layers[i].n_out
+                if self._unit_scratch is None or self._unit_scratch.shape != shape:
+                    self._unit_scratch = np.empty(shape, dtype=np.float64)
                 penalty += layers[i].column_l2_grad(blocks[i], grad_blocks[i],
-                                                    self.l2[i] * units * units)
+                                                    self.l2[i] * units * units,
+                                                    self._unit_scratch)
             loss += penalty
             inner += layer_inner
         if dc is not None:

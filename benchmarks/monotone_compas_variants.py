@@ -20,6 +20,7 @@ Usage::
 
     PYTHONPATH=. python benchmarks/monotone_compas_variants.py --splits 0 1 2 3 4 \\
         --variants hgbm hgb lr base tanh relu --cells --suffix _a
+    PYTHONPATH=. python benchmarks/monotone_compas_variants.py --combine _a _b
 """
 
 import argparse
@@ -116,6 +117,45 @@ def cells(frame):
     return out
 
 
+def merge_cells(parts):
+    """The cell summaries of separate runs (disjoint splits) pooled: counts added,
+    means weighted by their counts."""
+    out = {k: sum(c[k] for c in parts)
+           for k in ("rows", "disagree", "base_right", "hgbm_right")}
+    for k in ("disagree_observed_rate", "disagree_mean_p_base", "disagree_mean_p_hgbm"):
+        out[k] = sum(c[k] * c["disagree"] for c in parts) / max(out["disagree"], 1)
+    cells = {}
+    for c in parts:
+        for r in c["cells"]:
+            key = (r["age"], r["priors"])
+            acc = cells.setdefault(key, {"age": r["age"], "priors": r["priors"],
+                                         "n": 0.0, "observed": 0.0, "p_base": 0.0,
+                                         "p_hgbm": 0.0})
+            acc["n"] += r["n"]
+            for k in ("observed", "p_base", "p_hgbm"):
+                acc[k] += r[k] * r["n"]
+    for acc in cells.values():
+        for k in ("observed", "p_base", "p_hgbm"):
+            acc[k] /= acc["n"]
+    out["cells"] = list(cells.values())
+    return out
+
+
+def combine(suffixes):
+    """monotone_compas_variants.{json,md} from the files of separate runs."""
+    parts = [json.loads((RESULTS / f"monotone_compas_variants{s}.json").read_text())
+             for s in suffixes]
+    result = {"record": parts[0]["record"], "runs": [p["record"] for p in parts],
+              "rows": [r for p in parts for r in p["rows"]],
+              "what": {k: v for p in parts for k, v in p["what"].items()}}
+    result["record"] = {**result["record"], "command": "; ".join(
+        p["record"]["command"] for p in parts)}
+    if all(p.get("cells") for p in parts):
+        result["cells"] = merge_cells([p["cells"] for p in parts])
+    save_json(RESULTS / "monotone_compas_variants.json", result)
+    (RESULTS / "monotone_compas_variants.md").write_text(markdown(result))
+
+
 def markdown(result):
     rec = result["record"]
     lines = markdown_header(rec, "COMPAS: monotone network variants on development "
@@ -161,7 +201,12 @@ def main():
                         help="pool base's and hgbm's test probabilities by cell "
                              "(needs both in --variants)")
     parser.add_argument("--suffix", default="")
+    parser.add_argument("--combine", nargs="+", metavar="SUFFIX",
+                        help="only merge the result files of these suffixes into "
+                             "monotone_compas_variants.{json,md}")
     args = parser.parse_args()
+    if args.combine:
+        return combine(args.combine)
     set_threads(args.threads)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     X, y = load_compas(data_home=args.data_home)

@@ -58,14 +58,15 @@ def _with(factory, **params):
     return lambda s: factory(s).set_params(**params)
 
 
-def _grid(n_knots=10, rules=("distinct", "quantile"), sizes=SIZES, output_l2=None):
+def _grid(n_knots=10, rules=("distinct", "quantile"), sizes=SIZES, output_l2=None,
+          l2=L2):
     """The benchmark's network grid, with ``n_knots``, ``rules``, ``sizes``; with
     ``output_l2``, the output layer's l2 is that fraction of the hidden layers'."""
     grids = []
     for size in sizes:
-        l2 = L2 if output_l2 is None else [[a] * len(size) + [a * output_l2]
-                                           for a in L2]
-        grids += _ramp_grid({"model__hidden_layer_sizes": [size], "model__l2": l2,
+        alphas = l2 if output_l2 is None else [[a] * len(size) + [a * output_l2]
+                                               for a in l2]
+        grids += _ramp_grid({"model__hidden_layer_sizes": [size], "model__l2": alphas,
                              RULE: list(rules)}, KP, [n_knots], COMPAS_CST)
     return grids
 
@@ -89,6 +90,8 @@ def variants():
         "it500": (_with(base, model__max_iter=500), base_grid, "max_iter=500"),
         "out10": (base, _grid(output_l2=0.1), "output layer l2 / 10"),
         "out0": (base, _grid(output_l2=0.0), "output layer l2 = 0"),
+        "deep": (base, _grid(sizes=[*SIZES, (64, 32)], l2=[1e-5, *L2]),
+                 "(64, 32) and l2=1e-5 added to the grid"),
         "age_raw": (lambda s: _scaled(NonNegMLPClassifier(
             monotonic_cst=COMPAS_CST, random_state=s, output="logistic",
             max_iter=200), counts, counts), base_grid,

@@ -359,16 +359,18 @@ def summarise(task, rows):
     for name, group in frame.groupby("model", sort=False):
         other = group.set_index("split").metric
         diff = sign * (ours - other.loc[ours.index])
-        # Test log-loss (classification rows that recorded it): the mean, and the
-        # paired difference the model's minus ours (> 0: sknonneg better).
-        lls = group.get("log_loss", pd.Series(dtype=float)).dropna()
-        ll_diff = None
-        if "log_loss" in frame and name != MONOTONE and len(lls) == len(group):
-            our_ll = frame[frame.model == MONOTONE].set_index("split").log_loss
-            pair = (group.set_index("split").log_loss - our_ll).dropna()
-            ll_diff = float(pair.mean()) if len(pair) == len(group) else None
+        # Test log-loss, where every row of the model recorded it (classification
+        # runs since it exists): the mean, and the paired difference the model's
+        # minus ours (> 0: sknonneg better).
+        ll = group.set_index("split").get("log_loss")
+        ll_mean = ll_diff = None
+        if ll is not None and ll.notna().all():
+            ll_mean = float(ll.mean())
+            pair = ll - frame[frame.model == MONOTONE].set_index("split").log_loss
+            if name != MONOTONE and pair.loc[ll.index].notna().all():
+                ll_diff = float(pair.loc[ll.index].mean())
         summary.append({
-            "log_loss_mean": float(lls.mean()) if len(lls) == len(group) else None,
+            "log_loss_mean": ll_mean,
             "log_loss_paired_diff_mean": ll_diff,
             "model": name, "mean": float(group.metric.mean()),
             "std": float(group.metric.std(ddof=1)) if len(group) > 1 else 0.0,

@@ -14,6 +14,17 @@ def _blas_threads():
             if lib.user_api == "blas"}
 
 
+def _run_fresh(script):
+    """Runs ``script`` in a fresh Python process from the repository root."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    return subprocess.run([sys.executable, "-c", script], timeout=300,
+                          cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True)
+
+
 def test_fit_threads_holds_other_blas_at_one_and_restores():
     before = _blas_threads()
     with threadpool_limits(limits=2, user_api="blas"):
@@ -113,10 +124,6 @@ def test_overlapping_fits_restore_the_limits_exactly():
 
 def test_four_concurrent_first_fits_leave_blas_limits_alone():
     """The reported case, in a fresh process: four fits in threads as its first."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     script = """
 import threading, numpy as np, warnings
 warnings.simplefilter("ignore")
@@ -135,9 +142,7 @@ threads = [threading.Thread(target=fit) for _ in range(4)]
 [t.start() for t in threads]; [t.join() for t in threads]
 assert blas() == before, (before, blas())
 """
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", script], cwd=root, timeout=300,
-                            capture_output=True, text=True)
+    result = _run_fresh(script)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -194,20 +199,15 @@ def test_overlapping_single_blas_thread_holds_restore_the_first_limits():
     first are restored by the last, never the 1 a later one found."""
     from sknonneg._threads import single_blas_thread
 
-    def limits():
-        return sorted((lib.filepath, lib.num_threads)
-                      for lib in ThreadpoolController().lib_controllers
-                      if lib.user_api == "blas")
-
-    before = limits()
+    before = _blas_threads()
     a, b = single_blas_thread(), single_blas_thread()
     a.__enter__()
     b.__enter__()  # finds every BLAS at 1
-    assert all(n == 1 for _, n in limits())
+    assert all(n == 1 for n in _blas_threads().values())
     a.__exit__(None, None, None)
-    assert all(n == 1 for _, n in limits())  # b still holds them
+    assert all(n == 1 for n in _blas_threads().values())  # b still holds them
     b.__exit__(None, None, None)
-    assert limits() == before
+    assert _blas_threads() == before
 
 
 HOLDS_UNDER_CONTROL = """
@@ -254,15 +254,9 @@ def test_holds_take_effect_while_another_thread_controls_openblas():
     restores the pools from any thread all the same, and leaves no thread in
     control, so that a later ``threadpool_limits`` of another thread works. In a
     fresh process: the suite's own limits make the main thread the controller."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     import pytest
 
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", HOLDS_UNDER_CONTROL], cwd=root,
-                            timeout=300, capture_output=True, text=True)
+    result = _run_fresh(HOLDS_UNDER_CONTROL)
     if result.returncode == 77:
         pytest.skip("no BLAS pool runs two threads here")
     assert result.returncode == 0, result.stderr[-2000:]

@@ -59,15 +59,20 @@ def _with(factory, **params):
 
 
 def _grid(n_knots=10, rules=("distinct", "quantile"), sizes=SIZES, output_l2=None,
-          l2=L2):
+          l2=L2, first_l1=None):
     """The benchmark's network grid, with ``n_knots``, ``rules``, ``sizes``; with
-    ``output_l2``, the output layer's l2 is that fraction of the hidden layers'."""
+    ``output_l2``, the output layer's l2 is that fraction of the hidden layers';
+    with ``first_l1``, these values of an L1 penalty on the first layer (none on
+    the later layers) in the grid."""
     grids = []
     for size in sizes:
         alphas = l2 if output_l2 is None else [[a] * len(size) + [a * output_l2]
                                                for a in l2]
-        grids += _ramp_grid({"model__hidden_layer_sizes": [size], "model__l2": alphas,
-                             RULE: list(rules)}, KP, [n_knots], COMPAS_CST)
+        grid = {"model__hidden_layer_sizes": [size], "model__l2": alphas,
+                RULE: list(rules)}
+        if first_l1 is not None:
+            grid["model__l1"] = [[a] + [0.0] * len(size) for a in first_l1]
+        grids += _ramp_grid(grid, KP, [n_knots], COMPAS_CST)
     return grids
 
 
@@ -92,6 +97,9 @@ def variants():
         "out0": (base, _grid(output_l2=0.0), "output layer l2 = 0"),
         "deep": (base, _grid(sizes=[*SIZES, (64, 32)], l2=[1e-5, *L2]),
                  "(64, 32) and l2=1e-5 added to the grid"),
+        "l1": (base, _grid(first_l1=[0.0, 3e-4, 3e-3]),
+               "first-layer l1 in {0, 3e-4, 3e-3} added to the grid (sparse jumps "
+               "of the ramps, as a tree's splits)"),
         "age_raw": (lambda s: _scaled(NonNegMLPClassifier(
             monotonic_cst=COMPAS_CST, random_state=s, output="logistic",
             max_iter=200), counts, counts), base_grid,

@@ -152,8 +152,9 @@ def merge_cells(parts):
     return out
 
 
-def combine(suffixes):
-    """monotone_compas_variants.{json,md} from the files of separate runs."""
+def combine(suffixes, out_suffix=""):
+    """monotone_compas_variants{out_suffix}.{json,md} from the files of separate
+    runs."""
     parts = [json.loads((RESULTS / f"monotone_compas_variants{s}.json").read_text())
              for s in suffixes]
     result = {"record": parts[0]["record"], "runs": [p["record"] for p in parts],
@@ -163,8 +164,8 @@ def combine(suffixes):
         p["record"]["command"] for p in parts)}
     if all(p.get("cells") for p in parts):
         result["cells"] = merge_cells([p["cells"] for p in parts])
-    save_json(RESULTS / "monotone_compas_variants.json", result)
-    (RESULTS / "monotone_compas_variants.md").write_text(markdown(result))
+    save_json(RESULTS / f"monotone_compas_variants{out_suffix}.json", result)
+    (RESULTS / f"monotone_compas_variants{out_suffix}.md").write_text(markdown(result))
 
 
 def markdown(result):
@@ -214,10 +215,11 @@ def main():
     parser.add_argument("--suffix", default="")
     parser.add_argument("--combine", nargs="+", metavar="SUFFIX",
                         help="only merge the result files of these suffixes into "
-                             "monotone_compas_variants.{json,md}")
+                             "monotone_compas_variants{--out-suffix}.{json,md}")
+    parser.add_argument("--out-suffix", default="")
     args = parser.parse_args()
     if args.combine:
-        return combine(args.combine)
+        return combine(args.combine, args.out_suffix)
     set_threads(args.threads)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     X, y = load_compas(data_home=args.data_home)

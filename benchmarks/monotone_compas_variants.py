@@ -100,6 +100,9 @@ def variants():
         "l1": (base, _grid(first_l1=[0.0, 3e-4, 3e-3]),
                "first-layer l1 in {0, 3e-4, 3e-3} added to the grid (sparse jumps "
                "of the ramps, as a tree's splits)"),
+        "k20q_l1": (base, _grid(20, ("quantile",), first_l1=[0.0, 3e-4, 3e-3]),
+                    "20 quantile knots and first-layer l1 in {0, 3e-4, 3e-3} (dense "
+                    "knots, sparse jumps: a fused lasso of each feature's shape)"),
         "age_raw": (lambda s: _scaled(NonNegMLPClassifier(
             monotonic_cst=COMPAS_CST, random_state=s, output="logistic",
             max_iter=200), counts, counts), base_grid,

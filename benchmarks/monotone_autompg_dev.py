@@ -53,7 +53,7 @@ from sknonneg.datasets import load_auto_mpg  # noqa: E402
 RAMPS = ["displacement", "horsepower", "weight", "acceleration", "model_year"]
 KP, RULE = "ramps__ramp__n_knots", "ramps__ramp__knots"
 KNOTS = [5, 10]
-REFERENCE = "mono_ramps"
+REFERENCE = "mono"
 
 
 def variants():

@@ -204,3 +204,23 @@ def markdown_header(rec, title):
             f"git_commit {rec['git_commit']}, sknonneg from {rec['sknonneg']}, "
             f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
             "the end)", ""]
+
+
+def save_result(stem, result, markdown):
+    """``RESULTS/{stem}.json`` and ``RESULTS/{stem}.md`` (``markdown(result)``),
+    after setting ``result["record"]`` to this run's ``run_record``."""
+    result["record"] = run_record()
+    save_json(RESULTS / f"{stem}.json", result)
+    (RESULTS / f"{stem}.md").write_text(markdown(result))
+
+
+def combined_parts(stem, suffixes):
+    """The results ``RESULTS/{stem}{suffix}.json`` of separate runs (disjoint
+    splits) as one: their rows and ``what`` merged, every run's record under
+    ``runs``, the first one's as ``record`` with the commands joined."""
+    parts = [json.loads((RESULTS / f"{stem}{s}.json").read_text()) for s in suffixes]
+    return {"record": {**parts[0]["record"], "command": "; ".join(
+                p["record"]["command"] for p in parts)},
+            "runs": [p["record"] for p in parts],
+            "rows": [r for p in parts for r in p["rows"]],
+            "what": {k: v for p in parts for k, v in p["what"].items()}}, parts

@@ -36,7 +36,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import RESULTS, add_common_args, markdown_header, run_record  # noqa: E402
-from _common import save_json, set_threads  # noqa: E402
+from _common import combined_parts, save_json, save_result, set_threads  # noqa: E402
 from monotone_tabular import AUTOMPG_CST, LOG_COLUMNS, MONOTONE, _ramp_grid  # noqa: E402
 from monotone_tabular import _scaled, models  # noqa: E402
 
@@ -89,13 +89,7 @@ def variants():
 
 
 def combine(suffixes):
-    parts = [json.loads((RESULTS / f"monotone_autompg_dev{s}.json").read_text())
-             for s in suffixes]
-    result = {"record": {**parts[0]["record"], "command": "; ".join(
-        p["record"]["command"] for p in parts)},
-        "runs": [p["record"] for p in parts],
-        "rows": [r for p in parts for r in p["rows"]],
-        "what": {k: v for p in parts for k, v in p["what"].items()}}
+    result, _ = combined_parts("monotone_autompg_dev", suffixes)
     save_json(RESULTS / "monotone_autompg_dev.json", result)
     (RESULTS / "monotone_autompg_dev.md").write_text(markdown(result))
 
@@ -159,9 +153,7 @@ def main():
                    "cpu_s": time.process_time() - c0}
             result["rows"].append(row)
             print(json.dumps(row), flush=True)
-        result["record"] = run_record()
-        save_json(RESULTS / f"{stem}.json", result)
-        (RESULTS / f"{stem}.md").write_text(markdown(result))
+        save_result(stem, result, markdown)
     print(markdown(result))
 
 

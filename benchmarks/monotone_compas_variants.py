@@ -36,7 +36,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import RESULTS, add_common_args, markdown_header, run_record  # noqa: E402
-from _common import save_json, set_threads  # noqa: E402
+from _common import combined_parts, save_json, save_result, set_threads  # noqa: E402
 from monotone_tabular import COMPAS_CST, LOG_COLUMNS, MONOTONE, _ramp_grid  # noqa: E402
 from monotone_tabular import _scaled, models  # noqa: E402
 
@@ -158,13 +158,7 @@ def merge_cells(parts):
 def combine(suffixes, out_suffix=""):
     """monotone_compas_variants{out_suffix}.{json,md} from the files of separate
     runs."""
-    parts = [json.loads((RESULTS / f"monotone_compas_variants{s}.json").read_text())
-             for s in suffixes]
-    result = {"record": parts[0]["record"], "runs": [p["record"] for p in parts],
-              "rows": [r for p in parts for r in p["rows"]],
-              "what": {k: v for p in parts for k, v in p["what"].items()}}
-    result["record"] = {**result["record"], "command": "; ".join(
-        p["record"]["command"] for p in parts)}
+    result, parts = combined_parts("monotone_compas_variants", suffixes)
     if all(p.get("cells") for p in parts):
         result["cells"] = merge_cells([p["cells"] for p in parts])
     save_json(RESULTS / f"monotone_compas_variants{out_suffix}.json", result)
@@ -260,9 +254,7 @@ def main():
             pooled.append(part)
         if pooled:
             result["cells"] = cells(pd.concat(pooled))
-        result["record"] = run_record()
-        save_json(RESULTS / f"{stem}.json", result)
-        (RESULTS / f"{stem}.md").write_text(markdown(result))
+        save_result(stem, result, markdown)
     print(markdown(result))
 
 

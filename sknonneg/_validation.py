@@ -15,6 +15,8 @@ __all__ = [
     "check_finite_output",
     "check_finite_parameters",
     "check_input_scale",
+    "check_positive_weights",
+    "check_target_scale",
     "check_sparse_structure",
     "has_spread",
     "init_input",
@@ -140,6 +142,49 @@ def check_input_scale(X, name="X"):
             f"features, e.g. with sklearn.preprocessing.MaxAbsScaler."
         )
     return X
+
+
+def check_positive_weights(sample_weight):
+    """Finite, non-negative sample weights with a positive sum, scaled so that the
+    largest is 1.
+
+    Every objective, initialisation and score divides by the weights' sum, so the
+    scale changes nothing but the range: weights of 1e307 would overflow their
+    sum, and subnormal ones (5e-324) lose their ratios to rounding and divide by
+    zero. Scaled, the sum lies in ``[1, n_samples]``.
+    """
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    largest = float(sample_weight.max()) if sample_weight.size else 0.0
+    if not largest > 0:
+        raise ValueError("sample_weight must have a positive sum.")
+    return sample_weight / largest if largest != 1.0 else sample_weight
+
+
+def check_target_scale(y, name="y"):
+    """Raise ``ValueError`` if the regression target ``y`` is so large that its
+    variance, the squared error or R^2 overflow.
+
+    The regressor standardises ``y`` with its (weighted) variance, the mean of
+    squared deviations of up to ``2 max|y|``, and ``score`` (R^2) sums squared
+    errors of that size over the rows: both stay finite while ``2 max|y|
+    sqrt(n_samples)`` is below ``sqrt(finfo(float64).max)`` = 1.3e154. Beyond,
+    the fit would divide by an infinite scale and predict ``inf`` or ``NaN``.
+    """
+    y = np.asarray(y)
+    if y.size == 0:
+        return y
+    largest = max(float(np.max(y)), -float(np.min(y)))
+    limit = float(np.sqrt(np.finfo(np.float64).max)) / (2.0 * np.sqrt(y.shape[0]))
+    if largest > limit:
+        raise ValueError(
+            f"Input {name} has values of magnitude up to {largest:.3g}: their "
+            f"squared deviations summed over {y.shape[0]} rows overflow float64 (at "
+            f"most {limit:.3g} is supported). Scale the target, e.g. with "
+            f"sklearn.compose.TransformedTargetRegressor."
+        )
+    return y
 
 
 def check_finite_output(values, name="X"):

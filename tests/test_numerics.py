@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._validation import has_spread
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -159,3 +159,59 @@ def test_abba_on_inputs_of_tiny_scale_keeps_its_logits(dtype, sparse, activation
                             np.random.default_rng(0))
     for a, b, _, _ in layout.views(theta):
         assert est.l2 * (np.sum(a ** 2) + np.sum(b ** 2)) <= _MAX_INIT_L2 * (1 + 1e-9)
+
+
+ALL_ESTIMATORS = [NonNegMLPClassifier, ABBAClassifier, NonNegMLPRegressor,
+                  NonNegAutoencoder]
+
+
+def _target(Est):
+    if Est is NonNegMLPRegressor:
+        return X[:, 0] - X[:, 1]
+    return None if Est is NonNegAutoencoder else Y
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
+@pytest.mark.parametrize("scale", [1e307, 1.7e308, 1e-300, 5e-324])
+def test_sample_weights_at_the_ends_of_the_range_fit_as_unit_weights(Est, scale):
+    """Every objective divides by the weights' sum: weights whose sum overflows, or
+    subnormal ones, fit exactly as unit weights, with no overflow on the way."""
+    def fit(weights):
+        if Est is NonNegAutoencoder:
+            est = Est(n_components=3, max_iter=3, random_state=0)
+        else:
+            est = _est(Est)
+        return est.fit(X, _target(Est), sample_weight=weights)
+
+    ones = fit(np.ones(len(X)))
+    scaled = fit(np.full(len(X), scale))
+    assert scaled.loss_ == ones.loss_
+    method = "transform" if Est is NonNegAutoencoder else "predict"
+    assert np.array_equal(getattr(scaled, method)(X), getattr(ones, method)(X))
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("value", [1e300, -1e200, 1e154])
+def test_huge_regression_target_is_a_value_error_naming_y(method, value):
+    """Squared deviations of the target that overflow are refused, on the first fit
+    and on a later partial_fit, never fitted into an infinite scale."""
+    y = X[:, 0] - X[:, 1]
+    est = _est(NonNegMLPRegressor)
+    if method == "partial_fit":
+        est.partial_fit(X, y)
+    bad = y.copy()
+    bad[0] = value
+    with pytest.raises(ValueError, match="Input y has values of magnitude"):
+        getattr(est, method)(X, bad)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_large_representable_regression_target_fits_finite():
+    """A target of magnitude 1e150 (below the limit) fits and predicts at its
+    scale, with finite R^2."""
+    y = (X[:, 0] - X[:, 1]) * 1e150
+    est = _est(NonNegMLPRegressor, max_iter=50).fit(X, y)
+    pred = est.predict(X)
+    assert np.all(np.isfinite(pred)) and np.max(np.abs(pred)) > 1e148
+    assert np.isfinite(est.score(X, y))

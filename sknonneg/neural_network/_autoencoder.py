@@ -19,6 +19,7 @@ from .._engine import (
     forward,
 )
 from .._solvers import SOLVERS
+from .._validation import check_positive_weights
 from ._training import TrainableNetwork
 
 __all__ = ["NonNegAutoencoder"]
@@ -418,11 +419,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _sample_weight(self, X, y, sample_weight):
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-            raise ValueError("sample_weight must be finite and non-negative.")
-        if sample_weight.sum() <= 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        return sample_weight
+        return check_positive_weights(sample_weight)
 
     def _validation_score(self, theta, gain, X_val, y_val):
         views = self._layout.views(theta)

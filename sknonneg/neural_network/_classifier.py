@@ -32,6 +32,7 @@ from sklearn.utils.multiclass import (
 from .._compat import StrOptions, check_sample_weight
 from .._kernels.reference.fixed import monotone_expit
 from .._lipschitz import certified_radius
+from .._validation import check_positive_weights
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
@@ -284,11 +285,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                              "pass sample_weight instead.")
         if self.class_weight is not None:
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-            raise ValueError("sample_weight must be finite and non-negative.")
-        if sample_weight.sum() <= 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        return sample_weight
+        return check_positive_weights(sample_weight)
 
     def _validation_score(self, theta, gain, X_val, y_val):
         """Accuracy on held-out data of the network ``theta`` at ``gain``, as

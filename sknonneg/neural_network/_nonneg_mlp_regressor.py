@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import Interval, StrOptions, check_sample_weight
 from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
+from .._validation import check_positive_weights, check_target_scale
 from ._classifier import fill_doc
 from ._nonneg_mlp import NonNegMLPClassifier, _activation_slope, _auto_gain
 from ._training import SupervisedTransformerMixin, TrainableNetwork
@@ -271,10 +272,13 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         """Standardised targets (weighted by the fit's sample weights); sets
         ``n_outputs_``, ``y_mean_``, ``y_scale_``."""
         self._y_ndim = np.ndim(y)
-        y = np.asarray(y, dtype=np.float64).reshape(np.shape(y)[0], -1)
-        weights = check_sample_weight(self._fit_weights, y, dtype=np.float64)
-        total = weights.sum()
-        if not np.isfinite(total) or total <= 0:
+        y = check_target_scale(np.asarray(y, dtype=np.float64).reshape(
+            np.shape(y)[0], -1))
+        try:
+            # Relative weights (the largest 1): the same averages, no overflow.
+            weights = check_positive_weights(check_sample_weight(
+                self._fit_weights, y, dtype=np.float64))
+        except ValueError:
             weights = np.ones(y.shape[0])  # the weight check reports it next
         mean = np.average(y, axis=0, weights=weights)
         scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=weights))
@@ -284,7 +288,8 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         return self._transform_targets(y)
 
     def _transform_targets(self, y):
-        y = np.asarray(y, dtype=np.float64).reshape(np.shape(y)[0], -1)
+        y = check_target_scale(np.asarray(y, dtype=np.float64).reshape(
+            np.shape(y)[0], -1))
         if y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} targets; the regressor was fitted "
                              f"with {self.n_outputs_}.")
@@ -292,11 +297,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
 
     def _sample_weight(self, X, y, sample_weight):
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
-            raise ValueError("sample_weight must be finite and non-negative.")
-        if sample_weight.sum() <= 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        return sample_weight
+        return check_positive_weights(sample_weight)
 
     def _predict_from_logits(self, logits):
         y = np.asarray(logits, dtype=np.float64) * self.y_scale_ + self.y_mean_

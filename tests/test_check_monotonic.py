@@ -111,3 +111,34 @@ def test_bad_arguments_are_clear_errors(data):
     labels = np.arange(X.shape[0]) % 3
     with pytest.raises(ValueError, match="binary"):
         check_monotonic(LogisticRegression().fit(X, labels), X, monotonic_cst=[1, 0, 0])
+
+
+def test_missing_values_do_not_hide_violations(data):
+    """The grid spans the finite values of a feature: NaN rows (which HGB accepts)
+    leave the audit intact, and a feature with no finite value is an error, not a
+    report of no violation."""
+    X, y = data
+    X = X.copy()
+    X[::4, 0] = np.nan
+    hgb = HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(X, y)
+    report = check_monotonic(hgb, X, monotonic_cst=[1, 1, -1])
+    assert all(np.all(np.isfinite(g)) and len(g) > 2 for g in report.grids)
+    assert report.max_drop[0] > 0.1  # sin(6 x0) falls, rows with NaN included
+    X[:, 0] = np.nan
+    with pytest.raises(ValueError, match="feature 'x0' has no finite value"):
+        check_monotonic(hgb, X, monotonic_cst=[1, 0, 0])
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64"])
+def test_integer_features_are_moved_along_integers(data, dtype):
+    """An integer column (NumPy's or pandas' nullable one, NA included) is moved
+    along integer values, and keeps working through the estimator."""
+    X, y = data
+    frame = pd.DataFrame(np.round(X * 1000), columns=["a", "b", "c"]).astype(dtype)
+    if dtype == "Int64":
+        frame.iloc[::5, 0] = pd.NA
+    hgb = HistGradientBoostingRegressor(max_iter=20, random_state=0).fit(frame, y)
+    report = check_monotonic(hgb, frame, monotonic_cst={"a": 1, "c": -1}, n_steps=7)
+    for grid in report.grids:
+        np.testing.assert_array_equal(grid, np.round(grid))
+    assert report.max_drop[0] > 0.1

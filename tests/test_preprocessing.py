@@ -53,6 +53,27 @@ def test_ramps_layout_names_and_constraints():
                                   [[0, 0, -3], [1, 1, 9]])
 
 
+def test_expand_monotonic_cst_checks_against_the_fitted_features():
+    """Unfitted, any names expand (the layout needs no data); fitted, the names or
+    the number of directions must match what fit saw, and the directions are -1,
+    0 or 1 in either case."""
+    frame = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["a", "b", "c"])
+    assert RampTransformer(3).expand_monotonic_cst({"zz": 1}) == {
+        "zz_ramp0": 1, "zz_ramp1": 1, "zz": 1}
+    ramps = RampTransformer(3).fit(frame)
+    assert ramps.expand_monotonic_cst({"b": -1}) == {"b_ramp0": -1, "b_ramp1": -1,
+                                                     "b": -1}
+    with pytest.raises(ValueError, match=r"not seen in fit: \['zz'\]"):
+        ramps.expand_monotonic_cst({"zz": 1})
+    with pytest.raises(ValueError, match="has 2 directions; .* fitted on 3"):
+        ramps.expand_monotonic_cst([1, 0])
+    for bad in ({"a": 2}, [1, 0, -3]):
+        with pytest.raises(ValueError, match="must be -1, 0 or 1"):
+            ramps.expand_monotonic_cst(bad)
+        with pytest.raises(ValueError, match="must be -1, 0 or 1"):
+            RampTransformer(3).expand_monotonic_cst(bad)
+
+
 def test_distinct_knots_spread_over_a_mostly_zero_column():
     x = np.r_[np.zeros(95), np.arange(1.0, 6.0)][:, None]
     quantile = RampTransformer(n_knots=5, knots="quantile").fit(x).knots_[:, 0]

@@ -183,6 +183,13 @@ def test_two_class_softmax_is_refused(data):
     clf.coefs_[-1] = np.column_stack([W.min(axis=1), W.max(axis=1)])  # difference >= 0
     with pytest.raises(ValueError, match="two-class softmax.*output='logistic'"):
         monotone_certificate(clf)
+    # The same refusal for the softmax that output="auto" resolves to, and it
+    # reads the fitted output, not the parameter changed since.
+    auto = _net(output="auto").fit(X, y)
+    assert auto.out_activation_ == "softmax"
+    auto.set_params(output="logistic")
+    with pytest.raises(ValueError, match="two-class softmax.*output='logistic'"):
+        monotone_certificate(auto)
 
 
 def test_certificate_refuses_unconstrained_abba_and_multiclass(data, unconstrained):

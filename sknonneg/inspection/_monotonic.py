@@ -284,8 +284,12 @@ def _with_column(X, j, values, rows):
         block = X.iloc[rows]
         out = pd.concat([block] * n_steps, ignore_index=True)
         column = out.columns[j]
-        out[column] = np.repeat(values, len(rows)).astype(
-            np.result_type(X.dtypes.iloc[j], np.asarray(values).dtype))
+        dtype = X.dtypes.iloc[j]
+        # A NumPy dtype keeps its kind where the grid allows (integers stay
+        # integers); an extension dtype (pandas' nullable Int64, say) takes floats.
+        dtype = (np.result_type(dtype, np.asarray(values).dtype)
+                 if isinstance(dtype, np.dtype) else np.float64)
+        out[column] = np.repeat(values, len(rows)).astype(dtype)
         return out
     block = X[rows]
     if sp.issparse(block):
@@ -390,11 +394,24 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     n_violating = np.zeros(features.shape[0], dtype=np.int64)
     grids = []
     for k, j in enumerate(features):
-        column = (X.iloc[:, j].to_numpy() if hasattr(X, "iloc")
-                  else (X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]))
-        column = np.asarray(column, dtype=np.float64)
+        if hasattr(X, "iloc"):
+            series = X.iloc[:, j]
+            # pandas' nullable integers have kind "i" too; their NA becomes NaN.
+            integer = getattr(series.dtype, "kind", "O") in "iu"
+            column = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            column = X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]
+            integer = np.issubdtype(column.dtype, np.integer)
+            column = np.asarray(column, dtype=np.float64)
+        # The grid spans the finite values (a NaN or an infinity would give a grid
+        # of NaN, which checks nothing, and report no violation).
+        column = column[np.isfinite(column)]
+        if column.shape[0] == 0:
+            name = names[j] if names is not None else f"x{j}"
+            raise ValueError(f"feature {name!r} has no finite value in X to move it "
+                             f"along: check_monotonic needs some.")
         grid = np.unique(np.quantile(column, np.linspace(0, 1, n_steps)))
-        if np.issubdtype(np.asarray(column).dtype, np.integer):
+        if integer:
             grid = np.unique(np.round(grid))
         grids.append(grid)
         if grid.shape[0] < 2:

@@ -210,7 +210,8 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         ----------
         monotonic_cst : array-like of int of shape (n_features,) or dict
             ``-1``, ``0`` or ``1`` per input feature, or ``{feature_name:
-            direction}`` (features not named are free).
+            direction}`` (features not named are free). Once fitted, the number
+            of directions, or the names, must match the features seen in fit.
 
         Returns
         -------
@@ -221,7 +222,20 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         per = self._n_out_per_feature()
+        values = (list(monotonic_cst.values()) if isinstance(monotonic_cst, dict)
+                  else monotonic_cst)
+        if not np.all(np.isin(np.asarray(values, dtype=object), [-1, 0, 1])):
+            raise ValueError(f"monotonic_cst values must be -1, 0 or 1; got "
+                             f"{monotonic_cst!r}.")
         if isinstance(monotonic_cst, dict):
+            # Fitted on named columns, names must be among them (as an estimator's
+            # dict form requires); unfitted, the layout needs no data.
+            known = getattr(self, "feature_names_in_", None)
+            unknown = (sorted(set(monotonic_cst) - set(known)) if known is not None
+                       else [])
+            if unknown:
+                raise ValueError(f"monotonic_cst names features not seen in fit: "
+                                 f"{unknown}; the features are {list(known)}.")
             out = {}
             for name, direction in monotonic_cst.items():
                 out.update(dict.fromkeys(self._expand_names([name]), direction))
@@ -230,6 +244,10 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         if cst.ndim != 1:
             raise ValueError("monotonic_cst must be 1-dimensional (one direction per "
                              f"feature) or a dict; got shape {cst.shape}.")
+        n_in = getattr(self, "n_features_in_", None)
+        if n_in is not None and cst.shape[0] != n_in:
+            raise ValueError(f"monotonic_cst has {cst.shape[0]} directions; the "
+                             f"transformer was fitted on {n_in} features.")
         return np.repeat(cst, per).astype(np.int8)
 
     def _output_sources(self):

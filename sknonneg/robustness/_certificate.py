@@ -138,7 +138,9 @@ def _network_layers(final):
     if isinstance(final, NonNegMLPClassifier):
         coefs = list(final.coefs_)
         last = coefs[-1]
-        output = final.get_params()["output"]
+        # The fitted output (``output="auto"`` resolved), not the parameter,
+        # which may have been changed since.
+        output = final.out_activation_
         if last.shape[1] == 1:
             v = last[:, 0]
             what = "single logistic output"

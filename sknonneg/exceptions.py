@@ -35,7 +35,9 @@ class InputScaleWarning(UserWarning):
     Raised once per fit when the largest root-mean-square of an input column is
     above ``1e3`` or the largest is below ``1e-3``: a network whose first layer is
     non-negative, with sigmoid units, trains best on inputs of order one (a
-    ``MinMaxScaler`` or ``StandardScaler`` in a ``Pipeline``).
+    ``MinMaxScaler`` or ``StandardScaler`` in a ``Pipeline``). Also raised when a
+    ``NonNegAutoencoder`` with ``decoder="sigmoid"``, which reconstructs values in
+    [0, 1] only, is fitted on data outside that range.
 
     See Also
     --------

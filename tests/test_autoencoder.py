@@ -2,6 +2,8 @@
 for every option, exact bounds, the transformer API, blocks of rows for sparse input,
 and parts recovered from sums of bars."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -10,7 +12,7 @@ from scipy.special import expit
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknonneg import NonNegAutoencoder
+from sknonneg import InputScaleWarning, NonNegAutoencoder
 from sknonneg._engine import KLSparsity, NegativeWeightsL2, RowBlockObjective
 from sknonneg._engine.losses import SigmoidSquaredError
 
@@ -234,6 +236,9 @@ def test_start_from_csr_equals_start_from_dense(decoder, monkeypatch):
     assert_allclose(sparse, dense, rtol=1e-10, atol=1e-12)
 
 
+# scikit-learn's checks fit on data outside [0, 1], which the sigmoid decoder
+# cannot reconstruct: the warning that says so is expected there.
+@pytest.mark.filterwarnings("ignore::sknonneg.InputScaleWarning")
 @parametrize_with_checks([NonNegAutoencoder(3, max_iter=20, random_state=0)],
                          expected_failed_checks=lambda est: {})
 def test_sklearn_compatible_transformer(estimator, check):
@@ -396,3 +401,20 @@ def test_clone_keeps_the_pretrained_stack():
     free = NonNegMLPClassifier.from_autoencoders([ae], max_iter=1)
     with pytest.raises(ValueError, match="sign constraints"):
         clone(free).set_params(positive=True).fit(X, y)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sigmoid_decoder_warns_on_data_outside_the_unit_interval(sparse):
+    """A sigmoid decoder cannot reconstruct values outside [0, 1]: fitting it there
+    says so (and points to MinMaxScaler or decoder="linear"); data inside, or the
+    linear decoder, fit without the warning."""
+    X = np.random.RandomState(0).rand(40, 5)
+    make = sp.csr_matrix if sparse else np.asarray
+    params = {"n_components": 3, "max_iter": 2, "random_state": 0}
+    with pytest.warns(InputScaleWarning, match=r"ranges over \[0\.0141, 3\].*"
+                      "MinMaxScaler.*decoder='linear'"):
+        NonNegAutoencoder(**params).fit(make(X * 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputScaleWarning)
+        NonNegAutoencoder(**params).fit(make(X))
+        NonNegAutoencoder(decoder="linear", **params).fit(make(X * 3))

@@ -1,5 +1,6 @@
 """NonNegAutoencoder: part-based sparse autoencoders (NCAE) as a transformer."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +21,7 @@ from .._engine import (
 )
 from .._solvers import SOLVERS
 from .._validation import check_positive_weights
+from ..exceptions import InputScaleWarning
 from ._training import TrainableNetwork
 
 __all__ = ["NonNegAutoencoder"]
@@ -32,6 +34,24 @@ _INIT_SAMPLES = 2000
 # Standard deviation of each encoder unit's pre-activation over the data at the start.
 _ENCODER_INIT_STD = 1.0
 _LOGIT_CLIP = 1e-3
+
+
+def _warn_outside_unit_range(X, name):
+    """``InputScaleWarning`` if ``X`` (dense or sparse) has values outside [0, 1]:
+    a sigmoid decoder reconstructs values in (0, 1) only."""
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return
+    low, high = float(values.min()), float(values.max())
+    if sp.issparse(X) and values.size < X.shape[0] * X.shape[1]:
+        low, high = min(low, 0.0), max(high, 0.0)  # the implicit zeros
+    if low < 0.0 or high > 1.0:
+        warnings.warn(
+            f"{name}: decoder='sigmoid' reconstructs values in [0, 1], but X ranges "
+            f"over [{low:.3g}, {high:.3g}]: "
+            "its reconstruction error cannot reach zero. Scale X into [0, 1] (a "
+            "MinMaxScaler in a Pipeline), or use decoder='linear'.",
+            InputScaleWarning, stacklevel=5)
 
 
 class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
@@ -71,7 +91,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     l2 : float, default=1e-5
         L2 penalty ``l2 * ||W||_F^2`` on both weight matrices.
     decoder : {"sigmoid", "linear"}, default="sigmoid"
-        ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data in [0, 1] (images).
+        ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data in [0, 1] (images;
+        data outside [0, 1] raises an ``InputScaleWarning`` at fit).
         ``"linear"``: ``x_hat = h W2 + b2``, for any non-negative data (tf-idf).
     solver : {"lbfgsb", "adam"}, default="adam"
         Projected Adam on mini-batches (the weights of ``nonneg="bounds"`` layers
@@ -408,6 +429,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X = validate_data(self, X, reset=reset, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         X = self._as_compute_dtype(X)
+        if self.decoder == "sigmoid":
+            _warn_outside_unit_range(X, type(self).__name__)
         return X, X
 
     def _encode_targets(self, y, classes=None):

@@ -91,3 +91,25 @@ def test_warm_start_with_new_output_starts_anew(Est):
     est.set_params(output="logistic").fit(X, Y_MULTI)
     assert est.out_activation_ == "logistic"
     assert est.predict_proba(X).shape == (30, 3)
+
+
+def test_warm_start_with_permuted_hidden_sizes_starts_anew():
+    """Hidden sizes (5, 7) and (7, 5) between as many inputs as outputs have the
+    same number of parameters, packed differently: the warm start must not read
+    one as the other, it starts anew, as a fresh estimator does."""
+    rng = np.random.RandomState(0)
+    X10, y10 = rng.rand(50, 10), np.arange(50) % 10
+    params = {"max_iter": 3, "random_state": 0}
+    est = NonNegMLPClassifier(hidden_layer_sizes=(5, 7), warm_start=True, **params)
+    est.fit(X10, y10).set_params(hidden_layer_sizes=(7, 5)).fit(X10, y10)
+    fresh = NonNegMLPClassifier(hidden_layer_sizes=(7, 5), **params).fit(X10, y10)
+    np.testing.assert_array_equal(est.coefs_[0], fresh.coefs_[0])
+    assert [c.shape for c in est.coefs_] == [(10, 7), (7, 5), (5, 10)]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_warm_start_with_other_classes_names_warm_start(Est):
+    est = _est(Est, warm_start=True).fit(X, Y)
+    with pytest.raises(ValueError, match="warm_start=True continues the previous "
+                       "fit.*classes not in.*warm_start=False"):
+        est.fit(X, np.arange(30) % 4)

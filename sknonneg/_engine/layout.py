@@ -229,6 +229,13 @@ class ParameterLayout:
         self.box = self._box()
         self.has_l1 = self.box.has_l1
 
+    def packing(self):
+        """Where every block lies in ``theta`` and its shape, layer by layer: two
+        layouts with equal packings read a ``theta`` alike (a warm start may
+        continue it), whatever their bounds."""
+        return [[(name, s.start, s.stop, shape) for name, (s, shape) in slices.items()]
+                for slices in self._slices]
+
     # The box follows from the layers; a pickle (a fitted estimator sent to a Dask
     # worker, or saved) carries only those.
     def __getstate__(self):

@@ -278,7 +278,11 @@ class BaseNetwork(BaseEstimator):
         compatible model, see ``_warm_start_fitted``) and it fits ``layout``, else the
         initialisation ``_init_theta``; a ``fresh`` one then goes through
         ``_init_output`` on the training rows (``_start_output``)."""
-        if warm and layout.n_params == self._theta.shape[0]:
+        # The same packing, not only the same number of parameters: hidden sizes
+        # (5, 7) and (7, 5) between 10 inputs and 10 outputs both have 177.
+        previous = getattr(self, "_layout", None)
+        if (warm and layout.n_params == self._theta.shape[0]
+                and (previous is None or previous.packing() == layout.packing())):
             return self._theta.copy(), False
         return self._init_theta(layout, X, rng, sample_weight), True
 

@@ -349,7 +349,12 @@ class TrainableNetwork(BaseNetwork):
         self._snapshot_params()
         X, y = self._validate_X_y(X, y, reset=not fitted)
         if fitted:
-            targets, strata = self._transform_targets(y)
+            try:
+                targets, strata = self._transform_targets(y)
+            except ValueError as exc:
+                raise ValueError(
+                    f"warm_start=True continues the previous fit, whose targets y "
+                    f"must match: {exc} Set warm_start=False to fit anew.") from exc
         else:
             targets, strata = self._encode_targets(y)
         sample_weight = self._sample_weight(X, y, sample_weight)

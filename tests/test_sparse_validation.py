@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._validation import check_sparse_structure
 from sknonneg.inspection._utils import hidden_activations
 
@@ -108,3 +108,19 @@ def test_empty_and_float_index_arrays():
     X.indices = X.indices.astype(np.float64)
     with pytest.raises(ValueError, match="integer dtype"):
         check_sparse_structure(X)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_sparse_targets_fit_as_dense_and_malformed_ones_are_refused(Est):
+    """A sparse label indicator matrix (or multi-output target) fits as its dense
+    copy, as scikit-learn's MLPClassifier takes it; a malformed one is refused
+    before anything reads it."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(30, 4)
+    Y = (rng.rand(30, 3) > 0.5).astype(float)
+    make = lambda: Est(hidden_layer_sizes=3, max_iter=5, random_state=0)  # noqa: E731
+    dense, sparse = make().fit(X, Y), make().fit(X, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(dense.predict(X), sparse.predict(X))
+    bad = _malformed(sp.csr_matrix(Y), "index-too-large")
+    with pytest.raises(ValueError, match="Input y is a malformed sparse matrix"):
+        make().fit(X, bad)

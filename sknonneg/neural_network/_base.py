@@ -228,10 +228,16 @@ class BaseNetwork(BaseEstimator):
     # ------------------------------------------------------------------ input
     def _validate_X_y(self, X, y, reset):
         check_sparse_structure(X)
+        if sp.issparse(y):
+            check_sparse_structure(y, name="y")
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32], multi_output=True,
         )
+        if sp.issparse(y):
+            # A sparse label indicator matrix (or multi-output target), as
+            # scikit-learn's MLPClassifier takes it: n_samples x n_outputs, dense.
+            y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         X = self._as_compute_dtype(X)

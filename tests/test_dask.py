@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import sknonneg
-from sknonneg import NonNegMLPClassifier
+from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg.parallel import iter_chunks, kernel_compile_counts, partial_fit_chunks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,6 +231,47 @@ def test_partial_fit_chunks_memmap_memory_bounded(digits, tmp_path):
                         classes=np.arange(10))
     np.testing.assert_array_equal(fitted[1].coefs_[0], ref.coefs_[0])
     assert fitted[4].score(X, y) > 0.75
+
+
+def _loop(est, X, y, chunk_size, **kwargs):
+    for start in range(0, X.shape[0], chunk_size):
+        est.partial_fit(X[start:start + chunk_size], y[start:start + chunk_size],
+                        **kwargs)
+    return est
+
+
+def test_partial_fit_chunks_takes_regressors_and_csr(digits):
+    """A regressor (no classes) and a CSR input (chunks stay sparse) train as the
+    in-memory loop of partial_fit over the same chunks does."""
+    import scipy.sparse as sp
+
+    X, y = digits[0][:600], digits[1][:600]
+    reg = NonNegMLPRegressor(hidden_layer_sizes=8, max_iter=5, random_state=0)
+    got = partial_fit_chunks(clone(reg), X, y / 9.0, chunk_size=200)
+    ref = _loop(clone(reg), X, y / 9.0, 200)
+    np.testing.assert_array_equal(got._theta, ref._theta)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=8, max_iter=5, random_state=0)
+    classes = np.arange(10)
+    got = partial_fit_chunks(clone(clf), sp.csr_matrix(X), y, classes=classes,
+                             chunk_size=200)
+    ref = _loop(clone(clf), X, y, 200, classes=classes)
+    np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
+
+
+@needs_dask
+def test_fit_dask_blocks_takes_a_regressor(digits):
+    import dask
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:600], digits[1][:600] / 9.0
+    reg = NonNegMLPRegressor(hidden_layer_sizes=8, max_iter=5, random_state=0)
+    with dask.config.set(scheduler="synchronous"):
+        got = fit_dask_blocks(reg, da.from_array(X, chunks=(200, -1)),
+                              da.from_array(y, chunks=200))
+    ref = _loop(clone(reg), X, y, 200)
+    np.testing.assert_array_equal(got._theta, ref._theta)
 
 
 # -------------------------------------------------------------------- Dask

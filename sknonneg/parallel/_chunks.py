@@ -1,7 +1,9 @@
 """Training from data larger than memory: ``partial_fit`` over row chunks.
 
 Works with anything sliced by rows into NumPy arrays: a memory-mapped ``.npy``
-(``np.load(path, mmap_mode="r")``), an ``np.memmap``, an h5py or zarr array. Only one
+(``np.load(path, mmap_mode="r")``), an ``np.memmap``, an h5py or zarr array, and
+with a CSR matrix (its row slices stay sparse). Classifiers and regressors alike
+(``classes`` for the first). Only one
 chunk is read (and converted to floats) at a time, so the memory a fit needs is set
 by ``chunk_size``, not by the size of the file.
 """
@@ -9,6 +11,7 @@ by ``chunk_size``, not by the size of the file.
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 __all__ = ["iter_chunks", "partial_fit_chunks"]
@@ -53,20 +56,23 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
             yield start, min(n_samples, start + chunk_size)
 
 
-def partial_fit_chunks(estimator, X, y, *, classes, chunk_size=10_000, n_epochs=1,
-                       shuffle=False, random_state=None, transform=None):
+def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
+                       n_epochs=1, shuffle=False, random_state=None, transform=None):
     """Train ``estimator`` with one ``partial_fit`` call per chunk of rows of ``X``.
 
     Parameters
     ----------
     estimator : estimator with ``partial_fit``
         Trained in place; if already fitted, training continues from its state.
-    X : array-like of shape (n_samples, n_features)
-        Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``, or a CSR
+        matrix (its row slices stay sparse).
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Labels, sliced like ``X`` (may be memory-mapped too).
-    classes : array-like of shape (n_classes,)
-        All classes (passed to every call; ``partial_fit`` uses it on the first).
+        Labels or targets, sliced like ``X`` (may be memory-mapped too).
+    classes : array-like of shape (n_classes,), default=None
+        All classes (passed to every call; a classifier's ``partial_fit`` needs it
+        on the first, except for multilabel indicator targets); None for a
+        regressor.
     chunk_size : int, default=10_000
         Rows per ``partial_fit`` call.
     n_epochs : int, default=1
@@ -96,7 +102,7 @@ def partial_fit_chunks(estimator, X, y, *, classes, chunk_size=10_000, n_epochs=
     if shape is None or len(shape) != 2:
         raise TypeError(
             f"X must be a 2-D array sliced by rows (a NumPy array, np.memmap, h5py or "
-            f"zarr array), got {type(X).__name__}"
+            f"zarr array, a CSR matrix), got {type(X).__name__}"
             + ("" if shape is None else f" of shape {shape}") + "."
         )
     if transform is not None and not callable(transform):
@@ -106,8 +112,11 @@ def partial_fit_chunks(estimator, X, y, *, classes, chunk_size=10_000, n_epochs=
         raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")
     for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
                                    shuffle=shuffle, random_state=random_state):
-        X_chunk = np.asarray(X[start:stop])
+        X_chunk = X[start:stop]
+        if not sp.issparse(X_chunk):
+            X_chunk = np.asarray(X_chunk)
         if transform is not None:
             X_chunk = transform(X_chunk)
-        estimator.partial_fit(X_chunk, np.asarray(y[start:stop]), classes=classes)
+        extra = {} if classes is None else {"classes": classes}
+        estimator.partial_fit(X_chunk, np.asarray(y[start:stop]), **extra)
     return estimator

@@ -27,7 +27,10 @@ def _row_blocks(X):
 
 def _partial_fit_step(model, X, y, classes, fit_params):
     model = copy.deepcopy(model)
-    return model.partial_fit(X, y, classes=classes, **fit_params)
+    # classes only where given: a regressor's partial_fit does not take it.
+    if classes is not None:
+        fit_params = {**fit_params, "classes": classes}
+    return model.partial_fit(X, y, **fit_params)
 
 
 def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks=False,
@@ -50,8 +53,8 @@ def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks
     y : dask.array.Array of shape (n_samples,) or (n_samples, n_outputs)
         Labels, rechunked to the row chunks of ``X`` when they differ.
     classes : array-like of shape (n_classes,), default=None
-        All classes, required by the first ``partial_fit`` call (not for
-        multilabel indicator targets).
+        All classes, required by a classifier's first ``partial_fit`` call (not
+        for multilabel indicator targets); None for a regressor.
     n_epochs : int, default=1
         Passes over the blocks.
     shuffle_blocks : bool, default=False

@@ -557,6 +557,13 @@ def test_abba_classifier_is_inspectable():
     assert disp.signed_ and np.all(disp.vmin_ == -disp.vmax_)
     report = describe_network(est)
     assert "Lipschitz bound" in report and "abba" in report
+    # coefs_ are the doubled matrices: the header says so, and the 20 outputs are
+    # the [u, v] halves of the 10 classes' logits, not 20 classes.
+    assert "128 -> 12 -> 20" in report and "ABBA form [[A, B], [B, A]] of 64 -> 6 -> 10" in report
+    assert "outputs (20): 0 (u), 1 (u)" in report and "9 (v)" in report
+    binary = ABBAClassifier((6,), output="logistic", max_iter=3, random_state=0).fit(
+        X, y % 2)
+    assert "outputs (2): 1 (vs 0) (u), 1 (vs 0) (v)" in describe_network(binary)
     words = top_features(est, k=3)
     assert len(words) == 12 * 3
     plt.close("all")

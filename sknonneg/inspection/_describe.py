@@ -57,6 +57,11 @@ def describe_network(estimator, tol=1e-6):
         arch = " -> ".join(str(s) for s in sizes)
         n_hidden = len(sizes) - 2
         head = f"{name}: {arch} ({n_hidden} hidden layer{'s' if n_hidden != 1 else ''})"
+        if hasattr(final, "coefs_a_"):
+            # coefs_ hold ABBA's doubled matrices [[A, B], [B, A]].
+            blocks = [final.coefs_a_[0].shape[0]] + [c.shape[1] for c in final.coefs_a_]
+            head += (" in ABBA form [[A, B], [B, A]] of "
+                     + " -> ".join(str(s) for s in blocks))
         act = getattr(final, "activation", None)
         out_act = getattr(final, "out_activation_", None)
         if act is not None or out_act is not None:

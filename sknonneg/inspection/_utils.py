@@ -127,13 +127,25 @@ def layer_constraints(estimator, layers=None):
 def output_classes(final, n_outputs):
     """Labels of the output neurons (``classes_`` when it matches)."""
     classes = getattr(final, "classes_", None)
-    if classes is not None:
-        classes = np.asarray(classes)
-        if classes.ndim == 1 and len(classes) == n_outputs:
-            return [str(c) for c in classes]
-        if classes.ndim == 1 and len(classes) == 2 and n_outputs == 1:
-            # binary logistic output: positive weights favour classes_[1]
-            return [f"{classes[1]} (vs {classes[0]})"]
+    if classes is None or np.asarray(classes).ndim != 1:
+        return [f"out{j}" for j in range(n_outputs)]
+    classes = np.asarray(classes)
+    if hasattr(final, "coefs_a_") and n_outputs == 2 * final.coefs_a_[-1].shape[1]:
+        # ABBA's doubled output [u, v]: logit j is (u_j - v_j) / 2 (the halving
+        # map), one pair per class, or one pair for a binary logistic output.
+        n = n_outputs // 2
+        if len(classes) == n:
+            names = [str(c) for c in classes]
+        elif len(classes) == 2 and n == 1:
+            names = [f"{classes[1]} (vs {classes[0]})"]
+        else:
+            names = [f"out{j}" for j in range(n)]
+        return [f"{c} (u)" for c in names] + [f"{c} (v)" for c in names]
+    if len(classes) == n_outputs:
+        return [str(c) for c in classes]
+    if len(classes) == 2 and n_outputs == 1:
+        # binary logistic output: positive weights favour classes_[1]
+        return [f"{classes[1]} (vs {classes[0]})"]
     return [f"out{j}" for j in range(n_outputs)]
 
 

@@ -116,7 +116,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    name, X_train, X_test, y_train, y_test = load_data(args.data_home)
+    try:
+        name, X_train, X_test, y_train, y_test = load_data(args.data_home)
+    except FileNotFoundError as exc:  # a clear message, not a traceback
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     n_hidden = args.hidden or (50 if args.data_home is None else 150)
     print(f"sknonneg {__version__}: {name}, {X_train.shape[0]} train / "
           f"{X_test.shape[0]} test samples, {X_train.shape[1]} features, "

@@ -23,9 +23,13 @@ def test_zero_fractions_relative_to_layer_scale():
     assert zero_fractions(coefs) == [pytest.approx(0.5), 1.0]
 
 
-def test_demo_data_home_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(OSError, match="mnist.npz"):
+def test_demo_data_home_missing_file_is_a_clear_error(tmp_path, capsys):
+    """A usage error (exit status 2) naming the file, not a traceback."""
+    with pytest.raises(SystemExit) as exc:
         main(["--data-home", str(tmp_path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m sknonneg: error: ") and "mnist.npz" in err
 
 
 @pytest.mark.parametrize("large", [False, True])

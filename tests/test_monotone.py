@@ -118,9 +118,16 @@ def test_refused_combinations_name_the_parameter():
                                 positive=positive).fit(X, binary)
     with pytest.raises(ValueError, match="multiclass"):
         NonNegMLPClassifier(5, monotonic_cst=cst).fit(X, np.digitize(y, [-1, 1]))
-    # The regressor's default positive="hidden" leaves the output signed.
+    # The regressor's positive="hidden" leaves the output signed: refused when
+    # given; the default "auto" resolves to True under monotonic_cst (and to
+    # "hidden" without it, where the network must fit y = -x).
     with pytest.raises(ValueError, match=r"positive='hidden'.*positive=True"):
-        NonNegMLPRegressor(5, monotonic_cst=cst).fit(X, y)
+        NonNegMLPRegressor(5, monotonic_cst=cst, positive="hidden").fit(X, y)
+    auto = NonNegMLPRegressor(5, monotonic_cst=cst, max_iter=20).fit(X, y)
+    assert auto.weight_constraints_ == ["mixed", "nonneg"]
+    assert check_monotonic(auto, X).is_monotonic
+    free_output = NonNegMLPRegressor(5, max_iter=5).fit(X, y)
+    assert free_output.weight_constraints_ == ["nonneg", "free"]
     # A first layer free where positive says so, later layers non-negative: kept.
     NonNegMLPRegressor(5, monotonic_cst=cst, positive=[False, True],
                        max_iter=5).fit(X, y)

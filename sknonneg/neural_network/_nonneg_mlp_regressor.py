@@ -13,6 +13,7 @@ from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import check_positive_weights, check_target_scale
 from ._classifier import fill_doc
+from ._monotone import has_constraint
 from ._nonneg_mlp import NonNegMLPClassifier, _activation_slope, _auto_gain
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
@@ -37,15 +38,17 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
-    positive : bool, {"hidden", "output"} or list of bool, default="hidden"
-        Which weight layers are constrained to be >= 0. ``"hidden"`` (the default):
-        the input-to-hidden and hidden-to-hidden layers, the output layer signed.
+    positive : "auto", bool, {"hidden", "output"} or list of bool, default="auto"
+        Which weight layers are constrained to be >= 0. ``"hidden"``: the
+        input-to-hidden and hidden-to-hidden layers, the output layer signed.
         ``True``: every layer, which makes the prediction non-decreasing in every
-        feature (it cannot fit ``y = -x``; hence not the default). ``False``: none.
-        ``"output"``: the last layer only. A list: one bool per weight layer.
-        Only ``True`` is monotone; ``"hidden"`` and ``"output"`` alone are not.
-        ``monotonic_cst`` needs ``True`` (or a list that is ``True`` after the
-        first layer); any other value with it is an error, not silently changed.
+        feature (it cannot fit ``y = -x``) unless ``monotonic_cst`` signs the
+        first layer. ``False``: none. ``"output"``: the last layer only. A list:
+        one bool per weight layer. ``"auto"`` (the default): ``True`` when
+        ``monotonic_cst`` constrains a feature, ``"hidden"`` otherwise. Only ``True`` is
+        monotone; ``"hidden"`` and ``"output"`` alone are not. ``monotonic_cst``
+        needs ``True`` (or a list that is ``True`` after the first layer); any
+        other value given with it is an error, not silently changed.
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Monotonic constraint per feature, as ``HistGradientBoostingRegressor``
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
@@ -167,7 +170,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
 
     _parameter_constraints = {
         **TrainableNetwork._parameter_constraints,
-        "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple],
+        "positive": ["boolean", StrOptions({"auto", "hidden", "output"}), list, tuple],
         "monotonic_cst": ["array-like", dict, None],
         "activation": [StrOptions(set(DENSE_ACTIVATIONS))],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list,
@@ -183,7 +186,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         self,
         hidden_layer_sizes=(100,),
         *,
-        positive="hidden",
+        positive="auto",
         monotonic_cst=None,
         activation="logistic",
         gain="auto",
@@ -232,7 +235,15 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
 
     # The network: NonNegMLPClassifier's hooks, one definition for both.
     _validate_extra_params = _NETWORK._validate_extra_params
-    _positive_layers = _NETWORK._positive_layers
+    def _positive_layers(self, n_layers):
+        # "auto": every layer >= 0 under monotonic_cst (the guarantee needs every
+        # layer after the first non-negative; monotonic_cst signs the first), a
+        # signed output layer otherwise (the network can then fit y = -x).
+        if isinstance(self.positive, str) and self.positive == "auto":
+            if has_constraint(self.monotonic_cst):
+                return [True] * n_layers
+            return [True] * (n_layers - 1) + [False]
+        return _NETWORK._positive_layers(self, n_layers)
     _build_layout = _NETWORK._build_layout
     _l1_per_layer = _NETWORK._l1_per_layer
     _l1_is_auto = _NETWORK._l1_is_auto

@@ -21,6 +21,7 @@ from sklearn.preprocessing import (
 from sklearn.tree import DecisionTreeClassifier
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg.preprocessing import RampTransformer
 from sknonneg.robustness import (
     EvasionResult,
     MonotoneCertificate,
@@ -307,6 +308,29 @@ def test_pipeline_with_monotone_step_keeps_certificate(data, step):
     assert monotone_certificate(pipe).all_certified_
     res = additive_evasion_attack(pipe, X, budget=4, method="gradient")
     assert res.success_rate_ == 0.0
+
+
+def test_pipeline_with_ramps_certifies_each_raw_feature(data):
+    """RampTransformer makes several columns of each feature, each non-decreasing
+    in it: a raw feature holds a direction when every one of its columns does."""
+    X, y = data
+    pipe = make_pipeline(RampTransformer(4), StandardScaler(), _net()).fit(X, y)
+    cert = monotone_certificate(pipe)
+    assert cert.n_features_ == N_FEATURES and cert.all_certified_
+    assert additive_evasion_attack(pipe, X, budget=4).success_rate_ == 0.0
+    # Directions per raw feature, expanded to the ramps: feature 2 down, 3-7 free.
+    raw = [1, 1, -1, 0, 0, 0, 0, 0]
+    ramps = RampTransformer(4)
+    net = _net(monotonic_cst=list(ramps.expand_monotonic_cst(raw)), positive=True)
+    signed = make_pipeline(ramps, net).fit(X, y)
+    cert = monotone_certificate(signed)
+    np.testing.assert_array_equal(cert.feature_signs_[:3], [1, 1, -1])
+    # A free feature is certified only where all its ramps' weights happen to
+    # share a sign: the fitted weights decide, as for any free feature.
+    first = signed[-1].coefs_[0]
+    for j in range(3, N_FEATURES):
+        rows = first[4 * j:4 * j + 4]
+        assert cert.certified_features_[j] == bool(np.all(rows >= 0))
 
 
 @pytest.mark.parametrize("step, match", [

@@ -294,8 +294,8 @@ def monotone_certificate(estimator):
     supported ones are listed in :mod:`sknonneg.robustness` (``MaxAbsScaler``,
     ``MinMaxScaler``, ``StandardScaler``, ``RobustScaler``, ``Binarizer``,
     ``FunctionTransformer`` with a ufunc of ``MONOTONE_UFUNCS``,
-    ``TfidfTransformer(norm=None)``, feature selectors, and a word-unigram
-    ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first). ``Normalizer``,
+    ``TfidfTransformer(norm=None)``, feature selectors, ``RampTransformer``, and a
+    word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first). ``Normalizer``,
     normalised tf-idf, PCA and anything else raise ``ValueError``.
 
     *Floating point.* Rounding is monotone, so for a fixed order of summation each
@@ -349,9 +349,12 @@ def monotone_certificate(estimator):
     if source.shape[0] != up_t.shape[0]:  # pragma: no cover - defensive
         raise ValueError("could not map the Pipeline's features to the final step's.")
     # Features dropped by a selector cannot change the score: both directions hold.
+    # A feature that feeds several columns (RampTransformer) holds a direction when
+    # every one of them does.
     up = np.ones(n_features, dtype=bool)
     down = np.ones(n_features, dtype=bool)
-    up[source], down[source] = up_t, down_t
+    np.logical_and.at(up, source, np.asarray(up_t, dtype=bool))
+    np.logical_and.at(down, source, np.asarray(down_t, dtype=bool))
     if steps:
         what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
                             else type(s).__name__ for _, s in steps] + [what])

@@ -20,6 +20,9 @@ steps, each checked on its fitted state:
   vectorizer, whose outputs are integers;
 * feature selectors (:class:`~sklearn.feature_selection.SelectorMixin`: dropped
   features cannot change the score at all);
+* :class:`~sknonneg.preprocessing.RampTransformer`: each output column is a
+  non-decreasing function of one input feature, exactly as computed (a feature is
+  certified when every column made from it is);
 * as the first step only, on raw text: :class:`~sklearn.feature_extraction.text.
   CountVectorizer` and :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
   (``norm=None``) with ``analyzer="word"`` and ``ngram_range=(1, 1)``: adding a word
@@ -71,7 +74,7 @@ def _refuse(name, step, why):
         f"certificate: {why}. Supported steps are per-feature non-decreasing maps "
         "(MaxAbsScaler, MinMaxScaler, StandardScaler, RobustScaler, Binarizer, "
         "FunctionTransformer with a monotone NumPy ufunc, TfidfTransformer(norm=None), "
-        "feature selectors, and a word-unigram CountVectorizer / "
+        "feature selectors, RampTransformer, and a word-unigram CountVectorizer / "
         "TfidfVectorizer(norm=None) as the first step); see "
         "sknonneg.robustness.monotone_certificate."
     )
@@ -94,9 +97,12 @@ def check_monotone_step(name, step, position, after_counts):
 
     ``position`` is the step's index in the Pipeline; ``after_counts`` says whether
     the step's input is the output of a count vectorizer (integer counts).
-    Returns ``"text"`` for a vectorizer, ``"select"`` for a selector, else
+    Returns ``"text"`` for a vectorizer, ``"select"`` for a selector, ``"expand"``
+    for a ``RampTransformer`` (several output columns per input feature), else
     ``"elementwise"``.
     """
+    from ..preprocessing import RampTransformer
+
     if step is None or (isinstance(step, str) and step == "passthrough"):
         return "elementwise"
     if isinstance(step, (CountVectorizer,)):
@@ -106,6 +112,8 @@ def check_monotone_step(name, step, position, after_counts):
         return "text"
     if isinstance(step, SelectorMixin):
         return "select"
+    if isinstance(step, RampTransformer):
+        return "expand"
     if isinstance(step, (MaxAbsScaler, MinMaxScaler, RobustScaler, Binarizer)):
         scale = getattr(step, "scale_", None)
         if scale is not None and np.any(np.asarray(scale) <= 0):
@@ -155,4 +163,6 @@ def feature_source(steps, kinds, n_features):
             source = np.arange(len(step.vocabulary_))
         elif kind == "select":
             source = source[step.get_support(indices=True)]
+        elif kind == "expand":
+            source = source[np.asarray(step._output_sources(), dtype=np.intp)]
     return source

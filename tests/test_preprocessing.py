@@ -63,9 +63,9 @@ def test_expand_monotonic_cst_checks_against_the_fitted_features():
     ramps = RampTransformer(3).fit(frame)
     assert ramps.expand_monotonic_cst({"b": -1}) == {"b_ramp0": -1, "b_ramp1": -1,
                                                      "b": -1}
-    with pytest.raises(ValueError, match=r"not seen in fit: \['zz'\]"):
+    with pytest.raises(ValueError, match=r"names features that are not in X: \['zz'\]"):
         ramps.expand_monotonic_cst({"zz": 1})
-    with pytest.raises(ValueError, match="has 2 directions; .* fitted on 3"):
+    with pytest.raises(ValueError, match=r"must have shape \(3,\).*got shape \(2,\)"):
         ramps.expand_monotonic_cst([1, 0])
     for bad in ({"a": 2}, [1, 0, -3]):
         with pytest.raises(ValueError, match="must be -1, 0 or 1"):

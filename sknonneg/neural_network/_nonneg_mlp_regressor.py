@@ -22,6 +22,13 @@ __all__ = ["NonNegMLPRegressor"]
 _NETWORK = NonNegMLPClassifier  # the one definition of the dense network's hooks
 
 
+def _target_matrix(y):
+    """``y`` as a float64 ``(n_samples, n_targets)`` array whose squared deviations
+    cannot overflow (``check_target_scale``)."""
+    y = np.asarray(y, dtype=np.float64)
+    return check_target_scale(y.reshape(y.shape[0], -1))
+
+
 @fill_doc
 class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerMixin,
                          RegressorMixin, TrainableNetwork):
@@ -283,8 +290,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         """Standardised targets (weighted by the fit's sample weights); sets
         ``n_outputs_``, ``y_mean_``, ``y_scale_``."""
         self._y_ndim = np.ndim(y)
-        y = check_target_scale(np.asarray(y, dtype=np.float64).reshape(
-            np.shape(y)[0], -1))
+        y = _target_matrix(y)
         try:
             # Relative weights (the largest 1): the same averages, no overflow.
             weights = check_positive_weights(check_sample_weight(
@@ -296,14 +302,16 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         scale[~(scale > np.finfo(np.float64).tiny)] = 1.0
         self.n_outputs_ = y.shape[1]
         self.y_mean_, self.y_scale_ = mean, scale
-        return self._transform_targets(y)
+        return self._standardised(y)
 
     def _transform_targets(self, y):
-        y = check_target_scale(np.asarray(y, dtype=np.float64).reshape(
-            np.shape(y)[0], -1))
+        y = _target_matrix(y)
         if y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} targets; the regressor was fitted "
                              f"with {self.n_outputs_}.")
+        return self._standardised(y)
+
+    def _standardised(self, y):
         return np.ascontiguousarray((y - self.y_mean_) / self.y_scale_), None
 
     def _sample_weight(self, X, y, sample_weight):

@@ -117,6 +117,15 @@ def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
             X_chunk = np.asarray(X_chunk)
         if transform is not None:
             X_chunk = transform(X_chunk)
-        extra = {} if classes is None else {"classes": classes}
-        estimator.partial_fit(X_chunk, np.asarray(y[start:stop]), **extra)
+        estimator.partial_fit(X_chunk, np.asarray(y[start:stop]),
+                              **partial_fit_params(classes))
     return estimator
+
+
+def partial_fit_params(classes, fit_params=None):
+    """Keyword arguments of a ``partial_fit`` call: ``fit_params`` and ``classes``
+    where given (a regressor's ``partial_fit`` does not take it)."""
+    params = dict(fit_params or {})
+    if classes is not None:
+        params["classes"] = classes
+    return params

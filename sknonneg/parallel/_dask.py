@@ -13,6 +13,7 @@ import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
+from ._chunks import partial_fit_params
 from ._workers import warm_kernels
 
 __all__ = ["ThreadLimits", "fit_dask_blocks", "predict_blocks"]
@@ -27,10 +28,7 @@ def _row_blocks(X):
 
 def _partial_fit_step(model, X, y, classes, fit_params):
     model = copy.deepcopy(model)
-    # classes only where given: a regressor's partial_fit does not take it.
-    if classes is not None:
-        fit_params = {**fit_params, "classes": classes}
-    return model.partial_fit(X, y, **fit_params)
+    return model.partial_fit(X, y, **partial_fit_params(classes, fit_params))
 
 
 def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks=False,

@@ -220,34 +220,33 @@ class RampTransformer(TransformerMixin, BaseEstimator):
             names of :meth:`get_feature_names_out` (prefix them yourself when a
             ``ColumnTransformer`` adds its transformer's name).
         """
+        # The checks of the estimators' monotonic_cst and of check_monotonic.
+        from ..inspection._monotonic import _check_direction, _directions_from_argument
+
         self._validate_params()
         per = self._n_out_per_feature()
-        values = (list(monotonic_cst.values()) if isinstance(monotonic_cst, dict)
-                  else monotonic_cst)
-        if not np.all(np.isin(np.asarray(values, dtype=object), [-1, 0, 1])):
-            raise ValueError(f"monotonic_cst values must be -1, 0 or 1; got "
-                             f"{monotonic_cst!r}.")
+        n_in = getattr(self, "n_features_in_", None)
+        if not isinstance(monotonic_cst, dict):
+            cst = np.asarray(monotonic_cst)
+            if cst.ndim != 1:
+                raise ValueError("monotonic_cst must be 1-dimensional (one direction "
+                                 f"per feature) or a dict; got shape {cst.shape}.")
+        if n_in is not None:
+            # Fitted: names, or the number of directions, must match what fit saw.
+            names = getattr(self, "feature_names_in_", None)
+            names = ([str(n) for n in names] if names is not None
+                     else [f"x{j}" for j in range(n_in)])
+            _directions_from_argument(monotonic_cst, names, n_in)
+        else:  # the layout needs no data: any names expand
+            items = (monotonic_cst.items() if isinstance(monotonic_cst, dict)
+                     else enumerate(np.asarray(monotonic_cst)))
+            for name, direction in items:
+                _check_direction(direction, name)
         if isinstance(monotonic_cst, dict):
-            # Fitted on named columns, names must be among them (as an estimator's
-            # dict form requires); unfitted, the layout needs no data.
-            known = getattr(self, "feature_names_in_", None)
-            unknown = (sorted(set(monotonic_cst) - set(known)) if known is not None
-                       else [])
-            if unknown:
-                raise ValueError(f"monotonic_cst names features not seen in fit: "
-                                 f"{unknown}; the features are {list(known)}.")
             out = {}
             for name, direction in monotonic_cst.items():
                 out.update(dict.fromkeys(self._expand_names([name]), direction))
             return out
-        cst = np.asarray(monotonic_cst)
-        if cst.ndim != 1:
-            raise ValueError("monotonic_cst must be 1-dimensional (one direction per "
-                             f"feature) or a dict; got shape {cst.shape}.")
-        n_in = getattr(self, "n_features_in_", None)
-        if n_in is not None and cst.shape[0] != n_in:
-            raise ValueError(f"monotonic_cst has {cst.shape[0]} directions; the "
-                             f"transformer was fitted on {n_in} features.")
         return np.repeat(cst, per).astype(np.int8)
 
     def _output_sources(self):

@@ -195,3 +195,59 @@ def test_partial_fit_chunks_errors():
             list(iter_chunks(10, bad))
     with pytest.raises(ValueError, match="n_epochs"):
         list(iter_chunks(10, 3, n_epochs=0))
+
+
+# ------------------------------------------------------- evasion attack, sparsity
+def _binary_model():
+    y = (X[:, 0] > 0.5).astype(int)
+    return LogisticRegression().fit(X, y)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"threshold": np.nan}, "threshold must be None or a finite float"),
+    ({"threshold": np.inf}, "threshold must be None or a finite float"),
+    ({"threshold": "0.5"}, "threshold must be None or a finite float"),
+    ({"upper": np.nan}, "upper must not contain NaN"),
+    ({"upper": [1.0, np.nan, 1.0, 1.0, 1.0, 1.0]}, "upper must not contain NaN"),
+    ({"upper": [1.0, 2.0]}, r"upper must be a float or an array of shape \(6,\)"),
+    ({"features": []}, "features selects no feature"),
+])
+def test_additive_evasion_attack_refuses_bad_arguments(kwargs, match):
+    # Before: a NaN threshold flagged no row and reported a NaN success rate, a NaN
+    # upper bound was read as "no bound", an empty features list was reported as
+    # "got dtype float64".
+    from sknonneg.robustness import additive_evasion_attack
+
+    with pytest.raises(ValueError, match=match):
+        additive_evasion_attack(_binary_model(), X, budget=2, **kwargs)
+
+
+def test_additive_evasion_attack_refuses_a_regressor():
+    # Before: AttributeError 'NonNegMLPRegressor' object has no attribute 'classes_'.
+    from sknonneg import NonNegMLPRegressor
+    from sknonneg.robustness import additive_evasion_attack
+
+    reg = NonNegMLPRegressor(hidden_layer_sizes=(3,), max_iter=3).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="attacks classifiers.*no classes_"):
+        additive_evasion_attack(reg, X, budget=2)
+
+
+def test_additive_evasion_attack_accepts_finite_threshold_and_scalar_upper():
+    from sknonneg.robustness import additive_evasion_attack
+
+    res = additive_evasion_attack(_binary_model(), X, budget=2, step=0.5,
+                                  threshold=np.float32(0.0), upper=1.5)
+    assert np.all(res.X_adv_ <= 1.5 + 1e-12) and np.all(res.cost_ <= 2)
+
+
+@pytest.mark.parametrize("tol", [np.nan, np.inf, -1.0, "1e-6"])
+def test_weight_sparsity_refuses_bad_tol(tol):
+    # Before: tol=NaN compared False with every weight: no weight counted as zero,
+    # silently (also through describe_network).
+    from sknonneg.inspection import describe_network, weight_sparsity
+
+    est = _est(NonNegMLPClassifier).fit(X, Y)
+    with pytest.raises(ValueError, match="tol must be a non-negative finite float"):
+        weight_sparsity(est, tol=tol)
+    with pytest.raises(ValueError, match="tol must be a non-negative finite float"):
+        describe_network(est, tol=tol)

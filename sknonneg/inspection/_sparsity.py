@@ -1,5 +1,7 @@
 """Sparsity measures for network weights and dictionary components."""
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 
@@ -141,8 +143,9 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     >>> df.loc["layer0", ["n_zero", "fraction_zero", "dead_units"]].tolist()
     [2.0, 0.5, 1.0]
     """
-    if tol < 0:
-        raise ValueError("tol must be non-negative")
+    if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
+            or tol < 0):
+        raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
     if isinstance(estimator, np.ndarray) or (
         isinstance(estimator, (list, tuple))
         and all(isinstance(W, np.ndarray) for W in estimator)

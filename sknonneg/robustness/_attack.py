@@ -242,6 +242,9 @@ def _allowed_mask(features, n_features, estimator):
     if features is None:
         return np.ones(n_features, dtype=bool)
     features = np.asarray(features)
+    if features.size == 0:
+        raise ValueError("features selects no feature: pass None (every feature may be "
+                         "raised), or the indices, names or mask of at least one.")
     if features.dtype == bool:
         if features.shape != (n_features,):
             raise ValueError(f"A boolean features mask must have shape ({n_features},), "
@@ -267,7 +270,7 @@ def _allowed_mask(features, n_features, estimator):
     return mask
 
 
-def _check_params(budget, step, method, max_candidates, batch_rows):
+def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
     for name, value, integral in (("budget", budget, False), ("step", step, False),
                                   ("max_candidates", max_candidates, True),
                                   ("batch_rows", batch_rows, True)):
@@ -278,6 +281,25 @@ def _check_params(budget, step, method, max_candidates, batch_rows):
                              f", got {value!r}.")
     if method not in ("greedy", "gradient"):
         raise ValueError(f"method must be 'greedy' or 'gradient', got {method!r}.")
+    if threshold is not None and (not isinstance(threshold, Real)
+                                  or isinstance(threshold, bool)
+                                  or not np.isfinite(threshold)):
+        raise ValueError(f"threshold must be None or a finite float (a margin), got "
+                         f"{threshold!r}.")
+
+
+def _check_upper(upper, n_features):
+    """``upper`` as one float per feature (inf: unbounded)."""
+    if upper is None:
+        return np.full(n_features, np.inf)
+    values = np.asarray(upper, dtype=np.float64)
+    if values.ndim > 1 or values.size not in (1, n_features):
+        raise ValueError(f"upper must be a float or an array of shape ({n_features},), "
+                         f"got shape {values.shape}.")
+    if np.isnan(values).any():
+        raise ValueError("upper must not contain NaN (use np.inf for an unbounded "
+                         "feature).")
+    return np.broadcast_to(values, (n_features,))
 
 
 def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
@@ -389,8 +411,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     >>> bool(np.all(res.cost_ <= 5))
     True
     """
-    _check_params(budget, step, method, max_candidates, batch_rows)
+    _check_params(budget, step, method, max_candidates, batch_rows, threshold)
     check_is_fitted(estimator)
+    if getattr(estimator, "classes_", None) is None:
+        raise ValueError(
+            f"additive_evasion_attack attacks classifiers, but "
+            f"{type(estimator).__name__} has no classes_: a regressor has no class to "
+            "evade (for a monotone regressor, monotonic_cst_ says which features "
+            "cannot lower its output).")
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
     if X.dtype.kind not in "iufb":
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
@@ -413,8 +441,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                          f"{target_class!r}.")
     t = int(np.flatnonzero(classes == target_class)[0])
     allowed = _allowed_mask(features, n_features, estimator)
-    upper = (np.full(n_features, np.inf) if upper is None
-             else np.broadcast_to(np.asarray(upper, dtype=np.float64), (n_features,)))
+    upper = _check_upper(upper, n_features)
     n_moves = int(np.floor(budget / step + 1e-9))
 
     scorer = _Scorer(estimator, t, X, step)

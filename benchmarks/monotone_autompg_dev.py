@@ -11,7 +11,8 @@ and the monotone network constrains every ramp of a constrained feature, as on
 COMPAS and Adult. The question: with ramps, does the monotone network pull ahead
 of its unconstrained twin (the constraint removes more variance from a more
 flexible model), and do Ridge and MLPRegressor, which get the same ramps, stay
-behind?
+behind? The ``_wide`` and ``_logy`` variants (both networks) ask the same with
+more capacity and a lower l2, and on log(mpg).
 
 Reported per model: the mean test MSE, and the paired difference in MSE against
 the monotone network with ramps (the model's minus ours: > 0, ours better), mean
@@ -22,6 +23,8 @@ Usage::
     PYTHONPATH=. python benchmarks/monotone_autompg_dev.py --splits 0 1 ... 14 \\
         --suffix _a
     PYTHONPATH=. python benchmarks/monotone_autompg_dev.py --combine _a _b
+    PYTHONPATH=. python benchmarks/monotone_autompg_dev.py --variants mono free \\
+        mono_wide free_wide mono_logy free_logy --suffix _wide_logy
 """
 
 import argparse
@@ -41,6 +44,7 @@ from monotone_tabular import AUTOMPG_CST, LOG_COLUMNS, MONOTONE, _ramp_grid  # n
 from monotone_tabular import _scaled, models  # noqa: E402
 
 from sklearn.base import clone  # noqa: E402
+from sklearn.compose import TransformedTargetRegressor  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import Ridge  # noqa: E402
 from sklearn.metrics import mean_squared_error  # noqa: E402
@@ -85,7 +89,25 @@ def variants():
                         _ramp_grid({"model__alpha": [0.1, 1.0, 10.0], **rule}, KP,
                                    KNOTS), "Ridge, ramps"),
     }
+    # Session 15: does the constraint pay with more capacity (wider and a lower
+    # l2, where it should remove more variance), or on log(mpg)? The same variants
+    # for both networks, so that the pair stays a pair.
+    wide = {"model__hidden_layer_sizes": [(16,), (16, 16), (64,)],
+            "model__l2": [3e-4, 1e-3, 3e-3]}
+    for name, key in (("mono", MONOTONE), ("free", "sknonneg unconstrained")):
+        factory = table[key][0]
+        what = out[name][2].replace("the benchmark's ", "")
+        out[f"{name}_wide"] = (factory, wide, f"{what}, sizes (16,) (16, 16) (64,), "
+                                              "l2 3e-4 1e-3 3e-3")
+        out[f"{name}_logy"] = (_log_target(factory), {
+            f"regressor__{k}": v for k, v in grid_nn.items()},
+            f"{what}, fitted to log(mpg), predicting exp")
     return out
+
+
+def _log_target(factory):
+    return lambda s: TransformedTargetRegressor(factory(s), func=np.log,
+                                                inverse_func=np.exp)
 
 
 def combine(suffixes):
@@ -116,6 +138,17 @@ def markdown(result):
             g.params.iloc[0]) else "-"
         lines.append(f"| {name} | {result['what'][name]} | {len(g)} | "
                      f"{g.mse.mean():.3f} | {diff.mean():+.3f} +- {se:.3f} | {knots} |")
+    mse = rows.pivot(index="split", columns="variant", values="mse")
+    twins = [(f"mono{t}", f"free{t}") for t in ("", "_ramps", "_wide", "_logy")
+             if f"mono{t}" in mse and f"free{t}" in mse]
+    if twins:
+        lines += ["", "Each monotone network against its unconstrained twin (the twin's "
+                  "MSE minus the monotone one's, > 0: the monotone one better):", ""]
+        for mono, free in twins:
+            diff = (mse[free] - mse[mono]).dropna()
+            se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+            lines.append(f"- `{mono}` against `{free}`: {diff.mean():+.3f} +- {se:.3f} "
+                         f"({len(diff)} splits)")
     return "\n".join(lines) + "\n"
 
 

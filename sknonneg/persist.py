@@ -23,6 +23,7 @@ TRUSTED_TYPES = (
     "sknonneg.neural_network._nonneg_mlp_regressor.NonNegMLPRegressor",
     "sknonneg.neural_network._abba.ABBAClassifier",
     "sknonneg.neural_network._autoencoder.NonNegAutoencoder",
+    "sknonneg.preprocessing._ramps.RampTransformer",
 )
 
 
@@ -62,7 +63,15 @@ def untrusted_types(file):
     names : list of str
         The sorted names of the untrusted types, e.g. sknonneg's own classes.
     """
-    return sorted(_skops_io().get_untrusted_types(file=file))
+    import zipfile
+
+    try:
+        return sorted(_skops_io().get_untrusted_types(file=file))
+    except zipfile.BadZipFile as exc:
+        raise ValueError(
+            f"{file!s} is not a file written by sknonneg.persist.dump or "
+            f"skops.io.dump: {exc} (a pickle or joblib file is loaded with "
+            "joblib.load, and only if you made it yourself).") from exc
 
 
 def load(file, *, trusted=()):
@@ -83,7 +92,8 @@ def load(file, *, trusted=()):
     Raises
     ------
     ValueError
-        If the file holds sknonneg types that this version does not have: it was
+        If ``file`` is not a skops file (not a zip archive). If the file holds
+        sknonneg types that this version does not have: it was
         written by another version (no compatibility is kept between versions
         before the first release). Or if an estimator in the file is inconsistent:
         parameters of another length than its layout, non-finite or outside its

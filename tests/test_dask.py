@@ -179,12 +179,65 @@ def test_skops_load_of_another_versions_file_says_so(tmp_path):
 
 
 def test_trusted_types_cover_every_public_estimator():
+    # Every public class with fit, from the top level and the public subpackages
+    # (before: RampTransformer was missing, and a Pipeline of it and a network,
+    # dumped by persist.dump, was refused by persist.load as "written by another
+    # version of sknonneg").
+    import importlib
+
     from sknonneg import persist
 
-    for name in sknonneg.__all__:
-        obj = getattr(sknonneg, name)
-        if isinstance(obj, type) and hasattr(obj, "fit"):
-            assert f"{obj.__module__}.{obj.__qualname__}" in persist.TRUSTED_TYPES
+    checked = []
+    for module in ("sknonneg", "sknonneg.preprocessing", "sknonneg.inspection",
+                   "sknonneg.robustness", "sknonneg.parallel"):
+        mod = importlib.import_module(module)
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if isinstance(obj, type) and hasattr(obj, "fit"):
+                checked.append(obj.__name__)
+                assert f"{obj.__module__}.{obj.__qualname__}" in persist.TRUSTED_TYPES
+    assert "RampTransformer" in checked and "NonNegMLPRegressor" in checked
+
+
+@needs_skops
+def test_persist_round_trip_of_pipelines_with_every_estimator(tmp_path):
+    from sklearn.pipeline import make_pipeline
+
+    from sknonneg import NonNegAutoencoder, NonNegMLPRegressor, persist
+    from sknonneg.preprocessing import RampTransformer
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    models = [
+        make_pipeline(RampTransformer(n_knots=3), NonNegMLPRegressor(
+            hidden_layer_sizes=3, max_iter=5, solver="adam",
+            monotonic_cst=RampTransformer(n_knots=3).fit(X).expand_monotonic_cst(
+                [1, 0, -1]), random_state=0)).fit(X, X[:, 0] - X[:, 2]),
+        make_pipeline(RampTransformer(), NonNegMLPClassifier(
+            hidden_layer_sizes=3, max_iter=5, random_state=0)).fit(X, X[:, 0] > 0.5),
+        NonNegAutoencoder(n_components=2, max_iter=5, random_state=0).fit(X),
+    ]
+    for i, model in enumerate(models):
+        path = tmp_path / f"m{i}.skops"
+        persist.dump(model, path)
+        loaded = persist.load(path)
+        method = "transform" if i == 2 else "predict"
+        np.testing.assert_array_equal(getattr(loaded, method)(X),
+                                      getattr(model, method)(X))
+
+
+@needs_skops
+def test_persist_load_of_a_file_that_is_not_skops(tmp_path):
+    import pickle
+
+    from sknonneg import persist
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(ValueError, match="not a file written by sknonneg.persist.dump"):
+        persist.load(path)
+    with pytest.raises(ValueError, match="not a file written by sknonneg.persist.dump"):
+        persist.untrusted_types(path)
 
 
 # -------------------------------------------------------------- out of core

@@ -104,23 +104,37 @@ def layer_weights(model):
     return [nmf.components_.T, logreg.coef_.T]
 
 
+def _int_at_least(low):
+    """An argparse type: an int >= ``low`` (a usage error otherwise, exit 2)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an int >= {low}, got {value}")
+        return value
+    return parse
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m sknonneg",
         description="Positive vs unconstrained networks, MLPClassifier and NMF.")
     parser.add_argument("--data-home", default=None,
                         help="folder holding mnist.npz (default: sklearn's digits)")
-    parser.add_argument("--hidden", type=int, default=None,
+    parser.add_argument("--hidden", type=_int_at_least(1), default=None,
                         help="hidden units (default: 50 on digits, 150 on MNIST)")
-    parser.add_argument("--max-iter", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-iter", type=_int_at_least(1), default=200)
+    parser.add_argument("--seed", type=_int_at_least(0), default=0)
     args = parser.parse_args(argv)
 
     try:
         name, X_train, X_test, y_train, y_test = load_data(args.data_home)
     except FileNotFoundError as exc:  # a clear message, not a traceback
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
-    n_hidden = args.hidden or (50 if args.data_home is None else 150)
+    n_hidden = args.hidden if args.hidden is not None else (
+        50 if args.data_home is None else 150)
     print(f"sknonneg {__version__}: {name}, {X_train.shape[0]} train / "
           f"{X_test.shape[0]} test samples, {X_train.shape[1]} features, "
           f"{n_hidden} hidden units\n")

@@ -50,3 +50,19 @@ def test_demo_baselines_are_configured_fairly(large):
         assert mlp.max_iter == 15 and "15 ep." in next(l for l in rows if "sklearn" in l)
     else:
         assert mlp.max_iter == 15 and mlp.solver == "lbfgs"
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--hidden", "0"], "--hidden: must be an int >= 1, got 0"),
+    (["--hidden", "-3"], "--hidden: must be an int >= 1, got -3"),
+    (["--max-iter", "0"], "--max-iter: must be an int >= 1, got 0"),
+    (["--seed", "-1"], "--seed: must be an int >= 0, got -1"),
+    (["--seed", "one"], "--seed: invalid int value: 'one'"),
+])
+def test_demo_bad_numbers_are_usage_errors(argv, match, capsys):
+    # Before: --hidden 0 silently ran the default width (0 is falsy), and -3, a
+    # max-iter of 0 or a negative seed ended in a traceback from the estimators.
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert match in capsys.readouterr().err

@@ -591,3 +591,21 @@ def test_tabular_loaders_read_the_data_home(tmp_path):
         load_adult(data_home=tmp_path)
     with pytest.raises(ValueError, match="subset"):
         load_adult("valid", data_home=tmp_path)
+
+
+@pytest.mark.parametrize("loader, filename, content", [
+    ("load_auto_mpg", "autompg.csv.gz", b"not gzip at all"),
+    ("load_compas", "compas-scores-two-years.csv.gz", gzip.compress(b"a,b\n1,2\n")),
+    ("load_auto_mpg", "autompg.csv.gz",
+     gzip.compress(b"mpg,cylinders\nfast,4\n")),
+    ("load_adult", "adult.data.gz", gzip.compress(b"x\x00\xff\xfe,1\n" * 3)),
+])
+def test_tabular_loaders_name_a_file_they_cannot_parse(tmp_path, loader, filename,
+                                                       content):
+    # Before: BadGzipFile without the path, or AttributeError / KeyError from deep
+    # inside pandas ("'DataFrame' object has no attribute 'days_b_screening_arrest'").
+    import sknonneg.datasets as datasets
+
+    (tmp_path / filename).write_bytes(content)
+    with pytest.raises(OSError, match=f"could not be read as {filename}.*data README"):
+        getattr(datasets, loader)(data_home=tmp_path)

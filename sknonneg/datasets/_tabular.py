@@ -2,10 +2,11 @@
 
 Read from the data home (``data_home``, else ``SKNONNEG_DATA``) under their exact
 file names; they are not downloaded: a missing file is a ``FileNotFoundError``
-that names it.
+that names it, a file that cannot be parsed an ``OSError`` that names it.
 """
 
 import os
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,20 @@ def _path(filename, data_home):
             f"{filename} is not in the data home {os.path.dirname(path)!r}; put it "
             "there (see the data README) or pass data_home / set SKNONNEG_DATA.")
     return path
+
+
+def _read(filename, data_home, parse):
+    """``parse(path)`` of the data file ``filename``; a file it cannot parse (not
+    gzip, truncated, columns missing or not numeric) is an ``OSError`` that names
+    the file, as for the downloaded data sets (``sknonneg.datasets._base``)."""
+    path = _path(filename, data_home)
+    try:
+        return parse(path)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, KeyError,
+            AttributeError, TypeError, pd.errors.ParserError) as exc:
+        raise OSError(
+            f"{path} could not be read as {filename} ({type(exc).__name__}: {exc}); "
+            "replace it with the file the data README describes.") from exc
 
 
 def load_compas(*, data_home=None):
@@ -57,7 +72,11 @@ def load_compas(*, data_home=None):
     >>> from sknonneg.datasets import load_compas
     >>> X, y = load_compas()  # doctest: +SKIP
     """
-    df = pd.read_csv(_path("compas-scores-two-years.csv.gz", data_home))
+    return _read("compas-scores-two-years.csv.gz", data_home, _parse_compas)
+
+
+def _parse_compas(path):
+    df = pd.read_csv(path)
     df = df[(df.days_b_screening_arrest <= 30) & (df.days_b_screening_arrest >= -30)
             & (df.is_recid != -1) & (df.c_charge_degree != "O")
             & (df.score_text != "N/A")]
@@ -96,7 +115,11 @@ def load_auto_mpg(*, data_home=None):
     >>> from sknonneg.datasets import load_auto_mpg
     >>> X, y = load_auto_mpg()  # doctest: +SKIP
     """
-    df = pd.read_csv(_path("autompg.csv.gz", data_home), na_values=["?"])
+    return _read("autompg.csv.gz", data_home, _parse_auto_mpg)
+
+
+def _parse_auto_mpg(path):
+    df = pd.read_csv(path, na_values=["?"])
     df = df.dropna(subset=["horsepower"]).reset_index(drop=True)
     X = df[["cylinders", "displacement", "horsepower", "weight", "acceleration",
             "model_year"]].astype(np.float64)
@@ -131,7 +154,11 @@ def load_adult(subset="train", *, data_home=None):
     if subset not in ("train", "test"):
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
     filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
-    df = pd.read_csv(_path(filename, data_home), header=None,
+    return _read(filename, data_home, _parse_adult)
+
+
+def _parse_adult(path):
+    df = pd.read_csv(path, header=None,
                      names=ADULT_COLUMNS + ["income"], skipinitialspace=True,
                      comment="|")
     df = df.dropna(subset=["income"]).reset_index(drop=True)

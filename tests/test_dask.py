@@ -406,6 +406,22 @@ def test_workers_use_one_thread_and_warm_kernels(client):
 
 
 @needs_dask
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"n_threads": 0}, ValueError, "n_threads must be a positive int, got 0"),
+    ({"n_threads": -1}, ValueError, "n_threads must be a positive int"),
+    ({"n_threads": 1.5}, ValueError, "n_threads must be a positive int, got 1.5"),
+    ({"warm_for": "NonNegMLPClassifier"}, TypeError, "sknonneg estimator"),
+])
+def test_thread_limits_refuses_bad_arguments(kwargs, error, match):
+    # Before: 1.5 was truncated to 1, 0 and -1 were passed to threadpoolctl on every
+    # worker, and a bad warm_for failed on every worker's setup instead of here.
+    from sknonneg.parallel import ThreadLimits
+
+    with pytest.raises(error, match=match):
+        ThreadLimits(**kwargs)
+
+
+@needs_dask
 def test_grid_search_on_cluster_matches_serial(client, small_digits, serial_search):
     X, y = small_digits
     before = client.run(kernel_compile_counts)

@@ -12,7 +12,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 import sknonneg.neural_network._abba as abba_module
 import sknonneg.neural_network._training as training
-from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
 from sknonneg.neural_network._training import TrainableNetwork
 from sknonneg.parallel._workers import _small_copy
 
@@ -154,6 +155,29 @@ def test_warm_kernels_takes_an_abba_network():
 
     # It raised "Invalid parameter 'monotonic_cst'" before (ThreadLimits calls it).
     assert isinstance(warm_kernels(ABBAClassifier()), dict)
+
+
+@pytest.mark.parametrize("estimator", [
+    NonNegMLPRegressor(monotonic_cst=[1, 0, -1, 0, 0, 1], batch_size=64),
+    NonNegAutoencoder(n_components=7, batch_size=32),
+    NonNegAutoencoder(solver="adam"),
+], ids=["regressor", "autoencoder-minibatch", "autoencoder-adam"])
+def test_warm_kernels_takes_regressors_and_autoencoders(estimator):
+    from sknonneg.parallel import warm_kernels
+
+    # Before: AttributeError (no predict_proba) for the regressor, KeyError
+    # 'hidden_layer_sizes' for the autoencoder; fit_dask_blocks trains both.
+    assert isinstance(warm_kernels(estimator, sparse=True), dict)
+
+
+def test_warm_kernels_refuses_what_is_not_a_sknonneg_estimator():
+    from sklearn.linear_model import LogisticRegression
+
+    from sknonneg.parallel import warm_kernels
+
+    for bad in ("NonNegMLPClassifier", LogisticRegression()):
+        with pytest.raises(TypeError, match="kernels of a sknonneg estimator"):
+            warm_kernels(bad)
 
 
 @pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier,

@@ -8,13 +8,14 @@ Dask reruns after a lost worker or a failure starts from the right state).
 """
 
 import copy
+from numbers import Integral
 
 import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
 from ._chunks import partial_fit_params
-from ._workers import warm_kernels
+from ._workers import _warm_target, warm_kernels
 
 __all__ = ["ThreadLimits", "fit_dask_blocks", "predict_blocks"]
 
@@ -158,13 +159,18 @@ class ThreadLimits(WorkerPlugin):
     n_threads : int, default=1
         Threads per pool: the cores of a worker divided by its threads.
     warm_for : estimator or None or False, default=None
-        Estimator whose kernels to compile (see :func:`warm_kernels`);
+        sknonneg estimator whose kernels to compile (see :func:`warm_kernels`);
         ``None``: ``NonNegMLPClassifier()``; ``False``: no warm-up.
     """
 
     name = "sknonneg-thread-limits"
 
     def __init__(self, n_threads=1, warm_for=None):
+        if (not isinstance(n_threads, Integral) or isinstance(n_threads, bool)
+                or n_threads < 1):
+            raise ValueError(f"n_threads must be a positive int, got {n_threads!r}.")
+        if warm_for is not False:
+            _warm_target(warm_for)  # a TypeError here, not on every worker
         self.n_threads = int(n_threads)
         self.warm_for = warm_for
 

@@ -62,36 +62,57 @@ def _small_copy(estimator):
     from sklearn.base import clone
 
     params = estimator.get_params()
-    n_hidden = len(np.atleast_1d(params["hidden_layer_sizes"]))
     # Same structure and dtype as the real fits (so the same kernel signatures),
     # tiny sizes; the loop runs the mini-batch path too when batch_size is set.
-    small_params = dict(
-        hidden_layer_sizes=(2,) * n_hidden, max_iter=2, early_stopping=False,
-        verbose=0, random_state=0,
-        batch_size=None if params["batch_size"] is None else 10)
+    small_params = dict(max_iter=2, verbose=0, random_state=0,
+                        batch_size=None if params["batch_size"] is None else 10)
+    if "hidden_layer_sizes" in params:
+        n_hidden = len(np.atleast_1d(params["hidden_layer_sizes"]))
+        small_params.update(hidden_layer_sizes=(2,) * n_hidden, early_stopping=False)
+    else:  # NonNegAutoencoder
+        small_params["n_components"] = 2
     if "monotonic_cst" in params:  # sized for the real data, not these 4 features
         small_params["monotonic_cst"] = None
     return clone(estimator).set_params(**small_params)
 
 
-def _warm(estimator, sparse):
-    import scipy.sparse as sp
-    from sklearn.base import clone
+def _warm_target(estimator):
+    """``estimator``, or ``NonNegMLPClassifier()`` for None; a TypeError for
+    anything that is not a sknonneg estimator."""
+    from ..neural_network import (ABBAClassifier, NonNegAutoencoder,
+                                  NonNegMLPClassifier, NonNegMLPRegressor)
 
     if estimator is None:
-        from ..neural_network import NonNegMLPClassifier
+        return NonNegMLPClassifier()
+    if not isinstance(estimator, (NonNegMLPClassifier, NonNegMLPRegressor,
+                                  ABBAClassifier, NonNegAutoencoder)):
+        raise TypeError(
+            "warm_kernels compiles the kernels of a sknonneg estimator "
+            "(NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier, "
+            f"NonNegAutoencoder), got {estimator!r}.")
+    return estimator
 
-        estimator = NonNegMLPClassifier()
+
+def _warm(estimator, sparse):
+    import scipy.sparse as sp
+    from sklearn.base import clone, is_classifier, is_regressor
+
+    estimator = _warm_target(estimator)
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(30, 4))
-    y = np.arange(30) % 3
     small = _small_copy(estimator)
+    if is_classifier(small):
+        y, predict, extra = np.arange(30) % 3, "predict_proba", {"classes": np.arange(3)}
+    elif is_regressor(small):
+        y, predict, extra = X @ np.array([1.0, -1.0, 0.5, 0.0]), "predict", {}
+    else:
+        y, predict, extra = None, "transform", {}
     inputs = [X] + ([sp.csr_matrix(X)] if sparse else [])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for X_in in inputs:
-            small.fit(X_in, y).predict_proba(X_in)
-            clone(small).partial_fit(X_in, y, classes=np.unique(y))
+            getattr(small.fit(X_in, y), predict)(X_in)
+            clone(small).partial_fit(X_in, y, **extra)
 
 
 def warm_kernels(estimator=None, *, sparse=False):
@@ -103,10 +124,12 @@ def warm_kernels(estimator=None, *, sparse=False):
 
     Parameters
     ----------
-    estimator : NonNegMLPClassifier or ABBAClassifier, default=None
-        Its parameters set the kernels to compile (``dtype``, ``output``, number
-        of hidden layers, ``solver``, ABBA's ``activation``); its sizes do not
-        matter. Default: ``NonNegMLPClassifier()``.
+    estimator : sknonneg estimator, default=None
+        ``NonNegMLPClassifier``, ``NonNegMLPRegressor``, ``ABBAClassifier`` or
+        ``NonNegAutoencoder``. Its parameters set the kernels to compile
+        (``dtype``, ``output``, number of hidden layers, ``solver``, ABBA's
+        ``activation``); its sizes do not matter. Default:
+        ``NonNegMLPClassifier()``.
     sparse : bool, default=False
         Also compile the CSR kernels.
 

@@ -599,7 +599,7 @@ def test_tabular_loaders_read_the_data_home(tmp_path):
     ("load_auto_mpg", "autompg.csv.gz",
      gzip.compress(b"mpg,cylinders\nfast,4\n")),
     ("load_adult", "adult.data.gz", gzip.compress(b"x\x00\xff\xfe,1\n" * 3)),
-])
+], ids=["not-gzip", "compas-columns", "auto-mpg-not-numeric", "adult-binary"])
 def test_tabular_loaders_name_a_file_they_cannot_parse(tmp_path, loader, filename,
                                                        content):
     # Before: BadGzipFile without the path, or AttributeError / KeyError from deep

@@ -159,7 +159,7 @@ class ThreadLimits(WorkerPlugin):
     n_threads : int, default=1
         Threads per pool: the cores of a worker divided by its threads.
     warm_for : estimator or None or False, default=None
-        sknonneg estimator whose kernels to compile (see :func:`warm_kernels`);
+        A sknonneg estimator whose kernels to compile (see :func:`warm_kernels`);
         ``None``: ``NonNegMLPClassifier()``; ``False``: no warm-up.
     """
 

@@ -97,6 +97,45 @@ def test_constraints_resolved_through_a_column_transformer():
     assert check_monotonic(plain, X).is_monotonic
 
 
+def test_a_column_read_through_a_one_hot_copy_is_not_resolved():
+    """A raw column that the final step reads through a constrained scaled copy and
+    through a free one-hot copy (KBinsDiscretizer) is not constrained: refused,
+    as a column with some ramps left free is. Before, the one-hot copy was not
+    traced back at all, and the column was audited as constrained."""
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    rng = np.random.RandomState(2)
+    frame = pd.DataFrame({"income": rng.uniform(0, 100, 200),
+                          "debt": rng.uniform(0, 50, 200)})
+    y = (frame["income"] - frame["debt"] > 25).astype(int)
+    pre = ColumnTransformer([
+        ("num", StandardScaler(), ["income", "debt"]),
+        ("bins", KBinsDiscretizer(n_bins=3, encode="onehot-dense",
+                                  strategy="uniform"), ["income"])])
+    model = make_pipeline(pre, HistGradientBoostingClassifier(
+        monotonic_cst=[1, -1, 0, 0, 0], max_iter=5)).fit(frame, y)
+    with pytest.raises(ValueError, match="both constrained and unconstrained"):
+        check_monotonic(model, frame)
+    # Given explicitly, the audit runs.
+    assert check_monotonic(model, frame, {"debt": -1}).feature_names == ["debt"]
+
+
+def test_constraints_resolved_through_a_feature_selector(data):
+    """Feature selectors keep columns apart (before, check_monotonic could not map
+    a constraint back through one)."""
+    from sklearn.feature_selection import VarianceThreshold
+
+    X, y = data
+    X = np.column_stack([X, np.ones(len(X))])  # a constant column, dropped
+    model = make_pipeline(VarianceThreshold(), StandardScaler(),
+                          HistGradientBoostingRegressor(
+                              monotonic_cst=[0, 1, -1], max_iter=10)).fit(X, y)
+    report = check_monotonic(model, X)
+    np.testing.assert_array_equal(report.features, [1, 2])
+    np.testing.assert_array_equal(report.directions, [1, -1])
+    assert report.is_monotonic
+
+
 def test_bad_arguments_are_clear_errors(data):
     X, y = data
     model = LinearRegression().fit(X, y)

@@ -333,6 +333,130 @@ def test_pipeline_with_ramps_certifies_each_raw_feature(data):
         assert cert.certified_features_[j] == bool(np.all(rows >= 0))
 
 
+def _credit_frame(seed=0, n=300):
+    """Two counts, an amount and a category; the label rises with the counts."""
+    import pandas as pd
+
+    rng = np.random.RandomState(seed)
+    frame = pd.DataFrame({"late": rng.poisson(1.0, n).astype(float),
+                          "debts": rng.poisson(2.0, n).astype(float),
+                          "income": rng.lognormal(0, 1, n),
+                          "job": rng.choice(["a", "b", "c"], n)})
+    score = frame.late + frame.debts - np.log(frame.income) + (frame.job == "b")
+    return frame, (score + 0.5 * rng.randn(n) > 3).astype(int)
+
+
+def _credit_pipeline(model, remainder="drop"):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    num = Pipeline([("ramp", RampTransformer(n_knots=3)), ("scale", StandardScaler())])
+    pre = ColumnTransformer([("num", num, ["late", "debts"]),
+                             ("cat", OneHotEncoder(sparse_output=False), ["job"])],
+                            remainder=remainder).set_output(transform="pandas")
+    return Pipeline([("pre", pre), ("model", model)])
+
+
+def test_column_transformer_certifies_its_monotone_columns():
+    """A ColumnTransformer's transformers see only their own columns: the numeric
+    features keep the certificate their ramps' weights give, the one-hot coded
+    category (an arbitrary function of its column) is not certified, and a dropped
+    column cannot change the score. Before, any ColumnTransformer was refused."""
+    from sknonneg.inspection import check_monotonic
+
+    X, y = _credit_frame()
+    ramps = RampTransformer(n_knots=3)
+    names = ramps.fit(X[["late", "debts"]]).get_feature_names_out()
+    cst = {f"num__{name}": 1 for name in names}
+    pipe = _credit_pipeline(_net(monotonic_cst=cst, positive=True)).fit(X, y)
+    cert = monotone_certificate(pipe)
+    up, down = cert.certified_for(), cert.certified_for(cert.classes_[0])
+    assert cert.n_features_ == 4
+    assert list(cert.feature_names_) == ["late", "debts", "income", "job"]
+    # late, debts: certified upwards by their constrained ramps; income: dropped
+    # (both directions); job: one-hot codes the model reads.
+    np.testing.assert_array_equal(up, [True, True, True, False])
+    np.testing.assert_array_equal(down, [False, False, True, False])
+    report = check_monotonic(pipe, X, {"late": 1, "debts": 1, "income": 1})
+    assert np.all(report.max_drop == 0.0)
+
+
+def test_column_transformer_feature_through_an_unknown_map_is_not_certified():
+    """The same column through a scaler and through a function the certificate
+    cannot read (np.negative): only the model's ignoring both copies certifies it."""
+    from sklearn.compose import ColumnTransformer
+
+    X, y = _counts()
+    pre = ColumnTransformer([("scaled", StandardScaler(), [0, 1, 2]),
+                             ("flipped", FunctionTransformer(np.negative), [0])],
+                            remainder="passthrough")
+    pipe = make_pipeline(pre, LogisticRegression()).fit(X, y)
+    cert = monotone_certificate(pipe)
+    up, down = cert.certified_for(), cert.certified_for(cert.classes_[0])
+    coef = pipe[-1].coef_[0]
+    assert coef[3] != 0  # the flipped copy of feature 0 is read
+    assert not up[0] and not down[0]
+    np.testing.assert_array_equal(up[1:3], coef[1:3] >= 0)
+    np.testing.assert_array_equal(up[3:], coef[4:] >= 0)  # the remainder
+    # A model that reads no copy of feature 0 leaves it certified both ways.
+    zeroed = clone(pipe).fit(X, y)
+    zeroed[-1].coef_[0, [0, 3]] = 0.0
+    cert = monotone_certificate(zeroed)
+    up, down = cert.certified_for(), cert.certified_for(cert.classes_[0])
+    assert up[0] and down[0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_column_transformer_certificate_holds_on_random_probes(seed):
+    """Whatever the weights, a certified direction holds on every probe: raising
+    a certified feature never lowers P(class 1) (a non-negative network, an
+    unconstrained LogisticRegression, a network with a signed first layer; ramps
+    and a one-hot category before each)."""
+    X, y = _credit_frame(seed)
+    rng = np.random.RandomState(seed)
+    directions = 0
+    for model in (_net(positive=True), LogisticRegression(),
+                  _net(positive="output")):
+        pipe = _credit_pipeline(model, remainder="passthrough").fit(X, y)
+        cert = monotone_certificate(pipe)
+        up, down = cert.certified_for(), cert.certified_for(cert.classes_[0])
+        rows = X.sample(50, random_state=seed)
+        base = pipe.predict_proba(rows)[:, 1]
+        for j, name in enumerate(["late", "debts", "income"]):
+            moved = rows.copy()
+            moved[name] += rng.exponential(2.0, len(rows))
+            change = pipe.predict_proba(moved)[:, 1] - base
+            if up[j]:
+                assert change.min() >= -1e-12, name
+            if down[j]:
+                assert change.max() <= 1e-12, name
+            directions += int(up[j]) + int(down[j])
+    # The non-negative network and the linear model certify all three numeric
+    # features (LogisticRegression in the direction of its coefficients).
+    assert directions >= 6
+
+
+def test_first_order_change_sums_over_a_features_ramps(data):
+    """For a linear model behind per-feature maps the first-order change of the
+    margin is exact; with RampTransformer it is the sum over a feature's ramps
+    (an assignment kept one ramp per feature before)."""
+    from sknonneg.robustness._attack import _Scorer
+
+    X, y = data
+    pipe = make_pipeline(RampTransformer(4), StandardScaler(),
+                         LogisticRegression()).fit(X, y)
+    scorer = _Scorer(pipe, 1, X, 1.0)
+    rows = X[:20]
+    predicted = scorer.first_order(rows)
+    base = scorer.margin(rows)
+    for j in range(N_FEATURES):
+        moved = rows.copy()
+        moved[:, j] += 1.0
+        np.testing.assert_allclose(predicted[:, j], scorer.margin(moved) - base,
+                                   atol=1e-10)
+
+
 @pytest.mark.parametrize("step, match", [
     (Normalizer(), "Normalizer"),
     (PCA(n_components=3), "PCA"),

@@ -16,22 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (
-    FunctionTransformer,
-    MaxAbsScaler,
-    MinMaxScaler,
-    RobustScaler,
-    StandardScaler,
-)
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
-
-# Per-feature maps that are non-decreasing in each of their inputs and keep columns
-# apart (output column j depends on input column j alone): a constraint on an output
-# column is the same constraint on its input column. A scaler whose scale is 0 maps
-# its column to a constant, which keeps any constraint.
-_INCREASING_SCALERS = (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler)
 
 # Rows x grid points evaluated by one call of the model.
 _BATCH_ROWS = 1 << 16
@@ -142,17 +129,6 @@ def _fitted_cst(estimator):
     return None if cst is None else np.asarray(cst)
 
 
-def _is_per_feature_increasing(step):
-    if step is None or step == "passthrough":
-        return True
-    if isinstance(step, _INCREASING_SCALERS):
-        return True
-    if isinstance(step, FunctionTransformer):
-        return step.func is None or step.func in (np.log1p, np.sqrt, np.log, np.exp,
-                                                  np.expm1, np.arcsinh, np.cbrt)
-    return False
-
-
 def _resolve_through_pipeline(estimator):
     """Per input column, the constraint that the final step's ``monotonic_cst_``
     puts on it through preprocessing that keeps columns apart; None if the final
@@ -162,18 +138,33 @@ def _resolve_through_pipeline(estimator):
     cst = _fitted_cst(estimator.steps[-1][1])
     if cst is None:
         return None
-    # Each output column of the preprocessing, mapped back step by step to the one
-    # input column it depends on through non-decreasing per-feature maps, or None
-    # (one-hot codes, projections, ...): such a column must be unconstrained.
-    sources = list(range(len(cst)))
-    for _, step in reversed(estimator.steps[:-1]):
-        sources = _map_back(step, sources)
-    resolved = np.zeros(estimator.n_features_in_, dtype=np.int8)
-    free = np.zeros(estimator.n_features_in_, dtype=bool)
+    # Each input column of the final step, mapped to the one raw input column it
+    # depends on through non-decreasing per-feature maps (the maps the monotone
+    # certificate reads: sknonneg.robustness._pipeline), or None (one-hot codes,
+    # projections, ...): such a column must be unconstrained. Every raw column a
+    # column depends on in any way is marked free when that column is free.
+    from ..robustness._pipeline import analyse_steps, feature_edges
+
+    steps = estimator.steps[:-1]
+    n_in = estimator.n_features_in_
+    sources = [None] * len(cst)
+    free_edges = []
+    try:
+        kinds = analyse_steps(steps)
+    except ValueError:  # a step that is not a per-feature non-decreasing map
+        kinds = None
+    if kinds is not None and "text" not in kinds:
+        column, raw, monotone = feature_edges(steps, kinds, n_in)
+        for c in range(len(cst)):
+            here = column == c
+            if here.sum() == 1 and monotone[here][0]:
+                sources[c] = int(raw[here][0])
+        free_edges = raw[np.asarray(cst)[column] == 0]
+    resolved = np.zeros(n_in, dtype=np.int8)
+    free = np.zeros(n_in, dtype=bool)
+    free[np.asarray(free_edges, dtype=np.intp)] = True
     for out, src in enumerate(sources):
         if cst[out] == 0:
-            if src is not None:
-                free[src] = True
             continue
         if src is None:
             raise ValueError(
@@ -194,65 +185,6 @@ def _resolve_through_pipeline(estimator):
             "to be monotone in it. Pass monotonic_cst for the input columns "
             "explicitly to audit it in a direction.")
     return resolved
-
-
-def _column_indices(column_transformer, columns):
-    """Input column indices of a fitted ColumnTransformer's column selection, or
-    None when it is given in a form not resolved here (a callable)."""
-    n_in = column_transformer.n_features_in_
-    if callable(columns):
-        return None
-    if isinstance(columns, slice):
-        return list(range(n_in))[columns]
-    cols = np.atleast_1d(np.asarray(columns))
-    if cols.dtype.kind in "US" or cols.dtype == object:
-        names = [str(n) for n in getattr(column_transformer, "feature_names_in_", [])]
-        return [names.index(str(c)) for c in cols]
-    if cols.dtype == bool:
-        return list(np.flatnonzero(cols))
-    return [int(c) for c in cols]
-
-
-def _step_sources(step):
-    """Input column of each output column of a fitted step that maps each input
-    column to one or more output columns, each non-decreasing in it alone
-    (``sknonneg.preprocessing.RampTransformer``); None for other steps."""
-    sources = getattr(step, "_output_sources", None)
-    return None if sources is None else sources()
-
-
-def _map_back(step, sources):
-    """Maps each entry of ``sources`` (an output column of ``step``, or None) to
-    the input column of ``step`` it depends on alone through a non-decreasing
-    per-feature map, else None."""
-    if _is_per_feature_increasing(step):
-        return sources
-    expanded = _step_sources(step)
-    if expanded is not None:
-        return [None if s is None else expanded[s] for s in sources]
-    if isinstance(step, Pipeline):
-        for _, inner in reversed(step.steps):
-            sources = _map_back(inner, sources)
-        return sources
-    # Imported here: sklearn.compose imports sklearn.linear_model and sklearn.svm,
-    # a tenth of a second that ``import sknonneg`` need not pay.
-    from sklearn.compose import ColumnTransformer
-
-    if not isinstance(step, ColumnTransformer):
-        return [None] * len(sources)
-    check_is_fitted(step)
-    origin = {}  # output column of the ColumnTransformer -> its input column
-    for name, trans, columns in step.transformers_:
-        out = step.output_indices_.get(name, slice(0, 0))
-        inputs = _column_indices(step, columns)
-        if inputs is None or trans == "drop":
-            continue
-        if trans != "passthrough":
-            local = _map_back(trans, list(range(out.stop - out.start)))
-            inputs = [None if s is None else inputs[s] for s in local]
-        for offset, src in zip(range(out.start, out.stop), inputs):
-            origin[offset] = src
-    return [None if s is None else origin.get(s) for s in sources]
 
 
 def _output(estimator, X):
@@ -323,17 +255,20 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         ``0`` unchecked; or a dict ``{feature_name: direction}`` for a DataFrame X.
         None: the estimator's ``monotonic_cst_`` (or scikit-learn's
         ``monotonic_cst``); for a Pipeline, the final step's, mapped back to the
-        input columns through preprocessing that keeps columns apart: the scalers
+        input columns through preprocessing that keeps columns apart: the
+        per-feature non-decreasing maps that
+        :func:`sknonneg.robustness.monotone_certificate` reads (the scalers
         ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``, ``RobustScaler``,
-        ``FunctionTransformer`` with a non-decreasing NumPy ufunc (``log1p``,
-        ``sqrt``, ...), ``"passthrough"``,
-        :class:`sknonneg.preprocessing.RampTransformer` (each ramp maps back to the
-        feature it expands), and a ``ColumnTransformer`` or ``Pipeline`` of
-        those (other transformers of a ``ColumnTransformer``, such as a
-        ``OneHotEncoder``, may only feed unconstrained columns). An input column
-        that feeds both constrained and unconstrained columns of the final step
-        (some of its ramps left free) is refused: the model is not constrained in
-        it. Anything else needs ``monotonic_cst`` explicitly.
+        ``Binarizer``, ``FunctionTransformer`` with a ufunc of
+        ``sknonneg.robustness.MONOTONE_UFUNCS``, feature selectors,
+        ``"passthrough"``, :class:`sknonneg.preprocessing.RampTransformer`, each
+        ramp mapping back to the feature it expands), and a ``ColumnTransformer``
+        or ``Pipeline`` of those (other transformers of a ``ColumnTransformer``,
+        such as a ``OneHotEncoder``, may only feed unconstrained columns). An input
+        column that feeds both constrained and unconstrained columns of the final
+        step (some of its ramps left free, or a one-hot copy beside constrained
+        ramps) is refused: the model is not constrained in it. Anything else needs
+        ``monotonic_cst`` explicitly.
     n_steps : int, default=10
         Grid points per feature (distinct quantiles of the feature in ``X``; fewer
         for a feature with fewer distinct values).

@@ -106,7 +106,14 @@ class _Scorer:
                              "multilabel models are not supported.")
         self.network = self.coef = None
         if kinds is not None:
-            self.source = feature_source(self.steps, kinds, X_probe.shape[1])
+            try:
+                # The first-order change below needs each transformed feature to
+                # depend on one input feature (no one-hot block of a
+                # ColumnTransformer); otherwise the search scores moves only.
+                self.source = feature_source(self.steps, kinds, X_probe.shape[1])
+            except ValueError:
+                kinds = None
+        if kinds is not None:
             Xt = self._prefix(X_probe[:256])
             self.network = network_of(self.final, Xt)
             if self.network is None and is_linear_classifier(self.final):
@@ -186,7 +193,9 @@ class _Scorer:
         shifted = shifted.toarray() if sp.issparse(shifted) else np.asarray(shifted)
         Xt = Xt.toarray() if sp.issparse(Xt) else np.asarray(Xt)
         change = np.zeros(X.shape, dtype=np.float64)
-        change[:, self.source] = grad * (shifted - Xt)
+        # Summed over the columns made from one feature (RampTransformer makes
+        # several: an assignment would keep one of them).
+        np.add.at(change, (slice(None), self.source), grad * (shifted - Xt))
         return change
 
 

@@ -5,7 +5,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._networks import soft_vote_members
-from ._pipeline import analyse_steps, feature_source, split_pipeline
+from ._pipeline import analyse_steps, feature_edges, split_pipeline
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
 
@@ -295,8 +295,11 @@ def monotone_certificate(estimator):
     ``MinMaxScaler``, ``StandardScaler``, ``RobustScaler``, ``Binarizer``,
     ``FunctionTransformer`` with a ufunc of ``MONOTONE_UFUNCS``,
     ``TfidfTransformer(norm=None)``, feature selectors, ``RampTransformer``, and a
-    word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first). ``Normalizer``,
-    normalised tf-idf, PCA and anything else raise ``ValueError``.
+    word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first), and a
+    ``ColumnTransformer``: a transformer of its that is not one of these maps
+    (``OneHotEncoder`` on categorical columns, ``SimpleImputer``, ...) leaves only
+    its own columns uncertified, since it sees no other. ``Normalizer``, normalised
+    tf-idf, PCA and anything else as a Pipeline step raise ``ValueError``.
 
     *Floating point.* Rounding is monotone, so for a fixed order of summation each
     step above stays non-decreasing as computed. A ``NonNegMLPClassifier`` whose
@@ -345,16 +348,21 @@ def monotone_certificate(estimator):
     else:
         n_features = getattr(estimator, "n_features_in_", up_t.shape[0])
         names = getattr(estimator, "feature_names_in_", None)
-    source = feature_source(steps, kinds, n_features)
-    if source.shape[0] != up_t.shape[0]:  # pragma: no cover - defensive
+    column, source, monotone = feature_edges(steps, kinds, n_features)
+    if column.size and column.max() >= up_t.shape[0]:  # pragma: no cover - defensive
         raise ValueError("could not map the Pipeline's features to the final step's.")
-    # Features dropped by a selector cannot change the score: both directions hold.
-    # A feature that feeds several columns (RampTransformer) holds a direction when
-    # every one of them does.
+    # Features dropped by a selector or a ColumnTransformer cannot change the score:
+    # both directions hold. A feature that feeds several columns (RampTransformer)
+    # holds a direction when every one of them does; through a column that is not
+    # a non-decreasing function of it alone (a one-hot code), only when the model
+    # does not read that column at all (its weights hold both directions: zero).
+    up_t, down_t = np.asarray(up_t, dtype=bool), np.asarray(down_t, dtype=bool)
+    unread = up_t & down_t
     up = np.ones(n_features, dtype=bool)
     down = np.ones(n_features, dtype=bool)
-    np.logical_and.at(up, source, np.asarray(up_t, dtype=bool))
-    np.logical_and.at(down, source, np.asarray(down_t, dtype=bool))
+    np.logical_and.at(up, source, np.where(monotone, up_t[column], unread[column]))
+    np.logical_and.at(down, source, np.where(monotone, down_t[column],
+                                             unread[column]))
     if steps:
         what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
                             else type(s).__name__ for _, s in steps] + [what])

@@ -23,15 +23,23 @@ steps, each checked on its fitted state:
 * :class:`~sknonneg.preprocessing.RampTransformer`: each output column is a
   non-decreasing function of one input feature, exactly as computed (a feature is
   certified when every column made from it is);
+* :class:`~sklearn.compose.ColumnTransformer`: each of its transformers sees only
+  its own columns, so each output column depends on those alone. A transformer
+  that is one of the maps listed here (or a Pipeline of them, or ``"passthrough"``)
+  keeps its columns' certificates; any other (``OneHotEncoder``, ``SimpleImputer``,
+  ``PCA`` ...) is read as an arbitrary function of its columns, which are then
+  certified only if the model does not read its outputs at all. Dropped columns
+  cannot change the score;
 * as the first step only, on raw text: :class:`~sklearn.feature_extraction.text.
   CountVectorizer` and :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
   (``norm=None``) with ``analyzer="word"`` and ``ngram_range=(1, 1)``: adding a word
   to a text raises that word's count and changes no other (with word n-grams,
   inserting a word between two others removes the n-gram they formed).
 
-Refused: :class:`~sklearn.preprocessing.Normalizer` and normalised tf-idf (adding one
-word lowers every other feature), PCA and other projections, polynomial or spline
-features, column transformers, and anything not listed.
+Refused as Pipeline steps: :class:`~sklearn.preprocessing.Normalizer` and
+normalised tf-idf (adding one word lowers every other feature), PCA and other
+projections, polynomial or spline features, and anything not listed (inside a
+``ColumnTransformer`` they make only their own columns uncertified, as above).
 """
 
 import numpy as np
@@ -51,8 +59,8 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-__all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_source",
-           "split_pipeline"]
+__all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
+           "feature_source", "split_pipeline"]
 
 #: NumPy ufuncs that are non-decreasing on their whole domain (``FunctionTransformer``).
 MONOTONE_UFUNCS = (np.log1p, np.log, np.log2, np.log10, np.sqrt, np.cbrt, np.exp,
@@ -74,8 +82,9 @@ def _refuse(name, step, why):
         f"certificate: {why}. Supported steps are per-feature non-decreasing maps "
         "(MaxAbsScaler, MinMaxScaler, StandardScaler, RobustScaler, Binarizer, "
         "FunctionTransformer with a monotone NumPy ufunc, TfidfTransformer(norm=None), "
-        "feature selectors, RampTransformer, and a word-unigram CountVectorizer / "
-        "TfidfVectorizer(norm=None) as the first step); see "
+        "feature selectors, RampTransformer, a ColumnTransformer of these, and a "
+        "word-unigram CountVectorizer / TfidfVectorizer(norm=None) as the first "
+        "step); see "
         "sknonneg.robustness.monotone_certificate."
     )
 
@@ -98,13 +107,18 @@ def check_monotone_step(name, step, position, after_counts):
     ``position`` is the step's index in the Pipeline; ``after_counts`` says whether
     the step's input is the output of a count vectorizer (integer counts).
     Returns ``"text"`` for a vectorizer, ``"select"`` for a selector, ``"expand"``
-    for a ``RampTransformer`` (several output columns per input feature), else
+    for a ``RampTransformer`` (several output columns per input feature),
+    ``"columns"`` for a ``ColumnTransformer`` (see :func:`feature_edges`), else
     ``"elementwise"``.
     """
+    from sklearn.compose import ColumnTransformer
+
     from ..preprocessing import RampTransformer
 
     if step is None or (isinstance(step, str) and step == "passthrough"):
         return "elementwise"
+    if isinstance(step, ColumnTransformer):
+        return "columns"
     if isinstance(step, (CountVectorizer,)):
         if position != 0:
             _refuse(name, step, "a vectorizer must be the first step (it reads text)")
@@ -155,14 +169,131 @@ def analyse_steps(steps):
     return kinds
 
 
-def feature_source(steps, kinds, n_features):
-    """Index of the input feature that each final-estimator feature depends on."""
-    source = np.arange(n_features)
+def _identity(n):
+    cols = np.arange(n)
+    return cols, cols.copy(), np.ones(n, dtype=bool)
+
+
+def _compose(edges, step_edges):
+    """Edges to the raw features of a step's outputs: ``step_edges`` (step output,
+    step input, monotone) after ``edges`` (step input, raw feature, monotone)."""
+    col, raw, mono = edges
+    out, inp, step_mono = step_edges
+    order = np.argsort(col, kind="stable")
+    col, raw, mono = col[order], raw[order], mono[order]
+    start = np.searchsorted(col, inp, side="left")
+    stop = np.searchsorted(col, inp, side="right")
+    counts = stop - start
+    pick = np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(
+        counts.sum())
+    return (np.repeat(out, counts), raw[pick],
+            np.repeat(step_mono, counts) & mono[pick])
+
+
+def _step_edges(step, kind, n_in):
+    """``((output, input, monotone), n_out)``: the column pairs of a fitted step of
+    ``kind`` reading ``n_in`` columns, and its number of output columns."""
+    if kind in ("elementwise", "text"):
+        return _identity(n_in), n_in
+    if kind == "select":
+        support = np.asarray(step.get_support(indices=True), dtype=np.intp)
+        return (np.arange(support.size), support,
+                np.ones(support.size, dtype=bool)), support.size
+    if kind == "expand":
+        sources = np.asarray(step._output_sources(), dtype=np.intp)
+        return (np.arange(sources.size), sources,
+                np.ones(sources.size, dtype=bool)), sources.size
+    return _column_transformer_edges(step)
+
+
+def _column_indices(column_transformer, columns):
+    """Input column indices of a fitted ColumnTransformer's column selection, or
+    None when it is given in a form not resolved here (a callable)."""
+    n_in = column_transformer.n_features_in_
+    if callable(columns):
+        return None
+    if isinstance(columns, slice):
+        return list(range(n_in))[columns]
+    cols = np.atleast_1d(np.asarray(columns))
+    if cols.dtype.kind in "US" or cols.dtype == object:
+        names = [str(n) for n in getattr(column_transformer, "feature_names_in_", [])]
+        return [names.index(str(c)) for c in cols]
+    if cols.dtype == bool:
+        return list(np.flatnonzero(cols))
+    return [int(c) for c in cols]
+
+
+def _column_transformer_edges(ct):
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(ct)
+    parts, n_out = [], 0
+    for name, trans, columns in ct.transformers_:
+        out = ct.output_indices_.get(name, slice(0, 0))
+        n_out = max(n_out, out.stop)
+        if (isinstance(trans, str) and trans == "drop") or out.stop == out.start:
+            continue
+        inputs = _column_indices(ct, columns)
+        if inputs is None:  # pragma: no cover - transformers_ holds resolved columns
+            raise ValueError(f"could not resolve the columns of {name!r}.")
+        inputs = np.asarray(inputs, dtype=np.intp)
+        local = _block_edges(trans, inputs.size, out.stop - out.start)
+        parts.append((local[0] + out.start, inputs[local[1]], local[2]))
+    if not parts:
+        return (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp),
+                np.zeros(0, dtype=bool)), n_out
+    return tuple(np.concatenate(p) for p in zip(*parts)), n_out
+
+
+def _block_edges(trans, n_in, n_out):
+    """Edges of one transformer of a ColumnTransformer over its ``n_in`` columns:
+    its own if it is made of the maps this module knows (the widths agreeing),
+    else every output on every input, not monotone."""
+    if isinstance(trans, str) and trans == "passthrough":
+        inner = []
+    else:
+        inner = trans.steps if isinstance(trans, Pipeline) else [("", trans)]
+    try:
+        edges, width = _identity(n_in), n_in
+        for name, step in inner:
+            kind = check_monotone_step(name, step, 1, False)
+            step_edges, width = _step_edges(step, kind, width)
+            edges = _compose(edges, step_edges)
+        if width == n_out:
+            return edges
+    except ValueError:
+        pass
+    out = np.repeat(np.arange(n_out), n_in)
+    return out, np.tile(np.arange(n_in), n_out), np.zeros(out.size, dtype=bool)
+
+
+def feature_edges(steps, kinds, n_features):
+    """How the final estimator's features depend on the Pipeline's input features.
+
+    Returns ``(column, feature, monotone)``, arrays of equal length: final-step
+    feature ``column[k]`` depends on input feature ``feature[k]``, as a
+    non-decreasing function of it alone when ``monotone[k]``, else in an unknown
+    way. An input feature with no pair (dropped) cannot change the final step's
+    input.
+    """
+    edges, width = _identity(n_features), n_features
     for (_, step), kind in zip(steps, kinds):
         if kind == "text":
-            source = np.arange(len(step.vocabulary_))
-        elif kind == "select":
-            source = source[step.get_support(indices=True)]
-        elif kind == "expand":
-            source = source[np.asarray(step._output_sources(), dtype=np.intp)]
-    return source
+            width = len(step.vocabulary_)
+            edges = _identity(width)
+            continue
+        step_edges, width = _step_edges(step, kind, width)
+        edges = _compose(edges, step_edges)
+    return edges
+
+
+def feature_source(steps, kinds, n_features):
+    """Index of the input feature that each final-estimator feature depends on,
+    when each depends non-decreasingly on exactly one; else ``ValueError``."""
+    col, raw, mono = feature_edges(steps, kinds, n_features)
+    order = np.argsort(col, kind="stable")
+    col, raw, mono = col[order], raw[order], mono[order]
+    if not mono.all() or np.any(np.diff(col) != 1) or (col.size and col[0] != 0):
+        raise ValueError("a final-step feature does not depend on one input feature "
+                         "through non-decreasing per-feature maps.")
+    return raw

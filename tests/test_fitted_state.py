@@ -41,6 +41,25 @@ def test_prediction_ignores_parameters_changed_after_fit(Est, sparse, output):
     assert est.out_activation_ == output
 
 
+@pytest.mark.parametrize("decoder", ["sigmoid", "linear"])
+def test_autoencoder_prediction_ignores_parameters_changed_after_fit(decoder):
+    # Before: inverse_transform read the decoder parameter, so
+    # set_params(decoder=...) after the fit changed the reconstructions.
+    from sknonneg import NonNegAutoencoder
+
+    est = NonNegAutoencoder(n_components=2, decoder=decoder, max_iter=5,
+                            random_state=0).fit(X)
+    codes = est.transform(X)
+    expected = [codes, est.inverse_transform(codes)]
+    for change in ({"decoder": "linear" if decoder == "sigmoid" else "sigmoid"},
+                   {"n_components": 3}, {"dtype": "float32"}):
+        est.set_params(**change)
+        got = [est.transform(X), est.inverse_transform(codes)]
+        for a, b in zip(expected, got):
+            np.testing.assert_array_equal(a, b)
+    assert est.out_activation_ == ("logistic" if decoder == "sigmoid" else "identity")
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("bad, match", [
     ({"max_iter": 0}, "'max_iter' parameter"),

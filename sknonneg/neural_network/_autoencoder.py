@@ -130,6 +130,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``[b1, b2]``: the biases (free).
     weight_constraints_ : list of str
         ``"nonneg"`` (bounded), ``"penalty"`` or ``"free"`` for each weight layer.
+    out_activation_ : {"logistic", "identity"}
+        The decoder's output function as fitted (``decoder="sigmoid"`` or
+        ``"linear"``); :meth:`inverse_transform` applies it.
     reconstruction_err_ : float
         Frobenius norm of ``X - inverse_transform(transform(X))`` on the training
         data (as NMF's), computed in blocks of rows.
@@ -419,6 +422,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.coefs_ = coefs
         self.intercepts_ = intercepts
         self.components_ = coefs[1]
+        self.out_activation_ = "logistic" if self.decoder == "sigmoid" else "identity"
         kind = {"bounds": "nonneg", "penalty": "penalty"}.get(self.nonneg, "free")
         constrained = self._constrained_layers()
         self.weight_constraints_ = [kind if i in constrained else "free"
@@ -447,7 +451,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _validation_score(self, theta, gain, X_val, y_val):
         views = self._layout.views(theta)
         codes = self._encode(X_val, views[0])
-        recon = self._decode(codes, views[1])
+        # During the fit: the decoder being fitted (out_activation_ comes after).
+        recon = self._decode(codes, views[1],
+                             "logistic" if self.decoder == "sigmoid" else "identity")
         return -float(np.mean((dense_rows(X_val) - recon) ** 2))
 
     # ---------------------------------------------------------------- fitting
@@ -529,10 +535,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                            dtype=self._compute_dtype)
         return np.asarray(codes, dtype=np.float64)
 
-    def _decode(self, codes, params):
+    def _decode(self, codes, params, out_activation):
         coef, intercept = params
         out = codes @ coef + intercept
-        if self.decoder == "sigmoid":
+        if out_activation == "logistic":
             out = expit(out)
         return out
 
@@ -571,7 +577,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 f"X has {codes.shape[1]} features, but {type(self).__name__} "
                 f"inverse_transform expects {self.n_components_} (n_components).")
         return self._decode(np.asarray(codes, dtype=np.float64),
-                            (self.coefs_[1], self.intercepts_[1]))
+                            (self.coefs_[1], self.intercepts_[1]), self.out_activation_)
 
     @property
     def n_components_(self):
@@ -587,7 +593,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             block = X[start:start + rows]
             codes = self._encode(block, (self.coefs_[0], self.intercepts_[0]))
             residual = dense_rows(block) - self._decode(
-                codes, (self.coefs_[1], self.intercepts_[1]))
+                codes, (self.coefs_[1], self.intercepts_[1]), self.out_activation_)
             total += float(np.vdot(residual, residual))
         return float(np.sqrt(total))
 

@@ -104,6 +104,10 @@ def test_dict_form_with_dataframe(cls):
         cls(6, positive=True, monotonic_cst={"a": 1}).fit(X, target)
     with pytest.raises(ValueError, match="values must be -1, 0 or 1"):
         cls(6, positive=True, monotonic_cst={"a": 2}).fit(frame, target)
+    # True is refused as in the array form (before, the dict took it as 1 while
+    # output="auto" read no constraint: "output='auto' gives a softmax").
+    with pytest.raises(ValueError, match="values must be -1, 0 or 1; got True"):
+        cls(6, monotonic_cst={"a": True}).fit(frame, target)
 
 
 def test_refused_combinations_name_the_parameter():

@@ -107,7 +107,9 @@ def _directions_from_argument(monotonic_cst, names, n_features):
 
 
 def _check_direction(value, name):
-    if not (isinstance(value, (Integral, np.integer)) or
+    # bool is an Integral, but True is not a direction (as for the array form).
+    if isinstance(value, (bool, np.bool_)) or not (
+            isinstance(value, (Integral, np.integer)) or
             (isinstance(value, (float, np.floating)) and float(value).is_integer())) \
             or int(value) not in (-1, 0, 1):
         raise ValueError(

@@ -613,3 +613,56 @@ def test_multilabel_models_are_refused(data):
         additive_evasion_attack(clf, X, budget=1)
     with pytest.raises(ValueError, match="outputs"):
         monotone_certificate(clf)
+
+
+# ------------------------------------------------------------------ regressors
+def test_certificate_of_a_monotone_regressor_holds_on_random_probes():
+    """monotonic_cst on NonNegMLPRegressor is certified from its weights (before: a
+    ValueError, "needs a binary classifier"), through a ColumnTransformer with
+    ramps, for every output of a multi-output target; the computed predictions
+    obey it (fixed-order sums)."""
+    from sknonneg import NonNegMLPRegressor
+
+    X, _ = _credit_frame(3)
+    rng = np.random.RandomState(3)
+    y = np.column_stack([X.late + np.log(X.income), 2 * X.late - X.debts])
+    names = RampTransformer(n_knots=3).fit(X[["late", "debts"]]).get_feature_names_out()
+    cst = {f"num__{n}": (1 if n.startswith("late") else -1) for n in names}
+    pipe = _credit_pipeline(NonNegMLPRegressor(
+        hidden_layer_sizes=(5,), monotonic_cst=cst, max_iter=30, random_state=0),
+        remainder="passthrough").fit(X, y)
+    cert = monotone_certificate(pipe)
+    assert cert.classes_ is None and cert.positive_class_ is None
+    assert "features certified for the prediction" in repr(cert)
+    np.testing.assert_array_equal(cert.feature_signs_[:2], [1, -1])
+    assert cert.feature_signs_[3] == 0  # job: one-hot codes
+    np.testing.assert_array_equal(cert.certified_for(), cert.certified_features_)
+    with pytest.raises(ValueError, match="target_class must be None"):
+        cert.certified_for(1)
+    rows = X.sample(60, random_state=0)
+    base = pipe.predict(rows)
+    for j, name in enumerate(["late", "debts", "income"]):
+        moved = rows.copy()
+        moved[name] += rng.exponential(2.0, len(rows))
+        change = pipe.predict(moved) - base
+        if cert.feature_signs_[j] == 1:
+            assert change.min() >= 0.0, name
+        elif cert.feature_signs_[j] == -1:
+            assert change.max() <= 0.0, name
+
+
+def test_certificate_of_sklearn_regressors():
+    from sklearn.linear_model import Ridge
+    from sklearn.neural_network import MLPRegressor
+
+    X, _ = _counts()
+    y = X[:, 0] - X[:, 1]
+    ridge = make_pipeline(StandardScaler(), Ridge()).fit(X, y)
+    np.testing.assert_array_equal(monotone_certificate(ridge).feature_signs_,
+                                  np.where(ridge[-1].coef_ >= 0, 1, -1))
+    # Two targets of opposite signs: no feature keeps one direction for both.
+    both = Ridge().fit(X, np.column_stack([y, -y]))
+    assert not monotone_certificate(both).certified_features_[:2].any()
+    free = MLPRegressor(hidden_layer_sizes=(20,), max_iter=50, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="is not certified: the weights of layer 2"):
+        monotone_certificate(free)

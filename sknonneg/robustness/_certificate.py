@@ -1,7 +1,7 @@
 """A monotone certificate read from a fitted model's weights."""
 
 import numpy as np
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
 from ._networks import soft_vote_members
@@ -9,25 +9,26 @@ from ._pipeline import analyse_steps, feature_edges, split_pipeline
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
 
-# Hidden activations of scikit-learn's MLPClassifier; all are non-decreasing.
+# Hidden activations of scikit-learn's MLPs; all are non-decreasing.
 _MONOTONE_ACTIVATIONS = ("logistic", "tanh", "relu", "identity")
 
 
 class MonotoneCertificate:
-    """Per feature, whether an increase can lower the score of ``classes_[1]``.
+    """Per feature, whether an increase can lower a model's score.
 
+    The score of ``classes_[1]`` for a classifier, the prediction for a regressor.
     Returned by :func:`monotone_certificate`; not meant to be built directly.
 
     Parameters
     ----------
     up : array-like of bool of shape (n_features,)
-        Features in which the score of ``classes_[1]`` is proven non-decreasing.
+        Features in which the score is proven non-decreasing.
     down : array-like of bool of shape (n_features,)
         Features in which it is proven non-increasing.
     feature_names : ndarray of str or None
         Names of the features, None when unknown.
-    classes : ndarray of shape (2,)
-        The model's classes.
+    classes : ndarray of shape (2,) or None
+        The model's classes; None for a regressor.
     model : str
         What was certified, in words.
 
@@ -35,7 +36,8 @@ class MonotoneCertificate:
     ----------
     certified_features_ : ndarray of bool of shape (n_features,)
         True where no increase of the feature (the others fixed, at any input) can
-        lower the score (probability, decision function) of ``classes_[1]``.
+        lower the score (probability, decision function) of ``classes_[1]``, or
+        any output of a regressor.
     feature_signs_ : ndarray of int8 of shape (n_features,)
         ``1``: the score of ``classes_[1]`` is non-decreasing in the feature (this
         includes features it does not depend on); ``-1``: non-increasing; ``0``: no
@@ -43,10 +45,11 @@ class MonotoneCertificate:
     feature_names_ : ndarray of str or None
         Names of the features (the vocabulary when the Pipeline starts with a
         vectorizer, else ``feature_names_in_``), None when unknown.
-    classes_ : ndarray of shape (2,)
-        The model's classes.
+    classes_ : ndarray of shape (2,) or None
+        The model's classes; None for a regressor.
     positive_class_ : object
-        ``classes_[1]``, the class whose score the certificate is about.
+        ``classes_[1]``, the class whose score the certificate is about; None for
+        a regressor.
     model_ : str
         What was certified, in words.
     """
@@ -61,7 +64,7 @@ class MonotoneCertificate:
         self.feature_signs_ = signs
         self.feature_names_ = feature_names
         self.classes_ = classes
-        self.positive_class_ = classes[1]
+        self.positive_class_ = None if classes is None else classes[1]
         self.model_ = model
 
     @property
@@ -80,12 +83,18 @@ class MonotoneCertificate:
         Parameters
         ----------
         target_class : object, default=None
-            One of ``classes_``; None means ``classes_[1]``.
+            One of ``classes_``; None means ``classes_[1]`` (for a regressor, its
+            prediction: the only choice).
 
         Returns
         -------
         certified : ndarray of bool of shape (n_features,)
         """
+        if self.classes_ is None:
+            if target_class is not None:
+                raise ValueError("a regressor's certificate is about its prediction: "
+                                 f"target_class must be None, got {target_class!r}.")
+            return self._up.copy()
         if target_class is None or target_class == self.classes_[1]:
             return self._up.copy()
         if target_class == self.classes_[0]:
@@ -94,9 +103,10 @@ class MonotoneCertificate:
                          f"{target_class!r}.")
 
     def __repr__(self):
+        about = ("the prediction" if self.classes_ is None
+                 else f"class {self.positive_class_!r}")
         return (f"MonotoneCertificate({self.model_}: {int(self._up.sum())} of "
-                f"{self.n_features_} features certified for class "
-                f"{self.positive_class_!r})")
+                f"{self.n_features_} features certified for {about})")
 
 
 def is_linear_classifier(estimator):
@@ -110,6 +120,18 @@ def is_linear_classifier(estimator):
     module = type(estimator).__module__
     return is_classifier(estimator) and (
         isinstance(estimator, LinearSVC) or module.startswith("sklearn.linear_model."))
+
+
+def _is_linear_regressor(estimator):
+    """Whether ``estimator`` is one of scikit-learn's linear regressors, whose
+    prediction is ``X @ coef_.T + intercept_`` (``sklearn.linear_model`` and
+    ``sklearn.svm.LinearSVR``)."""
+    from sklearn.base import is_regressor
+    from sklearn.svm import LinearSVR
+
+    module = type(estimator).__module__
+    return is_regressor(estimator) and (
+        isinstance(estimator, LinearSVR) or module.startswith("sklearn.linear_model."))
 
 
 def _network_layers(final):
@@ -129,10 +151,29 @@ def _network_layers(final):
             "NonNegMLPClassifier(positive=True, output='logistic') or per-feature "
             "signs with monotonic_cst."
         )
+    from ..neural_network import NonNegMLPRegressor
+
+    if isinstance(final, (NonNegMLPRegressor, MLPRegressor)):
+        # Identity outputs: each output is a_{L-1} W_L + b_L. With W_L >= 0 (checked
+        # with the other layers after the first), every output is non-decreasing
+        # wherever a_{L-1} is: the certificate holds for all outputs at once.
+        if isinstance(final, MLPRegressor) and (
+                final.activation not in _MONOTONE_ACTIVATIONS):  # pragma: no cover
+            raise ValueError(f"{name}: activation {final.activation!r} is not known "
+                             "to be non-decreasing.")
+        coefs = list(final.coefs_)
+        outputs = coefs[-1].shape[1]
+        return coefs, (f"{name}, {len(coefs)} layers, "
+                       f"{'identity output' if outputs == 1 else f'{outputs} outputs'}")
+    if _is_linear_regressor(final):
+        check_is_fitted(final, "coef_")
+        coef = np.atleast_2d(np.asarray(final.coef_, dtype=np.float64))
+        return [coef.T], f"{name}, linear"
     classes = getattr(final, "classes_", None)
     if classes is None or len(classes) != 2:
         raise ValueError(
-            f"monotone_certificate needs a binary classifier; {name} has "
+            f"monotone_certificate needs a binary classifier or a regressor it "
+            f"reads; {name} has "
             f"{'no classes_' if classes is None else f'{len(classes)} classes'}."
         )
     if isinstance(final, NonNegMLPClassifier):
@@ -177,9 +218,10 @@ def _network_layers(final):
         return [coef.T], f"{name}, linear"
     raise TypeError(
         f"{name} cannot be certified: monotone_certificate reads the weights of "
-        "sknonneg's NonNegMLPClassifier, scikit-learn's MLPClassifier and linear "
-        "classifiers (coef_), and a soft VotingClassifier of those, optionally at "
-        "the end of a Pipeline."
+        "sknonneg's NonNegMLPClassifier and NonNegMLPRegressor, scikit-learn's "
+        "MLPClassifier, MLPRegressor and linear models (coef_), and a soft "
+        "VotingClassifier of classifiers among those, optionally at the end of a "
+        "Pipeline."
     )
 
 
@@ -198,9 +240,13 @@ def monotone_certificate(estimator):
         scikit-learn's :class:`~sklearn.neural_network.MLPClassifier`, a linear
         classifier with ``coef_`` (e.g. :class:`~sklearn.linear_model.
         LogisticRegression`), a :class:`~sklearn.ensemble.VotingClassifier` with
-        ``voting="soft"`` whose every member is one of these, or a
-        :class:`~sklearn.pipeline.Pipeline` ending in one whose other steps are
-        per-feature non-decreasing maps (see Notes).
+        ``voting="soft"`` whose every member is one of these; or a fitted
+        regressor: :class:`~sknonneg.NonNegMLPRegressor`, scikit-learn's
+        :class:`~sklearn.neural_network.MLPRegressor` or a linear regressor with
+        ``coef_`` (the score is then the prediction, every output of a
+        multi-output one); or a :class:`~sklearn.pipeline.Pipeline` ending in one
+        of these whose other steps are per-feature non-decreasing maps (see
+        Notes).
 
     Returns
     -------
@@ -245,7 +291,10 @@ def monotone_certificate(estimator):
     ``W_l >= 0``, then ``a'_{l-1} W_l >= a_{l-1} W_l`` and ``a'_l >= a_l``; by
     induction ``a'_{L-1} >= a_{L-1}`` and ``s(x') - s(x) = (a'_{L-1} - a_{L-1}) v
     >= 0``. The probability is an increasing function of ``s``. The ``<= 0`` case is
-    the same with the first inequality reversed. Increases of several features
+    the same with the first inequality reversed. A regressor's outputs are the
+    columns of ``a_{L-1} W_L + b_L``: with ``W_L >= 0`` each is non-decreasing in
+    ``a_{L-1}``, and the same induction holds for every output at once.
+    Increases of several features
     chain one feature at a time, so a sample flagged as ``classes_[1]`` stays
     flagged under any increase of certified features: additive evasion succeeds 0%
     of the time, whatever the attack. For a linear model every feature has a sign;
@@ -307,7 +356,8 @@ def monotone_certificate(estimator):
     ``monotonic_cst``, ``"output"`` with one hidden layer) predicts in such a fixed
     order (``sknonneg._kernels.fixed``), so its computed decision function and, for
     a single logistic output, its computed probability obey the certificate
-    exactly. For scikit-learn's models (BLAS products, whose order depends on a
+    exactly; so does a ``NonNegMLPRegressor``'s computed prediction (its
+    standardisation of the target is undone with a positive scale). For scikit-learn's models (BLAS products, whose order depends on a
     row's place in its batch) the claim is about the real-valued function, and a
     computed score may move by a few units in the last place.
 
@@ -366,7 +416,9 @@ def monotone_certificate(estimator):
     if steps:
         what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
                             else type(s).__name__ for _, s in steps] + [what])
-    return MonotoneCertificate(up, down, names, np.asarray(final.classes_), what)
+    classes = getattr(final, "classes_", None)
+    return MonotoneCertificate(up, down, names,
+                               None if classes is None else np.asarray(classes), what)
 
 
 def _final_signs(final):

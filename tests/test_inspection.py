@@ -567,3 +567,17 @@ def test_abba_classifier_is_inspectable():
     words = top_features(est, k=3)
     assert len(words) == 12 * 3
     plt.close("all")
+
+
+def test_describe_network_names_the_output_functions_it_knows():
+    # Before: "activation=None" for the autoencoder, which has no activation
+    # parameter, and no output function for the regressor.
+    from sknonneg import NonNegAutoencoder, NonNegMLPRegressor
+
+    X = np.random.RandomState(0).rand(40, 4)
+    head = describe_network(NonNegAutoencoder(n_components=2, max_iter=3).fit(X))
+    assert head.splitlines()[0].endswith("(1 hidden layer); output=logistic")
+    reg = NonNegMLPRegressor(hidden_layer_sizes=3, max_iter=3).fit(X, X[:, 0])
+    assert reg.out_activation_ == "identity"
+    assert describe_network(reg).splitlines()[0].endswith(
+        "activation=logistic, output=identity")

@@ -64,10 +64,10 @@ def describe_network(estimator, tol=1e-6):
                      + " -> ".join(str(s) for s in blocks))
         act = getattr(final, "activation", None)
         out_act = getattr(final, "out_activation_", None)
-        if act is not None or out_act is not None:
-            head += f"; activation={act}" + (
-                f", output={out_act}" if out_act is not None else ""
-            )
+        functions = ([f"activation={act}"] if act is not None else []) + (
+            [f"output={out_act}"] if out_act is not None else [])
+        if functions:
+            head += "; " + ", ".join(functions)
         lines.append(head)
         classes = output_classes(final, sizes[-1])
         lines.append(f"  outputs ({len(classes)}): {_fmt_classes(classes)}")

@@ -93,7 +93,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data in [0, 1] (images;
         data outside [0, 1] raises an ``InputScaleWarning`` at fit).
-        ``"linear"``: ``x_hat = h W2 + b2``, for any non-negative data (tf-idf).
+        ``"linear"``: ``x_hat = h W2 + b2``, for data on any scale (tf-idf,
+        counts). With ``W2 >= 0`` and codes in [0, 1], each feature's
+        reconstruction lies in ``[b2, b2 + sum(W2[:, j])]``: the free bias lets
+        it reach negative values, but a part can only add to it (non-negative
+        data is the setting parts-based codes are made for).
     solver : {"lbfgsb", "adam"}, default="adam"
         Projected Adam on mini-batches (the weights of ``nonneg="bounds"`` layers
         are clipped at 0 after each step, so they are >= 0 exactly), full-batch

@@ -105,6 +105,8 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         Their weighted standard deviation (1 where it is 0).
     n_outputs_ : int
         Number of targets.
+    out_activation_ : str
+        ``"identity"``, the output function (as ``MLPRegressor`` names it).
     <<fit_attributes>>
 
     See Also
@@ -288,8 +290,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     # ----------------------------------------------------------------- targets
     def _encode_targets(self, y, classes=None):
         """Standardised targets (weighted by the fit's sample weights); sets
-        ``n_outputs_``, ``y_mean_``, ``y_scale_``."""
+        ``n_outputs_``, ``y_mean_``, ``y_scale_``, ``out_activation_``."""
         self._y_ndim = np.ndim(y)
+        self.out_activation_ = "identity"
         y = _target_matrix(y)
         try:
             # Relative weights (the largest 1): the same averages, no overflow.

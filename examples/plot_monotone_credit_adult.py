@@ -128,8 +128,8 @@ from sknonneg.robustness import monotone_certificate  # noqa: E402
 
 certificate = monotone_certificate(monotone)
 print("certified direction of P(>50K), per raw column:")
-print(pd.Series(certificate.feature_signs_, index=certificate.feature_names_,
-                name="certified direction").to_string())
+print(pd.Series(certificate.feature_signs_,
+                index=certificate.feature_names_).to_string())
 try:
     monotone_certificate(free)
 except ValueError as exc:

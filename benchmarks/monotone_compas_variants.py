@@ -103,6 +103,9 @@ def variants():
         "k20q_l1": (base, _grid(20, ("quantile",), first_l1=[0.0, 3e-4, 3e-3]),
                     "20 quantile knots and first-layer l1 in {0, 3e-4, 3e-3} (dense "
                     "knots, sparse jumps: a fused lasso of each feature's shape)"),
+        "small": (base, _grid(rules=("quantile",), sizes=[(16,)]),
+                  "a smaller grid: (16,), 10 quantile knots, l2 in {1e-4, 3e-4, "
+                  "1e-3} (3 candidates instead of 12: less selection noise)"),
         "age_raw": (lambda s: _scaled(NonNegMLPClassifier(
             monotonic_cst=COMPAS_CST, random_state=s, output="logistic",
             max_iter=200), counts, counts), base_grid,

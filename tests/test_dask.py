@@ -327,6 +327,50 @@ def test_fit_dask_blocks_takes_a_regressor(digits):
     np.testing.assert_array_equal(got._theta, ref._theta)
 
 
+def test_partial_fit_chunks_trains_the_autoencoder(digits):
+    """y=None for the unsupervised NonNegAutoencoder (before: TypeError, len of
+    None), dense or CSR, as the in-memory loop of partial_fit."""
+    import scipy.sparse as sp
+
+    from sknonneg import NonNegAutoencoder
+
+    X = digits[0][:600] / 16.0
+    ae = NonNegAutoencoder(n_components=6, max_iter=5, random_state=0)
+    ref = clone(ae)
+    for start in range(0, 600, 200):
+        ref.partial_fit(X[start:start + 200])
+    for X_in in (X, sp.csr_matrix(X)):
+        got = partial_fit_chunks(clone(ae), X_in, None, chunk_size=200)
+        np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
+
+
+@needs_dask
+def test_fit_dask_blocks_takes_the_autoencoder_and_in_memory_targets(digits):
+    import dask
+    import dask.array as da
+
+    from sknonneg import NonNegAutoencoder
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:600] / 16.0, digits[1][:600] / 9.0
+    blocks = da.from_array(X, chunks=(200, -1))
+    ae = NonNegAutoencoder(n_components=6, max_iter=5, random_state=0)
+    ref = clone(ae)
+    for start in range(0, 600, 200):
+        ref.partial_fit(X[start:start + 200])
+    reg = NonNegMLPRegressor(hidden_layer_sizes=8, max_iter=5, random_state=0)
+    with dask.config.set(scheduler="synchronous"):
+        got = fit_dask_blocks(ae, blocks, None)
+        np.testing.assert_array_equal(got._theta, ref._theta)
+        # A NumPy y is split at X's row chunks (before: AttributeError, .chunks).
+        got = fit_dask_blocks(reg, blocks, y)
+    np.testing.assert_array_equal(got._theta, _loop(clone(reg), X, y, 200)._theta)
+    with pytest.raises(ValueError, match="X has 600 rows but y has 10"):
+        fit_dask_blocks(reg, blocks, y[:10])
+    with pytest.raises(TypeError, match="needs a dask array, got ndarray"):
+        fit_dask_blocks(reg, X, y)
+
+
 # -------------------------------------------------------------------- Dask
 def _load_recipes():
     spec = importlib.util.spec_from_file_location(

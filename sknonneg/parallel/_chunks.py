@@ -2,8 +2,8 @@
 
 Works with anything sliced by rows into NumPy arrays: a memory-mapped ``.npy``
 (``np.load(path, mmap_mode="r")``), an ``np.memmap``, an h5py or zarr array, and
-with a CSR matrix (its row slices stay sparse). Classifiers and regressors alike
-(``classes`` for the first). Only one
+with a CSR matrix (its row slices stay sparse). Classifiers, regressors and the
+autoencoder alike (``classes`` for the first, ``y=None`` for the last). Only one
 chunk is read (and converted to floats) at a time, so the memory a fit needs is set
 by ``chunk_size``, not by the size of the file.
 """
@@ -67,8 +67,9 @@ def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``, or a CSR
         matrix (its row slices stay sparse).
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Labels or targets, sliced like ``X`` (may be memory-mapped too).
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), or None
+        Labels or targets, sliced like ``X`` (may be memory-mapped too); None for
+        an unsupervised estimator (``NonNegAutoencoder``).
     classes : array-like of shape (n_classes,), default=None
         All classes (passed to every call; a classifier's ``partial_fit`` needs it
         on the first, except for multilabel indicator targets); None for a
@@ -108,7 +109,7 @@ def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable, got {transform!r}.")
     n_samples = X.shape[0]
-    if len(y) != n_samples:
+    if y is not None and len(y) != n_samples:
         raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")
     for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
                                    shuffle=shuffle, random_state=random_state):
@@ -117,8 +118,8 @@ def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
             X_chunk = np.asarray(X_chunk)
         if transform is not None:
             X_chunk = transform(X_chunk)
-        estimator.partial_fit(X_chunk, np.asarray(y[start:stop]),
-                              **partial_fit_params(classes))
+        y_chunk = None if y is None else np.asarray(y[start:stop])
+        estimator.partial_fit(X_chunk, y_chunk, **partial_fit_params(classes))
     return estimator
 
 

@@ -49,8 +49,11 @@ def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks
         it is already fitted).
     X : dask.array.Array of shape (n_samples, n_features)
         Chunked along the rows (chunks across the columns are merged).
-    y : dask.array.Array of shape (n_samples,) or (n_samples, n_outputs)
-        Labels, rechunked to the row chunks of ``X`` when they differ.
+    y : dask.array.Array, array-like or None
+        Labels or targets of shape (n_samples,) or (n_samples, n_outputs),
+        rechunked to the row chunks of ``X`` when they differ
+        (an in-memory array is split at them); None for an unsupervised estimator
+        (``NonNegAutoencoder``).
     classes : array-like of shape (n_classes,), default=None
         All classes, required by a classifier's first ``partial_fit`` call (not
         for multilabel indicator targets); None for a regressor.
@@ -71,11 +74,25 @@ def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks
         The trained copy.
     """
     import dask
+    import dask.array as da
 
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            f"fit_dask_blocks needs a dask array, got {type(X).__name__}; wrap it with "
+            "dask.array.from_array(X, chunks=...), or use partial_fit_chunks for an "
+            "in-memory or memory-mapped X.")
     X, x_blocks = _row_blocks(X)
-    if y.chunks[0] != X.chunks[0]:
-        y = y.rechunk({0: X.chunks[0]})
-    _, y_blocks = _row_blocks(y)
+    if y is None:
+        y_blocks = [None] * len(x_blocks)
+    else:
+        if not isinstance(y, da.Array):
+            y = np.asarray(y)
+            if y.shape[:1] != X.shape[:1]:
+                raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+            y = da.from_array(y, chunks=(X.chunks[0],) + y.shape[1:])
+        if y.chunks[0] != X.chunks[0]:
+            y = y.rechunk({0: X.chunks[0]})
+        _, y_blocks = _row_blocks(y)
     rng = check_random_state(random_state)
     step = dask.delayed(_partial_fit_step, pure=True)
     model = dask.delayed(estimator, traverse=False)

@@ -407,6 +407,29 @@ def test_column_transformer_feature_through_an_unknown_map_is_not_certified():
     assert up[0] and down[0]
 
 
+@pytest.mark.parametrize("columns", [
+    slice("a", "c"), slice(0, 3), ["a", "b", "c"], [0, 1, 2],
+    np.array([True, True, True, False]),
+], ids=["name-slice", "slice", "names", "indices", "mask"])
+def test_column_transformer_column_selections(columns):
+    # Every way ColumnTransformer takes columns (a slice of names, both ends
+    # included, was a TypeError before).
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.rand(60), "b": rng.rand(60), "c": rng.rand(60),
+                          "d": rng.choice(["x", "y"], 60)})
+    y = (frame.a - frame.b > 0).astype(int)
+    pre = ColumnTransformer([("num", StandardScaler(), columns),
+                             ("cat", OneHotEncoder(), ["d"])])
+    pipe = make_pipeline(pre, LogisticRegression()).fit(frame, y)
+    coef = pipe[-1].coef_[0]
+    np.testing.assert_array_equal(monotone_certificate(pipe).feature_signs_,
+                                  [*np.where(coef[:3] >= 0, 1, -1), 0])
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_column_transformer_certificate_holds_on_random_probes(seed):
     """Whatever the weights, a certified direction holds on every probe: raising

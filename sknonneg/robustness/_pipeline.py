@@ -213,6 +213,14 @@ def _column_indices(column_transformer, columns):
     if callable(columns):
         return None
     if isinstance(columns, slice):
+        if isinstance(columns.start, str) or isinstance(columns.stop, str):
+            # Names: both ends included, as ColumnTransformer (pandas .loc) reads it.
+            names = [str(n) for n in getattr(column_transformer, "feature_names_in_",
+                                             [])]
+            first = 0 if columns.start is None else names.index(str(columns.start))
+            last = (len(names) - 1 if columns.stop is None
+                    else names.index(str(columns.stop)))
+            return list(range(n_in))[first:last + 1:columns.step]
         return list(range(n_in))[columns]
     cols = np.atleast_1d(np.asarray(columns))
     if cols.dtype.kind in "US" or cols.dtype == object:

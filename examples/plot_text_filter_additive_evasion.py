@@ -17,15 +17,14 @@ features?": that certifies nothing.
 
 The data are Reuters-21578 news stories (ModApte split) on word counts; the filter
 flags stories about corporate earnings ("earn"), standing in for spam. The example
-reads the data from the folder in the ``SKNONNEG_DATA`` environment variable and
-stops with a message when it is not there.
+reads the data from the data folder (:func:`sknonneg.datasets.get_data_home`:
+``SKNONNEG_DATA``) and stops with a ``FileNotFoundError`` that names the file when
+it is not there; nothing is downloaded.
 """
 
 # %%
 # Load the word counts
 # --------------------
-import os
-import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,13 +37,8 @@ from sknonneg import NonNegMLPClassifier
 from sknonneg.datasets import load_reuters
 from sknonneg.robustness import additive_evasion_attack, monotone_certificate
 
-data_home = os.environ.get("SKNONNEG_DATA")
-try:
-    reuters = load_reuters(data_home, download_if_missing=False)
-except (FileNotFoundError, OSError):
-    print("Reuters-21578 not found: set SKNONNEG_DATA to the folder holding "
-          "reuters21578_modapte_top10.jsonl.gz (see sknonneg.datasets.load_reuters).")
-    sys.exit(0)
+# sknonneg-data: reuters21578_modapte_top10.jsonl.gz (read from the data folder)
+reuters = load_reuters(download_if_missing=False)
 
 TOPIC = "earn"
 vectorizer = CountVectorizer(stop_words="english", min_df=3)

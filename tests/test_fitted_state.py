@@ -132,3 +132,12 @@ def test_warm_start_with_other_classes_names_warm_start(Est):
     with pytest.raises(ValueError, match="warm_start=True continues the previous "
                        "fit.*classes not in.*warm_start=False"):
         est.fit(X, np.arange(30) % 4)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_partial_fit_refuses_other_classes_after_the_first_call(Est):
+    # As scikit-learn's partial_fit; before, other classes were silently ignored.
+    est = _est(Est).partial_fit(X, Y, classes=[0, 1, 2])
+    est.partial_fit(X, Y, classes=[2, 1, 0]).partial_fit(X, Y)  # the same set
+    with pytest.raises(ValueError, match="is not the same as on last call"):
+        est.partial_fit(X, Y, classes=[0, 1, 2, 3])

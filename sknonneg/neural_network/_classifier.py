@@ -329,7 +329,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             Its labels.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen. Required on the first call, unless
-            ``y`` is a multilabel indicator matrix; ignored afterwards.
+            ``y`` is a multilabel indicator matrix; afterwards it may be left out,
+            and if given must be the same (as scikit-learn's ``partial_fit``).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights of the batch.
 
@@ -345,6 +346,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             self._snapshot_params()
         else:
             self._check_params_unchanged()
+        if not first and classes is not None and not np.array_equal(
+                unique_labels(classes), self.classes_):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}.")
         X, y = self._validate_X_y(X, y, reset=first)
         if first:
             if classes is None and type_of_target(y) != "multilabel-indicator":

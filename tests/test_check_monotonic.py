@@ -181,3 +181,32 @@ def test_integer_features_are_moved_along_integers(data, dtype):
     for grid in report.grids:
         np.testing.assert_array_equal(grid, np.round(grid))
     assert report.max_drop[0] > 0.1
+
+
+def test_multi_output_models_are_audited_on_every_output():
+    """Every label's probability of a multilabel classifier and every output of a
+    multi-output regressor. Before, a two-label classifier passed the binary check
+    (two classes_) and only the second label was audited; a multi-output
+    regressor was refused."""
+    from sklearn.multioutput import MultiOutputClassifier
+
+    from sknonneg import NonNegMLPRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(200, 2))
+    # Label 0 falls with x0; label 1 depends on x1 only.
+    Y = np.column_stack([X[:, 0] < 0.5, X[:, 1] > 0.5]).astype(int)
+    for model in (NonNegMLPClassifier(4, positive=False, output="logistic",
+                                      max_iter=100, random_state=0),
+                  MultiOutputClassifier(LogisticRegression())):
+        report = check_monotonic(model.fit(X, Y), X, [1, 0])
+        assert report.max_drop[0] > 0.3
+    constrained = NonNegMLPClassifier(4, monotonic_cst=[-1, 1], max_iter=50,
+                                      random_state=0).fit(X, Y)
+    assert check_monotonic(constrained, X).is_monotonic
+    targets = np.column_stack([X[:, 0] - X[:, 1], 2 * X[:, 0]])
+    reg = NonNegMLPRegressor(4, monotonic_cst=[1, -1], max_iter=30,
+                             random_state=0).fit(X, targets)
+    assert check_monotonic(reg, X).is_monotonic
+    free = LinearRegression().fit(X, np.column_stack([X[:, 0], -X[:, 0]]))
+    assert check_monotonic(free, X, [1, 0]).max_drop[0] > 0.5

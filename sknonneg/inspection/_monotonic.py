@@ -190,20 +190,30 @@ def _resolve_through_pipeline(estimator):
 
 
 def _output(estimator, X):
+    """The audited outputs on ``X``: shape (n_rows, n_outputs), one column for a
+    single-output regressor or a binary classifier (the probability of
+    ``classes_[1]``), one per output of a multi-output regressor, one per label
+    (its probability) of a multilabel classifier."""
     if is_classifier(estimator):
+        if np.ndim(estimator.predict(X[:1] if not hasattr(X, "iloc")
+                                     else X.iloc[:1])) == 2:
+            proba = estimator.predict_proba(X)
+            # A list (one (n, 2) array per label, as MultiOutputClassifier gives)
+            # or an (n, n_labels) array of the labels' probabilities.
+            if isinstance(proba, list):
+                return np.column_stack([np.asarray(p)[:, 1] for p in proba])
+            return np.asarray(proba, dtype=np.float64)
         classes = getattr(estimator, "classes_", None)
         if classes is None or len(classes) != 2:
             raise ValueError(
-                "check_monotonic audits regressors and binary classifiers (the "
-                "probability of classes_[1]); this classifier has "
+                "check_monotonic audits regressors, binary classifiers (the "
+                "probability of classes_[1]) and multilabel classifiers (each "
+                "label's probability); this classifier has "
                 f"{0 if classes is None else len(classes)} classes.")
-        return estimator.predict_proba(X)[:, 1]
+        return np.asarray(estimator.predict_proba(X), dtype=np.float64)[:, 1:2]
     if is_regressor(estimator):
         out = np.asarray(estimator.predict(X), dtype=np.float64)
-        if out.ndim != 1:
-            raise ValueError("check_monotonic audits single-output regressors; got "
-                             f"predictions of shape {out.shape}.")
-        return out
+        return out.reshape(out.shape[0], -1)
     raise TypeError(f"{type(estimator).__name__} is neither a regressor nor a "
                     "classifier.")
 
@@ -239,9 +249,10 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     For every row of ``X`` and every constrained feature, the feature is set to each
     point of a grid spanning its values in ``X`` (quantiles), the other features
     kept, and the output is recorded: ``predict`` for a regressor, the probability
-    of ``classes_[1]`` for a binary classifier. The drop of a ``+1`` feature on a
-    row is the largest ``f(g_k) - f(g_l)`` over grid points ``g_k < g_l``; for
-    ``-1`` the reverse. The report gives, per feature, the largest drop over all
+    of ``classes_[1]`` for a binary classifier; every output of a multi-output
+    regressor, and every label's probability of a multilabel classifier. The drop
+    of a ``+1`` feature on a row is the largest ``f(g_k) - f(g_l)`` over grid
+    points ``g_k < g_l`` (and over the outputs); for ``-1`` the reverse. The report gives, per feature, the largest drop over all
     rows: 0 for a model that is monotone on these points. It works for any fitted
     estimator with these methods, scikit-learn's included.
 
@@ -357,11 +368,12 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         for start in range(0, n_rows, rows_per_batch):
             rows = np.arange(start, min(n_rows, start + rows_per_batch))
             out = _output(estimator, _with_column(X, j, grid, rows))
-            out = out.reshape(grid.shape[0], rows.shape[0])
+            out = out.reshape(grid.shape[0], rows.shape[0], out.shape[1])
             if cst[j] < 0:
                 out = out[::-1]
-            # Largest f(g_k) - f(g_l) over k < l: running maximum minus the value.
-            drop = (np.maximum.accumulate(out, axis=0) - out).max(axis=0)
+            # Largest f(g_k) - f(g_l) over k < l: running maximum minus the value;
+            # per row, the largest over the outputs.
+            drop = (np.maximum.accumulate(out, axis=0) - out).max(axis=(0, 2))
             max_drop[k] = max(max_drop[k], float(drop.max()))
             n_violating[k] += int(np.count_nonzero(drop > 0))
     feature_names = ([names[j] for j in features] if names is not None

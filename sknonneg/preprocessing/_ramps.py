@@ -36,9 +36,12 @@ class RampTransformer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     n_knots : int, default=10
-        Knots per feature (at least 2). Knots that coincide (a feature with few
-        distinct values) give constant zero ramps, so that the number and the names
-        of the output columns do not depend on the data.
+        Knots per feature (at least 2). The number and the names of the output
+        columns do not depend on the data: knots that coincide (``"quantile"`` on
+        a column with few distinct values) give constant zero ramps, and
+        ``"distinct"`` on a column with fewer distinct values than knots spreads
+        the knots between them, so that several ramps step between the same two
+        values (equal columns on the training data).
     knots : {"distinct", "quantile", "uniform"}, default="distinct"
         Knots at equally spaced quantiles of the distinct values of the training
         column (each value counted once: a column that is mostly zeros, such as an

@@ -418,3 +418,20 @@ def test_sigmoid_decoder_warns_on_data_outside_the_unit_interval(sparse):
         warnings.simplefilter("error", InputScaleWarning)
         NonNegAutoencoder(**params).fit(make(X))
         NonNegAutoencoder(decoder="linear", **params).fit(make(X * 3))
+
+
+def test_inverse_transform_takes_sparse_codes():
+    # As NMF.inverse_transform; before: "Sparse data was passed, but dense data is
+    # required".
+    import scipy.sparse as sp
+
+    from sknonneg import NonNegAutoencoder
+
+    X = np.random.RandomState(0).rand(30, 5)
+    ae = NonNegAutoencoder(n_components=3, max_iter=5, random_state=0).fit(X)
+    codes = ae.transform(X)
+    codes[codes < 0.5] = 0.0
+    for fmt in ("csr", "csc", "coo"):
+        np.testing.assert_array_equal(
+            ae.inverse_transform(sp.csr_matrix(codes).asformat(fmt)),
+            ae.inverse_transform(codes))

@@ -566,8 +566,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components)
-            Codes, as :meth:`transform` returns them.
+        X : {array-like, sparse matrix} of shape (n_samples, n_components)
+            Codes, as :meth:`transform` returns them (sparse ones are densified,
+            as NMF's ``inverse_transform`` takes them).
 
         Returns
         -------
@@ -575,7 +576,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             Dense, float64 (as NMF's ``inverse_transform``).
         """
         check_is_fitted(self)
-        codes = check_array(X, dtype=[np.float64, np.float32])
+        codes = check_array(X, accept_sparse=["csr", "csc", "coo"],
+                            dtype=[np.float64, np.float32])
+        if sp.issparse(codes):  # n_components columns: small once dense
+            codes = codes.toarray()
         if codes.shape[1] != self.n_components_:
             raise ValueError(
                 f"X has {codes.shape[1]} features, but {type(self).__name__} "

@@ -141,3 +141,68 @@ def test_partial_fit_refuses_other_classes_after_the_first_call(Est):
     est.partial_fit(X, Y, classes=[2, 1, 0]).partial_fit(X, Y)  # the same set
     with pytest.raises(ValueError, match="is not the same as on last call"):
         est.partial_fit(X, Y, classes=[0, 1, 2, 3])
+
+
+@pytest.mark.parametrize("Est, target, change", [
+    ("NonNegMLPClassifier", "classes", {"hidden_layer_sizes": (3, 2)}),
+    ("NonNegMLPClassifier", "classes", {"positive": False}),
+    ("NonNegMLPClassifier", "classes", {"positive": "hidden"}),
+    ("NonNegMLPRegressor", "values", {"hidden_layer_sizes": 5}),
+    ("NonNegMLPRegressor", "values", {"monotonic_cst": [1, 0, 0, -1]}),
+    ("NonNegMLPRegressor", "values", {"positive": True}),
+    ("ABBAClassifier", "classes", {"hidden_layer_sizes": (3, 3)}),
+    ("NonNegAutoencoder", None, {"n_components": 3}),
+    ("NonNegAutoencoder", None, {"nonneg": False}),
+    ("NonNegAutoencoder", None, {"decoder": "linear"}),
+])
+def test_partial_fit_refuses_a_changed_network(Est, target, change):
+    # Before: the change was ignored and partial_fit went on with the first
+    # call's network (or, for the decoder, with another loss on the same weights).
+    import sknonneg
+
+    cls = getattr(sknonneg, Est)
+    params = {"max_iter": 3, "random_state": 0}
+    if Est == "NonNegAutoencoder":
+        est, args, later = cls(n_components=2, **params), (X,), (X,)
+    else:
+        est = cls(hidden_layer_sizes=3, **params)
+        y = Y if target == "classes" else X[:, 0]
+        kw = {"classes": [0, 1, 2]} if target == "classes" else {}
+        args, later = (X, y), (X, y)
+        est.partial_fit(*args, **kw)
+    if Est == "NonNegAutoencoder":
+        est.partial_fit(*args)
+    # Spellings of the same network, and a penalty, may change.
+    same = {"l2": 0.1} if Est == "NonNegAutoencoder" else {
+        "hidden_layer_sizes": [3], "l2": 0.1}
+    est.set_params(**same).partial_fit(*later)
+    est.set_params(**change)
+    with pytest.raises(ValueError, match="changed since the first call to partial_fit"):
+        est.partial_fit(*later)
+
+
+@pytest.mark.parametrize("first, change", [
+    ({"output": "softmax"}, {"output": "logistic"}),
+    ({"hidden_layer_sizes": (5, 7)}, {"hidden_layer_sizes": (7, 5)}),
+], ids=["output", "same-size-other-packing"])
+def test_warm_start_that_starts_anew_equals_a_fresh_fit_with_adam(first, change):
+    # A warm start that cannot continue starts anew: its theta did (session 14),
+    # and now Adam's moments do too (they were carried over when the sizes
+    # matched, so the "fresh" fit differed from a fresh fit).
+    rng = np.random.RandomState(0)
+    Xw, yw = rng.rand(60, 10), rng.randint(0, 10, 60)
+    params = {"solver": "adam", "max_iter": 3, "random_state": 0}
+    est = NonNegMLPClassifier(warm_start=True, **params, **first).fit(Xw, yw)
+    est.set_params(**change).fit(Xw, yw)
+    fresh = NonNegMLPClassifier(**params, **{**first, **change}).fit(Xw, yw)
+    np.testing.assert_array_equal(est._theta, fresh._theta)
+
+
+def test_autoencoder_warm_start_after_a_decoder_change_starts_anew():
+    from sknonneg import NonNegAutoencoder
+
+    params = {"n_components": 2, "max_iter": 3, "random_state": 0}
+    est = NonNegAutoencoder(warm_start=True, **params).fit(X)
+    est.set_params(decoder="linear").fit(X)
+    fresh = NonNegAutoencoder(decoder="linear", **params).fit(X)
+    np.testing.assert_array_equal(est._theta, fresh._theta)

@@ -315,6 +315,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if self.nonneg is True:
             raise ValueError("nonneg must be 'bounds', 'penalty' or False, got True.")
 
+    # The decoder sets the loss and out_activation_: a later partial_fit may not
+    # change it, and a warm start after set_params(decoder=...) starts anew.
+    _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "decoder")
+
+    def _warm_start_compatible(self):
+        return self._fitted_param("decoder") == self.decoder
+
     def _constrained_layers(self):
         """Weight layers (0: encoder, 1: decoder) that ``nonneg`` applies to."""
         if self.nonneg is False:
@@ -504,8 +511,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             The updated autoencoder.
         """
         first = not hasattr(self, "_theta")
+        # Every call, as the classifiers' partial_fit: a set_params between calls
+        # is checked before it is used.
+        self._validate_params()
         if first:
-            self._validate_params()
+            self._snapshot_params()
+        else:
+            self._check_params_unchanged()
         X, targets = self._validate_X_y(X, None, reset=first)
         if first:
             targets, strata = self._encode_targets(targets)

@@ -365,7 +365,10 @@ class TrainableNetwork(BaseNetwork):
         # has; the output stage (a pre-trained stack's) runs after it.
         theta, fresh = self._start_theta(layout, X, rng, sample_weight, fitted)
         self._layout = layout
-        solver = self._solver_for(layout, reuse=self.warm_start)
+        # Adam's moments continue only with the theta they belong to: a warm start
+        # that starts anew (a changed output, activation or packing) starts them
+        # anew too.
+        solver = self._solver_for(layout, reuse=self.warm_start and not fresh)
 
         data = _Data(X, targets, strata, sample_weight)
         monitor = None
@@ -603,6 +606,24 @@ class TrainableNetwork(BaseNetwork):
         return result
 
     # ----------------------------------------------------------- partial_fit
+    def _check_layout_unchanged(self):
+        """A later ``partial_fit`` continues the network of the first: the
+        parameters that shape it or bound its weights (``hidden_layer_sizes``,
+        ``positive``, ``monotonic_cst``, ``n_components``, ``nonneg`` ...) may not
+        change in between (they were ignored before)."""
+        current = self._build_layout(self.n_features_in_, self.n_outputs_)
+        fitted = self._layout
+        lower, upper = fitted.bounds
+        new_lower, new_upper = current.bounds
+        if (current.packing() != fitted.packing()
+                or not np.array_equal(lower, new_lower)
+                or not np.array_equal(upper, new_upper)):
+            raise ValueError(
+                "The network's shape or weight bounds changed since the first call to "
+                "partial_fit (hidden_layer_sizes, positive, monotonic_cst, "
+                "n_components or nonneg, set with set_params); partial_fit continues "
+                "the network fitted then. Call fit to start anew.")
+
     def _partial_fit(self, X, y, targets, strata, sample_weight, first):
         """One epoch over the batch ``X`` (validated, ``targets`` encoded); the gain
         and step size follow their schedules over ``max_iter`` calls."""
@@ -612,6 +633,8 @@ class TrainableNetwork(BaseNetwork):
             self._gain_step = 0
             self.n_iter_ = 0
             self.loss_curve_ = []
+        else:
+            self._check_layout_unchanged()
         layout = self._layout
         solver = self._solver_for(layout, reuse=True)
         sample_weight = self._sample_weight(X, y, sample_weight)

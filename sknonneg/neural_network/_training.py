@@ -613,11 +613,12 @@ class TrainableNetwork(BaseNetwork):
         change in between (they were ignored before)."""
         current = self._build_layout(self.n_features_in_, self.n_outputs_)
         fitted = self._layout
-        lower, upper = fitted.bounds
-        new_lower, new_upper = current.bounds
-        if (current.packing() != fitted.packing()
-                or not np.array_equal(lower, new_lower)
-                or not np.array_equal(upper, new_upper)):
+        # The packing (shapes) and the dense layers' per-row signs, which set their
+        # bounds: no array the size of theta is built (a wide first layer's
+        # partial_fit calls stay cheap).
+        signs, new_signs = fitted.coef_signs, current.coef_signs
+        if (current.packing() != fitted.packing() or len(signs) != len(new_signs)
+                or not all(np.array_equal(a, b) for a, b in zip(signs, new_signs))):
             raise ValueError(
                 "The network's shape or weight bounds changed since the first call to "
                 "partial_fit (hidden_layer_sizes, positive, monotonic_cst, "

@@ -141,6 +141,9 @@ def test_float32_large_in_range_input_stays_finite():
     ({"l1": [0.1, 0.1, 0.1]}, r"l1 must be a float or one value per weight layer \(2\)"),
     ({"l2": [0.1]*3}, r"l2 must be a float or one value per weight layer \(2\)"),
     ({"l1": [[0.1, 0.1]]}, "l1 must be a float or one value per weight layer"),
+    # One value for a two-layer network: ambiguous, not repeated (it was).
+    ({"l1": [0.1]}, "l1 must be a float or one value per weight layer"),
+    ({"l2": (0.1,)}, "l2 must be a float or one value per weight layer"),
     ({"activity_l1": -1.0}, "The 'activity_l1' parameter"),
     ({"solver": "sgd"}, "The 'solver' parameter of NonNegMLPClassifier must be a str "
                         "among"),

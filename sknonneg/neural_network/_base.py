@@ -200,7 +200,7 @@ class BaseNetwork(BaseEstimator):
 
     def _per_layer(self, value, name, n_layers):
         values = np.atleast_1d(np.asarray(value, dtype=float))
-        if values.shape == (1,):
+        if np.ndim(value) == 0:  # a float: every layer (a sequence must match)
             values = np.repeat(values, n_layers)
         if values.shape != (n_layers,):
             raise ValueError(

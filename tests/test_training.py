@@ -292,3 +292,23 @@ def test_stalled_stages_hand_their_iterations_to_the_next(monkeypatch):
     assert est.n_iter_ == 50
     assert calls.count(2.0) == 50 - 2 * (n_stages - 1)
     assert est.gain_ == 2.0
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, NonNegMLPRegressor,
+                                 ABBAClassifier])
+def test_early_stopping_score_weighs_the_held_out_rows(cls):
+    """scoring=None (the estimator's score: accuracy or R^2) weighs the held-out
+    rows by their sample weights, as scikit-learn's MLPs do and as the loss
+    already did. Here half the rows are copies with wrong targets and weight 0:
+    before, they dragged the held-out accuracy to 0.55 and the R^2 below 0."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(400, 3)
+    if cls is NonNegMLPRegressor:
+        y = np.r_[X[:, 0], rng.rand(400) * 10]
+    else:
+        y = np.r_[(X[:, 0] > 0.5).astype(int), (X[:, 0] <= 0.5).astype(int)]
+    weights = np.r_[np.ones(400), np.zeros(400)]
+    params = {"positive": False} if cls is NonNegMLPClassifier else {}
+    est = cls(early_stopping=True, scoring=None, max_iter=100, random_state=0,
+              **params).fit(np.r_[X, X], y, sample_weight=weights)
+    assert est.best_validation_score_ > 0.9

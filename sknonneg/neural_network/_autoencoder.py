@@ -459,13 +459,16 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         return check_positive_weights(sample_weight)
 
-    def _validation_score(self, theta, gain, X_val, y_val):
+    def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         views = self._layout.views(theta)
         codes = self._encode(X_val, views[0])
         # During the fit: the decoder being fitted (out_activation_ comes after).
         recon = self._decode(codes, views[1],
                              "logistic" if self.decoder == "sigmoid" else "identity")
-        return -float(np.mean((dense_rows(X_val) - recon) ** 2))
+        squared = (dense_rows(X_val) - recon) ** 2
+        if sample_weight is None:
+            return -float(np.mean(squared))
+        return -float(np.average(np.mean(squared, axis=1), weights=sample_weight))
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X, y=None, sample_weight=None):

@@ -287,10 +287,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return check_positive_weights(sample_weight)
 
-    def _validation_score(self, theta, gain, X_val, y_val):
+    def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """Accuracy on held-out data of the network ``theta`` at ``gain``, as
         ``score`` would give it once fitted, from ``theta`` alone."""
-        return accuracy_score(y_val, self._labels(self._logits_at(theta, gain, X_val)))
+        return accuracy_score(y_val, self._labels(self._logits_at(theta, gain, X_val)),
+                              sample_weight=sample_weight)
 
     # --------------------------------------------------------------- fitting
     def fit(self, X, y, sample_weight=None):

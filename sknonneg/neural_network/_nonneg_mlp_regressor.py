@@ -325,10 +325,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         y = np.asarray(logits, dtype=np.float64) * self.y_scale_ + self.y_mean_
         return y.ravel() if self._y_ndim == 1 else y
 
-    def _validation_score(self, theta, gain, X_val, y_val):
+    def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """R^2 on held-out data of the network ``theta`` at ``gain``."""
         return r2_score(y_val, self._predict_from_logits(
-            self._logits_at(theta, gain, X_val)))
+            self._logits_at(theta, gain, X_val)), sample_weight=sample_weight)
 
     # --------------------------------------------------------------- fitting
     def fit(self, X, y, sample_weight=None):

@@ -10,7 +10,7 @@ regressor or an autoencoder trains with the same loops:
 - ``_transform_targets(y) -> (targets, strata)``: on later ``partial_fit`` calls and
   warm starts, in the encoding of the first.
 - ``_sample_weight(X, y, sample_weight) -> ndarray``: validated weights.
-- ``_validation_score(theta, gain, X_val, y_val) -> float``: the score (higher is
+- ``_validation_score(theta, gain, X_val, y_val, sample_weight) -> float``: the score (higher is
   better) of the network ``theta`` at ``gain`` on held-out data, computed from
   ``theta`` without touching the fitted attributes.
 
@@ -201,6 +201,10 @@ class EarlyStopping:
         self.estimator = estimator
         self.X_val, self.y_val = X_val, y_val
         self.targets_val, self.weights_val = targets_val, weights_val
+        # The score (accuracy, R^2, ...) weighs the held-out rows as the fit does
+        # (as scikit-learn's MLPs score them); equal weights: the plain score.
+        uniform = weights_val is None or np.ptp(weights_val) == 0
+        self.score_weights = None if uniform else weights_val
         self.best_score = -np.inf
         self.stage_best = -np.inf  # the best score of the current gain stage
         self._best = None
@@ -215,7 +219,8 @@ class EarlyStopping:
             score = -est._validation_loss(theta, float(gain), self.X_val,
                                           self.targets_val, self.weights_val)
         else:
-            score = est._validation_score(theta, float(gain), self.X_val, self.y_val)
+            score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
+                                          self.score_weights)
         self.validation_scores.append(score)
         if score > self.stage_best + est.tol:
             self.no_improvement = 0
@@ -294,8 +299,9 @@ class TrainableNetwork(BaseNetwork):
         """Validated sample weights."""
 
     @abstractmethod
-    def _validation_score(self, theta, gain, X_val, y_val):
-        """Held-out score of ``theta`` at ``gain`` (higher is better)."""
+    def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
+        """Held-out score of ``theta`` at ``gain`` (higher is better), the rows
+        weighted by ``sample_weight`` (None: equally)."""
 
     def _validation_loss(self, theta, gain, X_val, targets_val, weights_val):
         """The training loss's data term (no penalty) of ``theta`` at ``gain`` on

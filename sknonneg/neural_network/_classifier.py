@@ -104,7 +104,8 @@ SHARED_DOCS = {
     scoring : "loss" or None, default="loss"
         Score of early stopping: ``"loss"``, minus the training loss's data term
         (no penalty) on the held-out rows, weighted by their ``sample_weight``;
-        None, the held-out {score}, unweighted, as ``score`` gives it. The loss
+        None, the held-out {score} as ``score`` gives it, weighted by their
+        ``sample_weight`` as well (as scikit-learn's MLPs score it). The loss
         moves smoothly where accuracy moves in steps of one sample: on a split
         of Adult's training rows accuracy stopped the default classifier after
         119 iterations and the loss after 177 (validation accuracy 0.8457 and

@@ -689,3 +689,13 @@ def test_certificate_of_sklearn_regressors():
     free = MLPRegressor(hidden_layer_sizes=(20,), max_iter=50, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="is not certified: the weights of layer 2"):
         monotone_certificate(free)
+
+
+def test_certificate_of_a_search_points_to_its_best_estimator(data):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = data
+    search = GridSearchCV(_net(), {"l2": [1e-4, 1e-3]}, cv=2).fit(X, y)
+    with pytest.raises(TypeError, match=r"certify GridSearchCV\.best_estimator_"):
+        monotone_certificate(search)
+    assert monotone_certificate(search.best_estimator_).all_certified_

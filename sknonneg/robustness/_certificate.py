@@ -216,12 +216,14 @@ def _network_layers(final):
             raise ValueError(f"{name} has {coef.shape[0]} coefficient rows; the "
                              "certificate needs a binary problem.")
         return [coef.T], f"{name}, linear"
+    hint = (f" A fitted search predicts with its best_estimator_: certify "
+            f"{name}.best_estimator_." if hasattr(final, "best_estimator_") else "")
     raise TypeError(
         f"{name} cannot be certified: monotone_certificate reads the weights of "
         "sknonneg's NonNegMLPClassifier and NonNegMLPRegressor, scikit-learn's "
         "MLPClassifier, MLPRegressor and linear models (coef_), and a soft "
         "VotingClassifier of classifiers among those, optionally at the end of a "
-        "Pipeline."
+        "Pipeline." + hint
     )
 
 

@@ -224,3 +224,20 @@ def combined_parts(stem, suffixes):
             "runs": [p["record"] for p in parts],
             "rows": [r for p in parts for r in p["rows"]],
             "what": {k: v for p in parts for k, v in p["what"].items()}}, parts
+
+
+def start_dev_run(args, load, table):
+    """``(X, y, result)`` of a development-split run: the thread budget set,
+    ConvergenceWarning silenced, the data of ``load(data_home=...)`` and the result
+    skeleton (this run's record, no rows, what each of ``args.variants`` is: the
+    third entry of its ``table`` row)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    set_threads(args.threads)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    X, y = load(data_home=args.data_home)
+    result = {"record": run_record(), "rows": [],
+              "what": {v: table[v][2] for v in args.variants}}
+    return X, y, result

@@ -32,20 +32,18 @@ import json
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import RESULTS, add_common_args, markdown_header, run_record  # noqa: E402
-from _common import combined_parts, save_json, save_result, set_threads  # noqa: E402
+from _common import RESULTS, add_common_args, markdown_header  # noqa: E402
+from _common import combined_parts, save_json, save_result, start_dev_run  # noqa: E402
 from monotone_tabular import AUTOMPG_CST, LOG_COLUMNS, MONOTONE, _ramp_grid  # noqa: E402
 from monotone_tabular import _scaled, models  # noqa: E402
 
 from sklearn.base import clone  # noqa: E402
 from sklearn.compose import TransformedTargetRegressor  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import Ridge  # noqa: E402
 from sklearn.metrics import mean_squared_error  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit  # noqa: E402
@@ -161,12 +159,8 @@ def main():
     args = parser.parse_args()
     if args.combine:
         return combine(args.combine)
-    set_threads(args.threads)
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    X, y = load_auto_mpg(data_home=args.data_home)
     table = variants()
-    result = {"record": run_record(), "rows": [],
-              "what": {v: table[v][2] for v in args.variants}}
+    X, y, result = start_dev_run(args, load_auto_mpg, table)
     stem = f"monotone_autompg_dev{args.suffix}"
     for k in args.splits:
         (tr, te), = ShuffleSplit(1, test_size=0.2, random_state=1000 + k).split(X, y)

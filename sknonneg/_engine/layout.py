@@ -236,6 +236,14 @@ class ParameterLayout:
         return [[(name, s.start, s.stop, shape) for name, (s, shape) in slices.items()]
                 for slices in self._slices]
 
+    def same_network(self, other):
+        """Whether ``other`` has this packing and the same per-row signs on every
+        dense layer's ``coef`` (which set their bounds): the same network to
+        continue training, compared without building arrays the size of theta."""
+        signs, other_signs = self.coef_signs, other.coef_signs
+        return (self.packing() == other.packing() and len(signs) == len(other_signs)
+                and all(np.array_equal(a, b) for a, b in zip(signs, other_signs)))
+
     # The box follows from the layers; a pickle (a fitted estimator sent to a Dask
     # worker, or saved) carries only those.
     def __getstate__(self):

@@ -189,20 +189,23 @@ def _resolve_through_pipeline(estimator):
     return resolved
 
 
-def _output(estimator, X):
-    """The audited outputs on ``X``: shape (n_rows, n_outputs), one column for a
-    single-output regressor or a binary classifier (the probability of
-    ``classes_[1]``), one per output of a multi-output regressor, one per label
-    (its probability) of a multilabel classifier."""
+def _output_function(estimator, X):
+    """The audited outputs, as a function of rows like ``X``: shape (n_rows,
+    n_outputs), one column for a single-output regressor or a binary classifier
+    (the probability of ``classes_[1]``), one per output of a multi-output
+    regressor, one per label (its probability) of a multilabel classifier. Which
+    one is decided once, from the first row of ``X``."""
     if is_classifier(estimator):
-        if np.ndim(estimator.predict(X[:1] if not hasattr(X, "iloc")
-                                     else X.iloc[:1])) == 2:
-            proba = estimator.predict_proba(X)
-            # A list (one (n, 2) array per label, as MultiOutputClassifier gives)
-            # or an (n, n_labels) array of the labels' probabilities.
-            if isinstance(proba, list):
-                return np.column_stack([np.asarray(p)[:, 1] for p in proba])
-            return np.asarray(proba, dtype=np.float64)
+        first = X.iloc[:1] if hasattr(X, "iloc") else X[:1]
+        if np.ndim(estimator.predict(first)) == 2:
+            def labels(rows):
+                proba = estimator.predict_proba(rows)
+                # A list (one (n, 2) array per label, as MultiOutputClassifier
+                # gives) or an (n, n_labels) array of the labels' probabilities.
+                if isinstance(proba, list):
+                    return np.column_stack([np.asarray(p)[:, 1] for p in proba])
+                return np.asarray(proba, dtype=np.float64)
+            return labels
         classes = getattr(estimator, "classes_", None)
         if classes is None or len(classes) != 2:
             raise ValueError(
@@ -210,10 +213,13 @@ def _output(estimator, X):
                 "probability of classes_[1]) and multilabel classifiers (each "
                 "label's probability); this classifier has "
                 f"{0 if classes is None else len(classes)} classes.")
-        return np.asarray(estimator.predict_proba(X), dtype=np.float64)[:, 1:2]
+        return lambda rows: np.asarray(estimator.predict_proba(rows),
+                                       dtype=np.float64)[:, 1:2]
     if is_regressor(estimator):
-        out = np.asarray(estimator.predict(X), dtype=np.float64)
-        return out.reshape(out.shape[0], -1)
+        def values(rows):
+            out = np.asarray(estimator.predict(rows), dtype=np.float64)
+            return out.reshape(out.shape[0], -1)
+        return values
     raise TypeError(f"{type(estimator).__name__} is neither a regressor nor a "
                     "classifier.")
 
@@ -337,6 +343,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     else:
         cst = _directions_from_argument(monotonic_cst, names, n_features)
     features = np.flatnonzero(cst)
+    output = _output_function(estimator, X)
     n_rows = X.shape[0]
     max_drop = np.zeros(features.shape[0])
     n_violating = np.zeros(features.shape[0], dtype=np.int64)
@@ -367,7 +374,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         rows_per_batch = max(1, _BATCH_ROWS // grid.shape[0])
         for start in range(0, n_rows, rows_per_batch):
             rows = np.arange(start, min(n_rows, start + rows_per_batch))
-            out = _output(estimator, _with_column(X, j, grid, rows))
+            out = output(_with_column(X, j, grid, rows))
             out = out.reshape(grid.shape[0], rows.shape[0], out.shape[1])
             if cst[j] < 0:
                 out = out[::-1]

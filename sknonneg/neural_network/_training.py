@@ -10,9 +10,10 @@ regressor or an autoencoder trains with the same loops:
 - ``_transform_targets(y) -> (targets, strata)``: on later ``partial_fit`` calls and
   warm starts, in the encoding of the first.
 - ``_sample_weight(X, y, sample_weight) -> ndarray``: validated weights.
-- ``_validation_score(theta, gain, X_val, y_val, sample_weight) -> float``: the score (higher is
-  better) of the network ``theta`` at ``gain`` on held-out data, computed from
-  ``theta`` without touching the fitted attributes.
+- ``_validation_score(theta, gain, X_val, y_val, sample_weight) -> float``: the
+  score (higher is better) of the network ``theta`` at ``gain`` on held-out data,
+  its rows weighted by ``sample_weight`` (None: equally), computed from ``theta``
+  without touching the fitted attributes.
 
 plus the network hooks of ``BaseNetwork`` (layout, initialisation, objective, fitted
 layers). The loops:
@@ -618,13 +619,7 @@ class TrainableNetwork(BaseNetwork):
         ``positive``, ``monotonic_cst``, ``n_components``, ``nonneg`` ...) may not
         change in between (they were ignored before)."""
         current = self._build_layout(self.n_features_in_, self.n_outputs_)
-        fitted = self._layout
-        # The packing (shapes) and the dense layers' per-row signs, which set their
-        # bounds: no array the size of theta is built (a wide first layer's
-        # partial_fit calls stay cheap).
-        signs, new_signs = fitted.coef_signs, current.coef_signs
-        if (current.packing() != fitted.packing() or len(signs) != len(new_signs)
-                or not all(np.array_equal(a, b) for a, b in zip(signs, new_signs))):
+        if not self._layout.same_network(current):
             raise ValueError(
                 "The network's shape or weight bounds changed since the first call to "
                 "partial_fit (hidden_layer_sizes, positive, monotonic_cst, "

@@ -241,3 +241,21 @@ def start_dev_run(args, load, table):
     result = {"record": run_record(), "rows": [],
               "what": {v: table[v][2] for v in args.variants}}
     return X, y, result
+
+
+def select_and_refit(factory, grid, seed, scoring, cv, X, y):
+    """A development run's model choice: ``GridSearchCV`` of ``factory(seed)`` over
+    ``grid`` (a copy) on ``(X, y)`` with ``scoring`` and ``cv``, then the best
+    candidate refitted on all of it. Returns ``(model, inner-CV score, the chosen
+    parameters as reprs, monotonic_cst left out)``."""
+    import copy
+
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    search = GridSearchCV(factory(seed), copy.deepcopy(grid), scoring=scoring, cv=cv,
+                          refit=False, n_jobs=1).fit(X, y)
+    model = clone(factory(seed)).set_params(**search.best_params_).fit(X, y)
+    params = {p: repr(v) for p, v in search.best_params_.items()
+              if not p.endswith("monotonic_cst")}
+    return model, float(search.best_score_), params

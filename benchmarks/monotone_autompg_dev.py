@@ -38,15 +38,15 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import RESULTS, add_common_args, markdown_header  # noqa: E402
-from _common import combined_parts, save_json, save_result, start_dev_run  # noqa: E402
+from _common import combined_parts, save_json, save_result, select_and_refit  # noqa: E402
+from _common import start_dev_run  # noqa: E402
 from monotone_tabular import AUTOMPG_CST, LOG_COLUMNS, MONOTONE, _ramp_grid  # noqa: E402
 from monotone_tabular import _scaled, models  # noqa: E402
 
-from sklearn.base import clone  # noqa: E402
 from sklearn.compose import TransformedTargetRegressor  # noqa: E402
 from sklearn.linear_model import Ridge  # noqa: E402
 from sklearn.metrics import mean_squared_error  # noqa: E402
-from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit  # noqa: E402
+from sklearn.model_selection import KFold, ShuffleSplit  # noqa: E402
 from sklearn.neural_network import MLPRegressor  # noqa: E402
 
 from sknonneg import NonNegMLPRegressor  # noqa: E402
@@ -168,15 +168,12 @@ def main():
         for name in args.variants:
             factory, grid, _ = table[name]
             c0 = time.process_time()
-            search = GridSearchCV(factory(k), grid, scoring="neg_mean_squared_error",
-                                  cv=KFold(3, shuffle=True, random_state=k),
-                                  refit=False, n_jobs=1).fit(X_tr, y_tr)
-            best = clone(factory(k)).set_params(**search.best_params_).fit(X_tr, y_tr)
+            best, cv_score, params = select_and_refit(
+                factory, grid, k, "neg_mean_squared_error",
+                KFold(3, shuffle=True, random_state=k), X_tr, y_tr)
             row = {"split": k, "variant": name,
                    "mse": float(mean_squared_error(y_te, best.predict(X_te))),
-                   "cv_mse": float(-search.best_score_),
-                   "params": {p: repr(v) for p, v in search.best_params_.items()
-                              if not p.endswith("monotonic_cst")},
+                   "cv_mse": -cv_score, "params": params,
                    "cpu_s": time.process_time() - c0}
             result["rows"].append(row)
             print(json.dumps(row), flush=True)

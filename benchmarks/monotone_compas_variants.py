@@ -24,7 +24,6 @@ Usage::
 """
 
 import argparse
-import copy
 import json
 import os
 import sys
@@ -35,13 +34,13 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import RESULTS, add_common_args, markdown_header  # noqa: E402
-from _common import combined_parts, save_json, save_result, start_dev_run  # noqa: E402
+from _common import combined_parts, save_json, save_result, select_and_refit  # noqa: E402
+from _common import start_dev_run  # noqa: E402
 from monotone_tabular import COMPAS_CST, LOG_COLUMNS, MONOTONE, _ramp_grid  # noqa: E402
 from monotone_tabular import _scaled, models  # noqa: E402
 
-from sklearn.base import clone  # noqa: E402
 from sklearn.metrics import accuracy_score, log_loss  # noqa: E402
-from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: E402
+from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
 
 from sknonneg import NonNegMLPClassifier  # noqa: E402
@@ -230,19 +229,15 @@ def main():
         for name in args.variants:
             factory, grid, _ = table[name]
             c0 = time.process_time()
-            search = GridSearchCV(factory(k), copy.deepcopy(grid), scoring="neg_log_loss",
-                                  cv=StratifiedKFold(3, shuffle=True, random_state=k),
-                                  refit=False, n_jobs=1).fit(X_tr, y_tr)
-            best = clone(factory(k)).set_params(**search.best_params_).fit(X_tr, y_tr)
+            best, cv_score, params = select_and_refit(
+                factory, grid, k, "neg_log_loss",
+                StratifiedKFold(3, shuffle=True, random_state=k), X_tr, y_tr)
             proba = best.predict_proba(X_te)[:, 1]
             probas[name] = proba
             row = {"split": k, "variant": name,
                    "acc": float(accuracy_score(y_te, best.predict(X_te))),
-                   "ll": float(log_loss(y_te, proba)),
-                   "cv_ll": float(-search.best_score_),
-                   "params": {p: repr(v) for p, v in search.best_params_.items()
-                              if not p.endswith("monotonic_cst")},
-                   "cpu_s": time.process_time() - c0}
+                   "ll": float(log_loss(y_te, proba)), "cv_ll": -cv_score,
+                   "params": params, "cpu_s": time.process_time() - c0}
             result["rows"].append(row)
             print(json.dumps(row), flush=True)
         if args.cells and {"base", "hgbm"} <= set(probas):

@@ -8,12 +8,15 @@ policy: a computation that overflows is a ``ValueError`` naming the input or the
 parameter, never a silent ``inf`` or ``NaN``.
 """
 
+import os
+
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
     "check_finite_output",
     "check_finite_parameters",
+    "check_fits_in_memory",
     "check_input_scale",
     "check_positive_weights",
     "check_target_scale",
@@ -185,6 +188,38 @@ def check_target_scale(y, name="y"):
             f"sklearn.compose.TransformedTargetRegressor."
         )
     return y
+
+
+# The float64 vectors of the size of ``theta`` that any fit holds at once: the
+# parameters, their gradient and a trial point (L-BFGS-B adds its bounds and ten
+# pairs of correction vectors, Adam two moments).
+_FIT_VECTORS = 3
+
+
+def _physical_memory():
+    """This machine's physical memory in bytes, or None where the system does not
+    say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_fits_in_memory(n_params, layer_sizes):
+    """``MemoryError`` naming the network when ``n_params`` parameters cannot be
+    fitted in this machine's physical memory: a typo such as
+    ``hidden_layer_sizes=(10**9,)`` would otherwise fill it until the system kills
+    the process. A guard against the absurd, not a promise that a network which
+    passes fits beside everything else in memory."""
+    needed = _FIT_VECTORS * 8 * int(n_params)
+    total = _physical_memory()
+    if total is not None and needed > total:
+        raise MemoryError(
+            f"The network {tuple(int(s) for s in layer_sizes)} (layer sizes, inputs "
+            f"first) has at least {int(n_params):,} parameters: fitting it needs at least "
+            f"{needed / 2**30:.1f} GiB, more than this machine's "
+            f"{total / 2**30:.1f} GiB of memory. Use fewer hidden units or input "
+            "features.")
 
 
 def check_finite_output(values, name="X"):

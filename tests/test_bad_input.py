@@ -6,7 +6,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 
-from sknonneg import NonNegMLPClassifier
+from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
+from sknonneg import _validation
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -243,3 +245,27 @@ def test_degenerate_but_valid_inputs_do_not_crash():
     for X_ok in ((X * 10).astype(int), X > 0.5, X.tolist()):
         est = _est().fit(X_ok, Y)
         assert est.predict(X_ok).shape == (20,)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier(hidden_layer_sizes=(10**9,)),
+    lambda: NonNegMLPRegressor(hidden_layer_sizes=(10**5, 10**5)),
+    lambda: ABBAClassifier(hidden_layer_sizes=(10**9,)),
+    lambda: NonNegAutoencoder(n_components=10**9),
+])
+def test_network_beyond_memory_is_refused(make, monkeypatch):
+    # Before: hidden_layer_sizes=(10**9,) allocated until the system killed the
+    # process (signal 9 at 24 GB on a 23 GiB machine). The machine's memory is
+    # pinned at 16 GiB so that the test means the same everywhere.
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 16 * 2**30)
+    X = np.random.RandomState(0).rand(20, 4)
+    y = np.arange(20) % 2
+    with pytest.raises(MemoryError, match=r"at least [\d,]+ parameters.*16\.0 GiB"):
+        make().fit(X, y)
+    # Sizes that fit are untouched by the guard.
+    NonNegMLPClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)
+
+
+def test_memory_guard_without_a_known_memory(monkeypatch):
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: None)
+    _validation.check_fits_in_memory(10**15, [4, 10**14, 2])

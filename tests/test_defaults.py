@@ -9,7 +9,8 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
 import sknonneg
-from sknonneg import DegenerateFitWarning, InputScaleWarning, NonNegMLPClassifier
+from sknonneg import (DegenerateFitWarning, InputScaleWarning, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
 from sknonneg._engine.init import MAX_INIT_CORR, nonneg_density, signed_draw
 from sknonneg.neural_network._diagnostics import warn_if_not_converged
 from sknonneg._solvers import SolverResult
@@ -64,6 +65,38 @@ def test_degenerate_fit_warns():
     clf = NonNegMLPClassifier(5, l2=10.0, max_iter=30, random_state=0)
     with pytest.warns(DegenerateFitWarning, match="degenerate fit"):
         clf.fit(X / 8, y)
+
+
+def test_degenerate_regression_warns():
+    # Before: an Adam step of 1e10 left a regressor with training R^2 of -3.9e22,
+    # silently; an l2 that flattens the network, the same.
+    X = np.random.RandomState(0).rand(60, 4)
+    y = X @ [1.0, -1.0, 2.0, 0.0]
+    for params in ({"solver": "adam", "learning_rate_init": 1e10}, {"l2": 10.0}):
+        reg = NonNegMLPRegressor(max_iter=30, random_state=0, **params)
+        with pytest.warns(DegenerateFitWarning, match=r"training R\^2 .* mean"):
+            reg.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateFitWarning)
+        good = NonNegMLPRegressor(max_iter=200, random_state=0).fit(X, y)
+        assert good.score(X, y) > 0.9
+        # A constant target (nothing to explain) and a constant column beside a
+        # fitted one are not degenerate fits.
+        NonNegMLPRegressor(max_iter=30, random_state=0).fit(X, np.ones(60))
+        NonNegMLPRegressor(max_iter=200, random_state=0).fit(
+            X, np.c_[y, np.ones(60)])
+
+
+def test_weights_on_one_class_are_not_a_degenerate_fit():
+    # Before: with sample_weight zero on every row of the other classes, the fit
+    # predicting the one weighted class was called "no better than the class
+    # prior" (a prior log-loss of 7.8e-16 against the fit's 5e-6).
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateFitWarning)
+        for output in ("softmax", "logistic"):
+            NonNegMLPClassifier(5, output=output, max_iter=30, random_state=0).fit(
+                X / 8, y == 1, sample_weight=(y == 1).astype(float))
 
 
 def test_good_fit_does_not_warn():

@@ -468,6 +468,18 @@ def test_hoyer_sparsity_basic():
     assert hoyer_sparsity(v) == pytest.approx(expected)
 
 
+def test_hoyer_sparsity_huge_values_and_non_finite():
+    # Before: the squares of 1e200 overflowed, so a constant vector read as
+    # sparse (1.0), and NaN input gave NaN silently.
+    assert hoyer_sparsity([1e200, 1e200, 1e200]) == pytest.approx(0.0, abs=1e-12)
+    assert hoyer_sparsity([1e200, 0, 0]) == pytest.approx(1.0)
+    assert hoyer_sparsity([1e-300, 1e-300, 0]) == pytest.approx(
+        hoyer_sparsity([1, 1, 0]))
+    for bad in ([np.nan, 1.0], [np.inf, 1.0]):
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            hoyer_sparsity(bad)
+
+
 @pytest.mark.parametrize("name", ALL_ESTIMATORS)
 def test_hoyer_and_weight_sparsity_on_estimators(name):
     est = fitted(name)

@@ -5,9 +5,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from sklearn.base import clone
+
+from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
 from sknonneg._validation import check_sparse_structure
+from sknonneg.inspection import check_monotonic
 from sknonneg.inspection._utils import hidden_activations
+from sknonneg.parallel import partial_fit_chunks
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -92,6 +97,49 @@ def test_satellite_hidden_activations_checks(fitted):
     X, _ = _data()
     with pytest.raises(ValueError, match="malformed sparse matrix"):
         hidden_activations(fitted, _malformed(X, "index-too-large"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("satellite", ["check_monotonic", "partial_fit_chunks"])
+def test_satellites_refuse_malformed_csr_before_slicing(fitted, kind, satellite):
+    # Before: check_monotonic and partial_fit_chunks sliced the matrix with scipy
+    # before any check; a decreasing indptr crashed the process (segmentation
+    # fault), and an index past the columns was dropped silently.
+    X, y = _data()
+    bad = _malformed(X, kind)
+    with pytest.raises(ValueError, match="malformed sparse matrix"):
+        if satellite == "check_monotonic":
+            check_monotonic(fitted, bad, monotonic_cst=[1] * X.shape[1])
+        else:
+            partial_fit_chunks(clone(fitted), bad, y, classes=[0, 1, 2],
+                               chunk_size=10)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor,
+                                 NonNegAutoencoder])
+def test_duplicate_entries_fit_as_their_sum(Est):
+    # scipy reads duplicate entries as their sum. Before, the products summed
+    # them but the initialisation's column statistics did not: the fit on a CSR
+    # with duplicates differed from the fit on its canonical form (first-layer
+    # weights 0.25 apart).
+    # One row holds two entries of column 0 (1 + 1); the 79 others are empty.
+    dup = sp.csr_matrix((np.ones(2), np.zeros(2, dtype=np.int32),
+                         np.r_[0, np.full(80, 2)]), shape=(80, 6))
+    assert not dup.has_canonical_format
+    canonical = dup.copy()
+    canonical.sum_duplicates()
+    rng = np.random.RandomState(0)
+    X = rng.rand(80, 6)
+    X[X < 0.5] = 0
+    yy = (X[:, 0] + X[:, 1] > 0.8).astype(int)
+    kw = {"n_components": 3} if Est is NonNegAutoencoder else {"hidden_layer_sizes": 3}
+    a = Est(max_iter=20, random_state=0, **kw).fit(dup, None if Est is NonNegAutoencoder
+                                                  else yy)
+    b = Est(max_iter=20, random_state=0, **kw).fit(canonical,
+                                                  None if Est is NonNegAutoencoder
+                                                  else yy)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    assert not dup.has_canonical_format  # the caller's matrix is left as it was
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr", "lil", "dok"])

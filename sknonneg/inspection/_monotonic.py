@@ -18,6 +18,8 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_sparse_structure
+
 __all__ = ["check_monotonic", "MonotonicityReport"]
 
 # Rows x grid points evaluated by one call of the model.
@@ -323,6 +325,9 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     if not isinstance(n_steps, (Integral, np.integer)) or n_steps < 2:
         raise ValueError(f"n_steps must be an int >= 2, got {n_steps!r}.")
     check_is_fitted(estimator)
+    # Before scipy slices it (its C++ code trusts the indices): a malformed matrix
+    # crashed the process here.
+    check_sparse_structure(X)
     if not hasattr(X, "iloc") and not sp.issparse(X):
         X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] == 0:

@@ -67,8 +67,15 @@ def hoyer_sparsity(W, axis=-1, average=False):
     A = _as_matrix(W)
     if A.ndim == 0:
         raise ValueError("hoyer_sparsity needs at least a 1-D array")
+    if not np.all(np.isfinite(A)):
+        raise ValueError("Input contains NaN or infinity: hoyer_sparsity needs "
+                         "finite values.")
     n = A.shape[axis]
     absA = np.abs(A)
+    # Each vector divided by its largest magnitude (the measure is scale-free): the
+    # squares of magnitudes near 1e200 would overflow.
+    top = absA.max(axis=axis, keepdims=True) if A.size else absA
+    absA = absA / np.where(top > 0, top, 1.0)
     l1 = absA.sum(axis=axis)
     l2 = np.sqrt((absA**2).sum(axis=axis))
     sqrt_n = np.sqrt(n)

@@ -269,6 +269,13 @@ class BaseNetwork(BaseEstimator):
         X = X.astype(self._compute_dtype, copy=False)
         if sp.issparse(X):
             X = sp.csr_matrix(X)
+            if not X.has_canonical_format:
+                # Duplicate entries mean their sum (scipy's reading): the products
+                # sum them, but per-column statistics of the stored values (the
+                # initialisation's scales, the column preconditioner) would not.
+                # Summed on a copy: the caller's matrix stays as it is.
+                X = X.copy()
+                X.sum_duplicates()
         values = X.data if sp.issparse(X) else X
         # validate_data rejected NaN and inf already; only a narrowing cast can
         # make new ones, so the (costly) check runs only then.

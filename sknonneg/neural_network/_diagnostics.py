@@ -3,8 +3,8 @@
 - :func:`warn_input_scale`: inputs far from unit scale (called by the initialisation,
   which measures the columns anyway).
 - :func:`warn_if_degenerate`: a classifier that ends predicting one label for every
-  training sample, or no better than the class prior (called once at the end of
-  ``fit``).
+  training sample, or no better than the class prior; a regressor no better than
+  the mean of its targets (called once at the end of ``fit``).
 - :func:`warn_if_not_converged`: the iteration limit stopped a fit that was still
   improving (or a decaying step-size schedule ended badly); the message shows the
   loss and the projected-gradient norm.
@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_expit, log_softmax
+from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
@@ -29,7 +30,7 @@ __all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
 # inputs are "far from unit scale".
 _SCALE_HIGH, _SCALE_LOW = 1e3, 1e-3
 # A fit whose training log-loss is within this share of the class-prior model's is
-# no better than it.
+# no better than it; so is a regressor whose training R^2 is at most this share.
 _PRIOR_MARGIN = 0.01
 # The iteration limit means something when the loss still fell, over the last 10%
 # of the iterations (at least 5), by more than 1% of its whole decrease in the fit.
@@ -82,12 +83,43 @@ def _data_nll(logits, targets, sample_weight, softmax):
     return float(nll), float(prior)
 
 
+def _regression_r2(estimator, X, targets, sample_weight):
+    """Training R^2 (weighted, averaged over the outputs that vary) of the fitted
+    regressor on its standardised ``targets``; None when no output varies."""
+    keep = np.asarray(sample_weight) > 0
+    w = np.asarray(sample_weight, dtype=np.float64)[keep]
+    w = w / w.sum()
+    t = np.asarray(targets, dtype=np.float64)[keep]
+    z = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64)[keep]
+    z = z.reshape(t.shape)
+    total = w @ (t - w @ t) ** 2
+    varies = total > 0
+    if not np.any(varies):
+        return None
+    residual = w @ (t - z) ** 2
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.mean(1.0 - residual[varies] / total[varies]))
+
+
 def warn_if_degenerate(estimator, X, targets, sample_weight):
     """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
     label (set) for every row of ``X`` (with positive weight) although ``targets``
     hold several, or its training log-loss is no better than the class prior's.
 
-    Estimators without ``classes_`` (regressors, autoencoders) are left alone."""
+    A regressor: ``DegenerateFitWarning`` if its training R^2 is at most
+    ``_PRIOR_MARGIN``, no better than predicting the mean of every target. Other
+    estimators (autoencoders) are left alone."""
+    if is_regressor(estimator) and hasattr(estimator, "_diagnostic_logits"):
+        r2 = _regression_r2(estimator, X, targets, sample_weight)
+        if r2 is not None and not r2 > _PRIOR_MARGIN:
+            warnings.warn(
+                f"{estimator.__class__.__name__}: degenerate fit: its training R^2 "
+                f"({r2:.4g}) is no better than predicting the mean of the targets. "
+                "Try scaling the inputs (MinMaxScaler or StandardScaler), a smaller "
+                "l2 or learning_rate_init, or a larger max_iter.",
+                DegenerateFitWarning, stacklevel=5,
+            )
+        return
     if not hasattr(estimator, "classes_") or not hasattr(estimator, "_diagnostic_logits"):
         return
     keep = np.asarray(sample_weight) > 0
@@ -100,6 +132,10 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
     else:
         predicted, truth = logits > 0, targets > 0.5
     n_true = np.unique(truth, axis=0).shape[0]
+    if n_true < 2:
+        # The rows with positive weight hold one label (set): predicting it is the
+        # fit, not a degenerate one.
+        return
     n_predicted = np.unique(predicted, axis=0).shape[0]
     nll, prior = _data_nll(logits, targets, sample_weight, softmax)
     what = None

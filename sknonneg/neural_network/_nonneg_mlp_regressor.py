@@ -134,7 +134,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     paper's, in the inputs' own units (measured: in units of the columns' spans it
     fitted standardised Auto MPG worse, ``doc/defaults.md``), so the scaler sets
     its strength: ``l2`` is best chosen with the scaler in a ``Pipeline``. A warm start (``warm_start=True``, later ``partial_fit``
-    calls) keeps the target scaling of the first fit. ``early_stopping="auto"``
+    calls) keeps the target scaling of the first fit. A fit whose training R^2
+    (weighted, over the targets that vary) is at most 0.01, no better than
+    predicting the mean, raises a ``DegenerateFitWarning``. ``early_stopping="auto"``
     holds out 10% of a fit above 10,000 rows, as the classifier does; its score
     (``scoring="loss"``) is minus half the mean squared error of the standardised
     targets on those rows. On 20,000 rows of ``make_friedman1`` (noise 1) the test
@@ -268,6 +270,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     _fixed_order = _NETWORK._fixed_order
     _forward = _NETWORK._forward
     _logits = _NETWORK._logits
+    _diagnostic_logits = _NETWORK._diagnostic_logits
     transform = _NETWORK.transform
     gain_ = _NETWORK.gain_
     activation_ = _NETWORK.activation_

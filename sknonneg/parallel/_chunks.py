@@ -14,6 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
+from .._validation import check_sparse_structure
+
 __all__ = ["iter_chunks", "partial_fit_chunks"]
 
 
@@ -108,6 +110,9 @@ def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
         )
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable, got {transform!r}.")
+    # Before scipy slices it: its C++ row slicing trusts indptr (a malformed one
+    # crashed the process here) and drops column indices out of range silently.
+    check_sparse_structure(X)
     n_samples = X.shape[0]
     if y is not None and len(y) != n_samples:
         raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")

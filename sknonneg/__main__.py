@@ -131,7 +131,7 @@ def main(argv=None):
 
     try:
         name, X_train, X_test, y_train, y_test = load_data(args.data_home)
-    except FileNotFoundError as exc:  # a clear message, not a traceback
+    except OSError as exc:  # missing, unreadable or damaged: a message, not a traceback
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
     n_hidden = args.hidden if args.hidden is not None else (
         50 if args.data_home is None else 150)

@@ -27,6 +27,7 @@ from sknonneg.datasets import (
     expand_multilabel,
     fetch_file,
     get_data_home,
+    load_compas,
     load_mnist,
     load_reuters,
     multilabel_hit_rate,
@@ -166,6 +167,18 @@ def test_get_data_home_default_and_tilde(monkeypatch, tmp_path):
     monkeypatch.setenv("SKNONNEG_DATA", "")  # empty means unset
     assert Path(get_data_home()) == tmp_path / "sknonneg_data"
     assert Path(get_data_home("~/other")) == tmp_path / "other"
+
+
+def test_get_data_home_that_is_a_file(tmp_path, monkeypatch):
+    # Before: os.makedirs' "FileExistsError: [Errno 17] File exists", from every
+    # loader, whose data home (argument or SKNONNEG_DATA) named a file.
+    path = tmp_path / "data.csv"
+    path.write_text("x")
+    with pytest.raises(NotADirectoryError, match="is a file, not a directory"):
+        get_data_home(path)
+    monkeypatch.setenv("SKNONNEG_DATA", str(path))
+    with pytest.raises(NotADirectoryError, match="SKNONNEG_DATA"):
+        load_compas()
 
 
 def test_clear_data_home(tmp_path):

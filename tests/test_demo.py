@@ -32,6 +32,23 @@ def test_demo_data_home_missing_file_is_a_clear_error(tmp_path, capsys):
     assert err.startswith("python -m sknonneg: error: ") and "mnist.npz" in err
 
 
+@pytest.mark.parametrize("what", ["a file", "a damaged archive"])
+def test_demo_data_home_unusable_is_a_clear_error(tmp_path, capsys, what):
+    # Before: a traceback (NotADirectoryError, OSError) where a missing file gave
+    # a usage error.
+    if what == "a file":
+        home = tmp_path / "mnist.npz"
+        home.write_text("x")
+    else:
+        home = tmp_path
+        (tmp_path / "mnist.npz").write_text("not an archive")
+    with pytest.raises(SystemExit) as exc:
+        main(["--data-home", str(home)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m sknonneg: error: ") and "Traceback" not in err
+
+
 @pytest.mark.parametrize("large", [False, True])
 def test_demo_baselines_are_configured_fairly(large):
     from sklearn.decomposition import NMF, MiniBatchNMF

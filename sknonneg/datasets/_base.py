@@ -109,6 +109,10 @@ def get_data_home(data_home=None):
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
     data_home = os.path.abspath(os.path.expanduser(os.fspath(data_home)))
+    if os.path.exists(data_home) and not os.path.isdir(data_home):
+        raise NotADirectoryError(
+            f"The data home {data_home!r} is a file, not a directory: pass data_home "
+            f"or set {DATA_HOME_ENV} to the folder that holds the data files.")
     os.makedirs(data_home, exist_ok=True)
     return data_home
 

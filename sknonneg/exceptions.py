@@ -11,7 +11,10 @@ class DegenerateFitWarning(ConvergenceWarning):
     Raised at the end of ``fit`` when the fitted classifier predicts the same label
     (or the same label set) for every training sample although several are present,
     or when its training log-loss is no better than that of the class-prior model
-    (the constant predictor of the class frequencies). A subclass of
+    (the constant predictor of the class frequencies); for a regressor, when its
+    training R^2 (weighted, averaged over the targets that vary) is at most 0.01, no
+    better than predicting the mean of each target. Rows of weight zero do not
+    count, and a fit whose weighted rows hold one label does not warn. A subclass of
     :class:`sklearn.exceptions.ConvergenceWarning`, so filters on that class cover it.
 
     See Also

@@ -636,3 +636,19 @@ def test_grid_search_survives_a_lost_worker(client, small_digits, serial_search,
         assert pids[lost["worker"]] not in client.run(os.getpid).values()
     else:
         assert lost["worker"] not in client.scheduler_info()["workers"]
+
+
+@needs_dask
+@pytest.mark.parametrize("n_epochs", [0, -1, 1.5, True])
+def test_fit_dask_blocks_refuses_a_bad_n_epochs(n_epochs):
+    # Before: n_epochs=0 returned the estimator untrained, silently (as
+    # partial_fit_chunks refuses it).
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X = da.from_array(np.random.RandomState(0).rand(20, 3), chunks=(10, -1))
+    y = da.from_array(np.arange(20) % 2, chunks=10)
+    with pytest.raises(ValueError, match="n_epochs must be a positive int"):
+        fit_dask_blocks(NonNegMLPClassifier(max_iter=2), X, y, classes=[0, 1],
+                        n_epochs=n_epochs)

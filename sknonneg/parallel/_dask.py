@@ -8,13 +8,12 @@ Dask reruns after a lost worker or a failure starts from the right state).
 """
 
 import copy
-from numbers import Integral
 
 import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
-from ._chunks import partial_fit_params
+from ._chunks import _check_positive_int, partial_fit_params
 from ._workers import _warm_target, warm_kernels
 
 __all__ = ["ThreadLimits", "fit_dask_blocks", "predict_blocks"]
@@ -81,6 +80,8 @@ def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks
             f"fit_dask_blocks needs a dask array, got {type(X).__name__}; wrap it with "
             "dask.array.from_array(X, chunks=...), or use partial_fit_chunks for an "
             "in-memory or memory-mapped X.")
+    # Before: n_epochs=0 returned the estimator untrained, silently.
+    _check_positive_int(n_epochs, "n_epochs")
     X, x_blocks = _row_blocks(X)
     if y is None:
         y_blocks = [None] * len(x_blocks)
@@ -183,9 +184,7 @@ class ThreadLimits(WorkerPlugin):
     name = "sknonneg-thread-limits"
 
     def __init__(self, n_threads=1, warm_for=None):
-        if (not isinstance(n_threads, Integral) or isinstance(n_threads, bool)
-                or n_threads < 1):
-            raise ValueError(f"n_threads must be a positive int, got {n_threads!r}.")
+        _check_positive_int(n_threads, "n_threads")
         if warm_for is not False:
             _warm_target(warm_for)  # a TypeError here, not on every worker
         self.n_threads = int(n_threads)

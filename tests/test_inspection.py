@@ -370,6 +370,33 @@ def test_output_weights_errors_and_axes():
     }
 
 
+def test_output_weights_of_a_regressor_and_an_autoencoder():
+    # Before: both were labelled "output (class)", the autoencoder's 64 outputs
+    # "out0".."out63" overlapped on one tick each, and X gave a regressor one
+    # strip of bars per distinct predicted value (300 strips for 300 rows).
+    from sknonneg import NonNegAutoencoder, NonNegMLPRegressor
+
+    X, y = _digits()
+    X = pd.DataFrame(X, columns=[f"px{j}" for j in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = NonNegMLPRegressor(6, max_iter=20, random_state=0).fit(X, y * 1.0)
+        ae = NonNegAutoencoder(n_components=6, max_iter=20, random_state=0).fit(X)
+    disp = OutputWeightsDisplay.from_estimator(reg)
+    assert disp.ax_.get_ylabel() == "output"
+    disp = OutputWeightsDisplay.from_estimator(reg, transpose=True)
+    assert disp.ax_.get_xlabel() == "output"
+    # the title fits over the one-column diagram
+    assert disp.figure_.get_size_inches()[0] >= 0.12 * len("NonNegMLPRegressor")
+    with pytest.raises(ValueError, match="for classifiers"):
+        OutputWeightsDisplay.from_estimator(reg, X[:300])
+    disp = OutputWeightsDisplay.from_estimator(ae)
+    assert disp.ax_.get_ylabel() == "reconstructed feature"
+    labels = [t.get_text() for t in disp.ax_.get_yticklabels()]
+    assert labels == [f"px{j}" for j in range(0, 64, 2)]  # 40 labels at most
+    plt.close("all")
+
+
 # --------------------------------------------------------------------------
 # top_features
 # --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Hinton diagram of the hidden-to-output weights (paper's Fig. 2)."""
 
 import numpy as np
+from sklearn.base import is_classifier, is_regressor
 
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
@@ -61,6 +62,10 @@ class OutputWeightsDisplay:
         Shape of one image of ``unit_weights``; ``None`` means square.
     estimator_name : str, default=None
         Name of the estimator, used as title.
+    output_name : str, default="output (class)"
+        Label of the output axis: :meth:`from_estimator` gives ``"output
+        (class)"`` for a classifier, ``"output"`` for a regressor and
+        ``"reconstructed feature"`` for an autoencoder.
 
     Attributes
     ----------
@@ -109,6 +114,7 @@ class OutputWeightsDisplay:
         unit_weights=None,
         image_shape=None,
         estimator_name=None,
+        output_name="output (class)",
     ):
         self.weights = weights
         self.output_labels = output_labels
@@ -118,6 +124,7 @@ class OutputWeightsDisplay:
         self.unit_weights = unit_weights
         self.image_shape = image_shape
         self.estimator_name = estimator_name
+        self.output_name = output_name
 
     def plot(
         self,
@@ -198,6 +205,11 @@ class OutputWeightsDisplay:
             cell = float(np.clip(min(9.0 / long_x, 9.0 / long_y), 0.05, 0.6))
             left, right, top, bottom = 1.0, 0.3, 1.0, 0.25
             width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
+            # Room for the title over a narrow diagram (one output, transposed):
+            # about 0.12 inch per character at the default size, centred on the
+            # axes, which sit 0.35 inch right of the figure's centre.
+            name = self.estimator_name if title is True else (title or "")
+            width = max(width, 0.12 * len(str(name or "")) + 0.8)
             height = long_y * cell + top + bottom + (0 if transpose else 0.08 * n_pads)
             fig, ax = plt.subplots(figsize=(width, height))
             fig.subplots_adjust(
@@ -235,18 +247,22 @@ class OutputWeightsDisplay:
         ax.set_facecolor(background_color)
         unit_ticks = _tick_positions(n_units)
         unit_ticklabels = [str(u) for u in unit_ids[unit_ticks]]
+        # As many output labels as unit labels at most (an autoencoder has one
+        # output per input feature): every k-th one beyond that.
+        out_ticks = _tick_positions(n_out)
+        out_ticklabels = [out_labels[c] for c in out_ticks]
         if transpose:
-            ax.set_xticks(np.arange(n_out), out_labels)
+            ax.set_xticks(out_ticks, out_ticklabels)
             ax.set_yticks(unit_ticks, unit_ticklabels)
-            ax.set_xlabel("output (class)")
+            ax.set_xlabel(self.output_name)
             ax.set_ylabel("hidden unit")
             ax.xaxis.tick_top()
             ax.xaxis.set_label_position("top")
         else:
             ax.set_xticks(unit_ticks, unit_ticklabels)
-            ax.set_yticks(np.arange(n_out), out_labels)
+            ax.set_yticks(out_ticks, out_ticklabels)
             ax.set_xlabel("hidden unit")
-            ax.set_ylabel("output (class)")
+            ax.set_ylabel(self.output_name)
             ax.xaxis.tick_top()
             ax.xaxis.set_label_position("top")
         ax.tick_params(length=0, labelsize="small")
@@ -360,12 +376,14 @@ class OutputWeightsDisplay:
         Parameters
         ----------
         estimator : fitted network
-            NonNegMLPClassifier, ABBAClassifier, MLPClassifier or a Pipeline
-            ending in one. The diagram shows ``coefs_[-1]`` (last hidden layer
-            to outputs).
+            NonNegMLPClassifier, ABBAClassifier, MLPClassifier,
+            NonNegMLPRegressor, MLPRegressor, NonNegAutoencoder (its decoder:
+            one output per reconstructed input feature, named after the
+            features) or a Pipeline ending in one. The diagram shows
+            ``coefs_[-1]`` (last hidden layer to outputs).
         X : array-like of shape (n_samples, n_features), default=None
             If given, the mean activation of every (last-layer) hidden unit
-            over the samples of each class is drawn as bars. Activations are
+            over the samples of each class is drawn as bars (classifiers only). Activations are
             ``estimator.transform(X)`` when the network has ``transform``,
             otherwise computed from ``coefs_``/``intercepts_`` (MLPClassifier).
         y : array-like of shape (n_samples,), default=None
@@ -420,6 +438,18 @@ class OutputWeightsDisplay:
         layer = len(coefs) - 1
         idx, _ = order_units(estimator, n_units, units=units, order=order, layer=layer)
         out_labels = output_classes(final, W.shape[1])
+        if is_classifier(final):
+            output_name = "output (class)"
+        elif is_regressor(final):
+            output_name = "output"
+        else:
+            # An autoencoder's decoder reconstructs the input features.
+            output_name = "reconstructed feature"
+            names = getattr(final, "feature_names_in_", None)
+            if names is not None and len(names) == W.shape[1]:
+                out_labels = [str(n) for n in names]
+            elif getattr(final, "n_features_in_", None) == W.shape[1]:
+                out_labels = [f"x{j}" for j in range(W.shape[1])]
 
         unit_weights = None
         if show_images:
@@ -430,6 +460,14 @@ class OutputWeightsDisplay:
             unit_weights = comps[idx]
 
         mean_acts, act_labels = None, None
+        if X is not None and not is_classifier(final):
+            # Before: a regressor's predictions (or continuous y) made one group
+            # per distinct value, a strip of bars per sample.
+            raise ValueError(
+                f"X (and y) draw each hidden unit's mean activation per class, for "
+                f"classifiers; {type(final).__name__} has no classes. Leave X out, "
+                "or plot hidden activations against the target yourself "
+                "(estimator.transform(X)).")
         if X is not None:
             H = hidden_activations(estimator, X)
             labels = np.asarray(estimator.predict(X) if y is None else y)
@@ -467,6 +505,7 @@ class OutputWeightsDisplay:
             unit_weights=unit_weights,
             image_shape=image_shape,
             estimator_name=_estimator_name(estimator),
+            output_name=output_name,
         )
         return disp.plot(
             ax=ax, transpose=transpose, positive_color=positive_color,

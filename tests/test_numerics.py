@@ -1,6 +1,8 @@
 """Numerics policy: an overflow is a ValueError naming the input or parameter, and
 every output is finite, in float32 and float64; the initialisation is scale-aware."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -215,3 +217,35 @@ def test_large_representable_regression_target_fits_finite():
     pred = est.predict(X)
     assert np.all(np.isfinite(pred)) and np.max(np.abs(pred)) > 1e148
     assert np.isfinite(est.score(X, y))
+
+
+@pytest.mark.parametrize("flavour", ["numba", "numpy"])
+def test_adam_moments_do_not_overflow_on_huge_gradients(flavour):
+    # Before: a gradient of 1e300 (nonneg_penalty=1e300) overflowed grad ** 2, made
+    # the second moment infinite and froze the parameter (step m / inf = 0).
+    from sknonneg._kernels import parameters
+    from sknonneg._kernels.reference import parameters as reference
+
+    step = (parameters if flavour == "numba" else reference).projected_adam_step
+    grad = np.array([1e300, -1e300, 1.0, 0.0])
+    theta, m, v = np.zeros(4), np.zeros(4), np.zeros(4)
+    lower, upper = np.full(1, -np.inf), np.full(1, np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        step(theta, grad, m, v, lower, upper, 0.01, 0.9, 0.999, 1e-8)
+    assert np.all(np.isfinite(m)) and np.all(np.isfinite(v))
+    # Adam's first step is about the learning rate against the gradient's sign,
+    # scaled by (1 - beta_1) / sqrt(1 - beta_2) here (no bias correction).
+    expected = -0.01 * 0.1 / np.sqrt(0.001)
+    np.testing.assert_allclose(theta[:3], [expected, -expected, expected], rtol=1e-6)
+    assert theta[3] == 0.0
+
+
+def test_autoencoder_with_a_huge_penalty_fits_without_overflow():
+    X = np.random.RandomState(0).rand(60, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        ae = NonNegAutoencoder(n_components=3, nonneg="penalty", nonneg_penalty=1e300,
+                               max_iter=5, random_state=0).fit(X)
+    assert all(np.all(np.isfinite(c)) for c in ae.coefs_)

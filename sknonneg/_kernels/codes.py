@@ -7,7 +7,7 @@ networks, so nothing imports it before a numba kernel is needed (small problems
 run on the NumPy twins and never do).
 """
 
-__all__ = ["FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR",
+__all__ = ["ADAM_GRAD_CAP", "FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR",
            "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "LOGISTIC", "RELU",
            "FIRST", "INNER", "LAST"]
 
@@ -23,3 +23,10 @@ SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR = 0, 1, 2, 3
 IDENTITY, TANH, CAPPED_LEAKY_RELU, LOGISTIC, RELU = 0, 1, 2, 3, 4
 # ABBA layer roles (``abba``).
 FIRST, INNER, LAST = 0, 1, 2
+# Gradient entries beyond +-ADAM_GRAD_CAP enter Adam's moments clipped to it
+# (``parameters.projected_adam_step``): the square of a larger one overflows the
+# second moment (a gradient of 1e300, from nonneg_penalty=1e300, made v infinite and
+# froze the parameter), and Adam's step m / sqrt(v) is scale-free per parameter, so
+# the clipped step is the one exact arithmetic would take (about the learning rate,
+# in the gradient's sign). Far above any gradient of a sane fit.
+ADAM_GRAD_CAP = 1e150

@@ -2,6 +2,7 @@
 
 import math
 
+from .codes import ADAM_GRAD_CAP
 from .support import serial_only
 
 __all__ = ["l2_penalty_grad", "projected_adam_step"]
@@ -31,7 +32,8 @@ def _projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1,
     bounded by ``[lower[r], upper[r]]`` (one row per parameter, or one bound for a
     whole block of weights, or one per input feature: ``layout.Segment``), so no
     bound array of the size of ``theta`` is needed. ``learning_rate`` already
-    carries the bias corrections. Updates ``theta``, ``m`` and ``v`` in place. Eight
+    carries the bias corrections; gradients enter the moments clipped to
+    ``+-ADAM_GRAD_CAP``. Updates ``theta``, ``m`` and ``v`` in place. Eight
     NumPy passes over the parameters took as long as the loss and gradient of a
     128-row MNIST batch; this is one.
     """
@@ -42,7 +44,7 @@ def _projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1,
     for r in range(n_rows):
         low, high = lower[r], upper[r]
         for i in range(r * row_len, (r + 1) * row_len):
-            g = grad[i]
+            g = min(max(grad[i], -ADAM_GRAD_CAP), ADAM_GRAD_CAP)
             m[i] = beta_1 * m[i] + (1.0 - beta_1) * g
             v[i] = beta_2 * v[i] + (1.0 - beta_2) * g * g
             t = theta[i] - learning_rate * m[i] / (math.sqrt(v[i]) + epsilon)

@@ -7,6 +7,8 @@ the partial buffers are accepted and ignored), same outputs.
 
 import numpy as np
 
+from ..codes import ADAM_GRAD_CAP
+
 
 def l2_penalty_grad(coef, l2, grad_out):
     coef = coef[:, :grad_out.shape[1]]
@@ -16,6 +18,7 @@ def l2_penalty_grad(coef, l2, grad_out):
 
 def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, beta_2,
                         epsilon):
+    grad = np.clip(grad, -ADAM_GRAD_CAP, ADAM_GRAD_CAP)
     m *= beta_1
     m += (1 - beta_1) * grad
     v *= beta_2

@@ -210,3 +210,17 @@ def test_multi_output_models_are_audited_on_every_output():
     assert check_monotonic(reg, X).is_monotonic
     free = LinearRegression().fit(X, np.column_stack([X[:, 0], -X[:, 0]]))
     assert check_monotonic(free, X, [1, 0]).max_drop[0] > 0.5
+
+
+def test_a_constrained_text_column_is_a_clear_error():
+    # Before: numpy's "could not convert string to float: 'a'".
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"x": rng.rand(60), "city": rng.choice(["a", "b"], 60)})
+    y = (df.x > 0.5).astype(int)
+    model = make_pipeline(ColumnTransformer(
+        [("num", StandardScaler(), ["x"]),
+         ("cat", OneHotEncoder(sparse_output=False), ["city"])]),
+        LogisticRegression()).fit(df, y)
+    with pytest.raises(ValueError, match="'city' is constrained but not numeric"):
+        check_monotonic(model, df, monotonic_cst={"city": 1})
+    assert check_monotonic(model, df, monotonic_cst={"x": 1}).max_drop[0] == 0

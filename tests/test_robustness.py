@@ -699,3 +699,53 @@ def test_certificate_of_a_search_points_to_its_best_estimator(data):
     with pytest.raises(TypeError, match=r"certify GridSearchCV\.best_estimator_"):
         monotone_certificate(search)
     assert monotone_certificate(search.best_estimator_).all_certified_
+
+
+def _income_debt_frame():
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"income": rng.rand(300) * 100, "debt": rng.rand(300) * 50,
+                       "age": rng.randint(18, 80, 300)})
+    y = ((df.income - df.debt + rng.randn(300) * 10) > 20).astype(int)
+    return df, y
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+def test_attack_on_a_dataframe_pipeline_that_selects_by_name(method):
+    # Before: the attack called the model on a NumPy copy of X, and a
+    # ColumnTransformer selecting columns by name failed ("Specifying the columns
+    # using strings is only supported for dataframes").
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    df, y = _income_debt_frame()
+    net = NonNegMLPClassifier(8, output="logistic", positive=False, max_iter=100,
+                              random_state=0)
+    by_name = Pipeline([("pre", ColumnTransformer(
+        [("num", StandardScaler(), ["income", "debt", "age"])])),
+        ("net", clone(net))]).fit(df, y)
+    plain = make_pipeline(StandardScaler(), clone(net)).fit(df.to_numpy(), y)
+    got = additive_evasion_attack(by_name, df.iloc[:50], budget=50, step=5.0,
+                                  features=["debt"], method=method)
+    ref = additive_evasion_attack(plain, df.to_numpy()[:50], budget=50, step=5.0,
+                                  features=[1], method=method)
+    assert got.success_rate_ > 0.3
+    np.testing.assert_array_equal(got.success_, ref.success_)
+    np.testing.assert_allclose(got.X_adv_.to_numpy(), ref.X_adv_)
+    assert list(got.X_adv_.columns) == list(df.columns)
+    assert got.X_adv_.index.equals(df.index[:50])
+    # The model predicts what the attack reports on the DataFrame it returns.
+    flipped = by_name.predict(got.X_adv_)[got.success_] != 1
+    assert flipped.all()
+
+
+def test_attack_keeps_integer_columns_and_refuses_text_columns():
+    df, y = _income_debt_frame()
+    model = make_pipeline(StandardScaler(), NonNegMLPClassifier(
+        4, output="logistic", positive=False, max_iter=30, random_state=0)).fit(df, y)
+    res = additive_evasion_attack(model, df.iloc[:20], budget=4, step=2.0)
+    assert res.X_adv_.dtypes.equals(df.dtypes)  # age stays int64
+    with pytest.raises(ValueError, match=r"non-numeric columns \['city'\]"):
+        additive_evasion_attack(model, df.iloc[:20].assign(city="a"), budget=2)

@@ -354,15 +354,23 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     n_violating = np.zeros(features.shape[0], dtype=np.int64)
     grids = []
     for k, j in enumerate(features):
-        if hasattr(X, "iloc"):
-            series = X.iloc[:, j]
-            # pandas' nullable integers have kind "i" too; their NA becomes NaN.
-            integer = getattr(series.dtype, "kind", "O") in "iu"
-            column = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            column = X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]
-            integer = np.issubdtype(column.dtype, np.integer)
-            column = np.asarray(column, dtype=np.float64)
+        try:
+            if hasattr(X, "iloc"):
+                series = X.iloc[:, j]
+                # pandas' nullable integers have kind "i" too; their NA becomes NaN.
+                integer = getattr(series.dtype, "kind", "O") in "iu"
+                column = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            else:
+                column = X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]
+                integer = np.issubdtype(column.dtype, np.integer)
+                column = np.asarray(column, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            # Before: numpy's "could not convert string to float: 'a'".
+            name = names[j] if names is not None else f"x{j}"
+            raise ValueError(
+                f"feature {name!r} is constrained but not numeric ({exc}): "
+                "check_monotonic moves a feature along its values, so only numeric "
+                "features can carry a direction.") from None
         # The grid spans the finite values (a NaN or an infinity would give a grid
         # of NaN, which checks nothing, and report no violation).
         column = column[np.isfinite(column)]

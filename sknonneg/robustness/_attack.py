@@ -23,7 +23,7 @@ class EvasionResult:
 
     Attributes
     ----------
-    X_adv_ : ndarray or CSR matrix of shape (n_samples, n_features)
+    X_adv_ : ndarray, CSR matrix or DataFrame of shape (n_samples, n_features)
         The perturbed samples (the others unchanged), in the format of ``X``.
     attacked_ : ndarray of bool of shape (n_samples,)
         Samples predicted as ``target_class`` before the attack: the ones attacked.
@@ -79,13 +79,16 @@ class _Scorer:
     """The margin of the target class and, where it can be had, its first-order
     change for a ``step`` increase of each input feature."""
 
-    def __init__(self, estimator, target_index, X_probe, step):
+    def __init__(self, estimator, target_index, X_probe, step, columns=None):
         from sklearn.ensemble import VotingClassifier
         from sklearn.neural_network import MLPClassifier
 
         from ._certificate import is_linear_classifier
 
         self.estimator = estimator
+        # The column names of a DataFrame X: the model (a ColumnTransformer that
+        # selects by name, say) is called on DataFrames of them.
+        self.columns = columns
         self.steps, self.final = split_pipeline(estimator)
         self.t = target_index
         self.step = step
@@ -101,7 +104,8 @@ class _Scorer:
                 "(pipeline[0].transform(texts)) and the rest of the Pipeline "
                 "(pipeline[1:])."
             )
-        if X_probe.shape[0] and np.asarray(estimator.predict(X_probe[:1])).ndim != 1:
+        if (X_probe.shape[0]
+                and np.asarray(estimator.predict(self.frame(X_probe[:1]))).ndim != 1):
             raise ValueError("additive_evasion_attack needs single-label predictions; "
                              "multilabel models are not supported.")
         self.network = self.coef = None
@@ -129,7 +133,16 @@ class _Scorer:
         if self.has_gradient and kinds is None:
             self.has_gradient = False
 
+    def frame(self, X):
+        """``X`` as the model was fitted on it: a DataFrame of ``columns``."""
+        if self.columns is None or sp.issparse(X):
+            return X
+        import pandas as pd
+
+        return pd.DataFrame(np.asarray(X), columns=self.columns)
+
     def _prefix(self, X):
+        X = self.frame(X)
         for _, step in self.steps:
             if step is not None and not isinstance(step, str):
                 X = step.transform(X)
@@ -149,6 +162,7 @@ class _Scorer:
         est = self.estimator
         if self.own_logits:
             return self._margin_of(self.network.logits(self._prefix(X)))
+        X = self.frame(X)
         if hasattr(est, "decision_function"):
             return self._margin_of(est.decision_function(X))
         if hasattr(est, "predict_log_proba"):
@@ -328,7 +342,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         or ``predict_proba``, scikit-learn models included.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Numeric samples (for a text Pipeline: the counts of its vectorizer, attacked
-        with the rest of the Pipeline). Sparse input stays sparse.
+        with the rest of the Pipeline). Sparse input stays sparse; a DataFrame
+        (numeric columns only) is passed to the model as DataFrames of its columns,
+        so a Pipeline that selects columns by name works, and ``X_adv_`` is a
+        DataFrame.
     budget : float
         Largest L1 norm of the increase of a sample: the number of added units
         (word occurrences for counts).
@@ -428,6 +445,18 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             f"{type(estimator).__name__} has no classes_: a regressor has no class to "
             "evade (for a monotone regressor, monotonic_cst_ says which features "
             "cannot lower its output).")
+    columns = frame_dtypes = frame_index = None
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):
+        # A DataFrame: attacked as numbers, the model called on DataFrames of its
+        # columns (before: a ColumnTransformer selecting by name failed on the
+        # NumPy copy).
+        text = [str(c) for c, d in X.dtypes.items() if getattr(d, "kind", "O") not in "iufb"]
+        if text:
+            raise ValueError(
+                f"additive_evasion_attack raises numeric features; X has non-numeric "
+                f"columns {text}. Attack the numeric columns of a model that reads "
+                "them alone, or encode the others first.")
+        columns, frame_dtypes, frame_index = list(X.columns), X.dtypes, X.index
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
     if X.dtype.kind not in "iufb":
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
@@ -453,11 +482,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     upper = _check_upper(upper, n_features)
     n_moves = int(np.floor(budget / step + 1e-9))
 
-    scorer = _Scorer(estimator, t, X, step)
+    scorer = _Scorer(estimator, t, X, step, columns)
 
     def flagged(X_rows):
         if threshold is None:
-            return np.asarray(estimator.predict(X_rows) == target_class)
+            return np.asarray(estimator.predict(scorer.frame(X_rows)) == target_class)
         return scorer.margin(X_rows) >= threshold
 
     attacked = flagged(X)
@@ -579,6 +608,15 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     before[rows] = margin_before
     if rows.size:
         after[rows] = scorer.margin(X_adv[rows].astype(np.float64))
+    if columns is not None:
+        import pandas as pd
+
+        X_adv = pd.DataFrame(X_adv, columns=columns, index=frame_index)
+        if float(step).is_integer():
+            # Integer columns stay integers (a whole step keeps them whole).
+            whole = {c: d for c, d in frame_dtypes.items()
+                     if getattr(d, "kind", "O") in "iu"}
+            X_adv = X_adv.astype(whole)
     rate = float(succ.sum() / rows.size) if rows.size else float("nan")
     return EvasionResult(
         X_adv_=X_adv, attacked_=attacked, success_=succ, success_rate_=rate,

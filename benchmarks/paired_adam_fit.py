@@ -109,7 +109,8 @@ def main(argv=None):
         print(f"pair {i}: base {times['base']:.3f} s, new {times['new']:.3f} s",
               flush=True)
     ratios = np.array(new_s) / np.array(base_s)
-    result = {"base_commit": tree_commit(args.base), "new_commit": tree_commit(args.new),
+    result = {"base_commit": tree_commit(args.base),
+              "new_commit": tree_commit(args.new),
               "base_s": base_s, "new_s": new_s,
               "median_ratio": float(np.median(ratios)),
               "ci95": bootstrap_median_ci(ratios)}

@@ -216,8 +216,8 @@ def check_fits_in_memory(n_params, layer_sizes):
     if total is not None and needed > total:
         raise MemoryError(
             f"The network {tuple(int(s) for s in layer_sizes)} (layer sizes, inputs "
-            f"first) has at least {int(n_params):,} parameters: fitting it needs at least "
-            f"{needed / 2**30:.1f} GiB, more than this machine's "
+            f"first) has at least {int(n_params):,} parameters: fitting it needs at "
+            f"least {needed / 2**30:.1f} GiB, more than this machine's "
             f"{total / 2**30:.1f} GiB of memory. Use fewer hidden units or input "
             "features.")
 

@@ -220,8 +220,9 @@ class ParameterLayout:
         self.layer_sizes = [self.network[0].n_in] + [layer.n_out for layer in self.network]
         # Before any block (their per-row bounds included) is allocated: at least
         # the weights and biases of each layer.
-        check_fits_in_memory(sum((layer.n_in + 1) * layer.n_out for layer in self.network),
-                             self.layer_sizes)
+        check_fits_in_memory(
+            sum((layer.n_in + 1) * layer.n_out for layer in self.network),
+            self.layer_sizes)
         self._slices = []  # per layer: {block name: (slice, shape)}
         offset = 0
         for layer in self.network:

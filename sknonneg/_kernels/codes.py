@@ -7,7 +7,8 @@ networks, so nothing imports it before a numba kernel is needed (small problems
 run on the NumPy twins and never do).
 """
 
-__all__ = ["ADAM_GRAD_CAP", "FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR",
+__all__ = ["ADAM_GRAD_CAP", "FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR",
+           "SIGMOID_SQUARED_ERROR",
            "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "LOGISTIC", "RELU",
            "FIRST", "INNER", "LAST"]
 

@@ -383,9 +383,10 @@ class OutputWeightsDisplay:
             ``coefs_[-1]`` (last hidden layer to outputs).
         X : array-like of shape (n_samples, n_features), default=None
             If given, the mean activation of every (last-layer) hidden unit
-            over the samples of each class is drawn as bars (classifiers only). Activations are
-            ``estimator.transform(X)`` when the network has ``transform``,
-            otherwise computed from ``coefs_``/``intercepts_`` (MLPClassifier).
+            over the samples of each class is drawn as bars (classifiers
+            only). Activations are ``estimator.transform(X)`` when the network
+            has ``transform``, otherwise computed from ``coefs_``/``intercepts_``
+            (MLPClassifier).
         y : array-like of shape (n_samples,), default=None
             Class of each sample of ``X``; if ``None`` the predicted classes
             are used.

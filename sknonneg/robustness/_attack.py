@@ -450,7 +450,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         # A DataFrame: attacked as numbers, the model called on DataFrames of its
         # columns (before: a ColumnTransformer selecting by name failed on the
         # NumPy copy).
-        text = [str(c) for c, d in X.dtypes.items() if getattr(d, "kind", "O") not in "iufb"]
+        text = [str(c) for c, d in X.dtypes.items()
+                if getattr(d, "kind", "O") not in "iufb"]
         if text:
             raise ValueError(
                 f"additive_evasion_attack raises numeric features; X has non-numeric "

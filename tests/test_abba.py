@@ -363,3 +363,22 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_output_auto_as_nonneg_mlp():
+    # Before: ABBAClassifier took only "softmax" (the default) or "logistic", and a
+    # multilabel target at the defaults was an error, where NonNegMLPClassifier's
+    # default "auto" chooses as MLPClassifier does.
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    targets = {"binary": (X[:, 0] > 0.5).astype(int), "multiclass": np.arange(60) % 3,
+               "multilabel": np.c_[X[:, 0] > 0.5, X[:, 1] > 0.5].astype(int)}
+    assert ABBAClassifier().output == "auto"
+    for kind, y in targets.items():
+        explicit = "logistic" if kind == "multilabel" else "softmax"
+        auto = ABBAClassifier(hidden_layer_sizes=3, max_iter=10, random_state=0).fit(X, y)
+        ref = ABBAClassifier(hidden_layer_sizes=3, max_iter=10, random_state=0,
+                             output=explicit).fit(X, y)
+        assert auto.out_activation_ == explicit
+        np.testing.assert_array_equal(auto.predict_proba(X), ref.predict_proba(X))

@@ -210,7 +210,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         cap_slope=0.1,
         l1=0.0,
         l2=1e-5,
-        output="softmax",
+        output="auto",
         lipschitz_max=None,
         solver="lbfgsb",
         batch_size=None,
@@ -362,7 +362,7 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         cap = None if self.lipschitz_max is None else LipschitzCap(self.lipschitz_max)
-        return Objective(layout, self.output,
+        return Objective(layout, self._output_type(),
                          [L2(self._per_layer(self.l2, "l2", layout.n_layers))], X, y,
                          sample_weight, gain=gain, reparametrization=cap,
                          dtype=self._compute_dtype, parallel=parallel)

@@ -33,16 +33,19 @@ from .._compat import StrOptions, check_sample_weight
 from .._kernels.reference.fixed import monotone_expit
 from .._lipschitz import certified_radius
 from .._validation import check_positive_weights
+from ._monotone import has_constraint
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
 
 SHARED_DOCS = {
     "output_param": """\
-    output : {"softmax", "logistic"}, default="softmax"
+    output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
         ``"logistic"``: one sigmoid unit per label (a single unit for binary
-        problems; required for multilabel indicator targets).""",
+        problems; required for multilabel indicator targets). ``"auto"``, as
+        ``MLPClassifier`` chooses: logistic units for multilabel indicator
+        targets, a softmax otherwise (``out_activation_`` says which).""",
     "penalty_params": """\
     l1 : float or array-like of float, default=0.0
         L1 penalty, one value for every weight layer or one per layer (the paper's
@@ -186,13 +189,28 @@ def fill_doc(cls):
     return cls
 
 
+def _auto_output(y, classes, monotonic_cst):
+    """What ``output="auto"`` means for targets ``y``: independent logistic units for
+    a multilabel indicator matrix, a single logistic unit for a binary problem under
+    ``monotonic_cst`` (the only output that keeps it), a softmax otherwise."""
+    try:
+        if type_of_target(y) == "multilabel-indicator":
+            return "logistic"
+        n_classes = len(unique_labels(y) if classes is None else np.unique(classes))
+    except (ValueError, TypeError):
+        return "softmax"  # the classifier's own check reports the bad targets
+    if n_classes == 2 and has_constraint(monotonic_cst):
+        return "logistic"
+    return "softmax"
+
+
 class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerMixin,
                             ClassifierMixin, TrainableNetwork):
     """Base class of sknonneg's classifiers. Not for direct use."""
 
     _parameter_constraints = {
         **TrainableNetwork._parameter_constraints,
-        "output": [StrOptions({"softmax", "logistic"})],
+        "output": [StrOptions({"auto", "softmax", "logistic"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -200,7 +218,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
     _FITTED_PARAMS = ("output", *TrainableNetwork._FITTED_PARAMS)
 
     def _output_type(self):
-        return self.output
+        """``output``, with ``"auto"`` resolved by the first fit (softmax before)."""
+        if self.output != "auto":
+            return self.output
+        return getattr(self, "_auto_output", "softmax")
 
     def _warm_start_compatible(self):
         # A warm start continues a network with the same output function; after
@@ -214,6 +235,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         Returns ``(targets, strata)``: class indices (softmax) or a 0/1 indicator
         matrix (logistic); ``strata`` are integer labels for stratified batching.
         """
+        if self.output == "auto":
+            self._auto_output = _auto_output(y, classes,
+                                             getattr(self, "monotonic_cst", None))
         output = self._output_type()
         target_type = type_of_target(y)
         self.out_activation_ = "logistic" if output == "logistic" else "softmax"
@@ -504,5 +528,5 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = self._output_type() == "logistic"
+        tags.classifier_tags.multi_label = self.output in ("logistic", "auto")
         return tags

@@ -3,7 +3,6 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
@@ -15,7 +14,7 @@ from .._engine.layers import (DENSE_ACTIVATIONS, dense_activation_function,
                               dense_lipschitz_factor)
 from .._validation import check_finite_parameters, has_spread, init_input
 from ._classifier import BaseNetworkClassifier, fill_doc
-from ._monotone import check_monotone_network, has_constraint, resolve_monotonic_cst
+from ._monotone import check_monotone_network, resolve_monotonic_cst
 from .._engine.init import nonneg_density, signed_draw
 from ._diagnostics import warn_input_scale
 
@@ -81,21 +80,6 @@ _OUTPUT_FIT_ITER = 100
 # validation split of Reuters' training documents (seeds 0, 1, 2: micro-F1 0.9253 at
 # 0, 0.9307, 0.9321, 0.9290; benchmarks/results/reuters_inner_*.md).
 _AUTO_L1_MULTILABEL = 1e-4
-
-
-def _auto_output(y, classes, monotonic_cst):
-    """What ``output="auto"`` means for targets ``y``: independent logistic units for
-    a multilabel indicator matrix, a single logistic unit for a binary problem under
-    ``monotonic_cst`` (the only output that keeps it), a softmax otherwise."""
-    try:
-        if type_of_target(y) == "multilabel-indicator":
-            return "logistic"
-        n_classes = len(unique_labels(y) if classes is None else np.unique(classes))
-    except (ValueError, TypeError):
-        return "softmax"  # the classifier's own check reports the bad targets
-    if n_classes == 2 and has_constraint(monotonic_cst):
-        return "logistic"
-    return "softmax"
 
 
 def _signed_draw(rng, shape, row_signs):
@@ -468,17 +452,6 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         self.verbose = verbose
 
     # ------------------------------------------------------ output, monotonicity
-    def _output_type(self):
-        """``output``, with ``"auto"`` resolved by the first fit (softmax before)."""
-        if self.output != "auto":
-            return self.output
-        return getattr(self, "_auto_output", "softmax")
-
-    def _encode_targets(self, y, classes=None):
-        if self.output == "auto":
-            self._auto_output = _auto_output(y, classes, self.monotonic_cst)
-        return super()._encode_targets(y, classes=classes)
-
     def _monotone_output(self):
         """``(output, n_classes)`` for ``check_monotone_network``: a multilabel
         target has no class count (each label's probability is its own sigmoid)."""
@@ -895,7 +868,6 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         # non-decreasing in every feature, so data needing a decreasing direction
         # (as in scikit-learn's check_classifiers_train) cannot be fitted well.
         tags.classifier_tags.poor_score = self.output == "logistic" and self.positive is True
-        tags.classifier_tags.multi_label = self.output in ("logistic", "auto")
         return tags
 
     @property

@@ -435,3 +435,15 @@ def test_inverse_transform_takes_sparse_codes():
         np.testing.assert_array_equal(
             ae.inverse_transform(sp.csr_matrix(codes).asformat(fmt)),
             ae.inverse_transform(codes))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["adam", "lbfgsb"])
+def test_batch_size_auto_is_none_as_in_the_classifiers(solver):
+    # Before: batch_size="auto", which the classifiers (and MLPClassifier) take,
+    # was an InvalidParameterError here.
+    X = np.random.RandomState(0).rand(300, 6)
+    kw = dict(n_components=3, solver=solver, max_iter=5, random_state=0)
+    auto = NonNegAutoencoder(batch_size="auto", **kw).fit(X)
+    none = NonNegAutoencoder(batch_size=None, **kw).fit(X)
+    np.testing.assert_array_equal(auto.components_, none.components_)

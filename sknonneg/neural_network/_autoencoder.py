@@ -102,9 +102,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Projected Adam on mini-batches (the weights of ``nonneg="bounds"`` layers
         are clipped at 0 after each step, so they are >= 0 exactly), full-batch
         L-BFGS-B (``batch_size=None``) or L-BFGS-B steps on mini-batches.
-    batch_size : int, default=None
-        Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
-        n_samples)`` for Adam.
+    batch_size : int, "auto" or None, default=None
+        Mini-batch size; ``None`` (or scikit-learn's ``"auto"``, the same) is full
+        batch for L-BFGS-B, ``min(200, n_samples)`` for Adam.
     max_iter : int, default=50
         Epochs (mini-batches, Adam) or L-BFGS-B iterations (full batch; NCAE
         used 400).
@@ -254,7 +254,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "l2": [Interval(Real, 0, None, closed="left")],
         "decoder": [StrOptions({"sigmoid", "linear"})],
         "solver": [StrOptions(set(SOLVERS))],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),
+                       None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],

@@ -269,3 +269,25 @@ def test_network_beyond_memory_is_refused(make, monkeypatch):
 def test_memory_guard_without_a_known_memory(monkeypatch):
     monkeypatch.setattr(_validation, "_physical_memory", lambda: None)
     _validation.check_fits_in_memory(10**15, [4, 10**14, 2])
+
+
+def test_class_weight_balanced_in_partial_fit_is_refused():
+    # Before: "balanced" was computed from each batch's labels, so the class
+    # weights changed from one partial_fit call to the next.
+    X = np.random.RandomState(0).rand(30, 3)
+    y = np.arange(30) % 3
+    for Est in (NonNegMLPClassifier, ABBAClassifier):
+        with pytest.raises(ValueError, match="'balanced' is not supported for "
+                                             "partial_fit"):
+            Est(class_weight="balanced", max_iter=2).partial_fit(X, y, classes=[0, 1, 2])
+        Est(class_weight="balanced", max_iter=2).fit(X, y)  # fit computes it once
+
+
+@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf, "2"])
+def test_bad_class_weight_values_name_class_weight(weight):
+    # Before: "sample_weight must be finite and non-negative", about a parameter
+    # the user had not passed.
+    X = np.random.RandomState(0).rand(30, 3)
+    y = np.arange(30) % 2
+    with pytest.raises(ValueError, match="class_weight values must be finite"):
+        NonNegMLPClassifier(class_weight={0: weight}, max_iter=2).fit(X, y)

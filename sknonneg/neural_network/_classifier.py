@@ -13,6 +13,8 @@ here, in ``SHARED_DOCS``, and filled into each class docstring where it says
 ``<<name>>`` (:func:`fill_doc`): the final ``__doc__`` is complete numpydoc text.
 """
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import (
@@ -119,7 +121,10 @@ SHARED_DOCS = {
         Checks without improvement before stopping.""",
     "class_weight_param": """\
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.""",
+        Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``
+        is computed from the labels given to ``fit``; ``partial_fit`` refuses it
+        (each batch would weigh the classes differently): pass the weights of
+        ``sklearn.utils.class_weight.compute_class_weight`` as a dict.""",
     "common_params": """\
     dtype : {"float64", "float32"}, default="float64"
         Floating type of the forward and backward computation (also given as
@@ -308,6 +313,14 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if self.class_weight is not None and self._multilabel:
             raise ValueError("class_weight is not supported for multilabel targets; "
                              "pass sample_weight instead.")
+        if isinstance(self.class_weight, dict):
+            bad = {k: v for k, v in self.class_weight.items()
+                   if not (isinstance(v, Real) and np.isfinite(v) and v >= 0)}
+            if bad:
+                # Before: "sample_weight must be finite and non-negative", about a
+                # parameter the user had not passed.
+                raise ValueError(f"class_weight values must be finite, non-negative "
+                                 f"numbers; got {bad}.")
         if self.class_weight is not None:
             sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
         return check_positive_weights(sample_weight)
@@ -368,6 +381,15 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         first = not hasattr(self, "_theta")
         # Every call: a set_params between calls is checked before it is used.
         self._validate_params()
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # Before: computed from each batch's labels, so the weights changed
+            # from batch to batch (scikit-learn's SGDClassifier refuses it too).
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: each "
+                "batch holds other class frequencies. Compute the weights once, "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on the whole target (or a large sample of "
+                "it), and pass them as a dict.")
         if first:
             self._snapshot_params()
         else:

@@ -181,6 +181,7 @@ class OutputWeightsDisplay:
             if self.output_labels is None
             else [str(s) for s in self.output_labels]
         )
+        name = self.estimator_name if title is True else (title or None)
         acts = self.mean_activations
         if acts is not None:
             acts = np.atleast_2d(np.asarray(acts, dtype=float))
@@ -208,7 +209,6 @@ class OutputWeightsDisplay:
             # Room for the title over a narrow diagram (one output, transposed):
             # about 0.12 inch per character at the default size, centred on the
             # axes, which sit 0.35 inch right of the figure's centre.
-            name = self.estimator_name if title is True else (title or "")
             width = max(width, 0.12 * len(str(name or "")) + 0.8)
             height = long_y * cell + top + bottom + (0 if transpose else 0.08 * n_pads)
             fig, ax = plt.subplots(figsize=(width, height))
@@ -268,7 +268,6 @@ class OutputWeightsDisplay:
         ax.tick_params(length=0, labelsize="small")
         for spine in ax.spines.values():
             spine.set_visible(False)
-        name = self.estimator_name if title is True else (title or None)
         if name:
             ax.set_title(name, pad=8)
 

@@ -381,7 +381,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         first = not hasattr(self, "_theta")
         # Every call: a set_params between calls is checked before it is used.
         self._validate_params()
-        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+        if self.class_weight == "balanced":
             # Before: computed from each batch's labels, so the weights changed
             # from batch to batch (scikit-learn's SGDClassifier refuses it too).
             raise ValueError(

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.special import log_expit, log_softmax
 from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 
@@ -84,21 +85,17 @@ def _data_nll(logits, targets, sample_weight, softmax):
 
 
 def _regression_r2(estimator, X, targets, sample_weight):
-    """Training R^2 (weighted, averaged over the outputs that vary) of the fitted
-    regressor on its standardised ``targets``; None when no output varies."""
-    keep = np.asarray(sample_weight) > 0
-    w = np.asarray(sample_weight, dtype=np.float64)[keep]
-    w = w / w.sum()
-    t = np.asarray(targets, dtype=np.float64)[keep]
-    z = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64)[keep]
-    z = z.reshape(t.shape)
-    total = w @ (t - w @ t) ** 2
-    varies = total > 0
+    """Training R^2 (weighted, averaged over the outputs that vary on rows of
+    positive weight) of the fitted regressor on its standardised ``targets``; None
+    when no output varies."""
+    t = np.asarray(targets, dtype=np.float64)
+    t = t.reshape(t.shape[0], -1)
+    varies = np.ptp(t[np.asarray(sample_weight) > 0], axis=0) > 0
     if not np.any(varies):
         return None
-    residual = w @ (t - z) ** 2
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.mean(1.0 - residual[varies] / total[varies]))
+    z = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64).reshape(t.shape)
+    r2 = r2_score(t, z, sample_weight=sample_weight, multioutput="raw_values")
+    return float(np.mean(r2[varies]))
 
 
 def warn_if_degenerate(estimator, X, targets, sample_weight):

@@ -512,9 +512,33 @@ def test_text_pipeline_certificate_on_words():
                                            _net()).fit(docs, y))
     with pytest.raises(ValueError, match="numeric features"):
         additive_evasion_attack(pipe, pipe[0].transform(docs), budget=2)
+    # Single-character tokens keep the certificate too.
+    assert monotone_certificate(make_pipeline(
+        CountVectorizer(token_pattern=r"(?u)\b\w+\b"), _net()).fit(docs, y)
+    ).all_certified_
     counts = pipe[0].transform(docs)
     res = additive_evasion_attack(pipe[1:], counts, budget=3)
     assert res.success_rate_ == 0.0 and sp.issparse(res.X_adv_)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"tokenizer": lambda doc: doc.split()[:2], "token_pattern": None}, "tokenizer"),
+    ({"preprocessor": lambda doc: doc.split("unsubscribe")[0]}, "preprocessor"),
+    ({"token_pattern": r"^\w+"}, "token_pattern"),
+    ({"dtype": np.int8}, "wrap around"),
+])
+def test_text_pipeline_unverifiable_vectorizer_refused(params, match):
+    # Each of these lets an added word lower the score of a certified network: a
+    # truncating tokenizer drops a word, int8 counts wrap from 127 to -128.
+    docs = ["cheap pills now", "meeting at noon", "cheap cheap offer", "lunch at noon",
+            "buy pills", "project meeting notes"] * 5
+    y = np.array([1, 0, 1, 0, 1, 0] * 5)
+    pipe = make_pipeline(CountVectorizer(**params), _net()).fit(docs, y)
+    with pytest.raises(ValueError, match=match):
+        monotone_certificate(pipe)
+    if "dtype" in params:
+        proba = pipe.predict_proba(["cheap " * 127, "cheap " * 128])[:, 1]
+        assert proba[1] < proba[0]
 
 
 # --------------------------------------------------------------------- attack

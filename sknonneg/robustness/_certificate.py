@@ -346,7 +346,8 @@ def monotone_certificate(estimator):
     ``MinMaxScaler``, ``StandardScaler``, ``RobustScaler``, ``Binarizer``,
     ``FunctionTransformer`` with a ufunc of ``MONOTONE_UFUNCS``,
     ``TfidfTransformer(norm=None)``, feature selectors, ``RampTransformer``, and a
-    word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first), and a
+    word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first, with
+    its default tokens), and a
     ``ColumnTransformer``: a transformer of its that is not one of these maps
     (``OneHotEncoder`` on categorical columns, ``SimpleImputer``, ...) leaves only
     its own columns uncertified, since it sees no other. ``Normalizer``, normalised

@@ -33,8 +33,12 @@ steps, each checked on its fitted state:
 * as the first step only, on raw text: :class:`~sklearn.feature_extraction.text.
   CountVectorizer` and :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
   (``norm=None``) with ``analyzer="word"`` and ``ngram_range=(1, 1)``: adding a word
-  to a text raises that word's count and changes no other (with word n-grams,
-  inserting a word between two others removes the n-gram they formed).
+  to a text (between spaces) raises that word's count and changes no other (with
+  word n-grams, inserting a word between two others removes the n-gram they
+  formed). The tokens must be runs of word characters (the default
+  ``token_pattern``, or ``r"(?u)\b\w+\b"``), without a custom ``tokenizer`` or
+  ``preprocessor`` (which could drop or merge words), and the counts of an integer
+  ``dtype`` of at least 32 bits (narrower ones wrap around).
 
 Refused as Pipeline steps: :class:`~sklearn.preprocessing.Normalizer` and
 normalised tf-idf (adding one word lowers every other feature), PCA and other
@@ -68,6 +72,11 @@ MONOTONE_UFUNCS = (np.log1p, np.log, np.log2, np.log10, np.sqrt, np.cbrt, np.exp
                    np.floor, np.ceil, np.rint, np.trunc)
 
 
+#: Token patterns of whole runs of word characters between word boundaries: a word
+#: inserted between spaces leaves every other token as it was.
+_SAFE_TOKEN_PATTERNS = (r"(?u)\b\w\w+\b", r"(?u)\b\w+\b", r"\b\w\w+\b", r"\b\w+\b")
+
+
 def split_pipeline(estimator):
     """``(steps, final)``: the fitted transformers before the final step, and it."""
     if not isinstance(estimator, Pipeline):
@@ -99,6 +108,19 @@ def _check_vectorizer(name, step):
     if isinstance(step, TfidfVectorizer) and step.norm is not None:
         _refuse(name, step, f"norm={step.norm!r}: normalising lowers every other "
                             "feature when a word is added")
+    for param in ("tokenizer", "preprocessor"):
+        if getattr(step, param) is not None:
+            _refuse(name, step, f"a custom {param} cannot be verified: it can drop "
+                                "or merge words when one is added")
+    if step.token_pattern not in _SAFE_TOKEN_PATTERNS:
+        _refuse(name, step, f"token_pattern={step.token_pattern!r} cannot be "
+                            "verified (anchors, look-arounds or tokens across "
+                            "spaces can change other tokens when a word is added); "
+                            "accepted: " + ", ".join(map(repr, _SAFE_TOKEN_PATTERNS)))
+    dtype = np.dtype(step.dtype)
+    if dtype.kind in "iu" and dtype.itemsize < 4:
+        _refuse(name, step, f"dtype={dtype.name}: counts above "
+                            f"{np.iinfo(dtype).max} wrap around to a lower value")
 
 
 def check_monotone_step(name, step, position, after_counts):

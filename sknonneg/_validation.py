@@ -147,6 +147,37 @@ def check_input_scale(X, name="X"):
     return X
 
 
+def check_reconstruction_scale(X, dtype, name="X"):
+    """Raise ``ValueError`` if an autoencoder's target ``X`` is so large that its
+    gradient overflows.
+
+    An autoencoder reconstructs ``X``: its decoder weights grow to the scale ``s =
+    max|X|``, the error it back-propagates is of that scale too, so the encoder's
+    gradient (input times error times decoder weight) reaches ``s^3`` summed over
+    the ``n_samples * n_features`` entries, in the compute ``dtype``; L-BFGS-B's
+    curvature pairs multiply two such gradients, ``s^6``, in float64. Both stay
+    finite while ``s`` is below ``(finfo(dtype).max / (n_samples n_features))^(1/3)``
+    and ``(finfo(float64).max / (n_samples n_features))^(1/6)``: 1e50 for float64,
+    1e11 for float32 on a few thousand entries. Beyond, the fit overflowed (a
+    ``RuntimeWarning``, then an error or a reconstruction of garbage).
+    """
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return X
+    largest = max(float(values.max()), -float(values.min()))
+    entries = float(max(1, X.shape[0])) * max(1, X.shape[1])
+    limit = min((float(np.finfo(dtype).max) / entries) ** (1.0 / 3.0),
+                (float(np.finfo(np.float64).max) / entries) ** (1.0 / 6.0))
+    if largest > limit:
+        raise ValueError(
+            f"Input {name} has values of magnitude up to {largest:.3g}: an "
+            f"autoencoder's gradient on {X.shape[0]} x {X.shape[1]} such values "
+            f"overflows {np.dtype(dtype).name} (at most {limit:.3g} is supported). "
+            f"Scale the features, e.g. with sklearn.preprocessing.MaxAbsScaler."
+        )
+    return X
+
+
 def check_positive_weights(sample_weight):
     """Finite, non-negative sample weights with a positive sum, scaled so that the
     largest is 1.

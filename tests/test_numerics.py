@@ -249,3 +249,36 @@ def test_autoencoder_with_a_huge_penalty_fits_without_overflow():
         ae = NonNegAutoencoder(n_components=3, nonneg="penalty", nonneg_penalty=1e300,
                                max_iter=5, random_state=0).fit(X)
     assert all(np.all(np.isfinite(c)) for c in ae.coefs_)
+
+
+@pytest.mark.parametrize("dtype, value", [("float64", 1e60), ("float64", 1e200),
+                                          ("float32", 1e15), ("float32", 1e30)])
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_autoencoder_refuses_input_whose_gradient_overflows(dtype, value, solver, method):
+    # Before: the autoencoder skipped the input-scale check; at 1e60 (float64) or
+    # 1e15 (float32) its gradient, which grows as max|X|^3, overflowed: a
+    # RuntimeWarning, then "parameters overflowed ... lower learning_rate_init", or
+    # (Adam, linear decoder) a fit that returned after overflowing.
+    Xs = np.random.RandomState(0).rand(60, 8) * value
+    est = NonNegAutoencoder(n_components=3, decoder="linear", solver=solver,
+                            dtype=dtype, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="Input X has values of magnitude.*"
+                                             "autoencoder's gradient"):
+            getattr(est, method)(Xs)
+
+
+@pytest.mark.parametrize("dtype, value", [("float64", 1e45), ("float32", 1e9)])
+@pytest.mark.parametrize("decoder", ["linear", "sigmoid"])
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_autoencoder_on_large_representable_input_fits_finite(dtype, value, decoder,
+                                                              solver):
+    Xs = np.random.RandomState(0).rand(60, 8) * value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)  # sigmoid decoder out of range
+        est = NonNegAutoencoder(n_components=3, decoder=decoder, solver=solver,
+                                dtype=dtype, max_iter=20, random_state=0).fit(Xs)
+        assert np.all(np.isfinite(est.inverse_transform(est.transform(Xs))))

@@ -20,7 +20,7 @@ from .._engine import (
     forward,
 )
 from .._solvers import SOLVERS
-from .._validation import check_positive_weights
+from .._validation import check_positive_weights, check_reconstruction_scale
 from ..exceptions import InputScaleWarning
 from ._training import TrainableNetwork
 
@@ -445,6 +445,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X = validate_data(self, X, reset=reset, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         X = self._as_compute_dtype(X)
+        check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
         if self.decoder == "sigmoid":
             _warn_outside_unit_range(X, type(self).__name__)
         return X, X

@@ -1,20 +1,22 @@
 """The one place where sknonneg touches scikit-learn and scipy internals.
 
 Parameter validation with ``_parameter_constraints`` is scikit-learn's own convention,
-but its constraint classes live in a private module, and so does the sample-weight check
-every scikit-learn estimator uses. They are imported here only, so
+but its constraint classes live in a private module, and so do the sample-weight check
+every scikit-learn estimator uses and the count of samples of any array-like. They are imported here only, so
 that a move in a future scikit-learn release is mended in one file.
 """
 
 from sklearn.utils._param_validation import (
     Interval,
+    Options,
     StrOptions,
     validate_parameter_constraints,
 )
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
+from sklearn.utils.validation import _num_samples as num_samples
 
-__all__ = ["Interval", "StrOptions", "check_sample_weight", "lbfgsb_setulb",
-           "validate_parameter_constraints"]
+__all__ = ["Interval", "Options", "StrOptions", "check_sample_weight", "lbfgsb_setulb",
+           "num_samples", "validate_parameter_constraints"]
 
 
 def _find_setulb():

@@ -540,3 +540,37 @@ def test_warm_start_continues(data, solver, batch_size):
     assert warm.loss_curve_[:len(first_run)] == first_run
     assert warm.loss_curve_[len(first_run)] < first_run[0]
     assert warm.loss_ < first_run[-1]
+
+
+def test_scikit_learn_and_scipy_internals_are_imported_in_compat_only():
+    # The brief: never reach into privates that may vanish; those sknonneg cannot do
+    # without are imported in sknonneg/_compat.py only, so that a move is mended
+    # in one file. (sklearn.utils._safe_indexing is public API despite its name.)
+    import ast
+    from pathlib import Path
+
+    import sknonneg
+
+    public_despite_name = {("sklearn.utils", "_safe_indexing")}
+    root = Path(sknonneg.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "_compat.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules, names = [node.module], [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                modules, names = [a.name for a in node.names], []
+            else:
+                continue
+            for module in modules:
+                if module.split(".")[0] not in ("sklearn", "scipy"):
+                    continue
+                private = [p for p in module.split(".") if p.startswith("_")]
+                private += [n for n in names if n.startswith("_")
+                            and (module, n) not in public_despite_name]
+                if private:
+                    offenders.append(f"{path.relative_to(root)}:{node.lineno} "
+                                     f"{module} {private}")
+    assert not offenders, offenders

@@ -9,8 +9,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch, _safe_indexing
-from sklearn.utils.validation import _num_samples
 
+from .._compat import num_samples
 from .._validation import check_sparse_structure
 from ._base import RemoteFileMetadata, fetch_file
 
@@ -389,7 +389,7 @@ def expand_multilabel(X, Y, *, return_index=False):
     """
     Y = _indicator_csr(Y, "Y")
     check_sparse_structure(X)
-    n_samples = _num_samples(X)
+    n_samples = num_samples(X)
     if Y.shape[0] != n_samples:
         raise ValueError(
             f"X and Y have inconsistent numbers of samples: {n_samples} "

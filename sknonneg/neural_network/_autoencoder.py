@@ -9,7 +9,7 @@ from scipy.special import expit, logit
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from .._compat import Interval, StrOptions, check_sample_weight
+from .._compat import Interval, Options, StrOptions, check_sample_weight
 from .._engine import (
     DenseLayer,
     KLSparsity,
@@ -246,7 +246,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "nonneg": [StrOptions({"bounds", "penalty"}), "boolean"],
+        "nonneg": [StrOptions({"bounds", "penalty"}), Options(bool, {False})],
         "nonneg_layers": [StrOptions({"decoder", "both"})],
         "nonneg_penalty": [Interval(Real, 0, None, closed="left")],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
@@ -312,10 +312,6 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.verbose = verbose
 
     # ---------------------------------------------------------------- network
-    def _validate_extra_params(self):
-        if self.nonneg is True:
-            raise ValueError("nonneg must be 'bounds', 'penalty' or False, got True.")
-
     # The decoder sets the loss and out_activation_: a later partial_fit may not
     # change it, and a warm start after set_params(decoder=...) starts anew.
     _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "decoder")

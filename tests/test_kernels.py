@@ -769,3 +769,42 @@ def test_vectorizable_exp_is_accurate_and_never_overflows(dtype):
         exp_all(extreme, out)
     assert np.all(np.isfinite(out[:4])) and np.isnan(out[4])
     assert out[0] < 1e-37 and out[1] > 1e38
+
+
+NO_CACHE_LOCATOR = r"""
+import warnings
+import numpy as np
+from numba.core import caching
+
+# No folder numba could cache in: a read-only install run by another user with no
+# writable home (before: RuntimeError "cannot cache function '_flush': no locator
+# available" at the first import of a kernel module, i.e. the first fit crashed).
+caching.CacheImpl._locator_classes = []
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from sknonneg._kernels import parameters, support
+    from sknonneg._kernels.reference import parameters as twin
+assert support.CACHE is False
+assert any("NUMBA_CACHE_DIR" in str(w.message) for w in caught), caught
+grad = np.array([0.5, -2.0, 1.0])
+out = []
+for step in (parameters.projected_adam_step, twin.projected_adam_step):
+    theta, m, v = np.zeros(3), np.zeros(3), np.zeros(3)
+    lower, upper = np.zeros(1), np.full(1, np.inf)
+    step(theta, grad, m, v, lower, upper, 0.01, 0.9, 0.999, 1e-8)
+    out.append(theta)
+np.testing.assert_allclose(out[0], out[1], rtol=1e-12)
+print("ok")
+"""
+
+
+def test_kernels_run_uncached_where_numba_cannot_cache():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run([sys.executable, "-c", NO_CACHE_LOCATOR], timeout=300,
+                            cwd=Path(__file__).resolve().parents[1],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok"

@@ -43,8 +43,8 @@ import numpy as np
 from numba import njit, prange
 
 from .codes import CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH
-from .support import (_csr_rows_product, _as_type_of, _chunk, _flush, _tanh, flavours,
-                      serial_only)
+from .support import (CACHE, _csr_rows_product, _as_type_of, _chunk, _flush, _tanh,
+                      flavours, serial_only)
 
 __all__ = [
     "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "FIRST", "INNER", "LAST",
@@ -58,7 +58,7 @@ __all__ = [
 
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _activate(t, activation, slope, cap):
     """R(t); ``slope`` and ``cap`` in the floating type of ``t``."""
     if activation == TANH:
@@ -72,7 +72,7 @@ def _activate(t, activation, slope, cap):
     return t
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _derivative_from_output(y, activation, slope, cap):
     """R'(t) from y = R(t): the stored outputs suffice for the backward pass."""
     one = _as_type_of(y, 1.0)
@@ -84,7 +84,7 @@ def _derivative_from_output(y, activation, slope, cap):
     return one
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _input_activation_rows(start, stop, intercept_u, intercept_v, activation, slope,
                            cap, sum_out, diff_out):
     """Rows ``start:stop`` of ``diff_out`` (holding ``t = inputs @ coef_diff``):

@@ -28,8 +28,8 @@ from numba.extending import overload
 from .codes import LOGISTIC, RELU, TANH
 from .losses import _loss_rows
 from .reductions import _reduce_chunks, _reduce_chunks_serial
-from .support import (_as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid, _tanh,
-                      flavours)
+from .support import (CACHE, _as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid,
+                      _tanh, flavours)
 
 __all__ = [
     "linear_sigmoid_forward", "linear_sigmoid_forward_serial",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _activate(t, activation_code):
     """The hidden activation ``f(t)`` of code ``activation_code``, in the floating
     type of ``t``; values below ``FLUSH`` written as zeros."""
@@ -52,7 +52,7 @@ def _activate(t, activation_code):
     return _flush(t)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _backprop_value(upstream, a, gain, activation_code):
     """``upstream * gain * f'(t)`` written with ``a = f(t)`` (see the module
     docstring); the logistic product in the order it has always been computed."""
@@ -66,13 +66,13 @@ def _backprop_value(upstream, a, gain, activation_code):
     return upstream * gain
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _logistic_activate(t, activation_code):
     """``_activate`` of the logistic variant: the sigmoid, whatever the code."""
     return _sigmoid(t)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _logistic_backprop_value(upstream, a, gain, activation_code):
     """``_backprop_value`` of the logistic variant."""
     return upstream * gain * a * (_as_type_of(a, 1.0) - a)
@@ -86,7 +86,7 @@ LOGISTIC_MAPS = {"_ACTIVATE": _logistic_activate,
                  "_BACKPROP_VALUE": _logistic_backprop_value}
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _sigmoid_rows(start, stop, intercept, gain, activate, activation_code,
                   sample_weight, activity_out, activation_out):
     """Rows ``start:stop`` of ``activation_out`` (holding ``inputs @ coef``) become
@@ -162,7 +162,7 @@ def _linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_
 
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _sigmoid_backprop_rows(block_start, block_stop, upstream, activation, gain,
                            backprop_value, activation_code, activity_coef,
                            sample_weight, delta_out):
@@ -212,7 +212,7 @@ def _sigmoid_backprop(delta, coef, activation, gain, activation_code, activity_c
                                    sample_weight, delta_out)
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _sigmoid_output_backprop_block(block_start, block_stop, c, intercept, out_coef,
                                    out_intercept, y, loss, sample_weight, scale, gain,
                                    activate, backprop_value, activation_code,
@@ -277,7 +277,7 @@ def _hidden_block_product_overload(inputs, block_start, block_stop, coef, hidden
     return sparse
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _sigmoid_loss_backprop_chunk(c, start, stop, inputs, coef, intercept, out_coef,
                                  out_intercept, y, loss, sample_weight, scale, gain,
                                  activate, backprop_value, activation_code,

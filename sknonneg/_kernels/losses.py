@@ -22,14 +22,14 @@ import math
 import numpy as np
 from numba import njit
 
-from .support import _LOG_FLUSH, _OPTIONS, _as_type_of, _exp, _flush, _sigmoid
+from .support import CACHE, _LOG_FLUSH, _OPTIONS, _as_type_of, _exp, _flush, _sigmoid
 
 __all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR"]
 
 from .codes import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
     """Row ``i`` of a softmax output whose ``logits_out[i]`` holds ``inputs[i] @
     coef``, the class index in ``y[i, 0]``: adds the intercept, writes
@@ -63,7 +63,7 @@ def _softmax_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_ou
     return sample_weight[i] * (lse - logits_out[i, label])
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
     """Row ``i`` of independent sigmoid outputs (``y`` a 0/1 indicator matrix),
     as ``_softmax_nll_row``."""
@@ -80,7 +80,7 @@ def _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_o
     return sample_weight[i] * row
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _squared_error_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
     """Row ``i`` of a linear output with the squared error ``(t - y)^2 / 2`` summed
     over outputs (``y`` a float matrix), as ``_softmax_nll_row``."""
@@ -95,7 +95,7 @@ def _squared_error_row(i, intercept, y, sample_weight, scale, logits_out, delta_
     return sample_weight[i] * row
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale, logits_out,
                                delta_out):
     """Row ``i`` of a sigmoid output with the squared error ``(p - y)^2 / 2``, ``p =

@@ -11,7 +11,7 @@ that reduction call its serial flavour from their own serial flavour (see
 import numpy as np
 from numba import njit, prange
 
-from .support import _add_scaled_rows, _chunk, flavours
+from .support import CACHE, _add_scaled_rows, _chunk, flavours
 
 __all__ = [
     "gram_colsum", "gram_colsum_serial",
@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _column_sums(delta, start, stop, sums_out):
     """sums_out[j] = sum of delta[start:stop, j]."""
     for j in range(delta.shape[1]):
@@ -31,7 +31,7 @@ def _column_sums(delta, start, stop, sums_out):
             sums_out[j] += delta[i, j]
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _sum_chunks(partial, out):
     """out[j] = sum over chunks c of partial[c, j]."""
     for j in range(out.shape[0]):

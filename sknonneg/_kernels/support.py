@@ -43,7 +43,40 @@ from .._threads import numba_imported
 # chosen now, before any parallel launch (``sknonneg._threads``).
 numba_imported()
 
-__all__ = ["FLUSH", "flavours", "serial_only"]
+__all__ = ["CACHE", "FLUSH", "flavours", "serial_only"]
+
+
+def _numba_can_cache():
+    """Whether numba can cache the kernels of this directory on disk.
+
+    numba writes its cache to ``__pycache__`` beside the kernels' files, else to
+    its user-wide directory (under ``$HOME``, or ``NUMBA_CACHE_DIR``). Where neither
+    is writable (a read-only install run by another user, a container without a
+    home, a serverless function), ``njit(cache=CACHE)`` raises ``RuntimeError`` ("no
+    locator available") when the decorator runs, at the first import of a kernel
+    module: the first fit crashed. Decorating a function of this file, without
+    compiling it, asks numba the same question.
+    """
+    def probe():  # pragma: no cover - never compiled
+        return 0
+
+    try:
+        njit(cache=True)(probe)
+    except RuntimeError:
+        import warnings
+
+        warnings.warn(
+            "numba cannot cache sknonneg's compiled kernels: neither the __pycache__ "
+            "folder beside them nor numba's user cache folder is writable, so every "
+            "new process compiles them again (seconds per kernel). Set the "
+            "environment variable NUMBA_CACHE_DIR to a writable folder to keep them.",
+            UserWarning, stacklevel=2)
+        return False
+    return True
+
+
+#: Whether the kernels are cached on disk (``njit(cache=CACHE)``).
+CACHE = _numba_can_cache()
 
 from .codes import FLUSH, IDENTITY, LOGISTIC, RELU, TANH
 
@@ -73,7 +106,7 @@ def _as_type_of_overload(like, value):
     return impl
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _flush(value):
     return value if abs(value) >= _as_type_of(value, FLUSH) else _as_type_of(value, 0.0)
 
@@ -152,7 +185,7 @@ def _exp_overload(x):
         return impl
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _sigmoid(t):
     """Sigmoid in the floating type of ``t``, without overflow or subnormals.
 
@@ -168,7 +201,7 @@ def _sigmoid(t):
     return _flush(one / (one + _exp(-t)))
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _tanh(t):
     """tanh in the floating type of ``t``: ``(1 - e) / (1 + e)`` with ``e = exp(-2|t|)``,
     one ``exp`` that cannot overflow, to within 3e-16 absolutely (float64).
@@ -185,7 +218,7 @@ def _tanh(t):
     return r if t >= 0 else -r
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _chunk(n_rows, n_chunks, c):
     step = (n_rows + n_chunks - 1) // n_chunks
     start = min(n_rows, c * step)
@@ -193,7 +226,7 @@ def _chunk(n_rows, n_chunks, c):
 
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _add_scaled_rows(values, rows, start, stop, source, target, target_row):
     """``target[target_row] += sum_p values[p] * source[rows[p]]`` over ``p`` in
     ``start:stop``: a sparse row (or column) times a dense matrix.
@@ -223,7 +256,7 @@ def _add_scaled_rows(values, rows, start, stop, source, target, target_row):
         p += 1
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=CACHE)
 def _csr_rows_product(data, indices, indptr, start, stop, coef, out):
     """``out[start:stop] = X[start:stop] @ coef`` for the CSR ``X`` given by ``(data,
     indices, indptr)``, row by row (``_add_scaled_rows``)."""
@@ -253,8 +286,8 @@ def _renamed(func, name, globals_=None):
     return copy
 
 
-_OPTIONS = dict(cache=True, nogil=True, fastmath={"contract"})
-EXACT_OPTIONS = dict(cache=True, nogil=True)
+_OPTIONS = dict(cache=CACHE, nogil=True, fastmath={"contract"})
+EXACT_OPTIONS = dict(cache=CACHE, nogil=True)
 
 
 class _Stats:

@@ -181,6 +181,24 @@ def test_get_data_home_that_is_a_file(tmp_path, monkeypatch):
         load_compas()
 
 
+def test_get_data_home_that_cannot_be_created(tmp_path, monkeypatch):
+    # Before: a bare "PermissionError: [Errno 13] Permission denied:
+    # '/nonexistent/sknonneg_data'" from os.makedirs, from every loader, for a user
+    # whose home is not writable (seen as a non-root user with HOME=/nonexistent).
+    import sknonneg.datasets._base as base
+
+    def denied(path, exist_ok=False):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(base.os, "makedirs", denied)
+    target = tmp_path / "absent"
+    with pytest.raises(PermissionError, match="cannot be created.*SKNONNEG_DATA"):
+        get_data_home(target)
+    monkeypatch.delenv("SKNONNEG_DATA", raising=False)
+    with pytest.raises(PermissionError, match="data_home"):
+        load_compas()
+
+
 def test_clear_data_home(tmp_path):
     home = tmp_path / "home"
     get_data_home(home)

@@ -113,7 +113,13 @@ def get_data_home(data_home=None):
         raise NotADirectoryError(
             f"The data home {data_home!r} is a file, not a directory: pass data_home "
             f"or set {DATA_HOME_ENV} to the folder that holds the data files.")
-    os.makedirs(data_home, exist_ok=True)
+    try:
+        os.makedirs(data_home, exist_ok=True)
+    except PermissionError as exc:
+        raise PermissionError(
+            exc.errno, f"The data home {data_home!r} cannot be created ({exc.strerror}): "
+            f"pass data_home or set {DATA_HOME_ENV} to a folder you can write, or to "
+            "the folder that holds the data files.", exc.filename) from exc
     return data_home
 
 

@@ -169,3 +169,21 @@ def test_docstring_examples_run(test, monkeypatch, tmp_path):
     output = []
     runner.run(test, out=output.append)
     assert runner.summarize(verbose=False).failed == 0, "".join(output)
+
+
+def test_import_and_fit_under_python_OO():
+    # python -OO strips docstrings; fill_doc read None.replace at import: before,
+    # "import sknonneg" raised AttributeError under -OO.
+    import subprocess
+    import sys
+
+    script = ("import numpy as np, sknonneg\n"
+              "from sknonneg import NonNegMLPClassifier\n"
+              "assert NonNegMLPClassifier.__doc__ is None\n"
+              "X = np.random.RandomState(0).rand(40, 3); y = (X[:, 0] > .5).astype(int)\n"
+              "NonNegMLPClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)\n"
+              "print('ok')\n")
+    result = subprocess.run([sys.executable, "-OO", "-W", "ignore", "-c", script],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok"

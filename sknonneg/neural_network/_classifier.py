@@ -184,6 +184,8 @@ def fill_doc(cls):
     defaults = cls.__init__.__kwdefaults__ or {}
     es_default = repr(defaults.get("early_stopping", False)).replace("'", '"')
     doc = cls.__doc__
+    if doc is None:  # python -OO strips docstrings: nothing to fill
+        return cls
     for _ in range(2):  # a shared section may hold another's marker
         for name, text in SHARED_DOCS.items():
             doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score).replace(

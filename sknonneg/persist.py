@@ -95,10 +95,14 @@ def load(file, *, trusted=()):
         If ``file`` is not a skops file (not a zip archive). If the file holds
         sknonneg types that this version does not have: it was
         written by another version (no compatibility is kept between versions
-        before the first release). Or if an estimator in the file is inconsistent:
-        parameters of another length than its layout, non-finite or outside its
-        sign constraints, or shapes that disagree with ``n_features_in_`` or
-        ``classes_``.
+        before the first release). Or if a network in the file (classifier,
+        regressor or autoencoder) is inconsistent: parameters of another length
+        than its layout, non-finite or outside its sign constraints, shapes that
+        disagree with ``n_features_in_``, ``n_outputs_`` or ``classes_``, a gain or
+        a target scale (``y_scale_``) that is not finite and positive (either would
+        reverse the output's direction), or a ``monotonic_cst_`` that its sign
+        constraints do not keep. The fitted arrays (``coefs_``, ...) are derived
+        from the checked parameters on load, never read from the file.
     skops.io.exceptions.UntrustedTypesFoundException
         If the file holds a type that is neither trusted by skops, nor one of
         ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it.
@@ -130,12 +134,13 @@ def load(file, *, trusted=()):
 
 
 def _networks(obj, depth=0):
-    """sknonneg networks in ``obj``, itself or nested in meta-estimators."""
-    from .neural_network._classifier import BaseNetworkClassifier
+    """sknonneg networks (classifiers, regressors, autoencoders) in ``obj``, itself or
+    nested in meta-estimators."""
+    from .neural_network._base import BaseNetwork
 
     if depth > 20:
         return
-    if isinstance(obj, BaseNetworkClassifier):
+    if isinstance(obj, BaseNetwork):
         yield obj
         return
     children = []
@@ -193,8 +198,27 @@ def _check_network(est, file):
     if getattr(est, "n_outputs_", None) != sizes[-1]:
         fail(f"n_outputs_={getattr(est, 'n_outputs_', None)} but the network has "
              f"{sizes[-1]} outputs")
-    n_classes = len(getattr(est, "classes_", ()))
-    if n_classes != sizes[-1] and not (n_classes == 2 and sizes[-1] == 1):
-        fail(f"{n_classes} classes for {sizes[-1]} outputs")
+    if hasattr(est, "classes_"):
+        n_classes = len(est.classes_)
+        if n_classes != sizes[-1] and not (n_classes == 2 and sizes[-1] == 1):
+            fail(f"{n_classes} classes for {sizes[-1]} outputs")
     if any(w.min() < 0 for w in getattr(est, "coefs_a_", []) + getattr(est, "coefs_b_", [])):
         fail("an ABBA block is negative")
+    gain = est._fitted_gain() if hasattr(est, "_fitted_gain") else None
+    if gain is not None and not (np.all(np.isfinite(gain)) and np.all(np.asarray(gain) > 0)):
+        fail(f"its gain {gain!r} is not finite and positive")
+    if hasattr(est, "y_scale_"):  # regressor: y = y_mean_ + y_scale_ * z
+        shape = (sizes[-1],)
+        if not (np.shape(est.y_scale_) == shape == np.shape(est.y_mean_)
+                and np.all(np.isfinite(est.y_mean_)) and np.all(np.isfinite(est.y_scale_))
+                and np.all(np.asarray(est.y_scale_) > 0)):
+            fail("its target scaling (y_mean_, y_scale_) is not finite and positive, "
+                 f"of shape {shape}")
+    cst = getattr(est, "monotonic_cst_", None)
+    if cst is not None:
+        signs = layout.coef_signs
+        cst = np.asarray(cst)
+        if (cst.shape != (sizes[0],) or not np.all(signs[0][cst != 0] == cst[cst != 0])
+                or not all(np.all(s > 0) for s in signs[1:])):
+            fail("its monotonic_cst_ is not what its network's sign constraints keep")
+

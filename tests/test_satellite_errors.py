@@ -167,6 +167,49 @@ def test_persist_load_refuses_inconsistent_files(tmp_path, Est, tamper):
         persist.load(path)
 
 
+@pytest.mark.parametrize("kind", ["regressor", "autoencoder", "binary"])
+@pytest.mark.parametrize("tamper", ["nan", "negative", "gain", "y_scale", "y_mean",
+                                    "monotonic_cst"])
+def test_persist_load_refuses_inconsistent_networks_of_every_kind(tmp_path, kind,
+                                                                   tamper):
+    # Before: load checked classifiers only, so a regressor or an autoencoder with
+    # NaN or sign-violating parameters loaded silently; and for every network a
+    # negative gain, a negative y_scale_ (both flip the output's direction) or a
+    # monotonic_cst_ its sign constraints do not keep was loaded as it was.
+    pytest.importorskip("skops")
+    from sknonneg import NonNegAutoencoder, NonNegMLPRegressor, persist
+
+    cst = [1, 0, -1, 0, 0, 0]
+    if kind == "regressor":
+        est = _est(NonNegMLPRegressor, monotonic_cst=cst).fit(X, X[:, 0] - X[:, 2])
+    elif kind == "autoencoder":
+        est = NonNegAutoencoder(n_components=2, max_iter=3, random_state=0).fit(X)
+    else:
+        est = _est(NonNegMLPClassifier, monotonic_cst=cst).fit(X, Y % 2)
+    relevant = {"gain": hasattr(est, "_fitted_gain"), "y_scale": kind == "regressor",
+                "y_mean": kind == "regressor", "monotonic_cst": kind != "autoencoder"}
+    if not relevant.get(tamper, True):
+        pytest.skip(f"a {kind} has no {tamper}")
+    persist.dump(est, tmp_path / "ok.skops")
+    persist.load(tmp_path / "ok.skops")  # untampered: loads
+    if tamper == "nan":
+        est._theta = est._theta.copy()
+        est._theta[0] = np.nan
+    elif tamper == "negative":
+        est._theta = np.where(est._layout.lower == 0, -1.0, est._theta)
+    elif tamper == "gain":
+        est._gain_ = -1.0
+    elif tamper == "y_scale":
+        est.y_scale_ = -est.y_scale_
+    elif tamper == "y_mean":
+        est.y_mean_ = np.full_like(est.y_mean_, np.nan)
+    else:
+        est.monotonic_cst_ = np.ones(X.shape[1], dtype=np.int8)
+    persist.dump(est, tmp_path / "est.skops")
+    with pytest.raises(ValueError, match="est.skops holds an inconsistent"):
+        persist.load(tmp_path / "est.skops")
+
+
 def test_persist_roundtrip_still_loads(tmp_path):
     pytest.importorskip("skops")
     from sknonneg import persist

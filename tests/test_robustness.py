@@ -20,7 +20,7 @@ from sklearn.preprocessing import (
 )
 from sklearn.tree import DecisionTreeClassifier
 
-from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg.preprocessing import RampTransformer
 from sknonneg.robustness import (
     EvasionResult,
@@ -723,6 +723,28 @@ def test_certificate_of_a_search_points_to_its_best_estimator(data):
     with pytest.raises(TypeError, match=r"certify GridSearchCV\.best_estimator_"):
         monotone_certificate(search)
     assert monotone_certificate(search.best_estimator_).all_certified_
+
+
+def test_certificate_of_a_regressor_it_does_not_read_says_so():
+    # Before: "needs a binary classifier or a regressor it reads; GridSearchCV has
+    # no classes_" for a search over a regressor, a TransformedTargetRegressor or a
+    # forest: a message about classes, for a regressor.
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = X[:, 0] - X[:, 1]
+    reg = NonNegMLPRegressor(monotonic_cst=[1, -1, 0], hidden_layer_sizes=(3,),
+                             max_iter=5, random_state=0)
+    for model, match in [
+            (GridSearchCV(reg, {"l2": [1e-5]}, cv=2), r"certify GridSearchCV\.best_"),
+            (TransformedTargetRegressor(reg), "TransformedTargetRegressor cannot be "
+                                              "certified"),
+            (RandomForestRegressor(n_estimators=2, random_state=0), "cannot be certified")]:
+        with pytest.raises(TypeError, match=match):
+            monotone_certificate(model.fit(X, y))
 
 
 def _income_debt_frame():

@@ -1,6 +1,7 @@
 """A monotone certificate read from a fitted model's weights."""
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
@@ -170,6 +171,8 @@ def _network_layers(final):
         coef = np.atleast_2d(np.asarray(final.coef_, dtype=np.float64))
         return [coef.T], f"{name}, linear"
     classes = getattr(final, "classes_", None)
+    if classes is None and is_regressor(final):
+        _cannot_certify(final)  # a regressor whose weights it does not read
     if classes is None or len(classes) != 2:
         raise ValueError(
             f"monotone_certificate needs a binary classifier or a regressor it "
@@ -216,6 +219,11 @@ def _network_layers(final):
             raise ValueError(f"{name} has {coef.shape[0]} coefficient rows; the "
                              "certificate needs a binary problem.")
         return [coef.T], f"{name}, linear"
+    _cannot_certify(final)
+
+
+def _cannot_certify(final):
+    name = type(final).__name__
     hint = (f" A fitted search predicts with its best_estimator_: certify "
             f"{name}.best_estimator_." if hasattr(final, "best_estimator_") else "")
     raise TypeError(

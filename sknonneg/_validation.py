@@ -253,6 +253,20 @@ def check_fits_in_memory(n_params, layer_sizes):
             "features.")
 
 
+def check_workspace_fits_in_memory(n_params, values_per_param, what, advice):
+    """``MemoryError`` when a solver's workspace, ``values_per_param`` float64 values
+    per parameter beside the fit's own vectors (``check_fits_in_memory``), exceeds
+    this machine's physical memory. The workspace is allocated lazily (``calloc``)
+    and its pages touched as the solver fills it: left alone, the fit ran until the
+    system killed the process, iterations into it."""
+    needed = 8 * int(n_params) * (_FIT_VECTORS + values_per_param)
+    total = _physical_memory()
+    if total is not None and needed > total:
+        raise MemoryError(
+            f"{what} needs {needed / 2**30:.1f} GiB for {int(n_params):,} parameters, "
+            f"more than this machine's {total / 2**30:.1f} GiB of memory. {advice}")
+
+
 def check_finite_output(values, name="X"):
     """Raise ``ValueError`` if the network's output on input ``name`` overflowed."""
     if not np.all(np.isfinite(values)):

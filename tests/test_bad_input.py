@@ -266,6 +266,22 @@ def test_network_beyond_memory_is_refused(make, monkeypatch):
     NonNegMLPClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)
 
 
+def test_lbfgsb_workspace_beyond_memory_is_refused(monkeypatch):
+    # L-BFGS-B keeps 2 * 20 + 5 float64 values per parameter, allocated lazily and
+    # touched as its curvature pairs fill: a network whose own vectors fit but
+    # whose workspace does not ran until the system killed the process. Memory
+    # pinned at 256 MiB: 1.2M parameters need 29 MiB for the fit's vectors, 510 MiB
+    # with L-BFGS-B's workspace, 48 MiB with Adam's two moments.
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 256 * 2**20)
+    X = np.random.RandomState(0).rand(20, 4)
+    y = np.arange(20) % 2
+    big = {"hidden_layer_sizes": (200_000,), "max_iter": 1, "random_state": 0}
+    with pytest.raises(MemoryError, match=r"L-BFGS-B \(solver='lbfgsb'.*more than "
+                                          r"this machine's 0\.2 GiB.*solver='adam'"):
+        NonNegMLPClassifier(**big).fit(X, y)
+    NonNegMLPClassifier(solver="adam", **big).fit(X, y)
+
+
 def test_memory_guard_without_a_known_memory(monkeypatch):
     monkeypatch.setattr(_validation, "_physical_memory", lambda: None)
     _validation.check_fits_in_memory(10**15, [4, 10**14, 2])

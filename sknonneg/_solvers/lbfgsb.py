@@ -13,6 +13,7 @@ import numpy as np
 from scipy.optimize import Bounds, OptimizeResult, minimize
 
 from .._compat import lbfgsb_setulb
+from .._validation import check_workspace_fits_in_memory
 from .._engine.layout import as_box
 from .._engine.precondition import solver_scaling
 from ._result import SolverResult
@@ -98,9 +99,16 @@ class LBFGSB:
             return
         self.box = box
         self.bounded = box.is_bounded
-        if self._setulb is None:  # pragma: no cover - depends on the scipy version
-            return
         n, m = box.n_params, self.maxcor
+        # Per parameter: the bounds (2 float64 and an int32 code), the gradient, the
+        # integer workspace (3 int32) and the float64 one (2 m + 5).
+        check_workspace_fits_in_memory(
+            n, 2 * m + 5 + 1 + 2 + 2, f"L-BFGS-B (solver='lbfgsb', {m} curvature "
+            f"pairs: {2 * m + 5} float64 values per parameter)",
+            "Use solver='adam' (two values per parameter), or fewer hidden units or "
+            "input features.")
+        if self._setulb is None:  # pragma: no cover - depends on the scipy version
+            return  # scipy's minimize allocates the same workspace on each run
         # setulb's codes: 0 free, 1 lower bound only, 2 both, 3 upper bound only.
         self._nbd, self._low, self._up = box.lbfgsb_bounds()
         # setulb initialises what it reads of the workspace on START, so it is reused.

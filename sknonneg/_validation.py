@@ -263,8 +263,9 @@ def check_workspace_fits_in_memory(n_params, values_per_param, what, advice):
     total = _physical_memory()
     if total is not None and needed > total:
         raise MemoryError(
-            f"{what} needs {needed / 2**30:.1f} GiB for {int(n_params):,} parameters, "
-            f"more than this machine's {total / 2**30:.1f} GiB of memory. {advice}")
+            f"{what} needs at least {needed / 2**30:.1f} GiB for {int(n_params):,} "
+            f"parameters, more than this machine's {total / 2**30:.1f} GiB of "
+            f"memory. {advice}")
 
 
 def check_finite_output(values, name="X"):

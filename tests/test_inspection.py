@@ -395,6 +395,10 @@ def test_output_weights_of_a_regressor_and_an_autoencoder():
     labels = [t.get_text() for t in disp.ax_.get_yticklabels()]
     assert labels == [f"px{j}" for j in range(0, 64, 2)]  # 40 labels at most
     plt.close("all")
+    # describe_network names them alike (it listed out0 ... out63).
+    from sknonneg.inspection import describe_network
+
+    assert "outputs (64): px0, px1, px2" in describe_network(ae)
 
 
 # --------------------------------------------------------------------------

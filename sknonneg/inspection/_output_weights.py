@@ -443,13 +443,9 @@ class OutputWeightsDisplay:
         elif is_regressor(final):
             output_name = "output"
         else:
-            # An autoencoder's decoder reconstructs the input features.
+            # An autoencoder's decoder reconstructs the input features (which
+            # output_classes names them after).
             output_name = "reconstructed feature"
-            names = getattr(final, "feature_names_in_", None)
-            if names is not None and len(names) == W.shape[1]:
-                out_labels = [str(n) for n in names]
-            elif getattr(final, "n_features_in_", None) == W.shape[1]:
-                out_labels = [f"x{j}" for j in range(W.shape[1])]
 
         unit_weights = None
         if show_images:

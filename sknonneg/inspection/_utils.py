@@ -125,8 +125,16 @@ def layer_constraints(estimator, layers=None):
 
 
 def output_classes(final, n_outputs):
-    """Labels of the output neurons (``classes_`` when it matches)."""
+    """Labels of the output neurons (``classes_`` when it matches; an autoencoder's
+    outputs reconstruct the input features, and are named after them)."""
+    from sklearn.base import is_classifier, is_regressor
+
     classes = getattr(final, "classes_", None)
+    if (classes is None and not is_classifier(final) and not is_regressor(final)
+            and getattr(final, "n_features_in_", None) == n_outputs):
+        names = getattr(final, "feature_names_in_", None)
+        return ([str(n) for n in names] if names is not None
+                else [f"x{j}" for j in range(n_outputs)])
     if classes is None or np.asarray(classes).ndim != 1:
         return [f"out{j}" for j in range(n_outputs)]
     classes = np.asarray(classes)

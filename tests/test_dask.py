@@ -367,6 +367,9 @@ def test_fit_dask_blocks_takes_the_autoencoder_and_in_memory_targets(digits):
     np.testing.assert_array_equal(got._theta, _loop(clone(reg), X, y, 200)._theta)
     with pytest.raises(ValueError, match="X has 600 rows but y has 10"):
         fit_dask_blocks(reg, blocks, y[:10])
+    # A dask y of another length too (before: "Chunks do not add up to shape").
+    with pytest.raises(ValueError, match="X has 600 rows but y has 300"):
+        fit_dask_blocks(reg, blocks, da.from_array(y[:300], chunks=100))
     with pytest.raises(TypeError, match="needs a dask array, got ndarray"):
         fit_dask_blocks(reg, X, y)
 

@@ -12,6 +12,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import socket
 import threading
 from pathlib import Path
@@ -638,5 +639,21 @@ def test_tabular_loaders_name_a_file_they_cannot_parse(tmp_path, loader, filenam
     import sknonneg.datasets as datasets
 
     (tmp_path / filename).write_bytes(content)
-    with pytest.raises(OSError, match=f"could not be read as {filename}.*data README"):
+    # The message says what the file should be and where it comes from (it pointed
+    # to "the data README", which the package does not ship).
+    with pytest.raises(OSError, match=f"could not be read as {filename}.*replace it "
+                                      r"with .*\(archive\.ics\.uci\.edu|github\.com"):
+        getattr(datasets, loader)(data_home=tmp_path)
+
+
+@pytest.mark.parametrize("loader, source", [
+    ("load_compas", "github.com/propublica/compas-analysis"),
+    ("load_auto_mpg", "archive.ics.uci.edu/dataset/9/auto+mpg"),
+    ("load_adult", "archive.ics.uci.edu/dataset/2/adult"),
+])
+def test_tabular_loaders_say_where_a_missing_file_comes_from(tmp_path, loader, source):
+    import sknonneg.datasets as datasets
+
+    with pytest.raises(FileNotFoundError,
+                       match=f"is not in the data home.*{re.escape(source)}"):
         getattr(datasets, loader)(data_home=tmp_path)

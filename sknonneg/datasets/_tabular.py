@@ -22,12 +22,31 @@ ADULT_COLUMNS = [
 ]
 
 
+# What each file is and where it comes from: the messages of a missing or unreadable
+# file say it (the package ships no data and no README of them).
+SOURCES = {
+    "compas-scores-two-years.csv.gz":
+        "ProPublica's compas-scores-two-years.csv (github.com/propublica/"
+        "compas-analysis; 7214 rows, 53 columns), gzipped",
+    "autompg.csv.gz":
+        "UCI Auto MPG (archive.ics.uci.edu/dataset/9/auto+mpg) as a CSV with the "
+        "header cylinders,displacement,horsepower,weight,acceleration,model_year,"
+        "origin,car_name,mpg and the 392 rows with a horsepower, gzipped",
+    "adult.data.gz":
+        "UCI Adult's adult.data (archive.ics.uci.edu/dataset/2/adult), gzipped",
+    "adult.test.gz":
+        "UCI Adult's adult.test (archive.ics.uci.edu/dataset/2/adult; its first "
+        "line is a comment), gzipped",
+}
+
+
 def _path(filename, data_home):
     path = os.path.join(get_data_home(data_home), filename)
     if not os.path.exists(path):
         raise FileNotFoundError(
-            f"{filename} is not in the data home {os.path.dirname(path)!r}; put it "
-            "there (see the data README) or pass data_home / set SKNONNEG_DATA.")
+            f"{filename} is not in the data home {os.path.dirname(path)!r}. It is "
+            f"{SOURCES[filename]}: put it there under that name, or pass data_home "
+            "/ set SKNONNEG_DATA to the folder that holds it.")
     return path
 
 
@@ -42,7 +61,7 @@ def _read(filename, data_home, parse):
             AttributeError, TypeError, pd.errors.ParserError) as exc:
         raise OSError(
             f"{path} could not be read as {filename} ({type(exc).__name__}: {exc}); "
-            "replace it with the file the data README describes.") from exc
+            f"replace it with {SOURCES[filename]}.") from exc
 
 
 def load_compas(*, data_home=None):

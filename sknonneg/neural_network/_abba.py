@@ -100,7 +100,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         Lipschitz constant of the logits with respect to the input (L2 norms),
         Proposition 3.3: ``||S_L ... S_1||_2`` with ``S_l = A_l + B_l`` (the norms
         of the doubling and halving maps, ``sqrt(2)`` and ``1 / sqrt(2)``, cancel;
-        the activations are 1-Lipschitz). Computed exactly by SVD.
+        the activations are 1-Lipschitz). Computed by SVD (the largest singular
+        value, to its rounding: a relative error of order 1e-15).
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison.
     <<classifier_attributes>>

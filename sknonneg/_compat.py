@@ -2,8 +2,9 @@
 
 Parameter validation with ``_parameter_constraints`` is scikit-learn's own convention,
 but its constraint classes live in a private module, and so do the sample-weight check
-every scikit-learn estimator uses and the count of samples of any array-like. They are imported here only, so
-that a move in a future scikit-learn release is mended in one file.
+every scikit-learn estimator uses and the count of samples of any array-like. They are
+imported here only, so that a move in a future scikit-learn release is mended in one
+file.
 """
 
 from sklearn.utils._param_validation import (

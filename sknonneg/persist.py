@@ -205,12 +205,14 @@ def _check_network(est, file):
     if any(w.min() < 0 for w in getattr(est, "coefs_a_", []) + getattr(est, "coefs_b_", [])):
         fail("an ABBA block is negative")
     gain = est._fitted_gain() if hasattr(est, "_fitted_gain") else None
-    if gain is not None and not (np.all(np.isfinite(gain)) and np.all(np.asarray(gain) > 0)):
+    if gain is not None and not (np.all(np.isfinite(gain))
+                                 and np.all(np.asarray(gain) > 0)):
         fail(f"its gain {gain!r} is not finite and positive")
     if hasattr(est, "y_scale_"):  # regressor: y = y_mean_ + y_scale_ * z
         shape = (sizes[-1],)
         if not (np.shape(est.y_scale_) == shape == np.shape(est.y_mean_)
-                and np.all(np.isfinite(est.y_mean_)) and np.all(np.isfinite(est.y_scale_))
+                and np.all(np.isfinite(est.y_mean_))
+                and np.all(np.isfinite(est.y_scale_))
                 and np.all(np.asarray(est.y_scale_) > 0)):
             fail("its target scaling (y_mean_, y_scale_) is not finite and positive, "
                  f"of shape {shape}")
@@ -221,4 +223,3 @@ def _check_network(est, file):
         if (cst.shape != (sizes[0],) or not np.all(signs[0][cst != 0] == cst[cst != 0])
                 or not all(np.all(s > 0) for s in signs[1:])):
             fail("its monotonic_cst_ is not what its network's sign constraints keep")
-

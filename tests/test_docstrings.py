@@ -180,7 +180,8 @@ def test_import_and_fit_under_python_OO():
     script = ("import numpy as np, sknonneg\n"
               "from sknonneg import NonNegMLPClassifier\n"
               "assert NonNegMLPClassifier.__doc__ is None\n"
-              "X = np.random.RandomState(0).rand(40, 3); y = (X[:, 0] > .5).astype(int)\n"
+              "X = np.random.RandomState(0).rand(40, 3)\n"
+              "y = (X[:, 0] > .5).astype(int)\n"
               "NonNegMLPClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)\n"
               "print('ok')\n")
     result = subprocess.run([sys.executable, "-OO", "-W", "ignore", "-c", script],

@@ -255,7 +255,8 @@ def test_autoencoder_with_a_huge_penalty_fits_without_overflow():
                                           ("float32", 1e15), ("float32", 1e30)])
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
-def test_autoencoder_refuses_input_whose_gradient_overflows(dtype, value, solver, method):
+def test_autoencoder_refuses_input_whose_gradient_overflows(dtype, value, solver,
+                                                            method):
     # Before: the autoencoder skipped the input-scale check; at 1e60 (float64) or
     # 1e15 (float32) its gradient, which grows as max|X|^3, overflowed: a
     # RuntimeWarning, then "parameters overflowed ... lower learning_rate_init", or

@@ -742,7 +742,8 @@ def test_certificate_of_a_regressor_it_does_not_read_says_so():
             (GridSearchCV(reg, {"l2": [1e-5]}, cv=2), r"certify GridSearchCV\.best_"),
             (TransformedTargetRegressor(reg), "TransformedTargetRegressor cannot be "
                                               "certified"),
-            (RandomForestRegressor(n_estimators=2, random_state=0), "cannot be certified")]:
+            (RandomForestRegressor(n_estimators=2, random_state=0),
+             "cannot be certified")]:
         with pytest.raises(TypeError, match=match):
             monotone_certificate(model.fit(X, y))
 

@@ -62,8 +62,8 @@ from .codes import LOGISTIC, RELU, TANH
 from .fixed_constants import (EXP_K_EPS_32, EXP_K_EPS_64, EXP_RANGE_32, EXP_RANGE_64,
                               INV_LN2, LN2_HI_32, LN2_HI_64, LN2_LO_32, LN2_LO_64,
                               LOG_FLUSH, TAYLOR_32, TAYLOR_64)
-from .support import (CACHE, EXACT_OPTIONS, _as_type_of, _bits_as_float, _chunk, _flush,
-                      flavours)
+from .support import (CACHE, EXACT_OPTIONS, _as_type_of, _bits_as_float, _chunk,
+                      _flush, flavours)
 
 __all__ = ["fixed_order_product", "fixed_order_product_serial",
            "csr_fixed_order_product", "csr_fixed_order_product_serial",

@@ -52,7 +52,7 @@ def _numba_can_cache():
     numba writes its cache to ``__pycache__`` beside the kernels' files, else to
     its user-wide directory (under ``$HOME``, or ``NUMBA_CACHE_DIR``). Where neither
     is writable (a read-only install run by another user, a container without a
-    home, a serverless function), ``njit(cache=CACHE)`` raises ``RuntimeError`` ("no
+    home, a serverless function), ``njit(cache=True)`` raises ``RuntimeError`` ("no
     locator available") when the decorator runs, at the first import of a kernel
     module: the first fit crashed. Decorating a function of this file, without
     compiling it, asks numba the same question.

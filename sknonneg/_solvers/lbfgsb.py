@@ -13,9 +13,9 @@ import numpy as np
 from scipy.optimize import Bounds, OptimizeResult, minimize
 
 from .._compat import lbfgsb_setulb
-from .._validation import check_workspace_fits_in_memory
 from .._engine.layout import as_box
 from .._engine.precondition import solver_scaling
+from .._validation import check_workspace_fits_in_memory
 from ._result import SolverResult
 
 __all__ = ["LBFGSB", "MAXCOR"]

@@ -117,9 +117,10 @@ def get_data_home(data_home=None):
         os.makedirs(data_home, exist_ok=True)
     except PermissionError as exc:
         raise PermissionError(
-            exc.errno, f"The data home {data_home!r} cannot be created ({exc.strerror}): "
-            f"pass data_home or set {DATA_HOME_ENV} to a folder you can write, or to "
-            "the folder that holds the data files.", exc.filename) from exc
+            exc.errno, f"The data home {data_home!r} cannot be created "
+            f"({exc.strerror}): pass data_home or set {DATA_HOME_ENV} to a folder you "
+            "can write, or to the folder that holds the data files.",
+            exc.filename) from exc
     return data_home
 
 

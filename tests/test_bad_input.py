@@ -280,6 +280,10 @@ def test_lbfgsb_workspace_beyond_memory_is_refused(monkeypatch):
                                           r"this machine's 0\.2 GiB.*solver='adam'"):
         NonNegMLPClassifier(**big).fit(X, y)
     NonNegMLPClassifier(solver="adam", **big).fit(X, y)
+    # Adam's two moments are counted too: 5 values per parameter, 46 MiB here.
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 40 * 2**20)
+    with pytest.raises(MemoryError, match=r"Adam \(solver='adam'.*fewer hidden units"):
+        NonNegMLPClassifier(solver="adam", **big).fit(X, y)
 
 
 def test_memory_guard_without_a_known_memory(monkeypatch):

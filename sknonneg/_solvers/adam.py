@@ -4,6 +4,7 @@ the box of the bounds after every step, which keeps every iterate feasible."""
 import numpy as np
 
 from .._engine.layout import as_box
+from .._validation import check_workspace_fits_in_memory
 from ._result import SolverResult
 
 __all__ = ["ProjectedAdam"]
@@ -49,6 +50,11 @@ class ProjectedAdam:
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        # Its two moments, beside the fit's own vectors (5.5 copies of the
+        # parameters were measured on wide sparse input, doc/reliability.md).
+        check_workspace_fits_in_memory(
+            n_params, 2, "Adam (solver='adam', two moments: 2 float64 values per "
+            "parameter)", "Use fewer hidden units or input features.")
         self.m = np.zeros(n_params)
         self.v = np.zeros(n_params)
         self.t = 0

@@ -19,8 +19,10 @@ __all__ = [
     "check_fits_in_memory",
     "check_input_scale",
     "check_positive_weights",
-    "check_target_scale",
+    "check_reconstruction_scale",
     "check_sparse_structure",
+    "check_target_scale",
+    "check_workspace_fits_in_memory",
     "has_spread",
     "init_input",
 ]
@@ -112,13 +114,23 @@ def check_sparse_structure(X, name="X"):
         _check_in_range(name, indices, n_minor, "indices")
     elif fmt == "coo":
         coords = getattr(X, "coords", None) or (X.row, X.col)
-        row, col = (_index_array(name, c, what) for c, what in zip(coords, ("row", "col")))
+        row, col = (_index_array(name, c, what)
+                    for c, what in zip(coords, ("row", "col")))
         if not (row.shape[0] == col.shape[0] == X.data.shape[0]):
             raise ValueError(f"Input {name} is a malformed sparse matrix: row, col and "
                              f"data must have the same length.")
         _check_in_range(name, row, shape[0], "row indices")
         _check_in_range(name, col, shape[1], "column indices")
     return X
+
+
+def _largest_magnitude(X):
+    """``max|X|`` over the stored values of an array or a sparse matrix (no ``|X|``
+    temporary), or None when there are none."""
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    if values.size == 0:
+        return None
+    return max(float(values.max()), -float(values.min()))
 
 
 def check_input_scale(X, name="X"):
@@ -132,12 +144,9 @@ def check_input_scale(X, name="X"):
     X to fit float32, which the dtype conversion checks.)
     """
     dtype = np.float64
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
-        return X
-    largest = max(float(values.max()), -float(values.min()))  # no |X| temporary
+    largest = _largest_magnitude(X)
     limit = float(np.sqrt(np.finfo(dtype).max)) / max(1, X.shape[1])
-    if largest > limit:
+    if largest is not None and largest > limit:
         raise ValueError(
             f"Input {name} has values of magnitude up to {largest:.3g}: sums of "
             f"{X.shape[1]} such values and their squares overflow "
@@ -161,14 +170,11 @@ def check_reconstruction_scale(X, dtype, name="X"):
     1e11 for float32 on a few thousand entries. Beyond, the fit overflowed (a
     ``RuntimeWarning``, then an error or a reconstruction of garbage).
     """
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
-        return X
-    largest = max(float(values.max()), -float(values.min()))
+    largest = _largest_magnitude(X)
     entries = float(max(1, X.shape[0])) * max(1, X.shape[1])
     limit = min((float(np.finfo(dtype).max) / entries) ** (1.0 / 3.0),
                 (float(np.finfo(np.float64).max) / entries) ** (1.0 / 6.0))
-    if largest > limit:
+    if largest is not None and largest > limit:
         raise ValueError(
             f"Input {name} has values of magnitude up to {largest:.3g}: an "
             f"autoencoder's gradient on {X.shape[0]} x {X.shape[1]} such values "
@@ -207,11 +213,10 @@ def check_target_scale(y, name="y"):
     the fit would divide by an infinite scale and predict ``inf`` or ``NaN``.
     """
     y = np.asarray(y)
-    if y.size == 0:
-        return y
-    largest = max(float(np.max(y)), -float(np.min(y)))
-    limit = float(np.sqrt(np.finfo(np.float64).max)) / (2.0 * np.sqrt(y.shape[0]))
-    if largest > limit:
+    largest = _largest_magnitude(y)
+    n_rows = max(1, y.shape[0])
+    limit = float(np.sqrt(np.finfo(np.float64).max)) / (2.0 * np.sqrt(n_rows))
+    if largest is not None and largest > limit:
         raise ValueError(
             f"Input {name} has values of magnitude up to {largest:.3g}: their "
             f"squared deviations summed over {y.shape[0]} rows overflow float64 (at "
@@ -222,8 +227,8 @@ def check_target_scale(y, name="y"):
 
 
 # The float64 vectors of the size of ``theta`` that any fit holds at once: the
-# parameters, their gradient and a trial point (L-BFGS-B adds its bounds and ten
-# pairs of correction vectors, Adam two moments).
+# parameters, their gradient and a trial point (each solver adds its own workspace:
+# ``check_workspace_fits_in_memory``).
 _FIT_VECTORS = 3
 
 
@@ -236,15 +241,22 @@ def _physical_memory():
         return None
 
 
+def _memory_shortfall(n_values):
+    """``(needed, total)`` bytes when ``n_values`` float64 values exceed this
+    machine's physical memory, else None (also where the system does not say)."""
+    needed, total = 8 * n_values, _physical_memory()
+    return (needed, total) if total is not None and needed > total else None
+
+
 def check_fits_in_memory(n_params, layer_sizes):
     """``MemoryError`` naming the network when ``n_params`` parameters cannot be
     fitted in this machine's physical memory: a typo such as
     ``hidden_layer_sizes=(10**9,)`` would otherwise fill it until the system kills
     the process. A guard against the absurd, not a promise that a network which
     passes fits beside everything else in memory."""
-    needed = _FIT_VECTORS * 8 * int(n_params)
-    total = _physical_memory()
-    if total is not None and needed > total:
+    short = _memory_shortfall(int(n_params) * _FIT_VECTORS)
+    if short is not None:
+        needed, total = short
         raise MemoryError(
             f"The network {tuple(int(s) for s in layer_sizes)} (layer sizes, inputs "
             f"first) has at least {int(n_params):,} parameters: fitting it needs at "
@@ -259,9 +271,9 @@ def check_workspace_fits_in_memory(n_params, values_per_param, what, advice):
     this machine's physical memory. The workspace is allocated lazily (``calloc``)
     and its pages touched as the solver fills it: left alone, the fit ran until the
     system killed the process, iterations into it."""
-    needed = 8 * int(n_params) * (_FIT_VECTORS + values_per_param)
-    total = _physical_memory()
-    if total is not None and needed > total:
+    short = _memory_shortfall(int(n_params) * (_FIT_VECTORS + values_per_param))
+    if short is not None:
+        needed, total = short
         raise MemoryError(
             f"{what} needs at least {needed / 2**30:.1f} GiB for {int(n_params):,} "
             f"parameters, more than this machine's {total / 2**30:.1f} GiB of "

@@ -29,8 +29,12 @@ the factors used below (and the form the fitted estimator stores) are
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+
+from ._kernels.codes import FLUSH
 
 __all__ = [
     "spectral_norm",
@@ -42,6 +46,11 @@ __all__ = [
     "abba_bounds",
     "bound_scale",
     "mlp_lipschitz_bound",
+    "RoundingLayer",
+    "dense_rounding_layers",
+    "abba_rounding_layers",
+    "logit_rounding_bound",
+    "bound_rounding_allowance",
     "certified_radius",
 ]
 
@@ -189,7 +198,155 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
     return bound
 
 
-def certified_radius(logits, bound, multilabel=False):
+class RoundingLayer(NamedTuple):
+    """One layer of a network as :func:`logit_rounding_bound` reads it.
+
+    ``coef_abs`` (n_in, n_out) and ``intercept_abs`` (n_out,) bound the layer's
+    weights and biases entrywise in absolute value, in the layout the computation
+    has (an ABBA layer as the dense map of its ``(x, z)`` pair); ``fan_in`` is the
+    most terms any computed output sums. The activation ``f`` applied to the
+    layer's affine map ``t`` (None on the output layer): ``slope`` bounds its
+    Lipschitz constant, ``|f(t)| <= min(ceiling, growth |t|)`` (``growth`` None:
+    the ceiling only, as for the sigmoid), and ``cap`` is the constant of a capped
+    activation, whose evaluation errs by a few roundings of ``|t| + cap``.
+    """
+
+    coef_abs: np.ndarray
+    intercept_abs: np.ndarray
+    fan_in: int
+    slope: float = 1.0
+    growth: float = 1.0
+    ceiling: float = math.inf
+    cap: float = 0.0
+
+
+def dense_rounding_layers(coefs, intercepts, activation, gain):
+    """The :class:`RoundingLayer` list of a dense network (``NonNegMLPClassifier``):
+    hidden units ``f(gain t)``, a plain affine output."""
+    from ._engine.layers import dense_lipschitz_factor
+
+    slope = dense_lipschitz_factor(activation, gain)
+    growth = None if activation == "logistic" else float(gain)
+    ceiling = 1.0 if activation in ("logistic", "tanh") else math.inf
+    layers = []
+    for i, (coef, icpt) in enumerate(zip(coefs, intercepts)):
+        coef_abs = np.abs(np.asarray(coef, dtype=np.float64))
+        hidden = i < len(coefs) - 1
+        layers.append(RoundingLayer(
+            coef_abs, np.abs(np.asarray(icpt, dtype=np.float64)), coef_abs.shape[0],
+            *((slope, growth, ceiling) if hidden else (1.0, 1.0, math.inf))))
+    return layers
+
+
+def abba_rounding_layers(coefs_a, coefs_b, intercepts, activation, cap):
+    """The :class:`RoundingLayer` list of an ABBA network (``ABBAClassifier``).
+
+    Each hidden layer maps the pair ``(x, z)`` to ``(f(x A + z B + b_u), f(x B + z A
+    + b_v))``; the kernels compute it in sum and difference coordinates, ``(x + z)
+    (A + B) / 2 + (x - z) (A - B) / 2``, whose rounding is bounded by that of the
+    dense map of ``(x, z)`` with ``|A| + |B|`` in all four blocks, summing twice the
+    terms. The first layer reads ``(x, -x)`` (``x (A - B)`` and its negative), the
+    logits are ``(x - z) (A - B) / 2 + (b_u - b_v) / 2``. The activations are
+    1-Lipschitz with ``|f(t)| <= |t|``; tanh is bounded by 1.
+    """
+    ceiling = 1.0 if activation == "tanh" else math.inf
+    cap = float(cap) if activation == "capped_leaky_relu" else 0.0
+    n_layers = len(coefs_a)
+    layers = []
+    for i, (a, b, icpt) in enumerate(zip(coefs_a, coefs_b, intercepts)):
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        n_in, n_out = a.shape
+        icpt = np.asarray(icpt, dtype=np.float64)
+        if i == n_layers - 1:  # after at least one hidden layer
+            half = np.abs(a - b) / 2
+            layers.append(RoundingLayer(np.vstack([half, half]),
+                                        np.abs(icpt[:n_out] - icpt[n_out:]) / 2,
+                                        2 * n_in + 2))
+            continue
+        icpt = np.abs(icpt)
+        if i == 0:
+            diff = np.abs(a - b)
+            coef_abs, fan_in = np.hstack([diff, diff]), n_in
+        else:
+            total = np.abs(a) + np.abs(b)
+            coef_abs = np.block([[total, total], [total, total]])
+            fan_in = 2 * n_in + 2
+        layers.append(RoundingLayer(coef_abs, icpt, fan_in, 1.0, 1.0, ceiling, cap))
+    return layers
+
+
+def _gamma(n, u):
+    """``n u / (1 - n u)``: the relative rounding error of a sum of ``n`` terms."""
+    return n * u / (1.0 - n * u) if n * u < 0.5 else math.inf
+
+
+def logit_rounding_bound(layers, X, radius, dtype):
+    """Per sample, a bound on ``|computed logit - exact logit|`` over the L2 ball
+    of ``radius`` around the row, for every kernel that computes the network.
+
+    Floating-point error analysis in unit roundoff ``u`` of ``dtype``: a computed
+    sum of ``n`` products, in any order, with or without fused multiply-adds,
+    errs by at most ``gamma_n = n u / (1 - n u)`` times the sum of the terms'
+    magnitudes, and the input, the weights (stored in float64, cast to ``dtype``),
+    the bias and the gain each add one rounding. So the pre-activation ``t`` of a
+    unit errs by at most ``e |W| + gamma_(n + 6) (a |W| + |b|)``, ``e`` the
+    error and ``a`` a bound of the magnitude of the layer's inputs; the
+    activation, of slope ``<= k``, passes on ``k`` times that plus its own
+    evaluation error (at most 8 ``u`` for the sigmoid and tanh, whose ``exp`` is
+    within 2 ulp, a few roundings of ``|t| + cap`` for a capped one) and
+    ``FLUSH`` (values below it are written as zeros). Over the ball, ``|x + delta|
+    |W_1| <= |x| |W_1| + radius ||W_1[:, j]||_2`` (Cauchy-Schwarz), and the next
+    magnitudes follow from the activations' bounds. The result is doubled, which
+    covers the second-order terms the recursion drops. Shape (n_samples,): the
+    largest over the logits.
+    """
+    u = float(np.finfo(dtype).eps) / 2.0
+    big = np.finfo(np.float64).max / 4.0
+    radius = np.minimum(np.asarray(radius, dtype=np.float64), big)
+    if sp.issparse(X):
+        abs_x = abs(sp.csr_matrix(X, dtype=np.float64))
+    else:
+        abs_x = np.abs(np.asarray(X, dtype=np.float64))
+    first = layers[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        col_norms = np.sqrt(np.sum(first.coef_abs ** 2, axis=0))
+        size = np.asarray(abs_x @ first.coef_abs)
+        size += radius[:, None] * col_norms + first.intercept_abs
+        error = _gamma(first.fan_in + 6, u) * size
+        for layer, upper in zip(layers[:-1], layers[1:]):
+            size = np.minimum(size, big)
+            out_error = (layer.slope * (error + 2.0 * u * size) + 8.0 * u + FLUSH)
+            if layer.growth is None:
+                magnitude = np.full_like(size, layer.ceiling)
+            else:
+                magnitude = np.minimum(layer.ceiling, layer.growth * size)
+                out_error += 4.0 * u * (layer.growth * size + layer.cap)
+            magnitude = np.minimum(magnitude + out_error, big)
+            out_error = np.minimum(out_error, big)
+            size = magnitude @ upper.coef_abs + upper.intercept_abs
+            error = out_error @ upper.coef_abs + _gamma(upper.fan_in + 6, u) * size
+    error = np.where(np.isnan(error), np.inf, error)
+    return 2.0 * np.max(error, axis=1)
+
+
+def bound_rounding_allowance(coefs):
+    """Relative allowance for the rounding of a computed Lipschitz bound.
+
+    The bound is the SVD's largest singular value of a chain of ``k`` products of
+    at most ``n``-wide matrices (float64): the products of non-negative factors err
+    entrywise by at most ``k gamma_n`` relative, and LAPACK's SVD is backward
+    stable with an error ``p(m, n) u ||P||``, ``p`` a modestly growing function;
+    this allows ``p = m n`` and doubles the sum.
+    """
+    u = float(np.finfo(np.float64).eps) / 2.0
+    widths = [max(np.shape(c)) for c in coefs]
+    n = max(widths) if widths else 1
+    return 2.0 * (len(widths) * _gamma(n, u) + n * n * u)
+
+
+def certified_radius(logits, bound, multilabel=False, logit_error=None,
+                     bound_allowance=0.0):
     """Per sample, the L2 radius within which the prediction provably stays.
 
     ``logits`` of shape (n_samples, n_outputs), ``bound`` a Lipschitz constant of
@@ -199,15 +356,31 @@ def certified_radius(logits, bound, multilabel=False):
     stays while ``||delta|| < margin / (sqrt(2) bound)``, ``margin`` the gap between
     the two largest logits. A single logit ``t`` (binary logistic output) decides by
     its sign: radius ``|t| / bound``; multilabel outputs: the least of those.
+
+    Rounding. ``logit_error(radius)`` (optional) bounds, per sample, how far the
+    computed logits are from the exact ones anywhere in the ball of ``radius``
+    (:func:`logit_rounding_bound`), and ``bound_allowance`` is the relative error
+    of the computed ``bound``. With ``E`` that bound on the ball of the exact-
+    arithmetic radius, the computed prediction at ``x`` is the exact one and stays
+    the computed prediction everywhere in the ball while the exact margin moves by
+    less than ``margin - 4 E`` (``2 E`` for a sign: the computed margin at ``x``
+    errs by ``2 E`` and at ``x + delta`` by ``2 E`` again): the radius is
+    ``max(margin - 4 E, 0) / (sqrt(2) bound (1 + bound_allowance))``.
     """
     logits = np.asarray(logits, dtype=np.float64)
     if multilabel or logits.shape[1] == 1:
         margin = np.min(np.abs(logits), axis=1)
-        scale = 1.0
+        scale, n_errors = 1.0, 2.0
     else:
         top2 = np.partition(logits, logits.shape[1] - 2, axis=1)[:, -2:]
         margin = top2[:, 1] - top2[:, 0]
-        scale = math.sqrt(2.0)
+        scale, n_errors = math.sqrt(2.0), 4.0
+    if logit_error is not None:
+        with np.errstate(divide="ignore"):
+            exact_radius = (margin / (scale * bound) if bound > 0
+                            else np.where(margin > 0, np.inf, 0.0))
+        margin = margin - n_errors * np.asarray(logit_error(exact_radius))
+        bound = bound * (1.0 + bound_allowance)
     with np.errstate(divide="ignore"):
         return np.where(margin > 0, margin / (scale * bound), 0.0) if bound > 0 \
             else np.where(margin > 0, np.inf, 0.0)

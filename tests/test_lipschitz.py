@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
@@ -21,9 +22,11 @@ from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from sknonneg._kernels.reference.abba import activate
 from sknonneg._lipschitz import (
     abba_bounds,
+    bound_rounding_allowance,
     bound_scale,
     certified_radius,
     chain_product,
+    logit_rounding_bound,
     mlp_lipschitz_bound,
     product_norm_grad,
 )
@@ -318,6 +321,107 @@ def test_certified_radius_formula():
                     [0.25])
 
 
+def test_certified_radius_takes_the_rounding_off_the_margin():
+    # The computed margin less 4 E (arg-max: both logits of the pair, at x and at
+    # x + delta), 2 E for a sign; a margin within that error gets 0; the bound is
+    # enlarged by its allowance; the error is asked for on the exact-arithmetic ball.
+    tiny = 2.0 ** -40
+    logits = np.array([[3.0, 1.0, 0.5], [1.0, 1.0 - tiny, 0.0]])
+    asked = []
+
+    def error(radius):
+        asked.append(radius)
+        return np.array([0.25, tiny])
+
+    radius = certified_radius(logits, 2.0, logit_error=error, bound_allowance=1e-3)
+    assert_allclose(radius, [(2.0 - 1.0) / (np.sqrt(2) * 2.0 * 1.001), 0.0])
+    assert_allclose(asked[0], [2.0 / (np.sqrt(2) * 2.0), tiny / (np.sqrt(2) * 2.0)])
+    radius = certified_radius(np.array([[-3.0], [1e-13]]), 2.0,
+                              logit_error=lambda r: np.array([0.5, 1e-13]))
+    assert_allclose(radius, [1.0, 0.0])
+    # A network that ignores its input: infinite radius, unless within rounding.
+    radius = certified_radius(np.array([[1.0, 0.0], [1e-16, 0.0]]), 0.0,
+                              logit_error=lambda r: np.array([1e-15, 1e-15]))
+    assert radius[0] == np.inf and radius[1] == 0.0
+
+
+def _extended_logits(est, X):
+    """The logits of ``est`` in extended precision (``np.longdouble``)."""
+    h = np.asarray(X, dtype=np.longdouble)
+    for w, b, fn, _ in _plain_layers(est):
+        h = h @ np.asarray(w, dtype=np.longdouble) + np.asarray(b, dtype=np.longdouble)
+        if fn is not None:
+            h = fn(h)
+    return h
+
+
+_ROUNDING_NETWORKS = {
+    "positive-logistic": lambda dtype: NonNegMLPClassifier(
+        (12, 8), positive=True, dtype=dtype, max_iter=40, random_state=0),
+    "signed-tanh": lambda dtype: NonNegMLPClassifier(
+        (12,), positive=False, activation="tanh", dtype=dtype, max_iter=40,
+        random_state=0),
+    "signed-relu": lambda dtype: NonNegMLPClassifier(
+        (12, 6), positive=False, activation="relu", dtype=dtype, max_iter=40,
+        random_state=0),
+    "abba-tanh": lambda dtype: ABBAClassifier((8, 6), dtype=dtype, max_iter=40,
+                                              random_state=0),
+    "abba-clr": lambda dtype: ABBAClassifier(
+        (8,), activation="capped_leaky_relu", lipschitz_max=5.0, dtype=dtype,
+        max_iter=40, random_state=0),
+}
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18,
+                    reason="np.longdouble is no wider than float64 on this platform")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(_ROUNDING_NETWORKS))
+def test_logit_rounding_bound_holds_against_extended_precision(name, dtype):
+    # The computed logits (BLAS or fixed order, dense and CSR) are within the bound
+    # of the exact ones, at the rows and anywhere in the ball around them.
+    X, y = _data(n_samples=60, n_features=15)
+    X[:, :5] *= 30.0  # large inputs: a large first-layer error
+    est = _fit(_ROUNDING_NETWORKS[name](dtype), X, y)
+    layers = est._rounding_layers()
+    rng = np.random.default_rng(1)
+    radius = rng.uniform(0.0, 3.0, size=X.shape[0])
+    bound = logit_rounding_bound(layers, X, radius, dtype)
+    assert np.all(bound > 0) and np.all(np.isfinite(bound))
+    assert np.all(logit_rounding_bound(layers, X, np.zeros(len(X)), dtype) <= bound)
+    delta = rng.normal(size=X.shape)
+    delta *= (radius * rng.uniform(0, 1, size=len(X)) / np.linalg.norm(delta, axis=1))[:, None]
+    for points in (X, X + delta, X - delta):
+        exact = _extended_logits(est, points)
+        for rows in (points, sp.csr_matrix(points)):
+            computed = est._logits(est._check_X(rows)).astype(np.longdouble)
+            error = np.max(np.abs(computed - exact), axis=1).astype(np.float64)
+            assert np.all(error <= bound)
+    # Not vacuous: in float64 far below the logits' scale.
+    if dtype == np.float64:
+        assert np.max(bound) < 1e-9 * np.max(np.abs(est._logits(X)))
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18,
+                    reason="np.longdouble is no wider than float64 on this platform")
+@pytest.mark.parametrize("name", ["positive-logistic", "abba-tanh"])
+def test_logit_rounding_bound_holds_on_the_numba_kernels(name, numba_kernels):
+    X, y = _data(n_samples=60, n_features=15)
+    X[:, :5] *= 30.0
+    est = _fit(_ROUNDING_NETWORKS[name](np.float64), X, y)
+    bound = logit_rounding_bound(est._rounding_layers(), X, np.zeros(len(X)),
+                                 np.float64)
+    exact = _extended_logits(est, X)
+    for rows in (X, sp.csr_matrix(X)):
+        computed = est._logits(est._check_X(rows)).astype(np.longdouble)
+        assert np.all(np.max(np.abs(computed - exact), axis=1) <= bound)
+
+
+def test_bound_rounding_allowance_grows_with_the_widths():
+    small = bound_rounding_allowance([np.ones((4, 3)), np.ones((3, 2))])
+    large = bound_rounding_allowance([np.ones((400, 300)), np.ones((300, 2))])
+    assert 0 < small < large < 1e-9
+
+
 # --------------------------------------------------------- certified radius
 def _attack_inside(est, X, radius, seed=0, n_random=200, n_steps=60):
     """Predictions after random and projected-gradient perturbations of norm at
@@ -365,7 +469,10 @@ def test_no_attack_inside_the_certified_radius_changes_a_prediction(make):
     assert radius.shape == (X.shape[0],) and np.all(radius >= 0)
     logits = est._logits(X)
     top2 = np.sort(logits, axis=1)[:, -2:]
-    assert_allclose(radius, (top2[:, 1] - top2[:, 0]) / (np.sqrt(2) * est.lipschitz_bound_))
+    exact_arithmetic = (top2[:, 1] - top2[:, 0]) / (np.sqrt(2) * est.lipschitz_bound_)
+    # Less the rounding allowance only (float64: ~1e-11 relative).
+    assert np.all(radius <= exact_arithmetic)
+    assert_allclose(radius, exact_arithmetic, rtol=1e-6)
     assert _attack_inside(est, X, radius * (1 - 1e-6)) == 0.0
     # The attack is not idle: at 50 times the radius it does change predictions.
     assert _attack_inside(est, X, radius * 50) > 0.0

@@ -10,7 +10,8 @@ from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
                        activation_function, forward)
 from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
-from .._lipschitz import abba_bounds, abba_factors, bound_scale
+from .._lipschitz import (abba_bounds, abba_factors, abba_rounding_layers,
+                          bound_scale)
 from .._validation import has_spread, init_input
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import warn_input_scale
@@ -416,6 +417,12 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     def _logits(self, X):
         return self._forward(X)[1]
+
+    def _rounding_layers(self):
+        """The network as ``certified_radius``'s rounding allowance reads it."""
+        return abba_rounding_layers(self.coefs_a_, self.coefs_b_, self.intercepts_,
+                                    self._fitted_param("activation"),
+                                    self._fitted_param("cap"))
 
     # ---------------------------------------------------------------- public
     def transform(self, X):

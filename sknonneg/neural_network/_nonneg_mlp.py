@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
-from .._lipschitz import mlp_lipschitz_bound
+from .._lipschitz import dense_rounding_layers, mlp_lipschitz_bound
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
 from .._kernels import flavour_for
 from .._solvers import Schedule, make_solver
@@ -897,3 +897,8 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         check_is_fitted(self)
         return mlp_lipschitz_bound(self.coefs_, self._layout.coef_signs,
                                    _activation_slope(self))
+
+    def _rounding_layers(self):
+        """The network as ``certified_radius``'s rounding allowance reads it."""
+        return dense_rounding_layers(self.coefs_, self.intercepts_, self.activation_,
+                                     self._fitted_gain())

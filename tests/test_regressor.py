@@ -71,6 +71,17 @@ def test_targets_are_standardised_and_undone(data):
     assert_allclose(constant.predict(X), 3.0, atol=1e-3)
 
 
+@pytest.mark.parametrize("factor", [1e-300, 1e-160, 1e-20, 1e100])
+def test_targets_of_any_scale_are_standardised_alike(data, factor):
+    # Squared deviations of a 1e-300 target underflow: its scale was taken for 0
+    # (a constant), and the predictions came out of order 0.1 instead of 1e-300.
+    X, y = data
+    short = NonNegMLPRegressor(5, max_iter=10, random_state=0).fit(X, y)
+    scaled = clone(short).fit(X, factor * y)
+    assert_allclose(scaled.y_scale_, factor * short.y_scale_, rtol=1e-12)
+    assert_allclose(scaled.predict(X), factor * short.predict(X), rtol=1e-6)
+
+
 def test_weighted_target_scaling_equals_repeated_rows(data):
     X, y = data
     w = np.arange(X.shape[0]) % 3

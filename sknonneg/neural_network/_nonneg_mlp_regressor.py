@@ -304,8 +304,14 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         except ValueError:
             weights = np.ones(y.shape[0])  # the weight check reports it next
         mean = np.average(y, axis=0, weights=weights)
-        scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=weights))
-        scale[~(scale > np.finfo(np.float64).tiny)] = 1.0
+        # The deviations in units of the largest one: their squares cannot
+        # underflow (a target of scale 1e-300 was taken for a constant).
+        deviations = y - mean
+        peak = np.max(np.abs(deviations), axis=0, initial=0.0)
+        unit = np.where(peak > 0, peak, 1.0)
+        scale = peak * np.sqrt(np.average((deviations / unit) ** 2, axis=0,
+                                          weights=weights))
+        scale[~(scale > 0)] = 1.0
         self.n_outputs_ = y.shape[1]
         self.y_mean_, self.y_scale_ = mean, scale
         return self._standardised(y)

@@ -24,7 +24,6 @@ __all__ = [
     "check_target_scale",
     "check_workspace_fits_in_memory",
     "has_spread",
-    "init_input",
 ]
 
 _COMPRESSED = ("csr", "csc", "bsr")
@@ -323,12 +322,3 @@ def has_spread(std, mean_square):
     rms = np.sqrt(np.maximum(mean_square, 0.0))
     with np.errstate(invalid="ignore"):
         return np.isfinite(std) & np.isfinite(rms) & (std > 1e-7 * rms) & (std > 0)
-
-
-def init_input(X):
-    """Rows used by a data-dependent initialisation, as float64, never densified:
-    a CSR input stays CSR (``csr @ coef`` is dense of shape (n_rows, n_units)
-    only), so a wide bag-of-words never gets an (n_samples, n_features) array."""
-    if sp.issparse(X):
-        return sp.csr_matrix(X, dtype=np.float64)
-    return np.asarray(X, dtype=np.float64)

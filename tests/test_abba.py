@@ -345,19 +345,8 @@ def test_from_mlp_refuses_asymmetric_activations_and_can_be_fine_tuned():
 
 
 # ------------------------------------------------------------ common checks
-EXPECTED_FAILED_CHECKS = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "the data-dependent initialisation scales units with the unweighted spread of "
-        "the training rows, so repeating a row differs from weighting it"),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "the data-dependent initialisation scales units with the unweighted spread of "
-        "the training rows, so repeating a row differs from weighting it"),
-}
-
-
 @parametrize_with_checks(
     [ABBAClassifier(hidden_layer_sizes=3, max_iter=20, random_state=0)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():

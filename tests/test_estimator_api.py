@@ -21,7 +21,8 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import compute_sample_weight
 
 import sknonneg.neural_network._training as nn_training
-from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
 
 silence_convergence = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning")
@@ -186,6 +187,30 @@ def test_sample_weight_equals_repetition_from_scratch(data):
     assert_allclose(a.loss_, b.loss_, rtol=1e-6)
     for ca, cb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
         assert_allclose(ca, cb, atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier(6, max_iter=20, random_state=0),
+    lambda: ABBAClassifier(4, max_iter=20, random_state=0),
+    lambda: NonNegAutoencoder(n_components=3, solver="lbfgsb", max_iter=20,
+                              random_state=0),
+], ids=["nonneg", "abba", "autoencoder"])
+def test_zero_weights_are_removed_rows_beyond_the_initialisation_sample(make):
+    # More rows than the initialisation looks at (2000), fewer of them weighted:
+    # numpy refused the weighted draw ("Fewer non-zero entries in p than size"),
+    # and ABBA's start ignored the weights. The start now reads the weighted rows.
+    rng = np.random.default_rng(0)
+    X = rng.random((2010, 4))
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    kept = rng.choice(X.shape[0], 60, replace=False)
+    w = np.zeros(X.shape[0])
+    w[kept] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = make().fit(X, y, sample_weight=w)
+        b = make().fit(X[kept], y[kept])
+    out = "transform" if isinstance(a, NonNegAutoencoder) else "predict_proba"
+    assert_allclose(getattr(a, out)(X[:20]), getattr(b, out)(X[:20]), atol=1e-8)
 
 
 @pytest.mark.parametrize("class_weight", [{0: 3.0, 1: 1.0, 2: 0.5}, "balanced"])

@@ -33,10 +33,43 @@ non-negative (or of the constraint's sign) and exact zeros are feasible.
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["MAX_INIT_CORR", "nonneg_density", "signed_draw"]
+__all__ = ["MAX_INIT_CORR", "init_rows", "nonneg_density", "signed_draw"]
 
 # Largest correlation between two units of a sign-constrained layer at the start.
 MAX_INIT_CORR = 0.2
+
+
+def init_rows(X, sample_weight, rng, max_rows, *, uniform_draw=False):
+    """``(inputs, weights)``: the rows a data-dependent initialisation looks at, as
+    float64 (a CSR input stays CSR: ``csr @ coef`` is dense of shape (n_rows,
+    n_units) only, so a wide bag-of-words is never densified), and their weights,
+    which sum to 1.
+
+    Up to ``max_rows`` rows of positive weight: all of them with their weights
+    (integer weights then give the start of repeated rows, zero weights that of
+    removed rows), else ``max_rows`` drawn without replacement with probabilities
+    proportional to the weights, each then of weight 1. ``uniform_draw``: draw
+    uniformly while the weights are all equal (``ABBAClassifier``'s draw, the same
+    rows for the same seed as before weights were read). Rows of weight 0 are never
+    drawn: a draw among the positive rows only (numpy refuses to draw more rows
+    than have a positive probability).
+    """
+    n_samples = X.shape[0]
+    weights = (np.ones(n_samples) if sample_weight is None
+               else np.asarray(sample_weight, dtype=np.float64))
+    positive = np.flatnonzero(weights > 0)
+    if positive.shape[0] > max_rows:
+        equal = bool(np.all(weights == weights[0]))
+        p = None if uniform_draw and equal else weights / weights.sum()
+        sub = rng.choice(n_samples, max_rows, replace=False, p=p)
+        inputs, weights = X[sub], np.ones(max_rows)
+    elif n_samples > max_rows:
+        inputs, weights = X[positive], weights[positive]
+    else:
+        inputs = X
+    inputs = (sp.csr_matrix(inputs, dtype=np.float64) if sp.issparse(inputs)
+              else np.asarray(inputs, dtype=np.float64))
+    return inputs, weights / weights.sum()
 
 
 def nonneg_density(inputs, weights, signs, max_corr=MAX_INIT_CORR, min_per_unit=2):

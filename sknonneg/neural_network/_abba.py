@@ -12,7 +12,8 @@ from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
 from .._lipschitz import (abba_bounds, abba_factors, abba_rounding_layers,
                           bound_scale)
-from .._validation import has_spread, init_input
+from .._validation import has_spread
+from .._engine.init import init_rows
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import warn_input_scale
 
@@ -23,6 +24,11 @@ __all__ = ["ABBAClassifier"]
 _HIDDEN_INIT_STD = 1.0
 _OUTPUT_INIT_STD = 1.0
 _INIT_SAMPLES = 2000
+
+
+def _variance(weights, values):
+    """Weighted variance of each column of ``values`` (``weights`` summing to 1)."""
+    return weights @ (values - weights @ values) ** 2
 # Standard deviation of the random offsets of b_u and b_v at initialisation, in units
 # of the pre-activation's standard deviation (see Notes of the class).
 _SYMMETRY_BREAK = 0.5
@@ -287,14 +293,12 @@ class ABBAClassifier(BaseNetworkClassifier):
                                    self._fitted_param("cap"))(t)
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
-        # sample_weight is accepted for the base-class hook and not used: the ABBA
-        # start draws a random subsample without looking at the weights.
+        # Weighted statistics (``init_rows``): integer weights start as repeated
+        # rows, zero weights as removed ones.
         sizes = layout.layer_sizes
-        n_sub = min(X.shape[0], _INIT_SAMPLES)
-        sub = rng.choice(X.shape[0], n_sub, replace=False) if n_sub < X.shape[0] \
-            else np.arange(X.shape[0])
-        inputs = init_input(X[sub])  # a CSR input stays CSR
-        warn_input_scale(inputs, np.full(n_sub, 1.0 / n_sub), self.__class__.__name__)
+        inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES,
+                                    uniform_draw=True)
+        warn_input_scale(inputs, weights, self.__class__.__name__)
         # Signed weights, each unit rescaled to unit spread over the subsample.
         x, z = inputs, -inputs  # the two halves of the current layer
         coefs_a, coefs_b = [], []
@@ -306,12 +310,12 @@ class ABBAClassifier(BaseNetworkClassifier):
             b = np.maximum(np.negative(w, out=w), 0.0, out=w)
             u, v = np.asarray(x @ a + z @ b), np.asarray(x @ b + z @ a)
             if i == layout.n_layers - 1:
-                std = ((u - v) / 2).std(axis=0)
-                spread = has_spread(std, (((u - v) / 2) ** 2).mean(axis=0))
+                std = np.sqrt(_variance(weights, (u - v) / 2))
+                spread = has_spread(std, weights @ (((u - v) / 2) ** 2))
                 target = _OUTPUT_INIT_STD
             else:
-                std = np.sqrt((u.var(axis=0) + v.var(axis=0)) / 2)
-                spread = has_spread(std, ((u ** 2).mean(axis=0) + (v ** 2).mean(axis=0)) / 2)
+                std = np.sqrt((_variance(weights, u) + _variance(weights, v)) / 2)
+                spread = has_spread(std, (weights @ u ** 2 + weights @ v ** 2) / 2)
                 target = _HIDDEN_INIT_STD
             scale = np.where(spread, target / np.where(spread, std, 1.0),
                              1.0 / np.sqrt(sizes[i]))
@@ -330,33 +334,34 @@ class ABBAClassifier(BaseNetworkClassifier):
             coefs_b.append(b)
             if i < layout.n_layers - 1:
                 u, v = u * scale, v * scale
-                x = self._activate(u - u.mean(axis=0))
-                z = self._activate(v - v.mean(axis=0))
+                x = self._activate(u - weights @ u)
+                z = self._activate(v - weights @ v)
         # The network is evaluated with its blocks scaled by c (lipschitz_max): centre
         # the biases for the scaled network, so no unit starts off-centre.
         c = 1.0
         if self.lipschitz_max is not None:
             c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
-        icpt_u, icpt_v = self._centred_intercepts(coefs_a, coefs_b, c, inputs, rng)
+        icpt_u, icpt_v = self._centred_intercepts(coefs_a, coefs_b, c, inputs, weights,
+                                                  rng)
         return layout.pack(coefs_a, coefs_b, icpt_u, icpt_v)
 
-    def _centred_intercepts(self, coefs_a, coefs_b, c, inputs, rng):
+    def _centred_intercepts(self, coefs_a, coefs_b, c, inputs, weights, rng):
         """Biases that centre every unit of the network with blocks ``c A, c B`` on
-        ``inputs``; hidden ones then offset at random (Notes: breaking the symmetry),
-        by ``_SYMMETRY_BREAK`` times the unit's spread."""
+        ``inputs`` (rows of ``weights``); hidden ones then offset at random (Notes:
+        breaking the symmetry), by ``_SYMMETRY_BREAK`` times the unit's spread."""
         x, z = inputs, -inputs
         icpt_u, icpt_v = [], []
         last = len(coefs_a) - 1
         for i, (a, b) in enumerate(zip(coefs_a, coefs_b)):
             u, v = c * (x @ a + z @ b), c * (x @ b + z @ a)
             if i == last:
-                shift = -((u - v) / 2).mean(axis=0)
+                shift = -(weights @ ((u - v) / 2))
                 icpt_u.append(shift)
                 icpt_v.append(-shift)
                 break
-            spread = np.sqrt((u.var(axis=0) + v.var(axis=0)) / 2)
-            bu = -u.mean(axis=0) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
-            bv = -v.mean(axis=0) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
+            spread = np.sqrt((_variance(weights, u) + _variance(weights, v)) / 2)
+            bu = -(weights @ u) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
+            bv = -(weights @ v) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
             icpt_u.append(bu)
             icpt_v.append(bv)
             x, z = self._activate(u + bu), self._activate(v + bv)

@@ -10,6 +10,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .._compat import Interval, Options, StrOptions, check_sample_weight
+from .._engine.init import init_rows
 from .._engine import (
     DenseLayer,
     KLSparsity,
@@ -348,19 +349,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         every part a dense positive block, larger than the data, whose mean the
         biases cancel; training never left that start (``doc/defaults.md``)."""
         n_samples, n_features = X.shape
-        weights = (np.ones(n_samples) if sample_weight is None
-                   else np.asarray(sample_weight, dtype=np.float64))
-        if n_samples > _INIT_SAMPLES:
-            sub = rng.choice(n_samples, _INIT_SAMPLES, replace=False,
-                             p=weights / weights.sum())
-            inputs, weights = X[sub], np.ones(_INIT_SAMPLES)
-        else:
-            inputs = X
         # A CSR subset stays sparse (2,000 rows of a 10k-word vocabulary would be
         # 160 MB dense); every use below is a product or a weighted column moment.
-        inputs = (inputs.astype(np.float64) if sp.issparse(inputs)
-                  else np.asarray(inputs, dtype=np.float64))
-        weights = weights / weights.sum()
+        inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
         k = self.n_components
 

@@ -12,10 +12,10 @@ from .._kernels import flavour_for
 from .._solvers import Schedule, make_solver
 from .._engine.layers import (DENSE_ACTIVATIONS, dense_activation_function,
                               dense_lipschitz_factor)
-from .._validation import check_finite_parameters, has_spread, init_input
+from .._validation import check_finite_parameters, has_spread
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._monotone import check_monotone_network, resolve_monotonic_cst
-from .._engine.init import nonneg_density, signed_draw
+from .._engine.init import init_rows, nonneg_density, signed_draw
 from ._diagnostics import warn_input_scale
 
 __all__ = ["NonNegMLPClassifier"]
@@ -722,19 +722,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         sizes = layout.layer_sizes
-        n_samples = X.shape[0]
-        weights = (np.ones(n_samples) if sample_weight is None
-                   else np.asarray(sample_weight, dtype=np.float64))
-        if n_samples > _INIT_SAMPLES:
-            sub = rng.choice(n_samples, _INIT_SAMPLES, replace=False,
-                             p=weights / weights.sum())
-            inputs, weights = X[sub], np.ones(_INIT_SAMPLES)
-        else:
-            # Weighted statistics over all rows: integer weights give the same start
-            # as repeated rows, zero weights the same as removed rows.
-            inputs = X
-        inputs = init_input(inputs)  # a CSR input stays CSR
-        weights = weights / weights.sum()
+        inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
         warn_input_scale(inputs, weights, self.__class__.__name__)
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])

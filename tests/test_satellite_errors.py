@@ -254,11 +254,13 @@ def _binary_model():
     ({"upper": [1.0, np.nan, 1.0, 1.0, 1.0, 1.0]}, "upper must not contain NaN"),
     ({"upper": [1.0, 2.0]}, r"upper must be a float or an array of shape \(6,\)"),
     ({"features": []}, "features selects no feature"),
+    ({"features": np.zeros(6, dtype=bool)}, "features selects no feature"),
 ])
 def test_additive_evasion_attack_refuses_bad_arguments(kwargs, match):
     # Before: a NaN threshold flagged no row and reported a NaN success rate, a NaN
     # upper bound was read as "no bound", an empty features list was reported as
-    # "got dtype float64".
+    # "got dtype float64", and an all-False mask was attacked with nothing to raise
+    # and reported a success rate of 0.
     from sknonneg.robustness import additive_evasion_attack
 
     with pytest.raises(ValueError, match=match):

@@ -265,13 +265,18 @@ def _allowed_mask(features, n_features, estimator):
     if features is None:
         return np.ones(n_features, dtype=bool)
     features = np.asarray(features)
+    nothing = ("features selects no feature: pass None (every feature may be "
+               "raised), or the indices, names or mask of at least one.")
     if features.size == 0:
-        raise ValueError("features selects no feature: pass None (every feature may be "
-                         "raised), or the indices, names or mask of at least one.")
+        raise ValueError(nothing)
     if features.dtype == bool:
         if features.shape != (n_features,):
             raise ValueError(f"A boolean features mask must have shape ({n_features},), "
                              f"got {features.shape}.")
+        if not features.any():
+            # An attack that may raise nothing reports 0% success, which reads as
+            # robustness; the empty list is refused for the same reason.
+            raise ValueError(nothing)
         return features.copy()
     if features.dtype.kind in "OUS":
         names = getattr(estimator, "feature_names_in_", None)
@@ -351,7 +356,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         (word occurrences for counts).
     features : array-like, default=None
         Features the attacker may raise: indices, a boolean mask of shape
-        (n_features,) or names from ``feature_names_in_``. None: all.
+        (n_features,) or names from ``feature_names_in_``. None: all. A selection
+        of no feature (an empty list, an all-False mask) is an error: there would
+        be nothing to attack.
     step : float, default=1.0
         Size of one increase. With integer ``X`` and an integral ``step`` (counts)
         the perturbed samples stay integers (and keep ``X``'s integer dtype).

@@ -213,6 +213,37 @@ def test_zero_weights_are_removed_rows_beyond_the_initialisation_sample(make):
     assert_allclose(getattr(a, out)(X[:20]), getattr(b, out)(X[:20]), atol=1e-8)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier(6, max_iter=30, early_stopping=True, random_state=0),
+    lambda: NonNegMLPRegressor(6, max_iter=30, early_stopping=True, random_state=0),
+    lambda: ABBAClassifier(6, max_iter=30, early_stopping=True, random_state=0),
+], ids=["classifier", "regressor", "abba"])
+def test_early_stopping_holds_out_weighted_rows_only(make):
+    # The validation part was drawn from all rows, those of weight 0 included: it
+    # could hold fewer weighted rows than validation_fraction says, or none (then
+    # scored unweighted, on rows the user excluded). Drawn from the weighted rows,
+    # a fit with zero weights is the fit without those rows.
+    rng = np.random.default_rng(0)
+    X = rng.random((500, 4))
+    y = X[:, 0] if isinstance(make(), NonNegMLPRegressor) else (X[:, 0] > 0.5) * 1
+    kept = np.sort(rng.choice(X.shape[0], 80, replace=False))
+    w = np.zeros(X.shape[0])
+    w[kept] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = make().fit(X, y, sample_weight=w)
+        b = make().fit(X[kept], y[kept])
+    assert_allclose(a.validation_scores_, b.validation_scores_, rtol=1e-9)
+    assert_allclose(a.predict(X[:20]), b.predict(X[:20]), rtol=1e-9, atol=1e-12)
+
+
+def test_early_stopping_on_too_few_rows_says_so():
+    X = np.random.default_rng(0).random((10, 3))
+    with pytest.raises(ValueError, match="early_stopping holds out validation_fraction"
+                       "=0.1 of the 10 training rows of positive weight"):
+        NonNegMLPClassifier(early_stopping=True).fit(X, np.arange(10) % 2)
+
+
 @pytest.mark.parametrize("class_weight", [{0: 3.0, 1: 1.0, 2: 0.5}, "balanced"])
 def test_class_weight_is_a_sample_weight(class_weight):
     X, y = _data(seed=1)

@@ -117,7 +117,9 @@ SHARED_DOCS = {
         119 iterations and the loss after 177 (validation accuracy 0.8457 and
         0.8480; ``benchmarks/results/adult_early_stopping.md``).
     validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+        Share of the training rows held out for early stopping, drawn from the
+        rows of positive ``sample_weight`` (rows of weight 0 stay in training,
+        where they add nothing).
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "class_weight_param": """\

@@ -320,6 +320,31 @@ class TrainableNetwork(BaseNetwork):
         """``scoring``: ``"loss"`` or None (the estimator's ``score``)."""
         return getattr(self, "scoring", "loss")
 
+    def _validation_split(self, strata, sample_weight, rng):
+        """``(idx_train, idx_val)``: ``validation_fraction`` of the rows of positive
+        weight held out (stratified by class where every class has two rows), so
+        that the validation score never reads rows the user weighted 0 (an all-0
+        validation part was scored unweighted); the rows of weight 0 train, where
+        they add nothing."""
+        positive = np.flatnonzero(sample_weight > 0)
+        stratify = None
+        if strata is not None and np.min(np.bincount(strata[positive])) >= 2:
+            stratify = strata[positive]
+        try:
+            idx_train, idx_val = train_test_split(
+                positive, test_size=self.validation_fraction, random_state=rng,
+                stratify=stratify)
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the {positive.shape[0]} training rows "
+                f"of positive weight, and that split is impossible: {exc}. Pass more "
+                f"rows, another validation_fraction, or early_stopping=False."
+            ) from exc
+        if positive.shape[0] < sample_weight.shape[0]:
+            idx_train = np.concatenate([idx_train, np.flatnonzero(sample_weight <= 0)])
+        return idx_train, idx_val
+
     def _do_early_stopping(self, n_samples):
         """``early_stopping`` resolved: ``"auto"`` holds data out when the fit has
         more than ``_AUTO_EARLY_STOPPING_ROWS`` rows, as scikit-learn's
@@ -381,13 +406,7 @@ class TrainableNetwork(BaseNetwork):
         monitor = None
         self.do_early_stopping_ = self._do_early_stopping(X.shape[0])
         if self.do_early_stopping_:
-            stratify = None
-            if strata is not None and np.min(np.bincount(strata)) >= 2:
-                stratify = strata
-            idx_train, idx_val = train_test_split(
-                np.arange(X.shape[0]), test_size=self.validation_fraction,
-                random_state=rng, stratify=stratify,
-            )
+            idx_train, idx_val = self._validation_split(strata, sample_weight, rng)
             monitor = EarlyStopping(self, X[idx_val], y[idx_val], targets[idx_val],
                                     sample_weight[idx_val])
             data = data[idx_train]

@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
@@ -476,3 +478,46 @@ def test_no_attack_inside_the_certified_radius_changes_a_prediction(make):
     assert _attack_inside(est, X, radius * (1 - 1e-6)) == 0.0
     # The attack is not idle: at 50 times the radius it does change predictions.
     assert _attack_inside(est, X, radius * 50) > 0.0
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18,
+                    reason="np.longdouble is no wider than float64 on this platform")
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2 ** 31 - 1),
+       activation=st.sampled_from(["logistic", "tanh", "relu", "identity"]),
+       dtype=st.sampled_from([np.float64, np.float32]),
+       fixed_order=st.booleans(),
+       depth=st.integers(1, 3),
+       log_scale=st.floats(-2.0, 3.0))
+def test_logit_rounding_bound_holds_on_random_dense_networks(
+        seed, activation, dtype, fixed_order, depth, log_scale):
+    # Random signed networks with weights, biases and inputs of random scale (sums
+    # that cancel), through the engine's prediction (NumPy, BLAS or fixed order),
+    # against the same network in extended precision.
+    from scipy.special import expit as expit_ld
+
+    from sknonneg._engine import DenseLayer, forward
+    from sknonneg._lipschitz import dense_rounding_layers
+
+    rng = np.random.default_rng(seed)
+    sizes = [int(s) for s in rng.integers(1, 12, size=depth + 2)]
+    gain = float(rng.uniform(0.5, 4.0))
+    scale = 10.0 ** log_scale
+    coefs = [rng.normal(size=(a, b)) * scale for a, b in zip(sizes[:-1], sizes[1:])]
+    icpts = [rng.normal(size=b) * scale for b in sizes[1:]]
+    X = rng.normal(size=(30, sizes[0])) * scale
+    layers = [DenseLayer(a, b, activation=activation if i < depth else "identity")
+              for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]
+    computed = forward(layers, list(zip(coefs, icpts)), X, gain=gain, dtype=dtype,
+                       fixed_order=fixed_order)[1]
+    f = {"logistic": expit_ld, "tanh": np.tanh, "relu": lambda t: np.maximum(t, 0),
+         "identity": lambda t: t}[activation]
+    h = X.astype(np.longdouble)
+    for i, (w, b) in enumerate(zip(coefs, icpts)):
+        h = h @ w.astype(np.longdouble) + b.astype(np.longdouble)
+        if i < depth:
+            h = f(np.longdouble(gain) * h)
+    bound = logit_rounding_bound(dense_rounding_layers(coefs, icpts, activation, gain),
+                                 X, np.zeros(X.shape[0]), dtype)
+    error = np.max(np.abs(computed.astype(np.longdouble) - h), axis=1)
+    assert np.all(error <= bound)

@@ -631,11 +631,15 @@ def test_tabular_loaders_read_the_data_home(tmp_path):
     ("load_auto_mpg", "autompg.csv.gz",
      gzip.compress(b"mpg,cylinders\nfast,4\n")),
     ("load_adult", "adult.data.gz", gzip.compress(b"x\x00\xff\xfe,1\n" * 3)),
-], ids=["not-gzip", "compas-columns", "auto-mpg-not-numeric", "adult-binary"])
+    ("load_adult", "adult.data.gz", b""),
+    ("load_adult", "adult.data.gz", gzip.compress(b"")),
+], ids=["not-gzip", "compas-columns", "auto-mpg-not-numeric", "adult-binary",
+        "adult-empty", "adult-empty-gzip"])
 def test_tabular_loaders_name_a_file_they_cannot_parse(tmp_path, loader, filename,
                                                        content):
     # Before: BadGzipFile without the path, or AttributeError / KeyError from deep
-    # inside pandas ("'DataFrame' object has no attribute 'days_b_screening_arrest'").
+    # inside pandas ("'DataFrame' object has no attribute 'days_b_screening_arrest'");
+    # an empty adult.data loaded as a training set of 0 rows.
     import sknonneg.datasets as datasets
 
     (tmp_path / filename).write_bytes(content)
@@ -657,3 +661,14 @@ def test_tabular_loaders_say_where_a_missing_file_comes_from(tmp_path, loader, s
     with pytest.raises(FileNotFoundError,
                        match=f"is not in the data home.*{re.escape(source)}"):
         getattr(datasets, loader)(data_home=tmp_path)
+
+
+@pytest.mark.parametrize("content", [b"", gzip.compress(b"", mtime=0)],
+                         ids=["empty", "empty-gzip"])
+def test_an_empty_reuters_file_is_refused(tmp_path, content):
+    # Before: an empty file loaded as a corpus of 0 train and 0 test documents.
+    from sknonneg.datasets import load_reuters
+
+    (tmp_path / TOP10_FILE).write_bytes(content)
+    with pytest.raises(OSError, match="could not read Reuters file"):
+        load_reuters(data_home=tmp_path)

@@ -211,6 +211,11 @@ def load_reuters(
     except (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError,
             json.JSONDecodeError) as exc:
         raise OSError(f"could not read Reuters file {path!r}: {exc}") from exc
+    empty = [split for split, part in parts.items() if not part["data"]]
+    if empty:
+        raise OSError(f"could not read Reuters file {path!r}: it holds no "
+                      f"{' and no '.join(empty)} documents of the ModApte split; "
+                      f"replace it with the file of that name.")
 
     target_names = sorted(
         {c for part in parts.values() for labels in part["target"]

@@ -52,11 +52,15 @@ def _path(filename, data_home):
 
 def _read(filename, data_home, parse):
     """``parse(path)`` of the data file ``filename``; a file it cannot parse (not
-    gzip, truncated, columns missing or not numeric) is an ``OSError`` that names
-    the file, as for the downloaded data sets (``sknonneg.datasets._base``)."""
+    gzip, truncated, columns missing or not numeric) or that gives no rows is an
+    ``OSError`` that names the file, as for the downloaded data sets
+    (``sknonneg.datasets._base``)."""
     path = _path(filename, data_home)
     try:
-        return parse(path)
+        X, y = parse(path)
+        if len(y) == 0:  # an empty file, or one whose rows the filter drops
+            raise ValueError("it holds no rows")
+        return X, y
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, KeyError,
             AttributeError, TypeError, pd.errors.ParserError) as exc:
         raise OSError(

@@ -25,15 +25,16 @@ _HIDDEN_INIT_STD = 1.0
 _OUTPUT_INIT_STD = 1.0
 _INIT_SAMPLES = 2000
 
-
-def _variance(weights, values):
-    """Weighted variance of each column of ``values`` (``weights`` summing to 1)."""
-    return weights @ (values - weights @ values) ** 2
 # Standard deviation of the random offsets of b_u and b_v at initialisation, in units
 # of the pre-activation's standard deviation (see Notes of the class).
 _SYMMETRY_BREAK = 0.5
 # Largest L2 penalty of a layer at initialisation (see Notes of the class).
 _MAX_INIT_L2 = 1e3
+
+
+def _variance(weights, values):
+    """Weighted variance of each column of ``values`` (``weights`` summing to 1)."""
+    return weights @ (values - weights @ values) ** 2
 
 
 @fill_doc
@@ -148,8 +149,9 @@ class ABBAClassifier(BaseNetworkClassifier):
     trains without it, and early stopping was not measured on ABBA networks.
 
     **Initialisation.** A signed network is drawn (uniform weights rescaled so that
-    every unit's pre-activation has standard deviation 1 over a subsample of the
-    data) and turned into an ABBA network as above; the biases centre every unit of
+    every unit's pre-activation has standard deviation 1 over the data, weighted by
+    ``sample_weight``, or over 2000 rows drawn in proportion to it) and turned into
+    an ABBA network as above; the biases centre every unit of
     the network as it is evaluated (with the scale of ``lipschitz_max`` applied).
     Gradient steps keep such a network symmetric (``b_u + b_v`` and ``A + B`` of the
     inner layers receive no gradient while ``z = -x``), so the hidden biases are then

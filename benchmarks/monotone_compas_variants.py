@@ -56,11 +56,12 @@ def _with(factory, **params):
 
 
 def _grid(n_knots=10, rules=("distinct", "quantile"), sizes=SIZES, output_l2=None,
-          l2=L2, first_l1=None):
+          l2=L2, first_l1=None, activations=None):
     """The benchmark's network grid, with ``n_knots``, ``rules``, ``sizes``; with
     ``output_l2``, the output layer's l2 is that fraction of the hidden layers';
     with ``first_l1``, these values of an L1 penalty on the first layer (none on
-    the later layers) in the grid."""
+    the later layers) in the grid; with ``activations``, these activations in the
+    grid."""
     grids = []
     for size in sizes:
         alphas = l2 if output_l2 is None else [[a] * len(size) + [a * output_l2]
@@ -69,6 +70,8 @@ def _grid(n_knots=10, rules=("distinct", "quantile"), sizes=SIZES, output_l2=Non
                 RULE: list(rules)}
         if first_l1 is not None:
             grid["model__l1"] = [[a] + [0.0] * len(size) for a in first_l1]
+        if activations is not None:
+            grid["model__activation"] = list(activations)
         grids += _ramp_grid(grid, KP, [n_knots], COMPAS_CST)
     return grids
 
@@ -100,6 +103,12 @@ def variants():
         "k20q_l1": (base, _grid(20, ("quantile",), first_l1=[0.0, 3e-4, 3e-3]),
                     "20 quantile knots and first-layer l1 in {0, 3e-4, 3e-3} (dense "
                     "knots, sparse jumps: a fused lasso of each feature's shape)"),
+        "tanh_out0": (_with(base, model__activation="tanh"), _grid(output_l2=0.0),
+                      'activation="tanh" and output layer l2 = 0 (the two best '
+                      "single changes of monotone_compas_variants.md, together)"),
+        "act_cv": (base, _grid(activations=("logistic", "tanh")),
+                   'activation in {"logistic", "tanh"} added to the grid (chosen by '
+                   "the inner CV, as the other hyper-parameters)"),
         "small": (base, _grid(rules=("quantile",), sizes=[(16,)]),
                   "a smaller grid: (16,), 10 quantile knots, l2 in {1e-4, 3e-4, "
                   "1e-3} (3 candidates instead of 12: less selection noise)"),

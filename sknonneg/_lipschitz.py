@@ -139,13 +139,15 @@ def abba_bounds(coefs_a, coefs_b, activation_lipschitz=1.0):
     return tight, separable
 
 
-def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=1e-10):
+def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None):
     """Scale that brings the bound of ``factors`` under ``lipschitz_max``.
 
     Multiplying every weight layer by ``c`` multiplies the bound by ``c^k`` (``k``
     layers, biases untouched), so ``c = min(1, (lipschitz_max / bound)^(1/k))``
-    (times ``1 - margin``, against rounding) puts the network on the constraint set
-    when it is outside, and leaves it alone inside. ``ABBAClassifier`` computes its
+    (times ``1 - margin``, against rounding: by default the computed bound's
+    rounding allowance, :func:`bound_rounding_allowance`, and at least 1e-10) puts
+    the network on the constraint set when it is outside, and leaves it alone
+    inside. ``ABBAClassifier`` computes its
     network with the scaled weights, differentiating through ``c``: the constraint
     holds at every iterate, for any solver.
 
@@ -156,6 +158,8 @@ def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=1e-10):
     gain = float(activation_lipschitz) ** (k - 1)
     beta, grads = product_norm_grad(factors)
     bound = beta * gain
+    if margin is None:
+        margin = max(1e-10, bound_rounding_allowance(factors))
     target = float(lipschitz_max) * (1.0 - margin)
     if bound <= target:
         return 1.0, bound, None

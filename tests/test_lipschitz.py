@@ -296,6 +296,20 @@ def test_product_norm_gradient_matches_finite_differences():
     assert bound_scale(factors, 2 * beta)[::2] == (1.0, None)
 
 
+def test_bound_scale_leaves_room_for_the_rounding_of_wide_bounds():
+    # The margin was a fixed 1e-10: below the rounding allowance of a computed
+    # bound of wide layers (2e-9 here), so the exact bound could exceed the cap.
+    rng = np.random.default_rng(0)
+    factors = [rng.random((3000, 1000)), rng.random((1000, 10))]
+    allowance = bound_rounding_allowance(factors)
+    assert allowance > 1e-9
+    c, beta, _ = bound_scale(factors, 1.0)
+    assert c ** 2 * beta * (1.0 + allowance) <= 1.0
+    small = [rng.random((4, 3)), rng.random((3, 2))]
+    c, beta, _ = bound_scale(small, 1e-3)
+    assert_allclose(c ** 2 * beta, 1e-3 * (1 - 1e-10), rtol=1e-12)
+
+
 def test_separable_and_tight_bounds():
     rng = np.random.default_rng(1)
     a = [rng.random((4, 3)), rng.random((3, 3)), rng.random((3, 2))]

@@ -74,7 +74,10 @@ class ABBAClassifier(BaseNetworkClassifier):
     <<output_param>>
     lipschitz_max : float, default=None
         Upper bound on :attr:`lipschitz_bound_`, kept at every iterate of the
-        training (see Notes); ``None`` leaves the bound free.
+        training (see Notes), with room for the rounding of the computed bound
+        (the network is scaled to ``lipschitz_max (1 - a)``, ``a`` at least 1e-10
+        and about ``m n`` times the unit roundoff for ``m x n`` layers): the exact
+        bound is below it too. ``None`` leaves the bound free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,

@@ -305,7 +305,8 @@ def check_finite_parameters(theta, where, loss=0.0):
     if not finite:
         raise ValueError(
             f"The network's parameters overflowed to non-finite values {where}. "
-            f"Lower learning_rate_init or gain, or scale the input features."
+            f"Lower learning_rate_init, gain or the penalties (l1, l2, activity_l1), "
+            f"or scale the input features."
         )
 
 

@@ -283,3 +283,18 @@ def test_autoencoder_on_large_representable_input_fits_finite(dtype, value, deco
         est = NonNegAutoencoder(n_components=3, decoder=decoder, solver=solver,
                                 dtype=dtype, max_iter=20, random_state=0).fit(Xs)
         assert np.all(np.isfinite(est.inverse_transform(est.transform(Xs))))
+
+
+@pytest.mark.filterwarnings("ignore::sknonneg.DegenerateFitWarning")
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_an_extreme_penalty_neither_overflows_nor_misleads():
+    # ABBA's start multiplied l2 by the layer's squared norm to cap its penalty:
+    # at l2=1e200 the product overflowed (RuntimeWarning). A penalty that makes the
+    # solver's parameters overflow said "lower learning_rate_init or gain, or scale
+    # the input features", not the penalty.
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 4))
+    y = (X[:, 0] > 0.5).astype(int)
+    ABBAClassifier(3, l2=1e200, max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"overflowed.*the penalties \(l1, l2, "):
+        NonNegMLPClassifier(3, l2=1e300, max_iter=5, random_state=0).fit(X, y)

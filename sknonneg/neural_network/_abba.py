@@ -329,10 +329,13 @@ class ABBAClassifier(BaseNetworkClassifier):
             # swamp the data term: L-BFGS-B's first steps from there sent the
             # logits to 1e5-1e12. The layer is scaled down until its penalty is
             # _MAX_INIT_L2 at most (Notes).
-            penalty = l2[i] * float(np.einsum("ij,ij,j->", a, a, scale ** 2)
-                                    + np.einsum("ij,ij,j->", b, b, scale ** 2))
-            if penalty > _MAX_INIT_L2:
-                scale = scale * np.sqrt(_MAX_INIT_L2 / penalty)
+            # Compared as norm > _MAX_INIT_L2 / l2: the product of an extreme l2
+            # (1e150) and the norm overflowed.
+            norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
+                         + np.einsum("ij,ij,j->", b, b, scale ** 2))
+            room = _MAX_INIT_L2 / l2[i] if l2[i] > 0 else np.inf
+            if norm > room:
+                scale = scale * np.sqrt(room / norm)
             a *= scale
             b *= scale
             coefs_a.append(a)

@@ -189,6 +189,17 @@ def test_sample_weight_equals_repetition_from_scratch(data):
         assert_allclose(ca, cb, atol=1e-5)
 
 
+def _zero_weights_and_removed_rows(make, X, y, n_kept):
+    """``make()`` fitted on ``X`` with ``n_kept`` random rows of weight 1 and the
+    others of weight 0, and ``make()`` fitted on those rows alone (in order)."""
+    kept = np.sort(np.random.default_rng(1).choice(X.shape[0], n_kept, replace=False))
+    w = np.zeros(X.shape[0])
+    w[kept] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return make().fit(X, y, sample_weight=w), make().fit(X[kept], y[kept])
+
+
 @pytest.mark.parametrize("make", [
     lambda: NonNegMLPClassifier(6, max_iter=20, random_state=0),
     lambda: ABBAClassifier(4, max_iter=20, random_state=0),
@@ -199,16 +210,8 @@ def test_zero_weights_are_removed_rows_beyond_the_initialisation_sample(make):
     # More rows than the initialisation looks at (2000), fewer of them weighted:
     # numpy refused the weighted draw ("Fewer non-zero entries in p than size"),
     # and ABBA's start ignored the weights. The start now reads the weighted rows.
-    rng = np.random.default_rng(0)
-    X = rng.random((2010, 4))
-    y = (X[:, 0] + X[:, 1] > 1).astype(int)
-    kept = rng.choice(X.shape[0], 60, replace=False)
-    w = np.zeros(X.shape[0])
-    w[kept] = 1.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        a = make().fit(X, y, sample_weight=w)
-        b = make().fit(X[kept], y[kept])
+    X = np.random.default_rng(0).random((2010, 4))
+    a, b = _zero_weights_and_removed_rows(make, X, (X[:, 0] + X[:, 1] > 1) * 1, 60)
     out = "transform" if isinstance(a, NonNegAutoencoder) else "predict_proba"
     assert_allclose(getattr(a, out)(X[:20]), getattr(b, out)(X[:20]), atol=1e-8)
 
@@ -223,16 +226,9 @@ def test_early_stopping_holds_out_weighted_rows_only(make):
     # could hold fewer weighted rows than validation_fraction says, or none (then
     # scored unweighted, on rows the user excluded). Drawn from the weighted rows,
     # a fit with zero weights is the fit without those rows.
-    rng = np.random.default_rng(0)
-    X = rng.random((500, 4))
+    X = np.random.default_rng(0).random((500, 4))
     y = X[:, 0] if isinstance(make(), NonNegMLPRegressor) else (X[:, 0] > 0.5) * 1
-    kept = np.sort(rng.choice(X.shape[0], 80, replace=False))
-    w = np.zeros(X.shape[0])
-    w[kept] = 1.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        a = make().fit(X, y, sample_weight=w)
-        b = make().fit(X[kept], y[kept])
+    a, b = _zero_weights_and_removed_rows(make, X, y, 80)
     assert_allclose(a.validation_scores_, b.validation_scores_, rtol=1e-9)
     assert_allclose(a.predict(X[:20]), b.predict(X[:20]), rtol=1e-9, atol=1e-12)
 

@@ -56,7 +56,7 @@ __all__ = [
 
 
 def spectral_norm(matrix):
-    """Largest singular value, exactly (LAPACK SVD)."""
+    """Largest singular value (LAPACK SVD, to its rounding)."""
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.size == 0:
         return 0.0
@@ -130,10 +130,14 @@ def abba_bounds(coefs_a, coefs_b, activation_lipschitz=1.0):
 
     ``tight`` is Proposition 3.3, ``||S_L ... S_1|| * k^(L-1)``; ``separable`` is
     eq. (3), ``prod_l ||S_l|| * k^(L-1)`` (the spectral norm of a non-negative ABBA
-    matrix is that of its sum matrix), ``k`` the activations' Lipschitz constant.
+    matrix is that of its sum matrix), ``k`` the activations' Lipschitz constant;
+    both enlarged by :func:`bound_rounding_allowance`, so that they bound the exact
+    values.
     """
     factors = abba_factors(coefs_a, coefs_b)
     gain = float(activation_lipschitz) ** (len(factors) - 1)
+    # Upper bounds as computed too: enlarged by the rounding of the norms.
+    gain *= 1.0 + bound_rounding_allowance(factors)
     tight = product_norm(factors) * gain
     separable = math.prod(spectral_norm(f) for f in factors) * gain
     return tight, separable
@@ -144,7 +148,7 @@ def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None):
 
     Multiplying every weight layer by ``c`` multiplies the bound by ``c^k`` (``k``
     layers, biases untouched), so ``c = min(1, (lipschitz_max / bound)^(1/k))``
-    (times ``1 - margin``, against rounding: by default the computed bound's
+    (times ``1 - margin``, against rounding: by default twice the computed bound's
     rounding allowance, :func:`bound_rounding_allowance`, and at least 1e-10) puts
     the network on the constraint set when it is outside, and leaves it alone
     inside. ``ABBAClassifier`` computes its
@@ -159,7 +163,8 @@ def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None):
     beta, grads = product_norm_grad(factors)
     bound = beta * gain
     if margin is None:
-        margin = max(1e-10, bound_rounding_allowance(factors))
+        # Twice the allowance: abba_bounds enlarges the computed bound by it once.
+        margin = max(1e-10, 2.0 * bound_rounding_allowance(factors))
     target = float(lipschitz_max) * (1.0 - margin)
     if bound <= target:
         return 1.0, bound, None
@@ -176,7 +181,8 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
     ``sknonneg._engine.layout.ParameterLayout``: +1 or -1, no 0) are bounded together,
     ``|| |W_i| ... |W_j| ||`` (first fact of the module docstring); any other layer by
     its own spectral norm. All layers non-negative: ``||W_1 ... W_L||``, the tight
-    bound; all free: the separable product (eq. 3).
+    bound; all free: the separable product (eq. 3). The computed value is
+    enlarged by :func:`bound_rounding_allowance`, so that it bounds the exact one.
     """
     try:
         bound = float(max_slope) ** (len(coefs) - 1)
@@ -199,7 +205,8 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
         bound *= spectral_norm(coef)
     if run:
         bound *= product_norm(run)
-    return bound
+    # An upper bound as computed too: enlarged by the rounding of the norms.
+    return bound * (1.0 + bound_rounding_allowance(coefs))
 
 
 class RoundingLayer(NamedTuple):
@@ -349,8 +356,7 @@ def bound_rounding_allowance(coefs):
     return 2.0 * (len(widths) * _gamma(n, u) + n * n * u)
 
 
-def certified_radius(logits, bound, multilabel=False, logit_error=None,
-                     bound_allowance=0.0):
+def certified_radius(logits, bound, multilabel=False, logit_error=None):
     """Per sample, the L2 radius within which the prediction provably stays.
 
     ``logits`` of shape (n_samples, n_outputs), ``bound`` a Lipschitz constant of
@@ -361,15 +367,16 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None,
     the two largest logits. A single logit ``t`` (binary logistic output) decides by
     its sign: radius ``|t| / bound``; multilabel outputs: the least of those.
 
-    Rounding. ``logit_error(radius)`` (optional) bounds, per sample, how far the
-    computed logits are from the exact ones anywhere in the ball of ``radius``
-    (:func:`logit_rounding_bound`), and ``bound_allowance`` is the relative error
-    of the computed ``bound``. With ``E`` that bound on the ball of the exact-
-    arithmetic radius, the computed prediction at ``x`` is the exact one and stays
-    the computed prediction everywhere in the ball while the exact margin moves by
-    less than ``margin - 4 E`` (``2 E`` for a sign: the computed margin at ``x``
-    errs by ``2 E`` and at ``x + delta`` by ``2 E`` again): the radius is
-    ``max(margin - 4 E, 0) / (sqrt(2) bound (1 + bound_allowance))``.
+    Rounding. ``bound`` must bound the exact Lipschitz constant (the estimators'
+    ``lipschitz_bound_`` do: :func:`bound_rounding_allowance`), and
+    ``logit_error(radius)`` (optional) bounds, per sample, how far the computed
+    logits are from the exact ones anywhere in the ball of ``radius``
+    (:func:`logit_rounding_bound`). With ``E`` that bound on the ball of the
+    exact-arithmetic radius, the computed prediction at ``x`` is the exact one and
+    stays the computed prediction everywhere in the ball while the exact margin
+    moves by less than ``margin - 4 E`` (``2 E`` for a sign: the computed margin at
+    ``x`` errs by ``2 E`` and at ``x + delta`` by ``2 E`` again): the radius is
+    ``max(margin - 4 E, 0) / (sqrt(2) bound)``.
     """
     logits = np.asarray(logits, dtype=np.float64)
     if multilabel or logits.shape[1] == 1:
@@ -384,7 +391,6 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None,
             exact_radius = (margin / (scale * bound) if bound > 0
                             else np.where(margin > 0, np.inf, 0.0))
         margin = margin - n_errors * np.asarray(logit_error(exact_radius))
-        bound = bound * (1.0 + bound_allowance)
     with np.errstate(divide="ignore"):
         return np.where(margin > 0, margin / (scale * bound), 0.0) if bound > 0 \
             else np.where(margin > 0, np.inf, 0.0)

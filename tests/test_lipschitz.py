@@ -304,7 +304,9 @@ def test_bound_scale_leaves_room_for_the_rounding_of_wide_bounds():
     allowance = bound_rounding_allowance(factors)
     assert allowance > 1e-9
     c, beta, _ = bound_scale(factors, 1.0)
-    assert c ** 2 * beta * (1.0 + allowance) <= 1.0
+    # The capped network's reported bound (abba_bounds: enlarged by the allowance)
+    # stays below the cap, with room for the rounding of its recomputation.
+    assert c ** 2 * beta * (1.0 + allowance) ** 2 <= 1.0
     small = [rng.random((4, 3)), rng.random((3, 2))]
     c, beta, _ = bound_scale(small, 1e-3)
     assert_allclose(c ** 2 * beta, 1e-3 * (1 - 1e-10), rtol=1e-12)
@@ -339,8 +341,8 @@ def test_certified_radius_formula():
 
 def test_certified_radius_takes_the_rounding_off_the_margin():
     # The computed margin less 4 E (arg-max: both logits of the pair, at x and at
-    # x + delta), 2 E for a sign; a margin within that error gets 0; the bound is
-    # enlarged by its allowance; the error is asked for on the exact-arithmetic ball.
+    # x + delta), 2 E for a sign; a margin within that error gets 0; the error is
+    # asked for on the exact-arithmetic ball.
     tiny = 2.0 ** -40
     logits = np.array([[3.0, 1.0, 0.5], [1.0, 1.0 - tiny, 0.0]])
     asked = []
@@ -349,8 +351,8 @@ def test_certified_radius_takes_the_rounding_off_the_margin():
         asked.append(radius)
         return np.array([0.25, tiny])
 
-    radius = certified_radius(logits, 2.0, logit_error=error, bound_allowance=1e-3)
-    assert_allclose(radius, [(2.0 - 1.0) / (np.sqrt(2) * 2.0 * 1.001), 0.0])
+    radius = certified_radius(logits, 2.0, logit_error=error)
+    assert_allclose(radius, [(2.0 - 1.0) / (np.sqrt(2) * 2.0), 0.0])
     assert_allclose(asked[0], [2.0 / (np.sqrt(2) * 2.0), tiny / (np.sqrt(2) * 2.0)])
     radius = certified_radius(np.array([[-3.0], [1e-13]]), 2.0,
                               logit_error=lambda r: np.array([0.5, 1e-13]))
@@ -535,3 +537,26 @@ def test_logit_rounding_bound_holds_on_random_dense_networks(
                                  X, np.zeros(X.shape[0]), dtype)
     error = np.max(np.abs(computed.astype(np.longdouble) - h), axis=1)
     assert np.all(error <= bound)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier((6, 5), positive=True, max_iter=20, random_state=0),
+    lambda: ABBAClassifier((6, 5), max_iter=20, random_state=0),
+], ids=["nonneg", "abba"])
+def test_lipschitz_bound_is_enlarged_by_its_rounding_allowance(make):
+    # lipschitz_bound_ was the SVD's value itself, which may fall below the exact
+    # constant by its rounding: it is now enlarged by bound_rounding_allowance.
+    X, y = _data()
+    est = _fit(make(), X, y)
+    if isinstance(est, ABBAClassifier):
+        factors = [np.abs(est.coefs_a_[0] - est.coefs_b_[0]),
+                   est.coefs_a_[1] + est.coefs_b_[1],
+                   np.abs(est.coefs_a_[2] - est.coefs_b_[2])]
+        computed = np.linalg.norm(chain_product(factors), 2)
+    else:
+        factors = est.coefs_
+        computed = np.linalg.norm(chain_product(factors), 2) * (est.gain_ / 4) ** 2
+    allowance = bound_rounding_allowance(factors)
+    assert allowance > 0
+    assert est.lipschitz_bound_ >= computed * (1 + 0.5 * allowance)
+    assert_allclose(est.lipschitz_bound_, computed * (1 + allowance), rtol=1e-14)

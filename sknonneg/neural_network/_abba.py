@@ -112,7 +112,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         Proposition 3.3: ``||S_L ... S_1||_2`` with ``S_l = A_l + B_l`` (the norms
         of the doubling and halving maps, ``sqrt(2)`` and ``1 / sqrt(2)``, cancel;
         the activations are 1-Lipschitz). Computed by SVD (the largest singular
-        value, to its rounding: a relative error of order 1e-15).
+        value) and enlarged by an allowance for its rounding (about ``m n`` unit
+        roundoffs for ``m x n`` layers, 1e-12 relative for 100 units), so that it
+        bounds the exact constant.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison.
     <<classifier_attributes>>

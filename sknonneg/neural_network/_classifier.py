@@ -33,8 +33,7 @@ from sklearn.utils.multiclass import (
 
 from .._compat import StrOptions, check_sample_weight
 from .._kernels.reference.fixed import monotone_expit
-from .._lipschitz import (bound_rounding_allowance, certified_radius,
-                          logit_rounding_bound)
+from .._lipschitz import certified_radius, logit_rounding_bound
 from .._validation import check_positive_weights
 from ._monotone import has_constraint
 from ._training import SupervisedTransformerMixin, TrainableNetwork
@@ -557,8 +556,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         return certified_radius(
             self._logits(X), self.lipschitz_bound_, self._multilabel,
             logit_error=lambda radius: logit_rounding_bound(
-                layers, X, radius, self._compute_dtype),
-            bound_allowance=bound_rounding_allowance([la.coef_abs for la in layers]))
+                layers, X, radius, self._compute_dtype))
 
     def __setstate__(self, state):
         if "_theta" in state and "out_activation_" not in state:

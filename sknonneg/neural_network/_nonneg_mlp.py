@@ -880,7 +880,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         layers between free ones are bounded together
         (``sknonneg._lipschitz.mlp_lipschitz_bound``). ``c`` is the largest slope of
         the hidden units at the fitted gain: ``gain / 4`` for the sigmoid, ``gain``
-        for tanh, relu and the identity.
+        for tanh, relu and the identity. The computed norms are enlarged by an
+        allowance for their rounding (about ``m n`` unit roundoffs for ``m x n``
+        layers), so that the value bounds the exact constant.
         """
         check_is_fitted(self)
         return mlp_lipschitz_bound(self.coefs_, self._layout.coef_signs,

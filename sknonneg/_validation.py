@@ -203,13 +203,14 @@ def check_positive_weights(sample_weight):
 
 def check_target_scale(y, name="y"):
     """Raise ``ValueError`` if the regression target ``y`` is so large that its
-    variance, the squared error or R^2 overflow.
+    squared errors overflow.
 
-    The regressor standardises ``y`` with its (weighted) variance, the mean of
-    squared deviations of up to ``2 max|y|``, and ``score`` (R^2) sums squared
-    errors of that size over the rows: both stay finite while ``2 max|y|
-    sqrt(n_samples)`` is below ``sqrt(finfo(float64).max)`` = 1.3e154. Beyond,
-    the fit would divide by an infinite scale and predict ``inf`` or ``NaN``.
+    The regressor's own statistics cannot overflow (its standard deviation and
+    ``score`` are computed in units of the largest deviation), but the squared
+    errors of its predictions in the targets' units, summed over the rows as
+    scikit-learn's ``mean_squared_error`` and ``r2_score`` sum them, stay finite
+    only while ``2 max|y| sqrt(n_samples)`` is below ``sqrt(finfo(float64).max)``
+    = 1.3e154: a model whose every metric is ``inf`` or ``NaN`` is refused at fit.
     """
     y = np.asarray(y)
     largest = _largest_magnitude(y)

@@ -82,6 +82,30 @@ def test_targets_of_any_scale_are_standardised_alike(data, factor):
     assert_allclose(scaled.predict(X), factor * short.predict(X), rtol=1e-6)
 
 
+def test_score_is_r2_and_does_not_underflow(data):
+    # score was scikit-learn's r2_score on the raw targets, whose sums of squares
+    # underflow below 1e-154: it gave 1.0 for any predictions of a 1e-300 target.
+    # It is computed on the standardised targets, the same R^2 where nothing
+    # underflows.
+    from sklearn.metrics import r2_score
+
+    X, y = data
+    w = np.random.RandomState(2).uniform(size=X.shape[0])
+    est = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(X, y)
+    assert_allclose(est.score(X, y), r2_score(y, est.predict(X)), rtol=1e-12)
+    assert_allclose(est.score(X, y, w), r2_score(y, est.predict(X), sample_weight=w),
+                    rtol=1e-12)
+    assert_allclose(est.score(X, y[:, None]), est.score(X, y), rtol=1e-12)
+    two = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(X, np.c_[y, -y])
+    assert_allclose(two.score(X, np.c_[y, -y]),
+                    r2_score(np.c_[y, -y], two.predict(X)), rtol=1e-12)
+    with pytest.raises(ValueError, match="different number of output"):
+        two.score(X, y)
+    tiny = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(X, 1e-300 * y)
+    assert_allclose(tiny.score(X, 1e-300 * y), est.score(X, y), rtol=1e-6)
+    assert tiny._r2(1e-300 * y, np.zeros_like(y)) < 0
+
+
 def test_weighted_target_scaling_equals_repeated_rows(data):
     X, y = data
     w = np.arange(X.shape[0]) % 3

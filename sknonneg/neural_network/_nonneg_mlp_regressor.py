@@ -336,8 +336,47 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """R^2 on held-out data of the network ``theta`` at ``gain``."""
-        return r2_score(y_val, self._predict_from_logits(
-            self._logits_at(theta, gain, X_val)), sample_weight=sample_weight)
+        return self._r2(y_val, self._predict_from_logits(
+            self._logits_at(theta, gain, X_val)), sample_weight)
+
+    def _r2(self, y, y_pred, sample_weight=None):
+        """R^2 of ``y_pred`` for ``y``, both standardised with ``y_mean_`` and
+        ``y_scale_`` first: an affine map of both leaves R^2 unchanged, and the sums
+        of squares of a target of scale 1e-300 no longer underflow (scikit-learn's
+        ``r2_score`` gave 1.0 there, whatever the predictions)."""
+        y = np.asarray(y, dtype=np.float64)
+        y_pred = np.asarray(y_pred, dtype=np.float64)
+        columns = [np.reshape(a, (a.shape[0], -1)) if a.ndim else a for a in (y, y_pred)]
+        if any(c.ndim != 2 or c.shape[1] != self.n_outputs_ for c in columns):
+            # Shapes that do not match the fit: scikit-learn's own error.
+            return r2_score(y, y_pred, sample_weight=sample_weight)
+        y, y_pred = ((c - self.y_mean_) / self.y_scale_ for c in columns)
+        return r2_score(y, y_pred, sample_weight=sample_weight)
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination R^2 of the predictions.
+
+        As ``RegressorMixin.score``, computed on the targets standardised with the
+        fitted ``y_mean_`` and ``y_scale_`` (the same value: R^2 is unchanged by an
+        affine map of the targets and the predictions alike), so that it neither
+        underflows for targets of scale below 1e-154 nor overflows above 1e154.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against ``y`` (uniform average over the
+            outputs).
+        """
+        return self._r2(y, self.predict(X), sample_weight)
 
     # --------------------------------------------------------------- fitting
     def fit(self, X, y, sample_weight=None):

@@ -226,7 +226,7 @@ class RoundingLayer(NamedTuple):
     intercept_abs: np.ndarray
     fan_in: int
     slope: float = 1.0
-    growth: float = 1.0
+    growth: float | None = 1.0
     ceiling: float = math.inf
     cap: float = 0.0
 
@@ -234,6 +234,7 @@ class RoundingLayer(NamedTuple):
 def dense_rounding_layers(coefs, intercepts, activation, gain):
     """The :class:`RoundingLayer` list of a dense network (``NonNegMLPClassifier``):
     hidden units ``f(gain t)``, a plain affine output."""
+    # Imported here: the engine's objective imports this module.
     from ._engine.layers import dense_lipschitz_factor
 
     slope = dense_lipschitz_factor(activation, gain)

@@ -14,6 +14,7 @@ Everything here works on *fitted* estimators through duck typing:
 
 import numpy as np
 from scipy.special import expit
+from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
@@ -127,8 +128,6 @@ def layer_constraints(estimator, layers=None):
 def output_classes(final, n_outputs):
     """Labels of the output neurons (``classes_`` when it matches; an autoencoder's
     outputs reconstruct the input features, and are named after them)."""
-    from sklearn.base import is_classifier, is_regressor
-
     classes = getattr(final, "classes_", None)
     if (classes is None and not is_classifier(final) and not is_regressor(final)
             and getattr(final, "n_features_in_", None) == n_outputs):

@@ -86,14 +86,15 @@ def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks
     if y is None:
         y_blocks = [None] * len(x_blocks)
     else:
-        if not isinstance(y, da.Array):
+        in_memory = not isinstance(y, da.Array)
+        if in_memory:
             y = np.asarray(y)
         # Known lengths that differ (a dask y said "Chunks do not add up to shape"
         # from the rechunk below); unknown ones (nan) are left to the blocks.
         n_x, n_y = X.shape[0], y.shape[0]
         if not (np.isnan(n_x) or np.isnan(n_y)) and n_x != n_y:
             raise ValueError(f"X has {n_x} rows but y has {n_y}.")
-        if not isinstance(y, da.Array):
+        if in_memory:
             y = da.from_array(y, chunks=(X.chunks[0],) + y.shape[1:])
         if y.chunks[0] != X.chunks[0]:
             y = y.rechunk({0: X.chunks[0]})

@@ -102,7 +102,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)
-        Their weighted standard deviation (1 where it is 0).
+        Their weighted standard deviation; 1 for a target equal on every
+        weighted row, whose output unit then starts and stays at 0 (weights and
+        bias): it predicts that value (``y_mean_``) exactly.
     n_outputs_ : int
         Number of targets.
     out_activation_ : str
@@ -304,6 +306,12 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         except ValueError:
             weights = np.ones(y.shape[0])  # the weight check reports it next
         mean = np.average(y, axis=0, weights=weights)
+        # A target equal on every weighted row is that value exactly: the rounding
+        # of its average (0.1 x 569 rows averages to 0.1 - 1.4e-17) would become a
+        # spread of 1e-17, standardised to +-1.
+        kept = y[weights > 0]
+        constant = np.all(kept == kept[:1], axis=0)
+        mean[constant] = kept[0, constant]
         # The deviations in units of the largest one: their squares cannot
         # underflow (a target of scale 1e-300 was taken for a constant).
         deviations = y - mean
@@ -311,10 +319,29 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         unit = np.where(peak > 0, peak, 1.0)
         scale = peak * np.sqrt(np.average((deviations / unit) ** 2, axis=0,
                                           weights=weights))
-        scale[~(scale > 0)] = 1.0
+        scale[~(scale > 0) | constant] = 1.0
         self.n_outputs_ = y.shape[1]
         self.y_mean_, self.y_scale_ = mean, scale
         return self._standardised(y)
+
+    def _init_output(self, layout, theta, X, targets, sample_weight):
+        """The initial network with the output units of targets that are equal on
+        every weighted training row zeroed (weights and bias): each predicts its
+        constant ``y_mean_`` exactly, and keeps it, its residuals and hence its
+        gradients being 0 (a random start was still 0.07 off after 200 L-BFGS-B
+        iterations)."""
+        theta = super()._init_output(layout, theta, X, targets, sample_weight)
+        kept = targets if sample_weight is None else targets[sample_weight > 0]
+        constant = np.all(kept == 0.0, axis=0)
+        if not np.any(constant):
+            return theta
+        coefs, intercepts = layout.arrays(theta)
+        coefs, intercepts = list(coefs), list(intercepts)
+        coefs[-1] = np.array(coefs[-1], copy=True)
+        intercepts[-1] = np.array(intercepts[-1], copy=True)
+        coefs[-1][:, constant] = 0.0
+        intercepts[-1][constant] = 0.0
+        return layout.pack(coefs, intercepts)
 
     def _transform_targets(self, y):
         y = _target_matrix(y)

@@ -13,7 +13,8 @@ class SolverResult:
     each iteration, whether a stopping criterion (not the iteration limit) ended
     it, the solver's message, the projected-gradient norm, and whether the
     iteration limit was the planned end of a step-size schedule that decays over
-    it (``learning_rate="linear"``), not a cut."""
+    it (``learning_rate="linear"``), not a cut; where the last stage of a staged fit
+    began."""
 
     theta: np.ndarray
     n_iter: int = 0
@@ -24,3 +25,7 @@ class SolverResult:
     # Infinity norm of the projected gradient at ``theta`` (NaN when not reported).
     proj_grad_norm: float = np.nan
     planned_end: bool = False
+    # Index in ``loss_curve`` of the first iteration of the last solver run of a
+    # staged fit (the last gain stage of L-BFGS-B): the losses before it are of
+    # another objective (another gain), so a decrease is measured from there on.
+    stage_start: int = 0

@@ -173,7 +173,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                           early_stopping=True, held_out=False):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
-    decrease over the last 10% of the iterations (at least 5). The message shows the
+    decrease over the last 10% of the iterations (at least 5), within the last gain
+    stage (``result.stage_start``; a stage of one iteration warns). The message shows the
     loss and, when the solver reports it, the projected-gradient norm.
 
     A fit whose step size decays over ``max_iter`` epochs (``result.planned_end``:
@@ -209,8 +210,13 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         )
         return
     tail = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
+    # The tail stays inside the last gain stage: a gain step raises the loss (another
+    # objective), and a drop measured across it hid a fit cut short (max_iter=20,
+    # stages of 4 iterations).
+    stage_start = min(max(int(getattr(result, "stage_start", 0)), 0), curve.size)
+    tail = min(tail, curve.size - stage_start - 1)
     why = f"it stopped after {curve.size} iterations"
-    if curve.size > tail:
+    if tail > 0:
         drop = curve[-tail - 1] - curve[-1]
         total = curve[0] - curve[-1]
         if np.isfinite(drop) and drop <= _TAIL_GAIN * max(total, 0.0):

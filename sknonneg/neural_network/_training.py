@@ -519,6 +519,7 @@ class TrainableNetwork(BaseNetwork):
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
             objective.gain = float(gain)
             n_iter, left = int(n_iter) + left, 0
+            result.stage_start = len(result.loss_curve)
             run = solver.run(objective, result.theta, box,
                              Schedule(max_iter=n_iter, tol=self.tol), callback)
             result.theta = run.theta

@@ -102,6 +102,15 @@ def test_dict_form_with_dataframe(cls):
         cls(6, positive=True, monotonic_cst={"a": 1, "zz": -1}).fit(frame, target)
     with pytest.raises(ValueError, match="needs feature names"):
         cls(6, positive=True, monotonic_cst={"a": 1}).fit(X, target)
+    # Behind a scaler in a Pipeline the message names the fix, which works.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+    with pytest.raises(ValueError, match=r"set_output\(transform='pandas'\)"):
+        make_pipeline(MinMaxScaler(), cls(6, monotonic_cst={"a": 1}, max_iter=5)).fit(
+            frame, target)
+    pipe = make_pipeline(MinMaxScaler().set_output(transform="pandas"),
+                         cls(6, monotonic_cst={"a": 1}, max_iter=5)).fit(frame, target)
+    np.testing.assert_array_equal(pipe[-1].monotonic_cst_, [1, 0, 0, 0, 0])
     with pytest.raises(ValueError, match="values must be -1, 0 or 1"):
         cls(6, positive=True, monotonic_cst={"a": 2}).fit(frame, target)
     # True is refused as in the array form (before, the dict took it as 1 while

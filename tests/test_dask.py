@@ -342,6 +342,9 @@ def test_partial_fit_chunks_trains_the_autoencoder(digits):
     for X_in in (X, sp.csr_matrix(X)):
         got = partial_fit_chunks(clone(ae), X_in, None, chunk_size=200)
         np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
+    # y defaults to None, as in fit(X) (before: "missing argument 'y'").
+    got = partial_fit_chunks(clone(ae), X, chunk_size=200)
+    np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
 
 
 @needs_dask
@@ -361,6 +364,8 @@ def test_fit_dask_blocks_takes_the_autoencoder_and_in_memory_targets(digits):
     reg = NonNegMLPRegressor(hidden_layer_sizes=8, max_iter=5, random_state=0)
     with dask.config.set(scheduler="synchronous"):
         got = fit_dask_blocks(ae, blocks, None)
+        np.testing.assert_array_equal(got._theta, ref._theta)
+        got = fit_dask_blocks(ae, blocks)  # y defaults to None, as in fit(X)
         np.testing.assert_array_equal(got._theta, ref._theta)
         # A NumPy y is split at X's row chunks (before: AttributeError, .chunks).
         got = fit_dask_blocks(reg, blocks, y)

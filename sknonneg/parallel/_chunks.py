@@ -58,7 +58,7 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
             yield start, min(n_samples, start + chunk_size)
 
 
-def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
+def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
                        n_epochs=1, shuffle=False, random_state=None, transform=None):
     """Train ``estimator`` with one ``partial_fit`` call per chunk of rows of ``X``.
 
@@ -69,7 +69,7 @@ def partial_fit_chunks(estimator, X, y, *, classes=None, chunk_size=10_000,
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``, or a CSR
         matrix (its row slices stay sparse).
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs), or None
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs) or None, default=None
         Labels or targets, sliced like ``X`` (may be memory-mapped too); None for
         an unsupervised estimator (``NonNegAutoencoder``).
     classes : array-like of shape (n_classes,), default=None

@@ -31,7 +31,7 @@ def _partial_fit_step(model, X, y, classes, fit_params):
     return model.partial_fit(X, y, **partial_fit_params(classes, fit_params))
 
 
-def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks=False,
+def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_blocks=False,
                     random_state=None, compute=True, **fit_params):
     """Train with one ``partial_fit`` call per block of a dask array, in sequence.
 
@@ -48,7 +48,7 @@ def fit_dask_blocks(estimator, X, y, *, classes=None, n_epochs=1, shuffle_blocks
         it is already fitted).
     X : dask.array.Array of shape (n_samples, n_features)
         Chunked along the rows (chunks across the columns are merged).
-    y : dask.array.Array, array-like or None
+    y : dask.array.Array, array-like or None, default=None
         Labels or targets of shape (n_samples,) or (n_samples, n_outputs),
         rechunked to the row chunks of ``X`` when they differ
         (an in-memory array is split at them); None for an unsupervised estimator

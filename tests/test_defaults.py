@@ -88,6 +88,37 @@ def test_degenerate_regression_warns():
             X, np.c_[y, np.ones(60)])
 
 
+def test_degenerate_fit_per_label_and_output_names_the_constraint():
+    # A label (or a regression output) left at its prior beside fitted ones was
+    # hidden by the average: an all-non-negative network fitted breast cancer's
+    # [y, 1 - y] at 62.7% (the prior) for y and 98.6% for 1 - y, silently. The
+    # warning names the labels and, when the constraints make every output
+    # monotone, that cause.
+    X, y = load_breast_cancer(return_X_y=True)
+    X = MinMaxScaler().fit_transform(X)
+    Y = np.c_[y, 1 - y]
+    with pytest.warns(DegenerateFitWarning, match=r"labels \[0\] \(of 2\).*"
+                      r"every weight >= 0.*positive=\"hidden\"") as w:
+        NonNegMLPClassifier(10, random_state=0).fit(X, Y)
+    assert len([x for x in w if x.category is DegenerateFitWarning]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateFitWarning)
+        free = NonNegMLPClassifier(10, positive="hidden", random_state=0).fit(X, Y)
+    assert np.all((free.predict(X) == Y).mean(axis=0) > 0.95)
+    # monotonic_cst: its note, and no advice to free the output layer (refused).
+    with pytest.warns(DegenerateFitWarning, match="With monotonic_cst") as w:
+        NonNegMLPClassifier(10, monotonic_cst=[1] * 30, random_state=0).fit(X, y)
+    assert 'positive="hidden"' not in str(w[0].message)
+    # A regressor: the flat output among three, by index, with its R^2.
+    T = np.c_[X[:, 0], -X[:, 0], X[:, 1]]
+    with pytest.warns(DegenerateFitWarning, match=r"outputs \[1\] \(of 3; R\^2 .*"
+                      "every weight >= 0"):
+        NonNegMLPRegressor(10, positive=True, random_state=0).fit(X, T)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateFitWarning)
+        NonNegMLPRegressor(10, random_state=0).fit(X, T)
+
+
 def test_weights_on_one_class_are_not_a_degenerate_fit():
     # Before: with sample_weight zero on every row of the other classes, the fit
     # predicting the one weighted class was called "no better than the class

@@ -85,17 +85,61 @@ def _data_nll(logits, targets, sample_weight, softmax):
 
 
 def _regression_r2(estimator, X, targets, sample_weight):
-    """Training R^2 (weighted, averaged over the outputs that vary on rows of
-    positive weight) of the fitted regressor on its standardised ``targets``; None
-    when no output varies."""
+    """Training R^2 (weighted) of the fitted regressor on its standardised
+    ``targets``, per output, with the mask of the outputs that vary on rows of
+    positive weight; None when no output varies."""
     t = np.asarray(targets, dtype=np.float64)
     t = t.reshape(t.shape[0], -1)
     varies = np.ptp(t[np.asarray(sample_weight) > 0], axis=0) > 0
     if not np.any(varies):
         return None
     z = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64).reshape(t.shape)
-    r2 = r2_score(t, z, sample_weight=sample_weight, multioutput="raw_values")
-    return float(np.mean(r2[varies]))
+    return r2_score(t, z, sample_weight=sample_weight, multioutput="raw_values"), varies
+
+
+def _listed(indices, limit=10):
+    """``[0, 3, 7]``, at most ``limit`` of them, then how many more."""
+    shown = ", ".join(str(int(i)) for i in indices[:limit])
+    more = f" and {len(indices) - limit} more" if len(indices) > limit else ""
+    return f"[{shown}]{more}"
+
+
+def _listed_r2(values, limit=10):
+    return "R^2 " + ", ".join(f"{v:.3g}" for v in values[:limit])
+
+
+def _degenerate_labels(predicted, truth, logits, targets, sample_weight):
+    """Indices of the labels of a multilabel fit that vary in ``truth`` but are
+    predicted alike for every row, or whose log-loss is within ``_PRIOR_MARGIN`` of
+    their prior's."""
+    bad = []
+    for j in range(truth.shape[1]):
+        if np.unique(truth[:, j]).size < 2:
+            continue
+        nll, prior = _data_nll(logits[:, j:j + 1], targets[:, j:j + 1],
+                               sample_weight, False)
+        if (np.unique(predicted[:, j]).size == 1
+                or (prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN))):
+            bad.append(j)
+    return np.asarray(bad, dtype=np.int64)
+
+
+def _constraint_note(estimator, monotone_outputs):
+    """What the sign constraints forbid, when they make every output monotone
+    (``monotone_outputs``: logistic or identity outputs, not a softmax): the
+    likeliest cause of a degenerate fit then."""
+    if not monotone_outputs:
+        return ""
+    cst = getattr(estimator, "monotonic_cst_", None)
+    if cst is not None and np.any(np.asarray(cst) != 0):
+        return (" With monotonic_cst every output moves in the given direction with "
+                "each constrained feature: an output that moves against it cannot be "
+                "fitted.")
+    kinds = getattr(estimator, "weight_constraints_", None)
+    if kinds and all(k == "nonneg" for k in kinds):
+        return (" With every weight >= 0 every output is non-decreasing in every "
+                "feature: an output that falls as a feature rises cannot be fitted.")
+    return ""
 
 
 def warn_if_degenerate(estimator, X, targets, sample_weight):
@@ -107,15 +151,29 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
     ``_PRIOR_MARGIN``, no better than predicting the mean of every target. Other
     estimators (autoencoders) are left alone."""
     if is_regressor(estimator) and hasattr(estimator, "_diagnostic_logits"):
-        r2 = _regression_r2(estimator, X, targets, sample_weight)
-        if r2 is not None and not r2 > _PRIOR_MARGIN:
-            warnings.warn(
-                f"{estimator.__class__.__name__}: degenerate fit: its training R^2 "
-                f"({r2:.4g}) is no better than predicting the mean of the targets. "
-                "Try scaling the inputs (MinMaxScaler or StandardScaler), a smaller "
-                "l2 or learning_rate_init, or a larger max_iter.",
-                DegenerateFitWarning, stacklevel=5,
-            )
+        fitted = _regression_r2(estimator, X, targets, sample_weight)
+        if fitted is None:
+            return
+        r2, varies = fitted
+        mean = float(np.mean(r2[varies]))
+        # Each output on its own too: a flat output beside well-fitted ones.
+        bad = np.flatnonzero(varies & ~(r2 > _PRIOR_MARGIN))
+        if not mean > _PRIOR_MARGIN:
+            what = (f"its training R^2 ({mean:.4g}) is no better than predicting the "
+                    "mean of the targets")
+        elif bad.size:
+            what = (f"the training R^2 of outputs {_listed(bad)} (of "
+                    f"{varies.size}; {_listed_r2(r2[bad])}) is no better than "
+                    "predicting their mean")
+        else:
+            return
+        warnings.warn(
+            f"{estimator.__class__.__name__}: degenerate fit: {what}."
+            f"{_constraint_note(estimator, True)} Try scaling the inputs (MinMaxScaler "
+            "or StandardScaler), a smaller l2 or learning_rate_init, or a larger "
+            "max_iter.",
+            DegenerateFitWarning, stacklevel=5,
+        )
         return
     if not hasattr(estimator, "classes_") or not hasattr(estimator, "_diagnostic_logits"):
         return
@@ -137,17 +195,29 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
     nll, prior = _data_nll(logits, targets, sample_weight, softmax)
     what = None
     if n_true > 1 and n_predicted == 1:
-        what = (f"it predicts the same {'label' if truth.ndim == 1 else 'label set'} for "
+        single = truth.ndim == 1 or truth.shape[1] == 1
+        what = (f"it predicts the same {'label' if single else 'label set'} for "
                 f"all {truth.shape[0]} training samples, which hold {n_true} different "
                 "ones")
     elif prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN):
         what = (f"its training log-loss ({nll:.4g}) is no better than the class-prior "
                 f"model's ({prior:.4g})")
+    elif not softmax and truth.ndim == 2 and truth.shape[1] > 1:
+        # Each label on its own too: one left at its prior beside fitted ones.
+        bad = _degenerate_labels(predicted, truth, logits, targets, sample_weight)
+        if bad.size:
+            what = (f"labels {_listed(bad)} (of {truth.shape[1]}) are fitted no better "
+                    "than their prior (the same prediction for every training sample, "
+                    "or a log-loss within 1% of the prior's)")
     if what is not None:
+        note = _constraint_note(estimator, not softmax)
+        # positive="hidden" frees the output layer, which monotonic_cst refuses.
+        free = ("" if "monotonic_cst" in note
+                else ', or positive="hidden" (a free output layer)')
         warnings.warn(
-            f"{estimator.__class__.__name__}: degenerate fit: {what}. Try scaling the "
-            "inputs (MinMaxScaler or StandardScaler), a smaller l2, a larger max_iter, "
-            'or positive="hidden" (a free output layer).',
+            f"{estimator.__class__.__name__}: degenerate fit: {what}.{note} Try "
+            "scaling the inputs (MinMaxScaler or StandardScaler), a smaller l2"
+            f"{', ' if free else ' or '}a larger max_iter{free}.",
             DegenerateFitWarning, stacklevel=5,
         )
 

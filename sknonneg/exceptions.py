@@ -11,10 +11,15 @@ class DegenerateFitWarning(ConvergenceWarning):
     Raised at the end of ``fit`` when the fitted classifier predicts the same label
     (or the same label set) for every training sample although several are present,
     or when its training log-loss is no better than that of the class-prior model
-    (the constant predictor of the class frequencies); for a regressor, when its
-    training R^2 (weighted, averaged over the targets that vary) is at most 0.01, no
-    better than predicting the mean of each target. Rows of weight zero do not
-    count, and a fit whose weighted rows hold one label does not warn. A subclass of
+    (the constant predictor of the class frequencies), or, with several labels
+    (multilabel), when one of them is fitted so (named by index); for a regressor,
+    when its training R^2 (weighted, averaged over the targets that vary) is at most
+    0.01, no better than predicting the mean of each target, or that of one of them.
+    Rows of weight zero do not count, and a fit whose weighted rows hold one label
+    (a target that does not vary) does not warn. When the sign constraints make
+    every output monotone (every weight >= 0 with logistic or identity outputs, or
+    ``monotonic_cst``), the message says so: an output that moves against them
+    cannot be fitted. A subclass of
     :class:`sklearn.exceptions.ConvergenceWarning`, so filters on that class cover it.
 
     See Also

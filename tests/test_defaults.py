@@ -98,13 +98,21 @@ def test_degenerate_fit_per_label_and_output_names_the_constraint():
     X = MinMaxScaler().fit_transform(X)
     Y = np.c_[y, 1 - y]
     with pytest.warns(DegenerateFitWarning, match=r"labels \[0\] \(of 2\).*"
-                      r"every weight >= 0.*positive=\"hidden\"") as w:
+                      r"Every weight is >= 0.*positive=\"hidden\"") as w:
         NonNegMLPClassifier(10, random_state=0).fit(X, Y)
     assert len([x for x in w if x.category is DegenerateFitWarning]) == 1
     with warnings.catch_warnings():
         warnings.simplefilter("error", DegenerateFitWarning)
         free = NonNegMLPClassifier(10, positive="hidden", random_state=0).fit(X, Y)
     assert np.all((free.predict(X) == Y).mean(axis=0) > 0.95)
+    # A rare label that no row reaches 0.5 on but that is ranked (log-loss 0.013
+    # against its prior's 0.033) is fitted, not degenerate.
+    rare = np.zeros_like(y)
+    rare[np.argsort(X[:, 3])[-12:-9]] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateFitWarning)
+        fit = NonNegMLPClassifier(10, random_state=0).fit(X, np.c_[1 - y, rare])
+    assert fit.predict(X)[:, 1].sum() == 0
     # monotonic_cst: its note, and no advice to free the output layer (refused).
     with pytest.warns(DegenerateFitWarning, match="With monotonic_cst") as w:
         NonNegMLPClassifier(10, monotonic_cst=[1] * 30, random_state=0).fit(X, y)
@@ -112,7 +120,7 @@ def test_degenerate_fit_per_label_and_output_names_the_constraint():
     # A regressor: the flat output among three, by index, with its R^2.
     T = np.c_[X[:, 0], -X[:, 0], X[:, 1]]
     with pytest.warns(DegenerateFitWarning, match=r"outputs \[1\] \(of 3; R\^2 .*"
-                      "every weight >= 0"):
+                      "Every weight is >= 0"):
         NonNegMLPRegressor(10, positive=True, random_state=0).fit(X, T)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DegenerateFitWarning)

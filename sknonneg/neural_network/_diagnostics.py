@@ -105,21 +105,21 @@ def _listed(indices, limit=10):
 
 
 def _listed_r2(values, limit=10):
+    """``R^2 0.1, -2`` for the first ``limit`` of ``values``."""
     return "R^2 " + ", ".join(f"{v:.3g}" for v in values[:limit])
 
 
-def _degenerate_labels(predicted, truth, logits, targets, sample_weight):
-    """Indices of the labels of a multilabel fit that vary in ``truth`` but are
-    predicted alike for every row, or whose log-loss is within ``_PRIOR_MARGIN`` of
-    their prior's."""
+def _degenerate_labels(truth, logits, targets, sample_weight):
+    """Indices of the labels of a multilabel fit that vary in ``truth`` but whose
+    log-loss is within ``_PRIOR_MARGIN`` of their prior's. (Not "predicted alike for
+    every row": a rare label that no row reaches 0.5 on can still be ranked well.)"""
     bad = []
     for j in range(truth.shape[1]):
         if np.unique(truth[:, j]).size < 2:
             continue
         nll, prior = _data_nll(logits[:, j:j + 1], targets[:, j:j + 1],
                                sample_weight, False)
-        if (np.unique(predicted[:, j]).size == 1
-                or (prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN))):
+        if prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN):
             bad.append(j)
     return np.asarray(bad, dtype=np.int64)
 
@@ -137,19 +137,23 @@ def _constraint_note(estimator, monotone_outputs):
                 "fitted.")
     kinds = getattr(estimator, "weight_constraints_", None)
     if kinds and all(k == "nonneg" for k in kinds):
-        return (" With every weight >= 0 every output is non-decreasing in every "
-                "feature: an output that falls as a feature rises cannot be fitted.")
+        return (" Every weight is >= 0: every output is non-decreasing in every "
+                "feature, so one that falls as a feature rises cannot be fitted, and "
+                "the hidden units the outputs share can only add features up.")
     return ""
 
 
 def warn_if_degenerate(estimator, X, targets, sample_weight):
     """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
     label (set) for every row of ``X`` (with positive weight) although ``targets``
-    hold several, or its training log-loss is no better than the class prior's.
+    hold several, or its training log-loss is no better than the class prior's, or
+    (multilabel) that of one of its labels.
 
     A regressor: ``DegenerateFitWarning`` if its training R^2 is at most
-    ``_PRIOR_MARGIN``, no better than predicting the mean of every target. Other
-    estimators (autoencoders) are left alone."""
+    ``_PRIOR_MARGIN``, no better than predicting the mean of every target, or that
+    of one of them. The message notes when the constraints make every output
+    monotone (``_constraint_note``). Other estimators (autoencoders) are left
+    alone."""
     if is_regressor(estimator) and hasattr(estimator, "_diagnostic_logits"):
         fitted = _regression_r2(estimator, X, targets, sample_weight)
         if fitted is None:
@@ -204,11 +208,10 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
                 f"model's ({prior:.4g})")
     elif not softmax and truth.ndim == 2 and truth.shape[1] > 1:
         # Each label on its own too: one left at its prior beside fitted ones.
-        bad = _degenerate_labels(predicted, truth, logits, targets, sample_weight)
+        bad = _degenerate_labels(truth, logits, targets, sample_weight)
         if bad.size:
             what = (f"labels {_listed(bad)} (of {truth.shape[1]}) are fitted no better "
-                    "than their prior (the same prediction for every training sample, "
-                    "or a log-loss within 1% of the prior's)")
+                    "than their prior (a training log-loss within 1% of the prior's)")
     if what is not None:
         note = _constraint_note(estimator, not softmax)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.

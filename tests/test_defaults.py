@@ -97,7 +97,7 @@ def test_degenerate_fit_per_label_and_output_names_the_constraint():
     X, y = load_breast_cancer(return_X_y=True)
     X = MinMaxScaler().fit_transform(X)
     Y = np.c_[y, 1 - y]
-    with pytest.warns(DegenerateFitWarning, match=r"labels \[0\] \(of 2\).*"
+    with pytest.warns(DegenerateFitWarning, match=r"labels \[0\] \(of 2; 357 positive training rows each\).*"
                       r"Every weight is >= 0.*positive=\"hidden\"") as w:
         NonNegMLPClassifier(10, random_state=0).fit(X, Y)
     assert len([x for x in w if x.category is DegenerateFitWarning]) == 1

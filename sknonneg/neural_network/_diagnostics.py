@@ -210,8 +210,12 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
         # Each label on its own too: one left at its prior beside fitted ones.
         bad = _degenerate_labels(truth, logits, targets, sample_weight)
         if bad.size:
-            what = (f"labels {_listed(bad)} (of {truth.shape[1]}) are fitted no better "
-                    "than their prior (a training log-loss within 1% of the prior's)")
+            counts = truth[:, bad].sum(axis=0)
+            span = (f"{counts.min()}" if counts.min() == counts.max()
+                    else f"{counts.min()} to {counts.max()}")
+            what = (f"labels {_listed(bad)} (of {truth.shape[1]}; {span} positive "
+                    "training rows each) are fitted no better than their prior (a "
+                    "training log-loss within 1% of the prior's)")
     if what is not None:
         note = _constraint_note(estimator, not softmax)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.

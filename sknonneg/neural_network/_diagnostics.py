@@ -124,6 +124,16 @@ def _degenerate_labels(truth, logits, targets, sample_weight):
     return np.asarray(bad, dtype=np.int64)
 
 
+def _penalties(estimator):
+    """``l2, l1``, and what ``l1="auto"`` put on the first layer when it did."""
+    if (isinstance(getattr(estimator, "l1", None), str) and estimator.l1 == "auto"
+            and hasattr(estimator, "_l1_per_layer") and hasattr(estimator, "_layout")):
+        first = float(estimator._l1_per_layer(estimator._layout.coef_signs)[0])
+        if first > 0:
+            return f'l2, l1; l1="auto" put {first:g} on the first layer'
+    return "l2, l1"
+
+
 def _constraint_note(estimator, monotone_outputs):
     """What the sign constraints forbid, when they make every output monotone
     (``monotone_outputs``: logistic or identity outputs, not a softmax): the
@@ -174,8 +184,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}."
             f"{_constraint_note(estimator, True)} Try scaling the inputs (MinMaxScaler "
-            "or StandardScaler), a smaller l2 or learning_rate_init, or a larger "
-            "max_iter.",
+            "or StandardScaler), smaller penalties (l2, l1) or learning_rate_init, "
+            "or a larger max_iter.",
             DegenerateFitWarning, stacklevel=5,
         )
         return
@@ -223,8 +233,9 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
                 else ', or positive="hidden" (a free output layer)')
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{note} Try "
-            "scaling the inputs (MinMaxScaler or StandardScaler), a smaller l2"
-            f"{', ' if free else ' or '}a larger max_iter{free}.",
+            "scaling the inputs (MinMaxScaler or StandardScaler), smaller penalties "
+            f"({_penalties(estimator)}){', ' if free else ' or '}a larger "
+            f"max_iter{free}.",
             DegenerateFitWarning, stacklevel=5,
         )
 

@@ -77,11 +77,17 @@ def _data_nll(logits, targets, sample_weight, softmax):
         prior = np.bincount(idx, weights=w, minlength=logits.shape[1])
         prior = prior[prior > 0]
         return float(nll), float(-(prior @ np.log(prior)))
+    nll, prior = _label_nll(logits, targets, w)
+    return float(nll.sum()), float(prior.sum())
+
+
+def _label_nll(logits, targets, w):
+    """Per label of logistic ``logits``: the mean log-loss and the label-prior
+    model's, with row weights ``w`` that sum to 1."""
     t = np.asarray(targets, dtype=np.float64)
-    nll = -(w @ (t * log_expit(logits) + (1.0 - t) * log_expit(-logits)).sum(axis=1))
+    nll = -(w @ (t * log_expit(logits) + (1.0 - t) * log_expit(-logits)))
     p = np.clip(w @ t, 1e-300, 1.0 - 1e-16)
-    prior = -(p * np.log(p) + (1.0 - p) * np.log1p(-p)).sum()
-    return float(nll), float(prior)
+    return nll, -(p * np.log(p) + (1.0 - p) * np.log1p(-p))
 
 
 def _regression_r2(estimator, X, targets, sample_weight):
@@ -113,15 +119,15 @@ def _degenerate_labels(truth, logits, targets, sample_weight):
     """Indices of the labels of a multilabel fit that vary in ``truth`` but whose
     log-loss is within ``_PRIOR_MARGIN`` of their prior's. (Not "predicted alike for
     every row": a rare label that no row reaches 0.5 on can still be ranked well.)"""
-    bad = []
-    for j in range(truth.shape[1]):
-        if np.unique(truth[:, j]).size < 2:
-            continue
-        nll, prior = _data_nll(logits[:, j:j + 1], targets[:, j:j + 1],
-                               sample_weight, False)
-        if prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN):
-            bad.append(j)
-    return np.asarray(bad, dtype=np.int64)
+    varies = truth.any(axis=0) & ~truth.all(axis=0)
+    nll, prior = _label_nll(logits, targets, sample_weight / sample_weight.sum())
+    return np.flatnonzero(varies & (prior > 0) & (nll >= prior * (1.0 - _PRIOR_MARGIN)))
+
+
+def _has_monotonic_cst(estimator):
+    """Whether the fitted ``estimator`` constrains some feature (``monotonic_cst_``)."""
+    cst = getattr(estimator, "monotonic_cst_", None)
+    return cst is not None and bool(np.any(np.asarray(cst) != 0))
 
 
 def _penalties(estimator):
@@ -140,8 +146,7 @@ def _constraint_note(estimator, monotone_outputs):
     likeliest cause of a degenerate fit then."""
     if not monotone_outputs:
         return ""
-    cst = getattr(estimator, "monotonic_cst_", None)
-    if cst is not None and np.any(np.asarray(cst) != 0):
+    if _has_monotonic_cst(estimator):
         return (" With monotonic_cst every output moves in the given direction with "
                 "each constrained feature: an output that moves against it cannot be "
                 "fitted.")
@@ -229,7 +234,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
     if what is not None:
         note = _constraint_note(estimator, not softmax)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.
-        free = ("" if "monotonic_cst" in note
+        free = ("" if _has_monotonic_cst(estimator)
                 else ', or positive="hidden" (a free output layer)')
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{note} Try "

@@ -335,10 +335,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         constant = np.all(kept == 0.0, axis=0)
         if not np.any(constant):
             return theta
-        coefs, intercepts = layout.arrays(theta)
-        coefs, intercepts = list(coefs), list(intercepts)
-        coefs[-1] = np.array(coefs[-1], copy=True)
-        intercepts[-1] = np.array(intercepts[-1], copy=True)
+        coefs, intercepts = layout.arrays(theta)  # lists of new arrays
         coefs[-1][:, constant] = 0.0
         intercepts[-1][constant] = 0.0
         return layout.pack(coefs, intercepts)

@@ -2,6 +2,8 @@
 estimator: early stopping from ``theta`` alone, thread counts set per objective, the
 loops without classification, and the shared class docstrings."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpydoc.docscrape import ClassDoc
@@ -312,3 +314,50 @@ def test_early_stopping_score_weighs_the_held_out_rows(cls):
     est = cls(early_stopping=True, scoring=None, max_iter=100, random_state=0,
               **params).fit(np.r_[X, X], y, sample_weight=weights)
     assert est.best_validation_score_ > 0.9
+
+
+def test_multilabel_outputs_start_at_their_labels_log_odds(monkeypatch):
+    # Started at 0.5, a fit on many rare labels pushed every output weight of a
+    # non-negative output layer to its bound at 0 in its first steps, and labels
+    # ended at their prior (Reuters all-90: one with 1,650 positive documents;
+    # benchmarks/results/reuters90_prior.md). Each output now starts at its label's
+    # weighted training frequency: the weighted mean of its starting logit over the
+    # training rows is the label's log-odds (clipped for a label never present).
+    from scipy.special import logit
+
+    from sknonneg._engine.objective import forward
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(300, 6)
+    Y = (rng.rand(300, 4) < [0.5, 0.1, 0.02, 0.0]).astype(int)
+    Y[0, 3] = 1  # present once, in a row of weight 0 below
+    w = rng.uniform(0.5, 2.0, 300)
+    w[:40] = 0.0
+    starts = []
+    original = NonNegMLPClassifier._init_output
+
+    def spy(self, layout, theta, X, targets, sample_weight):
+        theta = original(self, layout, theta, X, targets, sample_weight)
+        starts.append((layout, theta.copy()))
+        return theta
+
+    monkeypatch.setattr(NonNegMLPClassifier, "_init_output", spy)
+    for positive in (True, "hidden"):
+        starts.clear()
+        clf = NonNegMLPClassifier(5, positive=positive, max_iter=2, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit(X, Y, sample_weight=w)
+        (layout, theta), = starts
+        _, logits = forward(layout.network, layout.views(theta), X, gain=1.0)
+        prior = np.clip(w @ Y / w.sum(), 1e-3, 1 - 1e-3)
+        np.testing.assert_allclose(w @ logits / w.sum(), logit(prior), atol=1e-9)
+    # A single logistic output and a softmax start centred, as before.
+    for output, y in (("logistic", Y[:, 1]), ("softmax", Y[:, 1])):
+        starts.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            NonNegMLPClassifier(5, output=output, max_iter=2, random_state=0).fit(X, y)
+        (layout, theta), = starts
+        _, logits = forward(layout.network, layout.views(theta), X, gain=1.0)
+        np.testing.assert_allclose(logits.mean(axis=0), 0.0, atol=1e-9)

@@ -14,7 +14,13 @@ else changed), each fit in the same process:
   first layer), with ``l1=0``, and ``positive="hidden"``;
 - ``test``: the ModApte split (7,770 / 3,019 documents for all 90 labels, 6,490 /
   2,545 for the top 10), ``positive=True`` at its defaults, as a check after the
-  choice.
+  choice;
+- ``path`` (``--protocols path``, a separate run): how the fit goes wrong from the
+  centred start, on the inner split, all 90 labels: ``positive=True`` at its
+  defaults stopped after 10, 20 and 200 L-BFGS-B iterations, with the hidden units
+  that are constant over the fitted documents (standard deviation below 1e-3, as
+  ``reuters_inner.py`` counts them), the labels whose output weights are all 0,
+  and the training loss.
 
 Columns: micro- and macro-F1 on the scored part, documents left without a label,
 labels at their prior on the training part (training log-loss within 1% of the
@@ -88,6 +94,34 @@ def split(data_home, subset, protocol):
     return X_fit, X_score, Y_fit, Y_score
 
 
+def path(args):
+    """The ``path`` protocol (module docstring)."""
+    X_fit, _, Y_fit, _ = split(args.data_home, "all90", "inner")
+    counts = Y_fit.sum(axis=0)
+    rows = []
+    for start, cls in STARTS.items():
+        for seed in args.seeds:
+            for max_iter in (10, 20, 200):
+                est = cls((30,), output="logistic", random_state=seed,
+                          max_iter=max_iter)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # stopped early on purpose
+                    est.fit(X_fit, Y_fit)
+                bad = at_prior(est.decision_function(X_fit), Y_fit)
+                row = {"protocol": "path", "labels": "all90", "start": start,
+                       "seed": seed, "max_iter": max_iter,
+                       "constant_units": int(
+                           (est.transform(X_fit).std(axis=0) < 1e-3).sum()),
+                       "zero_output_columns": int(
+                           np.all(est.coefs_[-1] == 0, axis=0).sum()),
+                       "labels_at_prior": int(bad.size),
+                       "largest_at_prior": int(counts[bad].max()) if bad.size else 0,
+                       "loss": float(est.loss_curve_[-1])}
+                rows.append(row)
+                print(row, flush=True)
+    return rows
+
+
 def main():
     parser = add_common_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--protocols", nargs="+", default=["inner", "test"])
@@ -98,7 +132,11 @@ def main():
         args.output += "_quick"
     set_threads(args.threads)
     rows = []
+    if "path" in args.protocols:
+        rows += path(args)
     for protocol in args.protocols:
+        if protocol == "path":
+            continue
         for subset in ("all90", "top10"):
             X_fit, X_score, Y_fit, Y_score = split(args.data_home, subset, protocol)
             counts = Y_fit.sum(axis=0)
@@ -158,6 +196,8 @@ def markdown(result):
         "| --- | --- | --- | --- | ---: | --- | ---: | ---: | --- | --- | ---: |"]
     groups = {}
     for r in result["rows"]:
+        if r["protocol"] == "path":
+            continue
         groups.setdefault((r["protocol"], r["labels"], r["config"], r["start"]),
                           []).append(r)
     for (protocol, labels, config, start), rs in groups.items():
@@ -169,6 +209,21 @@ def markdown(result):
             + ", ".join(str(r["no_label"]) for r in rs) + f" (of {rs[0]['n_scored']}) | "
             + ", ".join(f"{r['labels_at_prior']} ({r['largest_at_prior']})" for r in rs)
             + f" | {np.median([r['cpu_s'] for r in rs]):.1f} |")
+    path_rows = [r for r in result["rows"] if r["protocol"] == "path"]
+    if path_rows:
+        lines += [
+            "", "Path (inner split, all 90 labels, `positive=True` at its defaults, "
+            "stopped after `max_iter` iterations): hidden units constant over the "
+            "fitted documents (of 30), labels whose output weights are all 0, labels "
+            "at prior (largest), training loss.", "",
+            "| start | seed | max_iter | constant units | zero output columns | "
+            "labels at prior (largest) | loss |",
+            "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+        for r in path_rows:
+            lines.append(
+                f"| {r['start']} | {r['seed']} | {r['max_iter']} | "
+                f"{r['constant_units']} | {r['zero_output_columns']} | "
+                f"{r['labels_at_prior']} ({r['largest_at_prior']}) | {r['loss']:.3f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -101,8 +101,8 @@ def test_degenerate_fit_per_label_and_output_names_the_constraint():
                       r"Every weight is >= 0.*positive=\"hidden\"") as w:
         NonNegMLPClassifier(10, random_state=0).fit(X, Y)
     assert len([x for x in w if x.category is DegenerateFitWarning]) == 1
-    # It names what l1="auto" put on the first layer (Reuters all-90: the labels
-    # at their prior were its doing; benchmarks/results/reuters90_width.md).
+    # It names what l1="auto" put on the first layer, a penalty the user did not
+    # set.
     degenerate = [str(x.message) for x in w if x.category is DegenerateFitWarning]
     assert 'l1="auto" put 0.0001 on the first layer' in degenerate[0]
     with warnings.catch_warnings():

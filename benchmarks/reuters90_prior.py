@@ -45,6 +45,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import add_common_args, markdown_header, save_result, set_threads  # noqa: E402
 from reuters90_width import at_prior  # noqa: E402
+from reuters_inner import CentredStart  # noqa: E402
 
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
@@ -52,15 +53,6 @@ from sklearn.preprocessing import MultiLabelBinarizer  # noqa: E402
 
 from sknonneg import NonNegMLPClassifier  # noqa: E402
 from sknonneg.datasets import load_reuters  # noqa: E402
-
-
-class CentredStart(NonNegMLPClassifier):
-    """The previous start: multilabel outputs centred (probability 0.5 on the mean
-    row), not raised by their labels' log-odds."""
-
-    @staticmethod
-    def _prior_intercepts(layout, theta, targets, sample_weight):
-        return theta
 
 
 STARTS = {"log-odds": NonNegMLPClassifier, "centred (before)": CentredStart}

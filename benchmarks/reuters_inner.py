@@ -17,11 +17,13 @@ candidate can be measured before it is made a default:
 
 - ``defaults``: the code as it is (the ``reuters_inner_*`` results of the fifth
   round ran before ``l1="auto"``, so their ``defaults`` is ``l1=0``; with it, pass
-  ``l1=0`` for that);
+  ``l1=0`` for that; and before the log-odds start of session 20, ``centred``);
 - ``hidden_std=S``: start the non-negative hidden layers of logistic-output
   networks at pre-activation standard deviation ``S`` (``_INIT_STD``);
 - ``prior_bias``: output intercepts started at the labels' log-odds (minus the
-  mean of the output's pre-activation, as now);
+  mean of the output's pre-activation): the default since session 20, so now the
+  same fit as ``defaults``; ``centred``: the start before (outputs centred, 0.5 on
+  the mean row);
 - ``no_scaling``: L-BFGS-B without the first-layer scaling;
 - ``fmax=F``: the scaling's cap ``F_MAX``;
 - ``l1=A``: ``l1=[A, 0]``; ``l2=A``: ``l2=A``;
@@ -79,19 +81,13 @@ def inner_split(data_home, seed=0, share=0.8):
     return X_tr, X_va, Y_tr, Y_va
 
 
-class PriorBias(NonNegMLPClassifier):
-    """Output intercepts started at the labels' log-odds (development variant)."""
+class CentredStart(NonNegMLPClassifier):
+    """The start before session 20: multilabel outputs centred, not raised by
+    their labels' log-odds (development variant)."""
 
-    def _init_output(self, layout, theta, X, targets, sample_weight):
-        theta = super()._init_output(layout, theta, X, targets, sample_weight)
-        if self._output_type() != "logistic":
-            return theta
-        coefs, intercepts = layout.arrays(theta)
-        w = (np.ones(X.shape[0]) if sample_weight is None
-             else np.asarray(sample_weight, float))
-        prior = np.clip(w @ np.asarray(targets, float) / w.sum(), 1e-3, 1 - 1e-3)
-        intercepts[-1] = intercepts[-1] + np.log(prior / (1 - prior))
-        return layout.pack(coefs, intercepts)
+    @staticmethod
+    def _prior_intercepts(layout, theta, targets, sample_weight):
+        return theta
 
 
 def apply_variant(spec):
@@ -107,7 +103,9 @@ def apply_variant(spec):
         elif key == "out_std":
             nm._INIT_STD["logistic"] = (nm._INIT_STD["logistic"][0], float(value))
         elif key == "prior_bias":
-            cls = PriorBias
+            continue  # the default start since session 20
+        elif key == "centred":
+            cls = CentredStart
         elif key == "no_scaling":
             lbfgsb.solver_scaling = lambda objective: None
         elif key == "fmax":

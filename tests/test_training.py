@@ -320,9 +320,10 @@ def test_multilabel_outputs_start_at_their_labels_log_odds(monkeypatch):
     # Started at 0.5, a fit on many rare labels lowered every output at once in its
     # first steps, which a non-negative network did by switching its hidden units
     # off for good, and labels ended at their prior (Reuters all-90: one with 1,650
-    # positive documents; benchmarks/results/reuters90_prior.md). Each output now starts at its label's
-    # weighted training frequency: the weighted mean of its starting logit over the
-    # training rows is the label's log-odds (clipped for a label never present).
+    # positive documents; benchmarks/results/reuters90_prior.md). Each output now
+    # starts at its label's weighted training frequency: the weighted mean of its
+    # starting logit over the training rows is the label's log-odds (clipped for a
+    # label never present).
     from scipy.special import logit
 
     from sknonneg._engine.objective import forward

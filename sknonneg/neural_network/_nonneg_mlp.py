@@ -270,10 +270,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     off: on Reuters with all 90 labels and 30 units, 16-20 of them were constant
     over the training documents after 10 iterations and 26-27 after 20, for good,
     and the labels that needed them stayed at their prior (from the log-odds
-    start none was constant after 20 iterations, 2-3 at the end). On an inner validation split of the
-    training documents the micro-F1 rose from 0.60-0.68 to 0.86 (three seeds;
-    top-10 labels: 0.933 either way; a free output layer: 0.885 either way;
-    ``benchmarks/results/reuters90_prior.md``).
+    start none was constant after 20 iterations, 2-3 at the end). On an inner
+    validation split of the training documents the micro-F1 rose from 0.60-0.68
+    to 0.86 (three seeds; top-10 labels: 0.933 either way; a free output layer:
+    0.885 either way; ``benchmarks/results/reuters90_prior.md``).
 
     Why the draw of a non-negative layer is sparse: with weights of mean ``m`` and
     variance ``s^2``, every unit's pre-activation shares the part ``m (x @ 1)``, and
@@ -317,11 +317,11 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     Many labels: on Reuters with all 90 labels (1 to 2,877 positive training
     documents each; tf-idf, ``(30,)``, two seeds) the test micro-F1 is 0.82-0.83
-    with the other parameters at their defaults, 0.81 with ``l1=0`` (macro-F1 0.31 against 0.34-0.36); an
-    output of a network whose every weight is >= 0 can only add hidden units up,
-    and width helps it (0.83-0.84 with 90 units, 0.84 with 200), as does a signed
-    output layer (``positive="hidden"``, 0.84-0.85), against 0.86 for
-    ``OneVsRestClassifier(LinearSVC())``
+    with the other parameters at their defaults, 0.81 with ``l1=0`` (macro-F1
+    0.31 against 0.34-0.36); an output of a network whose every weight is >= 0
+    can only add hidden units up, and width helps it (0.83-0.84 with 90 units,
+    0.84 with 200), as does a signed output layer (``positive="hidden"``,
+    0.84-0.85), against 0.86 for ``OneVsRestClassifier(LinearSVC())``
     (``benchmarks/results/reuters90_width.md``). While the outputs started at 0.5
     (before their labels' log-odds, above), the same network left 12-13 labels at
     their prior, one with 1,650 positive documents, at a micro-F1 of 0.57-0.71.
@@ -649,8 +649,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         of ``theta`` fitted alone on the last hidden layer's outputs for ``X``, the
         layers below held fixed.
 
-        One full-batch L-BFGS-B run of the engine's objective over the output
-        layer (its signs, ``l1`` and ``l2``), from ``theta``'s output layer."""
+        The output stage is one full-batch L-BFGS-B run of the engine's objective
+        over the output layer (its signs, ``l1`` and ``l2``), from ``theta``'s
+        output layer."""
         if getattr(self, "_pretrained_output", "default") != "fit":
             if getattr(self, "_multilabel", False):
                 return self._prior_intercepts(layout, theta, targets, sample_weight)

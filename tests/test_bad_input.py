@@ -311,3 +311,24 @@ def test_bad_class_weight_values_name_class_weight(weight):
     y = np.arange(30) % 2
     with pytest.raises(ValueError, match="class_weight values must be finite"):
         NonNegMLPClassifier(class_weight={0: weight}, max_iter=2).fit(X, y)
+
+
+@pytest.mark.parametrize("encode", [lambda Y: 2 * Y - 1, lambda Y: 2 * Y, lambda Y: Y + 1],
+                         ids=["-1/1", "0/2", "1/2"])
+@pytest.mark.parametrize("name", ["NonNegMLPClassifier", "ABBAClassifier"])
+def test_multilabel_targets_other_than_0_1_are_refused(encode, name):
+    # scikit-learn calls any 2-D integer array of two values "multilabel-indicator";
+    # {-1, 1} labels (an SVM habit) went into the logistic loss as they were, where
+    # a target outside [0, 1] has no minimum: every label ended constant, silently.
+    import sknonneg
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    Y = (rng.rand(60, 3) < 0.4).astype(int)
+    est = getattr(sknonneg, name)(3, max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match=r"indicator matrix of 0s and 1s; got the "
+                                         r"values \[-?[0-9.]+, [0-9.]+\]"):
+        est.fit(X, encode(Y))
+    est.partial_fit(X, Y)  # a later batch is checked too
+    with pytest.raises(ValueError, match="indicator matrix of 0s and 1s"):
+        est.partial_fit(X, encode(Y))

@@ -213,6 +213,21 @@ def _auto_output(y, classes, monotonic_cst):
     return "softmax"
 
 
+def _indicator_targets(y):
+    """A multilabel indicator matrix as float64 0/1 targets. scikit-learn calls any
+    2-D integer array of two values "multilabel-indicator" ({-1, 1}, {0, 2}); the
+    logistic loss of a target outside [0, 1] has no minimum (the fit drove every
+    such label to a constant), so other values are refused."""
+    targets = np.asarray(y, dtype=np.float64)
+    values = np.unique(targets)
+    if not np.all((values == 0.0) | (values == 1.0)):
+        raise ValueError(
+            f"Multilabel targets must be an indicator matrix of 0s and 1s; got the "
+            f"values {values.tolist()}. Map them to 0 and 1 "
+            "(sklearn.preprocessing.MultiLabelBinarizer encodes lists of labels).")
+    return targets
+
+
 class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerMixin,
                             ClassifierMixin, TrainableNetwork):
     """Base class of sknonneg's classifiers. Not for direct use."""
@@ -256,10 +271,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                     'Multilabel targets need output="logistic"; a softmax output '
                     "assumes exactly one class per sample."
                 )
+            targets = _indicator_targets(y)
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
             self._multilabel = True
-            targets = np.asarray(y, dtype=np.float64)
             self.n_outputs_ = targets.shape[1]
             return targets, np.argmax(targets, axis=1)
         check_classification_targets(y)
@@ -287,7 +302,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                     f"columns, as in the first fit, got {type_of_target(y)} y of "
                     f"shape {np.shape(y)}."
                 )
-            return np.asarray(y, dtype=np.float64), np.argmax(y, axis=1)
+            return _indicator_targets(y), np.argmax(y, axis=1)
         if np.ndim(y) != 1:
             raise ValueError(
                 f"y must be 1-D class labels, as in the first fit, got an array of "

@@ -1,5 +1,7 @@
 """Tests for sknonneg.robustness: the additive evasion attack and the certificate."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -658,7 +660,7 @@ def test_multilabel_models_are_refused(data):
     clf = _net(hidden_layer_sizes=3, max_iter=5).fit(X, Y)
     with pytest.raises(ValueError, match="multilabel"):
         additive_evasion_attack(clf, X, budget=1)
-    with pytest.raises(ValueError, match="outputs"):
+    with pytest.raises(ValueError, match="2 labels \\(multilabel\\)"):
         monotone_certificate(clf)
 
 
@@ -796,3 +798,18 @@ def test_attack_keeps_integer_columns_and_refuses_text_columns():
     assert res.X_adv_.dtypes.equals(df.dtypes)  # age stays int64
     with pytest.raises(ValueError, match=r"non-numeric columns \['city'\]"):
         additive_evasion_attack(model, df.iloc[:20].assign(city="a"), budget=2)
+
+
+def test_certificate_names_a_multilabel_model():
+    # Before: "has 3 classes" (labels are not classes; with two labels, "has 2
+    # outputs", test_multilabel_models_are_refused).
+    n_labels = 3
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    Y = (X[:, :n_labels] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = NonNegMLPClassifier(3, positive=True, max_iter=5, random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match=f"fitted to {n_labels} labels \\(multilabel\\)"
+                                         ".*check_monotonic audits each label"):
+        monotone_certificate(clf)

@@ -173,6 +173,12 @@ def _network_layers(final):
     classes = getattr(final, "classes_", None)
     if classes is None and is_regressor(final):
         _cannot_certify(final)  # a regressor whose weights it does not read
+    if getattr(final, "_multilabel", False):
+        raise ValueError(
+            f"monotone_certificate needs a binary classifier or a regressor it "
+            f"reads; {name} is fitted to {len(classes)} labels (multilabel). "
+            "sknonneg.inspection.check_monotonic audits each label's probability."
+        )
     if classes is None or len(classes) != 2:
         raise ValueError(
             f"monotone_certificate needs a binary classifier or a regressor it "

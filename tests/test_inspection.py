@@ -624,3 +624,27 @@ def test_describe_network_names_the_output_functions_it_knows():
     assert reg.out_activation_ == "identity"
     assert describe_network(reg).splitlines()[0].endswith(
         "activation=logistic, output=identity")
+
+
+def test_output_weights_of_a_multilabel_classifier_name_labels():
+    # Before: "output (class)" for the labels of a multilabel target.
+    from sklearn.neural_network import MLPClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(80, 6)
+    Y = (X[:, :3] > 0.5).astype(int)
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fits = {
+            "output (label)": [NonNegMLPClassifier(4, max_iter=5, random_state=0).fit(X, Y),
+                               MLPClassifier(4, max_iter=5, random_state=0).fit(X, Y)],
+            "output (class)": [NonNegMLPClassifier(4, max_iter=5, random_state=0).fit(X, y),
+                               NonNegMLPClassifier(4, output="logistic", max_iter=5,
+                                                   random_state=0).fit(X, y),
+                               MLPClassifier(4, max_iter=5, random_state=0).fit(X, y)],
+        }
+    for name, models in fits.items():
+        for model in models:
+            assert OutputWeightsDisplay.from_estimator(model).ax_.get_ylabel() == name
+    plt.close("all")

@@ -64,8 +64,9 @@ class OutputWeightsDisplay:
         Name of the estimator, used as title.
     output_name : str, default="output (class)"
         Label of the output axis: :meth:`from_estimator` gives ``"output
-        (class)"`` for a classifier, ``"output"`` for a regressor and
-        ``"reconstructed feature"`` for an autoencoder.
+        (class)"`` for a classifier (``"output (label)"`` fitted to a multilabel
+        target), ``"output"`` for a regressor and ``"reconstructed feature"`` for
+        an autoencoder.
 
     Attributes
     ----------
@@ -439,7 +440,14 @@ class OutputWeightsDisplay:
         idx, _ = order_units(estimator, n_units, units=units, order=order, layer=layer)
         out_labels = output_classes(final, W.shape[1])
         if is_classifier(final):
-            output_name = "output (class)"
+            multilabel = getattr(final, "_multilabel", None)
+            if multilabel is None:
+                # scikit-learn's MLPClassifier: more than one logistic output are
+                # the labels of a multilabel target (binary has one, multiclass a
+                # softmax).
+                multilabel = (getattr(final, "out_activation_", None) == "logistic"
+                              and W.shape[1] > 1)
+            output_name = "output (label)" if multilabel else "output (class)"
         elif is_regressor(final):
             output_name = "output"
         else:

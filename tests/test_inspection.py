@@ -647,4 +647,9 @@ def test_output_weights_of_a_multilabel_classifier_name_labels():
     for name, models in fits.items():
         for model in models:
             assert OutputWeightsDisplay.from_estimator(model).ax_.get_ylabel() == name
+    # and the bars of mean activations are per label
+    disp = OutputWeightsDisplay.from_estimator(fits["output (label)"][0], X)
+    assert disp.bar_ax_.get_ylabel() == "mean activation\nper label"
+    disp = OutputWeightsDisplay.from_estimator(fits["output (class)"][0], X)
+    assert disp.bar_ax_.get_ylabel() == "mean activation\nper class"
     plt.close("all")

@@ -298,6 +298,7 @@ class OutputWeightsDisplay:
         bars = []
         if acts is not None:
             n_rows = len(acts)
+            group = "label" if self.output_name == "output (label)" else "class"
             act_labels = (
                 [str(s) for s in self.activation_labels]
                 if self.activation_labels is not None
@@ -333,13 +334,13 @@ class OutputWeightsDisplay:
                 bar_ax.set_xticks(np.arange(n_rows), act_labels)
                 bar_ax.xaxis.tick_top()
                 bar_ax.tick_params(axis="y", left=False, labelleft=False)
-                bar_ax.set_xlabel("mean activation per class")
+                bar_ax.set_xlabel(f"mean activation per {group}")
                 bar_ax.xaxis.set_label_position("top")
             else:
                 bar_ax.set_ylim(-0.5, n_rows - 0.5)
                 bar_ax.set_yticks(np.arange(n_rows)[::-1], act_labels)
                 bar_ax.tick_params(axis="x", bottom=False, labelbottom=False)
-                bar_ax.set_ylabel("mean activation\nper class", fontsize="small")
+                bar_ax.set_ylabel(f"mean activation\nper {group}", fontsize="small")
             bar_ax.tick_params(length=0, labelsize="small")
             for spine in bar_ax.spines.values():
                 spine.set_visible(False)

@@ -280,12 +280,26 @@ def check_workspace_fits_in_memory(n_params, values_per_param, what, advice):
             f"memory. {advice}")
 
 
+def _unchecked_input_note():
+    """The cause to name first when scikit-learn's ``assume_finite=True`` let input
+    through without its NaN/inf check; empty otherwise."""
+    from sklearn import get_config
+
+    if not get_config().get("assume_finite", False):
+        return ""
+    return ("scikit-learn's assume_finite=True is set, so the input was not checked "
+            "for NaN or infinity: look there first (sklearn.set_config(assume_finite="
+            "False) checks it). ")
+
+
 def check_finite_output(values, name="X"):
     """Raise ``ValueError`` if the network's output on input ``name`` overflowed."""
     if not np.all(np.isfinite(values)):
+        note = _unchecked_input_note()
         raise ValueError(
-            f"The network's output overflowed to non-finite values on input {name}: "
-            f"its values are too large for the fitted weights. Scale {name} as the "
+            f"The network's output overflowed to non-finite values on input {name}"
+            + (f". {note}Otherwise, its" if note else ": its")
+            + f" values are too large for the fitted weights. Scale {name} as the "
             f"training data was."
         )
     return values
@@ -306,8 +320,8 @@ def check_finite_parameters(theta, where, loss=0.0):
     if not finite:
         raise ValueError(
             f"The network's parameters overflowed to non-finite values {where}. "
-            f"Lower learning_rate_init, gain or the penalties (l1, l2, activity_l1), "
-            f"or scale the input features."
+            f"{_unchecked_input_note()}Lower learning_rate_init, gain or the "
+            f"penalties (l1, l2, activity_l1), or scale the input features."
         )
 
 

@@ -4,6 +4,7 @@ crash, a hang or a silent NaN."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 
 from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
@@ -332,3 +333,35 @@ def test_multilabel_targets_other_than_0_1_are_refused(encode, name):
     est.partial_fit(X, Y)  # a later batch is checked too
     with pytest.raises(ValueError, match="indicator matrix of 0s and 1s"):
         est.partial_fit(X, encode(Y))
+
+
+@pytest.mark.parametrize("make", [
+    lambda X, y: NonNegMLPClassifier(4, max_iter=10, random_state=0).fit(X, y % 2),
+    lambda X, y: NonNegMLPClassifier(4, max_iter=10, random_state=0).fit(X, y),
+    lambda X, y: NonNegMLPRegressor(4, positive=True, max_iter=10,
+                                    random_state=0).fit(X, X[:, 0]),
+    lambda X, y: ABBAClassifier(4, max_iter=10, random_state=0).fit(X, y % 2),
+], ids=["binary", "multiclass", "regressor", "abba"])
+def test_unchecked_nan_is_refused_not_predicted(make):
+    # Under scikit-learn's assume_finite=True the input is not checked for NaN. The
+    # fixed-order path (every layer after the first >= 0) turned a NaN row into a
+    # finite, confident prediction; now it is refused, and the message names the
+    # setting. A fit on such input names it too.
+    import sklearn
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(120, 5)
+    y = (X[:, 0] * 4).astype(int) % 2 + 2 * (X[:, 1] > 0.7)
+    est = make(X, y)
+    Z = np.r_[X[:1], [[np.nan, 0.2, 0.3, 0.4, 0.5]]]
+    with sklearn.config_context(assume_finite=True):
+        for method in ("predict", "decision_function", "predict_proba"):
+            if hasattr(est, method):
+                with pytest.raises(ValueError, match="assume_finite=True is set"):
+                    getattr(est, method)(Z)
+        target = (np.resize(est.classes_, len(X) + 2) if is_classifier(est)
+                  else np.r_[X[:, 0], 0.1, 0.2])
+        with pytest.raises(ValueError, match="assume_finite=True is set"):
+            clone(est).fit(np.r_[X, Z], target)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        est.predict(Z)

@@ -132,6 +132,26 @@ def test_kernels_equal_their_twins_bit_for_bit(dtype, flavour):
             _assert_same_bits(out_k, out_r)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+@pytest.mark.parametrize("flavour", [True, False])
+def test_fixed_order_activation_keeps_nan(dtype, flavour):
+    # The flush of tiny values wrote a NaN pre-activation as 0 (|NaN| >= FLUSH is
+    # false), kernel and twin alike: input that skipped validation (scikit-learn's
+    # assume_finite=True) gave a finite, confident prediction on the fixed-order
+    # path. A NaN now stays NaN (and is refused by the output check); every other
+    # value is flushed as before (test above).
+    k = kernels(flavour)
+    for code in CODES.values():
+        for hidden in (True, False):
+            out_k = np.array([[np.nan, 0.5, 1e-30, -np.nan]], dtype)
+            out_r = out_k.copy()
+            k.fixed_order_finish(np.zeros(4, dtype), 0.7, code, hidden, 1, out_k)
+            reference.fixed_order_finish(np.zeros(4, dtype), 0.7, code, hidden, 1,
+                                         out_r)
+            _assert_same_bits(out_k, out_r)
+            assert np.isnan(out_k[0, [0, 3]]).all() and np.isfinite(out_k[0, 1:3]).all()
+
+
 # ------------------------------------------------------------------ estimators
 def _monotone_data(rng, n_samples=300, n_features=6):
     X = rng.normal(size=(n_samples, n_features))

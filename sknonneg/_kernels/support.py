@@ -108,7 +108,10 @@ def _as_type_of_overload(like, value):
 
 @njit(inline="always", cache=CACHE)
 def _flush(value):
-    return value if abs(value) >= _as_type_of(value, FLUSH) else _as_type_of(value, 0.0)
+    # Flushes |value| < FLUSH; a NaN (comparisons false) passes through, so that
+    # input that skipped validation (scikit-learn's assume_finite) stays NaN and is
+    # caught by the output check rather than becoming a confident prediction.
+    return _as_type_of(value, 0.0) if abs(value) < _as_type_of(value, FLUSH) else value
 
 
 @intrinsic

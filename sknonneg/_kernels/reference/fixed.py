@@ -38,8 +38,8 @@ def _exp(x):
 
 
 def _flush(values):
-    return np.where(np.abs(values) >= values.dtype.type(FLUSH), values,
-                    values.dtype.type(0.0))
+    return np.where(np.abs(values) < values.dtype.type(FLUSH), values.dtype.type(0.0),
+                    values)
 
 
 def _activate(t, activation_code):

@@ -219,8 +219,10 @@ def _indicator_targets(y):
     logistic loss of a target outside [0, 1] has no minimum (the fit drove every
     such label to a constant), so other values are refused."""
     targets = np.asarray(y, dtype=np.float64)
-    values = np.unique(targets)
-    if not np.all((values == 0.0) | (values == 1.0)):
+    # At most two integral values (type_of_target's "multilabel-indicator"): within
+    # [0, 1] they are 0 and 1. Two passes, no sort of a large matrix.
+    if targets.size and (targets.min() < 0.0 or targets.max() > 1.0):
+        values = np.unique(targets)
         raise ValueError(
             f"Multilabel targets must be an indicator matrix of 0s and 1s; got the "
             f"values {values.tolist()}. Map them to 0 and 1 "

@@ -10,6 +10,7 @@ from ._utils import (
     get_components,
     hidden_activations,
     import_pyplot,
+    is_multilabel,
     is_network,
     order_units,
     output_classes,
@@ -441,14 +442,7 @@ class OutputWeightsDisplay:
         idx, _ = order_units(estimator, n_units, units=units, order=order, layer=layer)
         out_labels = output_classes(final, W.shape[1])
         if is_classifier(final):
-            multilabel = getattr(final, "_multilabel", None)
-            if multilabel is None:
-                # scikit-learn's MLPClassifier: more than one logistic output are
-                # the labels of a multilabel target (binary has one, multiclass a
-                # softmax).
-                multilabel = (getattr(final, "out_activation_", None) == "logistic"
-                              and W.shape[1] > 1)
-            output_name = "output (label)" if multilabel else "output (class)"
+            output_name = "output (label)" if is_multilabel(final) else "output (class)"
         elif is_regressor(final):
             output_name = "output"
         else:

@@ -69,16 +69,17 @@ def warn_input_scale(inputs, weights, name):
 
 
 def _data_nll(logits, targets, sample_weight, softmax):
-    """Mean log-loss of ``logits`` and the class-prior model's, weighted."""
+    """Mean log-loss of ``logits`` and the class-prior model's, weighted; and for
+    logistic outputs the same per label (``_label_nll``), else None."""
     w = sample_weight / sample_weight.sum()
     if softmax:
         idx = np.asarray(targets, dtype=np.int64)
         nll = -(w @ log_softmax(logits, axis=1)[np.arange(idx.size), idx])
         prior = np.bincount(idx, weights=w, minlength=logits.shape[1])
         prior = prior[prior > 0]
-        return float(nll), float(-(prior @ np.log(prior)))
+        return float(nll), float(-(prior @ np.log(prior))), None
     nll, prior = _label_nll(logits, targets, w)
-    return float(nll.sum()), float(prior.sum())
+    return float(nll.sum()), float(prior.sum()), (nll, prior)
 
 
 def _label_nll(logits, targets, w):
@@ -115,12 +116,12 @@ def _listed_r2(values, limit=10):
     return "R^2 " + ", ".join(f"{v:.3g}" for v in values[:limit])
 
 
-def _degenerate_labels(truth, logits, targets, sample_weight):
+def _degenerate_labels(truth, nll, prior):
     """Indices of the labels of a multilabel fit that vary in ``truth`` but whose
-    log-loss is within ``_PRIOR_MARGIN`` of their prior's. (Not "predicted alike for
-    every row": a rare label that no row reaches 0.5 on can still be ranked well.)"""
+    log-loss ``nll`` is within ``_PRIOR_MARGIN`` of their ``prior``'s
+    (``_label_nll``). (Not "predicted alike for every row": a rare label that no row
+    reaches 0.5 on can still be ranked well.)"""
     varies = truth.any(axis=0) & ~truth.all(axis=0)
-    nll, prior = _label_nll(logits, targets, sample_weight / sample_weight.sum())
     return np.flatnonzero(varies & (prior > 0) & (nll >= prior * (1.0 - _PRIOR_MARGIN)))
 
 
@@ -211,7 +212,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
         # fit, not a degenerate one.
         return
     n_predicted = np.unique(predicted, axis=0).shape[0]
-    nll, prior = _data_nll(logits, targets, sample_weight, softmax)
+    nll, prior, per_label = _data_nll(logits, targets, sample_weight, softmax)
     what = None
     if n_true > 1 and n_predicted == 1:
         single = truth.ndim == 1 or truth.shape[1] == 1
@@ -223,7 +224,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
                 f"model's ({prior:.4g})")
     elif not softmax and truth.ndim == 2 and truth.shape[1] > 1:
         # Each label on its own too: one left at its prior beside fitted ones.
-        bad = _degenerate_labels(truth, logits, targets, sample_weight)
+        bad = _degenerate_labels(truth, *per_label)
         if bad.size:
             counts = truth[:, bad].sum(axis=0)
             span = (f"{counts.min()}" if counts.min() == counts.max()
@@ -306,8 +307,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     # The tail stays inside the last gain stage: a gain step raises the loss (another
     # objective), and a drop measured across it hid a fit cut short (max_iter=20,
     # stages of 4 iterations).
-    stage_start = min(max(int(getattr(result, "stage_start", 0)), 0), curve.size)
-    tail = min(tail, curve.size - stage_start - 1)
+    tail = min(tail, curve.size - result.stage_start - 1)
     why = f"it stopped after {curve.size} iterations"
     if tail > 0:
         drop = curve[-tail - 1] - curve[-1]

@@ -5,6 +5,7 @@ from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
+from ..inspection._utils import is_multilabel
 from ._networks import soft_vote_members
 from ._pipeline import analyse_steps, feature_edges, split_pipeline
 
@@ -173,7 +174,7 @@ def _network_layers(final):
     classes = getattr(final, "classes_", None)
     if classes is None and is_regressor(final):
         _cannot_certify(final)  # a regressor whose weights it does not read
-    if getattr(final, "_multilabel", False):
+    if classes is not None and is_multilabel(final):
         raise ValueError(
             f"monotone_certificate needs a binary classifier or a regressor it "
             f"reads; {name} is fitted to {len(classes)} labels (multilabel). "

@@ -96,7 +96,8 @@ def load(file, *, trusted=()):
         sknonneg types that this version does not have: it was
         written by another version (no compatibility is kept between versions
         before the first release). Or if a network in the file (classifier,
-        regressor or autoencoder) is inconsistent: parameters of another length
+        regressor or autoencoder; alone or anywhere inside a meta-estimator,
+        list or dict) is inconsistent: parameters of another length
         than its layout, non-finite or outside its sign constraints, shapes that
         disagree with ``n_features_in_``, ``n_outputs_`` or ``classes_``, a gain or
         a target scale (``y_scale_``) that is not finite and positive (either would
@@ -133,27 +134,36 @@ def load(file, *, trusted=()):
     return obj
 
 
-def _networks(obj, depth=0):
-    """sknonneg networks (classifiers, regressors, autoencoders) in ``obj``, itself or
-    nested in meta-estimators."""
+def _networks(obj):
+    """sknonneg networks (classifiers, regressors, autoencoders) in ``obj``: itself,
+    or anywhere in the attributes of the objects it holds (a Pipeline's steps, a
+    search's ``best_estimator_``, a ``TransformedTargetRegressor``'s
+    ``regressor_``, a ``ColumnTransformer``'s ``transformers_``, lists, tuples,
+    dicts and object arrays of those), each object visited once."""
+    import numbers
+
+    import numpy as np
+
     from .neural_network._base import BaseNetwork
 
-    if depth > 20:
-        return
-    if isinstance(obj, BaseNetwork):
-        yield obj
-        return
-    children = []
-    for name in ("steps", "transformer_list", "estimators"):
-        children += [step[-1] for step in getattr(obj, name, None) or []
-                     if isinstance(step, tuple)]
-    for name in ("estimator", "estimator_", "base_estimator", "final_estimator_"):
-        child = getattr(obj, name, None)
-        if child is not None:
-            children.append(child)
-    children += list(getattr(obj, "estimators_", None) or [])
-    for child in children:
-        yield from _networks(child, depth + 1)
+    seen, stack = set(), [obj]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or item is None or isinstance(
+                item, (str, bytes, numbers.Number, type)):
+            continue
+        seen.add(id(item))
+        if isinstance(item, BaseNetwork):
+            yield item
+        if isinstance(item, np.ndarray):
+            if item.dtype == object:
+                stack.extend(item.ravel().tolist())
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif hasattr(item, "__dict__"):
+            stack.extend(vars(item).values())
 
 
 def _check_network(est, file):

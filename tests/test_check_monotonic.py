@@ -224,3 +224,82 @@ def test_a_constrained_text_column_is_a_clear_error():
     with pytest.raises(ValueError, match="'city' is constrained but not numeric"):
         check_monotonic(model, df, monotonic_cst={"city": 1})
     assert check_monotonic(model, df, monotonic_cst={"x": 1}).max_drop[0] == 0
+
+
+@pytest.mark.parametrize("fmt", ["coo", "csc", "dok"])
+def test_every_sparse_format_is_audited(data, fmt):
+    # Before: a COO (or DOK) matrix, which the docstring accepts, failed with
+    # "'coo_matrix' object is not subscriptable".
+    X, y = data
+    model = LogisticRegression().fit(X, (X[:, 0] > 0.5).astype(int))
+    dense = check_monotonic(model, X, monotonic_cst=[1, -1, 0])
+    report = check_monotonic(model, sp.csr_matrix(X).asformat(fmt),
+                             monotonic_cst=[1, -1, 0])
+    np.testing.assert_array_equal(report.max_drop, dense.max_drop)
+
+
+def test_non_finite_outputs_are_an_error_not_a_clean_report(data):
+    # Before: NaN outputs hid the drops (max(0, nan) is 0 and the running maximum
+    # carried the NaN along the grid): a model that falls everywhere was reported
+    # monotone with 0 drop, beside 119 violating rows.
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class FallingWithAHole(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.n_features_in_ = X.shape[1]
+            return self
+
+        def predict(self, X):
+            out = -np.asarray(X, dtype=float)[:, 0]
+            out[0] = np.nan
+            return out
+
+    X, _ = data
+    model = FallingWithAHole().fit(X, None)
+    with pytest.raises(ValueError, match="non-finite outputs.*'x0'"):
+        check_monotonic(model, X, monotonic_cst=[1, 0, 0])
+
+
+def test_a_nested_pipeline_of_scalers_is_resolved(data):
+    # Before: a Pipeline step that is itself a Pipeline of scalers was refused
+    # ("the preprocessing does not keep it apart"), though the docstring lists it.
+    from sklearn.pipeline import Pipeline
+
+    from sknonneg import NonNegMLPRegressor
+    from sknonneg.robustness import monotone_certificate
+
+    X, _ = data
+    reg = NonNegMLPRegressor((4,), monotonic_cst=[1, -1, 0], max_iter=20,
+                             random_state=0)
+    for model in (
+            Pipeline([("pre", make_pipeline(StandardScaler(), MinMaxScaler())),
+                      ("reg", reg)]),
+            Pipeline([("scale", StandardScaler()),
+                      ("rest", make_pipeline(MinMaxScaler(), reg))])):
+        with pytest.warns(Warning):  # ConvergenceWarning at max_iter=20
+            model.fit(X, X[:, 0] - X[:, 1])
+        report = check_monotonic(model, X)
+        np.testing.assert_array_equal(report.directions, [1, -1])
+        np.testing.assert_array_equal(report.max_drop, 0.0)
+        np.testing.assert_array_equal(monotone_certificate(model).feature_signs_,
+                                      [1, -1, 0])
+
+
+def test_classifiers_without_predict_proba_are_audited_on_their_decision(data):
+    # Before: AttributeError: 'LinearSVC' object has no attribute 'predict_proba'.
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.svm import LinearSVC
+
+    X, _ = data
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    for model in (LinearSVC(), RidgeClassifier()):
+        report = check_monotonic(model.fit(X, y), X, monotonic_cst=[1, 1, 0])
+        assert report.max_drop[0] == 0 and report.max_drop[1] > 0
+
+
+def test_messages_show_plain_values_not_numpy_reprs(data):
+    X, _ = data
+    model = LinearRegression().fit(X, X[:, 0])
+    with pytest.raises(ValueError, match=r"got 2 for feature 0\.") as info:
+        check_monotonic(model, X, monotonic_cst=np.array([2, 0, 0]))
+    assert "np." not in str(info.value)

@@ -653,3 +653,14 @@ def test_output_weights_of_a_multilabel_classifier_name_labels():
     disp = OutputWeightsDisplay.from_estimator(fits["output (class)"][0], X)
     assert disp.bar_ax_.get_ylabel() == "mean activation\nper class"
     plt.close("all")
+
+
+def test_hoyer_sparsity_of_a_sparse_matrix_and_a_bad_axis():
+    # Before: "setting an array element with a sequence" for a sparse matrix and
+    # "IndexError: tuple index out of range" for an axis past the last.
+    import scipy.sparse as sp
+
+    W = np.array([[0.0, 2.0, 0.0], [1.0, 1.0, 1.0]])
+    np.testing.assert_allclose(hoyer_sparsity(sp.csr_matrix(W)), hoyer_sparsity(W))
+    with pytest.raises(np.exceptions.AxisError, match="axis 2 is out of bounds"):
+        hoyer_sparsity(W, axis=2)

@@ -195,6 +195,27 @@ def test_two_class_softmax_is_refused(data):
         monotone_certificate(auto)
 
 
+@pytest.mark.parametrize("attribute", ["gain", "y_scale"])
+def test_certificate_refuses_a_network_whose_direction_is_flipped(data, attribute):
+    # Before: the certificate read the signs of the weights only, and certified a
+    # network whose gain (sigmoid(gain * t) falls in t when gain < 0) or target
+    # scale (y = y_mean_ + y_scale_ * z) had been set negative, as a tampered file
+    # loaded inside a meta-estimator had it: the certified feature lowered the score.
+    X, y = data
+    if attribute == "gain":
+        est = _net().fit(X, y)
+        est._gain_ = -1.0
+        X_up = X.copy()
+        X_up[:, 0] += 3
+        assert np.any(est.predict_proba(X_up)[:, 1] < est.predict_proba(X)[:, 1])
+    else:
+        est = NonNegMLPRegressor(hidden_layer_sizes=4, positive=True, max_iter=20,
+                                 random_state=0).fit(X, X[:, 0] + X[:, 1])
+        est.y_scale_ = -est.y_scale_
+    with pytest.raises(ValueError, match=f"not certified: its {attribute}_"):
+        monotone_certificate(est)
+
+
 def test_certificate_refuses_unconstrained_abba_and_multiclass(data, unconstrained):
     X, y = data
     with pytest.raises(ValueError, match="negative entries"):
@@ -584,6 +605,30 @@ def test_attack_fractional_step_and_upper_bound(unconstrained, data):
             added.sum(axis=1) > 0])
 
 
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("container", ["array", "sparse", "frame", "nullable"])
+def test_attack_stops_integer_features_at_their_dtype_maximum(method, container):
+    # Before: uint8 byte counts near 255 were raised past it and wrapped around in
+    # X_adv_ (247 + 16 -> 7), while success_ was judged on the unwrapped values:
+    # rows reported evaded were still flagged on X_adv_.
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = rng.randint(200, 256, size=(200, 2)).astype(np.uint8)
+    y = (X[:, 0].astype(int) + 30 > X[:, 1]).astype(int)
+    X_in = {"array": X, "sparse": sp.csr_matrix(X),
+            "frame": pd.DataFrame({"a": X[:, 0].astype(float), "b": X[:, 1]}),
+            "nullable": pd.DataFrame({"a": pd.array(X[:, 0], dtype="UInt8"),
+                                      "b": pd.array(X[:, 1], dtype="UInt8")})}[container]
+    clf = LogisticRegression().fit(X_in, y)
+    res = additive_evasion_attack(clf, X_in, budget=80, features=[1], method=method)
+    X_adv = res.X_adv_
+    dense = np.asarray(X_adv.toarray() if sp.issparse(X_adv) else X_adv, dtype=float)
+    assert np.all(dense >= X)  # nothing wrapped around
+    assert dense.max() <= 255
+    assert res.attacked_.sum() > 0
+    np.testing.assert_array_equal(clf.predict(X_adv)[res.success_], 0)
+
+
 def test_success_rate_at_matches_a_run_at_the_smaller_budget(unconstrained, data):
     X, _ = data
     big = additive_evasion_attack(unconstrained, X, budget=5)
@@ -813,3 +858,22 @@ def test_certificate_names_a_multilabel_model():
     with pytest.raises(ValueError, match=f"fitted to {n_labels} labels \\(multilabel\\)"
                                          ".*check_monotonic audits each label"):
         monotone_certificate(clf)
+
+
+def test_linear_wrappers_without_coef_are_refused_as_such(data):
+    # Before: RANSACRegressor (module sklearn.linear_model, no coef_) was read as
+    # a linear model and reported "not fitted yet" although fitted.
+    from sklearn.linear_model import RANSACRegressor
+
+    X, _ = data
+    with pytest.raises(TypeError, match="RANSACRegressor cannot be certified"):
+        monotone_certificate(RANSACRegressor(random_state=0).fit(X, X[:, 0]))
+
+
+def test_certificate_names_classes_as_plain_values(certified, data):
+    cert = monotone_certificate(certified)
+    assert "np." not in repr(cert) and "class 1)" in repr(cert)
+    with pytest.raises(ValueError, match=r"one of \[0, 1\], got 7"):
+        cert.certified_for(7)
+    with pytest.raises(ValueError, match=r"one of \[0, 1\], got 7"):
+        additive_evasion_attack(certified, data[0], budget=1.0, target_class=7)

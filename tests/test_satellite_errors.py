@@ -210,6 +210,51 @@ def test_persist_load_refuses_inconsistent_networks_of_every_kind(tmp_path, kind
         persist.load(tmp_path / "est.skops")
 
 
+@pytest.mark.parametrize("wrap", ["grid-search", "target-transform", "column-transformer",
+                                  "dict-of-pipelines"])
+def test_persist_load_checks_networks_nested_anywhere(tmp_path, wrap):
+    # Before: load looked for networks under steps, estimators, estimator(_) and
+    # final_estimator_ only, so a network with a negative gain (its output's
+    # direction flipped) loaded unchecked as a GridSearchCV's best_estimator_, a
+    # TransformedTargetRegressor's regressor_ or a ColumnTransformer's fitted
+    # transformers_, and monotone_certificate then certified it.
+    pytest.importorskip("skops")
+    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+    from sklearn.model_selection import GridSearchCV
+
+    from sknonneg import NonNegAutoencoder, NonNegMLPRegressor, persist
+
+    if wrap == "grid-search":
+        obj = GridSearchCV(_est(NonNegMLPClassifier, output="logistic"),
+                           {"l2": [1e-4]}, cv=2).fit(X, Y % 2)
+        net = obj.best_estimator_
+    elif wrap == "target-transform":
+        obj = TransformedTargetRegressor(_est(NonNegMLPRegressor),
+                                         func=np.log1p, inverse_func=np.expm1)
+        obj.fit(X, np.abs(X[:, 0]))
+        net = obj.regressor_
+    elif wrap == "column-transformer":
+        obj = ColumnTransformer([("ae", NonNegAutoencoder(n_components=2, max_iter=3,
+                                                          random_state=0), [0, 1, 2])])
+        obj.fit(np.abs(X))
+        net = obj.transformers_[0][1]
+    else:
+        obj = {"model": make_pipeline(StandardScaler(),
+                                      _est(NonNegMLPClassifier).fit(X, Y))}
+        net = obj["model"][-1]
+    persist.dump(obj, tmp_path / "ok.skops")
+    persist.load(tmp_path / "ok.skops",
+                 trusted=persist.untrusted_types(tmp_path / "ok.skops"))
+    if hasattr(net, "_fitted_gain"):
+        net._gain_ = -1.0
+    else:
+        net._theta = np.where(net._layout.lower == 0, -1.0, net._theta)
+    persist.dump(obj, tmp_path / "est.skops")
+    with pytest.raises(ValueError, match="est.skops holds an inconsistent"):
+        persist.load(tmp_path / "est.skops",
+                     trusted=persist.untrusted_types(tmp_path / "est.skops"))
+
+
 def test_persist_roundtrip_still_loads(tmp_path):
     pytest.importorskip("skops")
     from sknonneg import persist

@@ -108,6 +108,12 @@ def _directions_from_argument(monotonic_cst, names, n_features):
     return np.array([_check_direction(v, j) for j, v in enumerate(cst)], dtype=np.int8)
 
 
+def _plain(value):
+    """A NumPy scalar as the Python value it holds, for messages: ``2``, not
+    ``np.int64(2)`` (NumPy 2's repr)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_direction(value, name):
     # bool is an Integral, but True is not a direction (as for the array form).
     if isinstance(value, (bool, np.bool_)) or not (
@@ -115,8 +121,8 @@ def _check_direction(value, name):
             (isinstance(value, (float, np.floating)) and float(value).is_integer())) \
             or int(value) not in (-1, 0, 1):
         raise ValueError(
-            f"monotonic_cst values must be -1, 0 or 1; got {value!r} for feature "
-            f"{name!r}.")
+            f"monotonic_cst values must be -1, 0 or 1; got {_plain(value)!r} for "
+            f"feature {_plain(name)!r}.")
     return int(value)
 
 
@@ -139,7 +145,10 @@ def _resolve_through_pipeline(estimator):
     step has none."""
     if not isinstance(estimator, Pipeline):
         return _fitted_cst(estimator)
-    cst = _fitted_cst(estimator.steps[-1][1])
+    from ..robustness._pipeline import analyse_steps, feature_edges, split_pipeline
+
+    steps, final = split_pipeline(estimator)  # nested Pipelines flattened
+    cst = _fitted_cst(final)
     if cst is None:
         return None
     # Each input column of the final step, mapped to the one raw input column it
@@ -147,9 +156,6 @@ def _resolve_through_pipeline(estimator):
     # certificate reads: sknonneg.robustness._pipeline), or None (one-hot codes,
     # projections, ...): such a column must be unconstrained. Every raw column a
     # column depends on in any way is marked free when that column is free.
-    from ..robustness._pipeline import analyse_steps, feature_edges
-
-    steps = estimator.steps[:-1]
     n_in = estimator.n_features_in_
     sources = [None] * len(cst)
     free_edges = []
@@ -215,6 +221,14 @@ def _output_function(estimator, X):
                 "probability of classes_[1]) and multilabel classifiers (each "
                 "label's probability); this classifier has "
                 f"{0 if classes is None else len(classes)} classes.")
+        if not hasattr(estimator, "predict_proba"):
+            # LinearSVC, SVC(probability=False), RidgeClassifier: the decision
+            # function, an increasing function of the score of classes_[1].
+            if not hasattr(estimator, "decision_function"):
+                raise TypeError(f"{type(estimator).__name__} has neither predict_proba "
+                                "nor decision_function to audit.")
+            return lambda rows: np.asarray(estimator.decision_function(rows),
+                                           dtype=np.float64).reshape(-1, 1)
         return lambda rows: np.asarray(estimator.predict_proba(rows),
                                        dtype=np.float64)[:, 1:2]
     if is_regressor(estimator):
@@ -257,7 +271,8 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     For every row of ``X`` and every constrained feature, the feature is set to each
     point of a grid spanning its values in ``X`` (quantiles), the other features
     kept, and the output is recorded: ``predict`` for a regressor, the probability
-    of ``classes_[1]`` for a binary classifier; every output of a multi-output
+    of ``classes_[1]`` for a binary classifier (its ``decision_function`` when it
+    has no ``predict_proba``, as ``LinearSVC``); every output of a multi-output
     regressor, and every label's probability of a multilabel classifier. The drop
     of a ``+1`` feature on a row is the largest ``f(g_k) - f(g_l)`` over grid
     points ``g_k < g_l`` (and over the outputs); for ``-1`` the reverse. The report gives, per feature, the largest drop over all
@@ -328,7 +343,9 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     # Before scipy slices it (its C++ code trusts the indices): a malformed matrix
     # crashed the process here.
     check_sparse_structure(X)
-    if not hasattr(X, "iloc") and not sp.issparse(X):
+    if sp.issparse(X):
+        X = X.tocsr()  # rows are sliced; COO and DOK matrices cannot be
+    elif not hasattr(X, "iloc"):
         X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}.")
@@ -388,6 +405,15 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         for start in range(0, n_rows, rows_per_batch):
             rows = np.arange(start, min(n_rows, start + rows_per_batch))
             out = output(_with_column(X, j, grid, rows))
+            if not np.all(np.isfinite(out)):
+                # A NaN compares false both ways: it would hide drops (and the
+                # running maximum would carry it along the grid).
+                name = names[j] if names is not None else f"x{j}"
+                raise ValueError(
+                    f"{type(estimator).__name__} returned non-finite outputs "
+                    f"({int(np.count_nonzero(~np.isfinite(out)))} values) while "
+                    f"feature {name!r} moved along its grid: check_monotonic cannot "
+                    "audit them. Audit rows on which the model is finite.")
             out = out.reshape(grid.shape[0], rows.shape[0], out.shape[1])
             if cst[j] < 0:
                 out = out[::-1]

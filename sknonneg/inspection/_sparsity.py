@@ -1,9 +1,10 @@
 """Sparsity measures for network weights and dictionary components."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ._utils import get_components, get_layers, layer_constraints
 
@@ -12,6 +13,8 @@ def _as_matrix(W):
     """Array from an array-like or from a fitted estimator's first layer."""
     if hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps"):
         return get_components(W)
+    if sp.issparse(W):
+        return W.toarray().astype(float)
     return np.asarray(W, dtype=float)
 
 
@@ -32,11 +35,11 @@ def hoyer_sparsity(W, axis=-1, average=False):
 
     Parameters
     ----------
-    W : array-like or fitted estimator
-        Vector or matrix. A fitted estimator (network, PCA, NMF or a Pipeline
-        ending in one) is replaced by its first-layer weight vectors as an
-        ``(n_units, n_features)`` matrix (``components_``, or ``coefs_[0].T``),
-        so that the default ``axis=-1`` gives one value per unit.
+    W : {array-like, sparse matrix} or fitted estimator
+        Vector or matrix (a sparse one is densified). A fitted estimator
+        (network, PCA, NMF or a Pipeline ending in one) is replaced by its
+        first-layer weight vectors as an ``(n_units, n_features)`` matrix
+        (``components_``, or ``coefs_[0].T``), so that the default ``axis=-1`` gives one value per unit.
     axis : int, default=-1
         Axis along which the vectors lie. Use ``axis=0`` for an
         ``(n_in, n_out)`` matrix such as ``coefs_[i]`` to measure each
@@ -70,6 +73,9 @@ def hoyer_sparsity(W, axis=-1, average=False):
     if not np.all(np.isfinite(A)):
         raise ValueError("Input contains NaN or infinity: hoyer_sparsity needs "
                          "finite values.")
+    if not isinstance(axis, (Integral, np.integer)) or not -A.ndim <= axis < A.ndim:
+        raise getattr(np, "exceptions", np).AxisError(  # NumPy < 1.25: np.AxisError
+            f"axis {axis!r} is out of bounds for array of dimension {A.ndim}")
     n = A.shape[axis]
     absA = np.abs(A)
     # Each vector divided by its largest magnitude (the measure is scale-free): the

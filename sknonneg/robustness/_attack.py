@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ..inspection._monotonic import _plain
 from ._networks import SoftVote, network_of
 from ._pipeline import analyse_steps, feature_source, split_pipeline
 
@@ -286,7 +287,7 @@ def _allowed_mask(features, n_features, estimator):
         lookup = {name: i for i, name in enumerate(names)}
         unknown = [f for f in features.ravel() if f not in lookup]
         if unknown:
-            raise ValueError(f"Unknown feature names: {unknown[:5]}.")
+            raise ValueError(f"Unknown feature names: {[_plain(f) for f in unknown[:5]]}.")
         features = np.array([lookup[f] for f in features.ravel()], dtype=np.int64)
     if features.dtype.kind not in "iu":
         raise ValueError("features must be None, a boolean mask, feature indices or "
@@ -314,6 +315,29 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                                   or not np.isfinite(threshold)):
         raise ValueError(f"threshold must be None or a finite float (a margin), got "
                          f"{threshold!r}.")
+
+
+def _integer_caps(in_dtype, frame_dtypes, step, n_features):
+    """Per feature, the largest value its integer dtype holds (inf for the others):
+    with an integral ``step`` the perturbed samples keep integer dtypes, so a raise
+    past the maximum would wrap around (uint8 255 + 1 -> 0) in ``X_adv_``."""
+    caps = np.full(n_features, np.inf)
+    if not float(step).is_integer():
+        return caps
+
+    def cap(dtype):
+        # pandas' nullable integers (Int64, UInt8) name their NumPy dtype.
+        top = np.iinfo(np.dtype(getattr(dtype, "numpy_dtype", dtype))).max
+        # float64 rounds the 64-bit maxima up, past the type: one float below.
+        return float(top) if float(top) <= top else float(np.nextafter(float(top), 0))
+
+    if frame_dtypes is not None:
+        for j, dtype in enumerate(frame_dtypes):
+            if getattr(dtype, "kind", "O") in "iu":
+                caps[j] = cap(dtype)
+    elif in_dtype.kind in "iu":
+        caps[:] = cap(in_dtype)
+    return caps
 
 
 def _check_upper(upper, n_features):
@@ -380,6 +404,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         The class to evade (spam, malware). None: ``classes_[1]`` of a binary model.
     upper : float or array-like of shape (n_features,), default=None
         Largest value of each feature (e.g. 100 for percentages); None: unbounded.
+        Integer features raised by an integral ``step`` also stop at their dtype's
+        maximum (255 for ``uint8``), since they stay integers.
     threshold : float, default=None
         A decision threshold on the margin (see Notes), e.g. one tuned for a 1%
         false-positive rate: samples whose margin is ``>= threshold`` are flagged
@@ -483,11 +509,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                              f"{len(classes)} classes.")
         target_class = classes[1]
     if not np.any(classes == target_class):
-        raise ValueError(f"target_class must be one of {list(classes)}, got "
+        raise ValueError(f"target_class must be one of {classes.tolist()}, got "
                          f"{target_class!r}.")
     t = int(np.flatnonzero(classes == target_class)[0])
     allowed = _allowed_mask(features, n_features, estimator)
-    upper = _check_upper(upper, n_features)
+    upper = np.minimum(_check_upper(upper, n_features),
+                       _integer_caps(in_dtype, frame_dtypes, step, n_features))
     n_moves = int(np.floor(budget / step + 1e-9))
 
     scorer = _Scorer(estimator, t, X, step, columns)

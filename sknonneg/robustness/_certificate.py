@@ -5,6 +5,7 @@ from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
+from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
 from ._networks import soft_vote_members
 from ._pipeline import analyse_steps, feature_edges, split_pipeline
@@ -101,12 +102,12 @@ class MonotoneCertificate:
             return self._up.copy()
         if target_class == self.classes_[0]:
             return self._down.copy()
-        raise ValueError(f"target_class must be one of {list(self.classes_)}, got "
+        raise ValueError(f"target_class must be one of {self.classes_.tolist()}, got "
                          f"{target_class!r}.")
 
     def __repr__(self):
         about = ("the prediction" if self.classes_ is None
-                 else f"class {self.positive_class_!r}")
+                 else f"class {_plain(self.positive_class_)!r}")
         return (f"MonotoneCertificate({self.model_}: {int(self._up.sum())} of "
                 f"{self.n_features_} features certified for {about})")
 
@@ -155,6 +156,8 @@ def _network_layers(final):
         )
     from ..neural_network import NonNegMLPRegressor
 
+    if isinstance(final, (NonNegMLPClassifier, NonNegMLPRegressor)):
+        _check_direction_keeping(final)
     if isinstance(final, (NonNegMLPRegressor, MLPRegressor)):
         # Identity outputs: each output is a_{L-1} W_L + b_L. With W_L >= 0 (checked
         # with the other layers after the first), every output is non-decreasing
@@ -168,7 +171,9 @@ def _network_layers(final):
         return coefs, (f"{name}, {len(coefs)} layers, "
                        f"{'identity output' if outputs == 1 else f'{outputs} outputs'}")
     if _is_linear_regressor(final):
-        check_is_fitted(final, "coef_")
+        check_is_fitted(final)
+        if not hasattr(final, "coef_"):  # RANSACRegressor: a wrapper, no coef_
+            _cannot_certify(final)
         coef = np.atleast_2d(np.asarray(final.coef_, dtype=np.float64))
         return [coef.T], f"{name}, linear"
     classes = getattr(final, "classes_", None)
@@ -220,13 +225,36 @@ def _network_layers(final):
         coefs = list(final.coefs_)
         return coefs, f"{name}, {len(coefs)} layers, {final.activation} hidden units"
     if is_linear_classifier(final):
-        check_is_fitted(final, "coef_")
+        check_is_fitted(final)
+        if not hasattr(final, "coef_"):
+            _cannot_certify(final)
         coef = np.asarray(final.coef_, dtype=np.float64)
         if coef.shape[0] != 1:
             raise ValueError(f"{name} has {coef.shape[0]} coefficient rows; the "
                              "certificate needs a binary problem.")
         return [coef.T], f"{name}, linear"
     _cannot_certify(final)
+
+
+def _check_direction_keeping(final):
+    """The fitted scalars of a sknonneg network that the proof assumes positive:
+    the gain of its hidden units (``f(gain * t)`` is non-decreasing in ``t`` only
+    for ``gain > 0``) and a regressor's target scale (``y = y_mean_ + y_scale_ *
+    z``). Fits keep both positive; a model whose attributes were set or loaded
+    otherwise is refused, not certified."""
+    name = type(final).__name__
+    gain = np.asarray(final.gain_, dtype=np.float64)
+    if not (np.all(np.isfinite(gain)) and np.all(gain > 0)):
+        raise ValueError(f"{name} is not certified: its gain_ {gain.tolist()} is not "
+                         "finite and positive, so its hidden units are not "
+                         "non-decreasing functions of their inputs.")
+    scale = getattr(final, "y_scale_", None)
+    if scale is not None:
+        scale = np.asarray(scale, dtype=np.float64)
+        if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
+            raise ValueError(f"{name} is not certified: its y_scale_ "
+                             f"{scale.tolist()} is not finite and positive, so its "
+                             "prediction does not rise with its network's output.")
 
 
 def _cannot_certify(final):
@@ -278,7 +306,8 @@ def monotone_certificate(estimator):
         When the weights do not give a certificate (a hidden-to-hidden or output
         weight is negative; a two-class softmax; more than two classes; a Pipeline step that is not per-feature
         non-decreasing; a hard vote, a negative vote weight, or a member of a vote
-        that is not certified).
+        that is not certified; a sknonneg network whose ``gain_`` or
+        ``y_scale_`` is not positive, as no fit leaves it).
     TypeError
         For models whose weights it does not read (``ABBAClassifier``, trees ...).
 

@@ -77,12 +77,24 @@ MONOTONE_UFUNCS = (np.log1p, np.log, np.log2, np.log10, np.sqrt, np.cbrt, np.exp
 _SAFE_TOKEN_PATTERNS = (r"(?u)\b\w\w+\b", r"(?u)\b\w+\b", r"\b\w\w+\b", r"\b\w+\b")
 
 
+def _flat_steps(steps, prefix=""):
+    """The steps of a Pipeline with every nested Pipeline replaced by its own steps
+    (named ``outer__inner``): applying them in turn is applying the Pipeline."""
+    for name, step in steps:
+        if isinstance(step, Pipeline):
+            yield from _flat_steps(step.steps, f"{prefix}{name}__")
+        else:
+            yield f"{prefix}{name}", step
+
+
 def split_pipeline(estimator):
-    """``(steps, final)``: the fitted transformers before the final step, and it."""
+    """``(steps, final)``: the fitted transformers before the final step, and it;
+    nested Pipelines (a step, or the final step, that is itself a Pipeline) are
+    flattened."""
     if not isinstance(estimator, Pipeline):
         return [], estimator
-    steps = [(name, step) for name, step in estimator.steps[:-1]]
-    return steps, estimator.steps[-1][1]
+    steps = list(_flat_steps(estimator.steps))
+    return steps[:-1], steps[-1][1]
 
 
 def _refuse(name, step, why):

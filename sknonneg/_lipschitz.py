@@ -395,3 +395,85 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
     with np.errstate(divide="ignore"):
         return np.where(margin > 0, margin / (scale * bound), 0.0) if bound > 0 \
             else np.where(margin > 0, np.inf, 0.0)
+
+
+def range_overflow_rows(layers, X, dtype):
+    """Rows of ``X`` on which a weighted sum of the network could leave the range of
+    ``dtype``: a boolean mask of shape (n_samples,).
+
+    ``layers`` as :func:`logit_rounding_bound` reads them. Every partial sum of a
+    pre-activation ``t_j = sum_k x_k W_kj + b_j``, in whatever order a kernel adds
+    the terms, is bounded by ``sum_k |x_k| |W_kj| + |b_j|`` (the rounding grows it
+    by less than a factor 2 below 2^52 terms), and a hidden unit computes
+    ``f(gain t)``, ``gain <= 4 slope``; the next layer's inputs are bounded by the
+    activation's ceiling and growth. A row is flagged when any of these bounds, or
+    its largest ``|x|`` (ABBA's first layer reads ``2 x``), exceeds a sixteenth of
+    the largest finite value of ``dtype``: only then can a sum overflow, and an
+    overflowed sum saturates a sigmoid on the wrong side, silently. A cheap screen
+    (the largest ``|x|`` of the row times the largest column sum of ``|W|``) clears
+    ordinary rows in one pass over ``X``; the rows it does not clear get the bound
+    per unit.
+    """
+    limit = float(np.finfo(dtype).max) / 16.0
+    n_rows = X.shape[0]
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        overall = float(np.max(np.abs(X.data), initial=0.0))
+    else:
+        X = np.asarray(X)
+        if X.size == 0:
+            return np.zeros(n_rows, dtype=bool)
+        overall = float(np.maximum(np.max(X), -np.min(X)))
+
+    # A NaN (scikit-learn's assume_finite=True lets it through) is not flagged:
+    # the output check refuses what it gives, naming assume_finite.
+    def flagged(size, matrices):
+        """Rows where the recursion from first-layer bounds ``size`` exceeds the
+        limit; ``matrices``: per unit (2-D sizes) or one scalar per layer."""
+        bad = np.zeros(size.shape[0], dtype=bool)
+        for i, layer in enumerate(layers):
+            factor = max(1.0, 4.0 * layer.slope) if i < len(layers) - 1 else 1.0
+            top = factor * size
+            bad |= (np.max(top, axis=1) if top.ndim == 2 else top) > limit
+            if i == len(layers) - 1:
+                break
+            magnitude = (np.full_like(size, layer.ceiling) if layer.growth is None
+                         else np.minimum(layer.ceiling, layer.growth * size))
+            upper = layers[i + 1]
+            if matrices:
+                size = magnitude @ upper.coef_abs + upper.intercept_abs
+            else:
+                size = (magnitude * np.max(np.sum(upper.coef_abs, axis=0), initial=0.0)
+                        + np.max(upper.intercept_abs, initial=0.0))
+        return bad
+
+    def screen(reach):
+        """The cheap screen: max |x| of the row times the largest column sum."""
+        cheap = (reach * np.max(np.sum(first.coef_abs, axis=0), initial=0.0)
+                 + np.max(first.intercept_abs, initial=0.0))
+        return flagged(cheap, False) | (reach > limit)
+
+    first = layers[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        # The whole X at once (two fast reductions): clears ordinary input.
+        if not screen(np.array([overall]))[0]:
+            return np.zeros(n_rows, dtype=bool)
+        if sp.issparse(X):
+            # Per row, the largest |stored value|, read from the CSR arrays (a wide
+            # matrix is never densified, not even its n x 1 maxima).
+            reach = np.zeros(n_rows, dtype=np.float64)
+            filled = np.diff(X.indptr) > 0
+            if X.nnz:
+                reach[filled] = np.maximum.reduceat(np.abs(X.data),
+                                                    X.indptr[:-1][filled])
+        else:
+            reach = np.maximum(np.max(X, axis=1), -np.min(X, axis=1)).astype(np.float64)
+        bad = screen(reach)
+        rows = np.flatnonzero(bad)
+        if rows.size:
+            block = X[rows]
+            abs_x = (abs(block).astype(np.float64) if sp.issparse(block)
+                     else np.abs(block.astype(np.float64)))
+            size = np.asarray(abs_x @ first.coef_abs) + first.intercept_abs
+            bad[rows] = flagged(size, True) | (reach[rows] > limit)
+    return bad

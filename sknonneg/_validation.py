@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "check_finite_output",
+    "check_network_range",
     "check_finite_parameters",
     "check_fits_in_memory",
     "check_input_scale",
@@ -290,6 +291,26 @@ def _unchecked_input_note():
     return ("scikit-learn's assume_finite=True is set, so the input was not checked "
             "for NaN or infinity: look there first (sklearn.set_config(assume_finite="
             "False) checks it). ")
+
+
+def check_network_range(layers, X, dtype, name="X"):
+    """Raise ``ValueError`` if a weighted sum of the network could overflow on
+    some row of ``X`` (:func:`sknonneg._lipschitz.range_overflow_rows`): an
+    overflowed pre-activation saturates a sigmoid or tanh on whichever side the
+    order of the sum gives, a finite and wrong output that ``check_finite_output``
+    cannot see."""
+    from ._lipschitz import range_overflow_rows
+
+    bad = range_overflow_rows(layers, X, dtype)
+    if bad.any():
+        raise ValueError(
+            f"Input {name} has values too large for the fitted network: on "
+            f"{int(bad.sum())} of its {bad.shape[0]} rows a weighted sum of a layer "
+            f"could exceed the range of {np.dtype(dtype).name}, and an overflowed sum "
+            f"would give a wrong output silently. {_unchecked_input_note()}Scale "
+            f"{name} as the training data was."
+        )
+    return X
 
 
 def check_finite_output(values, name="X"):

@@ -298,3 +298,78 @@ def test_an_extreme_penalty_neither_overflows_nor_misleads():
     ABBAClassifier(3, l2=1e200, max_iter=5, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match=r"overflowed.*the penalties \(l1, l2, "):
         NonNegMLPClassifier(3, l2=1e300, max_iter=5, random_state=0).fit(X, y)
+
+
+def _range_models(dtype):
+    rng = np.random.RandomState(9)
+    Xf = rng.rand(150, 5)
+    yc = np.digitize(Xf[:, 0] - Xf[:, 2], [-0.3, 0.3])
+    kw = {"hidden_layer_sizes": 6, "max_iter": 20, "random_state": 0, "dtype": dtype}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            "abba": ABBAClassifier(**kw).fit(Xf, yc),
+            "free": NonNegMLPClassifier(positive=False, **kw).fit(Xf, yc),
+            "free-tanh": NonNegMLPClassifier(positive=False, activation="tanh",
+                                             output="logistic", **kw).fit(Xf, yc),
+            "monotone": NonNegMLPClassifier(positive=True, output="logistic",
+                                            **kw).fit(Xf, yc % 2),
+            "regressor": NonNegMLPRegressor(positive=False, **kw).fit(Xf, Xf[:, 0]),
+            "autoencoder": NonNegAutoencoder(n_components=3, max_iter=5, random_state=0,
+                                             dtype=dtype).fit(Xf),
+        }
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_inputs_whose_weighted_sums_could_overflow_are_refused(dtype, sparse):
+    # Before: finite inputs near the top of the dtype's range (3e38 in float32,
+    # 1.7e308 in float64) overflowed a first-layer sum to +-inf, on the side the
+    # order of the terms gave; the saturated sigmoid or tanh turned that into a
+    # finite, wrong prediction (59 of 200 rows of a free network, 107 of ABBA's),
+    # with NumPy's overflow warnings leaking. Now every prediction method and
+    # transform refuses such rows, and rows of ordinary scale are predicted.
+    rng = np.random.RandomState(1)
+    top = float(np.finfo(dtype).max)
+    huge = (rng.rand(20, 5) * top * 0.9).astype(dtype)
+    huge[:, 1] *= -1  # mixed signs: the order of a sum decides its overflow
+    ordinary = rng.rand(20, 5).astype(dtype)
+    if sparse:
+        huge, ordinary = sp.csr_matrix(huge), sp.csr_matrix(ordinary)
+    for name, est in _range_models(dtype).items():
+        methods = (["transform"] if name == "autoencoder" else
+                   ["predict", "transform"] + (
+                       [] if name == "regressor"
+                       else ["predict_proba", "decision_function"]))
+        for method in methods:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)  # none may leak
+                with pytest.raises(ValueError, match="too large for the fitted network"):
+                    getattr(est, method)(huge)
+                assert np.all(np.isfinite(getattr(est, method)(ordinary)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_range_screen_flags_exactly_the_rows_whose_bound_exceeds_the_limit(dtype):
+    from sknonneg._lipschitz import dense_rounding_layers, range_overflow_rows
+
+    rng = np.random.RandomState(0)
+    coefs = [rng.randn(6, 4), rng.randn(4, 1)]
+    intercepts = [rng.randn(4), rng.randn(1)]
+    layers = dense_rounding_layers(coefs, intercepts, "logistic", 2.0)
+    limit = float(np.finfo(dtype).max) / 16
+    # Rows at the cheap screen's edge: column 5's weights are tiny, so a huge
+    # value there passes the per-unit bound although max|x| * max column sum fails.
+    coefs[0][5] = 1e-30
+    layers = dense_rounding_layers(coefs, intercepts, "logistic", 2.0)
+    X = rng.rand(40, 6)
+    X[:10, 5] = limit * 0.5  # passes: 0.5 limit * 1e-30 per unit
+    X[10:20, 0] = limit  # fails: |W[0]| * limit * gain 2 > limit for some unit
+    X[20:25, 5] = limit * 2  # fails: max |x| > limit (ABBA reads 2 x)
+    tight = np.abs(X) @ np.abs(coefs[0]) + np.abs(intercepts[0])
+    expected = (np.max(2.0 * tight, axis=1) > limit) | (np.abs(X).max(axis=1) > limit)
+    mask = range_overflow_rows(layers, X, dtype)
+    np.testing.assert_array_equal(mask, expected)
+    assert mask[10:25].all() and not mask[:10].any() and not mask[25:].any()
+    np.testing.assert_array_equal(range_overflow_rows(layers, sp.csr_matrix(X), dtype),
+                                  mask)

@@ -39,7 +39,8 @@ def hoyer_sparsity(W, axis=-1, average=False):
         Vector or matrix (a sparse one is densified). A fitted estimator
         (network, PCA, NMF or a Pipeline ending in one) is replaced by its
         first-layer weight vectors as an ``(n_units, n_features)`` matrix
-        (``components_``, or ``coefs_[0].T``), so that the default ``axis=-1`` gives one value per unit.
+        (``components_``, or ``coefs_[0].T``), so that the default ``axis=-1``
+        gives one value per unit.
     axis : int, default=-1
         Axis along which the vectors lie. Use ``axis=0`` for an
         ``(n_in, n_out)`` matrix such as ``coefs_[i]`` to measure each

@@ -453,7 +453,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         hidden : ndarray of shape (n_samples, 2 * N_last)
             In the fitted ``dtype``.
         """
-        hidden, _ = self._forward(self._check_X(X))
+        hidden, _ = self._forward(self._check_range(self._check_X(X)))
         x, z = hidden[-1]
         return np.hstack([x, z]).astype(self._compute_dtype, copy=False)
 

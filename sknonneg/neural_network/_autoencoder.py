@@ -20,6 +20,7 @@ from .._engine import (
     RowBlockObjective,
     forward,
 )
+from .._lipschitz import dense_rounding_layers
 from .._solvers import SOLVERS
 from .._validation import check_positive_weights, check_reconstruction_scale
 from ..exceptions import InputScaleWarning
@@ -562,8 +563,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         codes : ndarray of shape (n_samples, n_components)
             Values in [0, 1], float64.
         """
-        X = self._check_X(X)
+        X = self._check_range(self._check_X(X))
         return self._encode(X, (self.coefs_[0], self.intercepts_[0]))
+
+    def _range_layers(self):
+        # The encoder: sigmoid(X W1 + b1), read as an output layer (no gain).
+        return dense_rounding_layers(self.coefs_[:1], self.intercepts_[:1], "logistic",
+                                     1.0)
 
     def inverse_transform(self, X):
         """Reconstruction from codes: the decoder ``f(codes W2 + b2)``.

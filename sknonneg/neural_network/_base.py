@@ -35,7 +35,12 @@ from .._engine import csr_if_mostly_zeros
 from .._kernels import flavour_for
 from .._solvers import SOLVERS
 from .._threads import fit_threads
-from .._validation import check_finite_output, check_input_scale, check_sparse_structure
+from .._validation import (
+    check_finite_output,
+    check_input_scale,
+    check_network_range,
+    check_sparse_structure,
+)
 
 __all__ = ["BaseNetwork"]
 
@@ -253,7 +258,17 @@ class BaseNetwork(BaseEstimator):
     def _validated_logits(self, X):
         """float64 outputs of the last layer for ``X``, validated; an overflow is a
         ValueError, not inf or NaN (the reliability policy)."""
-        return check_finite_output(self._logits(self._check_X(X))).astype(np.float64)
+        X = self._check_range(self._check_X(X))
+        return check_finite_output(self._logits(X)).astype(np.float64)
+
+    def _check_range(self, X):
+        """Validated ``X``, refused (ValueError) where a weighted sum of the fitted
+        network could overflow (``check_network_range``)."""
+        return check_network_range(self._range_layers(), X, self._compute_dtype)
+
+    def _range_layers(self):
+        """The fitted network as ``check_network_range`` reads it."""
+        return self._rounding_layers()
 
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit
@@ -266,7 +281,8 @@ class BaseNetwork(BaseEstimator):
             csr = _as_kernel_csr(X, self._compute_dtype)
             if csr is not None:
                 X = csr
-        X = X.astype(self._compute_dtype, copy=False)
+        with np.errstate(over="ignore"):  # too large for float32: refused below
+            X = X.astype(self._compute_dtype, copy=False)
         if sp.issparse(X):
             X = sp.csr_matrix(X)
             if not X.has_canonical_format:

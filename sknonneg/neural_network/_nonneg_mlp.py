@@ -893,7 +893,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             In the fitted ``dtype``; values in [0, 1] for ``activation="logistic"``,
             [-1, 1] for ``"tanh"``, >= 0 for ``"relu"``, any for ``"identity"``.
         """
-        X = self._check_X(X)
+        X = self._check_range(self._check_X(X))
         hidden, _ = self._forward(X)
         return hidden[-1].astype(self._compute_dtype, copy=False)
 

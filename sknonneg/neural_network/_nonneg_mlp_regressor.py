@@ -274,6 +274,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     _logits = _NETWORK._logits
     _diagnostic_logits = _NETWORK._diagnostic_logits
     transform = _NETWORK.transform
+    _rounding_layers = _NETWORK._rounding_layers
     gain_ = _NETWORK.gain_
     activation_ = _NETWORK.activation_
 

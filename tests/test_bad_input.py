@@ -91,7 +91,7 @@ def test_not_fitted(method):
     (RNG.random(20), "Unknown label type: continuous"),
     (np.r_[np.nan, Y[1:]], "Input y contains NaN"),
     (Y[:5], "inconsistent numbers of samples"),
-    (np.c_[Y, np.arange(20) % 3], "Unknown label type"),
+    (np.c_[Y, np.arange(20) % 3], "Multioutput target data is not supported"),
     (None, "requires y to be passed"),
 ], ids=["one-class", "continuous", "nan", "length", "multiclass-multioutput", "none"])
 @pytest.mark.parametrize("output", ["softmax", "logistic"])
@@ -219,6 +219,37 @@ def test_nested_hidden_layer_sizes_is_an_error():
 def test_early_stopping_with_too_few_samples():
     with pytest.raises(ValueError, match="test_size"):
         _est(early_stopping=True).fit(X[:4], Y[:4])
+
+
+@pytest.mark.parametrize("scoring", [None, "loss"])
+@pytest.mark.parametrize("n_rows", [2, 9])
+def test_early_stopping_with_a_one_row_validation_set(scoring, n_rows):
+    # Before: the regressor held out one row, scored R^2 on it (undefined: NaN)
+    # and ran every iteration with validation_scores_ all NaN, silently; with the
+    # loss it stopped on one row. scikit-learn's MLP raises "The validation set is
+    # too small".
+    rng = np.random.RandomState(0)
+    Xr = rng.rand(n_rows, 4)
+    est = NonNegMLPRegressor(hidden_layer_sizes=3, max_iter=5, random_state=0,
+                             early_stopping=True, scoring=scoring)
+    with pytest.raises(ValueError, match="validation set is too small.*1 row"):
+        est.fit(Xr, Xr @ [1.0, 2.0, -1.0, 0.5])
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+def test_multiclass_multioutput_targets_are_refused_without_printing_them(Est):
+    # Before: "Unknown label type: (array([[1, 2], [0, 1], ..." dumped the target.
+    y = np.c_[Y, np.arange(20) % 3]
+    with pytest.raises(ValueError, match="Multioutput target data is not supported") \
+            as info:
+        Est(hidden_layer_sizes=3, max_iter=5).fit(X, y)
+    assert "array(" not in str(info.value)
+
+
+def test_a_class_weight_that_zeroes_every_sample_names_class_weight():
+    # Before: "sample_weight must have a positive sum", with no sample_weight given.
+    with pytest.raises(ValueError, match=r"class_weight=\{0: 0, 1: 0\} gives every"):
+        _est(class_weight={0: 0, 1: 0}).fit(X, Y)
 
 
 def test_changed_n_features_after_fit():

@@ -594,6 +594,24 @@ def test_warm_start_continues(data, solver, batch_size):
     assert warm.loss_ < first_run[-1]
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_extends_validation_scores_with_the_loss_curve(data):
+    # Before: a warm start extended loss_curve_ but restarted validation_scores_
+    # (40 losses beside 20 scores); scikit-learn's MLPs extend both.
+    X, y = data
+    est = NonNegMLPClassifier((4,), max_iter=8, tol=0.0, n_iter_no_change=50,
+                              early_stopping=True, warm_start=True, random_state=0)
+    first = list(est.fit(X, y).validation_scores_)
+    assert len(first) == len(est.loss_curve_)
+    est.fit(X, y)
+    assert len(est.validation_scores_) == len(est.loss_curve_) == 2 * len(first)
+    assert est.validation_scores_[:len(first)] == first
+    # The best score is that of the parameters the second fit kept.
+    assert est.best_validation_score_ == max(est.validation_scores_[len(first):])
+    est.set_params(warm_start=False).fit(X, y)
+    assert est.validation_scores_ == first  # a cold refit starts over
+
+
 def test_scikit_learn_and_scipy_internals_are_imported_in_compat_only():
     # The brief: never reach into privates that may vanish; those sknonneg cannot do
     # without are imported in sknonneg/_compat.py only, so that a move is mended

@@ -161,3 +161,39 @@ def test_output_auto():
     assert est._output_type() == "logistic" and est.predict(X).shape == (80, 2)
     three = np.digitize(y, [-1, 1])
     assert NonNegMLPClassifier(4, max_iter=5).fit(X, three)._output_type() == "softmax"
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_monotonic_cst_added_between_warm_starts_and_partial_fits():
+    # Before: with output="auto" resolved to a softmax by the first fit, a warm
+    # start after set_params(monotonic_cst=...) raised "monotonic_cst needs a
+    # logistic output ... Pass output='logistic' (or 'auto')", to a user who had
+    # "auto" and whose same parameters fit from scratch; partial_fit gave the same
+    # message instead of its "changed since the first call".
+    _, X, y = _data(0)
+    y = (y > np.median(y)).astype(int)
+    cst = [1, -1, 0, 1, 0]
+    kw = {"hidden_layer_sizes": (5,), "max_iter": 20, "random_state": 0}
+    model = NonNegMLPClassifier(warm_start=True, **kw).fit(X, y)
+    assert model.out_activation_ == "softmax"
+    model.set_params(monotonic_cst=cst).fit(X, y)  # starts anew, as after output=
+    fresh = NonNegMLPClassifier(monotonic_cst=cst, **kw).fit(X, y)
+    assert model.out_activation_ == "logistic"
+    np.testing.assert_array_equal(model.predict_proba(X), fresh.predict_proba(X))
+    assert check_monotonic(model, X).is_monotonic
+    stream = NonNegMLPClassifier(**kw).partial_fit(X, y, classes=[0, 1])
+    stream.set_params(monotonic_cst=cst)
+    with pytest.raises(ValueError, match="changed since the first call to partial_fit"):
+        stream.partial_fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_list_mixing_bools_and_ints_reads_as_its_int_array():
+    # Before: [True, 0, ...] was the int array [1, 0, ...] for the constraint but
+    # no constraint for output="auto", which then chose a softmax and refused it.
+    _, X, y = _data(0)
+    y = (y > np.median(y)).astype(int)
+    model = NonNegMLPClassifier(hidden_layer_sizes=(5,), max_iter=10, random_state=0,
+                                monotonic_cst=[True, False, 0, 0, 0]).fit(X, y)
+    np.testing.assert_array_equal(model.monotonic_cst_, [1, 0, 0, 0, 0])
+    assert model.out_activation_ == "logistic"

@@ -171,7 +171,8 @@ SHARED_DOCS = {
         resolved; False after ``partial_fit``).
     validation_scores_ : list of float or None
         Held-out score (``scoring``) after each check, with early stopping; None
-        without.
+        without. A fit with ``warm_start=True`` on a fitted estimator extends it,
+        as it extends ``loss_curve_``.
     best_validation_score_ : float or None
         The best of them; None without early stopping.""",
 }
@@ -254,6 +255,16 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         # set_params(output=...) fit starts anew.
         return self._fitted_param("output") == self.output
 
+    def _warm_start_targets_compatible(self, y):
+        # output="auto" resolves from the targets and monotonic_cst: a warm start
+        # continues the fitted output only when it resolves to it again (after
+        # set_params(monotonic_cst=...) on a binary problem, the logistic output
+        # it needs is a new network: fit starts anew, as after set_params(output=)).
+        if self.output != "auto" or y is None:
+            return True
+        return (_auto_output(y, None, getattr(self, "monotonic_cst", None))
+                == getattr(self, "out_activation_", None))
+
     # ----------------------------------------------------------------- targets
     def _encode_targets(self, y, classes=None):
         """Sets ``classes_``, ``n_outputs_`` and the target form the loss needs.
@@ -279,6 +290,14 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             self._multilabel = True
             self.n_outputs_ = targets.shape[1]
             return targets, np.argmax(targets, axis=1)
+        if target_type == "multiclass-multioutput":
+            # Before: check_classification_targets' "Unknown label type: (array(..."
+            # printed the whole target.
+            raise ValueError(
+                "Multioutput target data is not supported with label binarization: "
+                f"y has {y.shape[1]} columns and more than two distinct values. "
+                "Pass one column of class labels, or a 0/1 indicator matrix "
+                "(multilabel).")
         check_classification_targets(y)
         self._multilabel = False
         if classes is None:
@@ -343,7 +362,14 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 raise ValueError(f"class_weight values must be finite, non-negative "
                                  f"numbers; got {bad}.")
         if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+            weighted = sample_weight * compute_sample_weight(self.class_weight, y)
+            if not np.any(weighted > 0) and np.any(sample_weight > 0):
+                # Before: "sample_weight must have a positive sum", about a
+                # parameter the user may not have passed.
+                raise ValueError(
+                    f"class_weight={self.class_weight!r} gives every sample of the "
+                    "classes in y a weight of 0: nothing is left to fit.")
+            sample_weight = weighted
         return check_positive_weights(sample_weight)
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
@@ -490,8 +516,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Softmax of the logits; for ``output="logistic"`` the sigmoid of each
-            logit (binary: ``[1 - p, p]``; multiclass: normalised to sum to one;
-            multilabel: the independent label probabilities).
+            logit (binary: ``[1 - p, p]``; multiclass: normalised to sum to one,
+            as scikit-learn's one-vs-rest ``LogisticRegression`` does;
+            multilabel: the independent label probabilities). With several
+            classes and ``output="logistic"``, the sigmoids of logits above about
+            37 all round to 1, so such classes tie here; ``predict`` ranks their
+            logits, and may then name another tied class than
+            ``argmax(predict_proba)``, which takes the first.
         """
         logits = self._validated_logits(X)
         if self.out_activation_ == "softmax":

@@ -88,5 +88,10 @@ def has_constraint(monotonic_cst):
     if isinstance(monotonic_cst, dict):
         values = list(monotonic_cst.values())
     else:
+        # Read as resolve_monotonic_cst reads it: a list mixing bools and ints,
+        # [True, 0, 1], is the int array [1, 0, 1] there, so a constraint here.
+        array = np.asarray(monotonic_cst)
+        if array.dtype.kind in "iuf" and array.size:
+            return bool(np.any(array != 0))
         values = np.ravel(np.asarray(monotonic_cst, dtype=object))
     return any(_is_direction(v) and float(v) != 0 for v in values)

@@ -253,8 +253,14 @@ class EarlyStopping:
         """``(theta, gain)`` of the best validation score seen."""
         return (theta, gain) if self._best is None else self._best
 
-    def publish(self, estimator):
-        estimator.validation_scores_ = list(self.validation_scores)
+    def publish(self, estimator, carry=False):
+        """Sets ``validation_scores_`` and ``best_validation_score_``; ``carry``: a
+        warm start continuing the last fit, whose scores it extends, as
+        ``loss_curve_`` is extended (and as scikit-learn's MLPs extend both). The
+        best score is this fit's: that of the parameters it keeps."""
+        previous = getattr(estimator, "validation_scores_", None) if carry else None
+        estimator.validation_scores_ = (list(previous or [])
+                                        + list(self.validation_scores))
         estimator.best_validation_score_ = self.best_score
 
 
@@ -341,6 +347,15 @@ class TrainableNetwork(BaseNetwork):
                 f"of positive weight, and that split is impossible: {exc}. Pass more "
                 f"rows, another validation_fraction, or early_stopping=False."
             ) from exc
+        if idx_val.shape[0] < 2:
+            # One held-out row scores nothing a stopping rule can use (R^2 of one
+            # row is undefined: every validation score was NaN, silently).
+            raise ValueError(
+                f"The validation set is too small: early_stopping holds out "
+                f"validation_fraction={self.validation_fraction} of the "
+                f"{positive.shape[0]} training rows of positive weight, "
+                f"{idx_val.shape[0]} row. Increase 'validation_fraction' or the size "
+                f"of your dataset, or set early_stopping=False.")
         if positive.shape[0] < sample_weight.shape[0]:
             idx_train = np.concatenate([idx_train, np.flatnonzero(sample_weight <= 0)])
         return idx_train, idx_val
@@ -377,7 +392,7 @@ class TrainableNetwork(BaseNetwork):
     # ------------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight=None):
         self._validate_params()
-        fitted = self._warm_start_fitted()
+        fitted = self._warm_start_fitted(y)
         self._snapshot_params()
         X, y = self._validate_X_y(X, y, reset=not fitted)
         if fitted:
@@ -444,12 +459,12 @@ class TrainableNetwork(BaseNetwork):
         # pairs) go before the fitted arrays are made.
         objectives = solver = None
         progress.finish()
+        carry = fitted and hasattr(self, "t_")
         if monitor is not None:
-            monitor.publish(self)
+            monitor.publish(self, carry)
         else:
             self.validation_scores_ = self.best_validation_score_ = None
-        self._finish(result, data.n_samples * result.n_iter,
-                     carry=fitted and hasattr(self, "t_"))
+        self._finish(result, data.n_samples * result.n_iter, carry=carry)
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
         report_fit(self, result, train)
@@ -462,7 +477,7 @@ class TrainableNetwork(BaseNetwork):
         theta, gain = progress.theta, progress.gain
         if monitor is not None:
             theta, gain = monitor.best(theta, gain)
-            monitor.publish(self)
+            monitor.publish(self, fitted and hasattr(self, "t_"))
         else:
             self.validation_scores_ = self.best_validation_score_ = None
         self._gain_ = float(gain)
@@ -638,13 +653,18 @@ class TrainableNetwork(BaseNetwork):
         parameters that shape it or bound its weights (``hidden_layer_sizes``,
         ``positive``, ``monotonic_cst``, ``n_components``, ``nonneg`` ...) may not
         change in between (they were ignored before)."""
-        current = self._build_layout(self.n_features_in_, self.n_outputs_)
+        message = ("The network's shape or weight bounds changed since the first call "
+                   "to partial_fit (hidden_layer_sizes, positive, monotonic_cst, "
+                   "n_components or nonneg, set with set_params); partial_fit "
+                   "continues the network fitted then. Call fit to start anew.")
+        try:
+            current = self._build_layout(self.n_features_in_, self.n_outputs_)
+        except ValueError as exc:
+            # The parameters the first call built a network from cannot build one
+            # now (monotonic_cst added to a softmax network, say): they changed.
+            raise ValueError(f"{message} With the parameters as set now: {exc}") from exc
         if not self._layout.same_network(current):
-            raise ValueError(
-                "The network's shape or weight bounds changed since the first call to "
-                "partial_fit (hidden_layer_sizes, positive, monotonic_cst, "
-                "n_components or nonneg, set with set_params); partial_fit continues "
-                "the network fitted then. Call fit to start anew.")
+            raise ValueError(message)
 
     def _partial_fit(self, X, y, targets, strata, sample_weight, first):
         """One epoch over the batch ``X`` (validated, ``targets`` encoded); the gain

@@ -104,8 +104,9 @@ def layer_weights(model):
     return [nmf.components_.T, logreg.coef_.T]
 
 
-def _int_at_least(low):
-    """An argparse type: an int >= ``low`` (a usage error otherwise, exit 2)."""
+def _int_at_least(low, high=None):
+    """An argparse type: an int >= ``low`` (and <= ``high``; a usage error
+    otherwise, exit 2)."""
     def parse(text):
         try:
             value = int(text)
@@ -113,6 +114,8 @@ def _int_at_least(low):
             raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"must be an int >= {low}, got {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be an int <= {high}, got {value}")
         return value
     return parse
 
@@ -126,33 +129,44 @@ def main(argv=None):
     parser.add_argument("--hidden", type=_int_at_least(1), default=None,
                         help="hidden units (default: 50 on digits, 150 on MNIST)")
     parser.add_argument("--max-iter", type=_int_at_least(1), default=200)
-    parser.add_argument("--seed", type=_int_at_least(0), default=0)
+    # The estimators' random_state range (NumPy's seeds).
+    parser.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0)
     args = parser.parse_args(argv)
+    if args.data_home is not None and not args.data_home.strip():
+        parser.error("--data-home must name the folder that holds mnist.npz")
 
     try:
         name, X_train, X_test, y_train, y_test = load_data(args.data_home)
     except OSError as exc:  # missing, unreadable or damaged: a message, not a traceback
-        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+        parser.exit(2, f"{parser.prog}: error: {exc}\n(On the command line, "
+                       "--data-home names the folder that holds mnist.npz.)\n")
     n_hidden = args.hidden if args.hidden is not None else (
         50 if args.data_home is None else 150)
     print(f"sknonneg {__version__}: {name}, {X_train.shape[0]} train / "
           f"{X_test.shape[0]} test samples, {X_train.shape[1]} features, "
           f"{n_hidden} hidden units\n")
-    header = f"{'model':<40} {'test acc':>8} {'zero w (layer 1 / 2)':>21} {'fit s':>7}"
+    large = args.data_home is not None
+    table = models(n_hidden, args.max_iter, args.seed, large)
+    width = max(40, *map(len, table))
+    header = (f"{'model':<{width}} {'test acc':>8} {'zero w (layer 1 / 2)':>21} "
+              f"{'fit s':>7}")
     print(header)
     print("-" * len(header))
-    large = args.data_home is not None
     threads = contextlib.nullcontext() if large else threadpool_limits(limits=1)
     with threads:
-        for label, model in models(n_hidden, args.max_iter, args.seed, large).items():
-            _fit_and_print(label, model, X_train, X_test, y_train, y_test)
+        for label, model in table.items():
+            try:
+                _fit_and_print(label, model, X_train, X_test, y_train, y_test, width)
+            except MemoryError as exc:
+                parser.exit(1, f"{parser.prog}: error: {exc}\n(Fewer --hidden units "
+                               "need less memory.)\n")
     if large:
         print("\nThe first NonNegMLPClassifier fit includes numba's one-time compilation "
               "(cached on disk for later runs).")
     return 0
 
 
-def _fit_and_print(label, model, X_train, X_test, y_train, y_test):
+def _fit_and_print(label, model, X_train, X_test, y_train, y_test, width=40):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -160,7 +174,7 @@ def _fit_and_print(label, model, X_train, X_test, y_train, y_test):
     elapsed = time.perf_counter() - start
     accuracy = model.score(X_test, y_test)
     zeros = " / ".join(f"{z:6.1%}" for z in zero_fractions(layer_weights(model)))
-    print(f"{label:<40} {accuracy:8.2%} {zeros:>21} {elapsed:7.2f}", flush=True)
+    print(f"{label:<{width}} {accuracy:8.2%} {zeros:>21} {elapsed:7.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 ``pickle.load`` (and ``joblib.load``) can run arbitrary code: only load pickles you
 made yourself. ``skops.io`` stores the same state in a zip of JSON and ``.npy``
-files, and on load builds only the types it is told to trust. Types from NumPy,
-SciPy and scikit-learn are trusted by default; sknonneg's own types must be allowed
-by name. ``TRUSTED_TYPES`` lists every type a sknonneg estimator is made of, and
+files, and on load builds only the types it is told to trust. skops trusts NumPy's
+and SciPy's types and scikit-learn's estimators by default, but not every helper
+object a fitted meta-estimator keeps (a ``VotingClassifier``'s ``Bunch``, a
+``GridSearchCV``'s scorer and CV splitter): :func:`load` names those, and
+``trusted=untrusted_types(file)``, once you have read that list, allows them.
+sknonneg's own types must be allowed by name. ``TRUSTED_TYPES`` lists every type a sknonneg estimator is made of, and
 :func:`load` loads a file only if every untrusted type in it is on that list.
 
 Requires ``skops`` (``pip install sknonneg[persist]``).
@@ -81,8 +84,9 @@ def load(file, *, trusted=()):
     ----------
     file : str or path-like
         A file written by :func:`dump` or ``skops.io.dump``.
-    trusted : sequence of str, default=()
-        Further type names to allow, e.g. those of your own transformers.
+    trusted : str or sequence of str, default=()
+        Further type names to allow, e.g. those of your own transformers (one
+        name may be given as a string).
 
     Returns
     -------
@@ -109,6 +113,8 @@ def load(file, *, trusted=()):
         ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it.
     """
     sio = _skops_io()
+    if isinstance(trusted, str):
+        trusted = [trusted]  # before: set("a.B") allowed the letters, not the name
     allowed = set(TRUSTED_TYPES) | set(trusted)
     found = untrusted_types(file)
     unknown = [name for name in found if name not in allowed]

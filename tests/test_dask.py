@@ -311,6 +311,26 @@ def test_partial_fit_chunks_takes_regressors_and_csr(digits):
     np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
 
 
+def test_partial_fit_chunks_takes_what_partial_fit_takes_and_refuses_no_rows(digits):
+    # Before: a COO X failed with "'coo_matrix' object is not subscriptable", a
+    # sparse label indicator y with "sparse array length is ambiguous" (partial_fit
+    # takes both), and 0 rows returned the estimator unfitted, silently.
+    import scipy.sparse as sp
+
+    X, y = digits[0][:300], digits[1][:300] % 2
+    Y = np.c_[y, 1 - y]
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=3, random_state=0)
+    got = partial_fit_chunks(clone(clf), sp.coo_matrix(X), y, classes=[0, 1],
+                             chunk_size=100)
+    ref = _loop(clone(clf), X, y, 100, classes=[0, 1])
+    np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
+    multilabel = partial_fit_chunks(clone(clf), X, sp.csr_matrix(Y), chunk_size=100)
+    assert multilabel.predict(X).shape == Y.shape
+    with pytest.raises(ValueError, match="0 sample"):
+        partial_fit_chunks(clone(clf), X[:0], y[:0], classes=[0, 1])
+    assert all(type(stop) is int for _, stop in iter_chunks(10, np.int64(3)))
+
+
 @needs_dask
 def test_fit_dask_blocks_takes_a_regressor(digits):
     import dask
@@ -345,6 +365,33 @@ def test_partial_fit_chunks_trains_the_autoencoder(digits):
     # y defaults to None, as in fit(X) (before: "missing argument 'y'").
     got = partial_fit_chunks(clone(ae), X, chunk_size=200)
     np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
+
+
+@needs_dask
+def test_fit_dask_blocks_splits_sample_weight_at_the_row_chunks(digits):
+    # Before: the whole sample_weight went to every block's partial_fit, which
+    # refused it ("sample_weight.shape == (600,), expected (200,)").
+    import dask
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:600] / 16.0, digits[1][:600]
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, size=600)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=6, max_iter=3, random_state=0)
+    ref = clone(clf)
+    for start in range(0, 600, 200):
+        ref.partial_fit(X[start:start + 200], y[start:start + 200],
+                        classes=np.arange(10),
+                        sample_weight=weights[start:start + 200])
+    with dask.config.set(scheduler="synchronous"):
+        for w in (weights, da.from_array(weights, chunks=300)):
+            got = fit_dask_blocks(clone(clf), da.from_array(X, chunks=(200, -1)), y,
+                                  classes=np.arange(10), sample_weight=w)
+            np.testing.assert_allclose(got._theta, ref._theta, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="sample_weight has 599"):
+        fit_dask_blocks(clone(clf), da.from_array(X, chunks=(200, -1)), y,
+                        classes=np.arange(10), sample_weight=weights[:599])
 
 
 @needs_dask

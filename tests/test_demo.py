@@ -30,6 +30,11 @@ def test_demo_data_home_missing_file_is_a_clear_error(tmp_path, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("python -m sknonneg: error: ") and "mnist.npz" in err
+    assert "--data-home names the folder" in err  # the CLI's spelling of data_home
+    missing = tmp_path / "typo" / "sub"
+    with pytest.raises(SystemExit):
+        main(["--data-home", str(missing)])
+    assert not (tmp_path / "typo").exists()  # before: created, with its parents
 
 
 @pytest.mark.parametrize("what", ["a file", "a damaged archive"])
@@ -75,6 +80,10 @@ def test_demo_baselines_are_configured_fairly(large):
     (["--max-iter", "0"], "--max-iter: must be an int >= 1, got 0"),
     (["--seed", "-1"], "--seed: must be an int >= 0, got -1"),
     (["--seed", "one"], "--seed: invalid int value: 'one'"),
+    # Before: a traceback from the estimator after the table's header.
+    (["--seed", "4294967296"], "--seed: must be an int <= 4294967295"),
+    # Before: the empty path searched the current directory.
+    (["--data-home", ""], "--data-home must name the folder"),
 ])
 def test_demo_bad_numbers_are_usage_errors(argv, match, capsys):
     # Before: --hidden 0 silently ran the default width (0 is falsy), and -3, a

@@ -141,6 +141,30 @@ def test_load_mnist_bad_files(tmp_path, content):
         load_mnist(data_home=tmp_path, download_if_missing=False)
 
 
+def test_load_mnist_of_a_file_that_is_not_an_archive_says_so(tmp_path):
+    # Before: np.load read it as a pickle and the message advised loading it
+    # "unsafely using the allow_pickle= keyword" (load_mnist has no such option).
+    from sknonneg.datasets import load_mnist
+
+    (tmp_path / "mnist.npz").write_text("<html>404 Not Found</html>\n")
+    with pytest.raises(OSError, match="neither an .npz archive") as info:
+        load_mnist(data_home=tmp_path, download_if_missing=False)
+    assert "pickle" not in str(info.value)
+
+
+def test_loaders_do_not_create_a_missing_data_home(tmp_path):
+    # Before: every loader created the data home and its missing parents, so a
+    # mistyped path left a tree of empty folders (the CLI too).
+    from sknonneg.datasets import load_auto_mpg, load_compas, load_mnist
+
+    for load in (load_compas, load_auto_mpg):
+        with pytest.raises(FileNotFoundError):
+            load(data_home=tmp_path / "typo" / "sub")
+    with pytest.raises(FileNotFoundError):
+        load_mnist(data_home=tmp_path / "typo" / "sub", download_if_missing=False)
+    assert not (tmp_path / "typo").exists()
+
+
 # ----------------------------------------------------------------------- persist
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("tamper", ["short-theta", "n-features", "negative",
@@ -253,6 +277,25 @@ def test_persist_load_checks_networks_nested_anywhere(tmp_path, wrap):
     with pytest.raises(ValueError, match="est.skops holds an inconsistent"):
         persist.load(tmp_path / "est.skops",
                      trusted=persist.untrusted_types(tmp_path / "est.skops"))
+
+
+def test_persist_load_takes_one_trusted_name_as_a_string(tmp_path):
+    # Before: set("pkg.Type") allowed its letters, and the very name passed was
+    # reported untrusted.
+    pytest.importorskip("skops")
+    from sklearn.ensemble import VotingClassifier
+
+    from sknonneg import persist
+
+    vote = VotingClassifier([("a", _est(NonNegMLPClassifier)),
+                             ("b", _est(NonNegMLPClassifier, random_state=1))],
+                            voting="soft").fit(X, Y % 2)
+    persist.dump(vote, tmp_path / "vote.skops")
+    extra = [t for t in persist.untrusted_types(tmp_path / "vote.skops")
+             if t not in persist.TRUSTED_TYPES]
+    assert len(extra) == 1  # scikit-learn's Bunch, which skops does not trust
+    loaded = persist.load(tmp_path / "vote.skops", trusted=extra[0])
+    np.testing.assert_array_equal(loaded.predict_proba(X), vote.predict_proba(X))
 
 
 def test_persist_roundtrip_still_loads(tmp_path):

@@ -106,13 +106,7 @@ def get_data_home(data_home=None):
     ...     get_data_home(tmp) == tmp
     True
     """
-    if data_home is None:
-        data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
-    data_home = os.path.abspath(os.path.expanduser(os.fspath(data_home)))
-    if os.path.exists(data_home) and not os.path.isdir(data_home):
-        raise NotADirectoryError(
-            f"The data home {data_home!r} is a file, not a directory: pass data_home "
-            f"or set {DATA_HOME_ENV} to the folder that holds the data files.")
+    data_home = _resolve_data_home(data_home)
     try:
         os.makedirs(data_home, exist_ok=True)
     except PermissionError as exc:
@@ -121,6 +115,19 @@ def get_data_home(data_home=None):
             f"({exc.strerror}): pass data_home or set {DATA_HOME_ENV} to a folder you "
             "can write, or to the folder that holds the data files.",
             exc.filename) from exc
+    return data_home
+
+
+def _resolve_data_home(data_home=None):
+    """The data home as :func:`get_data_home` resolves it, without creating it: for
+    reading, where a mistyped path must not leave a tree of empty folders."""
+    if data_home is None:
+        data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
+    data_home = os.path.abspath(os.path.expanduser(os.fsdecode(os.fspath(data_home))))
+    if os.path.exists(data_home) and not os.path.isdir(data_home):
+        raise NotADirectoryError(
+            f"The data home {data_home!r} is a file, not a directory: pass data_home "
+            f"or set {DATA_HOME_ENV} to the folder that holds the data files.")
     return data_home
 
 
@@ -253,7 +260,9 @@ def fetch_file(
         mismatch), or if ``verify`` is True and a present file does not match
         the expected checksum.
     """
-    data_home = get_data_home(data_home)
+    # Created only to download into: reading a present file, or failing to find
+    # one with download_if_missing=False, leaves the file system as it was.
+    data_home = _resolve_data_home(data_home)
     path = os.path.join(data_home, metadata.filename)
 
     if os.path.exists(path):
@@ -285,6 +294,7 @@ def fetch_file(
 
     if timeout is None:
         timeout = DOWNLOAD_TIMEOUT
+    get_data_home(data_home)  # creates it
     errors = []
     for url in urls:
         logger.info("Downloading %s from %s", metadata.filename, url)

@@ -125,6 +125,17 @@ def load_mnist(
         download_if_missing=download_if_missing,
         verify=verify,
     )
+    if not zipfile.is_zipfile(path):
+        # Before: np.load read any other file as a pickle and said "If you trust
+        # the file you can load it unsafely using the allow_pickle= keyword".
+        with open(path, "rb") as f:
+            head = f.read(6)
+        what = ("a single .npy array" if head == b"\x93NUMPY"
+                else "neither an .npz archive nor an array file")
+        raise OSError(
+            f"{path!r} is not a valid MNIST archive: it is {what}, expected an .npz "
+            f"archive of {list(_KEYS)}. Replace it with a good copy (sha256 "
+            f"{MNIST.sha256}).")
     try:
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):

@@ -11,7 +11,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from ._base import get_data_home
+from ._base import _resolve_data_home
 
 __all__ = ["load_adult", "load_auto_mpg", "load_compas"]
 
@@ -41,7 +41,7 @@ SOURCES = {
 
 
 def _path(filename, data_home):
-    path = os.path.join(get_data_home(data_home), filename)
+    path = os.path.join(_resolve_data_home(data_home), filename)
     if not os.path.exists(path):
         raise FileNotFoundError(
             f"{filename} is not in the data home {os.path.dirname(path)!r}. It is "

@@ -78,10 +78,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         (L-BFGS-B bounds, or the projection of Adam). ``"penalty"``: NCAE's
         ``nonneg_penalty / 2 * sum_{w < 0} w^2`` on them instead: a soft
         constraint, under which weights end negative wherever the penalty is
-        too weak to hold them (on scikit-learn's digits at the default
-        ``nonneg_penalty``, the most negative part weight was -0.4 to -1.1, and
-        about a third of them were negative); use ``"bounds"`` when the parts
-        must be >= 0. ``False``:
+        too weak to hold them (on scikit-learn's digits, at the defaults, about two
+        thirds of the part weights ended negative, the most negative near -0.5;
+        -1.1 with 16 components after 50 L-BFGS-B iterations); use ``"bounds"``
+        when the parts must be >= 0. ``False``:
         the plain sparse autoencoder.
     nonneg_layers : {"decoder", "both"}, default="decoder"
         Which weights ``nonneg`` applies to. ``"decoder"``: the parts

@@ -97,10 +97,7 @@ SHARED_DOCS = {
         Hold out ``validation_fraction`` of the data and stop when its score
         (``scoring``) has not improved by ``tol`` for ``n_iter_no_change`` checks
         (iterations for full-batch L-BFGS-B, epochs otherwise); the best
-        parameters are kept. Under full-batch L-BFGS-B with an annealed gain a
-        stall (against the stage's own best score) ends its gain stage, whose
-        unused iterations go to the next, and the fit stops at a stall of the
-        last stage. ``"auto"``: on when ``fit`` gets more than 10,000 rows, as in
+        parameters are kept.{gain_stages} ``"auto"``: on when ``fit`` gets more than 10,000 rows, as in
         scikit-learn's ``HistGradientBoosting*`` (on Adult it ends the fit before
         the slow tail in which the network memorises category combinations:
         ``doc/defaults.md``, eighth round), except with ``learning_rate="linear"``
@@ -110,11 +107,7 @@ SHARED_DOCS = {
         Score of early stopping: ``"loss"``, minus the training loss's data term
         (no penalty) on the held-out rows, weighted by their ``sample_weight``;
         None, the held-out {score} as ``score`` gives it, weighted by their
-        ``sample_weight`` as well (as scikit-learn's MLPs score it). The loss
-        moves smoothly where accuracy moves in steps of one sample: on a split
-        of Adult's training rows accuracy stopped the default classifier after
-        119 iterations and the loss after 177 (validation accuracy 0.8457 and
-        0.8480; ``benchmarks/results/adult_early_stopping.md``).
+        ``sample_weight`` as well (as scikit-learn's MLPs score it).{loss_note}
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 stay in training,
@@ -186,13 +179,27 @@ def fill_doc(cls):
     score = "R^2" if issubclass(cls, RegressorMixin) else "accuracy"
     defaults = cls.__init__.__kwdefaults__ or {}
     es_default = repr(defaults.get("early_stopping", False)).replace("'", '"')
+    # What only some estimators have: a gain annealed in stages (not ABBA's), and
+    # a classifier's measurement of accuracy against the loss as the score.
+    gain_stages = ("" if "gain" not in defaults else
+                   "\n        Under full-batch L-BFGS-B with an annealed gain a stall "
+                   "(against the\n        stage's own best score) ends its gain stage, "
+                   "whose unused iterations\n        go to the next, and the fit stops "
+                   "at a stall of the last stage.\n       ")
+    loss_note = ("" if score != "accuracy" else
+                 "\n        The loss moves smoothly where accuracy moves in steps of one "
+                 "sample:\n        on a split of Adult's training rows accuracy stopped "
+                 "the default\n        classifier after 119 iterations and the loss "
+                 "after 177 (validation\n        accuracy 0.8457 and 0.8480;\n        "
+                 "``benchmarks/results/adult_early_stopping.md``).")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls
     for _ in range(2):  # a shared section may hold another's marker
         for name, text in SHARED_DOCS.items():
             doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score).replace(
-                "{early_stopping_default}", es_default))
+                "{early_stopping_default}", es_default).replace(
+                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note))
     if "<<" in doc:
         raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
     cls.__doc__ = doc

@@ -55,7 +55,7 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
         order = rng.permutation(starts.shape[0]) if shuffle else range(starts.shape[0])
         for i in order:
             start = int(starts[i])
-            yield start, min(n_samples, start + chunk_size)
+            yield start, int(min(n_samples, start + chunk_size))
 
 
 def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
@@ -113,9 +113,20 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     # Before scipy slices it: its C++ row slicing trusts indptr (a malformed one
     # crashed the process here) and drops column indices out of range silently.
     check_sparse_structure(X)
+    if sp.issparse(X) and X.format != "csr":
+        X = X.tocsr()  # COO, DOK ...: not sliced by rows (CSC slowly)
+    if sp.issparse(y):
+        check_sparse_structure(y, name="y")
+        y = y.tocsr()  # a sparse label indicator matrix, as partial_fit takes it
     n_samples = X.shape[0]
-    if y is not None and len(y) != n_samples:
-        raise ValueError(f"X has {n_samples} rows but y has {len(y)}.")
+    if n_samples == 0:
+        # Before: no chunk, no partial_fit call, and the estimator came back
+        # unfitted without a word.
+        raise ValueError(f"Found array with 0 sample(s) (shape={tuple(shape)}) while a "
+                         "minimum of 1 is required by partial_fit_chunks.")
+    n_y = None if y is None else (y.shape[0] if sp.issparse(y) else len(y))
+    if y is not None and n_y != n_samples:
+        raise ValueError(f"X has {n_samples} rows but y has {n_y}.")
     for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
                                    shuffle=shuffle, random_state=random_state):
         X_chunk = X[start:stop]
@@ -123,7 +134,8 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
             X_chunk = np.asarray(X_chunk)
         if transform is not None:
             X_chunk = transform(X_chunk)
-        y_chunk = None if y is None else np.asarray(y[start:stop])
+        y_chunk = (None if y is None else y[start:stop] if sp.issparse(y)
+                   else np.asarray(y[start:stop]))
         estimator.partial_fit(X_chunk, y_chunk, **partial_fit_params(classes))
     return estimator
 

@@ -65,7 +65,9 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     compute : bool, default=True
         Return the trained estimator; ``False`` returns a ``dask.delayed`` of it.
     **fit_params : dict
-        Passed to every ``partial_fit`` call.
+        Passed to every ``partial_fit`` call; ``sample_weight``, one weight per
+        row of ``X`` (a dask or in-memory array), is split at ``X``'s row chunks
+        as ``y`` is, each call getting its block's weights.
 
     Returns
     -------
@@ -83,29 +85,38 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     # Before: n_epochs=0 returned the estimator untrained, silently.
     _check_positive_int(n_epochs, "n_epochs")
     X, x_blocks = _row_blocks(X)
-    if y is None:
-        y_blocks = [None] * len(x_blocks)
-    else:
-        in_memory = not isinstance(y, da.Array)
+
+    def split_like_x(values, name):
+        """The row blocks of ``values`` (a dask or in-memory array), at ``X``'s."""
+        in_memory = not isinstance(values, da.Array)
         if in_memory:
-            y = np.asarray(y)
-        # Known lengths that differ (a dask y said "Chunks do not add up to shape"
-        # from the rechunk below); unknown ones (nan) are left to the blocks.
-        n_x, n_y = X.shape[0], y.shape[0]
-        if not (np.isnan(n_x) or np.isnan(n_y)) and n_x != n_y:
-            raise ValueError(f"X has {n_x} rows but y has {n_y}.")
+            values = np.asarray(values)
+        # Known lengths that differ (a dask array said "Chunks do not add up to
+        # shape" from the rechunk below); unknown ones (nan) are left to the blocks.
+        n_x, n_v = X.shape[0], values.shape[0]
+        if not (np.isnan(n_x) or np.isnan(n_v)) and n_x != n_v:
+            raise ValueError(f"X has {n_x} rows but {name} has {n_v}.")
         if in_memory:
-            y = da.from_array(y, chunks=(X.chunks[0],) + y.shape[1:])
-        if y.chunks[0] != X.chunks[0]:
-            y = y.rechunk({0: X.chunks[0]})
-        _, y_blocks = _row_blocks(y)
+            values = da.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
+        if values.chunks[0] != X.chunks[0]:
+            values = values.rechunk({0: X.chunks[0]})
+        return _row_blocks(values)[1]
+
+    y_blocks = [None] * len(x_blocks) if y is None else split_like_x(y, "y")
+    # Before: the whole sample_weight went to every block's partial_fit, which
+    # refused it ("sample_weight.shape == (200,), expected (50,)").
+    weights = fit_params.pop("sample_weight", None)
+    w_blocks = (None if weights is None
+                else split_like_x(weights, "sample_weight"))
     rng = check_random_state(random_state)
     step = dask.delayed(_partial_fit_step, pure=True)
     model = dask.delayed(estimator, traverse=False)
     for _ in range(n_epochs):
         order = rng.permutation(len(x_blocks)) if shuffle_blocks else range(len(x_blocks))
         for i in order:
-            model = step(model, x_blocks[i], y_blocks[i], classes, fit_params)
+            params = (fit_params if w_blocks is None
+                      else {**fit_params, "sample_weight": w_blocks[i]})
+            model = step(model, x_blocks[i], y_blocks[i], classes, params)
     return model.compute() if compute else model
 
 

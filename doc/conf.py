@@ -114,13 +114,15 @@ write_api_pages()
 
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": False, "inherited-members": False}
+# Members as each directive asks (the class template documents methods and properties).
 autodoc_typehints = "none"
 add_module_names = True
 
 # numpydoc renders the Parameters / Attributes / Methods tables of each class.
 numpydoc_show_class_members = True
-numpydoc_show_inherited_class_members = False
+# Inherited methods are listed (fit and predict live in private base classes), except
+# where the base is another library's (Dask's WorkerPlugin).
+numpydoc_show_inherited_class_members = {"sknonneg.parallel.ThreadLimits": False}
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
@@ -172,7 +174,6 @@ sphinx_gallery_conf = {
     "expected_failing_examples": _examples_missing_data(),
     "image_scrapers": ("gallery_scraper.tight_matplotlib_scraper",),
     "show_memory": False,
-    "reference_url": {"sknonneg": None},
     "doc_module": ("sknonneg",),
     "backreferences_dir": "gen_modules/backreferences",
     "min_reported_time": 1,
@@ -186,9 +187,9 @@ html_theme_options = {
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
     # "On this page" on the long prose pages only: gallery code and API signatures
-    # get the width of that column.
+    # get the width of that column, and so do reproduction.md's wide tables.
     "secondary_sidebar_items": {"**": [], **{page: ["page-toc"] for page in (
-        "engine", "reproduction", "scaling", "user_guide/nonneg", "user_guide/choosing",
+        "engine", "scaling", "user_guide/nonneg", "user_guide/choosing",
         "user_guide/inputs", "user_guide/performance", "user_guide/scale_persist")}},
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],

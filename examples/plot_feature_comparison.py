@@ -83,15 +83,16 @@ results.round(3)
 ax = results[["logistic regression on the features", "network's own prediction"]].plot.barh(
     figsize=(6, 3.2), xlim=(0.85, 1.0))
 ax.set_xlabel("test accuracy")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+_ = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
 
 # %%
 # What the features look like
 # ---------------------------
 # The first-layer weights as 8x8 images, each scaled to its own largest magnitude
 # (signed: zero is grey; non-negative: zero is black). Positive units and NMF
-# components are localised strokes; unconstrained units and PCA components are
-# global, signed patterns.
+# components are localised strokes; the unconstrained units are signed,
+# scattered pixels (most of their weights are exactly zero, see the table), and
+# PCA's components are global, signed patterns.
 fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
 for ax, (name, extractor) in zip(axes.ravel(), extractors.items()):
     HiddenUnitsDisplay.from_estimator(extractor, image_shape=(8, 8), ax=ax, n_cols=8,

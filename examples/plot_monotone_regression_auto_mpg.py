@@ -91,8 +91,8 @@ for name, model in models.items():
 # -----------------------------
 # ``check_monotonic`` moves each constrained feature of every test car along a
 # grid and reports the largest rise of the predicted mpg (for a ``-1`` feature):
-# exactly 0 for the monotone network, which it reads the directions of through
-# the pipeline. The certificate proves the same from the weights, for every
+# exactly 0 for the monotone network, whose directions it reads through the
+# pipeline. The certificate proves the same from the weights, for every
 # input: ``-1`` where the prediction cannot rise when the feature does.
 print("monotone network")
 print(check_monotonic(monotone, X_test).to_frame().to_string())
@@ -111,12 +111,15 @@ print(pd.Series(certificate.feature_signs_,
 # violations; centred at the smallest displacement, so that a curve above 0 is
 # a car whose predicted economy rose with its engine size. Every curve of the
 # monotone network stays at or below 0.
-fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 for ax, name in zip(axes, ["monotone network", "unconstrained network"]):
-    PartialDependenceDisplay.from_estimator(
+    display = PartialDependenceDisplay.from_estimator(
         models[name], X_test, ["displacement"], kind="both", centered=True,
         ax=ax)
-    ax.axhline(0.0, color="k", lw=0.8)
+    # The display draws on axes of its own inside ``ax``: the line goes there.
+    curve_ax = display.axes_[0, 0]
+    curve_ax.axhline(0.0, color="k", lw=0.8)
+    curve_ax.legend(loc="lower left", fontsize="small")
     ax.set_title(name)
 fig.tight_layout()
 plt.show()

@@ -612,6 +612,73 @@ def test_warm_start_extends_validation_scores_with_the_loss_curve(data):
     assert est.validation_scores_ == first  # a cold refit starts over
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("case", ["monotone-binary", "softmax-multilabel",
+                                  "abba-softmax-multilabel", "tiny-validation"])
+def test_a_refused_fit_leaves_the_fitted_model_as_it_was(data, case):
+    # Before: fit encoded the targets (out_activation_, n_outputs_) before the
+    # parameters were refused, so the fitted model's probabilities changed and a
+    # later partial_fit failed inside the loss ("softmax targets are class
+    # indices").
+    from sknonneg import ABBAClassifier
+
+    X, y = data
+    kw = {"hidden_layer_sizes": (3,), "max_iter": 5, "random_state": 0}
+    if case == "monotone-binary":
+        est, target = NonNegMLPClassifier(**kw), y % 2
+        change = {"monotonic_cst": [1] + [0] * (X.shape[1] - 1), "positive": "hidden"}
+    elif case == "tiny-validation":
+        est, target = NonNegMLPClassifier(**kw), y % 2
+        change = {"early_stopping": True, "validation_fraction": 1e-6}
+    else:
+        Est = ABBAClassifier if case.startswith("abba") else NonNegMLPClassifier
+        est, target = Est(**kw), _multilabel(X)
+        change = {"output": "softmax"}
+    est.fit(X, target)
+    before = {k: copy.deepcopy(v) for k, v in vars(est).items()}
+    proba = est.predict_proba(X)
+    est.set_params(**change)
+    with pytest.raises(ValueError):
+        est.fit(X, target)
+    assert set(vars(est)) == set(before)
+    def same(a, b):
+        if isinstance(a, np.ndarray):
+            return isinstance(b, np.ndarray) and np.array_equal(a, b)
+        if isinstance(a, (list, tuple)):
+            return (type(a) is type(b) and len(a) == len(b)
+                    and all(same(u, v) for u, v in zip(a, b)))
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, (int, float, str, type(None), np.generic)):
+            return a == b
+        return True  # objects (the layout, the RandomState): read through the above
+
+    for key, value in before.items():
+        if key not in change:  # the parameters just set
+            assert same(value, getattr(est, key)), key
+    assert_array_equal(est.predict_proba(X), proba)
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb"])
+def test_early_stopping_scores_a_fit_that_stops_before_its_first_iteration(data, solver):
+    # Before: validation_scores_ was [] and best_validation_score_ -inf when
+    # L-BFGS-B stopped at its start (projected gradient already below tol).
+    X, y = data
+    est = NonNegMLPClassifier((3,), early_stopping=True, tol=10.0, max_iter=5,
+                              solver=solver, random_state=0).fit(X, y)
+    assert est.n_iter_ == 0
+    assert len(est.validation_scores_) == 1
+    assert np.isfinite(est.best_validation_score_)
+    assert est.best_validation_score_ == est.validation_scores_[0]
+
+
+def test_a_per_layer_penalty_that_is_not_a_number_names_it(data):
+    X, y = data
+    for name, value in (("l2", ["a", 0]), ("l1", ["auto", 0])):
+        with pytest.raises(ValueError, match=f"{name} must be a float or one value"):
+            NonNegMLPClassifier((3,), max_iter=3, **{name: value}).fit(X, y)
+
+
 def test_scikit_learn_and_scipy_internals_are_imported_in_compat_only():
     # The brief: never reach into privates that may vanish; those sknonneg cannot do
     # without are imported in sknonneg/_compat.py only, so that a move is mended

@@ -210,7 +210,14 @@ class BaseNetwork(BaseEstimator):
         return _as_float_dtype(self._fitted_param("dtype"))
 
     def _per_layer(self, value, name, n_layers):
-        values = np.atleast_1d(np.asarray(value, dtype=float))
+        try:
+            values = np.atleast_1d(np.asarray(value, dtype=float))
+        except (TypeError, ValueError):
+            # Before: numpy's "could not convert string to float: 'a'".
+            raise ValueError(
+                f"{name} must be a float or one value per weight layer "
+                f"({n_layers}), got {value!r}."
+            ) from None
         if np.ndim(value) == 0:  # a float: every layer (a sequence must match)
             values = np.repeat(values, n_layers)
         if values.shape != (n_layers,):

@@ -578,6 +578,29 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         """
         return self._labels(self._validated_logits(X))
 
+    def score(self, X, y, sample_weight=None):
+        """Return the mean accuracy of the predictions on ``X``.
+
+        As ``ClassifierMixin.score``: the fraction of samples whose predicted label
+        is ``y``'s; for multilabel targets, the subset accuracy (every label of
+        the sample right).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` against ``y``.
+        """
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
     def certified_radius(self, X):
         """Per sample, an L2 radius within which the predicted class cannot change.
 

@@ -907,13 +907,19 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     @property
     def gain_(self):
-        """Gain of the hidden units at the end of training, used by prediction."""
+        """Gain of the hidden units at the end of training, the one prediction uses.
+
+        The end of the ``gain`` schedule that training reached.
+        """
         check_is_fitted(self)
         return float(self._fitted_gain())
 
     @property
     def activation_(self):
-        """Activation of the fitted hidden units, used by prediction."""
+        """Activation of the fitted hidden units, the one prediction uses.
+
+        ``set_params(activation=...)`` takes effect at the next fit.
+        """
         check_is_fitted(self)
         return self._layout.network[0].activation
 

@@ -32,6 +32,7 @@ only. The numba thread count is set when an objective is built (or another is
 picked), not at every evaluation.
 """
 
+import copy
 import time
 from abc import abstractmethod
 
@@ -391,6 +392,22 @@ class TrainableNetwork(BaseNetwork):
 
     # ------------------------------------------------------------------- fit
     def _fit(self, X, y, sample_weight=None):
+        """``fit``; one that raises leaves the estimator as it was. Before, a
+        refused fit (parameters checked after the targets were encoded) had
+        already rewritten ``out_activation_`` and ``n_outputs_`` of the fitted
+        model, whose predictions then changed. An interrupted fit keeps its latest
+        parameters instead (``_keep_interrupted``)."""
+        state = dict(self.__dict__)
+        if "_solver_state" in state:  # Adam's moments are updated in place
+            state["_solver_state"] = copy.deepcopy(state["_solver_state"])
+        try:
+            return self._fit_body(X, y, sample_weight)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit_body(self, X, y, sample_weight=None):
         self._validate_params()
         fitted = self._warm_start_fitted(y)
         self._snapshot_params()
@@ -566,6 +583,12 @@ class TrainableNetwork(BaseNetwork):
                 left = n_iter - run.n_iter
         self._gain_ = float(objective.gain)
         if monitor is not None:
+            if not monitor.validation_scores:
+                # L-BFGS-B stopped before its first iteration (the projected
+                # gradient at the start already below tol): the held-out score of
+                # the parameters kept, instead of an empty history and a best
+                # score of -inf.
+                monitor.update(result.theta, self._gain_)
             result.theta, self._gain_ = monitor.best(result.theta, self._gain_)
         return result
 

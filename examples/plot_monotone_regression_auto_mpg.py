@@ -111,7 +111,8 @@ print(pd.Series(certificate.feature_signs_,
 # violations; centred at the smallest displacement, so that a curve above 0 is
 # a car whose predicted economy rose with its engine size. Every curve of the
 # monotone network stays at or below 0.
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+curve_axes = []
 for ax, name in zip(axes, ["monotone network", "unconstrained network"]):
     display = PartialDependenceDisplay.from_estimator(
         models[name], X_test, ["displacement"], kind="both", centered=True,
@@ -120,6 +121,12 @@ for ax, name in zip(axes, ["monotone network", "unconstrained network"]):
     curve_ax = display.axes_[0, 0]
     curve_ax.axhline(0.0, color="k", lw=0.8)
     curve_ax.legend(loc="lower left", fontsize="small")
+    curve_axes.append(curve_ax)
     ax.set_title(name)
+# One vertical scale for both panels.
+low = min(a.get_ylim()[0] for a in curve_axes)
+high = max(a.get_ylim()[1] for a in curve_axes)
+for curve_ax in curve_axes:
+    curve_ax.set_ylim(low, high)
 fig.tight_layout()
 plt.show()

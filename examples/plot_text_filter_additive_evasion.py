@@ -27,6 +27,7 @@ it is not there; nothing is downloaded.
 # --------------------
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import roc_auc_score
@@ -113,6 +114,7 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, rate in rates.items():
     ax.plot(budgets, 100 * np.asarray(rate), marker="o", label=name)
 ax.set_xlabel("words added to each flagged story")
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole words
 ax.set_ylabel("flagged stories let through (%)")
 ax.set_title(f"Additive evasion of a '{TOPIC}' filter (Reuters)")
 ax.legend()

@@ -197,6 +197,8 @@ def main():
     X_int, y = load_digits(return_X_y=True)
     X = X_int / 16.0
     cluster, client = start_cluster()
+    # The workers' own warnings filters (the line above sets the main process's).
+    client.run(warnings.simplefilter, "ignore", ConvergenceWarning)
     try:
         grid_search_on_a_cluster(X, y)
         no_recompilation(client)

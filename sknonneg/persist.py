@@ -49,6 +49,25 @@ def dump(estimator, file):
         Usually a fitted sknonneg estimator, or a pipeline containing one.
     file : str or path-like
         Destination, conventionally with the ``.skops`` extension.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sknonneg import NonNegMLPClassifier, persist
+    >>> X = np.random.RandomState(0).uniform(size=(40, 3))
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=2, max_iter=5, random_state=0)
+    >>> clf = clf.fit(X, (X[:, 0] > 0.5).astype(int))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "model.skops")
+    ...     persist.dump(clf, path)
+    ...     extra = [t for t in persist.untrusted_types(path)
+    ...              if t not in persist.TRUSTED_TYPES]
+    ...     loaded = persist.load(path)
+    >>> extra
+    []
+    >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
+    True
     """
     _skops_io().dump(estimator, file)
 
@@ -65,6 +84,25 @@ def untrusted_types(file):
     -------
     names : list of str
         The sorted names of the untrusted types, e.g. sknonneg's own classes.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sknonneg import NonNegMLPClassifier, persist
+    >>> X = np.random.RandomState(0).uniform(size=(40, 3))
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=2, max_iter=5, random_state=0)
+    >>> clf = clf.fit(X, (X[:, 0] > 0.5).astype(int))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "model.skops")
+    ...     persist.dump(clf, path)
+    ...     extra = [t for t in persist.untrusted_types(path)
+    ...              if t not in persist.TRUSTED_TYPES]
+    ...     loaded = persist.load(path)
+    >>> extra
+    []
+    >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
+    True
     """
     import zipfile
 
@@ -111,6 +149,25 @@ def load(file, *, trusted=()):
     skops.io.exceptions.UntrustedTypesFoundException
         If the file holds a type that is neither trusted by skops, nor one of
         ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sknonneg import NonNegMLPClassifier, persist
+    >>> X = np.random.RandomState(0).uniform(size=(40, 3))
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=2, max_iter=5, random_state=0)
+    >>> clf = clf.fit(X, (X[:, 0] > 0.5).astype(int))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "model.skops")
+    ...     persist.dump(clf, path)
+    ...     extra = [t for t in persist.untrusted_types(path)
+    ...              if t not in persist.TRUSTED_TYPES]
+    ...     loaded = persist.load(path)
+    >>> extra
+    []
+    >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
+    True
     """
     sio = _skops_io()
     if isinstance(trusted, str):

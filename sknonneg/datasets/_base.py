@@ -72,6 +72,17 @@ class RemoteFileMetadata:
         ``SKNONNEG_DATA_MIRRORS`` and :data:`MIRRORS`.
     size : int or None, default=None
         Expected size in bytes, for information only.
+
+    Examples
+    --------
+    >>> import hashlib, os, tempfile
+    >>> from sknonneg.datasets import RemoteFileMetadata, fetch_file
+    >>> with tempfile.TemporaryDirectory() as home:
+    ...     with open(os.path.join(home, "notes.txt"), "w") as f:
+    ...         _ = f.write("hello")
+    ...     meta = RemoteFileMetadata("notes.txt", hashlib.sha256(b"hello").hexdigest())
+    ...     os.path.basename(fetch_file(meta, home, download_if_missing=False, verify=True))
+    'notes.txt'
     """
 
     filename: str
@@ -142,6 +153,16 @@ def clear_data_home(data_home=None):
     Returns
     -------
     None
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sknonneg.datasets import clear_data_home, get_data_home
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     home = get_data_home(os.path.join(tmp, "data"))
+    ...     clear_data_home(home)
+    ...     os.path.exists(home)
+    False
     """
     data_home = get_data_home(data_home)
     shutil.rmtree(data_home)
@@ -259,6 +280,19 @@ def fetch_file(
         If every download attempt failed (network error or checksum
         mismatch), or if ``verify`` is True and a present file does not match
         the expected checksum.
+
+    Examples
+    --------
+    A file already in the data home is returned as it is:
+
+    >>> import hashlib, os, tempfile
+    >>> from sknonneg.datasets import RemoteFileMetadata, fetch_file
+    >>> with tempfile.TemporaryDirectory() as home:
+    ...     with open(os.path.join(home, "a.txt"), "w") as f:
+    ...         _ = f.write("data")
+    ...     meta = RemoteFileMetadata("a.txt", hashlib.sha256(b"data").hexdigest())
+    ...     fetch_file(meta, home, download_if_missing=False) == os.path.join(home, "a.txt")
+    True
     """
     # Created only to download into: reading a present file, or failing to find
     # one with download_if_missing=False, leaves the file system as it was.

@@ -44,6 +44,19 @@ class MonotonicityReport:
         Rows on which the output dropped at all, per feature.
     grids : list of ndarray
         The grid each feature was moved along.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sknonneg.inspection import check_monotonic
+    >>> X = np.random.RandomState(0).uniform(size=(30, 2))
+    >>> model = LinearRegression().fit(X, X[:, 0] - X[:, 1])
+    >>> report = check_monotonic(model, X, monotonic_cst=[1, 1])
+    >>> report.is_monotonic, report.feature_names
+    (False, ['x0', 'x1'])
+    >>> report.to_frame()[["feature", "direction"]].to_dict("list")
+    {'feature': ['x0', 'x1'], 'direction': [1, 1]}
     """
 
     features: np.ndarray

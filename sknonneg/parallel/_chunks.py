@@ -44,6 +44,12 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
     Yields
     ------
     start, stop : int
+
+    Examples
+    --------
+    >>> from sknonneg.parallel import iter_chunks
+    >>> list(iter_chunks(10, 4))
+    [(0, 4), (4, 8), (8, 10)]
     """
     _check_positive_int(chunk_size, "chunk_size")
     _check_positive_int(n_epochs, "n_epochs")
@@ -100,6 +106,19 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     per-sample buffers for that chunk (activations and their gradients:
     ``chunk_size * (n_hidden + n_outputs)`` floats per layer), whatever the size
     of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknonneg import NonNegMLPClassifier
+    >>> from sknonneg.parallel import partial_fit_chunks
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(size=(300, 4))
+    >>> y = (X[:, 0] > 0.5).astype(int)
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=3, random_state=0)
+    >>> clf = partial_fit_chunks(clf, X, y, classes=[0, 1], chunk_size=100)
+    >>> clf.n_iter_, clf.predict(X[:3]).shape
+    (3, (3,))
     """
     shape = getattr(X, "shape", None)
     if shape is None or len(shape) != 2:

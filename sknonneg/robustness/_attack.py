@@ -41,6 +41,20 @@ class EvasionResult:
         Number of rows scored by the model during the search.
     budget, step, method, target_class
         The attack's settings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sknonneg.robustness import additive_evasion_attack
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.poisson(1.0, size=(200, 4)).astype(float)
+    >>> y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    >>> result = additive_evasion_attack(LogisticRegression().fit(X, y), X, budget=3)
+    >>> result.success_rate_ > 0, result.X_adv_.shape
+    (True, (200, 4))
+    >>> bool(np.all(result.X_adv_ >= X))  # features only ever rise
+    True
     """
 
     def __init__(self, **fields):

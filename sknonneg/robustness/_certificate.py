@@ -55,6 +55,19 @@ class MonotoneCertificate:
         a regressor.
     model_ : str
         What was certified, in words.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sknonneg.robustness import monotone_certificate
+    >>> X = np.random.RandomState(0).uniform(size=(100, 2))
+    >>> y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    >>> certificate = monotone_certificate(LogisticRegression().fit(X, y))
+    >>> certificate.feature_signs_.tolist()  # the signs of coef_
+    [1, -1]
+    >>> certificate.certified_for(0).tolist()  # an increase cannot lower class 0
+    [False, True]
     """
 
     def __init__(self, up, down, feature_names, classes, model):

@@ -1,4 +1,4 @@
-"""Which Pipeline steps keep a monotone certificate, and how features flow through them.
+r"""Which Pipeline steps keep a monotone certificate, and how features flow through them.
 
 A step keeps the certificate when each of its output features is a non-decreasing
 function of one input feature (or a selection of input features). The supported

@@ -303,3 +303,24 @@ def test_messages_show_plain_values_not_numpy_reprs(data):
     with pytest.raises(ValueError, match=r"got 2 for feature 0\.") as info:
         check_monotonic(model, X, monotonic_cst=np.array([2, 0, 0]))
     assert "np." not in str(info.value)
+
+
+def test_passthrough_first_steps_and_multilabel_decisions(data):
+    # Before: a Pipeline starting with "passthrough" has no n_features_in_
+    # (AttributeError), and a multilabel classifier without predict_proba
+    # (RidgeClassifier on an indicator matrix) had no output to audit.
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.pipeline import Pipeline
+
+    from sknonneg import NonNegMLPRegressor
+
+    X, _ = data
+    model = Pipeline([("first", "passthrough"), ("scale", StandardScaler()),
+                      ("reg", NonNegMLPRegressor(3, monotonic_cst=[1, 0, -1],
+                                                 max_iter=5, random_state=0))])
+    with pytest.warns(Warning):
+        model.fit(X, X[:, 0])
+    np.testing.assert_array_equal(check_monotonic(model, X).max_drop, 0.0)
+    Y = np.c_[X[:, 0] > 0.5, X[:, 1] > 0.5].astype(int)
+    report = check_monotonic(RidgeClassifier().fit(X, Y), X, monotonic_cst=[1, -1, 0])
+    assert report.max_drop[0] == 0 and report.max_drop[1] > 0

@@ -659,6 +659,45 @@ def test_a_refused_fit_leaves_the_fitted_model_as_it_was(data, case):
     assert_array_equal(est.predict_proba(X), proba)
 
 
+def test_a_warning_raised_as_an_error_after_the_fit_keeps_the_fitted_model(data):
+    # The restore of a refused fit must not undo a finished one: a ConvergenceWarning
+    # escalated by a warnings filter comes after the parameters are set (as with
+    # scikit-learn's MLPs, the model stays fitted).
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = data
+    est = NonNegMLPClassifier((3,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning):
+            est.fit(X, y)
+    assert est.n_iter_ == 2 and est.predict(X).shape == y.shape
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_with_output_auto_continues_or_refuses_as_before(data):
+    # The restart after set_params(monotonic_cst=...) must not turn into a silent
+    # restart on other targets: a sparse column y continues (it was resolved on
+    # the raw sparse y, never matched, and every fit started anew), and a changed
+    # kind of target is still refused.
+    import scipy.sparse as sp
+
+    X, y = data
+    y2 = y % 2
+    cst = [1] + [0] * (X.shape[1] - 1)
+    est = NonNegMLPClassifier((3,), max_iter=3, warm_start=True, monotonic_cst=cst,
+                              random_state=0)
+    for i, target in enumerate((sp.csr_matrix(y2[:, None]), y2[:, None], y2)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DataConversionWarning of a column y
+            est.fit(X, target)
+        assert len(est.loss_curve_) == 3 * (i + 1)
+    multilabel = NonNegMLPClassifier((3,), max_iter=3, warm_start=True,
+                                     random_state=0).fit(X, _multilabel(X))
+    with pytest.raises(ValueError, match="warm_start=True continues the previous fit"):
+        multilabel.fit(X, y)
+
+
 @pytest.mark.parametrize("solver", ["lbfgsb"])
 def test_early_stopping_scores_a_fit_that_stops_before_its_first_iteration(data, solver):
     # Before: validation_scores_ was [] and best_validation_score_ -inf when

@@ -152,7 +152,7 @@ def _fitted_cst(estimator):
     return None if cst is None else np.asarray(cst)
 
 
-def _resolve_through_pipeline(estimator):
+def _resolve_through_pipeline(estimator, n_features):
     """Per input column, the constraint that the final step's ``monotonic_cst_``
     puts on it through preprocessing that keeps columns apart; None if the final
     step has none."""
@@ -169,7 +169,8 @@ def _resolve_through_pipeline(estimator):
     # certificate reads: sknonneg.robustness._pipeline), or None (one-hot codes,
     # projections, ...): such a column must be unconstrained. Every raw column a
     # column depends on in any way is marked free when that column is free.
-    n_in = estimator.n_features_in_
+    # X's width: a Pipeline whose first step is "passthrough" has no n_features_in_.
+    n_in = getattr(estimator, "n_features_in_", n_features)
     sources = [None] * len(cst)
     free_edges = []
     try:
@@ -219,6 +220,11 @@ def _output_function(estimator, X):
     if is_classifier(estimator):
         first = X.iloc[:1] if hasattr(X, "iloc") else X[:1]
         if np.ndim(estimator.predict(first)) == 2:
+            if not hasattr(estimator, "predict_proba"):
+                # RidgeClassifier on an indicator matrix: each label's decision.
+                return lambda rows: np.asarray(estimator.decision_function(rows),
+                                               dtype=np.float64)
+
             def labels(rows):
                 proba = estimator.predict_proba(rows)
                 # A list (one (n, 2) array per label, as MultiOutputClassifier
@@ -365,7 +371,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     n_features = X.shape[1]
     names = _input_names(estimator, X)
     if monotonic_cst is None:
-        cst = _resolve_through_pipeline(estimator)
+        cst = _resolve_through_pipeline(estimator, n_features)
         if cst is None:
             raise ValueError(
                 f"{type(estimator).__name__} has no monotonic_cst_: pass "

@@ -185,21 +185,15 @@ class BaseNetwork(BaseEstimator):
                 f"partial_fit continues the model fitted then. Call fit to start anew."
             )
 
-    def _warm_start_fitted(self, y=None):
+    def _warm_start_fitted(self):
         """Whether ``fit`` continues the fitted model (``warm_start``); asked before
         ``_snapshot_params``, which records the parameters of the new fit."""
         return (self.warm_start and hasattr(self, "_theta")
-                and self._warm_start_compatible()
-                and self._warm_start_targets_compatible(y))
+                and self._warm_start_compatible())
 
     def _warm_start_compatible(self):
         """Whether ``fit`` with ``warm_start`` may continue the fitted ``theta`` (a
         subclass refuses when a parameter that shapes its model changed)."""
-        return True
-
-    def _warm_start_targets_compatible(self, y):
-        """Whether the fitted model's form suits the new fit's targets ``y`` (raw;
-        None: unknown), for a model whose form depends on them."""
         return True
 
     def _compute_dtype_param(self):

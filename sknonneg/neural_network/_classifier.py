@@ -259,18 +259,18 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
 
     def _warm_start_compatible(self):
         # A warm start continues a network with the same output function; after
-        # set_params(output=...) fit starts anew.
-        return self._fitted_param("output") == self.output
-
-    def _warm_start_targets_compatible(self, y):
-        # output="auto" resolves from the targets and monotonic_cst: a warm start
-        # continues the fitted output only when it resolves to it again (after
-        # set_params(monotonic_cst=...) on a binary problem, the logistic output
-        # it needs is a new network: fit starts anew, as after set_params(output=)).
-        if self.output != "auto" or y is None:
-            return True
-        return (_auto_output(y, None, getattr(self, "monotonic_cst", None))
-                == getattr(self, "out_activation_", None))
+        # set_params(output=...) fit starts anew. So it does when output="auto"
+        # and a monotonic_cst was added or removed since: "auto" resolves with it
+        # (a binary problem's constrained model needs one logistic output, a new
+        # network). Other changes of the targets are refused by the warm fit, as
+        # before.
+        if self._fitted_param("output") != self.output:
+            return False
+        if self.output == "auto":
+            fitted = getattr(self, "monotonic_cst_", None)
+            was = fitted is not None and bool(np.any(np.asarray(fitted) != 0))
+            return was == has_constraint(getattr(self, "monotonic_cst", None))
+        return True
 
     # ----------------------------------------------------------------- targets
     def _encode_targets(self, y, classes=None):

@@ -403,13 +403,18 @@ class TrainableNetwork(BaseNetwork):
         try:
             return self._fit_body(X, y, sample_weight)
         except Exception:
+            if self.__dict__.get("_theta") is not state.get("_theta"):
+                # The fit finished (``_finish`` set the new parameters) and what
+                # followed raised: a ConvergenceWarning turned into an error by a
+                # warnings filter, say. The fitted model stays, as scikit-learn's.
+                raise
             self.__dict__.clear()
             self.__dict__.update(state)
             raise
 
     def _fit_body(self, X, y, sample_weight=None):
         self._validate_params()
-        fitted = self._warm_start_fitted(y)
+        fitted = self._warm_start_fitted()
         self._snapshot_params()
         X, y = self._validate_X_y(X, y, reset=not fitted)
         if fitted:

@@ -53,20 +53,12 @@ def dump(estimator, file):
     Examples
     --------
     >>> import os, tempfile
-    >>> import numpy as np
-    >>> from sknonneg import NonNegMLPClassifier, persist
-    >>> X = np.random.RandomState(0).uniform(size=(40, 3))
-    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=2, max_iter=5, random_state=0)
-    >>> clf = clf.fit(X, (X[:, 0] > 0.5).astype(int))
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sknonneg import persist
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = os.path.join(tmp, "model.skops")
-    ...     persist.dump(clf, path)
-    ...     extra = [t for t in persist.untrusted_types(path)
-    ...              if t not in persist.TRUSTED_TYPES]
-    ...     loaded = persist.load(path)
-    >>> extra
-    []
-    >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
+    ...     path = os.path.join(tmp, "scaler.skops")
+    ...     persist.dump(StandardScaler(), path)
+    ...     os.path.getsize(path) > 0
     True
     """
     _skops_io().dump(estimator, file)
@@ -88,21 +80,13 @@ def untrusted_types(file):
     Examples
     --------
     >>> import os, tempfile
-    >>> import numpy as np
-    >>> from sknonneg import NonNegMLPClassifier, persist
-    >>> X = np.random.RandomState(0).uniform(size=(40, 3))
-    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=2, max_iter=5, random_state=0)
-    >>> clf = clf.fit(X, (X[:, 0] > 0.5).astype(int))
+    >>> from sknonneg import persist
+    >>> from sknonneg.preprocessing import RampTransformer
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = os.path.join(tmp, "model.skops")
-    ...     persist.dump(clf, path)
-    ...     extra = [t for t in persist.untrusted_types(path)
-    ...              if t not in persist.TRUSTED_TYPES]
-    ...     loaded = persist.load(path)
-    >>> extra
-    []
-    >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
-    True
+    ...     path = os.path.join(tmp, "ramps.skops")
+    ...     persist.dump(RampTransformer(), path)
+    ...     persist.untrusted_types(path)
+    ['sknonneg.preprocessing._ramps.RampTransformer']
     """
     import zipfile
 

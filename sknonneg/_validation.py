@@ -8,6 +8,7 @@ policy: a computation that overflows is a ``ValueError`` naming the input or the
 parameter, never a silent ``inf`` or ``NaN``.
 """
 
+import inspect
 import os
 
 import numpy as np
@@ -25,7 +26,24 @@ __all__ = [
     "check_target_scale",
     "check_workspace_fits_in_memory",
     "has_spread",
+    "user_stacklevel",
 ]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel():
+    """``stacklevel`` for a ``warnings.warn`` made by the caller of this function:
+    the first frame outside sknonneg, so that a warning points at the code that
+    called ``fit`` (or at the scikit-learn meta-estimator that did), however deep in
+    sknonneg it was raised. A fixed count broke whenever a call was added between
+    ``fit`` and the warning."""
+    frame = inspect.currentframe().f_back  # the function that calls warnings.warn
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
 
 _COMPRESSED = ("csr", "csc", "bsr")
 

@@ -750,3 +750,71 @@ def test_scikit_learn_and_scipy_internals_are_imported_in_compat_only():
                     offenders.append(f"{path.relative_to(root)}:{node.lineno} "
                                      f"{module} {private}")
     assert not offenders, offenders
+
+
+def test_warnings_point_at_the_code_that_called_fit():
+    # Before: the restore wrapper of fit added a frame under the fixed stacklevels,
+    # and ConvergenceWarning, DegenerateFitWarning and InputScaleWarning pointed
+    # into sknonneg (_classifier.py) instead of the caller's line.
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NonNegMLPClassifier(3, max_iter=2, random_state=0).fit(X * 1e5, y)
+        NonNegMLPRegressor(3, max_iter=2, random_state=0).fit(X, X[:, 0])
+        NonNegAutoencoder(2, max_iter=2, random_state=0).fit(X * 3)
+        NonNegMLPClassifier(3, max_iter=50, l2=1e6, random_state=0).fit(X, y)
+    kinds = {type(w.message).__name__ for w in caught}
+    assert {"ConvergenceWarning", "InputScaleWarning", "DegenerateFitWarning"} <= kinds
+    assert {w.filename for w in caught} == {__file__}
+
+
+def test_autoencoder_takes_min_max_scaled_input_without_a_warning():
+    # Before: MinMaxScaler's 1.0000000000000002, the scaling the warning asks for,
+    # raised "X ranges over [0, 1]".
+    from sklearn.preprocessing import MinMaxScaler
+
+    from sknonneg import InputScaleWarning
+
+    X = np.random.RandomState(0).normal(size=(80, 6))
+    scaled = MinMaxScaler().fit_transform(X)
+    scaled[0, 0] = np.nextafter(1.0, 2.0)  # what the scaler's rounding gives
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputScaleWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        NonNegAutoencoder(3, max_iter=3, random_state=0).fit(scaled)
+    with pytest.warns(InputScaleWarning, match=r"ranges over \[0\.0, 1\.5\]"):
+        NonNegAutoencoder(3, max_iter=3, random_state=0).fit(scaled * 1.5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_from_mlp_and_from_autoencoders_continue_and_extend():
+    # Before: partial_fit on an ABBAClassifier.from_mlp raised AttributeError (no
+    # _gain_step), and from_autoencoders refused hidden layers past the stack
+    # ("positive must be ... one bool per weight layer (3), got [True, True]").
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    mlp = MLPClassifier((4,), activation="tanh", max_iter=10, random_state=0).fit(X, y)
+    abba = ABBAClassifier.from_mlp(mlp).partial_fit(X, y)
+    assert abba.n_iter_ == 1 and len(abba.loss_curve_) == 1
+    ae = NonNegAutoencoder(6, nonneg_layers="both", max_iter=5, random_state=0).fit(X)
+    clf = NonNegMLPClassifier.from_autoencoders([ae], hidden_layer_sizes=(6, 3),
+                                                max_iter=5, random_state=0).fit(X, y)
+    assert [c.shape for c in clf.coefs_] == [(64, 6), (6, 3), (3, 10)]
+    assert all(c.min() >= 0 for c in clf.coefs_)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_from_autoencoders_on_data_of_another_width_names_the_features():
+    # Before: "hidden_layer_sizes=(8,) with 64 input features does not start with
+    # the pre-trained stack's layers", although hidden_layer_sizes did.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 12))
+    ae = NonNegAutoencoder(8, max_iter=3, random_state=0).fit(X)
+    clf = NonNegMLPClassifier.from_autoencoders([ae], max_iter=2)
+    with pytest.raises(ValueError, match="X has 10 features, but the pre-trained"):
+        clf.fit(X[:, :10], np.arange(60) % 2)

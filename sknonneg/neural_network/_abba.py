@@ -550,6 +550,10 @@ class ABBAClassifier(BaseNetworkClassifier):
         est._theta = theta
         est._set_fitted_layers(theta)
         est._gain_ = 1.0
+        # A later partial_fit fine-tunes from here, at the end of its schedule as
+        # after fit (before: AttributeError, no _gain_step).
+        est._gain_step = est.max_iter
+        est.t_ = 0
         est.n_iter_ = 0
         est.loss_ = np.nan
         est.loss_curve_ = []

@@ -22,7 +22,11 @@ from .._engine import (
 )
 from .._lipschitz import dense_rounding_layers
 from .._solvers import SOLVERS
-from .._validation import check_positive_weights, check_reconstruction_scale
+from .._validation import (
+    check_positive_weights,
+    check_reconstruction_scale,
+    user_stacklevel,
+)
 from ..exceptions import InputScaleWarning
 from ._training import TrainableNetwork
 
@@ -47,13 +51,20 @@ def _warn_outside_unit_range(X, name):
     low, high = float(values.min()), float(values.max())
     if sp.issparse(X) and values.size < X.shape[0] * X.shape[1]:
         low, high = min(low, 0.0), max(high, 0.0)  # the implicit zeros
-    if low < 0.0 or high > 1.0:
+    # A few units of rounding allowed: MinMaxScaler's output, the fix this warning
+    # recommends, reaches 1.0000000000000002.
+    slack = 8 * float(np.finfo(values.dtype).eps) if values.dtype.kind == "f" else 0.0
+    if low < -slack or high > 1.0 + slack:
+        def show(v):  # three digits, or all where those read as 0 or 1
+            text = f"{v:.3g}"
+            return repr(v) if text in ("0", "-0", "1") else text
+
         warnings.warn(
             f"{name}: decoder='sigmoid' reconstructs values in [0, 1], but X ranges "
-            f"over [{low:.3g}, {high:.3g}]: "
+            f"over [{show(low)}, {show(high)}]: "
             "its reconstruction error cannot reach zero. Scale X into [0, 1] (a "
             "MinMaxScaler in a Pipeline), or use decoder='linear'.",
-            InputScaleWarning, stacklevel=5)
+            InputScaleWarning, stacklevel=user_stacklevel())
 
 
 class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,

@@ -19,6 +19,7 @@ from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
+from .._validation import user_stacklevel
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 
 __all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
@@ -64,7 +65,7 @@ def warn_input_scale(inputs, weights, name):
             "Networks with sigmoid units and non-negative weights train on inputs of "
             "order one: put a MinMaxScaler or StandardScaler before the estimator in a "
             "Pipeline.",
-            InputScaleWarning, stacklevel=6,
+            InputScaleWarning, stacklevel=user_stacklevel(),
         )
 
 
@@ -192,7 +193,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
             f"{_constraint_note(estimator, True)} Try scaling the inputs (MinMaxScaler "
             "or StandardScaler), smaller penalties (l2, l1) or learning_rate_init, "
             "or a larger max_iter.",
-            DegenerateFitWarning, stacklevel=5,
+            DegenerateFitWarning, stacklevel=user_stacklevel(),
         )
         return
     if not hasattr(estimator, "classes_") or not hasattr(estimator, "_diagnostic_logits"):
@@ -242,7 +243,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
             "scaling the inputs (MinMaxScaler or StandardScaler), smaller penalties "
             f"({_penalties(estimator)}){', ' if free else ' or '}a larger "
             f"max_iter{free}.",
-            DegenerateFitWarning, stacklevel=5,
+            DegenerateFitWarning, stacklevel=user_stacklevel(),
         )
 
 
@@ -300,7 +301,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
             f"{name}: the step-size schedule (learning_rate='linear') ended after "
             f"{max_iter} epochs with {problem[0]} (loss {result.loss:.6g}"
             f"{pg_text}). {problem[1]}",
-            ConvergenceWarning, stacklevel=5,
+            ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return
     tail = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
@@ -332,7 +333,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). {advice} "
         f"Unscaled inputs slow it: put a scaler in a Pipeline.{minimum} "
         f"{result.message}".strip(),
-        ConvergenceWarning, stacklevel=5,
+        ConvergenceWarning, stacklevel=user_stacklevel(),
     )
 
 

@@ -591,8 +591,16 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         sizes = tuple(c.shape[1] for c in coefs)
         params.setdefault("hidden_layer_sizes", sizes)
         params.setdefault("gain", 1.0)
-        params.setdefault("positive", [
-            ae.weight_constraints_[0] == "nonneg" for ae in autoencoders] + [True])
+        if "positive" not in params:
+            # The stack's constraints, then non-negative layers for every layer
+            # after it: the hidden layers added beyond the stack (before: a list
+            # one bool per stack layer plus the output, refused as too short when
+            # hidden_layer_sizes went on past the stack) and the output.
+            n_hidden = len(cls(hidden_layer_sizes=params["hidden_layer_sizes"])
+                           ._hidden_sizes())
+            params["positive"] = [ae.weight_constraints_[0] == "nonneg"
+                                  for ae in autoencoders] + [True] * max(
+                                      1, n_hidden - len(autoencoders) + 1)
         clf = cls(**params)
         hidden = clf._hidden_sizes()
         if tuple(hidden[:len(sizes)]) != sizes:
@@ -628,6 +636,12 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         shapes = [tuple(c.shape) for c in coefs]
         expected = [(layout.layer_sizes[i], layout.layer_sizes[i + 1])
                     for i in range(min(len(coefs), layout.n_layers - 1))]
+        if shapes and shapes[0][0] != layout.layer_sizes[0]:
+            # Before: blamed hidden_layer_sizes, which did start with the stack.
+            raise ValueError(
+                f"X has {layout.layer_sizes[0]} features, but the pre-trained stack's "
+                f"first autoencoder (from_autoencoders) takes {shapes[0][0]}: fit the "
+                "classifier on the data the stack was fitted on.")
         if len(coefs) >= layout.n_layers or shapes != expected:
             raise ValueError(
                 f"hidden_layer_sizes={self.hidden_layer_sizes!r} with "

@@ -75,14 +75,12 @@ class RemoteFileMetadata:
 
     Examples
     --------
-    >>> import hashlib, os, tempfile
-    >>> from sknonneg.datasets import RemoteFileMetadata, fetch_file
-    >>> with tempfile.TemporaryDirectory() as home:
-    ...     with open(os.path.join(home, "notes.txt"), "w") as f:
-    ...         _ = f.write("hello")
-    ...     meta = RemoteFileMetadata("notes.txt", hashlib.sha256(b"hello").hexdigest())
-    ...     os.path.basename(fetch_file(meta, home, download_if_missing=False, verify=True))
-    'notes.txt'
+    >>> from sknonneg.datasets import RemoteFileMetadata
+    >>> meta = RemoteFileMetadata("notes.txt", "0" * 64, size=5)
+    >>> meta.filename, meta.urls, meta.size
+    ('notes.txt', (), 5)
+
+    :func:`fetch_file` finds or downloads the file it describes.
     """
 
     filename: str

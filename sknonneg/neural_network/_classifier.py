@@ -267,9 +267,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if self._fitted_param("output") != self.output:
             return False
         if self.output == "auto":
-            fitted = getattr(self, "monotonic_cst_", None)
-            was = fitted is not None and bool(np.any(np.asarray(fitted) != 0))
-            return was == has_constraint(getattr(self, "monotonic_cst", None))
+            return (has_constraint(getattr(self, "monotonic_cst_", None))
+                    == has_constraint(getattr(self, "monotonic_cst", None)))
         return True
 
     # ----------------------------------------------------------------- targets

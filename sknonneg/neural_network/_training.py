@@ -398,7 +398,9 @@ class TrainableNetwork(BaseNetwork):
         model, whose predictions then changed. An interrupted fit keeps its latest
         parameters instead (``_keep_interrupted``)."""
         state = dict(self.__dict__)
-        if "_solver_state" in state:  # Adam's moments are updated in place
+        if self.warm_start and "_solver_state" in state:
+            # A warm start continues Adam's moments in place; a cold fit makes new
+            # ones and leaves the old object untouched (no copy needed).
             state["_solver_state"] = copy.deepcopy(state["_solver_state"])
         try:
             return self._fit_body(X, y, sample_weight)

@@ -34,7 +34,7 @@ from sklearn.utils.multiclass import (
 from .._compat import StrOptions, check_sample_weight
 from .._kernels.reference.fixed import monotone_expit
 from .._lipschitz import certified_radius, logit_rounding_bound
-from .._validation import check_positive_weights
+from .._validation import check_finite_output, check_positive_weights
 from ._monotone import has_constraint
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
@@ -628,10 +628,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         -------
         radius : ndarray of shape (n_samples,)
         """
-        X = self._check_X(X)
+        X = self._check_range(self._check_X(X))
         layers = self._rounding_layers()
         return certified_radius(
-            self._logits(X), self.lipschitz_bound_, self._multilabel,
+            check_finite_output(self._logits(X)), self.lipschitz_bound_,
+            self._multilabel,
             logit_error=lambda radius: logit_rounding_bound(
                 layers, X, radius, self._compute_dtype))
 

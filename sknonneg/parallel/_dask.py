@@ -73,6 +73,20 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     -------
     estimator : estimator or Delayed
         The trained copy.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from sknonneg import NonNegMLPClassifier
+    >>> from sknonneg.parallel import fit_dask_blocks
+    >>> rng = np.random.RandomState(0)
+    >>> X = da.from_array(rng.uniform(size=(300, 4)), chunks=(100, 4))
+    >>> y = (X[:, 0] > 0.5).astype(int)
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=3, random_state=0)
+    >>> clf = fit_dask_blocks(clf, X, y, classes=[0, 1])  # 3 blocks, one call each
+    >>> clf.n_iter_, clf.t_
+    (3, 300)
     """
     import dask
     import dask.array as da
@@ -149,6 +163,24 @@ def predict_blocks(estimator, X, *, method="predict"):
     result : dask.array.Array
         Of shape (n_samples,) or (n_samples, n_outputs), chunked like the rows of
         ``X``. ``.compute()`` it, or keep it lazy.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from sknonneg import NonNegMLPClassifier
+    >>> from sknonneg.parallel import predict_blocks
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(size=(300, 4))
+    >>> y = (X[:, 0] > 0.5).astype(int)
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=20,
+    ...                           random_state=0).fit(X, y)
+    >>> proba = predict_blocks(clf, da.from_array(X, chunks=(100, 4)),
+    ...                        method="predict_proba")
+    >>> proba.chunks
+    ((100, 100, 100), (2,))
+    >>> bool(np.allclose(proba.compute(), clf.predict_proba(X)))
+    True
     """
     import dask
     import dask.array as da
@@ -195,6 +227,22 @@ class ThreadLimits(WorkerPlugin):
     warm_for : estimator or None or False, default=None
         A sknonneg estimator whose kernels to compile (see :func:`warm_kernels`);
         ``None``: ``NonNegMLPClassifier()``; ``False``: no warm-up.
+
+    Examples
+    --------
+    An in-process cluster shows the limit on its worker (a cluster of worker
+    processes is the usual case: ``Client(n_workers=4, threads_per_worker=1)``).
+
+    >>> from distributed import Client
+    >>> from threadpoolctl import threadpool_info
+    >>> from sknonneg.parallel import ThreadLimits
+    >>> client = Client(processes=False, n_workers=1, threads_per_worker=1,
+    ...                 dashboard_address=":0")
+    >>> _ = client.register_plugin(ThreadLimits(n_threads=1, warm_for=False))
+    >>> per_worker = client.run(lambda: {p["num_threads"] for p in threadpool_info()})
+    >>> list(per_worker.values())
+    [{1}]
+    >>> client.close()
     """
 
     name = "sknonneg-thread-limits"

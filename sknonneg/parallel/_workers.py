@@ -41,6 +41,13 @@ def kernel_compile_counts():
     -------
     counts : dict of str to int
         Kernel name to compilations so far, kernels never compiled left out.
+
+    Examples
+    --------
+    >>> from sknonneg.parallel import kernel_compile_counts
+    >>> counts = kernel_compile_counts()
+    >>> all(isinstance(n, int) and n > 0 for n in counts.values())
+    True
     """
     from .. import _kernels
 
@@ -137,6 +144,17 @@ def warm_kernels(estimator=None, *, sparse=False):
     -------
     counts : dict of str to int
         ``kernel_compile_counts()`` afterwards.
+
+    Examples
+    --------
+    Compile what a task fitting a regressor in float32 needs, before the task
+    runs (on Dask workers: ``client.run(warm_kernels, estimator)``):
+
+    >>> from sknonneg import NonNegMLPRegressor
+    >>> from sknonneg.parallel import kernel_compile_counts, warm_kernels
+    >>> counts = warm_kernels(NonNegMLPRegressor(dtype="float32"))
+    >>> counts == kernel_compile_counts()  # the compilations so far, per kernel
+    True
     """
     errors = []
 

@@ -23,7 +23,7 @@ ramp is non-decreasing in its feature, exactly in floating point, so a constrain
 on all the ramps of a feature is the same constraint on the raw feature; the ramps
 let a small network fit a heavy-tailed amount such as ``capital-gain`` (on the
 official Adult split they lift the monotone network from 85.6% to 86.5%, see
-``benchmarks/results/monotone_tabular.md``).
+:doc:`benchmarks/results/monotone_tabular.md </results/monotone_tabular>`).
 """
 
 # %%

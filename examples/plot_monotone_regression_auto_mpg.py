@@ -19,7 +19,7 @@ read from the data folder (:func:`sknonneg.datasets.get_data_home`:
 ``SKNONNEG_DATA``); nothing is downloaded, and without the file the example stops
 with a ``FileNotFoundError`` that names it. ``benchmarks/monotone_tabular.py``
 compares these models, and scikit-learn's, over ten splits
-(``benchmarks/results/monotone_tabular.md``).
+(:doc:`benchmarks/results/monotone_tabular.md </results/monotone_tabular>`).
 """
 
 # %%

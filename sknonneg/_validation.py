@@ -40,10 +40,18 @@ def user_stacklevel():
     ``fit`` and the warning."""
     frame = inspect.currentframe().f_back  # the function that calls warnings.warn
     level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and (
+            frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+            or frame.f_globals.get("__name__") in _METHOD_WRAPPERS):
         frame = frame.f_back
         level += 1
     return level
+
+
+# Modules whose frames wrap an estimator's own method rather than call it: the
+# warning goes past them too (before: a warning from fit_transform pointed into
+# scikit-learn's set_output wrapper, not at the user's line).
+_METHOD_WRAPPERS = frozenset({"sklearn.utils._set_output"})
 
 _COMPRESSED = ("csr", "csc", "bsr")
 

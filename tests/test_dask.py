@@ -17,6 +17,7 @@ import textwrap
 import threading
 import time
 import tracemalloc
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -330,6 +331,28 @@ def test_partial_fit_chunks_takes_what_partial_fit_takes_and_refuses_no_rows(dig
         partial_fit_chunks(clone(clf), X[:0], y[:0], classes=[0, 1])
     assert all(type(stop) is int for _, stop in iter_chunks(10, np.int64(3)))
 
+
+
+def test_partial_fit_chunks_keeps_a_dataframes_column_names(digits):
+    # Before: each chunk went through np.asarray, so feature_names_in_ was missing,
+    # a monotonic_cst given by name was refused ("needs feature names: fit on a
+    # pandas DataFrame", which the user had done), and a model fitted on the frame
+    # warned "X does not have valid feature names" on every chunk.
+    import pandas as pd
+
+    X = pd.DataFrame(digits[0][:300, :6], columns=list("abcdef"),
+                     index=np.arange(300) * 7 + 5)  # an index that is not positions
+    y = pd.Series(digits[1][:300] % 2, index=X.index)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=3, random_state=0,
+                              monotonic_cst={"b": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        got = partial_fit_chunks(clone(clf), X, y, classes=[0, 1], chunk_size=100)
+    assert list(got.feature_names_in_) == list("abcdef")
+    assert list(got.monotonic_cst_) == [0, 1, 0, 0, 0, 0]
+    ref = _loop(clone(clf).set_params(monotonic_cst=[0, 1, 0, 0, 0, 0]),
+                X.to_numpy(), y.to_numpy(), 100, classes=[0, 1])
+    np.testing.assert_array_equal(got._theta, ref._theta)
 
 @needs_dask
 def test_fit_dask_blocks_takes_a_regressor(digits):

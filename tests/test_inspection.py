@@ -241,6 +241,16 @@ def test_hidden_units_default_shape_and_errors():
         HiddenUnitsDisplay.from_estimator(est, order="output_weight")
     with pytest.raises(ValueError, match="order"):
         HiddenUnitsDisplay.from_estimator(fitted("mlp"), order="bogus")
+    # Before: n_cols=0 was a ZeroDivisionError; -1.5 and True passed to int().
+    for n_cols in [0, -2, 1.5, True]:
+        with pytest.raises(ValueError, match="n_cols must be a positive int"):
+            HiddenUnitsDisplay.from_estimator(est, n_cols=n_cols)
+    assert HiddenUnitsDisplay.from_estimator(est, n_cols=np.int64(4)).axes_.shape[1] == 4
+    # Negative indices count from the end (as the message now says, not [0, n)).
+    disp = HiddenUnitsDisplay.from_estimator(fitted("mlp"), units=[-1])
+    np.testing.assert_array_equal(disp.unit_ids, [N_HIDDEN - 1])
+    with pytest.raises(ValueError, match=rf"outside \[-{N_HIDDEN}, {N_HIDDEN}\)"):
+        HiddenUnitsDisplay.from_estimator(fitted("mlp"), units=[N_HIDDEN])
 
 
 def test_hidden_units_order_and_selection():

@@ -1,6 +1,7 @@
 """Display first-layer weight vectors as a grid of images."""
 
 import math
+from numbers import Integral
 
 import numpy as np
 
@@ -179,6 +180,10 @@ class HiddenUnitsDisplay:
         shape = _resolve_image_shape(n_features, self.image_shape)
         if normalize not in ("global", "unit"):
             raise ValueError(f"normalize must be 'global' or 'unit'; got {normalize!r}")
+        if n_cols is not None and (isinstance(n_cols, bool)
+                                   or not isinstance(n_cols, Integral) or n_cols < 1):
+            # Before: n_cols=0 was a ZeroDivisionError from the grid's row count.
+            raise ValueError(f"n_cols must be a positive int or None, got {n_cols!r}.")
         unit_ids = (
             np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
         )
@@ -339,8 +344,9 @@ class HiddenUnitsDisplay:
         units : None, int or array-like of int, default=None
             Units to show: all (``None``); the first ``n`` after ordering
             (``int``), e.g. the 16 strongest with ``order="output_weight"``;
-            or the given indices (then sorted by ``order`` if given), e.g. a
-            random subset as in the paper's Fig. 3.
+            or the given indices (then sorted by ``order`` if given; negative
+            ones count from the end, as NumPy's), e.g. a random subset as in the
+            paper's Fig. 3.
         order : {None, "output_weight", "class"}, default=None
             ``None``: as given. ``"output_weight"``: by total outgoing weight
             magnitude ``sum_j |coefs_[1][i, j]|``, strongest first.

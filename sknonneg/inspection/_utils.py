@@ -248,8 +248,8 @@ def unit_indices(units, n_units):
     idx = idx.astype(np.int64)
     if idx.min() < -n_units or idx.max() >= n_units:
         raise ValueError(
-            f"units contains indices outside [0, {n_units}) (the network has "
-            f"{n_units} units): got {units!r}."
+            f"units contains indices outside [-{n_units}, {n_units}) (the network "
+            f"has {n_units} units; negative ones count from the end): got {units!r}."
         )
     return idx % n_units
 

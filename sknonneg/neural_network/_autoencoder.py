@@ -138,7 +138,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0
-        Print the loss and time per L-BFGS-B run or epoch.
+        Progress lines on stdout (iteration or epoch, loss, projected-gradient
+        norm under full-batch L-BFGS-B, elapsed time).
+        ``1``: a line every 2 seconds of work and the last one; ``2``: a line
+        per iteration or epoch (scikit-learn's MLPs print one per iteration
+        at ``verbose=1``).
 
     Attributes
     ----------

@@ -130,7 +130,11 @@ SHARED_DOCS = {
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0
-        Print the loss and time per L-BFGS-B stage or epoch.""",
+        Progress lines on stdout (iteration or epoch, loss, projected-gradient
+        norm under full-batch L-BFGS-B, held-out score, gain, elapsed time).
+        ``1``: a line every 2 seconds of work and the last one; ``2``: a line
+        per iteration or epoch (scikit-learn's MLPs print one per iteration
+        at ``verbose=1``).""",
     "classifier_attributes": """\
     classes_ : ndarray of shape (n_classes,)
         Class labels.

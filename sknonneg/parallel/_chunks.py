@@ -74,7 +74,8 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         Trained in place; if already fitted, training continues from its state.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``, or a CSR
-        matrix (its row slices stay sparse).
+        matrix (its row slices stay sparse), or a pandas DataFrame (its row slices
+        keep the column names, as ``partial_fit`` on the whole frame would).
     y : array-like of shape (n_samples,) or (n_samples, n_outputs) or None, default=None
         Labels or targets, sliced like ``X`` (may be memory-mapped too); None for
         an unsupervised estimator (``NonNegAutoencoder``).
@@ -148,15 +149,23 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         raise ValueError(f"X has {n_samples} rows but y has {n_y}.")
     for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
                                    shuffle=shuffle, random_state=random_state):
-        X_chunk = X[start:stop]
-        if not sp.issparse(X_chunk):
-            X_chunk = np.asarray(X_chunk)
+        X_chunk = _rows(X, start, stop)
         if transform is not None:
             X_chunk = transform(X_chunk)
-        y_chunk = (None if y is None else y[start:stop] if sp.issparse(y)
-                   else np.asarray(y[start:stop]))
+        y_chunk = None if y is None else _rows(y, start, stop)
         estimator.partial_fit(X_chunk, y_chunk, **partial_fit_params(classes))
     return estimator
+
+
+def _rows(values, start, stop):
+    """Rows ``start:stop`` of ``values``: a pandas object stays one (by position),
+    so that ``partial_fit`` sees its column names (before: a DataFrame lost them,
+    and with them ``feature_names_in_`` and a ``monotonic_cst`` given by name); a
+    sparse matrix stays sparse; anything else becomes an array."""
+    if hasattr(values, "iloc"):
+        return values.iloc[start:stop]
+    rows = values[start:stop]
+    return rows if sp.issparse(rows) else np.asarray(rows)
 
 
 def partial_fit_params(classes, fit_params=None):

@@ -14,7 +14,8 @@ from .._lipschitz import mlp_lipschitz_bound
 from .._validation import check_positive_weights, check_target_scale
 from ._classifier import fill_doc
 from ._monotone import has_constraint
-from ._nonneg_mlp import NonNegMLPClassifier, _activation_slope, _auto_gain
+from ._nonneg_mlp import (_AUTO_GAIN, NonNegMLPClassifier, _activation_slope,
+                          _auto_gain)
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["NonNegMLPRegressor"]
@@ -74,9 +75,12 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         Gain ``lambda`` of the hidden units, ``f(lambda * (x @ W + b))``: the slope
         of ``sigmoid(lambda t)`` and ``tanh(lambda t)``, a scale factor of
         ``relu`` and ``identity``. A pair ``(start, end)`` is annealed over the
-        epochs or the 5 L-BFGS-B stages of a full-batch fit. ``"auto"``:
-        ``(1.0, 2.0)`` with ``"logistic"`` and ``"tanh"`` (whatever the solver),
-        ``1.0`` with ``"relu"`` and ``"identity"``, which a gain only rescales.
+        epochs or the 5 L-BFGS-B stages of a full-batch fit. ``"auto"``: with
+        ``"logistic"`` and ``"tanh"``, ``(1.0, 2.0)`` for ``solver="lbfgsb"`` and a
+        fixed ``1.0`` for ``solver="adam"`` (as the classifier's: higher test R^2
+        under Adam in 5 of 6 data sets and scalings, lower on standardised
+        Friedman #1, ``benchmarks/results/regressor_adam_gain.md``); ``1.0`` with
+        ``"relu"`` and ``"identity"``, which a gain only rescales.
     <<penalty_params>>
     <<solver_param>>
     <<training_params>>
@@ -280,7 +284,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
 
     def _gain_param(self):
         if isinstance(self.gain, str) and self.gain == "auto":
-            return _auto_gain(self.activation, self.solver, (1.0, 2.0))
+            # (1, 2) under L-BFGS-B, a fixed 1 under Adam, as the classifier's
+            # softmax: benchmarks/results/regressor_adam_gain.md.
+            return _auto_gain(self.activation, self.solver, _AUTO_GAIN)
         return self.gain
 
     def _warm_start_compatible(self):

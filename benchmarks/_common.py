@@ -201,7 +201,7 @@ def markdown_header(rec, title):
     """The first lines of a result's Markdown: its title, the command, the commit,
     where ``sknonneg`` came from, the machine and its load (``run_record``)."""
     return [f"# {title}", "", f"Command: `{rec['command']}`  ",
-            f"git_commit {rec['git_commit']}, sknonneg from {rec['sknonneg']}, "
+            f"git_commit {rec['git_commit']}, sknonneg from `{rec['sknonneg']}`, "
             f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
             "the end)", ""]
 

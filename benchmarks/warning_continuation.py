@@ -171,7 +171,7 @@ def main():
 def markdown(rec):
     out = ["# Fits that warn: continued past max_iter (issue 18)", "",
            f"Command: `{rec['command']}`  ",
-           f"git_commit {rec['git_commit']}, sknonneg from {rec['sknonneg']}, "
+           f"git_commit {rec['git_commit']}, sknonneg from `{rec['sknonneg']}`, "
            f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} "
            "at the end)", "",
            "Fold 0 of the defaults benchmark's 5-fold split (same pipelines); each fit "

@@ -149,6 +149,40 @@ def test_ctrl_c_keeps_the_latest_parameters(monkeypatch, digits, solver,
     assert not np.array_equal(theta, est._theta)
 
 
+
+def test_ctrl_c_between_an_adam_update_and_its_projection_keeps_feasible_weights(
+        monkeypatch, digits):
+    # The NumPy twin of the Adam step (small problems run on it) updates theta and
+    # projects it in a second call, on the very array the interrupted fit keeps: a
+    # Ctrl-C between the two published negative weights in non-negative layers.
+    from sknonneg._kernels.reference import parameters
+
+    X, y = digits
+    calls = []
+
+    class InterruptedProjection:
+        """NumPy, except that the 5th projection (np.clip with out=) is interrupted
+        after a large update (as if the step had moved far below 0)."""
+
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        def clip(self, a, lower, upper, out=None):
+            if out is not None:
+                calls.append(1)
+                if len(calls) == 5:
+                    out -= 1.0
+                    raise KeyboardInterrupt
+            return np.clip(a, lower, upper, out=out)
+
+    monkeypatch.setattr(parameters, "np", InterruptedProjection())
+    est = NonNegMLPClassifier((5,), solver="adam", max_iter=20, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(est, X, y)
+    assert len(calls) == 5  # the step ran on the NumPy twin
+    assert all(np.all(w >= 0) for w in est.coefs_)
+    assert est.predict(X).shape == y.shape
+
 def test_verbose_lines(capsys, digits):
     X, y = digits
     _fit(NonNegMLPClassifier((5,), max_iter=4, verbose=2, early_stopping=True), X, y)

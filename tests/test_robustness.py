@@ -25,6 +25,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg.preprocessing import RampTransformer
 from sknonneg.robustness import (
+    MONOTONE_UFUNCS,
     EvasionResult,
     MonotoneCertificate,
     additive_evasion_attack,
@@ -507,6 +508,10 @@ def test_first_order_change_sums_over_a_features_ramps(data):
     (Normalizer(), "Normalizer"),
     (PCA(n_components=3), "PCA"),
     (FunctionTransformer(np.square), "ufunc"),
+    # Non-decreasing functions, but NumPy's values fall by an ulp at some adjacent
+    # float32 inputs (np.exp at x = -1.7328681): certified before, refused now.
+    (FunctionTransformer(np.exp), "computed values are not"),
+    (FunctionTransformer(np.tanh), "computed values are not"),
     (FunctionTransformer(np.log1p, kw_args={"where": True}), "kw_args"),
     (TfidfTransformer(), "norm='l2'"),
 ])
@@ -520,6 +525,22 @@ def test_pipeline_with_non_monotone_step_is_refused(data, step, match):
     with pytest.raises(ValueError, match="input gradient"):
         additive_evasion_attack(pipe, X, budget=2, method="gradient")
 
+
+
+@pytest.mark.parametrize("ufunc", MONOTONE_UFUNCS, ids=lambda u: u.__name__)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_monotone_ufuncs_are_non_decreasing_as_computed(ufunc, dtype):
+    # The certificate reads these as exact; each window holds consecutive floats
+    # (benchmarks/ufunc_monotone_scan.py scans every float32, which takes minutes).
+    np_int = np.uint32 if dtype == np.float32 else np.uint64
+    for start in [-3.0, -1.7328681, -0.5, 1e-30, 0.3, 1.0, 7.625, 1e6, 3e37]:
+        first = np.array(start, dtype=dtype)
+        bits = first.view(np_int) + np.arange(1 << 16, dtype=np_int)  # |x| grows
+        x = np.sort(bits.view(dtype))
+        with np.errstate(all="ignore"):
+            y = ufunc(x)
+        y = y[~np.isnan(y)]
+        assert np.all(y[1:] >= y[:-1]), (ufunc.__name__, start)  # inf - inf: no diff
 
 def test_text_pipeline_certificate_on_words():
     docs = ["cheap pills now", "meeting at noon", "cheap cheap offer", "lunch at noon",

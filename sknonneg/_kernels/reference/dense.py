@@ -1,6 +1,7 @@
 """Plain NumPy twins of the numba kernels in ``sknonneg._kernels.dense``.
 
-Slow and allocating, written for clarity; used by the tests only, which hold every
+Written for clarity and allocating; the engine runs them on small problems
+(``sknonneg._kernels.flavour_for``: they compile nothing), and the tests hold every
 kernel equal to its twin in float32 and float64. Same signatures (``n_chunks`` and
 the partial buffers are accepted and ignored), same outputs.
 """

@@ -46,18 +46,23 @@ def _falls(x, y):
     return np.flatnonzero(valid[1:] & valid[:-1] & (np.diff(y) < 0))
 
 
+def _tally(count, example, x, y):
+    """``count`` plus the falls of ``y`` over ``x``; the first fall seen as
+    ``example`` ([x1, x2, f(x1), f(x2)])."""
+    falls = _falls(x, y)
+    if falls.size and example is None:
+        i = falls[0]
+        example = [float(x[i]), float(x[i + 1]), float(y[i]), float(y[i + 1])]
+    return count + int(falls.size), example
+
+
 def scan_float32(func):
     count, example, previous = 0, None, None
     for x in _float32_in_order():
         y = func(x)
         if previous is not None:
             x, y = np.concatenate([[previous[0]], x]), np.concatenate([[previous[1]], y])
-        falls = _falls(x, y)
-        if falls.size:
-            count += int(falls.size)
-            if example is None:
-                i = falls[0]
-                example = [float(x[i]), float(x[i + 1]), float(y[i]), float(y[i + 1])]
+        count, example = _tally(count, example, x, y)
         previous = (x[-1], y[-1])
     return count, example
 
@@ -72,13 +77,7 @@ def scan_float64(func, runs=400, length=25_000, seed=0):
         bits = start.view(np.uint64)
         steps = np.arange(length, dtype=np.uint64)
         x = (bits + steps if start > 0 else bits - steps).view(np.float64)
-        y = func(x)
-        falls = _falls(x, y)
-        if falls.size:
-            count += int(falls.size)
-            if example is None:
-                i = falls[0]
-                example = [float(x[i]), float(x[i + 1]), float(y[i]), float(y[i + 1])]
+        count, example = _tally(count, example, x, func(x))
     return count, example, runs * length
 
 

@@ -12,6 +12,8 @@ pair of computed values. This counts those pairs:
   random starting points (sign and decade drawn at random), 1e7 inputs per ufunc.
 
     python benchmarks/ufunc_monotone_scan.py [--ufuncs exp log1p ...] [--no-float32]
+    NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL" python benchmarks/ufunc_monotone_scan.py \
+        --ufuncs log1p log2 exp2 arcsinh sqrt --tag _no_avx512   # NumPy's AVX2 paths
 
 Results: benchmarks/results/ufunc_monotone_scan.{json,md}. The counts belong to the
 NumPy build and the CPU (SIMD paths differ), which the result records.
@@ -86,6 +88,9 @@ def main():
     parser.add_argument("--ufuncs", nargs="+", default=list(CANDIDATES))
     parser.add_argument("--no-float32", action="store_true",
                         help="skip the exhaustive float32 scan (minutes per ufunc)")
+    parser.add_argument("--tag", default="",
+                        help="suffix of the result files, e.g. _no_avx512 for a run "
+                             "under NPY_DISABLE_CPU_FEATURES")
     args = parser.parse_args()
     np.seterr(all="ignore")
     rows = []
@@ -102,7 +107,7 @@ def main():
         print(row, flush=True)
     result = {"numpy": np.__version__, "cpu": platform.processor() or platform.machine(),
               "simd": _simd(), "rows": rows}
-    save_result("ufunc_monotone_scan", result, _markdown)
+    save_result(f"ufunc_monotone_scan{args.tag}", result, _markdown)
 
 
 def _simd():

@@ -1,6 +1,8 @@
 """sknonneg.inspection.check_monotonic: an empirical audit that finds violations of
 unconstrained models and none of constrained ones."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -324,3 +326,33 @@ def test_passthrough_first_steps_and_multilabel_decisions(data):
     Y = np.c_[X[:, 0] > 0.5, X[:, 1] > 0.5].astype(int)
     report = check_monotonic(RidgeClassifier().fit(X, Y), X, monotonic_cst=[1, -1, 0])
     assert report.max_drop[0] == 0 and report.max_drop[1] > 0
+
+
+
+def test_directions_map_through_ufuncs_the_certificate_refuses():
+    # np.exp is non-decreasing as a function; its float32 values can fall by an
+    # ulp, so the certificate refuses it, and check_monotonic, which shares the
+    # certificate's step analysis, then could not map monotonic_cst_ through it
+    # ("the preprocessing does not keep it apart"). It measures the computed
+    # outputs itself: the function's direction is all it needs.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sknonneg import NonNegMLPRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(200, 2))
+    y = X[:, 0] - X[:, 1]
+    for pre in [FunctionTransformer(np.exp),
+                ColumnTransformer([("e", FunctionTransformer(np.exp), [0]),
+                                   ("p", "passthrough", [1])])]:
+        pipe = make_pipeline(pre, NonNegMLPRegressor(4, monotonic_cst=[1, 0],
+                                                     max_iter=20, random_state=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe.fit(X, y)
+        report = check_monotonic(pipe, X)
+        np.testing.assert_array_equal(report.features, [0])
+        np.testing.assert_array_equal(report.directions, [1])
+        assert report.max_drop[0] == 0.0

@@ -207,25 +207,6 @@ def test_convergence_warning_tail_stays_in_the_last_gain_stage():
 
 
 
-def test_an_annealed_gain_is_not_stopped_by_its_own_rising_loss():
-    # Mini-batch solvers anneal the gain from epoch to epoch, and a rising gain can
-    # raise the epoch loss: the training-loss rule compared losses at different
-    # gains and stopped this fit at epoch 11 of 30, its gain_ at 1.27 of 2.
-    rng = np.random.RandomState(0)
-    X = rng.uniform(size=(100, 3))
-    y = X @ [1.0, 2.0, 3.0] + 0.1 * rng.randn(100)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        reg = NonNegMLPRegressor(5, solver="adam", gain=(1.0, 2.0), max_iter=30,
-                                 random_state=0).fit(X, y)
-    assert reg.n_iter_ == 30 and reg.gain_ == 2.0
-    # A constant gain keeps the rule: a flat loss stops the fit.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DegenerateFitWarning)  # it barely moves
-        flat = NonNegMLPRegressor(5, solver="adam", gain=1.0, max_iter=200,
-                                  learning_rate_init=1e-9, random_state=0).fit(X, y)
-    assert flat.n_iter_ == flat.n_iter_no_change + 1
-
 @pytest.mark.parametrize("solver, gain", [("lbfgsb", (1.0, 2.0)), ("adam", 1.0)])
 def test_auto_gain_per_solver(solver, gain):
     assert NonNegMLPClassifier(solver=solver)._gain_param() == gain

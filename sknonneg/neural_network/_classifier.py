@@ -79,7 +79,8 @@ SHARED_DOCS = {
     tol : float, default=1e-5
         Tolerance: projected-gradient tolerance of L-BFGS-B; for mini-batch
         solvers, the least improvement of the epoch loss (or validation score) that
-        counts as progress.
+        counts as progress (with a gain annealed over the epochs, the epoch losses
+        compared are at different gains).
     steps_per_batch : int, default=3
         L-BFGS-B iterations on each mini-batch (and per ``partial_fit`` call).
     learning_rate_init : float, default=1e-3

@@ -663,13 +663,6 @@ class TrainableNetwork(BaseNetwork):
                     result.converged = True
                     break
                 continue
-            if epoch and gain != gains[epoch - 1]:
-                # The gain changed, and with it the objective: a loss at another
-                # gain is no baseline. Before, a rising gain raised the epoch loss
-                # and the rule stopped an annealed fit mid-schedule (a regressor
-                # under Adam at a third of max_iter, its gain_ at 1.27 of 2).
-                best_loss, no_improvement = loss, 0
-                continue
             if loss > best_loss - self.tol:
                 no_improvement += 1
             else:

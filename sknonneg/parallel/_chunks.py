@@ -94,7 +94,9 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         Seeds the chunk order.
     transform : callable, default=None
         Applied to each chunk of ``X`` as it is read, e.g. ``lambda X: X / 255.0``
-        for images stored as uint8 (keeps the file 8x smaller than float64).
+        for images stored as uint8 (keeps the file 8x smaller than float64). It
+        receives the chunk as sliced: a DataFrame for a DataFrame ``X``, a CSR
+        matrix for a sparse one, else an array.
 
     Returns
     -------

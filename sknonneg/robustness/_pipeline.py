@@ -18,7 +18,9 @@ steps, each checked on its fitted state:
   ``sign``, ``floor``, ``ceil``, ``rint``, ``trunc``), and ``log1p``, ``log2``,
   ``exp2`` and ``arcsinh``, whose float32 values were checked over every input (in
   float64, where no exhaustive check is possible, 1e7 adjacent pairs each showed no
-  fall). ``exp``, ``log``, ``log10``, ``cbrt``, ``expm1``, ``tanh`` and ``arctan``
+  fall), with NumPy 2.4 on x86-64 (AVX-512 and AVX2 code paths); NumPy's
+  implementations differ between CPUs and versions, and other platforms are
+  unchecked (``benchmarks/ufunc_monotone_scan.py`` runs the scan). ``exp``, ``log``, ``log10``, ``cbrt``, ``expm1``, ``tanh`` and ``arctan``
   are refused: NumPy does not round them correctly, and at some adjacent float32
   inputs their computed values fall by an ulp;
 * :class:`~sklearn.feature_extraction.text.TfidfTransformer` with ``norm=None``
@@ -76,7 +78,8 @@ __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_e
 #: NumPy ufuncs whose computed values are non-decreasing (``FunctionTransformer``):
 #: exact or correctly rounded (``sqrt``, ``sign``, ``floor``, ``ceil``, ``rint``,
 #: ``trunc``), or checked over every float32 input (``log1p``, ``log2``, ``exp2``,
-#: ``arcsinh``: no fall; ``benchmarks/results/ufunc_monotone_scan.md``).
+#: ``arcsinh``: no fall with NumPy 2.4 on x86-64; other platforms unchecked:
+#: ``benchmarks/results/ufunc_monotone_scan.md``).
 MONOTONE_UFUNCS = (np.log1p, np.log2, np.sqrt, np.exp2, np.arcsinh, np.sign, np.floor,
                    np.ceil, np.rint, np.trunc)
 
@@ -150,11 +153,15 @@ def _check_vectorizer(name, step):
                             f"{np.iinfo(dtype).max} wrap around to a lower value")
 
 
-def check_monotone_step(name, step, position, after_counts):
+def check_monotone_step(name, step, position, after_counts, computed=True):
     """Raise ``ValueError`` unless ``step`` is per-feature non-decreasing.
 
     ``position`` is the step's index in the Pipeline; ``after_counts`` says whether
     the step's input is the output of a count vectorizer (integer counts).
+    ``computed``: the step's computed values must be non-decreasing (the
+    certificate's need); ``False``: non-decreasing as a function suffices (to map a
+    constraint's direction to the raw features, as ``check_monotonic`` does: it
+    measures the computed values itself).
     Returns ``"text"`` for a vectorizer, ``"select"`` for a selector, ``"expand"``
     for a ``RampTransformer`` (several output columns per input feature),
     ``"columns"`` for a ``ColumnTransformer`` (see :func:`feature_edges`), else
@@ -189,6 +196,8 @@ def check_monotone_step(name, step, position, after_counts):
     if isinstance(step, FunctionTransformer):
         func = step.func
         if any(func is u for u in _ROUNDED_NOT_MONOTONE):
+            if not computed:
+                return "elementwise"
             _refuse(name, step, f"func=np.{func.__name__} is non-decreasing as a "
                                 "function, but NumPy's computed values are not: at some "
                                 "adjacent float32 inputs they fall by an ulp (see "
@@ -213,13 +222,13 @@ def check_monotone_step(name, step, position, after_counts):
     _refuse(name, step, "it is not a known per-feature non-decreasing map")
 
 
-def analyse_steps(steps):
+def analyse_steps(steps, computed=True):
     """Check every step (``ValueError`` for one that breaks the certificate);
-    return their kinds (see :func:`check_monotone_step`)."""
+    return their kinds (see :func:`check_monotone_step`, also for ``computed``)."""
     kinds = []
     after_counts = False
     for position, (name, step) in enumerate(steps):
-        kind = check_monotone_step(name, step, position, after_counts)
+        kind = check_monotone_step(name, step, position, after_counts, computed)
         kinds.append(kind)
         after_counts = kind == "text" and not isinstance(step, TfidfVectorizer)
     return kinds
@@ -246,7 +255,7 @@ def _compose(edges, step_edges):
             np.repeat(step_mono, counts) & mono[pick])
 
 
-def _step_edges(step, kind, n_in):
+def _step_edges(step, kind, n_in, computed=True):
     """``((output, input, monotone), n_out)``: the column pairs of a fitted step of
     ``kind`` reading ``n_in`` columns, and its number of output columns."""
     if kind in ("elementwise", "text"):
@@ -259,7 +268,7 @@ def _step_edges(step, kind, n_in):
         sources = np.asarray(step._output_sources(), dtype=np.intp)
         return (np.arange(sources.size), sources,
                 np.ones(sources.size, dtype=bool)), sources.size
-    return _column_transformer_edges(step)
+    return _column_transformer_edges(step, computed)
 
 
 def _column_indices(column_transformer, columns):
@@ -287,7 +296,7 @@ def _column_indices(column_transformer, columns):
     return [int(c) for c in cols]
 
 
-def _column_transformer_edges(ct):
+def _column_transformer_edges(ct, computed=True):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(ct)
@@ -301,7 +310,7 @@ def _column_transformer_edges(ct):
         if inputs is None:  # pragma: no cover - transformers_ holds resolved columns
             raise ValueError(f"could not resolve the columns of {name!r}.")
         inputs = np.asarray(inputs, dtype=np.intp)
-        local = _block_edges(trans, inputs.size, out.stop - out.start)
+        local = _block_edges(trans, inputs.size, out.stop - out.start, computed)
         parts.append((local[0] + out.start, inputs[local[1]], local[2]))
     if not parts:
         return (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp),
@@ -309,7 +318,7 @@ def _column_transformer_edges(ct):
     return tuple(np.concatenate(p) for p in zip(*parts)), n_out
 
 
-def _block_edges(trans, n_in, n_out):
+def _block_edges(trans, n_in, n_out, computed=True):
     """Edges of one transformer of a ColumnTransformer over its ``n_in`` columns:
     its own if it is made of the maps this module knows (the widths agreeing),
     else every output on every input, not monotone."""
@@ -320,8 +329,8 @@ def _block_edges(trans, n_in, n_out):
     try:
         edges, width = _identity(n_in), n_in
         for name, step in inner:
-            kind = check_monotone_step(name, step, 1, False)
-            step_edges, width = _step_edges(step, kind, width)
+            kind = check_monotone_step(name, step, 1, False, computed)
+            step_edges, width = _step_edges(step, kind, width, computed)
             edges = _compose(edges, step_edges)
         if width == n_out:
             return edges
@@ -331,14 +340,14 @@ def _block_edges(trans, n_in, n_out):
     return out, np.tile(np.arange(n_in), n_out), np.zeros(out.size, dtype=bool)
 
 
-def feature_edges(steps, kinds, n_features):
+def feature_edges(steps, kinds, n_features, computed=True):
     """How the final estimator's features depend on the Pipeline's input features.
 
     Returns ``(column, feature, monotone)``, arrays of equal length: final-step
     feature ``column[k]`` depends on input feature ``feature[k]``, as a
     non-decreasing function of it alone when ``monotone[k]``, else in an unknown
     way. An input feature with no pair (dropped) cannot change the final step's
-    input.
+    input. ``computed``: as for :func:`check_monotone_step`.
     """
     edges, width = _identity(n_features), n_features
     for (_, step), kind in zip(steps, kinds):
@@ -346,7 +355,7 @@ def feature_edges(steps, kinds, n_features):
             width = len(step.vocabulary_)
             edges = _identity(width)
             continue
-        step_edges, width = _step_edges(step, kind, width)
+        step_edges, width = _step_edges(step, kind, width, computed)
         edges = _compose(edges, step_edges)
     return edges
 

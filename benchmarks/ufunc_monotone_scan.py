@@ -20,6 +20,7 @@ NumPy build and the CPU (SIMD paths differ), which the result records.
 """
 
 import argparse
+import os
 import platform
 import time
 
@@ -106,7 +107,8 @@ def main():
         rows.append(row)
         print(row, flush=True)
     result = {"numpy": np.__version__, "cpu": platform.processor() or platform.machine(),
-              "simd": _simd(), "rows": rows}
+              "simd": _simd(), "rows": rows,
+              "disabled": os.environ.get("NPY_DISABLE_CPU_FEATURES", "")}
     save_result(f"ufunc_monotone_scan{args.tag}", result, _markdown)
 
 
@@ -121,7 +123,9 @@ def _simd():
 def _markdown(result):
     lines = markdown_header(result["record"], "NumPy's monotone ufuncs as computed")
     lines += [
-        f"NumPy {result['numpy']}, CPU features {', '.join(result['simd']) or 'none'}. "
+        f"NumPy {result['numpy']}, CPU features {', '.join(result['simd']) or 'none'}"
+        + (f" (NPY_DISABLE_CPU_FEATURES=\"{result['disabled']}\")"
+           if result.get("disabled") else "") + ". "
         "Falls: pairs of adjacent inputs (increasing) whose computed values decrease. "
         "float32: every finite float32; float64: 1e7 inputs (400 runs of 25,000 "
         "consecutive floats from random starts). An example is the first fall found "

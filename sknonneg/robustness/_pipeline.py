@@ -18,7 +18,8 @@ steps, each checked on its fitted state:
   ``sign``, ``floor``, ``ceil``, ``rint``, ``trunc``), and ``log1p``, ``log2``,
   ``exp2`` and ``arcsinh``, whose float32 values were checked over every input (in
   float64, where no exhaustive check is possible, 1e7 adjacent pairs each showed no
-  fall), with NumPy 2.4 on x86-64 (AVX-512 and AVX2 code paths); NumPy's
+  fall), with NumPy 2.4 on x86-64, with and without its AVX-512 (SKX) code paths
+  (``benchmarks/results/ufunc_monotone_scan*.md``); NumPy's
   implementations differ between CPUs and versions, and other platforms are
   unchecked (``benchmarks/ufunc_monotone_scan.py`` runs the scan). ``exp``, ``log``, ``log10``, ``cbrt``, ``expm1``, ``tanh`` and ``arctan``
   are refused: NumPy does not round them correctly, and at some adjacent float32

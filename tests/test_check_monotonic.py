@@ -356,3 +356,26 @@ def test_directions_map_through_ufuncs_the_certificate_refuses():
         np.testing.assert_array_equal(report.features, [0])
         np.testing.assert_array_equal(report.directions, [1])
         assert report.max_drop[0] == 0.0
+
+
+
+def test_a_search_without_constraints_points_at_its_best_estimator():
+    # Before: "GridSearchCV has no monotonic_cst_", with no word of the fitted
+    # best_estimator_ that has them (monotone_certificate names it).
+    from sklearn.model_selection import GridSearchCV
+
+    from sknonneg import NonNegMLPRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 2))
+    y = X[:, 0] - X[:, 1]
+    search = GridSearchCV(NonNegMLPRegressor(3, monotonic_cst=[1, -1], max_iter=5,
+                                             random_state=0), {"l2": [1e-5, 1e-3]},
+                          cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y)
+    with pytest.raises(ValueError, match="check GridSearchCV.best_estimator_"):
+        check_monotonic(search, X)
+    report = check_monotonic(search.best_estimator_, X)
+    np.testing.assert_array_equal(report.directions, [1, -1])

@@ -376,9 +376,15 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     if monotonic_cst is None:
         cst = _resolve_through_pipeline(estimator, n_features)
         if cst is None:
+            name = type(estimator).__name__
+            # A fitted search predicts with its best_estimator_ (the certificate
+            # says the same), whose constraints the audit can read.
+            search = ("" if not hasattr(estimator, "best_estimator_") else
+                      f" A fitted search predicts with its best_estimator_: check "
+                      f"{name}.best_estimator_.")
             raise ValueError(
-                f"{type(estimator).__name__} has no monotonic_cst_: pass "
-                "monotonic_cst to say which features to check.")
+                f"{name} has no monotonic_cst_: pass monotonic_cst to say which "
+                f"features to check.{search}")
         cst = np.asarray(cst)
         if cst.shape != (n_features,):
             raise ValueError(

@@ -1,6 +1,8 @@
 """Bad input gives a clear error (scikit-learn's wording where it has one), never a
 crash, a hang or a silent NaN."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -204,6 +206,24 @@ def test_gain_pair_with_a_string():
     with pytest.raises(ValueError, match="gain must be a positive float"):
         _est(gain=(1.0, "a")).fit(X, Y)
 
+
+
+def test_positive_and_gain_take_numpy_arrays_as_lists():
+    # A param grid built with NumPy: positive=np.array([True, False]) and
+    # gain=np.array([1.0, 2.0]) were refused (InvalidParameterError) while the
+    # lists and tuples were taken, and l1 and hidden_layer_sizes took arrays.
+    for make in (_est, lambda **kw: NonNegMLPRegressor(3, max_iter=3, random_state=0,
+                                                        **kw)):
+        target = Y if make is _est else X[:, 0]
+        got = make(positive=np.array([True, False]), gain=np.array([1.0, 2.0]))
+        ref = make(positive=[True, False], gain=(1.0, 2.0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got.fit(X, target)
+            ref.fit(X, target)
+        np.testing.assert_array_equal(got._theta, ref._theta)
+        with pytest.raises(ValueError, match="list of one bool per weight layer"):
+            make(positive=np.array([[True, False]])).fit(X, target)
 
 def test_fractional_hidden_layer_size():
     with pytest.raises((ValueError, TypeError)):

@@ -123,7 +123,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
-    positive : bool, {"hidden", "output"} or list of bool, default=True
+    positive : bool, {"hidden", "output"} or array-like of bool, default=True
         Which weight layers are constrained to be >= 0. ``True``: every layer;
         ``False``: none (the unconstrained baseline, same code path); ``"hidden"``:
         the input-to-hidden and hidden-to-hidden layers; ``"output"``: the last
@@ -410,11 +410,12 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     _parameter_constraints = {
         **BaseNetworkClassifier._parameter_constraints,
-        "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple],
+        "positive": ["boolean", StrOptions({"hidden", "output"}), list, tuple,
+                     np.ndarray],
         "monotonic_cst": ["array-like", dict, None],
         "output": [StrOptions({"auto", "softmax", "logistic"})],
         "activation": [StrOptions(set(DENSE_ACTIVATIONS))],
-        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list,
+        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
         "l1": [Interval(Real, 0, None, closed="left"), "array-like",
@@ -732,6 +733,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
 
     def _positive_layers(self, n_layers):
         positive = self.positive
+        if isinstance(positive, np.ndarray):
+            # A param grid built with NumPy (np.array([True, False])): its entries,
+            # as a list's (before: refused, while the list was taken).
+            positive = positive.tolist()
         if isinstance(positive, (bool, np.bool_)):
             return [bool(positive)] * n_layers
         if positive == "hidden":

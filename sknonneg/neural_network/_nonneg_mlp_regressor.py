@@ -46,7 +46,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
-    positive : "auto", bool, {"hidden", "output"} or list of bool, default="auto"
+    positive : "auto", bool, {"hidden", "output"} or array-like of bool, default="auto"
         Which weight layers are constrained to be >= 0. ``"hidden"``: the
         input-to-hidden and hidden-to-hidden layers, the output layer signed.
         ``True``: every layer, which makes the prediction non-decreasing in every
@@ -187,10 +187,11 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
 
     _parameter_constraints = {
         **TrainableNetwork._parameter_constraints,
-        "positive": ["boolean", StrOptions({"auto", "hidden", "output"}), list, tuple],
+        "positive": ["boolean", StrOptions({"auto", "hidden", "output"}), list, tuple,
+                     np.ndarray],
         "monotonic_cst": ["array-like", dict, None],
         "activation": [StrOptions(set(DENSE_ACTIVATIONS))],
-        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list,
+        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
     }

@@ -14,8 +14,7 @@ from .._lipschitz import mlp_lipschitz_bound
 from .._validation import check_positive_weights, check_target_scale
 from ._classifier import fill_doc
 from ._monotone import has_constraint
-from ._nonneg_mlp import (_AUTO_GAIN, NonNegMLPClassifier, _activation_slope,
-                          _auto_gain)
+from ._nonneg_mlp import NonNegMLPClassifier, _activation_slope
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["NonNegMLPRegressor"]
@@ -282,13 +281,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     _rounding_layers = _NETWORK._rounding_layers
     gain_ = _NETWORK.gain_
     activation_ = _NETWORK.activation_
-
-    def _gain_param(self):
-        if isinstance(self.gain, str) and self.gain == "auto":
-            # (1, 2) under L-BFGS-B, a fixed 1 under Adam, as the classifier's
-            # softmax: benchmarks/results/regressor_adam_gain.md.
-            return _auto_gain(self.activation, self.solver, _AUTO_GAIN)
-        return self.gain
+    # "auto": (1, 2) under L-BFGS-B, a fixed 1 under Adam, the classifier's rule for
+    # outputs other than logistic ones (benchmarks/results/regressor_adam_gain.md).
+    _gain_param = _NETWORK._gain_param
 
     def _warm_start_compatible(self):
         # A warm start continues a network with the same activation.

@@ -19,10 +19,10 @@ steps, each checked on its fitted state:
   ``exp2`` and ``arcsinh``, whose float32 values were checked over every input (in
   float64, where no exhaustive check is possible, 1e7 adjacent pairs each showed no
   fall), with NumPy 2.4 on x86-64, with and without its AVX-512 (SKX) code paths
-  (``benchmarks/results/ufunc_monotone_scan*.md``); NumPy's
-  implementations differ between CPUs and versions, and other platforms are
-  unchecked (``benchmarks/ufunc_monotone_scan.py`` runs the scan). ``exp``, ``log``, ``log10``, ``cbrt``, ``expm1``, ``tanh`` and ``arctan``
-  are refused: NumPy does not round them correctly, and at some adjacent float32
+  (``benchmarks/results/ufunc_monotone_scan*.md``); NumPy's implementations
+  differ between CPUs and versions, and other platforms are unchecked
+  (``benchmarks/ufunc_monotone_scan.py`` runs the scan). ``exp``, ``log``,
+  ``log10``, ``cbrt``, ``expm1``, ``tanh`` and ``arctan`` are refused: NumPy does not round them correctly, and at some adjacent float32
   inputs their computed values fall by an ulp;
 * :class:`~sklearn.feature_extraction.text.TfidfTransformer` with ``norm=None``
   (``tf * idf``, ``idf >= 1``); ``sublinear_tf=True`` (``1 + log(tf)`` on non-zero
@@ -196,16 +196,16 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
         return "elementwise"
     if isinstance(step, FunctionTransformer):
         func = step.func
-        if any(func is u for u in _ROUNDED_NOT_MONOTONE):
-            if not computed:
-                return "elementwise"
+        rounded = any(func is u for u in _ROUNDED_NOT_MONOTONE)
+        if rounded and computed:
             _refuse(name, step, f"func=np.{func.__name__} is non-decreasing as a "
                                 "function, but NumPy's computed values are not: at some "
                                 "adjacent float32 inputs they fall by an ulp (see "
                                 "sknonneg.robustness.MONOTONE_UFUNCS for the ufuncs "
                                 "that keep the certificate, e.g. np.log1p, np.log2, "
                                 "np.exp2, np.sqrt)")
-        if func is not None and not any(func is u for u in MONOTONE_UFUNCS):
+        if func is not None and not rounded and not any(
+                func is u for u in MONOTONE_UFUNCS):
             _refuse(name, step, f"func={func!r} is not a known non-decreasing ufunc "
                                 "(see sknonneg.robustness.MONOTONE_UFUNCS)")
         if step.kw_args:

@@ -172,3 +172,61 @@ def test_sparse_targets_fit_as_dense_and_malformed_ones_are_refused(Est):
     bad = _malformed(sp.csr_matrix(Y), "index-too-large")
     with pytest.raises(ValueError, match="Input y is a malformed sparse matrix"):
         make().fit(X, bad)
+
+
+_OTHER_METHODS = {
+    NonNegMLPRegressor: ["fit", "partial_fit", "predict", "score", "transform"],
+    NonNegAutoencoder: ["fit", "partial_fit", "transform", "fit_transform",
+                        "inverse_transform"],
+}
+
+
+@pytest.mark.parametrize("kind", ["index-too-large", "index-negative",
+                                  "indptr-decreasing", "indptr-past-nnz"])
+@pytest.mark.parametrize("Est, method", [(Est, m) for Est, methods in
+                                         _OTHER_METHODS.items() for m in methods])
+def test_regressor_and_autoencoder_refuse_malformed_csr(Est, method, kind):
+    # Before: NonNegAutoencoder.fit and partial_fit passed a malformed matrix to
+    # the kernels (an index past the columns wrote out of bounds: heap corruption or
+    # a segmentation fault, or a silent fit), and inverse_transform densified one.
+    X, y = _data()
+    y = y.astype(float)
+    is_ae = Est is NonNegAutoencoder
+    make = lambda: Est(**({"n_components": 3} if is_ae  # noqa: E731
+                          else {"hidden_layer_sizes": 3}), max_iter=2, random_state=0)
+    fitted = make().fit(X, None if is_ae else y)
+    before = [c.copy() for c in fitted.coefs_]
+    if method == "inverse_transform":
+        bad = _malformed(sp.csr_matrix(fitted.transform(X)), kind)
+    else:
+        bad = _malformed(X, kind)
+    with pytest.raises(ValueError, match="malformed sparse matrix"):
+        if method in ("fit", "fit_transform"):
+            getattr(fitted, method)(bad, *([] if is_ae else [y]))
+        elif method in ("partial_fit", "score"):
+            getattr(fitted, method)(bad, *([] if is_ae else [y]))
+        else:
+            getattr(fitted, method)(bad)
+    for a, b in zip(before, fitted.coefs_):  # a refused fit leaves the model as it was
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["index-too-large", "indptr-decreasing"])
+def test_evasion_attack_refuses_malformed_csr(fitted, kind):
+    from sknonneg.robustness import additive_evasion_attack
+    X, _ = _data()
+    with pytest.raises(ValueError, match="malformed sparse matrix"):
+        additive_evasion_attack(fitted, _malformed(X, kind), budget=1)
+
+
+@pytest.mark.parametrize("kind", ["index-too-large", "indptr-decreasing"])
+def test_sparsity_measures_refuse_malformed_csr(kind):
+    # Before: hoyer_sparsity densified a matrix with an index past its columns
+    # (a segmentation fault for a large one).
+    from sknonneg.inspection import hoyer_sparsity, weight_sparsity
+    X, _ = _data()
+    bad = _malformed(X, kind)
+    with pytest.raises(ValueError, match="Input W is a malformed sparse matrix"):
+        hoyer_sparsity(bad)
+    with pytest.raises(ValueError, match="Input estimator is a malformed sparse"):
+        weight_sparsity(bad)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._validation import check_sparse_structure
 from ._utils import get_components, get_layers, layer_constraints
 
 
@@ -14,7 +15,7 @@ def _as_matrix(W):
     if hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps"):
         return get_components(W)
     if sp.issparse(W):
-        return W.toarray().astype(float)
+        return check_sparse_structure(W, name="W").toarray().astype(float)
     return np.asarray(W, dtype=float)
 
 
@@ -160,6 +161,7 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
             or tol < 0):
         raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
+    check_sparse_structure(estimator, name="estimator")  # before scipy prints it
     if isinstance(estimator, np.ndarray) or (
         isinstance(estimator, (list, tuple))
         and all(isinstance(W, np.ndarray) for W in estimator)

@@ -25,6 +25,7 @@ from .._solvers import SOLVERS
 from .._validation import (
     check_positive_weights,
     check_reconstruction_scale,
+    check_sparse_structure,
     user_stacklevel,
 )
 from ..exceptions import InputScaleWarning
@@ -450,6 +451,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     # ---------------------------------------------------------- target hooks
     def _validate_X_y(self, X, y, reset):
+        check_sparse_structure(X)  # before scipy or a kernel reads it
         X = validate_data(self, X, reset=reset, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32])
         X = self._as_compute_dtype(X)
@@ -606,6 +608,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             Dense, float64 (as NMF's ``inverse_transform``).
         """
         check_is_fitted(self)
+        check_sparse_structure(X)  # before scipy densifies it
         codes = check_array(X, accept_sparse=["csr", "csc", "coo"],
                             dtype=[np.float64, np.float32])
         if sp.issparse(codes):  # n_components columns: small once dense

@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._validation import check_sparse_structure
 from ..inspection._monotonic import _plain
 from ._networks import SoftVote, network_of
 from ._pipeline import analyse_steps, feature_source, split_pipeline
@@ -505,6 +506,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 f"columns {text}. Attack the numeric columns of a model that reads "
                 "them alone, or encode the others first.")
         columns, frame_dtypes, frame_index = list(X.columns), X.dtypes, X.index
+    check_sparse_structure(X)  # before scipy converts or slices it
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
     if X.dtype.kind not in "iufb":
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")

@@ -362,3 +362,30 @@ def test_multilabel_outputs_start_at_their_labels_log_odds(monkeypatch):
         (layout, theta), = starts
         _, logits = forward(layout.network, layout.views(theta), X, gain=1.0)
         np.testing.assert_allclose(logits.mean(axis=0), 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_minibatch_epoch_loss_is_before_each_batch_update(Est):
+    # Before: mini-batch L-BFGS-B reported each batch's loss after its own
+    # steps_per_batch iterations on it; on batches of one row that is close to 0
+    # (4.7e-24 against a log-loss of 19 on the data, and the stall rule stopped the
+    # fit on it). Now an epoch reports its batches' losses before their updates,
+    # as scikit-learn's MLP and this package's Adam do.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    t = X[:, 0] - 2 * X[:, 1] + np.sin(3 * X[:, 2])
+    y = (t > t.mean()).astype(int) if Est is NonNegMLPClassifier else t
+    est = Est(hidden_layer_sizes=4, batch_size=1, max_iter=3, l2=0, random_state=0,
+              early_stopping=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    # Each epoch's loss is a mean of losses the model had on rows before it
+    # trained on them: a held-out-like figure, nowhere near the post-step 0.
+    if Est is NonNegMLPClassifier:
+        p = est.predict_proba(X)[np.arange(60), y]
+        data_loss = -np.mean(np.log(p))
+    else:
+        data_loss = 0.5 * np.mean(((y - est.predict(X)) / est.y_scale_[0]) ** 2)
+    assert est.loss_curve_[-1] > 0.2 * data_loss
+    assert est.loss_ == est.loss_curve_[-1]

@@ -29,3 +29,8 @@ class SolverResult:
     # staged fit (the last gain stage of L-BFGS-B): the losses before it are of
     # another objective (another gain), so a decrease is measured from there on.
     stage_start: int = 0
+    # Loss at the starting ``theta`` (the run's first evaluation; NaN before one):
+    # a mini-batch epoch reports its batches' losses before their updates, as
+    # scikit-learn's MLP does (after several L-BFGS-B steps on a small batch, the
+    # batch's own loss says little about the model).
+    start_loss: float = np.nan

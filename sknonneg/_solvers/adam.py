@@ -112,6 +112,8 @@ class ProjectedAdam:
             theta = self.step(theta, grad, box, kernels)
             result.n_iter += 1
             result.loss = float(loss)
+            if not result.loss_curve:
+                result.start_loss = result.loss
             result.loss_curve.append(result.loss)
             if callback is not None:
                 try:

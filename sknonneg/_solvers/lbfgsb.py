@@ -131,6 +131,7 @@ class LBFGSB:
         """
         self.set_bounds(bounds)
         scaling = solver_scaling(objective)
+        start_loss = []  # the first evaluation, at the (projected) start
         copy = not (getattr(objective, "grad_buffer", False) and self._setulb is not None)
 
         if scaling is None:
@@ -157,7 +158,12 @@ class LBFGSB:
             if callback is not None:
                 def wrapped(u, loss):
                     callback(scaling.to_theta(u, np.empty_like(point)), loss)
-        opt = self.minimize(fun, start, schedule.max_iter, schedule.tol, wrapped)
+        def first(x, fun=fun):
+            loss, grad = fun(x)
+            if not start_loss:
+                start_loss.append(float(loss))
+            return loss, grad
+        opt = self.minimize(first, start, schedule.max_iter, schedule.tol, wrapped)
         x = np.asarray(opt.x, dtype=np.float64)
         jac = opt.jac
         if scaling is not None:
@@ -167,7 +173,8 @@ class LBFGSB:
             jac = None if jac is None else scaling.unscale_grad(np.array(jac))
         return SolverResult(theta=x, n_iter=int(opt.nit), loss=float(opt.fun),
                             converged=bool(opt.status == 0), message=str(opt.message),
-                            proj_grad_norm=self.box.projected_gradient_norm(x, jac))
+                            proj_grad_norm=self.box.projected_gradient_norm(x, jac),
+                            start_loss=start_loss[0] if start_loss else np.nan)
 
     def minimize(self, fun, theta0, max_iter, tol, callback=None,
                  ftol=64 * np.finfo(float).eps, max_fun=None):

@@ -172,9 +172,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     n_iter_ : int
         L-BFGS-B iterations, epochs, or ``partial_fit`` calls.
     loss_ : float
-        Objective at the end of training.
+        Objective at the end of training: the last value of ``loss_curve_``.
     loss_curve_ : list of float
-        Objective after each L-BFGS-B iteration or epoch.
+        Objective after each full-batch L-BFGS-B iteration; for mini-batches, one
+        value per epoch: the mean of each batch's objective before its update.
     best_loss_ : float
         Least value of ``loss_curve_``.
 

@@ -152,10 +152,12 @@ SHARED_DOCS = {
     n_iter_ : int
         L-BFGS-B iterations (full batch), epochs, or ``partial_fit`` calls.
     loss_ : float
-        Objective at the end of training (of the last batch for mini-batches).
+        Objective at the end of training: the last value of ``loss_curve_``.
     loss_curve_ : list of float
-        Objective after each L-BFGS-B iteration or epoch; a fit with
-        ``warm_start=True`` on a fitted estimator extends it.
+        Objective after each full-batch L-BFGS-B iteration; for mini-batches, one
+        value per epoch: the mean of each batch's objective before its update (as
+        scikit-learn's MLP reports it). A fit with ``warm_start=True`` on a fitted
+        estimator extends it.
     best_loss_ : float
         Least value of ``loss_curve_``.
     n_layers_ : int

@@ -616,8 +616,9 @@ class TrainableNetwork(BaseNetwork):
 
     def _epoch_step(self, solver, objectives, theta, data, batches, gain, epoch):
         """One pass over ``batches`` (index arrays into ``data``); returns ``(theta,
-        mean loss)``, the losses weighted by the batches' sample weights. A batch of
-        zero total weight is skipped; a non-finite result is a ValueError."""
+        mean loss)``: each batch's loss before its update, weighted by the batch's
+        sample weights (as scikit-learn's MLP reports an epoch). A batch of zero
+        total weight is skipped; a non-finite result is a ValueError."""
         schedule = Schedule(
             max_iter=solver.steps_per_batch(self.steps_per_batch), tol=self.tol,
             learning_rate=step_size(self.learning_rate, self.learning_rate_init, epoch,
@@ -631,7 +632,8 @@ class TrainableNetwork(BaseNetwork):
             batch = data[idx]
             run = solver.run(objectives.get(batch, gain), theta, box, schedule)
             theta = run.theta
-            total += run.loss * w
+            # The batch's loss before its update (the run's first evaluation).
+            total += run.start_loss * w
             weight += w
         check_finite_parameters(
             theta,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpydoc.docscrape import ClassDoc
 from scipy.special import expit
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
@@ -389,3 +389,33 @@ def test_minibatch_epoch_loss_is_before_each_batch_update(Est):
         data_loss = 0.5 * np.mean(((y - est.predict(X)) / est.y_scale_[0]) ** 2)
     assert est.loss_curve_[-1] > 0.2 * data_loss
     assert est.loss_ == est.loss_curve_[-1]
+
+
+@pytest.mark.parametrize("make, change", [
+    (lambda: NonNegMLPRegressor(5, early_stopping=True), {"hidden_layer_sizes": 9}),
+    (lambda: NonNegMLPClassifier(5, early_stopping=True), {"hidden_layer_sizes": (4, 3)}),
+    (lambda: ABBAClassifier(5, early_stopping=True), {"hidden_layer_sizes": 8}),
+    (lambda: NonNegAutoencoder(3), {"n_components": 4}),
+])
+def test_warm_start_that_starts_anew_starts_its_histories_anew(make, change):
+    # Before: a warm start on a changed network shape re-initialised the weights
+    # but appended to the other network's loss_curve_, validation_scores_ and t_
+    # (best_loss_ then the least over two networks).
+    X, y = make_classification(120, 5, n_informative=3, n_redundant=0,
+                               random_state=0)
+    est = make().set_params(max_iter=15, warm_start=True, random_state=0)
+    target = None if isinstance(est, NonNegAutoencoder) else y
+    est.fit(X if target is not None else np.abs(X) / 4, target)
+    first = len(est.loss_curve_)
+    est.fit(X if target is not None else np.abs(X) / 4, target)  # continues
+    assert len(est.loss_curve_) == first + est.n_iter_
+    est.set_params(**change).fit(X if target is not None else np.abs(X) / 4, target)
+    assert len(est.loss_curve_) == est.n_iter_
+    # The same as a cold fit of the changed network.
+    cold = clone(est).set_params(warm_start=False).fit(
+        X if target is not None else np.abs(X) / 4, target)
+    assert est.t_ == cold.t_
+    assert est.loss_curve_ == cold.loss_curve_
+    assert est.best_loss_ == cold.best_loss_ == min(est.loss_curve_)
+    if getattr(est, "do_early_stopping_", False):
+        assert est.validation_scores_ == cold.validation_scores_

@@ -135,7 +135,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     dtype : {"float64", "float32"}, default="float64"
         Floating type of the computation; the fitted attributes are float64.
     warm_start : bool, default=False
-        Start ``fit`` from the previous solution.
+        Start ``fit`` from the previous solution and extend ``loss_curve_`` and
+        ``t_``. A network that no longer fits it (``n_components`` or
+        ``decoder`` changed) starts anew, its histories too.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0

@@ -127,7 +127,10 @@ SHARED_DOCS = {
         ``np.float32`` or ``np.dtype("float32")``). The optimizer state and the
         fitted attributes are always float64.
     warm_start : bool, default=False
-        Start ``fit`` from the previous solution.
+        Start ``fit`` from the previous solution and extend its histories
+        (``loss_curve_``, ``validation_scores_``, ``t_``). A network that no
+        longer fits it (``hidden_layer_sizes``, ``activation`` or the output
+        changed) starts anew, its histories too.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0

@@ -435,6 +435,10 @@ class TrainableNetwork(BaseNetwork):
         # The initialisation draws from rng before the validation split, as it always
         # has; the output stage (a pre-trained stack's) runs after it.
         theta, fresh = self._start_theta(layout, X, rng, sample_weight, fitted)
+        # A warm start that starts anew (another network shape) starts its histories
+        # anew too: before, loss_curve_, validation_scores_ and t_ went on from the
+        # other network's.
+        continuing = fitted and not fresh
         self._layout = layout
         # Adam's moments continue only with the theta they belong to: a warm start
         # that starts anew (a changed output, activation or packing) starts them
@@ -477,13 +481,13 @@ class TrainableNetwork(BaseNetwork):
         except KeyboardInterrupt:
             progress.finish()
             objectives = None  # their buffers go before the fitted arrays are made
-            self._keep_interrupted(progress, monitor, data.n_samples, fitted)
+            self._keep_interrupted(progress, monitor, data.n_samples, continuing)
             raise
         # The buffers of the objectives and a solver's workspace (L-BFGS-B's curvature
         # pairs) go before the fitted arrays are made.
         objectives = solver = None
         progress.finish()
-        carry = fitted and hasattr(self, "t_")
+        carry = continuing and hasattr(self, "t_")
         if monitor is not None:
             monitor.publish(self, carry)
         else:

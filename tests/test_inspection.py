@@ -674,3 +674,43 @@ def test_hoyer_sparsity_of_a_sparse_matrix_and_a_bad_axis():
     np.testing.assert_allclose(hoyer_sparsity(sp.csr_matrix(W)), hoyer_sparsity(W))
     with pytest.raises(np.exceptions.AxisError, match="axis 2 is out of bounds"):
         hoyer_sparsity(W, axis=2)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_negative_activations_stay_in_their_row(transpose):
+    # Before: bars of negative mean activations (ABBA's tanh) hung from the row's
+    # bottom into the next class's row, the last row's clipped at the axis.
+    from sknonneg import ABBAClassifier
+
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        abba = ABBAClassifier(4, max_iter=30, random_state=0).fit(X - 0.5, y % 3)
+    disp = OutputWeightsDisplay.from_estimator(abba, X - 0.5, y % 3,
+                                               transpose=transpose)
+    assert min(bar.get_height() if not transpose else bar.get_width()
+               for bc in disp.bars_ for bar in bc) < 0  # tanh: some are negative
+    n_rows = len(disp.bars_)
+    for r, bc in enumerate(disp.bars_):
+        centre = r if transpose else n_rows - 1 - r
+        for bar in bc:
+            start = bar.get_x() if transpose else bar.get_y()
+            length = bar.get_width() if transpose else bar.get_height()
+            lo, hi = sorted((start, start + length))
+            assert centre - 0.5 <= lo and hi <= centre + 0.5
+
+
+def test_output_weights_refuses_meaningless_arguments():
+    X, y = _digits()
+    est = fitted("mlp")
+    with pytest.raises(ValueError, match="not among the estimator's classes_"):
+        OutputWeightsDisplay.from_estimator(est, X[:50], y[:50] + 100)
+    with pytest.raises(ValueError, match="pass X too"):
+        OutputWeightsDisplay.from_estimator(est, y=y[:50])
+    for bad in (-1, 0, 1.5, "a"):
+        with pytest.raises(ValueError, match="max_size must be a float in"):
+            OutputWeightsDisplay.from_estimator(est, max_size=bad)
+    fig, axes = plt.subplots(1, 3)
+    with pytest.raises(ValueError, match="a pair of Axes"):
+        OutputWeightsDisplay.from_estimator(est, X[:50], ax=axes)
+    plt.close("all")

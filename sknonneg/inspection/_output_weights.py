@@ -1,5 +1,7 @@
 """Hinton diagram of the hidden-to-output weights (paper's Fig. 2)."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
 
@@ -170,6 +172,10 @@ class OutputWeightsDisplay:
         -------
         display : OutputWeightsDisplay
         """
+        if (not isinstance(max_size, Real) or isinstance(max_size, bool)
+                or not 0 < max_size <= 1):
+            raise ValueError(f"max_size must be a float in (0, 1] (the side of the "
+                             f"largest square, in cell units), got {max_size!r}.")
         plt = import_pyplot()
         W = np.asarray(self.weights, dtype=float)
         if W.ndim == 1:
@@ -219,6 +225,9 @@ class OutputWeightsDisplay:
                 bottom=bottom / height, top=1 - top / height,
             )
         elif isinstance(ax, (list, tuple, np.ndarray)):
+            if len(ax) != 2:
+                raise ValueError(f"ax must be None, an Axes or a pair of Axes "
+                                 f"(hinton_ax, bar_ax), got {len(ax)} Axes.")
             ax, bar_ax = ax
             fig = ax.figure
             images = None  # no room reserved for images with explicit axes
@@ -315,12 +324,17 @@ class OutputWeightsDisplay:
                 cycle = plt.get_cmap("tab10").colors
                 colors = [cycle[i % len(cycle)] for i in range(n_rows)]
             # bars are scaled so that an activation of 1 (saturated sigmoid)
-            # fills the row; unbounded activations are scaled to the maximum
-            top = max(1.0, float(np.nanmax(acts))) if acts.size else 1.0
+            # fills the row; unbounded activations are scaled to the maximum.
+            # Negative activations (tanh, ABBA's default) get a baseline in the
+            # middle of the row, bars up and down from it: before, they hung from
+            # the row's bottom into the next class's row.
+            signed = bool(acts.size) and float(np.nanmin(acts)) < 0
+            top = (max(1.0, float(np.nanmax(np.abs(acts)))) if acts.size else 1.0)
+            half = 0.42 if signed else 0.0
             pos = np.arange(n_units)
             for r in range(n_rows):
-                base = r - 0.42 if transpose else (n_rows - 1 - r) - 0.42
-                length = 0.84 * acts[r] / top
+                base = (r if transpose else (n_rows - 1 - r)) - 0.42 + half
+                length = (0.42 if signed else 0.84) * acts[r] / top
                 if transpose:
                     bc = bar_ax.barh(pos, length, left=base, height=0.7,
                                      color=colors[r], label=act_labels[r])
@@ -467,6 +481,9 @@ class OutputWeightsDisplay:
                 f"classifiers; {type(final).__name__} has no classes. Leave X out, "
                 "or plot hidden activations against the target yourself "
                 "(estimator.transform(X)).")
+        if X is None and y is not None:
+            raise ValueError("y gives the classes of the rows of X, for the bars of "
+                             "mean activations: pass X too (or leave y out).")
         if X is not None:
             H = hidden_activations(estimator, X)
             labels = np.asarray(estimator.predict(X) if y is None else y)
@@ -483,6 +500,13 @@ class OutputWeightsDisplay:
                 present = set(np.unique(labels).tolist())
                 if classes is not None and present <= set(np.asarray(classes).tolist()):
                     groups = [c for c in classes if c in present]
+                elif classes is not None:
+                    # Before: bars titled after labels the model never saw.
+                    unknown = sorted(present - set(np.asarray(classes).tolist()),
+                                     key=str)
+                    raise ValueError(
+                        f"y has labels {unknown[:5]} that are not among the "
+                        f"estimator's classes_ {list(classes)[:10]}.")
                 else:
                     groups = list(np.unique(labels))
                 masks = [(labels == g, g) for g in groups]

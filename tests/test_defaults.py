@@ -328,3 +328,22 @@ def test_auto_l1_is_first_layer_l1():
                                        random_state=0).fit(X, Y)
     for a, b in zip(auto.coefs_, explicit.coefs_):
         np.testing.assert_array_equal(a, b)
+
+
+def test_degenerate_fit_advice_frees_only_a_positive_output_layer():
+    # Before: ABBAClassifier (no positive parameter) and positive=False networks
+    # were told to try positive="hidden" (a free output layer).
+    from sknonneg import ABBAClassifier
+
+    X, y = load_iris(return_X_y=True)
+    for est, advised in [
+        (NonNegMLPClassifier(5, l2=10.0, max_iter=30, random_state=0), True),
+        (NonNegMLPClassifier(5, l2=10.0, max_iter=30, positive=False,
+                             random_state=0), False),
+        (ABBAClassifier(5, l2=10.0, max_iter=30, random_state=0), False),
+    ]:
+        with pytest.warns(DegenerateFitWarning, match="degenerate fit") as w:
+            est.fit(X / 8, y)
+        message = " ".join(str(x.message) for x in w
+                           if x.category is DegenerateFitWarning)
+        assert ('positive="hidden"' in message) is advised, (est, message)

@@ -419,3 +419,21 @@ def test_warm_start_that_starts_anew_starts_its_histories_anew(make, change):
     assert est.best_loss_ == cold.best_loss_ == min(est.loss_curve_)
     if getattr(est, "do_early_stopping_", False):
         assert est.validation_scores_ == cold.validation_scores_
+
+
+def test_abnormal_lbfgsb_end_is_not_reported_as_the_iteration_limit():
+    # Before: "maximum iterations (50) reached ... A larger max_iter fits the
+    # training data further ... ABNORMAL:" for a fit whose line search failed at
+    # the first iteration (inputs of order 1e30), n_iter_ = 0.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    y = X[:, 0] - 2 * X[:, 1] + np.sin(3 * X[:, 2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = NonNegMLPRegressor(5, max_iter=50, random_state=0).fit(X * 1e30, y)
+    assert est.n_iter_ < 50
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert len(messages) == 1
+    assert "line search found no step" in messages[0]
+    assert "maximum iterations" not in messages[0]
+    assert not messages[0].rstrip().endswith("ABNORMAL:")

@@ -34,3 +34,6 @@ class SolverResult:
     # scikit-learn's MLP does (after several L-BFGS-B steps on a small batch, the
     # batch's own loss says little about the model).
     start_loss: float = np.nan
+    # L-BFGS-B ended abnormally before its limit: its line search found no step
+    # that lowers the loss (a larger iteration limit does not help).
+    abnormal: bool = False

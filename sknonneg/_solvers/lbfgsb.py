@@ -174,7 +174,8 @@ class LBFGSB:
         return SolverResult(theta=x, n_iter=int(opt.nit), loss=float(opt.fun),
                             converged=bool(opt.status == 0), message=str(opt.message),
                             proj_grad_norm=self.box.projected_gradient_norm(x, jac),
-                            start_loss=start_loss[0] if start_loss else np.nan)
+                            start_loss=start_loss[0] if start_loss else np.nan,
+                            abnormal=bool(opt.status == 2))
 
     def minimize(self, fun, theta0, max_iter, tol, callback=None,
                  ftol=64 * np.finfo(float).eps, max_fun=None):
@@ -229,7 +230,10 @@ class LBFGSB:
             status = 1
         else:
             status = 2
-        message = f"{_STATUS.get(int(task[0]), '')}: {_TASK.get(int(task[1]), '')}"
+        reason = _TASK.get(int(task[1]), "")
+        if status == 2 and not reason:
+            reason = "THE LINE SEARCH FOUND NO LOWER LOSS"  # before: "ABNORMAL: "
+        message = f"{_STATUS.get(int(task[0]), '')}: {reason}"
         return OptimizeResult(x=x, fun=f, jac=g.copy(), nit=n_iter, nfev=n_fev,
                               njev=n_fev, status=status, success=status == 0,
                               message=message)

@@ -236,7 +236,12 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
     if what is not None:
         note = _constraint_note(estimator, not softmax)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.
+        # Only where a positive output layer can be freed: before, ABBAClassifier
+        # (no positive parameter) and positive=False networks were told to try it.
+        constraints = list(getattr(estimator, "weight_constraints_", None) or [])
         free = ("" if _has_monotonic_cst(estimator)
+                or "positive" not in estimator.get_params(deep=False)
+                or not constraints or constraints[-1] != "nonneg"
                 else ', or positive="hidden" (a free output layer)')
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{note} Try "
@@ -320,6 +325,20 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     minimum = (" With l2=0 the loss need not have a finite minimum: on separable "
                "training data the weights grow while it falls; set l2 > 0."
                if unpenalised else "")
+    if getattr(result, "abnormal", False):
+        # Before: "maximum iterations reached ... a larger max_iter fits further",
+        # for a run that its line search ended (after 0 iterations on inputs of
+        # order 1e30), with scipy's bare "ABNORMAL:" at the end.
+        warnings.warn(
+            f"{name}: L-BFGS-B stopped before max_iter ({max_iter}) without "
+            f"converging (loss {result.loss:.6g}{pg_text}; {why}): its line search "
+            "found no step that lowers the loss, so a larger max_iter does not help. "
+            "It happens on inputs far from unit scale (put a scaler in a Pipeline) "
+            "or where the loss is flat to rounding; solver='adam' does not need a "
+            "line search.",
+            ConvergenceWarning, stacklevel=user_stacklevel(),
+        )
+        return
     if held_out:
         advice = ("Early stopping had not stopped it (the held-out score was still "
                   "improving): a larger max_iter leaves the stop to early stopping.")

@@ -579,6 +579,7 @@ class TrainableNetwork(BaseNetwork):
             result.loss = run.loss
             result.converged = run.converged
             result.message = run.message
+            result.abnormal = run.abnormal
             result.proj_grad_norm = run.proj_grad_norm
             if self.verbose >= 2:
                 self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "

@@ -1,6 +1,8 @@
 """NonNegMLPRegressor: scikit-learn's common checks, the squared error's gradient,
 target standardisation, constraints after every kind of fit, multi-output."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -208,3 +210,37 @@ def test_transform_and_feature_names(data):
     assert hidden.shape == (X.shape[0], 3) and np.all((hidden > 0) & (hidden < 1))
     assert list(est.get_feature_names_out()) == [
         "nonnegmlpregressor0", "nonnegmlpregressor1", "nonnegmlpregressor2"]
+
+
+def test_partial_fit_warns_when_its_first_batch_has_a_constant_target():
+    # Before: a first batch of one row set y_scale_ = 1 for good, silently; later
+    # batches of targets of scale 1e6 then trained unstandardised (R^2 0.07).
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    y = 1e6 * (X[:, 0] - 2 * X[:, 1])
+    with pytest.warns(UserWarning, match="constant on the first batch"):
+        NonNegMLPRegressor(5, random_state=0).partial_fit(X[:1], y[:1])
+    with pytest.warns(UserWarning, match=r"outputs \[1\] of its targets are"):
+        NonNegMLPRegressor(5, random_state=0).partial_fit(X, np.c_[y, np.ones(60)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est = NonNegMLPRegressor(5, random_state=0).partial_fit(X, y)
+        est.partial_fit(X[:1], y[:1])  # later batches set nothing: no warning
+
+
+def test_score_far_above_the_fitted_scale_is_finite():
+    # Before: a model fitted at unit scale scored NaN on targets of 1e200 (the
+    # squares of the standardised residuals overflowed).
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    y = X[:, 0] - 2 * X[:, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPRegressor(5, random_state=0).fit(X, y)
+    with np.errstate(all="raise"):
+        score = est.score(X, 1e200 * y)
+    from sklearn.metrics import r2_score
+    # The R^2 of the same targets and predictions divided by 1e200.
+    assert_allclose(score, r2_score(y, est.predict(X) / 1e200), rtol=1e-12)
+    # At the fitted scale, the score is scikit-learn's.
+    assert_allclose(est.score(X, y), r2_score(y, est.predict(X)), rtol=1e-12)

@@ -77,6 +77,13 @@ def untrusted_types(file):
     names : list of str
         The sorted names of the untrusted types, e.g. sknonneg's own classes.
 
+    Raises
+    ------
+    ValueError
+        If ``file`` is not a skops file (not a zip archive, or one without a skops
+        schema), or if it is damaged: a member missing, corrupted (bad CRC) or cut
+        short.
+
     Examples
     --------
     >>> import os, tempfile
@@ -89,14 +96,41 @@ def untrusted_types(file):
     ['sknonneg.preprocessing._ramps.RampTransformer']
     """
     import zipfile
+    import zlib
 
+    # A file object is read again by skops: from where it was.
+    start = file.tell() if hasattr(file, "seek") and hasattr(file, "tell") else None
     try:
-        return sorted(_skops_io().get_untrusted_types(file=file))
+        with zipfile.ZipFile(file) as archive:
+            names = set(archive.namelist())
     except zipfile.BadZipFile as exc:
         raise ValueError(
             f"{file!s} is not a file written by sknonneg.persist.dump or "
             f"skops.io.dump: {exc} (a pickle or joblib file is loaded with "
             "joblib.load, and only if you made it yourself).") from exc
+    finally:
+        if start is not None:
+            file.seek(start)
+    if "schema.json" not in names:
+        raise ValueError(
+            f"{file!s} is not a file written by sknonneg.persist.dump or "
+            "skops.io.dump: a zip archive without the schema.json of a skops file.")
+    try:
+        return sorted(_skops_io().get_untrusted_types(file=file))
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
+        # Before: a missing member was a raw KeyError, a corrupted one (bad CRC)
+        # was said not to be a skops file at all.
+        raise _damaged(file, exc) from exc
+
+
+def _damaged(file, exc):
+    """The error for a skops file that cannot be read whole: a member missing,
+    corrupted (bad CRC, bad compressed data) or cut short."""
+    reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    return ValueError(
+        f"{file!s} is a damaged skops file: {reason} ({type(exc).__name__}). It was "
+        "corrupted or cut short after it was written (or edited by hand); nothing "
+        "was loaded from it. Restore it from a copy, or dump the model again.")
 
 
 def load(file, *, trusted=()):
@@ -106,9 +140,9 @@ def load(file, *, trusted=()):
     ----------
     file : str or path-like
         A file written by :func:`dump` or ``skops.io.dump``.
-    trusted : str or sequence of str, default=()
+    trusted : str, sequence of str or None, default=()
         Further type names to allow, e.g. those of your own transformers (one
-        name may be given as a string).
+        name may be given as a string; None: none, as ``()``).
 
     Returns
     -------
@@ -118,8 +152,9 @@ def load(file, *, trusted=()):
     Raises
     ------
     ValueError
-        If ``file`` is not a skops file (not a zip archive). If the file holds
-        sknonneg types that this version does not have: it was
+        If ``file`` is not a skops file (not a zip archive, or one without a skops
+        schema), or a damaged one (a member missing, corrupted or cut short). If
+        the file holds sknonneg types that this version does not have: it was
         written by another version (no compatibility is kept between versions
         before the first release). Or if a network in the file (classifier,
         regressor or autoencoder; alone or anywhere inside a meta-estimator,
@@ -127,12 +162,19 @@ def load(file, *, trusted=()):
         than its layout, non-finite or outside its sign constraints, shapes that
         disagree with ``n_features_in_``, ``n_outputs_`` or ``classes_``, a gain or
         a target scale (``y_scale_``) that is not finite and positive (either would
-        reverse the output's direction), or a ``monotonic_cst_`` that its sign
-        constraints do not keep. The fitted arrays (``coefs_``, ...) are derived
-        from the checked parameters on load, never read from the file.
+        reverse the output's direction), a ``monotonic_cst_`` that its sign
+        constraints do not keep, or a layout that is not the one the parameters
+        it was fitted with build (valid as its parameter constraints define
+        them): every layer's sign constraints, activation, ABBA role, slope and
+        cap, L1 penalty and storage, and where each block lies in the
+        parameters. The fitted arrays (``coefs_``, ...) are derived from the
+        checked parameters on load, never read from the file.
     skops.io.exceptions.UntrustedTypesFoundException
         If the file holds a type that is neither trusted by skops, nor one of
-        ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it.
+        ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it. A
+        sknonneg type that this version has but does not trust by default (a
+        ``MonotoneCertificate``, say) is one: pass its name in ``trusted`` if you
+        trust the file.
 
     Examples
     --------
@@ -153,13 +195,21 @@ def load(file, *, trusted=()):
     >>> bool(np.array_equal(loaded.predict_proba(X), clf.predict_proba(X)))
     True
     """
+    import zipfile
+    import zlib
+
     sio = _skops_io()
-    if isinstance(trusted, str):
+    if trusted is None:
+        trusted = ()  # as skops takes it: no further types
+    elif isinstance(trusted, str):
         trusted = [trusted]  # before: set("a.B") allowed the letters, not the name
     allowed = set(TRUSTED_TYPES) | set(trusted)
     found = untrusted_types(file)
     unknown = [name for name in found if name not in allowed]
-    stale = [name for name in unknown if name.split(".")[0] == "sknonneg"]
+    ours = [name for name in unknown if name.split(".")[0] == "sknonneg"]
+    # Before: every sknonneg type off TRUSTED_TYPES was said to come from another
+    # version, also one this version has (a MonotoneCertificate, say).
+    stale = [name for name in ours if not _has_type(name)]
     if stale:
         raise ValueError(
             f"{file} was written by another version of sknonneg: it holds "
@@ -170,15 +220,47 @@ def load(file, *, trusted=()):
     if unknown:
         from skops.io.exceptions import UntrustedTypesFoundException
 
-        raise UntrustedTypesFoundException(unknown)
+        exc = UntrustedTypesFoundException(unknown)
+        if ours:
+            exc.args = (
+                f"{exc.args[0]} {file} holds sknonneg types that this version has but "
+                f"load does not trust by default: {', '.join(ours)} (it trusts "
+                "sknonneg.persist.TRUSTED_TYPES, what a fitted estimator is made "
+                "of). If you trust the file, read "
+                "sknonneg.persist.untrusted_types(file) and pass the names you "
+                "accept as trusted=.",)
+        raise exc
     try:
         obj = sio.load(file, trusted=found)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _damaged(file, exc) from exc
     except (ValueError, IndexError, TypeError, KeyError, AttributeError) as exc:
         raise ValueError(f"{file!s} does not hold a consistent estimator: building it "
                          f"failed with {type(exc).__name__}: {exc}") from exc
     for estimator in _networks(obj):
         _check_network(estimator, file)
     return obj
+
+
+def _has_type(name):
+    """Whether this version of sknonneg has the type ``name`` (``"sknonneg.a.B"``):
+    its module is imported (never ``__main__``, which would run the command line)
+    and looked up, nothing else is run."""
+    import importlib
+    import importlib.util
+
+    module, _, attr = name.rpartition(".")
+    parts = module.split(".")
+    if (not attr or parts[0] != "sknonneg" or "__main__" in parts
+            or not all(part.isidentifier() for part in [*parts, attr])):
+        return False
+    try:
+        if importlib.util.find_spec(module) is None:
+            return False
+        found = getattr(importlib.import_module(module), attr, None)
+    except Exception:  # a module that does not import here is not this version's
+        return False
+    return isinstance(found, type) and f"{found.__module__}.{found.__qualname__}" == name
 
 
 def _networks(obj):
@@ -216,9 +298,11 @@ def _networks(obj):
 def _check_network(est, file):
     """The fitted state of a loaded network agrees with itself: parameters of the
     layout's length, finite and within its bounds, shapes matching the number of
-    features and outputs. A file edited by hand, or written by an incompatible
-    version, is a ``ValueError`` here rather than a wrong prediction or a read
-    out of bounds in a kernel."""
+    features and outputs, and a layout that is the one the parameters it was
+    fitted with build (``_check_layout``). A file edited by hand, or written by an
+    incompatible version, is a ``ValueError`` here rather than a wrong prediction,
+    an overstated Lipschitz bound or certificate, or a read out of bounds in a
+    kernel."""
     if not hasattr(est, "_theta"):
         return  # not fitted
     import numpy as np
@@ -280,3 +364,90 @@ def _check_network(est, file):
         if (cst.shape != (sizes[0],) or not np.all(signs[0][cst != 0] == cst[cst != 0])
                 or not all(np.all(s > 0) for s in signs[1:])):
             fail("its monotonic_cst_ is not what its network's sign constraints keep")
+    _check_layout(est, layout, fail)
+
+
+def _same(a, b):
+    """Whether ``a`` and ``b`` are equal and of the same types, arrays (of one dtype)
+    and containers compared entry by entry."""
+    import numpy as np
+
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def _check_layout(est, layout, fail):
+    """The loaded layout is the one the estimator's fitted parameters build: its
+    ``_build_layout``, on a copy whose parameters are those of the fit (kept in
+    ``_fitted_params``: ``_FITTED_PARAMS`` and ``_LAYOUT_PARAMS``; a file without
+    them, the current ones), valid as the estimator's parameter constraints define
+    them. Every layer's fields (signs, activation, ABBA role, slope and cap, L1,
+    free or split storage) and the packing of ``theta`` must agree: an edited
+    field would change what prediction computes (or what the Lipschitz bounds
+    and monotonicity certificates promise) without any array changing."""
+    from ._compat import validate_parameter_constraints
+
+    names = (*est._FITTED_PARAMS, *getattr(est, "_LAYOUT_PARAMS", ()))
+    ref = object.__new__(type(est))  # no __setstate__: nothing derived is rebuilt
+    ref.__dict__.update(vars(est))
+    errors = (ValueError, TypeError, KeyError, AttributeError, IndexError, MemoryError)
+    try:
+        fitted = getattr(est, "_fitted_params", None) or {}
+        params = {name: est._fitted_param(name) for name in names
+                  if name in fitted or hasattr(est, name)}
+        ref.__dict__.update(params)
+        constraints = est._parameter_constraints
+        validate_parameter_constraints(
+            {name: constraints[name] for name in params if name in constraints},
+            params, caller_name=type(est).__name__)
+        hidden = (ref._hidden_sizes() if "hidden_layer_sizes" in params
+                  else [ref.n_components] if "n_components" in params else None)
+    except errors as exc:
+        fail(f"the parameters it was fitted with are not valid ({exc})")
+    # The hidden widths first: a rebuild allocates per-row bounds of their size.
+    if hidden is not None and list(hidden) != list(layout.layer_sizes[1:-1]):
+        fail(f"its hidden layers have {list(layout.layer_sizes[1:-1])} units, the "
+             f"parameters it was fitted with give {list(hidden)}")
+    try:
+        expected = ref._build_layout(est.n_features_in_, est.n_outputs_)
+    except errors as exc:
+        fail(f"the parameters it was fitted with build no network ({exc})")
+    network = getattr(layout, "network", None)
+    if not (isinstance(network, list) and len(network) == len(expected.network)):
+        fail(f"its network has {len(network) if isinstance(network, list) else None} "
+             f"layers, the parameters it was fitted with build "
+             f"{len(expected.network)}")
+    for i, (layer, want) in enumerate(zip(network, expected.network)):
+        if type(layer) is not type(want):
+            fail(f"layer {i} is a {type(layer).__name__}, the parameters it was "
+                 f"fitted with build a {type(want).__name__}")
+        got, wanted = vars(layer), vars(want)
+        for field in sorted(set(got) | set(wanted)):
+            if field not in got or field not in wanted or not _same(got[field],
+                                                                   wanted[field]):
+                fail(f"layer {i} has {field}={got.get(field, '(none)')!r}, the "
+                     f"parameters it was fitted with give "
+                     f"{wanted.get(field, '(none)')!r}")
+    try:
+        same_packing = (layout.packing() == expected.packing()
+                        and _same(layout.layer_sizes, expected.layer_sizes)
+                        and layout.n_layers == expected.n_layers
+                        and layout.n_params == expected.n_params)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        same_packing = False
+    if not same_packing:
+        fail("its parameter layout does not place the blocks of its layers as they "
+             "are built")
+    if hasattr(ref, "monotonic_cst_") or hasattr(est, "monotonic_cst_"):
+        if not _same(getattr(est, "monotonic_cst_", None),
+                     getattr(ref, "monotonic_cst_", None)):
+            fail(f"its monotonic_cst_={getattr(est, 'monotonic_cst_', None)!r} is not "
+                 f"the monotonic_cst it was fitted with "
+                 f"({getattr(ref, 'monotonic_cst_', None)!r})")

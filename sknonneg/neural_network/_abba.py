@@ -271,6 +271,7 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     _FITTED_PARAMS = (*BaseNetworkClassifier._FITTED_PARAMS, "activation", "cap",
                       "cap_slope", "lipschitz_max")
+    _LAYOUT_PARAMS = ("hidden_layer_sizes", "l1")
 
     # ------------------------------------------------------------------ hooks
     def _validate_extra_params(self):

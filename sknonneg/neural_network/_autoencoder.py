@@ -341,6 +341,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     # The decoder sets the loss and out_activation_: a later partial_fit may not
     # change it, and a warm start after set_params(decoder=...) starts anew.
     _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "decoder")
+    _LAYOUT_PARAMS = ("n_components", "nonneg", "nonneg_layers")
 
     def _warm_start_compatible(self):
         return self._fitted_param("decoder") == self.decoder

@@ -22,6 +22,7 @@ A subclass describes its network through four hooks:
 - ``_set_fitted_layers(theta)``: the public fitted attributes (``coefs_`` ...).
 """
 
+import copy
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -160,9 +161,19 @@ class BaseNetwork(BaseEstimator):
     # ``predict`` computes; only the next fit takes the new values.
     _FITTED_PARAMS = ("dtype",)
 
+    # Further parameters that ``_build_layout`` reads (the network's shape and weight
+    # bounds), kept from the fit with ``_FITTED_PARAMS`` (in ``_fitted_params``, as
+    # copies): ``sknonneg.persist.load`` rebuilds the layout from them and refuses a
+    # file whose layout is another, whatever ``set_params`` changed since the fit.
+    _LAYOUT_PARAMS = ()
+
     def _snapshot_params(self):
         self._fitted_params = {name: getattr(self, name, None)
                                for name in self._FITTED_PARAMS}
+        for name in self._LAYOUT_PARAMS:
+            if name not in self._fitted_params:
+                # A copy: a list or dict changed in place after the fit.
+                self._fitted_params[name] = copy.deepcopy(getattr(self, name, None))
 
     def _fitted_param(self, name):
         fitted = getattr(self, "_fitted_params", None)

@@ -200,6 +200,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     # ``activation`` is read by prediction through the fitted layers; kept from the
     # fit, so a partial_fit cannot continue with another.
     _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "activation")
+    _LAYOUT_PARAMS = ("hidden_layer_sizes", "positive", "monotonic_cst", "l1")
 
     def __init__(
         self,

@@ -1,0 +1,394 @@
+"""sknonneg.persist.load refuses what it cannot load faithfully (edited layouts,
+damaged files, types it does not trust) with a clear error, and loads every
+legitimately fitted estimator bit for bit."""
+
+import copy
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
+
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              pytest.mark.filterwarnings("ignore::UserWarning")]
+skops = pytest.importorskip("skops")
+from sknonneg import persist  # noqa: E402
+
+RNG = np.random.RandomState(0)
+X = RNG.uniform(size=(60, 4))
+Y2 = (X[:, 0] + X[:, 1] > 1).astype(int)
+Y3 = np.minimum((X[:, 0] * 3).astype(int), 2)
+YML = (X[:, :3] > 0.5).astype(int)
+KW = {"hidden_layer_sizes": 3, "max_iter": 5, "random_state": 0}
+
+
+# ------------------------------------------------------- editing a .skops file
+def _read(path):
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    return json.loads(files["schema.json"]), files
+
+
+def _write(path, schema, files):
+    files = dict(files)
+    files["schema.json"] = json.dumps(schema).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+
+
+def _node(schema, *keys):
+    node = schema
+    for key in keys:
+        node = node["content"]
+        if isinstance(node, dict) and node.get("__loader__") == "DictNode":
+            node = node["content"]
+        node = node[key]
+    return node
+
+
+_FRESH_ID = iter(range(10**9, 10**9 + 10**6))
+
+
+def _edit(schema, keys, content):
+    """Sets a JSON node's content; a fresh ``__id__`` so that no other object that
+    shared the node (skops keeps one node per object) changes with it."""
+    node = _node(schema, *keys)
+    node["content"] = content
+    node["__id__"] = next(_FRESH_ID)
+
+
+def _get_array(files, node):
+    return np.load(io.BytesIO(files[node["file"]]), allow_pickle=False)
+
+
+def _set_array(files, node, array):
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    files[node["file"]] = buf.getvalue()
+
+
+# ------------------------------------------------------ legitimate estimators
+def _fitted(case):
+    if case.startswith("clf-positive-"):
+        positive = {"true": True, "false": False, "hidden": "hidden",
+                    "output": "output", "list": [True, False]}[case.split("-")[-1]]
+        return NonNegMLPClassifier(positive=positive, **KW).fit(X, Y3)
+    if case == "clf-monotone":
+        return NonNegMLPClassifier(monotonic_cst=[1, -1, 0, 0], **KW).fit(X, Y2)
+    if case == "clf-monotone-dict":
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+        return NonNegMLPClassifier(monotonic_cst={"a": 1, "c": -1}, **KW).fit(frame, Y2)
+    if case == "clf-logistic":
+        return NonNegMLPClassifier(output="logistic", **KW).fit(X, Y2)
+    if case == "clf-softmax":
+        return NonNegMLPClassifier(output="softmax", **KW).fit(X, Y2)
+    if case == "clf-multilabel":
+        return NonNegMLPClassifier(**KW).fit(X, YML)
+    if case == "clf-l1":
+        return NonNegMLPClassifier(positive=False, l1=1e-3, **KW).fit(X, Y3)
+    if case == "regressor":
+        return NonNegMLPRegressor(**KW).fit(X, X[:, 0])
+    if case == "regressor-monotone":
+        return NonNegMLPRegressor(monotonic_cst=[1, 0, -1, 0], **KW).fit(X, X[:, 0])
+    if case.startswith("abba-") and case.count("-") == 2 and case.split("-")[1] in (
+            "tanh", "identity", "clr"):
+        _, activation, lipschitz_max = case.split("-")
+        return ABBAClassifier(
+            activation=activation.replace("clr", "capped_leaky_relu"),
+            lipschitz_max=None if lipschitz_max == "none" else float(lipschitz_max),
+            **KW).fit(X, Y3)
+    if case == "abba-deep-l1":
+        return ABBAClassifier(hidden_layer_sizes=(3, 2), l1=1e-3, max_iter=5,
+                              random_state=0).fit(X, Y2)
+    if case == "abba-from-mlp":
+        mlp = NonNegMLPClassifier(positive=False, activation="tanh", **KW).fit(X, Y2)
+        return ABBAClassifier.from_mlp(mlp)
+    if case in ("autoencoder-false", "autoencoder-bounds", "autoencoder-penalty"):
+        nonneg = {"false": False, "bounds": "bounds",
+                  "penalty": "penalty"}[case.split("-")[1]]
+        return NonNegAutoencoder(n_components=2, nonneg=nonneg, max_iter=3,
+                                 random_state=0).fit(X)
+    if case == "warm-start":
+        est = NonNegMLPClassifier(warm_start=True, **KW).fit(X, Y3)
+        return est.fit(X, Y3)
+    if case == "partial-fit":
+        est = NonNegMLPClassifier(**KW)
+        est.partial_fit(X, Y3, classes=[0, 1, 2])
+        return est.partial_fit(X, Y3)
+    if case == "abba-partial-fit":
+        est = ABBAClassifier(**KW)
+        est.partial_fit(X, Y2, classes=[0, 1])
+        return est.partial_fit(X, Y2)
+    if case == "regressor-partial-fit":
+        est = NonNegMLPRegressor(**KW)
+        est.partial_fit(X, X[:, 0])
+        return est.partial_fit(X, X[:, 0])
+    if case == "autoencoder-partial-fit":
+        est = NonNegAutoencoder(n_components=2, max_iter=3, random_state=0)
+        est.partial_fit(X)
+        return est.partial_fit(X)
+    if case == "from-autoencoders":
+        ae = NonNegAutoencoder(n_components=3, max_iter=3, random_state=0).fit(X)
+        return NonNegMLPClassifier.from_autoencoders([ae], max_iter=5,
+                                                     random_state=0).fit(X, Y3)
+    if case == "set-params-after-fit":
+        # The file holds the fitted network, not what the changed parameters
+        # would build: it loads.
+        est = NonNegMLPClassifier(positive=True, monotonic_cst=[1, 0, 0, 0],
+                                  **KW).fit(X, Y2)
+        return est.set_params(positive=False, monotonic_cst=None,
+                              hidden_layer_sizes=7, l1=0.5, activation="relu")
+    if case == "abba-set-params-after-fit":
+        est = ABBAClassifier(activation="capped_leaky_relu", **KW).fit(X, Y2)
+        return est.set_params(cap_slope=0.5, cap=3.0, lipschitz_max=1.0,
+                              hidden_layer_sizes=(2, 2), l1=0.1, activation="tanh")
+    if case == "autoencoder-set-params-after-fit":
+        est = NonNegAutoencoder(n_components=2, nonneg="bounds", max_iter=3,
+                                random_state=0).fit(X)
+        return est.set_params(n_components=3, nonneg=False)
+    if case == "pipeline":
+        return make_pipeline(StandardScaler(), NonNegMLPClassifier(**KW)).fit(X, Y2)
+    raise AssertionError(case)
+
+
+LEGIT = ["clf-positive-true", "clf-positive-false", "clf-positive-hidden",
+         "clf-positive-output", "clf-positive-list", "clf-monotone",
+         "clf-monotone-dict", "clf-logistic", "clf-softmax", "clf-multilabel",
+         "clf-l1", "regressor", "regressor-monotone",
+         *[f"abba-{a}-{m}" for a in ("tanh", "identity", "clr") for m in ("none", "2")],
+         "abba-deep-l1", "abba-from-mlp", "autoencoder-false", "autoencoder-bounds",
+         "autoencoder-penalty", "warm-start", "partial-fit", "abba-partial-fit",
+         "regressor-partial-fit", "autoencoder-partial-fit", "from-autoencoders",
+         "set-params-after-fit", "abba-set-params-after-fit",
+         "autoencoder-set-params-after-fit", "pipeline"]
+
+
+@pytest.mark.parametrize("case", LEGIT)
+def test_load_gives_back_every_legitimately_fitted_estimator(tmp_path, case):
+    est = _fitted(case)
+    data = X
+    if case == "clf-monotone-dict":
+        import pandas as pd
+
+        data = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    path = tmp_path / "est.skops"
+    persist.dump(est, path)
+    loaded = persist.load(path)
+    for method in ("predict_proba", "predict", "transform", "decision_function"):
+        if hasattr(est, method):
+            try:
+                want = getattr(est, method)(data)
+            except (AttributeError, NotImplementedError):
+                continue
+            np.testing.assert_array_equal(getattr(loaded, method)(data), want)
+            break
+    else:
+        raise AssertionError("nothing compared")
+    final = est[-1] if hasattr(est, "steps") else est
+    loaded_final = loaded[-1] if hasattr(loaded, "steps") else loaded
+    np.testing.assert_array_equal(loaded_final._theta, final._theta)
+
+
+# --------------------------------------------------- edited network layouts
+def _abba_file(tmp_path, **params):
+    est = ABBAClassifier(hidden_layer_sizes=(4, 3), activation="capped_leaky_relu",
+                         cap_slope=0.1, max_iter=10, random_state=0, **params)
+    path = tmp_path / "abba.skops"
+    persist.dump(est.fit(X, Y2), path)
+    return path
+
+
+@pytest.mark.parametrize("layer, field, content", [
+    (0, "slope", "50.0"), (1, "slope", "50.0"), (0, "slope", "0.5"),
+    (0, "slope", "NaN"), (0, "cap", "5.0"), (1, "cap", "-1.0"), (0, "cap", "0.0"),
+    (1, "role", "-1"), (1, "role", "\"x\""), (0, "role", "1"), (2, "role", "1"),
+    (0, "activation", "\"tanh\""), (0, "free", "false"), (1, "l1", "-1.0"),
+])
+def test_load_refuses_an_edited_abba_layer(tmp_path, layer, field, content):
+    # Before: an edited slope (0.1 -> 50) loaded, and certified_radius, whose
+    # lipschitz_bound_ does not read the slope, overstated robustness 10x; an
+    # edited cap changed predictions; an edited role loaded and broke predict_proba
+    # (AttributeError, a matmul error).
+    path = _abba_file(tmp_path)
+    schema, files = _read(path)
+    assert field in _node(schema, "_layout", "network", layer)["content"]["content"]
+    _edit(schema, ["_layout", "network", layer, field], content)
+    _write(path, schema, files)
+    # (A layer's storage edited fails to build: also a ValueError.)
+    with pytest.raises(ValueError, match="abba.skops (holds an inconsistent "
+                                         "ABBAClassifier|does not hold a consistent)"):
+        persist.load(path)
+
+
+def test_load_refuses_an_edited_slope_with_its_fitted_parameter(tmp_path):
+    # The layer and the parameter it was fitted with edited alike: cap_slope=50 is
+    # no valid parameter (its activation would no longer be 1-Lipschitz).
+    path = _abba_file(tmp_path)
+    schema, files = _read(path)
+    for layer in range(2):
+        _edit(schema, ["_layout", "network", layer, "slope"], "50.0")
+    _edit(schema, ["_fitted_params", "cap_slope"], "50.0")
+    _edit(schema, ["cap_slope"], "50.0")
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="holds an inconsistent ABBAClassifier"):
+        persist.load(path)
+
+
+def test_load_refuses_sign_constraints_that_are_not_the_fitted_positive(tmp_path):
+    # Before: a positive=True network whose first layer's signs were set to 0 (free)
+    # and whose weights were made negative loaded, with weight_constraints_[0] ==
+    # "free" and no feature certified monotone.
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, positive=True, output="logistic",
+                              max_iter=30, random_state=0).fit(X, Y2)
+    path = tmp_path / "bin.skops"
+    persist.dump(clf, path)
+    schema, files = _read(path)
+    signs = _node(schema, "_layout", "network", 0, "signs")
+    _set_array(files, signs, np.zeros(X.shape[1], np.int8))
+    signs["__id__"] = next(_FRESH_ID)
+    theta_node = _node(schema, "_theta")
+    theta = _get_array(files, theta_node).copy()
+    theta[:X.shape[1] * 4] = -np.abs(theta[:X.shape[1] * 4]) - 1.0
+    _set_array(files, theta_node, theta)
+    _write(path, schema, files)
+    with pytest.raises(ValueError,
+                       match="bin.skops holds an inconsistent NonNegMLPClassifier"):
+        persist.load(path)
+
+
+@pytest.mark.parametrize("kind", ["regressor", "autoencoder", "monotone"])
+def test_load_refuses_sign_constraints_of_other_networks(tmp_path, kind):
+    layer = 0
+    if kind == "regressor":
+        est = NonNegMLPRegressor(positive=True, **KW).fit(X, X[:, 0])
+        signs = np.zeros(X.shape[1], np.int8)
+    elif kind == "autoencoder":
+        est = NonNegAutoencoder(n_components=2, nonneg="bounds", max_iter=3,
+                                random_state=0).fit(X)
+        layer, signs = 1, np.zeros(2, np.int8)  # its decoder is bounded
+    else:  # its monotonic_cst_ edited with the signs, as the old check wanted
+        est = NonNegMLPClassifier(monotonic_cst=[1, 0, 0, 0], **KW).fit(X, Y2)
+        signs = np.array([1, 1, 0, 0], np.int8)
+    path = tmp_path / "est.skops"
+    persist.dump(est, path)
+    schema, files = _read(path)
+    node = _node(schema, "_layout", "network", layer, "signs")
+    assert not np.array_equal(_get_array(files, node), signs)
+    _set_array(files, node, signs)
+    node["__id__"] = next(_FRESH_ID)
+    if kind == "monotone":
+        node = _node(schema, "monotonic_cst_")
+        _set_array(files, node, signs)
+        node["__id__"] = next(_FRESH_ID)
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="est.skops holds an inconsistent"):
+        persist.load(path)
+
+
+# ------------------------------------------------------------- damaged files
+def _clf_file(tmp_path):
+    path = tmp_path / "clf.skops"
+    persist.dump(NonNegMLPClassifier(**KW).fit(X, Y2), path)
+    return path
+
+
+def test_load_calls_a_file_missing_a_member_damaged(tmp_path):
+    # Before: a raw KeyError from load and untrusted_types.
+    path = _clf_file(tmp_path)
+    _, files = _read(path)
+    del files[next(n for n in files if n.endswith(".npy"))]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    for read in (persist.untrusted_types, persist.load):
+        with pytest.raises(ValueError, match="clf.skops is a damaged skops file"):
+            read(path)
+
+
+@pytest.mark.parametrize("member", ["npy", "schema"])
+def test_load_calls_a_corrupted_file_damaged(tmp_path, member):
+    # Before: a flipped byte (bad CRC) was reported as "not a file written by
+    # sknonneg.persist.dump or skops.io.dump".
+    path = _clf_file(tmp_path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = next(i for i in z.infolist()
+                    if i.filename.endswith(".npy" if member == "npy" else ".json"))
+    data[info.header_offset + 30 + len(info.filename) + 40] ^= 0xFF
+    path.write_bytes(bytes(data))
+    for read in (persist.untrusted_types, persist.load):
+        with pytest.raises(ValueError, match="damaged") as err:
+            read(path)
+        assert "not a file written" not in str(err.value)
+
+
+def test_load_still_says_what_is_not_a_skops_file(tmp_path):
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"\x80\x04not a zip")
+    with pytest.raises(ValueError, match="is not a file written by"):
+        persist.load(path)
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("readme.txt", "hello")
+    for read in (persist.untrusted_types, persist.load):
+        with pytest.raises(ValueError, match="is not a file written by"):
+            read(other)
+
+
+def test_load_takes_trusted_none_as_no_further_types(tmp_path):
+    # Before: TypeError 'NoneType' object is not iterable.
+    path = _clf_file(tmp_path)
+    assert isinstance(persist.load(path, trusted=None), NonNegMLPClassifier)
+    with open(path, "rb") as fh:  # a file object is read from where it was
+        assert isinstance(persist.load(fh, trusted=None), NonNegMLPClassifier)
+
+
+# --------------------------------------------------------------- other types
+def test_load_does_not_call_an_untrusted_sknonneg_type_another_versions(tmp_path):
+    # Before: "was written by another version of sknonneg: it holds
+    # ...MonotoneCertificate, which this version does not have"; it has it.
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    from sknonneg.robustness import monotone_certificate
+
+    clf = NonNegMLPClassifier(positive=True, output="logistic", **KW).fit(X, Y2)
+    path = tmp_path / "cert.skops"
+    persist.dump(monotone_certificate(clf), path)
+    with pytest.raises(UntrustedTypesFoundException, match="trusted=") as err:
+        persist.load(path)
+    assert "another version" not in str(err.value)
+    assert "MonotoneCertificate" in str(err.value)
+    cert = persist.load(path, trusted=persist.untrusted_types(path))
+    assert type(cert).__name__ == "MonotoneCertificate"
+
+
+def test_load_says_another_version_for_a_type_this_one_lacks(tmp_path):
+    path = _clf_file(tmp_path)
+    schema, files = _read(path)
+    schema["__class__"] = "NonNegMLPClassifierOfTomorrow"
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="written by another version of sknonneg"):
+        persist.load(path)
+    schema["__class__"], schema["__module__"] = "Main", "sknonneg.__main__"
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="written by another version of sknonneg"):
+        persist.load(path)
+
+
+def test_load_refuses_fitted_parameters_that_build_another_network(tmp_path):
+    # The hidden widths are compared before anything of their size is built.
+    path = _clf_file(tmp_path)
+    schema, files = _read(path)
+    _edit(schema, ["_fitted_params", "hidden_layer_sizes"], "1000000000")
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
+                                         "NonNegMLPClassifier: its hidden layers"):
+        persist.load(path)

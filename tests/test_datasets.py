@@ -298,11 +298,12 @@ def test_download_checksum_mismatch_leaves_nothing(
     with pytest.raises(OSError, match="checksum mismatch") as excinfo:
         load_mnist(data_home=home)
     assert str(home) in str(excinfo.value)
-    assert _leftovers(home) == []
+    assert not home.exists()  # created to download into, removed with the download
     # still not cached: a second attempt fails the same way
+    home.mkdir()
     with pytest.raises(OSError, match="checksum mismatch"):
         load_mnist(data_home=home)
-    assert _leftovers(home) == []
+    assert _leftovers(home) == []  # a data home that was there is kept
 
 
 def test_download_tries_urls_in_turn(monkeypatch, tmp_path, http_server):
@@ -339,7 +340,25 @@ def test_download_all_urls_fail_reports_each(monkeypatch, tmp_path,
     assert f"{base_url}/nope/{MNIST_FILE}" in msg and "404" in msg
     assert "checksum mismatch" in msg
     assert "SKNONNEG_DATA" in msg
-    assert _leftovers(home) == []
+    assert not home.exists()
+
+
+@pytest.mark.parametrize("loader", [load_mnist, load_reuters])
+def test_failed_download_leaves_no_tree_of_empty_folders(monkeypatch, tmp_path,
+                                                         http_server, loader):
+    # Before: a mistyped data_home (download_if_missing=True, no mirror serving the
+    # file) raised OSError but left typo/shared/dta created, with its parents.
+    base_url, _ = http_server
+    monkeypatch.setattr(_base, "MIRRORS", [f"{base_url}/nothing-here/"])
+    with pytest.raises(OSError, match="(?s)could not be downloaded.*404"):
+        loader(data_home=tmp_path / "typo" / "shared" / "dta")
+    assert _leftovers(tmp_path) == ["served"]
+    # Only the folders it created: an existing parent stays, with what it holds.
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "note.txt").write_text("x")
+    with pytest.raises(OSError, match="could not be downloaded"):
+        loader(data_home=tmp_path / "kept" / "a" / "b")
+    assert _leftovers(tmp_path / "kept") == ["note.txt"]
 
 
 def test_download_mirror_from_env_var(monkeypatch, tmp_path, http_server):

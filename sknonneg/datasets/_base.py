@@ -223,6 +223,30 @@ def _download_one(url, metadata, data_home, timeout):
     return target
 
 
+def _missing_dirs(path):
+    """The folders ``os.makedirs(path)`` would create, deepest first."""
+    missing = []
+    while not os.path.exists(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing
+
+
+def _remove_empty_dirs(dirs):
+    """Remove ``dirs`` (deepest first) while they are empty; one that is not (a
+    concurrent download put a file there) is kept, with the folders above it."""
+    for path in dirs:
+        try:
+            os.rmdir(path)
+        except FileNotFoundError:  # never created (os.makedirs failed above it)
+            continue
+        except OSError:
+            return
+
+
 def _missing_hint(metadata, data_home):
     return (
         f"Copy {metadata.filename!r} (sha256 {metadata.sha256}) into "
@@ -248,7 +272,9 @@ def fetch_file(
     in :data:`MIRRORS`. A download is written to a temporary file inside the
     data home, its sha256 is checked, and only then is it atomically renamed
     to its final name; a download with a wrong checksum is deleted and the
-    next URL is tried.
+    next URL is tried. The data home is created only to download into: when no
+    download succeeds, the folders this call created are removed again, so a
+    mistyped ``data_home`` leaves no tree of empty folders.
 
     Parameters
     ----------
@@ -326,15 +352,23 @@ def fetch_file(
 
     if timeout is None:
         timeout = DOWNLOAD_TIMEOUT
-    get_data_home(data_home)  # creates it
+    # The folders this call creates, deepest first: removed again when no download
+    # succeeds. Before: a mistyped data_home (download_if_missing=True, no mirror
+    # serving the file) raised but left its tree of empty folders behind.
+    created = _missing_dirs(data_home)
     errors = []
-    for url in urls:
-        logger.info("Downloading %s from %s", metadata.filename, url)
-        try:
-            return _download_one(url, metadata, data_home, timeout)
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            logger.warning("Download of %s failed: %s", url, exc)
-            errors.append(f"  - {url}: {exc}")
+    try:
+        get_data_home(data_home)  # creates it
+        for url in urls:
+            logger.info("Downloading %s from %s", metadata.filename, url)
+            try:
+                return _download_one(url, metadata, data_home, timeout)
+            except (OSError, ValueError, http.client.HTTPException) as exc:
+                logger.warning("Download of %s failed: %s", url, exc)
+                errors.append(f"  - {url}: {exc}")
+    finally:
+        if not os.path.exists(path):
+            _remove_empty_dirs(created)
     raise OSError(
         f"Data file {metadata.filename!r} not found in data home "
         f"{data_home!r} and could not be downloaded:\n"

@@ -69,7 +69,8 @@ def load_mnist(
         :func:`sknonneg.datasets.get_data_home`).
     download_if_missing : bool, default=True
         If the file is missing, download it from the configured mirrors
-        (checked against its sha256). If False, raise
+        (checked against its sha256; folders of ``data_home`` created for it
+        are removed again if no download succeeds). If False, raise
         :class:`FileNotFoundError` instead.
     return_X_y : bool, default=False
         If True, return ``(X_train, X_test, y_train, y_test)`` (the order of

@@ -121,7 +121,8 @@ def load_reuters(
         document (R90).
     download_if_missing : bool, default=True
         If the file is missing, download it from the configured mirrors
-        (checked against its sha256). If False, raise
+        (checked against its sha256; folders of ``data_home`` created for it
+        are removed again if no download succeeds). If False, raise
         :class:`FileNotFoundError` instead.
     verify : bool, default=False
         If True, check the sha256 of an already present file.

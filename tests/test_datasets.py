@@ -731,3 +731,86 @@ def test_real_reuters_all90_positive_network_leaves_no_large_label_at_prior():
     assert counts[nll >= 0.99 * prior].max(initial=0) < 10
     pred = clf.predict(vec.transform(bunch.data_test))
     assert f1_score(mlb.transform(bunch.target_test), pred, average="micro") > 0.8
+
+
+# ------------------------------------------------- tabular loaders: rows cut short
+_AUTO_MPG_CSV = (
+    "cylinders,displacement,horsepower,weight,acceleration,model_year,origin,"
+    "car_name,mpg\n8,307.0,130.0,3504.0,12.0,70,1,a b,18.0\n"
+    "4,97.0,?,2130.0,14.5,70,3,c,27.0\n4,97.0,88.0,2130.0,14.5,70,2,d,26.0\n")
+_COMPAS_CSV = (
+    "days_b_screening_arrest,is_recid,c_charge_degree,score_text,priors_count,"
+    "juv_fel_count,juv_misd_count,juv_other_count,age,sex,race,two_year_recid\n"
+    "0,1,F,Low,2,0,0,0,30,Male,Other,1\n50,1,F,Low,2,0,0,0,30,Male,Other,1\n"
+    "-3,0,M,High,0,1,0,0,22,Female,Asian,0\n")
+_ADULT_ROW = ("39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, "
+              "Not-in-family, White, Male, 2174, 0, 40, United-States, {}\n")
+_ADULT_CSV = _ADULT_ROW.format("<=50K") + _ADULT_ROW.format(">50K")
+_TABULAR = {"load_compas": ("compas-scores-two-years.csv.gz", _COMPAS_CSV),
+            "load_auto_mpg": ("autompg.csv.gz", _AUTO_MPG_CSV),
+            "load_adult": ("adult.data.gz", _ADULT_CSV)}
+
+
+def _cut_last_line(text, keep_fields):
+    """``text`` with its last line cut after ``keep_fields`` fields (no newline), as
+    a file cut within that line reads once gzipped again."""
+    *head, last = text.rstrip("\n").split("\n")
+    return "\n".join(head + [",".join(last.split(",")[:keep_fields])])
+
+
+@pytest.mark.parametrize("loader", sorted(_TABULAR))
+@pytest.mark.parametrize("keep", [-1, 2], ids=["last-field", "most-fields"])
+def test_tabular_loaders_refuse_a_row_cut_short(tmp_path, loader, keep):
+    # Before: a valid gzip whose last line lacked its last field loaded, compas with
+    # a y ending in -2**63 (NaN cast to int64, only NumPy's RuntimeWarning), auto
+    # mpg with a NaN mpg, adult without the row; a line cut after 2 fields was
+    # dropped by compas's filter and auto mpg's missing-horsepower rule.
+    import sknonneg.datasets as datasets
+
+    filename, text = _TABULAR[loader]
+    load = functools.partial(getattr(datasets, loader), data_home=tmp_path)
+    (tmp_path / filename).write_bytes(gzip.compress(text.encode()))
+    X, y = load()  # the whole file loads
+    (tmp_path / filename).write_bytes(gzip.compress(_cut_last_line(text, keep).encode()))
+    with pytest.raises(OSError, match=rf"{re.escape(str(tmp_path / filename))} could "
+                                      r"not be read .*data row \d+ with no .*cut short"):
+        load()
+
+
+@pytest.mark.parametrize("loader, old, new, match", [
+    ("load_compas", "Asian,0\n", "Asian,0.5\n", r"two_year_recid must be one of "
+                                                r"\[0, 1\], got 0\.5"),
+    ("load_compas", "Asian,0\n", "Asian,2\n", r"two_year_recid .* got 2 in 1 row"),
+    ("load_compas", "Asian,0\n", "Asian,\n", "no two_year_recid"),
+    ("load_compas", "-3,0,M,High,0,1,0,0,22", "-3,0,M,High,,1,0,0,22",
+     "no priors_count"),
+    ("load_auto_mpg", "2130.0,14.5,70,2,d,26.0", "2130.0,,70,2,d,26.0",
+     "no acceleration"),
+    ("load_adult", ">50K\n", "maybe\n", r"income must be one of .*'maybe'"),
+    ("load_adult", " 2174,", " ,", "no capital-gain"),
+])
+def test_tabular_loaders_refuse_missing_values_and_bad_targets(tmp_path, loader, old,
+                                                               new, match):
+    import sknonneg.datasets as datasets
+
+    filename, text = _TABULAR[loader]
+    assert old in text
+    (tmp_path / filename).write_bytes(gzip.compress(text.replace(old, new).encode()))
+    with pytest.raises(OSError, match=f"could not be read as {filename}.*{match}"):
+        getattr(datasets, loader)(data_home=tmp_path)
+
+
+def test_real_tabular_files_load_with_their_shapes():
+    # The shapes of the shared data's README (and the docstrings): the checks of a
+    # row cut short refuse none of the real rows.
+    from sknonneg.datasets import load_adult, load_auto_mpg, load_compas
+
+    home = _real_data_home("compas-scores-two-years.csv.gz")
+    X, y = load_compas(data_home=home)
+    assert X.shape == (6172, 13) and y.dtype == np.int64 and set(y) == {0, 1}
+    X, y = load_auto_mpg(data_home=_real_data_home("autompg.csv.gz"))
+    assert X.shape == (392, 9) and np.isfinite(y).all()
+    for subset, n_rows in (("train", 32561), ("test", 16281)):
+        filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
+        X, y = load_adult(subset, data_home=_real_data_home(filename))
+        assert X.shape == (n_rows, 14) and set(y) == {0, 1}

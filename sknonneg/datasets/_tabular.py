@@ -2,7 +2,9 @@
 
 Read from the data home (``data_home``, else ``SKNONNEG_DATA``) under their exact
 file names; they are not downloaded: a missing file is a ``FileNotFoundError``
-that names it, a file that cannot be parsed an ``OSError`` that names it.
+that names it, a file that cannot be parsed an ``OSError`` that names it, and so is
+a row cut short or a required value missing (a file cut within its last line is
+still a valid gzip, and pandas fills the fields it lacks with NaN).
 """
 
 import os
@@ -52,9 +54,9 @@ def _path(filename, data_home):
 
 def _read(filename, data_home, parse):
     """``parse(path)`` of the data file ``filename``; a file it cannot parse (not
-    gzip, truncated, columns missing or not numeric) or that gives no rows is an
-    ``OSError`` that names the file, as for the downloaded data sets
-    (``sknonneg.datasets._base``)."""
+    gzip, truncated, columns missing or not numeric, a row cut short or a required
+    value missing: ``_check_complete``) or that gives no rows is an ``OSError`` that
+    names the file, as for the downloaded data sets (``sknonneg.datasets._base``)."""
     path = _path(filename, data_home)
     try:
         X, y = parse(path)
@@ -68,6 +70,32 @@ def _read(filename, data_home, parse):
             f"replace it with {SOURCES[filename]}.") from exc
 
 
+def _check_complete(df, columns):
+    """A ``ValueError`` (an ``OSError`` naming the file, from ``_read``) if a row has
+    no value in one of ``columns``: a row cut short (the last line of a file cut
+    within it: pandas fills the fields it lacks with NaN) or an empty field."""
+    missing = df[columns].isna()
+    rows = np.flatnonzero(missing.to_numpy().any(axis=1))
+    if rows.size:
+        first = rows[0]
+        empty = [c for c in columns if missing[c].iloc[first]]
+        raise ValueError(
+            f"{rows.size} row(s) lack required values, the first is data row "
+            f"{first + 1} with no {', '.join(empty)} (a row cut short, or an empty "
+            "field)")
+
+
+def _check_labels(y, name, allowed):
+    """A ``ValueError`` if the target ``y`` holds a value not in ``allowed``."""
+    bad = ~np.isin(y, allowed)
+    if bad.any():
+        value = y[bad][0]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise ValueError(
+            f"{name} must be one of {list(allowed)}, got {value!r} in "
+            f"{int(bad.sum())} row(s)")
+
+
 def load_compas(*, data_home=None):
     """Load ProPublica's COMPAS two-year recidivism data, as monotone networks use it.
 
@@ -76,7 +104,10 @@ def load_compas(*, data_home=None):
     rows) and the 13 features of the monotone-network literature:
     ``priors_count``, ``juv_fel_count``, ``juv_misd_count``, ``juv_other_count``
     (expected increasing), ``age``, ``sex_male``, ``charge_felony`` and ``race_*``
-    (6 one-hot columns). File ``compas-scores-two-years.csv.gz``.
+    (6 one-hot columns). File ``compas-scores-two-years.csv.gz``; a row of it
+    cut short or without one of the columns used (all but
+    ``days_b_screening_arrest``, whose missing values the filter drops), or a
+    ``two_year_recid`` other than 0 or 1, is an ``OSError`` that names the file.
 
     Parameters
     ----------
@@ -100,9 +131,15 @@ def load_compas(*, data_home=None):
 
 def _parse_compas(path):
     df = pd.read_csv(path)
+    # Before: a row cut short (the last field missing) gave two_year_recid -2**63
+    # (NaN cast to int64), with only NumPy's RuntimeWarning. two_year_recid is the
+    # last column, so every row cut short lacks it. pandas reads "N/A" as NaN.
+    _check_complete(df, ["is_recid", "c_charge_degree", "priors_count",
+                         "juv_fel_count", "juv_misd_count", "juv_other_count", "age",
+                         "sex", "race", "two_year_recid"])
     df = df[(df.days_b_screening_arrest <= 30) & (df.days_b_screening_arrest >= -30)
             & (df.is_recid != -1) & (df.c_charge_degree != "O")
-            & (df.score_text != "N/A")]
+            & df.score_text.notna() & (df.score_text != "N/A")]
     X = df[["priors_count", "juv_fel_count", "juv_misd_count", "juv_other_count",
             "age"]].astype(np.float64).reset_index(drop=True)
     X["sex_male"] = (df.sex.to_numpy() == "Male").astype(np.float64)
@@ -110,7 +147,9 @@ def _parse_compas(path):
     races = sorted(df.race.unique())
     for race in races:
         X[f"race_{race}"] = (df.race.to_numpy() == race).astype(np.float64)
-    return X, df.two_year_recid.to_numpy().astype(np.int64)
+    y = df.two_year_recid.to_numpy()
+    _check_labels(y, "two_year_recid", (0, 1))
+    return X, y.astype(np.int64)
 
 
 def load_auto_mpg(*, data_home=None):
@@ -118,7 +157,9 @@ def load_auto_mpg(*, data_home=None):
 
     Rows with a missing ``horsepower`` dropped (392 rows), ``origin`` one-hot
     (``origin_1..3``), the car name dropped. Expected decreasing in ``weight``,
-    ``displacement``, ``horsepower``. File ``autompg.csv.gz``.
+    ``displacement``, ``horsepower``. File ``autompg.csv.gz``; a row of it cut
+    short or missing a value it uses (``mpg`` included) other than the
+    horsepower is an ``OSError`` that names the file.
 
     Parameters
     ----------
@@ -143,6 +184,10 @@ def load_auto_mpg(*, data_home=None):
 
 def _parse_auto_mpg(path):
     df = pd.read_csv(path, na_values=["?"])
+    # Before: a row cut short (mpg, the last column, missing) gave a NaN target,
+    # silently; one cut before horsepower was dropped as a car without one.
+    _check_complete(df, ["cylinders", "displacement", "weight", "acceleration",
+                         "model_year", "origin", "mpg"])
     df = df.dropna(subset=["horsepower"]).reset_index(drop=True)
     X = df[["cylinders", "displacement", "horsepower", "weight", "acceleration",
             "model_year"]].astype(np.float64)
@@ -169,6 +214,9 @@ def load_adult(subset="train", *, data_home=None):
     y : ndarray of shape (n_samples,)
         1 for ``>50K``, 0 for ``<=50K``.
 
+    A row cut short (a missing value is ``"?"`` in these files) or an income
+    other than ``<=50K`` / ``>50K`` is an ``OSError`` that names the file.
+
     Examples
     --------
     >>> from sknonneg.datasets import load_adult
@@ -184,8 +232,12 @@ def _parse_adult(path):
     df = pd.read_csv(path, header=None,
                      names=ADULT_COLUMNS + ["income"], skipinitialspace=True,
                      comment="|")
-    df = df.dropna(subset=["income"]).reset_index(drop=True)
-    y = df.pop("income").str.rstrip(".").eq(">50K").to_numpy().astype(np.int64)
+    # Before: a row cut short was dropped (no income) or kept with NaN features,
+    # silently, and any income but ">50K" read as 0.
+    _check_complete(df, ADULT_COLUMNS + ["income"])
+    income = df.pop("income").str.rstrip(".").to_numpy()
+    _check_labels(income, "income", ("<=50K", ">50K"))
+    y = (income == ">50K").astype(np.int64)
     for col in ("age", "fnlwgt", "education-num", "capital-gain", "capital-loss",
                 "hours-per-week"):
         df[col] = df[col].astype(np.float64)

@@ -730,3 +730,71 @@ def test_fit_dask_blocks_refuses_a_bad_n_epochs(n_epochs):
     with pytest.raises(ValueError, match="n_epochs must be a positive int"):
         fit_dask_blocks(NonNegMLPClassifier(max_iter=2), X, y, classes=[0, 1],
                         n_epochs=n_epochs)
+
+
+@needs_dask
+def test_fit_dask_blocks_skips_empty_blocks(digits):
+    # Before: a block of 0 rows (a chunk of size 0, or boolean indexing that
+    # emptied a block) failed the fit with "Found array with 0 sample(s)";
+    # predict_blocks skipped them already.
+    import dask
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:600], digits[1][:600] % 2
+    clf = NonNegMLPClassifier(hidden_layer_sizes=6, max_iter=3, random_state=0)
+    keep = np.r_[np.zeros(200, bool), np.ones(400, bool)]
+    ref = _loop(clone(clf), X[keep], y[keep], 200, classes=[0, 1])
+    X_da, y_da = da.from_array(X, chunks=(200, -1)), da.from_array(y, chunks=200)
+    mask = da.from_array(keep, chunks=200)
+    with dask.config.set(scheduler="synchronous"):
+        # Unknown chunk sizes (nan), the empty block seen only when computed.
+        got = fit_dask_blocks(clf, X_da[mask], y_da[mask], classes=[0, 1])
+        np.testing.assert_array_equal(got._theta, ref._theta)
+        assert got.t_ == 400
+        # Known sizes, with shuffled blocks and weights.
+        zero = da.from_array(X[200:], chunks=((200, 0, 200), -1))
+        got = fit_dask_blocks(clf, zero, y[200:], classes=[0, 1], n_epochs=2,
+                              shuffle_blocks=True, random_state=0,
+                              sample_weight=np.ones(400))
+        assert got.t_ == 800
+        # All blocks empty: refused, known sizes or not.
+        none = da.from_array(np.zeros(600, bool), chunks=200)
+        for X_empty, y_empty in ((X_da[none], y_da[none]),
+                                 (da.from_array(X[:0], chunks=(200, -1)), y[:0])):
+            with pytest.raises(ValueError, match=r"0 sample\(s\).*every block of X "
+                                                 "is empty"):
+                fit_dask_blocks(clf, X_empty, y_empty, classes=[0, 1])
+
+
+@needs_dask
+def test_fit_dask_blocks_with_unknown_chunk_sizes_says_how_to_split_y(digits):
+    # Before: "TypeError: slice indices must be integers or None" for an in-memory y
+    # and an X of unknown row chunk sizes (after boolean indexing).
+    import dask
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:600], digits[1][:600] % 2
+    keep = X[:, 20] > 0.2
+    clf = NonNegMLPClassifier(hidden_layer_sizes=6, max_iter=3, random_state=0)
+    X_da = da.from_array(X, chunks=(200, -1))
+    mask = da.from_array(keep, chunks=200)
+    for name, kwargs in (("y", {}), ("sample_weight", {"sample_weight":
+                                                       np.ones(keep.sum())})):
+        y_in = y[keep] if name == "y" else da.from_array(y, chunks=200)[mask]
+        with pytest.raises(ValueError, match=rf"row chunk sizes of X are unknown .*"
+                                             rf"{name} cannot be split.*"
+                                             r"X\.compute_chunk_sizes\(\)"):
+            fit_dask_blocks(clf, X_da[mask], y_in, classes=[0, 1], **kwargs)
+    # The fix the message gives works, and gives the serial loop's network.
+    with dask.config.set(scheduler="synchronous"):
+        got = fit_dask_blocks(clf, X_da[mask].compute_chunk_sizes(), y[keep],
+                              classes=[0, 1])
+    ref = clone(clf)
+    for start in range(0, 600, 200):
+        rows = np.flatnonzero(keep[start:start + 200]) + start
+        ref.partial_fit(X[rows], y[rows], classes=[0, 1])
+    np.testing.assert_array_equal(got._theta, ref._theta)

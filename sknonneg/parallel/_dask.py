@@ -26,9 +26,29 @@ def _row_blocks(X):
     return X, list(X.to_delayed().ravel())
 
 
-def _partial_fit_step(model, X, y, classes, fit_params):
+def _partial_fit_step(state, X, y, classes, fit_params):
+    """``(model, rows seen)`` after one ``partial_fit`` on the block ``X``; a block of
+    0 rows (its size unknown until computed, after boolean indexing) adds nothing
+    and is skipped, as ``predict_blocks`` skips it."""
+    model, n_seen = state
+    if X.shape[0] == 0:
+        return state
     model = copy.deepcopy(model)
-    return model.partial_fit(X, y, **partial_fit_params(classes, fit_params))
+    model = model.partial_fit(X, y, **partial_fit_params(classes, fit_params))
+    return model, n_seen + X.shape[0]
+
+
+def _no_rows_message(shape):
+    return (f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is "
+            "required by fit_dask_blocks: every block of X is empty.")
+
+
+def _trained(state, shape):
+    """The model of the last step; refused if no block had a row."""
+    model, n_seen = state
+    if n_seen == 0:
+        raise ValueError(_no_rows_message(shape))
+    return model
 
 
 def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_blocks=False,
@@ -47,12 +67,17 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
         Not modified: training starts from a copy (continuing from its state if
         it is already fitted).
     X : dask.array.Array of shape (n_samples, n_features)
-        Chunked along the rows (chunks across the columns are merged).
+        Chunked along the rows (chunks across the columns are merged). Blocks of
+        0 rows (after boolean indexing, say) are skipped: they add nothing to
+        ``partial_fit``. If every block is empty, ``ValueError``.
     y : dask.array.Array, array-like or None, default=None
         Labels or targets of shape (n_samples,) or (n_samples, n_outputs),
         rechunked to the row chunks of ``X`` when they differ
         (an in-memory array is split at them); None for an unsupervised estimator
-        (``NonNegAutoencoder``).
+        (``NonNegAutoencoder``). When the row chunk sizes of ``X`` are unknown
+        (``nan``, after boolean indexing), ``y`` must be a dask array with the same
+        row chunks (indexed with the same mask), else ``ValueError``: or call
+        ``X = X.compute_chunk_sizes()`` first (it computes ``X`` once).
     classes : array-like of shape (n_classes,), default=None
         All classes, required by a classifier's first ``partial_fit`` call (not
         for multilabel indicator targets); None for a regressor.
@@ -67,7 +92,8 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     **fit_params : dict
         Passed to every ``partial_fit`` call; ``sample_weight``, one weight per
         row of ``X`` (a dask or in-memory array), is split at ``X``'s row chunks
-        as ``y`` is, each call getting its block's weights.
+        as ``y`` is, each call getting its block's weights (with the same rule
+        for unknown chunk sizes).
 
     Returns
     -------
@@ -99,10 +125,21 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     # Before: n_epochs=0 returned the estimator untrained, silently.
     _check_positive_int(n_epochs, "n_epochs")
     X, x_blocks = _row_blocks(X)
+    sizes_known = not any(np.isnan(size) for size in X.chunks[0])
+    if sizes_known and X.shape[0] == 0:
+        raise ValueError(_no_rows_message(X.shape))
 
     def split_like_x(values, name):
         """The row blocks of ``values`` (a dask or in-memory array), at ``X``'s."""
         in_memory = not isinstance(values, da.Array)
+        if not sizes_known and (in_memory or values.chunks[0] != X.chunks[0]):
+            # Before: "TypeError: slice indices must be integers or None" for an
+            # in-memory y, split at X's chunks of unknown (nan) size.
+            raise ValueError(
+                f"The row chunk sizes of X are unknown (nan, as after boolean "
+                f"indexing), so {name} cannot be split at them: call "
+                f"X = X.compute_chunk_sizes() first (it computes X once), or pass "
+                f"{name} as a dask array indexed like X (with the same mask).")
         if in_memory:
             values = np.asarray(values)
         # Known lengths that differ (a dask array said "Chunks do not add up to
@@ -124,13 +161,18 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
                 else split_like_x(weights, "sample_weight"))
     rng = check_random_state(random_state)
     step = dask.delayed(_partial_fit_step, pure=True)
-    model = dask.delayed(estimator, traverse=False)
+    state = dask.delayed((estimator, 0), traverse=False)
     for _ in range(n_epochs):
         order = rng.permutation(len(x_blocks)) if shuffle_blocks else range(len(x_blocks))
         for i in order:
+            # Before: a block of 0 rows failed the fit ("Found array with 0
+            # sample(s)"). Those of unknown size are skipped by the step itself.
+            if sizes_known and X.chunks[0][i] == 0:
+                continue
             params = (fit_params if w_blocks is None
                       else {**fit_params, "sample_weight": w_blocks[i]})
-            model = step(model, x_blocks[i], y_blocks[i], classes, params)
+            state = step(state, x_blocks[i], y_blocks[i], classes, params)
+    model = dask.delayed(_trained, pure=True)(state, (0,) + X.shape[1:])
     return model.compute() if compute else model
 
 

@@ -37,6 +37,26 @@ def test_demo_data_home_missing_file_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "typo").exists()  # before: created, with its parents
 
 
+@pytest.mark.parametrize("what", ["an empty folder", "a file"])
+def test_demo_data_home_messages_speak_in_cli_terms(tmp_path, capsys, what):
+    # Before: load_mnist's message, "... and download_if_missing=False. ... or pass
+    # data_home=... / set the SKNONNEG_DATA environment variable ...": none of them
+    # an option of the command line.
+    home = tmp_path
+    if what == "a file":
+        home = tmp_path / "mnist.npz"
+        home.write_text("x")
+    with pytest.raises(SystemExit) as exc:
+        main(["--data-home", str(home)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m sknonneg: error: ") and str(home) in err
+    assert "--data-home names the folder that holds mnist.npz" in err
+    words = err.replace(str(home), "")  # (pytest's tmp_path names the test)
+    for api_term in ("download_if_missing", "data_home", "SKNONNEG_DATA"):
+        assert api_term not in words
+
+
 @pytest.mark.parametrize("what", ["a file", "a damaged archive"])
 def test_demo_data_home_unusable_is_a_clear_error(tmp_path, capsys, what):
     # Before: a traceback (NotADirectoryError, OSError) where a missing file gave

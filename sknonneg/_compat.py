@@ -9,6 +9,7 @@ file.
 
 from sklearn.utils._param_validation import (
     Interval,
+    InvalidParameterError,
     Options,
     StrOptions,
     validate_parameter_constraints,
@@ -16,8 +17,9 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 from sklearn.utils.validation import _num_samples as num_samples
 
-__all__ = ["Interval", "Options", "StrOptions", "check_sample_weight", "lbfgsb_setulb",
-           "num_samples", "validate_parameter_constraints"]
+__all__ = ["Interval", "InvalidParameterError", "Options", "StrOptions",
+           "check_sample_weight", "lbfgsb_setulb", "num_samples",
+           "validate_parameter_constraints"]
 
 
 def _find_setulb():

@@ -449,3 +449,51 @@ def test_batch_size_auto_is_none_as_in_the_classifiers(solver):
     auto = NonNegAutoencoder(batch_size="auto", **kw).fit(X)
     none = NonNegAutoencoder(batch_size=None, **kw).fit(X)
     np.testing.assert_array_equal(auto.components_, none.components_)
+
+
+def test_linear_decoder_warns_far_from_unit_scale():
+    # Before: nothing said that raw counts fit badly; on this rank-4 count matrix
+    # the relative reconstruction error was 0.115 scaled to [0, 1] and 0.66 raw.
+    import warnings
+
+    from sknonneg.exceptions import InputScaleWarning
+
+    rng = np.random.RandomState(0)
+    H = rng.gamma(0.5, 1, (300, 4))
+    W = rng.gamma(0.3, 1, (4, 40)) * 20
+    X = rng.poisson(H @ W).astype(float)
+    make = lambda: NonNegAutoencoder(4, decoder="linear", max_iter=2,  # noqa: E731
+                                     random_state=0)
+    with pytest.warns(InputScaleWarning, match="MaxAbsScaler"):
+        make().fit(X)
+    with pytest.warns(InputScaleWarning, match="MaxAbsScaler"):
+        make().fit(sp.csr_matrix(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputScaleWarning)
+        make().fit(X / X.max())
+
+
+def test_parameters_as_numpy_scalars_and_bools():
+    # Before: n_components=True passed validation and failed in np.full with a
+    # TypeError; nonneg=np.False_ (a param grid built with NumPy) was refused.
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).rand(20, 5)
+    with pytest.raises(InvalidParameterError, match="'n_components' parameter"):
+        NonNegAutoencoder(True).fit(X)
+    a = NonNegAutoencoder(3, nonneg=np.False_, max_iter=3, random_state=0).fit(X)
+    b = NonNegAutoencoder(3, nonneg=False, max_iter=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(a.coefs_[1], b.coefs_[1])
+    assert a.weight_constraints_ == b.weight_constraints_
+
+
+def test_dtype_message_names_the_fitted_dtype():
+    # Before: after set_params(dtype="float64"), a value too large for the fitted
+    # float32 was said to be too large for float64.
+    X = np.random.RandomState(0).rand(20, 5)
+    ae = NonNegAutoencoder(3, max_iter=3, dtype="float32", random_state=0).fit(X)
+    ae.set_params(dtype="float64")
+    Xb = X.copy()
+    Xb[0, 0] = 1e39
+    with pytest.raises(ValueError, match="too large for dtype=float32"):
+        ae.transform(Xb)

@@ -244,3 +244,17 @@ def test_score_far_above_the_fitted_scale_is_finite():
     assert_allclose(score, r2_score(y, est.predict(X) / 1e200), rtol=1e-12)
     # At the fitted scale, the score is scikit-learn's.
     assert_allclose(est.score(X, y), r2_score(y, est.predict(X)), rtol=1e-12)
+
+
+def test_hidden_layer_sizes_as_a_0d_array_and_the_split_message():
+    # Before: hidden_layer_sizes=np.array(4) failed with "iteration over a 0-d
+    # array"; the impossible early-stopping split message ended "parameters.. Pass".
+    rng = np.random.RandomState(0)
+    X, y = rng.uniform(size=(30, 3)), rng.uniform(size=30)
+    a = NonNegMLPRegressor(np.array(4), max_iter=3, random_state=0).fit(X, y)
+    b = NonNegMLPRegressor(4, max_iter=3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    with pytest.raises(ValueError, match="impossible") as info:
+        NonNegMLPRegressor(4, early_stopping=True, validation_fraction=0.9,
+                           max_iter=3).fit(X[:3], y[:3])
+    assert ".." not in str(info.value)

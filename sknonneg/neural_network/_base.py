@@ -236,6 +236,9 @@ class BaseNetwork(BaseEstimator):
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, np.ndarray):
+            # A 0-d array is one size (before: "iteration over a 0-d array").
+            sizes = sizes.tolist()
         if np.isscalar(sizes):
             sizes = [sizes]
         sizes = list(sizes)
@@ -315,7 +318,9 @@ class BaseNetwork(BaseEstimator):
         # make new ones, so the (costly) check runs only then.
         if narrowing and not np.all(np.isfinite(values)):
             raise ValueError(
-                f"Input X contains values too large for dtype={np.dtype(self.dtype).name}."
+                # The fitted dtype (before: self.dtype, changed by set_params since).
+                f"Input X contains values too large for "
+                f"dtype={np.dtype(self._compute_dtype).name}."
             )
         return X
 

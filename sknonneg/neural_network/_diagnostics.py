@@ -39,13 +39,10 @@ _PRIOR_MARGIN = 0.01
 _TAIL_SHARE, _TAIL_MIN, _TAIL_GAIN = 0.1, 5, 0.01
 
 
-def warn_input_scale(inputs, weights, name):
-    """``InputScaleWarning`` if the weighted root-mean-square of the columns of
-    ``inputs`` (dense or sparse, float64) is far from 1."""
-    if inputs.size == 0:
-        return
-    # Root-mean-square of each column, computed on the column divided by its largest
-    # magnitude so that columns of magnitude 1e300 do not overflow.
+def column_rms(inputs, weights):
+    """Weighted root-mean-square of each column of ``inputs`` (dense or sparse,
+    float64; ``weights`` summing to 1), computed on the column divided by its largest
+    magnitude so that columns of magnitude 1e300 do not overflow."""
     if sp.issparse(inputs):  # the same, never densified
         inputs = sp.csr_matrix(inputs)
         top = np.zeros(inputs.shape[1])
@@ -57,6 +54,15 @@ def warn_input_scale(inputs, weights, name):
         top = np.max(np.abs(inputs), axis=0)
         unit = np.where(top > 0, top, 1.0)
         rms = top * np.sqrt(weights @ ((inputs / unit) ** 2))
+    return rms
+
+
+def warn_input_scale(inputs, weights, name):
+    """``InputScaleWarning`` if the weighted root-mean-square of the columns of
+    ``inputs`` (dense or sparse, float64) is far from 1."""
+    if inputs.size == 0:
+        return
+    rms = column_rms(inputs, weights)
     largest = float(np.max(rms))
     if largest > _SCALE_HIGH or 0.0 < largest < _SCALE_LOW:
         warnings.warn(

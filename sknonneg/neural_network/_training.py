@@ -345,7 +345,8 @@ class TrainableNetwork(BaseNetwork):
             raise ValueError(
                 f"early_stopping holds out validation_fraction="
                 f"{self.validation_fraction} of the {positive.shape[0]} training rows "
-                f"of positive weight, and that split is impossible: {exc}. Pass more "
+                f"of positive weight, and that split is impossible: "
+                f"{str(exc).rstrip('.')}. Pass more "
                 f"rows, another validation_fraction, or early_stopping=False."
             ) from exc
         if idx_val.shape[0] < 2:

@@ -323,6 +323,11 @@ def test_from_mlp_is_exactly_equivalent(case):
     # The network of the public attributes is the same function.
     assert_allclose(_definition_logits(abba, Z), abba._logits(Z), rtol=1e-10,
                     atol=1e-12)
+    # Every documented fitted attribute is set, as after a fit (before: n_layers_,
+    # do_early_stopping_ and the validation scores were missing).
+    assert abba.n_layers_ == mlp.n_layers_ == len(abba.coefs_) + 1
+    assert abba.do_early_stopping_ is False
+    assert abba.validation_scores_ is None and abba.best_validation_score_ is None
 
 
 def test_from_mlp_refuses_asymmetric_activations_and_can_be_fine_tuned():

@@ -559,4 +559,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         est.loss_ = np.nan
         est.loss_curve_ = []
         est.best_loss_ = np.nan
+        # The other documented fitted attributes, as after a fit without early
+        # stopping (before: unset, an AttributeError).
+        est.n_layers_ = est._layout.n_layers + 1
+        est.do_early_stopping_ = False
+        est.validation_scores_ = est.best_validation_score_ = None
         return est

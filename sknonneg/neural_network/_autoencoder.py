@@ -195,7 +195,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``"linear"``); :meth:`inverse_transform` applies it.
     reconstruction_err_ : float
         Frobenius norm of ``X - inverse_transform(transform(X))`` on the training
-        data (as NMF's), computed in blocks of rows.
+        data (as NMF's), computed in blocks of rows; after ``partial_fit``, on its
+        last batch.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)

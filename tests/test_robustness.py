@@ -898,3 +898,59 @@ def test_certificate_names_classes_as_plain_values(certified, data):
         cert.certified_for(7)
     with pytest.raises(ValueError, match=r"one of \[0, 1\], got 7"):
         additive_evasion_attack(certified, data[0], budget=1.0, target_class=7)
+
+
+def test_negative_transformer_weight_is_not_certified():
+    # Before: ColumnTransformer(transformer_weights={"b": -1}) was ignored; "debt",
+    # read through it, was certified non-decreasing while P(1) fell from 0.99999
+    # to 0.948 as it rose, and check_monotonic audited it in the wrong direction.
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknonneg.inspection import check_monotonic
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.randn(300, 2), columns=["income", "debt"])
+    y = (X.income - X.debt + 0.3 * rng.randn(300) > 0).astype(int)
+    for weight, certified in [(-1.0, [1, 0]), (2.0, [1, 1]), (0.5, [1, 1])]:
+        pre = ColumnTransformer([("a", StandardScaler(), ["income"]),
+                                 ("b", StandardScaler(), ["debt"])],
+                                transformer_weights={"b": weight})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = make_pipeline(pre, NonNegMLPClassifier(
+                (4,), monotonic_cst=[1, 1], max_iter=50, random_state=0)).fit(X, y)
+        np.testing.assert_array_equal(monotone_certificate(model).feature_signs_,
+                                      certified)
+        if weight < 0:
+            with pytest.raises(ValueError, match="cannot map the constraint"):
+                check_monotonic(model, X.iloc[:20])
+            # The model is decreasing in debt: an explicit audit finds no drop.
+            report = check_monotonic(model, X.iloc[:20], monotonic_cst=[1, -1])
+            assert np.all(report.max_drop == 0)
+
+
+def test_quantile_transformer_maps_directions_but_is_not_certified():
+    # Before: check_monotonic refused to map a constraint through a
+    # QuantileTransformer ("the preprocessing does not keep it apart"), against the
+    # user guide; the certificate refused it as an unknown map.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import QuantileTransformer
+
+    from sknonneg.inspection import check_monotonic
+
+    rng = np.random.RandomState(0)
+    X = rng.exponential(size=(200, 2))
+    y = (X[:, 0] + 0.3 * rng.randn(200) > 1).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make_pipeline(QuantileTransformer(n_quantiles=100), NonNegMLPClassifier(
+            (4,), monotonic_cst=[1, 0], max_iter=30, random_state=0)).fit(X, y)
+    report = check_monotonic(model, X[:30])
+    np.testing.assert_array_equal(report.features, [0])
+    np.testing.assert_array_equal(report.directions, [1])
+    assert report.max_drop[0] == 0
+    with pytest.raises(ValueError, match="NumPy's interpolation"):
+        monotone_certificate(model)

@@ -56,6 +56,8 @@ projections, polynomial or spline features, and anything not listed (inside a
 ``ColumnTransformer`` they make only their own columns uncertified, as above).
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.feature_extraction.text import (
     CountVectorizer,
@@ -69,6 +71,7 @@ from sklearn.preprocessing import (
     FunctionTransformer,
     MaxAbsScaler,
     MinMaxScaler,
+    QuantileTransformer,
     RobustScaler,
     StandardScaler,
 )
@@ -194,6 +197,16 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
         if step.scale_ is not None and np.any(step.scale_ <= 0):
             _refuse(name, step, "a fitted scale is not positive")
         return "elementwise"
+    if isinstance(step, QuantileTransformer):
+        # Non-decreasing in each feature as a function (an interpolation of its
+        # sorted quantiles, then a non-decreasing output distribution): the
+        # direction of a constraint maps through it (before: check_monotonic
+        # refused it as "not keeping features apart", against the user guide).
+        if computed:
+            _refuse(name, step, "its interpolation is non-decreasing as a function, "
+                                "but its computed values are NumPy's interpolation, "
+                                "which sknonneg does not verify")
+        return "elementwise"
     if isinstance(step, FunctionTransformer):
         func = step.func
         rounded = any(func is u for u in _ROUNDED_NOT_MONOTONE)
@@ -312,6 +325,13 @@ def _column_transformer_edges(ct, computed=True):
             raise ValueError(f"could not resolve the columns of {name!r}.")
         inputs = np.asarray(inputs, dtype=np.intp)
         local = _block_edges(trans, inputs.size, out.stop - out.start, computed)
+        weight = (ct.transformer_weights or {}).get(name, 1.0)
+        if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
+            # A negative transformer weight multiplies the block's columns by it,
+            # and reverses their directions: not monotone here. Before, it was
+            # ignored, and a feature read through it was certified non-decreasing
+            # while the prediction fell as it rose.
+            local = (local[0], local[1], np.zeros(local[2].size, dtype=bool))
         parts.append((local[0] + out.start, inputs[local[1]], local[2]))
     if not parts:
         return (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp),

@@ -954,3 +954,76 @@ def test_quantile_transformer_maps_directions_but_is_not_certified():
     assert report.max_drop[0] == 0
     with pytest.raises(ValueError, match="NumPy's interpolation"):
         monotone_certificate(model)
+
+
+def test_evasion_upper_of_minus_inf_freezes_and_large_budgets_fit_in_memory():
+    # Before: an upper of only +-inf was not read (caps were applied only when one
+    # was finite), so -inf features were raised (success 1.0 against 0.0 with
+    # the same cap written -1e300); and budget=1e9 allocated the move history of
+    # rows x 1e9 moves up front (MemoryError, 715 GiB).
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(300, 6)).astype(float)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    clf = LogisticRegression().fit(X, y)
+    up = np.array([np.inf, -np.inf, np.inf, np.inf, np.inf, np.inf])
+    frozen = additive_evasion_attack(clf, X, budget=5, upper=up)
+    finite = additive_evasion_attack(clf, X, budget=5, upper=np.where(up < 0, -1e300,
+                                                                      np.inf))
+    assert np.array_equal(frozen.X_adv_, finite.X_adv_)
+    np.testing.assert_array_equal(frozen.X_adv_[:, 1], X[:, 1])
+    huge = additive_evasion_attack(clf, X, budget=1e9)
+    small = additive_evasion_attack(clf, X, budget=200)
+    np.testing.assert_array_equal(huge.X_adv_, small.X_adv_)  # done long before 200
+    assert huge.cost_.max() < 200
+
+
+def test_success_rate_at_refuses_negative_and_nan_budgets():
+    # Before: success_rate_at(-1) and success_rate_at(nan) returned 0.0.
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(100, 4)).astype(float)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    res = additive_evasion_attack(LogisticRegression().fit(X, y), X, budget=3)
+    for bad in (-1, float("nan"), "a", True):
+        with pytest.raises(ValueError, match=r"budget must be a float in \[0, 3\]"):
+            res.success_rate_at(bad)
+    assert res.success_rate_at(0) == 0.0
+
+
+@pytest.mark.parametrize("vectorizer", ["count", "tfidf", "char"])
+def test_attack_on_a_text_pipeline_says_what_to_attack(vectorizer):
+    # Before: only a certifiable vectorizer got the message; a TfidfVectorizer or a
+    # char analyzer failed inside scikit-learn ('csr_matrix' object has no
+    # attribute 'lower'), and texts failed with 'Expected 2D array'.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    texts = ["win money now", "cheap money win", "meeting at noon",
+             "lunch at noon today"] * 10
+    y = [1, 1, 0, 0] * 10
+    vec = {"count": CountVectorizer(), "tfidf": TfidfVectorizer(),
+           "char": CountVectorizer(analyzer="char")}[vectorizer]
+    pipe = make_pipeline(vec, LogisticRegression()).fit(texts, y)
+    for X in (texts, pipe[0].transform(texts)):
+        with pytest.raises(ValueError, match=r"does not edit text.*pipeline\[1:\]"):
+            additive_evasion_attack(pipe, X, budget=3)
+    # What it says to do works.
+    res = additive_evasion_attack(pipe[1:], pipe[0].transform(texts), budget=3)
+    assert res.attacked_.sum() > 0
+
+
+def test_attack_refuses_a_multilabel_model_first():
+    # Before: "target_class is required for a model with 3 classes", and with a
+    # target_class, "multilabel models are not supported".
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    Y = (rng.rand(60, 3) < 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = NonNegMLPClassifier(3, max_iter=5, random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match="multilabel models are not supported"):
+        additive_evasion_attack(clf, X, budget=2)

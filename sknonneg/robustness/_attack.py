@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._validation import check_sparse_structure
 from ..inspection._monotonic import _plain
+from ..inspection._utils import is_multilabel
 from ._networks import SoftVote, network_of
 from ._pipeline import analyse_steps, feature_source, split_pipeline
 
@@ -71,12 +72,17 @@ class EvasionResult:
         Parameters
         ----------
         budget : float
-            At most the budget of the attack.
+            In ``[0, budget]`` of the attack.
 
         Returns
         -------
         rate : float
         """
+        if (not isinstance(budget, Real) or isinstance(budget, bool)
+                or not np.isfinite(budget) or budget < 0):
+            # Before: -1 and NaN gave a rate of 0.0.
+            raise ValueError(f"budget must be a float in [0, {self.budget}], got "
+                             f"{budget!r}.")
         if budget > self.budget + 1e-12:
             raise ValueError(f"budget={budget} exceeds the attack's budget "
                              f"{self.budget}.")
@@ -114,12 +120,6 @@ class _Scorer:
             kinds = analyse_steps(self.steps)
         except ValueError:
             kinds = None
-        if kinds is not None and "text" in kinds:
-            raise ValueError(
-                "additive_evasion_attack works on numeric features: pass the counts "
-                "(pipeline[0].transform(texts)) and the rest of the Pipeline "
-                "(pipeline[1:])."
-            )
         if (X_probe.shape[0]
                 and np.asarray(estimator.predict(self.frame(X_probe[:1]))).ndim != 1):
             raise ValueError("additive_evasion_attack needs single-label predictions; "
@@ -238,7 +238,11 @@ class _State:
         self.sparse = sp.issparse(X)
         if not self.sparse:
             self.X = np.array(self.X, dtype=np.float64)
-        self.moves = np.full((len(rows), max(n_moves, 1)), -1, dtype=np.int64)
+        # Grown as moves are made (at most n_moves per row): before, a budget of
+        # 1e9 allocated rows x 1e9 moves up front (a MemoryError of 715 GiB) for a
+        # search that stopped after a dozen.
+        self.moves = np.full((len(rows), max(min(n_moves, 64), 1)), -1, dtype=np.int64)
+        self.n_moves = n_moves
         self.n_done = np.zeros(len(rows), dtype=np.int64)
         self.step = step
 
@@ -252,6 +256,12 @@ class _State:
         return (self.X[idx] + added).tocsr()
 
     def move(self, idx, features):
+        width = self.moves.shape[1]
+        if idx.size and int(self.n_done[idx].max()) >= width:
+            grown = np.full((self.moves.shape[0], min(2 * width, self.n_moves)), -1,
+                            dtype=np.int64)
+            grown[:, :width] = self.moves
+            self.moves = grown
         self.moves[idx, self.n_done[idx]] = features
         self.n_done[idx] += 1
         if not self.sparse:
@@ -312,6 +322,34 @@ def _allowed_mask(features, n_features, estimator):
     mask = np.zeros(n_features, dtype=bool)
     mask[features] = True
     return mask
+
+
+def _refuse_text_pipeline(estimator):
+    """A Pipeline that starts with a text vectorizer reads text, which the attack
+    does not edit: refused with what to attack instead. Before, only a vectorizer
+    the certificate accepts got this message; a TfidfVectorizer (normalised), an
+    n-gram or char analyzer failed inside scikit-learn ('csr_matrix' object has no
+    attribute 'lower', or 'Expected 2D array')."""
+    from sklearn.feature_extraction.text import (CountVectorizer, HashingVectorizer,
+                                                 TfidfVectorizer)
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(estimator, Pipeline) or not estimator.steps:
+        return
+    first = estimator.steps[0][1]
+    if not isinstance(first, (CountVectorizer, HashingVectorizer)):
+        return
+    name = type(first).__name__
+    words = ("" if type(first) is CountVectorizer else
+             f" The {name}'s features are not word counts, so a step of the attack "
+             "is then a unit of its weight, not an added word: to attack added words, "
+             "build the model as CountVectorizer followed by the rest (a "
+             "TfidfTransformer, say) and pass the counts.")
+    raise ValueError(
+        f"additive_evasion_attack raises numeric features and does not edit text, but "
+        f"this Pipeline starts with a {name}: attack the rest of the Pipeline "
+        f"(pipeline[1:]) on the features its first step makes "
+        f"(pipeline[0].transform(texts)).{words}")
 
 
 def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
@@ -418,8 +456,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     target_class : object, default=None
         The class to evade (spam, malware). None: ``classes_[1]`` of a binary model.
     upper : float or array-like of shape (n_features,), default=None
-        Largest value of each feature (e.g. 100 for percentages); None: unbounded.
-        Integer features raised by an integral ``step`` also stop at their dtype's
+        Largest value of each feature (e.g. 100 for percentages; ``np.inf``:
+        unbounded; ``-np.inf``: never raised); None: unbounded. Integer features raised by an integral ``step`` also stop at their dtype's
         maximum (255 for ``uint8``), since they stay integers.
     threshold : float, default=None
         A decision threshold on the margin (see Notes), e.g. one tuned for a 1%
@@ -487,6 +525,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     """
     _check_params(budget, step, method, max_candidates, batch_rows, threshold)
     check_is_fitted(estimator)
+    _refuse_text_pipeline(estimator)
     if getattr(estimator, "classes_", None) is None:
         raise ValueError(
             f"additive_evasion_attack attacks classifiers, but "
@@ -519,6 +558,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         raise ValueError(f"X has {n_features} features, but {type(estimator).__name__} "
                          f"is expecting {n_in} features as input.")
     classes = np.asarray(estimator.classes_)
+    if is_multilabel(split_pipeline(estimator)[1]):
+        # Before: "target_class is required for a model with 10 classes" first,
+        # then, with one, this refusal.
+        raise ValueError("additive_evasion_attack needs single-label predictions; "
+                         "multilabel models are not supported.")
     if target_class is None:
         if len(classes) != 2:
             raise ValueError("target_class is required for a model with "
@@ -531,6 +575,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     allowed = _allowed_mask(features, n_features, estimator)
     upper = np.minimum(_check_upper(upper, n_features),
                        _integer_caps(in_dtype, frame_dtypes, step, n_features))
+    # A cap of -inf freezes its feature: before, caps were read only when one was
+    # finite, so an upper of only +-inf (np.where(frozen, -np.inf, np.inf)) raised
+    # the frozen features too.
+    capped = bool(np.any(upper < np.inf))
     n_moves = int(np.floor(budget / step + 1e-9))
 
     scorer = _Scorer(estimator, t, X, step, columns)
@@ -587,7 +635,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             if method == "gradient":
                 change = scorer.first_order(Xc)
                 change[:, ~allowed] = np.inf
-                if np.isfinite(upper).any():
+                if capped:
                     change[:, :] = np.where(
                         (Xc.toarray() if state.sparse else Xc) + step > upper + 1e-12,
                         np.inf, change)
@@ -604,7 +652,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             n_c = cand.shape[1]
             rep = np.repeat(np.arange(idx.size), n_c)
             flat = cand.ravel()
-            if np.isfinite(upper).any():
+            if capped:
                 ok = flat >= 0
                 values = np.full(flat.shape, np.inf)
                 values[ok] = _values_at(Xc, rep[ok], flat[ok])

@@ -202,3 +202,20 @@ def test_check_monotonic_refuses_a_column_with_constrained_and_free_ramps():
         check_monotonic(model, X)
     # Directions given explicitly are audited as asked.
     assert check_monotonic(model, X, monotonic_cst=[1, 0], n_steps=4).max_drop.size == 1
+
+
+def test_ramps_transform_with_what_was_fitted():
+    # Before: transform read the current n_knots and include_input with the fitted
+    # knots_: set_params(n_knots=3) after a fit with 5 raised an IndexError, and
+    # include_input=False left a column of zeros under the wrong names.
+    X = np.random.RandomState(0).rand(50, 2)
+    ramps = RampTransformer(n_knots=5).fit(X)
+    expected, names = ramps.transform(X), ramps.get_feature_names_out()
+    sources = ramps._output_sources()
+    for change in ({"n_knots": 3}, {"n_knots": 6, "include_input": False}):
+        ramps.set_params(**change)
+        np.testing.assert_array_equal(ramps.transform(X), expected)
+        np.testing.assert_array_equal(ramps.get_feature_names_out(), names)
+        assert ramps._output_sources() == sources
+    # The next fit takes the new parameters.
+    assert ramps.fit(X).transform(X).shape == (50, 2 * 5)

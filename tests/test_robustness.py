@@ -749,6 +749,8 @@ def test_certificate_of_a_monotone_regressor_holds_on_random_probes():
     cert = monotone_certificate(pipe)
     assert cert.classes_ is None and cert.positive_class_ is None
     assert "features certified for the prediction" in repr(cert)
+    # The non-increasing one is counted too (before: only the non-decreasing).
+    assert repr(cert).endswith(", 1 certified non-increasing)")
     np.testing.assert_array_equal(cert.feature_signs_[:2], [1, -1])
     assert cert.feature_signs_[3] == 0  # job: one-hot codes
     np.testing.assert_array_equal(cert.certified_for(), cert.certified_features_)

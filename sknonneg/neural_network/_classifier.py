@@ -557,6 +557,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, computed stably.
 
+        Computed from the logits with scipy's ``log_expit`` or ``log_softmax``,
+        which keep the tails that ``log(predict_proba(X))`` would round to
+        ``-inf``; the monotonicity promised under ``monotonic_cst`` (and of
+        non-negative networks) is exact for ``predict_proba`` and
+        ``decision_function``, and holds for these values as a function, but
+        as computed they may fall by an ulp between adjacent inputs.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

@@ -55,6 +55,9 @@ class RampTransformer(TransformerMixin, BaseEstimator):
     ----------
     knots_ : ndarray of shape (n_knots, n_features)
         The knots of each feature, non-decreasing down each column.
+    include_input_ : bool
+        Whether ``transform`` keeps each feature after its ramps (``include_input``
+        at fit; ``transform`` follows the fit, not a parameter changed since).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
@@ -103,8 +106,19 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         self.knots = knots
         self.include_input = include_input
 
-    def _n_out_per_feature(self):
-        return self.n_knots - 1 + int(bool(self.include_input))
+    def _n_out_per_feature(self, fitted=False):
+        n_knots, include = self._fitted_layout() if fitted else (
+            self.n_knots, bool(self.include_input))
+        return n_knots - 1 + int(include)
+
+    def _fitted_layout(self):
+        """``(n_knots, include_input)`` of the fit: ``transform`` and the names
+        follow what was fitted, not a parameter changed since (before,
+        ``set_params(n_knots=3)`` after a fit with 5 made ``transform`` raise an
+        IndexError, and ``include_input=False`` left a column of zeros under the
+        wrong names)."""
+        return (self.knots_.shape[0],
+                bool(getattr(self, "include_input_", self.include_input)))
 
     def fit(self, X, y=None):
         """Compute the knots of each feature.
@@ -138,6 +152,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         knots = np.clip(2.0 * knots, X.min(axis=0), X.max(axis=0)).astype(X.dtype)
         # Rounding may break the order of interpolated knots by an ulp: restore it.
         self.knots_ = np.maximum.accumulate(knots, axis=0)
+        self.include_input_ = bool(self.include_input)
         return self
 
     def transform(self, X):
@@ -156,7 +171,8 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         knots = self.knots_.astype(X.dtype, copy=False)
-        per = self._n_out_per_feature()
+        per = self._n_out_per_feature(fitted=True)
+        include_input = self._fitted_layout()[1]
         out = np.zeros((X.shape[0], X.shape[1] * per), dtype=X.dtype)
         n_ramps = knots.shape[0] - 1
         # Halves: 0.5 * x - 0.5 * t_k and the half width cannot overflow, so a
@@ -174,7 +190,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
                     if width > 0:
                         ramp = np.divide(np.subtract(x_half, halves[k, j]), width)
                         out[:, j * per + k] = np.minimum(np.maximum(ramp, 0.0), 1.0)
-                if self.include_input:
+                if include_input:
                     out[:, j * per + n_ramps] = X[:, j]
         return out
 
@@ -193,13 +209,16 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_in_")
         names = OneToOneFeatureMixin.get_feature_names_out(self, input_features)
-        return np.asarray(self._expand_names(names), dtype=object)
+        return np.asarray(self._expand_names(names, *self._fitted_layout()),
+                          dtype=object)
 
-    def _expand_names(self, names):
+    def _expand_names(self, names, n_knots=None, include_input=None):
+        n_knots = self.n_knots if n_knots is None else n_knots
+        include_input = self.include_input if include_input is None else include_input
         out = []
         for name in names:
-            out += [f"{name}_ramp{k}" for k in range(self.n_knots - 1)]
-            if self.include_input:
+            out += [f"{name}_ramp{k}" for k in range(n_knots - 1)]
+            if include_input:
                 out.append(str(name))
         return out
 
@@ -223,6 +242,19 @@ class RampTransformer(TransformerMixin, BaseEstimator):
             The array of the output columns' directions, or a dict keyed by the
             names of :meth:`get_feature_names_out` (prefix them yourself when a
             ``ColumnTransformer`` adds its transformer's name).
+
+        Notes
+        -----
+        The result names (or counts) the columns of this ``n_knots``: fitted with
+        more knots, the extra ramp columns are not named, so they are free, and
+        the estimator is no longer monotone in that feature (its
+        ``monotonic_cst_`` shows which columns were constrained, and
+        ``check_monotonic`` finds the drops). To search ``n_knots``, pair each value
+        with its own constraint in a list of grids::
+
+            [{"ramp__n_knots": [k],
+              "clf__monotonic_cst": [RampTransformer(k).expand_monotonic_cst(cst)]}
+             for k in (5, 10, 20)]
         """
         # The checks of the estimators' monotonic_cst and of check_monotonic.
         from ..inspection._monotonic import _check_direction, _directions_from_argument
@@ -259,7 +291,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         source alone)."""
         check_is_fitted(self)
         return list(np.repeat(np.arange(self.n_features_in_),
-                              self._n_out_per_feature()))
+                              self._n_out_per_feature(fitted=True)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

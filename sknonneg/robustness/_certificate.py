@@ -121,8 +121,12 @@ class MonotoneCertificate:
     def __repr__(self):
         about = ("the prediction" if self.classes_ is None
                  else f"class {_plain(self.positive_class_)!r}")
+        # The non-increasing ones too: a regressor certified decreasing in three
+        # features read "0 of 3 features certified", as if nothing were.
+        down = int(np.sum(self._down & ~self._up))
         return (f"MonotoneCertificate({self.model_}: {int(self._up.sum())} of "
-                f"{self.n_features_} features certified for {about})")
+                f"{self.n_features_} features certified for {about}"
+                + (f", {down} certified non-increasing" if down else "") + ")")
 
 
 def is_linear_classifier(estimator):

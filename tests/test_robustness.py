@@ -1029,3 +1029,20 @@ def test_attack_refuses_a_multilabel_model_first():
         clf = NonNegMLPClassifier(3, max_iter=5, random_state=0).fit(X, Y)
     with pytest.raises(ValueError, match="multilabel models are not supported"):
         additive_evasion_attack(clf, X, budget=2)
+
+
+def test_gradient_refusal_names_the_step_without_a_gradient():
+    # Before: "... which NonNegMLPClassifier (or a step of its Pipeline) does not
+    # give", for a Normalizer in front of a network that has one.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Normalizer
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(80, 4)
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_pipeline(Normalizer(), NonNegMLPClassifier(
+            3, max_iter=20, random_state=0)).fit(X, y)
+    with pytest.raises(ValueError, match=r"its Pipeline does not give.*'normalizer'"):
+        additive_evasion_attack(pipe, X, budget=2, method="gradient")

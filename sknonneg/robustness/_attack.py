@@ -116,10 +116,14 @@ class _Scorer:
         self.step = step
         self.n_classes = len(estimator.classes_)
         self.queries = 0
+        # Why there is no input gradient, when there is none (the gradient
+        # method's refusal names it; before, it blamed the final estimator).
+        self.no_gradient = None
         try:
             kinds = analyse_steps(self.steps)
-        except ValueError:
+        except ValueError as exc:
             kinds = None
+            self.no_gradient = str(exc)
         if (X_probe.shape[0]
                 and np.asarray(estimator.predict(self.frame(X_probe[:1]))).ndim != 1):
             raise ValueError("additive_evasion_attack needs single-label predictions; "
@@ -131,8 +135,9 @@ class _Scorer:
                 # depend on one input feature (no one-hot block of a
                 # ColumnTransformer); otherwise the search scores moves only.
                 self.source = feature_source(self.steps, kinds, X_probe.shape[1])
-            except ValueError:
+            except ValueError as exc:
                 kinds = None
+                self.no_gradient = str(exc)
         if kinds is not None:
             Xt = self._prefix(X_probe[:256])
             self.network = network_of(self.final, Xt)
@@ -591,10 +596,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     attacked = flagged(X)
     rows = np.flatnonzero(attacked)
     if method == "gradient" and not scorer.has_gradient:
+        why = (f"its Pipeline does not give (the attack differentiates through the "
+               f"maps the certificate reads: {scorer.no_gradient.rstrip('.')})"
+               if scorer.no_gradient and scorer.steps else
+               f"{type(scorer.final).__name__} does not give")
         raise ValueError(
-            f"method='gradient' needs an input gradient, which "
-            f"{type(scorer.final).__name__} (or a step of its Pipeline) does not give; "
-            "use method='greedy', which needs scores only."
+            f"method='gradient' needs an input gradient, which {why}; use "
+            "method='greedy', which needs scores only."
         )
     state = _State(X, rows, n_moves, step)
     margin = np.full(len(rows), np.nan)

@@ -798,3 +798,39 @@ def test_fit_dask_blocks_with_unknown_chunk_sizes_says_how_to_split_y(digits):
         rows = np.flatnonzero(keep[start:start + 200]) + start
         ref.partial_fit(X[rows], y[rows], classes=[0, 1])
     np.testing.assert_array_equal(got._theta, ref._theta)
+
+
+@needs_dask
+def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypatch):
+    # Before: two workers in one process (Client(processes=False, n_workers=2))
+    # each recorded the limits they found, the second the first one's; torn down
+    # first-set first, the process was left at the plugin's limit (1 thread in
+    # every later fit). The thread pools are a fake here: the test process's BLAS
+    # is held by the suite.
+    import asyncio
+
+    import threadpoolctl
+
+    from sknonneg.parallel import ThreadLimits
+
+    pools = {"threads": 4}
+
+    class FakeLimits:
+        def __init__(self, limits=None, user_api=None):
+            self.original = pools["threads"]
+            pools["threads"] = limits
+
+        def restore_original_limits(self):
+            pools["threads"] = self.original
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_limits", FakeLimits)
+    first, second = (ThreadLimits(n_threads=1, warm_for=False) for _ in range(2))
+    asyncio.run(first.setup(None))
+    asyncio.run(second.setup(None))
+    assert pools["threads"] == 1
+    first.teardown(None)
+    assert pools["threads"] == 1  # the second worker still runs
+    second.teardown(None)
+    assert pools["threads"] == 4
+    second.teardown(None)  # a second teardown restores nothing more
+    assert pools["threads"] == 4

@@ -8,6 +8,7 @@ Dask reruns after a lost worker or a failure starts from the right state).
 """
 
 import copy
+import threading
 
 import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -251,6 +252,14 @@ def predict_blocks(estimator, X, *, method="predict"):
                         dtype=sample.dtype, meta=meta)
 
 
+# The thread limits ThreadLimits set in this process, shared by the workers that run
+# in it (an in-process cluster): the first setup records the original limits, the
+# last teardown restores them. Before, each worker recorded the limits it found, the
+# second one the first one's 1, and a teardown in that order left the process at 1.
+_PROCESS_LIMITS = {"workers": 0, "limits": None}
+_PROCESS_LIMITS_LOCK = threading.Lock()
+
+
 class ThreadLimits(WorkerPlugin):
     """Worker plugin: limits a worker's thread pools and warms sknonneg's kernels.
 
@@ -308,7 +317,13 @@ class ThreadLimits(WorkerPlugin):
 
         from threadpoolctl import threadpool_limits
 
-        self._limits = threadpool_limits(limits=self.n_threads)
+        with _PROCESS_LIMITS_LOCK:
+            if _PROCESS_LIMITS["workers"] == 0:
+                _PROCESS_LIMITS["limits"] = threadpool_limits(limits=self.n_threads)
+            else:
+                threadpool_limits(limits=self.n_threads)  # originals kept above
+            _PROCESS_LIMITS["workers"] += 1
+            self._registered = True
         if self.warm_for is not False:
             # Off the event loop: compiling takes seconds.
             await asyncio.get_running_loop().run_in_executor(
@@ -317,11 +332,19 @@ class ThreadLimits(WorkerPlugin):
     def teardown(self, worker):
         """Restore the worker's thread limits (called by Dask).
 
+        The process gets back the limits it had before the first worker in it set
+        them, once its last worker ends.
+
         Parameters
         ----------
         worker : distributed.Worker
             The worker this plugin is registered on.
         """
-        limits = getattr(self, "_limits", None)
-        if limits is not None:
-            limits.restore_original_limits()
+        if not getattr(self, "_registered", False):
+            return
+        self._registered = False
+        with _PROCESS_LIMITS_LOCK:
+            _PROCESS_LIMITS["workers"] -= 1
+            if _PROCESS_LIMITS["workers"] == 0 and _PROCESS_LIMITS["limits"] is not None:
+                _PROCESS_LIMITS["limits"].restore_original_limits()
+                _PROCESS_LIMITS["limits"] = None

@@ -318,8 +318,11 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         :func:`sknonneg.robustness.monotone_certificate` reads (the scalers
         ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``, ``RobustScaler``,
         ``Binarizer``, ``FunctionTransformer`` with a ufunc of
-        ``sknonneg.robustness.MONOTONE_UFUNCS``, feature selectors,
-        ``"passthrough"``, :class:`sknonneg.preprocessing.RampTransformer`, each
+        ``sknonneg.robustness.MONOTONE_UFUNCS`` or with ``np.log``, ``np.exp`` and
+        the other non-decreasing ufuncs the certificate refuses for their
+        rounding, ``QuantileTransformer`` (also refused by the certificate),
+        feature selectors, ``"passthrough"``,
+        :class:`sknonneg.preprocessing.RampTransformer`, each
         ramp mapping back to the feature it expands), and a ``ColumnTransformer``
         or ``Pipeline`` of those (other transformers of a ``ColumnTransformer``,
         such as a ``OneHotEncoder``, may only feed unconstrained columns). An input

@@ -286,7 +286,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     representation of data using sparse autoencoders with nonnegativity
     constraints", IEEE TNNLS 27(12), 2016.
 
-    A. Ng, "Sparse autoencoder", CS294A lecture notes, Stanford, 2011.
+    Andrew Ng, "Sparse autoencoder", CS294A lecture notes, Stanford, 2011.
 
     Examples
     --------

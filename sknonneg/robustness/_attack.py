@@ -511,7 +511,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     W. Fleshman, E. Raff, R. Zak, M. McLean and C. Nicholas, "Non-negative networks
     against adversarial attacks", 2019 (arXiv:1806.06108).
 
-    D. Lowd and C. Meek, "Good word attacks on statistical spam filters", CEAS 2005.
+    Daniel Lowd and Christopher Meek, "Good word attacks on statistical spam
+    filters", CEAS 2005.
 
     Examples
     --------

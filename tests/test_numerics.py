@@ -375,3 +375,22 @@ def test_range_screen_flags_exactly_the_rows_whose_bound_exceeds_the_limit(dtype
     assert mask[10:25].all() and not mask[:10].any() and not mask[25:].any()
     np.testing.assert_array_equal(range_overflow_rows(layers, sp.csr_matrix(X), dtype),
                                   mask)
+
+
+def test_fit_does_not_leak_numpy_overflow_warnings():
+    # Before: a value of 1e140 beside ones of order one overflowed at trial points of
+    # the line search, and NumPy's bare "overflow encountered in matmul" leaked out
+    # of the fit beside the package's own InputScaleWarning.
+    import warnings
+
+    from sknonneg import NonNegMLPClassifier
+
+    X = np.random.RandomState(0).rand(200, 6)
+    y = (X[:, 0] + X[:, 1] > 1) + (X[:, 2] > 0.5)
+    X[5, 1] = 1e140
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = NonNegMLPClassifier(5, max_iter=20, random_state=0).fit(X, y)
+    assert not [w for w in caught if w.category is RuntimeWarning]
+    assert any(w.category.__name__ == "InputScaleWarning" for w in caught)
+    assert np.all(np.isfinite(est._theta))

@@ -467,7 +467,12 @@ class TrainableNetwork(BaseNetwork):
                             theta, gain if np.isscalar(gain) else gain[0],
                             shared=solver.in_place and not full_batch)
         try:
-            with fit_threads() as parallel:
+            # An overflow in a trial point of the line search (inputs of 1e140 beside
+            # ones of order one) is the solver's to handle: a loss of inf is a step
+            # rejected. Parameters that end non-finite are a ValueError
+            # (check_finite_parameters); before, NumPy's bare "overflow encountered in
+            # matmul" leaked out of the fit as well.
+            with fit_threads() as parallel, np.errstate(over="ignore"):
                 parallel = flavour_for(parallel, data.n_samples, _work_per_row(layout))
                 if not full_batch:
                     data = data.prepared(self._compute_dtype, parallel)
@@ -731,7 +736,7 @@ class TrainableNetwork(BaseNetwork):
         gain = float(gains[min(self._gain_step, self.max_iter - 1)])
         theta = layout.project(self._theta)
         data = _Data(X, targets, strata, sample_weight)
-        with fit_threads() as parallel:
+        with fit_threads() as parallel, np.errstate(over="ignore"):  # as in fit
             parallel = flavour_for(parallel, X.shape[0], _work_per_row(layout))
             if solver.full_batch:
                 batches = [np.arange(X.shape[0])]

@@ -394,3 +394,22 @@ def test_fit_does_not_leak_numpy_overflow_warnings():
     assert not [w for w in caught if w.category is RuntimeWarning]
     assert any(w.category.__name__ == "InputScaleWarning" for w in caught)
     assert np.all(np.isfinite(est._theta))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("sknonneg").NonNegMLPClassifier(5, max_iter=5, dtype="float32"),
+    lambda: __import__("sknonneg").NonNegMLPRegressor(5, max_iter=5, dtype="float32"),
+    lambda: __import__("sknonneg").ABBAClassifier(5, max_iter=5, dtype="float32"),
+])
+def test_float32_fit_refuses_what_prediction_would_refuse(make):
+    # Before: a float32 fit took a column of 3e37 (below float32's 3.4e38, above a
+    # sixteenth of it) and predict then refused the training rows, saying a sum
+    # "could exceed the range of float32".
+    X = np.random.RandomState(0).rand(60, 5)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    X[:, 0] *= 3e37
+    with pytest.raises(ValueError, match=r"in float32 the network reads values up to"):
+        make().fit(X, y)
+    X[:, 0] /= 3e2  # 1e35: fits, and predicts
+    est = make().fit(X, y)
+    assert est.predict(X).shape == (60,)

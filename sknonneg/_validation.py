@@ -15,7 +15,6 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
-    "check_compute_range",
     "check_finite_output",
     "check_network_range",
     "check_finite_parameters",
@@ -169,32 +168,30 @@ def check_input_scale(X, name="X"):
     n_features`` is below ``sqrt(finfo(float64).max)`` = 1.3e154. Beyond, the fit
     would silently collapse to constant outputs or NaN. (float32 fits also need
     X to fit float32, which the dtype conversion checks.)
+
+    ``X`` in its compute dtype must also stay within a sixteenth of that dtype's
+    largest value, the limit of prediction's range check (``range_overflow_rows``,
+    where a sum of the network could overflow); only float32 reaches it first.
+    Before, a float32 fit took values of 3e37 and its ``predict`` then refused the
+    training rows.
     """
     dtype = np.float64
     largest = _largest_magnitude(X)
+    if largest is None:
+        return X
     limit = float(np.sqrt(np.finfo(dtype).max)) / max(1, X.shape[1])
-    if largest is not None and largest > limit:
+    if largest > limit:
         raise ValueError(
             f"Input {name} has values of magnitude up to {largest:.3g}: sums of "
             f"{X.shape[1]} such values and their squares overflow "
             f"{np.dtype(dtype).name} (at most {limit:.3g} is supported). Scale the "
             f"features, e.g. with sklearn.preprocessing.MaxAbsScaler."
         )
-    return X
-
-
-def check_compute_range(X, dtype, name="X"):
-    """Raise ``ValueError`` if ``X`` holds values that prediction in ``dtype`` will
-    refuse: beyond a sixteenth of its largest finite value (``range_overflow_rows``'
-    limit, where a sum of the network could overflow). Only float32 can reach it
-    below :func:`check_input_scale`'s limit. Before, a float32 fit took values of
-    3e37 and its ``predict`` then refused the training rows."""
-    limit = float(np.finfo(dtype).max) / 16.0
-    largest = _largest_magnitude(X)
-    if largest is not None and largest > limit:
+    compute = float(np.finfo(X.dtype).max) / 16.0 if X.dtype.kind == "f" else np.inf
+    if largest > compute:
         raise ValueError(
             f"Input {name} has values of magnitude up to {largest:.3g}: in "
-            f"{np.dtype(dtype).name} the network reads values up to {limit:.3g} (a "
+            f"{X.dtype.name} the network reads values up to {compute:.3g} (a "
             f"sixteenth of its range, so that its sums cannot overflow), and "
             f"prediction would refuse these rows. Use dtype='float64', or scale the "
             f"features, e.g. with sklearn.preprocessing.MaxAbsScaler."

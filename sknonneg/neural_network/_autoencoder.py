@@ -77,15 +77,14 @@ def _warn_outside_unit_range(X, name):
 _LINEAR_RMS_HIGH = 3.0
 
 
-def _warn_far_from_unit_scale(X, name):
-    """``InputScaleWarning`` if a column of ``X`` has a root-mean-square above
-    ``_LINEAR_RMS_HIGH``: the linear decoder builds its output from codes in
-    [0, 1] with L2-penalised weights, and fits data of order one far better."""
-    if X.size == 0:
+def _warn_far_from_unit_scale(inputs, weights, name):
+    """``InputScaleWarning`` if a column of ``inputs`` (the initialisation's rows,
+    float64, and their weights) has a root-mean-square above ``_LINEAR_RMS_HIGH``:
+    the linear decoder builds its output from codes in [0, 1] with L2-penalised
+    weights, and fits data of order one far better."""
+    if inputs.size == 0:
         return
-    weights = np.full(X.shape[0], 1.0 / X.shape[0])
-    rms = column_rms(X.astype(np.float64) if not sp.issparse(X)
-                     else sp.csr_matrix(X, dtype=np.float64), weights)
+    rms = column_rms(inputs, weights)
     largest = float(np.max(rms))
     if largest > _LINEAR_RMS_HIGH:
         warnings.warn(
@@ -144,7 +143,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``"linear"``: ``x_hat = h W2 + b2``, for data of any range, of order
         one (tf-idf, counts divided by their largest, e.g. by a
         ``MaxAbsScaler``: columns of root-mean-square above 3 raise an
-        ``InputScaleWarning`` at fit, as its fit is far worse there). With ``W2 >= 0`` and codes in [0, 1], each feature's
+        ``InputScaleWarning`` at fit, as its fit is far worse there). With
+        ``W2 >= 0`` and codes in [0, 1], each feature's
         reconstruction lies in ``[b2, b2 + sum(W2[:, j])]``: the free bias lets
         it reach negative values, but a part can only add to it (non-negative
         data is the setting parts-based codes are made for).
@@ -420,6 +420,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # A CSR subset stays sparse (2,000 rows of a 10k-word vocabulary would be
         # 160 MB dense); every use below is a product or a weighted column moment.
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
+        if self.decoder == "linear":  # before: nothing said raw counts fit badly
+            _warn_far_from_unit_scale(inputs, weights, type(self).__name__)
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
         k = self.n_components
 
@@ -504,8 +506,6 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
         if self.decoder == "sigmoid":
             _warn_outside_unit_range(X, type(self).__name__)
-        else:  # before: nothing said that raw counts of 400 fit badly
-            _warn_far_from_unit_scale(X, type(self).__name__)
         return X, X
 
     def _encode_targets(self, y, classes=None):

@@ -38,7 +38,6 @@ from .._solvers import SOLVERS
 from .._threads import fit_threads
 from .._validation import (
     check_finite_output,
-    check_compute_range,
     check_input_scale,
     check_network_range,
     check_sparse_structure,
@@ -268,7 +267,6 @@ class BaseNetwork(BaseEstimator):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         X = self._as_compute_dtype(X)
-        check_compute_range(X, X.dtype)
         return check_input_scale(X), y
 
     def _check_X(self, X):

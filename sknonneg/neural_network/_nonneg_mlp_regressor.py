@@ -475,7 +475,7 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
                 targets, strata = self._encode_targets(y)
             finally:
                 del self._fit_weights
-            _warn_constant_first_batch(y, type(self).__name__)
+            _warn_constant_first_batch(targets, type(self).__name__)
         else:
             targets, strata = self._transform_targets(y)
         return self._partial_fit(X, y, targets, strata, sample_weight, first)
@@ -520,19 +520,20 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         return tags
 
 
-def _warn_constant_first_batch(y, name):
+def _warn_constant_first_batch(targets, name):
     """A UserWarning when a first ``partial_fit`` batch holds a constant target:
     its scaling (``y_scale_ = 1``) is kept by every later batch. Before, a first
     batch of one row left targets of scale 1e6 unscaled, silently (R^2 0.07 after
     100 batches, against 0.98 from a first batch of 60 rows)."""
-    y = _target_matrix(y)
-    constant = np.flatnonzero(np.all(y == y[:1], axis=0))
+    # ``targets``: the batch's standardised targets, of shape (n_rows, n_outputs);
+    # a constant one is exactly 0 on every row (its mean is the constant itself).
+    constant = np.flatnonzero(np.all(targets == 0, axis=0))
     if constant.size:
-        which = ("its target is" if y.shape[1] == 1
+        which = ("its target is" if targets.shape[1] == 1
                  else f"outputs {constant.tolist()} of its targets are")
         warnings.warn(
             f"{name}.partial_fit: {which} constant on the first batch "
-            f"({y.shape[0]} rows), which sets the target scaling that every later "
+            f"({targets.shape[0]} rows), which sets the target scaling that every later "
             "batch keeps: those targets are not standardised (y_scale_ = 1). Start "
             "with a batch that shows the targets' spread, or call fit first.",
             UserWarning, stacklevel=user_stacklevel())

@@ -106,19 +106,20 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         self.knots = knots
         self.include_input = include_input
 
-    def _n_out_per_feature(self, fitted=False):
-        n_knots, include = self._fitted_layout() if fitted else (
-            self.n_knots, bool(self.include_input))
-        return n_knots - 1 + int(include)
+    def _layout(self, fitted=False):
+        """``(n_knots, include_input)``: the parameters, or with ``fitted`` those of
+        the fit, which ``transform`` and the names follow, not a parameter changed
+        since (before, ``set_params(n_knots=3)`` after a fit with 5 made
+        ``transform`` raise an IndexError, and ``include_input=False`` left a
+        column of zeros under the wrong names)."""
+        if fitted:
+            return (self.knots_.shape[0],
+                    bool(getattr(self, "include_input_", self.include_input)))
+        return self.n_knots, bool(self.include_input)
 
-    def _fitted_layout(self):
-        """``(n_knots, include_input)`` of the fit: ``transform`` and the names
-        follow what was fitted, not a parameter changed since (before,
-        ``set_params(n_knots=3)`` after a fit with 5 made ``transform`` raise an
-        IndexError, and ``include_input=False`` left a column of zeros under the
-        wrong names)."""
-        return (self.knots_.shape[0],
-                bool(getattr(self, "include_input_", self.include_input)))
+    def _n_out_per_feature(self, fitted=False):
+        n_knots, include_input = self._layout(fitted)
+        return n_knots - 1 + int(include_input)
 
     def fit(self, X, y=None):
         """Compute the knots of each feature.
@@ -171,8 +172,8 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         knots = self.knots_.astype(X.dtype, copy=False)
-        per = self._n_out_per_feature(fitted=True)
-        include_input = self._fitted_layout()[1]
+        n_knots, include_input = self._layout(fitted=True)
+        per = n_knots - 1 + int(include_input)
         out = np.zeros((X.shape[0], X.shape[1] * per), dtype=X.dtype)
         n_ramps = knots.shape[0] - 1
         # Halves: 0.5 * x - 0.5 * t_k and the half width cannot overflow, so a
@@ -209,12 +210,10 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_in_")
         names = OneToOneFeatureMixin.get_feature_names_out(self, input_features)
-        return np.asarray(self._expand_names(names, *self._fitted_layout()),
-                          dtype=object)
+        return np.asarray(self._expand_names(names, fitted=True), dtype=object)
 
-    def _expand_names(self, names, n_knots=None, include_input=None):
-        n_knots = self.n_knots if n_knots is None else n_knots
-        include_input = self.include_input if include_input is None else include_input
+    def _expand_names(self, names, fitted=False):
+        n_knots, include_input = self._layout(fitted)
         out = []
         for name in names:
             out += [f"{name}_ramp{k}" for k in range(n_knots - 1)]

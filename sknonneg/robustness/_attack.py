@@ -5,6 +5,8 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._validation import check_sparse_structure
@@ -335,10 +337,6 @@ def _refuse_text_pipeline(estimator):
     the certificate accepts got this message; a TfidfVectorizer (normalised), an
     n-gram or char analyzer failed inside scikit-learn ('csr_matrix' object has no
     attribute 'lower', or 'Expected 2D array')."""
-    from sklearn.feature_extraction.text import (CountVectorizer, HashingVectorizer,
-                                                 TfidfVectorizer)
-    from sklearn.pipeline import Pipeline
-
     if not isinstance(estimator, Pipeline) or not estimator.steps:
         return
     first = estimator.steps[0][1]
@@ -462,7 +460,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         The class to evade (spam, malware). None: ``classes_[1]`` of a binary model.
     upper : float or array-like of shape (n_features,), default=None
         Largest value of each feature (e.g. 100 for percentages; ``np.inf``:
-        unbounded; ``-np.inf``: never raised); None: unbounded. Integer features raised by an integral ``step`` also stop at their dtype's
+        unbounded; ``-np.inf``: never raised); None: unbounded. Integer features
+        raised by an integral ``step`` also stop at their dtype's
         maximum (255 for ``uint8``), since they stay integers.
     threshold : float, default=None
         A decision threshold on the margin (see Notes), e.g. one tuned for a 1%

@@ -174,6 +174,12 @@ def check_input_scale(X, name="X"):
     where a sum of the network could overflow); only float32 reaches it first.
     Before, a float32 fit took values of 3e37 and its ``predict`` then refused the
     training rows.
+
+    At the other end, a float32 ``X`` whose every value is subnormal (below
+    ``finfo(float32).tiny``) is refused: the initialisation's weights, of the
+    inverse of the input's scale, would overflow float32, and the fit stopped with a
+    message about ``learning_rate_init``. (float64 has no such limit: the inverse of
+    its smallest value is finite.)
     """
     dtype = np.float64
     largest = _largest_magnitude(X)
@@ -195,6 +201,15 @@ def check_input_scale(X, name="X"):
             f"sixteenth of its range, so that its sums cannot overflow), and "
             f"prediction would refuse these rows. Use dtype='float64', or scale the "
             f"features, e.g. with sklearn.preprocessing.MaxAbsScaler."
+        )
+    tiny = float(np.finfo(X.dtype).tiny) if X.dtype.kind == "f" else 0.0
+    if 0.0 < largest < tiny and X.dtype.itemsize < 8:
+        raise ValueError(
+            f"Input {name} has values of magnitude at most {largest:.3g}, below "
+            f"{X.dtype.name}'s smallest normal number ({tiny:.3g}): the "
+            f"initialisation scales the first layer's weights to the inverse of the "
+            f"input's scale, which overflows {X.dtype.name}. Scale the features, "
+            f"e.g. with sklearn.preprocessing.MaxAbsScaler, or use dtype='float64'."
         )
     return X
 

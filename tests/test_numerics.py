@@ -413,3 +413,22 @@ def test_float32_fit_refuses_what_prediction_would_refuse(make):
     X[:, 0] /= 3e2  # 1e35: fits, and predicts
     est = make().fit(X, y)
     assert est.predict(X).shape == (60,)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("sknonneg").NonNegMLPClassifier(5, max_iter=5, dtype="float32"),
+    lambda: __import__("sknonneg").NonNegMLPRegressor(5, max_iter=5, dtype="float32"),
+    lambda: __import__("sknonneg").ABBAClassifier(5, max_iter=5, dtype="float32"),
+])
+def test_float32_fit_refuses_subnormal_inputs(make):
+    # Before: every value of X below float32's smallest normal number (here 5e-39)
+    # overflowed the initialisation's weights, and the fit stopped with "Lower
+    # learning_rate_init, gain or the penalties".
+    X = np.random.RandomState(0).rand(60, 5)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    with pytest.raises(ValueError, match=r"below float32's smallest normal number"):
+        make().fit(X * 5e-39, y)
+    with pytest.raises(ValueError, match=r"below float32's smallest normal number"):
+        make().partial_fit(X * 5e-39, y, **(
+            {"classes": [0, 1]} if hasattr(make(), "predict_proba") else {}))
+    make().set_params(dtype="float64").fit(X * 5e-39, y)  # float64: no such limit

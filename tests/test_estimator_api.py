@@ -533,6 +533,16 @@ def test_verbose_prints_progress(data, capsys, solver, batch_size, unit):
     assert capsys.readouterr().out == ""
 
 
+def test_verbose_autoencoder_prints_no_gain(data, capsys):
+    # Before: the autoencoder, which has no gain parameter, printed "gain=1".
+    X, _ = data
+    NonNegAutoencoder(n_components=3, max_iter=3, verbose=2, random_state=0).fit(
+        np.abs(X))
+    lines = [l for l in capsys.readouterr().out.splitlines()
+             if l.startswith("[NonNegAutoencoder]")]
+    assert lines and all("loss=" in l and "gain" not in l for l in lines)
+
+
 # -------------------------------------------------------------------- partial_fit
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
 def test_partial_fit_contract(data, solver):

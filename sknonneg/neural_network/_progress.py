@@ -5,8 +5,8 @@ fit keeps.
 ``verbose=2`` a line per iteration or epoch. A line has the iteration (or epoch),
 the loss, the projected-gradient norm (full-batch L-BFGS-B: the largest component of
 ``theta - clip(theta - grad, lower, upper)``, the quantity its tolerance ``tol`` is
-compared with), the held-out score with early stopping, the gain and the elapsed
-time.
+compared with), the held-out score with early stopping, the gain (of estimators that have one)
+and the elapsed time.
 
 A ``KeyboardInterrupt`` (Ctrl-C) during ``fit`` leaves the estimator fitted with the
 last iterate the solver accepted (with ``early_stopping``, the one of the best
@@ -50,6 +50,8 @@ class Progress:
         self.unit, self.total = unit, int(total)
         self.theta = theta if shared else np.array(theta, dtype=np.float64, copy=True)
         self.gain = float(gain)
+        # An estimator without a gain parameter (the autoencoder) prints none.
+        self.show_gain = "gain" in estimator.get_params(deep=False)
         self.loss = np.nan
         self.n_iter = 0
         self.loss_curve = []
@@ -72,7 +74,9 @@ class Progress:
             parts.append(f"proj_grad={grad_norm:.3g}")
         if score is not None:
             parts.append(f"validation={score:.4f}")
-        parts += [f"gain={gain:.3g}", f"elapsed={now - self.start:.1f}s"]
+        if self.show_gain:
+            parts.append(f"gain={gain:.3g}")
+        parts.append(f"elapsed={now - self.start:.1f}s")
         self._pending = " ".join(parts)
         if (self.verbose >= 2 or self.n_iter >= self.total
                 or now - self._last_line >= PROGRESS_SECONDS):

@@ -287,7 +287,9 @@ def figures(fitted, data_home, quick, seed, out_dir):
     if bow is not None and ks:
         k = 15 if 15 in ks else ks[-1]
         names = np.asarray(bow.feature_names)
-        fig, axes = plt.subplots(1, 2, figsize=(16, 0.42 * k + 2.2))
+        # One panel above the other: side by side, the word lists were too small to
+        # read at the width of a documentation page.
+        fig, axes = plt.subplots(2, 1, figsize=(8.7, 2 * (0.42 * k + 2.2)))
         for ax, method, tag in zip(axes, ("unconstrained", "nonneg"), "ab"):
             est = fitted[("reuters", method, k)]
             table = top_features(est, feature_names=names, k=10)
@@ -309,10 +311,10 @@ def figures(fitted, data_home, quick, seed, out_dir):
             disp.ax_.set_title(f"({tag}) {'unconstrained' if method == 'unconstrained' else 'non-negative'}"
                                f" weights, test error {100 * err:.1f}%", fontsize="medium",
                                pad=8)
-        fig.suptitle("Fig. 4 (Reuters-21578 top 10): each hidden unit (row) listed by its "
-                     "ten strongest words; Hinton diagram of hidden->category weights",
-                     fontsize="medium", y=1.0)
-        fig.subplots_adjust(wspace=1.35)
+        fig.suptitle("Fig. 4 (Reuters-21578 top 10): each hidden unit (row) listed by "
+                     "its ten strongest words;\nHinton diagram of hidden->category "
+                     "weights", fontsize="medium", y=1.0)
+        fig.subplots_adjust(hspace=0.3)
         paths.append(out_dir / "fig4_reuters_words.png")
         fig.savefig(paths[-1], dpi=100, bbox_inches="tight")
         plt.close(fig)

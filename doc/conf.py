@@ -204,8 +204,13 @@ add_module_names = True
 # numpydoc renders the Parameters / Attributes / Methods tables of each class.
 numpydoc_show_class_members = True
 # Inherited methods are listed (fit and predict live in private base classes), except
-# where the base is another library's (Dask's WorkerPlugin).
-numpydoc_show_inherited_class_members = {"sknonneg.parallel.ThreadLimits": False}
+# where the base is another library's (Dask's WorkerPlugin; Python's warnings, whose
+# add_note and with_traceback are not ours to document).
+numpydoc_show_inherited_class_members = {
+    "sknonneg.parallel.ThreadLimits": False,
+    "sknonneg.DegenerateFitWarning": False,
+    "sknonneg.InputScaleWarning": False,
+}
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
@@ -270,9 +275,10 @@ html_theme_options = {
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
     # "On this page" on the long prose pages only: gallery code and API signatures
-    # get the width of that column, and so do reproduction.md's wide tables.
+    # get the width of that column, and so do the wide tables of reproduction.md and
+    # defaults.md (which list their sections at the top instead) and robustness.md.
     "secondary_sidebar_items": {"**": [], **{page: ["page-toc"] for page in (
-        "engine", "scaling", "user_guide/nonneg", "user_guide/choosing",
+        "engine", "scaling", "reliability", "user_guide/nonneg", "user_guide/choosing",
         "user_guide/inputs", "user_guide/performance", "user_guide/scale_persist")}},
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],

@@ -81,9 +81,12 @@ def check_sparse_structure(X, name="X"):
     Checks, for CSR / CSC / BSR: ``indptr`` of length ``n_major + 1``, starting at
     0, non-decreasing and ending at ``nnz``; ``indices`` (and ``data``) of length
     ``nnz``; every index in ``[0, n_minor)``. For COO: ``row``, ``col`` and
-    ``data`` of one length and every coordinate inside the shape. Other formats are
-    built by scipy from validated parts and are not checked. Dense input is
-    returned untouched. The cost is O(nnz) (a few vectorised passes), about 1% of
+    ``data`` of one length and every coordinate inside the shape. For LIL (whose
+    ``rows`` and ``data`` are public lists that scipy's conversions copy as they
+    are): one list of each per row, of equal lengths, every column index inside the
+    shape. For DIA: one row of ``data`` per offset. DOK is checked by scipy itself
+    (an index outside the shape cannot be stored). Dense input is returned
+    untouched. The cost is O(nnz) (a few vectorised passes), about 1% of
     one gradient evaluation.
 
     Parameters
@@ -147,7 +150,44 @@ def check_sparse_structure(X, name="X"):
                              f"data must have the same length.")
         _check_in_range(name, row, shape[0], "row indices")
         _check_in_range(name, col, shape[1], "column indices")
+    elif fmt == "lil":
+        _check_lil(X, name, shape)
+    elif fmt == "dia":
+        offsets, data = X.offsets, X.data
+        _index_array(name, offsets, "offsets")
+        if (not isinstance(data, np.ndarray) or data.ndim != 2
+                or data.shape[0] != offsets.shape[0]):
+            raise ValueError(
+                f"Input {name} is a malformed sparse matrix: a DIA matrix needs one "
+                f"row of data per offset, got data of shape "
+                f"{getattr(data, 'shape', None)} for {offsets.shape[0]} offsets.")
     return X
+
+
+def _check_lil(X, name, shape):
+    """A LIL matrix's ``rows`` and ``data`` are public Python lists that scipy's
+    conversions copy unchecked: one list per row, of equal lengths, and every column
+    index inside ``[0, n_columns)``."""
+    rows, data = X.rows, X.data
+    if len(rows) != shape[0] or len(data) != shape[0]:
+        raise ValueError(
+            f"Input {name} is a malformed sparse matrix: a LIL matrix of shape {shape} "
+            f"needs {shape[0]} rows and data lists, got {len(rows)} and {len(data)}.")
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    if not np.array_equal(lengths, np.fromiter(map(len, data), dtype=np.int64,
+                                               count=len(data))):
+        raise ValueError(f"Input {name} is a malformed sparse matrix: each row of a "
+                         f"LIL matrix needs as many data values as column indices.")
+    if lengths.sum():
+        try:
+            indices = np.concatenate([np.asarray(r) for r in rows if len(r)])
+        except (TypeError, ValueError):
+            indices = None
+        if indices is None or indices.ndim != 1 or not (
+                np.issubdtype(indices.dtype, np.integer)):
+            raise ValueError(f"Input {name} is a malformed sparse matrix: the column "
+                             f"indices of a LIL matrix must be integers.")
+        _check_in_range(name, indices, shape[1], "column indices")
 
 
 def _largest_magnitude(X):

@@ -230,3 +230,59 @@ def test_sparsity_measures_refuse_malformed_csr(kind):
         hoyer_sparsity(bad)
     with pytest.raises(ValueError, match="Input estimator is a malformed sparse"):
         weight_sparsity(bad)
+
+
+def _malformed_lil(X, kind):
+    L = sp.lil_matrix(X)
+    if kind == "lil-index-too-large":
+        L.rows[0].append(X.shape[1] + 10**8)
+        L.data[0].append(1.0)
+    elif kind == "lil-index-negative":
+        L.rows[0].append(-1)
+        L.data[0].append(1.0)
+    elif kind == "lil-data-short":
+        L.rows[0].append(X.shape[1] - 1)
+    elif kind == "lil-rows-missing":
+        L.rows = L.rows[:-1]
+    else:  # a DIA matrix with fewer offsets than rows of data
+        L = sp.dia_matrix(X.toarray())
+        L.offsets = L.offsets[:1].copy()
+    return L
+
+
+LIL_KINDS = ["lil-index-too-large", "lil-index-negative", "lil-data-short",
+             "lil-rows-missing", "dia-offsets-short"]
+
+
+@pytest.mark.parametrize("kind", LIL_KINDS)
+@pytest.mark.parametrize("Est, method", [
+    (NonNegMLPClassifier, "predict_proba"), (ABBAClassifier, "predict_proba"),
+    (ABBAClassifier, "fit"), (NonNegMLPRegressor, "predict"),
+    (NonNegMLPRegressor, "score"), (NonNegAutoencoder, "fit"),
+    (NonNegAutoencoder, "transform")])
+def test_malformed_lil_and_dia_are_refused(Est, method, kind):
+    # Before: a LIL matrix's rows and data (public Python lists) were not checked,
+    # and scipy's conversion copied them into the CSR the kernels read: an index of
+    # 1e8 was a segmentation fault, one of 500 read memory the array does not own
+    # (probabilities changing from run to run); a DIA matrix with fewer offsets
+    # than rows of data read out of bounds in scipy's conversion.
+    X, y = _data()
+    y = y.astype(float) if Est is NonNegMLPRegressor else y
+    is_ae = Est is NonNegAutoencoder
+    est = Est(**({"n_components": 3} if is_ae else {"hidden_layer_sizes": 3}),
+              max_iter=2, random_state=0).fit(X, None if is_ae else y)
+    bad = _malformed_lil(X, kind)
+    with pytest.raises(ValueError, match="malformed sparse matrix"):
+        if method in ("fit", "score"):
+            getattr(est, method)(bad, *([] if is_ae else [y]))
+        else:
+            getattr(est, method)(bad)
+
+
+def test_malformed_lil_target_is_refused():
+    X, y = _data()
+    Y = sp.lil_matrix(np.c_[y == 0, y == 1].astype(int))
+    Y.rows[0].append(10**8)
+    Y.data[0].append(1)
+    with pytest.raises(ValueError, match="Input y is a malformed sparse matrix"):
+        NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=2).fit(X, Y)

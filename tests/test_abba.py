@@ -349,6 +349,41 @@ def test_from_mlp_refuses_asymmetric_activations_and_can_be_fine_tuned():
     assert abba.loss_ <= loss_before
 
 
+@pytest.mark.parametrize("solver, batch_size", [("adam", None), ("lbfgsb", 10)])
+def test_from_mlp_partial_fit_with_mini_batches(solver, batch_size):
+    # Before: AttributeError, no _rng (from_mlp set no random generator, which an
+    # Adam or mini-batch partial_fit draws its batches from).
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 2, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        tanh = MLPClassifier((3,), activation="tanh", max_iter=50,
+                             random_state=0).fit(X, y)
+    abba = ABBAClassifier.from_mlp(tanh, solver=solver, batch_size=batch_size,
+                                   random_state=0)
+    abba.partial_fit(X, y)
+    assert abba.n_iter_ == 1 and np.all(np.isfinite(abba.predict_proba(X)))
+
+
+def test_from_mlp_refuses_another_structure():
+    # Before: activation="capped_leaky_relu" was taken silently (P changed by 0.03,
+    # no longer the network of mlp), and hidden_layer_sizes was a bare TypeError.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 2, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        tanh = MLPClassifier((3,), activation="tanh", max_iter=50,
+                             random_state=0).fit(X, y)
+    for name, value in [("activation", "capped_leaky_relu"),
+                        ("hidden_layer_sizes", (5,)), ("output", "softmax")]:
+        with pytest.raises(ValueError, match=f"from_mlp takes {name} from mlp"):
+            ABBAClassifier.from_mlp(tanh, **{name: value})
+    same = ABBAClassifier.from_mlp(tanh, activation="tanh", hidden_layer_sizes=3,
+                                   output="logistic")
+    np.testing.assert_allclose(same.predict_proba(X), tanh.predict_proba(X),
+                               rtol=1e-12, atol=1e-12)
+
+
 # ------------------------------------------------------------ common checks
 @parametrize_with_checks(
     [ABBAClassifier(hidden_layer_sizes=3, max_iter=20, random_state=0)],

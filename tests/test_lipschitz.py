@@ -222,8 +222,8 @@ def test_abba_bound_is_attained_by_a_monotone_linear_network():
     constant is the bound (Proposition 3.3 is tight)."""
     X, y = _data()
     rng = np.random.default_rng(3)
-    est = ABBAClassifier.from_mlp(_fit(NonNegMLPClassifier((5, 4), max_iter=3), X, y),
-                                  activation="identity")
+    est = ABBAClassifier.from_mlp(_fit(NonNegMLPClassifier(
+        (5, 4), activation="identity", max_iter=3), X, y))
     coefs = [rng.random(a.shape) for a in est.coefs_a_]
     theta = est._layout.pack(coefs, [np.zeros_like(a) for a in coefs],
                              [rng.normal(size=a.shape[1]) for a in coefs],

@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
@@ -480,6 +481,8 @@ class ABBAClassifier(BaseNetworkClassifier):
             Other parameters of the returned estimator (``dtype``, ``l2``,
             ``warm_start`` for fine-tuning...). With ``lipschitz_max``, the network
             is scaled onto the constraint and no longer equivalent.
+            ``activation``, ``hidden_layer_sizes`` and ``output`` come from ``mlp``;
+            another value is a ``ValueError``.
 
         Returns
         -------
@@ -527,10 +530,24 @@ class ABBAClassifier(BaseNetworkClassifier):
             odd_coefs.append(w)
             odd_intercepts.append(b)
 
-        params = {"activation": "identity" if hidden_activation == "identity"
-                  else "tanh", "dtype": "float64", **params}
-        est = cls(hidden_layer_sizes=tuple(w.shape[1] for w in coefs[:-1]),
-                  output=output, **params)
+        structure = {"activation": "identity" if hidden_activation == "identity"
+                     else "tanh",
+                     "hidden_layer_sizes": tuple(int(w.shape[1]) for w in coefs[:-1]),
+                     "output": output}
+        for name, value in structure.items():
+            # Another activation, shape or output would no longer compute what mlp
+            # computes (before: activation="capped_leaky_relu" was taken silently,
+            # P changed by 0.03; hidden_layer_sizes was a bare TypeError).
+            given = params.get(name, value)
+            if name == "hidden_layer_sizes":
+                given = tuple(np.atleast_1d(given).tolist()) if not isinstance(
+                    given, str) else given
+            if given != value:
+                raise ValueError(
+                    f"from_mlp takes {name} from mlp, the network it copies "
+                    f"({name}={value!r}); got {name}={params[name]!r}. Leave it out.")
+        params = {**structure, "dtype": "float64", **params}
+        est = cls(**params)
         est._validate_params()
         est._snapshot_params()
         est.out_activation_ = output
@@ -554,6 +571,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         # A later partial_fit fine-tunes from here, at the end of its schedule as
         # after fit (before: AttributeError, no _gain_step).
         est._gain_step = est.max_iter
+        # and with random_state's generator, as after fit (before: AttributeError,
+        # no _rng, for a mini-batch or Adam partial_fit).
+        est._rng = check_random_state(est.random_state)
         est.t_ = 0
         est.n_iter_ = 0
         est.loss_ = np.nan

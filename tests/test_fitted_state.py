@@ -206,3 +206,77 @@ def test_autoencoder_warm_start_after_a_decoder_change_starts_anew():
     est.set_params(decoder="linear").fit(X)
     fresh = NonNegAutoencoder(decoder="linear", **params).fit(X)
     np.testing.assert_array_equal(est._theta, fresh._theta)
+
+
+def _partial_fit_args(name):
+    """``(estimator, args, kwargs)`` of a first partial_fit of ``name``."""
+    import sknonneg
+
+    Est = getattr(sknonneg, name)
+    if name == "NonNegAutoencoder":
+        return Est(n_components=2, max_iter=3, random_state=0), (X,), {}
+    est = _est(Est)
+    if name == "NonNegMLPRegressor":
+        return est, (X, X[:, 0]), {}
+    return est, (X, Y), {"classes": [0, 1, 2]}
+
+
+ALL_NAMES = ["NonNegMLPClassifier", "ABBAClassifier", "NonNegMLPRegressor",
+             "NonNegAutoencoder"]
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_a_refused_first_partial_fit_leaves_the_estimator_unfitted(name):
+    # Before: classes_, n_features_in_, n_outputs_, loss_curve_, n_iter_ (and
+    # y_mean_, y_scale_) were set before the sample weights were checked, so
+    # check_is_fitted passed and predict raised AttributeError ('coefs_').
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    est, args, kw = _partial_fit_args(name)
+    before = dict(vars(est))
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.partial_fit(*args, **kw, sample_weight=-np.ones(X.shape[0]))
+    assert vars(est) == before
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    with pytest.raises(NotFittedError):
+        est.predict(X) if hasattr(est, "predict") else est.transform(X)
+    # and the estimator then fits as a fresh one does
+    est.partial_fit(*args, **kw)
+    fresh, _, _ = _partial_fit_args(name)
+    fresh.partial_fit(*args, **kw)
+    np.testing.assert_array_equal(est._theta, fresh._theta)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_a_first_partial_fit_refused_on_its_labels_leaves_the_estimator_unfitted(Est):
+    # Before: n_features_in_ stayed behind (y checked against classes after X).
+    est = _est(Est)
+    with pytest.raises(ValueError, match="`y` has classes not in `classes`"):
+        est.partial_fit(X, Y, classes=[0, 1])
+    assert not [k for k in vars(est) if k.endswith("_")]
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_a_refused_later_partial_fit_leaves_the_fitted_model_as_it_was(name):
+    # An Adam epoch that overflows raises midway: before, Adam's moments and the
+    # batches' random state stayed advanced, so the next call differed from the
+    # same call without the refused one in between.
+    def fitted(refused):
+        est, args, kw = _partial_fit_args(name)
+        est.set_params(solver="adam", batch_size=10)
+        est.partial_fit(*args, **kw)
+        if refused:
+            step = est.learning_rate_init
+            est.set_params(learning_rate_init=1e300)
+            before = {k: v for k, v in vars(est).items() if k.endswith("_")}
+            with pytest.raises(ValueError, match="overflowed"):
+                est.partial_fit(*args)
+            after = {k: v for k, v in vars(est).items() if k.endswith("_")}
+            assert after.keys() == before.keys()
+            assert all(after[k] is before[k] for k in before)
+            est.set_params(learning_rate_init=step)
+        return est.partial_fit(*args)
+
+    np.testing.assert_array_equal(fitted(True)._theta, fitted(False)._theta)

@@ -573,6 +573,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self : object
             The updated autoencoder.
         """
+        # One that raises leaves the autoencoder as it was (before, a first call
+        # refused on its weights left n_features_in_, n_outputs_ ... behind).
+        return self._partial_fit_keeping_state(self._partial_fit_rows, X,
+                                               sample_weight)
+
+    def _partial_fit_rows(self, X, sample_weight):
+        """``partial_fit``'s epoch and ``reconstruction_err_`` of the batch."""
         first = not hasattr(self, "_theta")
         # Every call, as the classifiers' partial_fit: a set_params between calls
         # is checked before it is used.

@@ -441,6 +441,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         self : object
             The updated estimator.
         """
+        # One that raises leaves the estimator as it was (before, a first call
+        # refused on its weights or labels left it half fitted).
+        return self._partial_fit_keeping_state(self._partial_fit_labels, X, y,
+                                               classes, sample_weight)
+
+    def _partial_fit_labels(self, X, y, classes, sample_weight):
+        """``partial_fit``'s checks of ``classes`` and the labels, and its epoch."""
         first = not hasattr(self, "_theta")
         # Every call: a set_params between calls is checked before it is used.
         self._validate_params()

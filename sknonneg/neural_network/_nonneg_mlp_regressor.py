@@ -462,6 +462,13 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         self : object
             The updated estimator.
         """
+        # One that raises leaves the estimator as it was (before, a first call
+        # refused on its weights left y_mean_, n_outputs_ ... behind).
+        return self._partial_fit_keeping_state(self._partial_fit_targets, X, y,
+                                               sample_weight)
+
+    def _partial_fit_targets(self, X, y, sample_weight):
+        """``partial_fit``'s target scaling (first call) and its epoch."""
         first = not hasattr(self, "_theta")
         if first:
             self._validate_params()

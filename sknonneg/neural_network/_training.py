@@ -398,14 +398,36 @@ class TrainableNetwork(BaseNetwork):
         already rewritten ``out_activation_`` and ``n_outputs_`` of the fitted
         model, whose predictions then changed. An interrupted fit keeps its latest
         parameters instead (``_keep_interrupted``)."""
+        # A warm start continues Adam's moments in place; a cold fit makes new ones
+        # and leaves the old object untouched (no copy needed).
+        return self._keeping_state(
+            self._fit_body, X, y, sample_weight,
+            copies=("_solver_state",) if self.warm_start else ())
+
+    def _partial_fit_keeping_state(self, body, *args):
+        """``body(*args)``, the whole of a ``partial_fit`` call, leaving the
+        estimator as it was if it raises (or is interrupted) before its epoch
+        ends: unfitted after a first call, the previous model after a later one.
+        Before, a first call refused on its sample weights or labels had already
+        set ``classes_``, ``n_features_in_``, ``loss_curve_`` ...: the estimator
+        passed ``check_is_fitted`` and ``predict`` raised AttributeError. A later
+        call continues Adam's moments and the batches' random state in place:
+        they are restored from copies."""
+        return self._keeping_state(body, *args, copies=("_solver_state", "_rng"),
+                                   catch=BaseException)
+
+    def _keeping_state(self, body, *args, copies=(), catch=Exception):
+        """``body(*args)``; if it raises (``catch``) before ``_finish`` set new
+        parameters, the estimator's attributes are put back as they were
+        (``copies``: those ``body`` may change in place, restored from deep
+        copies)."""
         state = dict(self.__dict__)
-        if self.warm_start and "_solver_state" in state:
-            # A warm start continues Adam's moments in place; a cold fit makes new
-            # ones and leaves the old object untouched (no copy needed).
-            state["_solver_state"] = copy.deepcopy(state["_solver_state"])
+        for name in copies:
+            if name in state:
+                state[name] = copy.deepcopy(state[name])
         try:
-            return self._fit_body(X, y, sample_weight)
-        except Exception:
+            return body(*args)
+        except catch:
             if self.__dict__.get("_theta") is not state.get("_theta"):
                 # The fit finished (``_finish`` set the new parameters) and what
                 # followed raised: a ConvergenceWarning turned into an error by a
@@ -730,11 +752,15 @@ class TrainableNetwork(BaseNetwork):
         solver = self._solver_for(layout, reuse=True)
         sample_weight = self._sample_weight(X, y, sample_weight)
         if first:
+            # Not self._theta until the epoch ends (``_finish``): a call that
+            # raises before leaves the estimator unfitted (_keeping_state).
             theta, _ = self._start_theta(layout, X, self._rng, sample_weight, False)
-            self._theta = self._start_output(layout, theta, X, targets, sample_weight)
+            theta = self._start_output(layout, theta, X, targets, sample_weight)
+        else:
+            theta = self._theta
         gains = gain_schedule(self._gain_param(), self.max_iter)
         gain = float(gains[min(self._gain_step, self.max_iter - 1)])
-        theta = layout.project(self._theta)
+        theta = layout.project(theta)
         data = _Data(X, targets, strata, sample_weight)
         with fit_threads() as parallel, np.errstate(over="ignore"):  # as in fit
             parallel = flavour_for(parallel, X.shape[0], _work_per_row(layout))

@@ -87,6 +87,24 @@ def test_multilabel_tag():
         .classifier_tags.multi_label
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["NonNegMLPClassifier", "NonNegMLPRegressor",
+                                  "ABBAClassifier", "NonNegAutoencoder"])
+def test_preserves_dtype_tag_is_what_transform_returns(name, dtype):
+    # transform returns the fitted dtype (the autoencoder: float64 always); before,
+    # the tag said ["float64"] under dtype="float32" too, and scikit-learn's
+    # check_transformer_preserve_dtypes failed.
+    import sknonneg
+    from sklearn.utils.estimator_checks import check_transformer_preserve_dtypes
+
+    est = getattr(sknonneg, name)(max_iter=2, dtype=dtype, random_state=0)
+    expected = ["float64"] if name == "NonNegAutoencoder" else [dtype]
+    assert est.__sklearn_tags__().transformer_tags.preserves_dtype == expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_transformer_preserve_dtypes(name, est)
+
+
 def test_flavour_for():
     assert flavour_for(True, 10, 100) == NUMPY
     assert flavour_for(True, 10 ** 6, 10 ** 4) is True

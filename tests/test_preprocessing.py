@@ -32,6 +32,19 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+def test_ramps_preserve_float32_and_float64_as_tagged():
+    # Before: float32 input stayed float32 but the tag listed float64 alone.
+    from sklearn.utils.estimator_checks import check_transformer_preserve_dtypes
+
+    ramps = RampTransformer()
+    assert ramps.__sklearn_tags__().transformer_tags.preserves_dtype == [
+        "float64", "float32"]
+    check_transformer_preserve_dtypes("RampTransformer", ramps)
+    X = np.random.default_rng(0).random((20, 2))
+    for dtype in (np.float32, np.float64):
+        assert ramps.fit_transform(X.astype(dtype)).dtype == dtype
+
+
 def test_ramps_layout_names_and_constraints():
     X = np.array([[0.0, 5.0], [1.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
     ramps = RampTransformer(n_knots=3, knots="uniform").fit(X)

@@ -696,6 +696,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # transform and inverse_transform return float64 whatever the input and
+        # the dtype parameter (the computation's) are.
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
 

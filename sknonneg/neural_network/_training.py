@@ -289,6 +289,16 @@ class SupervisedTransformerMixin(TransformerMixin):
         """
         return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform returns the hidden layer in the fitted dtype, whatever the
+        # input's: float32 input keeps float32 only under dtype="float32", and
+        # float64 input becomes float32 there. Before: ["float64"] whatever dtype,
+        # so scikit-learn's check_transformer_preserve_dtypes failed for float32.
+        dtype = self._compute_dtype or np.float64  # an invalid dtype: the default
+        tags.transformer_tags.preserves_dtype = [np.dtype(dtype).name]
+        return tags
+
 
 class TrainableNetwork(BaseNetwork):
     """A network trained by the loops of this module (see its docstring for the

@@ -167,7 +167,8 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_out : ndarray of shape (n_samples, n_features * (n_knots - 1 + include_input))
-            Each feature's ramps, then the feature (``include_input=True``).
+            Each feature's ramps, then the feature (``include_input=True``);
+            float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -295,4 +296,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
+        # transform returns float32 for float32 input, float64 otherwise (before:
+        # the tag listed float64 alone).
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -280,3 +280,20 @@ def test_a_refused_later_partial_fit_leaves_the_fitted_model_as_it_was(name):
         return est.partial_fit(*args)
 
     np.testing.assert_array_equal(fitted(True)._theta, fitted(False)._theta)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_multilabel_partial_fit_classes_are_the_column_indices(Est):
+    # Before: classes=[0, 1, 2] for a 2-column indicator y was accepted (and
+    # ignored) by the first call, then refused by the second as not the same.
+    Y2 = Y_MULTI[:, :2]
+    for classes in ([0, 1, 2], [1, 2], ["a", "b"]):
+        est = _est(Est, output="logistic")
+        with pytest.raises(ValueError, match="multilabel indicator y are its column"):
+            est.partial_fit(X, Y2, classes=classes)
+        assert not [k for k in vars(est) if k.endswith("_")]
+    for first in ([0, 1], [1, 0], np.array([0, 1]), None):
+        est = _est(Est, output="logistic").partial_fit(X, Y2, classes=first)
+        np.testing.assert_array_equal(est.classes_, [0, 1])
+        est.partial_fit(X, Y2, classes=[0, 1]).partial_fit(X, Y2)
+        assert est.n_iter_ == 3

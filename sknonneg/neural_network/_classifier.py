@@ -431,8 +431,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             Its labels.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen. Required on the first call, unless
-            ``y`` is a multilabel indicator matrix; afterwards it may be left out,
-            and if given must be the same (as scikit-learn's ``partial_fit``).
+            ``y`` is a multilabel indicator matrix, whose classes are its column
+            indices ``0 ... n_outputs - 1`` (``classes_``): ``classes``, if given,
+            must be those. Afterwards it may be left out, and if given must be
+            the same (as scikit-learn's ``partial_fit``).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights of the batch.
 
@@ -471,10 +473,19 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 f"partial_fit, was: {self.classes_!r}.")
         X, y = self._validate_X_y(X, y, reset=first)
         if first:
-            if classes is None and type_of_target(y) != "multilabel-indicator":
+            multilabel = type_of_target(y) == "multilabel-indicator"
+            if classes is None and not multilabel:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
+            if (classes is not None and multilabel and not np.array_equal(
+                    unique_labels(classes), np.arange(y.shape[1]))):
+                # Before: accepted and ignored (classes_ the column indices), and
+                # the same classes then refused by the second call.
+                raise ValueError(
+                    f"The classes of a multilabel indicator y are its column "
+                    f"indices, {np.arange(y.shape[1])}; got `classes={classes!r}`. "
+                    "Pass those, or leave classes out.")
             if classes is not None and not np.all(np.isin(unique_labels(y), classes)):
                 raise ValueError(
                     f"`y` has classes not in `classes`: {unique_labels(y)} "

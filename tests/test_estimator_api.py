@@ -832,3 +832,28 @@ def test_from_autoencoders_on_data_of_another_width_names_the_features():
     clf = NonNegMLPClassifier.from_autoencoders([ae], max_iter=2)
     with pytest.raises(ValueError, match="X has 10 features, but the pre-trained"):
         clf.fit(X[:, :10], np.arange(60) % 2)
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+@pytest.mark.parametrize("cls, name", [
+    (cls, name) for cls in (NonNegMLPClassifier, ABBAClassifier, NonNegMLPRegressor)
+    for name in ("max_iter", "n_iter_no_change", "batch_size", "steps_per_batch")
+] + [(NonNegAutoencoder, name) for name in ("max_iter", "batch_size", "n_components")])
+def test_bools_are_refused_as_counts(cls, name, solver):
+    # bool is an int to Interval(Integral): before, max_iter=True ran one L-BFGS-B
+    # iteration but made Adam (the autoencoder's default) fail with a TypeError
+    # from np.full in the gain schedule; every count parameter now refuses a bool,
+    # as n_components and hidden_layer_sizes already did.
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).rand(30, 3)
+    y = X.sum(axis=1) if cls is NonNegMLPRegressor else np.arange(30) % 3
+    est = cls(**{"solver": solver, "max_iter": 2, name: True})
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter.*not a bool"):
+        est.fit(X, y)
+    assert not [k for k in vars(est) if k.endswith("_")]
+    first = {} if cls is not NonNegMLPClassifier and cls is not ABBAClassifier else {
+        "classes": [0, 1, 2]}
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+        est.partial_fit(X, y, **first)
+    est.set_params(**{name: 1 if name != "n_components" else 2}).fit(X, y)  # an int

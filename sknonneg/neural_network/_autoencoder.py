@@ -9,8 +9,7 @@ from scipy.special import expit, logit
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from .._compat import (Interval, InvalidParameterError, Options, StrOptions,
-                       check_sample_weight)
+from .._compat import Interval, Options, StrOptions, check_sample_weight
 from .._engine.init import init_rows
 from .._engine import (
     DenseLayer,
@@ -379,14 +378,6 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _warm_start_compatible(self):
         return self._fitted_param("decoder") == self.decoder
-
-    def _validate_extra_params(self):
-        if isinstance(self.n_components, (bool, np.bool_)):
-            # Before: accepted by Interval(Integral) and failed in np.full with a
-            # TypeError.
-            raise InvalidParameterError(
-                f"The 'n_components' parameter of {type(self).__name__} must be an "
-                f"int in the range [1, inf). Got {self.n_components!r} instead.")
 
     def _constrained_layers(self):
         """Weight layers (0: encoder, 1: decoder) that ``nonneg`` applies to."""

@@ -31,7 +31,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .._compat import Interval, StrOptions, validate_parameter_constraints
+from .._compat import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from .._engine import csr_if_mostly_zeros
 from .._kernels import flavour_for
 from .._solvers import SOLVERS
@@ -62,6 +67,22 @@ def _validate_gain(gain):
             f"gain must be a positive float or a (start, end) pair of positive floats, "
             f"got {gain!r}."
         )
+
+
+def _refuse_bool_counts(estimator):
+    """A bool for a scalar int parameter (``max_iter``, ``batch_size``,
+    ``n_iter_no_change``, ``steps_per_batch``, ``n_components``) is an
+    InvalidParameterError. ``Interval(Integral)`` takes ``True`` (bool is an int):
+    before, ``max_iter=True`` ran one L-BFGS-B iteration but failed Adam's gain
+    schedule with a TypeError from ``np.full``, and ``n_components=True`` failed
+    likewise. ``hidden_layer_sizes`` refuses bools itself (``_hidden_sizes``)."""
+    for name, options in estimator._parameter_constraints.items():
+        intervals = [o for o in options if isinstance(o, Interval) and o.type is Integral]
+        value = getattr(estimator, name, None)
+        if intervals and "array-like" not in options and isinstance(value, bool):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be "
+                f"{intervals[0]}, not a bool. Got {value!r} instead.")
 
 
 def _as_float_dtype(dtype):
@@ -146,6 +167,7 @@ class BaseNetwork(BaseEstimator):
             self.get_params(deep=False),
             caller_name=self.__class__.__name__,
         )
+        _refuse_bool_counts(self)
         _validate_gain(self._gain_param())
         if _as_float_dtype(self.dtype) is None:
             raise ValueError(

@@ -188,3 +188,29 @@ def test_import_and_fit_under_python_OO():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("name", ["NonNegMLPClassifier", "NonNegMLPRegressor",
+                                  "ABBAClassifier", "NonNegAutoencoder"])
+def test_fitted_attributes_are_documented(name):
+    # Before: the autoencoder left out t_, n_layers_, n_components_ and the early
+    # stopping attributes of the shared training loops; the MLP classifier and
+    # regressor left out lipschitz_bound_.
+    import warnings
+
+    import numpy as np
+
+    import sknonneg
+
+    cls = getattr(sknonneg, name)
+    X = np.random.RandomState(0).rand(30, 3)
+    y = X.sum(axis=1) if name == "NonNegMLPRegressor" else np.arange(30) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = cls(max_iter=2, random_state=0).fit(X, y)
+    fitted = {k for k in vars(est) if k.endswith("_") and not k.startswith("_")}
+    fitted |= {k for k in dir(cls) if k.endswith("_") and not k.startswith("_")
+               and isinstance(inspect.getattr_static(cls, k), property)}
+    documented = {n.strip() for entry in NumpyDocString(cls.__doc__)["Attributes"]
+                  for n in entry.name.split(",")}
+    assert fitted - documented == set()

@@ -202,8 +202,16 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Names of features seen during fit, when ``X`` has string column names.
     n_outputs_ : int
         The decoder's outputs: ``n_features_in_``.
+    n_components_ : int
+        Number of codes (hidden units) of the fitted autoencoder: ``n_components``
+        at fit time (a later ``set_params`` does not change it).
+    n_layers_ : int
+        Number of layers, input and reconstruction included: 3.
     n_iter_ : int
         L-BFGS-B iterations, epochs, or ``partial_fit`` calls.
+    t_ : int
+        Training samples the solver went through (rows times iterations or
+        epochs; ``partial_fit`` adds its rows), carried over warm starts.
     loss_ : float
         Objective at the end of training: the last value of ``loss_curve_``.
     loss_curve_ : list of float
@@ -211,6 +219,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         value per epoch: the mean of each batch's objective before its update.
     best_loss_ : float
         Least value of ``loss_curve_``.
+    do_early_stopping_ : bool
+        Always False: the autoencoder holds no data out (it has no
+        ``early_stopping`` parameter). Set, with the two below, by the training
+        loops it shares with the classifiers, where early stopping can be on.
+    validation_scores_ : None
+        Always None (no early stopping).
+    best_validation_score_ : None
+        Always None (no early stopping).
 
     See Also
     --------

@@ -213,6 +213,13 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
     monotonic_cst_ : ndarray of shape (n_features_in_,) or None
         The per-feature constraints (-1, 0, 1) resolved from ``monotonic_cst``;
         None without it.
+    lipschitz_bound_ : float
+        Upper bound on the Lipschitz constant of the logits with respect to the
+        input (L2 norms), from the fitted weights: ``c^(L - 1) ||W_1 ...
+        W_L||_2`` (``c`` the largest slope of the hidden units) when every layer
+        is sign-constrained, else a product of spectral norms, runs of
+        constrained layers bounded together. :meth:`certified_radius` divides by
+        it.
     <<classifier_attributes>>
     <<fit_attributes>>
 

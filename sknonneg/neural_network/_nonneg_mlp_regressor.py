@@ -104,6 +104,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         Activation of the fitted hidden units, the one prediction uses.
     gain_ : float
         Gain of the hidden units at the end of training, the one prediction uses.
+    lipschitz_bound_ : float
+        Lipschitz constant of the predictions with respect to the input (L2
+        norms), an upper bound: the network's (as
+        ``NonNegMLPClassifier.lipschitz_bound_``) times the largest ``y_scale_``.
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)

@@ -258,3 +258,13 @@ def test_hidden_layer_sizes_as_a_0d_array_and_the_split_message():
         NonNegMLPRegressor(4, early_stopping=True, validation_fraction=0.9,
                            max_iter=3).fit(X[:3], y[:3])
     assert ".." not in str(info.value)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_score_takes_a_sparse_y_as_fit_does(data, n_outputs):
+    # Before: fit took a sparse y, score raised "setting an array element with a
+    # sequence" (np.asarray of the sparse matrix).
+    X, y = data
+    Y = np.column_stack([y, 2 * y])[:, :n_outputs]
+    reg = NonNegMLPRegressor((3,), max_iter=5, random_state=0).fit(X, sp.csr_matrix(Y))
+    assert reg.score(X, sp.csr_matrix(Y)) == reg.score(X, Y.squeeze())

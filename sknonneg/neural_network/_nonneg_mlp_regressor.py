@@ -6,6 +6,7 @@ from numbers import Real
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
@@ -13,7 +14,12 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import Interval, StrOptions, check_sample_weight
 from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
-from .._validation import check_positive_weights, check_target_scale, user_stacklevel
+from .._validation import (
+    check_positive_weights,
+    check_sparse_structure,
+    check_target_scale,
+    user_stacklevel,
+)
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._nonneg_mlp import NonNegMLPClassifier, _activation_slope
@@ -407,8 +413,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True values for ``X``.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            True values for ``X`` (a sparse matrix is densified, as :meth:`fit`
+            takes it).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
 
@@ -418,6 +425,11 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
             R^2 of ``self.predict(X)`` against ``y`` (uniform average over the
             outputs).
         """
+        if sp.issparse(y):
+            # As fit reads it. Before: np.asarray of the sparse matrix, "setting
+            # an array element with a sequence".
+            check_sparse_structure(y, name="y")
+            y = y.toarray()
         return self._r2(y, self.predict(X), sample_weight)
 
     # --------------------------------------------------------------- fitting

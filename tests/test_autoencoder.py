@@ -497,3 +497,14 @@ def test_dtype_message_names_the_fitted_dtype():
     Xb[0, 0] = 1e39
     with pytest.raises(ValueError, match="too large for dtype=float32"):
         ae.transform(Xb)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_inverse_transform_names_its_input_in_the_non_finite_message(bad):
+    # Before: "Input contains NaN." (the estimators say "Input X contains NaN").
+    X = np.random.RandomState(0).rand(20, 5)
+    ae = NonNegAutoencoder(2, max_iter=2, random_state=0).fit(X)
+    codes = ae.transform(X)
+    codes[0, 0] = bad
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        ae.inverse_transform(codes)

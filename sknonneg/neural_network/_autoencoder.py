@@ -671,8 +671,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         check_is_fitted(self)
         check_sparse_structure(X)  # before scipy densifies it
+        # Named as the estimators' checks name it (before: "Input contains NaN.").
         codes = check_array(X, accept_sparse=["csr", "csc", "coo"],
-                            dtype=[np.float64, np.float32])
+                            dtype=[np.float64, np.float32], input_name="X",
+                            estimator=self)
         if sp.issparse(codes):  # n_components columns: small once dense
             codes = codes.toarray()
         if codes.shape[1] != self.n_components_:

@@ -77,7 +77,8 @@ def _refuse_bool_counts(estimator):
     schedule with a TypeError from ``np.full``, and ``n_components=True`` failed
     likewise. ``hidden_layer_sizes`` refuses bools itself (``_hidden_sizes``)."""
     for name, options in estimator._parameter_constraints.items():
-        intervals = [o for o in options if isinstance(o, Interval) and o.type is Integral]
+        intervals = [o for o in options
+                     if isinstance(o, Interval) and o.type is Integral]
         value = getattr(estimator, name, None)
         if intervals and "array-like" not in options and isinstance(value, bool):
             raise InvalidParameterError(

@@ -714,3 +714,23 @@ def test_output_weights_refuses_meaningless_arguments():
     with pytest.raises(ValueError, match="a pair of Axes"):
         OutputWeightsDisplay.from_estimator(est, X[:50], ax=axes)
     plt.close("all")
+
+
+def test_hidden_units_imshow_kw_limits_and_norm_win():
+    # Before: imshow_kw={"vmin": ...} was "got multiple values for keyword argument
+    # 'vmin'", and a norm met the computed vmin/vmax ("Passing a Normalize
+    # instance simultaneously with vmin/vmax").
+    from matplotlib.colors import PowerNorm
+
+    est = fitted("nonneg_standin")
+    disp = HiddenUnitsDisplay.from_estimator(est, imshow_kw={"vmin": 0.1, "vmax": 2})
+    assert all(im.get_clim() == (0.1, 2) for im in disp.images_)
+    np.testing.assert_array_equal(disp.vmin_, 0.1)
+    np.testing.assert_array_equal(disp.vmax_, 2)
+    # one of the two: the other is computed
+    disp = HiddenUnitsDisplay.from_estimator(est, imshow_kw={"vmax": 3})
+    assert all(im.get_clim() == (0, 3) for im in disp.images_)
+    norm = PowerNorm(0.5, vmin=0, vmax=5)
+    disp = HiddenUnitsDisplay.from_estimator(est, imshow_kw={"norm": norm})
+    assert all(im.norm is norm for im in disp.images_)
+    np.testing.assert_array_equal(disp.vmax_, 5)

@@ -93,7 +93,8 @@ class HiddenUnitsDisplay:
     signed_ : bool
         Whether the signed (grey-centred) scale was used.
     vmin_, vmax_ : ndarray of shape (n_units,)
-        Colour limits of each image.
+        Colour limits of each image, as drawn (those of ``imshow_kw``'s
+        ``vmin``, ``vmax`` or ``norm`` when it gives them).
 
     See Also
     --------
@@ -168,6 +169,9 @@ class HiddenUnitsDisplay:
             Title of the whole grid: ``True`` uses ``estimator_name``.
         imshow_kw : dict, default=None
             Extra keyword arguments for :meth:`~matplotlib.axes.Axes.imshow`.
+            They take precedence: its ``vmin`` and ``vmax`` replace the limits
+            computed from ``normalize`` and ``signed``, and a ``norm`` replaces
+            both.
 
         Returns
         -------
@@ -240,13 +244,21 @@ class HiddenUnitsDisplay:
 
         kw = {"interpolation": "nearest", "cmap": "gray" if cmap is None else cmap}
         kw.update(imshow_kw or {})
+        # The user's imshow_kw wins: its vmin/vmax replace the computed limits,
+        # and a norm replaces both (matplotlib refuses a norm with vmin/vmax).
+        # Before: imshow got vmin twice (a TypeError), or a norm with vmin/vmax.
+        user_vmin, user_vmax = kw.pop("vmin", None), kw.pop("vmax", None)
+        if kw.get("norm") is not None:
+            limits = [{} for _ in range(n_units)]
+        else:
+            limits = [{"vmin": vmin[i] if user_vmin is None else user_vmin,
+                       "vmax": vmax[i] if user_vmax is None else user_vmax}
+                      for i in range(n_units)]
         flat_axes = axes.ravel()
         images = np.empty(n_units, dtype=object)
         for i in range(n_units):
             a = flat_axes[i]
-            images[i] = a.imshow(
-                W[i].reshape(shape), vmin=vmin[i], vmax=vmax[i], **kw
-            )
+            images[i] = a.imshow(W[i].reshape(shape), **kw, **limits[i])
             a.set_xticks([])
             a.set_yticks([])
             if titles:
@@ -273,8 +285,10 @@ class HiddenUnitsDisplay:
         self.ax_ = container
         self.figure_ = fig
         self.signed_ = signed_
-        self.vmin_ = np.asarray(vmin, dtype=float)
-        self.vmax_ = np.asarray(vmax, dtype=float)
+        # the limits as drawn (imshow_kw's vmin, vmax or norm included)
+        clims = np.array([im.get_clim() for im in images], dtype=float).reshape(-1, 2)
+        self.vmin_ = clims[:, 0]
+        self.vmax_ = clims[:, 1]
         return self
 
     # When given one Axes, the images go in a grid of inset axes. With
@@ -385,6 +399,9 @@ class HiddenUnitsDisplay:
             Title of the whole grid: ``True`` uses ``estimator_name``.
         imshow_kw : dict, default=None
             Extra keyword arguments for :meth:`~matplotlib.axes.Axes.imshow`.
+            They take precedence: its ``vmin`` and ``vmax`` replace the limits
+            computed from ``normalize`` and ``signed``, and a ``norm`` replaces
+            both.
 
         Returns
         -------

@@ -734,3 +734,42 @@ def test_hidden_units_imshow_kw_limits_and_norm_win():
     disp = HiddenUnitsDisplay.from_estimator(est, imshow_kw={"norm": norm})
     assert all(im.norm is norm for im in disp.images_)
     np.testing.assert_array_equal(disp.vmax_, 5)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_pair_of_axes_bars_line_up_with_the_diagram(transpose):
+    # Before: with ax=(hinton_ax, bar_ax) the bar Axes kept its own unit axis: not
+    # inverted with transpose (unit 0's bars at the bottom, its square on top),
+    # padded limits (-0.635..5.635 against -0.5..5.5), no unit labels, and its own
+    # extent, so the bars did not line up with the diagram's columns (rows).
+    X, y = _digits()
+    est = fitted("nonneg_standin")
+    units = [0, 5, 3]
+    fig, axes = plt.subplots(1, 2, layout="constrained") if transpose else plt.subplots(2, 1)
+    disp = OutputWeightsDisplay.from_estimator(est, X, y, ax=axes, units=units,
+                                               transpose=transpose)
+    ax, bar_ax = disp.ax_, disp.bar_ax_
+    assert bar_ax is axes[1]
+    fig.canvas.draw()
+    ax_pos, bar_pos = ax.get_position(), bar_ax.get_position()
+    if transpose:
+        assert bar_ax.yaxis_inverted() and ax.yaxis_inverted()
+        assert bar_ax.get_ylim() == ax.get_ylim() == (len(units) - 0.5, -0.5)
+        labels = [t.get_text() for t in bar_ax.get_yticklabels()]
+        np.testing.assert_allclose(bar_ax.get_yticks(), np.arange(len(units)))
+        # unit 0's bars are in the top row, as its squares are
+        assert {b.get_y() + b.get_height() / 2 for b in disp.bars_[0]} == {0, 1, 2}
+        np.testing.assert_allclose([bar_pos.y0, bar_pos.height],
+                                   [ax_pos.y0, ax_pos.height], atol=1e-9)
+    else:
+        assert bar_ax.get_xlim() == ax.get_xlim() == (-0.5, len(units) - 0.5)
+        labels = [t.get_text() for t in bar_ax.get_xticklabels()]
+        np.testing.assert_allclose([bar_pos.x0, bar_pos.width],
+                                   [ax_pos.x0, ax_pos.width], atol=1e-9)
+    assert labels == [str(u) for u in units]
+    # Axes already shared with each other stay so (and still line up)
+    fig, axes = plt.subplots(2, 1, sharex=True)
+    disp = OutputWeightsDisplay.from_estimator(est, X, y, ax=axes)
+    fig.canvas.draw()
+    assert axes[1].get_xlim() == (-0.5, N_HIDDEN - 0.5)
+    np.testing.assert_allclose(axes[1].get_position().x0, axes[0].get_position().x0)

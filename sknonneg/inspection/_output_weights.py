@@ -24,6 +24,46 @@ def _tick_positions(n, max_labels=40):
     return np.arange(0, n, step)
 
 
+def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels):
+    """Give a user-supplied bar Axes the diagram's hidden-unit axis.
+
+    The unit axis (y with ``transpose``, else x) gets the diagram's limits
+    (inverted with ``transpose``: unit 0 on top) and unit labels, and is shared
+    with the diagram's when it is shared with no other Axes. At draw time the
+    Axes is narrowed (shortened, with ``transpose``) to the extent the diagram's
+    equal aspect leaves it, placed by the diagram's anchor, so that bars stacked
+    under (beside) the diagram line up with its columns (rows).
+    """
+    from matplotlib.transforms import Bbox
+
+    name = "y" if transpose else "x"
+    shared = getattr(ax, f"get_shared_{name}_axes")()
+    if not shared.joined(ax, bar_ax) and len(shared.get_siblings(bar_ax)) == 1:
+        getattr(bar_ax, f"share{name}")(ax)
+    if transpose:
+        bar_ax.set_ylim(n_units - 0.5, -0.5)
+        bar_ax.set_yticks(ticks, ticklabels)
+        bar_ax.tick_params(axis="y", left=False, labelleft=True)
+        bar_ax.set_ylabel("hidden unit")
+    else:
+        bar_ax.set_xlim(-0.5, n_units - 0.5)
+        bar_ax.set_xticks(ticks, ticklabels)
+        bar_ax.tick_params(axis="x", bottom=False, labelbottom=True)
+        bar_ax.set_xlabel("hidden unit")
+
+    def locator(bar_ax, renderer):
+        ax.apply_aspect()
+        active = ax.get_position(original=False)
+        box = bar_ax.get_position(original=True)
+        if transpose:
+            size = (box.width, min(active.height, box.height))
+        else:
+            size = (min(active.width, box.width), box.height)
+        return Bbox.from_bounds(0, 0, *size).anchored(ax.get_anchor(), box)
+
+    bar_ax.set_axes_locator(locator)
+
+
 class OutputWeightsDisplay:
     """Hinton diagram of the hidden-to-output weights of a network.
 
@@ -151,7 +191,12 @@ class OutputWeightsDisplay:
             diagram is drawn in it, and strips for the unit images and the
             activation bars are appended to it (aligned, via
             :func:`mpl_toolkits.axes_grid1.make_axes_locatable`). A pair of
-            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images).
+            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images);
+            ``bar_ax`` gets the diagram's hidden-unit axis (limits, order and
+            labels; shared with it unless ``bar_ax`` already shares that axis
+            with another Axes) and is narrowed (shortened, with ``transpose``)
+            to the diagram's extent, so that bars placed below it (beside it,
+            with ``transpose``) line up with its columns (rows).
         transpose : bool, default=False
             If False, outputs are rows and hidden units columns (as in
             Fig. 2); images and bars go below. If True, hidden units are rows
@@ -314,7 +359,8 @@ class OutputWeightsDisplay:
                 if self.activation_labels is not None
                 else [str(i) for i in range(n_rows)]
             )
-            if bar_ax is None:
+            pair = bar_ax is not None
+            if not pair:
                 share = {"sharey": ax} if transpose else {"sharex": ax}
                 bar_ax = divider.append_axes(
                     where, size=f"{100 * n_rows / ref:.3f}%", pad=0.08, **share
@@ -356,6 +402,13 @@ class OutputWeightsDisplay:
                 bar_ax.set_yticks(np.arange(n_rows)[::-1], act_labels)
                 bar_ax.tick_params(axis="x", bottom=False, labelbottom=False)
                 bar_ax.set_ylabel(f"mean activation\nper {group}", fontsize="small")
+            if pair:
+                # Before: a given bar Axes kept its own unit axis (not inverted
+                # with transpose, so unit 0's bars were at the bottom; padded
+                # limits; no unit labels) and its own extent, so the bars did not
+                # line up with the diagram's columns (rows).
+                _align_bar_axes(bar_ax, ax, transpose, n_units, unit_ticks,
+                                unit_ticklabels)
             bar_ax.tick_params(length=0, labelsize="small")
             for spine in bar_ax.spines.values():
                 spine.set_visible(False)
@@ -422,7 +475,12 @@ class OutputWeightsDisplay:
             diagram is drawn in it, and strips for the unit images and the
             activation bars are appended to it (aligned, via
             :func:`mpl_toolkits.axes_grid1.make_axes_locatable`). A pair of
-            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images).
+            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images);
+            ``bar_ax`` gets the diagram's hidden-unit axis (limits, order and
+            labels; shared with it unless ``bar_ax`` already shares that axis
+            with another Axes) and is narrowed (shortened, with ``transpose``)
+            to the diagram's extent, so that bars placed below it (beside it,
+            with ``transpose``) line up with its columns (rows).
         transpose : bool, default=False
             If False, outputs are rows and hidden units columns (as in
             Fig. 2); images and bars go below. If True, hidden units are rows

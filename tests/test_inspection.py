@@ -773,3 +773,54 @@ def test_output_weights_pair_of_axes_bars_line_up_with_the_diagram(transpose):
     fig.canvas.draw()
     assert axes[1].get_xlim() == (-0.5, N_HIDDEN - 0.5)
     np.testing.assert_allclose(axes[1].get_position().x0, axes[0].get_position().x0)
+
+
+def test_order_class_of_abba_uses_the_logits_it_raises():
+    # Before: the argmax ran over ABBA's 2C output columns [u, v], so a unit was
+    # filed under "out12" of a 10-class problem: the v half of class 2, whose
+    # logit (u - v) / 2 that unit lowers.
+    from sknonneg import ABBAClassifier
+
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        abba = ABBAClassifier(6, max_iter=30, random_state=0).fit(X, y)
+        binary = ABBAClassifier(6, output="logistic", max_iter=10,
+                                random_state=0).fit(X, y % 2)
+    W = abba.coefs_[-1]
+    effect = W[:, :10] - W[:, 10:]
+    for disp in (HiddenUnitsDisplay.from_estimator(abba, order="class"),
+                 OutputWeightsDisplay.from_estimator(abba, order="class")):
+        ids = disp.unit_ids
+        favoured = np.argmax(effect[ids], axis=1)
+        assert np.all(np.diff(favoured) >= 0)
+    disp = HiddenUnitsDisplay.from_estimator(abba, order="class")
+    assert disp.unit_labels == [f"{u}→{abba.classes_[c]}"
+                                for u, c in zip(disp.unit_ids, favoured)]
+    # binary logistic: one logit (u - v) / 2; its sign picks the class
+    W = binary.coefs_[-1]
+    disp = HiddenUnitsDisplay.from_estimator(binary, order="class")
+    sign = (W[:, 0] - W[:, 1])[disp.unit_ids]
+    assert disp.unit_labels == [
+        f"{u}→{'none' if s == 0 else int(s > 0)}" for u, s in zip(disp.unit_ids, sign)]
+
+
+def test_order_class_a_unit_with_zero_output_weights_favours_no_class():
+    # Before: a binary network's unit of output weight 0 was titled "→0", as
+    # favouring classes_[0] (the code tested w > 0), which no unit of a
+    # non-negative network can do; an all-zero row of a multiclass one was filed
+    # under classes_[0] too (the argmax of zeros).
+    import copy
+
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        binary = MLPClassifier(3, max_iter=5, random_state=0).fit(X, y % 2)
+    binary.coefs_[-1][:] = [[0.5], [0.0], [-0.3]]
+    disp = HiddenUnitsDisplay.from_estimator(binary, order="class")
+    assert disp.unit_labels == ["2→0", "0→1", "1→none"]
+    multi = copy.deepcopy(fitted("mlp"))
+    multi.coefs_[-1][4] = 0.0
+    disp = HiddenUnitsDisplay.from_estimator(multi, order="class")
+    assert disp.unit_labels[-1] == "4→none"
+    assert not any(lab.endswith("none") for lab in disp.unit_labels[:-1])

@@ -366,9 +366,14 @@ class HiddenUnitsDisplay:
             magnitude ``sum_j |coefs_[1][i, j]|``, strongest first.
             ``"class"``: grouped by the class that the unit's output weight
             favours most (``argmax_j coefs_[1][i, j]``; for a binary net with
-            one output, the sign), strongest first within each group; image
-            titles then read ``"unit→class"``. Orders need a network
-            (``"class"`` one with a single hidden layer).
+            one output, the sign: positive favours ``classes_[1]``, negative
+            ``classes_[0]``; for ABBAClassifier, whose output columns are the
+            halves ``u`` and ``v`` of the logits ``(u - v) / 2``, the argmax
+            over ``coefs_[1][i, :C] - coefs_[1][i, C:]``, the class whose logit
+            the unit raises most), strongest first within each group; image
+            titles then read ``"unit→class"``. A unit whose output weights are
+            all zero favours no class: it comes last, titled ``"unit→none"``.
+            Orders need a network (``"class"`` one with a single hidden layer).
         image_shape : tuple of int, default=None
             ``(height, width)``, e.g. ``(28, 28)`` for MNIST or ``(8, 8)``
             for :func:`~sklearn.datasets.load_digits`. ``None``: square.

@@ -201,35 +201,60 @@ def class_preference(W_out, classes):
     Parameters
     ----------
     W_out : ndarray, shape (n_units, n_outputs)
+        Weights of the units on the logits, one column per class (or one
+        column, the logit of ``classes[1]``, for a binary logistic output).
     classes : array-like or None
         ``classes_`` of the estimator.
 
     Returns
     -------
     label_index : ndarray of int, shape (n_units,)
+        Index into ``labels``; a unit whose outgoing weights are all zero
+        favours no class and gets the last label, ``"none"``.
     strength : ndarray of float, shape (n_units,)
-        Weight towards the favoured class.
+        Weight towards the favoured class (0 for ``"none"``).
     labels : list of str
-        Labels indexed by ``label_index``.
+        Labels indexed by ``label_index``: the classes, then ``"none"``.
     """
     n_units = W_out.shape[0]
     if W_out.shape[1] == 1:
         # binary classifier with a single logistic output: w > 0 favours
-        # classes_[1], w < 0 favours classes_[0]
+        # classes_[1], w < 0 favours classes_[0], w == 0 neither (before: a zero
+        # weight was said to favour classes_[0], which no unit of a non-negative
+        # network can do)
         w = W_out[:, 0]
         labels = (
             [str(c) for c in classes]
             if classes is not None and len(classes) == 2
             else ["neg", "pos"]
         )
-        return (w > 0).astype(int), np.abs(w), labels
+        idx = np.where(w > 0, 1, np.where(w < 0, 0, 2))
+        return idx, np.abs(w), labels + ["none"]
     idx = np.argmax(W_out, axis=1)
     strength = W_out[np.arange(n_units), idx]
     if classes is not None and len(classes) == W_out.shape[1]:
         labels = [str(c) for c in classes]
     else:
         labels = [f"out{j}" for j in range(W_out.shape[1])]
-    return idx, strength, labels
+    none = ~np.any(W_out != 0, axis=1)
+    idx = np.where(none, len(labels), idx)
+    strength = np.where(none, 0.0, strength)
+    return idx, strength, labels + ["none"]
+
+
+def logit_weights(final, W_out):
+    """Weights of the last hidden units on the logits.
+
+    ``coefs_[-1]`` itself, except for ABBAClassifier, whose doubled output
+    ``[u, v]`` (``2 n_outputs`` columns, ``coefs_[-1] = [[A, B], [B, A]]``) feeds
+    the logits ``(u - v) / 2``: its units act on them through
+    ``(W[:, :n] - W[:, n:]) / 2``, one column per logit.
+    """
+    a = getattr(final, "coefs_a_", None)
+    if a is not None and W_out.shape[1] == 2 * np.shape(a[-1])[1]:
+        n = W_out.shape[1] // 2
+        return (W_out[:, :n] - W_out[:, n:]) / 2
+    return W_out
 
 
 def unit_indices(units, n_units):
@@ -266,8 +291,10 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
         array-like: these units (then ordered by ``order`` if given).
     order : {None, "output_weight", "class"}
         ``"output_weight"``: by total outgoing weight magnitude, strongest
-        first; ``"class"``: grouped by the class the unit's output weight
-        favours most (in ``classes_`` order), strongest first within a group.
+        first; ``"class"``: grouped by the class whose logit the unit's output
+        weight raises most (in ``classes_`` order; for ABBAClassifier through
+        :func:`logit_weights`), strongest first within a group; units that
+        favour no class (all output weights zero) come last, as ``"none"``.
     layer : int, default=1
         The units are those of hidden layer ``layer`` (1-based), whose
         outgoing weights are ``coefs_[layer]``.
@@ -306,8 +333,11 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
                     "order='class' needs units connected directly to the "
                     "output layer (a network with one hidden layer)."
                 )
-            classes = getattr(final_estimator(estimator), "classes_", None)
-            cls, strength, labels = class_preference(W, classes)
+            final = final_estimator(estimator)
+            classes = getattr(final, "classes_", None)
+            # Before: ABBA's argmax ran over its 2C [u, v] columns, a unit filed
+            # under the v column of the class whose logit it lowers ("out12").
+            cls, strength, labels = class_preference(logit_weights(final, W), classes)
             key = np.lexsort((-strength[idx], cls[idx]))
             idx = idx[key]
             group = [labels[c] for c in cls[idx]]

@@ -587,10 +587,17 @@ def test_describe_network_decomposition_and_pipeline():
 def test_unfitted_and_unsupported_estimators():
     with pytest.raises(NotFittedError):
         top_features(MLPClassifier())
+    # Before: hoyer_sparsity's was "float() argument must be ... not
+    # 'MLPClassifier'".
+    for unfitted in (MLPClassifier(), make_pipeline(MinMaxScaler(), NMF(2))):
+        with pytest.raises(NotFittedError):
+            hoyer_sparsity(unfitted)
     X, y = _digits()
     lr = LogisticRegression(max_iter=50).fit(X[:100], y[:100])
     with pytest.raises(TypeError, match="not supported"):
         describe_network(lr)
+    with pytest.raises(TypeError, match="not supported"):
+        hoyer_sparsity(lr)
 
 
 def test_abba_classifier_is_inspectable():

@@ -12,7 +12,10 @@ from ._utils import get_components, get_layers, layer_constraints
 
 def _as_matrix(W):
     """Array from an array-like or from a fitted estimator's first layer."""
-    if hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps"):
+    if (hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps")
+            or hasattr(W, "get_params")):
+        # an unfitted estimator gets NotFittedError there (before: a TypeError
+        # from float() of the estimator)
         return get_components(W)
     if sp.issparse(W):
         return check_sparse_structure(W, name="W").toarray().astype(float)

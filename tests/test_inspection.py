@@ -831,3 +831,32 @@ def test_order_class_a_unit_with_zero_output_weights_favours_no_class():
     disp = HiddenUnitsDisplay.from_estimator(multi, order="class")
     assert disp.unit_labels[-1] == "4→none"
     assert not any(lab.endswith("none") for lab in disp.unit_labels[:-1])
+
+
+def test_weight_sparsity_of_abba_is_that_of_its_signed_weights():
+    # Before: the doubled [[A, B], [B, A]] was measured: the first and last
+    # layers, stored as A = W+, B = W-, read "zero 50.0%" whatever the weights,
+    # and a Hoyer value of the duplicated [W+; W-] columns.
+    from sknonneg import ABBAClassifier
+
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier((6, 5), activation="tanh", max_iter=20,
+                            random_state=0).fit(X, y)
+    mlp.coefs_[0][:20] = 0.0  # 20 of 64 input features unused
+    mlp.coefs_[1][:, 0] = 0.0  # a dead unit in h2
+    abba = ABBAClassifier.from_mlp(mlp)
+    got, want = weight_sparsity(abba), weight_sparsity(mlp)
+    cols = ["n_in", "n_out", "n_weights", "n_zero", "fraction_zero",
+            "fraction_negative", "hoyer", "dead_units"]
+    pd.testing.assert_frame_equal(got[cols], want[cols], check_dtype=False)
+    assert list(got["constraint"]) == ["abba"] * 3
+    assert got.loc["input->h1", "fraction_zero"] == pytest.approx(20 / 64)
+    # a hidden-to-hidden ABBA layer can have A and B both non-zero: one weight
+    abba.coefs_a_[1][:] = abba.coefs_b_[1][:] = 1.0
+    row = weight_sparsity(abba).loc["h1->h2"]
+    assert (row["n_zero"], row["fraction_negative"], row["hoyer"]) == (0, 0.0, 0.0)
+    report = describe_network(abba)
+    assert "input->h1         64 x 6  abba" in report
+    assert "128 -> 12 -> 10 -> 20" in report and "pairs (A_ij, B_ij)" in report

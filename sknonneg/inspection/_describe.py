@@ -32,7 +32,10 @@ def describe_network(estimator, tol=1e-6):
         or, marked ``(inferred)``, from the signs of the weights), fraction of
         zero and of negative weights, mean Hoyer sparsity of the receiving
         neurons' weight vectors and the number of dead neurons (all incoming
-        weights zero); finally the Lipschitz bound when the estimator exposes
+        weights zero); for ABBAClassifier the layers are measured on their
+        blocks ``A, B`` as :func:`weight_sparsity` describes (Notes), which a
+        line under the table recalls; then the totals (over the measured
+        weights); finally the Lipschitz bound when the estimator exposes
         ``lipschitz_bound_``.
 
     See Also
@@ -53,7 +56,8 @@ def describe_network(estimator, tol=1e-6):
     df = weight_sparsity(estimator, tol=tol, relative=True)
     lines = []
     if is_network(final):
-        sizes = [df["n_in"].iloc[0]] + list(df["n_out"])
+        # the stored layer sizes (an ABBA network's table is of its blocks)
+        sizes = [np.shape(final.coefs_[0])[0]] + [np.shape(c)[1] for c in final.coefs_]
         arch = " -> ".join(str(s) for s in sizes)
         n_hidden = len(sizes) - 2
         head = f"{name}: {arch} ({n_hidden} hidden layer{'s' if n_hidden != 1 else ''})"
@@ -94,6 +98,9 @@ def describe_network(estimator, tol=1e-6):
             f"{row['fraction_zero']:>6.1%} {row['fraction_negative']:>6.1%} "
             f"{hoyer:>6} {row['dead_units']:>5d}"
         )
+    if (df["constraint"] == "abba").any() and hasattr(final, "coefs_a_"):
+        lines.append("  abba rows: weights are the pairs (A_ij, B_ij) of the blocks, zero "
+                     "when A + B is, negative when A - B is; hoyer of A + B")
     n_weights = int(df["n_weights"].sum())
     n_zero = int(df["n_zero"].sum())
     lines.append(

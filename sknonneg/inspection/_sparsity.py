@@ -7,7 +7,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._validation import check_sparse_structure
-from ._utils import get_components, get_layers, layer_constraints
+from ._utils import final_estimator, get_components, get_layers, layer_constraints
 
 
 def _as_matrix(W):
@@ -111,6 +111,19 @@ def _zero_threshold(W, tol, relative):
     return tol
 
 
+def _abba_pairs(estimator, layers, constraints):
+    """Replace the declared ``"abba"`` layers by their blocks ``(A, B)``."""
+    final = final_estimator(estimator)
+    a, b = getattr(final, "coefs_a_", None), getattr(final, "coefs_b_", None)
+    if a is None or b is None or len(a) != len(layers):
+        return layers
+    return [
+        (np.asarray(a[i], dtype=float), np.asarray(b[i], dtype=float))
+        if c == "abba" else W
+        for i, (W, c) in enumerate(zip(layers, constraints))
+    ]
+
+
 def weight_sparsity(estimator, tol=1e-6, relative=True):
     """Fraction of (near-)zero weights and Hoyer sparsity per layer.
 
@@ -136,7 +149,8 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
         (``"input->h1"``, ``"h1->output"``, ..., or ``"components"`` for
         PCA/NMF), with columns
 
-        - ``n_in``, ``n_out``: layer shape;
+        - ``n_in``, ``n_out``: layer shape (for ABBAClassifier, of the blocks;
+          see Notes);
         - ``n_weights``, ``n_zero``: number of weights and of zero weights;
         - ``fraction_zero``: ``n_zero / n_weights``;
         - ``fraction_negative``: fraction of weights ``< -threshold``;
@@ -152,6 +166,22 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     --------
     hoyer_sparsity : Hoyer sparsity of arbitrary vectors.
     describe_network : Text summary built on this table.
+
+    Notes
+    -----
+    An ABBAClassifier's ``coefs_[l]`` is the doubled matrix ``[[A, B], [B, A]]``
+    with ``A, B >= 0`` (``coefs_a_``, ``coefs_b_``). Its ``"abba"`` layers are
+    measured on the blocks, ``N_{l-1} x N_l``: the weight from unit ``i`` to
+    unit ``j`` is the pair ``(A_ij, B_ij)``, of magnitude ``A_ij + B_ij`` (the
+    matrix ``S_l`` of the Lipschitz bound) and sign that of ``A_ij - B_ij``.
+    It is zero when ``A_ij + B_ij`` is (at the threshold above, relative to the
+    largest ``A + B``), negative when ``A_ij - B_ij`` is below minus the
+    threshold, and ``hoyer`` is that of the columns of ``A + B``. The first and
+    last layers act only through ``A - B`` and are stored as ``A = (A - B)^+``,
+    ``B = (A - B)^-``: there ``A + B = |A - B|``, and the numbers are those of
+    the signed network ``A - B``, comparable with an MLP's (the doubled matrix
+    would always read at least 50% zero and a Hoyer value of duplicated
+    vectors).
 
     Examples
     --------
@@ -177,22 +207,33 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     else:
         layers, names = get_layers(estimator)
         constraints, declared = layer_constraints(estimator, layers)
+        layers = _abba_pairs(estimator, layers, constraints)
 
     rows = []
     for W, constraint in zip(layers, constraints):
-        thr = _zero_threshold(W, tol, relative)
-        zero = np.abs(W) <= thr
+        if isinstance(W, tuple):
+            # ABBA blocks (A, B): the weight i -> j is the pair (A_ij, B_ij), of
+            # magnitude A_ij + B_ij and sign that of A_ij - B_ij. Before: the
+            # doubled [[A, B], [B, A]] was measured, where the first and last
+            # layers, stored as A = W+, B = W-, always read 50% zero.
+            A, B = W
+            magnitude, signed = A + B, A - B
+        else:
+            magnitude, signed = np.abs(W), W
+        thr = _zero_threshold(magnitude, tol, relative)
+        zero = magnitude <= thr
+        size = magnitude.size
         rows.append(
             {
-                "n_in": W.shape[0],
-                "n_out": W.shape[1],
-                "n_weights": W.size,
+                "n_in": magnitude.shape[0],
+                "n_out": magnitude.shape[1],
+                "n_weights": size,
                 "n_zero": int(zero.sum()),
-                "fraction_zero": float(zero.mean()) if W.size else float("nan"),
-                "fraction_negative": float((W < -thr).mean())
-                if W.size
+                "fraction_zero": float(zero.mean()) if size else float("nan"),
+                "fraction_negative": float((signed < -thr).mean())
+                if size
                 else float("nan"),
-                "hoyer": hoyer_sparsity(W, axis=0, average=True),
+                "hoyer": hoyer_sparsity(magnitude, axis=0, average=True),
                 "dead_units": int(np.all(zero, axis=0).sum()),
                 "constraint": constraint,
                 "declared": declared,

@@ -860,3 +860,45 @@ def test_weight_sparsity_of_abba_is_that_of_its_signed_weights():
     report = describe_network(abba)
     assert "input->h1         64 x 6  abba" in report
     assert "128 -> 12 -> 10 -> 20" in report and "pairs (A_ij, B_ij)" in report
+
+
+def _overlap(a, b):
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_output_weights_transposed_labels_do_not_run_together():
+    # Before, transposed: ABBA's 20 output labels on top read "0 (u)1 (u)2 (u)...",
+    # and a binary net's one-column diagram's "output (class)" ran into the bars'
+    # "mean activation per class" beside it.
+    from sknonneg import ABBAClassifier
+
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        abba = ABBAClassifier(6, max_iter=10, random_state=0).fit(X, y)
+        binary = NonNegMLPClassifier(5, output="logistic", max_iter=10,
+                                     random_state=0).fit(X, y % 2)
+    for est, target in ((abba, y), (binary, y % 2)):
+        disp = OutputWeightsDisplay.from_estimator(est, X, target, transpose=True)
+        fig = disp.figure_
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in (disp.ax_, disp.bar_ax_):
+            boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()
+                     if t.get_text()]
+            assert not any(_overlap(a, b) for a, b in zip(boxes, boxes[1:]))
+        labels = [a.xaxis.label.get_window_extent(renderer)
+                  for a in (disp.ax_, disp.bar_ax_)]
+        assert not _overlap(*labels)
+        # and all of it inside the figure
+        for box in labels + [disp.ax_.title.get_window_extent(renderer)]:
+            assert box.y1 <= fig.bbox.y1 and box.x0 >= 0
+    assert disp.ax_.get_xlabel() == "output\n(class)"  # one column: on two lines
+    assert disp.bar_ax_.get_xlabel() == "mean activation\nper class"
+    disp = OutputWeightsDisplay.from_estimator(abba, X, y, transpose=True)
+    assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {90}
+    # labels that fit their cells stay level
+    disp = OutputWeightsDisplay.from_estimator(abba, transpose=True)
+    assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {0}
+    disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=True)
+    assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {0}

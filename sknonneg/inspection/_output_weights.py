@@ -24,6 +24,20 @@ def _tick_positions(n, max_labels=40):
     return np.arange(0, n, step)
 
 
+def _label_width(labels):
+    """Estimated width in inches of the widest of ``labels`` at the "small" size
+    of the tick labels (0.6 em per character)."""
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size="small").get_size_in_points()  # follows rcParams
+    return 0.6 * size / 72 * max((len(str(s)) for s in labels), default=0)
+
+
+def _crowded(labels, spacing):
+    """Whether labels ``spacing`` inches apart would run into each other."""
+    return _label_width(labels) > 0.9 * spacing
+
+
 def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels):
     """Give a user-supplied bar Axes the diagram's hidden-unit axis.
 
@@ -62,6 +76,24 @@ def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels):
         return Bbox.from_bounds(0, 0, *size).anchored(ax.get_anchor(), box)
 
     bar_ax.set_axes_locator(locator)
+
+
+def _cell_inches(ax, n_x, n_y):
+    """Side in inches of a diagram cell (the diagram keeps an equal aspect)."""
+    pos = ax.get_position(original=True)
+    width, height = ax.figure.get_size_inches()
+    return min(pos.width * width / max(n_x, 1), pos.height * height / max(n_y, 1))
+
+
+def _top_label_sets(n_out, out_labels, acts, activation_labels):
+    """The label sets above a transposed diagram and its bars, with their step."""
+    ticks = _tick_positions(n_out)
+    sets = [([out_labels[c] for c in ticks], ticks[1] - ticks[0] if len(ticks) > 1 else 1)]
+    if acts is not None:
+        names = (activation_labels if activation_labels is not None
+                 else range(len(acts)))
+        sets.append(([str(s) for s in names], 1))
+    return sets
 
 
 class OutputWeightsDisplay:
@@ -201,7 +233,8 @@ class OutputWeightsDisplay:
             If False, outputs are rows and hidden units columns (as in
             Fig. 2); images and bars go below. If True, hidden units are rows
             and outputs columns (as in Fig. 4); images and bars go to the
-            right.
+            right, and column labels too wide for their cells are turned
+            upright.
         positive_color, negative_color : color, default="white", "black"
             Fill colours of positive and negative weights.
         background_color : color, default="0.5"
@@ -258,6 +291,13 @@ class OutputWeightsDisplay:
             long_y = n_y + (0 if transpose else extra)
             cell = float(np.clip(min(9.0 / long_x, 9.0 / long_y), 0.05, 0.6))
             left, right, top, bottom = 1.0, 0.3, 1.0, 0.25
+            if transpose:
+                # room for output (and bar) labels turned upright when crowded
+                top += max(
+                    _label_width(labels) - 0.15 if _crowded(labels, cell * step) else 0
+                    for labels, step in _top_label_sets(n_out, out_labels, acts,
+                                                        self.activation_labels)
+                )
             width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
             # Room for the title over a narrow diagram (one output, transposed):
             # about 0.12 inch per character at the default size, centred on the
@@ -310,7 +350,18 @@ class OutputWeightsDisplay:
         if transpose:
             ax.set_xticks(out_ticks, out_ticklabels)
             ax.set_yticks(unit_ticks, unit_ticklabels)
-            ax.set_xlabel(self.output_name)
+            # Before: labels wider than their cells ran together, e.g. ABBA's
+            # "0 (u)1 (u)2 (u)...", and a one-column diagram's "output (class)"
+            # ran into the bars' label beside it.
+            cell = _cell_inches(ax, n_x, n_y)
+            step = out_ticks[1] - out_ticks[0] if len(out_ticks) > 1 else 1
+            if _crowded(out_ticklabels, cell * step):
+                ax.tick_params(axis="x", labelrotation=90)
+            ax.set_xlabel(
+                self.output_name.replace(" ", "\n", 1)
+                if _label_width([self.output_name]) * 1.2 > n_x * cell  # not "small"
+                else self.output_name
+            )
             ax.set_ylabel("hidden unit")
             ax.xaxis.tick_top()
             ax.xaxis.set_label_position("top")
@@ -395,7 +446,10 @@ class OutputWeightsDisplay:
                 bar_ax.set_xticks(np.arange(n_rows), act_labels)
                 bar_ax.xaxis.tick_top()
                 bar_ax.tick_params(axis="y", left=False, labelleft=False)
-                bar_ax.set_xlabel(f"mean activation per {group}")
+                if _crowded(act_labels, _cell_inches(ax, n_x, n_y)):
+                    bar_ax.tick_params(axis="x", labelrotation=90)
+                # on two lines, as beside the diagram when not transposed
+                bar_ax.set_xlabel(f"mean activation\nper {group}", fontsize="small")
                 bar_ax.xaxis.set_label_position("top")
             else:
                 bar_ax.set_ylim(-0.5, n_rows - 0.5)
@@ -485,7 +539,8 @@ class OutputWeightsDisplay:
             If False, outputs are rows and hidden units columns (as in
             Fig. 2); images and bars go below. If True, hidden units are rows
             and outputs columns (as in Fig. 4); images and bars go to the
-            right.
+            right, and column labels too wide for their cells are turned
+            upright.
         positive_color, negative_color : color, default="white", "black"
             Fill colours of positive and negative weights.
         background_color : color, default="0.5"

@@ -386,3 +386,26 @@ def test_a_search_without_constraints_points_at_its_best_estimator():
         check_monotonic(search, X)
     report = check_monotonic(search.best_estimator_, X)
     np.testing.assert_array_equal(report.directions, [1, -1])
+
+
+def test_bool_directions_and_a_decreasing_step_are_refused_with_their_reason(data):
+    # Before: [True, 0, -1] passed as [1, 0, -1] (np.asarray turns True into 1,
+    # though bool is refused), and a FunctionTransformer(np.negative) step was said
+    # "not to keep the column apart" where the map is not non-decreasing.
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = data
+    linear = LinearRegression().fit(X, y)
+    for cst in ([True, 0, -1], (0, False, 1)):
+        with pytest.raises(ValueError, match="monotonic_cst values must be -1, 0 or 1"):
+            check_monotonic(linear, X, monotonic_cst=cst)
+    from sknonneg import NonNegMLPRegressor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_pipeline(
+            FunctionTransformer(np.negative), MinMaxScaler(),
+            NonNegMLPRegressor(3, monotonic_cst=[1, 0, 0], max_iter=5)).fit(X, y)
+    with pytest.raises(ValueError, match="not made of per-feature non-decreasing maps"
+                       ".*'negative'.* is not a known non-decreasing ufunc"):
+        check_monotonic(pipe, X)

@@ -118,7 +118,11 @@ def _directions_from_argument(monotonic_cst, names, n_features):
         raise ValueError(
             f"monotonic_cst must have shape ({n_features},) (one value per feature of "
             f"X), got shape {cst.shape}.")
-    return np.array([_check_direction(v, j) for j, v in enumerate(cst)], dtype=np.int8)
+    # The given values, not the array's: np.asarray([True, 0]) holds 1, not True.
+    # Before: [True, 0, ...] passed as +1.
+    values = monotonic_cst if isinstance(monotonic_cst, (list, tuple)) else cst
+    return np.array([_check_direction(v, j) for j, v in enumerate(values)],
+                    dtype=np.int8)
 
 
 def _plain(value):
@@ -173,13 +177,15 @@ def _resolve_through_pipeline(estimator, n_features):
     n_in = getattr(estimator, "n_features_in_", n_features)
     sources = [None] * len(cst)
     free_edges = []
+    refusal = None
     try:
         # Non-decreasing as functions is enough to map a direction (np.exp, whose
         # float32 values can fall by an ulp, included): the audit measures the
         # computed outputs itself.
         kinds = analyse_steps(steps, computed=False)
-    except ValueError:  # a step that is not a per-feature non-decreasing map
+    except ValueError as exc:  # a step that is not a per-feature non-decreasing map
         kinds = None
+        refusal = str(exc).split(" Supported steps")[0]
     if kinds is not None and "text" not in kinds:
         column, raw, monotone = feature_edges(steps, kinds, n_in, computed=False)
         for c in range(len(cst)):
@@ -194,10 +200,16 @@ def _resolve_through_pipeline(estimator, n_features):
         if cst[out] == 0:
             continue
         if src is None:
+            # Before: a step refused for not being non-decreasing (np.negative)
+            # was said not to keep the column apart.
+            reason = (
+                "the preprocessing does not keep it apart" if refusal is None else
+                "the preprocessing is not made of per-feature non-decreasing maps, "
+                "which carry a direction: " + refusal.rstrip("."))
             raise ValueError(
                 f"check_monotonic cannot map the constraint on feature {out} of the "
-                "final step back to one input column: the preprocessing does not keep "
-                "it apart. Pass monotonic_cst for the input columns explicitly.")
+                f"final step back to one input column: {reason}. Pass monotonic_cst "
+                "for the input columns explicitly.")
         if resolved[src] not in (0, cst[out]):
             raise ValueError(f"input column {src} carries conflicting constraints.")
         resolved[src] = cst[out]

@@ -902,3 +902,38 @@ def test_output_weights_transposed_labels_do_not_run_together():
     assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {0}
     disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=True)
     assert {t.get_rotation() for t in disp.ax_.get_xticklabels()} == {0}
+
+
+def test_inspection_arguments_are_checked_with_their_names():
+    # Before: bar_colors too short was an IndexError; signed="yes" passed as True;
+    # image_shape=(-8, -8) failed in numpy's reshape and 64 was "'int' object is
+    # not iterable"; hoyer_sparsity(axis=None or 1.0) said "out of bounds";
+    # top_features(k=True) was k=1; weight_sparsity of a sparse matrix said "is not
+    # an estimator instance" and printed the matrix; a constant vector had a
+    # Hoyer sparsity of 5.4e-16.
+    import scipy.sparse as sp
+
+    X, y = _digits()
+    est = fitted("mlp")
+    with pytest.raises(ValueError, match=r"bar_colors must be a list of at least one "
+                       r"colour per row of bars \(10\)"):
+        OutputWeightsDisplay.from_estimator(est, X, y, bar_colors=["k"])
+    OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=["k"] * 10)
+    for bad in ("yes", 1, None):
+        with pytest.raises(ValueError, match="signed must be 'auto', True or False"):
+            HiddenUnitsDisplay.from_estimator(est, signed=bad)
+    assert HiddenUnitsDisplay.from_estimator(est, signed=np.True_).signed_
+    for bad in ((-8, -8), 64, (8, 8, 1), (8.0, 8), (True, 64)):
+        with pytest.raises(ValueError, match="image_shape must be None or a pair of "
+                           "positive ints"):
+            HiddenUnitsDisplay.from_estimator(est, image_shape=bad)
+    for bad in (None, 1.0, True):
+        with pytest.raises(TypeError, match="axis must be an int"):
+            hoyer_sparsity(np.ones((2, 3)), axis=bad)
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        top_features(est, k=True)
+    W = np.array([[0.0, 2.0], [0.0, 1.0], [0.0, 0.0]])
+    pd.testing.assert_frame_equal(weight_sparsity(sp.csr_matrix(W)), weight_sparsity(W))
+    assert weight_sparsity(np.ones((2, 3)))["hoyer"].iloc[0] == 0.0
+    assert hoyer_sparsity(np.full(1000, 0.1)) == 0.0
+    assert hoyer_sparsity([0, 0, 1, 0]) == 1.0

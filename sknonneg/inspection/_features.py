@@ -68,7 +68,8 @@ def top_features(
     W = get_components(estimator)
     n_units, n_features = W.shape
     names = _feature_names(estimator, feature_names, n_features)
-    if not isinstance(k, (int, np.integer)) or k < 1:
+    # bool is an int, but k=True is not a count (before: it was k=1)
+    if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or k < 1:
         raise ValueError(f"k must be a positive integer; got {k!r}")
     k = min(int(k), n_features)
     if by == "auto":

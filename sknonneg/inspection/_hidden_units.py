@@ -18,8 +18,17 @@ def _resolve_image_shape(n_features, image_shape):
                 "perfect square; pass image_shape=(height, width)"
             )
         return (side, side)
+    # Before: 64 was "'int' object is not iterable" and (-8, -8) (product 64)
+    # failed in numpy's reshape.
+    if (not isinstance(image_shape, (tuple, list, np.ndarray)) or len(image_shape) != 2
+            or not all(isinstance(s, (Integral, np.integer))
+                       and not isinstance(s, (bool, np.bool_)) and s > 0
+                       for s in image_shape)):
+        raise ValueError(
+            f"image_shape must be None or a pair of positive ints (height, width); "
+            f"got {image_shape!r}.")
     shape = tuple(int(s) for s in image_shape)
-    if len(shape) != 2 or shape[0] * shape[1] != n_features:
+    if shape[0] * shape[1] != n_features:
         raise ValueError(
             f"image_shape={tuple(image_shape)} does not match n_features="
             f"{n_features} (need height * width == n_features)"
@@ -197,6 +206,10 @@ class HiddenUnitsDisplay:
         if len(labels) != n_units:
             raise ValueError("unit_labels must have one entry per unit")
 
+        if not (isinstance(signed, (bool, np.bool_)) or (isinstance(signed, str)
+                                                          and signed == "auto")):
+            # Before: any value passed as bool(signed), "yes" as True.
+            raise ValueError(f"signed must be 'auto', True or False; got {signed!r}.")
         signed_ = bool(np.any(W < 0)) if signed == "auto" else bool(signed)
         if normalize == "global":
             m = np.max(np.abs(W)) if signed_ else np.max(W)

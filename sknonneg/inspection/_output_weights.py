@@ -417,6 +417,12 @@ class OutputWeightsDisplay:
                     where, size=f"{100 * n_rows / ref:.3f}%", pad=0.08, **share
                 )
             colors = bar_colors
+            if colors is not None and (isinstance(colors, str)
+                                       or len(colors) < n_rows):
+                # Before: an IndexError from the list.
+                raise ValueError(
+                    f"bar_colors must be a list of at least one colour per row of "
+                    f"bars ({n_rows}); got {colors!r}.")
             if colors is None:
                 cycle = plt.get_cmap("tab10").colors
                 colors = [cycle[i % len(cycle)] for i in range(n_rows)]

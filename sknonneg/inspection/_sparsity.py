@@ -78,7 +78,10 @@ def hoyer_sparsity(W, axis=-1, average=False):
     if not np.all(np.isfinite(A)):
         raise ValueError("Input contains NaN or infinity: hoyer_sparsity needs "
                          "finite values.")
-    if not isinstance(axis, (Integral, np.integer)) or not -A.ndim <= axis < A.ndim:
+    if not isinstance(axis, (Integral, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        # Before: None and 1.0 were reported "out of bounds".
+        raise TypeError(f"axis must be an int, got {axis!r}.")
+    if not -A.ndim <= axis < A.ndim:
         raise getattr(np, "exceptions", np).AxisError(  # NumPy < 1.25: np.AxisError
             f"axis {axis!r} is out of bounds for array of dimension {A.ndim}")
     n = A.shape[axis]
@@ -91,7 +94,11 @@ def hoyer_sparsity(W, axis=-1, average=False):
     l2 = np.sqrt((absA**2).sum(axis=axis))
     sqrt_n = np.sqrt(n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        s = (sqrt_n - l1 / l2) / (sqrt_n - 1.0)
+        gap = sqrt_n - l1 / l2
+        # l1 / l2 is sqrt(n) exactly for equal magnitudes, up to the rounding of
+        # n terms: such a gap is 0 (before: 5.4e-16 for a constant vector).
+        gap = np.where(np.abs(gap) <= 4 * n * np.finfo(float).eps * sqrt_n, 0.0, gap)
+        s = gap / (sqrt_n - 1.0)
     s = np.where(l2 > 0, s, np.nan) if n > 1 else np.full_like(l1, np.nan)
     # guard tiny excursions outside [0, 1] from rounding
     s = np.clip(s, 0.0, 1.0)
@@ -129,11 +136,12 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
 
     Parameters
     ----------
-    estimator : fitted estimator, ndarray or list of ndarray
+    estimator : fitted estimator, ndarray, sparse matrix or list of ndarray
         A network exposing ``coefs_`` (NonNegMLPClassifier, ABBAClassifier,
         MLPClassifier), an estimator exposing ``components_`` (PCA, NMF), a
         Pipeline ending in one of these, or weight matrices given directly
-        (each ``(n_in, n_out)``, one column per receiving neuron).
+        (each ``(n_in, n_out)``, one column per receiving neuron; a sparse
+        one is densified).
     tol : float, default=1e-6
         Zero threshold. A weight counts as zero when ``|w| <= tol * max|w|``
         (``max`` over the layer) if ``relative=True``, or when
@@ -195,6 +203,10 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
             or tol < 0):
         raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
     check_sparse_structure(estimator, name="estimator")  # before scipy prints it
+    if sp.issparse(estimator):
+        # as hoyer_sparsity does (before: "... is not an estimator instance", with
+        # the whole matrix printed)
+        estimator = estimator.toarray()
     if isinstance(estimator, np.ndarray) or (
         isinstance(estimator, (list, tuple))
         and all(isinstance(W, np.ndarray) for W in estimator)

@@ -349,16 +349,20 @@ def test_from_mlp_refuses_asymmetric_activations_and_can_be_fine_tuned():
     assert abba.loss_ <= loss_before
 
 
-@pytest.mark.parametrize("solver, batch_size", [("adam", None), ("lbfgsb", 10)])
-def test_from_mlp_partial_fit_with_mini_batches(solver, batch_size):
-    # Before: AttributeError, no _rng (from_mlp set no random generator, which an
-    # Adam or mini-batch partial_fit draws its batches from).
+def _tanh_mlp():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(30, 4)), rng.integers(0, 2, 30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        tanh = MLPClassifier((3,), activation="tanh", max_iter=50,
-                             random_state=0).fit(X, y)
+        return X, y, MLPClassifier((3,), activation="tanh", max_iter=50,
+                                   random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("solver, batch_size", [("adam", None), ("lbfgsb", 10)])
+def test_from_mlp_partial_fit_with_mini_batches(solver, batch_size):
+    # Before: AttributeError, no _rng (from_mlp set no random generator, which an
+    # Adam or mini-batch partial_fit draws its batches from).
+    X, y, tanh = _tanh_mlp()
     abba = ABBAClassifier.from_mlp(tanh, solver=solver, batch_size=batch_size,
                                    random_state=0)
     abba.partial_fit(X, y)
@@ -368,12 +372,7 @@ def test_from_mlp_partial_fit_with_mini_batches(solver, batch_size):
 def test_from_mlp_refuses_another_structure():
     # Before: activation="capped_leaky_relu" was taken silently (P changed by 0.03,
     # no longer the network of mlp), and hidden_layer_sizes was a bare TypeError.
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(30, 4)), rng.integers(0, 2, 30)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        tanh = MLPClassifier((3,), activation="tanh", max_iter=50,
-                             random_state=0).fit(X, y)
+    X, y, tanh = _tanh_mlp()
     for name, value in [("activation", "capped_leaky_relu"),
                         ("hidden_layer_sizes", (5,)), ("output", "softmax")]:
         with pytest.raises(ValueError, match=f"from_mlp takes {name} from mlp"):

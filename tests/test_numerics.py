@@ -396,11 +396,14 @@ def test_fit_does_not_leak_numpy_overflow_warnings():
     assert np.all(np.isfinite(est._theta))
 
 
-@pytest.mark.parametrize("make", [
+FLOAT32_MAKERS = [
     lambda: __import__("sknonneg").NonNegMLPClassifier(5, max_iter=5, dtype="float32"),
     lambda: __import__("sknonneg").NonNegMLPRegressor(5, max_iter=5, dtype="float32"),
     lambda: __import__("sknonneg").ABBAClassifier(5, max_iter=5, dtype="float32"),
-])
+]
+
+
+@pytest.mark.parametrize("make", FLOAT32_MAKERS)
 def test_float32_fit_refuses_what_prediction_would_refuse(make):
     # Before: a float32 fit took a column of 3e37 (below float32's 3.4e38, above a
     # sixteenth of it) and predict then refused the training rows, saying a sum
@@ -415,11 +418,7 @@ def test_float32_fit_refuses_what_prediction_would_refuse(make):
     assert est.predict(X).shape == (60,)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: __import__("sknonneg").NonNegMLPClassifier(5, max_iter=5, dtype="float32"),
-    lambda: __import__("sknonneg").NonNegMLPRegressor(5, max_iter=5, dtype="float32"),
-    lambda: __import__("sknonneg").ABBAClassifier(5, max_iter=5, dtype="float32"),
-])
+@pytest.mark.parametrize("make", FLOAT32_MAKERS)
 def test_float32_fit_refuses_subnormal_inputs(make):
     # Before: every value of X below float32's smallest normal number (here 5e-39)
     # overflowed the initialisation's weights, and the fit stopped with "Lower

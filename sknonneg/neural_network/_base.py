@@ -354,10 +354,13 @@ class BaseNetwork(BaseEstimator):
         initialisation ``_init_theta``; a ``fresh`` one then goes through
         ``_init_output`` on the training rows (``_start_output``)."""
         # The same packing, not only the same number of parameters: hidden sizes
-        # (5, 7) and (7, 5) between 10 inputs and 10 outputs both have 177.
+        # (5, 7) and (7, 5) between 10 inputs and 10 outputs both have 177. And the
+        # same sign constraints (positive, monotonic_cst, nonneg): before, a warm
+        # start after positive="hidden" -> True continued the old weights clipped
+        # at 0, Adam's moments too, where the docs promise a fresh fit.
         previous = getattr(self, "_layout", None)
         if (warm and layout.n_params == self._theta.shape[0]
-                and (previous is None or previous.packing() == layout.packing())):
+                and (previous is None or previous.same_network(layout))):
             return self._theta.copy(), False
         return self._init_theta(layout, X, rng, sample_weight), True
 

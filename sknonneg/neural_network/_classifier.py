@@ -112,7 +112,8 @@ SHARED_DOCS = {
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 stay in training,
-        where they add nothing).
+        where they add nothing); for a single-label classifier, stratified by
+        class, and the only row of a class always trains.
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "class_weight_param": """\
@@ -128,9 +129,11 @@ SHARED_DOCS = {
         fitted attributes are always float64.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution and extend its histories
-        (``loss_curve_``, ``validation_scores_``, ``t_``). A network that no
-        longer fits it (``hidden_layer_sizes``, ``activation`` or the output
-        changed) starts anew, its histories too.
+        (``loss_curve_``, ``validation_scores_``, ``t_``). With ``gain="auto"``
+        it goes on at the gain the previous fit ended with (``gain_``) rather
+        than annealing again; an explicit gain schedule is run again. A network
+        that no longer fits it (``hidden_layer_sizes``, ``activation`` or the
+        output changed) starts anew, its histories too.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0

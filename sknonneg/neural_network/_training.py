@@ -265,6 +265,11 @@ class EarlyStopping:
         estimator.best_validation_score_ = self.best_score
 
 
+def _is_auto(value):
+    """Whether a parameter is the string ``"auto"`` (it may be an array)."""
+    return isinstance(value, str) and value == "auto"
+
+
 class SupervisedTransformerMixin(TransformerMixin):
     """``fit_transform`` of a supervised network whose ``transform`` returns its last
     hidden layer (the classifiers and the regressor): written once, before
@@ -342,10 +347,19 @@ class TrainableNetwork(BaseNetwork):
         weight held out (stratified by class where every class has two rows), so
         that the validation score never reads rows the user weighted 0 (an all-0
         validation part was scored unweighted); the rows of weight 0 train, where
-        they add nothing."""
+        they add nothing. The only row of a class (single-label classifiers) always
+        trains, and the others are stratified: before, one such row turned
+        stratification off, and the split could hold out a class's only row, so
+        that the network never saw that class (a silent degenerate fit;
+        scikit-learn's MLPClassifier refuses such a split)."""
         positive = np.flatnonzero(sample_weight > 0)
         stratify = None
-        if strata is not None and np.min(np.bincount(strata[positive])) >= 2:
+        lone = positive[:0]
+        if strata is not None and not getattr(self, "_multilabel", False):
+            lone_rows = np.bincount(strata[positive])[strata[positive]] < 2
+            lone, positive = positive[lone_rows], positive[~lone_rows]
+            stratify = strata[positive]
+        elif strata is not None and np.min(np.bincount(strata[positive])) >= 2:
             stratify = strata[positive]
         try:
             idx_train, idx_val = train_test_split(
@@ -368,7 +382,9 @@ class TrainableNetwork(BaseNetwork):
                 f"{positive.shape[0]} training rows of positive weight, "
                 f"{idx_val.shape[0]} row. Increase 'validation_fraction' or the size "
                 f"of your dataset, or set early_stopping=False.")
-        if positive.shape[0] < sample_weight.shape[0]:
+        if lone.shape[0]:
+            idx_train = np.concatenate([idx_train, lone])
+        if np.count_nonzero(sample_weight > 0) < sample_weight.shape[0]:
             idx_train = np.concatenate([idx_train, np.flatnonzero(sample_weight <= 0)])
         return idx_train, idx_val
 
@@ -492,7 +508,14 @@ class TrainableNetwork(BaseNetwork):
 
         train = data
         full_batch = solver.full_batch and self._batch_size_param() is None
-        gain = self._gain_param()
+        # A warm start that continues the fitted network with gain="auto" goes on
+        # at the gain it ended with (gain_): before, the annealing restarted at 1,
+        # and the network fitted at gain 2 was trained again from gain 1 up (a
+        # regressor continued for 5 iterations went from R^2 0.9994 to 0.986). An
+        # explicit gain schedule is run again, as asked.
+        self._schedule_gain = (float(self._gain_) if continuing and hasattr(
+            self, "_gain_") and _is_auto(getattr(self, "gain", None)) else None)
+        gain = self._gain_for_schedule()
         # A solver that updates theta in place (Adam) leaves a feasible iterate in
         # it after every step: the progress (what Ctrl-C keeps) shares it.
         progress = Progress(self, "iteration" if full_batch else "epoch", self.max_iter,
@@ -521,6 +544,8 @@ class TrainableNetwork(BaseNetwork):
             objectives = None  # their buffers go before the fitted arrays are made
             self._keep_interrupted(progress, monitor, data.n_samples, continuing)
             raise
+        finally:
+            self.__dict__.pop("_schedule_gain", None)
         # The buffers of the objectives and a solver's workspace (L-BFGS-B's curvature
         # pairs) go before the fitted arrays are made.
         objectives = solver = None
@@ -535,6 +560,13 @@ class TrainableNetwork(BaseNetwork):
         self._gain_step = self.max_iter
         report_fit(self, result, train)
         return self
+
+    def _gain_for_schedule(self):
+        """The gain (or schedule) this ``fit`` anneals over: ``_gain_param()``,
+        or the fitted end gain for a warm start with ``gain="auto"``
+        (``_schedule_gain``, set by ``_fit_body``)."""
+        schedule = getattr(self, "_schedule_gain", None)
+        return self._gain_param() if schedule is None else schedule
 
     def _keep_interrupted(self, progress, monitor, n_samples, fitted):
         """After a ``KeyboardInterrupt`` in ``fit``: the estimator fitted with the
@@ -582,7 +614,7 @@ class TrainableNetwork(BaseNetwork):
     def _fit_full_batch(self, solver, objectives, theta, data, monitor, progress):
         """Solver runs over all of ``data``, one per gain stage."""
         layout = objectives.layout
-        gain = self._gain_param()
+        gain = self._gain_for_schedule()
         gains = gain_schedule(gain, n_gain_stages(gain, self.max_iter))
         objective = objectives.get(data, float(gains[0]))
         stage_iters = np.diff(np.linspace(0, self.max_iter, len(gains) + 1).round())
@@ -687,7 +719,7 @@ class TrainableNetwork(BaseNetwork):
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, monitor, progress):
         """Epochs of mini-batches, the gain annealed from epoch to epoch."""
-        gains = gain_schedule(self._gain_param(), self.max_iter)
+        gains = gain_schedule(self._gain_for_schedule(), self.max_iter)
         # In place: theta is this fit's own (initialised or copied for a warm start).
         theta = objectives.layout.project(theta, out=theta)
         result = SolverResult(theta=theta)

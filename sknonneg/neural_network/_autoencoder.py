@@ -213,12 +213,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Training samples the solver went through (rows times iterations or
         epochs; ``partial_fit`` adds its rows), carried over warm starts.
     loss_ : float
-        Objective at the end of training: the last value of ``loss_curve_``.
+        Objective at the end of training: the last value of ``loss_curve_``
+        (the starting objective when L-BFGS-B stopped before its first
+        iteration, ``n_iter_ == 0``, and ``loss_curve_`` is empty).
     loss_curve_ : list of float
         Objective after each full-batch L-BFGS-B iteration; for mini-batches, one
         value per epoch: the mean of each batch's objective before its update.
     best_loss_ : float
-        Least value of ``loss_curve_``.
+        Least value of ``loss_curve_`` (``loss_`` when it is empty).
     do_early_stopping_ : bool
         Always False: the autoencoder holds no data out (it has no
         ``early_stopping`` parameter). Set, with the two below, by the training

@@ -158,14 +158,16 @@ SHARED_DOCS = {
     n_iter_ : int
         L-BFGS-B iterations (full batch), epochs, or ``partial_fit`` calls.
     loss_ : float
-        Objective at the end of training: the last value of ``loss_curve_``.
+        Objective at the end of training: the last value of ``loss_curve_``
+        (the starting objective when L-BFGS-B stopped before its first
+        iteration, ``n_iter_ == 0``, and ``loss_curve_`` is empty).
     loss_curve_ : list of float
         Objective after each full-batch L-BFGS-B iteration; for mini-batches, one
         value per epoch: the mean of each batch's objective before its update (as
         scikit-learn's MLP reports it). A fit with ``warm_start=True`` on a fitted
         estimator extends it.
     best_loss_ : float
-        Least value of ``loss_curve_``.
+        Least value of ``loss_curve_`` (``loss_`` when it is empty).
     n_layers_ : int
         Number of layers, input and output included (``len(hidden_layer_sizes)
         + 2``), as in scikit-learn's MLP estimators.

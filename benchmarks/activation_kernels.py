@@ -10,6 +10,9 @@ last the output layer's kernel alone, on the hidden activations), all by default
 """
 import inspect, statistics, sys, time
 import numpy as np
+if set(sys.argv[1:]) & {"-h", "--help"}:  # positional arguments only (see above)
+    print(__doc__)
+    sys.exit(0)
 import sknonneg; print(sknonneg.__file__, file=sys.stderr)
 from sknonneg._kernels import kernels
 from _tree import softmax_targets

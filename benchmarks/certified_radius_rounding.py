@@ -127,5 +127,12 @@ def markdown(result):
 
 
 if __name__ == "__main__":
+    # No options; --help prints this docstring (before: it ran the benchmark and
+    # rewrote the result files).
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter
+                            ).parse_args()
     save_result("certified_radius_rounding", measure(), markdown)
     print((RESULTS / "certified_radius_rounding.md").read_text())

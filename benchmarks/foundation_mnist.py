@@ -143,12 +143,14 @@ def fit_timing(X, y, dtype, max_iter, positive=True):
         obj = original(*args, **kwargs)
         inner = obj.loss_grad
 
-        def loss_grad(theta):
+        def loss_grad(theta, copy=True):
+            # copy: the objectives' buffer protocol (grad_buffer), which L-BFGS-B
+            # calls with copy=False (before: a TypeError, the wrapper took theta only)
             start = time.perf_counter()
             if timer.first_call is None:
                 timer.first_call = start
             try:
-                return inner(theta)
+                return inner(theta, copy=copy)
             finally:
                 timer.seconds += time.perf_counter() - start
                 timer.n_evals += 1

@@ -69,9 +69,8 @@ with threadpool_limits(1):
     thread.join()
 peak[0] = max(peak[0], proc.memory_info().rss)
 input_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-import sknonneg
 print(json.dumps({{"solver": {solver!r}, "warm_up": {warm_up}, "n_samples": n, "n_features": d,
-                  "sknonneg": package_location(),
+                  "sknonneg": {location!r},
                   "nnz": int(X.nnz), "n_params": int(est._theta.shape[0]),
                   "input_mb": input_bytes / 2**20,
                   "params_mb": est._theta.nbytes / 2**20,
@@ -102,7 +101,11 @@ def main():
     runs = [(solver, warm) for solver in args.solvers
             for warm in ((False, True) if args.warm_up else (False,))]
     for solver, warm in runs:
-        code = CHILD.format(repo=str(REPO), n=args.n_samples, d=args.n_features,
+        # The child imports sknonneg from the repository too (its sys.path), so its
+        # location is the parent's (before: the child called package_location,
+        # which it had not imported, and every row was a NameError).
+        code = CHILD.format(repo=str(REPO), location=package_location(),
+                            n=args.n_samples, d=args.n_features,
                             density=args.density, hidden=args.hidden, solver=solver,
                             max_iter=args.max_iter, warm_up=warm,
                             gain=(1.0, 2.0) if args.gain is None else args.gain)

@@ -108,4 +108,11 @@ def main():
 
 
 if __name__ == "__main__":
+    # No options; --help prints this docstring (before: it ran the benchmark and
+    # rewrote the result files).
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter
+                            ).parse_args()
     main()

@@ -202,6 +202,22 @@ def test_bad_parameters(params, match):
     assert not hasattr(est, "coefs_")
 
 
+@pytest.mark.parametrize("params", [
+    {"l1": [0.1, -1.0]}, {"l2": [0.1] * 3}, {"l1": ["a", "b"]},
+    {"positive": [True]}, {"positive": [1, 0]}, {"gain": (0.0, 1.0)},
+    {"gain": (1.0, 2.0, 3.0)}, {"hidden_layer_sizes": (0,)},
+    {"hidden_layer_sizes": ()}, {"hidden_layer_sizes": (3.5,)}, {"dtype": int},
+    {"dtype": np.dtype("int32")},
+], ids=repr)
+def test_bad_parameter_values_are_invalid_parameter_errors(params):
+    # Before: a plain ValueError for the values the parameter constraints cannot
+    # express (scikit-learn's InvalidParameterError, a ValueError, for the rest).
+    from sknonneg._compat import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=next(iter(params))):
+        _est(**params).fit(X, Y)
+
+
 def test_gain_pair_with_a_string():
     with pytest.raises(ValueError, match="gain must be a positive float"):
         _est(gain=(1.0, "a")).fit(X, Y)

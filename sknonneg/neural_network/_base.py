@@ -59,11 +59,12 @@ def _is_positive_real(value):
 def _validate_gain(gain):
     if np.isscalar(gain):
         if not _is_positive_real(gain):
-            raise ValueError(f"gain must be a positive float, got {gain!r}.")
+            raise InvalidParameterError(
+                f"gain must be a positive float, got {gain!r}.")
         return
     pair = tuple(np.asarray(gain, dtype=object).ravel()) if hasattr(gain, "__len__") else ()
     if len(pair) != 2 or not all(_is_positive_real(g) for g in pair):
-        raise ValueError(
+        raise InvalidParameterError(
             f"gain must be a positive float or a (start, end) pair of positive floats, "
             f"got {gain!r}."
         )
@@ -171,7 +172,7 @@ class BaseNetwork(BaseEstimator):
         _refuse_bool_counts(self)
         _validate_gain(self._gain_param())
         if _as_float_dtype(self.dtype) is None:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}."
             )
         self._validate_extra_params()
@@ -242,19 +243,20 @@ class BaseNetwork(BaseEstimator):
             values = np.atleast_1d(np.asarray(value, dtype=float))
         except (TypeError, ValueError):
             # Before: numpy's "could not convert string to float: 'a'".
-            raise ValueError(
+            raise InvalidParameterError(
                 f"{name} must be a float or one value per weight layer "
                 f"({n_layers}), got {value!r}."
             ) from None
         if np.ndim(value) == 0:  # a float: every layer (a sequence must match)
             values = np.repeat(values, n_layers)
         if values.shape != (n_layers,):
-            raise ValueError(
+            raise InvalidParameterError(
                 f"{name} must be a float or one value per weight layer "
                 f"({n_layers}), got {value!r}."
             )
         if np.any(values < 0) or not np.all(np.isfinite(values)):
-            raise ValueError(f"{name} must be non-negative and finite, got {value!r}.")
+            raise InvalidParameterError(
+                f"{name} must be non-negative and finite, got {value!r}.")
         return values
 
     def _hidden_sizes(self):
@@ -268,7 +270,7 @@ class BaseNetwork(BaseEstimator):
         if len(sizes) == 0 or not all(
             isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
         ):
-            raise ValueError(
+            raise InvalidParameterError(
                 f"hidden_layer_sizes must be a positive int or a non-empty sequence "
                 f"of positive ints, got {self.hidden_layer_sizes!r}."
             )

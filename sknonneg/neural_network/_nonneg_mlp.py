@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import Interval, StrOptions
+from .._compat import Interval, InvalidParameterError, StrOptions
 from .._lipschitz import dense_rounding_layers, mlp_lipschitz_bound
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
 from .._kernels import flavour_for
@@ -755,7 +755,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         if len(positive) != n_layers or not all(
             isinstance(p, (bool, np.bool_)) for p in positive
         ):
-            raise ValueError(
+            raise InvalidParameterError(
                 f"positive must be a bool, 'hidden', 'output' or a list of one bool per "
                 f"weight layer ({n_layers}), got {self.positive!r}."
             )

@@ -539,9 +539,8 @@ class ABBAClassifier(BaseNetworkClassifier):
             # computes (before: activation="capped_leaky_relu" was taken silently,
             # P changed by 0.03; hidden_layer_sizes was a bare TypeError).
             given = params.get(name, value)
-            if name == "hidden_layer_sizes":
-                given = tuple(np.atleast_1d(given).tolist()) if not isinstance(
-                    given, str) else given
+            if name == "hidden_layer_sizes":  # 3, (3,) and [3] alike
+                given = tuple(cls(hidden_layer_sizes=given)._hidden_sizes())
             if given != value:
                 raise ValueError(
                     f"from_mlp takes {name} from mlp, the network it copies "

@@ -353,17 +353,16 @@ class TrainableNetwork(BaseNetwork):
         that the network never saw that class (a silent degenerate fit;
         scikit-learn's MLPClassifier refuses such a split)."""
         positive = np.flatnonzero(sample_weight > 0)
-        stratify = None
-        lone = positive[:0]
+        rows, lone, stratify = positive, positive[:0], None
         if strata is not None and not getattr(self, "_multilabel", False):
             lone_rows = np.bincount(strata[positive])[strata[positive]] < 2
-            lone, positive = positive[lone_rows], positive[~lone_rows]
-            stratify = strata[positive]
+            lone, rows = positive[lone_rows], positive[~lone_rows]
+            stratify = strata[rows]
         elif strata is not None and np.min(np.bincount(strata[positive])) >= 2:
             stratify = strata[positive]
         try:
             idx_train, idx_val = train_test_split(
-                positive, test_size=self.validation_fraction, random_state=rng,
+                rows, test_size=self.validation_fraction, random_state=rng,
                 stratify=stratify)
         except ValueError as exc:
             raise ValueError(
@@ -382,10 +381,9 @@ class TrainableNetwork(BaseNetwork):
                 f"{positive.shape[0]} training rows of positive weight, "
                 f"{idx_val.shape[0]} row. Increase 'validation_fraction' or the size "
                 f"of your dataset, or set early_stopping=False.")
-        if lone.shape[0]:
-            idx_train = np.concatenate([idx_train, lone])
-        if np.count_nonzero(sample_weight > 0) < sample_weight.shape[0]:
-            idx_train = np.concatenate([idx_train, np.flatnonzero(sample_weight <= 0)])
+        if lone.shape[0] or positive.shape[0] < sample_weight.shape[0]:
+            idx_train = np.concatenate([idx_train, lone,
+                                        np.flatnonzero(sample_weight <= 0)])
         return idx_train, idx_val
 
     def _do_early_stopping(self, n_samples):
@@ -513,9 +511,8 @@ class TrainableNetwork(BaseNetwork):
         # and the network fitted at gain 2 was trained again from gain 1 up (a
         # regressor continued for 5 iterations went from R^2 0.9994 to 0.986). An
         # explicit gain schedule is run again, as asked.
-        self._schedule_gain = (float(self._gain_) if continuing and hasattr(
-            self, "_gain_") and _is_auto(getattr(self, "gain", None)) else None)
-        gain = self._gain_for_schedule()
+        gain = (float(self._gain_) if continuing and hasattr(self, "_gain_")
+                and _is_auto(getattr(self, "gain", None)) else self._gain_param())
         # A solver that updates theta in place (Adam) leaves a feasible iterate in
         # it after every step: the progress (what Ctrl-C keeps) shares it.
         progress = Progress(self, "iteration" if full_batch else "epoch", self.max_iter,
@@ -535,17 +532,15 @@ class TrainableNetwork(BaseNetwork):
                 with single_blas_thread(parallel == NUMPY):
                     if full_batch:
                         result = self._fit_full_batch(solver, objectives, theta, data,
-                                                      monitor, progress)
+                                                      gain, monitor, progress)
                     else:
                         result = self._fit_epochs(solver, objectives, theta, data, rng,
-                                                  monitor, progress)
+                                                  gain, monitor, progress)
         except KeyboardInterrupt:
             progress.finish()
             objectives = None  # their buffers go before the fitted arrays are made
             self._keep_interrupted(progress, monitor, data.n_samples, continuing)
             raise
-        finally:
-            self.__dict__.pop("_schedule_gain", None)
         # The buffers of the objectives and a solver's workspace (L-BFGS-B's curvature
         # pairs) go before the fitted arrays are made.
         objectives = solver = None
@@ -560,13 +555,6 @@ class TrainableNetwork(BaseNetwork):
         self._gain_step = self.max_iter
         report_fit(self, result, train)
         return self
-
-    def _gain_for_schedule(self):
-        """The gain (or schedule) this ``fit`` anneals over: ``_gain_param()``,
-        or the fitted end gain for a warm start with ``gain="auto"``
-        (``_schedule_gain``, set by ``_fit_body``)."""
-        schedule = getattr(self, "_schedule_gain", None)
-        return self._gain_param() if schedule is None else schedule
 
     def _keep_interrupted(self, progress, monitor, n_samples, fitted):
         """After a ``KeyboardInterrupt`` in ``fit``: the estimator fitted with the
@@ -611,10 +599,11 @@ class TrainableNetwork(BaseNetwork):
         self.best_loss_ = (float(min(self.loss_curve_)) if self.loss_curve_
                            else self.loss_)
 
-    def _fit_full_batch(self, solver, objectives, theta, data, monitor, progress):
-        """Solver runs over all of ``data``, one per gain stage."""
+    def _fit_full_batch(self, solver, objectives, theta, data, gain, monitor,
+                        progress):
+        """Solver runs over all of ``data``, one per stage of the ``gain``
+        schedule."""
         layout = objectives.layout
-        gain = self._gain_for_schedule()
         gains = gain_schedule(gain, n_gain_stages(gain, self.max_iter))
         objective = objectives.get(data, float(gains[0]))
         stage_iters = np.diff(np.linspace(0, self.max_iter, len(gains) + 1).round())
@@ -717,9 +706,11 @@ class TrainableNetwork(BaseNetwork):
             total)
         return theta, total / weight
 
-    def _fit_epochs(self, solver, objectives, theta, data, rng, monitor, progress):
-        """Epochs of mini-batches, the gain annealed from epoch to epoch."""
-        gains = gain_schedule(self._gain_for_schedule(), self.max_iter)
+    def _fit_epochs(self, solver, objectives, theta, data, rng, gain, monitor,
+                    progress):
+        """Epochs of mini-batches, the ``gain`` schedule annealed from epoch to
+        epoch."""
+        gains = gain_schedule(gain, self.max_iter)
         # In place: theta is this fit's own (initialised or copied for a warm start).
         theta = objectives.layout.project(theta, out=theta)
         result = SolverResult(theta=theta)

@@ -76,6 +76,26 @@ def test_partial_fit_validates_parameters_every_call(Est, bad, match, first):
         est.partial_fit(X, Y)
 
 
+@pytest.mark.parametrize("name", ["NonNegMLPRegressor", "NonNegAutoencoder"])
+@pytest.mark.parametrize("bad, match", [
+    ({"learning_rate_init": -1.0}, "'learning_rate_init' parameter"),
+    ({"tol": -5.0}, "'tol' parameter"),
+    ({"batch_size": 0}, "'batch_size' parameter"),
+])
+def test_later_partial_fit_validates_parameters_regressor_autoencoder(name, bad, match):
+    # Before, the regressor validated its parameters on the first partial_fit call
+    # only: a later one took learning_rate_init=-1 and tol=-5, and batch_size=0
+    # was a ZeroDivisionError.
+    import sknonneg
+
+    est = getattr(sknonneg, name)(max_iter=3, random_state=0, solver="adam")
+    args = (X,) if name == "NonNegAutoencoder" else (X, X.sum(axis=1))
+    est.partial_fit(*args)
+    est.set_params(**bad)
+    with pytest.raises(ValueError, match=match):
+        est.partial_fit(*args)
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("change", [{"output": "logistic"}, {"dtype": "float32"}])
 def test_partial_fit_refuses_a_changed_model_definition(Est, change):

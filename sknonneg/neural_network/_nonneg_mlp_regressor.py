@@ -486,8 +486,11 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     def _partial_fit_targets(self, X, y, sample_weight):
         """``partial_fit``'s target scaling (first call) and its epoch."""
         first = not hasattr(self, "_theta")
+        # Every call, as the classifiers' and the autoencoder's: a set_params
+        # between calls is checked before it is used (before, a later call took
+        # learning_rate_init=-1 or tol=-5 and batch_size=0 was a ZeroDivisionError).
+        self._validate_params()
         if first:
-            self._validate_params()
             self._snapshot_params()
         else:
             self._check_params_unchanged()

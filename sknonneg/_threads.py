@@ -23,7 +23,8 @@ that does not survive fork (GNU OpenMP), a forked child runs the serial kernels.
 
 numba is imported with the kernel modules, not with sknonneg: ``import sknonneg``
 and a fit on the NumPy path of small problems never import it. This module only
-reads numba where it is already imported (``sys.modules``); the kernel modules call
+reads numba where it is already imported (``sys.modules``; an import under way in
+another thread is waited for); the kernel modules call
 :func:`numba_imported` right after importing numba, before any launch, which
 chooses the layer and gives a fit already running in this thread its thread count.
 """
@@ -145,8 +146,18 @@ def _controller():
 
 
 def _numba():
-    """The numba module if something imported it already, else None (never imports it)."""
-    return sys.modules.get("numba")
+    """The numba module if something imported it already, else None (never imports it).
+
+    A numba that another thread is importing right now is waited for: the import
+    statement blocks on the module's import lock until that import ends. Before,
+    the module was read from ``sys.modules`` as it was, half-initialised, and fits
+    started at once from several threads of a fresh process failed with
+    "partially initialized module 'numba' has no attribute 'config'"."""
+    if "numba" not in sys.modules:
+        return None
+    import numba
+
+    return numba
 
 
 def _numba_layer_started():

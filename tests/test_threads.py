@@ -146,6 +146,32 @@ assert blas() == before, (before, blas())
     assert result.returncode == 0, result.stderr[-2000:]
 
 
+def test_fit_threads_waits_for_a_numba_import_under_way_in_another_thread():
+    """A fresh process: one thread imports numba (as the first kernel module
+    does) while the main thread enters ``fit_threads`` again and again. Before,
+    the half-imported module was read from ``sys.modules`` and fits started at
+    once from several threads failed with "partially initialized module 'numba'
+    has no attribute 'config'"; now the import under way is waited for."""
+    script = """
+import sys, threading
+from sknonneg._threads import fit_threads
+assert "numba" not in sys.modules
+def importer():
+    import numba  # noqa: F401
+t = threading.Thread(target=importer)
+t.start()
+entered = 0
+while t.is_alive():
+    with fit_threads():
+        entered += 1
+t.join()
+assert "numba" in sys.modules
+print("entered", entered)
+"""
+    result = _run_fresh(script)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 LAZY_NUMBA = """
 import os, sys, warnings
 warnings.simplefilter("ignore")

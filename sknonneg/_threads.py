@@ -96,12 +96,18 @@ class _OneThreadHolds:
         return list(libs)
 
     def leave(self, libs):
+        """The last holder of a pool restores its saved limit, unless something
+        else set the pool while it was held (it no longer runs one thread): a
+        caller's ``threadpool_limits`` in another thread that ended during a fit
+        restored its own limit, which stays. Before, the fit then "restored" the
+        limit of 1 it had found inside that block, for good."""
         for lib in libs:
             key = lib.filepath
             self.count[key] -= 1
             if self.count[key] == 0:
                 held, limit = self.saved.pop(key)
-                _set_pool_threads(held, limit)
+                if held.num_threads == 1:
+                    _set_pool_threads(held, limit)
 
     def forget(self):
         """In a forked child, where the holders (the parent's other threads) never
@@ -252,7 +258,8 @@ def fit_threads():
 
     Safe to enter from several threads at once and to nest: the limits of the
     non-NumPy BLAS pools are lowered once, while any fit runs, and restored
-    exactly when the last one ends. numba's thread count is per thread.
+    exactly when the last one ends (unless something else set them meanwhile:
+    ``_OneThreadHolds.leave``). numba's thread count is per thread.
     """
     with _LOCK:
         controller = _controller()

@@ -60,8 +60,53 @@ def dump(estimator, file):
     ...     persist.dump(StandardScaler(), path)
     ...     os.path.getsize(path) > 0
     True
+
+    An estimator that holds a metadata routing request (``set_fit_request`` and
+    the like, under ``sklearn.set_config(enable_metadata_routing=True)``) cannot
+    be saved: skops recurses without end on scikit-learn's request objects (a
+    ``LogisticRegression`` fails the same way), and ``dump`` raises a ValueError
+    that names the estimators holding one.
     """
-    _skops_io().dump(estimator, file)
+    skops_io = _skops_io()
+    try:
+        skops_io.dump(estimator, file)
+    except RecursionError:
+        owners = _metadata_request_owners(estimator)
+        if not owners:
+            raise
+        # Before: a traceback thousands of lines long ending in RecursionError.
+        raise ValueError(
+            f"skops cannot save scikit-learn's metadata routing requests (set by "
+            f"set_fit_request, set_score_request, ...), and {', '.join(owners)} "
+            f"{'holds' if len(owners) == 1 else 'hold'} one: skops recurses without "
+            "end on it. Save an estimator made "
+            "without the set_*_request calls and make them again after loading, or "
+            "save with pickle or joblib if the file will only be loaded by you."
+        ) from None
+
+
+def _metadata_request_owners(obj, seen=None, depth=0):
+    """Names of the estimators in ``obj`` (nested in meta-estimators, lists,
+    tuples and dicts) that hold a metadata routing request."""
+    from sklearn.base import BaseEstimator
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen or depth > 50:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        children = list(obj.values())
+    elif isinstance(obj, (list, tuple)):
+        children = list(obj)
+    elif isinstance(obj, BaseEstimator):
+        children = list(vars(obj).values())
+    else:
+        return []
+    owners = ([type(obj).__name__] if isinstance(obj, BaseEstimator)
+              and "_metadata_request" in vars(obj) else [])
+    for child in children:
+        owners += _metadata_request_owners(child, seen, depth + 1)
+    return owners
 
 
 def untrusted_types(file):

@@ -257,6 +257,19 @@ def test_early_stopping_with_too_few_samples():
         _est(early_stopping=True).fit(X[:4], Y[:4])
 
 
+def test_early_stopping_message_counts_the_rows_of_a_class_of_one():
+    # Before: three rows of three classes said "With n_samples=0, test_size=0.1
+    # ...": the rows that are a class's only one always train, and the split's own
+    # message counted the others without saying so.
+    with pytest.raises(ValueError, match="each of the 3 rows of positive weight is "
+                       "the only row of its class"):
+        NonNegMLPClassifier(early_stopping=True).fit([[.1], [.9], [.5]], [0, 1, 2])
+    with pytest.raises(ValueError, match=r"3 of them the only row of a class, kept "
+                       r"for training, leaving 2 to split\), 1 row"):
+        NonNegMLPClassifier(early_stopping=True, max_iter=5).fit(
+            [[.1], [.9], [.5], [.3], [.2]], [0, 1, 2, 2, 3])
+
+
 @pytest.mark.parametrize("scoring", [None, "loss"])
 @pytest.mark.parametrize("n_rows", [2, 9])
 def test_early_stopping_with_a_one_row_validation_set(scoring, n_rows):

@@ -317,3 +317,17 @@ def test_multilabel_partial_fit_classes_are_the_column_indices(Est):
         np.testing.assert_array_equal(est.classes_, [0, 1])
         est.partial_fit(X, Y2, classes=[0, 1]).partial_fit(X, Y2)
         assert est.n_iter_ == 3
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_n_iter_counts_the_last_fit_and_the_partial_fit_calls_since(Est):
+    # As documented under n_iter_ (scikit-learn's MLP sets 1 at every partial_fit).
+    est = _est(Est, solver="adam", max_iter=4, warm_start=True)
+    est.partial_fit(X, Y, classes=[0, 1, 2])
+    est.partial_fit(X, Y)
+    assert est.n_iter_ == 2
+    est.fit(X, Y)
+    est.fit(X, Y)  # a warm start counts its own epochs
+    assert est.n_iter_ == 4 and len(est.loss_curve_) == 10  # 2 + 4 + 4
+    est.partial_fit(X, Y)
+    assert est.n_iter_ == 5 and len(est.loss_curve_) == 11

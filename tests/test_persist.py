@@ -392,3 +392,22 @@ def test_load_refuses_fitted_parameters_that_build_another_network(tmp_path):
     with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
                                          "NonNegMLPClassifier: its hidden layers"):
         persist.load(path)
+
+
+def test_dump_names_the_metadata_requests_skops_cannot_save(tmp_path):
+    # Before: a traceback thousands of lines long ending in RecursionError (skops
+    # on scikit-learn's MetadataRequest; a LogisticRegression fails the same way).
+    import sklearn
+
+    X = np.random.RandomState(0).rand(30, 3)
+    y = np.arange(30) % 2
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=3, random_state=0)
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = make_pipeline(scaler, est.set_fit_request(sample_weight=True))
+        pipe.fit(X, y, sample_weight=np.ones(30))
+        path = tmp_path / "m.skops"
+        with pytest.raises(ValueError, match="StandardScaler, NonNegMLPClassifier "
+                           "hold one"):
+            persist.dump(pipe, path)
+    assert not path.exists()

@@ -236,6 +236,50 @@ def test_overlapping_single_blas_thread_holds_restore_the_first_limits():
     assert _blas_threads() == before
 
 
+USER_LIMITS_END_DURING_A_HOLD = """
+import sys, threading
+from threadpoolctl import ThreadpoolController, threadpool_limits
+from sknonneg._threads import single_blas_thread
+
+def limits():
+    return sorted((lib.filepath, lib.num_threads)
+                  for lib in ThreadpoolController().lib_controllers
+                  if lib.user_api == "blas")
+
+before = limits()
+if not before or all(n == 1 for _, n in before):
+    sys.exit(77)
+entered, leave = threading.Event(), threading.Event()
+
+def fit():  # a fit in a background thread, on the NumPy path
+    with single_blas_thread():
+        entered.set()
+        leave.wait(60)
+
+with threadpool_limits(limits=1, user_api="blas"):
+    t = threading.Thread(target=fit)
+    t.start()
+    assert entered.wait(60)
+assert limits() == before, ("the user's block restored", before, limits())
+leave.set()
+t.join()
+assert limits() == before, ("after the fit", before, limits())
+"""
+
+
+def test_a_user_limit_that_ends_during_a_fit_in_another_thread_stays_restored():
+    """The user's ``threadpool_limits(1)`` in the main thread ends while a fit in
+    a background thread holds the pools: the fit's end must not put back the 1 it
+    found inside that block. Before, both OpenBLAS pools stayed on one thread for
+    the rest of the process."""
+    import pytest
+
+    result = _run_fresh(USER_LIMITS_END_DURING_A_HOLD)
+    if result.returncode == 77:
+        pytest.skip("no BLAS pool runs more than one thread here")
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 HOLDS_UNDER_CONTROL = """
 import sys, threading
 from threadpoolctl import ThreadpoolController, threadpool_limits

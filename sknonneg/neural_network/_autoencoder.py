@@ -208,7 +208,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     n_layers_ : int
         Number of layers, input and reconstruction included: 3.
     n_iter_ : int
-        L-BFGS-B iterations, epochs, or ``partial_fit`` calls.
+        L-BFGS-B iterations (full batch) or epochs of the last ``fit`` (a warm
+        start counts its own), plus one per ``partial_fit`` call since (a first
+        ``partial_fit`` call sets 1). scikit-learn's MLP sets it to 1 at every
+        ``partial_fit`` call instead.
     t_ : int
         Training samples the solver went through (rows times iterations or
         epochs; ``partial_fit`` adds its rows), carried over warm starts.

@@ -156,7 +156,10 @@ SHARED_DOCS = {
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when ``X`` has string column names.
     n_iter_ : int
-        L-BFGS-B iterations (full batch), epochs, or ``partial_fit`` calls.
+        L-BFGS-B iterations (full batch) or epochs of the last ``fit`` (a warm
+        start counts its own), plus one per ``partial_fit`` call since (a first
+        ``partial_fit`` call sets 1). scikit-learn's MLP sets it to 1 at every
+        ``partial_fit`` call instead.
     loss_ : float
         Objective at the end of training: the last value of ``loss_curve_``
         (the starting objective when L-BFGS-B stopped before its first

@@ -360,6 +360,19 @@ class TrainableNetwork(BaseNetwork):
             stratify = strata[rows]
         elif strata is not None and np.min(np.bincount(strata[positive])) >= 2:
             stratify = strata[positive]
+        # The lone rows always train: say so, since the split's own message counts
+        # only the others (before: "With n_samples=0 ..." for three rows of three
+        # classes, a count the user never passed).
+        lone_note = (f" ({lone.shape[0]} of them the only row of a class, kept for "
+                     f"training, leaving {rows.shape[0]} to split)"
+                     if lone.shape[0] else "")
+        if rows.shape[0] == 0:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the training rows, but each of the "
+                f"{positive.shape[0]} rows of positive weight is the only row of its "
+                "class, which always trains: no row is left to hold out. Pass more "
+                "rows, or early_stopping=False.")
         try:
             idx_train, idx_val = train_test_split(
                 rows, test_size=self.validation_fraction, random_state=rng,
@@ -367,8 +380,9 @@ class TrainableNetwork(BaseNetwork):
         except ValueError as exc:
             raise ValueError(
                 f"early_stopping holds out validation_fraction="
-                f"{self.validation_fraction} of the {positive.shape[0]} training rows "
-                f"of positive weight, and that split is impossible: "
+                f"{self.validation_fraction} of the {positive.shape[0]} training "
+                f"row{'s' if positive.shape[0] != 1 else ''} of positive "
+                f"weight{lone_note}, and that split is impossible: "
                 f"{str(exc).rstrip('.')}. Pass more "
                 f"rows, another validation_fraction, or early_stopping=False."
             ) from exc
@@ -378,7 +392,7 @@ class TrainableNetwork(BaseNetwork):
             raise ValueError(
                 f"The validation set is too small: early_stopping holds out "
                 f"validation_fraction={self.validation_fraction} of the "
-                f"{positive.shape[0]} training rows of positive weight, "
+                f"{positive.shape[0]} training rows of positive weight{lone_note}, "
                 f"{idx_val.shape[0]} row. Increase 'validation_fraction' or the size "
                 f"of your dataset, or set early_stopping=False.")
         if lone.shape[0] or positive.shape[0] < sample_weight.shape[0]:

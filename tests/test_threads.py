@@ -14,15 +14,24 @@ def _blas_threads():
             if lib.user_api == "blas"}
 
 
-def _run_fresh(script):
-    """Runs ``script`` in a fresh Python process from the repository root."""
+def _run_fresh(script, default_blas_threads=False):
+    """Runs ``script`` in a fresh Python process from the repository root;
+    ``default_blas_threads``: without the thread-count variables that an earlier
+    test's dask workers leave set in this process (``OMP_NUM_THREADS=1`` ...), so
+    that BLAS starts on its default pool size."""
+    import os
     import subprocess
     import sys
     from pathlib import Path
 
+    env = None
+    if default_blas_threads:
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                            "MKL_NUM_THREADS")}
     return subprocess.run([sys.executable, "-c", script], timeout=300,
                           cwd=Path(__file__).resolve().parents[1],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
 
 
 def test_fit_threads_holds_other_blas_at_one_and_restores():
@@ -274,7 +283,7 @@ def test_a_user_limit_that_ends_during_a_fit_in_another_thread_stays_restored():
     the rest of the process."""
     import pytest
 
-    result = _run_fresh(USER_LIMITS_END_DURING_A_HOLD)
+    result = _run_fresh(USER_LIMITS_END_DURING_A_HOLD, default_blas_threads=True)
     if result.returncode == 77:
         pytest.skip("no BLAS pool runs more than one thread here")
     assert result.returncode == 0, result.stderr[-2000:]

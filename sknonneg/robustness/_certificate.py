@@ -431,9 +431,8 @@ def monotone_certificate(estimator):
     against adversarial attacks", AAAI Workshop on Artificial Intelligence for Cyber
     Security, 2019 (arXiv:1806.06108).
 
-    Q. Wang, M. A. Powell, A. Geisa, E. Bridgeford and J. T. Vogelstein, "Why do
-    networks need negative weights?", 2022 (non-negative networks preserve
-    elementwise dominance).
+    Q. Wang et al., "Why do networks have inhibitory/negative connections?",
+    arXiv:2208.03211, 2022 (non-negative networks preserve elementwise dominance).
 
     Examples
     --------

@@ -2,8 +2,15 @@
 
 Build it (no network needed) with::
 
-    pip install -e ".[docs]"
+    python -m pip install -e ".[docs]"
     python -m sphinx -W --keep-going -b html doc doc/_build/html
+
+That runs every example of the gallery; the examples on real data read it from the
+data folder (``SKNONNEG_DATA``) and are reported as expected failures where their
+files are missing. ``-D plot_gallery=0`` builds the pages without running the
+examples::
+
+    python -m sphinx -W --keep-going -b html -D plot_gallery=0 doc doc/_build/html
 
 The API reference is generated from the docstrings: ``doc/api/`` is
 written here at build time from the public modules and their ``__all__`` (found by

@@ -4,7 +4,9 @@ Public modules are ``sknonneg`` and every module or package ``sknonneg.<name>`` 
 does not start with an underscore, except those whose ``__all__`` is re-exported whole by
 ``sknonneg`` itself (``sknonneg.neural_network``: its estimators are documented as
 ``sknonneg.NonNegMLPClassifier`` ...). Public names are the entries of each module's
-``__all__``. A new public module or name therefore needs no edit here.
+``__all__``, except private ones (a leading underscore); dunder names such as
+``sknonneg.__version__`` are public. A new public module or name therefore needs no
+edit here.
 """
 
 import importlib
@@ -37,7 +39,7 @@ def public_names(module_name):
     module = importlib.import_module(module_name)
     classes, functions, data = [], [], []
     for name in sorted(getattr(module, "__all__", ())):
-        if name.startswith("_"):
+        if name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
             continue
         obj = getattr(module, name)
         if inspect.isclass(obj):

@@ -4,6 +4,8 @@ from .exceptions import DegenerateFitWarning, InputScaleWarning
 from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                              NonNegMLPRegressor)
 
+#: The installed version of sknonneg, a PEP 440 string (``pyproject.toml`` reads the
+#: package's version from it).
 __version__ = "0.1.0.dev0"
 
 __all__ = ["ABBAClassifier", "DegenerateFitWarning", "InputScaleWarning",

@@ -231,6 +231,51 @@ def test_certificate_refuses_unconstrained_abba_and_multiclass(data, unconstrain
         monotone_certificate(DecisionTreeClassifier().fit(X, y))
 
 
+@pytest.mark.parametrize("kind", ["false", "hidden", "regressor-auto",
+                                  "output-two-layers"])
+def test_certificate_refuses_free_later_layers_with_nonnegative_weights(data, kind):
+    # Before: only the signs of the fitted weights were read, and a network whose
+    # layers after the first are free in its fit (positive=False, "hidden", the
+    # regressor's default "auto") was certified whenever those free weights
+    # happened to be >= 0. It predicts through BLAS, not the fixed-order kernels,
+    # and a rise of a "certified" feature lowered its computed output by an ulp
+    # (and flipped predict's class at the boundary).
+    X, y = data
+    if kind == "regressor-auto":
+        est = NonNegMLPRegressor(hidden_layer_sizes=3, max_iter=20,
+                                 random_state=0).fit(X, X[:, 0] + X[:, 1])
+    elif kind == "output-two-layers":
+        est = _net(positive="output", hidden_layer_sizes=(3, 2)).fit(X, y)
+    else:
+        est = _net(positive={"false": False, "hidden": "hidden"}[kind]).fit(X, y)
+    assert not est._fixed_order()
+    est.coefs_[1:] = [np.abs(W) for W in est.coefs_[1:]]  # the free weights >= 0
+    with pytest.raises(ValueError, match=r"(?s)fitted free.*not constraints of the "
+                                         r"fit.*exact in floating point.*"
+                                         r"Refit with positive=True"):
+        monotone_certificate(est)
+    # The same through a soft vote.
+    if kind in ("false", "hidden"):
+        vote = _vote([_net(), _net(random_state=1)]).fit(X, y)
+        vote.named_estimators_["m1"] = vote.estimators_[1] = est
+        with pytest.raises(ValueError, match="member 'm1' is not.*fitted free"):
+            monotone_certificate(vote)
+
+
+def test_refusal_messages_recommend_certifiable_models(data, unconstrained):
+    # Before, a negative later weight's refusal recommended positive='hidden' with
+    # a non-negative output, which is not certified (above).
+    with pytest.raises(ValueError, match="negative entries") as info:
+        monotone_certificate(unconstrained)
+    assert "positive='hidden'" not in str(info.value)
+    assert "positive=True" in str(info.value)
+    X, y = data
+    mlp = MLPClassifier(4, max_iter=30, random_state=0).fit(X, y)
+    mlp.coefs_[1] = -np.abs(mlp.coefs_[1])
+    with pytest.raises(ValueError, match="NonNegMLPClassifier\\(positive=True"):
+        monotone_certificate(mlp)
+
+
 def test_linear_certificate_is_the_sign_of_coef(data):
     X, y = data
     lr = LogisticRegression().fit(X, y)

@@ -321,10 +321,12 @@ def monotone_certificate(estimator):
     ------
     ValueError
         When the weights do not give a certificate (a hidden-to-hidden or output
-        weight is negative; a two-class softmax; more than two classes; a Pipeline step that is not per-feature
-        non-decreasing; a hard vote, a negative vote weight, or a member of a vote
-        that is not certified; a sknonneg network whose ``gain_`` or
-        ``y_scale_`` is not positive, as no fit leaves it).
+        weight is negative; a sknonneg network whose layers after the first were
+        not all sign-constrained in its fit, even if their weights are ``>= 0``; a
+        two-class softmax; more than two classes; a Pipeline step that is not
+        per-feature non-decreasing; a hard vote, a negative vote weight, or
+        a member of a vote that is not certified; a sknonneg network
+        whose ``gain_`` or ``y_scale_`` is not positive, as no fit leaves it).
     TypeError
         For models whose weights it does not read (``ABBAClassifier``, trees ...).
 
@@ -420,10 +422,30 @@ def monotone_certificate(estimator):
     ``monotonic_cst``, ``"output"`` with one hidden layer) predicts in such a fixed
     order (``sknonneg._kernels.fixed``), so its computed decision function and, for
     a single logistic output, its computed probability obey the certificate
-    exactly; so does a ``NonNegMLPRegressor``'s computed prediction (its
-    standardisation of the target is undone with a positive scale). For scikit-learn's models (BLAS products, whose order depends on a
-    row's place in its batch) the claim is about the real-valued function, and a
-    computed score may move by a few units in the last place.
+    exactly, whatever batch a row comes in; so does such a
+    ``NonNegMLPRegressor``'s computed prediction (its standardisation of the
+    target is undone with a positive scale). A sknonneg network with a layer after
+    the first that its fit left free (``positive=False``, ``"hidden"``, the
+    regressor's default ``positive="auto"`` without ``monotonic_cst``,
+    ``"output"`` with two or more hidden layers) is refused, even where its free
+    weights happen to be ``>= 0``: their signs are not constraints of the fit, and
+    it predicts through BLAS, where a rise of a feature the weights would certify
+    lowered the computed output by an ulp and flipped ``predict``'s class.
+
+    *Third-party models* (scikit-learn's ``MLPClassifier``, ``MLPRegressor`` and
+    linear models, alone or in a soft vote) are certified, not refused, but for the
+    function in real arithmetic only: they predict through BLAS, whose order of
+    summation depends on how a row is passed (alone, a dot product; in a batch, a
+    matrix product), so a computed score is not a function of the row alone. With
+    ``LogisticRegression`` (``coef_ >= 0``, 40 features, OpenBLAS 0.3.31), a row's
+    decision function alone and inside a batch of 2 to 1000 rows differed in 65-72%
+    of rows (a median of 8 ulp of the score), and the row with one feature raised by
+    one ulp, scored inside a batch, was below the row scored alone in 28-40%; at
+    the decision boundary ``predict`` went from ``classes_[1]`` to ``classes_[0]``.
+    Scored in the same call at the same position, no rise lowered the score (0 of
+    300), but BLAS promises no order. For them the certificate bounds an
+    attacker's gain to the rounding of the score, not to zero; sknonneg's
+    certified networks make it exactly zero.
 
     References
     ----------
@@ -492,7 +514,10 @@ def _final_signs(final):
 
     if isinstance(final, VotingClassifier):
         return _soft_vote_signs(final)
+    from ..neural_network import NonNegMLPClassifier, NonNegMLPRegressor
+
     layers, what = _network_layers(final)
+    ours = isinstance(final, (NonNegMLPClassifier, NonNegMLPRegressor))
     for i, W in enumerate(layers[1:], start=2):
         if np.any(W < 0):
             where = "output" if i == len(layers) else f"hidden layer {i}"
@@ -500,11 +525,40 @@ def _final_signs(final):
                 f"{type(final).__name__} is not certified: the weights of layer {i} "
                 f"({where}) have {int(np.sum(W < 0))} negative entries, so a hidden "
                 "unit that grows can lower the score. The certificate needs every "
-                "layer after the first >= 0 (positive=True, or positive='hidden' with "
-                "a non-negative output, or monotonic_cst for per-feature signs)."
+                "layer after the first >= 0: "
+                + (_REFIT_HINT if ours else "scikit-learn's networks cannot be "
+                   "constrained; fit sknonneg's " + _REFIT_HINT_CLASS)
+                + "."
             )
+    if ours and not final._fixed_order():
+        # Before: the signs of the fitted weights alone were read, and a network
+        # whose later layers are free in its layout (positive=False, "hidden",
+        # the regressor's default "auto") was certified whenever its free weights
+        # happened to be >= 0. Such a network predicts through BLAS, whose order
+        # of summation depends on a row's batch: a certified feature's rise
+        # lowered its computed output by an ulp and flipped predict's class.
+        free = [i + 1 for i, signs in enumerate(final._layout.coef_signs)
+                if i > 0 and not np.all(signs > 0)]
+        raise ValueError(
+            f"{type(final).__name__} is not certified: its weight layer(s) {free} "
+            "were fitted free (not sign-constrained: positive=False, 'hidden', "
+            "'output' with two or more hidden layers, or the regressor's default "
+            "'auto' without monotonic_cst), so their signs are not constraints of "
+            "the fit; and a network with a free layer after the first predicts "
+            "through BLAS, whose order of summation depends on the batch, so its "
+            "prediction does not keep monotonicity exact in floating point even "
+            f"where the free weights happen to be >= 0. Refit with {_REFIT_HINT}."
+        )
     first = np.asarray(layers[0], dtype=np.float64)
     return np.all(first >= 0, axis=1), np.all(first <= 0, axis=1), what
+
+
+# What to refit with for a certificate, in the refusals' words.
+_REFIT_HINT = ("positive=True (every feature non-decreasing), or monotonic_cst for "
+               "per-feature directions (with positive=True, or the regressor's "
+               "default 'auto'), and output='logistic' for a classifier")
+_REFIT_HINT_CLASS = ("NonNegMLPClassifier(positive=True, output='logistic'), or "
+                     "monotonic_cst for per-feature directions")
 
 
 def _soft_vote_signs(voting):

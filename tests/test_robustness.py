@@ -499,6 +499,52 @@ def test_column_transformer_column_selections(columns):
                                   [*np.where(coef[:3] >= 0, 1, -1), 0])
 
 
+@pytest.mark.parametrize("columns", [
+    [-1], [np.int64(-1)], np.array([-1]), [3, -1], slice(-1, None),
+    slice(3, None), np.array([False, False, False, True]),
+    [False, False, False, True],
+], ids=["list", "numpy-int", "array", "duplicate", "negative-slice", "slice",
+        "mask", "mask-list"])
+def test_column_transformer_negative_indices_are_read(columns):
+    # Before: a column given by a negative index (-1, [-1], an array of negative
+    # ints) matched no input column, dropped out of the mapping, and its feature
+    # was certified although a negating map fed the model (the attack evaded it).
+    from sklearn.compose import ColumnTransformer
+
+    rng = np.random.RandomState(0)
+    X = rng.poisson(2.0, size=(200, 4)).astype(float)
+    y = (X[:, 0] + X[:, 1] - X[:, 3] > 2).astype(int)
+    ct = ColumnTransformer([("neg", FunctionTransformer(np.negative), columns)],
+                           remainder="passthrough")
+    pipe = make_pipeline(ct, _net(hidden_layer_sizes=3, max_iter=60)).fit(X, y)
+    cert = monotone_certificate(pipe)
+    assert not cert.certified_features_[3]
+    assert cert.certified_features_[:3].all()
+    # A monotone map on a negative index keeps its column's certificate.
+    ct = ColumnTransformer([("s", StandardScaler(), columns)],
+                           remainder="passthrough")
+    pipe = make_pipeline(ct, _net(hidden_layer_sizes=3, max_iter=60)).fit(X, y)
+    assert monotone_certificate(pipe).all_certified_
+
+
+def test_check_monotonic_maps_negative_column_indices():
+    # check_monotonic shares the mapping: before, the constraint on the scaled
+    # last column could not be mapped back ("cannot map the constraint").
+    from sklearn.compose import ColumnTransformer
+
+    from sknonneg.inspection import check_monotonic
+
+    rng = np.random.RandomState(0)
+    X = rng.poisson(2.0, size=(200, 4)).astype(float)
+    y = (X[:, 3] - X[:, 0] > 0).astype(int)
+    ct = ColumnTransformer([("s", StandardScaler(), [-1])], remainder="passthrough")
+    pipe = make_pipeline(ct, _net(hidden_layer_sizes=3, max_iter=60,
+                                  monotonic_cst=[1, -1, 0, 0])).fit(X, y)
+    report = check_monotonic(pipe, X[:40])
+    np.testing.assert_array_equal(report.features, [0, 3])
+    np.testing.assert_array_equal(report.directions, [-1, 1])
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_column_transformer_certificate_holds_on_random_probes(seed):
     """Whatever the weights, a certified direction holds on every probe: raising

@@ -307,7 +307,18 @@ def _column_indices(column_transformer, columns):
         return [names.index(str(c)) for c in cols]
     if cols.dtype == bool:
         return list(np.flatnonzero(cols))
-    return [int(c) for c in cols]
+    if cols.size == 0:
+        return []
+    if cols.dtype.kind not in "iu":
+        raise ValueError(f"could not resolve the column selection {columns!r}.")
+    cols = cols.astype(np.intp)
+    if np.any((cols < -n_in) | (cols >= n_in)):
+        raise ValueError(f"column selection {columns!r} is out of range for "
+                         f"{n_in} input columns.")
+    # A negative index counts from the end, as ColumnTransformer reads it. Before,
+    # it was kept negative, matched no input column, and the column dropped out of
+    # the mapping: its feature was certified while a negating map fed the model.
+    return [int(c) for c in cols % n_in]
 
 
 def _column_transformer_edges(ct, computed=True):

@@ -661,6 +661,8 @@ def test_text_pipeline_certificate_on_words():
     ({"preprocessor": lambda doc: doc.split("unsubscribe")[0]}, "preprocessor"),
     ({"token_pattern": r"^\w+"}, "token_pattern"),
     ({"dtype": np.int8}, "wrap around"),
+    # Before: accepted, while a custom preprocessor was refused.
+    ({"strip_accents": lambda doc: doc.split(" unsubscribe ")[0]}, "strip_accents"),
 ])
 def test_text_pipeline_unverifiable_vectorizer_refused(params, match):
     # Each of these lets an added word lower the score of a certified network: a
@@ -674,6 +676,54 @@ def test_text_pipeline_unverifiable_vectorizer_refused(params, match):
     if "dtype" in params:
         proba = pipe.predict_proba(["cheap " * 127, "cheap " * 128])[:, 1]
         assert proba[1] < proba[0]
+
+
+def test_float32_sublinear_tf_refused():
+    # NumPy's float32 log falls by an ulp between some adjacent integer counts, so
+    # 1 + log(tf) of float32 counts is not non-decreasing as computed. Before:
+    # certified.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = ["cheap pills now", "meeting at noon", "cheap cheap offer",
+            "lunch at noon"] * 5
+    y = np.array([1, 0, 1, 0] * 5)
+    for first in (TfidfVectorizer(norm=None, sublinear_tf=True, dtype=np.float32),
+                  make_pipeline(CountVectorizer(dtype=np.float32),
+                                TfidfTransformer(norm=None, sublinear_tf=True))):
+        pipe = make_pipeline(first, _net()).fit(docs, y)
+        with pytest.raises(ValueError, match="sublinear_tf=True on float32"):
+            monotone_certificate(pipe)
+    for first in (TfidfVectorizer(norm=None, sublinear_tf=True),
+                  TfidfVectorizer(norm=None, dtype=np.float32),
+                  make_pipeline(CountVectorizer(dtype=np.float32),
+                                TfidfTransformer(norm=None))):
+        assert monotone_certificate(make_pipeline(first, _net()).fit(docs, y)
+                                    ).all_certified_
+
+
+@pytest.mark.parametrize("strip_accents", ["ascii", "unicode"])
+def test_strip_accents_options_only_add_to_counts(strip_accents):
+    """strip_accents="ascii" / "unicode" (with lowercase) are accepted: a word added
+    between spaces never lowers a count, even where it merges with another word's
+    column ("cafe" and "café"), decomposes into several tokens (a ligature, a
+    fraction, a no-break space) or into none, or starts with a combining mark."""
+    words = ["café", "cafe", "CAFÉ", "ﬁle", "file", "a½b", "x\u00a0y", "\u0301z",
+             "ΟΔΟΣ", "οδος", "straße", "İstanbul", "漢字", "ǅemal", "e\u0301",
+             "naïve", "ø", "Å", "x", "cheap", "pills"]
+    rng = np.random.RandomState(0)
+    docs = [" ".join(rng.choice(words, rng.randint(1, 6))) for _ in range(60)]
+    vec = CountVectorizer(strip_accents=strip_accents,
+                          token_pattern=r"(?u)\b\w+\b").fit(docs + words)
+    for doc in docs[:30]:
+        parts = doc.split(" ")
+        for word in words:
+            for at in range(len(parts) + 1):
+                added = " ".join(parts[:at] + [word] + parts[at:])
+                diff = vec.transform([added]) - vec.transform([doc])
+                assert diff.toarray().min() >= 0, (doc, word, at)
+    y = np.array([1, 0] * 30)
+    pipe = make_pipeline(CountVectorizer(strip_accents=strip_accents), _net())
+    assert monotone_certificate(pipe.fit(docs, y)).all_certified_
 
 
 # --------------------------------------------------------------------- attack

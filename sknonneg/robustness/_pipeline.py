@@ -46,9 +46,11 @@ steps, each checked on its fitted state:
   to a text (between spaces) raises that word's count and changes no other (with
   word n-grams, inserting a word between two others removes the n-gram they
   formed). The tokens must be runs of word characters (the default
-  ``token_pattern``, or ``r"(?u)\b\w+\b"``), without a custom ``tokenizer`` or
-  ``preprocessor`` (which could drop or merge words), and the counts of an integer
-  ``dtype`` of at least 32 bits (narrower ones wrap around).
+  ``token_pattern``, or ``r"(?u)\b\w+\b"``), without a custom ``tokenizer``,
+  ``preprocessor`` or callable ``strip_accents`` (which could drop or merge words;
+  ``"ascii"`` and ``"unicode"`` are accepted), and the counts of an integer
+  ``dtype`` of at least 32 bits (narrower ones wrap around) or a float one
+  (``sublinear_tf`` not on float32 counts, whose NumPy log is not monotone).
 
 Refused as Pipeline steps: :class:`~sklearn.preprocessing.Normalizer` and
 normalised tf-idf (adding one word lowers every other feature), PCA and other
@@ -132,7 +134,7 @@ def _refuse(name, step, why):
     )
 
 
-def _check_vectorizer(name, step):
+def _check_vectorizer(name, step, computed=True):
     if step.analyzer != "word":
         _refuse(name, step, f"analyzer={step.analyzer!r}: adding characters or "
                             "calling a custom analyzer can lower other features")
@@ -146,6 +148,26 @@ def _check_vectorizer(name, step):
         if getattr(step, param) is not None:
             _refuse(name, step, f"a custom {param} cannot be verified: it can drop "
                                 "or merge words when one is added")
+    # strip_accents="ascii" / "unicode" (and lowercase) keep the certificate. Each
+    # maps the text through NFKD (or str.lower), then drops characters (non-ASCII,
+    # or combining marks). Decomposition and lowercasing act character by character,
+    # and the reordering of combining marks stops at a space (a starter), so with a
+    # word W added between spaces the mapped text is the mapped original with the
+    # mapped W added between the same spaces: the other words' tokens are unchanged.
+    # The mapped W gives zero, one or several tokens ("ﬁle" -> "file", "a½" ->
+    # "a12"), or a token equal to another word's ("café" and "cafe" share the
+    # column "cafe"): each only adds to some counts, and a column that sums the
+    # counts of several raw words is non-decreasing in each. A callable
+    # strip_accents is applied to the whole text like a preprocessor, and can drop
+    # or merge words (before, it was accepted while a custom preprocessor was
+    # refused). stop_words (tokens left out), a fitted or given vocabulary
+    # (max_features, min_df, max_df: tokens outside it are ignored) and
+    # binary=True (min(count, 1)) are non-decreasing per token as well.
+    if callable(step.strip_accents):
+        _refuse(name, step, "a callable strip_accents cannot be verified: it is "
+                            "applied to the whole text, like a preprocessor, and can "
+                            "drop or merge words when one is added (accepted: "
+                            "'ascii', 'unicode' or None)")
     if step.token_pattern not in _SAFE_TOKEN_PATTERNS:
         _refuse(name, step, f"token_pattern={step.token_pattern!r} cannot be "
                             "verified (anchors, look-arounds or tokens across "
@@ -155,6 +177,18 @@ def _check_vectorizer(name, step):
     if dtype.kind in "iu" and dtype.itemsize < 4:
         _refuse(name, step, f"dtype={dtype.name}: counts above "
                             f"{np.iinfo(dtype).max} wrap around to a lower value")
+    if (computed and isinstance(step, TfidfVectorizer) and step.sublinear_tf
+            and dtype == np.float32):
+        _refuse(name, step, _FLOAT32_LOG)
+
+
+# NumPy's float32 log is not correctly rounded: over the integer counts 1 .. 2**24
+# it falls by an ulp at 8 adjacent pairs (np.log(np.float32(11940145)) <
+# np.log(np.float32(11940144)), NumPy 2.4, x86-64); in float64 (counts below 2**31,
+# their logs at least 1 / 2**31 apart, about 10**5 ulp) it cannot.
+_FLOAT32_LOG = ("sublinear_tf=True on float32 counts computes 1 + log(tf) in "
+                "float32, whose NumPy log falls by an ulp between some adjacent "
+                "counts (11,940,144 -> 11,940,145); use dtype=np.float64")
 
 
 def check_monotone_step(name, step, position, after_counts, computed=True):
@@ -182,7 +216,7 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
     if isinstance(step, (CountVectorizer,)):
         if position != 0:
             _refuse(name, step, "a vectorizer must be the first step (it reads text)")
-        _check_vectorizer(name, step)
+        _check_vectorizer(name, step, computed)
         return "text"
     if isinstance(step, SelectorMixin):
         return "select"
@@ -243,6 +277,11 @@ def analyse_steps(steps, computed=True):
     after_counts = False
     for position, (name, step) in enumerate(steps):
         kind = check_monotone_step(name, step, position, after_counts, computed)
+        if (computed and after_counts and isinstance(step, TfidfTransformer)
+                and step.sublinear_tf and np.dtype(steps[position - 1][1].dtype)
+                == np.float32):
+            _refuse(name, step, _FLOAT32_LOG.replace(
+                "use dtype", "give the vectorizer dtype"))
         kinds.append(kind)
         after_counts = kind == "text" and not isinstance(step, TfidfVectorizer)
     return kinds

@@ -499,6 +499,34 @@ def test_column_transformer_column_selections(columns):
                                   [*np.where(coef[:3] >= 0, 1, -1), 0])
 
 
+@pytest.mark.parametrize("first", ["passthrough", None, "nested"])
+def test_pipeline_starting_with_passthrough_reads_the_input_width(first):
+    # Before: a Pipeline whose first step is "passthrough" (or None) has no
+    # n_features_in_, and the certificate took the final step's width: the
+    # features a selector keeps were renumbered and the one that lowers the score
+    # (feature 3) was lost; all_certified_ was True.
+    import pandas as pd
+    from sklearn.feature_selection import f_classif
+    from sklearn.pipeline import Pipeline
+
+    rng = np.random.RandomState(0)
+    X = rng.poisson(2.0, size=(300, 4)).astype(float)
+    y = (X[:, 2] - X[:, 3] > 0).astype(int)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    head = [("first", None if first is None else "passthrough")]
+    steps = head + [("sel", SelectKBest(f_classif, k=2)),
+                    ("m", _net(hidden_layer_sizes=3, monotonic_cst=[1, -1],
+                               max_iter=60))]
+    pipe = (Pipeline([("inner", Pipeline(head + steps[1:2])), steps[2]])
+            if first == "nested" else Pipeline(steps)).fit(frame, y)
+    cert = monotone_certificate(pipe)
+    assert cert.n_features_ == 4 and not cert.all_certified_
+    np.testing.assert_array_equal(cert.feature_signs_, [1, 1, 1, -1])
+    np.testing.assert_array_equal(cert.feature_names_, ["a", "b", "c", "d"])
+    res = additive_evasion_attack(pipe, frame, budget=3, features=cert.certified_features_)
+    assert res.success_rate_ == 0.0
+
+
 @pytest.mark.parametrize("columns", [
     [-1], [np.int64(-1)], np.array([-1]), [3, -1], slice(-1, None),
     slice(3, None), np.array([False, False, False, True]),

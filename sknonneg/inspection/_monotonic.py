@@ -162,7 +162,12 @@ def _resolve_through_pipeline(estimator, n_features):
     step has none."""
     if not isinstance(estimator, Pipeline):
         return _fitted_cst(estimator)
-    from ..robustness._pipeline import analyse_steps, feature_edges, split_pipeline
+    from ..robustness._pipeline import (
+        analyse_steps,
+        feature_edges,
+        input_attribute,
+        split_pipeline,
+    )
 
     steps, final = split_pipeline(estimator)  # nested Pipelines flattened
     cst = _fitted_cst(final)
@@ -174,7 +179,7 @@ def _resolve_through_pipeline(estimator, n_features):
     # projections, ...): such a column must be unconstrained. Every raw column a
     # column depends on in any way is marked free when that column is free.
     # X's width: a Pipeline whose first step is "passthrough" has no n_features_in_.
-    n_in = getattr(estimator, "n_features_in_", n_features)
+    n_in = input_attribute(estimator, "n_features_in_", n_features)
     sources = [None] * len(cst)
     free_edges = []
     refusal = None

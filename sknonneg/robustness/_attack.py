@@ -13,7 +13,12 @@ from .._validation import check_sparse_structure
 from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
 from ._networks import SoftVote, network_of
-from ._pipeline import analyse_steps, feature_source, split_pipeline
+from ._pipeline import (
+    analyse_steps,
+    feature_source,
+    input_attribute,
+    split_pipeline,
+)
 
 __all__ = ["EvasionResult", "additive_evasion_attack"]
 
@@ -558,7 +563,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     in_dtype = X.dtype
     X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
     n_samples, n_features = X.shape
-    n_in = getattr(estimator, "n_features_in_", n_features)
+    n_in = input_attribute(estimator, "n_features_in_", n_features)
     if n_in != n_features:
         raise ValueError(f"X has {n_features} features, but {type(estimator).__name__} "
                          f"is expecting {n_in} features as input.")

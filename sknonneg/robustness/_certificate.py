@@ -8,7 +8,12 @@ from sklearn.utils.validation import check_is_fitted
 from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
 from ._networks import soft_vote_members
-from ._pipeline import analyse_steps, feature_edges, split_pipeline
+from ._pipeline import (
+    analyse_steps,
+    feature_edges,
+    input_attribute,
+    split_pipeline,
+)
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
 
@@ -481,8 +486,11 @@ def monotone_certificate(estimator):
         n_features = len(vectorizer.vocabulary_)
         names = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
     else:
-        n_features = getattr(estimator, "n_features_in_", up_t.shape[0])
-        names = getattr(estimator, "feature_names_in_", None)
+        # Before: a Pipeline starting with "passthrough" (no n_features_in_) took
+        # the final step's width, and the features a selector dropped before it
+        # were lost (a feature that lowered the score was never reported).
+        n_features = input_attribute(estimator, "n_features_in_", up_t.shape[0])
+        names = input_attribute(estimator, "feature_names_in_")
     column, source, monotone = feature_edges(steps, kinds, n_features)
     if column.size and column.max() >= up_t.shape[0]:  # pragma: no cover - defensive
         raise ValueError("could not map the Pipeline's features to the final step's.")

@@ -79,7 +79,7 @@ from sklearn.preprocessing import (
 )
 
 __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
-           "feature_source", "split_pipeline"]
+           "feature_source", "input_attribute", "split_pipeline"]
 
 #: NumPy ufuncs whose computed values are non-decreasing (``FunctionTransformer``):
 #: exact or correctly rounded (``sqrt``, ``sign``, ``floor``, ``ceil``, ``rint``,
@@ -119,6 +119,21 @@ def split_pipeline(estimator):
         return [], estimator
     steps = list(_flat_steps(estimator.steps))
     return steps[:-1], steps[-1][1]
+
+
+def input_attribute(estimator, attribute, default=None):
+    """``n_features_in_`` or ``feature_names_in_`` of what ``estimator`` reads: its
+    own, else (a Pipeline whose first steps are ``"passthrough"`` or None, which has
+    none) that of its first step that is not, which reads the same columns."""
+    value = getattr(estimator, attribute, None)
+    if value is not None or not isinstance(estimator, Pipeline):
+        return default if value is None else value
+    for _, step in _flat_steps(estimator.steps):
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        value = getattr(step, attribute, None)
+        break
+    return default if value is None else value
 
 
 def _refuse(name, step, why):

@@ -283,6 +283,32 @@ def test_linear_certificate_is_the_sign_of_coef(data):
     np.testing.assert_array_equal(cert.certified_features_, lr.coef_[0] >= 0)
 
 
+def test_sparsified_linear_models(data):
+    # Before: after .sparsify() (coef_ a SciPy sparse matrix) the certificate and
+    # both attacks raised "setting an array element with a sequence".
+    from sklearn.linear_model import SGDRegressor
+
+    X, y = data
+    dense = LogisticRegression().fit(X, y)
+    sparse = clone(dense).fit(X, y).sparsify()
+    assert sp.issparse(sparse.coef_)
+    np.testing.assert_array_equal(monotone_certificate(sparse).feature_signs_,
+                                  monotone_certificate(dense).feature_signs_)
+    for method in ("greedy", "gradient"):
+        a = additive_evasion_attack(dense, X, budget=3, method=method)
+        b = additive_evasion_attack(sparse, X, budget=3, method=method)
+        np.testing.assert_array_equal(a.success_, b.success_)
+    reg = SGDRegressor(max_iter=50, random_state=0).fit(X, X[:, 0] - X[:, 1])
+    signs = np.where(reg.coef_ >= 0, 1, -1)
+    reg.sparsify()
+    np.testing.assert_array_equal(monotone_certificate(reg).feature_signs_, signs)
+    vote = VotingClassifier([("a", _net()), ("b", LogisticRegression())],
+                            voting="soft").fit(X, y)
+    vote.named_estimators_["b"].sparsify()
+    monotone_certificate(vote)
+    assert additive_evasion_attack(vote, X, budget=2, method="gradient").attacked_.any()
+
+
 # ------------------------------------------------------------------ soft votes
 def _vote(members, **params):
     return VotingClassifier([(f"m{i}", m) for i, m in enumerate(members)],

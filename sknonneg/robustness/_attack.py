@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from .._validation import check_sparse_structure
 from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
-from ._networks import SoftVote, network_of
+from ._networks import SoftVote, dense_coef, network_of
 from ._pipeline import (
     analyse_steps,
     feature_source,
@@ -149,7 +149,7 @@ class _Scorer:
             Xt = self._prefix(X_probe[:256])
             self.network = network_of(self.final, Xt)
             if self.network is None and is_linear_classifier(self.final):
-                self.coef = np.asarray(self.final.coef_, dtype=np.float64)
+                self.coef = dense_coef(self.final)
         elif isinstance(self.final, (MLPClassifier, VotingClassifier)):
             self.network = network_of(self.final, self._prefix(X_probe[:256]))
         # MLPClassifier has no decision_function and its probabilities round to

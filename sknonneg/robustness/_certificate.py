@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
-from ._networks import soft_vote_members
+from ._networks import dense_coef, soft_vote_members
 from ._pipeline import (
     analyse_steps,
     feature_edges,
@@ -196,7 +196,7 @@ def _network_layers(final):
         check_is_fitted(final)
         if not hasattr(final, "coef_"):  # RANSACRegressor: a wrapper, no coef_
             _cannot_certify(final)
-        coef = np.atleast_2d(np.asarray(final.coef_, dtype=np.float64))
+        coef = np.atleast_2d(dense_coef(final))
         return [coef.T], f"{name}, linear"
     classes = getattr(final, "classes_", None)
     if classes is None and is_regressor(final):
@@ -250,7 +250,7 @@ def _network_layers(final):
         check_is_fitted(final)
         if not hasattr(final, "coef_"):
             _cannot_certify(final)
-        coef = np.asarray(final.coef_, dtype=np.float64)
+        coef = dense_coef(final)  # sparse after sparsify(): densified
         if coef.shape[0] != 1:
             raise ValueError(f"{name} has {coef.shape[0]} coefficient rows; the "
                              "certificate needs a binary problem.")

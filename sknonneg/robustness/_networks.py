@@ -25,7 +25,8 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, logit, logsumexp
 
-__all__ = ["Network", "SoftVote", "fitted_gain", "network_of", "soft_vote_members"]
+__all__ = ["Network", "SoftVote", "dense_coef", "fitted_gain", "network_of",
+           "soft_vote_members"]
 
 
 def _relu(t):
@@ -172,6 +173,17 @@ def _as_decision(logits, estimator):
     return logits
 
 
+def dense_coef(estimator):
+    """A linear model's ``coef_`` as a float64 ndarray: a copy of it when
+    ``sparsify()`` made it a SciPy sparse matrix (of shape ``(n_rows,
+    n_features)``), which ``np.asarray`` turned into an object array ("setting an
+    array element with a sequence")."""
+    coef = estimator.coef_
+    if sp.issparse(coef):
+        coef = coef.toarray()
+    return np.asarray(coef, dtype=np.float64)
+
+
 def soft_vote_members(voting):
     """``[(name, fitted member, weight)]`` of a fitted VotingClassifier, dropped
     members left out, with the weights its ``predict_proba`` uses."""
@@ -249,7 +261,7 @@ def _soft_vote_of(voting, X_probe):
                 continue
             return None
         if isinstance(member, LogisticRegression) and member.coef_.shape[0] == 1:
-            net = Network([member.coef_.T], [member.intercept_], "identity")
+            net = Network([dense_coef(member).T], [member.intercept_], "identity")
         else:
             net = network_of(member, X_probe)
         if net is None or net.coefs[-1].shape[1] > 2:

@@ -309,6 +309,68 @@ def test_sparsified_linear_models(data):
     assert additive_evasion_attack(vote, X, budget=2, method="gradient").attacked_.any()
 
 
+class _NegScaler(StandardScaler):
+    def transform(self, X, copy=None):
+        return -super().transform(X, copy=copy)
+
+
+class _NegSelect(SelectKBest):
+    def transform(self, X):
+        return -super().transform(X)
+
+
+class _FlippedNet(NonNegMLPClassifier):
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:, ::-1]
+
+
+class _FlippedLogistic(LogisticRegression):
+    def decision_function(self, X):
+        return -super().decision_function(X)
+
+
+class _ReversedPipeline(type(make_pipeline(StandardScaler()))):
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:, ::-1]
+
+
+def test_subclasses_of_listed_classes_are_not_trusted(data):
+    # Before: steps (and final estimators) were recognised with isinstance, so a
+    # subclass of StandardScaler whose transform negates was certified as a
+    # scaler, and the score fell as a "certified" feature rose.
+    from sklearn.compose import ColumnTransformer
+
+    X, y = data
+    neg = make_pipeline(_NegScaler(), _net()).fit(X, (X[:, 0] < 1).astype(int))
+    X_up = X.copy()
+    X_up[:, 0] += 5
+    assert np.any(neg.predict_proba(X_up)[:, 1] < neg.predict_proba(X)[:, 1] - 0.01)
+    with pytest.raises(ValueError, match="subclass of StandardScaler.*not trusted"):
+        monotone_certificate(neg)
+    with pytest.raises(ValueError, match="selectors and subclasses are not trusted"):
+        monotone_certificate(make_pipeline(_NegSelect(chi2, k=4), _net()).fit(X, y))
+    with pytest.raises(ValueError, match="subclass of Pipeline"):
+        monotone_certificate(make_pipeline(
+            _ReversedPipeline([("s", StandardScaler())]), _net()).fit(X, y))
+    for final, base in ((_FlippedNet(4, output="logistic", max_iter=20),
+                         "NonNegMLPClassifier"),
+                        (_FlippedLogistic(), "LogisticRegression"),
+                        (_ReversedPipeline([("m", _net())]), "Pipeline")):
+        with pytest.raises(TypeError, match=f"subclass of {base}.*not trusted"):
+            monotone_certificate(final.fit(X, y))
+    # Inside a ColumnTransformer the subclass is read as an arbitrary map of its
+    # own columns: they are not certified, the others are.
+    ct = ColumnTransformer([("neg", _NegScaler(), [0, 1])], remainder="passthrough")
+    y_neg = (X[:, 0] + X[:, 1] < 2).astype(int)  # the model reads the negated columns
+    cert = monotone_certificate(make_pipeline(ct, _net()).fit(X, y_neg))
+    assert not cert.certified_features_[:2].any()
+    assert cert.certified_features_[2:].all()
+    # The classes themselves are still read.
+    assert monotone_certificate(make_pipeline(
+        MaxAbsScaler(), SelectKBest(chi2, k=4), StandardScaler(), _net()).fit(X, y)
+    ).all_certified_
+
+
 # ------------------------------------------------------------------ soft votes
 def _vote(members, **params):
     return VotingClassifier([(f"m{i}", m) for i, m in enumerate(members)],

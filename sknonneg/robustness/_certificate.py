@@ -258,6 +258,35 @@ def _network_layers(final):
     _cannot_certify(final)
 
 
+def _check_trusted_final(final):
+    """Final estimators are recognised by their exact class (a linear model by its
+    module, sklearn.linear_model): a subclass can override what its base predicts,
+    and is refused (before, isinstance accepted it)."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC, LinearSVR
+
+    from ..neural_network import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+
+    known = (NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier, MLPClassifier,
+             MLPRegressor, VotingClassifier, LinearSVC, LinearSVR, Pipeline)
+
+    def read(cls):
+        return cls in known or cls.__module__.startswith("sklearn.linear_model.")
+
+    cls = type(final)
+    if read(cls):
+        return
+    bases = [b for b in cls.__mro__[1:] if read(b)]
+    if bases:
+        raise TypeError(
+            f"{cls.__name__} cannot be certified: it is a subclass of "
+            f"{bases[0].__name__}, which can override what {bases[0].__name__} "
+            f"computes; subclasses are not trusted (certify a {bases[0].__name__} "
+            "itself)."
+        )
+
+
 def _check_direction_keeping(final):
     """The fitted scalars of a sknonneg network that the proof assumes positive:
     the gain of its hidden units (``f(gain * t)`` is non-decreasing in ``t`` only
@@ -333,7 +362,10 @@ def monotone_certificate(estimator):
         a member of a vote that is not certified; a sknonneg network
         whose ``gain_`` or ``y_scale_`` is not positive, as no fit leaves it).
     TypeError
-        For models whose weights it does not read (``ABBAClassifier``, trees ...).
+        For models whose weights it does not read (``ABBAClassifier``, trees ...),
+        and for subclasses of the classes it reads: every estimator and Pipeline
+        step is recognised by its exact class, since a subclass can override what
+        it computes.
 
     See Also
     --------
@@ -520,6 +552,7 @@ def _final_signs(final):
     certified, in words."""
     from sklearn.ensemble import VotingClassifier
 
+    _check_trusted_final(final)
     if isinstance(final, VotingClassifier):
         return _soft_vote_signs(final)
     from ..neural_network import NonNegMLPClassifier, NonNegMLPRegressor

@@ -28,8 +28,8 @@ steps, each checked on its fitted state:
   (``tf * idf``, ``idf >= 1``); ``sublinear_tf=True`` (``1 + log(tf)`` on non-zero
   entries, which is below 0 for ``0 < tf < 1/e``) only right after a count
   vectorizer, whose outputs are integers;
-* feature selectors (:class:`~sklearn.feature_selection.SelectorMixin`: dropped
-  features cannot change the score at all);
+* scikit-learn's feature selectors (those of ``sklearn.feature_selection``:
+  dropped features cannot change the score at all);
 * :class:`~sknonneg.preprocessing.RampTransformer`: each output column is a
   non-decreasing function of one input feature, exactly as computed (a feature is
   certified when every column made from it is);
@@ -51,6 +51,10 @@ steps, each checked on its fitted state:
   ``"ascii"`` and ``"unicode"`` are accepted), and the counts of an integer
   ``dtype`` of at least 32 bits (narrower ones wrap around) or a float one
   (``sublinear_tf`` not on float32 counts, whose NumPy log is not monotone).
+
+Each class is recognised by its exact type: a subclass can override what its base
+computes, and is refused (inside a ``ColumnTransformer``, read as an arbitrary map
+of its columns), as are selectors from outside ``sklearn.feature_selection``.
 
 Refused as Pipeline steps: :class:`~sklearn.preprocessing.Normalizer` and
 normalised tf-idf (adding one word lowers every other feature), PCA and other
@@ -105,7 +109,7 @@ def _flat_steps(steps, prefix=""):
     """The steps of a Pipeline with every nested Pipeline replaced by its own steps
     (named ``outer__inner``): applying them in turn is applying the Pipeline."""
     for name, step in steps:
-        if isinstance(step, Pipeline):
+        if type(step) is Pipeline:  # a subclass may not apply its steps in turn
             yield from _flat_steps(step.steps, f"{prefix}{name}__")
         else:
             yield f"{prefix}{name}", step
@@ -115,7 +119,7 @@ def split_pipeline(estimator):
     """``(steps, final)``: the fitted transformers before the final step, and it;
     nested Pipelines (a step, or the final step, that is itself a Pipeline) are
     flattened."""
-    if not isinstance(estimator, Pipeline):
+    if type(estimator) is not Pipeline:  # a subclass: read as a final estimator
         return [], estimator
     steps = list(_flat_steps(estimator.steps))
     return steps[:-1], steps[-1][1]
@@ -206,6 +210,36 @@ _FLOAT32_LOG = ("sublinear_tf=True on float32 counts computes 1 + log(tf) in "
                 "counts (11,940,144 -> 11,940,145); use dtype=np.float64")
 
 
+def _trusted_classes():
+    from sklearn.compose import ColumnTransformer
+
+    from ..preprocessing import RampTransformer
+
+    return (ColumnTransformer, CountVectorizer, TfidfVectorizer, RampTransformer,
+            MaxAbsScaler, MinMaxScaler, RobustScaler, Binarizer, StandardScaler,
+            QuantileTransformer, FunctionTransformer, TfidfTransformer, Pipeline)
+
+
+def _check_trusted(name, step):
+    """Steps are recognised by their exact class. Before, by isinstance: a subclass
+    of StandardScaler whose transform negated was certified, as if it scaled."""
+    cls = type(step)
+    if cls in _trusted_classes():
+        return
+    if isinstance(step, SelectorMixin):
+        if cls.__module__.startswith("sklearn.feature_selection."):
+            return
+        _refuse(name, step, "it is not one of scikit-learn's own feature selectors "
+                            "(sklearn.feature_selection); other selectors and "
+                            "subclasses are not trusted: their transform may be "
+                            "other than the selection get_support reports")
+    for base in _trusted_classes():
+        if isinstance(step, base):
+            _refuse(name, step, f"it is a subclass of {base.__name__}, which can "
+                                f"override what {base.__name__} computes; subclasses "
+                                f"are not trusted (use {base.__name__} itself)")
+
+
 def check_monotone_step(name, step, position, after_counts, computed=True):
     """Raise ``ValueError`` unless ``step`` is per-feature non-decreasing.
 
@@ -226,6 +260,7 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
 
     if step is None or (isinstance(step, str) and step == "passthrough"):
         return "elementwise"
+    _check_trusted(name, step)
     if isinstance(step, ColumnTransformer):
         return "columns"
     if isinstance(step, (CountVectorizer,)):
@@ -411,7 +446,7 @@ def _block_edges(trans, n_in, n_out, computed=True):
     if isinstance(trans, str) and trans == "passthrough":
         inner = []
     else:
-        inner = trans.steps if isinstance(trans, Pipeline) else [("", trans)]
+        inner = trans.steps if type(trans) is Pipeline else [("", trans)]
     try:
         edges, width = _identity(n_in), n_in
         for name, step in inner:

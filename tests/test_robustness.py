@@ -408,6 +408,29 @@ def test_soft_vote_of_certified_networks_is_certified_and_not_evaded(seed):
                                    method="gradient").success_rate_ > 0.3
 
 
+@pytest.mark.parametrize("weights, broken", [([np.inf, 1.0], True),
+                                             ([1e308, 1e308], True),
+                                             ([1.7e308, 1.0], False)])
+def test_soft_vote_refuses_weights_that_overflow(data, weights, broken):
+    # Before: certified, while predict_proba was NaN (inf / inf) or 0 (a finite
+    # sum of products divided by an overflowed sum of weights). A sum above half
+    # the largest float is refused too (a margin for any order of summation).
+    X, y = data
+    vote = _vote([_net(), _net(random_state=1)], weights=weights).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        proba = vote.predict_proba(X[:5])
+    bad = ~np.all(np.isfinite(proba), axis=1) | (np.abs(proba.sum(axis=1) - 1) > 1e-6)
+    assert bad.any() == broken
+    with pytest.raises(ValueError, match="not finite or their sum exceeds"):
+        monotone_certificate(vote)
+    # Large weights whose sum does not overflow keep the certificate (their
+    # ratios are what predict_proba uses).
+    big = _vote([_net(), _net(random_state=1)], weights=[1e300, 3e300]).fit(X, y)
+    assert monotone_certificate(big).all_certified_
+    np.testing.assert_allclose(big.predict_proba(X).sum(axis=1), 1.0)
+
+
 def test_soft_vote_log_odds_and_gradient(data):
     """The attack's log-odds of a vote match its predict_proba; the input gradient
     matches central differences."""

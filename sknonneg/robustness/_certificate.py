@@ -1,5 +1,7 @@
 """A monotone certificate read from a fitted model's weights."""
 
+import math
+
 import numpy as np
 from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -358,9 +360,10 @@ def monotone_certificate(estimator):
         weight is negative; a sknonneg network whose layers after the first were
         not all sign-constrained in its fit, even if their weights are ``>= 0``; a
         two-class softmax; more than two classes; a Pipeline step that is not
-        per-feature non-decreasing; a hard vote, a negative vote weight, or
-        a member of a vote that is not certified; a sknonneg network
-        whose ``gain_`` or ``y_scale_`` is not positive, as no fit leaves it).
+        per-feature non-decreasing; a hard vote, a negative or non-finite vote
+        weight, vote weights whose sum overflows, or a member of a vote that is
+        not certified; a sknonneg network whose ``gain_`` or ``y_scale_`` is not
+        positive, as no fit leaves it).
     TypeError
         For models whose weights it does not read (``ABBAClassifier``, trees ...),
         and for subclasses of the classes it reads: every estimator and Pipeline
@@ -412,8 +415,9 @@ def monotone_certificate(estimator):
     certifies (an average of networks fitted from several seeds is certified for
     every feature when each is), and ``predict``, which flags ``classes_[1]`` when
     its averaged probability exceeds the other's, flags no less after an increase.
-    A member that is not certified, a negative weight, or ``voting="hard"`` (no
-    score to certify) raise ``ValueError``; a member that starts with a vectorizer is
+    A member that is not certified, a negative or non-finite weight, weights whose
+    sum exceeds half the largest float (``predict_proba``'s average then overflows
+    to NaN or 0), or ``voting="hard"`` (no score to certify) raise ``ValueError``; a member that starts with a vectorizer is
     refused (put the vectorizer before the vote).
 
     *What this does not cover.* Non-negative output weights alone are not enough:
@@ -623,6 +627,23 @@ def _soft_vote_signs(voting):
             f"{name} is not certified: the weight(s) of {negative} are negative (or "
             "NaN), so a member whose probability grows can lower the average. The "
             "certificate needs weights >= 0."
+        )
+    # predict_proba is np.average: sum_i w_i p_i / sum_i w_i. An infinite weight
+    # makes it inf / inf = NaN; weights whose sum overflows divide by inf (0, or
+    # NaN). Before, both were certified. With sum_i w_i <= max / 2 (exactly), no
+    # partial sum in any order rounds to inf, and for a fixed order
+    # each rounded step is non-decreasing in every p_i: the computed average is.
+    weights = [w for _, _, w in members]
+    limit = np.finfo(np.float64).max / 2
+    # fsum (exact) of the weights scaled by 2**-60 (exact but for subnormal bits),
+    # which cannot overflow in fsum's intermediate sums as the weights can.
+    if not all(np.isfinite(weights)) or not (
+            math.fsum(math.ldexp(w, -60) for w in weights) <= math.ldexp(limit, -60)):
+        raise ValueError(
+            f"{name} is not certified: its weights {weights} are not finite or "
+            f"their sum exceeds {limit:.3g} (half the largest float), so "
+            "predict_proba's weighted average can overflow (NaN or 0). Rescale the "
+            "weights: only their ratios matter."
         )
     up = down = None
     for label, member in ((label, m) for label, m, _ in members):

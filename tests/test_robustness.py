@@ -634,7 +634,8 @@ def test_pipeline_starting_with_passthrough_reads_the_input_width(first):
     assert cert.n_features_ == 4 and not cert.all_certified_
     np.testing.assert_array_equal(cert.feature_signs_, [1, 1, 1, -1])
     np.testing.assert_array_equal(cert.feature_names_, ["a", "b", "c", "d"])
-    res = additive_evasion_attack(pipe, frame, budget=3, features=cert.certified_features_)
+    res = additive_evasion_attack(pipe, frame, budget=3,
+                                  features=cert.certified_features_)
     assert res.success_rate_ == 0.0
 
 

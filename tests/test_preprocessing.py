@@ -232,3 +232,20 @@ def test_ramps_transform_with_what_was_fitted():
         assert ramps._output_sources() == sources
     # The next fit takes the new parameters.
     assert ramps.fit(X).transform(X).shape == (50, 2 * 5)
+
+
+def test_float32_input_with_knots_beyond_float32_range_is_ramped_in_float64():
+    # Before: the knots of a float64 fit cast to float32 became -inf/inf and the
+    # first ramp was inf - inf = NaN on every row.
+    import warnings
+
+    r = RampTransformer(3, knots="uniform").fit(np.array([[-1e300], [0.0], [1.0],
+                                                          [1e300]]))
+    X = np.array([[-1.0], [0.0], [1.0], [3e38]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = r.transform(X)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, r.transform(X.astype(np.float64)).astype(
+        np.float32))
+    assert np.all(np.diff(got[:, :-1], axis=0) >= 0)

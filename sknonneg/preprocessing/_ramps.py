@@ -172,21 +172,32 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        knots = self.knots_.astype(X.dtype, copy=False)
+        out_dtype = X.dtype
+        with np.errstate(over="ignore"):
+            knots = self.knots_.astype(X.dtype, copy=False)
+        if not np.all(np.isfinite(knots)):
+            # Knots of a float64 fit beyond float32's range (a column spanning more
+            # than 3.4e38): float32 input is ramped in float64 (exact for it), and
+            # the ramps, in [0, 1], rounded back. Before, the knots became inf and
+            # a ramp inf - inf = NaN.
+            knots = self.knots_
+            X_work = X.astype(np.float64)
+        else:
+            X_work = X
         n_knots, include_input = self._layout(fitted=True)
         per = n_knots - 1 + int(include_input)
-        out = np.zeros((X.shape[0], X.shape[1] * per), dtype=X.dtype)
+        out = np.zeros((X.shape[0], X.shape[1] * per), dtype=out_dtype)
         n_ramps = knots.shape[0] - 1
         # Halves: 0.5 * x - 0.5 * t_k and the half width cannot overflow, so a
         # ramp is never inf / inf. Each operation (a product by 0.5, a difference,
         # a quotient by a positive constant, max, min) is a single rounded IEEE
         # operation, non-decreasing in x.
-        half = X.dtype.type(0.5)
+        half = X_work.dtype.type(0.5)
         halves = knots * half
         # A quotient may overflow to inf (a narrow ramp far from x): clipped.
         with np.errstate(over="ignore", under="ignore"):
             for j in range(X.shape[1]):
-                x_half = np.multiply(X[:, j], half)
+                x_half = np.multiply(X_work[:, j], half)
                 for k in range(n_ramps):
                     width = halves[k + 1, j] - halves[k, j]
                     if width > 0:

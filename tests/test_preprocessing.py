@@ -249,3 +249,36 @@ def test_float32_input_with_knots_beyond_float32_range_is_ramped_in_float64():
     np.testing.assert_array_equal(got, r.transform(X.astype(np.float64)).astype(
         np.float32))
     assert np.all(np.diff(got[:, :-1], axis=0) >= 0)
+
+
+def test_a_constraint_expanded_for_fewer_knots_warns_at_fit():
+    # Before: a grid over ramp__n_knots with one expanded dict fitted, silently,
+    # networks whose extra ramp columns were free (check_monotonic found drops of
+    # 0.98 in the raw features).
+    import warnings
+
+    from sknonneg import NonNegMLPClassifier
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=120), "b": rng.uniform(size=120)})
+    y = (X.a - X.b > 0).astype(int)
+    cst = {"a": 1}
+
+    def fit(n_knots, expanded_for):
+        clf = NonNegMLPClassifier(
+            hidden_layer_sizes=3, max_iter=5, random_state=0,
+            monotonic_cst=RampTransformer(expanded_for).expand_monotonic_cst(cst))
+        pipe = Pipeline([("ramp", RampTransformer(n_knots).set_output(
+            transform="pandas")), ("clf", clf)])
+        return pipe.fit(X, y)
+
+    with pytest.warns(UserWarning, match=r"ramp columns of \['a'\]"):
+        fit(8, expanded_for=5)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*ramp columns")
+        fit(5, expanded_for=5)
+    # A feature's own column constrained alone, its ramps free: warned too.
+    clf = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=5, monotonic_cst=cst)
+    with pytest.warns(UserWarning, match=r"ramp columns of \['a'\]"):
+        make_pipeline(RampTransformer(3).set_output(transform="pandas"),
+                      clf).fit(X, y)

@@ -13,6 +13,9 @@ softmax output (P(class 1) depends on a difference of logits) or a signed later
 layer breaks it, and such combinations are refused rather than silently weakened.
 """
 
+import re
+import warnings
+
 import numpy as np
 
 from ..inspection._monotonic import _directions_from_argument
@@ -37,7 +40,10 @@ def resolve_monotonic_cst(estimator, n_features):
                 "set_output(transform='pandas')), or pass an array of shape "
                 f"({n_features},).")
         # The same resolution as check_monotonic's (unknown names are an error).
-        return _directions_from_argument(cst, [str(n) for n in names], n_features)
+        names = [str(n) for n in names]
+        directions = _directions_from_argument(cst, names, n_features)
+        _warn_partly_constrained_ramps(estimator, names, directions)
+        return directions
     arr = np.asarray(cst)
     if (arr.shape != (n_features,) or arr.dtype.kind not in "biuf"
             or not all(_is_direction(v) for v in arr)):
@@ -45,6 +51,42 @@ def resolve_monotonic_cst(estimator, n_features):
             f"monotonic_cst must be an array of shape ({n_features},) with values in "
             f"{{-1, 0, 1}}, or a dict {{feature_name: -1|0|1}}, got {cst!r}.")
     return arr.astype(np.int8)
+
+
+_RAMP_COLUMN = re.compile(r"^(?P<feature>.+)_ramp\d+$")
+
+
+def _warn_partly_constrained_ramps(estimator, names, directions):
+    """A UserWarning when a dict ``monotonic_cst`` constrains some of the columns
+    that ``RampTransformer`` made from one feature (``{feature}_ramp{k}``, and the
+    feature itself with ``include_input``) and leaves others free or signs them
+    the other way: the model is then not monotone in that raw feature, although
+    every column keeps its own constraint. The usual cause: a constraint expanded
+    for one ``n_knots`` (``RampTransformer.expand_monotonic_cst``) and a
+    transformer fitted with more, as in a grid search over ``n_knots`` (before,
+    silently; ``check_monotonic`` found drops of 0.98)."""
+    by_name = dict(zip(names, directions))
+    groups = {}
+    for name, direction in by_name.items():
+        match = _RAMP_COLUMN.match(name)
+        if match:
+            groups.setdefault(match["feature"], []).append(direction)
+    mixed = []
+    for feature, group in groups.items():
+        if feature in by_name:  # include_input=True: the feature's own column
+            group = group + [by_name[feature]]
+        if any(group) and len(set(group)) > 1:
+            mixed.append(feature)
+    if mixed:
+        warnings.warn(
+            f"{type(estimator).__name__}: monotonic_cst constrains some of the ramp "
+            f"columns of {mixed} (RampTransformer's '<feature>_rampK' columns, and "
+            "the feature itself with include_input) and leaves the others free or "
+            "in another direction, so the model is not monotone in those features. "
+            "Expand the constraint for the n_knots the transformer was fitted with "
+            "(RampTransformer(n_knots).expand_monotonic_cst); a grid over n_knots "
+            "pairs each value with its own constraint (see its Notes).",
+            UserWarning, stacklevel=4)
 
 
 def _is_direction(value):

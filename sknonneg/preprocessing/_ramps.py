@@ -258,9 +258,10 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         -----
         The result names (or counts) the columns of this ``n_knots``: fitted with
         more knots, the extra ramp columns are not named, so they are free, and
-        the estimator is no longer monotone in that feature (its
-        ``monotonic_cst_`` shows which columns were constrained, and
-        ``check_monotonic`` finds the drops). To search ``n_knots``, pair each value
+        the estimator is no longer monotone in that feature: given the dict
+        form, sknonneg's estimators warn at fit (a UserWarning naming the
+        features), their ``monotonic_cst_`` shows which columns were constrained,
+        and ``check_monotonic`` finds the drops. To search ``n_knots``, pair each value
         with its own constraint in a list of grids::
 
             [{"ramp__n_knots": [k],

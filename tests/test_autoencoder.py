@@ -508,3 +508,17 @@ def test_inverse_transform_names_its_input_in_the_non_finite_message(bad):
     codes[0, 0] = bad
     with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
         ae.inverse_transform(codes)
+
+
+def test_partial_fit_layout_message_names_the_autoencoders_parameters():
+    # Before: the message named hidden_layer_sizes, positive and monotonic_cst, which
+    # the autoencoder does not have (it was shared with the MLPs).
+    X = np.random.RandomState(0).rand(50, 10)
+    ae = NonNegAutoencoder(8, random_state=0).partial_fit(X)
+    ae.set_params(n_components=4)
+    with pytest.raises(ValueError, match="changed since the first call") as info:
+        ae.partial_fit(X)
+    message = str(info.value)
+    assert "(n_components, nonneg or nonneg_layers, set with set_params)" in message
+    for name in ("hidden_layer_sizes", "positive", "monotonic_cst"):
+        assert name not in message

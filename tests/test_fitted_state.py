@@ -331,3 +331,17 @@ def test_n_iter_counts_the_last_fit_and_the_partial_fit_calls_since(Est):
     assert est.n_iter_ == 4 and len(est.loss_curve_) == 10  # 2 + 4 + 4
     est.partial_fit(X, Y)
     assert est.n_iter_ == 5 and len(est.loss_curve_) == 11
+
+
+@pytest.mark.parametrize("Est, listed", [
+    (NonNegMLPClassifier, "(hidden_layer_sizes, positive, monotonic_cst or l1, set"),
+    (ABBAClassifier, "(hidden_layer_sizes or l1, set")])
+def test_partial_fit_layout_message_names_the_estimators_own_parameters(Est, listed):
+    # Before: every estimator's message named hidden_layer_sizes, positive,
+    # monotonic_cst, n_components and nonneg, whatever it had.
+    est = _est(Est).partial_fit(X, Y, classes=[0, 1, 2])
+    est.set_params(hidden_layer_sizes=(2,))
+    with pytest.raises(ValueError, match="changed since the first call") as info:
+        est.partial_fit(X, Y)
+    assert listed in str(info.value)
+    assert "n_components" not in str(info.value)

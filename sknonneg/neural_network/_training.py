@@ -770,10 +770,14 @@ class TrainableNetwork(BaseNetwork):
         """A later ``partial_fit`` continues the network of the first: the
         parameters that shape it or bound its weights (``hidden_layer_sizes``,
         ``positive``, ``monotonic_cst``, ``n_components``, ``nonneg`` ...) may not
-        change in between (they were ignored before)."""
+        change in between (they were ignored before). The message names this
+        estimator's own such parameters (its ``_LAYOUT_PARAMS``), not those of
+        the other estimators."""
+        names = list(self._LAYOUT_PARAMS)
+        listed = (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1
+                  else "".join(names))
         message = ("The network's shape or weight bounds changed since the first call "
-                   "to partial_fit (hidden_layer_sizes, positive, monotonic_cst, "
-                   "n_components or nonneg, set with set_params); partial_fit "
+                   f"to partial_fit ({listed}, set with set_params); partial_fit "
                    "continues the network fitted then. Call fit to start anew.")
         try:
             current = self._build_layout(self.n_features_in_, self.n_outputs_)

@@ -522,3 +522,17 @@ def test_partial_fit_layout_message_names_the_autoencoders_parameters():
     assert "(n_components, nonneg or nonneg_layers, set with set_params)" in message
     for name in ("hidden_layer_sizes", "positive", "monotonic_cst"):
         assert name not in message
+
+
+def test_docstring_example_fits_without_a_warning():
+    # Before: the Examples section (digits, k = 16, max_iter=50) raised a
+    # ConvergenceWarning as written; tests/test_docstrings.py ignores those.
+    import doctest
+
+    test = doctest.DocTestFinder().find(NonNegAutoencoder, "NonNegAutoencoder")[0]
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS, verbose=False)
+    output = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runner.run(test, out=output.append)
+    assert runner.summarize(verbose=False).failed == 0, "".join(output)

@@ -313,7 +313,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     >>> from sklearn.datasets import load_digits
     >>> from sknonneg import NonNegAutoencoder
     >>> X = load_digits().data / 16
-    >>> ae = NonNegAutoencoder(n_components=16, max_iter=50, random_state=0).fit(X)
+    >>> ae = NonNegAutoencoder(n_components=16, max_iter=200, random_state=0).fit(X)
     >>> bool(ae.components_.min() >= 0)
     True
     >>> ae.transform(X[:5]).shape

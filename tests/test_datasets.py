@@ -34,7 +34,7 @@ from sknonneg.datasets import (
     multilabel_hit_rate,
     reuters_bag_of_words,
 )
-from sknonneg.datasets import _base, _mnist, _reuters
+from sknonneg.datasets import _base, _mnist, _reuters, _tabular
 
 # Captured before the autouse fixture below removes it from the environment.
 _ENV_DATA_HOME = os.environ.get("SKNONNEG_DATA")
@@ -609,7 +609,14 @@ def test_real_reuters_hit_rate_sanity(real_reuters):
 
 
 # ------------------------------------------------------------ tabular loaders
-def test_tabular_loaders_read_the_data_home(tmp_path):
+@pytest.fixture
+def small_tabular_files(monkeypatch):
+    """The loaders take the small files of these tests: 2 rows each, where the real
+    files give thousands (the loaders refuse any other number of rows)."""
+    monkeypatch.setattr(_tabular, "N_ROWS", dict.fromkeys(_tabular.N_ROWS, 2))
+
+
+def test_tabular_loaders_read_the_data_home(tmp_path, small_tabular_files):
     import gzip
 
     import pandas as pd
@@ -760,7 +767,8 @@ def _cut_last_line(text, keep_fields):
 
 @pytest.mark.parametrize("loader", sorted(_TABULAR))
 @pytest.mark.parametrize("keep", [-1, 2], ids=["last-field", "most-fields"])
-def test_tabular_loaders_refuse_a_row_cut_short(tmp_path, loader, keep):
+def test_tabular_loaders_refuse_a_row_cut_short(tmp_path, loader, keep,
+                                                small_tabular_files):
     # Before: a valid gzip whose last line lacked its last field loaded, compas with
     # a y ending in -2**63 (NaN cast to int64, only NumPy's RuntimeWarning), auto
     # mpg with a NaN mpg, adult without the row; a line cut after 2 fields was
@@ -814,3 +822,79 @@ def test_real_tabular_files_load_with_their_shapes():
         filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
         X, y = load_adult(subset, data_home=_real_data_home(filename))
         assert X.shape == (n_rows, 14) and set(y) == {0, 1}
+
+
+# --------------------------------------- tabular loaders: rows missing, verify=True
+_TABULAR_REAL = [("load_compas", "compas-scores-two-years.csv.gz", None),
+                 ("load_auto_mpg", "autompg.csv.gz", None),
+                 ("load_adult", "adult.data.gz", "train"),
+                 ("load_adult", "adult.test.gz", "test")]
+# The rows the docstrings promise, and the sha256 of the shared data's README.
+_TABULAR_ROWS = {"compas-scores-two-years.csv.gz": 6172, "autompg.csv.gz": 392,
+                 "adult.data.gz": 32561, "adult.test.gz": 16281}
+_TABULAR_SHA256 = {
+    "compas-scores-two-years.csv.gz":
+        "9c82d38dc1990fafc7a216ec2bc42d7de4ebf4f2a1bb86678da2e8a5cd774ccb",
+    "autompg.csv.gz":
+        "1ca4e811fa53eb7dc62e7654f9e75b2b73bf1c82bc8ec5e8653b4fad138a2853",
+    "adult.data.gz":
+        "79d673241aeed099ca33f8cfca8928cf5223509841c9857b1af0d5d6326467ab",
+    "adult.test.gz":
+        "cf86718d77ed3ab47d59b5277fff2b14b2c2fae24e14d4b09a365d006fb1025e",
+}
+
+
+def _load_tabular(loader, subset, **kwargs):
+    import sknonneg.datasets as datasets
+
+    args = () if subset is None else (subset,)
+    return getattr(datasets, loader)(*args, **kwargs)
+
+
+@pytest.mark.parametrize("loader, filename, subset", _TABULAR_REAL,
+                         ids=["compas", "auto-mpg", "adult-train", "adult-test"])
+def test_tabular_loaders_refuse_a_file_with_half_its_lines(tmp_path, loader, filename,
+                                                           subset):
+    # Before: a valid gzip of the first half of the lines (cut at a line end, or a
+    # partial re-export) loaded as a smaller data set, silently (Adult: 16281 rows
+    # for the 32561 the docstring promises).
+    lines = gzip.decompress(
+        (_real_data_home(filename) / filename).read_bytes()).splitlines(True)
+    half = b"".join(lines[:len(lines) // 2])
+    (tmp_path / filename).write_bytes(gzip.compress(half))
+    expected = _TABULAR_ROWS[filename]
+    with pytest.raises(OSError, match=rf"{re.escape(str(tmp_path / filename))} could "
+                                      rf"not be read as {re.escape(filename)} "
+                                      rf"\(ValueError: it gives \d+ rows, expected "
+                                      rf"{expected} .*cut short"):
+        _load_tabular(loader, subset, data_home=tmp_path)
+
+
+def test_tabular_loaders_refuse_another_number_of_rows(tmp_path, monkeypatch):
+    # The same without the real files: one row more than the file gives.
+    monkeypatch.setattr(_tabular, "N_ROWS", dict.fromkeys(_tabular.N_ROWS, 3))
+    for loader, (filename, text) in _TABULAR.items():
+        (tmp_path / filename).write_bytes(gzip.compress(text.encode()))
+        with pytest.raises(OSError, match=rf"{re.escape(filename)} .*it gives 2 "
+                                          r"rows, expected 3"):
+            _load_tabular(loader, None, data_home=tmp_path)
+
+
+@pytest.mark.parametrize("loader, filename, subset", _TABULAR_REAL,
+                         ids=["compas", "auto-mpg", "adult-train", "adult-test"])
+def test_tabular_loaders_verify_the_sha256(tmp_path, loader, filename, subset):
+    # Before: no verify= option (TypeError), unlike load_mnist and load_reuters.
+    real = _real_data_home(filename) / filename
+    X, y = _load_tabular(loader, subset, data_home=real.parent, verify=True)
+    assert len(y) == _TABULAR_ROWS[filename]
+    # The same rows gzipped again (another header time stamp): loads, but is not
+    # the recorded file, which verify=True says.
+    copy = tmp_path / filename
+    copy.write_bytes(gzip.compress(gzip.decompress(real.read_bytes()), mtime=1))
+    X2, y2 = _load_tabular(loader, subset, data_home=tmp_path)
+    np.testing.assert_array_equal(y2, y)
+    with pytest.raises(OSError, match=rf"checksum mismatch for existing file "
+                                      rf"{re.escape(repr(str(copy)))}: expected "
+                                      rf"sha256 {_TABULAR_SHA256[filename]}, got "
+                                      rf"{_sha256_file(copy)}"):
+        _load_tabular(loader, subset, data_home=tmp_path, verify=True)

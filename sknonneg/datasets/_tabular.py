@@ -4,7 +4,10 @@ Read from the data home (``data_home``, else ``SKNONNEG_DATA``) under their exac
 file names; they are not downloaded: a missing file is a ``FileNotFoundError``
 that names it, a file that cannot be parsed an ``OSError`` that names it, and so is
 a row cut short or a required value missing (a file cut within its last line is
-still a valid gzip, and pandas fills the fields it lacks with NaN).
+still a valid gzip, and pandas fills the fields it lacks with NaN), or another
+number of rows than the data set has (``N_ROWS``: a file cut at a line end, or a
+partial re-export, is still a valid gzip and CSV). ``verify=True`` also checks the
+file's sha256 against the one in ``TABULAR``.
 """
 
 import os
@@ -13,7 +16,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from ._base import _resolve_data_home
+from ._base import RemoteFileMetadata, _resolve_data_home, _sha256
 
 __all__ = ["load_adult", "load_auto_mpg", "load_compas"]
 
@@ -42,6 +45,38 @@ SOURCES = {
 }
 
 
+#: The files as distributed with the shared data (their sha256, checked with
+#: ``verify=True``) and the rows each loader returns from them (always checked).
+TABULAR = {
+    "compas-scores-two-years.csv.gz": RemoteFileMetadata(
+        "compas-scores-two-years.csv.gz",
+        "9c82d38dc1990fafc7a216ec2bc42d7de4ebf4f2a1bb86678da2e8a5cd774ccb",
+        size=632975),
+    "autompg.csv.gz": RemoteFileMetadata(
+        "autompg.csv.gz",
+        "1ca4e811fa53eb7dc62e7654f9e75b2b73bf1c82bc8ec5e8653b4fad138a2853",
+        size=6314),
+    "adult.data.gz": RemoteFileMetadata(
+        "adult.data.gz",
+        "79d673241aeed099ca33f8cfca8928cf5223509841c9857b1af0d5d6326467ab",
+        size=409348),
+    "adult.test.gz": RemoteFileMetadata(
+        "adult.test.gz",
+        "cf86718d77ed3ab47d59b5277fff2b14b2c2fae24e14d4b09a365d006fb1025e",
+        size=205521),
+}
+
+#: Rows each file gives (COMPAS after ProPublica's filter, Auto MPG without the cars
+#: of unknown horsepower): the shapes the docstrings promise. The original files
+#: of the sources in ``SOURCES`` give the same counts.
+N_ROWS = {
+    "compas-scores-two-years.csv.gz": 6172,
+    "autompg.csv.gz": 392,
+    "adult.data.gz": 32561,
+    "adult.test.gz": 16281,
+}
+
+
 def _path(filename, data_home):
     path = os.path.join(_resolve_data_home(data_home), filename)
     if not os.path.exists(path):
@@ -52,22 +87,49 @@ def _path(filename, data_home):
     return path
 
 
-def _read(filename, data_home, parse):
+def _read(filename, data_home, parse, verify=False):
     """``parse(path)`` of the data file ``filename``; a file it cannot parse (not
     gzip, truncated, columns missing or not numeric, a row cut short or a required
-    value missing: ``_check_complete``) or that gives no rows is an ``OSError`` that
-    names the file, as for the downloaded data sets (``sknonneg.datasets._base``)."""
+    value missing: ``_check_complete``), that gives no rows or another number of rows
+    than ``N_ROWS`` is an ``OSError`` that names the file, as for the downloaded data
+    sets (``sknonneg.datasets._base``); so is, with ``verify``, a sha256 other than
+    the one in ``TABULAR``."""
     path = _path(filename, data_home)
+    if verify:
+        _verify(path, TABULAR[filename])
     try:
         X, y = parse(path)
         if len(y) == 0:  # an empty file, or one whose rows the filter drops
             raise ValueError("it holds no rows")
+        # Before: a file with half its lines (a valid gzip and a valid CSV: cut at
+        # a line end, or a partial re-export) loaded as a smaller data set, silently.
+        expected = N_ROWS[filename]
+        if len(y) != expected:
+            raise ValueError(
+                f"it gives {len(y)} rows, expected {expected} (the data set's "
+                "documented size): the file is cut short or another version of it")
         return X, y
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, KeyError,
             AttributeError, TypeError, pd.errors.ParserError) as exc:
         raise OSError(
             f"{path} could not be read as {filename} ({type(exc).__name__}: {exc}); "
             f"replace it with {SOURCES[filename]}.") from exc
+
+
+def _verify(path, metadata):
+    """An ``OSError`` if the sha256 of ``path`` is not that of ``metadata``, as
+    :func:`sknonneg.datasets.fetch_file` says it with ``verify=True``."""
+    try:
+        actual = _sha256(path)
+    except OSError as exc:
+        raise OSError(f"{path} could not be read as {metadata.filename} "
+                      f"({type(exc).__name__}: {exc}); replace it with "
+                      f"{SOURCES[metadata.filename]}.") from exc
+    if actual != metadata.sha256:
+        raise OSError(
+            f"checksum mismatch for existing file {path!r}: expected sha256 "
+            f"{metadata.sha256}, got {actual}. Replace it with a good copy of "
+            f"{SOURCES[metadata.filename]}.")
 
 
 def _check_complete(df, columns):
@@ -96,7 +158,7 @@ def _check_labels(y, name, allowed):
             f"{int(bad.sum())} row(s)")
 
 
-def load_compas(*, data_home=None):
+def load_compas(*, data_home=None, verify=False):
     """Load ProPublica's COMPAS two-year recidivism data, as monotone networks use it.
 
     ProPublica's usual filter (``days_b_screening_arrest`` within +-30,
@@ -107,12 +169,17 @@ def load_compas(*, data_home=None):
     (6 one-hot columns). File ``compas-scores-two-years.csv.gz``; a row of it
     cut short or without one of the columns used (all but
     ``days_b_screening_arrest``, whose missing values the filter drops), or a
-    ``two_year_recid`` other than 0 or 1, is an ``OSError`` that names the file.
+    ``two_year_recid`` other than 0 or 1, is an ``OSError`` that names the file;
+    so is a file that gives another number of rows than 6172 (cut at a line end).
 
     Parameters
     ----------
     data_home : str or path-like, default=None
         Data directory; default ``SKNONNEG_DATA``.
+    verify : bool, default=False
+        If True, also check the sha256 of the file against the one recorded for
+        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
+        the whole file. The number of rows is checked either way.
 
     Returns
     -------
@@ -126,7 +193,7 @@ def load_compas(*, data_home=None):
     >>> from sknonneg.datasets import load_compas
     >>> X, y = load_compas()  # doctest: +SKIP
     """
-    return _read("compas-scores-two-years.csv.gz", data_home, _parse_compas)
+    return _read("compas-scores-two-years.csv.gz", data_home, _parse_compas, verify)
 
 
 def _parse_compas(path):
@@ -152,26 +219,31 @@ def _parse_compas(path):
     return X, y.astype(np.int64)
 
 
-def load_auto_mpg(*, data_home=None):
+def load_auto_mpg(*, data_home=None, verify=False):
     """Load Auto MPG (UCI): fuel consumption of 1970-1982 cars.
 
     Rows with a missing ``horsepower`` dropped (392 rows), ``origin`` one-hot
     (``origin_1..3``), the car name dropped. Expected decreasing in ``weight``,
     ``displacement``, ``horsepower``. File ``autompg.csv.gz``; a row of it cut
     short or missing a value it uses (``mpg`` included) other than the
-    horsepower is an ``OSError`` that names the file.
+    horsepower is an ``OSError`` that names the file; so is a file that gives
+    another number of rows than 392 (cut at a line end).
 
     Parameters
     ----------
     data_home : str or path-like, default=None
         Data directory; default ``SKNONNEG_DATA``.
+    verify : bool, default=False
+        If True, also check the sha256 of the file against the one recorded for
+        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
+        the whole file. The number of rows is checked either way.
 
     Returns
     -------
-    X : pandas.DataFrame of shape (n_samples, 9)
+    X : pandas.DataFrame of shape (392, 9)
         ``cylinders``, ``displacement``, ``horsepower``, ``weight``,
         ``acceleration``, ``model_year``, ``origin_1``, ``origin_2``, ``origin_3``.
-    y : ndarray of shape (n_samples,)
+    y : ndarray of shape (392,)
         Miles per gallon.
 
     Examples
@@ -179,7 +251,7 @@ def load_auto_mpg(*, data_home=None):
     >>> from sknonneg.datasets import load_auto_mpg
     >>> X, y = load_auto_mpg()  # doctest: +SKIP
     """
-    return _read("autompg.csv.gz", data_home, _parse_auto_mpg)
+    return _read("autompg.csv.gz", data_home, _parse_auto_mpg, verify)
 
 
 def _parse_auto_mpg(path):
@@ -196,7 +268,7 @@ def _parse_auto_mpg(path):
     return X, df.mpg.to_numpy(dtype=np.float64)
 
 
-def load_adult(subset="train", *, data_home=None):
+def load_adult(subset="train", *, data_home=None, verify=False):
     """Load UCI Adult (Census Income), the official train/test split.
 
     Parameters
@@ -205,6 +277,10 @@ def load_adult(subset="train", *, data_home=None):
         ``adult.data.gz`` (32561 rows) or ``adult.test.gz`` (16281 rows).
     data_home : str or path-like, default=None
         Data directory; default ``SKNONNEG_DATA``.
+    verify : bool, default=False
+        If True, also check the sha256 of the file against the one recorded for
+        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
+        the whole file. The number of rows is checked either way.
 
     Returns
     -------
@@ -214,8 +290,9 @@ def load_adult(subset="train", *, data_home=None):
     y : ndarray of shape (n_samples,)
         1 for ``>50K``, 0 for ``<=50K``.
 
-    A row cut short (a missing value is ``"?"`` in these files) or an income
-    other than ``<=50K`` / ``>50K`` is an ``OSError`` that names the file.
+    A row cut short (a missing value is ``"?"`` in these files), an income
+    other than ``<=50K`` / ``>50K``, or another number of rows than 32561 /
+    16281 (a file cut at a line end) is an ``OSError`` that names the file.
 
     Examples
     --------
@@ -225,7 +302,7 @@ def load_adult(subset="train", *, data_home=None):
     if subset not in ("train", "test"):
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
     filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
-    return _read(filename, data_home, _parse_adult)
+    return _read(filename, data_home, _parse_adult, verify)
 
 
 def _parse_adult(path):

@@ -898,3 +898,19 @@ def test_tabular_loaders_verify_the_sha256(tmp_path, loader, filename, subset):
                                       rf"sha256 {_TABULAR_SHA256[filename]}, got "
                                       rf"{_sha256_file(copy)}"):
         _load_tabular(loader, subset, data_home=tmp_path, verify=True)
+
+
+def test_tabular_loaders_document_the_default_data_home(tmp_path, monkeypatch,
+                                                         small_tabular_files):
+    # Their docstrings said the default was SKNONNEG_DATA, without the
+    # ~/sknonneg_data the code falls back to (as load_mnist's docstring says).
+    import sknonneg.datasets as datasets
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "sknonneg_data").mkdir()
+    for loader, (filename, text) in _TABULAR.items():
+        (tmp_path / "sknonneg_data" / filename).write_bytes(gzip.compress(text.encode()))
+        X, y = getattr(datasets, loader)()  # SKNONNEG_DATA unset (autouse fixture)
+        assert len(y) == 2
+        doc = " ".join(getattr(datasets, loader).__doc__.split())
+        assert "``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data``" in doc

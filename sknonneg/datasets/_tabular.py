@@ -1,13 +1,13 @@
 """Tabular data sets of the monotone-network literature: COMPAS, Auto MPG, Adult.
 
-Read from the data home (``data_home``, else ``SKNONNEG_DATA``) under their exact
-file names; they are not downloaded: a missing file is a ``FileNotFoundError``
-that names it, a file that cannot be parsed an ``OSError`` that names it, and so is
-a row cut short or a required value missing (a file cut within its last line is
-still a valid gzip, and pandas fills the fields it lacks with NaN), or another
-number of rows than the data set has (``N_ROWS``: a file cut at a line end, or a
-partial re-export, is still a valid gzip and CSV). ``verify=True`` also checks the
-file's sha256 against the one in ``TABULAR``.
+Read from the data home (``data_home``, else ``SKNONNEG_DATA``, else
+``~/sknonneg_data``) under their exact file names; they are not downloaded: a
+missing file is a ``FileNotFoundError`` that names it, a file that cannot be parsed
+an ``OSError`` that names it, and so is a row cut short or a required value missing
+(a file cut within its last line is still a valid gzip, and pandas fills the fields
+it lacks with NaN), or another number of rows than the data set has (``N_ROWS``: a
+file cut at a line end, or a partial re-export, is still a valid gzip and CSV).
+``verify=True`` also checks the file's sha256 against the one in ``TABULAR``.
 """
 
 import os
@@ -175,7 +175,9 @@ def load_compas(*, data_home=None, verify=False):
     Parameters
     ----------
     data_home : str or path-like, default=None
-        Data directory; default ``SKNONNEG_DATA``.
+        Directory holding ``compas-scores-two-years.csv.gz``. ``None`` means
+        the ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
+        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
     verify : bool, default=False
         If True, also check the sha256 of the file against the one recorded for
         it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
@@ -232,7 +234,9 @@ def load_auto_mpg(*, data_home=None, verify=False):
     Parameters
     ----------
     data_home : str or path-like, default=None
-        Data directory; default ``SKNONNEG_DATA``.
+        Directory holding ``autompg.csv.gz``. ``None`` means the
+        ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
+        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
     verify : bool, default=False
         If True, also check the sha256 of the file against the one recorded for
         it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
@@ -276,7 +280,9 @@ def load_adult(subset="train", *, data_home=None, verify=False):
     subset : {"train", "test"}, default="train"
         ``adult.data.gz`` (32561 rows) or ``adult.test.gz`` (16281 rows).
     data_home : str or path-like, default=None
-        Data directory; default ``SKNONNEG_DATA``.
+        Directory holding ``adult.data.gz`` and ``adult.test.gz``. ``None``
+        means the ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
+        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
     verify : bool, default=False
         If True, also check the sha256 of the file against the one recorded for
         it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes

@@ -914,3 +914,23 @@ def test_tabular_loaders_document_the_default_data_home(tmp_path, monkeypatch,
         assert len(y) == 2
         doc = " ".join(getattr(datasets, loader).__doc__.split())
         assert "``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data``" in doc
+
+
+def test_load_adult_says_data_home_is_keyword_only(tmp_path, monkeypatch):
+    # Before: load_adult("/data") (load_mnist and load_reuters take data_home first)
+    # said only "subset must be 'train' or 'test', got '/data'".
+    from sknonneg.datasets import load_adult
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    hint = r"got .*\. It looks like a folder: data_home is keyword-only, " \
+           r"load_adult\(data_home=\.\.\.\)"
+    for value in [str(tmp_path), tmp_path, "data", f"data{os.sep}", b"data",
+                  "/no/such/folder"]:
+        with pytest.raises(ValueError, match=r"subset must be 'train' or 'test', "
+                                             + hint):
+            load_adult(value)
+    for value in ["valid", "Train", None, 3]:
+        with pytest.raises(ValueError, match="subset must be") as excinfo:
+            load_adult(value, data_home=tmp_path)
+        assert "keyword-only" not in str(excinfo.value)

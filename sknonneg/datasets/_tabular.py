@@ -305,10 +305,28 @@ def load_adult(subset="train", *, data_home=None, verify=False):
     >>> from sknonneg.datasets import load_adult
     >>> X, y = load_adult("test")  # doctest: +SKIP
     """
-    if subset not in ("train", "test"):
-        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
+    if not (isinstance(subset, str) and subset in ("train", "test")):
+        hint = ""
+        if _looks_like_path(subset):
+            # Before: load_adult("/data") said only that subset must be 'train' or
+            # 'test' (load_mnist and load_reuters take data_home first).
+            hint = (" It looks like a folder: data_home is keyword-only, "
+                    "load_adult(data_home=...) or load_adult('test', data_home=...).")
+        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.{hint}")
     filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
     return _read(filename, data_home, _parse_adult, verify)
+
+
+def _looks_like_path(value):
+    """Whether ``value`` reads as a folder: path-like, a string with a path
+    separator, or the name of an existing folder."""
+    if isinstance(value, os.PathLike):
+        return True
+    if not isinstance(value, (str, bytes)):
+        return False
+    seps = [sep for sep in (os.sep, os.altsep) if sep]
+    text = os.fsdecode(value)
+    return any(sep in text for sep in seps) or os.path.isdir(text)
 
 
 def _parse_adult(path):

@@ -427,6 +427,21 @@ def test_corrupt_archives_raise_oserror(monkeypatch, tmp_path):
         load_reuters(data_home=tmp_path)
 
 
+@pytest.mark.parametrize("verify", [False, True])
+@pytest.mark.parametrize("loader, filename", [(load_mnist, MNIST_FILE),
+                                              (load_reuters, TOP10_FILE)],
+                         ids=["mnist", "reuters"])
+def test_a_directory_in_place_of_the_file_is_named(tmp_path, loader, filename, verify):
+    # Before: a bare IsADirectoryError ("[Errno 21] Is a directory") from np.load's
+    # open, gzip's or the hash's.
+    (tmp_path / filename).mkdir()
+    with pytest.raises(OSError, match=rf"{re.escape(repr(str(tmp_path / filename)))} "
+                                      rf"is a directory, not the data file "
+                                      rf"'{re.escape(filename)}': replace it with "
+                                      r"the file \(sha256 [0-9a-f]{64}\)"):
+        loader(data_home=tmp_path, verify=verify)
+
+
 def test_fetch_file_returns_existing_path(tmp_path):
     (tmp_path / "f.bin").write_bytes(b"abc")
     meta = RemoteFileMetadata("f.bin", hashlib.sha256(b"abc").hexdigest())

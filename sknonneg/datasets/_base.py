@@ -302,8 +302,8 @@ def fetch_file(
         If the file is missing and ``download_if_missing`` is False.
     OSError
         If every download attempt failed (network error or checksum
-        mismatch), or if ``verify`` is True and a present file does not match
-        the expected checksum.
+        mismatch), if ``verify`` is True and a present file does not match
+        the expected checksum, or if a directory has the file's name.
 
     Examples
     --------
@@ -324,6 +324,13 @@ def fetch_file(
     path = os.path.join(data_home, metadata.filename)
 
     if os.path.exists(path):
+        if os.path.isdir(path):
+            # Before: a bare IsADirectoryError from the loader's read (or the hash).
+            raise OSError(
+                f"{path!r} is a directory, not the data file {metadata.filename!r}: "
+                f"replace it with the file (sha256 {metadata.sha256}), or pass "
+                f"data_home=... / set the {DATA_HOME_ENV} environment variable to "
+                "the directory that holds the file.")
         if verify:
             actual = _sha256(path)
             if actual != metadata.sha256.lower():

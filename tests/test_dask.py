@@ -333,6 +333,67 @@ def test_partial_fit_chunks_takes_what_partial_fit_takes_and_refuses_no_rows(dig
 
 
 
+def test_partial_fit_chunks_takes_sample_weight(digits, tmp_path):
+    # Before: "partial_fit_chunks() got an unexpected keyword argument
+    # 'sample_weight'" (fit_dask_blocks takes one). Each call gets its chunk's
+    # weights, in the shuffled chunk order, as a loop of partial_fit by hand does.
+    import pandas as pd
+
+    X, y = digits[0][:500], digits[1][:500] % 3
+    w = np.random.RandomState(1).uniform(0, 2, size=500)
+    w[::7] = 0.0
+    np.save(tmp_path / "w.npy", w)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=6, random_state=0)
+    kwargs = dict(chunk_size=150, n_epochs=2, shuffle=True, random_state=3)
+    ref = clone(clf)
+    for start, stop in iter_chunks(500, **kwargs):
+        ref.partial_fit(X[start:stop], y[start:stop], classes=[0, 1, 2],
+                        sample_weight=w[start:stop])
+    unweighted = partial_fit_chunks(clone(clf), X, y, classes=[0, 1, 2], **kwargs)
+    assert not np.array_equal(unweighted._theta, ref._theta)
+    for weights in (w, list(w), np.load(tmp_path / "w.npy", mmap_mode="r"),
+                    pd.Series(w, index=np.arange(500)[::-1])):
+        got = partial_fit_chunks(clone(clf), X, y, classes=[0, 1, 2],
+                                 sample_weight=weights, **kwargs)
+        np.testing.assert_array_equal(got._theta, ref._theta)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (np.ones(299), "X has 300 rows but sample_weight has 299"),
+    (np.ones((300, 1)), r"sample_weight must be 1-D, of shape \(n_samples,\), got "
+                        r"shape \(300, 1\)"),
+    (2.0, r"sample_weight must be 1-D, .* got shape \(\)"),
+    (np.r_[np.ones(250), -1.0, np.ones(49)],
+     r"finite and non-negative, got -1\.0 at row 250 \(1 such row\(s\) in rows "
+     r"200:300\)"),
+    (np.r_[np.ones(299), np.nan], r"finite and non-negative, got nan at row 299"),
+    (np.r_[np.ones(100), np.zeros(100), np.ones(100)],
+     r"sample_weight is 0 on every row of the chunk 100:200 \(chunk_size=100\), "
+     "which partial_fit refuses"),
+    (["a"] * 300, "sample_weight must be numbers; rows 0:100 are not"),
+], ids=["length", "2-D", "scalar", "negative", "nan", "zero-chunk", "strings"])
+def test_partial_fit_chunks_checks_sample_weight_before_the_first_call(digits, weights,
+                                                                       match):
+    X, y = digits[0][:300], digits[1][:300] % 2
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=3, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        partial_fit_chunks(clf, X, y, classes=[0, 1], chunk_size=100,
+                           sample_weight=weights, shuffle=True, random_state=0)
+    assert not hasattr(clf, "coefs_")  # refused before any chunk was fitted
+
+
+def test_partial_fit_chunks_sample_weight_needs_a_partial_fit_that_takes_it(digits):
+    class NoWeights:
+        def partial_fit(self, X, y, classes=None):
+            raise AssertionError("not called")
+
+    X, y = digits[0][:300], digits[1][:300] % 2
+    with pytest.raises(TypeError, match="NoWeights.partial_fit takes no "
+                                        "sample_weight"):
+        partial_fit_chunks(NoWeights(), X, y, classes=[0, 1],
+                           sample_weight=np.ones(300))
+
+
 def test_partial_fit_chunks_keeps_a_dataframes_column_names(digits):
     # Before: each chunk went through np.asarray, so feature_names_in_ was missing,
     # a monotonic_cst given by name was refused ("needs feature names: fit on a

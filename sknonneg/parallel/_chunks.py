@@ -8,13 +8,14 @@ chunk is read (and converted to floats) at a time, so the memory a fit needs is 
 by ``chunk_size``, not by the size of the file.
 """
 
+import inspect
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-from .._validation import check_sparse_structure
+from .._validation import check_positive_weights, check_sparse_structure
 
 __all__ = ["iter_chunks", "partial_fit_chunks"]
 
@@ -65,7 +66,8 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
 
 
 def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
-                       n_epochs=1, shuffle=False, random_state=None, transform=None):
+                       n_epochs=1, shuffle=False, random_state=None, transform=None,
+                       sample_weight=None):
     """Train ``estimator`` with one ``partial_fit`` call per chunk of rows of ``X``.
 
     Parameters
@@ -97,6 +99,13 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         for images stored as uint8 (keeps the file 8x smaller than float64). It
         receives the chunk as sliced: a DataFrame for a DataFrame ``X``, a CSR
         matrix for a sparse one, else an array.
+    sample_weight : array-like of shape (n_samples,), default=None
+        One weight per row of ``X`` (may be memory-mapped too), sliced like ``X``
+        and ``y``: each ``partial_fit`` call gets its chunk's weights, in the
+        chunk order of ``shuffle``. Checked before the first call, a chunk at a
+        time: finite, non-negative, and not all 0 within a chunk (``partial_fit``
+        refuses such a chunk), else ``ValueError``; ``TypeError`` if the
+        estimator's ``partial_fit`` takes no ``sample_weight``.
 
     Returns
     -------
@@ -149,14 +158,75 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     n_y = None if y is None else (y.shape[0] if sp.issparse(y) else len(y))
     if y is not None and n_y != n_samples:
         raise ValueError(f"X has {n_samples} rows but y has {n_y}.")
+    fit_params = partial_fit_params(classes)
+    if sample_weight is not None:
+        # Before: no sample_weight (fit_dask_blocks took one).
+        sample_weight = _check_chunk_weights(estimator, sample_weight, n_samples,
+                                             chunk_size)
     for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
                                    shuffle=shuffle, random_state=random_state):
         X_chunk = _rows(X, start, stop)
         if transform is not None:
             X_chunk = transform(X_chunk)
         y_chunk = None if y is None else _rows(y, start, stop)
-        estimator.partial_fit(X_chunk, y_chunk, **partial_fit_params(classes))
+        if sample_weight is not None:
+            fit_params["sample_weight"] = _rows(sample_weight, start, stop)
+        estimator.partial_fit(X_chunk, y_chunk, **fit_params)
     return estimator
+
+
+def _check_chunk_weights(estimator, sample_weight, n_samples, chunk_size):
+    """``sample_weight`` (an array unless it is sliced by rows: a pandas Series or a
+    memory-mapped array), checked chunk by chunk with the estimators' own rule
+    (``check_positive_weights``) so that no chunk fails after others were fitted."""
+    if not _takes_sample_weight(estimator):
+        raise TypeError(f"{type(estimator).__name__}.partial_fit takes no "
+                        "sample_weight.")
+    if sp.issparse(sample_weight):
+        raise TypeError("sample_weight must be a 1-D array-like, got a sparse "
+                        "matrix.")
+    if getattr(sample_weight, "shape", None) is None:
+        sample_weight = np.asarray(sample_weight)  # a list
+    shape = tuple(sample_weight.shape)
+    if len(shape) != 1:
+        raise ValueError(f"sample_weight must be 1-D, of shape (n_samples,), got "
+                         f"shape {shape}.")
+    if shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} rows but sample_weight has {shape[0]}.")
+    for start, stop in iter_chunks(n_samples, chunk_size):
+        weights = _rows(sample_weight, start, stop)
+        try:
+            check_positive_weights(weights)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(_weight_problem(weights, start, stop, chunk_size)) from exc
+    return sample_weight
+
+
+def _weight_problem(weights, start, stop, chunk_size):
+    """What is wrong with the weights of rows ``start:stop``, refused by
+    ``check_positive_weights``."""
+    try:
+        weights = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        return f"sample_weight must be numbers; rows {start}:{stop} are not ({exc})."
+    bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
+    if bad.size:
+        first = int(bad[0])
+        return (f"sample_weight must be finite and non-negative, got "
+                f"{float(weights[first])!r} at row {start + first} ({bad.size} such "
+                f"row(s) in rows {start}:{stop}).")
+    return (f"sample_weight is 0 on every row of the chunk {start}:{stop} "
+            f"(chunk_size={chunk_size}), which partial_fit refuses.")
+
+
+def _takes_sample_weight(estimator):
+    """Whether ``estimator.partial_fit`` has a ``sample_weight`` (or ``**kwargs``)
+    parameter; True when its signature cannot be read."""
+    try:
+        params = inspect.signature(estimator.partial_fit).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def _rows(values, start, stop):

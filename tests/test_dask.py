@@ -862,6 +862,38 @@ def test_fit_dask_blocks_with_unknown_chunk_sizes_says_how_to_split_y(digits):
 
 
 @needs_dask
+def test_a_dask_dataframe_is_told_to_convert_with_to_dask_array(digits):
+    # Before: "wrap it with dask.array.from_array(X, chunks=...)" for a dask
+    # DataFrame or Series, which converts with .to_dask_array(lengths=True).
+    import dask
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from sknonneg.parallel import fit_dask_blocks, predict_blocks
+
+    X, y = digits[0][:400], digits[1][:400] % 2
+    frame = dd.from_pandas(pd.DataFrame(X).assign(y=y), npartitions=2)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=2, random_state=0)
+    advice = r"needs a dask array, got a dask {}; convert it with " \
+             r"X\.to_dask_array\(lengths=True\)"
+    features = frame[list(range(64))]
+    for X_in in (features, frame[0]):
+        with pytest.raises(TypeError, match=advice.format(type(X_in).__name__)):
+            fit_dask_blocks(clf, X_in, frame["y"], classes=[0, 1])
+    with dask.config.set(scheduler="synchronous"):
+        # The advice works (before and after).
+        got = fit_dask_blocks(clf, features.to_dask_array(lengths=True), frame["y"],
+                              classes=[0, 1])
+        assert got.t_ == 400
+        with pytest.raises(TypeError, match=advice.format("DataFrame")):
+            predict_blocks(got, features)
+    # Other objects keep the advice to wrap them.
+    with pytest.raises(TypeError, match=r"got DataFrame; wrap it with "
+                                        r"dask\.array\.from_array"):
+        fit_dask_blocks(clf, pd.DataFrame(X), y, classes=[0, 1])
+
+
+@needs_dask
 def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypatch):
     # Before: two workers in one process (Client(processes=False, n_workers=2))
     # each recorded the limits they found, the second the first one's; torn down

@@ -27,6 +27,17 @@ def _row_blocks(X):
     return X, list(X.to_delayed().ravel())
 
 
+def _dask_frame_advice(func, X):
+    """The ``TypeError`` message for a dask DataFrame or Series given as ``X``
+    (``None`` for anything else): it converts with ``to_dask_array``, not
+    ``dask.array.from_array``."""
+    if not callable(getattr(X, "to_dask_array", None)):
+        return None
+    return (f"{func} needs a dask array, got a dask {type(X).__name__}; convert it "
+            f"with X.to_dask_array(lengths=True) (lengths=True computes the row "
+            f"count of each partition, the row chunk sizes of the array).")
+
+
 def _partial_fit_step(state, X, y, classes, fit_params):
     """``(model, rows seen)`` after one ``partial_fit`` on the block ``X``; a block of
     0 rows (its size unknown until computed, after boolean indexing) adds nothing
@@ -119,10 +130,13 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     import dask.array as da
 
     if not isinstance(X, da.Array):
+        # Before: a dask DataFrame or Series was told to wrap itself with
+        # dask.array.from_array.
         raise TypeError(
-            f"fit_dask_blocks needs a dask array, got {type(X).__name__}; wrap it with "
-            "dask.array.from_array(X, chunks=...), or use partial_fit_chunks for an "
-            "in-memory or memory-mapped X.")
+            _dask_frame_advice("fit_dask_blocks", X)
+            or f"fit_dask_blocks needs a dask array, got {type(X).__name__}; wrap it "
+            "with dask.array.from_array(X, chunks=...), or use partial_fit_chunks for "
+            "an in-memory or memory-mapped X.")
     # Before: n_epochs=0 returned the estimator untrained, silently.
     _check_positive_int(n_epochs, "n_epochs")
     X, x_blocks = _row_blocks(X)
@@ -230,9 +244,10 @@ def predict_blocks(estimator, X, *, method="predict"):
 
     if not isinstance(X, da.Array):
         raise TypeError(
-            f"predict_blocks needs a dask array, got {type(X).__name__}; wrap it with "
-            f"dask.array.from_array(X, chunks=...) or call estimator.{method}(X)."
-        )
+            _dask_frame_advice("predict_blocks", X)
+            or f"predict_blocks needs a dask array, got {type(X).__name__}; wrap it "
+            f"with dask.array.from_array(X, chunks=...) or call "
+            f"estimator.{method}(X).")
     if method not in _PREDICT_METHODS:
         raise ValueError(f"method must be one of {sorted(_PREDICT_METHODS)}, "
                          f"got {method!r}.")

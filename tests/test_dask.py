@@ -894,6 +894,54 @@ def test_a_dask_dataframe_is_told_to_convert_with_to_dask_array(digits):
 
 
 @needs_dask
+def test_an_estimator_without_partial_fit_is_refused_up_front(digits):
+    # Before: AttributeError "'SVC' object has no attribute 'partial_fit'" from the
+    # first chunk, and from fit_dask_blocks(..., compute=False) only when the
+    # Delayed it returned was computed.
+    import dask
+    import dask.array as da
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+    from sklearn.svm import SVC
+
+    from sknonneg.parallel import fit_dask_blocks, predict_blocks
+
+    X, y = digits[0][:400], digits[1][:400] % 2
+    X_da = da.from_array(X, chunks=(200, -1))
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=2, random_state=0)
+    pipe = make_pipeline(MinMaxScaler(), clf)
+    need = (r"{} needs an estimator that learns incrementally, with a partial_fit "
+            r"method \(NonNegMLPClassifier, .*\), and {} has none\.")
+    for est in (SVC(), pipe):
+        name = type(est).__name__
+        with pytest.raises(TypeError, match=need.format("partial_fit_chunks", name)):
+            partial_fit_chunks(est, X, y, classes=[0, 1], chunk_size=100)
+        for compute in (True, False):
+            with pytest.raises(TypeError, match=need.format("fit_dask_blocks", name)):
+                fit_dask_blocks(est, X_da, y, classes=[0, 1], compute=compute)
+    # A Pipeline is told how to train its last step; the advice works.
+    pipe[:-1].fit(X)
+    with pytest.raises(TypeError, match=r"has none\. For a Pipeline whose steps "
+                                        r"before the last are fitted, train its last "
+                                        r"step: partial_fit_chunks\(pipe\[-1\], X, "
+                                        r"y, transform=pipe\[:-1\]\.transform\)"):
+        partial_fit_chunks(pipe, X, y, classes=[0, 1])
+    with pytest.raises(TypeError, match=r"fit_dask_blocks\(pipe\[-1\], "
+                                        r"predict_blocks\(pipe\[:-1\], X, "
+                                        r"method='transform'\), y\)"):
+        fit_dask_blocks(pipe, X_da, y, classes=[0, 1])
+    ref = _loop(clone(clf), MinMaxScaler().fit_transform(X), y, 200, classes=[0, 1])
+    got = partial_fit_chunks(clone(clf), X, y, classes=[0, 1], chunk_size=200,
+                             transform=pipe[:-1].transform)
+    np.testing.assert_array_equal(got._theta, ref._theta)
+    with dask.config.set(scheduler="synchronous"):
+        got = fit_dask_blocks(clone(clf), predict_blocks(pipe[:-1], X_da,
+                                                         method="transform"),
+                              y, classes=[0, 1])
+    np.testing.assert_array_equal(got._theta, ref._theta)
+
+
+@needs_dask
 def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypatch):
     # Before: two workers in one process (Client(processes=False, n_workers=2))
     # each recorded the limits they found, the second the first one's; torn down

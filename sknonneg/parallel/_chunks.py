@@ -25,6 +25,22 @@ def _check_positive_int(value, name):
         raise ValueError(f"{name} must be a positive int, got {value!r}.")
 
 
+def _check_partial_fit(estimator, func, pipeline_hint):
+    """A ``TypeError`` up front if ``estimator`` has no ``partial_fit`` (an SVC, a
+    Pipeline), which ``func`` calls once per chunk."""
+    if callable(getattr(estimator, "partial_fit", None)):
+        return
+    name = type(estimator).__name__
+    hint = ""
+    if hasattr(estimator, "steps"):
+        hint = (f" For a Pipeline whose steps before the last are fitted, train "
+                f"its last step: {pipeline_hint}.")
+    raise TypeError(
+        f"{func} needs an estimator that learns incrementally, with a partial_fit "
+        f"method (NonNegMLPClassifier, NonNegMLPRegressor, NonNegAutoencoder), "
+        f"and {name} has none.{hint}")
+
+
 def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_state=None):
     """Row slices ``(start, stop)`` of the chunks, epoch after epoch.
 
@@ -74,6 +90,7 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     ----------
     estimator : estimator with ``partial_fit``
         Trained in place; if already fitted, training continues from its state.
+        One without ``partial_fit`` (an SVC, a Pipeline) is a ``TypeError``.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``, or a CSR
         matrix (its row slices stay sparse), or a pandas DataFrame (its row slices
@@ -132,6 +149,10 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     >>> clf.n_iter_, clf.predict(X[:3]).shape
     (3, (3,))
     """
+    # Before: AttributeError on the first chunk.
+    _check_partial_fit(estimator, "partial_fit_chunks",
+                       "partial_fit_chunks(pipe[-1], X, y, "
+                       "transform=pipe[:-1].transform)")
     shape = getattr(X, "shape", None)
     if shape is None or len(shape) != 2:
         raise TypeError(

@@ -14,7 +14,7 @@ import numpy as np
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
-from ._chunks import _check_positive_int, partial_fit_params
+from ._chunks import _check_partial_fit, _check_positive_int, partial_fit_params
 from ._workers import _warm_target, warm_kernels
 
 __all__ = ["ThreadLimits", "fit_dask_blocks", "predict_blocks"]
@@ -77,7 +77,8 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     ----------
     estimator : estimator with ``partial_fit``
         Not modified: training starts from a copy (continuing from its state if
-        it is already fitted).
+        it is already fitted). One without ``partial_fit`` (an SVC, a Pipeline)
+        is a ``TypeError``, also with ``compute=False``.
     X : dask.array.Array of shape (n_samples, n_features)
         Chunked along the rows (chunks across the columns are merged). Blocks of
         0 rows (after boolean indexing, say) are skipped: they add nothing to
@@ -129,6 +130,11 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     import dask
     import dask.array as da
 
+    # Before: AttributeError from the first step, with compute=False only when the
+    # returned Delayed was computed.
+    _check_partial_fit(estimator, "fit_dask_blocks",
+                       "fit_dask_blocks(pipe[-1], predict_blocks(pipe[:-1], X, "
+                       "method='transform'), y)")
     if not isinstance(X, da.Array):
         # Before: a dask DataFrame or Series was told to wrap itself with
         # dask.array.from_array.

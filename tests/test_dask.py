@@ -942,6 +942,37 @@ def test_an_estimator_without_partial_fit_is_refused_up_front(digits):
 
 
 @needs_dask
+def test_fit_dask_blocks_with_y_of_unknown_chunk_sizes_says_how_to_split_it(digits):
+    # Before: dask's own "Chunks must be unchanging along dimensions with missing
+    # values" for an X of known row chunk sizes and a y (or sample_weight) of
+    # unknown ones (after boolean indexing), even of the same length.
+    import dask
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:600], digits[1][:600] % 2
+    clf = NonNegMLPClassifier(hidden_layer_sizes=6, max_iter=3, random_state=0)
+    X_da = da.from_array(X, chunks=(200, -1))
+    everything = da.from_array(np.ones(600, bool), chunks=150)
+    y_nan = da.from_array(y, chunks=150)[everything]
+    w_nan = da.ones(600, chunks=150)[everything]
+    for name, y_in, kwargs in (("y", y_nan, {}),
+                               ("sample_weight", y, {"sample_weight": w_nan})):
+        with pytest.raises(ValueError, match=rf"row chunk sizes of {name} are unknown "
+                                             rf".*so {name} cannot be split at those "
+                                             rf"of X: call {name} = "
+                                             rf"{name}\.compute_chunk_sizes\(\)"):
+            fit_dask_blocks(clf, X_da, y_in, classes=[0, 1], **kwargs)
+    # The fix the message gives works, and gives the serial loop's network.
+    with dask.config.set(scheduler="synchronous"):
+        got = fit_dask_blocks(clf, X_da, y_nan.compute_chunk_sizes(), classes=[0, 1],
+                              sample_weight=w_nan.compute_chunk_sizes())
+    np.testing.assert_array_equal(got._theta, _loop(clone(clf), X, y, 200,
+                                                    classes=[0, 1])._theta)
+
+
+@needs_dask
 def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypatch):
     # Before: two workers in one process (Client(processes=False, n_workers=2))
     # each recorded the limits they found, the second the first one's; torn down

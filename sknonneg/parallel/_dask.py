@@ -55,6 +55,18 @@ def _no_rows_message(shape):
             "required by fit_dask_blocks: every block of X is empty.")
 
 
+def _unknown_chunks_message(unknown, name):
+    """Why ``name`` (y or sample_weight) cannot be split at the row chunks of X when
+    those of ``unknown`` (X, or ``name`` itself) are not known."""
+    at = "at them" if unknown == "X" else "at those of X"
+    fix = (f"pass {name} as a dask array indexed like X (with the same mask)"
+           if unknown == "X" else "index X with the same mask")
+    return (f"The row chunk sizes of {unknown} are unknown (nan, as after boolean "
+            f"indexing), so {name} cannot be split {at}: call {unknown} = "
+            f"{unknown}.compute_chunk_sizes() first (it computes {unknown} once), or "
+            f"{fix}.")
+
+
 def _trained(state, shape):
     """The model of the last step; refused if no block had a row."""
     model, n_seen = state
@@ -90,7 +102,10 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
         (``NonNegAutoencoder``). When the row chunk sizes of ``X`` are unknown
         (``nan``, after boolean indexing), ``y`` must be a dask array with the same
         row chunks (indexed with the same mask), else ``ValueError``: or call
-        ``X = X.compute_chunk_sizes()`` first (it computes ``X`` once).
+        ``X = X.compute_chunk_sizes()`` first (it computes ``X`` once). A dask
+        ``y`` of unknown row chunk sizes with an ``X`` of known ones is a
+        ``ValueError`` too: call ``y = y.compute_chunk_sizes()``, or index ``X``
+        with the same mask.
     classes : array-like of shape (n_classes,), default=None
         All classes, required by a classifier's first ``partial_fit`` call (not
         for multilabel indicator targets); None for a regressor.
@@ -156,11 +171,12 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
         if not sizes_known and (in_memory or values.chunks[0] != X.chunks[0]):
             # Before: "TypeError: slice indices must be integers or None" for an
             # in-memory y, split at X's chunks of unknown (nan) size.
-            raise ValueError(
-                f"The row chunk sizes of X are unknown (nan, as after boolean "
-                f"indexing), so {name} cannot be split at them: call "
-                f"X = X.compute_chunk_sizes() first (it computes X once), or pass "
-                f"{name} as a dask array indexed like X (with the same mask).")
+            raise ValueError(_unknown_chunks_message("X", name))
+        if (sizes_known and not in_memory
+                and any(np.isnan(size) for size in values.chunks[0])):
+            # Before: dask's "Chunks must be unchanging along dimensions with
+            # missing values" from the rechunk below.
+            raise ValueError(_unknown_chunks_message(name, name))
         if in_memory:
             values = np.asarray(values)
         # Known lengths that differ (a dask array said "Chunks do not add up to

@@ -174,6 +174,17 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+def check_sha256(path, metadata, advice=""):
+    """An ``OSError`` (ending with ``advice``) if the sha256 of the file ``path``
+    is not ``metadata.sha256``: ``fetch_file``'s ``verify`` and the tabular
+    loaders' (which are not downloaded)."""
+    actual = _sha256(path)
+    if actual != metadata.sha256.lower():
+        raise OSError(
+            f"checksum mismatch for existing file {path!r}: expected sha256 "
+            f"{metadata.sha256}, got {actual}." + (f" {advice}" if advice else ""))
+
+
 def _candidate_urls(metadata):
     """Explicit URLs, then ``SKNONNEG_DATA_MIRRORS``, then ``MIRRORS``."""
     env_mirrors = [
@@ -332,13 +343,8 @@ def fetch_file(
                 f"data_home=... / set the {DATA_HOME_ENV} environment variable to "
                 "the directory that holds the file.")
         if verify:
-            actual = _sha256(path)
-            if actual != metadata.sha256.lower():
-                raise OSError(
-                    f"checksum mismatch for existing file {path!r}: expected "
-                    f"sha256 {metadata.sha256}, got {actual}. Delete the file "
-                    f"to download it again, or replace it with a good copy."
-                )
+            check_sha256(path, metadata, "Delete the file to download it again, or "
+                         "replace it with a good copy.")
         return path
 
     if not download_if_missing:

@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from ._base import RemoteFileMetadata, _resolve_data_home, _sha256
+from ._base import RemoteFileMetadata, _resolve_data_home, check_sha256
 
 __all__ = ["load_adult", "load_auto_mpg", "load_compas"]
 
@@ -95,9 +95,9 @@ def _read(filename, data_home, parse, verify=False):
     sets (``sknonneg.datasets._base``); so is, with ``verify``, a sha256 other than
     the one in ``TABULAR``."""
     path = _path(filename, data_home)
-    if verify:
-        _verify(path, TABULAR[filename])
     try:
+        if verify:  # a mismatch, as fetch_file says it, named with the file below
+            check_sha256(path, TABULAR[filename])
         X, y = parse(path)
         if len(y) == 0:  # an empty file, or one whose rows the filter drops
             raise ValueError("it holds no rows")
@@ -114,22 +114,6 @@ def _read(filename, data_home, parse, verify=False):
         raise OSError(
             f"{path} could not be read as {filename} ({type(exc).__name__}: {exc}); "
             f"replace it with {SOURCES[filename]}.") from exc
-
-
-def _verify(path, metadata):
-    """An ``OSError`` if the sha256 of ``path`` is not that of ``metadata``, as
-    :func:`sknonneg.datasets.fetch_file` says it with ``verify=True``."""
-    try:
-        actual = _sha256(path)
-    except OSError as exc:
-        raise OSError(f"{path} could not be read as {metadata.filename} "
-                      f"({type(exc).__name__}: {exc}); replace it with "
-                      f"{SOURCES[metadata.filename]}.") from exc
-    if actual != metadata.sha256:
-        raise OSError(
-            f"checksum mismatch for existing file {path!r}: expected sha256 "
-            f"{metadata.sha256}, got {actual}. Replace it with a good copy of "
-            f"{SOURCES[metadata.filename]}.")
 
 
 def _check_complete(df, columns):

@@ -85,10 +85,11 @@ _LINEAR_MAX_LOW = 0.1
 
 
 def _warn_far_from_unit_scale(inputs, weights, name):
-    """``InputScaleWarning`` if a column of ``inputs`` (the initialisation's rows,
-    float64, and their weights) has a root-mean-square above ``_LINEAR_RMS_HIGH``:
-    the linear decoder builds its output from codes in [0, 1] with L2-penalised
-    weights, and fits data of order one far better."""
+    """``InputScaleWarning`` if ``inputs`` (the initialisation's rows, float64,
+    and their weights) are far from order one: largest absolute value below
+    ``_LINEAR_MAX_LOW``, or a column root-mean-square above ``_LINEAR_RMS_HIGH``.
+    The linear decoder builds its output from codes in [0, 1] with L2-penalised
+    weights and an absolute step size, and fits data of order one far better."""
     if inputs.size == 0:
         return
     top = float(abs(inputs).max())

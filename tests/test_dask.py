@@ -942,6 +942,33 @@ def test_an_estimator_without_partial_fit_is_refused_up_front(digits):
 
 
 @needs_dask
+def test_chunked_training_refuses_classes_the_estimator_does_not_take(digits):
+    # Before: "partial_fit() got an unexpected keyword argument 'classes'" from
+    # the first chunk (fit_dask_blocks(compute=False): only when computed).
+    import dask.array as da
+
+    from sknonneg import NonNegAutoencoder, NonNegMLPRegressor
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:200] / 16, (digits[1][:200] % 2).astype(float)
+    X_da = da.from_array(X, chunks=(100, -1))
+    for est, y_in in ((NonNegAutoencoder(n_components=2, max_iter=2), None),
+                      (NonNegMLPRegressor(hidden_layer_sizes=2, max_iter=2), y)):
+        name = type(est).__name__
+        need = (rf"{name}\.partial_fit takes no classes \(only a classifier's "
+                rf"does\); call {{}} without classes=\.")
+        with pytest.raises(TypeError, match=need.format("partial_fit_chunks")):
+            partial_fit_chunks(clone(est), X, y_in, classes=[0, 1])
+        for compute in (True, False):
+            with pytest.raises(TypeError, match=need.format("fit_dask_blocks")):
+                fit_dask_blocks(clone(est), X_da, y_in, classes=[0, 1],
+                                compute=compute)
+        # Without classes it trains.
+        assert hasattr(partial_fit_chunks(clone(est), X, y_in, chunk_size=100),
+                       "n_features_in_")
+
+
+@needs_dask
 def test_fit_dask_blocks_with_y_of_unknown_chunk_sizes_says_how_to_split_it(digits):
     # Before: dask's own "Chunks must be unchanging along dimensions with missing
     # values" for an X of known row chunk sizes and a y (or sample_weight) of

@@ -25,12 +25,18 @@ def _check_positive_int(value, name):
         raise ValueError(f"{name} must be a positive int, got {value!r}.")
 
 
-def _check_partial_fit(estimator, func, pipeline_hint):
+def _check_partial_fit(estimator, func, pipeline_hint, classes=None):
     """A ``TypeError`` up front if ``estimator`` has no ``partial_fit`` (an SVC, a
-    Pipeline), which ``func`` calls once per chunk."""
-    if callable(getattr(estimator, "partial_fit", None)):
-        return
+    Pipeline), which ``func`` calls once per chunk, or is given ``classes`` that its
+    ``partial_fit`` does not take (a regressor, the autoencoder)."""
     name = type(estimator).__name__
+    if callable(getattr(estimator, "partial_fit", None)):
+        if classes is not None and not _takes_param(estimator, "classes"):
+            # Before: "partial_fit() got an unexpected keyword argument 'classes'"
+            # from the first chunk.
+            raise TypeError(f"{name}.partial_fit takes no classes (only a "
+                            f"classifier's does); call {func} without classes=.")
+        return
     hint = ""
     if hasattr(estimator, "steps"):
         hint = (f" For a Pipeline whose steps before the last are fitted, train "
@@ -152,7 +158,7 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     # Before: AttributeError on the first chunk.
     _check_partial_fit(estimator, "partial_fit_chunks",
                        "partial_fit_chunks(pipe[-1], X, y, "
-                       "transform=pipe[:-1].transform)")
+                       "transform=pipe[:-1].transform)", classes)
     shape = getattr(X, "shape", None)
     if shape is None or len(shape) != 2:
         raise TypeError(
@@ -200,7 +206,7 @@ def _check_chunk_weights(estimator, sample_weight, n_samples, chunk_size):
     """``sample_weight`` (an array unless it is sliced by rows: a pandas Series or a
     memory-mapped array), checked chunk by chunk with the estimators' own rule
     (``check_positive_weights``) so that no chunk fails after others were fitted."""
-    if not _takes_sample_weight(estimator):
+    if not _takes_param(estimator, "sample_weight"):
         raise TypeError(f"{type(estimator).__name__}.partial_fit takes no "
                         "sample_weight.")
     if sp.issparse(sample_weight):
@@ -240,14 +246,14 @@ def _weight_problem(weights, start, stop, chunk_size):
             f"(chunk_size={chunk_size}), which partial_fit refuses.")
 
 
-def _takes_sample_weight(estimator):
-    """Whether ``estimator.partial_fit`` has a ``sample_weight`` (or ``**kwargs``)
-    parameter; True when its signature cannot be read."""
+def _takes_param(estimator, name):
+    """Whether ``estimator.partial_fit`` has a parameter ``name`` (or ``**kwargs``);
+    True when its signature cannot be read."""
     try:
         params = inspect.signature(estimator.partial_fit).parameters.values()
     except (TypeError, ValueError):
         return True
-    return any(p.name == "sample_weight" or p.kind is p.VAR_KEYWORD for p in params)
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def _rows(values, start, stop):

@@ -149,7 +149,7 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     # returned Delayed was computed.
     _check_partial_fit(estimator, "fit_dask_blocks",
                        "fit_dask_blocks(pipe[-1], predict_blocks(pipe[:-1], X, "
-                       "method='transform'), y)")
+                       "method='transform'), y)", classes)
     if not isinstance(X, da.Array):
         # Before: a dask DataFrame or Series was told to wrap itself with
         # dask.array.from_array.

@@ -4,6 +4,7 @@ crash, a hang or a silent NaN."""
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
@@ -100,6 +101,20 @@ def test_not_fitted(method):
 def test_bad_y(y_bad, match, output):
     with pytest.raises(ValueError, match=match):
         _est(output=output).fit(X, y_bad)
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_regressor_object_y_holding_none_is_nan(solver, method):
+    # Before: an object y with None (a pandas object column) passed validation
+    # (None == None) and the fit failed with "The network's parameters overflowed
+    # ... Lower learning_rate_init", pointing at the wrong cause.
+    y = RNG.random(20).astype(object)
+    y[3] = None
+    est = NonNegMLPRegressor(3, max_iter=3, solver=solver, random_state=0)
+    for y_bad in (y, pd.Series(y)):
+        with pytest.raises(ValueError, match="Input y contains NaN"):
+            getattr(est, method)(X, y_bad)
 
 
 @pytest.mark.parametrize("sample_weight, match", [

@@ -185,6 +185,24 @@ def test_integer_features_are_moved_along_integers(data, dtype):
     assert report.max_drop[0] > 0.1
 
 
+@pytest.mark.parametrize("kind", ["ndarray", "bool", "boolean"])
+def test_bool_features_are_moved_between_false_and_true(kind):
+    # Before: a bool column was moved along 0, 0.22, 0.44 ... (a grid of
+    # quantiles, not rounded as an integer column's is), values it cannot take.
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.RandomState(0)
+    flags = rng.uniform(size=(40, 2)) > 0.7
+    y = flags @ [1.0, -2.0]
+    X = (flags if kind == "ndarray"
+         else pd.DataFrame(flags, columns=["a", "b"]).astype(kind))
+    model = LinearRegression().fit(X.astype(float), y)
+    report = check_monotonic(model, X, monotonic_cst=[1, 1], n_steps=10)
+    for grid in report.grids:
+        np.testing.assert_array_equal(grid, [0.0, 1.0])
+    np.testing.assert_allclose(report.max_drop, [0.0, 2.0], atol=1e-12)
+
+
 def test_multi_output_models_are_audited_on_every_output():
     """Every label's probability of a multilabel classifier and every output of a
     multi-output regressor. Before, a two-label classifier passed the binary check

@@ -187,13 +187,33 @@ def test_monotonic_cst_added_between_warm_starts_and_partial_fits():
         stream.partial_fit(X, y)
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_a_list_mixing_bools_and_ints_reads_as_its_int_array():
-    # Before: [True, 0, ...] was the int array [1, 0, ...] for the constraint but
-    # no constraint for output="auto", which then chose a softmax and refused it.
+def test_a_list_mixing_bools_and_ints_is_refused_as_check_monotonic_refuses_it():
+    # Before: [True, 0, ...] was the int array [1, 0, ...] (np.asarray turns True
+    # into 1) for the estimators and an unfitted RampTransformer, while
+    # check_monotonic and a fitted RampTransformer refused it: one argument, two
+    # answers. True is not a direction; every reader now refuses it alike.
+    from sknonneg.inspection import check_monotonic
+    from sknonneg.preprocessing import RampTransformer
+
     _, X, y = _data(0)
-    y = (y > np.median(y)).astype(int)
+    y_bin = (y > np.median(y)).astype(int)
+    cst = [True, False, 0, 0, 0]
+    for est, target in ((NonNegMLPClassifier(hidden_layer_sizes=(5,), max_iter=10,
+                                             monotonic_cst=cst), y_bin),
+                        (NonNegMLPRegressor(hidden_layer_sizes=(5,), max_iter=10,
+                                            monotonic_cst=(1, 0, np.True_, 0, 0)),
+                         y)):
+        with pytest.raises(ValueError, match=r"monotonic_cst must be an array of "
+                                             r"shape \(5,\) with values in "
+                                             r"\{-1, 0, 1\}"):
+            est.fit(X, target)
+    fitted = NonNegMLPRegressor(hidden_layer_sizes=(5,), max_iter=10).fit(X, y)
+    for call in (lambda: check_monotonic(fitted, X, monotonic_cst=cst),
+                 lambda: RampTransformer(3).expand_monotonic_cst(cst),
+                 lambda: RampTransformer(3).fit(X).expand_monotonic_cst(cst)):
+        with pytest.raises(ValueError, match="got True for feature 0"):
+            call()
+    # The int list it was read as stays valid everywhere.
     model = NonNegMLPClassifier(hidden_layer_sizes=(5,), max_iter=10, random_state=0,
-                                monotonic_cst=[True, False, 0, 0, 0]).fit(X, y)
-    np.testing.assert_array_equal(model.monotonic_cst_, [1, 0, 0, 0, 0])
+                                monotonic_cst=[1, 0, 0, 0, 0]).fit(X, y_bin)
     assert model.out_activation_ == "logistic"

@@ -422,12 +422,16 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         try:
             if hasattr(X, "iloc"):
                 series = X.iloc[:, j]
-                # pandas' nullable integers have kind "i" too; their NA becomes NaN.
-                integer = getattr(series.dtype, "kind", "O") in "iu"
+                # pandas' nullable integers have kind "i" too (its booleans "b");
+                # their NA becomes NaN.
+                integer = getattr(series.dtype, "kind", "O") in "iub"
                 column = series.to_numpy(dtype=np.float64, na_value=np.nan)
             else:
                 column = X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]
-                integer = np.issubdtype(column.dtype, np.integer)
+                # Before: a bool column was moved through 0.22, 0.44 ..., values
+                # it cannot take; its grid is 0 and 1, as an integer column's is.
+                integer = (np.issubdtype(column.dtype, np.integer)
+                           or column.dtype == np.bool_)
                 column = np.asarray(column, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             # Before: numpy's "could not convert string to float: 'a'".

@@ -45,8 +45,11 @@ def resolve_monotonic_cst(estimator, n_features):
         _warn_partly_constrained_ramps(estimator, names, directions)
         return directions
     arr = np.asarray(cst)
+    # The given values, not the array's: np.asarray([True, 0, -1]) holds 1, not
+    # True (before: accepted as +1 here, refused by check_monotonic).
+    values = cst if isinstance(cst, (list, tuple)) else arr
     if (arr.shape != (n_features,) or arr.dtype.kind not in "biuf"
-            or not all(_is_direction(v) for v in arr)):
+            or not all(_is_direction(v) for v in values)):
         raise ValueError(
             f"monotonic_cst must be an array of shape ({n_features},) with values in "
             f"{{-1, 0, 1}}, or a dict {{feature_name: -1|0|1}}, got {cst!r}.")
@@ -130,8 +133,8 @@ def has_constraint(monotonic_cst):
     if isinstance(monotonic_cst, dict):
         values = list(monotonic_cst.values())
     else:
-        # Read as resolve_monotonic_cst reads it: a list mixing bools and ints,
-        # [True, 0, 1], is the int array [1, 0, 1] there, so a constraint here.
+        # A list mixing bools and ints, [True, 0, 1], reads as a constraint here;
+        # resolve_monotonic_cst then refuses its True.
         array = np.asarray(monotonic_cst)
         if array.dtype.kind in "iuf" and array.size:
             return bool(np.any(array != 0))

@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin
 from sklearn.metrics import r2_score
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, check_sample_weight
@@ -31,9 +32,13 @@ _NETWORK = NonNegMLPClassifier  # the one definition of the dense network's hook
 
 
 def _target_matrix(y):
-    """``y`` as a float64 ``(n_samples, n_targets)`` array whose squared deviations
-    cannot overflow (``check_target_scale``)."""
+    """``y`` as a finite float64 ``(n_samples, n_targets)`` array whose squared
+    deviations cannot overflow (``check_target_scale``)."""
     y = np.asarray(y, dtype=np.float64)
+    # An object y holding None (a pandas object column) passes validate_data's
+    # NaN check (None == None) and becomes NaN here. Before: the fit ran on it and
+    # failed with "The network's parameters overflowed".
+    assert_all_finite(y, input_name="y")
     return check_target_scale(y.reshape(y.shape[0], -1))
 
 

@@ -286,8 +286,11 @@ class RampTransformer(TransformerMixin, BaseEstimator):
                      else [f"x{j}" for j in range(n_in)])
             _directions_from_argument(monotonic_cst, names, n_in)
         else:  # the layout needs no data: any names expand
+            # The given values (np.asarray([True, 0]) holds 1, not True).
             items = (monotonic_cst.items() if isinstance(monotonic_cst, dict)
-                     else enumerate(np.asarray(monotonic_cst)))
+                     else enumerate(monotonic_cst
+                                    if isinstance(monotonic_cst, (list, tuple))
+                                    else np.asarray(monotonic_cst)))
             for name, direction in items:
                 _check_direction(direction, name)
         if isinstance(monotonic_cst, dict):

@@ -436,7 +436,9 @@ def test_multilabel_targets_other_than_0_1_are_refused(encode, name):
     lambda X, y: NonNegMLPRegressor(4, positive=True, max_iter=10,
                                     random_state=0).fit(X, X[:, 0]),
     lambda X, y: ABBAClassifier(4, max_iter=10, random_state=0).fit(X, y % 2),
-], ids=["binary", "multiclass", "regressor", "abba"])
+    lambda X, y: NonNegAutoencoder(n_components=3, max_iter=10,
+                                   random_state=0).fit(X),
+], ids=["binary", "multiclass", "regressor", "abba", "autoencoder"])
 def test_unchecked_nan_is_refused_not_predicted(make):
     # Under scikit-learn's assume_finite=True the input is not checked for NaN. The
     # fixed-order path (every layer after the first >= 0) turned a NaN row into a
@@ -450,13 +452,21 @@ def test_unchecked_nan_is_refused_not_predicted(make):
     est = make(X, y)
     Z = np.r_[X[:1], [[np.nan, 0.2, 0.3, 0.4, 0.5]]]
     with sklearn.config_context(assume_finite=True):
-        for method in ("predict", "decision_function", "predict_proba"):
+        # Before: transform (and the autoencoder's inverse_transform) returned
+        # NaN rows where predict raised.
+        for method in ("predict", "decision_function", "predict_proba",
+                       "transform"):
             if hasattr(est, method):
                 with pytest.raises(ValueError, match="assume_finite=True is set"):
                     getattr(est, method)(Z)
+        if hasattr(est, "inverse_transform"):
+            with pytest.raises(ValueError, match="assume_finite=True is set"):
+                est.inverse_transform(np.r_[[[np.nan, 0.5, 0.5]], est.transform(X[:1])])
         target = (np.resize(est.classes_, len(X) + 2) if is_classifier(est)
                   else np.r_[X[:, 0], 0.1, 0.2])
+        args = ((np.r_[X, Z],) if isinstance(est, NonNegAutoencoder)
+                else (np.r_[X, Z], target))
         with pytest.raises(ValueError, match="assume_finite=True is set"):
-            clone(est).fit(np.r_[X, Z], target)
+            clone(est).fit(*args)
     with pytest.raises(ValueError, match="Input X contains NaN"):
-        est.predict(Z)
+        est.transform(Z)

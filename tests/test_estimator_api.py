@@ -566,6 +566,32 @@ def test_verbose_autoencoder_prints_no_gain(data, capsys):
     assert lines and all("loss=" in l and "gain" not in l for l in lines)
 
 
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_verbose_partial_fit_prints_a_line_per_call(data, capsys, Est, solver):
+    # Before: partial_fit printed nothing at any verbose (scikit-learn's MLPs
+    # print a line per call), and ABBAClassifier's verbose=2 fit log said
+    # "stage 1/1: gain=1" (it has no gain).
+    X, y = data
+    name = Est.__name__
+    est = Est((4,), solver=solver, verbose=1, random_state=0)
+    for _ in range(3):
+        est.partial_fit(X, y, classes=np.unique(y))
+    lines = [l for l in capsys.readouterr().out.splitlines()
+             if l.startswith(f"[{name}]")]
+    assert len(lines) == 3
+    for i, line in enumerate(lines):
+        assert re.search(rf"partial_fit call {i + 1}: {X.shape[0]} rows, .*loss=", line)
+        assert ("gain=" in line) == (Est is NonNegMLPClassifier)
+    Est((4,), solver=solver, max_iter=2, verbose=2, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    stage = [l for l in lines if "] stage " in l]
+    assert stage or solver == "adam"  # a line per gain stage under L-BFGS-B
+    assert all(("gain=" in l) == (Est is NonNegMLPClassifier) for l in stage)
+    Est((4,), solver=solver, random_state=0).partial_fit(X, y, classes=np.unique(y))
+    assert capsys.readouterr().out == ""
+
+
 # -------------------------------------------------------------------- partial_fit
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
 def test_partial_fit_contract(data, solver):

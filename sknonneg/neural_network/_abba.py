@@ -13,7 +13,7 @@ from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
 from .._lipschitz import (abba_bounds, abba_factors, abba_rounding_layers,
                           bound_scale)
-from .._validation import has_spread
+from .._validation import check_finite_output, has_spread
 from .._engine.init import init_rows
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import warn_input_scale
@@ -457,7 +457,10 @@ class ABBAClassifier(BaseNetworkClassifier):
         """
         hidden, _ = self._forward(self._check_range(self._check_X(X)))
         x, z = hidden[-1]
-        return np.hstack([x, z]).astype(self._compute_dtype, copy=False)
+        # Under assume_finite=True a NaN is not refused on the way in (before:
+        # NaN rows came out here, where predict raised).
+        return check_finite_output(np.hstack([x, z])).astype(self._compute_dtype,
+                                                              copy=False)
 
     @classmethod
     def from_mlp(cls, mlp, **params):

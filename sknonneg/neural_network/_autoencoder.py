@@ -23,6 +23,7 @@ from .._engine import (
 from .._lipschitz import dense_rounding_layers
 from .._solvers import SOLVERS
 from .._validation import (
+    check_finite_output,
     check_positive_weights,
     check_reconstruction_scale,
     check_sparse_structure,
@@ -187,8 +188,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Floating type of the computation; the fitted attributes are float64.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution and extend ``loss_curve_`` and
-        ``t_``. A network that no longer fits it (``n_components`` or
-        ``decoder`` changed) starts anew, its histories too.
+        ``t_``. After a change of ``n_components``, ``nonneg``,
+        ``nonneg_layers``, ``decoder`` or ``dtype`` it starts anew, Adam's
+        moments and the histories too: it equals a fresh fit.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0
@@ -417,9 +419,6 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     # change it, and a warm start after set_params(decoder=...) starts anew.
     _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "decoder")
     _LAYOUT_PARAMS = ("n_components", "nonneg", "nonneg_layers")
-
-    def _warm_start_compatible(self):
-        return self._fitted_param("decoder") == self.decoder
 
     def _constrained_layers(self):
         """Weight layers (0: encoder, 1: decoder) that ``nonneg`` applies to."""
@@ -674,7 +673,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             Values in [0, 1], float64.
         """
         X = self._check_range(self._check_X(X))
-        return self._encode(X, (self.coefs_[0], self.intercepts_[0]))
+        # Under assume_finite=True a NaN is not refused on the way in (before:
+        # NaN codes came out).
+        return check_finite_output(self._encode(X, (self.coefs_[0],
+                                                    self.intercepts_[0])))
 
     def _range_layers(self):
         # The encoder: sigmoid(X W1 + b1), read as an output layer (no gain).
@@ -707,8 +709,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             raise ValueError(
                 f"X has {codes.shape[1]} features, but {type(self).__name__} "
                 f"inverse_transform expects {self.n_components_} (n_components).")
-        return self._decode(np.asarray(codes, dtype=np.float64),
-                            (self.coefs_[1], self.intercepts_[1]), self.out_activation_)
+        return check_finite_output(
+            self._decode(np.asarray(codes, dtype=np.float64),
+                         (self.coefs_[1], self.intercepts_[1]), self.out_activation_))
 
     @property
     def n_components_(self):

@@ -205,15 +205,20 @@ class BaseNetwork(BaseEstimator):
             return fitted[name]
         return getattr(self, name)
 
-    def _check_params_unchanged(self):
-        """A later ``partial_fit`` continues the model of the first: the parameters
-        that define it may not change in between."""
-        changed = [
+    def _changed_fitted_params(self):
+        """The ``_FITTED_PARAMS`` whose values differ from those of the last fit
+        (the dtype as the compute dtype it names: ``"float32"`` is ``np.float32``)."""
+        return [
             name for name in self._FITTED_PARAMS
             if (_as_float_dtype(self._fitted_param(name)) != self._compute_dtype_param()
                 if name == "dtype"
                 else self._fitted_param(name) != getattr(self, name, None))
         ]
+
+    def _check_params_unchanged(self):
+        """A later ``partial_fit`` continues the model of the first: the parameters
+        that define it may not change in between."""
+        changed = self._changed_fitted_params()
         if changed:
             raise ValueError(
                 f"{', '.join(changed)} changed since the first call to partial_fit; "
@@ -227,9 +232,15 @@ class BaseNetwork(BaseEstimator):
                 and self._warm_start_compatible())
 
     def _warm_start_compatible(self):
-        """Whether ``fit`` with ``warm_start`` may continue the fitted ``theta`` (a
-        subclass refuses when a parameter that shapes its model changed)."""
-        return True
+        """Whether ``fit`` with ``warm_start`` may continue the fitted ``theta``:
+        not after a change of a parameter that prediction reads (``_FITTED_PARAMS``:
+        the compute dtype, the activation, the output, the decoder, ABBA's ``cap``,
+        ``cap_slope`` and ``lipschitz_max``), since the same weights are then
+        another function. Before, only the output, the activation (not ABBA's) and
+        the decoder were compared: a warm start after ``set_params(dtype=...)``,
+        or ABBA's ``activation``/``cap``, continued the old weights (and histories)
+        where the docs promise a fresh fit. A subclass refuses further changes."""
+        return not self._changed_fitted_params()
 
     def _compute_dtype_param(self):
         return _as_float_dtype(self.dtype)

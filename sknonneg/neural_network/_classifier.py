@@ -131,9 +131,12 @@ SHARED_DOCS = {
         Start ``fit`` from the previous solution and extend its histories
         (``loss_curve_``, ``validation_scores_``, ``t_``). With ``gain="auto"``
         it goes on at the gain the previous fit ended with (``gain_``) rather
-        than annealing again; an explicit gain schedule is run again. A network
-        that no longer fits it (``hidden_layer_sizes``, ``activation`` or the
-        output changed) starts anew, its histories too.
+        than annealing again; an explicit gain schedule is run again. After a
+        change of what shapes the network or what prediction reads
+        (``hidden_layer_sizes``, ``positive``, ``monotonic_cst``, ``activation``,
+        the output, ``dtype``; ``ABBAClassifier``'s ``cap``, ``cap_slope`` and
+        ``lipschitz_max``) it starts anew, Adam's moments and the histories too:
+        it equals a fresh fit.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0
@@ -185,7 +188,10 @@ SHARED_DOCS = {
         without. A fit with ``warm_start=True`` on a fitted estimator extends it,
         as it extends ``loss_curve_``.
     best_validation_score_ : float or None
-        The best of them; None without early stopping.""",
+        The best score of the last fit, that of the parameters it kept (after a
+        warm start, the best of the scores that fit added to
+        ``validation_scores_``, not of the earlier ones); None without early
+        stopping.""",
 }
 
 
@@ -282,7 +288,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         # (a binary problem's constrained model needs one logistic output, a new
         # network). Other changes of the targets are refused by the warm fit, as
         # before.
-        if self._fitted_param("output") != self.output:
+        if not super()._warm_start_compatible():  # output, dtype ...
             return False
         if self.output == "auto":
             return (has_constraint(getattr(self, "monotonic_cst_", None))

@@ -12,7 +12,7 @@ from .._kernels import flavour_for
 from .._solvers import Schedule, make_solver
 from .._engine.layers import (DENSE_ACTIVATIONS, dense_activation_function,
                               dense_lipschitz_factor)
-from .._validation import check_finite_parameters, has_spread
+from .._validation import check_finite_output, check_finite_parameters, has_spread
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._monotone import check_monotone_network, resolve_monotonic_cst
 from .._engine.init import init_rows, nonneg_density, signed_draw
@@ -725,12 +725,6 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             return _auto_gain(self.activation, self.solver, _AUTO_GAIN)
         return self.gain
 
-    def _warm_start_compatible(self):
-        # A warm start continues a network with the same output function and
-        # activation; after set_params(activation=...) fit starts anew.
-        return (super()._warm_start_compatible()
-                and self._fitted_param("activation") == self.activation)
-
     def _validate_extra_params(self):
         n_layers = len(self._hidden_sizes()) + 1
         self._positive_layers(n_layers)
@@ -922,7 +916,9 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         """
         X = self._check_range(self._check_X(X))
         hidden, _ = self._forward(X)
-        return hidden[-1].astype(self._compute_dtype, copy=False)
+        # Under assume_finite=True a NaN is not refused on the way in (before:
+        # NaN rows came out here, where predict raised).
+        return check_finite_output(hidden[-1]).astype(self._compute_dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

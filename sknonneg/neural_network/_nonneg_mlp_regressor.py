@@ -303,10 +303,6 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     # outputs other than logistic ones (benchmarks/results/regressor_adam_gain.md).
     _gain_param = _NETWORK._gain_param
 
-    def _warm_start_compatible(self):
-        # A warm start continues a network with the same activation.
-        return self._fitted_param("activation") == self.activation
-
     def _output_type(self):
         return "squared_error"
 

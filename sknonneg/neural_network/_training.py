@@ -655,7 +655,7 @@ class TrainableNetwork(BaseNetwork):
             result.abnormal = run.abnormal
             result.proj_grad_norm = run.proj_grad_norm
             if self.verbose >= 2:
-                self._log(f"stage {stage + 1}/{len(gains)}: gain={gain:.3g} "
+                self._log(f"stage {stage + 1}/{len(gains)}: {self._gain_text(gain)}"
                           f"iterations={run.n_iter} loss={run.loss:.6g} "
                           f"time={time.perf_counter() - t0:.2f}s")
             if monitor is not None and monitor.stopped:
@@ -833,4 +833,13 @@ class TrainableNetwork(BaseNetwork):
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)
+        # Before: partial_fit printed nothing at any verbose (scikit-learn's MLPs
+        # print a line per call).
+        self._log(f"partial_fit call {self.n_iter_}: {X.shape[0]} rows, "
+                  f"{self._gain_text(gain)}loss={loss:.6g}")
         return self
+
+    def _gain_text(self, gain):
+        """``"gain=G "`` for the log lines of a network that has a ``gain``
+        (before, ABBAClassifier's said ``gain=1``: it has none)."""
+        return f"gain={gain:.3g} " if "gain" in self.get_params(deep=False) else ""

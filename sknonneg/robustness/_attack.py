@@ -1,6 +1,7 @@
 """Additive evasion attacks: raise allowed features, within an L1 budget, until a
 sample flagged as the target class is not flagged any more."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,7 +10,7 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .._validation import check_sparse_structure
+from .._validation import check_sparse_structure, user_stacklevel
 from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
 from ._networks import SoftVote, dense_coef, network_of
@@ -506,6 +507,15 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     other side, that uncertified models (``positive="output"`` included) are
     evaded.
 
+    The greedy search makes a move only where it lowers the margin. On a model whose
+    scores are saturated or piecewise constant (a fully grown decision tree, nearest
+    neighbours, isotonic calibration: probabilities of exactly 0 or 1, a margin of
+    ``inf``, plateaus) a sample can stop where no candidate move changes its score
+    at all, though a few more moves would evade it. A ``UserWarning`` then says how
+    many of the failures stopped that way: they do not show robustness. Attack a
+    model with graded scores (a smooth surrogate fitted to the model's predictions,
+    or the uncalibrated classifier), or pass a larger ``step``.
+
     Both searches make each move without looking at the budget, so one run at the
     largest budget gives the success rate at every smaller one
     (``success_rate_at``).
@@ -617,6 +627,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     margin_before = margin.copy()
     active = np.ones(len(rows), dtype=bool) & (n_moves > 0)
     success = np.zeros(len(rows), dtype=bool)
+    flat_rows = np.zeros(len(rows), dtype=bool)
     fixed_candidates = None
     n_allowed = int(allowed.sum())
 
@@ -687,6 +698,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             best = np.argmin(scores, axis=1)
             best_score = scores[np.arange(idx.size), best]
             go = best_score < margin[idx]
+            # Stopped on a plateau: every candidate move left the score as it was
+            # (a leaf of a tree, a nearest neighbour, a probability of exactly 0 or
+            # 1: inf == inf). Not where a move raised it: a certified model's rows
+            # stop there.
+            valid = (flat >= 0).reshape(idx.size, n_c)
+            same = scores == margin[idx][:, None]
+            flat_rows[idx[~go & np.any(valid, axis=1)
+                          & np.all(same | ~valid, axis=1)]] = True
             active[idx[~go]] = False
             if go.any():
                 state.move(idx[go], cand[np.flatnonzero(go), best[go]])
@@ -698,6 +717,21 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             success[moved[flipped]] = True
             active[moved[flipped]] = False
         active &= state.n_done < n_moves
+
+    n_flat = int(np.sum(flat_rows & ~success))
+    if n_flat:
+        # Before: these rows read as failures of the attack like any other, so a
+        # fully grown tree or a 1-nearest-neighbour model looked robust (53% and 26%
+        # evaded where a brute force over the same budget evades 98%).
+        warnings.warn(
+            f"additive_evasion_attack: {n_flat} of the {rows.size} attacked samples "
+            "were not evaded because the greedy search stopped where no candidate "
+            "move changed the model's score (saturated or piecewise-constant scores: "
+            "decision trees, nearest neighbours, isotonic calibration, probabilities "
+            "of exactly 0 or 1); their failure does not show robustness. Attack a "
+            "model with graded scores (a smooth surrogate fitted to this model's "
+            "predictions, or the uncalibrated classifier), or pass a larger step.",
+            UserWarning, stacklevel=user_stacklevel())
 
     # Assemble the perturbed samples.
     r, k = np.nonzero(state.moves >= 0)

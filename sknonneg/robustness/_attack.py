@@ -380,24 +380,31 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
 
 
 def _integer_caps(in_dtype, frame_dtypes, step, n_features):
-    """Per feature, the largest value its integer dtype holds (inf for the others):
-    with an integral ``step`` the perturbed samples keep integer dtypes, so a raise
-    past the maximum would wrap around (uint8 255 + 1 -> 0) in ``X_adv_``."""
+    """Per feature, the largest value its integer or boolean dtype holds (inf for
+    the others): with an integral ``step`` the perturbed samples keep integer dtypes,
+    so a raise past the maximum would wrap around (uint8 255 + 1 -> 0) in
+    ``X_adv_``. A boolean feature stops at 1 (True) whatever the step: before, a
+    presence flag was raised to 2 and the evasions that needed it counted."""
     caps = np.full(n_features, np.inf)
-    if not float(step).is_integer():
-        return caps
+    whole = float(step).is_integer()
 
     def cap(dtype):
-        # pandas' nullable integers (Int64, UInt8) name their NumPy dtype.
-        top = np.iinfo(np.dtype(getattr(dtype, "numpy_dtype", dtype))).max
+        # pandas' nullable integers (Int64, UInt8) and booleans name their NumPy
+        # dtype.
+        dtype = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+        if dtype.kind == "b":
+            return 1.0
+        if not whole:
+            return np.inf
+        top = np.iinfo(dtype).max
         # float64 rounds the 64-bit maxima up, past the type: one float below.
         return float(top) if float(top) <= top else float(np.nextafter(float(top), 0))
 
     if frame_dtypes is not None:
         for j, dtype in enumerate(frame_dtypes):
-            if getattr(dtype, "kind", "O") in "iu":
+            if getattr(dtype, "kind", "O") in "iub":
                 caps[j] = cap(dtype)
-    elif in_dtype.kind in "iu":
+    elif in_dtype.kind in "iub":
         caps[:] = cap(in_dtype)
     return caps
 
@@ -446,8 +453,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         of no feature (an empty list, an all-False mask) is an error: there would
         be nothing to attack.
     step : float, default=1.0
-        Size of one increase. With integer ``X`` and an integral ``step`` (counts)
-        the perturbed samples stay integers (and keep ``X``'s integer dtype).
+        Size of one increase. With integer or boolean ``X`` and an integral ``step``
+        (counts, presence flags) the perturbed samples stay integers (and keep
+        ``X``'s integer or boolean dtype).
     method : {"greedy", "gradient"}, default="greedy"
         ``"greedy"``: each round, scores every candidate move with the model (in
         batches) and makes the one that lowers the target's margin most; stops a
@@ -468,7 +476,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         Largest value of each feature (e.g. 100 for percentages; ``np.inf``:
         unbounded; ``-np.inf``: never raised); None: unbounded. Integer features
         raised by an integral ``step`` also stop at their dtype's
-        maximum (255 for ``uint8``), since they stay integers.
+        maximum (255 for ``uint8``), since they stay integers, and boolean features
+        stop at 1 (``True``) whatever the ``step``.
     threshold : float, default=None
         A decision threshold on the margin (see Notes), e.g. one tuned for a 1%
         false-positive rate: samples whose margin is ``>= threshold`` are flagged
@@ -569,7 +578,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
     if X.dtype.kind not in "iufb":
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
-    int_input = X.dtype.kind in "iu" and float(step).is_integer()
+    int_input = X.dtype.kind in "iub" and float(step).is_integer()
     in_dtype = X.dtype
     X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
     n_samples, n_features = X.shape
@@ -759,9 +768,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
 
         X_adv = pd.DataFrame(X_adv, columns=columns, index=frame_index)
         if float(step).is_integer():
-            # Integer columns stay integers (a whole step keeps them whole).
+            # Integer and boolean columns keep their dtypes (a whole step keeps
+            # them whole, and booleans stop at 1).
             whole = {c: d for c, d in frame_dtypes.items()
-                     if getattr(d, "kind", "O") in "iu"}
+                     if getattr(d, "kind", "O") in "iub"}
             X_adv = X_adv.astype(whole)
     rate = float(succ.sum() / rows.size) if rows.size else float("nan")
     return EvasionResult(

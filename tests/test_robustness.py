@@ -1400,3 +1400,66 @@ def test_attack_stops_boolean_features_at_one_and_keeps_them_boolean(container):
     half_adv = np.asarray(half_adv.toarray() if sp.issparse(half_adv) else half_adv,
                           dtype=float)
     assert half_adv.max() <= 1 and np.any(half_adv == 0.5)
+
+
+@pytest.mark.parametrize("layout", ["passthrough", "none", "nested", "nested_more"])
+def test_text_pipeline_whose_vectorizer_is_not_steps_0(layout):
+    # Before: the attack read steps[0] only, so a vectorizer after a "passthrough"
+    # (or None) step or inside a nested Pipeline failed inside scikit-learn
+    # ('csr_matrix' object has no attribute 'lower'), and monotone_certificate
+    # refused one after "passthrough" ("a vectorizer must be the first step"),
+    # while it certified the nested one.
+    from sklearn.pipeline import Pipeline
+
+    docs = ["buy cheap pills now", "meeting at noon", "cheap cheap offer",
+            "lunch tomorrow", "win money now", "project update attached"] * 10
+    y = np.array([1, 0, 1, 0, 1, 0] * 10)
+    vec = ("vec", CountVectorizer())
+    tfidf = ("tf", TfidfTransformer(norm=None, sublinear_tf=True))
+    steps = {"passthrough": [("noop", "passthrough"), vec],
+             "none": [("noop", None), ("skip", "passthrough"), vec],
+             "nested": [("pre", Pipeline([("noop", "passthrough"), vec]))],
+             "nested_more": [("pre", Pipeline([vec, ("noop", "passthrough"),
+                                                 tfidf]))]}[layout]
+    pipe = Pipeline(steps + [("clf", _net())]).fit(docs, y)
+    cert = monotone_certificate(pipe)
+    assert cert.all_certified_ and "cheap" in set(cert.feature_names_)
+    # It holds: appending words never lowers the score.
+    rng = np.random.RandomState(0)
+    words = list(cert.feature_names_) + ["unseen"]
+    before = pipe.predict_proba(docs[:6])[:, 1]
+    for _ in range(20):
+        added = [d + " " + " ".join(rng.choice(words, size=rng.randint(1, 6)))
+                 for d in docs[:6]]
+        assert np.all(pipe.predict_proba(added)[:, 1] >= before)
+    n = len(steps)  # the outer steps up to the vectorizer
+    if layout == "nested_more":
+        match = r"does not edit text.*steps that follow its vectorizer 'pre__vec'"
+    else:
+        match = (rf"does not edit text.*pipeline\[{n}:\].*"
+                 rf"pipeline\[:{n}\]\.transform\(texts\)")
+    for X in (docs, pipe[:n].transform(docs)):
+        with pytest.raises(ValueError, match=match):
+            additive_evasion_attack(pipe, X, budget=2)
+    if layout != "nested_more":  # what it says to do works
+        res = additive_evasion_attack(pipe[n:], pipe[:n].transform(docs), budget=2)
+        assert res.attacked_.sum() > 0 and res.success_rate_ == 0.0
+
+
+def test_passthrough_between_counts_and_sublinear_tf_is_transparent():
+    # A "passthrough" after the vectorizer changes nothing: sublinear_tf still reads
+    # integer counts (accepted), or float32 ones (refused, as without it).
+    from sklearn.pipeline import Pipeline
+
+    docs = ["cheap pills now", "meeting at noon", "cheap cheap offer",
+            "lunch at noon"] * 5
+    y = np.array([1, 0, 1, 0] * 5)
+    for dtype, ok in ((np.int64, True), (np.float32, False)):
+        pipe = Pipeline([("vec", CountVectorizer(dtype=dtype)), ("noop", "passthrough"),
+                         ("tf", TfidfTransformer(norm=None, sublinear_tf=True)),
+                         ("clf", _net())]).fit(docs, y)
+        if ok:
+            assert monotone_certificate(pipe).all_certified_
+        else:
+            with pytest.raises(ValueError, match="sublinear_tf=True on float32"):
+                monotone_certificate(pipe)

@@ -15,9 +15,11 @@ from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
 from ._networks import SoftVote, dense_coef, network_of
 from ._pipeline import (
+    _flat_steps,
     analyse_steps,
     feature_source,
     input_attribute,
+    is_passthrough,
     split_pipeline,
 )
 
@@ -342,23 +344,41 @@ def _refuse_text_pipeline(estimator):
     does not edit: refused with what to attack instead. Before, only a vectorizer
     the certificate accepts got this message; a TfidfVectorizer (normalised), an
     n-gram or char analyzer failed inside scikit-learn ('csr_matrix' object has no
-    attribute 'lower', or 'Expected 2D array')."""
+    attribute 'lower', or 'Expected 2D array'). The vectorizer is the first step
+    that is not "passthrough" or None, nested Pipelines flattened: before, only
+    ``steps[0]`` was read, and one after a "passthrough" or inside a nested
+    Pipeline failed in the same way."""
     if not isinstance(estimator, Pipeline) or not estimator.steps:
         return
-    first = estimator.steps[0][1]
-    if not isinstance(first, (CountVectorizer, HashingVectorizer)):
+    # (index of the outer step, flattened name, step), "passthrough" and None left
+    # out: the first is the step that reads X.
+    doing = [(i, name, step) for i, outer in enumerate(estimator.steps)
+             for name, step in _flat_steps([outer]) if not is_passthrough(step)]
+    if not doing or not isinstance(doing[0][2], (CountVectorizer, HashingVectorizer)):
         return
+    i, vec_name, first = doing[0]
     name = type(first).__name__
     words = ("" if type(first) is CountVectorizer else
              f" The {name}'s features are not word counts, so a step of the attack "
              "is then a unit of its weight, not an added word: to attack added words, "
              "build the model as CountVectorizer followed by the rest (a "
              "TfidfTransformer, say) and pass the counts.")
+    if any(j == i for j, _, _ in doing[1:]):
+        # The outer step holds more than the vectorizer: no slice of the outer
+        # Pipeline splits the two.
+        what = (f"attack the steps that follow its vectorizer {vec_name!r} (a "
+                "Pipeline of them) on the features the vectorizer makes (its "
+                "transform of the texts)")
+    elif i == 0 and vec_name == estimator.steps[0][0]:
+        what = ("attack the rest of the Pipeline (pipeline[1:]) on the features its "
+                "first step makes (pipeline[0].transform(texts))")
+    else:
+        what = (f"attack the rest of the Pipeline (pipeline[{i + 1}:]) on the "
+                f"features its vectorizer {vec_name!r} makes "
+                f"(pipeline[:{i + 1}].transform(texts))")
     raise ValueError(
         f"additive_evasion_attack raises numeric features and does not edit text, but "
-        f"this Pipeline starts with a {name}: attack the rest of the Pipeline "
-        f"(pipeline[1:]) on the features its first step makes "
-        f"(pipeline[0].transform(texts)).{words}")
+        f"this Pipeline starts with a {name}: {what}.{words}")
 
 
 def _check_params(budget, step, method, max_candidates, batch_rows, threshold):

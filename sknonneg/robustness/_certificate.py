@@ -517,8 +517,8 @@ def monotone_certificate(estimator):
     check_is_fitted(final)
     kinds = analyse_steps(steps)
     up_t, down_t, what = _final_signs(final)
-    if steps and kinds[0] == "text":
-        vectorizer = steps[0][1]
+    if "text" in kinds:  # the first step, after "passthrough" or None ones if any
+        vectorizer = steps[kinds.index("text")][1]
         n_features = len(vectorizer.vocabulary_)
         names = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
     else:

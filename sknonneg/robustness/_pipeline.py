@@ -40,13 +40,14 @@ steps, each checked on its fitted state:
   ``PCA`` ...) is read as an arbitrary function of its columns, which are then
   certified only if the model does not read its outputs at all. Dropped columns
   cannot change the score;
-* as the first step only, on raw text: :class:`~sklearn.feature_extraction.text.
-  CountVectorizer` and :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
-  (``norm=None``) with ``analyzer="word"`` and ``ngram_range=(1, 1)``: adding a word
-  to a text (between spaces) raises that word's count and changes no other (with
-  word n-grams, inserting a word between two others removes the n-gram they
-  formed). The tokens must be runs of word characters (the default
-  ``token_pattern``, or ``r"(?u)\b\w+\b"``), without a custom ``tokenizer``,
+* as the first step only (after ``"passthrough"`` or None steps, if any), on raw
+  text: :class:`~sklearn.feature_extraction.text.CountVectorizer` and
+  :class:`~sklearn.feature_extraction.text.TfidfVectorizer` (``norm=None``) with
+  ``analyzer="word"`` and ``ngram_range=(1, 1)``: adding a word to a text (between
+  spaces) raises that word's count and changes no other (with word n-grams,
+  inserting a word between two others removes the n-gram they formed). The tokens
+  must be runs of word characters (the default ``token_pattern``, or
+  ``r"(?u)\b\w+\b"``), without a custom ``tokenizer``,
   ``preprocessor`` or callable ``strip_accents`` (which could drop or merge words;
   ``"ascii"`` and ``"unicode"`` are accepted), and the counts of an integer
   ``dtype`` of at least 32 bits (narrower ones wrap around) or a float one
@@ -83,7 +84,7 @@ from sklearn.preprocessing import (
 )
 
 __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
-           "feature_source", "input_attribute", "split_pipeline"]
+           "feature_source", "input_attribute", "is_passthrough", "split_pipeline"]
 
 #: NumPy ufuncs whose computed values are non-decreasing (``FunctionTransformer``):
 #: exact or correctly rounded (``sqrt``, ``sign``, ``floor``, ``ceil``, ``rint``,
@@ -103,6 +104,11 @@ _ROUNDED_NOT_MONOTONE = (np.log, np.log10, np.cbrt, np.exp, np.expm1, np.tanh,
 #: Token patterns of whole runs of word characters between word boundaries: a word
 #: inserted between spaces leaves every other token as it was.
 _SAFE_TOKEN_PATTERNS = (r"(?u)\b\w\w+\b", r"(?u)\b\w+\b", r"\b\w\w+\b", r"\b\w+\b")
+
+
+def is_passthrough(step):
+    """Whether a Pipeline step is ``"passthrough"`` or None: it changes nothing."""
+    return step is None or (isinstance(step, str) and step == "passthrough")
 
 
 def _flat_steps(steps, prefix=""):
@@ -243,8 +249,10 @@ def _check_trusted(name, step):
 def check_monotone_step(name, step, position, after_counts, computed=True):
     """Raise ``ValueError`` unless ``step`` is per-feature non-decreasing.
 
-    ``position`` is the step's index in the Pipeline; ``after_counts`` says whether
-    the step's input is the output of a count vectorizer (integer counts).
+    ``position`` is the step's index among the Pipeline's steps that are not
+    ``"passthrough"`` or None (a vectorizer must be at 0: it reads the raw text);
+    ``after_counts`` says whether the step's input is the output of a count
+    vectorizer (integer counts).
     ``computed``: the step's computed values must be non-decreasing (the
     certificate's need); ``False``: non-decreasing as a function suffices (to map a
     constraint's direction to the raw features, as ``check_monotonic`` does: it
@@ -265,7 +273,8 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
         return "columns"
     if isinstance(step, (CountVectorizer,)):
         if position != 0:
-            _refuse(name, step, "a vectorizer must be the first step (it reads text)")
+            _refuse(name, step, 'a vectorizer must be the first step that is not '
+                                '"passthrough" or None (it reads text)')
         _check_vectorizer(name, step, computed)
         return "text"
     if isinstance(step, SelectorMixin):
@@ -325,15 +334,23 @@ def analyse_steps(steps, computed=True):
     return their kinds (see :func:`check_monotone_step`, also for ``computed``)."""
     kinds = []
     after_counts = False
-    for position, (name, step) in enumerate(steps):
+    # "passthrough" and None steps change nothing and are not counted: a vectorizer
+    # after them is the first step that reads the input (before, one after a
+    # "passthrough" was refused as "not the first step", while one inside a nested
+    # Pipeline was accepted).
+    position, previous = 0, None
+    for name, step in steps:
         kind = check_monotone_step(name, step, position, after_counts, computed)
+        if is_passthrough(step):
+            kinds.append(kind)
+            continue
         if (computed and after_counts and isinstance(step, TfidfTransformer)
-                and step.sublinear_tf and np.dtype(steps[position - 1][1].dtype)
-                == np.float32):
+                and step.sublinear_tf and np.dtype(previous.dtype) == np.float32):
             _refuse(name, step, _FLOAT32_LOG.replace(
                 "use dtype", "give the vectorizer dtype"))
         kinds.append(kind)
         after_counts = kind == "text" and not isinstance(step, TfidfVectorizer)
+        position, previous = position + 1, step
     return kinds
 
 

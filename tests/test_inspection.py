@@ -937,3 +937,24 @@ def test_inspection_arguments_are_checked_with_their_names():
     assert weight_sparsity(np.ones((2, 3)))["hoyer"].iloc[0] == 0.0
     assert hoyer_sparsity(np.full(1000, 0.1)) == 0.0
     assert hoyer_sparsity([0, 0, 1, 0]) == 1.0
+
+
+@pytest.mark.parametrize("name", ["mlp", "nonneg_real"])
+def test_output_weights_ravels_a_column_vector_y(name):
+    # Before: y of shape (n, 1) for a multiclass network was read as a one-label
+    # indicator matrix, silently: one row of bars, labelled "0", averaged over the
+    # samples whose class is not 0.
+    from sklearn.exceptions import DataConversionWarning
+
+    if name == "nonneg_real" and NonNegMLPClassifier is None:
+        pytest.skip("sknonneg.NonNegMLPClassifier not available")
+    X, y = _digits()
+    X, y = X[:300], y[:300]
+    est = fitted(name)
+    flat = OutputWeightsDisplay.from_estimator(est, X, y)
+    with pytest.warns(DataConversionWarning, match="A column-vector y was passed"):
+        column = OutputWeightsDisplay.from_estimator(est, X, y.reshape(-1, 1))
+    assert column.activation_labels == flat.activation_labels
+    assert len(column.activation_labels) == 10
+    np.testing.assert_allclose(column.mean_activations, flat.mean_activations)
+    plt.close("all")

@@ -1,9 +1,13 @@
 """Hinton diagram of the hidden-to-output weights (paper's Fig. 2)."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
+from sklearn.exceptions import DataConversionWarning
+
+from .._validation import user_stacklevel
 
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
@@ -516,9 +520,12 @@ class OutputWeightsDisplay:
             only). Activations are ``estimator.transform(X)`` when the network
             has ``transform``, otherwise computed from ``coefs_``/``intercepts_``
             (MLPClassifier).
-        y : array-like of shape (n_samples,), default=None
-            Class of each sample of ``X``; if ``None`` the predicted classes
-            are used.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), default=None
+            Class of each sample of ``X`` (a label indicator matrix for a
+            multilabel network); if ``None`` the predicted classes are used. A
+            column vector of classes, of shape (n_samples, 1), for a network that
+            is not multilabel is raveled with a ``DataConversionWarning``, as
+            scikit-learn's estimators do.
         units : None, int or array-like of int, default=None
             Hidden units to show (see :meth:`HiddenUnitsDisplay.from_estimator`).
         order : {None, "output_weight", "class"}, default=None
@@ -609,6 +616,16 @@ class OutputWeightsDisplay:
             if len(labels) != H.shape[0]:
                 raise ValueError("X and y have inconsistent numbers of samples")
             classes = getattr(final, "classes_", None)
+            if labels.ndim == 2 and labels.shape[1] == 1 and not is_multilabel(final):
+                # Before: read as a one-label indicator matrix, silently: one row
+                # of bars, named after the first class, averaged over the samples
+                # whose class is not 0. scikit-learn's words (column_or_1d).
+                warnings.warn(
+                    "A column-vector y was passed when a 1d array was expected. "
+                    "Please change the shape of y to (n_samples, ), for example "
+                    "using ravel().", DataConversionWarning,
+                    stacklevel=user_stacklevel())
+                labels = labels.ravel()
             if labels.ndim == 2:
                 # Multilabel indicator: one group per label, the samples that have it.
                 names = (list(classes) if classes is not None

@@ -958,3 +958,42 @@ def test_output_weights_ravels_a_column_vector_y(name):
     assert len(column.activation_labels) == 10
     np.testing.assert_allclose(column.mean_activations, flat.mean_activations)
     plt.close("all")
+
+
+def test_describe_network_names_passthrough_steps():
+    # Before: "preceded by: str -> NoneType" for "passthrough" and None steps.
+    from sklearn.pipeline import Pipeline
+
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe = Pipeline([("a", "passthrough"), ("b", None), ("scale", MinMaxScaler()),
+                         ("clf", MLPClassifier(**_mlp_kw()))]).fit(X[:200], y[:200])
+    text = describe_network(pipe)
+    lines = text.splitlines()
+    assert "  preceded by: passthrough -> passthrough -> MinMaxScaler" in lines
+    assert "NoneType" not in text and "str ->" not in text
+
+
+def test_hidden_units_display_argument_errors_name_the_argument():
+    # Before: units=True was units=1 (top_features refuses k=True); unit_ids of the
+    # wrong length raised "unit_labels must have one entry per unit", naming an
+    # argument that was not passed; 3-D weights raised "too many values to unpack
+    # (expected 2)".
+    est = fitted("mlp")
+    for bad in (True, False, np.True_):
+        with pytest.raises(ValueError, match="units must be None, a positive int or "
+                           "an array-like of int"):
+            HiddenUnitsDisplay.from_estimator(est, units=bad)
+    with pytest.raises(ValueError, match=r"unit_ids must have one entry per unit "
+                       r"\(2 rows of weights\), got shape \(1,\)"):
+        HiddenUnitsDisplay(np.ones((2, 4)), unit_ids=[5]).plot()
+    with pytest.raises(ValueError, match=r"unit_labels must have one entry per unit "
+                       r"\(2 rows of weights\), got 3"):
+        HiddenUnitsDisplay(np.ones((2, 4)), unit_labels=["a", "b", "c"]).plot()
+    with pytest.raises(ValueError, match=r"weights must be a 2-D array of shape "
+                       r"\(n_units, n_features\), got shape \(2, 2, 4\)"):
+        HiddenUnitsDisplay(np.ones((2, 2, 4))).plot()
+    assert list(HiddenUnitsDisplay(np.ones((2, 4)), unit_ids=[5, 7]).plot()
+                .unit_ids) == [5, 7]
+    plt.close("all")

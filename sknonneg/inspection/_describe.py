@@ -81,7 +81,9 @@ def describe_network(estimator, tol=1e-6):
             f"{df['n_out'].iloc[0]} components"
         )
     if hasattr(estimator, "steps") and len(estimator.steps) > 1:
-        pre = " -> ".join(type(s).__name__ for _, s in estimator.steps[:-1])
+        # "passthrough" and None steps by that name (before: "str -> NoneType").
+        pre = " -> ".join("passthrough" if s is None or isinstance(s, str)
+                          else type(s).__name__ for _, s in estimator.steps[:-1])
         lines.append(f"  preceded by: {pre}")
 
     header = (

@@ -189,6 +189,10 @@ class HiddenUnitsDisplay:
         """
         plt = import_pyplot()
         W = np.atleast_2d(np.asarray(self.weights, dtype=float))
+        if W.ndim != 2:
+            # Before: "too many values to unpack (expected 2)".
+            raise ValueError(f"weights must be a 2-D array of shape (n_units, "
+                             f"n_features), got shape {W.shape}.")
         n_units, n_features = W.shape
         shape = _resolve_image_shape(n_features, self.image_shape)
         if normalize not in ("global", "unit"):
@@ -200,11 +204,16 @@ class HiddenUnitsDisplay:
         unit_ids = (
             np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
         )
+        if unit_ids.ndim != 1 or unit_ids.shape[0] != n_units:
+            # Before: the error blamed unit_labels, which were made from them.
+            raise ValueError(f"unit_ids must have one entry per unit ({n_units} rows "
+                             f"of weights), got shape {unit_ids.shape}.")
         labels = (
             [str(u) for u in unit_ids] if self.unit_labels is None else list(self.unit_labels)
         )
         if len(labels) != n_units:
-            raise ValueError("unit_labels must have one entry per unit")
+            raise ValueError(f"unit_labels must have one entry per unit ({n_units} "
+                             f"rows of weights), got {len(labels)}.")
 
         if not (isinstance(signed, (bool, np.bool_)) or (isinstance(signed, str)
                                                           and signed == "auto")):

@@ -311,6 +311,11 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
             f"order must be None, 'output_weight' or 'class'; got {order!r}"
         )
     take_first = None
+    if isinstance(units, (bool, np.bool_)):
+        # bool is an int, but units=True is not a count (before: it was units=1;
+        # top_features refuses k=True the same way).
+        raise ValueError(f"units must be None, a positive int or an array-like of "
+                         f"int; got {units!r}.")
     if units is None:
         idx = np.arange(n_units)
     elif isinstance(units, (int, np.integer)):

@@ -1463,3 +1463,22 @@ def test_passthrough_between_counts_and_sublinear_tf_is_transparent():
         else:
             with pytest.raises(ValueError, match="sublinear_tf=True on float32"):
                 monotone_certificate(pipe)
+
+
+def test_certificate_of_an_mlpregressor_names_its_output_function():
+    # Before: MLPRegressor(loss="poisson"), whose output is exp, was described as
+    # "identity output" (certified rightly: exp is increasing).
+    from sklearn.neural_network import MLPRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    for loss, out in (("squared_error", "identity output"), ("poisson", "exp output")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reg = MLPRegressor(hidden_layer_sizes=4, loss=loss, max_iter=20,
+                               random_state=0).fit(X, X[:, 0] + 0.1)
+        for W in reg.coefs_:
+            np.clip(W, 0, None, out=W)
+        assert reg.out_activation_ == out.split()[0]
+        cert = monotone_certificate(reg)
+        assert f"2 layers, {out}:" in repr(cert) and cert.all_certified_

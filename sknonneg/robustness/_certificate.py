@@ -183,8 +183,9 @@ def _network_layers(final):
     if isinstance(final, (NonNegMLPClassifier, NonNegMLPRegressor)):
         _check_direction_keeping(final)
     if isinstance(final, (NonNegMLPRegressor, MLPRegressor)):
-        # Identity outputs: each output is a_{L-1} W_L + b_L. With W_L >= 0 (checked
-        # with the other layers after the first), every output is non-decreasing
+        # Identity outputs: each output is a_{L-1} W_L + b_L (MLPRegressor with
+        # loss="poisson": its exp, increasing too). With W_L >= 0 (checked with
+        # the other layers after the first), every output is non-decreasing
         # wherever a_{L-1} is: the certificate holds for all outputs at once.
         if isinstance(final, MLPRegressor) and (
                 final.activation not in _MONOTONE_ACTIVATIONS):  # pragma: no cover
@@ -192,8 +193,11 @@ def _network_layers(final):
                              "to be non-decreasing.")
         coefs = list(final.coefs_)
         outputs = coefs[-1].shape[1]
+        # The fitted output function: before, an exp output (loss="poisson") was
+        # described as "identity output".
+        act = getattr(final, "out_activation_", None) or "identity"
         return coefs, (f"{name}, {len(coefs)} layers, "
-                       f"{'identity output' if outputs == 1 else f'{outputs} outputs'}")
+                       f"{f'{act} output' if outputs == 1 else f'{outputs} outputs'}")
     if _is_linear_regressor(final):
         check_is_fitted(final)
         if not hasattr(final, "coef_"):  # RANSACRegressor: a wrapper, no coef_

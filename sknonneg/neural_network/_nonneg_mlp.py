@@ -139,8 +139,10 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
         ``{feature_name: -1|0|1}`` when fitted on a DataFrame (features not named are
         free, unknown names are an error). It signs the first layer's weights of
-        each feature (>= 0, <= 0, free), overriding ``positive`` for that layer.
-        The guarantee is exact, for every input: with every later layer
+        each feature (>= 0, <= 0, free), overriding ``positive`` for that layer:
+        unlike ``HistGradientBoosting*``'s, where constraints of 0 alone equal None,
+        a 0 here frees that feature's first-layer weights, which None leaves to
+        ``positive``. The guarantee is exact, for every input: with every later layer
         non-negative and a single logistic output, P(class ``classes_[1]``) (and
         each label's probability for multilabel targets) is non-decreasing in every
         +1 feature and non-increasing in every -1 feature, as computed in

@@ -74,7 +74,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
         ``{feature_name: -1|0|1}`` when fitted on a DataFrame (features not named
         are free; unknown names are an error). It signs the first layer's weights
-        of each feature, overriding ``positive`` for that layer. With every later
+        of each feature, overriding ``positive`` for that layer: unlike
+        ``HistGradientBoosting*``'s, where constraints of 0 alone equal None, a 0
+        here frees that feature's first-layer weights, which None leaves to
+        ``positive``. With every later
         layer non-negative (``positive=True``) every output is non-decreasing in
         the +1 features and non-increasing in the -1 features, exactly.
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
@@ -523,7 +526,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values, in the units of the training targets.
+            Predicted values, in the units of the training targets; float64
+            whatever ``dtype`` (the network runs in ``dtype``, the targets'
+            scaling is undone in float64; scikit-learn's ``MLPRegressor`` returns
+            float32 for float32 input).
         """
         return self._predict_from_logits(self._validated_logits(X))
 

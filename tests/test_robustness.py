@@ -1363,6 +1363,17 @@ def test_greedy_attack_warns_of_samples_stopped_where_no_move_changes_the_score(
             warnings.simplefilter("error", UserWarning)
             res = additive_evasion_attack(model, X, budget=3)
         assert np.sum(res.attacked_ & ~res.success_) > 0
+    # Nor where a certified network's candidates (the moves of least first-order
+    # change) are all features of weight 0, which leave its score as it is
+    # (before: every failure of the text example's certified network was warned of).
+    Xw = rng.poisson(0.3, size=(300, 60)).astype(float)
+    yw = (Xw[:, 0] + Xw[:, 1] - Xw[:, 2] - Xw[:, 3] > 0).astype(int)
+    sparse_net = _net(positive=True, l1=1e-2, max_iter=60).fit(Xw, yw)
+    assert np.sum(np.abs(sparse_net.coefs_[0]).max(axis=1) == 0) > 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        res = additive_evasion_attack(sparse_net, Xw, budget=3, max_candidates=5)
+    assert res.attacked_.sum() > 0 and res.success_rate_ == 0
     # Only the greedy search scores moves; the gradient one never stops this way.
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)

@@ -540,7 +540,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     scores are saturated or piecewise constant (a fully grown decision tree, nearest
     neighbours, isotonic calibration: probabilities of exactly 0 or 1, a margin of
     ``inf``, plateaus) a sample can stop where no candidate move changes its score
-    at all, though a few more moves would evade it. A ``UserWarning`` then says how
+    at all, though a few more moves would evade it. For a model without an input
+    gradient (whose candidates are scored blind) a ``UserWarning`` then says how
     many of the failures stopped that way: they do not show robustness. Attack a
     model with graded scores (a smooth surrogate fitted to the model's predictions,
     or the uncalibrated classifier), or pass a larger ``step``.
@@ -731,10 +732,16 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             # (a leaf of a tree, a nearest neighbour, a probability of exactly 0 or
             # 1: inf == inf). Not where a move raised it: a certified model's rows
             # stop there.
-            valid = (flat >= 0).reshape(idx.size, n_c)
-            same = scores == margin[idx][:, None]
-            flat_rows[idx[~go & np.any(valid, axis=1)
-                          & np.all(same | ~valid, axis=1)]] = True
+            # Only for models without an input gradient: with one, the candidates
+            # are the moves of least first-order change, and where they all leave
+            # the score as it is, so does every move that could lower it (a
+            # certified network's candidates are its words of weight 0; before,
+            # all 1099 failures of one were warned of as plateaus).
+            if not scorer.has_gradient:
+                valid = (flat >= 0).reshape(idx.size, n_c)
+                same = scores == margin[idx][:, None]
+                flat_rows[idx[~go & np.any(valid, axis=1)
+                              & np.all(same | ~valid, axis=1)]] = True
             active[idx[~go]] = False
             if go.any():
                 state.move(idx[go], cand[np.flatnonzero(go), best[go]])

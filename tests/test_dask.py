@@ -604,6 +604,27 @@ def test_thread_limits_refuses_bad_arguments(kwargs, error, match):
         ThreadLimits(**kwargs)
 
 
+@pytest.mark.parametrize("class_weight", [{"spam": 5.0, "ham": 1.0}, "balanced"])
+def test_warm_kernels_ignores_class_weight(class_weight):
+    # Before: "The classes, [0, 1, 2], are not in class_weight" for a dict naming
+    # the real labels ("balanced": partial_fit's refusal of it), from warm_kernels
+    # and from every worker's setup of ThreadLimits(warm_for=...): the tiny warm-up
+    # fit kept class_weight and fitted the made-up labels 0..2.
+    import asyncio
+
+    from sknonneg import ABBAClassifier
+    from sknonneg.parallel import ThreadLimits, warm_kernels
+
+    for est in (NonNegMLPClassifier(class_weight=class_weight),
+                ABBAClassifier(class_weight=class_weight)):
+        assert isinstance(warm_kernels(est), dict)
+        assert est.class_weight == class_weight  # the estimator is not changed
+    if _importable("distributed"):
+        plugin = ThreadLimits(1, warm_for=NonNegMLPClassifier(class_weight=class_weight))
+        asyncio.run(plugin.setup(None))
+        plugin.teardown(None)
+
+
 @needs_dask
 def test_grid_search_on_cluster_matches_serial(client, small_digits, serial_search):
     X, y = small_digits

@@ -80,6 +80,12 @@ def _small_copy(estimator):
         small_params["n_components"] = 2
     if "monotonic_cst" in params:  # sized for the real data, not these 4 features
         small_params["monotonic_cst"] = None
+    if "class_weight" in params:
+        # Keyed by the real labels, not the made-up 0..2 (a dict naming others was
+        # "The classes, [0, 1, 2], are not in class_weight"), and "balanced" is
+        # refused by partial_fit; class weights multiply sample_weight, which every
+        # fit passes to the kernels anyway, so they choose no kernel.
+        small_params["class_weight"] = None
     return clone(estimator).set_params(**small_params)
 
 
@@ -135,7 +141,8 @@ def warm_kernels(estimator=None, *, sparse=False):
         ``NonNegMLPClassifier``, ``NonNegMLPRegressor``, ``ABBAClassifier`` or
         ``NonNegAutoencoder``. Its parameters set the kernels to compile
         (``dtype``, ``output``, number of hidden layers, ``solver``, ABBA's
-        ``activation``); its sizes do not matter. Default:
+        ``activation``); its sizes do not matter, nor do ``class_weight`` and
+        ``monotonic_cst`` (made for the real labels and features). Default:
         ``NonNegMLPClassifier()``.
     sparse : bool, default=False
         Also compile the CSR kernels.

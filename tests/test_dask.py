@@ -708,6 +708,48 @@ def test_parallel_prediction(client, digits):
         np.testing.assert_array_equal(wrapped.predict(X_da).compute(), clf.predict(X))
 
 
+@needs_dask
+def test_predict_blocks_runs_the_estimator_on_real_rows_only():
+    # Before: predict_blocks first ran the estimator on a made-up row of zeros (to
+    # learn the output's dtype and columns), and on one for each block of 0 rows:
+    # pipelines that refuse zeros failed ("Found unknown categories [0.0]", Box-Cox's
+    # "strictly positive", a log's "Input X contains infinity") although
+    # pipe.predict(X) works.
+    import dask
+    import dask.array as da
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import (FunctionTransformer, OneHotEncoder,
+                                       PowerTransformer)
+
+    from sknonneg.parallel import predict_blocks
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(1, 4, size=(90, 3)).astype(float)  # categories 1..3, never 0
+    y = (X[:, 0] > 1).astype(int)
+    X_da = da.from_array(X, chunks=(30, 3))
+    mask = np.r_[np.zeros(30, bool), np.ones(30, bool), X[60:, 1] > 1]
+    with dask.config.set(scheduler="synchronous"):
+        for pre in (OneHotEncoder(), PowerTransformer(method="box-cox"),
+                    FunctionTransformer(np.log)):
+            pipe = make_pipeline(pre, NonNegMLPClassifier(3, max_iter=5,
+                                                          random_state=0)).fit(X, y)
+            for method in ("predict", "predict_proba"):
+                expected = getattr(pipe, method)(X)
+                got = predict_blocks(pipe, X_da, method=method)
+                assert got.dtype == expected.dtype
+                np.testing.assert_array_equal(got.compute(), expected)
+                # A block of 0 rows, known or not (boolean indexing: the first
+                # block is emptied), gives 0 rows of the output's columns.
+                empty_blocks = da.from_array(X, chunks=((0, 30, 0, 60), 3))
+                for X_in, rows in ((empty_blocks, slice(None)),
+                                   (X_da[da.from_array(mask, chunks=30)], mask)):
+                    got = predict_blocks(pipe, X_in, method=method).compute()
+                    np.testing.assert_array_equal(got, expected[rows])
+            with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\) "
+                               r"\(shape=\(0, 3\)\) .* by predict_blocks"):
+                predict_blocks(pipe, X_da[:0])
+
+
 def test_doc_code_blocks_are_the_example_script():
     """Every code block of doc/scaling.md is a piece of examples/scaling_recipes.py."""
     doc = (ROOT / "doc" / "scaling.md").read_text()

@@ -213,10 +213,25 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     return model.compute() if compute else model
 
 
-def _apply(X, estimator, method):
+def _apply(X, estimator, method, dtype, tail):
+    """``estimator.method(X)``; for a block of 0 rows (which estimators refuse) an
+    empty result of the output's ``dtype`` and ``tail`` shape, without a call."""
     if X.shape[0] == 0:
-        return getattr(estimator, method)(np.zeros((1, X.shape[1]), X.dtype))[:0]
+        return np.empty((0,) + tail, dtype=dtype)
     return getattr(estimator, method)(X)
+
+
+def _first_row(X):
+    """The first row of the dask array ``X``, computed (the work of one block,
+    more only when leading blocks are empty); None if ``X`` has no rows."""
+    for i, size in enumerate(X.chunks[0]):
+        if size == 0:
+            continue
+        block = X.blocks[i] if np.isnan(size) else X.blocks[i][:1]
+        block = block.compute()
+        if block.shape[0]:
+            return block[:1]
+    return None
 
 
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba",
@@ -232,7 +247,11 @@ def predict_blocks(estimator, X, *, method="predict"):
         Sent once to the workers (it is a single key of the graph), not once per
         block.
     X : dask.array.Array of shape (n_samples, n_features)
-        Chunked along the rows.
+        Chunked along the rows. Its first row is computed at once (the work of
+        one block), and ``method`` applied to it, to learn the output's dtype and
+        columns: the estimator never sees made-up data. Blocks of 0 rows (after
+        boolean indexing, say) give 0 rows without a call; an ``X`` of no rows
+        at all is a ``ValueError``, as ``method`` on it would be.
     method : {"predict", "predict_proba", "predict_log_proba", "decision_function", \
 "transform"}, default="predict"
         The method to apply to every block.
@@ -278,15 +297,22 @@ def predict_blocks(estimator, X, *, method="predict"):
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimensions.")
     X, _ = _row_blocks(X)
-    # The output's dtype and columns, from one row (no data needed).
-    sample = getattr(estimator, method)(np.zeros((1, X.shape[1]), dtype=X.dtype))
+    # The output's dtype and columns, from the first real row. Before: from a
+    # made-up row of zeros, which a fitted pipeline may refuse (a OneHotEncoder
+    # whose categories exclude 0, Box-Cox, a log) although every real row predicts.
+    row = _first_row(X)
+    if row is None:
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a "
+                         "minimum of 1 is required by predict_blocks.")
+    sample = getattr(estimator, method)(row)
     est = dask.delayed(estimator, traverse=False)
+    dtype, tail = sample.dtype, sample.shape[1:]
     meta = sample[:0]
     if sample.ndim == 1:
-        return X.map_blocks(_apply, est, method, drop_axis=1, dtype=sample.dtype,
-                            meta=meta)
-    return X.map_blocks(_apply, est, method, chunks=(X.chunks[0], sample.shape[1:]),
-                        dtype=sample.dtype, meta=meta)
+        return X.map_blocks(_apply, est, method, dtype, tail, drop_axis=1,
+                            dtype=dtype, meta=meta)
+    return X.map_blocks(_apply, est, method, dtype, tail, chunks=(X.chunks[0], tail),
+                        dtype=dtype, meta=meta)
 
 
 # The thread limits ThreadLimits set in this process, shared by the workers that run

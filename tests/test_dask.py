@@ -479,6 +479,40 @@ def test_fit_dask_blocks_splits_sample_weight_at_the_row_chunks(digits):
 
 
 @needs_dask
+def test_fit_dask_blocks_takes_a_sparse_y_and_refuses_a_scalar_sample_weight(digits):
+    # Before: a bare "IndexError: tuple index out of range" for an in-memory sparse
+    # label indicator y (which partial_fit and partial_fit_chunks take) and for a
+    # scalar sample_weight or y: np.asarray made them 0-d.
+    import dask
+    import dask.array as da
+    import scipy.sparse as sp
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X = digits[0][:600]
+    Y = np.c_[digits[1][:600] % 2, digits[1][:600] > 4].astype(int)
+    blocks = da.from_array(X, chunks=(200, -1))
+    clf = NonNegMLPClassifier(hidden_layer_sizes=6, output="logistic", max_iter=3,
+                              random_state=0)
+    ref = _loop(clone(clf), X, Y, 200)
+    with dask.config.set(scheduler="synchronous"):
+        for Y_sparse in (sp.csr_matrix(Y), sp.coo_matrix(Y)):
+            got = fit_dask_blocks(clone(clf), blocks, Y_sparse)
+            np.testing.assert_array_equal(got._theta, ref._theta)
+    with pytest.raises(ValueError, match="X has 600 rows but y has 599"):
+        fit_dask_blocks(clone(clf), blocks, sp.csr_matrix(Y[:599]))
+    with pytest.raises(ValueError, match=r"sample_weight must be 1-D, of shape "
+                       r"\(n_samples,\), got shape \(\)"):
+        fit_dask_blocks(clone(clf), blocks, Y, sample_weight=2.0)
+    with pytest.raises(TypeError, match="sample_weight must be a 1-D array-like, "
+                       "got a sparse matrix"):
+        fit_dask_blocks(clone(clf), blocks, Y, sample_weight=sp.csr_matrix(Y[:, :1]))
+    with pytest.raises(ValueError, match=r"y must be of shape \(n_samples,\) or "
+                       r"\(n_samples, n_outputs\), got shape \(\)"):
+        fit_dask_blocks(clone(clf), blocks, 3)
+
+
+@needs_dask
 def test_fit_dask_blocks_takes_the_autoencoder_and_in_memory_targets(digits):
     import dask
     import dask.array as da

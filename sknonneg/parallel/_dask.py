@@ -11,9 +11,11 @@ import copy
 import threading
 
 import numpy as np
+import scipy.sparse as sp
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
+from .._validation import check_sparse_structure
 from ._chunks import _check_partial_fit, _check_positive_int, partial_fit_params
 from ._workers import _warm_target, warm_kernels
 
@@ -95,10 +97,11 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
         Chunked along the rows (chunks across the columns are merged). Blocks of
         0 rows (after boolean indexing, say) are skipped: they add nothing to
         ``partial_fit``. If every block is empty, ``ValueError``.
-    y : dask.array.Array, array-like or None, default=None
+    y : dask.array.Array, array-like, sparse matrix or None, default=None
         Labels or targets of shape (n_samples,) or (n_samples, n_outputs),
         rechunked to the row chunks of ``X`` when they differ
-        (an in-memory array is split at them); None for an unsupervised estimator
+        (an in-memory array is split at them, an in-memory sparse label indicator
+        matrix into CSR row slices); None for an unsupervised estimator
         (``NonNegAutoencoder``). When the row chunk sizes of ``X`` are unknown
         (``nan``, after boolean indexing), ``y`` must be a dask array with the same
         row chunks (indexed with the same mask), else ``ValueError``: or call
@@ -119,7 +122,7 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
         Return the trained estimator; ``False`` returns a ``dask.delayed`` of it.
     **fit_params : dict
         Passed to every ``partial_fit`` call; ``sample_weight``, one weight per
-        row of ``X`` (a dask or in-memory array), is split at ``X``'s row chunks
+        row of ``X`` (a 1-D dask or in-memory array), is split at ``X``'s row chunks
         as ``y`` is, each call getting its block's weights (with the same rule
         for unknown chunk sizes).
 
@@ -177,8 +180,30 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
             # Before: dask's "Chunks must be unchanging along dimensions with
             # missing values" from the rechunk below.
             raise ValueError(_unknown_chunks_message(name, name))
+        if in_memory and sp.issparse(values):
+            if name != "y":
+                # Before: a bare "IndexError: tuple index out of range".
+                raise TypeError(f"{name} must be a 1-D array-like, got a sparse "
+                                "matrix.")
+            # A sparse label indicator matrix, as partial_fit takes it (and
+            # partial_fit_chunks): split into CSR row slices at X's row chunks.
+            # Before: np.asarray made it 0-d, "IndexError: tuple index out of range".
+            check_sparse_structure(values, name=name)
+            values = values.tocsr()
+            if values.shape[0] != X.shape[0]:
+                raise ValueError(f"X has {X.shape[0]} rows but {name} has "
+                                 f"{values.shape[0]}.")
+            stops = np.cumsum(X.chunks[0])
+            return [dask.delayed(values[stop - size:stop], traverse=False)
+                    for size, stop in zip(X.chunks[0], stops)]
         if in_memory:
             values = np.asarray(values)
+        expected = ((1,) if name == "sample_weight" else (1, 2))
+        if values.ndim not in expected:
+            # Before: a scalar gave a bare "IndexError: tuple index out of range".
+            shapes = ("1-D, of shape (n_samples,)" if name == "sample_weight"
+                      else "of shape (n_samples,) or (n_samples, n_outputs)")
+            raise ValueError(f"{name} must be {shapes}, got shape {values.shape}.")
         # Known lengths that differ (a dask array said "Chunks do not add up to
         # shape" from the rechunk below); unknown ones (nan) are left to the blocks.
         n_x, n_v = X.shape[0], values.shape[0]

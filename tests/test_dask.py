@@ -333,6 +333,16 @@ def test_partial_fit_chunks_takes_what_partial_fit_takes_and_refuses_no_rows(dig
 
 
 
+def test_partial_fit_chunks_refuses_a_scalar_y(digits):
+    # Before: "TypeError: object of type 'int' has no len()".
+    X = digits[0][:20]
+    for y in (3, np.int64(3), "ab"):
+        with pytest.raises(ValueError, match=r"y must be of shape \(n_samples,\) or "
+                           r"\(n_samples, n_outputs\), got shape \(\)"):
+            partial_fit_chunks(NonNegMLPClassifier(2, max_iter=2), X, y,
+                               classes=[0, 1])
+
+
 def test_partial_fit_chunks_takes_sample_weight(digits, tmp_path):
     # Before: "partial_fit_chunks() got an unexpected keyword argument
     # 'sample_weight'" (fit_dask_blocks takes one). Each call gets its chunk's

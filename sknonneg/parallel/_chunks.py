@@ -182,6 +182,10 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         # unfitted without a word.
         raise ValueError(f"Found array with 0 sample(s) (shape={tuple(shape)}) while a "
                          "minimum of 1 is required by partial_fit_chunks.")
+    if y is not None and not sp.issparse(y) and np.ndim(y) == 0:
+        # Before: "TypeError: object of type 'int' has no len()".
+        raise ValueError(f"y must be of shape (n_samples,) or (n_samples, n_outputs), "
+                         f"got shape {np.shape(y)}.")
     n_y = None if y is None else (y.shape[0] if sp.issparse(y) else len(y))
     if y is not None and n_y != n_samples:
         raise ValueError(f"X has {n_samples} rows but y has {n_y}.")

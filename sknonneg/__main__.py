@@ -129,30 +129,42 @@ def main(argv=None):
                         help="folder holding mnist.npz (default: sklearn's digits)")
     parser.add_argument("--hidden", type=_int_at_least(1), default=None,
                         help="hidden units (default: 50 on digits, 150 on MNIST)")
-    parser.add_argument("--max-iter", type=_int_at_least(1), default=200)
+    parser.add_argument("--max-iter", type=_int_at_least(1), default=200,
+                        help="iterations of the two networks and, on digits, of "
+                             "sklearn's MLPClassifier (default: 200)")
     # The estimators' random_state range (NumPy's seeds).
-    parser.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0)
+    parser.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0,
+                        help="random_state of every model (default: 0; the digits "
+                             "train/test split is fixed)")
     args = parser.parse_args(argv)
     if args.data_home is not None and not args.data_home.strip():
         parser.error("--data-home must name the folder that holds mnist.npz")
 
     try:
         name, X_train, X_test, y_train, y_test = load_data(args.data_home)
-    # Missing, unreadable or damaged: a message, not a traceback. The first two in
-    # the CLI's terms: load_mnist's spoke of download_if_missing=False, data_home=...
-    # and SKNONNEG_DATA, which the command line does not take.
-    except (FileNotFoundError, NotADirectoryError) as exc:
+    # Missing, unreadable or damaged: a message, not a traceback. A missing file, a
+    # file for the folder and a folder for the file in the CLI's terms: load_mnist's
+    # spoke of download_if_missing=False, data_home=... and SKNONNEG_DATA, which the
+    # command line does not take.
+    except OSError as exc:
         from .datasets._mnist import MNIST
 
         home = os.path.abspath(os.path.expanduser(args.data_home))
-        what = (f"{home} is a file, not a folder" if isinstance(exc, NotADirectoryError)
-                else f"{MNIST.filename} is not in {home}")
+        path = os.path.join(home, MNIST.filename)
+        if isinstance(exc, NotADirectoryError):
+            what = f"{home} is a file, not a folder"
+        elif isinstance(exc, FileNotFoundError):
+            what = f"{MNIST.filename} is not in {home}"
+        elif os.path.isdir(path):
+            # Before: load_mnist's advice, "pass data_home=... / set the
+            # SKNONNEG_DATA environment variable".
+            what = f"{path} is a folder, not the file {MNIST.filename}"
+        else:
+            parser.exit(2, f"{parser.prog}: error: {exc}\n(On the command line, "
+                           "--data-home names the folder that holds mnist.npz.)\n")
         parser.exit(2, f"{parser.prog}: error: {what}: --data-home names the folder "
                        f"that holds {MNIST.filename} (sha256 {MNIST.sha256}); without "
                        "--data-home the demo runs on scikit-learn's digits.\n")
-    except OSError as exc:
-        parser.exit(2, f"{parser.prog}: error: {exc}\n(On the command line, "
-                       "--data-home names the folder that holds mnist.npz.)\n")
     n_hidden = args.hidden if args.hidden is not None else (
         50 if args.data_home is None else 150)
     print(f"sknonneg {__version__}: {name}, {X_train.shape[0]} train / "

@@ -57,6 +57,34 @@ def test_demo_data_home_messages_speak_in_cli_terms(tmp_path, capsys, what):
         assert api_term not in words
 
 
+def test_demo_data_home_holding_a_folder_named_mnist_npz_speaks_in_cli_terms(
+        tmp_path, capsys):
+    # Before: load_mnist's advice for a directory in place of the file, "pass
+    # data_home=... / set the SKNONNEG_DATA environment variable", neither an
+    # option of the command line.
+    (tmp_path / "mnist.npz").mkdir()
+    with pytest.raises(SystemExit) as exc:
+        main(["--data-home", str(tmp_path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m sknonneg: error: ")
+    assert f"{tmp_path / 'mnist.npz'} is a folder, not the file mnist.npz" in err
+    assert "--data-home names the folder that holds mnist.npz" in err
+    words = err.replace(str(tmp_path), "")
+    for api_term in ("download_if_missing", "data_home", "SKNONNEG_DATA"):
+        assert api_term not in words
+
+
+def test_demo_help_describes_every_option(capsys):
+    # Before: --max-iter and --seed had no help text.
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--max-iter MAX_ITER iterations of the two networks" in out
+    assert "--seed SEED random_state of every model" in out
+
+
 @pytest.mark.parametrize("what", ["a file", "a damaged archive"])
 def test_demo_data_home_unusable_is_a_clear_error(tmp_path, capsys, what):
     # Before: a traceback (NotADirectoryError, OSError) where a missing file gave

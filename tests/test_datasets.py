@@ -136,6 +136,16 @@ def _make_fake_reuters(path):
             f.write(json.dumps(doc) + "\n")
 
 
+@pytest.fixture
+def small_fake_files(monkeypatch):
+    """The loaders take the fake files above: 12 / 5 MNIST images, 3 / 2 Reuters
+    documents, where the real files hold thousands (the loaders refuse any other
+    number)."""
+    monkeypatch.setattr(_mnist, "N_SAMPLES", {"train": 12, "test": 5})
+    monkeypatch.setattr(_reuters, "N_DOCUMENTS",
+                        dict.fromkeys(_reuters.N_DOCUMENTS, {"train": 3, "test": 2}))
+
+
 def _leftovers(directory):
     return sorted(p.name for p in Path(directory).iterdir())
 
@@ -253,7 +263,8 @@ def test_unknown_reuters_subset(tmp_path):
 # --------------------------------------------------------------------------
 
 
-def test_download_mnist_from_url(monkeypatch, tmp_path, http_server):
+def test_download_mnist_from_url(monkeypatch, tmp_path, http_server,
+                                 small_fake_files):
     base_url, serve_dir = http_server
     arrays = _make_fake_mnist(serve_dir / MNIST_FILE)
     sha = _sha256_file(serve_dir / MNIST_FILE)
@@ -306,7 +317,8 @@ def test_download_checksum_mismatch_leaves_nothing(
     assert _leftovers(home) == []  # a data home that was there is kept
 
 
-def test_download_tries_urls_in_turn(monkeypatch, tmp_path, http_server):
+def test_download_tries_urls_in_turn(monkeypatch, tmp_path, http_server,
+                                     small_fake_files):
     """404 and corrupted mirrors are skipped; the good one is used."""
     base_url, serve_dir = http_server
     (serve_dir / "bad").mkdir()
@@ -361,7 +373,8 @@ def test_failed_download_leaves_no_tree_of_empty_folders(monkeypatch, tmp_path,
     assert _leftovers(tmp_path / "kept") == ["note.txt"]
 
 
-def test_download_mirror_from_env_var(monkeypatch, tmp_path, http_server):
+def test_download_mirror_from_env_var(monkeypatch, tmp_path, http_server,
+                                      small_fake_files):
     base_url, serve_dir = http_server
     _make_fake_reuters(serve_dir / TOP10_FILE)
     sha = _sha256_file(serve_dir / TOP10_FILE)
@@ -400,7 +413,7 @@ def test_download_mirror_from_env_var(monkeypatch, tmp_path, http_server):
         "corn", "grain", "wheat", "earn", "acq"]
 
 
-def test_existing_file_verify(monkeypatch, tmp_path):
+def test_existing_file_verify(monkeypatch, tmp_path, small_fake_files):
     home = tmp_path / "home"
     home.mkdir()
     arrays = _make_fake_mnist(home / MNIST_FILE)
@@ -621,6 +634,40 @@ def test_real_reuters_hit_rate_sanity(real_reuters):
     names = [bunch.target_names[k] for k in pred]
     assert multilabel_hit_rate(bow.Y_test, names,
                                classes=bunch.target_names) == hit
+
+
+# ------------------------------------------- MNIST and Reuters: partial files
+def test_mnist_and_reuters_refuse_another_number_of_samples(tmp_path):
+    # Before: load_mnist and load_reuters loaded a partial file (a valid archive, a
+    # gzip cut at a line end) as a smaller data set, silently, where the tabular
+    # loaders refuse it. Here without the real files: the fakes hold 12 / 5 images
+    # and 3 / 2 documents.
+    _make_fake_mnist(tmp_path / MNIST_FILE)
+    with pytest.raises(OSError, match=r"mnist\.npz' gives 12 train images, expected "
+                       r"60000 .*cut short.* verify=True .*download it again"):
+        load_mnist(tmp_path, download_if_missing=False)
+    _make_fake_reuters(tmp_path / TOP10_FILE)
+    with pytest.raises(OSError, match=r"top10\.jsonl\.gz' gives 3 training and 2 "
+                       r"test documents, expected 6490 and 2545 .*cut short.* "
+                       r"verify=True .*download it again"):
+        load_reuters(tmp_path, download_if_missing=False)
+
+
+def test_real_mnist_and_reuters_files_cut_short_are_refused(tmp_path):
+    # Before: 100 images per split loaded as (100, 784); Reuters without its last
+    # 500 lines as 6490 / 2045 documents (its DESCR says 6,490 / 2,545).
+    with np.load(_real_data_home(MNIST_FILE) / MNIST_FILE) as real:
+        np.savez_compressed(tmp_path / MNIST_FILE,
+                            **{key: real[key][:100] for key in real.files})
+    with pytest.raises(OSError, match="gives 100 train images, expected 60000"):
+        load_mnist(tmp_path, download_if_missing=False)
+    for subset, filename in (("top10", TOP10_FILE), ("all90", ALL90_FILE)):
+        lines = gzip.decompress(
+            (_real_data_home(filename) / filename).read_bytes()).splitlines(True)
+        (tmp_path / filename).write_bytes(gzip.compress(b"".join(lines[:-500])))
+        with pytest.raises(OSError, match=r"test documents, expected \d+ and \d+ "
+                                          r"\(the subset's documented size\)"):
+            load_reuters(tmp_path, subset, download_if_missing=False)
 
 
 # ------------------------------------------------------------ tabular loaders

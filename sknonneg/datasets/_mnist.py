@@ -18,6 +18,10 @@ MNIST = RemoteFileMetadata(
 
 _KEYS = ("X_train", "y_train", "X_test", "y_test")
 
+#: Images in each split of ``mnist.npz`` (the shapes the docstring promises), always
+#: checked: a partial file (a smaller export) is a valid archive all the same.
+N_SAMPLES = {"train": 60000, "test": 10000}
+
 MNIST_DESCR = """\
 .. _mnist_dataset:
 
@@ -109,8 +113,8 @@ def load_mnist(
     FileNotFoundError
         If the file is missing and ``download_if_missing`` is False.
     OSError
-        If the download failed, or the file is corrupt or has an unexpected
-        layout.
+        If the download failed, or the file is corrupt, has an unexpected
+        layout or another number of images than 60,000 and 10,000.
 
     Examples
     --------
@@ -169,6 +173,14 @@ def load_mnist(
             )
         if y.size and (y.min() < 0 or y.max() > 9):
             raise OSError(f"{path!r} has {name} labels outside 0..9")
+        # Before: a file of 100 images per split loaded as (100, 784), silently.
+        expected = N_SAMPLES[name]
+        if X.shape[0] != expected:
+            raise OSError(
+                f"{path!r} gives {X.shape[0]} {name} images, expected {expected} (the "
+                "data set's documented size): the file is cut short or another "
+                f"version of it. Check it with verify=True (sha256 {MNIST.sha256}), "
+                "or delete it to download it again.")
 
     y_train = y_train.astype(np.int64)
     y_test = y_test.astype(np.int64)

@@ -35,6 +35,13 @@ REUTERS = {
     ),
 }
 
+#: Training and test documents of each subset's file (the counts its description
+#: gives), always checked: a file cut at a line end is a valid gzip all the same.
+N_DOCUMENTS = {
+    "top10": {"train": 6490, "test": 2545},
+    "all90": {"train": 7770, "test": 3019},
+}
+
 _SUBSET_DESCR = {
     "top10": """\
 **Subset "top10" (R10):** ModApte documents (``LEWISSPLIT`` TRAIN/TEST with
@@ -161,7 +168,8 @@ def load_reuters(
     FileNotFoundError
         If the file is missing and ``download_if_missing`` is False.
     OSError
-        If the download failed or the file is corrupt.
+        If the download failed, or the file is corrupt or gives another number
+        of documents than the subset has (see its ``DESCR``).
 
     See Also
     --------
@@ -217,6 +225,16 @@ def load_reuters(
         raise OSError(f"could not read Reuters file {path!r}: it holds no "
                       f"{' and no '.join(empty)} documents of the ModApte split; "
                       f"replace it with the file of that name.")
+    # Before: a file without its last lines loaded as a smaller data set, silently.
+    counts = {split: len(part["data"]) for split, part in parts.items()}
+    if counts != N_DOCUMENTS[subset]:
+        expected = N_DOCUMENTS[subset]
+        raise OSError(
+            f"{path!r} gives {counts['train']} training and {counts['test']} test "
+            f"documents, expected {expected['train']} and {expected['test']} (the "
+            f"subset's documented size): the file is cut short or another version of "
+            f"it. Check it with verify=True (sha256 {REUTERS[subset].sha256}), or "
+            "delete it to download it again.")
 
     target_names = sorted(
         {c for part in parts.values() for labels in part["target"]

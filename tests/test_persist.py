@@ -5,6 +5,7 @@ legitimately fitted estimator bit for bit."""
 import copy
 import io
 import json
+import pickle
 import zipfile
 
 import numpy as np
@@ -195,6 +196,24 @@ def test_load_gives_back_every_legitimately_fitted_estimator(tmp_path, case):
     final = est[-1] if hasattr(est, "steps") else est
     loaded_final = loaded[-1] if hasattr(loaded, "steps") else loaded
     np.testing.assert_array_equal(loaded_final._theta, final._theta)
+
+
+def test_an_autoencoder_copied_after_set_params_keeps_its_fitted_decoder(tmp_path):
+    # Before: after set_params(decoder="linear", nonneg=False) on a fitted
+    # autoencoder, persist.load (and pickle) rebuilt out_activation_="identity"
+    # and weight_constraints_=["free", "free"] from the new parameters: the
+    # copy's inverse_transform differed from the original's by up to 0.9.
+    ae = NonNegAutoencoder(n_components=2, nonneg="bounds", max_iter=3,
+                           random_state=0).fit(X)
+    want = ae.inverse_transform(ae.transform(X))
+    ae.set_params(decoder="linear", nonneg=False)
+    path = tmp_path / "ae.skops"
+    persist.dump(ae, path)
+    for loaded in (persist.load(path), pickle.loads(pickle.dumps(ae))):
+        assert loaded.out_activation_ == "logistic"
+        assert loaded.weight_constraints_ == ["free", "nonneg"]
+        np.testing.assert_array_equal(loaded.inverse_transform(loaded.transform(X)),
+                                      want)
 
 
 # --------------------------------------------------- edited network layouts

@@ -420,11 +420,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "decoder")
     _LAYOUT_PARAMS = ("n_components", "nonneg", "nonneg_layers")
 
-    def _constrained_layers(self):
-        """Weight layers (0: encoder, 1: decoder) that ``nonneg`` applies to."""
-        if not isinstance(self.nonneg, str):  # False or np.False_
+    def _constrained_layers(self, fitted=False):
+        """Weight layers (0: encoder, 1: decoder) that ``nonneg`` applies to (with
+        ``fitted``, the ``nonneg`` and ``nonneg_layers`` of the last fit)."""
+        param = self._fitted_param if fitted else lambda name: getattr(self, name)
+        if not isinstance(param("nonneg"), str):  # False or np.False_
             return ()
-        return (0, 1) if self.nonneg_layers == "both" else (1,)
+        return (0, 1) if param("nonneg_layers") == "both" else (1,)
 
     def _build_layout(self, n_features, n_outputs):
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
@@ -523,9 +525,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.coefs_ = coefs
         self.intercepts_ = intercepts
         self.components_ = coefs[1]
-        self.out_activation_ = "logistic" if self.decoder == "sigmoid" else "identity"
-        kind = {"bounds": "nonneg", "penalty": "penalty"}.get(self.nonneg, "free")
-        constrained = self._constrained_layers()
+        # The fitted decoder and constraints, not the current parameters: this also
+        # runs on unpickling and persist.load (before, a set_params(decoder=...)
+        # after the fit changed inverse_transform once the model was copied).
+        decoder, nonneg = self._fitted_param("decoder"), self._fitted_param("nonneg")
+        self.out_activation_ = "logistic" if decoder == "sigmoid" else "identity"
+        kind = {"bounds": "nonneg", "penalty": "penalty"}.get(nonneg, "free")
+        constrained = self._constrained_layers(fitted=True)
         self.weight_constraints_ = [kind if i in constrained else "free"
                                     for i in range(2)]
 

@@ -208,8 +208,10 @@ def load(file, *, trusted=()):
         disagree with ``n_features_in_``, ``n_outputs_`` or ``classes_``, a gain or
         a target scale (``y_scale_``) that is not finite and positive (either would
         reverse the output's direction), a ``monotonic_cst_`` that its sign
-        constraints do not keep, or a layout that is not the one the parameters
-        it was fitted with build (valid as its parameter constraints define
+        constraints do not keep, an output function (``out_activation_``) or a
+        number of output units other than the parameters it was fitted with
+        give (a classifier's ``output``, the autoencoder's ``decoder``), or a
+        layout that is not the one the parameters it was fitted with build (valid as its parameter constraints define
         them): every layer's sign constraints, activation, ABBA role, slope and
         cap, L1 penalty and storage, and where each block lies in the
         parameters. The fitted arrays (``coefs_``, ...) are derived from the
@@ -343,8 +345,8 @@ def _networks(obj):
 def _check_network(est, file):
     """The fitted state of a loaded network agrees with itself: parameters of the
     layout's length, finite and within its bounds, shapes matching the number of
-    features and outputs, and a layout that is the one the parameters it was
-    fitted with build (``_check_layout``). A file edited by hand, or written by an
+    features and outputs, and a layout and an output function that are the ones
+    the parameters it was fitted with build (``_check_layout``). A file edited by hand, or written by an
     incompatible version, is a ``ValueError`` here rather than a wrong prediction,
     an overstated Lipschitz bound or certificate, or a read out of bounds in a
     kernel."""
@@ -434,9 +436,10 @@ def _check_layout(est, layout, fail):
     ``_fitted_params``: ``_FITTED_PARAMS`` and ``_LAYOUT_PARAMS``; a file without
     them, the current ones), valid as the estimator's parameter constraints define
     them. Every layer's fields (signs, activation, ABBA role, slope and cap, L1,
-    free or split storage) and the packing of ``theta`` must agree: an edited
-    field would change what prediction computes (or what the Lipschitz bounds
-    and monotonicity certificates promise) without any array changing."""
+    free or split storage), the packing of ``theta`` and the output function
+    (``_check_out_activation``) must agree: an edited field would change what
+    prediction computes (or what the Lipschitz bounds and monotonicity
+    certificates promise) without any array changing."""
     from ._compat import validate_parameter_constraints
 
     names = (*est._FITTED_PARAMS, *getattr(est, "_LAYOUT_PARAMS", ()))
@@ -496,3 +499,47 @@ def _check_layout(est, layout, fail):
             fail(f"its monotonic_cst_={getattr(est, 'monotonic_cst_', None)!r} is not "
                  f"the monotonic_cst it was fitted with "
                  f"({getattr(ref, 'monotonic_cst_', None)!r})")
+    _check_out_activation(est, ref, layout, fail)
+
+
+def _check_out_activation(est, ref, layout, fail):
+    """``out_activation_``, which prediction reads, is the output function of the
+    parameters the network was fitted with (``ref`` holds them): a classifier's
+    ``output`` (``"auto"`` resolved as its fit resolves it), with as many output
+    units as that output gives its classes; the regressor's identity; the
+    autoencoder's decoder. Before, a binary softmax classifier whose
+    ``out_activation_`` was edited to "logistic" (or "bogus") loaded, and
+    predict_proba changed by up to 0.37."""
+    from .neural_network._autoencoder import NonNegAutoencoder
+    from .neural_network._classifier import BaseNetworkClassifier
+    from .neural_network._monotone import has_constraint
+    from .neural_network._nonneg_mlp_regressor import NonNegMLPRegressor
+
+    got = getattr(est, "out_activation_", None)
+    if isinstance(est, NonNegAutoencoder):
+        want = "logistic" if ref.decoder == "sigmoid" else "identity"
+    elif isinstance(est, NonNegMLPRegressor):
+        want = "identity"
+    elif isinstance(est, BaseNetworkClassifier):
+        want = ref._output_type()
+        multilabel = getattr(est, "_multilabel", None)
+        n_classes, n_outputs = len(est.classes_), layout.layer_sizes[-1]
+        if ref.output == "auto":
+            auto = ("logistic" if multilabel or (
+                n_classes == 2 and has_constraint(getattr(ref, "monotonic_cst", None)))
+                else "softmax")
+            if not _same(want, auto):
+                fail(f'output="auto" resolved to {want!r} (_auto_output), but it '
+                     f"resolves to {auto!r} for the targets it was fitted on")
+        if want not in ("softmax", "logistic") or (want == "softmax" and multilabel):
+            fail(f"its output {want!r} is not one its targets were fitted with")
+        units = 1 if want == "logistic" and n_classes == 2 and not multilabel \
+            else n_classes
+        if n_outputs != units:
+            fail(f"its {n_classes} classes need {units} {want} output "
+                 f"unit{'s' * (units != 1)}, its network has {n_outputs}")
+    else:
+        return
+    if not _same(got, want):
+        fail(f"its out_activation_={got!r} is not the output function it was fitted "
+             f"with ({want!r})")

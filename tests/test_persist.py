@@ -312,6 +312,39 @@ def test_load_refuses_sign_constraints_of_other_networks(tmp_path, kind):
         persist.load(path)
 
 
+@pytest.mark.parametrize("case, edits", [
+    ("clf-softmax", {"out_activation_": "logistic"}),
+    ("clf-softmax", {"out_activation_": "bogus"}),
+    ("clf-logistic", {"out_activation_": "softmax"}),
+    ("clf-softmax", {"out_activation_": "logistic", ("_fitted_params", "output"):
+                     "logistic", "output": "logistic"}),  # 2 units, not 1
+    ("clf-auto-binary", {"out_activation_": "logistic", "_auto_output": "logistic"}),
+    ("clf-auto-3", {"out_activation_": "logistic", "_auto_output": "logistic"}),
+    ("clf-auto-3", {"_auto_output": "bogus", "out_activation_": "bogus"}),
+    ("abba", {"out_activation_": "logistic"}),
+    ("regressor", {"out_activation_": "logistic"}),
+])
+def test_load_refuses_an_output_function_it_was_not_fitted_with(tmp_path, case, edits):
+    # Before: a binary softmax classifier whose out_activation_ was edited to
+    # "logistic" (or "bogus") loaded, and predict_proba changed by up to 0.37; a
+    # regressor's "logistic" loaded and its monotone_certificate said so.
+    est = {"clf-softmax": lambda: _fitted("clf-softmax"),
+           "clf-logistic": lambda: _fitted("clf-logistic"),
+           "clf-auto-binary": lambda: NonNegMLPClassifier(**KW).fit(X, Y2),
+           "clf-auto-3": lambda: NonNegMLPClassifier(**KW).fit(X, Y3),
+           "abba": lambda: ABBAClassifier(**KW).fit(X, Y2),
+           "regressor": lambda: _fitted("regressor")}[case]()
+    path = tmp_path / "est.skops"
+    persist.dump(est, path)
+    schema, files = _read(path)
+    for keys, value in edits.items():
+        _edit(schema, [keys] if isinstance(keys, str) else list(keys), json.dumps(value))
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="est.skops holds an inconsistent "
+                                         f"{type(est).__name__}: .*output"):
+        persist.load(path)
+
+
 # ------------------------------------------------------------- damaged files
 def _clf_file(tmp_path):
     path = tmp_path / "clf.skops"

@@ -255,8 +255,12 @@ def load(file, *, trusted=()):
     unknown = [name for name in found if name not in allowed]
     ours = [name for name in unknown if name.split(".")[0] == "sknonneg"]
     # Before: every sknonneg type off TRUSTED_TYPES was said to come from another
-    # version, also one this version has (a MonotoneCertificate, say).
-    stale = [name for name in ours if not _has_type(name)]
+    # version, also one this version has (a MonotoneCertificate, say). Every
+    # sknonneg name is looked up, also those in trusted (before, a file of another
+    # version loaded with trusted=untrusted_types(file), as the docs advise for
+    # meta-estimators, failed in skops with a raw ModuleNotFoundError).
+    stale = [name for name in found
+             if name.split(".")[0] == "sknonneg" and not _has_type(name)]
     if stale:
         raise ValueError(
             f"{file} was written by another version of sknonneg: it holds "

@@ -435,6 +435,24 @@ def test_load_says_another_version_for_a_type_this_one_lacks(tmp_path):
         persist.load(path)
 
 
+@pytest.mark.parametrize("module, name", [
+    ("sknonneg._engine.layout_v2", "ParameterLayout"),  # a module it lacks
+    ("sknonneg._engine.layout", "ParameterLayoutV2"),  # a class it lacks
+])
+def test_load_says_another_version_also_for_trusted_types(tmp_path, module, name):
+    # Before: loaded with trusted=persist.untrusted_types(path), as the docs advise
+    # for meta-estimators, a raw ModuleNotFoundError, or "does not hold a
+    # consistent estimator: building it failed with AttributeError".
+    path = _clf_file(tmp_path)
+    schema, files = _read(path)
+    _node(schema, "_layout").update(__module__=module, __class__=name)
+    _write(path, schema, files)
+    for trusted in ((), persist.untrusted_types(path)):
+        with pytest.raises(ValueError, match=f"written by another version of "
+                                             f"sknonneg: it holds {module}.{name},"):
+            persist.load(path, trusted=trusted)
+
+
 def test_load_refuses_fitted_parameters_that_build_another_network(tmp_path):
     # The hidden widths are compared before anything of their size is built.
     path = _clf_file(tmp_path)

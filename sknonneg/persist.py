@@ -205,9 +205,9 @@ def load(file, *, trusted=()):
         regressor or autoencoder; alone or anywhere inside a meta-estimator,
         list or dict) is inconsistent: parameters of another length
         than its layout, non-finite or outside its sign constraints, shapes that
-        disagree with ``n_features_in_``, ``n_outputs_`` or ``classes_``, a gain or
-        a target scale (``y_scale_``) that is not finite and positive (either would
-        reverse the output's direction), a ``monotonic_cst_`` that its sign
+        disagree with ``n_features_in_``, ``n_outputs_`` (each an int) or
+        ``classes_``, a gain or a target scale (``y_scale_``) that is not a finite
+        positive number (either would reverse the output's direction), a ``monotonic_cst_`` that its sign
         constraints do not keep, an output function (``out_activation_``) or a
         number of output units other than the parameters it was fitted with
         give (a classifier's ``output``, the autoencoder's ``decoder``), or a
@@ -356,6 +356,8 @@ def _check_network(est, file):
     kernel."""
     if not hasattr(est, "_theta"):
         return  # not fitted
+    import numbers
+
     import numpy as np
 
     def fail(reason):
@@ -383,29 +385,43 @@ def _check_network(est, file):
             fail(f"a layer has the unknown activation "
                  f"{getattr(layer, 'activation', None)!r}")
     sizes = list(layout.layer_sizes)
-    n_features = getattr(est, "n_features_in_", None)
+    for name in ("n_features_in_", "n_outputs_"):
+        value = getattr(est, name, None)
+        # Before: n_features_in_="3" was "n_features_in_=3 but the network's first
+        # layer reads 3 features".
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            fail(f"its {name}={value!r} is of type {type(value).__name__}, not an "
+                 f"int")
+    n_features = est.n_features_in_
     if n_features != sizes[0] or est.components_.shape[1] != sizes[0]:
         fail(f"n_features_in_={n_features} but the network's first layer reads "
              f"{sizes[0]} features")
-    if getattr(est, "n_outputs_", None) != sizes[-1]:
-        fail(f"n_outputs_={getattr(est, 'n_outputs_', None)} but the network has "
-             f"{sizes[-1]} outputs")
+    if est.n_outputs_ != sizes[-1]:
+        fail(f"n_outputs_={est.n_outputs_} but the network has {sizes[-1]} outputs")
     if hasattr(est, "classes_"):
         n_classes = len(est.classes_)
         if n_classes != sizes[-1] and not (n_classes == 2 and sizes[-1] == 1):
             fail(f"{n_classes} classes for {sizes[-1]} outputs")
     if any(w.min() < 0 for w in getattr(est, "coefs_a_", []) + getattr(est, "coefs_b_", [])):
         fail("an ABBA block is negative")
+    def numbers_in(value, positive=False):
+        """Whether ``value`` is made of finite (and positive) ints or floats; a
+        string (before: numpy's raw TypeError, "ufunc 'isfinite' not
+        supported") or a bool is not."""
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError):  # ragged nested lists
+            return False
+        return (array.dtype.kind in "iuf" and bool(np.all(np.isfinite(array)))
+                and (not positive or bool(np.all(array > 0))))
+
     gain = est._fitted_gain() if hasattr(est, "_fitted_gain") else None
-    if gain is not None and not (np.all(np.isfinite(gain))
-                                 and np.all(np.asarray(gain) > 0)):
-        fail(f"its gain {gain!r} is not finite and positive")
+    if gain is not None and not numbers_in(gain, positive=True):
+        fail(f"its gain {gain!r} is not a finite positive number")
     if hasattr(est, "y_scale_"):  # regressor: y = y_mean_ + y_scale_ * z
         shape = (sizes[-1],)
         if not (np.shape(est.y_scale_) == shape == np.shape(est.y_mean_)
-                and np.all(np.isfinite(est.y_mean_))
-                and np.all(np.isfinite(est.y_scale_))
-                and np.all(np.asarray(est.y_scale_) > 0)):
+                and numbers_in(est.y_mean_) and numbers_in(est.y_scale_, positive=True)):
             fail("its target scaling (y_mean_, y_scale_) is not finite and positive, "
                  f"of shape {shape}")
     cst = getattr(est, "monotonic_cst_", None)

@@ -6,6 +6,7 @@ import copy
 import io
 import json
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -342,6 +343,28 @@ def test_load_refuses_an_output_function_it_was_not_fitted_with(tmp_path, case, 
     _write(path, schema, files)
     with pytest.raises(ValueError, match="est.skops holds an inconsistent "
                                          f"{type(est).__name__}: .*output"):
+        persist.load(path)
+
+
+@pytest.mark.parametrize("key, content, message", [
+    ("_gain_", '"x"', "its gain 'x' is not a finite positive number"),
+    ("n_features_in_", '"4"', "its n_features_in_='4' is of type str, not an int"),
+    ("n_features_in_", "4.0", "its n_features_in_=4.0 is of type float, not an int"),
+    ("n_outputs_", "true", "its n_outputs_=True is of type bool, not an int"),
+])
+def test_load_refuses_a_fitted_field_of_the_wrong_type(tmp_path, key, content,
+                                                       message):
+    # Before: _gain_="x" was numpy's raw TypeError "ufunc 'isfinite' not
+    # supported"; n_features_in_="4" was "n_features_in_=4 but the network's first
+    # layer reads 4 features"; 4.0 "expected a sequence of integers ... got
+    # '4.0'"; n_outputs_=True loaded (True == 1).
+    path = tmp_path / "clf.skops"
+    persist.dump(_fitted("clf-logistic"), path)
+    schema, files = _read(path)
+    _edit(schema, [key], content)
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
+                                         "NonNegMLPClassifier: " + re.escape(message)):
         persist.load(path)
 
 

@@ -127,7 +127,7 @@ def untrusted_types(file):
     ValueError
         If ``file`` is not a skops file (not a zip archive, or one without a skops
         schema), or if it is damaged: a member missing, corrupted (bad CRC) or cut
-        short.
+        short, or a schema.json that is not a skops schema.
 
     Examples
     --------
@@ -140,6 +140,7 @@ def untrusted_types(file):
     ...     persist.untrusted_types(path)
     ['sknonneg.preprocessing._ramps.RampTransformer']
     """
+    import json
     import zipfile
     import zlib
 
@@ -149,6 +150,12 @@ def untrusted_types(file):
         with zipfile.ZipFile(file) as archive:
             names = set(archive.namelist())
     except zipfile.BadZipFile as exc:
+        if _starts_as_zip(file, start):
+            # Before: a skops file cut short (an interrupted copy) was said not to
+            # be one, and pointed to joblib.load.
+            raise _damaged(file, zipfile.BadZipFile(
+                "it starts as a zip archive, but the archive's directory at its end "
+                "is missing or damaged")) from exc
         raise ValueError(
             f"{file!s} is not a file written by sknonneg.persist.dump or "
             f"skops.io.dump: {exc} (a pickle or joblib file is loaded with "
@@ -166,12 +173,37 @@ def untrusted_types(file):
         # Before: a missing member was a raw KeyError, a corrupted one (bad CRC)
         # was said not to be a skops file at all.
         raise _damaged(file, exc) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError,
+            AttributeError) as exc:
+        # Before: raw errors of json and skops ("Invalid skops protocol None",
+        # "'list' object has no attribute 'get'"). skops' own ValueErrors (a
+        # protocol newer than it reads) are clear as they are.
+        reason = str(exc).rstrip(".")
+        raise _damaged(file, exc, f"its schema.json is not a skops schema: {reason}"
+                       ) from exc
 
 
-def _damaged(file, exc):
+def _starts_as_zip(file, start=None):
+    """Whether ``file`` (a path, or a file object read from ``start``) begins with
+    a zip archive's signature."""
+    try:
+        if start is None:
+            with open(file, "rb") as handle:
+                head = handle.read(4)
+        else:
+            file.seek(start)
+            head = file.read(4)
+    except (OSError, TypeError, ValueError, AttributeError):
+        return False
+    return head == b"PK\x03\x04"
+
+
+def _damaged(file, exc, reason=None):
     """The error for a skops file that cannot be read whole: a member missing,
-    corrupted (bad CRC, bad compressed data) or cut short."""
-    reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    corrupted (bad CRC, bad compressed data) or cut short, or a schema that is not
+    one."""
+    if reason is None:
+        reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
     return ValueError(
         f"{file!s} is a damaged skops file: {reason} ({type(exc).__name__}). It was "
         "corrupted or cut short after it was written (or edited by hand); nothing "
@@ -198,7 +230,8 @@ def load(file, *, trusted=()):
     ------
     ValueError
         If ``file`` is not a skops file (not a zip archive, or one without a skops
-        schema), or a damaged one (a member missing, corrupted or cut short). If
+        schema), or a damaged one (a member missing, corrupted or cut short, a
+        schema.json that is not a skops schema). If
         the file holds sknonneg types that this version does not have: it was
         written by another version (no compatibility is kept between versions
         before the first release). Or if a network in the file (classifier,

@@ -405,6 +405,40 @@ def test_load_calls_a_corrupted_file_damaged(tmp_path, member):
         assert "not a file written" not in str(err.value)
 
 
+@pytest.mark.parametrize("cut", [1, 100, "half"])
+def test_load_calls_a_file_cut_short_damaged(tmp_path, cut):
+    # Before: a skops file cut short (an interrupted copy) was "not a file written
+    # by sknonneg.persist.dump or skops.io.dump ... (a pickle or joblib file is
+    # loaded with joblib.load ...)", although it starts as a zip archive.
+    path = _clf_file(tmp_path)
+    data = path.read_bytes()
+    data = data[:len(data) // 2 if cut == "half" else -cut]
+    path.write_bytes(data)
+    for read in (persist.untrusted_types, persist.load):
+        for file in (path, io.BytesIO(data)):
+            with pytest.raises(ValueError, match="is a damaged skops file: it starts "
+                                                 "as a zip archive") as err:
+                read(file)
+            assert "joblib" not in str(err.value)
+
+
+@pytest.mark.parametrize("schema, error", [
+    ("{", "JSONDecodeError"), ("{}", "TypeError"), ("[]", "AttributeError"),
+    ("\"x\"", "AttributeError"), (b"\xff", "UnicodeDecodeError"),
+])
+def test_load_calls_a_schema_that_is_not_one_damaged(tmp_path, schema, error):
+    # Before: the raw errors of json and skops: JSONDecodeError, TypeError
+    # "Invalid skops protocol None", AttributeError "'list' object has no
+    # attribute 'get'".
+    path = tmp_path / "clf.skops"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("schema.json", schema)
+    for read in (persist.untrusted_types, persist.load):
+        with pytest.raises(ValueError, match="clf.skops is a damaged skops file: its "
+                           f"schema.json is not a skops schema: .*\\({error}\\)"):
+            read(path)
+
+
 def test_load_still_says_what_is_not_a_skops_file(tmp_path):
     path = tmp_path / "model.joblib"
     path.write_bytes(b"\x80\x04not a zip")

@@ -219,7 +219,8 @@ def load(file, *, trusted=()):
         A file written by :func:`dump` or ``skops.io.dump``.
     trusted : str, sequence of str or None, default=()
         Further type names to allow, e.g. those of your own transformers (one
-        name may be given as a string; None: none, as ``()``).
+        name may be given as a string; None: none, as ``()``). Names only: a type
+        itself, which ``skops.io.load`` also takes, is a TypeError.
 
     Returns
     -------
@@ -249,6 +250,8 @@ def load(file, *, trusted=()):
         cap, L1 penalty and storage, and where each block lies in the
         parameters. The fitted arrays (``coefs_``, ...) are derived from the
         checked parameters on load, never read from the file.
+    TypeError
+        If ``trusted`` is not a str, a sequence of str or None.
     skops.io.exceptions.UntrustedTypesFoundException
         If the file holds a type that is neither trusted by skops, nor one of
         ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it. A
@@ -279,10 +282,22 @@ def load(file, *, trusted=()):
     import zlib
 
     sio = _skops_io()
+    original = trusted
     if trusted is None:
         trusted = ()  # as skops takes it: no further types
     elif isinstance(trusted, str):
         trusted = [trusted]  # before: set("a.B") allowed the letters, not the name
+    try:
+        trusted = list(trusted)
+    except TypeError:
+        trusted = None
+    if trusted is None or not all(isinstance(name, str) for name in trusted):
+        # Before: trusted=5 or True was "'int' object is not iterable"; a type
+        # (skops takes those) was never matched with the names in the file.
+        raise TypeError(
+            f"trusted must be a type name (str), a sequence of type names or None, "
+            f"got {original!r}. Pass the names that "
+            f"sknonneg.persist.untrusted_types(file) lists and you accept.")
     allowed = set(TRUSTED_TYPES) | set(trusted)
     found = untrusted_types(file)
     unknown = [name for name in found if name not in allowed]

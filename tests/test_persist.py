@@ -460,6 +460,22 @@ def test_load_takes_trusted_none_as_no_further_types(tmp_path):
         assert isinstance(persist.load(fh, trusted=None), NonNegMLPClassifier)
 
 
+@pytest.mark.parametrize("trusted", [5, True, [5], ["a.B", NonNegMLPClassifier],
+                                     NonNegMLPClassifier])
+def test_load_refuses_trusted_that_is_not_type_names(tmp_path, trusted):
+    # Before: trusted=5 or True was "'int' object is not iterable", a type alone
+    # "'type' object is not iterable"; [5] and a list holding a type were taken
+    # silently, the type never matched (names are compared).
+    path = _clf_file(tmp_path)
+    with pytest.raises(TypeError, match="trusted must be a type name \\(str\\), a "
+                       "sequence of type names or None, got .*untrusted_types"):
+        persist.load(path, trusted=trusted)
+    # Names in any sequence are taken (a tuple, an array of them).
+    names = persist.untrusted_types(path)
+    for trusted in (tuple(names), np.array(names)):
+        assert isinstance(persist.load(path, trusted=trusted), NonNegMLPClassifier)
+
+
 # --------------------------------------------------------------- other types
 def test_load_does_not_call_an_untrusted_sknonneg_type_another_versions(tmp_path):
     # Before: "was written by another version of sknonneg: it holds

@@ -232,22 +232,23 @@ def load(file, *, trusted=()):
     ValueError
         If ``file`` is not a skops file (not a zip archive, or one without a skops
         schema), or a damaged one (a member missing, corrupted or cut short, a
-        schema.json that is not a skops schema). If
-        the file holds sknonneg types that this version does not have: it was
-        written by another version (no compatibility is kept between versions
-        before the first release). Or if a network in the file (classifier,
-        regressor or autoencoder; alone or anywhere inside a meta-estimator,
-        list or dict) is inconsistent: parameters of another length
-        than its layout, non-finite or outside its sign constraints, shapes that
-        disagree with ``n_features_in_``, ``n_outputs_`` (each an int) or
-        ``classes_``, a gain or a target scale (``y_scale_``) that is not a finite
-        positive number (either would reverse the output's direction), a ``monotonic_cst_`` that its sign
-        constraints do not keep, an output function (``out_activation_``) or a
-        number of output units other than the parameters it was fitted with
-        give (a classifier's ``output``, the autoencoder's ``decoder``), or a
-        layout that is not the one the parameters it was fitted with build (valid as its parameter constraints define
-        them): every layer's sign constraints, activation, ABBA role, slope and
-        cap, L1 penalty and storage, and where each block lies in the
+        schema.json that is not a skops schema). If the file holds sknonneg
+        types that this version does not have (also types passed in
+        ``trusted``): it was written by another version (no compatibility is
+        kept between versions before the first release). Or if a network in the
+        file (classifier, regressor or autoencoder; alone or anywhere inside a
+        meta-estimator, list or dict) is inconsistent: parameters of another
+        length than its layout, non-finite or outside its sign constraints,
+        shapes that disagree with ``n_features_in_``, ``n_outputs_`` (each an
+        int) or ``classes_``, a gain or a target scale (``y_scale_``) that is not
+        a finite positive number (either would reverse the output's direction),
+        a ``monotonic_cst_`` that its sign constraints do not keep, an output
+        function (``out_activation_``) or a number of output units other than
+        the parameters it was fitted with give (a classifier's ``output``, the
+        autoencoder's ``decoder``), or a layout that is not the one the
+        parameters it was fitted with build (valid as its parameter constraints
+        define them): every layer's sign constraints, activation, ABBA role,
+        slope and cap, L1 penalty and storage, and where each block lies in the
         parameters. The fitted arrays (``coefs_``, ...) are derived from the
         checked parameters on load, never read from the file.
     TypeError
@@ -398,10 +399,10 @@ def _check_network(est, file):
     """The fitted state of a loaded network agrees with itself: parameters of the
     layout's length, finite and within its bounds, shapes matching the number of
     features and outputs, and a layout and an output function that are the ones
-    the parameters it was fitted with build (``_check_layout``). A file edited by hand, or written by an
-    incompatible version, is a ``ValueError`` here rather than a wrong prediction,
-    an overstated Lipschitz bound or certificate, or a read out of bounds in a
-    kernel."""
+    the parameters it was fitted with build (``_check_layout``). A file edited by
+    hand, or written by an incompatible version, is a ``ValueError`` here rather
+    than a wrong prediction, an overstated Lipschitz bound or certificate, or a
+    read out of bounds in a kernel."""
     if not hasattr(est, "_theta"):
         return  # not fitted
     import numbers
@@ -469,7 +470,8 @@ def _check_network(est, file):
     if hasattr(est, "y_scale_"):  # regressor: y = y_mean_ + y_scale_ * z
         shape = (sizes[-1],)
         if not (np.shape(est.y_scale_) == shape == np.shape(est.y_mean_)
-                and numbers_in(est.y_mean_) and numbers_in(est.y_scale_, positive=True)):
+                and numbers_in(est.y_mean_)
+                and numbers_in(est.y_scale_, positive=True)):
             fail("its target scaling (y_mean_, y_scale_) is not finite and positive, "
                  f"of shape {shape}")
     cst = getattr(est, "monotonic_cst_", None)

@@ -339,7 +339,8 @@ def test_load_refuses_an_output_function_it_was_not_fitted_with(tmp_path, case, 
     persist.dump(est, path)
     schema, files = _read(path)
     for keys, value in edits.items():
-        _edit(schema, [keys] if isinstance(keys, str) else list(keys), json.dumps(value))
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        _edit(schema, keys, json.dumps(value))
     _write(path, schema, files)
     with pytest.raises(ValueError, match="est.skops holds an inconsistent "
                                          f"{type(est).__name__}: .*output"):

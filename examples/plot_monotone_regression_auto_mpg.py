@@ -9,8 +9,9 @@ powerful, whatever its other features. :class:`sknonneg.NonNegMLPRegressor` with
 ``monotonic_cst`` keeps that promise exactly (its default ``positive="auto"``
 then makes every layer after the first non-negative, and the first layer's rows
 of the constrained features non-positive). The same network unconstrained fits
-the data as well, but :func:`sknonneg.inspection.check_monotonic` finds cars
-whose predicted economy rises with their weight;
+the data as well, but :func:`sknonneg.inspection.check_monotonic` finds test
+cars whose predicted economy rises with one of these features (the audit
+printed below names which, on how many cars and by how much);
 :func:`sknonneg.robustness.monotone_certificate` proves the directions of the
 constrained model from its weights, through the preprocessing.
 
@@ -109,8 +110,9 @@ print(pd.Series(certificate.feature_signs_,
 # The individual curves (ICE) of every test car and their average, for
 # ``displacement``, where the audit found the unconstrained network's
 # violations; centred at the smallest displacement, so that a curve above 0 is
-# a car whose predicted economy rose with its engine size. Every curve of the
-# monotone network stays at or below 0.
+# a car whose predicted economy rose with its engine size (the y axis is the
+# change in predicted mpg from that start). Every curve of the monotone network
+# stays at or below 0.
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 curve_axes = []
 for ax, name in zip(axes, ["monotone network", "unconstrained network"]):
@@ -121,6 +123,8 @@ for ax, name in zip(axes, ["monotone network", "unconstrained network"]):
     curve_ax = display.axes_[0, 0]
     curve_ax.axhline(0.0, color="k", lw=0.8)
     curve_ax.legend(loc="lower left", fontsize="small")
+    curve_ax.set_xlabel("displacement (cubic inches)")
+    curve_ax.set_ylabel("change in predicted mpg")
     curve_axes.append(curve_ax)
     ax.set_title(name)
 # One vertical scale for both panels.

@@ -16,7 +16,8 @@ penalty, non-negative decoder: chosen for reconstruction, see the estimator's
 Notes) and in the configuration of Hosseini-Asl, Zurada & Nasraoui's NCAE (KL
 sparsity with weight 3 and target 0.05, the quadratic penalty on negative weights
 of both layers, 400 L-BFGS-B iterations), whose codes are sparser and whose
-reconstruction is worse.
+reconstruction is worse. A penalty is not a constraint: some of NCAE's weights
+stay negative, so its parts are signed images.
 """
 
 # %%
@@ -54,15 +55,19 @@ with warnings.catch_warnings():
         model.fit(X)
 
 # %%
-# The parts. The autoencoder's and NMF's are non-negative (black is zero); PCA's
-# are shown grey-centred (grey is zero). Each part is scaled to its own largest
-# weight (``normalize="unit"``): NMF's parts differ in magnitude by orders, and on
-# one shared scale most of them would show as black.
-fig = plt.figure(figsize=(16, 4.5))
-subfigs = fig.subfigures(1, len(models))
+# The parts. The default autoencoder's and NMF's are non-negative and drawn
+# black at zero. NCAE's configuration only penalises negative weights
+# (``nonneg="penalty"``, a weak ``nonneg_penalty=3e-3``) instead of forbidding
+# them, so some of its parts have negative pixels (printed at the end): the
+# display then draws them, as PCA's signed components, grey-centred (grey is
+# zero, darker is negative). Each part is scaled to its own largest weight
+# (``normalize="unit"``): NMF's parts differ in magnitude by orders, and on one
+# shared scale most of them would show as black.
+fig = plt.figure(figsize=(10, 3.3))
+subfigs = fig.subfigures(1, len(models), wspace=0.02)
 for subfig, (name, model) in zip(subfigs, models.items()):
     HiddenUnitsDisplay.from_estimator(model, image_shape=(8, 8), ax=subfig,
-                                      normalize="unit")
+                                      normalize="unit", n_cols=4)
     subfig.suptitle(name)
 plt.show()
 
@@ -88,6 +93,7 @@ for name, model in models.items():
 
 # %%
 # The default autoencoder's parts are non-negative exactly (projected Adam clips
-# them at 0 after each step); NCAE's weak penalty (3e-3) lets some go negative:
+# them at 0 after each step); NCAE's weak penalty (3e-3) lets some go negative,
+# which is why its panel above is grey-centred:
 for name in ("NonNegAutoencoder", "NCAE (paper)"):
     print(f"{name}: smallest part weight {models[name].components_.min():.2g}")

@@ -13,7 +13,9 @@ score that cannot fall when a word count grows: no word added anywhere lowers it
 weights, and :func:`~sknonneg.robustness.additive_evasion_attack` looks for the
 evasions. We compare it with a network that constrains only its *output* layer, the
 answer usually given to the question "how do I make my classifier robust to added
-features?": that certifies nothing.
+features?": that certifies only the few words whose first-layer weights happen to
+have the right signs, by chance of training rather than by construction, and the
+attack gets around it.
 
 The data are Reuters-21578 news stories (ModApte split) on word counts; the filter
 flags stories about corporate earnings ("earn"), standing in for spam. The example
@@ -77,11 +79,16 @@ for name, model in models.items():
 # ------------------------
 # The certificate covers every word for the fully non-negative network. With only the
 # output layer constrained, a hidden unit with a negative weight for a word falls when
-# that word is added, and takes the score down with it.
+# that word is added, and takes the score down with it: only the words whose
+# first-layer weights all happen to be non-negative are certified, by chance of
+# training. Some words have all their first-layer weights negative instead: their
+# direction is certified too, but the wrong way (``feature_signs_`` is ``-1``:
+# adding them can only lower the score), ready-made words for an evasion.
 for name, model in models.items():
     cert = monotone_certificate(model)
     print(f"{name:>18}: {cert.certified_features_.sum()} of {cert.n_features_} "
-          "words certified")
+          "words certified; "
+          f"{(cert.feature_signs_ == -1).sum()} certified to lower the score")
 
 # %%
 # The attack

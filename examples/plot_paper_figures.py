@@ -85,7 +85,7 @@ def figure2(X, y):
         "unconstrained": unconstrained_net(10, MAX_ITER).fit(X_tr, y_tr),
         "positive": positive_net(10, MAX_ITER).fit(X_tr, y_tr),
     }
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained")
     for ax, (kind, net) in zip(axes, nets.items()):
         disp = OutputWeightsDisplay.from_estimator(
             net, X_te, y_te, order="class", show_images=True, ax=ax,
@@ -96,7 +96,7 @@ def figure2(X, y):
         "Fig. 2 analogue (digits 1, 2, 6): output weights (white +, black -, "
         "area ~ |w|),\nhidden weights as images (0 = grey when signed, black "
         "when non-negative), mean hidden activation per class (bars)",
-        fontsize="medium", y=1.02,
+        fontsize="medium",
     )
     return fig
 
@@ -107,7 +107,9 @@ fig2 = figure2(X, y)
 # Fig. 3: hidden units vs PCA vs NMF on all ten digits
 # ----------------------------------------------------
 # Unconstrained hidden units look like noise; positive ones, like NMF
-# components, are localised parts of digits.
+# components, are non-negative and sparse, a few pixels each (on 8x8 images these
+# are scattered dots and short pieces rather than the strokes the paper shows on
+# MNIST).
 def figure3(X, y):
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=0.3, random_state=SEED, stratify=y
@@ -147,8 +149,11 @@ fig3 = figure3(X, y)
 # %%
 # Fig. 4: word lists on a small synthetic text corpus
 # ---------------------------------------------------
-# Documents mix topic words, common words and the noise word "blah". A positive
-# network's hidden units are lists of words of one topic.
+# Documents mix topic words, common words and the noise word "blah". Most of a
+# positive network's hidden units are lists of words of one topic, each feeding
+# that topic's class; a unit can also mix the words of two topics and feed both
+# classes (in this run, one unit holds corn and crude-oil words). The
+# unconstrained network's units mix topics and signs.
 TOPICS = {
     "grain": "grain harvest tonnes crop export silo farmers",
     "wheat": "wheat grain flour tonnes bushel crop winter",
@@ -191,10 +196,10 @@ def figure4():
         "unconstrained": make_pipeline(CountVectorizer(), unconstrained_net(8, MAX_ITER)),
         "positive": make_pipeline(CountVectorizer(), positive_net(8, MAX_ITER)),
     }
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), layout="constrained")
     for ax, (kind, pipe) in zip(axes, nets.items()):
         pipe.fit(d_tr, y_tr)
-        # the paper's word lists: ten strongest words per hidden unit, with
+        # the paper's word lists: the six strongest words per hidden unit, with
         # signs for the unconstrained net (one call through the Pipeline)
         table = top_features(pipe, k=6)
         signed = (table["weight"] < 0).any()
@@ -222,9 +227,11 @@ def figure4():
     fig.suptitle(
         "Fig. 4 analogue (synthetic Reuters-like corpus): hidden units labelled by "
         "their strongest words; Hinton diagram of hidden-to-class weights",
-        fontsize="medium", y=1.16,
+        fontsize="medium",
     )
-    fig.subplots_adjust(wspace=1.4)
+    # a little room beyond what the layout computes: the word labels sit beside
+    # square (equal-aspect) diagrams, which it places only approximately
+    fig.get_layout_engine().set(w_pad=0.2)
     return fig
 
 

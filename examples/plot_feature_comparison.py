@@ -80,17 +80,22 @@ results.round(3)
 # (its own softmax output loses a little). Its first-layer weights are all
 # non-negative and mostly exactly zero, as NMF's are; PCA's and the unconstrained
 # network's are signed.
-ax = results[["logistic regression on the features", "network's own prediction"]].plot.barh(
-    figsize=(6, 3.2), xlim=(0.85, 1.0))
+fig, ax = plt.subplots(figsize=(6.5, 3.6), layout="constrained")
+results[["logistic regression on the features", "network's own prediction"]].plot.barh(
+    ax=ax, xlim=(0.85, 1.0))
 ax.set_xlabel("test accuracy")
-_ = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+ax.set_ylabel("")
+# above the bars, where the layout makes room for it
+_ = ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2,
+              fontsize="small", frameon=False)
 
 # %%
 # What the features look like
 # ---------------------------
 # The first-layer weights as 8x8 images, each scaled to its own largest magnitude
 # (signed: zero is grey; non-negative: zero is black). Positive units and NMF
-# components are localised strokes; the unconstrained units are signed,
+# components are sparse, a few pixels each (on 8x8 images, scattered dots and
+# short pieces more than whole strokes); the unconstrained units are signed,
 # scattered pixels (most of their weights are exactly zero, see the table), and
 # PCA's components are global, signed patterns.
 fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))

@@ -132,15 +132,28 @@ except ValueError as exc:
 # %%
 # Partial dependence of a constrained feature
 # -------------------------------------------
-# The average curves and 50 individual ones (ICE) of ``hours-per-week``: every
-# curve of the monotone model rises or stays flat; some of the unconstrained
-# model's fall.
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+# The average curves and 50 individual ones (ICE) of ``hours-per-week``, as
+# P(income > 50K): every curve of the monotone model rises or stays flat. The
+# unconstrained model's curves fall after a peak: the audit above counts the rows
+# on which P(>50K) falls somewhere as ``hours-per-week`` rises
+# (``n_violating_rows``) and the largest fall (``max_drop``).
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
 for ax, (name, model) in zip(axes, [("monotone", monotone),
                                     ("unconstrained", free)]):
-    PartialDependenceDisplay.from_estimator(
+    display = PartialDependenceDisplay.from_estimator(
         model, X_audit.iloc[:500], ["hours-per-week"], kind="both",
         subsample=50, random_state=0, ax=ax)
-    ax.set_title(name)
-fig.tight_layout()
+    # The display draws on axes of its own inside ``ax``.
+    curve_ax = display.axes_[0, 0]
+    (average,), _ = curve_ax.get_legend_handles_labels()  # the average's line
+    curve_ax.get_legend().remove()  # one legend for both, below the panels
+    curve_ax.set_ylim(0.0, 1.0)
+    curve_ax.set_ylabel("P(income > 50K)")
+    curve_ax.set_title(name)
+fig.legend(
+    handles=[plt.Line2D([], [], color="tab:blue", lw=0.5, alpha=0.5,
+                        label="one person (ICE)"),
+             plt.Line2D([], [], color=average.get_color(),
+                        ls=average.get_linestyle(), label="average")],
+    loc="outside lower center", ncols=2, fontsize="small")
 plt.show()

@@ -343,7 +343,8 @@ def load(file, *, trusted=()):
 
 
 def _has_type(name):
-    """Whether this version of sknonneg has the type ``name`` (``"sknonneg.a.B"``):
+    """Whether this version of sknonneg has the type or function ``name``
+    (``"sknonneg.a.B"``):
     its module is imported (never ``__main__``, which would run the command line)
     and looked up, nothing else is run."""
     import importlib
@@ -360,7 +361,11 @@ def _has_type(name):
         found = getattr(importlib.import_module(module), attr, None)
     except Exception:  # a module that does not import here is not this version's
         return False
-    return isinstance(found, type) and f"{found.__module__}.{found.__qualname__}" == name
+    # A type or a function (a scorer's make_scorer(multilabel_hit_rate), a
+    # FunctionTransformer(hoyer_sparsity)): before, only types counted, and a file
+    # holding one of this version's functions was refused as another version's.
+    return (callable(found) and f"{getattr(found, '__module__', '')}."
+            f"{getattr(found, '__qualname__', '')}" == name)
 
 
 def _networks(obj):

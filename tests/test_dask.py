@@ -794,6 +794,36 @@ def test_predict_blocks_runs_the_estimator_on_real_rows_only():
                 predict_blocks(pipe, X_da[:0])
 
 
+def test_predict_blocks_stays_lazy_where_the_model_takes_a_row_of_zeros():
+    # Before (the previous commit): the first row of X was computed when
+    # predict_blocks was called, for every model; after a reduction
+    # (X - X.mean(0)) that loaded every block of the input, twice in all.
+    import dask
+    import dask.array as da
+
+    from sknonneg.parallel import predict_blocks
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(90, 3)
+    clf = NonNegMLPClassifier(3, max_iter=5, random_state=0).fit(X, X[:, 0] > 0.5)
+    loaded = []
+
+    def load(block):
+        if block.shape[0]:  # not dask's meta probes of 0 rows
+            loaded.append(block.shape[0])
+        return block
+
+    X_da = da.from_array(X, chunks=(30, 3)).map_blocks(load, dtype=X.dtype)
+    with dask.config.set(scheduler="synchronous"):
+        centred = X_da - X_da.mean(axis=0)
+        got = predict_blocks(clf, centred, method="predict_proba")
+        assert loaded == []
+        np.testing.assert_allclose(got.compute(),
+                                   clf.predict_proba(X - X.mean(axis=0)))
+        # An X of no rows gives no rows, as before, where zeros are taken.
+        assert predict_blocks(clf, X_da[:0]).compute().shape == (0,)
+
+
 def test_doc_code_blocks_are_the_example_script():
     """Every code block of doc/scaling.md is a piece of examples/scaling_recipes.py."""
     doc = (ROOT / "doc" / "scaling.md").read_text()

@@ -527,6 +527,32 @@ def test_load_says_another_version_also_for_trusted_types(tmp_path, module, name
             persist.load(path, trusted=trusted)
 
 
+def test_a_file_holding_sknonneg_functions_loads_with_its_trusted_names(tmp_path):
+    # Before: the check for another version's types counted classes only, and since
+    # it covers the trusted names too, a file holding one of this version's
+    # functions (a make_scorer(multilabel_hit_rate), a FunctionTransformer of
+    # hoyer_sparsity) could not be loaded at all: "written by another version".
+    from sklearn.metrics import make_scorer
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sknonneg.datasets import multilabel_hit_rate
+    from sknonneg.inspection import hoyer_sparsity
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    clf = NonNegMLPClassifier(3, max_iter=5, random_state=0).fit(X, X[:, 0] > 0.5)
+    for obj in ({"model": clf, "scorer": make_scorer(multilabel_hit_rate)},
+                [FunctionTransformer(hoyer_sparsity), clf]):
+        path = tmp_path / "f.skops"
+        persist.dump(obj, path)
+        trusted = persist.untrusted_types(path)
+        assert any(name.endswith(("multilabel_hit_rate", "hoyer_sparsity"))
+                   for name in trusted)
+        loaded = persist.load(path, trusted=trusted)
+        model = loaded["model"] if isinstance(loaded, dict) else loaded[1]
+        np.testing.assert_array_equal(model.predict_proba(X), clf.predict_proba(X))
+
+
 def test_load_refuses_fitted_parameters_that_build_another_network(tmp_path):
     # The hidden widths are compared before anything of their size is built.
     path = _clf_file(tmp_path)

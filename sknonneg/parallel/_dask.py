@@ -9,6 +9,7 @@ Dask reruns after a lost worker or a failure starts from the right state).
 
 import copy
 import threading
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -259,6 +260,24 @@ def _first_row(X):
     return None
 
 
+def _sample_output(estimator, method, X):
+    """``method``'s output on one row, for the dtype and columns of the result: a
+    row of zeros (nothing of ``X`` computed: the result stays lazy), or, where the
+    estimator refuses zeros (a OneHotEncoder whose categories exclude 0, Box-Cox,
+    a log), the first real row of ``X``, computed now. Before: zeros only, and
+    such pipelines failed although every real row predicts."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a probe's warnings are not the user's
+            return getattr(estimator, method)(np.zeros((1, X.shape[1]), X.dtype))
+    except Exception:
+        row = _first_row(X)
+        if row is None:
+            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while "
+                             "a minimum of 1 is required by predict_blocks.") from None
+        return getattr(estimator, method)(row)
+
+
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba",
                               "decision_function", "transform"})
 
@@ -272,11 +291,12 @@ def predict_blocks(estimator, X, *, method="predict"):
         Sent once to the workers (it is a single key of the graph), not once per
         block.
     X : dask.array.Array of shape (n_samples, n_features)
-        Chunked along the rows. Its first row is computed at once (the work of
-        one block), and ``method`` applied to it, to learn the output's dtype and
-        columns: the estimator never sees made-up data. Blocks of 0 rows (after
-        boolean indexing, say) give 0 rows without a call; an ``X`` of no rows
-        at all is a ``ValueError``, as ``method`` on it would be.
+        Chunked along the rows. ``method`` is applied to a row of zeros to learn
+        the output's dtype and columns; if the estimator refuses it (a
+        ``OneHotEncoder`` whose categories exclude 0, Box-Cox, a log), to the first
+        row of ``X`` instead, computed at once (the work of the blocks it depends
+        on: all of them after a reduction such as ``X - X.mean(0)``). Blocks of 0
+        rows (after boolean indexing, say) give 0 rows without a call.
     method : {"predict", "predict_proba", "predict_log_proba", "decision_function", \
 "transform"}, default="predict"
         The method to apply to every block.
@@ -322,14 +342,7 @@ def predict_blocks(estimator, X, *, method="predict"):
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimensions.")
     X, _ = _row_blocks(X)
-    # The output's dtype and columns, from the first real row. Before: from a
-    # made-up row of zeros, which a fitted pipeline may refuse (a OneHotEncoder
-    # whose categories exclude 0, Box-Cox, a log) although every real row predicts.
-    row = _first_row(X)
-    if row is None:
-        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a "
-                         "minimum of 1 is required by predict_blocks.")
-    sample = getattr(estimator, method)(row)
+    sample = _sample_output(estimator, method, X)
     est = dask.delayed(estimator, traverse=False)
     dtype, tail = sample.dtype, sample.shape[1:]
     meta = sample[:0]

@@ -203,6 +203,29 @@ def test_bool_features_are_moved_between_false_and_true(kind):
     np.testing.assert_allclose(report.max_drop, [0.0, 2.0], atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [">f8", ">f4", "float16"])
+def test_sparse_x_of_big_endian_or_float16_data_is_audited(dtype):
+    # Before: scipy stores such data but cannot slice it: "scipy.sparse does not
+    # support dtype >f8" (a raw error), or for float16 "feature 'x0' is
+    # constrained but not numeric", although the estimators take these matrices.
+    from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    X[X < 0.4] = 0
+    target = X[:, 0] - X[:, 1]
+    odd = sp.csr_matrix(X)
+    odd.data = odd.data.astype(dtype)  # scipy keeps it, but cannot slice it
+    for model in (NonNegMLPRegressor(3, max_iter=20, random_state=0).fit(X, target),
+                  NonNegMLPClassifier(3, max_iter=20, random_state=0).fit(
+                      X, target > 0)):
+        native = check_monotonic(model, sp.csr_matrix(X), monotonic_cst=[1, -1, 0])
+        got = check_monotonic(model, odd, monotonic_cst=[1, -1, 0])
+        if dtype == ">f8":
+            np.testing.assert_array_equal(got.max_drop, native.max_drop)
+        assert np.all(np.isfinite(got.max_drop))
+
+
 def test_multi_output_models_are_audited_on_every_output():
     """Every label's probability of a multilabel classifier and every output of a
     multi-output regressor. Before, a two-label classifier passed the binary check

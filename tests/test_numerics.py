@@ -431,3 +431,41 @@ def test_float32_fit_refuses_subnormal_inputs(make):
         make().partial_fit(X * 5e-39, y, **(
             {"classes": [0, 1]} if hasattr(make(), "predict_proba") else {}))
     make().set_params(dtype="float64").fit(X * 5e-39, y)  # float64: no such limit
+
+
+@pytest.mark.parametrize("name", ["NonNegMLPClassifier", "ABBAClassifier",
+                                  "NonNegMLPRegressor", "NonNegAutoencoder"])
+def test_fit_does_not_depend_on_the_memory_layout_of_x_or_y(name):
+    # Before: the initialisation summed the rows of X in the order of its layout
+    # (np.asarray kept a Fortran order or a reversed view), and the regressor its
+    # targets' mean and scale: a Fortran-ordered X, a reversed view or a
+    # DataFrame fitted another model (1e-16 to 2e-13) than its C-ordered copy.
+    import pandas as pd
+
+    import sknonneg
+
+    Est = getattr(sknonneg, name)
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 30)
+    X[X < 0.8] = 0  # mostly zero: the initialisation's sums meet many orders
+    Y = np.column_stack([X[:, 0] - X[:, 1], X[:, 2]])
+    kw = {"n_components": 3} if name == "NonNegAutoencoder" else {
+        "hidden_layer_sizes": 3}
+
+    def fitted(X_in, y_in=None):
+        est = Est(max_iter=10, random_state=0, **kw)
+        if name == "NonNegAutoencoder":
+            return est.fit(X_in)
+        if y_in is None:
+            y_in = Y if name == "NonNegMLPRegressor" else (Y[:, 0] > 0).astype(int)
+        return est.fit(X_in, y_in)
+
+    ref = fitted(np.ascontiguousarray(X))._theta
+    reversed_view = np.ascontiguousarray(X[::-1])[::-1]
+    assert not reversed_view.flags.c_contiguous
+    for X_in in (np.asfortranarray(X), reversed_view,
+                 pd.DataFrame(X, columns=[f"f{j}" for j in range(30)])):
+        np.testing.assert_array_equal(fitted(X_in)._theta, ref)
+    if name == "NonNegMLPRegressor":
+        for y_in in (np.asfortranarray(Y), pd.DataFrame(Y)):
+            np.testing.assert_array_equal(fitted(X, y_in)._theta, ref)

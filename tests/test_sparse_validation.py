@@ -142,6 +142,32 @@ def test_duplicate_entries_fit_as_their_sum(Est):
     assert not dup.has_canonical_format  # the caller's matrix is left as it was
 
 
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor,
+                                 NonNegAutoencoder, ABBAClassifier])
+def test_float32_networks_read_duplicate_entries_as_their_float64_sum(Est):
+    # Before: the values were cast to float32 before the duplicates were summed, so
+    # each was rounded alone: an entry 0.549 stored as 1e8 + 0.549 and -1e8 was
+    # read as 0 (a regressor predicted 2.36 for the row instead of 2.91).
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 5)
+    y = (X[:, 0] > 0.5).astype(int)
+    kw = {"n_components": 3} if Est is NonNegAutoencoder else {"hidden_layer_sizes": 3}
+    est = Est(max_iter=20, random_state=0, dtype="float32", **kw)
+    est.fit(X, *(() if Est is NonNegAutoencoder else (y,)))
+    # Row 0 stores column 0 twice: X[0, 0] + 1e8, then -1e8.
+    csr = sp.csr_matrix(X)
+    data = np.r_[X[0, 0] + 1e8, -1e8, csr.data[1:]]
+    indices = np.r_[0, 0, csr.indices[1:]]
+    indptr = np.r_[0, csr.indptr[1:] + 1]
+    dup = sp.csr_matrix((data, indices, indptr), shape=X.shape)
+    assert not dup.has_canonical_format
+    assert abs(dup.toarray()[0, 0] - X[0, 0]) < 1e-7
+    method = {NonNegAutoencoder: "transform",
+              NonNegMLPRegressor: "predict"}.get(Est, "predict_proba")
+    np.testing.assert_allclose(getattr(est, method)(dup), getattr(est, method)(X),
+                               rtol=0, atol=1e-5)
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "bsr", "lil", "dok"])
 def test_valid_sparse_passes_and_is_returned(fmt):
     X = sp.random(7, 6, density=0.5, random_state=1).asformat(fmt)

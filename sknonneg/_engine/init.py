@@ -68,7 +68,7 @@ def init_rows(X, sample_weight, rng, max_rows, *, uniform_draw=False):
     else:
         inputs = X
     inputs = (sp.csr_matrix(inputs, dtype=np.float64) if sp.issparse(inputs)
-              else np.asarray(inputs, dtype=np.float64))
+              else np.ascontiguousarray(inputs, dtype=np.float64))
     return inputs, weights / weights.sum()
 
 

@@ -387,6 +387,11 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     check_sparse_structure(X)
     if sp.issparse(X):
         X = X.tocsr()  # rows are sliced; COO and DOK matrices cannot be
+        if not X.dtype.isnative or X.dtype == np.float16:
+            # Before: scipy stores big-endian and float16 data but cannot slice
+            # it ("scipy.sparse does not support dtype >f8"), although the
+            # estimators take such matrices; read in native float64, the grid's.
+            X = X.astype(np.float64)
     elif not hasattr(X, "iloc"):
         X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] == 0:

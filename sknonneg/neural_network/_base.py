@@ -338,17 +338,20 @@ class BaseNetwork(BaseEstimator):
             csr = _as_kernel_csr(X, self._compute_dtype)
             if csr is not None:
                 X = csr
-        with np.errstate(over="ignore"):  # too large for float32: refused below
-            X = X.astype(self._compute_dtype, copy=False)
         if sp.issparse(X):
             X = sp.csr_matrix(X)
             if not X.has_canonical_format:
                 # Duplicate entries mean their sum (scipy's reading): the products
                 # sum them, but per-column statistics of the stored values (the
                 # initialisation's scales, the column preconditioner) would not.
-                # Summed on a copy: the caller's matrix stays as it is.
+                # Summed on a copy (the caller's matrix stays as it is), in the
+                # input's dtype, before a narrowing cast: before, each duplicate was
+                # rounded to float32 alone and then summed (an entry 0.549 stored
+                # as 1e8 + 0.549 and -1e8 was read as 0).
                 X = X.copy()
                 X.sum_duplicates()
+        with np.errstate(over="ignore"):  # too large for float32: refused below
+            X = X.astype(self._compute_dtype, copy=False)
         values = X.data if sp.issparse(X) else X
         # validate_data rejected NaN and inf already; only a narrowing cast can
         # make new ones, so the (costly) check runs only then.

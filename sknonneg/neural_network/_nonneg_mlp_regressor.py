@@ -34,7 +34,10 @@ _NETWORK = NonNegMLPClassifier  # the one definition of the dense network's hook
 def _target_matrix(y):
     """``y`` as a finite float64 ``(n_samples, n_targets)`` array whose squared
     deviations cannot overflow (``check_target_scale``)."""
-    y = np.asarray(y, dtype=np.float64)
+    # C order: the targets' mean and scale sum each column in an order that
+    # follows the layout (before: a Fortran-ordered y or a DataFrame's was one ulp
+    # off, predictions 1.5e-13).
+    y = np.ascontiguousarray(y, dtype=np.float64)
     # An object y holding None (a pandas object column) passes validate_data's
     # NaN check (None == None) and becomes NaN here. Before: the fit ran on it and
     # failed with "The network's parameters overflowed".

@@ -221,6 +221,60 @@ def test_clear_data_home(tmp_path):
     assert not home.exists()
 
 
+def test_label_matrices_read_duplicates_as_their_sum_and_refuse_nan():
+    # Before: expand_multilabel emitted a label once per stored entry (a +1 and a
+    # -1 at one place, 0 by scipy's reading, gave it twice), and a NaN label
+    # counted as present (multilabel_hit_rate([[nan, 0], [0, 1]], [0, 1]) was 1.0).
+    import scipy.sparse as sp
+
+    from sknonneg.datasets import expand_multilabel, multilabel_hit_rate
+
+    Y = sp.csr_matrix((np.array([1.0, -1.0, 1.0]), np.array([0, 0, 1]),
+                       np.array([0, 2, 3])), shape=(2, 2))
+    assert not Y.has_canonical_format
+    X = np.arange(2.0)[:, None]
+    _, y, index = expand_multilabel(X, Y, return_index=True)
+    np.testing.assert_array_equal(y, [1])
+    np.testing.assert_array_equal(index, [1])
+    assert multilabel_hit_rate(Y, [0, 1]) == 0.5  # row 0 has no label: no hit
+    # Before: a repeated class was looked up in its last column, silently.
+    with pytest.raises(ValueError, match=r"classes must be distinct .*\['a'\]"):
+        multilabel_hit_rate(np.eye(3), ["a", "a", "b"], classes=["a", "a", "b"])
+    for bad in (np.array([[np.nan, 0], [0, 1]]), sp.csr_matrix([[np.inf, 0], [0, 1]])):
+        with pytest.raises(ValueError, match="contains NaN or infinity"):
+            multilabel_hit_rate(bad, [0, 1])
+        with pytest.raises(ValueError, match="contains NaN or infinity"):
+            expand_multilabel(X, bad)
+
+
+def test_clear_data_home_refuses_home_current_and_linked_folders(tmp_path,
+                                                                  monkeypatch):
+    # Before: any folder was deleted: clear_data_home("~") the home folder, ""
+    # the current one; a missing one was first created, with its parents.
+    home, work = tmp_path / "user", tmp_path / "user" / "work"
+    work.mkdir(parents=True)
+    (work / "keep.txt").write_text("x")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    for target in ("~", "", str(tmp_path), str(work), "~/work"):
+        with pytest.raises(ValueError, match="refuses to delete .*home folder or "
+                                             "the current folder"):
+            clear_data_home(target)
+    assert (work / "keep.txt").exists()
+    missing = tmp_path / "a" / "b"
+    clear_data_home(missing)  # nothing to delete, nothing created
+    assert not (tmp_path / "a").exists()
+    data = tmp_path / "data"
+    data.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(data, target_is_directory=True)
+    with pytest.raises(ValueError, match="is a symbolic link"):
+        clear_data_home(link)
+    assert data.exists()
+    clear_data_home(data)
+    assert not data.exists()
+
+
 # --------------------------------------------------------------------------
 # missing files without download
 # --------------------------------------------------------------------------

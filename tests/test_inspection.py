@@ -997,3 +997,15 @@ def test_hidden_units_display_argument_errors_name_the_argument():
     assert list(HiddenUnitsDisplay(np.ones((2, 4)), unit_ids=[5, 7]).plot()
                 .unit_ids) == [5, 7]
     plt.close("all")
+
+
+def test_weight_sparsity_refuses_weights_that_are_not_2d():
+    # Before: a (2, 3, 4) array was read as a layer of 2 inputs and 3 outputs with
+    # 24 weights and 12 dead units, more than its outputs.
+    from sknonneg.inspection import weight_sparsity
+
+    with pytest.raises(ValueError, match=r"must be 2-D .*\(2, 3, 4\)"):
+        weight_sparsity(np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"must be 2-D"):
+        weight_sparsity([np.ones((3, 2)), np.ones((2, 2, 2))])
+    assert weight_sparsity(np.ones((3, 2))) is not None

@@ -146,7 +146,10 @@ def clear_data_home(data_home=None):
     Parameters
     ----------
     data_home : str or path-like, default=None
-        Data directory to delete; resolved as in :func:`get_data_home`.
+        Data directory to delete; resolved as in :func:`get_data_home`. Nothing
+        happens if it does not exist. Refused (``ValueError``): a symbolic link,
+        and a folder that is or holds the home folder or the current folder (the
+        file system's root, ``"~"``, ``""``).
 
     Returns
     -------
@@ -162,8 +165,31 @@ def clear_data_home(data_home=None):
     ...     os.path.exists(home)
     False
     """
-    data_home = get_data_home(data_home)
+    # Before: any folder was deleted: clear_data_home("~") the home folder, ""
+    # the current one; a missing one was first created, parents included.
+    data_home = _resolve_data_home(data_home)
+    if not os.path.lexists(data_home):
+        return
+    if os.path.islink(data_home):
+        raise ValueError(
+            f"The data home {data_home!r} is a symbolic link: clear_data_home does not "
+            "delete through it; delete the folder it points to yourself.")
+    real = os.path.realpath(data_home)
+    guarded = {os.path.realpath(os.path.expanduser("~")), os.path.realpath(os.getcwd())}
+    if any(_within(place, real) for place in guarded):
+        raise ValueError(
+            f"clear_data_home refuses to delete {data_home!r}: it is, or holds, your "
+            "home folder or the current folder. Pass the data folder itself (by "
+            f"default {DEFAULT_DATA_HOME!r}), or delete its files yourself.")
     shutil.rmtree(data_home)
+
+
+def _within(path, folder):
+    """Whether ``path`` is ``folder`` or lies inside it (both real, absolute)."""
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # another drive (Windows)
+        return False
 
 
 def _sha256(path):

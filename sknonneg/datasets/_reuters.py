@@ -366,6 +366,13 @@ def _indicator_csr(Y, name):
             )
         Y = sp.csr_matrix(Y)
     Y = Y.copy()
+    # Before: duplicate entries each counted (a +1 and a -1 stored at one place,
+    # 0 by scipy's reading, gave that label twice), and NaN or inf labels were
+    # counted as present (a hit rate of 1.0 for a NaN).
+    Y.sum_duplicates()
+    if Y.dtype.kind in "fc" and not np.all(np.isfinite(Y.data)):
+        raise ValueError(f"Input {name} contains NaN or infinity: a label indicator "
+                         "matrix holds 0 (absent) and non-zero (present) values.")
     Y.eliminate_zeros()
     Y.sort_indices()
     return Y
@@ -479,6 +486,11 @@ def multilabel_hit_rate(Y_true, y_pred, *, classes=None):
                 f"{n_classes} columns"
             )
         lookup = {c: k for k, c in enumerate(classes)}
+        if len(lookup) != len(classes):
+            # Before: a repeated class was looked up in its last column, silently.
+            repeated = sorted({str(c) for c in classes if classes.count(c) > 1})
+            raise ValueError(f"classes must be distinct (one per column of Y_true); "
+                             f"{repeated} appear more than once.")
         unknown = sorted({str(p) for p in y_pred.tolist() if p not in lookup})
         if unknown:
             raise ValueError(f"y_pred contains labels not in classes: {unknown}")

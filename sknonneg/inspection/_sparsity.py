@@ -213,6 +213,12 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     ):
         mats = [estimator] if isinstance(estimator, np.ndarray) else estimator
         layers = [np.atleast_2d(np.asarray(W, dtype=float)) for W in mats]
+        if any(W.ndim != 2 for W in layers):
+            # Before: a 3-D array was read as a (2, 3) layer with 24 weights and
+            # more dead units than outputs.
+            shapes = [W.shape for W in layers]
+            raise ValueError(f"weight matrices must be 2-D (n_in, n_out), got "
+                             f"arrays of shapes {shapes}.")
         names = [f"layer{i}" for i in range(len(layers))]
         constraints = ["nonneg" if np.all(W >= 0) else "free" for W in layers]
         declared = False

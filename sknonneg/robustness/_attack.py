@@ -764,7 +764,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             "were not evaded because the greedy search stopped where no candidate "
             "move changed the model's score (saturated or piecewise-constant scores: "
             "decision trees, nearest neighbours, isotonic calibration, probabilities "
-            "of exactly 0 or 1); their failure does not show robustness. Attack a "
+            "of exactly 0 or 1); a search by single moves cannot tell such a plateau "
+            "from features the model does not read, so their failure does not show "
+            "robustness. Attack a "
             "model with graded scores (a smooth surrogate fitted to this model's "
             "predictions, or the uncalibrated classifier), or pass a larger step.",
             UserWarning, stacklevel=user_stacklevel())

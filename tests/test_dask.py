@@ -242,6 +242,16 @@ def test_persist_load_of_a_file_that_is_not_skops(tmp_path):
 
 
 # -------------------------------------------------------------- out of core
+def test_iter_chunks_checks_its_arguments_when_called():
+    # Before: a generator, it raised only at the first next(), and any truthy
+    # shuffle ("no") shuffled.
+    with pytest.raises(ValueError, match="chunk_size"):
+        iter_chunks(10, 0)
+    with pytest.raises(TypeError, match="shuffle must be a bool, got 'no'"):
+        iter_chunks(10, 3, shuffle="no")
+    assert list(iter_chunks(10, 4, shuffle=np.False_)) == [(0, 4), (4, 8), (8, 10)]
+
+
 def test_iter_chunks_covers_each_row_once_per_epoch():
     chunks = list(iter_chunks(1003, 100, n_epochs=2, shuffle=True, random_state=0))
     assert len(chunks) == 22

@@ -64,9 +64,11 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
     random_state : int, RandomState instance or None, default=None
         Seeds the chunk order when ``shuffle=True``.
 
-    Yields
-    ------
-    start, stop : int
+    Returns
+    -------
+    chunks : iterator of (int, int)
+        ``(start, stop)`` of each chunk (arguments are checked at the call, the
+        chunks produced as they are read).
 
     Examples
     --------
@@ -74,12 +76,20 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
     >>> list(iter_chunks(10, 4))
     [(0, 4), (4, 8), (8, 10)]
     """
+    # Checked at the call, not at the first next() (before: a generator's body).
     _check_positive_int(chunk_size, "chunk_size")
     _check_positive_int(n_epochs, "n_epochs")
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
         raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}.")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        # Before: any truthy value ("no") shuffled.
+        raise TypeError(f"shuffle must be a bool, got {shuffle!r}.")
+    return _chunks(int(n_samples), int(chunk_size), int(n_epochs), bool(shuffle),
+                   check_random_state(random_state))
+
+
+def _chunks(n_samples, chunk_size, n_epochs, shuffle, rng):
     starts = np.arange(0, n_samples, chunk_size)
-    rng = check_random_state(random_state)
     for _ in range(n_epochs):
         order = rng.permutation(starts.shape[0]) if shuffle else range(starts.shape[0])
         for i in order:

@@ -410,3 +410,21 @@ def test_output_auto_as_nonneg_mlp():
                              output=explicit).fit(X, y)
         assert auto.out_activation_ == explicit
         np.testing.assert_array_equal(auto.predict_proba(X), ref.predict_proba(X))
+
+
+def test_from_mlp_refuses_an_mlp_without_hidden_layers():
+    # Before: InvalidParameterError "hidden_layer_sizes must be a positive int or a
+    # non-empty sequence", a parameter the caller never passed.
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(50, 3), rng.randint(0, 3, 50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier((), activation="tanh", max_iter=20).fit(X, y)
+    with pytest.raises(ValueError, match="from_mlp needs a network with at least "
+                                         "one hidden layer"):
+        ABBAClassifier.from_mlp(mlp)

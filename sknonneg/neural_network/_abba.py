@@ -515,6 +515,13 @@ class ABBAClassifier(BaseNetworkClassifier):
             hidden_activation, gain = mlp.activation, 1.0
             output = "softmax" if mlp.out_activation_ == "softmax" else "logistic"
             multilabel = mlp._label_binarizer.y_type_ == "multilabel-indicator"
+        if len(coefs) < 2:
+            # Before: "hidden_layer_sizes must be a positive int or a non-empty
+            # sequence", a parameter the caller never passed.
+            raise ValueError(
+                f"from_mlp needs a network with at least one hidden layer; "
+                f"{type(mlp).__name__}(hidden_layer_sizes=()) is a linear model, which "
+                "an ABBA network does not represent as such.")
         if hidden_activation not in ("tanh", "identity", "logistic"):
             raise ValueError(
                 f"from_mlp needs activations with a centre of symmetry (tanh, "

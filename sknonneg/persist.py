@@ -586,8 +586,7 @@ def _check_out_activation(est, ref, layout, fail):
     ``out_activation_`` was edited to "logistic" (or "bogus") loaded, and
     predict_proba changed by up to 0.37."""
     from .neural_network._autoencoder import NonNegAutoencoder
-    from .neural_network._classifier import BaseNetworkClassifier
-    from .neural_network._monotone import has_constraint
+    from .neural_network._classifier import BaseNetworkClassifier, auto_output_of
     from .neural_network._nonneg_mlp_regressor import NonNegMLPRegressor
 
     got = getattr(est, "out_activation_", None)
@@ -600,9 +599,8 @@ def _check_out_activation(est, ref, layout, fail):
         multilabel = getattr(est, "_multilabel", None)
         n_classes, n_outputs = len(est.classes_), layout.layer_sizes[-1]
         if ref.output == "auto":
-            auto = ("logistic" if multilabel or (
-                n_classes == 2 and has_constraint(getattr(ref, "monotonic_cst", None)))
-                else "softmax")
+            auto = auto_output_of(bool(multilabel), n_classes,
+                                  getattr(ref, "monotonic_cst", None))
             if not _same(want, auto):
                 fail(f'output="auto" resolved to {want!r} (_auto_output), but it '
                      f"resolves to {auto!r} for the targets it was fitted on")

@@ -236,11 +236,17 @@ def _auto_output(y, classes, monotonic_cst):
     ``monotonic_cst`` (the only output that keeps it), a softmax otherwise."""
     try:
         if type_of_target(y) == "multilabel-indicator":
-            return "logistic"
+            return auto_output_of(True, None, monotonic_cst)
         n_classes = len(unique_labels(y) if classes is None else np.unique(classes))
     except (ValueError, TypeError):
         return "softmax"  # the classifier's own check reports the bad targets
-    if n_classes == 2 and has_constraint(monotonic_cst):
+    return auto_output_of(False, n_classes, monotonic_cst)
+
+
+def auto_output_of(multilabel, n_classes, monotonic_cst):
+    """The rule of ``output="auto"`` (:func:`_auto_output`) for targets already
+    read: ``persist.load`` checks a file's output against it."""
+    if multilabel or (n_classes == 2 and has_constraint(monotonic_cst)):
         return "logistic"
     return "softmax"
 

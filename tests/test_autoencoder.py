@@ -563,3 +563,23 @@ def test_linear_decoder_warns_on_small_scale_data():
         warnings.simplefilter("error", InputScaleWarning)
         make().fit(X)
         make().fit(tfidf)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("in_dtype", [np.float32, np.float64])
+def test_transform_returns_fitted_dtype(dtype, in_dtype):
+    # transform's codes come out in the fitted dtype, as the classifiers' transform
+    # and NMF keep float32 (before: float64 whatever dtype, so a float32 pipeline
+    # was cast up here); the tags say so, and a later set_params(dtype=...) does
+    # not change what the fitted model returns.
+    X = np.random.RandomState(0).rand(40, 6).astype(in_dtype)
+    ae = NonNegAutoencoder(n_components=3, max_iter=5, random_state=0,
+                           dtype=dtype).fit(X)
+    codes = ae.transform(X)
+    assert codes.dtype == np.dtype(dtype)
+    assert ae.__sklearn_tags__().transformer_tags.preserves_dtype == [dtype]
+    assert ae.inverse_transform(codes).dtype == np.float64
+    other = "float64" if dtype == "float32" else "float32"
+    ae.set_params(dtype=other)
+    assert ae.transform(X).dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(ae.transform(X), codes)

@@ -91,15 +91,15 @@ def test_multilabel_tag():
 @pytest.mark.parametrize("name", ["NonNegMLPClassifier", "NonNegMLPRegressor",
                                   "ABBAClassifier", "NonNegAutoencoder"])
 def test_preserves_dtype_tag_is_what_transform_returns(name, dtype):
-    # transform returns the fitted dtype (the autoencoder: float64 always); before,
-    # the tag said ["float64"] under dtype="float32" too, and scikit-learn's
-    # check_transformer_preserve_dtypes failed.
+    # transform returns the fitted dtype (the autoencoder too, since it stopped
+    # casting its codes up to float64); before, the tag said ["float64"] under
+    # dtype="float32" too, and scikit-learn's check_transformer_preserve_dtypes
+    # failed.
     import sknonneg
     from sklearn.utils.estimator_checks import check_transformer_preserve_dtypes
 
     est = getattr(sknonneg, name)(max_iter=2, dtype=dtype, random_state=0)
-    expected = ["float64"] if name == "NonNegAutoencoder" else [dtype]
-    assert est.__sklearn_tags__().transformer_tags.preserves_dtype == expected
+    assert est.__sklearn_tags__().transformer_tags.preserves_dtype == [dtype]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_transformer_preserve_dtypes(name, est)

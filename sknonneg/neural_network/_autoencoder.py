@@ -185,7 +185,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"
-        Floating type of the computation; the fitted attributes are float64.
+        Floating type of the computation and of ``transform``'s codes; the
+        fitted attributes and ``inverse_transform`` are float64.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution and extend ``loss_curve_`` and
         ``t_``. After a change of ``n_components``, ``nonneg``,
@@ -676,13 +677,16 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Returns
         -------
         codes : ndarray of shape (n_samples, n_components)
-            Values in [0, 1], float64.
+            Values in [0, 1], in the fitted ``dtype`` (as the classifiers'
+            ``transform``): float32 under ``dtype="float32"``, else float64.
         """
         X = self._check_range(self._check_X(X))
         # Under assume_finite=True a NaN is not refused on the way in (before:
-        # NaN codes came out).
-        return check_finite_output(self._encode(X, (self.coefs_[0],
-                                                    self.intercepts_[0])))
+        # NaN codes came out). The codes are computed in the fitted dtype; before,
+        # they were cast up to float64, so a float32 pipeline became float64 here
+        # where the classifiers' transform and NMF keep float32.
+        codes = self._encode(X, (self.coefs_[0], self.intercepts_[0]))
+        return check_finite_output(codes.astype(self._compute_dtype, copy=False))
 
     def _range_layers(self):
         # The encoder: sigmoid(X W1 + b1), read as an output layer (no gain).
@@ -740,9 +744,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # transform and inverse_transform return float64 whatever the input and
-        # the dtype parameter (the computation's) are.
-        tags.transformer_tags.preserves_dtype = ["float64"]
+        # transform returns the codes in the fitted dtype, whatever the input's
+        # (inverse_transform returns float64, as NMF's). Before: ["float64"]
+        # whatever dtype.
+        dtype = self._compute_dtype or np.float64  # an invalid dtype: the default
+        tags.transformer_tags.preserves_dtype = [np.dtype(dtype).name]
         return tags
 
 

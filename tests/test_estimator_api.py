@@ -327,6 +327,27 @@ def test_multilabel_with_logistic_output(data):
     assert est.decision_function(X).shape == (90, 3)
 
 
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+def test_multilabel_sparse_y_predicts_sparse(data, Est):
+    # Fitted on a sparse indicator y, predict returns a CSR matrix, as
+    # MLPClassifier does (before: a dense array); the labels are those of the
+    # same model fitted on the dense y, and score reads either.
+    from sklearn.neural_network import MLPClassifier
+    X, _ = data
+    Y = _multilabel(X)
+    params = {"output": "logistic", **FAST}
+    dense = Est(**params).fit(X, Y)
+    sparse = Est(**params).fit(X, sp.csr_matrix(Y))
+    pred = sparse.predict(X)
+    assert sp.issparse(pred) and pred.format == "csr"
+    assert_array_equal(pred.toarray(), dense.predict(X))
+    assert not sp.issparse(dense.predict(X))
+    assert sparse.score(X, Y) == dense.score(X, Y)
+    mlp = MLPClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, sp.csr_matrix(Y))
+    assert type(mlp.predict(X)) is type(pred)  # the reference behaviour
+
+
 def test_multilabel_with_softmax_output_is_refused(data):
     X, _ = data
     with pytest.raises(ValueError, match='Multilabel targets need output="logistic"'):

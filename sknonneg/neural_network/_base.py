@@ -296,6 +296,11 @@ class BaseNetwork(BaseEstimator):
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32], multi_output=True,
         )
+        if reset:
+            # What a multilabel classifier's predict returns: a sparse indicator
+            # matrix after a sparse y, as MLPClassifier's (decided by the first fit,
+            # as its LabelBinarizer is; a warm start keeps it).
+            self._sparse_y = sp.issparse(y)
         if sp.issparse(y):
             # A sparse label indicator matrix (or multi-output target), as
             # scikit-learn's MLPClassifier takes it: n_samples x n_outputs, dense.

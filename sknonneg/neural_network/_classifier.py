@@ -16,6 +16,7 @@ here, in ``SHARED_DOCS``, and filled into each class docstring where it says
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import (
     ClassifierMixin,
@@ -520,7 +521,12 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
     def _labels(self, logits):
         """Predicted labels (an indicator matrix for multilabel targets) of logits."""
         if self._multilabel:
-            return (logits > 0).astype(int)
+            labels = (logits > 0).astype(int)
+            if getattr(self, "_sparse_y", False):
+                # A sparse indicator y fitted: a sparse prediction, as
+                # MLPClassifier's (its LabelBinarizer's inverse_transform) returns.
+                return sp.csr_matrix(labels)
+            return labels
         if logits.shape[1] == 1:
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
@@ -628,7 +634,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        y_pred : {ndarray, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            Labels; for multilabel targets a 0/1 indicator matrix, a CSR matrix
+            when the fit's ``y`` was sparse (as ``MLPClassifier``).
         """
         return self._labels(self._validated_logits(X))
 

@@ -347,3 +347,26 @@ def test_degenerate_fit_advice_frees_only_a_positive_output_layer():
         message = " ".join(str(x.message) for x in w
                            if x.category is DegenerateFitWarning)
         assert ('positive="hidden"' in message) is advised, (est, message)
+
+
+def test_convergence_warning_advises_scaling_only_for_large_inputs():
+    # The ConvergenceWarning said "Unscaled inputs slow it: put a scaler in a
+    # Pipeline" for every fit, also on inputs in [0, 1]; the advice now comes with
+    # inputs larger than 10 in size, and says how large they are.
+    from sklearn.datasets import load_breast_cancer
+    X, y = load_breast_cancer(return_X_y=True)
+    X01 = (X - X.min(0)) / (X.max(0) - X.min(0))
+    est = NonNegMLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0,
+                              early_stopping=False)
+    with pytest.warns(ConvergenceWarning) as record:
+        est.fit(X01, y)
+    message = " ".join(str(w.message) for w in record
+                       if issubclass(w.category, ConvergenceWarning))
+    assert "maximum iterations (3)" in message and "scaler" not in message
+    with pytest.warns(ConvergenceWarning) as record:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InputScaleWarning)
+            est.fit(X01 * 50, y)
+    message = " ".join(str(w.message) for w in record
+                       if issubclass(w.category, ConvergenceWarning))
+    assert "Inputs as large as 50 slow it: put a scaler in a Pipeline." in message

@@ -275,8 +275,22 @@ def _schedule_end_problem(curve):
     return None
 
 
+def _scale_hint(X):
+    """The advice to scale ``X`` where its largest absolute value exceeds 10
+    (``None``: not known, no advice). Before, every ConvergenceWarning said
+    "Unscaled inputs slow it", also for inputs already in [0, 1]."""
+    if X is None or X.shape[0] == 0 or X.shape[1] == 0:
+        return ""
+    values = X.data if sp.issparse(X) else X
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if not largest > 10:
+        return ""
+    return (f" Inputs as large as {largest:.3g} slow it: put a scaler in a "
+            "Pipeline.")
+
+
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
-                          early_stopping=True, held_out=False):
+                          early_stopping=True, held_out=False, X=None):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
     decrease over the last 10% of the iterations (at least 5), within the last gain
@@ -298,7 +312,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     ``l2=0``, where the loss need not have a finite minimum; ``early_stopping``:
     the estimator has that parameter (the autoencoder has not) and this fit did not
     use it; ``held_out``: this fit held rows out for early stopping, which had not
-    stopped it, so a larger ``max_iter`` leaves the stop to it."""
+    stopped it, so a larger ``max_iter`` leaves the stop to it; ``X``: the training
+    inputs, read (only when it warns) for the advice to scale them."""
     if result.converged:
         return
     curve = np.asarray(result.loss_curve, dtype=np.float64)
@@ -355,9 +370,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                   f"held-out scores; {fixes} instead.")
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
-        f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). {advice} "
-        f"Unscaled inputs slow it: put a scaler in a Pipeline.{minimum} "
-        f"{result.message}".strip(),
+        f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). {advice}"
+        f"{_scale_hint(X)}{minimum} {result.message}".strip(),
         ConvergenceWarning, stacklevel=user_stacklevel(),
     )
 
@@ -371,5 +385,5 @@ def report_fit(estimator, result, data):
     warn_if_not_converged(result, estimator.__class__.__name__, estimator.max_iter,
                           unpenalised,
                           "early_stopping" in estimator.get_params() and not held_out,
-                          held_out)
+                          held_out, data.X)
     warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight)

@@ -382,7 +382,7 @@ def test_partial_fit_chunks_takes_sample_weight(digits, tmp_path):
     (np.ones(299), "X has 300 rows but sample_weight has 299"),
     (np.ones((300, 1)), r"sample_weight must be 1-D, of shape \(n_samples,\), got "
                         r"shape \(300, 1\)"),
-    (2.0, r"sample_weight must be 1-D, .* got shape \(\)"),
+    (np.array(2.0), r"sample_weight must be 1-D, .* got shape \(\)"),
     (np.r_[np.ones(250), -1.0, np.ones(49)],
      r"finite and non-negative, got -1\.0 at row 250 \(1 such row\(s\) in rows "
      r"200:300\)"),
@@ -391,7 +391,7 @@ def test_partial_fit_chunks_takes_sample_weight(digits, tmp_path):
      r"sample_weight is 0 on every row of the chunk 100:200 \(chunk_size=100\), "
      "which partial_fit refuses"),
     (["a"] * 300, "sample_weight must be numbers; rows 0:100 are not"),
-], ids=["length", "2-D", "scalar", "negative", "nan", "zero-chunk", "strings"])
+], ids=["length", "2-D", "0-d", "negative", "nan", "zero-chunk", "strings"])
 def test_partial_fit_chunks_checks_sample_weight_before_the_first_call(digits, weights,
                                                                        match):
     X, y = digits[0][:300], digits[1][:300] % 2
@@ -412,6 +412,64 @@ def test_partial_fit_chunks_sample_weight_needs_a_partial_fit_that_takes_it(digi
                                         "sample_weight"):
         partial_fit_chunks(NoWeights(), X, y, classes=[0, 1],
                            sample_weight=np.ones(300))
+
+
+@pytest.mark.parametrize("c", [2.5, 3, np.float32(0.7)])
+def test_partial_fit_chunks_takes_a_number_as_sample_weight(digits, c):
+    # Before: "sample_weight must be 1-D, of shape (n_samples,), got shape ()",
+    # though fit and partial_fit take a number (scikit-learn's
+    # _check_sample_weight): every row weighted by it.
+    X, y = digits[0][:500], digits[1][:500] % 3
+    kwargs = dict(chunk_size=150, n_epochs=2, shuffle=True, random_state=3)
+    for est, fit_kwargs in [
+            (NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=6, random_state=0),
+             dict(classes=[0, 1, 2])),
+            (NonNegMLPRegressor(hidden_layer_sizes=4, max_iter=6, random_state=0), {})]:
+        ref = partial_fit_chunks(clone(est), X, y, sample_weight=np.full(500, c),
+                                 **fit_kwargs, **kwargs)
+        got = partial_fit_chunks(clone(est), X, y, sample_weight=c, **fit_kwargs,
+                                 **kwargs)
+        np.testing.assert_array_equal(got._theta, ref._theta)
+
+
+@pytest.mark.parametrize("c", [0, 0.0, -1.0, np.nan, np.inf])
+def test_partial_fit_chunks_refuses_the_numbers_partial_fit_refuses(digits, c):
+    # The estimators' own rule and message, before any chunk is fitted.
+    X, y = digits[0][:300], digits[1][:300] % 2
+    with pytest.raises(ValueError) as expected:
+        clone(NonNegMLPClassifier()).partial_fit(X, y, classes=[0, 1],
+                                                 sample_weight=c)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=3, random_state=0)
+    with pytest.raises(ValueError, match=re.escape(str(expected.value))):
+        partial_fit_chunks(clf, X, y, classes=[0, 1], chunk_size=100,
+                           sample_weight=c)
+    assert not hasattr(clf, "coefs_")
+
+
+@needs_dask
+@pytest.mark.parametrize("c", [2.5, 3])
+def test_fit_dask_blocks_takes_a_number_as_sample_weight(digits, c):
+    # Before: "sample_weight must be 1-D, of shape (n_samples,), got shape ()".
+    import dask
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X, y = digits[0][:600], digits[1][:600]
+    blocks = da.from_array(X, chunks=(200, -1))
+    clf = NonNegMLPClassifier(hidden_layer_sizes=6, max_iter=3, random_state=0)
+    with dask.config.set(scheduler="synchronous"):
+        ref = fit_dask_blocks(clone(clf), blocks, y, classes=np.arange(10),
+                              sample_weight=np.full(600, c))
+        got = fit_dask_blocks(clone(clf), blocks, y, classes=np.arange(10),
+                              sample_weight=c)
+    np.testing.assert_array_equal(got._theta, ref._theta)
+    for bad, match in [(0.0, "at least one non-zero"),
+                       (-2.0, "finite and non-negative"),
+                       (np.nan, "finite and non-negative")]:
+        with pytest.raises(ValueError, match=match):  # at the call, not compute
+            fit_dask_blocks(clone(clf), blocks, y, classes=np.arange(10),
+                            sample_weight=bad, compute=False)
 
 
 def test_partial_fit_chunks_keeps_a_dataframes_column_names(digits):
@@ -499,10 +557,11 @@ def test_fit_dask_blocks_splits_sample_weight_at_the_row_chunks(digits):
 
 
 @needs_dask
-def test_fit_dask_blocks_takes_a_sparse_y_and_refuses_a_scalar_sample_weight(digits):
+def test_fit_dask_blocks_takes_a_sparse_y_and_refuses_a_0d_sample_weight(digits):
     # Before: a bare "IndexError: tuple index out of range" for an in-memory sparse
     # label indicator y (which partial_fit and partial_fit_chunks take) and for a
-    # scalar sample_weight or y: np.asarray made them 0-d.
+    # 0-d sample_weight or y: np.asarray made them 0-d. (A number as sample_weight
+    # is taken, as partial_fit takes it.)
     import dask
     import dask.array as da
     import scipy.sparse as sp
@@ -523,7 +582,7 @@ def test_fit_dask_blocks_takes_a_sparse_y_and_refuses_a_scalar_sample_weight(dig
         fit_dask_blocks(clone(clf), blocks, sp.csr_matrix(Y[:599]))
     with pytest.raises(ValueError, match=r"sample_weight must be 1-D, of shape "
                        r"\(n_samples,\), got shape \(\)"):
-        fit_dask_blocks(clone(clf), blocks, Y, sample_weight=2.0)
+        fit_dask_blocks(clone(clf), blocks, Y, sample_weight=np.array(2.0))
     with pytest.raises(TypeError, match="sample_weight must be a 1-D array-like, "
                        "got a sparse matrix"):
         fit_dask_blocks(clone(clf), blocks, Y, sample_weight=sp.csr_matrix(Y[:, :1]))

@@ -9,12 +9,13 @@ by ``chunk_size``, not by the size of the file.
 """
 
 import inspect
-from numbers import Integral
+from numbers import Integral, Number
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
+from .._compat import check_sample_weight
 from .._validation import check_positive_weights, check_sparse_structure
 
 __all__ = ["iter_chunks", "partial_fit_chunks"]
@@ -132,13 +133,16 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         for images stored as uint8 (keeps the file 8x smaller than float64). It
         receives the chunk as sliced: a DataFrame for a DataFrame ``X``, a CSR
         matrix for a sparse one, else an array.
-    sample_weight : array-like of shape (n_samples,), default=None
+    sample_weight : float or array-like of shape (n_samples,), default=None
         One weight per row of ``X`` (may be memory-mapped too), sliced like ``X``
         and ``y``: each ``partial_fit`` call gets its chunk's weights, in the
         chunk order of ``shuffle``. Checked before the first call, a chunk at a
         time: finite, non-negative, and not all 0 within a chunk (``partial_fit``
         refuses such a chunk), else ``ValueError``; ``TypeError`` if the
-        estimator's ``partial_fit`` takes no ``sample_weight``.
+        estimator's ``partial_fit`` takes no ``sample_weight``. A number weights
+        every row by it, as in ``fit`` and ``partial_fit``; it is passed as is to
+        every call and checked first with their rule (finite, non-negative, not
+        0), so that a bad one is refused before any chunk is fitted.
 
     Returns
     -------
@@ -211,7 +215,9 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
             X_chunk = transform(X_chunk)
         y_chunk = None if y is None else _rows(y, start, stop)
         if sample_weight is not None:
-            fit_params["sample_weight"] = _rows(sample_weight, start, stop)
+            fit_params["sample_weight"] = (
+                sample_weight if isinstance(sample_weight, Number)
+                else _rows(sample_weight, start, stop))
         estimator.partial_fit(X_chunk, y_chunk, **fit_params)
     return estimator
 
@@ -223,6 +229,10 @@ def _check_chunk_weights(estimator, sample_weight, n_samples, chunk_size):
     if not _takes_param(estimator, "sample_weight"):
         raise TypeError(f"{type(estimator).__name__}.partial_fit takes no "
                         "sample_weight.")
+    if isinstance(sample_weight, Number):
+        # Before: refused ("must be 1-D ... got shape ()"), though fit and
+        # partial_fit take a number, as scikit-learn's estimators do.
+        return check_scalar_weight(sample_weight)
     if sp.issparse(sample_weight):
         raise TypeError("sample_weight must be a 1-D array-like, got a sparse "
                         "matrix.")
@@ -240,6 +250,15 @@ def _check_chunk_weights(estimator, sample_weight, n_samples, chunk_size):
             check_positive_weights(weights)
         except (TypeError, ValueError) as exc:
             raise ValueError(_weight_problem(weights, start, stop, chunk_size)) from exc
+    return sample_weight
+
+
+def check_scalar_weight(sample_weight):
+    """A number given as ``sample_weight``, returned as is (``partial_fit`` weights
+    every row of its chunk by it) once the estimators' own checks accept it:
+    finite, non-negative and not 0, with their messages."""
+    check_positive_weights(check_sample_weight(sample_weight, np.empty((1, 1)),
+                                               dtype=np.float64))
     return sample_weight
 
 

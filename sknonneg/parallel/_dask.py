@@ -10,6 +10,7 @@ Dask reruns after a lost worker or a failure starts from the right state).
 import copy
 import threading
 import warnings
+from numbers import Number
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,7 +18,12 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
 from .._validation import check_sparse_structure
-from ._chunks import _check_partial_fit, _check_positive_int, partial_fit_params
+from ._chunks import (
+    _check_partial_fit,
+    _check_positive_int,
+    check_scalar_weight,
+    partial_fit_params,
+)
 from ._workers import _warm_target, warm_kernels
 
 __all__ = ["ThreadLimits", "fit_dask_blocks", "predict_blocks"]
@@ -125,7 +131,10 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
         Passed to every ``partial_fit`` call; ``sample_weight``, one weight per
         row of ``X`` (a 1-D dask or in-memory array), is split at ``X``'s row chunks
         as ``y`` is, each call getting its block's weights (with the same rule
-        for unknown chunk sizes).
+        for unknown chunk sizes). A number as ``sample_weight`` weights every row
+        by it, as in ``fit`` and ``partial_fit``: it goes to every call as is,
+        once checked with their rule (finite, non-negative, not 0), at the call
+        also with ``compute=False``.
 
     Returns
     -------
@@ -220,6 +229,11 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     # Before: the whole sample_weight went to every block's partial_fit, which
     # refused it ("sample_weight.shape == (200,), expected (50,)").
     weights = fit_params.pop("sample_weight", None)
+    if isinstance(weights, Number):
+        # Before: refused ("must be 1-D ... got shape ()"), though fit and
+        # partial_fit take a number, as scikit-learn's estimators do.
+        fit_params["sample_weight"] = check_scalar_weight(weights)
+        weights = None
     w_blocks = (None if weights is None
                 else split_like_x(weights, "sample_weight"))
     rng = check_random_state(random_state)

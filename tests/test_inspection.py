@@ -1009,3 +1009,42 @@ def test_weight_sparsity_refuses_weights_that_are_not_2d():
     with pytest.raises(ValueError, match=r"must be 2-D"):
         weight_sparsity([np.ones((3, 2)), np.ones((2, 2, 2))])
     assert weight_sparsity(np.ones((3, 2))) is not None
+
+
+def test_weight_sparsity_takes_a_list_of_sparse_layers():
+    # Before: "[<Compressed Sparse Row sparse matrix ...>] is not an estimator
+    # instance", though one sparse matrix is taken. Explicitly stored zeros are
+    # zeros: densified, the layers read as their dense selves.
+    import scipy.sparse as sp
+
+    W0 = np.array([[0.0, 1.0, 0.0], [0.0, 2.0, -0.5]])
+    W1 = np.array([[1.0], [0.0], [3.0]])
+    explicit = sp.csr_matrix((np.array([0.0, 1.0, 2.0, -0.5]),
+                              (np.array([0, 0, 1, 1]), np.array([0, 1, 1, 2]))),
+                             shape=(2, 3))
+    assert explicit.nnz == 4  # one stored zero
+    want = weight_sparsity([W0, W1])
+    for layers in ([explicit, sp.csc_matrix(W1)], (explicit, W1),
+                   [sp.coo_matrix(W0), sp.csr_array(W1)]):
+        pd.testing.assert_frame_equal(weight_sparsity(layers), want)
+    assert want["n_zero"].tolist() == [3, 1]
+    assert want["dead_units"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("weights, got", [
+    (pd.DataFrame([[0.0, 1.0], [0.0, 2.0]]), r"got DataFrame\. Pass np\.asarray"),
+    ([[0.0, 1.0], [0.0, 2.0]], r"got a list holding list\. Pass np\.asarray"),
+    ((np.eye(2), "W"), r"got a tuple holding str\. Pass np\.asarray"),
+    ("coefs", r"got str\.$"),
+    (None, r"got NoneType\.$"),
+], ids=["DataFrame", "nested-list", "tuple-of-str", "str", "None"])
+def test_weight_sparsity_names_what_it_takes(weights, got):
+    # Before: scikit-learn's "<the whole input> is not an estimator instance".
+    match = (r"^weight_sparsity takes a fitted estimator \(a network with coefs_, an "
+             r"estimator with components_ such as PCA or NMF, or a Pipeline ending "
+             r"in one\), a 2-D ndarray or sparse matrix of weights, or a list of "
+             r"them \(one per layer\); " + got)
+    with pytest.raises(TypeError, match=match):
+        weight_sparsity(weights)
+    with pytest.raises(NotFittedError):  # an unfitted estimator is told so
+        weight_sparsity(LogisticRegression())

@@ -131,17 +131,46 @@ def _abba_pairs(estimator, layers, constraints):
     ]
 
 
+_ACCEPTED = ("a fitted estimator (a network with coefs_, an estimator with "
+             "components_ such as PCA or NMF, or a Pipeline ending in one), a 2-D "
+             "ndarray or sparse matrix of weights, or a list of them (one per "
+             "layer)")
+
+
+def _check_is_estimator(estimator):
+    """``TypeError`` naming what ``weight_sparsity`` accepts, for an input that is
+    neither weights nor an estimator (before: scikit-learn's "... is not an
+    estimator instance", with the whole input printed, for a DataFrame of weights
+    or a list of lists)."""
+    if (hasattr(estimator, "fit") or hasattr(estimator, "coefs_")
+            or hasattr(estimator, "components_")):
+        return
+    listed = isinstance(estimator, (list, tuple))
+    if listed:
+        kinds = sorted({type(W).__name__ for W in estimator
+                        if not isinstance(W, np.ndarray)})
+        got = f"a {type(estimator).__name__} holding {', '.join(kinds)}"
+    else:
+        got = type(estimator).__name__
+    hint = (" Pass np.asarray of it (of each layer)."
+            if listed or hasattr(estimator, "to_numpy") else "")
+    raise TypeError(f"weight_sparsity takes {_ACCEPTED}; got {got}.{hint}")
+
+
 def weight_sparsity(estimator, tol=1e-6, relative=True):
     """Fraction of (near-)zero weights and Hoyer sparsity per layer.
 
     Parameters
     ----------
-    estimator : fitted estimator, ndarray, sparse matrix or list of ndarray
+    estimator : fitted estimator, ndarray, sparse matrix or list of them
         A network exposing ``coefs_`` (NonNegMLPClassifier, ABBAClassifier,
         MLPClassifier), an estimator exposing ``components_`` (PCA, NMF), a
-        Pipeline ending in one of these, or weight matrices given directly
-        (each ``(n_in, n_out)``, one column per receiving neuron; a sparse
-        one is densified).
+        Pipeline ending in one of these, or weight matrices given directly: a
+        2-D ndarray or sparse matrix, or a list (or tuple) of them, one per
+        layer (each ``(n_in, n_out)``, one column per receiving neuron; a sparse
+        one is densified, so an explicitly stored zero counts as a zero).
+        Anything else (a pandas DataFrame, nested lists) is a ``TypeError``:
+        pass ``np.asarray`` of it.
     tol : float, default=1e-6
         Zero threshold. A weight counts as zero when ``|w| <= tol * max|w|``
         (``max`` over the layer) if ``relative=True``, or when
@@ -207,6 +236,12 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
         # as hoyer_sparsity does (before: "... is not an estimator instance", with
         # the whole matrix printed)
         estimator = estimator.toarray()
+    if isinstance(estimator, (list, tuple)):
+        # Sparse layers, as a single sparse matrix is taken (before: "[<Compressed
+        # Sparse Row sparse matrix ...>] is not an estimator instance").
+        estimator = type(estimator)(
+            check_sparse_structure(W, name=f"estimator[{i}]").toarray()
+            if sp.issparse(W) else W for i, W in enumerate(estimator))
     if isinstance(estimator, np.ndarray) or (
         isinstance(estimator, (list, tuple))
         and all(isinstance(W, np.ndarray) for W in estimator)
@@ -223,6 +258,7 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
         constraints = ["nonneg" if np.all(W >= 0) else "free" for W in layers]
         declared = False
     else:
+        _check_is_estimator(estimator)
         layers, names = get_layers(estimator)
         constraints, declared = layer_constraints(estimator, layers)
         layers = _abba_pairs(estimator, layers, constraints)

@@ -572,6 +572,42 @@ def test_multilabel_hit_rate():
         multilabel_hit_rate(Y, Y)
 
 
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_multilabel_hit_rate_refuses_values_other_than_0_and_1(sparse):
+    # Before: any non-zero value read as a present label, so probabilities or
+    # -1/+1 labels gave a hit rate of 1.0, silently (scikit-learn's metrics refuse
+    # a continuous-multioutput target).
+    wrap = sp.csr_matrix if sparse else np.asarray
+    proba = np.array([[0.2, 0.9, 0.4], [0.7, 0.1, 0.3]])
+    with pytest.raises(ValueError, match=r"^Input Y_true is continuous-multioutput "
+                       r"\(it holds 0\.2\), which is not supported: a label "
+                       r"indicator matrix holds only 0 \(absent\) and 1 "
+                       r"\(present\)\. Threshold scores or probabilities first, "
+                       r"e\.g\. Y_true > 0\.5\.$"):
+        multilabel_hit_rate(wrap(proba), [0, 2])
+    signs = np.array([[-1, 1, -1], [1, -1, -1]])
+    with pytest.raises(ValueError, match=r"^Input Y_true must be a label indicator "
+                       r"matrix of 0 \(absent\) and 1 \(present\), got the value "
+                       r"-1\. For -1/\+1 labels, pass Y_true > 0\.$"):
+        multilabel_hit_rate(wrap(signs), [0, 2])
+    with pytest.raises(ValueError, match=r"got the value 2\.$"):
+        multilabel_hit_rate(wrap(np.array([[0, 2, 0], [1, 0, 0]])), [1, 0])
+    # 0/1 as ints, floats or bools, and the thresholded inputs, are taken.
+    for Y in (proba > 0.5, signs > 0, (signs > 0).astype(float),
+              (signs > 0).astype(np.int8)):
+        assert multilabel_hit_rate(wrap(Y), [0, 2]) == 0.0
+        assert multilabel_hit_rate(wrap(Y), [1, 0]) == 1.0
+
+
+def test_multilabel_hit_rate_reads_sparse_duplicates_as_their_sum():
+    # Duplicates summed first (as scipy reads them): two stored 1s are a 2.
+    twice = sp.coo_matrix((np.ones(3), ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
+    with pytest.raises(ValueError, match=r"got the value 2\.0\.$"):
+        multilabel_hit_rate(twice, [1, 0])
+    halves = sp.coo_matrix(([0.5, 0.5, 1.0], ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
+    assert multilabel_hit_rate(halves, [1, 0]) == 1.0
+
 # --------------------------------------------------------------------------
 # real data (shared offline copies)
 # --------------------------------------------------------------------------

@@ -353,7 +353,9 @@ def reuters_bag_of_words(
     )
 
 
-def _indicator_csr(Y, name):
+def _indicator_csr(Y, name, binary=False):
+    """``Y`` as a canonical CSR matrix (duplicates summed, zeros eliminated); with
+    ``binary``, refused unless every value is 0 or 1 (or a bool)."""
     check_sparse_structure(Y, name)
     if sp.issparse(Y):
         Y = sp.csr_matrix(Y)
@@ -375,7 +377,32 @@ def _indicator_csr(Y, name):
                          "matrix holds 0 (absent) and non-zero (present) values.")
     Y.eliminate_zeros()
     Y.sort_indices()
+    if binary:
+        _check_binary(Y, name)
     return Y
+
+
+def _check_binary(Y, name):
+    """``ValueError`` unless the canonical CSR ``Y`` holds only 1 (and implicit 0):
+    probabilities or -1/+1 labels would otherwise all read as present labels."""
+    bad = Y.data != 1
+    if not np.any(bad):
+        return
+    values = Y.data[bad]
+    fractional = values[values != np.round(values)] if Y.dtype.kind in "fc" else []
+    if len(fractional):
+        # scikit-learn's type_of_target reads such a matrix as
+        # continuous-multioutput, which its classification metrics refuse.
+        raise ValueError(
+            f"Input {name} is continuous-multioutput (it holds "
+            f"{fractional[0].item()!r}), "
+            "which is not supported: a label indicator matrix holds only 0 (absent) "
+            "and 1 (present). Threshold scores or probabilities first, e.g. "
+            f"{name} > 0.5.")
+    hint = f" For -1/+1 labels, pass {name} > 0." if np.any(values == -1) else ""
+    raise ValueError(
+        f"Input {name} must be a label indicator matrix of 0 (absent) and 1 "
+        f"(present), got the value {values[0].item()!r}.{hint}")
 
 
 def expand_multilabel(X, Y, *, return_index=False):
@@ -446,8 +473,11 @@ def multilabel_hit_rate(Y_true, y_pred, *, classes=None):
     Parameters
     ----------
     Y_true : {array-like, sparse matrix} of shape (n_samples, n_classes)
-        True label indicator matrix (non-zero means the label is present),
-        e.g. ``Y_test`` from :func:`reuters_bag_of_words`.
+        True label indicator matrix of 0 (absent) and 1 (present), ints, floats
+        or bools, e.g. ``Y_test`` from :func:`reuters_bag_of_words`. Entries
+        stored more than once in a sparse matrix count as their sum, as scipy
+        reads them. Any other value (probabilities, -1/+1 labels, NaN) is a
+        ``ValueError``: threshold scores first (``Y > 0.5``).
     y_pred : array-like of shape (n_samples,)
         Predicted classes: column indices of ``Y_true`` when ``classes`` is
         None, otherwise labels that are looked up in ``classes``. For a
@@ -470,7 +500,9 @@ def multilabel_hit_rate(Y_true, y_pred, *, classes=None):
     >>> multilabel_hit_rate(Y_true, ["b", "c"], classes=["a", "b", "c"])
     1.0
     """
-    Y = _indicator_csr(Y_true, "Y_true")
+    # Before: any non-zero value was a present label, so probabilities or -1/+1
+    # labels gave a hit rate of 1.0, silently.
+    Y = _indicator_csr(Y_true, "Y_true", binary=True)
     n_samples, n_classes = Y.shape
     y_pred = np.asarray(y_pred)
     if y_pred.ndim != 1 or y_pred.shape[0] != n_samples:

@@ -1493,3 +1493,26 @@ def test_certificate_of_an_mlpregressor_names_its_output_function():
         assert reg.out_activation_ == out.split()[0]
         cert = monotone_certificate(reg)
         assert f"2 layers, {out}:" in repr(cert) and cert.all_certified_
+
+
+@pytest.mark.parametrize("step", [1.0, 0.1])
+def test_float32_x_adv_is_the_float64_array_the_attack_scored(step):
+    # X_adv_ of a float32 X stays float64, the dtype the search scored: a float32
+    # copy is not what the reported flags and margins describe. Counts raised by a
+    # whole step cast back exactly, yet LogisticRegression scores float32 input in
+    # float32, so margin_after_ does not match it; a step of 0.1 rounds the values.
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(300, 6)).astype(np.float32)
+    y = (X[:, 0] - X[:, 1] + 0.3 * X[:, 2] > 0).astype(int)
+    clf = LogisticRegression().fit(X, y)
+    res = additive_evasion_attack(clf, X, budget=4, step=step)
+    rows = np.flatnonzero(res.attacked_)
+    assert rows.size and res.success_rate_ > 0.5
+    assert res.X_adv_.dtype == np.float64
+    np.testing.assert_array_equal(clf.predict(X.astype(np.float64)) == 1, res.attacked_)
+    np.testing.assert_array_equal(clf.predict(res.X_adv_)[rows] != 1, res.success_[rows])
+    np.testing.assert_array_equal(clf.decision_function(res.X_adv_)[rows],
+                                  res.margin_after_[rows])
+    X32 = res.X_adv_.astype(np.float32)
+    assert np.array_equal(X32, res.X_adv_) == (step == 1.0)  # exact cast, or not
+    assert not np.array_equal(clf.decision_function(X32)[rows], res.margin_after_[rows])

@@ -38,6 +38,12 @@ class EvasionResult:
     ----------
     X_adv_ : ndarray, CSR matrix or DataFrame of shape (n_samples, n_features)
         The perturbed samples (the others unchanged), in the format of ``X``.
+        Integer and boolean features keep their dtype under a whole ``step``;
+        floating-point ones come back as float64 (a float32 ``X`` included), the
+        dtype the search scored them in, which ``attacked_``, ``success_`` and
+        ``margin_after_`` describe: a float32 copy rounds most raised values
+        (0.1 + 1), and even where it is exact, models that compute in their
+        input's float dtype (``LogisticRegression``) score it differently.
     attacked_ : ndarray of bool of shape (n_samples,)
         Samples predicted as ``target_class`` before the attack: the ones attacked.
     success_ : ndarray of bool of shape (n_samples,)

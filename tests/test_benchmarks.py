@@ -1,0 +1,270 @@
+"""Smoke tests of the scripts in benchmarks/: they are never run by the suite (each
+takes minutes and most read the data folder), so these cheap checks catch a script
+that API drift has broken.
+
+* every script (a ``if __name__ == "__main__":`` guard, or listed in ``NO_MAIN``)
+  runs in-process as ``__main__`` with ``--help`` and exits 0 with its usage;
+* the helper modules (``_*.py``) import;
+* every name a benchmark imports from sknonneg or from another module of
+  benchmarks/ exists, in functions and in the code the scripts run in child
+  processes too, and the keyword arguments they pass to sknonneg's callables are
+  parameters of those callables (what ``--help`` does not reach).
+"""
+
+import ast
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import os
+import re
+import runpy
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+FILES = sorted(BENCH.glob("*.py"))
+SCRIPTS = [path for path in FILES if not path.name.startswith("_")]
+HELPERS = [path for path in FILES if path.name.startswith("_")]
+LOCAL_MODULES = {path.stem for path in FILES}
+
+# Scripts without a __main__ guard, and why: they are still run with --help.
+NO_MAIN = {
+    "activation_kernels.py": "a flat script (runs on old trees too) that prints its "
+                             "docstring for -h/--help before importing sknonneg",
+}
+
+# (script, module) imports that may be missing from this tree, and why.
+OLD_TREE_IMPORTS = {
+    ("paired_engine.py", "sknonneg._objective"):
+        "the engine before sknonneg/_engine/, imported only when the compared tree "
+        "has no _engine folder",
+}
+
+# Optional dependencies: a benchmark's check is skipped without them.
+OPTIONAL = {"dask", "distributed", "dask_ml", "skops", "matplotlib", "tbb"}
+# Benchmarks whose module-level imports load heavy optional dependencies.
+NEEDS = {"dask_gridsearch.py": ("dask", "distributed")}
+
+
+def _importorskip_needs(path):
+    for name in NEEDS.get(path.name, ()):
+        pytest.importorskip(name)
+
+
+def _has_main_guard(tree):
+    for node in tree.body:
+        if (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+                and isinstance(node.test.left, ast.Name)
+                and node.test.left.id == "__name__"
+                and any(isinstance(c, ast.Constant) and c.value == "__main__"
+                        for c in node.test.comparators)):
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def _benchmark_context(argv):
+    """benchmarks/ first on sys.path, ``argv``; everything restored on exit: sys.argv,
+    sys.path, os.environ, the warnings filters, and the benchmark modules imported."""
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    saved_environ = dict(os.environ)
+    saved_modules = set(sys.modules)
+    sys.argv = list(argv)
+    sys.path.insert(0, str(BENCH))
+    try:
+        with warnings.catch_warnings():
+            yield
+    finally:
+        sys.argv = saved_argv
+        sys.path[:] = saved_path
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        for name in set(sys.modules) - saved_modules:
+            if name in LOCAL_MODULES:
+                del sys.modules[name]
+
+
+def _skip_without_optional(error):
+    top = (error.name or "").split(".")[0]
+    if top in OPTIONAL:
+        pytest.skip(f"optional dependency {top} is not installed")
+    raise error
+
+
+def test_every_script_is_a_script():
+    assert len(SCRIPTS) >= 40
+    for path in SCRIPTS:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert _has_main_guard(tree) != (path.name in NO_MAIN), path.name
+    assert set(NO_MAIN) <= {path.name for path in SCRIPTS}
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda path: path.name)
+def test_script_answers_help(path, capsys):
+    source = path.read_text(encoding="utf-8")
+    # Without a parser, --help would run the benchmark itself (minutes).
+    assert "argparse" in source or "--help" in source, \
+        f"{path.name} takes no --help: give it an argparse parser"
+    _importorskip_needs(path)
+    with _benchmark_context([str(path), "--help"]):
+        with pytest.raises(SystemExit) as exit_info:
+            try:
+                runpy.run_path(str(path), run_name="__main__")
+            except ModuleNotFoundError as error:
+                _skip_without_optional(error)
+    assert exit_info.value.code in (0, None)
+    out = capsys.readouterr().out
+    if path.name in NO_MAIN:
+        assert "Usage" in out
+    else:
+        assert out.startswith("usage: ")
+
+
+def test_help_leaves_the_process_as_it_was():
+    before = (sys.argv[:], sys.path[:], dict(os.environ), warnings.filters[:])
+    with _benchmark_context(["x", "--help"]):
+        os.environ["SKNONNEG_TEST_VARIABLE"] = "1"
+        sys.path.append("/nonexistent")
+        warnings.simplefilter("ignore")
+        importlib.import_module("_tree")
+    assert (sys.argv, sys.path, dict(os.environ), warnings.filters) == before
+    assert "_tree" not in sys.modules
+
+
+@pytest.mark.parametrize("path", HELPERS, ids=lambda path: path.name)
+def test_helper_imports(path):
+    with _benchmark_context([str(path)]):
+        module = importlib.import_module(path.stem)
+    public = [name for name in vars(module) if not name.startswith("_")]
+    assert module.__doc__ and public
+
+
+def _child_code(node):
+    """The code a script runs in a child process (a string with imports of
+    sknonneg, parsed once its str.format fields are filled with 0), or None."""
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and re.search(r"(?m)^\s*(from sknonneg|import sknonneg)", node.value)):
+        return None
+    for text in (node.value, re.sub(r"\{\w+(![rs])?(:[^{}]*)?\}", "0", node.value)
+                 .replace("{{", "{").replace("}}", "}")):
+        try:
+            return ast.parse(text)
+        except SyntaxError:
+            pass
+    return None
+
+
+def _with_child_code(tree):
+    """A module of the script and the code its child processes run."""
+    body = list(tree.body)
+    body += [child for node in ast.walk(tree) if (child := _child_code(node)) is not None]
+    return ast.Module(body=body, type_ignores=[])
+
+
+def _imports(tree):
+    """(line, module, [(name, alias)]) of sknonneg and benchmarks/ imports."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            top = node.module.split(".")[0]
+            if top == "sknonneg" or top in LOCAL_MODULES:
+                found.append((node.lineno, node.module,
+                              [(a.name, a.asname or a.name) for a in node.names]))
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "sknonneg" or a.name in LOCAL_MODULES:
+                    found.append((node.lineno, a.name, []))
+    return found
+
+
+def test_child_code_is_found():
+    # The child processes of these scripts import sknonneg: their code is checked.
+    for name in ("first_run.py", "memory_wide_sparse.py", "threading_layers.py"):
+        tree = ast.parse((BENCH / name).read_text(encoding="utf-8"))
+        assert any(_child_code(node) for node in ast.walk(tree)), name
+
+
+def _is_submodule(module, name):
+    return (inspect.ismodule(module) and hasattr(module, "__path__")
+            and importlib.util.find_spec(f"{module.__name__}.{name}") is not None)
+
+
+def _absent_attributes(tree, bound):
+    """(line, dotted name) of each ``a.b.c`` whose ``a`` is a sknonneg module or class
+    imported by name and whose attributes do not all exist (read through modules and
+    classes only: an instance's attributes are not known statically)."""
+    absent = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        chain, base = [], node
+        while isinstance(base, ast.Attribute):
+            chain.append(base.attr)
+            base = base.value
+        if not isinstance(base, ast.Name) or base.id not in bound:
+            continue
+        obj = bound[base.id]
+        for attr in reversed(chain):
+            if not (inspect.ismodule(obj) or inspect.isclass(obj)):
+                break
+            if not hasattr(obj, attr):
+                if _is_submodule(obj, attr):
+                    obj = importlib.import_module(f"{obj.__name__}.{attr}")
+                    continue
+                absent.append((node.lineno, ".".join([base.id] + chain[::-1])))
+                break
+            obj = getattr(obj, attr)
+    return sorted(set(absent))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)
+def test_imported_names_exist(path):
+    _importorskip_needs(path)
+    tree = _with_child_code(ast.parse(path.read_text(encoding="utf-8")))
+    missing, bound = [], {}
+    with _benchmark_context([str(path)]):
+        for line, module_name, names in _imports(tree):
+            if (path.name, module_name) in OLD_TREE_IMPORTS:
+                continue
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as error:
+                if (error.name or "").split(".")[0] in OPTIONAL:
+                    _skip_without_optional(error)
+                missing.append(f"line {line}: {module_name} ({error})")
+                continue
+            if not names and module_name.startswith("sknonneg"):
+                bound["sknonneg"] = importlib.import_module("sknonneg")
+            for name, alias in names:
+                if (path.name, f"{module_name}.{name}") in OLD_TREE_IMPORTS:
+                    continue
+                if hasattr(module, name):
+                    obj = getattr(module, name)
+                    if module_name.startswith("sknonneg"):
+                        bound[alias] = obj
+                elif not _is_submodule(module, name):
+                    missing.append(f"line {line}: {module_name}.{name}")
+    assert not missing, f"{path.name} imports names that do not exist: {missing}"
+    # Attributes read from sknonneg's modules and classes (module.name, Class.method).
+    absent = [f"line {line}: {dotted}" for line, dotted in _absent_attributes(tree, bound)]
+    assert not absent, f"{path.name} reads attributes that do not exist: {absent}"
+    # Keyword arguments of calls to the sknonneg callables imported by name.
+    wrong = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and callable(bound.get(node.func.id))):
+            try:
+                params = inspect.signature(bound[node.func.id]).parameters
+            except (TypeError, ValueError):
+                continue
+            if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+                continue
+            wrong += [f"line {node.lineno}: {node.func.id}({kw.arg}=...)"
+                      for kw in node.keywords
+                      if kw.arg is not None and kw.arg not in params]
+    assert not wrong, f"{path.name} passes keywords that do not exist: {wrong}"

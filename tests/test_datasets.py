@@ -554,6 +554,16 @@ def test_expand_multilabel_errors():
         expand_multilabel(np.zeros((2, 1)), np.array([0, 1]))
     with pytest.raises(ValueError, match="inconsistent"):
         expand_multilabel(np.zeros((3, 1)), np.eye(2))
+    # Before: any non-zero value was a present label, so probabilities made a row
+    # of every entry and -1/+1 labels one of every -1; refused as
+    # multilabel_hit_rate refuses them. Bools and 0/1 floats are labels.
+    X = np.zeros((2, 1))
+    with pytest.raises(ValueError, match="continuous-multioutput .*Y > 0.5"):
+        expand_multilabel(X, np.array([[0.2, 0.9], [0.6, 0.1]]))
+    with pytest.raises(ValueError, match="got the value -1.*pass Y > 0"):
+        expand_multilabel(X, sp.csr_matrix(np.array([[1, -1], [-1, 1]])))
+    for Y in (np.array([[True, False], [True, True]]), np.array([[1.0, 0], [1, 1]])):
+        np.testing.assert_array_equal(expand_multilabel(X, Y)[1], [0, 0, 1])
 
 
 def test_multilabel_hit_rate():

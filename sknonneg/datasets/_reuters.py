@@ -421,8 +421,10 @@ def expand_multilabel(X, Y, *, return_index=False):
         :func:`sklearn.utils._safe_indexing` (arrays, sparse matrices,
         lists of documents, DataFrames).
     Y : {array-like, sparse matrix} of shape (n_samples, n_classes)
-        Label indicator matrix (non-zero means the label is present), e.g.
-        ``Y_train`` from :func:`reuters_bag_of_words`.
+        Label indicator matrix of 0 (absent) and 1 (present), ints, floats or
+        bools, e.g. ``Y_train`` from :func:`reuters_bag_of_words`. Other values
+        (probabilities, -1/+1 labels) are refused, as :func:`multilabel_hit_rate`
+        refuses them: read as present labels, every entry would become a row.
     return_index : bool, default=False
         If True, also return the index of the original sample of each row.
 
@@ -445,7 +447,7 @@ def expand_multilabel(X, Y, *, return_index=False):
     >>> X_rep.ravel().tolist(), y.tolist()
     ([1.0, 1.0, 2.0], [0, 2, 1])
     """
-    Y = _indicator_csr(Y, "Y")
+    Y = _indicator_csr(Y, "Y", binary=True)
     check_sparse_structure(X)
     n_samples = num_samples(X)
     if Y.shape[0] != n_samples:

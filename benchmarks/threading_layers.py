@@ -72,8 +72,11 @@ def main():
             out = subprocess.run([sys.executable, "-c", code], env=env, timeout=900,
                                  capture_output=True, text=True)
             last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+            # The error's last line (a layer that is not installed: numba's
+            # "No threading layer could be loaded..."), not a slice of the traceback.
+            text = (out.stderr or out.stdout).strip().splitlines()
             row = json.loads(last) if last.startswith("{") else {
-                "layer": layer, "error": (out.stderr or out.stdout)[-400:]}
+                "layer": layer, "error": text[-1] if text else f"exit {out.returncode}"}
         except subprocess.TimeoutExpired:
             row = {"layer": layer, "error": "timed out"}
         row["requested"] = layer
@@ -95,7 +98,7 @@ def main():
              "|---|---|---|---|"]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['requested']} | error: {r['error'][:80]} | | |")
+            lines.append(f"| {r['requested']} | error: {r['error'][:160]} | | |")
             continue
         ratio = f"{r['s_per_iter'] / base:.2f}" if base else "n/a"
         lines.append(f"| {r['layer']} | {r['s_per_iter']:.4f} | {ratio} | {r['fork']} |")

@@ -1214,21 +1214,20 @@ def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypat
     # is held by the suite.
     import asyncio
 
-    import threadpoolctl
-
+    import sknonneg.parallel._dask as dask_module
     from sknonneg.parallel import ThreadLimits
 
     pools = {"threads": 4}
 
-    class FakeLimits:
-        def __init__(self, limits=None, user_api=None):
-            self.original = pools["threads"]
-            pools["threads"] = limits
+    class FakePool:
+        @property
+        def num_threads(self):
+            return pools["threads"]
 
-        def restore_original_limits(self):
-            pools["threads"] = self.original
+        def set_num_threads(self, n):
+            pools["threads"] = n
 
-    monkeypatch.setattr(threadpoolctl, "threadpool_limits", FakeLimits)
+    monkeypatch.setattr(dask_module, "_thread_pools", lambda: [FakePool()])
     first, second = (ThreadLimits(n_threads=1, warm_for=False) for _ in range(2))
     asyncio.run(first.setup(None))
     asyncio.run(second.setup(None))
@@ -1239,3 +1238,38 @@ def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypat
     assert pools["threads"] == 4
     second.teardown(None)  # a second teardown restores nothing more
     assert pools["threads"] == 4
+
+
+_HELD_BY_MAIN = """
+import warnings; warnings.simplefilter("ignore")
+from distributed import Client
+from threadpoolctl import threadpool_info, threadpool_limits
+from sknonneg.parallel import ThreadLimits
+def pools():
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+threadpool_limits(2)  # a plain call: the main thread becomes the controlling one
+print("before", pools())
+client = Client(processes=False, n_workers=1, threads_per_worker=1,
+                dashboard_address=":0")
+client.register_plugin(ThreadLimits(n_threads=1, warm_for=False))
+print("worker", list(client.run(pools).values())[0])
+client.close()
+print("after", pools())
+"""
+
+
+def test_thread_limits_hold_where_the_main_thread_controls_the_pools():
+    # Before: after a plain threadpool_limits(2) in the main thread (threadpoolctl
+    # 3.8 then ignores limits set from other threads), ThreadLimits(1) on an
+    # in-process worker left its BLAS at 2 threads, silently. A fresh process: the
+    # suite's own process holds its pools.
+    import subprocess
+    import sys
+
+    from threadpoolctl import threadpool_info
+
+    if not any(p["user_api"] == "blas" for p in threadpool_info()):
+        pytest.skip("no BLAS pool that threadpoolctl controls")
+    out = subprocess.run([sys.executable, "-c", _HELD_BY_MAIN], capture_output=True,
+                         text=True, timeout=120, check=True).stdout.splitlines()
+    assert out == ["before [2]", "worker [1]", "after [2]"], out

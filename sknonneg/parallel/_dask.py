@@ -375,6 +375,27 @@ _PROCESS_LIMITS = {"workers": 0, "limits": None}
 _PROCESS_LIMITS_LOCK = threading.Lock()
 
 
+def _thread_pools():
+    """The process's BLAS and OpenMP pools (threadpoolctl's controllers)."""
+    from threadpoolctl import ThreadpoolController
+
+    return list(ThreadpoolController().lib_controllers)
+
+
+def _set_pools(pools, n_threads):
+    """Each pool of ``pools`` at ``n_threads``, effective from the worker's thread.
+    Before, ``threadpool_limits`` here was silently ignored where another thread
+    (the main one, by a plain ``threadpool_limits(2)`` call) was threadpoolctl
+    3.8's controlling thread: an in-process worker kept 2 BLAS threads under
+    ``ThreadLimits(1)``. ``_set_pool_threads`` takes the control, checks and gives
+    it back, as the fits' own holds do (under the fits' lock)."""
+    from .._threads import _LOCK, _set_pool_threads
+
+    with _LOCK:
+        for lib in pools:
+            _set_pool_threads(lib, n_threads)
+
+
 class ThreadLimits(WorkerPlugin):
     """Worker plugin: limits a worker's thread pools and warms sknonneg's kernels.
 
@@ -430,13 +451,11 @@ class ThreadLimits(WorkerPlugin):
         """
         import asyncio
 
-        from threadpoolctl import threadpool_limits
-
         with _PROCESS_LIMITS_LOCK:
+            pools = _thread_pools()
             if _PROCESS_LIMITS["workers"] == 0:
-                _PROCESS_LIMITS["limits"] = threadpool_limits(limits=self.n_threads)
-            else:
-                threadpool_limits(limits=self.n_threads)  # originals kept above
+                _PROCESS_LIMITS["limits"] = [(lib, lib.num_threads) for lib in pools]
+            _set_pools(pools, self.n_threads)  # the originals are kept above
             _PROCESS_LIMITS["workers"] += 1
             self._registered = True
         if self.warm_for is not False:
@@ -461,5 +480,6 @@ class ThreadLimits(WorkerPlugin):
         with _PROCESS_LIMITS_LOCK:
             _PROCESS_LIMITS["workers"] -= 1
             if _PROCESS_LIMITS["workers"] == 0 and _PROCESS_LIMITS["limits"] is not None:
-                _PROCESS_LIMITS["limits"].restore_original_limits()
+                for lib, limit in _PROCESS_LIMITS["limits"]:
+                    _set_pools([lib], limit)
                 _PROCESS_LIMITS["limits"] = None

@@ -518,10 +518,10 @@ def test_partial_fit_layout_message_names_the_autoencoders_parameters():
     X = np.random.RandomState(0).rand(50, 10)
     ae = NonNegAutoencoder(8, random_state=0).partial_fit(X)
     ae.set_params(n_components=4)
-    with pytest.raises(ValueError, match="changed since the first call") as info:
+    with pytest.raises(ValueError, match="changed since the model was fitted") as info:
         ae.partial_fit(X)
     message = str(info.value)
-    assert "(n_components, nonneg or nonneg_layers, set with set_params)" in message
+    assert "(n_components, nonneg or nonneg_layers, set with set_params" in message
     for name in ("hidden_layer_sizes", "positive", "monotonic_cst"):
         assert name not in message
 
@@ -583,3 +583,52 @@ def test_transform_returns_fitted_dtype(dtype, in_dtype):
     ae.set_params(dtype=other)
     assert ae.transform(X).dtype == np.dtype(dtype)
     np.testing.assert_array_equal(ae.transform(X), codes)
+
+
+def test_sigmoid_decoder_warns_of_small_data():
+    # Data inside [0, 1] but small (digits / 16 times 1e-2): L-BFGS-B stopped after
+    # a few iterations with every code constant over the rows, its reconstruction
+    # worse than predicting the column means, and nothing warned. It now warns, as
+    # the linear decoder does; data that fill [0, 1] do not warn.
+    from sklearn.datasets import load_digits
+    X = load_digits().data[:200] / 16
+    est = NonNegAutoencoder(n_components=4, max_iter=2, random_state=0)
+    with pytest.warns(InputScaleWarning, match=r"decoder='sigmoid' fits data that "
+                                               r"fill \[0, 1\], .* is 0\.01"):
+        est.fit(X * 1e-2)
+    with pytest.warns(InputScaleWarning, match="is 0.1:"):
+        est.fit(sp.csr_matrix(X * 0.1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputScaleWarning)
+        est.fit(X)
+        est.fit(X * 0.5)
+        est.fit(np.zeros_like(X))  # nothing to scale
+
+
+def test_diverged_fit_says_its_steps_were_too_large():
+    # Adam with learning_rate_init=1e3 threw the loss from 2.4 to 2.3e8; the only
+    # message was the usual "a larger max_iter fits the training data further".
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
+    X = load_digits().data[:200] / 16
+    est = NonNegAutoencoder(n_components=6, random_state=0, max_iter=10,
+                            learning_rate_init=1e3, decoder="linear")
+    with pytest.warns(ConvergenceWarning) as record:
+        est.fit(X)
+    messages = [str(w.message) for w in record if w.category is ConvergenceWarning]
+    assert len(messages) == 1
+    assert "the loss ended above where it started" in messages[0]
+    assert "Lower learning_rate_init" in messages[0]
+    assert "larger max_iter fits" not in messages[0]
+    assert est.loss_curve_[-1] > 100 * est.loss_curve_[0]
+
+
+def test_partial_fit_after_fit_names_fit_in_its_refusal():
+    # Before: after fit (no partial_fit yet) and set_params(decoder="linear"),
+    # partial_fit said "decoder changed since the first call to partial_fit".
+    X = np.random.RandomState(0).rand(50, 10)
+    ae = NonNegAutoencoder(4, max_iter=2, random_state=0).fit(X)
+    ae.set_params(decoder="linear")
+    with pytest.raises(ValueError, match=r"decoder changed since the model was "
+                                         r"fitted \(by fit, or by the first call"):
+        ae.partial_fit(X)

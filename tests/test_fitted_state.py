@@ -101,7 +101,7 @@ def test_later_partial_fit_validates_parameters_regressor_autoencoder(name, bad,
 def test_partial_fit_refuses_a_changed_model_definition(Est, change):
     est = _est(Est).partial_fit(X, Y, classes=[0, 1, 2])
     est.set_params(**change)
-    with pytest.raises(ValueError, match="changed since the first call to partial_fit"):
+    with pytest.raises(ValueError, match="changed since the model was fitted"):
         est.partial_fit(X, Y)
     # fit starts anew with the new parameters
     est.fit(X, Y)
@@ -197,7 +197,7 @@ def test_partial_fit_refuses_a_changed_network(Est, target, change):
         "hidden_layer_sizes": [3], "l2": 0.1}
     est.set_params(**same).partial_fit(*later)
     est.set_params(**change)
-    with pytest.raises(ValueError, match="changed since the first call to partial_fit"):
+    with pytest.raises(ValueError, match="changed since the model was fitted"):
         est.partial_fit(*later)
 
 
@@ -379,7 +379,7 @@ def test_partial_fit_layout_message_names_the_estimators_own_parameters(Est, lis
     # monotonic_cst, n_components and nonneg, whatever it had.
     est = _est(Est).partial_fit(X, Y, classes=[0, 1, 2])
     est.set_params(hidden_layer_sizes=(2,))
-    with pytest.raises(ValueError, match="changed since the first call") as info:
+    with pytest.raises(ValueError, match="changed since the model was fitted") as info:
         est.partial_fit(X, Y)
     assert listed in str(info.value)
     assert "n_components" not in str(info.value)

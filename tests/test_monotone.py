@@ -183,7 +183,7 @@ def test_monotonic_cst_added_between_warm_starts_and_partial_fits():
     assert check_monotonic(model, X).is_monotonic
     stream = NonNegMLPClassifier(**kw).partial_fit(X, y, classes=[0, 1])
     stream.set_params(monotonic_cst=cst)
-    with pytest.raises(ValueError, match="changed since the first call to partial_fit"):
+    with pytest.raises(ValueError, match="changed since the model was fitted"):
         stream.partial_fit(X, y)
 
 

@@ -221,8 +221,9 @@ class BaseNetwork(BaseEstimator):
         changed = self._changed_fitted_params()
         if changed:
             raise ValueError(
-                f"{', '.join(changed)} changed since the first call to partial_fit; "
-                f"partial_fit continues the model fitted then. Call fit to start anew."
+                f"{', '.join(changed)} changed since the model was fitted (by fit, or "
+                f"by the first call to partial_fit); partial_fit continues that model. "
+                f"Call fit to start anew."
             )
 
     def _warm_start_fitted(self):

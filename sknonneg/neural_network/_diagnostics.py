@@ -275,6 +275,13 @@ def _schedule_end_problem(curve):
     return None
 
 
+def _solver_note(message):
+    """The solver's own message, unless it only repeats what the warning says
+    (scipy's "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT")."""
+    message = str(message or "")
+    return "" if "ITERATIONS REACHED LIMIT" in message else message
+
+
 def _scale_hint(X):
     """The advice to scale ``X`` where its largest absolute value exceeds 10
     (``None``: not known, no advice). Before, every ConvergenceWarning said
@@ -303,6 +310,10 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     than 1% of the whole decrease (a schedule too short for the data), or ended
     above its lowest loss by more than that (steps too large).
 
+    A fit whose loss ended above its (last stage's) start by more than 1% warns
+    that its steps were too large, converged or not (a stall up there stopped it),
+    unless early stopping kept the parameters of the best held-out loss.
+
     The advice says what a larger ``max_iter`` does: it fits the *training*
     objective further. Measured on the benchmark's fits that warn (Adult, Spambase;
     ``doc/defaults.md``) the loss still falls a lot after the limit (by another
@@ -314,9 +325,23 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     use it; ``held_out``: this fit held rows out for early stopping, which had not
     stopped it, so a larger ``max_iter`` leaves the stop to it; ``X``: the training
     inputs, read (only when it warns) for the advice to scale them."""
+    curve = np.asarray(result.loss_curve, dtype=np.float64)
+    start = curve[min(result.stage_start, curve.size - 1)] if curve.size else np.nan
+    if not held_out and curve.size > 1 and curve[-1] > start + _TAIL_GAIN * abs(start):
+        # Before: "a larger max_iter fits the training data further" for a fit whose
+        # steps had thrown it far above its start (Adam, learning_rate_init=1e3:
+        # 2.4 -> 2.3e8 -> 1.4e7). Also for a fit that stopped on a stall, up there
+        # (not where early stopping kept the parameters of the best held-out loss).
+        warnings.warn(
+            f"{name}: the loss ended above where it started ({start:.6g} -> "
+            f"{curve[-1]:.6g}, highest {np.nanmax(curve):.6g}): the steps are too "
+            "large for the data. Lower learning_rate_init, or scale X; a larger "
+            "max_iter does not help.",
+            ConvergenceWarning, stacklevel=user_stacklevel(),
+        )
+        return
     if result.converged:
         return
-    curve = np.asarray(result.loss_curve, dtype=np.float64)
     pg = getattr(result, "proj_grad_norm", np.nan)
     pg_text = "" if not np.isfinite(pg) else f", projected-gradient norm {pg:.3g}"
     if result.planned_end:
@@ -371,7 +396,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
         f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). {advice}"
-        f"{_scale_hint(X)}{minimum} {result.message}".strip(),
+        f"{_scale_hint(X)}{minimum} {_solver_note(result.message)}".strip(),
         ConvergenceWarning, stacklevel=user_stacklevel(),
     )
 

@@ -776,9 +776,10 @@ class TrainableNetwork(BaseNetwork):
         names = list(self._LAYOUT_PARAMS)
         listed = (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1
                   else "".join(names))
-        message = ("The network's shape or weight bounds changed since the first call "
-                   f"to partial_fit ({listed}, set with set_params); partial_fit "
-                   "continues the network fitted then. Call fit to start anew.")
+        message = ("The network's shape or weight bounds changed since the model was "
+                   f"fitted ({listed}, set with set_params after fit or the first "
+                   "call to partial_fit); partial_fit continues that network. Call "
+                   "fit to start anew.")
         try:
             current = self._build_layout(self.n_features_in_, self.n_outputs_)
         except ValueError as exc:

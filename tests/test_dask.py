@@ -516,7 +516,7 @@ def test_partial_fit_chunks_trains_the_autoencoder(digits):
 
     from sknonneg import NonNegAutoencoder
 
-    X = digits[0][:600] / 16.0
+    X = digits[0][:600]  # in [0, 1] already
     ae = NonNegAutoencoder(n_components=6, max_iter=5, random_state=0)
     ref = clone(ae)
     for start in range(0, 600, 200):
@@ -538,7 +538,7 @@ def test_fit_dask_blocks_splits_sample_weight_at_the_row_chunks(digits):
 
     from sknonneg.parallel import fit_dask_blocks
 
-    X, y = digits[0][:600] / 16.0, digits[1][:600]
+    X, y = digits[0][:600], digits[1][:600]
     weights = np.random.RandomState(0).uniform(0.5, 2.0, size=600)
     clf = NonNegMLPClassifier(hidden_layer_sizes=6, max_iter=3, random_state=0)
     ref = clone(clf)
@@ -599,7 +599,7 @@ def test_fit_dask_blocks_takes_the_autoencoder_and_in_memory_targets(digits):
     from sknonneg import NonNegAutoencoder
     from sknonneg.parallel import fit_dask_blocks
 
-    X, y = digits[0][:600] / 16.0, digits[1][:600] / 9.0
+    X, y = digits[0][:600], digits[1][:600] / 9.0
     blocks = da.from_array(X, chunks=(200, -1))
     ae = NonNegAutoencoder(n_components=6, max_iter=5, random_state=0)
     ref = clone(ae)
@@ -1156,7 +1156,7 @@ def test_chunked_training_refuses_classes_the_estimator_does_not_take(digits):
     from sknonneg import NonNegAutoencoder, NonNegMLPRegressor
     from sknonneg.parallel import fit_dask_blocks
 
-    X, y = digits[0][:200] / 16, (digits[1][:200] % 2).astype(float)
+    X, y = digits[0][:200], (digits[1][:200] % 2).astype(float)
     X_da = da.from_array(X, chunks=(100, -1))
     for est, y_in in ((NonNegAutoencoder(n_components=2, max_iter=2), None),
                       (NonNegMLPRegressor(hidden_layer_sizes=2, max_iter=2), y)):

@@ -13,6 +13,7 @@ Results: benchmarks/results/threading_layers.{json,md}.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -75,8 +76,11 @@ def main():
             # The error's last line (a layer that is not installed: numba's
             # "No threading layer could be loaded..."), not a slice of the traceback.
             text = (out.stderr or out.stdout).strip().splitlines()
+            raised = [line for line in text if re.match(r"\w+(Error|Exception): ", line)]
+            error = raised[-1] if raised else (text[-1] if text else
+                                               f"exit {out.returncode}")
             row = json.loads(last) if last.startswith("{") else {
-                "layer": layer, "error": text[-1] if text else f"exit {out.returncode}"}
+                "layer": layer, "error": error}
         except subprocess.TimeoutExpired:
             row = {"layer": layer, "error": "timed out"}
         row["requested"] = layer

@@ -672,6 +672,30 @@ def test_output_weights_of_a_multilabel_classifier_name_labels():
     plt.close("all")
 
 
+
+def test_output_weights_take_a_sparse_label_matrix():
+    # A sparse indicator y, passed or predicted by a model fitted on one (which
+    # predicts a CSR matrix, as MLPClassifier), draws the bars of the dense one.
+    # Before: TypeError "len() of unsized object".
+    import scipy.sparse as sp
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(80, 6)
+    Y = (X[:, :3] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = NonNegMLPClassifier(4, max_iter=5, random_state=0).fit(
+            X, sp.csr_matrix(Y))
+    expected = OutputWeightsDisplay.from_estimator(model, X, model.predict(X).toarray())
+    for y in (None, sp.csr_matrix(model.predict(X).toarray())):
+        disp = OutputWeightsDisplay.from_estimator(model, X, y)
+        np.testing.assert_array_equal(disp.mean_activations, expected.mean_activations)
+    disp = OutputWeightsDisplay.from_estimator(model, X, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(
+        disp.mean_activations, OutputWeightsDisplay.from_estimator(
+            model, X, Y).mean_activations)
+    plt.close("all")
+
 def test_hoyer_sparsity_of_a_sparse_matrix_and_a_bad_axis():
     # Before: "setting an array element with a sequence" for a sparse matrix and
     # "IndexError: tuple index out of range" for an axis past the last.

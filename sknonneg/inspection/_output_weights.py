@@ -4,6 +4,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import DataConversionWarning
 
@@ -612,7 +613,13 @@ class OutputWeightsDisplay:
                              "mean activations: pass X too (or leave y out).")
         if X is not None:
             H = hidden_activations(estimator, X)
-            labels = np.asarray(estimator.predict(X) if y is None else y)
+            labels = estimator.predict(X) if y is None else y
+            if sp.issparse(labels):
+                # A sparse indicator matrix: y as scikit-learn takes it, or the
+                # prediction of a model fitted on one (before: "len() of unsized
+                # object", np.asarray of a sparse matrix being a 0-d object).
+                labels = labels.toarray()
+            labels = np.asarray(labels)
             if len(labels) != H.shape[0]:
                 raise ValueError("X and y have inconsistent numbers of samples")
             classes = getattr(final, "classes_", None)

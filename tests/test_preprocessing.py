@@ -282,3 +282,34 @@ def test_a_constraint_expanded_for_fewer_knots_warns_at_fit():
     with pytest.warns(UserWarning, match=r"ramp columns of \['a'\]"):
         make_pipeline(RampTransformer(3).set_output(transform="pandas"),
                       clf).fit(X, y)
+
+
+def test_output_names_that_collide_are_refused():
+    # Before: columns "a" and "a_ramp0" gave the names a_ramp0, a, a_ramp0_ramp0,
+    # a_ramp0: two columns of one name, on which a later step under
+    # set_output(transform="pandas") failed with "Expected unique column names".
+    X = pd.DataFrame({"a": np.arange(10.0), "a_ramp0": np.arange(10.0) ** 2})
+    with pytest.raises(ValueError, match=r"output names are not unique: \['a_ramp0'\]"):
+        RampTransformer(n_knots=2).fit(X)
+    ramps = RampTransformer(n_knots=2).fit(X.to_numpy())
+    with pytest.raises(ValueError, match="not unique"):
+        ramps.get_feature_names_out(["a", "a_ramp0"])
+    with pytest.raises(ValueError, match="not unique"):
+        RampTransformer(n_knots=2).expand_monotonic_cst({"a": 1, "a_ramp0": 0})
+    # Without the input column, the names do not collide.
+    names = RampTransformer(n_knots=2, include_input=False).fit(X).get_feature_names_out()
+    assert list(names) == ["a_ramp0", "a_ramp0_ramp0"]
+
+
+def test_expand_monotonic_cst_follows_the_fitted_layout():
+    # Before: after set_params(n_knots=3) on a transformer fitted with 5 knots,
+    # transform gave 5 columns per feature and expand_monotonic_cst 3.
+    X = np.random.RandomState(0).rand(30, 2)
+    ramps = RampTransformer(n_knots=5).fit(X)
+    ramps.set_params(n_knots=3)
+    n_out = ramps.transform(X).shape[1]
+    assert ramps.expand_monotonic_cst([1, -1]).shape == (n_out,)
+    expanded = ramps.expand_monotonic_cst({"x0": 1})
+    assert list(expanded) == list(ramps.get_feature_names_out()[:n_out // 2])
+    # Unfitted, the parameters' layout (pairing values of n_knots in a grid).
+    assert RampTransformer(n_knots=3).expand_monotonic_cst([1, -1]).shape == (6,)

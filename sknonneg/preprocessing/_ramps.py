@@ -154,6 +154,9 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         # Rounding may break the order of interpolated knots by an ulp: restore it.
         self.knots_ = np.maximum.accumulate(knots, axis=0)
         self.include_input_ = bool(self.include_input)
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            _check_unique_names(self._expand_names(names, fitted=True))
         return self
 
     def transform(self, X):
@@ -222,7 +225,8 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_features_in_")
         names = OneToOneFeatureMixin.get_feature_names_out(self, input_features)
-        return np.asarray(self._expand_names(names, fitted=True), dtype=object)
+        return np.asarray(_check_unique_names(self._expand_names(names, fitted=True)),
+                          dtype=object)
 
     def _expand_names(self, names, fitted=False):
         n_knots, include_input = self._layout(fitted)
@@ -238,7 +242,8 @@ class RampTransformer(TransformerMixin, BaseEstimator):
 
         Each output column inherits its input feature's direction, so that an
         estimator given the result is monotone in the raw features. Needs no fit:
-        the output layout depends on ``n_knots`` and ``include_input`` only.
+        the output layout depends on ``n_knots`` and ``include_input`` only, those
+        of the fit once fitted (as :meth:`transform`), else the parameters.
 
         Parameters
         ----------
@@ -272,8 +277,12 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         from ..inspection._monotonic import _check_direction, _directions_from_argument
 
         self._validate_params()
-        per = self._n_out_per_feature()
         n_in = getattr(self, "n_features_in_", None)
+        # Fitted, the layout of the fit, which transform and the names follow
+        # (before: the parameters, so set_params(n_knots=3) after a fit with 5
+        # expanded to 3 columns per feature where transform gives 5).
+        fitted = n_in is not None and hasattr(self, "knots_")
+        per = self._n_out_per_feature(fitted=fitted)
         if not isinstance(monotonic_cst, dict):
             cst = np.asarray(monotonic_cst)
             if cst.ndim != 1:
@@ -294,10 +303,10 @@ class RampTransformer(TransformerMixin, BaseEstimator):
             for name, direction in items:
                 _check_direction(direction, name)
         if isinstance(monotonic_cst, dict):
-            out = {}
-            for name, direction in monotonic_cst.items():
-                out.update(dict.fromkeys(self._expand_names([name]), direction))
-            return out
+            names = self._expand_names(list(monotonic_cst), fitted=fitted)
+            _check_unique_names(names)
+            return dict(zip(names, np.repeat(list(monotonic_cst.values()), per)
+                            .tolist()))
         return np.repeat(cst, per).astype(np.int8)
 
     def _output_sources(self):
@@ -315,3 +324,21 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         # the tag listed float64 alone).
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _check_unique_names(names):
+    """``names`` if no two are equal, else ``ValueError``: an input feature named
+    like another's ramp (``a`` and ``a_ramp0``) gave two output columns one name,
+    and a later step under ``set_output(transform="pandas")`` failed on it with
+    "Expected unique column names", which said nothing of the ramps."""
+    seen, repeated = set(), []
+    for name in names:
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise ValueError(
+            f"RampTransformer's output names are not unique: {repeated} each name "
+            "two columns (an input feature named like another's ramp, "
+            "'{feature}_ramp{k}', or its input column). Rename the input features.")
+    return names

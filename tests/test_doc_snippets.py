@@ -160,6 +160,9 @@ def _check_inputs(ns):
     assert net.n_features_in_ == 6
     assert all((W >= 0).all() for W in net.coefs_)
     assert model.score(X, y) > 0.8
+    # "feature_names_out names the parts".
+    assert list(model[:-1].get_feature_names_out()) == [
+        "x0_pos", "x1_pos", "x2_pos", "x0_neg", "x1_neg", "x2_neg"]
 
 
 def _perf_prelude(ns):

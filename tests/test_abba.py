@@ -428,3 +428,27 @@ def test_from_mlp_refuses_an_mlp_without_hidden_layers():
     with pytest.raises(ValueError, match="from_mlp needs a network with at least "
                                          "one hidden layer"):
         ABBAClassifier.from_mlp(mlp)
+
+
+def test_from_mlp_of_a_sparse_multilabel_model_predicts_sparse():
+    # The source (sklearn's MLPClassifier or NonNegMLPClassifier fitted on a sparse
+    # indicator y) predicts a CSR matrix; the copy predicted a dense array.
+    import scipy.sparse as sp
+    from sklearn.datasets import make_multilabel_classification
+    from sklearn.neural_network import MLPClassifier
+
+    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
+                                          random_state=0)
+    X = X / X.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sources = [MLPClassifier(hidden_layer_sizes=(6,), activation="tanh",
+                                 max_iter=50, random_state=0),
+                   NonNegMLPClassifier(hidden_layer_sizes=(6,), activation="tanh",
+                                       max_iter=20, random_state=0)]
+        for source in sources:
+            for y in (sp.csr_matrix(Y), Y):
+                source.fit(X, y)
+                copy = ABBAClassifier.from_mlp(source).predict(X)
+                assert sp.issparse(copy) == sp.issparse(y) == sp.issparse(
+                    source.predict(X))

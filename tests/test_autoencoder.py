@@ -632,3 +632,16 @@ def test_partial_fit_after_fit_names_fit_in_its_refusal():
     with pytest.raises(ValueError, match=r"decoder changed since the model was "
                                          r"fitted \(by fit, or by the first call"):
         ae.partial_fit(X)
+
+
+def test_small_data_warning_comes_once_per_partial_fit_sequence():
+    # The warning names the batch's largest value, so under the default filters it
+    # repeated for every batch: it now comes with the first call only.
+    from sklearn.datasets import load_digits
+    X = load_digits().data[:200] / 16 * 0.1
+    ae = NonNegAutoencoder(n_components=3, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for start in range(0, 200, 40):
+            ae.partial_fit(X[start:start + 40])
+    assert sum(issubclass(w.category, InputScaleWarning) for w in record) == 1

@@ -1273,3 +1273,29 @@ def test_thread_limits_hold_where_the_main_thread_controls_the_pools():
     out = subprocess.run([sys.executable, "-c", _HELD_BY_MAIN], capture_output=True,
                          text=True, timeout=120, check=True).stdout.splitlines()
     assert out == ["before [2]", "worker [1]", "after [2]"], out
+
+
+def test_predict_blocks_of_a_sparse_multilabel_model_are_dense():
+    # A multilabel classifier fitted on a sparse y predicts CSR matrices (as
+    # MLPClassifier); predict_blocks made a dask array of sparse blocks, on which
+    # sum(axis=0), mean, == and da.store failed. Its blocks are dense now.
+    import scipy.sparse as sp
+    from sklearn.datasets import make_multilabel_classification
+
+    from sknonneg import NonNegMLPClassifier
+    import dask.array as da
+
+    from sknonneg.parallel import predict_blocks
+    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
+                                          random_state=0)
+    X = X / X.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = NonNegMLPClassifier(hidden_layer_sizes=(10,), max_iter=20,
+                                    random_state=0).fit(X, sp.csr_matrix(Y))
+    expected = model.predict(X).toarray()
+    P = predict_blocks(model, da.from_array(X, chunks=40))
+    assert isinstance(P._meta, np.ndarray)
+    np.testing.assert_array_equal(P.compute(), expected)
+    np.testing.assert_array_equal(P.sum(axis=0).compute(), expected.sum(axis=0))
+    np.testing.assert_array_equal((P == expected).all(axis=1).compute(), True)

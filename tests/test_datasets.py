@@ -564,6 +564,13 @@ def test_expand_multilabel_errors():
         expand_multilabel(X, sp.csr_matrix(np.array([[1, -1], [-1, 1]])))
     for Y in (np.array([[True, False], [True, True]]), np.array([[1.0, 0], [1, 1]])):
         np.testing.assert_array_equal(expand_multilabel(X, Y)[1], [0, 0, 1])
+    # A (document, label) pair listed twice in a COO matrix sums to 2: the message
+    # says so and how to read it as present.
+    Y = sp.coo_matrix((np.ones(3), ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
+    with pytest.raises(ValueError, match=r"got the value 2.0 after summing its entries "
+                                         r"stored more than once.*pass Y > 0"):
+        expand_multilabel(X, Y)
+    np.testing.assert_array_equal(expand_multilabel(X, Y > 0)[1], [1, 0])
 
 
 def test_multilabel_hit_rate():
@@ -613,7 +620,8 @@ def test_multilabel_hit_rate_refuses_values_other_than_0_and_1(sparse):
 def test_multilabel_hit_rate_reads_sparse_duplicates_as_their_sum():
     # Duplicates summed first (as scipy reads them): two stored 1s are a 2.
     twice = sp.coo_matrix((np.ones(3), ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
-    with pytest.raises(ValueError, match=r"got the value 2\.0\.$"):
+    with pytest.raises(ValueError, match=r"got the value 2\.0 after summing its "
+                                         r"entries stored more than once"):
         multilabel_hit_rate(twice, [1, 0])
     halves = sp.coo_matrix(([0.5, 0.5, 1.0], ([0, 0, 1], [1, 1, 0])), shape=(2, 2))
     assert multilabel_hit_rate(halves, [1, 0]) == 1.0

@@ -372,3 +372,25 @@ def test_convergence_warning_advises_scaling_only_for_large_inputs():
     message = " ".join(str(w.message) for w in record
                        if issubclass(w.category, ConvergenceWarning))
     assert "Inputs as large as 50 slow it: put a scaler in a Pipeline." in message
+
+
+def test_mini_batch_lbfgsb_continuation_does_not_claim_divergence():
+    # The "loss ended above where it started" warning (written for Adam) fired on
+    # warm-started mini-batch L-BFGS-B fits that improved (train log-loss 0.262 ->
+    # 0.171): their epoch loss is the mean over batches before their updates, and
+    # learning_rate_init does not act on them. It is Adam's only now.
+    from sklearn.datasets import make_classification
+
+    from sknonneg import ABBAClassifier
+    X, y = make_classification(n_samples=300, n_features=10, n_informative=5,
+                               random_state=0)
+    X = (X - X.min(0)) / (X.max(0) - X.min(0))
+    est = ABBAClassifier(hidden_layer_sizes=(16,), batch_size=16, random_state=2,
+                         max_iter=150, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    assert not any("ended above where it started" in str(w.message) for w in record)

@@ -357,6 +357,7 @@ def _indicator_csr(Y, name, binary=False):
     """``Y`` as a canonical CSR matrix (duplicates summed, zeros eliminated); with
     ``binary``, refused unless every value is 0 or 1 (or a bool)."""
     check_sparse_structure(Y, name)
+    stored = Y.nnz if sp.issparse(Y) else None
     if sp.issparse(Y):
         Y = sp.csr_matrix(Y)
     else:
@@ -372,23 +373,35 @@ def _indicator_csr(Y, name, binary=False):
     # 0 by scipy's reading, gave that label twice), and NaN or inf labels were
     # counted as present (a hit rate of 1.0 for a NaN).
     Y.sum_duplicates()
+    # Entries stored more than once at one place were summed (by the conversion
+    # of a COO matrix, or here).
+    summed = stored is not None and Y.nnz < stored
     if Y.dtype.kind in "fc" and not np.all(np.isfinite(Y.data)):
         raise ValueError(f"Input {name} contains NaN or infinity: a label indicator "
-                         "matrix holds 0 (absent) and non-zero (present) values.")
+                         "matrix holds 0 (absent) and 1 (present).")
     Y.eliminate_zeros()
     Y.sort_indices()
     if binary:
-        _check_binary(Y, name)
+        _check_binary(Y, name, summed)
     return Y
 
 
-def _check_binary(Y, name):
+def _check_binary(Y, name, summed=False):
     """``ValueError`` unless the canonical CSR ``Y`` holds only 1 (and implicit 0):
-    probabilities or -1/+1 labels would otherwise all read as present labels."""
+    probabilities or -1/+1 labels would otherwise all read as present labels.
+    ``summed``: the input stored entries more than once at one place, summed (a
+    (document, label) pair listed twice in a COO matrix reads as 2)."""
     bad = Y.data != 1
     if not np.any(bad):
         return
     values = Y.data[bad]
+    if summed:
+        raise ValueError(
+            f"Input {name} must be a label indicator matrix of 0 (absent) and 1 "
+            f"(present), got the value {values[0].item()!r} after summing its "
+            "entries stored more than once at one (row, column), as scipy reads "
+            f"them. For a label listed twice, pass {name} > 0 (or "
+            f"{name}.astype(bool)).")
     fractional = values[values != np.round(values)] if Y.dtype.kind in "fc" else []
     if len(fractional):
         # scikit-learn's type_of_target reads such a matrix as

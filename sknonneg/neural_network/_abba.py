@@ -511,10 +511,12 @@ class ABBAClassifier(BaseNetworkClassifier):
             hidden_activation, gain = mlp.activation_, float(mlp.gain_)
             output = mlp.out_activation_
             multilabel = bool(mlp._multilabel)
+            sparse_y = bool(getattr(mlp, "_sparse_y", False))
         else:
             hidden_activation, gain = mlp.activation, 1.0
             output = "softmax" if mlp.out_activation_ == "softmax" else "logistic"
             multilabel = mlp._label_binarizer.y_type_ == "multilabel-indicator"
+            sparse_y = bool(getattr(mlp._label_binarizer, "sparse_input_", False))
         if len(coefs) < 2:
             # Before: "hidden_layer_sizes must be a positive int or a non-empty
             # sequence", a parameter the caller never passed.
@@ -562,6 +564,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         est.out_activation_ = output
         est.classes_ = np.array(mlp.classes_, copy=True)
         est._multilabel = multilabel
+        # A model fitted on a sparse indicator y predicts a sparse one, as its
+        # source does (before: dense).
+        est._sparse_y = sparse_y
         if not multilabel:
             est._label_encoder = LabelEncoder().fit(est.classes_)
         est.n_outputs_ = coefs[-1].shape[1]

@@ -45,9 +45,10 @@ _ENCODER_INIT_STD = 1.0
 _LOGIT_CLIP = 1e-3
 
 
-def _warn_outside_unit_range(X, name):
+def _warn_outside_unit_range(X, name, small=True):
     """``InputScaleWarning`` if ``X`` (dense or sparse) has values outside [0, 1]
-    (a sigmoid decoder reconstructs values in (0, 1) only), or if its largest
+    (a sigmoid decoder reconstructs values in (0, 1) only), or, with ``small``
+    (a fit, or the first call to partial_fit: once, not per batch), if its largest
     absolute value is below ``_SIGMOID_MAX_LOW`` (the fit then collapses)."""
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
@@ -71,7 +72,7 @@ def _warn_outside_unit_range(X, name):
             InputScaleWarning, stacklevel=user_stacklevel())
         return
     top = max(abs(low), abs(high))
-    if 0.0 < top < _SIGMOID_MAX_LOW:
+    if small and 0.0 < top < _SIGMOID_MAX_LOW:
         warnings.warn(
             f"{name}: decoder='sigmoid' fits data that fill [0, 1], but the largest "
             f"value of X is {top:.3g}: the L2 penalty (on encoder weights that grow "
@@ -565,7 +566,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X = self._as_compute_dtype(X)
         check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
         if self.decoder == "sigmoid":
-            _warn_outside_unit_range(X, type(self).__name__)
+            _warn_outside_unit_range(X, type(self).__name__, small=reset)
         return X, X
 
     def _encode_targets(self, y, classes=None):

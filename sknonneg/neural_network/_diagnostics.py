@@ -297,7 +297,7 @@ def _scale_hint(X):
 
 
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
-                          early_stopping=True, held_out=False, X=None):
+                          early_stopping=True, held_out=False, X=None, adam=False):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
     decrease over the last 10% of the iterations (at least 5), within the last gain
@@ -310,9 +310,13 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     than 1% of the whole decrease (a schedule too short for the data), or ended
     above its lowest loss by more than that (steps too large).
 
-    A fit whose loss ended above its (last stage's) start by more than 1% warns
-    that its steps were too large, converged or not (a stall up there stopped it),
-    unless early stopping kept the parameters of the best held-out loss.
+    An Adam fit (``adam``) whose loss ended above its first epoch's by more than
+    1% warns that its steps were too large, converged or not (a stall up there
+    stopped it), unless early stopping kept the parameters of the best held-out
+    loss. Only Adam: the epoch loss of mini-batch L-BFGS-B (the mean over its
+    batches before their updates) rose so in warm-started fits that improved, and
+    ``learning_rate_init`` does not act on it. A fit that diverged within its
+    first epoch is not caught (its curve starts high).
 
     The advice says what a larger ``max_iter`` does: it fits the *training*
     objective further. Measured on the benchmark's fits that warn (Adult, Spambase;
@@ -327,7 +331,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     inputs, read (only when it warns) for the advice to scale them."""
     curve = np.asarray(result.loss_curve, dtype=np.float64)
     start = curve[min(result.stage_start, curve.size - 1)] if curve.size else np.nan
-    if not held_out and curve.size > 1 and curve[-1] > start + _TAIL_GAIN * abs(start):
+    if (adam and not held_out and curve.size > 1
+            and curve[-1] > start + _TAIL_GAIN * abs(start)):
         # Before: "a larger max_iter fits the training data further" for a fit whose
         # steps had thrown it far above its start (Adam, learning_rate_init=1e3:
         # 2.4 -> 2.3e8 -> 1.4e7). Also for a fit that stopped on a stall, up there
@@ -410,5 +415,6 @@ def report_fit(estimator, result, data):
     warn_if_not_converged(result, estimator.__class__.__name__, estimator.max_iter,
                           unpenalised,
                           "early_stopping" in estimator.get_params() and not held_out,
-                          held_out, data.X)
+                          held_out, data.X,
+                          adam=getattr(estimator, "solver", None) == "adam")
     warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight)

@@ -258,7 +258,14 @@ def _apply(X, estimator, method, dtype, tail):
     empty result of the output's ``dtype`` and ``tail`` shape, without a call."""
     if X.shape[0] == 0:
         return np.empty((0,) + tail, dtype=dtype)
-    return getattr(estimator, method)(X)
+    return _dense(getattr(estimator, method)(X))
+
+
+def _dense(out):
+    """``out``, a sparse one as a dense array: the CSR prediction of a multilabel
+    classifier fitted on a sparse y made a dask array of sparse blocks, on which
+    ``sum(axis=0)``, ``mean``, ``==`` and ``da.store`` failed."""
+    return out.toarray() if sp.issparse(out) else out
 
 
 def _first_row(X):
@@ -283,13 +290,14 @@ def _sample_output(estimator, method, X):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a probe's warnings are not the user's
-            return getattr(estimator, method)(np.zeros((1, X.shape[1]), X.dtype))
+            return _dense(getattr(estimator, method)(
+                np.zeros((1, X.shape[1]), X.dtype)))
     except Exception:
         row = _first_row(X)
         if row is None:
             raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while "
                              "a minimum of 1 is required by predict_blocks.") from None
-        return getattr(estimator, method)(row)
+        return _dense(getattr(estimator, method)(row))
 
 
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba",
@@ -319,7 +327,9 @@ def predict_blocks(estimator, X, *, method="predict"):
     -------
     result : dask.array.Array
         Of shape (n_samples,) or (n_samples, n_outputs), chunked like the rows of
-        ``X``. ``.compute()`` it, or keep it lazy.
+        ``X``, dense (the sparse predictions of a multilabel classifier fitted on
+        a sparse ``y`` are densified per block). ``.compute()`` it, or keep it
+        lazy.
 
     Examples
     --------

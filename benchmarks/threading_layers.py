@@ -73,8 +73,9 @@ def main():
             out = subprocess.run([sys.executable, "-c", code], env=env, timeout=900,
                                  capture_output=True, text=True)
             last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
-            # The error's last line (a layer that is not installed: numba's
-            # "No threading layer could be loaded..."), not a slice of the traceback.
+            # The error's exception line (a layer that is not installed: numba's
+            # "ValueError: No threading layer could be loaded."), not a slice of the
+            # traceback.
             text = (out.stderr or out.stdout).strip().splitlines()
             raised = [line for line in text if re.match(r"\w+(Error|Exception): ", line)]
             error = raised[-1] if raised else (text[-1] if text else

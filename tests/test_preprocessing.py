@@ -289,8 +289,12 @@ def test_output_names_that_collide_are_refused():
     # a_ramp0: two columns of one name, on which a later step under
     # set_output(transform="pandas") failed with "Expected unique column names".
     X = pd.DataFrame({"a": np.arange(10.0), "a_ramp0": np.arange(10.0) ** 2})
+    ramps = RampTransformer(n_knots=2).fit(X)  # NumPy output needs no names
+    assert ramps.transform(X).shape == (10, 4)
     with pytest.raises(ValueError, match=r"output names are not unique: \['a_ramp0'\]"):
-        RampTransformer(n_knots=2).fit(X)
+        ramps.get_feature_names_out()
+    with pytest.raises(ValueError, match="not unique"):
+        ramps.set_output(transform="pandas").transform(X)
     ramps = RampTransformer(n_knots=2).fit(X.to_numpy())
     with pytest.raises(ValueError, match="not unique"):
         ramps.get_feature_names_out(["a", "a_ramp0"])
@@ -313,3 +317,6 @@ def test_expand_monotonic_cst_follows_the_fitted_layout():
     assert list(expanded) == list(ramps.get_feature_names_out()[:n_out // 2])
     # Unfitted, the parameters' layout (pairing values of n_knots in a grid).
     assert RampTransformer(n_knots=3).expand_monotonic_cst([1, -1]).shape == (6,)
+    # The dict form keeps the values as given.
+    expanded = RampTransformer(n_knots=2).expand_monotonic_cst({"a": 1, "b": -1.0})
+    assert [type(v) for v in expanded.values()] == [int, int, float, float]

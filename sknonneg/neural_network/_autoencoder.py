@@ -180,8 +180,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         L2 penalty ``l2 * ||W||_F^2`` on both weight matrices.
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data that fill [0, 1]
-        (images; data outside [0, 1], or whose largest value is below 0.2, raise
-        an ``InputScaleWarning`` at fit: small data make its fit collapse).
+        (images; data outside [0, 1] raise an ``InputScaleWarning`` at fit, and
+        so do data whose largest value is below 0.2 at a fit that starts anew or
+        the first call to ``partial_fit``: small data make its fit collapse).
         ``"linear"``: ``x_hat = h W2 + b2``, for data of any range, of order
         one (tf-idf, counts divided by their largest, e.g. by a
         ``MaxAbsScaler``: columns of root-mean-square above 3, or data whose

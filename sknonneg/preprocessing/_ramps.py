@@ -154,9 +154,6 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         # Rounding may break the order of interpolated knots by an ulp: restore it.
         self.knots_ = np.maximum.accumulate(knots, axis=0)
         self.include_input_ = bool(self.include_input)
-        names = getattr(self, "feature_names_in_", None)
-        if names is not None:
-            _check_unique_names(self._expand_names(names, fitted=True))
         return self
 
     def transform(self, X):
@@ -303,10 +300,12 @@ class RampTransformer(TransformerMixin, BaseEstimator):
             for name, direction in items:
                 _check_direction(direction, name)
         if isinstance(monotonic_cst, dict):
-            names = self._expand_names(list(monotonic_cst), fitted=fitted)
-            _check_unique_names(names)
-            return dict(zip(names, np.repeat(list(monotonic_cst.values()), per)
-                            .tolist()))
+            _check_unique_names(self._expand_names(list(monotonic_cst), fitted=fitted))
+            out = {}
+            for name, direction in monotonic_cst.items():  # the values as given
+                out.update(dict.fromkeys(self._expand_names([name], fitted=fitted),
+                                         direction))
+            return out
         return np.repeat(cst, per).astype(np.int8)
 
     def _output_sources(self):
@@ -330,7 +329,9 @@ def _check_unique_names(names):
     """``names`` if no two are equal, else ``ValueError``: an input feature named
     like another's ramp (``a`` and ``a_ramp0``) gave two output columns one name,
     and a later step under ``set_output(transform="pandas")`` failed on it with
-    "Expected unique column names", which said nothing of the ramps."""
+    "Expected unique column names", which said nothing of the ramps. Checked where
+    names are made (``get_feature_names_out``, the pandas output, the dict form of
+    ``expand_monotonic_cst``); ``fit`` and a NumPy ``transform`` need none."""
     seen, repeated = set(), []
     for name in names:
         if name in seen and name not in repeated:

@@ -194,3 +194,14 @@ def gradient_case(kind, sparse, request, n_samples=12, n_features=3):
     rng = np.random.default_rng(1)
     weights = rng.uniform(0.2, 3.0, n_samples) * (np.arange(n_samples) != 2)
     return X, y, [None, weights], rng
+
+
+@pytest.fixture(scope="session")
+def multilabel_data():
+    """``(X, Y)``: 120 rows of 8 features in [0, 1] and a dense 4-label indicator
+    matrix (scikit-learn's make_multilabel_classification)."""
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
+                                          random_state=0)
+    return X / X.max(), Y

@@ -430,16 +430,13 @@ def test_from_mlp_refuses_an_mlp_without_hidden_layers():
         ABBAClassifier.from_mlp(mlp)
 
 
-def test_from_mlp_of_a_sparse_multilabel_model_predicts_sparse():
+def test_from_mlp_of_a_sparse_multilabel_model_predicts_sparse(multilabel_data):
     # The source (sklearn's MLPClassifier or NonNegMLPClassifier fitted on a sparse
     # indicator y) predicts a CSR matrix; the copy predicted a dense array.
     import scipy.sparse as sp
-    from sklearn.datasets import make_multilabel_classification
     from sklearn.neural_network import MLPClassifier
 
-    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
-                                          random_state=0)
-    X = X / X.max()
+    X, Y = multilabel_data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sources = [MLPClassifier(hidden_layer_sizes=(6,), activation="tanh",

@@ -1275,20 +1275,17 @@ def test_thread_limits_hold_where_the_main_thread_controls_the_pools():
     assert out == ["before [2]", "worker [1]", "after [2]"], out
 
 
-def test_predict_blocks_of_a_sparse_multilabel_model_are_dense():
+def test_predict_blocks_of_a_sparse_multilabel_model_are_dense(multilabel_data):
     # A multilabel classifier fitted on a sparse y predicts CSR matrices (as
     # MLPClassifier); predict_blocks made a dask array of sparse blocks, on which
     # sum(axis=0), mean, == and da.store failed. Its blocks are dense now.
+    import dask.array as da
     import scipy.sparse as sp
-    from sklearn.datasets import make_multilabel_classification
 
     from sknonneg import NonNegMLPClassifier
-    import dask.array as da
-
     from sknonneg.parallel import predict_blocks
-    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
-                                          random_state=0)
-    X = X / X.max()
+
+    X, Y = multilabel_data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = NonNegMLPClassifier(hidden_layer_sizes=(10,), max_iter=20,

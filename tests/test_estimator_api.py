@@ -585,6 +585,12 @@ def test_verbose_autoencoder_prints_no_gain(data, capsys):
     lines = [l for l in capsys.readouterr().out.splitlines()
              if l.startswith("[NonNegAutoencoder]")]
     assert lines and all("loss=" in l and "gain" not in l for l in lines)
+    # Its L-BFGS-B run is one run, not "stage 1/1".
+    NonNegAutoencoder(n_components=3, max_iter=3, verbose=2, solver="lbfgsb",
+                      random_state=0).fit(np.abs(X))
+    lines = capsys.readouterr().out.splitlines()
+    assert any("] L-BFGS-B: iterations=" in l for l in lines)
+    assert not any("stage 1/1" in l for l in lines)
 
 
 @pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
@@ -606,8 +612,11 @@ def test_verbose_partial_fit_prints_a_line_per_call(data, capsys, Est, solver):
         assert ("gain=" in line) == (Est is NonNegMLPClassifier)
     Est((4,), solver=solver, max_iter=2, verbose=2, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
-    stage = [l for l in lines if "] stage " in l]
-    assert stage or solver == "adam"  # a line per gain stage under L-BFGS-B
+    # A line per gain stage under L-BFGS-B; one run without a gain schedule
+    # (ABBA) says "L-BFGS-B:", not "stage 1/1".
+    stage = [l for l in lines if "] stage " in l or "] L-BFGS-B: " in l]
+    assert stage or solver == "adam"
+    assert not any("stage 1/1" in l for l in lines)
     assert all(("gain=" in l) == (Est is NonNegMLPClassifier) for l in stage)
     Est((4,), solver=solver, random_state=0).partial_fit(X, y, classes=np.unique(y))
     assert capsys.readouterr().out == ""

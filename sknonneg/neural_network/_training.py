@@ -655,7 +655,11 @@ class TrainableNetwork(BaseNetwork):
             result.abnormal = run.abnormal
             result.proj_grad_norm = run.proj_grad_norm
             if self.verbose >= 2:
-                self._log(f"stage {stage + 1}/{len(gains)}: {self._gain_text(gain)}"
+                # One stage (no gain schedule: ABBA, the autoencoder, a fixed
+                # gain) is the solver's run, not "stage 1/1".
+                where = (f"stage {stage + 1}/{len(gains)}" if len(gains) > 1
+                         else "L-BFGS-B")
+                self._log(f"{where}: {self._gain_text(gain)}"
                           f"iterations={run.n_iter} loss={run.loss:.6g} "
                           f"time={time.perf_counter() - t0:.2f}s")
             if monitor is not None and monitor.stopped:

@@ -319,9 +319,9 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     above its lowest loss by more than that (steps too large).
 
     An Adam fit (``adam``) whose loss ended at more than twice its first epoch's
-    (``_DIVERGED``) warns that its steps were too large, converged or not (a stall up there
-    stopped it), unless early stopping kept the parameters of the best held-out
-    loss. Only Adam: the epoch loss of mini-batch L-BFGS-B (the mean over its
+    (``_DIVERGED``) warns that its steps were too large, converged or not (a stall
+    up there stopped it), unless early stopping kept the parameters of the best
+    held-out loss. Only Adam: the epoch loss of mini-batch L-BFGS-B (the mean over its
     batches before their updates) rose so in warm-started fits that improved, and
     ``learning_rate_init`` does not act on it. A fit that diverged within its
     first epoch is not caught (its curve starts high).
@@ -346,10 +346,10 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         # 2.4 -> 2.3e8 -> 1.4e7). Also for a fit that stopped on a stall, up there
         # (not where early stopping kept the parameters of the best held-out loss).
         warnings.warn(
-            f"{name}: the loss ended above where it started ({start:.6g} -> "
+            f"{name}: the loss ended above twice where it started ({start:.6g} -> "
             f"{curve[-1]:.6g}, highest {np.nanmax(curve):.6g}): the steps are too "
-            "large for the data. Lower learning_rate_init, or scale X; a larger "
-            "max_iter does not help.",
+            "large for the data. Lower learning_rate_init; a larger max_iter does "
+            f"not help.{_scale_hint(X)}",
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return

@@ -268,3 +268,27 @@ def test_score_takes_a_sparse_y_as_fit_does(data, n_outputs):
     Y = np.column_stack([y, 2 * y])[:, :n_outputs]
     reg = NonNegMLPRegressor((3,), max_iter=5, random_state=0).fit(X, sp.csr_matrix(Y))
     assert reg.score(X, sp.csr_matrix(Y)) == reg.score(X, Y.squeeze())
+
+
+@pytest.mark.parametrize("dtype, first, later", [("float32", 1.0, 1e30),
+                                                ("float64", 1e-150, 1e150)])
+def test_partial_fit_refuses_targets_that_overflow_the_first_calls_scaling(
+        dtype, first, later):
+    # The target scaling is fixed by the first call: a later batch 1e30 times larger
+    # overflowed float32's squared errors (RuntimeWarning, loss 4.8e60, predictions
+    # near the first batch's), and in float64 it was refused as "the network's
+    # parameters overflowed", which did not name the targets.
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = X @ [1.0, 2.0, -1.0] + 1.0
+    est = NonNegMLPRegressor(hidden_layer_sizes=(8,), dtype=dtype, random_state=0)
+    est.partial_fit(X, y * first)
+    before = est.predict(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"deviations from the fitted y_mean_ are "
+                                             r"up to .* times y_scale_.*overflow "
+                                             + dtype):
+            est.partial_fit(X, y * later)
+    np.testing.assert_array_equal(est.predict(X), before)  # left as it was
+    est.partial_fit(X, y * first * 2)  # a batch of the same scale trains

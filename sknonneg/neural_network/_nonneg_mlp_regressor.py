@@ -368,7 +368,23 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         if y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} targets; the regressor was fitted "
                              f"with {self.n_outputs_}.")
-        return self._standardised(y)
+        targets, strata = self._standardised(y)
+        # A later batch (partial_fit, warm start) is standardised with the scaling
+        # of the first fit: targets 1e30 times that scale overflowed the squared
+        # errors (float32: RuntimeWarning, a loss of 4.8e60 and predictions that
+        # stayed near the first batch's; float64: "the parameters overflowed").
+        dtype = self._compute_dtype or np.float64
+        limit = (float(np.sqrt(np.finfo(dtype).max))
+                 / (2.0 * np.sqrt(max(1, targets.shape[0]))))
+        largest = float(np.max(np.abs(targets))) if targets.size else 0.0
+        if not largest <= limit:
+            raise ValueError(
+                f"y's deviations from the fitted y_mean_ are up to {largest:.3g} "
+                f"times y_scale_, the scaling that the first fit (or first call to "
+                f"partial_fit) fixed: their squared errors overflow "
+                f"{np.dtype(dtype).name} (at most {limit:.3g} is supported). Give "
+                f"every batch targets of one scale, or call fit to start anew.")
+        return targets, strata
 
     def _standardised(self, y):
         return np.ascontiguousarray((y - self.y_mean_) / self.y_scale_), None
@@ -569,7 +585,8 @@ def _warn_constant_first_batch(targets, name):
                  else f"outputs {constant.tolist()} of its targets are")
         warnings.warn(
             f"{name}.partial_fit: {which} constant on the first batch "
-            f"({targets.shape[0]} rows), which sets the target scaling that every later "
+            f"({targets.shape[0]} row{'s' if targets.shape[0] != 1 else ''}), which "
+            "sets the target scaling that every later "
             "batch keeps: those targets are not standardised (y_scale_ = 1). Start "
             "with a batch that shows the targets' spread, or call fit first.",
             UserWarning, stacklevel=user_stacklevel())

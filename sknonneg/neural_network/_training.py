@@ -369,10 +369,11 @@ class TrainableNetwork(BaseNetwork):
         if rows.shape[0] == 0:
             raise ValueError(
                 f"early_stopping holds out validation_fraction="
-                f"{self.validation_fraction} of the training rows, but each of the "
-                f"{positive.shape[0]} rows of positive weight is the only row of its "
-                "class, which always trains: no row is left to hold out. Pass more "
-                "rows, or early_stopping=False.")
+                f"{self.validation_fraction} of the training rows, but "
+                + (f"each of the {positive.shape[0]} rows of positive weight is"
+                   if positive.shape[0] != 1 else "the only row of positive weight is")
+                + " the only row of its class, which always trains: no row is left "
+                "to hold out. Pass more rows, or early_stopping=False.")
         try:
             idx_train, idx_val = train_test_split(
                 rows, test_size=self.validation_fraction, random_state=rng,

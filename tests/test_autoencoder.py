@@ -617,7 +617,7 @@ def test_diverged_fit_says_its_steps_were_too_large():
         est.fit(X)
     messages = [str(w.message) for w in record if w.category is ConvergenceWarning]
     assert len(messages) == 1
-    assert "the loss ended above twice where it started" in messages[0]
+    assert "the loss ended at more than twice its first epoch's" in messages[0]
     assert "Lower learning_rate_init" in messages[0]
     assert "larger max_iter fits" not in messages[0]
     assert est.loss_curve_[-1] > 100 * est.loss_curve_[0]

@@ -346,10 +346,10 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         # 2.4 -> 2.3e8 -> 1.4e7). Also for a fit that stopped on a stall, up there
         # (not where early stopping kept the parameters of the best held-out loss).
         warnings.warn(
-            f"{name}: the loss ended above twice where it started ({start:.6g} -> "
-            f"{curve[-1]:.6g}, highest {np.nanmax(curve):.6g}): the steps are too "
-            "large for the data. Lower learning_rate_init; a larger max_iter does "
-            f"not help.{_scale_hint(X)}",
+            f"{name}: the loss ended at more than twice its first epoch's "
+            f"({start:.6g} -> {curve[-1]:.6g}, highest {np.nanmax(curve):.6g}): the "
+            "steps are too large for the data. Lower learning_rate_init; a larger "
+            "max_iter does not help.",
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return

@@ -368,30 +368,40 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         if y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} targets; the regressor was fitted "
                              f"with {self.n_outputs_}.")
-        targets, strata = self._standardised(y)
-        # A later batch (partial_fit, warm start) is standardised with the scaling
-        # of the first fit: targets 1e30 times that scale overflowed the squared
-        # errors (float32: RuntimeWarning, a loss of 4.8e60 and predictions that
-        # stayed near the first batch's; float64: "the parameters overflowed").
-        dtype = self._compute_dtype or np.float64
-        limit = (float(np.sqrt(np.finfo(dtype).max))
-                 / (2.0 * np.sqrt(max(1, targets.shape[0]))))
-        largest = float(np.max(np.abs(targets))) if targets.size else 0.0
-        if not largest <= limit:
-            raise ValueError(
-                f"y's deviations from the fitted y_mean_ are up to {largest:.3g} "
-                f"times y_scale_, the scaling that the first fit (or first call to "
-                f"partial_fit) fixed: their squared errors overflow "
-                f"{np.dtype(dtype).name} (at most {limit:.3g} is supported). Give "
-                f"every batch targets of one scale, or call fit to start anew.")
-        return targets, strata
+        return self._standardised(y)
 
     def _standardised(self, y):
         return np.ascontiguousarray((y - self.y_mean_) / self.y_scale_), None
 
     def _sample_weight(self, X, y, sample_weight):
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        return check_positive_weights(sample_weight)
+        sample_weight = check_positive_weights(sample_weight)
+        self._check_standardised_targets(y, sample_weight)
+        return sample_weight
+
+    def _check_standardised_targets(self, y, sample_weight):
+        """``ValueError`` if the targets of the rows of positive weight, standardised
+        with the fitted ``y_mean_`` and ``y_scale_``, overflow the squared errors in
+        the compute dtype. A later batch (partial_fit, warm start) keeps the first
+        fit's scaling: targets 1e30 times that scale overflowed float32 (a
+        RuntimeWarning, a loss of 4.8e60 and predictions that stayed near the first
+        batch's) and were refused in float64 as "the parameters overflowed", which
+        did not name the targets. Rows of weight 0 are not fitted: not checked."""
+        y = _target_matrix(y)[sample_weight > 0]
+        if y.size == 0:
+            return
+        largest = float(np.max(np.abs((y - self.y_mean_) / self.y_scale_)))
+        dtype = self._compute_dtype or np.float64
+        limit = (float(np.sqrt(np.finfo(dtype).max))
+                 / (2.0 * np.sqrt(max(1, y.shape[0]))))
+        if not largest <= limit:
+            raise ValueError(
+                f"y's deviations from the fitted y_mean_ are up to {largest:.3g} times "
+                f"y_scale_, the scaling that the first fit (or first call to "
+                f"partial_fit) fixed: their squared errors overflow "
+                f"{np.dtype(dtype).name} (at most {limit:.3g} is supported). Give "
+                f"every batch targets of one scale, or start anew (fit with "
+                f"warm_start=False).")
 
     def _predict_from_logits(self, logits):
         y = np.asarray(logits, dtype=np.float64) * self.y_scale_ + self.y_mean_

@@ -371,7 +371,7 @@ class TrainableNetwork(BaseNetwork):
                 f"early_stopping holds out validation_fraction="
                 f"{self.validation_fraction} of the training rows, but "
                 + (f"each of the {positive.shape[0]} rows of positive weight is"
-                   if positive.shape[0] != 1 else "the only row of positive weight is")
+                   if positive.shape[0] != 1 else "the one row of positive weight is")
                 + " the only row of its class, which always trains: no row is left "
                 "to hold out. Pass more rows, or early_stopping=False.")
         try:
@@ -646,9 +646,10 @@ class TrainableNetwork(BaseNetwork):
             run = solver.run(objective, result.theta, box,
                              Schedule(max_iter=n_iter, tol=self.tol), callback)
             result.theta = run.theta
-            check_finite_parameters(result.theta,
-                                    f"in L-BFGS-B stage {stage + 1} (gain={gain:.3g})",
-                                    run.loss)
+            check_finite_parameters(
+                result.theta,
+                f"in L-BFGS-B stage {stage + 1} ({self._gain_text(gain).strip()})"
+                if len(gains) > 1 else "in L-BFGS-B", run.loss)
             result.n_iter += run.n_iter
             result.loss = run.loss
             result.converged = run.converged

@@ -338,8 +338,10 @@ def _check_unique_names(names):
             repeated.append(name)
         seen.add(name)
     if repeated:
+        listed = ", ".join(repr(name) for name in repeated)
         raise ValueError(
-            f"RampTransformer's output names are not unique: {repeated} each name "
-            "two columns (an input feature named like another's ramp, "
-            "'{feature}_ramp{k}', or its input column). Rename the input features.")
+            f"RampTransformer's output names are not unique: {listed} "
+            f"name{'s' if len(repeated) == 1 else ''} more than one column (an input "
+            "feature is named like another's ramp, '{feature}_ramp{k}', or its "
+            "input column). Rename the input features.")
     return names

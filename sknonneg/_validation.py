@@ -300,6 +300,13 @@ def check_positive_weights(sample_weight):
     return sample_weight / largest if largest != 1.0 else sample_weight
 
 
+def squared_errors_limit(n_rows, dtype=np.float64):
+    """The largest ``max|e|`` whose squares, summed over ``n_rows`` (with the
+    factor 2 of a difference of two such values), stay finite in ``dtype``:
+    ``sqrt(finfo(dtype).max) / (2 sqrt(n_rows))``."""
+    return float(np.sqrt(np.finfo(dtype).max)) / (2.0 * np.sqrt(max(1, n_rows)))
+
+
 def check_target_scale(y, name="y"):
     """Raise ``ValueError`` if the regression target ``y`` is so large that its
     squared errors overflow.
@@ -313,8 +320,7 @@ def check_target_scale(y, name="y"):
     """
     y = np.asarray(y)
     largest = _largest_magnitude(y)
-    n_rows = max(1, y.shape[0])
-    limit = float(np.sqrt(np.finfo(np.float64).max)) / (2.0 * np.sqrt(n_rows))
+    limit = squared_errors_limit(y.shape[0])
     if largest is not None and largest > limit:
         raise ValueError(
             f"Input {name} has values of magnitude up to {largest:.3g}: their "

@@ -23,6 +23,7 @@ from .._engine import (
 from .._lipschitz import dense_rounding_layers
 from .._solvers import SOLVERS
 from .._validation import (
+    _largest_magnitude,
     check_finite_output,
     check_positive_weights,
     check_reconstruction_scale,
@@ -45,11 +46,9 @@ _ENCODER_INIT_STD = 1.0
 _LOGIT_CLIP = 1e-3
 
 
-def _warn_outside_unit_range(X, name, small=True):
-    """``InputScaleWarning`` if ``X`` (dense or sparse) has values outside [0, 1]
-    (a sigmoid decoder reconstructs values in (0, 1) only), or, with ``small``
-    (a fit, or the first call to partial_fit: once, not per batch), if its largest
-    absolute value is below ``_SIGMOID_MAX_LOW`` (the fit then collapses)."""
+def _warn_outside_unit_range(X, name):
+    """``InputScaleWarning`` if ``X`` (dense or sparse) has values outside [0, 1]:
+    a sigmoid decoder reconstructs values in (0, 1) only."""
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return
@@ -70,9 +69,15 @@ def _warn_outside_unit_range(X, name, small=True):
             "its reconstruction error cannot reach zero. Scale X into [0, 1] (a "
             "MinMaxScaler in a Pipeline), or use decoder='linear'.",
             InputScaleWarning, stacklevel=user_stacklevel())
-        return
-    top = max(abs(low), abs(high))
-    if small and 0.0 < top < _SIGMOID_MAX_LOW:
+
+
+def _warn_small_for_sigmoid(inputs, name):
+    """``InputScaleWarning`` if ``inputs`` (the initialisation's rows: at a fit that
+    starts anew or a first ``partial_fit``, once, not per batch) have a largest
+    absolute value below ``_SIGMOID_MAX_LOW``: the sigmoid decoder's fit then
+    collapses."""
+    top = _largest_magnitude(inputs) or 0.0
+    if 0.0 < top < _SIGMOID_MAX_LOW:
         warnings.warn(
             f"{name}: decoder='sigmoid' fits data that fill [0, 1], but the largest "
             f"value of X is {top:.3g}: the L2 penalty (on encoder weights that grow "
@@ -480,6 +485,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
         if self.decoder == "linear":  # before: nothing said raw counts fit badly
             _warn_far_from_unit_scale(inputs, weights, type(self).__name__)
+        else:  # before: nothing said that small data made the fit collapse
+            _warn_small_for_sigmoid(inputs, type(self).__name__)
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
         k = self.n_components
 
@@ -567,7 +574,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X = self._as_compute_dtype(X)
         check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
         if self.decoder == "sigmoid":
-            _warn_outside_unit_range(X, type(self).__name__, small=reset)
+            _warn_outside_unit_range(X, type(self).__name__)
         return X, X
 
     def _encode_targets(self, y, classes=None):

@@ -19,7 +19,7 @@ from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
-from .._validation import user_stacklevel
+from .._validation import _largest_magnitude, user_stacklevel
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 
 __all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
@@ -294,11 +294,8 @@ def _scale_hint(X):
     """The advice to scale ``X`` where its largest absolute value exceeds 10
     (``None``: not known, no advice). Before, every ConvergenceWarning said
     "Unscaled inputs slow it", also for inputs already in [0, 1]."""
-    if X is None or X.shape[0] == 0 or X.shape[1] == 0:
-        return ""
-    values = X.data if sp.issparse(X) else X
-    largest = float(np.max(np.abs(values))) if values.size else 0.0
-    if not largest > 10:
+    largest = None if X is None else _largest_magnitude(X)
+    if largest is None or not largest > 10:
         return ""
     return (f" Inputs as large as {largest:.3g} slow it: put a scaler in a "
             "Pipeline.")
@@ -321,9 +318,9 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     An Adam fit (``adam``) whose loss ended at more than twice its first epoch's
     (``_DIVERGED``) warns that its steps were too large, converged or not (a stall
     up there stopped it), unless early stopping kept the parameters of the best
-    held-out loss. Only Adam: the epoch loss of mini-batch L-BFGS-B (the mean over its
-    batches before their updates) rose so in warm-started fits that improved, and
-    ``learning_rate_init`` does not act on it. A fit that diverged within its
+    held-out loss. Only Adam: the epoch loss of mini-batch L-BFGS-B (the mean over
+    its batches before their updates) rose so in warm-started fits that improved,
+    and ``learning_rate_init`` does not act on it. A fit that diverged within its
     first epoch is not caught (its curve starts high).
 
     The advice says what a larger ``max_iter`` does: it fits the *training*

@@ -16,9 +16,11 @@ from .._compat import Interval, StrOptions, check_sample_weight
 from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import (
+    _largest_magnitude,
     check_positive_weights,
     check_sparse_structure,
     check_target_scale,
+    squared_errors_limit,
     user_stacklevel,
 )
 from ._classifier import fill_doc
@@ -388,13 +390,10 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         batch's) and were refused in float64 as "the parameters overflowed", which
         did not name the targets. Rows of weight 0 are not fitted: not checked."""
         y = _target_matrix(y)[sample_weight > 0]
-        if y.size == 0:
-            return
-        largest = float(np.max(np.abs((y - self.y_mean_) / self.y_scale_)))
+        largest = _largest_magnitude((y - self.y_mean_) / self.y_scale_)
         dtype = self._compute_dtype or np.float64
-        limit = (float(np.sqrt(np.finfo(dtype).max))
-                 / (2.0 * np.sqrt(max(1, y.shape[0]))))
-        if not largest <= limit:
+        limit = squared_errors_limit(y.shape[0], dtype)
+        if largest is not None and not largest <= limit:
             raise ValueError(
                 f"y's deviations from the fitted y_mean_ are up to {largest:.3g} times "
                 f"y_scale_, the scaling that the first fit (or first call to "

@@ -392,8 +392,9 @@ def _thread_pools():
     return list(ThreadpoolController().lib_controllers)
 
 
-def _set_pools(pools, n_threads):
-    """Each pool of ``pools`` at ``n_threads``, effective from the worker's thread.
+def _set_pools(limits):
+    """Each pool at its limit (``limits``: (pool, n_threads) pairs), effective from
+    the worker's thread.
     Before, ``threadpool_limits`` here was silently ignored where another thread
     (the main one, by a plain ``threadpool_limits(2)`` call) was threadpoolctl
     3.8's controlling thread: an in-process worker kept 2 BLAS threads under
@@ -402,7 +403,7 @@ def _set_pools(pools, n_threads):
     from .._threads import _LOCK, _set_pool_threads
 
     with _LOCK:
-        for lib in pools:
+        for lib, n_threads in limits:
             _set_pool_threads(lib, n_threads)
 
 
@@ -465,7 +466,7 @@ class ThreadLimits(WorkerPlugin):
             pools = _thread_pools()
             if _PROCESS_LIMITS["workers"] == 0:
                 _PROCESS_LIMITS["limits"] = [(lib, lib.num_threads) for lib in pools]
-            _set_pools(pools, self.n_threads)  # the originals are kept above
+            _set_pools([(lib, self.n_threads) for lib in pools])  # originals above
             _PROCESS_LIMITS["workers"] += 1
             self._registered = True
         if self.warm_for is not False:
@@ -490,6 +491,5 @@ class ThreadLimits(WorkerPlugin):
         with _PROCESS_LIMITS_LOCK:
             _PROCESS_LIMITS["workers"] -= 1
             if _PROCESS_LIMITS["workers"] == 0 and _PROCESS_LIMITS["limits"] is not None:
-                for lib, limit in _PROCESS_LIMITS["limits"]:
-                    _set_pools([lib], limit)
+                _set_pools(_PROCESS_LIMITS["limits"])
                 _PROCESS_LIMITS["limits"] = None

@@ -20,9 +20,9 @@ from sklearn.base import BaseEstimator
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # numpydoc checks enforced on every public name: no docstring (GL08), summary
-# (SS01-SS06), parameters (PR01-PR10), returns (RT01); EX01 (an Examples section)
+# (SS01-SS06), parameters (PR01-PR10), returns (RT01, RT03: described); EX01 (an Examples section)
 # for estimators.
-CHECKS = {"GL08", "RT01"} | {f"SS{i:02d}" for i in range(1, 7)} | {
+CHECKS = {"GL08", "RT01", "RT03"} | {f"SS{i:02d}" for i in range(1, 7)} | {
     f"PR{i:02d}" for i in range(1, 11)}
 ESTIMATOR_CHECKS = CHECKS | {"EX01"}
 
@@ -214,3 +214,39 @@ def test_fitted_attributes_are_documented(name):
     documented = {n.strip() for entry in NumpyDocString(cls.__doc__)["Attributes"]
                   for n in entry.name.split(",")}
     assert fitted - documented == set()
+
+
+def _documented_values(estimator):
+    """``{parameter: text of its type line and description}`` of the docstring."""
+    doc = NumpyDocString(estimator.__doc__ or "")
+    return {name.strip(): entry.type + " " + " ".join(entry.desc)
+            for entry in doc["Parameters"] for name in entry.name.split(",")}
+
+
+@pytest.mark.parametrize("qualname", _params({
+    q for q, o, owner in PUBLIC_OBJECTS if owner is None and _is_estimator(o)
+    and getattr(o, "_parameter_constraints", None)}))
+def test_documented_values_match_constraints(qualname):
+    # Before: batch_size="auto" was accepted by the three network estimators whose
+    # docstrings said "int, default=None", and NonNegAutoencoder took solver="lbfgs"
+    # while its docstring listed {"lbfgsb", "adam"}.
+    from sklearn.utils._param_validation import StrOptions
+
+    estimator = dict((q, o) for q, o, _ in PUBLIC_OBJECTS)[qualname]
+    documented = _documented_values(estimator)
+    missing = []
+    for name, constraints in estimator._parameter_constraints.items():
+        text = documented.get(name, "")
+        for constraint in constraints:
+            if isinstance(constraint, StrOptions):
+                missing += [f"{name}={option!r}" for option in sorted(constraint.options)
+                            if option not in getattr(constraint, "internal", ())
+                            and f'"{option}"' not in text]
+    assert not missing, f"{qualname} accepts, but does not document: {missing}"
+
+
+def test_fetch_file_documents_its_default_timeout():
+    # The docstring referred to a private constant (a broken link in the API page).
+    from sknonneg.datasets import _base, fetch_file
+
+    assert f"means {_base.DOWNLOAD_TIMEOUT:g} seconds" in " ".join(fetch_file.__doc__.split())

@@ -154,6 +154,7 @@ def clear_data_home(data_home=None):
     Returns
     -------
     None
+        The folder is deleted in place.
 
     Examples
     --------
@@ -325,8 +326,7 @@ def fetch_file(
         If True, also check the sha256 of a file that is already present.
         Off by default so that loading does not re-hash large files.
     timeout : float, default=None
-        Per-URL network timeout in seconds; ``None`` means
-        :data:`DOWNLOAD_TIMEOUT`.
+        Per-URL network timeout in seconds; ``None`` means 60 seconds.
 
     Returns
     -------

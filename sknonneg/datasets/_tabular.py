@@ -280,9 +280,13 @@ def load_adult(subset="train", *, data_home=None, verify=False):
     y : ndarray of shape (n_samples,)
         1 for ``>50K``, 0 for ``<=50K``.
 
-    A row cut short (a missing value is ``"?"`` in these files), an income
-    other than ``<=50K`` / ``>50K``, or another number of rows than 32561 /
-    16281 (a file cut at a line end) is an ``OSError`` that names the file.
+    Raises
+    ------
+    OSError
+        Naming the file, for a row cut short (a missing value is ``"?"`` in these
+        files), an income other than ``<=50K`` / ``>50K``, or another number of
+        rows than 32561 / 16281 (a file cut at a line end); with ``verify=True``,
+        for a sha256 that differs from the recorded one.
 
     Examples
     --------

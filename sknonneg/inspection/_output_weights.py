@@ -254,6 +254,7 @@ class OutputWeightsDisplay:
         Returns
         -------
         display : OutputWeightsDisplay
+            The display, its ``ax_`` and ``figure_`` drawn on.
         """
         if (not isinstance(max_size, Real) or isinstance(max_size, bool)
                 or not 0 < max_size <= 1):
@@ -569,6 +570,7 @@ class OutputWeightsDisplay:
         Returns
         -------
         display : OutputWeightsDisplay
+            The display, its ``ax_`` and ``figure_`` drawn on.
         """
         final = final_estimator(estimator)
         if not is_network(final):

@@ -74,7 +74,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         L2 penalty ``l2 (||A||^2 + ||B||^2)``, one value or one per layer.
     <<output_param>>
     lipschitz_max : float, default=None
-        Upper bound on :attr:`lipschitz_bound_`, kept at every iterate of the
+        Upper bound on ``lipschitz_bound_``, kept at every iterate of the
         training (see Notes), with room for the rounding of the computed bound
         (the network is scaled to ``lipschitz_max (1 - a)``, ``a`` at least 1e-10
         and about ``m n`` times the unit roundoff for ``m x n`` layers): the exact

@@ -197,10 +197,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         reconstruction lies in ``[b2, b2 + sum(W2[:, j])]``: the free bias lets
         it reach negative values, but a part can only add to it (non-negative
         data is the setting parts-based codes are made for).
-    solver : {"lbfgsb", "adam"}, default="adam"
+    solver : {"lbfgsb", "lbfgs", "adam"}, default="adam"
         Projected Adam on mini-batches (the weights of ``nonneg="bounds"`` layers
         are clipped at 0 after each step, so they are >= 0 exactly), full-batch
-        L-BFGS-B (``batch_size=None``) or L-BFGS-B steps on mini-batches.
+        L-BFGS-B (``batch_size=None``) or L-BFGS-B steps on mini-batches
+        (``"lbfgs"``, scikit-learn's name, is the same solver as ``"lbfgsb"``).
     batch_size : int, "auto" or None, default=None
         Mini-batch size; ``None`` (or scikit-learn's ``"auto"``, the same) is full
         batch for L-BFGS-B, ``min(200, n_samples)`` for Adam.

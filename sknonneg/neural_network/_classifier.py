@@ -72,9 +72,9 @@ SHARED_DOCS = {
         (stratified by class for classifiers) per epoch. ``"adam"``: Adam with
         projection onto the bounds.""",
     "training_params": """\
-    batch_size : int, default=None
-        Mini-batch size; ``None`` is full batch for L-BFGS-B, ``min(200,
-        n_samples)`` for Adam.
+    batch_size : int, "auto" or None, default=None
+        Mini-batch size; ``None`` (or scikit-learn's ``"auto"``, the same) is full
+        batch for L-BFGS-B, ``min(200, n_samples)`` for Adam.
     max_iter : int, default=200
         L-BFGS-B iterations (full batch) or epochs (mini-batch solvers).
     tol : float, default=1e-5
@@ -615,6 +615,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Natural logarithm of the probability of each class, in the order of
+            ``classes_`` (of each label, for multilabel targets).
         """
         logits = self._validated_logits(X)
         if self.out_activation_ == "softmax":
@@ -690,6 +692,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         Returns
         -------
         radius : ndarray of shape (n_samples,)
+            L2 norm below which no perturbation of the sample changes its
+            prediction; 0 where the margin is within the rounding error.
         """
         X = self._check_range(self._check_X(X))
         layers = self._rounding_layers()

@@ -93,6 +93,8 @@ class EvasionResult:
         Returns
         -------
         rate : float
+            Fraction of the attacked samples evaded within ``budget`` (NaN when
+            nothing was attacked).
         """
         if (not isinstance(budget, Real) or isinstance(budget, bool)
                 or not np.isfinite(budget) or budget < 0):

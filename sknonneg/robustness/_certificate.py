@@ -112,6 +112,7 @@ class MonotoneCertificate:
         Returns
         -------
         certified : ndarray of bool of shape (n_features,)
+            True where no increase of the feature can lower the score.
         """
         if self.classes_ is None:
             if target_class is not None:
@@ -340,8 +341,9 @@ def monotone_certificate(estimator):
     estimator : estimator or Pipeline
         A fitted binary classifier: :class:`~sknonneg.NonNegMLPClassifier`,
         scikit-learn's :class:`~sklearn.neural_network.MLPClassifier`, a linear
-        classifier with ``coef_`` (e.g. :class:`~sklearn.linear_model.
-        LogisticRegression`), a :class:`~sklearn.ensemble.VotingClassifier` with
+        classifier with ``coef_`` (e.g.
+        :class:`~sklearn.linear_model.LogisticRegression`), a
+        :class:`~sklearn.ensemble.VotingClassifier` with
         ``voting="soft"`` whose every member is one of these; or a fitted
         regressor: :class:`~sknonneg.NonNegMLPRegressor`, scikit-learn's
         :class:`~sklearn.neural_network.MLPRegressor` or a linear regressor with

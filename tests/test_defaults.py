@@ -5,12 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import MinMaxScaler
 
 import sknonneg
-from sknonneg import (DegenerateFitWarning, InputScaleWarning, NonNegMLPClassifier,
+from sknonneg import (ABBAClassifier, DegenerateFitWarning, InputScaleWarning,
+                      NonNegMLPClassifier,
                       NonNegMLPRegressor)
 from sknonneg._engine.init import MAX_INIT_CORR, nonneg_density, signed_draw
 from sknonneg.neural_network._diagnostics import warn_if_not_converged
@@ -86,6 +87,48 @@ def test_degenerate_regression_warns():
         NonNegMLPRegressor(max_iter=30, random_state=0).fit(X, np.ones(60))
         NonNegMLPRegressor(max_iter=200, random_state=0).fit(
             X, np.c_[y, np.ones(60)])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier((20,), solver="adam", learning_rate_init=10.0,
+                                max_iter=20, random_state=0),
+    lambda: ABBAClassifier((20,), solver="adam", learning_rate_init=10.0, max_iter=20,
+                           random_state=0),
+])
+def test_adam_fit_thrown_far_above_the_prior_blames_its_steps(make):
+    # Before: an Adam fit that diverged within its first epoch (digits,
+    # learning_rate_init=10: training log-loss 84 against the prior's 2.3) was told
+    # to scale its scaled inputs, lower its penalties or raise max_iter; the
+    # "steps too large" warning compares with the first epoch's loss, already high.
+    X, y = load_digits(return_X_y=True)
+    X = MinMaxScaler().fit_transform(X)
+    with pytest.warns(DegenerateFitWarning, match="Adam's steps were too large") as rec:
+        make().fit(X, y)
+    message = " ".join(str(w.message) for w in rec
+                       if issubclass(w.category, DegenerateFitWarning))
+    assert "Lower learning_rate_init first" in message
+    assert message.count("log-loss") <= 2  # the numbers are not repeated
+
+
+def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():
+    X = np.random.RandomState(0).rand(60, 4)
+    y = X @ [1.0, -1.0, 2.0, 0.0]
+    with pytest.warns(DegenerateFitWarning, match="Adam's steps were too large"):
+        NonNegMLPRegressor(solver="adam", learning_rate_init=1e10, max_iter=30,
+                           random_state=0).fit(X, y)
+    # A flattened fit (R^2 near 0: l2 too large, L-BFGS-B) is not told so.
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        NonNegMLPRegressor(max_iter=30, random_state=0, l2=10.0).fit(X, y)
+    assert any(issubclass(w.category, DegenerateFitWarning) for w in rec)
+    assert not any("Adam's steps" in str(w.message) for w in rec)
+
+
+def test_degenerate_lbfgsb_fit_does_not_blame_adam():
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(DegenerateFitWarning) as rec:
+        NonNegMLPClassifier(5, l2=10.0, max_iter=30, random_state=0).fit(X / 8, y)
+    assert not any("Adam" in str(w.message) for w in rec)
 
 
 def test_degenerate_fit_per_label_and_output_names_the_constraint():

@@ -571,7 +571,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _validate_X_y(self, X, y, reset):
         check_sparse_structure(X)  # before scipy or a kernel reads it
         X = validate_data(self, X, reset=reset, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32])
+                          dtype=self._input_dtypes())
         X = self._as_compute_dtype(X)
         check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
         if self.decoder == "sigmoid":

@@ -295,7 +295,7 @@ class BaseNetwork(BaseEstimator):
             check_sparse_structure(y, name="y")
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
-            dtype=[np.float64, np.float32], multi_output=True,
+            dtype=self._input_dtypes(), multi_output=True,
         )
         if reset:
             # What a multilabel classifier's predict returns: a sparse indicator
@@ -315,7 +315,7 @@ class BaseNetwork(BaseEstimator):
         check_is_fitted(self)
         check_sparse_structure(X)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32])
+                          dtype=self._input_dtypes())
         return self._as_compute_dtype(X)
 
     def _validated_logits(self, X):
@@ -332,6 +332,16 @@ class BaseNetwork(BaseEstimator):
     def _range_layers(self):
         """The fitted network as ``check_network_range`` reads it."""
         return self._rounding_layers()
+
+    def _input_dtypes(self):
+        """The float dtypes ``validate_data`` keeps as they are, the compute dtype
+        first: other inputs (integers, booleans, float16) are converted straight to
+        it. Before, float64 came first: ``dtype="float32"`` fits and predictions of
+        uint8 images made a float64 copy (8 times the input) and then a float32 one
+        (predict_proba of 20,000 x 784 uint8 peaked at 3.25 times the float32 copy)."""
+        compute = np.dtype(self._compute_dtype)
+        other = np.dtype(np.float32 if compute == np.float64 else np.float64)
+        return [compute.type, other.type]
 
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit

@@ -1072,3 +1072,163 @@ def test_weight_sparsity_names_what_it_takes(weights, got):
         weight_sparsity(weights)
     with pytest.raises(NotFittedError):  # an unfitted estimator is told so
         weight_sparsity(LogisticRegression())
+
+
+# --------------------------------------------------------------------------
+# argument checks and layout of the displays (visual probe 28)
+# --------------------------------------------------------------------------
+def test_output_weights_label_lists_of_the_wrong_length_name_the_parameter():
+    # Before: a bare IndexError while drawing; unit_weights with the wrong number
+    # of rows raised HiddenUnitsDisplay's "unit_ids must have one entry per unit
+    # (4 rows...)", about an argument that was right.
+    rng = np.random.RandomState(0)
+    W = rng.randn(5, 3)
+    with pytest.raises(ValueError, match=r"unit_ids must have one entry per unit "
+                       r"\(5 rows of weights\), got shape \(2,\)"):
+        OutputWeightsDisplay(W, unit_ids=[0, 1]).plot()
+    with pytest.raises(ValueError, match=r"output_labels must have one entry per "
+                       r"output \(3 columns of weights\), got 1"):
+        OutputWeightsDisplay(W, output_labels=["a"]).plot()
+    with pytest.raises(ValueError, match=r"activation_labels must have one entry per "
+                       r"row of mean_activations \(2\), got 1"):
+        OutputWeightsDisplay(W, mean_activations=rng.rand(2, 5),
+                             activation_labels=["a"]).plot()
+    with pytest.raises(ValueError, match=r"unit_weights must have one row per unit "
+                       r"\(5 rows of weights\), got shape \(4, 64\)"):
+        OutputWeightsDisplay(W, unit_weights=rng.rand(4, 64)).plot()
+    assert plt.get_fignums() == []  # refused before drawing
+    disp = OutputWeightsDisplay(W, unit_ids=[3, 1, 4, 0, 2], output_labels="abc",
+                                mean_activations=rng.rand(2, 5),
+                                activation_labels=["p", "q"],
+                                unit_weights=rng.rand(5, 64)).plot()
+    assert [t.get_text() for t in disp.ax_.get_yticklabels()] == ["a", "b", "c"]
+
+
+def test_displays_refuse_an_ax_they_cannot_draw_in():
+    # Before: OutputWeightsDisplay's ax="foo" was "'str' object has no attribute
+    # 'figure'", HiddenUnitsDisplay's "got 1 Axes for 12 units".
+    est = fitted("mlp")
+    for bad in ("foo", 3, ("foo", "bar")):
+        with pytest.raises(TypeError, match="ax must be None, a matplotlib Axes or "
+                           r"a pair of Axes \(hinton_ax, bar_ax\); got"):
+            OutputWeightsDisplay.from_estimator(est, ax=bad)
+    with pytest.raises(ValueError, match=r"pair of Axes \(hinton_ax, bar_ax\), got "
+                       "3 Axes"):
+        OutputWeightsDisplay.from_estimator(est, ax=[None] * 3)
+    for bad in ("foo", 3, ["foo"] * N_HIDDEN):
+        with pytest.raises(TypeError, match="ax must be None, a matplotlib Axes, an "
+                           "array-like of Axes, a Figure or a SubFigure; got"):
+            HiddenUnitsDisplay.from_estimator(est, ax=bad)
+    assert plt.get_fignums() == []
+    # what they accept still works
+    fig, axes = plt.subplots(3, 4)
+    HiddenUnitsDisplay.from_estimator(est, ax=axes)
+    HiddenUnitsDisplay.from_estimator(est, ax=list(axes.ravel()))
+    fig, (a1, a2) = plt.subplots(2, 1)
+    OutputWeightsDisplay.from_estimator(est, _digits()[0][:50], ax=np.array([a1, a2]))
+
+
+def test_hidden_units_colorbar_with_unit_scales_is_refused_before_drawing():
+    # Before: the ValueError came after the figure was made, which stayed open.
+    plt.close("all")
+    with pytest.raises(ValueError, match="colorbar=True requires normalize='global'"):
+        HiddenUnitsDisplay.from_estimator(fitted("mlp"), normalize="unit",
+                                          colorbar=True)
+    assert plt.get_fignums() == []
+
+
+def test_output_weights_transpose_must_be_a_bool():
+    # Before: transpose="no" was taken as True.
+    for bad in ("no", 1, None):
+        with pytest.raises(ValueError, match="transpose must be True or False; got"):
+            OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=bad)
+    assert plt.get_fignums() == []
+    disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=np.True_)
+    assert disp.ax_.get_ylabel() == "hidden unit"
+
+
+def test_order_class_needs_a_classifier():
+    # Before: a regressor's and an autoencoder's units were grouped under made-up
+    # classes: "2→neg" (one output), "→out0" (several outputs; the autoencoder's
+    # outputs, "x3" in OutputWeightsDisplay, were "out3").
+    from sknonneg import NonNegAutoencoder, NonNegMLPRegressor
+
+    X, y = _digits()
+    X, y = X[:300], y[:300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        models = [
+            NonNegMLPRegressor(6, max_iter=10, random_state=0).fit(X, y * 1.0),
+            NonNegMLPRegressor(6, max_iter=10, random_state=0).fit(
+                X, np.c_[y, -y, y ** 2] * 1.0),
+            NonNegAutoencoder(n_components=6, max_iter=10, random_state=0).fit(X),
+        ]
+    for est in models:
+        msg = (f"order='class' groups units by the class they favour, for "
+               f"classifiers; {type(est).__name__} has no classes_")
+        with pytest.raises(ValueError, match=msg):
+            HiddenUnitsDisplay.from_estimator(est, order="class")
+        with pytest.raises(ValueError, match=msg):
+            OutputWeightsDisplay.from_estimator(est, order="class")
+        # the other orders are still for every network
+        OutputWeightsDisplay.from_estimator(est, order="output_weight")
+        plt.close("all")
+    disp = HiddenUnitsDisplay.from_estimator(fitted("mlp"), order="class")
+    assert all("→" in label for label in disp.unit_labels)
+
+
+def _outside(fig, texts):
+    """Texts of ``texts`` whose drawn extent leaves the figure."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    out = []
+    for t in texts:
+        if not t.get_visible() or not t.get_text():
+            continue
+        e = t.get_window_extent(renderer)
+        if e.x0 < box.x0 - 0.5 or e.x1 > box.x1 + 0.5 or e.y0 < box.y0 - 0.5 \
+                or e.y1 > box.y1 + 0.5:
+            out.append(t.get_text())
+    return out
+
+
+def test_output_weights_long_labels_stay_inside_the_figure():
+    # Before: the default layout's left margin was one inch, whatever the labels:
+    # "class_with_a_rather_long_name_0" or "three (vs eight)" began off the canvas
+    # and the axis labels beside them ("output (class)", "mean activation per
+    # class") were not drawn at all.
+    X, y = _digits()
+    X, y = X[:400], y[:400]
+    long_names = np.array([f"class_with_a_rather_long_name_{c % 4}" for c in y])
+    cols = [f"a_very_long_feature_name_{j:02d}_mm" for j in range(64)]
+    Xdf = pd.DataFrame(X, columns=cols)
+    binary = y[np.isin(y, [3, 8])]
+    Xb = Xdf[np.isin(y, [3, 8])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        from sknonneg import NonNegAutoencoder
+
+        cases = [
+            (NonNegMLPClassifier(7, max_iter=20, random_state=0).fit(Xdf, long_names),
+             Xdf, long_names),
+            (NonNegMLPClassifier(5, output="logistic", max_iter=20, random_state=0)
+             .fit(Xb, np.where(binary == 3, "three", "eight")),
+             Xb, np.where(binary == 3, "three", "eight")),
+            (NonNegAutoencoder(n_components=4, max_iter=5, random_state=0)
+             .fit(Xdf), None, None),
+        ]
+    for est, Xc, yc in cases:
+        for args in ((), (Xc, yc)) if Xc is not None else ((),):
+            disp = OutputWeightsDisplay.from_estimator(est, *args)
+            fig = disp.figure_
+            axes = [a for a in (disp.ax_, disp.bar_ax_) if a is not None]
+            texts = [t for a in axes for t in a.get_yticklabels() + a.get_xticklabels()]
+            texts += [a.yaxis.label for a in axes] + [a.xaxis.label for a in axes]
+            assert _outside(fig, texts) == [], (est, len(args))
+            assert disp.ax_.yaxis.label.get_window_extent().width > 0
+            plt.close("all")
+    # short labels keep the one-inch margin of before
+    disp = OutputWeightsDisplay.from_estimator(fitted("mlp"))
+    left = disp.figure_.subplotpars.left * disp.figure_.get_size_inches()[0]
+    assert left == pytest.approx(1.0)

@@ -219,6 +219,18 @@ class HiddenUnitsDisplay:
                                                           and signed == "auto")):
             # Before: any value passed as bool(signed), "yes" as True.
             raise ValueError(f"signed must be 'auto', True or False; got {signed!r}.")
+        if colorbar and normalize != "global":
+            # Before: raised after the figure was made, leaving it open.
+            raise ValueError("colorbar=True requires normalize='global'")
+        if not (ax is None or _is_figure_like(ax) or _is_axes(ax)):
+            # Before: ax="foo" was read as a list of one Axes ("got 1 Axes for 16
+            # units"), and a list holding something else failed in imshow.
+            flat = (np.asarray(ax, dtype=object).ravel()
+                    if isinstance(ax, (list, tuple, np.ndarray)) else None)
+            if flat is None or not all(_is_axes(a) for a in flat):
+                raise TypeError(
+                    f"ax must be None, a matplotlib Axes, an array-like of Axes, a "
+                    f"Figure or a SubFigure; got {ax!r}.")
         signed_ = bool(np.any(W < 0)) if signed == "auto" else bool(signed)
         if normalize == "global":
             m = np.max(np.abs(W)) if signed_ else np.max(W)
@@ -297,8 +309,6 @@ class HiddenUnitsDisplay:
 
         self.colorbar_ = None
         if colorbar:
-            if normalize != "global":
-                raise ValueError("colorbar=True requires normalize='global'")
             target = container if container is not None else list(flat_axes)
             self.colorbar_ = fig.colorbar(images[0], ax=target, shrink=0.8)
 
@@ -395,7 +405,10 @@ class HiddenUnitsDisplay:
             the unit raises most), strongest first within each group; image
             titles then read ``"unit→class"``. A unit whose output weights are
             all zero favours no class: it comes last, titled ``"unit→none"``.
-            Orders need a network (``"class"`` one with a single hidden layer).
+            Orders need a network; ``"class"`` a classifier (an estimator with
+            ``classes_``) with a single hidden layer: a regressor or an
+            autoencoder has no classes, and ``order="class"`` raises a
+            ``ValueError`` for it.
         image_shape : tuple of int, default=None
             ``(height, width)``, e.g. ``(28, 28)`` for MNIST or ``(8, 8)``
             for :func:`~sklearn.datasets.load_digits`. ``None``: square.

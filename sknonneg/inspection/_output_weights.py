@@ -24,6 +24,23 @@ from ._utils import (
 )
 
 
+def _check_ax(ax):
+    """Refuse, before anything is drawn, an ``ax`` that is not None, an Axes or a
+    pair of Axes (before: "'str' object has no attribute 'figure'")."""
+    from matplotlib.axes import Axes
+
+    if ax is None or isinstance(ax, Axes):
+        return
+    if isinstance(ax, (list, tuple, np.ndarray)):
+        if len(ax) != 2:
+            raise ValueError(f"ax must be None, an Axes or a pair of Axes "
+                             f"(hinton_ax, bar_ax), got {len(ax)} Axes.")
+        if all(isinstance(a, Axes) for a in ax):
+            return
+    raise TypeError(f"ax must be None, a matplotlib Axes or a pair of Axes "
+                    f"(hinton_ax, bar_ax); got {ax!r}.")
+
+
 def _tick_positions(n, max_labels=40):
     step = max(1, int(np.ceil(n / max_labels)))
     return np.arange(0, n, step)
@@ -36,6 +53,39 @@ def _label_width(labels):
 
     size = FontProperties(size="small").get_size_in_points()  # follows rcParams
     return 0.6 * size / 72 * max((len(str(s)) for s in labels), default=0)
+
+
+def _text_width(labels, size="small"):
+    """Width in inches of the widest of ``labels`` as rendered at ``size``
+    (measured on the font's glyphs, with a little slack for hinting)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(size=size)
+    return max((text_to_path.get_text_width_height_descent(str(s), prop,
+                                                           ismath=False)[0]
+                for s in labels if str(s)), default=0.0) * 1.1 / 72
+
+
+def _line_height(size="small"):
+    """Height in inches of a line of text at ``size``."""
+    from matplotlib.font_manager import FontProperties
+
+    return 1.2 * FontProperties(size=size).get_size_in_points() / 72
+
+
+def _left_margin(out_labels, act_labels):
+    """Left margin in inches of the default (not transposed) layout: room for the
+    widest output (and bar) label, its padding and the axis label beside it;
+    1 inch at least, as before."""
+    import matplotlib as mpl
+
+    pads = (mpl.rcParams["ytick.major.pad"] + mpl.rcParams["axes.labelpad"]) / 72
+    need = _text_width(out_labels) + pads + _line_height(mpl.rcParams["axes.labelsize"])
+    if act_labels is not None:
+        # the bars' label, "mean activation\nper class", is two small lines
+        need = max(need, _text_width(act_labels) + pads + 2 * _line_height())
+    return max(1.0, need + 0.1)
 
 
 def _crowded(labels, spacing):
@@ -260,6 +310,10 @@ class OutputWeightsDisplay:
                 or not 0 < max_size <= 1):
             raise ValueError(f"max_size must be a float in (0, 1] (the side of the "
                              f"largest square, in cell units), got {max_size!r}.")
+        if not isinstance(transpose, (bool, np.bool_)):
+            # Before: any value was taken for its truth, transpose="no" as True.
+            raise ValueError(f"transpose must be True or False; got {transpose!r}.")
+        _check_ax(ax)
         plt = import_pyplot()
         W = np.asarray(self.weights, dtype=float)
         if W.ndim == 1:
@@ -268,20 +322,39 @@ class OutputWeightsDisplay:
         unit_ids = (
             np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
         )
+        # Before: lists of the wrong length were a bare IndexError while drawing.
+        if unit_ids.ndim != 1 or unit_ids.shape[0] != n_units:
+            raise ValueError(f"unit_ids must have one entry per unit ({n_units} rows "
+                             f"of weights), got shape {unit_ids.shape}.")
         out_labels = (
             [f"out{j}" for j in range(n_out)]
             if self.output_labels is None
             else [str(s) for s in self.output_labels]
         )
+        if len(out_labels) != n_out:
+            raise ValueError(f"output_labels must have one entry per output ({n_out} "
+                             f"columns of weights), got {len(out_labels)}.")
         name = self.estimator_name if title is True else (title or None)
         acts = self.mean_activations
         if acts is not None:
             acts = np.atleast_2d(np.asarray(acts, dtype=float))
             if acts.shape[1] != n_units:
                 raise ValueError("mean_activations must have one column per unit")
+            if (self.activation_labels is not None
+                    and len(self.activation_labels) != len(acts)):
+                raise ValueError(
+                    f"activation_labels must have one entry per row of "
+                    f"mean_activations ({len(acts)}), got "
+                    f"{len(self.activation_labels)}.")
         images = self.unit_weights
         if images is not None:
             images = np.atleast_2d(np.asarray(images, dtype=float))
+            if images.ndim != 2 or images.shape[0] != n_units:
+                # Before: HiddenUnitsDisplay's "unit_ids must have one entry per
+                # unit (4 rows of weights)", blaming unit_ids for unit_weights' rows.
+                raise ValueError(
+                    f"unit_weights must have one row per unit ({n_units} rows of "
+                    f"weights), got shape {images.shape}.")
             img_shape = _resolve_image_shape(images.shape[1], self.image_shape)
 
         bar_ax = None
@@ -297,6 +370,14 @@ class OutputWeightsDisplay:
             long_y = n_y + (0 if transpose else extra)
             cell = float(np.clip(min(9.0 / long_x, 9.0 / long_y), 0.05, 0.6))
             left, right, top, bottom = 1.0, 0.3, 1.0, 0.25
+            if not transpose:
+                # Before: a fixed inch, so that long class (feature) names began
+                # off the canvas and the axis labels beside them were lost.
+                left = _left_margin(
+                    out_labels,
+                    None if acts is None else (
+                        self.activation_labels if self.activation_labels is not None
+                        else range(len(acts))))
             if transpose:
                 # room for output (and bar) labels turned upright when crowded
                 top += max(
@@ -307,8 +388,8 @@ class OutputWeightsDisplay:
             width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
             # Room for the title over a narrow diagram (one output, transposed):
             # about 0.12 inch per character at the default size, centred on the
-            # axes, which sit 0.35 inch right of the figure's centre.
-            width = max(width, 0.12 * len(str(name or "")) + 0.8)
+            # axes, which sit (left - right) / 2 inch right of the figure's centre.
+            width = max(width, 0.12 * len(str(name or "")) + left - right + 0.1)
             height = long_y * cell + top + bottom + (0 if transpose else 0.08 * n_pads)
             fig, ax = plt.subplots(figsize=(width, height))
             fig.subplots_adjust(
@@ -316,9 +397,6 @@ class OutputWeightsDisplay:
                 bottom=bottom / height, top=1 - top / height,
             )
         elif isinstance(ax, (list, tuple, np.ndarray)):
-            if len(ax) != 2:
-                raise ValueError(f"ax must be None, an Axes or a pair of Axes "
-                                 f"(hinton_ax, bar_ax), got {len(ax)} Axes.")
             ax, bar_ax = ax
             fig = ax.figure
             images = None  # no room reserved for images with explicit axes
@@ -532,8 +610,9 @@ class OutputWeightsDisplay:
             Hidden units to show (see :meth:`HiddenUnitsDisplay.from_estimator`).
         order : {None, "output_weight", "class"}, default=None
             Order of the hidden units (see
-            :meth:`HiddenUnitsDisplay.from_estimator`). The same ``units`` and
-            ``order`` give the same units in the same order in both displays.
+            :meth:`HiddenUnitsDisplay.from_estimator`; ``"class"`` for
+            classifiers only). The same ``units`` and ``order`` give the same
+            units in the same order in both displays.
         show_images : bool, default=False
             Draw each hidden unit's first-layer weights as an image next to
             its column (one-hidden-layer networks only).

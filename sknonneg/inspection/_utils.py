@@ -294,7 +294,8 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
         first; ``"class"``: grouped by the class whose logit the unit's output
         weight raises most (in ``classes_`` order; for ABBAClassifier through
         :func:`logit_weights`), strongest first within a group; units that
-        favour no class (all output weights zero) come last, as ``"none"``.
+        favour no class (all output weights zero) come last, as ``"none"``;
+        classifiers only (an estimator without ``classes_`` is refused).
     layer : int, default=1
         The units are those of hidden layer ``layer`` (1-based), whose
         outgoing weights are ``coefs_[layer]``.
@@ -340,6 +341,13 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
                 )
             final = final_estimator(estimator)
             classes = getattr(final, "classes_", None)
+            if classes is None:
+                # Before: a regressor's or an autoencoder's units were grouped
+                # under made-up classes ("2→neg", "→out0").
+                raise ValueError(
+                    f"order='class' groups units by the class they favour, for "
+                    f"classifiers; {type(final).__name__} has no classes_. Use "
+                    f"order='output_weight' or None.")
             # Before: ABBA's argmax ran over its 2C [u, v] columns, a unit filed
             # under the v column of the class whose logit it lowers ("out12").
             cls, strength, labels = class_preference(logit_weights(final, W), classes)

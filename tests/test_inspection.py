@@ -1232,3 +1232,39 @@ def test_output_weights_long_labels_stay_inside_the_figure():
     disp = OutputWeightsDisplay.from_estimator(fitted("mlp"))
     left = disp.figure_.subplotpars.left * disp.figure_.get_size_inches()[0]
     assert left == pytest.approx(1.0)
+
+
+def test_output_weights_tick_labels_are_thinned_to_the_room_they_have():
+    # Before: at most 40 labels per axis whatever their room: 200 units' labels
+    # ran together ("95100105110"), as did 10 class labels on rows 0.05 inch high
+    # and an autoencoder's 16 unit labels on cells 0.14 inch wide ("10111213").
+    from sknonneg import NonNegAutoencoder
+
+    X, y = _digits()
+    X, y = X[:400], y[:400]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        wide = NonNegMLPClassifier(200, max_iter=3, random_state=0).fit(X, y)
+        ae = NonNegAutoencoder(n_components=16, max_iter=3, random_state=0).fit(X)
+    for est, args in ((wide, (X, y)), (ae, ())):
+        for transpose in (False, True):
+            disp = OutputWeightsDisplay.from_estimator(est, *args,
+                                                       transpose=transpose)
+            disp.figure_.canvas.draw()
+            renderer = disp.figure_.canvas.get_renderer()
+            for ax in (disp.ax_, disp.bar_ax_):
+                if ax is None:
+                    continue
+                for labels in (ax.get_xticklabels(), ax.get_yticklabels()):
+                    boxes = [t.get_window_extent(renderer) for t in labels
+                             if t.get_visible() and t.get_text()]
+                    assert not any(_overlap(a, b) for a, b in zip(boxes, boxes[1:])), (
+                        type(est).__name__, transpose, [t.get_text() for t in labels])
+            plt.close("all")
+    # steps of 1, 2 or 5 (times a power of ten): 200 units labelled every 10th
+    disp = OutputWeightsDisplay.from_estimator(wide, X, y)
+    assert [t.get_text() for t in disp.ax_.get_xticklabels()][:3] == ["0", "10", "20"]
+    # labels that have room are all kept
+    disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), X, y)
+    assert len(disp.ax_.get_xticklabels()) == N_HIDDEN
+    assert len(disp.ax_.get_yticklabels()) == len(disp.bar_ax_.get_yticklabels()) == 10

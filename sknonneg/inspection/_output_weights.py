@@ -88,6 +88,19 @@ def _left_margin(out_labels, act_labels):
     return max(1.0, need + 0.1)
 
 
+def _thin(ticks, n, spacing, extent):
+    """``ticks`` (of ``n`` positions ``spacing`` inches apart), thinned so that
+    labels ``extent`` inches long along the axis do not run into each other:
+    every k-th position, k a 1-2-5 step, when ``ticks`` are closer than that."""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    if spacing <= 0 or extent <= spacing * step:
+        return ticks
+    need = extent / spacing
+    k = 10 ** int(np.floor(np.log10(need)))
+    k = next(m * k for m in (1, 2, 5, 10) if m * k >= need)
+    return np.arange(0, n, max(int(k), step))
+
+
 def _crowded(labels, spacing):
     """Whether labels ``spacing`` inches apart would run into each other."""
     return _label_width(labels) > 0.9 * spacing
@@ -425,21 +438,32 @@ class OutputWeightsDisplay:
         ax.set_ylim(n_y - 0.5, -0.5)
         ax.set_aspect("equal", adjustable="box")
         ax.set_facecolor(background_color)
-        unit_ticks = _tick_positions(n_units)
+        cell = _cell_inches(ax, n_x, n_y)
+        # Before: labels were thinned to 40 at most, whatever room they had, so
+        # 200 units' labels ran together, as did 10 class labels on rows 0.05 inch
+        # high, or an autoencoder's unit labels "10111213". Now every k-th one
+        # when their cells are narrower (lower) than the labels are wide (high).
+        unit_ticks = _thin(
+            _tick_positions(n_units), n_units, cell,
+            _line_height() if transpose
+            else _text_width([str(u) for u in unit_ids]) + 0.04)
         unit_ticklabels = [str(u) for u in unit_ids[unit_ticks]]
         # As many output labels as unit labels at most (an autoencoder has one
         # output per input feature): every k-th one beyond that.
         out_ticks = _tick_positions(n_out)
         out_ticklabels = [out_labels[c] for c in out_ticks]
         if transpose:
-            ax.set_xticks(out_ticks, out_ticklabels)
-            ax.set_yticks(unit_ticks, unit_ticklabels)
             # Before: labels wider than their cells ran together, e.g. ABBA's
             # "0 (u)1 (u)2 (u)...", and a one-column diagram's "output (class)"
             # ran into the bars' label beside it.
-            cell = _cell_inches(ax, n_x, n_y)
             step = out_ticks[1] - out_ticks[0] if len(out_ticks) > 1 else 1
-            if _crowded(out_ticklabels, cell * step):
+            rotate = _crowded(out_ticklabels, cell * step)
+            if rotate:  # upright labels need their height
+                out_ticks = _thin(out_ticks, n_out, cell, _line_height())
+                out_ticklabels = [out_labels[c] for c in out_ticks]
+            ax.set_xticks(out_ticks, out_ticklabels)
+            ax.set_yticks(unit_ticks, unit_ticklabels)
+            if rotate:
                 ax.tick_params(axis="x", labelrotation=90)
             ax.set_xlabel(
                 self.output_name.replace(" ", "\n", 1)
@@ -450,6 +474,8 @@ class OutputWeightsDisplay:
             ax.xaxis.tick_top()
             ax.xaxis.set_label_position("top")
         else:
+            out_ticks = _thin(out_ticks, n_out, cell, _line_height())
+            out_ticklabels = [out_labels[c] for c in out_ticks]
             ax.set_xticks(unit_ticks, unit_ticklabels)
             ax.set_yticks(out_ticks, out_ticklabels)
             ax.set_xlabel("hidden unit")
@@ -533,17 +559,22 @@ class OutputWeightsDisplay:
                 bars.append(bc)
             if transpose:
                 bar_ax.set_xlim(-0.5, n_rows - 0.5)
-                bar_ax.set_xticks(np.arange(n_rows), act_labels)
+                rows = np.arange(n_rows)
+                rotate = _crowded(act_labels, cell)
+                if rotate:
+                    rows = _thin(rows, n_rows, cell, _line_height())
+                bar_ax.set_xticks(rows, [act_labels[r] for r in rows])
                 bar_ax.xaxis.tick_top()
                 bar_ax.tick_params(axis="y", left=False, labelleft=False)
-                if _crowded(act_labels, _cell_inches(ax, n_x, n_y)):
+                if rotate:
                     bar_ax.tick_params(axis="x", labelrotation=90)
                 # on two lines, as beside the diagram when not transposed
                 bar_ax.set_xlabel(f"mean activation\nper {group}", fontsize="small")
                 bar_ax.xaxis.set_label_position("top")
             else:
                 bar_ax.set_ylim(-0.5, n_rows - 0.5)
-                bar_ax.set_yticks(np.arange(n_rows)[::-1], act_labels)
+                rows = _thin(np.arange(n_rows), n_rows, cell, _line_height())
+                bar_ax.set_yticks(n_rows - 1 - rows, [act_labels[r] for r in rows])
                 bar_ax.tick_params(axis="x", bottom=False, labelbottom=False)
                 bar_ax.set_ylabel(f"mean activation\nper {group}", fontsize="small")
             if pair:

@@ -1,17 +1,101 @@
-"""Peak memory of validation: what a call copies, as multiples of the input's size
-(tracemalloc counts NumPy's allocations). Generous margins: the checks catch copies
-that cost a multiple of X, not a few percent."""
+"""What prediction holds in memory (tracemalloc peaks).
 
+Peaks are measured relative to the arrays at stake, with wide margins (the
+defects they guard against cost several times as much); every estimator is run
+once on the same data first, so that loading its kernels is not counted.
+"""
+
+import gc
 import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from sknonneg import NonNegAutoencoder, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
+from sknonneg._engine import forward
 
 
-def _peak(call):
+def _peak(func):
+    """``(result, peak bytes allocated while func() ran)``."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = func()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _data(n_samples=4000, n_features=64, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n_samples, n_features), dtype=np.float32)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int) + (X[:, 2] > 0.5)
+    return X, y
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+def test_abba_prediction_holds_one_hidden_layer(method):
+    # Before: a hidden layer's (s, d), its public (x, z) pair and a temporary,
+    # 5x n x h at the peak; prediction needs only (s, d).
+    X, y = _data()
+    clf = ABBAClassifier(hidden_layer_sizes=(96,), max_iter=3, dtype="float32",
+                         random_state=0).fit(X[:500], y[:500])
+    func = getattr(clf, method)
+    func(X)
+    _, peak = _peak(lambda: func(X))
+    layer_bytes = X.shape[0] * 96 * 4
+    assert peak < 3.2 * layer_bytes, peak / layer_bytes
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "transform"])
+def test_dense_prediction_drops_each_hidden_layer(method):
+    # Before: every hidden layer's output held to the end (3 of them); now a
+    # layer's output goes once the next is computed: at most two at a time.
+    X, y = _data()
+    clf = NonNegMLPClassifier(hidden_layer_sizes=(96, 96, 96), max_iter=3,
+                              dtype="float32", random_state=0).fit(X[:500], y[:500])
+    func = getattr(clf, method)
+    func(X)
+    _, peak = _peak(lambda: func(X))
+    layer_bytes = X.shape[0] * 96 * 4
+    assert peak < 2.6 * layer_bytes, peak / layer_bytes
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["dense", "csr"])
+@pytest.mark.parametrize("estimator", ["mlp", "monotone", "abba"])
+def test_forward_keep_gives_the_same_bits(estimator, kind, dtype):
+    X, y = _data(300, 20)
+    if kind == "csr":
+        X = sp.csr_matrix(np.where(X > 0.6, X, 0))
+    if estimator == "abba":
+        est = ABBAClassifier(hidden_layer_sizes=(7, 5, 4), max_iter=5, dtype=dtype,
+                             random_state=0).fit(X, y)
+    else:
+        est = NonNegMLPClassifier(hidden_layer_sizes=(7, 5, 4), max_iter=5,
+                                  positive=estimator == "monotone", dtype=dtype,
+                                  random_state=0).fit(X, y)
+    X = est._check_X(X)
+    hidden, logits = est._forward(X)
+    assert len(hidden) == 3
+    none, only_logits = est._forward(X, keep="logits")
+    assert none == []
+    np.testing.assert_array_equal(only_logits, logits)
+    last, no_logits = est._forward(X, keep="last")
+    assert no_logits is None and len(last) == 1
+    for got, want in zip(np.atleast_1d(last[0]) if estimator != "abba" else last[0],
+                         np.atleast_1d(hidden[-1]) if estimator != "abba" else hidden[-1]):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="keep"):
+        est._forward(X, keep="hidden")
+
+
+# Validation: integer input goes straight to the compute dtype.
+def _validation_peak(call):
+    """Peak bytes allocated while ``call()`` ran."""
     tracemalloc.start()
     try:
         call()
@@ -40,6 +124,6 @@ def test_integer_input_is_converted_straight_to_the_compute_dtype(make):
     method = est.transform if isinstance(est, NonNegAutoencoder) else est.predict
     method(X[:5])  # compiled / warmed outside the measurement
     float32_copy = X.size * 4
-    assert _peak(lambda: method(X)) < 2.0 * float32_copy  # before: 3.3 and more
+    assert _validation_peak(lambda: method(X)) < 2.0 * float32_copy  # before: 3.3 and more
     # The same values as from a float64 input.
     np.testing.assert_array_equal(method(X), method(X.astype(np.float64)))

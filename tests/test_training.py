@@ -77,8 +77,9 @@ def test_fit_diagnostics_read_the_logits_off_the_fixed_order_path(monkeypatch, d
     orders = []
     original = NonNegMLPClassifier._forward
     monkeypatch.setattr(NonNegMLPClassifier, "_forward",
-                        lambda self, X, fixed_order=None:
-                        orders.append(fixed_order) or original(self, X, fixed_order))
+                        lambda self, X, fixed_order=None, keep="all":
+                        orders.append(fixed_order)
+                        or original(self, X, fixed_order, keep))
     est = NonNegMLPClassifier((4,), positive=True, max_iter=10, random_state=0).fit(X, y)
     assert est._fixed_order() and orders == [False]
     X_checked = est._check_X(X)

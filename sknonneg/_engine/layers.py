@@ -391,8 +391,10 @@ class DenseLayer:
         dtype = ctx.dtype
         coef = np.ascontiguousarray(coef, dtype=dtype)
         intercept = np.ascontiguousarray(intercept, dtype=dtype)
+        # A CSR input is read as its three arrays; only the output layer's NumPy
+        # product takes a scipy matrix (``tocsr`` copies the indices to int32).
         if isinstance(inputs, CSRInput):
-            arrays, inputs = _csr_arrays(inputs), inputs.tocsr()
+            arrays = _csr_arrays(inputs)
         else:
             inputs = getattr(inputs, "array", inputs)
             arrays = None
@@ -409,7 +411,7 @@ class DenseLayer:
                                            not output_layer, ctx.n_chunks, out)
             return out, out
         if output_layer:
-            out = inputs @ coef
+            out = (inputs.tocsr() if arrays is not None else inputs) @ coef
             out += intercept
             return out, out
         out = np.empty((inputs.shape[0], self.n_out), dtype=dtype)
@@ -679,7 +681,8 @@ class ABBALayer:
 
     # ------------------------------------------------------------- prediction
     def predict(self, ctx, inputs, coef_a, coef_b, intercept_u, intercept_v):
-        """``(public output, next inputs)``: a hidden layer's ``(x, z)`` pair and its
+        """``(public output, next inputs)``: a hidden layer's ``(x, z)`` pair (None
+        unless ``ctx.public``: two more arrays of its outputs' size) and its
         ``(s, d)``; the last layer's logits ``d (A - B) / 2 + (b_u - b_v) / 2``."""
         k, nc, dtype = ctx.kernels, ctx.n_chunks, ctx.dtype
 
@@ -705,4 +708,12 @@ class ABBALayer:
             k.abba_forward(inputs[0], inputs[1], arr(coef_a + coef_b),
                            arr(coef_a - coef_b), arr(intercept_u), arr(intercept_v), act,
                            slope, cap, nc, s_out, d_out)
-        return ((s_out + d_out) / 2, (s_out - d_out) / 2), (s_out, d_out)
+        if not ctx.public:
+            return None, (s_out, d_out)
+        # (s + d) / 2 and (s - d) / 2, each rounded twice as before, with no
+        # temporary of their size.
+        x_out = np.add(s_out, d_out)
+        x_out /= 2
+        z_out = np.subtract(s_out, d_out)
+        z_out /= 2
+        return (x_out, z_out), (s_out, d_out)

@@ -425,15 +425,17 @@ class ABBAClassifier(BaseNetworkClassifier):
                                                [v[1] for v in views]),
                                   self.lipschitz_max)
             views = [(c * a, c * b, bu, bv) for a, b, bu, bv in views]
-        return forward(self._layout.network, views, X, dtype=self._compute_dtype)[1]
+        return forward(self._layout.network, views, X, dtype=self._compute_dtype,
+                       keep="logits")[1]
 
-    def _forward(self, X):
+    def _forward(self, X, keep="all"):
         params = [(a, b, icpt[:a.shape[1]], icpt[a.shape[1]:]) for a, b, icpt
                   in zip(self.coefs_a_, self.coefs_b_, self.intercepts_)]
-        return forward(self._layout.network, params, X, dtype=self._compute_dtype)
+        return forward(self._layout.network, params, X, dtype=self._compute_dtype,
+                       keep=keep)
 
     def _logits(self, X):
-        return self._forward(X)[1]
+        return self._forward(X, keep="logits")[1]
 
     def _rounding_layers(self):
         """The network as ``certified_radius``'s rounding allowance reads it."""
@@ -455,7 +457,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         hidden : ndarray of shape (n_samples, 2 * N_last)
             In the fitted ``dtype``.
         """
-        hidden, _ = self._forward(self._check_range(self._check_X(X)))
+        hidden, _ = self._forward(self._check_range(self._check_X(X)), keep="last")
         x, z = hidden[-1]
         # Under assume_finite=True a NaN is not refused on the way in (before:
         # NaN rows came out here, where predict raised).

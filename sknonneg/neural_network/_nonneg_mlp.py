@@ -689,7 +689,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         network = layout.network
         hidden, _ = forward(network, list(zip(coefs, intercepts)), X, gain=gain0,
-                            dtype=self._compute_dtype)
+                            dtype=self._compute_dtype, keep="last")
         codes = hidden[-1]
         top = network[-1]
         output = ParameterLayout([DenseLayer(top.n_in, top.n_out, top.signs,
@@ -877,7 +877,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         """Logits on validated ``X`` of the network ``theta`` at ``gain``, for early
         stopping: what ``_logits`` gives once ``theta`` is fitted, no attribute set."""
         return forward(self._layout.network, self._layout.views(theta), X, gain=gain,
-                       dtype=self._compute_dtype)[1]
+                       dtype=self._compute_dtype, keep="logits")[1]
 
     def _fixed_order(self):
         """Whether prediction sums in a fixed order: when every weight layer after
@@ -888,22 +888,22 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
         keeps it exact in floating point (``sknonneg._kernels.fixed``)."""
         return all(np.all(signs > 0) for signs in self._layout.coef_signs[1:])
 
-    def _forward(self, X, fixed_order=None):
-        """Every layer's outputs on validated ``X``; ``fixed_order`` None: as
-        prediction sums (``_fixed_order``)."""
+    def _forward(self, X, fixed_order=None, keep="all"):
+        """The layers' outputs on validated ``X`` that ``keep`` names (``forward``);
+        ``fixed_order`` None: as prediction sums (``_fixed_order``)."""
         if fixed_order is None:
             fixed_order = self._fixed_order()
         return forward(self._layout.network, list(zip(self.coefs_, self.intercepts_)), X,
                        gain=self._fitted_gain(), dtype=self._compute_dtype,
-                       fixed_order=fixed_order)
+                       fixed_order=fixed_order, keep=keep)
 
     def _logits(self, X):
-        return self._forward(X)[1]
+        return self._forward(X, keep="logits")[1]
 
     def _diagnostic_logits(self, X):
         # The training rows' logits for warn_if_degenerate: the fused kernels, not
         # the fixed-order ones (2-3x slower; a fit's cost, not prediction's).
-        return self._forward(X, fixed_order=False)[1]
+        return self._forward(X, fixed_order=False, keep="logits")[1]
 
     def transform(self, X):
         """Compute the last hidden layer's activations: a supervised feature extractor.
@@ -920,7 +920,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             [-1, 1] for ``"tanh"``, >= 0 for ``"relu"``, any for ``"identity"``.
         """
         X = self._check_range(self._check_X(X))
-        hidden, _ = self._forward(X)
+        hidden, _ = self._forward(X, keep="last")
         # Under assume_finite=True a NaN is not refused on the way in (before:
         # NaN rows came out here, where predict raised).
         return check_finite_output(hidden[-1]).astype(self._compute_dtype, copy=False)

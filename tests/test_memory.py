@@ -1,4 +1,4 @@
-"""What prediction holds in memory (tracemalloc peaks).
+"""What prediction and the autoencoder hold in memory (tracemalloc peaks).
 
 Peaks are measured relative to the arrays at stake, with wide margins (the
 defects they guard against cost several times as much); every estimator is run
@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                       NonNegMLPRegressor)
 from sknonneg._engine import forward
+from sknonneg.neural_network import _autoencoder
 
 
 def _peak(func):
@@ -34,6 +35,47 @@ def _data(n_samples=4000, n_features=64, seed=0):
     X = rng.random((n_samples, n_features), dtype=np.float32)
     y = (X[:, 0] + X[:, 1] > 1).astype(int) + (X[:, 2] > 0.5)
     return X, y
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_autoencoder_reconstruction_error_in_blocks_of_dense_rows(monkeypatch, solver):
+    # Before, a dense X was one block: a float64 copy of it, its float64
+    # reconstruction and their difference, 6x X's float32 bytes at the peak of an
+    # Adam fit (its training loop: 0.3x). Now a block's float64 residual at a time,
+    # its rows bounded by _BLOCK_BYTES (made small here: 1/8 of X's bytes).
+    X, _ = _data(8000, 128)
+    monkeypatch.setattr(_autoencoder, "_BLOCK_BYTES", X.nbytes // 8)
+    ae = NonNegAutoencoder(n_components=8, max_iter=2, solver=solver, dtype="float32",
+                           random_state=0)
+    ae.fit(X)
+    _, peak = _peak(lambda: ae._reconstruction_error(X))
+    assert peak < 0.6 * X.nbytes, peak / X.nbytes
+    if solver == "adam":
+        _, peak = _peak(lambda: ae.fit(X))
+        assert peak < 2.0 * X.nbytes, peak / X.nbytes
+    # The error is the norm of the whole residual (the blocks change only the
+    # order of the sum).
+    codes = np.asarray(ae.transform(X), dtype=np.float64)
+    recon = codes @ ae.coefs_[1] + ae.intercepts_[1]
+    if ae.out_activation_ == "logistic":
+        recon = 1 / (1 + np.exp(-recon))
+    expected = np.linalg.norm(X.astype(np.float64) - recon)
+    np.testing.assert_allclose(ae.reconstruction_err_, expected, rtol=1e-9)
+
+
+def test_autoencoder_transform_no_float64_round_trip():
+    # Before: the float32 codes cast up to float64, then back down (3x the codes'
+    # float32 bytes). The codes are what the float32 kernels compute.
+    X, _ = _data(8000, 64)
+    ae = NonNegAutoencoder(n_components=48, max_iter=2, solver="adam", dtype="float32",
+                           random_state=0).fit(X)
+    ae.transform(X)
+    codes, peak = _peak(lambda: ae.transform(X))
+    assert codes.dtype == np.float32
+    assert peak < 2.0 * codes.nbytes, peak / codes.nbytes
+    logits = forward(ae._layout.network[:1], [(ae.coefs_[0], ae.intercepts_[0])], X,
+                     dtype=np.float32)[1]
+    np.testing.assert_array_equal(codes, logits)
 
 
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])

@@ -1,13 +1,16 @@
 """Property-based tests: random shapes, dtypes, sparsity, label sets, sample weights
 and parameters through fit / partial_fit / predict_proba / transform of every
-estimator. Each case either raises a clear ValueError / TypeError, or keeps the
-invariants: finite probabilities summing to one, predictions in ``classes_``,
-constraints exact, the caller's data untouched, the same seed the same result.
+estimator. A valid problem (``_invalid``: finite X within the range of the fit's
+dtype, at least two classes, a target the output can fit, some positive weight)
+must fit and keep the invariants: finite probabilities summing to one, predictions
+in ``classes_``, constraints exact, the caller's data untouched, the same seed the
+same result. Only an invalid one may be refused, with a ValueError naming why.
 
 Profiles (tests/conftest.py): ``ci`` (default, bounded for the suite) and ``dev``
 (``HYPOTHESIS_PROFILE=dev``, a long search for new failures).
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -36,12 +39,40 @@ def _refused(exc):
     event(f"refused: {type(exc).__name__}: {message[:50]}")
 
 
+def _invalid(X, y, sample_weight, params):
+    """The messages a fit may refuse the problem with, one per reason it is invalid;
+    empty when the problem is valid, and the fit must then succeed."""
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    reasons = []
+    if not np.all(np.isfinite(values)):
+        reasons.append(r"Input X contains (NaN|infinity)")
+    elif values.size and np.abs(values).max() > np.finfo(params["dtype"]).max:
+        reasons.append(f"Input X contains values too large for dtype={params['dtype']}")
+    if np.ndim(y) == 2:
+        if params["output"] != "logistic":
+            reasons.append('Multilabel targets need output="logistic"')
+    elif np.unique(y).shape[0] < 2:
+        reasons.append("Classifier can't train when only one class is present")
+    if sample_weight is not None and not np.any(sample_weight > 0):
+        reasons.append("Sample weights must contain at least one non-zero number")
+    return reasons
+
+
+def _check_refusal(exc, reasons):
+    """``exc`` must be a ValueError that names one of the problem's ``reasons``."""
+    _refused(exc)
+    assert reasons, f"a valid problem was refused: {exc!r}"
+    assert isinstance(exc, ValueError), repr(exc)
+    assert any(re.search(r, str(exc)) for r in reasons), (repr(exc), reasons)
+
+
 @st.composite
 def problems(draw):
     n_samples = draw(st.integers(2, 30))
     n_features = draw(st.integers(1, 7))
     dtype = draw(st.sampled_from([np.float32, np.float64]))
-    scale = 10.0 ** draw(st.sampled_from([-9, -3, 0, 0, 0, 3, 12, 40]))
+    # 1e40: beyond float32 (refused), within float64
+    scale = 10.0 ** draw(st.sampled_from([-9, -3, 0, 0, 0, 0, 3, 3, 12, 40]))
     values = draw(st.sampled_from(["uniform", "normal", "binary", "constant"]))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     if values == "uniform":
@@ -59,8 +90,9 @@ def problems(draw):
     if density is not None:
         X = X * (rng.random(X.shape) < density)
         X = draw(st.sampled_from([sp.csr_matrix, sp.csc_matrix, sp.coo_matrix]))(X)
-    target = draw(st.sampled_from(["binary", "multiclass", "multiclass", "strings",
-                                   "multilabel", "multilabel", "one-class"]))
+    target = draw(st.sampled_from(["binary", "binary", "multiclass", "multiclass",
+                                   "strings", "strings", "multilabel", "multilabel",
+                                   "multilabel", "one-class"]))
     n_classes = draw(st.integers(2, 4))
     if target == "multilabel":
         y = (rng.random((n_samples, n_classes)) < 0.5).astype(int)
@@ -69,6 +101,8 @@ def problems(draw):
     else:
         k = 2 if target == "binary" else n_classes
         y = rng.integers(0, k, n_samples)
+        # at least two classes (a random draw of a few rows is often one class)
+        y[rng.permutation(n_samples)[:min(k, n_samples)]] = np.arange(min(k, n_samples))
         if target == "strings":
             y = np.array(["a", "b", "c", "d"])[y]
     weights = draw(st.sampled_from([None, "ones", "random", "with-zeros"]))
@@ -76,7 +110,7 @@ def problems(draw):
         sample_weight = np.ones(n_samples)
     elif weights == "random":
         sample_weight = rng.random(n_samples) * 3
-    elif weights == "with-zeros":
+    elif weights == "with-zeros":  # all zero (refused) on 0.3 ** n_samples of them
         sample_weight = rng.random(n_samples) * (rng.random(n_samples) < 0.7)
     else:
         sample_weight = None
@@ -90,7 +124,7 @@ def estimators(draw):
         "hidden_layer_sizes": draw(st.sampled_from([1, 3, (2, 2)])),
         "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
         "max_iter": draw(st.integers(1, 3)),
-        "output": draw(st.sampled_from(["softmax", "logistic"])),
+        "output": draw(st.sampled_from(["logistic", "softmax", "logistic"])),
         "l1": draw(st.sampled_from([0.0, 1e-3])),
         "l2": draw(st.sampled_from([0.0, 1e-5, 1.0])),
         "batch_size": draw(st.sampled_from([None, 1, 7])),
@@ -150,12 +184,14 @@ def test_fit_predict_invariants(problem, spec):
     sw_before = None if sample_weight is None else sample_weight.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        reasons = _invalid(X, y, sample_weight, params)
         try:
             est = Est(**params).fit(X, y, sample_weight=sample_weight)
         except CLEAR as exc:
-            _refused(exc)
+            _check_refusal(exc, reasons)
             return
         event("fitted")
+        assert not reasons, f"an invalid problem was fitted: {reasons}"
         multilabel = np.ndim(y) == 2
         proba = _check_fitted(est, X, y, multilabel)
         again = Est(**params).fit(X, y, sample_weight=sample_weight)
@@ -175,13 +211,15 @@ def test_partial_fit_invariants(problem, spec, n_calls):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = Est(**params)
+        reasons = _invalid(X, y, sample_weight, params)
         try:
             for _ in range(n_calls):
                 est.partial_fit(X, y, classes=classes, sample_weight=sample_weight)
         except CLEAR as exc:
-            _refused(exc)
+            _check_refusal(exc, reasons)
             return
         event("fitted")
+        assert not reasons, f"an invalid problem was fitted: {reasons}"
         _check_fitted(est, X, y, multilabel)
     assert _same(X, X_before)
 

@@ -725,12 +725,18 @@ def test_warm_kernels_ignores_class_weight(class_weight):
     # fit kept class_weight and fitted the made-up labels 0..2.
     import asyncio
 
-    from sknonneg import ABBAClassifier
+    from sknonneg import ABBAClassifier, _kernels
     from sknonneg.parallel import ThreadLimits, warm_kernels
 
-    for est in (NonNegMLPClassifier(class_weight=class_weight),
-                ABBAClassifier(class_weight=class_weight)):
-        assert isinstance(warm_kernels(est), dict)
+    for est, kernel in ((NonNegMLPClassifier(class_weight=class_weight),
+                         "linear_sigmoid_loss_backprop_serial"),
+                        (ABBAClassifier(class_weight=class_weight),
+                         "abba_input_forward_serial")):
+        # Before: only "returns a dict"; now the counts and the estimator's serial
+        # kernel, compiled or loaded from numba's cache, in its dtype (float64).
+        assert warm_kernels(est) == kernel_compile_counts()
+        assert any("float64" in str(sig)
+                   for sig in getattr(_kernels, kernel).signatures), kernel
         assert est.class_weight == class_weight  # the estimator is not changed
     if _importable("distributed"):
         plugin = ThreadLimits(1, warm_for=NonNegMLPClassifier(class_weight=class_weight))

@@ -153,11 +153,31 @@ def test_warm_kernels_copies_any_estimator(estimator):
     assert small.get_params()["batch_size"] in (None, 10)
 
 
+def _serial_kernel_dtypes(*names):
+    """``{name: dtypes}``: the dtypes of the arrays in the compiled (or loaded)
+    signatures of each serial numba kernel ``name`` in this process."""
+    import re
+
+    from sknonneg import _kernels
+
+    found = {}
+    for name in names:
+        kernel = getattr(_kernels, name)
+        found[name] = {d for sig in kernel.signatures
+                       for d in re.findall(r"Array\((\w+),", str(sig))}
+    return found
+
+
 def test_warm_kernels_takes_an_abba_network():
-    from sknonneg.parallel import warm_kernels
+    from sknonneg.parallel import kernel_compile_counts, warm_kernels
 
     # It raised "Invalid parameter 'monotonic_cst'" before (ThreadLimits calls it).
-    assert isinstance(warm_kernels(ABBAClassifier()), dict)
+    counts = warm_kernels(ABBAClassifier())
+    assert counts == kernel_compile_counts()
+    # Its kernels are there (compiled, or loaded from numba's cache) in float64.
+    for dtypes in _serial_kernel_dtypes("abba_input_forward_serial",
+                                        "abba_backprop_serial").values():
+        assert "float64" in dtypes
 
 
 @pytest.mark.parametrize("estimator", [
@@ -166,11 +186,86 @@ def test_warm_kernels_takes_an_abba_network():
     NonNegAutoencoder(solver="adam"),
 ], ids=["regressor", "autoencoder-minibatch", "autoencoder-adam"])
 def test_warm_kernels_takes_regressors_and_autoencoders(estimator):
-    from sknonneg.parallel import warm_kernels
+    from sknonneg.parallel import kernel_compile_counts, warm_kernels
 
     # Before: AttributeError (no predict_proba) for the regressor, KeyError
     # 'hidden_layer_sizes' for the autoencoder; fit_dask_blocks trains both.
-    assert isinstance(warm_kernels(estimator, sparse=True), dict)
+    assert warm_kernels(estimator, sparse=True) == kernel_compile_counts()
+    for dtypes in _serial_kernel_dtypes("linear_sigmoid_loss_backprop_serial",
+                                        "csr_linear_sigmoid_forward_serial").values():
+        assert "float64" in dtypes
+
+
+# In a fresh process (no kernel loaded yet), each warm_kernels call in turn; prints,
+# per call, the kernels that gained a signature and the dtypes of its arrays.
+_WARM_IN_A_FRESH_PROCESS = """
+import json, re
+from sknonneg import ABBAClassifier, NonNegAutoencoder, NonNegMLPRegressor, _kernels
+from sknonneg.parallel import kernel_compile_counts, warm_kernels
+
+def signatures():
+    return {name: {str(s) for s in getattr(m, name).signatures}
+            for m in _kernels._modules() for name in dir(m)
+            if hasattr(getattr(m, name), "signatures")}
+
+steps = [(ABBAClassifier(activation="capped_leaky_relu", dtype="float32"), True),
+         (NonNegAutoencoder(solver="adam", dtype="float32"), False),
+         (NonNegMLPRegressor(), True)]
+out = []
+for estimator, sparse in steps:
+    before = signatures()
+    counts = warm_kernels(estimator, sparse=sparse)
+    new = {name: sorted({d for s in sigs - before.get(name, set())
+                         for d in re.findall(r"Array\\((\\w+),", s)})
+           for name, sigs in signatures().items()}
+    out.append({"new": {k: v for k, v in new.items() if v},
+                "counts_match": counts == kernel_compile_counts()})
+print(json.dumps(out))
+"""
+
+
+def test_warm_kernels_compiles_what_it_promises():
+    # Before, the tests above only checked that warm_kernels returned a dict: a
+    # warm_kernels that did nothing for ABBA, the regressor and the autoencoder,
+    # and ignored sparse=True, passed them. In a fresh process each call must add
+    # the serial kernels of its estimator, in its dtype, CSR ones with sparse=True,
+    # and no parallel kernel (a Dask task runs the serial flavour).
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sknonneg import _kernels
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", _WARM_IN_A_FRESH_PROCESS],
+                            cwd=root, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    abba, autoencoder, regressor = json.loads(result.stdout.strip().splitlines()[-1])
+    # (the parameter vector, and so Adam's step, is float64 in every dtype)
+    f32, f64 = "float32", "float64"
+    expected = [
+        (abba, {"abba_input_forward_serial": f32, "abba_backprop_serial": f32,
+                "csr_abba_input_forward_serial": f32}),
+        (autoencoder, {"linear_sigmoid_forward_serial": f32,
+                       "linear_sigmoid_loss_backprop_serial": f32,
+                       "projected_adam_step": f64}),
+        (regressor, {"linear_sigmoid_forward_serial": f64,
+                     "linear_sigmoid_loss_backprop_serial": f64,
+                     "csr_linear_sigmoid_forward_serial": f64,
+                     "csr_gram_colsum_serial": f64}),
+    ]
+    parallel = {name for name in _kernels.kernel_names()
+                if hasattr(_kernels, name + "_serial")}
+    for step, kernels in expected:
+        assert step["counts_match"]
+        for name, dtype in kernels.items():
+            assert dtype in step["new"].get(name, []), (name, dtype, step["new"])
+        assert not parallel & set(step["new"]), step["new"]
 
 
 def test_warm_kernels_refuses_what_is_not_a_sknonneg_estimator():

@@ -89,12 +89,15 @@ def test_overflowing_prediction_is_a_value_error(Est):
     big[0] = 1e38
     if Est is NonNegMLPClassifier:
         est.coefs_[-1][:] = 1e38  # logits overflow float32
-    try:
-        proba = est.predict_proba(big)
-    except ValueError as exc:
-        assert "overflowed" in str(exc)
-    else:
-        assert np.all(np.isfinite(proba))
+    # Refused before the forward pass (check_network_range): an overflowed weighted
+    # sum saturates a sigmoid on either side, a finite and wrong output. Before, a
+    # finite output was taken too, so the check could be switched off unnoticed.
+    n_bad = 30 if Est is NonNegMLPClassifier else 1  # the output layer: every row
+    with pytest.raises(ValueError, match=f"Input X has values too large for the fitted "
+                                         f"network: on {n_bad} of its 30 rows a "
+                                         f"weighted sum of a layer could exceed the "
+                                         f"range of float32"):
+        est.predict_proba(big)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)

@@ -257,12 +257,16 @@ def test_positive_and_gain_take_numpy_arrays_as_lists():
             make(positive=np.array([[True, False]])).fit(X, target)
 
 def test_fractional_hidden_layer_size():
-    with pytest.raises((ValueError, TypeError)):
+    # scikit-learn's InvalidParameterError (a ValueError) naming the parameter.
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive int or "
+                                         "a non-empty sequence of positive ints"):
         _est(hidden_layer_sizes=(2.5,)).fit(X, Y)
 
 
 def test_nested_hidden_layer_sizes_is_an_error():
-    with pytest.raises((ValueError, TypeError)):
+    # scikit-learn's InvalidParameterError (a ValueError) naming the parameter.
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive int or "
+                                         "a non-empty sequence of positive ints"):
         _est(hidden_layer_sizes=[[3, 2]]).fit(X, Y)
 
 
@@ -383,8 +387,16 @@ def test_lbfgsb_workspace_beyond_memory_is_refused(monkeypatch):
 
 
 def test_memory_guard_without_a_known_memory(monkeypatch):
+    # Where the system does not say how much memory it has, the guard steps aside
+    # (no shortfall, whatever the size) instead of refusing every fit.
     monkeypatch.setattr(_validation, "_physical_memory", lambda: None)
-    _validation.check_fits_in_memory(10**15, [4, 10**14, 2])
+    assert _validation._memory_shortfall(10**18) is None
+    assert _validation.check_fits_in_memory(10**15, [4, 10**14, 2]) is None
+    assert _validation.check_workspace_fits_in_memory(10**15, 5, "L-BFGS-B", "") is None
+    # The same network on a machine of known memory is refused: not vacuous.
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 16 * 2**30)
+    with pytest.raises(MemoryError, match=r"\(4, 100000000000000, 2\).*16\.0 GiB"):
+        _validation.check_fits_in_memory(10**15, [4, 10**14, 2])
 
 
 def test_class_weight_balanced_in_partial_fit_is_refused():

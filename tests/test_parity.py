@@ -209,3 +209,65 @@ def test_verbose_lines(capsys, digits):
     _fit(NonNegMLPClassifier((5,), max_iter=4, verbose=1), X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].split("]")[1].startswith(" iteration 4/4")
+
+
+@pytest.mark.parametrize("hook", ["_validation_split", "_start_theta"])
+def test_ctrl_c_before_the_solver_leaves_the_estimator_as_it_was(monkeypatch, digits,
+                                                                 hook):
+    # Before: Ctrl-C during the input checks or the initialisation of a first fit
+    # left classes_, n_features_in_, ... but no coefs_: check_is_fitted passed and
+    # predict raised AttributeError. A fitted warm-start estimator lost its layout.
+    from sklearn.exceptions import NotFittedError
+
+    X, y = digits
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    est = NonNegMLPClassifier((5,), max_iter=3, early_stopping=True, random_state=0)
+    monkeypatch.setattr(NonNegMLPClassifier, hook, interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(est, X, y)
+    assert not hasattr(est, "classes_") and not hasattr(est, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    monkeypatch.undo()
+    est.set_params(warm_start=True)
+    _fit(est, X, y)
+    before = dict(est.__dict__)
+    proba = est.predict_proba(X)
+    monkeypatch.setattr(NonNegMLPClassifier, hook, interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(est, X, y)
+    assert est.__dict__.keys() == before.keys()
+    assert all(est.__dict__[k] is v for k, v in before.items())
+    np.testing.assert_array_equal(est.predict_proba(X), proba)
+
+
+def test_ctrl_c_message_says_which_parameters_are_kept(monkeypatch, capsys, digits):
+    # Before: "keeps the latest parameters" where early stopping kept the best.
+    X, y = digits
+    for early_stopping, kept in [(False, "latest parameters"),
+                                 (True, "parameters of its best validation score")]:
+        est = NonNegMLPClassifier((5,), max_iter=20, early_stopping=early_stopping,
+                                  verbose=1, random_state=0)
+        _interrupt_at(monkeypatch, 3)
+        with pytest.raises(KeyboardInterrupt):
+            _fit(est, X, y)
+        monkeypatch.undo()
+        assert f"keeps the {kept}." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("solver, batch_size", [("adam", None), ("lbfgsb", 200)])
+def test_stop_message_follows_the_last_progress_line(capsys, digits, solver,
+                                                     batch_size):
+    # Before (verbose=1): "... did not improve ... Stopping." and then the line of
+    # the epoch that stopped the fit, held back until the end.
+    X, y = digits
+    _fit(NonNegMLPClassifier((5,), solver=solver, batch_size=batch_size, max_iter=200,
+                             early_stopping=True,
+                             n_iter_no_change=2, tol=0.5, verbose=1, random_state=0),
+         X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    stops = [i for i, line in enumerate(lines) if "Stopping." in line]
+    assert stops and stops[-1] == len(lines) - 1, lines

@@ -438,10 +438,14 @@ class TrainableNetwork(BaseNetwork):
         model, whose predictions then changed. An interrupted fit keeps its latest
         parameters instead (``_keep_interrupted``)."""
         # A warm start continues Adam's moments in place; a cold fit makes new ones
-        # and leaves the old object untouched (no copy needed).
+        # and leaves the old object untouched (no copy needed). Ctrl-C too: before
+        # the solver ran (input checks, initialisation, the validation split), it
+        # left a new estimator with classes_ and n_features_in_ but no coefs_
+        # (check_is_fitted passed, predict raised AttributeError); in the solver
+        # loop the estimator keeps its latest parameters (_keep_interrupted).
         return self._keeping_state(
             self._fit_body, X, y, sample_weight,
-            copies=("_solver_state",) if self.warm_start else ())
+            copies=("_solver_state",) if self.warm_start else (), catch=BaseException)
 
     def _partial_fit_keeping_state(self, body, *args):
         """``body(*args)``, the whole of a ``partial_fit`` call, leaving the
@@ -593,9 +597,12 @@ class TrainableNetwork(BaseNetwork):
                                   loss_curve=list(progress.loss_curve)),
                      n_samples * progress.n_iter, carry=fitted and hasattr(self, "t_"))
         self._gain_step = self.max_iter
+        # Before: "keeps the latest parameters" also where early stopping kept those
+        # of the best held-out score.
+        kept = ("latest parameters" if monitor is None
+                else "parameters of its best validation score")
         self._log(f"interrupted after {progress.n_iter} {progress.unit}s "
-                  f"({progress.elapsed:.1f}s): the estimator keeps the latest "
-                  "parameters.")
+                  f"({progress.elapsed:.1f}s): the estimator keeps the {kept}.")
 
     def _finish(self, result, samples_seen, carry=False):
         """Sets the fitted attributes from ``result``; ``samples_seen``: rows the
@@ -671,6 +678,8 @@ class TrainableNetwork(BaseNetwork):
                 # on the plateau before a gain step that lowered the held-out loss
                 # again; a gain step moves the held-out loss up before the stage
                 # brings it down: doc/defaults.md, eighth round.)
+                # The last iteration's line first (verbose=1 holds it back).
+                progress.finish()
                 if stage == len(gains) - 1:
                     monitor.log_stall("Stopping.")
                     result.converged = True
@@ -747,6 +756,8 @@ class TrainableNetwork(BaseNetwork):
                             else monitor.validation_scores[-1])
             if monitor is not None:
                 if stop:
+                    # Before: this line came before the epoch's own (verbose=1).
+                    progress.finish()
                     monitor.log_stall("Stopping.")
                     result.converged = True
                     break
@@ -758,6 +769,7 @@ class TrainableNetwork(BaseNetwork):
             best_loss = min(best_loss, loss)
             if no_improvement >= self.n_iter_no_change:
                 result.converged = True
+                progress.finish()
                 self._log(f"training loss did not improve more than tol={self.tol} "
                           f"for {self.n_iter_no_change} consecutive epochs. Stopping.")
                 break

@@ -271,3 +271,16 @@ def test_stop_message_follows_the_last_progress_line(capsys, digits, solver,
     lines = capsys.readouterr().out.strip().splitlines()
     stops = [i for i, line in enumerate(lines) if "Stopping." in line]
     assert stops and stops[-1] == len(lines) - 1, lines
+
+
+def test_a_fit_that_takes_no_step_says_so(capsys, digits):
+    # Before: verbose=1 printed nothing for an L-BFGS-B fit whose starting point
+    # met tol (n_iter_ == 0).
+    X, y = digits
+    est = _fit(NonNegMLPClassifier((5,), tol=1e6, verbose=1, random_state=0), X, y)
+    assert est.n_iter_ == 0
+    out = capsys.readouterr().out
+    assert "stopped at its starting point, before its first iteration" in out
+    assert f"loss={est.loss_:.6g}" in out
+    _fit(NonNegMLPClassifier((5,), tol=1e6, verbose=0, random_state=0), X, y)
+    assert capsys.readouterr().out == ""

@@ -564,6 +564,12 @@ class TrainableNetwork(BaseNetwork):
         # pairs) go before the fitted arrays are made.
         objectives = solver = None
         progress.finish()
+        if progress.n_iter == 0:
+            # Before: nothing at verbose=1 for a fit that never took a step (an
+            # L-BFGS-B run whose starting point already met tol).
+            note = f" ({result.message})" if result.message else ""
+            self._log(f"stopped at its starting point, before its first "
+                      f"{progress.unit}: loss={result.loss:.6g}{note}.")
         carry = continuing and hasattr(self, "t_")
         if monitor is not None:
             monitor.publish(self, carry)

@@ -482,3 +482,16 @@ def test_unchecked_nan_is_refused_not_predicted(make):
             clone(est).fit(*args)
     with pytest.raises(ValueError, match="Input X contains NaN"):
         est.transform(Z)
+
+
+def test_list_too_large_for_float32_keeps_sknonneg_message():
+    # Integer arrays now go straight to the compute dtype (tests/test_memory.py);
+    # a list still goes through float64, so a finite 1e40 under dtype="float32" is
+    # "too large", not scikit-learn's "contains infinity".
+    X = np.random.RandomState(0).rand(20, 3)
+    est = NonNegMLPClassifier((3,), max_iter=5, dtype="float32", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, np.arange(20) % 2)
+    with pytest.raises(ValueError, match="too large for dtype=float32"):
+        est.predict([[1e40, 0.0, 0.0]])

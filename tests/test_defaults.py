@@ -124,6 +124,24 @@ def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():
     assert not any("Adam's steps" in str(w.message) for w in rec)
 
 
+def test_slow_adam_fits_far_from_the_constant_model_are_not_told_to_lower_the_step():
+    # The first version of the note fired here: imbalanced classes (the fit starts
+    # near equal probabilities, far above the prior's log-loss) and a positive
+    # network on a falling target (it starts at R^2 -1.5) improve slowly, and were
+    # told to lower learning_rate_init (a regression hunt).
+    X = np.random.RandomState(0).rand(2000, 5)
+    fits = [(NonNegMLPClassifier((8,), solver="adam", max_iter=3, random_state=0),
+             X, (X[:, 0] > 0.97).astype(int)),
+            (NonNegMLPRegressor((8,), solver="adam", max_iter=20, random_state=0),
+             X[:1000], X[:1000, 0] - X[:1000, 1])]
+    for est, X_fit, y_fit in fits:
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            est.fit(X_fit, y_fit)
+        assert any(issubclass(w.category, DegenerateFitWarning) for w in rec)
+        assert not any("Adam's steps" in str(w.message) for w in rec)
+
+
 def test_degenerate_lbfgsb_fit_does_not_blame_adam():
     X, y = load_iris(return_X_y=True)
     with pytest.warns(DegenerateFitWarning) as rec:

@@ -3,6 +3,14 @@
 Peaks are measured relative to the arrays at stake, with wide margins (the
 defects they guard against cost several times as much); every estimator is run
 once on the same data first, so that loading its kernels is not counted.
+tracemalloc sees what NumPy allocates (the arrays around the kernels), not what a
+numba kernel might allocate inside: the kernels' own rule (no allocation in hot
+loops) is held by their code review, not here.
+
+Several of these fits are above the NumPy-path limit and compile float32
+signatures of the parallel kernels (which the kernel tests leave to float64,
+``conftest.flavour_dtypes``): the module is one xdist group, so that under
+``-n 2 --dist loadgroup`` one worker compiles them.
 """
 
 import gc
@@ -17,6 +25,8 @@ from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                       NonNegMLPRegressor)
 from sknonneg._engine import forward
 from sknonneg.neural_network import _autoencoder
+
+pytestmark = pytest.mark.xdist_group("memory")
 
 
 def _peak(func):

@@ -256,6 +256,18 @@ def test_ctrl_c_message_says_which_parameters_are_kept(monkeypatch, capsys, digi
             _fit(est, X, y)
         monkeypatch.undo()
         assert f"keeps the {kept}." in capsys.readouterr().out
+    # Interrupted before any validation score: the latest parameters are kept.
+    from sknonneg.neural_network import _training
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_training.TrainableNetwork, "_fit_full_batch", interrupt)
+    est = NonNegMLPClassifier((5,), max_iter=20, early_stopping=True, verbose=1,
+                              random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(est, X, y)
+    assert "keeps the latest parameters." in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("solver, batch_size", [("adam", None), ("lbfgsb", 200)])

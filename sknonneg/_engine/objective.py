@@ -281,7 +281,8 @@ class Objective:
 
 def forward(layers, params, X, *, gain=1.0, dtype=np.float64, fixed_order=False,
             keep="all"):
-    """Outputs of every layer of a network, for prediction (allocating).
+    """Outputs of the layers of a network, for prediction (allocating): all of them
+    by default, or only what ``keep`` asks for.
 
     ``params[l]`` holds layer ``l``'s arrays (``(coef, intercept)`` of a dense
     layer, ``(A, B, b_u, b_v)`` of an ABBA one). Returns ``(hidden, logits)``,

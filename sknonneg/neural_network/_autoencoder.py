@@ -542,10 +542,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return "sigmoid_squared_error" if self.decoder == "sigmoid" else "squared_error"
 
     def _block_rows(self, X):
-        """Rows per block for a sparse ``X`` (None: one block)."""
+        """Rows per block of the training objective for a sparse ``X`` (None: one
+        block)."""
         if not (sp.issparse(X) or hasattr(X, "indptr")):
             return None
-        return max(1, _BLOCK_BYTES // (8 * X.shape[1]))
+        return _rows_per_block(X)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         return RowBlockObjective(layout, self._loss_name(), self._penalties(), X, y,
@@ -571,7 +572,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _validate_X_y(self, X, y, reset):
         check_sparse_structure(X)  # before scipy or a kernel reads it
         X = validate_data(self, X, reset=reset, accept_sparse=["csr", "csc", "coo"],
-                          dtype=self._input_dtypes())
+                          dtype=self._input_dtypes(X))
         X = self._as_compute_dtype(X)
         check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
         if self.decoder == "sigmoid":
@@ -591,14 +592,15 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         views = self._layout.views(theta)
-        codes = self._encode(X_val, views[0])
         # During the fit: the decoder being fitted (out_activation_ comes after).
-        recon = self._decode(codes, views[1],
-                             "logistic" if self.decoder == "sigmoid" else "identity")
-        squared = (dense_rows(X_val) - recon) ** 2
+        activation = "logistic" if self.decoder == "sigmoid" else "identity"
+        row_errors = np.concatenate([
+            np.einsum("ij,ij->i", residual, residual) / X_val.shape[1]
+            for residual in self._residual_blocks(X_val, views[0], views[1],
+                                                  activation)])
         if sample_weight is None:
-            return -float(np.mean(squared))
-        return -float(np.average(np.mean(squared, axis=1), weights=sample_weight))
+            return -float(np.mean(row_errors))
+        return -float(np.average(row_errors, weights=sample_weight))
 
     # ---------------------------------------------------------------- fitting
     def fit(self, X, y=None, sample_weight=None):
@@ -722,7 +724,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # The kernels compute them in that dtype: no float64 round trip (before,
         # cast up then down, the same values at twice the memory).
         codes = self._encode(X, (self.coefs_[0], self.intercepts_[0]))
-        return check_finite_output(codes.astype(self._compute_dtype, copy=False))
+        return check_finite_output(codes)
 
     def _range_layers(self):
         # The encoder: sigmoid(X W1 + b1), read as an output layer (no gain).
@@ -756,8 +758,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 f"X has {codes.shape[1]} features, but {type(self).__name__} "
                 f"inverse_transform expects {self.n_components_} (n_components).")
         return check_finite_output(
-            self._decode(np.asarray(codes, dtype=np.float64),
-                         (self.coefs_[1], self.intercepts_[1]), self.out_activation_))
+            self._decode(codes, (self.coefs_[1], self.intercepts_[1]),
+                         self.out_activation_))
 
     @property
     def n_components_(self):
@@ -765,29 +767,36 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         check_is_fitted(self)
         return self.coefs_[0].shape[1]
 
+    def _residual_blocks(self, X, encoder, decoder, out_activation):
+        """The float64 residuals ``x - decode(encode(x))`` of the blocks of rows of
+        ``X`` (``_rows_per_block``, dense ``X`` included), one at a time, each
+        computed in place of its block's reconstruction."""
+        rows = _rows_per_block(X)
+        for start in range(0, X.shape[0], rows):
+            block = X[start:start + rows]
+            codes = self._encode(block, encoder)
+            residual = self._decode(codes, decoder, out_activation)
+            del codes
+            # x - r, x cast up to float64 element by element by the subtraction.
+            block = block.toarray() if sp.issparse(block) else np.asarray(block)
+            np.subtract(block, residual, out=residual)
+            yield residual
+            del residual  # before the next block's: one block's residual at a time
+
     def _reconstruction_error(self, X):
         """Frobenius norm of ``X - decode(encode(X))``, in blocks of rows, dense
-        ``X`` included: each block's float64 residual is computed in place of its
-        reconstruction (``_error_block_rows``), its squares summed in float64.
+        ``X`` included (``_residual_blocks``), its squares summed in float64.
 
         Before, a dense ``X`` was one block: a float64 copy of it, its
         reconstruction and their difference (``Adam``, 20,000 x 784 float32, 32
         components: 6.08x ``X``'s bytes at the peak of ``fit``, its training loop
         0.31x). The blocks change the order of the sum only (a relative change of
         the order of 1e-16)."""
-        rows = _error_block_rows(X)
         total = 0.0
-        for start in range(0, X.shape[0], rows):
-            block = X[start:start + rows]
-            codes = self._encode(block, (self.coefs_[0], self.intercepts_[0]))
-            residual = self._decode(codes, (self.coefs_[1], self.intercepts_[1]),
-                                    self.out_activation_)
-            del codes
-            # x - r, x cast up element by element: as dense_rows(block) - r.
-            block = block.toarray() if sp.issparse(block) else np.asarray(block)
-            np.subtract(block, residual, out=residual)
+        for residual in self._residual_blocks(
+                X, (self.coefs_[0], self.intercepts_[0]),
+                (self.coefs_[1], self.intercepts_[1]), self.out_activation_):
             total += float(np.vdot(residual, residual))
-            del residual  # before the next block's: one block's residual at a time
         return float(np.sqrt(total))
 
     def __sklearn_tags__(self):
@@ -801,14 +810,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return tags
 
 
-def _error_block_rows(X):
-    """Rows per block of ``_reconstruction_error``: a block's float64 residual
-    within ``_BLOCK_BYTES``, whatever the kind of ``X``."""
-    return max(1, min(X.shape[0], _BLOCK_BYTES // (8 * max(1, X.shape[1]))))
-
-
-def dense_rows(X):
-    """A block of rows as a float64 array."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    return X.astype(np.float64, copy=False)
-
+def _rows_per_block(X):
+    """Rows per block: a block's float64 copy (a residual, a densified sparse
+    block) within ``_BLOCK_BYTES``."""
+    return max(1, _BLOCK_BYTES // (8 * max(1, X.shape[1])))

@@ -295,7 +295,7 @@ class BaseNetwork(BaseEstimator):
             check_sparse_structure(y, name="y")
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
-            dtype=self._input_dtypes(), multi_output=True,
+            dtype=self._input_dtypes(X), multi_output=True,
         )
         if reset:
             # What a multilabel classifier's predict returns: a sparse indicator
@@ -315,7 +315,7 @@ class BaseNetwork(BaseEstimator):
         check_is_fitted(self)
         check_sparse_structure(X)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc", "coo"],
-                          dtype=self._input_dtypes())
+                          dtype=self._input_dtypes(X))
         return self._as_compute_dtype(X)
 
     def _validated_logits(self, X):
@@ -333,15 +333,22 @@ class BaseNetwork(BaseEstimator):
         """The fitted network as ``check_network_range`` reads it."""
         return self._rounding_layers()
 
-    def _input_dtypes(self):
-        """The float dtypes ``validate_data`` keeps as they are, the compute dtype
-        first: other inputs (integers, booleans, float16) are converted straight to
-        it. Before, float64 came first: ``dtype="float32"`` fits and predictions of
-        uint8 images made a float64 copy (8 times the input) and then a float32 one
-        (predict_proba of 20,000 x 784 uint8 peaked at 3.25 times the float32 copy)."""
+    def _input_dtypes(self, X):
+        """The float dtypes ``validate_data`` keeps as they are, in the order it
+        tries them for other inputs. An array of integers, booleans or float16
+        (NumPy, SciPy sparse) is converted straight to the compute dtype: before,
+        float64 came first, and ``dtype="float32"`` fits and predictions of uint8
+        images made a float64 copy (8 times the input) and then a float32 one
+        (predict_proba of 20,000 x 784 uint8 peaked at 3.25 times the float32
+        copy). Other inputs (lists, object arrays, DataFrames) still go through
+        float64, where ``_as_compute_dtype`` refuses finite values too large for
+        float32 in its own words (scikit-learn's check would call them infinity)."""
         compute = np.dtype(self._compute_dtype)
         other = np.dtype(np.float32 if compute == np.float64 else np.float64)
-        return [compute.type, other.type]
+        kind = getattr(getattr(X, "dtype", None), "kind", None)
+        if kind in ("b", "i", "u", "f"):
+            return [compute.type, other.type]
+        return [np.float64, np.float32]
 
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit

@@ -166,24 +166,30 @@ def _constraint_note(estimator, monotone_outputs):
     return ""
 
 
-def _adam_steps_note(estimator, loss, reference, loss_name, reference_name):
+def _adam_steps_note(estimator, loss, reference, loss_name, reference_name, rise):
     """The sentence blaming Adam's step size for a degenerate fit whose training
     ``loss`` ended above ``_DIVERGED`` times that of the constant model
-    (``reference``), where the initialisation starts (its first loss is within a
-    few percent of it); empty otherwise. Before, such fits (digits,
-    learning_rate_init=10: training log-loss 115 against the prior's 2.3) were told
+    (``reference``) and whose objective rose to more than ``_DIVERGED`` times its
+    value at the fit's starting parameters (``rise``: ``(start, end)``, or None
+    when it did not); empty otherwise. Before, such fits (digits,
+    learning_rate_init=10: training log-loss 84 against the prior's 2.3) were told
     to scale their already scaled inputs, lower their penalties or raise max_iter,
     and an Adam fit that diverged within its first epoch got no warning about its
-    steps (its loss curve starts high: ``warn_if_not_converged``)."""
-    if (getattr(estimator, "solver", None) != "adam" or not reference > 0
-            or not loss > _DIVERGED * reference):
+    steps (its loss curve starts high: ``warn_if_not_converged``). Both conditions:
+    a fit can start far above the constant model and improve slowly (imbalanced
+    classes, which the initialisation starts near equal probabilities; a positive
+    network and a falling target), and was told to lower its step in the first
+    version of this note."""
+    if (getattr(estimator, "solver", None) != "adam" or rise is None
+            or not reference > 0 or not loss > _DIVERGED * reference):
         return ""
     return (f" Its training {loss_name} is {loss / reference:.3g} times the "
-            f"{reference_name}, where the fit starts: Adam's steps were too large for "
+            f"{reference_name}, and its objective rose from {rise[0]:.4g} at its "
+            f"starting parameters to {rise[1]:.4g}: Adam's steps were too large for "
             "the data. Lower learning_rate_init first.")
 
 
-def warn_if_degenerate(estimator, X, targets, sample_weight):
+def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
     label (set) for every row of ``X`` (with positive weight) although ``targets``
     hold several, or its training log-loss is no better than the class prior's, or
@@ -201,8 +207,10 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
         r2, varies = fitted
         mean = float(np.mean(r2[varies]))
         # R^2 < 1 - _DIVERGED: the squared error is over twice the mean model's.
-        steps = _adam_steps_note(estimator, 1.0 - mean, 1.0, "squared error",
-                                 "mean model's")
+        # Several outputs: 1 - mean R^2 is the mean over outputs of each one's ratio.
+        steps = _adam_steps_note(estimator, 1.0 - mean, 1.0, "squared error" + (
+            ", averaged over outputs," if np.count_nonzero(varies) > 1 else ""),
+            "mean model's", rise)
         # Each output on its own too: a flat output beside well-fitted ones.
         bad = np.flatnonzero(varies & ~(r2 > _PRIOR_MARGIN))
         if not mean > _PRIOR_MARGIN:
@@ -262,7 +270,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight):
     if what is not None:
         named = "log-loss" in what  # the numbers are in ``what`` already
         note = _adam_steps_note(estimator, nll, prior, "log-loss", "class-prior model's"
-                                + ("" if named else f" ({nll:.4g} against {prior:.4g})"))
+                                + ("" if named else f" ({nll:.4g} against {prior:.4g})"),
+                                rise)
         note += _constraint_note(estimator, not softmax)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.
         # Only where a positive output layer can be freed: before, ABBAClassifier
@@ -446,4 +455,9 @@ def report_fit(estimator, result, data):
                           "early_stopping" in estimator.get_params() and not held_out,
                           held_out, data.X,
                           adam=getattr(estimator, "solver", None) == "adam")
-    warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight)
+    # The objective at the fit's starting parameters (Adam: its first batch) and at
+    # its last epoch, when it rose more than _DIVERGED times.
+    start = getattr(result, "start_loss", np.nan)
+    end = result.loss_curve[-1] if len(result.loss_curve) else np.nan
+    rise = (start, end) if end > _DIVERGED * start else None
+    warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight, rise)

@@ -250,8 +250,14 @@ class EarlyStopping:
         self.stage_best = -np.inf
         self.stopped = False
 
+    @property
+    def has_best(self):
+        """Whether a validation score was seen (``best`` returns its parameters)."""
+        return self._best is not None
+
     def best(self, theta, gain):
-        """``(theta, gain)`` of the best validation score seen."""
+        """``(theta, gain)`` of the best validation score seen; ``theta, gain``
+        themselves before any."""
         return (theta, gain) if self._best is None else self._best
 
     def publish(self, estimator, carry=False):
@@ -605,7 +611,7 @@ class TrainableNetwork(BaseNetwork):
         self._gain_step = self.max_iter
         # Before: "keeps the latest parameters" also where early stopping kept those
         # of the best held-out score.
-        kept = ("latest parameters" if monitor is None
+        kept = ("latest parameters" if monitor is None or not monitor.has_best
                 else "parameters of its best validation score")
         self._log(f"interrupted after {progress.n_iter} {progress.unit}s "
                   f"({progress.elapsed:.1f}s): the estimator keeps the {kept}.")
@@ -715,15 +721,16 @@ class TrainableNetwork(BaseNetwork):
 
     def _epoch_step(self, solver, objectives, theta, data, batches, gain, epoch):
         """One pass over ``batches`` (index arrays into ``data``); returns ``(theta,
-        mean loss)``: each batch's loss before its update, weighted by the batch's
-        sample weights (as scikit-learn's MLP reports an epoch). A batch of zero
-        total weight is skipped; a non-finite result is a ValueError."""
+        mean loss, first loss)``: each batch's loss before its update, weighted by
+        the batch's sample weights (as scikit-learn's MLP reports an epoch), and that
+        of the first batch, at the parameters the epoch started from. A batch of
+        zero total weight is skipped; a non-finite result is a ValueError."""
         schedule = Schedule(
             max_iter=solver.steps_per_batch(self.steps_per_batch), tol=self.tol,
             learning_rate=step_size(self.learning_rate, self.learning_rate_init, epoch,
                                     self.max_iter))
         box = objectives.layout.box
-        total, weight = 0.0, 0.0
+        total, weight, first = 0.0, 0.0, np.nan
         for idx in batches:
             w = float(data.sample_weight[idx].sum())
             if w <= 0:
@@ -734,12 +741,14 @@ class TrainableNetwork(BaseNetwork):
             # The batch's loss before its update (the run's first evaluation).
             total += run.start_loss * w
             weight += w
+            if np.isnan(first):
+                first = float(run.start_loss)
         check_finite_parameters(
             theta,
             f"in an epoch of adam (learning_rate_init={self.learning_rate_init:.3g})"
             if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})",
             total)
-        return theta, total / weight
+        return theta, total / weight, first
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, gain, monitor,
                     progress):
@@ -752,8 +761,12 @@ class TrainableNetwork(BaseNetwork):
         best_loss, no_improvement = np.inf, 0
         for epoch, gain in enumerate(gains):
             batches = self._batches(data.strata, data.n_samples, rng)
-            theta, loss = self._epoch_step(solver, objectives, theta, data, batches,
-                                           float(gain), epoch)
+            theta, loss, first = self._epoch_step(solver, objectives, theta, data,
+                                                  batches, float(gain), epoch)
+            if epoch == 0:
+                # The loss at the fit's starting parameters (one batch): where the
+                # diagnostics tell a fit that got worse from one that started badly.
+                result.start_loss = first
             result.theta, result.loss = theta, loss
             result.loss_curve.append(loss)
             result.n_iter = epoch + 1
@@ -847,8 +860,8 @@ class TrainableNetwork(BaseNetwork):
                 data = data.prepared(self._compute_dtype, parallel)
             with single_blas_thread(parallel == NUMPY):
                 objectives = _Objectives(self, layout, parallel, data)
-                theta, loss = self._epoch_step(solver, objectives, theta, data, batches,
-                                               gain, self._gain_step)
+                theta, loss, _ = self._epoch_step(solver, objectives, theta, data,
+                                                  batches, gain, self._gain_step)
         self._gain_step += 1
         self._gain_ = gain
         if first:

@@ -214,6 +214,19 @@ def save_result(stem, result, markdown):
     (RESULTS / f"{stem}.md").write_text(markdown(result))
 
 
+def run_without_options(doc, stem, measure, markdown):
+    """The ``__main__`` of a benchmark without options: ``--help`` prints ``doc``;
+    otherwise ``measure()`` is saved as ``RESULTS/{stem}`` (``save_result``) and its
+    Markdown printed."""
+    import argparse
+
+    argparse.ArgumentParser(description=doc,
+                            formatter_class=argparse.RawDescriptionHelpFormatter
+                            ).parse_args()
+    save_result(stem, measure(), markdown)
+    print((RESULTS / f"{stem}.md").read_text())
+
+
 def combined_parts(stem, suffixes):
     """The results ``RESULTS/{stem}{suffix}.json`` of separate runs (disjoint
     splits) as one: their rows and ``what`` merged, every run's record under

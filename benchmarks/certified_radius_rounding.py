@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, markdown_header, save_result  # noqa: E402
+from _common import markdown_header, run_without_options  # noqa: E402
 
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -127,12 +127,5 @@ def markdown(result):
 
 
 if __name__ == "__main__":
-    # No options; --help prints this docstring (before: it ran the benchmark and
-    # rewrote the result files).
-    import argparse
-
-    argparse.ArgumentParser(description=__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter
-                            ).parse_args()
-    save_result("certified_radius_rounding", measure(), markdown)
-    print((RESULTS / "certified_radius_rounding.md").read_text())
+    # --help prints the docstring; otherwise it measures and writes the results.
+    run_without_options(__doc__, "certified_radius_rounding", measure, markdown)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, markdown_header, save_result, versions  # noqa: E402
+from _common import markdown_header, run_without_options, versions  # noqa: E402
 
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
@@ -78,10 +78,5 @@ def markdown(result):
 
 
 if __name__ == "__main__":
-    import argparse
-
-    argparse.ArgumentParser(description=__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter
-                            ).parse_args()
-    save_result("thread_count_rounding", measure(), markdown)
-    print((RESULTS / "thread_count_rounding.md").read_text())
+    # --help prints the docstring; otherwise it measures and writes the results.
+    run_without_options(__doc__, "thread_count_rounding", measure, markdown)

@@ -354,7 +354,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     its batches before their updates) rose so in warm-started fits that improved,
     and ``learning_rate_init`` does not act on it. A fit that diverged within its
     first epoch is not caught here (its curve starts high): ``warn_if_degenerate``
-    compares its training loss with the constant model's, where fits start.
+    compares its training loss with the constant model's, and its objective with
+    its value at the starting parameters (``SolverResult.start_loss``).
 
     The advice says what a larger ``max_iter`` does: it fits the *training*
     objective further. Measured on the benchmark's fits that warn (Adult, Spambase;

@@ -249,6 +249,9 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     n_predicted = np.unique(predicted, axis=0).shape[0]
     nll, prior, per_label = _data_nll(logits, targets, sample_weight, softmax)
     what = None
+    # The log-loss and the prior's, for the Adam-steps note where ``what`` does not
+    # give them already.
+    numbers = f" ({nll:.4g} against {prior:.4g})"
     if n_true > 1 and n_predicted == 1:
         single = truth.ndim == 1 or truth.shape[1] == 1
         what = (f"it predicts the same {'label' if single else 'label set'} for "
@@ -257,6 +260,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     elif prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN):
         what = (f"its training log-loss ({nll:.4g}) is no better than the class-prior "
                 f"model's ({prior:.4g})")
+        numbers = ""
     elif not softmax and truth.ndim == 2 and truth.shape[1] > 1:
         # Each label on its own too: one left at its prior beside fitted ones.
         bad = _degenerate_labels(truth, *per_label)
@@ -268,10 +272,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
                     "training rows each) are fitted no better than their prior (a "
                     "training log-loss within 1% of the prior's)")
     if what is not None:
-        named = "log-loss" in what  # the numbers are in ``what`` already
-        note = _adam_steps_note(estimator, nll, prior, "log-loss", "class-prior model's"
-                                + ("" if named else f" ({nll:.4g} against {prior:.4g})"),
-                                rise)
+        note = _adam_steps_note(estimator, nll, prior, "log-loss",
+                                "class-prior model's" + numbers, rise)
         note += _constraint_note(estimator, not softmax)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.
         # Only where a positive output layer can be freed: before, ABBAClassifier

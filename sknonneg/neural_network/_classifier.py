@@ -521,12 +521,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
     def _labels(self, logits):
         """Predicted labels (an indicator matrix for multilabel targets) of logits."""
         if self._multilabel:
-            labels = (logits > 0).astype(int)
-            if getattr(self, "_sparse_y", False):
-                # A sparse indicator y fitted: a sparse prediction, as
-                # MLPClassifier's (its LabelBinarizer's inverse_transform) returns.
-                return sp.csr_matrix(labels)
-            return labels
+            return (logits > 0).astype(int)
         if logits.shape[1] == 1:
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
@@ -640,7 +635,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             Labels; for multilabel targets a 0/1 indicator matrix, a CSR matrix
             when the fit's ``y`` was sparse (as ``MLPClassifier``).
         """
-        return self._labels(self._validated_logits(X))
+        labels = self._labels(self._validated_logits(X))
+        if self._multilabel and getattr(self, "_sparse_y", False):
+            # A sparse indicator y fitted: a sparse prediction, as MLPClassifier's
+            # (its LabelBinarizer's inverse_transform) returns. Here, not in
+            # _labels: early stopping's accuracy reads dense labels every epoch.
+            return sp.csr_matrix(labels)
+        return labels
 
     def score(self, X, y, sample_weight=None):
         """Return the mean accuracy of the predictions on ``X``.

@@ -389,7 +389,8 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
         RuntimeWarning, a loss of 4.8e60 and predictions that stayed near the first
         batch's) and were refused in float64 as "the parameters overflowed", which
         did not name the targets. Rows of weight 0 are not fitted: not checked."""
-        y = _target_matrix(y)[sample_weight > 0]
+        # y was validated and its scale checked (_target_matrix) when it was encoded.
+        y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[sample_weight > 0]
         largest = _largest_magnitude((y - self.y_mean_) / self.y_scale_)
         dtype = self._compute_dtype or np.float64
         limit = squared_errors_limit(y.shape[0], dtype)

@@ -208,6 +208,8 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         # Before: no sample_weight (fit_dask_blocks took one).
         sample_weight = _check_chunk_weights(estimator, sample_weight, n_samples,
                                              chunk_size)
+        if isinstance(sample_weight, Number):  # every chunk's, as fit_dask_blocks
+            fit_params["sample_weight"], sample_weight = sample_weight, None
     for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
                                    shuffle=shuffle, random_state=random_state):
         X_chunk = _rows(X, start, stop)
@@ -215,9 +217,7 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
             X_chunk = transform(X_chunk)
         y_chunk = None if y is None else _rows(y, start, stop)
         if sample_weight is not None:
-            fit_params["sample_weight"] = (
-                sample_weight if isinstance(sample_weight, Number)
-                else _rows(sample_weight, start, stop))
+            fit_params["sample_weight"] = _rows(sample_weight, start, stop)
         estimator.partial_fit(X_chunk, y_chunk, **fit_params)
     return estimator
 

@@ -38,7 +38,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["choose_threading_layer", "fit_threads", "numba_imported",
-           "single_blas_thread", "thread_budget"]
+           "set_numba_threads", "single_blas_thread", "thread_budget"]
 
 _CONTROLLER = None
 _NUMPY_DIRS = None
@@ -211,6 +211,15 @@ def numba_imported():
                 fit[1] = previous
             previous = fit[0]
         numba.set_num_threads(fits[-1][0])
+
+
+def set_numba_threads(n):
+    """Sets numba's thread count to ``n`` (one thread per chunk of rows of the
+    parallel kernels), inside a ``fit_threads`` block, which restores the count
+    when it ends. Imports numba: call it where the numba kernels run anyway."""
+    import numba
+
+    numba.set_num_threads(n)
 
 
 def _parallel_allowed():

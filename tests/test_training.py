@@ -101,7 +101,7 @@ def test_thread_count_set_per_objective_not_per_evaluation(monkeypatch, data,
                                                            numba_kernels):
     X, y = data
     counting = _CountingNumba()
-    monkeypatch.setattr(training, "_set_numba_threads", counting.set_num_threads)
+    monkeypatch.setattr(training, "set_numba_threads", counting.set_num_threads)
     est = NonNegMLPClassifier((4,), max_iter=6, batch_size=batch_size,
                               random_state=0).fit(X, y)
     # The full batch evaluates dozens of times; mini-batches of two sizes at most

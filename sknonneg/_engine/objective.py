@@ -42,10 +42,9 @@ import scipy.sparse as sp
 
 from .._kernels import NUMPY, flavour_for, kernels
 from .._lipschitz import abba_factor_grads, abba_factors, bound_scale
-from .._threads import fit_threads, single_blas_thread, thread_budget
+from .._threads import fit_threads, set_numba_threads, single_blas_thread, thread_budget
 from .data import FirstLayerGradient, prepare_input, prepare_targets_and_weights
 from .losses import get_loss
-from .penalties import L2, ActivityL1
 
 __all__ = ["Objective", "LipschitzCap", "forward", "n_chunks_for"]
 
@@ -143,11 +142,11 @@ class Objective:
         self.l2 = [0.0] * n_layers
         self.activity_l1 = 0.0
         self.generic_penalties = []
+        # What the fused kernels read, each fused penalty adding its share
+        # (Penalty.fuse); the others take the generic path after them.
         for penalty in penalties:
-            if isinstance(penalty, L2):
-                self.l2 = [a + b for a, b in zip(self.l2, penalty.per_layer(n_layers))]
-            elif isinstance(penalty, ActivityL1):
-                self.activity_l1 += penalty.alpha
+            if penalty.fused:
+                penalty.fuse(self)
             else:
                 self.generic_penalties.append(penalty)
         self.kernels = kernels(parallel)
@@ -317,9 +316,7 @@ def forward(layers, params, X, *, gain=1.0, dtype=np.float64, fixed_order=False,
         ctx.fixed_order = bool(fixed_order)
         ctx.n_chunks = n_chunks_for(X.shape[0], work_per_row, parallel)
         if parallel is True:
-            import numba
-
-            numba.set_num_threads(ctx.n_chunks)
+            set_numba_threads(ctx.n_chunks)
         inputs = prepare_input(X, dtype, parallel)
         params = list(params)
         n_layers = len(layers)

@@ -18,9 +18,14 @@ penalty either: it rescales the network (``objective.LipschitzCap``).
 
 A new penalty subclasses ``Penalty`` and writes ``value_grad(layout, theta,
 grad_out)`` over the packed float64 parameters: the generic path, called once per
-evaluation after the fused kernels. A penalty that reads the data as well (the KL
-sparsity of the hidden activations) is given the objective it belongs to through
-``bind(objective)``, each time the objective is pointed at a data set.
+evaluation after the fused kernels. A fused penalty sets ``fused = True`` and
+writes ``fuse(objective)``, which adds its coefficients to those the objective
+hands the kernels (``Objective.l2``, one per layer, and ``Objective.activity_l1``);
+one without a generic path also sets ``fused_only = True``, and an objective that
+evaluates the data term in pieces (``row_blocks``) refuses it. A penalty that
+reads the data as well (the KL sparsity of the hidden activations) is given the
+objective it belongs to through ``bind(objective)``, each time the objective is
+pointed at a data set.
 
 The autoencoder's penalties (Hosseini-Asl, Zurada & Nasraoui 2016, NCAE) take the
 generic path:
@@ -41,9 +46,17 @@ __all__ = ["Penalty", "L2", "ActivityL1", "NegativeWeightsL2", "KLSparsity"]
 
 
 class Penalty:
-    """Base class. ``fused``: reaches the kernels through a hook (no generic pass)."""
+    """Base class. ``fused``: reaches the kernels through ``fuse`` (no generic pass
+    in ``Objective``); ``fused_only``: has no generic path (``value_grad``) at all."""
 
     fused = False
+    fused_only = False
+
+    def fuse(self, objective):
+        """Adds the penalty's coefficients to those the fused kernels read
+        (``objective.l2``, ``objective.activity_l1``); called once, when an
+        ``Objective`` is built, for a penalty with ``fused = True``."""
+        raise NotImplementedError
 
     def value_grad(self, layout, theta, grad_out):
         """Adds the penalty's gradient over ``theta`` to ``grad_out``; returns its
@@ -66,6 +79,12 @@ class L2(Penalty):
     def per_layer(self, n_layers):
         alpha = np.broadcast_to(np.asarray(self.alpha, dtype=np.float64), (n_layers,))
         return [float(a) for a in alpha]
+
+    def fuse(self, objective):
+        # The layers add 2 alpha_l W to their weight gradients (l2_penalty_grad,
+        # abba_coef_grad).
+        objective.l2 = [a + b for a, b in zip(objective.l2,
+                                              self.per_layer(len(objective.l2)))]
 
     def value_grad(self, layout, theta, grad_out):
         """The generic path (``Objective`` uses the kernels' hook instead): for
@@ -91,9 +110,15 @@ class ActivityL1(Penalty):
     layers."""
 
     fused = True
+    fused_only = True
 
     def __init__(self, alpha):
         self.alpha = float(alpha)
+
+    def fuse(self, objective):
+        # The forward kernels return the weighted total activation, the backward
+        # ones add activity_l1 s_i / sum s to each hidden unit's gradient.
+        objective.activity_l1 += self.alpha
 
     def value_grad(self, layout, theta, grad_out):  # the objective uses the hook
         raise NotImplementedError("ActivityL1 is applied by the layers' kernels")

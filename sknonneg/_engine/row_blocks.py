@@ -27,7 +27,6 @@ import scipy.sparse as sp
 from .._kernels import NUMPY
 from .data import FirstLayerGradient, prepare_input
 from .objective import Objective, _Context, n_chunks_for
-from .penalties import L2, ActivityL1
 
 __all__ = ["RowBlockObjective", "dense_targets"]
 
@@ -67,9 +66,10 @@ class RowBlockObjective:
         self.block_rows = (self.n_samples if block_rows is None
                            else max(1, min(int(block_rows), self.n_samples)))
         self.single = self.block_rows >= self.n_samples
-        if not self.single and any(isinstance(p, ActivityL1) for p in self.penalties):
-            raise ValueError("ActivityL1 is fused into the kernels; it cannot be "
-                             "evaluated over blocks of rows")
+        fused_only = [p for p in self.penalties if p.fused_only]
+        if not self.single and fused_only:
+            raise ValueError(f"{type(fused_only[0]).__name__} is fused into the "
+                             "kernels; it cannot be evaluated over blocks of rows")
         self._by_rows = {}
         self.n_chunks = n_chunks_for(
             self.block_rows, sum(layer.work_per_row() for layer in layout.network),

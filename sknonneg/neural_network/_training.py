@@ -55,7 +55,7 @@ from .._engine import DenseLayer, prepare_input
 from .._engine.losses import get_loss
 from .._engine.precondition import FirstLayerScaling, penalty_units
 from .._kernels import NUMPY, flavour_for
-from .._threads import fit_threads, single_blas_thread
+from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .._validation import check_finite_parameters
 from ._base import BaseNetwork
 from ._diagnostics import report_fit
@@ -93,14 +93,6 @@ class _Data:
 # tail of min-max Adult's fits, doc/defaults.md, eighth round).
 _AUTO_EARLY_STOPPING_ROWS = 10_000
 _UNDECIDED = object()  # a per-fit statistic not computed yet (_Objectives)
-
-
-def _set_numba_threads(n):
-    """numba's thread count (numba imported here, not at import: see
-    ``sknonneg._kernels``)."""
-    import numba
-
-    numba.set_num_threads(n)
 
 
 def _work_per_row(layout):
@@ -187,7 +179,7 @@ class _Objectives:
         if self.parallel is True and objective.n_chunks != self._n_threads:
             # One numba thread per chunk of rows; fit_threads restores the count.
             self._n_threads = objective.n_chunks
-            _set_numba_threads(objective.n_chunks)
+            set_numba_threads(objective.n_chunks)
         return objective
 
 

@@ -7,6 +7,8 @@ imported here only, so that a move in a future scikit-learn release is mended in
 file.
 """
 
+import functools
+
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
@@ -22,9 +24,11 @@ __all__ = ["Interval", "InvalidParameterError", "Options", "StrOptions",
            "validate_parameter_constraints"]
 
 
-def _find_setulb():
+@functools.cache
+def lbfgsb_setulb():
     """scipy's reverse-communication L-BFGS-B routine, if it has the C signature
     (scipy >= 1.15) that ``sknonneg._solvers.lbfgsb.LBFGSB`` drives; else ``None``.
+    Looked up at the first call (the first L-BFGS-B fit), not at import.
 
     ``scipy.optimize.minimize`` converts the bounds with Python loops over every
     variable on each call, which dominates short runs such as the mini-batch steps;
@@ -43,6 +47,3 @@ def _find_setulb():
     if not signature or signature[0].replace(" ", "") != expected:
         return None  # pragma: no cover - depends on the scipy version
     return setulb
-
-
-lbfgsb_setulb = _find_setulb()

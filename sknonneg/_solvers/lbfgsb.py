@@ -69,7 +69,7 @@ class LBFGSB:
     def __init__(self, lower=None, upper=None, maxcor=None, maxls=20):
         self.maxcor = MAXCOR if maxcor is None else int(maxcor)
         self.maxls = int(maxls)
-        self._setulb = lbfgsb_setulb
+        self._setulb = lbfgsb_setulb()
         self.box = None
         if lower is not None:
             self.set_bounds((lower, upper))

@@ -553,6 +553,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                                  sample_weight, gain=gain, dtype=self._compute_dtype,
                                  parallel=parallel, block_rows=self._block_rows(X))
 
+    def _expected_out_activation(self, layout=None, fail=None):
+        """The output function of the fitted decoder (``BaseNetwork``)."""
+        return "logistic" if self._fitted_param("decoder") == "sigmoid" else "identity"
+
     def _set_fitted_layers(self, theta):
         coefs, intercepts = self._layout.arrays(theta)
         self.coefs_ = coefs
@@ -561,8 +565,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # The fitted decoder and constraints, not the current parameters: this also
         # runs on unpickling and persist.load (before, a set_params(decoder=...)
         # after the fit changed inverse_transform once the model was copied).
-        decoder, nonneg = self._fitted_param("decoder"), self._fitted_param("nonneg")
-        self.out_activation_ = "logistic" if decoder == "sigmoid" else "identity"
+        nonneg = self._fitted_param("nonneg")
+        self.out_activation_ = self._expected_out_activation()
         kind = {"bounds": "nonneg", "penalty": "penalty"}.get(nonneg, "free")
         constrained = self._constrained_layers(fitted=True)
         self.weight_constraints_ = [kind if i in constrained else "free"

@@ -20,6 +20,11 @@ A subclass describes its network through four hooks:
   targets, sample_weight)`` for another batch of as many rows, and ``n_chunks``, the
   numba threads its kernels use.
 - ``_set_fitted_layers(theta)``: the public fitted attributes (``coefs_`` ...).
+
+A loaded estimator (``sknonneg.persist.load``) is checked by
+``_check_fitted_state``: its fitted state agrees with itself, and its layout and
+output function are those its fitted parameters build. A subclass says which output
+function those are through ``_expected_out_activation``.
 """
 
 import copy
@@ -38,6 +43,7 @@ from .._compat import (
     validate_parameter_constraints,
 )
 from .._engine import csr_if_mostly_zeros
+from .._engine.layers import ABBA_ACTIVATIONS, DENSE_ACTIVATIONS, DenseLayer
 from .._kernels import flavour_for
 from .._solvers import SOLVERS
 from .._threads import fit_threads
@@ -108,6 +114,20 @@ def _as_kernel_csr(X, dtype):
     if csr is None:
         return None
     return sp.csr_matrix((csr.data, csr.indices, csr.indptr), shape=csr.shape)
+
+
+def _same(a, b):
+    """Whether ``a`` and ``b`` are equal and of the same types, arrays (of one dtype)
+    and containers compared entry by entry."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b)
 
 
 class BaseNetwork(BaseEstimator):
@@ -431,6 +451,188 @@ class BaseNetwork(BaseEstimator):
         super().__setstate__(state)
         if "_theta" in state:
             self._set_fitted_layers(self._theta)
+
+    # ------------------------------------------------------------ loaded state
+    def _check_fitted_state(self, fail):
+        """The fitted state of a loaded network agrees with itself: parameters of
+        the layout's length, finite and within its bounds, shapes matching the
+        number of features and outputs, and a layout and an output function that are
+        the ones the parameters it was fitted with build (``_check_fitted_layout``).
+        ``fail(reason)`` raises (``sknonneg.persist.load``: a ``ValueError`` naming
+        the file). A file edited by hand, or written by an incompatible version, is
+        an error here rather than a wrong prediction, an overstated Lipschitz bound
+        or certificate, or a read out of bounds in a kernel. Not fitted: nothing
+        to check."""
+        if not hasattr(self, "_theta"):
+            return  # not fitted
+        layout, theta = getattr(self, "_layout", None), self._theta
+        if layout is None or not hasattr(layout, "n_params"):
+            fail("its parameter layout is missing")
+        if not (isinstance(theta, np.ndarray) and theta.dtype == np.float64
+                and theta.shape == (layout.n_params,)):
+            fail(f"its parameters have shape {getattr(theta, 'shape', None)}, its "
+                 f"layout needs ({layout.n_params},)")
+        if not np.all(np.isfinite(theta)):
+            fail("its parameters are not all finite")
+        box = getattr(layout, "box", None)
+        if (box is not None and box.n_params == theta.shape[0]
+                and not box.contains(theta)):
+            fail("its parameters violate the layout's sign constraints")
+        for layer in getattr(layout, "network", ()):
+            known = (DENSE_ACTIVATIONS if isinstance(layer, DenseLayer)
+                     else ABBA_ACTIVATIONS)
+            if getattr(layer, "activation", None) not in known:
+                fail(f"a layer has the unknown activation "
+                     f"{getattr(layer, 'activation', None)!r}")
+        sizes = list(layout.layer_sizes)
+        for name in ("n_features_in_", "n_outputs_"):
+            value = getattr(self, name, None)
+            # Before: n_features_in_="3" was "n_features_in_=3 but the network's
+            # first layer reads 3 features".
+            if not isinstance(value, Integral) or isinstance(value, bool):
+                fail(f"its {name}={value!r} is of type {type(value).__name__}, not "
+                     f"an int")
+        n_features = self.n_features_in_
+        if n_features != sizes[0] or self.components_.shape[1] != sizes[0]:
+            fail(f"n_features_in_={n_features} but the network's first layer reads "
+                 f"{sizes[0]} features")
+        if self.n_outputs_ != sizes[-1]:
+            fail(f"n_outputs_={self.n_outputs_} but the network has {sizes[-1]} "
+                 f"outputs")
+        if hasattr(self, "classes_"):
+            n_classes = len(self.classes_)
+            if n_classes != sizes[-1] and not (n_classes == 2 and sizes[-1] == 1):
+                fail(f"{n_classes} classes for {sizes[-1]} outputs")
+        if any(w.min() < 0 for w in getattr(self, "coefs_a_", [])
+               + getattr(self, "coefs_b_", [])):
+            fail("an ABBA block is negative")
+
+        def numbers_in(value, positive=False):
+            """Whether ``value`` is made of finite (and positive) ints or floats; a
+            string (before: numpy's raw TypeError, "ufunc 'isfinite' not
+            supported") or a bool is not."""
+            try:
+                array = np.asarray(value)
+            except (TypeError, ValueError):  # ragged nested lists
+                return False
+            return (array.dtype.kind in "iuf" and bool(np.all(np.isfinite(array)))
+                    and (not positive or bool(np.all(array > 0))))
+
+        gain = self._fitted_gain() if hasattr(self, "_fitted_gain") else None
+        if gain is not None and not numbers_in(gain, positive=True):
+            fail(f"its gain {gain!r} is not a finite positive number")
+        if hasattr(self, "y_scale_"):  # regressor: y = y_mean_ + y_scale_ * z
+            shape = (sizes[-1],)
+            if not (np.shape(self.y_scale_) == shape == np.shape(self.y_mean_)
+                    and numbers_in(self.y_mean_)
+                    and numbers_in(self.y_scale_, positive=True)):
+                fail("its target scaling (y_mean_, y_scale_) is not finite and "
+                     f"positive, of shape {shape}")
+        cst = getattr(self, "monotonic_cst_", None)
+        if cst is not None:
+            signs = layout.coef_signs
+            cst = np.asarray(cst)
+            if (cst.shape != (sizes[0],)
+                    or not np.all(signs[0][cst != 0] == cst[cst != 0])
+                    or not all(np.all(s > 0) for s in signs[1:])):
+                fail("its monotonic_cst_ is not what its network's sign constraints "
+                     "keep")
+        # The checks are looked up on the class (here and below): a loaded file sets
+        # the instance's attributes, and one named like a check would replace it.
+        type(self)._check_fitted_layout(self, layout, fail)
+
+    def _check_fitted_layout(self, layout, fail):
+        """The loaded layout is the one the estimator's fitted parameters build: its
+        ``_build_layout``, on a copy whose parameters are those of the fit (kept in
+        ``_fitted_params``: ``_FITTED_PARAMS`` and ``_LAYOUT_PARAMS``; a file without
+        them, the current ones), valid as the estimator's parameter constraints
+        define them. Every layer's fields (signs, activation, ABBA role, slope and
+        cap, L1, free or split storage), the packing of ``theta`` and the output
+        function (``_check_out_activation``) must agree: an edited field would
+        change what prediction computes (or what the Lipschitz bounds and
+        monotonicity certificates promise) without any array changing."""
+        names = (*self._FITTED_PARAMS, *getattr(self, "_LAYOUT_PARAMS", ()))
+        ref = object.__new__(type(self))  # no __setstate__: nothing derived is rebuilt
+        ref.__dict__.update(vars(self))
+        errors = (ValueError, TypeError, KeyError, AttributeError, IndexError,
+                  MemoryError)
+        try:
+            fitted = getattr(self, "_fitted_params", None) or {}
+            params = {name: self._fitted_param(name) for name in names
+                      if name in fitted or hasattr(self, name)}
+            ref.__dict__.update(params)
+            constraints = self._parameter_constraints
+            validate_parameter_constraints(
+                {name: constraints[name] for name in params if name in constraints},
+                params, caller_name=type(self).__name__)
+            hidden = (ref._hidden_sizes() if "hidden_layer_sizes" in params
+                      else [ref.n_components] if "n_components" in params else None)
+        except errors as exc:
+            fail(f"the parameters it was fitted with are not valid ({exc})")
+        # The hidden widths first: a rebuild allocates per-row bounds of their size.
+        if hidden is not None and list(hidden) != list(layout.layer_sizes[1:-1]):
+            fail(f"its hidden layers have {list(layout.layer_sizes[1:-1])} units, the "
+                 f"parameters it was fitted with give {list(hidden)}")
+        try:
+            expected = ref._build_layout(self.n_features_in_, self.n_outputs_)
+        except errors as exc:
+            fail(f"the parameters it was fitted with build no network ({exc})")
+        network = getattr(layout, "network", None)
+        if not (isinstance(network, list) and len(network) == len(expected.network)):
+            fail(f"its network has "
+                 f"{len(network) if isinstance(network, list) else None} "
+                 f"layers, the parameters it was fitted with build "
+                 f"{len(expected.network)}")
+        for i, (layer, want) in enumerate(zip(network, expected.network)):
+            if type(layer) is not type(want):
+                fail(f"layer {i} is a {type(layer).__name__}, the parameters it was "
+                     f"fitted with build a {type(want).__name__}")
+            got, wanted = vars(layer), vars(want)
+            for field in sorted(set(got) | set(wanted)):
+                if field not in got or field not in wanted or not _same(
+                        got[field], wanted[field]):
+                    fail(f"layer {i} has {field}={got.get(field, '(none)')!r}, the "
+                         f"parameters it was fitted with give "
+                         f"{wanted.get(field, '(none)')!r}")
+        try:
+            same_packing = (layout.packing() == expected.packing()
+                            and _same(layout.layer_sizes, expected.layer_sizes)
+                            and layout.n_layers == expected.n_layers
+                            and layout.n_params == expected.n_params)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            same_packing = False
+        if not same_packing:
+            fail("its parameter layout does not place the blocks of its layers as "
+                 "they are built")
+        if hasattr(ref, "monotonic_cst_") or hasattr(self, "monotonic_cst_"):
+            if not _same(getattr(self, "monotonic_cst_", None),
+                         getattr(ref, "monotonic_cst_", None)):
+                fail(f"its monotonic_cst_={getattr(self, 'monotonic_cst_', None)!r} "
+                     f"is not the monotonic_cst it was fitted with "
+                     f"({getattr(ref, 'monotonic_cst_', None)!r})")
+        type(self)._check_out_activation(self, ref, layout, fail)
+
+    def _check_out_activation(self, ref, layout, fail):
+        """``out_activation_``, which prediction reads, is the output function of
+        the parameters the network was fitted with: ``ref`` (a copy holding them)
+        gives it, ``ref._expected_out_activation(layout, fail)``; None, nothing to
+        check. Before, a binary softmax classifier whose ``out_activation_`` was
+        edited to "logistic" (or "bogus") loaded, and predict_proba changed by up
+        to 0.37."""
+        want = type(ref)._expected_out_activation(ref, layout, fail)
+        if want is None:
+            return
+        got = getattr(self, "out_activation_", None)
+        if not _same(got, want):
+            fail(f"its out_activation_={got!r} is not the output function it was "
+                 f"fitted with ({want!r})")
+
+    def _expected_out_activation(self, layout, fail):
+        """The ``out_activation_`` that the fitted parameters give (called on a
+        copy whose parameters are those of the fit, by ``_check_out_activation``),
+        after checking the output against ``layout``'s (``fail(reason)`` raises);
+        None: no output function to check."""
+        return None
 
     @property
     def _n_features_out(self):

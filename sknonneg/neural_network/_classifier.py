@@ -37,6 +37,7 @@ from .._kernels.reference.fixed import monotone_expit
 from .._lipschitz import certified_radius, logit_rounding_bound
 from .._validation import check_finite_output, check_positive_weights
 from ._monotone import has_constraint
+from ._base import _same
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
@@ -246,7 +247,8 @@ def _auto_output(y, classes, monotonic_cst):
 
 def auto_output_of(multilabel, n_classes, monotonic_cst):
     """The rule of ``output="auto"`` (:func:`_auto_output`) for targets already
-    read: ``persist.load`` checks a file's output against it."""
+    read: a loaded classifier's output is checked against it
+    (``BaseNetworkClassifier._expected_out_activation``)."""
     if multilabel or (n_classes == 2 and has_constraint(monotonic_cst)):
         return "logistic"
     return "softmax"
@@ -287,6 +289,27 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if self.output != "auto":
             return self.output
         return getattr(self, "_auto_output", "softmax")
+
+    def _expected_out_activation(self, layout, fail):
+        """``output`` (``"auto"`` resolved as its fit resolves it), checked against
+        the targets and the number of output units of ``layout`` (``BaseNetwork``)."""
+        want = self._output_type()
+        multilabel = getattr(self, "_multilabel", None)
+        n_classes, n_outputs = len(self.classes_), layout.layer_sizes[-1]
+        if self.output == "auto":
+            auto = auto_output_of(bool(multilabel), n_classes,
+                                  getattr(self, "monotonic_cst", None))
+            if not _same(want, auto):
+                fail(f'output="auto" resolved to {want!r} (_auto_output), but it '
+                     f"resolves to {auto!r} for the targets it was fitted on")
+        if want not in ("softmax", "logistic") or (want == "softmax" and multilabel):
+            fail(f"its output {want!r} is not one its targets were fitted with")
+        units = 1 if want == "logistic" and n_classes == 2 and not multilabel \
+            else n_classes
+        if n_outputs != units:
+            fail(f"its {n_classes} classes need {units} {want} output "
+                 f"unit{'s' * (units != 1)}, its network has {n_outputs}")
+        return want
 
     def _warm_start_compatible(self):
         # A warm start continues a network with the same output function; after

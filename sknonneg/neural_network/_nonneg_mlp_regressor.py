@@ -314,6 +314,9 @@ class NonNegMLPRegressor(ClassNamePrefixFeaturesOutMixin, SupervisedTransformerM
     def _output_type(self):
         return "squared_error"
 
+    def _expected_out_activation(self, layout, fail):
+        return "identity"  # the output function of a loaded regressor (BaseNetwork)
+
     def _monotone_output(self):
         return None, None
 

@@ -14,7 +14,7 @@ from .._compat import Interval, StrOptions
 from .._lipschitz import (abba_bounds, abba_factors, abba_rounding_layers,
                           bound_scale)
 from .._validation import check_finite_output, has_spread
-from .._engine.init import init_rows
+from .._engine.init import init_rows, spread_scale
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import warn_input_scale
 
@@ -326,8 +326,7 @@ class ABBAClassifier(BaseNetworkClassifier):
                 std = np.sqrt((_variance(weights, u) + _variance(weights, v)) / 2)
                 spread = has_spread(std, (weights @ u ** 2 + weights @ v ** 2) / 2)
                 target = _HIDDEN_INIT_STD
-            scale = np.where(spread, target / np.where(spread, std, 1.0),
-                             1.0 / np.sqrt(sizes[i]))
+            scale = spread_scale(std, spread, target, sizes[i])
             # Unit spread on inputs of tiny scale needs huge weights (1e9 on a
             # feature of scale 1e-9), whose L2 penalty (1e13 at l2=1e-5) would
             # swamp the data term: L-BFGS-B's first steps from there sent the

@@ -10,7 +10,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .._compat import Interval, Options, StrOptions, check_sample_weight
-from .._engine.init import init_rows
+from .._engine.init import init_rows, scale_to_spread, signed_draw
 from .._engine import (
     DenseLayer,
     KLSparsity,
@@ -491,26 +491,21 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
         k = self.n_components
 
-        def draw(shape, layer):
-            u = rng.uniform(0.0, 1.0, size=shape)
-            return u if layer in bounded else 2.0 * u - 1.0
+        def draw(n_in, n_out, layer):
+            # Uniform on [0, 1) where bounded, else on [-1, 1).
+            signs = np.full(n_in, 1 if layer in bounded else 0, dtype=np.int8)
+            return signed_draw(signs, n_out, 1.0, rng)
 
-        coef1 = draw((n_features, k), 0)
-        z = inputs @ coef1
-        mean = weights @ z
-        std = np.sqrt(weights @ (z - mean) ** 2)
-        usable = np.isfinite(std) & (std > 1e-12)
-        scale = np.where(usable, _ENCODER_INIT_STD / np.where(usable, std, 1.0),
-                         1.0 / np.sqrt(n_features))
-        coef1 *= scale
-        intercept1 = np.where(usable, -mean * scale, 0.0)
+        coef1 = draw(n_features, k, 0)
+        intercept1 = scale_to_spread(inputs, coef1, weights, _ENCODER_INIT_STD,
+                                     spread="absolute")
         hidden = expit(inputs @ coef1 + intercept1)
         target = (np.asarray(inputs.T @ weights).ravel() if sp.issparse(inputs)
                   else weights @ inputs)
         unit = self._output_unit(inputs, weights, target)
         if self.decoder == "sigmoid":
             target = logit(np.clip(target, _LOGIT_CLIP, 1.0 - _LOGIT_CLIP))
-        coef2 = draw((k, n_features), 1) * (unit * np.sqrt(6.0 / (k + n_features + 1)))
+        coef2 = draw(k, n_features, 1) * (unit * np.sqrt(6.0 / (k + n_features + 1)))
         intercept2 = target - (weights @ hidden) @ coef2
         return layout.pack([coef1, coef2], [intercept1, intercept2])
 

@@ -12,10 +12,10 @@ from .._kernels import flavour_for
 from .._solvers import Schedule, make_solver
 from .._engine.layers import (DENSE_ACTIVATIONS, dense_activation_function,
                               dense_lipschitz_factor)
-from .._validation import check_finite_output, check_finite_parameters, has_spread
+from .._validation import check_finite_output, check_finite_parameters
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._monotone import check_monotone_network, resolve_monotonic_cst
-from .._engine.init import init_rows, nonneg_density, signed_draw
+from .._engine.init import init_rows, nonneg_density, scale_to_spread, signed_draw
 from ._diagnostics import warn_input_scale
 
 __all__ = ["NonNegMLPClassifier"]
@@ -87,21 +87,6 @@ _AUTO_L1_MULTILABEL = 1e-4
 # benchmarks/results/reuters90_prior.md).
 _PRIOR_CLIP = 1e-3
 
-
-def _signed_draw(rng, shape, row_signs):
-    """Uniform weights: on ``[-1, 1)`` for free rows (sign 0), on ``[0, 1)`` times
-    the sign for constrained ones. In place: a wide first layer (200,000 inputs x
-    100 units is 153 MB) gets no temporary copies."""
-    coef = rng.uniform(0.0, 1.0, size=shape)
-    free, negative = row_signs == 0, row_signs < 0
-    if free.all():
-        coef *= 2.0
-        coef -= 1.0
-    elif free.any():
-        coef[free] = 2.0 * coef[free] - 1.0
-    if negative.any():
-        coef[negative] *= -1.0
-    return coef
 
 def _activation_slope(est):
     """The largest slope of the fitted hidden units (the Lipschitz bound's factor)."""
@@ -818,10 +803,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
             # a softmax compares its logits and keeps the dense draw (Notes).
             density = (nonneg_density(inputs, weights, signs)
                        if self._output_type() == "logistic" else 1.0)
-            if density < 1.0:
-                coef = signed_draw(signs, sizes[i + 1], density, rng)
-            else:  # the same draw, made in place (a wide first layer is large)
-                coef = _signed_draw(rng, (sizes[i], sizes[i + 1]), signs)
+            coef = signed_draw(signs, sizes[i + 1], density, rng)  # dense: in place
             zeros = getattr(layout.network[i], "zeros", None)
             if zeros is not None:
                 coef[zeros] = 0.0  # entries held at 0 by their bounds
@@ -831,16 +813,7 @@ class NonNegMLPClassifier(BaseNetworkClassifier):
                 target = nonneg_hidden_std
             else:
                 target = _FREE_HIDDEN_INIT_STD
-            with np.errstate(over="ignore", invalid="ignore"):
-                z = np.asarray(inputs @ coef)
-                mean = weights @ z
-                std = np.sqrt(weights @ (z - mean) ** 2)
-                usable = has_spread(std, weights @ z ** 2) & np.isfinite(mean)
-            scale = np.where(usable, target / np.where(usable, std, 1.0),
-                             1.0 / np.sqrt(sizes[i]))
-            coef *= scale
-            # A unit without spread (beyond rounding noise) is centred too.
-            intercept = np.where(np.isfinite(mean), -mean * scale, 0.0)
+            intercept = scale_to_spread(inputs, coef, weights, target)
             coefs.append(coef)
             intercepts.append(intercept)
             if i < layout.n_layers - 1:

@@ -57,7 +57,7 @@ from _common import DEFAULT_DATA_HOME, git_commit, set_threads  # noqa: E402
 import sknonneg  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
 from sknonneg.datasets import load_reuters  # noqa: E402
-import sknonneg.neural_network._nonneg_mlp as nm  # noqa: E402
+import sknonneg.neural_network._dense as nm  # noqa: E402
 import sknonneg._engine.precondition as pc  # noqa: E402
 import sknonneg._solvers.lbfgsb as lbfgsb  # noqa: E402
 

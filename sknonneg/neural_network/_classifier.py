@@ -551,7 +551,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
 
     def _fixed_order(self):
         """Whether prediction sums in a fixed order (monotone networks; see
-        ``NonNegMLPClassifier._fixed_order``)."""
+        ``DenseNetworkMixin._fixed_order``)."""
         return False
 
     def _diagnostic_logits(self, X):

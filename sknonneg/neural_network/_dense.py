@@ -1,0 +1,320 @@
+"""The dense network that NonNegMLPClassifier and NonNegMLPRegressor share.
+
+``DenseNetworkMixin`` holds the ``BaseNetwork`` hooks of a stack of ``DenseLayer``
+(sign-constrained weights, ``activation`` and ``gain``): the layout (``positive``,
+``monotonic_cst``, ``l1``), the data-dependent initialisation, the objective, the
+fitted layers and their forward pass, and what is read from them (``transform``,
+``gain_``, ``activation_``). An estimator puts it first among its bases and adds its
+output: ``_output_type()`` (the loss: ``"softmax"``, ``"logistic"`` or
+``"squared_error"``), ``_monotone_output()`` (for ``check_monotone_network``), its
+targets and its prediction. It may refine ``_positive_layers`` (the regressor's
+``positive="auto"``) and ``_init_output``.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import InvalidParameterError
+from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
+from .._engine.init import init_rows, nonneg_density, scale_to_spread, signed_draw
+from .._engine.layers import dense_activation_function, dense_lipschitz_factor
+from .._lipschitz import dense_rounding_layers
+from .._validation import check_finite_output
+from ._diagnostics import warn_input_scale
+from ._monotone import check_monotone_network, resolve_monotonic_cst
+from ._training import SupervisedTransformerMixin
+
+__all__ = ["DenseNetworkMixin"]
+
+# Data-dependent initialisation (see the Notes of NonNegMLPClassifier): standard
+# deviation of each unit's pre-activation over the data, before the gain, as
+# (non-negative hidden layer, output layer) per output type; free hidden layers: 1.
+# Softmax values chosen on a 5k MNIST subset, 150 hidden units, 200 iterations:
+# 93.7% test accuracy at (0.5, 2) vs 93.1% at (1, 1) and 91.3% at (2, 1). A softmax
+# only needs differences between logits, and a narrow start keeps the positively
+# correlated non-negative units in the sigmoid's sensitive range. Independent
+# logistic outputs must each reach 0 or 1 on their own and train better from (1, 1)
+# (mean training accuracy over 5 seeds on a small 3-class problem: 0.98 vs 0.76).
+# The regressor's standardised targets (squared error) start as logistic outputs do.
+_INIT_STD = {"softmax": (0.5, 2.0), "logistic": (1.0, 1.0), "squared_error": (1.0, 1.0)}
+_FREE_HIDDEN_INIT_STD = 1.0
+# gain="auto": the paper's annealing for L-BFGS-B; a fixed gain for Adam (issue 18:
+# full MNIST, projected Adam, 30 epochs: 2.59% test error at gain 1 vs 2.81-2.87%
+# annealed 1 -> 2; over seeds 0, 1, 2 at gain 1: 2.62%, 2.42%, 2.52%). For the saturating activations (logistic, tanh) only: a gain
+# makes them steeper; relu and the identity are positively homogeneous, a gain
+# only rescales them (what the weights can do), so "auto" is 1 for them.
+_AUTO_GAIN = {"lbfgsb": (1.0, 2.0), "adam": 1.0}
+_SATURATING = ("logistic", "tanh")
+# Activations whose outputs are >= 0, for which activity_l1 is an L1 penalty.
+_NONNEG_ACTIVATIONS = ("logistic", "relu")
+
+
+def _auto_gain(activation, solver, saturating_gain):
+    """What ``gain="auto"`` means: ``saturating_gain`` (per solver, a dict, or one
+    value) for the logistic and tanh units, 1 for relu and the identity."""
+    if activation not in _SATURATING:
+        return 1.0
+    if isinstance(saturating_gain, dict):
+        return saturating_gain.get(solver, (1.0, 2.0))
+    return saturating_gain
+
+
+def _check_activation_params(est):
+    """The checks of ``activation`` that its constraint cannot express."""
+    if est.activity_l1 > 0 and est.activation not in _NONNEG_ACTIVATIONS:
+        raise ValueError(
+            f"activity_l1={est.activity_l1!r} needs non-negative hidden activations "
+            f"('logistic' or 'relu'), got activation={est.activation!r}: the penalty "
+            f"is the sum of the activations, an L1 norm only when they are >= 0 "
+            f"(with {est.activation!r} it would push units to negative values, "
+            f"without bound for 'identity').")
+# Independent logistic outputs train better at a fixed gain of 1 with L-BFGS-B too
+# (Reuters top-10, tf-idf, (30,), positive, 200 iterations, seeds 0, 1, 2: test
+# micro-F1 0.905, 0.904, 0.894 at gain 1 vs 0.899, 0.900, 0.892 annealed 1 -> 2).
+_AUTO_GAIN_LOGISTIC = 1.0
+_INIT_SAMPLES = 2000
+# l1="auto" (issue 18, doc/defaults.md "Fifth round"): an L1 penalty on a
+# non-negative first layer for multilabel targets, none elsewhere. Each label is
+# decided by its own threshold; a monotone network raises a label only on positive
+# evidence, and L2 spreads that evidence over many co-occurring inputs, so that a
+# document with a few of them gets no label; L1 (linear on weights >= 0) keeps the
+# evidence on fewer inputs. Strength chosen among 3e-5, 1e-4, 3e-4 on an inner
+# validation split of Reuters' training documents (seeds 0, 1, 2: micro-F1 0.9253 at
+# 0, 0.9307, 0.9321, 0.9290; benchmarks/results/reuters_inner_*.md).
+_AUTO_L1_MULTILABEL = 1e-4
+
+
+def _activation_slope(est):
+    """The largest slope of the fitted hidden units (the Lipschitz bound's factor)."""
+    return dense_lipschitz_factor(est._layout.network[0].activation, est._fitted_gain())
+
+
+class DenseNetworkMixin(SupervisedTransformerMixin):
+    """The hooks of a dense network with sign-constrained weights. Not for direct use.
+
+    A transformer on the last hidden layer (``transform``); a subclass of
+    ``SupervisedTransformerMixin`` so that scikit-learn's ``set_output`` wraps that
+    ``transform`` once, here, for every estimator that inherits it.
+    """
+
+    def _gain_param(self):
+        """``gain`` with ``"auto"`` resolved (``_auto_gain``): for logistic outputs
+        ``_AUTO_GAIN_LOGISTIC``; for the others (a softmax, the regressor's squared
+        error) ``_AUTO_GAIN``, (1, 2) under L-BFGS-B and a fixed 1 under Adam
+        (``benchmarks/results/regressor_adam_gain.md``)."""
+        if isinstance(self.gain, str) and self.gain == "auto":
+            if self._output_type() == "logistic":
+                return _auto_gain(self.activation, self.solver, _AUTO_GAIN_LOGISTIC)
+            return _auto_gain(self.activation, self.solver, _AUTO_GAIN)
+        return self.gain
+
+    def _validate_extra_params(self):
+        n_layers = len(self._hidden_sizes()) + 1
+        self._positive_layers(n_layers)
+        if not self._l1_is_auto():
+            self._per_layer(self.l1, "l1", n_layers)
+        self._per_layer(self.l2, "l2", n_layers)
+        _check_activation_params(self)
+
+    def _positive_layers(self, n_layers):
+        """``positive`` as one bool per weight layer (the regressor adds
+        ``"auto"``)."""
+        positive = self.positive
+        if isinstance(positive, np.ndarray):
+            # A param grid built with NumPy (np.array([True, False])): its entries,
+            # as a list's (before: refused, while the list was taken).
+            positive = positive.tolist()
+        if isinstance(positive, (bool, np.bool_)):
+            return [bool(positive)] * n_layers
+        if positive == "hidden":
+            return [True] * (n_layers - 1) + [False]
+        if positive == "output":
+            return [False] * (n_layers - 1) + [True]
+        positive = list(positive)
+        if len(positive) != n_layers or not all(
+            isinstance(p, (bool, np.bool_)) for p in positive
+        ):
+            raise InvalidParameterError(
+                f"positive must be a bool, 'hidden', 'output' or a list of one bool per "
+                f"weight layer ({n_layers}), got {self.positive!r}."
+            )
+        return [bool(p) for p in positive]
+
+    def _l1_is_auto(self):
+        return isinstance(self.l1, str) and self.l1 == "auto"
+
+    def _l1_per_layer(self, signs):
+        """``l1`` per weight layer, ``"auto"`` resolved for the layers' ``signs``:
+        ``_AUTO_L1_MULTILABEL`` on the first layer of a network whose every weight
+        is >= 0 (monotone in every input) fitted to multilabel targets, 0 elsewhere
+        (Notes of NonNegMLPClassifier)."""
+        n_layers = len(signs)
+        if not self._l1_is_auto():
+            return self._per_layer(self.l1, "l1", n_layers)
+        l1 = np.zeros(n_layers)
+        if getattr(self, "_multilabel", False) and all(np.all(s > 0) for s in signs):
+            l1[0] = _AUTO_L1_MULTILABEL
+        return l1
+
+    def _build_layout(self, n_features, n_outputs):
+        sizes = [n_features, *self._hidden_sizes(), n_outputs]
+        n_layers = len(sizes) - 1
+        positive = self._positive_layers(n_layers)
+        signs = [np.full(sizes[i], 1 if positive[i] else 0, dtype=np.int8)
+                 for i in range(n_layers)]
+        cst = resolve_monotonic_cst(self, n_features)
+        check_monotone_network(self, cst, positive, *self._monotone_output())
+        self.monotonic_cst_ = cst
+        if cst is not None:
+            signs[0] = cst
+        l1 = self._l1_per_layer(signs)
+        return ParameterLayout([
+            DenseLayer(sizes[i], sizes[i + 1], signs[i],
+                       "identity" if i == n_layers - 1 else self.activation, l1[i])
+            for i in range(n_layers)])
+
+    def _init_theta(self, layout, X, rng, sample_weight=None):
+        sizes = layout.layer_sizes
+        inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
+        warn_input_scale(inputs, weights, self.__class__.__name__)
+        gain = self._gain_param()
+        gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
+        activate = dense_activation_function(layout.network[0].activation, gain0)
+        nonneg_hidden_std, output_std = _INIT_STD[self._output_type()]
+        coefs, intercepts = [], []
+        # A pre-trained stack: NonNegMLPClassifier.from_autoencoders sets
+        # ``_pretrained``, and the classifier checks it (``_check_pretrained``).
+        fixed_coefs, fixed_intercepts = getattr(self, "_pretrained", ((), ()))
+        if fixed_coefs:
+            self._check_pretrained(layout)
+        for i in range(layout.n_layers):
+            if i < len(fixed_coefs):
+                # Pre-trained layers (``from_autoencoders``) start as they were fitted.
+                coef, intercept = fixed_coefs[i], fixed_intercepts[i]
+                coefs.append(coef)
+                intercepts.append(intercept)
+                inputs = activate(inputs @ coef + intercept)
+                continue
+            signs = layout.coef_signs[i]
+            # Independent logistic outputs cannot cancel what all hidden units share;
+            # a softmax compares its logits and keeps the dense draw (Notes of
+            # NonNegMLPClassifier).
+            density = (nonneg_density(inputs, weights, signs)
+                       if self._output_type() == "logistic" else 1.0)
+            coef = signed_draw(signs, sizes[i + 1], density, rng)  # dense: in place
+            zeros = getattr(layout.network[i], "zeros", None)
+            if zeros is not None:
+                coef[zeros] = 0.0  # entries held at 0 by their bounds
+            if i == layout.n_layers - 1:
+                target = output_std
+            elif np.all(layout.coef_signs[i] > 0):
+                target = nonneg_hidden_std
+            else:
+                target = _FREE_HIDDEN_INIT_STD
+            intercept = scale_to_spread(inputs, coef, weights, target)
+            coefs.append(coef)
+            intercepts.append(intercept)
+            if i < layout.n_layers - 1:
+                inputs = activate(inputs @ coef + intercept)
+        return layout.pack(coefs, intercepts)
+
+    def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
+        penalties = [L2(self._per_layer(self.l2, "l2", layout.n_layers)),
+                     ActivityL1(self.activity_l1)]
+        return Objective(layout, self._output_type(), penalties, X, y, sample_weight,
+                         gain=gain,
+                         dtype=self._compute_dtype, parallel=parallel)
+
+    def _set_fitted_layers(self, theta):
+        coefs, intercepts = self._layout.arrays(theta)
+        self.coefs_ = coefs
+        self.intercepts_ = intercepts
+        self.components_ = coefs[0].T
+        constraints = []
+        for signs in self._layout.coef_signs:
+            if np.all(signs > 0):
+                constraints.append("nonneg")
+            elif np.all(signs == 0):
+                constraints.append("free")
+            else:
+                constraints.append("mixed")
+        self.weight_constraints_ = constraints
+
+    def _fitted_gain(self):
+        gain = self._gain_param()
+        return getattr(self, "_gain_", gain if np.isscalar(gain) else gain[-1])
+
+    def _logits_at(self, theta, gain, X):
+        """Logits on validated ``X`` of the network ``theta`` at ``gain``, for early
+        stopping: what ``_logits`` gives once ``theta`` is fitted, no attribute set."""
+        return forward(self._layout.network, self._layout.views(theta), X, gain=gain,
+                       dtype=self._compute_dtype, keep="logits")[1]
+
+    def _fixed_order(self):
+        """Whether prediction sums in a fixed order: when every weight layer after
+        the first is non-negative (``positive=True``, ``monotonic_cst``, or
+        ``"output"`` on one hidden layer), the network is monotone in every feature
+        whose first-layer row is one-signed, the promise of ``monotonic_cst`` and
+        of :func:`sknonneg.robustness.monotone_certificate`, and the fixed order
+        keeps it exact in floating point (``sknonneg._kernels.fixed``)."""
+        return all(np.all(signs > 0) for signs in self._layout.coef_signs[1:])
+
+    def _forward(self, X, fixed_order=None, keep="all"):
+        """The layers' outputs on validated ``X`` that ``keep`` names (``forward``);
+        ``fixed_order`` None: as prediction sums (``_fixed_order``)."""
+        if fixed_order is None:
+            fixed_order = self._fixed_order()
+        return forward(self._layout.network, list(zip(self.coefs_, self.intercepts_)), X,
+                       gain=self._fitted_gain(), dtype=self._compute_dtype,
+                       fixed_order=fixed_order, keep=keep)
+
+    def _logits(self, X):
+        return self._forward(X, keep="logits")[1]
+
+    def _diagnostic_logits(self, X):
+        # The training rows' logits for warn_if_degenerate: the fused kernels, not
+        # the fixed-order ones (2-3x slower; a fit's cost, not prediction's).
+        return self._forward(X, fixed_order=False, keep="logits")[1]
+
+    def transform(self, X):
+        """Compute the last hidden layer's activations: a supervised feature extractor.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        hidden : ndarray of shape (n_samples, n_hidden_last)
+            In the fitted ``dtype``; values in [0, 1] for ``activation="logistic"``,
+            [-1, 1] for ``"tanh"``, >= 0 for ``"relu"``, any for ``"identity"``.
+        """
+        X = self._check_range(self._check_X(X))
+        hidden, _ = self._forward(X, keep="last")
+        # Under assume_finite=True a NaN is not refused on the way in (before:
+        # NaN rows came out here, where predict raised).
+        return check_finite_output(hidden[-1]).astype(self._compute_dtype, copy=False)
+
+    @property
+    def gain_(self):
+        """Gain of the hidden units at the end of training, the one prediction uses.
+
+        The end of the ``gain`` schedule that training reached.
+        """
+        check_is_fitted(self)
+        return float(self._fitted_gain())
+
+    @property
+    def activation_(self):
+        """Activation of the fitted hidden units, the one prediction uses.
+
+        ``set_params(activation=...)`` takes effect at the next fit.
+        """
+        check_is_fitted(self)
+        return self._layout.network[0].activation
+
+    def _rounding_layers(self):
+        """The network as ``certified_radius``'s rounding allowance reads it."""
+        return dense_rounding_layers(self.coefs_, self.intercepts_, self.activation_,
+                                     self._fitted_gain())

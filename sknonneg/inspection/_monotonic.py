@@ -18,6 +18,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._monotonic_cst import directions_from_argument
 from .._validation import check_sparse_structure
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
@@ -98,51 +99,6 @@ def _input_names(estimator, X):
     return [str(n) for n in names]
 
 
-def _directions_from_argument(monotonic_cst, names, n_features):
-    if isinstance(monotonic_cst, dict):
-        if names is None:
-            raise ValueError(
-                "monotonic_cst given as a dict needs feature names: pass X as a "
-                "pandas DataFrame or an estimator fitted on one.")
-        unknown = sorted(set(map(str, monotonic_cst)) - set(names))
-        if unknown:
-            raise ValueError(
-                f"monotonic_cst names features that are not in X: {unknown}. "
-                f"Known features: {names}.")
-        cst = np.zeros(n_features, dtype=np.int8)
-        for name, value in monotonic_cst.items():
-            cst[names.index(str(name))] = _check_direction(value, name)
-        return cst
-    cst = np.asarray(monotonic_cst)
-    if cst.shape != (n_features,):
-        raise ValueError(
-            f"monotonic_cst must have shape ({n_features},) (one value per feature of "
-            f"X), got shape {cst.shape}.")
-    # The given values, not the array's: np.asarray([True, 0]) holds 1, not True.
-    # Before: [True, 0, ...] passed as +1.
-    values = monotonic_cst if isinstance(monotonic_cst, (list, tuple)) else cst
-    return np.array([_check_direction(v, j) for j, v in enumerate(values)],
-                    dtype=np.int8)
-
-
-def _plain(value):
-    """A NumPy scalar as the Python value it holds, for messages: ``2``, not
-    ``np.int64(2)`` (NumPy 2's repr)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _check_direction(value, name):
-    # bool is an Integral, but True is not a direction (as for the array form).
-    if isinstance(value, (bool, np.bool_)) or not (
-            isinstance(value, (Integral, np.integer)) or
-            (isinstance(value, (float, np.floating)) and float(value).is_integer())) \
-            or int(value) not in (-1, 0, 1):
-        raise ValueError(
-            f"monotonic_cst values must be -1, 0 or 1; got {_plain(value)!r} for "
-            f"feature {_plain(name)!r}.")
-    return int(value)
-
-
 def _fitted_cst(estimator):
     cst = getattr(estimator, "monotonic_cst_", None)
     if cst is None:
@@ -152,7 +108,7 @@ def _fitted_cst(estimator):
             names = list(getattr(estimator, "feature_names_in_", []))
             if not names:
                 return None
-            cst = _directions_from_argument(cst, [str(n) for n in names], len(names))
+            cst = directions_from_argument(cst, [str(n) for n in names], len(names))
     return None if cst is None else np.asarray(cst)
 
 
@@ -416,7 +372,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
                 f"the estimator's constraints cover {cst.shape[0]} features, X has "
                 f"{n_features}.")
     else:
-        cst = _directions_from_argument(monotonic_cst, names, n_features)
+        cst = directions_from_argument(monotonic_cst, names, n_features)
     features = np.flatnonzero(cst)
     output = _output_function(estimator, X)
     n_rows = X.shape[0]

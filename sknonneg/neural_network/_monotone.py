@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ..inspection._monotonic import _directions_from_argument
+from .._monotonic_cst import directions_from_argument
 
 __all__ = ["check_monotone_network", "has_constraint", "resolve_monotonic_cst"]
 
@@ -41,7 +41,7 @@ def resolve_monotonic_cst(estimator, n_features):
                 f"({n_features},).")
         # The same resolution as check_monotonic's (unknown names are an error).
         names = [str(n) for n in names]
-        directions = _directions_from_argument(cst, names, n_features)
+        directions = directions_from_argument(cst, names, n_features)
         _warn_partly_constrained_ramps(estimator, names, directions)
         return directions
     arr = np.asarray(cst)

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions
+from .._monotonic_cst import check_direction, directions_from_argument
 
 __all__ = ["RampTransformer"]
 
@@ -270,9 +271,6 @@ class RampTransformer(TransformerMixin, BaseEstimator):
               "clf__monotonic_cst": [RampTransformer(k).expand_monotonic_cst(cst)]}
              for k in (5, 10, 20)]
         """
-        # The checks of the estimators' monotonic_cst and of check_monotonic.
-        from ..inspection._monotonic import _check_direction, _directions_from_argument
-
         self._validate_params()
         n_in = getattr(self, "n_features_in_", None)
         # Fitted, the layout of the fit, which transform and the names follow
@@ -290,7 +288,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
             names = getattr(self, "feature_names_in_", None)
             names = ([str(n) for n in names] if names is not None
                      else [f"x{j}" for j in range(n_in)])
-            _directions_from_argument(monotonic_cst, names, n_in)
+            directions_from_argument(monotonic_cst, names, n_in)
         else:  # the layout needs no data: any names expand
             # The given values (np.asarray([True, 0]) holds 1, not True).
             items = (monotonic_cst.items() if isinstance(monotonic_cst, dict)
@@ -298,7 +296,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
                                     if isinstance(monotonic_cst, (list, tuple))
                                     else np.asarray(monotonic_cst)))
             for name, direction in items:
-                _check_direction(direction, name)
+                check_direction(direction, name)
         if isinstance(monotonic_cst, dict):
             _check_unique_names(self._expand_names(list(monotonic_cst), fitted=fitted))
             out = {}

@@ -10,8 +10,8 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._monotonic_cst import plain_value
 from .._validation import check_sparse_structure, user_stacklevel
-from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
 from ._networks import SoftVote, dense_coef, network_of
 from ._pipeline import (
@@ -335,7 +335,8 @@ def _allowed_mask(features, n_features, estimator):
         lookup = {name: i for i, name in enumerate(names)}
         unknown = [f for f in features.ravel() if f not in lookup]
         if unknown:
-            raise ValueError(f"Unknown feature names: {[_plain(f) for f in unknown[:5]]}.")
+            raise ValueError(
+                f"Unknown feature names: {[plain_value(f) for f in unknown[:5]]}.")
         features = np.array([lookup[f] for f in features.ravel()], dtype=np.int64)
     if features.dtype.kind not in "iu":
         raise ValueError("features must be None, a boolean mask, feature indices or "

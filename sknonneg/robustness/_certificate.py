@@ -7,8 +7,8 @@ from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
-from ..inspection._monotonic import _plain
 from ..inspection._utils import is_multilabel
+from .._monotonic_cst import plain_value
 from ._networks import dense_coef, soft_vote_members
 from ._pipeline import (
     analyse_steps,
@@ -128,7 +128,7 @@ class MonotoneCertificate:
 
     def __repr__(self):
         about = ("the prediction" if self.classes_ is None
-                 else f"class {_plain(self.positive_class_)!r}")
+                 else f"class {plain_value(self.positive_class_)!r}")
         # The non-increasing ones too: a regressor certified decreasing in three
         # features read "0 of 3 features certified", as if nothing were.
         down = int(np.sum(self._down & ~self._up))

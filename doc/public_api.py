@@ -75,14 +75,17 @@ def data_doc(module_name, name):
     """Return the lines of the ``#:`` comment documenting a public constant.
 
     The comment sits above the assignment in the module that defines the constant,
-    which may be a private submodule that ``module_name`` re-exports it from. An
-    empty list when there is none.
+    which may be a private module that ``module_name`` re-exports it from: one of its
+    submodules, or a private module of the package (``sknonneg._pipeline`` defines
+    ``sknonneg.robustness.MONOTONE_UFUNCS``). An empty list when there is none.
     """
     from sphinx.pycode import ModuleAnalyzer
 
     obj = getattr(importlib.import_module(module_name), name)
-    candidates = [module_name] + sorted(
-        m for m in sys.modules if m.startswith(module_name + "."))
+    submodules = sorted(m for m in sys.modules if m.startswith(module_name + "."))
+    candidates = [module_name] + submodules + sorted(
+        m for m in sys.modules
+        if m.startswith(PACKAGE + ".") and m != module_name and m not in submodules)
     for candidate in candidates:
         if getattr(sys.modules.get(candidate), name, None) is not obj:
             continue

@@ -399,7 +399,7 @@ def test_directions_map_through_ufuncs_the_certificate_refuses():
         assert report.max_drop[0] == 0.0
     # kw_args may change what the ufunc computes: not mapped through, as for the
     # certificate (the first version of the flag let them through).
-    from sknonneg.robustness._pipeline import check_monotone_step
+    from sknonneg._pipeline import check_monotone_step
 
     with pytest.raises(ValueError, match="kw_args"):
         check_monotone_step("e", FunctionTransformer(np.exp, kw_args={"out": None}),

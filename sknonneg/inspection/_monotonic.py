@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .._monotonic_cst import directions_from_argument
+from .._pipeline import analyse_steps, feature_edges, input_attribute, split_pipeline
 from .._validation import check_sparse_structure
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
@@ -118,20 +119,13 @@ def _resolve_through_pipeline(estimator, n_features):
     step has none."""
     if not isinstance(estimator, Pipeline):
         return _fitted_cst(estimator)
-    from ..robustness._pipeline import (
-        analyse_steps,
-        feature_edges,
-        input_attribute,
-        split_pipeline,
-    )
-
     steps, final = split_pipeline(estimator)  # nested Pipelines flattened
     cst = _fitted_cst(final)
     if cst is None:
         return None
     # Each input column of the final step, mapped to the one raw input column it
     # depends on through non-decreasing per-feature maps (the maps the monotone
-    # certificate reads: sknonneg.robustness._pipeline), or None (one-hot codes,
+    # certificate reads: sknonneg._pipeline), or None (one-hot codes,
     # projections, ...): such a column must be unconstrained. Every raw column a
     # column depends on in any way is marked free when that column is free.
     # X's width: a Pipeline whose first step is "passthrough" has no n_features_in_.

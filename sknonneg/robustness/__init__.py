@@ -24,7 +24,7 @@ per-feature non-decreasing (see :func:`monotone_certificate` for the list).
 
 from ._attack import EvasionResult, additive_evasion_attack
 from ._certificate import MonotoneCertificate, monotone_certificate
-from ._pipeline import MONOTONE_UFUNCS
+from .._pipeline import MONOTONE_UFUNCS
 
 __all__ = [
     "MONOTONE_UFUNCS",

@@ -12,16 +12,16 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._monotonic_cst import plain_value
 from .._validation import check_sparse_structure, user_stacklevel
-from ..inspection._utils import is_multilabel
-from ._networks import SoftVote, dense_coef, network_of
-from ._pipeline import (
-    _flat_steps,
+from .._pipeline import (
     analyse_steps,
     feature_source,
+    flat_steps,
     input_attribute,
     is_passthrough,
     split_pipeline,
 )
+from ..inspection._utils import is_multilabel
+from ._networks import SoftVote, dense_coef, network_of
 
 __all__ = ["EvasionResult", "additive_evasion_attack"]
 
@@ -362,7 +362,7 @@ def _refuse_text_pipeline(estimator):
     # (index of the outer step, flattened name, step), "passthrough" and None left
     # out: the first is the step that reads X.
     doing = [(i, name, step) for i, outer in enumerate(estimator.steps)
-             for name, step in _flat_steps([outer]) if not is_passthrough(step)]
+             for name, step in flat_steps([outer]) if not is_passthrough(step)]
     if not doing or not isinstance(doing[0][2], (CountVectorizer, HashingVectorizer)):
         return
     i, vec_name, first = doing[0]

@@ -7,15 +7,15 @@ from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
-from ..inspection._utils import is_multilabel
 from .._monotonic_cst import plain_value
-from ._networks import dense_coef, soft_vote_members
-from ._pipeline import (
+from .._pipeline import (
     analyse_steps,
     feature_edges,
     input_attribute,
     split_pipeline,
 )
+from ..inspection._utils import is_multilabel
+from ._networks import dense_coef, soft_vote_members
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
 

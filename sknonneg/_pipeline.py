@@ -1,5 +1,9 @@
 r"""Which Pipeline steps keep a monotone certificate, and how features flow through them.
 
+Read by the robustness tools (the certificate, the attack) and by
+``check_monotonic`` (which maps a final step's constraints back to the input
+columns); it depends on no satellite but ``preprocessing`` (``RampTransformer``).
+
 A step keeps the certificate when each of its output features is a non-decreasing
 function of one input feature (or a selection of input features). The supported
 steps, each checked on its fitted state:
@@ -83,8 +87,11 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
+from .preprocessing import RampTransformer
+
 __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
-           "feature_source", "input_attribute", "is_passthrough", "split_pipeline"]
+           "feature_source", "flat_steps", "input_attribute", "is_passthrough",
+           "split_pipeline"]
 
 #: NumPy ufuncs whose computed values are non-decreasing (``FunctionTransformer``):
 #: exact or correctly rounded (``sqrt``, ``sign``, ``floor``, ``ceil``, ``rint``,
@@ -111,12 +118,12 @@ def is_passthrough(step):
     return step is None or (isinstance(step, str) and step == "passthrough")
 
 
-def _flat_steps(steps, prefix=""):
+def flat_steps(steps, prefix=""):
     """The steps of a Pipeline with every nested Pipeline replaced by its own steps
     (named ``outer__inner``): applying them in turn is applying the Pipeline."""
     for name, step in steps:
         if type(step) is Pipeline:  # a subclass may not apply its steps in turn
-            yield from _flat_steps(step.steps, f"{prefix}{name}__")
+            yield from flat_steps(step.steps, f"{prefix}{name}__")
         else:
             yield f"{prefix}{name}", step
 
@@ -127,7 +134,7 @@ def split_pipeline(estimator):
     flattened."""
     if type(estimator) is not Pipeline:  # a subclass: read as a final estimator
         return [], estimator
-    steps = list(_flat_steps(estimator.steps))
+    steps = list(flat_steps(estimator.steps))
     return steps[:-1], steps[-1][1]
 
 
@@ -138,7 +145,7 @@ def input_attribute(estimator, attribute, default=None):
     value = getattr(estimator, attribute, None)
     if value is not None or not isinstance(estimator, Pipeline):
         return default if value is None else value
-    for _, step in _flat_steps(estimator.steps):
+    for _, step in flat_steps(estimator.steps):
         if step is None or (isinstance(step, str) and step == "passthrough"):
             continue
         value = getattr(step, attribute, None)
@@ -219,8 +226,6 @@ _FLOAT32_LOG = ("sublinear_tf=True on float32 counts computes 1 + log(tf) in "
 def _trusted_classes():
     from sklearn.compose import ColumnTransformer
 
-    from ..preprocessing import RampTransformer
-
     return (ColumnTransformer, CountVectorizer, TfidfVectorizer, RampTransformer,
             MaxAbsScaler, MinMaxScaler, RobustScaler, Binarizer, StandardScaler,
             QuantileTransformer, FunctionTransformer, TfidfTransformer, Pipeline)
@@ -263,8 +268,6 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
     ``"elementwise"``.
     """
     from sklearn.compose import ColumnTransformer
-
-    from ..preprocessing import RampTransformer
 
     if step is None or (isinstance(step, str) and step == "passthrough"):
         return "elementwise"

@@ -9,7 +9,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import DataConversionWarning
 
 from .._validation import user_stacklevel
-
+from ..neural_network._classifier import is_multilabel
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
@@ -17,7 +17,6 @@ from ._utils import (
     get_components,
     hidden_activations,
     import_pyplot,
-    is_multilabel,
     is_network,
     order_units,
     output_classes,

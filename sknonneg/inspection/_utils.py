@@ -125,19 +125,6 @@ def layer_constraints(estimator, layers=None):
     return inferred, False
 
 
-def is_multilabel(final):
-    """Whether the fitted classifier ``final`` was fitted to a multilabel target:
-    sknonneg's estimators say so (``_multilabel``); scikit-learn's
-    ``MLPClassifier`` by its public attributes (more than one logistic output:
-    binary has one, multiclass a softmax)."""
-    multilabel = getattr(final, "_multilabel", None)
-    if multilabel is not None:
-        return bool(multilabel)
-    coefs = getattr(final, "coefs_", None)
-    return (getattr(final, "out_activation_", None) == "logistic"
-            and coefs is not None and np.shape(coefs[-1])[1] > 1)
-
-
 def output_classes(final, n_outputs):
     """Labels of the output neurons (``classes_`` when it matches; an autoencoder's
     outputs reconstruct the input features, and are named after them)."""

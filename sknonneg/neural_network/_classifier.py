@@ -40,7 +40,7 @@ from ._monotone import has_constraint
 from ._base import _same
 from ._training import SupervisedTransformerMixin, TrainableNetwork
 
-__all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc"]
+__all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc", "is_multilabel"]
 
 SHARED_DOCS = {
     "output_param": """\
@@ -252,6 +252,20 @@ def auto_output_of(multilabel, n_classes, monotonic_cst):
     if multilabel or (n_classes == 2 and has_constraint(monotonic_cst)):
         return "logistic"
     return "softmax"
+
+
+def is_multilabel(final):
+    """Whether the fitted classifier ``final`` was fitted to a multilabel target:
+    sknonneg's classifiers say so (``_multilabel``, set where their targets are
+    encoded); scikit-learn's ``MLPClassifier`` by its public attributes (more than
+    one logistic output: binary has one, multiclass a softmax). For the satellites
+    (inspection, robustness), which read no private attribute themselves."""
+    multilabel = getattr(final, "_multilabel", None)
+    if multilabel is not None:
+        return bool(multilabel)
+    coefs = getattr(final, "coefs_", None)
+    return (getattr(final, "out_activation_", None) == "logistic"
+            and coefs is not None and np.shape(coefs[-1])[1] > 1)
 
 
 def _indicator_targets(y):

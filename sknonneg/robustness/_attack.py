@@ -20,7 +20,7 @@ from .._pipeline import (
     is_passthrough,
     split_pipeline,
 )
-from ..inspection._utils import is_multilabel
+from ..neural_network._classifier import is_multilabel
 from ._networks import SoftVote, dense_coef, network_of
 
 __all__ = ["EvasionResult", "additive_evasion_attack"]

@@ -14,7 +14,7 @@ from .._pipeline import (
     input_attribute,
     split_pipeline,
 )
-from ..inspection._utils import is_multilabel
+from ..neural_network._classifier import is_multilabel
 from ._networks import dense_coef, soft_vote_members
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
@@ -581,15 +581,19 @@ def _final_signs(final):
                    "constrained; fit sknonneg's " + _REFIT_HINT_CLASS)
                 + "."
             )
-    if ours and not final._fixed_order():
+    # The layers fitted sign-constrained non-negative: weight_constraints_ says
+    # "nonneg" exactly for a layer whose every weight was constrained >= 0 (the
+    # others are "free" or "mixed"), and the network predicts in a fixed order
+    # exactly when every layer after the first is (_fixed_order).
+    free = ([i + 1 for i, kind in enumerate(final.weight_constraints_)
+             if i > 0 and kind != "nonneg"] if ours else [])
+    if free:
         # Before: the signs of the fitted weights alone were read, and a network
         # whose later layers are free in its layout (positive=False, "hidden",
         # the regressor's default "auto") was certified whenever its free weights
         # happened to be >= 0. Such a network predicts through BLAS, whose order
         # of summation depends on a row's batch: a certified feature's rise
         # lowered its computed output by an ulp and flipped predict's class.
-        free = [i + 1 for i, signs in enumerate(final._layout.coef_signs)
-                if i > 0 and not np.all(signs > 0)]
         raise ValueError(
             f"{type(final).__name__} is not certified: its weight layer(s) {free} "
             "were fitted free (not sign-constrained: positive=False, 'hidden', "

@@ -88,6 +88,7 @@ from sklearn.preprocessing import (
 )
 
 from .preprocessing import RampTransformer
+from .preprocessing._ramps import output_sources
 
 __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
            "feature_source", "flat_steps", "input_attribute", "is_passthrough",
@@ -388,7 +389,7 @@ def _step_edges(step, kind, n_in, computed=True):
         return (np.arange(support.size), support,
                 np.ones(support.size, dtype=bool)), support.size
     if kind == "expand":
-        sources = np.asarray(step._output_sources(), dtype=np.intp)
+        sources = np.asarray(output_sources(step), dtype=np.intp)
         return (np.arange(sources.size), sources,
                 np.ones(sources.size, dtype=bool)), sources.size
     return _column_transformer_edges(step, computed)

@@ -38,7 +38,8 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["choose_threading_layer", "fit_threads", "numba_imported",
-           "set_numba_threads", "single_blas_thread", "thread_budget"]
+           "set_numba_threads", "set_pool_threads_locked", "single_blas_thread",
+           "thread_budget"]
 
 _CONTROLLER = None
 _NUMPY_DIRS = None
@@ -67,6 +68,16 @@ def _set_pool_threads(lib, n):
         if lib.num_threads == n:
             break
     clear()  # gives the control back if this thread holds it
+
+
+def set_pool_threads_locked(limits):
+    """Each pool at its limit (``limits``: (pool, n_threads) pairs), effective from
+    the calling thread (``_set_pool_threads``), under the lock of the fits' holds:
+    for ``sknonneg.parallel.ThreadLimits``, whose workers set their process's pools
+    while fits in other threads may hold them."""
+    with _LOCK:
+        for lib, n_threads in limits:
+            _set_pool_threads(lib, n_threads)
 
 
 class _OneThreadHolds:

@@ -205,7 +205,7 @@ from sknonneg.parallel import kernel_compile_counts, warm_kernels
 
 def signatures():
     return {name: {str(s) for s in getattr(m, name).signatures}
-            for m in _kernels._modules() for name in dir(m)
+            for m in _kernels.kernel_modules() for name in dir(m)
             if hasattr(getattr(m, name), "signatures")}
 
 steps = [(ABBAClassifier(activation="capped_leaky_relu", dtype="float32"), True),

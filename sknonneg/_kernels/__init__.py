@@ -40,7 +40,7 @@ from .codes import *  # noqa: F401,F403
 _MODULE_NAMES = ("dense", "sparse", "reductions", "abba", "parameters", "fixed")
 
 
-def _modules():
+def kernel_modules():
     """The numba kernel modules, imported (with numba) on first use."""
     global _LOADED
     if _LOADED is None:
@@ -58,7 +58,7 @@ def __getattr__(name):
     if name in _MODULE_NAMES or name in ("losses", "support", "reference"):
         return importlib.import_module(f"{__name__}.{name}")
     if not name.startswith("_"):
-        for module in _modules():
+        for module in kernel_modules():
             if name in module.__all__:
                 return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -116,7 +116,7 @@ class KernelSet:
                 raise AttributeError(f"no kernel named {name!r}")
             setattr(self, name, kernel)
             return kernel
-        for module in _modules():
+        for module in kernel_modules():
             kernel = getattr(module, name if self.parallel else name + "_serial", None)
             if kernel is None and name in module.__all__:
                 kernel = getattr(module, name)
@@ -135,5 +135,5 @@ def kernels(parallel):
 
 def kernel_names():
     """Names of every kernel (without the ``_serial`` suffix)."""
-    return sorted({name for module in _modules() for name in module.__all__
+    return sorted({name for module in kernel_modules() for name in module.__all__
                    if name.islower() and not name.endswith("_serial")})

@@ -398,13 +398,11 @@ def _set_pools(limits):
     Before, ``threadpool_limits`` here was silently ignored where another thread
     (the main one, by a plain ``threadpool_limits(2)`` call) was threadpoolctl
     3.8's controlling thread: an in-process worker kept 2 BLAS threads under
-    ``ThreadLimits(1)``. ``_set_pool_threads`` takes the control, checks and gives
-    it back, as the fits' own holds do (under the fits' lock)."""
-    from .._threads import _LOCK, _set_pool_threads
+    ``ThreadLimits(1)``. ``set_pool_threads_locked`` takes the control, checks and
+    gives it back, as the fits' own holds do (under the fits' lock)."""
+    from .._threads import set_pool_threads_locked
 
-    with _LOCK:
-        for lib, n_threads in limits:
-            _set_pool_threads(lib, n_threads)
+    set_pool_threads_locked(limits)
 
 
 class ThreadLimits(WorkerPlugin):

@@ -52,7 +52,7 @@ def kernel_compile_counts():
     from .. import _kernels
 
     counts = {}
-    kernels = {name: getattr(module, name) for module in _kernels._modules()
+    kernels = {name: getattr(module, name) for module in _kernels.kernel_modules()
                for name in module.__all__}
     for name, obj in kernels.items():
         stats = getattr(obj, "stats", None)

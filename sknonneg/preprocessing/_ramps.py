@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._compat import Interval, StrOptions
 from .._monotonic_cst import check_direction, directions_from_argument
 
-__all__ = ["RampTransformer"]
+__all__ = ["RampTransformer", "output_sources"]
 
 
 class RampTransformer(TransformerMixin, BaseEstimator):
@@ -321,6 +321,13 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         # the tag listed float64 alone).
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def output_sources(transformer):
+    """Input feature of each output column of a fitted ``RampTransformer``: each
+    output column is non-decreasing in its source alone. For ``sknonneg._pipeline``,
+    which maps features through a Pipeline (the certificate, ``check_monotonic``)."""
+    return transformer._output_sources()
 
 
 def _check_unique_names(names):

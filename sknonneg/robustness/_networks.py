@@ -14,16 +14,12 @@ per sample) with respect to ``x`` is obtained by the backward recursion
 
 sknonneg's :class:`~sknonneg.NonNegMLPClassifier` uses ``f(gain * t)``, ``f`` its
 fitted ``activation_`` (the sigmoid by default), with the gain it reached at the end
-of training; :func:`fitted_gain` takes ``gain_`` when the estimator has one and
-otherwise finds the gain of sigmoid units from the public ``transform`` (the last
-hidden layer's activations), checking the result against the estimator's own
-``decision_function``.
+of training, its public ``gain_`` (:func:`fitted_gain`).
 """
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize_scalar
-from scipy.special import expit, logit, logsumexp
+from scipy.special import expit, logsumexp
 
 __all__ = ["Network", "SoftVote", "dense_coef", "fitted_gain", "network_of",
            "soft_vote_members"]
@@ -106,71 +102,12 @@ class Network:
         return delta @ self.coefs[0].T
 
 
-def _hidden_of(network, X):
-    return network.forward(X)[1][-1]
-
-
-def fitted_gain(estimator, X_probe):
-    """The gain of a fitted :class:`~sknonneg.NonNegMLPClassifier`'s hidden sigmoids.
-
-    ``estimator.gain_`` when present. Otherwise the value that makes the public
-    ``transform`` (last hidden layer) match a NumPy forward pass on ``X_probe``: the
-    ``gain`` parameter (or the end of its annealing pair) when it matches, else the
-    least-squares fit over ``log(gain)``. The result is checked against the
-    estimator's ``decision_function``; a mismatch raises ``RuntimeError``.
-    """
-    if hasattr(estimator, "gain_"):
-        return float(estimator.gain_)
-    coefs, intercepts = estimator.coefs_, estimator.intercepts_
-    X_probe = X_probe[: min(X_probe.shape[0], 256)]
-    X_probe = X_probe.astype(np.float64)
-    target = np.asarray(estimator.transform(X_probe), dtype=np.float64)
-    float32 = np.dtype(estimator.get_params().get("dtype", "float64")) == np.float32
-    tol = 1e-3 if float32 else 1e-8
-
-    def error(g):
-        hidden = _hidden_of(Network(coefs, intercepts, "logistic", g), X_probe)
-        return float(np.max(np.abs(hidden - target))) if hidden.size else 0.0
-
-    param = estimator.get_params().get("gain", 1.0)
-    candidates = [float(param)] if np.isscalar(param) else [float(g) for g in
-                                                             np.ravel(param)[::-1]]
-    gain = next((g for g in candidates if error(g) <= tol), None)
-    if gain is None:
-        # The annealing stopped early (early stopping, partial_fit): fit log(gain).
-        clipped = np.clip(target, 1e-12, 1 - 1e-12)
-
-        def sq_error(log_g):
-            hidden = _hidden_of(Network(coefs, intercepts, "logistic", np.exp(log_g)),
-                                X_probe)
-            return float(np.sum((logit(np.clip(hidden, 1e-12, 1 - 1e-12))
-                                 - logit(clipped)) ** 2))
-
-        grid = np.linspace(np.log(1e-3), np.log(1e3), 121)
-        best = grid[int(np.argmin([sq_error(v) for v in grid]))]
-        res = minimize_scalar(sq_error, bounds=(best - 0.06, best + 0.06),
-                              method="bounded", options={"xatol": 1e-12})
-        gain = float(np.exp(res.x))
-    logits = Network(coefs, intercepts, "logistic", gain).logits(X_probe)
-    own = np.asarray(estimator.decision_function(X_probe), dtype=np.float64)
-    ours = _as_decision(logits, estimator)
-    scale = 1.0 + np.max(np.abs(own), initial=0.0)
-    if np.max(np.abs(own - ours), initial=0.0) > (1e-3 if float32 else 1e-6) * scale:
-        raise RuntimeError(
-            f"Could not reproduce {type(estimator).__name__}.decision_function from "
-            "its public fitted attributes (coefs_, intercepts_, gain); the input "
-            "gradient is unavailable. Use method='greedy', which needs scores only."
-        )
-    return gain
-
-
-def _as_decision(logits, estimator):
-    """Logits shaped as the estimator's ``decision_function`` returns them."""
-    if logits.shape[1] == 1:
-        return logits.ravel()
-    if logits.shape[1] == 2 and len(estimator.classes_) == 2:
-        return logits[:, 1] - logits[:, 0]
-    return logits
+def fitted_gain(estimator, X_probe=None):
+    """The gain of a fitted :class:`~sknonneg.NonNegMLPClassifier`'s hidden units:
+    its ``gain_``, the end of the ``gain`` schedule that training reached, which
+    prediction uses (whatever ``set_params(gain=...)`` said since). ``X_probe`` is
+    not read: the gain is public, nothing is recovered from outputs."""
+    return float(estimator.gain_)
 
 
 def dense_coef(estimator):
@@ -283,13 +220,9 @@ def network_of(estimator, X_probe=None):
         return _soft_vote_of(estimator, X_probe)
 
     if isinstance(estimator, NonNegMLPClassifier):
-        if X_probe is None:
-            raise ValueError("X_probe is needed to recover the fitted gain")
-        if sp.issparse(X_probe):
-            X_probe = sp.csr_matrix(X_probe)
         return Network(estimator.coefs_, estimator.intercepts_,
                        getattr(estimator, "activation_", "logistic"),
-                       fitted_gain(estimator, X_probe))
+                       fitted_gain(estimator))
     if isinstance(estimator, MLPClassifier):
         return Network(estimator.coefs_, estimator.intercepts_, estimator.activation)
     return None

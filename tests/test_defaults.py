@@ -192,6 +192,29 @@ def test_degenerate_fit_per_label_and_output_names_the_constraint():
         NonNegMLPRegressor(10, random_state=0).fit(X, T)
 
 
+def test_degenerate_binary_fit_names_the_class_whose_probability_rises():
+    # A single logistic output gives P(classes_[1]), the labels sorted: with
+    # "spam"/"ham" labels it is P("spam"), and a spam score that should fall as
+    # the features rise cannot be fitted. The warning said so without naming the
+    # class, or how to point the constraint at the other one.
+    rng = np.random.RandomState(0)
+    X = rng.rand(500, 5)
+    y = np.where(X.sum(axis=1) < 2.5, "spam", "ham")
+    for params in ({"output": "logistic"}, {"monotonic_cst": [1] * 5}):
+        with pytest.warns(DegenerateFitWarning,
+                          match=r"P\(classes_\[1\]\) = P\('spam'\).*"
+                                r"sorts last \(e.g. y == 'ham'\)"):
+            NonNegMLPClassifier(10, random_state=0, **params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateFitWarning)
+        fit = NonNegMLPClassifier(10, output="logistic", random_state=0).fit(X, y == "ham")
+    assert fit.score(X, y == "ham") > 0.9
+    # Multilabel targets have no such class: no sentence.
+    with pytest.warns(DegenerateFitWarning) as w:
+        NonNegMLPClassifier(10, random_state=0).fit(X, np.c_[y == "spam", y == "ham"])
+    assert not any("classes_[1]" in str(x.message) for x in w)
+
+
 def test_weights_on_one_class_are_not_a_degenerate_fit():
     # Before: with sample_weight zero on every row of the other classes, the fit
     # predicting the one weighted class was called "no better than the class

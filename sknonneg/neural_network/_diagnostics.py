@@ -157,13 +157,30 @@ def _constraint_note(estimator, monotone_outputs):
     if _has_monotonic_cst(estimator):
         return (" With monotonic_cst every output moves in the given direction with "
                 "each constrained feature: an output that moves against it cannot be "
-                "fitted.")
+                "fitted." + _binary_class_note(estimator))
     kinds = getattr(estimator, "weight_constraints_", None)
     if kinds and all(k == "nonneg" for k in kinds):
         return (" Every weight is >= 0: every output is non-decreasing in every "
                 "feature, so one that falls as a feature rises cannot be fitted, and "
-                "the hidden units the outputs share can only add features up.")
+                "the hidden units the outputs share can only add features up."
+                + _binary_class_note(estimator))
     return ""
+
+
+def _binary_class_note(estimator):
+    """Which class's probability the single logistic output of a binary classifier
+    gives (``classes_[1]``, the labels being sorted), and how to point the
+    constraint at the other class; empty for other estimators. Labels that sort
+    the other way ("spam"/"valid": P("valid") rises) were not pointed at before."""
+    classes = getattr(estimator, "classes_", None)
+    if (classes is None or getattr(estimator, "_multilabel", False)
+            or getattr(estimator, "out_activation_", None) != "logistic"
+            or len(classes) != 2):
+        return ""
+    first, second = np.asarray(classes).tolist()  # Python values: 'ham', not np.str_
+    return (f" The output is P(classes_[1]) = P({second!r}), the labels being "
+            "sorted: to constrain the other class's probability, encode the target "
+            f"so that it sorts last (e.g. y == {first!r}).")
 
 
 def _adam_steps_note(estimator, loss, reference, loss_name, reference_name, rise):

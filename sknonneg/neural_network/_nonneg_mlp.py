@@ -111,7 +111,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         feature, so binary problems
         without constraints keep the softmax, which can fit any labelling: on
         breast cancer, MinMax-scaled, 20 units, 5-fold accuracy 97.4% with the
-        softmax, 62.7% with a single logistic unit).
+        softmax, 62.7% with a single logistic unit). The single unit of a binary
+        problem gives P(``classes_[1]``), the second of the sorted labels: the
+        encoding of ``y`` decides which class's probability the constraints make
+        non-decreasing (fit on ``y == "spam"`` to make it spam's).
     <<solver_param>>
     <<training_params>>
     <<class_weight_param>>

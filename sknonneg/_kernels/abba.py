@@ -40,11 +40,11 @@ inner layer's two weight gradients share one kernel.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from .codes import CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, TANH
 from .support import (CACHE, _csr_rows_product, _as_type_of, _chunk, _flush, _tanh,
-                      flavours, serial_only)
+                      flavours, njit, serial_only)
 
 __all__ = [
     "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "FIRST", "INNER", "LAST",

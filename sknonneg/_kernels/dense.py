@@ -22,14 +22,14 @@ The kernel names still say "sigmoid", the activation they were written for.
 """
 
 import numpy as np
-from numba import njit, prange, types
+from numba import prange, types
 from numba.extending import overload
 
 from .codes import LOGISTIC, RELU, TANH
 from .losses import _loss_rows
 from .reductions import _reduce_chunks, _reduce_chunks_serial
 from .support import (CACHE, _as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid,
-                      _tanh, flavours)
+                      _tanh, flavours, njit)
 
 __all__ = [
     "linear_sigmoid_forward", "linear_sigmoid_forward_serial",

@@ -55,7 +55,7 @@ of ``support`` use a faster ``exp`` whose polynomial is not proven monotone):
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from numba.extending import overload
 
 from .codes import LOGISTIC, RELU, TANH
@@ -63,7 +63,7 @@ from .fixed_constants import (EXP_K_EPS_32, EXP_K_EPS_64, EXP_RANGE_32, EXP_RANG
                               INV_LN2, LN2_HI_32, LN2_HI_64, LN2_LO_32, LN2_LO_64,
                               LOG_FLUSH, TAYLOR_32, TAYLOR_64)
 from .support import (CACHE, EXACT_OPTIONS, _as_type_of, _bits_as_float, _chunk,
-                      _flush, flavours)
+                      _flush, flavours, njit)
 
 __all__ = ["fixed_order_product", "fixed_order_product_serial",
            "csr_fixed_order_product", "csr_fixed_order_product_serial",

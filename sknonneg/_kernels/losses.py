@@ -20,9 +20,9 @@ benchmark shows it pays, a loss can instead use the engine's generic path.
 import math
 
 import numpy as np
-from numba import njit
 
-from .support import CACHE, _LOG_FLUSH, _OPTIONS, _as_type_of, _exp, _flush, _sigmoid
+from .support import (CACHE, _LOG_FLUSH, _OPTIONS, _as_type_of, _exp, _flush, _sigmoid,
+                      njit)
 
 __all__ = ["SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR", "SIGMOID_SQUARED_ERROR"]
 

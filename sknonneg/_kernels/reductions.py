@@ -9,9 +9,9 @@ that reduction call its serial flavour from their own serial flavour (see
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from .support import CACHE, _add_scaled_rows, _chunk, flavours
+from .support import CACHE, _add_scaled_rows, _chunk, flavours, njit
 
 __all__ = [
     "gram_colsum", "gram_colsum_serial",

@@ -30,10 +30,12 @@ range too.
 """
 
 import math
+import os
 import types as types_module
+import warnings
 
 import numpy as np
-from numba import njit, types
+from numba import njit as _numba_njit, types
 from numba.extending import intrinsic, overload
 from numba.np.numpy_support import as_dtype
 
@@ -43,7 +45,7 @@ from .._threads import numba_imported
 # chosen now, before any parallel launch (``sknonneg._threads``).
 numba_imported()
 
-__all__ = ["CACHE", "FLUSH", "flavours", "serial_only"]
+__all__ = ["CACHE", "FLUSH", "flavours", "njit", "serial_only"]
 
 
 def _numba_can_cache():
@@ -61,10 +63,8 @@ def _numba_can_cache():
         return 0
 
     try:
-        njit(cache=True)(probe)
+        _numba_njit(cache=True)(probe)
     except RuntimeError:
-        import warnings
-
         warnings.warn(
             "numba cannot cache sknonneg's compiled kernels: neither the __pycache__ "
             "folder beside them nor numba's user cache folder is writable, so every "
@@ -77,6 +77,139 @@ def _numba_can_cache():
 
 #: Whether the kernels are cached on disk (``njit(cache=CACHE)``).
 CACHE = _numba_can_cache()
+
+
+# numba's loader of its on-disk cache (numba/core/caching.py, ``IndexDataCacheFile``)
+# catches only a missing file: an index (``.nbi``) or data file (``.nbc``) cut short
+# or garbled (a full disk, a killed process, a copied container layer) raised
+# ``UnpicklingError`` or ``EOFError`` from the first call of that kernel in every
+# later process, and numba never rewrote the file. Every kernel dispatcher is made by
+# ``njit`` below, which guards its cache: a load that fails with anything but an
+# ``OSError`` removes the damaged file, warns, and returns nothing, so numba compiles
+# the kernel afresh and saves it (rewriting the file). The normal path is unchanged:
+# the guard runs only when numba consults the cache (the first call of a signature).
+#
+# numba internals relied on (private; where one is missing, as in another numba
+# version, the dispatcher is left unguarded): ``Dispatcher._cache`` (a
+# ``caching.Cache``) and its ``load_overload``, ``save_overload`` (replaced on the
+# instance) and ``_index_key(sig, codegen)``; its ``_cache_file``
+# (``IndexDataCacheFile``) with ``_index_path``, ``_load_index()`` and
+# ``_data_path(name)``. Checked with numba 0.68.
+_CACHE_PRIVATES = ("load_overload", "save_overload", "_index_key", "_cache_file")
+_CACHE_FILE_PRIVATES = ("_index_path", "_load_index", "_data_path")
+
+
+def _damaged_cache_files(cache, sig, target_context):
+    """The cache files of ``cache`` whose loading failed: the index if it no longer
+    loads, else the data file the index gives for ``sig``; ``[]`` if neither."""
+    cache_file = cache._cache_file
+    try:
+        overloads = cache_file._load_index()
+    except OSError:
+        return []
+    except Exception:
+        return [cache_file._index_path]
+    try:
+        name = overloads.get(cache._index_key(sig, target_context.codegen()))
+        return [] if name is None else [cache_file._data_path(name)]
+    except Exception:
+        return []
+
+
+def _index_damaged(cache_file):
+    """Whether the index file of ``cache_file`` exists but no longer loads."""
+    try:
+        cache_file._load_index()
+    except OSError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+def _remove_damaged(cache, paths, name, error, saving=False):
+    """Removes ``paths`` (damaged cache files of kernel ``name``) and warns;
+    ``saving``: found when saving the compiled kernel, not when loading it."""
+    kept = []
+    for path in paths:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            kept.append(path)
+    if not paths:
+        what = ("no damaged file was found in "
+                f"{os.path.dirname(cache._cache_file._index_path)}")
+    elif kept:
+        what = f"the damaged cache file(s) {', '.join(paths)} could not all be removed"
+    else:
+        what = f"removed the damaged cache file(s) {', '.join(paths)}"
+    done = ("the compiled kernel was cached afresh" if saving else
+            "the kernel was recompiled and cached again")
+    warnings.warn(
+        f"numba's on-disk cache of sknonneg's compiled kernel {name!r} could not be "
+        f"{'updated' if saving else 'loaded'} ({type(error).__name__}: {error}): "
+        f"{what}; {done}.", UserWarning, stacklevel=2)
+
+
+def _guard_cache(dispatcher):
+    """``dispatcher``, its on-disk cache guarded against damaged files (see above);
+    unchanged when it does not cache or numba's internals differ."""
+    cache = getattr(dispatcher, "_cache", None)
+    cache_file = getattr(cache, "_cache_file", None)
+    if (not all(hasattr(cache, attr) for attr in _CACHE_PRIVATES)
+            or not all(hasattr(cache_file, attr) for attr in _CACHE_FILE_PRIVATES)):
+        return dispatcher
+    load, save = cache.load_overload, cache.save_overload
+    name = getattr(dispatcher, "__name__", repr(dispatcher))
+
+    def load_overload(sig, target_context):
+        try:
+            return load(sig, target_context)
+        except OSError:
+            raise  # numba's own handling (a missing file is not an error)
+        except Exception as error:
+            _remove_damaged(cache, _damaged_cache_files(cache, sig, target_context),
+                            name, error)
+            return None  # numba compiles, then saves (save_overload)
+
+    def save_overload(sig, data):
+        # numba's save reads the index first: one damaged since this process's load
+        # (by another process) is removed, and the save tried once more.
+        try:
+            return save(sig, data)
+        except OSError:
+            raise
+        except Exception as error:
+            if not _index_damaged(cache_file):
+                raise
+            _remove_damaged(cache, [cache_file._index_path], name, error, saving=True)
+        return save(sig, data)
+
+    load_overload.sknonneg_guard = save_overload.sknonneg_guard = True
+    cache.load_overload, cache.save_overload = load_overload, save_overload
+    return dispatcher
+
+
+def cache_guarded(dispatcher):
+    """Whether ``dispatcher`` caches on disk with the guard of ``_guard_cache``."""
+    return getattr(getattr(getattr(dispatcher, "_cache", None), "load_overload", None),
+                   "sknonneg_guard", False)
+
+
+def njit(*args, **options):
+    """numba's ``njit``, every dispatcher it makes with its disk cache guarded
+    (``_guard_cache``): the kernel modules decorate with this one."""
+    made = _numba_njit(*args, **options)
+    if hasattr(made, "py_func"):  # njit(func, ...): a dispatcher
+        return _guard_cache(made)
+
+    def decorate(func):
+        return _guard_cache(made(func))
+
+    return decorate
+
 
 from .codes import FLUSH, IDENTITY, LOGISTIC, RELU, TANH
 

@@ -1,0 +1,100 @@
+"""numba's on-disk cache of the kernels: a damaged cache file is recompiled, not fatal."""
+
+import pytest
+
+# Each process of ``test_damaged_cache_files_are_recompiled`` calls one small kernel
+# (``l2_penalty_grad``, imported on its own: no other kernel module is imported, and
+# one serial kernel of two loops is compiled) and prints its results, whether it was
+# compiled or loaded, and the warnings.
+ONE_KERNEL = r"""
+import json
+import warnings
+
+import numpy as np
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from sknonneg._kernels.parameters import l2_penalty_grad
+
+    coef = np.array([[0.5, -2.0, 1.0], [3.0, 0.25, -1.5]])
+    grad = np.ones((2, 3))
+    total = l2_penalty_grad(coef, 0.125, grad)
+stats = l2_penalty_grad.stats
+print(json.dumps({"total": total, "grad": grad.tolist(),
+                  "hits": sum(stats.cache_hits.values()),
+                  "misses": sum(stats.cache_misses.values()),
+                  "warnings": [f"{w.category.__name__}: {w.message}" for w in caught]}))
+"""
+
+
+# Its own xdist group: it compiles in a cache folder of its own, shares nothing with
+# the kernel groups' compilations, and waits on subprocesses most of its time.
+@pytest.mark.xdist_group("kernel-cache")
+def test_damaged_cache_files_are_recompiled(tmp_path):
+    """An index (``.nbi``) cut short, then a data file (``.nbc``) garbled with its
+    index intact: the next process warns, naming the file, recompiles and gives the
+    same numbers (before: ``UnpicklingError`` from numba's cache loader in every
+    later process); the one after loads the rewritten cache without a warning."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+
+    def run():
+        result = subprocess.run([sys.executable, "-c", ONE_KERNEL], env=env,
+                                timeout=300, cwd=Path(__file__).resolve().parents[1],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def numbers(out):
+        return out["total"], out["grad"]
+
+    first = run()
+    assert first["misses"] == 1 and first["warnings"] == []
+    [index] = tmp_path.rglob("*l2_penalty_grad*.nbi")
+    [data] = tmp_path.rglob("*l2_penalty_grad*.nbc")
+    assert run()["hits"] == 1  # cached as numba caches it
+
+    for damaged, damage in ((index, lambda: os.truncate(index, 7)),
+                            (data, lambda: data.write_bytes(b"\x80\x05garbled"))):
+        damage()
+        out = run()
+        assert out["misses"] == 1, out
+        assert numbers(out) == numbers(first)
+        [warning] = out["warnings"]
+        assert warning.startswith("UserWarning: ") and str(damaged) in warning, warning
+        assert "recompiled" in warning
+
+    last = run()
+    assert last["hits"] == 1 and last["misses"] == 0 and last["warnings"] == []
+    assert numbers(last) == numbers(first)
+
+
+def test_every_kernel_dispatcher_guards_its_cache():
+    """Every numba dispatcher of the kernel modules (those imported directly too, and
+    ``PerActivation``'s variants) is made by ``support.njit``, which guards its disk
+    cache (``test_damaged_cache_files_are_recompiled``)."""
+    import importlib
+
+    from numba.core.dispatcher import Dispatcher
+
+    from sknonneg._kernels import kernel_modules, support
+
+    if not support.CACHE:
+        pytest.skip("numba caches nothing here")
+    modules = [*kernel_modules(), importlib.import_module("sknonneg._kernels.losses"),
+               support]
+    dispatchers = {}
+    for module in modules:
+        for name, value in vars(module).items():
+            if isinstance(value, support.PerActivation):
+                for code in support.ACTIVATION_CODES:
+                    dispatchers[f"{name}/{code}"] = value.variant(code)
+            elif isinstance(value, Dispatcher):
+                dispatchers[f"{module.__name__}.{name}"] = value
+    assert len(dispatchers) > 50
+    assert [n for n, d in dispatchers.items() if not support.cache_guarded(d)] == []

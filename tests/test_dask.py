@@ -717,6 +717,36 @@ def test_thread_limits_refuses_bad_arguments(kwargs, error, match):
         ThreadLimits(**kwargs)
 
 
+def test_warm_kernels_lets_the_damaged_cache_warning_through(monkeypatch):
+    # warm_kernels silences its tiny fit's warnings; before, also the one saying
+    # that a damaged numba cache file was removed and its kernel recompiled
+    # (sknonneg._kernels.support), so a Dask worker's setup rebuilt it silently.
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    from sknonneg.parallel import _workers, warm_kernels
+
+    class Noisy(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            warnings.warn("numba's on-disk cache of sknonneg's compiled kernel 'k' "
+                          "could not be loaded", UserWarning)
+            warnings.warn("a warning of the tiny fit", UserWarning)
+            return self
+
+        partial_fit = fit
+
+        def predict(self, X):
+            return np.zeros(len(X))
+
+    monkeypatch.setattr(_workers, "_warm_target", lambda estimator: estimator)
+    monkeypatch.setattr(_workers, "_small_copy", lambda estimator: Noisy())
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        warm_kernels(Noisy())
+    messages = [str(w.message) for w in record]
+    assert any(m.startswith("numba's on-disk cache") for m in messages), messages
+    assert not any("tiny fit" in m for m in messages), messages
+
+
 @pytest.mark.parametrize("class_weight", [{"spam": 5.0, "ham": 1.0}, "balanced"])
 def test_warm_kernels_ignores_class_weight(class_weight):
     # Before: "The classes, [0, 1, 2], are not in class_weight" for a dict naming

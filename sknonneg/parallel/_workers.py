@@ -122,7 +122,10 @@ def _warm(estimator, sparse):
         y, predict, extra = None, "transform", {}
     inputs = [X] + ([sp.csr_matrix(X)] if sparse else [])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # the tiny fit's warnings are not the user's
+        # ... but a damaged numba cache, found and rebuilt while compiling, is.
+        warnings.filterwarnings("default", message="numba's on-disk cache of sknonneg",
+                                category=UserWarning)
         for X_in in inputs:
             getattr(small.fit(X_in, y), predict)(X_in)
             clone(small).partial_fit(X_in, y, **extra)

@@ -69,7 +69,7 @@ from _common import (  # noqa: E402
     set_threads,
 )
 from sknonneg import DegenerateFitWarning, NonNegMLPClassifier  # noqa: E402
-from sknonneg.datasets import load_reuters  # noqa: E402
+from sknonneg.datasets import load_reuters, load_spambase  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ALL_SECTIONS = ("reuters", "tabular", "images", "mnist_adam")
@@ -193,11 +193,8 @@ def _adult(data_home):
 
 
 def _spambase(data_home):
-    import pandas as pd
-
-    df = pd.read_csv(Path(data_home) / "spambase.csv.gz")
-    y = df.iloc[:, -1].to_numpy().astype(int)
-    return df.iloc[:, :-1].to_numpy(dtype=float), y
+    X, y = load_spambase(data_home=data_home)
+    return X.to_numpy(dtype=float), y  # an array: no ColumnTransformer (_preprocessor)
 
 
 def _preprocessor(scaler, X):

@@ -86,7 +86,6 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit, logsumexp
@@ -123,7 +122,7 @@ from _common import (
     set_threads,
     versions,
 )
-from sknonneg import NonNegMLPClassifier
+from sknonneg import NonNegMLPClassifier, datasets
 from sknonneg.datasets import load_reuters
 from sknonneg.robustness import additive_evasion_attack, monotone_certificate
 
@@ -363,9 +362,8 @@ def dilution_attack(est, X, length, max_words, n_words=48):
 
 
 def load_spambase(data_home):
-    df = pd.read_csv(f"{data_home}/spambase.csv.gz")
-    X = df.drop(columns="is_spam").to_numpy(np.float64)
-    return X, df["is_spam"].to_numpy(), list(df.columns[:-1])
+    X, y = datasets.load_spambase(data_home=data_home)
+    return X.to_numpy(np.float64), y, list(X.columns)
 
 
 def load_reuters_counts(data_home, quick):

@@ -791,7 +791,7 @@ def test_tabular_loaders_read_the_data_home(tmp_path, small_tabular_files):
 
     import pandas as pd
 
-    from sknonneg.datasets import load_adult, load_auto_mpg, load_compas
+    from sknonneg.datasets import load_adult, load_auto_mpg, load_compas, load_spambase
 
     with gzip.open(tmp_path / "autompg.csv.gz", "wt") as f:
         f.write("cylinders,displacement,horsepower,weight,acceleration,model_year,"
@@ -818,6 +818,13 @@ def test_tabular_loaders_read_the_data_home(tmp_path, small_tabular_files):
     X, y = load_compas(data_home=tmp_path)
     assert X.shape == (2, 9) and list(y) == [1, 0]  # 7 features + 2 races present
     assert list(X["charge_felony"]) == [1.0, 0.0]
+    (tmp_path / "spambase.csv.gz").write_bytes(gzip.compress(_SPAMBASE_CSV.encode()))
+    X, y = load_spambase(data_home=tmp_path)
+    assert X.shape == (2, 57) and list(y) == [1, 0] and y.dtype == np.int64
+    assert list(X.columns) == _tabular.SPAMBASE_COLUMNS
+    assert (X.dtypes == np.float64).all()
+    assert list(X["word_freq_make"]) == [0.0, 0.21]
+    assert list(X["capital_run_length_total"]) == [278.0, 1028.0]
     with pytest.raises(FileNotFoundError, match="adult.data.gz"):
         load_adult(data_home=tmp_path)
     with pytest.raises(ValueError, match="subset"):
@@ -832,8 +839,10 @@ def test_tabular_loaders_read_the_data_home(tmp_path, small_tabular_files):
     ("load_adult", "adult.data.gz", gzip.compress(b"x\x00\xff\xfe,1\n" * 3)),
     ("load_adult", "adult.data.gz", b""),
     ("load_adult", "adult.data.gz", gzip.compress(b"")),
+    ("load_spambase", "spambase.csv.gz", gzip.compress(b"a,is_spam\n1,0\n")),
+    ("load_spambase", "spambase.csv.gz", b"not gzip at all"),
 ], ids=["not-gzip", "compas-columns", "auto-mpg-not-numeric", "adult-binary",
-        "adult-empty", "adult-empty-gzip"])
+        "adult-empty", "adult-empty-gzip", "spambase-columns", "spambase-not-gzip"])
 def test_tabular_loaders_name_a_file_they_cannot_parse(tmp_path, loader, filename,
                                                        content):
     # Before: BadGzipFile without the path, or AttributeError / KeyError from deep
@@ -853,6 +862,7 @@ def test_tabular_loaders_name_a_file_they_cannot_parse(tmp_path, loader, filenam
     ("load_compas", "github.com/propublica/compas-analysis"),
     ("load_auto_mpg", "archive.ics.uci.edu/dataset/9/auto+mpg"),
     ("load_adult", "archive.ics.uci.edu/dataset/2/adult"),
+    ("load_spambase", "archive.ics.uci.edu/dataset/94/spambase"),
 ])
 def test_tabular_loaders_say_where_a_missing_file_comes_from(tmp_path, loader, source):
     import sknonneg.datasets as datasets
@@ -923,9 +933,16 @@ _COMPAS_CSV = (
 _ADULT_ROW = ("39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, "
               "Not-in-family, White, Male, 2174, 0, 40, United-States, {}\n")
 _ADULT_CSV = _ADULT_ROW.format("<=50K") + _ADULT_ROW.format(">50K")
+# UCI's 57 names and is_spam, then two mails (spam, not): 54 frequencies and 3 runs.
+_SPAMBASE_CSV = (
+    ",".join(_tabular.SPAMBASE_COLUMNS + ["is_spam"]) + "\n"
+    + ",".join(["0.0"] * 51 + ["0.778", "0.0", "0.0", "3.756", "61.0", "278.0", "1"])
+    + "\n"
+    + ",".join(["0.21"] + ["0.0"] * 53 + ["5.114", "101.0", "1028.0", "0"]) + "\n")
 _TABULAR = {"load_compas": ("compas-scores-two-years.csv.gz", _COMPAS_CSV),
             "load_auto_mpg": ("autompg.csv.gz", _AUTO_MPG_CSV),
-            "load_adult": ("adult.data.gz", _ADULT_CSV)}
+            "load_adult": ("adult.data.gz", _ADULT_CSV),
+            "load_spambase": ("spambase.csv.gz", _SPAMBASE_CSV)}
 
 
 def _cut_last_line(text, keep_fields):
@@ -966,6 +983,19 @@ def test_tabular_loaders_refuse_a_row_cut_short(tmp_path, loader, keep,
      "no acceleration"),
     ("load_adult", ">50K\n", "maybe\n", r"income must be one of .*'maybe'"),
     ("load_adult", " 2174,", " ,", "no capital-gain"),
+    ("load_spambase", "1028.0,0\n", "1028.0,2\n", r"is_spam must be one of "
+                                                 r"\[0, 1\], got 2 in 1 row"),
+    ("load_spambase", "278.0,1\n", "278.0,0.5\n", r"is_spam .* got 0\.5"),
+    ("load_spambase", "1028.0,0\n", "1028.0,\n", "no is_spam"),
+    # The evasion setting relies on features >= 0 (adding words only raises them).
+    ("load_spambase", "\n0.21,", "\n-0.21,", r"every feature must be a finite number "
+                                             r">= 0, 1 value\(s\) are not, the first "
+                                             r"is word_freq_make = -0\.21 in data "
+                                             r"row 2"),
+    ("load_spambase", "3.756,", "inf,", "capital_run_length_average = inf in data "
+                                       "row 1"),
+    ("load_spambase", "0.778,", "often,", "could not convert string to float"),
+    ("load_spambase", "0.778,", ",", "no char_freq_!"),
 ])
 def test_tabular_loaders_refuse_missing_values_and_bad_targets(tmp_path, loader, old,
                                                                new, match):
@@ -981,7 +1011,7 @@ def test_tabular_loaders_refuse_missing_values_and_bad_targets(tmp_path, loader,
 def test_real_tabular_files_load_with_their_shapes():
     # The shapes of the shared data's README (and the docstrings): the checks of a
     # row cut short refuse none of the real rows.
-    from sknonneg.datasets import load_adult, load_auto_mpg, load_compas
+    from sknonneg.datasets import load_adult, load_auto_mpg, load_compas, load_spambase
 
     home = _real_data_home("compas-scores-two-years.csv.gz")
     X, y = load_compas(data_home=home)
@@ -992,16 +1022,23 @@ def test_real_tabular_files_load_with_their_shapes():
         filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
         X, y = load_adult(subset, data_home=_real_data_home(filename))
         assert X.shape == (n_rows, 14) and set(y) == {0, 1}
+    X, y = load_spambase(data_home=_real_data_home("spambase.csv.gz"))
+    assert X.shape == (4597, 57) and (X.dtypes == np.float64).all()
+    assert list(X.columns) == _tabular.SPAMBASE_COLUMNS  # the file's header's order
+    assert (X.to_numpy() >= 0).all() and y.dtype == np.int64
+    assert np.bincount(y).tolist() == [2785, 1812]  # the shared data's README
 
 
 # --------------------------------------- tabular loaders: rows missing, verify=True
 _TABULAR_REAL = [("load_compas", "compas-scores-two-years.csv.gz", None),
                  ("load_auto_mpg", "autompg.csv.gz", None),
                  ("load_adult", "adult.data.gz", "train"),
-                 ("load_adult", "adult.test.gz", "test")]
+                 ("load_adult", "adult.test.gz", "test"),
+                 ("load_spambase", "spambase.csv.gz", None)]
 # The rows the docstrings promise, and the sha256 of the shared data's README.
 _TABULAR_ROWS = {"compas-scores-two-years.csv.gz": 6172, "autompg.csv.gz": 392,
-                 "adult.data.gz": 32561, "adult.test.gz": 16281}
+                 "adult.data.gz": 32561, "adult.test.gz": 16281,
+                 "spambase.csv.gz": 4597}
 _TABULAR_SHA256 = {
     "compas-scores-two-years.csv.gz":
         "9c82d38dc1990fafc7a216ec2bc42d7de4ebf4f2a1bb86678da2e8a5cd774ccb",
@@ -1011,6 +1048,8 @@ _TABULAR_SHA256 = {
         "79d673241aeed099ca33f8cfca8928cf5223509841c9857b1af0d5d6326467ab",
     "adult.test.gz":
         "cf86718d77ed3ab47d59b5277fff2b14b2c2fae24e14d4b09a365d006fb1025e",
+    "spambase.csv.gz":
+        "82dc5f470ec14a2c5cf2484a8e20e839736936d7990ac96c7e90b0048390c5f8",
 }
 
 
@@ -1022,7 +1061,8 @@ def _load_tabular(loader, subset, **kwargs):
 
 
 @pytest.mark.parametrize("loader, filename, subset", _TABULAR_REAL,
-                         ids=["compas", "auto-mpg", "adult-train", "adult-test"])
+                         ids=["compas", "auto-mpg", "adult-train", "adult-test",
+                              "spambase"])
 def test_tabular_loaders_refuse_a_file_with_half_its_lines(tmp_path, loader, filename,
                                                            subset):
     # Before: a valid gzip of the first half of the lines (cut at a line end, or a
@@ -1051,7 +1091,8 @@ def test_tabular_loaders_refuse_another_number_of_rows(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("loader, filename, subset", _TABULAR_REAL,
-                         ids=["compas", "auto-mpg", "adult-train", "adult-test"])
+                         ids=["compas", "auto-mpg", "adult-train", "adult-test",
+                              "spambase"])
 def test_tabular_loaders_verify_the_sha256(tmp_path, loader, filename, subset):
     # Before: no verify= option (TypeError), unlike load_mnist and load_reuters.
     real = _real_data_home(filename) / filename

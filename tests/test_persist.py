@@ -369,6 +369,27 @@ def test_load_refuses_a_fitted_field_of_the_wrong_type(tmp_path, key, content,
         persist.load(path)
 
 
+@pytest.mark.parametrize("name", ["predict_proba", "_fitted_gain", "_build_layout",
+                                  "_check_fitted_state"])
+def test_load_refuses_an_attribute_that_would_replace_a_method(tmp_path, name):
+    # A file sets the instance's attributes. Before: predict_proba=4 (or the
+    # check's own name) loaded, and the method was gone; _fitted_gain=4 was a raw
+    # TypeError "'int' object is not callable" rather than the file's error.
+    path = tmp_path / "clf.skops"
+    persist.dump(_fitted("clf-logistic"), path)
+    schema, files = _read(path)
+    state = schema["content"]
+    node = copy.deepcopy(state["content"]["n_features_in_"])
+    node["__id__"] = next(_FRESH_ID)
+    state["content"][name] = node
+    state["key_types"]["content"].append(copy.deepcopy(state["key_types"]["content"][0]))
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
+                       r"NonNegMLPClassifier: its attribute\(s\) \['" + name
+                       + r"'\] would replace the method"):
+        persist.load(path)
+
+
 # ------------------------------------------------------------- damaged files
 def _clf_file(tmp_path):
     path = tmp_path / "clf.skops"

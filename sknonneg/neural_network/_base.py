@@ -463,6 +463,15 @@ class BaseNetwork(BaseEstimator):
         an error here rather than a wrong prediction, an overstated Lipschitz bound
         or certificate, or a read out of bounds in a kernel. Not fitted: nothing
         to check."""
+        # A file sets the instance's attributes: one named like a method of the
+        # class would replace it for every later call (before: a file giving
+        # predict_proba=4 loaded, and predict_proba raised "'int' object is not
+        # callable"; a trusted callable would have computed something else).
+        shadowing = sorted(name for name in vars(self)
+                           if callable(getattr(type(self), name, None)))
+        if shadowing:
+            fail(f"its attribute(s) {shadowing} would replace the method(s) of that "
+                 "name")
         if not hasattr(self, "_theta"):
             return  # not fitted
         layout, theta = getattr(self, "_layout", None), self._theta

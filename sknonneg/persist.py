@@ -413,4 +413,9 @@ def _check_network(est, file):
 
     # Looked up on the class: the file sets the instance's attributes, and one
     # named like the method would replace the check.
-    type(est)._check_fitted_state(est, fail)
+    try:
+        type(est)._check_fitted_state(est, fail)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        # Before: a file without classes_ (or another field the checks read)
+        # escaped as the raw AttributeError, not naming the file.
+        fail(f"checking its fitted state failed ({type(exc).__name__}: {exc})")

@@ -98,3 +98,48 @@ def test_every_kernel_dispatcher_guards_its_cache():
                 dispatchers[f"{module.__name__}.{name}"] = value
     assert len(dispatchers) > 50
     assert [n for n, d in dispatchers.items() if not support.cache_guarded(d)] == []
+
+
+def test_an_intact_cache_file_is_kept_and_the_error_raised(tmp_path):
+    # Before: any error while loading a kernel from the cache (other than OSError)
+    # removed that signature's data file and warned it was damaged, also when the
+    # file was intact and the error came from elsewhere: in every process, the
+    # real error hidden. Now only a file that does not parse as a pickle goes.
+    import pickle
+    import types
+    import warnings
+
+    from sknonneg._kernels import support
+
+    intact = tmp_path / "k-1.py311.1.nbc"
+    intact.write_bytes(pickle.dumps({"compiled": [1.0, 2.0]}, protocol=-1))
+    assert not support._pickle_damaged(intact)
+    cut = tmp_path / "cut.nbc"
+    cut.write_bytes(intact.read_bytes()[:-3])
+    garbled = tmp_path / "garbled.nbc"
+    garbled.write_bytes(b"\x80\x05garbled")
+    assert support._pickle_damaged(cut) and support._pickle_damaged(garbled)
+
+    def failing_load(sig, target_context):
+        raise ImportError("a module the compiled code needs")
+
+    cache_file = types.SimpleNamespace(
+        _index_path=str(tmp_path / "k-1.py311.nbi"),
+        _load_index=lambda: {("sig", "codegen"): intact.name},
+        _data_path=lambda name: str(tmp_path / name))
+    cache = types.SimpleNamespace(
+        load_overload=failing_load, save_overload=lambda sig, data: None,
+        _index_key=lambda sig, codegen: (sig, codegen), _cache_file=cache_file)
+    dispatcher = types.SimpleNamespace(_cache=cache, __name__="k")
+    support._guard_cache(dispatcher)
+    context = types.SimpleNamespace(codegen=lambda: "codegen")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ImportError, match="a module the compiled code needs"):
+            cache.load_overload("sig", context)
+    assert intact.exists()
+    # The same error with the data file garbled: removed, warned, recompiled.
+    intact.write_bytes(b"\x80\x05garbled")
+    with pytest.warns(UserWarning, match="removed the damaged cache file"):
+        assert cache.load_overload("sig", context) is None
+    assert not intact.exists()

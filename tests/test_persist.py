@@ -370,7 +370,8 @@ def test_load_refuses_a_fitted_field_of_the_wrong_type(tmp_path, key, content,
 
 
 @pytest.mark.parametrize("name", ["predict_proba", "_fitted_gain", "_build_layout",
-                                  "_check_fitted_state"])
+                                  "_check_fitted_state", "_set_fitted_layers",
+                                  "_FITTED_PARAMS", "_parameter_constraints"])
 def test_load_refuses_an_attribute_that_would_replace_a_method(tmp_path, name):
     # A file sets the instance's attributes. Before: predict_proba=4 (or the
     # check's own name) loaded, and the method was gone; _fitted_gain=4 was a raw
@@ -386,7 +387,35 @@ def test_load_refuses_an_attribute_that_would_replace_a_method(tmp_path, name):
     _write(path, schema, files)
     with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
                        r"NonNegMLPClassifier: its attribute\(s\) \['" + name
-                       + r"'\] would replace the method"):
+                       + r"'\] would replace the method\(s\) or class attribute"):
+        persist.load(path)
+
+
+def test_load_names_the_file_for_a_missing_field_and_a_theta_of_another_dtype(
+        tmp_path):
+    # Before: a file without classes_ escaped as the raw AttributeError of the
+    # check; a float32 _theta of the right shape was "its parameters have shape
+    # (23,), its layout needs (23,)".
+    path = tmp_path / "clf.skops"
+    persist.dump(_fitted("clf-logistic"), path)
+    schema, files = _read(path)
+    state = schema["content"]
+    del state["key_types"]["content"][list(state["content"]).index("classes_")]
+    del state["content"]["classes_"]
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
+                       r"NonNegMLPClassifier: checking its fitted state failed "
+                       r"\(AttributeError: .*classes_"):
+        persist.load(path)
+    persist.dump(_fitted("clf-logistic"), path)
+    schema, files = _read(path)
+    node = _node(schema, "_theta")
+    theta = _get_array(files, node)
+    _set_array(files, node, theta.astype(np.float32))
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match=re.escape(
+            f"its parameters are ndarray of dtype float32 and shape {theta.shape}, "
+            f"its layout needs float64 of shape {theta.shape}")):
         persist.load(path)
 
 

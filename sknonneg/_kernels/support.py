@@ -111,9 +111,30 @@ def _damaged_cache_files(cache, sig, target_context):
         return [cache_file._index_path]
     try:
         name = overloads.get(cache._index_key(sig, target_context.codegen()))
-        return [] if name is None else [cache_file._data_path(name)]
+        path = None if name is None else cache_file._data_path(name)
     except Exception:
         return []
+    return [] if path is None or not _pickle_damaged(path) else [path]
+
+
+def _pickle_damaged(path):
+    """Whether the data file ``path`` (numba writes one pickle) is cut short or
+    garbled: read with ``pickletools.genops``, which parses the opcodes and runs
+    nothing. An intact file whose loading failed for another reason (an import in
+    the pickled code, say) is not removed: that error is raised (before, any
+    error removed the file, warning that it was damaged, in every process)."""
+    import pickletools
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        for _ in pickletools.genops(data):
+            pass
+    except OSError:
+        return False
+    except Exception:
+        return True
+    return False
 
 
 def _index_damaged(cache_file):
@@ -170,8 +191,10 @@ def _guard_cache(dispatcher):
         except OSError:
             raise  # numba's own handling (a missing file is not an error)
         except Exception as error:
-            _remove_damaged(cache, _damaged_cache_files(cache, sig, target_context),
-                            name, error)
+            damaged = _damaged_cache_files(cache, sig, target_context)
+            if not damaged:
+                raise  # not a damaged file: numba's error, as it raised it
+            _remove_damaged(cache, damaged, name, error)
             return None  # numba compiles, then saves (save_overload)
 
     def save_overload(sig, data):

@@ -450,7 +450,9 @@ class BaseNetwork(BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__(state)
         if "_theta" in state:
-            self._set_fitted_layers(self._theta)
+            # Through the class: the state may hold an attribute of that name
+            # (refused by persist.load's check, which runs after this).
+            type(self)._set_fitted_layers(self, self._theta)
 
     # ------------------------------------------------------------ loaded state
     def _check_fitted_state(self, fail):
@@ -467,11 +469,12 @@ class BaseNetwork(BaseEstimator):
         # class would replace it for every later call (before: a file giving
         # predict_proba=4 loaded, and predict_proba raised "'int' object is not
         # callable"; a trusted callable would have computed something else).
-        shadowing = sorted(name for name in vars(self)
-                           if callable(getattr(type(self), name, None)))
+        # Class attributes that are not methods too (_FITTED_PARAMS,
+        # _parameter_constraints, which the checks below read).
+        shadowing = sorted(name for name in vars(self) if hasattr(type(self), name))
         if shadowing:
-            fail(f"its attribute(s) {shadowing} would replace the method(s) of that "
-                 "name")
+            fail(f"its attribute(s) {shadowing} would replace the method(s) or class "
+                 "attribute(s) of that name")
         if not hasattr(self, "_theta"):
             return  # not fitted
         layout, theta = getattr(self, "_layout", None), self._theta
@@ -479,8 +482,12 @@ class BaseNetwork(BaseEstimator):
             fail("its parameter layout is missing")
         if not (isinstance(theta, np.ndarray) and theta.dtype == np.float64
                 and theta.shape == (layout.n_params,)):
-            fail(f"its parameters have shape {getattr(theta, 'shape', None)}, its "
-                 f"layout needs ({layout.n_params},)")
+            # Before: a float32 theta of the right shape was "shape (23,), its
+            # layout needs (23,)".
+            fail(f"its parameters are {type(theta).__name__} of dtype "
+                 f"{getattr(theta, 'dtype', None)} and shape "
+                 f"{getattr(theta, 'shape', None)}, its layout needs float64 of shape "
+                 f"({layout.n_params},)")
         if not np.all(np.isfinite(theta)):
             fail("its parameters are not all finite")
         box = getattr(layout, "box", None)

@@ -8,7 +8,7 @@ fitted layers and their forward pass, and what is read from them (``transform``,
 output: ``_output_type()`` (the loss: ``"softmax"``, ``"logistic"`` or
 ``"squared_error"``), ``_monotone_output()`` (for ``check_monotone_network``), its
 targets and its prediction. It may refine ``_positive_layers`` (the regressor's
-``positive="auto"``) and ``_init_output``.
+``positive="auto"``) and refine ``BaseNetwork._init_output``.
 """
 
 import numpy as np

@@ -148,9 +148,9 @@ def _index_damaged(cache_file):
     return False
 
 
-def _remove_damaged(cache, paths, name, error, saving=False):
-    """Removes ``paths`` (damaged cache files of kernel ``name``) and warns;
-    ``saving``: found when saving the compiled kernel, not when loading it."""
+def _remove_damaged(paths, name, error, saving=False):
+    """Removes ``paths`` (damaged cache files of kernel ``name``, at least one) and
+    warns; ``saving``: found when saving the compiled kernel, not when loading it."""
     kept = []
     for path in paths:
         try:
@@ -159,10 +159,7 @@ def _remove_damaged(cache, paths, name, error, saving=False):
             pass
         except OSError:
             kept.append(path)
-    if not paths:
-        what = ("no damaged file was found in "
-                f"{os.path.dirname(cache._cache_file._index_path)}")
-    elif kept:
+    if kept:
         what = f"the damaged cache file(s) {', '.join(paths)} could not all be removed"
     else:
         what = f"removed the damaged cache file(s) {', '.join(paths)}"
@@ -194,7 +191,7 @@ def _guard_cache(dispatcher):
             damaged = _damaged_cache_files(cache, sig, target_context)
             if not damaged:
                 raise  # not a damaged file: numba's error, as it raised it
-            _remove_damaged(cache, damaged, name, error)
+            _remove_damaged(damaged, name, error)
             return None  # numba compiles, then saves (save_overload)
 
     def save_overload(sig, data):
@@ -207,7 +204,7 @@ def _guard_cache(dispatcher):
         except Exception as error:
             if not _index_damaged(cache_file):
                 raise
-            _remove_damaged(cache, [cache_file._index_path], name, error, saving=True)
+            _remove_damaged([cache_file._index_path], name, error, saving=True)
         return save(sig, data)
 
     load_overload.sknonneg_guard = save_overload.sknonneg_guard = True

@@ -337,8 +337,16 @@ def load(file, *, trusted=()):
     except (ValueError, IndexError, TypeError, KeyError, AttributeError) as exc:
         raise ValueError(f"{file!s} does not hold a consistent estimator: building it "
                          f"failed with {type(exc).__name__}: {exc}") from exc
-    for estimator in _networks(obj):
-        _check_network(estimator, file)
+    from .neural_network._base import BaseNetwork
+
+    objects = list(_sknonneg_objects(obj))
+    # First every object's own attribute names (a layout's too: the networks'
+    # checks below call its methods), then the networks' fitted state.
+    for item in objects:
+        _check_not_shadowing(item, file)
+    for item in objects:
+        if isinstance(item, BaseNetwork):
+            _check_network(item, file)
     return obj
 
 
@@ -368,36 +376,53 @@ def _has_type(name):
             f"{getattr(found, '__qualname__', '')}" == name)
 
 
-def _networks(obj):
-    """sknonneg networks (classifiers, regressors, autoencoders) in ``obj``: itself,
-    or anywhere in the attributes of the objects it holds (a Pipeline's steps, a
-    search's ``best_estimator_``, a ``TransformedTargetRegressor``'s
-    ``regressor_``, a ``ColumnTransformer``'s ``transformers_``, lists, tuples,
-    dicts and object arrays of those), each object visited once."""
+def _sknonneg_objects(obj):
+    """The objects of sknonneg's own types in ``obj``: itself, or anywhere in the
+    attributes of the objects it holds (a Pipeline's steps, a search's
+    ``best_estimator_``, a ``TransformedTargetRegressor``'s ``regressor_``, a
+    ``ColumnTransformer``'s ``transformers_``, a network's layout and layers, lists,
+    tuples, dicts and object arrays of those), each object visited once, parents
+    before what they hold."""
     import numbers
 
     import numpy as np
 
-    from .neural_network._base import BaseNetwork
-
-    seen, stack = set(), [obj]
-    while stack:
-        item = stack.pop()
+    seen, queue = set(), [obj]
+    while queue:
+        item = queue.pop(0)
         if id(item) in seen or item is None or isinstance(
                 item, (str, bytes, numbers.Number, type)):
             continue
         seen.add(id(item))
-        if isinstance(item, BaseNetwork):
+        if type(item).__module__.partition(".")[0] == "sknonneg":
             yield item
         if isinstance(item, np.ndarray):
             if item.dtype == object:
-                stack.extend(item.ravel().tolist())
+                queue.extend(item.ravel().tolist())
         elif isinstance(item, dict):
-            stack.extend(item.values())
+            queue.extend(item.values())
         elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
+            queue.extend(item)
         elif hasattr(item, "__dict__"):
-            stack.extend(vars(item).values())
+            queue.extend(vars(item).values())
+
+
+def _check_not_shadowing(item, file):
+    """A file sets the attributes of the objects it builds: one named like a method
+    or class attribute of the type would replace it for every later call (before:
+    a file giving ``predict_proba=4`` loaded, and ``predict_proba`` raised "'int'
+    object is not callable"; a trusted callable would have computed something else;
+    ``_FITTED_PARAMS`` or ``_parameter_constraints`` switched the checks off; a
+    layout's ``pack=4`` loaded and broke the next warm start). Refused for every
+    object of sknonneg's types (networks, their layouts, layers and solvers,
+    ``RampTransformer``)."""
+    shadowing = sorted(name for name in getattr(item, "__dict__", {})
+                       if hasattr(type(item), name))
+    if shadowing:
+        raise ValueError(
+            f"{file!s} holds an inconsistent {type(item).__name__}: its attribute(s) "
+            f"{shadowing} would replace the method(s) or class attribute(s) of that "
+            "name.")
 
 
 def _check_network(est, file):

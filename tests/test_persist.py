@@ -369,25 +369,69 @@ def test_load_refuses_a_fitted_field_of_the_wrong_type(tmp_path, key, content,
         persist.load(path)
 
 
-@pytest.mark.parametrize("name", ["predict_proba", "_fitted_gain", "_build_layout",
-                                  "_check_fitted_state", "_set_fitted_layers",
-                                  "_FITTED_PARAMS", "_parameter_constraints"])
-def test_load_refuses_an_attribute_that_would_replace_a_method(tmp_path, name):
+def _add_attribute(schema, keys, name):
+    """Adds an int attribute ``name`` to the state of the object at ``keys``
+    (a copy of the network's ``n_features_in_`` node, under a fresh id)."""
+    node = copy.deepcopy(_node(schema, "n_features_in_"))
+    node["__id__"] = next(_FRESH_ID)
+    state = _node(schema, *keys)["content"] if keys else schema["content"]
+    state["content"][name] = node
+    state["key_types"]["content"].append(
+        copy.deepcopy(state["key_types"]["content"][0]))
+
+
+@pytest.mark.parametrize("keys, owner, name", [
+    *[((), "NonNegMLPClassifier", name)
+      for name in ["predict_proba", "_fitted_gain", "_build_layout",
+                   "_check_fitted_state", "_set_fitted_layers", "_FITTED_PARAMS",
+                   "_parameter_constraints"]],
+    # The network's layout (before this, only the network itself was checked:
+    # a layout's pack=4 loaded, and the next warm start failed).
+    (("_layout",), "ParameterLayout", "pack"),
+    (("_layout",), "ParameterLayout", "project"),
+])
+def test_load_refuses_an_attribute_that_would_replace_a_method(tmp_path, keys,
+                                                               owner, name):
     # A file sets the instance's attributes. Before: predict_proba=4 (or the
     # check's own name) loaded, and the method was gone; _fitted_gain=4 was a raw
     # TypeError "'int' object is not callable" rather than the file's error.
+    from sknonneg._engine.layout import ParameterLayout
+
+    if owner == "ParameterLayout":
+        assert hasattr(ParameterLayout, name)
     path = tmp_path / "clf.skops"
     persist.dump(_fitted("clf-logistic"), path)
     schema, files = _read(path)
-    state = schema["content"]
-    node = copy.deepcopy(state["content"]["n_features_in_"])
-    node["__id__"] = next(_FRESH_ID)
-    state["content"][name] = node
-    state["key_types"]["content"].append(copy.deepcopy(state["key_types"]["content"][0]))
+    _add_attribute(schema, keys, name)
     _write(path, schema, files)
-    with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
-                       r"NonNegMLPClassifier: its attribute\(s\) \['" + name
+    with pytest.raises(ValueError, match=f"clf.skops holds an inconsistent {owner}: "
+                       r"its attribute\(s\) \['" + name
                        + r"'\] would replace the method\(s\) or class attribute"):
+        persist.load(path)
+
+
+def test_load_refuses_a_shadowing_attribute_of_a_ramp_transformer(tmp_path):
+    # Not a network: before, only networks were checked, and a RampTransformer
+    # in a pipeline loaded with transform=4.
+    from sklearn.datasets import load_digits
+
+    from sknonneg.preprocessing import RampTransformer
+
+    X, y = load_digits(return_X_y=True)
+    pipe = make_pipeline(RampTransformer(n_knots=3), NonNegMLPClassifier(
+        hidden_layer_sizes=(3,), max_iter=3, random_state=0)).fit(X[:200], y[:200])
+    path = tmp_path / "pipe.skops"
+    persist.dump(pipe, path)
+    schema, files = _read(path)
+    ramp = schema["content"]["content"]["steps"]["content"][0]["content"][1]
+    node = copy.deepcopy(ramp["content"]["content"]["n_features_in_"])
+    node["__id__"] = next(_FRESH_ID)
+    ramp["content"]["content"]["transform"] = node
+    ramp["content"]["key_types"]["content"].append(
+        copy.deepcopy(ramp["content"]["key_types"]["content"][0]))
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="pipe.skops holds an inconsistent "
+                       r"RampTransformer: its attribute\(s\) \['transform'\]"):
         persist.load(path)
 
 

@@ -465,16 +465,6 @@ class BaseNetwork(BaseEstimator):
         an error here rather than a wrong prediction, an overstated Lipschitz bound
         or certificate, or a read out of bounds in a kernel. Not fitted: nothing
         to check."""
-        # A file sets the instance's attributes: one named like a method of the
-        # class would replace it for every later call (before: a file giving
-        # predict_proba=4 loaded, and predict_proba raised "'int' object is not
-        # callable"; a trusted callable would have computed something else).
-        # Class attributes that are not methods too (_FITTED_PARAMS,
-        # _parameter_constraints, which the checks below read).
-        shadowing = sorted(name for name in vars(self) if hasattr(type(self), name))
-        if shadowing:
-            fail(f"its attribute(s) {shadowing} would replace the method(s) or class "
-                 "attribute(s) of that name")
         if not hasattr(self, "_theta"):
             return  # not fitted
         layout, theta = getattr(self, "_layout", None), self._theta

@@ -31,7 +31,7 @@ from sknonneg.robustness import (
     additive_evasion_attack,
     monotone_certificate,
 )
-from sknonneg.robustness._networks import fitted_gain, network_of
+from sknonneg.robustness._networks import network_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -79,7 +79,7 @@ def unconstrained(data):
 def test_gradient_matches_decision_function_and_finite_differences(data, params):
     X, y = data
     clf = _net(**params).fit(X, y)
-    net = network_of(clf, X)
+    net = network_of(clf)
     logits = net.logits(X)
     own = clf.decision_function(X)
     ours = logits.ravel() if logits.shape[1] == 1 else logits[:, 1] - logits[:, 0]
@@ -103,7 +103,10 @@ def test_fitted_gain_found_when_parameter_changed_after_fit(data):
     expected = clf.decision_function(X)
     clf.set_params(gain=5.0)  # prediction keeps using the fitted gain, 2.0
     np.testing.assert_allclose(clf.decision_function(X), expected)
-    assert fitted_gain(clf, X) == pytest.approx(2.0, rel=1e-6)
+    assert clf.gain_ == pytest.approx(2.0, rel=1e-6)
+    clf.gain = 5.0  # nor does the network the attack and certificate read
+    np.testing.assert_allclose(network_of(clf).logits(X).ravel(), expected, rtol=1e-9,
+                               atol=1e-9)
 
 
 def test_mlpclassifier_logits_match_its_probabilities(data):
@@ -438,7 +441,7 @@ def test_soft_vote_log_odds_and_gradient(data):
     vote = _vote([_net(random_state=1), _net(output="softmax", positive=False),
                   LogisticRegression(), MLPClassifier(4, max_iter=50, random_state=0)],
                  weights=[1, 2, 0.5, 0]).fit(X, y)
-    net = network_of(vote, X)
+    net = network_of(vote)
     P = vote.predict_proba(X)
     np.testing.assert_allclose(net.logits(X).ravel(), np.log(P[:, 1] / P[:, 0]),
                                rtol=1e-9, atol=1e-9)

@@ -157,12 +157,11 @@ class _Scorer:
                 kinds = None
                 self.no_gradient = str(exc)
         if kinds is not None:
-            Xt = self._prefix(X_probe[:256])
-            self.network = network_of(self.final, Xt)
+            self.network = network_of(self.final)
             if self.network is None and is_linear_classifier(self.final):
                 self.coef = dense_coef(self.final)
         elif isinstance(self.final, (MLPClassifier, VotingClassifier)):
-            self.network = network_of(self.final, self._prefix(X_probe[:256]))
+            self.network = network_of(self.final)
         # MLPClassifier has no decision_function and its probabilities round to
         # 0 / 1; a soft vote has probabilities only: both are scored by their
         # log-odds, computed from the members' weights.

@@ -14,15 +14,14 @@ per sample) with respect to ``x`` is obtained by the backward recursion
 
 sknonneg's :class:`~sknonneg.NonNegMLPClassifier` uses ``f(gain * t)``, ``f`` its
 fitted ``activation_`` (the sigmoid by default), with the gain it reached at the end
-of training, its public ``gain_`` (:func:`fitted_gain`).
+of training, its public ``gain_``.
 """
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, logsumexp
 
-__all__ = ["Network", "SoftVote", "dense_coef", "fitted_gain", "network_of",
-           "soft_vote_members"]
+__all__ = ["Network", "SoftVote", "dense_coef", "network_of", "soft_vote_members"]
 
 
 def _relu(t):
@@ -102,14 +101,6 @@ class Network:
         return delta @ self.coefs[0].T
 
 
-def fitted_gain(estimator, X_probe=None):
-    """The gain of a fitted :class:`~sknonneg.NonNegMLPClassifier`'s hidden units:
-    its ``gain_``, the end of the ``gain`` schedule that training reached, which
-    prediction uses (whatever ``set_params(gain=...)`` said since). ``X_probe`` is
-    not read: the gain is public, nothing is recovered from outputs."""
-    return float(estimator.gain_)
-
-
 def dense_coef(estimator):
     """A linear model's ``coef_`` as a float64 ndarray: a copy of it when
     ``sparsify()`` made it a SciPy sparse matrix (of shape ``(n_rows,
@@ -183,13 +174,13 @@ class SoftVote:
         return np.asarray(output_weights, dtype=np.float64)[:, :1] * grad
 
 
-def _soft_vote_of(voting, X_probe):
+def _soft_vote_of(voting):
     """A :class:`SoftVote` for a fitted binary ``VotingClassifier(voting="soft")``
     whose members (positive weights) are bare networks or ``LogisticRegression``
     (whose probabilities are the sigmoid of their log-odds), else None."""
     from sklearn.linear_model import LogisticRegression
 
-    if voting.voting != "soft" or len(voting.classes_) != 2 or X_probe is None:
+    if voting.voting != "soft" or len(voting.classes_) != 2:
         return None
     networks, weights = [], []
     for _, member, w in soft_vote_members(voting):
@@ -200,7 +191,7 @@ def _soft_vote_of(voting, X_probe):
         if isinstance(member, LogisticRegression) and member.coef_.shape[0] == 1:
             net = Network([dense_coef(member).T], [member.intercept_], "identity")
         else:
-            net = network_of(member, X_probe)
+            net = network_of(member)
         if net is None or net.coefs[-1].shape[1] > 2:
             return None
         networks.append(net)
@@ -208,7 +199,7 @@ def _soft_vote_of(voting, X_probe):
     return SoftVote(networks, weights) if networks else None
 
 
-def network_of(estimator, X_probe=None):
+def network_of(estimator):
     """A :class:`Network` for a fitted NonNegMLPClassifier or scikit-learn
     MLPClassifier, a :class:`SoftVote` for a soft vote of those, else None."""
     from sklearn.ensemble import VotingClassifier
@@ -217,12 +208,14 @@ def network_of(estimator, X_probe=None):
     from ..neural_network import NonNegMLPClassifier
 
     if isinstance(estimator, VotingClassifier):
-        return _soft_vote_of(estimator, X_probe)
+        return _soft_vote_of(estimator)
 
     if isinstance(estimator, NonNegMLPClassifier):
         return Network(estimator.coefs_, estimator.intercepts_,
                        getattr(estimator, "activation_", "logistic"),
-                       fitted_gain(estimator))
+                       # The gain prediction uses (the end of the schedule the fit
+                       # reached), whatever set_params(gain=...) said since.
+                       float(estimator.gain_))
     if isinstance(estimator, MLPClassifier):
         return Network(estimator.coefs_, estimator.intercepts_, estimator.activation)
     return None

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                      NonNegMLPRegressor)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -383,3 +384,42 @@ def test_partial_fit_layout_message_names_the_estimators_own_parameters(Est, lis
         est.partial_fit(X, Y)
     assert listed in str(info.value)
     assert "n_components" not in str(info.value)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier,
+                                 NonNegAutoencoder])
+def test_fitted_arrays_are_read_only_also_in_copies(Est, numba_kernels):
+    # Before: an in-place edit (pruning a unit, coefs_[0][:, 0] = 0) changed what
+    # predict computed, while a pickle, a deepcopy, a saved file and a warm start
+    # carried _theta, which it did not change: the copy predicted otherwise,
+    # silently. Refused now, in the original and in every copy.
+    import copy
+    import pickle
+    import warnings
+
+    from sklearn.datasets import load_digits
+
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    est = Est(max_iter=3, random_state=0)
+    target = {NonNegAutoencoder: None, NonNegMLPRegressor: y * 1.0}.get(Est, y % 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, target)
+    names = ["coefs_", "intercepts_", "components_"]
+    if Est is ABBAClassifier:
+        names += ["coefs_a_", "coefs_b_"]
+    copies = [est, pickle.loads(pickle.dumps(est)), copy.deepcopy(est)]
+    for fitted in copies:
+        for name in names:
+            value = getattr(fitted, name)
+            for array in ([value] if isinstance(value, np.ndarray) else value):
+                with pytest.raises(ValueError, match="read-only"):
+                    array[...] = 0.0
+    # Prediction runs on the numba kernels from the read-only arrays (copied
+    # writeable for them, kernel_array), and every copy predicts alike.
+    outputs = [fitted.transform(X) if Est is NonNegAutoencoder else fitted.predict(X)
+               for fitted in copies]
+    for out in outputs[1:]:
+        np.testing.assert_array_equal(out, outputs[0])

@@ -43,6 +43,9 @@ def test_huge_input_is_a_value_error_naming_X(Est, dtype, sparse, value):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_logistic_multiclass_very_negative_logits(Est, dtype):
     est = _est(Est, output="logistic", dtype=dtype).fit(X, Y)
+    # The fitted arrays are read-only; made writeable on purpose here, to build an
+    # extreme network (prediction reads them, as a pickle would not).
+    est.intercepts_[-1].flags.writeable = True
     est.intercepts_[-1][:] = -1e4  # every sigmoid underflows to 0
     if Est is ABBAClassifier:
         n = est.n_outputs_
@@ -88,6 +91,7 @@ def test_overflowing_prediction_is_a_value_error(Est):
     big = X.copy()
     big[0] = 1e38
     if Est is NonNegMLPClassifier:
+        est.coefs_[-1].flags.writeable = True  # read-only; edited on purpose
         est.coefs_[-1][:] = 1e38  # logits overflow float32
     # Refused before the forward pass (check_network_range): an overflowed weighted
     # sum saturates a sigmoid on either side, a finite and wrong output. Before, a

@@ -43,7 +43,14 @@ from .data import CSRInput
 
 __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "DenseLayer",
            "activation_function", "activation_slope_from_output",
-           "dense_activation_function", "dense_lipschitz_factor"]
+           "dense_activation_function", "dense_lipschitz_factor", "kernel_array"]
+
+def kernel_array(value, dtype):
+    """``value`` as a C-contiguous, writeable array of ``dtype`` for the kernels: the
+    array itself where it is one already, else a copy. A read-only array (the
+    fitted ``coefs_`` are) would be a type of its own to numba, compiled again."""
+    return np.require(value, dtype=dtype, requirements=("C", "W"))
+
 
 # Rows per block of ``sigmoid_backprop``'s scratch: a block of ``delta @ coef.T``
 # fills about this many bytes, well inside a core's L2 cache (64-512 rows of 150
@@ -389,8 +396,8 @@ class DenseLayer:
         With ``ctx.fixed_order``, the fixed-order kernels compute them (a row's
         outputs depend on that row only; ``sknonneg._kernels.fixed``)."""
         dtype = ctx.dtype
-        coef = np.ascontiguousarray(coef, dtype=dtype)
-        intercept = np.ascontiguousarray(intercept, dtype=dtype)
+        coef = kernel_array(coef, dtype)
+        intercept = kernel_array(intercept, dtype)
         # A CSR input is read as its three arrays; only the output layer's NumPy
         # product takes a scipy matrix (``tocsr`` copies the indices to int32).
         if isinstance(inputs, CSRInput):
@@ -687,7 +694,7 @@ class ABBALayer:
         k, nc, dtype = ctx.kernels, ctx.n_chunks, ctx.dtype
 
         def arr(value):
-            return np.ascontiguousarray(value, dtype=dtype)
+            return kernel_array(value, dtype)
 
         if self.role == LAST:
             logits = inputs[1] @ arr((coef_a - coef_b) / 2)

@@ -95,7 +95,11 @@ class ABBAClassifier(BaseNetworkClassifier):
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape ``(2 N_{l-1}, 2 N_l)``: the non-negative ABBA matrix
         ``[[A_l, B_l], [B_l, A_l]]`` of layer ``l`` (row convention; ``N_0`` is
-        ``n_features_in_``, and the last layer has ``2 n_outputs_`` units).
+        ``n_features_in_``, and the last layer has ``2 n_outputs_`` units). The
+        fitted arrays (``coefs_``, ``intercepts_``, ``coefs_a_``, ``coefs_b_``,
+        ``components_``) are read-only: they are derived from the fitted
+        parameters, which copies, pickles, saved files and warm starts carry, and
+        which the Lipschitz bounds are computed from.
     intercepts_ : list of ndarray
         ``intercepts_[l]`` of shape ``(2 N_l,)``: the biases ``[b_u, b_v]``.
     coefs_a_, coefs_b_ : list of ndarray
@@ -401,14 +405,16 @@ class ABBAClassifier(BaseNetworkClassifier):
                 coefs_a[i], coefs_b[i] = np.maximum(diff, 0.0), np.maximum(-diff, 0.0)
             coefs_a[i] *= c
             coefs_b[i] *= c
-        self.coefs_a_ = coefs_a
-        self.coefs_b_ = coefs_b
-        self.coefs_ = [np.block([[a, b], [b, a]]) for a, b in zip(coefs_a, coefs_b)]
-        self.intercepts_ = [np.concatenate([bu, bv]) for _, _, bu, bv in views]
+        self.coefs_a_ = self._read_only(coefs_a)
+        self.coefs_b_ = self._read_only(coefs_b)
+        self.coefs_ = self._read_only(
+            [np.block([[a, b], [b, a]]) for a, b in zip(coefs_a, coefs_b)])
+        self.intercepts_ = self._read_only(
+            [np.concatenate([bu, bv]) for _, _, bu, bv in views])
         # The first layer sees [x; -x]: its 2 N_1 units compute (A - B).T x and
         # (B - A).T x. That signed map is what inspection tools show as components.
         first = coefs_a[0] - coefs_b[0]
-        self.components_ = np.vstack([first.T, -first.T])
+        self.components_ = self._read_only(np.vstack([first.T, -first.T]))
         self.weight_constraints_ = ["abba"] * len(views)
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
             coefs_a, coefs_b)

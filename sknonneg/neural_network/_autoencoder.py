@@ -237,7 +237,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         reconstruction (before the decoder's sigmoid, if any).
     coefs_ : list of ndarray
         ``[W1, W2]``: encoder weights of shape (n_features, n_components) and
-        decoder weights of shape (n_components, n_features).
+        decoder weights of shape (n_components, n_features). The fitted arrays
+        (``coefs_``, ``intercepts_``, ``components_``) are read-only: they are
+        derived from the fitted parameters, which copies, pickles, saved files and
+        warm starts carry.
     intercepts_ : list of ndarray
         ``[b1, b2]``: the biases (free).
     weight_constraints_ : list of str
@@ -554,8 +557,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _set_fitted_layers(self, theta):
         coefs, intercepts = self._layout.arrays(theta)
-        self.coefs_ = coefs
-        self.intercepts_ = intercepts
+        self.coefs_ = self._read_only(coefs)
+        self.intercepts_ = self._read_only(intercepts)
         self.components_ = coefs[1]
         # The fitted decoder and constraints, not the current parameters: this also
         # runs on unpickling and persist.load (before, a set_params(decoder=...)

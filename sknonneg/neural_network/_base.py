@@ -441,6 +441,17 @@ class BaseNetwork(BaseEstimator):
     # estimator sent to a Dask worker or saved is about the size of its parameters.
     _THETA_LAYERS = ("coefs_", "intercepts_", "components_")
 
+    @staticmethod
+    def _read_only(arrays):
+        """``arrays`` (an array or a list of them), made read-only in place: the
+        fitted arrays derive from ``_theta``, which prediction of a copy, a pickle,
+        a saved file and a warm start read; an edit of one of them would change
+        some of those and not the others (and could break the sign constraints that
+        ``monotonic_cst_`` and the certificates rest on)."""
+        for array in ([arrays] if isinstance(arrays, np.ndarray) else arrays):
+            array.flags.writeable = False
+        return arrays
+
     def __getstate__(self):
         state = super().__getstate__()
         if "_theta" in state:

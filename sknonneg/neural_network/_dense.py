@@ -227,9 +227,9 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
     def _set_fitted_layers(self, theta):
         coefs, intercepts = self._layout.arrays(theta)
-        self.coefs_ = coefs
-        self.intercepts_ = intercepts
-        self.components_ = coefs[0].T
+        self.coefs_ = self._read_only(coefs)
+        self.intercepts_ = self._read_only(intercepts)
+        self.components_ = coefs[0].T  # a view: read-only too
         constraints = []
         for signs in self._layout.coef_signs:
             if np.all(signs > 0):

@@ -123,7 +123,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     Attributes
     ----------
     coefs_ : list of ndarray
-        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``.
+        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``. The fitted
+        arrays (``coefs_``, ``intercepts_``, ``components_``) are read-only: they
+        are derived from the fitted parameters, which copies, pickles, saved files
+        and warm starts carry, and which the sign constraints hold on.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i`` (free).
     components_ : ndarray of shape (n_hidden, n_features)

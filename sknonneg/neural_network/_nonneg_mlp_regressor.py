@@ -108,7 +108,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ----------
     coefs_ : list of ndarray
         ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i`` (of the
-        network on standardised targets, see Notes).
+        network on standardised targets, see Notes). The fitted arrays
+        (``coefs_``, ``intercepts_``, ``components_``) are read-only: they are
+        derived from the fitted parameters, which copies, pickles, saved files and
+        warm starts carry, and which the sign constraints hold on.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i``.
     components_ : ndarray of shape (n_hidden, n_features)

@@ -99,12 +99,24 @@ def test_monotone_expit():
 # -------------------------------------------------------------------- kernels
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 @pytest.mark.parametrize("flavour", [True, False])
-def test_kernels_equal_their_twins_bit_for_bit(dtype, flavour):
+@pytest.mark.parametrize("twin_path", ["accumulate", "blocks", "loop"])
+def test_kernels_equal_their_twins_bit_for_bit(dtype, flavour, twin_path, monkeypatch):
+    # The dense twin's two paths: every term at once (add.accumulate; in blocks of
+    # rows), or a loop over the columns (larger outputs).
+    fixed_twin = reference.fixed
+    limit = {"loop": 0}.get(twin_path, 10**9)
+    monkeypatch.setattr(fixed_twin, "ACCUMULATE_MAX_OUTPUTS", limit)
+    if twin_path == "blocks":
+        monkeypatch.setattr(fixed_twin, "_BLOCK_TERMS", 3 * 40 * 11 + 5)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(70, 40)) * (rng.random((70, 40)) < 0.3)
     X[5] = 0.0
     X = X.astype(dtype)
     coef = rng.normal(size=(40, 11)).astype(dtype)
+    # Zero weights of either sign: all-zero sums are +0 in the kernel.
+    coef[:, 3] = 0.0
+    coef[:, 4] = -0.0
+    coef[::2, 5] = -0.0
     csr = sp.csr_matrix(X)
     k = kernels(flavour)
     for n_chunks in (1, 3, 100):

@@ -1009,3 +1009,32 @@ def test_bools_are_refused_as_counts(cls, name, solver):
     with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
         est.partial_fit(X, y, **first)
     est.set_params(**{name: 1 if name != "n_components" else 2}).fit(X, y)  # an int
+
+
+def test_balanced_class_weight_counts_the_sample_weights():
+    # "balanced" counts each class with its sample weights, as LogisticRegression
+    # does: a row of weight 0 is a removed row. Before, the classes were counted
+    # unweighted, and the 30 rows of weight 0 changed the others' class weights
+    # (predicted probabilities 0.32 apart).
+    X, y = _data(seed=1)
+    y = np.where(y == 2, np.where(np.arange(90) % 3 == 0, 2, 1), y)  # unbalanced
+    sample_weight = np.ones(len(y))
+    sample_weight[(y == 1) & (np.arange(len(y)) % 2 == 0)] = 0.0
+    keep = sample_weight > 0
+    a = NonNegMLPClassifier(class_weight="balanced", **FAST).fit(
+        X, y, sample_weight=sample_weight)
+    b = NonNegMLPClassifier(class_weight="balanced", **FAST).fit(X[keep], y[keep])
+    assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
+
+
+def test_class_weight_times_huge_sample_weight_does_not_overflow():
+    # Before: class weights of 1e300 times sample weights of 1e300 overflowed
+    # (a RuntimeWarning), and the fit failed with "sample_weight must be finite
+    # and non-negative", about finite weights. Only the ratios matter.
+    X, y = _data(seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        a = NonNegMLPClassifier(class_weight={0: 1e300, 1: 3e300, 2: 2e300}, **FAST).fit(
+            X, y, sample_weight=np.full(len(y), 1e300))
+    b = NonNegMLPClassifier(class_weight={0: 1.0, 1: 3.0, 2: 2.0}, **FAST).fit(X, y)
+    assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-12, atol=1e-12)

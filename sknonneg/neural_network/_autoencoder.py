@@ -745,7 +745,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Returns
         -------
         X_original : ndarray of shape (n_samples, n_features)
-            Dense, float64 (as NMF's ``inverse_transform``).
+            Dense, float64 whatever the fitted ``dtype`` (the decoder computes in
+            float64; NMF's keeps a float32 fit's dtype).
         """
         check_is_fitted(self)
         check_sparse_structure(X)  # before scipy densifies it
@@ -805,7 +806,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         # transform returns the codes in the fitted dtype, whatever the input's
-        # (inverse_transform returns float64, as NMF's). Before: ["float64"]
+        # (inverse_transform returns float64). Before: ["float64"]
         # whatever dtype.
         dtype = self._compute_dtype or np.float64  # an invalid dtype: the default
         tags.transformer_tags.preserves_dtype = [np.dtype(dtype).name]

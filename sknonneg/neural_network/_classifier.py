@@ -121,7 +121,10 @@ SHARED_DOCS = {
     "class_weight_param": """\
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``
-        is computed from the labels given to ``fit``; ``partial_fit`` refuses it
+        is computed from the labels given to ``fit``, each counted with its
+        ``sample_weight`` (``n_samples / (n_classes * np.bincount(y))`` in
+        weights, as ``LogisticRegression`` counts: a weight of 0 is a removed
+        row); ``partial_fit`` refuses it
         (each batch would weigh the classes differently): pass the weights of
         ``sklearn.utils.class_weight.compute_class_weight`` as a dict.""",
     "common_params": """\
@@ -436,7 +439,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 raise ValueError(f"class_weight values must be finite, non-negative "
                                  f"numbers; got {bad}.")
         if self.class_weight is not None:
-            weighted = sample_weight * compute_sample_weight(self.class_weight, y)
+            # Both scaled to a largest weight of 1 before their product (the
+            # objective divides by the weights' sum, so no fit changes): before,
+            # weights of 1e300 of each overflowed, and the error blamed the user's
+            # finite sample_weight.
+            sample_weight = check_positive_weights(sample_weight)
+            per_sample = self._class_weights(y, sample_weight)
+            weighted = sample_weight * (per_sample / per_sample.max())
             if not np.any(weighted > 0) and np.any(sample_weight > 0):
                 # Before: "sample_weight must have a positive sum", about a
                 # parameter the user may not have passed.
@@ -445,6 +454,22 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                     "classes in y a weight of 0: nothing is left to fit.")
             sample_weight = weighted
         return check_positive_weights(sample_weight)
+
+    def _class_weights(self, y, sample_weight):
+        """Each sample's class weight. ``"balanced"``: ``W / (n_classes W_c)``, ``W_c``
+        the sum of the sample weights of class ``c`` and ``W`` of all, as
+        ``LogisticRegression`` counts them: a weight of 0 is a removed row (before,
+        the classes were counted unweighted, and a row of weight 0 changed the
+        others' weights). A class whose rows all weigh 0 gets 0 (they weigh 0)."""
+        if not (isinstance(self.class_weight, str) and self.class_weight == "balanced"):
+            return compute_sample_weight(self.class_weight, y)
+        classes, codes = np.unique(y, return_inverse=True)
+        totals = np.bincount(codes.ravel(), weights=sample_weight,
+                             minlength=len(classes))
+        per_class = np.zeros_like(totals)
+        present = totals > 0
+        per_class[present] = totals.sum() / (len(classes) * totals[present])
+        return per_class[codes.ravel()]
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """Accuracy on held-out data of the network ``theta`` at ``gain``, as

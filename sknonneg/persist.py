@@ -384,12 +384,13 @@ def _sknonneg_objects(obj):
     tuples, dicts and object arrays of those), each object visited once, parents
     before what they hold."""
     import numbers
+    from collections import deque
 
     import numpy as np
 
-    seen, queue = set(), [obj]
+    seen, queue = set(), deque([obj])
     while queue:
-        item = queue.pop(0)
+        item = queue.popleft()
         if id(item) in seen or item is None or isinstance(
                 item, (str, bytes, numbers.Number, type)):
             continue

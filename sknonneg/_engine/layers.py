@@ -45,6 +45,7 @@ __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "Dense
            "activation_function", "activation_slope_from_output",
            "dense_activation_function", "dense_lipschitz_factor", "kernel_array"]
 
+
 def kernel_array(value, dtype):
     """``value`` as a C-contiguous, writeable array of ``dtype`` for the kernels: the
     array itself where it is one already, else a copy. A read-only array (the

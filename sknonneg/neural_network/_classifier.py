@@ -445,7 +445,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             # finite sample_weight.
             sample_weight = check_positive_weights(sample_weight)
             per_sample = self._class_weights(y, sample_weight)
-            weighted = sample_weight * (per_sample / per_sample.max())
+            largest = per_sample.max(initial=0.0)
+            weighted = sample_weight * (per_sample / largest if largest > 0
+                                        else per_sample)
             if not np.any(weighted > 0) and np.any(sample_weight > 0):
                 # Before: "sample_weight must have a positive sum", about a
                 # parameter the user may not have passed.

@@ -19,6 +19,7 @@ __all__ = [
     "check_network_range",
     "check_finite_parameters",
     "check_fits_in_memory",
+    "check_network_fits_in_memory",
     "check_input_scale",
     "check_positive_weights",
     "check_reconstruction_scale",
@@ -368,6 +369,15 @@ def check_fits_in_memory(n_params, layer_sizes):
             f"least {needed / 2**30:.1f} GiB, more than this machine's "
             f"{total / 2**30:.1f} GiB of memory. Use fewer hidden units or input "
             "features.")
+
+
+def check_network_fits_in_memory(layer_sizes):
+    """``check_fits_in_memory`` for a network of these layer sizes (inputs first),
+    counting at least the weights and biases of each layer: called before any
+    array of the network (a sign vector, a block's bounds) is allocated."""
+    sizes = [int(s) for s in layer_sizes]
+    check_fits_in_memory(
+        sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:])), sizes)
 
 
 def check_workspace_fits_in_memory(n_params, values_per_param, what, advice):

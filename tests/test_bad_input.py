@@ -369,6 +369,34 @@ def test_network_beyond_memory_is_refused(make, monkeypatch):
     NonNegMLPClassifier(hidden_layer_sizes=(3,), max_iter=5).fit(X, y)
 
 
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier(hidden_layer_sizes=(10**7,)),
+    lambda: NonNegMLPRegressor(hidden_layer_sizes=(10**7,)),
+    lambda: ABBAClassifier(hidden_layer_sizes=(10**7,)),
+    lambda: NonNegAutoencoder(n_components=10**7),
+])
+def test_network_beyond_memory_is_refused_before_allocating(make, monkeypatch):
+    # Before: NonNegMLPClassifier/Regressor and NonNegAutoencoder allocated an int8
+    # sign vector per layer (one byte per unit) before the memory check, so that
+    # hidden_layer_sizes=(10**12,) died with numpy's own "Unable to allocate 931.
+    # GiB" instead of the MemoryError naming the network that ABBAClassifier gave.
+    # Here 10**7 units (10 MB of signs) on a machine pinned at 64 MiB.
+    import tracemalloc
+
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 64 * 2**20)
+    X = np.random.RandomState(0).rand(20, 4)
+    y = np.arange(20) % 2
+    tracemalloc.start()
+    try:
+        with pytest.raises(MemoryError, match=r"The network \(4, 10000000, "
+                                              r"(2|1|4)\) .*at least [\d,]+ parameters"):
+            make().fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, peak
+
+
 def test_lbfgsb_workspace_beyond_memory_is_refused(monkeypatch):
     # L-BFGS-B keeps 2 * 20 + 5 float64 values per parameter, allocated lazily and
     # touched as its curvature pairs fill: a network whose own vectors fit but

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_fits_in_memory
+from .._validation import check_network_fits_in_memory
 from .layers import DenseLayer
 
 __all__ = ["Box", "ParameterLayout", "Segment", "as_box"]
@@ -220,9 +220,7 @@ class ParameterLayout:
         self.layer_sizes = [self.network[0].n_in] + [layer.n_out for layer in self.network]
         # Before any block (their per-row bounds included) is allocated: at least
         # the weights and biases of each layer.
-        check_fits_in_memory(
-            sum((layer.n_in + 1) * layer.n_out for layer in self.network),
-            self.layer_sizes)
+        check_network_fits_in_memory(self.layer_sizes)
         self._slices = []  # per layer: {block name: (slice, shape)}
         offset = 0
         for layer in self.network:

@@ -25,6 +25,7 @@ from .._solvers import SOLVERS
 from .._validation import (
     _largest_magnitude,
     check_finite_output,
+    check_network_fits_in_memory,
     check_positive_weights,
     check_reconstruction_scale,
     check_sparse_structure,
@@ -464,6 +465,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _build_layout(self, n_features, n_outputs):
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
         sizes = [n_features, self.n_components, n_outputs]
+        check_network_fits_in_memory(sizes)  # before the sign vectors
         return ParameterLayout([
             DenseLayer(sizes[i], sizes[i + 1],
                        np.full(sizes[i], 1 if i in bounded else 0, dtype=np.int8),

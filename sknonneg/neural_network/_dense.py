@@ -19,7 +19,7 @@ from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, fo
 from .._engine.init import init_rows, nonneg_density, scale_to_spread, signed_draw
 from .._engine.layers import dense_activation_function, dense_lipschitz_factor
 from .._lipschitz import dense_rounding_layers
-from .._validation import check_finite_output
+from .._validation import check_finite_output, check_network_fits_in_memory
 from ._diagnostics import warn_input_scale
 from ._monotone import check_monotone_network, resolve_monotonic_cst
 from ._training import SupervisedTransformerMixin
@@ -158,6 +158,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
     def _build_layout(self, n_features, n_outputs):
         sizes = [n_features, *self._hidden_sizes(), n_outputs]
+        check_network_fits_in_memory(sizes)  # before the sign vectors
         n_layers = len(sizes) - 1
         positive = self._positive_layers(n_layers)
         signs = [np.full(sizes[i], 1 if positive[i] else 0, dtype=np.int8)

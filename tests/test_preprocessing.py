@@ -251,6 +251,39 @@ def test_float32_input_with_knots_beyond_float32_range_is_ramped_in_float64():
     assert np.all(np.diff(got[:, :-1], axis=0) >= 0)
 
 
+def test_knots_and_output_beyond_memory_are_refused(monkeypatch):
+    # Before: nothing checked the sizes, and RampTransformer(n_knots=10**9).fit on
+    # 20 rows of 4 features allocated its knots until the system killed the
+    # process. The machine's memory is pinned so that the test means the same
+    # everywhere.
+    from sknonneg import _validation
+
+    X = np.random.RandomState(0).rand(20, 4)
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 32 * 2**20)
+    with pytest.raises(MemoryError, match=r"RampTransformer\(n_knots=1000000\) needs "
+                                          r"at least [\d.]+ GiB .*4 features.*0\.0 GiB"):
+        RampTransformer(n_knots=10**6).fit(X)
+    # The knots fit; the output of transform for 1,000 rows (32 MB) does not.
+    ramps = RampTransformer(n_knots=1000).fit(X)
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 2**20)
+    with pytest.raises(MemoryError, match=r"output of RampTransformer\(n_knots=1000\) "
+                                          r"for 1,000 rows of 4 features has 4,000,000 "
+                                          r"values"):
+        ramps.transform(np.repeat(X, 50, axis=0))
+    # More knots than distinct values: the layout still follows n_knots alone
+    # (Parameters), the coinciding quantile knots give zero ramps, and distinct
+    # knots spread between the values make equal columns on the training data.
+    x = np.array([[0.0], [0.0], [1.0], [2.0]])
+    for knots in ("quantile", "distinct"):
+        out = RampTransformer(n_knots=6, knots=knots).fit_transform(x)
+        assert out.shape == (4, 6)
+        if knots == "quantile":
+            assert not out[:, 0].any()
+        else:
+            np.testing.assert_array_equal(out[:, 0], out[:, 1])
+            np.testing.assert_array_equal(out[:, 3], out[:, 4])
+
+
 def test_a_constraint_expanded_for_fewer_knots_warns_at_fit():
     # Before: a grid over ramp__n_knots with one expanded dict fitted, silently,
     # networks whose extra ramp columns were free (check_monotonic found drops of

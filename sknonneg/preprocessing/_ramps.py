@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions
 from .._monotonic_cst import check_direction, directions_from_argument
+from .._validation import _memory_shortfall
 
 __all__ = ["RampTransformer", "output_sources"]
 
@@ -139,6 +140,15 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        # Before the grid: at least the grid and two tables of knots (the
+        # quantiles and their clipped copy), float64.
+        short = _memory_shortfall(self.n_knots * (1 + 2 * X.shape[1]))
+        if short is not None:
+            raise MemoryError(
+                f"RampTransformer(n_knots={self.n_knots}) needs at least "
+                f"{short[0] / 2**30:.1f} GiB for the knots of {X.shape[1]} features, "
+                f"more than this machine's {short[1] / 2**30:.1f} GiB of memory. Use "
+                "a smaller n_knots.")
         grid = np.linspace(0.0, 1.0, self.n_knots)
         # Interpolated in halves, in float64, so that a column spanning the whole
         # range of its dtype does not overflow.
@@ -187,6 +197,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
             X_work = X
         n_knots, include_input = self._layout(fitted=True)
         per = n_knots - 1 + int(include_input)
+        _check_output_fits_in_memory(X.shape[0], X.shape[1], per, out_dtype, n_knots)
         out = np.zeros((X.shape[0], X.shape[1] * per), dtype=out_dtype)
         n_ramps = knots.shape[0] - 1
         # Halves: 0.5 * x - 0.5 * t_k and the half width cannot overflow, so a
@@ -328,6 +339,21 @@ def output_sources(transformer):
     output column is non-decreasing in its source alone. For ``sknonneg._pipeline``,
     which maps features through a Pipeline (the certificate, ``check_monotonic``)."""
     return transformer._output_sources()
+
+
+def _check_output_fits_in_memory(n_rows, n_features, per, dtype, n_knots):
+    """``MemoryError`` before ``transform`` allocates an output larger than this
+    machine's physical memory (a large ``n_knots``, or too many rows at once)."""
+    n_values = n_rows * n_features * per
+    # _memory_shortfall counts float64 values.
+    short = _memory_shortfall(-(-n_values * np.dtype(dtype).itemsize // 8))
+    if short is not None:
+        raise MemoryError(
+            f"The output of RampTransformer(n_knots={n_knots}) for {n_rows:,} rows of "
+            f"{n_features} features has {n_values:,} values: it needs at least "
+            f"{short[0] / 2**30:.1f} GiB, more than this machine's "
+            f"{short[1] / 2**30:.1f} GiB of memory. Use a smaller n_knots or "
+            "transform fewer rows at a time.")
 
 
 def _check_unique_names(names):

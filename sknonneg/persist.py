@@ -174,10 +174,11 @@ def untrusted_types(file):
         # was said not to be a skops file at all.
         raise _damaged(file, exc) from exc
     except (json.JSONDecodeError, UnicodeDecodeError, TypeError,
-            AttributeError) as exc:
+            AttributeError, RecursionError) as exc:
         # Before: raw errors of json and skops ("Invalid skops protocol None",
-        # "'list' object has no attribute 'get'"). skops' own ValueErrors (a
-        # protocol newer than it reads) are clear as they are.
+        # "'list' object has no attribute 'get'", a RecursionError on a deeply
+        # nested schema). skops' own ValueErrors (a protocol newer than it reads)
+        # are clear as they are.
         reason = str(exc).rstrip(".")
         raise _damaged(file, exc, f"its schema.json is not a skops schema: {reason}"
                        ) from exc
@@ -334,7 +335,8 @@ def load(file, *, trusted=()):
         obj = sio.load(file, trusted=found)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise _damaged(file, exc) from exc
-    except (ValueError, IndexError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, IndexError, TypeError, KeyError, AttributeError,
+            RecursionError) as exc:
         raise ValueError(f"{file!s} does not hold a consistent estimator: building it "
                          f"failed with {type(exc).__name__}: {exc}") from exc
     from .neural_network._base import BaseNetwork

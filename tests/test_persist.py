@@ -520,11 +520,12 @@ def test_load_calls_a_file_cut_short_damaged(tmp_path, cut):
 @pytest.mark.parametrize("schema, error", [
     ("{", "JSONDecodeError"), ("{}", "TypeError"), ("[]", "AttributeError"),
     ("\"x\"", "AttributeError"), (b"\xff", "UnicodeDecodeError"),
+    pytest.param("[" * 100_000 + "]" * 100_000, "RecursionError", id="nested"),
 ])
 def test_load_calls_a_schema_that_is_not_one_damaged(tmp_path, schema, error):
     # Before: the raw errors of json and skops: JSONDecodeError, TypeError
     # "Invalid skops protocol None", AttributeError "'list' object has no
-    # attribute 'get'".
+    # attribute 'get'", and a RecursionError from json on a deeply nested schema.
     path = tmp_path / "clf.skops"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("schema.json", schema)

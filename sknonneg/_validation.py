@@ -440,18 +440,23 @@ def check_finite_output(values, name="X"):
     return values
 
 
-def check_finite_parameters(theta, where, loss=0.0):
+def check_finite_parameters(theta, where, loss=0.0, dtype=None):
     """Raise ``ValueError`` if the packed parameters ``theta`` or the ``loss`` are not
-    all finite.
+    all finite, or (``dtype``, the network's compute dtype) not all within its range.
 
     ``where`` names what produced them (a solver and its step size, say), so the
     message tells the user which parameter to change. ``theta`` is read in pieces:
     no temporary of its size (a wide network's parameters take hundreds of MB).
+    A float32 network keeps float64 parameters: one beyond float32's range is inf
+    where the network computes (before, such a fit passed, and its diagnostics and
+    predictions met NumPy's "overflow encountered in cast" and NaN).
     """
     theta = np.asarray(theta).reshape(-1)
     piece = 1 << 16
+    top = np.inf if dtype is None else float(np.finfo(dtype).max)
     finite = bool(np.isfinite(loss)) and all(
-        np.isfinite(theta[i:i + piece]).all() for i in range(0, theta.shape[0], piece))
+        bool(np.all(np.abs(theta[i:i + piece]) <= top))  # NaN: False
+        for i in range(0, theta.shape[0], piece))
     if not finite:
         raise ValueError(
             f"The network's parameters overflowed to non-finite values {where}. "

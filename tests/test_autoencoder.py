@@ -512,6 +512,26 @@ def test_inverse_transform_names_its_input_in_the_non_finite_message(bad):
         ae.inverse_transform(codes)
 
 
+@pytest.mark.parametrize("decoder", ["sigmoid", "linear"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_inverse_transform_refuses_codes_whose_sums_could_overflow(decoder, dtype):
+    # Before: inverse_transform had no range check (transform has one): codes of
+    # 1e308 gave NumPy's bare "overflow encountered in matmul" and a saturated
+    # reconstruction (sigmoid), or inf (linear decoder).
+    X = np.random.RandomState(0).rand(20, 4)
+    ae = NonNegAutoencoder(3, decoder=decoder, dtype=dtype, max_iter=5,
+                           random_state=0).fit(X)
+    codes = ae.transform(X).astype(np.float64)
+    codes[1] = 1e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="Input X has values too large for the "
+                                             "fitted network: on 1 of its 20 rows"):
+            ae.inverse_transform(codes)
+    codes[1] = 1e200  # large, but its sums fit float64: reconstructed
+    assert np.all(np.isfinite(ae.inverse_transform(codes)))
+
+
 def test_partial_fit_layout_message_names_the_autoencoders_parameters():
     # Before: the message named hidden_layer_sizes, positive and monotonic_cst, which
     # the autoencoder does not have (it was shared with the MLPs).

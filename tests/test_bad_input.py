@@ -182,6 +182,14 @@ def test_float32_large_in_range_input_stays_finite():
     ({"gain": (1.0, 2.0, 3.0)}, r"gain must be a positive float or a \(start, end\)"),
     ({"gain": (1.0, np.inf)}, r"gain must be a positive float or a \(start, end\)"),
     ({"gain": "a"}, "The 'gain' parameter"),
+    # Before: a 2-D array was flattened and failed later with NumPy's bare
+    # "TypeError: only 0-dimensional arrays can be converted to Python scalars".
+    ({"gain": np.array([[1.0, 2.0]])}, r"gain must be a positive float or a \(start, end\)"),
+    ({"gain": np.array([[1.0], [2.0]])}, r"gain must be a positive float or a \(start"),
+    # Before: taken (inf in float32), and predict refused the training data.
+    ({"gain": 1e40, "dtype": "float32"}, r"gain must be at most 3.403e\+38, the largest "
+                                         "value of dtype=float32, got 1e\+40"),
+    ({"gain": (1.0, 1e40), "dtype": "float32"}, "gain must be at most 3.403e"),
     ({"monotonic_cst": [1, 0]}, r"monotonic_cst must be an array of shape \(3,\) with "
                                 r"values in \{-1, 0, 1\}"),
     ({"monotonic_cst": [1, 0, 2]}, "monotonic_cst must be an array of shape"),
@@ -220,7 +228,8 @@ def test_bad_parameters(params, match):
 @pytest.mark.parametrize("params", [
     {"l1": [0.1, -1.0]}, {"l2": [0.1] * 3}, {"l1": ["a", "b"]},
     {"positive": [True]}, {"positive": [1, 0]}, {"gain": (0.0, 1.0)},
-    {"gain": (1.0, 2.0, 3.0)}, {"hidden_layer_sizes": (0,)},
+    {"gain": (1.0, 2.0, 3.0)}, {"gain": np.array([[1.0, 2.0]])},
+    {"gain": 1e40, "dtype": "float32"}, {"hidden_layer_sizes": (0,)},
     {"hidden_layer_sizes": ()}, {"hidden_layer_sizes": (3.5,)}, {"dtype": int},
     {"dtype": np.dtype("int32")},
 ], ids=repr)

@@ -26,6 +26,7 @@ from .._validation import (
     _largest_magnitude,
     check_finite_output,
     check_network_fits_in_memory,
+    check_network_range,
     check_positive_weights,
     check_reconstruction_scale,
     check_sparse_structure,
@@ -735,6 +736,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return dense_rounding_layers(self.coefs_[:1], self.intercepts_[:1], "logistic",
                                      1.0)
 
+    def _decoder_range_layers(self):
+        # The decoder: f(codes W2 + b2), read as an output layer (no gain).
+        return dense_rounding_layers(self.coefs_[1:], self.intercepts_[1:], "logistic",
+                                     1.0)
+
     def inverse_transform(self, X):
         """Reconstruction from codes: the decoder ``f(codes W2 + b2)``.
 
@@ -762,6 +768,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             raise ValueError(
                 f"X has {codes.shape[1]} features, but {type(self).__name__} "
                 f"inverse_transform expects {self.n_components_} (n_components).")
+        # As transform: refused where a sum of the decoder (float64) could overflow
+        # (before: NumPy's "overflow encountered in matmul" on codes of 1e308).
+        codes = check_network_range(self._decoder_range_layers(), codes, np.float64)
         return check_finite_output(
             self._decode(codes, (self.coefs_[1], self.intercepts_[1]),
                          self.out_activation_))

@@ -62,17 +62,31 @@ def _is_positive_real(value):
             and np.isfinite(value) and value > 0)
 
 
-def _validate_gain(gain):
+def _validate_gain(gain, dtype):
+    """``gain``: a positive float, or a (start, end) pair of them (a schedule), within
+    the range of the fit's ``dtype``."""
     if np.isscalar(gain):
         if not _is_positive_real(gain):
             raise InvalidParameterError(
                 f"gain must be a positive float, got {gain!r}.")
-        return
-    pair = tuple(np.asarray(gain, dtype=object).ravel()) if hasattr(gain, "__len__") else ()
-    if len(pair) != 2 or not all(_is_positive_real(g) for g in pair):
+        values = (gain,)
+    else:
+        # One dimension only: before, a 2-D array was flattened here and failed
+        # later with NumPy's bare TypeError (a 0-d array is refused as before).
+        values = np.asarray(gain, dtype=object) if hasattr(gain, "__len__") else None
+        values = tuple(values) if values is not None and values.ndim == 1 else ()
+        if len(values) != 2 or not all(_is_positive_real(g) for g in values):
+            raise InvalidParameterError(
+                f"gain must be a positive float or a (start, end) pair of positive "
+                f"floats, got {gain!r}."
+            )
+    # Before: a float32 fit took gain=1e40 (inf in float32), and predict then
+    # refused its own training data as too large for the fitted network.
+    top = float(np.finfo(dtype).max)
+    if any(float(g) > top for g in values):
         raise InvalidParameterError(
-            f"gain must be a positive float or a (start, end) pair of positive floats, "
-            f"got {gain!r}."
+            f"gain must be at most {top:.4g}, the largest value of "
+            f"dtype={np.dtype(dtype).name}, got {gain!r}."
         )
 
 
@@ -190,11 +204,11 @@ class BaseNetwork(BaseEstimator):
             caller_name=self.__class__.__name__,
         )
         _refuse_bool_counts(self)
-        _validate_gain(self._gain_param())
         if _as_float_dtype(self.dtype) is None:
             raise InvalidParameterError(
                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}."
             )
+        _validate_gain(self._gain_param(), _as_float_dtype(self.dtype))
         self._validate_extra_params()
 
     def _gain_param(self):

@@ -48,7 +48,10 @@ def column_rms(inputs, weights):
         top = np.zeros(inputs.shape[1])
         np.maximum.at(top, inputs.indices, np.abs(inputs.data))
         unit = np.where(top > 0, top, 1.0)
-        scaled = inputs @ sp.diags(1.0 / unit)
+        # Each entry divided by its column's unit, as the dense branch: 1 / unit
+        # would overflow for a subnormal unit.
+        scaled = sp.csr_matrix((inputs.data / unit[inputs.indices], inputs.indices,
+                                inputs.indptr), shape=inputs.shape)
         rms = top * np.sqrt(np.asarray(scaled.multiply(scaled).T @ weights).ravel())
     else:
         top = np.max(np.abs(inputs), axis=0)

@@ -660,7 +660,7 @@ class TrainableNetwork(BaseNetwork):
             check_finite_parameters(
                 result.theta,
                 f"in L-BFGS-B stage {stage + 1} ({self._gain_text(gain).strip()})"
-                if len(gains) > 1 else "in L-BFGS-B", run.loss)
+                if len(gains) > 1 else "in L-BFGS-B", run.loss, self._compute_dtype)
             result.n_iter += run.n_iter
             result.loss = run.loss
             result.converged = run.converged
@@ -723,23 +723,28 @@ class TrainableNetwork(BaseNetwork):
                                     self.max_iter))
         box = objectives.layout.box
         total, weight, first = 0.0, 0.0, np.nan
-        for idx in batches:
-            w = float(data.sample_weight[idx].sum())
-            if w <= 0:
-                continue  # a batch of zero weight adds nothing to the weighted loss
-            batch = data[idx]
-            run = solver.run(objectives.get(batch, gain), theta, box, schedule)
-            theta = run.theta
-            # The batch's loss before its update (the run's first evaluation).
-            total += run.start_loss * w
-            weight += w
-            if np.isnan(first):
-                first = float(run.start_loss)
+        # Parameters that overflowed (a huge learning_rate_init) make inf - inf in
+        # the NumPy kernels: a NaN that check_finite_parameters refuses below, with
+        # a ValueError naming the parameter. Before, NumPy's bare "invalid value
+        # encountered in multiply" leaked out first (over: ignored by the caller).
+        with np.errstate(invalid="ignore"):
+            for idx in batches:
+                w = float(data.sample_weight[idx].sum())
+                if w <= 0:
+                    continue  # a batch of zero weight adds nothing to the weighted loss
+                batch = data[idx]
+                run = solver.run(objectives.get(batch, gain), theta, box, schedule)
+                theta = run.theta
+                # The batch's loss before its update (the run's first evaluation).
+                total += run.start_loss * w
+                weight += w
+                if np.isnan(first):
+                    first = float(run.start_loss)
         check_finite_parameters(
             theta,
             f"in an epoch of adam (learning_rate_init={self.learning_rate_init:.3g})"
             if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})",
-            total)
+            total, self._compute_dtype)
         return theta, total / weight, first
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, gain, monitor,

@@ -43,8 +43,10 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         columns do not depend on the data: knots that coincide (``"quantile"`` on
         a column with few distinct values) give constant zero ramps, and
         ``"distinct"`` on a column with fewer distinct values than knots spreads
-        the knots between them, so that several ramps step between the same two
-        values (equal columns on the training data).
+        the knots between them (interpolated quantiles), so that several ramps
+        step between the same two values: on the training data their columns are
+        equal, except a ramp whose two knots straddle a value (with values 0, 1,
+        2 and 6 knots, the ramp from 0.8 to 1.2 is 0.5 at 1).
     knots : {"distinct", "quantile", "uniform"}, default="distinct"
         Knots at equally spaced quantiles of the distinct values of the training
         column (each value counted once: a column that is mostly zeros, such as an

@@ -56,10 +56,14 @@ __all__ = [
 
 
 def spectral_norm(matrix):
-    """Largest singular value (LAPACK SVD, to its rounding)."""
+    """Largest singular value (LAPACK SVD, to its rounding); ``inf`` for a matrix
+    with a non-finite entry (a product of weights that overflowed: still an upper
+    bound; before, LAPACK got the infinities and printed "DLASCL illegal value")."""
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.size == 0:
         return 0.0
+    if not np.all(np.isfinite(matrix)):
+        return math.inf
     return float(np.linalg.svd(matrix, compute_uv=False)[0])
 
 
@@ -67,8 +71,11 @@ def chain_product(factors):
     """``factors[0] @ factors[1] @ ... @ factors[-1]``, multiplied from the right
     (networks narrow towards the output, so every intermediate stays small)."""
     product = np.asarray(factors[-1], dtype=np.float64)
-    for factor in factors[-2::-1]:
-        product = np.asarray(factor, dtype=np.float64) @ product
+    # Weights so large that a product overflows give inf (or inf * 0 = NaN)
+    # entries, whose norm spectral_norm takes as inf: no NumPy warning on the way.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for factor in factors[-2::-1]:
+            product = np.asarray(factor, dtype=np.float64) @ product
     return product
 
 
@@ -380,6 +387,10 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
     ``max(margin - 4 E, 0) / (sqrt(2) bound)``.
     """
     logits = np.asarray(logits, dtype=np.float64)
+    if not bound < math.inf:
+        # No finite bound (weights whose products overflow): nothing is
+        # certified. Before: inf / inf, NumPy's "invalid value" warning.
+        return np.zeros(logits.shape[0])
     if multilabel or logits.shape[1] == 1:
         margin = np.min(np.abs(logits), axis=1)
         scale, n_errors = 1.0, 2.0

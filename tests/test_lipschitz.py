@@ -560,3 +560,18 @@ def test_lipschitz_bound_is_enlarged_by_its_rounding_allowance(make):
     assert allowance > 0
     assert est.lipschitz_bound_ >= computed * (1 + 0.5 * allowance)
     assert_allclose(est.lipschitz_bound_, computed * (1 + allowance), rtol=1e-14)
+
+
+def test_bounds_of_weights_whose_products_overflow_are_inf_and_certify_nothing():
+    # Before: chain_product overflowed with NumPy's warning, and LAPACK's SVD got
+    # the infinities ("DLASCL illegal value" on stderr); certified_radius then
+    # divided inf by inf. An infinite bound is still a bound: it certifies nothing.
+    from sknonneg._lipschitz import abba_bounds, certified_radius, product_norm
+
+    big = np.full((3, 3), 1e200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert product_norm([big, big]) == np.inf
+        assert abba_bounds([big, big], [np.zeros((3, 3))] * 2) == (np.inf, np.inf)
+        radius = certified_radius(np.array([[1e300, -1e300], [0.5, 0.0]]), np.inf)
+    np.testing.assert_array_equal(radius, [0.0, 0.0])

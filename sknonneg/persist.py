@@ -379,12 +379,12 @@ def _has_type(name):
 
 
 def _sknonneg_objects(obj):
-    """The objects of sknonneg's own types in ``obj``: itself, or anywhere in the
-    attributes of the objects it holds (a Pipeline's steps, a search's
-    ``best_estimator_``, a ``TransformedTargetRegressor``'s ``regressor_``, a
-    ``ColumnTransformer``'s ``transformers_``, a network's layout and layers, lists,
-    tuples, dicts and object arrays of those), each object visited once, parents
-    before what they hold."""
+    """The objects of sknonneg's own types (or of subclasses of them) in ``obj``:
+    itself, or anywhere in the attributes of the objects it holds (a Pipeline's
+    steps, a search's ``best_estimator_``, a ``TransformedTargetRegressor``'s
+    ``regressor_``, a ``ColumnTransformer``'s ``transformers_``, a network's layout
+    and layers, lists, tuples, dicts and object arrays of those), each object
+    visited once, parents before what they hold."""
     import numbers
     from collections import deque
 
@@ -397,7 +397,10 @@ def _sknonneg_objects(obj):
                 item, (str, bytes, numbers.Number, type)):
             continue
         seen.add(id(item))
-        if type(item).__module__.partition(".")[0] == "sknonneg":
+        # Its type or a base of it is sknonneg's (a user's subclass of an
+        # estimator too: checked as before, when the walk looked for BaseNetwork).
+        if any(getattr(cls, "__module__", "").partition(".")[0] == "sknonneg"
+               for cls in type(item).__mro__):
             yield item
         if isinstance(item, np.ndarray):
             if item.dtype == object:

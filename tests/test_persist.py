@@ -676,3 +676,29 @@ def test_dump_names_the_metadata_requests_skops_cannot_save(tmp_path):
                            "hold one"):
             persist.dump(pipe, path)
     assert not path.exists()
+
+
+class _MyClassifier(NonNegMLPClassifier):
+    """A user's subclass (trusted by the caller when loading)."""
+
+
+def test_load_checks_a_users_subclass_of_a_network(tmp_path):
+    # A subclass defined outside sknonneg is checked as its base. A walk that
+    # selected objects by their type's module alone skipped it: predict_proba=4
+    # loaded, and every fitted-state check was skipped (review).
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    est = _MyClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(
+        X[:100] / 16, y[:100] % 2)
+    path = tmp_path / "mine.skops"
+    persist.dump(est, path)
+    loaded = persist.load(path, trusted=persist.untrusted_types(path))
+    np.testing.assert_array_equal(loaded.predict_proba(X[:5] / 16),
+                                  est.predict_proba(X[:5] / 16))
+    schema, files = _read(path)
+    _add_attribute(schema, (), "predict_proba")
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="mine.skops holds an inconsistent "
+                       r"_MyClassifier: its attribute\(s\) \['predict_proba'\]"):
+        persist.load(path, trusted=persist.untrusted_types(path))

@@ -728,7 +728,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # where the classifiers' transform and NMF keep float32.
         # The kernels compute them in that dtype: no float64 round trip (before,
         # cast up then down, the same values at twice the memory).
-        codes = self._encode(X, (self.coefs_[0], self.intercepts_[0]))
+        # The fitted parameters' views: writeable, taken by the kernels uncopied.
+        codes = self._encode(X, self._layout.views(self._theta)[0])
         return check_finite_output(codes)
 
     def _range_layers(self):
@@ -807,9 +808,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         0.31x). The blocks change the order of the sum only (a relative change of
         the order of 1e-16)."""
         total = 0.0
-        for residual in self._residual_blocks(
-                X, (self.coefs_[0], self.intercepts_[0]),
-                (self.coefs_[1], self.intercepts_[1]), self.out_activation_):
+        encoder, decoder = self._layout.views(self._theta)  # writeable: uncopied
+        for residual in self._residual_blocks(X, encoder, decoder, self.out_activation_):
             total += float(np.vdot(residual, residual))
         return float(np.sqrt(total))
 

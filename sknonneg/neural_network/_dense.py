@@ -265,7 +265,10 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         ``fixed_order`` None: as prediction sums (``_fixed_order``)."""
         if fixed_order is None:
             fixed_order = self._fixed_order()
-        return forward(self._layout.network, list(zip(self.coefs_, self.intercepts_)), X,
+        # The fitted parameters' views (what coefs_ were copied from, the same
+        # values): writeable float64, so the kernels take them without a copy (the
+        # public coefs_ are read-only, which numba would compile for anew).
+        return forward(self._layout.network, self._layout.views(self._theta), X,
                        gain=self._fitted_gain(), dtype=self._compute_dtype,
                        fixed_order=fixed_order, keep=keep)
 

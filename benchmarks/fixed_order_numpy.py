@@ -19,8 +19,9 @@ the accumulating path and, alternating in the same process, with it switched off
 Networks: digits (64 features, the default 100 hidden units, 10 classes), an
 MNIST-shaped input (784 features, 100 units, 10 classes) and Spambase's shape (57
 features, 16 units, one logistic output), each fitted for a few iterations on random
-data (the fit does not matter to the cost). Also the product alone for a single row
-of 20,000 features (a Reuters-sized dense row) into 15 units. Results:
+data (the fit does not matter to the cost), and the same input through 2048 and 512
+units. Also the product alone for a single dense row of 20,000 features (Reuters-sized)
+into 15 units, 5,000 into 400 and 100,000 into 200. Results:
 benchmarks/results/fixed_order_numpy.{json,md}.
 """
 
@@ -33,7 +34,8 @@ import numpy as np
 from _common import save_result, set_threads, versions
 
 CASES = [("digits", 64, 100, 10), ("MNIST-shaped", 784, 100, 10),
-         ("Spambase-shaped", 57, 16, 2)]
+         ("Spambase-shaped", 57, 16, 2), ("MNIST-shaped, wide", 784, 2048, 10),
+         ("MNIST-shaped, 512 units", 784, 512, 10)]
 BATCHES = [1, 4, 16, 64, 256]
 
 
@@ -78,14 +80,16 @@ def measure(repeats):
             rows.append({"case": name, "what": "predict_proba", "rows": n,
                          "features": n_features, "units": n_units,
                          "new_s": on, "loop_s": off, "speedup": off / on})
-    x = rng.random((1, 20000))
-    x[x < 0.5] = 0.0
-    coef = rng.random((20000, 15))
-    out = np.empty((1, 15))
-    on, off = _median_pair(lambda: fixed.fixed_order_product(x, coef, 1, out), repeats)
-    rows.append({"case": "dense row", "what": "fixed_order_product", "rows": 1,
-                 "features": 20000, "units": 15, "new_s": on, "loop_s": off,
-                 "speedup": off / on})
+    for n_features, n_units in ((20000, 15), (5000, 400), (100000, 200)):
+        x = rng.random((1, n_features))
+        x[x < 0.5] = 0.0
+        coef = rng.random((n_features, n_units))
+        out = np.empty((1, n_units))
+        on, off = _median_pair(lambda: fixed.fixed_order_product(x, coef, 1, out),
+                               repeats)
+        rows.append({"case": "dense row", "what": "fixed_order_product", "rows": 1,
+                     "features": n_features, "units": n_units, "new_s": on,
+                     "loop_s": off, "speedup": off / on})
     return {"repeats": repeats, "threads": 1, "versions": versions(),
             "accumulate_max_outputs": fixed.ACCUMULATE_MAX_OUTPUTS, "rows": rows}
 
@@ -98,7 +102,9 @@ def markdown(result):
              f"(shared; 1-minute load {rec['load_1min']:.1f} at the end); one thread; "
              f"medians of {result['repeats']} alternating pairs in one process.", "",
              "`new`: the twin as it is (every term at once, `np.add.accumulate`, up to "
-             f"{result['accumulate_max_outputs']} outputs per layer, else the loop); "
+             f"{result['accumulate_max_outputs']} outputs per layer where a row's terms "
+             "fit in a core's cache, a quarter of that where they take up to 8 times "
+             "it; else the loop); "
              "`loop`: `ACCUMULATE_MAX_OUTPUTS = 0`, the loop over the input columns, "
              "which is the code before this change. Both give the same bits.", "",
              "| case | call | rows | features | units | new (ms) | loop (ms) | "

@@ -459,7 +459,8 @@ def check_finite_parameters(theta, where, loss=0.0, dtype=None):
         for i in range(0, theta.shape[0], piece))
     if not finite:
         raise ValueError(
-            f"The network's parameters overflowed to non-finite values {where}. "
+            f"The network's parameters overflowed to non-finite values {where}"
+            f"{'' if dtype is None else ' (or beyond the range of ' + np.dtype(dtype).name + ', the dtype of the network)'}. "
             f"{_unchecked_input_note()}Lower learning_rate_init, gain or the "
             f"penalties (l1, l2, activity_l1), or scale the input features."
         )

@@ -43,13 +43,18 @@ def test_huge_input_is_a_value_error_naming_X(Est, dtype, sparse, value):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_logistic_multiclass_very_negative_logits(Est, dtype):
     est = _est(Est, output="logistic", dtype=dtype).fit(X, Y)
-    # The fitted arrays are read-only; made writeable on purpose here, to build an
-    # extreme network (prediction reads them, as a pickle would not).
-    est.intercepts_[-1].flags.writeable = True
-    est.intercepts_[-1][:] = -1e4  # every sigmoid underflows to 0
+    # An extreme network, built on purpose: the dense networks predict from their
+    # fitted parameters (_theta, through its views; the public arrays are read-only
+    # copies, rebuilt here), ABBA from its fitted arrays.
     if Est is ABBAClassifier:
         n = est.n_outputs_
+        est.intercepts_[-1].flags.writeable = True
+        est.intercepts_[-1][:n] = -1e4  # every sigmoid underflows to 0
         est.intercepts_[-1][n:] = 1e4
+    else:
+        est._layout.views(est._theta)[-1][1][:] = -1e4  # every sigmoid underflows
+        est._set_fitted_layers(est._theta)
+    assert np.all(est.decision_function(X) < -1e3)
     proba = est.predict_proba(X)
     assert np.all(np.isfinite(proba))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -120,8 +125,10 @@ def test_overflowing_prediction_is_a_value_error(Est):
     big = X.copy()
     big[0] = 1e38
     if Est is NonNegMLPClassifier:
-        est.coefs_[-1].flags.writeable = True  # read-only; edited on purpose
-        est.coefs_[-1][:] = 1e38  # logits overflow float32
+        # Built on purpose through the fitted parameters (their views), the public
+        # arrays rebuilt from them: logits overflow float32.
+        est._layout.views(est._theta)[-1][0][:] = 1e38
+        est._set_fitted_layers(est._theta)
     # Refused before the forward pass (check_network_range): an overflowed weighted
     # sum saturates a sigmoid on either side, a finite and wrong output. Before, a
     # finite output was taken too, so the check could be switched off unnoticed.

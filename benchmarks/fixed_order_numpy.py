@@ -6,8 +6,9 @@ their NumPy twin (``sknonneg._kernels.reference.fixed``). That twin summed a lay
 product by a Python loop over the input columns, so one row of 784 features cost
 784 loop iterations per layer. It now computes every term at once and sums them in
 the same order with ``np.add.accumulate`` (the same bits; the tests hold them equal)
-when the layer's output has at most ``ACCUMULATE_MAX_OUTPUTS`` entries (rows x
-units), and keeps the loop above that, where it is faster.
+in chunks of input columns (at most 2^17 terms, a core's cache) when the layer's
+output has at most ``ACCUMULATE_MAX_OUTPUTS`` entries (rows x units), and keeps the
+loop above that, where it is faster.
 
 This times ``predict_proba`` of fitted networks on batches of 1 to 256 rows with
 the accumulating path and, alternating in the same process, with it switched off
@@ -19,8 +20,8 @@ the accumulating path and, alternating in the same process, with it switched off
 Networks: digits (64 features, the default 100 hidden units, 10 classes), an
 MNIST-shaped input (784 features, 100 units, 10 classes) and Spambase's shape (57
 features, 16 units, one logistic output), each fitted for a few iterations on random
-data (the fit does not matter to the cost), and the same input through 2048 and 512
-units. Also the product alone for a single dense row of 20,000 features (Reuters-sized)
+data (the fit does not matter to the cost), the same input through 2048 and 512
+units, and 20,000 dense features through 100 units. Also the product alone for a single dense row of 20,000 features (Reuters-sized)
 into 15 units, 5,000 into 400 and 100,000 into 200. Results:
 benchmarks/results/fixed_order_numpy.{json,md}.
 """
@@ -35,7 +36,8 @@ from _common import save_result, set_threads, versions
 
 CASES = [("digits", 64, 100, 10), ("MNIST-shaped", 784, 100, 10),
          ("Spambase-shaped", 57, 16, 2), ("MNIST-shaped, wide", 784, 2048, 10),
-         ("MNIST-shaped, 512 units", 784, 512, 10)]
+         ("MNIST-shaped, 512 units", 784, 512, 10),
+         ("wide dense input", 20000, 100, 10)]
 BATCHES = [1, 4, 16, 64, 256]
 
 
@@ -102,9 +104,8 @@ def markdown(result):
              f"(shared; 1-minute load {rec['load_1min']:.1f} at the end); one thread; "
              f"medians of {result['repeats']} alternating pairs in one process.", "",
              "`new`: the twin as it is (every term at once, `np.add.accumulate`, up to "
-             f"{result['accumulate_max_outputs']} outputs per layer where a row's terms "
-             "fit in a core's cache, a quarter of that where they take up to 8 times "
-             "it; else the loop); "
+             f"{result['accumulate_max_outputs']} outputs per layer, in chunks of input "
+             "columns of at most 2^17 terms; else the loop); "
              "`loop`: `ACCUMULATE_MAX_OUTPUTS = 0`, the loop over the input columns, "
              "which is the code before this change. Both give the same bits.", "",
              "| case | call | rows | features | units | new (ms) | loop (ms) | "

@@ -101,13 +101,13 @@ def test_monotone_expit():
 @pytest.mark.parametrize("flavour", [True, False])
 @pytest.mark.parametrize("twin_path", ["accumulate", "blocks", "loop"])
 def test_kernels_equal_their_twins_bit_for_bit(dtype, flavour, twin_path, monkeypatch):
-    # The dense twin's two paths: every term at once (add.accumulate; in blocks of
-    # rows), or a loop over the columns (larger outputs).
+    # The dense twin's two paths: every term at once (add.accumulate; in chunks of
+    # input columns), or a loop over the columns (larger outputs).
     fixed_twin = reference.fixed
     limit = {"loop": 0}.get(twin_path, 10**9)
     monkeypatch.setattr(fixed_twin, "ACCUMULATE_MAX_OUTPUTS", limit)
-    if twin_path == "blocks":
-        monkeypatch.setattr(fixed_twin, "_BLOCK_TERMS", 3 * 40 * 11 + 5)
+    if twin_path == "blocks":  # chunks of 3 input columns
+        monkeypatch.setattr(fixed_twin, "_BLOCK_TERMS", 3 * 70 * 11 + 5)
     rng = np.random.default_rng(3)
     X = rng.normal(size=(70, 40)) * (rng.random((70, 40)) < 0.3)
     X[5] = 0.0

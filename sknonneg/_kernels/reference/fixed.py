@@ -62,36 +62,33 @@ def fixed_order_finish(intercept, gain, activation_code, hidden, n_chunks, out):
     out[...] = _activate(out.dtype.type(gain) * t, activation_code) if hidden else t
 
 
-# Every term at once (add.accumulate) for up to this many outputs (rows x units)
-# where a row's terms (inputs x units) fit in a core's cache (_BLOCK_TERMS), or up to
-# a quarter of it where they take up to eight times that; else a loop over the input
-# columns, whose cost per column is then mostly the arithmetic rather than Python's,
-# and which needs no temporary (``benchmarks/fixed_order_numpy.py``).
-ACCUMULATE_MAX_OUTPUTS = 2048
+# Every term at once (add.accumulate) for up to this many outputs (rows x units),
+# in chunks of input columns of at most _BLOCK_TERMS terms (a core's cache); above
+# it, a loop over the input columns, whose cost per column is then mostly the
+# arithmetic rather than Python's (``benchmarks/fixed_order_numpy.py``).
+ACCUMULATE_MAX_OUTPUTS = 1024
 _BLOCK_TERMS = 1 << 17
 
 
 def fixed_order_product(inputs, coef, n_chunks, out):
     n_samples, n_in = inputs.shape
-    row_terms = n_in * out.shape[1]
-    if n_in and (out.size <= ACCUMULATE_MAX_OUTPUTS and row_terms <= _BLOCK_TERMS
-                 or out.size <= ACCUMULATE_MAX_OUTPUTS // 4
-                 and row_terms <= 8 * _BLOCK_TERMS):
-        # Every term x_k w_kj at once, summed over k by add.accumulate, which adds
-        # in order (no pairwise summation): ((t_0 + t_1) + t_2) + ..., the
-        # kernel's order. A zero x_k that the kernel skips is a term of +-0 here,
-        # which changes no sum (the weights are finite) but the sign of an
-        # all-zero one: the final + 0 gives the kernel's +0 (it starts from +0).
-        # Before, small batches took the loop below: 1.9 ms per layer for one row
-        # of 784 features.
-        # In blocks of rows of at most _BLOCK_TERMS terms (or one row, of at most
-        # eight times that).
-        step = max(1, _BLOCK_TERMS // max(1, row_terms))
-        for start in range(0, n_samples, step):
-            rows = slice(start, start + step)
-            terms = inputs[rows, :, None] * coef[None, :, :]
+    if n_in and out.size <= ACCUMULATE_MAX_OUTPUTS:
+        # The terms x_k w_kj of a chunk of columns at once, summed over k by
+        # add.accumulate, which adds in order (no pairwise summation), onto the
+        # sum carried from the previous chunks, which starts at +0: ((0 + t_0) +
+        # t_1) + ..., the kernel's order. A zero x_k that the kernel skips is a
+        # term of +-0 here, which changes no such sum (it is never -0, and the
+        # weights are finite). Before, small batches took the loop below: 1.9 ms
+        # per layer for one row of 784 features.
+        step = max(1, _BLOCK_TERMS // max(1, out.size))
+        partial = np.zeros_like(out)
+        for start in range(0, n_in, step):
+            columns = slice(start, start + step)
+            terms = inputs[:, columns, None] * coef[None, columns, :]
+            np.add(partial, terms[:, 0], out=terms[:, 0])
             np.add.accumulate(terms, axis=1, out=terms)
-            np.add(terms[:, -1], out.dtype.type(0.0), out=out[rows])
+            partial = terms[:, -1]
+        out[...] = partial
         return
     out[...] = 0
     term = np.empty_like(out)

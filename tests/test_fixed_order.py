@@ -303,3 +303,28 @@ def test_only_monotone_networks_take_the_fixed_order():
     assert NonNegMLPClassifier(max_iter=2, positive=True).fit(X, y > 0)._fixed_order()
     assert not NonNegMLPClassifier(max_iter=2, positive=False).fit(X, y > 0)._fixed_order()
     assert not NonNegMLPRegressor(max_iter=2).fit(X, y)._fixed_order()  # "hidden"
+
+
+def test_twin_product_temporary_is_bounded():
+    # The accumulating path of the NumPy twin works in chunks of input columns:
+    # its temporary stays within 2^17 terms whatever the layer's width (before a
+    # review, one row's temporary was the whole weight matrix: 153 MiB for 100000
+    # x 200). Here 20000 x 100 float64 weights, 15 MiB.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    x = rng.random((1, 20000))
+    coef = rng.random((20000, 100))
+    out = np.empty((1, 100))
+    tracemalloc.start()
+    try:
+        reference.fixed_order_product(x, coef, 1, out)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20
+    expected = np.empty_like(out)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reference.fixed, "ACCUMULATE_MAX_OUTPUTS", 0)  # the column loop
+        reference.fixed_order_product(x, coef, 1, expected)
+    _assert_same_bits(out, expected)

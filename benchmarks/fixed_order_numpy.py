@@ -21,9 +21,9 @@ Networks: digits (64 features, the default 100 hidden units, 10 classes), an
 MNIST-shaped input (784 features, 100 units, 10 classes) and Spambase's shape (57
 features, 16 units, one logistic output), each fitted for a few iterations on random
 data (the fit does not matter to the cost), the same input through 2048 and 512
-units, and 20,000 dense features through 100 units. Also the product alone for a single dense row of 20,000 features (Reuters-sized)
-into 15 units, 5,000 into 400 and 100,000 into 200. Results:
-benchmarks/results/fixed_order_numpy.{json,md}.
+units, and 20,000 dense features through 100 units. Also the product alone for a
+single dense row of 20,000 features (Reuters-sized) into 15 units, 5,000 into 400
+and 100,000 into 200. Results: benchmarks/results/fixed_order_numpy.{json,md}.
 """
 
 import argparse
@@ -104,24 +104,24 @@ def markdown(result):
              f"(shared; 1-minute load {rec['load_1min']:.1f} at the end); one thread; "
              f"medians of {result['repeats']} alternating pairs in one process.", "",
              "`new`: the twin as it is (every term at once, `np.add.accumulate`, up to "
-             f"{result['accumulate_max_outputs']} outputs per layer, in chunks of input "
-             "columns of at most 2^17 terms; else the loop); "
+             f"{result['accumulate_max_outputs']} outputs per layer, in chunks of "
+             "input columns of at most 2^17 terms; else the loop); "
              "`loop`: `ACCUMULATE_MAX_OUTPUTS = 0`, the loop over the input columns, "
              "which is the code before this change. Both give the same bits.", "",
              "| case | call | rows | features | units | new (ms) | loop (ms) | "
              "loop / new |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in result["rows"]:
-        lines.append(f"| {r['case']} | {r['what']} | {r['rows']} | {r['features']} | "
-                     f"{r['units']} | {1e3 * r['new_s']:.3f} | {1e3 * r['loop_s']:.3f} | "
-                     f"{r['speedup']:.2f} |")
+        lines.append(f"| {r['case']} | {r['what']} | {r['rows']} | "
+                     f"{r['features']} | {r['units']} | {1e3 * r['new_s']:.3f} | "
+                     f"{1e3 * r['loop_s']:.3f} | {r['speedup']:.2f} |")
     lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in
                                            result["versions"].items()), ""]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     set_threads(1)

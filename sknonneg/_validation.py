@@ -458,9 +458,11 @@ def check_finite_parameters(theta, where, loss=0.0, dtype=None):
         bool(np.all(np.abs(theta[i:i + piece]) <= top))  # NaN: False
         for i in range(0, theta.shape[0], piece))
     if not finite:
+        beyond = ("" if dtype is None else f" (or beyond the range of "
+                  f"{np.dtype(dtype).name}, the network's dtype)")
         raise ValueError(
             f"The network's parameters overflowed to non-finite values {where}"
-            f"{'' if dtype is None else ' (or beyond the range of ' + np.dtype(dtype).name + ', the dtype of the network)'}. "
+            f"{beyond}. "
             f"{_unchecked_input_note()}Lower learning_rate_init, gain or the "
             f"penalties (l1, l2, activity_l1), or scale the input features."
         )

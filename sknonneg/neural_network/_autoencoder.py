@@ -809,7 +809,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         the order of 1e-16)."""
         total = 0.0
         encoder, decoder = self._layout.views(self._theta)  # writeable: uncopied
-        for residual in self._residual_blocks(X, encoder, decoder, self.out_activation_):
+        for residual in self._residual_blocks(X, encoder, decoder,
+                                              self.out_activation_):
             total += float(np.vdot(residual, residual))
         return float(np.sqrt(total))
 

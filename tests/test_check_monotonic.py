@@ -450,3 +450,18 @@ def test_bool_directions_and_a_decreasing_step_are_refused_with_their_reason(dat
     with pytest.raises(ValueError, match="not made of per-feature non-decreasing maps"
                        ".*'negative'.* is not a known non-decreasing ufunc"):
         check_monotonic(pipe, X)
+
+
+@pytest.mark.parametrize("rows", ["one row", "constant column"])
+def test_a_feature_with_a_single_value_in_X_is_an_error(rows):
+    # Before: its grid had one point, the feature was skipped, and the report gave
+    # max_drop 0 (is_monotonic True) for a model that decreases in it.
+    X = np.random.RandomState(0).uniform(size=(30, 3))
+    model = LinearRegression().fit(X, -X[:, 0] - X[:, 1])
+    if rows == "one row":
+        X_audit, name = X[:1], "x0"
+    else:
+        X_audit, name = X.copy(), "x1"
+        X_audit[:, 1] = 0.5
+    with pytest.raises(ValueError, match=f"feature '{name}' takes a single value in X"):
+        check_monotonic(model, X_audit, monotonic_cst=[1, 1, 0])

@@ -1519,3 +1519,22 @@ def test_float32_x_adv_is_the_float64_array_the_attack_scored(step):
     X32 = res.X_adv_.astype(np.float32)
     assert np.array_equal(X32, res.X_adv_) == (step == 1.0)  # exact cast, or not
     assert not np.array_equal(clf.decision_function(X32)[rows], res.margin_after_[rows])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"budget": 3, "step": 5}, "budget=3 is less than step=5"),
+    ({"budget": 0.99}, "budget=0.99 is less than step=1.0"),
+    ({"budget": 3, "upper": -1}, "upper leaves no allowed feature room"),
+    ({"budget": 1e300, "step": 1e-300}, "more than 1e9 rounds"),
+])
+def test_attack_that_can_make_no_move_is_refused(kwargs, message):
+    # Before: no move fitted (a budget under one step, or an upper freezing every
+    # feature), and the attack reported success_rate_=0.0 for a model evaded 94%
+    # of the time at budget 3, step 1, which reads as robustness; a budget / step
+    # of inf moves was a bare OverflowError.
+    rng = np.random.default_rng(0)
+    X = rng.poisson(1.0, size=(200, 4)).astype(float)
+    model = LogisticRegression().fit(X, (X[:, 0] - X[:, 1] > 0).astype(int))
+    assert additive_evasion_attack(model, X, budget=3).success_rate_ > 0.5
+    with pytest.raises(ValueError, match=message):
+        additive_evasion_attack(model, X, **kwargs)

@@ -299,7 +299,8 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         ``monotonic_cst`` explicitly.
     n_steps : int, default=10
         Grid points per feature (distinct quantiles of the feature in ``X``; fewer
-        for a feature with fewer distinct values).
+        for a feature with fewer distinct values). A constrained feature with a
+        single value in ``X`` is an error: there is nothing to move it along.
 
     Returns
     -------
@@ -405,9 +406,15 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         grid = np.unique(np.quantile(column, np.linspace(0, 1, n_steps)))
         if integer:
             grid = np.unique(np.round(grid))
-        grids.append(grid)
         if grid.shape[0] < 2:
-            continue
+            # Before: skipped, and reported with max_drop 0 (a model decreasing in
+            # it passed as monotone): a grid of one point tests nothing.
+            name = names[j] if names is not None else f"x{j}"
+            raise ValueError(
+                f"feature {name!r} takes a single value in X ({float(grid[0]):g}): "
+                "check_monotonic moves a feature along its values in X, and one value "
+                "tests nothing. Audit rows on which it varies.")
+        grids.append(grid)
         rows_per_batch = max(1, _BATCH_ROWS // grid.shape[0])
         for start in range(0, n_rows, rows_per_batch):
             rows = np.arange(start, min(n_rows, start + rows_per_batch))

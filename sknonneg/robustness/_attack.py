@@ -398,6 +398,16 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                 or not np.isfinite(value) or value <= 0):
             raise ValueError(f"{name} must be a positive {'int' if integral else 'float'}"
                              f", got {value!r}.")
+    # An attack that can make no move reports 0% success, which reads as
+    # robustness (before: budget=3 with step=5 did, for a model evaded 94% of the
+    # time at step 1); so many moves that their count overflows is refused too.
+    if budget < step:
+        raise ValueError(f"budget={budget!r} is less than step={step!r}: no move fits "
+                         "within it, and an attack that can make no move would report "
+                         "0% success.")
+    if budget / step > 1e9:
+        raise ValueError(f"budget / step = {budget / step:.3g} moves: more than 1e9 "
+                         "rounds of the search; use a larger step.")
     if method not in ("greedy", "gradient"):
         raise ValueError(f"method must be 'greedy' or 'gradient', got {method!r}.")
     if threshold is not None and (not isinstance(threshold, Real)
@@ -474,7 +484,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         DataFrame.
     budget : float
         Largest L1 norm of the increase of a sample: the number of added units
-        (word occurrences for counts).
+        (word occurrences for counts). At least ``step`` (and an ``upper`` that
+        leaves some allowed feature room for a step): an attack that can make no
+        move is an error, not a success rate of 0.
     features : array-like, default=None
         Features the attacker may raise: indices, a boolean mask of shape
         (n_features,) or names from ``feature_names_in_``. None: all. A selection
@@ -637,6 +649,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # finite, so an upper of only +-inf (np.where(frozen, -np.inf, np.inf)) raised
     # the frozen features too.
     capped = bool(np.any(upper < np.inf))
+    lowest = (np.asarray(X.min(axis=0).todense()).ravel() if sp.issparse(X)
+              else X.min(axis=0)) if n_samples else np.zeros(n_features)
+    if n_samples and not np.any(allowed & (lowest + step <= upper + 1e-12)):
+        # As budget < step: no allowed feature of any row can take one step under
+        # its upper bound (before: 0% success, reported as if attacked).
+        raise ValueError("upper leaves no allowed feature room for one step on any "
+                         "row of X: an attack that can make no move would report 0% "
+                         "success.")
     n_moves = int(np.floor(budget / step + 1e-9))
 
     scorer = _Scorer(estimator, t, X, step, columns)

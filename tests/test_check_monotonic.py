@@ -465,3 +465,13 @@ def test_a_feature_with_a_single_value_in_X_is_an_error(rows):
         X_audit[:, 1] = 0.5
     with pytest.raises(ValueError, match=f"feature '{name}' takes a single value in X"):
         check_monotonic(model, X_audit, monotonic_cst=[1, 1, 0])
+
+
+def test_reports_compare_by_identity():
+    # Before: the dataclass's generated == compared tuples of arrays, and r1 == r2
+    # (or r in [r2]) raised NumPy's "truth value of an array is ambiguous".
+    X = np.random.RandomState(0).uniform(size=(30, 2))
+    model = LinearRegression().fit(X, X[:, 0])
+    r1 = check_monotonic(model, X, monotonic_cst=[1, 0])
+    r2 = check_monotonic(model, X, monotonic_cst=[1, 0])
+    assert r1 == r1 and r1 != r2 and r1 not in [r2]

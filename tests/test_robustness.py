@@ -1538,3 +1538,24 @@ def test_attack_that_can_make_no_move_is_refused(kwargs, message):
     assert additive_evasion_attack(model, X, budget=3).success_rate_ > 0.5
     with pytest.raises(ValueError, match=message):
         additive_evasion_attack(model, X, **kwargs)
+
+
+def test_unscorable_or_unfitted_models_get_clear_errors():
+    # Before: a hard VotingClassifier (predict only) failed with an AttributeError
+    # from deep inside the attack; a Pipeline whose final step is fitted but an
+    # earlier one not gave monotone_certificate a bare AttributeError ('scale_').
+    from sklearn.exceptions import NotFittedError
+
+    rng = np.random.default_rng(0)
+    X = rng.poisson(1.0, size=(100, 4)).astype(float)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    hard = VotingClassifier([("a", LogisticRegression()),
+                             ("b", DecisionTreeClassifier(max_depth=3))],
+                            voting="hard").fit(X, y)
+    with pytest.raises(ValueError, match="VotingClassifier does not give: it needs "
+                                         "decision_function"):
+        additive_evasion_attack(hard, X, budget=2)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    pipe.steps[0] = ("standardscaler", StandardScaler())
+    with pytest.raises(NotFittedError, match="StandardScaler"):
+        monotone_certificate(pipe)

@@ -28,7 +28,7 @@ __all__ = ["check_monotonic", "MonotonicityReport"]
 _BATCH_ROWS = 1 << 16
 
 
-@dataclass
+@dataclass(eq=False)
 class MonotonicityReport:
     """Result of :func:`check_monotonic`.
 
@@ -46,6 +46,8 @@ class MonotonicityReport:
         Rows on which the output dropped at all, per feature.
     grids : list of ndarray
         The grid each feature was moved along.
+
+    Reports compare by identity (they hold arrays).
 
     Examples
     --------

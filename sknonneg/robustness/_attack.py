@@ -602,6 +602,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             f"{type(estimator).__name__} has no classes_: a regressor has no class to "
             "evade (for a monotone regressor, monotonic_cst_ says which features "
             "cannot lower its output).")
+    if not any(hasattr(estimator, name) for name in
+               ("decision_function", "predict_log_proba", "predict_proba")):
+        # Before: an AttributeError from deep inside the search (a hard
+        # VotingClassifier has predict only).
+        raise ValueError(
+            f"additive_evasion_attack scores moves by the target's margin, which "
+            f"{type(estimator).__name__} does not give: it needs decision_function, "
+            "predict_log_proba or predict_proba (a VotingClassifier: voting='soft').")
     columns = frame_dtypes = frame_index = None
     if hasattr(X, "columns") and hasattr(X, "dtypes"):
         # A DataFrame: attacked as numbers, the model called on DataFrames of its

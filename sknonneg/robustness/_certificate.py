@@ -521,6 +521,12 @@ def monotone_certificate(estimator):
     """
     steps, final = split_pipeline(estimator)
     check_is_fitted(final)
+    for _, step in steps:
+        # Every step, not only the final one (before: an unfitted scaler put back
+        # by set_params was a bare AttributeError "'StandardScaler' object has no
+        # attribute 'scale_'" from the analysis).
+        if step is not None and not (isinstance(step, str) and step == "passthrough"):
+            check_is_fitted(step)
     kinds = analyse_steps(steps)
     up_t, down_t, what = _final_signs(final)
     if "text" in kinds:  # the first step, after "passthrough" or None ones if any

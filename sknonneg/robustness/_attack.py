@@ -401,7 +401,7 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
     # An attack that can make no move reports 0% success, which reads as
     # robustness (before: budget=3 with step=5 did, for a model evaded 94% of the
     # time at step 1); so many moves that their count overflows is refused too.
-    if budget < step:
+    if budget / step + 1e-9 < 1:  # no whole move: as the search counts them
         raise ValueError(f"budget={budget!r} is less than step={step!r}: no move fits "
                          "within it, and an attack that can make no move would report "
                          "0% success.")

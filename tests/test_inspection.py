@@ -1269,3 +1269,16 @@ def test_output_weights_tick_labels_are_thinned_to_the_room_they_have():
     disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), X, y)
     assert len(disp.ax_.get_xticklabels()) == N_HIDDEN
     assert len(disp.ax_.get_yticklabels()) == len(disp.bar_ax_.get_yticklabels()) == 10
+
+
+def test_output_weights_images_with_a_pair_of_axes_is_an_error():
+    # Before: show_images=True with ax=(hinton_ax, bar_ax) drew no images, and
+    # said nothing (a pair of Axes leaves no room for their strip).
+    X, y = _digits()
+    fig, axes = plt.subplots(2)
+    try:
+        with pytest.raises(ValueError, match="a pair of Axes .* leaves no room"):
+            OutputWeightsDisplay.from_estimator(fitted("nonneg_real"), X, y, ax=axes,
+                                                show_images=True)
+    finally:
+        plt.close(fig)

@@ -653,7 +653,8 @@ class OutputWeightsDisplay:
             diagram is drawn in it, and strips for the unit images and the
             activation bars are appended to it (aligned, via
             :func:`mpl_toolkits.axes_grid1.make_axes_locatable`). A pair of
-            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images);
+            Axes ``(hinton_ax, bar_ax)``: diagram and bars go there (no images:
+            ``show_images=True`` with a pair is an error);
             ``bar_ax`` gets the diagram's hidden-unit axis (limits, order and
             labels; shared with it unless ``bar_ax`` already shares that axis
             with another Axes) and is narrowed (shortened, with ``transpose``)
@@ -706,6 +707,13 @@ class OutputWeightsDisplay:
         if show_images:
             if len(coefs) != 2:
                 raise ValueError("show_images=True needs a network with one hidden layer")
+            if isinstance(ax, (list, tuple, np.ndarray)):
+                # Before: the images were dropped silently (a pair of Axes leaves
+                # no room for their strip).
+                raise ValueError(
+                    "show_images=True draws the unit images in a strip appended to "
+                    "a single Axes; a pair of Axes (hinton_ax, bar_ax) leaves no room "
+                    "for it: pass one Axes (or None), or show_images=False.")
             comps = get_components(estimator)
             _resolve_image_shape(comps.shape[1], image_shape)
             unit_weights = comps[idx]

@@ -1282,3 +1282,15 @@ def test_output_weights_images_with_a_pair_of_axes_is_an_error():
                                                 show_images=True)
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_hidden_units_of_non_finite_weights_is_an_error(bad):
+    # Before: a NaN set the colour scale to [-1, 1] silently (weights of 100 drawn
+    # saturated, a wrong colour bar); an inf made the limits infinite.
+    W = np.random.RandomState(0).uniform(-100, 100, size=(4, 9))
+    W[1, 3] = bad
+    with pytest.raises(ValueError, match="weights must be finite; got 1 NaN or "
+                                         "infinite value"):
+        HiddenUnitsDisplay(W).plot()
+    plt.close("all")

@@ -193,6 +193,12 @@ class HiddenUnitsDisplay:
             # Before: "too many values to unpack (expected 2)".
             raise ValueError(f"weights must be a 2-D array of shape (n_units, "
                              f"n_features), got shape {W.shape}.")
+        if not np.all(np.isfinite(W)):
+            # Before: a NaN made the colour limit NaN, silently replaced by 1 (weights
+            # of 100 drawn saturated, a wrong colour bar); an inf made it infinite.
+            raise ValueError(f"weights must be finite; got "
+                             f"{int(np.count_nonzero(~np.isfinite(W)))} NaN or "
+                             "infinite value(s).")
         n_units, n_features = W.shape
         shape = _resolve_image_shape(n_features, self.image_shape)
         if normalize not in ("global", "unit"):

@@ -12,6 +12,8 @@ file cut at a line end, or a partial re-export, is still a valid gzip and CSV).
 """
 
 import os
+import re
+import textwrap
 import zlib
 
 import numpy as np
@@ -170,6 +172,30 @@ def _check_labels(y, name, allowed):
             f"{int(bad.sum())} row(s)")
 
 
+def _fill_data_params(func):
+    """Writes the ``data_home`` and ``verify`` entries that every tabular loader's
+    docstring shares where it says ``<<data_params: FILES>>``."""
+
+    def entries(match):
+        home = (f"Directory holding {match.group(1)}. ``None`` means the "
+                "``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see "
+                ":func:`sknonneg.datasets.get_data_home`; the folder is not created).")
+        check = ("If True, also check the sha256 of the file against the one recorded "
+                 "for it (an ``OSError`` if it differs), as :func:`load_mnist` does; "
+                 "hashes the whole file. The number of rows is checked either way.")
+        indent = " " * 8
+        home, check = (textwrap.fill(text, 84, initial_indent=indent,
+                                     subsequent_indent=indent)
+                       for text in (home, check))
+        return (f"    data_home : str or path-like, default=None\n{home}\n"
+                f"    verify : bool, default=False\n{check}")
+
+    if func.__doc__:  # None under python -OO
+        func.__doc__ = re.sub(r"    <<data_params: (.*?)>>", entries, func.__doc__)
+    return func
+
+
+@_fill_data_params
 def load_compas(*, data_home=None, verify=False):
     """Load ProPublica's COMPAS two-year recidivism data, as monotone networks use it.
 
@@ -186,14 +212,7 @@ def load_compas(*, data_home=None, verify=False):
 
     Parameters
     ----------
-    data_home : str or path-like, default=None
-        Directory holding ``compas-scores-two-years.csv.gz``. ``None`` means
-        the ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
-        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
-    verify : bool, default=False
-        If True, also check the sha256 of the file against the one recorded for
-        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
-        the whole file. The number of rows is checked either way.
+    <<data_params: ``compas-scores-two-years.csv.gz``>>
 
     Returns
     -------
@@ -233,6 +252,7 @@ def _parse_compas(path):
     return X, y.astype(np.int64)
 
 
+@_fill_data_params
 def load_auto_mpg(*, data_home=None, verify=False):
     """Load Auto MPG (UCI): fuel consumption of 1970-1982 cars.
 
@@ -245,14 +265,7 @@ def load_auto_mpg(*, data_home=None, verify=False):
 
     Parameters
     ----------
-    data_home : str or path-like, default=None
-        Directory holding ``autompg.csv.gz``. ``None`` means the
-        ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
-        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
-    verify : bool, default=False
-        If True, also check the sha256 of the file against the one recorded for
-        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
-        the whole file. The number of rows is checked either way.
+    <<data_params: ``autompg.csv.gz``>>
 
     Returns
     -------
@@ -284,6 +297,7 @@ def _parse_auto_mpg(path):
     return X, df.mpg.to_numpy(dtype=np.float64)
 
 
+@_fill_data_params
 def load_adult(subset="train", *, data_home=None, verify=False):
     """Load UCI Adult (Census Income), the official train/test split.
 
@@ -291,14 +305,7 @@ def load_adult(subset="train", *, data_home=None, verify=False):
     ----------
     subset : {"train", "test"}, default="train"
         ``adult.data.gz`` (32561 rows) or ``adult.test.gz`` (16281 rows).
-    data_home : str or path-like, default=None
-        Directory holding ``adult.data.gz`` and ``adult.test.gz``. ``None``
-        means the ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
-        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
-    verify : bool, default=False
-        If True, also check the sha256 of the file against the one recorded for
-        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
-        the whole file. The number of rows is checked either way.
+    <<data_params: ``adult.data.gz`` and ``adult.test.gz``>>
 
     Returns
     -------
@@ -361,6 +368,7 @@ def _parse_adult(path):
     return df, y
 
 
+@_fill_data_params
 def load_spambase(*, data_home=None, verify=False):
     """Load UCI Spambase: e-mails as word and character frequencies, spam or not.
 
@@ -378,14 +386,7 @@ def load_spambase(*, data_home=None, verify=False):
 
     Parameters
     ----------
-    data_home : str or path-like, default=None
-        Directory holding ``spambase.csv.gz``. ``None`` means the
-        ``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see
-        :func:`sknonneg.datasets.get_data_home`; the folder is not created).
-    verify : bool, default=False
-        If True, also check the sha256 of the file against the one recorded for
-        it (an ``OSError`` if it differs), as :func:`load_mnist` does; hashes
-        the whole file. The number of rows is checked either way.
+    <<data_params: ``spambase.csv.gz``>>
 
     Returns
     -------

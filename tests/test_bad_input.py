@@ -188,7 +188,7 @@ def test_float32_large_in_range_input_stays_finite():
     ({"gain": np.array([[1.0], [2.0]])}, r"gain must be a positive float or a \(start"),
     # Before: taken (inf in float32), and predict refused the training data.
     ({"gain": 1e40, "dtype": "float32"}, r"gain must be at most 3.403e\+38, the largest "
-                                         "value of dtype=float32, got 1e\+40"),
+                                         r"value of dtype=float32, got 1e\+40"),
     ({"gain": (1.0, 1e40), "dtype": "float32"}, "gain must be at most 3.403e"),
     ({"monotonic_cst": [1, 0]}, r"monotonic_cst must be an array of shape \(3,\) with "
                                 r"values in \{-1, 0, 1\}"),
@@ -240,6 +240,36 @@ def test_bad_parameter_values_are_invalid_parameter_errors(params):
 
     with pytest.raises(InvalidParameterError, match=next(iter(params))):
         _est(**params).fit(X, Y)
+
+
+@pytest.mark.parametrize("dtype, gain", [("float32", 1e38), ("float64", 1e307)])
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_gain_too_large_for_the_training_rows_is_refused_at_fit(dtype, gain, solver):
+    # Before: a gain just inside the dtype's range fitted, and predict then refused
+    # every training row as too large for the network. Now fit refuses, naming the
+    # gain, and a refit (warm start or partial_fit too) leaves the model as it was.
+    from sklearn.base import clone, is_classifier
+
+    from sknonneg import NonNegMLPRegressor
+
+    for est in (_est(dtype=dtype, solver=solver),
+                NonNegMLPRegressor(3, max_iter=3, dtype=dtype, solver=solver,
+                                   random_state=0)):
+        y = Y if is_classifier(est) else X[:, 0]
+        fitted = clone(est).fit(X, y)
+        before = fitted.predict(X)
+        with pytest.raises(ValueError, match=r"cannot predict the rows it was trained "
+                                              r"on: on \d+ of the \d+ rows.*gain"):
+            clone(est).set_params(gain=gain).fit(X, y)
+        for call in ("fit", "partial_fit"):
+            fitted.set_params(gain=gain, warm_start=True)
+            with pytest.raises(ValueError, match="cannot predict the rows"):
+                getattr(fitted, call)(X, y)
+            np.testing.assert_array_equal(fitted.predict(X), before)
+            fitted.set_params(gain=1.0)
+        with pytest.raises(ValueError, match="cannot predict the rows"):
+            clone(est).set_params(gain=gain).partial_fit(
+                X, y, **({"classes": np.unique(Y)} if y is Y else {}))
 
 
 def test_gain_pair_with_a_string():

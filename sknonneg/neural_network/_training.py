@@ -56,12 +56,18 @@ from .._engine.losses import get_loss
 from .._engine.precondition import FirstLayerScaling, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
+from .._lipschitz import range_overflow_rows
 from .._validation import check_finite_parameters
 from ._base import BaseNetwork
 from ._diagnostics import report_fit
 from ._progress import Progress
 
 __all__ = ["EarlyStopping", "SupervisedTransformerMixin", "TrainableNetwork"]
+
+
+class _UnpredictableFit(ValueError):
+    """A fit whose network cannot predict its own training rows: refused after
+    the fitted attributes were set, which ``_keeping_state`` then puts back."""
 
 
 class _Data:
@@ -468,8 +474,9 @@ class TrainableNetwork(BaseNetwork):
                 state[name] = copy.deepcopy(state[name])
         try:
             return body(*args)
-        except catch:
-            if self.__dict__.get("_theta") is not state.get("_theta"):
+        except catch as exc:
+            if (self.__dict__.get("_theta") is not state.get("_theta")
+                    and not isinstance(exc, _UnpredictableFit)):
                 # The fit finished (``_finish`` set the new parameters) and what
                 # followed raised: a ConvergenceWarning turned into an error by a
                 # warnings filter, say. The fitted model stays, as scikit-learn's.
@@ -574,6 +581,7 @@ class TrainableNetwork(BaseNetwork):
         else:
             self.validation_scores_ = self.best_validation_score_ = None
         self._finish(result, data.n_samples * result.n_iter, carry=carry)
+        self._check_predicts_training_rows(X)
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
         report_fit(self, result, train)
@@ -607,6 +615,24 @@ class TrainableNetwork(BaseNetwork):
                 else "parameters of its best validation score")
         self._log(f"interrupted after {progress.n_iter} {progress.unit}s "
                   f"({progress.elapsed:.1f}s): the estimator keeps the {kept}.")
+
+    def _check_predicts_training_rows(self, X):
+        """After ``_finish``: a fitted network that ``predict`` would refuse on the
+        rows it was trained on (a weighted sum that could overflow: the range
+        check) is refused, and the estimator is put back as it was
+        (``_UnpredictableFit``). Before, a gain just inside the range of the dtype
+        (1e38 in float32, 1e307 in float64) fitted, and ``predict`` then refused
+        every training row."""
+        bad = range_overflow_rows(self._range_layers(), X, self._compute_dtype)
+        if bad.any():
+            gain = (f" (gain={self._gain_:.4g})" if "gain" in
+                    self.get_params(deep=False) and hasattr(self, "_gain_") else "")
+            raise _UnpredictableFit(
+                f"The fitted network{gain} cannot predict the rows it was trained "
+                f"on: on {int(bad.sum())} of the {bad.shape[0]} rows a weighted sum "
+                f"of a layer could exceed the range of "
+                f"{np.dtype(self._compute_dtype).name}. Use a smaller gain or scale "
+                f"X down; the estimator is left as it was before this call.")
 
     def _finish(self, result, samples_seen, carry=False):
         """Sets the fitted attributes from ``result``; ``samples_seen``: rows the
@@ -868,6 +894,7 @@ class TrainableNetwork(BaseNetwork):
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)
+        self._check_predicts_training_rows(X)
         # Before: partial_fit printed nothing at any verbose (scikit-learn's MLPs
         # print a line per call).
         self._log(f"partial_fit call {self.n_iter_}: {X.shape[0]} rows, "

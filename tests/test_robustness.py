@@ -1540,6 +1540,22 @@ def test_attack_that_can_make_no_move_is_refused(kwargs, message):
         additive_evasion_attack(model, X, **kwargs)
 
 
+def test_upper_check_reads_only_the_attacked_rows():
+    # Before: the check read the column minima of all rows, so one row the model
+    # did not flag (0 in the allowed feature) let an attack through whose flagged
+    # rows could make no move (all at the cap): success_rate_ 0.0, as if robust.
+    X = np.array([[5.0, 0.0], [5.0, 1.0], [5.0, 2.0], [0.0, 0.0]])
+    model = LogisticRegression().fit(X, [1, 1, 1, 0])
+    assert (model.predict(X) == [1, 1, 1, 0]).all()
+    with pytest.raises(ValueError, match="no allowed feature room for one step on "
+                                         "any attacked row"):
+        additive_evasion_attack(model, X, budget=3, features=[0], upper=5.0)
+    # A flagged row with room is attacked as before.
+    X[0, 0] = 4.0
+    assert additive_evasion_attack(model, X, budget=3, features=[0],
+                                   upper=5.0).attacked_.sum() == 3
+
+
 def test_unscorable_or_unfitted_models_get_clear_errors():
     # Before: a hard VotingClassifier (predict only) failed with an AttributeError
     # from deep inside the attack; a Pipeline whose final step is fitted but an

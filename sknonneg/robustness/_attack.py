@@ -657,14 +657,6 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # finite, so an upper of only +-inf (np.where(frozen, -np.inf, np.inf)) raised
     # the frozen features too.
     capped = bool(np.any(upper < np.inf))
-    lowest = (np.asarray(X.min(axis=0).todense()).ravel() if sp.issparse(X)
-              else X.min(axis=0)) if n_samples else np.zeros(n_features)
-    if n_samples and not np.any(allowed & (lowest + step <= upper + 1e-12)):
-        # As budget < step: no allowed feature of any row can take one step under
-        # its upper bound (before: 0% success, reported as if attacked).
-        raise ValueError("upper leaves no allowed feature room for one step on any "
-                         "row of X: an attack that can make no move would report 0% "
-                         "success.")
     n_moves = int(np.floor(budget / step + 1e-9))
 
     scorer = _Scorer(estimator, t, X, step, columns)
@@ -676,6 +668,19 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
 
     attacked = flagged(X)
     rows = np.flatnonzero(attacked)
+    if rows.size:
+        # As budget < step: no allowed feature of any attacked row can take one
+        # step under its upper bound (before: 0% success, reported as if
+        # attacked). Only the attacked rows count: before, the column minima of
+        # all rows were read, so a row the model did not flag could pass the check
+        # for rows that could make no move.
+        lowest = X[rows].min(axis=0)
+        lowest = (np.asarray(lowest.todense()).ravel() if sp.issparse(lowest)
+                  else lowest)
+        if not np.any(allowed & (lowest + step <= upper + 1e-12)):
+            raise ValueError("upper leaves no allowed feature room for one step on "
+                             "any attacked row of X: an attack that can make no "
+                             "move would report 0% success.")
     if method == "gradient" and not scorer.has_gradient:
         why = (f"its Pipeline does not give (the attack differentiates through the "
                f"maps the certificate reads: {scorer.no_gradient.rstrip('.')})"

@@ -27,6 +27,8 @@ __all__ = [
     "check_target_scale",
     "check_workspace_fits_in_memory",
     "has_spread",
+    "largest_magnitude",
+    "memory_shortfall",
     "user_stacklevel",
 ]
 
@@ -191,7 +193,7 @@ def _check_lil(X, name, shape):
         _check_in_range(name, indices, shape[1], "column indices")
 
 
-def _largest_magnitude(X):
+def largest_magnitude(X):
     """``max|X|`` over the stored values of an array or a sparse matrix (no ``|X|``
     temporary), or None when there are none."""
     values = X.data if sp.issparse(X) else np.asarray(X)
@@ -223,7 +225,7 @@ def check_input_scale(X, name="X"):
     its smallest value is finite.)
     """
     dtype = np.float64
-    largest = _largest_magnitude(X)
+    largest = largest_magnitude(X)
     if largest is None:
         return X
     limit = float(np.sqrt(np.finfo(dtype).max)) / max(1, X.shape[1])
@@ -269,7 +271,7 @@ def check_reconstruction_scale(X, dtype, name="X"):
     1e11 for float32 on a few thousand entries. Beyond, the fit overflowed (a
     ``RuntimeWarning``, then an error or a reconstruction of garbage).
     """
-    largest = _largest_magnitude(X)
+    largest = largest_magnitude(X)
     entries = float(max(1, X.shape[0])) * max(1, X.shape[1])
     limit = min((float(np.finfo(dtype).max) / entries) ** (1.0 / 3.0),
                 (float(np.finfo(np.float64).max) / entries) ** (1.0 / 6.0))
@@ -320,7 +322,7 @@ def check_target_scale(y, name="y"):
     = 1.3e154: a model whose every metric is ``inf`` or ``NaN`` is refused at fit.
     """
     y = np.asarray(y)
-    largest = _largest_magnitude(y)
+    largest = largest_magnitude(y)
     limit = squared_errors_limit(y.shape[0])
     if largest is not None and largest > limit:
         raise ValueError(
@@ -347,7 +349,7 @@ def _physical_memory():
         return None
 
 
-def _memory_shortfall(n_values):
+def memory_shortfall(n_values):
     """``(needed, total)`` bytes when ``n_values`` float64 values exceed this
     machine's physical memory, else None (also where the system does not say)."""
     needed, total = 8 * n_values, _physical_memory()
@@ -360,7 +362,7 @@ def check_fits_in_memory(n_params, layer_sizes):
     ``hidden_layer_sizes=(10**9,)`` would otherwise fill it until the system kills
     the process. A guard against the absurd, not a promise that a network which
     passes fits beside everything else in memory."""
-    short = _memory_shortfall(int(n_params) * _FIT_VECTORS)
+    short = memory_shortfall(int(n_params) * _FIT_VECTORS)
     if short is not None:
         needed, total = short
         raise MemoryError(
@@ -386,7 +388,7 @@ def check_workspace_fits_in_memory(n_params, values_per_param, what, advice):
     this machine's physical memory. The workspace is allocated lazily (``calloc``)
     and its pages touched as the solver fills it: left alone, the fit ran until the
     system killed the process, iterations into it."""
-    short = _memory_shortfall(int(n_params) * (_FIT_VECTORS + values_per_param))
+    short = memory_shortfall(int(n_params) * (_FIT_VECTORS + values_per_param))
     if short is not None:
         needed, total = short
         raise MemoryError(

@@ -446,7 +446,7 @@ def test_memory_guard_without_a_known_memory(monkeypatch):
     # Where the system does not say how much memory it has, the guard steps aside
     # (no shortfall, whatever the size) instead of refusing every fit.
     monkeypatch.setattr(_validation, "_physical_memory", lambda: None)
-    assert _validation._memory_shortfall(10**18) is None
+    assert _validation.memory_shortfall(10**18) is None
     assert _validation.check_fits_in_memory(10**15, [4, 10**14, 2]) is None
     assert _validation.check_workspace_fits_in_memory(10**15, 5, "L-BFGS-B", "") is None
     # The same network on a machine of known memory is refused: not vacuous.

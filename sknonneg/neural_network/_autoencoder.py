@@ -23,13 +23,13 @@ from .._engine import (
 from .._lipschitz import dense_rounding_layers
 from .._solvers import SOLVERS
 from .._validation import (
-    _largest_magnitude,
     check_finite_output,
     check_network_fits_in_memory,
     check_network_range,
     check_positive_weights,
     check_reconstruction_scale,
     check_sparse_structure,
+    largest_magnitude,
     user_stacklevel,
 )
 from ..exceptions import InputScaleWarning
@@ -78,7 +78,7 @@ def _warn_small_for_sigmoid(inputs, name):
     starts anew or a first ``partial_fit``, once, not per batch) have a largest
     absolute value below ``_SIGMOID_MAX_LOW``: the sigmoid decoder's fit then
     collapses."""
-    top = _largest_magnitude(inputs) or 0.0
+    top = largest_magnitude(inputs) or 0.0
     if 0.0 < top < _SIGMOID_MAX_LOW:
         warnings.warn(
             f"{name}: decoder='sigmoid' fits data that fill [0, 1], but the largest "

@@ -19,7 +19,7 @@ from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
-from .._validation import _largest_magnitude, user_stacklevel
+from .._validation import largest_magnitude, user_stacklevel
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 
 __all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
@@ -348,7 +348,7 @@ def _scale_hint(X):
     """The advice to scale ``X`` where its largest absolute value exceeds 10
     (``None``: not known, no advice). Before, every ConvergenceWarning said
     "Unscaled inputs slow it", also for inputs already in [0, 1]."""
-    largest = None if X is None else _largest_magnitude(X)
+    largest = None if X is None else largest_magnitude(X)
     if largest is None or not largest > 10:
         return ""
     return (f" Inputs as large as {largest:.3g} slow it: put a scaler in a "

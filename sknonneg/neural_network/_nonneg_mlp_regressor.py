@@ -16,10 +16,10 @@ from .._compat import Interval, StrOptions, check_sample_weight
 from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import (
-    _largest_magnitude,
     check_positive_weights,
     check_sparse_structure,
     check_target_scale,
+    largest_magnitude,
     squared_errors_limit,
     user_stacklevel,
 )
@@ -376,7 +376,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         did not name the targets. Rows of weight 0 are not fitted: not checked."""
         # y was validated and its scale checked (_target_matrix) when it was encoded.
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[sample_weight > 0]
-        largest = _largest_magnitude((y - self.y_mean_) / self.y_scale_)
+        largest = largest_magnitude((y - self.y_mean_) / self.y_scale_)
         dtype = self._compute_dtype or np.float64
         limit = squared_errors_limit(y.shape[0], dtype)
         if largest is not None and not largest <= limit:

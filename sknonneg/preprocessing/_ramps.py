@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions
 from .._monotonic_cst import check_direction, directions_from_argument
-from .._validation import _memory_shortfall
+from .._validation import memory_shortfall
 
 __all__ = ["RampTransformer", "output_sources"]
 
@@ -144,7 +144,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         # Before the grid: at least the grid and two tables of knots (the
         # quantiles and their clipped copy), float64.
-        short = _memory_shortfall(self.n_knots * (1 + 2 * X.shape[1]))
+        short = memory_shortfall(self.n_knots * (1 + 2 * X.shape[1]))
         if short is not None:
             raise MemoryError(
                 f"RampTransformer(n_knots={self.n_knots}) needs at least "
@@ -347,8 +347,8 @@ def _check_output_fits_in_memory(n_rows, n_features, per, dtype, n_knots):
     """``MemoryError`` before ``transform`` allocates an output larger than this
     machine's physical memory (a large ``n_knots``, or too many rows at once)."""
     n_values = n_rows * n_features * per
-    # _memory_shortfall counts float64 values.
-    short = _memory_shortfall(-(-n_values * np.dtype(dtype).itemsize // 8))
+    # memory_shortfall counts float64 values.
+    short = memory_shortfall(-(-n_values * np.dtype(dtype).itemsize // 8))
     if short is not None:
         raise MemoryError(
             f"The output of RampTransformer(n_knots={n_knots}) for {n_rows:,} rows of "

@@ -533,3 +533,77 @@ def test_abnormal_lbfgsb_end_is_not_reported_as_the_iteration_limit():
     assert "line search found no step" in messages[0]
     assert "maximum iterations" not in messages[0]
     assert not messages[0].rstrip().endswith("ABNORMAL:")
+
+
+def test_adam_moments_do_not_outlive_a_stateless_solver_run():
+    # Before: adam -> lbfgsb -> adam (warm starts) reused the first run's moments
+    # and step count for parameters L-BFGS-B had moved since.
+    import copy
+
+    X, y = make_classification(100, 4, random_state=0)
+    est = NonNegMLPClassifier(3, solver="adam", max_iter=20, warm_start=True,
+                              learning_rate_init=0.05, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+        assert hasattr(est, "_solver_state")
+        est.set_params(solver="lbfgsb").fit(X, y)
+        # The same as an Adam run with fresh moments from those parameters.
+        fresh = copy.deepcopy(est)
+        fresh.__dict__.pop("_solver_state", None)
+        est.set_params(solver="adam").fit(X, y)
+        fresh.set_params(solver="adam").fit(X, y)
+    np.testing.assert_array_equal(est._theta, fresh._theta)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+def test_output_spelled_as_what_auto_resolved_to_is_unchanged(Est):
+    # Before: set_params(output=<what "auto" resolved to>) counted as a change: a
+    # warm start discarded the fit (loss_curve_ restarted) and partial_fit refused
+    # with "output changed", though the network is the same.
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    Y = np.column_stack([y, X[:, 1] > 0.5]).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for target, same, other in ((y, "softmax", "logistic"),
+                                    (Y, "logistic", None)):
+            est = Est(hidden_layer_sizes=3, max_iter=5, random_state=0,
+                      warm_start=True).fit(X, target)
+            assert est.out_activation_ == same
+            for spelling in (same, "auto"):
+                n = len(est.loss_curve_)
+                est.set_params(output=spelling).fit(X, target)
+                assert len(est.loss_curve_) == n + est.n_iter_  # continued
+            streamed = Est(hidden_layer_sizes=3, random_state=0).partial_fit(
+                X, target, classes=None if target is Y else [0, 1])
+            streamed.set_params(output=same).partial_fit(X, target)
+            streamed.set_params(output="auto").partial_fit(X, target)
+            assert streamed.n_iter_ == 3
+            if other is not None:  # a real change still starts anew / is refused
+                est.set_params(output=other).fit(X, target)
+                assert len(est.loss_curve_) == est.n_iter_
+                with pytest.raises(ValueError, match="output changed"):
+                    streamed.set_params(output=other).partial_fit(X, target)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+def test_warm_start_needs_the_fitted_classes(Est):
+    # Before: a warm start took y with a subset of classes_ (scikit-learn's
+    # MLPClassifier refuses), class_weight="balanced" then counted on the subset.
+    rng = np.random.RandomState(0)
+    X = rng.rand(30, 4)
+    est = Est(hidden_layer_sizes=3, max_iter=5, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, np.arange(30) % 3)
+        before = est.predict_proba(X)
+        with pytest.raises(ValueError, match=r"warm_start=True continues the previous "
+                                             r"fit.*y has the classes \[0 1\], the "
+                                             r"previous fit \[0 1 2\]"):
+            est.fit(X, np.arange(30) % 2)
+        np.testing.assert_array_equal(est.predict_proba(X), before)
+        est.fit(X, (np.arange(30) + 1) % 3)  # the same classes: continues
+        # partial_fit batches may hold a subset, as before.
+        est.partial_fit(X[:10], np.arange(10) % 2)

@@ -13,6 +13,8 @@ here, in ``SHARED_DOCS``, and filled into each class docstring where it says
 ``<<name>>`` (:func:`fill_doc`): the final ``__doc__`` is complete numpydoc text.
 """
 
+import inspect
+import textwrap
 from numbers import Real
 
 import numpy as np
@@ -134,14 +136,11 @@ SHARED_DOCS = {
         fitted attributes are always float64.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution and extend its histories
-        (``loss_curve_``, ``validation_scores_``, ``t_``). With ``gain="auto"``
-        it goes on at the gain the previous fit ended with (``gain_``) rather
-        than annealing again; an explicit gain schedule is run again. After a
-        change of what shapes the network or what prediction reads
-        (``hidden_layer_sizes``, ``positive``, ``monotonic_cst``, ``activation``,
-        the output, ``dtype``; ``ABBAClassifier``'s ``cap``, ``cap_slope`` and
-        ``lipschitz_max``) it starts anew, Adam's moments and the histories too:
-        it equals a fresh fit.
+        (``loss_curve_``, ``validation_scores_``, ``t_``).{warm_start_gain} After
+        a change of what shapes the network or what prediction reads
+        {warm_start_anew}
+        it starts anew, Adam's moments and the histories too: it equals a fresh
+        fit.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0
@@ -221,6 +220,21 @@ def fill_doc(cls):
                  "the default\n        classifier after 119 iterations and the loss "
                  "after 177 (validation\n        accuracy 0.8457 and 0.8480;\n        "
                  "``benchmarks/results/adult_early_stopping.md``).")
+    # What makes a warm start start anew: the parameters of this class among
+    # those that shape the network or that prediction reads (``_FITTED_PARAMS``).
+    params = set(inspect.signature(cls.__init__).parameters)
+    anew = [f"``{name}``" if name != "output" else "the output" for name in (
+        "hidden_layer_sizes", "positive", "monotonic_cst", "activation", "cap",
+        "cap_slope", "lipschitz_max", "output", "dtype") if name in params]
+    warm_start_anew = textwrap.fill(
+        f"({', '.join(anew)}; ``l1`` between zero and non-zero where a layer has "
+        "signed weights, which an L1 penalty holds as two non-negative parts)",
+        width=80, initial_indent=" " * 8, subsequent_indent=" " * 8,
+        break_on_hyphens=False, break_long_words=False).lstrip()
+    warm_start_gain = ("" if "gain" not in params else
+                       ' With ``gain="auto"``\n        it goes on at the gain the '
+                       "previous fit ended with (``gain_``) rather\n        than "
+                       "annealing again; an explicit gain schedule is run again.")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls
@@ -228,7 +242,9 @@ def fill_doc(cls):
         for name, text in SHARED_DOCS.items():
             doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score).replace(
                 "{early_stopping_default}", es_default).replace(
-                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note))
+                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note).replace(
+                "{warm_start_gain}", warm_start_gain).replace(
+                "{warm_start_anew}", warm_start_anew))
     if "<<" in doc:
         raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
     cls.__doc__ = doc
@@ -328,6 +344,23 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                  f"unit{'s' * (units != 1)}, its network has {n_outputs}")
         return want
 
+    def _changed_fitted_params(self):
+        """As ``BaseNetwork``'s, with ``output`` compared as the output function it
+        resolves to: ``output="softmax"`` after a binary fit at ``"auto"`` (or back
+        to ``"auto"``) is the network that was fitted. Before, such a spelling
+        counted as a change: a warm start discarded the fit and partial_fit
+        refused with "output changed"."""
+        changed = super()._changed_fitted_params()
+        if "output" in changed and hasattr(self, "out_activation_"):
+            now = self.output
+            if now == "auto":
+                now = auto_output_of(bool(getattr(self, "_multilabel", False)),
+                                     len(self.classes_),
+                                     getattr(self, "monotonic_cst", None))
+            if _same(now, self.out_activation_):
+                changed.remove("output")
+        return changed
+
     def _warm_start_compatible(self):
         # A warm start continues a network with the same output function; after
         # set_params(output=...) fit starts anew. So it does when output="auto"
@@ -414,6 +447,18 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 f"{self.classes_}. 'y' has {unique_labels(y)}."
             )
         return self._class_targets(y)
+
+    def _check_warm_targets(self, y):
+        """A warm start fits the classes of the previous fit, all of them, as
+        scikit-learn's MLPClassifier requires. Before, ``y`` with a subset of
+        ``classes_`` was taken (a ``partial_fit`` batch may hold a subset), and
+        ``class_weight="balanced"`` was then counted on that subset."""
+        if not self._multilabel:
+            labels = unique_labels(y)
+            if not np.array_equal(labels, self.classes_):
+                raise ValueError(
+                    f"y has the classes {labels}, the previous fit "
+                    f"{self.classes_}: they must be the same.")
 
     def _class_targets(self, y):
         """``(targets, class indices)`` of labels ``y``: the indices themselves for a

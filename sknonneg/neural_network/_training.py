@@ -432,6 +432,12 @@ class TrainableNetwork(BaseNetwork):
         solver = make_solver(self.solver, layout.n_params, previous)
         if solver.keeps_state:
             self._solver_state = solver
+        else:
+            # The parameters move without it: a later Adam run must not take up
+            # moments that belong to other parameters. Before, adam -> lbfgsb ->
+            # adam (warm starts or partial_fit calls) reused the first run's moments
+            # and step count.
+            self.__dict__.pop("_solver_state", None)
         return solver
 
     # ------------------------------------------------------------------- fit
@@ -450,6 +456,11 @@ class TrainableNetwork(BaseNetwork):
         return self._keeping_state(
             self._fit_body, X, y, sample_weight,
             copies=("_solver_state",) if self.warm_start else (), catch=BaseException)
+
+    def _check_warm_targets(self, y):
+        """``ValueError`` where a warm start's targets ``y`` (already accepted by
+        ``_transform_targets``, the check of a later ``partial_fit`` batch) do not
+        continue the previous fit's; nothing to check by default."""
 
     def _partial_fit_keeping_state(self, body, *args):
         """``body(*args)``, the whole of a ``partial_fit`` call, leaving the
@@ -493,6 +504,7 @@ class TrainableNetwork(BaseNetwork):
         if fitted:
             try:
                 targets, strata = self._transform_targets(y)
+                self._check_warm_targets(y)
             except ValueError as exc:
                 raise ValueError(
                     f"warm_start=True continues the previous fit, whose targets y "

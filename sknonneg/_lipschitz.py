@@ -45,6 +45,7 @@ __all__ = [
     "abba_factor_grads",
     "abba_bounds",
     "bound_scale",
+    "dense_lipschitz_factor",
     "mlp_lipschitz_bound",
     "RoundingLayer",
     "dense_rounding_layers",
@@ -181,6 +182,16 @@ def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None):
     return c, bound, [coef * g for g in grads]
 
 
+def dense_lipschitz_factor(activation, gain):
+    """The largest slope of ``t -> f(gain * t)``: ``gain / 4`` for the sigmoid,
+    ``gain`` for tanh, relu and the identity."""
+    # The names of sknonneg._engine.layers.DENSE_ACTIVATIONS, spelt out: the engine
+    # imports this module, not the other way round.
+    if activation not in ("logistic", "tanh", "relu", "identity"):
+        raise ValueError(f"unknown activation {activation!r}")
+    return gain / 4 if activation == "logistic" else gain
+
+
 def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
     """Lipschitz bound of a network with monotone activations of slope <= ``max_slope``.
 
@@ -241,9 +252,6 @@ class RoundingLayer(NamedTuple):
 def dense_rounding_layers(coefs, intercepts, activation, gain):
     """The :class:`RoundingLayer` list of a dense network (``NonNegMLPClassifier``):
     hidden units ``f(gain t)``, a plain affine output."""
-    # Imported here: the engine's objective imports this module.
-    from ._engine.layers import dense_lipschitz_factor
-
     slope = dense_lipschitz_factor(activation, gain)
     growth = None if activation == "logistic" else float(gain)
     ceiling = 1.0 if activation in ("logistic", "tanh") else math.inf

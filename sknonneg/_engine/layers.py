@@ -43,7 +43,7 @@ from .data import CSRInput
 
 __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "DenseLayer",
            "activation_function", "activation_slope_from_output",
-           "dense_activation_function", "dense_lipschitz_factor", "kernel_array"]
+           "dense_activation_function", "kernel_array"]
 
 
 def kernel_array(value, dtype):
@@ -106,7 +106,8 @@ class _Buffers:
 # --------------------------------------------------------------------- dense
 # A dense hidden layer's activation, by name: its kernel code. Every one is
 # non-decreasing (so non-negative networks stay monotone) and is applied to
-# ``gain * (x W + b)``.
+# ``gain * (x W + b)``. ``sknonneg._lipschitz.dense_lipschitz_factor`` spells the
+# same four names (it stays below the engine).
 DENSE_ACTIVATIONS = {"logistic": LOGISTIC, "tanh": TANH, "relu": RELU,
                      "identity": IDENTITY}
 
@@ -118,14 +119,6 @@ def dense_activation_function(activation, gain=1.0):
 
     code = DENSE_ACTIVATIONS[activation]
     return lambda t: _activate(gain * np.asarray(t, dtype=np.float64), code)
-
-
-def dense_lipschitz_factor(activation, gain):
-    """The largest slope of ``t -> f(gain * t)``: ``gain / 4`` for the sigmoid,
-    ``gain`` for tanh, relu and the identity."""
-    if activation not in DENSE_ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}")
-    return gain / 4 if activation == "logistic" else gain
 
 
 class DenseLayer:

@@ -26,27 +26,19 @@ hidden layer, the output layer, the loss, the output gradient and the backward s
 while in cache). Every step writes into buffers allocated once per data set; a CSR
 input goes through the CSR kernels, never densified.
 
-A reparametrisation hook rescales the whole network before an evaluation:
-``LipschitzCap`` (ABBA's ``lipschitz_max``) evaluates it with every weight block
-multiplied by ``c(theta) = min(1, (lipschitz_max / bound)^(1/L))``
-(``sknonneg._lipschitz.bound_scale``), and the gradient goes through ``c``: with
-``G_l`` the gradient of the data term with respect to the scaled blocks,
-``dloss/dW_l = c G_l + (sum_k <G_k, W_k>) dc/dW_l``. The penalties act on the
-unscaled blocks, which keeps them from drifting along the directions that ``c``
-cancels. So the cap holds at every iterate, for any solver: it is exact, not a
-penalty.
+A reparametrisation hook (``reparametrization``: ABBA's ``LipschitzCap``) rescales
+the whole network before an evaluation, and the gradient goes through the scale.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import NUMPY, flavour_for, kernels
-from .._lipschitz import abba_factor_grads, abba_factors, bound_scale
 from .._threads import fit_threads, set_numba_threads, single_blas_thread, thread_budget
 from .data import FirstLayerGradient, prepare_input, prepare_targets_and_weights
 from .losses import get_loss
 
-__all__ = ["Objective", "LipschitzCap", "forward", "n_chunks_for"]
+__all__ = ["Objective", "forward", "n_chunks_for"]
 
 # Multiply-adds below which a chunk is not worth a thread: on small batches a parallel
 # launch costs more than it saves (and far more on a loaded machine, where threads
@@ -65,30 +57,6 @@ def n_chunks_for(n_samples, work_per_row, parallel):
 
     n_threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
     return int(max(1, min(n_threads, by_work)))
-
-
-class LipschitzCap:
-    """The reparametrisation of an ABBA network that keeps its Lipschitz bound
-    (Proposition 3.3 of Vasilescu et al. 2024) at most ``lipschitz_max``."""
-
-    def __init__(self, lipschitz_max):
-        self.lipschitz_max = float(lipschitz_max)
-
-    def scale(self, views):
-        """``(c, dc/d(A_l, B_l) per layer or None)`` at the layers' ``views``."""
-        coefs_a = [v[0] for v in views]
-        coefs_b = [v[1] for v in views]
-        c, _, factor_dc = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
-        if factor_dc is None:
-            return c, None
-        return c, abba_factor_grads(coefs_a, coefs_b, factor_dc)
-
-    @staticmethod
-    def add_grad(inner, grad_views, dc):
-        """Adds ``inner * dc/dW`` to the gradient of every block."""
-        for (g_a, g_b, _, _), (dc_a, dc_b) in zip(grad_views, dc):
-            g_a += inner * dc_a
-            g_b += inner * dc_b
 
 
 class _Context:
@@ -120,7 +88,7 @@ class Objective:
     sample_weight : ndarray of shape (n_samples,)
     gain : float, default=1.0
         Gain of the sigmoid layers; may be changed between evaluations (annealing).
-    reparametrization : LipschitzCap, default=None
+    reparametrization : reparametrization.LipschitzCap, default=None
     dtype : {np.float32, np.float64}
         Floating type of the computation; ``theta``, the loss and the gradient
         returned are float64 whatever it is.

@@ -14,7 +14,7 @@ pass over the data or the weights:
 
 The L1 penalty on weights is not here: it is exact and linear, part of the
 parameter layout (``l1_linear``, see ``layout``). ABBA's ``lipschitz_max`` is not a
-penalty either: it rescales the network (``objective.LipschitzCap``).
+penalty either: it rescales the network (``reparametrization.LipschitzCap``).
 
 A new penalty subclasses ``Penalty`` and writes ``value_grad(layout, theta,
 grad_out)`` over the packed float64 parameters: the generic path, called once per

@@ -11,8 +11,7 @@ from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
                        activation_function, forward)
 from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
-from .._lipschitz import (abba_bounds, abba_factors, abba_rounding_layers,
-                          bound_scale)
+from .._lipschitz import abba_bounds, abba_rounding_layers
 from .._validation import check_finite_output, has_spread
 from .._engine.init import init_rows, spread_scale
 from ._classifier import BaseNetworkClassifier, fill_doc
@@ -355,7 +354,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         # the biases for the scaled network, so no unit starts off-centre.
         c = 1.0
         if self.lipschitz_max is not None:
-            c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), self.lipschitz_max)
+            c = LipschitzCap(self.lipschitz_max).factor(coefs_a, coefs_b)
         icpt_u, icpt_v = self._centred_intercepts(coefs_a, coefs_b, c, inputs, weights,
                                                   rng)
         return layout.pack(coefs_a, coefs_b, icpt_u, icpt_v)
@@ -396,7 +395,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         c = 1.0
         lipschitz_max = self._fitted_param("lipschitz_max")
         if lipschitz_max is not None:
-            c, _, _ = bound_scale(abba_factors(coefs_a, coefs_b), lipschitz_max)
+            c = LipschitzCap(lipschitz_max).factor(coefs_a, coefs_b)
         last = len(views) - 1
         for i in range(len(views)):
             if i in (0, last):
@@ -426,9 +425,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         views = self._layout.views(theta)
         if self.lipschitz_max is not None:
             # The blocks as evaluated (and fitted): scaled by c (class Notes).
-            c, _, _ = bound_scale(abba_factors([v[0] for v in views],
-                                               [v[1] for v in views]),
-                                  self.lipschitz_max)
+            c = LipschitzCap(self.lipschitz_max).factor([v[0] for v in views],
+                                                        [v[1] for v in views])
             views = [(c * a, c * b, bu, bv) for a, b, bu, bv in views]
         return forward(self._layout.network, views, X, dtype=self._compute_dtype,
                        keep="logits")[1]

@@ -17,8 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import InvalidParameterError
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
 from .._engine.init import init_rows, nonneg_density, scale_to_spread, signed_draw
-from .._engine.layers import dense_activation_function, dense_lipschitz_factor
-from .._lipschitz import dense_rounding_layers
+from .._engine.layers import dense_activation_function
+from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
 from .._validation import check_finite_output, check_network_fits_in_memory
 from ._diagnostics import warn_input_scale
 from ._monotone import check_monotone_network, resolve_monotonic_cst

@@ -7,13 +7,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
-from .._engine import DenseLayer, L2, Objective, ParameterLayout, forward
-from .._kernels import flavour_for
-from .._solvers import Schedule, make_solver
 from .._engine.layers import DENSE_ACTIVATIONS
-from .._validation import check_finite_parameters
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
+from ._training import fit_output_layer
 
 __all__ = ["NonNegMLPClassifier"]
 
@@ -606,36 +603,13 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
 
         The output stage is one full-batch L-BFGS-B run of the engine's objective
         over the output layer (its signs, ``l1`` and ``l2``), from ``theta``'s
-        output layer."""
+        output layer: ``_training.fit_output_layer``, with the training loops."""
         if getattr(self, "_pretrained_output", "default") != "fit":
             if getattr(self, "_multilabel", False):
                 return self._prior_intercepts(layout, theta, targets, sample_weight)
             return theta
-        coefs, intercepts = layout.arrays(theta)
-        gain = self._gain_param()
-        gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
-        network = layout.network
-        hidden, _ = forward(network, list(zip(coefs, intercepts)), X, gain=gain0,
-                            dtype=self._compute_dtype, keep="last")
-        codes = hidden[-1]
-        top = network[-1]
-        output = ParameterLayout([DenseLayer(top.n_in, top.n_out, top.signs,
-                                             "identity", top.l1, top.zeros)])
-        l2 = self._per_layer(self.l2, "l2", layout.n_layers)[-1]
-        # Serial kernels (or their NumPy twins on small data): the problem is
-        # n_samples x n_in x n_out, small next to the network's.
-        parallel = flavour_for(False, codes.shape[0], top.work_per_row())
-        objective = Objective(output, self._output_type(), [L2([l2])], codes,
-                              targets, sample_weight, dtype=self._compute_dtype,
-                              parallel=parallel)
-        start = output.pack(coefs[-1:], intercepts[-1:])
-        run = make_solver("lbfgsb", output.n_params).run(
-            objective, start, output.box,
-            Schedule(max_iter=_OUTPUT_FIT_ITER, tol=self.tol))
-        check_finite_parameters(run.theta, "in the output stage of from_autoencoders",
-                                run.loss)
-        (coefs[-1],), (intercepts[-1],) = output.arrays(run.theta)
-        return layout.pack(coefs, intercepts)
+        return fit_output_layer(self, layout, theta, X, targets, sample_weight,
+                                max_iter=_OUTPUT_FIT_ITER)
 
     @staticmethod
     def _prior_intercepts(layout, theta, targets, sample_weight):

@@ -26,6 +26,8 @@ layers). The loops:
   epoch over the batch it is given;
 - early stopping, in both: the held-out score is checked after every iteration
   (full batch) or epoch, the best ``theta`` kept.
+- the output stage of a pre-trained stack (``fit_output_layer``): one full-batch
+  run over the output layer alone, the layers below held fixed.
 
 The solver is chosen by name in ``sknonneg._solvers`` and used through its protocol
 only. The numba thread count is set when an objective is built (or another is
@@ -51,7 +53,8 @@ from .._solvers import (
     step_size,
     stratified_batches,
 )
-from .._engine import DenseLayer, prepare_input
+from .._engine import (L2, DenseLayer, Objective, ParameterLayout, forward,
+                       prepare_input)
 from .._engine.losses import get_loss
 from .._engine.precondition import FirstLayerScaling, penalty_units
 from .._kernels import NUMPY, flavour_for
@@ -62,7 +65,8 @@ from ._base import BaseNetwork
 from ._diagnostics import report_fit
 from ._progress import Progress
 
-__all__ = ["EarlyStopping", "SupervisedTransformerMixin", "TrainableNetwork"]
+__all__ = ["EarlyStopping", "SupervisedTransformerMixin", "TrainableNetwork",
+           "fit_output_layer"]
 
 
 class _UnpredictableFit(ValueError):
@@ -187,6 +191,44 @@ class _Objectives:
             self._n_threads = objective.n_chunks
             set_numba_threads(objective.n_chunks)
         return objective
+
+
+def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
+                     max_iter):
+    """``theta`` with its output layer fitted alone on the last hidden layer's
+    outputs for ``X``, the layers below held fixed: the output stage of a
+    pre-trained stack (``NonNegMLPClassifier.from_autoencoders`` with
+    ``output_init="fit"``, through its ``_init_output`` hook).
+
+    One full-batch L-BFGS-B run of up to ``max_iter`` iterations (``estimator.tol``)
+    of the engine's objective over the output layer (its signs, ``l1`` and ``l2``,
+    the loss ``estimator._output_type()``), from ``theta``'s output layer, the hidden
+    layers at the starting gain (the first of ``estimator``'s ``gain``)."""
+    coefs, intercepts = layout.arrays(theta)
+    gain = estimator._gain_param()
+    gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
+    network = layout.network
+    hidden, _ = forward(network, list(zip(coefs, intercepts)), X, gain=gain0,
+                        dtype=estimator._compute_dtype, keep="last")
+    codes = hidden[-1]
+    top = network[-1]
+    output = ParameterLayout([DenseLayer(top.n_in, top.n_out, top.signs,
+                                         "identity", top.l1, top.zeros)])
+    l2 = estimator._per_layer(estimator.l2, "l2", layout.n_layers)[-1]
+    # Serial kernels (or their NumPy twins on small data): the problem is
+    # n_samples x n_in x n_out, small next to the network's.
+    parallel = flavour_for(False, codes.shape[0], top.work_per_row())
+    objective = Objective(output, estimator._output_type(), [L2([l2])], codes,
+                          targets, sample_weight, dtype=estimator._compute_dtype,
+                          parallel=parallel)
+    start = output.pack(coefs[-1:], intercepts[-1:])
+    run = make_solver("lbfgsb", output.n_params).run(
+        objective, start, output.box,
+        Schedule(max_iter=max_iter, tol=estimator.tol))
+    check_finite_parameters(run.theta, "in the output stage of from_autoencoders",
+                            run.loss)
+    (coefs[-1],), (intercepts[-1],) = output.arrays(run.theta)
+    return layout.pack(coefs, intercepts)
 
 
 class EarlyStopping:

@@ -536,3 +536,28 @@ def test_fit_does_not_depend_on_the_memory_layout_of_x_or_y(name):
     if name == "NonNegMLPRegressor":
         for y_in in (np.asfortranarray(Y), pd.DataFrame(Y)):
             np.testing.assert_array_equal(fitted(X, y_in)._theta, ref)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_one_column_far_above_the_others_warns(sparse):
+    # Before: only a largest column root-mean-square above 1e3 warned; raw
+    # Spambase (largest 669, median 0.47) trained to 0.869 test accuracy against
+    # 0.944 scaled, silently. A column above 10 and 100 times the median of the
+    # non-zero columns' now warns; columns of like scale do not.
+    from sknonneg.exceptions import InputScaleWarning
+
+    rng = np.random.default_rng(0)
+    Xs = rng.uniform(size=(80, 6))
+    Xs[:, 2] = 0.0  # an all-zero column does not pull the median down
+    y = (Xs[:, 0] > 0.5).astype(int)
+    wide = Xs.copy()
+    wide[:, 1] *= 500.0
+    for data, warns in ((Xs * 30.0, False), (wide, True)):
+        data = sp.csr_matrix(data) if sparse else data
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            NonNegMLPClassifier(3, max_iter=2, random_state=0).fit(data, y)
+        scale = [w for w in caught if issubclass(w.category, InputScaleWarning)]
+        assert bool(scale) is warns
+        if warns:
+            assert "over the non-zero columns" in str(scale[0].message)

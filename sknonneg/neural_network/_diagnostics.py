@@ -31,6 +31,11 @@ __all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
 # Column root-mean-square beyond which (or, for the largest column, below which)
 # inputs are "far from unit scale".
 _SCALE_HIGH, _SCALE_LOW = 1e3, 1e-3
+# Columns above _SPREAD_LARGE with a root-mean-square over _SPREAD_RATIO times the
+# median of the non-zero columns' are far from the others' scale: raw Spambase
+# (largest 669, median 0.47) trained to 0.869 test accuracy against 0.944 scaled,
+# without a warning below _SCALE_HIGH.
+_SPREAD_LARGE, _SPREAD_RATIO = 10.0, 100.0
 # A fit whose training log-loss is within this share of the class-prior model's is
 # no better than it; so is a regressor whose training R^2 is at most this share.
 _PRIOR_MARGIN = 0.01
@@ -62,15 +67,21 @@ def column_rms(inputs, weights):
 
 def warn_input_scale(inputs, weights, name):
     """``InputScaleWarning`` if the weighted root-mean-square of the columns of
-    ``inputs`` (dense or sparse, float64) is far from 1."""
+    ``inputs`` (dense or sparse, float64) is far from 1: the largest above 1e3 or
+    below 1e-3, or above 10 and 100 times the median of the non-zero columns'."""
     if inputs.size == 0:
         return
     rms = column_rms(inputs, weights)
     largest = float(np.max(rms))
-    if largest > _SCALE_HIGH or 0.0 < largest < _SCALE_LOW:
+    nonzero = rms[rms > 0]
+    median = float(np.median(nonzero)) if nonzero.size else 0.0
+    spread = largest > _SPREAD_LARGE and largest > _SPREAD_RATIO * median
+    if largest > _SCALE_HIGH or 0.0 < largest < _SCALE_LOW or spread:
         warnings.warn(
             f"{name}: input columns are far from unit scale (largest column "
-            f"root-mean-square {largest:.3g}, median {float(np.median(rms)):.3g}). "
+            f"root-mean-square {largest:.3g}, median {float(np.median(rms)):.3g}"
+            + (f", {median:.3g} over the non-zero columns" if nonzero.size < rms.size
+               else "") + "). "
             "Networks with sigmoid units and non-negative weights train on inputs of "
             "order one: put a MinMaxScaler or StandardScaler before the estimator in a "
             "Pipeline.",

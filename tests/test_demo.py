@@ -16,6 +16,10 @@ def test_demo_prints_a_row_per_model(capsys):
     # accuracy column parses as a percentage for every model row
     rows = [line for line in out.splitlines() if "%" in line]
     assert len(rows) == 4
+    # Before: the demo silenced ConvergenceWarning, and a model stopped at its
+    # iteration limit (every network here, at 15 iterations) looked converged.
+    assert rows[0].endswith("*")
+    assert "* stopped at its iteration limit before converging" in out
 
 
 def test_zero_fractions_relative_to_layer_scale():

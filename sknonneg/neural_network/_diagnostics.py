@@ -443,8 +443,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         total = curve[0] - curve[-1]
         if np.isfinite(drop) and drop <= _TAIL_GAIN * max(total, 0.0):
             return
-        why = (f"the last {tail} iterations still gave more than {_TAIL_GAIN:.0%} of "
-               "its decrease")
+        last = "last iteration" if tail == 1 else f"last {tail} iterations"
+        why = (f"the {last} still gave more than {_TAIL_GAIN:.0%} of its decrease")
     minimum = (" With l2=0 the loss need not have a finite minimum: on separable "
                "training data the weights grow while it falls; set l2 > 0."
                if unpenalised else "")

@@ -505,9 +505,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         >>> from sklearn.datasets import load_digits
         >>> from sknonneg import NonNegAutoencoder, NonNegMLPClassifier
         >>> X, y = load_digits(return_X_y=True)
-        >>> ae = NonNegAutoencoder(20, nonneg_layers="both", max_iter=20,
+        >>> ae = NonNegAutoencoder(20, nonneg_layers="both", max_iter=100,
         ...                        random_state=0).fit(X / 16)
-        >>> clf = NonNegMLPClassifier.from_autoencoders([ae], max_iter=20,
+        >>> clf = NonNegMLPClassifier.from_autoencoders([ae], max_iter=200,
         ...                                             random_state=0)
         >>> clf.fit(X / 16, y).coefs_[0].shape
         (64, 20)

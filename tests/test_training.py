@@ -607,3 +607,52 @@ def test_warm_start_needs_the_fitted_classes(Est):
         est.fit(X, (np.arange(30) + 1) % 3)  # the same classes: continues
         # partial_fit batches may hold a subset, as before.
         est.partial_fit(X[:10], np.arange(10) % 2)
+
+
+@pytest.mark.parametrize("hidden", [4, (4, 3)])
+def test_flat_network_from_a_constant_target_learns_when_continued(hidden):
+    # Before: a fit on a constant target zeroed the output and l2 drove the
+    # non-negative hidden weights to within 1e-11 of 0, a stationary point of every
+    # later objective: a warm start on a learnable target stopped after one
+    # L-BFGS-B iteration at R^2 0 and 20 partial_fit calls left it there, without
+    # a warning (scikit-learn's MLPRegressor learns from the same start). The flat
+    # hidden layers are now drawn anew; the rest of the network is kept.
+    rng = np.random.RandomState(0)
+    X = rng.rand(200, 4)
+    y = X.sum(axis=1)
+    kw = dict(hidden_layer_sizes=hidden, random_state=0, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dead = NonNegMLPRegressor(**kw, warm_start=True).fit(X, np.full(200, 2.0))
+        streamed = clone(dead).set_params(warm_start=False).fit(X, np.full(200, 2.0))
+        first = NonNegMLPRegressor(**kw).partial_fit(X[:3], np.full(3, 2.0))
+        output = dead.coefs_[-1].copy()
+        dead.fit(X, y)
+        assert dead.score(X, y) > 0.95
+        for est in (streamed, first):
+            for _ in range(20):
+                est.partial_fit(X, y)
+            assert est.score(X, y) > 0.9
+    assert np.all(output == 0)  # the output layer was kept (zero), not redrawn
+    # The test reads the weights: every collapsed hidden layer, whatever the batch
+    # (one row too), redrawn in a copy.
+    one = clone(streamed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one.fit(X, np.full(200, 2.0))
+    theta = one._theta.copy()
+    kept, redrawn = one._redraw_flat_layers(one._layout, theta, X[:1], one._rng, None)
+    assert redrawn == list(range(len(np.atleast_1d(hidden))))
+    assert kept is not theta
+    np.testing.assert_array_equal(theta, one._theta)
+
+
+def test_live_network_is_continued_as_it_is():
+    X, y = make_classification(100, 4, random_state=0)
+    est = NonNegMLPClassifier(3, max_iter=20, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    theta = est._theta
+    kept, redrawn = est._redraw_flat_layers(est._layout, theta, X, est._rng, None)
+    assert redrawn == [] and kept is theta

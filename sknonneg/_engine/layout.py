@@ -309,6 +309,12 @@ class ParameterLayout:
         return [{name: theta[s].reshape(shape) for name, (s, shape) in slices.items()}
                 for slices in self._slices]
 
+    def weight_blocks(self, theta, layer):
+        """Views of ``theta``: layer ``layer``'s weights, its 2-D blocks (every
+        block but the intercepts), each of shape (n_in, n_out)."""
+        return [theta[s].reshape(shape) for s, shape in self._slices[layer].values()
+                if len(shape) == 2]
+
     def views(self, theta):
         """Per layer, its arrays as the layer names them: ``(coef, intercept)`` for a
         dense layer, ``(A, B, b_u, b_v)`` for an ABBA one (views where the layer

@@ -74,6 +74,12 @@ class _UnpredictableFit(ValueError):
     the fitted attributes were set, which ``_keeping_state`` then puts back."""
 
 
+# A hidden layer whose weights into any unit sum (in absolute value, times the
+# gain) to at most this is collapsed (``TrainableNetwork._redraw_flat_layers``):
+# its units vary over the rows by at most this share of how much its inputs vary.
+_FLAT_SHARE = 1e-8
+
+
 class _Data:
     """Rows of a training set: inputs, targets, strata (or None), sample weights."""
 
@@ -499,6 +505,48 @@ class TrainableNetwork(BaseNetwork):
             self._fit_body, X, y, sample_weight,
             copies=("_solver_state",) if self.warm_start else (), catch=BaseException)
 
+    def _redraw_flat_layers(self, layout, theta, X, rng, sample_weight):
+        """``(theta, redrawn)``: a continued ``theta`` (a copy where anything is
+        redrawn) whose collapsed hidden layers got the weights of a new
+        initialisation; ``redrawn``: their indices.
+
+        A hidden layer is collapsed when the absolute weights into each of its
+        units sum, times the gain, to at most ``_FLAT_SHARE``: its units then vary
+        over any rows by at most that share of how much its inputs vary, they are
+        alike and (nearly) constant, the network after it is constant in ``X``,
+        and with a zero output layer no gradient moves it. A first fit with
+        nothing to learn leaves it so: a constant target zeroes the regressor's
+        output, and ``l2`` then drives the non-negative hidden weights to within
+        1e-11 of 0. Before, a warm start on a learnable target stopped after one
+        L-BFGS-B iteration at R^2 0 and partial_fit calls left it there, without
+        a warning, where scikit-learn's MLPRegressor learns from the same start.
+        The rest of ``theta`` is kept (a zero output layer stays zero: the network
+        predicts what it did). The test reads the weights only: a few operations
+        per parameter, nothing per row."""
+        scale = max(1.0, float(getattr(self, "_gain_", 1.0)))
+        redrawn = []
+        for i in range(layout.n_layers - 1):
+            blocks = layout.weight_blocks(theta, i)
+            if not blocks:
+                continue
+            into_unit = sum(np.abs(b).sum(axis=0) for b in blocks)
+            if float(np.max(into_unit, initial=0.0)) * scale <= _FLAT_SHARE:
+                redrawn.append(i)
+        if not redrawn:
+            return theta, []
+        theta = theta.copy()
+        fresh = self._init_theta(layout, X, rng, sample_weight)
+        for i in redrawn:
+            for old, new in zip(layout.weight_blocks(theta, i),
+                                layout.weight_blocks(fresh, i)):
+                old[...] = new
+        self._log(f"hidden layer{'s' * (len(redrawn) > 1)} "
+                  f"{', '.join(str(i + 1) for i in redrawn)} of the fitted network "
+                  f"{'have' if len(redrawn) > 1 else 'has'} collapsed to weights of "
+                  f"about 0 (its units constant over the rows): drawn anew to "
+                  f"continue.")
+        return theta, redrawn
+
     def _check_warm_targets(self, y):
         """``ValueError`` where a warm start's targets ``y`` (already accepted by
         ``_transform_targets``, the check of a later ``partial_fit`` batch) do not
@@ -560,6 +608,10 @@ class TrainableNetwork(BaseNetwork):
         # The initialisation draws from rng before the validation split, as it always
         # has; the output stage (a pre-trained stack's) runs after it.
         theta, fresh = self._start_theta(layout, X, rng, sample_weight, fitted)
+        redrawn = []
+        if not fresh:
+            theta, redrawn = self._redraw_flat_layers(layout, theta, X, rng,
+                                                      sample_weight)
         # A warm start that starts anew (another network shape) starts its histories
         # anew too: before, loss_curve_, validation_scores_ and t_ went on from the
         # other network's.
@@ -568,7 +620,9 @@ class TrainableNetwork(BaseNetwork):
         # Adam's moments continue only with the theta they belong to: a warm start
         # that starts anew (a changed output, activation or packing) starts them
         # anew too.
-        solver = self._solver_for(layout, reuse=self.warm_start and not fresh)
+        # (and not for weights drawn anew).
+        solver = self._solver_for(layout, reuse=self.warm_start and not fresh
+                                  and not redrawn)
 
         data = _Data(X, targets, strata, sample_weight)
         monitor = None
@@ -915,15 +969,18 @@ class TrainableNetwork(BaseNetwork):
         else:
             self._check_layout_unchanged()
         layout = self._layout
-        solver = self._solver_for(layout, reuse=True)
         sample_weight = self._sample_weight(X, y, sample_weight)
+        redrawn = []
         if first:
             # Not self._theta until the epoch ends (``_finish``): a call that
             # raises before leaves the estimator unfitted (_keeping_state).
             theta, _ = self._start_theta(layout, X, self._rng, sample_weight, False)
             theta = self._start_output(layout, theta, X, targets, sample_weight)
         else:
-            theta = self._theta
+            theta, redrawn = self._redraw_flat_layers(layout, self._theta, X,
+                                                      self._rng, sample_weight)
+        # Adam's moments do not belong to weights drawn anew.
+        solver = self._solver_for(layout, reuse=not redrawn)
         gains = gain_schedule(self._gain_param(), self.max_iter)
         gain = float(gains[min(self._gain_step, self.max_iter - 1)])
         theta = layout.project(theta)

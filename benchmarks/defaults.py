@@ -569,9 +569,9 @@ def main():
     args = parser.parse_args()
     set_threads(args.threads)
     if args.no_first_layer_scaling:
-        import sknonneg._solvers.lbfgsb as lbfgsb
+        from sknonneg._solvers import LBFGSB
 
-        lbfgsb.solver_scaling = lambda objective: None
+        LBFGSB.first_layer_scaling = False
     json_path, md_path = RESULTS / f"{args.out}.json", RESULTS / f"{args.out}.md"
     if args.merge:
         parts = [load_json(RESULTS / name) for name in args.merge]

@@ -59,7 +59,7 @@ from sknonneg import NonNegMLPClassifier  # noqa: E402
 from sknonneg.datasets import load_reuters  # noqa: E402
 import sknonneg.neural_network._dense as nm  # noqa: E402
 import sknonneg._engine.precondition as pc  # noqa: E402
-import sknonneg._solvers.lbfgsb as lbfgsb  # noqa: E402
+from sknonneg._solvers import LBFGSB  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -92,7 +92,7 @@ class CentredStart(NonNegMLPClassifier):
 
 def apply_variant(spec):
     """Patches for ``spec``; returns (estimator class, extra params, undo)."""
-    saved = (dict(nm._INIT_STD), pc.F_MAX, lbfgsb.solver_scaling)
+    saved = (dict(nm._INIT_STD), pc.F_MAX, LBFGSB.first_layer_scaling)
     cls, params = NonNegMLPClassifier, {}
     for part in spec.split("+"):
         key, _, value = part.partition("=")
@@ -107,7 +107,7 @@ def apply_variant(spec):
         elif key == "centred":
             cls = CentredStart
         elif key == "no_scaling":
-            lbfgsb.solver_scaling = lambda objective: None
+            LBFGSB.first_layer_scaling = False
         elif key == "fmax":
             pc.F_MAX = float(value)
         elif key == "l1":
@@ -123,7 +123,7 @@ def apply_variant(spec):
         nm._INIT_STD.clear()
         nm._INIT_STD.update(saved[0])
         pc.F_MAX = saved[1]
-        lbfgsb.solver_scaling = saved[2]
+        LBFGSB.first_layer_scaling = saved[2]
 
     return cls, params, undo
 

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from conftest import objective_data
 from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
-from sknonneg._engine import CSRInput, DenseInput
+from sknonneg._engine import CSRInput, DenseInput, RowBlockObjective
 from sknonneg._engine.precondition import (
     F_MAX,
     SMALL_UNIT,
@@ -22,7 +22,6 @@ from sknonneg._engine.precondition import (
     solver_scaling,
 )
 from sknonneg._solvers import LBFGSB, Schedule
-from sknonneg._solvers import lbfgsb as lbfgsb_module
 
 
 def _small_columns(n=60, seed=0):
@@ -137,7 +136,7 @@ def test_scaling_speeds_up_small_columns_and_keeps_the_fit_in_user_units(monkeyp
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scaled = NonNegMLPClassifier(**kwargs).fit(X, y)
-        monkeypatch.setattr(lbfgsb_module, "solver_scaling", lambda objective: None)
+        monkeypatch.setattr(LBFGSB, "first_layer_scaling", False)
         plain = NonNegMLPClassifier(**kwargs).fit(X, y)
     assert scaled.loss_ < plain.loss_
     assert all(np.all(c >= 0) for c in scaled.coefs_)
@@ -178,6 +177,46 @@ def test_other_first_layers_and_objectives_are_not_scaled():
     layout.network[0].blocks = lambda: [type("B", (), {
         "name": "coef", "lower": 0.5, "upper": np.inf})()]
     assert FirstLayerScaling.for_data(layout, X, np.ones(len(y))) is None
+
+
+def test_row_block_objectives_offer_the_scaling_of_their_whole_input():
+    X, y = _small_columns(60)
+    est = NonNegMLPClassifier((3,))
+    layout, objective = _objective(est, X, y)
+    blocks = RowBlockObjective(layout, objective.loss, [], X, objective.y,
+                               objective.sample_weight, parallel=False, block_rows=25)
+    scaling = blocks.solver_scaling()
+    assert_array_equal(scaling.factors, objective.solver_scaling().factors)
+    assert blocks.solver_scaling() is scaling  # built once per data set
+    assert solver_scaling(blocks) is scaling
+
+
+def test_lbfgsb_asks_the_objective_unless_switched_off(monkeypatch):
+    """L-BFGS-B takes the scaling the objective offers (the solver protocol), and
+    ``LBFGSB.first_layer_scaling = False`` runs on theta itself: a different path."""
+    X, y = _small_columns()
+    layout, objective = _objective(NonNegMLPClassifier((5,), positive=True), X, y)
+    theta0 = layout.project(np.random.default_rng(0).normal(size=layout.n_params))
+    asked = []
+    offered = objective.solver_scaling
+
+    def asking():
+        asked.append(True)
+        return offered()
+
+    objective.solver_scaling = asking
+    schedule = Schedule(max_iter=10, tol=1e-8)
+    scaled = LBFGSB().run(objective, theta0, layout.box, schedule)
+    assert asked == [True]
+    monkeypatch.setattr(LBFGSB, "first_layer_scaling", False)
+    plain = LBFGSB().run(objective, theta0, layout.box, schedule)
+    assert asked == [True]  # not asked
+    assert not np.array_equal(scaled.theta, plain.theta)
+    # An objective that offers no scaling runs on theta itself.
+    monkeypatch.setattr(LBFGSB, "first_layer_scaling", True)
+    bare = type("Bare", (), {"loss_grad": lambda self, t: objective.loss_grad(t)})()
+    assert_array_equal(LBFGSB().run(bare, theta0, layout.box, schedule).theta,
+                       plain.theta)
 
 
 def test_mini_batch_fits_decide_the_scaling_once_on_the_whole_data(monkeypatch):

@@ -28,6 +28,10 @@ input goes through the CSR kernels, never densified.
 
 A reparametrisation hook (``reparametrization``: ABBA's ``LipschitzCap``) rescales
 the whole network before an evaluation, and the gradient goes through the scale.
+
+``Objective.solver_scaling()`` offers L-BFGS-B the diagonal change of variables
+``theta = D u`` of the first layer's rows (``precondition``); the solver asks the
+objective for it, and knows nothing of how it is decided.
 """
 
 import numpy as np
@@ -37,6 +41,7 @@ from .._kernels import NUMPY, flavour_for, kernels
 from .._threads import fit_threads, set_numba_threads, single_blas_thread, thread_budget
 from .data import FirstLayerGradient, prepare_input, prepare_targets_and_weights
 from .losses import get_loss
+from .precondition import FirstLayerScaling
 
 __all__ = ["Objective", "forward", "n_chunks_for"]
 
@@ -175,6 +180,32 @@ class Objective:
     # loss_grad(theta, copy=False) returns the gradient buffer itself (the solvers'
     # protocol, sknonneg._solvers).
     grad_buffer = True
+
+    # Where solver_scaling() takes the scaling from: a callable that the training
+    # loops set (``_training._Objectives``), or None (this objective's own data).
+    scaling_source = None
+    # solver_scaling()'s own decision: (X, sample_weight, scaling) of its last call.
+    _solver_scaling = None
+
+    def solver_scaling(self):
+        """The ``FirstLayerScaling`` L-BFGS-B runs this objective under, or None
+        (``precondition``; the solvers' protocol, ``sknonneg._solvers``).
+
+        The training loops decide it once per fit, on the whole training data, and
+        hand it over as ``scaling_source``, a callable that decides it at its first
+        call (so only a solver that scales pays for it) and returns the same ``D``
+        for every stage and every mini-batch of the fit. An objective built outside
+        them gets the scaling of its own data, built once per data set and kept on
+        the objective."""
+        if self.scaling_source is not None:
+            return self.scaling_source()
+        X, sample_weight = self.X, self.sample_weight
+        cached = self._solver_scaling
+        if cached is not None and cached[0] is X and cached[1] is sample_weight:
+            return cached[2]
+        scaling = FirstLayerScaling.for_data(self.layout, X, sample_weight)
+        self._solver_scaling = (X, sample_weight, scaling)
+        return scaling
 
     def loss_grad(self, theta, copy=True):
         """``(loss, grad)`` at ``theta``, both float64; for ``jac=True`` optimizers.

@@ -215,28 +215,11 @@ class FirstLayerScaling:
 
 
 def solver_scaling(objective):
-    """The ``FirstLayerScaling`` L-BFGS-B runs ``objective`` under, or None.
-
-    The training loops decide it once per fit, on the whole training data, and hand
-    it over as ``objective.scaling_source`` (``_training._Objectives``), a callable
-    that decides it at its first call (so only a solver that scales pays for it)
-    and returns the same ``D`` for every stage and every mini-batch of the fit. An
-    engine objective built outside them gets the scaling of its own data (built
-    once per data set and kept on the objective); other objectives none."""
-    source = getattr(objective, "scaling_source", None)
-    if source is not None:
-        return source()
-    layout = getattr(objective, "layout", None)
-    X = getattr(objective, "X", None)
-    if layout is None or X is None or not hasattr(objective, "sample_weight"):
-        return None
-    sample_weight = objective.sample_weight
-    cached = getattr(objective, "_solver_scaling", None)
-    if cached is not None and cached[0] is X and cached[1] is sample_weight:
-        return cached[2]
-    scaling = FirstLayerScaling.for_data(layout, X, sample_weight)
-    objective._solver_scaling = (X, sample_weight, scaling)
-    return scaling
+    """The ``FirstLayerScaling`` L-BFGS-B runs ``objective`` under, or None: what
+    the objective's ``solver_scaling()`` offers (``Objective.solver_scaling``: how
+    it is decided), None for an objective that offers none."""
+    offered = getattr(objective, "solver_scaling", None)
+    return None if offered is None else offered()
 
 
 def penalty_units(X, sample_weight=None):

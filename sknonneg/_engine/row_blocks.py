@@ -18,7 +18,8 @@ block the engine's ``Objective`` runs as it is, penalties and fused kernels
 included.
 
 The object has what the training loops use: ``loss_grad(theta)``, a settable
-``gain``, ``set_data`` and ``n_chunks``.
+``gain``, ``set_data`` and ``n_chunks``; and what L-BFGS-B asks an objective for,
+``solver_scaling()`` (``Objective``'s).
 """
 
 import numpy as np
@@ -133,6 +134,12 @@ class RowBlockObjective:
         return ctx
 
     grad_buffer = True  # loss_grad takes copy=False (see Objective.loss_grad)
+
+    # The first-layer scaling L-BFGS-B runs under, decided on the whole input (not
+    # per block) as for an Objective: it reads only layout, X and sample_weight.
+    scaling_source = None
+    _solver_scaling = None
+    solver_scaling = Objective.solver_scaling
 
     def loss_grad(self, theta, copy=True):
         """``(loss, grad)`` at ``theta``, both float64 (``copy=False``: see

@@ -11,8 +11,12 @@ own gradient buffer, valid until its next evaluation), ``bounds`` the box: a
 block) or a ``(lower, upper)`` pair of arrays (``-inf`` / ``inf`` where there is none),
 ``schedule`` a :class:`~sknonneg._solvers.schedules.Schedule` (how many iterations,
 the tolerance, the step size), and ``callback(theta, loss)`` runs after every
-iteration and may raise ``StopIteration`` to end the run early. The rest of the
-protocol tells the training loops how to hold the solver and use it on mini-batches:
+iteration and may raise ``StopIteration`` to end the run early. An objective may
+also offer ``objective.solver_scaling() -> FirstLayerScaling or None``, a diagonal
+change of variables ``theta = D u`` for a solver that the scale of the variables
+slows down (L-BFGS-B runs on ``u``; ``sknonneg._engine.precondition``); a solver
+that does not need it (Adam) never asks. The rest of the protocol tells the
+training loops how to hold the solver and use it on mini-batches:
 
 - ``new(n_params)`` (class method): a solver for ``n_params`` variables.
 - ``full_batch`` (class attribute): ``batch_size=None`` means the whole data set in
@@ -34,7 +38,8 @@ only place where a solver's name is read. A new solver is one module here and on
 entry in that dict.
 
 - ``lbfgsb`` (alias ``lbfgs``): scipy's L-BFGS-B (``LBFGSB``), the sign constraints as
-  bounds.
+  bounds, under the objective's ``solver_scaling()`` (``LBFGSB.first_layer_scaling
+  = False`` switches it off).
 - ``adam``: Adam followed by the projection onto the bounds (``ProjectedAdam``);
   its moments carry over between runs (``partial_fit`` calls, warm starts).
 - ``schedules``: the gain annealing, the step-size decay and the stratified

@@ -14,7 +14,6 @@ from scipy.optimize import Bounds, OptimizeResult, minimize
 
 from .._compat import lbfgsb_setulb
 from .._engine.layout import as_box
-from .._engine.precondition import solver_scaling
 from .._validation import check_workspace_fits_in_memory
 from ._result import SolverResult
 
@@ -65,6 +64,10 @@ class LBFGSB:
     uses_step_size = False
     # run() works on a copy of theta and returns its own array.
     in_place = False
+    # Run under the first-layer scaling an objective offers (its solver_scaling()).
+    # False: on theta itself, as before the scaling (comparison runs in benchmarks
+    # and tests: ``LBFGSB.first_layer_scaling = False``).
+    first_layer_scaling = True
 
     def __init__(self, lower=None, upper=None, maxcor=None, maxls=20):
         self.maxcor = MAXCOR if maxcor is None else int(maxcor)
@@ -123,14 +126,18 @@ class LBFGSB:
         ``SolverResult`` (``converged``: a stopping criterion of L-BFGS-B, not the
         iteration limit or the callback, ended it).
 
-        An engine objective is minimised over ``u`` with ``theta = D u``, ``D`` the
-        diagonal scaling of its first layer's rows for its data
-        (``sknonneg._engine.precondition``; the same box, exactly); ``theta``, the
-        callback's iterate and the result are in ``theta``'s units, and ``tol``
-        applies to the projected gradient with respect to ``u``.
+        An objective that offers a scaling (``objective.solver_scaling()``: a
+        ``FirstLayerScaling`` or None; the engine's objectives, the diagonal scaling
+        of the first layer's rows for their data, ``sknonneg._engine.precondition``)
+        is minimised over ``u`` with ``theta = D u`` (the same box, exactly), unless
+        ``first_layer_scaling`` is False; ``theta``, the callback's iterate and the
+        result are in ``theta``'s units, and ``tol`` applies to the projected
+        gradient with respect to ``u``.
         """
         self.set_bounds(bounds)
-        scaling = solver_scaling(objective)
+        offered = (getattr(objective, "solver_scaling", None)
+                   if self.first_layer_scaling else None)
+        scaling = None if offered is None else offered()
         start_loss = []  # the first evaluation, at the (projected) start
         copy = not (getattr(objective, "grad_buffer", False) and self._setulb is not None)
 

@@ -119,7 +119,7 @@ def _work_per_row(layout):
 class _LazyScaling:
     """The first-layer scaling of one fit (``FirstLayerScaling`` or None), decided
     on the fit's whole data at the first call: by L-BFGS-B's first run
-    (``precondition.solver_scaling`` calls the objective's ``scaling_source``), so
+    (``Objective.solver_scaling`` calls the objective's ``scaling_source``), so
     that a solver that does not scale (Adam) never pays the pass over the data. It
     holds the layout and the data, never an objective: objectives hold it, and a
     reference back would keep each fit's objectives and buffers alive in a cycle

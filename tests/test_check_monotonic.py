@@ -475,3 +475,25 @@ def test_reports_compare_by_identity():
     r1 = check_monotonic(model, X, monotonic_cst=[1, 0])
     r2 = check_monotonic(model, X, monotonic_cst=[1, 0])
     assert r1 == r1 and r1 != r2 and r1 not in [r2]
+
+
+def test_missing_directions_of_a_sign_constrained_network_point_to_the_certificate():
+    # Before: "has no monotonic_cst_: pass monotonic_cst", for a positive=True
+    # logistic network that is monotone in every feature (its monotonic_cst_ is None
+    # by design); the message now names where its directions are.
+    from sknonneg import NonNegMLPClassifier
+    from sknonneg.robustness import monotone_certificate
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(50, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPClassifier(3, positive=True, output="logistic", max_iter=5,
+                                  random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"monotone_certificate\(estimator\)"
+                                         r"\.feature_signs_"):
+        check_monotonic(est, X)
+    signs = monotone_certificate(est).feature_signs_
+    report = check_monotonic(est, X, monotonic_cst=signs)
+    assert report.is_monotonic

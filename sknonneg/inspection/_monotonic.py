@@ -360,9 +360,16 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
             search = ("" if not hasattr(estimator, "best_estimator_") else
                       f" A fitted search predicts with its best_estimator_: check "
                       f"{name}.best_estimator_.")
+            # A sign-constrained sknonneg network without monotonic_cst (positive=
+            # True) has monotonic_cst_ None: its directions are the certificate's.
+            certified = ("" if not hasattr(split_pipeline(estimator)[1], "positive")
+                         else " For a sknonneg network constrained without "
+                         "monotonic_cst (positive=True, output='logistic'), "
+                         "sknonneg.robustness.monotone_certificate(estimator)"
+                         ".feature_signs_ gives the directions it is monotone in.")
             raise ValueError(
                 f"{name} has no monotonic_cst_: pass monotonic_cst to say which "
-                f"features to check.{search}")
+                f"features to check.{search}{certified}")
         cst = np.asarray(cst)
         if cst.shape != (n_features,):
             raise ValueError(

@@ -647,6 +647,24 @@ def test_flat_network_from_a_constant_target_learns_when_continued(hidden):
     np.testing.assert_array_equal(theta, one._theta)
 
 
+def test_network_a_penalty_collapsed_on_learnable_targets_is_continued():
+    # The minimum of its objective: drawn anew, every partial_fit call started from
+    # a random network again (loss_ 4575 after each call instead of 0.5).
+    rng = np.random.RandomState(0)
+    X = rng.rand(200, 4)
+    y = X.sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPRegressor(4, random_state=0, max_iter=100, l2=100.0).fit(X, y)
+        assert not np.any(est.coefs_[0])
+        theta = est._theta
+        kept, redrawn = est._redraw_flat_layers(est._layout, theta, X, est._rng, None)
+        assert redrawn == [] and kept is theta
+        est.partial_fit(X, y)
+    assert est.loss_ < 1.0
+    assert not np.any(est.coefs_[0])
+
+
 def test_live_network_is_continued_as_it_is():
     X, y = make_classification(100, 4, random_state=0)
     est = NonNegMLPClassifier(3, max_iter=20, warm_start=True, random_state=0)

@@ -39,6 +39,7 @@ import time
 from abc import abstractmethod
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import TransformerMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -78,6 +79,32 @@ class _UnpredictableFit(ValueError):
 # gain) to at most this is collapsed (``TrainableNetwork._redraw_flat_layers``):
 # its units vary over the rows by at most this share of how much its inputs vary.
 _FLAT_SHARE = 1e-8
+
+
+def _nothing_to_learn(targets, sample_weight):
+    """Whether ``targets`` are equal on every row of positive weight (a constant
+    regression target, one class, identical rows to reconstruct): a fit on them
+    has nothing to learn from ``X``. Column ranges only: no temporary the size of
+    the targets (an autoencoder's are its input, dense or sparse, never
+    densified)."""
+    if sample_weight is not None:
+        keep = np.asarray(sample_weight) > 0
+        if not keep.all():
+            targets = targets[keep]
+    if targets.shape[0] <= 1:
+        return True
+    if sp.issparse(targets):
+        targets = sp.csr_matrix(targets)
+        n_columns = targets.shape[1]
+        top = np.zeros(n_columns)
+        bottom = np.zeros(n_columns)
+        full = np.bincount(targets.indices, minlength=n_columns) == targets.shape[0]
+        top[full], bottom[full] = -np.inf, np.inf  # no implicit zero in the column
+        np.maximum.at(top, targets.indices, targets.data)
+        np.minimum.at(bottom, targets.indices, targets.data)
+        return bool(np.all(top == bottom))
+    targets = np.asarray(targets)
+    return bool(np.all(targets.max(axis=0) == targets.min(axis=0)))
 
 
 class _Data:
@@ -522,7 +549,15 @@ class TrainableNetwork(BaseNetwork):
         a warning, where scikit-learn's MLPRegressor learns from the same start.
         The rest of ``theta`` is kept (a zero output layer stays zero: the network
         predicts what it did). The test reads the weights only: a few operations
-        per parameter, nothing per row."""
+        per parameter, nothing per row. Only after a fit (or ``partial_fit``
+        call) whose targets had nothing to learn (``_nothing_to_learn``): a
+        penalty that collapses a layer on learnable targets gives the minimum of
+        the objective, which is continued as it is."""
+        if not getattr(self, "_nothing_learned", False):
+            # A network that a penalty collapsed on learnable targets is the
+            # minimum of its objective: continued as it is (drawn anew, every
+            # partial_fit call would start from a random network again).
+            return theta, []
         scale = max(1.0, float(getattr(self, "_gain_", 1.0)))
         redrawn = []
         for i in range(layout.n_layers - 1):
@@ -690,6 +725,7 @@ class TrainableNetwork(BaseNetwork):
             self.validation_scores_ = self.best_validation_score_ = None
         self._finish(result, data.n_samples * result.n_iter, carry=carry)
         self._check_predicts_training_rows(X)
+        self._nothing_learned = _nothing_to_learn(targets, sample_weight)
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
         report_fit(self, result, train)
@@ -1006,6 +1042,7 @@ class TrainableNetwork(BaseNetwork):
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)
         self._check_predicts_training_rows(X)
+        self._nothing_learned = _nothing_to_learn(targets, sample_weight)
         # Before: partial_fit printed nothing at any verbose (scikit-learn's MLPs
         # print a line per call).
         self._log(f"partial_fit call {self.n_iter_}: {X.shape[0]} rows, "

@@ -140,10 +140,10 @@ SHARED_DOCS = {
         a change of what shapes the network or what prediction reads
         {warm_start_anew}
         it starts anew, Adam's moments and the histories too: it equals a fresh
-        fit. Hidden layers whose weights collapsed to about 0 (a fit with nothing
-        to learn, such as a constant target, ends so under ``l2``) are drawn anew
-        when the fit (or ``partial_fit``) continues, the rest kept: no gradient
-        moves a network out of there.
+        fit. After a fit with nothing to learn (a constant target, a single
+        class), hidden layers whose weights ``l2`` collapsed to about 0 are drawn
+        anew when a fit (or ``partial_fit``) continues, the rest kept: no
+        gradient moves a network out of there.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0

@@ -47,6 +47,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from . import NonNegMLPClassifier, __version__
+from .exceptions import DegenerateFitWarning
 
 # Relative to the largest |weight| of its layer.
 ZERO_TOL = 1e-6
@@ -188,8 +189,8 @@ def main(argv=None):
                 parser.exit(1, f"{parser.prog}: error: {exc}\n(Fewer --hidden units "
                                "need less memory.)\n")
     if stopped:
-        print("\n* stopped at its iteration limit before converging (a "
-              "ConvergenceWarning).")
+        print("\n* did not converge: its fit raised a ConvergenceWarning (fit the "
+              "model alone to read it).")
     if large:
         print("\nThe first NonNegMLPClassifier fit includes numba's one-time compilation "
               "(cached on disk for later runs).")
@@ -198,7 +199,8 @@ def main(argv=None):
 
 def _fit_and_print(label, model, X_train, X_test, y_train, y_test, width=40):
     """Fits ``model`` and prints its row; returns whether it warned that it did
-    not converge (its row is marked ``*``). Before, the demo silenced those
+    not converge (a ``ConvergenceWarning``: its row is marked ``*``; a
+    ``DegenerateFitWarning`` is shown as it is). Before, the demo silenced those
     warnings, and a baseline stopped at its iteration limit looked converged."""
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -207,7 +209,8 @@ def _fit_and_print(label, model, X_train, X_test, y_train, y_test, width=40):
     elapsed = time.perf_counter() - start
     stopped = False
     for w in caught:  # other warnings go on as they were raised
-        if issubclass(w.category, ConvergenceWarning):
+        if issubclass(w.category, ConvergenceWarning) and not issubclass(
+                w.category, DegenerateFitWarning):
             stopped = True
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

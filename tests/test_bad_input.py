@@ -259,8 +259,10 @@ def test_gain_too_large_for_the_training_rows_is_refused_at_fit(dtype, gain, sol
         fitted = clone(est).fit(X, y)
         before = fitted.predict(X)
         with pytest.raises(ValueError, match=r"cannot predict the rows it was trained "
-                                              r"on: on \d+ of the \d+ rows.*gain"):
+                                              r"on: on \d+ of the \d+ rows of positive "
+                                              r"weight.*at gain=.*smaller gain") as info:
             clone(est).set_params(gain=gain).fit(X, y)
+        assert type(info.value) is ValueError  # no private class in the traceback
         for call in ("fit", "partial_fit"):
             fitted.set_params(gain=gain, warm_start=True)
             with pytest.raises(ValueError, match="cannot predict the rows"):
@@ -270,6 +272,20 @@ def test_gain_too_large_for_the_training_rows_is_refused_at_fit(dtype, gain, sol
         with pytest.raises(ValueError, match="cannot predict the rows"):
             clone(est).set_params(gain=gain).partial_fit(
                 X, y, **({"classes": np.unique(Y)} if y is Y else {}))
+
+
+def test_fit_refusal_reads_rows_of_positive_weight_only():
+    # A row of weight 0 is not fitted: a float32 fit with one such row at 1e37
+    # predicted every other row before the refusal of unpredictable fits, and
+    # does again (predict still refuses that row itself).
+    Xz = X.astype(np.float32)
+    Xz[0, 0] = 1e37
+    weights = np.ones(len(Xz))
+    weights[0] = 0.0
+    est = _est(dtype="float32").fit(Xz, Y, sample_weight=weights)
+    assert est.predict(Xz[1:]).shape == (len(Xz) - 1,)
+    with pytest.raises(ValueError, match="values too large for the fitted network"):
+        est.predict(Xz[:1])
 
 
 def test_gain_pair_with_a_string():

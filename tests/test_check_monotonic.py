@@ -497,3 +497,23 @@ def test_missing_directions_of_a_sign_constrained_network_point_to_the_certifica
     signs = monotone_certificate(est).feature_signs_
     report = check_monotonic(est, X, monotonic_cst=signs)
     assert report.is_monotonic
+
+
+def test_certificate_hint_only_where_the_weights_certify():
+    # The hint named the certificate for every sknonneg estimator, including a
+    # multiclass softmax network and positive=False, which it refuses.
+    from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    y3 = np.arange(60) % 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for est, y in ((NonNegMLPClassifier(3, max_iter=3, random_state=0), y3),
+                       (NonNegMLPClassifier(3, positive=False, max_iter=3,
+                                            random_state=0), y3 % 2),
+                       (NonNegMLPRegressor(3, max_iter=3, random_state=0), X[:, 0])):
+            est.fit(X, y)
+            with pytest.raises(ValueError, match="has no monotonic_cst_") as info:
+                check_monotonic(est, X)
+            assert "monotone_certificate" not in str(info.value)

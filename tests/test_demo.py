@@ -19,7 +19,7 @@ def test_demo_prints_a_row_per_model(capsys):
     # Before: the demo silenced ConvergenceWarning, and a model stopped at its
     # iteration limit (every network here, at 15 iterations) looked converged.
     assert rows[0].endswith("*")
-    assert "* stopped at its iteration limit before converging" in out
+    assert "* did not converge: its fit raised a ConvergenceWarning" in out
 
 
 def test_zero_fractions_relative_to_layer_scale():

@@ -102,6 +102,23 @@ def _input_names(estimator, X):
     return [str(n) for n in names]
 
 
+def _certified_directions(estimator):
+    """Whether a sknonneg network with no ``monotonic_cst_`` has monotone
+    directions that its weights certify (``positive=True`` with a logistic
+    output): ``monotone_certificate`` then gives them."""
+    final = split_pipeline(estimator)[1] if isinstance(estimator, Pipeline) \
+        else estimator
+    if not type(final).__module__.startswith("sknonneg."):
+        return False
+    from ..robustness import monotone_certificate  # robustness reads this module
+
+    try:
+        monotone_certificate(estimator)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _fitted_cst(estimator):
     cst = getattr(estimator, "monotonic_cst_", None)
     if cst is None:
@@ -362,11 +379,10 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
                       f"{name}.best_estimator_.")
             # A sign-constrained sknonneg network without monotonic_cst (positive=
             # True) has monotonic_cst_ None: its directions are the certificate's.
-            certified = ("" if not hasattr(split_pipeline(estimator)[1], "positive")
-                         else " For a sknonneg network constrained without "
-                         "monotonic_cst (positive=True, output='logistic'), "
+            certified = (" Its weights certify monotone directions: "
                          "sknonneg.robustness.monotone_certificate(estimator)"
-                         ".feature_signs_ gives the directions it is monotone in.")
+                         ".feature_signs_ gives them."
+                         if _certified_directions(estimator) else "")
             raise ValueError(
                 f"{name} has no monotonic_cst_: pass monotonic_cst to say which "
                 f"features to check.{search}{certified}")

@@ -83,8 +83,10 @@ def warn_input_scale(inputs, weights, name):
             + (f", {median:.3g} over the non-zero columns" if nonzero.size < rms.size
                else "") + "). "
             "Networks with sigmoid units and non-negative weights train on inputs of "
-            "order one: put a MinMaxScaler or StandardScaler before the estimator in a "
-            "Pipeline.",
+            "order one: put a "
+            + ("MaxAbsScaler (it keeps sparse input sparse)" if sp.issparse(inputs)
+               else "MinMaxScaler or StandardScaler")
+            + " before the estimator in a Pipeline.",
             InputScaleWarning, stacklevel=user_stacklevel(),
         )
 

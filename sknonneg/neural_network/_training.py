@@ -36,6 +36,7 @@ picked), not at every evaluation.
 
 import copy
 import time
+import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -62,6 +63,7 @@ from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .._lipschitz import range_overflow_rows
 from .._validation import check_finite_parameters
+from ..exceptions import InputScaleWarning
 from ._base import BaseNetwork
 from ._diagnostics import report_fit
 from ._progress import Progress
@@ -70,9 +72,10 @@ __all__ = ["EarlyStopping", "SupervisedTransformerMixin", "TrainableNetwork",
            "fit_output_layer"]
 
 
-class _UnpredictableFit(ValueError):
-    """A fit whose network cannot predict its own training rows: refused after
-    the fitted attributes were set, which ``_keeping_state`` then puts back."""
+# Set on a ValueError raised after ``_finish`` set the new parameters that must
+# still put the estimator back as it was (``_keeping_state``): a fitted network
+# that cannot predict its own training rows (``_check_predicts_training_rows``).
+_RESTORE = "_sknonneg_restore_state"
 
 
 # A hidden layer whose weights into any unit sum (in absolute value, times the
@@ -535,7 +538,8 @@ class TrainableNetwork(BaseNetwork):
     def _redraw_flat_layers(self, layout, theta, X, rng, sample_weight):
         """``(theta, redrawn)``: a continued ``theta`` (a copy where anything is
         redrawn) whose collapsed hidden layers got the weights of a new
-        initialisation; ``redrawn``: their indices.
+        initialisation (every hidden layer where the output layer's weights are
+        all exactly zero); ``redrawn``: their indices.
 
         A hidden layer is collapsed when the absolute weights into each of its
         units sum, times the gain, to at most ``_FLAT_SHARE``: its units then vary
@@ -558,28 +562,38 @@ class TrainableNetwork(BaseNetwork):
             # minimum of its objective: continued as it is (drawn anew, every
             # partial_fit call would start from a random network again).
             return theta, []
-        scale = max(1.0, float(getattr(self, "_gain_", 1.0)))
-        redrawn = []
-        for i in range(layout.n_layers - 1):
-            blocks = layout.weight_blocks(theta, i)
-            if not blocks:
-                continue
-            into_unit = sum(np.abs(b).sum(axis=0) for b in blocks)
-            if float(np.max(into_unit, initial=0.0)) * scale <= _FLAT_SHARE:
-                redrawn.append(i)
+        # An output layer that is exactly zero learned nothing, and its zero
+        # gradient taught the hidden layers nothing either (only l2 moved them):
+        # all of them are drawn anew. In float32, L-BFGS-B stopped with hidden
+        # weights near 1e-2, above the collapse threshold, and the warm start
+        # stalled as in float64.
+        hidden = range(layout.n_layers - 1)
+        if not any(np.any(b) for b in layout.weight_blocks(theta, layout.n_layers - 1)):
+            redrawn = [i for i in hidden if layout.weight_blocks(theta, i)]
+        else:
+            scale = max(1.0, float(getattr(self, "_gain_", 1.0)))
+            redrawn = []
+            for i in hidden:
+                blocks = layout.weight_blocks(theta, i)
+                if not blocks:
+                    continue
+                into_unit = sum(np.abs(b).sum(axis=0) for b in blocks)
+                if float(np.max(into_unit, initial=0.0)) * scale <= _FLAT_SHARE:
+                    redrawn.append(i)
         if not redrawn:
             return theta, []
         theta = theta.copy()
-        fresh = self._init_theta(layout, X, rng, sample_weight)
+        with warnings.catch_warnings():
+            # The initialisation's input-scale warning was given by the first fit.
+            warnings.simplefilter("ignore", InputScaleWarning)
+            fresh = self._init_theta(layout, X, rng, sample_weight)
         for i in redrawn:
             for old, new in zip(layout.weight_blocks(theta, i),
                                 layout.weight_blocks(fresh, i)):
                 old[...] = new
-        self._log(f"hidden layer{'s' * (len(redrawn) > 1)} "
-                  f"{', '.join(str(i + 1) for i in redrawn)} of the fitted network "
-                  f"{'have' if len(redrawn) > 1 else 'has'} collapsed to weights of "
-                  f"about 0 (its units constant over the rows): drawn anew to "
-                  f"continue.")
+        self._log(f"the last fit had nothing to learn: hidden layer"
+                  f"{'s' * (len(redrawn) > 1)} "
+                  f"{', '.join(str(i + 1) for i in redrawn)} drawn anew to continue.")
         return theta, redrawn
 
     def _check_warm_targets(self, y):
@@ -612,7 +626,7 @@ class TrainableNetwork(BaseNetwork):
             return body(*args)
         except catch as exc:
             if (self.__dict__.get("_theta") is not state.get("_theta")
-                    and not isinstance(exc, _UnpredictableFit)):
+                    and not getattr(exc, _RESTORE, False)):
                 # The fit finished (``_finish`` set the new parameters) and what
                 # followed raised: a ConvergenceWarning turned into an error by a
                 # warnings filter, say. The fitted model stays, as scikit-learn's.
@@ -724,7 +738,7 @@ class TrainableNetwork(BaseNetwork):
         else:
             self.validation_scores_ = self.best_validation_score_ = None
         self._finish(result, data.n_samples * result.n_iter, carry=carry)
-        self._check_predicts_training_rows(X)
+        self._check_predicts_training_rows(X, sample_weight)
         self._nothing_learned = _nothing_to_learn(targets, sample_weight)
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
@@ -760,23 +774,30 @@ class TrainableNetwork(BaseNetwork):
         self._log(f"interrupted after {progress.n_iter} {progress.unit}s "
                   f"({progress.elapsed:.1f}s): the estimator keeps the {kept}.")
 
-    def _check_predicts_training_rows(self, X):
+    def _check_predicts_training_rows(self, X, sample_weight):
         """After ``_finish``: a fitted network that ``predict`` would refuse on the
-        rows it was trained on (a weighted sum that could overflow: the range
-        check) is refused, and the estimator is put back as it was
-        (``_UnpredictableFit``). Before, a gain just inside the range of the dtype
+        rows it was trained on (those of positive weight; a weighted sum that
+        could overflow: the range check) is refused, and the estimator is put back
+        as it was (``_RESTORE``). Before, a gain just inside the range of the dtype
         (1e38 in float32, 1e307 in float64) fitted, and ``predict`` then refused
         every training row."""
+        if sample_weight is not None:
+            keep = np.asarray(sample_weight) > 0
+            if not keep.all():
+                X = X[keep]
         bad = range_overflow_rows(self._range_layers(), X, self._compute_dtype)
         if bad.any():
-            gain = (f" (gain={self._gain_:.4g})" if "gain" in
+            gain = (f" at gain={self._gain_:.4g}" if "gain" in
                     self.get_params(deep=False) and hasattr(self, "_gain_") else "")
-            raise _UnpredictableFit(
-                f"The fitted network{gain} cannot predict the rows it was trained "
-                f"on: on {int(bad.sum())} of the {bad.shape[0]} rows a weighted sum "
-                f"of a layer could exceed the range of "
-                f"{np.dtype(self._compute_dtype).name}. Use a smaller gain or scale "
-                f"X down; the estimator is left as it was before this call.")
+            exc = ValueError(
+                f"The fitted network cannot predict the rows it was trained on: on "
+                f"{int(bad.sum())} of the {bad.shape[0]} rows of positive weight a "
+                f"weighted sum of a layer could exceed the range of "
+                f"{np.dtype(self._compute_dtype).name}{gain}. Scale X down"
+                f"{' or use a smaller gain' if gain else ''}; the estimator is left "
+                f"as it was before this call.")
+            setattr(exc, _RESTORE, True)
+            raise exc
 
     def _finish(self, result, samples_seen, carry=False):
         """Sets the fitted attributes from ``result``; ``samples_seen``: rows the
@@ -1041,7 +1062,7 @@ class TrainableNetwork(BaseNetwork):
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)
-        self._check_predicts_training_rows(X)
+        self._check_predicts_training_rows(X, sample_weight)
         self._nothing_learned = _nothing_to_learn(targets, sample_weight)
         # Before: partial_fit printed nothing at any verbose (scikit-learn's MLPs
         # print a line per call).

@@ -655,25 +655,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """
         # One that raises leaves the autoencoder as it was (before, a first call
         # refused on its weights left n_features_in_, n_outputs_ ... behind).
-        return self._partial_fit_keeping_state(self._partial_fit_rows, X,
+        return self._partial_fit_keeping_state(self._partial_fit_step, X, None,
                                                sample_weight)
 
-    def _partial_fit_rows(self, X, sample_weight):
-        """``partial_fit``'s epoch and ``reconstruction_err_`` of the batch."""
-        first = not hasattr(self, "_theta")
-        # Every call, as the classifiers' partial_fit: a set_params between calls
-        # is checked before it is used.
-        self._validate_params()
-        if first:
-            self._snapshot_params()
-        else:
-            self._check_params_unchanged()
-        X, targets = self._validate_X_y(X, None, reset=first)
-        if first:
-            targets, strata = self._encode_targets(targets)
-        else:
-            targets, strata = self._transform_targets(targets)
-        self._partial_fit(X, targets, targets, strata, sample_weight, first)
+    def _partial_fit(self, X, y, targets, strata, sample_weight, first):
+        """``partial_fit``'s epoch (the rows its own targets), then
+        ``reconstruction_err_`` of the batch."""
+        super()._partial_fit(X, y, targets, strata, sample_weight, first)
         self.reconstruction_err_ = self._reconstruction_error(X)
         return self
 

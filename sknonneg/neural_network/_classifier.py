@@ -578,14 +578,12 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         """
         # One that raises leaves the estimator as it was (before, a first call
         # refused on its weights or labels left it half fitted).
-        return self._partial_fit_keeping_state(self._partial_fit_labels, X, y,
-                                               classes, sample_weight)
+        return self._partial_fit_keeping_state(self._partial_fit_step, X, y,
+                                               sample_weight, classes)
 
-    def _partial_fit_labels(self, X, y, classes, sample_weight):
-        """``partial_fit``'s checks of ``classes`` and the labels, and its epoch."""
-        first = not hasattr(self, "_theta")
-        # Every call: a set_params between calls is checked before it is used.
-        self._validate_params()
+    # ``partial_fit``'s hooks (TrainableNetwork._partial_fit_step): its checks of
+    # ``class_weight``, ``classes`` and the labels.
+    def _refuse_partial_fit(self):
         if self.class_weight == "balanced":
             # Before: computed from each batch's labels, so the weights changed
             # from batch to batch (scikit-learn's SGDClassifier refuses it too).
@@ -595,39 +593,34 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 "sklearn.utils.class_weight.compute_class_weight('balanced', "
                 "classes=classes, y=y) on the whole target (or a large sample of "
                 "it), and pass them as a dict.")
-        if first:
-            self._snapshot_params()
-        else:
-            self._check_params_unchanged()
-        if not first and classes is not None and not np.array_equal(
+
+    def _check_later_classes(self, classes):
+        if classes is not None and not np.array_equal(
                 unique_labels(classes), self.classes_):
             raise ValueError(
                 f"`classes={classes!r}` is not the same as on last call to "
                 f"partial_fit, was: {self.classes_!r}.")
-        X, y = self._validate_X_y(X, y, reset=first)
-        if first:
-            multilabel = type_of_target(y) == "multilabel-indicator"
-            if classes is None and not multilabel:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-            if (classes is not None and multilabel and not np.array_equal(
-                    unique_labels(classes), np.arange(y.shape[1]))):
-                # Before: accepted and ignored (classes_ the column indices), and
-                # the same classes then refused by the second call.
-                raise ValueError(
-                    f"The classes of a multilabel indicator y are its column "
-                    f"indices, {np.arange(y.shape[1])}; got `classes={classes!r}`. "
-                    "Pass those, or leave classes out.")
-            if classes is not None and not np.all(np.isin(unique_labels(y), classes)):
-                raise ValueError(
-                    f"`y` has classes not in `classes`: {unique_labels(y)} "
-                    f"vs {np.asarray(classes)}."
-                )
-            targets, strata = self._encode_targets(y, classes=classes)
-        else:
-            targets, strata = self._transform_targets(y)
-        return self._partial_fit(X, y, targets, strata, sample_weight, first)
+
+    def _first_batch_targets(self, y, sample_weight, classes):
+        multilabel = type_of_target(y) == "multilabel-indicator"
+        if classes is None and not multilabel:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit."
+            )
+        if (classes is not None and multilabel and not np.array_equal(
+                unique_labels(classes), np.arange(y.shape[1]))):
+            # Before: accepted and ignored (classes_ the column indices), and
+            # the same classes then refused by the second call.
+            raise ValueError(
+                f"The classes of a multilabel indicator y are its column "
+                f"indices, {np.arange(y.shape[1])}; got `classes={classes!r}`. "
+                "Pass those, or leave classes out.")
+        if classes is not None and not np.all(np.isin(unique_labels(y), classes)):
+            raise ValueError(
+                f"`y` has classes not in `classes`: {unique_labels(y)} "
+                f"vs {np.asarray(classes)}."
+            )
+        return self._encode_targets(y, classes=classes)
 
     # ------------------------------------------------------------- prediction
     def _labels(self, logits):

@@ -498,31 +498,19 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         """
         # One that raises leaves the estimator as it was (before, a first call
         # refused on its weights left y_mean_, n_outputs_ ... behind).
-        return self._partial_fit_keeping_state(self._partial_fit_targets, X, y,
+        return self._partial_fit_keeping_state(self._partial_fit_step, X, y,
                                                sample_weight)
 
-    def _partial_fit_targets(self, X, y, sample_weight):
-        """``partial_fit``'s target scaling (first call) and its epoch."""
-        first = not hasattr(self, "_theta")
-        # Every call, as the classifiers' and the autoencoder's: a set_params
-        # between calls is checked before it is used (before, a later call took
-        # learning_rate_init=-1 or tol=-5 and batch_size=0 was a ZeroDivisionError).
-        self._validate_params()
-        if first:
-            self._snapshot_params()
-        else:
-            self._check_params_unchanged()
-        X, y = self._validate_X_y(X, y, reset=first)
-        if first:
-            self._fit_weights = sample_weight
-            try:
-                targets, strata = self._encode_targets(y)
-            finally:
-                del self._fit_weights
-            _warn_constant_first_batch(targets, type(self).__name__)
-        else:
-            targets, strata = self._transform_targets(y)
-        return self._partial_fit(X, y, targets, strata, sample_weight, first)
+    def _first_batch_targets(self, y, sample_weight, classes):
+        """The first ``partial_fit`` batch sets the target scaling (weighted as
+        ``fit``'s), and warns where its targets are constant."""
+        self._fit_weights = sample_weight
+        try:
+            targets, strata = self._encode_targets(y)
+        finally:
+            del self._fit_weights
+        _warn_constant_first_batch(targets, type(self).__name__)
+        return targets, strata
 
     def _validate_X_y(self, X, y, reset):
         X, y = super()._validate_X_y(X, y, reset)

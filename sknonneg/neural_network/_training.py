@@ -16,7 +16,11 @@ regressor or an autoencoder trains with the same loops:
   without touching the fitted attributes.
 
 plus the network hooks of ``BaseNetwork`` (layout, initialisation, objective, fitted
-layers). The loops:
+layers). ``partial_fit``'s checks are written once too (``_partial_fit_step``), with
+three hooks (by default: no check, and the targets as ``_encode_targets``):
+``_refuse_partial_fit()``, ``_check_later_classes(classes)`` and
+``_first_batch_targets(y, sample_weight, classes)`` (a classifier's ``classes``
+passed through, unread here). The loops:
 
 - full batch (``batch_size=None`` with a quasi-Newton solver): the gain is annealed
   over successive solver runs (stages), each continuing from the last;
@@ -612,6 +616,53 @@ class TrainableNetwork(BaseNetwork):
         they are restored from copies."""
         return self._keeping_state(body, *args, copies=("_solver_state", "_rng"),
                                    catch=BaseException)
+
+    def _partial_fit_step(self, X, y, sample_weight, classes=None):
+        """The whole of a ``partial_fit`` call, written once (``X`` the batch,
+        ``y`` its targets or None, ``classes`` a classifier's): its checks, in the
+        order that decides which error a user sees first, then the epoch.
+
+        1. ``_validate_params``, on every call: a ``set_params`` between calls is
+           checked before it is used (before, a later call took
+           ``learning_rate_init=-1`` or ``tol=-5``, and ``batch_size=0`` was a
+           ZeroDivisionError);
+        2. ``_refuse_partial_fit()``: parameters ``partial_fit`` cannot use at all,
+           before they are snapshotted or compared;
+        3. the first call snapshots the parameters that define the model; a later
+           one checks they did not change, then ``_check_later_classes(classes)``;
+        4. ``_validate_X_y`` (``n_features_in_`` set by the first call, checked by
+           the later ones);
+        5. the targets: ``_first_batch_targets(y, sample_weight, classes)`` on the
+           first call, ``_transform_targets(y)`` on the later ones;
+        6. the epoch (``_partial_fit``).
+        """
+        first = not hasattr(self, "_theta")
+        self._validate_params()
+        self._refuse_partial_fit()
+        if first:
+            self._snapshot_params()
+        else:
+            self._check_params_unchanged()
+            self._check_later_classes(classes)
+        X, y = self._validate_X_y(X, y, reset=first)
+        if first:
+            targets, strata = self._first_batch_targets(y, sample_weight, classes)
+        else:
+            targets, strata = self._transform_targets(y)
+        return self._partial_fit(X, y, targets, strata, sample_weight, first)
+
+    def _refuse_partial_fit(self):
+        """``ValueError`` where the parameters as set cannot be used by
+        ``partial_fit`` at all; none by default."""
+
+    def _check_later_classes(self, classes):
+        """``ValueError`` where a later ``partial_fit`` call's ``classes`` are not
+        those of the first; nothing to check by default (no classes)."""
+
+    def _first_batch_targets(self, y, sample_weight, classes):
+        """``(targets, strata)`` of the first ``partial_fit`` batch (validated
+        ``y``), as ``_encode_targets``; sets ``n_outputs_``."""
+        return self._encode_targets(y, classes=classes)
 
     def _keeping_state(self, body, *args, copies=(), catch=Exception):
         """``body(*args)``; if it raises (``catch``) before ``_finish`` set new

@@ -37,32 +37,13 @@ objective for it, and knows nothing of how it is decided.
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import NUMPY, flavour_for, kernels
-from .._threads import fit_threads, set_numba_threads, single_blas_thread, thread_budget
+from .._kernels import NUMPY, flavour_for, kernels, n_chunks_for
+from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .data import FirstLayerGradient, prepare_input, prepare_targets_and_weights
 from .losses import get_loss
 from .precondition import FirstLayerScaling
 
-__all__ = ["Objective", "forward", "n_chunks_for"]
-
-# Multiply-adds below which a chunk is not worth a thread: on small batches a parallel
-# launch costs more than it saves (and far more on a loaded machine, where threads
-# wait to be scheduled).
-_MIN_WORK_PER_CHUNK = 1 << 17
-
-
-def n_chunks_for(n_samples, work_per_row, parallel):
-    """Chunks of rows (= numba threads) for a batch of ``n_samples`` rows costing
-    ``work_per_row`` multiply-adds each: the thread budget, fewer when the batch is
-    small."""
-    if not parallel or parallel == NUMPY:
-        return 1
-    by_work = (n_samples * work_per_row) // _MIN_WORK_PER_CHUNK
-    import numba
-
-    n_threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
-    return int(max(1, min(n_threads, by_work)))
-
+__all__ = ["Objective", "forward"]
 
 class _Context:
     """What the layers' steps read during one evaluation."""

@@ -25,9 +25,9 @@ The object has what the training loops use: ``loss_grad(theta)``, a settable
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import NUMPY
+from .._kernels import NUMPY, n_chunks_for
 from .data import FirstLayerGradient, prepare_input
-from .objective import Objective, _Context, n_chunks_for
+from .objective import Objective, _Context
 
 __all__ = ["RowBlockObjective", "dense_targets"]
 

@@ -35,6 +35,7 @@ import contextlib
 import importlib
 from functools import lru_cache
 
+from .._threads import thread_budget
 from .codes import *  # noqa: F401,F403
 
 _MODULE_NAMES = ("dense", "sparse", "reductions", "abba", "parameters", "fixed")
@@ -81,6 +82,25 @@ def flavour_for(parallel, n_samples, work_per_row):
     if int(n_samples) * int(work_per_row) <= _numpy_max_work:
         return NUMPY
     return bool(parallel) and parallel != NUMPY
+
+
+# Multiply-adds below which a chunk is not worth a thread: on small batches a parallel
+# launch costs more than it saves (and far more on a loaded machine, where threads
+# wait to be scheduled).
+_MIN_WORK_PER_CHUNK = 1 << 17
+
+
+def n_chunks_for(n_samples, work_per_row, parallel):
+    """Chunks of rows (= numba threads) for a batch of ``n_samples`` rows costing
+    ``work_per_row`` multiply-adds each: the thread budget, fewer when the batch is
+    small; one for the NumPy twins and the serial kernels (``flavour_for``)."""
+    if not parallel or parallel == NUMPY:
+        return 1
+    by_work = (n_samples * work_per_row) // _MIN_WORK_PER_CHUNK
+    import numba
+
+    n_threads = min(thread_budget(), numba.config.NUMBA_NUM_THREADS)
+    return int(max(1, min(n_threads, by_work)))
 
 
 @contextlib.contextmanager

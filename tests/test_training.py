@@ -630,13 +630,16 @@ def test_flat_network_from_a_constant_target_learns_when_continued(hidden, dtype
         streamed = clone(dead).set_params(warm_start=False).fit(X, np.full(200, 2.0))
         first = NonNegMLPRegressor(**kw).partial_fit(X[:3], np.full(3, 2.0))
         output = dead.coefs_[-1].copy()
-        dead.fit(X, y)
+        dead.fit(X, y)  # warm start after nothing to learn: a fresh fit
         assert dead.score(X, y) > 0.95
+        assert len(dead.loss_curve_) == dead.n_iter_
+        cold = NonNegMLPRegressor(**kw).fit(X, y)
+        np.testing.assert_array_equal(dead.predict(X), cold.predict(X))
         for est in (streamed, first):
             for _ in range(20):
                 est.partial_fit(X, y)
             assert est.score(X, y) > 0.9
-    assert np.all(output == 0)  # the output layer was kept (zero), not redrawn
+    assert np.all(output == 0)
     # The test reads the weights: every collapsed hidden layer, whatever the batch
     # (one row too), redrawn in a copy.
     one = clone(streamed)
@@ -648,6 +651,23 @@ def test_flat_network_from_a_constant_target_learns_when_continued(hidden, dtype
     assert redrawn == list(range(len(np.atleast_1d(hidden))))
     assert kept is not theta
     np.testing.assert_array_equal(theta, one._theta)
+
+
+def test_warm_start_after_a_single_class_fit_is_a_fresh_fit():
+    # Before: a first fit in which one class alone had positive weight left the
+    # output saturated; the warm start on all the weights stalled at accuracy 0.48
+    # (a fresh fit, and scikit-learn's warm start: 1.0).
+    rng = np.random.RandomState(0)
+    X = rng.rand(100, 4)
+    y = (X[:, 0] > 0.5).astype(int)
+    est = NonNegMLPClassifier(3, max_iter=30, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y, sample_weight=(y == 0) * 1.0)
+        est.fit(X, y)
+        cold = NonNegMLPClassifier(3, max_iter=30, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(est.predict_proba(X), cold.predict_proba(X))
+    assert est.score(X, y) == 1.0
 
 
 def test_network_a_penalty_collapsed_on_learnable_targets_is_continued():

@@ -223,9 +223,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``t_``. After a change of ``n_components``, ``nonneg``,
         ``nonneg_layers``, ``decoder`` or ``dtype`` it starts anew, Adam's
         moments and the histories too: it equals a fresh fit. After a fit with
-        nothing to learn (identical rows), an encoder whose weights ``l2``
-        collapsed to about 0 is drawn anew when a fit (or ``partial_fit``)
-        continues.
+        nothing to learn (identical rows) a warm start is a fresh fit, and
+        ``partial_fit`` draws anew an encoder whose weights ``l2`` collapsed to
+        about 0.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0

@@ -141,9 +141,10 @@ SHARED_DOCS = {
         {warm_start_anew}
         it starts anew, Adam's moments and the histories too: it equals a fresh
         fit. After a fit with nothing to learn (a constant target, a single
-        class), hidden layers whose weights ``l2`` collapsed to about 0 are drawn
-        anew when a fit (or ``partial_fit``) continues, the rest kept: no
-        gradient moves a network out of there.
+        class of positive weight) a warm start is a fresh fit, and
+        ``partial_fit`` draws anew the hidden layers whose weights ``l2``
+        collapsed to about 0 (all of them where the output layer is exactly
+        zero), the rest kept: no gradient moves a network out of there.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0

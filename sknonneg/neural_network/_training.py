@@ -540,10 +540,12 @@ class TrainableNetwork(BaseNetwork):
             copies=("_solver_state",) if self.warm_start else (), catch=BaseException)
 
     def _redraw_flat_layers(self, layout, theta, X, rng, sample_weight):
-        """``(theta, redrawn)``: a continued ``theta`` (a copy where anything is
-        redrawn) whose collapsed hidden layers got the weights of a new
-        initialisation (every hidden layer where the output layer's weights are
-        all exactly zero); ``redrawn``: their indices.
+        """``(theta, redrawn)``: the ``theta`` a ``partial_fit`` call continues (a
+        copy where anything is redrawn) whose collapsed hidden layers got the
+        weights of a new initialisation (every hidden layer where the output
+        layer's weights are all exactly zero); ``redrawn``: their indices. (A warm
+        start after a fit with nothing to learn is a fresh fit instead:
+        ``_warm_start_fitted``.)
 
         A hidden layer is collapsed when the absolute weights into each of its
         units sum, times the gain, to at most ``_FLAT_SHARE``: its units then vary
@@ -552,9 +554,9 @@ class TrainableNetwork(BaseNetwork):
         and with a zero output layer no gradient moves it. A first fit with
         nothing to learn leaves it so: a constant target zeroes the regressor's
         output, and ``l2`` then drives the non-negative hidden weights to within
-        1e-11 of 0. Before, a warm start on a learnable target stopped after one
-        L-BFGS-B iteration at R^2 0 and partial_fit calls left it there, without
-        a warning, where scikit-learn's MLPRegressor learns from the same start.
+        1e-11 of 0. Before, 20 partial_fit calls on a learnable target left it at
+        R^2 0, without a warning, where scikit-learn's MLPRegressor learns from
+        the same start.
         The rest of ``theta`` is kept (a zero output layer stays zero: the network
         predicts what it did). The test reads the weights only: a few operations
         per parameter, nothing per row. Only after a fit (or ``partial_fit``
@@ -708,10 +710,6 @@ class TrainableNetwork(BaseNetwork):
         # The initialisation draws from rng before the validation split, as it always
         # has; the output stage (a pre-trained stack's) runs after it.
         theta, fresh = self._start_theta(layout, X, rng, sample_weight, fitted)
-        redrawn = []
-        if not fresh:
-            theta, redrawn = self._redraw_flat_layers(layout, theta, X, rng,
-                                                      sample_weight)
         # A warm start that starts anew (another network shape) starts its histories
         # anew too: before, loss_curve_, validation_scores_ and t_ went on from the
         # other network's.
@@ -720,9 +718,7 @@ class TrainableNetwork(BaseNetwork):
         # Adam's moments continue only with the theta they belong to: a warm start
         # that starts anew (a changed output, activation or packing) starts them
         # anew too.
-        # (and not for weights drawn anew).
-        solver = self._solver_for(layout, reuse=self.warm_start and not fresh
-                                  and not redrawn)
+        solver = self._solver_for(layout, reuse=self.warm_start and not fresh)
 
         data = _Data(X, targets, strata, sample_weight)
         monitor = None

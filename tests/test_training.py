@@ -697,3 +697,22 @@ def test_live_network_is_continued_as_it_is():
     theta = est._theta
     kept, redrawn = est._redraw_flat_layers(est._layout, theta, X, est._rng, None)
     assert redrawn == [] and kept is theta
+
+
+def test_stream_that_learned_is_continued_after_a_single_class_batch():
+    # "Nothing learned" holds only while every batch had nothing to learn: a
+    # stream's last batch of one row (one class) must not make a warm start
+    # discard the network the earlier batches trained.
+    rng = np.random.RandomState(0)
+    X = rng.rand(200, 4)
+    y = (X[:, 0] > 0.5).astype(int)
+    est = NonNegMLPClassifier(4, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for start in range(0, 200, 20):
+            est.partial_fit(X[start:start + 20], y[start:start + 20], classes=[0, 1])
+        est.partial_fit(X[:1], y[:1])
+        assert not est._nothing_learned
+        n = len(est.loss_curve_)
+        est.set_params(max_iter=5).fit(X, y)
+    assert len(est.loss_curve_) == n + est.n_iter_  # continued, not fresh

@@ -786,7 +786,9 @@ class TrainableNetwork(BaseNetwork):
             self.validation_scores_ = self.best_validation_score_ = None
         self._finish(result, data.n_samples * result.n_iter, carry=carry)
         self._check_predicts_training_rows(X, sample_weight)
-        self._nothing_learned = _nothing_to_learn(targets, sample_weight)
+        # Once anything was learned, the network keeps it (a warm start continues).
+        self._nothing_learned = (not continuing
+                                 and _nothing_to_learn(targets, sample_weight))
         # A later partial_fit continues at the end of the gain schedule.
         self._gain_step = self.max_iter
         report_fit(self, result, train)
@@ -1110,7 +1112,11 @@ class TrainableNetwork(BaseNetwork):
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)
         self._check_predicts_training_rows(X, sample_weight)
-        self._nothing_learned = _nothing_to_learn(targets, sample_weight)
+        # Nothing learned only while every batch so far had nothing to learn: a
+        # stream whose last batch held one class (or one row) has still learned
+        # from the batches before, and a warm start then continues it.
+        self._nothing_learned = ((first or getattr(self, "_nothing_learned", False))
+                                 and _nothing_to_learn(targets, sample_weight))
         # Before: partial_fit printed nothing at any verbose (scikit-learn's MLPs
         # print a line per call).
         self._log(f"partial_fit call {self.n_iter_}: {X.shape[0]} rows, "

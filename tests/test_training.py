@@ -716,3 +716,51 @@ def test_stream_that_learned_is_continued_after_a_single_class_batch():
         n = len(est.loss_curve_)
         est.set_params(max_iter=5).fit(X, y)
     assert len(est.loss_curve_) == n + est.n_iter_  # continued, not fresh
+
+
+@pytest.mark.parametrize("stream", ["one row", "alternating classes"])
+def test_stream_of_constant_batches_is_continued(stream):
+    # Each batch alone has nothing to learn, the stream has: a warm start after it
+    # continues (before the rule read only first calls, it started fresh).
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    y = (X[:, 0] > 0.5).astype(int)
+    order = (np.arange(60) if stream == "one row"
+             else np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1)]))
+    step = 1 if stream == "one row" else 10
+    est = NonNegMLPClassifier(3, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for start in range(0, 60, step):
+            rows = order[start:start + step]
+            if stream != "one row" and len(np.unique(y[rows])) > 1:
+                continue
+            est.partial_fit(X[rows], y[rows], classes=[0, 1])
+        n = len(est.loss_curve_)
+        est.set_params(max_iter=5).fit(X, y)
+    assert len(est.loss_curve_) == n + est.n_iter_
+
+
+def test_interrupted_fit_after_nothing_learned_is_continued(monkeypatch):
+    # Ctrl-C keeps the latest parameters, which a warm start continues; the flag
+    # of the constant-target fit before it must not make that warm start fresh.
+    rng = np.random.RandomState(0)
+    X = rng.rand(100, 4)
+    y = X.sum(axis=1)
+    est = NonNegMLPRegressor(4, random_state=0, max_iter=20, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, np.full(100, 2.0))
+        assert est._nothing_learned
+        calls = []
+        real = training.TrainableNetwork._fit_full_batch
+
+        def interrupted(self, *args, **kwargs):
+            calls.append(1)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(training.TrainableNetwork, "_fit_full_batch", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            est.fit(X, y)
+        monkeypatch.setattr(training.TrainableNetwork, "_fit_full_batch", real)
+    assert calls and not est._nothing_learned

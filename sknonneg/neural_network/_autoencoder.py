@@ -222,8 +222,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Start ``fit`` from the previous solution and extend ``loss_curve_`` and
         ``t_``. After a change of ``n_components``, ``nonneg``,
         ``nonneg_layers``, ``decoder`` or ``dtype`` it starts anew, Adam's
-        moments and the histories too: it equals a fresh fit. After a fit with
-        nothing to learn (identical rows) a warm start is a fresh fit, and
+        moments and the histories too: it equals a fresh fit. After a fit (or a
+        first ``partial_fit`` call) with nothing to learn (identical rows) a
+        warm start is a fresh fit, and
         ``partial_fit`` draws anew an encoder whose weights ``l2`` collapsed to
         about 0.
     random_state : int, RandomState instance or None, default=None

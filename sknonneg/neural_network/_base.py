@@ -263,14 +263,15 @@ class BaseNetwork(BaseEstimator):
     def _warm_start_fitted(self):
         """Whether ``fit`` continues the fitted model (``warm_start``); asked before
         ``_snapshot_params``, which records the parameters of the new fit. Not
-        after a fit that had nothing to learn (``_nothing_learned``: a constant
-        target, a single class of positive weight): there is nothing to continue,
-        and its network is a poor start (a constant target leaves the hidden
-        weights collapsed to about 0 under ``l2``, a stationary point of every
-        later objective; a single class saturates the output). Before, such warm
-        starts stalled at R^2 0 and at accuracy 0.48 where a fresh fit gets 0.997
-        and 1.0; scikit-learn's MLPs, whose weights are never exactly 0, learn
-        from the same start."""
+        after a fit (or a first ``partial_fit`` call, alone) that had nothing to
+        learn (``_nothing_learned``: a constant target, a single class of
+        positive weight): there is nothing to continue, and its network is a
+        poor start (a constant target leaves the hidden weights collapsed to
+        about 0 under ``l2``, a stationary point of every later objective; a
+        single class saturates the output). Before, such warm starts stalled at
+        R^2 0 (until collapsed layers were drawn anew) and at accuracy 0.48,
+        where a fresh fit gets 0.997 and 1.0; scikit-learn's MLPs, whose
+        weights are never exactly 0, learn from the same start."""
         return (self.warm_start and hasattr(self, "_theta")
                 and not getattr(self, "_nothing_learned", False)
                 and self._warm_start_compatible())

@@ -140,8 +140,9 @@ SHARED_DOCS = {
         a change of what shapes the network or what prediction reads
         {warm_start_anew}
         it starts anew, Adam's moments and the histories too: it equals a fresh
-        fit. After a fit with nothing to learn (a constant target, a single
-        class of positive weight) a warm start is a fresh fit, and
+        fit. After a fit (or a first ``partial_fit`` call) with nothing to learn
+        (a constant target, a single class of positive weight) a warm start is
+        a fresh fit, and
         ``partial_fit`` draws anew the hidden layers whose weights ``l2``
         collapsed to about 0 (all of them where the output layer is exactly
         zero), the rest kept: no gradient moves a network out of there.

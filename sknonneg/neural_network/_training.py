@@ -559,10 +559,11 @@ class TrainableNetwork(BaseNetwork):
         the same start.
         The rest of ``theta`` is kept (a zero output layer stays zero: the network
         predicts what it did). The test reads the weights only: a few operations
-        per parameter, nothing per row. Only after a fit (or ``partial_fit``
-        call) whose targets had nothing to learn (``_nothing_to_learn``): a
-        penalty that collapses a layer on learnable targets gives the minimum of
-        the objective, which is continued as it is."""
+        per parameter, nothing per row. Only after a fit (or a first
+        ``partial_fit`` call) whose targets had nothing to learn
+        (``_nothing_to_learn``): a penalty that collapses a layer on learnable
+        targets gives the minimum of the objective, which is continued as it
+        is."""
         if not getattr(self, "_nothing_learned", False):
             # A network that a penalty collapsed on learnable targets is the
             # minimum of its objective: continued as it is (drawn anew, every
@@ -636,7 +637,8 @@ class TrainableNetwork(BaseNetwork):
            the later ones);
         5. the targets: ``_first_batch_targets(y, sample_weight, classes)`` on the
            first call, ``_transform_targets(y)`` on the later ones;
-        6. the epoch (``_partial_fit``).
+        6. the epoch (``_partial_fit``, which first checks that the network's
+           shape did not change: after the number of features, as before).
         """
         first = not hasattr(self, "_theta")
         self._validate_params()
@@ -816,6 +818,7 @@ class TrainableNetwork(BaseNetwork):
                                   loss_curve=list(progress.loss_curve)),
                      n_samples * progress.n_iter, carry=fitted and hasattr(self, "t_"))
         self._gain_step = self.max_iter
+        self._nothing_learned = False  # a warm start continues what it kept
         # Before: "keeps the latest parameters" also where early stopping kept those
         # of the best held-out score.
         kept = ("latest parameters" if monitor is None or not monitor.has_best
@@ -1112,11 +1115,11 @@ class TrainableNetwork(BaseNetwork):
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)
         self._check_predicts_training_rows(X, sample_weight)
-        # Nothing learned only while every batch so far had nothing to learn: a
-        # stream whose last batch held one class (or one row) has still learned
-        # from the batches before, and a warm start then continues it.
-        self._nothing_learned = ((first or getattr(self, "_nothing_learned", False))
-                                 and _nothing_to_learn(targets, sample_weight))
+        # A first call with nothing to learn, only: a later batch of one row or
+        # one class still continues what the stream learned (online learning on
+        # 1-row batches, alternating single-class batches), which a warm start
+        # then continues.
+        self._nothing_learned = first and _nothing_to_learn(targets, sample_weight)
         # Before: partial_fit printed nothing at any verbose (scikit-learn's MLPs
         # print a line per call).
         self._log(f"partial_fit call {self.n_iter_}: {X.shape[0]} rows, "

@@ -110,7 +110,9 @@ def _certified_directions(estimator):
         else estimator
     if not type(final).__module__.startswith("sknonneg."):
         return False
-    from ..robustness import monotone_certificate  # robustness reads this module
+    # Imported when asked: the audit of other estimators does not load the
+    # certificate's module.
+    from ..robustness import monotone_certificate
 
     try:
         monotone_certificate(estimator)

@@ -142,10 +142,10 @@ SHARED_DOCS = {
         it starts anew, Adam's moments and the histories too: it equals a fresh
         fit. After a fit (or a first ``partial_fit`` call) with nothing to learn
         (a constant target, a single class of positive weight) a warm start is
-        a fresh fit, and
-        ``partial_fit`` draws anew the hidden layers whose weights ``l2``
-        collapsed to about 0 (all of them where the output layer is exactly
-        zero), the rest kept: no gradient moves a network out of there.
+        a fresh fit, and ``partial_fit`` draws anew the hidden layers whose
+        weights ``l2`` collapsed to about 0 (all of them where the output layer
+        is exactly zero), the rest kept: no gradient moves a network out of
+        there.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0

@@ -572,8 +572,8 @@ class TrainableNetwork(BaseNetwork):
         # An output layer that is exactly zero learned nothing, and its zero
         # gradient taught the hidden layers nothing either (only l2 moved them):
         # all of them are drawn anew. In float32, L-BFGS-B stopped with hidden
-        # weights near 1e-2, above the collapse threshold, and the warm start
-        # stalled as in float64.
+        # weights near 1e-2, above the collapse threshold, and continuing stalled
+        # as in float64.
         hidden = range(layout.n_layers - 1)
         if not any(np.any(b) for b in layout.weight_blocks(theta, layout.n_layers - 1)):
             redrawn = [i for i in hidden if layout.weight_blocks(theta, i)]

@@ -79,7 +79,7 @@ from .data import CSRInput, DenseInput
 from .layers import DenseLayer
 
 __all__ = ["F_MAX", "SMALL_UNIT", "FirstLayerScaling", "column_unit_scale",
-           "penalty_units", "solver_scaling"]
+           "column_span", "penalty_units", "solver_scaling"]
 
 # Largest factor of a column (a column whose values are 1e-2 where non-zero gets
 # 100). Beyond it the input is far from unit scale (InputScaleWarning).
@@ -222,6 +222,47 @@ def solver_scaling(objective):
     return None if offered is None else offered()
 
 
+def column_span(X, sample_weight=None):
+    """Each column's span ``max_j - min_j`` over the rows of positive weight (the
+    zeros of a sparse input counted, nothing densified), float64; None where no
+    row has positive weight.
+
+    Parameters
+    ----------
+    X : DenseInput, CSRInput, ndarray or sparse matrix of shape (n_samples, n_features)
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Rows of weight 0 are not counted (as if absent).
+    """
+    rows = None
+    if sample_weight is not None and not np.all(np.asarray(sample_weight) > 0):
+        rows = np.flatnonzero(np.asarray(sample_weight) > 0)
+    if sp.issparse(X) or isinstance(X, CSRInput):
+        A = (sp.csr_matrix(X) if sp.issparse(X)
+             else sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape))
+        if rows is not None:
+            A = A[rows]
+        if A.shape[0] == 0:
+            return None
+        # Column extremes from the stored entries (no densified row or column),
+        # the implicit zeros counted where a column has fewer entries than rows.
+        n_features = A.shape[1]
+        values = A.data.astype(np.float64)
+        top, bottom = np.full(n_features, -np.inf), np.full(n_features, np.inf)
+        np.maximum.at(top, A.indices, values)
+        np.minimum.at(bottom, A.indices, values)
+        implicit = np.bincount(A.indices, minlength=n_features) < A.shape[0]
+        top = np.where(implicit, np.maximum(top, 0.0), top)
+        bottom = np.where(implicit, np.minimum(bottom, 0.0), bottom)
+    else:
+        A = X.array if isinstance(X, DenseInput) else np.asarray(X)
+        if rows is not None:
+            A = A[rows]
+        if A.shape[0] == 0:
+            return None
+        top, bottom = A.max(axis=0), A.min(axis=0)
+    return np.asarray(top, dtype=np.float64) - np.asarray(bottom, dtype=np.float64)
+
+
 def penalty_units(X, sample_weight=None):
     """The unit of each input column for the first layer's L2 penalty: its span
     ``max_j - min_j`` (zeros of a sparse input counted) where that is above 1, else
@@ -247,33 +288,9 @@ def penalty_units(X, sample_weight=None):
     -------
     ndarray of shape (n_features,), float64, or None
     """
-    rows = None
-    if sample_weight is not None and not np.all(np.asarray(sample_weight) > 0):
-        rows = np.flatnonzero(np.asarray(sample_weight) > 0)
-    if sp.issparse(X) or isinstance(X, CSRInput):
-        A = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
-        if rows is not None:
-            A = A[rows]
-        if A.shape[0] == 0:
-            return None
-        # Column extremes from the stored entries (no densified row or column),
-        # the implicit zeros counted where a column has fewer entries than rows.
-        n_features = A.shape[1]
-        values = A.data.astype(np.float64)
-        top, bottom = np.full(n_features, -np.inf), np.full(n_features, np.inf)
-        np.maximum.at(top, A.indices, values)
-        np.minimum.at(bottom, A.indices, values)
-        implicit = np.bincount(A.indices, minlength=n_features) < A.shape[0]
-        top = np.where(implicit, np.maximum(top, 0.0), top)
-        bottom = np.where(implicit, np.minimum(bottom, 0.0), bottom)
-    else:
-        A = X.array if isinstance(X, DenseInput) else np.asarray(X)
-        if rows is not None:
-            A = A[rows]
-        if A.shape[0] == 0:
-            return None
-        top, bottom = A.max(axis=0), A.min(axis=0)
-    span = np.asarray(top, dtype=np.float64) - np.asarray(bottom, dtype=np.float64)
+    span = column_span(X, sample_weight)
+    if span is None:
+        return None
     # A min-max scaled column spans 1 up to rounding (1 + 2.2e-16 is common).
     units = np.where(span > 1.0 + _SPAN_ROUNDING, span, 1.0)
     return None if np.all(units == 1.0) else units

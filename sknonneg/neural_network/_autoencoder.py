@@ -224,9 +224,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``nonneg_layers``, ``decoder`` or ``dtype`` it starts anew, Adam's
         moments and the histories too: it equals a fresh fit. After a fit (or a
         first ``partial_fit`` call) with nothing to learn (identical rows) a
-        warm start is a fresh fit, and
-        ``partial_fit`` draws anew an encoder whose weights ``l2`` collapsed to
-        about 0.
+        warm start is a fresh fit, and ``partial_fit`` draws anew an encoder
+        whose weights ``l2`` collapsed to about 0.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0

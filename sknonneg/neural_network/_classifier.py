@@ -225,12 +225,13 @@ def fill_doc(cls):
                  "the default\n        classifier after 119 iterations and the loss "
                  "after 177 (validation\n        accuracy 0.8457 and 0.8480;\n        "
                  "``benchmarks/results/adult_early_stopping.md``).")
-    # What makes a warm start start anew: the parameters of this class among
-    # those that shape the network or that prediction reads (``_FITTED_PARAMS``).
+    # What makes a warm start start anew: the parameters that shape the network
+    # (``_LAYOUT_PARAMS``; ``l1`` only in part, said below) and that prediction
+    # reads (``_FITTED_PARAMS``), as the class declares them.
     params = set(inspect.signature(cls.__init__).parameters)
-    anew = [f"``{name}``" if name != "output" else "the output" for name in (
-        "hidden_layer_sizes", "positive", "monotonic_cst", "activation", "cap",
-        "cap_slope", "lipschitz_max", "output", "dtype") if name in params]
+    anew = [f"``{name}``" if name != "output" else "the output"
+            for name in dict.fromkeys((*cls._LAYOUT_PARAMS, *cls._FITTED_PARAMS))
+            if name != "l1"]
     warm_start_anew = textwrap.fill(
         f"({', '.join(anew)}; ``l1`` between zero and non-zero where a layer has "
         "signed weights, which an L1 penalty holds as two non-negative parts)",

@@ -62,7 +62,7 @@ from .._solvers import (
 from .._engine import (L2, DenseLayer, Objective, ParameterLayout, forward,
                        prepare_input)
 from .._engine.losses import get_loss
-from .._engine.precondition import FirstLayerScaling, penalty_units
+from .._engine.precondition import FirstLayerScaling, column_span, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .._lipschitz import range_overflow_rows
@@ -91,27 +91,12 @@ _FLAT_SHARE = 1e-8
 def _nothing_to_learn(targets, sample_weight):
     """Whether ``targets`` are equal on every row of positive weight (a constant
     regression target, one class, identical rows to reconstruct): a fit on them
-    has nothing to learn from ``X``. Column ranges only: no temporary the size of
-    the targets (an autoencoder's are its input, dense or sparse, never
-    densified)."""
-    if sample_weight is not None:
-        keep = np.asarray(sample_weight) > 0
-        if not keep.all():
-            targets = targets[keep]
-    if targets.shape[0] <= 1:
-        return True
-    if sp.issparse(targets):
-        targets = sp.csr_matrix(targets)
-        n_columns = targets.shape[1]
-        top = np.zeros(n_columns)
-        bottom = np.zeros(n_columns)
-        full = np.bincount(targets.indices, minlength=n_columns) == targets.shape[0]
-        top[full], bottom[full] = -np.inf, np.inf  # no implicit zero in the column
-        np.maximum.at(top, targets.indices, targets.data)
-        np.minimum.at(bottom, targets.indices, targets.data)
-        return bool(np.all(top == bottom))
-    targets = np.asarray(targets)
-    return bool(np.all(targets.max(axis=0) == targets.min(axis=0)))
+    has nothing to learn from ``X``. Column spans only (``column_span``): an
+    autoencoder's targets are its input, dense or sparse, never densified."""
+    if not sp.issparse(targets) and np.ndim(targets) == 1:
+        targets = np.asarray(targets).reshape(-1, 1)
+    span = column_span(targets, sample_weight)
+    return span is None or not np.any(span)
 
 
 class _Data:

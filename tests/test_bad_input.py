@@ -393,6 +393,13 @@ def test_partial_fit_bad_classes():
         _est().partial_fit(X, Y, classes=[0, 2])
     with pytest.raises(ValueError, match='Multilabel targets need output="logistic"'):
         _est(output="softmax").partial_fit(X, np.c_[Y, 1 - Y])
+    # Before: refused with the message of a 2-D y ("y should be a 1d array").
+    for bad in ([[0, 1]], []):
+        with pytest.raises(ValueError, match="classes must be a non-empty 1d"):
+            _est().partial_fit(X, Y, classes=bad)
+    est = _est(max_iter=2).partial_fit(X, Y, classes=[0, 1])
+    with pytest.raises(ValueError, match="classes must be a non-empty 1d"):
+        est.partial_fit(X, Y, classes=[[0, 1]])
 
 
 def test_degenerate_but_valid_inputs_do_not_crash():

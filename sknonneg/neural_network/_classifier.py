@@ -257,6 +257,19 @@ def fill_doc(cls):
     return cls
 
 
+def _checked_classes(classes):
+    """``partial_fit``'s ``classes`` as a 1-D array of labels (None stays None).
+    Before, ``classes=[[0, 1]]`` was refused with the message of a 2-D ``y``."""
+    if classes is None:
+        return None
+    array = np.asarray(classes)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(
+            f"classes must be a non-empty 1d array-like of the class labels; got "
+            f"an array of shape {array.shape}.")
+    return array
+
+
 def _auto_output(y, classes, monotonic_cst):
     """What ``output="auto"`` means for targets ``y``: independent logistic units for
     a multilabel indicator matrix, a single logistic unit for a binary problem under
@@ -598,6 +611,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 "it), and pass them as a dict.")
 
     def _check_later_classes(self, classes):
+        classes = _checked_classes(classes)
         if classes is not None and not np.array_equal(
                 unique_labels(classes), self.classes_):
             raise ValueError(
@@ -605,6 +619,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 f"partial_fit, was: {self.classes_!r}.")
 
     def _first_batch_targets(self, y, sample_weight, classes):
+        classes = _checked_classes(classes)
         multilabel = type_of_target(y) == "multilabel-indicator"
         if classes is None and not multilabel:
             raise ValueError(

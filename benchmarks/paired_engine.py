@@ -6,7 +6,8 @@ network on the 5k MNIST subset, float64 / float32, the estimator's CSR path and 
 dense path; a fit's seconds per L-BFGS-B iteration, positive and unconstrained) and
 of ``abba_mnist.py`` (one evaluation of the (64, 32) ABBA network and of the signed
 MLP, float32), plus evaluations on Adam-sized batches of 128 rows (where the Python
-cost of an evaluation weighs most), measured through the estimators' hooks (``_build_layout``,
+cost of an evaluation weighs most) and of the default autoencoder on a batch of 200
+wide sparse rows (its loss over 20,000 outputs), measured through the estimators' hooks (``_build_layout``,
 ``_init_theta``, ``_make_objective``) that both commits share. Each process warms
 up (numba compilation is cached on disk) and reports medians of its repeats; the
 report gives, per row, the median over pairs of the ratio B / A.
@@ -158,9 +159,17 @@ def _fit_seconds_per_iter(est, X, y, repeats):
     return float(_stat(times))
 
 
+def _wide_sparse():
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
+    X = sparse.random(200, 20000, density=0.005, format="csr", random_state=0)
+    return normalize(X)
+
+
 def measure(data_home, repeats, fit_iter, only=(), fit_repeats=3):
     """The rows' seconds; ``only``: substrings of the rows to measure (all if empty)."""
-    from sknonneg import ABBAClassifier, NonNegMLPClassifier
+    from sknonneg import ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier
 
     X, y = _mnist_5k(data_home)
     rows = {}
@@ -197,6 +206,16 @@ def measure(data_home, repeats, fit_iter, only=(), fit_repeats=3):
         rows["abba eval float32 (64, 32) batch=128"] = _eval_seconds(
             ABBAClassifier((64, 32), dtype="float32", random_state=0),
             X[batch].astype(np.float32), y[batch], np.float32, 5 * repeats)
+    # The autoencoder's fused output kernel on one Adam batch of wide sparse rows
+    # (tf-idf-like: 200 x 20,000 CSR, 0.5% stored, rows of unit norm; Reuters top-10
+    # has 24,041 terms): its loss rows run over every one of the 20,000 outputs.
+    for decoder in ("sigmoid", "linear"):
+        key = f"autoencoder eval float64 sparse 200x20000 decoder={decoder}"
+        if want(key):
+            rows[key] = _eval_seconds(NonNegAutoencoder(64, decoder=decoder,
+                                                        random_state=0),
+                                      _wide_sparse(), _wide_sparse(), np.float64,
+                                      repeats)
     for dtype in ("float64", "float32"):
         for positive in (True, False):
             key = f"mlp fit/iter {dtype} positive={positive}"

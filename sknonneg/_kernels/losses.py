@@ -83,7 +83,10 @@ def _logistic_nll_row(i, intercept, y, sample_weight, scale, logits_out, delta_o
 @njit(inline="always", cache=CACHE)
 def _squared_error_row(i, intercept, y, sample_weight, scale, logits_out, delta_out):
     """Row ``i`` of a linear output with the squared error ``(t - y)^2 / 2`` summed
-    over outputs (``y`` a float matrix), as ``_softmax_nll_row``."""
+    over outputs (``y`` a float matrix), as ``_softmax_nll_row``. One pass, its sum
+    kept in it: nothing in it is costly enough for the two passes of
+    ``_sigmoid_squared_error_row`` to pay (they made a wide linear decoder's fused
+    kernel 9% slower, ``benchmarks/results/loss_rows_paired.md``)."""
     row = 0.0
     w = sample_weight[i] * scale
     for k in range(logits_out.shape[1]):
@@ -97,20 +100,34 @@ def _squared_error_row(i, intercept, y, sample_weight, scale, logits_out, delta_
 
 @njit(inline="always", cache=CACHE)
 def _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale, logits_out,
-                               delta_out):
+                               delta_out, residual_out):
     """Row ``i`` of a sigmoid output with the squared error ``(p - y)^2 / 2``, ``p =
     sigmoid(t)``, summed over outputs (an autoencoder's sigmoid decoder), as
-    ``_softmax_nll_row``; the delta is ``(p - y) p (1 - p)``."""
-    row = 0.0
+    ``_softmax_nll_row``; the delta is ``(p - y) p (1 - p)``; ``residual_out``
+    (float64, one per output) is scratch (``_loss_rows``)."""
     w = sample_weight[i] * scale
     for k in range(logits_out.shape[1]):
         t = logits_out[i, k] + intercept[k]
         logits_out[i, k] = t
         p = _sigmoid(t)
         residual = p - y[i, k]
-        row += 0.5 * residual * residual
+        residual_out[k] = residual
         delta_out[i, k] = _flush(_as_type_of(logits_out, w * residual * p * (1.0 - p)))
-    return sample_weight[i] * row
+    return sample_weight[i] * _half_sum_of_squares(residual_out, logits_out.shape[1])
+
+
+@njit(inline="always", cache=CACHE)
+def _half_sum_of_squares(residuals, n):
+    """``sum_k residuals[k]^2 / 2`` over ``k < n``, in order. A second pass, so that
+    the first, which holds the sigmoid and the deltas, has no running sum and
+    vectorizes: with the sum in it, the sigmoid decoder's loss rows ran scalar, 13 ns
+    an element, two thirds of a Reuters autoencoder's fused kernel besides its
+    products. Each term is written as before (``0.5 * r * r`` added to the sum), so
+    the loss is the same to the bit."""
+    row = 0.0
+    for k in range(n):
+        row += 0.5 * residuals[k] * residuals[k]
+    return row
 
 
 # Called, not inlined, once per block of rows: the four rows inlined into each output
@@ -119,7 +136,11 @@ def _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale, logits_out
 # dtype for every output kernel and flavour. A call per row cost 7-17% of
 # ``linear_loss_grad``'s time; one per block costs nothing measurable. Compiled with
 # the kernels' options (``support._OPTIONS``).
-@njit(**_OPTIONS)
+# numba's NumPy error model: with Python's, every division (the sigmoid's) carries a
+# zero-division check that keeps the loops over outputs scalar. No division here can
+# have a zero divisor (``_sigmoid``'s is at least 1, ``_softmax_nll_row`` divides by
+# nothing).
+@njit(**dict(_OPTIONS, error_model="numpy"))
 def _loss_rows(loss, start, stop, intercept, y, sample_weight, scale, logits_out,
                delta_out):
     """Rows ``start:stop`` of the loss with code ``loss`` (see the module docstring);
@@ -134,9 +155,11 @@ def _loss_rows(loss, start, stop, intercept, y, sample_weight, scale, logits_out
             total += _squared_error_row(i, intercept, y, sample_weight, scale,
                                         logits_out, delta_out)
     elif loss == SIGMOID_SQUARED_ERROR:
+        # One scratch row per block of rows (one allocation per call, not per row).
+        residuals = np.empty(logits_out.shape[1], dtype=np.float64)
         for i in range(start, stop):
             total += _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
-                                                logits_out, delta_out)
+                                                logits_out, delta_out, residuals)
     else:
         for i in range(start, stop):
             total += _logistic_nll_row(i, intercept, y, sample_weight, scale,

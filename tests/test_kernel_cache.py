@@ -125,7 +125,9 @@ def test_an_intact_cache_file_is_kept_and_the_error_raised(tmp_path):
 
     cache_file = types.SimpleNamespace(
         _index_path=str(tmp_path / "k-1.py311.nbi"),
-        _load_index=lambda: {("sig", "codegen"): intact.name},
+        # The guard keys every entry on the kernels' sources too (_guard_cache).
+        _load_index=lambda: {("sig", "codegen", support.kernel_sources_digest()):
+                             intact.name},
         _data_path=lambda name: str(tmp_path / name))
     cache = types.SimpleNamespace(
         load_overload=failing_load, save_overload=lambda sig, data: None,
@@ -143,3 +145,64 @@ def test_an_intact_cache_file_is_kept_and_the_error_raised(tmp_path):
     with pytest.warns(UserWarning, match="removed the damaged cache file"):
         assert cache.load_overload("sig", context) is None
     assert not intact.exists()
+
+
+@pytest.mark.xdist_group("kernel-cache")
+def test_a_change_to_another_kernel_module_recompiles(tmp_path):
+    """A kernel's cache entry is keyed on the source of every kernel module: after a
+    change to another module (here a comment added to ``losses.py``, which
+    ``l2_penalty_grad`` does not even read), the next process compiles the kernel
+    afresh. Before: numba keyed the entry on the kernel's own bytecode and module
+    file only, and a kernel that inlines another module's code (``dense``'s output
+    kernels and the loss rows of ``losses``) kept running that code's old version
+    after it was edited, until ``__pycache__`` was cleared."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sknonneg
+
+    shutil.copytree(Path(sknonneg.__file__).parent, tmp_path / "sknonneg",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    env.pop("PYTHONPATH", None)
+
+    def run():
+        # cwd first on sys.path (``python -c``): the copy is the one imported.
+        result = subprocess.run([sys.executable, "-c", ONE_KERNEL], env=env,
+                                timeout=300, cwd=tmp_path, capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    first = run()
+    assert first["misses"] == 1 and first["warnings"] == []
+    assert run()["hits"] == 1  # unchanged sources: loaded from the cache
+    with open(tmp_path / "sknonneg" / "_kernels" / "losses.py", "a") as losses:
+        losses.write("\n# edited\n")
+    edited = run()
+    assert edited["misses"] == 1 and edited["hits"] == 0, edited
+    assert (edited["total"], edited["grad"]) == (first["total"], first["grad"])
+    assert run()["hits"] == 1
+
+
+def test_kernel_sources_digest_covers_every_kernel_module(tmp_path):
+    from pathlib import Path
+
+    from sknonneg._kernels import support
+
+    folder = Path(support.__file__).parent
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(name)
+    before = support.kernel_sources_digest(str(tmp_path))
+    (tmp_path / "b.py").write_text("changed")
+    assert support.kernel_sources_digest.__wrapped__(str(tmp_path)) != before
+    (tmp_path / "notes.txt").write_text("not a module")
+    assert (support.kernel_sources_digest.__wrapped__(str(tmp_path))
+            == support.kernel_sources_digest.__wrapped__(str(tmp_path)))
+    assert len(support.kernel_sources_digest()) == 64
+    assert support.kernel_sources_digest() == support.kernel_sources_digest(
+        str(folder))

@@ -29,6 +29,8 @@ or a gradient, and keeps float32 products of flushed values out of the subnormal
 range too.
 """
 
+import functools
+import hashlib
 import math
 import os
 import types as types_module
@@ -91,8 +93,8 @@ CACHE = _numba_can_cache()
 #
 # numba internals relied on (private; where one is missing, as in another numba
 # version, the dispatcher is left unguarded): ``Dispatcher._cache`` (a
-# ``caching.Cache``) and its ``load_overload``, ``save_overload`` (replaced on the
-# instance) and ``_index_key(sig, codegen)``; its ``_cache_file``
+# ``caching.Cache``) and its ``load_overload``, ``save_overload`` and
+# ``_index_key(sig, codegen)`` (all three replaced on the instance); its ``_cache_file``
 # (``IndexDataCacheFile``) with ``_index_path``, ``_load_index()`` and
 # ``_data_path(name)``. Checked with numba 0.68.
 _CACHE_PRIVATES = ("load_overload", "save_overload", "_index_key", "_cache_file")
@@ -171,14 +173,48 @@ def _remove_damaged(paths, name, error, saving=False):
         f"{what}; {done}.", UserWarning, stacklevel=2)
 
 
+@functools.lru_cache(maxsize=None)
+def kernel_sources_digest(folder=None):
+    """sha256 of the source of every kernel module (the ``*.py`` files of ``folder``,
+    by default this one), names and bytes, in name order; ``""`` where one cannot be
+    read.
+
+    numba keys a kernel's cache entry on its own function's bytecode, and drops a
+    module's whole index when that module's file changes; a kernel that calls or
+    inlines a function of another module (``dense``'s output kernels take the loss
+    rows of ``losses``) kept loading its compiled code after that other module
+    changed: an edited loss ran the old loss, silently, until ``__pycache__`` was
+    cleared (an editable install updated by ``git pull``, a developer's tree). Every
+    kernel's index key ends with this digest (``_guard_cache``), so any change to a
+    kernel module compiles every kernel afresh, once.
+    """
+    folder = os.path.dirname(os.path.abspath(__file__)) if folder is None else folder
+    digest = hashlib.sha256()
+    try:
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as source:
+                    digest.update(name.encode() + b"\0" + source.read() + b"\0")
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
 def _guard_cache(dispatcher):
-    """``dispatcher``, its on-disk cache guarded against damaged files (see above);
+    """``dispatcher``, its on-disk cache guarded against damaged files (see above)
+    and keyed on the source of every kernel module (``kernel_sources_digest``);
     unchanged when it does not cache or numba's internals differ."""
     cache = getattr(dispatcher, "_cache", None)
     cache_file = getattr(cache, "_cache_file", None)
     if (not all(hasattr(cache, attr) for attr in _CACHE_PRIVATES)
             or not all(hasattr(cache_file, attr) for attr in _CACHE_FILE_PRIVATES)):
         return dispatcher
+    index_key = cache._index_key
+
+    def keyed_on_sources(sig, codegen):
+        return (*index_key(sig, codegen), kernel_sources_digest())
+
+    cache._index_key = keyed_on_sources
     load, save = cache.load_overload, cache.save_overload
     name = getattr(dispatcher, "__name__", repr(dispatcher))
 

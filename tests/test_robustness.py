@@ -312,6 +312,45 @@ def test_sparsified_linear_models(data):
     assert additive_evasion_attack(vote, X, budget=2, method="gradient").attacked_.any()
 
 
+@pytest.mark.parametrize("model", ["ridge", "ridge_cv"])
+def test_binary_linear_classifier_with_a_1d_coef(data, model):
+    # scikit-learn's binary RidgeClassifier(CV) has a 1-D coef_, the score of
+    # classes_[1]. Before: the certificate refused it as having "8 coefficient
+    # rows" (not binary), and both attacks failed inside NumPy's matmul.
+    from sklearn.linear_model import RidgeClassifier, RidgeClassifierCV
+
+    X, y = data
+    labels = np.array(["ham", "spam"])[y]
+    clf = (RidgeClassifier() if model == "ridge" else RidgeClassifierCV()).fit(X, labels)
+    assert clf.coef_.shape == (N_FEATURES,)
+    cert = monotone_certificate(clf)
+    assert cert.positive_class_ == "spam"
+    np.testing.assert_array_equal(cert.certified_features_, clf.coef_ >= 0)
+    np.testing.assert_array_equal(cert.certified_for("ham"), clf.coef_ <= 0)
+    # The certified directions hold for the model's computed score and prediction.
+    score = clf.decision_function(X)
+    for j in range(N_FEATURES):
+        raised = X.copy()
+        raised[:, j] += 1.0
+        rise = clf.decision_function(raised) - score
+        assert np.all(rise >= 0) if cert.certified_features_[j] else np.any(rise < 0)
+    for method in ("greedy", "gradient"):
+        for target in ("spam", "ham"):
+            res = additive_evasion_attack(clf, X, budget=3, method=method,
+                                          target_class=target)
+            rows = np.flatnonzero(res.attacked_)
+            assert rows.size and res.success_rate_ > 0
+            np.testing.assert_array_equal(clf.predict(res.X_adv_)[rows] != target,
+                                          res.success_[rows])
+            sign = 1.0 if target == "spam" else -1.0
+            # (A batch of other rows sums in another order: equal up to rounding.)
+            np.testing.assert_allclose(sign * clf.decision_function(res.X_adv_)[rows],
+                                       res.margin_after_[rows], rtol=1e-12, atol=1e-12)
+            # Only features that lower the target's score are raised.
+            lowers = sign * clf.coef_ < 0
+            assert np.all(res.X_adv_[:, ~lowers] == X[:, ~lowers])
+
+
 class _NegScaler(StandardScaler):
     def transform(self, X, copy=None):
         return -super().transform(X, copy=copy)

@@ -203,7 +203,7 @@ def _network_layers(final):
         check_is_fitted(final)
         if not hasattr(final, "coef_"):  # RANSACRegressor: a wrapper, no coef_
             _cannot_certify(final)
-        coef = np.atleast_2d(dense_coef(final))
+        coef = dense_coef(final)  # one row per output
         return [coef.T], f"{name}, linear"
     classes = getattr(final, "classes_", None)
     if classes is None and is_regressor(final):

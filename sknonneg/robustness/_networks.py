@@ -102,14 +102,26 @@ class Network:
 
 
 def dense_coef(estimator):
-    """A linear model's ``coef_`` as a float64 ndarray: a copy of it when
-    ``sparsify()`` made it a SciPy sparse matrix (of shape ``(n_rows,
-    n_features)``), which ``np.asarray`` turned into an object array ("setting an
-    array element with a sequence")."""
+    """A linear model's ``coef_`` as a float64 ndarray of shape ``(n_rows,
+    n_features)``: a copy of it when ``sparsify()`` made it a SciPy sparse matrix,
+    which ``np.asarray`` turned into an object array ("setting an array element
+    with a sequence"); a 1-D ``coef_`` as one row. A 1-D ``coef_`` is one score, as
+    a row of shape ``(1, n_features)`` is: a single-target regressor's prediction,
+    or a binary classifier's score of ``classes_[1]`` (scikit-learn's
+    ``RidgeClassifier`` and ``RidgeClassifierCV`` fit a binary problem to a 1-D
+    ``coef_``; before, the certificate took its length for a number of rows and
+    refused it as not binary, and the attack failed inside NumPy's matmul)."""
     coef = estimator.coef_
     if sp.issparse(coef):
         coef = coef.toarray()
-    return np.asarray(coef, dtype=np.float64)
+    coef = np.asarray(coef, dtype=np.float64)
+    if coef.ndim != 2:
+        if coef.ndim != 1:
+            raise ValueError(f"{type(estimator).__name__} has a coef_ of shape "
+                             f"{coef.shape}; a linear model's coef_ has one or two "
+                             "dimensions.")
+        coef = coef.reshape(1, -1)
+    return coef
 
 
 def soft_vote_members(voting):

@@ -473,6 +473,29 @@ def test_soft_vote_refuses_weights_that_overflow(data, weights, broken):
     np.testing.assert_allclose(big.predict_proba(X).sum(axis=1), 1.0)
 
 
+@pytest.mark.parametrize("weights", [[0, 0], [0.0, -0.0], [0, 0, 5]])
+def test_soft_vote_refuses_weights_that_sum_to_zero(data, weights):
+    # Before: certified, though predict_proba raises ZeroDivisionError (np.average
+    # of weights that sum to 0): a direction stated for a score that does not
+    # exist. A dropped member's weight is not used ([0, 0, 5] with the third
+    # dropped), as in predict_proba.
+    X, y = data
+    members = [_net(), LogisticRegression(), "drop"][:len(weights)]
+    vote = _vote(members, weights=weights).fit(X, y)
+    with pytest.raises(ZeroDivisionError):
+        vote.predict_proba(X[:2])
+    with pytest.raises(ValueError, match=r"weights \[.*\] sum to 0, so predict_proba"):
+        monotone_certificate(vote)
+    # One positive weight is enough: the vote is then that member's probability.
+    alone = _vote([_net(), LogisticRegression()], weights=[0, 2.0]).fit(X, y)
+    np.testing.assert_allclose(alone.predict_proba(X),
+                               alone.named_estimators_["m1"].predict_proba(X))
+    lr = monotone_certificate(alone.named_estimators_["m1"]).certified_features_
+    np.testing.assert_array_equal(monotone_certificate(alone).certified_features_,
+                                  lr & monotone_certificate(alone.named_estimators_[
+                                      "m0"]).certified_features_)
+
+
 def test_soft_vote_log_odds_and_gradient(data):
     """The attack's log-odds of a vote match its predict_proba; the input gradient
     matches central differences."""

@@ -367,8 +367,8 @@ def monotone_certificate(estimator):
         not all sign-constrained in its fit, even if their weights are ``>= 0``; a
         two-class softmax; more than two classes; a Pipeline step that is not
         per-feature non-decreasing; a hard vote, a negative or non-finite vote
-        weight, vote weights whose sum overflows, or a member of a vote that is
-        not certified; a sknonneg network whose ``gain_`` or ``y_scale_`` is not
+        weight, vote weights whose sum overflows or is 0, or a member of a vote
+        that is not certified; a sknonneg network whose ``gain_`` or ``y_scale_`` is not
         positive, as no fit leaves it).
     TypeError
         For models whose weights it does not read (``ABBAClassifier``, trees ...),
@@ -423,8 +423,10 @@ def monotone_certificate(estimator):
     its averaged probability exceeds the other's, flags no less after an increase.
     A member that is not certified, a negative or non-finite weight, weights whose
     sum exceeds half the largest float (``predict_proba``'s average then overflows
-    to NaN or 0), or ``voting="hard"`` (no score to certify) raise ``ValueError``; a member that starts with a vectorizer is
-    refused (put the vectorizer before the vote).
+    to NaN or 0), weights that are all 0 (``predict_proba`` then raises
+    ``ZeroDivisionError``), or ``voting="hard"`` (no score to certify) raise
+    ``ValueError``; a member that starts with a vectorizer is refused (put the
+    vectorizer before the vote).
 
     *What this does not cover.* Non-negative output weights alone are not enough:
     ``positive="output"`` leaves ``W_1`` (and hidden-to-hidden layers) signed, and a
@@ -660,6 +662,15 @@ def _soft_vote_signs(voting):
             f"their sum exceeds {limit:.3g} (half the largest float), so "
             "predict_proba's weighted average can overflow (NaN or 0). Rescale the "
             "weights: only their ratios matter."
+        )
+    if not any(w > 0 for w in weights):
+        # Before: certified, though predict_proba (np.average) raises
+        # ZeroDivisionError: there is no score whose direction could be stated.
+        raise ValueError(
+            f"{name} is not certified: its weights {weights} sum to 0, so "
+            "predict_proba cannot average its members' probabilities (it raises "
+            "ZeroDivisionError) and there is no score to certify. Give at least one "
+            "member a positive weight."
         )
     up = down = None
     for label, member in ((label, m) for label, m, _ in members):

@@ -321,7 +321,8 @@ def test_binary_linear_classifier_with_a_1d_coef(data, model):
 
     X, y = data
     labels = np.array(["ham", "spam"])[y]
-    clf = (RidgeClassifier() if model == "ridge" else RidgeClassifierCV()).fit(X, labels)
+    clf = RidgeClassifier() if model == "ridge" else RidgeClassifierCV()
+    clf.fit(X, labels)
     assert clf.coef_.shape == (N_FEATURES,)
     cert = monotone_certificate(clf)
     assert cert.positive_class_ == "spam"
@@ -994,6 +995,88 @@ def test_attack_stops_integer_features_at_their_dtype_maximum(method, container)
     assert dense.max() <= 255
     assert res.attacked_.sum() > 0
     np.testing.assert_array_equal(clf.predict(X_adv)[res.success_], 0)
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_attack_result_describes_the_returned_x_adv(method, sparse):
+    # Before: the search raised its copy one step at a time and judged success_
+    # there, while X_adv_ was rebuilt as X + n_steps * step in one addition, and
+    # margin_after_ scored on it; the two round differently: ((1 + 0.1) + 0.1) +
+    # 0.1 == 1.3000000000000003, 1 + 0.3 == 1.3. At a boundary between them
+    # success_ was True while predict(X_adv_) was still the target class and
+    # margin_after_ > 0. A sparse X was raised the second way: dense and sparse
+    # X_adv_ differed.
+    boundary = ((1.0 + 0.1) + 0.1) + 0.1
+    X = np.array([[1.0], [0.0], [2.0]])
+    clf = LogisticRegression().fit(X, [1, 1, 0])
+    clf.coef_[:] = [[-1.0]]
+    clf.intercept_[:] = [boundary]  # decision function: boundary - x
+    X_in = sp.csr_matrix(X[:1]) if sparse else X[:1]
+    res = additive_evasion_attack(clf, X_in, budget=0.1 + 0.2, step=0.1,
+                                  method=method)
+    X_adv = res.X_adv_.toarray() if sparse else res.X_adv_
+    assert X_adv[0, 0] == boundary and res.n_steps_.tolist() == [3]
+    assert res.success_.tolist() == [True]
+    np.testing.assert_array_equal(clf.predict(res.X_adv_), [0])
+    np.testing.assert_array_equal(res.margin_after_, clf.decision_function(X_adv))
+    assert res.margin_after_[0] == 0.0
+    np.testing.assert_array_equal(res.cost_, [boundary - 1.0])
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_attack_never_makes_a_step_that_rounding_absorbs(method, sparse):
+    # A step of 1 on values of 1e17 (a unit in the last place of 16) leaves them
+    # as they are. Before: the gradient search made such steps (their first-order
+    # change stays negative) until the budget ran out, counting each in cost_:
+    # cost_ was the whole budget while X_adv_ == X, and the run time grew with the
+    # budget (22 s at budget 1e5 for 3 rows), never trying the feature that could
+    # evade.
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(80, 3)).astype(float)
+    clf = LogisticRegression().fit(X, (X[:, 0] - X[:, 1] > 0).astype(int))
+    clf.coef_[:] = [[1e-16, -1e-16, 0.0]]
+    clf.intercept_[:] = 0.0
+    Xb = np.zeros((3, 3))
+    Xb[:, 0], Xb[:, 1] = 1e17, 1e17 - 64  # a margin of 6.4e-15, flagged
+    X_in = sp.csr_matrix(Xb) if sparse else Xb
+    with pytest.warns(UserWarning, match="3 of the 3 attacked samples were not "
+                                         "evaded .* too small to change"):
+        res = additive_evasion_attack(clf, X_in, budget=1e4, method=method)
+    X_adv = res.X_adv_.toarray() if sparse else res.X_adv_
+    assert res.attacked_.all() and not res.success_.any()
+    np.testing.assert_array_equal(X_adv, Xb)
+    np.testing.assert_array_equal(res.cost_, 0.0)
+    np.testing.assert_array_equal(res.n_steps_, 0)
+    # A feature that a step does change is raised instead, and evades.
+    clf.coef_[:] = [[1e-16, -1e-16, -1e-17]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = additive_evasion_attack(clf, X_in, budget=1e4, method=method)
+    X_adv = res.X_adv_.toarray() if sparse else res.X_adv_
+    assert res.success_.all()
+    np.testing.assert_array_equal(X_adv[:, :2], Xb[:, :2])
+    np.testing.assert_array_equal(res.cost_, X_adv[:, 2])
+    np.testing.assert_array_equal(res.n_steps_, X_adv[:, 2])
+    np.testing.assert_array_equal(clf.predict(res.X_adv_), 0)
+
+
+def test_cost_is_the_increase_of_x_adv(unconstrained, data):
+    # cost_ is the L1 norm of X_adv_ - X, not n_steps_ * step; the success rate at
+    # a smaller budget counts steps as the search does.
+    X, _ = data
+    X = X + 0.3  # values at which steps of 0.1 round
+    for method in ("greedy", "gradient"):
+        res = additive_evasion_attack(unconstrained, X, budget=2, step=0.1,
+                                      method=method)
+        assert res.success_rate_ > 0
+        np.testing.assert_array_equal(res.cost_, (res.X_adv_ - X).sum(axis=1))
+        np.testing.assert_allclose(res.cost_, res.n_steps_ * 0.1, rtol=1e-12)
+        assert not np.array_equal(res.cost_, res.n_steps_ * 0.1)
+        small = additive_evasion_attack(unconstrained, X, budget=1, step=0.1,
+                                        method=method)
+        assert res.success_rate_at(1) == small.success_rate_
 
 
 def test_success_rate_at_matches_a_run_at_the_smaller_budget(unconstrained, data):

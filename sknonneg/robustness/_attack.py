@@ -44,17 +44,30 @@ class EvasionResult:
         ``margin_after_`` describe: a float32 copy rounds most raised values
         (0.1 + 1), and even where it is exact, models that compute in their
         input's float dtype (``LogisticRegression``) score it differently.
+        Its attacked rows are the rows the search scored: each step was added to
+        the feature's value as it then was (``x + step``, rounded once), so a
+        feature raised ``k`` times holds ``((x + step) + step) ...``, which can
+        differ from ``x + k * step`` by rounding.
     attacked_ : ndarray of bool of shape (n_samples,)
         Samples predicted as ``target_class`` before the attack: the ones attacked.
     success_ : ndarray of bool of shape (n_samples,)
-        Attacked samples no longer predicted as ``target_class``.
+        Attacked samples whose row of ``X_adv_`` is not flagged any more (not
+        predicted as ``target_class``, or of margin below ``threshold``), judged
+        on ``X_adv_`` itself, with ``margin_after_``.
     success_rate_ : float
         ``success_.sum() / attacked_.sum()`` (NaN when nothing was attacked).
     cost_ : ndarray of shape (n_samples,)
-        L1 norm of each sample's increase (at the first success for successes).
+        L1 norm of each sample's increase, the row sums of ``X_adv_ - X`` in
+        float64 (at the first success for successes; 0 for samples not
+        attacked): ``n_steps_ * step`` up to the rounding of the raised values.
+    n_steps_ : ndarray of int of shape (n_samples,)
+        Number of steps made on each sample. A step that would not change a
+        value (``x + step == x``: ``step`` at most half the value's unit in the last
+        place) is never made, so every step raised a feature.
     margin_before_, margin_after_ : ndarray of shape (n_samples,)
         Score of ``target_class`` minus the best other class's score (log-odds for
-        binary models), before and after; NaN for samples not attacked.
+        binary models), before and after (on ``X_adv_``); NaN for samples not
+        attacked.
     n_queries_ : int
         Number of rows scored by the model during the search.
     budget, step, method, target_class
@@ -83,7 +96,9 @@ class EvasionResult:
 
         Both searches choose each move without looking at the budget, so the moves
         of a run at budget ``B`` are, up to the first success, those of any run at
-        ``b <= B``: a sample is evaded at ``b`` when its ``cost_`` is ``<= b``.
+        ``b <= B``: a sample is evaded at ``b`` when its ``n_steps_`` fit in ``b``
+        (``n_steps_ * step <= b``, counted as the search counts its steps; its
+        ``cost_`` is that up to the rounding of the raised values).
 
         Parameters
         ----------
@@ -107,7 +122,10 @@ class EvasionResult:
         n = int(self.attacked_.sum())
         if n == 0:
             return float("nan")
-        return float(np.sum(self.success_ & (self.cost_ <= budget + 1e-9)) / n)
+        # The steps a run at this budget makes, counted as the search counts them
+        # (before: cost_ <= budget, when cost_ was n_steps_ * step).
+        fit = int(np.floor(budget / self.step + 1e-9))
+        return float(np.sum(self.success_ & (self.n_steps_ <= fit)) / n)
 
     def __repr__(self):
         return (f"EvasionResult(method={self.method!r}, budget={self.budget}, "
@@ -253,17 +271,29 @@ class _Scorer:
 
 class _State:
     """The attacked rows and the moves made on them: ``moves[i, :n_done[i]]`` are
-    the features raised by ``step`` so far."""
+    the features raised so far, one ``step`` at a time.
+
+    Each move adds ``step`` to the feature's current value, rounded once (``x +
+    step``), whether ``X`` is dense or sparse: the rows that :meth:`current` returns,
+    which the search scores, are the rows of the returned ``X_adv_``. A move that
+    would not change the value (``x + step == x``: a step at most half the value's
+    unit in the last place) is never made (:func:`_absorbed`)."""
 
     def __init__(self, X, rows, n_moves, step):
         self.X = X[rows]
         self.sparse = sp.issparse(X)
-        if not self.sparse:
+        if self.sparse:
+            self.X = sp.csr_matrix(self.X, dtype=np.float64)
+            self.X.sum_duplicates()  # one stored value per position
+        else:
             self.X = np.array(self.X, dtype=np.float64)
         # Grown as moves are made (at most n_moves per row): before, a budget of
         # 1e9 allocated rows x 1e9 moves up front (a MemoryError of 715 GiB) for a
         # search that stopped after a dozen.
-        self.moves = np.full((len(rows), max(min(n_moves, 64), 1)), -1, dtype=np.int64)
+        width = max(min(n_moves, 64), 1)
+        self.moves = np.full((len(rows), width), -1, dtype=np.int64)
+        # Sparse: the value of the feature after each move (dense rows hold them).
+        self.values = np.zeros((len(rows), width)) if self.sparse else None
         self.n_moves = n_moves
         self.n_done = np.zeros(len(rows), dtype=np.int64)
         self.step = step
@@ -273,21 +303,55 @@ class _State:
             return self.X[idx]
         moves = self.moves[idx]
         r, k = np.nonzero(moves >= 0)
-        added = sp.csr_matrix((np.full(r.shape[0], self.step), (r, moves[r, k])),
-                              shape=(len(idx), self.X.shape[1]))
-        return (self.X[idx] + added).tocsr()
+        f, v = moves[r, k], self.values[idx][r, k]
+        # The last value of each raised (row, feature).
+        order = np.lexsort((k, f, r))
+        r, f, v = r[order], f[order], v[order]
+        last = np.ones(r.shape[0], dtype=bool)
+        last[:-1] = (r[1:] != r[:-1]) | (f[1:] != f[:-1])
+        r, f, v = r[last], f[last], v[last]
+        base = self.X[idx]
+        shape = (len(idx), self.X.shape[1])
+        # x - x is exactly 0 and 0 + v is v: the raised entries are replaced by
+        # their values, the others kept as they are.
+        old = sp.csr_matrix((_values_at(base, r, f), (r, f)), shape=shape)
+        out = ((base - old) + sp.csr_matrix((v, (r, f)), shape=shape)).tocsr()
+        out.eliminate_zeros()
+        return out
 
-    def move(self, idx, features):
+    def move(self, idx, features, before):
+        """Raise feature ``features[i]`` of row ``idx[i]``, whose value is
+        ``before[i]``, by ``step``."""
+        after = before + self.step
         width = self.moves.shape[1]
         if idx.size and int(self.n_done[idx].max()) >= width:
             grown = np.full((self.moves.shape[0], min(2 * width, self.n_moves)), -1,
                             dtype=np.int64)
             grown[:, :width] = self.moves
             self.moves = grown
+            if self.sparse:
+                values = np.zeros(grown.shape)
+                values[:, :width] = self.values
+                self.values = values
+        if self.sparse:
+            self.values[idx, self.n_done[idx]] = after
+        else:
+            self.X[idx, features] = after
         self.moves[idx, self.n_done[idx]] = features
         self.n_done[idx] += 1
-        if not self.sparse:
-            self.X[idx, features] += self.step
+
+
+def _absorbed(Xc, step):
+    """``(rows, features)`` of the entries of ``Xc`` that a step does not change:
+    ``x + step == x`` in float64, a step at most half the value's unit in the last
+    place (an implicit zero of a sparse ``Xc`` always changes)."""
+    if sp.issparse(Xc):
+        coo = sp.coo_matrix(Xc)
+        coo.sum_duplicates()
+        same = coo.data + step == coo.data
+        return coo.row[same], coo.col[same]
+    Xc = np.asarray(Xc)
+    return np.nonzero(Xc + step == Xc)
 
 
 def _with_moves(X, rows, features, step):
@@ -304,6 +368,8 @@ def _with_moves(X, rows, features, step):
 
 def _values_at(X, rows, features):
     """``X[rows[i], features[i]]`` for dense or CSR ``X``."""
+    if len(rows) == 0:
+        return np.zeros(0)
     if sp.issparse(X):
         return np.asarray(X[rows, features]).ravel()
     return X[rows, features]
@@ -484,18 +550,23 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         DataFrame.
     budget : float
         Largest L1 norm of the increase of a sample: the number of added units
-        (word occurrences for counts). At least ``step`` (and an ``upper`` that
-        leaves some allowed feature room for a step): an attack that can make no
-        move is an error, not a success rate of 0.
+        (word occurrences for counts). The search makes at most ``budget / step``
+        steps per sample (the increase is that many steps up to the rounding of
+        the raised values, see ``cost_``). At least ``step`` (and an ``upper``
+        that leaves some allowed feature room for a step): an attack that can make
+        no move is an error, not a success rate of 0.
     features : array-like, default=None
         Features the attacker may raise: indices, a boolean mask of shape
         (n_features,) or names from ``feature_names_in_``. None: all. A selection
         of no feature (an empty list, an all-False mask) is an error: there would
         be nothing to attack.
     step : float, default=1.0
-        Size of one increase. With integer or boolean ``X`` and an integral ``step``
-        (counts, presence flags) the perturbed samples stay integers (and keep
-        ``X``'s integer or boolean dtype).
+        Size of one increase, added to a feature's current value (rounded once).
+        A move that it would not change (``x + step == x`` in float64, which takes a
+        value whose unit in the last place is at least ``2 * step``) is never made nor
+        counted. With integer or boolean ``X`` and an integral ``step`` (counts,
+        presence flags) the perturbed samples stay integers (and keep ``X``'s
+        integer or boolean dtype).
     method : {"greedy", "gradient"}, default="greedy"
         ``"greedy"``: each round, scores every candidate move with the model (in
         batches) and makes the one that lowers the target's margin most; stops a
@@ -505,7 +576,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         gradient, all allowed features in the first round and the best
         ``max_candidates`` of them afterwards. ``"gradient"``: each round, raises
         the allowed feature whose first-order change of the margin is most negative
-        (steepest descent in L1); stops when none is negative. Needs an input
+        (steepest descent in L1) among the moves that change the sample; stops
+        when none is negative. Needs an input
         gradient: sknonneg's ``NonNegMLPClassifier``, scikit-learn's
         ``MLPClassifier`` and linear classifiers, and a binary soft
         ``VotingClassifier`` of those (``LogisticRegression`` as the linear
@@ -532,8 +604,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     -------
     result : EvasionResult
         ``X_adv_``, ``attacked_``, ``success_``, ``success_rate_``, ``cost_``,
-        ``margin_before_``, ``margin_after_``, ``n_queries_`` and
-        ``success_rate_at(b)`` for any smaller budget ``b``.
+        ``n_steps_``, ``margin_before_``, ``margin_after_``, ``n_queries_`` and
+        ``success_rate_at(b)`` for any smaller budget ``b``. ``success_``,
+        ``margin_after_`` and ``cost_`` are computed on the returned ``X_adv_``.
 
     See Also
     --------
@@ -548,7 +621,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     (its probabilities round to 0 and 1); for a binary soft ``VotingClassifier``
     of networks, its log-odds ``log(P1 / P0)`` from its members' log-odds and
     weights (finite where its probabilities round). Success is judged by ``predict``, or by
-    the margin against ``threshold``.
+    the margin against ``threshold``, on the returned ``X_adv_``.
 
     The search is a heuristic: a failure does not prove that no evasion exists. A
     model certified by :func:`monotone_certificate` on the allowed features cannot
@@ -565,6 +638,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     many of the failures stopped that way: they do not show robustness. Attack a
     model with graded scores (a smooth surrogate fitted to the model's predictions,
     or the uncalibrated classifier), or pass a larger ``step``.
+
+    A step too small to change a feature's value (``x + step == x`` in float64:
+    values above about ``2 * step / 2.2e-16``, e.g. a step of 1 on values of
+    ``1e17``) is never made: it would leave ``X_adv_`` as it is. Where a search
+    stops because the only moves that would lower the margin are such steps, a
+    ``UserWarning`` says how many samples stopped that way: their failure does not
+    show robustness; pass a larger ``step``.
 
     Both searches make each move without looking at the budget, so one run at the
     largest budget gives the success rate at every smaller one
@@ -702,22 +782,50 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     fixed_candidates = None
     n_allowed = int(allowed.sum())
 
+    # Attacked rows stopped where a move the first-order change says would lower
+    # the margin is absorbed by rounding (x + step == x): set when they stop.
+    absorbed_rows = np.zeros(len(rows), dtype=bool)
+    # x + step == x needs |x| >= 2 * step * 2**52; no value of the search exceeds
+    # max |X| + budget (with a margin of 2 for rounding): most inputs skip the
+    # check.
+    if rows.size:
+        top = abs(X[rows]).max()
+        may_absorb = not (float(top) + 2 * budget) * 2.0 ** -52 < step
+    else:
+        may_absorb = False
+
+    def skip_absorbed(Xc, change):
+        """Rule out, in ``change``, the moves that would not change ``Xc``; per row,
+        whether one of them would have lowered the margin. Before, the gradient
+        search made them (its first-order change stays negative), counted each as
+        a step of cost and looped on them until the budget ran out: X_adv_
+        unchanged, cost_ the whole budget, a run time linear in the budget."""
+        lost = np.zeros(Xc.shape[0], dtype=bool)
+        if not may_absorb:
+            return lost
+        r, c = _absorbed(Xc, step)
+        lost[r[change[r, c] < 0]] = True
+        change[r, c] = np.inf
+        return lost
+
     def candidates(Xc, idx, full):
-        """(n_rows, K) candidate features (-1: none), and whether they are all."""
+        """(n_rows, K) candidate features (-1: none), and per row whether a move
+        that would lower the margin was ruled out as absorbed."""
         if scorer.has_gradient and not full:
             change = scorer.first_order(Xc)
         elif fixed_candidates is not None and not full:
-            return fixed_candidates[idx]
+            return fixed_candidates[idx], np.zeros(idx.size, dtype=bool)
         else:
             change = np.zeros((Xc.shape[0], n_features))
         change[:, ~allowed] = np.inf
+        lost = skip_absorbed(Xc, change)
         k = min(max_candidates if scorer.has_gradient or not full else n_allowed,
                 n_allowed)
         if k == 0:
-            return np.full((Xc.shape[0], 1), -1)
+            return np.full((Xc.shape[0], 1), -1), lost
         cand = np.argpartition(change, k - 1, axis=1)[:, :k]
         cand = np.where(np.isfinite(np.take_along_axis(change, cand, axis=1)), cand, -1)
-        return cand
+        return cand, lost
 
     for round_ in range(n_moves):
         idx_all = np.flatnonzero(active)
@@ -734,23 +842,28 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                     change[:, :] = np.where(
                         (Xc.toarray() if state.sparse else Xc) + step > upper + 1e-12,
                         np.inf, change)
+                lost = skip_absorbed(Xc, change)
                 best = np.argmin(change, axis=1)
                 gain = change[np.arange(idx.size), best]
                 go = gain < 0
                 active[idx[~go]] = False
+                absorbed_rows[idx[~go]] = lost[~go]
                 if go.any():
-                    state.move(idx[go], best[go])
+                    at = np.flatnonzero(go)
+                    state.move(idx[go], best[go], _values_at(Xc, at, best[go]))
                     moved.append(idx[go])
                 continue
             full = not scorer.has_gradient and round_ == 0
-            cand = candidates(Xc, idx, full)
+            cand, lost = candidates(Xc, idx, full)
             n_c = cand.shape[1]
             rep = np.repeat(np.arange(idx.size), n_c)
             flat = cand.ravel()
+            ok = flat >= 0
+            values = np.full(flat.shape, np.inf)
+            values[ok] = _values_at(Xc, rep[ok], flat[ok])
+            # A fixed candidate of an earlier round can have become absorbed.
+            flat = np.where(values + step == values, -1, flat)
             if capped:
-                ok = flat >= 0
-                values = np.full(flat.shape, np.inf)
-                values[ok] = _values_at(Xc, rep[ok], flat[ok])
                 flat = np.where(values + step <= upper[np.maximum(flat, 0)] + 1e-12,
                                 flat, -1)
             scores = np.empty(flat.shape[0])
@@ -784,8 +897,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 flat_rows[idx[~go & np.any(valid, axis=1)
                               & np.all(same | ~valid, axis=1)]] = True
             active[idx[~go]] = False
+            absorbed_rows[idx[~go]] = lost[~go]
             if go.any():
-                state.move(idx[go], cand[np.flatnonzero(go), best[go]])
+                at = np.flatnonzero(go)
+                chosen = best[go]
+                state.move(idx[go], cand[at, chosen],
+                           values.reshape(idx.size, n_c)[at, chosen])
                 margin[idx[go]] = best_score[go]
                 moved.append(idx[go])
         if moved:
@@ -794,6 +911,40 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             success[moved[flipped]] = True
             active[moved[flipped]] = False
         active &= state.n_done < n_moves
+
+    # Assemble the perturbed samples: the attacked rows are the rows the search
+    # scored (before: X + n_moves * step, added in one go, which rounds otherwise
+    # than the search's one step at a time, so success_ could contradict
+    # predict(X_adv_) and margin_after_).
+    adv_rows = state.current(np.arange(len(rows)))
+    if sp.issparse(X):
+        index = np.arange(n_samples)
+        index[rows] = n_samples + np.arange(len(rows))
+        X_adv = sp.vstack([X, adv_rows], format="csr")[index]
+        raised = (X_adv[rows] - X[rows]).toarray() if rows.size else None
+    else:
+        X_adv = X.copy()
+        X_adv[rows] = adv_rows
+        raised = X_adv[rows] - X[rows]
+    # success_, margin_after_ and cost_ describe X_adv_ itself, judged anew on it.
+    cost = np.zeros(n_samples)
+    succ = np.zeros(n_samples, dtype=bool)
+    before = np.full(n_samples, np.nan)
+    after = np.full(n_samples, np.nan)
+    before[rows] = margin_before
+    if rows.size:
+        cost[rows] = raised.sum(axis=1)
+        after[rows] = scorer.margin(X_adv[rows])
+        if threshold is None:
+            succ[rows] = np.asarray(
+                estimator.predict(scorer.frame(X_adv[rows])) != target_class)
+        else:
+            succ[rows] = after[rows] < threshold
+    success = succ[rows]
+    n_steps = np.zeros(n_samples, dtype=np.int64)
+    n_steps[rows] = state.n_done
+    if int_input:
+        X_adv = X_adv.astype(in_dtype)
 
     n_flat = int(np.sum(flat_rows & ~success))
     if n_flat:
@@ -811,28 +962,18 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             "model with graded scores (a smooth surrogate fitted to this model's "
             "predictions, or the uncalibrated classifier), or pass a larger step.",
             UserWarning, stacklevel=user_stacklevel())
+    n_absorbed = int(np.sum(absorbed_rows & ~success))
+    if n_absorbed:
+        warnings.warn(
+            f"additive_evasion_attack: {n_absorbed} of the {rows.size} attacked "
+            f"samples were not evaded because the search stopped where a step of "
+            f"{step!r} is too small to change the features whose rise would lower "
+            "the margin (x + step == x in float64: the step is at most half the "
+            "value's unit in the last place), so no such move could be made; their "
+            "failure does not show robustness. Pass a larger step, or attack "
+            "features on a smaller scale.",
+            UserWarning, stacklevel=user_stacklevel())
 
-    # Assemble the perturbed samples.
-    r, k = np.nonzero(state.moves >= 0)
-    added = sp.csr_matrix((np.full(r.shape[0], float(step)), (rows[r], state.moves[r, k])),
-                          shape=X.shape)
-    if sp.issparse(X):
-        X_adv = (X + added).tocsr()
-        if int_input:
-            X_adv = X_adv.astype(in_dtype)
-    else:
-        X_adv = X + added.toarray()
-        if int_input:
-            X_adv = X_adv.astype(in_dtype)
-    cost = np.zeros(n_samples)
-    cost[rows] = state.n_done * float(step)
-    succ = np.zeros(n_samples, dtype=bool)
-    succ[rows] = success
-    before = np.full(n_samples, np.nan)
-    after = np.full(n_samples, np.nan)
-    before[rows] = margin_before
-    if rows.size:
-        after[rows] = scorer.margin(X_adv[rows].astype(np.float64))
     if columns is not None:
         import pandas as pd
 
@@ -846,7 +987,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     rate = float(succ.sum() / rows.size) if rows.size else float("nan")
     return EvasionResult(
         X_adv_=X_adv, attacked_=attacked, success_=succ, success_rate_=rate,
-        cost_=cost, margin_before_=before, margin_after_=after,
+        cost_=cost, n_steps_=n_steps, margin_before_=before, margin_after_=after,
         n_queries_=int(scorer.queries), budget=budget, step=step, method=method,
         target_class=target_class,
     )

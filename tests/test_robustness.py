@@ -1062,6 +1062,31 @@ def test_attack_never_makes_a_step_that_rounding_absorbs(method, sparse):
     np.testing.assert_array_equal(clf.predict(res.X_adv_), 0)
 
 
+@pytest.mark.parametrize("container", ["array", "sparse", "frame"])
+def test_integers_that_float64_does_not_hold_are_refused(container):
+    # The attack raises and scores in float64 and casts integers back. Before: an
+    # int64 value of 2**60 + 1 came back as 2**60 in X_adv_ (lowered, though
+    # features never decrease), and cost_ was not the increase of X_adv_.
+    import pandas as pd
+
+    X = np.array([[2 ** 60 + 1, 0], [0, 0], [5, 0]], dtype=np.int64)
+    clf = LogisticRegression().fit(X / 1e18, [1, 0, 1])
+    clf.coef_[:] = [[1e-18, -1.0]]
+    clf.intercept_[:] = [0.5]
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1].astype(float)})
+    X_in = {"array": X, "sparse": sp.csr_matrix(X), "frame": frame}[container]
+    with pytest.raises(ValueError, match=r"integer values of magnitude up to "
+                                         r"1152921504606846977, above 2\*\*53"):
+        additive_evasion_attack(clf, X_in, budget=3)
+    # 2**53 itself is exact, and a fractional step returns float64.
+    X[0, 0] = 2 ** 53
+    res = additive_evasion_attack(clf, X, budget=3)
+    assert np.all(res.X_adv_ >= X) and res.X_adv_[0, 0] == 2 ** 53
+    np.testing.assert_array_equal(res.cost_, (res.X_adv_ - X).sum(axis=1))
+    X[0, 0] = 2 ** 60 + 1
+    assert additive_evasion_attack(clf, X, budget=3, step=0.5).X_adv_.dtype == float
+
+
 def test_cost_is_the_increase_of_x_adv(unconstrained, data):
     # cost_ is the L1 norm of X_adv_ - X, not n_steps_ * step; the success rate at
     # a smaller budget counts steps as the search does.

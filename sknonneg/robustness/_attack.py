@@ -513,6 +513,29 @@ def _integer_caps(in_dtype, frame_dtypes, step, n_features):
     return caps
 
 
+def _check_exact_integers(parts):
+    """Refuse integers that float64 does not hold exactly: the attack raises and
+    scores X in float64 and casts integer features back (an integral ``step`` keeps
+    them integers). Before, an int64 value of 2**60 + 1 came back as 2**60 in
+    ``X_adv_``, lowered, and ``cost_`` was not the increase of ``X_adv_``."""
+    limit = 2 ** 53
+    for part in parts:
+        if part.shape[0] == 0:
+            continue
+        try:
+            # Python integers: exact, and abs(int64 min) does not overflow.
+            top = max(abs(int(part.max())), abs(int(part.min())))
+        except TypeError:  # pandas' NA only: refused as missing by check_array
+            continue
+        if top > limit:
+            raise ValueError(
+                f"X has integer values of magnitude up to {top}, above 2**53: "
+                "additive_evasion_attack raises and scores X in float64, which does "
+                "not hold them exactly, and an integral step returns them as "
+                "integers, so X_adv_ would not keep them. Convert X to float64 to "
+                "attack the rounded values.")
+
+
 def _check_upper(upper, n_features):
     """``upper`` as one float per feature (inf: unbounded)."""
     if upper is None:
@@ -566,7 +589,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         value whose unit in the last place is at least ``2 * step``) is never made nor
         counted. With integer or boolean ``X`` and an integral ``step`` (counts,
         presence flags) the perturbed samples stay integers (and keep ``X``'s
-        integer or boolean dtype).
+        integer or boolean dtype); their values must then be at most ``2**53`` in
+        magnitude, which float64, the dtype of the search, holds exactly.
     method : {"greedy", "gradient"}, default="greedy"
         ``"greedy"``: each round, scores every candidate move with the model (in
         batches) and makes the one that lowers the target's margin most; stops a
@@ -703,11 +727,17 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 f"columns {text}. Attack the numeric columns of a model that reads "
                 "them alone, or encode the others first.")
         columns, frame_dtypes, frame_index = list(X.columns), X.dtypes, X.index
+        if float(step).is_integer():
+            _check_exact_integers(
+                [X[c] for c, d in frame_dtypes.items()
+                 if np.dtype(getattr(d, "numpy_dtype", d)).kind in "iu"])
     check_sparse_structure(X)  # before scipy converts or slices it
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
     if X.dtype.kind not in "iufb":
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
     int_input = X.dtype.kind in "iub" and float(step).is_integer()
+    if int_input and X.dtype.kind in "iu" and X.shape[0] and columns is None:
+        _check_exact_integers([X])
     in_dtype = X.dtype
     X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
     n_samples, n_features = X.shape

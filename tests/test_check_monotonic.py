@@ -517,3 +517,44 @@ def test_certificate_hint_only_where_the_weights_certify():
             with pytest.raises(ValueError, match="has no monotonic_cst_") as info:
                 check_monotonic(est, X)
             assert "monotone_certificate" not in str(info.value)
+
+
+def test_grid_is_capped_by_the_distinct_values():
+    # Before: the grid was always n_steps interpolated quantiles: 100 points for a
+    # column of 60 values, and n_steps=10**9 built 10**9 points (evaluated on every
+    # row) until the system killed the process. As scikit-learn's partial_dependence
+    # does, a feature with at most n_steps distinct values moves along them.
+    X = np.random.RandomState(0).rand(60, 4)
+    X[:, 1] = np.arange(60) % 5
+    model = LinearRegression().fit(X, X[:, 0])
+    report = check_monotonic(model, X, [1, 1, 0, 0], n_steps=100)
+    np.testing.assert_array_equal(report.grids[0], np.unique(X[:, 0]))
+    np.testing.assert_array_equal(report.grids[1], [0, 1, 2, 3, 4])
+    report = check_monotonic(model, X, [1, 1, 0, 0], n_steps=10**9)
+    assert [g.shape[0] for g in report.grids] == [60, 5]
+    # More distinct values than n_steps: n_steps quantiles, from minimum to maximum.
+    report = check_monotonic(model, X, [1, 1, 0, 0], n_steps=4)
+    np.testing.assert_allclose(report.grids[0],
+                               np.quantile(X[:, 0], [0, 1 / 3, 2 / 3, 1]))
+    assert report.grids[0][[0, -1]].tolist() == [X[:, 0].min(), X[:, 0].max()]
+    np.testing.assert_array_equal(report.grids[1], [0, 1, 3, 4])
+    # A grid exactly as long as the distinct values is those values.
+    report = check_monotonic(model, X, [0, 1, 0, 0], n_steps=5)
+    np.testing.assert_array_equal(report.grids[0], [0, 1, 2, 3, 4])
+
+
+def test_batch_larger_than_memory_is_a_memory_error(monkeypatch):
+    # Before: nothing checked the size of the rows evaluated at once (the rows of X
+    # once per grid point, densified). The machine's memory is pinned so that the
+    # test means the same everywhere.
+    from sknonneg import _validation
+
+    X = np.random.RandomState(0).rand(200, 4)
+    model = LinearRegression().fit(X, X[:, 0])
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 2**20)
+    with pytest.raises(MemoryError, match=r"check_monotonic\(n_steps=1000\) moves "
+                                          r"feature 'x0' along a grid of 200 points, "
+                                          r"evaluating the model on 40,000 rows of 4 "
+                                          r"features .*Use a smaller n_steps"):
+        check_monotonic(model, X, [1, 0, 0, 0], n_steps=1000)
+    assert check_monotonic(model, X, [1, 0, 0, 0], n_steps=10).is_monotonic

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._monotonic_cst import directions_from_argument
 from .._pipeline import analyse_steps, feature_edges, input_attribute, split_pipeline
-from .._validation import check_sparse_structure
+from .._validation import check_sparse_structure, memory_shortfall
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
 
@@ -275,11 +275,26 @@ def _with_column(X, j, values, rows):
     return out
 
 
+def _check_batch_fits_in_memory(n_batch, n_features, n_steps, name, n_grid):
+    """``MemoryError`` before a batch of ``n_batch`` rows (the rows of ``X`` once
+    per grid point, densified) is allocated, when it exceeds this machine's
+    physical memory: a grid of many points on a wide (sparse) ``X``."""
+    # The tiled copy of the rows and its cast to the grid's dtype, float64.
+    short = memory_shortfall(2 * n_batch * n_features)
+    if short is not None:
+        raise MemoryError(
+            f"check_monotonic(n_steps={n_steps}) moves feature {name!r} along a grid "
+            f"of {n_grid:,} points, evaluating the model on {n_batch:,} rows of "
+            f"{n_features} features at a time: it needs at least "
+            f"{short[0] / 2**30:.1f} GiB, more than this machine's "
+            f"{short[1] / 2**30:.1f} GiB of memory. Use a smaller n_steps.")
+
+
 def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     """Audit the monotonicity of a fitted estimator empirically.
 
     For every row of ``X`` and every constrained feature, the feature is set to each
-    point of a grid spanning its values in ``X`` (quantiles), the other features
+    point of a grid spanning its values in ``X`` (see ``n_steps``), the other features
     kept, and the output is recorded: ``predict`` for a regressor, the probability
     of ``classes_[1]`` for a binary classifier (its ``decision_function`` when it
     has no ``predict_proba``, as ``LinearSVC``); every output of a multi-output
@@ -319,8 +334,15 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
         ramps) is refused: the model is not constrained in it. Anything else needs
         ``monotonic_cst`` explicitly.
     n_steps : int, default=10
-        Grid points per feature (distinct quantiles of the feature in ``X``; fewer
-        for a feature with fewer distinct values). A constrained feature with a
+        Largest number of grid points per feature. As in
+        :func:`sklearn.inspection.partial_dependence`, a feature with at most
+        ``n_steps`` distinct finite values in ``X`` is moved along those values;
+        one with more along ``n_steps`` quantiles of its finite values, from its
+        minimum to its maximum (interpolated, then rounded for an integer or
+        boolean feature; coinciding points are kept once). Each grid point is
+        evaluated on every row, so the work grows as ``n_samples`` times the grid
+        size; a batch of rows that cannot fit in this machine's memory is a
+        ``MemoryError`` before it is allocated. A constrained feature with a
         single value in ``X`` is an error: there is nothing to move it along.
 
     Returns
@@ -430,9 +452,16 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
             name = names[j] if names is not None else f"x{j}"
             raise ValueError(f"feature {name!r} has no finite value in X to move it "
                              f"along: check_monotonic needs some.")
-        grid = np.unique(np.quantile(column, np.linspace(0, 1, n_steps)))
-        if integer:
-            grid = np.unique(np.round(grid))
+        # As scikit-learn's partial_dependence builds its grid: a feature with at
+        # most n_steps distinct values is moved along those values. Before, the
+        # grid was always n_steps interpolated quantiles, so n_steps=10**9 built
+        # (and evaluated every row on) 10**9 points for a column of 60 values,
+        # until the system killed the process.
+        grid = np.unique(column)
+        if grid.shape[0] > n_steps:
+            grid = np.unique(np.quantile(column, np.linspace(0, 1, n_steps)))
+            if integer:
+                grid = np.unique(np.round(grid))
         if grid.shape[0] < 2:
             # Before: skipped, and reported with max_drop 0 (a model decreasing in
             # it passed as monotone): a grid of one point tests nothing.
@@ -443,6 +472,9 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
                 "tests nothing. Audit rows on which it varies.")
         grids.append(grid)
         rows_per_batch = max(1, _BATCH_ROWS // grid.shape[0])
+        _check_batch_fits_in_memory(
+            grid.shape[0] * min(rows_per_batch, n_rows), n_features, n_steps,
+            names[j] if names is not None else f"x{j}", grid.shape[0])
         for start in range(0, n_rows, rows_per_batch):
             rows = np.arange(start, min(n_rows, start + rows_per_batch))
             out = output(_with_column(X, j, grid, rows))

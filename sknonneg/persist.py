@@ -241,9 +241,11 @@ def load(file, *, trusted=()):
         meta-estimator, list or dict) is inconsistent: parameters of another
         length than its layout, non-finite or outside its sign constraints,
         shapes that disagree with ``n_features_in_``, ``n_outputs_`` (each an
-        int) or ``classes_``, a gain or a target scale (``y_scale_``) that is not
-        a finite positive number (either would reverse the output's direction),
-        a ``monotonic_cst_`` that its sign constraints do not keep, an output
+        int) or ``classes_``, a ``classes_`` that is not sorted and unique (as the
+        fit makes it; another order would give every prediction another label) or
+        that differs from its label encoder's, a gain or a target scale
+        (``y_scale_``) that is not a finite positive number (either would
+        reverse the output's direction), a ``monotonic_cst_`` that its sign constraints do not keep, an output
         function (``out_activation_``) or a number of output units other than
         the parameters it was fitted with give (a classifier's ``output``, the
         autoencoder's ``decoder``), or a layout that is not the one the
@@ -450,3 +452,32 @@ def _check_network(est, file):
         # Before: a file without classes_ (or another field the checks read)
         # escaped as the raw AttributeError, not naming the file.
         fail(f"checking its fitted state failed ({type(exc).__name__}: {exc})")
+    if hasattr(est, "classes_"):
+        _check_classes(est, fail)
+
+
+def _check_classes(est, fail):
+    """A classifier's ``classes_`` is 1-D, sorted and unique, as ``np.unique`` (and
+    the fit's ``LabelEncoder``) makes it, and its label encoder has the same: before,
+    a file with ``classes_`` ``[1, 0]`` loaded and flipped every prediction (and the
+    certificate's ``positive_class_``); one with ``[0, 0]`` predicted a single
+    class."""
+    import numpy as np
+
+    classes = np.asarray(est.classes_)
+    if classes.ndim != 1:
+        fail(f"its classes_ has shape {classes.shape}, not 1-D")
+    try:
+        unique = np.unique(classes)
+    except TypeError as exc:
+        fail(f"its classes_ cannot be sorted ({exc})")
+    if not np.array_equal(unique, classes):
+        repeated = len(unique) < len(classes)
+        fail(f"its classes_ {'has repeated labels' if repeated else 'is not sorted'}"
+             " (the fit makes it sorted and unique, as np.unique gives it); it "
+             "would give every prediction another label")
+    for name in ("_label_encoder", "_label_binarizer"):
+        encoded = getattr(getattr(est, name, None), "classes_", None)
+        if encoded is not None and not np.array_equal(np.asarray(encoded), classes):
+            fail(f"its classes_ differs from the classes_ of its {name} (the fit "
+                 "makes them equal)")

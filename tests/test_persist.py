@@ -702,3 +702,34 @@ def test_load_checks_a_users_subclass_of_a_network(tmp_path):
     with pytest.raises(ValueError, match="mine.skops holds an inconsistent "
                        r"_MyClassifier: its attribute\(s\) \['predict_proba'\]"):
         persist.load(path, trusted=persist.untrusted_types(path))
+
+
+@pytest.mark.parametrize("classes, reason", [
+    ([1, 0], "its classes_ is not sorted"),
+    ([0, 0], "its classes_ has repeated labels"),
+])
+def test_load_refuses_classes_that_are_not_sorted_and_unique(tmp_path, classes, reason):
+    # Before: a file whose classes_ was [1, 0] loaded, and every prediction (and
+    # the certificate's positive_class_) was flipped; [0, 0] predicted one class.
+    clf = copy.deepcopy(_fitted("clf-logistic"))
+    clf.classes_ = np.array(classes)
+    clf._label_encoder.classes_ = clf.classes_
+    path = tmp_path / "clf.skops"
+    persist.dump(clf, path)
+    with pytest.raises(ValueError, match="clf.skops holds an inconsistent "
+                       f"NonNegMLPClassifier: {reason} "
+                       r"\(the fit makes it sorted and unique"):
+        persist.load(path)
+
+
+def test_load_refuses_classes_unlike_its_label_encoder(tmp_path):
+    # Before: partial_fit encoded labels with the encoder's classes, predict
+    # decoded them with classes_: a file where they differ learnt one label as
+    # another.
+    clf = copy.deepcopy(_fitted("clf-logistic"))
+    clf.classes_ = np.array([0, 2])
+    path = tmp_path / "clf.skops"
+    persist.dump(clf, path)
+    with pytest.raises(ValueError, match="its classes_ differs from the classes_ "
+                                         "of its _label_encoder"):
+        persist.load(path)

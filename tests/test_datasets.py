@@ -549,6 +549,24 @@ def test_expand_multilabel(sparse_Y):
     assert docs == ["a", "a", "b", "d", "d", "d"]
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil", "dok", "dia", "bsr"])
+@pytest.mark.parametrize("kind", ["matrix", "array"])
+def test_expand_multilabel_takes_every_sparse_format(fmt, kind):
+    # Before: COO and DIA matrices failed with "'coo_matrix' object is not
+    # subscriptable", BSR with an empty NotImplementedError, although X is
+    # documented as any sparse matrix. They are read as CSR; a sparse array stays
+    # an array.
+    X = np.arange(12.0).reshape(4, 3)
+    Y = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0], [1, 1, 1]])
+    X_sp = getattr(sp, f"{fmt}_{kind}")(X)
+    X_rep, y, idx = expand_multilabel(X_sp, Y, return_index=True)
+    np.testing.assert_array_equal(X_rep.toarray(), X[idx])
+    np.testing.assert_array_equal(y, [0, 2, 1, 0, 1, 2])
+    expected = fmt if fmt not in ("coo", "dia", "bsr") else "csr"
+    assert X_rep.format == expected
+    assert isinstance(X_rep, sp.sparray) == (kind == "array")
+
+
 def test_expand_multilabel_errors():
     with pytest.raises(ValueError, match="indicator"):
         expand_multilabel(np.zeros((2, 1)), np.array([0, 1]))

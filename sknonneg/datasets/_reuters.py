@@ -431,8 +431,8 @@ def expand_multilabel(X, Y, *, return_index=False):
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features) or list
         Samples; any container supported by
-        :func:`sklearn.utils._safe_indexing` (arrays, sparse matrices,
-        lists of documents, DataFrames).
+        :func:`sklearn.utils._safe_indexing` (arrays, sparse matrices and
+        arrays of any format, lists of documents, DataFrames).
     Y : {array-like, sparse matrix} of shape (n_samples, n_classes)
         Label indicator matrix of 0 (absent) and 1 (present), ints, floats or
         bools, e.g. ``Y_train`` from :func:`reuters_bag_of_words`. Other values
@@ -444,7 +444,9 @@ def expand_multilabel(X, Y, *, return_index=False):
     Returns
     -------
     X_rep : same type as X, n_rows = Y.nnz
-        The samples, each repeated once per label.
+        The samples, each repeated once per label. A sparse ``X`` in COO, DIA
+        or BSR format, which cannot be indexed by rows, is returned in CSR format
+        (a sparse array as ``csr_array``, a sparse matrix as ``csr_matrix``).
     y_single : ndarray of shape (Y.nnz,), dtype int64
         Class index (column of ``Y``) of each row.
     sample_index : ndarray of shape (Y.nnz,), dtype int64
@@ -472,6 +474,11 @@ def expand_multilabel(X, Y, *, return_index=False):
         np.arange(Y.shape[0], dtype=np.int64), np.diff(Y.indptr)
     )
     y_single = Y.indices.astype(np.int64)
+    if sp.issparse(X) and X.format in ("coo", "dia", "bsr"):
+        # Before: these formats cannot be indexed by rows, and _safe_indexing
+        # failed with "'coo_matrix' object is not subscriptable" (DIA too) or an
+        # empty NotImplementedError (BSR). Read as CSR, as check_array does.
+        X = X.tocsr()
     X_rep = _safe_indexing(X, sample_index)
     if return_index:
         return X_rep, y_single, sample_index

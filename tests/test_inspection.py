@@ -521,6 +521,32 @@ def test_hoyer_sparsity_huge_values_and_non_finite():
             hoyer_sparsity(bad)
 
 
+@pytest.mark.parametrize("func", [hoyer_sparsity, weight_sparsity])
+def test_sparsity_refuses_complex_and_masked_weights(func):
+    # Before: complex input was cast to float with a ComplexWarning, dropping the
+    # imaginary part (hoyer_sparsity([1j, 0]) was NaN, the all-zero answer, not
+    # 1.0), and a masked array's mask was ignored (its masked values measured).
+    import scipy.sparse as sp
+
+    name = func.__name__
+    complex_W = np.array([[1j, 0.0], [0.0, 2.0]])
+    for W in (complex_W, sp.csr_matrix(complex_W)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match=f"Complex data not supported: {name}"):
+                func(W)
+    masked = np.ma.array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 0], [0, 1]])
+    with pytest.raises(ValueError, match=r"Masked arrays are not supported.*"
+                                         r"\.filled\(0\)"):
+        func(masked)
+    # A masked array with nothing masked is its data.
+    unmasked = np.ma.array([[1.0, 0.0], [3.0, 4.0]])
+    if func is hoyer_sparsity:
+        np.testing.assert_array_equal(func(unmasked), func(unmasked.data))
+    else:
+        pd.testing.assert_frame_equal(func(unmasked), func(unmasked.data))
+
+
 @pytest.mark.parametrize("name", ALL_ESTIMATORS)
 def test_hoyer_and_weight_sparsity_on_estimators(name):
     est = fitted(name)

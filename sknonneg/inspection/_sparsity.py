@@ -10,6 +10,33 @@ from .._validation import check_sparse_structure
 from ._utils import final_estimator, get_components, get_layers, layer_constraints
 
 
+def _real_array(W, caller, name="W"):
+    """``W`` as a float ndarray; a complex or a masked one is a ``ValueError``.
+
+    Before: ``np.asarray(W, dtype=float)`` dropped the imaginary part with a
+    ComplexWarning (``[1j, 0]`` read as ``[0, 0]``: a sparsity of NaN, not 1), and
+    the mask of a masked array (its masked values read as any other), as
+    scikit-learn's ``check_array`` refuses complex data."""
+    if sp.issparse(W):
+        W = check_sparse_structure(W, name=name)
+    dtype = getattr(W, "dtype", None)
+    if dtype is None:
+        W = np.asarray(W)
+        dtype = W.dtype
+    if np.issubdtype(dtype, np.complexfloating):
+        raise ValueError(
+            f"Complex data not supported: {caller} measures real weights; pass "
+            f"np.abs({name}) for the magnitudes of complex ones.")
+    if np.ma.is_masked(W):
+        raise ValueError(
+            f"Masked arrays are not supported: {caller} would read the masked "
+            f"entries as the values under the mask. Pass {name}.filled(0) to count "
+            "them as zeros.")
+    if sp.issparse(W):
+        return W.toarray().astype(float)
+    return np.asarray(W, dtype=float)
+
+
 def _as_matrix(W):
     """Array from an array-like or from a fitted estimator's first layer."""
     if (hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps")
@@ -17,9 +44,7 @@ def _as_matrix(W):
         # an unfitted estimator gets NotFittedError there (before: a TypeError
         # from float() of the estimator)
         return get_components(W)
-    if sp.issparse(W):
-        return check_sparse_structure(W, name="W").toarray().astype(float)
-    return np.asarray(W, dtype=float)
+    return _real_array(W, "hoyer_sparsity")
 
 
 def hoyer_sparsity(W, axis=-1, average=False):
@@ -40,7 +65,10 @@ def hoyer_sparsity(W, axis=-1, average=False):
     Parameters
     ----------
     W : {array-like, sparse matrix} or fitted estimator
-        Vector or matrix (a sparse one is densified). A fitted estimator
+        Vector or matrix of real values (a sparse one is densified; complex
+        data and a masked array with masked entries are a ``ValueError``, as
+        the mask would be ignored: pass ``np.abs(W)`` or ``W.filled(0)``). A
+        fitted estimator
         (network, PCA, NMF or a Pipeline ending in one) is replaced by its
         first-layer weight vectors as an ``(n_units, n_features)`` matrix
         (``components_``, or ``coefs_[0].T``), so that the default ``axis=-1``
@@ -170,7 +198,8 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
         layer (each ``(n_in, n_out)``, one column per receiving neuron; a sparse
         one is densified, so an explicitly stored zero counts as a zero).
         Anything else (a pandas DataFrame, nested lists) is a ``TypeError``:
-        pass ``np.asarray`` of it.
+        pass ``np.asarray`` of it. Complex weights and a masked array with
+        masked entries are a ``ValueError``.
     tol : float, default=1e-6
         Zero threshold. A weight counts as zero when ``|w| <= tol * max|w|``
         (``max`` over the layer) if ``relative=True``, or when
@@ -247,7 +276,10 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
         and all(isinstance(W, np.ndarray) for W in estimator)
     ):
         mats = [estimator] if isinstance(estimator, np.ndarray) else estimator
-        layers = [np.atleast_2d(np.asarray(W, dtype=float)) for W in mats]
+        layers = [np.atleast_2d(_real_array(
+            W, "weight_sparsity",
+            "estimator" if W is estimator else f"estimator[{i}]"))
+            for i, W in enumerate(mats)]
         if any(W.ndim != 2 for W in layers):
             # Before: a 3-D array was read as a (2, 3) layer with 24 weights and
             # more dead units than outputs.

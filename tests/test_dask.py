@@ -343,6 +343,27 @@ def test_partial_fit_chunks_takes_what_partial_fit_takes_and_refuses_no_rows(dig
 
 
 
+def test_partial_fit_chunks_takes_a_list(digits):
+    # Before: documented as array-like, a list of rows was refused ("X must be a
+    # 2-D array sliced by rows ... got list"); it is read as an array, as
+    # check_array reads it.
+    X, y = digits[0][:300], digits[1][:300] % 2
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, max_iter=3, random_state=0)
+    got = partial_fit_chunks(clone(clf), X.tolist(), y.tolist(), classes=[0, 1],
+                             chunk_size=100)
+    ref = _loop(clone(clf), X, y, 100, classes=[0, 1])
+    np.testing.assert_array_equal(got._theta, ref._theta)
+    got = partial_fit_chunks(clone(clf), tuple(map(tuple, X)), y, classes=[0, 1],
+                             chunk_size=100)
+    np.testing.assert_array_equal(got._theta, ref._theta)
+    with pytest.raises(ValueError, match="X must be a 2-D array-like; a list whose "
+                                         "rows cannot form one"):
+        partial_fit_chunks(clone(clf), [[1.0, 2.0], [3.0]], [0, 1], classes=[0, 1])
+    with pytest.raises(TypeError, match=r"2-D array sliced by rows .* got ndarray "
+                                        r"of shape \(3,\)"):
+        partial_fit_chunks(clone(clf), [1.0, 2.0, 3.0], [0, 1, 0], classes=[0, 1])
+
+
 def test_partial_fit_chunks_refuses_a_scalar_y(digits):
     # Before: "TypeError: object of type 'int' has no len()".
     X = digits[0][:20]

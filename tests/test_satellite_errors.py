@@ -323,7 +323,7 @@ def test_partial_fit_chunks_errors():
 
     est = _est(NonNegMLPClassifier)
     with pytest.raises(TypeError, match="2-D array sliced by rows"):
-        partial_fit_chunks(est, X.tolist(), Y, classes=[0, 1, 2])
+        partial_fit_chunks(est, X[:, 0].tolist(), Y, classes=[0, 1, 2])
     with pytest.raises(TypeError, match="2-D array sliced by rows"):
         partial_fit_chunks(est, X[:, 0], Y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="rows but y has"):

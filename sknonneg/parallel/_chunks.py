@@ -111,7 +111,9 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``, or a CSR
         matrix (its row slices stay sparse), or a pandas DataFrame (its row slices
-        keep the column names, as ``partial_fit`` on the whole frame would).
+        keep the column names, as ``partial_fit`` on the whole frame would). A
+        list (or tuple) of rows is read into an array first, as ``check_array``
+        reads it.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs) or None, default=None
         Labels or targets, sliced like ``X`` (may be memory-mapped too); None for
         an unsupervised estimator (``NonNegAutoencoder``).
@@ -174,11 +176,22 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
                        "partial_fit_chunks(pipe[-1], X, y, "
                        "transform=pipe[:-1].transform)", classes)
     shape = getattr(X, "shape", None)
+    if shape is None and isinstance(X, (list, tuple)):
+        # Before: refused ("X must be a 2-D array sliced by rows ... got list"),
+        # although documented as array-like; a list is in memory already, and is
+        # read as an array, as check_array reads it.
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:  # ragged rows
+            raise ValueError(f"X must be a 2-D array-like; a list whose rows "
+                             f"cannot form one was given ({exc})") from None
+        shape = X.shape
     if shape is None or len(shape) != 2:
         raise TypeError(
             f"X must be a 2-D array sliced by rows (a NumPy array, np.memmap, h5py or "
-            f"zarr array, a CSR matrix), got {type(X).__name__}"
-            + ("" if shape is None else f" of shape {shape}") + "."
+            f"zarr array, a CSR matrix, a DataFrame, a list of rows), got "
+            f"{type(X).__name__}" + ("" if shape is None else f" of shape {shape}")
+            + "."
         )
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable, got {transform!r}.")

@@ -768,6 +768,15 @@ def test_warm_kernels_lets_the_damaged_cache_warning_through(monkeypatch):
     assert not any("tiny fit" in m for m in messages), messages
 
 
+def test_warm_kernels_sparse_must_be_a_bool():
+    # Before: any truthy value ("no") compiled the CSR kernels, where iter_chunks
+    # refuses a shuffle that is not a bool. Refused before anything is compiled.
+    from sknonneg.parallel import warm_kernels
+
+    with pytest.raises(TypeError, match="sparse must be a bool, got 'no'"):
+        warm_kernels(sparse="no")
+
+
 @pytest.mark.parametrize("class_weight", [{"spam": 5.0, "ham": 1.0}, "balanced"])
 def test_warm_kernels_ignores_class_weight(class_weight):
     # Before: "The classes, [0, 1, 2], are not in class_weight" for a dict naming

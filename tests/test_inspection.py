@@ -1060,6 +1060,23 @@ def test_weight_sparsity_refuses_weights_that_are_not_2d():
     with pytest.raises(ValueError, match=r"must be 2-D"):
         weight_sparsity([np.ones((3, 2)), np.ones((2, 2, 2))])
     assert weight_sparsity(np.ones((3, 2))) is not None
+    # Before: a 1-D array was read as one row (n_in=1, n_out=3), an orientation
+    # the docs did not give, while a 3-D one was refused.
+    with pytest.raises(ValueError, match=r"must be 2-D .*\(3,\)"):
+        weight_sparsity(np.ones(3))
+    with pytest.raises(ValueError, match=r"must be 2-D .*\(\)"):
+        weight_sparsity(np.ones(()))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: hoyer_sparsity(np.eye(3), average="no"),
+    lambda: weight_sparsity(np.eye(3), relative="no"),
+])
+def test_sparsity_flags_must_be_bools(call):
+    # Before: any truthy value ("no") was taken as True, where iter_chunks refuses
+    # a shuffle that is not a bool.
+    with pytest.raises(TypeError, match=r"(average|relative) must be a bool, got 'no'"):
+        call()
 
 
 def test_weight_sparsity_takes_a_list_of_sparse_layers():

@@ -100,6 +100,9 @@ def hoyer_sparsity(W, axis=-1, average=False):
     >>> hoyer_sparsity([2, 2, 2, 2])
     0.0
     """
+    if not isinstance(average, (bool, np.bool_)):
+        # Before: any truthy value ("no") averaged.
+        raise TypeError(f"average must be a bool, got {average!r}.")
     A = _as_matrix(W)
     if A.ndim == 0:
         raise ValueError("hoyer_sparsity needs at least a 1-D array")
@@ -260,6 +263,9 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
             or tol < 0):
         raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
+    if not isinstance(relative, (bool, np.bool_)):
+        # Before: any truthy value ("no") made tol relative.
+        raise TypeError(f"relative must be a bool, got {relative!r}.")
     check_sparse_structure(estimator, name="estimator")  # before scipy prints it
     if sp.issparse(estimator):
         # as hoyer_sparsity does (before: "... is not an estimator instance", with
@@ -276,13 +282,14 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
         and all(isinstance(W, np.ndarray) for W in estimator)
     ):
         mats = [estimator] if isinstance(estimator, np.ndarray) else estimator
-        layers = [np.atleast_2d(_real_array(
+        layers = [_real_array(
             W, "weight_sparsity",
-            "estimator" if W is estimator else f"estimator[{i}]"))
+            "estimator" if W is estimator else f"estimator[{i}]")
             for i, W in enumerate(mats)]
         if any(W.ndim != 2 for W in layers):
             # Before: a 3-D array was read as a (2, 3) layer with 24 weights and
-            # more dead units than outputs.
+            # more dead units than outputs; a 1-D one as a single row (n_in=1),
+            # an orientation the docs did not give.
             shapes = [W.shape for W in layers]
             raise ValueError(f"weight matrices must be 2-D (n_in, n_out), got "
                              f"arrays of shapes {shapes}.")

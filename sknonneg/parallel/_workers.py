@@ -166,6 +166,10 @@ def warm_kernels(estimator=None, *, sparse=False):
     >>> counts == kernel_compile_counts()  # the compilations so far, per kernel
     True
     """
+    if not isinstance(sparse, (bool, np.bool_)):
+        # Before: any truthy value ("no") compiled the CSR kernels, where
+        # iter_chunks refuses a shuffle that is not a bool.
+        raise TypeError(f"sparse must be a bool, got {sparse!r}.")
     errors = []
 
     def target():

@@ -87,6 +87,20 @@ def test_expand_monotonic_cst_checks_against_the_fitted_features():
             RampTransformer(3).expand_monotonic_cst(bad)
 
 
+def test_expand_monotonic_cst_explains_the_names_of_unnamed_features():
+    # Before: fitted on a DataFrame with integer column names (which scikit-learn
+    # does not record as feature names), {0: 1} was "names features that are not in
+    # X: ['0']", although X has a column 0, without saying why.
+    frame = pd.DataFrame(np.arange(12.0).reshape(6, 2))
+    ramps = RampTransformer(3).fit(frame)
+    assert not hasattr(ramps, "feature_names_in_")
+    with pytest.raises(ValueError, match=r"not in X: \['0'\].*fitted without "
+                                         r"feature names .*named x0, x1, \.\.\."):
+        ramps.expand_monotonic_cst({0: 1})
+    assert ramps.expand_monotonic_cst({"x0": 1}) == {
+        "x0_ramp0": 1, "x0_ramp1": 1, "x0": 1}
+
+
 def test_distinct_knots_spread_over_a_mostly_zero_column():
     x = np.r_[np.zeros(95), np.arange(1.0, 6.0)][:, None]
     quantile = RampTransformer(n_knots=5, knots="quantile").fit(x).knots_[:, 0]

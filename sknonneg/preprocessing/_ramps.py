@@ -299,9 +299,23 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         if n_in is not None:
             # Fitted: names, or the number of directions, must match what fit saw.
             names = getattr(self, "feature_names_in_", None)
-            names = ([str(n) for n in names] if names is not None
-                     else [f"x{j}" for j in range(n_in)])
-            directions_from_argument(monotonic_cst, names, n_in)
+            if names is not None:
+                directions_from_argument(monotonic_cst, [str(n) for n in names], n_in)
+            else:
+                try:
+                    directions_from_argument(
+                        monotonic_cst, [f"x{j}" for j in range(n_in)], n_in)
+                except ValueError as exc:
+                    if not isinstance(monotonic_cst, dict):
+                        raise
+                    # Before: a DataFrame with integer column names gave "names
+                    # features that are not in X: ['0']", although column 0 is.
+                    raise ValueError(
+                        f"{exc} RampTransformer was fitted without feature names "
+                        "(X had none, or column names that are not all strings, "
+                        "which scikit-learn does not record), so its features are "
+                        "named x0, x1, ... as get_feature_names_out names them: "
+                        "use those names, or pass an array of directions.") from None
         else:  # the layout needs no data: any names expand
             # The given values (np.asarray([True, 0]) holds 1, not True).
             items = (monotonic_cst.items() if isinstance(monotonic_cst, dict)

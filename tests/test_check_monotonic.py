@@ -558,3 +558,27 @@ def test_batch_larger_than_memory_is_a_memory_error(monkeypatch):
                                           r"features .*Use a smaller n_steps"):
         check_monotonic(model, X, [1, 0, 0, 0], n_steps=1000)
     assert check_monotonic(model, X, [1, 0, 0, 0], n_steps=10).is_monotonic
+
+
+def test_wide_sparse_x_is_densified_in_bounded_batches(monkeypatch):
+    # Before: a batch was 65536 rows (grid points x rows) whatever the width, so a
+    # sparse X of 30,000 features was densified 15 GiB at a time. The batch is
+    # bounded in values too (pinned small here so that the test stays small).
+    from sknonneg.inspection import _monotonic
+
+    class Recording(LinearRegression):
+        def predict(self, X):
+            shapes.append(X.shape)
+            return super().predict(X)
+
+    rng = np.random.RandomState(0)
+    X = sp.hstack([rng.uniform(size=(40, 1)),
+                   sp.random(40, 4999, density=0.01, random_state=rng)], format="csr")
+    model = Recording().fit(X, X[:, 0].toarray().ravel())
+    monkeypatch.setattr(_monotonic, "_BATCH_VALUES", 100_000)
+    shapes = []
+    report = check_monotonic(model, X, np.r_[1, np.zeros(4999, dtype=int)])
+    assert report.is_monotonic
+    evaluated = [shape for shape in shapes if shape[0] > 1]
+    assert max(n * d for n, d in evaluated) <= 100_000
+    assert sum(n for n, _ in evaluated) == 40 * 10

@@ -130,17 +130,30 @@ def _half_sum_of_squares(residuals, n):
     return row
 
 
+# numba's NumPy error model: with Python's, every division (the sigmoid's) carries a
+# zero-division check that keeps the loop over outputs scalar. No division here can
+# have a zero divisor (``_sigmoid``'s is at least 1). A function of its own, so that
+# the other losses' rows are compiled exactly as before.
+@njit(**dict(_OPTIONS, error_model="numpy"))
+def _sigmoid_squared_error_rows(start, stop, intercept, y, sample_weight, scale,
+                                logits_out, delta_out):
+    """``_loss_rows`` of ``SIGMOID_SQUARED_ERROR``."""
+    # One scratch row per block of rows (one allocation per call, not per row).
+    residuals = np.empty(logits_out.shape[1], dtype=np.float64)
+    total = 0.0
+    for i in range(start, stop):
+        total += _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
+                                            logits_out, delta_out, residuals)
+    return total
+
+
 # Called, not inlined, once per block of rows: the four rows inlined into each output
 # kernel made numba's compilation of the parallel ones 1.7x longer (a parfor's
 # analyses grow with the size of its loop body); called, they are compiled once per
 # dtype for every output kernel and flavour. A call per row cost 7-17% of
 # ``linear_loss_grad``'s time; one per block costs nothing measurable. Compiled with
 # the kernels' options (``support._OPTIONS``).
-# numba's NumPy error model: with Python's, every division (the sigmoid's) carries a
-# zero-division check that keeps the loops over outputs scalar. No division here can
-# have a zero divisor (``_sigmoid``'s is at least 1, ``_softmax_nll_row`` divides by
-# nothing).
-@njit(**dict(_OPTIONS, error_model="numpy"))
+@njit(**_OPTIONS)
 def _loss_rows(loss, start, stop, intercept, y, sample_weight, scale, logits_out,
                delta_out):
     """Rows ``start:stop`` of the loss with code ``loss`` (see the module docstring);
@@ -155,11 +168,8 @@ def _loss_rows(loss, start, stop, intercept, y, sample_weight, scale, logits_out
             total += _squared_error_row(i, intercept, y, sample_weight, scale,
                                         logits_out, delta_out)
     elif loss == SIGMOID_SQUARED_ERROR:
-        # One scratch row per block of rows (one allocation per call, not per row).
-        residuals = np.empty(logits_out.shape[1], dtype=np.float64)
-        for i in range(start, stop):
-            total += _sigmoid_squared_error_row(i, intercept, y, sample_weight, scale,
-                                                logits_out, delta_out, residuals)
+        total = _sigmoid_squared_error_rows(start, stop, intercept, y, sample_weight,
+                                            scale, logits_out, delta_out)
     else:
         for i in range(start, stop):
             total += _logistic_nll_row(i, intercept, y, sample_weight, scale,

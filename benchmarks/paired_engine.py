@@ -7,10 +7,11 @@ dense path; a fit's seconds per L-BFGS-B iteration, positive and unconstrained) 
 of ``abba_mnist.py`` (one evaluation of the (64, 32) ABBA network and of the signed
 MLP, float32), plus evaluations on Adam-sized batches of 128 rows (where the Python
 cost of an evaluation weighs most) and of the default autoencoder on a batch of 200
-wide sparse rows (its loss over 20,000 outputs), measured through the estimators' hooks (``_build_layout``,
-``_init_theta``, ``_make_objective``) that both commits share. Each process warms
-up (numba compilation is cached on disk) and reports medians of its repeats; the
-report gives, per row, the median over pairs of the ratio B / A.
+wide sparse rows (its loss over 20,000 outputs), measured through the estimators'
+hooks (``_build_layout``, ``_init_theta``, ``_make_objective``) that both commits
+share. Each process warms up (numba compilation is cached on disk) and reports
+medians of its repeats; the report gives, per row, the median over pairs of the
+ratio B / A.
 
 Usage::
 

@@ -245,8 +245,8 @@ def load(file, *, trusted=()):
         fit makes it; another order would give every prediction another label) or
         that differs from its label encoder's, a gain or a target scale
         (``y_scale_``) that is not a finite positive number (either would
-        reverse the output's direction), a ``monotonic_cst_`` that its sign constraints do not keep, an output
-        function (``out_activation_``) or a number of output units other than
+        reverse the output's direction), a ``monotonic_cst_`` that its sign
+        constraints do not keep, an output function (``out_activation_``) or a number of output units other than
         the parameters it was fitted with give (a classifier's ``output``, the
         autoencoder's ``decoder``), or a layout that is not the one the
         parameters it was fitted with build (valid as its parameter constraints

@@ -364,6 +364,9 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     nothing about others. A model monotone by construction (sknonneg's estimators
     with ``monotonic_cst``) shows a largest drop of exactly 0; a model that is
     monotone only on average (an unconstrained network) shows its violations.
+    Every drop it reports is real, but it can only undercount: ``max_drop`` is a
+    lower bound on the largest fall, and a coarse grid (a small ``n_steps``, or a
+    column whose quantiles coincide) can step over a violation entirely.
 
     Examples
     --------

@@ -11,8 +11,8 @@ inside them. This example redoes those pictures with
 * Fig. 2: digits 1, 2 and 6, networks with 10 hidden units; Hinton diagram of
   the output weights, the hidden units' weights as images below their columns,
   and the mean hidden activation per class as bars.
-* Fig. 3: 32 hidden units of an unconstrained and of a positive network trained
-  on all ten digits, next to 32 PCA and 32 NMF components.
+* Fig. 3: 32 of the 48 hidden units of an unconstrained and of a positive
+  network trained on all ten digits, next to 32 PCA and 32 NMF components.
 * Fig. 4: networks on a small built-in synthetic text corpus; every hidden unit
   is labelled with its strongest words (:func:`~sknonneg.inspection.top_features`),
   next to the hidden-to-output Hinton diagram.
@@ -68,14 +68,25 @@ def unconstrained_net(hidden, max_iter, l1=1e-4, l2=1e-4):
 
 def _title(kind, est, X_test, y_test):
     err = 1 - est.score(X_test, y_test)
-    return f"{kind} ({type(est[-1] if hasattr(est, 'steps') else est).__name__}), test error {err:.1%}"
+    name = type(est[-1] if hasattr(est, "steps") else est).__name__
+    return f"{kind} ({name}), test error {err:.1%}"
 
 
 # %%
 # Fig. 2: digits 1, 2 and 6 with 10 hidden units
 # ----------------------------------------------
 # The positive network's output weights are non-negative and sparse: each class
-# listens to a few hidden units, and each hidden unit is a stroke of the digit.
+# listens to three or four hidden units. Each of these units is a sparse set of
+# pixels where its digit has ink and the other two mostly do not (the top bar
+# and bottom row of a 2, the left side and lower loop of a 6), and a class's
+# units are near-copies of one another rather than different parts: in this run
+# units 3, 4 and 8 have the same weights, units 5, 6 and 9 nearly so, and unit 2
+# feeds both the 1s and the 6s. Ten units are more than three classes need, and
+# nothing pushes the network to split a digit among them. The unit images are
+# each scaled to their own largest |w|, so that the shapes show. In the
+# unconstrained network an all-grey image with no output weight is a dead unit:
+# the l1 penalty drove all its input weights to exactly zero (``describe_network``
+# counts them under ``dead``); its bar is the constant activation of its bias.
 def figure2(X, y):
     keep = np.isin(y, [1, 2, 6])
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -91,11 +102,18 @@ def figure2(X, y):
             net, X_te, y_te, order="class", show_images=True, ax=ax,
         )
         disp.ax_.set_title(_title(kind, net, X_te, y_te), pad=10, fontsize="medium")
+        # each unit image on its own scale (as normalize="unit" in Fig. 3): on
+        # the shared scale the positive units are dim grey on black
+        for im in disp.images_display_.images_:
+            w = np.abs(im.get_array())
+            top = w.max() if w.max() > 0 else 1.0
+            im.set_clim(-top if im.get_clim()[0] < 0 else 0.0, top)
         print(f"\nFig. 2, {kind} network\n{describe_network(net)}")
     fig.suptitle(
         "Fig. 2 analogue (digits 1, 2, 6): output weights (white +, black -, "
-        "area ~ |w|),\nhidden weights as images (0 = grey when signed, black "
-        "when non-negative), mean hidden activation per class (bars)",
+        "area ~ |w|),\nhidden weights as images, each scaled to its own largest "
+        "|w| (0 = grey when signed, black when non-negative), mean hidden "
+        "activation per class (bars)",
         fontsize="medium",
     )
     return fig
@@ -109,7 +127,8 @@ fig2 = figure2(X, y)
 # Unconstrained hidden units look like noise; positive ones, like NMF
 # components, are non-negative and sparse, a few pixels each (on 8x8 images these
 # are scattered dots and short pieces rather than the strokes the paper shows on
-# MNIST).
+# MNIST). The two uniform grey tiles in (a) are dead units (all input weights
+# zero, ``dead 2`` in the printed summary), as in Fig. 2.
 def figure3(X, y):
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=0.3, random_state=SEED, stratify=y

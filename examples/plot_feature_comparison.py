@@ -36,6 +36,7 @@ from sklearn.preprocessing import StandardScaler
 from sknonneg import NonNegMLPClassifier
 from sknonneg.inspection import HiddenUnitsDisplay, weight_sparsity
 
+# the networks (max_iter=200) and NMF stop early, on purpose (build time)
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16.0  # non-negative pixels in [0, 1]: the setting in which units are parts
@@ -97,7 +98,9 @@ _ = ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2,
 # components are sparse, a few pixels each (on 8x8 images, scattered dots and
 # short pieces more than whole strokes); the unconstrained units are signed,
 # scattered pixels (most of their weights are exactly zero, see the table), and
-# PCA's components are global, signed patterns.
+# PCA's components are global, signed patterns. A uniform grey tile among the
+# unconstrained units is a dead unit: the l1 penalty drove all its weights to
+# exactly zero (in this run, one unit).
 fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
 for ax, (name, extractor) in zip(axes.ravel(), extractors.items()):
     HiddenUnitsDisplay.from_estimator(extractor, image_shape=(8, 8), ax=ax, n_cols=8,

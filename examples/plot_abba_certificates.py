@@ -32,6 +32,7 @@ from sklearn.model_selection import train_test_split
 
 from sknonneg import ABBAClassifier
 
+# max_iter=200 stops the fits before convergence, on purpose (build time)
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16.0

@@ -50,6 +50,7 @@ models = {
     "PCA": PCA(k, random_state=0),
 }
 with warnings.catch_warnings():
+    # the iteration caps stop all three fits early, on purpose (build time)
     warnings.simplefilter("ignore", ConvergenceWarning)
     for model in models.values():
         model.fit(X)

@@ -27,6 +27,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from sknonneg import NonNegMLPClassifier
 
+# max_iter=40 stops every fit of the search early, on purpose (build time)
 warnings.simplefilter("ignore", ConvergenceWarning)
 cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                        dashboard_address=None)

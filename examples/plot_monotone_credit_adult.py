@@ -44,6 +44,7 @@ from sknonneg.datasets import load_adult
 from sknonneg.inspection import check_monotonic
 from sknonneg.preprocessing import RampTransformer
 
+# max_iter=100 stops both fits before convergence, on purpose (build time)
 warnings.filterwarnings("ignore", message=".*maximum iterations")
 # sknonneg-data: adult.data.gz (read from the data folder, never downloaded)
 X, y = load_adult("train")

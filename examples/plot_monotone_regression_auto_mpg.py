@@ -48,6 +48,7 @@ from sknonneg.datasets import load_auto_mpg
 from sknonneg.inspection import check_monotonic
 from sknonneg.robustness import monotone_certificate
 
+# both networks stop at the default max_iter=200, unconverged (build time)
 warnings.filterwarnings("ignore", message=".*maximum iterations")
 
 # sknonneg-data: autompg.csv.gz (read from the data folder, never downloaded)

@@ -45,6 +45,7 @@ from sknonneg.inspection import (
 
 SEED = 0
 MAX_ITER = 200  # L-BFGS-B iterations
+# MAX_ITER stops every fit before convergence, on purpose (build time)
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16.0

@@ -193,6 +193,7 @@ def out_of_core(X_uint8, y, directory):
 # Run every recipe
 # ----------------
 def main():
+    # the short max_iter of each recipe stops its fits early (run time)
     warnings.simplefilter("ignore", ConvergenceWarning)
     X_int, y = load_digits(return_X_y=True)
     X = X_int / 16.0

@@ -84,7 +84,7 @@ def _title(kind, est, X_test, y_test):
 # units 3, 4 and 8 have the same weights, units 5, 6 and 9 nearly so, and unit 2
 # feeds both the 1s and the 6s. Ten units are more than three classes need, and
 # nothing pushes the network to split a digit among them. The unit images are
-# each scaled to their own largest |w|, so that the shapes show. In the
+# each scaled to their own largest absolute weight, so that the shapes show. In the
 # unconstrained network an all-grey image with no output weight is a dead unit:
 # the l1 penalty drove all its input weights to exactly zero (``describe_network``
 # counts them under ``dead``); its bar is the constant activation of its bias.
@@ -246,7 +246,8 @@ def figure4():
         print(table[table["unit"] == disp.unit_ids[0]].to_string(index=False))
     fig.suptitle(
         "Fig. 4 analogue (synthetic Reuters-like corpus): hidden units labelled by "
-        "their strongest words; Hinton diagram of hidden-to-class weights",
+        "their strongest words;\nHinton diagram of hidden-to-class weights "
+        "(white +, black -, area ~ |w|)",
         fontsize="medium",
     )
     # a little room beyond what the layout computes: the word labels sit beside

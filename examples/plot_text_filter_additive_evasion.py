@@ -29,7 +29,6 @@ it is not there; nothing is downloaded.
 # --------------------
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import roc_auc_score
@@ -58,7 +57,7 @@ print(f"{X_train.shape[0]} training stories, {X_test.shape[0]} test stories, "
 # ---------------------------------
 # ``log1p`` and ``MaxAbsScaler`` are non-decreasing in each count, so they keep the
 # certificate. The first network has every weight non-negative; the second only its
-# output layer.
+# output layer. The full constraint has a price: its test ROC AUC is a little lower.
 
 
 def network(positive):
@@ -121,7 +120,7 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, rate in rates.items():
     ax.plot(budgets, 100 * np.asarray(rate), marker="o", label=name)
 ax.set_xlabel("words added to each flagged story")
-ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole words
+ax.set_xticks([1, 5, 10, 15, 20])  # whole words, both ends of the budget
 ax.set_ylabel("flagged stories let through (%)")
 ax.set_title(f"Additive evasion of a '{TOPIC}' filter (Reuters)")
 ax.legend()

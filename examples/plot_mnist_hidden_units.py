@@ -5,7 +5,7 @@ Hidden units of a positive network on MNIST
 
 The parts a positive network learns on the real MNIST digits (28x28), the data of
 Fig. 3 of Chorowski & Zurada (2015), here on a 5,000-image training subset so that
-the example runs in seconds.
+the example runs in well under a minute.
 
 This example needs ``mnist.npz`` in the data folder
 (:func:`sknonneg.datasets.get_data_home`: the ``SKNONNEG_DATA`` environment variable,
@@ -50,5 +50,7 @@ weight_sparsity(clf)[["n_weights", "fraction_zero", "hoyer"]].round(3)
 # The 32 hidden units with the strongest output weights, each scaled to its own
 # largest weight (zero is black). They are strokes and blobs: parts of digits.
 HiddenUnitsDisplay.from_estimator(clf, units=32, order="output_weight",
-                                  image_shape=(28, 28), n_cols=8, normalize="unit")
+                                  image_shape=(28, 28), n_cols=8, normalize="unit",
+                                  title="32 of 100 hidden units, strongest output "
+                                        "weights first")
 plt.show()

@@ -59,7 +59,8 @@ def grid_search_on_a_cluster(X, y):
     )
     with joblib.parallel_config(backend="dask"):
         search.fit(X, y)
-    print(search.best_params_, round(search.best_score_, 3))
+    print("GridSearchCV, joblib's dask backend:", search.best_params_,
+          round(search.best_score_, 3))
     return search
 
 
@@ -74,7 +75,7 @@ def grid_search_with_dask_ml(X, y):
         cv=3,
     )
     search.fit(X, y)                  # on the cluster of the current Client
-    print(search.best_params_, round(search.best_score_, 3))
+    print("dask-ml GridSearchCV:", search.best_params_, round(search.best_score_, 3))
     return search
 
 
@@ -108,7 +109,8 @@ def incremental_with_dask_ml(X, y):
                       shuffle_blocks=False)
     inc.fit(X_da, y_da, classes=np.unique(y))
     proba = inc.predict_proba(X_da)               # a lazy dask array
-    print("Incremental:", inc.score(X_da, y_da), proba.shape)
+    print("Incremental: training accuracy", round(float(inc.score(X_da, y_da)), 3),
+          proba.shape)
     return inc.estimator_
 
 
@@ -124,7 +126,7 @@ def incremental_with_dask_only(X, y):
                             random_state=0),
         X_da, y_da, classes=np.unique(y))
     y_pred = predict_blocks(clf, X_da).compute()
-    print("fit_dask_blocks:", np.mean(y_pred == y))
+    print("fit_dask_blocks: training accuracy", round(float(np.mean(y_pred == y)), 3))
     return clf
 
 
@@ -185,7 +187,8 @@ def out_of_core(X_uint8, y, directory):
     partial_fit_chunks(clf, X_mm, y_mm, classes=np.arange(10), chunk_size=chunk_size,
                        n_epochs=n_epochs, shuffle=True, random_state=0,
                        transform=lambda chunk: chunk / 16.0)
-    print("out of core:", clf.score(X_mm[:500] / 16.0, y_mm[:500]))
+    print("out of core: training accuracy on its first 500 rows",
+          round(clf.score(X_mm[:500] / 16.0, y_mm[:500]), 3))
     return clf
 
 

@@ -273,6 +273,9 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "expected_failing_examples": _examples_missing_data(),
     "image_scrapers": ("gallery_scraper.tight_matplotlib_scraper",),
+    # A 2x copy of every figure for high-density screens: the wide multi-panel
+    # figures are shown shrunk to the column, and at 1x their labels blur.
+    "image_srcset": ["2x"],
     "show_memory": False,
     "doc_module": ("sknonneg",),
     "backreferences_dir": "gen_modules/backreferences",

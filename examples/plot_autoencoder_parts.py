@@ -61,7 +61,9 @@ with warnings.catch_warnings():
 # (``nonneg="penalty"``, a weak ``nonneg_penalty=3e-3``) instead of forbidding
 # them, so some of its parts have negative pixels (printed at the end): the
 # display then draws them, as PCA's signed components, grey-centred (grey is
-# zero, darker is negative). Each part is scaled to its own largest weight
+# zero, darker is negative). Its negative weights are tiny, though (in this run
+# at most 4% of the largest weight of their part), so no pixel of that panel is
+# visibly darker than grey. Each part is scaled to its own largest weight
 # (``normalize="unit"``): NMF's parts differ in magnitude by orders, and on one
 # shared scale most of them would show as black.
 fig = plt.figure(figsize=(10, 3.3))

@@ -80,7 +80,8 @@ results.round(3)
 # positive network's hidden units are as good features as the unconstrained ones
 # (its own softmax output loses a little). Its first-layer weights are all
 # non-negative and mostly exactly zero, as NMF's are; PCA's and the unconstrained
-# network's are signed.
+# network's are signed. The axis starts at 0.85, and the test set has 540 images:
+# a gap of one percentage point is about 5 images.
 fig, ax = plt.subplots(figsize=(6.5, 3.6), layout="constrained")
 results[["logistic regression on the features", "network's own prediction"]].plot.barh(
     ax=ax, xlim=(0.85, 1.0))

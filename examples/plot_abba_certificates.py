@@ -71,7 +71,9 @@ pd.DataFrame(rows).set_index("lipschitz_max").round(3)
 # The attack pushes each test image along the gradient of its margin (the logit of the
 # predicted class minus the largest other logit), in normalised L2 steps, until the
 # prediction changes. Gradients are taken by central finite differences of
-# ``decision_function``, so the attack needs nothing but the public API.
+# ``decision_function``, so the attack needs nothing but the public API. The
+# distance it finds is an upper bound on that of the nearest adversarial example,
+# and close to a multiple of its step of 0.02 (the horizontal bands of the plot).
 clf = nets[10.0]
 
 

@@ -155,8 +155,9 @@ def figure3(X, y):
         )
         ax.title.set_fontsize("medium")
     fig.suptitle(
-        "Fig. 3 analogue (8x8 digits): weights of 32 of 48 hidden units, each "
-        "scaled to its own largest |w|; signed: 0 = grey, non-negative: 0 = black",
+        "Fig. 3 analogue (8x8 digits): weights of 32 of 48 hidden units and 32 "
+        "components,\neach scaled to its own largest |w|; signed: 0 = grey, "
+        "non-negative: 0 = black",
         fontsize="medium",
     )
     for name, est in [("unconstrained", unc), ("positive", pos), ("PCA", pca), ("NMF", nmf)]:

@@ -1075,13 +1075,15 @@ def test_integers_that_float64_does_not_hold_are_refused(container):
     clf.intercept_[:] = [0.5]
     frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1].astype(float)})
     X_in = {"array": X, "sparse": sp.csr_matrix(X), "frame": frame}[container]
-    with pytest.raises(ValueError, match=r"integer values of magnitude up to "
-                                         r"1152921504606846977, above 2\*\*53"):
+    with pytest.raises(ValueError, match=r"reach a magnitude of "
+                                         r"1152921504606846980 \(raised by the "
+                                         r"budget, 3\), above 2\*\*53"):
         additive_evasion_attack(clf, X_in, budget=3)
-    # 2**53 itself is exact, and a fractional step returns float64.
-    X[0, 0] = 2 ** 53
+    # 2**53 - 3 raised by the budget of 3 is still exact, and a fractional step
+    # returns float64.
+    X[0, 0] = 2 ** 53 - 3
     res = additive_evasion_attack(clf, X, budget=3)
-    assert np.all(res.X_adv_ >= X) and res.X_adv_[0, 0] == 2 ** 53
+    assert np.all(res.X_adv_ >= X) and res.X_adv_[0, 0] == 2 ** 53 - 3
     np.testing.assert_array_equal(res.cost_, (res.X_adv_ - X).sum(axis=1))
     X[0, 0] = 2 ** 60 + 1
     assert additive_evasion_attack(clf, X, budget=3, step=0.5).X_adv_.dtype == float
@@ -1745,3 +1747,33 @@ def test_unscorable_or_unfitted_models_get_clear_errors():
     pipe.steps[0] = ("standardscaler", StandardScaler())
     with pytest.raises(NotFittedError, match="StandardScaler"):
         monotone_certificate(pipe)
+
+
+def test_absorbed_steps_warn_for_a_model_without_gradient():
+    # Before: the greedy search dropped candidates that rounding absorbs, so a
+    # model without an input gradient reported 0% evaded with no warning at all.
+    from sklearn.naive_bayes import GaussianNB
+
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(1e17, 1e15, 200), rng.normal(0, 1, 200)]
+    y = (X[:, 0] < 1e17).astype(int)
+    nb = GaussianNB().fit(X, y)
+    with pytest.warns(UserWarning, match="too small to change"):
+        result = additive_evasion_attack(nb, X, budget=50, step=1.0, features=[0])
+    assert result.attacked_.sum() > 0 and result.success_rate_ == 0
+    assert np.array_equal(result.X_adv_, X)
+
+
+def test_integers_raised_past_2_53_by_the_budget_are_refused():
+    # Before: only X was checked; 2**53 - 1 raised twice by 3 came back as
+    # 2**53 + 4 (an increase of 5).
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[2**53 - 1, 0], [0, 0], [5, 0]], dtype=np.int64)
+    clf = LogisticRegression().fit(X / 1e18, [1, 0, 1])
+    with pytest.raises(ValueError, match="raised by the budget"):
+        additive_evasion_attack(clf, X, budget=6, step=3, features=[0],
+                                method="gradient")
+    # Within 2**53 after the budget: attacked.
+    additive_evasion_attack(clf, X - 10, budget=6, step=3, features=[0],
+                            method="gradient")

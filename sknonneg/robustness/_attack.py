@@ -579,8 +579,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         value whose unit in the last place is at least ``2 * step``) is never made nor
         counted. With integer or boolean ``X`` and an integral ``step`` (counts,
         presence flags) the perturbed samples stay integers (and keep ``X``'s
-        integer or boolean dtype); their values must then be at most ``2**53`` in
-        magnitude, which float64, the dtype of the search, holds exactly.
+        integer or boolean dtype); their values, raised by up to ``budget``, must
+        then be at most ``2**53`` in magnitude, which float64, the dtype of the
+        search, holds exactly.
     method : {"greedy", "gradient"}, default="greedy"
         ``"greedy"``: each round, scores every candidate move with the model (in
         batches) and makes the one that lowers the target's margin most; stops a

@@ -183,7 +183,7 @@ def test_abba_on_inputs_of_tiny_scale_keeps_its_logits(dtype, sparse, activation
     caps a layer's penalty, so the fit stays near the class-prior model the L2
     penalty asks for, and the input scale is reported."""
     from sknonneg.exceptions import InputScaleWarning
-    from sknonneg.neural_network._abba import _MAX_INIT_L2
+    from sknonneg._engine.init import ABBA_MAX_INIT_L2 as _MAX_INIT_L2
 
     rng = np.random.default_rng(0)
     Xt = rng.normal(size=(60, 4)) * 1e-9

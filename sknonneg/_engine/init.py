@@ -37,11 +37,21 @@ import scipy.sparse as sp
 
 from .._validation import has_spread
 
-__all__ = ["MAX_INIT_CORR", "init_rows", "nonneg_density", "scale_to_spread",
-           "signed_draw", "spread_scale"]
+__all__ = ["MAX_INIT_CORR", "abba_init", "init_rows", "nonneg_density",
+           "scale_to_spread", "signed_draw", "spread_scale"]
 
 # Largest correlation between two units of a sign-constrained layer at the start.
 MAX_INIT_CORR = 0.2
+
+# ABBA layers (``abba_init``; Notes of ``ABBAClassifier``): standard deviation of
+# each unit's pre-activation over the subsample, for hidden units and logits.
+ABBA_HIDDEN_INIT_STD = 1.0
+ABBA_OUTPUT_INIT_STD = 1.0
+# Standard deviation of the random offsets of b_u and b_v at initialisation, in units
+# of the pre-activation's standard deviation.
+ABBA_SYMMETRY_BREAK = 0.5
+# Largest L2 penalty of a layer at initialisation.
+ABBA_MAX_INIT_L2 = 1e3
 
 
 def init_rows(X, sample_weight, rng, max_rows, *, uniform_draw=False):
@@ -221,3 +231,105 @@ def scale_to_spread(inputs, coef, weights, target, *, spread="relative"):
     # "relative": a unit without spread (beyond rounding noise) is centred too.
     centred = np.isfinite(mean) if relative else usable
     return np.where(centred, -mean * scale, 0.0)
+
+
+def _variance(weights, values):
+    """Weighted variance of each column of ``values`` (``weights`` summing to 1)."""
+    return weights @ (values - weights @ values) ** 2
+
+
+def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None):
+    """Initial blocks ``A, B >= 0`` and biases ``b_u, b_v`` of a network of ABBA layers.
+
+    Each layer starts as a signed uniform draw ``W`` split into ``A = max(W, 0)``,
+    ``B = max(-W, 0)``, every unit rescaled to unit spread over ``inputs`` (rows of
+    ``weights``) and centred; the hidden units' biases are then offset at random by
+    ``ABBA_SYMMETRY_BREAK`` times their spread, so the two halves of each layer
+    start different (a symmetric start stays symmetric under gradient steps: Notes
+    of ``ABBAClassifier``). A layer whose L2 penalty at unit spread exceeds
+    ``ABBA_MAX_INIT_L2`` is scaled down to that penalty.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Half-widths ``[n_features, N_1, ..., n_outputs]``.
+    inputs : ndarray or sparse matrix of shape (n_rows, n_features)
+        The initialisation subsample (``init_rows``).
+    weights : ndarray of shape (n_rows,)
+        Row weights summing to 1.
+    rng : numpy.random.RandomState
+    activate : callable
+        The hidden activation, elementwise.
+    l2 : sequence of float
+        Each layer's L2 penalty.
+    cap : LipschitzCap or None
+        The network is evaluated with its blocks scaled by ``cap.factor``; the biases
+        are centred for the scaled network.
+
+    Returns
+    -------
+    coefs_a, coefs_b, intercepts_u, intercepts_v : lists of ndarray
+    """
+    x, z = inputs, -inputs  # the two halves of the current layer
+    n_layers = len(sizes) - 1
+    coefs_a, coefs_b = [], []
+    for i in range(n_layers):
+        w = rng.uniform(-1.0, 1.0, size=(sizes[i], sizes[i + 1]))
+        # In place: a wide first layer gets two copies (A, B), not five.
+        a = np.maximum(w, 0.0)
+        b = np.maximum(np.negative(w, out=w), 0.0, out=w)
+        u, v = np.asarray(x @ a + z @ b), np.asarray(x @ b + z @ a)
+        if i == n_layers - 1:
+            std = np.sqrt(_variance(weights, (u - v) / 2))
+            spread = has_spread(std, weights @ (((u - v) / 2) ** 2))
+            target = ABBA_OUTPUT_INIT_STD
+        else:
+            std = np.sqrt((_variance(weights, u) + _variance(weights, v)) / 2)
+            spread = has_spread(std, (weights @ u ** 2 + weights @ v ** 2) / 2)
+            target = ABBA_HIDDEN_INIT_STD
+        scale = spread_scale(std, spread, target, sizes[i])
+        # Unit spread on inputs of tiny scale needs huge weights (1e9 on a feature of
+        # scale 1e-9), whose L2 penalty (1e13 at l2=1e-5) would swamp the data term:
+        # L-BFGS-B's first steps from there sent the logits to 1e5-1e12. Compared as
+        # norm > ABBA_MAX_INIT_L2 / l2: the product of an extreme l2 (1e150) and the
+        # norm overflowed.
+        norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
+                     + np.einsum("ij,ij,j->", b, b, scale ** 2))
+        room = ABBA_MAX_INIT_L2 / l2[i] if l2[i] > 0 else np.inf
+        if norm > room:
+            scale = scale * np.sqrt(room / norm)
+        a *= scale
+        b *= scale
+        coefs_a.append(a)
+        coefs_b.append(b)
+        if i < n_layers - 1:
+            u, v = u * scale, v * scale
+            x = activate(u - weights @ u)
+            z = activate(v - weights @ v)
+    c = 1.0 if cap is None else cap.factor(coefs_a, coefs_b)
+    icpt_u, icpt_v = _abba_centred_intercepts(coefs_a, coefs_b, c, inputs, weights,
+                                              rng, activate)
+    return coefs_a, coefs_b, icpt_u, icpt_v
+
+
+def _abba_centred_intercepts(coefs_a, coefs_b, c, inputs, weights, rng, activate):
+    """Biases that centre every unit of the network with blocks ``c A, c B`` on
+    ``inputs`` (rows of ``weights``); hidden ones then offset at random by
+    ``ABBA_SYMMETRY_BREAK`` times the unit's spread."""
+    x, z = inputs, -inputs
+    icpt_u, icpt_v = [], []
+    last = len(coefs_a) - 1
+    for i, (a, b) in enumerate(zip(coefs_a, coefs_b)):
+        u, v = c * (x @ a + z @ b), c * (x @ b + z @ a)
+        if i == last:
+            shift = -(weights @ ((u - v) / 2))
+            icpt_u.append(shift)
+            icpt_v.append(-shift)
+            break
+        spread = np.sqrt((_variance(weights, u) + _variance(weights, v)) / 2)
+        bu = -(weights @ u) + spread * rng.normal(0.0, ABBA_SYMMETRY_BREAK, a.shape[1])
+        bv = -(weights @ v) + spread * rng.normal(0.0, ABBA_SYMMETRY_BREAK, a.shape[1])
+        icpt_u.append(bu)
+        icpt_v.append(bv)
+        x, z = activate(u + bu), activate(v + bv)
+    return icpt_u, icpt_v

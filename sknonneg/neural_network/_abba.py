@@ -12,29 +12,15 @@ from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
 from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
 from .._lipschitz import abba_bounds, abba_rounding_layers
-from .._validation import check_finite_output, has_spread
-from .._engine.init import init_rows, spread_scale
+from .._validation import check_finite_output
+from .._engine.init import abba_init, init_rows
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import warn_input_scale
 
 __all__ = ["ABBAClassifier"]
 
-# Data-dependent initialisation (see Notes of the class): standard deviation of each
-# unit's pre-activation over a subsample, for hidden units and logits.
-_HIDDEN_INIT_STD = 1.0
-_OUTPUT_INIT_STD = 1.0
+# Rows of the subsample the data-dependent initialisation (``abba_init``) reads.
 _INIT_SAMPLES = 2000
-
-# Standard deviation of the random offsets of b_u and b_v at initialisation, in units
-# of the pre-activation's standard deviation (see Notes of the class).
-_SYMMETRY_BREAK = 0.5
-# Largest L2 penalty of a layer at initialisation (see Notes of the class).
-_MAX_INIT_L2 = 1e3
-
-
-def _variance(weights, values):
-    """Weighted variance of each column of ``values`` (``weights`` summing to 1)."""
-    return weights @ (values - weights @ values) ** 2
 
 
 @fill_doc
@@ -306,80 +292,14 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         # Weighted statistics (``init_rows``): integer weights start as repeated
-        # rows, zero weights as removed ones.
-        sizes = layout.layer_sizes
+        # rows, zero weights as removed ones. The draw and its scaling: abba_init.
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES,
                                     uniform_draw=True)
         warn_input_scale(inputs, weights, self.__class__.__name__)
-        # Signed weights, each unit rescaled to unit spread over the subsample.
-        x, z = inputs, -inputs  # the two halves of the current layer
-        coefs_a, coefs_b = [], []
-        l2 = self._per_layer(self.l2, "l2", layout.n_layers)
-        for i in range(layout.n_layers):
-            w = rng.uniform(-1.0, 1.0, size=(sizes[i], sizes[i + 1]))
-            # In place: a wide first layer gets two copies (A, B), not five.
-            a = np.maximum(w, 0.0)
-            b = np.maximum(np.negative(w, out=w), 0.0, out=w)
-            u, v = np.asarray(x @ a + z @ b), np.asarray(x @ b + z @ a)
-            if i == layout.n_layers - 1:
-                std = np.sqrt(_variance(weights, (u - v) / 2))
-                spread = has_spread(std, weights @ (((u - v) / 2) ** 2))
-                target = _OUTPUT_INIT_STD
-            else:
-                std = np.sqrt((_variance(weights, u) + _variance(weights, v)) / 2)
-                spread = has_spread(std, (weights @ u ** 2 + weights @ v ** 2) / 2)
-                target = _HIDDEN_INIT_STD
-            scale = spread_scale(std, spread, target, sizes[i])
-            # Unit spread on inputs of tiny scale needs huge weights (1e9 on a
-            # feature of scale 1e-9), whose L2 penalty (1e13 at l2=1e-5) would
-            # swamp the data term: L-BFGS-B's first steps from there sent the
-            # logits to 1e5-1e12. The layer is scaled down until its penalty is
-            # _MAX_INIT_L2 at most (Notes).
-            # Compared as norm > _MAX_INIT_L2 / l2: the product of an extreme l2
-            # (1e150) and the norm overflowed.
-            norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
-                         + np.einsum("ij,ij,j->", b, b, scale ** 2))
-            room = _MAX_INIT_L2 / l2[i] if l2[i] > 0 else np.inf
-            if norm > room:
-                scale = scale * np.sqrt(room / norm)
-            a *= scale
-            b *= scale
-            coefs_a.append(a)
-            coefs_b.append(b)
-            if i < layout.n_layers - 1:
-                u, v = u * scale, v * scale
-                x = self._activate(u - weights @ u)
-                z = self._activate(v - weights @ v)
-        # The network is evaluated with its blocks scaled by c (lipschitz_max): centre
-        # the biases for the scaled network, so no unit starts off-centre.
-        c = 1.0
-        if self.lipschitz_max is not None:
-            c = LipschitzCap(self.lipschitz_max).factor(coefs_a, coefs_b)
-        icpt_u, icpt_v = self._centred_intercepts(coefs_a, coefs_b, c, inputs, weights,
-                                                  rng)
-        return layout.pack(coefs_a, coefs_b, icpt_u, icpt_v)
-
-    def _centred_intercepts(self, coefs_a, coefs_b, c, inputs, weights, rng):
-        """Biases that centre every unit of the network with blocks ``c A, c B`` on
-        ``inputs`` (rows of ``weights``); hidden ones then offset at random (Notes:
-        breaking the symmetry), by ``_SYMMETRY_BREAK`` times the unit's spread."""
-        x, z = inputs, -inputs
-        icpt_u, icpt_v = [], []
-        last = len(coefs_a) - 1
-        for i, (a, b) in enumerate(zip(coefs_a, coefs_b)):
-            u, v = c * (x @ a + z @ b), c * (x @ b + z @ a)
-            if i == last:
-                shift = -(weights @ ((u - v) / 2))
-                icpt_u.append(shift)
-                icpt_v.append(-shift)
-                break
-            spread = np.sqrt((_variance(weights, u) + _variance(weights, v)) / 2)
-            bu = -(weights @ u) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
-            bv = -(weights @ v) + spread * rng.normal(0.0, _SYMMETRY_BREAK, a.shape[1])
-            icpt_u.append(bu)
-            icpt_v.append(bv)
-            x, z = self._activate(u + bu), self._activate(v + bv)
-        return icpt_u, icpt_v
+        cap = None if self.lipschitz_max is None else LipschitzCap(self.lipschitz_max)
+        return layout.pack(*abba_init(
+            layout.layer_sizes, inputs, weights, rng, self._activate,
+            self._per_layer(self.l2, "l2", layout.n_layers), cap))
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         cap = None if self.lipschitz_max is None else LipschitzCap(self.lipschitz_max)

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from .._validation import has_spread
 
-__all__ = ["MAX_INIT_CORR", "abba_init", "init_rows", "nonneg_density",
+__all__ = ["MAX_INIT_CORR", "abba_init", "dense_init", "init_rows", "nonneg_density",
            "scale_to_spread", "signed_draw", "spread_scale"]
 
 # Largest correlation between two units of a sign-constrained layer at the start.
@@ -231,6 +231,70 @@ def scale_to_spread(inputs, coef, weights, target, *, spread="relative"):
     # "relative": a unit without spread (beyond rounding noise) is centred too.
     centred = np.isfinite(mean) if relative else usable
     return np.where(centred, -mean * scale, 0.0)
+
+
+def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
+               free_hidden_std, output_std, sparse_draw, fixed=((), ())):
+    """Initial weights and biases of a network of sign-constrained dense layers.
+
+    Layer by layer over ``inputs`` (rows of ``weights``): a draw of each weight's sign
+    (``signed_draw``; with ``sparse_draw``, at the density ``nonneg_density`` picks so
+    that non-negative units do not start as one function of the input), entries that
+    bounds hold at 0 set to 0, then every unit scaled to a set spread of its
+    pre-activation and centred (``scale_to_spread``), and the layer's activations fed
+    to the next.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+        Of dense layers (``layer_sizes``, ``coef_signs``, ``network``).
+    inputs : ndarray or sparse matrix of shape (n_rows, n_features)
+        The initialisation subsample (``init_rows``).
+    weights : ndarray of shape (n_rows,)
+        Row weights summing to 1.
+    rng : numpy.random.RandomState
+    activate : callable
+        The hidden activation, elementwise (with its gain).
+    nonneg_hidden_std, free_hidden_std, output_std : float
+        Target spread of a unit's pre-activation in a hidden layer whose weights are
+        all >= 0, in any other hidden layer, and in the output layer.
+    sparse_draw : bool
+        Draw sign-constrained weights sparse (``nonneg_density``); else dense.
+    fixed : (list of ndarray, list of ndarray)
+        Weights and biases of the first layers, kept as given (a pre-trained stack).
+
+    Returns
+    -------
+    coefs, intercepts : lists of ndarray
+    """
+    sizes = layout.layer_sizes
+    fixed_coefs, fixed_intercepts = fixed
+    coefs, intercepts = [], []
+    for i in range(layout.n_layers):
+        if i < len(fixed_coefs):
+            coef, intercept = fixed_coefs[i], fixed_intercepts[i]
+            coefs.append(coef)
+            intercepts.append(intercept)
+            inputs = activate(inputs @ coef + intercept)
+            continue
+        signs = layout.coef_signs[i]
+        density = nonneg_density(inputs, weights, signs) if sparse_draw else 1.0
+        coef = signed_draw(signs, sizes[i + 1], density, rng)  # dense: in place
+        zeros = getattr(layout.network[i], "zeros", None)
+        if zeros is not None:
+            coef[zeros] = 0.0  # entries held at 0 by their bounds
+        if i == layout.n_layers - 1:
+            target = output_std
+        elif np.all(signs > 0):
+            target = nonneg_hidden_std
+        else:
+            target = free_hidden_std
+        intercept = scale_to_spread(inputs, coef, weights, target)
+        coefs.append(coef)
+        intercepts.append(intercept)
+        if i < layout.n_layers - 1:
+            inputs = activate(inputs @ coef + intercept)
+    return coefs, intercepts
 
 
 def _variance(weights, values):

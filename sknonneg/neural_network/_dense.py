@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import InvalidParameterError
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
-from .._engine.init import init_rows, nonneg_density, scale_to_spread, signed_draw
+from .._engine.init import dense_init, init_rows
 from .._engine.layers import dense_activation_function
 from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
 from .._validation import check_finite_output, check_network_fits_in_memory
@@ -175,48 +175,26 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             for i in range(n_layers)])
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
-        sizes = layout.layer_sizes
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
         warn_input_scale(inputs, weights, self.__class__.__name__)
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         activate = dense_activation_function(layout.network[0].activation, gain0)
         nonneg_hidden_std, output_std = _INIT_STD[self._output_type()]
-        coefs, intercepts = [], []
         # A pre-trained stack: NonNegMLPClassifier.from_autoencoders sets
-        # ``_pretrained``, and the classifier checks it (``_check_pretrained``).
-        fixed_coefs, fixed_intercepts = getattr(self, "_pretrained", ((), ()))
-        if fixed_coefs:
+        # ``_pretrained`` (its first layers start as they were fitted), and the
+        # classifier checks it (``_check_pretrained``).
+        fixed = getattr(self, "_pretrained", ((), ()))
+        if fixed[0]:
             self._check_pretrained(layout)
-        for i in range(layout.n_layers):
-            if i < len(fixed_coefs):
-                # Pre-trained layers (``from_autoencoders``) start as they were fitted.
-                coef, intercept = fixed_coefs[i], fixed_intercepts[i]
-                coefs.append(coef)
-                intercepts.append(intercept)
-                inputs = activate(inputs @ coef + intercept)
-                continue
-            signs = layout.coef_signs[i]
-            # Independent logistic outputs cannot cancel what all hidden units share;
-            # a softmax compares its logits and keeps the dense draw (Notes of
-            # NonNegMLPClassifier).
-            density = (nonneg_density(inputs, weights, signs)
-                       if self._output_type() == "logistic" else 1.0)
-            coef = signed_draw(signs, sizes[i + 1], density, rng)  # dense: in place
-            zeros = getattr(layout.network[i], "zeros", None)
-            if zeros is not None:
-                coef[zeros] = 0.0  # entries held at 0 by their bounds
-            if i == layout.n_layers - 1:
-                target = output_std
-            elif np.all(layout.coef_signs[i] > 0):
-                target = nonneg_hidden_std
-            else:
-                target = _FREE_HIDDEN_INIT_STD
-            intercept = scale_to_spread(inputs, coef, weights, target)
-            coefs.append(coef)
-            intercepts.append(intercept)
-            if i < layout.n_layers - 1:
-                inputs = activate(inputs @ coef + intercept)
+        # Independent logistic outputs cannot cancel what all hidden units share; a
+        # softmax compares its logits and keeps the dense draw (Notes of
+        # NonNegMLPClassifier).
+        coefs, intercepts = dense_init(
+            layout, inputs, weights, rng, activate,
+            nonneg_hidden_std=nonneg_hidden_std,
+            free_hidden_std=_FREE_HIDDEN_INIT_STD, output_std=output_std,
+            sparse_draw=self._output_type() == "logistic", fixed=fixed)
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):

@@ -97,7 +97,9 @@ def figure2(X, y):
         "unconstrained": unconstrained_net(10, MAX_ITER).fit(X_tr, y_tr),
         "positive": positive_net(10, MAX_ITER).fit(X_tr, y_tr),
     }
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained")
+    # one network above the other, so that the figure keeps a legible size in
+    # the page's column
+    fig, axes = plt.subplots(2, 1, figsize=(7.5, 10.5), layout="constrained")
     for ax, (kind, net) in zip(axes, nets.items()):
         disp = OutputWeightsDisplay.from_estimator(
             net, X_te, y_te, order="class", show_images=True, ax=ax,
@@ -113,7 +115,7 @@ def figure2(X, y):
     fig.suptitle(
         "Fig. 2 analogue (digits 1, 2, 6): output weights (white +, black -, "
         "area ~ |w|),\nhidden weights as images, each scaled to its own largest "
-        "|w| (0 = grey when signed, black when non-negative), mean hidden "
+        "|w|\n(0 = grey when signed, black when non-negative),\nmean hidden "
         "activation per class (bars)",
         fontsize="medium",
     )
@@ -217,7 +219,9 @@ def figure4():
         "unconstrained": make_pipeline(CountVectorizer(), unconstrained_net(8, MAX_ITER)),
         "positive": make_pipeline(CountVectorizer(), positive_net(8, MAX_ITER)),
     }
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), layout="constrained")
+    # one network above the other: side by side, the word labels are too small
+    # to read in the page's column
+    fig, axes = plt.subplots(2, 1, figsize=(7.5, 11), layout="constrained")
     for ax, (kind, pipe) in zip(axes, nets.items()):
         pipe.fit(d_tr, y_tr)
         # the paper's word lists: the six strongest words per hidden unit, with
@@ -246,7 +250,7 @@ def figure4():
         print(f"\nFig. 4, {kind} network\n{describe_network(pipe)}")
         print(table[table["unit"] == disp.unit_ids[0]].to_string(index=False))
     fig.suptitle(
-        "Fig. 4 analogue (synthetic Reuters-like corpus): hidden units labelled by "
+        "Fig. 4 analogue (synthetic Reuters-like corpus):\nhidden units labelled by "
         "their strongest words;\nHinton diagram of hidden-to-class weights "
         "(white +, black -, area ~ |w|)",
         fontsize="medium",

@@ -23,6 +23,8 @@ import pathlib
 import sys
 import warnings
 
+from docutils import nodes
+
 DOC = pathlib.Path(__file__).resolve().parent
 ROOT = DOC.parent
 sys.path.insert(0, str(ROOT))
@@ -126,9 +128,12 @@ write_api_pages()
 
 # -- Benchmark results: the files the pages cite ------------------------------------------
 # The pages cite measurements by their file in benchmarks/results/ (as
-# `benchmarks/results/name.md`, or as a link to results/name.md). Every such file (a
-# pattern like name*.md matches several) gets a thin page in doc/results/ that includes
-# it, so the results stay single-sourced there and a new citation needs no edit here.
+# `benchmarks/results/name.md`, or as a link to results/name.md); so do the
+# docstrings (and ``#:`` comments of constants) that the API reference renders. Every
+# such file (a pattern like name*.md matches several) gets a thin page in doc/results/
+# that includes it, so the results stay single-sourced there and a new citation needs
+# no edit here. A citation written as code, ``benchmarks/results/name.md``, becomes a
+# link to that page at build time (_link_results_citations below).
 # doc/results/ is written at build time (git-ignored), like doc/api/.
 RESULTS = ROOT / "benchmarks" / "results"
 # Shown as recorded (preformatted): word lists, one line per component, that Markdown
@@ -147,6 +152,30 @@ def _citing_sources():
     return pages + examples
 
 
+def _api_text():
+    """The text of the API reference: the public modules' docstrings, their classes'
+    and functions' (with the public methods and properties of each class) and their
+    constants' ``#:`` comments."""
+    import importlib
+    import inspect
+
+    from public_api import public_methods
+
+    texts = []
+    for module_name in public_modules():
+        module = importlib.import_module(module_name)
+        texts.append(module.__doc__ or "")
+        classes, functions, data = public_names(module_name)
+        for name in classes + functions:
+            obj = getattr(module, name)
+            texts.append(inspect.getdoc(obj) or "")
+            for member in public_methods(obj) if inspect.isclass(obj) else []:
+                texts.append(inspect.getdoc(getattr(obj, member)) or "")
+        for name in data:
+            texts += data_doc(module_name, name)
+    return "\n".join(texts)
+
+
 def _docname(path):
     """Sphinx's name of the page that a source becomes (an example's gallery page)."""
     if path.suffix == ".py":
@@ -157,12 +186,15 @@ def _docname(path):
 def cited_results():
     """{results file stem: [docnames of the pages that cite it]}, sorted by stem."""
     cited = {}
-    for source in _citing_sources():
-        for match in re.finditer(r"results/([\w*-]+)", source.read_text(encoding="utf-8")):
+    # the API reference's pages are cited from as a whole, by its index
+    texts = [(_docname(source), source.read_text(encoding="utf-8"))
+             for source in _citing_sources()] + [("api/index", _api_text())]
+    for docname, text in texts:
+        for match in re.finditer(r"results/([\w*-]+)", text):
             for path in sorted(RESULTS.glob(f"{match.group(1)}.md")):
                 pages = cited.setdefault(path.stem, [])
-                if _docname(source) not in pages:
-                    pages.append(_docname(source))
+                if docname not in pages:
+                    pages.append(docname)
     return dict(sorted(cited.items()))
 
 
@@ -175,7 +207,7 @@ def _results_title(path):
 
 
 def write_results_pages(directory=DOC / "results"):
-    """Write one page per cited results file, and their index."""
+    """Write one page per cited results file, and their index; return the files' stems."""
     cited = cited_results()
     directory.mkdir(exist_ok=True)
     for stale in set(directory.glob("*.md")) - {directory / f"{stem}.md"
@@ -203,9 +235,10 @@ def write_results_pages(directory=DOC / "results"):
         "repository's `benchmarks/results/` that a page cites, rendered from the file as",
         "the benchmark script wrote it.", "",
         *rows, "", "```{toctree}", ":hidden:", "", *cited, "```", ""]))
+    return set(cited)
 
 
-write_results_pages()
+RESULTS_PAGES = write_results_pages()
 
 autosummary_generate = True
 autosummary_imported_members = True
@@ -235,8 +268,32 @@ def _quote_attribute_names(app, what, name, obj, options, lines):
         lines[i] = re.sub(r"\((\w+_),\)", r"(``\1``,)", line)
 
 
+_RESULTS_CITATION = re.compile(r"benchmarks/results/([\w-]+)\.md")
+
+
+def _link_results_citations(app, doctree, docname):
+    """Link a results file cited as code (``benchmarks/results/name.md``) to its page.
+
+    Docstrings and ``#:`` comments cite the files that way (reST in the package
+    cannot link to a page of the site), and so do some pages; a citation already in a
+    link, a code block and a file without a page in doc/results/ are left as they are.
+    """
+    if docname.startswith("results/"):
+        return
+    for literal in list(doctree.findall(nodes.literal)):
+        match = _RESULTS_CITATION.fullmatch(literal.astext())
+        if (not match or match.group(1) not in RESULTS_PAGES
+                or isinstance(literal.parent, nodes.reference)):
+            continue
+        link = nodes.reference("", "", internal=True, refuri=app.builder.get_relative_uri(
+            docname, f"results/{match.group(1)}"))
+        literal.parent.replace(literal, link)
+        link.append(literal)
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _quote_attribute_names)
+    app.connect("doctree-resolved", _link_results_citations)
 
 
 def _examples_missing_data(examples=ROOT / "examples"):

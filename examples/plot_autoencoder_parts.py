@@ -61,9 +61,9 @@ with warnings.catch_warnings():
 # (``nonneg="penalty"``, a weak ``nonneg_penalty=3e-3``) instead of forbidding
 # them, so some of its parts have negative pixels (printed at the end): the
 # display then draws them, as PCA's signed components, grey-centred (grey is
-# zero, darker is negative). Its negative weights are tiny, though (in this run
-# at most 4% of the largest weight of their part), so no pixel of that panel is
-# visibly darker than grey. Each part is scaled to its own largest weight
+# zero, darker is negative). Its negative weights are tiny, though (how tiny,
+# as a share of the largest weight of their part, is printed at the end), so no
+# pixel of that panel is visibly darker than grey. Each part is scaled to its own largest weight
 # (``normalize="unit"``): NMF's parts differ in magnitude by orders, and on one
 # shared scale most of them would show as black.
 fig = plt.figure(figsize=(10, 3.3))
@@ -99,4 +99,8 @@ for name, model in models.items():
 # them at 0 after each step); NCAE's weak penalty (3e-3) lets some go negative,
 # which is why its panel above is grey-centred:
 for name in ("NonNegAutoencoder", "NCAE (paper)"):
-    print(f"{name}: smallest part weight {models[name].components_.min():.2g}")
+    parts = models[name].components_
+    # each part's most negative weight, as a share of its largest weight
+    share = np.max(-parts.min(axis=1) / parts.max(axis=1))
+    print(f"{name}: smallest part weight {parts.min():.2g}; most negative weight "
+          f"{max(0.0, share):.1%} of its part's largest")

@@ -69,6 +69,7 @@ for name, extractor in extractors.items():
                                      if hasattr(fitted, "predict") else np.nan),
         "zero first-layer weights": zeros["fraction_zero"].iloc[0],
         "negative first-layer weights": zeros["fraction_negative"].iloc[0],
+        "dead units": zeros["dead_units"].iloc[0],
     }
     rows.append(row)
 results = pd.DataFrame(rows).set_index("features")
@@ -111,7 +112,7 @@ _ = fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=Fa
 # scattered pixels (most of their weights are exactly zero, see the table), and
 # PCA's components are global, signed patterns. A uniform grey tile among the
 # unconstrained units is a dead unit: the l1 penalty drove all its weights to
-# exactly zero (in this run, one unit).
+# exactly zero (the table above counts them under ``dead units``).
 fig, axes = plt.subplots(2, 2, figsize=(11, 6.5))
 for ax, (name, extractor) in zip(axes.ravel(), extractors.items()):
     HiddenUnitsDisplay.from_estimator(extractor, image_shape=(8, 8), ax=ax, n_cols=8,

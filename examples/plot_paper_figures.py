@@ -77,17 +77,41 @@ def _title(kind, est, X_test, y_test):
 # Fig. 2: digits 1, 2 and 6 with 10 hidden units
 # ----------------------------------------------
 # The positive network's output weights are non-negative and sparse: each class
-# listens to three or four hidden units. Each of these units is a sparse set of
-# pixels where its digit has ink and the other two mostly do not (the top bar
-# and bottom row of a 2, the left side and lower loop of a 6), and a class's
-# units are near-copies of one another rather than different parts: in this run
-# units 3, 4 and 8 have the same weights, units 5, 6 and 9 nearly so, and unit 2
-# feeds both the 1s and the 6s. Ten units are more than three classes need, and
-# nothing pushes the network to split a digit among them. The unit images are
-# each scaled to their own largest absolute weight, so that the shapes show. In the
-# unconstrained network an all-grey image with no output weight is a dead unit:
-# the l1 penalty drove all its input weights to exactly zero (``describe_network``
-# counts them under ``dead``); its bar is the constant activation of its bias.
+# listens to a few hidden units. Each of these units is a sparse set of pixels
+# where its digit has ink and the other two mostly do not (the top bar and bottom
+# row of a 2, the left side and lower loop of a 6), and some of a class's units
+# are near-copies of one another rather than different parts. The lines printed
+# below the figure list, for each class, the units that feed it and how far
+# apart their input weights are (the largest difference of a pixel's weight, as
+# a share of the pair's largest weight: 0% for copies, 100% for units with no
+# pixel in common), and the units that feed more than one class. Ten units are
+# more than three classes need, and nothing pushes the network to split a digit
+# among them. The unit images are each scaled to their own largest absolute
+# weight, so that the shapes show. In the unconstrained network an all-grey image
+# with no output weight is a dead unit: the l1 penalty drove all its input
+# weights to exactly zero (``describe_network`` counts them under ``dead``); its
+# bar is the constant activation of its bias.
+def print_units_per_class(net, title):
+    """The hidden units that feed each class of a positive network, how alike their
+    input weights are, and the units that feed several classes."""
+    W_in, W_out = net.coefs_
+    print(f"\n{title}: the units that feed each class")
+    for c, label in enumerate(net.classes_):
+        units = np.flatnonzero(W_out[:, c] > 0)
+        pairs = []
+        for k, i in enumerate(units):
+            for j in units[k + 1:]:
+                largest = np.abs(W_in[:, [i, j]]).max()
+                gap = np.abs(W_in[:, i] - W_in[:, j]).max() / largest
+                pairs.append(f"{i}-{j} {gap:.0%}")
+        line = f"  class {label}: units {', '.join(map(str, units))}"
+        print(f"{line}; their input weights differ by {', '.join(pairs)}" if pairs
+              else line)
+    shared = np.flatnonzero((W_out > 0).sum(axis=1) > 1)
+    print("  units that feed more than one class:",
+          ", ".join(map(str, shared)) or "none")
+
+
 def figure2(X, y):
     keep = np.isin(y, [1, 2, 6])
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -112,6 +136,7 @@ def figure2(X, y):
             top = w.max() if w.max() > 0 else 1.0
             im.set_clim(-top if im.get_clim()[0] < 0 else 0.0, top)
         print(f"\nFig. 2, {kind} network\n{describe_network(net)}")
+    print_units_per_class(nets["positive"], "Fig. 2, positive network")
     fig.suptitle(
         "Fig. 2 analogue (digits 1, 2, 6): output weights (white +, black -, "
         "area ~ |w|),\nhidden weights as images, each scaled to its own largest "
@@ -130,8 +155,8 @@ fig2 = figure2(X, y)
 # Unconstrained hidden units look like noise; positive ones, like NMF
 # components, are non-negative and sparse, a few pixels each (on 8x8 images these
 # are scattered dots and short pieces rather than the strokes the paper shows on
-# MNIST). The two uniform grey tiles in (a) are dead units (all input weights
-# zero, ``dead 2`` in the printed summary), as in Fig. 2.
+# MNIST). The uniform grey tiles in (a) are dead units (all input weights zero,
+# counted under ``dead`` in the printed summary), as in Fig. 2.
 def figure3(X, y):
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=0.3, random_state=SEED, stratify=y
@@ -175,7 +200,7 @@ fig3 = figure3(X, y)
 # Documents mix topic words, common words and the noise word "blah". Most of a
 # positive network's hidden units are lists of words of one topic, each feeding
 # that topic's class; a unit can also mix the words of two topics and feed both
-# classes (in this run, one unit holds corn and crude-oil words). The
+# classes (the units that do are printed below the figure). The
 # unconstrained network's units mix topics and signs.
 TOPICS = {
     "grain": "grain harvest tonnes crop export silo farmers",
@@ -249,6 +274,7 @@ def figure4():
         disp.ax_.set_title(_title(kind, pipe, d_te, y_te), fontsize="medium", pad=10)
         print(f"\nFig. 4, {kind} network\n{describe_network(pipe)}")
         print(table[table["unit"] == disp.unit_ids[0]].to_string(index=False))
+    print_units_per_class(nets["positive"][-1], "Fig. 4, positive network")
     fig.suptitle(
         "Fig. 4 analogue (synthetic Reuters-like corpus):\nhidden units labelled by "
         "their strongest words;\nHinton diagram of hidden-to-class weights "

@@ -81,7 +81,7 @@ def _title(kind, est, X_test, y_test):
 # where its digit has ink and the other two mostly do not (the top bar and bottom
 # row of a 2, the left side and lower loop of a 6), and some of a class's units
 # are near-copies of one another rather than different parts. The lines printed
-# below the figure list, for each class, the units that feed it and how far
+# below the figure (first) list, for each class, the units that feed it and how far
 # apart their input weights are (the largest difference of a pixel's weight, as
 # a share of the pair's largest weight: 0% for copies, 100% for units with no
 # pixel in common), and the units that feed more than one class. Ten units are
@@ -95,7 +95,7 @@ def print_units_per_class(net, title):
     """The hidden units that feed each class of a positive network, how alike their
     input weights are, and the units that feed several classes."""
     W_in, W_out = net.coefs_
-    print(f"\n{title}: the units that feed each class")
+    print(f"{title}: the units that feed each class")
     for c, label in enumerate(net.classes_):
         units = np.flatnonzero(W_out[:, c] > 0)
         pairs = []
@@ -104,9 +104,9 @@ def print_units_per_class(net, title):
                 largest = np.abs(W_in[:, [i, j]]).max()
                 gap = np.abs(W_in[:, i] - W_in[:, j]).max() / largest
                 pairs.append(f"{i}-{j} {gap:.0%}")
-        line = f"  class {label}: units {', '.join(map(str, units))}"
-        print(f"{line}; their input weights differ by {', '.join(pairs)}" if pairs
-              else line)
+        print(f"  class {label}: units {', '.join(map(str, units))}")
+        if pairs:
+            print(f"    input weights differ by {', '.join(pairs)}")
     shared = np.flatnonzero((W_out > 0).sum(axis=1) > 1)
     print("  units that feed more than one class:",
           ", ".join(map(str, shared)) or "none")
@@ -121,6 +121,7 @@ def figure2(X, y):
         "unconstrained": unconstrained_net(10, MAX_ITER).fit(X_tr, y_tr),
         "positive": positive_net(10, MAX_ITER).fit(X_tr, y_tr),
     }
+    print_units_per_class(nets["positive"], "Fig. 2, positive network")
     # one network above the other, so that the figure keeps a legible size in
     # the page's column
     fig, axes = plt.subplots(2, 1, figsize=(7.5, 10.5), layout="constrained")
@@ -136,7 +137,6 @@ def figure2(X, y):
             top = w.max() if w.max() > 0 else 1.0
             im.set_clim(-top if im.get_clim()[0] < 0 else 0.0, top)
         print(f"\nFig. 2, {kind} network\n{describe_network(net)}")
-    print_units_per_class(nets["positive"], "Fig. 2, positive network")
     fig.suptitle(
         "Fig. 2 analogue (digits 1, 2, 6): output weights (white +, black -, "
         "area ~ |w|),\nhidden weights as images, each scaled to its own largest "
@@ -200,7 +200,7 @@ fig3 = figure3(X, y)
 # Documents mix topic words, common words and the noise word "blah". Most of a
 # positive network's hidden units are lists of words of one topic, each feeding
 # that topic's class; a unit can also mix the words of two topics and feed both
-# classes (the units that do are printed below the figure). The
+# classes (the units that do are printed first below the figure). The
 # unconstrained network's units mix topics and signs.
 TOPICS = {
     "grain": "grain harvest tonnes crop export silo farmers",
@@ -247,8 +247,10 @@ def figure4():
     # one network above the other: side by side, the word labels are too small
     # to read in the page's column
     fig, axes = plt.subplots(2, 1, figsize=(7.5, 11), layout="constrained")
-    for ax, (kind, pipe) in zip(axes, nets.items()):
+    for pipe in nets.values():
         pipe.fit(d_tr, y_tr)
+    print_units_per_class(nets["positive"][-1], "Fig. 4, positive network")
+    for ax, (kind, pipe) in zip(axes, nets.items()):
         # the paper's word lists: the six strongest words per hidden unit, with
         # signs for the unconstrained net (one call through the Pipeline)
         table = top_features(pipe, k=6)
@@ -274,7 +276,6 @@ def figure4():
         disp.ax_.set_title(_title(kind, pipe, d_te, y_te), fontsize="medium", pad=10)
         print(f"\nFig. 4, {kind} network\n{describe_network(pipe)}")
         print(table[table["unit"] == disp.unit_ids[0]].to_string(index=False))
-    print_units_per_class(nets["positive"][-1], "Fig. 4, positive network")
     fig.suptitle(
         "Fig. 4 analogue (synthetic Reuters-like corpus):\nhidden units labelled by "
         "their strongest words;\nHinton diagram of hidden-to-class weights "

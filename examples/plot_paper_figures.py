@@ -80,8 +80,8 @@ def _title(kind, est, X_test, y_test):
 # listens to a few hidden units. Each of these units is a sparse set of pixels
 # where its digit has ink and the other two mostly do not (the top bar and bottom
 # row of a 2, the left side and lower loop of a 6), and some of a class's units
-# are near-copies of one another rather than different parts. The lines printed
-# below the figure (first) list, for each class, the units that feed it and how far
+# are near-copies of one another rather than different parts. The first lines
+# printed below the figure list, for each class, the units that feed it and how far
 # apart their input weights are (the largest difference of a pixel's weight, as
 # a share of the pair's largest weight: 0% for copies, 100% for units with no
 # pixel in common), and the units that feed more than one class. Ten units are

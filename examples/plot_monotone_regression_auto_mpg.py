@@ -141,16 +141,17 @@ for name, (grid, curves) in ice.items():
     rise = largest_rise(curves)
     rising = rise > TOL
     print(f"{name}: {rising.sum()} of {len(curves)} test cars' curves rise with "
-          f"{FEATURE} ({len(grid)} grid points); largest rise {rise.max():.3f} mpg; "
-          f"the average curve's {largest_rise(curves.mean(axis=0)[None])[0]:.3f} mpg")
+          f"{FEATURE} ({len(grid)} grid points)")
+    print(f"  largest rise {rise.max():.3f} mpg; the average curve's "
+          f"{largest_rise(curves.mean(axis=0)[None])[0]:.3f} mpg")
     if rising.any():
-        # where each rising curve starts to rise: below or above the middle of the grid
+        # where each rising curve starts to rise: below or above the grid's middle
         middle = np.median(grid)
         first_up = grid[np.argmax(np.diff(curves[rising], axis=1) > TOL, axis=1)]
         print(f"  rising from below {middle:.0f} cubic inches: "
               f"{np.sum(first_up < middle)} cars; from above: "
-              f"{np.sum(first_up >= middle)} cars; "
-              f"median rise {np.median(rise[rising]):.3f} mpg")
+              f"{np.sum(first_up >= middle)} cars")
+        print(f"  median rise of these cars {np.median(rise[rising]):.3f} mpg")
 
 # %%
 # Every curve of the monotone network falls or stays flat, on every car. Those of
@@ -164,7 +165,7 @@ for name, (grid, curves) in ice.items():
 # curves fall. The largest rise found here can exceed the audit's ``max_drop``,
 # and more cars can rise here than the audit's ``n_violating_rows``: its coarser
 # grid steps over some rises.
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True, layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), sharey=True, layout="constrained")
 for ax, (name, (grid, curves)) in zip(axes, ice.items()):
     rising = largest_rise(curves) > TOL
     ax.plot(grid, curves[~rising].T, color="tab:blue", lw=0.5, alpha=0.4)

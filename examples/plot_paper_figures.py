@@ -24,6 +24,9 @@ trained for 200 L-BFGS-B iterations (the full-size figures on MNIST and
 Reuters-21578 are on the :doc:`reproduction page </reproduction>`).
 """
 
+# The gallery's thumbnail: Fig. 3, the second figure (Fig. 2, one network above
+# the other, would shrink to a thin strip).
+# sphinx_gallery_thumbnail_number = 2
 import warnings
 
 import matplotlib.pyplot as plt

@@ -582,3 +582,21 @@ def test_wide_sparse_x_is_densified_in_bounded_batches(monkeypatch):
     evaluated = [shape for shape in shapes if shape[0] > 1]
     assert max(n * d for n, d in evaluated) <= 100_000
     assert sum(n for n, _ in evaluated) == 40 * 10
+
+
+def test_dataframe_of_sparse_columns_is_audited_as_the_dense_one():
+    # The moved column stays sparse: before, it became dense, and scikit-learn
+    # densified the mixed frame with a warning on every batch.
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(60, 3))
+    dense = pd.DataFrame(X, columns=["a", "b", "c"])
+    sparse = pd.DataFrame.sparse.from_spmatrix(sp.csr_matrix(X), columns=["a", "b", "c"])
+    model = LogisticRegression().fit(dense, (X[:, 0] > X[:, 1]).astype(int))
+    want = check_monotonic(model, dense, monotonic_cst={"a": 1, "b": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = check_monotonic(model, sparse, monotonic_cst={"a": 1, "b": 1})
+    assert got.feature_names == ["a", "b"]
+    np.testing.assert_array_equal(got.max_drop, want.max_drop)
+    np.testing.assert_array_equal(got.n_violating_rows, want.n_violating_rows)
+    assert got.max_drop[1] > 0

@@ -1777,3 +1777,47 @@ def test_integers_raised_past_2_53_by_the_budget_are_refused():
     # Within 2**53 after the budget: attacked.
     additive_evasion_attack(clf, X - 10, budget=6, step=3, features=[0],
                             method="gradient")
+
+
+# ---------------------------------------------------------------- hostile inputs
+
+def test_attack_on_a_dataframe_of_sparse_columns():
+    # Before: "Cannot interpret 'Sparse[int64, 0]' as a data type". Attacked as the
+    # dense frame is, and X_adv_ comes back with the sparse columns it was given.
+    pd = pytest.importorskip("pandas")
+    X, y = _counts()
+    X = X.astype(np.int64)
+    cols = [f"f{j}" for j in range(N_FEATURES)]
+    dense = pd.DataFrame(X, columns=cols)
+    sparse = pd.DataFrame.sparse.from_spmatrix(sp.csr_matrix(X), columns=cols)
+    clf = LogisticRegression().fit(dense, y)
+    want = additive_evasion_attack(clf, dense, budget=3)
+    with warnings.catch_warnings():
+        # No "X does not have valid feature names", no densifying warning.
+        warnings.simplefilter("error")
+        got = additive_evasion_attack(clf, sparse, budget=3)
+    assert got.success_rate_ > 0.5
+    assert list(got.X_adv_.columns) == cols
+    assert (got.X_adv_.dtypes == sparse.dtypes).all()  # Sparse[int64, 0]
+    np.testing.assert_array_equal(got.X_adv_.sparse.to_dense().to_numpy(),
+                                  want.X_adv_.to_numpy())
+    np.testing.assert_array_equal(got.success_, want.success_)
+    np.testing.assert_allclose(got.margin_after_, want.margin_after_)
+    # A fractional step: float64, still sparse.
+    half = additive_evasion_attack(clf, sparse, budget=2, step=0.5)
+    assert all(isinstance(d, pd.SparseDtype) and d.subtype == np.float64
+               for d in half.X_adv_.dtypes)
+
+
+@pytest.mark.parametrize("container", [sp.csr_array, sp.csc_array, sp.coo_array,
+                                       sp.csr_matrix, sp.csc_matrix])
+def test_attack_returns_the_sparse_container_it_was_given(data, container):
+    # Before: a csr_matrix for a csr_array.
+    X, y = data
+    clf = LogisticRegression().fit(X, y)
+    res = additive_evasion_attack(clf, container(X), budget=2)
+    array = issubclass(container, sp.sparray)
+    assert isinstance(res.X_adv_, sp.csr_array if array else sp.csr_matrix)
+    assert isinstance(res.X_adv_, sp.sparray) == array
+    np.testing.assert_array_equal(
+        res.X_adv_.toarray(), additive_evasion_attack(clf, X, budget=2).X_adv_)

@@ -265,10 +265,17 @@ def _with_column(X, j, values, rows):
         column = out.columns[j]
         dtype = X.dtypes.iloc[j]
         # A NumPy dtype keeps its kind where the grid allows (integers stay
-        # integers); an extension dtype (pandas' nullable Int64, say) takes floats.
-        dtype = (np.result_type(dtype, np.asarray(values).dtype)
-                 if isinstance(dtype, np.dtype) else np.float64)
-        out[column] = np.repeat(values, len(rows)).astype(dtype)
+        # integers); an extension dtype (pandas' nullable Int64, say) takes floats;
+        # a sparse column stays sparse (before: it became dense, and a DataFrame of
+        # sparse and dense columns is densified by scikit-learn, with a warning).
+        if isinstance(dtype, pd.SparseDtype):
+            dtype = pd.SparseDtype(
+                np.result_type(dtype.subtype, np.asarray(values).dtype),
+                dtype.fill_value)
+        else:
+            dtype = (np.result_type(dtype, np.asarray(values).dtype)
+                     if isinstance(dtype, np.dtype) else np.float64)
+        out[column] = pd.Series(np.repeat(values, len(rows))).astype(dtype)
         return out
     block = X[rows]
     if sp.issparse(block):

@@ -36,8 +36,12 @@ class EvasionResult:
 
     Attributes
     ----------
-    X_adv_ : ndarray, CSR matrix or DataFrame of shape (n_samples, n_features)
-        The perturbed samples (the others unchanged), in the format of ``X``.
+    X_adv_ : ndarray, sparse CSR or DataFrame of shape (n_samples, n_features)
+        The perturbed samples (the others unchanged), in the format of ``X``: a
+        sparse ``X`` comes back in CSR format, a ``csr_array`` for a sparse array
+        (``csr_array``, ``csc_array``, ``coo_array``) and a ``csr_matrix`` for a
+        sparse matrix; a DataFrame as a DataFrame of the same columns and index,
+        its sparse columns sparse.
         Integer and boolean features keep their dtype under a whole ``step``;
         floating-point ones come back as float64 (a float32 ``X`` included), the
         dtype the search scored them in, which ``attacked_``, ``success_`` and
@@ -190,11 +194,14 @@ class _Scorer:
             self.has_gradient = False
 
     def frame(self, X):
-        """``X`` as the model was fitted on it: a DataFrame of ``columns``."""
-        if self.columns is None or sp.issparse(X):
+        """``X`` as the model was fitted on it: a DataFrame of ``columns`` (of sparse
+        columns for a sparse ``X``, made from a DataFrame of sparse columns)."""
+        if self.columns is None:
             return X
         import pandas as pd
 
+        if sp.issparse(X):
+            return pd.DataFrame.sparse.from_spmatrix(X, columns=self.columns)
         return pd.DataFrame(np.asarray(X), columns=self.columns)
 
     def _prefix(self, X):
@@ -469,6 +476,19 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                          f"{threshold!r}.")
 
 
+def _numpy_dtype(dtype):
+    """The NumPy dtype of a DataFrame column's ``dtype``: pandas' nullable integers
+    and booleans (Int64, UInt8, boolean) name it ``numpy_dtype``, its sparse
+    columns (``Sparse[int64, 0]``) ``subtype``. Before, a sparse column's dtype
+    reached ``np.dtype``: "Cannot interpret 'Sparse[int64, 0]' as a data type"."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    inner = getattr(dtype, "numpy_dtype", None)
+    if inner is None:
+        inner = getattr(dtype, "subtype", None)
+    return np.dtype(dtype if inner is None else inner)
+
+
 def _integer_caps(in_dtype, frame_dtypes, step, n_features):
     """Per feature, the largest value its integer or boolean dtype holds (inf for
     the others): with an integral ``step`` the perturbed samples keep integer dtypes,
@@ -479,9 +499,9 @@ def _integer_caps(in_dtype, frame_dtypes, step, n_features):
     whole = float(step).is_integer()
 
     def cap(dtype):
-        # pandas' nullable integers (Int64, UInt8) and booleans name their NumPy
-        # dtype.
-        dtype = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+        # pandas' nullable integers (Int64, UInt8), booleans and sparse columns
+        # name their NumPy dtype.
+        dtype = _numpy_dtype(dtype)
         if dtype.kind == "b":
             return 1.0
         if not whole:
@@ -557,10 +577,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         or ``predict_proba``, scikit-learn models included.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Numeric samples (for a text Pipeline: the counts of its vectorizer, attacked
-        with the rest of the Pipeline). Sparse input stays sparse; a DataFrame
-        (numeric columns only) is passed to the model as DataFrames of its columns,
-        so a Pipeline that selects columns by name works, and ``X_adv_`` is a
-        DataFrame.
+        with the rest of the Pipeline). Sparse input stays sparse (a sparse array
+        stays a sparse array); a DataFrame (numeric columns only) is passed to the
+        model as DataFrames of its columns, so a Pipeline that selects columns by
+        name works, and ``X_adv_`` is a DataFrame. A DataFrame whose columns are
+        all sparse (``pd.DataFrame.sparse.from_spmatrix``) is attacked as a sparse
+        matrix and passed to the model as DataFrames of sparse columns; one that
+        mixes sparse and dense columns is densified, as scikit-learn's
+        ``check_array`` does.
     budget : float
         Largest L1 norm of the increase of a sample: the number of added units
         (word occurrences for counts). The search makes at most ``budget / step``
@@ -721,9 +745,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         if float(step).is_integer():
             _check_exact_integers(
                 [X[c] for c, d in frame_dtypes.items()
-                 if np.dtype(getattr(d, "numpy_dtype", d)).kind in "iu"], budget)
+                 if _numpy_dtype(d).kind in "iu"], budget)
     check_sparse_structure(X)  # before scipy converts or slices it
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
+    # X_adv_ comes back in the sparse container given: a sparse array (csr_array)
+    # for one, a sparse matrix for the other (before: always csr_matrix).
+    sparse_array = isinstance(X, sp.sparray)
     if X.dtype.kind not in "iufb":
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
     int_input = X.dtype.kind in "iub" and float(step).is_integer()
@@ -1007,13 +1034,27 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     if columns is not None:
         import pandas as pd
 
-        X_adv = pd.DataFrame(X_adv, columns=columns, index=frame_index)
-        if float(step).is_integer():
-            # Integer and boolean columns keep their dtypes (a whole step keeps
-            # them whole, and booleans stop at 1).
-            whole = {c: d for c, d in frame_dtypes.items()
-                     if getattr(d, "kind", "O") in "iub"}
-            X_adv = X_adv.astype(whole)
+        if sp.issparse(X_adv):
+            # A DataFrame of sparse columns, given as such: its sparse columns come
+            # back sparse (before: refused, "Cannot interpret 'Sparse[int64, 0]'
+            # as a data type").
+            X_adv = pd.DataFrame.sparse.from_spmatrix(X_adv, index=frame_index,
+                                                      columns=columns)
+        else:
+            X_adv = pd.DataFrame(X_adv, columns=columns, index=frame_index)
+        whole = float(step).is_integer()
+        dtypes = {}
+        for c, d in frame_dtypes.items():
+            if whole and getattr(d, "kind", "O") in "iub":
+                # Integer and boolean columns keep their dtypes (a whole step
+                # keeps them whole, and booleans stop at 1).
+                dtypes[c] = d
+            elif isinstance(d, pd.SparseDtype):
+                # Raised in float64 (see X_adv_), still sparse.
+                dtypes[c] = pd.SparseDtype(np.float64, d.fill_value)
+        X_adv = X_adv.astype(dtypes)
+    elif sparse_array:
+        X_adv = sp.csr_array(X_adv)
     rate = float(succ.sum() / rows.size) if rows.size else float("nan")
     return EvasionResult(
         X_adv_=X_adv, attacked_=attacked, success_=succ, success_rate_=rate,

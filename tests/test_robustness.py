@@ -1821,3 +1821,15 @@ def test_attack_returns_the_sparse_container_it_was_given(data, container):
     assert isinstance(res.X_adv_, sp.sparray) == array
     np.testing.assert_array_equal(
         res.X_adv_.toarray(), additive_evasion_attack(clf, X, budget=2).X_adv_)
+
+
+def test_attack_refuses_negative_feature_indices_and_says_why(data):
+    # As scikit-learn's partial_dependence: indices count from the start. Before,
+    # the refusal said only "Feature indices must be in [0, 8)".
+    X, y = data
+    clf = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=r"in \[0, 7\].*negative indices are not "
+                                         r"accepted.*got \[-1\]"):
+        additive_evasion_attack(clf, X, budget=2, features=[0, -1])
+    res = additive_evasion_attack(clf, X, budget=2, features=[N_FEATURES - 1])
+    assert np.all(res.X_adv_[:, :-1] == X[:, :-1])

@@ -399,8 +399,15 @@ def _allowed_mask(features, n_features, estimator):
     if features.dtype.kind not in "iu":
         raise ValueError("features must be None, a boolean mask, feature indices or "
                          f"feature names; got dtype {features.dtype}.")
-    if features.size and (features.min() < 0 or features.max() >= n_features):
-        raise ValueError(f"Feature indices must be in [0, {n_features}).")
+    bad = features[(features < 0) | (features >= n_features)]
+    if bad.size:
+        # As scikit-learn's partial_dependence: an index counts from the start, and
+        # a negative one is refused (not read from the end), so that a mistake in
+        # computed indices does not select another feature.
+        raise ValueError(
+            f"Feature indices must be in [0, {n_features - 1}] (X has {n_features} "
+            f"features; negative indices are not accepted, as in scikit-learn's "
+            f"partial_dependence); got {[plain_value(b) for b in bad[:5]]}.")
     mask = np.zeros(n_features, dtype=bool)
     mask[features] = True
     return mask
@@ -593,7 +600,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         that leaves some allowed feature room for a step): an attack that can make
         no move is an error, not a success rate of 0.
     features : array-like, default=None
-        Features the attacker may raise: indices, a boolean mask of shape
+        Features the attacker may raise: indices in ``[0, n_features - 1]``
+        (negative ones are refused, as in
+        :func:`sklearn.inspection.partial_dependence`), a boolean mask of shape
         (n_features,) or names from ``feature_names_in_``. None: all. A selection
         of no feature (an empty list, an all-False mask) is an error: there would
         be nothing to attack.

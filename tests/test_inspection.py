@@ -1337,3 +1337,26 @@ def test_hidden_units_of_non_finite_weights_is_an_error(bad):
                                          "infinite value"):
         HiddenUnitsDisplay(W).plot()
     plt.close("all")
+
+
+def test_top_features_units_count_from_the_end_and_refuse_repeats():
+    est = fitted("mlp")
+    last = top_features(est, k=2, units=[-1])
+    assert last["unit"].tolist() == [N_HIDDEN - 1] * 2
+    assert last.equals(top_features(est, k=2, units=[N_HIDDEN - 1]))
+    # Before: accepted, each repeated unit listed twice ((unit, rank) not unique).
+    for units in ([3, 3], [-1, N_HIDDEN - 1]):
+        with pytest.raises(ValueError, match=r"must not repeat a unit.*\[" +
+                           str(units[1] % N_HIDDEN) + r"\]"):
+            top_features(est, k=2, units=units)
+    with pytest.raises(ValueError, match="must not repeat a unit"):
+        HiddenUnitsDisplay.from_estimator(est, units=[0, 0])
+
+
+def test_top_features_refuses_repeated_feature_names():
+    est = fitted("mlp")
+    names = [f"f{j}" for j in range(64)]
+    names[5] = "f0"
+    # Before: accepted; two features were both called "f0" in the table.
+    with pytest.raises(ValueError, match=r"feature_names must be unique; \['f0'\]"):
+        top_features(est, names, k=2)

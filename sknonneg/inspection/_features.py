@@ -23,14 +23,20 @@ def top_features(
         ``coefs_[0].T``), PCA, NMF (``components_``), or a Pipeline ending in
         one of them (e.g. ``CountVectorizer -> NonNegMLPClassifier``).
     feature_names : array-like of str, default=None
-        Names of the input features. By default taken from the estimator's
+        Names of the input features, one per feature and all different (a name
+        given twice is a ``ValueError``: the table's ``feature`` column would not
+        say which feature a row is). By default taken from the estimator's
         ``feature_names_in_`` (fitted on a pandas DataFrame), else, for a
         Pipeline, from the preceding steps' ``get_feature_names_out()``,
         else ``"x0", "x1", ...``.
     k : int, default=10
         Number of features per unit (capped at the number of features).
     units : array-like of int, default=None
-        Units to report; all by default.
+        Units to report, in this order; all by default. Unit indices, not feature
+        indices: negative ones count from the end, as NumPy's and as the ``units``
+        of :class:`HiddenUnitsDisplay` (``-1`` is the last unit). A unit given
+        twice (``[3, 3]``, or ``[-1]`` with the last unit's index) is a
+        ``ValueError``: each unit is listed once.
     by : {"auto", "abs", "positive", "negative"}, default="auto"
         Ranking criterion. ``"abs"`` ranks by ``|weight|`` (keeping the sign
         in the ``weight`` column); ``"positive"`` by weight, descending
@@ -68,6 +74,13 @@ def top_features(
     W = get_components(estimator)
     n_units, n_features = W.shape
     names = _feature_names(estimator, feature_names, n_features)
+    if feature_names is not None:
+        values, counts = np.unique(names.astype(str), return_counts=True)
+        if np.any(counts > 1):
+            # Before: accepted, and two features read the same in the table.
+            raise ValueError(
+                f"feature_names must be unique; {values[counts > 1][:5].tolist()} "
+                "appear more than once.")
     # bool is an int, but k=True is not a count (before: it was k=1)
     if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or k < 1:
         raise ValueError(f"k must be a positive integer; got {k!r}")

@@ -397,8 +397,8 @@ class HiddenUnitsDisplay:
             Units to show: all (``None``); the first ``n`` after ordering
             (``int``), e.g. the 16 strongest with ``order="output_weight"``;
             or the given indices (then sorted by ``order`` if given; negative
-            ones count from the end, as NumPy's), e.g. a random subset as in the
-            paper's Fig. 3.
+            ones count from the end, as NumPy's; a unit given twice is a
+            ``ValueError``), e.g. a random subset as in the paper's Fig. 3.
         order : {None, "output_weight", "class"}, default=None
             ``None``: as given. ``"output_weight"``: by total outgoing weight
             magnitude ``sum_j |coefs_[1][i, j]|``, strongest first.

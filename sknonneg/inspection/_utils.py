@@ -246,7 +246,8 @@ def logit_weights(final, W_out):
 
 def unit_indices(units, n_units):
     """``units`` (array-like of int, negative ones counted from the end) as indices
-    in ``[0, n_units)``; a ``ValueError`` for anything else."""
+    in ``[0, n_units)``; a ``ValueError`` for anything else, and for a unit given
+    twice (``[3, 3]``, or ``[-1, n_units - 1]``)."""
     try:
         idx = np.asarray(units).ravel()
     except Exception as exc:  # ragged sequences and the like
@@ -263,7 +264,16 @@ def unit_indices(units, n_units):
             f"units contains indices outside [-{n_units}, {n_units}) (the network "
             f"has {n_units} units; negative ones count from the end): got {units!r}."
         )
-    return idx % n_units
+    idx = idx % n_units
+    values, counts = np.unique(idx, return_counts=True)
+    if np.any(counts > 1):
+        # Before: accepted, and the unit listed (or drawn) once per mention, so a
+        # table's (unit, rank) pairs were no longer unique.
+        twice = [int(v) for v in values[counts > 1][:5]]
+        raise ValueError(
+            f"units must not repeat a unit; got {units!r}, in which unit(s) {twice} "
+            "appear more than once (negative indices count from the end).")
+    return idx
 
 
 def order_units(estimator, n_units, units=None, order=None, layer=1):

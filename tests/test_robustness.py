@@ -1833,3 +1833,38 @@ def test_attack_refuses_negative_feature_indices_and_says_why(data):
         additive_evasion_attack(clf, X, budget=2, features=[0, -1])
     res = additive_evasion_attack(clf, X, budget=2, features=[N_FEATURES - 1])
     assert np.all(res.X_adv_[:, :-1] == X[:, :-1])
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+def test_infinite_budget_with_upper_is_the_search_without_a_budget(data, method):
+    # Before: "budget must be a positive float, got inf", although with an upper
+    # bound on every allowed feature the search ends.
+    X, y = data
+    clf = LogisticRegression().fit(X, y)
+    res = additive_evasion_attack(clf, X, budget=np.inf, upper=4, method=method)
+    # A budget larger than any sample's room under the bound: the same search.
+    big = additive_evasion_attack(clf, X, budget=4 * N_FEATURES, upper=4,
+                                  method=method)
+    assert res.budget == np.inf and res.success_rate_ > 0.5
+    np.testing.assert_array_equal(res.X_adv_, big.X_adv_)
+    np.testing.assert_array_equal(res.n_steps_, big.n_steps_)
+    assert res.success_rate_at(2) == big.success_rate_at(2)
+    assert res.X_adv_.max() <= max(4, X.max())
+    sparse = additive_evasion_attack(clf, sp.csr_matrix(X), budget=np.inf, upper=4,
+                                     method=method)
+    np.testing.assert_array_equal(sparse.X_adv_.toarray(), res.X_adv_)
+    # Frozen (-inf) features need no bound; features outside `features` neither.
+    upper = np.r_[np.full(N_FEATURES - 1, 4.0), np.inf]
+    with pytest.raises(ValueError, match=r"budget=np.inf needs a finite upper.*1 of "
+                                         r"them have none \(7\)"):
+        additive_evasion_attack(clf, X, budget=np.inf, upper=upper)
+    additive_evasion_attack(clf, X, budget=np.inf, upper=np.where(upper < 5, 4, -np.inf))
+    additive_evasion_attack(clf, X, budget=np.inf, upper=upper,
+                            features=np.arange(N_FEATURES - 1))
+    with pytest.raises(ValueError, match="needs a finite upper"):
+        additive_evasion_attack(clf, X, budget=np.inf)
+    with pytest.raises(ValueError, match="more than 1e9 rounds"):
+        additive_evasion_attack(clf, X, budget=np.inf, upper=1e12)
+    for budget in (np.nan, -np.inf):
+        with pytest.raises(ValueError, match="budget must be a positive float"):
+            additive_evasion_attack(clf, X, budget=budget, upper=4)

@@ -460,18 +460,21 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                                   ("max_candidates", max_candidates, True),
                                   ("batch_rows", batch_rows, True)):
         kind = Integral if integral else Real
+        # budget=np.inf is checked with upper (_moves_under_upper).
         if (not isinstance(value, kind) or isinstance(value, bool)
-                or not np.isfinite(value) or value <= 0):
+                or not (np.isfinite(value) or (name == "budget" and value == np.inf))
+                or value <= 0):
             raise ValueError(f"{name} must be a positive {'int' if integral else 'float'}"
+                             f"{' (or np.inf with upper)' if name == 'budget' else ''}"
                              f", got {value!r}.")
     # An attack that can make no move reports 0% success, which reads as
     # robustness (before: budget=3 with step=5 did, for a model evaded 94% of the
     # time at step 1); so many moves that their count overflows is refused too.
-    if budget / step + 1e-9 < 1:  # no whole move: as the search counts them
+    if budget < np.inf and budget / step + 1e-9 < 1:  # as the search counts moves
         raise ValueError(f"budget={budget!r} is less than step={step!r}: no move fits "
                          "within it, and an attack that can make no move would report "
                          "0% success.")
-    if budget / step > 1e9:
+    if budget < np.inf and budget / step > 1e9:
         raise ValueError(f"budget / step = {budget / step:.3g} moves: more than 1e9 "
                          "rounds of the search; use a larger step.")
     if method not in ("greedy", "gradient"):
@@ -494,6 +497,51 @@ def _numpy_dtype(dtype):
     if inner is None:
         inner = getattr(dtype, "subtype", None)
     return np.dtype(dtype if inner is None else inner)
+
+
+def _moves_under_upper(X, rows, allowed, upper, step):
+    """For ``budget=np.inf``: the most steps the search can make on one attacked row,
+    each allowed feature raised at most up to its bound (one more per feature, for
+    the rounding of the raised values: the search never stops short of it). An
+    allowed feature without a bound is refused: the search could raise it for
+    ever."""
+    loose = np.flatnonzero(allowed & (upper == np.inf))
+    if loose.size:
+        raise ValueError(
+            f"budget=np.inf needs a finite upper bound on every feature the attack "
+            f"may raise, so that the search ends (each feature can only rise to its "
+            f"bound); {loose.size} of them have none "
+            f"({', '.join(map(str, loose[:5].tolist()))}"
+            f"{', ...' if loose.size > 5 else ''}). Pass upper (a float, "
+            f"or one per feature, -np.inf for a feature never raised), restrict "
+            f"features, or pass a finite budget.")
+    if rows.size == 0:
+        return 0
+    bound = np.where(allowed & (upper > -np.inf), upper, -np.inf)
+    live = np.flatnonzero(bound > -np.inf)
+
+    def room(values, j):
+        return np.maximum(np.floor((bound[j] - values) / step + 1e-9) + 1, 0)
+
+    Xr = X[rows]
+    if sp.issparse(Xr):
+        # The implicit zeros first, then the stored values in their place.
+        total = np.full(rows.size, room(np.zeros(live.size), live).sum())
+        coo = sp.coo_matrix(Xr)
+        coo.sum_duplicates()
+        keep = np.isin(coo.col, live)
+        r, c, v = coo.row[keep], coo.col[keep], coo.data[keep]
+        np.add.at(total, r, room(v, c) - room(np.zeros(c.size), c))
+    else:
+        total = room(np.asarray(Xr)[:, live], live).sum(axis=1)
+    n_moves = float(total.max()) if total.size else 0.0
+    if n_moves > 1e9:
+        raise ValueError(
+            f"budget=np.inf lets a sample take up to {n_moves:.3g} steps of "
+            f"{step!r} under its upper bounds (upper, and the largest value of an "
+            "integer dtype): more than 1e9 rounds of the search; use a larger step, "
+            "a lower upper, or a finite budget.")
+    return int(n_moves)
 
 
 def _integer_caps(in_dtype, frame_dtypes, step, n_features):
@@ -598,7 +646,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         steps per sample (the increase is that many steps up to the rounding of
         the raised values, see ``cost_``). At least ``step`` (and an ``upper``
         that leaves some allowed feature room for a step): an attack that can make
-        no move is an error, not a success rate of 0.
+        no move is an error, not a success rate of 0. ``np.inf``: no budget, with
+        an ``upper`` bound on every allowed feature (else a ``ValueError``: the
+        search could raise a feature for ever); each feature then rises at most to
+        its bound, so the search ends, as a run at a budget of every bound's room
+        would (at most 1e9 steps per sample).
     features : array-like, default=None
         Features the attacker may raise: indices in ``[0, n_features - 1]``
         (negative ones are refused, as in
@@ -738,6 +790,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             f"additive_evasion_attack scores moves by the target's margin, which "
             f"{type(estimator).__name__} does not give: it needs decision_function, "
             "predict_log_proba or predict_proba (a VotingClassifier: voting='soft').")
+    # With budget=np.inf, integers are checked below against upper, which bounds
+    # their rise.
+    finite_budget = budget if budget < np.inf else 0
     columns = frame_dtypes = frame_index = None
     if hasattr(X, "columns") and hasattr(X, "dtypes"):
         # A DataFrame: attacked as numbers, the model called on DataFrames of its
@@ -754,7 +809,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         if float(step).is_integer():
             _check_exact_integers(
                 [X[c] for c, d in frame_dtypes.items()
-                 if _numpy_dtype(d).kind in "iu"], budget)
+                 if _numpy_dtype(d).kind in "iu"], finite_budget)
     check_sparse_structure(X)  # before scipy converts or slices it
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
     # X_adv_ comes back in the sparse container given: a sparse array (csr_array)
@@ -764,7 +819,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
     int_input = X.dtype.kind in "iub" and float(step).is_integer()
     if int_input and X.dtype.kind in "iu" and X.shape[0] and columns is None:
-        _check_exact_integers([X], budget)
+        _check_exact_integers([X], finite_budget)
     in_dtype = X.dtype
     X = sp.csr_matrix(X, dtype=np.float64) if sp.issparse(X) else X.astype(np.float64)
     n_samples, n_features = X.shape
@@ -794,7 +849,22 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # finite, so an upper of only +-inf (np.where(frozen, -np.inf, np.inf)) raised
     # the frozen features too.
     capped = bool(np.any(upper < np.inf))
-    n_moves = int(np.floor(budget / step + 1e-9))
+    if budget == np.inf:
+        # A feature without a bound is refused before the model is called.
+        _moves_under_upper(X, np.zeros(0, dtype=np.intp), allowed, upper, step)
+        integer = (np.array([_numpy_dtype(d).kind in "iu" for d in frame_dtypes])
+                   if frame_dtypes is not None
+                   else np.full(n_features, in_dtype.kind in "iu"))
+        reach = upper[allowed & integer & (upper > -np.inf)]
+        if float(step).is_integer() and reach.size and reach.max() > 2 ** 53:
+            # As _check_exact_integers: the raised integers float64 holds.
+            raise ValueError(
+                f"budget=np.inf raises integer features up to upper "
+                f"({reach.max():.6g}), above 2**53: additive_evasion_attack raises "
+                "and scores X in float64, which does not hold them exactly, and an "
+                "integral step returns them as integers. Pass a lower upper.")
+    else:
+        n_moves = int(np.floor(budget / step + 1e-9))
 
     scorer = _Scorer(estimator, t, X, step, columns)
 
@@ -818,6 +888,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             raise ValueError("upper leaves no allowed feature room for one step on "
                              "any attacked row of X: an attack that can make no "
                              "move would report 0% success.")
+    if budget == np.inf:
+        n_moves = _moves_under_upper(X, rows, allowed, upper, step)
     if method == "gradient" and not scorer.has_gradient:
         why = (f"its Pipeline does not give (the attack differentiates through the "
                f"maps the certificate reads: {scorer.no_gradient.rstrip('.')})"
@@ -847,7 +919,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # check.
     if rows.size:
         top = abs(X[rows]).max()
-        may_absorb = not (float(top) + 2 * budget) * 2.0 ** -52 < step
+        reach = budget if budget < np.inf else n_moves * step
+        may_absorb = not (float(top) + 2 * reach) * 2.0 ** -52 < step
     else:
         may_absorb = False
 

@@ -600,3 +600,41 @@ def test_dataframe_of_sparse_columns_is_audited_as_the_dense_one():
     np.testing.assert_array_equal(got.max_drop, want.max_drop)
     np.testing.assert_array_equal(got.n_violating_rows, want.n_violating_rows)
     assert got.max_drop[1] > 0
+
+
+def test_refusals_through_a_pipeline_name_the_columns_by_name():
+    # Before: "the constraint on feature 2 of the final step" and "input column 0
+    # reaches the final step ...", although the columns had names.
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    rng = np.random.RandomState(1)
+    frame = pd.DataFrame({"income": rng.uniform(0, 100, 200),
+                          "city": rng.choice(["x", "y", "z"], 200),
+                          "debt": rng.uniform(0, 50, 200)})
+    y = (frame["income"] - frame["debt"] > 25).astype(int)
+    pre = ColumnTransformer([("num", StandardScaler(), ["income", "debt"]),
+                             ("cat", OneHotEncoder(), ["city"])])
+    one_hot = make_pipeline(pre, HistGradientBoostingClassifier(
+        monotonic_cst=[0, 0, 1, 0, 0], max_iter=5)).fit(frame, y)
+    with pytest.raises(ValueError, match=r"the constraint on feature 'cat__city_x' of "
+                                         r"the final step \(its feature 2, made from "
+                                         r"input column 'city'\) back to one input"):
+        check_monotonic(one_hot, frame)
+    # Without names, by index (and still where it comes from).
+    codes = frame.assign(city=frame["city"].map({"x": 0, "y": 1, "z": 2})).to_numpy()
+    pre_codes = ColumnTransformer([("num", StandardScaler(), [0, 2]),
+                                   ("cat", OneHotEncoder(), [1])])
+    unnamed = make_pipeline(pre_codes, HistGradientBoostingClassifier(
+        monotonic_cst=[0, 0, 1, 0, 0], max_iter=5)).fit(codes, y)
+    with pytest.raises(ValueError, match=r"feature 'cat__x1_0.0' of the final step "
+                                         r"\(its feature 2, made from input column 1\)"):
+        check_monotonic(unnamed, codes)
+    mixed = make_pipeline(ColumnTransformer([
+        ("num", StandardScaler(), ["income", "debt"]),
+        ("bins", KBinsDiscretizer(n_bins=3, encode="onehot-dense",
+                                  strategy="uniform"), ["income"])]),
+        HistGradientBoostingClassifier(monotonic_cst=[1, -1, 0, 0, 0], max_iter=5))
+    mixed.fit(frame[["income", "debt"]], y)
+    with pytest.raises(ValueError, match=r"input column 'income' \(column 0\) reaches "
+                                         "the final step through both"):
+        check_monotonic(mixed, frame[["income", "debt"]])

@@ -137,10 +137,31 @@ def _fitted_cst(estimator):
     return None if cst is None else np.asarray(cst)
 
 
-def _resolve_through_pipeline(estimator, n_features):
+def _final_step_names(steps, final):
+    """Names of the final step's input features: its ``feature_names_in_``, else the
+    preceding steps' ``get_feature_names_out()``; None when neither is known."""
+    names = getattr(final, "feature_names_in_", None)
+    if names is None and steps:
+        try:
+            names = Pipeline(steps).get_feature_names_out()
+        except Exception:  # a step without get_feature_names_out, say
+            names = None
+    return None if names is None else [str(n) for n in names]
+
+
+def _named(j, names, what):
+    """``what`` ``j``, by its name when there is one: "input column 'age' (column
+    2)", else "input column 2"."""
+    if names is None or j >= len(names):
+        return f"{what} {j}"
+    return f"{what} {names[j]!r} (column {j})"
+
+
+def _resolve_through_pipeline(estimator, n_features, names=None):
     """Per input column, the constraint that the final step's ``monotonic_cst_``
     puts on it through preprocessing that keeps columns apart; None if the final
-    step has none."""
+    step has none. ``names``: the input columns' names (None when unknown), for
+    the refusals."""
     if not isinstance(estimator, Pipeline):
         return _fitted_cst(estimator)
     steps, final = split_pipeline(estimator)  # nested Pipelines flattened
@@ -155,6 +176,8 @@ def _resolve_through_pipeline(estimator, n_features):
     # X's width: a Pipeline whose first step is "passthrough" has no n_features_in_.
     n_in = input_attribute(estimator, "n_features_in_", n_features)
     sources = [None] * len(cst)
+    # The input columns each final-step feature is made from (for the refusal).
+    made_from = [[] for _ in range(len(cst))]
     free_edges = []
     refusal = None
     try:
@@ -169,6 +192,7 @@ def _resolve_through_pipeline(estimator, n_features):
         column, raw, monotone = feature_edges(steps, kinds, n_in, computed=False)
         for c in range(len(cst)):
             here = column == c
+            made_from[c] = sorted(set(raw[here].tolist()))
             if here.sum() == 1 and monotone[here][0]:
                 sources[c] = int(raw[here][0])
         free_edges = raw[np.asarray(cst)[column] == 0]
@@ -185,12 +209,30 @@ def _resolve_through_pipeline(estimator, n_features):
                 "the preprocessing does not keep it apart" if refusal is None else
                 "the preprocessing is not made of per-feature non-decreasing maps, "
                 "which carry a direction: " + refusal.rstrip("."))
+            # Named by its name where the final step's inputs have names (a
+            # one-hot column: 'onehotencoder__color_0'), with the input columns it
+            # is made from. Before: "feature 0 of the final step" only.
+            final_names = _final_step_names(steps, final)
+            origin = ""
+            if made_from[out]:
+                listed = ", ".join(repr(names[r]) if names is not None
+                                   and r < len(names) else str(r)
+                                   for r in made_from[out][:5])
+                origin = (f"made from input column"
+                          f"{'s' if len(made_from[out]) > 1 else ''} {listed}")
+            if final_names is not None and out < len(final_names):
+                which = (f"feature {final_names[out]!r} of the final step (its "
+                         f"feature {out}{', ' + origin if origin else ''})")
+            else:
+                which = (f"feature {out} of the final step"
+                         f"{' (' + origin + ')' if origin else ''}")
             raise ValueError(
-                f"check_monotonic cannot map the constraint on feature {out} of the "
-                f"final step back to one input column: {reason}. Pass monotonic_cst "
-                "for the input columns explicitly.")
+                f"check_monotonic cannot map the constraint on {which} back to one "
+                f"input column: {reason}. Pass monotonic_cst for the input columns "
+                "explicitly.")
         if resolved[src] not in (0, cst[out]):
-            raise ValueError(f"input column {src} carries conflicting constraints.")
+            raise ValueError(f"{_named(src, names, 'input column')} carries "
+                             "conflicting constraints.")
         resolved[src] = cst[out]
     # An input column that reaches the final step through both constrained and free
     # columns (e.g. some of its ramps constrained, others not, or a free copy beside
@@ -198,7 +240,8 @@ def _resolve_through_pipeline(estimator, n_features):
     mixed = np.flatnonzero(free & (resolved != 0))
     if mixed.size:
         raise ValueError(
-            f"input column {int(mixed[0])} reaches the final step through both "
+            f"{_named(int(mixed[0]), names, 'input column')} reaches the final step "
+            "through both "
             "constrained and unconstrained features, so the model is not constrained "
             "to be monotone in it. Pass monotonic_cst for the input columns "
             "explicitly to audit it in a direction.")
@@ -406,7 +449,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=10):
     n_features = X.shape[1]
     names = _input_names(estimator, X)
     if monotonic_cst is None:
-        cst = _resolve_through_pipeline(estimator, n_features)
+        cst = _resolve_through_pipeline(estimator, n_features, names)
         if cst is None:
             name = type(estimator).__name__
             # A fitted search predicts with its best_estimator_ (the certificate

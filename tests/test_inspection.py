@@ -1360,3 +1360,17 @@ def test_top_features_refuses_repeated_feature_names():
     # Before: accepted; two features were both called "f0" in the table.
     with pytest.raises(ValueError, match=r"feature_names must be unique; \['f0'\]"):
         top_features(est, names, k=2)
+
+
+@pytest.mark.parametrize("thing", [np.arange(2000.0), np.ones((30, 40)), [[1.0, 2.0]],
+                                   "model", 3])
+def test_describe_network_of_a_non_estimator_is_a_short_type_error(thing):
+    # Before: scikit-learn's "<the whole input> is not an estimator instance."
+    with pytest.raises(TypeError, match=rf"got a {type(thing).__name__} object, "
+                                        "which is not an estimator instance") as info:
+        describe_network(thing)
+    assert len(str(info.value)) < 300 and "1.999e+03" not in str(info.value)
+    with pytest.raises(TypeError, match=rf"^{type(thing).__name__} object is not an "
+                                        "estimator instance") as info:
+        top_features(thing)
+    assert len(str(info.value)) < 300

@@ -1,6 +1,7 @@
 """Short text report of a fitted network (or decomposition)."""
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._sparsity import weight_sparsity
 from ._utils import estimator_name, final_estimator, is_network, output_classes
@@ -51,6 +52,18 @@ def describe_network(estimator, tol=1e-6):
     >>> print(describe_network(PCA(4).fit(X)).splitlines()[0])
     PCA: 64 input features -> 4 components
     """
+    if not hasattr(estimator, "fit") and not hasattr(estimator, "coefs_") \
+            and not hasattr(estimator, "components_"):
+        # Before: scikit-learn's "<the whole input> is not an estimator instance."
+        # (an array printed in full).
+        hint = (" For weight matrices themselves, use weight_sparsity."
+                if isinstance(estimator, (np.ndarray, list, tuple))
+                or sp.issparse(estimator) else "")
+        raise TypeError(
+            f"describe_network takes a fitted estimator (a network with coefs_, an "
+            f"estimator with components_ such as PCA or NMF, or a Pipeline ending "
+            f"in one); got a {type(estimator).__name__} object, which is not an "
+            f"estimator instance.{hint}")
     final = final_estimator(estimator)
     name = estimator_name(estimator)
     df = weight_sparsity(estimator, tol=tol, relative=True)

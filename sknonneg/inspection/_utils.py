@@ -48,6 +48,13 @@ def final_estimator(estimator):
     """Final step of a Pipeline (or the estimator itself), checked fitted."""
     _, final = split_pipeline(estimator)
     if not (hasattr(final, "coefs_") or hasattr(final, "components_")):
+        if not hasattr(final, "fit"):
+            # Before: scikit-learn's "<the whole input> is not an estimator
+            # instance.", an array printed in full.
+            raise TypeError(
+                f"{type(final).__name__} object is not an estimator instance: "
+                "expected a fitted estimator with `coefs_` (neural network) or "
+                "`components_` (e.g. PCA, NMF), or a Pipeline ending in one.")
         # check_is_fitted gives the familiar NotFittedError for unfitted
         # estimators; otherwise the estimator is simply unsupported.
         check_is_fitted(final)

@@ -1362,3 +1362,26 @@ def test_predict_blocks_of_a_sparse_multilabel_model_are_dense(multilabel_data):
     np.testing.assert_array_equal(P.compute(), expected)
     np.testing.assert_array_equal(P.sum(axis=0).compute(), expected.sum(axis=0))
     np.testing.assert_array_equal((P == expected).all(axis=1).compute(), True)
+
+
+@needs_dask
+def test_fit_dask_blocks_names_itself_for_an_unknown_keyword():
+    # Before: "BaseNetworkClassifier.partial_fit() got an unexpected keyword
+    # argument 'foo'" (a private base class), only once the graph was computed.
+    import dask.array as da
+
+    from sknonneg import NonNegAutoencoder
+    from sknonneg.parallel import fit_dask_blocks
+
+    X = da.from_array(np.random.RandomState(0).uniform(size=(40, 3)), chunks=(20, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=3, random_state=0)
+    for compute in (True, False):
+        with pytest.raises(TypeError, match=r"^fit_dask_blocks\(\) got an unexpected "
+                                            r"keyword argument 'foo': its \*\*fit_"
+                                            r"params go to NonNegMLPClassifier\."
+                                            r"partial_fit, which takes classes, "
+                                            r"sample_weight\.$"):
+            fit_dask_blocks(clf, X, y, classes=[0, 1], foo=1, compute=compute)
+    with pytest.raises(TypeError, match="NonNegAutoencoder.partial_fit"):
+        fit_dask_blocks(NonNegAutoencoder(n_components=2), X, foo=1)

@@ -8,6 +8,7 @@ Dask reruns after a lost worker or a failure starts from the right state).
 """
 
 import copy
+import inspect
 import threading
 import warnings
 from numbers import Number
@@ -21,6 +22,7 @@ from .._validation import check_sparse_structure
 from ._chunks import (
     _check_partial_fit,
     _check_positive_int,
+    _takes_param,
     check_scalar_weight,
     partial_fit_params,
 )
@@ -45,6 +47,18 @@ def _dask_frame_advice(func, X):
     return (f"{func} needs a dask array, got a dask {type(X).__name__}; convert it "
             f"with X.to_dask_array(lengths=True) (lengths=True computes the row "
             f"count of each partition, the row chunk sizes of the array).")
+
+
+def _partial_fit_keywords(estimator):
+    """The keyword arguments ``estimator.partial_fit`` takes beyond ``X`` and ``y``,
+    in words."""
+    try:
+        params = inspect.signature(estimator.partial_fit).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover - a signature always reads
+        return "other keyword arguments"
+    names = [p.name for p in params if p.name not in ("X", "y")
+             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return ", ".join(names) if names else "none"
 
 
 def _partial_fit_step(state, X, y, classes, fit_params):
@@ -128,7 +142,9 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     compute : bool, default=True
         Return the trained estimator; ``False`` returns a ``dask.delayed`` of it.
     **fit_params : dict
-        Passed to every ``partial_fit`` call; ``sample_weight``, one weight per
+        Passed to every ``partial_fit`` call (a keyword that the estimator's
+        ``partial_fit`` does not take is a ``TypeError``, also with
+        ``compute=False``); ``sample_weight``, one weight per
         row of ``X`` (a 1-D dask or in-memory array), is split at ``X``'s row chunks
         as ``y`` is, each call getting its block's weights (with the same rule
         for unknown chunk sizes). A number as ``sample_weight`` weights every row
@@ -171,6 +187,16 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
             or f"fit_dask_blocks needs a dask array, got {type(X).__name__}; wrap it "
             "with dask.array.from_array(X, chunks=...), or use partial_fit_chunks for "
             "an in-memory or memory-mapped X.")
+    unknown = [key for key in fit_params if not _takes_param(estimator, key)]
+    if unknown:
+        # Before: "BaseNetworkClassifier.partial_fit() got an unexpected keyword
+        # argument 'foo'" (a private base class) from the first step, with
+        # compute=False only when the returned Delayed was computed.
+        name = type(estimator).__name__
+        raise TypeError(
+            f"fit_dask_blocks() got an unexpected keyword argument {unknown[0]!r}: "
+            f"its **fit_params go to {name}.partial_fit, which takes "
+            f"{_partial_fit_keywords(estimator)}.")
     # Before: n_epochs=0 returned the estimator untrained, silently.
     _check_positive_int(n_epochs, "n_epochs")
     X, x_blocks = _row_blocks(X)

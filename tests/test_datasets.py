@@ -1163,3 +1163,28 @@ def test_load_adult_says_data_home_is_keyword_only(tmp_path, monkeypatch):
         with pytest.raises(ValueError, match="subset must be") as excinfo:
             load_adult(value, data_home=tmp_path)
         assert "keyword-only" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda v: ds.load_compas(verify=v), "'verify' parameter of load_compas"),
+    (lambda v: ds.load_auto_mpg(verify=v), "'verify' parameter of load_auto_mpg"),
+    (lambda v: ds.load_adult(verify=v), "'verify' parameter of load_adult"),
+    (lambda v: ds.load_spambase(verify=v), "'verify' parameter of load_spambase"),
+    (lambda v: ds.load_mnist(verify=v), "'verify' parameter of load_mnist"),
+    (lambda v: ds.load_mnist(return_X_y=v), "'return_X_y' parameter of load_mnist"),
+    (lambda v: ds.load_reuters(download_if_missing=v),
+     "'download_if_missing' parameter of load_reuters"),
+    (lambda v: ds.fetch_file(_mnist.MNIST, verify=v), "'verify' parameter of fetch_file"),
+    (lambda v: ds.expand_multilabel(np.ones((2, 1)), np.eye(2), return_index=v),
+     "'return_index' parameter of expand_multilabel"),
+])
+@pytest.mark.parametrize("value", [1, 0, "no", None, 1.0])
+def test_boolean_flags_must_be_bools(tmp_path, monkeypatch, call, name, value):
+    # Before: any truthy value was True ("no" verified the file), 0 and None False.
+    # Refused before any file is read (the data home is empty).
+    monkeypatch.setenv("SKNONNEG_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match=rf"The {name} must be an instance of "
+                                         rf"'bool'.*Got {value!r} instead"):
+        call(value)
+    with pytest.raises(TypeError):  # InvalidParameterError is both, as sklearn's
+        call(value)

@@ -17,6 +17,8 @@ import tempfile
 import urllib.request
 from dataclasses import dataclass
 
+from .._compat import validate_parameter_constraints
+
 __all__ = [
     "MIRRORS",
     "RemoteFileMetadata",
@@ -87,6 +89,15 @@ class RemoteFileMetadata:
     sha256: str
     urls: tuple = ()
     size: int | None = None
+
+
+def check_flags(caller, **flags):
+    """``InvalidParameterError`` (a ``ValueError`` and a ``TypeError``), worded as
+    scikit-learn's parameter validation words it, for a flag that is not a bool
+    (``True``, ``False`` or NumPy's): before, any truthy value (``1``, ``"no"``)
+    was read as True."""
+    validate_parameter_constraints({name: ["boolean"] for name in flags}, flags,
+                                   caller_name=caller)
 
 
 def get_data_home(data_home=None):
@@ -355,6 +366,7 @@ def fetch_file(
     ...     fetch_file(meta, home, download_if_missing=False) == os.path.join(home, "a.txt")
     True
     """
+    check_flags("fetch_file", download_if_missing=download_if_missing, verify=verify)
     # Created only to download into: reading a present file, or failing to find
     # one with download_if_missing=False, leaves the file system as it was.
     data_home = _resolve_data_home(data_home)

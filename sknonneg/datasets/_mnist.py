@@ -5,7 +5,7 @@ import zipfile
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._base import RemoteFileMetadata, fetch_file
+from ._base import RemoteFileMetadata, check_flags, fetch_file
 
 __all__ = ["load_mnist"]
 
@@ -124,6 +124,8 @@ def load_mnist(
     >>> X.shape  # doctest: +SKIP
     (60000, 784)
     """
+    check_flags("load_mnist", download_if_missing=download_if_missing,
+                return_X_y=return_X_y, verify=verify)
     path = fetch_file(
         MNIST,
         data_home,

@@ -12,7 +12,7 @@ from sklearn.utils import Bunch, _safe_indexing
 
 from .._compat import num_samples
 from .._validation import check_sparse_structure
-from ._base import RemoteFileMetadata, fetch_file
+from ._base import RemoteFileMetadata, check_flags, fetch_file
 
 __all__ = [
     "expand_multilabel",
@@ -188,6 +188,8 @@ def load_reuters(
         raise ValueError(
             f"subset must be one of {sorted(REUTERS)}, got {subset!r}"
         )
+    check_flags("load_reuters", download_if_missing=download_if_missing,
+                verify=verify)
     path = fetch_file(
         REUTERS[subset],
         data_home,
@@ -462,6 +464,7 @@ def expand_multilabel(X, Y, *, return_index=False):
     >>> X_rep.ravel().tolist(), y.tolist()
     ([1.0, 1.0, 2.0], [0, 2, 1])
     """
+    check_flags("expand_multilabel", return_index=return_index)
     Y = _indicator_csr(Y, "Y", binary=True)
     check_sparse_structure(X)
     n_samples = num_samples(X)

@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from ._base import RemoteFileMetadata, _resolve_data_home, check_sha256
+from ._base import RemoteFileMetadata, _resolve_data_home, check_flags, check_sha256
 
 __all__ = ["load_adult", "load_auto_mpg", "load_compas", "load_spambase"]
 
@@ -117,13 +117,15 @@ def _path(filename, data_home):
     return path
 
 
-def _read(filename, data_home, parse, verify=False):
+def _read(filename, data_home, parse, verify, caller):
     """``parse(path)`` of the data file ``filename``; a file it cannot parse (not
     gzip, truncated, columns missing or not numeric, a row cut short or a required
     value missing: ``_check_complete``), that gives no rows or another number of rows
     than ``N_ROWS`` is an ``OSError`` that names the file, as for the downloaded data
     sets (``sknonneg.datasets._base``); so is, with ``verify``, a sha256 other than
-    the one in ``TABULAR``."""
+    the one in ``TABULAR``. ``verify`` must be a bool (``caller``, the loader, is
+    named in the refusal)."""
+    check_flags(caller, verify=verify)
     path = _path(filename, data_home)
     try:
         if verify:  # a mismatch, as fetch_file says it, named with the file below
@@ -226,7 +228,8 @@ def load_compas(*, data_home=None, verify=False):
     >>> from sknonneg.datasets import load_compas
     >>> X, y = load_compas()  # doctest: +SKIP
     """
-    return _read("compas-scores-two-years.csv.gz", data_home, _parse_compas, verify)
+    return _read("compas-scores-two-years.csv.gz", data_home, _parse_compas, verify,
+                 "load_compas")
 
 
 def _parse_compas(path):
@@ -280,7 +283,7 @@ def load_auto_mpg(*, data_home=None, verify=False):
     >>> from sknonneg.datasets import load_auto_mpg
     >>> X, y = load_auto_mpg()  # doctest: +SKIP
     """
-    return _read("autompg.csv.gz", data_home, _parse_auto_mpg, verify)
+    return _read("autompg.csv.gz", data_home, _parse_auto_mpg, verify, "load_auto_mpg")
 
 
 def _parse_auto_mpg(path):
@@ -337,7 +340,7 @@ def load_adult(subset="train", *, data_home=None, verify=False):
                     "load_adult(data_home=...) or load_adult('test', data_home=...).")
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.{hint}")
     filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
-    return _read(filename, data_home, _parse_adult, verify)
+    return _read(filename, data_home, _parse_adult, verify, "load_adult")
 
 
 def _looks_like_path(value):
@@ -414,7 +417,7 @@ def load_spambase(*, data_home=None, verify=False):
     >>> from sknonneg.datasets import load_spambase
     >>> X, y = load_spambase()  # doctest: +SKIP
     """
-    return _read("spambase.csv.gz", data_home, _parse_spambase, verify)
+    return _read("spambase.csv.gz", data_home, _parse_spambase, verify, "load_spambase")
 
 
 def _parse_spambase(path):

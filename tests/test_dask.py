@@ -924,9 +924,11 @@ def test_predict_blocks_runs_the_estimator_on_real_rows_only():
                                    (X_da[da.from_array(mask, chunks=30)], mask)):
                     got = predict_blocks(pipe, X_in, method=method).compute()
                     np.testing.assert_array_equal(got, expected[rows])
-            with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\) "
-                               r"\(shape=\(0, 3\)\) .* by predict_blocks"):
-                predict_blocks(pipe, X_da[:0])
+                # No row at all: 0 rows of the dtype and columns the fitted
+                # classifier gives (before: "Found array with 0 sample(s)").
+                got = predict_blocks(pipe, X_da[:0], method=method).compute()
+                assert got.shape == (0,) + expected.shape[1:]
+                assert got.dtype == expected.dtype
 
 
 def test_predict_blocks_stays_lazy_where_the_model_takes_a_row_of_zeros():
@@ -1385,3 +1387,50 @@ def test_fit_dask_blocks_names_itself_for_an_unknown_keyword():
             fit_dask_blocks(clf, X, y, classes=[0, 1], foo=1, compute=compute)
     with pytest.raises(TypeError, match="NonNegAutoencoder.partial_fit"):
         fit_dask_blocks(NonNegAutoencoder(n_components=2), X, foo=1)
+
+
+@needs_dask
+def test_predict_blocks_of_empty_blocks_for_a_model_that_refuses_zeros():
+    # Before: "Found array with 0 sample(s) (shape=(nan, 3)) while a minimum of 1
+    # is required by predict_blocks" when every block of a filtered array was
+    # empty and the model refused the row of zeros that gives the output's dtype.
+    import dask
+    import dask.array as da
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    from sknonneg.parallel import predict_blocks
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0.5, 2.0, size=(60, 3))
+    y = np.array(["no", "yes", "maybe"])[rng.randint(0, 3, 60)]
+    log = FunctionTransformer(np.log, validate=True)  # log(0): -inf, refused
+    blocks = da.from_array(X, chunks=(20, 3))
+    empty = blocks[blocks[:, 0] > 1e9]  # unknown (nan) row chunks, all empty
+    clf = make_pipeline(log, LogisticRegression()).fit(X, y)
+    binary = make_pipeline(log, LogisticRegression()).fit(X, y == "yes")
+    reg = make_pipeline(log, LinearRegression()).fit(X, X[:, :2])
+    with dask.config.set(scheduler="synchronous"):
+        for model, method in [(clf, "predict"), (clf, "predict_proba"),
+                              (clf, "predict_log_proba"), (clf, "decision_function"),
+                              (binary, "decision_function"), (binary, "predict"),
+                              (reg, "predict")]:
+            want = getattr(model, method)(X[:2])  # a real row's dtype and columns
+            got = predict_blocks(model, empty, method=method)
+            assert got.dtype == want.dtype and got.shape[1:] == want.shape[1:]
+            out = got.compute()
+            assert out.shape == (0,) + want.shape[1:] and out.dtype == want.dtype
+            # The same model on rows that are there: as before.
+            np.testing.assert_array_equal(
+                predict_blocks(model, blocks, method=method).compute(),
+                getattr(model, method)(X))
+        # Known to be empty (chunk sizes known): nothing computed.
+        known = predict_blocks(clf, da.zeros((0, 3), chunks=(5, 3)),
+                               method="predict_proba")
+        assert known.shape == (0, 3) and known.compute().shape == (0, 3)
+        # transform: nothing says its columns.
+        with pytest.raises(ValueError, match="every block of X is empty.*refuses a "
+                                             "row of zeros"):
+            predict_blocks(make_pipeline(log, StandardScaler()).fit(X), empty,
+                           method="transform")

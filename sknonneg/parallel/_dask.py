@@ -307,23 +307,75 @@ def _first_row(X):
     return None
 
 
+def _fitted_output(estimator, method):
+    """``(dtype, tail)`` of ``method``'s output read from the fitted attributes of
+    ``estimator`` (a Pipeline: of its final step), where they say it: a single-label
+    classifier's ``predict`` (``classes_.dtype``), ``predict_proba`` and
+    ``predict_log_proba`` (float64, one column per class) and ``decision_function``
+    (float64; one column per class beyond two), a regressor's ``predict`` (float64,
+    or its ``coef_``'s floating dtype; ``n_outputs_`` or ``coef_`` columns); None
+    otherwise (``transform``, multilabel and multi-output models)."""
+    from sklearn.base import is_classifier, is_regressor
+
+    from .._pipeline import split_pipeline
+    from ..neural_network._classifier import is_multilabel
+
+    final = split_pipeline(estimator)[1]
+    if is_classifier(final):
+        classes = getattr(final, "classes_", None)
+        binarizer = getattr(final, "label_binarizer_", None)
+        if (not isinstance(classes, np.ndarray) or classes.ndim != 1
+                or len(classes) < 2 or is_multilabel(final)
+                or str(getattr(binarizer, "y_type_", "")).startswith("multilabel")):
+            return None
+        n_classes = len(classes)
+        if method == "predict":
+            return classes.dtype, ()
+        if method in ("predict_proba", "predict_log_proba"):
+            return np.dtype(np.float64), (n_classes,)
+        if method == "decision_function":
+            return np.dtype(np.float64), (() if n_classes == 2 else (n_classes,))
+        return None
+    if is_regressor(final) and method == "predict":
+        coef = getattr(final, "coef_", None)
+        n_outputs = getattr(final, "n_outputs_", None)
+        if n_outputs is None and isinstance(coef, np.ndarray):
+            n_outputs = 1 if coef.ndim == 1 else coef.shape[0]
+        if not isinstance(n_outputs, (int, np.integer)):
+            return None
+        dtype = (coef.dtype if isinstance(coef, np.ndarray)
+                 and coef.dtype.kind == "f" else np.dtype(np.float64))
+        return dtype, (() if n_outputs == 1 else (int(n_outputs),))
+    return None
+
+
 def _sample_output(estimator, method, X):
-    """``method``'s output on one row, for the dtype and columns of the result: a
-    row of zeros (nothing of ``X`` computed: the result stays lazy), or, where the
-    estimator refuses zeros (a OneHotEncoder whose categories exclude 0, Box-Cox,
-    a log), the first real row of ``X``, computed now. Before: zeros only, and
-    such pipelines failed although every real row predicts."""
+    """``(dtype, tail)`` of ``method``'s output, for the result: from its output on
+    a row of zeros (nothing of ``X`` computed: the result stays lazy), or, where
+    the estimator refuses zeros (a OneHotEncoder whose categories exclude 0,
+    Box-Cox, a log), on the first real row of ``X``, computed now. Before: zeros
+    only, and such pipelines failed although every real row predicts. Where ``X``
+    has no row at all (every block empty after boolean indexing, say), from the
+    estimator's fitted attributes (:func:`_fitted_output`): before, an error."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a probe's warnings are not the user's
-            return _dense(getattr(estimator, method)(
+            sample = _dense(getattr(estimator, method)(
                 np.zeros((1, X.shape[1]), X.dtype)))
     except Exception:
         row = _first_row(X)
         if row is None:
-            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while "
-                             "a minimum of 1 is required by predict_blocks.") from None
-        return _dense(getattr(estimator, method)(row))
+            fitted = _fitted_output(estimator, method)
+            if fitted is not None:
+                return fitted
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of "
+                f"1 is required by predict_blocks: every block of X is empty, "
+                f"{type(estimator).__name__} refuses a row of zeros, and its fitted "
+                f"attributes do not say the dtype and columns of its {method} "
+                "output, so those of an empty result are unknown.") from None
+        sample = _dense(getattr(estimator, method)(row))
+    return sample.dtype, sample.shape[1:]
 
 
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba",
@@ -344,7 +396,11 @@ def predict_blocks(estimator, X, *, method="predict"):
         ``OneHotEncoder`` whose categories exclude 0, Box-Cox, a log), to the first
         row of ``X`` instead, computed at once (the work of the blocks it depends
         on: all of them after a reduction such as ``X - X.mean(0)``). Blocks of 0
-        rows (after boolean indexing, say) give 0 rows without a call.
+        rows (after boolean indexing, say) give 0 rows without a call. If every
+        block is empty and the estimator refuses zeros, the result (of 0 rows)
+        takes the dtype and columns that the fitted attributes say (a single-label
+        classifier's ``classes_``, a regressor's ``n_outputs_`` or ``coef_``: see
+        Returns); for other estimators or ``method="transform"``, ``ValueError``.
     method : {"predict", "predict_proba", "predict_log_proba", "decision_function", \
 "transform"}, default="predict"
         The method to apply to every block.
@@ -355,7 +411,12 @@ def predict_blocks(estimator, X, *, method="predict"):
         Of shape (n_samples,) or (n_samples, n_outputs), chunked like the rows of
         ``X``, dense (the sparse predictions of a multilabel classifier fitted on
         a sparse ``y`` are densified per block). ``.compute()`` it, or keep it
-        lazy.
+        lazy. An empty result read from the fitted attributes (see ``X``) has
+        ``classes_.dtype`` for ``predict`` of a classifier, float64 with one
+        column per class for probabilities, float64 for ``decision_function``
+        (one column per class beyond two), and for a regressor float64 (its
+        ``coef_``'s floating dtype for a linear model), one column per output
+        beyond one.
 
     Examples
     --------
@@ -392,11 +453,10 @@ def predict_blocks(estimator, X, *, method="predict"):
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimensions.")
     X, _ = _row_blocks(X)
-    sample = _sample_output(estimator, method, X)
+    dtype, tail = _sample_output(estimator, method, X)
     est = dask.delayed(estimator, traverse=False)
-    dtype, tail = sample.dtype, sample.shape[1:]
-    meta = sample[:0]
-    if sample.ndim == 1:
+    meta = np.empty((0,) + tail, dtype=dtype)
+    if not tail:
         return X.map_blocks(_apply, est, method, dtype, tail, drop_axis=1,
                             dtype=dtype, meta=meta)
     return X.map_blocks(_apply, est, method, dtype, tail, chunks=(X.chunks[0], tail),

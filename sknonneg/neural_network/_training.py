@@ -413,6 +413,16 @@ class TrainableNetwork(BaseNetwork):
         """``scoring``: ``"loss"`` or None (the estimator's ``score``)."""
         return getattr(self, "scoring", "loss")
 
+    def _stall_tol(self, first_loss):
+        """``(threshold, text)``: the least decrease of the epoch loss, below the
+        best so far, that counts as progress in the stall rule of the epoch loop
+        (``n_iter_no_change`` epochs without it end the fit), given ``first_loss``,
+        the loss of the fit's first epoch; ``text`` says what it is in the log line.
+        ``tol`` itself here (absolute, as scikit-learn's MLPs); an estimator whose
+        loss has no fixed scale (``NonNegAutoencoder``) measures it relative to
+        ``first_loss``."""
+        return self.tol, f"tol={self.tol}"
+
     def _validation_split(self, strata, sample_weight, rng):
         """``(idx_train, idx_val)``: ``validation_fraction`` of the rows of positive
         weight held out (stratified by class where every class has two rows), so
@@ -992,6 +1002,7 @@ class TrainableNetwork(BaseNetwork):
                 # The loss at the fit's starting parameters (one batch): where the
                 # diagnostics tell a fit that got worse from one that started badly.
                 result.start_loss = first
+                stall_tol, stall_text = self._stall_tol(loss)
             result.theta, result.loss = theta, loss
             result.loss_curve.append(loss)
             result.n_iter = epoch + 1
@@ -1006,7 +1017,7 @@ class TrainableNetwork(BaseNetwork):
                     result.converged = True
                     break
                 continue
-            if loss > best_loss - self.tol:
+            if loss > best_loss - stall_tol:
                 no_improvement += 1
             else:
                 no_improvement = 0
@@ -1014,7 +1025,7 @@ class TrainableNetwork(BaseNetwork):
             if no_improvement >= self.n_iter_no_change:
                 result.converged = True
                 progress.finish()
-                self._log(f"training loss did not improve more than tol={self.tol} "
+                self._log(f"training loss did not improve more than {stall_text} "
                           f"for {self.n_iter_no_change} consecutive epochs. Stopping.")
                 break
         # A step size that decays over max_iter epochs (a first-order solver's

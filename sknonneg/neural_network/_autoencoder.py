@@ -211,8 +211,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Epochs (mini-batches, Adam) or L-BFGS-B iterations (full batch; NCAE
         used 400).
     tol : float, default=1e-4
-        Projected-gradient tolerance of L-BFGS-B; for mini-batch solvers the least
-        improvement of the epoch loss that counts as progress.
+        Mini-batch solvers (Adam, L-BFGS-B with ``batch_size``): a fit stops when,
+        for 10 epochs in a row, the epoch loss has not fallen below its best value
+        so far by more than ``tol`` times the loss of the fit's first epoch (a
+        relative tolerance, as NMF's ``tol``: the same on data of any scale and
+        number of features). Full-batch L-BFGS-B: the projected-gradient
+        tolerance (the largest absolute entry of the objective's projected
+        gradient), absolute; so it is for each mini-batch's L-BFGS-B steps.
     learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"
@@ -541,6 +546,20 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             penalties.append(NegativeWeightsL2(self.nonneg_penalty,
                                                self._constrained_layers()))
         return penalties
+
+    def _stall_tol(self, first_loss):
+        """The stall rule's least decrease of the epoch loss: ``tol`` times the
+        first epoch's loss (``TrainableNetwork._stall_tol``). The reconstruction
+        error is summed over the features and in the data's units, so an absolute
+        ``tol`` meant something else on every data set (on 10,000-term tf-idf, a
+        first epoch's loss of 17, on digits 2.2); relative to where the fit
+        started, as NMF's ``tol`` is relative to its starting error, it does not
+        depend on the scale or the width of the data. None of the fits the
+        documentation quotes stops earlier than under the absolute rule
+        (``doc/defaults.md``, "The autoencoder's tol")."""
+        threshold = self.tol * abs(float(first_loss))
+        return threshold, (f"tol={self.tol} times the first epoch's loss "
+                           f"({threshold:.3g})")
 
     def _loss_name(self):
         return "sigmoid_squared_error" if self.decoder == "sigmoid" else "squared_error"

@@ -556,7 +556,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         started, as NMF's ``tol`` is relative to its starting error, it does not
         depend on the scale or the width of the data. None of the fits the
         documentation quotes stops earlier than under the absolute rule
-        (``doc/defaults.md``, "The autoencoder's tol")."""
+        (``doc/defaults.md``, "The autoencoder's tol: relative to the first epoch's
+        loss")."""
         threshold = self.tol * abs(float(first_loss))
         return threshold, (f"tol={self.tol} times the first epoch's loss "
                            f"({threshold:.3g})")

@@ -602,6 +602,20 @@ def test_dataframe_of_sparse_columns_is_audited_as_the_dense_one():
     assert got.max_drop[1] > 0
 
 
+def test_sparse_boolean_column_is_audited():
+    # Before: "fill_value must be a valid value for the SparseDtype.subtype" (the
+    # grid's floats made SparseDtype(float64, False)); a dense bool column works.
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"flag": rng.rand(60) > 0.5, "x": rng.rand(60)})
+    model = LogisticRegression().fit(X, (X.flag & (X.x > 0.3)).astype(int))
+    want = check_monotonic(model, X, monotonic_cst={"flag": 1, "x": -1})
+    got = check_monotonic(model, X.astype({"flag": pd.SparseDtype(bool, False)}),
+                          monotonic_cst={"flag": 1, "x": -1})
+    np.testing.assert_array_equal(got.max_drop, want.max_drop)
+    np.testing.assert_array_equal(got.n_violating_rows, want.n_violating_rows)
+    assert got.max_drop[1] > 0
+
+
 def test_refusals_through_a_pipeline_name_the_columns_by_name():
     # Before: "the constraint on feature 2 of the final step" and "input column 0
     # reaches the final step ...", although the columns had names.

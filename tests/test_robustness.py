@@ -1809,6 +1809,25 @@ def test_attack_on_a_dataframe_of_sparse_columns():
                for d in half.X_adv_.dtypes)
 
 
+def test_attack_on_sparse_boolean_columns_with_a_fractional_step():
+    # Before: the search ran, then "fill_value must be a valid value for the
+    # SparseDtype.subtype" (SparseDtype(float64, False)) when X_adv_ was built.
+    pd = pytest.importorskip("pandas")
+    X, y = _counts()
+    flags = X > 0
+    cols = [f"f{j}" for j in range(N_FEATURES)]
+    dense = pd.DataFrame(flags, columns=cols)
+    sparse = pd.DataFrame.sparse.from_spmatrix(sp.csr_matrix(flags), columns=cols)
+    clf = LogisticRegression().fit(dense, y)
+    want = additive_evasion_attack(clf, dense, budget=2, step=0.5)
+    got = additive_evasion_attack(clf, sparse, budget=2, step=0.5)
+    assert all(isinstance(d, pd.SparseDtype) and d.subtype == np.float64
+               and d.fill_value == 0.0 for d in got.X_adv_.dtypes)
+    np.testing.assert_array_equal(got.X_adv_.sparse.to_dense().to_numpy(),
+                                  want.X_adv_.to_numpy())
+    np.testing.assert_array_equal(got.success_, want.success_)
+
+
 @pytest.mark.parametrize("container", [sp.csr_array, sp.csc_array, sp.coo_array,
                                        sp.csr_matrix, sp.csc_matrix])
 def test_attack_returns_the_sparse_container_it_was_given(data, container):

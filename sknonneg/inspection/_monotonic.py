@@ -312,9 +312,11 @@ def _with_column(X, j, values, rows):
         # a sparse column stays sparse (before: it became dense, and a DataFrame of
         # sparse and dense columns is densified by scikit-learn, with a warning).
         if isinstance(dtype, pd.SparseDtype):
-            dtype = pd.SparseDtype(
-                np.result_type(dtype.subtype, np.asarray(values).dtype),
-                dtype.fill_value)
+            # update_dtype converts the fill value too (a boolean column's False
+            # is not a float column's fill value: SparseDtype(float64, False) is
+            # refused).
+            dtype = dtype.update_dtype(
+                np.result_type(dtype.subtype, np.asarray(values).dtype))
         else:
             dtype = (np.result_type(dtype, np.asarray(values).dtype)
                      if isinstance(dtype, np.dtype) else np.float64)

@@ -1133,7 +1133,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 dtypes[c] = d
             elif isinstance(d, pd.SparseDtype):
                 # Raised in float64 (see X_adv_), still sparse.
-                dtypes[c] = pd.SparseDtype(np.float64, d.fill_value)
+                # (update_dtype converts the fill value: a boolean column's False
+                # is refused as a float64 one's.)
+                dtypes[c] = d.update_dtype(np.float64)
         X_adv = X_adv.astype(dtypes)
     elif sparse_array:
         X_adv = sp.csr_array(X_adv)

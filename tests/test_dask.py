@@ -1429,8 +1429,57 @@ def test_predict_blocks_of_empty_blocks_for_a_model_that_refuses_zeros():
         known = predict_blocks(clf, da.zeros((0, 3), chunks=(5, 3)),
                                method="predict_proba")
         assert known.shape == (0, 3) and known.compute().shape == (0, 3)
-        # transform: nothing says its columns.
+        # A Pipeline whose final step takes zeros: its output on them says.
+        scaled = predict_blocks(make_pipeline(log, StandardScaler()).fit(X), empty,
+                                method="transform").compute()
+        assert scaled.shape == (0, 3) and scaled.dtype == np.float64
+        # transform of a step that refuses zeros itself: nothing says its columns.
+        def positive_log(v):
+            if np.any(v <= 0):
+                raise ValueError("log of a value <= 0")
+            return np.log(v)
+
         with pytest.raises(ValueError, match="every block of X is empty.*refuses a "
                                              "row of zeros"):
-            predict_blocks(make_pipeline(log, StandardScaler()).fit(X), empty,
+            predict_blocks(FunctionTransformer(positive_log).fit(X), empty,
                            method="transform")
+
+
+def test_predict_blocks_of_empty_blocks_takes_the_final_steps_shape_and_dtype():
+    # Before (review of 1aaba3c): a regressor fitted on y of shape (n, 1) gave (0,)
+    # for a (n, 1) prediction, a one-vs-one SVC (0, n_classes) for its
+    # n (n - 1) / 2 columns, and a float32 coef_ a float32 result where real rows
+    # give float64.
+    import dask
+    import dask.array as da
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.svm import SVC
+
+    from sknonneg.parallel import predict_blocks
+
+    class NoZeros(LinearRegression):
+        def predict(self, X):
+            if np.any(np.asarray(X) == 0):
+                raise ValueError("a row of zeros")
+            return super().predict(X)
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0.5, 2.0, size=(40, 3))
+    log = FunctionTransformer(np.log, validate=True)
+    blocks = da.from_array(X, chunks=(10, 3))
+    empty = blocks[blocks[:, 0] > 1e9]
+    cases = [
+        (make_pipeline(log, LinearRegression()).fit(X, X[:, :1]), "predict"),
+        (make_pipeline(log, SVC(decision_function_shape="ovo")).fit(
+            X, np.arange(40) % 4), "decision_function"),
+        (make_pipeline(log, LinearRegression()).fit(
+            X.astype(np.float32), X[:, 0].astype(np.float32)), "predict"),
+        (NoZeros().fit(X, X[:, :1]), "predict"),  # from coef_'s shape
+    ]
+    with dask.config.set(scheduler="synchronous"):
+        for model, method in cases:
+            want = getattr(model, method)(X[:2])
+            out = predict_blocks(model, empty, method=method).compute()
+            assert out.shape == (0,) + want.shape[1:] and out.dtype == want.dtype

@@ -307,14 +307,36 @@ def _first_row(X):
     return None
 
 
-def _fitted_output(estimator, method):
+def _final_step_output(estimator, method, dtype):
+    """``(dtype, tail)`` of ``method``'s output for a Pipeline whose preprocessing
+    refuses a row of zeros: from its final step's output on a row of zeros of
+    ``n_features_in_`` columns (of ``dtype``); None for a single estimator, a
+    final step without ``n_features_in_``, or one that refuses that row too."""
+    from .._pipeline import split_pipeline
+
+    final = split_pipeline(estimator)[1]
+    n_features = getattr(final, "n_features_in_", None)
+    if final is estimator or not isinstance(n_features, (int, np.integer)):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a probe's warnings are not the user's
+            sample = _dense(getattr(final, method)(np.zeros((1, n_features), dtype)))
+    except Exception:
+        return None
+    return sample.dtype, sample.shape[1:]
+
+
+def _fitted_output(estimator, method, dtype=np.float64):
     """``(dtype, tail)`` of ``method``'s output read from the fitted attributes of
     ``estimator`` (a Pipeline: of its final step), where they say it: a single-label
     classifier's ``predict`` (``classes_.dtype``), ``predict_proba`` and
     ``predict_log_proba`` (float64, one column per class) and ``decision_function``
-    (float64; one column per class beyond two), a regressor's ``predict`` (float64,
-    or its ``coef_``'s floating dtype; ``n_outputs_`` or ``coef_`` columns); None
-    otherwise (``transform``, multilabel and multi-output models)."""
+    (float64; one column per class beyond two, None for a one-vs-one
+    ``decision_function_shape``), a regressor's ``predict`` (the floating type of
+    ``dtype`` (the input's) and its ``coef_``; ``n_outputs_`` columns, or as
+    ``coef_``'s rows: a 2-D ``coef_`` of one row predicts one column); None
+    otherwise (``transform``, multilabel models)."""
     from sklearn.base import is_classifier, is_regressor
 
     from .._pipeline import split_pipeline
@@ -334,18 +356,25 @@ def _fitted_output(estimator, method):
         if method in ("predict_proba", "predict_log_proba"):
             return np.dtype(np.float64), (n_classes,)
         if method == "decision_function":
+            if getattr(final, "decision_function_shape", None) == "ovo":
+                return None  # n_classes (n_classes - 1) / 2 columns, or ovr's
             return np.dtype(np.float64), (() if n_classes == 2 else (n_classes,))
         return None
     if is_regressor(final) and method == "predict":
         coef = getattr(final, "coef_", None)
         n_outputs = getattr(final, "n_outputs_", None)
-        if n_outputs is None and isinstance(coef, np.ndarray):
-            n_outputs = 1 if coef.ndim == 1 else coef.shape[0]
-        if not isinstance(n_outputs, (int, np.integer)):
+        if isinstance(n_outputs, (int, np.integer)):
+            tail = () if n_outputs == 1 else (int(n_outputs),)
+        elif isinstance(coef, np.ndarray) and coef.ndim in (1, 2):
+            # LinearRegression fitted on y of shape (n, 1): coef_ (1, p), and
+            # predict gives (n, 1)
+            tail = () if coef.ndim == 1 else (coef.shape[0],)
+        else:
             return None
-        dtype = (coef.dtype if isinstance(coef, np.ndarray)
-                 and coef.dtype.kind == "f" else np.dtype(np.float64))
-        return dtype, (() if n_outputs == 1 else (int(n_outputs),))
+        floats = [np.dtype(dtype)] + ([coef.dtype] if isinstance(coef, np.ndarray)
+                                      else [])
+        out = np.result_type(*floats)
+        return (out if out.kind == "f" else np.dtype(np.float64)), tail
     return None
 
 
@@ -355,8 +384,9 @@ def _sample_output(estimator, method, X):
     the estimator refuses zeros (a OneHotEncoder whose categories exclude 0,
     Box-Cox, a log), on the first real row of ``X``, computed now. Before: zeros
     only, and such pipelines failed although every real row predicts. Where ``X``
-    has no row at all (every block empty after boolean indexing, say), from the
-    estimator's fitted attributes (:func:`_fitted_output`): before, an error."""
+    has no row at all (every block empty after boolean indexing, say), from a
+    Pipeline's final step on a row of zeros (:func:`_final_step_output`), else from
+    the estimator's fitted attributes (:func:`_fitted_output`): before, an error."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a probe's warnings are not the user's
@@ -365,7 +395,9 @@ def _sample_output(estimator, method, X):
     except Exception:
         row = _first_row(X)
         if row is None:
-            fitted = _fitted_output(estimator, method)
+            fitted = _final_step_output(estimator, method, X.dtype)
+            if fitted is None:
+                fitted = _fitted_output(estimator, method, X.dtype)
             if fitted is not None:
                 return fitted
             raise ValueError(
@@ -398,9 +430,11 @@ def predict_blocks(estimator, X, *, method="predict"):
         on: all of them after a reduction such as ``X - X.mean(0)``). Blocks of 0
         rows (after boolean indexing, say) give 0 rows without a call. If every
         block is empty and the estimator refuses zeros, the result (of 0 rows)
-        takes the dtype and columns that the fitted attributes say (a single-label
-        classifier's ``classes_``, a regressor's ``n_outputs_`` or ``coef_``: see
-        Returns); for other estimators or ``method="transform"``, ``ValueError``.
+        takes the dtype and columns of a Pipeline's final step on a row of zeros,
+        else those that the fitted attributes say (a single-label classifier's
+        ``classes_``, a regressor's ``n_outputs_`` or ``coef_``: see Returns); where
+        neither says (``method="transform"`` of a step that refuses zeros itself),
+        ``ValueError``.
     method : {"predict", "predict_proba", "predict_log_proba", "decision_function", \
 "transform"}, default="predict"
         The method to apply to every block.

@@ -1446,7 +1446,7 @@ def test_success_rate_at_refuses_negative_and_nan_budgets():
     y = (X[:, 0] - X[:, 1] > 0).astype(int)
     res = additive_evasion_attack(LogisticRegression().fit(X, y), X, budget=3)
     for bad in (-1, float("nan"), "a", True):
-        with pytest.raises(ValueError, match=r"budget must be a float in \[0, 3\]"):
+        with pytest.raises(ValueError, match=r"budget must be a finite float in \[0, 3\]"):
             res.success_rate_at(bad)
     assert res.success_rate_at(0) == 0.0
 
@@ -1887,3 +1887,26 @@ def test_infinite_budget_with_upper_is_the_search_without_a_budget(data, method)
     for budget in (np.nan, -np.inf):
         with pytest.raises(ValueError, match="budget must be a positive float"):
             additive_evasion_attack(clf, X, budget=budget, upper=4)
+
+
+def test_infinite_budget_on_int64_counts_asks_for_upper_and_its_rate_is_known(data):
+    # Review of 93eeea0. Before: int64 X without upper was refused with "raises
+    # integer features up to upper (9.22337e+18) ... Pass a lower upper" (no upper
+    # had been passed: int64's maximum counted as a bound), and success_rate_at
+    # (np.inf) of an infinite-budget result said "budget must be a float in
+    # [0, inf], got inf".
+    X, y = data
+    counts = np.asarray(X, dtype=np.int64)
+    clf = LogisticRegression().fit(counts, y)
+    with pytest.raises(ValueError, match=r"budget=np.inf needs a finite upper bound"):
+        additive_evasion_attack(clf, counts, budget=np.inf)
+    # A small integer dtype bounds its features.
+    small = additive_evasion_attack(clf, counts.astype(np.int8), budget=np.inf)
+    assert small.budget == np.inf
+    res = additive_evasion_attack(clf, counts, budget=np.inf, upper=4)
+    assert res.success_rate_at(np.inf) == res.success_rate_
+    with pytest.raises(ValueError, match=r"finite float in \[0, inf\] or np.inf"):
+        res.success_rate_at(np.nan)
+    finite = additive_evasion_attack(clf, counts, budget=3)
+    with pytest.raises(ValueError, match=r"finite float in \[0, 3\], got inf"):
+        finite.success_rate_at(np.inf)

@@ -115,11 +115,16 @@ class EvasionResult:
             Fraction of the attacked samples evaded within ``budget`` (NaN when
             nothing was attacked).
         """
+        if (isinstance(budget, Real) and not isinstance(budget, bool)
+                and budget == np.inf and self.budget == np.inf):
+            # The attack's own (infinite) budget: its rate.
+            return self.success_rate_
         if (not isinstance(budget, Real) or isinstance(budget, bool)
                 or not np.isfinite(budget) or budget < 0):
             # Before: -1 and NaN gave a rate of 0.0.
-            raise ValueError(f"budget must be a float in [0, {self.budget}], got "
-                             f"{budget!r}.")
+            raise ValueError(
+                f"budget must be a finite float in [0, {self.budget}]"
+                f"{' or np.inf' if self.budget == np.inf else ''}, got {budget!r}.")
         if budget > self.budget + 1e-12:
             raise ValueError(f"budget={budget} exceeds the attack's budget "
                              f"{self.budget}.")
@@ -637,9 +642,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         model as DataFrames of its columns, so a Pipeline that selects columns by
         name works, and ``X_adv_`` is a DataFrame. A DataFrame whose columns are
         all sparse (``pd.DataFrame.sparse.from_spmatrix``) is attacked as a sparse
-        matrix and passed to the model as DataFrames of sparse columns; one that
-        mixes sparse and dense columns is densified, as scikit-learn's
-        ``check_array`` does.
+        matrix and passed to the model as DataFrames of sparse columns (built
+        anew for every scoring call: on wide data many times slower than the same
+        rows as a CSR matrix, which a model fitted without feature names takes
+        as well); one that mixes sparse and dense columns is densified, as
+        scikit-learn's ``check_array`` does.
     budget : float
         Largest L1 norm of the increase of a sample: the number of added units
         (word occurrences for counts). The search makes at most ``budget / step``
@@ -648,9 +655,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         that leaves some allowed feature room for a step): an attack that can make
         no move is an error, not a success rate of 0. ``np.inf``: no budget, with
         an ``upper`` bound on every allowed feature (else a ``ValueError``: the
-        search could raise a feature for ever); each feature then rises at most to
-        its bound, so the search ends, as a run at a budget of every bound's room
-        would (at most 1e9 steps per sample).
+        search could raise a feature for ever; a boolean feature, and with an
+        integral ``step`` an 8- to 32-bit integer one, is bounded by its dtype);
+        each feature then rises at most to its bound, so the search ends, as a run
+        at a budget of every bound's room would (at most 1e9 steps per sample).
     features : array-like, default=None
         Features the attacker may raise: indices in ``[0, n_features - 1]``
         (negative ones are refused, as in
@@ -843,15 +851,20 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                          f"{target_class!r}.")
     t = int(np.flatnonzero(classes == target_class)[0])
     allowed = _allowed_mask(features, n_features, estimator)
-    upper = np.minimum(_check_upper(upper, n_features),
-                       _integer_caps(in_dtype, frame_dtypes, step, n_features))
+    given = _check_upper(upper, n_features)
+    caps = _integer_caps(in_dtype, frame_dtypes, step, n_features)
+    upper = np.minimum(given, caps)
     # A cap of -inf freezes its feature: before, caps were read only when one was
     # finite, so an upper of only +-inf (np.where(frozen, -np.inf, np.inf)) raised
     # the frozen features too.
     capped = bool(np.any(upper < np.inf))
     if budget == np.inf:
-        # A feature without a bound is refused before the model is called.
-        _moves_under_upper(X, np.zeros(0, dtype=np.intp), allowed, upper, step)
+        # A feature without a bound is refused before the model is called. A
+        # dtype bounds its feature where float64 holds the bound (booleans, 8 to
+        # 32-bit integers); int64's 9.2e18 is no bound here (before: the 2**53
+        # refusal below asked to "pass a lower upper" of a call without one).
+        _moves_under_upper(X, np.zeros(0, dtype=np.intp), allowed,
+                           np.where(caps <= 2 ** 53, upper, given), step)
         integer = (np.array([_numpy_dtype(d).kind in "iu" for d in frame_dtypes])
                    if frame_dtypes is not None
                    else np.full(n_features, in_dtype.kind in "iu"))

@@ -59,8 +59,9 @@ def grid_search_on_a_cluster(X, y):
     )
     with joblib.parallel_config(backend="dask"):
         search.fit(X, y)
-    print("GridSearchCV, joblib's dask backend:", search.best_params_,
+    print("GridSearchCV, joblib's dask backend: best score",
           round(search.best_score_, 3))
+    print("  best parameters:", search.best_params_)
     return search
 
 
@@ -75,7 +76,8 @@ def grid_search_with_dask_ml(X, y):
         cv=3,
     )
     search.fit(X, y)                  # on the cluster of the current Client
-    print("dask-ml GridSearchCV:", search.best_params_, round(search.best_score_, 3))
+    print("dask-ml GridSearchCV: best score", round(search.best_score_, 3))
+    print("  best parameters:", search.best_params_)
     return search
 
 
@@ -155,7 +157,8 @@ def persist_with_pickle_and_skops(clf, X, directory):
     from sknonneg import persist
 
     persist.dump(clf, path)
-    print(persist.untrusted_types(path))          # sknonneg's own types only
+    print("untrusted types:")                     # sknonneg's own types only
+    print("\n".join(persist.untrusted_types(path)))
     loaded = persist.load(path)                   # refuses any other untrusted type
 
     # The same with skops.io directly, with an explicit allow-list:

@@ -102,5 +102,5 @@ for name in ("NonNegAutoencoder", "NCAE (paper)"):
     parts = models[name].components_
     # each part's most negative weight, as a share of its largest weight
     share = np.max(-parts.min(axis=1) / parts.max(axis=1))
-    print(f"{name}: smallest part weight {parts.min():.2g}; most negative weight "
-          f"{max(0.0, share):.1%} of its part's largest")
+    print(f"{name}: smallest part weight {parts.min():.2g}")
+    print(f"  most negative weight {max(0.0, share):.1%} of its part's largest")

@@ -140,7 +140,7 @@ ice = {name: ice_curves(models[name])
 for name, (grid, curves) in ice.items():
     rise = largest_rise(curves)
     rising = rise > TOL
-    print(f"{name}: {rising.sum()} of {len(curves)} test cars' curves rise with "
+    print(f"{name}: {rising.sum()} of {len(curves)} cars' curves rise with "
           f"{FEATURE} ({len(grid)} grid points)")
     print(f"  largest rise {rise.max():.3f} mpg; the average curve's "
           f"{largest_rise(curves.mean(axis=0)[None])[0]:.3f} mpg")

@@ -70,6 +70,13 @@ def unconstrained_net(hidden, max_iter, l1=1e-4, l2=1e-4):
     )
 
 
+def summary(est):
+    """``describe_network``'s text, a line too long for the page split at its
+    first "; "."""
+    return "\n".join(line.replace("; ", ";\n  ", 1) if len(line) > 88 else line
+                     for line in describe_network(est).splitlines())
+
+
 def _title(kind, est, X_test, y_test):
     err = 1 - est.score(X_test, y_test)
     name = type(est[-1] if hasattr(est, "steps") else est).__name__
@@ -139,7 +146,7 @@ def figure2(X, y):
             w = np.abs(im.get_array())
             top = w.max() if w.max() > 0 else 1.0
             im.set_clim(-top if im.get_clim()[0] < 0 else 0.0, top)
-        print(f"\nFig. 2, {kind} network\n{describe_network(net)}")
+        print(f"\nFig. 2, {kind} network\n{summary(net)}")
     fig.suptitle(
         "Fig. 2 analogue (digits 1, 2, 6): output weights (white +, black -, "
         "area ~ |w|),\nhidden weights as images, each scaled to its own largest "
@@ -191,7 +198,7 @@ def figure3(X, y):
         fontsize="medium",
     )
     for name, est in [("unconstrained", unc), ("positive", pos), ("PCA", pca), ("NMF", nmf)]:
-        print(f"\nFig. 3, {name}\n{describe_network(est)}")
+        print(f"\nFig. 3, {name}\n{summary(est)}")
     return fig
 
 
@@ -277,7 +284,7 @@ def figure4():
         disp.ax_.set_xticks(disp.ax_.get_xticks(), disp.ax_.get_xticklabels(),
                             rotation=45, ha="left")
         disp.ax_.set_title(_title(kind, pipe, d_te, y_te), fontsize="medium", pad=10)
-        print(f"\nFig. 4, {kind} network\n{describe_network(pipe)}")
+        print(f"\nFig. 4, {kind} network\n{summary(pipe)}")
         print(table[table["unit"] == disp.unit_ids[0]].to_string(index=False))
     fig.suptitle(
         "Fig. 4 analogue (synthetic Reuters-like corpus):\nhidden units labelled by "

@@ -43,7 +43,8 @@ warnings.simplefilter("ignore", ConvergenceWarning)
 clf = NonNegMLPClassifier(hidden_layer_sizes=100, positive=True, l1=1e-5,
                           max_iter=100, dtype="float32", random_state=0)
 clf.fit(X_train, y_train)
-print(f"test accuracy on the 10,000 test images: {clf.score(X_test, y_test):.3f}")
+print(f"test accuracy on the {len(X_test):,} test images: "
+      f"{clf.score(X_test, y_test):.3f}")
 weight_sparsity(clf)[["n_weights", "fraction_zero", "hoyer"]].round(3)
 
 # %%

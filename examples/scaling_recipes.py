@@ -157,8 +157,8 @@ def persist_with_pickle_and_skops(clf, X, directory):
     from sknonneg import persist
 
     persist.dump(clf, path)
-    print("untrusted types:")                     # sknonneg's own types only
-    print("\n".join(persist.untrusted_types(path)))
+    # sknonneg's own types only, one a line:
+    print("untrusted types:", *persist.untrusted_types(path), sep="\n  ")
     loaded = persist.load(path)                   # refuses any other untrusted type
 
     # The same with skops.io directly, with an explicit allow-list:

@@ -192,15 +192,16 @@ for name, model in [("monotone", monotone), ("unconstrained", free)]:
               f"from there on {late.max():.3f}")
 
 # %%
-# Every curve of the monotone model rises or stays flat. The unconstrained model's
-# curves (orange where they fall somewhere, counted above and in the legends) fall
-# where they should rise, in red: the printed falls up to the grid's middle and
-# from there on show where the larger falls lie, and the average curve (dashed)
-# falls as well (its largest fall is printed above). The audit above counts the
-# rows on which P(>50K) falls somewhere as ``hours-per-week`` rises
-# (``n_violating_rows``) and the largest fall it found (``max_drop``), a lower
-# bound on the model's true largest fall: its grid is coarser than this one. The
-# black marks under the curves are the deciles of ``hours-per-week`` on these rows.
+# Every curve of the monotone model rises or stays flat (none falls, as printed
+# above). The unconstrained model's curves that fall somewhere are drawn in orange
+# (how many is printed above and in the legend), the stretches where they fall in
+# red; the two largest falls printed last, up to the grid's middle and from there
+# on, say where the larger falls lie, and the average curve (dashed) falls too (its
+# largest fall is printed above). The audit above counts the rows on which P(>50K)
+# falls somewhere as ``hours-per-week`` rises (``n_violating_rows``) and the
+# largest fall it found (``max_drop``), a lower bound on the model's true largest
+# fall: its grid is coarser than this one. The black marks in the band below the
+# curves are the deciles of ``hours-per-week`` on these rows.
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharey=True, layout="constrained")
 deciles = np.percentile(rows[FEATURE], np.arange(10, 100, 10))
 for ax, (name, (grid, curves, average)) in zip(axes, ice.items()):

@@ -71,10 +71,10 @@ def unconstrained_net(hidden, max_iter, l1=1e-4, l2=1e-4):
 
 
 def summary(est):
-    """``describe_network``'s text, a line too long for the page split at its
-    first "; "."""
-    return "\n".join(line.replace("; ", ";\n  ", 1) if len(line) > 88 else line
-                     for line in describe_network(est).splitlines())
+    """``describe_network``'s text, its first line split at its first "; " (whole,
+    that line can be too long for the page's output box)."""
+    first, _, rest = describe_network(est).partition("\n")
+    return "\n".join([first.replace("; ", ";\n  ", 1)] + ([rest] if rest else []))
 
 
 def _title(kind, est, X_test, y_test):

@@ -100,7 +100,10 @@ for name, model in models.items():
 # which is why its panel above is grey-centred:
 for name in ("NonNegAutoencoder", "NCAE (paper)"):
     parts = models[name].components_
-    # each part's most negative weight, as a share of its largest weight
-    share = np.max(-parts.min(axis=1) / parts.max(axis=1))
+    # each part's most negative weight, as a share of its largest weight (a part
+    # without a positive weight counts whole: its negative weights are all it has)
+    top = parts.max(axis=1)
+    share = np.max(np.where(top > 0, -parts.min(axis=1) / np.where(top > 0, top, 1),
+                            np.where(parts.min(axis=1) < 0, np.inf, 0.0)))
     print(f"{name}: smallest part weight {parts.min():.2g}")
     print(f"  most negative weight {max(0.0, share):.1%} of its part's largest")

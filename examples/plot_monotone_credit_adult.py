@@ -9,8 +9,9 @@ the other features. :class:`sknonneg.NonNegMLPClassifier` with ``monotonic_cst``
 keeps that promise exactly, by construction (the first layer's weights of those
 features are bounded at zero, every later layer is non-negative, the output is a
 single logistic unit). The same network unconstrained does not:
-:func:`sknonneg.inspection.check_monotonic` finds its violations, and its individual
-curves show them, the stretches where they fall in red.
+:func:`sknonneg.inspection.check_monotonic` finds its violations, and the partial
+dependence plots (scikit-learn's ``PartialDependenceDisplay``, average and individual
+curves) show them, the stretches where they fall in red.
 
 The data are UCI Adult (the official training file, ``adult.data.gz``), read from
 the data folder (:func:`sknonneg.datasets.get_data_home`: ``SKNONNEG_DATA``);
@@ -36,9 +37,10 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.compose import ColumnTransformer
-from sklearn.inspection import partial_dependence
+from sklearn.inspection import PartialDependenceDisplay, partial_dependence
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils import Bunch
 
 from sknonneg import NonNegMLPClassifier
 from sknonneg.datasets import load_adult
@@ -175,7 +177,7 @@ ice = {}
 for name, model in [("monotone", monotone), ("unconstrained", free)]:
     result = partial_dependence(model, rows, [FEATURE], kind="both")
     grid, curves = result["grid_values"][0], result["individual"][0]
-    ice[name] = grid, curves, result["average"][0]
+    ice[name] = result
     fall = largest_fall(curves)
     falling = fall > TOL
     print(f"{name}: {falling.sum()} of {len(curves)} rows' curves fall as {FEATURE} "
@@ -202,14 +204,30 @@ for name, model in [("monotone", monotone), ("unconstrained", free)]:
 # largest fall it found (``max_drop``), a lower bound on the model's true largest
 # fall: its grid is coarser than this one. The black marks in the band below the
 # curves are the deciles of ``hours-per-week`` on these rows.
+#
+# The curves are drawn by scikit-learn's ``PartialDependenceDisplay`` from the
+# results computed above (the drawn rows' curves and the average over all 500),
+# then coloured: the display's own decile marks are replaced by the band below.
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharey=True, layout="constrained")
 deciles = np.percentile(rows[FEATURE], np.arange(10, 100, 10))
-for ax, (name, (grid, curves, average)) in zip(axes, ice.items()):
-    curves = curves[drawn]
+for ax, (name, result) in zip(axes, ice.items()):
+    grid, average = result["grid_values"][0], result["average"][0]
+    curves = result["individual"][0][drawn]
     falling = largest_fall(curves) > TOL
-    ax.plot(grid, curves[~falling].T, color="tab:blue", lw=0.5, alpha=0.5)
+    shown = Bunch(**result)
+    shown["individual"] = result["individual"][:, drawn]
+    display = PartialDependenceDisplay(
+        [shown], features=[(0,)], feature_names=[FEATURE], target_idx=0,
+        deciles={0: deciles}, kind="both", subsample=None)
+    display.plot(ax=ax, ice_lines_kw={"color": "tab:blue", "lw": 0.5, "alpha": 0.5},
+                 pd_line_kw={"color": "k", "ls": "--", "lw": 1.5})
+    display.deciles_vlines_[0, 0].remove()
+    ax = display.axes_[0, 0]
+    # the display draws the drawn rows' curves first, in order
+    for line, falls in zip(ax.get_lines()[:len(drawn)], falling):
+        if falls:
+            line.set(color="tab:orange", lw=0.7, alpha=0.8)
     if falling.any():
-        ax.plot(grid, curves[falling].T, color="tab:orange", lw=0.7, alpha=0.8)
         # the stretches where a curve falls: NaN elsewhere breaks the line
         steps_down = np.diff(curves[falling], axis=1) < -TOL
         down = np.zeros_like(curves[falling], dtype=bool)
@@ -217,7 +235,6 @@ for ax, (name, (grid, curves, average)) in zip(axes, ice.items()):
         down[:, :-1] |= steps_down
         ax.plot(grid, np.where(down, curves[falling], np.nan).T, color="tab:red",
                 lw=1.8)
-    ax.plot(grid, average, color="k", ls="--", lw=1.5)
     # the rug of deciles, in a band of its own below the curves
     ax.vlines(deciles, -0.075, -0.025, color="k", lw=1.0)
     ax.axhline(0.0, color="0.6", lw=0.6)
@@ -235,6 +252,6 @@ for ax, (name, (grid, curves, average)) in zip(axes, ice.items()):
                    label="deciles"),
     ], loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, fontsize="small")
     ax.set_xlabel(f"{FEATURE}")
+    ax.set_ylabel("P(income > 50K)" if name == "monotone" else "")
     ax.set_title(name)
-axes[0].set_ylabel("P(income > 50K)")
 plt.show()

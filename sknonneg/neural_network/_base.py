@@ -34,6 +34,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.metrics import get_scorer_names
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._compat import (
@@ -88,6 +89,20 @@ def _validate_gain(gain, dtype):
             f"gain must be at most {top:.4g}, the largest value of "
             f"dtype={np.dtype(dtype).name}, got {gain!r}."
         )
+
+
+def _validate_scoring(estimator):
+    """``InvalidParameterError`` for a ``scoring`` string that is neither ``"loss"``
+    nor a scikit-learn scorer name: refused at fit, early stopping on or off, in
+    scikit-learn's words (``HistGradientBoosting*`` takes any string and refuses an
+    unknown one only when early stopping builds its scorer)."""
+    scoring = estimator.scoring
+    if (isinstance(scoring, str) and scoring != "loss"
+            and scoring not in get_scorer_names()):
+        raise InvalidParameterError(
+            f"The 'scoring' parameter of {type(estimator).__name__} must be "
+            f"\"loss\", a str among sklearn.metrics.get_scorer_names(), a callable "
+            f"or None. Got {scoring!r} instead.")
 
 
 def _refuse_bool_counts(estimator):
@@ -160,7 +175,9 @@ class BaseNetwork(BaseEstimator):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "linear"})],
         "early_stopping": ["boolean", StrOptions({"auto"})],
-        "scoring": [StrOptions({"loss"}), None],
+        # "loss", or any scorer name (checked by _validate_scoring), as
+        # HistGradientBoosting*'s constraint.
+        "scoring": [str, callable, None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"}), type, np.dtype],
@@ -204,6 +221,8 @@ class BaseNetwork(BaseEstimator):
             caller_name=self.__class__.__name__,
         )
         _refuse_bool_counts(self)
+        if "scoring" in self._parameter_constraints:
+            _validate_scoring(self)
         if _as_float_dtype(self.dtype) is None:
             raise InvalidParameterError(
                 f"dtype must be 'float32' or 'float64', got {self.dtype!r}."

@@ -40,7 +40,7 @@ from .._lipschitz import certified_radius, logit_rounding_bound
 from .._validation import check_finite_output, check_positive_weights
 from ._monotone import has_constraint
 from ._base import _same
-from ._training import SupervisedTransformerMixin, TrainableNetwork
+from ._training import CandidateModel, SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc", "is_multilabel"]
 
@@ -108,11 +108,33 @@ SHARED_DOCS = {
         ``doc/defaults.md``, eighth round), except with ``learning_rate="linear"``
         and Adam, whose schedule is the planned length of the fit. The resolved
         value is ``do_early_stopping_``.
-    scoring : "loss" or None, default="loss"
-        Score of early stopping: ``"loss"``, minus the training loss's data term
-        (no penalty) on the held-out rows, weighted by their ``sample_weight``;
-        None, the held-out {score} as ``score`` gives it, weighted by their
-        ``sample_weight`` as well (as scikit-learn's MLPs score it).{loss_note}
+    scoring : str, callable or None, default="loss"
+        Scoring method to use for early stopping (higher is better), as in
+        scikit-learn's ``HistGradientBoosting*``. Only used if early stopping is
+        on. Options:
+
+        - ``"loss"``: minus the training loss's data term (no penalty) on the
+          held-out rows, weighted by their ``sample_weight``.
+        - None: the held-out {score} as ``score`` gives it, weighted by their
+          ``sample_weight`` as well (as scikit-learn's MLPs score it).
+        - str: a scikit-learn scorer name, one of
+          ``sklearn.metrics.get_scorer_names()`` (``"accuracy"``, ``"f1"``,
+          ``"roc_auc"``, ``"neg_log_loss"``, ``"r2"``,
+          ``"neg_mean_squared_error"`` ...); another string is refused by ``fit``.
+        - callable: a scorer callable object (e.g., function) with signature
+          ``scorer(estimator, X, y)``, such as ``sklearn.metrics.make_scorer``
+          builds.
+
+        A scorer is resolved once per fit with ``sklearn.metrics.check_scoring``
+        and called, after every check, on the held-out rows ``X`` (as ``fit``
+        validated them) and labels or targets ``y`` (as given to ``fit``), with
+        ``estimator`` a private stand-in for this estimator at the parameters
+        being checked: {proxy}, computed as the fitted estimator computes them;
+        the estimator itself is not changed. The held-out rows'
+        ``sample_weight``{class_weight_note} is passed as the keyword
+        ``sample_weight`` when the weights are unequal (equal weights score
+        unweighted), so a callable that takes no ``sample_weight`` serves
+        unweighted fits only.{loss_note}
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 stay in training,
@@ -193,8 +215,9 @@ SHARED_DOCS = {
         Whether this fit held data out for early stopping (``early_stopping``
         resolved; False after ``partial_fit``).
     validation_scores_ : list of float or None
-        Held-out score (``scoring``) after each check, with early stopping; None
-        without. A fit with ``warm_start=True`` on a fitted estimator extends it,
+        Held-out score after each check, with early stopping: the value of
+        ``scoring`` (minus the held-out loss, ``score``'s, or the scorer's;
+        higher is better); None without. A fit with ``warm_start=True`` on a fitted estimator extends it,
         as it extends ``loss_curve_``.
     best_validation_score_ : float or None
         The best score of the last fit, that of the parameters it kept (after a
@@ -204,14 +227,52 @@ SHARED_DOCS = {
 }
 
 
+class _CandidateClassifier(CandidateModel):
+    """A classifier's candidate for early stopping's scorer (``CandidateModel``):
+    ``classes_``, ``predict``, ``predict_proba``, ``predict_log_proba`` and
+    ``decision_function`` as the fitted classifier computes them, from the
+    candidate's logits, with the output function being fitted."""
+
+    @property
+    def classes_(self):
+        return self._estimator.classes_
+
+    def _activation(self):
+        return self._estimator._output_type()
+
+    def predict(self, X):
+        return self._estimator._labels(self._logits(X))
+
+    def predict_proba(self, X):
+        return self._estimator._proba_of_logits(self._logits(X), self._activation())
+
+    def predict_log_proba(self, X):
+        return self._estimator._log_proba_of_logits(self._logits(X),
+                                                    self._activation())
+
+    def decision_function(self, X):
+        return self._estimator._decision_of_logits(self._logits(X),
+                                                   self._activation())
+
+
 def fill_doc(cls):
     """Class decorator: replaces each ``<<name>>`` line of the docstring by
     ``SHARED_DOCS[name]``; a marker left unfilled is an error. ``{score}`` in the
     sections is the held-out score of early stopping: R^2 for a regressor, accuracy
     otherwise; ``{early_stopping_default}`` the class's default of that parameter."""
     score = "R^2" if issubclass(cls, RegressorMixin) else "accuracy"
+    # What early stopping's scorer gets (``_CandidateClassifier``,
+    # ``_CandidateRegressor``).
+    proxy = ("a regressor to scikit-learn, with\n        ``predict`` (in the units "
+             "of ``y``: the target scaling undone) and\n        ``score``"
+             if score == "R^2" else
+             "a classifier to scikit-learn, with\n        ``classes_``, ``predict``, "
+             "``predict_proba``, ``predict_log_proba``,\n        "
+             "``decision_function`` and ``score``")
     defaults = cls.__init__.__kwdefaults__ or {}
     es_default = repr(defaults.get("early_stopping", False)).replace("'", '"')
+    class_weight_note = ("" if "class_weight" not in defaults else
+                         " (times\n        ``class_weight``, where given)")
     # What only some estimators have: a gain annealed in stages (not ABBA's), and
     # a classifier's measurement of accuracy against the loss as the score.
     gain_stages = ("" if "gain" not in defaults else
@@ -220,7 +281,7 @@ def fill_doc(cls):
                    "whose unused iterations\n        go to the next, and the fit stops "
                    "at a stall of the last stage.\n       ")
     loss_note = ("" if score != "accuracy" else
-                 "\n        The loss moves smoothly where accuracy moves in steps of one "
+                 "\n\n        The loss moves smoothly where accuracy moves in steps of one "
                  "sample:\n        on a split of Adult's training rows accuracy stopped "
                  "the default\n        classifier after 119 iterations and the loss "
                  "after 177 (validation\n        accuracy 0.8457 and 0.8480;\n        "
@@ -248,7 +309,8 @@ def fill_doc(cls):
         for name, text in SHARED_DOCS.items():
             doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score).replace(
                 "{early_stopping_default}", es_default).replace(
-                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note).replace(
+                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note).replace("{proxy}", proxy).replace(
+                "{class_weight_note}", class_weight_note).replace(
                 "{warm_start_gain}", warm_start_gain).replace(
                 "{warm_start_anew}", warm_start_anew))
     if "<<" in doc:
@@ -537,6 +599,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         per_class[present] = totals.sum() / (len(classes) * totals[present])
         return per_class[codes.ravel()]
 
+    def _candidate_model(self, theta, gain):
+        return _CandidateClassifier(self, theta, gain)
+
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """Accuracy on held-out data of the network ``theta`` at ``gain``, as
         ``score`` would give it once fitted, from ``theta`` alone."""
@@ -649,6 +714,44 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
 
+    # The conversions of float64 logits that prediction and early stopping's
+    # scorers (``_CandidateClassifier``) share; ``activation``: the output function
+    # (``out_activation_`` once fitted, ``_output_type()`` during a fit).
+    def _decision_of_logits(self, logits, activation):
+        """``decision_function``'s values of ``logits``."""
+        if self._multilabel:
+            return logits
+        if activation == "softmax" and logits.shape[1] == 2:
+            return logits[:, 1] - logits[:, 0]
+        if logits.shape[1] == 1:
+            return logits.ravel()
+        return logits
+
+    def _proba_of_logits(self, logits, activation):
+        """``predict_proba``'s values of ``logits``."""
+        if activation == "softmax":
+            return softmax(logits, axis=1)
+        # A monotone network's probabilities through a sigmoid that is monotone as
+        # computed (scipy's rests on the C library's exp, not proven monotone).
+        sigmoid = monotone_expit if self._fixed_order() else expit
+        if self._multilabel:
+            return sigmoid(logits)
+        if logits.shape[1] == 1:
+            return np.hstack([sigmoid(-logits), sigmoid(logits)])
+        # sigmoid(z_k) / sum_j sigmoid(z_j), normalised in log space: all logits
+        # very negative would otherwise give 0 / 0.
+        return softmax(log_expit(logits), axis=1)
+
+    def _log_proba_of_logits(self, logits, activation):
+        """``predict_log_proba``'s values of ``logits``."""
+        if activation == "softmax":
+            return log_softmax(logits, axis=1)
+        if self._multilabel:
+            return log_expit(logits)
+        if logits.shape[1] == 1:
+            return np.hstack([log_expit(-logits), log_expit(logits)])
+        return log_softmax(log_expit(logits), axis=1)
+
     def _fixed_order(self):
         """Whether prediction sums in a fixed order (monotone networks; see
         ``DenseNetworkMixin._fixed_order``)."""
@@ -674,14 +777,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             For binary problems a single column (the log-odds of ``classes_[1]``),
             raveled, as scikit-learn's linear classifiers do.
         """
-        logits = self._validated_logits(X)
-        if self._multilabel:
-            return logits
-        if self.out_activation_ == "softmax" and logits.shape[1] == 2:
-            return logits[:, 1] - logits[:, 0]
-        if logits.shape[1] == 1:
-            return logits.ravel()
-        return logits
+        return self._decision_of_logits(self._validated_logits(X),
+                                        self.out_activation_)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -702,19 +799,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             logits, and may then name another tied class than
             ``argmax(predict_proba)``, which takes the first.
         """
-        logits = self._validated_logits(X)
-        if self.out_activation_ == "softmax":
-            return softmax(logits, axis=1)
-        # A monotone network's probabilities through a sigmoid that is monotone as
-        # computed (scipy's rests on the C library's exp, not proven monotone).
-        sigmoid = monotone_expit if self._fixed_order() else expit
-        if self._multilabel:
-            return sigmoid(logits)
-        if logits.shape[1] == 1:
-            return np.hstack([sigmoid(-logits), sigmoid(logits)])
-        # sigmoid(z_k) / sum_j sigmoid(z_j), normalised in log space: all logits
-        # very negative would otherwise give 0 / 0.
-        return softmax(log_expit(logits), axis=1)
+        return self._proba_of_logits(self._validated_logits(X), self.out_activation_)
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, computed stably.
@@ -736,14 +821,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             Natural logarithm of the probability of each class, in the order of
             ``classes_`` (of each label, for multilabel targets).
         """
-        logits = self._validated_logits(X)
-        if self.out_activation_ == "softmax":
-            return log_softmax(logits, axis=1)
-        if self._multilabel:
-            return log_expit(logits)
-        if logits.shape[1] == 1:
-            return np.hstack([log_expit(-logits), log_expit(logits)])
-        return log_softmax(log_expit(logits), axis=1)
+        return self._log_proba_of_logits(self._validated_logits(X),
+                                         self.out_activation_)
 
     def predict(self, X):
         """Predicted class labels (a label indicator matrix for multilabel targets).

@@ -26,7 +26,8 @@ from .._validation import (
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._dense import DenseNetworkMixin, _activation_slope
-from ._training import SupervisedTransformerMixin, TrainableNetwork
+from ._training import (CandidateModel, SupervisedTransformerMixin,
+                        TrainableNetwork)
 
 __all__ = ["NonNegMLPRegressor"]
 
@@ -392,6 +393,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         y = np.asarray(logits, dtype=np.float64) * self.y_scale_ + self.y_mean_
         return y.ravel() if self._y_ndim == 1 else y
 
+    def _candidate_model(self, theta, gain):
+        return _CandidateRegressor(self, theta, gain)
+
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """R^2 on held-out data of the network ``theta`` at ``gain``."""
         return self._r2(y_val, self._predict_from_logits(
@@ -553,6 +557,15 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.target_tags.single_output = True
         tags.regressor_tags.poor_score = self.positive is True
         return tags
+
+
+class _CandidateRegressor(CandidateModel):
+    """The regressor's candidate for early stopping's scorer (``CandidateModel``):
+    ``predict`` as the fitted regressor computes it, in the units of ``y`` (the
+    target scaling undone)."""
+
+    def predict(self, X):
+        return self._estimator._predict_from_logits(self._logits(X))
 
 
 def _warn_constant_first_batch(targets, name):

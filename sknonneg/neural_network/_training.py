@@ -13,7 +13,10 @@ regressor or an autoencoder trains with the same loops:
 - ``_validation_score(theta, gain, X_val, y_val, sample_weight) -> float``: the
   score (higher is better) of the network ``theta`` at ``gain`` on held-out data,
   its rows weighted by ``sample_weight`` (None: equally), computed from ``theta``
-  without touching the fitted attributes.
+  without touching the fitted attributes (``scoring=None``);
+- ``_candidate_model(theta, gain) -> CandidateModel``: the estimator as it would
+  predict with ``theta`` at ``gain``, for a scikit-learn scorer (``scoring`` a
+  scorer name or a callable); an estimator without ``scoring`` needs none.
 
 plus the network hooks of ``BaseNetwork`` (layout, initialisation, objective, fitted
 layers). ``partial_fit``'s checks are written once too (``_partial_fit_step``), with
@@ -46,6 +49,7 @@ from abc import abstractmethod
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import TransformerMixin
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
@@ -72,8 +76,8 @@ from ._base import BaseNetwork
 from ._diagnostics import report_fit
 from ._progress import Progress
 
-__all__ = ["EarlyStopping", "SupervisedTransformerMixin", "TrainableNetwork",
-           "fit_output_layer"]
+__all__ = ["CandidateModel", "EarlyStopping", "SupervisedTransformerMixin",
+           "TrainableNetwork", "fit_output_layer"]
 
 
 # Set on a ValueError raised after ``_finish`` set the new parameters that must
@@ -256,22 +260,70 @@ def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
     return layout.pack(coefs, intercepts)
 
 
+class CandidateModel:
+    """The estimator as it would predict with the candidate ``theta`` at ``gain``,
+    for early stopping's scikit-learn scorer (``scoring`` a scorer name or a
+    callable): the subclass of each estimator gives what its scorers read
+    (``classes_``, ``predict``, ``predict_proba``, ...) from ``_logits_at``, as the
+    fitted estimator would compute them, and sets no fitted attribute. scikit-learn
+    sees it as the estimator is (its ``__sklearn_tags__``: a classifier, a
+    regressor). ``X``: rows as the fit validated them (the held-out rows the scorer
+    is given); the logits of the last ``X`` are kept, so a scorer that reads two
+    methods (``predict`` and ``predict_proba``) runs the network once."""
+
+    def __init__(self, estimator, theta, gain):
+        self._estimator, self._theta, self._gain = estimator, theta, float(gain)
+        self._X = self._X_logits = None
+
+    def _logits(self, X):
+        """float64 logits of the candidate network on ``X``."""
+        if X is not self._X:
+            logits = self._estimator._logits_at(self._theta, self._gain, X)
+            self._X, self._X_logits = X, np.asarray(logits, dtype=np.float64)
+        return self._X_logits
+
+    def score(self, X, y, sample_weight=None):
+        """The estimator's ``score`` of the candidate (``scoring=None``'s)."""
+        return self._estimator._validation_score(self._theta, self._gain, X, y,
+                                                 sample_weight)
+
+    def __sklearn_tags__(self):
+        return self._estimator.__sklearn_tags__()
+
+
+def _scoring_mode(scoring):
+    """``"loss"``, ``"score"`` (None) or ``"scorer"`` (a name or a callable)."""
+    if scoring is None:
+        return "score"
+    if isinstance(scoring, str) and scoring == "loss":
+        return "loss"
+    return "scorer"
+
+
 class EarlyStopping:
     """Tracks the held-out score of the iterates; keeps the best ``theta`` seen.
 
-    Scores through ``estimator._validation_score``, which reads ``theta`` and leaves
-    the fitted attributes alone; :meth:`publish` sets ``validation_scores_`` and
-    ``best_validation_score_`` once, at the end of the fit.
+    Scores by ``scoring``: ``"loss"``, through ``estimator._validation_loss``;
+    None, through ``estimator._validation_score``; a scorer name or a callable,
+    resolved once by ``sklearn.metrics.check_scoring`` (as ``HistGradientBoosting*``
+    resolves it) and called on ``estimator._candidate_model(theta, gain)``. Each
+    reads ``theta`` and leaves the fitted attributes alone; :meth:`publish` sets
+    ``validation_scores_`` and ``best_validation_score_`` once, at the end of the
+    fit.
     """
 
     def __init__(self, estimator, X_val, y_val, targets_val=None, weights_val=None):
         self.estimator = estimator
         self.X_val, self.y_val = X_val, y_val
         self.targets_val, self.weights_val = targets_val, weights_val
-        # The score (accuracy, R^2, ...) weighs the held-out rows as the fit does
-        # (as scikit-learn's MLPs score them); equal weights: the plain score.
+        # The score (accuracy, R^2, a scorer's) weighs the held-out rows as the fit
+        # does (as scikit-learn's MLPs score them); equal weights: the plain score.
         uniform = weights_val is None or np.ptp(weights_val) == 0
         self.score_weights = None if uniform else weights_val
+        scoring = estimator._scoring()
+        self.mode = _scoring_mode(scoring)
+        self.scorer = (check_scoring(estimator, scoring) if self.mode == "scorer"
+                       else None)
         self.best_score = -np.inf
         self.stage_best = -np.inf  # the best score of the current gain stage
         self._best = None
@@ -282,9 +334,16 @@ class EarlyStopping:
     def update(self, theta, gain):
         """Scores ``theta`` at ``gain``; returns whether training should stop."""
         est = self.estimator
-        if est._scoring() == "loss":
+        if self.mode == "loss":
             score = -est._validation_loss(theta, float(gain), self.X_val,
                                           self.targets_val, self.weights_val)
+        elif self.mode == "scorer":
+            # The weights as HistGradientBoosting* passes them: a keyword, and
+            # only where there are any (here: unequal ones, as for None).
+            weights = ({} if self.score_weights is None
+                       else {"sample_weight": self.score_weights})
+            score = float(self.scorer(est._candidate_model(theta, gain), self.X_val,
+                                      self.y_val, **weights))
         else:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
                                           self.score_weights)
@@ -410,8 +469,15 @@ class TrainableNetwork(BaseNetwork):
         return float(np.average(values, weights=weights_val))
 
     def _scoring(self):
-        """``scoring``: ``"loss"`` or None (the estimator's ``score``)."""
+        """``scoring``: ``"loss"``, None (the estimator's ``score``), a scorer name
+        or a callable."""
         return getattr(self, "scoring", "loss")
+
+    def _candidate_model(self, theta, gain):
+        """A ``CandidateModel`` of ``theta`` at ``gain`` for a scorer; an estimator
+        whose ``scoring`` can name one provides it."""
+        raise TypeError(f"{type(self).__name__} scores early stopping by its loss "
+                        "only, not by a scikit-learn scorer.")
 
     def _stall_tol(self, first_loss):
         """``(threshold, text)``: the least decrease of the epoch loss, below the

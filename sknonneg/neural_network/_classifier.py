@@ -133,8 +133,9 @@ SHARED_DOCS = {
         the estimator itself is not changed. The held-out rows'
         ``sample_weight``{class_weight_note} is passed as the keyword
         ``sample_weight`` when the weights are unequal (equal weights score
-        unweighted), so a callable that takes no ``sample_weight`` serves
-        unweighted fits only.{loss_note}
+        unweighted), scaled as ``fit`` scales them (the largest training weight
+        1, which leaves a weighted mean unchanged), so a callable that takes no
+        ``sample_weight`` serves unweighted fits only.{loss_note}
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 stay in training,

@@ -16,8 +16,9 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import (make_classification, make_multilabel_classification,
                               make_regression)
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import (f1_score, get_scorer, log_loss, make_scorer,
-                             mean_squared_error, roc_auc_score)
+from sklearn.metrics import (average_precision_score, f1_score, get_scorer,
+                             log_loss, make_scorer, mean_squared_error,
+                             roc_auc_score)
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
@@ -271,3 +272,29 @@ def test_make_scorer_callable_scores_as_its_name():
     by_name = _fit(_small(NonNegMLPClassifier, scoring="f1_macro"), X, y)
     assert len(by_name.validation_scores_) > 1
     assert by_callable.validation_scores_ == by_name.validation_scores_
+
+
+
+def test_a_scorer_that_changes_an_array_in_place_changes_nothing_else():
+    # A single logistic output's decision_function is a view of the logits: the
+    # stand-in hands each method a copy (the fitted methods return new arrays
+    # too), so a scorer that negates it in place (pos_label = classes_[0]) does
+    # not change what predict gives after it.
+    X, y = _classification(n_classes=2)
+    after = []
+
+    def scorer(estimator, X_val, y_val):
+        decision = estimator.decision_function(X_val)
+        decision *= -1
+        after.append((X_val, estimator.predict(X_val)))
+        return average_precision_score(y_val == 0, decision)
+
+    est = _fit(_small(NonNegMLPClassifier, scoring=scorer, output="logistic"), X, y)
+    assert est.n_outputs_ == 1
+    X_val, predicted = after[int(np.argmax(est.validation_scores_))]
+    assert_array_equal(predicted, est.predict(X_val))
+    rows = [int(np.flatnonzero(np.all(X == row, axis=1))[0]) for row in X_val]
+    assert_allclose(est.best_validation_score_,
+                    average_precision_score(y[rows] == 0,
+                                            -est.decision_function(X_val)),
+                    rtol=1e-12)

@@ -269,7 +269,11 @@ class CandidateModel:
     sees it as the estimator is (its ``__sklearn_tags__``: a classifier, a
     regressor). ``X``: rows as the fit validated them (the held-out rows the scorer
     is given); the logits of the last ``X`` are kept, so a scorer that reads two
-    methods (``predict`` and ``predict_proba``) runs the network once."""
+    methods (``predict`` and ``predict_proba``) runs the network once, and each
+    method reads a copy of them, so that a scorer that changes what one returns
+    in place (a single logistic output's ``decision_function`` is a view of the
+    logits) leaves the others' as they were: the fitted estimator's methods
+    return new arrays too."""
 
     def __init__(self, estimator, theta, gain):
         self._estimator, self._theta, self._gain = estimator, theta, float(gain)
@@ -279,8 +283,8 @@ class CandidateModel:
         """float64 logits of the candidate network on ``X``."""
         if X is not self._X:
             logits = self._estimator._logits_at(self._theta, self._gain, X)
-            self._X, self._X_logits = X, np.asarray(logits, dtype=np.float64)
-        return self._X_logits
+            self._X, self._X_logits = X, np.array(logits, dtype=np.float64)
+        return self._X_logits.copy()
 
     def score(self, X, y, sample_weight=None):
         """The estimator's ``score`` of the candidate (``scoring=None``'s)."""

@@ -218,8 +218,8 @@ SHARED_DOCS = {
     validation_scores_ : list of float or None
         Held-out score after each check, with early stopping: the value of
         ``scoring`` (minus the held-out loss, ``score``'s, or the scorer's;
-        higher is better); None without. A fit with ``warm_start=True`` on a fitted estimator extends it,
-        as it extends ``loss_curve_``.
+        higher is better); None without. A fit with ``warm_start=True`` on a
+        fitted estimator extends it, as it extends ``loss_curve_``.
     best_validation_score_ : float or None
         The best score of the last fit, that of the parameters it kept (after a
         warm start, the best of the scores that fit added to
@@ -310,8 +310,8 @@ def fill_doc(cls):
         for name, text in SHARED_DOCS.items():
             doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score).replace(
                 "{early_stopping_default}", es_default).replace(
-                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note).replace("{proxy}", proxy).replace(
-                "{class_weight_note}", class_weight_note).replace(
+                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note).replace(
+                "{proxy}", proxy).replace("{class_weight_note}", class_weight_note).replace(
                 "{warm_start_gain}", warm_start_gain).replace(
                 "{warm_start_anew}", warm_start_anew))
     if "<<" in doc:

@@ -239,7 +239,10 @@ def test_a_classification_scorer_on_a_regressor_is_scikit_learns_error():
     # As for HistGradientBoostingRegressor(scoring="roc_auc"): the scorer finds
     # no decision_function or predict_proba.
     X, y = _regression()
-    with pytest.raises(AttributeError, match="decision_function, predict_proba"):
+    # The message names the estimator (before: its private stand-in,
+    # "_CandidateRegressor has none of the following attributes").
+    with pytest.raises(AttributeError, match="^NonNegMLPRegressor has none of the "
+                                             ".*decision_function, predict_proba"):
         _fit(_small(NonNegMLPRegressor, scoring="roc_auc"), X, y)
 
 

@@ -346,8 +346,19 @@ class EarlyStopping:
             # only where there are any (here: unequal ones, as for None).
             weights = ({} if self.score_weights is None
                        else {"sample_weight": self.score_weights})
-            score = float(self.scorer(est._candidate_model(theta, gain), self.X_val,
-                                      self.y_val, **weights))
+            candidate = est._candidate_model(theta, gain)
+            try:
+                score = float(self.scorer(candidate, self.X_val, self.y_val,
+                                          **weights))
+            except AttributeError as exc:
+                # A scorer that needs a method the estimator lacks ("roc_auc" on a
+                # regressor): scikit-learn's message, naming the estimator, not
+                # its private stand-in.
+                name = type(candidate).__name__
+                if name not in str(exc):
+                    raise
+                raise AttributeError(str(exc).replace(
+                    name, type(est).__name__)) from None
         else:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
                                           self.score_weights)

@@ -223,9 +223,10 @@ for ax, (name, result) in zip(axes, ice.items()):
                  pd_line_kw={"color": "k", "ls": "--", "lw": 1.5})
     display.deciles_vlines_[0, 0].remove()
     ax = display.axes_[0, 0]
-    # the display draws the drawn rows' curves first, in order
-    for line, falls in zip(ax.get_lines()[:len(drawn)], falling):
-        if falls:
+    # the display draws the drawn rows' curves first (in an order of its own):
+    # each is coloured by its own values
+    for line in ax.get_lines()[:len(drawn)]:
+        if largest_fall(np.asarray(line.get_ydata())[None])[0] > TOL:
             line.set(color="tab:orange", lw=0.7, alpha=0.8)
     if falling.any():
         # the stretches where a curve falls: NaN elsewhere breaks the line

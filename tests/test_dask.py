@@ -1452,6 +1452,7 @@ def test_predict_blocks_of_empty_blocks_takes_the_final_steps_shape_and_dtype():
     # give float64.
     import dask
     import dask.array as da
+    from sklearn.ensemble import RandomForestRegressor
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
@@ -1470,16 +1471,38 @@ def test_predict_blocks_of_empty_blocks_takes_the_final_steps_shape_and_dtype():
     log = FunctionTransformer(np.log, validate=True)
     blocks = da.from_array(X, chunks=(10, 3))
     empty = blocks[blocks[:, 0] > 1e9]
+    class NoZerosForest(RandomForestRegressor):
+        def predict(self, X):
+            if np.any(np.asarray(X) == 0):
+                raise ValueError("a row of zeros")
+            return super().predict(X)
+
+    def float32_log(v):
+        return np.log(v).astype(np.float32)
+
+    f32 = X.astype(np.float32)
     cases = [
-        (make_pipeline(log, LinearRegression()).fit(X, X[:, :1]), "predict"),
+        (make_pipeline(log, LinearRegression()).fit(X, X[:, :1]), "predict", X),
         (make_pipeline(log, SVC(decision_function_shape="ovo")).fit(
-            X, np.arange(40) % 4), "decision_function"),
-        (make_pipeline(log, LinearRegression()).fit(
-            X.astype(np.float32), X[:, 0].astype(np.float32)), "predict"),
-        (NoZeros().fit(X, X[:, :1]), "predict"),  # from coef_'s shape
+            X, np.arange(40) % 4), "decision_function", X),
+        (make_pipeline(log, LinearRegression()).fit(f32, f32[:, 0]), "predict", X),
+        # float32 throughout
+        (make_pipeline(FunctionTransformer(float32_log), LinearRegression()).fit(
+            f32, f32[:, 0]), "predict", f32),
+        (NoZeros().fit(X, X[:, :2]), "predict", X),  # from coef_'s rows
+        (NoZeros().fit(f32, f32[:, 0]), "predict", f32),  # coef_ (p,) float32
+        # float64 whatever X's type, as forests predict
+        (NoZerosForest(n_estimators=2, random_state=0).fit(f32, f32[:, 0]),
+         "predict", f32),
     ]
     with dask.config.set(scheduler="synchronous"):
-        for model, method in cases:
-            want = getattr(model, method)(X[:2])
-            out = predict_blocks(model, empty, method=method).compute()
+        for model, method, data in cases:
+            want = getattr(model, method)(data[:2])
+            part = da.from_array(data, chunks=(10, 3))
+            out = predict_blocks(model, part[part[:, 0] > 1e9], method=method).compute()
             assert out.shape == (0,) + want.shape[1:] and out.dtype == want.dtype
+        # A coef_ of one row says nothing about the shape (LinearRegression on y of
+        # shape (n, 1) predicts (n, 1), PLSRegression on y of shape (n,) predicts
+        # (n,)): refused, not guessed.
+        with pytest.raises(ValueError, match="every block of X is empty"):
+            predict_blocks(NoZeros().fit(X, X[:, :1]), empty).compute()

@@ -1900,9 +1900,13 @@ def test_infinite_budget_on_int64_counts_asks_for_upper_and_its_rate_is_known(da
     clf = LogisticRegression().fit(counts, y)
     with pytest.raises(ValueError, match=r"budget=np.inf needs a finite upper bound"):
         additive_evasion_attack(clf, counts, budget=np.inf)
+    # int32's maximum is out of the search's reach (1e9 steps): no bound either.
+    with pytest.raises(ValueError, match=r"budget=np.inf needs a finite upper bound"):
+        additive_evasion_attack(clf, counts.astype(np.int32), budget=np.inf)
     # A small integer dtype bounds its features.
-    small = additive_evasion_attack(clf, counts.astype(np.int8), budget=np.inf)
-    assert small.budget == np.inf
+    for small_type in (np.int8, np.uint16):
+        small = additive_evasion_attack(clf, counts.astype(small_type), budget=np.inf)
+        assert small.budget == np.inf
     res = additive_evasion_attack(clf, counts, budget=np.inf, upper=4)
     assert res.success_rate_at(np.inf) == res.success_rate_
     with pytest.raises(ValueError, match=r"finite float in \[0, inf\] or np.inf"):

@@ -213,11 +213,12 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     tol : float, default=1e-4
         Mini-batch solvers (Adam, L-BFGS-B with ``batch_size``): a fit stops when,
         for 10 epochs in a row, the epoch loss has not fallen below its best value
-        so far by more than ``tol`` times the loss of the fit's first epoch (a
-        relative tolerance, as NMF's ``tol``: the same on data of any scale and
-        number of features). Full-batch L-BFGS-B: the projected-gradient
-        tolerance (the largest absolute entry of the objective's projected
-        gradient), absolute; so it is for each mini-batch's L-BFGS-B steps.
+        so far by more than ``tol`` times the loss of the fit's first epoch (of
+        this call, with ``warm_start`` too; a relative tolerance, as NMF's
+        ``tol``: the same on data of any scale and number of features). Full-batch
+        L-BFGS-B: the projected-gradient tolerance (the largest absolute entry of
+        the objective's projected gradient), absolute; so it is for each
+        mini-batch's L-BFGS-B steps.
     learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"

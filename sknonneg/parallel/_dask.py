@@ -310,14 +310,21 @@ def _first_row(X):
 def _final_step_output(estimator, method, dtype):
     """``(dtype, tail)`` of ``method``'s output for a Pipeline whose preprocessing
     refuses a row of zeros: from its final step's output on a row of zeros of
-    ``n_features_in_`` columns (of ``dtype``); None for a single estimator, a
-    final step without ``n_features_in_``, or one that refuses that row too."""
+    ``n_features_in_`` columns (of ``dtype``, the input's, widened to its
+    ``coef_``'s floating type where it has one: what the preprocessing outputs is
+    not known without a row, and a step that narrows the input's type to float32
+    before a float32 ``coef_`` is read as float64); None for a single
+    estimator, a final step without ``n_features_in_``, or one that refuses that
+    row too."""
     from .._pipeline import split_pipeline
 
     final = split_pipeline(estimator)[1]
     n_features = getattr(final, "n_features_in_", None)
     if final is estimator or not isinstance(n_features, (int, np.integer)):
         return None
+    coef = getattr(final, "coef_", None)
+    if isinstance(coef, np.ndarray) and coef.dtype.kind == "f":
+        dtype = np.result_type(dtype, coef.dtype)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a probe's warnings are not the user's
@@ -334,9 +341,9 @@ def _fitted_output(estimator, method, dtype=np.float64):
     ``predict_log_proba`` (float64, one column per class) and ``decision_function``
     (float64; one column per class beyond two, None for a one-vs-one
     ``decision_function_shape``), a regressor's ``predict`` (the floating type of
-    ``dtype`` (the input's) and its ``coef_``; ``n_outputs_`` columns, or as
-    ``coef_``'s rows: a 2-D ``coef_`` of one row predicts one column); None
-    otherwise (``transform``, multilabel models)."""
+    ``dtype`` (the input's) and its ``coef_``, float64 without one; ``n_outputs_``
+    columns, or as ``coef_``'s rows, except a 2-D ``coef_`` of one row, which
+    says nothing); None otherwise (``transform``, multilabel models)."""
     from sklearn.base import is_classifier, is_regressor
 
     from .._pipeline import split_pipeline
@@ -365,16 +372,19 @@ def _fitted_output(estimator, method, dtype=np.float64):
         n_outputs = getattr(final, "n_outputs_", None)
         if isinstance(n_outputs, (int, np.integer)):
             tail = () if n_outputs == 1 else (int(n_outputs),)
-        elif isinstance(coef, np.ndarray) and coef.ndim in (1, 2):
-            # LinearRegression fitted on y of shape (n, 1): coef_ (1, p), and
-            # predict gives (n, 1)
+        elif isinstance(coef, np.ndarray) and (
+                coef.ndim == 1 or (coef.ndim == 2 and coef.shape[0] > 1)):
             tail = () if coef.ndim == 1 else (coef.shape[0],)
         else:
+            # A coef_ of one row says nothing: LinearRegression fitted on y of
+            # shape (n, 1) predicts (n, 1), PLSRegression fitted on y of shape
+            # (n,) predicts (n,).
             return None
-        floats = [np.dtype(dtype)] + ([coef.dtype] if isinstance(coef, np.ndarray)
-                                      else [])
-        out = np.result_type(*floats)
-        return (out if out.kind == "f" else np.dtype(np.float64)), tail
+        if isinstance(coef, np.ndarray) and coef.dtype.kind == "f":
+            # X @ coef_ + intercept_: the wider of the two floating types
+            out = np.result_type(np.dtype(dtype), coef.dtype)
+            return (out if out.kind == "f" else np.dtype(np.float64)), tail
+        return np.dtype(np.float64), tail  # forests, boosting: float64 always
     return None
 
 

@@ -656,7 +656,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         no move is an error, not a success rate of 0. ``np.inf``: no budget, with
         an ``upper`` bound on every allowed feature (else a ``ValueError``: the
         search could raise a feature for ever; a boolean feature, and with an
-        integral ``step`` an 8- to 32-bit integer one, is bounded by its dtype);
+        integral ``step`` an 8- or 16-bit integer one, is bounded by its dtype);
         each feature then rises at most to its bound, so the search ends, as a run
         at a budget of every bound's room would (at most 1e9 steps per sample).
     features : array-like, default=None
@@ -860,11 +860,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     capped = bool(np.any(upper < np.inf))
     if budget == np.inf:
         # A feature without a bound is refused before the model is called. A
-        # dtype bounds its feature where float64 holds the bound (booleans, 8 to
-        # 32-bit integers); int64's 9.2e18 is no bound here (before: the 2**53
-        # refusal below asked to "pass a lower upper" of a call without one).
+        # dtype bounds its feature where the search can reach its maximum
+        # (booleans, 8- and 16-bit integers: at most 1e9 steps); 32- and 64-bit
+        # maxima are no bound here (before: the refusals below asked to "pass a
+        # lower upper" of a call without one).
         _moves_under_upper(X, np.zeros(0, dtype=np.intp), allowed,
-                           np.where(caps <= 2 ** 53, upper, given), step)
+                           np.where(caps <= 1e9 * step, upper, given), step)
         integer = (np.array([_numpy_dtype(d).kind in "iu" for d in frame_dtypes])
                    if frame_dtypes is not None
                    else np.full(n_features, in_dtype.kind in "iu"))

@@ -301,3 +301,23 @@ def test_a_scorer_that_changes_an_array_in_place_changes_nothing_else():
                     average_precision_score(y[rows] == 0,
                                             -est.decision_function(X_val)),
                     rtol=1e-12)
+
+
+def test_the_stand_in_predicts_only_the_held_out_rows():
+    # Review of the scoring change: a callable that predicted other data (a
+    # DataFrame with its columns reordered, a 1-D row) got no validation and
+    # scored silently wrong; now refused. An AttributeError that is not
+    # scikit-learn's "has none of the following attributes" keeps its own words.
+    X, y = _classification()
+
+    def other_rows(estimator, X_val, y_val):
+        return float(np.mean(estimator.predict(X_val[:, ::-1]) == y_val))
+
+    with pytest.raises(ValueError, match="predicts only the held-out rows"):
+        _fit(_small(NonNegMLPClassifier, scoring=other_rows), X, y)
+
+    def reads_params(estimator, X_val, y_val):
+        return estimator.get_params()["l2"]
+
+    with pytest.raises(AttributeError, match="_CandidateClassifier"):
+        _fit(_small(NonNegMLPClassifier, scoring=reads_params), X, y)

@@ -126,11 +126,13 @@ SHARED_DOCS = {
           builds.
 
         A scorer is resolved once per fit with ``sklearn.metrics.check_scoring``
-        and called, after every check, on the held-out rows ``X`` (as ``fit``
-        validated them) and labels or targets ``y`` (as given to ``fit``), with
-        ``estimator`` a private stand-in for this estimator at the parameters
-        being checked: {proxy}, computed as the fitted estimator computes them;
-        the estimator itself is not changed. The held-out rows'
+        and called, after every check, on the held-out rows ``X`` and labels or
+        targets ``y`` (as ``fit`` validated them), with ``estimator`` a private
+        stand-in for this estimator at the parameters being checked: {proxy},
+        computed as the fitted estimator computes them up to rounding (the
+        fitted estimator sums a non-negative network's layers in a fixed order:
+        about 1e-7 relative in float32), on those rows only (other data is
+        refused); the estimator itself is not changed. The held-out rows'
         ``sample_weight``{class_weight_note} is passed as the keyword
         ``sample_weight`` when the weights are unequal (equal weights score
         unweighted), scaled as ``fit`` scales them (the largest training weight

@@ -278,9 +278,21 @@ class CandidateModel:
     def __init__(self, estimator, theta, gain):
         self._estimator, self._theta, self._gain = estimator, theta, float(gain)
         self._X = self._X_logits = None
+        self._rows = None  # the held-out rows, the only ones it predicts
+
+    def _check_rows(self, X):
+        """Refuses rows other than the held-out ones: they were validated (dtype,
+        features, range) by ``fit``, any others would reach the network raw."""
+        if self._rows is not None and X is not self._rows:
+            raise ValueError(
+                f"early stopping's scorer is given a stand-in for "
+                f"{type(self._estimator).__name__} at the parameters being checked, "
+                f"which predicts only the held-out rows it is called with (X, as "
+                f"fit validated them); it was called on other data.")
 
     def _logits(self, X):
         """float64 logits of the candidate network on ``X``."""
+        self._check_rows(X)
         if X is not self._X:
             logits = self._estimator._logits_at(self._theta, self._gain, X)
             self._X, self._X_logits = X, np.array(logits, dtype=np.float64)
@@ -288,6 +300,7 @@ class CandidateModel:
 
     def score(self, X, y, sample_weight=None):
         """The estimator's ``score`` of the candidate (``scoring=None``'s)."""
+        self._check_rows(X)
         return self._estimator._validation_score(self._theta, self._gain, X, y,
                                                  sample_weight)
 
@@ -347,6 +360,7 @@ class EarlyStopping:
             weights = ({} if self.score_weights is None
                        else {"sample_weight": self.score_weights})
             candidate = est._candidate_model(theta, gain)
+            candidate._rows = self.X_val
             try:
                 score = float(self.scorer(candidate, self.X_val, self.y_val,
                                           **weights))
@@ -355,7 +369,7 @@ class EarlyStopping:
                 # regressor): scikit-learn's message, naming the estimator, not
                 # its private stand-in.
                 name = type(candidate).__name__
-                if name not in str(exc):
+                if "has none of the following attributes" not in str(exc):
                     raise
                 raise AttributeError(str(exc).replace(
                     name, type(est).__name__)) from None

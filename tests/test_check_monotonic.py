@@ -577,7 +577,7 @@ def test_wide_sparse_x_is_densified_in_bounded_batches(monkeypatch):
     model = Recording().fit(X, X[:, 0].toarray().ravel())
     monkeypatch.setattr(_monotonic, "_BATCH_VALUES", 100_000)
     shapes = []
-    report = check_monotonic(model, X, np.r_[1, np.zeros(4999, dtype=int)])
+    report = check_monotonic(model, X, np.r_[1, np.zeros(4999, dtype=int)], n_steps=10)
     assert report.is_monotonic
     evaluated = [shape for shape in shapes if shape[0] > 1]
     assert max(n * d for n, d in evaluated) <= 100_000
@@ -652,3 +652,25 @@ def test_refusals_through_a_pipeline_name_the_columns_by_name():
     with pytest.raises(ValueError, match=r"input column 'income' \(column 0\) reaches "
                                          "the final step through both"):
         check_monotonic(mixed, frame[["income", "debt"]])
+
+
+def test_default_grid_finds_a_narrow_dip_that_ten_points_step_over():
+    # The default grid was 10 points (the Adult example showed it stepping over
+    # falls); it is 100, as scikit-learn's partial_dependence grid.
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class Dip(RegressorMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.n_features_in_ = X.shape[1]
+            return self
+
+        def predict(self, X):
+            x = np.asarray(X)[:, 0]
+            return x - 2.0 * np.maximum(0.0, 0.02 - np.abs(x - 0.5))
+
+    X = np.linspace(0.0, 1.0, 1000)[:, None]
+    model = Dip().fit(X, X[:, 0])
+    assert check_monotonic(model, X, [1], n_steps=10).is_monotonic
+    report = check_monotonic(model, X, [1])
+    assert report.grids[0].shape[0] == 100
+    assert not report.is_monotonic and report.max_drop[0] > 0

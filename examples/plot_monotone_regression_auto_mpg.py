@@ -110,8 +110,8 @@ print(pd.Series(certificate.feature_signs_,
 # ---------------------------------
 # The individual curves (ICE) of every test car for ``displacement``, where the
 # audit found the unconstrained network's violations: each car's displacement is
-# set to every displacement of the test cars (the grid's size is printed; a finer
-# grid than the audit's 10 points), its other features kept. Each curve is
+# set to every displacement of the test cars (the grid's size is printed), its
+# other features kept. Each curve is
 # centred at the smallest displacement (the y axis is the change in predicted mpg
 # from there), and a curve that rises anywhere along the grid, by more than 1e-9
 # mpg, breaks the promise: those are drawn in orange, with the stretches where
@@ -162,11 +162,12 @@ for name, (grid, curves) in ice.items():
 # engines, most of them turning up again near the largest (the printed split);
 # for these cars a larger engine is predicted to save fuel. Most of these rises
 # are small (see the median rise printed above) next to the several mpg that the
-# curves fall. The largest rise and the count found here and the audit's
-# ``max_drop`` and ``n_violating_rows`` can differ: the grids differ (the audit's
-# is every displacement of the test cars, at most ``n_steps`` of them; this one
-# scikit-learn's, between the 5th and 95th percentiles), and each can step over a
-# rise the other finds.
+# curves fall. The audit above moved displacement along the same values (every
+# displacement of the test cars: fewer than its default 100 grid points), so its
+# ``max_drop`` and ``n_violating_rows`` are the largest rise and the count printed
+# here; on a feature with more distinct values than grid points the two grids
+# (quantiles for the audit, scikit-learn's percentiles 5 to 95 for the curves)
+# would differ, and each could step over a rise the other finds.
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), sharey=True, layout="constrained")
 for ax, (name, (grid, curves)) in zip(axes, ice.items()):
     rising = largest_rise(curves) > TOL

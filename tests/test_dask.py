@@ -1454,6 +1454,7 @@ def test_predict_blocks_of_empty_blocks_takes_the_final_steps_shape_and_dtype():
     import dask.array as da
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.linear_model import LinearRegression
+    from sklearn.neural_network import MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
     from sklearn.svm import SVC
@@ -1477,6 +1478,12 @@ def test_predict_blocks_of_empty_blocks_takes_the_final_steps_shape_and_dtype():
                 raise ValueError("a row of zeros")
             return super().predict(X)
 
+    class NoZerosMLP(MLPRegressor):
+        def predict(self, X):
+            if np.any(np.asarray(X) == 0):
+                raise ValueError("a row of zeros")
+            return super().predict(X)
+
     def float32_log(v):
         return np.log(v).astype(np.float32)
 
@@ -1494,6 +1501,9 @@ def test_predict_blocks_of_empty_blocks_takes_the_final_steps_shape_and_dtype():
         # float64 whatever X's type, as forests predict
         (NoZerosForest(n_estimators=2, random_state=0).fit(f32, f32[:, 0]),
          "predict", f32),
+        # an MLPRegressor fitted on float32 predicts float32 (its coefs_)
+        (NoZerosMLP(hidden_layer_sizes=(3,), max_iter=5, random_state=0).fit(
+            f32, f32[:, 0]), "predict", f32),
     ]
     with dask.config.set(scheduler="synchronous"):
         for model, method, data in cases:

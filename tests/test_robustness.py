@@ -1900,9 +1900,17 @@ def test_infinite_budget_on_int64_counts_asks_for_upper_and_its_rate_is_known(da
     clf = LogisticRegression().fit(counts, y)
     with pytest.raises(ValueError, match=r"budget=np.inf needs a finite upper bound"):
         additive_evasion_attack(clf, counts, budget=np.inf)
-    # int32's maximum is out of the search's reach (1e9 steps): no bound either.
+    # int32's maximum is out of the search's reach (1e9 steps): no bound either;
+    # nor int64's at a huge step (float64 does not hold it: before, "pass a lower
+    # upper" again).
     with pytest.raises(ValueError, match=r"budget=np.inf needs a finite upper bound"):
         additive_evasion_attack(clf, counts.astype(np.int32), budget=np.inf)
+    with pytest.raises(ValueError, match=r"budget=np.inf needs a finite upper bound"):
+        additive_evasion_attack(clf, counts, budget=np.inf, step=1e10)
+    # Booleans are bounded at any step; at a tiny one the search is too long, and
+    # says so (before: "2 of them have none").
+    with pytest.raises(ValueError, match=r"steps of 1e-10"):
+        additive_evasion_attack(clf, counts > 0, budget=np.inf, step=1e-10)
     # A small integer dtype bounds its features.
     for small_type in (np.int8, np.uint16):
         small = additive_evasion_attack(clf, counts.astype(small_type), budget=np.inf)

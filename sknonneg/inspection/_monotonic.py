@@ -393,9 +393,10 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         ``partial_dependence`` grid has 100 by default too; a coarse grid steps
         over violations: in the Adult example, 10 points missed an
         unconstrained network's fall in one feature and found a fifth of it in
-        another). As in
-        :func:`sklearn.inspection.partial_dependence`, a feature with at most
-        ``n_steps`` distinct finite values in ``X`` is moved along those values;
+        another). Much as :func:`sklearn.inspection.partial_dependence` does
+        (which does so with fewer than ``grid_resolution``), a feature with at
+        most ``n_steps`` distinct finite values in ``X`` is moved along those
+        values;
         one with more along ``n_steps`` quantiles of its finite values, from its
         minimum to its maximum (interpolated, then rounded for an integer or
         boolean feature; coinciding points are kept once). Each grid point is

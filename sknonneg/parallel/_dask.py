@@ -341,9 +341,10 @@ def _fitted_output(estimator, method, dtype=np.float64):
     ``predict_log_proba`` (float64, one column per class) and ``decision_function``
     (float64; one column per class beyond two, None for a one-vs-one
     ``decision_function_shape``), a regressor's ``predict`` (the floating type of
-    ``dtype`` (the input's) and its ``coef_``, float64 without one; ``n_outputs_``
-    columns, or as ``coef_``'s rows, except a 2-D ``coef_`` of one row, which
-    says nothing); None otherwise (``transform``, multilabel models)."""
+    ``dtype`` (the input's) and its ``coef_``, else that of the last of its
+    ``coefs_``, else float64; ``n_outputs_`` columns, or as ``coef_``'s rows,
+    except a 2-D ``coef_`` of one row, which says nothing); None otherwise
+    (``transform``, multilabel models)."""
     from sklearn.base import is_classifier, is_regressor
 
     from .._pipeline import split_pipeline
@@ -384,7 +385,13 @@ def _fitted_output(estimator, method, dtype=np.float64):
             # X @ coef_ + intercept_: the wider of the two floating types
             out = np.result_type(np.dtype(dtype), coef.dtype)
             return (out if out.kind == "f" else np.dtype(np.float64)), tail
-        return np.dtype(np.float64), tail  # forests, boosting: float64 always
+        coefs = getattr(final, "coefs_", None)
+        if (isinstance(coefs, list) and coefs and isinstance(coefs[-1], np.ndarray)
+                and coefs[-1].dtype.kind == "f"):
+            # scikit-learn's MLPRegressor predicts in its weights' type (float32
+            # after a float32 fit); sknonneg's networks keep float64 weights
+            return coefs[-1].dtype, tail
+        return np.dtype(np.float64), tail  # forests: float64 always
     return None
 
 

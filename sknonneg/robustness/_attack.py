@@ -656,7 +656,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         no move is an error, not a success rate of 0. ``np.inf``: no budget, with
         an ``upper`` bound on every allowed feature (else a ``ValueError``: the
         search could raise a feature for ever; a boolean feature, and with an
-        integral ``step`` an 8- or 16-bit integer one, is bounded by its dtype);
+        integral ``step`` an integer one whose dtype's maximum lies within 1e9
+        steps (8- and 16-bit integers at ``step=1``), is bounded by its dtype);
         each feature then rises at most to its bound, so the search ends, as a run
         at a budget of every bound's room would (at most 1e9 steps per sample).
     features : array-like, default=None
@@ -674,7 +675,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         presence flags) the perturbed samples stay integers (and keep ``X``'s
         integer or boolean dtype); their values, raised by up to ``budget``, must
         then be at most ``2**53`` in magnitude, which float64, the dtype of the
-        search, holds exactly.
+        search, holds exactly. A step that is not integral moves boolean features
+        through values between False and True, up to 1, in a float ``X_adv_``: a
+        relaxation of flipping flags, whose success rate is an upper bound on
+        what flips achieve.
     method : {"greedy", "gradient"}, default="greedy"
         ``"greedy"``: each round, scores every candidate move with the model (in
         batches) and makes the one that lowers the target's margin most; stops a
@@ -851,6 +855,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                          f"{target_class!r}.")
     t = int(np.flatnonzero(classes == target_class)[0])
     allowed = _allowed_mask(features, n_features, estimator)
+    boolean = (np.array([_numpy_dtype(d).kind == "b" for d in frame_dtypes])
+               if frame_dtypes is not None
+               else np.full(n_features, in_dtype.kind == "b"))
     given = _check_upper(upper, n_features)
     caps = _integer_caps(in_dtype, frame_dtypes, step, n_features)
     upper = np.minimum(given, caps)
@@ -860,12 +867,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     capped = bool(np.any(upper < np.inf))
     if budget == np.inf:
         # A feature without a bound is refused before the model is called. A
-        # dtype bounds its feature where the search can reach its maximum
-        # (booleans, 8- and 16-bit integers: at most 1e9 steps); 32- and 64-bit
-        # maxima are no bound here (before: the refusals below asked to "pass a
-        # lower upper" of a call without one).
+        # dtype bounds its feature where the search can reach its maximum within
+        # 1e9 steps and float64 holds it (booleans always, 8- and 16-bit integers
+        # at step 1); larger maxima are no bound here (before: the refusals below
+        # asked to "pass a lower upper" of a call without one).
+        by_dtype = boolean | (caps <= min(1e9 * step, 2.0 ** 53))
         _moves_under_upper(X, np.zeros(0, dtype=np.intp), allowed,
-                           np.where(caps <= 1e9 * step, upper, given), step)
+                           np.where(by_dtype, upper, given), step)
         integer = (np.array([_numpy_dtype(d).kind in "iu" for d in frame_dtypes])
                    if frame_dtypes is not None
                    else np.full(n_features, in_dtype.kind in "iu"))

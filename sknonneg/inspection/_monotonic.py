@@ -396,9 +396,8 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         another). Much as :func:`sklearn.inspection.partial_dependence` does
         (which does so with fewer than ``grid_resolution``), a feature with at
         most ``n_steps`` distinct finite values in ``X`` is moved along those
-        values;
-        one with more along ``n_steps`` quantiles of its finite values, from its
-        minimum to its maximum (interpolated, then rounded for an integer or
+        values; one with more along ``n_steps`` quantiles of its finite values,
+        from its minimum to its maximum (interpolated, then rounded for an integer or
         boolean feature; coinciding points are kept once). Each grid point is
         evaluated on every row, so the work grows as ``n_samples`` times the grid
         size; a batch of rows that cannot fit in this machine's memory is a

@@ -397,6 +397,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         "output": [StrOptions({"auto", "softmax", "logistic"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
+    _candidate_class = _CandidateClassifier  # early stopping's scorers
 
     # ``output`` is read by prediction: kept from the fit (BaseNetwork).
     _FITTED_PARAMS = ("output", *TrainableNetwork._FITTED_PARAMS)
@@ -601,9 +602,6 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         present = totals > 0
         per_class[present] = totals.sum() / (len(classes) * totals[present])
         return per_class[codes.ravel()]
-
-    def _candidate_model(self, theta, gain):
-        return _CandidateClassifier(self, theta, gain)
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """Accuracy on held-out data of the network ``theta`` at ``gain``, as

@@ -32,6 +32,15 @@ from ._training import (CandidateModel, SupervisedTransformerMixin,
 __all__ = ["NonNegMLPRegressor"]
 
 
+class _CandidateRegressor(CandidateModel):
+    """The regressor's candidate for early stopping's scorer (``CandidateModel``):
+    ``predict`` as the fitted regressor computes it, in the units of ``y`` (the
+    target scaling undone)."""
+
+    def predict(self, X):
+        return self._estimator._predict_from_logits(self._logits(X))
+
+
 def _target_matrix(y):
     """``y`` as a finite float64 ``(n_samples, n_targets)`` array whose squared
     deviations cannot overflow (``check_target_scale``)."""
@@ -293,6 +302,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     # Auto MPG (standardised inputs, 10 splits, l2 by inner CV) it raised the
     # monotone network's test MSE from 7.57 to 8.25 (doc/defaults.md, session 11).
     _column_unit_penalty = False
+    _candidate_class = _CandidateRegressor  # early stopping's scorers
 
     def _output_type(self):
         return "squared_error"
@@ -392,9 +402,6 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     def _predict_from_logits(self, logits):
         y = np.asarray(logits, dtype=np.float64) * self.y_scale_ + self.y_mean_
         return y.ravel() if self._y_ndim == 1 else y
-
-    def _candidate_model(self, theta, gain):
-        return _CandidateRegressor(self, theta, gain)
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """R^2 on held-out data of the network ``theta`` at ``gain``."""
@@ -557,15 +564,6 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.target_tags.single_output = True
         tags.regressor_tags.poor_score = self.positive is True
         return tags
-
-
-class _CandidateRegressor(CandidateModel):
-    """The regressor's candidate for early stopping's scorer (``CandidateModel``):
-    ``predict`` as the fitted regressor computes it, in the units of ``y`` (the
-    target scaling undone)."""
-
-    def predict(self, X):
-        return self._estimator._predict_from_logits(self._logits(X))
 
 
 def _warn_constant_first_batch(targets, name):

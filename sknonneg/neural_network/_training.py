@@ -14,9 +14,9 @@ regressor or an autoencoder trains with the same loops:
   score (higher is better) of the network ``theta`` at ``gain`` on held-out data,
   its rows weighted by ``sample_weight`` (None: equally), computed from ``theta``
   without touching the fitted attributes (``scoring=None``);
-- ``_candidate_model(theta, gain) -> CandidateModel``: the estimator as it would
-  predict with ``theta`` at ``gain``, for a scikit-learn scorer (``scoring`` a
-  scorer name or a callable); an estimator without ``scoring`` needs none.
+- ``_candidate_class``: the ``CandidateModel`` subclass that stands for the
+  estimator at ``theta`` before a scikit-learn scorer (``scoring`` a scorer name or
+  a callable); an estimator without ``scoring`` needs none.
 
 plus the network hooks of ``BaseNetwork`` (layout, initialisation, objective, fitted
 layers). ``partial_fit``'s checks are written once too (``_partial_fit_step``), with
@@ -263,27 +263,26 @@ def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
 class CandidateModel:
     """The estimator as it would predict with the candidate ``theta`` at ``gain``,
     for early stopping's scikit-learn scorer (``scoring`` a scorer name or a
-    callable): the subclass of each estimator gives what its scorers read
-    (``classes_``, ``predict``, ``predict_proba``, ...) from ``_logits_at``, as the
-    fitted estimator would compute them, and sets no fitted attribute. scikit-learn
-    sees it as the estimator is (its ``__sklearn_tags__``: a classifier, a
-    regressor). ``X``: rows as the fit validated them (the held-out rows the scorer
-    is given); the logits of the last ``X`` are kept, so a scorer that reads two
+    callable): the subclass of each estimator (its ``_candidate_class``) gives what
+    its scorers read (``classes_``, ``predict``, ``predict_proba``, ...) from
+    ``_logits_at``, as the fitted estimator would compute them, and sets no fitted
+    attribute. scikit-learn sees it as the estimator is (its ``__sklearn_tags__``:
+    a classifier, a regressor). It predicts the held-out ``rows`` only, as the fit
+    validated them; their logits are computed once, so a scorer that reads two
     methods (``predict`` and ``predict_proba``) runs the network once, and each
     method reads a copy of them, so that a scorer that changes what one returns
     in place (a single logistic output's ``decision_function`` is a view of the
     logits) leaves the others' as they were: the fitted estimator's methods
     return new arrays too."""
 
-    def __init__(self, estimator, theta, gain):
+    def __init__(self, estimator, theta, gain, rows):
         self._estimator, self._theta, self._gain = estimator, theta, float(gain)
-        self._X = self._X_logits = None
-        self._rows = None  # the held-out rows, the only ones it predicts
+        self._rows, self._rows_logits = rows, None
 
     def _check_rows(self, X):
         """Refuses rows other than the held-out ones: they were validated (dtype,
         features, range) by ``fit``, any others would reach the network raw."""
-        if self._rows is not None and X is not self._rows:
+        if X is not self._rows:
             raise ValueError(
                 f"early stopping's scorer is given a stand-in for "
                 f"{type(self._estimator).__name__} at the parameters being checked, "
@@ -291,12 +290,13 @@ class CandidateModel:
                 f"fit validated them); it was called on other data.")
 
     def _logits(self, X):
-        """float64 logits of the candidate network on ``X``."""
+        """float64 logits of the candidate network on the held-out rows ``X``."""
         self._check_rows(X)
-        if X is not self._X:
-            logits = self._estimator._logits_at(self._theta, self._gain, X)
-            self._X, self._X_logits = X, np.array(logits, dtype=np.float64)
-        return self._X_logits.copy()
+        if self._rows_logits is None:
+            self._rows_logits = np.array(
+                self._estimator._logits_at(self._theta, self._gain, X),
+                dtype=np.float64)
+        return self._rows_logits.copy()
 
     def score(self, X, y, sample_weight=None):
         """The estimator's ``score`` of the candidate (``scoring=None``'s)."""
@@ -323,7 +323,7 @@ class EarlyStopping:
     Scores by ``scoring``: ``"loss"``, through ``estimator._validation_loss``;
     None, through ``estimator._validation_score``; a scorer name or a callable,
     resolved once by ``sklearn.metrics.check_scoring`` (as ``HistGradientBoosting*``
-    resolves it) and called on ``estimator._candidate_model(theta, gain)``. Each
+    resolves it) and called on ``estimator._candidate_class``'s stand-in. Each
     reads ``theta`` and leaves the fitted attributes alone; :meth:`publish` sets
     ``validation_scores_`` and ``best_validation_score_`` once, at the end of the
     fit.
@@ -359,8 +359,7 @@ class EarlyStopping:
             # only where there are any (here: unequal ones, as for None).
             weights = ({} if self.score_weights is None
                        else {"sample_weight": self.score_weights})
-            candidate = est._candidate_model(theta, gain)
-            candidate._rows = self.X_val
+            candidate = est._candidate_class(est, theta, gain, self.X_val)
             try:
                 score = float(self.scorer(candidate, self.X_val, self.y_val,
                                           **weights))
@@ -502,11 +501,10 @@ class TrainableNetwork(BaseNetwork):
         or a callable."""
         return getattr(self, "scoring", "loss")
 
-    def _candidate_model(self, theta, gain):
-        """A ``CandidateModel`` of ``theta`` at ``gain`` for a scorer; an estimator
-        whose ``scoring`` can name one provides it."""
-        raise TypeError(f"{type(self).__name__} scores early stopping by its loss "
-                        "only, not by a scikit-learn scorer.")
+    #: The ``CandidateModel`` subclass a scikit-learn scorer is given (early
+    #: stopping's ``scoring`` a scorer name or a callable); None for an estimator
+    #: that scores early stopping by its loss only.
+    _candidate_class = None
 
     def _stall_tol(self, first_loss):
         """``(threshold, text)``: the least decrease of the epoch loss, below the

@@ -325,10 +325,17 @@ def _final_step_output(estimator, method, dtype):
     coef = getattr(final, "coef_", None)
     if isinstance(coef, np.ndarray) and coef.dtype.kind == "f":
         dtype = np.result_type(dtype, coef.dtype)
+    return _zeros_output(final, method, n_features, dtype)
+
+
+def _zeros_output(estimator, method, n_features, dtype):
+    """``(dtype, tail)`` of ``method``'s output on a row of ``n_features`` zeros of
+    ``dtype``; None where the estimator refuses it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a probe's warnings are not the user's
-            sample = _dense(getattr(final, method)(np.zeros((1, n_features), dtype)))
+            sample = _dense(getattr(estimator, method)(
+                np.zeros((1, n_features), dtype)))
     except Exception:
         return None
     return sample.dtype, sample.shape[1:]
@@ -404,27 +411,23 @@ def _sample_output(estimator, method, X):
     has no row at all (every block empty after boolean indexing, say), from a
     Pipeline's final step on a row of zeros (:func:`_final_step_output`), else from
     the estimator's fitted attributes (:func:`_fitted_output`): before, an error."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a probe's warnings are not the user's
-            sample = _dense(getattr(estimator, method)(
-                np.zeros((1, X.shape[1]), X.dtype)))
-    except Exception:
-        row = _first_row(X)
-        if row is None:
-            fitted = _final_step_output(estimator, method, X.dtype)
-            if fitted is None:
-                fitted = _fitted_output(estimator, method, X.dtype)
-            if fitted is not None:
-                return fitted
-            raise ValueError(
-                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of "
-                f"1 is required by predict_blocks: every block of X is empty, "
-                f"{type(estimator).__name__} refuses a row of zeros, and its fitted "
-                f"attributes do not say the dtype and columns of its {method} "
-                "output, so those of an empty result are unknown.") from None
+    zeros = _zeros_output(estimator, method, X.shape[1], X.dtype)
+    if zeros is not None:
+        return zeros
+    row = _first_row(X)
+    if row is not None:
         sample = _dense(getattr(estimator, method)(row))
-    return sample.dtype, sample.shape[1:]
+        return sample.dtype, sample.shape[1:]
+    fitted = (_final_step_output(estimator, method, X.dtype)
+              or _fitted_output(estimator, method, X.dtype))
+    if fitted is None:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of "
+            f"1 is required by predict_blocks: every block of X is empty, "
+            f"{type(estimator).__name__} refuses a row of zeros, and its fitted "
+            f"attributes do not say the dtype and columns of its {method} "
+            "output, so those of an empty result are unknown.")
+    return fitted
 
 
 _PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba",

@@ -855,9 +855,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                          f"{target_class!r}.")
     t = int(np.flatnonzero(classes == target_class)[0])
     allowed = _allowed_mask(features, n_features, estimator)
-    boolean = (np.array([_numpy_dtype(d).kind == "b" for d in frame_dtypes])
-               if frame_dtypes is not None
-               else np.full(n_features, in_dtype.kind == "b"))
+    kinds = (np.array([_numpy_dtype(d).kind for d in frame_dtypes])
+             if frame_dtypes is not None else np.full(n_features, in_dtype.kind))
+    boolean, integer = kinds == "b", np.isin(kinds, ("i", "u"))
     given = _check_upper(upper, n_features)
     caps = _integer_caps(in_dtype, frame_dtypes, step, n_features)
     upper = np.minimum(given, caps)
@@ -874,9 +874,6 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         by_dtype = boolean | (caps <= min(1e9 * step, 2.0 ** 53))
         _moves_under_upper(X, np.zeros(0, dtype=np.intp), allowed,
                            np.where(by_dtype, upper, given), step)
-        integer = (np.array([_numpy_dtype(d).kind in "iu" for d in frame_dtypes])
-                   if frame_dtypes is not None
-                   else np.full(n_features, in_dtype.kind in "iu"))
         reach = upper[allowed & integer & (upper > -np.inf)]
         if float(step).is_integer() and reach.size and reach.max() > 2 ** 53:
             # As _check_exact_integers: the raised integers float64 holds.

@@ -69,7 +69,8 @@ def set_threads(n):
 
 
 def mnist(data_home, digits=None, quick=False, dtype=np.float32):
-    X_train, X_test, y_train, y_test = load_mnist(data_home, return_X_y=True)
+    X_train, X_test, y_train, y_test = load_mnist(data_home=data_home,
+                                                  return_X_y=True)
     if digits is not None:
         keep, keep_test = np.isin(y_train, digits), np.isin(y_test, digits)
         X_train, y_train = X_train[keep], y_train[keep]
@@ -91,7 +92,7 @@ def reuters(data_home, quick=False, dtype=np.float32):
     single-label training set (Xe, ye: each multi-label document once per label),
     Y_test (indicator matrix) and feature/target names.
     """
-    bunch = load_reuters(data_home, subset="top10")
+    bunch = load_reuters(data_home=data_home, subset="top10")
     if quick:
         bunch.data_train, bunch.target_train = bunch.data_train[:1500], bunch.target_train[:1500]
         bunch.data_test, bunch.target_test = bunch.data_test[:800], bunch.target_test[:800]
@@ -250,7 +251,8 @@ def start_dev_run(args, load, table):
 
     set_threads(args.threads)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    X, y = load(data_home=args.data_home)
+    X, y = load(data_home=args.data_home, return_X_y=True)
+    y = y.to_numpy()  # NumPy targets, as the loaders' tuple gave before 0.1
     result = {"record": run_record(), "rows": [],
               "what": {v: table[v][2] for v in args.variants}}
     return X, y, result

@@ -121,7 +121,7 @@ def cv_accuracy(make, X, y, watch=None, folds=5):
 
 # ---------------------------------------------------------------- reuters
 def section_reuters(args, watch):
-    bunch = load_reuters(args.data_home)
+    bunch = load_reuters(data_home=args.data_home)
     vec = TfidfVectorizer(min_df=3, sublinear_tf=True, stop_words="english")
     X_train, X_test = vec.fit_transform(bunch.data_train), vec.transform(bunch.data_test)
     mlb = MultiLabelBinarizer()
@@ -193,7 +193,8 @@ def _adult(data_home):
 
 
 def _spambase(data_home):
-    X, y = load_spambase(data_home=data_home)
+    X, y = load_spambase(data_home=data_home, return_X_y=True)
+    y = y.to_numpy()
     return X.to_numpy(dtype=float), y  # an array: no ColumnTransformer (_preprocessor)
 
 

@@ -362,12 +362,12 @@ def dilution_attack(est, X, length, max_words, n_words=48):
 
 
 def load_spambase(data_home):
-    X, y = datasets.load_spambase(data_home=data_home)
-    return X.to_numpy(np.float64), y, list(X.columns)
+    X, y = datasets.load_spambase(data_home=data_home, return_X_y=True)
+    return X.to_numpy(np.float64), y.to_numpy(), list(X.columns)
 
 
 def load_reuters_counts(data_home, quick):
-    bunch = load_reuters(data_home, subset="top10", download_if_missing=False)
+    bunch = load_reuters(data_home=data_home, subset="top10", download_if_missing=False)
     docs = list(bunch.data_train) + list(bunch.data_test)
     labels = list(bunch.target_train) + list(bunch.target_test)
     if quick:

@@ -71,8 +71,10 @@ def main():
     print("sknonneg from", sknonneg.__file__, flush=True)
     rows = []
     # Adult: the monotone network of monotone_tabular.py, preprocessing excluded.
-    X, y = load_adult("train", data_home=args.data_home)
-    X_test, _ = load_adult("test", data_home=args.data_home)
+    X, y = load_adult(subset="train", data_home=args.data_home, return_X_y=True)
+    y = y.to_numpy()
+    X_test, _ = load_adult(subset="test", data_home=args.data_home,
+                           return_X_y=True)
     pipe = models("adult", args.quick)[0][MONOTONE][0](0)
     pipe.set_params(model__max_iter=30).fit(X, y)
     est = pipe[-1]

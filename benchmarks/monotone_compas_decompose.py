@@ -56,7 +56,8 @@ def main():
     import sknonneg
     print("sknonneg from", sknonneg.__file__, flush=True)
     mt.SCORING["compas"] = args.scoring
-    X, y = load_compas(data_home=args.data_home)
+    X, y = load_compas(data_home=args.data_home, return_X_y=True)
+    y = y.to_numpy()
     table, cst = mt.models("compas", False)
     rows = []
     c0 = time.process_time()

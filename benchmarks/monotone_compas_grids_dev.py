@@ -71,7 +71,8 @@ def main():
     import sknonneg
     print("sknonneg from", sknonneg.__file__, flush=True)
     assert RAMP_COLUMNS["compas"]
-    X, y = load_compas(data_home=args.data_home)
+    X, y = load_compas(data_home=args.data_home, return_X_y=True)
+    y = y.to_numpy()
     table, _ = models("compas", False)
     grids = wide_grids()
     names = args.models or list(grids)

@@ -61,7 +61,8 @@ def main():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     import sknonneg
     print("sknonneg from", sknonneg.__file__, flush=True)
-    X, y = load_compas(data_home=args.data_home)
+    X, y = load_compas(data_home=args.data_home, return_X_y=True)
+    y = y.to_numpy()
     table, _ = models("compas", False)
     rows = []
     c0 = time.process_time()

@@ -61,7 +61,8 @@ def main():
     rows = [r for s in args.parts for t in json.loads(
         (RESULTS / f"monotone_tabular{s}.json").read_text())["tasks"]
         for r in t["rows"] if t["task"] == "compas"]
-    X, y = load_compas(data_home=args.data_home)
+    X, y = load_compas(data_home=args.data_home, return_X_y=True)
+    y = y.to_numpy()
     table, _ = models("compas", False)
     out, c0 = [], time.process_time()
     for k, (tr, te) in enumerate(splits("compas", X, y, False)):

@@ -339,12 +339,15 @@ def run_one(task, name, factory, grid, cst, X_tr, y_tr, X_te, y_te, seed, audit_
 
 def run_task(task, args):
     if task == "compas":
-        X, y = load_compas(data_home=args.data_home)
+        X, y = load_compas(data_home=args.data_home, return_X_y=True)
     elif task == "autompg":
-        X, y = load_auto_mpg(data_home=args.data_home)
+        X, y = load_auto_mpg(data_home=args.data_home, return_X_y=True)
     else:
-        X, y = load_adult("train", data_home=args.data_home)
-        X_test, y_test = load_adult("test", data_home=args.data_home)
+        X, y = load_adult(subset="train", data_home=args.data_home, return_X_y=True)
+        X_test, y_test = load_adult(subset="test", data_home=args.data_home,
+                                    return_X_y=True)
+        y_test = y_test.to_numpy()
+    y = y.to_numpy()  # NumPy targets, as the loaders' tuple gave before 0.1
     table, cst = models(task, args.quick)
     if args.models:
         table = {name: table[name] for name in table

@@ -38,11 +38,11 @@ def _datasets(data_home):
     yield "friedman1", X, y
     try:
         from sknonneg.datasets import load_auto_mpg
-        X, y = load_auto_mpg(data_home=data_home)
+        X, y = load_auto_mpg(data_home=data_home, return_X_y=True)
     except (OSError, ValueError) as exc:
         print(f"Auto MPG skipped: {exc}")
         return
-    yield "autompg", X.to_numpy(), y
+    yield "autompg", X.to_numpy(), y.to_numpy()
 
 
 MODELS = {

@@ -64,7 +64,7 @@ CONFIGS = {
 
 
 def split(data_home, subset, protocol):
-    bunch = load_reuters(data_home, subset=subset)
+    bunch = load_reuters(data_home=data_home, subset=subset)
     if protocol == "inner":
         docs, labels = list(bunch.data_train), list(bunch.target_train)
         order = np.random.RandomState(0).permutation(len(docs))

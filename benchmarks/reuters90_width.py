@@ -81,7 +81,7 @@ def main():
     parser.add_argument("--output", default="reuters90_width")
     args = parser.parse_args()
     set_threads(args.threads)
-    bunch = load_reuters(args.data_home, subset="all90")
+    bunch = load_reuters(data_home=args.data_home, subset="all90")
     vec = TfidfVectorizer(min_df=3, sublinear_tf=True, stop_words="english")
     X_train = vec.fit_transform(bunch.data_train)
     X_test = vec.transform(bunch.data_test)

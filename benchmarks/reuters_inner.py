@@ -65,7 +65,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def inner_split(data_home, seed=0, share=0.8):
-    bunch = load_reuters(data_home)
+    bunch = load_reuters(data_home=data_home)
     docs = list(bunch.data_train)
     labels = list(bunch.target_train)
     rng = np.random.RandomState(seed)

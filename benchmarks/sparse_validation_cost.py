@@ -35,7 +35,7 @@ def main():
     parser.add_argument("--fit-iter", type=int, default=10)
     args = parser.parse_args()
     set_threads(args.threads)
-    X, X_test, y, _ = load_mnist(args.data_home, return_X_y=True)
+    X, X_test, y, _ = load_mnist(data_home=args.data_home, return_X_y=True)
     X = sp.csr_matrix((X / 255.0).astype(np.float32))
     X_test = sp.csr_matrix((X_test / 255.0).astype(np.float32))
     check = _median_time(lambda: check_sparse_structure(X), 7)

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 import numba
 from sknonneg import NonNegMLPClassifier
 from sknonneg.datasets import load_mnist
-X, _, y, _ = load_mnist({data_home!r}, return_X_y=True)
+X, _, y, _ = load_mnist(data_home={data_home!r}, return_X_y=True)
 X, y = (X[:{n}] / 255.0).astype(np.float32), y[:{n}]
 times = []
 with threadpool_limits(2, user_api="blas"):

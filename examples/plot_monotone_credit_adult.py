@@ -50,9 +50,9 @@ from sknonneg.preprocessing import RampTransformer
 # max_iter=100 stops both fits before convergence, on purpose (build time)
 warnings.filterwarnings("ignore", message=".*maximum iterations")
 # sknonneg-data: adult.data.gz (read from the data folder, never downloaded)
-X, y = load_adult("train")
-X_train, y_train = X.iloc[:6000], y[:6000]
-X_audit, y_audit = X.iloc[6000:9000], y[6000:9000]
+X, y = load_adult(subset="train", return_X_y=True)
+X_train, y_train = X.iloc[:6000], y.iloc[:6000]
+X_audit, y_audit = X.iloc[6000:9000], y.iloc[6000:9000]
 
 NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss",
            "hours-per-week"]

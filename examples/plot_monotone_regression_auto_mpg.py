@@ -52,7 +52,7 @@ from sknonneg.robustness import monotone_certificate
 warnings.filterwarnings("ignore", message=".*maximum iterations")
 
 # sknonneg-data: autompg.csv.gz (read from the data folder, never downloaded)
-X, y = load_auto_mpg()
+X, y = load_auto_mpg(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25,
                                                     random_state=0)
 DECREASING = {"weight": -1, "displacement": -1, "horsepower": -1}

@@ -666,14 +666,15 @@ def _real_data_home(filename):
 
 @pytest.fixture(scope="module")
 def real_mnist():
-    return load_mnist(_real_data_home(MNIST_FILE), download_if_missing=False)
+    return load_mnist(data_home=_real_data_home(MNIST_FILE), download_if_missing=False)
 
 
 @pytest.fixture(scope="module", params=["top10", "all90"])
 def real_reuters(request):
     filename = {"top10": TOP10_FILE, "all90": ALL90_FILE}[request.param]
     home = _real_data_home(filename)
-    bunch = load_reuters(home, request.param, download_if_missing=False)
+    bunch = load_reuters(data_home=home, subset=request.param,
+                         download_if_missing=False)
     return bunch, reuters_bag_of_words(bunch)
 
 
@@ -771,12 +772,12 @@ def test_mnist_and_reuters_refuse_another_number_of_samples(tmp_path):
     _make_fake_mnist(tmp_path / MNIST_FILE)
     with pytest.raises(OSError, match=r"mnist\.npz' gives 12 train images, expected "
                        r"60000 .*cut short.* verify=True .*download it again"):
-        load_mnist(tmp_path, download_if_missing=False)
+        load_mnist(data_home=tmp_path, download_if_missing=False)
     _make_fake_reuters(tmp_path / TOP10_FILE)
     with pytest.raises(OSError, match=r"top10\.jsonl\.gz' gives 3 training and 2 "
                        r"test documents, expected 6490 and 2545 .*cut short.* "
                        r"verify=True .*download it again"):
-        load_reuters(tmp_path, download_if_missing=False)
+        load_reuters(data_home=tmp_path, download_if_missing=False)
 
 
 def test_real_mnist_and_reuters_files_cut_short_are_refused(tmp_path):
@@ -786,14 +787,14 @@ def test_real_mnist_and_reuters_files_cut_short_are_refused(tmp_path):
         np.savez_compressed(tmp_path / MNIST_FILE,
                             **{key: real[key][:100] for key in real.files})
     with pytest.raises(OSError, match="gives 100 train images, expected 60000"):
-        load_mnist(tmp_path, download_if_missing=False)
+        load_mnist(data_home=tmp_path, download_if_missing=False)
     for subset, filename in (("top10", TOP10_FILE), ("all90", ALL90_FILE)):
         lines = gzip.decompress(
             (_real_data_home(filename) / filename).read_bytes()).splitlines(True)
         (tmp_path / filename).write_bytes(gzip.compress(b"".join(lines[:-500])))
         with pytest.raises(OSError, match=r"test documents, expected \d+ and \d+ "
                                           r"\(the subset's documented size\)"):
-            load_reuters(tmp_path, subset, download_if_missing=False)
+            load_reuters(data_home=tmp_path, subset=subset, download_if_missing=False)
 
 
 # ------------------------------------------------------------ tabular loaders
@@ -815,14 +816,14 @@ def test_tabular_loaders_read_the_data_home(tmp_path, small_tabular_files):
         f.write("cylinders,displacement,horsepower,weight,acceleration,model_year,"
                 "origin,car_name,mpg\n8,307.0,130.0,3504.0,12.0,70,1,a b,18.0\n"
                 "4,97.0,?,2130.0,14.5,70,3,c,27.0\n4,97.0,88.0,2130.0,14.5,70,2,d,26.0\n")
-    X, y = load_auto_mpg(data_home=tmp_path)
+    X, y = load_auto_mpg(data_home=tmp_path, return_X_y=True)
     assert X.shape == (2, 9) and list(y) == [18.0, 26.0]
     assert list(X["origin_2"]) == [0.0, 1.0]
     row = ("39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, "
            "Not-in-family, White, Male, 2174, 0, 40, United-States, {}\n")
     with gzip.open(tmp_path / "adult.test.gz", "wt") as f:
         f.write("|1x3 Cross validator\n" + row.format("<=50K.") + row.format(">50K."))
-    X, y = load_adult("test", data_home=tmp_path)
+    X, y = load_adult(subset="test", data_home=tmp_path, return_X_y=True)
     assert X.shape == (2, 14) and list(y) == [0, 1]
     assert X["education-num"].dtype == np.float64
     columns = ["days_b_screening_arrest", "is_recid", "c_charge_degree", "score_text",
@@ -833,11 +834,11 @@ def test_tabular_loaders_read_the_data_home(tmp_path, small_tabular_files):
                           [-3, 0, "M", "High", 0, 1, 0, 0, 22, "Female", "Asian", 0]],
                          columns=columns)
     frame.to_csv(tmp_path / "compas-scores-two-years.csv.gz", index=False)
-    X, y = load_compas(data_home=tmp_path)
+    X, y = load_compas(data_home=tmp_path, return_X_y=True)
     assert X.shape == (2, 9) and list(y) == [1, 0]  # 7 features + 2 races present
     assert list(X["charge_felony"]) == [1.0, 0.0]
     (tmp_path / "spambase.csv.gz").write_bytes(gzip.compress(_SPAMBASE_CSV.encode()))
-    X, y = load_spambase(data_home=tmp_path)
+    X, y = load_spambase(data_home=tmp_path, return_X_y=True)
     assert X.shape == (2, 57) and list(y) == [1, 0] and y.dtype == np.int64
     assert list(X.columns) == _tabular.SPAMBASE_COLUMNS
     assert (X.dtypes == np.float64).all()
@@ -846,7 +847,7 @@ def test_tabular_loaders_read_the_data_home(tmp_path, small_tabular_files):
     with pytest.raises(FileNotFoundError, match="adult.data.gz"):
         load_adult(data_home=tmp_path)
     with pytest.raises(ValueError, match="subset"):
-        load_adult("valid", data_home=tmp_path)
+        load_adult(subset="valid", data_home=tmp_path)
 
 
 @pytest.mark.parametrize("loader, filename, content", [
@@ -918,7 +919,7 @@ def test_real_reuters_all90_positive_network_leaves_no_large_label_at_prior():
 
     from sknonneg import NonNegMLPClassifier
 
-    bunch = load_reuters(_real_data_home(ALL90_FILE), "all90",
+    bunch = load_reuters(data_home=_real_data_home(ALL90_FILE), subset="all90",
                          download_if_missing=False)
     vec = TfidfVectorizer(min_df=3, sublinear_tf=True, stop_words="english")
     X_train = vec.fit_transform(bunch.data_train)
@@ -983,7 +984,7 @@ def test_tabular_loaders_refuse_a_row_cut_short(tmp_path, loader, keep,
     filename, text = _TABULAR[loader]
     load = functools.partial(getattr(datasets, loader), data_home=tmp_path)
     (tmp_path / filename).write_bytes(gzip.compress(text.encode()))
-    X, y = load()  # the whole file loads
+    X, y = load(return_X_y=True)  # the whole file loads
     (tmp_path / filename).write_bytes(gzip.compress(_cut_last_line(text, keep).encode()))
     with pytest.raises(OSError, match=rf"{re.escape(str(tmp_path / filename))} could "
                                       r"not be read .*data row \d+ with no .*cut short"):
@@ -1032,15 +1033,18 @@ def test_real_tabular_files_load_with_their_shapes():
     from sknonneg.datasets import load_adult, load_auto_mpg, load_compas, load_spambase
 
     home = _real_data_home("compas-scores-two-years.csv.gz")
-    X, y = load_compas(data_home=home)
+    X, y = load_compas(data_home=home, return_X_y=True)
     assert X.shape == (6172, 13) and y.dtype == np.int64 and set(y) == {0, 1}
-    X, y = load_auto_mpg(data_home=_real_data_home("autompg.csv.gz"))
+    X, y = load_auto_mpg(data_home=_real_data_home("autompg.csv.gz"),
+                         return_X_y=True)
     assert X.shape == (392, 9) and np.isfinite(y).all()
     for subset, n_rows in (("train", 32561), ("test", 16281)):
         filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
-        X, y = load_adult(subset, data_home=_real_data_home(filename))
+        X, y = load_adult(subset=subset, data_home=_real_data_home(filename),
+                          return_X_y=True)
         assert X.shape == (n_rows, 14) and set(y) == {0, 1}
-    X, y = load_spambase(data_home=_real_data_home("spambase.csv.gz"))
+    X, y = load_spambase(data_home=_real_data_home("spambase.csv.gz"),
+                         return_X_y=True)
     assert X.shape == (4597, 57) and (X.dtypes == np.float64).all()
     assert list(X.columns) == _tabular.SPAMBASE_COLUMNS  # the file's header's order
     assert (X.to_numpy() >= 0).all() and y.dtype == np.int64
@@ -1074,8 +1078,9 @@ _TABULAR_SHA256 = {
 def _load_tabular(loader, subset, **kwargs):
     import sknonneg.datasets as datasets
 
-    args = () if subset is None else (subset,)
-    return getattr(datasets, loader)(*args, **kwargs)
+    if subset is not None:
+        kwargs["subset"] = subset
+    return getattr(datasets, loader)(**kwargs, return_X_y=True)
 
 
 @pytest.mark.parametrize("loader, filename, subset", _TABULAR_REAL,
@@ -1139,7 +1144,7 @@ def test_tabular_loaders_document_the_default_data_home(tmp_path, monkeypatch,
     (tmp_path / "sknonneg_data").mkdir()
     for loader, (filename, text) in _TABULAR.items():
         (tmp_path / "sknonneg_data" / filename).write_bytes(gzip.compress(text.encode()))
-        X, y = getattr(datasets, loader)()  # SKNONNEG_DATA unset (autouse fixture)
+        X, y = getattr(datasets, loader)(return_X_y=True)  # SKNONNEG_DATA unset
         assert len(y) == 2
         doc = " ".join(getattr(datasets, loader).__doc__.split())
         assert "``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data``" in doc
@@ -1156,12 +1161,17 @@ def test_load_adult_says_data_home_is_keyword_only(tmp_path, monkeypatch):
            r"load_adult\(data_home=\.\.\.\)"
     for value in [str(tmp_path), tmp_path, "data", f"data{os.sep}", b"data",
                   "/no/such/folder"]:
+        # load_adult(value) passes subset by position: deprecated, still read.
+        with pytest.raises(ValueError, match=r"subset must be 'train' or 'test', "
+                                             + hint), \
+                pytest.warns(FutureWarning, match="Pass subset=.* as keyword args"):
+            load_adult(value)
         with pytest.raises(ValueError, match=r"subset must be 'train' or 'test', "
                                              + hint):
-            load_adult(value)
+            load_adult(subset=value)
     for value in ["valid", "Train", None, 3]:
         with pytest.raises(ValueError, match="subset must be") as excinfo:
-            load_adult(value, data_home=tmp_path)
+            load_adult(subset=value, data_home=tmp_path)
         assert "keyword-only" not in str(excinfo.value)
 
 

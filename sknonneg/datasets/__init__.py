@@ -16,6 +16,28 @@ their exact file names:
 Missing files are downloaded from the mirrors in :data:`MIRRORS` (or the
 ``SKNONNEG_DATA_MIRRORS`` environment variable) and checked against their
 recorded sha256 before being cached.
+
+The loaders are called as scikit-learn's fetchers (``fetch_openml``,
+``fetch_20newsgroups``) are: every argument is keyword-only (an argument that was
+positional before, ``data_home`` of :func:`load_mnist` and :func:`load_reuters`,
+``subset`` of :func:`load_reuters` and :func:`load_adult`, is still accepted by
+position, with a ``FutureWarning``, until version 0.2), and they return a
+:class:`~sklearn.utils.Bunch`, or the arrays with ``return_X_y=True``. MNIST and
+Reuters come as their official train / test split (``data_train``, ``target_train``,
+``data_test``, ``target_test``); the tabular loaders give ``data``, ``target``,
+``frame``, ``feature_names``, ``target_names`` and ``DESCR``, as pandas objects by
+default (``as_frame=True``). Before version 0.1 the tabular loaders returned an
+``(X, y)`` tuple: ``X, y = load_compas()`` now fails (a Bunch has more than two keys
+to unpack) and is written ``X, y = load_compas(return_X_y=True)``. The Bunch was
+chosen over keeping the tuple as the default because it is what a scikit-learn user
+expects of a loader and carries the names and description a tuple cannot, and because
+the package has had no release whose callers a changed default would surprise (a
+changed default cannot be announced by a warning without every call warning); the
+failure it brings is loud, never a silently different result. ``as_frame`` defaults
+to True, as ``fetch_openml``'s ``"auto"`` resolves for dense data: Adult's
+categorical columns are strings, and ``monotonic_cst`` dictionaries name features;
+``as_frame=False`` gives NumPy arrays (a ``ValueError`` for Adult, whose string
+columns no numeric array holds, as ``fetch_openml`` refuses string features).
 """
 
 from ._base import (

@@ -7,6 +7,7 @@ when it is missing, downloads it from the configured mirrors, verifies its
 sha256 and moves it into place atomically.
 """
 
+import functools
 import hashlib
 import http.client
 import logging
@@ -15,6 +16,7 @@ import re
 import shutil
 import tempfile
 import urllib.request
+import warnings
 from dataclasses import dataclass
 
 from .._compat import validate_parameter_constraints
@@ -89,6 +91,40 @@ class RemoteFileMetadata:
     sha256: str
     urls: tuple = ()
     size: int | None = None
+
+
+def _deprecate_positional_args(*names, version="0.2"):
+    """Decorator of a loader whose arguments are keyword-only, accepting ``names``,
+    its arguments that used to be positional, in their old order, with a
+    ``FutureWarning`` worded as scikit-learn's ``_deprecate_positional_args`` words
+    it (``load_mnist(home)`` worked before the arguments became keyword-only)."""
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if args:
+                if len(args) > len(names):
+                    raise TypeError(
+                        f"{func.__name__}() takes at most {len(names)} positional "
+                        f"argument{'s' if len(names) > 1 else ''} ({', '.join(names)}, "
+                        f"deprecated: pass them as keywords) but {len(args)} were "
+                        "given")
+                passed = dict(zip(names, args))
+                for name in passed:
+                    if name in kwargs:
+                        raise TypeError(f"{func.__name__}() got multiple values for "
+                                        f"argument {name!r}")
+                given = ", ".join(f"{name}={value!r}" for name, value in passed.items())
+                warnings.warn(
+                    f"Pass {given} as keyword args. From version {version} passing "
+                    "these as positional arguments will result in an error",
+                    FutureWarning, stacklevel=2)
+                kwargs.update(passed)
+            return func(**kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def check_flags(caller, **flags):

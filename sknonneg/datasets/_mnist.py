@@ -5,7 +5,12 @@ import zipfile
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._base import RemoteFileMetadata, check_flags, fetch_file
+from ._base import (
+    RemoteFileMetadata,
+    _deprecate_positional_args,
+    check_flags,
+    fetch_file,
+)
 
 __all__ = ["load_mnist"]
 
@@ -53,9 +58,10 @@ Train label counts (0..9): 5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265,
 """
 
 
+@_deprecate_positional_args("data_home")
 def load_mnist(
-    data_home=None,
     *,
+    data_home=None,
     download_if_missing=True,
     return_X_y=False,
     verify=False,
@@ -64,6 +70,10 @@ def load_mnist(
 
     The data is read from ``<data_home>/mnist.npz``, a ``np.savez_compressed``
     archive holding ``X_train``, ``y_train``, ``X_test`` and ``y_test``.
+
+    Every argument is keyword-only, as in scikit-learn's fetchers; ``data_home``
+    passed by position is deprecated (a ``FutureWarning``, an error from version
+    0.2).
 
     Parameters
     ----------

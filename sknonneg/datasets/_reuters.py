@@ -12,7 +12,12 @@ from sklearn.utils import Bunch, _safe_indexing
 
 from .._compat import num_samples
 from .._validation import check_sparse_structure
-from ._base import RemoteFileMetadata, check_flags, fetch_file
+from ._base import (
+    RemoteFileMetadata,
+    _deprecate_positional_args,
+    check_flags,
+    fetch_file,
+)
 
 __all__ = [
     "expand_multilabel",
@@ -102,11 +107,13 @@ def _record(doc):
     return split, text, _dedupe(categories), int(doc_id)
 
 
+@_deprecate_positional_args("data_home", "subset")
 def load_reuters(
+    *,
     data_home=None,
     subset="top10",
-    *,
     download_if_missing=True,
+    return_X_y=False,
     verify=False,
 ):
     """Load the Reuters-21578 ModApte text categorization data (multi-label).
@@ -115,6 +122,10 @@ def load_reuters(
     ``<data_home>/reuters21578_modapte_<subset>.jsonl.gz`` (gzipped JSON
     lines with fields ``id``, ``split``, ``text``, ``title``, ``categories``,
     ``all_topics``).
+
+    Every argument is keyword-only, as in scikit-learn's fetchers; ``data_home``
+    and ``subset`` passed by position are deprecated (a ``FutureWarning``, an error
+    from version 0.2).
 
     Parameters
     ----------
@@ -131,6 +142,10 @@ def load_reuters(
         (checked against its sha256; folders of ``data_home`` created for it
         are removed again if no download succeeds). If False, raise
         :class:`FileNotFoundError` instead.
+    return_X_y : bool, default=False
+        If True, return ``(data_train, data_test, target_train, target_test)``
+        (the order of :func:`sklearn.model_selection.train_test_split`, as
+        :func:`load_mnist` returns them) instead of a Bunch.
     verify : bool, default=False
         If True, check the sha256 of an already present file.
 
@@ -161,6 +176,9 @@ def load_reuters(
         DESCR : str
             Description of the dataset (source, license, format).
 
+    (data_train, data_test, target_train, target_test) : tuple of list
+        Returned instead when ``return_X_y`` is True.
+
     Raises
     ------
     ValueError
@@ -189,7 +207,7 @@ def load_reuters(
             f"subset must be one of {sorted(REUTERS)}, got {subset!r}"
         )
     check_flags("load_reuters", download_if_missing=download_if_missing,
-                verify=verify)
+                return_X_y=return_X_y, verify=verify)
     path = fetch_file(
         REUTERS[subset],
         data_home,
@@ -238,6 +256,9 @@ def load_reuters(
             f"it. Check it with verify=True (sha256 {REUTERS[subset].sha256}), or "
             "delete it to download it again.")
 
+    if return_X_y:
+        return (parts["train"]["data"], parts["test"]["data"],
+                parts["train"]["target"], parts["test"]["target"])
     target_names = sorted(
         {c for part in parts.values() for labels in part["target"]
          for c in labels}

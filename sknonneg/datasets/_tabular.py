@@ -9,6 +9,14 @@ an ``OSError`` that names it, and so is a row cut short or a required value miss
 it lacks with NaN), or another number of rows than the data set has (``N_ROWS``: a
 file cut at a line end, or a partial re-export, is still a valid gzip and CSV).
 ``verify=True`` also checks the file's sha256 against the one in ``TABULAR``.
+
+The loaders follow scikit-learn's fetchers (``fetch_openml``,
+``fetch_california_housing``): every argument is keyword-only, and they return a
+:class:`~sklearn.utils.Bunch` (``data``, ``target``, ``frame``, ``feature_names``,
+``target_names``, ``DESCR``), or ``(data, target)`` with ``return_X_y=True``; before
+version 0.1 they returned an ``(X, y)`` tuple. The package docstring
+(:mod:`sknonneg.datasets`) says why the default changed and why ``as_frame``
+defaults to True.
 """
 
 import os
@@ -19,7 +27,15 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from ._base import RemoteFileMetadata, _resolve_data_home, check_flags, check_sha256
+from sklearn.utils import Bunch
+
+from ._base import (
+    RemoteFileMetadata,
+    _deprecate_positional_args,
+    _resolve_data_home,
+    check_flags,
+    check_sha256,
+)
 
 __all__ = ["load_adult", "load_auto_mpg", "load_compas", "load_spambase"]
 
@@ -117,7 +133,7 @@ def _path(filename, data_home):
     return path
 
 
-def _read(filename, data_home, parse, verify, caller):
+def _read(filename, data_home, parse, verify, caller, **flags):
     """``parse(path)`` of the data file ``filename``; a file it cannot parse (not
     gzip, truncated, columns missing or not numeric, a row cut short or a required
     value missing: ``_check_complete``), that gives no rows or another number of rows
@@ -125,7 +141,7 @@ def _read(filename, data_home, parse, verify, caller):
     sets (``sknonneg.datasets._base``); so is, with ``verify``, a sha256 other than
     the one in ``TABULAR``. ``verify`` must be a bool (``caller``, the loader, is
     named in the refusal)."""
-    check_flags(caller, verify=verify)
+    check_flags(caller, verify=verify, **flags)
     path = _path(filename, data_home)
     try:
         if verify:  # a mismatch, as fetch_file says it, named with the file below
@@ -146,6 +162,15 @@ def _read(filename, data_home, parse, verify, caller):
         raise OSError(
             f"{path} could not be read as {filename} ({type(exc).__name__}: {exc}); "
             f"replace it with {SOURCES[filename]}.") from exc
+
+
+def _load(caller, filename, data_home, parse, verify, return_X_y, as_frame,
+          target_name, descr=None):
+    """The loader ``caller``'s result: ``_read`` of the file, then ``_bunch``."""
+    X, y = _read(filename, data_home, parse, verify, caller, return_X_y=return_X_y,
+                 as_frame=as_frame)
+    return _bunch(caller, X, y, target_name, descr or DESCR[filename], return_X_y,
+                  as_frame)
 
 
 def _check_complete(df, columns):
@@ -174,6 +199,67 @@ def _check_labels(y, name, allowed):
             f"{int(bad.sum())} row(s)")
 
 
+#: Short descriptions (the Bunch's ``DESCR``), keyed by file name.
+DESCR = {
+    "compas-scores-two-years.csv.gz": """\
+COMPAS two-year recidivism (ProPublica)
+---------------------------------------
+
+6172 defendants of Broward County, Florida, after ProPublica's filter; 13
+features of the monotone-network literature (priors and juvenile counts, age, sex,
+felony charge, race one-hot); target ``two_year_recid`` (0 or 1).
+Source: github.com/propublica/compas-analysis.
+""",
+    "autompg.csv.gz": """\
+Auto MPG (UCI)
+--------------
+
+392 cars of 1970-1982 (those with a horsepower); 9 features (cylinders,
+displacement, horsepower, weight, acceleration, model year, origin one-hot);
+target ``mpg``, miles per gallon. Source: archive.ics.uci.edu/dataset/9/auto+mpg.
+""",
+    "adult": """\
+Adult / Census Income (UCI)
+---------------------------
+
+The official split: 32561 training and 16281 test rows of the 1994 US census;
+14 attributes (6 numeric, 8 categorical as strings, ``"?"`` a category of its
+own); target ``income>50K`` (1 for an income above 50K, else 0).
+Source: archive.ics.uci.edu/dataset/2/adult.
+""",
+    "spambase.csv.gz": """\
+Spambase (UCI, KEEL's copy)
+---------------------------
+
+4597 e-mails (1812 spam); 57 non-negative features (48 word and 6 character
+frequencies, 3 statistics of runs of capital letters); target ``is_spam`` (0 or
+1). Source: archive.ics.uci.edu/dataset/94/spambase.
+""",
+}
+
+
+def _bunch(caller, X, y, target_name, descr, return_X_y, as_frame):
+    """The loaders' result from the features ``X`` (a DataFrame) and target ``y``,
+    as scikit-learn's fetchers give it (see the module docstring)."""
+    target = pd.Series(y, index=X.index, name=target_name)
+    if as_frame:
+        data, frame = X, pd.concat([X, target], axis=1)
+    else:
+        strings = [c for c in X.columns if X[c].dtype.kind not in "biuf"]
+        if strings:
+            raise ValueError(
+                f"{caller}(as_frame=False) cannot return the data as a NumPy array: "
+                f"its string columns {strings} have no numeric representation. Use "
+                "as_frame=True (the default) and encode them, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder.")
+        data, target, frame = X.to_numpy(), target.to_numpy(), None
+    if return_X_y:
+        return data, target
+    return Bunch(data=data, target=target, frame=frame,
+                 feature_names=list(X.columns), target_names=[target_name],
+                 DESCR=descr)
+
+
 def _fill_data_params(func):
     """Writes the ``data_home`` and ``verify`` entries that every tabular loader's
     docstring shares where it says ``<<data_params: FILES>>``."""
@@ -189,8 +275,16 @@ def _fill_data_params(func):
         home, check = (textwrap.fill(text, 84, initial_indent=indent,
                                      subsequent_indent=indent)
                        for text in (home, check))
+        frame = ("If True, the data is a pandas DataFrame, the target a Series, and "
+                 "``frame`` both in one DataFrame; if False, NumPy arrays and no "
+                 "``frame``.")
+        xy = ("If True, return ``(data, target)`` instead of a Bunch.")
+        frame, xy = (textwrap.fill(text, 84, initial_indent=indent,
+                                   subsequent_indent=indent) for text in (frame, xy))
         return (f"    data_home : str or path-like, default=None\n{home}\n"
-                f"    verify : bool, default=False\n{check}")
+                f"    verify : bool, default=False\n{check}\n"
+                f"    return_X_y : bool, default=False\n{xy}\n"
+                f"    as_frame : bool, default=True\n{frame}")
 
     if func.__doc__:  # None under python -OO
         func.__doc__ = re.sub(r"    <<data_params: (.*?)>>", entries, func.__doc__)
@@ -198,7 +292,7 @@ def _fill_data_params(func):
 
 
 @_fill_data_params
-def load_compas(*, data_home=None, verify=False):
+def load_compas(*, data_home=None, verify=False, return_X_y=False, as_frame=True):
     """Load ProPublica's COMPAS two-year recidivism data, as monotone networks use it.
 
     ProPublica's usual filter (``days_b_screening_arrest`` within +-30,
@@ -218,18 +312,34 @@ def load_compas(*, data_home=None, verify=False):
 
     Returns
     -------
-    X : pandas.DataFrame of shape (6172, 13)
-        The features, float64.
-    y : ndarray of shape (6172,)
-        ``two_year_recid`` (0 or 1).
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data : pandas.DataFrame of shape (6172, 13)
+            The features, float64. A NumPy array if ``as_frame=False``.
+        target : pandas.Series of shape (6172,)
+            ``two_year_recid`` (0 or 1), int64. A NumPy array if ``as_frame=False``.
+        frame : pandas.DataFrame of shape (6172, 14)
+            ``data`` and ``target`` in one DataFrame; None if ``as_frame=False``.
+        feature_names : list of str
+            The columns of ``data``.
+        target_names : list of str
+            ``["two_year_recid"]``, the name of the target.
+        DESCR : str
+            Short description of the data set and its source.
+
+    (data, target) : tuple
+        Returned instead when ``return_X_y`` is True.
 
     Examples
     --------
     >>> from sknonneg.datasets import load_compas
-    >>> X, y = load_compas()  # doctest: +SKIP
+    >>> X, y = load_compas(return_X_y=True)  # doctest: +SKIP
+    >>> X.shape  # doctest: +SKIP
+    (6172, 13)
     """
-    return _read("compas-scores-two-years.csv.gz", data_home, _parse_compas, verify,
-                 "load_compas")
+    return _load("load_compas", "compas-scores-two-years.csv.gz", data_home,
+                 _parse_compas, verify, return_X_y, as_frame, "two_year_recid")
 
 
 def _parse_compas(path):
@@ -256,7 +366,7 @@ def _parse_compas(path):
 
 
 @_fill_data_params
-def load_auto_mpg(*, data_home=None, verify=False):
+def load_auto_mpg(*, data_home=None, verify=False, return_X_y=False, as_frame=True):
     """Load Auto MPG (UCI): fuel consumption of 1970-1982 cars.
 
     Rows with a missing ``horsepower`` dropped (392 rows), ``origin`` one-hot
@@ -272,18 +382,34 @@ def load_auto_mpg(*, data_home=None, verify=False):
 
     Returns
     -------
-    X : pandas.DataFrame of shape (392, 9)
-        ``cylinders``, ``displacement``, ``horsepower``, ``weight``,
-        ``acceleration``, ``model_year``, ``origin_1``, ``origin_2``, ``origin_3``.
-    y : ndarray of shape (392,)
-        Miles per gallon.
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data : pandas.DataFrame of shape (392, 9)
+            ``cylinders``, ``displacement``, ``horsepower``, ``weight``,
+            ``acceleration``, ``model_year``, ``origin_1``, ``origin_2``, ``origin_3``,
+            float64. A NumPy array if ``as_frame=False``.
+        target : pandas.Series of shape (392,)
+            ``mpg``, miles per gallon, float64. A NumPy array if ``as_frame=False``.
+        frame : pandas.DataFrame of shape (392, 10)
+            ``data`` and ``target`` in one DataFrame; None if ``as_frame=False``.
+        feature_names : list of str
+            The columns of ``data``.
+        target_names : list of str
+            ``["mpg"]``, the name of the target.
+        DESCR : str
+            Short description of the data set and its source.
+
+    (data, target) : tuple
+        Returned instead when ``return_X_y`` is True.
 
     Examples
     --------
     >>> from sknonneg.datasets import load_auto_mpg
-    >>> X, y = load_auto_mpg()  # doctest: +SKIP
+    >>> X, y = load_auto_mpg(return_X_y=True)  # doctest: +SKIP
     """
-    return _read("autompg.csv.gz", data_home, _parse_auto_mpg, verify, "load_auto_mpg")
+    return _load("load_auto_mpg", "autompg.csv.gz", data_home, _parse_auto_mpg,
+                 verify, return_X_y, as_frame, "mpg")
 
 
 def _parse_auto_mpg(path):
@@ -300,8 +426,10 @@ def _parse_auto_mpg(path):
     return X, df.mpg.to_numpy(dtype=np.float64)
 
 
+@_deprecate_positional_args("subset")
 @_fill_data_params
-def load_adult(subset="train", *, data_home=None, verify=False):
+def load_adult(*, subset="train", data_home=None, verify=False, return_X_y=False,
+               as_frame=True):
     """Load UCI Adult (Census Income), the official train/test split.
 
     Parameters
@@ -312,14 +440,31 @@ def load_adult(subset="train", *, data_home=None, verify=False):
 
     Returns
     -------
-    X : pandas.DataFrame of shape (n_samples, 14)
-        The 14 attributes: numeric columns float64, categorical ones strings
-        (``"?"`` kept as its own category).
-    y : ndarray of shape (n_samples,)
-        1 for ``>50K``, 0 for ``<=50K``.
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data : pandas.DataFrame of shape (n_samples, 14)
+            The 14 attributes: numeric columns float64, categorical ones
+            strings (``"?"`` kept as its own category). ``as_frame=False`` is a
+            ``ValueError``: no numeric array holds the strings.
+        target : pandas.Series of shape (n_samples,)
+            ``income>50K``: 1 for ``>50K``, 0 for ``<=50K``, int64.
+        frame : pandas.DataFrame of shape (n_samples, 15)
+            ``data`` and ``target`` in one DataFrame.
+        feature_names : list of str
+            The columns of ``data``.
+        target_names : list of str
+            ``["income>50K"]``, the name of the target.
+        DESCR : str
+            Short description of the data set and its source.
+
+    (data, target) : tuple
+        Returned instead when ``return_X_y`` is True.
 
     Raises
     ------
+    ValueError
+        If ``subset`` is not ``"train"`` or ``"test"``, or ``as_frame`` is False.
     OSError
         Naming the file, for a row cut short (a missing value is ``"?"`` in these
         files), an income other than ``<=50K`` / ``>50K``, or another number of
@@ -329,18 +474,20 @@ def load_adult(subset="train", *, data_home=None, verify=False):
     Examples
     --------
     >>> from sknonneg.datasets import load_adult
-    >>> X, y = load_adult("test")  # doctest: +SKIP
+    >>> X, y = load_adult(subset="test", return_X_y=True)  # doctest: +SKIP
     """
     if not (isinstance(subset, str) and subset in ("train", "test")):
         hint = ""
         if _looks_like_path(subset):
             # Before: load_adult("/data") said only that subset must be 'train' or
-            # 'test' (load_mnist and load_reuters take data_home first).
+            # 'test' (load_mnist and load_reuters took data_home first).
             hint = (" It looks like a folder: data_home is keyword-only, "
-                    "load_adult(data_home=...) or load_adult('test', data_home=...).")
+                    "load_adult(data_home=...) or "
+                    "load_adult(subset='test', data_home=...).")
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.{hint}")
     filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
-    return _read(filename, data_home, _parse_adult, verify, "load_adult")
+    return _load("load_adult", filename, data_home, _parse_adult, verify, return_X_y,
+                 as_frame, "income>50K", descr=DESCR["adult"])
 
 
 def _looks_like_path(value):
@@ -372,7 +519,7 @@ def _parse_adult(path):
 
 
 @_fill_data_params
-def load_spambase(*, data_home=None, verify=False):
+def load_spambase(*, data_home=None, verify=False, return_X_y=False, as_frame=True):
     """Load UCI Spambase: e-mails as word and character frequencies, spam or not.
 
     4597 e-mails (1812 spam) of Hewlett-Packard, the copy KEEL distributes (UCI's
@@ -393,11 +540,27 @@ def load_spambase(*, data_home=None, verify=False):
 
     Returns
     -------
-    X : pandas.DataFrame of shape (4597, 57)
-        The features, float64, with UCI's names (``word_freq_make`` ...
-        ``capital_run_length_total``) in UCI's order, the rows in the file's.
-    y : ndarray of shape (4597,)
-        ``is_spam``, int64: 1 for spam, 0 for not.
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data : pandas.DataFrame of shape (4597, 57)
+            The features, float64, with UCI's names (``word_freq_make`` ...
+            ``capital_run_length_total``) in UCI's order, the rows in the file's.
+            A NumPy array if ``as_frame=False``.
+        target : pandas.Series of shape (4597,)
+            ``is_spam``, int64: 1 for spam, 0 for not. A NumPy array if
+            ``as_frame=False``.
+        frame : pandas.DataFrame of shape (4597, 58)
+            ``data`` and ``target`` in one DataFrame; None if ``as_frame=False``.
+        feature_names : list of str
+            The columns of ``data``.
+        target_names : list of str
+            ``["is_spam"]``, the name of the target.
+        DESCR : str
+            Short description of the data set and its source.
+
+    (data, target) : tuple
+        Returned instead when ``return_X_y`` is True.
 
     Raises
     ------
@@ -415,9 +578,10 @@ def load_spambase(*, data_home=None, verify=False):
     Examples
     --------
     >>> from sknonneg.datasets import load_spambase
-    >>> X, y = load_spambase()  # doctest: +SKIP
+    >>> X, y = load_spambase(return_X_y=True)  # doctest: +SKIP
     """
-    return _read("spambase.csv.gz", data_home, _parse_spambase, verify, "load_spambase")
+    return _load("load_spambase", "spambase.csv.gz", data_home, _parse_spambase,
+                 verify, return_X_y, as_frame, "is_spam")
 
 
 def _parse_spambase(path):

@@ -2,7 +2,11 @@
 
 A direction is ``1`` (non-decreasing), ``-1`` (non-increasing) or ``0`` (free), given
 as an array-like with one value per feature or as a dict ``{feature_name:
-direction}``. The estimators (``neural_network._monotone``), ``RampTransformer`` and
+direction}``. A dict follows ``HistGradientBoosting*``'s rule: its keys are feature
+names, str, matched exactly, and only data whose column names are all strings has
+feature names (scikit-learn's ``feature_names_in_``, :func:`feature_names`); an
+integer key, or a dict for data without feature names, is refused (an array
+constrains features by position). The estimators (``neural_network._monotone``), ``RampTransformer`` and
 ``check_monotonic`` read the argument with the same checks and messages, here: a
 low module that imports nothing else of sknonneg, so that none of them depends on
 another for it.
@@ -12,29 +16,34 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["check_direction", "directions_from_argument", "plain_value"]
+__all__ = ["check_dict_keys", "check_direction", "directions_from_argument",
+           "feature_names", "plain_value"]
 
 
 def directions_from_argument(monotonic_cst, names, n_features):
     """``monotonic_cst`` as an int8 array of shape (n_features,) of -1/0/1.
 
-    ``names`` (list of str, or None when the input has none) resolves a dict's keys;
-    a feature the dict does not name is free. ``ValueError`` for a dict without
-    names, unknown names, a wrong shape or a value that is not a direction.
+    ``names`` (list of str, or None when the input has none: :func:`feature_names`)
+    resolves a dict's keys, which must be among them exactly; a feature the dict
+    does not name is free. ``ValueError`` for a key that is not a str
+    (:func:`check_dict_keys`), a dict without names, unknown names, a wrong shape
+    or a value that is not a direction.
     """
     if isinstance(monotonic_cst, dict):
+        check_dict_keys(monotonic_cst, n_features)
         if names is None:
             raise ValueError(
                 "monotonic_cst given as a dict needs feature names: pass X as a "
-                "pandas DataFrame or an estimator fitted on one.")
-        unknown = sorted(set(map(str, monotonic_cst)) - set(names))
+                "pandas DataFrame with string column names, or an estimator fitted "
+                f"on one; or pass an array of shape ({n_features},).")
+        unknown = sorted(set(monotonic_cst) - set(names))
         if unknown:
             raise ValueError(
                 f"monotonic_cst names features that are not in X: {unknown}. "
                 f"Known features: {names}.")
         cst = np.zeros(n_features, dtype=np.int8)
         for name, value in monotonic_cst.items():
-            cst[names.index(str(name))] = check_direction(value, name)
+            cst[names.index(name)] = check_direction(value, name)
         return cst
     cst = np.asarray(monotonic_cst)
     if cst.shape != (n_features,):
@@ -46,6 +55,35 @@ def directions_from_argument(monotonic_cst, names, n_features):
     values = monotonic_cst if isinstance(monotonic_cst, (list, tuple)) else cst
     return np.array([check_direction(v, j) for j, v in enumerate(values)],
                     dtype=np.int8)
+
+
+def feature_names(X):
+    """The feature names of ``X`` as scikit-learn defines them (the
+    ``feature_names_in_`` a fit on ``X`` sets): its column names when all are
+    strings, else None (an array, or a DataFrame with integer or mixed column
+    labels)."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = list(columns)
+    if names and all(isinstance(name, str) for name in names):
+        return [str(name) for name in names]
+    return None
+
+
+def check_dict_keys(monotonic_cst, n_features):
+    """``ValueError`` unless every key of the dict ``monotonic_cst`` is a str (a
+    feature name), as ``HistGradientBoosting*`` require: an integer key is not
+    read as a column position, nor as the name its str would be (before: ``{0:
+    1}`` constrained a column named ``"0"``, and a DataFrame's integer column 0 in
+    ``check_monotonic`` only)."""
+    for key in monotonic_cst:
+        if not isinstance(key, str):
+            raise ValueError(
+                "monotonic_cst given as a dict maps feature names (str) to "
+                f"directions, got the key {plain_value(key)!r} "
+                f"({type(key).__name__}). To constrain features by position, pass "
+                f"an array of shape ({n_features},) with one direction per feature.")
 
 
 def plain_value(value):

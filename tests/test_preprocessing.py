@@ -94,9 +94,14 @@ def test_expand_monotonic_cst_explains_the_names_of_unnamed_features():
     frame = pd.DataFrame(np.arange(12.0).reshape(6, 2))
     ramps = RampTransformer(3).fit(frame)
     assert not hasattr(ramps, "feature_names_in_")
-    with pytest.raises(ValueError, match=r"not in X: \['0'\].*fitted without "
+    # An integer key is refused as a key (a dict's keys are feature names, str,
+    # as HistGradientBoosting* take them), and the names of unnamed features said.
+    with pytest.raises(ValueError, match=r"got the key 0 \(int\).*fitted without "
                                          r"feature names .*named x0, x1, \.\.\."):
         ramps.expand_monotonic_cst({0: 1})
+    with pytest.raises(ValueError, match=r"not in X: \['0'\].*fitted without "
+                                         r"feature names .*named x0, x1, \.\.\."):
+        ramps.expand_monotonic_cst({"0": 1})
     assert ramps.expand_monotonic_cst({"x0": 1}) == {
         "x0_ramp0": 1, "x0_ramp1": 1, "x0": 1}
 

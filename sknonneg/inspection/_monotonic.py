@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .._monotonic_cst import directions_from_argument
+from .._monotonic_cst import feature_names as _strict_names
 from .._pipeline import analyse_steps, feature_edges, input_attribute, split_pipeline
 from .._validation import check_sparse_structure, memory_shortfall
 
@@ -368,7 +369,11 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         batch of rows at a time.
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Direction per input column: ``1`` non-decreasing, ``-1`` non-increasing,
-        ``0`` unchecked; or a dict ``{feature_name: direction}`` for a DataFrame X.
+        ``0`` unchecked; or a dict ``{feature_name: direction}`` for a DataFrame X
+        with string column names (or an estimator fitted on one), read as the
+        estimators read theirs: keys are str feature names (an integer key, or a
+        DataFrame with integer column labels, is an error; pass an array to
+        select columns by position).
         None: the estimator's ``monotonic_cst_`` (or scikit-learn's
         ``monotonic_cst``); for a Pipeline, the final step's, mapped back to the
         input columns through preprocessing that keeps columns apart: the
@@ -478,7 +483,12 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
                 f"the estimator's constraints cover {cst.shape[0]} features, X has "
                 f"{n_features}.")
     else:
-        cst = directions_from_argument(monotonic_cst, names, n_features)
+        # A dict's keys are resolved as the estimators resolve theirs: feature
+        # names as scikit-learn defines them (string column names only). Before:
+        # a DataFrame's integer column labels, read as "0", "1", ..., took {0: 1}.
+        strict = (_strict_names(X) if hasattr(X, "columns") else
+                  _input_names(estimator, X))
+        cst = directions_from_argument(monotonic_cst, strict, n_features)
     features = np.flatnonzero(cst)
     output = _output_function(estimator, X)
     n_rows = X.shape[0]

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .._monotonic_cst import directions_from_argument
+from .._monotonic_cst import check_dict_keys, directions_from_argument
 
 __all__ = ["check_monotone_network", "has_constraint", "resolve_monotonic_cst"]
 
@@ -31,6 +31,7 @@ def resolve_monotonic_cst(estimator, n_features):
     if cst is None:
         return None
     if isinstance(cst, dict):
+        check_dict_keys(cst, n_features)  # before the names: the key is the mistake
         names = getattr(estimator, "feature_names_in_", None)
         if names is None:
             raise ValueError(

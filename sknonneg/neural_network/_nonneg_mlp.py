@@ -55,8 +55,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Monotonic constraint per feature, as ``HistGradientBoostingClassifier``
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
-        ``{feature_name: -1|0|1}`` when fitted on a DataFrame (features not named are
-        free, unknown names are an error). It signs the first layer's weights of
+        ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
+        names (features not named are free; unknown names, and keys that are not
+        str, such as column positions, are an error, as for
+        ``HistGradientBoostingClassifier``). It signs the first layer's weights of
         each feature (>= 0, <= 0, free), overriding ``positive`` for that layer:
         unlike ``HistGradientBoosting*``'s, where constraints of 0 alone equal None,
         a 0 here frees that feature's first-layer weights, which None leaves to

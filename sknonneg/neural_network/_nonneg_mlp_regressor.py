@@ -85,8 +85,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Monotonic constraint per feature, as ``HistGradientBoostingRegressor``
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
-        ``{feature_name: -1|0|1}`` when fitted on a DataFrame (features not named
-        are free; unknown names are an error). It signs the first layer's weights
+        ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
+        names (features not named are free; unknown names, and keys that are not
+        str, such as column positions, are an error, as for
+        ``HistGradientBoostingRegressor``). It signs the first layer's weights
         of each feature, overriding ``positive`` for that layer: unlike
         ``HistGradientBoosting*``'s, where constraints of 0 alone equal None, a 0
         here frees that feature's first-layer weights, which None leaves to

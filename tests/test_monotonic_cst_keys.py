@@ -1,0 +1,93 @@
+"""A ``monotonic_cst`` dict: one rule for the estimators and ``check_monotonic``,
+HistGradientBoosting's. Its keys are feature names, which only data whose columns
+are all strings has (scikit-learn's ``feature_names_in_``); any other key, an
+integer in particular, is refused by both, as by HistGradientBoosting*."""
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import HistGradientBoostingRegressor
+
+from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg.inspection import check_monotonic
+
+rng = np.random.RandomState(0)
+X_ARRAY = rng.rand(30, 3)
+Y = X_ARRAY[:, 0]
+FRAMES = {
+    "str columns": pd.DataFrame(X_ARRAY, columns=["a", "b", "c"]),
+    "str digit columns": pd.DataFrame(X_ARRAY, columns=["0", "1", "2"]),
+    "int columns": pd.DataFrame(X_ARRAY),
+    "ndarray": X_ARRAY,
+}
+CASES = [(frame, cst) for frame in FRAMES
+         for cst in ({0: 1}, {"0": 1}, {"a": 1}, {np.int64(0): 1})]
+
+
+def _fit(Est, X, cst):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Est(hidden_layer_sizes=(2,), max_iter=2, monotonic_cst=cst,
+                   random_state=0).fit(X, Y if Est is NonNegMLPRegressor else Y > 0.5)
+
+
+def _audit(X, cst):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = NonNegMLPRegressor(hidden_layer_sizes=(2,), max_iter=2,
+                                   random_state=0).fit(X, Y)
+    return check_monotonic(model, X, monotonic_cst=cst, n_steps=3)
+
+
+def _hgb_accepts(X, cst):
+    try:
+        HistGradientBoostingRegressor(max_iter=1, monotonic_cst=cst).fit(X, Y)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("frame, cst", CASES, ids=[f"{f}-{c}" for f, c in CASES])
+def test_estimators_and_check_monotonic_accept_the_dicts_hgb_accepts(frame, cst):
+    # Before: check_monotonic read a DataFrame's integer column labels as the
+    # names "0", "1", ... and took {0: 1} and {"0": 1} for its first column, where
+    # the estimators (and HistGradientBoosting) refused any dict; and both turned
+    # an integer key into its str ({0: 1} was column "0" of a str-named frame).
+    X = FRAMES[frame]
+    if _hgb_accepts(X, cst):
+        for Est in (NonNegMLPRegressor, NonNegMLPClassifier):
+            assert _fit(Est, X, cst).monotonic_cst_.tolist() == [1, 0, 0]
+        assert list(_audit(X, cst).features) == [0]
+    else:
+        for Est in (NonNegMLPRegressor, NonNegMLPClassifier):
+            with pytest.raises(ValueError, match="monotonic_cst"):
+                _fit(Est, X, cst)
+        with pytest.raises(ValueError, match="monotonic_cst"):
+            _audit(X, cst)
+
+
+@pytest.mark.parametrize("key", [0, np.int64(0), 0.0, ("a",)])
+def test_non_str_keys_are_refused_with_the_same_words(key):
+    X = FRAMES["str digit columns"]
+    shown = key.item() if isinstance(key, np.generic) else key
+    message = re.escape(f"monotonic_cst given as a dict maps feature names (str) to "
+                        f"directions, got the key {shown!r} "
+                        f"({type(key).__name__}). To constrain features by "
+                        "position, pass an array of shape (3,)")
+    with pytest.raises(ValueError, match=message):
+        _fit(NonNegMLPRegressor, X, {key: 1})
+    with pytest.raises(ValueError, match=message):
+        _audit(X, {key: 1})
+
+
+def test_a_frame_without_string_columns_has_no_feature_names():
+    X = FRAMES["int columns"]
+    with pytest.raises(ValueError, match="needs feature names"):
+        _fit(NonNegMLPRegressor, X, {"0": 1})
+    with pytest.raises(ValueError, match="needs feature names"):
+        _audit(X, {"0": 1})
+    # By position, as HistGradientBoosting asks: an array.
+    assert list(_audit(X, [1, 0, 0]).features) == [0]

@@ -1516,3 +1516,43 @@ def test_predict_blocks_of_empty_blocks_takes_the_final_steps_shape_and_dtype():
         # (n,)): refused, not guessed.
         with pytest.raises(ValueError, match="every block of X is empty"):
             predict_blocks(NoZeros().fit(X, X[:, :1]), empty).compute()
+
+
+def test_predict_blocks_of_empty_blocks_reads_the_preprocessings_output_type():
+    # Before: X of float64, a step that narrows it to float32 before a float32
+    # model, and a final step that refuses the preprocessed zeros (log 0 = -inf):
+    # an empty result was float64 (X's type widened to coef_'s), where real rows
+    # give float32. The preprocessing's output on a row of zeros says the type the
+    # final step receives, whatever its values.
+    import dask
+    import dask.array as da
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler
+
+    from sknonneg.parallel import predict_blocks
+
+    def float32_log(v):
+        return np.log(v).astype(np.float32)
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0.5, 2.0, size=(40, 3))
+    f32 = X.astype(np.float32)
+    cases = [
+        # float64 in, float32 out of the preprocessing, a float32 model
+        (make_pipeline(FunctionTransformer(float32_log), LinearRegression()).fit(
+            f32, f32[:, 0]), X),
+        # the same model, nested, after a scaler that keeps X's type
+        (make_pipeline(MinMaxScaler(feature_range=(1, 2)), make_pipeline(
+            FunctionTransformer(float32_log), LinearRegression())).fit(
+                f32, f32[:, 0]), X),
+        # float64 through the preprocessing, a float32 model: float64 (as before)
+        (make_pipeline(FunctionTransformer(np.log), LinearRegression()).fit(
+            f32, f32[:, 0]), X),
+    ]
+    with dask.config.set(scheduler="synchronous"):
+        for model, data in cases:
+            want = model.predict(data[:2])
+            part = da.from_array(data, chunks=(10, 3))
+            out = predict_blocks(model, part[part[:, 0] > 1e9]).compute()
+            assert out.shape == (0,) and out.dtype == want.dtype, (model, out.dtype)

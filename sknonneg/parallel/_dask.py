@@ -307,25 +307,51 @@ def _first_row(X):
     return None
 
 
-def _final_step_output(estimator, method, dtype):
-    """``(dtype, tail)`` of ``method``'s output for a Pipeline whose preprocessing
-    refuses a row of zeros: from its final step's output on a row of zeros of
-    ``n_features_in_`` columns (of ``dtype``, the input's, widened to its
-    ``coef_``'s floating type where it has one: what the preprocessing outputs is
-    not known without a row, and a step that narrows the input's type to float32
-    before a float32 ``coef_`` is read as float64); None for a single
-    estimator, a final step without ``n_features_in_``, or one that refuses that
-    row too."""
+def _final_step_output(estimator, method, dtype, n_input):
+    """``(dtype, tail)`` of ``method``'s output for a Pipeline that refuses a row of
+    zeros: from its final step's output on a row of zeros of ``n_features_in_``
+    columns, of the type the preprocessing gives a row of ``n_input`` zeros of
+    ``dtype`` (the input's): its values may be what the final step refuses (a log's
+    -inf), its type is what real rows reach the final step in. Where the
+    preprocessing refuses zeros itself, of ``dtype`` widened to the final step's
+    ``coef_``'s floating type where it has one (a guess: a step that narrows the
+    input's type to float32 before a float32 ``coef_`` is then read as float64).
+    None for a single estimator, a final step without ``n_features_in_``, or one
+    that refuses that row too."""
     from .._pipeline import split_pipeline
 
-    final = split_pipeline(estimator)[1]
+    steps, final = split_pipeline(estimator)
     n_features = getattr(final, "n_features_in_", None)
     if final is estimator or not isinstance(n_features, (int, np.integer)):
         return None
-    coef = getattr(final, "coef_", None)
-    if isinstance(coef, np.ndarray) and coef.dtype.kind == "f":
-        dtype = np.result_type(dtype, coef.dtype)
+    transformed = _transformed_type(steps, n_input, dtype)
+    if transformed is not None:
+        dtype = transformed
+    else:
+        coef = getattr(final, "coef_", None)
+        if isinstance(coef, np.ndarray) and coef.dtype.kind == "f":
+            dtype = np.result_type(dtype, coef.dtype)
     return _zeros_output(final, method, n_features, dtype)
+
+
+def _transformed_type(steps, n_features, dtype):
+    """The numeric dtype of what the fitted ``steps`` (``(name, transformer)``
+    pairs) make of a row of ``n_features`` zeros of ``dtype``; None where a step
+    refuses it or gives no numeric array (a DataFrame of mixed types)."""
+    out = np.zeros((1, n_features), dtype)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # a probe's warnings are not the user's
+            for _, step in steps:
+                if step is None or (isinstance(step, str) and step == "passthrough"):
+                    continue
+                out = step.transform(out)
+    except Exception:
+        return None
+    if not hasattr(out, "dtype") and hasattr(out, "to_numpy"):
+        out = out.to_numpy()  # set_output(transform="pandas")
+    kind = getattr(getattr(out, "dtype", None), "kind", None)
+    return np.dtype(out.dtype) if kind in ("b", "i", "u", "f") else None
 
 
 def _zeros_output(estimator, method, n_features, dtype):
@@ -418,7 +444,7 @@ def _sample_output(estimator, method, X):
     if row is not None:
         sample = _dense(getattr(estimator, method)(row))
         return sample.dtype, sample.shape[1:]
-    fitted = (_final_step_output(estimator, method, X.dtype)
+    fitted = (_final_step_output(estimator, method, X.dtype, X.shape[1])
               or _fitted_output(estimator, method, X.dtype))
     if fitted is None:
         raise ValueError(
@@ -450,7 +476,8 @@ def predict_blocks(estimator, X, *, method="predict"):
         on: all of them after a reduction such as ``X - X.mean(0)``). Blocks of 0
         rows (after boolean indexing, say) give 0 rows without a call. If every
         block is empty and the estimator refuses zeros, the result (of 0 rows)
-        takes the dtype and columns of a Pipeline's final step on a row of zeros,
+        takes the dtype and columns of a Pipeline's final step on a row of zeros
+        (of the type its preprocessing makes of a row of zeros of ``X``'s type),
         else those that the fitted attributes say (a single-label classifier's
         ``classes_``, a regressor's ``n_outputs_`` or ``coef_``: see Returns); where
         neither says (``method="transform"`` of a step that refuses zeros itself),

@@ -1198,3 +1198,17 @@ def test_boolean_flags_must_be_bools(tmp_path, monkeypatch, call, name, value):
         call(value)
     with pytest.raises(TypeError):  # InvalidParameterError is both, as sklearn's
         call(value)
+
+
+def test_load_reuters_return_X_y(tmp_path, small_fake_files):
+    # Before: no return_X_y (a TypeError), which load_mnist and scikit-learn's
+    # fetch_20newsgroups have; a positional data_home still reads, with a warning.
+    _make_fake_reuters(tmp_path / TOP10_FILE)
+    bunch = load_reuters(data_home=tmp_path, download_if_missing=False)
+    parts = load_reuters(data_home=tmp_path, download_if_missing=False,
+                         return_X_y=True)
+    assert parts == (bunch.data_train, bunch.data_test, bunch.target_train,
+                     bunch.target_test)
+    with pytest.warns(FutureWarning, match="Pass data_home=.* as keyword args"):
+        again = load_reuters(tmp_path, download_if_missing=False, return_X_y=True)
+    assert again == parts

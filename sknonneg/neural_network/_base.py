@@ -28,8 +28,6 @@ function those are through ``_expected_out_activation``.
 """
 
 import copy
-import inspect
-import types
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -161,52 +159,8 @@ def _same(a, b):
     return bool(a == b)
 
 
-def _public_class(cls):
-    """Whether ``cls`` is an estimator users see: not a base (``Base*``, ``_*``) nor a
-    mixin."""
-    name = cls.__name__
-    return not (name.startswith(("_", "Base")) or name.endswith("Mixin"))
-
-
-def _method_of(func, cls):
-    """A copy of the function ``func`` named as a method of ``cls``: the same code,
-    defaults, closure (``super()`` still resolves as in ``func``), docstring and
-    signature, with ``__qualname__`` ``cls.name``, the name Python's own
-    ``TypeError`` for a wrong argument gives."""
-    method = types.FunctionType(func.__code__, func.__globals__, func.__name__,
-                                func.__defaults__, func.__closure__)
-    method.__kwdefaults__ = func.__kwdefaults__
-    method.__dict__.update(func.__dict__)
-    method.__doc__ = func.__doc__
-    method.__module__ = func.__module__
-    method.__annotations__ = dict(func.__annotations__)
-    method.__qualname__ = f"{cls.__qualname__}.{func.__name__}"
-    return method
-
-
 class BaseNetwork(BaseEstimator):
     """Base class of sknonneg's network estimators. Not for direct use."""
-
-    def __init_subclass__(cls, **kwargs):
-        """Each public method a public estimator inherits from sknonneg's private
-        bases becomes the estimator's own, named after it: before,
-        ``NonNegMLPClassifier().partial_fit(X, y, foo=1)`` said
-        "BaseNetworkClassifier.partial_fit() got an unexpected keyword argument
-        'foo'", a class users never see (scikit-learn's estimators name their own
-        class). Methods wrapped by a decorator (``transform`` and ``fit_transform``,
-        by scikit-learn's ``set_output``) are left as they are: their errors come
-        from the wrapped function."""
-        super().__init_subclass__(**kwargs)  # set_output's wrapping first
-        if not _public_class(cls):
-            return
-        for name in dir(cls):
-            if name.startswith("_") or name in cls.__dict__:
-                continue
-            func = inspect.getattr_static(cls, name)
-            if (isinstance(func, types.FunctionType)
-                    and not hasattr(func, "__wrapped__")
-                    and func.__module__.startswith("sknonneg.")):
-                setattr(cls, name, _method_of(func, cls))
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],

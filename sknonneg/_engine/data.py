@@ -18,9 +18,9 @@ import scipy.sparse as sp
 
 from .._kernels import kernels
 
-__all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "SPARSE_INPUT_DENSITY",
-           "csr_if_mostly_zeros", "index_dtype", "prepare_input",
-           "prepare_targets_and_weights"]
+__all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "InputTargets",
+           "SPARSE_INPUT_DENSITY", "csr_if_mostly_zeros", "index_dtype",
+           "prepare_input", "prepare_targets_and_weights"]
 
 
 def index_dtype(n):
@@ -174,6 +174,35 @@ def prepare_targets_and_weights(loss, y, sample_weight):
     """Targets in the form ``loss`` takes, weights as float64, and ``1 / sum(w)``."""
     sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
     return loss.prepare_targets(y), sample_weight, 1.0 / float(sample_weight.sum())
+
+
+class InputTargets:
+    """The targets of a network that reconstructs its input, for the Gram head
+    (``layers.DenseLayer.gram_head``): what it reads of the batch ``X`` besides
+    ``X`` itself, computed once per batch (``Objective.set_data``), in float64.
+
+    - ``matrix``: ``X`` as BLAS and scipy take it: a scipy CSR matrix sharing the
+      values (its column numbers as int32, one copy of them per batch), or the
+      dense array itself; never densified;
+    - ``weighted_sum = X.T @ s`` (shape (n_features,)), the bias terms;
+    - ``weighted_sq = sum_i s_i ||x_i||^2``, the constant of the data term.
+    """
+
+    def __init__(self, X, sample_weight):
+        s = sample_weight
+        if isinstance(X, CSRInput):
+            self.matrix = X.tocsr()
+            values = X.data.astype(np.float64)
+            rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+            row_sq = np.bincount(rows, weights=values * values, minlength=X.shape[0])
+            self.weighted_sum = np.asarray(self.matrix.T @ s, dtype=np.float64)
+        else:
+            self.matrix = X.array
+            row_sq = np.einsum("ij,ij->i", X.array, X.array, dtype=np.float64)
+            # In the data's dtype: a float64 product would copy a float32 X whole.
+            self.weighted_sum = (s.astype(X.dtype) @ X.array).astype(np.float64)
+        self.weighted_sq = float(s @ row_sq)
+        self.weight_total = float(s.sum())
 
 
 # Largest total size of the per-thread partial gradients of the row-by-row scatter

@@ -35,6 +35,7 @@ Two layer types:
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import get_blas_funcs
 
 from .. import _kernels
 from .._kernels import (CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, LOGISTIC, RELU,
@@ -101,6 +102,23 @@ def _csr_arrays(inputs):
 
 class _Buffers:
     """A layer's compute buffers for one data set (attributes set by the layer)."""
+
+
+class _GramBuffers:
+    """The Gram head's buffers (``DenseLayer.gram_head``) of a hidden layer of ``k``
+    units under an output layer of ``d`` outputs, for a batch of ``n_samples``
+    rows: none of shape (n_samples, d)."""
+
+    def __init__(self, n_samples, n_chunks, k, d, dtype, csr):
+        self.weighted = np.empty((n_samples, k), dtype=dtype)  # S H
+        self.upstream = np.empty((n_samples, k), dtype=dtype)
+        self.identity = np.eye(k, dtype=dtype)
+        # (S H)^T X: as X^T (S H) (d x k) for a CSR input, with W^T to multiply X
+        # by; as it is (k x d) for a dense one.
+        self.coef_t = np.empty((d, k), dtype=dtype) if csr else None
+        self.cross = np.empty((d, k) if csr else (k, d), dtype=dtype)
+        self.cross_colsum = np.empty(k, dtype=dtype)
+        self.partial = np.empty((n_chunks, k), dtype=dtype)
 
 
 # --------------------------------------------------------------------- dense
@@ -208,9 +226,13 @@ class DenseLayer:
         blocks["intercept"][...] = intercept
 
     # ---------------------------------------------------------------- compute
-    def buffers(self, n_samples, n_chunks, dtype, position, upper, data):
+    def buffers(self, n_samples, n_chunks, dtype, position, upper, data, gram=False):
         """Buffers for a batch of ``n_samples`` rows; ``position``: 0 (first), ...;
-        ``upper``: the layer above or None; ``data``: the prepared input.
+        ``upper``: the layer above or None; ``data``: the prepared input; ``gram``:
+        the pair of this layer and ``upper`` (or of the layer below and this output
+        layer) runs as the Gram head (``gram_head``), which needs none of the
+        output layer's (n_samples, n_out) buffers and adds its own to the hidden
+        layer's.
 
         The weights as the kernels read them (``coef``) are, for a first layer on a
         CSR input, its rows padded to whole cache lines (``csr_coef``, see
@@ -236,15 +258,24 @@ class DenseLayer:
         buf.coef_grad = buf.intercept_grad = None
         # Per-chunk partial sums of the weight gradients (the first layer's belong
         # to its FirstLayerGradient).
-        buf.partial_coef = (None if position == 0
+        buf.partial_coef = (None if position == 0 or (gram and upper is None)
                             else np.empty((n_chunks, *self.shape), dtype=dtype))
         buf.partial_intercept = np.empty((n_chunks, self.n_out), dtype=dtype)
         buf.partial_activity = np.empty((n_chunks, self.n_out))
+        buf.gram = None
+        if gram and upper is None:
+            # The Gram head's output layer: no logits, no delta.
+            buf.out = buf.delta = buf.scratch = None
+            return buf
         # A hidden layer's delta overwrites its activations (see sigmoid_backprop).
         buf.out = np.empty((n_samples, self.n_out), dtype=dtype)
         buf.delta = buf.out if upper is not None else np.empty_like(buf.out)
         buf.scratch = (None if upper is None else
-                       backprop_scratch(n_chunks, self.n_out, dtype, upper.n_out))
+                       backprop_scratch(n_chunks, self.n_out, dtype,
+                                        16 if gram else upper.n_out))
+        if gram:
+            buf.gram = _GramBuffers(n_samples, n_chunks, self.n_out, upper.n_out,
+                                    dtype, isinstance(data, CSRInput))
         return buf
 
     def bind_grad(self, buf, grad_blocks):
@@ -316,6 +347,100 @@ class DenseLayer:
             upper_buf.partial_coef.reshape(ctx.n_chunks, upper.n_out, upper.n_in),
             upper_buf.partial_intercept, upper_buf.coef_grad, upper_buf.intercept_grad,
             buf.out, upper_buf.out, upper_buf.delta)
+
+    def gram_with(self, upper, loss):
+        """Whether this hidden layer and the output layer ``upper`` can run as the
+        Gram head (``gram_head``) of a network whose targets are its input: an
+        identity output layer as wide as this layer's input, under the squared
+        error. ``Objective`` decides whether they do (``gram_head_applies``)."""
+        return (isinstance(upper, DenseLayer) and upper.activation == "identity"
+                and getattr(loss, "name", None) == "squared_error"
+                and upper.n_out == self.n_in)
+
+    def gram_head(self, ctx, below, buf, upper, upper_buf):
+        """This layer (the first: it reads the data ``X``), the output layer
+        ``upper`` under the squared error against ``X`` itself, its gradient and
+        this layer's delta, through the Gram identity; returns ``(data loss,
+        activity)`` as ``fused_head``.
+
+        With ``H`` this layer's outputs, ``W``, ``b`` the output layer's weights,
+        ``S = diag(s)``, ``G = H^T S H`` and ``M = W W^T`` (k x k)::
+
+            sum_i s_i ||h_i W + b - x_i||^2 = <G, M> + 2 (W b) . (H^T s)
+                + ||b||^2 sum(s) - 2 <S H, X W^T> - 2 b . (X^T s) + sum_i s_i ||x_i||^2
+            delta_W = scale (G W + (H^T s) b^T - (S H)^T X)
+            delta_b = scale (W^T H^T s + sum(s) b - X^T s)
+            upstream of this layer = scale S (H M + 1 (W b)^T - X W^T)
+
+        the last then through ``sigmoid_backprop`` (``gain * f'`` and the activity
+        term, as the fused kernel) with the identity as weights (exact). Nothing of
+        shape (n_samples, n_out) is formed and a CSR ``X`` is never densified: the
+        products cost ``2 k^2 d`` (``G W`` and ``M``) and ``nnz(X) k`` twice
+        (``X W^T``, ``(S H)^T X`` with the first layer's ``FirstLayerGradient``),
+        against ``2 n k d`` for the residual's products. The scalar pieces of the
+        loss are summed in float64 from k x k and (n, k) arrays computed in the fit's
+        dtype: the loss is a difference of terms of the order of ``sum_i s_i
+        ||x_i||^2``, so its absolute error is that of the float32 (or float64) sums
+        of those terms, about 1e-6 (1e-15) of ``sum_i s_i ||x_i||^2``, not of the
+        loss itself (see ``tests/test_gram_objective.py``).
+        """
+        activity = self.forward(ctx, below, buf)
+        H, g, targets = buf.out, buf.gram, ctx.targets
+        s, scale = ctx.sample_weight, ctx.scale
+        W, b = upper_buf.coef, upper_buf.intercept
+        f64 = np.float64
+        # S H, G = H^T S H, M = W W^T, H^T s, W b.
+        np.multiply(H, s[:, None], out=g.weighted, casting="unsafe")
+        G = g.weighted.T @ H
+        M = W @ W.T
+        h_sum = g.weighted.sum(axis=0, dtype=f64)
+        wb = W @ b
+        # X W^T (n x k).
+        if g.coef_t is not None:
+            g.coef_t[...] = W.T
+            xw = targets.matrix @ g.coef_t
+        else:
+            xw = targets.matrix @ W.T
+        b64 = b.astype(f64)
+        data_loss = 0.5 * (
+            float(np.vdot(G.astype(f64), M.astype(f64)))
+            + 2.0 * float(wb.astype(f64) @ h_sum)
+            + float(b64 @ b64) * targets.weight_total
+            - 2.0 * float(np.vdot(g.weighted.astype(f64), xw.astype(f64)))
+            - 2.0 * float(b64 @ targets.weighted_sum)
+            + targets.weighted_sq)
+        # The upstream gradient of this layer, scale S (H M + 1 (W b)^T - X W^T).
+        np.matmul(H, M, out=g.upstream)
+        g.upstream += wb
+        g.upstream -= xw
+        g.upstream *= (scale * s)[:, None].astype(g.upstream.dtype)
+        # The output layer's gradients.
+        coef_grad = upper_buf.coef_grad
+        if g.coef_t is not None:
+            # (S H)^T X as X^T (S H) (d x k) with the first layer's product.
+            ctx.first_layer.compute(g.weighted, g.partial, g.cross, g.cross_colsum)
+            cross = g.cross.T
+        else:
+            np.matmul(g.weighted.T, targets.matrix, out=g.cross)
+            cross = g.cross
+        np.matmul(G.astype(coef_grad.dtype, copy=False), W, out=coef_grad,
+                  casting="unsafe")
+        coef_grad -= cross
+        # (H^T s) b^T, a rank-one update in place (coef_grad.T is Fortran-ordered).
+        ger = get_blas_funcs("ger", dtype=coef_grad.dtype)
+        updated = ger(1.0, b, h_sum, a=coef_grad.T, overwrite_a=True)
+        if not np.shares_memory(updated, coef_grad):  # BLAS worked on a copy
+            coef_grad[...] = updated.T
+        coef_grad *= scale
+        icpt = np.asarray(W.T @ h_sum.astype(W.dtype, copy=False), dtype=f64)
+        icpt += targets.weight_total * b64
+        icpt -= targets.weighted_sum
+        upper_buf.intercept_grad[...] = scale * icpt
+        # This layer's delta (over its outputs) through gain * f' and the activity.
+        ctx.kernels.sigmoid_backprop(g.upstream, g.identity, H, ctx.gain, self.code,
+                                     ctx.activity_coef, s, ctx.n_chunks, buf.scratch,
+                                     buf.delta)
+        return data_loss, activity
 
     def output(self, ctx, below, buf):
         """Logits, ``delta = dloss/dlogits`` and the data loss ``sum_i s_i loss_i``."""

@@ -39,11 +39,28 @@ import scipy.sparse as sp
 
 from .._kernels import NUMPY, flavour_for, kernels, n_chunks_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
-from .data import FirstLayerGradient, prepare_input, prepare_targets_and_weights
+from .data import (FirstLayerGradient, InputTargets, prepare_input,
+                   prepare_targets_and_weights)
+from .layers import DenseLayer
 from .losses import get_loss
 from .precondition import FirstLayerScaling
 
-__all__ = ["Objective", "forward"]
+__all__ = ["Objective", "forward", "gram_head_applies"]
+
+# The Gram head's switch: False makes every objective take the direct path (the
+# fused kernel); for the tests and benchmarks/autoencoder_gram.py only.
+_GRAM_HEAD = True
+
+
+def gram_head_applies(layers, loss, targets_are_input):
+    """Whether an objective over ``layers`` with ``loss`` runs its head through the
+    Gram identity (``DenseLayer.gram_head``), where it is exact: the targets are
+    the network's input (``targets_are_input``, which only the estimator knows:
+    the autoencoder), and the network is a dense hidden layer reading the input
+    under a dense identity output layer as wide as it, with the squared error."""
+    return (_GRAM_HEAD and bool(targets_are_input) and len(layers) == 2
+            and isinstance(layers[0], DenseLayer)
+            and layers[0].gram_with(layers[1], get_loss(loss)))
 
 class _Context:
     """What the layers' steps read during one evaluation."""
@@ -82,13 +99,21 @@ class Objective:
         Use the parallel kernels, one chunk of rows per numba thread (call
         ``loss_grad`` inside ``sknonneg._threads.fit_threads()``), the serial ones,
         or the NumPy twins (``sknonneg._kernels.flavour_for``).
+    targets_are_input : bool, default=False
+        The targets are the input ``X`` itself (an autoencoder: only the estimator
+        knows it). Where the network allows it (``gram_head_applies``) the head
+        then runs through the Gram identity and ``y`` is not read.
     """
 
     def __init__(self, layout, loss, penalties, X, y, sample_weight, *, gain=1.0,
-                 reparametrization=None, dtype=np.float64, parallel=True):
+                 reparametrization=None, dtype=np.float64, parallel=True,
+                 targets_are_input=False):
         self.layout = layout
         self.layers = layout.network
         self.loss = get_loss(loss)
+        self.targets_are_input = bool(targets_are_input)
+        self.gram = gram_head_applies(self.layers, self.loss, self.targets_are_input)
+        self.targets = None
         self.dtype = np.dtype(dtype)
         self.gain = float(gain)
         self.reparametrization = reparametrization
@@ -120,9 +145,10 @@ class Objective:
 
     def _allocate(self):
         layers, n = self.layers, len(self.layers)
+        gram = {"gram": True} if self.gram else {}  # dense layers only
         self.buffers = [
             layer.buffers(self.n_samples, self.n_chunks, self.dtype, i,
-                          layers[i + 1] if i + 1 < n else None, self.X)
+                          layers[i + 1] if i + 1 < n else None, self.X, **gram)
             for i, layer in enumerate(layers)]
         for layer, buf, grad_blocks in zip(layers, self.buffers,
                                            self.layout.blocks(self.grad)):
@@ -136,8 +162,15 @@ class Objective:
         if X.shape[0] != self.n_samples:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X = prepare_input(X, self.dtype, self.parallel)
-        self.y, self.sample_weight, self.scale = prepare_targets_and_weights(
-            self.loss, y, sample_weight)
+        if self.gram:
+            # The targets are X: ``y`` is not read (nor densified).
+            self.y = None
+            self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+            self.scale = 1.0 / float(self.sample_weight.sum())
+            self.targets = InputTargets(self.X, self.sample_weight)
+        else:
+            self.y, self.sample_weight, self.scale = prepare_targets_and_weights(
+                self.loss, y, sample_weight)
         if type(self.X) is not self._data_kind:
             # The first layer's buffers depend on the kind of input (CSR: padded).
             self._data_kind = type(self.X)
@@ -156,6 +189,7 @@ class Objective:
         ctx.gain = self.gain
         ctx.activity_coef = self.activity_l1 * self.scale
         ctx.first_layer = self.first_layer
+        ctx.targets = self.targets
         return ctx
 
     # loss_grad(theta, copy=False) returns the gradient buffer itself (the solvers'
@@ -212,11 +246,18 @@ class Objective:
             return bufs[i - 1] if i > 0 else None
 
         # Forward to the last hidden layer, then the output layer and its loss.
-        fused = last > 0 and layers[last - 1].fuses_with(layers[last], self.loss)
+        gram = self.gram
+        fused = gram or (last > 0
+                         and layers[last - 1].fuses_with(layers[last], self.loss))
         activity = 0.0
         for i in range(last - 1 if fused else last):
             activity += layers[i].forward(ctx, below(i), bufs[i])
-        if fused:
+        if gram:
+            data_loss, head_activity = layers[0].gram_head(
+                ctx, None, bufs[0], layers[1], bufs[1])
+            activity += head_activity
+            top = 0
+        elif fused:
             data_loss, head_activity = layers[last - 1].fused_head(
                 ctx, below(last - 1), bufs[last - 1], layers[last], bufs[last])
             activity += head_activity

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from .._kernels import NUMPY, n_chunks_for
 from .data import FirstLayerGradient, prepare_input
-from .objective import Objective, _Context
+from .objective import Objective, _Context, gram_head_applies
 
 __all__ = ["RowBlockObjective", "dense_targets"]
 
@@ -52,12 +52,22 @@ class RowBlockObjective:
     sample_weight : ndarray of shape (n_samples,)
     block_rows : int or None
         Rows per block; None: one block.
+    targets_are_input : bool, default=False
+        The targets ``y`` are ``X`` itself (an autoencoder). Where the network's
+        head can then run through the Gram identity (``objective.gram_head_applies``)
+        the objective has one block whatever ``block_rows``: nothing of the
+        outputs' width is formed, and ``y`` is never densified.
     """
 
     def __init__(self, layout, loss, penalties, X, y, sample_weight, *, gain=1.0,
-                 dtype=np.float64, parallel=True, block_rows=None):
+                 dtype=np.float64, parallel=True, block_rows=None,
+                 targets_are_input=False):
         self.layout = layout
         self.loss = loss
+        self.targets_are_input = bool(targets_are_input)
+        self.gram = gram_head_applies(layout.network, loss, self.targets_are_input)
+        if self.gram:
+            block_rows = None
         self.penalties = list(penalties)
         self.dtype = np.dtype(dtype)
         # The NumPy twins (NUMPY) stay the NumPy twins: bool("numpy") is True.
@@ -93,7 +103,8 @@ class RowBlockObjective:
         if objective is None:
             objective = self._by_rows[X.shape[0]] = Objective(
                 self.layout, self.loss, penalties, X, y, sample_weight, gain=self._gain,
-                dtype=self.dtype, parallel=self.parallel)
+                dtype=self.dtype, parallel=self.parallel,
+                targets_are_input=self.targets_are_input)
         else:
             objective.set_data(X, y, sample_weight)
             objective.gain = self._gain
@@ -109,8 +120,8 @@ class RowBlockObjective:
         self.scale = 1.0 / float(self.sample_weight.sum())
         if self.single:
             # The engine's objective as it is, penalties (fused L2) included.
-            inner = self._objective(self.X, dense_targets(y), self.sample_weight,
-                                    self.penalties)
+            inner = self._objective(self.X, None if self.gram else dense_targets(y),
+                                    self.sample_weight, self.penalties)
             self.first_layer = inner.first_layer
             return
         self._blocks = [self.X[start:start + self.block_rows]

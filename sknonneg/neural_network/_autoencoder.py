@@ -576,7 +576,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         return RowBlockObjective(layout, self._loss_name(), self._penalties(), X, y,
                                  sample_weight, gain=gain, dtype=self._compute_dtype,
-                                 parallel=parallel, block_rows=self._block_rows(X))
+                                 parallel=parallel, block_rows=self._block_rows(X),
+                                 targets_are_input=True)
 
     def _expected_out_activation(self, layout=None, fail=None):
         """The output function of the fitted decoder (``BaseNetwork``)."""

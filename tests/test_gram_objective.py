@@ -222,13 +222,20 @@ def test_gram_path_not_taken_elsewhere():
     assert not RowBlockObjective(layout, "squared_error", [], X, X, sw,
                                  parallel=False).gram
     # Another loss, another depth, an output narrower than the input.
-    assert not objective_module.gram_head_applies(layers, "sigmoid_squared_error", True)
+    assert not objective_module.gram_head_applies(layers, "sigmoid_squared_error",
+                                                  True, N_SAMPLES)
     deep = [DenseLayer(N_FEATURES, K), DenseLayer(K, K),
             DenseLayer(K, N_FEATURES, activation="identity")]
-    assert not objective_module.gram_head_applies(deep, "squared_error", True)
+    assert not objective_module.gram_head_applies(deep, "squared_error", True,
+                                                  N_SAMPLES)
     narrow = [DenseLayer(N_FEATURES, K), DenseLayer(K, 2, activation="identity")]
-    assert not objective_module.gram_head_applies(narrow, "squared_error", True)
-    assert objective_module.gram_head_applies(layers, "squared_error", True)
+    assert not objective_module.gram_head_applies(narrow, "squared_error", True,
+                                                  N_SAMPLES)
+    assert objective_module.gram_head_applies(layers, "squared_error", True, K)
+    # More hidden units than rows: the Gram products would cost more.
+    assert not objective_module.gram_head_applies(layers, "squared_error", True, K - 1)
+    _, objective, _ = _ae_objective(X[:K - 1], sw[:K - 1])
+    assert not objective.gram
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

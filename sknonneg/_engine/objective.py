@@ -52,14 +52,23 @@ __all__ = ["Objective", "forward", "gram_head_applies"]
 _GRAM_HEAD = True
 
 
-def gram_head_applies(layers, loss, targets_are_input):
-    """Whether an objective over ``layers`` with ``loss`` runs its head through the
-    Gram identity (``DenseLayer.gram_head``), where it is exact: the targets are
-    the network's input (``targets_are_input``, which only the estimator knows:
-    the autoencoder), and the network is a dense hidden layer reading the input
-    under a dense identity output layer as wide as it, with the squared error."""
+def gram_head_applies(layers, loss, targets_are_input, n_rows):
+    """Whether an objective over ``layers`` with ``loss`` on batches of ``n_rows``
+    rows runs its head through the Gram identity (``DenseLayer.gram_head``).
+
+    Where it is exact: the targets are the network's input (``targets_are_input``,
+    which only the estimator knows: the autoencoder), and the network is a dense
+    hidden layer reading the input under a dense identity output layer as wide as
+    it, with the squared error. And where it is cheaper: its products cost about
+    ``2 k^2 d`` per evaluation against the direct path's ``2 n k d``, so it is
+    taken for ``k <= n_rows`` hidden units only. Measured on Reuters tf-idf (CSR,
+    9,936 terms, float32, one thread, one evaluation): 200 rows, k = 16, 64, 196:
+    0.16x, 0.39x, 0.75x the direct path's time; k = 400: 1.04x at 200 rows,
+    1.49x at 100 rows (dense input, 200 rows: 0.71x at k = 64, 0.92x at 196).
+    """
     return (_GRAM_HEAD and bool(targets_are_input) and len(layers) == 2
             and isinstance(layers[0], DenseLayer)
+            and layers[0].n_out <= n_rows
             and layers[0].gram_with(layers[1], get_loss(loss)))
 
 class _Context:
@@ -112,7 +121,8 @@ class Objective:
         self.layers = layout.network
         self.loss = get_loss(loss)
         self.targets_are_input = bool(targets_are_input)
-        self.gram = gram_head_applies(self.layers, self.loss, self.targets_are_input)
+        self.gram = gram_head_applies(self.layers, self.loss, self.targets_are_input,
+                                      X.shape[0])
         self.targets = None
         self.dtype = np.dtype(dtype)
         self.gain = float(gain)

@@ -65,7 +65,8 @@ class RowBlockObjective:
         self.layout = layout
         self.loss = loss
         self.targets_are_input = bool(targets_are_input)
-        self.gram = gram_head_applies(layout.network, loss, self.targets_are_input)
+        self.gram = gram_head_applies(layout.network, loss, self.targets_are_input,
+                                      X.shape[0])
         if self.gram:
             block_rows = None
         self.penalties = list(penalties)

@@ -52,23 +52,29 @@ __all__ = ["Objective", "forward", "gram_head_applies"]
 _GRAM_HEAD = True
 
 
-def gram_head_applies(layers, loss, targets_are_input, n_rows):
+def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64):
     """Whether an objective over ``layers`` with ``loss`` on batches of ``n_rows``
-    rows runs its head through the Gram identity (``DenseLayer.gram_head``).
+    rows, computing in ``dtype``, runs its head through the Gram identity
+    (``DenseLayer.gram_head``).
 
     Where it is exact: the targets are the network's input (``targets_are_input``,
     which only the estimator knows: the autoencoder), and the network is a dense
     hidden layer reading the input under a dense identity output layer as wide as
     it, with the squared error. And where it is cheaper: its products cost about
-    ``2 k^2 d`` per evaluation against the direct path's ``2 n k d``, so it is
-    taken for ``k <= n_rows`` hidden units only. Measured on Reuters tf-idf (CSR,
-    9,936 terms, float32, one thread, one evaluation): 200 rows, k = 16, 64, 196:
-    0.16x, 0.39x, 0.75x the direct path's time; k = 400: 1.04x at 200 rows,
-    1.49x at 100 rows (dense input, 200 rows: 0.71x at k = 64, 0.92x at 196).
+    ``2 k^2 d`` per evaluation, in float64 whatever the fit's dtype (see
+    ``gram_head``), against the direct path's ``2 n k d`` in the fit's dtype; it is
+    taken for ``k <= n_rows`` hidden units in a float64 fit and ``k <= n_rows / 2``
+    in a float32 one. Measured on Reuters tf-idf (CSR, 9,936 terms, 200 rows, one
+    thread, one evaluation, float32 fit): k = 64, 0.59x the direct path's time;
+    k = 196, 1.05x (with the k^2 d products in float32, 0.39x and 0.75x, but a
+    float32 gradient 6 to 14 times less accurate than the direct path's); k = 400
+    (float32 products), 1.04x at 200 rows and 1.49x at 100 rows.
     """
+    k = layers[0].n_out if layers else 0
+    per_row = 2 if np.dtype(dtype) != np.float64 else 1
     return (_GRAM_HEAD and bool(targets_are_input) and len(layers) == 2
             and isinstance(layers[0], DenseLayer)
-            and layers[0].n_out <= n_rows
+            and k * per_row <= n_rows
             and layers[0].gram_with(layers[1], get_loss(loss)))
 
 class _Context:
@@ -122,7 +128,7 @@ class Objective:
         self.loss = get_loss(loss)
         self.targets_are_input = bool(targets_are_input)
         self.gram = gram_head_applies(self.layers, self.loss, self.targets_are_input,
-                                      X.shape[0])
+                                      X.shape[0], dtype)
         self.targets = None
         self.dtype = np.dtype(dtype)
         self.gain = float(gain)

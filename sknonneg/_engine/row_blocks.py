@@ -66,7 +66,7 @@ class RowBlockObjective:
         self.loss = loss
         self.targets_are_input = bool(targets_are_input)
         self.gram = gram_head_applies(layout.network, loss, self.targets_are_input,
-                                      X.shape[0])
+                                      X.shape[0], dtype)
         if self.gram:
             block_rows = None
         self.penalties = list(penalties)

@@ -4,11 +4,12 @@ reconstruction.
 
 Held to the direct path (the fused kernel, ``objective._GRAM_HEAD = False``) on
 every autoencoder option, dense and CSR input, with and without sample weights, in
-float64 (to ~1e-12: only the order of the sums differs) and float32 (to ~1e-5 of
-the loss's scale: the data term is a difference of terms of the order of ``sum_i
-s_i ||x_i||^2 / sum s``, each summed in float32); to central finite differences in
-float64; and to the dispatch: taken where the targets are the input under a linear
-decoder, not taken elsewhere.
+float64 (to ~1e-12: only the order of the sums differs) and float32 (to 1e-5 of the
+loss's scale, ``sum_i s_i ||x_i||^2 / sum s``: the data term is a difference of
+terms of that order; the head computes them in float64, so the float32 direct
+path's own rounding dominates); to central finite differences in float64; and to
+the dispatch: taken where the targets are the input under a linear decoder and
+``k`` is at most the rows, not taken elsewhere.
 """
 
 import numpy as np

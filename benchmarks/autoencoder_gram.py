@@ -9,11 +9,11 @@ False`` forces the direct path (a private switch, for this script and the tests)
 
 For each k: a warm-up fit of each path (one epoch: compilation), then
 ``--repeats`` fits of ``--epochs`` epochs of each path, alternated (old, new, old,
-new, ...), from the same seed; medians of wall and CPU seconds, per epoch, and
-the ratio old/new (per epoch: the training loop's own epochs, timed by
-wrapping its ``_epoch_step``; the whole fits are recorded too); the reconstruction mean squared error per entry on the training
-set of each path's fit (the same start and batches: they differ by rounding
-only). NMF(k, init="nndsvda", max_iter=400, tol=1e-4) is timed once per k on the
+new, ...), from the same seed; medians of wall and CPU seconds per epoch (the
+training loop's own epochs, timed by wrapping its ``_epoch_step``; the whole fits
+are recorded too) and the ratio old/new; the reconstruction mean squared error per
+entry on the training set of each path's fit (the same start and batches: they
+differ by rounding only). NMF(k, init="nndsvda", max_iter=400, tol=1e-4) is timed once per k on the
 same data, to convergence, as in ``benchmarks/autoencoder_vs_nmf.py``; its MSE is
 that of its own fit (not comparable epoch for epoch).
 
@@ -182,7 +182,8 @@ def markdown(result):
             f"| {r['k']} | {'yes' if r['gram_head'] else 'no'} | "
             f"{r['old_epoch_s']:.3f} | {r['new_epoch_s']:.3f} | "
             f"{r['ratio_wall']:.2f} | {r['ratio_cpu']:.2f} | "
-            f"{r['old_fit_wall_s']:.2f} | {r['new_fit_wall_s']:.2f} | {r['old_mse']:.6g} | "
+            f"{r['old_fit_wall_s']:.2f} | {r['new_fit_wall_s']:.2f} | "
+            f"{r['old_mse']:.6g} | "
             f"{r['new_mse']:.6g} | {r['mse_rel_diff']:.1e} | "
             f"{r['components_max_abs_diff']:.1e} ({r['components_max_abs']:.3g}) | "
             f"{r['nmf_wall_s']:.2f} ({r['nmf_n_iter']}) | {r['nmf_mse']:.6g} |")
@@ -193,8 +194,8 @@ def markdown(result):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--k", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)

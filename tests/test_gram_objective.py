@@ -101,6 +101,21 @@ def test_gram_equals_direct_float64(direct_path, params, sparse, weighted):
     assert_allclose(grad1, grad0, rtol=1e-10, atol=1e-12 * np.abs(grad0).max())
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_gram_equals_direct_with_the_blocked_csc_product(direct_path, small_blocks,
+                                                         parallel, dtype):
+    """``(S H)^T X`` through the first layer's blocked CSC copy (batches of at
+    least two row blocks: full-batch L-BFGS-B on a large CSR input)."""
+    X, sw = _data(True), _weights(True)
+    _, objective, _ = _ae_objective(X, sw, dtype, parallel)
+    assert objective._by_rows[N_SAMPLES].first_layer.blocked is not None
+    (loss0, grad0), (loss1, grad1) = _both(direct_path, X, sw, dtype, parallel)
+    tol = 1e-10 if dtype == "float64" else 1e-5
+    assert abs(loss1 - loss0) <= tol * (_scale(X, sw) + abs(loss0))
+    assert np.abs(grad1 - grad0).max() <= tol * np.abs(grad0).max()
+
+
 @pytest.mark.parametrize("parallel", [False, True, "numpy"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])

@@ -84,10 +84,16 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64)
     ``gram_head``), against the direct path's ``2 n k d`` in the fit's dtype; it is
     taken for ``k <= n_rows`` hidden units in a float64 fit and ``k <= n_rows / 2``
     in a float32 one. Measured on Reuters tf-idf (CSR, 9,936 terms, 200 rows, one
-    thread, one evaluation, float32 fit): k = 64, 0.59x the direct path's time;
-    k = 196, 1.05x (with the k^2 d products in float32, 0.39x and 0.75x, but a
-    float32 gradient 6 to 14 times less accurate than the direct path's); k = 400
-    (float32 products), 1.04x at 200 rows and 1.49x at 100 rows.
+    thread, one evaluation, float32 fit): k = 16, 0.19x the direct path's time;
+    k = 64, 0.54x; k = 96, 0.72x; k = 196, 1.05x (with the k^2 d products in
+    float32, 0.39x at k = 64 and 0.75x at 196, but a float32 gradient 6 to 14 times
+    less accurate than the direct path's); k = 400 (float32 products), 1.04x at 200
+    rows and 1.49x at 100 rows. A dense input gains less (its ``X W^T`` and ``(S
+    H)^T X`` cost the direct path's ``2 n k d`` already, through BLAS instead of the
+    fused kernel): uniform data of 200 rows, 784 columns, 0.66x at k = 16 and 0.95x
+    at 64 (float32), 0.87x at 64 and 1.04x at 96 (float64); the same 200 Reuters
+    rows dense, 0.78x at k = 64 (float32). It is taken for dense input too: no
+    buffer of the outputs' size, at about the same time.
     """
     k = layers[0].n_out if layers else 0
     per_row = 2 if np.dtype(dtype) != np.float64 else 1

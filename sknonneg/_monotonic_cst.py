@@ -76,14 +76,16 @@ def check_dict_keys(monotonic_cst, n_features):
     feature name), as ``HistGradientBoosting*`` require: an integer key is not
     read as a column position, nor as the name its str would be (before: ``{0:
     1}`` constrained a column named ``"0"``, and a DataFrame's integer column 0 in
-    ``check_monotonic`` only)."""
+    ``check_monotonic`` only). ``n_features`` None: not known yet (an unfitted
+    ``RampTransformer``)."""
+    shape = "" if n_features is None else f" of shape ({n_features},)"
     for key in monotonic_cst:
         if not isinstance(key, str):
             raise ValueError(
                 "monotonic_cst given as a dict maps feature names (str) to "
                 f"directions, got the key {plain_value(key)!r} "
                 f"({type(key).__name__}). To constrain features by position, pass "
-                f"an array of shape ({n_features},) with one direction per feature.")
+                f"an array{shape} with one direction per feature.")
 
 
 def plain_value(value):

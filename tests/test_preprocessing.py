@@ -373,3 +373,21 @@ def test_expand_monotonic_cst_follows_the_fitted_layout():
     # The dict form keeps the values as given.
     expanded = RampTransformer(n_knots=2).expand_monotonic_cst({"a": 1, "b": -1.0})
     assert [type(v) for v in expanded.values()] == [int, int, float, float]
+
+
+@pytest.mark.parametrize("key", [0, np.int64(1), 1.5, ("a", "b"), b"a"])
+def test_expand_monotonic_cst_refuses_keys_that_are_not_names_unfitted_too(key):
+    # Before: unfitted (the documented use: one constraint per n_knots in a grid),
+    # {0: 1} expanded to {"0_ramp0": 1, "0_ramp1": 1, "0": 1}: the integer key
+    # turned into str names, which the fitted transformer, the estimators and
+    # HistGradientBoosting* refuse as a key.
+    with pytest.raises(ValueError, match=r"maps feature names \(str\).*got the key "
+                                         r".*pass an array with one direction"):
+        RampTransformer(3).expand_monotonic_cst({key: 1})
+    frame = pd.DataFrame(np.arange(12.0).reshape(6, 2), columns=["a", "b"])
+    with pytest.raises(ValueError, match=r"got the key .*pass an array of shape "
+                                         r"\(2,\)"):
+        RampTransformer(3).fit(frame).expand_monotonic_cst({key: 1})
+    # str keys, np.str_ included, expand unfitted as before
+    assert RampTransformer(3).expand_monotonic_cst({np.str_("a"): -1}) == {
+        "a_ramp0": -1, "a_ramp1": -1, "a": -1}

@@ -19,7 +19,11 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions
-from .._monotonic_cst import check_direction, directions_from_argument
+from .._monotonic_cst import (
+    check_dict_keys,
+    check_direction,
+    directions_from_argument,
+)
 from .._validation import memory_shortfall
 
 __all__ = ["RampTransformer", "output_sources"]
@@ -260,8 +264,9 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         ----------
         monotonic_cst : array-like of int of shape (n_features,) or dict
             ``-1``, ``0`` or ``1`` per input feature, or ``{feature_name:
-            direction}`` (features not named are free). Once fitted, the number
-            of directions, or the names, must match the features seen in fit.
+            direction}`` (features not named are free; keys are str names, as the
+            estimators take them, fitted or not). Once fitted, the number of
+            directions, or the names, must match the features seen in fit.
 
         Returns
         -------
@@ -317,6 +322,12 @@ class RampTransformer(TransformerMixin, BaseEstimator):
                         "named x0, x1, ... as get_feature_names_out names them: "
                         "use those names, or pass an array of directions.") from None
         else:  # the layout needs no data: any names expand
+            if isinstance(monotonic_cst, dict):
+                # Keys are feature names, str, as fitted (directions_from_argument)
+                # and as the estimators read them. Before: unfitted, {0: 1} became
+                # {"0_ramp0": 1, ..., "0": 1}, str names the fitted transformer
+                # and the estimators refuse to make of an integer key.
+                check_dict_keys(monotonic_cst, None)
             # The given values (np.asarray([True, 0]) holds 1, not True).
             items = (monotonic_cst.items() if isinstance(monotonic_cst, dict)
                      else enumerate(monotonic_cst

@@ -109,8 +109,8 @@ def test_tabular_loaders_as_frame_false(tabular_home):
     X, y = datasets.load_auto_mpg(data_home=tabular_home, as_frame=False,
                                   return_X_y=True)
     np.testing.assert_array_equal(X, bunch.data)
-    # Adult's categorical columns are strings: no numeric array holds them (as
-    # fetch_openml refuses string features with as_frame=False).
+    # Adult's categorical columns are strings: no numeric array holds them
+    # (fetch_openml(as_frame=False) refuses only STRING attributes so).
     with pytest.raises(ValueError, match=r"load_adult\(as_frame=False\).*string "
                                          r"columns.*workclass.*as_frame=True"):
         datasets.load_adult(data_home=tabular_home, as_frame=False)

@@ -36,8 +36,9 @@ changed default cannot be announced by a warning without every call warning); th
 failure it brings is loud, never a silently different result. ``as_frame`` defaults
 to True, as ``fetch_openml``'s ``"auto"`` resolves for dense data: Adult's
 categorical columns are strings, and ``monotonic_cst`` dictionaries name features;
-``as_frame=False`` gives NumPy arrays (a ``ValueError`` for Adult, whose string
-columns no numeric array holds, as ``fetch_openml`` refuses string features).
+``as_frame=False`` gives numeric NumPy arrays (a ``ValueError`` for Adult, whose
+string columns no numeric array holds; ``fetch_openml`` refuses only OpenML's STRING
+attributes so, and gives Adult's nominal ones as an object array or ordinal codes).
 """
 
 from ._base import (

@@ -199,10 +199,30 @@ class InputTargets:
         else:
             self.matrix = X.array
             row_sq = np.einsum("ij,ij->i", X.array, X.array, dtype=np.float64)
-            # In the data's dtype: a float64 product would copy a float32 X whole.
-            self.weighted_sum = (s.astype(X.dtype) @ X.array).astype(np.float64)
+            # In float64: X^T s cancels against W^T H^T s + sum(s) b in the loss and
+            # the bias gradient, so its rounding is relative to the data's scale,
+            # not to the residual's (in float32 it made the loss of data far from
+            # zero wrong by its own size). A float32 X is cast up a block of rows
+            # at a time, never copied whole.
+            self.weighted_sum = _weighted_column_sum(X.array, s)
         self.weighted_sq = float(s @ row_sq)
         self.weight_total = float(s.sum())
+
+
+# Rows of a float32 input cast up to float64 at a time (``_weighted_column_sum``).
+_CAST_BLOCK_BYTES = 1 << 22
+
+
+def _weighted_column_sum(X, s):
+    """``X.T @ s`` in float64 for a dense ``X`` of any floating type, without a
+    float64 copy of the whole of ``X``."""
+    if X.dtype == np.float64:
+        return s @ X
+    total = np.zeros(X.shape[1])
+    step = max(1, _CAST_BLOCK_BYTES // (8 * max(1, X.shape[1])))
+    for start in range(0, X.shape[0], step):
+        total += s[start:start + step] @ X[start:start + step].astype(np.float64)
+    return total
 
 
 # Largest total size of the per-thread partial gradients of the row-by-row scatter

@@ -298,3 +298,28 @@ def test_gram_float32_loss_of_data_far_from_zero(direct_path, sparse):
     assert gram.gram
     loss32, _ = gram.loss_grad(theta)
     assert abs(loss32 - loss64) <= 1e-4 * loss64
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+def test_gram_float32_loss_of_an_exact_reconstruction(direct_path, sparse):
+    """At parameters that reconstruct the data exactly (two kinds of rows, two
+    codes, a decoder solved for them) the float32 Gram loss is the float32
+    rounding of the reconstruction, as the direct path's (3e-14 here); with the
+    cross term <(S H)^T X, W> summed in float32 it was -8e-8 to -1.2e-7: negative,
+    ~1e-8 of sum_i ||x_i||^2 / n, and L-BFGS-B stopped on it at a reconstruction
+    error 1000 times the direct path's."""
+    from scipy.special import expit
+    rng = np.random.default_rng(0)
+    kinds = rng.random((2, 10)) + 0.5
+    X = kinds[rng.integers(0, 2, 60)]
+    coef1, intercept1 = rng.normal(size=(10, 2)), rng.normal(size=2)
+    coef2 = np.linalg.solve(expit(kinds @ coef1 + intercept1), kinds)
+    direct_path(False)
+    ae = NonNegAutoencoder(2, decoder="linear", dtype="float32", l2=0.0, nonneg=False)
+    layout = ae._layout = ae._build_layout(10, 10)
+    data = sp.csr_matrix(X) if sparse else X
+    objective = ae._make_objective(layout, data, data, np.ones(60), 1.0, False)
+    assert objective.gram
+    theta = layout.pack([coef1, coef2], [intercept1, np.zeros(10)])
+    loss, _ = objective.loss_grad(theta)
+    assert 0.0 <= loss <= 1e-10 * _scale(X, np.ones(60))

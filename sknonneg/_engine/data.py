@@ -190,9 +190,16 @@ class InputTargets:
 
     def __init__(self, X, sample_weight):
         s = sample_weight
+        # In a fit of another dtype, the float64 CSR matrix of the cross product
+        # ``(S H)^T X`` (``cross64``); a dense X is cast up a block of rows at a time.
+        self.matrix64 = None
         if isinstance(X, CSRInput):
             self.matrix = X.tocsr()
             values = X.data.astype(np.float64)
+            if X.dtype != np.float64:
+                m = self.matrix
+                self.matrix64 = sp.csr_matrix((values, m.indices, m.indptr),
+                                              shape=m.shape)
             rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
             row_sq = np.bincount(rows, weights=values * values, minlength=X.shape[0])
             self.weighted_sum = np.asarray(self.matrix.T @ s, dtype=np.float64)
@@ -207,6 +214,20 @@ class InputTargets:
             self.weighted_sum = _weighted_column_sum(X.array, s)
         self.weighted_sq = float(s @ row_sq)
         self.weight_total = float(s.sum())
+
+    def cross64(self, weighted64):
+        """``(S H)^T X`` (k x d) in float64 from ``S H`` in float64, for a fit whose
+        dtype is not: its inner product with ``W`` is the loss's cross term, of the
+        order of ``sum_i s_i ||x_i||^2``, which the loss is a small difference of."""
+        if self.matrix64 is not None:
+            return np.asarray(self.matrix64.T @ weighted64).T
+        X = self.matrix
+        cross = np.zeros((weighted64.shape[1], X.shape[1]))
+        step = max(1, _CAST_BLOCK_BYTES // (8 * max(1, X.shape[1])))
+        for start in range(0, X.shape[0], step):
+            cross += weighted64[start:start + step].T @ X[start:start + step].astype(
+                np.float64)
+        return cross
 
 
 # Rows of a float32 input cast up to float64 at a time (``_weighted_column_sum``).

@@ -200,8 +200,18 @@ class InputTargets:
                 m = self.matrix
                 self.matrix64 = sp.csr_matrix((values, m.indices, m.indptr),
                                               shape=m.shape)
-            rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-            row_sq = np.bincount(rows, weights=values * values, minlength=X.shape[0])
+            # ||x_i||^2 of the entries, duplicates summed first (scipy's reading,
+            # and the products'): the squares of a duplicate's parts do not sum to
+            # the square of the entry.
+            # sum_duplicates works in place: on a copy, never on X's arrays.
+            indptr, squared = X.indptr, values
+            if not self.matrix.has_canonical_format:
+                summed = sp.csr_matrix((values, self.matrix.indices, X.indptr),
+                                       shape=X.shape, copy=True)
+                summed.sum_duplicates()
+                indptr, squared = summed.indptr, summed.data
+            row_sq = np.bincount(np.repeat(np.arange(X.shape[0]), np.diff(indptr)),
+                                 weights=squared * squared, minlength=X.shape[0])
             self.weighted_sum = np.asarray(self.matrix.T @ s, dtype=np.float64)
         else:
             self.matrix = X.array

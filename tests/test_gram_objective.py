@@ -351,3 +351,17 @@ def test_gram_loss_of_csr_input_with_duplicate_entries(direct_path, dtype):
         results.append(objective.loss_grad(theta))
     (loss0, grad0), (loss1, grad1) = results
     assert_allclose(loss1, loss0, rtol=1e-10 if dtype == "float64" else 1e-5)
+
+
+def test_gram_path_float32_needs_twice_the_rows():
+    """In a float32 fit the head is taken for k <= rows / 2 only (its float64
+    products cost twice); the last, smaller mini-batch of an epoch decides alone."""
+    layers = [DenseLayer(N_FEATURES, K),
+              DenseLayer(K, N_FEATURES, activation="identity")]
+    applies = objective_module.gram_head_applies
+    assert applies(layers, "squared_error", True, 2 * K, np.float32)
+    assert not applies(layers, "squared_error", True, 2 * K - 1, np.float32)
+    assert applies(layers, "squared_error", True, 2 * K - 1, np.float64)
+    X, sw = _data(True), _weights(True)
+    _, objective, _ = _ae_objective(X[:2 * K - 1], sw[:2 * K - 1], "float32")
+    assert not objective.gram and objective._by_rows[2 * K - 1].buffers[1].out is not None

@@ -365,3 +365,33 @@ def test_gram_path_float32_needs_twice_the_rows():
     X, sw = _data(True), _weights(True)
     _, objective, _ = _ae_objective(X[:2 * K - 1], sw[:2 * K - 1], "float32")
     assert not objective.gram and objective._by_rows[2 * K - 1].buffers[1].out is not None
+
+
+def test_gram_head_runs_its_products_on_one_blas_thread(monkeypatch):
+    """The head's BLAS products run on one thread whatever the fit's budget: with
+    NumPy's BLAS on two threads between the numba kernels' launches, the two pools
+    spun against each other and an epoch on Reuters tf-idf (k = 64, float32, a
+    budget of two threads) took 1.9x the direct path's time instead of 0.8x
+    (``benchmarks/results/autoencoder_gram_threads2.md``)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+    gram_head = DenseLayer.gram_head
+
+    def spy(self, *args, **kwargs):
+        seen.append([pool["num_threads"] for pool in threadpool_info()
+                     if pool["user_api"] == "blas"])
+        return gram_head(self, *args, **kwargs)
+
+    monkeypatch.setattr(DenseLayer, "gram_head", spy)
+    X, sw = _data(True), _weights(False)
+    with threadpool_limits(limits=2, user_api="blas"):
+        with fit_threads():
+            _, objective, theta = _ae_objective(X, sw, parallel=True)
+            assert objective.gram
+            objective.loss_grad(theta)
+        after = [pool["num_threads"] for pool in threadpool_info()
+                 if pool["user_api"] == "blas"]
+    assert seen and all(n == 1 for pools in seen for n in pools), seen
+    # The limit is given back after the head.
+    assert all(n == 2 for n in after) or not after, after

@@ -294,8 +294,9 @@ class Objective:
         for i in range(last - 1 if fused else last):
             activity += layers[i].forward(ctx, below(i), bufs[i])
         if gram:
-            data_loss, head_activity = layers[0].gram_head(
-                ctx, None, bufs[0], layers[1], bufs[1])
+            with single_blas_thread():
+                data_loss, head_activity = layers[0].gram_head(
+                    ctx, None, bufs[0], layers[1], bufs[1])
             activity += head_activity
             top = 0
         elif fused:

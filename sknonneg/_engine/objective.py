@@ -40,10 +40,13 @@ the Gram identity instead (``DenseLayer.gram_head``; with ``H`` the codes, ``W``
 (each over ``sum s``): products of k x k x d and sparse-times-dense, nothing of the
 reconstruction's size, a CSR ``X`` never densified. ``gram_head_applies`` decides
 it in one place, where it is exact and cheaper (``k`` at most the batch's rows, half
-of them in float32); the pieces that cancel are computed in float64. On Reuters
-tf-idf (9,936 terms, batches of 200 rows, float32) an epoch of the autoencoder took
-0.32x (k = 16) and 0.62x (k = 64) the direct path's time
-(``benchmarks/results/autoencoder_gram.md``).
+of them in float32); the pieces that cancel are computed in float64, and its BLAS
+products run on one thread (with NumPy's BLAS on several, its pool and the numba
+kernels launched between its products spun against each other: 1.9x the direct
+path's time at k = 64 on two threads). On Reuters tf-idf (9,936 terms, batches of
+200 rows, float32) an epoch of the autoencoder took 0.30x (k = 16) and 0.64x (k =
+64) the direct path's time on one thread, 0.40x and 0.89x on two
+(``benchmarks/results/autoencoder_gram.md``, ``autoencoder_gram_threads2.md``).
 
 A reparametrisation hook (``reparametrization``: ABBA's ``LipschitzCap``) rescales
 the whole network before an evaluation, and the gradient goes through the scale.
@@ -93,7 +96,12 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64)
     fused kernel): uniform data of 200 rows, 784 columns, 0.66x at k = 16 and 0.95x
     at 64 (float32), 0.87x at 64 and 1.04x at 96 (float64); the same 200 Reuters
     rows dense, 0.78x at k = 64 (float32). It is taken for dense input too: no
-    buffer of the outputs' size, at about the same time.
+    buffer of the outputs' size, at about the same time. These are one-thread
+    times; the head's BLAS products stay on one thread (see ``Objective.loss_grad``)
+    while the direct path's kernels share its ``2 n k d`` among the budget's
+    threads: on two, an epoch at k = 64 took 0.89x the direct path's time (0.64x on
+    one); more threads were not measured, and with many the direct path may be the
+    faster at such k.
     """
     k = layers[0].n_out if layers else 0
     per_row = 2 if np.dtype(dtype) != np.float64 else 1
@@ -294,6 +302,9 @@ class Objective:
         for i in range(last - 1 if fused else last):
             activity += layers[i].forward(ctx, below(i), bufs[i])
         if gram:
+            # Its BLAS products on one thread: on a budget of two, NumPy's pool
+            # and the numba kernels launched between them spun against each other
+            # (1.9x the direct path's epoch at k = 64 on Reuters tf-idf).
             with single_blas_thread():
                 data_loss, head_activity = layers[0].gram_head(
                     ctx, None, bufs[0], layers[1], bufs[1])

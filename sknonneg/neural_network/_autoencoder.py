@@ -328,11 +328,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     ``decoder="linear"`` the training objective forms no reconstruction at all: the
     squared error against the input and its gradient come from ``H^T H`` and ``W
     W^T`` (the Gram identity, taken while ``n_components`` is at most the rows of a
-    batch, half of them with ``dtype="float32"``). On Reuters tf-idf (9,936
-    terms, batches of 200 rows, float32, one thread) an epoch takes 0.13 s at
-    ``n_components=16`` and 0.54 s at 64, 0.32x and 0.62x the time without it; the
-    50 epochs of a default fit at 64 then take about twice NMF's 13 s fit
-    (``benchmarks/results/autoencoder_gram.md``).
+    batch, half of them with ``dtype="float32"``): on sparse data such as tf-idf
+    an epoch takes a fraction of the time (measured in ``doc/defaults.md``, "The
+    linear decoder on sparse data: the Gram head").
 
     The defaults were chosen for reconstruction against NMF (MNIST pixels / 255,
     ``benchmarks/results/autoencoder_vs_nmf.md``):

@@ -106,4 +106,5 @@ def markdown(result):
 
 
 if __name__ == "__main__":
+    # --help prints the docstring; otherwise it measures and writes the results.
     run_without_options(__doc__, STEM, measure, markdown)

@@ -116,13 +116,16 @@ class _GramBuffers:
         # (S H)^T X: as X^T (S H) (d x k) for a CSR input, with W^T to multiply X
         # by; as it is (k x d) for a dense one.
         self.coef_t = np.empty((d, k), dtype=dtype) if csr else None
-        self.cross = np.empty((d, k) if csr else (k, d), dtype=dtype)
-        self.cross_colsum = np.empty(k, dtype=dtype)
-        # W and its gradient in float64, for a fit in another dtype.
+        # W and its gradient in float64, for a fit in another dtype; (S H)^T X is
+        # then computed in float64 too (``InputTargets.cross64``), so the buffers
+        # of the product in the fit's dtype are a float64 fit's only.
         wide = np.dtype(dtype) != np.float64
         self.coef64 = np.empty((k, d)) if wide else None
         self.grad64 = np.empty((k, d)) if wide else None
-        self.partial = np.empty((n_chunks, k), dtype=dtype)
+        self.cross = (None if wide else
+                      np.empty((d, k) if csr else (k, d), dtype=dtype))
+        self.cross_colsum = None if wide else np.empty(k, dtype=dtype)
+        self.partial = None if wide else np.empty((n_chunks, k), dtype=dtype)
 
 
 # --------------------------------------------------------------------- dense

@@ -80,10 +80,10 @@ class EpochTimes:
         TrainableNetwork._epoch_step = self.original
 
 
-def fit(X, k, epochs, gram, seed):
+def fit(X, k, epochs, gram, seed, dtype="float32"):
     engine_objective._GRAM_HEAD = gram
     try:
-        est = NonNegAutoencoder(k, decoder="linear", dtype="float32", max_iter=epochs,
+        est = NonNegAutoencoder(k, decoder="linear", dtype=dtype, max_iter=epochs,
                                 tol=0.0, random_state=seed)
         with Timer() as t, EpochTimes() as epoch_times:
             est.fit(X)
@@ -93,26 +93,50 @@ def fit(X, k, epochs, gram, seed):
     return est, t, epoch_times.times, float(mse)
 
 
+def dense_data(seed=0, n_samples=6000, n_features=784, density=0.6):
+    """Synthetic dense data (uniform values, ``density`` of them non-zero: above the
+    25% under which the kernels take a dense input as CSR)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n_samples, n_features))
+    X *= rng.random((n_samples, n_features)) < density
+    return X.astype(np.float32)
+
+
 def measure(args):
-    bow = reuters(args.data_home)
-    tfidf = TfidfTransformer().fit(bow.X_train)
-    X = sp.csr_matrix(tfidf.transform(bow.X_train), dtype=np.float32)
+    if args.dense:
+        X = dense_data(args.seed)
+        data = (f"Synthetic dense data: {X.shape[0]} rows x {X.shape[1]} columns, "
+                "uniform values, 60% of them non-zero (a dense input as the kernels "
+                "take it), float32")
+        # The estimators keep the direct path for a dense input; "always" forces
+        # the head there, to measure what it would cost.
+        new = "always"
+    else:
+        bow = reuters(args.data_home)
+        tfidf = TfidfTransformer().fit(bow.X_train)
+        X = sp.csr_matrix(tfidf.transform(bow.X_train), dtype=np.float32)
+        data = (f"Reuters top-10 training set: {X.shape[0]} documents x "
+                f"{X.shape[1]} terms, {X.nnz} stored values (tf-idf of log(1 + "
+                "count), float32 CSR)")
+        new = True
+    dtype = args.dtype
     rows = []
     for k in args.k:
-        fit(X, k, 1, False, args.seed)  # warm-up: compilation of both paths
-        fit(X, k, 1, True, args.seed)
+        fit(X, k, 1, False, args.seed, dtype)  # warm-up: compilation of both paths
+        fit(X, k, 1, new, args.seed, dtype)
         runs = {"old": [], "new": []}
         fitted = {}
         for _ in range(args.repeats):
-            for name, gram in (("old", False), ("new", True)):
-                est, t, epochs, mse = fit(X, k, args.epochs, gram, args.seed)
+            for name, gram in (("old", False), ("new", new)):
+                est, t, epochs, mse = fit(X, k, args.epochs, gram, args.seed, dtype)
                 runs[name].append({"wall_s": t.wall, "cpu_s": t.cpu, "load": t.load,
                                    "n_iter": est.n_iter_, "mse": mse,
                                    "epoch_wall_s": [e[0] for e in epochs],
                                    "epoch_cpu_s": [e[1] for e in epochs]})
                 fitted[name] = est
         row = {"k": k, "n_samples": X.shape[0], "n_features": X.shape[1],
-               "nnz": int(X.nnz), "epochs": args.epochs, "runs": runs}
+               "nnz": int(X.nnz) if sp.issparse(X) else int(np.count_nonzero(X)),
+               "epochs": args.epochs, "runs": runs}
         for name in ("old", "new"):
             r = runs[name]
             row[f"{name}_fit_wall_s"] = statistics.median(x["wall_s"] for x in r)
@@ -129,7 +153,7 @@ def measure(args):
         # Whether the new path's batches (200 rows, float32) take the Gram head.
         row["gram_head"] = bool(engine_objective.gram_head_applies(
             fitted["new"]._layout.network, "squared_error", True,
-            min(200, X.shape[0]), np.float32))
+            min(200, X.shape[0]), np.dtype(dtype), sparse=not args.dense))
         old_c, new_c = fitted["old"].components_, fitted["new"].components_
         row["components_max_abs_diff"] = float(np.max(np.abs(new_c - old_c)))
         row["components_max_abs"] = float(np.max(np.abs(old_c)))
@@ -145,34 +169,48 @@ def measure(args):
               f"MSE {row['old_mse']:.6g} / {row['new_mse']:.6g}; NMF "
               f"{row['nmf_wall_s']:.2f} s", flush=True)
     return {"threads": args.threads, "epochs": args.epochs, "repeats": args.repeats,
-            "seed": args.seed, "versions": versions(), "rows": rows}
+            "seed": args.seed, "dense": bool(args.dense), "dtype": dtype,
+            "data": data, "versions": versions(), "rows": rows}
 
 
 def markdown(result):
     rec = result["record"]
+    dense = result.get("dense", False)
     lines = markdown_header(rec, "NonNegAutoencoder(decoder='linear'): Gram head vs "
-                                 "direct head, Reuters tf-idf")
+                                 "direct head, " + ("dense data" if dense
+                                                    else "Reuters tf-idf"))
     r0 = result["rows"][0]
-    lines += [
+    data = result.get("data") or (
         f"Reuters top-10 training set: {r0['n_samples']} documents x "
         f"{r0['n_features']} terms, {r0['nnz']} stored values (tf-idf of log(1 + "
-        "count), float32 CSR). NonNegAutoencoder(k, decoder='linear', "
-        f"dtype='float32', max_iter={result['epochs']}, tol=0), Adam on batches of 200 "
+        "count), float32 CSR)")
+    dtype = result.get("dtype", "float32")
+    batches = -(-r0["n_samples"] // 200)
+    lines += [
+        f"{data}. NonNegAutoencoder(k, decoder='linear', "
+        f"dtype='{dtype}', max_iter={result['epochs']}, tol=0), Adam on batches of 200 "
         f"rows; {result['threads']} thread(s); a warm-up fit per path, then "
         f"{result['repeats']} fits per path alternated, medians. old: the direct "
-        "(fused) head (`_GRAM_HEAD = False`); new: the Gram head. MSE: mean squared "
+        "(fused) head (`_GRAM_HEAD = False`); new: the Gram head"
+        + (' (`_GRAM_HEAD = "always"`: the estimators keep the direct path for a '
+           "dense input, this measures what the head would cost there)" if dense
+           else "") + ". MSE: mean squared "
         "error per entry on the training set after the fit (same seed, same batches). "
         "NMF(k, init='nndsvda', max_iter=400, tol=1e-4): one fit to convergence.",
         "",
-        "s/epoch: median wall seconds of an epoch (33 batches) over all epochs of "
-        "the timed fits (CPU seconds in the JSON); fit s: median wall seconds of a "
-        "whole fit of these epochs, initialisation and the final "
+        f"s/epoch: median wall seconds of an epoch ({batches} batches) over all "
+        "epochs of the timed fits (CPU seconds in the JSON); fit s: median wall "
+        "seconds of a whole fit of these epochs, initialisation and the final "
         "`reconstruction_err_` (a dense pass) included.",
         "",
-        "Gram head: whether the new path takes it (a float32 fit: k <= rows / 2, "
-        "`sknonneg._engine.objective.gram_head_applies`; the last batch of an "
-        "epoch, 90 rows, keeps the direct path at k = 64); where it does not, both "
-        "columns time the same direct path. The Gram head's products run on one "
+        ("Gram head: whether the estimators take it on this data "
+         "(`sknonneg._engine.objective.gram_head_applies`: never for a dense input)."
+         if dense else
+         "Gram head: whether the new path takes it (a float32 fit: k <= rows / 2, "
+         "`sknonneg._engine.objective.gram_head_applies`; the last batch of an "
+         "epoch, 90 rows, keeps the direct path at k = 64); where it does not, both "
+         "columns time the same direct path.")
+        + " The Gram head's products run on one "
         "BLAS thread whatever the thread budget (the numba kernels around them "
         "use it).",
         "",
@@ -205,6 +243,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-home", default=DEFAULT_DATA_HOME)
+    parser.add_argument("--dense", action="store_true",
+                        help="synthetic dense data instead of Reuters tf-idf")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--suffix", default="",
                         help="appended to the results' file names")
     args = parser.parse_args()

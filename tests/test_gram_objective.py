@@ -30,9 +30,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 @pytest.fixture
 def direct_path(monkeypatch):
-    """A function that switches the Gram head off (True) or on (False)."""
+    """A function that switches the Gram head off (True) or on (False): on for a
+    dense input too, where the estimators do not take it (it does not pay), so
+    that both kinds of input are held to the direct path."""
     def switch(off):
-        monkeypatch.setattr(objective_module, "_GRAM_HEAD", not off)
+        monkeypatch.setattr(objective_module, "_GRAM_HEAD", False if off else "always")
     return switch
 
 
@@ -157,7 +159,8 @@ def test_gram_float32_against_float64_where_the_residual_is_small(direct_path,
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("params", OPTIONS[:3], ids=["default", "both", "penalty"])
 def test_gram_gradient_matches_finite_differences(params, sparse, weighted,
-                                                  finite_differences):
+                                                  finite_differences, direct_path):
+    direct_path(False)  # the head for the dense input too
     X, sw = _data(sparse, n_samples=8, n_features=5), _weights(weighted, 8)
     _, objective, theta = _ae_objective(X, sw, **params)
     assert objective.gram
@@ -395,3 +398,29 @@ def test_gram_head_runs_its_products_on_one_blas_thread(monkeypatch):
     assert seen and all(n == 1 for pools in seen for n in pools), seen
     # The limit is given back after the head.
     assert all(n == 2 for n in after) or not after, after
+
+
+def test_gram_path_taken_for_a_csr_input_only():
+    """By default the head is taken for an input that is CSR as the kernels take it
+    (a sparse matrix, or a dense array that is mostly zeros), not for a dense one:
+    there it does not pay (``gram_head_applies``)."""
+    X_sparse = _data(True)
+    sw = _weights(False)
+    rng = np.random.default_rng(3)
+    X_dense = rng.random((N_SAMPLES, N_FEATURES)) + 0.1  # no zeros: stays dense
+    X_zeros = np.zeros((N_SAMPLES, N_FEATURES))
+    X_zeros[:, 0] = 1.0  # mostly zeros: CSR as the kernels take it
+    for X, taken in ((X_sparse, True), (X_dense, False), (X_zeros, True)):
+        _, objective, theta = _ae_objective(X, sw)
+        assert objective.gram is taken
+        assert objective._by_rows[N_SAMPLES].gram is taken
+        # Built on the engine directly, unprepared: the same decision.
+        layers = [DenseLayer(N_FEATURES, K),
+                  DenseLayer(K, N_FEATURES, activation="identity")]
+        engine = Objective(ParameterLayout(layers), "squared_error", [], X, X, sw,
+                           parallel=False, targets_are_input=True)
+        assert engine.gram is taken
+    assert not objective_module.gram_head_applies(layers, "squared_error", True, K,
+                                                  sparse=False)
+    assert objective_module.gram_head_applies(layers, "squared_error", True, K,
+                                              sparse=True)

@@ -61,7 +61,7 @@ import scipy.sparse as sp
 
 from .._kernels import NUMPY, flavour_for, kernels, n_chunks_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
-from .data import (FirstLayerGradient, InputTargets, prepare_input,
+from .data import (CSRInput, FirstLayerGradient, InputTargets, prepare_input,
                    prepare_targets_and_weights)
 from .layers import DenseLayer
 from .losses import get_loss
@@ -69,15 +69,19 @@ from .precondition import FirstLayerScaling
 
 __all__ = ["Objective", "forward", "gram_head_applies"]
 
-# The Gram head's switch: False makes every objective take the direct path (the
-# fused kernel); for the tests and benchmarks/autoencoder_gram.py only.
+# The Gram head's switch: True takes it where ``gram_head_applies`` says; False
+# makes every objective take the direct path (the fused kernel); "always" takes it
+# for a dense input too, where it does not pay. For the tests and
+# benchmarks/autoencoder_gram.py only.
 _GRAM_HEAD = True
 
 
-def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64):
+def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64,
+                      sparse=True):
     """Whether an objective over ``layers`` with ``loss`` on batches of ``n_rows``
     rows, computing in ``dtype``, runs its head through the Gram identity
-    (``DenseLayer.gram_head``).
+    (``DenseLayer.gram_head``); ``sparse``: whether the input, as the kernels take
+    it (``data.prepare_input``), is CSR.
 
     Where it is exact: the targets are the network's input (``targets_are_input``,
     which only the estimator knows: the autoencoder), and the network is a dense
@@ -91,21 +95,25 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64)
     k = 64, 0.54x; k = 96, 0.72x; k = 196, 1.05x (with the k^2 d products in
     float32, 0.39x at k = 64 and 0.75x at 196, but a float32 gradient 6 to 14 times
     less accurate than the direct path's); k = 400 (float32 products), 1.04x at 200
-    rows and 1.49x at 100 rows. A dense input gains less (its ``X W^T`` and ``(S
-    H)^T X`` cost the direct path's ``2 n k d`` already, through BLAS instead of the
-    fused kernel): uniform data of 200 rows, 784 columns, 0.66x at k = 16 and 0.95x
-    at 64 (float32), 0.87x at 64 and 1.04x at 96 (float64); the same 200 Reuters
-    rows dense, 0.78x at k = 64 (float32). It is taken for dense input too: no
-    buffer of the outputs' size, at about the same time. These are one-thread
-    times; the head's BLAS products stay on one thread (see ``Objective.loss_grad``)
-    while the direct path's kernels share its ``2 n k d`` among the budget's
-    threads: on two, an epoch at k = 64 took 0.89x the direct path's time (0.64x on
-    one); more threads were not measured, and with many the direct path may be the
-    faster at such k.
+    rows and 1.49x at 100 rows. These are one-thread times; the head's BLAS
+    products stay on one thread (see ``Objective.loss_grad``) while the direct
+    path's kernels share its ``2 n k d`` among the budget's threads: on two, an
+    epoch at k = 64 took 0.89x the direct path's time (0.64x on one); more threads
+    were not measured, and with many the direct path may be the faster at such k.
+
+    Only for a CSR input: a dense one gains nothing (its ``X W^T`` and ``(S H)^T X``
+    cost the direct path's ``2 n k d`` already, and in a float32 fit the second is
+    cast up to float64): whole fits of 3 epochs on 6,000 x 784 dense rows (60%
+    non-zeros), batches of 200, took 1.01x (k = 16) and 1.17x (k = 64) the direct
+    path's time in float32 and 0.89x and 1.00x in float64 on one thread, 1.07x and
+    1.10x, 1.07x and 1.03x on two (``benchmarks/results/autoencoder_gram_dense.md``).
+    A dense input that is mostly zeros is CSR as the kernels take it.
     """
+    if not _GRAM_HEAD or not (sparse or _GRAM_HEAD == "always"):
+        return False
     k = layers[0].n_out if layers else 0
     per_row = 2 if np.dtype(dtype) != np.float64 else 1
-    return (_GRAM_HEAD and bool(targets_are_input) and len(layers) == 2
+    return (bool(targets_are_input) and len(layers) == 2
             and isinstance(layers[0], DenseLayer)
             and k * per_row <= n_rows
             and layers[0].gram_with(layers[1], get_loss(loss)))
@@ -160,8 +168,12 @@ class Objective:
         self.layers = layout.network
         self.loss = get_loss(loss)
         self.targets_are_input = bool(targets_are_input)
+        # The input as the kernels take it (set_data takes it as it is), whose kind
+        # decides the Gram head.
+        X = prepare_input(X, dtype, parallel if parallel == NUMPY else bool(parallel))
         self.gram = gram_head_applies(self.layers, self.loss, self.targets_are_input,
-                                      X.shape[0], dtype)
+                                      X.shape[0], dtype,
+                                      sparse=isinstance(X, CSRInput))
         self.targets = None
         self.dtype = np.dtype(dtype)
         self.gain = float(gain)

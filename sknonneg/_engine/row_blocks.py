@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import NUMPY, n_chunks_for
-from .data import FirstLayerGradient, prepare_input
+from .data import CSRInput, FirstLayerGradient, prepare_input
 from .objective import Objective, _Context, gram_head_applies
 
 __all__ = ["RowBlockObjective", "dense_targets"]
@@ -65,8 +65,12 @@ class RowBlockObjective:
         self.layout = layout
         self.loss = loss
         self.targets_are_input = bool(targets_are_input)
+        # The input as the kernels take it (set_data takes it as it is), whose kind
+        # decides the Gram head.
+        X = prepare_input(X, dtype, parallel if parallel == NUMPY else bool(parallel))
         self.gram = gram_head_applies(layout.network, loss, self.targets_are_input,
-                                      X.shape[0], dtype)
+                                      X.shape[0], dtype,
+                                      sparse=isinstance(X, CSRInput))
         if self.gram:
             block_rows = None
         self.penalties = list(penalties)

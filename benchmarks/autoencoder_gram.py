@@ -108,8 +108,8 @@ def measure(args):
         data = (f"Synthetic dense data: {X.shape[0]} rows x {X.shape[1]} columns, "
                 "uniform values, 60% of them non-zero (a dense input as the kernels "
                 "take it), float32")
-        # The estimators keep the direct path for a dense input; "always" forces
-        # the head there, to measure what it would cost.
+        # The estimators keep the direct path for a dense input in a float32 fit;
+        # "always" forces the head there, to measure what it would cost.
         new = "always"
     else:
         bow = reuters(args.data_home)
@@ -193,7 +193,8 @@ def markdown(result):
         f"{result['repeats']} fits per path alternated, medians. old: the direct "
         "(fused) head (`_GRAM_HEAD = False`); new: the Gram head"
         + (' (`_GRAM_HEAD = "always"`: the estimators keep the direct path for a '
-           "dense input, this measures what the head would cost there)" if dense
+           "dense input in a float32 fit, this measures what the head would cost "
+           "there)" if dense
            else "") + ". MSE: mean squared "
         "error per entry on the training set after the fit (same seed, same batches). "
         "NMF(k, init='nndsvda', max_iter=400, tol=1e-4): one fit to convergence.",
@@ -204,7 +205,8 @@ def markdown(result):
         "`reconstruction_err_` (a dense pass) included.",
         "",
         ("Gram head: whether the estimators take it on this data "
-         "(`sknonneg._engine.objective.gram_head_applies`: never for a dense input)."
+         "(`sknonneg._engine.objective.gram_head_applies`: a dense input in a "
+         "float64 fit only)."
          if dense else
          "Gram head: whether the new path takes it (a float32 fit: k <= rows / 2, "
          "`sknonneg._engine.objective.gram_head_applies`; the last batch of an "

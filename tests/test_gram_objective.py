@@ -400,27 +400,29 @@ def test_gram_head_runs_its_products_on_one_blas_thread(monkeypatch):
     assert all(n == 2 for n in after) or not after, after
 
 
-def test_gram_path_taken_for_a_csr_input_only():
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gram_path_for_a_dense_input_in_float64_only(dtype):
     """By default the head is taken for an input that is CSR as the kernels take it
-    (a sparse matrix, or a dense array that is mostly zeros), not for a dense one:
-    there it does not pay (``gram_head_applies``)."""
-    X_sparse = _data(True)
-    sw = _weights(False)
+    (a sparse matrix, or a dense array that is mostly zeros), and for a dense one in
+    a float64 fit only: in float32 it does not pay there (``gram_head_applies``)."""
+    X_sparse = _data(True, n_samples=2 * N_SAMPLES)
+    sw = _weights(False, 2 * N_SAMPLES)
     rng = np.random.default_rng(3)
-    X_dense = rng.random((N_SAMPLES, N_FEATURES)) + 0.1  # no zeros: stays dense
-    X_zeros = np.zeros((N_SAMPLES, N_FEATURES))
+    X_dense = rng.random((2 * N_SAMPLES, N_FEATURES)) + 0.1  # no zeros: dense
+    X_zeros = np.zeros((2 * N_SAMPLES, N_FEATURES))
     X_zeros[:, 0] = 1.0  # mostly zeros: CSR as the kernels take it
-    for X, taken in ((X_sparse, True), (X_dense, False), (X_zeros, True)):
-        _, objective, theta = _ae_objective(X, sw)
+    layers = [DenseLayer(N_FEATURES, K),
+              DenseLayer(K, N_FEATURES, activation="identity")]
+    dense_taken = dtype == "float64"
+    for X, taken in ((X_sparse, True), (X_dense, dense_taken), (X_zeros, True)):
+        _, objective, theta = _ae_objective(X, sw, dtype=dtype)
         assert objective.gram is taken
-        assert objective._by_rows[N_SAMPLES].gram is taken
+        assert objective._by_rows[2 * N_SAMPLES].gram is taken
         # Built on the engine directly, unprepared: the same decision.
-        layers = [DenseLayer(N_FEATURES, K),
-                  DenseLayer(K, N_FEATURES, activation="identity")]
         engine = Objective(ParameterLayout(layers), "squared_error", [], X, X, sw,
-                           parallel=False, targets_are_input=True)
+                           parallel=False, targets_are_input=True, dtype=dtype)
         assert engine.gram is taken
-    assert not objective_module.gram_head_applies(layers, "squared_error", True, K,
-                                                  sparse=False)
-    assert objective_module.gram_head_applies(layers, "squared_error", True, K,
-                                              sparse=True)
+    assert objective_module.gram_head_applies(layers, "squared_error", True, 2 * K,
+                                              dtype, sparse=False) is dense_taken
+    assert objective_module.gram_head_applies(layers, "squared_error", True, 2 * K,
+                                              dtype, sparse=True)

@@ -71,7 +71,7 @@ __all__ = ["Objective", "forward", "gram_head_applies"]
 
 # The Gram head's switch: True takes it where ``gram_head_applies`` says; False
 # makes every objective take the direct path (the fused kernel); "always" takes it
-# for a dense input too, where it does not pay. For the tests and
+# for a dense input in a float32 fit too, where it does not pay. For the tests and
 # benchmarks/autoencoder_gram.py only.
 _GRAM_HEAD = True
 
@@ -101,18 +101,19 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64,
     epoch at k = 64 took 0.89x the direct path's time (0.64x on one); more threads
     were not measured, and with many the direct path may be the faster at such k.
 
-    Only for a CSR input: a dense one gains nothing (its ``X W^T`` and ``(S H)^T X``
-    cost the direct path's ``2 n k d`` already, and in a float32 fit the second is
-    cast up to float64): whole fits of 3 epochs on 6,000 x 784 dense rows (60%
-    non-zeros), batches of 200, took 1.01x (k = 16) and 1.17x (k = 64) the direct
-    path's time in float32 and 0.89x and 1.00x in float64 on one thread, 1.07x and
-    1.10x, 1.07x and 1.03x on two (``benchmarks/results/autoencoder_gram_dense.md``).
-    A dense input that is mostly zeros is CSR as the kernels take it.
+    A dense input takes it in a float64 fit only: there its ``X W^T`` and ``(S
+    H)^T X`` cost the direct path's ``2 n k d`` already, and in a float32 fit the
+    second is cast up to float64. Epochs on 6,000 x 784 dense rows (60% non-zeros,
+    batches of 200; ``benchmarks/results/autoencoder_gram_dense*.md``) took, against
+    the direct path's, in float32 1.15x (k = 16) and 1.20x (k = 64) on one thread,
+    1.01x and 1.18x on two; in float64 0.90x and 0.99x on one, 0.86x and 0.97x on
+    two. A dense input that is mostly zeros is CSR as the kernels take it.
     """
-    if not _GRAM_HEAD or not (sparse or _GRAM_HEAD == "always"):
+    wide = np.dtype(dtype) == np.float64
+    if not _GRAM_HEAD or not (sparse or wide or _GRAM_HEAD == "always"):
         return False
     k = layers[0].n_out if layers else 0
-    per_row = 2 if np.dtype(dtype) != np.float64 else 1
+    per_row = 1 if wide else 2
     return (bool(targets_are_input) and len(layers) == 2
             and isinstance(layers[0], DenseLayer)
             and k * per_row <= n_rows

@@ -39,8 +39,8 @@ the Gram identity instead (``DenseLayer.gram_head``; with ``H`` the codes, ``W``
 
 (each over ``sum s``): products of k x k x d and sparse-times-dense, nothing of the
 reconstruction's size, a CSR ``X`` never densified. ``gram_head_applies`` decides
-it in one place, where it is exact and cheaper (``k`` at most the batch's rows, half
-of them in float32); the pieces that cancel are computed in float64, and its BLAS
+it in one place, where it is exact and cheaper (a CSR input or a float64 fit,
+``k`` at most the batch's rows, half of them in float32); the pieces that cancel are computed in float64, and its BLAS
 products run on one thread (with NumPy's BLAS on several, its pool and the numba
 kernels launched between its products spun against each other: 1.9x the direct
 path's time at k = 64 on two threads). On Reuters tf-idf (9,936 terms, batches of
@@ -105,8 +105,8 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64,
     H)^T X`` cost the direct path's ``2 n k d`` already, and in a float32 fit the
     second is cast up to float64. Epochs on 6,000 x 784 dense rows (60% non-zeros,
     batches of 200; ``benchmarks/results/autoencoder_gram_dense*.md``) took, against
-    the direct path's, in float32 1.15x (k = 16) and 1.20x (k = 64) on one thread,
-    1.01x and 1.18x on two; in float64 0.90x and 0.99x on one, 0.86x and 0.97x on
+    the direct path's, in float32 1.10x (k = 16) and 1.15x (k = 64) on one thread,
+    1.20x and 1.14x on two; in float64 0.98x and 0.98x on one, 0.88x and 0.93x on
     two. A dense input that is mostly zeros is CSR as the kernels take it.
     """
     wide = np.dtype(dtype) == np.float64

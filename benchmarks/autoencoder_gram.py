@@ -192,9 +192,10 @@ def markdown(result):
         f"rows; {result['threads']} thread(s); a warm-up fit per path, then "
         f"{result['repeats']} fits per path alternated, medians. old: the direct "
         "(fused) head (`_GRAM_HEAD = False`); new: the Gram head"
-        + (' (`_GRAM_HEAD = "always"`: the estimators keep the direct path for a '
-           "dense input in a float32 fit, this measures what the head would cost "
-           "there)" if dense
+        + ((' (`_GRAM_HEAD = "always"`: the estimators keep the direct path for a '
+            "dense input in a float32 fit, this measures what the head would cost "
+            "there)" if dtype == "float32" else " (the estimators take it for a "
+            "dense input in a float64 fit)") if dense
            else "") + ". MSE: mean squared "
         "error per entry on the training set after the fit (same seed, same batches). "
         "NMF(k, init='nndsvda', max_iter=400, tol=1e-4): one fit to convergence.",

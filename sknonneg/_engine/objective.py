@@ -105,8 +105,8 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64,
     H)^T X`` cost the direct path's ``2 n k d`` already, and in a float32 fit the
     second is cast up to float64. Epochs on 6,000 x 784 dense rows (60% non-zeros,
     batches of 200; ``benchmarks/results/autoencoder_gram_dense*.md``) took, against
-    the direct path's, in float32 1.10x (k = 16) and 1.15x (k = 64) on one thread,
-    1.20x and 1.14x on two; in float64 0.98x and 0.98x on one, 0.88x and 0.93x on
+    the direct path's, in float32 1.10x (k = 16) and 1.16x (k = 64) on one thread,
+    1.21x and 1.14x on two; in float64 0.98x and 0.98x on one, 0.89x and 0.94x on
     two. A dense input that is mostly zeros is CSR as the kernels take it.
     """
     wide = np.dtype(dtype) == np.float64

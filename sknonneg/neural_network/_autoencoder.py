@@ -328,10 +328,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     ``decoder="linear"`` the training objective forms no reconstruction at all: the
     squared error against the input and its gradient come from ``H^T H`` and ``W
     W^T`` (the Gram identity, taken while ``n_components`` is at most the rows of
-    a batch, for a sparse input, or a dense one with ``dtype="float64"``, and half
-    of them for a sparse input with ``dtype="float32"``): on sparse data such as
-    tf-idf an epoch takes a fraction of the time (measured in ``doc/defaults.md``, "The
-    linear decoder on sparse data: the Gram head").
+    a batch, for a sparse input (or a dense one at most 25% non-zero), or a dense
+    one with ``dtype="float64"``, and half of them for a sparse input with
+    ``dtype="float32"``): on sparse data such as tf-idf an epoch takes a fraction of
+    the time (measured in ``doc/defaults.md``, "The linear decoder on sparse data:
+    the Gram head").
 
     The defaults were chosen for reconstruction against NMF (MNIST pixels / 255,
     ``benchmarks/results/autoencoder_vs_nmf.md``):

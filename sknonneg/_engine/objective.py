@@ -40,10 +40,10 @@ the Gram identity instead (``DenseLayer.gram_head``; with ``H`` the codes, ``W``
 (each over ``sum s``): products of k x k x d and sparse-times-dense, nothing of the
 reconstruction's size, a CSR ``X`` never densified. ``gram_head_applies`` decides
 it in one place, where it is exact and cheaper (a CSR input or a float64 fit,
-``k`` at most the batch's rows, half of them in float32); the pieces that cancel are computed in float64, and its BLAS
-products run on one thread (with NumPy's BLAS on several, its pool and the numba
-kernels launched between its products spun against each other: 1.9x the direct
-path's time at k = 64 on two threads). On Reuters tf-idf (9,936 terms, batches of
+``k`` at most the batch's rows, half of them in float32); the pieces that cancel
+are computed in float64, and its BLAS products run on one thread (with NumPy's BLAS
+on several, its pool and the numba kernels launched between its products spun
+against each other: 1.9x the direct path's time at k = 64 on two threads). On Reuters tf-idf (9,936 terms, batches of
 200 rows, float32) an epoch of the autoencoder took 0.30x (k = 16) and 0.64x (k =
 64) the direct path's time on one thread, 0.40x and 0.89x on two
 (``benchmarks/results/autoencoder_gram.md``, ``autoencoder_gram_threads2.md``).

@@ -171,9 +171,10 @@ def prepare_input(X, dtype, parallel=False, density=None):
 
 
 def prepare_targets_and_weights(loss, y, sample_weight):
-    """Targets in the form ``loss`` takes, weights as float64, and ``1 / sum(w)``."""
+    """Targets in the form ``loss`` takes (None for None: the Gram head's, which
+    are the input), weights as float64, and ``1 / sum(w)``."""
     sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    return loss.prepare_targets(y), sample_weight, 1.0 / float(sample_weight.sum())
+    return (None if y is None else loss.prepare_targets(y)), sample_weight, 1.0 / float(sample_weight.sum())
 
 
 class InputTargets:

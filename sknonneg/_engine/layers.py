@@ -110,7 +110,7 @@ class _GramBuffers:
     rows: none of shape (n_samples, d)."""
 
     def __init__(self, n_samples, n_chunks, k, d, dtype, csr):
-        self.weighted = np.empty((n_samples, k), dtype=dtype)  # S H
+        self.weighted = np.empty((n_samples, k))  # S H, in float64
         self.upstream = np.empty((n_samples, k), dtype=dtype)
         self.identity = np.eye(k, dtype=dtype)
         # (S H)^T X: as X^T (S H) (d x k) for a CSR input, with W^T to multiply X
@@ -416,11 +416,10 @@ class DenseLayer:
         if W64 is not W:
             W64[...] = W
         b64 = b.astype(f64)
-        # S H (the fit's dtype, for the sparse product), G = H^T S H, M = W W^T,
-        # H^T s, W b.
-        np.multiply(H, s[:, None], out=g.weighted, casting="unsafe")
+        # S H, G = H^T S H, M = W W^T, H^T s, W b (S H in float64: in a float64
+        # fit it is also what the products of (S H)^T X read, in the fit's dtype).
         H64 = H.astype(f64, copy=False)
-        weighted64 = H64 * s[:, None]
+        weighted64 = np.multiply(H64, s[:, None], out=g.weighted)
         G = weighted64.T @ H64
         M = W64 @ W64.T
         h_sum = weighted64.sum(axis=0)
@@ -441,10 +440,10 @@ class DenseLayer:
             cross = targets.cross64(weighted64)
         elif g.coef_t is not None:
             # (S H)^T X as X^T (S H) (d x k) with the first layer's product.
-            ctx.first_layer.compute(g.weighted, g.partial, g.cross, g.cross_colsum)
+            ctx.first_layer.compute(weighted64, g.partial, g.cross, g.cross_colsum)
             cross = g.cross.T
         else:
-            np.matmul(g.weighted.T, targets.matrix, out=g.cross)
+            np.matmul(weighted64.T, targets.matrix, out=g.cross)
             cross = g.cross
         data_loss = 0.5 * (
             float(np.vdot(G, M)) + 2.0 * float(wb @ h_sum)

@@ -119,6 +119,16 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64,
             and k * per_row <= n_rows
             and layers[0].gram_with(layers[1], get_loss(loss)))
 
+def prepared_for_gram_head(layers, loss, targets_are_input, X, dtype, parallel):
+    """``(X, gram)``: ``X`` as the kernels take it (``data.prepare_input``; an
+    objective's ``set_data`` then takes it as it is), and whether an objective over
+    it runs its head through the Gram identity (``gram_head_applies``, which the
+    prepared input's kind decides)."""
+    X = prepare_input(X, dtype, parallel if parallel == NUMPY else bool(parallel))
+    return X, gram_head_applies(layers, loss, targets_are_input, X.shape[0], dtype,
+                                sparse=isinstance(X, CSRInput))
+
+
 class _Context:
     """What the layers' steps read during one evaluation."""
 
@@ -169,12 +179,9 @@ class Objective:
         self.layers = layout.network
         self.loss = get_loss(loss)
         self.targets_are_input = bool(targets_are_input)
-        # The input as the kernels take it (set_data takes it as it is), whose kind
-        # decides the Gram head.
-        X = prepare_input(X, dtype, parallel if parallel == NUMPY else bool(parallel))
-        self.gram = gram_head_applies(self.layers, self.loss, self.targets_are_input,
-                                      X.shape[0], dtype,
-                                      sparse=isinstance(X, CSRInput))
+        X, self.gram = prepared_for_gram_head(self.layers, self.loss,
+                                              self.targets_are_input, X, dtype,
+                                              parallel)
         self.targets = None
         self.dtype = np.dtype(dtype)
         self.gain = float(gain)
@@ -224,15 +231,11 @@ class Objective:
         if X.shape[0] != self.n_samples:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X = prepare_input(X, self.dtype, self.parallel)
+        # With the Gram head the targets are X: ``y`` is not read (nor densified).
+        self.y, self.sample_weight, self.scale = prepare_targets_and_weights(
+            self.loss, None if self.gram else y, sample_weight)
         if self.gram:
-            # The targets are X: ``y`` is not read (nor densified).
-            self.y = None
-            self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-            self.scale = 1.0 / float(self.sample_weight.sum())
             self.targets = InputTargets(self.X, self.sample_weight)
-        else:
-            self.y, self.sample_weight, self.scale = prepare_targets_and_weights(
-                self.loss, y, sample_weight)
         if type(self.X) is not self._data_kind:
             # The first layer's buffers depend on the kind of input (CSR: padded).
             self._data_kind = type(self.X)

@@ -26,8 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import NUMPY, n_chunks_for
-from .data import CSRInput, FirstLayerGradient, prepare_input
-from .objective import Objective, _Context, gram_head_applies
+from .data import FirstLayerGradient, prepare_input
+from .objective import Objective, _Context, prepared_for_gram_head
 
 __all__ = ["RowBlockObjective", "dense_targets"]
 
@@ -65,12 +65,9 @@ class RowBlockObjective:
         self.layout = layout
         self.loss = loss
         self.targets_are_input = bool(targets_are_input)
-        # The input as the kernels take it (set_data takes it as it is), whose kind
-        # decides the Gram head.
-        X = prepare_input(X, dtype, parallel if parallel == NUMPY else bool(parallel))
-        self.gram = gram_head_applies(layout.network, loss, self.targets_are_input,
-                                      X.shape[0], dtype,
-                                      sparse=isinstance(X, CSRInput))
+        X, self.gram = prepared_for_gram_head(layout.network, loss,
+                                              self.targets_are_input, X, dtype,
+                                              parallel)
         if self.gram:
             block_rows = None
         self.penalties = list(penalties)

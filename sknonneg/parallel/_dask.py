@@ -338,14 +338,15 @@ def _transformed_type(steps, n_features, dtype):
     """The numeric dtype of what the fitted ``steps`` (``(name, transformer)``
     pairs) make of a row of ``n_features`` zeros of ``dtype``; None where a step
     refuses it or gives no numeric array (a DataFrame of mixed types)."""
+    from .._pipeline import is_passthrough
+
     out = np.zeros((1, n_features), dtype)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")  # a probe's warnings are not the user's
             for _, step in steps:
-                if step is None or (isinstance(step, str) and step == "passthrough"):
-                    continue
-                out = step.transform(out)
+                if not is_passthrough(step):
+                    out = step.transform(out)
     except Exception:
         return None
     if not hasattr(out, "dtype") and hasattr(out, "to_numpy"):

@@ -3,12 +3,15 @@
 scikit-learn's four names, each applied to ``gain * (x W + b)``: what ``gain="auto"``
 means for each, prediction from the fitted activation (never a parameter changed
 since), saving and loading, the combinations refused, ``transform``'s range, the
-NumPy path against the numba kernels, and the ABBA network of a fitted MLP. The
+NumPy path against the numba kernels, the ABBA network of a fitted MLP, and the
+facts that ``sknonneg._activations`` records per activation (range, slope,
+monotonicity), held against its functions and the kernels' twins. The
 gradients are checked in ``test_objective.py``, the kernels against their twins in
 ``test_kernels.py``, monotonicity in ``test_monotone.py`` and the Lipschitz bound in
 ``test_lipschitz.py``.
 """
 
+import math
 import threading
 import warnings
 
@@ -201,3 +204,87 @@ def test_abba_from_mlp_refuses_relu_units(digits):
     mlp = _fit(NonNegMLPClassifier(4, activation="relu", max_iter=2), X, y)
     with pytest.raises(ValueError, match="centre of symmetry"):
         ABBAClassifier.from_mlp(mlp)
+
+
+# --------------------------------------------- the facts of sknonneg._activations
+# Parameters of the capped leaky ReLU within what ABBAClassifier allows (cap > 0,
+# cap_slope in [0, 1)); the other activations take none.
+_PARAMS = [dict(slope=slope, cap=cap) for slope in (0.0, 0.1, 0.9) for cap in (0.5, 2.0)]
+
+
+def _cases():
+    from sknonneg._activations import ACTIVATIONS
+
+    for name, act in ACTIVATIONS.items():
+        for params in (_PARAMS if act.parameters else [{}]):
+            yield pytest.param(name, params, id="-".join([name, *map(str, params.values())]))
+
+
+@pytest.mark.parametrize("name, params", list(_cases()))
+def test_activation_facts_hold_on_a_grid(name, params):
+    """Every fact of a record against its function on a fine grid: the range, the
+    monotonicity, the largest slope (attained, not only bounded), f(0) and the
+    derivative; a new activation cannot be added with wrong facts."""
+    from sknonneg._activations import ACTIVATIONS
+
+    act = ACTIVATIONS[name]
+    function, derivative = act.bind(**params)
+    t = np.linspace(-40.0, 40.0, 160_001)  # steps of 5e-4
+    f = function(t.copy())
+    assert f.dtype == np.float64 and f.shape == t.shape
+    assert np.all(f >= act.lower) and np.all(f <= act.upper)
+    if act.non_decreasing:
+        assert np.all(np.diff(f) >= 0)
+    slopes = np.diff(f) / np.diff(t)
+    assert np.max(np.abs(slopes)) <= act.max_slope * (1 + 1e-9)
+    assert np.max(np.abs(slopes)) >= act.max_slope * (1 - 1e-6)
+    assert (function(np.zeros(1))[0] == 0.0) == act.zero_at_zero
+    # The bounds are the range's (for every parameter value allowed: a slope of 0
+    # caps the capped leaky ReLU, whose bounds are those of slope > 0).
+    if not params or params["slope"] > 0:
+        for bound, end in ((act.lower, f[0]), (act.upper, f[-1])):
+            assert (abs(end - bound) < 1e-12 if math.isfinite(bound)
+                    else abs(end) >= 4.0)
+    assert act.saturating == (name in ("logistic", "tanh"))
+    assert act.nonnegative == (np.min(f) >= 0.0)
+    assert act.ceiling == max(-act.lower, act.upper)
+    # The derivative from the output, of t -> f(gain t), against central
+    # differences away from the kinks (relu at 0, the capped one at +-cap).
+    for gain in (1.0, 1.7):
+        a = function(gain * t)
+        expected = np.gradient(function(gain * t), t)
+        kinks = np.array([0.0] + ([params["cap"], -params["cap"]] if params else []))
+        far = np.min(np.abs(gain * t[:, None] - kinks[None, :]), axis=1) > 1e-2
+        assert_allclose(derivative(a, gain)[far], expected[far], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["logistic", "tanh", "relu", "identity",
+                                  "capped_leaky_relu"])
+def test_activation_records_match_the_kernels_twins(name):
+    """A record's code, function and derivative are those of the kernels' NumPy
+    twins, bit for bit (the dense ones for a dense name, the ABBA ones for an ABBA
+    name; tanh and the identity are both)."""
+    from sknonneg import _activations
+    from sknonneg._engine.layers import ABBA_ACTIVATIONS, DENSE_ACTIVATIONS
+    from sknonneg._kernels.reference import abba as abba_twins
+    from sknonneg._kernels.reference import dense as dense_twins
+
+    act = _activations.ACTIVATIONS[name]
+    t = np.random.default_rng(0).normal(scale=4.0, size=1000)
+    t[:4] = [0.0, -0.0, 0.5, -0.5]
+    if name in _activations.DENSE:
+        assert DENSE_ACTIVATIONS[name] == act.code
+        a = act.function(1.7 * t)
+        assert_array_equal(a, dense_twins._activate(1.7 * t, act.code))
+        upstream = np.ones_like(t)
+        assert_array_equal(act.derivative(a, 1.7),
+                           dense_twins._backprop_value(upstream, a, 1.7, act.code))
+    if name in _activations.ABBA:
+        assert ABBA_ACTIVATIONS[name] == act.code
+        for params in _PARAMS:
+            function, derivative = act.bind(**params)
+            y = function(t)
+            assert_array_equal(y, abba_twins.activate(t, act.code, **params))
+            assert_array_equal(derivative(y),
+                               abba_twins.derivative_from_output(y, act.code, **params))
+    assert set(_activations.DENSE) | set(_activations.ABBA) == set(_activations.ACTIVATIONS)

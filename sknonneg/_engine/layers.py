@@ -21,7 +21,8 @@ Two layer types:
 
 - ``DenseLayer(n_in, n_out, signs, activation)``: a hidden layer ``a = f(gain (x W +
   b))``, ``f`` one of ``DENSE_ACTIVATIONS`` (``"logistic"``, the sigmoid;
-  ``"tanh"``, ``"relu"``, ``"identity"``), or the output layer ``z = x W + b``
+  ``"tanh"``, ``"relu"``, ``"identity"``: ``sknonneg._activations.DENSE``), or the
+  output layer ``z = x W + b``
   (the last layer of a network, ``"identity"``); a sign constraint per input row
   of ``W``; L1 exact (a free row with L1 is split into ``W = W+ - W-``);
 - ``ABBALayer(n_in, n_out, activation, ...)``: the layer
@@ -37,9 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg.blas import dger as _DGER
 
-from .. import _kernels
-from .._kernels import (CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, LAST, LOGISTIC, RELU,
-                        TANH)
+from .. import _activations, _kernels
+from .._kernels import FIRST, INNER, LAST
 from .data import CSRInput
 
 __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "DenseLayer",
@@ -129,21 +129,17 @@ class _GramBuffers:
 
 
 # --------------------------------------------------------------------- dense
-# A dense hidden layer's activation, by name: its kernel code. Every one is
-# non-decreasing (so non-negative networks stay monotone) and is applied to
-# ``gain * (x W + b)``. ``sknonneg._lipschitz.dense_lipschitz_factor`` spells the
-# same four names (it stays below the engine).
-DENSE_ACTIVATIONS = {"logistic": LOGISTIC, "tanh": TANH, "relu": RELU,
-                     "identity": IDENTITY}
+# A dense hidden layer's activation, by name: its kernel code. The names and what
+# each activation is (every one non-decreasing, so non-negative networks stay
+# monotone; applied to ``gain * (x W + b)``) are ``sknonneg._activations.DENSE``.
+DENSE_ACTIVATIONS = {name: act.code for name, act in _activations.DENSE.items()}
 
 
 def dense_activation_function(activation, gain=1.0):
     """``t -> f(gain * t)`` for the dense activation named ``activation``,
     element-wise in float64 (initialisation; the kernels compute their own)."""
-    from .._kernels.reference.dense import _activate
-
-    code = DENSE_ACTIVATIONS[activation]
-    return lambda t: _activate(gain * np.asarray(t, dtype=np.float64), code)
+    function = _activations.DENSE[activation].function
+    return lambda t: function(gain * np.asarray(t, dtype=np.float64))
 
 
 class DenseLayer:
@@ -605,8 +601,17 @@ def _output_loss(ctx, inputs, coef, intercept, logits_out, delta_out):
 
 
 # ---------------------------------------------------------------------- ABBA
-ABBA_ACTIVATIONS = {"identity": IDENTITY, "tanh": TANH,
-                     "capped_leaky_relu": CAPPED_LEAKY_RELU}
+# An ABBA layer's activation, by name: its kernel code (the names and the
+# activations: ``sknonneg._activations.ABBA``).
+ABBA_ACTIVATIONS = {name: act.code for name, act in _activations.ABBA.items()}
+
+
+def _abba_activation(activation, slope, cap):
+    """``(R, R')`` of the ABBA activation named ``activation``, with the capped
+    leaky ReLU's ``slope`` and ``cap``."""
+    if activation not in _activations.ABBA:
+        raise ValueError(f"unknown activation {activation!r}")
+    return _activations.ABBA[activation].bind(slope=slope, cap=cap)
 
 
 def activation_function(activation, slope=0.0, cap=1.0):
@@ -616,31 +621,15 @@ def activation_function(activation, slope=0.0, cap=1.0):
     ``"tanh"``; ``"identity"``; ``"capped_leaky_relu"``, eq. (20) of Vasilescu et al.
     (2024): ``t`` for ``|t| <= cap``, else ``sign(t) (cap + slope (|t| - cap))``.
     """
-    if activation == "tanh":
-        return np.tanh
-    if activation == "identity":
-        return lambda t: np.array(t, dtype=np.float64)
-
-    def capped_leaky_relu(t):
-        t = np.asarray(t, dtype=np.float64)
-        outside = np.sign(t) * (cap + slope * (np.abs(t) - cap))
-        return np.where(np.abs(t) <= cap, t, outside)
-    if activation == "capped_leaky_relu":
-        return capped_leaky_relu
-    raise ValueError(f"unknown activation {activation!r}")
+    function = _abba_activation(activation, slope, cap)[0]
+    return lambda t: function(np.asarray(t, dtype=np.float64))
 
 
 def activation_slope_from_output(activation, slope=0.0, cap=1.0):
     """``R'(t)`` written with ``y = R(t)``, element-wise in float64, for the
     activation named ``activation`` (see ``activation_function``)."""
-    def derivative(y):
-        y = np.asarray(y, dtype=np.float64)
-        if activation == "tanh":
-            return 1.0 - y * y
-        if activation == "capped_leaky_relu":
-            return np.where(np.abs(y) < cap, 1.0, slope)
-        return np.ones_like(y)
-    return derivative
+    derivative = _abba_activation(activation, slope, cap)[1]
+    return lambda y: derivative(np.asarray(y, dtype=np.float64))
 
 
 class ABBALayer:

@@ -7,9 +7,9 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _activations
 from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
                        activation_function, forward)
-from .._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from .._compat import Interval, StrOptions
 from .._lipschitz import abba_bounds, abba_rounding_layers
 from .._validation import check_finite_output
@@ -200,7 +200,7 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     _parameter_constraints = {
         **BaseNetworkClassifier._parameter_constraints,
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(set(_activations.ABBA))],
         "cap": [Interval(Real, 0, None, closed="neither")],
         "cap_slope": [Interval(Real, 0, 1, closed="left")],
         "lipschitz_max": [Interval(Real, 0, None, closed="neither"), None],

@@ -5,9 +5,9 @@ from numbers import Real
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _activations
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
-from .._engine.layers import DENSE_ACTIVATIONS
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
 from ._training import fit_output_layer
@@ -353,7 +353,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
                      np.ndarray],
         "monotonic_cst": ["array-like", dict, None],
         "output": [StrOptions({"auto", "softmax", "logistic"})],
-        "activation": [StrOptions(set(DENSE_ACTIVATIONS))],
+        "activation": [StrOptions(set(_activations.DENSE))],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],

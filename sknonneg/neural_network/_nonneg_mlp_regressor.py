@@ -12,8 +12,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _activations
 from .._compat import Interval, StrOptions, check_sample_weight
-from .._engine.layers import DENSE_ACTIVATIONS
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import (
     check_positive_weights,
@@ -227,7 +227,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         "positive": ["boolean", StrOptions({"auto", "hidden", "output"}), list, tuple,
                      np.ndarray],
         "monotonic_cst": ["array-like", dict, None],
-        "activation": [StrOptions(set(DENSE_ACTIVATIONS))],
+        "activation": [StrOptions(set(_activations.DENSE))],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],

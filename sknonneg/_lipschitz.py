@@ -34,6 +34,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from . import _activations
 from ._kernels.codes import FLUSH
 
 __all__ = [
@@ -183,13 +184,12 @@ def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None):
 
 
 def dense_lipschitz_factor(activation, gain):
-    """The largest slope of ``t -> f(gain * t)``: ``gain / 4`` for the sigmoid,
-    ``gain`` for tanh, relu and the identity."""
-    # The names of sknonneg._engine.layers.DENSE_ACTIVATIONS, spelt out: the engine
-    # imports this module, not the other way round.
-    if activation not in ("logistic", "tanh", "relu", "identity"):
+    """The largest slope of ``t -> f(gain * t)``, ``gain`` times that of ``f``
+    (``sknonneg._activations``): ``gain / 4`` for the sigmoid, ``gain`` for tanh,
+    relu and the identity."""
+    if activation not in _activations.DENSE:
         raise ValueError(f"unknown activation {activation!r}")
-    return gain / 4 if activation == "logistic" else gain
+    return gain * _activations.DENSE[activation].max_slope
 
 
 def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
@@ -251,10 +251,13 @@ class RoundingLayer(NamedTuple):
 
 def dense_rounding_layers(coefs, intercepts, activation, gain):
     """The :class:`RoundingLayer` list of a dense network (``NonNegMLPClassifier``):
-    hidden units ``f(gain t)``, a plain affine output."""
+    hidden units ``f(gain t)``, a plain affine output. ``f(0) = 0`` gives
+    ``|f(gain t)| <= slope |t|`` (growth); the sigmoid's 1/2 at 0 leaves its ceiling
+    only."""
+    act = _activations.DENSE[activation]
     slope = dense_lipschitz_factor(activation, gain)
-    growth = None if activation == "logistic" else float(gain)
-    ceiling = 1.0 if activation in ("logistic", "tanh") else math.inf
+    growth = float(slope) if act.zero_at_zero else None
+    ceiling = act.ceiling
     layers = []
     for i, (coef, icpt) in enumerate(zip(coefs, intercepts)):
         coef_abs = np.abs(np.asarray(coef, dtype=np.float64))
@@ -274,10 +277,14 @@ def abba_rounding_layers(coefs_a, coefs_b, intercepts, activation, cap):
     dense map of ``(x, z)`` with ``|A| + |B|`` in all four blocks, summing twice the
     terms. The first layer reads ``(x, -x)`` (``x (A - B)`` and its negative), the
     logits are ``(x - z) (A - B) / 2 + (b_u - b_v) / 2``. The activations are
-    1-Lipschitz with ``|f(t)| <= |t|``; tanh is bounded by 1.
+    1-Lipschitz with ``|f(t)| <= |t|`` (``f(0) = 0``); tanh is bounded by 1
+    (``sknonneg._activations``).
     """
-    ceiling = 1.0 if activation == "tanh" else math.inf
-    cap = float(cap) if activation == "capped_leaky_relu" else 0.0
+    act = _activations.ABBA[activation]
+    slope = act.max_slope
+    growth = slope if act.zero_at_zero else None
+    ceiling = act.ceiling
+    cap = float(cap) if "cap" in act.parameters else 0.0
     n_layers = len(coefs_a)
     layers = []
     for i, (a, b, icpt) in enumerate(zip(coefs_a, coefs_b, intercepts)):
@@ -299,7 +306,8 @@ def abba_rounding_layers(coefs_a, coefs_b, intercepts, activation, cap):
             total = np.abs(a) + np.abs(b)
             coef_abs = np.block([[total, total], [total, total]])
             fan_in = 2 * n_in + 2
-        layers.append(RoundingLayer(coef_abs, icpt, fan_in, 1.0, 1.0, ceiling, cap))
+        layers.append(RoundingLayer(coef_abs, icpt, fan_in, slope, growth, ceiling,
+                                    cap))
     return layers
 
 

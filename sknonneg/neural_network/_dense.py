@@ -14,6 +14,7 @@ targets and its prediction. It may refine ``_positive_layers`` (the regressor's
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _activations
 from .._compat import InvalidParameterError
 from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
 from .._engine.init import dense_init, init_rows
@@ -40,19 +41,17 @@ _INIT_STD = {"softmax": (0.5, 2.0), "logistic": (1.0, 1.0), "squared_error": (1.
 _FREE_HIDDEN_INIT_STD = 1.0
 # gain="auto": the paper's annealing for L-BFGS-B; a fixed gain for Adam (issue 18:
 # full MNIST, projected Adam, 30 epochs: 2.59% test error at gain 1 vs 2.81-2.87%
-# annealed 1 -> 2; over seeds 0, 1, 2 at gain 1: 2.62%, 2.42%, 2.52%). For the saturating activations (logistic, tanh) only: a gain
-# makes them steeper; relu and the identity are positively homogeneous, a gain
-# only rescales them (what the weights can do), so "auto" is 1 for them.
+# annealed 1 -> 2; over seeds 0, 1, 2 at gain 1: 2.62%, 2.42%, 2.52%). For the
+# saturating activations (logistic, tanh: ``_activations``) only: a gain makes them
+# steeper; relu and the identity are positively homogeneous, a gain only rescales
+# them (what the weights can do), so "auto" is 1 for them.
 _AUTO_GAIN = {"lbfgsb": (1.0, 2.0), "adam": 1.0}
-_SATURATING = ("logistic", "tanh")
-# Activations whose outputs are >= 0, for which activity_l1 is an L1 penalty.
-_NONNEG_ACTIVATIONS = ("logistic", "relu")
 
 
 def _auto_gain(activation, solver, saturating_gain):
     """What ``gain="auto"`` means: ``saturating_gain`` (per solver, a dict, or one
-    value) for the logistic and tanh units, 1 for relu and the identity."""
-    if activation not in _SATURATING:
+    value) for the saturating units (logistic, tanh), 1 for relu and the identity."""
+    if not _activations.DENSE[activation].saturating:
         return 1.0
     if isinstance(saturating_gain, dict):
         return saturating_gain.get(solver, (1.0, 2.0))
@@ -60,11 +59,14 @@ def _auto_gain(activation, solver, saturating_gain):
 
 
 def _check_activation_params(est):
-    """The checks of ``activation`` that its constraint cannot express."""
-    if est.activity_l1 > 0 and est.activation not in _NONNEG_ACTIVATIONS:
+    """The checks of ``activation`` that its constraint cannot express: activity_l1
+    is an L1 penalty only on activations whose outputs are >= 0."""
+    if est.activity_l1 > 0 and not _activations.DENSE[est.activation].nonnegative:
+        nonnegative = " or ".join(repr(name) for name, act in _activations.DENSE.items()
+                                  if act.nonnegative)
         raise ValueError(
             f"activity_l1={est.activity_l1!r} needs non-negative hidden activations "
-            f"('logistic' or 'relu'), got activation={est.activation!r}: the penalty "
+            f"({nonnegative}), got activation={est.activation!r}: the penalty "
             f"is the sum of the activations, an L1 norm only when they are >= 0 "
             f"(with {est.activation!r} it would push units to negative values, "
             f"without bound for 'identity').")

@@ -13,12 +13,12 @@ Everything here works on *fitted* estimators through duck typing:
 """
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _activations
 from .._validation import check_sparse_structure
 
 MATPLOTLIB_MSG = "plotting requires matplotlib: pip install sknonneg[plot]"
@@ -397,14 +397,6 @@ def feature_names(estimator, feature_names=None, n_features=None):
     return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
 
 
-_ACTIVATIONS = {
-    "identity": lambda z: z,
-    "logistic": expit,
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0),
-}
-
-
 def hidden_activations(estimator, X):
     """Activations of the last hidden layer for ``X``.
 
@@ -421,9 +413,9 @@ def hidden_activations(estimator, X):
     if hasattr(final, "transform"):
         return np.asarray(final.transform(Xt))
     act_name = getattr(final, "activation", "relu")
-    if act_name not in _ACTIVATIONS:
+    if act_name not in _activations.DENSE:
         raise ValueError(f"unknown activation {act_name!r}")
-    act = _ACTIVATIONS[act_name]
+    act = _activations.DENSE[act_name].function
     if hasattr(Xt, "to_numpy"):
         Xt = Xt.to_numpy()
     H = Xt

@@ -7,6 +7,7 @@ from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
+from .. import _activations
 from .._monotonic_cst import plain_value
 from .._pipeline import (
     analyse_steps,
@@ -19,8 +20,10 @@ from ._networks import dense_coef, soft_vote_members
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
 
-# Hidden activations of scikit-learn's MLPs; all are non-decreasing.
-_MONOTONE_ACTIVATIONS = ("logistic", "tanh", "relu", "identity")
+# Hidden activations of scikit-learn's MLPs (the names of sknonneg's dense layers)
+# that are non-decreasing: all four.
+_MONOTONE_ACTIVATIONS = tuple(name for name, act in _activations.DENSE.items()
+                              if act.non_decreasing)
 
 
 class MonotoneCertificate:

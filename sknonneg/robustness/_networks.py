@@ -14,30 +14,17 @@ per sample) with respect to ``x`` is obtained by the backward recursion
 
 sknonneg's :class:`~sknonneg.NonNegMLPClassifier` uses ``f(gain * t)``, ``f`` its
 fitted ``activation_`` (the sigmoid by default), with the gain it reached at the end
-of training, its public ``gain_``.
+of training, its public ``gain_``. The activations, with their slopes written with
+their outputs, are ``sknonneg._activations.DENSE`` (scikit-learn's four names).
 """
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
+
+from .. import _activations
 
 __all__ = ["Network", "SoftVote", "dense_coef", "network_of", "soft_vote_members"]
-
-
-def _relu(t):
-    return np.maximum(t, 0.0)
-
-
-def _relu_grad(t, a):
-    return (t > 0).astype(t.dtype)
-
-
-def _identity_grad(t, a):
-    return np.ones_like(t)
-
-
-def _tanh_grad(t, a):
-    return 1.0 - a * a
 
 
 class Network:
@@ -59,20 +46,10 @@ class Network:
         self.activation = activation
         self.gain = float(gain)
         g = self.gain
-        if activation == "logistic":
-            self._f = lambda t: expit(g * t)
-            self._df = lambda t, a: g * a * (1.0 - a)
-        else:
-            f, df = {
-                "tanh": (np.tanh, _tanh_grad),
-                "relu": (_relu, _relu_grad),
-                "identity": (lambda t: t, _identity_grad),
-            }[activation]
-            if g == 1.0:
-                self._f, self._df = f, df
-            else:
-                self._f = lambda t: f(g * t)
-                self._df = lambda t, a: g * df(g * t, a)
+        act = _activations.DENSE[activation]
+        self._f = lambda t: act.function(g * t)
+        # f'(g t) g, from the outputs a = f(g t) (the pre-activations t unused).
+        self._df = lambda t, a: act.derivative(a, g)
 
     def forward(self, X):
         """Pre-activations and activations of every hidden layer, and the logits."""

@@ -245,7 +245,6 @@ def test_activation_facts_hold_on_a_grid(name, params):
         for bound, end in ((act.lower, f[0]), (act.upper, f[-1])):
             assert (abs(end - bound) < 1e-12 if math.isfinite(bound)
                     else abs(end) >= 4.0)
-    assert act.saturating == (name in ("logistic", "tanh"))
     assert act.nonnegative == (np.min(f) >= 0.0)
     assert act.ceiling == max(-act.lower, act.upper)
     # The derivative from the output, of t -> f(gain t), against central
@@ -288,3 +287,23 @@ def test_activation_records_match_the_kernels_twins(name):
             assert_array_equal(derivative(y),
                                abba_twins.derivative_from_output(y, act.code, **params))
     assert set(_activations.DENSE) | set(_activations.ABBA) == set(_activations.ACTIVATIONS)
+
+
+def test_what_the_layer_types_need_of_their_activations():
+    """Every activation is non-decreasing (a non-negative network is monotone); the
+    dense kernels take the dense codes (``support.ACTIVATION_CODES``); ABBA's are
+    odd with f(0) = 0 and 1-Lipschitz: Proposition 3.3 (``abba_bounds``, at
+    ``activation_lipschitz=1``), ``abba_rounding_layers`` and ``from_mlp`` rely on
+    it."""
+    from sknonneg import _activations
+    from sknonneg._kernels import support
+
+    assert all(act.non_decreasing for act in _activations.ACTIVATIONS.values())
+    assert ({act.code for act in _activations.DENSE.values()}
+            == set(support.ACTIVATION_CODES))
+    t = np.linspace(-10.0, 10.0, 2001)
+    for act in _activations.ABBA.values():
+        assert act.max_slope <= 1.0 and act.zero_at_zero
+        for params in (_PARAMS if act.parameters else [{}]):
+            function = act.bind(**params)[0]
+            assert_array_equal(function(-t), -function(t))

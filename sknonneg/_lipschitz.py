@@ -208,9 +208,10 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
         bound = math.inf
     if not math.isfinite(bound):
         raise ValueError(
-            f"The Lipschitz bound overflows: the sigmoids' slope {max_slope:.3g} "
-            f"(gain / 4) to the power {len(coefs) - 1} exceeds the float range. "
-            f"Use a smaller gain."
+            f"The Lipschitz bound overflows: the hidden units' largest slope "
+            f"{max_slope:.3g} (the gain times the activation's: gain / 4 for the "
+            f"sigmoid, the gain for tanh, relu and the identity) to the power "
+            f"{len(coefs) - 1} exceeds the float range. Use a smaller gain."
         )
     run = []
     for coef, signs in zip(coefs, coef_signs):

@@ -1,6 +1,7 @@
 """Numerics policy: an overflow is a ValueError naming the input or parameter, and
 every output is finite, in float32 and float64; the initialisation is scale-aware."""
 
+import re
 import warnings
 
 import numpy as np
@@ -113,9 +114,15 @@ def test_huge_learning_rate_leaks_no_numpy_warning(Est, dtype, method):
                         assert not np.any(est.certified_radius(X[:3]))
 
 
-def test_huge_gain_lipschitz_bound_is_a_value_error():
-    est = _est(NonNegMLPClassifier, hidden_layer_sizes=(3, 3), gain=1e300).fit(X, Y)
-    with pytest.raises(ValueError, match="gain"):
+@pytest.mark.parametrize("activation, slope", [("logistic", "2.5e+299"),
+                                               ("tanh", "1e+300")])
+def test_huge_gain_lipschitz_bound_is_a_value_error(activation, slope):
+    est = _est(NonNegMLPClassifier, hidden_layer_sizes=(3, 3), gain=1e300,
+               activation=activation).fit(X, Y)
+    # The message quotes the slope of the activation fitted (before: "the
+    # sigmoids' slope (gain / 4)" for every activation).
+    with pytest.raises(ValueError, match=rf"largest slope {re.escape(slope)} \(the "
+                                         rf"gain times the activation's.*smaller gain"):
         est.lipschitz_bound_
 
 

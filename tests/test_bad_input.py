@@ -490,6 +490,29 @@ def test_class_weight_balanced_in_partial_fit_is_refused():
         Est(class_weight="balanced", max_iter=2).fit(X, y)  # fit computes it once
 
 
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier,
+                                 NonNegMLPRegressor])
+def test_early_stopping_true_in_partial_fit_is_refused(Est):
+    # As scikit-learn's MLPs (same words). Before: accepted, and ignored
+    # (do_early_stopping_ False) without a word.
+    X = np.random.RandomState(0).rand(30, 3)
+    y = np.arange(30) % 2
+    kw = {"classes": [0, 1]} if is_classifier(Est()) else {}
+    est = Est(early_stopping=True, max_iter=2)
+    with pytest.raises(ValueError, match="partial_fit does not support "
+                                         "early_stopping=True"):
+        est.partial_fit(X, y, **kw)
+    assert not hasattr(est, "n_iter_")  # left unfitted
+    # "auto" (the default) and False stream as before; a fitted early-stopping
+    # model is not continued by partial_fit with True either.
+    Est(max_iter=2).partial_fit(X, y, **kw)
+    Est(early_stopping=False, max_iter=2).partial_fit(X, y, **kw)
+    est = Est(early_stopping=False, max_iter=2).partial_fit(X, y, **kw)
+    est.set_params(early_stopping=True)
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        est.partial_fit(X, y)
+
+
 @pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf, "2"])
 def test_bad_class_weight_values_name_class_weight(weight):
     # Before: "sample_weight must be finite and non-negative", about a parameter

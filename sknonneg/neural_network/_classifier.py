@@ -107,7 +107,8 @@ SHARED_DOCS = {
         the slow tail in which the network memorises category combinations:
         ``doc/defaults.md``, eighth round), except with ``learning_rate="linear"``
         and Adam, whose schedule is the planned length of the fit. The resolved
-        value is ``do_early_stopping_``.
+        value is ``do_early_stopping_``. ``partial_fit`` never holds rows out
+        (``"auto"`` is off there) and refuses ``True``, as scikit-learn's MLPs do.
     scoring : str, callable or None, default="loss"
         Scoring method to use for early stopping (higher is better), as in
         scikit-learn's ``HistGradientBoosting*``. Only used if early stopping is
@@ -666,6 +667,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
     # ``partial_fit``'s hooks (TrainableNetwork._partial_fit_step): its checks of
     # ``class_weight``, ``classes`` and the labels.
     def _refuse_partial_fit(self):
+        super()._refuse_partial_fit()
         if self.class_weight == "balanced":
             # Before: computed from each batch's labels, so the weights changed
             # from batch to batch (scikit-learn's SGDClassifier refuses it too).

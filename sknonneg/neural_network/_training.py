@@ -745,7 +745,11 @@ class TrainableNetwork(BaseNetwork):
 
     def _refuse_partial_fit(self):
         """``ValueError`` where the parameters as set cannot be used by
-        ``partial_fit`` at all; none by default."""
+        ``partial_fit`` at all: ``early_stopping=True``, which needs a whole data
+        set to hold rows out of (scikit-learn's MLPs refuse it in the same words;
+        ``"auto"`` resolves to off). Before, it was ignored silently."""
+        if not isinstance(self.early_stopping, str) and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
 
     def _check_later_classes(self, classes):
         """``ValueError`` where a later ``partial_fit`` call's ``classes`` are not

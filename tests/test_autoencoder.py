@@ -273,6 +273,32 @@ def test_stack_initialises_classifier():
         NonNegMLPClassifier.from_autoencoders([ae2, ae1])
 
 
+def test_stack_refuses_what_is_not_a_list_of_autoencoders():
+    # Before: AttributeError (weight_constraints_, coefs_) for a scikit-learn MLP or
+    # a Pipeline, "not iterable" for one autoencoder, and a fitted regressor was
+    # taken as a stack; a generator was read twice (its second pass empty).
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import MinMaxScaler
+    from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 5))
+    y = (X[:, 0] > 0.5).astype(int)
+    ae = NonNegAutoencoder(4, nonneg_layers="both", max_iter=3, random_state=0).fit(X)
+    others = [MLPClassifier((4,), max_iter=3).fit(X, y),
+              NonNegMLPRegressor((4,), max_iter=3).fit(X, X[:, 0])]
+    for other in others:
+        with pytest.raises(TypeError, match=f"NonNegAutoencoder instances; "
+                                            f"autoencoder 1 is a {type(other).__name__}"):
+            NonNegMLPClassifier.from_autoencoders([ae, other])
+    with pytest.raises(TypeError, match=r"autoencoder step \(pipeline\[-1\]\)"):
+        NonNegMLPClassifier.from_autoencoders([make_pipeline(MinMaxScaler(), ae)])
+    with pytest.raises(TypeError, match=r"list of fitted NonNegAutoencoder, got "
+                                        r"NonNegAutoencoder; pass \[autoencoder\]"):
+        NonNegMLPClassifier.from_autoencoders(ae)
+    from_gen = NonNegMLPClassifier.from_autoencoders(a for a in [ae])
+    assert from_gen.hidden_layer_sizes == (4,) and from_gen.positive == [True, True]
+
+
 def _small_stack(seed=0):
     """Three clusters in [0, 1]^8 (90 rows) and a fitted 8 -> 5 -> 3 stack."""
     rng = np.random.default_rng(seed)

@@ -1,13 +1,16 @@
 """NonNegMLPClassifier: the network of Chorowski & Zurada (2015)."""
 
+from collections.abc import Iterable
 from numbers import Real
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
+from ._autoencoder import NonNegAutoencoder
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
 from ._training import fit_output_layer
@@ -474,6 +477,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
 
         Raises
         ------
+        TypeError
+            If ``autoencoders`` is not a list (an iterable) of
+            :class:`NonNegAutoencoder`.
         ValueError
             If the stack's sizes do not chain, a layer that ``positive``
             constrains to be non-negative gets negative pre-trained weights, or
@@ -517,8 +523,26 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         if output_init not in ("fit", "default"):
             raise ValueError(
                 f"output_init must be 'fit' or 'default', got {output_init!r}.")
+        if (isinstance(autoencoders, (BaseEstimator, str, bytes))
+                or not isinstance(autoencoders, Iterable)):
+            # Before: "'NonNegAutoencoder' object is not iterable".
+            raise TypeError(
+                f"from_autoencoders needs a list of fitted NonNegAutoencoder, got "
+                f"{type(autoencoders).__name__}; pass [autoencoder] for one.")
+        # A list: a generator is read twice below (the weights, the constraints).
+        autoencoders = list(autoencoders)
         coefs, intercepts = [], []
         for i, ae in enumerate(autoencoders):
+            if not isinstance(ae, NonNegAutoencoder):
+                # Before: an AttributeError (weight_constraints_, coefs_) for a
+                # scikit-learn MLP or a Pipeline, and a fitted NonNegMLPRegressor
+                # was taken as a stack.
+                hint = (" Pass the Pipeline's autoencoder step (pipeline[-1]) and "
+                        "put its preprocessing in front of the classifier."
+                        if hasattr(ae, "steps") else "")
+                raise TypeError(
+                    f"from_autoencoders needs fitted NonNegAutoencoder instances; "
+                    f"autoencoder {i} is a {type(ae).__name__}.{hint}")
             check_is_fitted(ae)
             coef = np.array(ae.coefs_[0], dtype=np.float64)
             if coefs and coefs[-1].shape[1] != coef.shape[0]:

@@ -12,12 +12,43 @@ low module that imports nothing else of sknonneg, so that none of them depends o
 another for it.
 """
 
+import sys
 from numbers import Integral
 
 import numpy as np
 
-__all__ = ["check_dict_keys", "check_direction", "directions_from_argument",
-           "feature_names", "plain_value"]
+__all__ = ["as_argument", "check_dict_keys", "check_direction",
+           "directions_from_argument", "feature_names", "plain_value"]
+
+
+def as_argument(monotonic_cst):
+    """``monotonic_cst`` with a pandas Series read as what its index says: indexed
+    by feature names (str), the dict of them; with the default ``RangeIndex`` (0,
+    1, ...), its values by position; any other index is refused. Anything else is
+    returned as it is.
+
+    scikit-learn's ``HistGradientBoosting*`` read a Series by position whatever its
+    index. So did sknonneg, silently: ``pd.Series({"b": -1, "c": 0, "a": 1})`` on
+    columns a, b, c constrained ``a`` to decrease and left ``b`` free, and
+    ``check_monotonic`` audited ``a`` for a constraint meant for ``b``."""
+    pd = sys.modules.get("pandas")  # a Series exists only where pandas is imported
+    if pd is None or not isinstance(monotonic_cst, pd.Series):
+        return monotonic_cst
+    index = list(monotonic_cst.index)
+    if index and all(isinstance(name, str) for name in index):
+        if len(set(index)) != len(index):
+            duplicated = sorted({name for name in index if index.count(name) > 1})
+            raise ValueError(
+                f"monotonic_cst given as a pandas Series names features more than "
+                f"once: {duplicated}.")
+        return dict(zip(index, monotonic_cst.tolist()))
+    if index == list(range(len(index))):
+        return monotonic_cst.to_numpy()
+    raise ValueError(
+        "monotonic_cst given as a pandas Series needs an index of feature names "
+        "(str), read as a dict {feature_name: direction}, or the default RangeIndex "
+        f"(0, 1, ...), read by position; got the index {index[:5]!r}"
+        f"{' ...' if len(index) > 5 else ''}.")
 
 
 def directions_from_argument(monotonic_cst, names, n_features):
@@ -27,8 +58,10 @@ def directions_from_argument(monotonic_cst, names, n_features):
     resolves a dict's keys, which must be among them exactly; a feature the dict
     does not name is free. ``ValueError`` for a key that is not a str
     (:func:`check_dict_keys`), a dict without names, unknown names, a wrong shape
-    or a value that is not a direction.
+    or a value that is not a direction. A pandas Series is read as
+    :func:`as_argument` says.
     """
+    monotonic_cst = as_argument(monotonic_cst)
     if isinstance(monotonic_cst, dict):
         check_dict_keys(monotonic_cst, n_features)
         if names is None:

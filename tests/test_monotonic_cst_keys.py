@@ -91,3 +91,44 @@ def test_a_frame_without_string_columns_has_no_feature_names():
         _audit(X, {"0": 1})
     # By position, as HistGradientBoosting asks: an array.
     assert list(_audit(X, [1, 0, 0]).features) == [0]
+
+
+def test_a_series_is_read_by_its_index():
+    # Before: read by position whatever its index, as HistGradientBoosting* read
+    # it: the Series below constrained "a" to decrease and left "b" free, and
+    # check_monotonic audited "a" for a constraint meant for "b".
+    from sklearn.linear_model import LinearRegression
+    from sknonneg.preprocessing import RampTransformer
+    frame = FRAMES["str columns"]
+    named = pd.Series({"b": -1, "c": 0, "a": 1})
+    est = NonNegMLPRegressor(3, monotonic_cst=named, max_iter=5,
+                             random_state=0).fit(frame, Y)
+    np.testing.assert_array_equal(est.monotonic_cst_, [1, -1, 0])
+    assert np.all(est.coefs_[0][0] >= 0) and np.all(est.coefs_[0][1] <= 0)
+    clf = NonNegMLPClassifier(3, monotonic_cst=named, max_iter=5,
+                              random_state=0).fit(frame, Y > 0.5)
+    np.testing.assert_array_equal(clf.monotonic_cst_, [1, -1, 0])
+    assert clf.n_outputs_ == 1  # output="auto" saw the constraint
+    falls_in_b = LinearRegression().fit(frame, frame["a"] - frame["b"])
+    report = check_monotonic(falls_in_b, frame, monotonic_cst=pd.Series({"b": 1}))
+    assert list(report.features) == [1] and report.max_drop[0] > 0.5
+    ramps = RampTransformer(3)
+    assert (ramps.expand_monotonic_cst(pd.Series({"a": 1}))
+            == ramps.expand_monotonic_cst({"a": 1}))
+    # The default RangeIndex is by position, as an array; a Series without names
+    # on data without names is refused as a dict is.
+    by_position = pd.Series([1, -1, 0])
+    est = NonNegMLPRegressor(3, monotonic_cst=by_position, max_iter=5,
+                             random_state=0).fit(X_ARRAY, Y)
+    np.testing.assert_array_equal(est.monotonic_cst_, [1, -1, 0])
+    with pytest.raises(ValueError, match="needs feature names"):
+        NonNegMLPRegressor(3, monotonic_cst=named, max_iter=5).fit(X_ARRAY, Y)
+    with pytest.raises(ValueError, match=r"not in X: \['zz'\]"):
+        NonNegMLPRegressor(3, monotonic_cst=pd.Series({"zz": 1})).fit(frame, Y)
+    # Any other index says neither: refused.
+    for index in ([2, 0, 1], ["a", 1, "c"]):
+        with pytest.raises(ValueError, match="needs an index of feature names"):
+            NonNegMLPRegressor(3, monotonic_cst=pd.Series([1, 0, 0], index=index),
+                               max_iter=5).fit(frame, Y)
+    with pytest.raises(ValueError, match=r"more than once: \['a'\]"):
+        check_monotonic(est, frame, monotonic_cst=pd.Series([1, 1], index=["a", "a"]))

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .._monotonic_cst import check_dict_keys, directions_from_argument
+from .._monotonic_cst import as_argument, check_dict_keys, directions_from_argument
 
 __all__ = ["check_monotone_network", "has_constraint", "resolve_monotonic_cst"]
 
@@ -27,7 +27,7 @@ def resolve_monotonic_cst(estimator, n_features):
     """The per-feature array of -1/0/1 given by ``estimator.monotonic_cst``, or
     None. A dict maps feature names (of a DataFrame seen in ``fit``) to directions,
     the features it does not name being free; as ``HistGradientBoosting*`` take it."""
-    cst = estimator.monotonic_cst
+    cst = as_argument(estimator.monotonic_cst)  # a pandas Series by its index
     if cst is None:
         return None
     if isinstance(cst, dict):
@@ -129,6 +129,10 @@ def check_monotone_network(estimator, cst, positive, output=None, n_classes=None
 def has_constraint(monotonic_cst):
     """Whether ``monotonic_cst`` (an array, a dict or None) constrains a feature;
     False for values it cannot read (their error comes later, with the shapes)."""
+    try:
+        monotonic_cst = as_argument(monotonic_cst)
+    except ValueError:
+        return False  # refused by resolve_monotonic_cst, with the shapes
     if monotonic_cst is None:
         return False
     if isinstance(monotonic_cst, dict):

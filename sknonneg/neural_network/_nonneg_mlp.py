@@ -61,7 +61,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
         names (features not named are free; unknown names, and keys that are not
         str, such as column positions, are an error, as for
-        ``HistGradientBoostingClassifier``). It signs the first layer's weights of
+        ``HistGradientBoostingClassifier``). A pandas Series indexed by feature
+        names is read as that dict (by position only with the default
+        ``RangeIndex``; ``HistGradientBoosting*`` read any Series by position). It
+        signs the first layer's weights of
         each feature (>= 0, <= 0, free), overriding ``positive`` for that layer:
         unlike ``HistGradientBoosting*``'s, where constraints of 0 alone equal None,
         a 0 here frees that feature's first-layer weights, which None leaves to

@@ -88,7 +88,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
         names (features not named are free; unknown names, and keys that are not
         str, such as column positions, are an error, as for
-        ``HistGradientBoostingRegressor``). It signs the first layer's weights
+        ``HistGradientBoostingRegressor``). A pandas Series indexed by feature
+        names is read as that dict (by position only with the default
+        ``RangeIndex``; ``HistGradientBoosting*`` read any Series by position). It
+        signs the first layer's weights
         of each feature, overriding ``positive`` for that layer: unlike
         ``HistGradientBoosting*``'s, where constraints of 0 alone equal None, a 0
         here frees that feature's first-layer weights, which None leaves to

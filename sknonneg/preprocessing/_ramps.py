@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import Interval, StrOptions
 from .._monotonic_cst import (
+    as_argument,
     check_dict_keys,
     check_direction,
     directions_from_argument,
@@ -265,7 +266,8 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         monotonic_cst : array-like of int of shape (n_features,) or dict
             ``-1``, ``0`` or ``1`` per input feature, or ``{feature_name:
             direction}`` (features not named are free; keys are str names, as the
-            estimators take them, fitted or not). Once fitted, the number of
+            estimators take them, fitted or not; a pandas Series indexed by names
+            is that dict). Once fitted, the number of
             directions, or the names, must match the features seen in fit.
 
         Returns
@@ -296,6 +298,7 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         # expanded to 3 columns per feature where transform gives 5).
         fitted = n_in is not None and hasattr(self, "knots_")
         per = self._n_out_per_feature(fitted=fitted)
+        monotonic_cst = as_argument(monotonic_cst)  # a pandas Series by its index
         if not isinstance(monotonic_cst, dict):
             cst = np.asarray(monotonic_cst)
             if cst.ndim != 1:

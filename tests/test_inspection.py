@@ -1,5 +1,6 @@
 """Tests for sknonneg.inspection (headless)."""
 
+import re
 import subprocess
 import sys
 import warnings
@@ -771,6 +772,75 @@ def test_output_weights_refuses_meaningless_arguments():
     with pytest.raises(ValueError, match="a pair of Axes"):
         OutputWeightsDisplay.from_estimator(est, X[:50], ax=axes)
     plt.close("all")
+
+
+def _small_mlp(columns=None):
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier((3,), max_iter=50, random_state=0).fit(
+            X if columns is None else pd.DataFrame(X, columns=columns), y)
+    return model, X, y
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "2 of 3 features", "str", "1-D",
+                                 "no rows"])
+@pytest.mark.parametrize("give_y", [True, False])
+def test_output_weights_validates_X_for_a_scikit_learn_mlp(bad, give_y):
+    # Before: with y given, X reached a raw forward pass from coefs_ unchecked
+    # (inspection's hidden_activations): NaN drew all-NaN bars with a
+    # RuntimeWarning, 2 of 3 features was numpy's "matmul: Input operand 1 has a
+    # mismatch", a str array a UFuncTypeError. Now the errors of model.predict(X).
+    model, X, y = _small_mlp()
+    Xbad = {"nan": np.where(np.arange(3) == 1, np.nan, X),
+            "inf": np.where(np.arange(3) == 1, np.inf, X),
+            "2 of 3 features": X[:, :2], "str": X.astype(str), "1-D": X[0],
+            "no rows": X[:0]}[bad]
+    with pytest.raises(ValueError) as expected:
+        model.predict(Xbad)
+    first_line = str(expected.value).splitlines()[0]
+    with pytest.raises(ValueError, match=re.escape(first_line)):
+        OutputWeightsDisplay.from_estimator(model, Xbad, y[:len(Xbad)] if give_y
+                                            else None)
+
+
+def test_output_weights_checks_feature_names_for_a_scikit_learn_mlp():
+    # Before: a DataFrame with other column names was drawn silently (with y), and
+    # a list of lists was "'list' object has no attribute 'ndim'".
+    model, X, y = _small_mlp(columns=list("abc"))
+    with pytest.raises(ValueError, match="The feature names should match those"):
+        OutputWeightsDisplay.from_estimator(
+            model, pd.DataFrame(X, columns=list("xyz")), y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but "
+                      "MLPClassifier was fitted with feature names"):
+        OutputWeightsDisplay.from_estimator(model, X, y)
+    expected = OutputWeightsDisplay.from_estimator(
+        model, pd.DataFrame(X, columns=list("abc")), y).mean_activations
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        listed = OutputWeightsDisplay.from_estimator(model, X.tolist(), y)
+    np.testing.assert_allclose(listed.mean_activations, expected)
+
+
+def test_hidden_activations_of_a_duck_typed_network_checks_X():
+    # An object with coefs_ that is no scikit-learn estimator: check_array, and
+    # the number of features against coefs_[0].
+    from types import SimpleNamespace
+
+    from sknonneg.inspection._utils import hidden_activations
+
+    model, X, _ = _small_mlp()
+    duck = SimpleNamespace(coefs_=model.coefs_, intercepts_=model.intercepts_,
+                           activation=model.activation)
+    np.testing.assert_allclose(hidden_activations(duck, X.tolist()),
+                               np.maximum(X @ model.coefs_[0] + model.intercepts_[0],
+                                          0))
+    with pytest.raises(ValueError, match="X has 2 features, but SimpleNamespace is "
+                       "expecting 3 features as input"):
+        hidden_activations(duck, X[:, :2])
+    with pytest.raises(ValueError, match="Input contains NaN"):
+        hidden_activations(duck, np.full((2, 3), np.nan))
 
 
 def test_hidden_units_imshow_kw_limits_and_norm_win():

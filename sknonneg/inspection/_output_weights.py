@@ -629,7 +629,8 @@ class OutputWeightsDisplay:
             over the samples of each class is drawn as bars (classifiers
             only). Activations are ``estimator.transform(X)`` when the network
             has ``transform``, otherwise computed from ``coefs_``/``intercepts_``
-            (MLPClassifier).
+            (MLPClassifier), after checking ``X`` as the estimator's ``predict``
+            does (the same errors for NaN, the number of features, feature names).
         y : array-like of shape (n_samples,) or (n_samples, n_labels), default=None
             Class of each sample of ``X`` (a label indicator matrix for a
             multilabel network); if ``None`` the predicted classes are used. A

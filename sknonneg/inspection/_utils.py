@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import _activations
 from .._validation import check_sparse_structure
@@ -397,12 +397,39 @@ def feature_names(estimator, feature_names=None, n_features=None):
     return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
 
 
+def _check_forward_input(final, X):
+    """``X`` validated as an sklearn-style MLP's ``predict`` validates it, before
+    :func:`hidden_activations` runs the forward pass itself.
+
+    scikit-learn's MLPs call ``validate_data(self, X, accept_sparse=["csr",
+    "csc"], reset=False)``: the same call gives the same errors (NaN or infinity,
+    strings, a 1-D or empty X, the number of features) and the same feature-name
+    checks, without changing the estimator. An object that is not a scikit-learn
+    estimator (no ``__sklearn_tags__``) gets ``check_array``; the number of
+    features is checked against ``coefs_[0]`` either way.
+    """
+    if hasattr(final, "__sklearn_tags__"):
+        X = validate_data(final, X, accept_sparse=["csr", "csc"], reset=False)
+    else:
+        X = check_array(X, accept_sparse=["csr", "csc"], estimator=final)
+    n_in = np.shape(final.coefs_[0])[0]
+    if X.shape[1] != n_in:
+        raise ValueError(f"X has {X.shape[1]} features, but {type(final).__name__} "
+                         f"is expecting {n_in} features as input.")
+    return X
+
+
 def hidden_activations(estimator, X):
     """Activations of the last hidden layer for ``X``.
 
     Uses the final estimator's ``transform`` when it has one (the
-    NonNegMLPClassifier contract); otherwise runs the forward pass of an
-    sklearn-style MLP from ``coefs_``, ``intercepts_`` and ``activation``.
+    NonNegMLPClassifier contract; it validates ``X``); otherwise validates ``X``
+    as the estimator's ``predict`` would (:func:`_check_forward_input`) and runs
+    the forward pass of an sklearn-style MLP from ``coefs_``, ``intercepts_`` and
+    ``activation``. Before, that forward pass took ``X`` as it came: NaN gave NaN
+    activations, drawn as bars with a RuntimeWarning; a DataFrame with other
+    column names was accepted; the wrong number of features was numpy's
+    "matmul: Input operand 1 has a mismatch", a list an AttributeError.
     """
     prefix, final = split_pipeline(estimator)
     final = final_estimator(estimator)
@@ -416,9 +443,7 @@ def hidden_activations(estimator, X):
     if act_name not in _activations.DENSE:
         raise ValueError(f"unknown activation {act_name!r}")
     act = _activations.DENSE[act_name].function
-    if hasattr(Xt, "to_numpy"):
-        Xt = Xt.to_numpy()
-    H = Xt
+    H = _check_forward_input(final, Xt)
     for W, b in zip(final.coefs_[:-1], final.intercepts_[:-1]):
         H = act(safe_sparse_dot(H, W) + b)
     return np.asarray(H)

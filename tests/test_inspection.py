@@ -1409,6 +1409,58 @@ def test_hidden_units_of_non_finite_weights_is_an_error(bad):
     plt.close("all")
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_output_weights_of_non_finite_values_is_an_error(bad):
+    # Before: OutputWeightsDisplay drew NaN or infinite weights as a blank diagram
+    # (every square sized by the non-finite largest weight), and NaN mean
+    # activations as missing bars; HiddenUnitsDisplay refused such weights. Non-finite
+    # unit_weights were refused by the HiddenUnitsDisplay drawn inside, as
+    # "weights must be finite", naming the other parameter.
+    rng = np.random.RandomState(0)
+    W = rng.randn(4, 3)
+    W[1, 2] = bad
+    with pytest.raises(ValueError, match="^weights must be finite; got 1 NaN or "
+                                         "infinite value"):
+        OutputWeightsDisplay(W).plot()
+    with pytest.raises(ValueError, match="^weights must be finite; got 1 NaN"):
+        OutputWeightsDisplay(W[:, 2]).plot()  # 1-D: one output
+    acts = rng.rand(2, 4)
+    acts[0, 0] = bad
+    with pytest.raises(ValueError, match="^mean_activations must be finite; got 1 "):
+        OutputWeightsDisplay(W[:, :2], mean_activations=acts).plot()
+    images = rng.rand(4, 9)
+    images[3, 3] = bad
+    with pytest.raises(ValueError, match="^unit_weights must be finite; got 1 "):
+        OutputWeightsDisplay(W[:, :2], unit_weights=images).plot()
+    assert plt.get_fignums() == []  # refused before drawing
+
+
+def test_displays_refuse_weights_they_cannot_draw():
+    # Before: OutputWeightsDisplay's 3-D weights were "too many values to unpack",
+    # 3-D mean_activations "only 0-dimensional arrays can be converted to Python
+    # scalars", no unit a ZeroDivisionError (HiddenUnitsDisplay's "zero-size array
+    # to reduction operation maximum"); complex weights were drawn without their
+    # imaginary part, with a ComplexWarning.
+    W = np.ones((4, 3))
+    with pytest.raises(ValueError, match=r"^weights must be a 2-D array of shape "
+                       r"\(n_units, n_outputs\).*got shape \(2, 2, 2\)"):
+        OutputWeightsDisplay(np.ones((2, 2, 2))).plot()
+    with pytest.raises(ValueError, match=r"^mean_activations must be a 2-D array of "
+                       r"shape \(n_rows, n_units\), got shape \(2, 4, 1\)"):
+        OutputWeightsDisplay(W, mean_activations=np.ones((2, 4, 1))).plot()
+    for Display, empty in [(OutputWeightsDisplay, np.ones((0, 3))),
+                           (HiddenUnitsDisplay, np.ones((0, 4)))]:
+        with pytest.raises(ValueError, match=r"^weights must not be empty: got "
+                           r"shape \(0, \d\)"):
+            Display(empty).plot()
+        with pytest.raises(ValueError, match="^Complex data not supported: weights"):
+            Display(np.ones((4, 4)) + 1j).plot()
+        with pytest.raises(ValueError, match="^weights must be numeric: could not "
+                           "convert string to float"):
+            Display([["a", "b", "c", "d"]]).plot()
+    assert plt.get_fignums() == []
+
+
 def test_top_features_units_count_from_the_end_and_refuse_repeats():
     est = fitted("mlp")
     last = top_features(est, k=2, units=[-1])

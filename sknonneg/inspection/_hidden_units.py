@@ -6,7 +6,7 @@ from numbers import Integral
 import numpy as np
 
 from ._utils import estimator_name as _estimator_name
-from ._utils import get_components, import_pyplot, order_units
+from ._utils import drawable_array, get_components, import_pyplot, order_units
 
 
 def _resolve_image_shape(n_features, image_shape):
@@ -188,17 +188,11 @@ class HiddenUnitsDisplay:
             Object that stores computed values.
         """
         plt = import_pyplot()
-        W = np.atleast_2d(np.asarray(self.weights, dtype=float))
-        if W.ndim != 2:
-            # Before: "too many values to unpack (expected 2)".
-            raise ValueError(f"weights must be a 2-D array of shape (n_units, "
-                             f"n_features), got shape {W.shape}.")
-        if not np.all(np.isfinite(W)):
-            # Before: a NaN made the colour limit NaN, silently replaced by 1 (weights
-            # of 100 drawn saturated, a wrong colour bar); an inf made it infinite.
-            raise ValueError(f"weights must be finite; got "
-                             f"{int(np.count_nonzero(~np.isfinite(W)))} NaN or "
-                             "infinite value(s).")
+        # Before: 3-D weights were "too many values to unpack (expected 2)"; a NaN
+        # made the colour limit NaN, silently replaced by 1 (weights of 100 drawn
+        # saturated, a wrong colour bar), an inf made it infinite; no unit was
+        # "zero-size array to reduction operation maximum".
+        W = drawable_array(self.weights, "weights", "(n_units, n_features)")
         n_units, n_features = W.shape
         shape = _resolve_image_shape(n_features, self.image_shape)
         if normalize not in ("global", "unit"):

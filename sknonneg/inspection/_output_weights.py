@@ -13,6 +13,7 @@ from ..neural_network._classifier import is_multilabel
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
+    drawable_array,
     final_estimator,
     get_components,
     hidden_activations,
@@ -327,9 +328,12 @@ class OutputWeightsDisplay:
             raise ValueError(f"transpose must be True or False; got {transpose!r}.")
         _check_ax(ax)
         plt = import_pyplot()
-        W = np.asarray(self.weights, dtype=float)
-        if W.ndim == 1:
-            W = W[:, None]
+        # Before: a NaN or an inf drew a blank diagram (every square sized by
+        # the NaN largest weight), 3-D weights were "too many values to unpack",
+        # no unit a ZeroDivisionError.
+        W = drawable_array(self.weights, "weights",
+                           "(n_units, n_outputs) (or (n_units,), one output)",
+                           one_d="column")
         n_units, n_out = W.shape
         unit_ids = (
             np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
@@ -349,7 +353,9 @@ class OutputWeightsDisplay:
         name = self.estimator_name if title is True else (title or None)
         acts = self.mean_activations
         if acts is not None:
-            acts = np.atleast_2d(np.asarray(acts, dtype=float))
+            # Before: NaN bars drawn as nothing (RuntimeWarnings), 3-D ones
+            # "only 0-dimensional arrays can be converted to Python scalars".
+            acts = drawable_array(acts, "mean_activations", "(n_rows, n_units)")
             if acts.shape[1] != n_units:
                 raise ValueError("mean_activations must have one column per unit")
             if (self.activation_labels is not None
@@ -360,8 +366,10 @@ class OutputWeightsDisplay:
                     f"{len(self.activation_labels)}.")
         images = self.unit_weights
         if images is not None:
-            images = np.atleast_2d(np.asarray(images, dtype=float))
-            if images.ndim != 2 or images.shape[0] != n_units:
+            # (Before: non-finite ones were refused by HiddenUnitsDisplay as
+            # "weights must be finite", naming the other parameter.)
+            images = drawable_array(images, "unit_weights", "(n_units, n_features)")
+            if images.shape[0] != n_units:
                 # Before: HiddenUnitsDisplay's "unit_ids must have one entry per
                 # unit (4 rows of weights)", blaming unit_ids for unit_weights' rows.
                 raise ValueError(

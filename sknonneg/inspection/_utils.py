@@ -33,6 +33,41 @@ def import_pyplot():
     return plt
 
 
+def drawable_array(values, name, shape, one_d="row"):
+    """``values`` as the 2-D float array a display draws, or a ``ValueError`` that
+    names the parameter ``name``.
+
+    Refused: complex or non-numeric values, an array that is not 2-D (``shape``
+    says which axes it needs, as ``"(n_units, n_features)"``), an empty one, and
+    NaN or infinite values (which drew blank or wrong pictures). A 1-D array is
+    one row (``one_d="row"``, as ``np.atleast_2d``) or one column
+    (``one_d="column"``).
+    """
+    A = np.asarray(values)
+    if np.iscomplexobj(A):
+        raise ValueError(f"Complex data not supported: {name} must be real, got "
+                         f"complex values.")
+    try:
+        A = A.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}.") from None
+    if one_d == "row":
+        A = np.atleast_2d(A)
+    elif A.ndim == 1:
+        A = A[:, None]
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of shape {shape}, got shape "
+                         f"{A.shape}.")
+    if A.size == 0:
+        raise ValueError(f"{name} must not be empty: got shape {A.shape}, nothing to "
+                         f"draw.")
+    n_bad = int(np.count_nonzero(~np.isfinite(A)))
+    if n_bad:
+        raise ValueError(f"{name} must be finite; got {n_bad} NaN or infinite "
+                         f"value(s).")
+    return A
+
+
 def split_pipeline(estimator):
     """Return ``(prefix, final)`` where ``prefix`` is ``None`` or a Pipeline."""
     if isinstance(estimator, Pipeline):

@@ -522,6 +522,27 @@ def test_hoyer_sparsity_huge_values_and_non_finite():
             hoyer_sparsity(bad)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_weight_sparsity_and_describe_network_name_themselves_for_non_finite_weights(
+        bad):
+    # Before: both said "Input contains NaN or infinity: hoyer_sparsity needs finite
+    # values", naming a function the user did not call.
+    with pytest.raises(ValueError, match=r"^Input contains NaN or infinity: "
+                       r"weight_sparsity needs finite weights; layer 'layer0' has 1 "):
+        weight_sparsity(np.array([[bad, 1.0]]))
+    with pytest.raises(ValueError, match=r"^Input contains NaN or infinity: "
+                       r"weight_sparsity needs finite weights; layer 'layer1' has 2 "):
+        weight_sparsity([np.ones((2, 2)), np.array([[bad, bad], [1.0, 1.0]])])
+    est = _small_mlp()[0]
+    est.coefs_ = [est.coefs_[0], est.coefs_[1].copy()]
+    est.coefs_[1][0, 0] = bad
+    for func in (weight_sparsity, describe_network):
+        with pytest.raises(ValueError, match=rf"^Input contains NaN or infinity: "
+                           rf"{func.__name__} needs finite weights; layer "
+                           rf"'h1->output' has 1 NaN or infinite value"):
+            func(est)
+
+
 @pytest.mark.parametrize("func", [hoyer_sparsity, weight_sparsity])
 def test_sparsity_refuses_complex_and_masked_weights(func):
     # Before: complex input was cast to float with a ComplexWarning, dropping the

@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ._sparsity import weight_sparsity
+from ._sparsity import _weight_table
 from ._utils import estimator_name, final_estimator, is_network, output_classes
 
 
@@ -66,7 +66,7 @@ def describe_network(estimator, tol=1e-6):
             f"estimator instance.{hint}")
     final = final_estimator(estimator)
     name = estimator_name(estimator)
-    df = weight_sparsity(estimator, tol=tol, relative=True)
+    df = _weight_table(estimator, tol, True, "describe_network")
     lines = []
     if is_network(final):
         # the stored layer sizes (an ABBA network's table is of its blocks)

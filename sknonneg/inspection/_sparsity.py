@@ -260,6 +260,13 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     >>> df.loc["layer0", ["n_zero", "fraction_zero", "dead_units"]].tolist()
     [2.0, 0.5, 1.0]
     """
+    return _weight_table(estimator, tol, relative, "weight_sparsity")
+
+
+def _weight_table(estimator, tol, relative, caller):
+    """:func:`weight_sparsity`'s table, for ``caller`` (the public function the
+    user called, which its errors name: ``describe_network`` builds its report on
+    this table)."""
     if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
             or tol < 0):
         raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
@@ -283,7 +290,7 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
     ):
         mats = [estimator] if isinstance(estimator, np.ndarray) else estimator
         layers = [_real_array(
-            W, "weight_sparsity",
+            W, caller,
             "estimator" if W is estimator else f"estimator[{i}]")
             for i, W in enumerate(mats)]
         if any(W.ndim != 2 for W in layers):
@@ -303,7 +310,15 @@ def weight_sparsity(estimator, tol=1e-6, relative=True):
         layers = _abba_pairs(estimator, layers, constraints)
 
     rows = []
-    for W, constraint in zip(layers, constraints):
+    for name, W, constraint in zip(names, layers, constraints):
+        n_bad = sum(int(np.count_nonzero(~np.isfinite(M)))
+                    for M in (W if isinstance(W, tuple) else (W,)))
+        if n_bad:
+            # Before: hoyer_sparsity's "Input contains NaN or infinity:
+            # hoyer_sparsity needs finite values", a function not called.
+            raise ValueError(
+                f"Input contains NaN or infinity: {caller} needs finite weights; "
+                f"layer {name!r} has {n_bad} NaN or infinite value(s).")
         if isinstance(W, tuple):
             # ABBA blocks (A, B): the weight i -> j is the pair (A_ij, B_ij), of
             # magnitude A_ij + B_ij and sign that of A_ij - B_ij. Before: the

@@ -1170,6 +1170,48 @@ def test_sparsity_flags_must_be_bools(call):
         call()
 
 
+@pytest.mark.parametrize("bad", ["no", 1, None, 1.0])
+@pytest.mark.parametrize("name, call", [
+    ("drop_zero", lambda bad: top_features(fitted("nmf"), k=4, drop_zero=bad)),
+    ("colorbar", lambda bad: HiddenUnitsDisplay.from_estimator(fitted("mlp"),
+                                                               colorbar=bad)),
+    ("titles", lambda bad: HiddenUnitsDisplay(np.eye(4)).plot(titles=bad)),
+    ("show_images", lambda bad: OutputWeightsDisplay.from_estimator(
+        fitted("mlp"), show_images=bad)),
+])
+def test_inspection_flags_must_be_bools(name, call, bad):
+    # Before: any truthy value was taken as True: top_features(drop_zero="no")
+    # dropped the zero rows, colorbar="no" drew a colour bar, show_images="no" the
+    # images (hoyer_sparsity's average and weight_sparsity's relative already
+    # refused it, in these words).
+    with pytest.raises(TypeError, match=rf"^{name} must be a bool, got {bad!r}\.$"):
+        call(bad)
+    assert plt.get_fignums() == []  # refused before drawing
+    call(np.False_)
+
+
+@pytest.mark.parametrize("Display", [HiddenUnitsDisplay, OutputWeightsDisplay])
+def test_display_title_must_be_a_bool_or_a_str(Display):
+    # Before: title=1.0 was drawn as the title "1.0", np.True_ as "True".
+    W = np.eye(4)
+    with pytest.raises(TypeError, match=r"^title must be a bool or a str, got 1\.0\.$"):
+        Display(W, estimator_name="net").plot(title=1.0)
+    assert plt.get_fignums() == []
+
+    def drawn(title):
+        disp = Display(W, estimator_name="net").plot(title=title)
+        # HiddenUnitsDisplay titles its figure, OutputWeightsDisplay its Axes
+        suptitle = disp.figure_._suptitle  # Figure.get_suptitle needs matplotlib 3.8
+        text = (disp.ax_.get_title() if Display is OutputWeightsDisplay
+                else "" if suptitle is None else suptitle.get_text())
+        plt.close("all")
+        return text
+
+    assert drawn(np.True_) == drawn(True) == "net"
+    assert drawn("mine") == "mine"
+    assert drawn(False) == drawn(np.False_) == drawn(None) == ""
+
+
 def test_weight_sparsity_takes_a_list_of_sparse_layers():
     # Before: "[<Compressed Sparse Row sparse matrix ...>] is not an estimator
     # instance", though one sparse matrix is taken. Explicitly stored zeros are

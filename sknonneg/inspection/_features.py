@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ._utils import feature_names as _feature_names
-from ._utils import get_components, unit_indices
+from ._utils import check_bool, get_components, unit_indices
 
 
 def top_features(
@@ -71,6 +71,8 @@ def top_features(
     >>> top_features(pipe, k=2).columns.tolist()
     ['unit', 'rank', 'feature', 'weight']
     """
+    # Before: any truthy value ("no") dropped the zero rows.
+    drop_zero = check_bool(drop_zero, "drop_zero")
     W = get_components(estimator)
     n_units, n_features = W.shape
     names = _feature_names(estimator, feature_names, n_features)

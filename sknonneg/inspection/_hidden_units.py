@@ -6,7 +6,14 @@ from numbers import Integral
 import numpy as np
 
 from ._utils import estimator_name as _estimator_name
-from ._utils import drawable_array, get_components, import_pyplot, order_units
+from ._utils import (
+    check_bool,
+    check_title,
+    drawable_array,
+    get_components,
+    import_pyplot,
+    order_units,
+)
 
 
 def _resolve_image_shape(n_features, image_shape):
@@ -219,6 +226,10 @@ class HiddenUnitsDisplay:
                                                           and signed == "auto")):
             # Before: any value passed as bool(signed), "yes" as True.
             raise ValueError(f"signed must be 'auto', True or False; got {signed!r}.")
+        # Before: any truthy value ("no") drew the colour bar, the titles.
+        colorbar = check_bool(colorbar, "colorbar")
+        titles = check_bool(titles, "titles")
+        title = check_title(title)
         if colorbar and normalize != "global":
             # Before: raised after the figure was made, leaving it open.
             raise ValueError("colorbar=True requires normalize='global'")

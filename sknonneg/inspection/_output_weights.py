@@ -13,6 +13,8 @@ from ..neural_network._classifier import is_multilabel
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
+    check_bool,
+    check_title,
     drawable_array,
     final_estimator,
     get_components,
@@ -326,6 +328,7 @@ class OutputWeightsDisplay:
         if not isinstance(transpose, (bool, np.bool_)):
             # Before: any value was taken for its truth, transpose="no" as True.
             raise ValueError(f"transpose must be True or False; got {transpose!r}.")
+        title = check_title(title)
         _check_ax(ax)
         plt = import_pyplot()
         # Before: a NaN or an inf drew a blank diagram (every square sized by
@@ -713,7 +716,8 @@ class OutputWeightsDisplay:
             output_name = "reconstructed feature"
 
         unit_weights = None
-        if show_images:
+        # Before: any truthy value ("no") drew the images.
+        if check_bool(show_images, "show_images"):
             if len(coefs) != 2:
                 raise ValueError("show_images=True needs a network with one hidden layer")
             if isinstance(ax, (list, tuple, np.ndarray)):

@@ -7,7 +7,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._validation import check_sparse_structure
-from ._utils import final_estimator, get_components, get_layers, layer_constraints
+from ._utils import (
+    check_bool,
+    final_estimator,
+    get_components,
+    get_layers,
+    layer_constraints,
+)
 
 
 def _real_array(W, caller, name="W"):
@@ -100,9 +106,7 @@ def hoyer_sparsity(W, axis=-1, average=False):
     >>> hoyer_sparsity([2, 2, 2, 2])
     0.0
     """
-    if not isinstance(average, (bool, np.bool_)):
-        # Before: any truthy value ("no") averaged.
-        raise TypeError(f"average must be a bool, got {average!r}.")
+    average = check_bool(average, "average")  # before: "no" averaged
     A = _as_matrix(W)
     if A.ndim == 0:
         raise ValueError("hoyer_sparsity needs at least a 1-D array")
@@ -270,9 +274,7 @@ def _weight_table(estimator, tol, relative, caller):
     if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
             or tol < 0):
         raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
-    if not isinstance(relative, (bool, np.bool_)):
-        # Before: any truthy value ("no") made tol relative.
-        raise TypeError(f"relative must be a bool, got {relative!r}.")
+    relative = check_bool(relative, "relative")  # before: "no" made tol relative
     check_sparse_structure(estimator, name="estimator")  # before scipy prints it
     if sp.issparse(estimator):
         # as hoyer_sparsity does (before: "... is not an estimator instance", with

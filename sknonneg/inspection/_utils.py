@@ -33,6 +33,26 @@ def import_pyplot():
     return plt
 
 
+def check_bool(value, name):
+    """``value`` as a bool; anything but ``True``, ``False`` or NumPy's bools is a
+    ``TypeError`` naming the parameter (before: read for its truth, ``"no"`` as
+    True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r}.")
+    return bool(value)
+
+
+def check_title(title):
+    """A display's ``title``: a bool (``True``: the estimator's name), a str, or
+    ``None`` (no title, as ``False``); anything else is a ``TypeError`` (before: a
+    number was drawn as the title, and ``np.True_`` was the title "True")."""
+    if isinstance(title, (bool, np.bool_)):
+        return bool(title)
+    if title is None or isinstance(title, str):
+        return title
+    raise TypeError(f"title must be a bool or a str, got {title!r}.")
+
+
 def drawable_array(values, name, shape, one_d="row"):
     """``values`` as the 2-D float array a display draws, or a ``ValueError`` that
     names the parameter ``name``.

@@ -543,6 +543,17 @@ def test_weight_sparsity_and_describe_network_name_themselves_for_non_finite_wei
             func(est)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_top_features_of_non_finite_weights_is_an_error(bad):
+    # Before: listed silently, a NaN weight ranked wherever the sort put it.
+    est = _small_mlp()[0]
+    est.coefs_ = [est.coefs_[0].copy(), est.coefs_[1]]
+    est.coefs_[0][1, 2] = bad
+    with pytest.raises(ValueError, match=r"^Input contains NaN or infinity: "
+                       r"top_features needs finite weights; the first layer has 1 "):
+        top_features(est)
+
+
 @pytest.mark.parametrize("func", [hoyer_sparsity, weight_sparsity])
 def test_sparsity_refuses_complex_and_masked_weights(func):
     # Before: complex input was cast to float with a ComplexWarning, dropping the

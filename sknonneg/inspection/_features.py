@@ -74,6 +74,13 @@ def top_features(
     # Before: any truthy value ("no") dropped the zero rows.
     drop_zero = check_bool(drop_zero, "drop_zero")
     W = get_components(estimator)
+    n_bad = int(np.count_nonzero(~np.isfinite(W)))
+    if n_bad:
+        # Before: listed, a NaN ranked anywhere (it compares false both ways), as
+        # weight_sparsity and HiddenUnitsDisplay refuse them.
+        raise ValueError(f"Input contains NaN or infinity: top_features needs finite "
+                         f"weights; the first layer has {n_bad} NaN or infinite "
+                         f"value(s).")
     n_units, n_features = W.shape
     names = _feature_names(estimator, feature_names, n_features)
     if feature_names is not None:

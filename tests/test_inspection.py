@@ -1529,9 +1529,12 @@ def test_displays_refuse_weights_they_cannot_draw():
             Display(empty).plot()
         with pytest.raises(ValueError, match="^Complex data not supported: weights"):
             Display(np.ones((4, 4)) + 1j).plot()
-        with pytest.raises(ValueError, match="^weights must be numeric: could not "
-                           "convert string to float"):
+        with pytest.raises(ValueError, match="^weights must be a numeric array: "
+                           "could not convert string to float"):
             Display([["a", "b", "c", "d"]]).plot()
+        with pytest.raises(ValueError, match="^weights must be a numeric array: "
+                           "setting an array element"):
+            Display([[1.0, 2.0, 3.0, 4.0], [1.0]]).plot()  # ragged
     assert plt.get_fignums() == []
 
 

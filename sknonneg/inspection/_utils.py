@@ -63,14 +63,17 @@ def drawable_array(values, name, shape, one_d="row"):
     one row (``one_d="row"``, as ``np.atleast_2d``) or one column
     (``one_d="column"``).
     """
-    A = np.asarray(values)
-    if np.iscomplexobj(A):
+    try:
+        A = np.asarray(values)
+        is_complex = np.iscomplexobj(A)
+        if not is_complex:
+            A = A.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        # strings, ragged nested lists, objects that are not numbers
+        raise ValueError(f"{name} must be a numeric array: {exc}") from None
+    if is_complex:
         raise ValueError(f"Complex data not supported: {name} must be real, got "
                          f"complex values.")
-    try:
-        A = A.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric: {exc}.") from None
     if one_d == "row":
         A = np.atleast_2d(A)
     elif A.ndim == 1:

@@ -139,7 +139,9 @@ def test_training_loops_do_not_need_classes(data):
                            n_iter_no_change=20, random_state=0, **params).fit(X, y)
         assert est.loss_curve_[-1] < est.loss_curve_[0]
         assert all(s <= 0 for s in est.validation_scores_)
-        est.partial_fit(X, y)
+        # partial_fit refuses early_stopping=True (as scikit-learn's MLPs): off,
+        # it continues the fitted network.
+        est.set_params(early_stopping=False).partial_fit(X, y)
 
 
 @pytest.mark.parametrize("estimator", [

@@ -26,6 +26,15 @@ one feeds the halving map, so both act only through ``A - B``; their ``A + B`` i
 free. Taken at its least, ``A = (A - B)^+`` and ``B = (A - B)^-``, it is ``|A - B|``:
 the factors used below (and the form the fitted estimator stores) are
 ``|A_1 - B_1|, A_2 + B_2, ..., A_{L-1} + B_{L-1}, |A_L - B_L|``.
+
+The network a fitted estimator computes with is that of its float64 parameters
+cast to the compute ``dtype`` (the kernels' weight buffers; the gain too): a
+float32 weight differs from the stored one by up to ``2^-24`` relative, and a
+product of ``L`` layers by up to about ``L 2^-24``, far above the float64
+rounding allowance. The reported bounds are therefore computed from the cast
+weights (:func:`computed_weights`, :func:`abba_computed_factors`), which float64
+holds exactly: they bound the exact constant of the network as evaluated, and
+the rounding of the forward pass itself is :func:`logit_rounding_bound`'s.
 """
 
 import math
@@ -44,6 +53,9 @@ __all__ = [
     "product_norm_grad",
     "abba_factors",
     "abba_factor_grads",
+    "computed_weights",
+    "abba_computed_factors",
+    "cast_allowance",
     "abba_bounds",
     "bound_scale",
     "dense_lipschitz_factor",
@@ -134,16 +146,75 @@ def abba_factor_grads(coefs_a, coefs_b, factor_grads):
     return grads
 
 
-def abba_bounds(coefs_a, coefs_b, activation_lipschitz=1.0):
+def computed_weights(matrix, dtype=np.float64):
+    """``matrix`` as the kernels compute with it: rounded to ``dtype`` (the weight
+    buffers of a float32 model), returned in float64, which holds every float32
+    value exactly. For float64 the values themselves."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if np.dtype(dtype) == np.float64:
+        return matrix
+    return matrix.astype(dtype).astype(np.float64)
+
+
+def abba_computed_factors(coefs_a, coefs_b, dtype=np.float64):
+    """The factors of :func:`abba_factors` of the network the kernels evaluate in
+    ``dtype``: they hold ``Q_l = fl(A_l - B_l)`` (first and inner layers), ``P_l =
+    fl(A_l + B_l)`` (inner layers) and ``fl((A_L - B_L) / 2)`` (the last one),
+    each computed in float64 and rounded once to ``dtype``
+    (``sknonneg._engine.layers.ABBALayer``: ``load``, ``predict``).
+
+    In sum and difference coordinates an inner layer computes ``(s P + d Q) / 2``:
+    the ABBA layer with ``A' = (P + Q) / 2``, ``B' = (P - Q) / 2``, whose sum
+    matrix is ``P`` and difference ``Q``. Rounding is monotone and odd, so ``|A -
+    B| <= A + B`` gives ``|Q| <= P``: ``A', B' >= 0``, and Proposition 3.3 applies
+    to the cast network with the factors ``|Q_1|, P_2, ..., P_{L-1}, 2 |fl((A_L -
+    B_L) / 2)|``. For float64 these are :func:`abba_factors`'s (the halving is
+    exact but for subnormal weights).
+    """
+    n_layers = len(coefs_a)
+    factors = []
+    for i, (a, b) in enumerate(zip(coefs_a, coefs_b)):
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+        if i == n_layers - 1 and i > 0:
+            factors.append(2.0 * np.abs(computed_weights((a - b) / 2, dtype)))
+        elif i == 0:
+            factors.append(np.abs(computed_weights(a - b, dtype)))
+        else:
+            factors.append(computed_weights(a + b, dtype))
+    return factors
+
+
+def cast_allowance(n_layers, dtype):
+    """Relative growth of a bound of ``n_layers`` non-negative factors when each
+    is rounded to ``dtype``: 0 for float64 (no cast), else ``gamma_L(u + 4 u_64)``,
+    ``u`` the unit roundoff of ``dtype``.
+
+    Every entry of a cast factor is at most ``(1 + u)`` times the exact one, which
+    the float64 scaling and sums before the cast (``c A``, ``c A + c B``, at most
+    three roundings) leave within ``(1 + u_64)^3``; a product of non-negative
+    matrices is monotone in every entry and the norm is monotone on non-negative
+    matrices, so the cast network's bound is at most ``(1 + u + 4 u_64)^L <= 1 +
+    gamma_L(u + 4 u_64)`` times the float64 one.
+    """
+    if np.dtype(dtype) == np.float64:
+        return 0.0
+    u = float(np.finfo(dtype).eps) / 2.0
+    u64 = float(np.finfo(np.float64).eps) / 2.0
+    return _gamma(n_layers, u + 4.0 * u64)
+
+
+def abba_bounds(coefs_a, coefs_b, activation_lipschitz=1.0, dtype=np.float64):
     """``(tight, separable)`` Lipschitz bounds of an ABBA network's logits.
 
     ``tight`` is Proposition 3.3, ``||S_L ... S_1|| * k^(L-1)``; ``separable`` is
     eq. (3), ``prod_l ||S_l|| * k^(L-1)`` (the spectral norm of a non-negative ABBA
     matrix is that of its sum matrix), ``k`` the activations' Lipschitz constant;
     both enlarged by :func:`bound_rounding_allowance`, so that they bound the exact
-    values.
+    values. The factors are those of the network evaluated in ``dtype``
+    (:func:`abba_computed_factors`: the weights cast to it).
     """
-    factors = abba_factors(coefs_a, coefs_b)
+    factors = abba_computed_factors(coefs_a, coefs_b, dtype)
     gain = float(activation_lipschitz) ** (len(factors) - 1)
     # Upper bounds as computed too: enlarged by the rounding of the norms.
     gain *= 1.0 + bound_rounding_allowance(factors)
@@ -152,15 +223,24 @@ def abba_bounds(coefs_a, coefs_b, activation_lipschitz=1.0):
     return tight, separable
 
 
-def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None):
+def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None,
+                dtype=np.float64):
     """Scale that brings the bound of ``factors`` under ``lipschitz_max``.
 
     Multiplying every weight layer by ``c`` multiplies the bound by ``c^k`` (``k``
     layers, biases untouched), so ``c = min(1, (lipschitz_max / bound)^(1/k))``
     (times ``1 - margin``, against rounding: by default twice the computed bound's
-    rounding allowance, :func:`bound_rounding_allowance`, and at least 1e-10) puts
-    the network on the constraint set when it is outside, and leaves it alone
-    inside. ``ABBAClassifier`` computes its
+    rounding allowance, :func:`bound_rounding_allowance`, and at least 1e-10, plus
+    for a network evaluated in float32 the growth of the bound when the scaled
+    weights are cast, :func:`cast_allowance`) puts the network on the constraint
+    set when it is outside, and leaves it alone inside.
+
+    The margin's arithmetic: with ``a`` the rounding allowance and ``g`` the cast's,
+    the reported bound of the cast network is at most ``(1 + a)^2 (1 + g)`` times
+    ``c^k`` times the computed bound (once for the computed bound, once for the
+    reported one's recomputation), that is ``lipschitz_max (1 + a)^2 (1 + g) (1 -
+    2 a - g) <= lipschitz_max``, as ``(1 + x + y) (1 - x) <= 1`` for ``x = 2 a +
+    g`` and ``y = a^2 (1 + g) + 2 a g <= x^2``. ``ABBAClassifier`` computes its
     network with the scaled weights, differentiating through ``c``: the constraint
     holds at every iterate, for any solver.
 
@@ -173,7 +253,11 @@ def bound_scale(factors, lipschitz_max, activation_lipschitz=1.0, margin=None):
     bound = beta * gain
     if margin is None:
         # Twice the allowance: abba_bounds enlarges the computed bound by it once.
-        margin = max(1e-10, 2.0 * bound_rounding_allowance(factors))
+        # A float32 network computes with the scaled weights rounded to float32,
+        # each up to 2^-24 larger: its bound up to cast_allowance larger (0 for
+        # float64, whose scale is unchanged).
+        margin = (max(1e-10, 2.0 * bound_rounding_allowance(factors))
+                  + cast_allowance(k, dtype))
     target = float(lipschitz_max) * (1.0 - margin)
     if bound <= target:
         return 1.0, bound, None
@@ -192,7 +276,7 @@ def dense_lipschitz_factor(activation, gain):
     return gain * _activations.DENSE[activation].max_slope
 
 
-def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
+def mlp_lipschitz_bound(coefs, coef_signs, max_slope, dtype=np.float64):
     """Lipschitz bound of a network with monotone activations of slope <= ``max_slope``.
 
     Consecutive layers whose every row is sign-constrained (``coef_signs`` of
@@ -201,7 +285,11 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope):
     its own spectral norm. All layers non-negative: ``||W_1 ... W_L||``, the tight
     bound; all free: the separable product (eq. 3). The computed value is
     enlarged by :func:`bound_rounding_allowance`, so that it bounds the exact one.
+    The weights are those the kernels compute with, cast to ``dtype``
+    (:func:`computed_weights`); ``max_slope`` must be that of the gain as cast to
+    it too (the kernels compute ``f(fl(gain) t)``).
     """
+    coefs = [computed_weights(coef, dtype) for coef in coefs]
     try:
         bound = float(max_slope) ** (len(coefs) - 1)
     except OverflowError:
@@ -336,6 +424,16 @@ def logit_rounding_bound(layers, X, radius, dtype):
     magnitudes follow from the activations' bounds. The result is doubled, which
     covers the second-order terms the recursion drops. Shape (n_samples,): the
     largest over the logits.
+
+    The exact logits may be taken as those of the network with the float64
+    parameters or of the network as computed, its weights, biases and gain cast to
+    ``dtype``: the network whose Lipschitz constant the estimators'
+    ``lipschitz_bound_`` bounds (:func:`mlp_lipschitz_bound`, :func:`abba_bounds`),
+    which :func:`certified_radius` pairs with this bound. Against the cast network
+    the casts add no rounding, and the one counted for each of them covers the
+    magnitudes read here from the float64 parameters: a cast weight is at most
+    ``(1 + u) |W|``, and ``(1 + u) gamma_(n + 5) <= gamma_(n + 6)`` (the cast's
+    effect on the propagated error ``e |W|`` is of second order: in the doubling).
     """
     u = float(np.finfo(dtype).eps) / 2.0
     big = np.finfo(np.float64).max / 4.0
@@ -392,8 +490,10 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
     the two largest logits. A single logit ``t`` (binary logistic output) decides by
     its sign: radius ``|t| / bound``; multilabel outputs: the least of those.
 
-    Rounding. ``bound`` must bound the exact Lipschitz constant (the estimators'
-    ``lipschitz_bound_`` do: :func:`bound_rounding_allowance`), and
+    Rounding. ``bound`` must bound the exact Lipschitz constant of the network as
+    computed, its weights cast to the compute dtype (the estimators'
+    ``lipschitz_bound_`` do: :func:`computed_weights`,
+    :func:`bound_rounding_allowance`), and
     ``logit_error(radius)`` (optional) bounds, per sample, how far the computed
     logits are from the exact ones anywhere in the ball of ``radius``
     (:func:`logit_rounding_bound`). With ``E`` that bound on the ball of the

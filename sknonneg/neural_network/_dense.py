@@ -87,8 +87,11 @@ _AUTO_L1_MULTILABEL = 1e-4
 
 
 def _activation_slope(est):
-    """The largest slope of the fitted hidden units (the Lipschitz bound's factor)."""
-    return dense_lipschitz_factor(est._layout.network[0].activation, est._fitted_gain())
+    """The largest slope of the fitted hidden units (the Lipschitz bound's factor),
+    at the gain as the kernels use it: cast to the compute dtype (they compute
+    ``f(fl(gain) t)``; ``fl32(0.3)`` is 4e-8 relative above 0.3)."""
+    gain = float(np.dtype(est._compute_dtype).type(est._fitted_gain()))
+    return dense_lipschitz_factor(est._layout.network[0].activation, gain)
 
 
 class DenseNetworkMixin(SupervisedTransformerMixin):

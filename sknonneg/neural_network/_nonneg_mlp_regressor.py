@@ -142,7 +142,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     lipschitz_bound_ : float
         Lipschitz constant of the predictions with respect to the input (L2
         norms), an upper bound: the network's (as
-        ``NonNegMLPClassifier.lipschitz_bound_``) times the largest ``y_scale_``.
+        ``NonNegMLPClassifier.lipschitz_bound_``: of its weights and gain cast to
+        the fitted ``dtype``) times the largest ``y_scale_`` (applied in
+        float64).
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)
@@ -560,7 +562,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``y_scale_`` (for several outputs: a bound on each output's)."""
         check_is_fitted(self)
         return float(np.max(self.y_scale_)) * mlp_lipschitz_bound(
-            self.coefs_, self._layout.coef_signs, _activation_slope(self))
+            self.coefs_, self._layout.coef_signs, _activation_slope(self),
+            self._compute_dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

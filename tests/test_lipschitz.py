@@ -617,3 +617,42 @@ def test_float32_mlp_bound_uses_the_gain_the_kernels_use(gain):
     gain32 = float(np.float32(est.gain_))
     exact = np.linalg.norm(_cast_chain(est.coefs_, np.float32), 2) * gain32 ** 2
     assert est.lipschitz_bound_ >= exact
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_float32_abba_lipschitz_max_holds_for_the_cast_network(seed):
+    # ABBA scaled its float64 blocks to lipschitz_max (1 - 1e-10); the float32
+    # network rounds them, up by as much as 2^-24 relative each, and exceeded the
+    # cap: 1.0000000198 for lipschitz_max=1 (seed 0). The logits of identity units
+    # are linear, their gradient fl(A_1 - B_1) ... fl((A_L - B_L) / 2) * 2.
+    X, y = _linear_data()
+    mlp = _fit(NonNegMLPClassifier((4, 3), activation="identity", positive=True,
+                                   output="logistic", max_iter=30, random_state=seed),
+               X, y)
+    abba = ABBAClassifier.from_mlp(mlp, lipschitz_max=1.0, dtype="float32")
+    last = len(abba.coefs_a_) - 1
+    diffs = [(a - b) / 2 if i == last else a - b
+             for i, (a, b) in enumerate(zip(abba.coefs_a_, abba.coefs_b_))]
+    exact = 2 * np.linalg.norm(_cast_chain(diffs, np.float32), 2)
+    assert exact <= abba.lipschitz_bound_ <= 1.0
+    # What predict computes: the same linear map (up to float32 rounding).
+    X_test = np.random.default_rng(seed).uniform(size=(5, 5))
+    logits = abba.decision_function(X_test)
+    assert_allclose(logits - abba.decision_function(np.zeros((1, 5))),
+                    X_test @ (2 * _cast_chain(diffs, np.float32)).ravel(),
+                    rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "identity"])
+def test_float32_abba_fit_keeps_lipschitz_max_on_the_cast_network(activation):
+    # A fit under the cap, in float32: the bound of the blocks as the kernels hold
+    # them (A + B of the inner layers, A - B of the first and last, cast) is below
+    # lipschitz_max, and lipschitz_bound_ bounds it.
+    X, y = _data()
+    est = _fit(ABBAClassifier((6, 5), activation=activation, lipschitz_max=0.5,
+                              dtype="float32", max_iter=30, random_state=0), X, y)
+    a, b = est.coefs_a_, est.coefs_b_
+    factors = [np.abs(np.float32(a[0] - b[0])), np.float32(a[1] + b[1]),
+               2 * np.abs(np.float32((a[2] - b[2]) / 2))]
+    exact = np.linalg.norm(chain_product([f.astype(np.float64) for f in factors]), 2)
+    assert exact <= est.lipschitz_bound_ <= 0.5

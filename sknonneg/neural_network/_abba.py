@@ -62,8 +62,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         Upper bound on ``lipschitz_bound_``, kept at every iterate of the
         training (see Notes), with room for the rounding of the computed bound
         (the network is scaled to ``lipschitz_max (1 - a)``, ``a`` at least 1e-10
-        and about ``m n`` times the unit roundoff for ``m x n`` layers): the exact
-        bound is below it too. ``None`` leaves the bound free.
+        and about ``m n`` times the unit roundoff for ``m x n`` layers) and, with
+        ``dtype="float32"``, for the rounding of the scaled weights to float32
+        (``a`` grows by about ``L 2^-24``, ``L`` weight layers): the exact
+        bound of the network as computed, in the fitted ``dtype``, is below it
+        too. ``None`` leaves the bound free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
@@ -104,7 +107,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         the activations are 1-Lipschitz). Computed by SVD (the largest singular
         value) and enlarged by an allowance for its rounding (about ``m n`` unit
         roundoffs for ``m x n`` layers, 1e-12 relative for 100 units), so that it
-        bounds the exact constant.
+        bounds the exact constant. It is that of the network as computed: the
+        sums ``A + B`` and differences ``A - B`` the kernels hold, cast to the
+        fitted ``dtype`` (float32 rounds them by up to ``2^-24`` relative).
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison.
     <<classifier_attributes>>
@@ -290,19 +295,27 @@ class ABBAClassifier(BaseNetworkClassifier):
                                    self._fitted_param("cap_slope"),
                                    self._fitted_param("cap"))(t)
 
+    def _lipschitz_cap(self, lipschitz_max):
+        """The reparametrisation of ``lipschitz_max`` (None: none), for the network
+        as evaluated in the compute dtype, whose cast of the scaled blocks the
+        scale leaves room for (``sknonneg._lipschitz.bound_scale``)."""
+        if lipschitz_max is None:
+            return None
+        return LipschitzCap(lipschitz_max, self._compute_dtype)
+
     def _init_theta(self, layout, X, rng, sample_weight=None):
         # Weighted statistics (``init_rows``): integer weights start as repeated
         # rows, zero weights as removed ones. The draw and its scaling: abba_init.
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES,
                                     uniform_draw=True)
         warn_input_scale(inputs, weights, self.__class__.__name__)
-        cap = None if self.lipschitz_max is None else LipschitzCap(self.lipschitz_max)
+        cap = self._lipschitz_cap(self.lipschitz_max)
         return layout.pack(*abba_init(
             layout.layer_sizes, inputs, weights, rng, self._activate,
             self._per_layer(self.l2, "l2", layout.n_layers), cap))
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
-        cap = None if self.lipschitz_max is None else LipschitzCap(self.lipschitz_max)
+        cap = self._lipschitz_cap(self.lipschitz_max)
         return Objective(layout, self._output_type(),
                          [L2(self._per_layer(self.l2, "l2", layout.n_layers))], X, y,
                          sample_weight, gain=gain, reparametrization=cap,
@@ -315,7 +328,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         c = 1.0
         lipschitz_max = self._fitted_param("lipschitz_max")
         if lipschitz_max is not None:
-            c = LipschitzCap(lipschitz_max).factor(coefs_a, coefs_b)
+            c = self._lipschitz_cap(lipschitz_max).factor(coefs_a, coefs_b)
         last = len(views) - 1
         for i in range(len(views)):
             if i in (0, last):
@@ -335,8 +348,10 @@ class ABBAClassifier(BaseNetworkClassifier):
         first = coefs_a[0] - coefs_b[0]
         self.components_ = self._read_only(np.vstack([first.T, -first.T]))
         self.weight_constraints_ = ["abba"] * len(views)
+        # The bounds of the network as evaluated: these blocks cast to the compute
+        # dtype (abba_bounds; c above left room for the cast).
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
-            coefs_a, coefs_b)
+            coefs_a, coefs_b, dtype=self._compute_dtype)
 
     def _logits_at(self, theta, gain, X):
         """Logits on validated ``X`` of the network ``theta``, for early stopping:
@@ -345,8 +360,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         views = self._layout.views(theta)
         if self.lipschitz_max is not None:
             # The blocks as evaluated (and fitted): scaled by c (class Notes).
-            c = LipschitzCap(self.lipschitz_max).factor([v[0] for v in views],
-                                                        [v[1] for v in views])
+            c = self._lipschitz_cap(self.lipschitz_max).factor([v[0] for v in views],
+                                                               [v[1] for v in views])
             views = [(c * a, c * b, bu, bv) for a, b, bu, bv in views]
         return forward(self._layout.network, views, X, dtype=self._compute_dtype,
                        keep="logits")[1]

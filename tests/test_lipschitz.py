@@ -656,3 +656,22 @@ def test_float32_abba_fit_keeps_lipschitz_max_on_the_cast_network(activation):
                2 * np.abs(np.float32((a[2] - b[2]) / 2))]
     exact = np.linalg.norm(chain_product([f.astype(np.float64) for f in factors]), 2)
     assert exact <= est.lipschitz_bound_ <= 0.5
+
+
+def test_bound_scale_leaves_room_for_the_float32_cast():
+    # float64: no cast, the scale as before (the margin is 1e-10); float32: the
+    # weights scaled by c and then rounded up to float32 still have a bound
+    # within lipschitz_max, with room for its own rounding allowance.
+    from sknonneg._lipschitz import cast_allowance
+
+    assert cast_allowance(3, np.float64) == 0.0
+    assert cast_allowance(3, np.float32) > 3 * 2.0 ** -24
+    rng = np.random.default_rng(0)
+    factors = [rng.random((6, 5)), rng.random((5, 4)), rng.random((4, 2))]
+    c64 = bound_scale(factors, 1.0)[0]
+    c32, beta, _ = bound_scale(factors, 1.0, dtype=np.float32)
+    assert c32 < c64
+    # The worst cast: every entry rounded up by a full 2^-24.
+    worst = [c32 * f * (1 + 2.0 ** -24) for f in factors]
+    allowance = bound_rounding_allowance(factors)
+    assert np.linalg.norm(chain_product(worst), 2) * (1 + allowance) ** 2 <= 1.0

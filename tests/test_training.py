@@ -50,7 +50,7 @@ def test_early_stopping_sets_the_fitted_attributes_once(monkeypatch, data, name,
     bounds = []
     original_bounds = abba_module.abba_bounds
     monkeypatch.setattr(abba_module, "abba_bounds",
-                        lambda *a: bounds.append(1) or original_bounds(*a))
+                        lambda *a, **k: bounds.append(1) or original_bounds(*a, **k))
     est.fit(X, y)
     assert len(est.validation_scores_) == est.n_iter_ == 15
     assert len(calls) == 1

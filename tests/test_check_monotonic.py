@@ -14,7 +14,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 
-from sknonneg import NonNegMLPClassifier
+from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg.inspection import MonotonicityReport, check_monotonic
 
 
@@ -674,3 +674,20 @@ def test_default_grid_finds_a_narrow_dip_that_ten_points_step_over():
     report = check_monotonic(model, X, [1])
     assert report.grids[0].shape[0] == 100
     assert not report.is_monotonic and report.max_drop[0] > 0
+
+
+def test_nothing_constrained_is_refused_not_reported_monotone():
+    # Before: an empty report with is_monotonic True, for a free network's all-0
+    # monotonic_cst_ and for an explicit all-0 argument alike.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(50, 2))
+    y = X[:, 0] - X[:, 1]
+    free = NonNegMLPRegressor((2,), positive=False, monotonic_cst=[0, 0],
+                              max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="monotonic_cst_ of NonNegMLPRegressor "
+                                         "constrains no feature"):
+        check_monotonic(free, X)
+    with pytest.raises(ValueError, match="^monotonic_cst constrains no feature"):
+        check_monotonic(free, X, monotonic_cst=[0, 0])
+    # The same model audited in a direction: its drop in feature 1 is found.
+    assert not check_monotonic(free, X, monotonic_cst=[0, 1]).is_monotonic

@@ -491,6 +491,13 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
                   _input_names(estimator, X))
         cst = directions_from_argument(monotonic_cst, strict, n_features)
     features = np.flatnonzero(cst)
+    if features.size == 0:
+        # Before: an empty report with is_monotonic True, an audit of nothing.
+        source = ("monotonic_cst" if monotonic_cst is not None else
+                  f"the monotonic_cst_ of {type(estimator).__name__}")
+        raise ValueError(
+            f"{source} constrains no feature (every direction is 0): there is "
+            f"nothing to check. Pass monotonic_cst with the directions to audit.")
     output = _output_function(estimator, X)
     n_rows = X.shape[0]
     max_drop = np.zeros(features.shape[0])

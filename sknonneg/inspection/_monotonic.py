@@ -393,7 +393,8 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         column that feeds both constrained and unconstrained columns of the final
         step (some of its ramps left free, or a one-hot copy beside constrained
         ramps) is refused: the model is not constrained in it. Anything else needs
-        ``monotonic_cst`` explicitly.
+        ``monotonic_cst`` explicitly. Directions that constrain no feature (all
+        0) are an error: there would be nothing to check.
     n_steps : int, default=100
         Largest number of grid points per feature (scikit-learn's
         ``partial_dependence`` grid has 100 by default too; a coarse grid steps

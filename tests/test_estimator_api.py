@@ -234,6 +234,99 @@ def test_zero_weights_are_removed_rows_beyond_the_initialisation_sample(make):
     assert_allclose(getattr(a, out)(X[:20]), getattr(b, out)(X[:20]), atol=1e-8)
 
 
+_ZERO_WEIGHT_MAKERS = {
+    "classifier": lambda **kw: NonNegMLPClassifier(3, **kw),
+    "regressor": lambda **kw: NonNegMLPRegressor(3, **kw),
+    "abba": lambda **kw: ABBAClassifier(3, **kw),
+    "autoencoder": lambda **kw: NonNegAutoencoder(n_components=2, **kw),
+}
+
+
+def _fit_args(est, X, y, w):
+    if isinstance(est, NonNegAutoencoder):
+        return (X,), {"sample_weight": w}
+    return (X, y), {"sample_weight": w}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("solver", ["adam", "lbfgsb"])
+@pytest.mark.parametrize("name", list(_ZERO_WEIGHT_MAKERS))
+def test_rows_of_weight_0_are_dropped_rows(name, solver, fmt, dtype):
+    # A row of weight 0 is a removed row, also where its values are far out of
+    # range: before, the scale checks of X (and of y, the float32 conversion)
+    # read it, and a row of weight 0 at 1e200 refused the fit ("sums of 4 such
+    # values ... overflow float64"), where the fit without it ran. Now the fit,
+    # Adam's mini-batches and partial_fit included, is the fit without those
+    # rows, to the last bit.
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    y = X[:, 0] if name == "regressor" else (X[:, 0] + X[:, 1] > 1) * 1
+    w = rng.uniform(0.5, 2.0, 60)
+    dropped = np.array([0, 17, 59])
+    w[dropped] = 0.0
+    kept = np.flatnonzero(w > 0)
+    Xb, yb = X.copy(), y.astype(float) if name == "regressor" else y.copy()
+    Xb[dropped, 0] = [1e200, -1e200, 1e37]
+    if name == "regressor":
+        yb[dropped] = [1e200, -1e200, 1e300]
+    if fmt == "csr":
+        Xb, Xk = sp.csr_matrix(Xb), sp.csr_matrix(X[kept])
+    else:
+        Xk = X[kept]
+    make = _ZERO_WEIGHT_MAKERS[name]
+    params = {"solver": solver, "max_iter": 5, "random_state": 0, "dtype": dtype}
+    if name != "autoencoder":
+        params["batch_size"] = 16  # several mini-batches per Adam epoch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in ("fit", "partial_fit"):
+            a, b = make(**params), make(**params)
+            extra = ({"classes": [0, 1]} if method == "partial_fit"
+                     and name in ("classifier", "abba") else {})
+            for _ in range(2 if method == "partial_fit" else 1):
+                args, kw = _fit_args(a, Xb, yb, w)
+                getattr(a, method)(*args, **kw, **extra)
+                args, kw = _fit_args(b, Xk, y[kept], w[kept])
+                getattr(b, method)(*args, **kw, **extra)
+            for ca, cb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+                assert_array_equal(ca, cb)
+            assert a.loss_curve_ == b.loss_curve_
+            assert a.t_ == b.t_
+            if name == "regressor":
+                assert_array_equal(a.y_mean_, b.y_mean_)
+                assert_array_equal(a.y_scale_, b.y_scale_)
+            if name == "autoencoder":
+                assert a.reconstruction_err_ == b.reconstruction_err_
+
+
+def test_rows_of_weight_0_still_count_in_validation_and_classes():
+    # Dropped after the input checks that scikit-learn applies to every row: a
+    # label seen only on a row of weight 0 is a class, a NaN there is refused,
+    # and weights that are all 0 leave nothing to fit.
+    rng = np.random.RandomState(0)
+    X = rng.rand(30, 3)
+    y = (X[:, 0] > 0.5) * 1
+    y[0] = 2
+    w = np.ones(30)
+    w[0] = 0.0
+    X[0] = 1e200
+    clf = NonNegMLPClassifier(3, max_iter=5, random_state=0).fit(X, y,
+                                                                 sample_weight=w)
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.n_features_in_ == 3
+    Xn = X.copy()
+    Xn[0, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        NonNegMLPClassifier(3, max_iter=5).fit(Xn, y, sample_weight=w)
+    for est, target in ((NonNegMLPClassifier(3, max_iter=5), y),
+                        (NonNegMLPRegressor(3, max_iter=5), X[:, 1])):
+        with pytest.raises(ValueError, match="non-zero number|positive sum"):
+            est.fit(X, target, sample_weight=np.zeros(30))
+    with pytest.raises(ValueError, match="non-zero number|positive sum"):
+        NonNegAutoencoder(n_components=2).partial_fit(X, sample_weight=np.zeros(30))
+
+
 @pytest.mark.parametrize("make", [
     lambda: NonNegMLPClassifier(6, max_iter=30, early_stopping=True, random_state=0),
     lambda: NonNegMLPRegressor(6, max_iter=30, early_stopping=True, random_state=0),

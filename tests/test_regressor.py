@@ -295,12 +295,11 @@ def test_partial_fit_refuses_targets_that_overflow_the_first_calls_scaling(
             est.partial_fit(X, y * later)
     np.testing.assert_array_equal(est.predict(X), before)  # left as it was
     est.partial_fit(X, y * first * 2)  # a batch of the same scale trains
-    if dtype == "float32":
-        # A row of weight 0 is not fitted, so its target is not checked against
-        # float32's range (the first version refused it; the squared errors are
-        # summed in float64). In float64 a target of 1e300 times y_scale_ overflows
-        # that sum even at weight 0: refused as an overflow, as before.
-        y_out, w = y * first, np.ones_like(y)
-        y_out[0], w[0] = y[0] * later, 0.0
-        est.partial_fit(X, y_out, sample_weight=w)
-        assert np.all(np.isfinite(est.predict(X)))
+    # A row of weight 0 is not fitted (dropped), so its target is not checked
+    # (the first version refused it in float32; and in float64, where it lies 1e300
+    # times y_scale_ from y_mean_, it was refused until rows of weight 0 were
+    # dropped before the checks).
+    y_out, w = y * first, np.ones_like(y)
+    y_out[0], w[0] = y[0] * later, 0.0
+    est.partial_fit(X, y_out, sample_weight=w)
+    assert np.all(np.isfinite(est.predict(X)))

@@ -261,8 +261,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``"linear"``); :meth:`inverse_transform` applies it.
     reconstruction_err_ : float
         Frobenius norm of ``X - inverse_transform(transform(X))`` on the training
-        data (as NMF's), computed in blocks of rows; after ``partial_fit``, on its
-        last batch.
+        data (as NMF's; its rows of positive ``sample_weight``, unweighted),
+        computed in blocks of rows; after ``partial_fit``, on its last batch.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -611,11 +611,16 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         check_sparse_structure(X)  # before scipy or a kernel reads it
         X = validate_data(self, X, reset=reset, accept_sparse=["csr", "csc", "coo"],
                           dtype=self._input_dtypes(X))
+        return X, X
+
+    def _training_X(self, X, y, targets):
+        """The rows of positive weight in the compute dtype, its own targets, and
+        refused where the reconstruction's gradient would overflow."""
         X = self._as_compute_dtype(X)
         check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
         if self.decoder == "sigmoid":
             _warn_outside_unit_range(X, type(self).__name__)
-        return X, X
+        return X, X, X
 
     def _encode_targets(self, y, classes=None):
         self.n_outputs_ = y.shape[1]
@@ -652,16 +657,16 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the reconstruction error and the mean
-            activations.
+            activations. A row of weight 0 is dropped once the input is validated
+            (its values must be finite, as every row's): the fit, and
+            ``reconstruction_err_``, are those without that row.
 
         Returns
         -------
         self : object
             The fitted autoencoder.
         """
-        self._fit(X, None, sample_weight)
-        self.reconstruction_err_ = self._reconstruction_error(self._check_X(X))
-        return self
+        return self._fit(X, None, sample_weight)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the autoencoder with one batch of data.
@@ -676,7 +681,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample.
+            Weight of each sample; rows of weight 0 are dropped, as in
+            :meth:`fit`.
 
         Returns
         -------
@@ -688,12 +694,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return self._partial_fit_keeping_state(self._partial_fit_step, X, None,
                                                sample_weight)
 
-    def _partial_fit(self, X, y, targets, strata, sample_weight, first):
-        """``partial_fit``'s epoch (the rows its own targets), then
-        ``reconstruction_err_`` of the batch."""
-        super()._partial_fit(X, y, targets, strata, sample_weight, first)
+    def _trained_on(self, X):
+        """``reconstruction_err_`` of the rows the fit (or the ``partial_fit``
+        batch) trained on: those of positive weight."""
         self.reconstruction_err_ = self._reconstruction_error(X)
-        return self
 
     def fit_transform(self, X, y=None, sample_weight=None):
         """Fit, then return the codes of ``X``.

@@ -371,8 +371,34 @@ class BaseNetwork(BaseEstimator):
             y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        X = self._as_compute_dtype(X)
-        return check_input_scale(X), y
+        return X, y
+
+    def _training_X(self, X, y, targets):
+        """``(X, y, targets)`` of the rows a fit trains on (those of positive
+        weight: ``_weighted_rows``), ``X`` in the compute dtype and refused where
+        its values are too large for the network (``check_input_scale``). Runs
+        after the rows of weight 0 are dropped: those are not fitted, and their
+        values are not checked (before, a row of weight 0 at 1e200 refused the
+        fit)."""
+        return check_input_scale(self._as_compute_dtype(X)), y, targets
+
+    @staticmethod
+    def _weighted_rows(X, y, targets, strata, sample_weight):
+        """``(X, y, targets, strata, sample_weight)`` without the rows of weight 0
+        (the same objects when there are none). A row of weight 0 is a removed
+        row: its values reach neither the scale checks, the initialisation, early
+        stopping's split, the mini-batches nor the solver, so that the fit is the
+        fit without it exactly. ``X`` as ``validate_data`` returns it (a sparse
+        one becomes CSR, which keeps its rows' stored entries as they are)."""
+        keep = sample_weight > 0
+        if keep.all():
+            return X, y, targets, strata, sample_weight
+
+        def rows(a):  # an autoencoder's y and targets are X itself: one copy
+            return kept if a is X else None if a is None else a[keep]
+
+        kept = (sp.csr_matrix(X) if sp.issparse(X) and X.format != "csr" else X)[keep]
+        return (kept, rows(y), rows(targets), rows(strata), sample_weight[keep])
 
     def _check_X(self, X):
         check_is_fitted(self)

@@ -141,9 +141,9 @@ SHARED_DOCS = {
         ``sample_weight`` serves unweighted fits only.{loss_note}
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
-        rows of positive ``sample_weight`` (rows of weight 0 stay in training,
-        where they add nothing); for a single-label classifier, stratified by
-        class, and the only row of a class always trains.
+        rows of positive ``sample_weight`` (rows of weight 0 are dropped before
+        the split, as everywhere in the fit); for a single-label classifier,
+        stratified by class, and the only row of a class always trains.
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "class_weight_param": """\
@@ -593,7 +593,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         the sum of the sample weights of class ``c`` and ``W`` of all, as
         ``LogisticRegression`` counts them: a weight of 0 is a removed row (before,
         the classes were counted unweighted, and a row of weight 0 changed the
-        others' weights). A class whose rows all weigh 0 gets 0 (they weigh 0)."""
+        others' weights). A class whose rows all weigh 0 gets 0 (they weigh 0)
+        and is not counted in ``n_classes``, as if its rows were removed (they
+        are: ``_weighted_rows``)."""
         if not (isinstance(self.class_weight, str) and self.class_weight == "balanced"):
             return compute_sample_weight(self.class_weight, y)
         classes, codes = np.unique(y, return_inverse=True)
@@ -601,7 +603,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                              minlength=len(classes))
         per_class = np.zeros_like(totals)
         present = totals > 0
-        per_class[present] = totals.sum() / (len(classes) * totals[present])
+        per_class[present] = (totals.sum()
+                              / (np.count_nonzero(present) * totals[present]))
         return per_class[codes.ravel()]
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
@@ -622,6 +625,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             Class labels, or a label indicator matrix for multilabel problems.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the mean log-loss and the activation penalty.
+            A row of weight 0 is dropped once the input is validated (its values
+            must be finite, as every row's, and its label counts in ``classes_``):
+            the fit is the fit without that row.
 
         Returns
         -------
@@ -652,7 +658,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             must be those. Afterwards it may be left out, and if given must be
             the same (as scikit-learn's ``partial_fit``).
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights of the batch.
+            Sample weights of the batch; its rows of weight 0 are dropped, as in
+            :meth:`fit`.
 
         Returns
         -------

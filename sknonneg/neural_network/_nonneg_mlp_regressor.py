@@ -42,8 +42,10 @@ class _CandidateRegressor(CandidateModel):
 
 
 def _target_matrix(y):
-    """``y`` as a finite float64 ``(n_samples, n_targets)`` array whose squared
-    deviations cannot overflow (``check_target_scale``)."""
+    """``y`` as a finite float64 ``(n_samples, n_targets)`` array. Its scale is
+    checked on the rows of positive weight (``check_target_scale``, by
+    ``_encode_targets`` and ``_check_standardised_targets``): a row of weight 0 is
+    not fitted."""
     # C order: the targets' mean and scale sum each column in an order that
     # follows the layout (before: a Fortran-ordered y or a DataFrame's was one ulp
     # off, predictions 1.5e-13).
@@ -52,7 +54,7 @@ def _target_matrix(y):
     # NaN check (None == None) and becomes NaN here. Before: the fit ran on it and
     # failed with "The network's parameters overflowed".
     assert_all_finite(y, input_name="y")
-    return check_target_scale(y.reshape(y.shape[0], -1))
+    return y.reshape(y.shape[0], -1)
 
 
 @fill_doc
@@ -323,34 +325,53 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     # ----------------------------------------------------------------- targets
     def _encode_targets(self, y, classes=None):
         """Standardised targets (weighted by the fit's sample weights); sets
-        ``n_outputs_``, ``y_mean_``, ``y_scale_``, ``out_activation_``."""
+        ``n_outputs_``, ``y_mean_``, ``y_scale_``, ``out_activation_``. The
+        scaling reads the rows of positive weight only, the rows that are fitted
+        (``_weighted_rows`` drops the others; their targets are not checked):
+        before, a row of weight 0 whose target was 1e200 refused the fit, and a
+        smaller one changed the rounding of ``y_scale_``."""
         self._y_ndim = np.ndim(y)
         self.out_activation_ = "identity"
         y = _target_matrix(y)
         try:
+            given = check_sample_weight(self._fit_weights, y, dtype=np.float64)
             # Relative weights (the largest 1): the same averages, no overflow.
-            weights = check_positive_weights(check_sample_weight(
-                self._fit_weights, y, dtype=np.float64))
+            weights = check_positive_weights(given)
         except ValueError:
-            weights = np.ones(y.shape[0])  # the weight check reports it next
-        mean = np.average(y, axis=0, weights=weights)
+            # The weight check reports it next (not the scale of targets that
+            # the weights may have excluded): a scaling of all rows, unchecked.
+            with np.errstate(all="ignore"):
+                self._scale_targets(y, np.ones(y.shape[0]))
+            return self._standardised(y)
+        positive = weights > 0
+        fitted = y
+        if not positive.all():
+            fitted, weights = y[positive], weights[positive]
+        check_target_scale(fitted)
+        self._scale_targets(fitted, weights)
+        return self._standardised(y)
+
+    def _scale_targets(self, fitted, weights):
+        """Sets ``n_outputs_``, ``y_mean_`` and ``y_scale_`` from the targets
+        ``fitted`` of the rows of positive ``weights``; returns ``(peak, scale)``:
+        each target's largest deviation from its mean, and ``y_scale_``."""
+        mean = np.average(fitted, axis=0, weights=weights)
         # A target equal on every weighted row is that value exactly: the rounding
         # of its average (0.1 x 569 rows averages to 0.1 - 1.4e-17) would become a
         # spread of 1e-17, standardised to +-1.
-        kept = y[weights > 0]
-        constant = np.all(kept == kept[:1], axis=0)
-        mean[constant] = kept[0, constant]
+        constant = np.all(fitted == fitted[:1], axis=0)
+        mean[constant] = fitted[0, constant]
         # The deviations in units of the largest one: their squares cannot
         # underflow (a target of scale 1e-300 was taken for a constant).
-        deviations = y - mean
+        deviations = fitted - mean
         peak = np.max(np.abs(deviations), axis=0, initial=0.0)
         unit = np.where(peak > 0, peak, 1.0)
         scale = peak * np.sqrt(np.average((deviations / unit) ** 2, axis=0,
                                           weights=weights))
         scale[~(scale > 0) | constant] = 1.0
-        self.n_outputs_ = y.shape[1]
+        self.n_outputs_ = fitted.shape[1]
         self.y_mean_, self.y_scale_ = mean, scale
-        return self._standardised(y)
+        return peak, scale
 
     def _init_output(self, layout, theta, X, targets, sample_weight):
         """The initial network with the output units of targets that are equal on
@@ -376,7 +397,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         return self._standardised(y)
 
     def _standardised(self, y):
-        return np.ascontiguousarray((y - self.y_mean_) / self.y_scale_), None
+        # The targets of rows of weight 0, whose scale is not checked, may
+        # overflow: those rows are dropped (the others are checked).
+        with np.errstate(over="ignore"):
+            return np.ascontiguousarray((y - self.y_mean_) / self.y_scale_), None
 
     def _sample_weight(self, X, y, sample_weight):
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
@@ -392,9 +416,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         RuntimeWarning, a loss of 4.8e60 and predictions that stayed near the first
         batch's) and were refused in float64 as "the parameters overflowed", which
         did not name the targets. Rows of weight 0 are not fitted: not checked."""
-        # y was validated and its scale checked (_target_matrix) when it was encoded.
+        # y was validated (_target_matrix) when it was encoded.
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[sample_weight > 0]
-        largest = largest_magnitude((y - self.y_mean_) / self.y_scale_)
+        check_target_scale(y)
+        with np.errstate(over="ignore"):  # inf: refused below
+            largest = largest_magnitude((y - self.y_mean_) / self.y_scale_)
         dtype = self._compute_dtype or np.float64
         limit = squared_errors_limit(y.shape[0], dtype)
         if largest is not None and not largest <= limit:
@@ -480,7 +506,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the mean squared error, the target scaling and
-            the activation penalty.
+            the activation penalty. A row of weight 0 is dropped once the input is
+            validated (its values must be finite, as every row's): the fit is the
+            fit without that row.
 
         Returns
         -------
@@ -507,7 +535,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Its targets.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights of the batch.
+            Sample weights of the batch; its rows of weight 0 are dropped, as in
+            :meth:`fit`.
 
         Returns
         -------

@@ -520,8 +520,9 @@ class TrainableNetwork(BaseNetwork):
         """``(idx_train, idx_val)``: ``validation_fraction`` of the rows of positive
         weight held out (stratified by class where every class has two rows), so
         that the validation score never reads rows the user weighted 0 (an all-0
-        validation part was scored unweighted); the rows of weight 0 train, where
-        they add nothing. The only row of a class (single-label classifiers) always
+        validation part was scored unweighted); the rows of weight 0, if any, train,
+        where they add nothing (``fit`` drops them before: ``_weighted_rows``). The
+        only row of a class (single-label classifiers) always
         trains, and the others are stratified: before, one such row turned
         stratification off, and the split could hold out a class's only row, so
         that the network never saw that class (a silent degenerate fit;
@@ -798,6 +799,13 @@ class TrainableNetwork(BaseNetwork):
         else:
             targets, strata = self._encode_targets(y)
         sample_weight = self._sample_weight(X, y, sample_weight)
+        # From here on the rows of weight 0 are gone (the labels above saw them:
+        # a classifier's classes_ include a label of such rows only, as
+        # scikit-learn's do); X then goes to the compute dtype and its scale is
+        # checked on the rows that are fitted.
+        X, y, targets, strata, sample_weight = self._weighted_rows(
+            X, y, targets, strata, sample_weight)
+        X, y, targets = self._training_X(X, y, targets)
         rng = check_random_state(self.random_state)
         self._rng = rng
         layout = self._build_layout(X.shape[1], self.n_outputs_)
@@ -880,6 +888,7 @@ class TrainableNetwork(BaseNetwork):
             self.validation_scores_ = self.best_validation_score_ = None
         self._finish(result, data.n_samples * result.n_iter, carry=carry)
         self._check_predicts_training_rows(X, sample_weight)
+        self._trained_on(X)
         # Once anything was learned, the network keeps it (a warm start continues).
         self._nothing_learned = (not continuing
                                  and _nothing_to_learn(targets, sample_weight))
@@ -917,6 +926,11 @@ class TrainableNetwork(BaseNetwork):
                 else "parameters of its best validation score")
         self._log(f"interrupted after {progress.n_iter} {progress.unit}s "
                   f"({progress.elapsed:.1f}s): the estimator keeps the {kept}.")
+
+    def _trained_on(self, X):
+        """After a fit or a ``partial_fit`` call: ``X``, the rows it trained on
+        (those of positive weight, in the compute dtype), for fitted attributes
+        that describe them; nothing by default."""
 
     def _check_predicts_training_rows(self, X, sample_weight):
         """After ``_finish``: a fitted network that ``predict`` would refuse on the
@@ -1172,6 +1186,10 @@ class TrainableNetwork(BaseNetwork):
             self._check_layout_unchanged()
         layout = self._layout
         sample_weight = self._sample_weight(X, y, sample_weight)
+        # As in fit: the rows of weight 0 go, then X is converted and checked.
+        X, y, targets, strata, sample_weight = self._weighted_rows(
+            X, y, targets, strata, sample_weight)
+        X, y, targets = self._training_X(X, y, targets)
         redrawn = []
         if first:
             # Not self._theta until the epoch ends (``_finish``): a call that
@@ -1208,6 +1226,7 @@ class TrainableNetwork(BaseNetwork):
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)
         self._check_predicts_training_rows(X, sample_weight)
+        self._trained_on(X)
         # A first call with nothing to learn, only: a later batch of one row or
         # one class still continues what the stream learned (online learning on
         # 1-row batches, alternating single-class batches), which a warm start

@@ -1,6 +1,7 @@
 """NonNegMLPRegressor: scikit-learn's common checks, the squared error's gradient,
 target standardisation, constraints after every kind of fit, multi-output."""
 
+import re
 import warnings
 
 import numpy as np
@@ -303,3 +304,34 @@ def test_partial_fit_refuses_targets_that_overflow_the_first_calls_scaling(
     y_out[0], w[0] = y[0] * later, 0.0
     est.partial_fit(X, y_out, sample_weight=w)
     assert np.all(np.isfinite(est.predict(X)))
+
+
+@pytest.mark.parametrize("dtype, heavy", [("float64", 1e308), ("float32", 1e45)])
+def test_a_dominant_weight_is_named_not_an_earlier_fit(dtype, heavy):
+    # One row of weight 1e308 beside rows of weight 1: the weighted standard
+    # deviation of y (y_scale_) is 4e-154, the other rows lie 2.4e153 of it from
+    # y_mean_ and their squared errors overflow. A plain first fit was refused
+    # with "y's deviations from the fitted y_mean_ ... the scaling that the first
+    # fit (or first call to partial_fit) fixed ... start anew (fit with
+    # warm_start=False)", about a fit that never happened. The message now names
+    # the weights.
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 4)
+    y = 2 * X[:, 0]
+    w = np.ones(60)
+    w[0] = heavy
+    for fit in ("fit", "partial_fit"):
+        est = NonNegMLPRegressor(hidden_layer_sizes=(3,), max_iter=5, dtype=dtype,
+                                 random_state=0)
+        with pytest.raises(ValueError) as info:
+            getattr(est, fit)(X, y, sample_weight=w)
+        message = str(info.value)
+        assert re.search(r"weighted standard deviation of y is nearly 0 \(y_scale_="
+                         r".*largest weight is .* times its smallest positive one.*"
+                         r"overflow " + dtype, message), message
+        assert "first fit" not in message and "warm_start" not in message
+        assert not hasattr(est, "y_mean_")  # left as it was
+    # Weights of closer magnitudes fit.
+    w[0] = 1e20
+    NonNegMLPRegressor(hidden_layer_sizes=(3,), max_iter=5, dtype=dtype,
+                       random_state=0).fit(X, y, sample_weight=w)

@@ -346,9 +346,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         positive = weights > 0
         fitted = y
         if not positive.all():
-            fitted, weights = y[positive], weights[positive]
+            fitted, weights, given = y[positive], weights[positive], given[positive]
         check_target_scale(fitted)
-        self._scale_targets(fitted, weights)
+        peak, scale = self._scale_targets(fitted, weights)
+        self._check_weighted_scale(peak, scale, given, fitted.shape[0])
         return self._standardised(y)
 
     def _scale_targets(self, fitted, weights):
@@ -372,6 +373,38 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         self.n_outputs_ = fitted.shape[1]
         self.y_mean_, self.y_scale_ = mean, scale
         return peak, scale
+
+    def _check_weighted_scale(self, peak, scale, weights, n_rows):
+        """``ValueError`` if the scaling just computed from the fit's own targets
+        (``peak``: each target's largest deviation from its weighted mean,
+        ``scale``: its weighted standard deviation, over the ``n_rows`` rows of
+        positive ``weights``, as given) puts a row so many ``y_scale_`` from
+        ``y_mean_`` that its squared error overflows the compute dtype. With equal
+        weights no row is more than ``sqrt(n_rows)`` standard deviations away;
+        only weights that leave (nearly) all of the weight on rows of one target
+        value get there. Before, this was refused by the check of later batches,
+        whose message blamed y and a scaling fixed by an earlier fit."""
+        dtype = self._compute_dtype or np.float64
+        limit = squared_errors_limit(n_rows, dtype)
+        with np.errstate(over="ignore"):
+            ratios = peak / scale
+        worst = int(np.argmax(ratios))
+        if not ratios[worst] > limit:
+            return
+        with np.errstate(over="ignore"):
+            ratio = float(weights.max() / weights.min())
+        ratio = f"{ratio:.3g}" if np.isfinite(ratio) else "more than 1.8e308"
+        raise ValueError(
+            f"The weighted standard deviation of y is nearly 0 (y_scale_="
+            f"{scale[worst]:.3g}"
+            + (f" for target {worst}" if scale.shape[0] > 1 else "")
+            + f"): sample_weight puts nearly all of the weight on rows of one "
+            f"target value (its largest weight is {ratio} times its smallest "
+            f"positive one). The other rows lie up to {ratios[worst]:.3g} times "
+            f"y_scale_ from the weighted mean y_mean_, and their squared errors "
+            f"overflow {np.dtype(dtype).name} (at most {limit:.3g} is supported). "
+            f"Give the rows weights of closer magnitudes, or drop the rows of "
+            f"negligible weight.")
 
     def _init_output(self, layout, theta, X, targets, sample_weight):
         """The initial network with the output units of targets that are equal on

@@ -9,7 +9,10 @@ regressor or an autoencoder trains with the same loops:
   split stratified.
 - ``_transform_targets(y) -> (targets, strata)``: on later ``partial_fit`` calls and
   warm starts, in the encoding of the first.
-- ``_sample_weight(X, y, sample_weight) -> ndarray``: validated weights.
+- ``_sample_weight(X, y, sample_weight) -> ndarray``: validated weights. The
+  rows whose weight is 0 are then dropped (``_weighted_rows``), and only then is
+  ``X`` converted to the compute dtype and its scale checked (``_training_X``):
+  every step after it sees the rows of positive weight only.
 - ``_validation_score(theta, gain, X_val, y_val, sample_weight) -> float``: the
   score (higher is better) of the network ``theta`` at ``gain`` on held-out data,
   its rows weighted by ``sample_weight`` (None: equally), computed from ``theta``
@@ -727,7 +730,9 @@ class TrainableNetwork(BaseNetwork):
         5. the targets: ``_first_batch_targets(y, sample_weight, classes)`` on the
            first call, ``_transform_targets(y)`` on the later ones;
         6. the epoch (``_partial_fit``, which first checks that the network's
-           shape did not change: after the number of features, as before).
+           shape did not change: after the number of features, as before; then
+           the weights, and drops the rows of weight 0 before ``X`` is converted
+           and its scale checked, ``_training_X``).
         """
         first = not hasattr(self, "_theta")
         self._validate_params()

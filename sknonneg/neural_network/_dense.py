@@ -88,9 +88,12 @@ _AUTO_L1_MULTILABEL = 1e-4
 
 def _activation_slope(est):
     """The largest slope of the fitted hidden units (the Lipschitz bound's factor),
-    at the gain as the kernels use it: cast to the compute dtype (they compute
-    ``f(fl(gain) t)``; ``fl32(0.3)`` is 4e-8 relative above 0.3)."""
-    gain = float(np.dtype(est._compute_dtype).type(est._fitted_gain()))
+    at the larger of the gains the kernels use: the numba kernels compute ``f(fl(gain)
+    t)`` with the gain cast to the compute dtype (``fl32(0.3)`` is 4e-8 relative
+    above 0.3), their NumPy twins (small problems: a ``predict`` on a few rows)
+    ``f(gain t)`` with the float64 gain (``fl32(0.7)`` is 1.2e-8 below 0.7)."""
+    gain = float(est._fitted_gain())
+    gain = max(gain, float(np.dtype(est._compute_dtype).type(gain)))
     return dense_lipschitz_factor(est._layout.network[0].activation, gain)
 
 

@@ -623,6 +623,28 @@ def test_float32_mlp_bound_uses_the_gain_the_kernels_use(gain):
         assert est.lipschitz_bound_ >= chain * g ** 2
 
 
+def test_float32_abba_refuses_a_cap_below_float32s_normal_range():
+    # The scale's room for the float32 cast is relative; weights scaled below
+    # float32's smallest normal number round by up to 2^-150 absolute, and the
+    # cast network's bound came out 1.76 lipschitz_max (review). Refused; float64
+    # keeps the same cap.
+    X, y = _linear_data()
+    mlp = _fit(NonNegMLPClassifier((4,), activation="identity", positive=True,
+                                   output="logistic", max_iter=30, random_state=0),
+               X, y)
+    cap = 1e-89
+    with pytest.raises(ValueError, match=r"cannot be kept with dtype='float32': the "
+                                         r"weights scaled to it fall below 1\.18e-38"):
+        ABBAClassifier.from_mlp(mlp, lipschitz_max=cap, dtype="float32")
+    assert ABBAClassifier.from_mlp(mlp, lipschitz_max=cap).lipschitz_bound_ <= cap
+    # A fit refused so is left as it was (unfitted here), not half set.
+    est = ABBAClassifier((3,), activation="identity", lipschitz_max=1e-77,
+                         dtype="float32", max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="cannot be kept with dtype='float32'"):
+        _fit(est, X, y)
+    assert not hasattr(est, "coefs_") and not hasattr(est, "n_features_in_")
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_float32_abba_lipschitz_max_holds_for_the_cast_network(seed):
     # ABBA scaled its float64 blocks to lipschitz_max (1 - 1e-10); the float32

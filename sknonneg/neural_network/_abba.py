@@ -16,6 +16,7 @@ from .._validation import check_finite_output
 from .._engine.init import abba_init, init_rows
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import warn_input_scale
+from ._training import _RESTORE
 
 __all__ = ["ABBAClassifier"]
 
@@ -66,7 +67,10 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``dtype="float32"``, for the rounding of the scaled weights to float32
         (``a`` grows by about ``L 2^-24``, ``L`` weight layers): the exact
         bound of the network as computed, in the fitted ``dtype``, is below it
-        too. ``None`` leaves the bound free.
+        too. A cap so small that float32 cannot hold the scaled weights to that
+        relative precision (below its smallest normal number, 1.2e-38: caps of
+        about 1e-76 and less) is refused with a ``ValueError``, never exceeded.
+        ``None`` leaves the bound free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
@@ -352,6 +356,22 @@ class ABBAClassifier(BaseNetworkClassifier):
         # dtype (abba_bounds; c above left room for the cast).
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
             coefs_a, coefs_b, dtype=self._compute_dtype)
+        if lipschitz_max is not None and self.lipschitz_bound_ > lipschitz_max:
+            # The scale's room for the cast (cast_allowance) is relative: below
+            # float32's smallest normal number the cast errs by up to 2^-150
+            # absolute, far more than 2^-24 of such a weight (lipschitz_max=3e-90:
+            # the cast network's bound came out 1.8 lipschitz_max). Refused, never
+            # kept silently above the cap.
+            tiny = np.finfo(self._compute_dtype).tiny
+            exc = ValueError(
+                f"lipschitz_max={lipschitz_max!r} cannot be kept with "
+                f"dtype={self._fitted_param('dtype')!r}: the weights scaled to it "
+                f"fall below {tiny:.3g}, the smallest normal number of that dtype, "
+                f"where rounding is not relative, and the network as computed has "
+                f"the bound {self.lipschitz_bound_:.3g}. Use a larger lipschitz_max "
+                f"or dtype='float64'.")
+            setattr(exc, _RESTORE, True)  # a fit leaves the estimator as it was
+            raise exc
 
     def _logits_at(self, theta, gain, X):
         """Logits on validated ``X`` of the network ``theta``, for early stopping:

@@ -23,9 +23,10 @@ __all__ = ["as_argument", "check_dict_keys", "check_direction",
 
 def as_argument(monotonic_cst):
     """``monotonic_cst`` with a pandas Series read as what its index says: indexed
-    by feature names (str), the dict of them; with the default ``RangeIndex`` (0,
-    1, ...), its values by position; any other index is refused. Anything else is
-    returned as it is.
+    by feature names (str), the dict of them; with the default ``RangeIndex`` (the
+    integers 0, 1, ..., n - 1), its values by position; any other index (other
+    integers, bools, floats, mixed labels) is refused. Anything else is returned
+    as it is.
 
     scikit-learn's ``HistGradientBoosting*`` read a Series by position whatever its
     index. So did sknonneg, silently: ``pd.Series({"b": -1, "c": 0, "a": 1})`` on
@@ -42,7 +43,10 @@ def as_argument(monotonic_cst):
                 f"monotonic_cst given as a pandas Series names features more than "
                 f"once: {duplicated}.")
         return dict(zip(index, monotonic_cst.tolist()))
-    if index == list(range(len(index))):
+    # Positions: integer labels 0, 1, ..., n - 1 (the default RangeIndex), not
+    # labels that merely compare equal to them (False/True, 0.0/1.0).
+    if (monotonic_cst.index.dtype.kind in "iu"
+            and index == list(range(len(index)))):
         return monotonic_cst.to_numpy()
     raise ValueError(
         "monotonic_cst given as a pandas Series needs an index of feature names "

@@ -684,9 +684,17 @@ def test_nothing_constrained_is_refused_not_reported_monotone():
     y = X[:, 0] - X[:, 1]
     free = NonNegMLPRegressor((2,), positive=False, monotonic_cst=[0, 0],
                               max_iter=5, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match="monotonic_cst_ of NonNegMLPRegressor "
-                                         "constrains no feature"):
+    with pytest.raises(ValueError, match="constraints read from NonNegMLPRegressor "
+                                         "constrain no feature"):
         check_monotonic(free, X)
+    # scikit-learn's estimators keep theirs in monotonic_cst; a Pipeline's come
+    # from its final step: the message names no attribute.
+    hgb = HistGradientBoostingRegressor(max_iter=3, monotonic_cst=[0, 0]).fit(X, y)
+    with pytest.raises(ValueError, match="constraints read from "
+                                         "HistGradientBoostingRegressor constrain"):
+        check_monotonic(hgb, X)
+    with pytest.raises(ValueError, match="constraints read from Pipeline constrain"):
+        check_monotonic(make_pipeline(StandardScaler(), free).fit(X, y), X)
     with pytest.raises(ValueError, match="^monotonic_cst constrains no feature"):
         check_monotonic(free, X, monotonic_cst=[0, 0])
     # The same model audited in a direction: its drop in feature 1 is found.

@@ -126,9 +126,16 @@ def test_a_series_is_read_by_its_index():
     with pytest.raises(ValueError, match=r"not in X: \['zz'\]"):
         NonNegMLPRegressor(3, monotonic_cst=pd.Series({"zz": 1})).fit(frame, Y)
     # Any other index says neither: refused.
-    for index in ([2, 0, 1], ["a", 1, "c"]):
+    for index in ([2, 0, 1], ["a", 1, "c"], [0.0, 1.0, 2.0]):
         with pytest.raises(ValueError, match="needs an index of feature names"):
             NonNegMLPRegressor(3, monotonic_cst=pd.Series([1, 0, 0], index=index),
                                max_iter=5).fit(frame, Y)
+    with pytest.raises(ValueError, match="needs an index of feature names"):
+        NonNegMLPRegressor(2, monotonic_cst=pd.Series([1, 0], index=[False, True]),
+                           max_iter=5).fit(frame[["a", "b"]], Y)
+    np.testing.assert_array_equal(NonNegMLPRegressor(
+        3, monotonic_cst=pd.Series([1, 0, -1], index=pd.Index([0, 1, 2],
+                                                              dtype="Int64")),
+        max_iter=5, random_state=0).fit(frame, Y).monotonic_cst_, [1, 0, -1])
     with pytest.raises(ValueError, match=r"more than once: \['a'\]"):
         check_monotonic(est, frame, monotonic_cst=pd.Series([1, 1], index=["a", "a"]))

@@ -494,11 +494,14 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     features = np.flatnonzero(cst)
     if features.size == 0:
         # Before: an empty report with is_monotonic True, an audit of nothing.
-        source = ("monotonic_cst" if monotonic_cst is not None else
-                  f"the monotonic_cst_ of {type(estimator).__name__}")
+        # Named by where they came from: scikit-learn's estimators keep theirs in
+        # monotonic_cst, a Pipeline's are its final step's.
+        source = ("monotonic_cst constrains" if monotonic_cst is not None else
+                  f"the monotonic constraints read from {type(estimator).__name__} "
+                  f"constrain")
         raise ValueError(
-            f"{source} constrains no feature (every direction is 0): there is "
-            f"nothing to check. Pass monotonic_cst with the directions to audit.")
+            f"{source} no feature (every direction is 0): there is nothing to "
+            f"check. Pass monotonic_cst with the directions to audit.")
     output = _output_function(estimator, X)
     n_rows = X.shape[0]
     max_drop = np.zeros(features.shape[0])

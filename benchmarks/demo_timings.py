@@ -78,13 +78,18 @@ def _cold_warm(name, cmd, repeats, parse=None):
 
 
 def _demo_fits(out):
-    """The fit seconds the demo prints, by model."""
-    fits = {}
+    """What the demo prints, by model: fit seconds, test accuracy (%) and the
+    fraction of zero weights per layer (%)."""
+    fits, accuracy, zeros = {}, {}, {}
     for line in out.splitlines():
-        match = re.match(r"(.+?)\s+\d+\.\d+%.*?(\d+\.\d+)\s*$", line)
+        match = re.match(r"(.+?)\s+(\d+\.\d+)%\s+(\d+\.\d+)% /\s+(\d+\.\d+)%"
+                         r".*?(\d+\.\d+)\*?\s*$", line)
         if match:
-            fits[match.group(1).strip()] = float(match.group(2))
-    return {"fit_s": fits}
+            name = match.group(1).strip()
+            accuracy[name] = float(match.group(2))
+            zeros[name] = [float(match.group(3)), float(match.group(4))]
+            fits[name] = float(match.group(5))
+    return {"fit_s": fits, "accuracy_pct": accuracy, "zero_weights_pct": zeros}
 
 
 def measure(args):
@@ -130,6 +135,12 @@ def markdown(result):
             lines.append(f"\nFull-MNIST demo, {r['cache']} cache: peak "
                          f"{r['peak_mb']:.0f} MB; fit seconds as printed: "
                          + ", ".join(f"{k} {v:.1f}" for k, v in r["fit_s"].items()))
+            if r.get("accuracy_pct"):
+                lines.append(
+                    f"\nFull-MNIST demo, {r['cache']} cache: test accuracy and zero "
+                    "weights (layer 1 / 2) as printed: " + ", ".join(
+                        f"{k} {r['accuracy_pct'][k]:.2f}% ({z[0]:.1f}% / {z[1]:.1f}%)"
+                        for k, z in r["zero_weights_pct"].items()))
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,8 @@ backend) is killed at its first launch. When the kernel modules are first
 imported (the first fit on them), unless the user chose a layer
 (``NUMBA_THREADING_LAYER``, or ``numba.config.THREADING_LAYER`` set in the program)
 or numba already started one, sknonneg asks numba for its ``"forksafe"`` layer:
-TBB when installed (``pip install tbb``), else ``workqueue``. workqueue is not safe
+TBB when installed (``pip install tbb``), else ``workqueue`` (on Linux; elsewhere
+numba tries OpenMP before it). workqueue is not safe
 for concurrent launches from several threads, which sknonneg never makes (parallel
 kernels run from the main thread only). If numba already runs a layer
 that does not survive fork (GNU OpenMP), a forked child runs the serial kernels.

@@ -41,11 +41,16 @@ class InputScaleWarning(UserWarning):
     """Input columns far from unit scale.
 
     Raised once per fit when the largest root-mean-square of an input column is
-    above ``1e3`` or the largest is below ``1e-3``: a network whose first layer is
+    above ``1e3`` or the largest is below ``1e-3``, or above 10 and 100 times the
+    median of the non-zero columns' (measured on up to 2000 rows drawn from the
+    data, as the initialisation reads them): a network whose first layer is
     non-negative, with sigmoid units, trains best on inputs of order one (a
-    ``MinMaxScaler`` or ``StandardScaler`` in a ``Pipeline``). Also raised when a
-    ``NonNegAutoencoder`` with ``decoder="sigmoid"``, which reconstructs values in
-    [0, 1] only, is fitted on data outside that range.
+    ``MinMaxScaler`` or ``StandardScaler`` in a ``Pipeline``). Also raised by
+    ``NonNegAutoencoder`` by its own rules (its ``decoder`` parameter): with
+    ``decoder="sigmoid"``, which reconstructs values in [0, 1] only, for data
+    outside that range or whose largest value is below 0.2; with
+    ``decoder="linear"``, for columns of root-mean-square above 3 or data whose
+    largest absolute value is below 0.1.
 
     See Also
     --------

@@ -63,7 +63,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     """Multi-layer perceptron regressor with non-negative or sign-constrained weights.
 
     The regressor twin of :class:`NonNegMLPClassifier`: sigmoid hidden units (or
-    tanh, relu, identity: ``activation``) with an annealed gain, an identity output, the squared error (mean over samples,
+    tanh, relu, identity: ``activation``) with a gain (annealed by default under
+    L-BFGS-B for saturating units), an identity output, the squared error (mean over samples,
     weighted by ``sample_weight``), L1/L2 penalties per weight layer and a sparsity
     penalty on the hidden activations, fitted with scipy's bound-constrained
     L-BFGS-B (full batch or mini-batch) or projected Adam. With ``monotonic_cst``

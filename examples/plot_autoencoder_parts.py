@@ -11,9 +11,9 @@ We fit them on scikit-learn's 8x8 digits and show their 16 parts, then compare t
 reconstruction error, the sparsity of the codes and the time ``transform`` takes
 (the autoencoder's is one forward pass, NMF's an optimisation per call).
 
-The autoencoder is shown twice: at its defaults (projected Adam, no sparsity
-penalty, non-negative decoder: chosen for reconstruction, see the estimator's
-Notes) and in the configuration of Hosseini-Asl, Zurada & Nasraoui's NCAE (KL
+The autoencoder is shown twice: at its defaults but for 200 epochs (projected
+Adam, no sparsity penalty, non-negative decoder: chosen for reconstruction, see
+the estimator's Notes) and in the configuration of Hosseini-Asl, Zurada & Nasraoui's NCAE (KL
 sparsity with weight 3 and target 0.05, the quadratic penalty on negative weights
 of both layers, 400 L-BFGS-B iterations), whose codes are sparser and whose
 reconstruction is worse. A penalty is not a constraint: some of NCAE's weights
@@ -64,8 +64,9 @@ with warnings.catch_warnings():
 # zero, darker is negative). Its negative weights are tiny, though (how tiny,
 # as a share of the largest weight of their part, is printed at the end), so no
 # pixel of that panel is visibly darker than grey. Each part is scaled to its own largest weight
-# (``normalize="unit"``): NMF's parts differ in magnitude by orders, and on one
-# shared scale most of them would show as black.
+# (``normalize="unit"``): NMF's parts differ in magnitude by more than an order
+# (their largest weights by up to 30 times here), and on one shared scale most of
+# them would show as black.
 fig = plt.figure(figsize=(10, 3.3))
 subfigs = fig.subfigures(1, len(models), wspace=0.02)
 for subfig, (name, model) in zip(subfigs, models.items()):

@@ -107,8 +107,9 @@ _ = fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=Fa
 # ---------------------------
 # The first-layer weights as 8x8 images, each scaled to its own largest magnitude
 # (signed: zero is grey; non-negative: zero is black). Positive units and NMF
-# components are sparse, a few pixels each (on 8x8 images, scattered dots and
-# short pieces more than whole strokes); the unconstrained units are signed,
+# components are sparse, most of their 64 pixels exactly zero (on 8x8 images,
+# scattered dots and short pieces more than whole strokes); the unconstrained
+# units are signed,
 # scattered pixels (most of their weights are exactly zero, see the table), and
 # PCA's components are global, signed patterns. A uniform grey tile among the
 # unconstrained units is a dead unit: the l1 penalty drove all its weights to

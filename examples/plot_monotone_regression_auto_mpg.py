@@ -9,7 +9,8 @@ powerful, whatever its other features. :class:`sknonneg.NonNegMLPRegressor` with
 ``monotonic_cst`` keeps that promise exactly (its default ``positive="auto"``
 then makes every layer after the first non-negative, and the first layer's rows
 of the constrained features non-positive). The same network unconstrained fits
-the data as well, but :func:`sknonneg.inspection.check_monotonic` finds test
+the data about as well (its test MSE, printed below, is no better), but
+:func:`sknonneg.inspection.check_monotonic` finds test
 cars whose predicted economy rises with one of these features (the audit
 printed below names which, on how many cars and by how much);
 :func:`sknonneg.robustness.monotone_certificate` proves the directions of the

@@ -163,9 +163,9 @@ fig2 = figure2(X, y)
 # Fig. 3: hidden units vs PCA vs NMF on all ten digits
 # ----------------------------------------------------
 # Unconstrained hidden units look like noise; positive ones, like NMF
-# components, are non-negative and sparse, a few pixels each (on 8x8 images these
-# are scattered dots and short pieces rather than the strokes the paper shows on
-# MNIST). The uniform grey tiles in (a) are dead units (all input weights zero,
+# components, are non-negative and sparse, most of their 64 pixels exactly zero
+# (on 8x8 images these are scattered dots and short pieces rather than the strokes
+# the paper shows on MNIST). The uniform grey tiles in (a) are dead units (all input weights zero,
 # counted under ``dead`` in the printed summary), as in Fig. 2.
 def figure3(X, y):
     X_tr, X_te, y_tr, y_te = train_test_split(

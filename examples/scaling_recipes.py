@@ -27,14 +27,15 @@ from sknonneg import NonNegMLPClassifier
 # %%
 # A local cluster
 # ---------------
-# One single-threaded worker process per core; :class:`~sknonneg.parallel.ThreadLimits`
+# Two single-threaded worker processes (one per core of a 2-core machine; set
+# ``n_workers`` to yours); :class:`~sknonneg.parallel.ThreadLimits`
 # limits each worker's BLAS threads and compiles the kernels before its first task.
 def start_cluster():
     from dask.distributed import Client, LocalCluster
 
     from sknonneg.parallel import ThreadLimits
 
-    # One process per core, one task at a time in each.
+    # Two processes (one per core here), one task at a time in each.
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
     client = Client(cluster)
     # Each worker (and any that replaces a lost one) limits its BLAS to one thread
@@ -102,7 +103,7 @@ def incremental_with_dask_ml(X, y):
     import dask.array as da
     from dask_ml.wrappers import Incremental
 
-    X_da = da.from_array(X, chunks=(75, -1))      # 24 blocks of 75 rows
+    X_da = da.from_array(X, chunks=(75, -1))      # 24 blocks of 75 rows (the last 72)
     y_da = da.from_array(y, chunks=75)
     n_blocks = X_da.numblocks[0]
     # The gain anneals over max_iter partial_fit calls: one per block here.

@@ -180,8 +180,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
         + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
 
-    subject to the sign constraints; L1 is exact as in :class:`NonNegMLPClassifier`
-    (see its Notes). Unlike the classifier's, the first layer's L2 term is the
+    subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
+    where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
+    with several targets the penalties weigh relatively less here); L1 is exact as
+    in :class:`NonNegMLPClassifier` (see its Notes). Unlike the classifier's, the first layer's L2 term is the
     paper's, in the inputs' own units (measured: in units of the columns' spans it
     fitted standardised Auto MPG worse, ``doc/defaults.md``), so the scaler sets
     its strength: ``l2`` is best chosen with the scaler in a ``Pipeline``. A warm start (``warm_start=True``, later ``partial_fit``

@@ -855,6 +855,21 @@ def test_output_weights_checks_feature_names_for_a_scikit_learn_mlp():
     np.testing.assert_allclose(listed.mean_activations, expected)
 
 
+def test_output_weights_warns_about_feature_names_once():
+    # Without y the rows' classes come from predict, which checked the feature
+    # names a second time: the same warning twice. Ours and scikit-learn's MLP.
+    from sknonneg import NonNegMLPClassifier
+    model, X, y = _small_mlp(columns=list("abc"))
+    ours = NonNegMLPClassifier(4, max_iter=5, random_state=0).fit(
+        pd.DataFrame(X, columns=list("abc")), y)
+    for est in (model, ours):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            OutputWeightsDisplay.from_estimator(est, X)
+        names = [w for w in caught if "feature names" in str(w.message)]
+        assert len(names) == 1, [str(w.message) for w in caught]
+
+
 def test_hidden_activations_of_a_duck_typed_network_checks_X():
     # An object with coefs_ that is no scikit-learn estimator: check_array, and
     # the number of features against coefs_[0].

@@ -745,7 +745,16 @@ class OutputWeightsDisplay:
                              "mean activations: pass X too (or leave y out).")
         if X is not None:
             H = hidden_activations(estimator, X)
-            labels = estimator.predict(X) if y is None else y
+            if y is None:
+                with warnings.catch_warnings():
+                    # hidden_activations has just warned about X's feature names,
+                    # if at all: predict's check would say it a second time.
+                    warnings.filterwarnings(
+                        "ignore", message="X (has|does not have valid) feature names",
+                        category=UserWarning)
+                    labels = estimator.predict(X)
+            else:
+                labels = y
             if sp.issparse(labels):
                 # A sparse indicator matrix: y as scikit-learn takes it, or the
                 # prediction of a model fitted on one (before: "len() of unsized

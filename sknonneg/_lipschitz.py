@@ -286,8 +286,9 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope, dtype=np.float64):
     bound; all free: the separable product (eq. 3). The computed value is
     enlarged by :func:`bound_rounding_allowance`, so that it bounds the exact one.
     The weights are those the kernels compute with, cast to ``dtype``
-    (:func:`computed_weights`); ``max_slope`` must be that of the gain as cast to
-    it too (the kernels compute ``f(fl(gain) t)``).
+    (:func:`computed_weights`); ``max_slope`` must be that of the larger of the
+    gain as cast to it (the numba kernels compute ``f(fl(gain) t)``) and the
+    float64 gain (their NumPy twins compute ``f(gain t)``).
     """
     coefs = [computed_weights(coef, dtype) for coef in coefs]
     try:

@@ -43,9 +43,11 @@ def as_argument(monotonic_cst):
                 f"monotonic_cst given as a pandas Series names features more than "
                 f"once: {duplicated}.")
         return dict(zip(index, monotonic_cst.tolist()))
-    # Positions: integer labels 0, 1, ..., n - 1 (the default RangeIndex), not
-    # labels that merely compare equal to them (False/True, 0.0/1.0).
-    if (monotonic_cst.index.dtype.kind in "iu"
+    # Positions: integer labels 0, 1, ..., n - 1 (the default RangeIndex, or the
+    # same integers in an object or categorical index), not labels that merely
+    # compare equal to them (False/True, 0.0/1.0).
+    if (all(isinstance(label, (Integral, np.integer))
+            and not isinstance(label, (bool, np.bool_)) for label in index)
             and index == list(range(len(index)))):
         return monotonic_cst.to_numpy()
     raise ValueError(

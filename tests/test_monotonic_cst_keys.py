@@ -137,5 +137,9 @@ def test_a_series_is_read_by_its_index():
         3, monotonic_cst=pd.Series([1, 0, -1], index=pd.Index([0, 1, 2],
                                                               dtype="Int64")),
         max_iter=5, random_state=0).fit(frame, Y).monotonic_cst_, [1, 0, -1])
+    for index in (pd.Index([0, 1, 2], dtype=object), pd.CategoricalIndex([0, 1, 2])):
+        np.testing.assert_array_equal(NonNegMLPRegressor(
+            3, monotonic_cst=pd.Series([1, 0, -1], index=index), max_iter=5,
+            random_state=0).fit(frame, Y).monotonic_cst_, [1, 0, -1])
     with pytest.raises(ValueError, match=r"more than once: \['a'\]"):
         check_monotonic(est, frame, monotonic_cst=pd.Series([1, 1], index=["a", "a"]))

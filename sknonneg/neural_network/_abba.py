@@ -67,10 +67,14 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``dtype="float32"``, for the rounding of the scaled weights to float32
         (``a`` grows by about ``L 2^-24``, ``L`` weight layers): the exact
         bound of the network as computed, in the fitted ``dtype``, is below it
-        too. A cap so small that float32 cannot hold the scaled weights to that
-        relative precision (below its smallest normal number, 1.2e-38: caps of
-        about 1e-76 and less) is refused with a ``ValueError``, never exceeded.
-        ``None`` leaves the bound free.
+        too. Where weights scaled below float32's smallest normal number
+        (1.2e-38) round by more than that room, the bound of the float32 network
+        would exceed the cap: the fit (or ``from_mlp``) is refused with a
+        ``ValueError`` instead, so that the cap is never exceeded; whether that
+        happens depends on the cap, the depth and the weights (with one hidden
+        layer, caps below about 1e-76). Far smaller caps can round every weight to
+        zero: a constant network, which keeps any cap. ``None`` leaves the bound
+        free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
@@ -356,22 +360,32 @@ class ABBAClassifier(BaseNetworkClassifier):
         # dtype (abba_bounds; c above left room for the cast).
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
             coefs_a, coefs_b, dtype=self._compute_dtype)
-        if lipschitz_max is not None and self.lipschitz_bound_ > lipschitz_max:
-            # The scale's room for the cast (cast_allowance) is relative: below
-            # float32's smallest normal number the cast errs by up to 2^-150
-            # absolute, far more than 2^-24 of such a weight (lipschitz_max=3e-90:
-            # the cast network's bound came out 1.8 lipschitz_max). Refused, never
-            # kept silently above the cap.
-            tiny = np.finfo(self._compute_dtype).tiny
-            exc = ValueError(
-                f"lipschitz_max={lipschitz_max!r} cannot be kept with "
-                f"dtype={self._fitted_param('dtype')!r}: the weights scaled to it "
-                f"fall below {tiny:.3g}, the smallest normal number of that dtype, "
-                f"where rounding is not relative, and the network as computed has "
-                f"the bound {self.lipschitz_bound_:.3g}. Use a larger lipschitz_max "
-                f"or dtype='float64'.")
-            setattr(exc, _RESTORE, True)  # a fit leaves the estimator as it was
-            raise exc
+
+    def _finish(self, result, samples_seen, carry=False):
+        super()._finish(result, samples_seen, carry)
+        self._check_cap_kept()
+
+    def _check_cap_kept(self):
+        """``ValueError`` where the fitted network as computed is bounded above
+        ``lipschitz_max``: after a fit (rolled back: ``_RESTORE``) or ``from_mlp``,
+        not when a saved model is loaded (it is as it was fitted). The scale's room
+        for the cast to float32 (``cast_allowance``) is relative; a weight below
+        float32's smallest normal number rounds by up to 2^-150 absolute, far more
+        than 2^-24 of itself (``lipschitz_max=1e-89``: the cast network's bound
+        came out 1.8 times the cap). Refused, never kept above the cap."""
+        cap = self._fitted_param("lipschitz_max")
+        if cap is None or self.lipschitz_bound_ <= cap:
+            return
+        tiny = np.finfo(self._compute_dtype).tiny
+        exc = ValueError(
+            f"lipschitz_max={cap!r} cannot be kept with dtype="
+            f"{self._fitted_param('dtype')!r}: the network as computed has the bound "
+            f"{self.lipschitz_bound_:.9g} ({self.lipschitz_bound_ / cap:.9g} times "
+            f"lipschitz_max). Weights scaled below {tiny:.3g}, the smallest normal "
+            f"number of that dtype, round by more than the scale leaves room for. "
+            f"Use a larger lipschitz_max or dtype='float64'.")
+        setattr(exc, _RESTORE, True)  # a fit leaves the estimator as it was
+        raise exc
 
     def _logits_at(self, theta, gain, X):
         """Logits on validated ``X`` of the network ``theta``, for early stopping:
@@ -541,6 +555,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         )
         est._theta = theta
         est._set_fitted_layers(theta)
+        est._check_cap_kept()
         est._gain_ = 1.0
         # A later partial_fit fine-tunes from here, at the end of its schedule as
         # after fit (before: AttributeError, no _gain_step).

@@ -78,6 +78,17 @@ def _check_in_range(name, values, bound, what):
         )
 
 
+
+def check_bool(value, name):
+    """``value`` as a bool; anything but ``True``, ``False`` or NumPy's bools is a
+    ``TypeError`` naming the parameter (before: read for its truth, ``"no"`` as
+    True). For the flags of functions (inspection, parallel); the estimators'
+    parameters go through ``_parameter_constraints``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r}.")
+    return bool(value)
+
+
 def check_sparse_structure(X, name="X"):
     """Raise ``ValueError`` unless the sparse matrix ``X`` is structurally sound.
 

@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 
+from .._validation import check_bool
 from ._utils import feature_names as _feature_names
-from ._utils import check_bool, get_components, unit_indices
+from ._utils import get_components, unit_indices
 
 
 def top_features(

@@ -5,9 +5,9 @@ from numbers import Integral
 
 import numpy as np
 
+from .._validation import check_bool
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
-    check_bool,
     check_title,
     drawable_array,
     get_components,

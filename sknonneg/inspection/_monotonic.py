@@ -374,7 +374,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         estimators read theirs: keys are str feature names (an integer key, or a
         DataFrame with integer column labels, is an error; pass an array to
         select columns by position). A pandas Series indexed by feature names
-        is that dict (by position with the default ``RangeIndex`` only).
+        is that dict (by position with the integer labels 0, 1, ... only).
         None: the estimator's ``monotonic_cst_`` (or scikit-learn's
         ``monotonic_cst``); for a Pipeline, the final step's, mapped back to the
         input columns through preprocessing that keeps columns apart: the

@@ -8,12 +8,11 @@ import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import DataConversionWarning
 
-from .._validation import user_stacklevel
+from .._validation import check_bool, user_stacklevel
 from ..neural_network._classifier import is_multilabel
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
-    check_bool,
     check_title,
     drawable_array,
     final_estimator,

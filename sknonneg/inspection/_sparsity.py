@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validation import check_sparse_structure
+from .._validation import check_bool, check_sparse_structure
 from ._utils import (
-    check_bool,
     final_estimator,
     get_components,
     get_layers,

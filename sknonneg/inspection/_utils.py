@@ -33,15 +33,6 @@ def import_pyplot():
     return plt
 
 
-def check_bool(value, name):
-    """``value`` as a bool; anything but ``True``, ``False`` or NumPy's bools is a
-    ``TypeError`` naming the parameter (before: read for its truth, ``"no"`` as
-    True)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {value!r}.")
-    return bool(value)
-
-
 def check_title(title):
     """A display's ``title``: a bool (``True``: the estimator's name), a str, or
     ``None`` (no title, as ``False``); anything else is a ``TypeError`` (before: a

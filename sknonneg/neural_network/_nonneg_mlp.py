@@ -62,8 +62,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         names (features not named are free; unknown names, and keys that are not
         str, such as column positions, are an error, as for
         ``HistGradientBoostingClassifier``). A pandas Series indexed by feature
-        names is read as that dict (by position only with the default
-        ``RangeIndex``; ``HistGradientBoosting*`` read any Series by position). It
+        names is read as that dict (by position only with the integer labels 0,
+        1, ..., as the default ``RangeIndex``; ``HistGradientBoosting*`` read any
+        Series by position). It
         signs the first layer's weights of
         each feature (>= 0, <= 0, free), overriding ``positive`` for that layer:
         unlike ``HistGradientBoosting*``'s, where constraints of 0 alone equal None,

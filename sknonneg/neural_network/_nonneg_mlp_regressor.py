@@ -92,8 +92,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         names (features not named are free; unknown names, and keys that are not
         str, such as column positions, are an error, as for
         ``HistGradientBoostingRegressor``). A pandas Series indexed by feature
-        names is read as that dict (by position only with the default
-        ``RangeIndex``; ``HistGradientBoosting*`` read any Series by position). It
+        names is read as that dict (by position only with the integer labels 0,
+        1, ..., as the default ``RangeIndex``; ``HistGradientBoosting*`` read any
+        Series by position). It
         signs the first layer's weights
         of each feature, overriding ``positive`` for that layer: unlike
         ``HistGradientBoosting*``'s, where constraints of 0 alone equal None, a 0
@@ -183,8 +184,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
     where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
     with several targets the penalties weigh relatively less here); L1 is exact as
-    in :class:`NonNegMLPClassifier` (see its Notes). Unlike the classifier's, the first layer's L2 term is the
-    paper's, in the inputs' own units (measured: in units of the columns' spans it
+    in :class:`NonNegMLPClassifier` (see its Notes). Unlike the classifier's, the
+    first layer's L2 term is the paper's, in the inputs' own units (measured: in units of the columns' spans it
     fitted standardised Auto MPG worse, ``doc/defaults.md``), so the scaler sets
     its strength: ``l2`` is best chosen with the scaler in a ``Pipeline``. A warm start (``warm_start=True``, later ``partial_fit``
     calls) keeps the target scaling of the first fit. A fit whose training R^2

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from .._compat import check_sample_weight
-from .._validation import check_positive_weights, check_sparse_structure
+from .._validation import check_bool, check_positive_weights, check_sparse_structure
 
 __all__ = ["iter_chunks", "partial_fit_chunks"]
 
@@ -82,9 +82,7 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
     _check_positive_int(n_epochs, "n_epochs")
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
         raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}.")
-    if not isinstance(shuffle, (bool, np.bool_)):
-        # Before: any truthy value ("no") shuffled.
-        raise TypeError(f"shuffle must be a bool, got {shuffle!r}.")
+    shuffle = check_bool(shuffle, "shuffle")  # before: any truthy value shuffled
     return _chunks(int(n_samples), int(chunk_size), int(n_epochs), bool(shuffle),
                    check_random_state(random_state))
 

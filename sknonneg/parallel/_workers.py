@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 
 from .._kernels import numpy_max_work
+from .._validation import check_bool
 
 __all__ = ["kernel_compile_counts", "warm_kernels"]
 
@@ -166,10 +167,9 @@ def warm_kernels(estimator=None, *, sparse=False):
     >>> counts == kernel_compile_counts()  # the compilations so far, per kernel
     True
     """
-    if not isinstance(sparse, (bool, np.bool_)):
-        # Before: any truthy value ("no") compiled the CSR kernels, where
-        # iter_chunks refuses a shuffle that is not a bool.
-        raise TypeError(f"sparse must be a bool, got {sparse!r}.")
+    # Before: any truthy value ("no") compiled the CSR kernels, where iter_chunks
+    # refuses a shuffle that is not a bool.
+    sparse = check_bool(sparse, "sparse")
     errors = []
 
     def target():

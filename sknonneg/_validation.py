@@ -14,10 +14,14 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
+from ._compat import validate_parameter_constraints
+
 __all__ = [
+    "check_bool",
     "check_finite_output",
     "check_network_range",
     "check_finite_parameters",
+    "check_flags",
     "check_fits_in_memory",
     "check_network_fits_in_memory",
     "check_input_scale",
@@ -79,13 +83,21 @@ def _check_in_range(name, values, bound, what):
 
 
 
-def check_bool(value, name):
-    """``value`` as a bool; anything but ``True``, ``False`` or NumPy's bools is a
-    ``TypeError`` naming the parameter (before: read for its truth, ``"no"`` as
-    True). For the flags of functions (inspection, parallel); the estimators'
-    parameters go through ``_parameter_constraints``."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {value!r}.")
+def check_flags(caller, **flags):
+    """Every flag of ``caller`` a bool (``True``, ``False`` or NumPy's), else
+    scikit-learn's ``InvalidParameterError`` (a ``ValueError`` and a ``TypeError``)
+    in its parameter validation's words, naming the flag and ``caller``. Before,
+    any truthy value (``1``, ``"no"``) was read as True. For the flags of public
+    functions (datasets, inspection, parallel); the estimators' parameters go
+    through ``_parameter_constraints``."""
+    validate_parameter_constraints({name: ["boolean"] for name in flags}, flags,
+                                   caller_name=caller)
+
+
+def check_bool(value, name, caller):
+    """``value`` as a bool, checked by :func:`check_flags` as ``caller``'s flag
+    ``name``."""
+    check_flags(caller, **{name: value})
     return bool(value)
 
 

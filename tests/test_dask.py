@@ -247,7 +247,8 @@ def test_iter_chunks_checks_its_arguments_when_called():
     # shuffle ("no") shuffled.
     with pytest.raises(ValueError, match="chunk_size"):
         iter_chunks(10, 0)
-    with pytest.raises(TypeError, match="shuffle must be a bool, got 'no'"):
+    with pytest.raises(TypeError, match="^The 'shuffle' parameter of iter_chunks must be an "
+                       "instance of 'bool'"):
         iter_chunks(10, 3, shuffle="no")
     assert list(iter_chunks(10, 4, shuffle=np.False_)) == [(0, 4), (4, 8), (8, 10)]
 
@@ -773,7 +774,8 @@ def test_warm_kernels_sparse_must_be_a_bool():
     # refuses a shuffle that is not a bool. Refused before anything is compiled.
     from sknonneg.parallel import warm_kernels
 
-    with pytest.raises(TypeError, match="sparse must be a bool, got 'no'"):
+    with pytest.raises(TypeError, match="^The 'sparse' parameter of warm_kernels must be an "
+                       "instance of 'bool'"):
         warm_kernels(sparse="no")
 
 

@@ -1191,9 +1191,13 @@ def test_weight_sparsity_refuses_weights_that_are_not_2d():
 ])
 def test_sparsity_flags_must_be_bools(call):
     # Before: any truthy value ("no") was taken as True, where iter_chunks refuses
-    # a shuffle that is not a bool.
-    with pytest.raises(TypeError, match=r"(average|relative) must be a bool, got 'no'"):
+    # a shuffle that is not a bool. In scikit-learn's words (one check for every
+    # public function's flags, the datasets' too): both a TypeError and a ValueError.
+    with pytest.raises(TypeError, match=r"^The '(average|relative)' parameter of "
+                       r"(hoyer_sparsity|weight_sparsity) must be an instance of "
+                       r"'bool' .*Got 'no' instead\.$") as info:
         call()
+    assert isinstance(info.value, ValueError)
 
 
 @pytest.mark.parametrize("bad", ["no", 1, None, 1.0])
@@ -1210,7 +1214,8 @@ def test_inspection_flags_must_be_bools(name, call, bad):
     # dropped the zero rows, colorbar="no" drew a colour bar, show_images="no" the
     # images (hoyer_sparsity's average and weight_sparsity's relative already
     # refused it, in these words).
-    with pytest.raises(TypeError, match=rf"^{name} must be a bool, got {bad!r}\.$"):
+    with pytest.raises(TypeError, match=rf"^The '{name}' parameter of \S+ must be an "
+                       rf"instance of 'bool' .*Got {re.escape(repr(bad))} instead\.$"):
         call(bad)
     assert plt.get_fignums() == []  # refused before drawing
     call(np.False_)
@@ -1343,7 +1348,8 @@ def test_hidden_units_colorbar_with_unit_scales_is_refused_before_drawing():
 def test_output_weights_transpose_must_be_a_bool():
     # Before: transpose="no" was taken as True.
     for bad in ("no", 1, None):
-        with pytest.raises(ValueError, match="transpose must be True or False; got"):
+        with pytest.raises(TypeError, match="^The 'transpose' parameter of "
+                           "OutputWeightsDisplay.plot must be an instance of 'bool'"):
             OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=bad)
     assert plt.get_fignums() == []
     disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=np.True_)

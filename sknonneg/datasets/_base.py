@@ -19,7 +19,7 @@ import urllib.request
 import warnings
 from dataclasses import dataclass
 
-from .._compat import validate_parameter_constraints
+from .._validation import check_flags
 
 __all__ = [
     "MIRRORS",
@@ -125,15 +125,6 @@ def _deprecate_positional_args(*names, version="0.2"):
         return wrapper
 
     return decorator
-
-
-def check_flags(caller, **flags):
-    """``InvalidParameterError`` (a ``ValueError`` and a ``TypeError``), worded as
-    scikit-learn's parameter validation words it, for a flag that is not a bool
-    (``True``, ``False`` or NumPy's): before, any truthy value (``1``, ``"no"``)
-    was read as True."""
-    validate_parameter_constraints({name: ["boolean"] for name in flags}, flags,
-                                   caller_name=caller)
 
 
 def get_data_home(data_home=None):

@@ -5,10 +5,10 @@ import zipfile
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._validation import check_flags
 from ._base import (
     RemoteFileMetadata,
     _deprecate_positional_args,
-    check_flags,
     fetch_file,
 )
 

@@ -11,11 +11,10 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch, _safe_indexing
 
 from .._compat import num_samples
-from .._validation import check_sparse_structure
+from .._validation import check_flags, check_sparse_structure
 from ._base import (
     RemoteFileMetadata,
     _deprecate_positional_args,
-    check_flags,
     fetch_file,
 )
 

@@ -29,11 +29,11 @@ import pandas as pd
 
 from sklearn.utils import Bunch
 
+from .._validation import check_flags
 from ._base import (
     RemoteFileMetadata,
     _deprecate_positional_args,
     _resolve_data_home,
-    check_flags,
     check_sha256,
 )
 

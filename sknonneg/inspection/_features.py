@@ -73,7 +73,7 @@ def top_features(
     ['unit', 'rank', 'feature', 'weight']
     """
     # Before: any truthy value ("no") dropped the zero rows.
-    drop_zero = check_bool(drop_zero, "drop_zero")
+    drop_zero = check_bool(drop_zero, "drop_zero", "top_features")
     W = get_components(estimator)
     n_bad = int(np.count_nonzero(~np.isfinite(W)))
     if n_bad:

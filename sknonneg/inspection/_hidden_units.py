@@ -227,8 +227,8 @@ class HiddenUnitsDisplay:
             # Before: any value passed as bool(signed), "yes" as True.
             raise ValueError(f"signed must be 'auto', True or False; got {signed!r}.")
         # Before: any truthy value ("no") drew the colour bar, the titles.
-        colorbar = check_bool(colorbar, "colorbar")
-        titles = check_bool(titles, "titles")
+        colorbar = check_bool(colorbar, "colorbar", "HiddenUnitsDisplay.plot")
+        titles = check_bool(titles, "titles", "HiddenUnitsDisplay.plot")
         title = check_title(title)
         if colorbar and normalize != "global":
             # Before: raised after the figure was made, leaving it open.

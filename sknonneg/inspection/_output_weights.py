@@ -324,9 +324,8 @@ class OutputWeightsDisplay:
                 or not 0 < max_size <= 1):
             raise ValueError(f"max_size must be a float in (0, 1] (the side of the "
                              f"largest square, in cell units), got {max_size!r}.")
-        if not isinstance(transpose, (bool, np.bool_)):
-            # Before: any value was taken for its truth, transpose="no" as True.
-            raise ValueError(f"transpose must be True or False; got {transpose!r}.")
+        # Before: any value was taken for its truth, transpose="no" as True.
+        transpose = check_bool(transpose, "transpose", "OutputWeightsDisplay.plot")
         title = check_title(title)
         _check_ax(ax)
         plt = import_pyplot()
@@ -716,7 +715,8 @@ class OutputWeightsDisplay:
 
         unit_weights = None
         # Before: any truthy value ("no") drew the images.
-        if check_bool(show_images, "show_images"):
+        if check_bool(show_images, "show_images",
+                      "OutputWeightsDisplay.from_estimator"):
             if len(coefs) != 2:
                 raise ValueError("show_images=True needs a network with one hidden layer")
             if isinstance(ax, (list, tuple, np.ndarray)):

@@ -105,7 +105,7 @@ def hoyer_sparsity(W, axis=-1, average=False):
     >>> hoyer_sparsity([2, 2, 2, 2])
     0.0
     """
-    average = check_bool(average, "average")  # before: "no" averaged
+    average = check_bool(average, "average", "hoyer_sparsity")  # before: "no" averaged
     A = _as_matrix(W)
     if A.ndim == 0:
         raise ValueError("hoyer_sparsity needs at least a 1-D array")
@@ -273,7 +273,8 @@ def _weight_table(estimator, tol, relative, caller):
     if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
             or tol < 0):
         raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
-    relative = check_bool(relative, "relative")  # before: "no" made tol relative
+    # Before: "no" made tol relative.
+    relative = check_bool(relative, "relative", caller)
     check_sparse_structure(estimator, name="estimator")  # before scipy prints it
     if sp.issparse(estimator):
         # as hoyer_sparsity does (before: "... is not an estimator instance", with

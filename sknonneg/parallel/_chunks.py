@@ -82,7 +82,8 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
     _check_positive_int(n_epochs, "n_epochs")
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
         raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}.")
-    shuffle = check_bool(shuffle, "shuffle")  # before: any truthy value shuffled
+    # Before: any truthy value shuffled.
+    shuffle = check_bool(shuffle, "shuffle", "iter_chunks")
     return _chunks(int(n_samples), int(chunk_size), int(n_epochs), bool(shuffle),
                    check_random_state(random_state))
 

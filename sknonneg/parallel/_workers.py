@@ -169,7 +169,7 @@ def warm_kernels(estimator=None, *, sparse=False):
     """
     # Before: any truthy value ("no") compiled the CSR kernels, where iter_chunks
     # refuses a shuffle that is not a bool.
-    sparse = check_bool(sparse, "sparse")
+    sparse = check_bool(sparse, "sparse", "warm_kernels")
     errors = []
 
     def target():

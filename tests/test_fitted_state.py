@@ -454,3 +454,78 @@ def test_prediction_does_not_copy_the_weights(Est, monkeypatch):
     seen.clear()
     est.transform(X[:3]) if Est is NonNegAutoencoder else est.predict(X[:3])
     assert seen and all(seen)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
+@pytest.mark.parametrize("change", [{"activation": "bogus"}, {"gain": None},
+                                    {"gain": []}, {"solver": []},
+                                    {"activation": "relu", "gain": 3.0}])
+def test_dense_prediction_ignores_invalid_parameters_set_after_fit(Est, change):
+    # Before: the fitted gain's fallback (for a network never fitted) was computed
+    # from the current gain, activation and solver at every call, so after
+    # set_params(activation="bogus") (or gain=None, solver=[]) predict, score,
+    # transform, lipschitz_bound_, gain_ and describe_network raised KeyError,
+    # TypeError or IndexError, and persist.dump wrote a file load refused. Only
+    # the next fit reads (and validates) a parameter.
+    from sknonneg.inspection import describe_network
+
+    y = Y if Est is NonNegMLPClassifier else X @ [1.0, 2.0, 0.5, 1.0]
+    est = _est(Est).fit(X, y)
+    methods = ["predict", "transform"] + (["predict_proba", "decision_function"]
+                                          if Est is NonNegMLPClassifier else [])
+    expected = {m: getattr(est, m)(X) for m in methods}
+
+    def state():
+        return (est.score(X, y), est.gain_, est.activation_, describe_network(est),
+                getattr(est, "lipschitz_bound_", None))
+
+    before = state()
+    est.set_params(**change)
+    for m in methods:
+        np.testing.assert_array_equal(getattr(est, m)(X), expected[m])
+    assert state() == before
+    if change.get("gain") != 3.0:
+        with pytest.raises(ValueError):
+            est.fit(X, y)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier])
+def test_describe_network_names_the_fitted_activation(Est):
+    # Before: describe_network printed the activation parameter, so after
+    # set_params(activation=...) it described a network that was not fitted
+    # (ABBA: an activation it does not support).
+    from sknonneg.inspection import describe_network
+
+    y = X @ [1.0, 2.0, 0.5, 1.0] if Est is NonNegMLPRegressor else Y
+    est = _est(Est).fit(X, y)
+    fitted = "tanh" if Est is ABBAClassifier else "logistic"
+    assert f"activation={fitted}," in describe_network(est).splitlines()[0]
+    est.set_params(activation="identity")
+    assert f"activation={fitted}," in describe_network(est).splitlines()[0]
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_check_monotonic_reads_the_fitted_constraints(Est):
+    # Before: for a network fitted without monotonic_cst, check_monotonic(est, X)
+    # read a monotonic_cst set with set_params after the fit, also through a
+    # Pipeline, and reported it as the model's constraint (violated); it now reads
+    # monotonic_cst_ (None: no constraint to audit, the existing error).
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknonneg.inspection import check_monotonic
+
+    y = (X[:, 0] > 0.5).astype(int) if Est is NonNegMLPClassifier else X[:, 0]
+    for model in (_est(Est, positive=False),
+                  make_pipeline(StandardScaler(), _est(Est, positive=False))):
+        model.fit(X, y)
+        key = "monotonic_cst" if not hasattr(model, "steps") else (
+            model.steps[-1][0] + "__monotonic_cst")
+        model.set_params(**{key: [-1, 0, 0, 0]})
+        with pytest.raises(ValueError, match="has no monotonic_cst_"):
+            check_monotonic(model, X)
+    # Fitted with constraints: those, not a later parameter.
+    est = _est(Est, monotonic_cst=[1, 0, 0, 0]).fit(X, y)
+    est.set_params(monotonic_cst=[0, -1, 0, 0])
+    report = check_monotonic(est, X)
+    assert list(report.features) == [0] and list(report.directions) == [1]

@@ -79,7 +79,15 @@ def describe_network(estimator, tol=1e-6):
             blocks = [final.coefs_a_[0].shape[0]] + [c.shape[1] for c in final.coefs_a_]
             head += (" in ABBA form [[A, B], [B, A]] of "
                      + " -> ".join(str(s) for s in blocks))
-        act = getattr(final, "activation", None)
+        # The fitted activation (a set_params since the fit changes nothing):
+        # activation_ (NonNegMLP*), the fitted parameter (ABBA), else the parameter
+        # (scikit-learn's MLPs keep no other).
+        if hasattr(final, "activation_"):
+            act = final.activation_
+        elif hasattr(final, "_fitted_param") and hasattr(final, "activation"):
+            act = final._fitted_param("activation")
+        else:
+            act = getattr(final, "activation", None)
         out_act = getattr(final, "out_activation_", None)
         functions = ([f"activation={act}"] if act is not None else []) + (
             [f"output={out_act}"] if out_act is not None else [])

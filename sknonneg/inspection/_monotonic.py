@@ -126,8 +126,13 @@ def _certified_directions(estimator):
 
 
 def _fitted_cst(estimator):
-    cst = getattr(estimator, "monotonic_cst_", None)
-    if cst is None:
+    """The fitted directions: ``monotonic_cst_`` where the estimator keeps one
+    (sknonneg's; ``None`` when fitted without constraints, whatever
+    ``monotonic_cst`` was set to since), else the ``monotonic_cst`` parameter
+    (scikit-learn's estimators keep no other)."""
+    if hasattr(estimator, "monotonic_cst_"):
+        cst = estimator.monotonic_cst_
+    else:
         cst = getattr(estimator, "monotonic_cst", None)
         if isinstance(cst, dict):
             # scikit-learn's own estimators keep the dict; they also know the names.

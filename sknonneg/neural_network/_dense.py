@@ -228,8 +228,13 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         self.weight_constraints_ = constraints
 
     def _fitted_gain(self):
+        """The gain prediction uses: the fitted ``_gain_``. Only without it (never
+        after a fit) the ``gain`` parameter's, read then and only then: a
+        parameter changed (even to an invalid value) since the fit is not read."""
+        if hasattr(self, "_gain_"):
+            return self._gain_
         gain = self._gain_param()
-        return getattr(self, "_gain_", gain if np.isscalar(gain) else gain[-1])
+        return gain if np.isscalar(gain) else gain[-1]
 
     def _logits_at(self, theta, gain, X):
         """Logits on validated ``X`` of the network ``theta`` at ``gain``, for early

@@ -110,7 +110,8 @@ def check_sparse_structure(X, name="X"):
     ``data`` of one length and every coordinate inside the shape. For LIL (whose
     ``rows`` and ``data`` are public lists that scipy's conversions copy as they
     are): one list of each per row, of equal lengths, every column index inside the
-    shape. For DIA: one row of ``data`` per offset. DOK is checked by scipy itself
+    shape. For DIA: one row of ``data`` per offset. scipy's 1-D sparse arrays (CSR,
+    COO, DOK) are checked as the one row they store. DOK is checked by scipy itself
     (an index outside the shape cannot be stored). Dense input is returned
     untouched. The cost is O(nnz) (a few vectorised passes), about 1% of
     one gradient evaluation.
@@ -130,9 +131,14 @@ def check_sparse_structure(X, name="X"):
     if not sp.issparse(X):
         return X
     shape = X.shape
+    fmt = X.format
+    if len(shape) == 1 and fmt in ("csr", "coo", "dok"):
+        # scipy's 1-D sparse arrays (before: called malformed): checked as the one
+        # row they store; the estimators then refuse them as 1-D input, in
+        # scikit-learn's words.
+        shape = (1, shape[0])
     if len(shape) != 2 or min(shape) < 0:
         raise ValueError(f"Input {name} is a malformed sparse matrix: shape {shape}.")
-    fmt = X.format
     if fmt in _COMPRESSED:
         indptr = _index_array(name, X.indptr, "indptr")
         indices = _index_array(name, X.indices, "indices")
@@ -169,6 +175,8 @@ def check_sparse_structure(X, name="X"):
         _check_in_range(name, indices, n_minor, "indices")
     elif fmt == "coo":
         coords = getattr(X, "coords", None) or (X.row, X.col)
+        if len(coords) == 1:  # a 1-D array: its one row
+            coords = (np.zeros_like(coords[0]), coords[0])
         row, col = (_index_array(name, c, what)
                     for c, what in zip(coords, ("row", "col")))
         if not (row.shape[0] == col.shape[0] == X.data.shape[0]):

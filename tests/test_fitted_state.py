@@ -160,7 +160,10 @@ def test_partial_fit_refuses_other_classes_after_the_first_call(Est):
     # As scikit-learn's partial_fit; before, other classes were silently ignored.
     est = _est(Est).partial_fit(X, Y, classes=[0, 1, 2])
     est.partial_fit(X, Y, classes=[2, 1, 0]).partial_fit(X, Y)  # the same set
-    with pytest.raises(ValueError, match="is not the same as on last call"):
+    # scikit-learn's words, the argument as passed (before: array([0, 1, 2, 3])
+    # and a trailing full stop).
+    with pytest.raises(ValueError, match=r"^`classes=\[0, 1, 2, 3\]` is not the same "
+                       r"as on last call to partial_fit, was: array\(\[0, 1, 2\]\)$"):
         est.partial_fit(X, Y, classes=[0, 1, 2, 3])
 
 

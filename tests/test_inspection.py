@@ -793,8 +793,14 @@ def test_output_weights_negative_activations_stay_in_their_row(transpose):
 def test_output_weights_refuses_meaningless_arguments():
     X, y = _digits()
     est = fitted("mlp")
-    with pytest.raises(ValueError, match="not among the estimator's classes_"):
+    # Printed as scikit-learn prints arrays (before: a list of np.int64(...)
+    # reprs), and the lengths in scikit-learn's words (before: no counts).
+    with pytest.raises(ValueError, match=r"^y has labels \[100 101 102 103 104\] that "
+                       r"are not among the estimator's classes_ \[0 1 2 3 4 5 6 7 8 9\]"):
         OutputWeightsDisplay.from_estimator(est, X[:50], y[:50] + 100)
+    with pytest.raises(ValueError, match=r"^Found input variables with inconsistent "
+                       r"numbers of samples: \[50, 49\]$"):
+        OutputWeightsDisplay.from_estimator(est, X[:50], y[:49])
     with pytest.raises(ValueError, match="pass X too"):
         OutputWeightsDisplay.from_estimator(est, y=y[:50])
     for bad in (-1, 0, 1.5, "a"):

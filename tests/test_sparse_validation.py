@@ -317,3 +317,36 @@ def test_malformed_lil_target_is_refused():
     Y.data[0].append(1)
     with pytest.raises(ValueError, match="Input y is a malformed sparse matrix"):
         NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=2).fit(X, Y)
+
+
+@pytest.mark.parametrize("fmt", ["coo", "csr", "dok"])
+def test_one_dimensional_sparse_arrays_are_not_called_malformed(fmt):
+    # Before: every sparse input of other than 2 dimensions was "a malformed
+    # sparse matrix: shape (4,)": hoyer_sparsity refused a 1-D sparse vector it
+    # measures dense, and the estimators pre-empted scikit-learn's "Expected 2D
+    # input" with that message.
+    from sknonneg.inspection import hoyer_sparsity
+    to_sparse = {"coo": sp.coo_array, "csr": sp.csr_array, "dok": sp.dok_array}[fmt]
+    for v in (np.array([0.0, 0.0, 1.0, 0.0]), np.array([1.0, 1.0, 1.0, 0.0])):
+        assert check_sparse_structure(to_sparse(v)) is not None
+        assert hoyer_sparsity(to_sparse(v)) == hoyer_sparsity(v)
+    X, y = _data()
+    est = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=2, random_state=0)
+    dense = X.toarray()
+    for call in (lambda: est.fit(to_sparse(dense[:, 0]), y),
+                 lambda: clone(est).fit(X, y).predict(to_sparse(dense[0]))):
+        with pytest.raises(ValueError, match=r"^Expected 2D input, got input with "
+                                             r"shape \((24|5),\)"):
+            call()
+
+
+def test_malformed_one_dimensional_sparse_arrays_are_refused():
+    v = sp.csr_array(np.array([0.0, 0.0, 1.0, 0.0]))
+    v.indices[0] = 7
+    with pytest.raises(ValueError, match=r"malformed sparse matrix: its indices must "
+                                         r"lie in \[0, 4\)"):
+        check_sparse_structure(v)
+    c = sp.coo_array(np.array([0.0, 0.0, 1.0, 0.0]))
+    c.coords[0][0] = -1
+    with pytest.raises(ValueError, match="malformed sparse matrix"):
+        check_sparse_structure(c)

@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import DataConversionWarning
+from sklearn.utils import check_consistent_length
 
 from .._validation import check_bool, user_stacklevel
 from ..neural_network._classifier import is_multilabel
@@ -760,8 +761,8 @@ class OutputWeightsDisplay:
                 # object", np.asarray of a sparse matrix being a 0-d object).
                 labels = labels.toarray()
             labels = np.asarray(labels)
-            if len(labels) != H.shape[0]:
-                raise ValueError("X and y have inconsistent numbers of samples")
+            # scikit-learn's words, with the counts.
+            check_consistent_length(H, labels)
             classes = getattr(final, "classes_", None)
             if labels.ndim == 2 and labels.shape[1] == 1 and not is_multilabel(final):
                 # Before: read as a one-label indicator matrix, silently: one row
@@ -788,8 +789,9 @@ class OutputWeightsDisplay:
                     unknown = sorted(present - set(np.asarray(classes).tolist()),
                                      key=str)
                     raise ValueError(
-                        f"y has labels {unknown[:5]} that are not among the "
-                        f"estimator's classes_ {list(classes)[:10]}.")
+                        f"y has labels {np.asarray(unknown[:5])} that are not "
+                        f"among the estimator's classes_ "
+                        f"{np.asarray(classes)[:10]}.")
                 else:
                     groups = list(np.unique(labels))
                 masks = [(labels == g, g) for g in groups]

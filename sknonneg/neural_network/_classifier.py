@@ -686,12 +686,15 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 "it), and pass them as a dict.")
 
     def _check_later_classes(self, classes):
+        given = classes
         classes = _checked_classes(classes)
         if classes is not None and not np.array_equal(
                 unique_labels(classes), self.classes_):
+            # scikit-learn's words (_check_partial_fit_first_call): the argument
+            # as passed.
             raise ValueError(
-                f"`classes={classes!r}` is not the same as on last call to "
-                f"partial_fit, was: {self.classes_!r}.")
+                f"`classes={given!r}` is not the same as on last call to "
+                f"partial_fit, was: {self.classes_!r}")
 
     def _first_batch_targets(self, y, sample_weight, classes):
         classes = _checked_classes(classes)

@@ -33,6 +33,7 @@ __all__ = [
     "has_spread",
     "largest_magnitude",
     "memory_shortfall",
+    "scale_score_weights",
     "user_stacklevel",
 ]
 
@@ -332,6 +333,28 @@ def check_positive_weights(sample_weight):
     if not largest > 0:
         raise ValueError("sample_weight must have a positive sum.")
     return sample_weight / largest if largest != 1.0 else sample_weight
+
+
+def scale_score_weights(sample_weight):
+    """A ``score``'s ``sample_weight`` divided by its largest magnitude, as
+    ``check_positive_weights`` scales a fit's.
+
+    An accuracy or an R^2 is a ratio of weighted sums, unchanged by the weights'
+    scale, but scikit-learn's metrics sum the weights as given: uniform weights of
+    1e307 overflowed (an accuracy of NaN, an R^2 of 1.0 or NaN, RuntimeWarnings)
+    and subnormal ones (5e-324) underflowed (an R^2 of 1.0). Weights that the
+    metric refuses (not a 1-d array of finite numbers, or all 0) are returned as
+    given, for the metric's own error; negative weights, which it takes, are
+    scaled like the others.
+    """
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if (weights.ndim != 1 or weights.dtype.kind not in "biuf"
+            or not np.all(np.isfinite(weights))):
+        return sample_weight
+    largest = float(np.max(np.abs(weights), initial=0))
+    return weights / largest if largest > 0 else sample_weight
 
 
 def squared_errors_limit(n_rows, dtype=np.float64):

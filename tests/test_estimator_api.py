@@ -1131,3 +1131,25 @@ def test_class_weight_times_huge_sample_weight_does_not_overflow():
             X, y, sample_weight=np.full(len(y), 1e300))
     b = NonNegMLPClassifier(class_weight={0: 1.0, 1: 3.0, 2: 2.0}, **FAST).fit(X, y)
     assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("size", [1e307, 1e308, 5e-324])
+def test_score_of_uniform_weights_of_any_size_is_the_unweighted_accuracy(size):
+    # Before: accuracy_score summed the weights as given, and weights of 1e307
+    # (which fit takes) overflowed: NaN, with RuntimeWarnings. They are divided by
+    # their largest, as fit divides them.
+    from sklearn.metrics import accuracy_score
+
+    X, y = _data(seed=1)
+    est = NonNegMLPClassifier(**FAST).fit(X, y, sample_weight=np.full(len(y), size))
+    expected = accuracy_score(y, est.predict(X))
+    assert expected < 1.0
+    w = np.random.RandomState(0).uniform(size=len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert_allclose(est.score(X, y, sample_weight=np.full(len(y), size)),
+                        expected, rtol=1e-12)
+        if size > 1:
+            assert_allclose(est.score(X, y, sample_weight=size * w),
+                            accuracy_score(y, est.predict(X), sample_weight=w),
+                            rtol=1e-12)

@@ -274,6 +274,32 @@ def test_score_takes_a_sparse_y_as_fit_does(data, n_outputs):
     assert reg.score(X, sp.csr_matrix(Y)) == reg.score(X, Y.squeeze())
 
 
+@pytest.mark.parametrize("size", [1e307, 1e308, 5e-324])
+def test_score_of_uniform_weights_of_any_size_is_the_unweighted_score(data, size):
+    # Before: the weights went to r2_score as given, whose sums of them overflowed
+    # (1e307: R^2 1.0, 1e308: NaN, with RuntimeWarnings) or underflowed (5e-324:
+    # 1.0). They are divided by their largest, as fit divides them.
+    from sklearn.metrics import r2_score
+
+    X, y = data
+    est = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(X, y)
+    expected = r2_score(y, est.predict(X))
+    assert expected < 0.99
+    w = np.random.RandomState(2).uniform(size=X.shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert_allclose(est.score(X, y, np.full(X.shape[0], size)), expected,
+                        rtol=1e-12)
+        if size > 1:
+            assert_allclose(est.score(X, y, size * w),
+                            r2_score(y, est.predict(X), sample_weight=w), rtol=1e-12)
+    # Weights that r2_score refuses keep its errors.
+    with pytest.raises(ValueError, match="Input sample_weight contains NaN"):
+        est.score(X, y, np.r_[np.nan, w[1:]])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.score(X, y, w[1:])
+
+
 @pytest.mark.parametrize("dtype, first, later", [("float32", 1.0, 1e30),
                                                 ("float64", 1e-150, 1e150)])
 def test_partial_fit_refuses_targets_that_overflow_the_first_calls_scaling(

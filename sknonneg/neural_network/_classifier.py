@@ -37,7 +37,8 @@ from sklearn.utils.multiclass import (
 from .._compat import StrOptions, check_sample_weight
 from .._kernels.reference.fixed import monotone_expit
 from .._lipschitz import certified_radius, logit_rounding_bound
-from .._validation import check_finite_output, check_positive_weights
+from .._validation import (check_finite_output, check_positive_weights,
+                           scale_score_weights)
 from ._monotone import has_constraint
 from ._base import _same
 from ._training import CandidateModel, SupervisedTransformerMixin, TrainableNetwork
@@ -863,7 +864,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
 
         As ``ClassifierMixin.score``: the fraction of samples whose predicted label
         is ``y``'s; for multilabel targets, the subset accuracy (every label of
-        the sample right).
+        the sample right). The sample weights are divided by their largest, which
+        leaves the accuracy unchanged: uniform weights of any size (1e307, 5e-324)
+        give the unweighted accuracy.
 
         Parameters
         ----------
@@ -879,7 +882,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         score : float
             Mean accuracy of ``self.predict(X)`` against ``y``.
         """
-        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+        # Scaled: accuracy_score sums the weights as given (weights of 1e307,
+        # which fit takes, overflowed: NaN and RuntimeWarnings).
+        return accuracy_score(y, self.predict(X),
+                              sample_weight=scale_score_weights(sample_weight))
 
     def certified_radius(self, X):
         """Per sample, an L2 radius within which the predicted class cannot change.

@@ -20,6 +20,7 @@ from .._validation import (
     check_sparse_structure,
     check_target_scale,
     largest_magnitude,
+    scale_score_weights,
     squared_errors_limit,
     user_stacklevel,
 )
@@ -482,7 +483,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         """R^2 of ``y_pred`` for ``y``, both standardised with ``y_mean_`` and
         ``y_scale_`` first: an affine map of both leaves R^2 unchanged, and the sums
         of squares of a target of scale 1e-300 no longer underflow (scikit-learn's
-        ``r2_score`` gave 1.0 there, whatever the predictions)."""
+        ``r2_score`` gave 1.0 there, whatever the predictions). The weights are
+        divided by their largest (``scale_score_weights``)."""
+        sample_weight = scale_score_weights(sample_weight)
         y = np.asarray(y, dtype=np.float64)
         y_pred = np.asarray(y_pred, dtype=np.float64)
         columns = [np.reshape(a, (a.shape[0], -1)) if a.ndim else a for a in (y, y_pred)]
@@ -506,7 +509,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         fitted ``y_mean_`` and ``y_scale_`` (the same value: R^2 is unchanged by an
         affine map of the targets and the predictions alike), so that its sums of
         squares neither underflow for targets of scale below 1e-154 nor overflow
-        for targets far above the training targets' scale.
+        for targets far above the training targets' scale. The sample weights are
+        divided by their largest, which leaves R^2 unchanged: uniform weights of
+        any size (1e307, 5e-324) give the unweighted score.
 
         Parameters
         ----------

@@ -300,6 +300,21 @@ def test_score_of_uniform_weights_of_any_size_is_the_unweighted_score(data, size
         est.score(X, y, w[1:])
 
 
+def test_score_refuses_y_as_scikit_learn_does(data):
+    # Before: a y of 3 dimensions was flattened and scored; a scalar was made a
+    # 0-d array first, which failed with a TypeError ("Input should have at least
+    # 1 dimension"). Both are now r2_score's errors, as MLPRegressor.score gives
+    # them.
+    X, y = data
+    est = NonNegMLPRegressor(5, max_iter=10, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="Found array with dim 3, while dim <= 2 is "
+                                         "required."):
+        est.score(X, y[:, None, None])
+    with pytest.raises(ValueError, match="The 'y_true' parameter of r2_score must be "
+                                         "an array-like"):
+        est.score(X, 3.0)
+
+
 @pytest.mark.parametrize("dtype, first, later", [("float32", 1.0, 1e30),
                                                 ("float64", 1e-150, 1e150)])
 def test_partial_fit_refuses_targets_that_overflow_the_first_calls_scaling(

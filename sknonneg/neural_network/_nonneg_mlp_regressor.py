@@ -486,11 +486,16 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``r2_score`` gave 1.0 there, whatever the predictions). The weights are
         divided by their largest (``scale_score_weights``)."""
         sample_weight = scale_score_weights(sample_weight)
-        y = np.asarray(y, dtype=np.float64)
-        y_pred = np.asarray(y_pred, dtype=np.float64)
-        columns = [np.reshape(a, (a.shape[0], -1)) if a.ndim else a for a in (y, y_pred)]
-        if any(c.ndim != 2 or c.shape[1] != self.n_outputs_ for c in columns):
-            # Shapes that do not match the fit: scikit-learn's own error.
+        try:
+            columns = [np.asarray(a, dtype=np.float64) for a in (y, y_pred)]
+        except (TypeError, ValueError):
+            columns = []
+        columns = [c[:, None] if c.ndim == 1 else c for c in columns if c.ndim in (1, 2)]
+        if (len(columns) != 2 or columns[0].shape != columns[1].shape
+                or columns[0].shape[1] != self.n_outputs_):
+            # Not 1-d or 2-d arrays of numbers, of as many rows and of the fitted
+            # outputs (a scalar, 3 dimensions, another number of outputs):
+            # scikit-learn's own error. Before, a y of 3 dimensions was flattened.
             return r2_score(y, y_pred, sample_weight=sample_weight)
         y, y_pred = ((c - self.y_mean_) / self.y_scale_ for c in columns)
         # Far from the fitted scale (targets 1e200 for a model fitted at 1), the

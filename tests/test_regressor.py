@@ -315,6 +315,35 @@ def test_score_refuses_y_as_scikit_learn_does(data):
         est.score(X, 3.0)
 
 
+def test_score_of_a_constant_target_is_r2_scores(data):
+    # Before: the constant target was standardised with y_mean_ and y_scale_ first,
+    # and r2_score divided its residuals by a sum of squares of rounding errors
+    # (-8.8e31 where r2_score gives 0.0; for two outputs, -3.4e29 instead of
+    # 0.34). A target constant on the rows of nonzero weight scores 1.0 if
+    # predicted exactly, else 0.0, as r2_score's force_finite scores it.
+    from sklearn.metrics import r2_score
+
+    X, _ = data
+    y = X[:, 0] * 100 + X[:, 1]
+    est = NonNegMLPRegressor(4, max_iter=20, random_state=0).fit(X, y)
+    constant = np.ones(X.shape[0])
+    assert est.score(X, constant) == r2_score(constant, est.predict(X)) == 0.0
+    assert est._r2(constant, constant) == 1.0
+    # Decided on y as given: r2_score rounds the mean of 60 times 0.1 (-6.8e29).
+    assert est.score(X, np.full(X.shape[0], 0.1)) == 0.0
+    w = (np.arange(X.shape[0]) % 3 > 0).astype(float)
+    almost = np.where(w > 0, 1.0, 5.0)  # constant where the weight is not 0
+    assert (est.score(X, almost, w)
+            == r2_score(almost, est.predict(X), sample_weight=w) == 0.0)
+    assert est._r2(almost, np.where(w > 0, 1.0, 0.0), w) == 1.0
+    Y = np.c_[X[:, 0] * 100, X[:, 1]]
+    two = NonNegMLPRegressor(4, max_iter=20, random_state=0).fit(X, Y)
+    Yc = np.c_[constant, X[:, 1]]
+    assert_allclose(two.score(X, Yc), r2_score(Yc, two.predict(X)), rtol=1e-12)
+    assert_allclose(two.score(X, Yc, w), r2_score(Yc, two.predict(X), sample_weight=w),
+                    rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype, first, later", [("float32", 1.0, 1e30),
                                                 ("float64", 1e-150, 1e150)])
 def test_partial_fit_refuses_targets_that_overflow_the_first_calls_scaling(

@@ -483,8 +483,12 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         """R^2 of ``y_pred`` for ``y``, both standardised with ``y_mean_`` and
         ``y_scale_`` first: an affine map of both leaves R^2 unchanged, and the sums
         of squares of a target of scale 1e-300 no longer underflow (scikit-learn's
-        ``r2_score`` gave 1.0 there, whatever the predictions). The weights are
-        divided by their largest (``scale_score_weights``)."""
+        ``r2_score`` gave 1.0 there, whatever the predictions). An output constant
+        on the rows of nonzero weight is decided on the raw ``y`` and scored as
+        ``r2_score`` scores a constant target (1.0 if predicted exactly, else 0.0):
+        standardised, its weighted mean is rounded, and R^2 was its residuals over
+        a sum of squares of rounding errors (-1e31). The weights are divided by
+        their largest (``scale_score_weights``)."""
         sample_weight = scale_score_weights(sample_weight)
         try:
             columns = [np.asarray(a, dtype=np.float64) for a in (y, y_pred)]
@@ -497,26 +501,42 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             # outputs (a scalar, 3 dimensions, another number of outputs):
             # scikit-learn's own error. Before, a y of 3 dimensions was flattened.
             return r2_score(y, y_pred, sample_weight=sample_weight)
-        y, y_pred = ((c - self.y_mean_) / self.y_scale_ for c in columns)
+        y, y_pred = columns
+        rows = slice(None)
+        if sample_weight is not None and np.shape(sample_weight) == y.shape[:1]:
+            rows = np.asarray(sample_weight) != 0  # else r2_score's error below
+        constant = (np.all(y[rows] == y[rows][:1], axis=0)
+                    & np.all(np.isfinite(y), axis=0))
+        y_std, pred_std = ((c - self.y_mean_) / self.y_scale_ for c in (y, y_pred))
+        # A constant output as r2_score sees a constant target, without its rounded
+        # mean: 0 everywhere, predicted with an error of 1 where not exactly.
+        y_std[:, constant] = 0.0
+        pred_std[:, constant] = (y_pred != y)[:, constant]
         # Far from the fitted scale (targets 1e200 for a model fitted at 1), the
         # squares would overflow (R^2 was NaN): each output divided by its largest
         # magnitude, which leaves its R^2 unchanged too.
         with np.errstate(invalid="ignore"):
-            peak = np.maximum(np.max(np.abs(y), axis=0, initial=0.0),
-                              np.max(np.abs(y_pred), axis=0, initial=0.0))
+            peak = np.maximum(np.max(np.abs(y_std), axis=0, initial=0.0),
+                              np.max(np.abs(pred_std), axis=0, initial=0.0))
         unit = np.where(np.isfinite(peak) & (peak > 1e150), peak, 1.0)
-        return r2_score(y / unit, y_pred / unit, sample_weight=sample_weight)
+        return r2_score(y_std / unit, pred_std / unit, sample_weight=sample_weight)
 
     def score(self, X, y, sample_weight=None):
         """Return the coefficient of determination R^2 of the predictions.
 
-        As ``RegressorMixin.score``, computed on the targets standardised with the
-        fitted ``y_mean_`` and ``y_scale_`` (the same value: R^2 is unchanged by an
-        affine map of the targets and the predictions alike), so that its sums of
-        squares neither underflow for targets of scale below 1e-154 nor overflow
-        for targets far above the training targets' scale. The sample weights are
-        divided by their largest, which leaves R^2 unchanged: uniform weights of
-        any size (1e307, 5e-324) give the unweighted score.
+        As ``RegressorMixin.score`` (scikit-learn's ``r2_score``), computed on the
+        targets standardised with the fitted ``y_mean_`` and ``y_scale_`` (the same
+        value up to rounding: R^2 is unchanged by an affine map of the targets and
+        the predictions alike), so that its sums of squares neither underflow for
+        targets of scale below 1e-154 nor overflow for targets far above the
+        training targets' scale. An output of ``y`` that is constant on the rows
+        of nonzero weight (decided on ``y`` as given) scores as ``r2_score``
+        scores a constant target: 1.0 if it is predicted exactly on those rows,
+        else 0.0 (``r2_score`` itself rounds the mean of a constant such as 0.1,
+        and can give -1e29 there); the scores of several outputs are averaged
+        uniformly. The sample weights are divided by their largest, which leaves
+        R^2 unchanged: uniform weights of any size (1e307, 5e-324) give the
+        unweighted score.
 
         Parameters
         ----------

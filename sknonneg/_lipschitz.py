@@ -503,6 +503,10 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
     moves by less than ``margin - 4 E`` (``2 E`` for a sign: the computed margin at
     ``x`` errs by ``2 E`` and at ``x + delta`` by ``2 E`` again): the radius is
     ``max(margin - 4 E, 0) / (sqrt(2) bound)``.
+
+    A zero ``bound`` (logits that do not depend on the input) gives ``inf`` where
+    that margin is positive; a radius beyond the float64 range (a subnormal
+    ``bound``) is given as the largest finite float64, which the exact one exceeds.
     """
     logits = np.asarray(logits, dtype=np.float64)
     if not bound < math.inf:
@@ -516,14 +520,22 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
         top2 = np.partition(logits, logits.shape[1] - 2, axis=1)[:, -2:]
         margin = top2[:, 1] - top2[:, 0]
         scale, n_errors = math.sqrt(2.0), 4.0
+
+    def radius(margin):
+        if not bound > 0:
+            return np.where(margin > 0, np.inf, 0.0)
+        # A quotient beyond the float64 range (a subnormal bound) is the largest
+        # finite float: the exact radius exceeds it but is finite, and a
+        # perturbation of a larger norm can exist. Before: inf, with NumPy's
+        # "overflow encountered in divide" warning.
+        with np.errstate(over="ignore"):
+            quotient = margin / (scale * bound)
+        return np.where(margin > 0, np.minimum(quotient, np.finfo(np.float64).max),
+                        0.0)
+
     if logit_error is not None:
-        with np.errstate(divide="ignore"):
-            exact_radius = (margin / (scale * bound) if bound > 0
-                            else np.where(margin > 0, np.inf, 0.0))
-        margin = margin - n_errors * np.asarray(logit_error(exact_radius))
-    with np.errstate(divide="ignore"):
-        return np.where(margin > 0, margin / (scale * bound), 0.0) if bound > 0 \
-            else np.where(margin > 0, np.inf, 0.0)
+        margin = margin - n_errors * np.asarray(logit_error(radius(margin)))
+    return radius(margin)
 
 
 def range_overflow_rows(layers, X, dtype):

@@ -364,6 +364,34 @@ def test_certified_radius_takes_the_rounding_off_the_margin():
     assert radius[0] == np.inf and radius[1] == 0.0
 
 
+def test_radius_beyond_the_float_range_is_the_largest_float_without_a_warning():
+    # A subnormal bound: margin / bound overflowed, NumPy's "overflow encountered
+    # in divide" leaked (twice, with logit_error) and the radius was inf. The
+    # exact radius is finite: the largest finite float64 is below it.
+    fmax = np.finfo(np.float64).max
+    logits = np.array([[3.0, 1.0], [0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        radius = certified_radius(logits, 1e-310,
+                                  logit_error=lambda r: np.array([0.25, 0.25]))
+        np.testing.assert_array_equal(radius, [fmax, 0.0])
+        np.testing.assert_array_equal(
+            certified_radius(np.array([[-3.0], [0.0]]), 5e-324), [fmax, 0.0])
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = (X[:, 0] > 0.3).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPClassifier(hidden_layer_sizes=(4,), gain=1e-308, max_iter=15,
+                                  random_state=0).fit(X, y)
+    assert 0 < est.lipschitz_bound_ < np.finfo(np.float64).tiny
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        radius = est.certified_radius(X[:3])
+    assert np.all(np.isfinite(radius)) and np.all(radius > 1e300)
+
+
 def _extended_logits(est, X):
     """The logits of ``est`` in extended precision (``np.longdouble``)."""
     h = np.asarray(X, dtype=np.longdouble)

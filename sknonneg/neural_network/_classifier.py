@@ -915,7 +915,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         -------
         radius : ndarray of shape (n_samples,)
             L2 norm below which no perturbation of the sample changes its
-            prediction; 0 where the margin is within the rounding error.
+            prediction; 0 where the margin is within the rounding error, ``inf``
+            only where the logits do not depend on the input
+            (``lipschitz_bound_`` 0), the largest finite float64 where the
+            radius exceeds it (a subnormal ``lipschitz_bound_``).
         """
         X = self._check_range(self._check_X(X))
         layers = self._rounding_layers()

@@ -1062,6 +1062,114 @@ def test_attack_never_makes_a_step_that_rounding_absorbs(method, sparse):
     np.testing.assert_array_equal(clf.predict(res.X_adv_), 0)
 
 
+def _only_our_overflows_fail():
+    """Warnings as errors, but for the RuntimeWarnings of scikit-learn's own models
+    on values near 1.8e308: LogisticRegression's decision_function, and the sum
+    of X by which check_array looks for infinities (np.sum, in NumPy's
+    fromnumeric; the attack sums only booleans through it)."""
+    warnings.simplefilter("error")
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sklearn\.")
+    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                            module=r"numpy\.(_core|core)\.fromnumeric")
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("model", ["binary", "multiclass", "pipeline"])
+def test_attack_never_makes_a_move_past_the_largest_float(method, sparse, model):
+    # Before: a step of 1e308 leaked NumPy's overflow warnings (the first-order
+    # change grad * step, x + step in the checks, the multiclass margin), and a
+    # value of 1.5e308 raised by it became inf in the rows given to the model:
+    # "Input X contains infinity" about the caller's finite X. Now such a move
+    # is not allowed, as one past upper.
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(30, 4)).astype(float)
+    y = ((X[:, 0] - X[:, 1] > 0).astype(int) if model != "multiclass"
+         else np.arange(30) % 3)
+    clf = (make_pipeline(MaxAbsScaler(), LogisticRegression()) if model == "pipeline"
+           else LogisticRegression()).fit(X, y)
+    kwargs = dict(budget=1e308, step=1e308, method=method,
+                  target_class=1 if model == "multiclass" else None)
+    for Xd in (X, np.where(X > 0, 1.5e308, 0.0), np.where(X > 0, -1.5e308, 0.0)):
+        X_in = sp.csr_matrix(Xd) if sparse else Xd
+        with warnings.catch_warnings():
+            _only_our_overflows_fail()
+            res = additive_evasion_attack(clf, X_in, **kwargs)
+        X_adv = res.X_adv_.toarray() if sparse else res.X_adv_
+        assert res.attacked_.any() and res.n_steps_.any()
+        assert np.isfinite(X_adv).all() and (X_adv >= Xd).all()
+        assert (res.cost_ <= 1e308).all()
+        # A value of 1.5e308 is never raised.
+        np.testing.assert_array_equal(X_adv[Xd == 1.5e308], 1.5e308)
+        if Xd is X:
+            assert res.success_rate_ == 1.0
+    if model == "multiclass":
+        return
+    # No allowed feature of any attacked row can take a step: refused, naming step.
+    X_top = X.copy()
+    X_top[:, 0] = 1.5e308  # rows flagged as class 1 (x0 - x1 > 0)
+    with warnings.catch_warnings():
+        _only_our_overflows_fail()
+        with pytest.raises(ValueError, match=r"step=1e\+308 raises every allowed "
+                                             r"feature .* past the largest float64"):
+            additive_evasion_attack(clf, sp.csr_matrix(X_top) if sparse else X_top,
+                                    features=[0], **kwargs)
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+def test_network_scores_of_moves_near_the_float_range_do_not_warn(method):
+    # The attack computes an MLPClassifier's logits and input gradient itself:
+    # before, its hidden sums of a row raised by 1e308 overflowed with NumPy's
+    # warning. They are +-inf, as in the model's own forward pass, which a
+    # sigmoid reads as its limit.
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(60, 4)).astype(float)
+    mlp = MLPClassifier(hidden_layer_sizes=(5,), activation="logistic",
+                        max_iter=500, random_state=0)
+    mlp.fit(X, (X[:, 0] - X[:, 1] > 0).astype(int))
+    mlp.coefs_[0] *= 10
+    with warnings.catch_warnings():
+        _only_our_overflows_fail()
+        res = additive_evasion_attack(mlp, X, budget=1e308, step=1e308,
+                                      method=method)
+    assert res.attacked_.any() and res.success_rate_ == 1.0
+    assert np.isfinite(res.X_adv_).all()
+    with np.errstate(over="ignore"):  # MLPClassifier's own sums
+        np.testing.assert_array_equal(mlp.predict(res.X_adv_)[res.attacked_], 0)
+
+
+def test_attack_settings_near_the_float_range_do_not_warn():
+    # Before, each leaked a NumPy RuntimeWarning from sknonneg: NumPy scalars for
+    # budget and step (budget / step, budget * 2), an infinite budget whose room
+    # under upper spans more than 1.8e308 (bound - x; its count of inf was then
+    # refused as more than 1e9 steps), and a sparse X whose implicit zeros have
+    # inf steps of room (inf - inf: "cannot convert float NaN to integer").
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(30, 4)).astype(float)
+    clf = LogisticRegression().fit(X, (X[:, 0] - X[:, 1] > 0).astype(int))
+    with warnings.catch_warnings():
+        _only_our_overflows_fail()
+        res = additive_evasion_attack(clf, X, budget=np.float64(1e308),
+                                      step=np.float64(1e308))
+        assert res.success_rate_ == 1.0
+        with pytest.raises(ValueError, match=r"budget / step = inf moves"):
+            additive_evasion_attack(clf, X, budget=np.float64(1e308),
+                                    step=np.float64(1e-10))
+        negative = np.where(X > 0, -1.5e308, 0.0)
+        for X_in in (negative, sp.csr_matrix(negative)):
+            res = additive_evasion_attack(clf, X_in, budget=np.inf, step=1e308,
+                                          upper=1.5e308)
+            assert res.success_rate_ == 1.0 and res.n_steps_.max() <= 3
+            # A cost beyond the float64 range (2e308) is inf.
+            assert np.isinf(res.cost_).any()
+            X_adv = res.X_adv_.toarray() if sp.issparse(X_in) else res.X_adv_
+            assert np.isfinite(X_adv).all() and (X_adv <= 1.5e308).all()
+        for X_in in (X, sp.csr_matrix(X)):
+            with pytest.raises(ValueError, match=r"up to inf steps of 1e-10"):
+                additive_evasion_attack(clf, X_in, budget=np.inf, step=1e-10,
+                                        upper=1e308)
+
+
 @pytest.mark.parametrize("container", ["array", "sparse", "frame"])
 def test_integers_that_float64_does_not_hold_are_refused(container):
     # The attack raises and scores in float64 and casts integers back. Before: an

@@ -25,6 +25,10 @@ from ._networks import SoftVote, dense_coef, network_of
 
 __all__ = ["EvasionResult", "additive_evasion_attack"]
 
+# The largest finite value of float64, the dtype of the search: a move whose result
+# would pass it is never made.
+_LARGEST = float(np.finfo(np.float64).max)
+
 
 class EvasionResult:
     """What :func:`additive_evasion_attack` found. Not meant to be built directly.
@@ -63,11 +67,14 @@ class EvasionResult:
     cost_ : ndarray of shape (n_samples,)
         L1 norm of each sample's increase, the row sums of ``X_adv_ - X`` in
         float64 (at the first success for successes; 0 for samples not
-        attacked): ``n_steps_ * step`` up to the rounding of the raised values.
+        attacked): ``n_steps_ * step`` up to the rounding of the raised values;
+        ``inf`` where that sum passes the largest float64 (with
+        ``budget=np.inf``).
     n_steps_ : ndarray of int of shape (n_samples,)
         Number of steps made on each sample. A step that would not change a
         value (``x + step == x``: ``step`` at most half the value's unit in the last
-        place) is never made, so every step raised a feature.
+        place) is never made, so every step raised a feature; nor is one whose
+        result would pass the largest float64.
     margin_before_, margin_after_ : ndarray of shape (n_samples,)
         Score of ``target_class`` minus the best other class's score (log-odds for
         binary models), before and after (on ``X_adv_``); NaN for samples not
@@ -222,7 +229,10 @@ class _Scorer:
             scores = scores.reshape(-1)
             return scores if self.t == 1 else -scores
         others = np.delete(scores, self.t, axis=1)
-        return scores[:, self.t] - others.max(axis=1)
+        # A difference beyond the float64 range is +-inf, as a margin of a
+        # probability of 0 is (before: NumPy's overflow warning).
+        with np.errstate(over="ignore"):
+            return scores[:, self.t] - others.max(axis=1)
 
     def margin(self, X):
         """Score of the target class minus the best other one, per row."""
@@ -255,7 +265,12 @@ class _Scorer:
         """Predicted change of the margin when ``step`` is added to each feature:
         ndarray of shape (n_rows, n_features). The final estimator's input gradient
         times the change of each transformed feature over the step (exact for
-        linear models behind per-feature steps)."""
+        linear models behind per-feature steps). A change beyond the float64 range
+        is the largest float of its sign (it orders and signs the moves; inf marks
+        a move not allowed), and a move whose result would pass the largest
+        float64 gets inf. Before, such products and sums overflowed with NumPy's
+        warnings, a change of -inf dropped the best candidates, and a raise to inf
+        reached the model's steps ("Input X contains infinity")."""
         Xt = self._prefix(X)
         if self.network is not None:
             logits = self.network.logits(Xt)
@@ -266,19 +281,39 @@ class _Scorer:
                 grad = np.tile(self.coef[0] * (1.0 if self.t == 1 else -1.0),
                                (X.shape[0], 1))
             else:
-                scores = np.asarray(Xt @ self.coef.T)
+                # Only which other class scores best is read from these.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    scores = np.asarray(Xt @ self.coef.T)
                 grad = self._output_weights(scores) @ self.coef
         if not self.steps:
-            return grad * self.step
+            return _clipped_product(grad, self.step)
         dense = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
-        shifted = self._prefix(dense + self.step)
+        with np.errstate(over="ignore"):
+            raised = dense + self.step
+        beyond = np.isinf(raised)  # X is finite: an overflow
+        raised[beyond] = dense[beyond]
+        shifted = self._prefix(raised)
         shifted = shifted.toarray() if sp.issparse(shifted) else np.asarray(shifted)
         Xt = Xt.toarray() if sp.issparse(Xt) else np.asarray(Xt)
         change = np.zeros(X.shape, dtype=np.float64)
         # Summed over the columns made from one feature (RampTransformer makes
-        # several: an assignment would keep one of them).
-        np.add.at(change, (slice(None), self.source), grad * (shifted - Xt))
+        # several: an assignment would keep one of them), each clipped so that
+        # the sum stays finite.
+        n_terms = int(np.bincount(self.source, minlength=1).max())
+        with np.errstate(over="ignore"):
+            moved = shifted - Xt
+        np.add.at(change, (slice(None), self.source),
+                  _clipped_product(grad, moved, n_terms))
+        change[beyond] = np.inf
         return change
+
+
+def _clipped_product(a, b, n_terms=1):
+    """``a * b`` clipped to ``+-_LARGEST / 2**k``, ``2**k >= n_terms`` (a sum of
+    ``n_terms`` of them stays finite), its sign kept; no NumPy warning."""
+    limit = _LARGEST / 2.0 ** int(np.ceil(np.log2(max(n_terms, 1))))
+    with np.errstate(over="ignore"):
+        return np.clip(a * b, -limit, limit)
 
 
 class _State:
@@ -289,7 +324,8 @@ class _State:
     step``), whether ``X`` is dense or sparse: the rows that :meth:`current` returns,
     which the search scores, are the rows of the returned ``X_adv_``. A move that
     would not change the value (``x + step == x``: a step at most half the value's
-    unit in the last place) is never made (:func:`_absorbed`)."""
+    unit in the last place) is never made (:func:`_absorbed`), nor one whose
+    result would pass the largest float64 (:func:`_overflowing`)."""
 
     def __init__(self, X, rows, n_moves, step):
         self.X = X[rows]
@@ -343,13 +379,27 @@ def _absorbed(Xc, step):
     """``(rows, features)`` of the entries of ``Xc`` that a step does not change:
     ``x + step == x`` in float64, a step at most half the value's unit in the last
     place (an implicit zero of a sparse ``Xc`` always changes)."""
-    if sp.issparse(Xc):
-        coo = sp.coo_matrix(Xc)
-        coo.sum_duplicates()
-        same = coo.data + step == coo.data
-        return coo.row[same], coo.col[same]
-    Xc = np.asarray(Xc)
-    return np.nonzero(Xc + step == Xc)
+    with np.errstate(over="ignore"):  # an overflow is not absorbed
+        if sp.issparse(Xc):
+            coo = sp.coo_matrix(Xc)
+            coo.sum_duplicates()
+            same = coo.data + step == coo.data
+            return coo.row[same], coo.col[same]
+        Xc = np.asarray(Xc)
+        return np.nonzero(Xc + step == Xc)
+
+
+def _overflowing(Xc, step):
+    """``(rows, features)`` of the entries of ``Xc`` that a step would raise past
+    the largest float64 (``x + step`` rounds to inf): moves never made, as one past
+    ``upper`` (an implicit zero of a sparse ``Xc`` never overflows)."""
+    with np.errstate(over="ignore"):
+        if sp.issparse(Xc):
+            coo = sp.coo_matrix(Xc)
+            coo.sum_duplicates()
+            beyond = np.isinf(coo.data + step)
+            return coo.row[beyond], coo.col[beyond]
+        return np.nonzero(np.isinf(np.asarray(Xc) + step))
 
 
 def _with_moves(X, rows, features, step):
@@ -475,12 +525,14 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
     # An attack that can make no move reports 0% success, which reads as
     # robustness (before: budget=3 with step=5 did, for a model evaded 94% of the
     # time at step 1); so many moves that their count overflows is refused too.
-    if budget < np.inf and budget / step + 1e-9 < 1:  # as the search counts moves
+    # (In Python floats, which overflow to inf silently: NumPy scalars warned.)
+    moves = float(budget) / float(step)
+    if budget < np.inf and moves + 1e-9 < 1:  # as the search counts moves
         raise ValueError(f"budget={budget!r} is less than step={step!r}: no move fits "
                          "within it, and an attack that can make no move would report "
                          "0% success.")
-    if budget < np.inf and budget / step > 1e9:
-        raise ValueError(f"budget / step = {budget / step:.3g} moves: more than 1e9 "
+    if budget < np.inf and moves > 1e9:
+        raise ValueError(f"budget / step = {moves:.3g} moves: more than 1e9 "
                          "rounds of the search; use a larger step.")
     if method not in ("greedy", "gradient"):
         raise ValueError(f"method must be 'greedy' or 'gradient', got {method!r}.")
@@ -526,7 +578,18 @@ def _moves_under_upper(X, rows, allowed, upper, step):
     live = np.flatnonzero(bound > -np.inf)
 
     def room(values, j):
-        return np.maximum(np.floor((bound[j] - values) / step + 1e-9) + 1, 0)
+        values, limit = np.broadcast_arrays(values, bound[j])
+        with np.errstate(over="ignore"):
+            gap = limit - values
+            count = gap / step
+        # A gap beyond the float64 range (a value near -1.8e308 below a bound near
+        # 1.8e308): its count from the halves, which divide exactly (before:
+        # NumPy's overflow warning, and a count of inf refused).
+        beyond = np.isinf(gap)
+        if beyond.any():
+            with np.errstate(over="ignore", divide="ignore"):
+                count[beyond] = (limit[beyond] / 2 - values[beyond] / 2) / (step / 2)
+        return np.maximum(np.floor(count + 1e-9) + 1, 0)
 
     Xr = X[rows]
     if sp.issparse(Xr):
@@ -536,7 +599,12 @@ def _moves_under_upper(X, rows, allowed, upper, step):
         coo.sum_duplicates()
         keep = np.isin(coo.col, live)
         r, c, v = coo.row[keep], coo.col[keep], coo.data[keep]
-        np.add.at(total, r, room(v, c) - room(np.zeros(c.size), c))
+        stored, implicit = room(v, c), room(np.zeros(c.size), c)
+        # An implicit zero's count of inf (beyond the float64 range) made the
+        # row's total inf already (before: inf - inf, NumPy's "invalid value"
+        # warning, and a total of NaN: "cannot convert float NaN to integer").
+        np.add.at(total, r, np.where(np.isinf(implicit), 0.0,
+                                     stored - np.minimum(implicit, _LARGEST)))
     else:
         total = room(np.asarray(Xr)[:, live], live).sum(axis=1)
     n_moves = float(total.max()) if total.size else 0.0
@@ -671,7 +739,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         Size of one increase, added to a feature's current value (rounded once).
         A move that it would not change (``x + step == x`` in float64, which takes a
         value whose unit in the last place is at least ``2 * step``) is never made nor
-        counted. With integer or boolean ``X`` and an integral ``step`` (counts,
+        counted; nor is a move whose result would pass the largest float64
+        (1.8e308): like one past ``upper``, it is not allowed, and a ``step`` that
+        leaves no allowed feature of any attacked sample a move is an error.
+        With integer or boolean ``X`` and an integral ``step`` (counts,
         presence flags) the perturbed samples stay integers (and keep ``X``'s
         integer or boolean dtype); their values, raised by up to ``budget``, must
         then be at most ``2**53`` in magnitude, which float64, the dtype of the
@@ -903,10 +974,20 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         lowest = X[rows].min(axis=0)
         lowest = (np.asarray(lowest.todense()).ravel() if sp.issparse(lowest)
                   else lowest)
-        if not np.any(allowed & (lowest + step <= upper + 1e-12)):
+        with np.errstate(over="ignore"):
+            raised = lowest + step
+        if not np.any(allowed & (raised <= upper + 1e-12)):
             raise ValueError("upper leaves no allowed feature room for one step on "
                              "any attacked row of X: an attack that can make no "
                              "move would report 0% success.")
+        if not np.any(allowed & (raised <= upper + 1e-12) & np.isfinite(raised)):
+            # Before: NumPy's overflow warning, then the raised copies, of inf,
+            # reached the model ("Input X contains infinity").
+            raise ValueError(
+                f"step={step!r} raises every allowed feature of every attacked row "
+                f"of X past the largest float64 ({_LARGEST:.6g}) or above upper: an "
+                "attack that can make no move would report 0% success; use a "
+                "smaller step.")
     if budget == np.inf:
         n_moves = _moves_under_upper(X, rows, allowed, upper, step)
     if method == "gradient" and not scorer.has_gradient:
@@ -938,10 +1019,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # check.
     if rows.size:
         top = abs(X[rows]).max()
-        reach = budget if budget < np.inf else n_moves * step
+        # Python floats: NumPy scalars (a budget of np.float64) warned on overflow.
+        reach = float(budget) if budget < np.inf else n_moves * float(step)
         may_absorb = not (float(top) + 2 * reach) * 2.0 ** -52 < step
+        # Nor can x + step pass the largest float64 below half of it.
+        may_overflow = not 2.0 * (float(top) + reach + float(step)) < _LARGEST
     else:
-        may_absorb = False
+        may_absorb = may_overflow = False
 
     def skip_absorbed(Xc, change):
         """Rule out, in ``change``, the moves that would not change ``Xc``; per row,
@@ -950,6 +1034,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         a step of cost and looped on them until the budget ran out: X_adv_
         unchanged, cost_ the whole budget, a run time linear in the budget."""
         lost = np.zeros(Xc.shape[0], dtype=bool)
+        if may_overflow:
+            # Not allowed, as a move past upper (not absorbed: no warning of it).
+            # Before: made, with NumPy's overflow warning, and the rows of inf
+            # given to the model failed there ("Input X contains infinity").
+            change[_overflowing(Xc, step)] = np.inf
         if not may_absorb:
             return lost
         r, c = _absorbed(Xc, step)
@@ -990,9 +1079,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 change = scorer.first_order(Xc)
                 change[:, ~allowed] = np.inf
                 if capped:
-                    change[:, :] = np.where(
-                        (Xc.toarray() if state.sparse else Xc) + step > upper + 1e-12,
-                        np.inf, change)
+                    with np.errstate(over="ignore"):  # inf > upper: not allowed
+                        change[:, :] = np.where(
+                            (Xc.toarray() if state.sparse else Xc) + step
+                            > upper + 1e-12, np.inf, change)
                 lost = skip_absorbed(Xc, change)
                 best = np.argmin(change, axis=1)
                 gain = change[np.arange(idx.size), best]
@@ -1012,11 +1102,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             ok = flat >= 0
             values = np.full(flat.shape, np.inf)
             values[ok] = _values_at(Xc, rep[ok], flat[ok])
-            # A fixed candidate of an earlier round can have become absorbed.
-            absorbed_flat = ok & (values + step == values)
-            flat = np.where(absorbed_flat, -1, flat)
+            with np.errstate(over="ignore"):
+                raised = values + step
+            # A fixed candidate of an earlier round can have become absorbed, or
+            # its move pass the largest float64 (never made, as past upper).
+            absorbed_flat = ok & (raised == values)
+            flat = np.where(absorbed_flat | np.isinf(raised), -1, flat)
             if capped:
-                flat = np.where(values + step <= upper[np.maximum(flat, 0)] + 1e-12,
+                flat = np.where(raised <= upper[np.maximum(flat, 0)] + 1e-12,
                                 flat, -1)
             scores = np.empty(flat.shape[0])
             for part in np.array_split(np.arange(flat.shape[0]),
@@ -1091,7 +1184,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         # Row sums of the difference, sparse for a sparse X (before: .toarray(),
         # attacked rows x features dense, 1.5 GB for 4000 rows of 100,000
         # features). adv_rows are X_adv_'s attacked rows, before any integer cast.
-        cost[rows] = np.asarray((adv_rows - X[rows]).sum(axis=1)).ravel()
+        # inf where the increase passes the largest float64 (with
+        # budget=np.inf; before: NumPy's overflow warning).
+        with np.errstate(over="ignore"):
+            cost[rows] = np.asarray((adv_rows - X[rows]).sum(axis=1)).ravel()
         after[rows] = scorer.margin(adv_rows)
         if threshold is None:
             succ[rows] = np.asarray(

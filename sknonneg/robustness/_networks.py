@@ -52,15 +52,21 @@ class Network:
         self._df = lambda t, a: act.derivative(a, g)
 
     def forward(self, X):
-        """Pre-activations and activations of every hidden layer, and the logits."""
+        """Pre-activations and activations of every hidden layer, and the logits.
+
+        A sum beyond the float64 range is +-inf, as in scikit-learn's
+        ``MLPClassifier`` (the attack scores raised copies of ``X``, up to
+        1.8e308), and a sigmoid or tanh reads it as its limit; before, NumPy's
+        overflow warning leaked. A sum of both infinities (NaN) still warns."""
         pre, act = [], []
         a = X
-        for W, b in zip(self.coefs[:-1], self.intercepts[:-1]):
-            t = np.asarray(a @ W) + b
-            a = self._f(t)
-            pre.append(t)
-            act.append(a)
-        logits = np.asarray(a @ self.coefs[-1]) + self.intercepts[-1]
+        with np.errstate(over="ignore"):
+            for W, b in zip(self.coefs[:-1], self.intercepts[:-1]):
+                t = np.asarray(a @ W) + b
+                a = self._f(t)
+                pre.append(t)
+                act.append(a)
+            logits = np.asarray(a @ self.coefs[-1]) + self.intercepts[-1]
         return pre, act, logits
 
     def logits(self, X):

@@ -155,6 +155,28 @@ def test_warm_kernels_copies_any_estimator(estimator):
     assert small.get_params()["batch_size"] in (None, 10)
 
 
+@pytest.mark.parametrize("monotonic_cst, expected", [
+    (None, None),
+    ([1] + [0] * 49, [0, 1, 0, 1]),
+    ([1, 0, -1, 1, 0, 1], [-1, 0, 1, -1]),
+    (np.array([-1, -1]), [-1, -1, -1, -1]),
+    ([0, 0, 0], [0, 0, 0, 0]),
+    ({"age": 1}, [0, 1, 0, 1]),  # the features a dict does not name are free
+    ([2, 0], None),  # refused by the real fit, which reports it
+])
+def test_warm_kernels_copy_keeps_the_directions_of_monotonic_cst(monotonic_cst,
+                                                                 expected):
+    # Before, the copy dropped monotonic_cst: a constrained regressor's copy was
+    # unconstrained (positive="auto" -> "hidden") and never predicted through the
+    # fixed-order kernels, which the real predict then compiled in a Dask task.
+    small = _small_copy(NonNegMLPRegressor(monotonic_cst=monotonic_cst))
+    assert small.monotonic_cst == expected
+    if expected is not None:
+        X = np.random.RandomState(0).uniform(size=(30, 4))
+        small.fit(X, X[:, 0])
+        assert small._fixed_order() == any(expected)
+
+
 def _serial_kernel_dtypes(*names):
     """``{name: dtypes}``: the dtypes of the arrays in the compiled (or loaded)
     signatures of each serial numba kernel ``name`` in this process."""
@@ -212,7 +234,8 @@ def signatures():
 
 steps = [(ABBAClassifier(activation="capped_leaky_relu", dtype="float32"), True),
          (NonNegAutoencoder(solver="adam", dtype="float32"), False),
-         (NonNegMLPRegressor(), True)]
+         (NonNegMLPRegressor(), True),
+         (NonNegMLPRegressor(monotonic_cst=[1, 0, -1]), False)]
 out = []
 for estimator, sparse in steps:
     before = signatures()
@@ -231,7 +254,13 @@ def test_warm_kernels_compiles_what_it_promises():
     # warm_kernels that did nothing for ABBA, the regressor and the autoencoder,
     # and ignored sparse=True, passed them. In a fresh process each call must add
     # the serial kernels of its estimator, in its dtype, CSR ones with sparse=True,
-    # and no parallel kernel (a Dask task runs the serial flavour).
+    # and no parallel kernel (a Dask task runs the serial flavour). Before, it
+    # also missed the blocked CSC kernels of full-batch CSR fits of tens of
+    # thousands of rows (count_block_columns, csr_to_blocked_csc,
+    # blocked_csc_gram_colsum), the CSR kernels that a dense input of mostly
+    # zeros is run on (dense_to_csr, and all of them with sparse=False), and a
+    # monotone regressor's fixed-order prediction kernels (its copy dropped
+    # monotonic_cst).
     import json
     import os
     import subprocess
@@ -247,19 +276,28 @@ def test_warm_kernels_compiles_what_it_promises():
                             cwd=root, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    abba, autoencoder, regressor = json.loads(result.stdout.strip().splitlines()[-1])
+    abba, autoencoder, regressor, monotone = json.loads(
+        result.stdout.strip().splitlines()[-1])
     # (the parameter vector, and so Adam's step, is float64 in every dtype)
     f32, f64 = "float32", "float64"
     expected = [
         (abba, {"abba_input_forward_serial": f32, "abba_backprop_serial": f32,
-                "csr_abba_input_forward_serial": f32}),
+                "csr_abba_input_forward_serial": f32,
+                "count_block_columns_serial": "uint16",
+                "csr_to_blocked_csc_serial": f32, "blocked_csc_gram_colsum_serial": f32,
+                "dense_to_csr_serial": f32}),
         (autoencoder, {"linear_sigmoid_forward_serial": f32,
                        "linear_sigmoid_loss_backprop_serial": f32,
+                       "csr_linear_sigmoid_forward_serial": f32,  # sparse=False
                        "projected_adam_step": f64}),
         (regressor, {"linear_sigmoid_forward_serial": f64,
                      "linear_sigmoid_loss_backprop_serial": f64,
                      "csr_linear_sigmoid_forward_serial": f64,
-                     "csr_gram_colsum_serial": f64}),
+                     "csr_gram_colsum_serial": f64,
+                     "blocked_csc_gram_colsum_serial": f64,
+                     "dense_to_csr_serial": f64}),
+        (monotone, {"fixed_order_product_serial": f64, "fixed_order_finish": f64,
+                    "csr_fixed_order_product_serial": f64}),
     ]
     parallel = {name for name in _kernels.kernel_names()
                 if hasattr(_kernels, name + "_serial")}

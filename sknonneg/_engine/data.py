@@ -13,6 +13,9 @@ input, a blocked CSC copy for CSR input of at least two row blocks, the row-by-r
 scatter otherwise).
 """
 
+import contextlib
+import threading
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -262,6 +265,24 @@ def _weighted_column_sum(X, s):
 # batch. MNIST's 784 inputs x 150 units on two threads take 1.9 MB.
 SCATTER_MAX_BYTES = 1 << 25
 
+# Set in a thread by ``blocked_layout_everywhere``.
+_layout_override = threading.local()
+
+
+@contextlib.contextmanager
+def blocked_layout_everywhere():
+    """Context in which every CSR data set that a ``FirstLayerGradient`` is made for
+    in this thread takes the blocked CSC layout, whatever its number of rows:
+    ``sknonneg.parallel.warm_kernels`` compiles the blocked kernels on a few rows
+    instead of the tens of thousands that take them in a real fit. Other threads
+    are not affected."""
+    previous = getattr(_layout_override, "blocked", False)
+    _layout_override.blocked = True
+    try:
+        yield
+    finally:
+        _layout_override.blocked = previous
+
 
 class _BlockedCSC:
     """A CSR input regrouped by column within blocks of rows: the layout in which
@@ -319,7 +340,8 @@ class FirstLayerGradient:
     - dense ``X``: a transposed copy, which makes the product a plain one split by
       input features (``transposed_gram_colsum``: 25-30% faster than the transposed
       product, for the memory of a second copy);
-    - CSR ``X`` of at least two row blocks: a ``_BlockedCSC`` copy;
+    - CSR ``X`` of at least two row blocks: a ``_BlockedCSC`` copy (of any CSR
+      ``X`` within ``blocked_layout_everywhere``);
     - smaller CSR batches (Adam's) keep the row-by-row scatter of
       ``csr_gram_colsum``: regrouping them would cost about as much as it saves.
       Its per-chunk partial sums are taken from ``reuse`` (the previous data set's
@@ -342,7 +364,8 @@ class FirstLayerGradient:
             kernel_set.transpose(X.array, self.X_t)
         elif (X.shape[0] >= 2 * _BlockedCSC.block_rows(n_units, X.data.dtype)
               or (not kernel_set.numpy and n_chunks * X.shape[1] * n_units
-                  * X.data.dtype.itemsize > SCATTER_MAX_BYTES)):
+                  * X.data.dtype.itemsize > SCATTER_MAX_BYTES)
+              or getattr(_layout_override, "blocked", False)):
             self.blocked = _BlockedCSC(X, n_units, n_chunks, kernel_set)
         else:
             shape = (n_chunks, X.shape[1], n_units)

@@ -79,8 +79,14 @@ def _small_copy(estimator):
         small_params.update(hidden_layer_sizes=(2,) * n_hidden, early_stopping=False)
     else:  # NonNegAutoencoder
         small_params["n_components"] = 2
-    if "monotonic_cst" in params:  # sized for the real data, not these 4 features
-        small_params["monotonic_cst"] = None
+    if "monotonic_cst" in params:
+        # Sized for the real data, not these 4 features, but its directions kept:
+        # they sign the first layer, and positive="auto" (every layer >= 0 under a
+        # constraint), output="auto" (a logistic output for two classes) and the
+        # fixed-order prediction of a monotone network follow them. Before, None
+        # here left a constrained regressor's copy unconstrained, and its first
+        # predict in a task compiled the fixed-order kernels.
+        small_params["monotonic_cst"] = _small_monotonic_cst(params["monotonic_cst"])
     if "class_weight" in params:
         # Keyed by the real labels, not the made-up 0..2 (a dict naming others was
         # "The classes, [0, 1, 2], are not in class_weight"), and "balanced" is
@@ -88,6 +94,30 @@ def _small_copy(estimator):
         # fit passes to the kernels anyway, so they choose no kernel.
         small_params["class_weight"] = None
     return clone(estimator).set_params(**small_params)
+
+
+def _small_monotonic_cst(monotonic_cst, n_features=4):
+    """The directions (-1, 0, 1) that ``monotonic_cst`` holds, each on at least one
+    of ``n_features`` features (None for None, and for a value the estimator would
+    refuse: its own fit reports it). A dict, or a Series of feature names, leaves
+    the features it does not name free: 0 is among its directions."""
+    from .._monotonic_cst import as_argument
+    from ..neural_network._monotone import _is_direction
+
+    if monotonic_cst is None:
+        return None
+    try:
+        cst = as_argument(monotonic_cst)
+    except ValueError:
+        return None
+    if isinstance(cst, dict):
+        values = [*cst.values(), 0]
+    else:
+        values = np.ravel(np.asarray(cst, dtype=object)).tolist()
+    if not values or not all(_is_direction(v) for v in values):
+        return None
+    directions = sorted({int(float(v)) for v in values})
+    return [directions[i % len(directions)] for i in range(n_features)]
 
 
 def _warm_target(estimator):
@@ -111,24 +141,44 @@ def _warm(estimator, sparse):
     import scipy.sparse as sp
     from sklearn.base import clone, is_classifier, is_regressor
 
+    from .._engine.data import blocked_layout_everywhere
+    from ..neural_network._monotone import has_constraint
+
     estimator = _warm_target(estimator)
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(30, 4))
+    # One non-zero per row (25%, SPARSE_INPUT_DENSITY): a dense input this empty
+    # goes through the CSR kernels, as MNIST's pixels do.
+    X_zeros = np.zeros_like(X)
+    X_zeros[np.arange(30), np.arange(30) % 4] = X[np.arange(30), np.arange(30) % 4]
     small = _small_copy(estimator)
     if is_classifier(small):
-        y, predict, extra = np.arange(30) % 3, "predict_proba", {"classes": np.arange(3)}
+        # Two classes under a monotonic constraint (the only case it allows: a
+        # logistic output), three otherwise (a softmax).
+        n_classes = 2 if has_constraint(small.get_params().get("monotonic_cst")) else 3
+        targets = lambda X_in: np.arange(30) % n_classes  # noqa: E731
+        predict, extra = "predict_proba", {"classes": np.arange(n_classes)}
     elif is_regressor(small):
-        y, predict, extra = X @ np.array([1.0, -1.0, 0.5, 0.0]), "predict", {}
+        targets = lambda X_in: X_in @ np.array([1.0, -1.0, 0.5, 0.0])  # noqa: E731
+        predict, extra = "predict", {}
     else:
-        y, predict, extra = None, "transform", {}
-    inputs = [X] + ([sp.csr_matrix(X)] if sparse else [])
+        targets = lambda X_in: None  # noqa: E731
+        predict, extra = "transform", {}
+    inputs = [X, X_zeros] + ([sp.csr_matrix(X_zeros)] if sparse else [])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tiny fit's warnings are not the user's
         # ... but a damaged numba cache, found and rebuilt while compiling, is.
         warnings.filterwarnings("default", message="numba's on-disk cache of sknonneg",
                                 category=UserWarning)
         for X_in in inputs:
-            getattr(small.fit(X_in, y), predict)(X_in)
+            y = targets(X_in)
+            # The fit takes the blocked CSC layout of a CSR input, which a real
+            # full-batch fit takes from tens of thousands of rows
+            # (FirstLayerGradient); partial_fit the row-by-row scatter of a
+            # mini-batch.
+            with blocked_layout_everywhere():
+                small.fit(X_in, y)
+            getattr(small, predict)(X_in)
             clone(small).partial_fit(X_in, y, **extra)
 
 
@@ -136,20 +186,35 @@ def warm_kernels(estimator=None, *, sparse=False):
     """Compile, in this process, the kernels a Dask task fitting ``estimator`` uses.
 
     Runs a tiny fit, ``partial_fit`` and prediction in a new (non-main) thread, as
-    a Dask task does, so the serial kernel flavour is compiled for the same dtype
-    and output; later fits in any thread of the process compile nothing.
+    a Dask task does, so the serial kernel flavour is compiled for the same dtype,
+    output and sign constraints; later fits and predictions in any thread of the
+    process compile nothing. They run on a dense batch and on a dense batch that is
+    mostly zeros, which goes through the CSR kernels as a sparse input (and a
+    dense input with at most 25% non-zeros, such as MNIST's pixels) does; the fit
+    takes the blocked CSC layout of the first layer's gradient that full-batch
+    CSR fits of tens of thousands of rows take, ``partial_fit`` the row-by-row
+    scatter of smaller batches. Not covered: the CSR kernels' wider index types,
+    compiled anew for a sparse or mostly-zero dense input of more than 65,535
+    columns and for a full-batch CSR fit of more than 65,535 rows.
+
+    On a cold numba cache (the first process on a machine) it compiles for tens of
+    seconds (27 s for ``NonNegMLPClassifier()`` on two cores); later processes
+    load the kernels from the cache in about a second.
 
     Parameters
     ----------
     estimator : sknonneg estimator, default=None
         ``NonNegMLPClassifier``, ``NonNegMLPRegressor``, ``ABBAClassifier`` or
         ``NonNegAutoencoder``. Its parameters set the kernels to compile
-        (``dtype``, ``output``, number of hidden layers, ``solver``, ABBA's
-        ``activation``); its sizes do not matter, nor do ``class_weight`` and
-        ``monotonic_cst`` (made for the real labels and features). Default:
+        (``dtype``, ``output``, ``positive``, number of hidden layers,
+        ``solver``, ABBA's ``activation``, and which directions -1, 0, 1
+        ``monotonic_cst`` holds); its sizes do not matter, nor do
+        ``class_weight`` and the length or feature names of ``monotonic_cst``
+        (made for the real labels and features). Default:
         ``NonNegMLPClassifier()``.
     sparse : bool, default=False
-        Also compile the CSR kernels.
+        Also run the warm-up on a ``scipy.sparse`` CSR matrix. The CSR kernels
+        are compiled either way (by the mostly-zero dense batch).
 
     Returns
     -------

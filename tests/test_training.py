@@ -257,10 +257,10 @@ def test_warm_kernels_compiles_what_it_promises():
     # and no parallel kernel (a Dask task runs the serial flavour). Before, it
     # also missed the blocked CSC kernels of full-batch CSR fits of tens of
     # thousands of rows (count_block_columns, csr_to_blocked_csc,
-    # blocked_csc_gram_colsum), the CSR kernels that a dense input of mostly
-    # zeros is run on (dense_to_csr, and all of them with sparse=False), and a
-    # monotone regressor's fixed-order prediction kernels (its copy dropped
-    # monotonic_cst).
+    # blocked_csc_gram_colsum; their row numbers in uint16 up to 65,535 rows, in
+    # int32 beyond), the CSR kernels that a dense input of mostly zeros is run on
+    # (dense_to_csr, and all of them with sparse=False), and a monotone
+    # regressor's fixed-order prediction kernels (its copy dropped monotonic_cst).
     import json
     import os
     import subprocess
@@ -306,6 +306,9 @@ def test_warm_kernels_compiles_what_it_promises():
         for name, dtype in kernels.items():
             assert dtype in step["new"].get(name, []), (name, dtype, step["new"])
         assert not parallel & set(step["new"]), step["new"]
+    # The blocked copy's row numbers of more than 65,535 rows, too.
+    for name in ("csr_to_blocked_csc_serial", "blocked_csc_gram_colsum_serial"):
+        assert "int32" in abba["new"][name], (name, abba["new"][name])
 
 
 def test_warm_kernels_refuses_what_is_not_a_sknonneg_estimator():

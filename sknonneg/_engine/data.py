@@ -270,14 +270,16 @@ _layout_override = threading.local()
 
 
 @contextlib.contextmanager
-def blocked_layout_everywhere():
+def blocked_layout_everywhere(row_dtype=None):
     """Context in which every CSR data set that a ``FirstLayerGradient`` is made for
     in this thread takes the blocked CSC layout, whatever its number of rows:
     ``sknonneg.parallel.warm_kernels`` compiles the blocked kernels on a few rows
-    instead of the tens of thousands that take them in a real fit. Other threads
-    are not affected."""
-    previous = getattr(_layout_override, "blocked", False)
-    _layout_override.blocked = True
+    instead of the tens of thousands that take them in a real fit. ``row_dtype``:
+    a type for the blocked copy's row numbers, used where it is wider than
+    ``index_dtype`` of its rows (``np.int32`` is that of more than 65,535 rows).
+    Other threads are not affected."""
+    previous = getattr(_layout_override, "blocked", None)
+    _layout_override.blocked = (row_dtype,)
     try:
         yield
     finally:
@@ -315,7 +317,11 @@ class _BlockedCSC:
         self.pair_columns = np.empty(int(block_pair_ptr[-1]), dtype=csr.indices.dtype)
         self.pair_starts = np.empty(int(block_pair_ptr[-1]) + 1, dtype=np.int64)
         self.data = np.empty_like(csr.data)
-        self.rows = np.empty(csr.data.shape[0], dtype=index_dtype(n_rows))
+        row_dtype = index_dtype(n_rows)
+        forced = getattr(_layout_override, "blocked", None)
+        if forced is not None and forced[0] is not None:  # wider, never narrower
+            row_dtype = np.promote_types(row_dtype, forced[0])
+        self.rows = np.empty(csr.data.shape[0], dtype=row_dtype)
         kernel_set.csr_to_blocked_csc(csr.data, csr.indices, csr.indptr, block_rows,
                                       n_chunks, block_pair_ptr, mark, np.empty_like(mark),
                                       self.pair_columns, self.pair_starts, self.data,
@@ -365,7 +371,7 @@ class FirstLayerGradient:
         elif (X.shape[0] >= 2 * _BlockedCSC.block_rows(n_units, X.data.dtype)
               or (not kernel_set.numpy and n_chunks * X.shape[1] * n_units
                   * X.data.dtype.itemsize > SCATTER_MAX_BYTES)
-              or getattr(_layout_override, "blocked", False)):
+              or getattr(_layout_override, "blocked", None) is not None):
             self.blocked = _BlockedCSC(X, n_units, n_chunks, kernel_set)
         else:
             shape = (n_chunks, X.shape[1], n_units)

@@ -178,6 +178,10 @@ def _warm(estimator, sparse):
             # mini-batch.
             with blocked_layout_everywhere():
                 small.fit(X_in, y)
+            if X_in is X_zeros:
+                # ... and again with the row numbers of more than 65,535 rows.
+                with blocked_layout_everywhere(row_dtype=np.int32):
+                    clone(small).fit(X_in, y)
             getattr(small, predict)(X_in)
             clone(small).partial_fit(X_in, y, **extra)
 
@@ -193,12 +197,13 @@ def warm_kernels(estimator=None, *, sparse=False):
     dense input with at most 25% non-zeros, such as MNIST's pixels) does; the fit
     takes the blocked CSC layout of the first layer's gradient that full-batch
     CSR fits of tens of thousands of rows take, ``partial_fit`` the row-by-row
-    scatter of smaller batches. Not covered: the CSR kernels' wider index types,
+    scatter of smaller batches (both for up to 65,535 rows and for more). Not
+    covered: the CSR kernels' wider type of column numbers, with which they are
     compiled anew for a sparse or mostly-zero dense input of more than 65,535
-    columns and for a full-batch CSR fit of more than 65,535 rows.
+    columns.
 
     On a cold numba cache (the first process on a machine) it compiles for tens of
-    seconds (27 s for ``NonNegMLPClassifier()`` on two cores); later processes
+    seconds (17 s for ``NonNegMLPClassifier()`` on two cores); later processes
     load the kernels from the cache in about a second.
 
     Parameters

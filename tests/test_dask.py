@@ -664,6 +664,13 @@ def client(recipes):
     """The documented cluster: ``start_cluster`` of examples/scaling_recipes.py."""
     if not _importable("dask", "dask.array", "distributed"):
         pytest.skip("dask[array] and distributed are not installed")
+    from sknonneg.parallel import warm_kernels
+
+    # Compiled here once, into numba's disk cache, the two workers' plugin loads the
+    # serial kernels instead of compiling the same ones in both processes at once
+    # (on a cold cache that doubled the CPU time of this fixture; this process's
+    # own tests warm the same kernels anyway).
+    warm_kernels(NonNegMLPClassifier())
     cluster, client = recipes.start_cluster()
     client.wait_for_workers(2)
     try:

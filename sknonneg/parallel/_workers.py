@@ -192,15 +192,15 @@ def warm_kernels(estimator=None, *, sparse=False):
     Runs a tiny fit, ``partial_fit`` and prediction in a new (non-main) thread, as
     a Dask task does, so the serial kernel flavour is compiled for the same dtype,
     output and sign constraints; later fits and predictions in any thread of the
-    process compile nothing. They run on a dense batch and on a dense batch that is
-    mostly zeros, which goes through the CSR kernels as a sparse input (and a
-    dense input with at most 25% non-zeros, such as MNIST's pixels) does; the fit
-    takes the blocked CSC layout of the first layer's gradient that full-batch
-    CSR fits of tens of thousands of rows take, ``partial_fit`` the row-by-row
-    scatter of smaller batches (both for up to 65,535 rows and for more). Not
-    covered: the CSR kernels' wider type of column numbers, with which they are
-    compiled anew for a sparse or mostly-zero dense input of more than 65,535
-    columns.
+    process compile nothing. They run on a dense batch and on one that is mostly
+    zeros, which goes through the CSR kernels as a sparse input does (and as a
+    dense input with at most 25% non-zeros does, such as MNIST's pixels). On it
+    the fit takes the blocked CSC layout of the first layer's gradient, which
+    full-batch CSR fits of tens of thousands of rows take (with the row numbers
+    of up to 65,535 rows and of more), and ``partial_fit`` the row-by-row
+    scatter of smaller batches. Not covered: the CSR kernels' wider type of
+    column numbers, with which they are compiled anew for a sparse or
+    mostly-zero dense input of more than 65,535 columns.
 
     On a cold numba cache (the first process on a machine) it compiles for tens of
     seconds (17 s for ``NonNegMLPClassifier()`` on two cores); later processes

@@ -1317,66 +1317,19 @@ def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypat
     assert pools["threads"] == 4
 
 
-@needs_dask
-def test_thread_limits_set_openmp_in_each_task_thread(monkeypatch):
-    # OpenMP's limit is per thread. Before, setup set it in the worker's event loop
-    # only, and the threads running the tasks kept the default. Now each thread of
-    # the worker's task pools sets it before its first task (not the process-wide
-    # "offload" pool), and teardown gives the pools their own submit back. The pool
-    # is a fake that records the thread setting it.
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-    from types import SimpleNamespace
-
-    import sknonneg.parallel._dask as dask_module
-    from sknonneg.parallel import ThreadLimits
-
-    set_in = []
-
-    class FakeOpenMP:
-        user_api = "openmp"
-        num_threads = 8
-
-        def set_num_threads(self, n):
-            set_in.append((threading.current_thread().name, n))
-            self.num_threads = n
-
-    monkeypatch.setattr(dask_module, "_thread_pools", lambda: [FakeOpenMP()])
-    tasks = ThreadPoolExecutor(1, thread_name_prefix="task")
-    offload = ThreadPoolExecutor(1, thread_name_prefix="offload")
-    worker = SimpleNamespace(executors={"default": tasks, "offload": offload})
-    plugin = ThreadLimits(n_threads=1, warm_for=False)
-    try:
-        asyncio.run(plugin.setup(worker))
-        set_in.clear()  # the setup's own, in this thread
-        assert tasks.submit(lambda x: x + 1, 1).result() == 2
-        tasks.submit(int).result()  # the same thread: set once
-        offload.submit(int).result()
-        assert [(name.split("_")[0], n) for name, n in set_in] == [("task", 1)]
-        plugin.teardown(worker)
-        assert "submit" not in vars(tasks) and "submit" not in vars(offload)
-    finally:
-        plugin.teardown(worker)
-        tasks.shutdown()
-        offload.shutdown()
-
-
 _HELD_BY_MAIN = """
 import warnings; warnings.simplefilter("ignore")
 from distributed import Client
 from threadpoolctl import threadpool_info, threadpool_limits
 from sknonneg.parallel import ThreadLimits
-def pools(api="blas"):
-    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == api})
+def pools():
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
 threadpool_limits(2)  # a plain call: the main thread becomes the controlling one
 print("before", pools())
 client = Client(processes=False, n_workers=1, threads_per_worker=1,
                 dashboard_address=":0")
-client.submit(pools, pure=False).result()  # the task thread exists before the plugin
 client.register_plugin(ThreadLimits(n_threads=1, warm_for=False))
 print("worker", list(client.run(pools).values())[0])
-print("task", client.submit(pools, pure=False).result(),
-      client.submit(pools, "openmp", pure=False).result())
 client.close()
 print("after", pools())
 """
@@ -1386,9 +1339,7 @@ def test_thread_limits_hold_where_the_main_thread_controls_the_pools():
     # Before: after a plain threadpool_limits(2) in the main thread (threadpoolctl
     # 3.8 then ignores limits set from other threads), ThreadLimits(1) on an
     # in-process worker left its BLAS at 2 threads, silently. A fresh process: the
-    # suite's own process holds its pools. Before, too, the thread running the
-    # worker's tasks kept its OpenMP pool at the default (all the cores): OpenMP's
-    # limit is per thread, and the plugin set it in the worker's event loop only.
+    # suite's own process holds its pools.
     import subprocess
     import sys
 
@@ -1398,9 +1349,7 @@ def test_thread_limits_hold_where_the_main_thread_controls_the_pools():
         pytest.skip("no BLAS pool that threadpoolctl controls")
     out = subprocess.run([sys.executable, "-c", _HELD_BY_MAIN], capture_output=True,
                          text=True, timeout=120, check=True).stdout.splitlines()
-    openmp = {p["user_api"] for p in threadpool_info()} >= {"openmp"}
-    assert out == ["before [2]", "worker [1]", f"task [1] {[1] if openmp else []}",
-                   "after [2]"], out
+    assert out == ["before [2]", "worker [1]", "after [2]"], out
 
 
 def test_predict_blocks_of_a_sparse_multilabel_model_are_dense(multilabel_data):

@@ -573,75 +573,13 @@ def _set_pools(limits):
     set_pool_threads_locked(limits)
 
 
-# The OpenMP limit each thread was given by ``_openmp_limited`` (per thread: OpenMP's
-# limit, unlike a BLAS pool's, is a setting of the thread that calls it).
-_TASK_THREAD = threading.local()
-
-
-def _limit_openmp_here(n_threads):
-    """This thread's OpenMP pools at ``n_threads``, once per thread and limit."""
-    if getattr(_TASK_THREAD, "openmp", None) == n_threads:
-        return
-    pools = [lib for lib in _thread_pools() if lib.user_api == "openmp"]
-    if pools:
-        _set_pools([(lib, n_threads) for lib in pools])
-    _TASK_THREAD.openmp = n_threads
-
-
-def _openmp_limited(n_threads, function, *args, **kwargs):
-    _limit_openmp_here(n_threads)
-    return function(*args, **kwargs)
-
-
-def _limit_task_threads(worker, n_threads):
-    """Wraps the ``submit`` of the worker's own thread pools (those its tasks run in,
-    ``worker.executors`` but the process-wide ``"offload"`` one) so that each of
-    their threads sets its OpenMP limit before it runs its first task. Returns the
-    wrapped executors, for ``_unlimit_task_threads``."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    # (distributed's own pool derives from its copy of the standard library's)
-    from distributed.threadpoolexecutor import ThreadPoolExecutor as DaskPool
-
-    executors = getattr(worker, "executors", None) or {}
-    offload = executors.get("offload")
-    wrapped = []
-    for executor in {id(e): e for e in executors.values()}.values():
-        if executor is offload or not isinstance(executor, (ThreadPoolExecutor,
-                                                            DaskPool)):
-            continue
-        limited_submit = _limited_submit(executor.submit, n_threads)
-        executor.submit = limited_submit
-        wrapped.append((executor, limited_submit))
-    return wrapped
-
-
-def _limited_submit(submit, n_threads):
-    """``submit``, each function submitted first setting its thread's OpenMP limit."""
-
-    def limited_submit(function, /, *args, **kwargs):
-        return submit(_openmp_limited, n_threads, function, *args, **kwargs)
-
-    return limited_submit
-
-
-def _unlimit_task_threads(wrapped):
-    """Undoes ``_limit_task_threads`` (where nothing wrapped ``submit`` since)."""
-    for executor, limited_submit in wrapped:
-        if executor.__dict__.get("submit") is limited_submit:
-            del executor.submit
-
-
 class ThreadLimits(WorkerPlugin):
     """Worker plugin: limits a worker's thread pools and warms sknonneg's kernels.
 
     ``client.register_plugin(ThreadLimits(1))``: each worker, and each worker that
     replaces a lost one, then limits its BLAS and OpenMP pools to ``n_threads``
-    (with threadpoolctl; sknonneg's fits give numba the same budget) and compiles
-    the kernels of ``warm_for`` before its first task. A BLAS pool's limit is
-    process-wide; OpenMP's is a setting of each thread, so each thread of the
-    worker's task pools sets it before the first task it runs (after
-    ``teardown`` those threads keep it until they end). Dask's nanny
+    (process-wide, with threadpoolctl; sknonneg's fits give numba the same budget)
+    and compiles the kernels of ``warm_for`` before its first task. Dask's nanny
     already starts worker processes with one-thread BLAS pools; the plugin makes
     that explicit, holds for workers started any other way, and sets other
     budgets (a worker that owns several cores and runs one task at a time).
@@ -683,10 +621,6 @@ class ThreadLimits(WorkerPlugin):
     async def setup(self, worker):
         """Limit the worker's threads and compile the kernels (called by Dask).
 
-        Sets the limits of the process's BLAS pools and of this thread's OpenMP
-        pools, and makes the worker's task threads set their OpenMP limit before
-        their first task.
-
         Parameters
         ----------
         worker : distributed.Worker
@@ -701,11 +635,6 @@ class ThreadLimits(WorkerPlugin):
             _set_pools([(lib, self.n_threads) for lib in pools])  # originals above
             _PROCESS_LIMITS["workers"] += 1
             self._registered = True
-        # OpenMP's limit is per thread: the one set above holds in this (the
-        # event loop's) thread only. Before, the threads that run the tasks kept
-        # the default (all the cores) under ThreadLimits(1) on an in-process
-        # worker; each now sets it before its first task.
-        self._wrapped = _limit_task_threads(worker, self.n_threads)
         if self.warm_for is not False:
             # Off the event loop: compiling takes seconds.
             await asyncio.get_running_loop().run_in_executor(
@@ -715,8 +644,7 @@ class ThreadLimits(WorkerPlugin):
         """Restore the worker's thread limits (called by Dask).
 
         The process gets back the limits it had before the first worker in it set
-        them, once its last worker ends; the worker's task threads no longer set
-        their OpenMP limit (those that did keep it).
+        them, once its last worker ends.
 
         Parameters
         ----------
@@ -726,8 +654,6 @@ class ThreadLimits(WorkerPlugin):
         if not getattr(self, "_registered", False):
             return
         self._registered = False
-        _unlimit_task_threads(getattr(self, "_wrapped", []))
-        self._wrapped = []
         with _PROCESS_LIMITS_LOCK:
             _PROCESS_LIMITS["workers"] -= 1
             if _PROCESS_LIMITS["workers"] == 0 and _PROCESS_LIMITS["limits"] is not None:

@@ -577,12 +577,24 @@ class ThreadLimits(WorkerPlugin):
     """Worker plugin: limits a worker's thread pools and warms sknonneg's kernels.
 
     ``client.register_plugin(ThreadLimits(1))``: each worker, and each worker that
-    replaces a lost one, then limits its BLAS and OpenMP pools to ``n_threads``
+    replaces a lost one, then limits its BLAS pools to ``n_threads``
     (process-wide, with threadpoolctl; sknonneg's fits give numba the same budget)
     and compiles the kernels of ``warm_for`` before its first task. Dask's nanny
     already starts worker processes with one-thread BLAS pools; the plugin makes
     that explicit, holds for workers started any other way, and sets other
     budgets (a worker that owns several cores and runs one task at a time).
+
+    OpenMP's limit is not process-wide but a setting of each thread: the plugin
+    sets it in the thread that runs ``setup`` (the worker's event loop, where
+    ``client.run`` runs too), not in the threads that run the tasks. Those take
+    theirs from ``OMP_NUM_THREADS`` when the process starts: Dask's nanny sets it
+    to 1 for the worker processes it starts; for an in-process worker
+    (``Client(processes=False)``) or one started without a nanny, set
+    ``OMP_NUM_THREADS`` before the process starts, or wrap the task in
+    ``threadpoolctl.threadpool_limits``. sknonneg's fits do not depend on it
+    (each sets numba's thread count, in its own thread, to the BLAS budget);
+    other libraries' OpenMP code in the tasks (scikit-learn's
+    HistGradientBoosting, say) does.
 
     Parameters
     ----------
@@ -595,7 +607,8 @@ class ThreadLimits(WorkerPlugin):
     Examples
     --------
     An in-process cluster shows the limit on its worker (a cluster of worker
-    processes is the usual case: ``Client(n_workers=4, threads_per_worker=1)``).
+    processes is the usual case: ``Client(n_workers=4, threads_per_worker=1)``);
+    ``client.run`` reads the pools in the worker's event-loop thread.
 
     >>> from distributed import Client
     >>> from threadpoolctl import threadpool_info

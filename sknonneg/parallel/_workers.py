@@ -203,8 +203,7 @@ def warm_kernels(estimator=None, *, sparse=False):
     mostly-zero dense input of more than 65,535 columns.
 
     On a cold numba cache (the first process on a machine) it compiles for tens of
-    seconds (17 s for ``NonNegMLPClassifier()`` on two cores); later processes
-    load the kernels from the cache in about a second.
+    seconds; later processes load the kernels from the cache.
 
     Parameters
     ----------

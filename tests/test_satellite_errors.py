@@ -393,3 +393,31 @@ def test_weight_sparsity_refuses_bad_tol(tol):
         weight_sparsity(est, tol=tol)
     with pytest.raises(ValueError, match="tol must be a non-negative finite float"):
         describe_network(est, tol=tol)
+
+
+def test_load_mnist_of_a_damaged_archive_raises_oserror(tmp_path):
+    # Before: a byte flipped inside the compressed data escaped as zlib.error, one
+    # inside an array's header as tokenize.TokenError, not the documented OSError
+    # (the Reuters and tabular loaders already wrapped zlib.error).
+    import io
+
+    from sknonneg.datasets import load_mnist
+
+    rng = np.random.RandomState(0)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, X_train=rng.randint(0, 255, (12, 784)).astype(np.uint8),
+                        y_train=np.arange(12), X_test=np.zeros((3, 784), np.uint8),
+                        y_test=np.arange(3))
+    good = buf.getvalue()
+    kinds = set()
+    for pos in range(60, 2000, 7):
+        damaged = bytearray(good)
+        damaged[pos] ^= 0xFF
+        (tmp_path / "mnist.npz").write_bytes(bytes(damaged))
+        try:
+            load_mnist(data_home=tmp_path, download_if_missing=False)
+        except OSError as exc:
+            cause = exc.__cause__
+            kinds.add(type(cause).__name__ if cause is not None else "OSError")
+    # Among them the two that escaped before.
+    assert {"error", "TokenError"} <= kinds

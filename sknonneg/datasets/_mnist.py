@@ -1,6 +1,8 @@
 """MNIST handwritten digits loader."""
 
+import tokenize
 import zipfile
+import zlib
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -168,7 +170,11 @@ def load_mnist(
                     f"{missing} (expected {list(_KEYS)})"
                 )
             X_train, y_train, X_test, y_test = (archive[k] for k in _KEYS)
-    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error, SyntaxError,
+            tokenize.TokenError) as exc:
+        # A damaged byte of the compressed data (zlib.error) or of an array's
+        # header (which NumPy parses as a Python literal: SyntaxError, TokenError)
+        # too; before, those escaped as themselves, not the documented OSError.
         raise OSError(f"could not read MNIST archive {path!r}: {exc}") from exc
 
     for name, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):

@@ -367,6 +367,11 @@ def test_multiclass_multioutput_targets_are_refused_without_printing_them(Est):
             as info:
         Est(hidden_layer_sizes=3, max_iter=5).fit(X, y)
     assert "array(" not in str(info.value)
+    # Two string labels in two columns: before, "more than two distinct values".
+    y2 = np.where(np.c_[Y, Y[::-1]] > 0, "yes", "no")
+    with pytest.raises(ValueError, match=r"y has 2 columns and is not a 0/1 "
+                                         r"indicator matrix\. Pass one column"):
+        Est(hidden_layer_sizes=3, max_iter=5).fit(X, y2)
 
 
 def test_a_class_weight_that_zeroes_every_sample_names_class_weight():

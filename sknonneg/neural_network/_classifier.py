@@ -490,9 +490,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if target_type == "multiclass-multioutput":
             # Before: check_classification_targets' "Unknown label type: (array(..."
             # printed the whole target.
+            # (Before: "more than two distinct values", also for two string
+            # labels such as 'yes'/'no'.)
             raise ValueError(
                 "Multioutput target data is not supported with label binarization: "
-                f"y has {y.shape[1]} columns and more than two distinct values. "
+                f"y has {y.shape[1]} columns and is not a 0/1 indicator matrix. "
                 "Pass one column of class labels, or a 0/1 indicator matrix "
                 "(multilabel).")
         check_classification_targets(y)

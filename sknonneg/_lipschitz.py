@@ -529,7 +529,14 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
         # perturbation of a larger norm can exist. Before: inf, with NumPy's
         # "overflow encountered in divide" warning.
         with np.errstate(over="ignore"):
-            quotient = margin / (scale * bound)
+            if scale * bound >= np.finfo(np.float64).tiny:
+                quotient = margin / (scale * bound)
+            else:
+                # A subnormal bound: scale * bound would round (sqrt(2) * 5e-324
+                # is 5e-324) and the radius come out above the exact one (by 41%).
+                # Both scaled by 2**600, exactly (a margin that overflows there
+                # gives inf, capped below, as its exact radius exceeds the range).
+                quotient = (margin * 2.0**600) / (scale * (bound * 2.0**600))
         return np.where(margin > 0, np.minimum(quotient, np.finfo(np.float64).max),
                         0.0)
 

@@ -253,6 +253,31 @@ def test_iter_chunks_checks_its_arguments_when_called():
     assert list(iter_chunks(10, 4, shuffle=np.False_)) == [(0, 4), (4, 8), (8, 10)]
 
 
+def test_partial_fit_chunks_names_itself_for_its_shuffle_flag():
+    # Before: "The 'shuffle' parameter of iter_chunks", a function not called.
+    with pytest.raises(TypeError, match="^The 'shuffle' parameter of "
+                       "partial_fit_chunks must be an instance of 'bool'"):
+        partial_fit_chunks(NonNegMLPClassifier(), np.ones((6, 2)), np.arange(6) % 2,
+                           classes=[0, 1], shuffle="no")
+
+
+@needs_dask
+@pytest.mark.parametrize("flag", ["shuffle_blocks", "compute"])
+@pytest.mark.parametrize("bad", ["no", 0])
+def test_fit_dask_blocks_flags_must_be_bools(flag, bad):
+    # Before: never checked: shuffle_blocks="no" shuffled, compute="no" computed
+    # and compute=0 returned the Delayed.
+    import dask.array as da
+
+    from sknonneg.parallel import fit_dask_blocks
+
+    X = da.from_array(np.ones((6, 2)), chunks=3)
+    y = da.from_array(np.arange(6) % 2, chunks=3)
+    with pytest.raises(TypeError, match=f"^The '{flag}' parameter of fit_dask_blocks "
+                       "must be an instance of 'bool'"):
+        fit_dask_blocks(NonNegMLPClassifier(), X, y, classes=[0, 1], **{flag: bad})
+
+
 def test_iter_chunks_covers_each_row_once_per_epoch():
     chunks = list(iter_chunks(1003, 100, n_epochs=2, shuffle=True, random_state=0))
     assert len(chunks) == 22

@@ -1207,21 +1207,30 @@ def test_sparsity_flags_must_be_bools(call):
 
 
 @pytest.mark.parametrize("bad", ["no", 1, None, 1.0])
-@pytest.mark.parametrize("name, call", [
-    ("drop_zero", lambda bad: top_features(fitted("nmf"), k=4, drop_zero=bad)),
-    ("colorbar", lambda bad: HiddenUnitsDisplay.from_estimator(fitted("mlp"),
-                                                               colorbar=bad)),
-    ("titles", lambda bad: HiddenUnitsDisplay(np.eye(4)).plot(titles=bad)),
-    ("show_images", lambda bad: OutputWeightsDisplay.from_estimator(
-        fitted("mlp"), show_images=bad)),
+@pytest.mark.parametrize("name, caller, call", [
+    ("drop_zero", "top_features",
+     lambda bad: top_features(fitted("nmf"), k=4, drop_zero=bad)),
+    ("colorbar", "HiddenUnitsDisplay.from_estimator",
+     lambda bad: HiddenUnitsDisplay.from_estimator(fitted("mlp"), colorbar=bad)),
+    ("titles", "HiddenUnitsDisplay.from_estimator",
+     lambda bad: HiddenUnitsDisplay.from_estimator(fitted("mlp"), titles=bad)),
+    ("titles", "HiddenUnitsDisplay.plot",
+     lambda bad: HiddenUnitsDisplay(np.eye(4)).plot(titles=bad)),
+    ("show_images", "OutputWeightsDisplay.from_estimator",
+     lambda bad: OutputWeightsDisplay.from_estimator(fitted("mlp"), show_images=bad)),
+    ("transpose", "OutputWeightsDisplay.from_estimator",
+     lambda bad: OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=bad)),
 ])
-def test_inspection_flags_must_be_bools(name, call, bad):
+def test_inspection_flags_must_be_bools(name, caller, call, bad):
     # Before: any truthy value was taken as True: top_features(drop_zero="no")
     # dropped the zero rows, colorbar="no" drew a colour bar, show_images="no" the
     # images (hoyer_sparsity's average and weight_sparsity's relative already
     # refused it, in these words).
-    with pytest.raises(TypeError, match=rf"^The '{name}' parameter of \S+ must be an "
-                       rf"instance of 'bool' .*Got {re.escape(repr(bad))} instead\.$"):
+    # The function called is named (before: from_estimator's flags were checked
+    # by, and named after, the plot method it calls).
+    with pytest.raises(TypeError, match=rf"^The '{name}' parameter of "
+                       rf"{re.escape(caller)} must be an instance of 'bool' .*Got "
+                       rf"{re.escape(repr(bad))} instead\.$"):
         call(bad)
     assert plt.get_fignums() == []  # refused before drawing
     call(np.False_)
@@ -1353,10 +1362,12 @@ def test_hidden_units_colorbar_with_unit_scales_is_refused_before_drawing():
 
 def test_output_weights_transpose_must_be_a_bool():
     # Before: transpose="no" was taken as True.
+    drawn = OutputWeightsDisplay.from_estimator(fitted("mlp"))
+    plt.close("all")
     for bad in ("no", 1, None):
         with pytest.raises(TypeError, match="^The 'transpose' parameter of "
                            "OutputWeightsDisplay.plot must be an instance of 'bool'"):
-            OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=bad)
+            drawn.plot(transpose=bad)
     assert plt.get_fignums() == []
     disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=np.True_)
     assert disp.ax_.get_ylabel() == "hidden unit"

@@ -392,6 +392,28 @@ def test_radius_beyond_the_float_range_is_the_largest_float_without_a_warning():
     assert np.all(np.isfinite(radius)) and np.all(radius > 1e300)
 
 
+@pytest.mark.parametrize("bound", [5e-324, 3e-320, 1e-310, 2.2e-308])
+@pytest.mark.parametrize("margin", [1e-300, 1e-10, 5e-324, 2.0])
+def test_radius_of_a_subnormal_bound_is_below_the_exact_radius(bound, margin):
+    # Before: sqrt(2) * bound rounded in the subnormal range (sqrt(2) * 5e-324 is
+    # 5e-324), and the radius of two logits came out above the exact one (41%
+    # above at 5e-324). Checked exactly (fractions): r^2 * 2 * bound^2 <= margin^2
+    # for two logits, r * bound <= margin for one, up to one rounding of r.
+    from fractions import Fraction
+
+    fmax = np.finfo(np.float64).max
+    one_ulp = Fraction(1) + Fraction(2) ** -52
+    r1 = certified_radius(np.array([[margin]]), bound)[0]
+    r2 = certified_radius(np.array([[0.0, margin]]), bound)[0]
+    for r, lhs, rhs in ((r1, lambda r: Fraction(r) * Fraction(bound),
+                         Fraction(margin)),
+                        (r2, lambda r: 2 * (Fraction(r) * Fraction(bound)) ** 2,
+                         Fraction(margin) ** 2)):
+        assert 0 < r <= fmax
+        exponent = 1 if r is r1 else 2
+        assert lhs(r) <= rhs * one_ulp ** exponent
+
+
 def _extended_logits(est, X):
     """The logits of ``est`` in extended precision (``np.longdouble``)."""
     h = np.asarray(X, dtype=np.longdouble)

@@ -342,6 +342,11 @@ def test_score_of_a_constant_target_is_r2_scores(data):
     assert_allclose(two.score(X, Yc), r2_score(Yc, two.predict(X)), rtol=1e-12)
     assert_allclose(two.score(X, Yc, w), r2_score(Yc, two.predict(X), sample_weight=w),
                     rtol=1e-12)
+    # Non-finite predictions of a constant target get r2_score's error (before:
+    # scored 0.0, a NaN read as a miss).
+    for bad, match in ((np.nan, "Input contains NaN"), (np.inf, "infinity")):
+        with pytest.raises(ValueError, match=match):
+            est._r2(constant, np.where(np.arange(X.shape[0]) == 0, bad, 1.0))
 
 
 @pytest.mark.parametrize("dtype, first, later", [("float32", 1.0, 1e30),

@@ -171,10 +171,12 @@ def load_mnist(
                 )
             X_train, y_train, X_test, y_test = (archive[k] for k in _KEYS)
     except (ValueError, EOFError, zipfile.BadZipFile, zlib.error, SyntaxError,
-            tokenize.TokenError) as exc:
-        # A damaged byte of the compressed data (zlib.error) or of an array's
-        # header (which NumPy parses as a Python literal: SyntaxError, TokenError)
-        # too; before, those escaped as themselves, not the documented OSError.
+            tokenize.TokenError, NotImplementedError, RuntimeError) as exc:
+        # A damaged byte of the compressed data (zlib.error), of an array's header
+        # (which NumPy parses as a Python literal: SyntaxError, TokenError) or of
+        # the zip's directory ("zip file version", "is encrypted":
+        # NotImplementedError, RuntimeError) too; before, those escaped as
+        # themselves, not the documented OSError.
         raise OSError(f"could not read MNIST archive {path!r}: {exc}") from exc
 
     for name, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):

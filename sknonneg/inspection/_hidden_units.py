@@ -5,7 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .._validation import check_bool
+from .._validation import check_bool, check_flags
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
     check_title,
@@ -459,6 +459,9 @@ class HiddenUnitsDisplay:
         display : HiddenUnitsDisplay
             Object that stores computed values.
         """
+        # Named after this method (before: HiddenUnitsDisplay.plot, which it calls).
+        check_flags("HiddenUnitsDisplay.from_estimator", colorbar=colorbar,
+                    titles=titles)
         W = get_components(estimator)
         _resolve_image_shape(W.shape[1], image_shape)  # fail before drawing
         idx, group = order_units(estimator, W.shape[0], units=units, order=order, layer=1)

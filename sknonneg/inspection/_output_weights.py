@@ -9,7 +9,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_consistent_length
 
-from .._validation import check_bool, user_stacklevel
+from .._validation import check_bool, check_flags, user_stacklevel
 from ..neural_network._classifier import is_multilabel
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
@@ -693,6 +693,10 @@ class OutputWeightsDisplay:
         display : OutputWeightsDisplay
             The display, its ``ax_`` and ``figure_`` drawn on.
         """
+        # Named after this method (before: transpose's error named
+        # OutputWeightsDisplay.plot, which it calls).
+        check_flags("OutputWeightsDisplay.from_estimator", transpose=transpose,
+                    show_images=show_images)
         final = final_estimator(estimator)
         if not is_network(final):
             raise TypeError(

@@ -505,8 +505,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         rows = slice(None)
         if sample_weight is not None and np.shape(sample_weight) == y.shape[:1]:
             rows = np.asarray(sample_weight) != 0  # else r2_score's error below
+        # (Finite predictions too: NaN or inf ones get r2_score's own error.)
         constant = (np.all(y[rows] == y[rows][:1], axis=0)
-                    & np.all(np.isfinite(y), axis=0))
+                    & np.all(np.isfinite(y), axis=0)
+                    & np.all(np.isfinite(y_pred), axis=0))
         y_std, pred_std = ((c - self.y_mean_) / self.y_scale_ for c in (y, y_pred))
         # A constant output as r2_score sees a constant target, without its rounded
         # mean: 0 everywhere, predicted with an error of 1 where not exactly.

@@ -16,7 +16,8 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from .._compat import check_sample_weight
-from .._validation import check_bool, check_positive_weights, check_sparse_structure
+from .._validation import (check_bool, check_flags, check_positive_weights,
+                           check_sparse_structure)
 
 __all__ = ["iter_chunks", "partial_fit_chunks"]
 
@@ -194,6 +195,8 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         )
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable, got {transform!r}.")
+    # Named after this function (before: the iter_chunks it calls).
+    check_flags("partial_fit_chunks", shuffle=shuffle)
     # Before scipy slices it: its C++ row slicing trusts indptr (a malformed one
     # crashed the process here) and drops column indices out of range silently.
     check_sparse_structure(X)

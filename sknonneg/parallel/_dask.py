@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
-from .._validation import check_sparse_structure
+from .._validation import check_flags, check_sparse_structure
 from ._chunks import (
     _check_partial_fit,
     _check_positive_int,
@@ -179,6 +179,9 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
     _check_partial_fit(estimator, "fit_dask_blocks",
                        "fit_dask_blocks(pipe[-1], predict_blocks(pipe[:-1], X, "
                        "method='transform'), y)", classes)
+    # Before: any truthy value ("no") shuffled or computed, and compute=0 returned
+    # the Delayed.
+    check_flags("fit_dask_blocks", shuffle_blocks=shuffle_blocks, compute=compute)
     if not isinstance(X, da.Array):
         # Before: a dask DataFrame or Series was told to wrap itself with
         # dask.array.from_array.

@@ -98,9 +98,11 @@ def _small_copy(estimator):
 
 def _small_monotonic_cst(monotonic_cst, n_features=4):
     """The directions (-1, 0, 1) that ``monotonic_cst`` holds, each on at least one
-    of ``n_features`` features (None for None, and for a value the estimator would
-    refuse: its own fit reports it). A dict, or a Series of feature names, leaves
-    the features it does not name free: 0 is among its directions."""
+    of ``n_features`` features; None for None and for a value whose entries are
+    not directions (the real fit reports it). Some values the real fit refuses
+    (a dict keyed by position, a 2-D array) still give their directions here: the
+    warm-up then compiles what those would need. A dict, or a Series of feature
+    names, leaves the features it does not name free: 0 is among its directions."""
     from .._monotonic_cst import as_argument
     from ..neural_network._monotone import _is_direction
 

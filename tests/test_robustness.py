@@ -1164,10 +1164,41 @@ def test_attack_settings_near_the_float_range_do_not_warn():
             assert np.isinf(res.cost_).any()
             X_adv = res.X_adv_.toarray() if sp.issparse(X_in) else res.X_adv_
             assert np.isfinite(X_adv).all() and (X_adv <= 1.5e308).all()
+        # Each count of steps of 1.0 is finite (1e308), their sum inf: before,
+        # NumPy's "overflow encountered in reduce" warning came first.
         for X_in in (X, sp.csr_matrix(X)):
-            with pytest.raises(ValueError, match=r"up to inf steps of 1e-10"):
-                additive_evasion_attack(clf, X_in, budget=np.inf, step=1e-10,
-                                        upper=1e308)
+            for step in (1e-10, 1.0):
+                with pytest.raises(ValueError, match=rf"up to inf steps of {step!r}"):
+                    additive_evasion_attack(clf, X_in, budget=np.inf, step=step,
+                                            upper=1e308)
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+def test_attack_skips_moves_whose_scaled_value_overflows(method):
+    # Behind a MinMaxScaler of scale above 1, feature 0 raised by 1.7e308 scales
+    # to inf. Before: of zero coefficient, its first-order change was
+    # 0 * inf = NaN ("invalid value" warned from sknonneg), which the gradient
+    # method's argmin took as the best move: 0% success, where features=[1]
+    # evaded every row; of a negative one, the move was made and the model
+    # refused the row ("Input X contains infinity"). Now such a move is not
+    # allowed, as one past the largest float.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    X[:, 0] *= 0.5
+    clf = make_pipeline(MinMaxScaler(), LogisticRegression())
+    clf.fit(X, (X[:, 1] < 0.5).astype(int))
+    assert clf[0].scale_[0] > 1
+    for coef in (0.0, -1e-3):
+        clf[-1].coef_[0, 0] = coef
+        for x0 in (0.1, -0.85e308):
+            Xa = X.copy()
+            Xa[:, 0] = x0
+            with warnings.catch_warnings():
+                _only_our_overflows_fail()
+                res = additive_evasion_attack(clf, Xa, budget=1.7e308,
+                                              step=1.7e308, method=method)
+            assert res.attacked_.any() and res.success_rate_ == 1.0
+            np.testing.assert_array_equal(res.X_adv_[:, 0], x0)
 
 
 @pytest.mark.parametrize("container", ["array", "sparse", "frame"])

@@ -267,10 +267,11 @@ class _Scorer:
         times the change of each transformed feature over the step (exact for
         linear models behind per-feature steps). A change beyond the float64 range
         is the largest float of its sign (it orders and signs the moves; inf marks
-        a move not allowed), and a move whose result would pass the largest
-        float64 gets inf. Before, such products and sums overflowed with NumPy's
-        warnings, a change of -inf dropped the best candidates, and a raise to inf
-        reached the model's steps ("Input X contains infinity")."""
+        a move not allowed), and a move whose result, or a transformed value of
+        it, would pass the largest float64 gets inf. Before, such products and
+        sums overflowed with NumPy's warnings, a change of -inf dropped the best
+        candidates, and a raise to inf reached the model's steps ("Input X
+        contains infinity")."""
         Xt = self._prefix(X)
         if self.network is not None:
             logits = self.network.logits(Xt)
@@ -304,14 +305,23 @@ class _Scorer:
             moved = shifted - Xt
         np.add.at(change, (slice(None), self.source),
                   _clipped_product(grad, moved, n_terms))
+        # Nor a move whose transformed value overflows (a scale above 1): the
+        # model refuses it ("Input X contains infinity"). Before, its change of
+        # 0 * inf = NaN hid it from the greedy candidates by chance.
+        np.logical_or.at(beyond, (slice(None), self.source), ~np.isfinite(shifted))
         change[beyond] = np.inf
         return change
 
 
 def _clipped_product(a, b, n_terms=1):
     """``a * b`` clipped to ``+-_LARGEST / 2**k``, ``2**k >= n_terms`` (a sum of
-    ``n_terms`` of them stays finite), its sign kept; no NumPy warning."""
+    ``n_terms`` of them stays finite), its sign kept; no NumPy warning. Infinite
+    factors count as ``+-_LARGEST``, so that a zero times one is 0. Before, a
+    feature of zero gradient whose transformed value overflowed (``shifted - Xt``
+    = inf) got 0 * inf = NaN, "invalid value" warned, and the gradient method's
+    ``argmin`` took that NaN as the best move: no move was made on any row."""
     limit = _LARGEST / 2.0 ** int(np.ceil(np.log2(max(n_terms, 1))))
+    a, b = np.clip(a, -_LARGEST, _LARGEST), np.clip(b, -_LARGEST, _LARGEST)
     with np.errstate(over="ignore"):
         return np.clip(a * b, -limit, limit)
 
@@ -594,7 +604,10 @@ def _moves_under_upper(X, rows, allowed, upper, step):
     Xr = X[rows]
     if sp.issparse(Xr):
         # The implicit zeros first, then the stored values in their place.
-        total = np.full(rows.size, room(np.zeros(live.size), live).sum())
+        # Sums of counts near 1e308 overflow to inf, refused below as more than
+        # 1e9 steps (before: NumPy's "overflow encountered in reduce" warning).
+        with np.errstate(over="ignore"):
+            total = np.full(rows.size, room(np.zeros(live.size), live).sum())
         coo = sp.coo_matrix(Xr)
         coo.sum_duplicates()
         keep = np.isin(coo.col, live)
@@ -603,10 +616,12 @@ def _moves_under_upper(X, rows, allowed, upper, step):
         # An implicit zero's count of inf (beyond the float64 range) made the
         # row's total inf already (before: inf - inf, NumPy's "invalid value"
         # warning, and a total of NaN: "cannot convert float NaN to integer").
-        np.add.at(total, r, np.where(np.isinf(implicit), 0.0,
-                                     stored - np.minimum(implicit, _LARGEST)))
+        with np.errstate(over="ignore"):
+            np.add.at(total, r, np.where(np.isinf(implicit), 0.0,
+                                         stored - np.minimum(implicit, _LARGEST)))
     else:
-        total = room(np.asarray(Xr)[:, live], live).sum(axis=1)
+        with np.errstate(over="ignore"):  # as above
+            total = room(np.asarray(Xr)[:, live], live).sum(axis=1)
     n_moves = float(total.max()) if total.size else 0.0
     if n_moves > 1e9:
         raise ValueError(

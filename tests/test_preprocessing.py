@@ -391,3 +391,16 @@ def test_expand_monotonic_cst_refuses_keys_that_are_not_names_unfitted_too(key):
     # str keys, np.str_ included, expand unfitted as before
     assert RampTransformer(3).expand_monotonic_cst({np.str_("a"): -1}) == {
         "a_ramp0": -1, "a_ramp1": -1, "a": -1}
+
+
+@pytest.mark.parametrize("data, x", [([1.0, 1.0 + 1e-9, 5.0], 3.0),
+                                     ([0.0, 1e-60, 1.0], 0.5)])
+def test_float32_input_ramps_as_float64_where_float32_merges_knots(data, x):
+    # Before: knots of a float64 fit that float32 rounds to one value gave a ramp of
+    # width 0, left at 0 for float32 input where the float64 ramp is 1 (a 0-vs-1
+    # difference, monotone, so check_monotonic could not see it).
+    ramps = RampTransformer(n_knots=3, knots="distinct").fit(np.c_[data])
+    expected = ramps.transform(np.array([[x]]))
+    got = ramps.transform(np.array([[x]], dtype=np.float32))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-7)

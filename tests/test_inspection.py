@@ -803,6 +803,11 @@ def test_output_weights_refuses_meaningless_arguments():
         OutputWeightsDisplay.from_estimator(est, X[:50], y[:49])
     with pytest.raises(ValueError, match="pass X too"):
         OutputWeightsDisplay.from_estimator(est, y=y[:50])
+    # Two columns for a network that is not multilabel: before, read as a label
+    # indicator matrix, silently (bars named '0' and '1').
+    with pytest.raises(ValueError, match=r"^y should be a 1d array, got an array of "
+                       r"shape \(50, 2\) instead\.$"):
+        OutputWeightsDisplay.from_estimator(est, X[:50], np.c_[y[:50], y[:50]])
     for bad in (-1, 0, 1.5, "a"):
         with pytest.raises(ValueError, match="max_size must be a float in"):
             OutputWeightsDisplay.from_estimator(est, max_size=bad)
@@ -1611,3 +1616,20 @@ def test_describe_network_of_a_non_estimator_is_a_short_type_error(thing):
                                         "estimator instance") as info:
         top_features(thing)
     assert len(str(info.value)) < 300
+
+
+def test_output_weights_images_of_an_autoencoder_are_its_encoder_weights():
+    # Before: show_images drew components_, which for an autoencoder are its
+    # decoder's rows: the weights the diagram itself draws, twice, and never the
+    # first-layer (encoder) weights the docstring promises.
+    from sknonneg import NonNegAutoencoder
+
+    X = np.random.RandomState(0).rand(30, 16)
+    ae = NonNegAutoencoder(n_components=3, max_iter=5, random_state=0).fit(X)
+    disp = OutputWeightsDisplay.from_estimator(ae, show_images=True)
+    shown = [np.asarray(im.get_array()).ravel() for im in disp.images_display_.images_]
+    encoder = ae.coefs_[0].T
+    for image in shown:
+        assert any(np.allclose(image, row) for row in encoder)
+        assert not any(np.allclose(image, row) for row in ae.components_)
+    plt.close("all")

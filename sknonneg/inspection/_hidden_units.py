@@ -62,7 +62,9 @@ class HiddenUnitsDisplay:
     Each unit's incoming weight vector (a row of ``components_``, i.e. a
     column of ``coefs_[0]``) is reshaped to ``image_shape`` and drawn with
     :meth:`~matplotlib.axes.Axes.imshow`, as in Figs. 2-3 of Chorowski &
-    Zurada (2015).
+    Zurada (2015). For a ``NonNegAutoencoder``, whose ``components_`` are its
+    decoder's rows (as NMF's), each image is the pattern a code unit adds to
+    the reconstruction (the parts), not its encoder weights.
 
     The colour scale is sign-aware:
 
@@ -182,7 +184,9 @@ class HiddenUnitsDisplay:
         titles : bool, default=True
             Title each image with its unit label.
         title : bool or str, default=True
-            Title of the whole grid: ``True`` uses ``estimator_name``.
+            Title of the whole grid: ``True`` uses ``estimator_name``. Not drawn
+            when ``ax`` is an array of Axes (they may be part of a larger figure,
+            whose title is the caller's).
         imshow_kw : dict, default=None
             Extra keyword arguments for :meth:`~matplotlib.axes.Axes.imshow`.
             They take precedence: its ``vmin`` and ``vmax`` replace the limits
@@ -395,9 +399,10 @@ class HiddenUnitsDisplay:
         Parameters
         ----------
         estimator : fitted estimator
-            NonNegMLPClassifier or ABBAClassifier (``components_``),
-            MLPClassifier (``coefs_[0].T``), PCA or NMF (``components_``), or a
-            Pipeline ending in one of them.
+            NonNegMLPClassifier, NonNegMLPRegressor or ABBAClassifier
+            (``components_``), NonNegAutoencoder (``components_``: the decoder's
+            rows, see above), MLPClassifier (``coefs_[0].T``), PCA or NMF
+            (``components_``), or a Pipeline ending in one of them.
         units : None, int or array-like of int, default=None
             Units to show: all (``None``); the first ``n`` after ordering
             (``int``), e.g. the 16 strongest with ``order="output_weight"``;
@@ -447,7 +452,9 @@ class HiddenUnitsDisplay:
         titles : bool, default=True
             Title each image with its unit label.
         title : bool or str, default=True
-            Title of the whole grid: ``True`` uses ``estimator_name``.
+            Title of the whole grid: ``True`` uses ``estimator_name``. Not drawn
+            when ``ax`` is an array of Axes (they may be part of a larger figure,
+            whose title is the caller's).
         imshow_kw : dict, default=None
             Extra keyword arguments for :meth:`~matplotlib.axes.Axes.imshow`.
             They take precedence: its ``vmin`` and ``vmax`` replace the limits

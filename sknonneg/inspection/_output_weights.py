@@ -731,7 +731,14 @@ class OutputWeightsDisplay:
                     "show_images=True draws the unit images in a strip appended to "
                     "a single Axes; a pair of Axes (hinton_ax, bar_ax) leaves no room "
                     "for it: pass one Axes (or None), or show_images=False.")
-            comps = get_components(estimator)
+            if hasattr(final, "inverse_transform") and not (
+                    is_classifier(final) or is_regressor(final)):
+                # An autoencoder: its components_ are the decoder's rows, the
+                # weights the diagram itself draws (before: drawn twice); a
+                # unit's first-layer weights are the encoder's.
+                comps = np.asarray(coefs[0], dtype=float).T
+            else:
+                comps = get_components(estimator)
             _resolve_image_shape(comps.shape[1], image_shape)
             unit_weights = comps[idx]
 
@@ -778,6 +785,11 @@ class OutputWeightsDisplay:
                     "using ravel().", DataConversionWarning,
                     stacklevel=user_stacklevel())
                 labels = labels.ravel()
+            if labels.ndim == 2 and not is_multilabel(final):
+                # Before: read as a label indicator matrix, silently (bars named
+                # after the column numbers). scikit-learn's words (column_or_1d).
+                raise ValueError(f"y should be a 1d array, got an array of shape "
+                                 f"{labels.shape} instead.")
             if labels.ndim == 2:
                 # Multilabel indicator: one group per label, the samples that have it.
                 names = (list(classes) if classes is not None

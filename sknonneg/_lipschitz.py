@@ -513,6 +513,9 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
         # No finite bound (weights whose products overflow): nothing is
         # certified. Before: inf / inf, NumPy's "invalid value" warning.
         return np.zeros(logits.shape[0])
+    # In float64 (a float32 bound was multiplied in float32: sqrt(2) * bound
+    # rounded there, and the radius could come out above the exact one).
+    bound = float(bound)
     if multilabel or logits.shape[1] == 1:
         margin = np.min(np.abs(logits), axis=1)
         scale, n_errors = 1.0, 2.0
@@ -537,6 +540,10 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
                 # Both scaled by 2**600, exactly (a margin that overflows there
                 # gives inf, capped below, as its exact radius exceeds the range).
                 quotient = (margin * 2.0**600) / (scale * (bound * 2.0**600))
+        # A subnormal quotient rounds by up to half its spacing, absolutely
+        # (5e-324 for an exact 3.5e-324): one step towards 0 keeps it below.
+        tiny = np.finfo(np.float64).tiny
+        quotient = np.where(quotient < tiny, np.nextafter(quotient, 0.0), quotient)
         return np.where(margin > 0, np.minimum(quotient, np.finfo(np.float64).max),
                         0.0)
 

@@ -414,6 +414,19 @@ def test_radius_of_a_subnormal_bound_is_below_the_exact_radius(bound, margin):
         assert lhs(r) <= rhs * one_ulp ** exponent
 
 
+def test_radius_stays_below_the_exact_one_for_subnormal_quotients_and_float32_bounds():
+    # A subnormal radius rounds by half its spacing (5e-324 for an exact 3.5e-324),
+    # and a float32 bound was multiplied in float32 (0.70710679 for an exact
+    # 0.707106781..., 7.0711135e39 for 7.0711059e39).
+    from fractions import Fraction
+
+    r = certified_radius(np.array([[0.0, 5e-324]]), 1.0)[0]
+    assert 2 * Fraction(r) ** 2 <= Fraction(5e-324) ** 2
+    for bound in (np.float32(1.0), np.float32(1e-40), np.float32(3e38)):
+        r = certified_radius(np.array([[0.0, 1.0]]), bound)[0]
+        assert 0 < r and 2 * (Fraction(r) * Fraction(float(bound))) ** 2 <= 1
+
+
 def _extended_logits(est, X):
     """The logits of ``est`` in extended precision (``np.longdouble``)."""
     h = np.asarray(X, dtype=np.longdouble)

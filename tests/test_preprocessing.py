@@ -6,6 +6,7 @@ property test through the whole pipeline, and by ``check_monotonic`` resolving t
 constraints back through the pipeline.
 """
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -404,3 +405,22 @@ def test_float32_input_ramps_as_float64_where_float32_merges_knots(data, x):
     got = ramps.transform(np.array([[x]], dtype=np.float32))
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, expected, rtol=1e-7)
+
+
+def test_float32_ramps_of_subnormal_or_far_knots():
+    # A float32 fit whose knots are distinct subnormals (their halves round to
+    # one value): the ramp was 0 for float32 input, 1 for float64.
+    ramps = RampTransformer(n_knots=2, knots="uniform", include_input=False).fit(
+        np.array([[0.0], [1.4e-45]], dtype=np.float32))
+    assert ramps.transform(np.array([[1.0]], dtype=np.float32))[0, 0] == 1.0
+    # Two knots beyond float32's range on one side: no warning from the check of
+    # merged knots (inf - inf), and the ramps of the float64 input.
+    ramps = RampTransformer(n_knots=4, knots="distinct").fit(
+        np.array([[0.0], [1e39], [2e39], [-3e39]]))
+    X32 = np.array([[1.0], [3e38]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ramps.transform(X32)
+    # (float32's rounding: relative, and absolute for its subnormal ramp values)
+    np.testing.assert_allclose(got, ramps.transform(X32.astype(np.float64)),
+                               rtol=1e-7, atol=1e-44)

@@ -193,19 +193,21 @@ class RampTransformer(TransformerMixin, BaseEstimator):
         out_dtype = X.dtype
         with np.errstate(over="ignore"):
             knots = self.knots_.astype(X.dtype, copy=False)
-        with np.errstate(under="ignore"):
-            # Distinct knots of a float64 fit that float32 merges (1 and 1 + 1e-9,
-            # or 0 and 1e-60): their ramp would have width 0 and be left at 0
-            # everywhere (before: 0 where the float64 ramp is 1).
-            merged = knots is not self.knots_ and np.any(
+        with np.errstate(under="ignore", invalid="ignore"):
+            # Distinct knots whose halves float32 merges (1 and 1 + 1e-9 of a
+            # float64 fit, 0 and 1e-60; 0 and 1.4e-45 of a float32 fit): their
+            # ramp would have width 0 and be left at 0 everywhere (before: 0 where
+            # the float64 ramp is 1). (Knots beyond float32's range, inf here,
+            # give NaN differences: not merged, handled below.)
+            merged = knots.dtype != np.float64 and np.any(
                 (np.diff(knots * knots.dtype.type(0.5), axis=0) <= 0)
-                & (np.diff(self.knots_ * 0.5, axis=0) > 0))
+                & (np.diff(self.knots_.astype(np.float64), axis=0) > 0))
         if merged or not np.all(np.isfinite(knots)):
             # Knots of a float64 fit beyond float32's range (a column spanning more
             # than 3.4e38), or merged by it: float32 input is ramped in float64
             # (exact for it), and the ramps, in [0, 1], rounded back. Before, the
             # knots became inf and a ramp inf - inf = NaN.
-            knots = self.knots_
+            knots = self.knots_.astype(np.float64)
             X_work = X.astype(np.float64)
         else:
             X_work = X

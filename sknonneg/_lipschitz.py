@@ -531,8 +531,9 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
         # finite float: the exact radius exceeds it but is finite, and a
         # perturbation of a larger norm can exist. Before: inf, with NumPy's
         # "overflow encountered in divide" warning.
+        tiny = np.finfo(np.float64).tiny
         with np.errstate(over="ignore"):
-            if scale * bound >= np.finfo(np.float64).tiny:
+            if scale * bound >= tiny:
                 quotient = margin / (scale * bound)
             else:
                 # A subnormal bound: scale * bound would round (sqrt(2) * 5e-324
@@ -542,7 +543,6 @@ def certified_radius(logits, bound, multilabel=False, logit_error=None):
                 quotient = (margin * 2.0**600) / (scale * (bound * 2.0**600))
         # A subnormal quotient rounds by up to half its spacing, absolutely
         # (5e-324 for an exact 3.5e-324): one step towards 0 keeps it below.
-        tiny = np.finfo(np.float64).tiny
         quotient = np.where(quotient < tiny, np.nextafter(quotient, 0.0), quotient)
         return np.where(margin > 0, np.minimum(quotient, np.finfo(np.float64).max),
                         0.0)

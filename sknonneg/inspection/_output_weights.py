@@ -720,8 +720,7 @@ class OutputWeightsDisplay:
 
         unit_weights = None
         # Before: any truthy value ("no") drew the images.
-        if check_bool(show_images, "show_images",
-                      "OutputWeightsDisplay.from_estimator"):
+        if show_images:  # checked above
             if len(coefs) != 2:
                 raise ValueError("show_images=True needs a network with one hidden layer")
             if isinstance(ax, (list, tuple, np.ndarray)):

@@ -20,7 +20,8 @@ import numpy as np
 
 from .._monotonic_cst import as_argument, check_dict_keys, directions_from_argument
 
-__all__ = ["check_monotone_network", "has_constraint", "resolve_monotonic_cst"]
+__all__ = ["check_monotone_network", "has_constraint", "monotonic_entries",
+           "resolve_monotonic_cst"]
 
 
 def resolve_monotonic_cst(estimator, n_features):
@@ -126,22 +127,30 @@ def check_monotone_network(estimator, cst, positive, output=None, n_classes=None
             'is not monotone. Pass output="logistic" (or "auto").')
 
 
-def has_constraint(monotonic_cst):
-    """Whether ``monotonic_cst`` (an array, a dict or None) constrains a feature;
-    False for values it cannot read (their error comes later, with the shapes)."""
+def monotonic_entries(monotonic_cst):
+    """The entries of ``monotonic_cst`` as given: a dict's (or a Series of feature
+    names') values, an array's elements, flattened; None for None and for a value
+    that :func:`as_argument` refuses (its error comes later, with the shapes)."""
     try:
         monotonic_cst = as_argument(monotonic_cst)
     except ValueError:
-        return False  # refused by resolve_monotonic_cst, with the shapes
+        return None  # refused by resolve_monotonic_cst, with the shapes
     if monotonic_cst is None:
-        return False
+        return None
     if isinstance(monotonic_cst, dict):
-        values = list(monotonic_cst.values())
-    else:
-        # A list mixing bools and ints, [True, 0, 1], reads as a constraint here;
-        # resolve_monotonic_cst then refuses its True.
-        array = np.asarray(monotonic_cst)
-        if array.dtype.kind in "iuf" and array.size:
-            return bool(np.any(array != 0))
-        values = np.ravel(np.asarray(monotonic_cst, dtype=object))
+        return list(monotonic_cst.values())
+    return np.ravel(np.asarray(monotonic_cst, dtype=object)).tolist()
+
+
+def has_constraint(monotonic_cst):
+    """Whether ``monotonic_cst`` (an array, a dict or None) constrains a feature;
+    False for values it cannot read (their error comes later, with the shapes)."""
+    values = monotonic_entries(monotonic_cst)
+    if not values:
+        return False
+    # A list mixing bools and ints, [True, 0, 1], reads as a constraint here;
+    # resolve_monotonic_cst then refuses its True.
+    array = np.asarray(values)
+    if array.dtype.kind in "iuf":
+        return bool(np.any(array != 0))
     return any(_is_direction(v) and float(v) != 0 for v in values)

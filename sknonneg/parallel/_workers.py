@@ -104,20 +104,13 @@ def _small_monotonic_cst(monotonic_cst, n_features=4):
     warm-up then compiles what those would need. A dict, or a Series of feature
     names, leaves the features it does not name free: 0 is among its directions."""
     from .._monotonic_cst import as_argument
-    from ..neural_network._monotone import _is_direction
+    from ..neural_network._monotone import _is_direction, monotonic_entries
 
-    if monotonic_cst is None:
-        return None
-    try:
-        cst = as_argument(monotonic_cst)
-    except ValueError:
-        return None
-    if isinstance(cst, dict):
-        values = [*cst.values(), 0]
-    else:
-        values = np.ravel(np.asarray(cst, dtype=object)).tolist()
+    values = monotonic_entries(monotonic_cst)
     if not values or not all(_is_direction(v) for v in values):
         return None
+    if isinstance(as_argument(monotonic_cst), dict):
+        values.append(0)  # the features it does not name
     directions = sorted({int(float(v)) for v in values})
     return [directions[i % len(directions)] for i in range(n_features)]
 
@@ -154,17 +147,17 @@ def _warm(estimator, sparse):
     X_zeros = np.zeros_like(X)
     X_zeros[np.arange(30), np.arange(30) % 4] = X[np.arange(30), np.arange(30) % 4]
     small = _small_copy(estimator)
+    labels, coef = None, None  # a classifier's y; a regressor's y is X @ coef
     if is_classifier(small):
         # Two classes under a monotonic constraint (the only case it allows: a
         # logistic output), three otherwise (a softmax).
         n_classes = 2 if has_constraint(small.get_params().get("monotonic_cst")) else 3
-        targets = lambda X_in: np.arange(30) % n_classes  # noqa: E731
+        labels = np.arange(30) % n_classes
         predict, extra = "predict_proba", {"classes": np.arange(n_classes)}
     elif is_regressor(small):
-        targets = lambda X_in: X_in @ np.array([1.0, -1.0, 0.5, 0.0])  # noqa: E731
+        coef = np.array([1.0, -1.0, 0.5, 0.0])
         predict, extra = "predict", {}
     else:
-        targets = lambda X_in: None  # noqa: E731
         predict, extra = "transform", {}
     inputs = [X, X_zeros] + ([sp.csr_matrix(X_zeros)] if sparse else [])
     with warnings.catch_warnings():
@@ -173,7 +166,7 @@ def _warm(estimator, sparse):
         warnings.filterwarnings("default", message="numba's on-disk cache of sknonneg",
                                 category=UserWarning)
         for X_in in inputs:
-            y = targets(X_in)
+            y = X_in @ coef if coef is not None else labels
             # The fit takes the blocked CSC layout of a CSR input, which a real
             # full-batch fit takes from tens of thousands of rows
             # (FirstLayerGradient); partial_fit the row-by-row scatter of a

@@ -385,31 +385,33 @@ class _State:
         self.n_done[idx] += 1
 
 
-def _absorbed(Xc, step):
-    """``(rows, features)`` of the entries of ``Xc`` that a step does not change:
-    ``x + step == x`` in float64, a step at most half the value's unit in the last
-    place (an implicit zero of a sparse ``Xc`` always changes)."""
-    with np.errstate(over="ignore"):  # an overflow is not absorbed
+def _stored_where(Xc, step, test):
+    """``(rows, features)`` of the stored entries ``x`` of ``Xc`` (every entry of a
+    dense one) for which ``test(x, x + step)``, ``x + step`` in float64 (inf where
+    it overflows, without a warning). An implicit zero of a sparse ``Xc`` is never
+    among them: ``0 + step`` changes it and does not overflow."""
+    with np.errstate(over="ignore"):
         if sp.issparse(Xc):
             coo = sp.coo_matrix(Xc)
             coo.sum_duplicates()
-            same = coo.data + step == coo.data
-            return coo.row[same], coo.col[same]
+            hit = test(coo.data, coo.data + step)
+            return coo.row[hit], coo.col[hit]
         Xc = np.asarray(Xc)
-        return np.nonzero(Xc + step == Xc)
+        return np.nonzero(test(Xc, Xc + step))
+
+
+def _absorbed(Xc, step):
+    """``(rows, features)`` of the entries of ``Xc`` that a step does not change:
+    ``x + step == x`` in float64, a step at most half the value's unit in the last
+    place (an overflow is not absorbed)."""
+    return _stored_where(Xc, step, lambda x, raised: raised == x)
 
 
 def _overflowing(Xc, step):
     """``(rows, features)`` of the entries of ``Xc`` that a step would raise past
     the largest float64 (``x + step`` rounds to inf): moves never made, as one past
-    ``upper`` (an implicit zero of a sparse ``Xc`` never overflows)."""
-    with np.errstate(over="ignore"):
-        if sp.issparse(Xc):
-            coo = sp.coo_matrix(Xc)
-            coo.sum_duplicates()
-            beyond = np.isinf(coo.data + step)
-            return coo.row[beyond], coo.col[beyond]
-        return np.nonzero(np.isinf(np.asarray(Xc) + step))
+    ``upper``."""
+    return _stored_where(Xc, step, lambda x, raised: np.isinf(raised))
 
 
 def _with_moves(X, rows, features, step):

@@ -118,6 +118,10 @@ class ABBAClassifier(BaseNetworkClassifier):
         bounds the exact constant. It is that of the network as computed: the
         sums ``A + B`` and differences ``A - B`` the kernels hold, cast to the
         fitted ``dtype`` (float32 rounds them by up to ``2^-24`` relative).
+        Of the logits' vector: a binary two-unit softmax's
+        ``decision_function`` (their difference) can change up to
+        ``sqrt(2) * lipschitz_bound_`` per unit of input, and
+        :meth:`certified_radius` divides its margin by that.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison.
     <<classifier_attributes>>

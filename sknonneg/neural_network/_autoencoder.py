@@ -149,8 +149,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     """Sparse autoencoder with non-negative weights: additive parts, as NMF's.
 
     One sigmoid hidden layer (the codes) and a decoder, sigmoid or linear, trained
-    to reconstruct the input, with a KL sparsity penalty on the mean activation of
-    each hidden unit (Ng's sparse autoencoder) and the decoder's weights kept
+    to reconstruct the input, with an optional KL sparsity penalty on the mean
+    activation of each hidden unit (Ng's sparse autoencoder; off by default,
+    ``sparsity_weight=0``: NCAE's setting is ``sparsity_weight=3``) and the
+    decoder's weights kept
     non-negative: exactly, through L-BFGS-B bounds (``nonneg="bounds"``), or by the
     quadratic penalty on negative weights of Hosseini-Asl, Zurada & Nasraoui (2016,
     NCAE; ``nonneg="penalty"``). The rows of ``components_`` (the decoder's weights)

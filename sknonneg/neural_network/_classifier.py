@@ -50,9 +50,12 @@ SHARED_DOCS = {
     output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
         ``"logistic"``: one sigmoid unit per label (a single unit for binary
-        problems; required for multilabel indicator targets). ``"auto"``, as
-        ``MLPClassifier`` chooses: logistic units for multilabel indicator
-        targets, a softmax otherwise (``out_activation_`` says which).""",
+        problems; required for multilabel indicator targets). ``"auto"``:
+        logistic units for multilabel indicator targets, a single logistic unit
+        for a binary problem under ``monotonic_cst`` (the only output that keeps
+        it), a softmax otherwise, also of two units for other binary problems
+        (``MLPClassifier`` gives every binary problem one logistic unit;
+        ``out_activation_`` says which).""",
     "penalty_params": """\
     l1 : float or array-like of float, default=0.0
         L1 penalty, one value for every weight layer or one per layer (the paper's
@@ -791,7 +794,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             For binary problems a single column (the log-odds of ``classes_[1]``),
-            raveled, as scikit-learn's linear classifiers do.
+            raveled, as scikit-learn's linear classifiers do. For a binary
+            two-unit softmax that column is the difference of the two logits,
+            which can change up to ``sqrt(2)`` times faster than the logits'
+            vector: its Lipschitz bound is ``sqrt(2) * lipschitz_bound_``
+            (``lipschitz_bound_`` alone for a single logistic output).
         """
         return self._decision_of_logits(self._validated_logits(X),
                                         self.out_activation_)

@@ -326,7 +326,8 @@ def single_blas_thread(active=True):
     """Context in which every BLAS runs on one thread (when ``active``): the NumPy
     path of small problems (``sknonneg._kernels.NUMPY``), whose products are too
     small to split. With two threads on a loaded 2-core machine the digits demo fit
-    took 5 CPU-seconds instead of 0.6: the second thread spins more than it works."""
+    took several times the CPU time of one: the second thread spins more than it
+    works."""
     if not active:
         yield
         return

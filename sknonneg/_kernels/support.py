@@ -324,9 +324,9 @@ def _exp(x):
     """``exp(x)`` in the floating type of ``x``, written so that loops vectorize.
 
     numba calls the C library's scalar ``exp`` (no vector math library is available
-    to it without Intel's SVML), which keeps every loop around it scalar: the
-    sigmoid of 60k x 150 activations took 38 ms in float64, 18 ms in float32; with
-    this, 11 ms and 8 ms (2 cores). Cody-Waite reduction ``x = k ln2 + r``,
+    to it without Intel's SVML), which keeps every loop around it scalar; with this
+    the sigmoid of 60k x 150 activations ran about 3x faster in float64, 2x in
+    float32 when it was written. Cody-Waite reduction ``x = k ln2 + r``,
     ``|r| <= ln2 / 2``, a Taylor polynomial for ``exp(r)`` (degree 13 in float64, 7 in
     float32: truncation below one ulp), and ``2**k`` built from its bit pattern.
     Measured error: at most 1 ulp (float64), 0.5 ulp (float32). ``x`` is clamped to

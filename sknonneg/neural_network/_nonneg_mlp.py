@@ -116,8 +116,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         non-negative network with one logistic output is increasing in every
         feature, so binary problems
         without constraints keep the softmax, which can fit any labelling: on
-        breast cancer, MinMax-scaled, 20 units, 5-fold accuracy 97.4% with the
-        softmax, 62.7% with a single logistic unit). The single unit of a binary
+        breast cancer, MinMax-scaled, at the defaults, 5-fold accuracy 96.7% with
+        the softmax, 62.7% with a single logistic unit:
+        ``benchmarks/results/defaults_part24.md``). The single unit of a binary
         problem gives P(``classes_[1]``), the second of the sorted labels: the
         encoding of ``y`` decides which class's probability the constraints make
         non-decreasing (fit on ``y == "spam"`` to make it spam's).

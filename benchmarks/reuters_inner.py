@@ -19,7 +19,7 @@ candidate can be measured before it is made a default:
   round ran before ``l1="auto"``, so their ``defaults`` is ``l1=0``; with it, pass
   ``l1=0`` for that; and before the log-odds start of session 20, ``centred``);
 - ``hidden_std=S``: start the non-negative hidden layers of logistic-output
-  networks at pre-activation standard deviation ``S`` (``_INIT_STD``);
+  networks at pre-activation standard deviation ``S`` (``LogisticNLL.init_std``);
 - ``prior_bias``: output intercepts started at the labels' log-odds (minus the
   mean of the output's pre-activation): the default since session 20, so now the
   same fit as ``defaults``; ``centred``: the start before (outputs centred, 0.5 on
@@ -57,7 +57,7 @@ from _common import DEFAULT_DATA_HOME, git_commit, set_threads  # noqa: E402
 import sknonneg  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
 from sknonneg.datasets import load_reuters  # noqa: E402
-import sknonneg.neural_network._dense as nm  # noqa: E402
+from sknonneg._engine.losses import LogisticNLL  # noqa: E402
 import sknonneg._engine.precondition as pc  # noqa: E402
 from sknonneg._solvers import LBFGSB  # noqa: E402
 
@@ -92,16 +92,16 @@ class CentredStart(NonNegMLPClassifier):
 
 def apply_variant(spec):
     """Patches for ``spec``; returns (estimator class, extra params, undo)."""
-    saved = (dict(nm._INIT_STD), pc.F_MAX, LBFGSB.first_layer_scaling)
+    saved = (LogisticNLL.init_std, pc.F_MAX, LBFGSB.first_layer_scaling)
     cls, params = NonNegMLPClassifier, {}
     for part in spec.split("+"):
         key, _, value = part.partition("=")
         if key == "defaults":
             continue
         if key == "hidden_std":
-            nm._INIT_STD["logistic"] = (float(value), nm._INIT_STD["logistic"][1])
+            LogisticNLL.init_std = (float(value), LogisticNLL.init_std[1])
         elif key == "out_std":
-            nm._INIT_STD["logistic"] = (nm._INIT_STD["logistic"][0], float(value))
+            LogisticNLL.init_std = (LogisticNLL.init_std[0], float(value))
         elif key == "prior_bias":
             continue  # the default start since session 20
         elif key == "centred":
@@ -120,8 +120,7 @@ def apply_variant(spec):
             raise ValueError(f"unknown variant part {part!r}")
 
     def undo():
-        nm._INIT_STD.clear()
-        nm._INIT_STD.update(saved[0])
+        LogisticNLL.init_std = saved[0]
         pc.F_MAX = saved[1]
         LBFGSB.first_layer_scaling = saved[2]
 

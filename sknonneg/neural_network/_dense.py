@@ -5,9 +5,10 @@
 ``monotonic_cst``, ``l1``), the data-dependent initialisation, the objective, the
 fitted layers and their forward pass, and what is read from them (``transform``,
 ``gain_``, ``activation_``). An estimator puts it first among its bases and adds its
-output: ``_output_type()`` (the loss: ``"softmax"``, ``"logistic"`` or
-``"squared_error"``), ``_monotone_output()`` (for ``check_monotone_network``), its
-targets and its prediction. It may refine ``_positive_layers`` (the regressor's
+output: ``_output_type()`` (the loss's name: ``"softmax"``, ``"logistic"`` or
+``"squared_error"``; what the mixin decides by the loss, it reads from the ``Loss``:
+``init_std``, ``sparse_init``, ``auto_gain``), ``_monotone_output()`` (for
+``check_monotone_network``), its targets and its prediction. It may refine ``_positive_layers`` (the regressor's
 ``positive="auto"``) and refine ``BaseNetwork._init_output``.
 """
 
@@ -16,7 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
 from .._compat import InvalidParameterError
-from .._engine import ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward
+from .._engine import (ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward,
+                       get_loss)
 from .._engine.init import dense_init, init_rows
 from .._engine.layers import dense_activation_function
 from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
@@ -29,15 +31,8 @@ __all__ = ["DenseNetworkMixin"]
 
 # Data-dependent initialisation (see the Notes of NonNegMLPClassifier): standard
 # deviation of each unit's pre-activation over the data, before the gain, as
-# (non-negative hidden layer, output layer) per output type; free hidden layers: 1.
-# Softmax values chosen on a 5k MNIST subset, 150 hidden units, 200 iterations:
-# 93.7% test accuracy at (0.5, 2) vs 93.1% at (1, 1) and 91.3% at (2, 1). A softmax
-# only needs differences between logits, and a narrow start keeps the positively
-# correlated non-negative units in the sigmoid's sensitive range. Independent
-# logistic outputs must each reach 0 or 1 on their own and train better from (1, 1)
-# (mean training accuracy over 5 seeds on a small 3-class problem: 0.98 vs 0.76).
-# The regressor's standardised targets (squared error) start as logistic outputs do.
-_INIT_STD = {"softmax": (0.5, 2.0), "logistic": (1.0, 1.0), "squared_error": (1.0, 1.0)}
+# (non-negative hidden layer, output layer): the loss's ``init_std`` (values and
+# their reasons in ``_engine/losses.py``); free hidden layers: 1.
 _FREE_HIDDEN_INIT_STD = 1.0
 # gain="auto": the paper's annealing for L-BFGS-B; a fixed gain for Adam (issue 18:
 # full MNIST, projected Adam, 30 epochs: 2.59% test error at gain 1 vs 2.81-2.87%
@@ -70,10 +65,6 @@ def _check_activation_params(est):
             f"is the sum of the activations, an L1 norm only when they are >= 0 "
             f"(with {est.activation!r} it would push units to negative values, "
             f"without bound for 'identity').")
-# Independent logistic outputs train better at a fixed gain of 1 with L-BFGS-B too
-# (Reuters top-10, tf-idf, (30,), positive, 200 iterations, seeds 0, 1, 2: test
-# micro-F1 0.905, 0.904, 0.894 at gain 1 vs 0.899, 0.900, 0.892 annealed 1 -> 2).
-_AUTO_GAIN_LOGISTIC = 1.0
 _INIT_SAMPLES = 2000
 # l1="auto" (issue 18, doc/defaults.md "Fifth round"): an L1 penalty on a
 # non-negative first layer for multilabel targets, none elsewhere. Each label is
@@ -105,15 +96,20 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
     ``transform`` once, here, for every estimator that inherits it.
     """
 
+    def _loss(self):
+        """The ``Loss`` of the output (``_output_type()``, by name)."""
+        return get_loss(self._output_type())
+
     def _gain_param(self):
-        """``gain`` with ``"auto"`` resolved (``_auto_gain``): for logistic outputs
-        ``_AUTO_GAIN_LOGISTIC``; for the others (a softmax, the regressor's squared
-        error) ``_AUTO_GAIN``, (1, 2) under L-BFGS-B and a fixed 1 under Adam
+        """``gain`` with ``"auto"`` resolved (``_auto_gain``): the loss's
+        ``auto_gain`` where it sets one (1 for logistic outputs); for the others (a
+        softmax, the regressor's squared error) ``_AUTO_GAIN``, (1, 2) under
+        L-BFGS-B and a fixed 1 under Adam
         (``benchmarks/results/regressor_adam_gain.md``)."""
         if isinstance(self.gain, str) and self.gain == "auto":
-            if self._output_type() == "logistic":
-                return _auto_gain(self.activation, self.solver, _AUTO_GAIN_LOGISTIC)
-            return _auto_gain(self.activation, self.solver, _AUTO_GAIN)
+            auto_gain = self._loss().auto_gain
+            return _auto_gain(self.activation, self.solver,
+                              _AUTO_GAIN if auto_gain is None else auto_gain)
         return self.gain
 
     def _validate_extra_params(self):
@@ -188,7 +184,8 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         activate = dense_activation_function(layout.network[0].activation, gain0)
-        nonneg_hidden_std, output_std = _INIT_STD[self._output_type()]
+        loss = self._loss()
+        nonneg_hidden_std, output_std = loss.init_std
         # A pre-trained stack: NonNegMLPClassifier.from_autoencoders sets
         # ``_pretrained`` (its first layers start as they were fitted), and the
         # classifier checks it (``_check_pretrained``).
@@ -197,12 +194,12 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             self._check_pretrained(layout)
         # Independent logistic outputs cannot cancel what all hidden units share; a
         # softmax compares its logits and keeps the dense draw (Notes of
-        # NonNegMLPClassifier).
+        # NonNegMLPClassifier): the loss's ``sparse_init``.
         coefs, intercepts = dense_init(
             layout, inputs, weights, rng, activate,
             nonneg_hidden_std=nonneg_hidden_std,
             free_hidden_std=_FREE_HIDDEN_INIT_STD, output_std=output_std,
-            sparse_draw=self._output_type() == "logistic", fixed=fixed)
+            sparse_draw=loss.sparse_init, fixed=fixed)
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):

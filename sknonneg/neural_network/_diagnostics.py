@@ -19,6 +19,7 @@ from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
+from .._engine.losses import get_loss
 from .._validation import largest_magnitude, user_stacklevel
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 
@@ -269,7 +270,9 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     logits = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64)[keep]
     targets = np.asarray(targets)[keep]
     sample_weight = np.asarray(sample_weight, dtype=np.float64)[keep]
-    softmax = estimator._output_type() == "softmax"
+    # Mutually exclusive classes (a softmax): the argmax is the prediction; else each
+    # output a label of its own, decided by the sign of its logit.
+    softmax = get_loss(estimator._output_type()).exclusive_classes
     if softmax:
         predicted, truth = np.argmax(logits, axis=1), targets
     else:

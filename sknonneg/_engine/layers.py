@@ -15,6 +15,11 @@ fused kernels of ``sknonneg._kernels``, on buffers it allocates once per data se
 - ``backprop``: the ``delta`` of the layer below, through this layer's weights;
 - ``pack_grad``: the gradient over its blocks of ``theta`` (chain rule, L2).
 
+A penalty reads a dense layer's weights ``W`` through ``coef(blocks)`` and adds its
+gradient over them with ``add_coef_grad(grad_blocks, grad)``, whatever blocks hold
+``W`` (one ``coef``, or ``coef_pos - coef_neg`` when the layer is split); an ABBA
+layer's weights are its blocks ``A`` and ``B`` (``views``).
+
 ``predict`` is the allocating forward step of prediction, from fitted arrays.
 
 Two layer types:
@@ -216,6 +221,23 @@ class DenseLayer:
         if self.split:
             return blocks["coef_pos"] - blocks["coef_neg"], blocks["intercept"]
         return blocks["coef"], blocks["intercept"]
+
+    def coef(self, blocks, out=None):
+        """The weights ``W`` of this layer's blocks (of ``theta``): the block itself,
+        or for a split layer ``coef_pos - coef_neg``, a new array (or ``out``)."""
+        if self.split:
+            return np.subtract(blocks["coef_pos"], blocks["coef_neg"], out=out)
+        return blocks["coef"]
+
+    def add_coef_grad(self, grad_blocks, grad):
+        """Adds ``grad``, a gradient over the weights ``W``, to this layer's blocks
+        of a gradient over ``theta``: ``dL/dw_pos = g``, ``dL/dw_neg = -g`` for a
+        split layer."""
+        if self.split:
+            grad_blocks["coef_pos"] += grad
+            grad_blocks["coef_neg"] -= grad
+        else:
+            grad_blocks["coef"] += grad
 
     def pack(self, blocks, coef, intercept):
         """Writes ``coef``, ``intercept`` into this layer's block views (a split
@@ -524,18 +546,11 @@ class DenseLayer:
         ``scratch``: a float64 array of the weights' shape that takes the one
         temporary (none is allocated then: on a wide input the weights are large)."""
         row_l2 = np.asarray(row_l2, dtype=np.float64)
-        if self.split:
-            coef = np.subtract(blocks["coef_pos"], blocks["coef_neg"], out=scratch)
-        else:
-            coef = blocks["coef"]
+        coef = self.coef(blocks, out=scratch)
         # Per row ||W[j]||^2 first: the gradient below may overwrite coef (scratch).
         penalty = float(row_l2 @ np.einsum("ij,ij->i", coef, coef))
         grad = np.multiply(coef, (2.0 * row_l2)[:, None], out=scratch)
-        if self.split:
-            grad_blocks["coef_pos"] += grad
-            grad_blocks["coef_neg"] -= grad
-        else:
-            grad_blocks["coef"] += grad
+        self.add_coef_grad(grad_blocks, grad)
         return penalty
 
     # ------------------------------------------------------------- prediction
@@ -689,6 +704,16 @@ class ABBALayer:
         a gradient, is dropped)."""
         block_b = np.zeros(self.shape) if self.free else blocks["B"]
         return blocks["A"], block_b, blocks["b_u"], blocks["b_v"]
+
+    def coef(self, blocks, out=None):
+        raise NotImplementedError(
+            "an ABBA layer has no single weight matrix: a penalty reads its blocks A "
+            "and B (views)")
+
+    def add_coef_grad(self, grad_blocks, grad):
+        raise NotImplementedError(
+            "an ABBA layer has no single weight matrix: a penalty adds to the "
+            "gradients of its blocks A and B")
 
     def pack(self, blocks, coef_a, coef_b, intercept_u, intercept_v):
         block_a = np.asarray(coef_a, dtype=np.float64)

@@ -18,7 +18,11 @@ penalty either: it rescales the network (``reparametrization.LipschitzCap``).
 
 A new penalty subclasses ``Penalty`` and writes ``value_grad(layout, theta,
 grad_out)`` over the packed float64 parameters: the generic path, called once per
-evaluation after the fused kernels. A fused penalty sets ``fused = True`` and
+evaluation after the fused kernels. It reads a dense layer's weights with
+``layer.coef(blocks)`` and adds their gradient with ``layer.add_coef_grad(grads,
+g)`` (``blocks = layout.blocks(theta)[i]``, ``grads = layout.blocks(grad_out)[i]``,
+``layer = layout.network[i]``), never by the blocks' names, which depend on the
+layer (a split layer holds ``W = W+ - W-``). A fused penalty sets ``fused = True`` and
 writes ``fuse(objective)``, which adds its coefficients to those the objective
 hands the kernels (``Objective.l2``, one per layer, and ``Objective.activity_l1``);
 one without a generic path also sets ``fused_only = True``, and an objective that
@@ -26,6 +30,28 @@ evaluates the data term in pieces (``row_blocks``) refuses it. A penalty that
 reads the data as well (the KL sparsity of the hidden activations) is given the
 objective it belongs to through ``bind(objective)``, each time the objective is
 pointed at a data set.
+
+Adding a penalty, step by step:
+
+1. subclass ``Penalty`` (in this module or one of its own) with
+   ``value_grad(layout, theta, grad_out)``: it adds its gradient over ``theta`` to
+   ``grad_out`` and returns its value, reading the weights through the layers'
+   ``coef`` / ``add_coef_grad`` as above; a penalty that reads the data too writes
+   ``bind(objective)``. Any ``Objective`` or ``RowBlockObjective`` takes it in its
+   list of penalties: at the engine's level that is the whole change;
+2. for an estimator to offer it: its parameter in the estimator (``__init__``,
+   ``_parameter_constraints``, docstring) and one keyword and ``if`` in
+   ``penalties_from_params`` below, which builds every estimator's list (and
+   ``fit_output_layer``'s); the estimator passes its parameter there;
+3. test its gradient against central differences through an ``Objective``
+   (``tests/test_engine.py`` does it for a group penalty defined in the test).
+
+A fused version (no generic pass), when a benchmark shows the generic pass costs,
+can only add to the two coefficients the kernels already take (``Objective.l2``
+per layer, ``Objective.activity_l1``) through ``fuse``; a penalty of another form
+needs a new argument in the forward and backward kernels of both flavours, their
+NumPy twins (``_kernels/reference/``), the layers' calls and the builders in
+``tests/test_kernels.py``.
 
 The autoencoder's penalties (Hosseini-Asl, Zurada & Nasraoui 2016, NCAE) take the
 generic path:
@@ -42,7 +68,8 @@ generic path:
 
 import numpy as np
 
-__all__ = ["Penalty", "L2", "ActivityL1", "NegativeWeightsL2", "KLSparsity"]
+__all__ = ["Penalty", "L2", "ActivityL1", "NegativeWeightsL2", "KLSparsity",
+           "penalties_from_params"]
 
 
 class Penalty:
@@ -89,7 +116,8 @@ class L2(Penalty):
     def value_grad(self, layout, theta, grad_out):
         """The generic path (``Objective`` uses the kernels' hook instead): for
         objectives that evaluate the data term in pieces, such as
-        ``row_blocks.RowBlockObjective``. Dense layers only."""
+        ``row_blocks.RowBlockObjective``. Dense layers only (a split layer's
+        weights are ``W+ - W-``, as the kernels' hook reads them)."""
         value = 0.0
         grads = layout.blocks(grad_out)
         for alpha, layer, blocks, grad in zip(self.per_layer(layout.n_layers),
@@ -97,11 +125,9 @@ class L2(Penalty):
                                               grads):
             if alpha == 0:
                 continue
-            if "coef" not in blocks:
-                raise NotImplementedError("generic L2 of dense, unsplit layers only")
-            coef = blocks["coef"]
+            coef = layer.coef(blocks)
             value += alpha * float(np.vdot(coef, coef))
-            grad["coef"] += 2.0 * alpha * coef
+            layer.add_coef_grad(grad, 2.0 * alpha * coef)
         return value
 
 
@@ -137,9 +163,10 @@ class NegativeWeightsL2(Penalty):
         value = 0.0
         blocks, grads = layout.blocks(theta), layout.blocks(grad_out)
         for i in self.layers:
-            negative = np.minimum(blocks[i]["coef"], 0.0)
+            layer = layout.network[i]
+            negative = np.minimum(layer.coef(blocks[i]), 0.0)
             value += 0.5 * self.alpha * float(np.vdot(negative, negative))
-            grads[i]["coef"] += self.alpha * negative
+            layer.add_coef_grad(grads[i], self.alpha * negative)
         return value
 
 
@@ -199,6 +226,41 @@ class KLSparsity(Penalty):
         partial = np.empty((obj.n_chunks, k), dtype=obj.dtype)
         obj.first_layer.compute(delta, partial, coef_grad, intercept_grad)
         grads = layout.blocks(grad_out)[0]
-        grads["coef"] += coef_grad
+        layer.add_coef_grad(grads, coef_grad)
         grads["intercept"] += intercept_grad
         return value
+
+
+def penalties_from_params(*, l2=0.0, activity_l1=0.0, sparsity_target=None,
+                          sparsity_weight=0.0, nonneg_penalty=0.0, nonneg_layers=()):
+    """The penalties an estimator's parameters ask for, in the order the objective
+    applies them: the one place where parameters become ``Penalty`` objects, for
+    every estimator and ``fit_output_layer``. A penalty at strength 0 is left out,
+    except ``L2``, always present (its ``alpha`` per layer).
+
+    Parameters
+    ----------
+    l2 : float or array-like of float, default=0.0
+        ``L2``: one value, or one per weight layer of the objective's layout.
+    activity_l1 : float, default=0.0
+        ``ActivityL1`` (the dense networks' ``activity_l1``).
+    sparsity_target, sparsity_weight : float, default=None, 0.0
+        ``KLSparsity`` (the autoencoder's ``sparsity_target``,
+        ``sparsity_weight``).
+    nonneg_penalty : float, default=0.0
+        ``NegativeWeightsL2`` on the weight layers numbered in ``nonneg_layers``
+        (the autoencoder's ``nonneg="penalty"``).
+    nonneg_layers : tuple of int, default=()
+
+    Returns
+    -------
+    penalties : list of Penalty
+    """
+    penalties = [L2(l2)]
+    if activity_l1 > 0:
+        penalties.append(ActivityL1(activity_l1))
+    if sparsity_weight > 0:
+        penalties.append(KLSparsity(sparsity_target, sparsity_weight))
+    if nonneg_penalty > 0:
+        penalties.append(NegativeWeightsL2(nonneg_penalty, nonneg_layers))
+    return penalties

@@ -8,12 +8,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
-from .._engine import (L2, ABBALayer, LipschitzCap, Objective, ParameterLayout,
+from .._engine import (ABBALayer, LipschitzCap, Objective, ParameterLayout,
                        activation_function, forward)
 from .._compat import Interval, StrOptions
 from .._lipschitz import abba_bounds, abba_rounding_layers
 from .._validation import check_finite_output
 from .._engine.init import abba_init, init_rows
+from .._engine.penalties import penalties_from_params
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import warn_input_scale
 from ._training import _RESTORE
@@ -326,8 +327,9 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         cap = self._lipschitz_cap(self.lipschitz_max)
-        return Objective(layout, self._output_type(),
-                         [L2(self._per_layer(self.l2, "l2", layout.n_layers))], X, y,
+        penalties = penalties_from_params(
+            l2=self._per_layer(self.l2, "l2", layout.n_layers))
+        return Objective(layout, self._output_type(), penalties, X, y,
                          sample_weight, gain=gain, reparametrization=cap,
                          dtype=self._compute_dtype, parallel=parallel)
 

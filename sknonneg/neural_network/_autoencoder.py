@@ -11,11 +11,9 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .._compat import Interval, Options, StrOptions, check_sample_weight
 from .._engine.init import init_rows, scale_to_spread, signed_draw
+from .._engine.penalties import penalties_from_params
 from .._engine import (
     DenseLayer,
-    KLSparsity,
-    L2,
-    NegativeWeightsL2,
     ParameterLayout,
     RowBlockObjective,
     forward,
@@ -550,13 +548,12 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return float(spread) if np.isfinite(spread) and spread > 0 else 1.0
 
     def _penalties(self):
-        penalties = [L2(self.l2)]
-        if self.sparsity_weight > 0:
-            penalties.append(KLSparsity(self.sparsity_target, self.sparsity_weight))
-        if self.nonneg == "penalty" and self.nonneg_penalty > 0:
-            penalties.append(NegativeWeightsL2(self.nonneg_penalty,
-                                               self._constrained_layers()))
-        return penalties
+        nonneg = self.nonneg == "penalty" and self.nonneg_penalty > 0
+        return penalties_from_params(
+            l2=self.l2, sparsity_target=self.sparsity_target,
+            sparsity_weight=self.sparsity_weight,
+            nonneg_penalty=self.nonneg_penalty if nonneg else 0.0,
+            nonneg_layers=self._constrained_layers() if nonneg else ())
 
     def _stall_tol(self, first_loss):
         """The stall rule's least decrease of the epoch loss: ``tol`` times the

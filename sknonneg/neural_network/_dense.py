@@ -17,10 +17,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
 from .._compat import InvalidParameterError
-from .._engine import (ActivityL1, DenseLayer, L2, Objective, ParameterLayout, forward,
-                       get_loss)
+from .._engine import DenseLayer, Objective, ParameterLayout, forward, get_loss
 from .._engine.init import dense_init, init_rows
 from .._engine.layers import dense_activation_function
+from .._engine.penalties import penalties_from_params
 from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
 from .._validation import check_finite_output, check_network_fits_in_memory
 from ._diagnostics import warn_input_scale
@@ -203,8 +203,9 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
-        penalties = [L2(self._per_layer(self.l2, "l2", layout.n_layers)),
-                     ActivityL1(self.activity_l1)]
+        penalties = penalties_from_params(
+            l2=self._per_layer(self.l2, "l2", layout.n_layers),
+            activity_l1=self.activity_l1)
         return Objective(layout, self._output_type(), penalties, X, y, sample_weight,
                          gain=gain,
                          dtype=self._compute_dtype, parallel=parallel)

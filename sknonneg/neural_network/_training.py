@@ -66,9 +66,10 @@ from .._solvers import (
     step_size,
     stratified_batches,
 )
-from .._engine import (L2, DenseLayer, Objective, ParameterLayout, forward,
+from .._engine import (DenseLayer, Objective, ParameterLayout, forward,
                        prepare_input)
 from .._engine.losses import get_loss
+from .._engine.penalties import penalties_from_params
 from .._engine.precondition import FirstLayerScaling, column_span, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
@@ -250,7 +251,8 @@ def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
     # Serial kernels (or their NumPy twins on small data): the problem is
     # n_samples x n_in x n_out, small next to the network's.
     parallel = flavour_for(False, codes.shape[0], top.work_per_row())
-    objective = Objective(output, estimator._output_type(), [L2([l2])], codes,
+    objective = Objective(output, estimator._output_type(),
+                          penalties_from_params(l2=[l2]), codes,
                           targets, sample_weight, dtype=estimator._compute_dtype,
                           parallel=parallel)
     start = output.pack(coefs[-1:], intercepts[-1:])

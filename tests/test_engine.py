@@ -6,6 +6,8 @@ Networks here are built directly from ``sknonneg._engine`` (layers, a loss, pena
 ``Objective``), as an estimator's ``_make_objective`` builds them.
 """
 
+import gc
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -14,8 +16,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sknonneg._engine import (L2, ActivityL1, CSRInput, DenseInput, DenseLayer, Objective,
                               ParameterLayout, SoftmaxNLL, SquaredError, get_loss,
                               prepare_input)
-from sknonneg._engine.losses import LogisticNLL, Loss, SigmoidSquaredError
+from sknonneg import NonNegMLPRegressor
+from sknonneg._engine.losses import LogisticNLL, Loss, SigmoidSquaredError, losses_by_name
 from sknonneg._engine.penalties import Penalty
+from sknonneg._solvers import Schedule, make_solver
 
 N_SAMPLES, N_FEATURES, N_OUT = 14, 4, 3
 
@@ -209,3 +213,120 @@ def test_dense_layer_zeros_are_held_at_zero_by_the_bounds(l1):
     assert np.any(coef[~zeros & (signs[:, None] == 0)] != 0)
     with pytest.raises(ValueError, match="zeros must have shape"):
         DenseLayer(N_FEATURES, 3, zeros=np.zeros((3, 3), dtype=bool))
+
+
+# --------------------------------------------------------------------------------
+# The extension test of doc/engine.md ("How to add a loss / a penalty"): a loss and a
+# penalty defined here, in the test module only, the documented way, with no other
+# file edited, reach the engine by name and fit.
+
+
+class _Huber(Loss):
+    """Huber's loss summed over outputs: ``r^2 / 2`` for ``|r| <= delta``, else
+    ``delta (|r| - delta / 2)``, ``r = z - y``; derivative ``clip(r, -delta,
+    delta)``. Declaring a ``name`` makes it selectable by name (``get_loss``)."""
+
+    name = "test_huber"  # not "huber": the package may have one some day
+
+    def __init__(self, delta=0.5):
+        self.delta = delta
+
+    def value_grad(self, logits, y):
+        residual = logits - y
+        size = np.abs(residual)
+        value = np.where(size <= self.delta, 0.5 * residual ** 2,
+                         self.delta * (size - 0.5 * self.delta))
+        return value.sum(axis=1), np.clip(residual, -self.delta, self.delta)
+
+
+class _GroupRows(Penalty):
+    """A smoothed group lasso on the first layer's rows (one group per input):
+    ``alpha sum_j sqrt(||W_j||^2 + eps^2)``, gradient ``alpha W_j / sqrt(...)``. It
+    reads and writes the weights through the layer (``coef``, ``add_coef_grad``),
+    not by block names: the same code serves a split layer (``W = W+ - W-``)."""
+
+    def __init__(self, alpha, eps=1e-3):
+        self.alpha, self.eps = alpha, eps
+
+    def value_grad(self, layout, theta, grad_out):
+        layer = layout.network[0]
+        coef = layer.coef(layout.blocks(theta)[0])
+        norms = np.sqrt(np.einsum("ij,ij->i", coef, coef) + self.eps ** 2)
+        layer.add_coef_grad(layout.blocks(grad_out)[0],
+                            self.alpha * coef / norms[:, None])
+        return self.alpha * float(norms.sum())
+
+
+def test_a_loss_is_selectable_by_its_declared_name():
+    assert "test_huber" in losses_by_name()
+    assert type(get_loss("test_huber")) is _Huber
+    # A class that only inherits a name is not listed under it.
+    assert losses_by_name()["squared_error"] is SquaredError
+    with pytest.raises(TypeError, match="taken by SoftmaxNLL"):
+        class _Clash(Loss):
+            name = "softmax"
+    # The same class defined again (a module reloaded, a notebook cell run again)
+    # replaces the first definition.
+    first = losses_by_name()["test_huber"]
+    namespace = {"Loss": Loss, "__name__": __name__}
+    exec("class _Huber(Loss):\n    name = 'test_huber'\n", namespace)
+    assert losses_by_name()["test_huber"] is namespace["_Huber"] is not first
+    del namespace
+    gc.collect()  # the definition gone, the first one is found again
+    assert losses_by_name()["test_huber"] is first
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("l1", [0.0, 0.01], ids=["unsplit", "split"])
+def test_a_loss_and_a_penalty_of_their_own_fit_through_the_engine(
+        sparse, l1, finite_differences):
+    X = _data(sparse)
+    y = 2.0 * _targets("squared_error")  # residuals on both sides of delta
+    rng = np.random.default_rng(4)
+    sw = rng.uniform(0.2, 3.0, N_SAMPLES)
+    layout = _layout((3,), signs=0, l1=l1)
+    assert layout.network[0].split == (l1 > 0)
+    objective = Objective(layout, "test_huber", [L2(0.02), _GroupRows(0.05)], X, y, sw,
+                          gain=1.3, parallel=False)
+    assert type(objective.loss) is _Huber and objective.loss.code is None
+    theta = np.abs(rng.normal(size=layout.n_params))
+    loss, grad = objective.loss_grad(theta)
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)
+
+    # The value at a packed point (|W| = W+ + W- where split): the sample-weighted
+    # mean Huber loss of the logits, the exact L1, the L2 and the group penalty.
+    theta = layout.pack(*layout.arrays(theta))
+    loss, _ = objective.loss_grad(theta)
+    coefs, intercepts = layout.arrays(theta)
+    a = X.toarray() if sparse else X
+    hidden = 1 / (1 + np.exp(-1.3 * (a @ coefs[0] + intercepts[0])))
+    per_sample, _ = _Huber().value_grad(hidden @ coefs[1] + intercepts[1], y)
+    W = coefs[0]
+    group = 0.05 * np.sqrt((W ** 2).sum(axis=1) + 1e-6).sum()
+    expected = (sw @ per_sample / sw.sum() + group
+                + sum(l1 * np.abs(w).sum() + 0.02 * (w ** 2).sum() for w in coefs))
+    assert_allclose(loss, expected, rtol=1e-12)
+
+    # A solver fits it.
+    run = make_solver("lbfgsb", layout.n_params).run(
+        objective, theta, layout.box, Schedule(max_iter=50, tol=1e-10))
+    assert np.isfinite(run.loss) and run.loss < 0.8 * loss
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_an_estimator_reads_what_it_needs_from_a_loss_of_its_own():
+    # The dense networks read init_std, sparse_init and auto_gain from the Loss
+    # (defaults on the base class): a loss the estimators never named fits.
+    class HuberRegressor(NonNegMLPRegressor):
+        def _output_type(self):
+            return "test_huber"
+
+    X = _data(False)
+    y = X @ np.array([1.0, -2.0, 0.5, 3.0]) + np.random.default_rng(5).normal(
+        scale=0.1, size=N_SAMPLES)
+    y[0] = 40.0  # an outlier, which the Huber loss weighs less
+    fits = [cls(hidden_layer_sizes=(3,), max_iter=30, random_state=0).fit(X, y)
+            for cls in (HuberRegressor, NonNegMLPRegressor)]
+    assert all(np.all(np.isfinite(est.predict(X))) for est in fits)
+    assert not np.array_equal(fits[0].coefs_[0], fits[1].coefs_[0])

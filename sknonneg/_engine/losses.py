@@ -66,11 +66,16 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
+def _same_definition(cls, other):
+    return (cls.__module__, cls.__qualname__) == (other.__module__, other.__qualname__)
+
+
 def losses_by_name(exclude=None):
     """``{name: Loss subclass}`` over every subclass of ``Loss`` defined so far (in
-    any imported module) that declares a ``name``, its ``aliases`` included."""
+    any imported module) that declares a ``name``, its ``aliases`` included; of a
+    class defined more than once (a module reloaded), the last definition."""
     found = {}
-    for cls in _subclasses(Loss):
+    for cls in _subclasses(Loss):  # in order of definition: the last one wins
         if cls is not exclude:
             found.update(dict.fromkeys(_declared_names(cls), cls))
     return found
@@ -118,10 +123,11 @@ class Loss:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # Refuse a second class under a name already taken: the lookup (get_loss)
-        # would otherwise depend on which was defined first.
+        # would otherwise depend on which was defined first. The same class
+        # defined again (a module reloaded, a notebook cell run again) replaces it.
         taken = losses_by_name(exclude=cls)
         for name in _declared_names(cls):
-            if name in taken:
+            if name in taken and not _same_definition(taken[name], cls):
                 raise TypeError(f"loss name {name!r} of {cls.__qualname__} is "
                                 f"taken by {taken[name].__qualname__}")
 

@@ -9,6 +9,7 @@ suite holds NumPy's BLAS, and with it ``fit_threads``' budget, at one thread. Te
 the parallel path ask for the ``parallel_threads`` fixture.
 """
 
+import contextvars
 import os
 import threading
 
@@ -130,12 +131,15 @@ def parallel_threads(numba_kernels):
 def in_thread(func):
     """``func()`` run in a thread of its own, its result returned (its exception
     raised): a fit there runs on the serial numba kernels (the main thread's fits run
-    the parallel flavour), whose signatures the kernel tests compile in both dtypes."""
+    the parallel flavour), whose signatures the kernel tests compile in both dtypes.
+    It runs in a copy of the caller's context: a ``numpy_max_work`` open here holds
+    there too (it is per thread)."""
     result, error = [], []
+    context = contextvars.copy_context()
 
     def target():
         try:
-            result.append(func())
+            result.append(context.run(func))
         except BaseException as exc:  # re-raised in the calling thread
             error.append(exc)
 

@@ -6,6 +6,7 @@ network is monotone as computed: ``x' >= x`` in the constrained directions gives
 ``f(x') >= f(x)`` exactly, with no tolerance.
 """
 
+import contextvars
 import threading
 
 import numpy as np
@@ -193,9 +194,11 @@ def _outputs(est, X):
 
 
 def _in_thread(func):
-    """``func()`` in another thread: the serial kernels run there."""
+    """``func()`` in another thread: the serial kernels run there (in a copy of this
+    thread's context, so under its ``numpy_max_work``)."""
     result = []
-    thread = threading.Thread(target=lambda: result.append(func()))
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=lambda: result.append(context.run(func)))
     thread.start()
     thread.join()
     return result[0]

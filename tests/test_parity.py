@@ -113,6 +113,56 @@ def test_flavour_for():
         assert flavour_for(True, 10, 100) is True
 
 
+def _small_problem_flavour():
+    return flavour_for(True, 10, 100)
+
+
+def test_numpy_max_work_closed_out_of_order_leaves_no_limit():
+    """Contexts that close out of order (enter A, enter B, exit A, exit B): the
+    open one applies, then the default. Before, exit B restored A's -1 for good and
+    every later small fit took the numba kernels."""
+    first, second = numpy_max_work(-1), numpy_max_work(1 << 40)
+    first.__enter__()
+    second.__enter__()
+    assert _small_problem_flavour() == NUMPY
+    first.__exit__(None, None, None)
+    assert _small_problem_flavour() == NUMPY  # second's limit, still open
+    second.__exit__(None, None, None)
+    assert _small_problem_flavour() == NUMPY
+    assert flavour_for(True, 10 ** 6, 10 ** 4) is True  # the default limit again
+
+
+def test_numpy_max_work_holds_in_its_own_thread_only():
+    """A limit set in one thread (as ``warm_kernels`` sets -1 in its own) leaves
+    the flavour of the fits in other threads alone, and contexts of two threads
+    closing out of order restore each thread's own default."""
+    import threading
+
+    entered, main_entered, left = (threading.Event() for _ in range(3))
+    seen = {}
+
+    def warm():
+        with numpy_max_work(-1):
+            seen["inside"] = _small_problem_flavour()
+            entered.set()
+            main_entered.wait(30)
+        left.set()  # exits first, while the main thread's context is open
+        seen["after"] = _small_problem_flavour()
+
+    thread = threading.Thread(target=warm)
+    thread.start()
+    assert entered.wait(30)
+    assert _small_problem_flavour() == NUMPY  # not the other thread's -1
+    with numpy_max_work(1 << 40):
+        main_entered.set()
+        assert left.wait(30)
+        assert flavour_for(True, 10 ** 6, 10 ** 4) == NUMPY
+    thread.join(30)
+    assert seen == {"inside": True, "after": NUMPY}
+    assert _small_problem_flavour() == NUMPY
+    assert flavour_for(True, 10 ** 6, 10 ** 4) is True
+
+
 @pytest.mark.parametrize("positive", [True, False])
 def test_numpy_path_fits_as_the_kernels(positive, digits):
     """The NumPy path is a real path: the same fit as on the numba kernels."""

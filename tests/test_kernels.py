@@ -16,9 +16,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from conftest import flavour_dtypes
-from sknonneg._kernels import (FLUSH, IDENTITY, LOGISTIC, LOGISTIC_NLL, RELU,
-                               SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR, TANH,
-                               kernel_names)
+from sknonneg._kernels import (FLUSH, IDENTITY, LOGISTIC, LOGISTIC_NLL, LOSS_CODES,
+                               RELU, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR,
+                               TANH, kernel_names)
 from sknonneg._kernels import kernels as kernel_set
 from sknonneg._kernels import reference as _reference
 
@@ -500,6 +500,48 @@ def test_kernel_matches_reference(kernels, case, dtype, n_samples, n_chunks):
             assert k.dtype == dtype
         assert np.all(np.isfinite(k))
         assert_allclose(k, r, **tol)
+
+
+# The position of the loss code among the arguments of the kernels that end in a loss.
+LOSS_POSITIONS = {"linear_loss_grad": 4, "linear_sigmoid_loss_backprop": 6}
+
+
+def test_every_loss_code_is_held_to_its_twin():
+    """Every loss code of ``codes.LOSS_CODES`` reaches each output kernel in each
+    numba flavour through ``test_kernel_matches_reference``'s cases: a loss with a
+    kernel code and no case of its own is not compared with its twin (a missing
+    branch computed another loss, and the finite differences agreed with it)."""
+    reached = {(name, parallel): set() for name in LOSS_POSITIONS
+               for parallel in (True, False)}
+    for param in _kernel_cases():
+        kernel_set_, case, dtype = param.values
+        name, builder = CASES[case]
+        if name in LOSS_POSITIONS:
+            args, _ = builder(np.random.default_rng(0), dtype, 5, 1)
+            reached[name, kernel_set_.parallel].add(args[LOSS_POSITIONS[name]])
+    for key, codes in reached.items():
+        assert codes == set(LOSS_CODES), key
+
+
+UNKNOWN_LOSS_CODES = [-1, max(LOSS_CODES) + 1]
+
+
+@pytest.mark.parametrize("code", UNKNOWN_LOSS_CODES)
+@pytest.mark.parametrize("name", sorted(LOSS_POSITIONS))
+def test_an_unknown_loss_code_computes_no_loss(kernels, name, code):
+    """An unknown code is no known loss: NaN from the numba kernels (loss and
+    deltas), an error from the twin, never the values of another loss."""
+    builder = {"linear_loss_grad": _linear_loss_grad,
+               "linear_sigmoid_loss_backprop": _linear_sigmoid_loss_backprop}[name]
+    args, outs = builder(np.random.default_rng(0), np.float64, 13, 3)
+    args[LOSS_POSITIONS[name]] = code
+    args_k = _copy(args)
+    value = getattr(kernels, name)(*args_k)
+    value = value[0] if isinstance(value, tuple) else value
+    assert np.isnan(value)
+    assert np.all(np.isnan(args_k[outs[-1]]))  # the output deltas
+    with pytest.raises(ValueError, match="unknown loss code"):
+        _run_reference(name, args)
 
 
 @pytest.mark.parametrize("kernels, dtype", flavour_dtypes())

@@ -138,6 +138,19 @@ class Loss:
         y = np.asarray(y, dtype=np.float64)
         return np.ascontiguousarray(y.reshape(y.shape[0], -1))
 
+    def check_targets(self, targets, n_outputs):
+        """Raises ``ValueError`` unless the prepared ``targets`` (``prepare_targets``)
+        fit a network of ``n_outputs`` outputs: the fused kernels read them
+        unchecked. Here, for a loss with a kernel code: one column per output (a
+        loss with targets of another form checks that). The generic path (``code =
+        None``) reads them in its own ``value_grad`` only, in NumPy."""
+        if self.code is None:
+            return
+        if targets.ndim != 2 or targets.shape[1] != n_outputs:
+            raise ValueError(f"{self!r} takes targets of shape (n_samples, "
+                             f"{n_outputs}) for {n_outputs} outputs; got shape "
+                             f"{targets.shape}")
+
     def value_grad(self, logits, y):
         """``(loss per sample, dloss/dlogits)``, float64, of shapes (n_samples,) and
         (n_samples, n_outputs)."""
@@ -172,6 +185,21 @@ class SoftmaxNLL(Loss):
             raise ValueError(f"softmax targets are class indices, one per sample; "
                              f"got an array of shape {y.shape}")
         return super().prepare_targets(y)
+
+    def check_targets(self, targets, n_outputs):
+        """One class index per sample, an integer in ``[0, n_outputs)``: the kernels
+        index the logits' row with it (out of range, they wrote out of bounds)."""
+        if targets.ndim != 2 or targets.shape[1] != 1:
+            raise ValueError(f"softmax targets are class indices, one per sample; "
+                             f"got prepared targets of shape {targets.shape}")
+        if targets.size:
+            low, high = targets.min(), targets.max()
+            # Written so that NaN fails: it compares false.
+            integers = (np.trunc(targets) == targets).all()
+            if not (low >= 0 and high < n_outputs and integers):
+                raise ValueError(f"softmax targets are class indices, integers in "
+                                 f"[0, {n_outputs}) for {n_outputs} outputs; got "
+                                 f"values in [{low}, {high}]")
 
     def value_grad(self, logits, y):
         labels = np.asarray(y).reshape(-1).astype(np.intp)

@@ -59,7 +59,7 @@ objective for it, and knows nothing of how it is decided.
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import NUMPY, flavour_for, kernels, n_chunks_for
+from .._kernels import LOSS_CODES, NUMPY, flavour_for, kernels, n_chunks_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .data import (CSRInput, FirstLayerGradient, InputTargets, prepare_input,
                    prepare_targets_and_weights)
@@ -129,6 +129,30 @@ def prepared_for_gram_head(layers, loss, targets_are_input, X, dtype, parallel):
                                 sparse=isinstance(X, CSRInput))
 
 
+def check_loss_code(loss):
+    """Refuses a ``Loss`` whose kernel ``code`` no output kernel has a branch for
+    (``sknonneg._kernels.codes.LOSS_CODES``): such a code would reach the fused
+    kernels, which return NaN for it. ``code = None`` takes the generic path."""
+    code = loss.code
+    if code is None:
+        return
+    if (isinstance(code, bool) or not isinstance(code, (int, np.integer))
+            or code not in LOSS_CODES):
+        raise ValueError(f"{loss!r} has the kernel code {code!r}, which no output "
+                         f"kernel computes (known codes: {LOSS_CODES}); a loss "
+                         f"without a fused row takes the generic path with code = None")
+
+
+def check_input_width(X, layers):
+    """Raises ``ValueError`` unless the prepared input ``X`` is a matrix with a column
+    for each input of the first layer (the kernels read its rows unchecked)."""
+    shape = X.shape
+    n_in = layers[0].n_in
+    if len(shape) != 2 or shape[1] != n_in:
+        raise ValueError(f"X must have shape (n_samples, {n_in}) for a first layer of "
+                         f"{n_in} inputs; got shape {shape}")
+
+
 class _Context:
     """What the layers' steps read during one evaluation."""
 
@@ -178,6 +202,7 @@ class Objective:
         self.layout = layout
         self.layers = layout.network
         self.loss = get_loss(loss)
+        check_loss_code(self.loss)
         self.targets_are_input = bool(targets_are_input)
         X, self.gram = prepared_for_gram_head(self.layers, self.loss,
                                               self.targets_are_input, X, dtype,
@@ -230,10 +255,13 @@ class Objective:
         not converted again."""
         if X.shape[0] != self.n_samples:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
-        self.X = prepare_input(X, self.dtype, self.parallel)
+        X = prepare_input(X, self.dtype, self.parallel)
+        check_input_width(X, self.layers)
         # With the Gram head the targets are X: ``y`` is not read (nor densified).
-        self.y, self.sample_weight, self.scale = prepare_targets_and_weights(
+        y, sample_weight, scale = prepare_targets_and_weights(
             self.loss, None if self.gram else y, sample_weight)
+        self._check_targets_and_weights(y, sample_weight)
+        self.X, self.y, self.sample_weight, self.scale = X, y, sample_weight, scale
         if self.gram:
             self.targets = InputTargets(self.X, self.sample_weight)
         if type(self.X) is not self._data_kind:
@@ -245,6 +273,18 @@ class Objective:
                                               self.first_layer)
         for penalty in self.generic_penalties:
             penalty.bind(self)
+
+    def _check_targets_and_weights(self, y, sample_weight):
+        """Targets and weights of the batch's rows, as many as the output layer has
+        outputs (``Loss.check_targets``): the kernels read them unchecked."""
+        if sample_weight.shape != (self.n_samples,):
+            raise ValueError(f"sample_weight must have shape ({self.n_samples},) for "
+                             f"{self.n_samples} rows; got shape {sample_weight.shape}")
+        if y is not None:
+            if y.shape[0] != self.n_samples:
+                raise ValueError(f"y must have {self.n_samples} rows, one per row of "
+                                 f"X; got {y.shape[0]}")
+            self.loss.check_targets(y, self.layers[-1].n_out)
 
     def _context(self):
         ctx = _Context()
@@ -408,6 +448,7 @@ def forward(layers, params, X, *, gain=1.0, dtype=np.float64, fixed_order=False,
         if parallel is True:
             set_numba_threads(ctx.n_chunks)
         inputs = prepare_input(X, dtype, parallel)
+        check_input_width(inputs, layers)
         params = list(params)
         n_layers = len(layers)
         hidden, logits = [], None

@@ -119,6 +119,12 @@ class RowBlockObjective:
         self.X = prepare_input(X, self.dtype, self.parallel)
         self.y = y
         self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        # Each block's objective checks its rows; these, that no row is left over.
+        if self.sample_weight.shape != (self.n_samples,) or (
+                not self.gram and y is not None and np.shape(y)[0] != self.n_samples):
+            raise ValueError(f"y and sample_weight must have {self.n_samples} rows, "
+                             f"one per row of X; got shapes {np.shape(y)} and "
+                             f"{self.sample_weight.shape}")
         self.scale = 1.0 / float(self.sample_weight.sum())
         if self.single:
             # The engine's objective as it is, penalties (fused L2) included.

@@ -8,7 +8,7 @@ run on the NumPy twins and never do).
 """
 
 __all__ = ["ADAM_GRAD_CAP", "FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR",
-           "SIGMOID_SQUARED_ERROR",
+           "SIGMOID_SQUARED_ERROR", "LOSS_CODES",
            "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "LOGISTIC", "RELU",
            "FIRST", "INNER", "LAST"]
 
@@ -16,6 +16,10 @@ __all__ = ["ADAM_GRAD_CAP", "FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERR
 FLUSH = 1e-30
 # Output losses (``losses``).
 SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR = 0, 1, 2, 3
+# Every loss code, each a branch of its own in ``losses._loss_rows`` and in the twin
+# (``reference.dense.linear_loss_grad``); an unknown code gives NaN there (an error in
+# the twin), and ``Objective`` refuses a loss whose code is not here.
+LOSS_CODES = (SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR)
 # Activations, one set of codes: ABBA layers take IDENTITY, TANH, CAPPED_LEAKY_RELU
 # (``abba``); dense hidden layers LOGISTIC, TANH, RELU, IDENTITY (``dense``), each
 # applied to ``gain * (x W + b)``. A code is an argument of the kernels; the dense

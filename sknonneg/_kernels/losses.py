@@ -170,8 +170,16 @@ def _loss_rows(loss, start, stop, intercept, y, sample_weight, scale, logits_out
     elif loss == SIGMOID_SQUARED_ERROR:
         total = _sigmoid_squared_error_rows(start, stop, intercept, y, sample_weight,
                                             scale, logits_out, delta_out)
-    else:
+    elif loss == LOGISTIC_NLL:
         for i in range(start, stop):
             total += _logistic_nll_row(i, intercept, y, sample_weight, scale,
                                        logits_out, delta_out)
+    else:
+        # An unknown code (a loss whose branch is missing) computes no loss: NaN,
+        # loss and deltas, never another loss's values (the engine refuses such a
+        # code before a kernel sees it: ``check_loss_code``).
+        total = np.nan
+        for i in range(start, stop):
+            for k in range(delta_out.shape[1]):
+                delta_out[i, k] = np.nan
     return total

@@ -9,8 +9,8 @@ the partial buffers are accepted and ignored), same outputs.
 import numpy as np
 from scipy.special import expit, log_softmax
 
-from ..codes import (LOGISTIC, LOGISTIC_NLL, RELU, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL,
-                     TANH)
+from ..codes import (LOGISTIC, LOGISTIC_NLL, LOSS_CODES, RELU, SIGMOID_SQUARED_ERROR,
+                     SOFTMAX_NLL, SQUARED_ERROR, TANH)
 from .reductions import gram_colsum
 from .support import _csr, _flush
 
@@ -63,9 +63,11 @@ def linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_c
         residual = p - y
         grad = residual * p * (1.0 - p)
         value = 0.5 * (residual ** 2).sum(axis=1)
-    else:  # SQUARED_ERROR
+    elif loss == SQUARED_ERROR:  # linear outputs, squared error
         grad = logits - y
         value = 0.5 * (grad ** 2).sum(axis=1)
+    else:  # never another loss's values (the numba kernels return NaN)
+        raise ValueError(f"unknown loss code {loss!r}; expected one of {LOSS_CODES}")
     delta_out[...] = _flush(scale * sample_weight[:, None] * grad)
     return float(sample_weight @ value)
 

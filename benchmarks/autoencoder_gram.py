@@ -4,8 +4,8 @@ direct (fused) head, with sklearn's NMF as the reference.
 The linear decoder's squared error against the input itself runs through the Gram
 identity (``sknonneg._engine.layers.DenseLayer.gram_head``): per mini-batch of
 ``n_b`` rows, ``2 k^2 d + 2 nnz k`` multiply-adds instead of the ``2 n_b k d`` of the
-dense reconstruction and residual. ``sknonneg._engine.objective._GRAM_HEAD =
-False`` forces the direct path (a private switch, for this script and the tests).
+dense reconstruction and residual. ``with sknonneg._engine.objective.gram_head(False)``
+forces the direct path (a private switch, for this script and the tests).
 
 For each k: a warm-up fit of each path (one epoch: compilation), then
 ``--repeats`` fits of ``--epochs`` epochs of each path, alternated (old, new, old,
@@ -81,14 +81,11 @@ class EpochTimes:
 
 
 def fit(X, k, epochs, gram, seed, dtype="float32"):
-    engine_objective._GRAM_HEAD = gram
-    try:
+    with engine_objective.gram_head(gram):
         est = NonNegAutoencoder(k, decoder="linear", dtype=dtype, max_iter=epochs,
                                 tol=0.0, random_state=seed)
         with Timer() as t, EpochTimes() as epoch_times:
             est.fit(X)
-    finally:
-        engine_objective._GRAM_HEAD = True
     mse = est.reconstruction_err_ ** 2 / (X.shape[0] * X.shape[1])
     return est, t, epoch_times.times, float(mse)
 
@@ -191,8 +188,8 @@ def markdown(result):
         f"dtype='{dtype}', max_iter={result['epochs']}, tol=0), Adam on batches of 200 "
         f"rows; {result['threads']} thread(s); a warm-up fit per path, then "
         f"{result['repeats']} fits per path alternated, medians. old: the direct "
-        "(fused) head (`_GRAM_HEAD = False`); new: the Gram head"
-        + ((' (`_GRAM_HEAD = "always"`: the estimators keep the direct path for a '
+        "(fused) head (`gram_head(False)`); new: the Gram head"
+        + ((' (`gram_head("always")`: the estimators keep the direct path for a '
             "dense input in a float32 fit, this measures what the head would cost "
             "there)" if dtype == "float32" else " (the estimators take it for a "
             "dense input in a float64 fit)") if dense

@@ -2,7 +2,7 @@
 against the input itself, through ``H^T S H`` and ``W W^T`` instead of the dense
 reconstruction.
 
-Held to the direct path (the fused kernel, ``objective._GRAM_HEAD = False``) on
+Held to the direct path (the fused kernel, ``objective.gram_head(False)``) on
 every autoencoder option, dense and CSR input, with and without sample weights, in
 float64 (to ~1e-12: only the order of the sums differs) and float32 (to 1e-5 of the
 loss's scale, ``sum_i s_i ||x_i||^2 / sum s``: the data term is a difference of
@@ -11,6 +11,9 @@ path's own rounding dominates); to central finite differences in float64; and to
 the dispatch: taken where the targets are the input under a linear decoder and
 ``k`` is at most the rows, not taken elsewhere.
 """
+
+import contextlib
+import threading
 
 import numpy as np
 import pytest
@@ -29,13 +32,16 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 @pytest.fixture
-def direct_path(monkeypatch):
+def direct_path():
     """A function that switches the Gram head off (True) or on (False): on for a
     dense input too, where the estimators do not take it (it does not pay), so
-    that both kinds of input are held to the direct path."""
-    def switch(off):
-        monkeypatch.setattr(objective_module, "_GRAM_HEAD", False if off else "always")
-    return switch
+    that both kinds of input are held to the direct path. Each switch opens an
+    ``objective.gram_head`` context; the last opened applies, all close after the
+    test."""
+    with contextlib.ExitStack() as stack:
+        def switch(off):
+            stack.enter_context(objective_module.gram_head(False if off else "always"))
+        yield switch
 
 
 def _data(sparse, seed=0, n_samples=N_SAMPLES, n_features=N_FEATURES):
@@ -426,3 +432,34 @@ def test_gram_path_for_a_dense_input_in_float64_only(dtype):
                                               dtype, sparse=False) is dense_taken
     assert objective_module.gram_head_applies(layers, "squared_error", True, 2 * K,
                                               dtype, sparse=True)
+
+
+def test_gram_head_switch_holds_in_its_own_thread_and_context_only():
+    """``objective.gram_head`` (before: a module global written at run time) sets
+    the head for the current thread only, and contexts closed out of order leave
+    the default behind."""
+    layers = [DenseLayer(N_FEATURES, K), DenseLayer(K, N_FEATURES, activation="identity")]
+
+    def applies():
+        return objective_module.gram_head_applies(layers, "squared_error", True, 2 * K,
+                                                  np.float32, sparse=False)
+
+    assert not applies()  # a dense input in float32: not by default
+    first, second = objective_module.gram_head("always"), objective_module.gram_head(False)
+    first.__enter__()
+    second.__enter__()
+    assert not applies()
+    first.__exit__(None, None, None)
+    assert not applies()  # second's False, still open
+    second.__exit__(None, None, None)
+    assert objective_module._gram_head_mode() is True
+    seen = []
+    with objective_module.gram_head("always"):
+        assert applies()
+        thread = threading.Thread(target=lambda: seen.append(applies()))
+        thread.start()
+        thread.join()
+    assert seen == [False]
+    with pytest.raises(ValueError, match="mode must be"):
+        with objective_module.gram_head("sometimes"):
+            pass

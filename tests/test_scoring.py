@@ -49,8 +49,8 @@ def _fit(est, X, y, sample_weight=None):
 
 
 def _small(cls, **params):
-    return cls(hidden_layer_sizes=(6,), early_stopping=True, max_iter=25,
-               n_iter_no_change=5, random_state=0, **params)
+    return cls(**{"hidden_layer_sizes": (6,), "early_stopping": True, "max_iter": 25,
+                  "n_iter_no_change": 5, "random_state": 0, **params})
 
 
 class Recorder:
@@ -321,3 +321,76 @@ def test_the_stand_in_predicts_only_the_held_out_rows():
 
     with pytest.raises(AttributeError, match="_CandidateClassifier"):
         _fit(_small(NonNegMLPClassifier, scoring=reads_params), X, y)
+
+
+def _nan_scorer(estimator, X, y):
+    return np.nan
+
+
+@pytest.mark.parametrize("cls", [*CLASSIFIERS, NonNegMLPRegressor])
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_all_nan_validation_scores_warn_and_best_is_nan(cls, solver):
+    # A scorer that is NaN at every check selects nothing: the NaNs are
+    # recorded as scored, best_validation_score_ is NaN (before: -inf, a value
+    # never scored) and a warning names the scorer (before: silent).
+    X, y = _regression() if cls is NonNegMLPRegressor else _classification()
+    est = _small(cls, scoring=_nan_scorer, solver=solver, n_iter_no_change=2)
+    with pytest.warns(UserWarning, match=r"validation scores of early stopping "
+                      r"\(scoring=_nan_scorer\) were NaN at all \d+ checks, so "
+                      r"early stopping could not select parameters"):
+        _fit(est, X, y)
+    assert len(est.validation_scores_) >= 2
+    assert np.isnan(est.validation_scores_).all()
+    assert np.isnan(est.best_validation_score_)
+    est.predict(X)
+
+
+def test_roc_auc_on_held_out_rows_of_one_class():
+    # Two rows of the positive class among 200: the stratified split trains on
+    # both and holds out negatives only, where roc_auc is undefined (NaN).
+    X, _ = _classification(n_classes=2)
+    y = np.zeros(200, dtype=int)
+    y[:2] = 1
+    est = _small(NonNegMLPClassifier, scoring="roc_auc")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    ours = [w for w in caught if "early stopping could not" in str(w.message)]
+    assert len(ours) == 1 and ours[0].category is UserWarning
+    assert "(scoring='roc_auc') were NaN" in str(ours[0].message)
+    assert np.isnan(est.validation_scores_).all()
+    assert np.isnan(est.best_validation_score_)
+
+
+@pytest.mark.parametrize("cls", [*CLASSIFIERS, NonNegMLPRegressor])
+@pytest.mark.parametrize("first_nan", [3, 0])
+def test_nan_scores_are_never_an_improvement(cls, first_nan):
+    # NaN from the 4th check on (first_nan=3): the best finite score's
+    # parameters are kept, as usual, and NaN checks count as stalls. NaN at the
+    # first check only (first_nan=0): the finite ones are selected. No warning.
+    X, y = _regression() if cls is NonNegMLPRegressor else _classification()
+    inner = get_scorer("r2" if cls is NonNegMLPRegressor else "neg_log_loss")
+
+    def scorer(estimator, X_val, y_val):
+        n = len(recorder.calls) - 1
+        nan = n >= first_nan if first_nan else n == 0
+        return np.nan if nan else inner(estimator, X_val, y_val)
+
+    recorder = Recorder(scorer, ("predict",))
+    est = _small(cls, scoring=recorder, solver="adam", n_iter_no_change=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _fit(est, X, y)
+    scores = np.array(est.validation_scores_)
+    if first_nan:
+        # Stopped after n_iter_no_change NaN checks.
+        assert scores.shape == (first_nan + 4,)
+        assert np.isfinite(scores[:first_nan]).all()
+        assert np.isnan(scores[first_nan:]).all()
+    else:
+        assert np.isnan(scores[0]) and np.isfinite(scores[1:]).all()
+    best = int(np.nanargmax(scores))
+    assert est.best_validation_score_ == scores[best]
+    call = recorder.calls[best]
+    assert_allclose(est.best_validation_score_,
+                    inner(est, call["X"], call["y"]), rtol=1e-10)

@@ -142,7 +142,14 @@ SHARED_DOCS = {
         ``sample_weight`` when the weights are unequal (equal weights score
         unweighted), scaled as ``fit`` scales them (the largest training weight
         1, which leaves a weighted mean unchanged), so a callable that takes no
-        ``sample_weight`` serves unweighted fits only.{loss_note}
+        ``sample_weight`` serves unweighted fits only.
+
+        A NaN score (a scorer undefined on the held-out rows, such as
+        ``"roc_auc"`` on rows of one class) is recorded in
+        ``validation_scores_`` but is never an improvement; if every score of
+        a fit is NaN, early stopping selects nothing: the latest parameters
+        are kept, ``best_validation_score_`` is NaN, and a ``UserWarning``
+        says so.{loss_note}
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 are dropped before
@@ -230,8 +237,8 @@ SHARED_DOCS = {
     best_validation_score_ : float or None
         The best score of the last fit, that of the parameters it kept (after a
         warm start, the best of the scores that fit added to
-        ``validation_scores_``, not of the earlier ones); None without early
-        stopping.""",
+        ``validation_scores_``, not of the earlier ones); NaN if every score
+        of the fit was NaN; None without early stopping.""",
 }
 
 

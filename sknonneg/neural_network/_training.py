@@ -381,11 +381,15 @@ class EarlyStopping:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
                                           self.score_weights)
         self.validation_scores.append(score)
+        # A NaN score (a scorer undefined on the held-out rows: "roc_auc" on rows
+        # of one class) is never an improvement: it counts as a stall, and neither
+        # the stage's best nor the fit's best (nor its parameters) takes it.
         if score > self.stage_best + est.tol:
             self.no_improvement = 0
         else:
             self.no_improvement += 1
-        self.stage_best = max(self.stage_best, score)
+        if not np.isnan(score):
+            self.stage_best = max(self.stage_best, score)
         if score > self.best_score:
             self.best_score = score
             self._best = (np.array(theta, dtype=np.float64, copy=True), float(gain))
@@ -426,6 +430,24 @@ class EarlyStopping:
         estimator.validation_scores_ = (list(previous or [])
                                         + list(self.validation_scores))
         estimator.best_validation_score_ = self.best_score
+        if self._best is None and np.isnan(self.validation_scores).all():
+            # No score but NaN: no parameters were selected (the latest are kept).
+            # Before: best_validation_score_ was -inf, a value never scored, and
+            # nothing said that early stopping had nothing to go by.
+            estimator.best_validation_score_ = np.nan
+            scoring = estimator._scoring()
+            name = (repr(scoring) if scoring is None or isinstance(scoring, str)
+                    else getattr(scoring, "__name__", None) or repr(scoring))
+            n = len(self.validation_scores)
+            warnings.warn(
+                f"{type(estimator).__name__}: the validation scores of early "
+                f"stopping (scoring={name}) were NaN at "
+                f"{'all ' + str(n) + ' checks' if n != 1 else 'its one check'}, so "
+                f"early stopping could not select parameters: the estimator keeps "
+                f"the latest ones, and best_validation_score_ is NaN. A scorer is "
+                f"NaN where it is undefined on the held-out rows (such as "
+                f"'roc_auc' on rows of one class); use another scoring, a larger "
+                f"validation_fraction, or early_stopping=False.", UserWarning)
 
 
 def _is_auto(value):

@@ -119,6 +119,25 @@ def test_dict_form_with_dataframe(cls):
         cls(6, monotonic_cst={"a": True}).fit(frame, target)
 
 
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_an_entry_beyond_float_range_is_refused_as_any_other(cls):
+    # An int that float() cannot take (10**400) is an invalid direction, with
+    # the message of any other (before: a raw OverflowError).
+    _, X, y = _data(0)
+    target = (y > np.median(y)).astype(int) if cls is NonNegMLPClassifier else y
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    big = 10**400
+    for cst in ([big, 0, 0, 0, 0], (0, -big, 0, 0, 0),
+                np.array([big, 0, 0, 0, 0], dtype=object)):
+        with pytest.raises(ValueError, match=r"monotonic_cst must be an array of "
+                                             r"shape \(5,\) with values in "
+                                             r"\{-1, 0, 1\}"):
+            cls(5, max_iter=5, monotonic_cst=cst).fit(X, target)
+    for cst in ({"a": big}, pd.Series([big], index=["a"])):
+        with pytest.raises(ValueError, match="values must be -1, 0 or 1"):
+            cls(5, max_iter=5, monotonic_cst=cst).fit(frame, target)
+
+
 def test_refused_combinations_name_the_parameter():
     _, X, y = _data(2)
     binary = y > 0

@@ -163,6 +163,9 @@ def test_warm_kernels_copies_any_estimator(estimator):
     ([0, 0, 0], [0, 0, 0, 0]),
     ({"age": 1}, [0, 1, 0, 1]),  # the features a dict does not name are free
     ([2, 0], None),  # refused by the real fit, which reports it
+    # Beyond float's range: refused alike (before: an OverflowError).
+    ([10**400, 0], None),
+    ({"age": -10**400}, None),
 ])
 def test_warm_kernels_copy_keeps_the_directions_of_monotonic_cst(monotonic_cst,
                                                                  expected):

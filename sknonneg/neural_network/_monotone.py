@@ -95,9 +95,12 @@ def _warn_partly_constrained_ramps(estimator, names, directions):
 
 
 def _is_direction(value):
+    """Whether ``value`` is one of -1, 0, 1 (not a bool or a string); False for
+    anything ``float`` refuses, including an int beyond float's range (``10**400``:
+    before, its OverflowError came out of ``fit`` and ``warm_kernels``)."""
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return v in (-1.0, 0.0, 1.0) and not isinstance(value, (bool, np.bool_, str))
 

@@ -1201,6 +1201,85 @@ def test_attack_skips_moves_whose_scaled_value_overflows(method):
             np.testing.assert_array_equal(res.X_adv_[:, 0], x0)
 
 
+def _ours_only(caught):
+    """The warnings of ``caught``, all of them additive_evasion_attack's
+    UserWarnings (no NumPy RuntimeWarning, from sknonneg or from the model)."""
+    assert [w for w in caught if not (w.category is UserWarning and str(
+        w.message).startswith("additive_evasion_attack:"))] == []
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+def test_moves_that_drive_relu_units_to_inf_are_not_allowed(method):
+    # A relu MLPClassifier's hidden units raised by 1.7e308 overflow to inf, and
+    # the next layer sums inf - inf. Before: "invalid value encountered in
+    # matmul" leaked from the attack's copy of the network (then, from the
+    # model's own predict), the greedy search took the NaN score for the best
+    # move and stopped (0% success), and the gradient search made the moves
+    # (NaN margins). Now a move whose outcome is not finite is not allowed, as
+    # one past the largest float.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 4))
+    mlp = MLPClassifier(hidden_layer_sizes=(8, 8), activation="relu",
+                        max_iter=2000, random_state=0)
+    mlp.fit(X, (X[:, 0] > X[:, 1]).astype(int))
+    for step in (1.7e308, 1e308):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = additive_evasion_attack(mlp, X, budget=step, step=step,
+                                          method=method)
+        messages = _ours_only(caught)
+        assert all("not allowed: their outcome is not finite" in m
+                   for m in messages)
+        assert res.attacked_.any() and res.success_rate_ > 0.9
+        assert np.isfinite(res.X_adv_).all()
+        attacked = res.attacked_
+        assert np.isfinite(res.margin_after_[attacked]).all()
+        n_failed = int(np.sum(attacked & ~res.success_))
+        assert (f"{n_failed} of the" in messages[0]) if n_failed else not messages
+        with np.errstate(all="raise"):  # the model's own forward pass
+            proba = mlp.predict_proba(res.X_adv_)
+        assert np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("dtype, step", [("float64", 1e307), ("float64", 1e306),
+                                         ("float32", 1e37)])
+def test_moves_the_network_would_refuse_are_not_allowed(method, dtype, step):
+    # Before: the network's range check refused the attack's raised copy,
+    # "Input X has values too large for the fitted network" (in float32, for
+    # values above its range, "Input X contains values too large for
+    # dtype=float32"), about rows the caller never passed. Now such a move is
+    # not allowed: the model is never called on it, and a UserWarning says how
+    # many failures stopped there.
+    X, y = _counts()
+    X /= X.max()
+    clf = _net(positive="hidden", dtype=dtype).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = additive_evasion_attack(clf, X, budget=10 * step, step=step,
+                                      method=method)
+    messages = _ours_only(caught)
+    n_failed = int(np.sum(res.attacked_ & ~res.success_))
+    assert res.attacked_.any() and n_failed
+    # The failures that stopped where such a move was ruled out (the gradient
+    # search also stops rows that no move would lower).
+    assert len(messages) == 1
+    n_warned = int(messages[0].split()[1])
+    assert 0 < n_warned <= n_failed
+    assert f"{n_warned} of the {int(res.attacked_.sum())} attacked" in messages[0]
+    assert "refuses them as values too large for the fitted network" in messages[0]
+    # Every row of X_adv_ is one the model takes.
+    np.testing.assert_array_equal(clf.predict(res.X_adv_)[res.attacked_] != 1,
+                                  res.success_[res.attacked_])
+    # Within the range nothing changes: no warning, the same search as before.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = additive_evasion_attack(clf, X, budget=3.0, step=1.0,
+                                        method=method)
+    assert small.success_rate_ > 0
+
+
 @pytest.mark.parametrize("container", ["array", "sparse", "frame"])
 def test_integers_that_float64_does_not_hold_are_refused(container):
     # The attack raises and scores in float64 and casts integers back. Before: an

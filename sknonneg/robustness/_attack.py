@@ -10,6 +10,7 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._lipschitz import dense_rounding_layers, range_overflow_rows
 from .._monotonic_cst import plain_value
 from .._validation import check_sparse_structure, user_stacklevel
 from .._pipeline import (
@@ -21,7 +22,7 @@ from .._pipeline import (
     split_pipeline,
 )
 from ..neural_network._classifier import is_multilabel
-from ._networks import SoftVote, dense_coef, network_of
+from ._networks import SoftVote, dense_coef, network_of, soft_vote_members
 
 __all__ = ["EvasionResult", "additive_evasion_attack"]
 
@@ -74,7 +75,9 @@ class EvasionResult:
         Number of steps made on each sample. A step that would not change a
         value (``x + step == x``: ``step`` at most half the value's unit in the last
         place) is never made, so every step raised a feature; nor is one whose
-        result would pass the largest float64.
+        result would pass the largest float64, nor one whose outcome in the
+        model is not finite or out of its range (see ``step`` of
+        :func:`additive_evasion_attack`).
     margin_before_, margin_after_ : ndarray of shape (n_samples,)
         Score of ``target_class`` minus the best other class's score (log-odds for
         binary models), before and after (on ``X_adv_``); NaN for samples not
@@ -204,6 +207,12 @@ class _Scorer:
         self.has_gradient = self.network is not None or self.coef is not None
         if self.has_gradient and kinds is None:
             self.has_gradient = False
+        # sknonneg networks whose predictions refuse a row on which a weighted sum
+        # could overflow ("Input X has values too large for the fitted
+        # network"): the final estimator, or the members of a soft vote.
+        self.range_checks = _range_checks(self.final)
+        # The screen of the same kind for the attack's own copy of the network.
+        self.network_layers = _network_layers(self.network)
 
     def frame(self, X):
         """``X`` as the model was fitted on it: a DataFrame of ``columns`` (of sparse
@@ -234,8 +243,55 @@ class _Scorer:
         with np.errstate(over="ignore"):
             return scores[:, self.t] - others.max(axis=1)
 
+    def _final_input(self, X):
+        """The rows ``X`` as the final estimator reads them: a NumPy array or a
+        sparse matrix."""
+        Xt = self._prefix(X) if self.steps else X
+        return Xt.to_numpy() if hasattr(Xt, "to_numpy") else Xt
+
+    def _out_of_range(self, Xt):
+        """Per row of ``Xt`` (the final estimator's input), whether a sknonneg
+        network's range check refuses it."""
+        bad = np.zeros(Xt.shape[0], dtype=bool)
+        for layers, dtype in self.range_checks:
+            bad |= range_overflow_rows(layers, Xt, dtype)
+        return bad
+
+    def refused(self, X):
+        """Per row of ``X`` (a raised copy the search would move to), whether that
+        move is not allowed: its outcome is not finite in the attack's copy of
+        the network (a relu unit driven to inf; :meth:`Network.logits`), or the
+        model's own range check would refuse it. Neither calls the model: the
+        rows are screened by the bound of ``range_overflow_rows``, and only those
+        it does not clear are run through the copy."""
+        if not self.range_checks and not self.network_layers:
+            return np.zeros(X.shape[0], dtype=bool)
+        Xt = self._final_input(X)
+        bad = self._out_of_range(Xt)
+        screen = np.zeros(Xt.shape[0], dtype=bool)
+        for layers in self.network_layers:
+            screen |= range_overflow_rows(layers, Xt, np.float64)
+        rows = np.flatnonzero(screen & ~bad)
+        if rows.size:
+            bad[rows] = np.isnan(self.network.logits(Xt[rows])).any(axis=1)
+        return bad
+
     def margin(self, X):
-        """Score of the target class minus the best other one, per row."""
+        """Score of the target class minus the best other one, per row; NaN on a
+        row whose outcome is not finite in the attack's copy of the network, or
+        that the model's range check would refuse (a move not allowed: the model
+        is not called on it)."""
+        if self.range_checks:
+            bad = self._out_of_range(self._final_input(X))
+            if bad.any():
+                out = np.full(X.shape[0], np.nan)
+                keep = np.flatnonzero(~bad)
+                if keep.size:
+                    out[keep] = self._margin(X[keep])
+                return out
+        return self._margin(X)
+
+    def _margin(self, X):
         self.queries += X.shape[0]
         est = self.estimator
         if self.own_logits:
@@ -313,6 +369,29 @@ class _Scorer:
         return change
 
 
+def _range_checks(final):
+    """``[(layers, dtype)]``: the range checks of the sknonneg networks that
+    predict for ``final`` (itself, or the bare members of a soft vote), as their
+    predictions apply them (``check_network_range``)."""
+    from sklearn.ensemble import VotingClassifier
+
+    from ..neural_network._base import BaseNetwork
+
+    members = ([est for _, est, _ in soft_vote_members(final)]
+               if isinstance(final, VotingClassifier) else [final])
+    return [(est._range_layers(), est._compute_dtype) for est in members
+            if isinstance(est, BaseNetwork)]
+
+
+def _network_layers(network):
+    """The layers of ``network`` (a :class:`Network`, a :class:`SoftVote` or None),
+    one list per network, as ``range_overflow_rows`` reads them."""
+    nets = (network.networks if isinstance(network, SoftVote)
+            else [] if network is None else [network])
+    return [dense_rounding_layers(net.coefs, net.intercepts, net.activation,
+                                  net.gain) for net in nets]
+
+
 def _clipped_product(a, b, n_terms=1):
     """``a * b`` clipped to ``+-_LARGEST / 2**k``, ``2**k >= n_terms`` (a sum of
     ``n_terms`` of them stays finite), its sign kept; no NumPy warning. Infinite
@@ -335,7 +414,8 @@ class _State:
     which the search scores, are the rows of the returned ``X_adv_``. A move that
     would not change the value (``x + step == x``: a step at most half the value's
     unit in the last place) is never made (:func:`_absorbed`), nor one whose
-    result would pass the largest float64 (:func:`_overflowing`)."""
+    result would pass the largest float64 (:func:`_overflowing`), nor one whose
+    outcome is not finite or out of the model's range (``_Scorer.refused``)."""
 
     def __init__(self, X, rows, n_moves, step):
         self.X = X[rows]
@@ -759,6 +839,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         counted; nor is a move whose result would pass the largest float64
         (1.8e308): like one past ``upper``, it is not allowed, and a ``step`` that
         leaves no allowed feature of any attacked sample a move is an error.
+        Nor is a move whose outcome is not finite, a hidden unit or a logit of a
+        network (``MLPClassifier``, ``NonNegMLPClassifier``, a soft vote of
+        them) overflowing in float64 (a relu unit driven to inf), or that a
+        sknonneg network's range check refuses (its "values too large for the
+        fitted network", in its ``dtype``: values near 1e307 in float64, 1e37
+        in float32); the model is not called on it, and a ``UserWarning`` says
+        how many failures stopped where such moves were ruled out.
         With integer or boolean ``X`` and an integral ``step`` (counts,
         presence flags) the perturbed samples stay integers (and keep ``X``'s
         integer or boolean dtype); their values, raised by up to ``budget``, must
@@ -1031,6 +1118,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # Attacked rows stopped where a move the first-order change says would lower
     # the margin is absorbed by rounding (x + step == x): set when they stop.
     absorbed_rows = np.zeros(len(rows), dtype=bool)
+    # Attacked rows stopped where a move was ruled out because its outcome is not
+    # finite, or because the model would refuse it: set when they stop.
+    refused_rows = np.zeros(len(rows), dtype=bool)
     # x + step == x needs |x| >= 2 * step * 2**52; no value of the search exceeds
     # max |X| + budget (with a margin of 2 for rounding): most inputs skip the
     # check.
@@ -1104,8 +1194,26 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 best = np.argmin(change, axis=1)
                 gain = change[np.arange(idx.size), best]
                 go = gain < 0
+                ruled = np.zeros(idx.size, dtype=bool)
+                while go.any():
+                    # A move whose outcome is not finite, or that the model
+                    # would refuse, is not allowed: the next best instead.
+                    # Before: made, NumPy's "invalid value" warnings leaked from
+                    # the network's copy, or the model refused the raised copy
+                    # ("Input X has values too large for the fitted network").
+                    at = np.flatnonzero(go)
+                    bad = scorer.refused(_with_moves(Xc, at, best[at], step))
+                    if not bad.any():
+                        break
+                    at = at[bad]
+                    change[at, best[at]] = np.inf
+                    ruled[at] = True
+                    best[at] = np.argmin(change[at], axis=1)
+                    gain[at] = change[at, best[at]]
+                    go[at] = gain[at] < 0
                 active[idx[~go]] = False
                 absorbed_rows[idx[~go]] = lost[~go]
+                refused_rows[idx[~go]] = ruled[~go]
                 if go.any():
                     at = np.flatnonzero(go)
                     state.move(idx[go], best[go], _values_at(Xc, at, best[go]))
@@ -1133,8 +1241,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                                        int(np.ceil(flat.shape[0] / batch_rows))):
                 scores[part] = scorer.margin(_with_moves(Xc, rep[part], flat[part],
                                                          step))
-            scores[flat < 0] = np.inf
+            # NaN: a move whose outcome is not finite, or that the model would
+            # refuse (Scorer.margin): not allowed, as one past upper.
+            refused_flat = (flat >= 0) & np.isnan(scores)
+            scores[(flat < 0) | refused_flat] = np.inf
             scores = scores.reshape(idx.size, n_c)
+            ruled = refused_flat.reshape(idx.size, n_c).any(axis=1)
             if full:
                 top = min(max_candidates, n_c)
                 order = np.argpartition(scores, top - 1, axis=1)[:, :top]
@@ -1165,6 +1277,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                     lost | np.any(absorbed_flat.reshape(idx.size, n_c), axis=1))
             active[idx[~go]] = False
             absorbed_rows[idx[~go]] = lost[~go]
+            refused_rows[idx[~go]] = ruled[~go]
             if go.any():
                 at = np.flatnonzero(go)
                 chosen = best[go]
@@ -1243,6 +1356,20 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             "value's unit in the last place), so no such move could be made; their "
             "failure does not show robustness. Pass a larger step, or attack "
             "features on a smaller scale.",
+            UserWarning, stacklevel=user_stacklevel())
+
+    n_refused = int(np.sum(refused_rows & ~success))
+    if n_refused:
+        # Before: such moves were made, with NumPy's "invalid value" warnings
+        # from the network's copy, or the model refused the raised copy.
+        warnings.warn(
+            f"additive_evasion_attack: {n_refused} of the {rows.size} attacked "
+            f"samples were not evaded because the search stopped where moves by a "
+            f"step of {step!r} were not allowed: their outcome is not finite in "
+            "float64 (a hidden unit or a logit of the network overflows) or the "
+            "model refuses them as values too large for the fitted network, so no "
+            "such move could be made; their failure does not show robustness. Pass "
+            "a smaller step (or upper), or attack features on a smaller scale.",
             UserWarning, stacklevel=user_stacklevel())
 
     if columns is not None:

@@ -57,10 +57,13 @@ class Network:
         A sum beyond the float64 range is +-inf, as in scikit-learn's
         ``MLPClassifier`` (the attack scores raised copies of ``X``, up to
         1.8e308), and a sigmoid or tanh reads it as its limit; before, NumPy's
-        overflow warning leaked. A sum of both infinities (NaN) still warns."""
+        overflow warning leaked. A sum of both infinities, or an infinite unit
+        times a weight of 0, is NaN, without NumPy's "invalid value" warning
+        (before, it leaked from a relu network driven to infinite units):
+        :meth:`logits` marks such rows."""
         pre, act = [], []
         a = X
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             for W, b in zip(self.coefs[:-1], self.intercepts[:-1]):
                 t = np.asarray(a @ W) + b
                 a = self._f(t)
@@ -70,18 +73,30 @@ class Network:
         return pre, act, logits
 
     def logits(self, X):
-        """Output-layer pre-activations, shape (n_samples, n_outputs)."""
-        return self.forward(X)[2]
+        """Output-layer pre-activations, shape (n_samples, n_outputs): NaN on every
+        row where a hidden unit's output or a logit is not finite (a relu unit
+        driven to inf, inf - inf), whose logits mean nothing."""
+        _, act, logits = self.forward(X)
+        bad = ~np.isfinite(logits).all(axis=1)
+        for a in act:
+            bad |= ~np.isfinite(a).all(axis=1)
+        if bad.any():
+            logits = np.array(logits, dtype=np.float64)
+            logits[bad] = np.nan
+        return logits
 
     def input_gradient(self, X, output_weights):
         """Gradient of ``sum_k output_weights[i, k] * logits[i, k]`` with respect to
-        row ``i`` of ``X``, for every row: ndarray of shape (n_samples, n_features)."""
+        row ``i`` of ``X``, for every row: ndarray of shape (n_samples, n_features)
+        (not finite on a row whose hidden units are not, without NumPy's
+        warnings)."""
         pre, act, _ = self.forward(X)
         delta = np.asarray(output_weights, dtype=np.float64)
-        for layer in range(len(self.coefs) - 1, 0, -1):
-            delta = (delta @ self.coefs[layer].T) * self._df(pre[layer - 1],
-                                                               act[layer - 1])
-        return delta @ self.coefs[0].T
+        with np.errstate(over="ignore", invalid="ignore"):
+            for layer in range(len(self.coefs) - 1, 0, -1):
+                delta = (delta @ self.coefs[layer].T) * self._df(pre[layer - 1],
+                                                                   act[layer - 1])
+            return delta @ self.coefs[0].T
 
 
 def dense_coef(estimator):
@@ -151,22 +166,40 @@ class SoftVote:
         log_q = -np.logaddexp(0.0, s) + self.log_w  # log(w_i sigmoid(-s_i))
         return log_p, log_q, logsumexp(log_p, axis=1), logsumexp(log_q, axis=1)
 
+    def _clean(self, s):
+        """``s`` with its rows where a member's log-odds are NaN (see
+        :meth:`Network.logits`) set to 0, and those rows, so that the vote's
+        formulas run without NumPy's warnings; the caller makes them NaN."""
+        bad = np.isnan(s).any(axis=1)
+        if bad.any():
+            s = s.copy()
+            s[bad] = 0.0
+        return s, bad
+
     def logits(self, X):
-        """The vote's log-odds ``log(P1 / P0)``, shape (n_samples, 1)."""
+        """The vote's log-odds ``log(P1 / P0)``, shape (n_samples, 1); NaN where a
+        member's are."""
         s, _ = self._members(X)
+        s, bad = self._clean(s)
         _, _, log_a, log_b = self._log_parts(s)
-        return (log_a - log_b)[:, None]
+        out = (log_a - log_b)[:, None]
+        out[bad] = np.nan
+        return out
 
     def input_gradient(self, X, output_weights):
         """Gradient of ``output_weights[i, 0] * log(P1 / P0)`` with respect to row
         ``i`` of ``X``: ``sum_i w_i p_i (1 - p_i) grad s_i (1 / A + 1 / B)`` with
         ``A = sum_i w_i p_i`` and ``B = sum_i w_i (1 - p_i)``."""
         s, grads = self._members(X, gradient=True)
+        s, bad = self._clean(s)
         log_p, log_q, log_a, log_b = self._log_parts(s)
         both = log_p + log_q - self.log_w
         coef = np.exp(both - log_a[:, None]) + np.exp(both - log_b[:, None])
-        grad = sum(c[:, None] * g for c, g in zip(coef.T, grads))
-        return np.asarray(output_weights, dtype=np.float64)[:, :1] * grad
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = sum(c[:, None] * g for c, g in zip(coef.T, grads))
+            grad = np.asarray(output_weights, dtype=np.float64)[:, :1] * grad
+        grad[bad] = np.nan
+        return grad
 
 
 def _soft_vote_of(voting):

@@ -14,10 +14,12 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-from ._compat import validate_parameter_constraints
+from ._compat import InvalidParameterError, StrOptions, validate_parameter_constraints
 
 __all__ = [
+    "check_auto_or_bool",
     "check_bool",
+    "check_colors",
     "check_finite_output",
     "check_network_range",
     "check_finite_parameters",
@@ -100,6 +102,34 @@ def check_bool(value, name, caller):
     ``name``."""
     check_flags(caller, **{name: value})
     return bool(value)
+
+
+def check_auto_or_bool(value, name, caller):
+    """``value``, ``"auto"`` or a bool (NumPy's read as Python's), else
+    scikit-learn's ``InvalidParameterError`` in its parameter validation's words,
+    naming ``name`` and ``caller``, as :func:`check_flags` refuses a flag."""
+    validate_parameter_constraints({name: [StrOptions({"auto"}), "boolean"]},
+                                   {name: value}, caller_name=caller)
+    return value if isinstance(value, str) else bool(value)
+
+
+def check_colors(caller, **colors):
+    """Every value a matplotlib colour (``matplotlib.colors.is_color_like``: a
+    name, a grey level such as ``"0.5"``, an RGB(A) tuple, ``"none"``), else
+    scikit-learn's ``InvalidParameterError`` in the words of its parameter
+    validation, naming the parameter and ``caller``. Before, a display drew
+    None in matplotlib's default colour, and refused other values only once the
+    figure was made."""
+    try:
+        from matplotlib.colors import is_color_like
+    except ImportError:
+        return  # the display's import of pyplot says what to install
+    for name, value in colors.items():
+        if not is_color_like(value):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {caller} must be a matplotlib color "
+                f"(a name such as 'white', a grey level such as '0.5', an RGB or "
+                f"RGBA tuple, or 'none' for no fill). Got {value!r} instead.")
 
 
 def check_sparse_structure(X, name="X"):

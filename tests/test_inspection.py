@@ -25,6 +25,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler  # noqa: E402
 from sklearn.utils.extmath import safe_sparse_dot  # noqa: E402
 
+from sknonneg._compat import InvalidParameterError  # noqa: E402
 from sknonneg.inspection import (  # noqa: E402
     HiddenUnitsDisplay,
     OutputWeightsDisplay,
@@ -1099,8 +1100,19 @@ def test_inspection_arguments_are_checked_with_their_names():
         OutputWeightsDisplay.from_estimator(est, X, y, bar_colors=["k"])
     OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=["k"] * 10)
     for bad in ("yes", 1, None):
-        with pytest.raises(ValueError, match="signed must be 'auto', True or False"):
-            HiddenUnitsDisplay.from_estimator(est, signed=bad)
+        # scikit-learn's InvalidParameterError (a ValueError and a TypeError), as
+        # the displays' other flags (before: a plain ValueError), named after
+        # the method called.
+        for call, name in ((HiddenUnitsDisplay.from_estimator,
+                            "HiddenUnitsDisplay.from_estimator"),
+                           (HiddenUnitsDisplay(est.coefs_[0].T).plot,
+                            "HiddenUnitsDisplay.plot")):
+            with pytest.raises(InvalidParameterError,
+                               match=rf"^The 'signed' parameter of {name} must be a "
+                                     r"str among \{'auto'\} or an instance of "
+                                     rf"'bool'.* Got {re.escape(repr(bad))} instead"):
+                call(signed=bad) if name.endswith("plot") else call(est, signed=bad)
+    plt.close("all")
     assert HiddenUnitsDisplay.from_estimator(est, signed=np.True_).signed_
     for bad in ((-8, -8), 64, (8, 8, 1), (8.0, 8), (True, 64)):
         with pytest.raises(ValueError, match="image_shape must be None or a pair of "
@@ -1376,6 +1388,33 @@ def test_output_weights_transpose_must_be_a_bool():
     assert plt.get_fignums() == []
     disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), transpose=np.True_)
     assert disp.ax_.get_ylabel() == "hidden unit"
+
+
+def test_output_weights_colors_must_be_colors():
+    # Before: positive_color=None drew the positive squares in matplotlib's
+    # default blue, although the docstring promises fill colours, and a value
+    # that is no colour ("nope") failed inside matplotlib once the figure was
+    # made. Now refused first, in scikit-learn's words, naming the method.
+    drawn = OutputWeightsDisplay.from_estimator(fitted("mlp"))
+    plt.close("all")
+    for name in ("positive_color", "negative_color", "background_color"):
+        for bad in (None, "nope", 0.5):
+            with pytest.raises(InvalidParameterError,
+                               match=rf"^The '{name}' parameter of "
+                                     r"OutputWeightsDisplay.plot must be a "
+                                     rf"matplotlib color.* Got {re.escape(repr(bad))}"):
+                drawn.plot(**{name: bad})
+            with pytest.raises(InvalidParameterError,
+                               match=rf"^The '{name}' parameter of "
+                                     r"OutputWeightsDisplay.from_estimator"):
+                OutputWeightsDisplay.from_estimator(fitted("mlp"), **{name: bad})
+    assert plt.get_fignums() == []
+    disp = drawn.plot(positive_color="tab:blue", negative_color=(1.0, 0.0, 0.0),
+                      background_color="none")
+    faces = {tuple(p.get_facecolor()) for p in disp.ax_.patches}
+    assert matplotlib.colors.to_rgba("tab:blue") in faces
+    assert (1.0, 0.0, 0.0, 1.0) in faces
+    plt.close("all")
 
 
 def test_order_class_needs_a_classifier():

@@ -5,7 +5,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .._validation import check_bool, check_flags
+from .._validation import check_auto_or_bool, check_bool, check_flags
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
     check_title,
@@ -226,10 +226,10 @@ class HiddenUnitsDisplay:
             raise ValueError(f"unit_labels must have one entry per unit ({n_units} "
                              f"rows of weights), got {len(labels)}.")
 
-        if not (isinstance(signed, (bool, np.bool_)) or (isinstance(signed, str)
-                                                          and signed == "auto")):
-            # Before: any value passed as bool(signed), "yes" as True.
-            raise ValueError(f"signed must be 'auto', True or False; got {signed!r}.")
+        # Before: any value passed as bool(signed), "yes" as True; then a plain
+        # ValueError where the flags below raise scikit-learn's
+        # InvalidParameterError.
+        signed = check_auto_or_bool(signed, "signed", "HiddenUnitsDisplay.plot")
         # Before: any truthy value ("no") drew the colour bar, the titles.
         colorbar = check_bool(colorbar, "colorbar", "HiddenUnitsDisplay.plot")
         titles = check_bool(titles, "titles", "HiddenUnitsDisplay.plot")
@@ -469,6 +469,7 @@ class HiddenUnitsDisplay:
         # Named after this method (before: HiddenUnitsDisplay.plot, which it calls).
         check_flags("HiddenUnitsDisplay.from_estimator", colorbar=colorbar,
                     titles=titles)
+        check_auto_or_bool(signed, "signed", "HiddenUnitsDisplay.from_estimator")
         W = get_components(estimator)
         _resolve_image_shape(W.shape[1], image_shape)  # fail before drawing
         idx, group = order_units(estimator, W.shape[0], units=units, order=order, layer=1)

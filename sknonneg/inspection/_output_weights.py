@@ -9,7 +9,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_consistent_length
 
-from .._validation import check_bool, check_flags, user_stacklevel
+from .._validation import check_bool, check_colors, check_flags, user_stacklevel
 from ..neural_network._classifier import is_multilabel
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
@@ -306,7 +306,8 @@ class OutputWeightsDisplay:
             right, and column labels too wide for their cells are turned
             upright.
         positive_color, negative_color : color, default="white", "black"
-            Fill colours of positive and negative weights.
+            Fill colours of positive and negative weights: matplotlib colours
+            (``"none"`` for no fill; None, not a colour, is refused).
         background_color : color, default="0.5"
             Background of the diagram (mid-grey).
         max_size : float, default=0.9
@@ -327,6 +328,8 @@ class OutputWeightsDisplay:
                              f"largest square, in cell units), got {max_size!r}.")
         # Before: any value was taken for its truth, transpose="no" as True.
         transpose = check_bool(transpose, "transpose", "OutputWeightsDisplay.plot")
+        check_colors("OutputWeightsDisplay.plot", positive_color=positive_color,
+                     negative_color=negative_color, background_color=background_color)
         title = check_title(title)
         _check_ax(ax)
         plt = import_pyplot()
@@ -678,7 +681,8 @@ class OutputWeightsDisplay:
             right, and column labels too wide for their cells are turned
             upright.
         positive_color, negative_color : color, default="white", "black"
-            Fill colours of positive and negative weights.
+            Fill colours of positive and negative weights: matplotlib colours
+            (``"none"`` for no fill; None, not a colour, is refused).
         background_color : color, default="0.5"
             Background of the diagram (mid-grey).
         max_size : float, default=0.9
@@ -697,6 +701,9 @@ class OutputWeightsDisplay:
         # OutputWeightsDisplay.plot, which it calls).
         check_flags("OutputWeightsDisplay.from_estimator", transpose=transpose,
                     show_images=show_images)
+        check_colors("OutputWeightsDisplay.from_estimator",
+                     positive_color=positive_color, negative_color=negative_color,
+                     background_color=background_color)
         final = final_estimator(estimator)
         if not is_network(final):
             raise TypeError(

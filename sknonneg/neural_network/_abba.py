@@ -563,7 +563,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         est._gain_ = 1.0
         # A later partial_fit fine-tunes from here, at the end of its schedule as
         # after fit (before: AttributeError, no _gain_step).
-        est._gain_step = est.max_iter
+        est._gain_step = None
         # and with random_state's generator, as after fit (before: AttributeError,
         # no _rng, for a mini-batch or Adam partial_fit).
         est._rng = check_random_state(est.random_state)

@@ -656,7 +656,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         batch (the paper's mini-batch scheme); with ``solver="adam"`` one epoch of
         projected Adam over the batch, the Adam state carrying over between calls.
         The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
-        stays at its end value.
+        stays at the end of that fit's schedule, whatever ``max_iter`` and
+        ``solver`` are set to since: the gain the fit ended with (``gain_``) under
+        ``gain="auto"``, as a warm start goes on, the end value of an explicit
+        gain otherwise.
 
         Parameters
         ----------

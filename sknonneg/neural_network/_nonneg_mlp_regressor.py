@@ -596,6 +596,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         On the first call the target scaling (``y_mean_``, ``y_scale_``) is
         taken from this batch and kept by the later ones: a first batch whose
         targets are constant (one row, say) leaves them unscaled, and warns.
+        The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
+        stays at the end of that fit's schedule, whatever ``max_iter`` and
+        ``solver`` are set to since: the gain the fit ended with (``gain_``) under
+        ``gain="auto"``, as a warm start goes on, the end value of an explicit
+        gain otherwise.
 
         Parameters
         ----------

@@ -921,8 +921,9 @@ class TrainableNetwork(BaseNetwork):
         # Once anything was learned, the network keeps it (a warm start continues).
         self._nothing_learned = (not continuing
                                  and _nothing_to_learn(targets, sample_weight))
-        # A later partial_fit continues at the end of the gain schedule.
-        self._gain_step = self.max_iter
+        # A later partial_fit continues at the end of the gain schedule, whatever
+        # max_iter is then (_partial_fit_gain).
+        self._gain_step = None
         report_fit(self, result, train)
         return self
 
@@ -947,7 +948,7 @@ class TrainableNetwork(BaseNetwork):
         self._finish(SolverResult(theta=theta, n_iter=progress.n_iter, loss=loss,
                                   loss_curve=list(progress.loss_curve)),
                      n_samples * progress.n_iter, carry=fitted and hasattr(self, "t_"))
-        self._gain_step = self.max_iter
+        self._gain_step = None  # as after fit: the schedule ended
         self._nothing_learned = False  # a warm start continues what it kept
         # Before: "keeps the latest parameters" also where early stopping kept those
         # of the best held-out score.
@@ -1230,8 +1231,9 @@ class TrainableNetwork(BaseNetwork):
                                                       self._rng, sample_weight)
         # Adam's moments do not belong to weights drawn anew.
         solver = self._solver_for(layout, reuse=not redrawn)
-        gains = gain_schedule(self._gain_param(), self.max_iter)
-        gain = float(gains[min(self._gain_step, self.max_iter - 1)])
+        gain = self._partial_fit_gain()
+        # The step size's epoch: after fit, the end of its schedule.
+        epoch = self.max_iter if self._gain_step is None else self._gain_step
         theta = layout.project(theta)
         data = _Data(X, targets, strata, sample_weight)
         with fit_threads() as parallel, np.errstate(over="ignore"):  # as in fit
@@ -1244,8 +1246,9 @@ class TrainableNetwork(BaseNetwork):
             with single_blas_thread(parallel == NUMPY):
                 objectives = _Objectives(self, layout, parallel, data)
                 theta, loss, _ = self._epoch_step(solver, objectives, theta, data,
-                                                  batches, gain, self._gain_step)
-        self._gain_step += 1
+                                                  batches, gain, epoch)
+        if self._gain_step is not None:
+            self._gain_step += 1
         self._gain_ = gain
         if first:
             self.t_ = 0
@@ -1266,6 +1269,27 @@ class TrainableNetwork(BaseNetwork):
         self._log(f"partial_fit call {self.n_iter_}: {X.shape[0]} rows, "
                   f"{self._gain_text(gain)}loss={loss:.6g}")
         return self
+
+    def _partial_fit_gain(self):
+        """The gain of a ``partial_fit`` call. In a stream of calls from the first,
+        the ``gain`` schedule's value at the call's index (``_gain_step``) over
+        ``max_iter`` calls, its end value from the ``max_iter``-th on. After
+        ``fit`` (``_gain_step`` None: its schedule ended), whatever ``max_iter``
+        and ``solver`` are now: under ``gain="auto"`` the gain the fit ended with,
+        ``gain_`` (as a warm start goes on), an explicit gain's end value
+        otherwise. Before, ``gain="auto"`` was resolved anew (a fit under
+        L-BFGS-B ended at gain 2, and a call after ``set_params(solver="adam")``
+        ran at Adam's 1: training accuracy 0.937 -> 0.787 in one call), and the
+        index after a fit was the fit's ``max_iter``, partway through the
+        schedule of a larger one (gain 2 -> 1.23 after ``max_iter`` 60 -> 200)."""
+        step = getattr(self, "_gain_step", None)
+        if step is None:
+            if _is_auto(getattr(self, "gain", None)):
+                return float(self._gain_)
+            # Two steps: the end value as a fit's schedule computes it.
+            return float(gain_schedule(self._gain_param(), 2)[-1])
+        gains = gain_schedule(self._gain_param(), self.max_iter)
+        return float(gains[min(step, self.max_iter - 1)])
 
     def _gain_text(self, gain):
         """``"gain=G "`` for the log lines of a network that has a ``gain``

@@ -75,3 +75,76 @@ def test_partial_fit_stream_follows_the_gain_schedule_over_max_iter_calls():
         gains.append(est.partial_fit(X, y, classes=[0, 1]).gain_)
     np.testing.assert_allclose(gains, [1.0, 2 ** 0.5, 2.0, 2.0, 2.0], rtol=1e-15)
 
+
+# ------------------------------------------------------------- mini-batch sizes
+def _binary():
+    X, y = make_classification(60, 4, n_informative=3, n_redundant=0,
+                               random_state=0)
+    return _scaled(X), y
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+@pytest.mark.parametrize("solver", ["lbfgsb", "lbfgs"])
+def test_lbfgsb_on_one_row_batches_is_refused(Est, solver):
+    """Before: every batch held one class, whose log-loss has no minimum; the
+    output intercepts ran to 1e8 (accuracy 0.5) and the warnings blamed max_iter
+    and the input scaling."""
+    X, y = _binary()
+    est = Est((3,), solver=solver, batch_size=1, max_iter=3, random_state=0)
+    with pytest.raises(ValueError, match=rf"solver='{solver}' with batch_size=1 "
+                       r"runs L-BFGS-B on mini-batches of 1 row, each of a single "
+                       r"class: .* Set batch_size to at least 2"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")
+
+
+def test_lbfgsb_on_two_row_multilabel_batches_is_refused():
+    from sklearn.datasets import make_multilabel_classification
+    X, Y = make_multilabel_classification(60, 4, n_classes=3, random_state=0)
+    est = NonNegMLPClassifier((3,), batch_size=2, max_iter=3, random_state=0)
+    with pytest.raises(ValueError, match=r"batch_size=2 runs L-BFGS-B on "
+                       r"mini-batches of 2 rows, in which a label often takes a "
+                       r"single value .* at least 3"):
+        est.fit(X, Y)
+    est.set_params(batch_size=3).fit(X, Y)
+
+
+def test_small_batches_that_train_are_not_refused():
+    """Two rows of two classes, 1-row batches for Adam and for the regressor and
+    the autoencoder (their losses have a minimum on one row), a rare class
+    missing from most batches, and partial_fit on one row (online learning)."""
+    X, y = _binary()
+    for est in [NonNegMLPClassifier((3,), batch_size=2, max_iter=5, random_state=0),
+                NonNegMLPClassifier((3,), solver="adam", batch_size=1, max_iter=2,
+                                    random_state=0)]:
+        est.fit(X, y)
+        assert np.abs(est.intercepts_[-1]).max() < 100
+    NonNegMLPRegressor((3,), batch_size=1, max_iter=2, random_state=0).fit(X, X[:, 0])
+    NonNegAutoencoder(2, solver="lbfgsb", batch_size=1, max_iter=2,
+                      random_state=0).fit(X)
+    rare = np.zeros(200, dtype=int)
+    rare[:6] = 1
+    Xr = np.random.RandomState(0).uniform(size=(200, 4))
+    NonNegMLPClassifier((3,), batch_size=10, max_iter=2, random_state=0).fit(Xr, rare)
+    NonNegMLPClassifier((3,), batch_size=1, random_state=0).partial_fit(
+        X[:1], y[:1], classes=[0, 1])
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_batch_size_beyond_the_rows_is_clipped_with_a_warning(solver):
+    """scikit-learn's MLPs warn in these words; it was clipped silently."""
+    X, y = _binary()
+    message = ("Got `batch_size` less than 1 or larger than sample size. It is "
+               "going to be clipped")
+    est = NonNegMLPClassifier((3,), solver=solver, batch_size=61, max_iter=2,
+                              random_state=0)
+    with pytest.warns(UserWarning, match=message):
+        est.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Got `batch_size`")
+        est.set_params(batch_size=60).fit(X, y)
+        est.set_params(batch_size="auto").fit(X, y)
+    if solver == "adam":
+        with pytest.warns(UserWarning, match=message):
+            est.set_params(batch_size=61).partial_fit(X, y)
+

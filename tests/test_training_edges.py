@@ -148,3 +148,77 @@ def test_batch_size_beyond_the_rows_is_clipped_with_a_warning(solver):
         with pytest.warns(UserWarning, match=message):
             est.set_params(batch_size=61).partial_fit(X, y)
 
+
+# ------------------------------------------------------- the early-stopping split
+def _rare_class():
+    X = np.random.RandomState(0).uniform(size=(100, 3))
+    y = np.zeros(100, dtype=int)
+    y[:3] = 1  # 3 rows: stratified, 10 held out round its share to 0
+    return X, y
+
+
+def _held_out_rows(est, X, y, monkeypatch):
+    import sknonneg.neural_network._training as training
+    seen = {}
+    original = training.EarlyStopping.__init__
+
+    def spy(self, estimator, X_val, y_val, *args):
+        seen["y"] = y_val
+        original(self, estimator, X_val, y_val, *args)
+
+    monkeypatch.setattr(training.EarlyStopping, "__init__", spy)
+    est.fit(X, y)
+    return seen["y"]
+
+
+@pytest.mark.parametrize("scoring", ["neg_log_loss", "f1", "roc_auc", "loss", None])
+def test_early_stopping_holds_out_a_row_of_every_class(monkeypatch, scoring):
+    """Before: the held-out rows were all of class 0, "neg_log_loss" raised
+    scikit-learn's "y_true contains only one label ... provide the labels
+    argument", "roc_auc" scored NaN and "f1" 0 at every check."""
+    X, y = _rare_class()
+    est = NonNegMLPClassifier((3,), max_iter=3, early_stopping=True,
+                              scoring=scoring, random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=UserWarning,
+                                module="sklearn.metrics")
+        held = _held_out_rows(est, X, y, monkeypatch)
+    assert np.bincount(held).tolist() == [9, 1]
+    assert len(est.validation_scores_) == 3
+    assert np.all(np.isfinite(est.validation_scores_))
+
+
+def test_split_that_holds_every_class_is_kept():
+    """A split that holds every class is train_test_split's own, and the random
+    state is not drawn from; a missing class swaps one row with the class of the
+    most held-out rows, the sizes kept."""
+    from sknonneg.neural_network._training import _hold_out_every_class
+    strata = np.repeat([0, 1, 2], [6, 3, 3])
+    idx_train, idx_val = np.array([0, 1, 2, 3, 6, 7, 9, 10]), np.array([4, 5, 8, 11])
+    rng = np.random.RandomState(0)
+    state = rng.get_state()[1].copy()
+    kept = _hold_out_every_class(idx_train, idx_val, strata, rng)
+    assert kept[0] is idx_train and kept[1] is idx_val
+    assert np.array_equal(rng.get_state()[1], state)
+    idx_train, idx_val = np.array([0, 1, 2, 6, 7, 8, 9, 10]), np.array([3, 4, 5, 11])
+    new_train, new_val = _hold_out_every_class(idx_train, idx_val, strata, rng)
+    assert np.bincount(strata[new_val]).tolist() == [2, 1, 1]
+    assert sorted(np.r_[new_train, new_val]) == list(range(12))
+    assert new_train.shape == idx_train.shape
+
+
+def test_scorer_without_a_lone_class_warns():
+    """The only row of a class always trains: a scorer is then computed without
+    it, and says so (neg_log_loss fails there in scikit-learn's words)."""
+    X = np.random.RandomState(0).uniform(size=(100, 3))
+    y = np.array(["c"] + ["b"] * 30 + ["a"] * 69)
+    est = NonNegMLPClassifier((3,), max_iter=2, early_stopping=True,
+                              scoring="accuracy", random_state=0)
+    with pytest.warns(UserWarning, match=r"hold no row of class 'c', the only "
+                      r"row of its class, which always trains: "
+                      r"scoring='accuracy' is computed without it"):
+        est.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="early_stopping holds out")
+        est.set_params(scoring="loss").fit(X, y)
+        est.set_params(scoring=None).fit(X, y)

@@ -74,7 +74,7 @@ from .._engine.precondition import FirstLayerScaling, column_span, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .._lipschitz import range_overflow_rows
-from .._validation import check_finite_parameters
+from .._validation import check_finite_parameters, user_stacklevel
 from ..exceptions import InputScaleWarning
 from ._base import BaseNetwork
 from ._diagnostics import report_fit
@@ -263,6 +263,36 @@ def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
                             run.loss)
     (coefs[-1],), (intercepts[-1],) = output.arrays(run.theta)
     return layout.pack(coefs, intercepts)
+
+
+def _hold_out_every_class(idx_train, idx_val, strata, rng):
+    """``(idx_train, idx_val)`` of a stratified split with a row of every class
+    of ``idx_train`` held out where the held-out rows can spare one: a class
+    missing from ``idx_val`` swaps a random row of its own for a random held-out
+    row of the class with the most held-out rows (two or more), so the split
+    keeps its sizes. ``train_test_split(stratify=...)`` rounds a small class's
+    share to 0 held-out rows (3 rows of 100, 10 held out: none), and early
+    stopping's scorer then scored rows of one class (``"neg_log_loss"`` raised,
+    ``"f1"`` scored 0 at every check). A split that holds every class is
+    returned as it is, ``rng`` untouched."""
+    n_codes = int(max(strata[idx_train].max(initial=0),
+                      strata[idx_val].max(initial=0))) + 1
+    held = np.bincount(strata[idx_val], minlength=n_codes)
+    missing = np.flatnonzero((held == 0)
+                             & (np.bincount(strata[idx_train], minlength=n_codes) > 0))
+    if not missing.shape[0]:
+        return idx_train, idx_val
+    idx_train, idx_val = idx_train.copy(), idx_val.copy()
+    for code in missing:
+        donor = int(np.argmax(held))
+        if held[donor] < 2:
+            break
+        i = rng.choice(np.flatnonzero(strata[idx_train] == code))
+        j = rng.choice(np.flatnonzero(strata[idx_val] == donor))
+        idx_train[i], idx_val[j] = idx_val[j], idx_train[i]
+        held[donor] -= 1
+        held[code] += 1
+    return idx_train, idx_val
 
 
 class CandidateModel:
@@ -598,10 +628,42 @@ class TrainableNetwork(BaseNetwork):
                 f"{positive.shape[0]} training rows of positive weight{lone_note}, "
                 f"{idx_val.shape[0]} row. Increase 'validation_fraction' or the size "
                 f"of your dataset, or set early_stopping=False.")
+        if stratify is not None and not getattr(self, "_multilabel", False):
+            idx_train, idx_val = _hold_out_every_class(idx_train, idx_val, strata,
+                                                       rng)
+            self._warn_classes_not_held_out(strata, positive, idx_val, lone)
         if lone.shape[0] or positive.shape[0] < sample_weight.shape[0]:
             idx_train = np.concatenate([idx_train, lone,
                                         np.flatnonzero(sample_weight <= 0)])
         return idx_train, idx_val
+
+    def _warn_classes_not_held_out(self, strata, positive, idx_val, lone):
+        """A ``UserWarning`` where early stopping's scorer (``scoring`` a scorer
+        name or a callable) scores held-out rows that miss a class of the
+        training rows: one whose only row always trains (every other class has a
+        held-out row: ``_hold_out_every_class``, and ``train_test_split`` refuses
+        fewer held-out rows than classes). Such a score may be undefined:
+        ``"neg_log_loss"`` raises scikit-learn's "Please provide the true labels
+        explicitly through the labels argument"; ``"loss"`` and None (accuracy)
+        are defined on any rows."""
+        if not lone.shape[0] or _scoring_mode(self._scoring()) != "scorer":
+            return
+        missing = np.setdiff1d(strata[lone], strata[idx_val])
+        classes = getattr(self, "classes_", None)
+        labels = [classes[code] if classes is not None else code
+                  for code in missing.tolist()]
+        labels = ", ".join(repr(getattr(label, "item", lambda: label)())
+                           for label in labels)
+        warnings.warn(
+            f"early_stopping holds out validation_fraction="
+            f"{self.validation_fraction} of the training rows, and they hold no "
+            f"row of class{'es' * (missing.shape[0] > 1)} {labels}, the only row "
+            f"of {'their classes' if missing.shape[0] > 1 else 'its class'}, which "
+            f"always trains: scoring={self._scoring()!r} is computed without "
+            f"{'them' if missing.shape[0] > 1 else 'it'} and may be undefined or "
+            f"fail (scoring='loss' and scoring=None, accuracy, are defined on any "
+            f"held-out rows). Pass more rows of such classes, or "
+            f"early_stopping=False.", UserWarning, stacklevel=user_stacklevel())
 
     def _do_early_stopping(self, n_samples):
         """``early_stopping`` resolved: ``"auto"`` holds data out when the fit has

@@ -205,11 +205,23 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         L-BFGS-B (``batch_size=None``) or L-BFGS-B steps on mini-batches
         (``"lbfgs"``, scikit-learn's name, is the same solver as ``"lbfgsb"``).
     batch_size : int, "auto" or None, default=None
-        Mini-batch size; ``None`` (or scikit-learn's ``"auto"``, the same) is full
-        batch for L-BFGS-B, ``min(200, n_samples)`` for Adam.
+        About the number of rows of a mini-batch: each epoch shuffles the ``n``
+        training rows (those of positive ``sample_weight``) and deals them into
+        ``max(1, round(n/batch_size))`` mini-batches of equal size, to one row.
+        A batch so holds about 0.75 to 1.5 times ``batch_size`` rows, and fewer
+        than 1.5 times ``batch_size`` rows make one batch (299 rows at
+        ``batch_size=200``). A ``batch_size`` above ``n`` is clipped to ``n``,
+        with a warning, as in scikit-learn's MLPs. ``None`` (or scikit-learn's
+        ``"auto"``, the same) is full batch for L-BFGS-B, ``min(200, n)`` for
+        Adam. ``partial_fit`` deals its batch so under Adam, and runs L-BFGS-B
+        on all of it.
     max_iter : int, default=50
         Epochs (mini-batches, Adam) or L-BFGS-B iterations (full batch; NCAE
-        used 400).
+        used 400). Reaching it raises a ``ConvergenceWarning`` only when the
+        loss was still falling there: by more than 1% of the fit's decrease over
+        the last 10% of its iterations or epochs (at least 5), as for the other
+        estimators of this package; scikit-learn's MLPs warn whenever
+        ``max_iter`` is reached.
     tol : float, default=1e-4
         Mini-batch solvers (Adam, L-BFGS-B with ``batch_size``): a fit stops when,
         for 10 epochs in a row, the epoch loss has not fallen below its best value

@@ -79,11 +79,10 @@ SHARED_DOCS = {
         (stratified by class for classifiers) per epoch. ``"adam"``: Adam with
         projection onto the bounds.""",
     "training_params": """\
-    batch_size : int, "auto" or None, default=None
-        Mini-batch size; ``None`` (or scikit-learn's ``"auto"``, the same) is full
-        batch for L-BFGS-B, ``min(200, n_samples)`` for Adam.
+    <<batch_size_param>>
     max_iter : int, default=200
         L-BFGS-B iterations (full batch) or epochs (mini-batch solvers).
+    <<max_iter_warning>>
     tol : float, default=1e-5
         Tolerance: projected-gradient tolerance of L-BFGS-B; for mini-batch
         solvers, the least improvement of the epoch loss (or validation score) that
@@ -157,6 +156,24 @@ SHARED_DOCS = {
         stratified by class, and the only row of a class always trains.
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
+    "batch_size_param": """\
+    batch_size : int, "auto" or None, default=None
+        About the number of rows of a mini-batch: each epoch shuffles the ``n``
+        training rows (those of positive ``sample_weight``, less the rows early
+        stopping holds out) and deals them into ``max(1, round(n/batch_size))``
+        mini-batches of equal size, to one row. A batch so holds about 0.75 to
+        1.5 times ``batch_size`` rows, and fewer than 1.5 times ``batch_size``
+        rows make one batch (299 rows at ``batch_size=200``, where
+        scikit-learn's MLPs take 200 and then 99). A ``batch_size`` above ``n``
+        is clipped to ``n``, with a warning, as in scikit-learn's MLPs. ``None``
+        (or scikit-learn's ``"auto"``, the same) is full batch for L-BFGS-B,
+        ``min(200, n)`` for Adam. ``partial_fit`` deals its batch so under
+        Adam, and runs L-BFGS-B on all of it.{stratified}{lbfgsb_batch_note}""",
+    "max_iter_warning": """\
+        Reaching it raises a ``ConvergenceWarning`` only when the loss was still
+        falling there: by more than 1% of the fit's decrease over the last 10% of
+        its iterations or epochs (at least 5, within the last gain stage).
+        scikit-learn's MLPs warn whenever ``max_iter`` is reached.""",
     "class_weight_param": """\
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``
@@ -313,6 +330,17 @@ def fill_doc(cls):
         "signed weights, which an L1 penalty holds as two non-negative parts)",
         width=80, initial_indent=" " * 8, subsequent_indent=" " * 8,
         break_on_hyphens=False, break_long_words=False).lstrip()
+    # Classifiers stratify their mini-batches, and refuse L-BFGS-B on batches too
+    # small to hold two classes (TrainableNetwork._check_batch_size).
+    stratified = ("" if score != "accuracy" else
+                  "\n        Each class (for multilabel targets, each first label of "
+                  "a row) is\n        dealt in turn: every batch keeps the class "
+                  "proportions.")
+    lbfgsb_batch_note = ("" if score != "accuracy" else
+                         "\n        Mini-batch L-BFGS-B refuses ``batch_size=1`` "
+                         "(``batch_size`` 1 or 2 for\n        multilabel targets): "
+                         "a batch of one class (or one value of a label)\n        "
+                         "has a log-loss without a minimum, and the fit diverged.")
     warm_start_gain = ("" if "gain" not in params else
                        ' With ``gain="auto"``\n        it goes on at the gain the '
                        "previous fit ended with (``gain_``) rather\n        than "
@@ -327,7 +355,9 @@ def fill_doc(cls):
                 "{gain_stages}", gain_stages).replace("{loss_note}", loss_note).replace(
                 "{proxy}", proxy).replace("{class_weight_note}", class_weight_note).replace(
                 "{warm_start_gain}", warm_start_gain).replace(
-                "{warm_start_anew}", warm_start_anew))
+                "{warm_start_anew}", warm_start_anew).replace(
+                "{stratified}", stratified).replace(
+                "{lbfgsb_batch_note}", lbfgsb_batch_note))
     if "<<" in doc:
         raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
     cls.__doc__ = doc

@@ -346,11 +346,12 @@ def test_all_nan_validation_scores_warn_and_best_is_nan(cls, solver):
 
 
 def test_roc_auc_on_held_out_rows_of_one_class():
-    # Two rows of the positive class among 200: the stratified split trains on
-    # both and holds out negatives only, where roc_auc is undefined (NaN).
+    # One row of the positive class among 200: the split trains on it (a class
+    # of one row cannot be held out) and holds out negatives only, where
+    # roc_auc is undefined (NaN). (With two rows, one is held out.)
     X, _ = _classification(n_classes=2)
     y = np.zeros(200, dtype=int)
-    y[:2] = 1
+    y[:1] = 1
     est = _small(NonNegMLPClassifier, scoring="roc_auc")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -395,3 +395,19 @@ def test_nan_scores_are_never_an_improvement(cls, first_nan):
     call = recorder.calls[best]
     assert_allclose(est.best_validation_score_,
                     inner(est, call["X"], call["y"]), rtol=1e-10)
+
+
+def test_a_scorer_failing_on_the_held_out_rows_names_early_stopping():
+    # One row of class 1: it always trains, the held-out rows hold class 0 only,
+    # and log_loss refuses them ("provide the labels argument"). Before: that
+    # message alone, naming nothing the caller passed.
+    X, _ = _classification(n_classes=2)
+    y = np.zeros(200, dtype=int)
+    y[:1] = 1
+    est = _small(NonNegMLPClassifier, scoring="neg_log_loss")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(ValueError, match=r"early stopping's scorer "
+                           r"\(scoring='neg_log_loss'\) failed on the \d+ held-out "
+                           r"rows \(validation_fraction=0\.1\): y_true contains"):
+            est.fit(X, y)

@@ -407,6 +407,16 @@ class EarlyStopping:
                     raise
                 raise AttributeError(str(exc).replace(
                     name, type(est).__name__)) from None
+            except ValueError as exc:
+                # A scorer that fails on the held-out rows ("neg_log_loss" where
+                # they hold one class: scikit-learn's "provide the labels
+                # argument", which names nothing the caller passed).
+                raise ValueError(
+                    f"{type(est).__name__}: early stopping's scorer (scoring="
+                    f"{_scoring_name(est._scoring())}) failed on the "
+                    f"{self.X_val.shape[0]} held-out rows (validation_fraction="
+                    f"{est.validation_fraction}): {exc} Use another scoring, a "
+                    f"larger validation_fraction, or early_stopping=False.") from exc
         else:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
                                           self.score_weights)
@@ -465,9 +475,7 @@ class EarlyStopping:
             # Before: best_validation_score_ was -inf, a value never scored, and
             # nothing said that early stopping had nothing to go by.
             estimator.best_validation_score_ = np.nan
-            scoring = estimator._scoring()
-            name = (repr(scoring) if scoring is None or isinstance(scoring, str)
-                    else getattr(scoring, "__name__", None) or repr(scoring))
+            name = _scoring_name(estimator._scoring())
             n = len(self.validation_scores)
             warnings.warn(
                 f"{type(estimator).__name__}: the validation scores of early "
@@ -478,6 +486,14 @@ class EarlyStopping:
                 f"NaN where it is undefined on the held-out rows (such as "
                 f"'roc_auc' on rows of one class); use another scoring, a larger "
                 f"validation_fraction, or early_stopping=False.", UserWarning)
+
+
+def _scoring_name(scoring):
+    """``scoring`` as an error message names it: a name's repr, a callable's
+    ``__name__``."""
+    if scoring is None or isinstance(scoring, str):
+        return repr(scoring)
+    return getattr(scoring, "__name__", None) or repr(scoring)
 
 
 def _is_auto(value):

@@ -262,9 +262,18 @@ def test_a_loss_is_selectable_by_its_declared_name():
     assert type(get_loss("test_huber")) is _Huber
     # A class that only inherits a name is not listed under it.
     assert losses_by_name()["squared_error"] is SquaredError
-    with pytest.raises(TypeError, match="taken by SoftmaxNLL"):
+    with pytest.raises(TypeError, match="taken by SoftmaxNLL") as caught:
         class _Clash(Loss):
             name = "softmax"
+    # Refused, and never selected while it lingers among the subclasses (as long
+    # as a traceback holds it: here, ``caught``; in a notebook, the error's).
+    assert losses_by_name()["softmax"] is SoftmaxNLL
+    assert type(get_loss("softmax")) is SoftmaxNLL
+    with pytest.raises(TypeError, match="aliases but no name"):
+        class _OnlyAliases(SoftmaxNLL):
+            aliases = ("test_only_alias",)
+    assert "test_only_alias" not in losses_by_name()
+    del caught
     # The same class defined again (a module reloaded, a notebook cell run again)
     # replaces the first definition.
     first = losses_by_name()["test_huber"]

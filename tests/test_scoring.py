@@ -411,3 +411,21 @@ def test_a_scorer_failing_on_the_held_out_rows_names_early_stopping():
                            r"\(scoring='neg_log_loss'\) failed on the \d+ held-out "
                            r"rows \(validation_fraction=0\.1\): y_true contains"):
             est.fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgsb"])
+def test_a_fit_interrupted_before_its_first_check_warns_of_no_nan(solver):
+    # Ctrl-C at the first validation check: nothing was scored, so there is no NaN
+    # score to warn about (before: "NaN at all 0 checks").
+    X, y = _classification()
+
+    def scorer(estimator, X_val, y_val):
+        raise KeyboardInterrupt
+
+    est = _small(NonNegMLPClassifier, scoring=scorer, solver=solver)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt):  # kept fitted, then re-raised
+            est.fit(X, y)
+    assert not [w for w in caught if "were NaN" in str(w.message)]
+    assert est.validation_scores_ == []

@@ -76,7 +76,9 @@ def losses_by_name(exclude=None):
     class defined more than once (a module reloaded), the last definition."""
     found = {}
     for cls in _subclasses(Loss):  # in order of definition: the last one wins
-        if cls is not exclude:
+        # A class refused at its definition stays among the subclasses until the
+        # garbage collector takes it (never, while a traceback holds it): skipped.
+        if cls is not exclude and not cls.__dict__.get("_refused", False):
             found.update(dict.fromkeys(_declared_names(cls), cls))
     return found
 
@@ -125,9 +127,14 @@ class Loss:
         # Refuse a second class under a name already taken: the lookup (get_loss)
         # would otherwise depend on which was defined first. The same class
         # defined again (a module reloaded, a notebook cell run again) replaces it.
+        if cls.__dict__.get("aliases") and cls.__dict__.get("name") is None:
+            cls._refused = True
+            raise TypeError(f"{cls.__qualname__} declares aliases but no name of its "
+                            "own: declare name too, or it is not selectable by them")
         taken = losses_by_name(exclude=cls)
         for name in _declared_names(cls):
             if name in taken and not _same_definition(taken[name], cls):
+                cls._refused = True
                 raise TypeError(f"loss name {name!r} of {cls.__qualname__} is "
                                 f"taken by {taken[name].__qualname__}")
 

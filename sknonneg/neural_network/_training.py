@@ -470,7 +470,8 @@ class EarlyStopping:
         estimator.validation_scores_ = (list(previous or [])
                                         + list(self.validation_scores))
         estimator.best_validation_score_ = self.best_score
-        if self._best is None and np.isnan(self.validation_scores).all():
+        if (self._best is None and len(self.validation_scores)
+                and np.isnan(self.validation_scores).all()):
             # No score but NaN: no parameters were selected (the latest are kept).
             # Before: best_validation_score_ was -inf, a value never scored, and
             # nothing said that early stopping had nothing to go by.
@@ -485,7 +486,8 @@ class EarlyStopping:
                 f"the latest ones, and best_validation_score_ is NaN. A scorer is "
                 f"NaN where it is undefined on the held-out rows (such as "
                 f"'roc_auc' on rows of one class); use another scoring, a larger "
-                f"validation_fraction, or early_stopping=False.", UserWarning)
+                f"validation_fraction, or early_stopping=False.", UserWarning,
+                stacklevel=user_stacklevel())
 
 
 def _scoring_name(scoring):

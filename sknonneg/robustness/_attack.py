@@ -845,7 +845,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         sknonneg network's range check refuses (its "values too large for the
         fitted network", in its ``dtype``: values near 1e307 in float64, 1e37
         in float32); the model is not called on it, and a ``UserWarning`` says
-        how many failures stopped where such moves were ruled out.
+        how many failures stopped where such moves were ruled out. The range
+        check is screened for a sknonneg network that is the final estimator
+        (of a ``Pipeline`` too) or a member of a soft vote; inside another
+        wrapper (``CalibratedClassifierCV``) the network's own error ends the
+        attack.
         With integer or boolean ``X`` and an integral ``step`` (counts,
         presence flags) the perturbed samples stay integers (and keep ``X``'s
         integer or boolean dtype); their values, raised by up to ``budget``, must

@@ -427,3 +427,44 @@ def test_load_mnist_of_a_damaged_archive_raises_oserror(tmp_path):
             kinds.add(type(cause).__name__ if cause is not None else "OSError")
     # Among them the four that escaped before.
     assert {"error", "TokenError", "NotImplementedError", "RuntimeError"} <= kinds
+
+
+def test_partial_fit_chunks_refuses_labels_outside_classes_before_any_chunk():
+    # Before: the third chunk's partial_fit refused label 2 after two chunks had
+    # been fitted (n_iter_ == 2), naming no row.
+    from sknonneg.parallel import partial_fit_chunks
+
+    X = np.random.RandomState(0).rand(50, 3)
+    y = np.array([0] * 20 + [1] * 20 + [2] * 10)
+    est = NonNegMLPClassifier(hidden_layer_sizes=(3,), solver="adam", random_state=0)
+    with pytest.raises(ValueError, match=r"label 2 not in classes \(first at row 40\)"):
+        partial_fit_chunks(est, X, y, classes=[0, 1], chunk_size=20)
+    assert not hasattr(est, "coefs_")
+
+
+def test_partial_fit_chunks_says_which_chunk_raised():
+    from sknonneg.parallel import partial_fit_chunks
+
+    X = np.random.RandomState(0).rand(50, 3)
+    X[45, 0] = np.nan
+    est = NonNegMLPClassifier(hidden_layer_sizes=(3,), solver="adam", random_state=0)
+    with pytest.raises(ValueError, match="contains NaN") as caught:
+        partial_fit_chunks(est, X, np.array([0, 1] * 25), classes=[0, 1],
+                           chunk_size=20)
+    if hasattr(caught.value, "add_note"):
+        assert any("chunk of rows 40:50" in note for note in caught.value.__notes__)
+
+
+def test_sparsity_reads_a_dataframe_as_data_whatever_its_column_names():
+    # A DataFrame exposes its columns as attributes: one named components_ or
+    # fit was read as an estimator (its column measured alone; an AttributeError).
+    pd = pytest.importorskip("pandas")
+    from sknonneg.inspection import hoyer_sparsity, weight_sparsity
+
+    for name in ["components_", "steps", "coefs_", "get_params"]:
+        df = pd.DataFrame({name: [1.0, 0.0], "b": [1.0, 1.0]})
+        np.testing.assert_array_equal(hoyer_sparsity(df), [0.0, 1.0])
+    with pytest.raises(TypeError, match="got DataFrame"):
+        weight_sparsity(pd.DataFrame({"fit": [1.0, 0.0], "b": [1.0, 1.0]}))
+    with pytest.raises(ValueError, match="empty list"):
+        weight_sparsity([])

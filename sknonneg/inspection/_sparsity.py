@@ -42,9 +42,18 @@ def _real_array(W, caller, name="W"):
     return np.asarray(W, dtype=float)
 
 
+def _is_array_like(obj):
+    """Whether ``obj`` is data (an array, a DataFrame: they convert to arrays),
+    never an estimator, whatever its attribute names: a DataFrame exposes its
+    columns as attributes, and one named ``components_`` or ``fit`` was read as an
+    estimator (before: its column measured alone, or an AttributeError)."""
+    return hasattr(obj, "__array__") or hasattr(obj, "to_numpy")
+
+
 def _as_matrix(W):
     """Array from an array-like or from a fitted estimator's first layer."""
-    if (hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps")
+    if not _is_array_like(W) and (
+            hasattr(W, "coefs_") or hasattr(W, "components_") or hasattr(W, "steps")
             or hasattr(W, "get_params")):
         # an unfitted estimator gets NotFittedError there (before: a TypeError
         # from float() of the estimator)
@@ -75,9 +84,12 @@ def hoyer_sparsity(W, axis=-1, average=False):
         the mask would be ignored: pass ``np.abs(W)`` or ``W.filled(0)``). A
         fitted estimator
         (network, PCA, NMF or a Pipeline ending in one) is replaced by its
-        first-layer weight vectors as an ``(n_units, n_features)`` matrix
-        (``components_``, or ``coefs_[0].T``), so that the default ``axis=-1``
-        gives one value per unit.
+        ``components_`` (else ``coefs_[0].T``) as an ``(n_units, n_features)``
+        matrix, so that the default ``axis=-1`` gives one value per unit: the
+        first layer's weight vectors of a classifier or regressor, the decoder's
+        rows (the parts) of a ``NonNegAutoencoder``, and for an
+        ``ABBAClassifier`` its ``2 N_1`` signed units, each unit's vector and its
+        negation (of equal sparsity; :func:`weight_sparsity` counts ``N_1``).
     axis : int, default=-1
         Axis along which the vectors lie. Use ``axis=0`` for an
         ``(n_in, n_out)`` matrix such as ``coefs_[i]`` to measure each
@@ -176,7 +188,8 @@ def _check_is_estimator(estimator):
     neither weights nor an estimator (before: scikit-learn's "... is not an
     estimator instance", with the whole input printed, for a DataFrame of weights
     or a list of lists)."""
-    if (hasattr(estimator, "fit") or hasattr(estimator, "coefs_")
+    if not _is_array_like(estimator) and (
+            hasattr(estimator, "fit") or hasattr(estimator, "coefs_")
             or hasattr(estimator, "components_")):
         return
     listed = isinstance(estimator, (list, tuple))
@@ -280,6 +293,10 @@ def _weight_table(estimator, tol, relative, caller):
         # as hoyer_sparsity does (before: "... is not an estimator instance", with
         # the whole matrix printed)
         estimator = estimator.toarray()
+    if isinstance(estimator, (list, tuple)) and not len(estimator):
+        # Before: an empty table, without the documented columns.
+        raise ValueError(f"{caller} got an empty {type(estimator).__name__}: pass "
+                         "one weight matrix per layer, at least one.")
     if isinstance(estimator, (list, tuple)):
         # Sparse layers, as a single sparse matrix is taken (before: "[<Compressed
         # Sparse Row sparse matrix ...>] is not an estimator instance").

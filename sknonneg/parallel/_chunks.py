@@ -120,7 +120,10 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     classes : array-like of shape (n_classes,), default=None
         All classes (passed to every call; a classifier's ``partial_fit`` needs it
         on the first, except for multilabel indicator targets); None for a
-        regressor.
+        regressor. Labels of a 1-D ``y`` outside ``classes`` are refused before
+        any chunk is fitted; another error of a chunk's ``partial_fit`` (NaN in
+        its rows) comes after the chunks before it were fitted, with a note
+        naming the chunk's rows.
     chunk_size : int, default=10_000
         Rows per ``partial_fit`` call.
     n_epochs : int, default=1
@@ -218,6 +221,7 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     n_y = None if y is None else (y.shape[0] if sp.issparse(y) else len(y))
     if y is not None and n_y != n_samples:
         raise ValueError(f"X has {n_samples} rows but y has {n_y}.")
+    _check_chunk_labels(y, classes)
     fit_params = partial_fit_params(classes)
     if sample_weight is not None:
         # Before: no sample_weight (fit_dask_blocks took one).
@@ -233,8 +237,38 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         y_chunk = None if y is None else _rows(y, start, stop)
         if sample_weight is not None:
             fit_params["sample_weight"] = _rows(sample_weight, start, stop)
-        estimator.partial_fit(X_chunk, y_chunk, **fit_params)
+        try:
+            estimator.partial_fit(X_chunk, y_chunk, **fit_params)
+        except Exception as exc:
+            if hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note(f"partial_fit_chunks: raised by partial_fit on the "
+                             f"chunk of rows {start}:{stop}; the chunks before it "
+                             f"were fitted.")
+            raise
     return estimator
+
+
+def _check_chunk_labels(y, classes):
+    """Labels of a 1-D ``y`` that are not in ``classes``, refused before any chunk
+    is fitted (before: a later chunk's ``partial_fit`` refused them after the
+    earlier chunks had been fitted, naming no row). Labels ``np.unique`` cannot
+    sort are left to ``partial_fit``."""
+    if y is None or classes is None or sp.issparse(y) or np.ndim(y) != 1:
+        return
+    try:
+        y = np.asarray(y)
+        labels = np.unique(y)
+        unknown = labels[~np.isin(labels, np.asarray(classes))]
+    except (TypeError, ValueError):
+        return
+    if unknown.shape[0]:
+        row = int(np.flatnonzero(np.isin(y, unknown))[0])
+        shown = ", ".join(repr(v.item() if hasattr(v, "item") else v)
+                          for v in unknown[:5])
+        raise ValueError(f"y holds label{'s' * (unknown.shape[0] > 1)} {shown}"
+                         f"{' ...' if unknown.shape[0] > 5 else ''} not in classes "
+                         f"(first at row {row}); partial_fit_chunks refuses them "
+                         "before it fits any chunk.")
 
 
 def _check_chunk_weights(estimator, sample_weight, n_samples, chunk_size):

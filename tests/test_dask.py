@@ -385,8 +385,8 @@ def test_partial_fit_chunks_takes_a_list(digits):
     with pytest.raises(ValueError, match="X must be a 2-D array-like; a list whose "
                                          "rows cannot form one"):
         partial_fit_chunks(clone(clf), [[1.0, 2.0], [3.0]], [0, 1], classes=[0, 1])
-    with pytest.raises(TypeError, match=r"2-D array sliced by rows .* got ndarray "
-                                        r"of shape \(3,\)"):
+    with pytest.raises(TypeError, match=r"2-D array sliced by rows .* got a list "
+                                        r"that reads as an array of shape \(3,\)"):
         partial_fit_chunks(clone(clf), [1.0, 2.0, 3.0], [0, 1, 0], classes=[0, 1])
 
 

@@ -468,3 +468,16 @@ def test_sparsity_reads_a_dataframe_as_data_whatever_its_column_names():
         weight_sparsity(pd.DataFrame({"fit": [1.0, 0.0], "b": [1.0, 1.0]}))
     with pytest.raises(ValueError, match="empty list"):
         weight_sparsity([])
+
+
+def test_partial_fit_chunks_names_a_class_and_a_flat_list():
+    from sknonneg.parallel import partial_fit_chunks
+
+    X = np.zeros((4, 3))
+    with pytest.raises(TypeError, match=r"an estimator instance, not a class: pass "
+                       r"NonNegMLPClassifier\(\)"):
+        partial_fit_chunks(NonNegMLPClassifier, X, [0, 1, 0, 1], classes=[0, 1])
+    for flat in ([], [1.0, 2.0]):
+        with pytest.raises(TypeError, match="a list that reads as an array of shape"):
+            partial_fit_chunks(NonNegMLPClassifier(), flat, [0, 1][:len(flat)],
+                               classes=[0, 1])

@@ -30,7 +30,12 @@ def _check_positive_int(value, name):
 def _check_partial_fit(estimator, func, pipeline_hint, classes=None):
     """A ``TypeError`` up front if ``estimator`` has no ``partial_fit`` (an SVC, a
     Pipeline), which ``func`` calls once per chunk, or is given ``classes`` that its
-    ``partial_fit`` does not take (a regressor, the autoencoder)."""
+    ``partial_fit`` does not take (a regressor, the autoencoder), or is a class."""
+    if isinstance(estimator, type):
+        # Before: "partial_fit() missing 1 required positional argument: 'y'"
+        # from the first chunk (the method called unbound).
+        raise TypeError(f"{func} needs an estimator instance, not a class: pass "
+                        f"{estimator.__name__}() (with its parameters).")
     name = type(estimator).__name__
     if callable(getattr(estimator, "partial_fit", None)):
         if classes is not None and not _takes_param(estimator, "classes"):
@@ -179,7 +184,8 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
                        "partial_fit_chunks(pipe[-1], X, y, "
                        "transform=pipe[:-1].transform)", classes)
     shape = getattr(X, "shape", None)
-    if shape is None and isinstance(X, (list, tuple)):
+    listed = shape is None and isinstance(X, (list, tuple))
+    if listed:
         # Before: refused ("X must be a 2-D array sliced by rows ... got list"),
         # although documented as array-like; a list is in memory already, and is
         # read as an array, as check_array reads it.
@@ -190,12 +196,15 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
                              f"cannot form one was given ({exc})") from None
         shape = X.shape
     if shape is None or len(shape) != 2:
+        # A list is named as given (before: "ndarray of shape (0,)", the array
+        # it was read as).
+        got = ("a list that reads as an array" if listed
+               else type(X).__name__)
         raise TypeError(
             f"X must be a 2-D array sliced by rows (a NumPy array, np.memmap, h5py or "
             f"zarr array, a CSR matrix, a DataFrame, a list of rows), got "
-            f"{type(X).__name__}" + ("" if shape is None else f" of shape {shape}")
-            + "."
-        )
+            f"{got}" + ("" if shape is None else f" of shape {shape}")
+            + "."        )
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable, got {transform!r}.")
     # Named after this function (before: the iter_chunks it calls).

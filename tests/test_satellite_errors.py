@@ -481,3 +481,17 @@ def test_partial_fit_chunks_names_a_class_and_a_flat_list():
         with pytest.raises(TypeError, match="a list that reads as an array of shape"):
             partial_fit_chunks(NonNegMLPClassifier(), flat, [0, 1][:len(flat)],
                                classes=[0, 1])
+
+
+def test_partial_fit_chunks_leaves_nan_labels_to_partial_fit():
+    # NaN matches no class (NaN != NaN): the label check found no row for it and
+    # raised an IndexError; partial_fit's own "Input y contains NaN" is the error.
+    from sknonneg.parallel import partial_fit_chunks
+
+    X = np.random.RandomState(0).rand(40, 3)
+    y = np.array([0.0, 1.0] * 20)
+    y[25] = np.nan
+    for classes in ([0, 1], [0, 1, np.nan]):
+        with pytest.raises(ValueError, match="contains NaN"):
+            partial_fit_chunks(NonNegMLPClassifier(hidden_layer_sizes=(3,)), X, y,
+                               classes=classes, chunk_size=20)

@@ -213,12 +213,14 @@ def test_scorer_without_a_lone_class_warns():
     X = np.random.RandomState(0).uniform(size=(100, 3))
     y = np.array(["c"] + ["b"] * 30 + ["a"] * 69)
     est = NonNegMLPClassifier((3,), max_iter=2, early_stopping=True,
-                              scoring="accuracy", random_state=0)
+                              scoring="f1_macro", random_state=0)
     with pytest.warns(UserWarning, match=r"hold no row of class 'c', the only "
                       r"row of its class, which always trains: "
-                      r"scoring='accuracy' is computed without it"):
+                      r"scoring='f1_macro' is computed without it"):
         est.fit(X, y)
     with warnings.catch_warnings():
+        # Accuracy is defined on any held-out rows, by name as by None.
         warnings.filterwarnings("error", message="early_stopping holds out")
         est.set_params(scoring="loss").fit(X, y)
         est.set_params(scoring=None).fit(X, y)
+        est.set_params(scoring="accuracy").fit(X, y)

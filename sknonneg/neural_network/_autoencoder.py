@@ -208,7 +208,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         About the number of rows of a mini-batch: each epoch shuffles the ``n``
         training rows (those of positive ``sample_weight``) and deals them into
         ``max(1, round(n/batch_size))`` mini-batches of equal size, to one row.
-        A batch so holds about 0.75 to 1.5 times ``batch_size`` rows, and fewer
+        A batch so holds about 0.75 to 1.5 times ``batch_size`` rows (a row fewer
+        where ``n`` does not divide evenly: 7 rows at ``batch_size=2`` make
+        batches of 2, 2, 2 and 1 rows), and fewer
         than 1.5 times ``batch_size`` rows make one batch (299 rows at
         ``batch_size=200``). A ``batch_size`` above ``n`` is clipped to ``n``,
         with a warning, as in scikit-learn's MLPs. ``None`` (or scikit-learn's

@@ -162,7 +162,9 @@ SHARED_DOCS = {
         training rows (those of positive ``sample_weight``, less the rows early
         stopping holds out) and deals them into ``max(1, round(n/batch_size))``
         mini-batches of equal size, to one row. A batch so holds about 0.75 to
-        1.5 times ``batch_size`` rows, and fewer than 1.5 times ``batch_size``
+        1.5 times ``batch_size`` rows (a row fewer where ``n`` does not divide
+        evenly: 7 rows at ``batch_size=2`` make batches of 2, 2, 2 and 1 rows),
+        and fewer than 1.5 times ``batch_size``
         rows make one batch (299 rows at ``batch_size=200``, where
         scikit-learn's MLPs take 200 and then 99). A ``batch_size`` above ``n``
         is clipped to ``n``, with a warning, as in scikit-learn's MLPs. ``None``
@@ -702,7 +704,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         With ``solver="lbfgsb"`` runs ``steps_per_batch`` L-BFGS-B iterations on the
         batch (the paper's mini-batch scheme); with ``solver="adam"`` one epoch of
         projected Adam over the batch, the Adam state carrying over between calls.
-        The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
+        A network with a ``gain`` (``ABBAClassifier`` has none): the gain
+        follows its schedule over ``max_iter`` calls; after ``fit`` it
         stays at the end of that fit's schedule, whatever ``max_iter`` and
         ``solver`` are set to since: the gain the fit ended with (``gain_``) under
         ``gain="auto"``, as a warm start goes on, the end value of an explicit

@@ -664,7 +664,8 @@ class TrainableNetwork(BaseNetwork):
         ``"neg_log_loss"`` raises scikit-learn's "Please provide the true labels
         explicitly through the labels argument"; ``"loss"`` and None (accuracy)
         are defined on any rows."""
-        if not lone.shape[0] or _scoring_mode(self._scoring()) != "scorer":
+        if (not lone.shape[0] or _scoring_mode(self._scoring()) != "scorer"
+                or self._scoring() == "accuracy"):  # defined on any rows
             return
         missing = np.setdiff1d(strata[lone], strata[idx_val])
         classes = getattr(self, "classes_", None)
@@ -1183,7 +1184,7 @@ class TrainableNetwork(BaseNetwork):
             return
         if batch_size > n_samples:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
-                          "It is going to be clipped")
+                          "It is going to be clipped", stacklevel=user_stacklevel())
             return
         least = self._least_lbfgsb_batch
         if (solver.full_batch and least is not None and batch_size < least

@@ -268,10 +268,14 @@ def _check_chunk_labels(y, classes):
         y = np.asarray(y)
         labels = np.unique(y)
         unknown = labels[~np.isin(labels, np.asarray(classes))]
+        # Only labels that match rows: NaN (or pd.NA) matches none, and is left to
+        # partial_fit ("Input y contains NaN").
+        hit = np.isin(y, unknown)
+        unknown = np.unique(y[hit]) if hit.any() else unknown[:0]
     except (TypeError, ValueError):
         return
     if unknown.shape[0]:
-        row = int(np.flatnonzero(np.isin(y, unknown))[0])
+        row = int(np.flatnonzero(hit)[0])
         shown = ", ".join(repr(v.item() if hasattr(v, "item") else v)
                           for v in unknown[:5])
         raise ValueError(f"y holds label{'s' * (unknown.shape[0] > 1)} {shown}"

@@ -452,7 +452,8 @@ def test_partial_fit_chunks_says_which_chunk_raised():
         partial_fit_chunks(est, X, np.array([0, 1] * 25), classes=[0, 1],
                            chunk_size=20)
     if hasattr(caught.value, "add_note"):
-        assert any("chunk of rows 40:50" in note for note in caught.value.__notes__)
+        assert any("chunk of rows 40:50 (call 3); the 2 chunks before it were fitted"
+                   in note for note in caught.value.__notes__)
 
 
 def test_sparsity_reads_a_dataframe_as_data_whatever_its_column_names():

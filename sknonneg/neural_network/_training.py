@@ -415,7 +415,7 @@ class EarlyStopping:
                     f"{type(est).__name__}: early stopping's scorer (scoring="
                     f"{_scoring_name(est._scoring())}) failed on the "
                     f"{self.X_val.shape[0]} held-out rows (validation_fraction="
-                    f"{est.validation_fraction}): {exc} Use another scoring, a "
+                    f"{est.validation_fraction}): {_sentence(exc)} Use another scoring, a "
                     f"larger validation_fraction, or early_stopping=False.") from exc
         else:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
@@ -488,6 +488,12 @@ class EarlyStopping:
                 f"'roc_auc' on rows of one class); use another scoring, a larger "
                 f"validation_fraction, or early_stopping=False.", UserWarning,
                 stacklevel=user_stacklevel())
+
+
+def _sentence(exc):
+    """``exc``'s message ending in a full stop, so that a sentence can follow."""
+    text = str(exc).rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _scoring_name(scoring):

@@ -238,8 +238,9 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
                                              chunk_size)
         if isinstance(sample_weight, Number):  # every chunk's, as fit_dask_blocks
             fit_params["sample_weight"], sample_weight = sample_weight, None
-    for start, stop in iter_chunks(n_samples, chunk_size, n_epochs=n_epochs,
-                                   shuffle=shuffle, random_state=random_state):
+    for i, (start, stop) in enumerate(iter_chunks(n_samples, chunk_size,
+                                                  n_epochs=n_epochs, shuffle=shuffle,
+                                                  random_state=random_state)):
         X_chunk = _rows(X, start, stop)
         if transform is not None:
             X_chunk = transform(X_chunk)
@@ -250,9 +251,12 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
             estimator.partial_fit(X_chunk, y_chunk, **fit_params)
         except Exception as exc:
             if hasattr(exc, "add_note"):  # Python 3.11+
+                before = (f"the {i} chunk{'s' * (i > 1)} before it "
+                          f"{'were' if i > 1 else 'was'} fitted" if i
+                          else "no chunk was fitted before it")
                 exc.add_note(f"partial_fit_chunks: raised by partial_fit on the "
-                             f"chunk of rows {start}:{stop}; the chunks before it "
-                             f"were fitted.")
+                             f"chunk of rows {start}:{stop} (call {i + 1}); "
+                             f"{before}.")
             raise
     return estimator
 

@@ -210,12 +210,15 @@ def _fit_and_print(label, model, X_train, X_test, y_train, y_test, width=40):
         model.fit(X_train, y_train)
     elapsed = time.perf_counter() - start
     stopped = False
-    for w in caught:  # other warnings go on as they were raised
+    for w in caught:  # other warnings go on, named after the model's row
         if issubclass(w.category, ConvergenceWarning) and not issubclass(
                 w.category, DegenerateFitWarning):
             stopped = True
         else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            # Before: shown as raised, at "<frozen runpy>", naming no model (two
+            # rows are NonNegMLPClassifier).
+            warnings.warn_explicit(f"{label}: {w.message}", w.category,
+                                   "python -m sknonneg", 0)
     accuracy = model.score(X_test, y_test)
     zeros = " / ".join(f"{z:6.1%}" for z in zero_fractions(layer_weights(model)))
     print(f"{label:<{width}} {accuracy:8.2%} {zeros:>21} {elapsed:7.2f}"

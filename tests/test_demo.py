@@ -144,3 +144,23 @@ def test_demo_bad_numbers_are_usage_errors(argv, match, capsys):
         main(argv)
     assert exc.value.code == 2
     assert match in capsys.readouterr().err
+
+
+def test_demo_names_the_model_of_a_warning_it_shows(capsys):
+    # Before: a warning other than ConvergenceWarning was shown as raised, at
+    # "<frozen runpy>", naming no model row (two rows are NonNegMLPClassifier).
+    import warnings
+
+    from sknonneg import NonNegMLPClassifier
+    from sknonneg.__main__ import _fit_and_print
+
+    class Noisy(NonNegMLPClassifier):
+        def fit(self, X, y):
+            warnings.warn("something to say", UserWarning)
+            return super().fit(X, y)
+
+    X = np.random.RandomState(0).rand(20, 3)
+    y = np.array([0, 1] * 10)
+    with pytest.warns(UserWarning, match=r"^my row: something to say$"):
+        _fit_and_print("my row", Noisy(hidden_layer_sizes=(2,), max_iter=200),
+                       X, X, y, y)

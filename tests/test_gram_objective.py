@@ -452,7 +452,7 @@ def test_gram_head_switch_holds_in_its_own_thread_and_context_only():
     first.__exit__(None, None, None)
     assert not applies()  # second's False, still open
     second.__exit__(None, None, None)
-    assert objective_module._gram_head_mode() is True
+    assert objective_module._gram_head.get() is True
     seen = []
     with objective_module.gram_head("always"):
         assert applies()

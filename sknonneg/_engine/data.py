@@ -13,13 +13,11 @@ input, a blocked CSC copy for CSR input of at least two row blocks, the row-by-r
 scatter otherwise).
 """
 
-import contextlib
-import threading
-
 import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import kernels
+from .._scoped import ScopedSetting
 from .._validation import check_sparse_structure
 
 __all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "InputTargets",
@@ -270,11 +268,10 @@ def _weighted_column_sum(X, s):
 # batch. MNIST's 784 inputs x 150 units on two threads take 1.9 MB.
 SCATTER_MAX_BYTES = 1 << 25
 
-# Set in a thread by ``blocked_layout_everywhere``.
-_layout_override = threading.local()
+# Set in a thread by ``blocked_layout_everywhere``: None, or ``(row_dtype,)``.
+_blocked_everywhere = ScopedSetting("sknonneg_blocked_layout", None)
 
 
-@contextlib.contextmanager
 def blocked_layout_everywhere(row_dtype=None):
     """Context in which every CSR data set that a ``FirstLayerGradient`` is made for
     in this thread takes the blocked CSC layout, whatever its number of rows:
@@ -282,13 +279,8 @@ def blocked_layout_everywhere(row_dtype=None):
     instead of the tens of thousands that take them in a real fit. ``row_dtype``:
     a type for the blocked copy's row numbers, used where it is wider than
     ``index_dtype`` of its rows (``np.int32`` is that of more than 65,535 rows).
-    Other threads are not affected."""
-    previous = getattr(_layout_override, "blocked", None)
-    _layout_override.blocked = (row_dtype,)
-    try:
-        yield
-    finally:
-        _layout_override.blocked = previous
+    Other threads are not affected (``sknonneg._scoped``)."""
+    return _blocked_everywhere.scoped((row_dtype,))
 
 
 class _BlockedCSC:
@@ -323,7 +315,7 @@ class _BlockedCSC:
         self.pair_starts = np.empty(int(block_pair_ptr[-1]) + 1, dtype=np.int64)
         self.data = np.empty_like(csr.data)
         row_dtype = index_dtype(n_rows)
-        forced = getattr(_layout_override, "blocked", None)
+        forced = _blocked_everywhere.get()
         if forced is not None and forced[0] is not None:  # wider, never narrower
             row_dtype = np.promote_types(row_dtype, forced[0])
         self.rows = np.empty(csr.data.shape[0], dtype=row_dtype)
@@ -376,7 +368,7 @@ class FirstLayerGradient:
         elif (X.shape[0] >= 2 * _BlockedCSC.block_rows(n_units, X.data.dtype)
               or (not kernel_set.numpy and n_chunks * X.shape[1] * n_units
                   * X.data.dtype.itemsize > SCATTER_MAX_BYTES)
-              or getattr(_layout_override, "blocked", None) is not None):
+              or _blocked_everywhere.get() is not None):
             self.blocked = _BlockedCSC(X, n_units, n_chunks, kernel_set)
         else:
             shape = (n_chunks, X.shape[1], n_units)

@@ -56,13 +56,11 @@ the whole network before an evaluation, and the gradient goes through the scale.
 objective for it, and knows nothing of how it is decided.
 """
 
-import contextlib
-import contextvars
-
 import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import LOSS_CODES, NUMPY, flavour_for, kernels, n_chunks_for
+from .._scoped import ScopedSetting
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .data import (CSRInput, FirstLayerGradient, InputTargets, prepare_input,
                    prepare_targets_and_weights)
@@ -72,32 +70,20 @@ from .precondition import FirstLayerScaling
 
 __all__ = ["Objective", "forward", "gram_head_applies"]
 
-# The Gram head's switches set by ``gram_head`` in the current thread (context),
-# innermost last: one entry per open context, each removed by its own exit.
-_gram_head = contextvars.ContextVar("sknonneg_gram_head", default=())
+# The Gram head's switch in the current thread (``gram_head``).
+_gram_head = ScopedSetting("sknonneg_gram_head", True)
 
 
-@contextlib.contextmanager
 def gram_head(mode):
     """Context in which objectives take the Gram head by ``mode``: True (outside any
     context) where ``gram_head_applies`` says; False, never (every objective takes
     the direct path, the fused kernel); "always", for a dense input in a float32
     fit too, where it does not pay. For the tests and
     benchmarks/autoencoder_gram.py only. In the current thread only, and contexts
-    closed out of order leave nothing behind (as ``_kernels.numpy_max_work``)."""
+    closed out of order leave nothing behind (``sknonneg._scoped``)."""
     if not (isinstance(mode, bool) or mode == "always"):
         raise ValueError(f"mode must be True, False or 'always', got {mode!r}")
-    entry = (object(), mode)
-    _gram_head.set(_gram_head.get() + (entry,))
-    try:
-        yield
-    finally:
-        _gram_head.set(tuple(e for e in _gram_head.get() if e is not entry))
-
-
-def _gram_head_mode():
-    modes = _gram_head.get()
-    return modes[-1][1] if modes else True
+    return _gram_head.scoped(mode)
 
 
 def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64,
@@ -134,7 +120,7 @@ def gram_head_applies(layers, loss, targets_are_input, n_rows, dtype=np.float64,
     two. A dense input that is mostly zeros is CSR as the kernels take it.
     """
     wide = np.dtype(dtype) == np.float64
-    mode = _gram_head_mode()
+    mode = _gram_head.get()
     if not mode or not (sparse or wide or mode == "always"):
         return False
     k = layers[0].n_out if layers else 0

@@ -31,11 +31,10 @@ in about the same time on the twins as on the warm kernels
 (``benchmarks/first_run.py``).
 """
 
-import contextlib
-import contextvars
 import importlib
 from functools import lru_cache
 
+from .._scoped import ScopedSetting
 from .._threads import thread_budget
 from .codes import *  # noqa: F401,F403
 
@@ -73,22 +72,15 @@ NUMPY = "numpy"
 # of a problem at this limit takes a few milliseconds in NumPy, so that 10 CPU-
 # seconds of compilation would pay off only after thousands of evaluations.
 NUMPY_MAX_WORK = 1 << 24
-# The limits set by ``numpy_max_work`` in the current thread (context), innermost
-# last: one entry per open context, each removed by its own exit.
-_numpy_max_work = contextvars.ContextVar("sknonneg_numpy_max_work", default=())
-
-
-def _numpy_max_work_now():
-    """The limit ``flavour_for`` applies in the current thread."""
-    limits = _numpy_max_work.get()
-    return limits[-1][1] if limits else NUMPY_MAX_WORK
+# The limit ``flavour_for`` applies in the current thread (``numpy_max_work``).
+_numpy_max_work = ScopedSetting("sknonneg_numpy_max_work", NUMPY_MAX_WORK)
 
 
 def flavour_for(parallel, n_samples, work_per_row):
     """The flavour of kernels for a problem of ``n_samples`` rows of ``work_per_row``
     multiply-adds each: ``NUMPY`` when small (see ``NUMPY_MAX_WORK``), else the
     parallel (``parallel`` true) or the serial numba kernels."""
-    if int(n_samples) * int(work_per_row) <= _numpy_max_work_now():
+    if int(n_samples) * int(work_per_row) <= _numpy_max_work.get():
         return NUMPY
     return bool(parallel) and parallel != NUMPY
 
@@ -112,24 +104,15 @@ def n_chunks_for(n_samples, work_per_row, parallel):
     return int(max(1, min(n_threads, by_work)))
 
 
-@contextlib.contextmanager
 def numpy_max_work(value):
     """Context in which ``flavour_for`` sends problems up to ``value`` (rows x
     multiply-adds) to the NumPy twins: ``numpy_max_work(-1)`` forces the numba kernels
     (their tests, ``sknonneg.parallel.warm_kernels``).
 
-    In the current thread only (a ``contextvars`` variable): a fit in another thread
-    keeps its flavour while ``warm_kernels`` runs in its own, and a thread started
-    inside the context does not inherit it (run it in ``contextvars.copy_context()``
-    to hand it over). Each exit removes its own entry, so contexts that close out of
-    order (generators, ``ExitStack``) never leave a limit behind: the innermost open
-    one applies, else ``NUMPY_MAX_WORK``."""
-    entry = (object(), value)
-    _numpy_max_work.set(_numpy_max_work.get() + (entry,))
-    try:
-        yield
-    finally:
-        _numpy_max_work.set(tuple(e for e in _numpy_max_work.get() if e is not entry))
+    In the current thread only, and contexts closed out of order leave nothing
+    behind (``sknonneg._scoped``): the innermost open one applies, else
+    ``NUMPY_MAX_WORK``."""
+    return _numpy_max_work.scoped(value)
 
 
 class KernelSet:

@@ -369,6 +369,18 @@ class _Scorer:
         return change
 
 
+def _warn_stopped(stopped, n_attacked, where, advice):
+    """A ``UserWarning`` for the failed samples (``stopped``, a mask) whose search
+    stopped ``where`` no move could be made: their failure shows no robustness."""
+    n_stopped = int(np.sum(stopped))
+    if n_stopped:
+        warnings.warn(
+            f"additive_evasion_attack: {n_stopped} of the {n_attacked} attacked "
+            f"samples were not evaded because the search stopped where {where}, so "
+            f"no such move could be made; their failure does not show robustness. "
+            f"{advice}", UserWarning, stacklevel=user_stacklevel())
+
+
 def _range_checks(final):
     """``[(layers, dtype)]``: the range checks of the sknonneg networks that
     predict for ``final`` (itself, or the bare members of a soft vote), as their
@@ -1350,31 +1362,20 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             "model with graded scores (a smooth surrogate fitted to this model's "
             "predictions, or the uncalibrated classifier), or pass a larger step.",
             UserWarning, stacklevel=user_stacklevel())
-    n_absorbed = int(np.sum(absorbed_rows & ~success))
-    if n_absorbed:
-        warnings.warn(
-            f"additive_evasion_attack: {n_absorbed} of the {rows.size} attacked "
-            f"samples were not evaded because the search stopped where a step of "
-            f"{step!r} is too small to change the features whose rise would lower "
-            "the margin (x + step == x in float64: the step is at most half the "
-            "value's unit in the last place), so no such move could be made; their "
-            "failure does not show robustness. Pass a larger step, or attack "
-            "features on a smaller scale.",
-            UserWarning, stacklevel=user_stacklevel())
-
-    n_refused = int(np.sum(refused_rows & ~success))
-    if n_refused:
-        # Before: such moves were made, with NumPy's "invalid value" warnings
-        # from the network's copy, or the model refused the raised copy.
-        warnings.warn(
-            f"additive_evasion_attack: {n_refused} of the {rows.size} attacked "
-            f"samples were not evaded because the search stopped where moves by a "
-            f"step of {step!r} were not allowed: their outcome is not finite in "
-            "float64 (a hidden unit or a logit of the network overflows) or the "
-            "model refuses them as values too large for the fitted network, so no "
-            "such move could be made; their failure does not show robustness. Pass "
-            "a smaller step (or upper), or attack features on a smaller scale.",
-            UserWarning, stacklevel=user_stacklevel())
+    _warn_stopped(
+        absorbed_rows & ~success, rows.size,
+        f"a step of {step!r} is too small to change the features whose rise would "
+        "lower the margin (x + step == x in float64: the step is at most half the "
+        "value's unit in the last place)",
+        "Pass a larger step, or attack features on a smaller scale.")
+    # Before: such moves were made, with NumPy's "invalid value" warnings from the
+    # network's copy, or the model refused the raised copy.
+    _warn_stopped(
+        refused_rows & ~success, rows.size,
+        f"moves by a step of {step!r} were not allowed: their outcome is not finite "
+        "in float64 (a hidden unit or a logit of the network overflows) or the "
+        "model refuses them as values too large for the fitted network",
+        "Pass a smaller step (or upper), or attack features on a smaller scale.")
 
     if columns is not None:
         import pandas as pd

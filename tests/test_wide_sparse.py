@@ -5,9 +5,11 @@ peak memory at bag-of-words sizes is measured by benchmarks/memory_wide_sparse.p
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.base import clone
 
 from conftest import in_thread
-from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -148,3 +150,22 @@ def test_objective_returns_its_gradient_buffer_on_request(Est):
     assert buffer is objective.grad and grad is not objective.grad
     assert loss_buffer == loss
     np.testing.assert_array_equal(buffer, grad)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier])
+def test_a_run_of_empty_rows_fits_on_the_numpy_twins(Est):
+    """A mostly-zero dense X (converted to CSR) whose first 700 rows are all zero:
+    a whole block of the blocked layout has no column. The NumPy twin that builds the
+    layout (small problems run on the twins) gave that block a start of its own and
+    failed with a broadcast error; the default classifier could not fit it."""
+    rng = np.random.default_rng(0)
+    X = rng.random((2000, 20)) * (rng.random((2000, 20)) < 0.15)
+    X[:700] = 0.0
+    y = rng.integers(0, 2, 2000) if Est is not NonNegMLPRegressor else rng.random(2000)
+    # 64 units: blocks of 512 rows (``_BlockedCSC.block_rows``), so the 700 zero
+    # rows hold a whole block.
+    dense = Est(hidden_layer_sizes=(64,), max_iter=2, dtype="float64", random_state=0)
+    sparse = clone(dense).fit(sp.csr_matrix(X), y)
+    dense.fit(X, y)
+    # The dense input took the CSR path and the blocked layout, as the CSR one did.
+    assert_allclose(dense.predict(X[700:]), sparse.predict(X[700:]))

@@ -51,7 +51,9 @@ def csr_to_blocked_csc(data, indices, indptr, block_rows, n_chunks, block_pair_p
         rows_out[start:stop] = rows[order]
         counts = np.bincount(rank[block_columns], minlength=by_appearance.shape[0])
         columns.append(by_appearance)
-        starts.append(start + np.concatenate([[0], np.cumsum(counts)[:-1]]))
+        # A block of empty rows has no column and no start (``cumsum - counts``: the
+        # start of each column's run, empty for an empty block).
+        starts.append(start + np.cumsum(counts) - counts)
     pair_columns_out[...] = np.concatenate(columns) if columns else []
     pair_starts_out[:-1] = np.concatenate(starts) if starts else []
     pair_starts_out[-1] = indptr[-1]

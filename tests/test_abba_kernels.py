@@ -211,3 +211,35 @@ def test_fast_tanh_is_accurate_odd_saturating_and_flushed(kernels):
     assert np.all(s_out == 0.0)  # exactly odd
     assert d_out[1, 0] == 0.0  # 1e-40: flushed, never subnormal
     assert np.all(np.abs(d_out) <= 2.0)
+
+
+def test_activation_codes_are_the_kernels_branches():
+    """The layers' activations are exactly the codes the ABBA kernels have a branch
+    for (``codes.ABBA_ACTIVATION_CODES``): no activation falls through to another."""
+    from sknonneg._kernels.codes import ABBA_ACTIVATION_CODES
+    assert sorted(ACTIVATIONS.values()) == sorted(ABBA_ACTIVATION_CODES)
+
+
+UNKNOWN_ACTIVATION_CODES = [-1, 99]
+
+
+@pytest.mark.parametrize("code", UNKNOWN_ACTIVATION_CODES)
+@pytest.mark.parametrize("name", ["abba_input_forward", "csr_abba_input_forward",
+                                  "abba_forward", "abba_backprop",
+                                  "abba_backprop[output]"])
+def test_an_unknown_activation_code_activates_nothing(kernels, name, code):
+    """An unknown code is no activation: NaN from the numba kernels, an error from
+    the twin, never the identity's values (what a missing branch used to give)."""
+    args, outs = BUILDERS[name](np.random.default_rng(0), np.float64, 13, 2, code)
+    kernel = name.split("[")[0]
+    args_k = _copy(args)
+    getattr(kernels, kernel)(*args_k)
+    assert np.all(np.isnan(args_k[outs[0]]))
+    with pytest.raises(ValueError, match="unknown activation code"):
+        getattr(_abba_reference, kernel)(*_copy(args))
+
+
+def test_abba_layer_refuses_an_unknown_activation():
+    from sknonneg._engine.layers import ABBALayer
+    with pytest.raises(ValueError, match="activation must be one of"):
+        ABBALayer(3, 2, "relu", "first")

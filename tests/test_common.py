@@ -30,9 +30,14 @@ _ROUNDING = ("equal only up to rounding: weights and repeated rows sum the objec
              "terms in another order, and after 50 L-BFGS-B iterations "
              "decision_function differs by ~1e-7 to 2e-7 relative, at the check's "
              "rtol=1e-7 (test_estimator_api.py checks the equivalence at rtol 1e-6)")
+# On sparse input the difference is 9.1e-8 relative here, just under the rtol, so that
+# check usually passes (an XPASS, not strict): whether it does is a matter of rounding.
+_ROUNDING_SPARSE = ("equal only up to rounding, as on dense data; here 9.1e-8 "
+                    "relative, just under the check's rtol=1e-7, so it usually passes "
+                    "(XPASS): another BLAS or CPU can round it over")
 COMMON_FAILURES = {
     "check_sample_weight_equivalence_on_dense_data": _ROUNDING,
-    "check_sample_weight_equivalence_on_sparse_data": _ROUNDING,
+    "check_sample_weight_equivalence_on_sparse_data": _ROUNDING_SPARSE,
 }
 
 

@@ -229,7 +229,16 @@ BLOCK_ROWS = 6
 
 
 def _blocked_input(rng, dtype, n_samples):
-    _, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype, density=0.7)
+    matrix, data, indices, indptr = _csr(rng, n_samples, N_SPARSE_IN, dtype, density=0.7)
+    if n_samples >= 2 * BLOCK_ROWS:
+        # The second block of rows is empty (a run of all-zero rows): a block with no
+        # column, which the twin once turned into a start of its own.
+        matrix = matrix.tolil()
+        matrix[BLOCK_ROWS:2 * BLOCK_ROWS] = 0
+        matrix = matrix.tocsr()
+        matrix.eliminate_zeros()
+        data, indices = matrix.data, matrix.indices.astype(INDEX)
+        indptr = matrix.indptr.astype(np.int64)
     n_blocks = -(-n_samples // BLOCK_ROWS)
     n_pairs = np.empty(n_blocks, dtype=np.int64)
     _reference.count_block_columns(indices, indptr, BLOCK_ROWS, 1, None, n_pairs)
@@ -541,6 +550,56 @@ def test_an_unknown_loss_code_computes_no_loss(kernels, name, code):
     assert np.isnan(value)
     assert np.all(np.isnan(args_k[outs[-1]]))  # the output deltas
     with pytest.raises(ValueError, match="unknown loss code"):
+        _run_reference(name, args)
+
+
+# The position of the activation code among the arguments of the kernels that take
+# one.
+ACTIVATION_POSITIONS = {"linear_sigmoid_forward": 4, "csr_linear_sigmoid_forward": 6,
+                        "sigmoid_backprop": 4, "linear_sigmoid_loss_backprop": 10,
+                        "fixed_order_finish": 2}
+
+
+def test_activation_codes_are_the_kernels_branches():
+    """The dense layers' activations are exactly the codes the kernels have a branch
+    for (``codes.DENSE_ACTIVATION_CODES``), and each reaches every kernel that takes
+    a code in ``test_kernel_matches_reference`` (through the builders' LOGISTIC and
+    ``test_activation_kernels``'s others)."""
+    from sknonneg._engine.layers import DENSE_ACTIVATIONS
+    from sknonneg._kernels.codes import DENSE_ACTIVATION_CODES
+    assert sorted(DENSE_ACTIVATIONS.values()) == sorted(DENSE_ACTIVATION_CODES)
+    for name, position in ACTIVATION_POSITIONS.items():
+        args, _ = BUILDERS[name](np.random.default_rng(0), np.float64, 5, 1)
+        assert args[position] == LOGISTIC, name
+
+
+UNKNOWN_ACTIVATION_CODES = [-1, 2, 99]  # 2: CAPPED_LEAKY_RELU, an ABBA code only
+
+
+@pytest.mark.parametrize("code", UNKNOWN_ACTIVATION_CODES)
+@pytest.mark.parametrize("name", sorted(ACTIVATION_POSITIONS))
+def test_an_unknown_activation_code_activates_nothing(kernels, name, code):
+    """An unknown code is no activation, never the identity's values (what a missing
+    branch gives): the dispatcher of a kernel with a variant per activation refuses
+    it; a kernel compiled once for every code (``fixed_order_finish``) gives NaN;
+    the twin raises."""
+    from sknonneg._kernels.support import PerActivation
+
+    args, outs = BUILDERS[name](np.random.default_rng(0), np.float64, 13, 3)
+    args[ACTIVATION_POSITIONS[name]] = code
+    args_k = _copy(args)
+    kernel = getattr(kernels, name)
+    if isinstance(kernel, PerActivation):
+        with pytest.raises(ValueError, match="unknown activation code"):
+            kernel(*args_k)
+        # Past the dispatcher (its general variant), the element maps give NaN.
+        kernel.variant(TANH)(*args_k)
+    else:
+        kernel(*args_k)
+    # The hidden activations (the forward kernels) or the hidden deltas (backprop).
+    hidden = {"linear_sigmoid_loss_backprop": -3}.get(name, outs[0])
+    assert np.all(np.isnan(args_k[hidden])), name
+    with pytest.raises(ValueError, match="unknown activation code"):
         _run_reference(name, args)
 
 

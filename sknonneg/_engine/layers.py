@@ -672,6 +672,9 @@ class ABBALayer:
     def __init__(self, n_in, n_out, activation, role, *, slope=0.0, cap=1.0, l1=0.0,
                  free=False):
         self.n_in, self.n_out = int(n_in), int(n_out)
+        if activation not in ABBA_ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ABBA_ACTIVATIONS)}, "
+                             f"got {activation!r}")
         self.activation = activation
         self.code = ABBA_ACTIVATIONS[activation]
         self.role = {"first": FIRST, "inner": INNER, "last": LAST}[role]

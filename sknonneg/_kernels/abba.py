@@ -69,7 +69,10 @@ def _activate(t, activation, slope, cap):
         if t < -cap:
             return -cap + slope * (t + cap)
         return t
-    return t
+    if activation == IDENTITY:
+        return t
+    # An unknown code is no activation: NaN, never another one's values.
+    return _as_type_of(t, np.nan)
 
 
 @njit(inline="always", cache=CACHE)
@@ -81,7 +84,9 @@ def _derivative_from_output(y, activation, slope, cap):
     if activation == CAPPED_LEAKY_RELU:
         # Strict: with slope == 0 every t beyond the cap maps to exactly +-cap.
         return one if abs(y) < cap else slope
-    return one
+    if activation == IDENTITY:
+        return one
+    return _as_type_of(y, np.nan)
 
 
 @njit(inline="always", cache=CACHE)

@@ -10,6 +10,7 @@ run on the NumPy twins and never do).
 __all__ = ["ADAM_GRAD_CAP", "FLUSH", "SOFTMAX_NLL", "LOGISTIC_NLL", "SQUARED_ERROR",
            "SIGMOID_SQUARED_ERROR", "LOSS_CODES",
            "IDENTITY", "TANH", "CAPPED_LEAKY_RELU", "LOGISTIC", "RELU",
+           "DENSE_ACTIVATION_CODES", "ABBA_ACTIVATION_CODES",
            "FIRST", "INNER", "LAST"]
 
 # Values below FLUSH are written as exact zeros (see ``support``).
@@ -26,6 +27,10 @@ LOSS_CODES = (SOFTMAX_NLL, LOGISTIC_NLL, SQUARED_ERROR, SIGMOID_SQUARED_ERROR)
 # kernels have a compiled variant for LOGISTIC and one for the other codes, which
 # reads it at run time (``support.PerActivation``).
 IDENTITY, TANH, CAPPED_LEAKY_RELU, LOGISTIC, RELU = 0, 1, 2, 3, 4
+# The codes each kind of kernel has a branch for; another code gives NaN there (an
+# error in the twins), and the layers refuse it before a kernel sees it.
+DENSE_ACTIVATION_CODES = (LOGISTIC, TANH, RELU, IDENTITY)
+ABBA_ACTIVATION_CODES = (IDENTITY, TANH, CAPPED_LEAKY_RELU)
 # ABBA layer roles (``abba``).
 FIRST, INNER, LAST = 0, 1, 2
 # Gradient entries beyond +-ADAM_GRAD_CAP enter Adam's moments clipped to it

@@ -25,7 +25,7 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from .codes import LOGISTIC, RELU, TANH
+from .codes import IDENTITY, LOGISTIC, RELU, TANH
 from .losses import _loss_rows
 from .reductions import _reduce_chunks, _reduce_chunks_serial
 from .support import (CACHE, _as_type_of, _chunk, _csr_rows_product, _flush, _sigmoid,
@@ -49,7 +49,11 @@ def _activate(t, activation_code):
         return _flush(_tanh(t))
     if activation_code == RELU:
         return _flush(max(t, _as_type_of(t, 0.0)))
-    return _flush(t)
+    if activation_code == IDENTITY:
+        return _flush(t)
+    # An unknown code (an activation whose branch is missing) is no activation: NaN,
+    # never another one's values (the layers refuse such a code before a kernel).
+    return _as_type_of(t, np.nan)
 
 
 @njit(inline="always", cache=CACHE)
@@ -63,7 +67,9 @@ def _backprop_value(upstream, a, gain, activation_code):
         return upstream * gain * (one - a * a)
     if activation_code == RELU:
         return upstream * gain if a > _as_type_of(a, 0.0) else _as_type_of(a, 0.0)
-    return upstream * gain
+    if activation_code == IDENTITY:
+        return upstream * gain
+    return _as_type_of(a, np.nan)
 
 
 @njit(inline="always", cache=CACHE)

@@ -58,7 +58,7 @@ import numpy as np
 from numba import prange
 from numba.extending import overload
 
-from .codes import LOGISTIC, RELU, TANH
+from .codes import IDENTITY, LOGISTIC, RELU, TANH
 from .fixed_constants import (EXP_K_EPS_32, EXP_K_EPS_64, EXP_RANGE_32, EXP_RANGE_64,
                               INV_LN2, LN2_HI_32, LN2_HI_64, LN2_LO_32, LN2_LO_64,
                               LOG_FLUSH, TAYLOR_32, TAYLOR_64)
@@ -157,7 +157,9 @@ def _activate(t, activation_code):
         return _flush(r if t >= 0 else -r)
     if activation_code == RELU:
         return _flush(max(t, _as_type_of(t, 0.0)))
-    return _flush(t)
+    if activation_code == IDENTITY:
+        return _flush(t)
+    return _as_type_of(t, np.nan)  # an unknown code: no activation (see ``dense``)
 
 
 def _fixed_order_product(inputs, coef, n_chunks, out):

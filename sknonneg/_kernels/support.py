@@ -267,10 +267,10 @@ def njit(*args, **options):
     return decorate
 
 
-from .codes import FLUSH, IDENTITY, LOGISTIC, RELU, TANH
+from .codes import DENSE_ACTIVATION_CODES, FLUSH, IDENTITY, LOGISTIC, RELU, TANH
 
 # The codes of the dense hidden activations (``dense``).
-ACTIVATION_CODES = (LOGISTIC, TANH, RELU, IDENTITY)
+ACTIVATION_CODES = DENSE_ACTIVATION_CODES
 
 _LOG_FLUSH = math.log(FLUSH)
 

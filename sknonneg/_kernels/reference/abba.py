@@ -7,7 +7,7 @@ are accepted and ignored), same outputs.
 
 import numpy as np
 
-from ..codes import CAPPED_LEAKY_RELU, FIRST, INNER, TANH
+from ..codes import ABBA_ACTIVATION_CODES, CAPPED_LEAKY_RELU, FIRST, IDENTITY, INNER, TANH
 from .support import _csr, _flush
 
 
@@ -19,7 +19,10 @@ def activate(t, activation, slope, cap):
     if activation == CAPPED_LEAKY_RELU:
         outside = np.sign(t) * (cap + slope * (np.abs(t) - cap))
         return np.where(np.abs(t) <= cap, t, outside)
-    return t.copy()
+    if activation == IDENTITY:
+        return t.copy()
+    raise ValueError(f"unknown activation code {activation!r}; expected one of "
+                     f"{ABBA_ACTIVATION_CODES}")
 
 
 def derivative_from_output(y, activation, slope, cap):
@@ -29,7 +32,10 @@ def derivative_from_output(y, activation, slope, cap):
         return 1.0 - y * y
     if activation == CAPPED_LEAKY_RELU:
         return np.where(np.abs(y) < cap, 1.0, slope)
-    return np.ones_like(y)
+    if activation == IDENTITY:
+        return np.ones_like(y)
+    raise ValueError(f"unknown activation code {activation!r}; expected one of "
+                     f"{ABBA_ACTIVATION_CODES}")
 
 
 def _store(x, z, sum_out, diff_out):

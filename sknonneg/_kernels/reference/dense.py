@@ -9,8 +9,9 @@ the partial buffers are accepted and ignored), same outputs.
 import numpy as np
 from scipy.special import expit, log_softmax
 
-from ..codes import (LOGISTIC, LOGISTIC_NLL, LOSS_CODES, RELU, SIGMOID_SQUARED_ERROR,
-                     SOFTMAX_NLL, SQUARED_ERROR, TANH)
+from ..codes import (DENSE_ACTIVATION_CODES, IDENTITY, LOGISTIC, LOGISTIC_NLL,
+                     LOSS_CODES, RELU, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR,
+                     TANH)
 from .reductions import gram_colsum
 from .support import _csr, _flush
 
@@ -23,7 +24,10 @@ def _activate(t, activation_code):
         return np.tanh(t)
     if activation_code == RELU:
         return np.maximum(t, 0.0)
-    return t
+    if activation_code == IDENTITY:
+        return t
+    raise ValueError(f"unknown activation code {activation_code!r}; expected one of "
+                     f"{DENSE_ACTIVATION_CODES}")
 
 
 def _backprop_value(upstream, a, gain, activation_code):
@@ -34,7 +38,10 @@ def _backprop_value(upstream, a, gain, activation_code):
         return upstream * gain * (1.0 - a * a)
     if activation_code == RELU:
         return np.where(a > 0.0, upstream * gain, 0.0)
-    return upstream * gain
+    if activation_code == IDENTITY:
+        return upstream * gain
+    raise ValueError(f"unknown activation code {activation_code!r}; expected one of "
+                     f"{DENSE_ACTIVATION_CODES}")
 
 
 def linear_sigmoid_forward(inputs, coef, intercept, gain, activation_code, sample_weight,

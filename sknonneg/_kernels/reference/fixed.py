@@ -9,7 +9,7 @@ probabilities of a logistic output.
 
 import numpy as np
 
-from ..codes import FLUSH, LOGISTIC, RELU, TANH
+from ..codes import DENSE_ACTIVATION_CODES, FLUSH, IDENTITY, LOGISTIC, RELU, TANH
 from ..fixed_constants import (EXP_K_EPS_32, EXP_K_EPS_64, EXP_RANGE_32, EXP_RANGE_64,
                                INV_LN2, LN2_HI_32, LN2_HI_64, LN2_LO_32, LN2_LO_64,
                                LOG_FLUSH, TAYLOR_32, TAYLOR_64)
@@ -54,7 +54,10 @@ def _activate(t, activation_code):
         return _flush(np.where(t >= 0, r, -r))
     if activation_code == RELU:
         return _flush(np.maximum(t, f(0.0)))
-    return _flush(t)
+    if activation_code == IDENTITY:
+        return _flush(t)
+    raise ValueError(f"unknown activation code {activation_code!r}; expected one of "
+                     f"{DENSE_ACTIVATION_CODES}")
 
 
 def fixed_order_finish(intercept, gain, activation_code, hidden, n_chunks, out):

@@ -12,13 +12,14 @@ low module that imports nothing else of sknonneg, so that none of them depends o
 another for it.
 """
 
+import reprlib
 import sys
 from numbers import Integral
 
 import numpy as np
 
 __all__ = ["as_argument", "check_dict_keys", "check_direction",
-           "directions_from_argument", "feature_names", "plain_value"]
+           "directions_from_argument", "feature_names", "plain_value", "short_repr"]
 
 
 def as_argument(monotonic_cst):
@@ -127,6 +128,15 @@ def check_dict_keys(monotonic_cst, n_features):
                 f"an array{shape} with one direction per feature.")
 
 
+def short_repr(value):
+    """``repr(value)`` shortened for a message: a 400-digit entry or a list of
+    thousands of values would fill the screen."""
+    short = reprlib.Repr()
+    short.maxlist = short.maxtuple = 12
+    short.maxlong, short.maxstring, short.maxother = 40, 100, 200
+    return short.repr(value)
+
+
 def plain_value(value):
     """A NumPy scalar as the Python value it holds, for messages: ``2``, not
     ``np.int64(2)`` (NumPy 2's repr)."""
@@ -142,6 +152,6 @@ def check_direction(value, name):
             (isinstance(value, (float, np.floating)) and float(value).is_integer())) \
             or int(value) not in (-1, 0, 1):
         raise ValueError(
-            f"monotonic_cst values must be -1, 0 or 1; got {plain_value(value)!r} for "
-            f"feature {plain_value(name)!r}.")
+            f"monotonic_cst values must be -1, 0 or 1; got "
+            f"{short_repr(plain_value(value))} for feature {short_repr(plain_value(name))}.")
     return int(value)

@@ -236,3 +236,18 @@ def test_a_list_mixing_bools_and_ints_is_refused_as_check_monotonic_refuses_it()
     model = NonNegMLPClassifier(hidden_layer_sizes=(5,), max_iter=10, random_state=0,
                                 monotonic_cst=[1, 0, 0, 0, 0]).fit(X, y_bin)
     assert model.out_activation_ == "logistic"
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_a_refused_monotonic_cst_is_shown_shortened(cls):
+    """The message shows a long argument shortened (before: a 400-digit entry or
+    all of a 3000-value list, 520 characters and more)."""
+    _, X, y = _data(0)
+    target = (y > np.median(y)).astype(int) if cls is NonNegMLPClassifier else y
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    for cst, data in (([10**400, 0, 0, 0, 0], X), (list(range(3000)), X),
+                      ({"a": 10**400}, frame)):
+        with pytest.raises(ValueError, match="monotonic_cst") as info:
+            cls(5, max_iter=5, monotonic_cst=cst).fit(data, target)
+        assert len(str(info.value)) < 250, str(info.value)
+        assert "..." in str(info.value)

@@ -180,7 +180,10 @@ def prepare_targets_and_weights(loss, y, sample_weight):
     """Targets in the form ``loss`` takes (None for None: the Gram head's, which
     are the input), weights as float64, and ``1 / sum(w)``."""
     sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
-    return (None if y is None else loss.prepare_targets(y)), sample_weight, 1.0 / float(sample_weight.sum())
+    total = float(sample_weight.sum())
+    # A zero or non-finite sum is refused by the caller (``Objective``), not here.
+    scale = 1.0 / total if total > 0 and np.isfinite(total) else np.nan
+    return (None if y is None else loss.prepare_targets(y)), sample_weight, scale
 
 
 class InputTargets:

@@ -190,7 +190,8 @@ class Objective:
         Prepared once here (``data.prepare_input``) unless prepared already.
     y : ndarray
         Targets, in the form ``loss.prepare_targets`` makes.
-    sample_weight : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,) or None
+        Non-negative and finite, with a positive sum; None weighs every row 1.
     gain : float, default=1.0
         Gain of the sigmoid layers; may be changed between evaluations (annealing).
     reparametrization : reparametrization.LipschitzCap, default=None
@@ -268,6 +269,8 @@ class Objective:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         X = prepare_input(X, self.dtype, self.parallel)
         check_input_width(X, self.layers)
+        if sample_weight is None:
+            sample_weight = np.ones(self.n_samples)
         # With the Gram head the targets are X: ``y`` is not read (nor densified).
         y, sample_weight, scale = prepare_targets_and_weights(
             self.loss, None if self.gram else y, sample_weight)
@@ -291,6 +294,10 @@ class Objective:
         if sample_weight.shape != (self.n_samples,):
             raise ValueError(f"sample_weight must have shape ({self.n_samples},) for "
                              f"{self.n_samples} rows; got shape {sample_weight.shape}")
+        if not (np.all(np.isfinite(sample_weight)) and np.all(sample_weight >= 0)
+                and sample_weight.sum() > 0):
+            raise ValueError("sample_weight must be finite and non-negative, with a "
+                             "positive sum")
         if y is not None:
             if y.shape[0] != self.n_samples:
                 raise ValueError(f"y must have {self.n_samples} rows, one per row of "

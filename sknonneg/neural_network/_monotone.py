@@ -18,7 +18,8 @@ import warnings
 
 import numpy as np
 
-from .._monotonic_cst import as_argument, check_dict_keys, directions_from_argument
+from .._monotonic_cst import (as_argument, check_dict_keys, directions_from_argument,
+                              short_repr)
 
 __all__ = ["check_monotone_network", "has_constraint", "monotonic_entries",
            "resolve_monotonic_cst"]
@@ -54,7 +55,8 @@ def resolve_monotonic_cst(estimator, n_features):
             or not all(_is_direction(v) for v in values)):
         raise ValueError(
             f"monotonic_cst must be an array of shape ({n_features},) with values in "
-            f"{{-1, 0, 1}}, or a dict {{feature_name: -1|0|1}}, got {cst!r}.")
+            f"{{-1, 0, 1}}, or a dict {{feature_name: -1|0|1}}, got "
+            f"{short_repr(cst)}.")
     return arr.astype(np.int8)
 
 

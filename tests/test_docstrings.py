@@ -250,3 +250,24 @@ def test_fetch_file_documents_its_default_timeout():
     from sknonneg.datasets import _base, fetch_file
 
     assert f"means {_base.DOWNLOAD_TIMEOUT:g} seconds" in " ".join(fetch_file.__doc__.split())
+
+
+def test_parameters_mention_only_parameters_the_estimator_has():
+    # Audit 38d F3: ABBAClassifier's output (a section shared with the MLP
+    # classifiers) said "auto" gives a single logistic unit under
+    # ``monotonic_cst``, a parameter ABBAClassifier does not have.
+    import re
+
+    import sknonneg
+
+    estimators = [sknonneg.NonNegMLPClassifier, sknonneg.NonNegMLPRegressor,
+                  sknonneg.ABBAClassifier, sknonneg.NonNegAutoencoder]
+    every = set().union(*(cls().get_params() for cls in estimators))
+    foreign = []
+    for cls in estimators:
+        own = set(cls().get_params())
+        for entry in NumpyDocString(cls.__doc__)["Parameters"]:
+            named = set(re.findall(r"``(\w+)``", " ".join(entry.desc)))
+            foreign += [f"{cls.__name__}.{entry.name}: {name}"
+                        for name in sorted((named & every) - own)]
+    assert not foreign, foreign

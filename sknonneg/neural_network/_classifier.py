@@ -51,11 +51,7 @@ SHARED_DOCS = {
         ``"softmax"``: one output per class, mutually exclusive classes.
         ``"logistic"``: one sigmoid unit per label (a single unit for binary
         problems; required for multilabel indicator targets). ``"auto"``:
-        logistic units for multilabel indicator targets, a single logistic unit
-        for a binary problem under ``monotonic_cst`` (the only output that keeps
-        it), a softmax otherwise, also of two units for other binary problems
-        (``MLPClassifier`` gives every binary problem one logistic unit;
-        ``out_activation_`` says which).""",
+        {auto_output}""",
     "penalty_params": """\
     l1 : float or array-like of float, default=0.0
         L1 penalty, one value for every weight layer or one per layer (the paper's
@@ -347,6 +343,19 @@ def fill_doc(cls):
                        ' With ``gain="auto"``\n        it goes on at the gain the '
                        "previous fit ended with (``gain_``) rather\n        than "
                        "annealing again; an explicit gain schedule is run again.")
+    # What output="auto" gives: a single logistic unit under monotonic_cst only
+    # where the class has that parameter (ABBAClassifier has not).
+    auto_output = (
+        "logistic units for multilabel indicator targets, a single logistic unit\n"
+        "        for a binary problem under ``monotonic_cst`` (the only output that "
+        "keeps\n        it), a softmax otherwise, also of two units for other binary "
+        "problems\n        (``MLPClassifier`` gives every binary problem one logistic "
+        "unit;\n        ``out_activation_`` says which)."
+        if "monotonic_cst" in params else
+        "logistic units for multilabel indicator targets, a softmax otherwise,\n"
+        "        also of two units for binary problems (``MLPClassifier`` gives "
+        "every\n        binary problem one logistic unit; ``out_activation_`` says "
+        "which).")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls
@@ -359,7 +368,8 @@ def fill_doc(cls):
                 "{warm_start_gain}", warm_start_gain).replace(
                 "{warm_start_anew}", warm_start_anew).replace(
                 "{stratified}", stratified).replace(
-                "{lbfgsb_batch_note}", lbfgsb_batch_note))
+                "{lbfgsb_batch_note}", lbfgsb_batch_note).replace(
+                "{auto_output}", auto_output))
     if "<<" in doc:
         raise ValueError(f"{cls.__name__}: unknown docstring marker in {doc!r}")
     cls.__doc__ = doc

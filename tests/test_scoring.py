@@ -235,15 +235,84 @@ def test_unknown_scorer_name_is_refused(cls, early_stopping):
         cls(scoring=3).fit(X, y)
 
 
-def test_a_classification_scorer_on_a_regressor_is_scikit_learns_error():
-    # As for HistGradientBoostingRegressor(scoring="roc_auc"): the scorer finds
-    # no decision_function or predict_proba.
+def _no_training(monkeypatch, cls):
+    """Makes the training loops of ``cls`` fail the test if they are reached."""
+    def trained(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(cls, "_fit_full_batch", trained)
+    monkeypatch.setattr(cls, "_fit_epochs", trained)
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+@pytest.mark.parametrize("scoring, methods", [
+    ("roc_auc", "decision_function, predict_proba"),
+    ("neg_log_loss", "predict_proba"),
+    ("average_precision", "decision_function, predict_proba"),
+    (make_scorer(log_loss, response_method="predict_proba"), "predict_proba"),
+])
+def test_a_scorer_reading_a_method_the_regressor_lacks_is_refused_before_training(
+        scoring, methods, solver, monkeypatch):
+    # Audit 38d F1: scikit-learn's AttributeError ("NonNegMLPRegressor has none of
+    # the following attributes: decision_function, predict_proba", as
+    # HistGradientBoostingRegressor(scoring="roc_auc") raises it) came at the
+    # first validation check, after training had started, naming neither
+    # scoring nor early stopping. Now a ValueError in scikit-learn's words,
+    # before any training.
     X, y = _regression()
-    # The message names the estimator (before: its private stand-in,
-    # "_CandidateRegressor has none of the following attributes").
+    _no_training(monkeypatch, NonNegMLPRegressor)
+    with pytest.raises(ValueError, match=(
+            r"^NonNegMLPRegressor: early stopping's scorer \(scoring=.+\) reads .*: "
+            rf"NonNegMLPRegressor has none of the following attributes: {methods}\. "
+            r".*scoring='loss', or early_stopping=False\.$")):
+        _small(NonNegMLPRegressor, scoring=scoring, solver=solver).fit(X, y)
+    # Without early stopping the scorer is never used, and the fit runs as before.
+    monkeypatch.undo()
+    _fit(_small(NonNegMLPRegressor, scoring=scoring, early_stopping=False,
+                max_iter=2), X, y)
+
+
+def test_a_scorer_that_does_not_say_what_it_reads_is_called_as_before():
+    # The check reads scikit-learn's _response_method of a scorer; a scorer
+    # without it (a plain callable, or a scikit-learn that keeps it elsewhere)
+    # is called as before, and scikit-learn's AttributeError names the estimator.
+    from sknonneg.neural_network._training import _response_methods
+
+    assert _response_methods(get_scorer("roc_auc")) == ("decision_function",
+                                                        "predict_proba")
+    assert _response_methods(get_scorer("r2")) == ("predict",)
+    assert _response_methods(_plain_scorer) is None
+
+    scorer = get_scorer("roc_auc")
+
+    def no_response_method(estimator, X_val, y_val):
+        return scorer(estimator, X_val, y_val)
+
+    X, y = _regression()
     with pytest.raises(AttributeError, match="^NonNegMLPRegressor has none of the "
                                              ".*decision_function, predict_proba"):
-        _fit(_small(NonNegMLPRegressor, scoring="roc_auc"), X, y)
+        _fit(_small(NonNegMLPRegressor, scoring=no_response_method), X, y)
+
+
+@pytest.mark.parametrize("cls, scoring", [
+    (NonNegMLPRegressor, "accuracy"), (NonNegMLPRegressor, "f1"),
+    (NonNegMLPClassifier, "r2"), (ABBAClassifier, "r2")])
+def test_a_scorer_that_cannot_score_the_targets_does_not_ask_for_more_rows(
+        cls, scoring):
+    # Audit 38d F1 (wording): a classification scorer on a regressor's targets
+    # (or a regression scorer on string labels) fails on any held-out rows;
+    # before, the message advised "a larger validation_fraction".
+    if cls is NonNegMLPRegressor:
+        X, y = _regression()
+    else:
+        X, y = _classification()
+        y = np.array(["a", "b", "c"])[y]
+    with pytest.raises(ValueError, match=(
+            rf"early stopping's scorer \(scoring='{scoring}'\) failed on the "
+            r"\d+ held-out rows")) as info:
+        _fit(_small(cls, scoring=scoring), X, y)
+    assert "larger validation_fraction" not in str(info.value)
+    assert str(info.value).endswith("or early_stopping=False.")
 
 
 def _plain_scorer(estimator, X, y):
@@ -409,7 +478,9 @@ def test_a_scorer_failing_on_the_held_out_rows_names_early_stopping():
         warnings.simplefilter("ignore", UserWarning)
         with pytest.raises(ValueError, match=r"early stopping's scorer "
                            r"\(scoring='neg_log_loss'\) failed on the \d+ held-out "
-                           r"rows \(validation_fraction=0\.1\): y_true contains"):
+                           r"rows \(validation_fraction=0\.1\): y_true contains"
+                           r".* Use another scoring, a larger validation_fraction, "
+                           r"or early_stopping=False\.$"):
             est.fit(X, y)
 
 

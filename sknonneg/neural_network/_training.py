@@ -52,6 +52,7 @@ from abc import abstractmethod
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import TransformerMixin
+from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -352,6 +353,45 @@ def _scoring_mode(scoring):
     return "scorer"
 
 
+def _response_methods(scorer):
+    """The methods of the estimator that a scikit-learn scorer reads, as a tuple
+    (the first that the estimator has is used), from its ``_response_method`` (a
+    scorer of ``get_scorer`` or ``make_scorer``); None where it does not say (a
+    plain callable, or a scikit-learn whose scorers keep it elsewhere)."""
+    method = getattr(scorer, "_response_method", None)
+    if isinstance(method, str):
+        return (method,)
+    if (isinstance(method, (list, tuple)) and method
+            and all(isinstance(name, str) for name in method)):
+        return tuple(method)
+    return None
+
+
+def early_stopping_scorer(estimator):
+    """Early stopping's scikit-learn scorer (``scoring`` a scorer name or a
+    callable), resolved by ``sklearn.metrics.check_scoring``; a ``ValueError``
+    naming ``scoring`` and early stopping where it reads a method that the
+    estimator lacks (``"roc_auc"`` or ``"neg_log_loss"`` on a regressor: no
+    ``decision_function`` or ``predict_proba``), in scikit-learn's words. Called
+    before any training; before, scikit-learn's AttributeError came at the first
+    validation check, naming neither. A scorer that does not say which methods it
+    reads is called as it is (its AttributeError, if any, comes at that check)."""
+    scoring = estimator._scoring()
+    scorer = check_scoring(estimator, scoring)
+    methods = _response_methods(scorer)
+    stand_in = estimator._candidate_class  # what the scorer is given
+    if (methods is not None and stand_in is not None
+            and not any(hasattr(stand_in, method) for method in methods)):
+        name = type(estimator).__name__
+        example = ("'r2'" if is_regressor(estimator) else "'accuracy'")
+        raise ValueError(
+            f"{name}: early stopping's scorer (scoring={_scoring_name(scoring)}) "
+            f"reads {' or '.join(methods)}: {name} has none of the following "
+            f"attributes: {', '.join(methods)}. Use a scoring that reads predict "
+            f"(such as {example}), scoring='loss', or early_stopping=False.")
+    return scorer
+
+
 class EarlyStopping:
     """Tracks the held-out score of the iterates; keeps the best ``theta`` seen.
 
@@ -374,7 +414,7 @@ class EarlyStopping:
         self.score_weights = None if uniform else weights_val
         scoring = estimator._scoring()
         self.mode = _scoring_mode(scoring)
-        self.scorer = (check_scoring(estimator, scoring) if self.mode == "scorer"
+        self.scorer = (early_stopping_scorer(estimator) if self.mode == "scorer"
                        else None)
         self.best_score = -np.inf
         self.stage_best = -np.inf  # the best score of the current gain stage
@@ -411,12 +451,21 @@ class EarlyStopping:
                 # A scorer that fails on the held-out rows ("neg_log_loss" where
                 # they hold one class: scikit-learn's "provide the labels
                 # argument", which names nothing the caller passed).
+                # More held-out rows can help only where they miss a class (a
+                # value of a label) of the fit; a scorer that cannot score the
+                # targets at all ("accuracy" on a regressor's, "r2" on string
+                # labels) fails on any rows.
+                advice = ("Use another scoring, a larger validation_fraction, or "
+                          "early_stopping=False." if self._rows_miss_a_class() else
+                          "Use another scoring (a regression scorer, such as "
+                          "'r2', or 'loss'), or early_stopping=False."
+                          if is_regressor(est) else
+                          "Use another scoring, or early_stopping=False.")
                 raise ValueError(
                     f"{type(est).__name__}: early stopping's scorer (scoring="
                     f"{_scoring_name(est._scoring())}) failed on the "
                     f"{self.X_val.shape[0]} held-out rows (validation_fraction="
-                    f"{est.validation_fraction}): {_sentence(exc)} Use another scoring, a "
-                    f"larger validation_fraction, or early_stopping=False.") from exc
+                    f"{est.validation_fraction}): {_sentence(exc)} {advice}") from exc
         else:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
                                           self.score_weights)
@@ -435,6 +484,22 @@ class EarlyStopping:
             self._best = (np.array(theta, dtype=np.float64, copy=True), float(gain))
         self.stopped = self.no_improvement >= est.n_iter_no_change
         return self.stopped
+
+    def _rows_miss_a_class(self):
+        """Whether the held-out labels miss a class of the classifier (for
+        multilabel targets: a label of one value only); never for a regressor."""
+        est = self.estimator
+        if not is_classifier(est):
+            return False
+        y_val = self.y_val
+        if getattr(est, "_multilabel", False):
+            y_val = np.asarray(y_val.toarray() if hasattr(y_val, "toarray")
+                               else y_val)
+            return bool(np.any(np.all(y_val == y_val[:1], axis=0)))
+        classes = getattr(est, "classes_", None)
+        if classes is None:
+            return True
+        return bool(np.setdiff1d(classes, np.unique(y_val)).shape[0])
 
     def log_stall(self, what):
         """Says that the score stalled and ``what`` follows."""
@@ -922,6 +987,11 @@ class TrainableNetwork(BaseNetwork):
         X, y, targets, strata, sample_weight = self._weighted_rows(
             X, y, targets, strata, sample_weight)
         X, y, targets = self._training_X(X, y, targets)
+        if (self._do_early_stopping(X.shape[0])
+                and _scoring_mode(self._scoring()) == "scorer"):
+            # A scorer that reads a method the estimator lacks is refused here,
+            # before the network is drawn and trained.
+            early_stopping_scorer(self)
         rng = check_random_state(self.random_state)
         self._rng = rng
         layout = self._build_layout(X.shape[1], self.n_outputs_)

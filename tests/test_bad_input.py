@@ -602,3 +602,52 @@ def test_list_too_large_for_float32_keeps_sknonneg_message():
         est.fit(X, np.arange(20) % 2)
     with pytest.raises(ValueError, match="too large for dtype=float32"):
         est.predict([[1e40, 0.0, 0.0]])
+
+
+def _mixed_labels():
+    y = (np.arange(20) % 2).astype(object)
+    y[0] = "a"
+    return y
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
+def test_labels_mixing_strings_and_numbers_are_scikit_learns_value_error(
+        cls, monkeypatch):
+    # Audit 38d F2: NumPy's bare "'<' not supported between instances of 'int'
+    # and 'str'" (a TypeError, from sorting the labels) came out of fit and
+    # partial_fit. Now scikit-learn's unique_labels error, naming the argument,
+    # before any training.
+    def trained(*args, **kwargs):
+        raise AssertionError("training started")
+
+    for name in ("_fit_full_batch", "_fit_epochs", "_partial_fit"):
+        monkeypatch.setattr(cls, name, trained)
+    mix = r"Mix of label input types \(string and number\); Got \[0 1\] and \['a'\]"
+    y = _mixed_labels()
+    est = cls(hidden_layer_sizes=(3,), max_iter=2)
+    with pytest.raises(ValueError, match=rf"^`y`: {mix}\.$"):
+        est.fit(X, y)
+    with pytest.raises(ValueError, match=rf"^`y`: {mix}"):
+        est.partial_fit(X, y, classes=[0, 1])
+    for classes in ([0, 1, "a"], np.array([0, 1, "a"], dtype=object),
+                    pd.Index([0, 1, "a"], dtype=object)):
+        with pytest.raises(ValueError, match=rf"^`classes`: {mix}"):
+            est.partial_fit(X, Y, classes=classes)
+    assert not hasattr(est, "classes_")
+    # A later call and a warm start: their labels too.
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.partial_fit(X, Y, classes=[0, 1])
+        with pytest.raises(ValueError, match=rf"^`y`: {mix}"):
+            est.partial_fit(X, y)
+        with pytest.raises(ValueError, match=rf"^`classes`: {mix}"):
+            est.partial_fit(X, Y, classes=[0, 1, "a"])
+        warm = cls(hidden_layer_sizes=(3,), max_iter=2, warm_start=True).fit(X, Y)
+        with pytest.raises(ValueError, match=rf"^`y`: {mix}"):
+            warm.fit(X, y)
+    # Labels of one kind (strings in an object array) fit as before.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls(hidden_layer_sizes=(3,), max_iter=2).fit(
+            X, np.array(["a", "b"], dtype=object)[Y])

@@ -376,11 +376,42 @@ def fill_doc(cls):
     return cls
 
 
+def _refuse_mixed_labels(labels, name):
+    """scikit-learn's ``ValueError`` ("Mix of label input types (string and
+    number)", raised by ``sklearn.utils.multiclass.unique_labels``) where
+    ``labels`` (``y``, or ``partial_fit``'s ``classes`` as passed) mix strings
+    and other values, prefixed by the argument's ``name``. Before: NumPy's bare
+    TypeError ("'<' not supported between instances of 'int' and 'str'") from
+    sorting them, as scikit-learn's own classifiers raise it (its
+    ``type_of_target`` sorts them before ``unique_labels`` checks their types).
+    Only an array of objects (or a list) can mix them."""
+    array = labels if isinstance(labels, np.ndarray) else np.asarray(labels,
+                                                                      dtype=object)
+    if array.dtype != object or array.size == 0:
+        return
+    flat = array.ravel()
+    is_string = np.fromiter((isinstance(label, str) for label in flat), dtype=bool,
+                            count=flat.shape[0])
+    if is_string.all() or not is_string.any():
+        return
+    # Each kind on its own, as unique_labels reads them: numbers, strings.
+    numbers, strings = (np.array(list(dict.fromkeys(flat[mask].tolist())))
+                        for mask in (~is_string, is_string))
+    try:
+        unique_labels(numbers, strings)
+        message = ("Mix of label input types (string and number); Got "
+                   f"{numbers} and {strings}.")  # a scikit-learn that took them
+    except (ValueError, TypeError) as exc:
+        message = str(exc)
+    raise ValueError(f"`{name}`: {message}")
+
+
 def _checked_classes(classes):
     """``partial_fit``'s ``classes`` as a 1-D array of labels (None stays None).
     Before, ``classes=[[0, 1]]`` was refused with the message of a 2-D ``y``."""
     if classes is None:
         return None
+    _refuse_mixed_labels(classes, "classes")
     array = np.asarray(classes)
     if array.ndim != 1 or array.size == 0:
         raise ValueError(
@@ -515,6 +546,13 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         return True
 
     # ----------------------------------------------------------------- targets
+    def _validate_X_y(self, X, y, reset):
+        X, y = super()._validate_X_y(X, y, reset)
+        # Labels of strings and numbers: refused before any of them is read (fit,
+        # a warm start, every partial_fit call).
+        _refuse_mixed_labels(y, "y")
+        return X, y
+
     def _encode_targets(self, y, classes=None):
         """Sets ``classes_``, ``n_outputs_`` and the target form the loss needs.
 

@@ -6,7 +6,11 @@ k given, fits
 * ``nonneg``: NonNegMLPClassifier(k hidden, positive=True), the paper's Table I
   penalties for that data set;
 * ``unconstrained``: the same with positive=False (and that row's Table I penalties);
-* ``sklearn_mlp``: sklearn MLPClassifier(k hidden, logistic activation, adam);
+* ``sklearn_mlp``: sklearn MLPClassifier(k hidden, logistic activation, adam) at
+  scikit-learn's default budget (``max_iter=200``, ``tol=1e-4``, 10 epochs without
+  improvement; no early stopping), on the same inputs as the networks (MNIST
+  pixels / 255, Reuters log(1 + count)). Until this was changed it ran 15 epochs with
+  its ConvergenceWarning silenced, which left it under-trained (14.3% on Reuters);
 * ``pca_lr``: PCA(k) + LogisticRegression;
 * ``nmf_lr``: NMF(k) + LogisticRegression;
 * ``nonneg_transform_lr``: the fitted non-negative network used as a ``transform``
@@ -15,7 +19,9 @@ k given, fits
 Columns: test error, fit time, sparsity of the k feature vectors (mean Hoyer
 sparsity, fraction of entries with |w| <= 1e-3 max|w|), and of the output layer
 (fraction of |w| <= 1e-3 max|w| in the net's output weights, or in the logistic
-regression's coefficients).
+regression's coefficients). Every row also records the iterations run (``n_iter``,
+where the model has one) and the ConvergenceWarnings its fit raised: they are
+counted and reported, not silenced.
 
 Figures (``doc/figures/``): Fig. 2 (reduced MNIST 1/2/6 networks, Hinton diagram of
 output weights with the hidden units as images), Fig. 3 (32 random hidden units of
@@ -55,18 +61,22 @@ from _common import (  # noqa: E402
     Timer,
     add_common_args,
     load_json,
-    machine,
     mnist,
     reuters,
     reuters_error,
+    run_record,
     save_json,
     set_threads,
+    versions,
 )
 from chorowski2015 import ROWS, make_estimator  # noqa: E402
 
 from sknonneg.inspection import hoyer_sparsity  # noqa: E402
 
 NEAR_ZERO = 1e-3
+# scikit-learn's default budget for MLPClassifier (what a user who does not tune it
+# gets); --quick cuts it to 20 epochs.
+SKLEARN_MLP_MAX_ITER = 200
 METHODS = ["nonneg", "unconstrained", "sklearn_mlp", "pca_lr", "nmf_lr",
            "nonneg_transform_lr"]
 NET_ROW = {("mnist", "nonneg"): "full_pos", ("mnist", "unconstrained"): "full_unc",
@@ -99,8 +109,8 @@ def build(data, method, k, seed, quick, reuse):
         return net(data, method, k, seed, quick, None, reuse)
     if method == "sklearn_mlp":
         return MLPClassifier((k,), activation="logistic", alpha=1e-4,
-                             max_iter=5 if quick else 15, early_stopping=False,
-                             random_state=seed), False
+                             max_iter=20 if quick else SKLEARN_MLP_MAX_ITER,
+                             early_stopping=False, random_state=seed), False
     if method == "pca_lr":
         # arpack works on the sparse Reuters matrix (centred implicitly)
         solver = "arpack" if data == "reuters" else "auto"
@@ -129,7 +139,16 @@ def evaluate(est, data, test):
     return 1.0 - est.score(X_test, y_test)
 
 
-def run_data(data, ks, seed, data_home, quick, reuse, fitted, skip=()):
+def n_iter(est):
+    """Iterations (epochs) the fit ran, where the model reports them."""
+    for step in (est[0], est[-1]) if hasattr(est, "steps") else (est,):
+        n = getattr(step, "n_iter_", None)
+        if n is not None:
+            return int(np.max(n))
+    return None
+
+
+def run_data(data, ks, seed, data_home, quick, reuse, fitted, skip=(), commit=None):
     if data == "mnist":
         X, y, X_test, y_test = mnist(data_home, quick=quick)
         test = (X_test, y_test)
@@ -143,8 +162,8 @@ def run_data(data, ks, seed, data_home, quick, reuse, fitted, skip=()):
         for method in METHODS:
             if f"{method}:{k}" in skip or f"{data}:{method}:{k}" in skip:
                 continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
                 if method == "nonneg_transform_lr":
                     base = fitted[(data, "nonneg", k)]
                     est = make_pipeline(base, StandardScaler(), lr(seed))
@@ -165,6 +184,11 @@ def run_data(data, ks, seed, data_home, quick, reuse, fitted, skip=()):
                         if not reused:
                             est.fit(X, y)
                     feats, out = features_and_output(est)
+            conv = [str(w.message) for w in caught
+                    if issubclass(w.category, ConvergenceWarning)]
+            for w in caught:  # the others are shown as usual
+                if not issubclass(w.category, ConvergenceWarning):
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
             err = evaluate(est, data, test)
             fitted[(data, method, k)] = est
             row = dict(data=data, k=k, method=method, seed=seed, test_error=float(err),
@@ -173,6 +197,12 @@ def run_data(data, ks, seed, data_home, quick, reuse, fitted, skip=()):
                        fit_cpu_s=None if reused and method != "nonneg_transform_lr"
                        else t.cpu,
                        reused_model=bool(reused) and method != "nonneg_transform_lr",
+                       n_iter=None if method == "nonneg_transform_lr" else n_iter(est),
+                       max_iter=(est.get_params().get("max_iter")
+                                 if method == "sklearn_mlp" else None),
+                       convergence_warnings=len(conv),
+                       convergence_messages=sorted(set(conv)),
+                       git_commit=commit,
                        load_avg_start=t.load,
                        feature_hoyer=float(np.mean(hoyer_sparsity(np.asarray(feats)))),
                        feature_near_zero=near_zero(feats),
@@ -184,7 +214,8 @@ def run_data(data, ks, seed, data_home, quick, reuse, fitted, skip=()):
                 row["note"] = "fit time: transform + LogisticRegression only"
             print(f"  {data} k={k} {method}: error={100 * err:.2f}% "
                   f"fit={row['fit_wall_s']} hoyer={row['feature_hoyer']:.3f} "
-                  f"near0={row['feature_near_zero']:.3f} out0={row['output_near_zero']:.3f}",
+                  f"near0={row['feature_near_zero']:.3f} out0={row['output_near_zero']:.3f} "
+                  f"n_iter={row['n_iter']} ConvergenceWarnings={len(conv)}",
                   flush=True)
             rows.append(row)
     return rows
@@ -196,19 +227,44 @@ def markdown(results):
              "Feature vectors: the k first-layer weight vectors (networks) or components "
              "(PCA, NMF). near-zero: |w| <= 1e-3 max|w| over the matrix. Output layer: the "
              "network's hidden->output weights, or the logistic regression's "
-             "coefficients. Fit time in wall seconds on a shared 2-core machine; '-' "
-             "marks a network reused from `chorowski2015.py` (its time is in that table).",
-             ""]
+             "coefficients. Fit time in wall seconds on a shared 2-core machine, one run "
+             "(not a benchmark timing); '-' marks a network reused from "
+             "`chorowski2015.py` (its time is in that table). iters: the epochs or "
+             "iterations the fit ran (of max_iter for sklearn's MLPClassifier, which "
+             f"runs at scikit-learn's default budget, max_iter={SKLEARN_MLP_MAX_ITER}); "
+             "conv. warn.: ConvergenceWarnings the fit raised (counted, not silenced). "
+             "One seed: no interval, so differences of a few tenths of a point are not "
+             "established.", ""]
+    runs = results.get("runs", [])
+    if runs:
+        lines += ["Runs:", ""]
+        for run in runs:
+            v = run.get("versions") or {}
+            lines.append(f"* `{run['command']}` at commit `{run['git_commit']}`"
+                         + (", " + ", ".join(f"{k} {v[k]}" for k in
+                                             ("numpy", "scipy", "scikit-learn", "numba")
+                                             if k in v) if v else ""))
+        lines.append("")
+    if any(r.get("git_commit") is None for r in results["rows"]):
+        lines += ["Rows marked * come from an earlier run that recorded no commit or "
+                  "versions.", ""]
     for data in ("mnist", "reuters"):
         rows = [r for r in results["rows"] if r["data"] == data]
         if not rows:
             continue
         lines += [f"## {'Full MNIST' if data == 'mnist' else 'Reuters-21578 top 10'}", "",
-                  "| k | method | test error % | fit s | feature Hoyer | feature near-zero "
-                  "| feature < 0 | output near-zero |", "|---|---|---|---|---|---|---|---|"]
+                  "| k | method | test error % | fit s | iters | conv. warn. | feature Hoyer "
+                  "| feature near-zero | feature < 0 | output near-zero |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             fit = "-" if r["fit_wall_s"] is None else f"{r['fit_wall_s']:.1f}"
-            lines.append(f"| {r['k']} | {r['method']} | {100 * r['test_error']:.2f} | {fit} "
+            iters = "?" if "n_iter" not in r else (
+                "-" if r["n_iter"] is None else str(r["n_iter"])
+                + (f" of {r['max_iter']}" if r.get("max_iter") else ""))
+            warn = str(r["convergence_warnings"]) if "convergence_warnings" in r else "?"
+            star = " *" if r.get("git_commit") is None else ""
+            lines.append(f"| {r['k']} | {r['method']}{star} | {100 * r['test_error']:.2f} "
+                         f"| {fit} | {iters} | {warn} "
                          f"| {r['feature_hoyer']:.3f} | {r['feature_near_zero']:.3f} | "
                          f"{r['feature_negative']:.3f} | {r['output_near_zero']:.3f} |")
         lines.append("")
@@ -352,6 +408,7 @@ def main(argv=None):
                              "mnist:nmf_lr:150, too slow for the time budget)")
     args = parser.parse_args(argv)
     set_threads(args.threads)
+    record = dict(run_record(), versions=versions())
     seed = args.seeds[0]
     suffix = "_quick" if args.quick else ""
     json_path = RESULTS / f"compare_features{suffix}.json"
@@ -359,7 +416,8 @@ def main(argv=None):
     for data, ks in (("reuters", args.reuters_k), ("mnist", args.mnist_k)):
         if ks:
             rows += run_data(data, ks, seed, args.data_home, args.quick,
-                             args.reuse_models, fitted, set(args.skip))
+                             args.reuse_models, fitted, set(args.skip),
+                             commit=record["git_commit"])
     old = load_json(json_path) or {"rows": []}
     done = {(r["data"], r["k"], r["method"]) for r in rows}
     rows = [r for r in old["rows"] if (r["data"], r["k"], r["method"]) not in done] + rows
@@ -370,8 +428,17 @@ def main(argv=None):
                + " --reuters-k " + " ".join(map(str, args.reuters_k))
                + (" --reuse-models" if args.reuse_models else "")
                + (" --skip " + " ".join(args.skip) if args.skip else " --skip"))
-    results = {"machine": machine(), "threads": args.threads, "rows": rows,
-               "commands": [c for c in old.get("commands", []) if c != command] + [command]}
+    record["command"] = command
+    for r in rows:
+        if r.get("git_commit") is not None and "run_command" not in r:
+            r["run_command"] = command
+    # rows kept from earlier runs keep their run's record; runs none of whose rows
+    # are left are dropped
+    kept = {r.get("run_command") for r in rows}
+    runs = [r for r in old.get("runs", []) if r["command"] in kept
+            and r["command"] != command] + [record]
+    results = {"record": record, "threads": args.threads, "rows": rows, "runs": runs,
+               "commands": [r["command"] for r in runs]}
     save_json(json_path, results)
     (RESULTS / f"compare_features{suffix}.md").write_text(markdown(results))
     print(markdown(results))

@@ -146,7 +146,24 @@ def load_json(path):
     return None
 
 
+def provenance():
+    """What every results JSON records of the code and libraries that wrote it: the
+    commit (``-dirty`` when the tree differed from it) and the versions of
+    numpy, scipy, scikit-learn, numba and sknonneg. ``save_json`` adds it; it is
+    read when the file is written, so a run's own record (``run_record``, read at
+    its start) is the one to trust when commits were made during the run."""
+    try:
+        lib = versions()
+    except ImportError as exc:  # a benchmark run without numba, say
+        lib = {"error": repr(exc)}
+    return {"git_commit_at_write": git_commit(), "versions": lib}
+
+
 def save_json(path, obj):
+    """Write ``obj`` as JSON; a dict gets a ``"provenance"`` entry (``provenance()``)
+    unless it has one, so every results file names its commit and versions."""
+    if isinstance(obj, dict) and "provenance" not in obj:
+        obj = {**obj, "provenance": provenance()}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n")
 
@@ -191,11 +208,13 @@ def command_line():
 
 
 def run_record():
-    """What every result records of its run: the command, the commit, where
-    ``sknonneg`` came from, the machine and the 1-minute load at the end."""
+    """What every result records of its run: the command, the commit (``-dirty``
+    when the tree differs from it), the versions of numpy, scipy, scikit-learn,
+    numba and sknonneg, where ``sknonneg`` came from, the machine and the 1-minute
+    load when the record is made."""
     return {"command": command_line(), "git_commit": git_commit(),
-            "sknonneg": package_location(), "machine": machine(),
-            "load_1min": os.getloadavg()[0]}
+            "versions": versions(), "sknonneg": package_location(),
+            "machine": machine(), "load_1min": os.getloadavg()[0]}
 
 
 def markdown_header(rec, title):
@@ -204,7 +223,9 @@ def markdown_header(rec, title):
     return [f"# {title}", "", f"Command: `{rec['command']}`  ",
             f"git_commit {rec['git_commit']}, sknonneg from `{rec['sknonneg']}`, "
             f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
-            "the end)", ""]
+            "the end)" + ("  " if rec.get("versions") else ""),
+            *([", ".join(f"{k} {v}" for k, v in rec["versions"].items())]
+              if rec.get("versions") else []), ""]
 
 
 def save_result(stem, result, markdown):

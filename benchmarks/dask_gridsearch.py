@@ -138,6 +138,18 @@ def cpu_available(n_procs, seconds=3.0):
         return sum(pool.map(_spin, [seconds] * n_procs)) / seconds
 
 
+def git_commit():
+    """The commit the benchmark's code is at, ``-dirty`` if the tree differs from it
+    (as ``_common.git_commit``; this script does not import ``_common``)."""
+    import subprocess
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
+                              cwd=Path(__file__).resolve().parent, capture_output=True,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
 def versions():
     import dask
     import distributed
@@ -165,21 +177,37 @@ def machine():
     return {"cpu": cpu, "n_cores": os.cpu_count(), "platform": platform.platform()}
 
 
+def runs_sentence(report):
+    """How many runs the timings are: a "median" of one run is one run."""
+    n, n_serial = report["repeats"], report["serial_repeats"]
+    text = (f"Median of {n} runs" if n > 1 else "One run (no repeat, so no median "
+            "and no spread: a single timing on a shared machine)") + (
+        " of serial_1thread and of each cluster, alternating; ")
+    if n_serial == 0:
+        text += ("the all-threads serial search was not run, so there is no "
+                 "speed-up against it.")
+    else:
+        text += f"{n_serial} run(s) of the all-threads serial search."
+    return text
+
+
 def write_markdown(report, path):
     runs = report["runs"]
     base1 = runs["serial_1thread"]["median_s"]
+    has_serial = "serial" in runs
+    commit = report.get("git_commit")
     lines = [
         "# Grid search on Dask: serial vs LocalCluster workers",
         "",
-        f"Command: `{report['command']}`",
+        f"Command: `{report['command']}`  ",
+        f"Commit: `{commit}`" if commit else
+        "Commit: not recorded (the run predates the script recording it).",
         "",
         f"MNIST, stratified subset of {report['n_samples']} of the 60,000 training "
         f"images (/255), 784 features; `NonNegMLPClassifier(max_iter={MAX_ITER}, "
         f"random_state=0)` (full-batch L-BFGS-B); grid {report['grid']} = "
         f"{report['n_candidates']} candidates x {N_FOLDS} folds = "
-        f"{report['n_fits']} fits; `refit=False`. Median of {report['repeats']} "
-        "run(s) of serial_1thread and of each cluster, alternating; "
-        f"{report['serial_repeats']} of serial.",
+        f"{report['n_fits']} fits; `refit=False`. " + runs_sentence(report),
         "",
         f"Machine: {report['machine']['cpu']}, {report['machine']['n_cores']} cores, "
         f"shared with other jobs (load average {report['load_before'][0]:.1f} before, "
@@ -194,12 +222,14 @@ def write_markdown(report, path):
         f"{report['cpu_available_after']['2']:.2f}. A speed-up from 2 workers needs "
         "the second figure near 2.",
         "",
-        "| run | median wall time, s (each run) | load average after each run | "
-        "speed-up vs serial, 1 thread | speed-up vs serial, all threads | "
-        "per-worker efficiency |",
-        "|---|---|---|---|---|---|",
+        "| run | " + ("median wall time, s (each run)" if report["repeats"] > 1 else
+                     "wall time, s (one run: no median)")
+        + " | load average after each run | speed-up vs serial, 1 thread | "
+        + ("speed-up vs serial, all threads | " if has_serial else "")
+        + "per-worker efficiency |",
+        "|---|---|---|---|" + ("---|" if has_serial else "") + "---|",
     ]
-    base_all = runs["serial"]["median_s"] if "serial" in runs else float("nan")
+    base_all = runs["serial"]["median_s"] if has_serial else None
     for name, run in runs.items():
         n = run.get("n_workers")
         speedup1 = base1 / run["median_s"]
@@ -207,7 +237,9 @@ def write_markdown(report, path):
         times = ", ".join(f"{t:.0f}" for t in run["times_s"])
         loads = ", ".join(f"{v:.1f}" for v in run["load_1min"])
         lines.append(f"| {name} | {run['median_s']:.1f} ({times}) | {loads} | "
-                     f"{speedup1:.2f}x | {base_all / run['median_s']:.2f}x | {eff} |")
+                     f"{speedup1:.2f}x | "
+                     + (f"{base_all / run['median_s']:.2f}x | " if has_serial else "")
+                     + f"{eff} |")
     lines += [""]
     ref_times = runs["serial_1thread"]["times_s"]
     for name, run in runs.items():
@@ -264,6 +296,7 @@ def main():
         write_markdown(json.loads(out.with_suffix(".json").read_text()),
                        out.with_suffix(".md"))
         return
+    commit = git_commit()  # the code that runs, read before any later commit
     warnings.simplefilter("ignore", ConvergenceWarning)
 
     X, y = load(args.data_home, args.n_samples)
@@ -293,6 +326,7 @@ def main():
     ref = runs["serial_1thread"]
     report = {
         "command": "python benchmarks/dask_gridsearch.py " + " ".join(sys.argv[1:]),
+        "git_commit": commit,
         "n_samples": int(X.shape[0]),
         "grid": {k: [list(v) if isinstance(v, tuple) else v for v in vals]
                  for k, vals in GRID.items()},

@@ -246,8 +246,10 @@ def markdown(results):
                                              if k in v) if v else ""))
         lines.append("")
     if any(r.get("git_commit") is None for r in results["rows"]):
+        legacy = results.get("legacy_commands", [])
         lines += ["Rows marked * come from an earlier run that recorded no commit or "
-                  "versions.", ""]
+                  "versions" + (": " + "; ".join(f"`{c}`" for c in legacy)
+                                if legacy else "") + ".", ""]
     for data in ("mnist", "reuters"):
         rows = [r for r in results["rows"] if r["data"] == data]
         if not rows:
@@ -403,10 +405,17 @@ def main(argv=None):
     parser.add_argument("--reuse-models", action="store_true",
                         help="use networks pickled by chorowski2015.py --save-models")
     parser.add_argument("--no-figures", action="store_true")
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite the Markdown from the results JSON")
     parser.add_argument("--skip", nargs="*", default=["mnist:nmf_lr:150"],
                         help="data:method:k or method:k entries not to run (default: "
                              "mnist:nmf_lr:150, too slow for the time budget)")
     args = parser.parse_args(argv)
+    if args.render:
+        suffix = "_quick" if args.quick else ""
+        results = load_json(RESULTS / f"compare_features{suffix}.json")
+        (RESULTS / f"compare_features{suffix}.md").write_text(markdown(results))
+        return
     set_threads(args.threads)
     record = dict(run_record(), versions=versions())
     seed = args.seeds[0]
@@ -439,6 +448,11 @@ def main(argv=None):
             and r["command"] != command] + [record]
     results = {"record": record, "threads": args.threads, "rows": rows, "runs": runs,
                "commands": [r["command"] for r in runs]}
+    if any(r.get("git_commit") is None for r in rows):
+        # rows of runs from before the results recorded runs: keep their commands
+        results["legacy_commands"] = old.get("legacy_commands") or [
+            c for c in old.get("commands", [])
+            if c not in {r["command"] for r in old.get("runs", [])}]
     save_json(json_path, results)
     (RESULTS / f"compare_features{suffix}.md").write_text(markdown(results))
     print(markdown(results))

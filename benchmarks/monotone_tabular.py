@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from _common import RESULTS, add_common_args, git_commit, machine, save_json, set_threads
+from _common import (RESULTS, add_common_args, git_commit, machine, save_json,
+                     set_threads, versions)
 
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
@@ -235,17 +236,33 @@ def models(task, quick):
     # 18's eighth round the default "auto" holds out 10% of a fit above 10,000 rows).
     nn_kw = {"output": "logistic", "max_iter": it, "hidden_layer_sizes": (32,),
              "early_stopping": False}
-    # l2 down to 1e-5: the first layer's penalty is in units of each column's span
-    # (a standardised column spans several units), which multiplies the penalty
-    # of the previous grid {1e-4, 1e-3}, whose lower edge the monotone network chose.
-    # The network without ramps chose the new lower edge 1e-5 (inner CV, seeds 0
-    # and 1), so its grid goes one decade lower again (three values as well).
+    # The Adult grids (audit 38c H2: the first runs gave the baselines 4
+    # candidates, MLPClassifier's alpha grid left out its default and both its
+    # edges were chosen, LogisticRegression chose its top C on every seed, while
+    # the sknonneg networks' grid was widened). Each grid now holds the library's
+    # defaults and reaches past every edge that an earlier run chose, 6 to 12
+    # candidates; the baselines get at least as many as the reference model:
+    #   sknonneg monotone, unconstrained: l2 {1e-5, 1e-4, 1e-3} x knots {10, 20},
+    #     6 (l2 down to 1e-5: the first layer's penalty is in units of each
+    #     column's span, which multiplies that of the earlier {1e-4, 1e-3}, whose
+    #     lower edge the monotone network chose; it then chose 1e-4, inside);
+    #   sknonneg monotone (no ramps): l2 {1e-6, 1e-5, 1e-4}, 3 (no knots to
+    #     choose; it chose 1e-5, inside, on all three seeds);
+    #   MLPClassifier: alpha {1e-4 (default), 1e-3, 1e-2, 1e-1, 1} x knots, 10
+    #     (the earlier {1e-3, 1e-1} chose both edges);
+    #   LogisticRegression: C {0.1, 1 (default), 10, 100} x knots, 8 (the earlier
+    #     {0.1, 1} chose 1 on every seed);
+    #   HGB, HGB monotone: learning_rate {0.025, 0.05, 0.1 (default), 0.2} x
+    #     max_leaf_nodes {15, 31 (default), 63}, 12 (the earlier {0.05, 0.1} x
+    #     {15, 31} chose 0.05, 0.1 and 31, edges). The trees take the numeric
+    #     columns without ramps (standardised, which a tree ignores).
+    # Knots {10, 20}: every ramped model chose 20, the upper edge, in the earlier
+    # runs; the same knots for every ramped model.
     grid_nn = {"model__l2": [1e-5, 1e-4, 1e-3]}
     grid_nn_raw = {"model__l2": [1e-6, 1e-5, 1e-4]}
     kp, knots = "pre__num__ramp__n_knots", RAMP_KNOTS[task]
-    # 4 candidates for every model (the trees get the ramps too, which they ignore:
-    # the grid varies their own parameters instead).
-    grid_hgb = {"model__learning_rate": [0.05, 0.1], "model__max_leaf_nodes": [15, 31]}
+    grid_hgb = {"model__learning_rate": [0.025, 0.05, 0.1, 0.2],
+                "model__max_leaf_nodes": [15, 31, 63]}
     return {
         MONOTONE: (lambda s: _adult_pipe(NonNegMLPClassifier(
             monotonic_cst=mcst, random_state=s, **nn_kw)),
@@ -256,13 +273,14 @@ def models(task, quick):
             positive=False, random_state=s, **nn_kw)), _ramp_grid(grid_nn, kp, knots)),
         "MLPClassifier": (lambda s: _adult_pipe(MLPClassifier(
             hidden_layer_sizes=(64,), max_iter=200, early_stopping=True, random_state=s)),
-            _ramp_grid({"model__alpha": [1e-3, 1e-1]}, kp, knots)),
+            _ramp_grid({"model__alpha": [1e-4, 1e-3, 1e-2, 1e-1, 1.0]}, kp, knots)),
         "HGB monotone": (lambda s: _adult_pipe(HistGradientBoostingClassifier(
             monotonic_cst=mcst, random_state=s), ramps=False), grid_hgb),
         "HGB": (lambda s: _adult_pipe(HistGradientBoostingClassifier(random_state=s),
                                       ramps=False), grid_hgb),
         "LogisticRegression": (lambda s: _adult_pipe(LogisticRegression(max_iter=1000)),
-                               _ramp_grid({"model__C": [0.1, 1.0]}, kp, knots)),
+                               _ramp_grid({"model__C": [0.1, 1.0, 10.0, 100.0]}, kp,
+                                          knots)),
     }, cst
 
 
@@ -337,7 +355,7 @@ def run_one(task, name, factory, grid, cst, X_tr, y_tr, X_te, y_te, seed, audit_
                                                search.cv_results_["mean_test_score"])]}
 
 
-def run_task(task, args):
+def run_task(task, args, commit=None):
     if task == "compas":
         X, y = load_compas(data_home=args.data_home, return_X_y=True)
     elif task == "autompg":
@@ -370,6 +388,8 @@ def run_task(task, args):
             row = run_one(task, name, factory, grid, cst, X_tr, y_tr, X_te, y_te,
                           seed=k, audit_rows=audit_rows)
             row["split"] = k
+            # Every row names the commit that made it (combine() merges runs).
+            row["commit"] = commit
             rows.append(row)
             print(f"[{task}] split {k} {name}: {row['metric']:.4f} "
                   f"violation={row['violation']:.3g} fit={row['fit_time']:.2f}s "
@@ -412,6 +432,10 @@ def summarise(task, rows):
             "paired_diff_ci95": (None if name == MONOTONE or task == "adult"
                                  else corrected_interval(diff.to_numpy())),
             "best_params": sorted({str(p) for p in group.best_params}),
+            # The commits of the model's rows (several where combine() merged
+            # runs made at different commits).
+            "commits": (sorted({str(c) for c in group.commit})
+                        if "commit" in group else []),
         })
     return {"task": task, "n_splits": int(frame.split.nunique()), "rows": rows,
             "summary": summary, "published": PUBLISHED[task]}
@@ -426,11 +450,45 @@ def _load_text(result):
             "fits: compare the CPU times)")
 
 
+def _provenance(result, elapsed):
+    """The header's command and commit lines: one run names its command and
+    commit; a combined file names every part's command and commit, and says so
+    where they differ (its rows then come from several commits)."""
+    vers = result.get("versions")
+    if isinstance(vers, list):  # combine(): one entry per part
+        known = [v for v in vers if v]
+        vers = (known[0] if len(known) == len(vers)
+                and all(v == known[0] for v in known) else None)
+        vers_text = ("; " + ", ".join(f"{k} {v}" for k, v in vers.items()) if vers
+                     else "; library versions not recorded for every run, or "
+                     "different")
+    else:
+        vers_text = ("; " + ", ".join(f"{k} {v}" for k, v in vers.items())
+                     if vers else "; library versions not recorded")
+    timing = (f"{elapsed / 60:.1f} min in all on a shared, loaded 2-core machine, "
+              "1 thread" + _load_text(result) + vers_text + ".")
+    runs = result.get("runs")
+    if not runs:
+        return [f"Command: `{result['command']}`; commit `{result['commit']}`; "
+                + timing, ""]
+    commits = list(dict.fromkeys(r["commit"] for r in runs))
+    lines = [f"Merged by `--combine` from {len(runs)} runs at {len(commits)} "
+             f"commit{'s' if len(commits) > 1 else ''} ({', '.join(commits)}); "
+             + timing]
+    if len(commits) > 1:
+        lines += ["", "**The rows come from different commits: the column "
+                  "'commits' names each model's.**"]
+    if any(str(c).endswith("-dirty") for c in commits):
+        lines += ["", "**At least one run was made at a tree with uncommitted "
+                  "changes (`-dirty`), which no commit reproduces.**"]
+    lines += ["", "Runs:", ""]
+    lines += [f"- `{r['command']}` at `{r['commit']}`" for r in runs]
+    return lines + [""]
+
+
 def markdown(result, elapsed):
     lines = ["# Monotone tabular benchmark (issue 14)", "",
-             f"Command: `{result['command']}`; commit `{result['commit']}`; "
-             f"{elapsed / 60:.1f} min in all on a shared, loaded 2-core machine, "
-             "1 thread" + _load_text(result) + ".", "",
+             *_provenance(result, elapsed),
              "Paired difference: the monotone sknonneg estimator minus the model "
              "(accuracy points; for Auto MPG the model's MSE minus ours), per split, "
              "mean +- std: > 0 means sknonneg is better. Violation: the largest drop "
@@ -454,12 +512,17 @@ def markdown(result, elapsed):
         # The interval column, where the paired differences have one.
         with_ci = any(s.get("paired_diff_ci95") for s in task["summary"])
         ci_head = " paired diff 95% interval |" if with_ci else ""
+        # The commits column, where the rows of the task come from more than one
+        # commit (or the file merges runs).
+        with_commits = bool(result.get("runs")) or len(
+            {c for s in task["summary"] for c in s.get("commits", [])}) > 1
         lines += [f"## {task['task']} ({task['n_splits']} "
                   f"{'seeds' if task['task'] == 'adult' else 'splits'})", "",
                   f"| model | {metric} mean +- std | paired diff |{ci_head}{ll_head} "
-                  "max violation | fit time (s) | fit CPU time (s) | chosen params |",
+                  "max violation | fit time (s) | fit CPU time (s) | chosen params |"
+                  + " commits |" * with_commits,
                   "| --- | --- | --- |" + " --- |" * with_ci + " --- | --- |" * with_ll
-                  + " --- | --- | --- | --- |"]
+                  + " --- | --- | --- | --- |" + " --- |" * with_commits]
         for s in task["summary"]:
             scale = 1 if task["task"] == "autompg" else 100
             diff = ("-" if s["paired_diff_mean"] is None else
@@ -479,7 +542,9 @@ def markdown(result, elapsed):
                 f"{diff} |{ci_cells}{ll_cells} {s['max_violation']:.3g} | "
                 f"{s['median_fit_time']:.2f} | "
                 f"{s.get('median_fit_cpu_time', float('nan')):.2f} | "
-                f"{'; '.join(s['best_params'])} |")
+                f"{'; '.join(s['best_params'])} |"
+                + (f" {', '.join(s.get('commits') or ['not recorded'])} |"
+                   if with_commits else ""))
         lines += ["", f"Published: {task['published']}.", ""]
         lines += _paired_table(task)
     return "\n".join(lines) + "\n"
@@ -532,11 +597,11 @@ def main():
     set_threads(args.threads)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     t0 = time.perf_counter()
-    result = {"commit": git_commit(), "machine": machine(), "quick": args.quick,
-              "tasks": []}
+    result = {"commit": git_commit(), "machine": machine(), "versions": versions(),
+              "quick": args.quick, "tasks": []}
     stem = "monotone_tabular" + ("_quick" if args.quick else "") + args.suffix
     for task in args.tasks:
-        result["tasks"].append(run_task(task, args))
+        result["tasks"].append(run_task(task, args, result["commit"]))
         elapsed = time.perf_counter() - t0
         result["elapsed_s"] = elapsed
         result["command"] = "python benchmarks/monotone_tabular.py " + " ".join(
@@ -550,7 +615,16 @@ def combine(args):
     """monotone_tabular.{json,md} from the files of separate runs."""
     parts = [json.loads((RESULTS / f"monotone_tabular{s}.json").read_text())
              for s in args.combine]
-    result = {"commit": parts[0]["commit"], "machine": parts[0]["machine"],
+    # Every part's commit is kept: each row names its part's commit, the header
+    # lists every run with its commit, and a file whose parts differ in commit
+    # (or include a -dirty tree) says so; "commit" is never one of several.
+    commits = list(dict.fromkeys(p["commit"] for p in parts))
+    if len(commits) > 1 or any(c.endswith("-dirty") for c in commits):
+        print(f"combine: the parts come from {len(commits)} commit(s): "
+              f"{', '.join(commits)}; every row records its own", file=sys.stderr)
+    result = {"commit": commits[0] if len(commits) == 1 else commits,
+              "machine": parts[0]["machine"],
+              "versions": [p.get("versions") for p in parts],
               "quick": False, "runs": [{k: p[k] for k in ("command", "commit",
                                                           "elapsed_s")}
                                        for p in parts],
@@ -563,7 +637,7 @@ def combine(args):
         for t in p["tasks"]:
             rows = by_task.setdefault(t["task"], {})
             for r in t["rows"]:
-                rows[(r["model"], r["split"])] = r
+                rows[(r["model"], r["split"])] = {**r, "commit": p["commit"]}
     result["tasks"] = [summarise(task, list(rows.values()))
                        for task, rows in by_task.items()]
     result["command"] = "; ".join(p["command"] for p in parts)

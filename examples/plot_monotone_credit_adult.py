@@ -23,7 +23,7 @@ as TensorFlow Lattice's calibrators), then scaled by a ``StandardScaler``. Every
 ramp is non-decreasing in its feature, exactly in floating point, so a constraint
 on all the ramps of a feature is the same constraint on the raw feature; the ramps
 let a small network fit a heavy-tailed amount such as ``capital-gain`` (on the
-official Adult split they lift the monotone network from 85.6% to 86.5%, see
+official Adult split they lift the monotone network from 85.6% to 86.4%, see
 :doc:`benchmarks/results/monotone_tabular.md </results/monotone_tabular>`).
 """
 

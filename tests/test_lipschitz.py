@@ -1,4 +1,5 @@
-"""Lipschitz bounds and certified radii of ABBAClassifier and NonNegMLPClassifier.
+"""Lipschitz bounds and certified radii of ABBAClassifier and NonNegMLPClassifier,
+and the Lipschitz bound of NonNegMLPRegressor (in the units of y).
 
 A bound must be a bound: no pair of inputs, random or found by gradient ascent on
 ``||f(x) - f(y)|| / ||x - y||``, may exceed it. ``lipschitz_max`` must hold after
@@ -20,7 +21,7 @@ from numpy.testing import assert_allclose
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
-from sknonneg import ABBAClassifier, NonNegMLPClassifier
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from sknonneg._kernels.reference.abba import activate
 from sknonneg._lipschitz import (
@@ -100,7 +101,10 @@ def _plain_layers(est):
 
     layers = [(w, b, unit, unit_slope)
               for w, b in zip(est.coefs_[:-1], est.intercepts_[:-1])]
-    return layers + [(est.coefs_[-1], est.intercepts_[-1], None, None)]
+    w, b = est.coefs_[-1], est.intercepts_[-1]
+    if isinstance(est, NonNegMLPRegressor):  # predict: y_mean_ + y_scale_ * logits
+        w, b = w * est.y_scale_, b * est.y_scale_ + est.y_mean_
+    return layers + [(w, b, None, None)]
 
 
 def _forward(layers, X):
@@ -179,14 +183,25 @@ def test_abba_bound_is_a_bound(params):
     assert est.lipschitz_bound_ <= est.lipschitz_bound_separable_ * (1 + RTOL)
 
 
-@pytest.mark.parametrize("positive", [True, False, "hidden", "output", "monotonic"])
+# A free (signed) layer between sign-constrained ones: the constrained runs on
+# either side are bounded apart, never multiplied across the free layer.
+SANDWICHED = {"free-between": [True, False, True],
+              "two-runs": [False, True, False, True]}
+
+
+@pytest.mark.parametrize("positive", [True, False, "hidden", "output", "monotonic",
+                                      *SANDWICHED])
 def test_nonneg_mlp_bound_is_a_bound(positive):
     X, y = _data()
     monotonic_cst = None
+    hidden = (6, 5)
     if positive == "monotonic":  # binary: monotonic_cst refuses multiclass targets
         positive, monotonic_cst = True, [1, -1, 0, 1]
         X, y = _data(n_classes=2)
-    est = _fit(NonNegMLPClassifier((6, 5), positive=positive, monotonic_cst=monotonic_cst,
+    elif positive in SANDWICHED:
+        positive = SANDWICHED[positive]
+        hidden = (6, 6, 6)[:len(positive) - 1]  # equal widths: |W1||W3| has a shape
+    est = _fit(NonNegMLPClassifier(hidden, positive=positive, monotonic_cst=monotonic_cst,
                                    max_iter=60, random_state=0), X, y)
     found = _largest_ratio(est, X)
     assert found <= est.lipschitz_bound_ * (1 + RTOL)
@@ -197,7 +212,54 @@ def test_nonneg_mlp_bound_is_a_bound(positive):
         assert_allclose(est.lipschitz_bound_, tight, rtol=1e-10)
     if positive is False:
         assert_allclose(est.lipschitz_bound_, separable, rtol=1e-10)
+    if isinstance(positive, list):  # each constrained run bounded on its own
+        runs, run = [], []
+        for w, constrained in zip(est.coefs_, positive):
+            if constrained:
+                run.append(w)
+                continue
+            runs += [run] if run else []
+            runs.append([w])
+            run = []
+        runs += [run] if run else []
+        expected = slope ** (len(est.coefs_) - 1) * np.prod(
+            [np.linalg.norm(chain_product(r), 2) for r in runs])
+        assert_allclose(est.lipschitz_bound_, expected, rtol=1e-10)
     assert est.lipschitz_bound_ <= separable * (1 + RTOL)
+
+
+# A steep target of large scale, and a second output on another scale: the bound of
+# the predictions is in the units of y (the network's times the largest y_scale_).
+@pytest.mark.parametrize("positive", ["auto", True, False, [True, False, True]],
+                         ids=["auto", "True", "False", "free-between"])
+def test_nonneg_mlp_regressor_bound_is_a_bound_in_the_units_of_y(positive):
+    from sknonneg.neural_network._dense import _activation_slope
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    Y = np.c_[100 * (X[:, 0] + X[:, 1]), 3 * np.tanh(X[:, 2])]
+    est = _fit(NonNegMLPRegressor((6, 6), positive=positive, max_iter=100,
+                                  random_state=0), X, Y)
+    assert est.y_scale_[0] > 50 * est.y_scale_[1] > 50
+    # The plain layers are the estimator's predictions.
+    assert_allclose(_forward(_plain_layers(est), X)[0], est.predict(X), rtol=1e-6,
+                    atol=1e-6 * est.y_scale_.max())
+    network = mlp_lipschitz_bound(est.coefs_, est._layout.coef_signs,
+                                  _activation_slope(est), est._compute_dtype)
+    assert_allclose(est.lipschitz_bound_, est.y_scale_.max() * network, rtol=1e-12)
+    # Random close pairs through predict, each output and the pair of outputs.
+    a = X[rng.integers(0, len(X), 2000)] + rng.normal(size=(2000, 4))
+    b = a + rng.normal(size=a.shape) * np.logspace(-4, 0, 2000)[:, None]
+    diff = np.abs(est.predict(a) - est.predict(b))
+    distance = np.linalg.norm(a - b, axis=1)[:, None]
+    slopes = np.c_[diff, np.linalg.norm(diff, axis=1)] / distance
+    assert slopes.max() <= est.lipschitz_bound_ * (1 + RTOL)
+    # Along gradients: a gradient ascent of the slope.
+    found = _largest_ratio(est, X)
+    assert found <= est.lipschitz_bound_ * (1 + RTOL)
+    # Not vacuous: the slope in the units of y is well beyond the network's bound
+    # (in the units of the standardised targets).
+    assert max(found, slopes.max()) > 2 * network
 
 
 @pytest.mark.parametrize("positive", [True, False])
@@ -330,6 +392,49 @@ def test_separable_and_tight_bounds():
     signs = [np.zeros(4), np.ones(3), np.ones(3)]
     assert_allclose(mlp_lipschitz_bound(w, signs, 0.5),
                     0.25 * np.linalg.norm(w[0], 2) * np.linalg.norm(w[1] @ w[2], 2))
+
+
+def test_bound_with_a_free_layer_between_constrained_ones():
+    # W1 >= 0, W2 free, W3 >= 0 (positive=[True, False, True]): |W1| |W3| = 0, so a
+    # constrained run carried across the free layer gave a bound of 0, while the
+    # network's Jacobian W1 D1 W2 D2 W3 at slopes D = 1/4 has norm 1/16.
+    w = [np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 1.0], [0.0, 0.0]]),
+         np.array([[0.0], [1.0]])]
+    signs = [np.ones(2), np.zeros(2), np.ones(2)]
+    jacobian = np.linalg.norm(w[0] @ w[1] @ w[2], 2) * 0.25 ** 2
+    assert jacobian == 0.0625
+    bound = mlp_lipschitz_bound(w, signs, 0.25)
+    assert jacobian <= bound <= jacobian * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("pattern", [(a, b, c) for a in (0, 1) for b in (0, 1)
+                                     for c in (0, 1)], ids=str)
+def test_bound_of_every_sign_pattern_between_jacobians_and_the_separable_product(
+        pattern):
+    # Each layer constrained (>= 0) or free as the pattern says: the bound is at
+    # least the norm of every Jacobian W1 D1 W2 D2 W3 with unit slopes D in
+    # [0, slope] (drawn, and the corners 0 / slope), and at most the separable
+    # product of the norms.
+    rng = np.random.default_rng(sum(p << i for i, p in enumerate(pattern)))
+    slope = 0.7
+    sizes = [4, 3, 3, 2]
+    for _ in range(5):
+        w = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+        w = [np.abs(c) if p else c for c, p in zip(w, pattern)]
+        signs = [np.full(c.shape[0], float(p)) for c, p in zip(w, pattern)]
+        bound = mlp_lipschitz_bound(w, signs, slope)
+        separable = slope ** 2 * np.prod([np.linalg.norm(c, 2) for c in w])
+        assert bound <= separable * (1 + RTOL)
+        jacobians = 0.0
+        for k in range(400):
+            d = [rng.uniform(0, slope, 3) if k % 2 else slope * (rng.random(3) < 0.5)
+                 for _ in range(2)]
+            jacobian = w[0] * d[0] @ w[1] * d[1] @ w[2]
+            jacobians = max(jacobians, np.linalg.norm(jacobian, 2))
+        assert jacobians <= bound * (1 + RTOL)
+        if all(pattern):  # tight: attained at the largest slopes
+            assert_allclose(bound, slope ** 2 * np.linalg.norm(chain_product(w), 2),
+                            rtol=1e-12)
 
 
 def test_certified_radius_formula():
@@ -505,19 +610,30 @@ def test_bound_rounding_allowance_grows_with_the_widths():
 
 
 # --------------------------------------------------------- certified radius
-def _attack_inside(est, X, radius, seed=0, n_random=200, n_steps=60):
+def _attack_inside(est, X, radius, seed=0, n_random=200, n_steps=60, computed=False):
     """Predictions after random and projected-gradient perturbations of norm at
-    most ``radius`` (per sample); returns the share of changed predictions."""
+    most ``radius`` (per sample); returns the share of changed predictions. The
+    predictions are those of the network in float64 arithmetic (``_plain_layers``),
+    or (``computed``) those ``est.predict`` computes, in the fitted dtype, at the
+    same perturbed points (the gradient steps are the float64 network's)."""
     layers = _plain_layers(est)
     rng = np.random.default_rng(seed)
     clean = _forward(layers, X)[0].argmax(1)
     changed = np.zeros(X.shape[0], dtype=bool)
+    if computed:
+        predicted = est.predict(X)
+
+        def moved(delta):
+            return est.predict(X + delta) != predicted
+    else:
+        def moved(delta):
+            return _forward(layers, X + delta)[0].argmax(1) != clean
     r = radius[:, None]
     for _ in range(n_random // 20):
         noise = rng.normal(size=(20, *X.shape))
         noise *= r / np.linalg.norm(noise, axis=2, keepdims=True)
         for delta in noise:
-            changed |= _forward(layers, X + delta)[0].argmax(1) != clean
+            changed |= moved(delta)
     # Projected gradient ascent of (best other logit) - (predicted logit).
     delta = rng.normal(size=X.shape) * 1e-3 * r
     rows = np.arange(X.shape[0])
@@ -533,7 +649,7 @@ def _attack_inside(est, X, radius, seed=0, n_random=200, n_steps=60):
         delta += 0.2 * r * g / (np.linalg.norm(g, axis=1, keepdims=True) + 1e-300)
         norm = np.linalg.norm(delta, axis=1, keepdims=True)
         delta *= np.minimum(1.0, r / np.maximum(norm, 1e-300))
-        changed |= _forward(layers, X + delta)[0].argmax(1) != clean
+        changed |= moved(delta)
     return changed.mean()
 
 
@@ -558,6 +674,42 @@ def test_no_attack_inside_the_certified_radius_changes_a_prediction(make):
     assert _attack_inside(est, X, radius * (1 - 1e-6)) == 0.0
     # The attack is not idle: at 50 times the radius it does change predictions.
     assert _attack_inside(est, X, radius * 50) > 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier],
+                         ids=["nonneg", "abba"])
+def test_certified_radius_is_shortened_by_the_logits_rounding_in_its_dtype(Est, dtype):
+    # The estimator's radius is that of the computed margin less four times the
+    # logits' rounding error over the ball (logit_rounding_bound in the fitted
+    # dtype). In float32 that error is 1e-4 to 1e-2 of the logits' scale: every
+    # radius of a positive margin is strictly shorter than the exact-arithmetic
+    # margin / (sqrt(2) L) (without the allowance they were equal), and it still
+    # certifies the predictions as predict computes them, in float32.
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    est = _fit(Est((20,), dtype=dtype, max_iter=50, random_state=0), X, y)
+    radius = est.certified_radius(X)
+    checked = est._check_X(X)
+    logits = est._logits(checked)
+    layers = est._rounding_layers()
+    expected = certified_radius(
+        logits, est.lipschitz_bound_, False,
+        logit_error=lambda r: logit_rounding_bound(layers, checked, r, dtype))
+    np.testing.assert_array_equal(radius, expected)
+    top2 = np.sort(logits.astype(np.float64), axis=1)[:, -2:]
+    exact_arithmetic = (top2[:, 1] - top2[:, 0]) / (np.sqrt(2) * est.lipschitz_bound_)
+    assert np.all(radius <= exact_arithmetic)
+    ratio = radius[exact_arithmetic > 0] / exact_arithmetic[exact_arithmetic > 0]
+    if dtype == np.float32:
+        assert np.all(ratio < 1.0)
+        assert 0.9 < np.median(ratio) < 1 - 1e-4  # shortened by 0.01-10%
+    else:
+        assert np.all(ratio > 1 - 1e-6)
+    assert _attack_inside(est, X, radius, n_random=100, n_steps=30, computed=True) == 0.0
+    assert _attack_inside(est, X, radius * 50, n_random=20, n_steps=10, computed=True) > 0
 
 
 @pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18,

@@ -11,7 +11,7 @@ from sklearn.ensemble import VotingClassifier
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.feature_selection import SelectKBest, chi2
 from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import (
     FunctionTransformer,
@@ -179,6 +179,24 @@ def test_positive_output_certifies_nothing_and_is_evaded():
     with pytest.raises(ValueError, match="layer 2"):
         monotone_certificate(two)
     assert additive_evasion_attack(two, X, budget=3).success_rate_ > 0.5
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_scikit_learn_network_with_a_negative_hidden_to_hidden_weight_is_refused(Est):
+    # First and output layers >= 0, one negative weight between the two hidden
+    # layers: a hidden unit that grows can lower the score, so nothing is certified
+    # (checking the output layer alone certified every feature).
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    mlp = Est(hidden_layer_sizes=(4, 3), max_iter=50, random_state=0).fit(X, y)
+    mlp.coefs_ = [np.abs(W) for W in mlp.coefs_]
+    assert monotone_certificate(mlp).certified_features_.all()  # all >= 0: certified
+    mlp.coefs_[1][0, 0] = -5.0
+    with pytest.raises(ValueError, match=rf"^{Est.__name__} is not certified: the "
+                       r"weights of layer 2 \(hidden layer 2\) have 1 negative "
+                       r"entries.*scikit-learn's networks cannot be constrained"):
+        monotone_certificate(mlp)
 
 
 def test_two_class_softmax_is_refused(data):

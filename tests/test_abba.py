@@ -338,7 +338,8 @@ def test_from_mlp_refuses_asymmetric_activations_and_can_be_fine_tuned():
         relu = MLPClassifier((3,), activation="relu", max_iter=5).fit(X, y)
         with pytest.raises(ValueError, match="centre of symmetry"):
             ABBAClassifier.from_mlp(relu)
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"^from_mlp needs a fitted MLPClassifier "
+                           r"or NonNegMLPClassifier, got ABBAClassifier\.$"):
             ABBAClassifier.from_mlp(ABBAClassifier((3,), max_iter=2).fit(X, y))
         tanh = MLPClassifier((3,), activation="tanh", max_iter=50).fit(X, y)
         abba = ABBAClassifier.from_mlp(tanh, warm_start=True, max_iter=5, l2=0.0)

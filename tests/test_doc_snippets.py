@@ -267,8 +267,6 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
     prelude, entries, check = PAGES[page]
     if page == "doc/user_guide/scale_persist.rst":
         pytest.importorskip("skops")
-    if page == "doc/user_guide/choosing.rst":
-        pytest.importorskip("pandas")
     blocks = extract_blocks(ROOT / page)
     assert len(blocks) == len(entries)
     monkeypatch.chdir(tmp_path)            # blocks that write files write them here

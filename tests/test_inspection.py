@@ -25,6 +25,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler  # noqa: E402
 from sklearn.utils.extmath import safe_sparse_dot  # noqa: E402
 
+from sknonneg import NonNegMLPClassifier  # noqa: E402
 from sknonneg._compat import InvalidParameterError  # noqa: E402
 from sknonneg.inspection import (  # noqa: E402
     HiddenUnitsDisplay,
@@ -33,15 +34,6 @@ from sknonneg.inspection import (  # noqa: E402
     hoyer_sparsity,
     top_features,
     weight_sparsity,
-)
-
-try:
-    from sknonneg import NonNegMLPClassifier
-except ImportError:  # estimator not merged yet: its parametrizations skip
-    NonNegMLPClassifier = None
-
-needs_nonneg = pytest.mark.skipif(
-    NonNegMLPClassifier is None, reason="sknonneg.NonNegMLPClassifier not available"
 )
 
 N_HIDDEN = 12
@@ -140,7 +132,7 @@ NETWORKS = [
     "nonneg_standin",
     "abba_standin",
     "pipeline_mlp",
-    pytest.param("nonneg_real", marks=needs_nonneg),
+    "nonneg_real",
 ]
 ALL_ESTIMATORS = NETWORKS + ["pca", "nmf"]
 NONNEG = {"nonneg_standin", "nmf", "nonneg_real"}
@@ -1137,8 +1129,6 @@ def test_output_weights_ravels_a_column_vector_y(name):
     # samples whose class is not 0.
     from sklearn.exceptions import DataConversionWarning
 
-    if name == "nonneg_real" and NonNegMLPClassifier is None:
-        pytest.skip("sknonneg.NonNegMLPClassifier not available")
     X, y = _digits()
     X, y = X[:300], y[:300]
     est = fitted(name)

@@ -85,7 +85,7 @@ def _fitted(case):
     if case == "clf-monotone":
         return NonNegMLPClassifier(monotonic_cst=[1, -1, 0, 0], **KW).fit(X, Y2)
     if case == "clf-monotone-dict":
-        pd = pytest.importorskip("pandas")
+        import pandas as pd
         frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
         return NonNegMLPClassifier(monotonic_cst={"a": 1, "c": -1}, **KW).fit(frame, Y2)
     if case == "clf-logistic":

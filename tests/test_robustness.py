@@ -997,7 +997,7 @@ def test_attack_stops_integer_features_at_their_dtype_maximum(method, container)
     # Before: uint8 byte counts near 255 were raised past it and wrapped around in
     # X_adv_ (247 + 16 -> 7), while success_ was judged on the unwrapped values:
     # rows reported evaded were still flagged on X_adv_.
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     rng = np.random.RandomState(0)
     X = rng.randint(200, 256, size=(200, 2)).astype(np.uint8)
     y = (X[:, 0].astype(int) + 30 > X[:, 1]).astype(int)
@@ -1795,7 +1795,7 @@ def test_greedy_attack_warns_of_samples_stopped_where_no_move_changes_the_score(
 def test_attack_stops_boolean_features_at_one_and_keeps_them_boolean(container):
     # Before: boolean X was raised like any float (a presence flag to 2.0) and
     # X_adv_ came back as float64: 30 of the 92 evasions needed a flag of 2.
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     rng = np.random.RandomState(0)
     X = rng.rand(300, 5) < 0.4
     y = (X[:, 0].astype(int) - X[:, 1] - X[:, 2] + X[:, 3] > 0).astype(int)
@@ -2020,7 +2020,7 @@ def test_integers_raised_past_2_53_by_the_budget_are_refused():
 def test_attack_on_a_dataframe_of_sparse_columns():
     # Before: "Cannot interpret 'Sparse[int64, 0]' as a data type". Attacked as the
     # dense frame is, and X_adv_ comes back with the sparse columns it was given.
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _counts()
     X = X.astype(np.int64)
     cols = [f"f{j}" for j in range(N_FEATURES)]
@@ -2048,7 +2048,7 @@ def test_attack_on_a_dataframe_of_sparse_columns():
 def test_attack_on_sparse_boolean_columns_with_a_fractional_step():
     # Before: the search ran, then "fill_value must be a valid value for the
     # SparseDtype.subtype" (SparseDtype(float64, False)) when X_adv_ was built.
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = _counts()
     flags = X > 0
     cols = [f"f{j}" for j in range(N_FEATURES)]

@@ -459,7 +459,7 @@ def test_partial_fit_chunks_says_which_chunk_raised():
 def test_sparsity_reads_a_dataframe_as_data_whatever_its_column_names():
     # A DataFrame exposes its columns as attributes: one named components_ or
     # fit was read as an estimator (its column measured alone; an AttributeError).
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     from sknonneg.inspection import hoyer_sparsity, weight_sparsity
 
     for name in ["components_", "steps", "coefs_", "get_params"]:

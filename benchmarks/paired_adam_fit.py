@@ -13,7 +13,10 @@ Usage::
 
     python benchmarks/paired_adam_fit.py --base /path/to/checkout-A --pairs 12
 
-``--new`` defaults to this checkout. Writes
+``--new`` defaults to this checkout. ``--model abba`` fits ``ABBAClassifier`` (its
+tanh layers: the ABBA kernels' activation branches) and ``--model tanh``
+``NonNegMLPClassifier(activation="tanh")`` (the dense kernels' general variant)
+instead, with the same data and settings. Writes
 ``benchmarks/results/paired_adam_fit{--suffix}.{json,md}``.
 """
 
@@ -33,27 +36,38 @@ from _common import save_result  # noqa: E402
 from paired_engine import bootstrap_median_ci  # noqa: E402
 
 
-def child():
+MODELS = {
+    "nonneg": "NonNegMLPClassifier(150, solver='adam', batch_size=128)",
+    "abba": "ABBAClassifier(150, solver='adam', batch_size=128)",
+    "tanh": "NonNegMLPClassifier(150, activation='tanh', solver='adam', batch_size=128)",
+}
+
+
+def child(model="nonneg"):
     import warnings
 
     warnings.simplefilter("ignore")
-    from sknonneg import NonNegMLPClassifier
+    from sknonneg import ABBAClassifier, NonNegMLPClassifier
 
     rng = np.random.RandomState(0)
     X = rng.rand(6000, 784)
     X[X < 0.7] = 0.0
     y = rng.randint(0, 10, 6000)
     kw = dict(hidden_layer_sizes=150, solver="adam", batch_size=128, random_state=0)
-    NonNegMLPClassifier(max_iter=1, **kw).fit(X[:500], y[:500])
+    Est = ABBAClassifier if model == "abba" else NonNegMLPClassifier
+    if model == "tanh":
+        kw["activation"] = "tanh"
+    Est(max_iter=1, **kw).fit(X[:500], y[:500])
     start = time.process_time()
-    NonNegMLPClassifier(max_iter=4, n_iter_no_change=100, **kw).fit(X, y)
+    Est(max_iter=4, n_iter_no_change=100, **kw).fit(X, y)
     print(time.process_time() - start)
 
 
-def run(tree):
+def run(tree, model="nonneg"):
     env = {**os.environ, "PYTHONPATH": str(tree), "NUMBA_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child"],
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
+                          "--model", model],
                          env=env, capture_output=True, text=True, check=True, cwd=tree)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -72,7 +86,7 @@ def markdown(result):
         f"base {result['base_commit']}, new {result['new_commit']}; "
         f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
         "the end), one thread per process", "",
-        "NonNegMLPClassifier(150, solver='adam', batch_size=128), 4 epochs on 6000 x "
+        f"{MODELS[result.get('model', 'nonneg')]}, 4 epochs on 6000 x "
         "784 synthetic rows (30% non-zero), CPU seconds of the fit, fresh processes "
         "alternating A B / B A.", "",
         "| pair | base (s) | new (s) | new / base |", "| ---: | ---: | ---: | ---: |",
@@ -92,9 +106,11 @@ def main(argv=None):
     parser.add_argument("--new", default=str(HERE.parent), help="checkout B")
     parser.add_argument("--pairs", type=int, default=12)
     parser.add_argument("--suffix", default="")
+    parser.add_argument("--model", choices=sorted(MODELS), default="nonneg",
+                        help="the network fitted (default: nonneg, as before)")
     args = parser.parse_args(argv)
     if args.child:
-        child()
+        child(args.model)
         return
     if not args.base:
         parser.error("--base is required")
@@ -103,13 +119,13 @@ def main(argv=None):
         order = [("base", args.base), ("new", args.new)]
         if i % 2:
             order.reverse()
-        times = {name: run(tree) for name, tree in order}
+        times = {name: run(tree, args.model) for name, tree in order}
         base_s.append(times["base"])
         new_s.append(times["new"])
         print(f"pair {i}: base {times['base']:.3f} s, new {times['new']:.3f} s",
               flush=True)
     ratios = np.array(new_s) / np.array(base_s)
-    result = {"base_commit": tree_commit(args.base),
+    result = {"model": args.model, "base_commit": tree_commit(args.base),
               "new_commit": tree_commit(args.new),
               "base_s": base_s, "new_s": new_s,
               "median_ratio": float(np.median(ratios)),

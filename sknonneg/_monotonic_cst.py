@@ -133,7 +133,8 @@ def short_repr(value):
     thousands of values would fill the screen."""
     short = reprlib.Repr()
     short.maxlist = short.maxtuple = 12
-    short.maxlong, short.maxstring, short.maxother = 40, 100, 200
+    short.maxlong, short.maxstring, short.maxother = 40, 100, 200  # feature names
+    # in full where a message names one (``plain_value(name)!r``), not through here
     return short.repr(value)
 
 
@@ -153,5 +154,5 @@ def check_direction(value, name):
             or int(value) not in (-1, 0, 1):
         raise ValueError(
             f"monotonic_cst values must be -1, 0 or 1; got "
-            f"{short_repr(plain_value(value))} for feature {short_repr(plain_value(name))}.")
+            f"{short_repr(plain_value(value))} for feature {plain_value(name)!r}.")
     return int(value)

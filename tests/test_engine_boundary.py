@@ -168,20 +168,22 @@ def test_a_loss_without_a_kernel_code_takes_the_generic_path():
 
 
 @FLAVOURS
-def test_no_sample_weight_weighs_every_row_one(parallel):
+@pytest.mark.parametrize("Obj", [Objective, RowBlockObjective])
+def test_no_sample_weight_weighs_every_row_one(parallel, Obj):
     """``sample_weight=None`` is unit weights (it used to read as a 0-d array and
     fail with "got shape ()")."""
     theta = np.full(_layout().n_params, 0.1)
-    values = [Objective(_layout(), "softmax", [], _X(), _labels(), sw,
-                        parallel=parallel).loss_grad(theta)
+    values = [Obj(_layout(), "softmax", [], _X(), _labels(), sw,
+                  parallel=parallel).loss_grad(theta)
               for sw in (None, np.ones(N_SAMPLES))]
     assert values[0][0] == values[1][0]
     np.testing.assert_array_equal(values[0][1], values[1][1])
 
 
 @FLAVOURS
+@pytest.mark.parametrize("Obj", [Objective, RowBlockObjective])
 @pytest.mark.parametrize("bad", ["negative", "nan", "inf", "zeros"])
-def test_weights_the_objective_cannot_take_are_refused(parallel, bad):
+def test_weights_the_objective_cannot_take_are_refused(parallel, bad, Obj):
     """Negative, non-finite or all-zero weights (a ZeroDivisionError or a silent
     negative loss before)."""
     sw = np.ones(N_SAMPLES)
@@ -191,4 +193,4 @@ def test_weights_the_objective_cannot_take_are_refused(parallel, bad):
         sw[2] = {"negative": -1.0, "nan": np.nan, "inf": np.inf}[bad]
     with pytest.raises(ValueError, match="sample_weight must be finite and "
                                          "non-negative, with a positive sum"):
-        Objective(_layout(), "softmax", [], _X(), _labels(), sw, parallel=parallel)
+        Obj(_layout(), "softmax", [], _X(), _labels(), sw, parallel=parallel)

@@ -251,3 +251,19 @@ def test_a_refused_monotonic_cst_is_shown_shortened(cls):
             cls(5, max_iter=5, monotonic_cst=cst).fit(data, target)
         assert len(str(info.value)) < 250, str(info.value)
         assert "..." in str(info.value)
+
+
+def test_a_refused_monotonic_cst_names_its_first_bad_entry_or_its_shape():
+    """Shortened, the list may not show the bad value: the message names it."""
+    X = np.random.default_rng(0).random((30, 20))
+    y = np.arange(30) % 2
+    for cst, what in (([0] * 15 + [2] + [0] * 4, "entry 15 is 2"),
+                      ([0] * 21, r"got shape \(21,\)"),
+                      ([True] + [0] * 19, "entry 0 is True")):
+        with pytest.raises(ValueError, match=what):
+            NonNegMLPClassifier(monotonic_cst=cst, output="logistic").fit(X, y)
+    # A feature name is shown whole, however long.
+    name = "x" * 150 + "_income"
+    frame = pd.DataFrame(X[:, :2], columns=[name, "b"])
+    with pytest.raises(ValueError, match=name):
+        NonNegMLPClassifier(monotonic_cst={name: 2}, output="logistic").fit(frame, y)

@@ -21,7 +21,8 @@ from .._scoped import ScopedSetting
 from .._validation import check_sparse_structure
 
 __all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "InputTargets",
-           "SPARSE_INPUT_DENSITY", "csr_if_mostly_zeros", "index_dtype",
+           "SPARSE_INPUT_DENSITY", "check_weight_values", "csr_if_mostly_zeros",
+           "index_dtype",
            "prepare_input", "prepare_targets_and_weights"]
 
 
@@ -174,6 +175,16 @@ def prepare_input(X, dtype, parallel=False, density=None):
         return CSRInput(X, dtype)
     csr = csr_if_mostly_zeros(X, dtype, parallel, density)
     return DenseInput(X, dtype) if csr is None else csr
+
+
+def check_weight_values(sample_weight):
+    """``ValueError`` unless the weights are finite and non-negative with a positive
+    sum: the objective divides by the sum and a negative weight turns a loss term
+    into a reward."""
+    if not (np.all(np.isfinite(sample_weight)) and np.all(sample_weight >= 0)
+            and sample_weight.sum() > 0):
+        raise ValueError("sample_weight must be finite and non-negative, with a "
+                         "positive sum")
 
 
 def prepare_targets_and_weights(loss, y, sample_weight):

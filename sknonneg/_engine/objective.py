@@ -62,8 +62,8 @@ import scipy.sparse as sp
 from .._kernels import LOSS_CODES, NUMPY, flavour_for, kernels, n_chunks_for
 from .._scoped import ScopedSetting
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
-from .data import (CSRInput, FirstLayerGradient, InputTargets, prepare_input,
-                   prepare_targets_and_weights)
+from .data import (CSRInput, FirstLayerGradient, InputTargets, check_weight_values,
+                   prepare_input, prepare_targets_and_weights)
 from .layers import DenseLayer
 from .losses import get_loss
 from .precondition import FirstLayerScaling
@@ -294,10 +294,7 @@ class Objective:
         if sample_weight.shape != (self.n_samples,):
             raise ValueError(f"sample_weight must have shape ({self.n_samples},) for "
                              f"{self.n_samples} rows; got shape {sample_weight.shape}")
-        if not (np.all(np.isfinite(sample_weight)) and np.all(sample_weight >= 0)
-                and sample_weight.sum() > 0):
-            raise ValueError("sample_weight must be finite and non-negative, with a "
-                             "positive sum")
+        check_weight_values(sample_weight)
         if y is not None:
             if y.shape[0] != self.n_samples:
                 raise ValueError(f"y must have {self.n_samples} rows, one per row of "

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import NUMPY, n_chunks_for
-from .data import FirstLayerGradient, prepare_input
+from .data import FirstLayerGradient, check_weight_values, prepare_input
 from .objective import Objective, _Context, prepared_for_gram_head
 
 __all__ = ["RowBlockObjective", "dense_targets"]
@@ -49,7 +49,8 @@ class RowBlockObjective:
     X : array-like, sparse matrix or prepared input of shape (n_samples, n_features)
     y : array-like or sparse matrix of shape (n_samples, n_outputs)
         Targets; a sparse ``y`` is densified one block at a time.
-    sample_weight : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,) or None
+        Non-negative and finite, with a positive sum; None weighs every row 1.
     block_rows : int or None
         Rows per block; None: one block.
     targets_are_input : bool, default=False
@@ -118,13 +119,15 @@ class RowBlockObjective:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X = prepare_input(X, self.dtype, self.parallel)
         self.y = y
-        self.sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.sample_weight = (np.ones(self.n_samples) if sample_weight is None else
+                              np.asarray(sample_weight, dtype=np.float64))
         # Each block's objective checks its rows; these, that no row is left over.
         if self.sample_weight.shape != (self.n_samples,) or (
                 not self.gram and y is not None and np.shape(y)[0] != self.n_samples):
             raise ValueError(f"y and sample_weight must have {self.n_samples} rows, "
                              f"one per row of X; got shapes {np.shape(y)} and "
                              f"{self.sample_weight.shape}")
+        check_weight_values(self.sample_weight)
         self.scale = 1.0 / float(self.sample_weight.sum())
         if self.single:
             # The engine's objective as it is, penalties (fused L2) included.

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from .._monotonic_cst import (as_argument, check_dict_keys, directions_from_argument,
-                              short_repr)
+                              plain_value, short_repr)
 
 __all__ = ["check_monotone_network", "has_constraint", "monotonic_entries",
            "resolve_monotonic_cst"]
@@ -51,11 +51,19 @@ def resolve_monotonic_cst(estimator, n_features):
     # The given values, not the array's: np.asarray([True, 0, -1]) holds 1, not
     # True (before: accepted as +1 here, refused by check_monotonic).
     values = cst if isinstance(cst, (list, tuple)) else arr
-    if (arr.shape != (n_features,) or arr.dtype.kind not in "biuf"
-            or not all(_is_direction(v) for v in values)):
+    if arr.shape != (n_features,):
+        what = f"got shape {arr.shape}"
+    else:
+        # The first entry that is not a direction, named by its index: the value
+        # shown shortened may not reach it.
+        bad = next((j for j, v in enumerate(values) if not _is_direction(v)), None)
+        what = (None if bad is None and arr.dtype.kind in "biuf" else
+                f"entry {bad} is {short_repr(plain_value(values[bad]))}"
+                if bad is not None else f"got dtype {arr.dtype}")
+    if what is not None:
         raise ValueError(
             f"monotonic_cst must be an array of shape ({n_features},) with values in "
-            f"{{-1, 0, 1}}, or a dict {{feature_name: -1|0|1}}, got "
+            f"{{-1, 0, 1}}, or a dict {{feature_name: -1|0|1}}; {what}: "
             f"{short_repr(cst)}.")
     return arr.astype(np.int8)
 

@@ -38,7 +38,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sknonneg  # noqa: E402
+from _common import git_commit  # noqa: E402
 from sknonneg import NonNegMLPClassifier  # noqa: E402
 from sknonneg.parallel import ThreadLimits, warm_kernels  # noqa: E402
 
@@ -136,18 +138,6 @@ def cpu_available(n_procs, seconds=3.0):
 
     with multiprocessing.get_context("spawn").Pool(n_procs) as pool:
         return sum(pool.map(_spin, [seconds] * n_procs)) / seconds
-
-
-def git_commit():
-    """The commit the benchmark's code is at, ``-dirty`` if the tree differs from it
-    (as ``_common.git_commit``; this script does not import ``_common``)."""
-    import subprocess
-    try:
-        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"],
-                              cwd=Path(__file__).resolve().parent, capture_output=True,
-                              text=True).stdout.strip()
-    except OSError:
-        return ""
 
 
 def versions():

@@ -133,8 +133,8 @@ def short_repr(value):
     thousands of values would fill the screen."""
     short = reprlib.Repr()
     short.maxlist = short.maxtuple = 12
-    short.maxlong, short.maxstring, short.maxother = 40, 100, 200  # feature names
-    # in full where a message names one (``plain_value(name)!r``), not through here
+    short.maxlong, short.maxstring, short.maxother = 40, 100, 200
+    # Not for feature names: a message shows one whole (``plain_value(name)!r``).
     return short.repr(value)
 
 

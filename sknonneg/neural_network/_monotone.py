@@ -51,15 +51,18 @@ def resolve_monotonic_cst(estimator, n_features):
     # The given values, not the array's: np.asarray([True, 0, -1]) holds 1, not
     # True (before: accepted as +1 here, refused by check_monotonic).
     values = cst if isinstance(cst, (list, tuple)) else arr
+    # The first entry that is not a direction, named by its index: the argument,
+    # shown shortened, may not reach it.
+    bad = (None if arr.shape != (n_features,) else
+           next((j for j, v in enumerate(values) if not _is_direction(v)), None))
     if arr.shape != (n_features,):
         what = f"got shape {arr.shape}"
+    elif bad is not None:
+        what = f"entry {bad} is {short_repr(plain_value(values[bad]))}"
+    elif arr.dtype.kind not in "biuf":
+        what = f"got dtype {arr.dtype}"
     else:
-        # The first entry that is not a direction, named by its index: the value
-        # shown shortened may not reach it.
-        bad = next((j for j, v in enumerate(values) if not _is_direction(v)), None)
-        what = (None if bad is None and arr.dtype.kind in "biuf" else
-                f"entry {bad} is {short_repr(plain_value(values[bad]))}"
-                if bad is not None else f"got dtype {arr.dtype}")
+        what = None
     if what is not None:
         raise ValueError(
             f"monotonic_cst must be an array of shape ({n_features},) with values in "

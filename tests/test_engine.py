@@ -56,6 +56,18 @@ def test_losses_are_chosen_by_name(loss):
         get_loss("hinge")
 
 
+def _gradient_checked_packed_point(objective, layout, rng, finite_differences):
+    """Checks the gradient against finite differences at a random point of the box,
+    then returns a packed point (exact L1: ``|W| = W+ + W-`` where split) and the
+    objective's value there."""
+    theta = np.abs(rng.normal(size=layout.n_params))
+    _, grad = objective.loss_grad(theta)
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)
+    theta = layout.pack(*layout.arrays(theta))
+    return theta, objective.loss_grad(theta)[0]
+
+
 @pytest.mark.parametrize("hidden", [(3,), (3, 2)], ids=["1hidden", "2hidden"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("signs", [0, 1], ids=["free", "nonneg"])
@@ -68,14 +80,10 @@ def test_squared_error_gradient_matches_finite_differences(hidden, sparse, signs
     layout = _layout(hidden, signs, l1=0.01)
     objective = Objective(layout, "squared_error", [L2(0.02), ActivityL1(0.1)], X, y, sw,
                           gain=1.3, parallel=False)
-    theta = np.abs(rng.normal(size=layout.n_params))
-    loss, grad = objective.loss_grad(theta)
-    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
-                    atol=1e-8)
     # The value at a packed point (exact L1): half the squared error, sample-weighted
     # mean, plus the penalties.
-    theta = layout.pack(*layout.arrays(theta))
-    loss, _ = objective.loss_grad(theta)
+    theta, loss = _gradient_checked_packed_point(objective, layout, rng,
+                                                 finite_differences)
     coefs, intercepts = layout.arrays(theta)
     a = X.toarray() if sparse else X
     s = sw / sw.sum()
@@ -298,15 +306,10 @@ def test_a_loss_and_a_penalty_of_their_own_fit_through_the_engine(
     objective = Objective(layout, "test_huber", [L2(0.02), _GroupRows(0.05)], X, y, sw,
                           gain=1.3, parallel=False)
     assert type(objective.loss) is _Huber and objective.loss.code is None
-    theta = np.abs(rng.normal(size=layout.n_params))
-    loss, grad = objective.loss_grad(theta)
-    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
-                    atol=1e-8)
-
     # The value at a packed point (|W| = W+ + W- where split): the sample-weighted
     # mean Huber loss of the logits, the exact L1, the L2 and the group penalty.
-    theta = layout.pack(*layout.arrays(theta))
-    loss, _ = objective.loss_grad(theta)
+    theta, loss = _gradient_checked_packed_point(objective, layout, rng,
+                                                 finite_differences)
     coefs, intercepts = layout.arrays(theta)
     a = X.toarray() if sparse else X
     hidden = 1 / (1 + np.exp(-1.3 * (a @ coefs[0] + intercepts[0])))

@@ -175,6 +175,10 @@ class NonNegLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.coef_ = res.x[None, :d].copy()
         self.intercept_ = res.x[d:].copy()
         self.n_iter_ = np.array([res.nit])
+        if res.nit >= self.max_iter:
+            # As scikit-learn's LogisticRegression does: counted by fit_one.
+            warnings.warn(f"L-BFGS-B stopped at max_iter={self.max_iter}",
+                          ConvergenceWarning)
         return self
 
     def predict_proba(self, X):
@@ -445,14 +449,24 @@ def selection_score(dataset, est, X, y):
 
 def fit_one(dataset, factory, params, X, y):
     """The pipeline of ``factory(**params)`` fitted on ``X, y``, and its fit time
-    (``params["representation"]``, where a grid has it, goes to ``pipeline``)."""
+    (``params["representation"]``, where a grid has it, goes to ``pipeline``).
+
+    The ConvergenceWarnings the fit raised are counted, not silenced: the count is
+    kept on the pipeline as ``convergence_warnings`` and reported per row (a
+    baseline stopped by its iteration budget is a budget that may be unfair); other
+    warnings are shown as usual."""
     params = dict(params)
     representation = params.pop("representation", None)
     est = pipeline(dataset, factory(**params), representation)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
         with Timer() as t:
             est.fit(X, y)
+    for w in caught:
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    est.convergence_warnings = sum(issubclass(w.category, ConvergenceWarning)
+                                   for w in caught)
     if isinstance(est[-1], NonNegLogisticRegression):
         est.steps[-1] = (est.steps[-1][0], est[-1].as_logistic_regression())
     return est, t.wall
@@ -466,7 +480,8 @@ def fit_select(dataset, factory, candidates, X_fit, y_fit, X_val, y_val):
         est, wall = fit_one(dataset, factory, params, X_fit, y_fit)
         tune_s += wall
         score = selection_score(dataset, est, X_val, y_val)
-        tried.append({"params": params, "score": float(score)})
+        tried.append({"params": params, "score": float(score),
+                      "convergence_warnings": est.convergence_warnings})
         if best is None or score > best[1]:
             best = (est, score, params, wall)
     return best, tried, tune_s
@@ -482,14 +497,17 @@ def cv_select(dataset, factory, candidates, X_tr, y_tr, n_splits, seed):
     for params in candidates:
         oof = np.empty(len(y_tr))
         fold_scores = []
+        n_conv = 0
         for fit_idx, val_idx in inner:
             est, wall = fit_one(dataset, factory, params, X_tr[fit_idx], y_tr[fit_idx])
             tune_s += wall
+            n_conv += est.convergence_warnings
             fold_scores.append(selection_score(dataset, est, X_tr[val_idx],
                                                y_tr[val_idx]))
             oof[val_idx] = scores(est, X_tr[val_idx])
         score = float(np.mean(fold_scores))
-        tried.append({"params": params, "score": score})
+        tried.append({"params": params, "score": score,
+                      "convergence_warnings": n_conv})
         if best is None or score > best[1]:
             best = (oof, score, params)
     return best, tried, tune_s
@@ -544,6 +562,9 @@ def _test_row(dataset, name, est, params, fit_s, tune_s, val_score, tried, tau,
     s_te = scores(est, X_te)
     row = {"model": name, "fit_s": fit_s, "tune_s": tune_s, "params": params,
            "refit": refit,
+           # ConvergenceWarnings of the tested model's fit (fit_one; the soft
+           # vote's are its members').
+           "convergence_warnings": getattr(est, "convergence_warnings", None),
            "val_score": float(val_score), "grid": tried if len(tried) > 1 else None,
            "accuracy": accuracy_score(y_te, est.predict(X_te)),
            "roc_auc": roc_auc_score(y_te, s_te)}
@@ -628,6 +649,12 @@ def summarise(rows, keys):
                   "test_fpr"):
             s[k] = float(np.mean([r[k] for r in mine]))
         s["accuracy_std"] = float(np.std([r["accuracy"] for r in mine]))
+        # Rows from before ConvergenceWarnings were counted have no count: None.
+        conv = [r.get("convergence_warnings") for r in mine]
+        s["convergence_warnings"] = (None if None in conv else int(sum(conv)))
+        tuning = [g.get("convergence_warnings") for r in mine for g in r["grid"] or []]
+        s["tuning_convergence_warnings"] = (None if None in tuning else
+                                            [int(sum(tuning)), len(tuning)])
         s["test_fpr_range"] = [float(min(r["test_fpr"] for r in mine)),
                                float(max(r["test_fpr"] for r in mine))]
         half = np.array([r["budget_to_50pct"] for r in mine], dtype=float)
@@ -638,6 +665,16 @@ def summarise(rows, keys):
                     map(str, BUDGETS)}
         out[name] = s
     return out
+
+
+def fmt_conv(s):
+    """ConvergenceWarnings: of the tested fits, and of the grid search's fits
+    ("not counted" for a run from before they were counted)."""
+    if s.get("convergence_warnings") is None:
+        return "not counted"
+    tuning = s.get("tuning_convergence_warnings")
+    return (f"{s['convergence_warnings']} in {s['n']} / "
+            + (f"{tuning[0]} in {tuning[1]}" if tuning and tuning[1] else "none"))
 
 
 def fmt_budget(v):
@@ -682,7 +719,8 @@ def markdown(result):
         lines += [f"## {dataset}", ""]
         head = ("| model | certified | accuracy | ROC AUC | "
                 + " | ".join(f"evaded @{b}" for b in BUDGETS)
-                + " | budget to 50% | recall@1%FPR | after attack | test FPR (range) | fit s |")
+                + " | budget to 50% | recall@1%FPR | after attack | test FPR (range) | fit s "
+                "| ConvergenceWarnings in (tested fits / tuning fits) |")
         lines += [head, "|" + " --- |" * (head.count("|") - 1)]
         for name, s in summary.items():
             lines.append(
@@ -693,7 +731,8 @@ def markdown(result):
                 f"{100 * s['recall_at_1pct_fpr']:.1f} | "
                 f"{100 * s['recall_at_1pct_fpr_attacked']:.1f} | "
                 f"{100 * s['test_fpr']:.2f} ({100 * s['test_fpr_range'][0]:.1f}-"
-                f"{100 * s['test_fpr_range'][1]:.1f}) | {s['fit_s']:.1f} |")
+                f"{100 * s['test_fpr_range'][1]:.1f}) | {s['fit_s']:.1f} | "
+                f"{fmt_conv(s)} |")
         if any(k.startswith("dilution") for k in next(iter(summary.values()))):
             lines += ["", "Dilution attack (append n benign words to a mail of L words; "
                       "share of flagged spam let through):", "",
@@ -1162,6 +1201,9 @@ def main():
         "Reuters attacks at most "
         f"{args.attack_cap} random test documents per task and fold, with "
         f"{args.candidates} candidates per round (pruned by the first-order score). "
+        "'ConvergenceWarnings in': the number raised by the tested models' fits "
+        "(of the number of rows) and by the grid search's candidate fits (of their "
+        "number), counted, not silenced. "
         "'fit s': the tested model's fit (on the whole training fold where refitted, "
         f"else on the fit share), measured with {args.jobs} worker "
         f"process(es) side by side. Fixed settings and grids: {configs}."

@@ -692,6 +692,29 @@ def test_softmax_extreme_logits_are_stable(kernels, dtype):
 
 
 @pytest.mark.parametrize("kernels, dtype", flavour_dtypes())
+def test_softmax_keeps_the_log_sum_and_the_true_class_delta(kernels, dtype):
+    # Row 0: two equal logits of 1e17, label 0: nll is log 2; the log-sum was lost
+    # in max + log-sum (the kernel gave 0 in both dtypes). Row 1: logits (0, 20),
+    # label 1: the true class's delta is minus the other's, not w p - w, which is
+    # exactly 0 once p rounds to 1 (float32); the row's deltas sum to 0.
+    inputs = np.eye(2, dtype=dtype)
+    coef = np.array([[1e17, 1e17], [0.0, 20.0]], dtype=dtype)
+    y = np.array([[0.0], [1.0]])
+    args = [inputs, coef, np.zeros(2, dtype=dtype), y, SOFTMAX_NLL, np.ones(2),
+            0.5, 1, _garbage((2, 2), dtype), _garbage((2, 2), dtype)]
+    total = kernels.linear_loss_grad(*args)
+    assert_allclose(total, np.log(2.0) + np.log1p(np.exp(-20.0)), rtol=1e-12)
+    delta = args[9]
+    assert_allclose(delta[0], [-0.25, 0.25], rtol=1e-6)
+    p_other = 0.5 * np.exp(-20.0) / (1 + np.exp(-20.0))
+    assert_allclose(delta[1], [p_other, -p_other], rtol=1e-6)
+    assert delta[1].astype(np.float64).sum() == 0.0
+    ret_r, args_r = _run_reference("linear_loss_grad", args)
+    assert_allclose(total, ret_r, rtol=1e-12)
+    assert_allclose(delta, args_r[9], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kernels, dtype", flavour_dtypes())
 def test_logistic_extreme_logits_are_stable(kernels, dtype):
     y = np.array([[1, 0, 0], [1, 1, 1], [0, 0, 1], [0, 0, 0]], dtype=np.float64)
     args, logits = _extreme_output_args(dtype, y, LOGISTIC_NLL)

@@ -213,7 +213,10 @@ class SoftmaxNLL(Loss):
         log_p = log_softmax(logits, axis=1)
         rows = np.arange(logits.shape[0])
         grad = np.exp(log_p)
-        grad[rows, labels] -= 1.0
+        # p - 1 of the true class as minus the other classes' p, as the kernels
+        # write it (p - 1 is exactly 0 once p rounds to 1).
+        grad[rows, labels] = 0.0
+        grad[rows, labels] = -grad.sum(axis=1)
         return -log_p[rows, labels], grad
 
 

@@ -60,7 +60,10 @@ def linear_loss_grad(inputs, coef, intercept, y, loss, sample_weight, scale, n_c
         log_p = log_softmax(logits, axis=1)
         rows = np.arange(logits.shape[0])
         grad = np.exp(log_p)
-        grad[rows, labels] -= 1.0
+        # The true class's p - 1 as minus the other classes' p, as the kernel
+        # writes it (p - 1 is exactly 0 once p rounds to 1).
+        grad[rows, labels] = 0.0
+        grad[rows, labels] = -grad.sum(axis=1)
         value = -log_p[rows, labels]
     elif loss == LOGISTIC_NLL:  # independent sigmoids, indicator matrix
         grad = expit(logits) - y

@@ -89,12 +89,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit, logsumexp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import (
     ParameterGrid,
@@ -109,7 +108,7 @@ from sklearn.preprocessing import (
     MaxAbsScaler,
     MinMaxScaler,
 )
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from _common import (
     RESULTS,
@@ -123,6 +122,7 @@ from _common import (
     versions,
 )
 from sknonneg import NonNegMLPClassifier, datasets
+from sknonneg.exceptions import DegenerateFitWarning
 from sknonneg.datasets import load_reuters
 from sknonneg.robustness import additive_evasion_attack, monotone_certificate
 
@@ -141,7 +141,7 @@ REUTERS_TASKS = ("earn", "acq", "money-fx", "grain", "crude", "trade", "interest
                  "ship", "wheat", "corn")
 
 
-class NonNegLogisticRegression(LinearClassifierMixin, BaseEstimator):
+class NonNegLogisticRegression(ClassifierMixin, BaseEstimator):
     """Binary logistic regression with coefficients >= 0 (intercept free).
 
     Minimises ``mean_i log(1 + exp(-s_i (x_i w + b))) + ||w||^2 / (2 C n)``, the
@@ -175,11 +175,20 @@ class NonNegLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.coef_ = res.x[None, :d].copy()
         self.intercept_ = res.x[d:].copy()
         self.n_iter_ = np.array([res.nit])
-        if res.nit >= self.max_iter:
-            # As scikit-learn's LogisticRegression does: counted by fit_one.
-            warnings.warn(f"L-BFGS-B stopped at max_iter={self.max_iter}",
+        if res.status != 0:
+            # As scikit-learn's LogisticRegression does (its lbfgs status check):
+            # counted by fit_one.
+            warnings.warn(f"L-BFGS-B did not converge: {res.message}",
                           ConvergenceWarning)
         return self
+
+    def decision_function(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        return np.asarray(X @ self.coef_[0]).ravel() + self.intercept_[0]
+
+    def predict(self, X):
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
     def predict_proba(self, X):
         p = expit(self.decision_function(X))
@@ -306,6 +315,8 @@ def pipeline(dataset, final, representation=None):
     variants and log1p + MaxAbsScaler for the other models. Every step is
     per-feature non-decreasing, so none breaks a certificate."""
     if dataset == "spambase":
+        if representation is not None:
+            raise ValueError("Spambase has one representation (log1p + MinMaxScaler)")
         return make_pipeline(FunctionTransformer(np.log1p), MinMaxScaler(), final)
     if representation is None:
         representation = ("presence" if isinstance(final, NonNegMLPClassifier)
@@ -453,8 +464,10 @@ def fit_one(dataset, factory, params, X, y):
 
     The ConvergenceWarnings the fit raised are counted, not silenced: the count is
     kept on the pipeline as ``convergence_warnings`` and reported per row (a
-    baseline stopped by its iteration budget is a budget that may be unfair); other
-    warnings are shown as usual."""
+    baseline stopped by its iteration budget is a budget that may be unfair).
+    sknonneg's ``DegenerateFitWarning`` (a fit no better than a constant), a
+    subclass, is counted apart as ``degenerate_fits``. Other warnings are shown as
+    usual."""
     params = dict(params)
     representation = params.pop("representation", None)
     est = pipeline(dataset, factory(**params), representation)
@@ -464,9 +477,12 @@ def fit_one(dataset, factory, params, X, y):
             est.fit(X, y)
     for w in caught:
         if not issubclass(w.category, ConvergenceWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    est.convergence_warnings = sum(issubclass(w.category, ConvergenceWarning)
-                                   for w in caught)
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    est.degenerate_fits = sum(issubclass(w.category, DegenerateFitWarning)
+                              for w in caught)
+    est.convergence_warnings = sum(
+        issubclass(w.category, ConvergenceWarning)
+        and not issubclass(w.category, DegenerateFitWarning) for w in caught)
     if isinstance(est[-1], NonNegLogisticRegression):
         est.steps[-1] = (est.steps[-1][0], est[-1].as_logistic_regression())
     return est, t.wall
@@ -481,7 +497,8 @@ def fit_select(dataset, factory, candidates, X_fit, y_fit, X_val, y_val):
         tune_s += wall
         score = selection_score(dataset, est, X_val, y_val)
         tried.append({"params": params, "score": float(score),
-                      "convergence_warnings": est.convergence_warnings})
+                      "convergence_warnings": est.convergence_warnings,
+                      "degenerate_fits": est.degenerate_fits})
         if best is None or score > best[1]:
             best = (est, score, params, wall)
     return best, tried, tune_s
@@ -497,17 +514,19 @@ def cv_select(dataset, factory, candidates, X_tr, y_tr, n_splits, seed):
     for params in candidates:
         oof = np.empty(len(y_tr))
         fold_scores = []
-        n_conv = 0
+        n_conv = n_degenerate = 0
         for fit_idx, val_idx in inner:
             est, wall = fit_one(dataset, factory, params, X_tr[fit_idx], y_tr[fit_idx])
             tune_s += wall
             n_conv += est.convergence_warnings
+            n_degenerate += est.degenerate_fits
             fold_scores.append(selection_score(dataset, est, X_tr[val_idx],
                                                y_tr[val_idx]))
             oof[val_idx] = scores(est, X_tr[val_idx])
         score = float(np.mean(fold_scores))
-        tried.append({"params": params, "score": score,
-                      "convergence_warnings": n_conv})
+        tried.append({"params": params, "score": score, "fits": n_splits,
+                      "convergence_warnings": n_conv,
+                      "degenerate_fits": n_degenerate})
         if best is None or score > best[1]:
             best = (oof, score, params)
     return best, tried, tune_s
@@ -565,6 +584,7 @@ def _test_row(dataset, name, est, params, fit_s, tune_s, val_score, tried, tau,
            # ConvergenceWarnings of the tested model's fit (fit_one; the soft
            # vote's are its members').
            "convergence_warnings": getattr(est, "convergence_warnings", None),
+           "degenerate_fits": getattr(est, "degenerate_fits", None),
            "val_score": float(val_score), "grid": tried if len(tried) > 1 else None,
            "accuracy": accuracy_score(y_te, est.predict(X_te)),
            "roc_auc": roc_auc_score(y_te, s_te)}
@@ -649,12 +669,16 @@ def summarise(rows, keys):
                   "test_fpr"):
             s[k] = float(np.mean([r[k] for r in mine]))
         s["accuracy_std"] = float(np.std([r["accuracy"] for r in mine]))
-        # Rows from before ConvergenceWarnings were counted have no count: None.
-        conv = [r.get("convergence_warnings") for r in mine]
-        s["convergence_warnings"] = (None if None in conv else int(sum(conv)))
-        tuning = [g.get("convergence_warnings") for r in mine for g in r["grid"] or []]
-        s["tuning_convergence_warnings"] = (None if None in tuning else
-                                            [int(sum(tuning)), len(tuning)])
+        # Rows from before a count was kept have none: None. Until degenerate fits were
+        # counted apart, DegenerateFitWarnings were among the ConvergenceWarnings.
+        tuned = [g for r in mine for g in r["grid"] or []]
+        for key in ("convergence_warnings", "degenerate_fits"):
+            got = [r.get(key) for r in mine]
+            s[key] = None if None in got else int(sum(got))
+            got = [g.get(key) for g in tuned]
+            # Per grid candidate: with inner CV a candidate's count sums its folds'
+            # fits (``fits`` in the JSON's grid entries, where recorded).
+            s["tuning_" + key] = None if None in got else [int(sum(got)), len(got)]
         s["test_fpr_range"] = [float(min(r["test_fpr"] for r in mine)),
                                float(max(r["test_fpr"] for r in mine))]
         half = np.array([r["budget_to_50pct"] for r in mine], dtype=float)
@@ -667,13 +691,13 @@ def summarise(rows, keys):
     return out
 
 
-def fmt_conv(s):
-    """ConvergenceWarnings: of the tested fits, and of the grid search's fits
-    ("not counted" for a run from before they were counted)."""
-    if s.get("convergence_warnings") is None:
+def fmt_conv(s, key="convergence_warnings"):
+    """Warnings counted (``key``): in the tested fits, and in the grid search's
+    fits ("not counted" for a run from before they were counted)."""
+    if s.get(key) is None:
         return "not counted"
-    tuning = s.get("tuning_convergence_warnings")
-    return (f"{s['convergence_warnings']} in {s['n']} / "
+    tuning = s.get("tuning_" + key)
+    return (f"{s[key]} in {s['n']} / "
             + (f"{tuning[0]} in {tuning[1]}" if tuning and tuning[1] else "none"))
 
 
@@ -720,7 +744,8 @@ def markdown(result):
         head = ("| model | certified | accuracy | ROC AUC | "
                 + " | ".join(f"evaded @{b}" for b in BUDGETS)
                 + " | budget to 50% | recall@1%FPR | after attack | test FPR (range) | fit s "
-                "| ConvergenceWarnings in (tested fits / tuning fits) |")
+                "| ConvergenceWarnings in (tested fits / grid candidates) "
+                "| DegenerateFitWarnings in (tested fits / grid candidates) |")
         lines += [head, "|" + " --- |" * (head.count("|") - 1)]
         for name, s in summary.items():
             lines.append(
@@ -732,7 +757,11 @@ def markdown(result):
                 f"{100 * s['recall_at_1pct_fpr_attacked']:.1f} | "
                 f"{100 * s['test_fpr']:.2f} ({100 * s['test_fpr_range'][0]:.1f}-"
                 f"{100 * s['test_fpr_range'][1]:.1f}) | {s['fit_s']:.1f} | "
-                f"{fmt_conv(s)} |")
+                f"{fmt_conv(s)} | "
+                + (fmt_conv(s, "degenerate_fits")
+                   if s.get("degenerate_fits") is not None
+                   else "not counted apart" if s.get("convergence_warnings") is not None
+                   else "not counted") + " |")
         if any(k.startswith("dilution") for k in next(iter(summary.values()))):
             lines += ["", "Dilution attack (append n benign words to a mail of L words; "
                       "share of flagged spam let through):", "",
@@ -1202,8 +1231,12 @@ def main():
         f"{args.attack_cap} random test documents per task and fold, with "
         f"{args.candidates} candidates per round (pruned by the first-order score). "
         "'ConvergenceWarnings in': the number raised by the tested models' fits "
-        "(of the number of rows) and by the grid search's candidate fits (of their "
-        "number), counted, not silenced. "
+        "(of the number of rows) and by the grid search's candidates (of their "
+        "number; with inner CV, a candidate's folds together), counted, not "
+        "silenced; 'DegenerateFitWarnings in': sknonneg's "
+        "warning that a fit is no better than a constant (a ConvergenceWarning "
+        "subclass), counted apart ('not counted apart': a run in which it was "
+        "counted among the ConvergenceWarnings). "
         "'fit s': the tested model's fit (on the whole training fold where refitted, "
         f"else on the fit share), measured with {args.jobs} worker "
         f"process(es) side by side. Fixed settings and grids: {configs}."

@@ -23,6 +23,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,3 +269,65 @@ def test_imported_names_exist(path):
                       for kw in node.keywords
                       if kw.arg is not None and kw.arg not in params]
     assert not wrong, f"{path.name} passes keywords that do not exist: {wrong}"
+
+
+def _evasion_module():
+    sys.path.insert(0, str(BENCH))
+    try:
+        return importlib.import_module("evasion_spam")
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_evasion_non_negative_lr_is_certified_and_matches_its_carrier():
+    # The certified linear baseline of evasion_spam: coefficients >= 0, its own
+    # decision_function (not scikit-learn's private LinearClassifierMixin) equal to
+    # that of the LogisticRegression that carries it, dense and CSR.
+    import scipy.sparse as sp
+    from sklearn.datasets import make_classification
+
+    from sknonneg.robustness import monotone_certificate
+
+    ev = _evasion_module()
+    X, y = make_classification(120, 6, random_state=0)
+    X = np.abs(X)
+    model = ev.NonNegLogisticRegression(C=10.0).fit(X, y)
+    assert np.all(model.coef_ >= 0) and np.any(model.coef_ > 0)
+    carrier = model.as_logistic_regression()
+    for A in (X, sp.csr_matrix(X)):
+        np.testing.assert_allclose(model.decision_function(A),
+                                   carrier.decision_function(X), rtol=1e-12)
+        np.testing.assert_array_equal(model.predict(A), carrier.predict(X))
+    assert monotone_certificate(carrier).all_certified_
+
+
+def test_evasion_representation_is_a_grid_choice_and_warnings_are_counted_apart():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import Binarizer, MaxAbsScaler
+
+    from sknonneg.exceptions import DegenerateFitWarning
+
+    ev = _evasion_module()
+    assert isinstance(ev.pipeline("reuters", LogisticRegression(), "presence")[0],
+                      Binarizer)
+    assert isinstance(ev.pipeline("reuters", LogisticRegression())[1], MaxAbsScaler)
+    with pytest.raises(ValueError, match="one representation"):
+        ev.pipeline("spambase", LogisticRegression(), "presence")
+
+    class Warner(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            warnings.warn("stopped", ConvergenceWarning)
+            warnings.warn("constant", DegenerateFitWarning)
+            warnings.warn("constant again", DegenerateFitWarning)
+            self.classes_ = np.unique(y)
+            return self
+
+    X = np.abs(np.random.RandomState(0).randn(10, 3))
+    y = np.arange(10) % 2
+    est, _ = ev.fit_one("reuters", lambda: Warner(), {"representation": "presence"},
+                        X, y)
+    assert isinstance(est[0], Binarizer)
+    assert est.convergence_warnings == 1
+    assert est.degenerate_fits == 2

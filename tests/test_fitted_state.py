@@ -532,3 +532,22 @@ def test_check_monotonic_reads_the_fitted_constraints(Est):
     est.set_params(monotonic_cst=[0, -1, 0, 0])
     report = check_monotonic(est, X)
     assert list(report.features) == [0] and list(report.directions) == [1]
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier,
+                                 NonNegMLPRegressor])
+def test_partial_fit_after_early_stopping_drops_the_validation_scores(Est):
+    # partial_fit holds no rows out, and its update leaves the parameters that the
+    # earlier fit's early stopping scored: validation_scores_ and
+    # best_validation_score_ no longer describe the model (audit 37a F5: they were
+    # kept). A fit without early stopping has None for both, and so has this.
+    rng = np.random.default_rng(1)
+    Xb = rng.random((200, 4))
+    yb = (Xb[:, 0] > 0.5).astype(int) if Est is not NonNegMLPRegressor else Xb[:, 0]
+    est = _est(Est, early_stopping=True, max_iter=8,
+               n_iter_no_change=20).fit(Xb, yb)
+    assert est.do_early_stopping_ and est.validation_scores_
+    est.set_params(early_stopping=False).partial_fit(Xb, yb)  # it refuses True
+    assert est.do_early_stopping_ is False
+    assert est.validation_scores_ is None
+    assert est.best_validation_score_ is None

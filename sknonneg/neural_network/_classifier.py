@@ -247,13 +247,16 @@ SHARED_DOCS = {
     validation_scores_ : list of float or None
         Held-out score after each check, with early stopping: the value of
         ``scoring`` (minus the held-out loss, ``score``'s, or the scorer's;
-        higher is better); None without. A fit with ``warm_start=True`` on a
-        fitted estimator extends it, as it extends ``loss_curve_``.
+        higher is better); None without, and after ``partial_fit`` (it holds
+        nothing out, and the earlier scores no longer describe the parameters).
+        A fit with ``warm_start=True`` on a fitted estimator extends it, as it
+        extends ``loss_curve_``.
     best_validation_score_ : float or None
         The best score of the last fit, that of the parameters it kept (after a
         warm start, the best of the scores that fit added to
         ``validation_scores_``, not of the earlier ones); NaN if every score
-        of the fit was NaN; None without early stopping.""",
+        of the fit was NaN; None without early stopping, and after
+        ``partial_fit``.""",
 }
 
 

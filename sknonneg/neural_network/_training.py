@@ -1450,8 +1450,12 @@ class TrainableNetwork(BaseNetwork):
         self._gain_ = gain
         if first:
             self.t_ = 0
-            self.validation_scores_ = self.best_validation_score_ = None
-        self.do_early_stopping_ = False  # partial_fit never holds rows out
+        # partial_fit never holds rows out, and the scores an earlier fit's early
+        # stopping kept no longer describe the parameters: None, as after a fit
+        # without early stopping (before, they were kept after a first call, as
+        # scikit-learn's MLPs keep them; audit 37a F5).
+        self.validation_scores_ = self.best_validation_score_ = None
+        self.do_early_stopping_ = False
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,
                                   loss_curve=[loss], converged=True), X.shape[0],
                      carry=True)

@@ -110,6 +110,18 @@ def _check_refusal(exc, reasons):
     assert any(re.search(r, str(exc)) for r in reasons), (repr(exc), reasons)
 
 
+def _fitted_or_refused(fit, reasons):
+    """``fit()``'s estimator; None where it raised one of ``CLEAR``, which must then
+    name one of the problem's ``reasons`` (a problem with reasons must be refused)."""
+    try:
+        est = fit()
+    except CLEAR as exc:
+        _check_refusal(exc, reasons)
+        return None
+    event("fitted")
+    assert not reasons, f"an invalid problem was fitted: {reasons}"
+    return est
+
 # Hypothesis draws the ends of a list most often: the refused choices sit inside.
 def _draw_features(draw, rng, n_samples, scales=(0, -9, 0, -3, 3, 40, 3, 12, 0, 0),
                    kinds=("uniform", "normal", "binary", "constant")):
@@ -284,13 +296,10 @@ def _fit_predict_invariants(problem, spec):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reasons = _invalid(X, y, sample_weight, params)
-        try:
-            est = Est(**params).fit(X, y, sample_weight=sample_weight)
-        except CLEAR as exc:
-            _check_refusal(exc, reasons)
+        est = _fitted_or_refused(
+            lambda: Est(**params).fit(X, y, sample_weight=sample_weight), reasons)
+        if est is None:
             return False
-        event("fitted")
-        assert not reasons, f"an invalid problem was fitted: {reasons}"
         multilabel = np.ndim(y) == 2
         proba = _check_fitted(est, X, y, multilabel)
         again = Est(**params).fit(X, y, sample_weight=sample_weight)
@@ -323,16 +332,17 @@ def _partial_fit_invariants(problem, spec, n_calls):
     X_before = _copy(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = Est(**params)
         reasons = _invalid(X, y, sample_weight, params, partial=True)
-        try:
+
+        def calls():
+            est = Est(**params)
             for _ in range(n_calls):
                 est.partial_fit(X, y, classes=classes, sample_weight=sample_weight)
-        except CLEAR as exc:
-            _check_refusal(exc, reasons)
+            return est
+
+        est = _fitted_or_refused(calls, reasons)
+        if est is None:
             return False
-        event("fitted")
-        assert not reasons, f"an invalid problem was fitted: {reasons}"
         _check_fitted(est, X, y, multilabel)
     assert _same(X, X_before)
     return True
@@ -493,13 +503,11 @@ def _regressor_fit_invariants(problem, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reasons = _invalid_unsupervised(X, sample_weight, params)
-        try:
-            est = NonNegMLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
-        except CLEAR as exc:
-            _check_refusal(exc, reasons)
+        est = _fitted_or_refused(
+            lambda: NonNegMLPRegressor(**params).fit(X, y, sample_weight=sample_weight),
+            reasons)
+        if est is None:
             return False
-        event("fitted")
-        assert not reasons, f"an invalid problem was fitted: {reasons}"
         prediction = est.predict(X)
         assert prediction.shape == np.shape(y) and prediction.dtype == np.float64
         assert np.all(np.isfinite(prediction))
@@ -562,13 +570,11 @@ def _autoencoder_fit_invariants(problem):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reasons = _invalid_unsupervised(X, sample_weight, params)
-        try:
-            est = NonNegAutoencoder(**params).fit(X, sample_weight=sample_weight)
-        except CLEAR as exc:
-            _check_refusal(exc, reasons)
+        est = _fitted_or_refused(
+            lambda: NonNegAutoencoder(**params).fit(X, sample_weight=sample_weight),
+            reasons)
+        if est is None:
             return False
-        event("fitted")
-        assert not reasons, f"an invalid problem was fitted: {reasons}"
         codes = est.transform(X)
         assert codes.shape == (X.shape[0], params["n_components"])
         assert codes.dtype == np.dtype(params["dtype"])

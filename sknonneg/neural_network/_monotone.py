@@ -53,16 +53,15 @@ def resolve_monotonic_cst(estimator, n_features):
     values = cst if isinstance(cst, (list, tuple)) else arr
     # The first entry that is not a direction, named by its index: the argument,
     # shown shortened, may not reach it.
-    bad = (None if arr.shape != (n_features,) else
-           next((j for j, v in enumerate(values) if not _is_direction(v)), None))
+    what = None
     if arr.shape != (n_features,):
         what = f"got shape {arr.shape}"
-    elif bad is not None:
-        what = f"entry {bad} is {short_repr(plain_value(values[bad]))}"
-    elif arr.dtype.kind not in "biuf":
-        what = f"got dtype {arr.dtype}"
     else:
-        what = None
+        bad = next((j for j, v in enumerate(values) if not _is_direction(v)), None)
+        if bad is not None:
+            what = f"entry {bad} is {short_repr(plain_value(values[bad]))}"
+        elif arr.dtype.kind not in "biuf":
+            what = f"got dtype {arr.dtype}"
     if what is not None:
         raise ValueError(
             f"monotonic_cst must be an array of shape ({n_features},) with values in "

@@ -51,8 +51,7 @@ from abc import abstractmethod
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import TransformerMixin
-from sklearn.base import is_classifier, is_regressor
+from sklearn.base import TransformerMixin, is_classifier, is_regressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state

@@ -291,6 +291,28 @@ def test_convergence_warning_tail_stays_in_the_last_gain_stage():
 
 
 
+
+
+def test_convergence_warning_short_last_stage_is_held_to_the_tail_rate():
+    # A last gain stage of 2 iterations leaves a window of one: before, the whole 1%
+    # of the decrease had to fall in that one step, so a fit cut short at
+    # max_iter=10 (digits, stages of 2 iterations, loss 1.14, 0.94 once converged)
+    # ended silently. The window's share of the 1% (1 of 5 iterations) is the rule.
+    curve = np.linspace(2.3, 1.2, 9).tolist() + [1.191]  # last step: 0.8% of 1.11
+    cut = SolverResult(theta=np.zeros(1), loss=curve[-1], loss_curve=curve,
+                       stage_start=8)
+    with pytest.warns(ConvergenceWarning, match="the last iteration"):
+        warn_if_not_converged(cut, "Net", 10)
+    flat = curve[:9] + [curve[8] - 0.001]  # 0.09% of the decrease: it has stalled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_not_converged(SolverResult(theta=np.zeros(1), loss=flat[-1],
+                                           loss_curve=flat, stage_start=8), "Net", 10)
+    X, y = load_digits(return_X_y=True)
+    for max_iter in (8, 10, 11):  # last stages of 2 iterations; 8 and 10 were silent
+        with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+            NonNegMLPClassifier((10,), max_iter=max_iter, random_state=0).fit(
+                X[:1347] / 16, y[:1347])
 @pytest.mark.parametrize("solver, gain", [("lbfgsb", (1.0, 2.0)), ("adam", 1.0)])
 def test_auto_gain_per_solver(solver, gain):
     assert NonNegMLPClassifier(solver=solver)._gain_param() == gain

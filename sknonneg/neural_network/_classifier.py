@@ -170,8 +170,9 @@ SHARED_DOCS = {
     "max_iter_warning": """\
         Reaching it raises a ``ConvergenceWarning`` only when the loss was still
         falling there: by more than 1% of the fit's decrease over the last 10% of
-        its iterations or epochs (at least 5, within the last gain stage).
-        scikit-learn's MLPs warn whenever ``max_iter`` is reached.""",
+        its iterations or epochs (at least 5, within the last gain stage; a
+        shorter last stage is held to its share of the 1%). scikit-learn's MLPs
+        warn whenever ``max_iter`` is reached.""",
     "class_weight_param": """\
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``

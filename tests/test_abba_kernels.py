@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from conftest import flavour_dtypes
+from sknonneg._engine.data import read_only_view
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from sknonneg._kernels import FIRST, FLUSH, INNER, LAST, TANH, kernel_names
 from sknonneg._kernels import kernels as kernel_set
@@ -51,14 +52,16 @@ def _csr(rng, n_samples, dtype, n_in=N_IN):
     dense = rng.normal(size=(n_samples, n_in)) * (rng.random((n_samples, n_in)) < 0.5)
     dense[1] = 0.0
     m = sp.csr_matrix(dense.astype(dtype))
-    # uint16: the objective's type for inputs of up to 65535 columns.
-    return m.data, m.indices.astype(np.uint16), m.indptr.astype(np.int64)
+    # uint16: the objective's type for inputs of up to 65535 columns; read-only as
+    # the engine hands the kernels its data (``read_only_view``).
+    return (read_only_view(m.data), read_only_view(m.indices.astype(np.uint16)),
+            read_only_view(m.indptr.astype(np.int64)))
 
 
 def _abba_input_forward(rng, dtype, n, n_chunks, act):
-    return [_normal(rng, (n, N_IN), dtype), _normal(rng, (N_IN, N_OUT), dtype),
-            _normal(rng, N_OUT, dtype), _normal(rng, N_OUT, dtype), act, SLOPE, CAP,
-            n_chunks, _garbage((n, N_OUT), dtype), _garbage((n, N_OUT), dtype)], [8, 9]
+    return [read_only_view(_normal(rng, (n, N_IN), dtype)),
+            _normal(rng, (N_IN, N_OUT), dtype), _normal(rng, N_OUT, dtype),
+            _normal(rng, N_OUT, dtype), act, SLOPE, CAP, n_chunks, _garbage((n, N_OUT), dtype), _garbage((n, N_OUT), dtype)], [8, 9]
 
 
 def _csr_abba_input_forward(rng, dtype, n, n_chunks, act):
@@ -128,7 +131,9 @@ PARAMETER_BUILDERS = {
 
 
 def _copy(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    """Copies of the arrays of ``args``, read-only where the original is."""
+    return [(a.copy() if a.flags.writeable else read_only_view(a.copy()))
+            if isinstance(a, np.ndarray) else a for a in args]
 
 
 def test_every_kernel_has_a_reference_twin():
@@ -192,8 +197,8 @@ def test_two_products_equal_the_block_matrix(activation):
     # The first layer on the doubled input [x, -x]: s = 0, d = 2 x.
     pre = np.hstack([x, -x]) @ np.block([[a, b], [b, a]]) + np.concatenate([bu, bv])
     out = _abba_reference.activate(pre, code, SLOPE, CAP)
-    kernel_set(False).abba_input_forward(x, a - b, bu, bv, code, SLOPE, CAP, 1, s_out,
-                                      d_out)
+    kernel_set(False).abba_input_forward(read_only_view(x), a - b, bu, bv, code, SLOPE,
+                                         CAP, 1, s_out, d_out)
     assert_allclose(s_out, out[:, :N_OUT] + out[:, N_OUT:], rtol=1e-12, atol=1e-14)
     assert_allclose(d_out, out[:, :N_OUT] - out[:, N_OUT:], rtol=1e-12, atol=1e-14)
 
@@ -203,8 +208,8 @@ def test_fast_tanh_is_accurate_odd_saturating_and_flushed(kernels):
     n = t.shape[0]
     s_out, d_out = np.empty((n, 1)), np.empty((n, 1))
     # u = t and v = -t: x = tanh(t), z = tanh(-t), so s = 0 and d = 2 tanh(t).
-    kernels.abba_input_forward(t[:, None], np.ones((1, 1)), np.zeros(1), np.zeros(1),
-                               TANH, 0.0, 1.0, 1, s_out, d_out)
+    kernels.abba_input_forward(read_only_view(t[:, None]), np.ones((1, 1)), np.zeros(1),
+                               np.zeros(1), TANH, 0.0, 1.0, 1, s_out, d_out)
     expected = 2 * np.tanh(t)
     expected[np.abs(expected) < FLUSH] = 0.0
     assert_allclose(d_out[:, 0], expected, rtol=0, atol=8e-16)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._engine import DenseLayer, forward
+from sknonneg._engine.data import read_only_view
 from sknonneg._kernels import IDENTITY, LOGISTIC, RELU, TANH, kernels, numpy_max_work
 from sknonneg._kernels import reference
 from sknonneg._kernels import FLUSH
@@ -123,11 +124,14 @@ def test_kernels_equal_their_twins_bit_for_bit(dtype, flavour, twin_path, monkey
     for n_chunks in (1, 3, 100):
         dense_k = np.full((70, 11), np.nan, dtype)
         csr_k = np.full((70, 11), np.nan, dtype)
-        k.fixed_order_product(X, coef, n_chunks, dense_k)
-        # Column numbers as the engine gives them for so few columns (uint16), so
-        # that this compiles what the estimators' tests use anyway.
-        k.csr_fixed_order_product(csr.data, csr.indices.astype(np.uint16),
-                                  csr.indptr.astype(np.int64), coef, n_chunks, csr_k)
+        # The data read-only and the column numbers as the engine gives them for
+        # so few columns (uint16; ``read_only_view``), so that this compiles what
+        # the estimators' tests use anyway.
+        k.fixed_order_product(read_only_view(X), coef, n_chunks, dense_k)
+        k.csr_fixed_order_product(read_only_view(csr.data),
+                                  read_only_view(csr.indices.astype(np.uint16)),
+                                  read_only_view(csr.indptr.astype(np.int64)), coef,
+                                  n_chunks, csr_k)
         dense_r = np.empty_like(dense_k)
         csr_r = np.empty_like(csr_k)
         reference.fixed_order_product(X, coef, n_chunks, dense_r)

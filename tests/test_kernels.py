@@ -21,6 +21,7 @@ from sknonneg._kernels import (FLUSH, IDENTITY, LOGISTIC, LOGISTIC_NLL, LOSS_COD
                                TANH, kernel_names)
 from sknonneg._kernels import kernels as kernel_set
 from sknonneg._kernels import reference as _reference
+from sknonneg._engine.data import read_only_view
 
 DTYPES = [np.float32, np.float64]
 # (n_samples, n_chunks): one chunk, uneven chunks, more chunks than rows.
@@ -48,6 +49,14 @@ def _index_garbage(n):
     return np.full(n, np.iinfo(INDEX).max, dtype=INDEX)
 
 
+def _data(array):
+    """``array`` as the engine hands the kernels its data (the input, a CSR input's
+    arrays, a layer's input, the targets, the sample weights): a read-only view
+    (``sknonneg._engine.data.read_only_view``), so that these tests compile the
+    signatures the estimators' fits then load."""
+    return read_only_view(np.asarray(array))
+
+
 def _garbage(shape, dtype):
     """Output buffers start as NaN: a kernel must write every entry it returns."""
     return np.full(shape, np.nan, dtype=dtype)
@@ -58,25 +67,25 @@ def _csr(rng, n_samples, n_cols, dtype, density=0.5):
                                                      < density)
     dense[1] = 0.0  # an empty row
     matrix = sp.csr_matrix(dense.astype(dtype))
-    return (matrix, matrix.data, matrix.indices.astype(INDEX),
-            matrix.indptr.astype(np.int64))
+    return (matrix, _data(matrix.data), _data(matrix.indices.astype(INDEX)),
+            _data(matrix.indptr.astype(np.int64)))
 
 
 def _class_indices(rng, n_samples):
     """Softmax targets as the objective prepares them (``SoftmaxNLL.prepare_targets``):
     one float64 column of class indices, the layout of every loss's targets."""
-    return rng.integers(0, N_OUT, n_samples).astype(np.float64).reshape(-1, 1)
+    return _data(rng.integers(0, N_OUT, n_samples).astype(np.float64).reshape(-1, 1))
 
 
 def _sample_weight(rng, n_samples):
     sw = rng.uniform(0.5, 2.0, n_samples)
     sw[0] = 0.0
-    return sw
+    return _data(sw)
 
 
 # Each builder returns the argument list and the positions of the output buffers.
 def _linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
-    args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
+    args = [_data(rng.normal(size=(n_samples, N_IN)).astype(dtype)),
             rng.normal(size=(N_IN, N_OUT)).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype), 1.7, LOGISTIC,
             _sample_weight(rng, n_samples), n_chunks,
@@ -108,7 +117,7 @@ def _csr_linear_sigmoid_forward(rng, dtype, n_samples, n_chunks):
 
 
 def _linear_loss_grad(rng, dtype, n_samples, n_chunks):
-    args = [rng.random((n_samples, N_IN)).astype(dtype),
+    args = [_data(rng.random((n_samples, N_IN)).astype(dtype)),
             (3 * rng.normal(size=(N_IN, N_OUT))).astype(dtype),
             rng.normal(size=N_OUT).astype(dtype),
             _class_indices(rng, n_samples), SOFTMAX_NLL,
@@ -152,7 +161,7 @@ _SIGMOID_LOSS_BACKPROP_OUTS = [-5, -4, -3, -2, -1]
 
 
 def _linear_sigmoid_loss_backprop(rng, dtype, n_samples, n_chunks):
-    args = [rng.normal(size=(n_samples, N_IN)).astype(dtype),
+    args = [_data(rng.normal(size=(n_samples, N_IN)).astype(dtype)),
             rng.normal(size=(N_IN, N_HIDDEN)).astype(dtype),
             *_sigmoid_loss_backprop_tail(rng, dtype, n_samples, n_chunks)]
     return args, [len(args) + i for i in _SIGMOID_LOSS_BACKPROP_OUTS]
@@ -172,7 +181,8 @@ def _with_indicator_targets(builder, y_position):
     loss code follows ``y``)."""
     def build(rng, dtype, n_samples, n_chunks):
         args, outs = builder(rng, dtype, n_samples, n_chunks)
-        args[y_position] = (rng.random((n_samples, N_OUT)) < 0.5).astype(np.float64)
+        args[y_position] = _data((rng.random((n_samples, N_OUT)) < 0.5).astype(
+            np.float64))
         args[y_position + 1] = LOGISTIC_NLL
         return args, outs
     return build
@@ -182,7 +192,7 @@ def _with_real_targets(builder, y_position):
     """The builder with real targets for ``y`` and the squared error."""
     def build(rng, dtype, n_samples, n_chunks):
         args, outs = builder(rng, dtype, n_samples, n_chunks)
-        args[y_position] = rng.normal(size=(n_samples, N_OUT))
+        args[y_position] = _data(rng.normal(size=(n_samples, N_OUT)))
         args[y_position + 1] = SQUARED_ERROR
         return args, outs
     return build
@@ -192,7 +202,7 @@ def _with_unit_targets(builder, y_position):
     """The builder with targets in [0, 1] and the squared error after a sigmoid."""
     def build(rng, dtype, n_samples, n_chunks):
         args, outs = builder(rng, dtype, n_samples, n_chunks)
-        args[y_position] = rng.random((n_samples, N_OUT))
+        args[y_position] = _data(rng.random((n_samples, N_OUT)))
         args[y_position + 1] = SIGMOID_SQUARED_ERROR
         return args, outs
     return build
@@ -237,8 +247,8 @@ def _blocked_input(rng, dtype, n_samples):
         matrix[BLOCK_ROWS:2 * BLOCK_ROWS] = 0
         matrix = matrix.tocsr()
         matrix.eliminate_zeros()
-        data, indices = matrix.data, matrix.indices.astype(INDEX)
-        indptr = matrix.indptr.astype(np.int64)
+        data, indices = _data(matrix.data), _data(matrix.indices.astype(INDEX))
+        indptr = _data(matrix.indptr.astype(np.int64))
     n_blocks = -(-n_samples // BLOCK_ROWS)
     n_pairs = np.empty(n_blocks, dtype=np.int64)
     _reference.count_block_columns(indices, indptr, BLOCK_ROWS, 1, None, n_pairs)
@@ -300,7 +310,7 @@ def _projected_adam_step(rng, dtype, n_samples, n_chunks):
 def _sparse_dense(rng, dtype, n_samples):
     X = rng.normal(size=(n_samples, 7)) * (rng.random((n_samples, 7)) < 0.3)
     X[0] = 0.0  # an empty row
-    return X.astype(dtype)
+    return _data(X.astype(dtype))
 
 
 def _count_row_nonzeros(rng, dtype, n_samples, n_chunks):
@@ -316,14 +326,14 @@ def _dense_to_csr(rng, dtype, n_samples, n_chunks):
 
 
 def _transpose(rng, dtype, n_samples, n_chunks):
-    X = rng.normal(size=(n_samples, 70)).astype(dtype)  # more than one 64-wide tile
+    X = _data(rng.normal(size=(n_samples, 70)).astype(dtype))  # > one 64-wide tile
     return [X, _garbage((70, n_samples), dtype)], [1]
 
 
 def _fixed_order_product(rng, dtype, n_samples, n_chunks):
     X = rng.normal(size=(n_samples, N_IN)) * (rng.random((n_samples, N_IN)) < 0.6)
-    return [X.astype(dtype), rng.normal(size=(N_IN, N_OUT)).astype(dtype), n_chunks,
-            _garbage((n_samples, N_OUT), dtype)], [3]
+    return [_data(X.astype(dtype)), rng.normal(size=(N_IN, N_OUT)).astype(dtype),
+            n_chunks, _garbage((n_samples, N_OUT), dtype)], [3]
 
 
 def _csr_fixed_order_product(rng, dtype, n_samples, n_chunks):
@@ -362,7 +372,9 @@ BUILDERS = {
 
 
 def _copy(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    """Copies of the arrays of ``args``, read-only where the original is (``_data``)."""
+    return [(a.copy() if a.flags.writeable else _data(a.copy()))
+            if isinstance(a, np.ndarray) else a for a in args]
 
 
 def _run_both(kernels, name, args, outs):
@@ -625,7 +637,7 @@ def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
     n_samples, n_in = 70, N_SPARSE_IN
     rng = np.random.default_rng(3)
     matrix, data, indices, indptr = _csr(rng, n_samples, n_in, np.float64, 0.6)
-    dense = matrix.toarray()
+    dense = _data(matrix.toarray())
     coef, intercept = rng.normal(size=(n_in, N_OUT)), rng.normal(size=N_OUT)
     sw = _sample_weight(rng, n_samples)
     out_csr, out_dense = np.empty((n_samples, N_OUT)), np.empty((n_samples, N_OUT))
@@ -666,9 +678,9 @@ def _extreme_output_args(dtype, y, loss):
     logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0], [0.0, 0.0, 1e4],
                        [-1e4, -1e4, -1e4]])
     n = logits.shape[0]
-    inputs = np.eye(n, dtype=dtype)
-    return [inputs, logits.astype(dtype), np.zeros(3, dtype=dtype), y, loss,
-            np.ones(n), 1.0 / n, 2, _garbage((n, 3), dtype),
+    inputs = _data(np.eye(n, dtype=dtype))
+    return [inputs, logits.astype(dtype), np.zeros(3, dtype=dtype), _data(y), loss,
+            _data(np.ones(n)), 1.0 / n, 2, _garbage((n, 3), dtype),
             _garbage((n, 3), dtype)], logits
 
 
@@ -697,10 +709,10 @@ def test_softmax_keeps_the_log_sum_and_the_true_class_delta(kernels, dtype):
     # in max + log-sum (the kernel gave 0 in both dtypes). Row 1: logits (0, 20),
     # label 1: the true class's delta is minus the other's, not w p - w, which is
     # exactly 0 once p rounds to 1 (float32); the row's deltas sum to 0.
-    inputs = np.eye(2, dtype=dtype)
+    inputs = _data(np.eye(2, dtype=dtype))
     coef = np.array([[1e17, 1e17], [0.0, 20.0]], dtype=dtype)
-    y = np.array([[0.0], [1.0]])
-    args = [inputs, coef, np.zeros(2, dtype=dtype), y, SOFTMAX_NLL, np.ones(2),
+    y = _data([[0.0], [1.0]])
+    args = [inputs, coef, np.zeros(2, dtype=dtype), y, SOFTMAX_NLL, _data(np.ones(2)),
             0.5, 1, _garbage((2, 2), dtype), _garbage((2, 2), dtype)]
     total = kernels.linear_loss_grad(*args)
     assert_allclose(total, np.log(2.0) + np.log1p(np.exp(-20.0)), rtol=1e-12)
@@ -733,11 +745,11 @@ def test_logistic_extreme_logits_are_stable(kernels, dtype):
 
 @pytest.mark.parametrize("kernels, dtype", flavour_dtypes())
 def test_sigmoid_forward_saturates_without_overflow(kernels, dtype):
-    inputs = np.array([[1e4], [-1e4], [0.0], [1e30]], dtype=dtype)
+    inputs = _data(np.array([[1e4], [-1e4], [0.0], [1e30]], dtype=dtype))
     out = _garbage((4, 1), dtype)
     total = kernels.linear_sigmoid_forward(inputs, np.ones((1, 1), dtype=dtype),
                                            np.zeros(1, dtype=dtype), 2.0, LOGISTIC,
-                                           np.ones(4), 2, np.empty((2, 1)), out)
+                                           _data(np.ones(4)), 2, np.empty((2, 1)), out)
     assert_allclose(out.ravel(), [1.0, 0.0, 0.5, 1.0])
     assert_allclose(total, 2.5)
 
@@ -752,10 +764,12 @@ def _assert_flushed(values):
 @pytest.mark.parametrize("kernels, dtype", flavour_dtypes())
 def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     # Forward: pre-activations around log(FLUSH) ~ -69.08 and far below.
-    z = np.array([[-69.0], [-69.2], [-80.0], [-745.0], [-1e4], [-30.0]], dtype=dtype)
+    z = _data(np.array([[-69.0], [-69.2], [-80.0], [-745.0], [-1e4], [-30.0]],
+                       dtype=dtype))
     out = _garbage((6, 1), dtype)
     kernels.linear_sigmoid_forward(z, np.ones((1, 1), dtype=dtype),
-                                   np.zeros(1, dtype=dtype), 1.0, LOGISTIC, np.ones(6), 2,
+                                   np.zeros(1, dtype=dtype), 1.0, LOGISTIC,
+                                   _data(np.ones(6)), 2,
                                    np.empty((2, 1)), out)
     _assert_flushed(out)
     assert np.all(out[1:5] == 0.0) and out[0, 0] > 0 and out[5, 0] > 0
@@ -770,7 +784,7 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     # Logistic: sigmoid(-69) ~ 1.08e-30, times scale 1/4 falls below FLUSH.
     args, _ = _extreme_output_args(dtype, np.zeros((4, 3)), LOGISTIC_NLL)
     args[1] = np.array([[-69.0, -60.0, 75.0]] * 4, dtype=dtype)
-    args[3] = np.array([[0.0, 0.0, 1.0]] * 4)
+    args[3] = _data([[0.0, 0.0, 1.0]] * 4)
     kernels.linear_loss_grad(*args)
     _assert_flushed(args[9])
     assert np.all(args[9][:, 0] == 0.0) and np.all(args[9][:, 2] == 0.0)
@@ -781,7 +795,8 @@ def test_tiny_values_are_flushed_to_exact_zero(kernels, dtype):
     activation = np.array([[1e-20], [0.5], [1e-10]], dtype=dtype)
     out = _garbage((3, 1), dtype)
     kernels.sigmoid_backprop(delta, np.ones((1, 1), dtype=dtype), activation, 1.0,
-                             LOGISTIC, 0.0, np.ones(3), 2, _garbage((2, 16, 1), dtype),
+                             LOGISTIC, 0.0, _data(np.ones(3)), 2,
+                             _garbage((2, 16, 1), dtype),
                              out)
     _assert_flushed(out)
     assert out[0, 0] == 0.0 and out[1, 0] > 0

@@ -45,7 +45,7 @@ from scipy.linalg.blas import dger as _DGER
 
 from .. import _activations, _kernels
 from .._kernels import FIRST, INNER, LAST
-from .data import CSRInput
+from .data import CSRInput, read_only_view
 
 __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "DenseLayer",
            "activation_function", "activation_slope_from_output",
@@ -338,9 +338,10 @@ class DenseLayer:
     @staticmethod
     def _product_input(ctx, below, buf):
         """``(inputs, coef)`` as the kernels take them: the data (a CSR input as its
-        three arrays, with the padded weights) or the layer below's output."""
+        three arrays, with the padded weights) or the layer below's output, read-only
+        as the data is (``data.read_only_view``: one compiled kernel for both)."""
         if below is not None:
-            return below.out, buf.coef
+            return read_only_view(below.out), buf.coef
         if buf.csr_coef is not None:
             return _csr_arrays(ctx.data), buf.csr_coef
         return ctx.data.array, buf.coef
@@ -569,7 +570,9 @@ class DenseLayer:
         if isinstance(inputs, CSRInput):
             arrays = _csr_arrays(inputs)
         else:
-            inputs = getattr(inputs, "array", inputs)
+            # The data or the layer below's output, read-only as the data is
+            # (``data.read_only_view``: one compiled kernel for both).
+            inputs = read_only_view(getattr(inputs, "array", inputs))
             arrays = None
         output_layer = ctx.last and self.activation == "identity"
         if ctx.fixed_order:
@@ -589,7 +592,7 @@ class DenseLayer:
             return out, out
         out = np.empty((inputs.shape[0], self.n_out), dtype=dtype)
         partial = np.empty((ctx.n_chunks, self.n_out))
-        ones = np.ones(inputs.shape[0])
+        ones = read_only_view(np.ones(inputs.shape[0]))  # as a fit's weights are
         if arrays is not None:
             ctx.kernels.csr_linear_sigmoid_forward(*arrays, coef, intercept, ctx.gain,
                                                    self.code, ones, ctx.n_chunks,
@@ -605,9 +608,11 @@ def _output_loss(ctx, inputs, coef, intercept, logits_out, delta_out):
     """The output layer with its loss: the fused kernel for a loss with a code, the
     loss's ``value_grad`` otherwise (the generic path)."""
     if ctx.loss.code is not None and not hasattr(inputs, "tocsr"):
+        # The data, a dense layer's outputs or an ABBA layer's, read-only as the
+        # data is (``data.read_only_view``: one compiled kernel for all).
         return ctx.kernels.linear_loss_grad(
-            inputs, coef, intercept, ctx.y, ctx.loss.code, ctx.sample_weight,
-            ctx.scale, ctx.n_chunks, logits_out, delta_out)
+            read_only_view(inputs), coef, intercept, ctx.y, ctx.loss.code,
+            ctx.sample_weight, ctx.scale, ctx.n_chunks, logits_out, delta_out)
     logits = np.asarray(inputs @ coef, dtype=np.float64) + intercept
     logits_out[...] = logits
     values, grad = ctx.loss.value_grad(logits, ctx.y)

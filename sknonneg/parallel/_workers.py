@@ -193,7 +193,8 @@ def warm_kernels(estimator=None, *, sparse=False):
     the fit takes the blocked CSC layout of the first layer's gradient, which
     full-batch CSR fits of tens of thousands of rows take (with the row numbers
     of up to 65,535 rows and of more), and ``partial_fit`` the row-by-row
-    scatter of smaller batches. Not covered: the CSR kernels' wider type of
+    scatter of smaller batches. A read-only input (a memmap) takes the same
+    kernels as a writeable one. Not covered: the CSR kernels' wider type of
     column numbers, with which they are compiled anew for a sparse or
     mostly-zero dense input of more than 65,535 columns.
 

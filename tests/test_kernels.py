@@ -667,7 +667,8 @@ def test_csr_kernels_equal_dense_kernels(kernels, n_chunks, monkeypatch):
                 blocked.pair_columns, blocked.pair_starts, blocked.data, blocked.rows,
                 blocked.column_bounds, delta, n_chunks, pi, cg, ig)
         else:
-            kernels.gram_colsum(dense, delta, n_chunks, pc, pi, cg, ig)
+            # Writeable, as the objective hands it a layer's output.
+            kernels.gram_colsum(np.array(dense), delta, n_chunks, pc, pi, cg, ig)
         assert_allclose(cg, expected[0], rtol=1e-12, atol=1e-14, err_msg=path)
         assert_allclose(ig, expected[1], rtol=1e-12, atol=1e-14, err_msg=path)
 

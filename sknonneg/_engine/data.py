@@ -102,6 +102,7 @@ class CSRInput:
         """The CSR arrays of the dense C-contiguous ``X`` (sorted indices), values in
         ``dtype`` (default: that of ``X``). ``counts``: its non-zeros per row, if
         already counted."""
+        X = read_only_view(X)  # the kernels' one type of input
         if counts is None:
             counts = np.empty(X.shape[0], dtype=np.int64)
             kernel_set.count_row_nonzeros(X, counts)
@@ -110,7 +111,7 @@ class CSRInput:
         nnz = int(indptr[-1])
         data = np.empty(nnz, dtype=X.dtype if dtype is None else dtype)
         indices = np.empty(nnz, dtype=index_dtype(X.shape[1]))
-        kernel_set.dense_to_csr(read_only_view(X), indptr, data, indices)
+        kernel_set.dense_to_csr(X, indptr, data, indices)
         return cls._from_arrays(data, indices, indptr, X.shape)
 
     @property

@@ -42,11 +42,15 @@ from sknonneg._threads import fit_threads
 # Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), the tests
 # that compile the same numba kernels run in one worker, so that no kernel is compiled
 # twice (by both workers at once): the kernel and objective tests of the dense and of
-# the ABBA kernels, in three groups: the serial flavour's dense kernels, the serial
-# flavour's ABBA kernels, and every test of the parallel flavour (dense and ABBA: the
-# parallel ABBA fit compiles the parallel dense output kernels too; the parallel
-# flavour runs in float64 only, ``flavour_dtypes``). Other tests are spread test by
-# test; they compile little (small fits run on the NumPy twins) and load what the
+# the ABBA kernels, in four groups: the serial flavour's dense kernels, the serial
+# flavour's ABBA kernels, and the tests of the parallel flavour, split by dtype (dense
+# and ABBA alike: the parallel ABBA fit compiles the parallel dense output kernels
+# too). The parallel flavour's float32 signatures, which cost about as much to compile
+# as its float64 ones, are a group of their own ("parallel-f32": the kernel tests'
+# float32 cases, ``flavour_dtypes``, test_memory's float32 fits and test_gram_objective's
+# parallel float32 objectives, which compile many of the same signatures), so that
+# the two parallel groups can run in different workers. Other tests are spread test
+# by test; they compile little (small fits run on the NumPy twins) and load what the
 # groups compiled from numba's cache on disk.
 # test_fixed_order shares the dense family: test_kernels compiles the fixed-order
 # kernels too, and one worker compiling them saves the other from doing it again.
@@ -61,27 +65,30 @@ def _kernel_group(item):
     """The xdist group of a test that compiles numba kernels, else None."""
     params = getattr(getattr(item, "callspec", None), "params", {})
     kernels = params.get("kernels")
-    # The kernel tests' ``kernels``: a flavour (fixture parameter) or a KernelSet.
+    # The kernel tests' ``kernels``: a flavour (fixture parameter) or a KernelSet;
+    # test_gram_objective's ``parallel``: the flavour of the objective.
     parallel = (bool(_PARALLEL_FIXTURES & set(item.fixturenames))
-                or getattr(kernels, "parallel", kernels) is True)
+                or getattr(kernels, "parallel", kernels) is True
+                or params.get("parallel") is True)
     family = _KERNEL_FAMILIES.get(item.path.stem)
     if parallel:
-        return "parallel"
+        dtype = params.get("dtype", np.float64)
+        return "parallel-f32" if np.dtype(dtype) == np.float32 else "parallel"
     return None if family is None else f"{family}-serial"
 
 
-# (kernels, dtype) of the kernel tests (test_kernels, test_abba_kernels): the serial
-# flavour in float32 and float64, the parallel one in float64 only. Both flavours are
-# compiled from one Python function (``sknonneg._kernels.support.flavours``): the
-# parallel one runs the serial one's loop body inside a loop over chunks, so the twins
-# hold every loop to account in both dtypes through the serial flavour, and the
-# parallel flavour's chunking in float64, the dtype that the parallel fits of the
-# estimator tests compile anyway. Each float32 signature of a parallel kernel cost
-# 1-20 CPU-seconds of compilation in a cold test run.
+# (kernels, dtype) of the kernel tests (test_kernels, test_abba_kernels): both flavours
+# in float32 and float64. The two flavours are compiled from one Python function
+# (``sknonneg._kernels.support.flavours``), the parallel one running the serial one's
+# loop body inside a loop over chunks, but they are two compilations (numba's parfor
+# passes rewrite the parallel one's loops), and float32 fits run the parallel flavour:
+# each is held to the twins in both dtypes. The float32 parallel cases are the xdist
+# group "parallel-f32" (``_kernel_group``).
 def flavour_dtypes():
     from sknonneg._kernels import kernels
 
-    return [pytest.param(kernels(True), np.float64, id="parallel-f64"),
+    return [pytest.param(kernels(True), np.float32, id="parallel-f32"),
+            pytest.param(kernels(True), np.float64, id="parallel-f64"),
             pytest.param(kernels(False), np.float32, id="serial-f32"),
             pytest.param(kernels(False), np.float64, id="serial-f64")]
 
@@ -90,7 +97,9 @@ def flavour_dtypes():
 def pytest_collection_modifyitems(config, items):
     for item in items:
         group = _kernel_group(item)
-        if group is not None:
+        # A group the test names itself (a ``pytest.param`` mark) stands.
+        if group is not None and not any(mark.name == "xdist_group"
+                                         for mark in item.own_markers):
             item.add_marker(pytest.mark.xdist_group(group))
 
 

@@ -1,10 +1,10 @@
 """The numba kernels of ``sknonneg._kernels.abba`` against their NumPy twins.
 
-Every kernel, in both flavours (parallel, serial; the serial one in float32 and
-float64, the parallel one in float64: ``conftest.flavour_dtypes``), every
-activation, with one chunk, uneven chunks and more chunks than rows; then the
-two-product form of an ABBA layer against the four-product block matrix it stands
-for, and the fast tanh against NumPy's on extreme inputs.
+Every kernel, in both flavours (parallel, serial), each in float32 and float64
+(``conftest.flavour_dtypes``), every activation, with one chunk, uneven chunks and
+more chunks than rows; then the two-product form of an ABBA layer against the
+four-product block matrix it stands for, and the fast tanh against NumPy's on
+extreme inputs.
 """
 
 import zlib

@@ -124,7 +124,10 @@ def test_gram_equals_direct_with_the_blocked_csc_product(direct_path, small_bloc
     assert np.abs(grad1 - grad0).max() <= tol * np.abs(grad0).max()
 
 
-@pytest.mark.parametrize("parallel", [False, True, "numpy"])
+# The parallel cases compile float32 signatures of the parallel kernels: they join the
+# kernel tests' float32 parallel cases in one xdist group (``conftest._kernel_group``).
+@pytest.mark.parametrize("parallel", [
+    False, pytest.param(True, marks=pytest.mark.xdist_group("parallel-f32")), "numpy"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 def test_gram_equals_direct_float32(direct_path, sparse, weighted, parallel):

@@ -2,10 +2,9 @@
 against their NumPy twins in ``sknonneg._kernels.reference``.
 
 Every kernel, in both flavours (``kernels(True)`` parallel, ``kernels(False)``
-serial; the serial one in float32 and float64, the parallel one in float64:
-``conftest.flavour_dtypes``), with one chunk, a few chunks and more chunks than
-rows; then extreme logits (no overflow, stable log-loss) and the flushing of values
-below ``FLUSH`` to exact zeros.
+serial), each in float32 and float64 (``conftest.flavour_dtypes``), with one chunk, a
+few chunks and more chunks than rows; then extreme logits (no overflow, stable
+log-loss) and the flushing of values below ``FLUSH`` to exact zeros.
 """
 
 import zlib
@@ -471,28 +470,25 @@ def _fused_csr(case):
 
 
 def _kernel_cases():
-    """(flavour, case, dtype) of ``test_kernel_matches_reference``: every kernel in the
-    serial flavour in both dtypes, and in the parallel flavour in float64
-    (``conftest.flavour_dtypes``: the two flavours compile the same loop body; only
-    the outer loop over chunks differs). Every loss reaches the output kernels with
-    its targets in one layout (a float64 matrix), so the fused output kernel compiles
-    one signature per input kind (dense, CSR) and dtype, 6-12 CPU-seconds each in
-    its serial flavour and 15-25 in its parallel one, whatever the loss: each
-    flavour runs every loss on each input kind it compiles. The cases of the
-    activations other than the logistic, which compile a variant of their own
-    (``support.PerActivation``), run in the serial flavour, and those of the fused
-    kernel on the signatures that test_objective's gradient and float32 checks of
-    these activations compile anyway (dense in both dtypes, CSR in float64); its
-    element maps run in both dtypes in the forward and backward kernels' cases."""
+    """(flavour, case, dtype) of ``test_kernel_matches_reference``: every case in both
+    flavours, the same cases and dtypes in each (``conftest.flavour_dtypes``: float32
+    fits run the parallel flavour, which numba compiles apart from the serial one).
+    Every loss reaches the output kernels with its targets in one layout (a float64
+    matrix), so the fused output kernel compiles one signature per input kind (dense,
+    CSR) and dtype, 6-12 CPU-seconds each in its serial flavour and 10-25 in its
+    parallel one, whatever the loss: each flavour runs every loss on each input kind
+    and dtype. The cases of the activations other than the logistic compile a
+    variant of their own (``support.PerActivation``); those of the fused kernel run
+    on dense input in both dtypes and on CSR input in float64 (the signatures that
+    test_objective's gradient and float32 checks of these activations compile in the
+    serial flavour; the CSR product is the same source as the logistic variant's,
+    which runs CSR input in both dtypes); its element maps run in both dtypes in the
+    forward and backward kernels' cases."""
     params = []
     for parallel in (True, False):
         for case in sorted(CASES):
             other_activation = case.endswith(tuple(f"-{name}" for name in ACTIVATIONS))
-            if parallel and other_activation:
-                continue
             for dtype in DTYPES:
-                if parallel and dtype == np.float32:
-                    continue
                 if (other_activation and _fused_csr(case)
                         and dtype == np.float32):
                     continue

@@ -8,9 +8,9 @@ numba kernel might allocate inside: the kernels' own rule (no allocation in hot
 loops) is held by their code review, not here.
 
 Several of these fits are above the NumPy-path limit and compile float32
-signatures of the parallel kernels (which the kernel tests leave to float64,
-``conftest.flavour_dtypes``): the module is one xdist group, so that under
-``-n 2 --dist loadgroup`` one worker compiles them.
+signatures of the parallel kernels, which the kernel tests' float32 parallel cases
+compile too (``conftest.flavour_dtypes``): the module joins their xdist group,
+"parallel-f32", so that under ``-n 2 --dist loadgroup`` one worker compiles them.
 """
 
 import gc
@@ -26,7 +26,7 @@ from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
 from sknonneg._engine import forward
 from sknonneg.neural_network import _autoencoder
 
-pytestmark = pytest.mark.xdist_group("memory")
+pytestmark = pytest.mark.xdist_group("parallel-f32")
 
 
 def _peak(func):

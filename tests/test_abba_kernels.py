@@ -61,7 +61,8 @@ def _csr(rng, n_samples, dtype, n_in=N_IN):
 def _abba_input_forward(rng, dtype, n, n_chunks, act):
     return [read_only_view(_normal(rng, (n, N_IN), dtype)),
             _normal(rng, (N_IN, N_OUT), dtype), _normal(rng, N_OUT, dtype),
-            _normal(rng, N_OUT, dtype), act, SLOPE, CAP, n_chunks, _garbage((n, N_OUT), dtype), _garbage((n, N_OUT), dtype)], [8, 9]
+            _normal(rng, N_OUT, dtype), act, SLOPE, CAP, n_chunks,
+            _garbage((n, N_OUT), dtype), _garbage((n, N_OUT), dtype)], [8, 9]
 
 
 def _csr_abba_input_forward(rng, dtype, n, n_chunks, act):

@@ -290,9 +290,6 @@ def test_convergence_warning_tail_stays_in_the_last_gain_stage():
             NonNegMLPRegressor(max_iter=max_iter, random_state=0).fit(X, X[:, 0])
 
 
-
-
-
 def test_convergence_warning_short_last_stage_is_held_to_the_tail_rate():
     # A last gain stage of 2 iterations leaves a window of one: before, the whole 1%
     # of the decrease had to fall in that one step, so a fit cut short at
@@ -301,8 +298,10 @@ def test_convergence_warning_short_last_stage_is_held_to_the_tail_rate():
     curve = np.linspace(2.3, 1.2, 9).tolist() + [1.191]  # last step: 0.8% of 1.11
     cut = SolverResult(theta=np.zeros(1), loss=curve[-1], loss_curve=curve,
                        stage_start=8)
-    with pytest.warns(ConvergenceWarning, match="the last iteration"):
+    with pytest.warns(ConvergenceWarning, match="the last iteration") as w:
         warn_if_not_converged(cut, "Net", 10)
+    assert ("more than 0.2% of its decrease (1% over 5 iterations, pro rata"
+            in str(w[0].message))
     flat = curve[:9] + [curve[8] - 0.001]  # 0.09% of the decrease: it has stalled
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -313,6 +312,8 @@ def test_convergence_warning_short_last_stage_is_held_to_the_tail_rate():
         with pytest.warns(ConvergenceWarning, match="maximum iterations"):
             NonNegMLPClassifier((10,), max_iter=max_iter, random_state=0).fit(
                 X[:1347] / 16, y[:1347])
+
+
 @pytest.mark.parametrize("solver, gain", [("lbfgsb", (1.0, 2.0)), ("adam", 1.0)])
 def test_auto_gain_per_solver(solver, gain):
     assert NonNegMLPClassifier(solver=solver)._gain_param() == gain

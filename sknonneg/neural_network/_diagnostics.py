@@ -451,11 +451,14 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         # 1% (before, the whole 1% over a window of one or two iterations let a
         # digits fit at max_iter=10, stages of 2 iterations, loss 1.14 and still
         # falling 0.8% of its decrease a step, end without a warning).
-        if (np.isfinite(drop)
-                and drop <= _TAIL_GAIN * max(total, 0.0) * tail / wanted):
+        share = _TAIL_GAIN * tail / wanted
+        if np.isfinite(drop) and drop <= share * max(total, 0.0):
             return
         last = "last iteration" if tail == 1 else f"last {tail} iterations"
-        why = (f"the {last} still gave more than {_TAIL_GAIN:.0%} of its decrease")
+        why = f"the {last} still gave more than {share * 100:.2g}% of its decrease"
+        if tail < wanted:
+            why += (f" ({_TAIL_GAIN:.0%} over {wanted} iterations, pro rata: the last "
+                    f"gain stage is shorter)")
     minimum = (" With l2=0 the loss need not have a finite minimum: on separable "
                "training data the weights grow while it falls; set l2 > 0."
                if unpenalised else "")

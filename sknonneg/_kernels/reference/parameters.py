@@ -19,7 +19,11 @@ def l2_penalty_grad(coef, l2, grad_out):
 
 def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, beta_2,
                         epsilon):
-    grad = np.clip(grad, -ADAM_GRAD_CAP, ADAM_GRAD_CAP)
+    # The cap is beyond float32's range: a float32 gradient's clip casts it to inf
+    # (NumPy warns of the overflow) and leaves the gradient as the kernel does,
+    # whose clipped float64 value rounds back to the same float32 one.
+    with np.errstate(over="ignore"):
+        grad = np.clip(grad, -ADAM_GRAD_CAP, ADAM_GRAD_CAP)
     m *= beta_1
     m += (1 - beta_1) * grad
     v *= beta_2

@@ -512,8 +512,7 @@ def predict_blocks(estimator, X, *, method="predict"):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.uniform(size=(300, 4))
     >>> y = (X[:, 0] > 0.5).astype(int)
-    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=20,
-    ...                           random_state=0).fit(X, y)
+    >>> clf = NonNegMLPClassifier(hidden_layer_sizes=3, random_state=0).fit(X, y)
     >>> proba = predict_blocks(clf, da.from_array(X, chunks=(100, 4)),
     ...                        method="predict_proba")
     >>> proba.chunks

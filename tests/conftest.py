@@ -93,6 +93,16 @@ def flavour_dtypes():
             pytest.param(kernels(False), np.float64, id="serial-f64")]
 
 
+def copy_kernel_args(args):
+    """Copies of the arrays among a kernel's ``args`` (the kernel and its twin each
+    get their own), read-only where the original is: the kernel tests hand the
+    kernels their data read-only, as the engine does (``read_only_view``)."""
+    from sknonneg._engine.data import read_only_view
+
+    return [(a.copy() if a.flags.writeable else read_only_view(a.copy()))
+            if isinstance(a, np.ndarray) else a for a in args]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:

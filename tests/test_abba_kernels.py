@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from conftest import copy_kernel_args as _copy
 from conftest import flavour_dtypes
 from sknonneg._engine.data import read_only_view
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
@@ -129,12 +130,6 @@ PARAMETER_BUILDERS = {
     "abba_coef_grad[inner]": _coef_grad(INNER),
     "abba_coef_grad[last]": _coef_grad(LAST),
 }
-
-
-def _copy(args):
-    """Copies of the arrays of ``args``, read-only where the original is."""
-    return [(a.copy() if a.flags.writeable else read_only_view(a.copy()))
-            if isinstance(a, np.ndarray) else a for a in args]
 
 
 def test_every_kernel_has_a_reference_twin():

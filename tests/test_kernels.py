@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from conftest import copy_kernel_args as _copy
 from conftest import flavour_dtypes
 from sknonneg._kernels import (FLUSH, IDENTITY, LOGISTIC, LOGISTIC_NLL, LOSS_CODES,
                                RELU, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR,
@@ -368,12 +369,6 @@ BUILDERS = {
     "dense_to_csr": _dense_to_csr,
     "transpose": _transpose,
 }
-
-
-def _copy(args):
-    """Copies of the arrays of ``args``, read-only where the original is (``_data``)."""
-    return [(a.copy() if a.flags.writeable else _data(a.copy()))
-            if isinstance(a, np.ndarray) else a for a in args]
 
 
 def _run_both(kernels, name, args, outs):

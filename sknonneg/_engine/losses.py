@@ -45,12 +45,12 @@ every kernel at its next use.
 """
 
 import numpy as np
-from scipy.special import expit, log_softmax
+from scipy.special import expit, log_softmax, xlogy
 
 from .._kernels import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR
 
 __all__ = ["Loss", "SoftmaxNLL", "LogisticNLL", "SquaredError", "SigmoidSquaredError",
-           "get_loss", "losses_by_name"]
+           "HalfPoissonDeviance", "get_loss", "losses_by_name"]
 
 
 def _declared_names(cls):
@@ -112,6 +112,19 @@ class Loss:
         For a classifier: whether the outputs score mutually exclusive classes
         (its prediction is their argmax, its log-loss that of a softmax); False:
         each output is a label of its own (decided by the sign of its logit).
+    out_activation : str
+        For a regressor: the name of its output function (``out_activation_``, as
+        scikit-learn's ``MLPRegressor`` names it), which ``inverse_link`` computes.
+    target_scaling : {"standardise", "mean"}
+        For a regressor: how it scales its targets before the fit (and undoes it in
+        ``predict``): ``"standardise"``, ``(y - mean) / std``; ``"mean"``, ``y /
+        mean``, for a loss of non-negative targets whose prediction is a mean
+        (``y / mean`` keeps the targets >= 0 and their mean at 1, which an output
+        of 0 predicts through a log link).
+    max_scaled_target : float or None
+        For a regressor scaling by the mean: the largest ``y / mean`` it fits (a
+        row whose optimum lies beyond the inverse link's exact range is refused);
+        None: no limit of the loss's own.
     """
 
     name = None
@@ -121,6 +134,9 @@ class Loss:
     sparse_init = False
     auto_gain = None
     exclusive_classes = False
+    out_activation = "identity"
+    target_scaling = "standardise"
+    max_scaled_target = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -162,6 +178,17 @@ class Loss:
         """``(loss per sample, dloss/dlogits)``, float64, of shapes (n_samples,) and
         (n_samples, n_outputs)."""
         raise NotImplementedError
+
+    def inverse_link(self, logits):
+        """A regressor's prediction (in the scaled targets' units) from its output
+        units' values ``logits``: here the identity (a copy, float64)."""
+        return np.array(logits, dtype=np.float64)
+
+    def check_target_values(self, y, whole=True):
+        """Raises ``ValueError`` unless a regressor's targets ``y`` (a float64
+        matrix of the rows of positive weight, finite) are values the loss takes:
+        ``whole``, the data a fit scales its targets by; else a later batch of it
+        (``partial_fit``). Any finite value here."""
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -273,6 +300,66 @@ class SigmoidSquaredError(Loss):
         p = expit(logits)
         residual = p - y
         return 0.5 * (residual ** 2).sum(axis=1), residual * p * (1.0 - p)
+
+
+class HalfPoissonDeviance(Loss):
+    """Half the Poisson deviance of non-negative targets ``y`` with a log link,
+    summed over outputs: per entry ``y log(y / mu) - y + mu`` with the mean ``mu =
+    exp(z)``, derivative ``mu - y``. The loss of ``MLPRegressor(loss="poisson")``
+    and ``HistGradientBoostingRegressor(loss="poisson")`` (scikit-learn's
+    ``HalfPoissonLoss``, its constant ``y log y - y`` included here, so that a
+    perfect fit has loss 0 and the relative ``tol`` sees the deviance).
+
+    So that neither the loss, its gradient nor a prediction overflows, ``mu``
+    continues ``exp`` linearly beyond ``z = LOGIT_CAP`` (50: a mean 5e21 times the
+    targets' mean, ``target_scaling="mean"``): ``mu = e^c (1 + z - c)`` there, with
+    ``exp``'s value and slope at ``c``. It stays increasing and convex, so the
+    prediction's monotonicity and the loss's convexity in ``z`` hold for every
+    ``z``; the regressor refuses targets whose optimum could lie beyond the cap
+    (``max_scaled_target``). Generic path (no kernel code): the output layer is one
+    matrix product, and the hidden layers' kernels are the same as for every
+    loss."""
+
+    name = "poisson"
+    aliases = ("half_poisson",)
+    out_activation = "exp"
+    target_scaling = "mean"
+    LOGIT_CAP = 50.0
+    # Scaled targets above this are refused: the fit's optimum for a row, log(y),
+    # stays below the cap by log(100).
+    max_scaled_target = float(np.exp(LOGIT_CAP) / 100.0)
+
+    def check_target_values(self, y, whole=True):
+        """``y >= 0`` and, over the whole data (``whole``), each target's sum > 0,
+        in ``HistGradientBoostingRegressor(loss="poisson")``'s words: a mean of 0
+        has no logarithm."""
+        negative = np.any(y < 0, axis=0)
+        bad = negative | (~(y.sum(axis=0) > 0) if whole else False)
+        if np.any(bad):
+            which = (f" (targets {np.flatnonzero(bad).tolist()} of {y.shape[1]})"
+                     if y.shape[1] > 1 else "")
+            need = "non-negative y and sum(y) > 0" if whole else "non-negative y"
+            raise ValueError(f"loss={self.name!r} requires {need} on the rows of "
+                             f"positive weight{which}.")
+
+    def value_grad(self, logits, y):
+        z = np.asarray(logits, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        slope = np.exp(np.minimum(z, self.LOGIT_CAP))  # dmu/dz
+        mu = slope * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0))
+        # y log(y / mu) - y + mu, with y log mu = y z (0 log 0 = 0: an entry y = 0
+        # costs mu alone). Beyond the cap the term stays y z (not y log mu): a
+        # convex surrogate with derivative mu' - y, where no optimum lies.
+        values = xlogy(y, y) - y - y * z + mu
+        return values.sum(axis=1), slope - y
+
+    def inverse_link(self, logits):
+        """``exp(z)``, continued linearly beyond the cap: finite up to ``z`` of
+        about 3e286, inf beyond (no warning; the regressor refuses it)."""
+        z = np.asarray(logits, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            return (np.exp(np.minimum(z, self.LOGIT_CAP))
+                    * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0)))
 
 
 def get_loss(loss):

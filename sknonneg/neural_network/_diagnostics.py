@@ -125,7 +125,26 @@ def _regression_r2(estimator, X, targets, sample_weight):
     if not np.any(varies):
         return None
     z = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64).reshape(t.shape)
+    loss = estimator._loss()
+    if loss.target_scaling == "mean":
+        return _deviance_explained(loss, z, t, sample_weight), varies
     return r2_score(t, z, sample_weight=sample_weight, multioutput="raw_values"), varies
+
+
+def _deviance_explained(loss, z, t, sample_weight):
+    """Per output, D^2 = 1 - (the loss of the outputs ``z``) / (the mean model's),
+    both weighted means over the rows, for targets ``t`` divided by their weighted
+    mean (``target_scaling="mean"``), whose mean model is the output 0 (``exp(0) =
+    1``): R^2's counterpart for a deviance (scikit-learn's ``d2_tweedie_score``).
+    An output whose mean model's loss is 0 (constant) gets 1."""
+    w = np.asarray(sample_weight, dtype=np.float64)
+    d2 = np.ones(t.shape[1])
+    for j in range(t.shape[1]):
+        fitted = w @ loss.value_grad(z[:, j:j + 1], t[:, j:j + 1])[0]
+        null = w @ loss.value_grad(np.zeros((t.shape[0], 1)), t[:, j:j + 1])[0]
+        if null > 0:
+            d2[j] = 1.0 - fitted / null
+    return d2
 
 
 def _listed(indices, limit=10):
@@ -135,9 +154,9 @@ def _listed(indices, limit=10):
     return f"[{shown}]{more}"
 
 
-def _listed_r2(values, limit=10):
+def _listed_r2(values, limit=10, score="R^2"):
     """``R^2 0.1, -2`` for the first ``limit`` of ``values``."""
-    return "R^2 " + ", ".join(f"{v:.3g}" for v in values[:limit])
+    return f"{score} " + ", ".join(f"{v:.3g}" for v in values[:limit])
 
 
 def _degenerate_labels(truth, nll, prior):
@@ -240,19 +259,23 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
             return
         r2, varies = fitted
         mean = float(np.mean(r2[varies]))
+        # Squared error: R^2; Poisson deviance: D^2, its share explained.
+        deviance = estimator._loss().target_scaling == "mean"
+        score, error = (("D^2", "deviance") if deviance
+                        else ("R^2", "squared error"))
         # R^2 < 1 - _DIVERGED: the squared error is over twice the mean model's.
         # Several outputs: 1 - mean R^2 is the mean over outputs of each one's ratio.
-        steps = _adam_steps_note(estimator, 1.0 - mean, 1.0, "squared error" + (
+        steps = _adam_steps_note(estimator, 1.0 - mean, 1.0, error + (
             ", averaged over outputs," if np.count_nonzero(varies) > 1 else ""),
             "mean model's", rise)
         # Each output on its own too: a flat output beside well-fitted ones.
         bad = np.flatnonzero(varies & ~(r2 > _PRIOR_MARGIN))
         if not mean > _PRIOR_MARGIN:
-            what = (f"its training R^2 ({mean:.4g}) is no better than predicting the "
-                    "mean of the targets")
+            what = (f"its training {score} ({mean:.4g}) is no better than predicting "
+                    "the mean of the targets")
         elif bad.size:
-            what = (f"the training R^2 of outputs {_listed(bad)} (of "
-                    f"{varies.size}; {_listed_r2(r2[bad])}) is no better than "
+            what = (f"the training {score} of outputs {_listed(bad)} (of "
+                    f"{varies.size}; {_listed_r2(r2[bad], score=score)}) is no better than "
                     "predicting their mean")
         else:
             return

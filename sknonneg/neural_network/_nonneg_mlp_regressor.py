@@ -16,6 +16,7 @@ from .. import _activations
 from .._compat import Interval, StrOptions, check_sample_weight
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import (
+    check_finite_output,
     check_positive_weights,
     check_sparse_structure,
     check_target_scale,
@@ -65,8 +66,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     The regressor twin of :class:`NonNegMLPClassifier`: sigmoid hidden units (or
     tanh, relu, identity: ``activation``) with a gain (annealed by default under
-    L-BFGS-B for saturating units), an identity output, the squared error (mean over samples,
-    weighted by ``sample_weight``), L1/L2 penalties per weight layer and a sparsity
+    L-BFGS-B for saturating units), an identity output and the squared error (mean
+    over samples, weighted by ``sample_weight``), or an ``exp`` output and the
+    Poisson deviance (``loss="poisson"``), L1/L2 penalties per weight layer and a sparsity
     penalty on the hidden activations, fitted with scipy's bound-constrained
     L-BFGS-B (full batch or mini-batch) or projected Adam. With ``monotonic_cst``
     the prediction is monotone in the chosen features, exactly, for every input.
@@ -75,6 +77,16 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        The loss, by ``MLPRegressor``'s names: half the squared error of an
+        identity output, or half the Poisson deviance of a log link (the output
+        function ``exp``, ``out_activation_ = "exp"``), for counts, rates and
+        other non-negative targets whose mean the features scale multiplicatively.
+        ``"poisson"`` requires ``y >= 0`` and, per target, a positive sum over the
+        rows of positive weight; it divides the targets by their weighted mean
+        rather than standardising them (Notes). ``monotonic_cst`` holds with
+        either (``exp`` is increasing); ``lipschitz_bound_`` is not defined with
+        ``"poisson"`` (``exp`` has no finite Lipschitz constant).
     positive : "auto", bool, {"hidden", "output"} or array-like of bool, default="auto"
         Which weight layers are constrained to be >= 0. ``"hidden"``: the
         input-to-hidden and hidden-to-hidden layers, the output layer signed.
@@ -155,11 +167,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     y_scale_ : ndarray of shape (n_outputs_,)
         Their weighted standard deviation; 1 for a target equal on every
         weighted row, whose output unit then starts and stays at 0 (weights and
-        bias): it predicts that value (``y_mean_``) exactly.
+        bias): it predicts that value (``y_mean_``) exactly. With
+        ``loss="poisson"``: the weighted mean, ``y_mean_`` again (a constant
+        target is predicted exactly there too: ``y_mean_ exp(0)``).
     n_outputs_ : int
         Number of targets.
-    out_activation_ : str
-        ``"identity"``, the output function (as ``MLPRegressor`` names it).
+    out_activation_ : {"identity", "exp"}
+        The output function (as ``MLPRegressor`` names it): ``"exp"`` with
+        ``loss="poisson"``.
     <<fit_attributes>>
 
     See Also
@@ -182,6 +197,23 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
         + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
 
+    With ``loss="poisson"`` the targets are divided by their weighted mean
+    instead, ``t = y / y_mean_`` (``y_scale_ = y_mean_``: they stay >= 0, of mean
+    1), and the data term is half the Poisson deviance of the mean ``mu =
+    exp(z)``, summed over the targets (``t log t`` is 0 at ``t = 0``)::
+
+        sum_i s_i sum_k (t_ik log(t_ik / mu_ik) - t_ik + mu_ik) / sum_i s_i
+
+    its gradient in ``z`` is ``mu - t``; ``predict`` returns ``y_mean_ exp(z)``, an
+    increasing function of each output, so monotonicity is kept. So that
+    neither the loss nor a prediction overflows, ``mu`` continues ``exp``
+    linearly beyond ``z = 50`` (``exp(50) (1 + z - 50)``: increasing and convex,
+    a mean 5e21 times ``y_mean_``), and a target more than ``exp(50) / 100``
+    times its weighted mean, which only extreme sample weights allow, is
+    refused. The training score behind the ``DegenerateFitWarning`` is then
+    D^2, the share of the deviance explained (``d2_tweedie_score``); ``score``
+    and ``scoring=None`` stay R^2, as ``MLPRegressor``'s.
+
     subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
     where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
     with several targets the penalties weigh relatively less here); L1 is exact as
@@ -194,7 +226,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     predicting the mean, raises a ``DegenerateFitWarning``. ``early_stopping="auto"``
     holds out 10% of a fit above 10,000 rows, as the classifier does; its score
     (``scoring="loss"``) is minus half the mean squared error of the standardised
-    targets on those rows. On 20,000 rows of ``make_friedman1`` (noise 1) the test
+    targets on those rows (with ``loss="poisson"``, minus half the mean deviance
+    of the scaled targets). On 20,000 rows of ``make_friedman1`` (noise 1) the test
     R^2 is the same with it and without (0.9529 and 0.9523, three seeds;
     ``benchmarks/results/early_stopping_auto.md``). Monotonicity under
     ``monotonic_cst``: every
@@ -238,6 +271,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         **TrainableNetwork._parameter_constraints,
         "positive": ["boolean", StrOptions({"auto", "hidden", "output"}), list, tuple,
                      np.ndarray],
+        "loss": [StrOptions({"squared_error", "poisson"})],
         "monotonic_cst": ["array-like", dict, None],
         "activation": [StrOptions(set(_activations.DENSE))],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
@@ -247,13 +281,15 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     # ``activation`` is read by prediction through the fitted layers; kept from the
     # fit, so a partial_fit cannot continue with another.
-    _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "activation")
+    # ``loss`` too: prediction applies its inverse link.
+    _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "activation", "loss")
     _LAYOUT_PARAMS = ("hidden_layer_sizes", "positive", "monotonic_cst", "l1")
 
     def __init__(
         self,
         hidden_layer_sizes=(100,),
         *,
+        loss="squared_error",
         positive="auto",
         monotonic_cst=None,
         activation="logistic",
@@ -278,6 +314,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.loss = loss
         self.positive = positive
         self.monotonic_cst = monotonic_cst
         self.activation = activation
@@ -319,10 +356,17 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     _candidate_class = _CandidateRegressor  # early stopping's scorers
 
     def _output_type(self):
-        return "squared_error"
+        # ``loss`` as fitted (``_FITTED_PARAMS``), as set before the first fit.
+        return self._fitted_param("loss")
 
     def _expected_out_activation(self, layout, fail):
-        return "identity"  # the output function of a loaded regressor (BaseNetwork)
+        # The output function of a loaded regressor (BaseNetwork).
+        return self._loss().out_activation
+
+    def __setstate__(self, state):
+        if "loss" not in state:  # saved before ``loss`` existed: the squared error
+            state = {**state, "loss": "squared_error"}
+        super().__setstate__(state)
 
     def _monotone_output(self):
         return None, None
@@ -336,7 +380,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         before, a row of weight 0 whose target was 1e200 refused the fit, and a
         smaller one changed the rounding of ``y_scale_``."""
         self._y_ndim = np.ndim(y)
-        self.out_activation_ = "identity"
+        self.out_activation_ = self._loss().out_activation
         y = _target_matrix(y)
         try:
             given = check_sample_weight(self._fit_weights, y, dtype=np.float64)
@@ -353,20 +397,34 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         if not positive.all():
             fitted, weights, given = y[positive], weights[positive], given[positive]
         check_target_scale(fitted)
+        self._loss().check_target_values(fitted)
         peak, scale = self._scale_targets(fitted, weights)
         self._check_weighted_scale(peak, scale, given, fitted.shape[0])
         return self._standardised(y)
 
+    def _scales_by_mean(self):
+        """Whether the loss scales the targets by their mean (``y / y_mean_``, the
+        Poisson deviance's) rather than standardising them."""
+        return self._loss().target_scaling == "mean"
+
     def _scale_targets(self, fitted, weights):
         """Sets ``n_outputs_``, ``y_mean_`` and ``y_scale_`` from the targets
         ``fitted`` of the rows of positive ``weights``; returns ``(peak, scale)``:
-        each target's largest deviation from its mean, and ``y_scale_``."""
+        each target's largest deviation from its mean, and ``y_scale_`` (under a
+        loss that scales by the mean: each target's largest value and its mean,
+        ``y_scale_ = y_mean_``)."""
         mean = np.average(fitted, axis=0, weights=weights)
         # A target equal on every weighted row is that value exactly: the rounding
         # of its average (0.1 x 569 rows averages to 0.1 - 1.4e-17) would become a
         # spread of 1e-17, standardised to +-1.
         constant = np.all(fitted == fitted[:1], axis=0)
         mean[constant] = fitted[0, constant]
+        self.n_outputs_ = fitted.shape[1]
+        if self._scales_by_mean():
+            # Targets >= 0 of positive weighted mean (Loss.check_target_values): y /
+            # y_mean_ keeps them >= 0, a constant one is exactly 1.
+            self.y_mean_, self.y_scale_ = mean, mean.copy()
+            return np.max(fitted, axis=0, initial=0.0), self.y_scale_
         # The deviations in units of the largest one: their squares cannot
         # underflow (a target of scale 1e-300 was taken for a constant).
         deviations = fitted - mean
@@ -375,7 +433,6 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         scale = peak * np.sqrt(np.average((deviations / unit) ** 2, axis=0,
                                           weights=weights))
         scale[~(scale > 0) | constant] = 1.0
-        self.n_outputs_ = fitted.shape[1]
         self.y_mean_, self.y_scale_ = mean, scale
         return peak, scale
 
@@ -390,7 +447,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         value get there. Before, this was refused by the check of later batches,
         whose message blamed y and a scaling fixed by an earlier fit."""
         dtype = self._compute_dtype or np.float64
-        limit = squared_errors_limit(n_rows, dtype)
+        limit = (self._largest_scaled_target() if self._scales_by_mean()
+                 else squared_errors_limit(n_rows, dtype))
         with np.errstate(over="ignore"):
             ratios = peak / scale
         worst = int(np.argmax(ratios))
@@ -399,6 +457,17 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         with np.errstate(over="ignore"):
             ratio = float(weights.max() / weights.min())
         ratio = f"{ratio:.3g}" if np.isfinite(ratio) else "more than 1.8e308"
+        if self._scales_by_mean():
+            raise ValueError(
+                f"y's largest value is {ratios[worst]:.3g} times its weighted mean "
+                f"y_mean_" + (f" (target {worst})" if scale.shape[0] > 1 else "")
+                + f": sample_weight puts nearly all of the weight on rows of small "
+                f"targets (its largest weight is {ratio} times its smallest "
+                f"positive one). loss={self._output_type()!r} fits a row up to "
+                f"{limit:.3g} times the mean (the logarithm of that ratio stays "
+                f"below the cap of the exp link's exact range). Give the rows "
+                f"weights of closer magnitudes, or drop the rows of negligible "
+                f"weight.")
         raise ValueError(
             f"The weighted standard deviation of y is nearly 0 (y_scale_="
             f"{scale[worst]:.3g}"
@@ -411,15 +480,23 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             f"Give the rows weights of closer magnitudes, or drop the rows of "
             f"negligible weight.")
 
+    def _largest_scaled_target(self):
+        """The largest ``y / y_mean_`` that a loss scaling by the mean takes (its
+        ``max_scaled_target``: for the Poisson deviance, a row's optimum ``log(y /
+        y_mean_)`` stays below the cap of the exact exp link); else no limit."""
+        limit = self._loss().max_scaled_target
+        return np.inf if limit is None else limit
+
     def _init_output(self, layout, theta, X, targets, sample_weight):
         """The initial network with the output units of targets that are equal on
         every weighted training row zeroed (weights and bias): each predicts its
-        constant ``y_mean_`` exactly, and keeps it, its residuals and hence its
-        gradients being 0 (a random start was still 0.07 off after 200 L-BFGS-B
-        iterations)."""
+        constant ``y_mean_`` exactly (scaled, 0 when standardised and 1 when
+        divided by the mean, which an output of 0 gives through ``exp``), and
+        keeps it, its residuals and hence its gradients being 0 (a random start
+        was still 0.07 off after 200 L-BFGS-B iterations)."""
         theta = super()._init_output(layout, theta, X, targets, sample_weight)
         kept = targets if sample_weight is None else targets[sample_weight > 0]
-        constant = np.all(kept == 0.0, axis=0)
+        constant = np.all(kept == kept[:1], axis=0)
         if not np.any(constant):
             return theta
         coefs, intercepts = layout.arrays(theta)  # lists of new arrays
@@ -438,6 +515,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         # The targets of rows of weight 0, whose scale is not checked, may
         # overflow: those rows are dropped (the others are checked).
         with np.errstate(over="ignore"):
+            if self._scales_by_mean():
+                return np.ascontiguousarray(y / self.y_scale_), None
             return np.ascontiguousarray((y - self.y_mean_) / self.y_scale_), None
 
     def _sample_weight(self, X, y, sample_weight):
@@ -457,6 +536,19 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         # y was validated (_target_matrix) when it was encoded.
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[sample_weight > 0]
         check_target_scale(y)
+        if self._scales_by_mean():
+            self._loss().check_target_values(y, whole=False)
+            with np.errstate(over="ignore"):  # inf: refused below
+                largest = largest_magnitude(y / self.y_scale_)
+            limit = self._largest_scaled_target()
+            if largest is not None and not largest <= limit:
+                raise ValueError(
+                    f"y is up to {largest:.3g} times y_mean_, the scaling that the "
+                    f"first fit (or first call to partial_fit) fixed; "
+                    f"loss={self._output_type()!r} fits a row up to {limit:.3g} "
+                    f"times it. Give every batch targets of one scale, or start "
+                    f"anew (fit with warm_start=False).")
+            return
         with np.errstate(over="ignore"):  # inf: refused below
             largest = largest_magnitude((y - self.y_mean_) / self.y_scale_)
         dtype = self._compute_dtype or np.float64
@@ -471,7 +563,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                 f"warm_start=False).")
 
     def _predict_from_logits(self, logits):
-        y = np.asarray(logits, dtype=np.float64) * self.y_scale_ + self.y_mean_
+        if self._scales_by_mean():
+            # y_scale_ exp(z): in the units of y, the link's inverse undone. Finite
+            # logits (checked) can still give a mean beyond float64: refused.
+            with np.errstate(over="ignore"):
+                y = check_finite_output(self._loss().inverse_link(logits)
+                                        * self.y_scale_)
+        else:
+            y = np.asarray(logits, dtype=np.float64) * self.y_scale_ + self.y_mean_
         return y.ravel() if self._y_ndim == 1 else y
 
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
@@ -630,7 +729,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             targets, strata = self._encode_targets(y)
         finally:
             del self._fit_weights
-        _warn_constant_first_batch(targets, type(self).__name__)
+        if not self._scales_by_mean():
+            # Divided by its mean, a constant batch's scale is the constant: no
+            # warning to give.
+            _warn_constant_first_batch(targets, type(self).__name__)
         return targets, strata
 
     def _validate_X_y(self, X, y, reset):
@@ -662,8 +764,18 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
         In L2 norms: the network's bound (as ``NonNegMLPClassifier.lipschitz_bound_``,
         tight when every layer is sign-constrained) times the largest
-        ``y_scale_`` (for several outputs: a bound on each output's)."""
+        ``y_scale_`` (for several outputs: a bound on each output's).
+
+        Not defined with ``loss="poisson"`` (an ``AttributeError``): the
+        prediction ``y_scale_ exp(z)`` has no finite Lipschitz constant; its
+        logarithm, the network's output ``z``, has the network's bound,
+        ``sknonneg.inspection.describe_network`` or the weights give it."""
         check_is_fitted(self)
+        if self._scales_by_mean():
+            raise AttributeError(
+                f"lipschitz_bound_ is not defined with loss="
+                f"{self._output_type()!r}: its prediction, y_scale_ * exp(z), has "
+                f"no finite Lipschitz constant.")
         return float(np.max(self.y_scale_)) * mlp_lipschitz_bound(
             self.coefs_, self._layout.coef_signs, _activation_slope(self),
             self._compute_dtype)
@@ -674,6 +786,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         tags.regressor_tags.poor_score = self.positive is True
+        # As HistGradientBoostingRegressor(loss="poisson") says it.
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
 

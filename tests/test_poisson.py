@@ -1,0 +1,328 @@
+"""NonNegMLPRegressor(loss="poisson"): the half Poisson deviance with a log link.
+
+The loss against scikit-learn's public deviance and central differences, its capped
+exp link; the regressor's mean scaling, prediction, refusals, monotonicity,
+weights, sparse input, streams, persistence and scikit-learn's common checks."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import PoissonRegressor
+from sklearn.metrics import mean_poisson_deviance
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknonneg import NonNegMLPRegressor
+from sknonneg._engine.losses import HalfPoissonDeviance, get_loss
+from sknonneg.exceptions import DegenerateFitWarning
+from sknonneg.inspection import check_monotonic
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
+
+
+@parametrize_with_checks(
+    [NonNegMLPRegressor(loss="poisson", **FAST)],
+    expected_failed_checks=lambda est: {
+        "check_regressor_multioutput": (
+            "draws its targets from make_regression without making them positive "
+            "(the positive_only tag, which every other check honours): "
+            "loss='poisson' refuses negative targets, as it must"),
+    })
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _counts(n=600, seed=0, n_features=4):
+    """Poisson counts whose log-mean rises in feature 0, falls in feature 1, and
+    depends on feature 2 through a sine (feature 3 is noise)."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(size=(n, n_features))
+    mu = np.exp(-0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
+    return X, rng.poisson(mu).astype(float), mu
+
+
+# ----------------------------------------------------------------------- the loss
+def test_loss_is_half_the_poisson_deviance_with_its_gradient(finite_differences):
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=2.0, size=(50, 2))
+    y = rng.poisson(3.0, size=(50, 2)).astype(float)
+    y[:5] = 0.0
+    loss = get_loss("poisson")
+    assert type(loss) is HalfPoissonDeviance and loss.code is None
+    values, grad = loss.value_grad(z, y)
+    # scikit-learn's public mean deviance is twice the half deviance's mean.
+    for k in range(2):
+        one, _ = loss.value_grad(z[:, k:k + 1], y[:, k:k + 1])
+        assert_allclose(2 * one.mean(), mean_poisson_deviance(y[:, k], np.exp(z[:, k])),
+                        rtol=1e-12)
+    assert_allclose(grad, np.exp(z) - y, rtol=1e-14)
+    assert np.all(values >= 0)
+    flat = z.ravel()
+
+    def fun(theta):
+        return loss.value_grad(theta.reshape(z.shape), y)[0].sum(), None
+    assert_allclose(grad.ravel(), finite_differences(fun, flat), rtol=1e-6, atol=1e-6)
+
+
+def test_the_exp_link_continues_linearly_beyond_its_cap(finite_differences):
+    loss = HalfPoissonDeviance()
+    cap = loss.LOGIT_CAP
+    z = np.array([[cap - 1.0], [cap], [cap + 1.0], [cap + 1e3], [1e250]])
+    y = np.ones_like(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow anywhere
+        mu = loss.inverse_link(z).ravel()
+        values, grad = loss.value_grad(z[:4], y[:4])
+    assert_allclose(mu[:2], np.exp([cap - 1, cap]), rtol=1e-15)
+    assert_allclose(mu[2:4], np.exp(cap) * (1 + np.array([1.0, 1e3])), rtol=1e-15)
+    assert np.all(np.diff(mu) > 0) and np.all(np.isfinite(mu))
+    assert np.all(np.isfinite(values)) and np.all(np.isfinite(grad))
+    # Slope continuous at the cap, and the gradient right beyond it.
+    assert_allclose(grad.ravel(), np.exp(np.minimum(z[:4].ravel(), cap)) - 1, rtol=1e-14)
+    point = np.array([cap + 0.5])
+    fd = finite_differences(
+        lambda t: (loss.value_grad(t.reshape(1, 1), np.ones((1, 1)))[0].sum(), None),
+        point, h=1e-4)
+    assert_allclose(fd, np.exp(cap) - 1, rtol=1e-6)
+
+
+# ----------------------------------------------------------------- the regressor
+def test_gradient_through_the_network_matches_finite_differences(finite_differences):
+    X, y, _ = _counts(40)
+    Y = np.c_[y, y[::-1] + 1]
+    w = np.random.RandomState(1).uniform(0.5, 2.0, X.shape[0])
+    est = NonNegMLPRegressor((4, 3), loss="poisson", monotonic_cst=[1, -1, 0, 0],
+                             l1=1e-3, l2=1e-3, activity_l1=1e-3, max_iter=1,
+                             random_state=0).fit(X, Y)
+    targets, _ = est._transform_targets(Y)
+    assert_allclose(targets.mean(axis=0), 1.0)
+    rng = np.random.RandomState(2)
+    theta = est._layout.project(est._theta + rng.uniform(0, 0.1, est._theta.shape))
+    for Xk in (X, sp.csr_matrix(X)):
+        objective = est._make_objective(est._layout, Xk, targets, w, 1.5,
+                                        parallel=False)
+        _, grad = objective.loss_grad(theta)
+        k = rng.choice(theta.shape[0], 12, replace=False)
+        fd = finite_differences(objective.loss_grad, theta)
+        assert_allclose(grad[k], fd[k], rtol=1e-5, atol=1e-7)
+
+
+def test_fit_scales_by_the_mean_and_predicts_its_exp():
+    X, y, mu = _counts(1000)
+    est = NonNegMLPRegressor(8, loss="poisson", random_state=0).fit(X, y)
+    assert est.out_activation_ == "exp"
+    assert_allclose(est.y_mean_, [y.mean()], rtol=1e-15)
+    assert_array_equal(est.y_scale_, est.y_mean_)
+    # predict = y_mean_ exp(z), z the network's output computed by hand.
+    hidden = 1 / (1 + np.exp(-est.gain_ * (X @ est.coefs_[0] + est.intercepts_[0])))
+    z = hidden @ est.coefs_[1] + est.intercepts_[1]
+    pred = est.predict(X)
+    assert_allclose(pred, est.y_mean_ * np.exp(z.ravel()), rtol=1e-10)
+    assert pred.shape == y.shape and np.all(pred > 0)
+    # Close to the true mean on fresh rows; better than the squared error's fit
+    # and a linear Poisson GLM (the log-mean has a sine in it).
+    Xt, yt, mut = _counts(4000, seed=1)
+    deviance = mean_poisson_deviance(yt, est.predict(Xt))
+    oracle = mean_poisson_deviance(yt, mut)
+    glm = PoissonRegressor(alpha=1e-6).fit(X, y)
+    squared = NonNegMLPRegressor(8, random_state=0).fit(X, y)
+    # Measured: 1.025, 1.241 and 1.078 times the true means' deviance.
+    assert deviance < 1.05 * oracle
+    assert deviance < mean_poisson_deviance(yt, glm.predict(Xt)) - 0.1
+    assert deviance < mean_poisson_deviance(
+        yt, np.maximum(squared.predict(Xt), 1e-3))
+
+
+def test_scaling_the_targets_scales_the_predictions():
+    X, y, _ = _counts(200)
+    base = NonNegMLPRegressor(8, loss="poisson", random_state=0, max_iter=60).fit(X, y)
+    scaled = NonNegMLPRegressor(8, loss="poisson", random_state=0, max_iter=60).fit(
+        X, 1000.0 * y)
+    assert_allclose(scaled.predict(X), 1000.0 * base.predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("y, match", [
+    (lambda y: y - 1.0, "requires non-negative y and sum"),
+    (lambda y: 0.0 * y, "requires non-negative y and sum"),
+])
+def test_negative_or_all_zero_targets_are_refused(y, match):
+    X, counts, _ = _counts(50)
+    with pytest.raises(ValueError, match=match):
+        NonNegMLPRegressor(4, loss="poisson").fit(X, y(counts))
+
+
+def test_the_refused_target_is_named_and_zero_weight_rows_are_not_read():
+    X, y, _ = _counts(50)
+    Y = np.c_[y, np.zeros_like(y), y]
+    with pytest.raises(ValueError, match=r"\(targets \[1\] of 3\)"):
+        NonNegMLPRegressor(4, loss="poisson").fit(X, Y)
+    # A negative target in a row of weight 0 is not fitted, so not refused.
+    y2 = y.copy()
+    y2[0] = -5.0
+    w = np.ones_like(y)
+    w[0] = 0.0
+    fitted = NonNegMLPRegressor(4, loss="poisson", random_state=0,
+                                max_iter=20).fit(X, y2, sample_weight=w)
+    reference = NonNegMLPRegressor(4, loss="poisson", random_state=0,
+                                   max_iter=20).fit(X[1:], y[1:])
+    assert_allclose(fitted.predict(X), reference.predict(X), rtol=1e-12)
+
+
+def test_extreme_weights_that_put_a_target_beyond_the_link_are_refused():
+    X, y, _ = _counts(50)
+    y[:] = 0.0
+    y[0] = 1.0  # y / mean = sum(w) / w_0
+    w = np.ones_like(y)
+    w[0] = 1e-30
+    with pytest.raises(ValueError, match="times its weighted mean"):
+        NonNegMLPRegressor(4, loss="poisson").fit(X, y, sample_weight=w)
+
+
+def test_constant_target_is_predicted_exactly():
+    X, _, _ = _counts(60)
+    est = NonNegMLPRegressor(4, loss="poisson", random_state=0).fit(
+        X, np.full(60, 0.3))
+    assert_array_equal(est.predict(X), 0.3)
+
+
+def test_weights_equal_repeated_rows():
+    # The same mean scaling, and at any parameters the same objective and
+    # gradient as the rows repeated (up to summation order).
+    X, y, _ = _counts(80)
+    w = np.random.RandomState(3).randint(1, 4, size=y.shape[0])
+    kw = dict(hidden_layer_sizes=4, loss="poisson", random_state=0, max_iter=30)
+    weighted = NonNegMLPRegressor(**kw).fit(X, y, sample_weight=w)
+    Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
+    repeated = NonNegMLPRegressor(**kw).fit(Xr, yr)
+    assert_allclose(weighted.y_mean_, repeated.y_mean_, rtol=1e-14)
+    layout, theta = weighted._layout, weighted._theta
+    values = []
+    for est, Xk, yk, wk in ((weighted, X, y, w.astype(float)),
+                            (repeated, Xr, yr, np.ones(yr.shape[0]))):
+        targets, _ = est._transform_targets(yk)
+        values.append(est._make_objective(layout, Xk, targets, wk, 1.0,
+                                          parallel=False).loss_grad(theta))
+    assert_allclose(values[0][0], values[1][0], rtol=1e-12)
+    assert_allclose(values[0][1], values[1][1], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("depth", [(6,), (6, 4)])
+def test_monotonic_cst_is_exact_with_the_exp_link(depth):
+    X, y, _ = _counts(300)
+    cst = [1, -1, 0, 1]
+    est = NonNegMLPRegressor(depth, loss="poisson", monotonic_cst=cst,
+                             random_state=0, max_iter=80).fit(X, y)
+    assert_array_equal(est.monotonic_cst_, cst)
+    rng = np.random.RandomState(4)
+    Z = rng.normal(scale=3.0, size=(500, 4))  # far outside the training box too
+    for j, c in enumerate(cst):
+        if c == 0:
+            continue
+        up = Z.copy()
+        up[:, j] += rng.uniform(0, 5, size=500)
+        assert np.all(c * (est.predict(up) - est.predict(Z)) >= 0)
+    report = check_monotonic(est, Z)
+    assert np.all(report.max_drop <= 0) and report.is_monotonic
+
+
+def test_sparse_input_and_float32_and_multi_output():
+    X, y, _ = _counts(120)
+    Y = np.c_[y, 2 * y[::-1]]
+    kw = dict(hidden_layer_sizes=5, loss="poisson", random_state=0, max_iter=40)
+    dense = NonNegMLPRegressor(**kw).fit(X, Y)
+    csr = NonNegMLPRegressor(**kw).fit(sp.csr_matrix(X), Y)
+    assert dense.predict(X).shape == Y.shape
+    assert_allclose(csr.predict(X), dense.predict(X), rtol=1e-7)
+    single = NonNegMLPRegressor(dtype="float32", **kw).fit(X, Y)
+    pred = single.predict(X)
+    assert pred.dtype == np.float64 and np.all(pred > 0) and np.all(np.isfinite(pred))
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_partial_fit_streams_and_refuses_a_negative_batch(solver):
+    X, y, _ = _counts(400)
+    est = NonNegMLPRegressor(8, loss="poisson", solver=solver, random_state=0,
+                             learning_rate_init=0.01)
+    for start in range(0, 400, 100):
+        est.partial_fit(X[start:start + 100], y[start:start + 100])
+    assert_allclose(est.y_mean_, [y[:100].mean()])
+    assert np.all(est.predict(X) > 0)
+    # A later batch of zeros is fine (its sum may be 0); a negative one is not.
+    est.partial_fit(X[:10], np.zeros(10))
+    with pytest.raises(ValueError, match="requires non-negative y on the rows"):
+        est.partial_fit(X[:10], -np.ones(10))
+    with pytest.raises(ValueError, match="loss changed"):
+        est.set_params(loss="squared_error").partial_fit(X[:10], y[:10])
+
+
+def test_early_stopping_on_the_deviance():
+    X, y, _ = _counts(600)
+    est = NonNegMLPRegressor(8, loss="poisson", early_stopping=True, random_state=0,
+                             max_iter=200).fit(X, y)
+    # Minus the held-out rows' mean half deviance: < 0, the best of the curve.
+    scores = np.asarray(est.validation_scores_)
+    assert scores.size > 1 and np.all(scores < 0)
+    assert est.best_validation_score_ == scores.max()
+
+
+def test_prediction_and_persistence_keep_the_fitted_loss(tmp_path):
+    X, y, _ = _counts(100)
+    est = NonNegMLPRegressor(4, loss="poisson", random_state=0, max_iter=30).fit(X, y)
+    before = est.predict(X)
+    est.set_params(loss="squared_error")  # read by the next fit only
+    assert_array_equal(est.predict(X), before)
+    clone = pickle.loads(pickle.dumps(est))
+    assert_array_equal(clone.predict(X), before)
+    from sknonneg import persist
+    path = tmp_path / "poisson.skops"
+    persist.dump(est, path)
+    loaded = persist.load(path)
+    assert loaded.out_activation_ == "exp" and loaded.loss == "squared_error"
+    assert_array_equal(loaded.predict(X), before)
+    # A warm start with another loss is a fresh fit, not a continuation.
+    warm = est.set_params(warm_start=True).fit(X, y)
+    assert warm.out_activation_ == "identity"
+
+
+def test_a_prediction_beyond_float64_is_refused_not_inf():
+    X, _, _ = _counts(60)
+    y = np.random.RandomState(6).poisson(np.exp(X.sum(axis=1)))  # increasing
+    est = NonNegMLPRegressor(3, loss="poisson", activation="identity", positive=True,
+                             max_iter=10, random_state=0).fit(X, y)
+    assert np.any(est.coefs_[-1] > 0)
+    # Finite logits (about 4e300), a mean beyond float64.
+    assert np.all(np.isfinite(est._validated_logits(np.full((2, 4), 1e300))))
+    with pytest.raises(ValueError, match="overflowed"):
+        est.predict(np.full((2, 4), 1e300))
+
+
+def test_lipschitz_bound_is_refused_not_wrong():
+    X, y, _ = _counts(60)
+    est = NonNegMLPRegressor(4, loss="poisson", positive=True, max_iter=10,
+                             random_state=0).fit(X, y)
+    assert not hasattr(est, "lipschitz_bound_")
+    with pytest.raises(AttributeError, match="no finite Lipschitz constant"):
+        est.lipschitz_bound_
+
+
+def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
+    X, y, _ = _counts(200)
+    y = np.random.RandomState(5).poisson(2.0, size=200).astype(float)  # no signal
+    with pytest.warns(DegenerateFitWarning, match=r"training D\^2"):
+        NonNegMLPRegressor(4, loss="poisson", l2=10.0, random_state=0).fit(X, y)
+
+
+def test_old_pickles_without_loss_load_as_squared_error():
+    X, y, _ = _counts(40)
+    est = NonNegMLPRegressor(3, max_iter=5, random_state=0).fit(X, y)
+    state = est.__getstate__()
+    del state["loss"]
+    old = NonNegMLPRegressor.__new__(NonNegMLPRegressor)
+    old.__setstate__(state)
+    assert old.loss == "squared_error"
+    assert_array_equal(old.predict(X), est.predict(X))

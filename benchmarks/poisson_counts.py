@@ -98,7 +98,7 @@ def models(columns, quick):
             lambda s: _scaled(MLPRegressor(loss="poisson", hidden_layer_sizes=(32,),
                                            solver="lbfgs", max_iter=300 if quick else 2000,
                                            random_state=s), columns),
-            {"model__alpha": [1e-4, 1e-2, 1.0, 10.0, 100.0]}),
+            {"model__alpha": [1e-4, 1e-2, 1.0, 10.0, 100.0, 1000.0]}),
         "HGB poisson monotone": (
             lambda s: HistGradientBoostingRegressor(loss="poisson", monotonic_cst=cst,
                                                     max_iter=300, random_state=s),

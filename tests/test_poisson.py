@@ -91,6 +91,23 @@ def test_the_exp_link_continues_linearly_beyond_its_cap(finite_differences):
     assert_allclose(fd, np.exp(cap) - 1, rtol=1e-6)
 
 
+def test_the_link_is_non_decreasing_as_computed():
+    # Runs of adjacent float64 values from random starts (and across the cap):
+    # the mean never falls from one to the next.
+    loss = HalfPoissonDeviance()
+    rng = np.random.default_rng(7)
+    starts = np.r_[rng.uniform(-700, 60, 200), loss.LOGIT_CAP, -1.0, 0.0]
+    for start in starts:
+        z = np.empty(2000)
+        z[0] = np.nextafter(start, -np.inf) if start == loss.LOGIT_CAP else start
+        for i in range(1, z.size):
+            z[i] = np.nextafter(z[i - 1], np.inf)
+        mu = loss.inverse_link(z)
+        assert np.all(np.diff(mu) >= 0)
+        assert_allclose(mu[z <= loss.LOGIT_CAP], np.exp(z[z <= loss.LOGIT_CAP]),
+                        rtol=5e-16)
+
+
 # ----------------------------------------------------------------- the regressor
 def test_gradient_through_the_network_matches_finite_differences(finite_differences):
     X, y, _ = _counts(40)
@@ -228,6 +245,21 @@ def test_monotonic_cst_is_exact_with_the_exp_link(depth):
         assert np.all(c * (est.predict(up) - est.predict(Z)) >= 0)
     report = check_monotonic(est, Z)
     assert np.all(report.max_drop <= 0) and report.is_monotonic
+
+
+def test_the_monotone_certificate_reads_the_poisson_regressor():
+    from sknonneg.robustness import monotone_certificate
+
+    X, y, _ = _counts(200)
+    mono = NonNegMLPRegressor(4, loss="poisson", monotonic_cst=[1, -1, 0, 1],
+                              random_state=0, max_iter=30).fit(X, y)
+    cert = monotone_certificate(mono)
+    assert "exp output" in cert.model_
+    assert_array_equal(cert.feature_signs_, [1, -1, 0, 1])
+    free = NonNegMLPRegressor(4, loss="poisson", positive=False, random_state=0,
+                              max_iter=30).fit(X, y)
+    with pytest.raises(ValueError):
+        monotone_certificate(free)
 
 
 def test_sparse_input_and_float32_and_multi_output():

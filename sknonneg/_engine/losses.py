@@ -48,6 +48,7 @@ import numpy as np
 from scipy.special import expit, log_softmax, xlogy
 
 from .._kernels import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED_ERROR
+from .._kernels.reference.fixed import monotone_exp
 
 __all__ = ["Loss", "SoftmaxNLL", "LogisticNLL", "SquaredError", "SigmoidSquaredError",
            "HalfPoissonDeviance", "get_loss", "losses_by_name"]
@@ -355,10 +356,16 @@ class HalfPoissonDeviance(Loss):
 
     def inverse_link(self, logits):
         """``exp(z)``, continued linearly beyond the cap: finite up to ``z`` of
-        about 3e286, inf beyond (no warning; the regressor refuses it)."""
+        about 3e286, inf beyond (no warning; the regressor refuses it). Its ``exp``
+        is the monotone one of the fixed-order kernels (within an ulp of
+        ``np.exp``, whose computed values are not proven non-decreasing and fell
+        between adjacent float32 inputs, ``benchmarks/results/ufunc_monotone_scan.md``),
+        and each step after it (a rounded sum, a product by a positive number) is
+        non-decreasing: a prediction is non-decreasing in ``z`` as computed, which
+        ``monotonic_cst`` and the monotone certificate need."""
         z = np.asarray(logits, dtype=np.float64)
         with np.errstate(over="ignore"):
-            return (np.exp(np.minimum(z, self.LOGIT_CAP))
+            return (monotone_exp(np.minimum(z, self.LOGIT_CAP))
                     * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0)))
 
 

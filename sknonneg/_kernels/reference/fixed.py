@@ -4,7 +4,8 @@ order, so the same bits (the tests hold them equal with ``==``, not a tolerance)
 Unlike the other twins, these are also the engine's fixed-order path for small
 problems (``flavour_for``): a row's prediction must not depend on the flavour its
 batch size picked. ``monotone_expit`` is the monotone sigmoid without flushing, for the
-probabilities of a logistic output.
+probabilities of a logistic output; ``monotone_exp`` the monotone ``exp``, for the
+mean of a log-link output (``loss="poisson"``).
 """
 
 import numpy as np
@@ -15,7 +16,7 @@ from ..fixed_constants import (EXP_K_EPS_32, EXP_K_EPS_64, EXP_RANGE_32, EXP_RAN
                                LOG_FLUSH, TAYLOR_32, TAYLOR_64)
 
 __all__ = ["csr_fixed_order_product", "fixed_order_finish", "fixed_order_product",
-           "monotone_expit"]
+           "monotone_exp", "monotone_expit"]
 
 
 def _exp(x):
@@ -115,6 +116,13 @@ def csr_fixed_order_product(data, indices, indptr, coef, n_chunks, out):
         keep = values != 0
         rows, positions, values = rows[keep], positions[keep], values[keep]
         out[rows] = out[rows] + values[:, None] * coef[indices[positions]]
+
+
+def monotone_exp(z):
+    """``exp(z)`` of a float64 (or float32) array, non-decreasing in ``z`` as
+    computed (``_exp``: within an ulp of ``np.exp``, clamped to ``[-708, 709]`` in
+    float64), for the mean of a log-link output."""
+    return _exp(np.asarray(z))
 
 
 def monotone_expit(z):

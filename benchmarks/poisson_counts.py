@@ -88,7 +88,7 @@ def models(columns, quick):
             max_iter=it, random_state=s), columns)
 
     # 300 boosting iterations, so that the small steps are not cut short.
-    hgb_grid = {"learning_rate": [0.01, 0.03, 0.1], "max_leaf_nodes": [7, 15, 31]}
+    hgb_grid = {"learning_rate": [0.01, 0.03, 0.1], "max_leaf_nodes": [3, 7, 15, 31]}
     return {
         OURS: (ours("auto", True), nn_grid),
         "sknonneg poisson unconstrained": (ours(False, False), nn_grid),

@@ -119,10 +119,11 @@ print(pd.DataFrame(rows).to_string(index=False, float_format="{:.4g}".format))
 # Partial dependence
 # ------------------
 # The average predicted frequency as the bonus-malus and the driver's age vary
-# (the others as observed). Here the constrained network's bonus-malus curve rises
-# throughout, where the unconstrained one levels off and dips at the top of the
-# range, in the sparsest data; both age curves keep the U-shape: the free feature
-# is modelled freely.
+# (the others as observed). Averaged over the policies, both bonus-malus curves
+# rise here, the unconstrained one with a wiggle: the falls the audit found are in
+# single policies' curves, which an average can hide (only the constraint rules
+# them out). Both age curves keep the U-shape: the free feature is modelled
+# freely.
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5), layout="constrained")
 for ax, feature in zip(axes, ["bonus_malus", "driver_age"]):
     for name in ["monotone network", "unconstrained network"]:

@@ -133,15 +133,22 @@ def _regression_r2(estimator, X, targets, sample_weight):
 
 def _deviance_explained(loss, z, t, sample_weight):
     """Per output, D^2 = 1 - (the loss of the outputs ``z``) / (the mean model's),
-    both weighted means over the rows, for targets ``t`` divided by their weighted
-    mean (``target_scaling="mean"``), whose mean model is the output 0 (``exp(0) =
-    1``): R^2's counterpart for a deviance (scikit-learn's ``d2_tweedie_score``).
-    An output whose mean model's loss is 0 (constant) gets 1."""
+    both weighted means over the rows, for targets ``t`` scaled by a mean
+    (``target_scaling="mean"``, a log link): the mean model predicts the weighted
+    mean of these ``t``, the output ``log(mean)`` (0 for a first fit's own
+    targets, whose mean is 1; not for a warm start's): R^2's counterpart for a
+    deviance (scikit-learn's ``d2_tweedie_score``). An output whose mean model's
+    loss is 0 gets 1."""
     w = np.asarray(sample_weight, dtype=np.float64)
     d2 = np.ones(t.shape[1])
+    means = (w @ t) / w.sum()
     for j in range(t.shape[1]):
+        if not means[j] > 0:
+            continue  # all 0: the mean model is exact (a log link reaches it only
+            # in the limit); such an output does not vary
         fitted = w @ loss.value_grad(z[:, j:j + 1], t[:, j:j + 1])[0]
-        null = w @ loss.value_grad(np.zeros((t.shape[0], 1)), t[:, j:j + 1])[0]
+        null = w @ loss.value_grad(np.full((t.shape[0], 1), np.log(means[j])),
+                                   t[:, j:j + 1])[0]
         if null > 0:
             d2[j] = 1.0 - fitted / null
     return d2

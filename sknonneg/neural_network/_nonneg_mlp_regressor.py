@@ -25,6 +25,7 @@ from .._validation import (
     squared_errors_limit,
     user_stacklevel,
 )
+from .._engine import get_loss
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._dense import DenseNetworkMixin, _activation_slope
@@ -205,12 +206,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         sum_i s_i sum_k (t_ik log(t_ik / mu_ik) - t_ik + mu_ik) / sum_i s_i
 
     its gradient in ``z`` is ``mu - t``; ``predict`` returns ``y_mean_ exp(z)``, an
-    increasing function of each output, so monotonicity is kept. So that
-    neither the loss nor a prediction overflows, ``mu`` continues ``exp``
-    linearly beyond ``z = 50`` (``exp(50) (1 + z - 50)``: increasing and convex,
-    a mean 5e21 times ``y_mean_``), and a target more than ``exp(50) / 100``
-    times its weighted mean, which only extreme sample weights allow, is
-    refused. The training score behind the ``DegenerateFitWarning`` is then
+    increasing function of each output (as computed too: its ``exp`` is the
+    monotone one of the fixed-order kernels), so monotonicity is kept. So that
+    the loss and its gradient stay finite, ``mu`` continues ``exp`` linearly
+    beyond ``z = 50`` (``exp(50) (1 + z - 50)``: increasing and convex, a mean
+    5e21 times ``y_mean_``), and a target more than ``exp(50) / 100`` times its
+    weighted mean, which only extreme sample weights allow, is refused; a
+    prediction beyond float64's range (an output ``z`` above about 3e286 /
+    ``y_scale_``) is refused with a ``ValueError``, never returned as inf. The training score behind the ``DegenerateFitWarning`` is then
     D^2, the share of the deviance explained (``d2_tweedie_score``); ``score``
     and ``scoring=None`` stay R^2, as ``MLPRegressor``'s.
 
@@ -364,8 +367,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         return self._loss().out_activation
 
     def __setstate__(self, state):
-        if "loss" not in state:  # saved before ``loss`` existed: the squared error
+        # Saved before ``loss`` existed: fitted with the squared error, which its
+        # snapshot of the fitted parameters must say too (prediction reads it
+        # there, so that a later set_params(loss=...) cannot change predict).
+        if "loss" not in state:
             state = {**state, "loss": "squared_error"}
+        fitted = state.get("_fitted_params")
+        if isinstance(fitted, dict) and "loss" not in fitted:
+            state = {**state, "_fitted_params": {**fitted, "loss": "squared_error"}}
         super().__setstate__(state)
 
     def _monotone_output(self):
@@ -391,7 +400,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             # the weights may have excluded): a scaling of all rows, unchecked.
             with np.errstate(all="ignore"):
                 self._scale_targets(y, np.ones(y.shape[0]))
-            return self._standardised(y)
+                return self._standardised(y)
         positive = weights > 0
         fitted = y
         if not positive.all():
@@ -458,16 +467,21 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             ratio = float(weights.max() / weights.min())
         ratio = f"{ratio:.3g}" if np.isfinite(ratio) else "more than 1.8e308"
         if self._scales_by_mean():
+            uniform = bool(weights.max() == weights.min())
             raise ValueError(
                 f"y's largest value is {ratios[worst]:.3g} times its weighted mean "
                 f"y_mean_" + (f" (target {worst})" if scale.shape[0] > 1 else "")
-                + f": sample_weight puts nearly all of the weight on rows of small "
-                f"targets (its largest weight is {ratio} times its smallest "
-                f"positive one). loss={self._output_type()!r} fits a row up to "
-                f"{limit:.3g} times the mean (the logarithm of that ratio stays "
-                f"below the cap of the exp link's exact range). Give the rows "
-                f"weights of closer magnitudes, or drop the rows of negligible "
-                f"weight.")
+                + (": its mean is so small that it rounds (targets near float64's "
+                   "smallest numbers)" if uniform else
+                   f": sample_weight puts nearly all of the weight on rows of small "
+                   f"targets (its largest weight is {ratio} times its smallest "
+                   f"positive one)")
+                + f". loss={self._output_type()!r} fits a row up to {limit:.3g} "
+                f"times the mean (the logarithm of that ratio stays below the cap "
+                f"of the exp link's exact range). "
+                + ("Scale y up." if uniform else
+                   "Give the rows weights of closer magnitudes, or drop the rows of "
+                   "negligible weight."))
         raise ValueError(
             f"The weighted standard deviation of y is nearly 0 (y_scale_="
             f"{scale[worst]:.3g}"
@@ -496,7 +510,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         was still 0.07 off after 200 L-BFGS-B iterations)."""
         theta = super()._init_output(layout, theta, X, targets, sample_weight)
         kept = targets if sample_weight is None else targets[sample_weight > 0]
-        constant = np.all(kept == kept[:1], axis=0)
+        # The scaled value of a constant target (0 standardised, 1 divided by its
+        # mean): on the rows fitted here, which early stopping's split may have
+        # left constant where the whole target is not; such an output is not
+        # zeroed (its value is not the scaled constant).
+        constant = np.all(kept == (1.0 if self._scales_by_mean() else 0.0), axis=0)
         if not np.any(constant):
             return theta
         coefs, intercepts = layout.arrays(theta)  # lists of new arrays
@@ -673,7 +691,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the mean squared error, the target scaling and
+            Weight of each sample in the loss (the mean squared error or Poisson
+            deviance), the target scaling and
             the activation penalty. A row of weight 0 is dropped once the input is
             validated (its values must be finite, as every row's): the fit is the
             fit without that row.
@@ -694,7 +713,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
         On the first call the target scaling (``y_mean_``, ``y_scale_``) is
         taken from this batch and kept by the later ones: a first batch whose
-        targets are constant (one row, say) leaves them unscaled, and warns.
+        targets are constant (one row, say) leaves them unscaled, and warns
+        (with ``loss="poisson"`` it divides them by that constant, without a
+        warning; a first batch whose targets are all 0 is refused, having no
+        mean to scale by).
         The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
         stays at the end of that fit's schedule, whatever ``max_iter`` and
         ``solver`` are set to since: the gain the fit ended with (``gain_``) under
@@ -727,6 +749,13 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         self._fit_weights = sample_weight
         try:
             targets, strata = self._encode_targets(y)
+        except ValueError as exc:
+            if self._scales_by_mean() and "sum(y) > 0" in str(exc):
+                raise ValueError(
+                    f"{exc} The first partial_fit batch sets the scaling y_mean_ "
+                    f"that every later batch keeps: start with a batch whose "
+                    f"targets are not all 0, or call fit first.") from None
+            raise
         finally:
             del self._fit_weights
         if not self._scales_by_mean():
@@ -767,9 +796,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``y_scale_`` (for several outputs: a bound on each output's).
 
         Not defined with ``loss="poisson"`` (an ``AttributeError``): the
-        prediction ``y_scale_ exp(z)`` has no finite Lipschitz constant; its
-        logarithm, the network's output ``z``, has the network's bound,
-        ``sknonneg.inspection.describe_network`` or the weights give it."""
+        prediction ``y_scale_ exp(z)`` has no finite Lipschitz constant (its
+        logarithm, the network's output ``z``, is Lipschitz, but no bound of it
+        is offered)."""
         check_is_fitted(self)
         if self._scales_by_mean():
             raise AttributeError(
@@ -786,8 +815,13 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         tags.regressor_tags.poor_score = self.positive is True
-        # As HistGradientBoostingRegressor(loss="poisson") says it.
-        tags.target_tags.positive_only = self.loss == "poisson"
+        # As HistGradientBoostingRegressor(loss="poisson") says it: a loss that
+        # scales its targets by their mean takes only non-negative ones.
+        try:
+            scaling = get_loss(self.loss).target_scaling
+        except ValueError:  # an unknown loss, refused by fit
+            scaling = None
+        tags.target_tags.positive_only = scaling == "mean"
         return tags
 
 

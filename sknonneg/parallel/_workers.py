@@ -135,6 +135,7 @@ def _warm_target(estimator):
 def _warm(estimator, sparse):
     import scipy.sparse as sp
     from sklearn.base import clone, is_classifier, is_regressor
+    from sklearn.utils import get_tags
 
     from .._engine.data import blocked_layout_everywhere
     from ..neural_network._monotone import has_constraint
@@ -155,7 +156,9 @@ def _warm(estimator, sparse):
         labels = np.arange(30) % n_classes
         predict, extra = "predict_proba", {"classes": np.arange(n_classes)}
     elif is_regressor(small):
-        coef = np.array([1.0, -1.0, 0.5, 0.0])
+        # Targets >= 0 for a regressor that takes only those (loss="poisson").
+        positive_only = get_tags(small).target_tags.positive_only
+        coef = np.array([1.0, 0.0 if positive_only else -1.0, 0.5, 0.0])
         predict, extra = "predict", {}
     else:
         predict, extra = "transform", {}

@@ -476,7 +476,8 @@ def monotone_certificate(estimator):
     a single logistic output, its computed probability obey the certificate
     exactly, whatever batch a row comes in; so does such a
     ``NonNegMLPRegressor``'s computed prediction (its standardisation of the
-    target is undone with a positive scale). A sknonneg network with a layer after
+    target is undone with a positive scale; with ``loss="poisson"``, through the
+    fixed-order kernels' monotone ``exp``, then a positive scale). A sknonneg network with a layer after
     the first that its fit left free (``positive=False``, ``"hidden"``, the
     regressor's default ``positive="auto"`` without ``monotonic_cst``,
     ``"output"`` with two or more hidden layers) is refused, even where its free

@@ -385,17 +385,24 @@ def test_old_pickles_without_loss_load_as_squared_error():
         old.partial_fit(X, y)
 
 
-def test_squared_error_zeroes_only_outputs_constant_at_zero_when_scaled():
-    # Early stopping leaves a target constant on its training rows (3.0 on a
-    # held-out row only): its standardised value there is not 0, so its output
-    # unit is not zeroed, as before the Poisson loss (review 41 D2: it was).
-    rng = np.random.RandomState(0)
-    X = rng.uniform(size=(40, 3))
-    Y = np.c_[X @ [1.0, 2.0, 3.0], np.full(40, 1.0)]
-    Y[7, 1] = 3.0
-    est = NonNegMLPRegressor(4, early_stopping=True, validation_fraction=0.2,
-                             n_iter_no_change=3, max_iter=20, random_state=0).fit(X, Y)
-    assert np.any(est.coefs_[-1][:, 1] != 0)
+@pytest.mark.parametrize("loss, scaled_constant", [("squared_error", 0.0),
+                                                    ("poisson", 1.0)])
+def test_init_zeroes_only_outputs_at_the_scaled_constant(loss, scaled_constant):
+    # An output whose scaled targets equal the scaled value of a constant target
+    # (0 standardised, 1 divided by the mean) on the rows fitted starts at 0 (it
+    # predicts them exactly); one constant at another value does not: early
+    # stopping's split can leave a target constant on its training rows only
+    # (3.0 on a held-out row), and its unit was zeroed (review 41 D2; the squared
+    # error's rule before the Poisson loss is the first case).
+    X, y, _ = _counts(30)
+    est = NonNegMLPRegressor(3, loss=loss, max_iter=1, random_state=0).fit(
+        X, np.c_[y + 1, y + 2, y + 3])
+    targets = np.c_[np.full(30, scaled_constant), np.full(30, 0.5), y + 1]
+    theta = est._layout.project(est._theta + 0.1)
+    started = est._init_output(est._layout, theta.copy(), X, targets, np.ones(30))
+    coefs, intercepts = est._layout.arrays(started)
+    assert np.all(coefs[-1][:, 0] == 0) and intercepts[-1][0] == 0
+    assert np.all(coefs[-1][:, 1:] != 0) and np.all(intercepts[-1][1:] != 0)
 
 
 def test_a_warm_start_on_noise_warns_against_its_own_mean():

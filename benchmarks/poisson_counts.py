@@ -154,9 +154,32 @@ def run(args):
             print(f"split {k} {name:32s} deviance {rows[-1]['deviance']:.4f} "
                   f"D^2 {rows[-1]['d2']:.4f} violation {rows[-1]['max_violation']:.3g} "
                   f"fit {cpu:.2f} CPU-s {search.best_params_}", flush=True)
-    return {"rows": rows, "models": list(table),
+    grids = {name: {p: [repr(v) for v in values] for p, values in grid.items()}
+             for name, (_, grid) in table.items()}
+    return {"rows": rows, "models": list(table), "grids": grids,
             "data": {"n_rows": int(X.shape[0]), "mean": float(y.mean()),
                      "variance": float(y.var()), "share_zero": float(np.mean(y == 0))}}
+
+
+def _edges(grid, rows):
+    """How many of ``rows`` chose the first or last value of an ordered grid
+    parameter (numbers, three values or more), and which parameters."""
+    ordered = {p: v for p, v in grid.items()
+               if len(v) >= 3 and all(_is_number(x) for x in v)}
+    hits, names = 0, set()
+    for r in rows:
+        at = [p for p, v in ordered.items() if r["params"].get(p) in (v[0], v[-1])]
+        hits += bool(at)
+        names.update(p.split("__")[-1] for p in at)
+    return f"{hits}" + (f" ({', '.join(sorted(names))})" if names else "")
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def markdown(result):
@@ -173,12 +196,15 @@ def markdown(result):
         "per split (> 0: ours better), mean and the splits it is > 0 on. Violation: "
         "the largest drop `check_monotonic` finds on the test rows along the three "
         "juvenile counts (raw predictions, no tolerance). Fit: the chosen model's "
-        "refit on the training part, median CPU seconds (one thread).", ""]
+        "refit on the training part, median CPU seconds (one thread). Splits at a "
+        "grid edge: splits whose choice took the first or last value of a numeric "
+        "grid of three values or more (the parameters named).", ""]
     splits = sorted({r["split"] for r in rows})
     ours = {r["split"]: r["deviance"] for r in rows if r["model"] == OURS}
     lines += ["| model | deviance mean +- std | D^2 mean | paired diff (splits > 0) "
-              "| max violation | fit CPU s | ConvergenceWarnings | chosen params |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+              "| max violation | fit CPU s | ConvergenceWarnings | chosen params "
+              "| splits at a grid edge |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
     for name in result["models"]:
         mine = [r for r in rows if r["model"] == name]
         if not mine:
@@ -198,7 +224,8 @@ def markdown(result):
             f"{np.mean([r['d2'] for r in mine]):.4f} | {paired} | "
             f"{max(r['max_violation'] for r in mine):.3g} | "
             f"{np.median([r['fit_cpu_s'] for r in mine]):.2f} | "
-            f"{sum(r['convergence_warnings'] for r in mine)} | {params} |")
+            f"{sum(r['convergence_warnings'] for r in mine)} | {params} | "
+            f"{_edges(result.get('grids', {}).get(name, {}), mine)} |")
     lines += ["", f"Splits: {', '.join(map(str, splits))}.", ""]
     return "\n".join(lines) + "\n"
 

@@ -1,7 +1,7 @@
 """
-===========================================================
+============================================================
 A monotone claim frequency: Poisson regression with exposure
-===========================================================
+============================================================
 
 An insurer prices a policy by its expected number of claims per year. The rule
 it wants: the predicted frequency never falls when the bonus-malus coefficient

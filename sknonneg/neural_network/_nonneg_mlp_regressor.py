@@ -458,7 +458,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         dtype = self._compute_dtype or np.float64
         limit = (self._largest_scaled_target() if self._scales_by_mean()
                  else squared_errors_limit(n_rows, dtype))
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", divide="ignore"):  # inf: refused below
             ratios = peak / scale
         worst = int(np.argmax(ratios))
         if not ratios[worst] > limit:
@@ -467,19 +467,21 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             ratio = float(weights.max() / weights.min())
         ratio = f"{ratio:.3g}" if np.isfinite(ratio) else "more than 1.8e308"
         if self._scales_by_mean():
-            uniform = bool(weights.max() == weights.min())
+            # The cause: a mean below float64's normal range (rounded, or 0), or
+            # weights that leave the mean to rows of small targets.
+            rounded = not bool(scale[worst] >= np.finfo(np.float64).tiny)
             raise ValueError(
                 f"y's largest value is {ratios[worst]:.3g} times its weighted mean "
                 f"y_mean_" + (f" (target {worst})" if scale.shape[0] > 1 else "")
                 + (": its mean is so small that it rounds (targets near float64's "
-                   "smallest numbers)" if uniform else
+                   "smallest numbers)" if rounded else
                    f": sample_weight puts nearly all of the weight on rows of small "
                    f"targets (its largest weight is {ratio} times its smallest "
                    f"positive one)")
                 + f". loss={self._output_type()!r} fits a row up to {limit:.3g} "
                 f"times the mean (the logarithm of that ratio stays below the cap "
                 f"of the exp link's exact range). "
-                + ("Scale y up." if uniform else
+                + ("Scale y up." if rounded else
                    "Give the rows weights of closer magnitudes, or drop the rows of "
                    "negligible weight."))
         raise ValueError(
@@ -750,7 +752,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         try:
             targets, strata = self._encode_targets(y)
         except ValueError as exc:
-            if self._scales_by_mean() and "sum(y) > 0" in str(exc):
+            if (self._scales_by_mean() and "sum(y) > 0" in str(exc)
+                    and not np.any(np.asarray(y, dtype=np.float64) < 0)):
                 raise ValueError(
                     f"{exc} The first partial_fit batch sets the scaling y_mean_ "
                     f"that every later batch keeps: start with a batch whose "

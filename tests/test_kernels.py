@@ -303,8 +303,11 @@ def _projected_adam_step(rng, dtype, n_samples, n_chunks):
     lower = np.where(rng.random(n) < 0.5, 0.0, -np.inf).astype(dtype)
     upper = np.where(rng.random(n) < 0.2, 0.1, np.inf).astype(dtype)
     theta = np.clip(rng.normal(size=n), lower, upper).astype(dtype)
+    # The bounds read-only, as the solver passes them (the box's segments): the
+    # signature fits compile, not one of the test's own.
     return [theta, rng.normal(size=n).astype(dtype), rng.normal(size=n).astype(dtype),
-            rng.random(n).astype(dtype), lower, upper, 0.05, 0.9, 0.999, 1e-8], [0, 2, 3]
+            rng.random(n).astype(dtype), read_only_view(lower), read_only_view(upper),
+            0.05, 0.9, 0.999, 1e-8], [0, 2, 3]
 
 
 def _sparse_dense(rng, dtype, n_samples):

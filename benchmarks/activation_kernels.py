@@ -2,7 +2,8 @@
 activation, and each activation where the kernels take its code.
 
 20000 x 200 inputs, 150 hidden units, 10 softmax outputs; median of N process-CPU
-timings after two warm-up calls. Works on trees before the activation code (logistic
+timings after two warm-up calls. The data (and the output kernel's input) are passed
+read-only, as the engine passes them since session 40. Works on trees before the activation code (logistic
 only). Usage: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=TREE python
 benchmarks/activation_kernels.py [N [ACTIVATIONS [KERNELS]]]``: ACTIVATIONS and KERNELS
 comma-separated subsets (``logistic,tanh``; ``forward,backprop,fused,loss_grad``: the
@@ -32,7 +33,11 @@ for dtype in (np.float32, np.float64):
     Wo = rng.normal(size=(h, o)).astype(dtype); bo = rng.normal(size=o).astype(dtype)
     y = softmax_targets(rng.integers(0, o, n))
     sw = np.ones(n)
+    # The data read-only, as the engine hands it to the kernels (session 40 on).
+    for array in (X, y, sw):
+        array.flags.writeable = False
     out = np.empty((n, h), dtype); pa = np.empty((1, h))
+    out_read = out.view(); out_read.flags.writeable = False  # loss_grad's input
     scratch = np.empty((1, max(16, (1 << 17) // (h * np.dtype(dtype).itemsize)), h), dtype)
     delta_o = rng.normal(size=(n, o)).astype(dtype)
     for name, code in codes.items():
@@ -49,7 +54,7 @@ for dtype in (np.float32, np.float64):
             k.linear_sigmoid_loss_backprop(X, W, b, Wo, bo, y, 0, sw, 1.0 / n, 1.5, *extra, 0.0, 1,
                                            scratch, pa, pc, pi, cg, ig, out, logits, dl)
         def loss_grad():
-            k.linear_loss_grad(out, Wo, bo, y, 0, sw, 1.0 / n, 1, logits, dl)
+            k.linear_loss_grad(out_read, Wo, bo, y, 0, sw, 1.0 / n, 1, logits, dl)
         for label, f in (("forward", fwd), ("backprop", bwd), ("fused", fused),
                          ("loss_grad", loss_grad)):
             if label not in only:

@@ -63,9 +63,8 @@ def load(data_home):
 
 def _scaled(model, columns):
     """log1p of the juvenile counts, then StandardScaler, then ``model``."""
-    log = ColumnTransformer([("log", FunctionTransformer(np.log1p,
-                                                         feature_names_out="one-to-one"),
-                              COUNTS)],
+    log1p = FunctionTransformer(np.log1p, feature_names_out="one-to-one")
+    log = ColumnTransformer([("log", log1p, COUNTS)],
                             remainder="passthrough", verbose_feature_names_out=False)
     return Pipeline([("log", log), ("scale", StandardScaler()), ("model", model)])
 
@@ -132,9 +131,10 @@ def run(args):
         for name, (factory, grid) in table.items():
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ConvergenceWarning)
-                search = GridSearchCV(factory(k), grid, scoring="neg_mean_poisson_deviance",
-                                      cv=KFold(3, shuffle=True, random_state=k),
-                                      refit=False, error_score="raise").fit(Xtr, ytr)
+                search = GridSearchCV(
+                    factory(k), grid, scoring="neg_mean_poisson_deviance",
+                    cv=KFold(3, shuffle=True, random_state=k), refit=False,
+                    error_score="raise").fit(Xtr, ytr)
                 model = clone(factory(k)).set_params(**search.best_params_)
                 wall, cpu = time.perf_counter(), time.process_time()
                 model.fit(Xtr, ytr)

@@ -75,7 +75,8 @@ def markdown(result):
               f"time, median of {result['repeats']} repeats, the two losses "
               f"alternated, {result['threads']} thread(s); uniform inputs, Poisson "
               "counts; one hidden layer of logistic units.", "",
-              "| rows | features | hidden | squared error (ms) | Poisson (ms) | ratio |",
+              "| rows | features | hidden | squared error (ms) | Poisson (ms) "
+              "| ratio |",
               "| ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in result["rows"]:
         lines.append(f"| {r['n_samples']} | {r['n_features']} | {r['n_hidden']} | "

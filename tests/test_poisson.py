@@ -83,7 +83,8 @@ def test_the_exp_link_continues_linearly_beyond_its_cap(finite_differences):
     assert np.all(np.diff(mu) > 0) and np.all(np.isfinite(mu))
     assert np.all(np.isfinite(values)) and np.all(np.isfinite(grad))
     # Slope continuous at the cap, and the gradient right beyond it.
-    assert_allclose(grad.ravel(), np.exp(np.minimum(z[:4].ravel(), cap)) - 1, rtol=1e-14)
+    assert_allclose(grad.ravel(), np.exp(np.minimum(z[:4].ravel(), cap)) - 1,
+                    rtol=1e-14)
     point = np.array([cap + 0.5])
     fd = finite_differences(
         lambda t: (loss.value_grad(t.reshape(1, 1), np.ones((1, 1)))[0].sum(), None),

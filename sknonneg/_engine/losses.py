@@ -311,8 +311,9 @@ class HalfPoissonDeviance(Loss):
     ``HalfPoissonLoss``, its constant ``y log y - y`` included here, so that a
     perfect fit has loss 0 and the relative ``tol`` sees the deviance).
 
-    So that neither the loss, its gradient nor a prediction overflows, ``mu``
-    continues ``exp`` linearly beyond ``z = LOGIT_CAP`` (50: a mean 5e21 times the
+    So that the loss, its gradient and a prediction stay finite up to ``z`` of
+    about 3e286 (where ``exp`` overflowed at 710), ``mu`` continues ``exp``
+    linearly beyond ``z = LOGIT_CAP`` (50: a mean 5e21 times the
     targets' mean, ``target_scaling="mean"``): ``mu = e^c (1 + z - c)`` there, with
     ``exp``'s value and slope at ``c``. It stays increasing and convex, so the
     prediction's monotonicity and the loss's convexity in ``z`` hold for every

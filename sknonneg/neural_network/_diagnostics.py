@@ -282,8 +282,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
                     "the mean of the targets")
         elif bad.size:
             what = (f"the training {score} of outputs {_listed(bad)} (of "
-                    f"{varies.size}; {_listed_r2(r2[bad], score=score)}) is no better than "
-                    "predicting their mean")
+                    f"{varies.size}; {_listed_r2(r2[bad], score=score)}) is no "
+                    "better than predicting their mean")
         else:
             return
         warnings.warn(

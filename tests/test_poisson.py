@@ -10,6 +10,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import PoissonRegressor
 from sklearn.metrics import mean_poisson_deviance
@@ -107,6 +109,19 @@ def test_the_link_is_non_decreasing_as_computed():
         assert np.all(np.diff(mu) >= 0)
         assert_allclose(mu[z <= loss.LOGIT_CAP], np.exp(z[z <= loss.LOGIT_CAP]),
                         rtol=5e-16)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(a=st.floats(-800.0, 1e6, allow_nan=False),
+       b=st.floats(-800.0, 1e6, allow_nan=False),
+       scale=st.floats(1e-100, 1e100))
+def test_any_two_outputs_keep_their_order_through_the_prediction(a, b, scale):
+    # The property monotonic_cst and the certificate rest on: for any outputs
+    # z1 <= z2 (and any positive y_scale_), predict's y_scale_ * mu(z1) <= y_scale_ *
+    # mu(z2) as computed, across the cap and the clamp of exp alike.
+    z1, z2 = sorted((a, b))
+    mu = HalfPoissonDeviance().inverse_link(np.array([z1, z2]))
+    assert mu[0] * scale <= mu[1] * scale
 
 
 # ----------------------------------------------------------------- the regressor

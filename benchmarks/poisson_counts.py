@@ -20,6 +20,9 @@ better), the largest drop ``check_monotonic`` finds on the test rows along the
 three juvenile counts (raw predictions, no tolerance), and the refit of the chosen
 model on the whole training part (wall and CPU seconds, one thread).
 
+Needs scikit-learn 1.7 or later (``MLPRegressor(loss="poisson")``; sknonneg itself
+takes 1.6).
+
 Usage::
 
     PYTHONPATH=. python benchmarks/poisson_counts.py --quick   # smoke run
@@ -118,6 +121,9 @@ def models(columns, quick):
 
 
 def run(args):
+    if "loss" not in MLPRegressor().get_params():
+        raise SystemExit("poisson_counts.py compares with MLPRegressor(loss='poisson'), "
+                         "which needs scikit-learn 1.7 or later.")
     set_threads(args.threads)
     X, y = load(args.data_home)
     n_splits = 2 if args.quick else args.splits

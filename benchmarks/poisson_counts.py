@@ -64,7 +64,7 @@ def load(data_home):
     return X, y
 
 
-def _scaled(model, columns):
+def _scaled(model):
     """log1p of the juvenile counts, then StandardScaler, then ``model``."""
     log1p = FunctionTransformer(np.log1p, feature_names_out="one-to-one")
     log = ColumnTransformer([("log", log1p, COUNTS)],
@@ -87,7 +87,7 @@ def models(columns, quick):
         by_position = [cst.get(c, 0) for c in order] if mono else None
         return lambda s: _scaled(NonNegMLPRegressor(
             loss="poisson", positive=positive, monotonic_cst=by_position,
-            max_iter=it, random_state=s), columns)
+            max_iter=it, random_state=s))
 
     # HGB stops on its own validation loss (10% of the training part, 20 rounds
     # without progress, up to 5000 rounds), so that no step size is cut short;
@@ -106,7 +106,7 @@ def models(columns, quick):
         "MLPRegressor(loss='poisson')": (
             lambda s: _scaled(MLPRegressor(loss="poisson", solver="lbfgs",
                                            max_iter=300 if quick else 2000,
-                                           random_state=s), columns),
+                                           random_state=s)),
             {"model__hidden_layer_sizes": [(16,), (16, 16)],
              "model__alpha": [1e-4, 1.0, 10.0, 100.0, 1000.0]}),
         "HGB poisson monotone": (
@@ -115,7 +115,7 @@ def models(columns, quick):
         "HGB poisson": (
             lambda s: HistGradientBoostingRegressor(random_state=s, **hgb), hgb_grid),
         "PoissonRegressor": (
-            lambda s: _scaled(PoissonRegressor(max_iter=1000), columns),
+            lambda s: _scaled(PoissonRegressor(max_iter=1000)),
             {"model__alpha": [1e-4, 1e-3, 1e-2, 1e-1, 1.0]}),
     }
 

@@ -353,11 +353,17 @@ class HalfPoissonDeviance(Loss):
             raise ValueError(f"loss={self.name!r} requires {need} on the rows of "
                              f"positive weight{which}.")
 
+    def _mean(self, z, exp):
+        """``(dmu/dz, mu)`` of the float64 outputs ``z``: ``exp`` up to the cap,
+        continued linearly beyond it."""
+        slope = exp(np.minimum(z, self.LOGIT_CAP))
+        with np.errstate(over="ignore"):  # inf beyond z of about 3e286
+            return slope, slope * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0))
+
     def value_grad(self, logits, y):
         z = np.asarray(logits, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
-        slope = np.exp(np.minimum(z, self.LOGIT_CAP))  # dmu/dz
-        mu = slope * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0))
+        slope, mu = self._mean(z, np.exp)
         # y log(y / mu) - y + mu, with y log mu = y z (0 log 0 = 0: an entry y = 0
         # costs mu alone). Beyond the cap the term stays y z (not y log mu): a
         # convex surrogate with derivative mu' - y, where no optimum lies.
@@ -373,10 +379,7 @@ class HalfPoissonDeviance(Loss):
         and each step after it (a rounded sum, a product by a positive number) is
         non-decreasing: a prediction is non-decreasing in ``z`` as computed, which
         ``monotonic_cst`` and the monotone certificate need."""
-        z = np.asarray(logits, dtype=np.float64)
-        with np.errstate(over="ignore"):
-            return (monotone_exp(np.minimum(z, self.LOGIT_CAP))
-                    * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0)))
+        return self._mean(np.asarray(logits, dtype=np.float64), monotone_exp)[1]
 
 
 def get_loss(loss):

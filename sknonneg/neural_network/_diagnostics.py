@@ -117,8 +117,9 @@ def _label_nll(logits, targets, w):
 
 def _regression_r2(estimator, X, targets, sample_weight):
     """Training R^2 (weighted) of the fitted regressor on its standardised
-    ``targets``, per output, with the mask of the outputs that vary on rows of
-    positive weight; None when no output varies."""
+    ``targets``, per output (D^2 for a loss that scales its targets by their
+    mean), with the mask of the outputs that vary on rows of positive weight and
+    whether the scores are D^2; None when no output varies."""
     t = np.asarray(targets, dtype=np.float64)
     t = t.reshape(t.shape[0], -1)
     varies = np.ptp(t[np.asarray(sample_weight) > 0], axis=0) > 0
@@ -127,8 +128,9 @@ def _regression_r2(estimator, X, targets, sample_weight):
     z = np.asarray(estimator._diagnostic_logits(X), dtype=np.float64).reshape(t.shape)
     loss = estimator._loss()
     if loss.target_scaling == "mean":
-        return _deviance_explained(loss, z, t, sample_weight), varies
-    return r2_score(t, z, sample_weight=sample_weight, multioutput="raw_values"), varies
+        return _deviance_explained(loss, z, t, sample_weight), varies, True
+    return (r2_score(t, z, sample_weight=sample_weight, multioutput="raw_values"),
+            varies, False)
 
 
 def _deviance_explained(loss, z, t, sample_weight):
@@ -264,10 +266,9 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
         fitted = _regression_r2(estimator, X, targets, sample_weight)
         if fitted is None:
             return
-        r2, varies = fitted
+        r2, varies, deviance = fitted
         mean = float(np.mean(r2[varies]))
         # Squared error: R^2; Poisson deviance: D^2, its share explained.
-        deviance = estimator._loss().target_scaling == "mean"
         score, error = (("D^2", "deviance") if deviance
                         else ("R^2", "squared error"))
         # R^2 < 1 - _DIVERGED: the squared error is over twice the mean model's.

@@ -733,3 +733,21 @@ def test_load_refuses_classes_unlike_its_label_encoder(tmp_path):
     with pytest.raises(ValueError, match="its classes_ differs from the classes_ "
                                          "of its _label_encoder"):
         persist.load(path)
+
+
+def test_load_refuses_a_poisson_regressor_whose_y_mean_is_not_its_y_scale(tmp_path):
+    # loss="poisson" fits y / y_mean_ and predicts y_scale_ exp(z), the same
+    # number. Before, a file whose y_mean_ was edited loaded, and a warm start's
+    # score read the edited mean.
+    y = np.abs(X[:, 0]) + 1.0
+    est = NonNegMLPRegressor(loss="poisson", **KW).fit(X, y)
+    path = tmp_path / "poisson.skops"
+    persist.dump(est, path)
+    schema, files = _read(path)
+    node = _node(schema, "y_mean_")
+    _set_array(files, node, 2.0 * _get_array(files, node))
+    node["__id__"] = next(_FRESH_ID)
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match="poisson.skops holds an inconsistent "
+                                         "NonNegMLPRegressor.*y_mean_"):
+        persist.load(path)

@@ -454,6 +454,28 @@ def test_a_first_partial_fit_batch_of_zeros_says_why():
     assert "first partial_fit batch" not in str(caught.value)
 
 
+@pytest.mark.parametrize("weights", [None, "zero on the counts"])
+def test_a_warm_fit_on_all_zero_counts_is_refused_as_a_fresh_one(weights):
+    # Before, the warm fit was accepted (a later partial_fit batch of zeros is
+    # fine, a whole data set of them is not) and drove every prediction to 0.
+    X, y, _ = _counts(60)
+    est = NonNegMLPRegressor(3, loss="poisson", warm_start=True, max_iter=30,
+                             random_state=0).fit(X, y)
+    before = est.predict(X)
+    zeros, w = np.zeros(60), None
+    if weights is not None:  # the rows fitted are all 0
+        zeros[:5], w = 4.0, np.r_[np.zeros(5), np.ones(55)]
+    with pytest.raises(ValueError, match="requires non-negative y and sum"):
+        est.fit(X, zeros, sample_weight=w)
+    assert_array_equal(est.predict(X), before)
+    with pytest.raises(ValueError, match="requires non-negative y and sum"):
+        NonNegMLPRegressor(3, loss="poisson").fit(X, zeros, sample_weight=w)
+    est.partial_fit(X, np.zeros(60))  # a batch of a stream: taken
+    # Weights the weight check refuses are reported as such.
+    with pytest.raises(ValueError, match="[Ss]ample.weight|negative"):
+        est.fit(X, y, sample_weight=-np.ones(60))
+
+
 @pytest.mark.parametrize("weights", [None, "near-uniform"])
 def test_targets_whose_mean_rounds_to_zero_are_refused_for_what_they_are(weights):
     # y's mean below float64's normal range (5e-324 / 20 rounds to 0): refused,

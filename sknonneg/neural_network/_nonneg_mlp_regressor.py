@@ -380,8 +380,20 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     def _monotone_output(self):
         return None, None
 
+    def _check_fitted_state(self, fail):
+        # A loss that scales by the mean fitted y / y_mean_ and predicts
+        # y_scale_ exp(z): a loaded model whose two differ (a file edited by hand)
+        # is not one that was fitted, and its warm start or score would read
+        # y_mean_. Before, it loaded.
+        super()._check_fitted_state(fail)
+        if (hasattr(self, "_theta") and self._scales_by_mean()
+                and not np.array_equal(self.y_mean_, self.y_scale_)):
+            fail(f"its y_mean_ {self.y_mean_!r} is not its y_scale_ "
+                 f"{self.y_scale_!r}, which loss={self._output_type()!r} fits "
+                 f"and predicts with")
+
     # ----------------------------------------------------------------- targets
-    def _encode_targets(self, y, classes=None):
+    def _encode_targets(self, y, classes=None, first_batch=False):
         """Standardised targets (weighted by the fit's sample weights); sets
         ``n_outputs_``, ``y_mean_``, ``y_scale_``, ``out_activation_``. The
         scaling reads the rows of positive weight only, the rows that are fitted
@@ -406,10 +418,37 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         if not positive.all():
             fitted, weights, given = y[positive], weights[positive], given[positive]
         check_target_scale(fitted)
-        self._loss().check_target_values(fitted)
+        if first_batch:
+            # A negative target is refused as such; a batch the loss cannot scale
+            # by (all 0 under the Poisson deviance) with the advice that the
+            # first batch's scaling is kept.
+            self._loss().check_target_values(fitted, whole=False)
+            try:
+                self._loss().check_target_values(fitted)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{exc} The first partial_fit batch sets the scaling y_mean_ "
+                    f"that every later batch keeps: start with a batch whose "
+                    f"targets are not all 0, or call fit first.") from None
+        else:
+            self._loss().check_target_values(fitted)
         peak, scale = self._scale_targets(fitted, weights)
         self._check_weighted_scale(peak, scale, given, fitted.shape[0])
         return self._standardised(y)
+
+    def _check_whole_targets(self, y):
+        """A warm fit is a fit: its targets on the rows of positive weight must be
+        values the loss takes over a whole data set, as a fresh fit's must (with
+        ``loss="poisson"``, not all 0). Before, a warm fit on all-zero counts was
+        accepted and drove every prediction toward 0, which a fresh fit refuses.
+        Weights that the weight check refuses are left to it."""
+        try:
+            weights = check_sample_weight(self._fit_weights, y, dtype=np.float64)
+        except ValueError:
+            return
+        fitted = _target_matrix(y)[weights > 0]
+        if fitted.shape[0]:
+            self._loss().check_target_values(fitted)
 
     def _scales_by_mean(self):
         """Whether the loss scales the targets by their mean (``y / y_mean_``, the
@@ -750,15 +789,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``fit``'s), and warns where its targets are constant."""
         self._fit_weights = sample_weight
         try:
-            targets, strata = self._encode_targets(y)
-        except ValueError as exc:
-            if (self._scales_by_mean() and "sum(y) > 0" in str(exc)
-                    and not np.any(np.asarray(y, dtype=np.float64) < 0)):
-                raise ValueError(
-                    f"{exc} The first partial_fit batch sets the scaling y_mean_ "
-                    f"that every later batch keeps: start with a batch whose "
-                    f"targets are not all 0, or call fit first.") from None
-            raise
+            targets, strata = self._encode_targets(y, first_batch=True)
         finally:
             del self._fit_weights
         if not self._scales_by_mean():

@@ -875,6 +875,12 @@ class TrainableNetwork(BaseNetwork):
         ``_transform_targets``, the check of a later ``partial_fit`` batch) do not
         continue the previous fit's; nothing to check by default."""
 
+    def _check_whole_targets(self, y):
+        """``ValueError`` where a warm start's targets ``y`` (validated, all rows)
+        are not what a fit takes as a whole data set, which ``_encode_targets``
+        checks in a fresh fit (a later ``partial_fit`` batch is not one); nothing
+        to check by default."""
+
     def _partial_fit_keeping_state(self, body, *args):
         """``body(*args)``, the whole of a ``partial_fit`` call, leaving the
         estimator as it was if it raises (or is interrupted) before its epoch
@@ -976,6 +982,7 @@ class TrainableNetwork(BaseNetwork):
                 raise ValueError(
                     f"warm_start=True continues the previous fit, whose targets y "
                     f"must match: {exc} Set warm_start=False to fit anew.") from exc
+            self._check_whole_targets(y)
         else:
             targets, strata = self._encode_targets(y)
         sample_weight = self._sample_weight(X, y, sample_weight)

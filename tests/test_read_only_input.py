@@ -117,3 +117,40 @@ def test_read_only_input_compiles_no_kernel_and_fits_alike(numba_kernels, thread
     assert len(writeable) == len(read_only)
     for a, b in zip(writeable, read_only):
         np.testing.assert_array_equal(a, b)  # bit for bit
+
+
+
+def _fit_in_worker(estimator, X, y, sample_weight):
+    """Whether the worker's X is read-only (a joblib memmap), and the fit's
+    probabilities."""
+    data = X.data if sp.issparse(X) else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a few iterations do not converge
+        estimator.fit(X, y, sample_weight=sample_weight)
+    return not data.flags.writeable, estimator.predict_proba(X)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_fits_in_joblib_workers_on_memmapped_data(sparse):
+    # End to end, as a user meets it: joblib.Parallel hands loky workers the
+    # arrays over max_nbytes (1 MB by default; here 1500 x 100 float64, 1.2 MB)
+    # as read-only memmaps. Every worker fits as the parent does on writeable
+    # arrays. (GridSearchCV's workers index their folds: writeable copies.)
+    from joblib import Parallel, delayed
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    X = rng.random((1500, 100))
+    if sparse:  # its data array alone is over 1 MB
+        X = sp.random(1500, 400, density=0.3, format="csr", random_state=0)
+    y = np.arange(1500) % 2
+    w = rng.uniform(0.5, 1.5, 1500)
+    models = [NonNegMLPClassifier(hidden_layer_sizes=(4,), max_iter=10, random_state=s)
+              for s in range(2)]
+    here = [_fit_in_worker(clone(m), X, y, w) for m in models]
+    there = Parallel(n_jobs=2, backend="loky", max_nbytes="1M")(
+        delayed(_fit_in_worker)(clone(m), X, y, w) for m in models)
+    assert [read_only for read_only, _ in here] == [False, False]
+    assert [read_only for read_only, _ in there] == [True, True]
+    for (_, a), (_, b) in zip(here, there):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=0)

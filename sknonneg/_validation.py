@@ -97,6 +97,16 @@ def check_flags(caller, **flags):
                                    caller_name=caller)
 
 
+def parameter_error(caller, name, must, value, note=""):
+    """scikit-learn's ``InvalidParameterError`` in its parameter validation's words
+    ("The 'name' parameter of caller must be ... Got value instead."), for the
+    checks that its constraints cannot say (one value per layer, a schedule, a
+    limit that depends on another parameter); ``note`` follows, as a sentence."""
+    return InvalidParameterError(
+        f"The {name!r} parameter of {caller} must be {must}. Got {value!r} instead."
+        + (f" {note}" if note else ""))
+
+
 def check_bool(value, name, caller):
     """``value`` as a bool, checked by :func:`check_flags` as ``caller``'s flag
     ``name``."""

@@ -258,7 +258,11 @@ def test_stack_initialises_classifier():
     ae2 = NonNegAutoencoder(3, nonneg_layers="both", max_iter=10,
                             random_state=0).fit(ae1.transform(X))
     clf = NonNegMLPClassifier.from_autoencoders([ae1, ae2], max_iter=1, random_state=0)
-    assert clf.hidden_layer_sizes == (5, 3) and clf.positive == [True, True, True]
+    assert clf.hidden_layer_sizes == (5, 3) and clf.positive is True
+    # The repr says the stack is there (get_params does not hold it).
+    assert repr(clf).endswith("# from_autoencoders: starts from a pre-trained stack "
+                              "(5, 3)")
+    assert "from_autoencoders" not in repr(NonNegMLPClassifier(**clf.get_params()))
     theta = clf._init_theta(clf._build_layout(8, 2), X, np.random.RandomState(0))
     coefs, intercepts = clf._build_layout(8, 2).arrays(theta)
     assert_allclose(coefs[0], ae1.coefs_[0])
@@ -271,6 +275,33 @@ def test_stack_initialises_classifier():
         NonNegMLPClassifier.from_autoencoders([free], positive=True)
     with pytest.raises(ValueError, match="inputs"):
         NonNegMLPClassifier.from_autoencoders([ae2, ae1])
+
+
+def test_a_stack_fine_tunes_at_a_depth_set_since():
+    # Before: from_autoencoders set positive to one bool per layer of the network
+    # it built, so set_params (or a grid search) of a deeper hidden_layer_sizes
+    # that starts with the stack was refused, naming a positive never set.
+    from sklearn.model_selection import GridSearchCV
+    from sknonneg import NonNegMLPClassifier
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 6))
+    y = (X[:, 0] > 0.5).astype(int)
+    ae = NonNegAutoencoder(3, nonneg_layers="both", max_iter=10, random_state=0).fit(X)
+    clf = NonNegMLPClassifier.from_autoencoders([ae], max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 5 iterations do not converge
+        deep = clf.set_params(hidden_layer_sizes=(3, 4)).fit(X, y)
+        assert [c.shape for c in deep.coefs_] == [(6, 3), (3, 4), (4, 2)]
+        assert min(c.min() for c in deep.coefs_) >= 0
+        search = GridSearchCV(clf, {"hidden_layer_sizes": [(3,), (3, 4)]}, cv=2,
+                              error_score="raise").fit(X, y)
+    assert search.best_estimator_.n_layers_ in (3, 4)
+    # A stack with a free encoder keeps its list, and a deeper network set since
+    # is refused, saying where the list comes from.
+    free = NonNegAutoencoder(3, nonneg=False, max_iter=5, random_state=0).fit(X)
+    clf = NonNegMLPClassifier.from_autoencoders([free], max_iter=5)
+    with pytest.raises(ValueError, match="from_autoencoders set it for the depth"):
+        clf.set_params(hidden_layer_sizes=(3, 4)).fit(X, y)
 
 
 def test_stack_refuses_what_is_not_a_list_of_autoencoders():
@@ -296,7 +327,7 @@ def test_stack_refuses_what_is_not_a_list_of_autoencoders():
                                         r"NonNegAutoencoder; pass \[autoencoder\]"):
         NonNegMLPClassifier.from_autoencoders(ae)
     from_gen = NonNegMLPClassifier.from_autoencoders(a for a in [ae])
-    assert from_gen.hidden_layer_sizes == (4,) and from_gen.positive == [True, True]
+    assert from_gen.hidden_layer_sizes == (4,) and from_gen.positive is True
 
 
 def _small_stack(seed=0):

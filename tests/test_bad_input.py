@@ -156,40 +156,51 @@ def test_float32_large_in_range_input_stays_finite():
     ({"l2": -1.0}, "The 'l2' parameter of NonNegMLPClassifier must be"),
     ({"l1": np.nan}, "The 'l1' parameter"),
     ({"l2": np.inf}, "The 'l2' parameter"),
-    ({"l1": [0.1, -1.0]}, "l1 must be non-negative and finite"),
-    ({"l2": [0.1, np.nan]}, "l2 must be non-negative and finite"),
-    ({"l1": [0.1, 0.1, 0.1]}, r"l1 must be a float or one value per weight layer \(2\)"),
-    ({"l2": [0.1]*3}, r"l2 must be a float or one value per weight layer \(2\)"),
-    ({"l1": [[0.1, 0.1]]}, "l1 must be a float or one value per weight layer"),
+    ({"l1": [0.1, -1.0]}, "'l1' parameter of \\w+ must be non-negative and finite"),
+    ({"l2": [0.1, np.nan]}, "'l2' parameter of \\w+ must be non-negative and finite"),
+    ({"l1": [0.1, 0.1, 0.1]},
+     r"'l1' parameter of \w+ must be a float or one value per weight layer \(2\)"),
+    ({"l2": [0.1]*3},
+     r"'l2' parameter of \w+ must be a float or one value per weight layer \(2\)"),
+    ({"l1": [[0.1, 0.1]]},
+     "'l1' parameter of \\w+ must be a float or one value per weight layer"),
     # One value for a two-layer network: ambiguous, not repeated (it was).
-    ({"l1": [0.1]}, "l1 must be a float or one value per weight layer"),
-    ({"l2": (0.1,)}, "l2 must be a float or one value per weight layer"),
+    ({"l1": [0.1]}, "'l1' parameter of \\w+ must be a float or one value per weight layer"),
+    ({"l2": (0.1,)}, "'l2' parameter of \\w+ must be a float or one value per weight layer"),
     ({"activity_l1": -1.0}, "The 'activity_l1' parameter"),
     ({"solver": "sgd"}, "The 'solver' parameter of NonNegMLPClassifier must be a str "
                         "among"),
     ({"output": "tanh"}, "The 'output' parameter of NonNegMLPClassifier must be a str"),
     ({"positive": "foo"}, "The 'positive' parameter of NonNegMLPClassifier must be"),
     ({"positive": None}, "The 'positive' parameter"),
-    ({"positive": [True]}, "positive must be a bool, 'hidden', 'output' or a list of "
-                           r"one bool per weight layer \(2\)"),
-    ({"positive": [1, 0]}, "positive must be a bool"),
-    ({"gain": (2.0,)}, r"gain must be a positive float or a \(start, end\) pair"),
+    ({"positive": [True]},
+     "'positive' parameter of \\w+ must be a bool, 'hidden', 'output' or a list of "
+     r"one bool per weight layer \(2\)"),
+    ({"positive": [1, 0]}, "'positive' parameter of \\w+ must be a bool"),
+    ({"gain": (2.0,)},
+     r"'gain' parameter of \w+ must be a positive float or a \(start, end\) pair"),
     ({"gain": -1.0}, "The 'gain' parameter of NonNegMLPClassifier must be a float in "
                      r"the range \(0.0, inf\)"),
     ({"gain": 0.0}, "The 'gain' parameter"),
     ({"gain": np.nan}, "The 'gain' parameter"),
-    ({"gain": (0.0, 1.0)}, r"gain must be a positive float or a \(start, end\) pair"),
-    ({"gain": (1.0, 2.0, 3.0)}, r"gain must be a positive float or a \(start, end\)"),
-    ({"gain": (1.0, np.inf)}, r"gain must be a positive float or a \(start, end\)"),
+    ({"gain": (0.0, 1.0)},
+     r"'gain' parameter of \w+ must be a positive float or a \(start, end\) pair"),
+    ({"gain": (1.0, 2.0, 3.0)},
+     r"'gain' parameter of \w+ must be a positive float or a \(start, end\)"),
+    ({"gain": (1.0, np.inf)},
+     r"'gain' parameter of \w+ must be a positive float or a \(start, end\)"),
     ({"gain": "a"}, "The 'gain' parameter"),
     # Before: a 2-D array was flattened and failed later with NumPy's bare
     # "TypeError: only 0-dimensional arrays can be converted to Python scalars".
-    ({"gain": np.array([[1.0, 2.0]])}, r"gain must be a positive float or a \(start, end\)"),
-    ({"gain": np.array([[1.0], [2.0]])}, r"gain must be a positive float or a \(start"),
+    ({"gain": np.array([[1.0, 2.0]])},
+     r"'gain' parameter of \w+ must be a positive float or a \(start, end\)"),
+    ({"gain": np.array([[1.0], [2.0]])},
+     r"'gain' parameter of \w+ must be a positive float or a \(start"),
     # Before: taken (inf in float32), and predict refused the training data.
-    ({"gain": 1e40, "dtype": "float32"}, r"gain must be at most 3.403e\+38, the largest "
-                                         r"value of dtype=float32, got 1e\+40"),
-    ({"gain": (1.0, 1e40), "dtype": "float32"}, "gain must be at most 3.403e"),
+    ({"gain": 1e40, "dtype": "float32"},
+     r"'gain' parameter of \w+ must be at most 3.403e\+38, the largest "
+     r"value of dtype=float32. Got 1e\+40 instead."),
+    ({"gain": (1.0, 1e40), "dtype": "float32"}, "'gain' parameter of \\w+ must be at most 3.403e"),
     ({"monotonic_cst": [1, 0]}, r"monotonic_cst must be an array of shape \(3,\) with "
                                 r"values in \{-1, 0, 1\}"),
     ({"monotonic_cst": [1, 0, 2]}, "monotonic_cst must be an array of shape"),
@@ -197,9 +208,10 @@ def test_float32_large_in_range_input_stays_finite():
     ({"monotonic_cst": ["a", "b", "c"]}, "monotonic_cst must be an array of shape"),
     ({"monotonic_cst": [[1, 0, 1]]}, "monotonic_cst must be an array of shape"),
     ({"monotonic_cst": [1, 0, np.nan]}, "monotonic_cst must be an array of shape"),
-    ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must be a positive int or a "
-                                   "non-empty sequence of positive ints"),
-    ({"hidden_layer_sizes": ()}, "hidden_layer_sizes must be a positive int"),
+    ({"hidden_layer_sizes": (0,)},
+     "'hidden_layer_sizes' parameter of \\w+ must be a positive int or a "
+     "non-empty sequence of positive ints"),
+    ({"hidden_layer_sizes": ()}, "'hidden_layer_sizes' parameter of \\w+ must be a positive int"),
     ({"hidden_layer_sizes": -1}, "The 'hidden_layer_sizes' parameter"),
     ({"hidden_layer_sizes": "abc"}, "The 'hidden_layer_sizes' parameter"),
     ({"max_iter": 0}, "The 'max_iter' parameter"),
@@ -211,8 +223,8 @@ def test_float32_large_in_range_input_stays_finite():
     ({"class_weight": "foo"}, "The 'class_weight' parameter"),
     ({"class_weight": {5: 1.0}}, r"The classes, \[0, 1\], are not in class_weight"),
     ({"dtype": "float16"}, "The 'dtype' parameter"),
-    ({"dtype": int}, "dtype must be 'float32' or 'float64'"),
-    ({"dtype": np.dtype("int32")}, "dtype must be 'float32' or 'float64'"),
+    ({"dtype": int}, "'dtype' parameter of \\w+ must be 'float32' or 'float64'"),
+    ({"dtype": np.dtype("int32")}, "'dtype' parameter of \\w+ must be 'float32' or 'float64'"),
     ({"random_state": "a"}, "The 'random_state' parameter"),
     ({"verbose": -1}, "The 'verbose' parameter"),
 ], ids=lambda v: repr(v) if isinstance(v, dict) else "")
@@ -289,7 +301,7 @@ def test_fit_refusal_reads_rows_of_positive_weight_only():
 
 
 def test_gain_pair_with_a_string():
-    with pytest.raises(ValueError, match="gain must be a positive float"):
+    with pytest.raises(ValueError, match="'gain' parameter of \\w+ must be a positive float"):
         _est(gain=(1.0, "a")).fit(X, Y)
 
 
@@ -311,17 +323,20 @@ def test_positive_and_gain_take_numpy_arrays_as_lists():
         with pytest.raises(ValueError, match="list of one bool per weight layer"):
             make(positive=np.array([[True, False]])).fit(X, target)
 
+
 def test_fractional_hidden_layer_size():
     # scikit-learn's InvalidParameterError (a ValueError) naming the parameter.
-    with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive int or "
-                                         "a non-empty sequence of positive ints"):
+    with pytest.raises(ValueError,
+                       match="'hidden_layer_sizes' parameter of \\w+ must be a "
+                             "positive int or a non-empty sequence of positive ints"):
         _est(hidden_layer_sizes=(2.5,)).fit(X, Y)
 
 
 def test_nested_hidden_layer_sizes_is_an_error():
     # scikit-learn's InvalidParameterError (a ValueError) naming the parameter.
-    with pytest.raises(ValueError, match="hidden_layer_sizes must be a positive int or "
-                                         "a non-empty sequence of positive ints"):
+    with pytest.raises(ValueError,
+                       match="'hidden_layer_sizes' parameter of \\w+ must be a "
+                             "positive int or a non-empty sequence of positive ints"):
         _est(hidden_layer_sizes=[[3, 2]]).fit(X, Y)
 
 
@@ -651,3 +666,27 @@ def test_labels_mixing_strings_and_numbers_are_scikit_learns_value_error(
         warnings.simplefilter("ignore")
         cls(hidden_layer_sizes=(3,), max_iter=2).fit(
             X, np.array(["a", "b"], dtype=object)[Y])
+
+
+@pytest.mark.parametrize("returned", [None, np.array([1.0, 2.0]), "0.5"])
+def test_an_early_stopping_scorer_that_returns_no_number_is_named(returned):
+    # Before: float() of what the scorer returned raised a bare TypeError, naming
+    # neither the scorer nor early stopping (a scorer that raises was named).
+    est = _est(early_stopping=True, scoring=lambda e, X, y: returned)
+    with pytest.raises(ValueError, match="early stopping's scoring must return a "
+                                         "number, got"):
+        est.fit(X, Y)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
+@pytest.mark.parametrize("fraction", [np.float32(0.25), np.float16(0.25)])
+def test_validation_fraction_of_a_numpy_float_type_splits(Est, fraction):
+    # Before: accepted by the parameter check, then refused by train_test_split
+    # (which takes Python floats), with the advice to pass more rows.
+    target = Y if Est is NonNegMLPClassifier else X[:, 0]
+    kw = dict(hidden_layer_sizes=3, max_iter=5, random_state=0, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = Est(validation_fraction=fraction, **kw).fit(X, target)
+        ref = Est(validation_fraction=float(fraction), **kw).fit(X, target)
+    np.testing.assert_array_equal(got._theta, ref._theta)

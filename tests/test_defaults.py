@@ -300,8 +300,17 @@ def test_convergence_warning_short_last_stage_is_held_to_the_tail_rate():
                        stage_start=8)
     with pytest.warns(ConvergenceWarning, match="the last iteration") as w:
         warn_if_not_converged(cut, "Net", 10)
-    assert ("more than 0.2% of its decrease (1% over 5 iterations, pro rata"
-            in str(w[0].message))
+    assert ("more than 0.2% of its decrease, 1% over 5 iterations pro rata: the "
+            "last gain stage is shorter)" in str(w[0].message))
+    # A fit shorter than the window, with no gain stage, says so (before: "the
+    # last gain stage is shorter))", for the autoencoder and Adam at max_iter=3).
+    short = SolverResult(theta=np.zeros(1), loss=curve[2], loss_curve=curve[:3],
+                         stage_start=0)
+    with pytest.warns(ConvergenceWarning) as w:
+        warn_if_not_converged(short, "Net", 3)
+    assert ("more than 0.4% of its decrease, 1% over 5 iterations pro rata: the "
+            "whole fit is shorter)" in str(w[0].message))
+    assert "))" not in str(w[0].message)
     flat = curve[:9] + [curve[8] - 0.001]  # 0.09% of the decrease: it has stalled
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -969,7 +969,8 @@ def test_early_stopping_scores_a_fit_that_stops_before_its_first_iteration(data,
 def test_a_per_layer_penalty_that_is_not_a_number_names_it(data):
     X, y = data
     for name, value in (("l2", ["a", 0]), ("l1", ["auto", 0])):
-        with pytest.raises(ValueError, match=f"{name} must be a float or one value"):
+        with pytest.raises(ValueError,
+                           match=f"'{name}' parameter of \\w+ must be a float or one value"):
             NonNegMLPClassifier((3,), max_iter=3, **{name: value}).fit(X, y)
 
 

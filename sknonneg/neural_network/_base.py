@@ -53,6 +53,7 @@ from .._validation import (
     check_input_scale,
     check_network_range,
     check_sparse_structure,
+    parameter_error,
 )
 
 __all__ = ["BaseNetwork"]
@@ -63,13 +64,12 @@ def _is_positive_real(value):
             and np.isfinite(value) and value > 0)
 
 
-def _validate_gain(gain, dtype):
+def _validate_gain(gain, dtype, caller):
     """``gain``: a positive float, or a (start, end) pair of them (a schedule), within
     the range of the fit's ``dtype``."""
     if np.isscalar(gain):
         if not _is_positive_real(gain):
-            raise InvalidParameterError(
-                f"gain must be a positive float, got {gain!r}.")
+            raise parameter_error(caller, "gain", "a positive float", gain)
         values = (gain,)
     else:
         # One dimension only: before, a 2-D array was flattened here and failed
@@ -77,18 +77,17 @@ def _validate_gain(gain, dtype):
         values = np.asarray(gain, dtype=object) if hasattr(gain, "__len__") else None
         values = tuple(values) if values is not None and values.ndim == 1 else ()
         if len(values) != 2 or not all(_is_positive_real(g) for g in values):
-            raise InvalidParameterError(
-                f"gain must be a positive float or a (start, end) pair of positive "
-                f"floats, got {gain!r}."
-            )
+            raise parameter_error(
+                caller, "gain",
+                "a positive float or a (start, end) pair of positive floats", gain)
     # Before: a float32 fit took gain=1e40 (inf in float32), and predict then
     # refused its own training data as too large for the fitted network.
     top = float(np.finfo(dtype).max)
     if any(float(g) > top for g in values):
-        raise InvalidParameterError(
-            f"gain must be at most {top:.4g}, the largest value of "
-            f"dtype={np.dtype(dtype).name}, got {gain!r}."
-        )
+        raise parameter_error(
+            caller, "gain",
+            f"at most {top:.4g}, the largest value of dtype={np.dtype(dtype).name}",
+            gain)
 
 
 def _validate_scoring(estimator):
@@ -224,10 +223,10 @@ class BaseNetwork(BaseEstimator):
         if "scoring" in self._parameter_constraints:
             _validate_scoring(self)
         if _as_float_dtype(self.dtype) is None:
-            raise InvalidParameterError(
-                f"dtype must be 'float32' or 'float64', got {self.dtype!r}."
-            )
-        _validate_gain(self._gain_param(), _as_float_dtype(self.dtype))
+            raise parameter_error(type(self).__name__, "dtype",
+                                  "'float32' or 'float64'", self.dtype)
+        _validate_gain(self._gain_param(), _as_float_dtype(self.dtype),
+                       type(self).__name__)
         self._validate_extra_params()
 
     def _gain_param(self):
@@ -318,20 +317,18 @@ class BaseNetwork(BaseEstimator):
             values = np.atleast_1d(np.asarray(value, dtype=float))
         except (TypeError, ValueError):
             # Before: numpy's "could not convert string to float: 'a'".
-            raise InvalidParameterError(
-                f"{name} must be a float or one value per weight layer "
-                f"({n_layers}), got {value!r}."
-            ) from None
+            raise parameter_error(
+                type(self).__name__, name,
+                f"a float or one value per weight layer ({n_layers})", value) from None
         if np.ndim(value) == 0:  # a float: every layer (a sequence must match)
             values = np.repeat(values, n_layers)
         if values.shape != (n_layers,):
-            raise InvalidParameterError(
-                f"{name} must be a float or one value per weight layer "
-                f"({n_layers}), got {value!r}."
-            )
+            raise parameter_error(
+                type(self).__name__, name,
+                f"a float or one value per weight layer ({n_layers})", value)
         if np.any(values < 0) or not np.all(np.isfinite(values)):
-            raise InvalidParameterError(
-                f"{name} must be non-negative and finite, got {value!r}.")
+            raise parameter_error(type(self).__name__, name,
+                                  "non-negative and finite", value)
         return values
 
     def _hidden_sizes(self):
@@ -345,10 +342,10 @@ class BaseNetwork(BaseEstimator):
         if len(sizes) == 0 or not all(
             isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes
         ):
-            raise InvalidParameterError(
-                f"hidden_layer_sizes must be a positive int or a non-empty sequence "
-                f"of positive ints, got {self.hidden_layer_sizes!r}."
-            )
+            raise parameter_error(
+                type(self).__name__, "hidden_layer_sizes",
+                "a positive int or a non-empty sequence of positive ints",
+                self.hidden_layer_sizes)
         return [int(s) for s in sizes]
 
     # ------------------------------------------------------------------ input

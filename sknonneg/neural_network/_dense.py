@@ -16,13 +16,13 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
-from .._compat import InvalidParameterError
 from .._engine import DenseLayer, Objective, ParameterLayout, forward, get_loss
 from .._engine.init import dense_init, init_rows
 from .._engine.layers import dense_activation_function
 from .._engine.penalties import penalties_from_params
 from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
-from .._validation import check_finite_output, check_network_fits_in_memory
+from .._validation import (check_finite_output, check_network_fits_in_memory,
+                           parameter_error)
 from ._diagnostics import warn_input_scale
 from ._monotone import check_monotone_network, resolve_monotonic_cst
 from ._training import SupervisedTransformerMixin
@@ -138,10 +138,14 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         if len(positive) != n_layers or not all(
             isinstance(p, (bool, np.bool_)) for p in positive
         ):
-            raise InvalidParameterError(
-                f"positive must be a bool, 'hidden', 'output' or a list of one bool per "
-                f"weight layer ({n_layers}), got {self.positive!r}."
-            )
+            # A list that from_autoencoders set for another depth: said so.
+            hint = ("from_autoencoders set it for the depth of the network it built: "
+                    "pass positive with hidden_layer_sizes."
+                    if hasattr(self, "_pretrained") else "")
+            raise parameter_error(
+                type(self).__name__, "positive",
+                f"a bool, 'hidden', 'output' or a list of one bool per weight layer "
+                f"({n_layers})", self.positive, hint)
         return [bool(p) for p in positive]
 
     def _l1_is_auto(self):

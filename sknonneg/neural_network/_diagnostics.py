@@ -488,8 +488,12 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         last = "last iteration" if tail == 1 else f"last {tail} iterations"
         why = f"the {last} still gave more than {share * 100:.2g}% of its decrease"
         if tail < wanted:
-            why += (f" ({_TAIL_GAIN:.0%} over {wanted} iterations, pro rata: the last "
-                    f"gain stage is shorter)")
+            # The window is cut by a gain stage (its first iteration ends it) or by
+            # the fit itself, shorter than the window (no gain stage: Adam at a
+            # fixed gain, the autoencoder, ABBA).
+            scope = "last gain stage" if result.stage_start > 0 else "whole fit"
+            why += (f", {_TAIL_GAIN:.0%} over {wanted} iterations pro rata: the "
+                    f"{scope} is shorter")
     minimum = (" With l2=0 the loss need not have a finite minimum: on separable "
                "training data the weights grow while it falls; set l2 > 0."
                if unpenalised else "")

@@ -468,15 +468,21 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
             Parameters of the classifier. ``hidden_layer_sizes`` defaults to the
             stack's ``n_components``, ``gain`` to 1.0 (the autoencoders' sigmoid)
             and ``positive`` to non-negative hidden layers where the encoder was
-            bounded non-negative (``nonneg="bounds", nonneg_layers="both"``) and a
-            non-negative output layer.
+            bounded non-negative (``nonneg="bounds", nonneg_layers="both"``) and
+            non-negative layers after the stack: ``True`` where every encoder was
+            so bounded (at any ``hidden_layer_sizes`` set since), else a list of
+            one bool per weight layer, which a deeper ``hidden_layer_sizes`` set
+            since must come with (``set_params(positive=...)``).
 
         Returns
         -------
         clf : NonNegMLPClassifier
             Not fitted yet. The pre-trained weights are held by this instance
             and travel with ``clone`` (so ``GridSearchCV`` and
-            ``cross_val_score`` fine-tune every candidate from the stack); a
+            ``cross_val_score`` fine-tune every candidate from the stack). They
+            are not a parameter: an estimator built anew from ``get_params()``
+            starts from the default initialisation; the ``repr`` says which
+            instances hold a stack. A
             parameter set since (``set_params``) that does not fit them (other
             ``hidden_layer_sizes``, or ``positive`` on a layer with negative
             weights) is refused by ``fit``.
@@ -566,12 +572,18 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
             # The stack's constraints, then non-negative layers for every layer
             # after it: the hidden layers added beyond the stack (before: a list
             # one bool per stack layer plus the output, refused as too short when
-            # hidden_layer_sizes went on past the stack) and the output.
-            n_hidden = len(cls(hidden_layer_sizes=params["hidden_layer_sizes"])
-                           ._hidden_sizes())
-            params["positive"] = [ae.weight_constraints_[0] == "nonneg"
-                                  for ae in autoencoders] + [True] * max(
-                                      1, n_hidden - len(autoencoders) + 1)
+            # hidden_layer_sizes went on past the stack) and the output. A stack
+            # of non-negative encoders: True, which holds at any depth (before,
+            # a list of one bool per layer, refused once set_params or a grid
+            # search deepened hidden_layer_sizes past the stack).
+            stack = [ae.weight_constraints_[0] == "nonneg" for ae in autoencoders]
+            if all(stack):
+                params["positive"] = True
+            else:
+                n_hidden = len(cls(hidden_layer_sizes=params["hidden_layer_sizes"])
+                               ._hidden_sizes())
+                params["positive"] = stack + [True] * max(
+                    1, n_hidden - len(autoencoders) + 1)
         clf = cls(**params)
         hidden = clf._hidden_sizes()
         if tuple(hidden[:len(sizes)]) != sizes:
@@ -588,6 +600,15 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         clf._pretrained = (coefs, intercepts)
         clf._pretrained_output = output_init
         return clf
+
+    def __repr__(self, N_CHAR_MAX=700):
+        # The pre-trained stack is not a parameter (get_params does not show it):
+        # the repr says it is there, as a comment after the call.
+        text = super().__repr__(N_CHAR_MAX=N_CHAR_MAX)
+        if hasattr(self, "_pretrained"):
+            sizes = tuple(c.shape[1] for c in self._pretrained[0])
+            text += f"  # from_autoencoders: starts from a pre-trained stack {sizes}"
+        return text
 
     def __sklearn_clone__(self):
         # scikit-learn's cloning protocol: a clone is unfitted and has the same

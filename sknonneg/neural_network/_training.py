@@ -45,6 +45,7 @@ picked), not at every evaluation.
 """
 
 import copy
+import numbers
 import time
 import warnings
 from abc import abstractmethod
@@ -435,8 +436,7 @@ class EarlyStopping:
                        else {"sample_weight": self.score_weights})
             candidate = est._candidate_class(est, theta, gain, self.X_val)
             try:
-                score = float(self.scorer(candidate, self.X_val, self.y_val,
-                                          **weights))
+                score = self.scorer(candidate, self.X_val, self.y_val, **weights)
             except AttributeError as exc:
                 # A scorer that needs a method the estimator lacks ("roc_auc" on a
                 # regressor): scikit-learn's message, naming the estimator, not
@@ -465,6 +465,15 @@ class EarlyStopping:
                     f"{_scoring_name(est._scoring())}) failed on the "
                     f"{self.X_val.shape[0]} held-out rows (validation_fraction="
                     f"{est.validation_fraction}): {_sentence(exc)} {advice}") from exc
+            if not isinstance(score, numbers.Real):
+                # scikit-learn's words (cross_validate's): before, float() of None
+                # or of an array raised a bare TypeError naming neither the
+                # scorer nor early stopping.
+                raise ValueError(
+                    f"{type(est).__name__}: early stopping's scoring must return a "
+                    f"number, got {score!s} ({type(score)}) instead. (scorer="
+                    f"{_scoring_name(est._scoring())})")
+            score = float(score)
         else:
             score = est._validation_score(theta, float(gain), self.X_val, self.y_val,
                                           self.score_weights)
@@ -696,7 +705,7 @@ class TrainableNetwork(BaseNetwork):
                 "to hold out. Pass more rows, or early_stopping=False.")
         try:
             idx_train, idx_val = train_test_split(
-                rows, test_size=self.validation_fraction, random_state=rng,
+                rows, test_size=float(self.validation_fraction), random_state=rng,
                 stratify=stratify)
         except ValueError as exc:
             raise ValueError(

@@ -474,7 +474,9 @@ def monotone_certificate(estimator):
     ``monotonic_cst``, ``"output"`` with one hidden layer) predicts in such a fixed
     order (``sknonneg._kernels.fixed``), so its computed decision function and, for
     a single logistic output, its computed probability obey the certificate
-    exactly, whatever batch a row comes in; so does such a
+    exactly, whatever batch a row comes in (not ``predict_log_proba``: the
+    logarithm of a probability that a rise left unchanged can fall by an ulp,
+    as its docstring says); so does such a
     ``NonNegMLPRegressor``'s computed prediction (its standardisation of the
     target is undone with a positive scale; with ``loss="poisson"``, through the
     fixed-order kernels' monotone ``exp``, then a positive scale). A sknonneg network with a layer after

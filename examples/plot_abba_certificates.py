@@ -32,7 +32,8 @@ from sklearn.model_selection import train_test_split
 
 from sknonneg import ABBAClassifier
 
-# max_iter=200 stops the fits before convergence, on purpose (build time)
+# max_iter=200 caps the fits (build time); the filter keeps a ConvergenceWarning off
+# the page
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16.0
@@ -124,8 +125,10 @@ assert np.all(distance >= radius), "a perturbation inside the certified radius"
 # %%
 # Every point lies above the diagonal: the attack never changed a prediction within
 # the certified radius, as the certificate promises for every perturbation, not only
-# for those this attack tries. The gap between the two shows how far the bound is
-# from the network's actual local robustness.
+# for those this attack tries. The attack's distance is itself only an upper bound
+# on the distance to the nearest change of prediction, so the gap between the two
+# bounds from above how far the certificate is from the network's actual local
+# robustness.
 fig, ax = plt.subplots(figsize=(5.5, 5))
 ax.scatter(radius[broken], distance[broken], s=12, label="test images")
 top = max(distance[broken].max(), radius.max()) * 1.05

@@ -36,7 +36,8 @@ from sklearn.preprocessing import StandardScaler
 from sknonneg import NonNegMLPClassifier
 from sknonneg.inspection import HiddenUnitsDisplay, weight_sparsity
 
-# the networks (max_iter=200) and NMF stop early, on purpose (build time)
+# max_iter caps the fits (build time; NMF stops at its cap); the filter keeps a
+# ConvergenceWarning off the page
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16.0  # non-negative pixels in [0, 1]: the setting in which units are parts

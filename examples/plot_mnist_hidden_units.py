@@ -38,7 +38,8 @@ X_test = X_test / 255.0
 # A positive network with 100 hidden units
 # ----------------------------------------
 # float32 and 100 full-batch L-BFGS-B iterations.
-# max_iter=100 stops the fit before convergence, on purpose (build time)
+# max_iter=100 caps the fit (build time); the filter keeps a ConvergenceWarning off
+# the page
 warnings.simplefilter("ignore", ConvergenceWarning)
 clf = NonNegMLPClassifier(hidden_layer_sizes=100, positive=True, l1=1e-5,
                           max_iter=100, dtype="float32", random_state=0)

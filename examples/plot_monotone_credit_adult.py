@@ -47,7 +47,8 @@ from sknonneg.datasets import load_adult
 from sknonneg.inspection import check_monotonic
 from sknonneg.preprocessing import RampTransformer
 
-# max_iter=100 stops both fits before convergence, on purpose (build time)
+# max_iter=100 caps both fits (build time); the filter keeps a ConvergenceWarning off
+# the page
 warnings.filterwarnings("ignore", message=".*maximum iterations")
 # sknonneg-data: adult.data.gz (read from the data folder, never downloaded)
 X, y = load_adult(subset="train", return_X_y=True)

@@ -49,7 +49,8 @@ from sknonneg.datasets import load_auto_mpg
 from sknonneg.inspection import check_monotonic
 from sknonneg.robustness import monotone_certificate
 
-# both networks stop at the default max_iter=200, unconverged (build time)
+# the default max_iter=200 caps both networks (build time); the filter keeps a
+# ConvergenceWarning off the page
 warnings.filterwarnings("ignore", message=".*maximum iterations")
 
 # sknonneg-data: autompg.csv.gz (read from the data folder, never downloaded)

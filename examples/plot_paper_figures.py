@@ -48,7 +48,8 @@ from sknonneg.inspection import (
 
 SEED = 0
 MAX_ITER = 200  # L-BFGS-B iterations
-# MAX_ITER stops every fit before convergence, on purpose (build time)
+# MAX_ITER caps every fit (build time); the filter keeps a ConvergenceWarning off the
+# page
 warnings.simplefilter("ignore", ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X = X / 16.0
@@ -88,9 +89,10 @@ def _title(kind, est, X_test, y_test):
 # ----------------------------------------------
 # The positive network's output weights are non-negative and sparse: each class
 # listens to a few hidden units. Each of these units is a sparse set of pixels
-# where its digit has ink and the other two mostly do not (the top bar and bottom
-# row of a 2, the left side and lower loop of a 6), and some of a class's units
-# are near-copies of one another rather than different parts. The first lines
+# where its digit has ink (the top bar and bottom row of a 2, the left side and
+# lower loop of a 6): for the 1's and 6's units mostly pixels where the other two
+# digits have less ink, for the 2's about half of their weight. Some of a class's
+# units are near-copies of one another rather than different parts. The first lines
 # printed below the figure list, for each class, the units that feed it and how far
 # apart their input weights are (the largest difference of a pixel's weight, as
 # a share of the pair's largest weight: 0% for copies, 100% for units with no

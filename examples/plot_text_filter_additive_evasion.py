@@ -119,10 +119,10 @@ if result.success_.any():
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, rate in rates.items():
     ax.plot(budgets, 100 * np.asarray(rate), marker="o", label=name)
-ax.set_xlabel("words added to each flagged story")
+ax.set_xlabel("words added to each flagged story (at most)")
 ax.set_xticks([1, 5, 10, 15, 20])  # whole words, both ends of the budget
 ax.set_ylabel("flagged stories let through (%)")
-ax.set_title(f"Additive evasion of a '{TOPIC}' filter (Reuters)")
+ax.set_title(f"Additive evasion of the '{TOPIC}' filter (Reuters)")
 ax.legend()
 fig.tight_layout()
 plt.show()

@@ -85,12 +85,13 @@ def grid_search_with_dask_ml(X, y):
 # %%
 # The workers compile the kernels once
 # ------------------------------------
-def no_recompilation(client):
+def no_recompilation(client, work):
     from sknonneg.parallel import kernel_compile_counts
 
     before = client.run(kernel_compile_counts)
-    # ... any number of fits on the cluster ...
+    result = work()                   # any number of fits on the cluster
     assert client.run(kernel_compile_counts) == before
+    return result
 
 
 # %%
@@ -208,8 +209,9 @@ def main():
     # The workers' own warnings filters (the line above sets the main process's).
     client.run(warnings.simplefilter, "ignore", ConvergenceWarning)
     try:
-        grid_search_on_a_cluster(X, y)
-        no_recompilation(client)
+        grid_search_on_a_cluster(X, y)    # the workers compile or load the kernels
+        # A second search, on fewer rows, compiles nothing.
+        no_recompilation(client, lambda: grid_search_on_a_cluster(X[:300], y[:300]))
         try:
             import dask_ml  # noqa: F401
         except ImportError:
@@ -218,7 +220,6 @@ def main():
             grid_search_with_dask_ml(X, y)
             incremental_with_dask_ml(X, y)
         clf = incremental_with_dask_only(X, y)
-        no_recompilation(client)
         y_pred = predict_with_client_map(client, clf, X)
         assert np.array_equal(y_pred, clf.predict(X))
     finally:

@@ -1012,7 +1012,21 @@ def test_doc_recipes_run(client, recipes, digits, small_digits, tmp_path, capsys
     X, y = digits
     search = recipes.grid_search_on_a_cluster(*small_digits)
     assert len(search.cv_results_["params"]) == 8
-    recipes.no_recompilation(client)
+    # The recipe's check reads the counts before and after the work it is given
+    # (before, it read them twice in a row: it could not fail).
+    again = recipes.no_recompilation(
+        client, lambda: recipes.grid_search_on_a_cluster(*small_digits))
+    assert again.best_params_ == search.best_params_
+
+    class Compiling:  # a client whose workers compile one kernel per reading
+        readings = 0
+
+        def run(self, function):
+            self.readings += 1
+            return {"kernel": self.readings}
+
+    with pytest.raises(AssertionError):
+        recipes.no_recompilation(Compiling(), lambda: None)
     if _importable("dask_ml"):
         assert recipes.grid_search_with_dask_ml(*small_digits).best_params_ == \
             search.best_params_

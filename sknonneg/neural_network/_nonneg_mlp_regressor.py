@@ -908,8 +908,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.regressor_tags.poor_score = self.positive is True
         # A loss that scales its targets by their mean takes only non-negative
         # (Poisson) or positive (Gamma) ones: scikit-learn's common checks then
-        # draw y >= 1 (HistGradientBoostingRegressor does not set the tag; it is
-        # never drawn such targets there).
+        # draw y >= 1 for their regressor checks (HistGradientBoostingRegressor
+        # does not set the tag: the checks run it with its default squared error).
         try:
             scaling = get_loss(self.loss).target_scaling
         except ValueError:  # an unknown loss, refused by fit

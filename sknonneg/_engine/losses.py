@@ -51,7 +51,7 @@ from .._kernels import LOGISTIC_NLL, SIGMOID_SQUARED_ERROR, SOFTMAX_NLL, SQUARED
 from .._kernels.reference.fixed import monotone_exp
 
 __all__ = ["Loss", "SoftmaxNLL", "LogisticNLL", "SquaredError", "SigmoidSquaredError",
-           "HalfPoissonDeviance", "get_loss", "losses_by_name"]
+           "HalfPoissonDeviance", "HalfGammaDeviance", "get_loss", "losses_by_name"]
 
 
 def _declared_names(cls):
@@ -126,6 +126,10 @@ class Loss:
         For a regressor scaling by the mean: the largest ``y / mean`` it fits (a
         row whose optimum lies beyond the inverse link's exact range is refused);
         None: no limit of the loss's own.
+    min_scaled_target : float or None
+        For a regressor scaling by the mean: the smallest ``y / mean`` it fits (a
+        row whose optimum lies below the link's exact range is refused); None: no
+        limit of the loss's own.
     """
 
     name = None
@@ -138,6 +142,7 @@ class Loss:
     out_activation = "identity"
     target_scaling = "standardise"
     max_scaled_target = None
+    min_scaled_target = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -303,7 +308,46 @@ class SigmoidSquaredError(Loss):
         return 0.5 * (residual ** 2).sum(axis=1), residual * p * (1.0 - p)
 
 
-class HalfPoissonDeviance(Loss):
+class _LogLink(Loss):
+    """What the log-link regression losses share (not selectable: no name): an
+    ``exp`` output on targets divided by their mean, and the capped ``exp`` of
+    their mean and prediction.
+
+    So that the loss, its gradient and a prediction stay finite up to ``z`` of
+    about 3e286 (where ``exp`` overflowed at 710), the mean ``mu`` continues
+    ``exp`` linearly beyond ``z = LOGIT_CAP`` (50: a mean 5e21 times the targets'
+    mean, ``target_scaling="mean"``): ``mu = e^c (1 + z - c)`` there, with
+    ``exp``'s value and slope at ``c``. It stays increasing and convex, so the
+    prediction's monotonicity holds for every ``z``; the regressor refuses
+    targets whose optimum could lie beyond the cap (``max_scaled_target``)."""
+
+    out_activation = "exp"
+    target_scaling = "mean"
+    LOGIT_CAP = 50.0
+    # Scaled targets above this are refused: the fit's optimum for a row, log(y),
+    # stays below the cap by log(100).
+    max_scaled_target = float(np.exp(LOGIT_CAP) / 100.0)
+
+    def _mean(self, z, exp):
+        """``(dmu/dz, mu)`` of the float64 outputs ``z``: ``exp`` up to the cap,
+        continued linearly beyond it."""
+        slope = exp(np.minimum(z, self.LOGIT_CAP))
+        with np.errstate(over="ignore"):  # inf beyond z of about 3e286
+            return slope, slope * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0))
+
+    def inverse_link(self, logits):
+        """``exp(z)``, continued linearly beyond the cap: finite up to ``z`` of
+        about 3e286, inf beyond (no warning; the regressor refuses it). Its ``exp``
+        is the monotone one of the fixed-order kernels (within an ulp of
+        ``np.exp``, whose computed values are not proven non-decreasing and fell
+        between adjacent float32 inputs, ``benchmarks/results/ufunc_monotone_scan.md``),
+        and each step after it (a rounded sum, a product by a positive number) is
+        non-decreasing: a prediction is non-decreasing in ``z`` as computed, which
+        ``monotonic_cst`` and the monotone certificate need."""
+        return self._mean(np.asarray(logits, dtype=np.float64), monotone_exp)[1]
+
+
+class HalfPoissonDeviance(_LogLink):
     """Half the Poisson deviance of non-negative targets ``y`` with a log link,
     summed over outputs: per entry ``y log(y / mu) - y + mu`` with the mean ``mu =
     exp(z)``, derivative ``mu - y``. The loss of ``MLPRegressor(loss="poisson")``
@@ -324,8 +368,6 @@ class HalfPoissonDeviance(Loss):
 
     name = "poisson"
     aliases = ("half_poisson",)
-    out_activation = "exp"
-    target_scaling = "mean"
     # The output starts narrow: a spread sigma of the log-mean over the data makes
     # the mean prediction exp(sigma^2 / 2) times the targets' (1.65 at 1, 1.03 at
     # 0.25) and each row's off by a factor exp(+-sigma). Measured on simulated
@@ -335,10 +377,6 @@ class HalfPoissonDeviance(Loss):
     # batches) 1.215 / 1.193 / 1.177 / 1.176, 20 L-BFGS-B iterations 1.491 /
     # 1.286 / 1.241 / 1.255.
     init_std = (1.0, 0.25)
-    LOGIT_CAP = 50.0
-    # Scaled targets above this are refused: the fit's optimum for a row, log(y),
-    # stays below the cap by log(100).
-    max_scaled_target = float(np.exp(LOGIT_CAP) / 100.0)
 
     def check_target_values(self, y, whole=True):
         """``y >= 0`` and, over the whole data (``whole``), each target's sum > 0,
@@ -353,13 +391,6 @@ class HalfPoissonDeviance(Loss):
             raise ValueError(f"loss={self.name!r} requires {need} on the rows of "
                              f"positive weight{which}.")
 
-    def _mean(self, z, exp):
-        """``(dmu/dz, mu)`` of the float64 outputs ``z``: ``exp`` up to the cap,
-        continued linearly beyond it."""
-        slope = exp(np.minimum(z, self.LOGIT_CAP))
-        with np.errstate(over="ignore"):  # inf beyond z of about 3e286
-            return slope, slope * (1.0 + np.maximum(z - self.LOGIT_CAP, 0.0))
-
     def value_grad(self, logits, y):
         z = np.asarray(logits, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -370,16 +401,63 @@ class HalfPoissonDeviance(Loss):
         values = xlogy(y, y) - y - y * z + mu
         return values.sum(axis=1), slope - y
 
-    def inverse_link(self, logits):
-        """``exp(z)``, continued linearly beyond the cap: finite up to ``z`` of
-        about 3e286, inf beyond (no warning; the regressor refuses it). Its ``exp``
-        is the monotone one of the fixed-order kernels (within an ulp of
-        ``np.exp``, whose computed values are not proven non-decreasing and fell
-        between adjacent float32 inputs, ``benchmarks/results/ufunc_monotone_scan.md``),
-        and each step after it (a rounded sum, a product by a positive number) is
-        non-decreasing: a prediction is non-decreasing in ``z`` as computed, which
-        ``monotonic_cst`` and the monotone certificate need."""
-        return self._mean(np.asarray(logits, dtype=np.float64), monotone_exp)[1]
+
+class HalfGammaDeviance(_LogLink):
+    """Half the Gamma deviance of strictly positive targets ``y`` with a log link,
+    summed over outputs: per entry ``log(mu / y) + y / mu - 1`` with the mean ``mu
+    = exp(z)``, that is ``z - log y + y exp(-z) - 1``, derivative ``1 - y
+    exp(-z)``. The loss of ``HistGradientBoostingRegressor(loss="gamma")`` and
+    ``GammaRegressor`` (scikit-learn's ``HalfGammaLoss``, its constant ``-log y -
+    1`` included here, so that a perfect fit has loss 0 and the relative ``tol``
+    sees the deviance; scikit-learn's ``mean_gamma_deviance`` is twice its mean).
+
+    The loss reads ``exp(-z)``, which overflows below ``z`` of about -709: beyond
+    ``z = -LOGIT_CAP`` it continues linearly, ``e^c (1 - z - c)`` with ``c =
+    LOGIT_CAP`` (``exp(-z)``'s tangent there): convex and finite (up to ``-z`` of
+    about 1e266 for the largest targets taken), so the loss stays convex in ``z``
+    with a continuous derivative. Above ``+LOGIT_CAP`` the loss needs no cap
+    (``exp(-z)`` underflows to 0: the loss ``z - log y - 1``, derivative 1) and the
+    prediction is the shared capped ``exp`` (``_LogLink.inverse_link``). A row's
+    optimum ``z = log y`` stays inside ``[-LOGIT_CAP, LOGIT_CAP]`` by ``log(100)``:
+    the regressor refuses scaled targets outside ``[min_scaled_target,
+    max_scaled_target]``. Generic path (no kernel code), as the Poisson
+    deviance."""
+
+    name = "gamma"
+    aliases = ("half_gamma",)
+    # The Poisson deviance's narrow output start, for the same reason (a log
+    # link: a spread sigma of the log-mean biases the mean prediction by
+    # exp(sigma^2 / 2)); not measured separately for the Gamma deviance.
+    init_std = (1.0, 0.25)
+    # Scaled targets below this are refused: a row's optimum, log(y), stays above
+    # the lower cap by log(100).
+    min_scaled_target = float(100.0 * np.exp(-_LogLink.LOGIT_CAP))
+
+    def check_target_values(self, y, whole=True):
+        """``y > 0``, in ``HistGradientBoostingRegressor(loss="gamma")``'s words (a
+        Gamma deviance of 0 has no logarithm), over a whole data set and a later
+        batch alike."""
+        bad = ~np.all(y > 0, axis=0)  # NaN fails too
+        if np.any(bad):
+            which = (f" (targets {np.flatnonzero(bad).tolist()} of {y.shape[1]})"
+                     if y.shape[1] > 1 else "")
+            raise ValueError(f"loss={self.name!r} requires strictly positive y on "
+                             f"the rows of positive weight{which}.")
+
+    def _inverse_mean(self, z):
+        """``(d/dz, value)`` of ``exp(-z)``, continued linearly below ``-cap``."""
+        cap = self.LOGIT_CAP
+        slope = -np.exp(-np.maximum(z, -cap))
+        with np.errstate(over="ignore"):  # inf only for -z beyond about 1e266
+            return slope, -slope * (1.0 + np.maximum(-cap - z, 0.0))
+
+    def value_grad(self, logits, y):
+        z = np.asarray(logits, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        slope, inverse = self._inverse_mean(z)
+        with np.errstate(over="ignore"):
+            values = z - np.log(y) + y * inverse - 1.0
+            return values.sum(axis=1), 1.0 + y * slope
 
 
 def get_loss(loss):

@@ -268,7 +268,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
             return
         r2, varies, deviance = fitted
         mean = float(np.mean(r2[varies]))
-        # Squared error: R^2; Poisson deviance: D^2, its share explained.
+        # Squared error: R^2; a deviance (Poisson, Gamma: a loss scaling by the
+        # mean): D^2, its share explained.
         score, error = (("D^2", "deviance") if deviance
                         else ("R^2", "squared error"))
         # R^2 < 1 - _DIVERGED: the squared error is over twice the mean model's.

@@ -69,7 +69,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     tanh, relu, identity: ``activation``) with a gain (annealed by default under
     L-BFGS-B for saturating units), an identity output and the squared error (mean
     over samples, weighted by ``sample_weight``), or an ``exp`` output and the
-    Poisson deviance (``loss="poisson"``), L1/L2 penalties per weight layer and a sparsity
+    Poisson or Gamma deviance (``loss="poisson"``, ``"gamma"``), L1/L2 penalties per
+    weight layer and a sparsity
     penalty on the hidden activations, fitted with scipy's bound-constrained
     L-BFGS-B (full batch or mini-batch) or projected Adam. With ``monotonic_cst``
     the prediction is monotone in the chosen features, exactly, for every input.
@@ -78,16 +79,21 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
-    loss : {"squared_error", "poisson"}, default="squared_error"
-        The loss, by ``MLPRegressor``'s names: half the squared error of an
-        identity output, or half the Poisson deviance of a log link (the output
-        function ``exp``, ``out_activation_ = "exp"``), for counts, rates and
-        other non-negative targets whose mean the features scale multiplicatively.
-        ``"poisson"`` requires ``y >= 0`` and, per target, a positive sum over the
-        rows of positive weight; it divides the targets by their weighted mean
-        rather than standardising them (Notes). ``monotonic_cst`` holds with
-        either (``exp`` is increasing); ``lipschitz_bound_`` is not defined with
-        ``"poisson"`` (``exp`` has no finite Lipschitz constant).
+    loss : {"squared_error", "poisson", "gamma"}, default="squared_error"
+        The loss, by ``MLPRegressor``'s and ``HistGradientBoostingRegressor``'s
+        names: half the squared error of an identity output, or half the Poisson
+        or Gamma deviance of a log link (the output function ``exp``,
+        ``out_activation_ = "exp"``). ``"poisson"``, for counts, rates and other
+        non-negative targets whose mean the features scale multiplicatively,
+        requires ``y >= 0`` and, per target, a positive sum over the rows of
+        positive weight; ``"gamma"``, for positive amounts whose spread grows with
+        their mean (a constant coefficient of variation: costs, durations,
+        consumption), requires ``y > 0`` on the rows of positive weight, each at
+        least ``100 exp(-50)`` (about 1.9e-20) times its target's weighted mean.
+        Both divide the targets by their weighted mean rather than standardising
+        them (Notes). ``monotonic_cst`` holds with each (``exp`` is increasing);
+        ``lipschitz_bound_`` is not defined with ``"poisson"`` or ``"gamma"``
+        (``exp`` has no finite Lipschitz constant).
     positive : "auto", bool, {"hidden", "output"} or array-like of bool, default="auto"
         Which weight layers are constrained to be >= 0. ``"hidden"``: the
         input-to-hidden and hidden-to-hidden layers, the output layer signed.
@@ -169,13 +175,13 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         Their weighted standard deviation; 1 for a target equal on every
         weighted row, whose output unit then starts and stays at 0 (weights and
         bias): it predicts that value (``y_mean_``) exactly. With
-        ``loss="poisson"``: the weighted mean, ``y_mean_`` again (a constant
-        target is predicted exactly there too: ``y_mean_ exp(0)``).
+        ``loss="poisson"`` or ``"gamma"``: the weighted mean, ``y_mean_`` again (a
+        constant target is predicted exactly there too: ``y_mean_ exp(0)``).
     n_outputs_ : int
         Number of targets.
     out_activation_ : {"identity", "exp"}
         The output function (as ``MLPRegressor`` names it): ``"exp"`` with
-        ``loss="poisson"``.
+        ``loss="poisson"`` or ``"gamma"``.
     <<fit_attributes>>
 
     See Also
@@ -216,6 +222,22 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ``y_scale_``) is refused with a ``ValueError``, never returned as inf. The training score behind the ``DegenerateFitWarning`` is then
     D^2, the share of the deviance explained (``d2_tweedie_score``); ``score``
     and ``scoring=None`` stay R^2, as ``MLPRegressor``'s.
+
+    With ``loss="gamma"`` the targets are divided by their weighted mean as with
+    ``"poisson"`` (they stay > 0, of mean 1), and the data term is half the Gamma
+    deviance of the mean ``mu = exp(z)`` (``HalfGammaLoss``, as
+    ``HistGradientBoostingRegressor(loss="gamma")`` and ``GammaRegressor`` fit
+    it), summed over the targets::
+
+        sum_i s_i sum_k (log(mu_ik / t_ik) + t_ik / mu_ik - 1) / sum_i s_i
+
+    its gradient in ``z`` is ``1 - t / mu``; ``predict`` returns ``y_mean_
+    exp(z)`` through the same monotone, capped ``exp``. So that the loss stays
+    finite, ``exp(-z)`` continues linearly below ``z = -50`` (its tangent there:
+    convex), and a target below ``100 exp(-50)`` (about 1.9e-20) times its weighted
+    mean, or above ``exp(50) / 100`` times it, is refused (a row's optimum ``log
+    t`` stays inside ``[-50, 50]``). D^2 and ``scoring="loss"`` read the Gamma
+    deviance as they read the Poisson one.
 
     subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
     where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
@@ -274,7 +296,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         **TrainableNetwork._parameter_constraints,
         "positive": ["boolean", StrOptions({"auto", "hidden", "output"}), list, tuple,
                      np.ndarray],
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", "gamma"})],
         "monotonic_cst": ["array-like", dict, None],
         "activation": [StrOptions(set(_activations.DENSE))],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
@@ -434,6 +456,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             self._loss().check_target_values(fitted)
         peak, scale = self._scale_targets(fitted, weights)
         self._check_weighted_scale(peak, scale, given, fitted.shape[0])
+        self._check_smallest_scaled_target(fitted, first=True)
         return self._standardised(y)
 
     def _check_whole_targets(self, y):
@@ -535,6 +558,38 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             f"Give the rows weights of closer magnitudes, or drop the rows of "
             f"negligible weight.")
 
+    def _check_smallest_scaled_target(self, y, first=False):
+        """``ValueError`` if a target of the rows ``y`` (of positive weight) is
+        below the loss's ``min_scaled_target`` times the fitted ``y_mean_`` (the
+        Gamma deviance's: a row's optimum ``log(y / y_mean_)`` stays above the
+        lower cap of its link's exact range). ``first``: the rows that set
+        ``y_mean_`` (else a later batch, scaled by an earlier fit). Weights are
+        not named: a weighted mean is at most the largest target, so only targets
+        spanning more than ``1 / min_scaled_target`` are refused, whatever the
+        weights."""
+        limit = self._loss().min_scaled_target
+        if limit is None or not self._scales_by_mean() or not y.shape[0]:
+            return
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            ratios = np.min(y, axis=0) / self.y_scale_
+        worst = int(np.argmin(ratios))
+        if ratios[worst] >= limit:
+            return
+        which = f" (target {worst})" if ratios.shape[0] > 1 else ""
+        if not first:
+            raise ValueError(
+                f"y is down to {ratios[worst]:.3g} times y_mean_{which}, the "
+                f"scaling that the first fit (or first call to partial_fit) fixed; "
+                f"loss={self._output_type()!r} fits a row down to {limit:.3g} "
+                f"times it. Give every batch targets of one scale, or start anew "
+                f"(fit with warm_start=False).")
+        raise ValueError(
+            f"y's smallest value is {ratios[worst]:.3g} times its weighted mean "
+            f"y_mean_{which}. loss={self._output_type()!r} fits a row down to "
+            f"{limit:.3g} times the mean (the logarithm of that ratio stays above "
+            f"the lower cap of the log link's exact range). Drop the rows of such "
+            f"small targets, or fit log(y) with loss='squared_error'.")
+
     def _largest_scaled_target(self):
         """The largest ``y / y_mean_`` that a loss scaling by the mean takes (its
         ``max_scaled_target``: for the Poisson deviance, a row's optimum ``log(y /
@@ -597,6 +652,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         check_target_scale(y)
         if self._scales_by_mean():
             self._loss().check_target_values(y, whole=False)
+            self._check_smallest_scaled_target(y)
             with np.errstate(over="ignore"):  # inf: refused below
                 largest = largest_magnitude(y / self.y_scale_)
             limit = self._largest_scaled_target()
@@ -732,8 +788,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss (the mean squared error or Poisson
-            deviance), the target scaling and
+            Weight of each sample in the loss (the mean squared error, Poisson or
+            Gamma deviance), the target scaling and
             the activation penalty. A row of weight 0 is dropped once the input is
             validated (its values must be finite, as every row's): the fit is the
             fit without that row.
@@ -755,9 +811,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         On the first call the target scaling (``y_mean_``, ``y_scale_``) is
         taken from this batch and kept by the later ones: a first batch whose
         targets are constant (one row, say) leaves them unscaled, and warns
-        (with ``loss="poisson"`` it divides them by that constant, without a
-        warning; a first batch whose targets are all 0 is refused, having no
-        mean to scale by).
+        (with ``loss="poisson"`` or ``"gamma"`` it divides them by that constant,
+        without a warning; a first batch whose targets are all 0 is refused,
+        having no mean to scale by; with ``"gamma"`` every batch's targets must
+        be > 0).
         The gain follows its schedule over ``max_iter`` calls; after ``fit`` it
         stays at the end of that fit's schedule, whatever ``max_iter`` and
         ``solver`` are set to since: the gain the fit ended with (``gain_``) under
@@ -829,7 +886,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tight when every layer is sign-constrained) times the largest
         ``y_scale_`` (for several outputs: a bound on each output's).
 
-        Not defined with ``loss="poisson"`` (an ``AttributeError``): the
+        Not defined with ``loss="poisson"`` or ``"gamma"`` (an ``AttributeError``): the
         prediction ``y_scale_ exp(z)`` has no finite Lipschitz constant (its
         logarithm, the network's output ``z``, is Lipschitz, but no bound of it
         is offered)."""
@@ -849,8 +906,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         tags.regressor_tags.poor_score = self.positive is True
-        # As HistGradientBoostingRegressor(loss="poisson") says it: a loss that
-        # scales its targets by their mean takes only non-negative ones.
+        # A loss that scales its targets by their mean takes only non-negative
+        # (Poisson) or positive (Gamma) ones: scikit-learn's common checks then
+        # draw y >= 1 for their regressor checks (HistGradientBoostingRegressor
+        # does not set the tag: the checks run it with its default squared error).
         try:
             scaling = get_loss(self.loss).target_scaling
         except ValueError:  # an unknown loss, refused by fit

@@ -148,7 +148,7 @@ def _warm(estimator, sparse):
     X_zeros = np.zeros_like(X)
     X_zeros[np.arange(30), np.arange(30) % 4] = X[np.arange(30), np.arange(30) % 4]
     small = _small_copy(estimator)
-    labels, coef = None, None  # a classifier's y; a regressor's y is X @ coef
+    labels, coef, offset = None, None, 0.0  # a classifier's y; a regressor's X @ coef
     if is_classifier(small):
         # Two classes under a monotonic constraint (the only case it allows: a
         # logistic output), three otherwise (a softmax).
@@ -156,9 +156,12 @@ def _warm(estimator, sparse):
         labels = np.arange(30) % n_classes
         predict, extra = "predict_proba", {"classes": np.arange(n_classes)}
     elif is_regressor(small):
-        # Targets >= 0 for a regressor that takes only those (loss="poisson").
+        # Targets > 0 for a regressor that takes only non-negative ones
+        # (loss="poisson") or positive ones (loss="gamma"): X_zeros @ coef is 0
+        # on the rows whose non-zero is feature 1 or 3, so 1 is added.
         positive_only = get_tags(small).target_tags.positive_only
         coef = np.array([1.0, 0.0 if positive_only else -1.0, 0.5, 0.0])
+        offset = 1.0 if positive_only else 0.0
         predict, extra = "predict", {}
     else:
         predict, extra = "transform", {}
@@ -169,7 +172,7 @@ def _warm(estimator, sparse):
         warnings.filterwarnings("default", message="numba's on-disk cache of sknonneg",
                                 category=UserWarning)
         for X_in in inputs:
-            y = X_in @ coef if coef is not None else labels
+            y = X_in @ coef + offset if coef is not None else labels
             # The fit takes the blocked CSC layout of a CSR input, which a real
             # full-batch fit takes from tens of thousands of rows
             # (FirstLayerGradient); partial_fit the row-by-row scatter of a

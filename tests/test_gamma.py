@@ -1,0 +1,374 @@
+"""NonNegMLPRegressor(loss="gamma"): half the Gamma deviance with a log link.
+
+The loss against scikit-learn's public deviance and central differences, beyond its
+caps too; the shared monotone link; the regressor's mean scaling, prediction,
+refusals (y > 0, scaled targets inside the link's range), monotonicity, weights,
+streams, persistence and scikit-learn's common checks."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import GammaRegressor
+from sklearn.metrics import mean_gamma_deviance
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknonneg import NonNegMLPRegressor
+from sknonneg._engine.losses import HalfGammaDeviance, HalfPoissonDeviance, get_loss
+from sknonneg.exceptions import DegenerateFitWarning
+from sknonneg.inspection import check_monotonic
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
+
+
+@parametrize_with_checks(
+    [NonNegMLPRegressor(loss="gamma", **FAST)],
+    expected_failed_checks=lambda est: {
+        "check_regressor_multioutput": (
+            "draws its targets from make_regression without making them positive "
+            "(the positive_only tag, which the other regressor checks honour): "
+            "loss='gamma' refuses targets <= 0, as it must"),
+        # The regressor is a transformer too (its last hidden layer): these checks
+        # fit it on make_blobs' class labels 0 and 1 as y, which no check passes
+        # through the positive_only tag. The Poisson deviance takes those (their
+        # sum is > 0); the Gamma deviance refuses y = 0, as it must.
+        **dict.fromkeys(
+            ["check_transformer_data_not_an_array", "check_transformer_general",
+             "check_transformer_preserve_dtypes", "check_transformer_n_iter"],
+            "fits the transformer on class labels 0/1 as y, not made positive by "
+            "the positive_only tag: loss='gamma' refuses y = 0, as it must"),
+    })
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _amounts(n=600, seed=0, n_features=4, shape=4.0):
+    """Gamma amounts (coefficient of variation 1 / sqrt(shape)) whose log-mean
+    rises in feature 0, falls in feature 1 and depends on feature 2 through a sine
+    (feature 3 is noise)."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(size=(n, n_features))
+    mu = np.exp(0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
+    return X, rng.gamma(shape, mu / shape), mu
+
+
+# ----------------------------------------------------------------------- the loss
+def test_loss_is_half_the_gamma_deviance_with_its_gradient(finite_differences):
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=2.0, size=(50, 2))
+    y = rng.gamma(2.0, 1.5, size=(50, 2))
+    loss = get_loss("gamma")
+    assert type(loss) is HalfGammaDeviance and loss.code is None
+    assert get_loss("half_gamma").name == "gamma"
+    values, grad = loss.value_grad(z, y)
+    # scikit-learn's public mean deviance is twice the half deviance's mean.
+    for k in range(2):
+        one, _ = loss.value_grad(z[:, k:k + 1], y[:, k:k + 1])
+        assert_allclose(2 * one.mean(), mean_gamma_deviance(y[:, k], np.exp(z[:, k])),
+                        rtol=1e-12)
+    assert_allclose(grad, 1.0 - y * np.exp(-z), rtol=1e-13)
+    assert np.all(values >= 0)
+    # A perfect fit costs 0 (the constant is included).
+    perfect, g0 = loss.value_grad(np.log(y), y)
+    assert_allclose(perfect, 0.0, atol=1e-14)
+    assert_allclose(g0, 0.0, atol=1e-15)
+
+    def fun(theta):
+        return loss.value_grad(theta.reshape(z.shape), y)[0].sum(), None
+    assert_allclose(grad.ravel(), finite_differences(fun, z.ravel()), rtol=1e-6,
+                    atol=1e-6)
+
+
+def test_exp_minus_z_continues_linearly_below_the_cap(finite_differences):
+    loss = HalfGammaDeviance()
+    cap = loss.LOGIT_CAP
+    z = np.array([[-cap + 1.0], [-cap], [-cap - 1.0], [-cap - 1e3], [-1e250],
+                  [cap + 1e3], [1e300]])
+    y = np.ones_like(z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow anywhere
+        values, grad = loss.value_grad(z, y)
+    assert np.all(np.isfinite(values)) and np.all(np.isfinite(grad))
+    # exp(-z) up to the cap, its tangent beyond: value and slope continuous.
+    assert_allclose(values[:2], -z[:2, 0] + np.exp(-z[:2, 0]) - 1, rtol=1e-15)
+    tangent = np.exp(cap) * (1.0 - z[2:4, 0] - cap)
+    assert_allclose(values[2:4], z[2:4, 0] + tangent - 1, rtol=1e-15)
+    assert_allclose(grad[:4, 0], 1 - np.exp(-np.maximum(z[:4, 0], -cap)), rtol=1e-14)
+    # Far above: exp(-z) is 0, the loss z - 1 and its slope 1.
+    assert_allclose(grad[5:, 0], 1.0)
+    assert_allclose(values[5:], z[5:, 0] - 1.0)
+    for point in (-cap - 0.5, -cap + 0.5):
+        fd = finite_differences(
+            lambda t: (loss.value_grad(t.reshape(1, 1), np.full((1, 1), 2.0))[0].sum(),
+                       None), np.array([point]), h=1e-4)
+        assert_allclose(fd, 1 - 2 * np.exp(min(-point, cap)), rtol=1e-6)
+    # Convex across the cap: the slope never falls.
+    zs = np.linspace(-cap - 5, -cap + 5, 2001)[:, None]
+    slopes = loss.value_grad(zs, np.ones_like(zs))[1].ravel()
+    assert np.all(np.diff(slopes) >= 0)
+
+
+def test_the_link_is_the_poisson_one_and_non_decreasing_as_computed():
+    # The prediction's exp is the shared monotone, capped one: monotonic_cst holds
+    # as computed exactly as with the Poisson deviance.
+    gamma, poisson = HalfGammaDeviance(), HalfPoissonDeviance()
+    assert gamma.out_activation == "exp" and gamma.target_scaling == "mean"
+    rng = np.random.default_rng(7)
+    for start in np.r_[rng.uniform(-720, 60, 50), gamma.LOGIT_CAP - 1e-13, 0.0]:
+        z = start + np.arange(2000) * np.spacing(abs(start) if start else 1.0)
+        mu = gamma.inverse_link(z)
+        assert np.all(np.diff(mu) >= 0)
+        assert_array_equal(mu, poisson.inverse_link(z))
+    z = np.array([-1e300, -800.0, -50.0, 0.0, 50.0, 60.0, 1e250])
+    assert np.all(np.diff(gamma.inverse_link(z)) >= 0)
+
+
+# ----------------------------------------------------------------- the regressor
+def test_gradient_through_the_network_matches_finite_differences(finite_differences):
+    X, y, _ = _amounts(40)
+    Y = np.c_[y, y[::-1] + 1]
+    w = np.random.RandomState(1).uniform(0.5, 2.0, X.shape[0])
+    est = NonNegMLPRegressor((4, 3), loss="gamma", monotonic_cst=[1, -1, 0, 0],
+                             l1=1e-3, l2=1e-3, activity_l1=1e-3, max_iter=1,
+                             random_state=0).fit(X, Y)
+    targets, _ = est._transform_targets(Y)
+    assert_allclose(targets.mean(axis=0), 1.0)
+    rng = np.random.RandomState(2)
+    theta = est._layout.project(est._theta + rng.uniform(0, 0.1, est._theta.shape))
+    for Xk in (X, sp.csr_matrix(X)):
+        objective = est._make_objective(est._layout, Xk, targets, w, 1.5,
+                                        parallel=False)
+        _, grad = objective.loss_grad(theta)
+        k = rng.choice(theta.shape[0], 12, replace=False)
+        fd = finite_differences(objective.loss_grad, theta)
+        assert_allclose(grad[k], fd[k], rtol=1e-5, atol=1e-7)
+
+
+def test_fit_scales_by_the_mean_and_predicts_its_exp():
+    X, y, mu = _amounts(800)
+    est = NonNegMLPRegressor(8, loss="gamma", random_state=0).fit(X, y)
+    assert est.out_activation_ == "exp"
+    assert_allclose(est.y_mean_, [y.mean()], rtol=1e-15)
+    assert_array_equal(est.y_scale_, est.y_mean_)
+    hidden = 1 / (1 + np.exp(-est.gain_ * (X @ est.coefs_[0] + est.intercepts_[0])))
+    z = hidden @ est.coefs_[1] + est.intercepts_[1]
+    pred = est.predict(X)
+    assert_allclose(pred, est.y_mean_ * np.exp(z.ravel()), rtol=1e-10)
+    assert pred.shape == y.shape and np.all(pred > 0)
+    # Close to the true mean on fresh rows; better than a linear Gamma GLM (the
+    # log-mean has a sine in it) and the squared error's fit.
+    Xt, yt, mut = _amounts(3000, seed=1)
+    deviance = mean_gamma_deviance(yt, est.predict(Xt))
+    oracle = mean_gamma_deviance(yt, mut)
+    glm = GammaRegressor(alpha=1e-6).fit(X, y)
+    squared = NonNegMLPRegressor(8, random_state=0).fit(X, y)
+    # Measured: 1.034, 1.649 and 1.219 times the true means' deviance.
+    assert deviance < 1.05 * oracle
+    assert deviance < mean_gamma_deviance(yt, glm.predict(Xt)) - 0.02
+    assert deviance < mean_gamma_deviance(yt, np.maximum(squared.predict(Xt), 1e-3))
+
+
+def test_scaling_the_targets_scales_the_predictions():
+    X, y, _ = _amounts(200)
+    kw = dict(hidden_layer_sizes=8, loss="gamma", random_state=0, max_iter=60)
+    base = NonNegMLPRegressor(**kw).fit(X, y)
+    scaled = NonNegMLPRegressor(**kw).fit(X, 1000.0 * y)
+    assert_allclose(scaled.predict(X), 1000.0 * base.predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shift", [0.0, -1.0])
+def test_targets_not_strictly_positive_are_refused_in_hgbs_words(shift):
+    X, y, _ = _amounts(50)
+    y = y.copy()
+    y[3] = shift
+    with pytest.raises(ValueError,
+                       match=r"loss='gamma' requires strictly positive y on the rows"):
+        NonNegMLPRegressor(4, loss="gamma").fit(X, y)
+
+
+def test_the_refused_target_is_named_and_zero_weight_rows_are_not_read():
+    X, y, _ = _amounts(50)
+    Y = np.c_[y, np.r_[0.0, y[1:]], y]
+    with pytest.raises(ValueError, match=r"\(targets \[1\] of 3\)"):
+        NonNegMLPRegressor(4, loss="gamma").fit(X, Y)
+    # A target <= 0 (or a tiny one) in a row of weight 0 is not fitted, so not
+    # refused.
+    w = np.ones_like(y)
+    w[:2] = 0.0
+    y2 = np.r_[-5.0, 1e-300, y[2:]]
+    kw = dict(hidden_layer_sizes=4, loss="gamma", random_state=0, max_iter=20)
+    fitted = NonNegMLPRegressor(**kw).fit(X, y2, sample_weight=w)
+    reference = NonNegMLPRegressor(**kw).fit(X[2:], y[2:])
+    assert_allclose(fitted.predict(X), reference.predict(X), rtol=1e-12)
+
+
+def test_targets_beyond_the_link_range_are_refused():
+    X, y, _ = _amounts(50)
+    limit = HalfGammaDeviance.min_scaled_target
+    assert_allclose(limit, 100 * np.exp(-50.0))
+    tiny = y.copy()
+    tiny[0] = 1e-22 * y.mean()
+    with pytest.raises(ValueError, match="smallest value is .* times its weighted "
+                                         "mean .* down to 1.93e-20"):
+        NonNegMLPRegressor(4, loss="gamma").fit(X, tiny)
+    # Just inside is taken.
+    inside = y.copy()
+    inside[0] = 2 * limit * np.mean(np.r_[inside[1:], 0.0])
+    NonNegMLPRegressor(4, loss="gamma", max_iter=2).fit(X, inside)
+    # ... and a target far above its weighted mean, as for the Poisson deviance.
+    big = np.full_like(y, 1e-25)
+    big[0] = 1.0
+    w = np.ones_like(y)
+    w[0] = 1e-30
+    with pytest.raises(ValueError, match="largest value is .* times its weighted mean"):
+        NonNegMLPRegressor(4, loss="gamma").fit(X, big, sample_weight=w)
+
+
+def test_constant_target_is_predicted_exactly():
+    X, _, _ = _amounts(60)
+    est = NonNegMLPRegressor(4, loss="gamma", random_state=0).fit(X, np.full(60, 0.3))
+    assert_array_equal(est.predict(X), 0.3)
+
+
+def test_weights_equal_repeated_rows():
+    X, y, _ = _amounts(80)
+    w = np.random.RandomState(3).randint(1, 4, size=y.shape[0])
+    kw = dict(hidden_layer_sizes=4, loss="gamma", random_state=0, max_iter=30)
+    weighted = NonNegMLPRegressor(**kw).fit(X, y, sample_weight=w)
+    Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
+    repeated = NonNegMLPRegressor(**kw).fit(Xr, yr)
+    assert_allclose(weighted.y_mean_, repeated.y_mean_, rtol=1e-14)
+    layout, theta = weighted._layout, weighted._theta
+    values = []
+    for est, Xk, yk, wk in ((weighted, X, y, w.astype(float)),
+                            (repeated, Xr, yr, np.ones(yr.shape[0]))):
+        targets, _ = est._transform_targets(yk)
+        values.append(est._make_objective(layout, Xk, targets, wk, 1.0,
+                                          parallel=False).loss_grad(theta))
+    assert_allclose(values[0][0], values[1][0], rtol=1e-12)
+    assert_allclose(values[0][1], values[1][1], rtol=1e-9, atol=1e-12)
+
+
+def test_monotonic_cst_is_exact_and_certified():
+    from sknonneg.robustness import monotone_certificate
+
+    X, y, _ = _amounts(300)
+    cst = [1, -1, 0, 1]
+    est = NonNegMLPRegressor((6, 4), loss="gamma", monotonic_cst=cst,
+                             random_state=0, max_iter=60).fit(X, y)
+    assert_array_equal(est.monotonic_cst_, cst)
+    rng = np.random.RandomState(4)
+    Z = rng.normal(scale=3.0, size=(500, 4))  # far outside the training box too
+    for j, c in enumerate(cst):
+        if c == 0:
+            continue
+        up = Z.copy()
+        up[:, j] += rng.uniform(0, 5, size=500)
+        assert np.all(c * (est.predict(up) - est.predict(Z)) >= 0)
+    report = check_monotonic(est, Z)
+    assert np.all(report.max_drop <= 0) and report.is_monotonic
+    cert = monotone_certificate(est)
+    assert "exp output" in cert.model_
+    assert_array_equal(cert.feature_signs_, cst)
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_partial_fit_streams_and_refuses_a_non_positive_batch(solver):
+    X, y, _ = _amounts(400)
+    est = NonNegMLPRegressor(8, loss="gamma", solver=solver, random_state=0,
+                             learning_rate_init=0.01)
+    mean_model = mean_gamma_deviance(y, np.full_like(y, y.mean()))
+    curve = []
+    for _ in range(1 if solver == "lbfgsb" else 6):
+        for start in range(0, 400, 100):
+            est.partial_fit(X[start:start + 100], y[start:start + 100])
+        curve.append(mean_gamma_deviance(y, est.predict(X)))
+    assert_allclose(est.y_mean_, [y[:100].mean()])
+    assert curve[-1] < (0.8 if solver == "lbfgsb" else 1.0) * mean_model
+    assert np.all(np.diff(curve) < 0)
+    for bad in (np.zeros(10), -np.ones(10)):
+        with pytest.raises(ValueError, match="requires strictly positive y on the"):
+            est.partial_fit(X[:10], bad)
+    with pytest.raises(ValueError, match="down to .* times y_mean_"):
+        est.partial_fit(X[:10], np.full(10, 1e-25))
+    # The first batch too, without the advice about a batch of zeros.
+    with pytest.raises(ValueError, match="strictly positive") as caught:
+        NonNegMLPRegressor(3, loss="gamma").partial_fit(X[:10], np.zeros(10))
+    assert "first partial_fit batch" not in str(caught.value)
+
+
+def test_early_stopping_on_the_deviance():
+    # scoring="loss" is minus the held-out rows' mean half deviance of the scaled
+    # targets: the Gamma deviance is scale-free, so scikit-learn's
+    # neg_mean_gamma_deviance of the same iterates is twice it.
+    X, y, _ = _amounts(500)
+    kw = dict(hidden_layer_sizes=8, loss="gamma", early_stopping=True,
+              random_state=0, max_iter=100)
+    by_loss = NonNegMLPRegressor(scoring="loss", **kw).fit(X, y)
+    by_scorer = NonNegMLPRegressor(scoring="neg_mean_gamma_deviance", **kw).fit(X, y)
+    scores = np.asarray(by_loss.validation_scores_)
+    other = np.asarray(by_scorer.validation_scores_)
+    n = min(scores.size, other.size)
+    assert n > 5 and np.all(scores < 0)
+    assert_allclose(scores[:n], other[:n] / 2, rtol=1e-9)
+
+
+def test_prediction_and_persistence_keep_the_fitted_loss(tmp_path):
+    from sknonneg import persist
+
+    X, y, _ = _amounts(100)
+    est = NonNegMLPRegressor(4, loss="gamma", random_state=0, max_iter=30).fit(X, y)
+    before = est.predict(X)
+    clone = pickle.loads(pickle.dumps(est))
+    assert clone.loss == "gamma"
+    assert_array_equal(clone.predict(X), before)
+    path = tmp_path / "gamma.skops"
+    persist.dump(est, path)
+    loaded = persist.load(path)
+    assert loaded.out_activation_ == "exp" and loaded.loss == "gamma"
+    assert_array_equal(loaded.predict(X), before)
+    # The loaded model goes on streaming with its scaling and loss.
+    loaded.partial_fit(X[:20], y[:20])
+    assert_array_equal(loaded.y_mean_, est.y_mean_)
+    est.set_params(loss="squared_error")  # read by the next fit only
+    assert_array_equal(est.predict(X), before)
+
+
+def test_lipschitz_bound_is_refused_not_wrong():
+    X, y, _ = _amounts(60)
+    est = NonNegMLPRegressor(4, loss="gamma", positive=True, max_iter=10,
+                             random_state=0).fit(X, y)
+    assert not hasattr(est, "lipschitz_bound_")
+    with pytest.raises(AttributeError, match="no finite Lipschitz constant"):
+        est.lipschitz_bound_
+
+
+def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
+    X, _, _ = _amounts(200)
+    y = np.random.RandomState(5).gamma(2.0, 1.0, size=200)  # no signal
+    with pytest.warns(DegenerateFitWarning, match=r"training D\^2"):
+        NonNegMLPRegressor(4, loss="gamma", l2=10.0, random_state=0).fit(X, y)
+
+
+def test_sparse_input_float32_and_multi_output():
+    X, y, _ = _amounts(120)
+    Y = np.c_[y, 2 * y[::-1]]
+    kw = dict(hidden_layer_sizes=5, loss="gamma", random_state=0, max_iter=40)
+    dense = NonNegMLPRegressor(**kw).fit(X, Y)
+    csr = NonNegMLPRegressor(**kw).fit(sp.csr_matrix(X), Y)
+    assert dense.predict(X).shape == Y.shape
+    assert_allclose(csr.predict(X), dense.predict(X), rtol=1e-7)
+    pred = NonNegMLPRegressor(dtype="float32", **kw).fit(X, Y).predict(X)
+    assert pred.dtype == np.float64 and np.all(pred > 0) and np.all(np.isfinite(pred))
+
+
+def test_warm_kernels_takes_a_gamma_regressor():
+    from sknonneg.parallel import kernel_compile_counts, warm_kernels
+
+    # Its stand-in targets are > 0 (before: the refusal of targets of 0).
+    assert warm_kernels(NonNegMLPRegressor(loss="gamma")) == kernel_compile_counts()

@@ -204,6 +204,16 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
         + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
 
+    subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
+    where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
+    with several targets the penalties weigh relatively less here); L1 is exact as
+    in :class:`NonNegMLPClassifier` (see its Notes). Unlike the classifier's, the
+    first layer's L2 term is the paper's, in the inputs' own units (measured: in
+    units of the columns' spans it fitted standardised Auto MPG worse,
+    ``doc/defaults.md``), so the scaler sets its strength: ``l2`` is best chosen
+    with the scaler in a ``Pipeline``. A warm start (``warm_start=True``, later
+    ``partial_fit`` calls) keeps the target scaling of the first fit.
+
     With ``loss="poisson"`` the targets are divided by their weighted mean
     instead, ``t = y / y_mean_`` (``y_scale_ = y_mean_``: they stay >= 0, of mean
     1), and the data term is half the Poisson deviance of the mean ``mu =
@@ -239,20 +249,13 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     t`` stays inside ``[-50, 50]``). D^2 and ``scoring="loss"`` read the Gamma
     deviance as they read the Poisson one.
 
-    subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
-    where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
-    with several targets the penalties weigh relatively less here); L1 is exact as
-    in :class:`NonNegMLPClassifier` (see its Notes). Unlike the classifier's, the
-    first layer's L2 term is the paper's, in the inputs' own units (measured: in units of the columns' spans it
-    fitted standardised Auto MPG worse, ``doc/defaults.md``), so the scaler sets
-    its strength: ``l2`` is best chosen with the scaler in a ``Pipeline``. A warm start (``warm_start=True``, later ``partial_fit``
-    calls) keeps the target scaling of the first fit. A fit whose training R^2
+    A fit whose training R^2
     (weighted, over the targets that vary) is at most 0.01, no better than
     predicting the mean, raises a ``DegenerateFitWarning``. ``early_stopping="auto"``
     holds out 10% of a fit above 10,000 rows, as the classifier does; its score
     (``scoring="loss"``) is minus half the mean squared error of the standardised
-    targets on those rows (with ``loss="poisson"``, minus half the mean deviance
-    of the scaled targets). On 20,000 rows of ``make_friedman1`` (noise 1) the test
+    targets on those rows (with ``loss="poisson"`` or ``"gamma"``, minus half
+    the mean deviance of the scaled targets). On 20,000 rows of ``make_friedman1`` (noise 1) the test
     R^2 is the same with it and without (0.9529 and 0.9523, three seeds;
     ``benchmarks/results/early_stopping_auto.md``). Monotonicity under
     ``monotonic_cst``: every

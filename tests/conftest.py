@@ -228,3 +228,23 @@ def multilabel_data():
     X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
                                           random_state=0)
     return X / X.max(), Y
+
+
+# ------------------------------------------------- targets of the log-link losses
+def poisson_counts(n=600, seed=0, n_features=4):
+    """Poisson counts whose log-mean rises in feature 0, falls in feature 1, and
+    depends on feature 2 through a sine (feature 3 is noise)."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(size=(n, n_features))
+    mu = np.exp(-0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
+    return X, rng.poisson(mu).astype(float), mu
+
+
+def gamma_amounts(n=600, seed=0, n_features=4, shape=4.0):
+    """Gamma amounts (coefficient of variation 1 / sqrt(shape)) whose log-mean
+    rises in feature 0, falls in feature 1 and depends on feature 2 through a sine
+    (feature 3 is noise)."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(size=(n, n_features))
+    mu = np.exp(0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
+    return X, rng.gamma(shape, mu / shape), mu

@@ -10,12 +10,12 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import GammaRegressor
 from sklearn.metrics import mean_gamma_deviance
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from conftest import gamma_amounts as _amounts
 from sknonneg import NonNegMLPRegressor
 from sknonneg._engine.losses import HalfGammaDeviance, HalfPoissonDeviance, get_loss
 from sknonneg.exceptions import DegenerateFitWarning
@@ -45,16 +45,6 @@ FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
     })
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
-
-
-def _amounts(n=600, seed=0, n_features=4, shape=4.0):
-    """Gamma amounts (coefficient of variation 1 / sqrt(shape)) whose log-mean
-    rises in feature 0, falls in feature 1 and depends on feature 2 through a sine
-    (feature 3 is noise)."""
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(size=(n, n_features))
-    mu = np.exp(0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
-    return X, rng.gamma(shape, mu / shape), mu
 
 
 # ----------------------------------------------------------------------- the loss
@@ -129,58 +119,6 @@ def test_the_link_is_the_poisson_one_and_non_decreasing_as_computed():
 
 
 # ----------------------------------------------------------------- the regressor
-def test_gradient_through_the_network_matches_finite_differences(finite_differences):
-    X, y, _ = _amounts(40)
-    Y = np.c_[y, y[::-1] + 1]
-    w = np.random.RandomState(1).uniform(0.5, 2.0, X.shape[0])
-    est = NonNegMLPRegressor((4, 3), loss="gamma", monotonic_cst=[1, -1, 0, 0],
-                             l1=1e-3, l2=1e-3, activity_l1=1e-3, max_iter=1,
-                             random_state=0).fit(X, Y)
-    targets, _ = est._transform_targets(Y)
-    assert_allclose(targets.mean(axis=0), 1.0)
-    rng = np.random.RandomState(2)
-    theta = est._layout.project(est._theta + rng.uniform(0, 0.1, est._theta.shape))
-    for Xk in (X, sp.csr_matrix(X)):
-        objective = est._make_objective(est._layout, Xk, targets, w, 1.5,
-                                        parallel=False)
-        _, grad = objective.loss_grad(theta)
-        k = rng.choice(theta.shape[0], 12, replace=False)
-        fd = finite_differences(objective.loss_grad, theta)
-        assert_allclose(grad[k], fd[k], rtol=1e-5, atol=1e-7)
-
-
-def test_fit_scales_by_the_mean_and_predicts_its_exp():
-    X, y, mu = _amounts(800)
-    est = NonNegMLPRegressor(8, loss="gamma", random_state=0).fit(X, y)
-    assert est.out_activation_ == "exp"
-    assert_allclose(est.y_mean_, [y.mean()], rtol=1e-15)
-    assert_array_equal(est.y_scale_, est.y_mean_)
-    hidden = 1 / (1 + np.exp(-est.gain_ * (X @ est.coefs_[0] + est.intercepts_[0])))
-    z = hidden @ est.coefs_[1] + est.intercepts_[1]
-    pred = est.predict(X)
-    assert_allclose(pred, est.y_mean_ * np.exp(z.ravel()), rtol=1e-10)
-    assert pred.shape == y.shape and np.all(pred > 0)
-    # Close to the true mean on fresh rows; better than a linear Gamma GLM (the
-    # log-mean has a sine in it) and the squared error's fit.
-    Xt, yt, mut = _amounts(3000, seed=1)
-    deviance = mean_gamma_deviance(yt, est.predict(Xt))
-    oracle = mean_gamma_deviance(yt, mut)
-    glm = GammaRegressor(alpha=1e-6).fit(X, y)
-    squared = NonNegMLPRegressor(8, random_state=0).fit(X, y)
-    # Measured: 1.034, 1.649 and 1.219 times the true means' deviance.
-    assert deviance < 1.05 * oracle
-    assert deviance < mean_gamma_deviance(yt, glm.predict(Xt)) - 0.02
-    assert deviance < mean_gamma_deviance(yt, np.maximum(squared.predict(Xt), 1e-3))
-
-
-def test_scaling_the_targets_scales_the_predictions():
-    X, y, _ = _amounts(200)
-    kw = dict(hidden_layer_sizes=8, loss="gamma", random_state=0, max_iter=60)
-    base = NonNegMLPRegressor(**kw).fit(X, y)
-    scaled = NonNegMLPRegressor(**kw).fit(X, 1000.0 * y)
-    assert_allclose(scaled.predict(X), 1000.0 * base.predict(X), rtol=1e-6)
-
-
 @pytest.mark.parametrize("shift", [0.0, -1.0])
 def test_targets_not_strictly_positive_are_refused_in_hgbs_words(shift):
     X, y, _ = _amounts(50)
@@ -227,31 +165,6 @@ def test_targets_beyond_the_link_range_are_refused():
     w[0] = 1e-30
     with pytest.raises(ValueError, match="largest value is .* times its weighted mean"):
         NonNegMLPRegressor(4, loss="gamma").fit(X, big, sample_weight=w)
-
-
-def test_constant_target_is_predicted_exactly():
-    X, _, _ = _amounts(60)
-    est = NonNegMLPRegressor(4, loss="gamma", random_state=0).fit(X, np.full(60, 0.3))
-    assert_array_equal(est.predict(X), 0.3)
-
-
-def test_weights_equal_repeated_rows():
-    X, y, _ = _amounts(80)
-    w = np.random.RandomState(3).randint(1, 4, size=y.shape[0])
-    kw = dict(hidden_layer_sizes=4, loss="gamma", random_state=0, max_iter=30)
-    weighted = NonNegMLPRegressor(**kw).fit(X, y, sample_weight=w)
-    Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
-    repeated = NonNegMLPRegressor(**kw).fit(Xr, yr)
-    assert_allclose(weighted.y_mean_, repeated.y_mean_, rtol=1e-14)
-    layout, theta = weighted._layout, weighted._theta
-    values = []
-    for est, Xk, yk, wk in ((weighted, X, y, w.astype(float)),
-                            (repeated, Xr, yr, np.ones(yr.shape[0]))):
-        targets, _ = est._transform_targets(yk)
-        values.append(est._make_objective(layout, Xk, targets, wk, 1.0,
-                                          parallel=False).loss_grad(theta))
-    assert_allclose(values[0][0], values[1][0], rtol=1e-12)
-    assert_allclose(values[0][1], values[1][1], rtol=1e-9, atol=1e-12)
 
 
 def test_monotonic_cst_is_exact_and_certified():
@@ -339,15 +252,6 @@ def test_prediction_and_persistence_keep_the_fitted_loss(tmp_path):
     assert_array_equal(est.predict(X), before)
 
 
-def test_lipschitz_bound_is_refused_not_wrong():
-    X, y, _ = _amounts(60)
-    est = NonNegMLPRegressor(4, loss="gamma", positive=True, max_iter=10,
-                             random_state=0).fit(X, y)
-    assert not hasattr(est, "lipschitz_bound_")
-    with pytest.raises(AttributeError, match="no finite Lipschitz constant"):
-        est.lipschitz_bound_
-
-
 def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
     X, _, _ = _amounts(200)
     y = np.random.RandomState(5).gamma(2.0, 1.0, size=200)  # no signal
@@ -355,20 +259,3 @@ def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
         NonNegMLPRegressor(4, loss="gamma", l2=10.0, random_state=0).fit(X, y)
 
 
-def test_sparse_input_float32_and_multi_output():
-    X, y, _ = _amounts(120)
-    Y = np.c_[y, 2 * y[::-1]]
-    kw = dict(hidden_layer_sizes=5, loss="gamma", random_state=0, max_iter=40)
-    dense = NonNegMLPRegressor(**kw).fit(X, Y)
-    csr = NonNegMLPRegressor(**kw).fit(sp.csr_matrix(X), Y)
-    assert dense.predict(X).shape == Y.shape
-    assert_allclose(csr.predict(X), dense.predict(X), rtol=1e-7)
-    pred = NonNegMLPRegressor(dtype="float32", **kw).fit(X, Y).predict(X)
-    assert pred.dtype == np.float64 and np.all(pred > 0) and np.all(np.isfinite(pred))
-
-
-def test_warm_kernels_takes_a_gamma_regressor():
-    from sknonneg.parallel import kernel_compile_counts, warm_kernels
-
-    # Its stand-in targets are > 0 (before: the refusal of targets of 0).
-    assert warm_kernels(NonNegMLPRegressor(loss="gamma")) == kernel_compile_counts()

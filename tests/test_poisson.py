@@ -9,14 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.linear_model import PoissonRegressor
 from sklearn.metrics import mean_poisson_deviance
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from conftest import poisson_counts as _counts
 from sknonneg import NonNegMLPRegressor
 from sknonneg._engine.losses import HalfPoissonDeviance, get_loss
 from sknonneg.exceptions import DegenerateFitWarning
@@ -37,15 +36,6 @@ FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
     })
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
-
-
-def _counts(n=600, seed=0, n_features=4):
-    """Poisson counts whose log-mean rises in feature 0, falls in feature 1, and
-    depends on feature 2 through a sine (feature 3 is noise)."""
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(size=(n, n_features))
-    mu = np.exp(-0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
-    return X, rng.poisson(mu).astype(float), mu
 
 
 # ----------------------------------------------------------------------- the loss
@@ -125,60 +115,6 @@ def test_any_two_outputs_keep_their_order_through_the_prediction(a, b, scale):
 
 
 # ----------------------------------------------------------------- the regressor
-def test_gradient_through_the_network_matches_finite_differences(finite_differences):
-    X, y, _ = _counts(40)
-    Y = np.c_[y, y[::-1] + 1]
-    w = np.random.RandomState(1).uniform(0.5, 2.0, X.shape[0])
-    est = NonNegMLPRegressor((4, 3), loss="poisson", monotonic_cst=[1, -1, 0, 0],
-                             l1=1e-3, l2=1e-3, activity_l1=1e-3, max_iter=1,
-                             random_state=0).fit(X, Y)
-    targets, _ = est._transform_targets(Y)
-    assert_allclose(targets.mean(axis=0), 1.0)
-    rng = np.random.RandomState(2)
-    theta = est._layout.project(est._theta + rng.uniform(0, 0.1, est._theta.shape))
-    for Xk in (X, sp.csr_matrix(X)):
-        objective = est._make_objective(est._layout, Xk, targets, w, 1.5,
-                                        parallel=False)
-        _, grad = objective.loss_grad(theta)
-        k = rng.choice(theta.shape[0], 12, replace=False)
-        fd = finite_differences(objective.loss_grad, theta)
-        assert_allclose(grad[k], fd[k], rtol=1e-5, atol=1e-7)
-
-
-def test_fit_scales_by_the_mean_and_predicts_its_exp():
-    X, y, mu = _counts(1000)
-    est = NonNegMLPRegressor(8, loss="poisson", random_state=0).fit(X, y)
-    assert est.out_activation_ == "exp"
-    assert_allclose(est.y_mean_, [y.mean()], rtol=1e-15)
-    assert_array_equal(est.y_scale_, est.y_mean_)
-    # predict = y_mean_ exp(z), z the network's output computed by hand.
-    hidden = 1 / (1 + np.exp(-est.gain_ * (X @ est.coefs_[0] + est.intercepts_[0])))
-    z = hidden @ est.coefs_[1] + est.intercepts_[1]
-    pred = est.predict(X)
-    assert_allclose(pred, est.y_mean_ * np.exp(z.ravel()), rtol=1e-10)
-    assert pred.shape == y.shape and np.all(pred > 0)
-    # Close to the true mean on fresh rows; better than the squared error's fit
-    # and a linear Poisson GLM (the log-mean has a sine in it).
-    Xt, yt, mut = _counts(4000, seed=1)
-    deviance = mean_poisson_deviance(yt, est.predict(Xt))
-    oracle = mean_poisson_deviance(yt, mut)
-    glm = PoissonRegressor(alpha=1e-6).fit(X, y)
-    squared = NonNegMLPRegressor(8, random_state=0).fit(X, y)
-    # Measured: 1.020, 1.241 and 1.078 times the true means' deviance.
-    assert deviance < 1.05 * oracle
-    assert deviance < mean_poisson_deviance(yt, glm.predict(Xt)) - 0.1
-    assert deviance < mean_poisson_deviance(
-        yt, np.maximum(squared.predict(Xt), 1e-3))
-
-
-def test_scaling_the_targets_scales_the_predictions():
-    X, y, _ = _counts(200)
-    base = NonNegMLPRegressor(8, loss="poisson", random_state=0, max_iter=60).fit(X, y)
-    scaled = NonNegMLPRegressor(8, loss="poisson", random_state=0, max_iter=60).fit(
-        X, 1000.0 * y)
-    assert_allclose(scaled.predict(X), 1000.0 * base.predict(X), rtol=1e-6)
-
-
 @pytest.mark.parametrize("y, match", [
     (lambda y: y - 1.0, "requires non-negative y and sum"),
     (lambda y: 0.0 * y, "requires non-negative y and sum"),
@@ -216,34 +152,6 @@ def test_extreme_weights_that_put_a_target_beyond_the_link_are_refused():
         NonNegMLPRegressor(4, loss="poisson").fit(X, y, sample_weight=w)
 
 
-def test_constant_target_is_predicted_exactly():
-    X, _, _ = _counts(60)
-    est = NonNegMLPRegressor(4, loss="poisson", random_state=0).fit(
-        X, np.full(60, 0.3))
-    assert_array_equal(est.predict(X), 0.3)
-
-
-def test_weights_equal_repeated_rows():
-    # The same mean scaling, and at any parameters the same objective and
-    # gradient as the rows repeated (up to summation order).
-    X, y, _ = _counts(80)
-    w = np.random.RandomState(3).randint(1, 4, size=y.shape[0])
-    kw = dict(hidden_layer_sizes=4, loss="poisson", random_state=0, max_iter=30)
-    weighted = NonNegMLPRegressor(**kw).fit(X, y, sample_weight=w)
-    Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
-    repeated = NonNegMLPRegressor(**kw).fit(Xr, yr)
-    assert_allclose(weighted.y_mean_, repeated.y_mean_, rtol=1e-14)
-    layout, theta = weighted._layout, weighted._theta
-    values = []
-    for est, Xk, yk, wk in ((weighted, X, y, w.astype(float)),
-                            (repeated, Xr, yr, np.ones(yr.shape[0]))):
-        targets, _ = est._transform_targets(yk)
-        values.append(est._make_objective(layout, Xk, targets, wk, 1.0,
-                                          parallel=False).loss_grad(theta))
-    assert_allclose(values[0][0], values[1][0], rtol=1e-12)
-    assert_allclose(values[0][1], values[1][1], rtol=1e-9, atol=1e-12)
-
-
 @pytest.mark.parametrize("depth", [(6,), (6, 4)])
 def test_monotonic_cst_is_exact_with_the_exp_link(depth):
     X, y, _ = _counts(300)
@@ -276,19 +184,6 @@ def test_the_monotone_certificate_reads_the_poisson_regressor():
                               max_iter=30).fit(X, y)
     with pytest.raises(ValueError):
         monotone_certificate(free)
-
-
-def test_sparse_input_and_float32_and_multi_output():
-    X, y, _ = _counts(120)
-    Y = np.c_[y, 2 * y[::-1]]
-    kw = dict(hidden_layer_sizes=5, loss="poisson", random_state=0, max_iter=40)
-    dense = NonNegMLPRegressor(**kw).fit(X, Y)
-    csr = NonNegMLPRegressor(**kw).fit(sp.csr_matrix(X), Y)
-    assert dense.predict(X).shape == Y.shape
-    assert_allclose(csr.predict(X), dense.predict(X), rtol=1e-7)
-    single = NonNegMLPRegressor(dtype="float32", **kw).fit(X, Y)
-    pred = single.predict(X)
-    assert pred.dtype == np.float64 and np.all(pred > 0) and np.all(np.isfinite(pred))
 
 
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
@@ -363,15 +258,6 @@ def test_a_prediction_beyond_float64_is_refused_not_inf():
     assert np.all(np.isfinite(est._validated_logits(np.full((2, 4), 1e300))))
     with pytest.raises(ValueError, match="overflowed"):
         est.predict(np.full((2, 4), 1e300))
-
-
-def test_lipschitz_bound_is_refused_not_wrong():
-    X, y, _ = _counts(60)
-    est = NonNegMLPRegressor(4, loss="poisson", positive=True, max_iter=10,
-                             random_state=0).fit(X, y)
-    assert not hasattr(est, "lipschitz_bound_")
-    with pytest.raises(AttributeError, match="no finite Lipschitz constant"):
-        est.lipschitz_bound_
 
 
 def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
@@ -490,8 +376,3 @@ def test_targets_whose_mean_rounds_to_zero_are_refused_for_what_they_are(weights
     assert "sample_weight" not in str(caught.value)
 
 
-def test_warm_kernels_takes_a_poisson_regressor():
-    from sknonneg.parallel import kernel_compile_counts, warm_kernels
-
-    # Its stand-in targets are >= 0 (before: the refusal of negative targets).
-    assert warm_kernels(NonNegMLPRegressor(loss="poisson")) == kernel_compile_counts()

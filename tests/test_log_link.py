@@ -1,0 +1,142 @@
+"""What the log-link regression losses share (``loss="poisson"``, ``"gamma"``):
+the regressor's mean scaling and ``exp`` prediction, held alike for each.
+
+Each loss's own checks (its deviance against scikit-learn's, its caps, its
+refusals, the common checks) are in ``test_poisson.py`` and ``test_gamma.py``."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import GammaRegressor, PoissonRegressor
+from sklearn.metrics import mean_gamma_deviance, mean_poisson_deviance
+
+from conftest import gamma_amounts, poisson_counts
+from sknonneg import NonNegMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+DATA = {"poisson": poisson_counts, "gamma": gamma_amounts}
+LOSSES = pytest.mark.parametrize("loss", sorted(DATA))
+
+
+@pytest.mark.parametrize("loss, n_train, n_test, glm, deviance, glm_margin", [
+    # Measured, as multiples of the true means' deviance (the fit, the GLM, the
+    # squared error's fit): Poisson 1.020, 1.241, 1.078; Gamma 1.034, 1.649, 1.219.
+    ("poisson", 1000, 4000, PoissonRegressor, mean_poisson_deviance, 0.1),
+    ("gamma", 800, 3000, GammaRegressor, mean_gamma_deviance, 0.02),
+])
+def test_fit_scales_by_the_mean_and_predicts_its_exp(loss, n_train, n_test, glm,
+                                                     deviance, glm_margin):
+    X, y, mu = DATA[loss](n_train)
+    est = NonNegMLPRegressor(8, loss=loss, random_state=0).fit(X, y)
+    assert est.out_activation_ == "exp"
+    assert_allclose(est.y_mean_, [y.mean()], rtol=1e-15)
+    assert_array_equal(est.y_scale_, est.y_mean_)
+    # predict = y_mean_ exp(z), z the network's output computed by hand.
+    hidden = 1 / (1 + np.exp(-est.gain_ * (X @ est.coefs_[0] + est.intercepts_[0])))
+    z = hidden @ est.coefs_[1] + est.intercepts_[1]
+    pred = est.predict(X)
+    assert_allclose(pred, est.y_mean_ * np.exp(z.ravel()), rtol=1e-10)
+    assert pred.shape == y.shape and np.all(pred > 0)
+    # Close to the true mean on fresh rows; better than the loss's linear GLM (the
+    # log-mean has a sine in it) and the squared error's fit.
+    Xt, yt, mut = DATA[loss](n_test, seed=1)
+    ours = deviance(yt, est.predict(Xt))
+    linear = glm(alpha=1e-6).fit(X, y)
+    squared = NonNegMLPRegressor(8, random_state=0).fit(X, y)
+    assert ours < 1.05 * deviance(yt, mut)
+    assert ours < deviance(yt, linear.predict(Xt)) - glm_margin
+    assert ours < deviance(yt, np.maximum(squared.predict(Xt), 1e-3))
+
+
+@LOSSES
+def test_gradient_through_the_network_matches_finite_differences(loss,
+                                                                 finite_differences):
+    X, y, _ = DATA[loss](40)
+    Y = np.c_[y, y[::-1] + 1]
+    w = np.random.RandomState(1).uniform(0.5, 2.0, X.shape[0])
+    est = NonNegMLPRegressor((4, 3), loss=loss, monotonic_cst=[1, -1, 0, 0],
+                             l1=1e-3, l2=1e-3, activity_l1=1e-3, max_iter=1,
+                             random_state=0).fit(X, Y)
+    targets, _ = est._transform_targets(Y)
+    assert_allclose(targets.mean(axis=0), 1.0)
+    rng = np.random.RandomState(2)
+    theta = est._layout.project(est._theta + rng.uniform(0, 0.1, est._theta.shape))
+    for Xk in (X, sp.csr_matrix(X)):
+        objective = est._make_objective(est._layout, Xk, targets, w, 1.5,
+                                        parallel=False)
+        _, grad = objective.loss_grad(theta)
+        k = rng.choice(theta.shape[0], 12, replace=False)
+        fd = finite_differences(objective.loss_grad, theta)
+        assert_allclose(grad[k], fd[k], rtol=1e-5, atol=1e-7)
+
+
+@LOSSES
+def test_scaling_the_targets_scales_the_predictions(loss):
+    X, y, _ = DATA[loss](200)
+    kw = dict(hidden_layer_sizes=8, loss=loss, random_state=0, max_iter=60)
+    base = NonNegMLPRegressor(**kw).fit(X, y)
+    scaled = NonNegMLPRegressor(**kw).fit(X, 1000.0 * y)
+    assert_allclose(scaled.predict(X), 1000.0 * base.predict(X), rtol=1e-6)
+
+
+@LOSSES
+def test_constant_target_is_predicted_exactly(loss):
+    X, _, _ = DATA[loss](60)
+    est = NonNegMLPRegressor(4, loss=loss, random_state=0).fit(X, np.full(60, 0.3))
+    assert_array_equal(est.predict(X), 0.3)
+
+
+@LOSSES
+def test_weights_equal_repeated_rows(loss):
+    # The same mean scaling, and at any parameters the same objective and
+    # gradient as the rows repeated (up to summation order).
+    X, y, _ = DATA[loss](80)
+    w = np.random.RandomState(3).randint(1, 4, size=y.shape[0])
+    kw = dict(hidden_layer_sizes=4, loss=loss, random_state=0, max_iter=30)
+    weighted = NonNegMLPRegressor(**kw).fit(X, y, sample_weight=w)
+    Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
+    repeated = NonNegMLPRegressor(**kw).fit(Xr, yr)
+    assert_allclose(weighted.y_mean_, repeated.y_mean_, rtol=1e-14)
+    layout, theta = weighted._layout, weighted._theta
+    values = []
+    for est, Xk, yk, wk in ((weighted, X, y, w.astype(float)),
+                            (repeated, Xr, yr, np.ones(yr.shape[0]))):
+        targets, _ = est._transform_targets(yk)
+        values.append(est._make_objective(layout, Xk, targets, wk, 1.0,
+                                          parallel=False).loss_grad(theta))
+    assert_allclose(values[0][0], values[1][0], rtol=1e-12)
+    assert_allclose(values[0][1], values[1][1], rtol=1e-9, atol=1e-12)
+
+
+@LOSSES
+def test_sparse_input_and_float32_and_multi_output(loss):
+    X, y, _ = DATA[loss](120)
+    Y = np.c_[y, 2 * y[::-1]]
+    kw = dict(hidden_layer_sizes=5, loss=loss, random_state=0, max_iter=40)
+    dense = NonNegMLPRegressor(**kw).fit(X, Y)
+    csr = NonNegMLPRegressor(**kw).fit(sp.csr_matrix(X), Y)
+    assert dense.predict(X).shape == Y.shape
+    assert_allclose(csr.predict(X), dense.predict(X), rtol=1e-7)
+    pred = NonNegMLPRegressor(dtype="float32", **kw).fit(X, Y).predict(X)
+    assert pred.dtype == np.float64 and np.all(pred > 0) and np.all(np.isfinite(pred))
+
+
+@LOSSES
+def test_lipschitz_bound_is_refused_not_wrong(loss):
+    X, y, _ = DATA[loss](60)
+    est = NonNegMLPRegressor(4, loss=loss, positive=True, max_iter=10,
+                             random_state=0).fit(X, y)
+    assert not hasattr(est, "lipschitz_bound_")
+    with pytest.raises(AttributeError, match="no finite Lipschitz constant"):
+        est.lipschitz_bound_
+
+
+@LOSSES
+def test_warm_kernels_takes_the_regressor(loss):
+    from sknonneg.parallel import kernel_compile_counts, warm_kernels
+
+    # Its stand-in targets are values the loss takes: >= 0 for the Poisson
+    # deviance, > 0 for the Gamma one (before: refused).
+    assert warm_kernels(NonNegMLPRegressor(loss=loss)) == kernel_compile_counts()

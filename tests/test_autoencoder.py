@@ -302,6 +302,10 @@ def test_a_stack_fine_tunes_at_a_depth_set_since():
     clf = NonNegMLPClassifier.from_autoencoders([free], max_iter=5)
     with pytest.raises(ValueError, match="from_autoencoders set it for the depth"):
         clf.set_params(hidden_layer_sizes=(3, 4)).fit(X, y)
+    # A list the caller set is not blamed on from_autoencoders (review 42d N4).
+    with pytest.raises(ValueError, match="positive") as caught:
+        clf.set_params(positive=[False]).fit(X, y)
+    assert "from_autoencoders" not in str(caught.value)
 
 
 def test_stack_refuses_what_is_not_a_list_of_autoencoders():

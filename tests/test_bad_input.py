@@ -678,6 +678,17 @@ def test_an_early_stopping_scorer_that_returns_no_number_is_named(returned):
         est.fit(X, Y)
 
 
+@pytest.mark.parametrize("returned", [np.asarray(0.5), np.float32(0.5), 1])
+def test_an_early_stopping_scorer_may_return_a_numpy_scalar(returned):
+    # As scikit-learn's cross-validation reads a score (score.item() first): a
+    # 0-d array is a number (review 42d D1: it was refused by the check above).
+    est = _est(early_stopping=True, scoring=lambda e, X, y: returned)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, Y)
+    assert est.validation_scores_[0] == 0.5 or returned == 1
+
+
 @pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
 @pytest.mark.parametrize("fraction", [np.float32(0.25), np.float16(0.25)])
 def test_validation_fraction_of_a_numpy_float_type_splits(Est, fraction):

@@ -259,3 +259,26 @@ def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
         NonNegMLPRegressor(4, loss="gamma", l2=10.0, random_state=0).fit(X, y)
 
 
+
+
+def test_a_later_float32_batch_whose_gradient_would_overflow_is_refused():
+    # Below z = -50 the gradient is 1 - t e^50: a later batch (whose scale the
+    # first fit fixed) with a target 5e19 times y_mean_ put a float32 output delta
+    # beyond float32's range, and the warm fit was refused as "the parameters
+    # overflowed" (review 42d R1). Now the target is refused, naming it; float64
+    # fits it.
+    X = np.r_[np.full(50, -1.0), np.full(50, 1.0)][:, None]
+    y = np.r_[np.full(50, 4e-20), np.full(50, 2.0)]
+    for dtype in ("float64", "float32"):
+        est = NonNegMLPRegressor(3, loss="gamma", dtype=dtype, random_state=0,
+                                 max_iter=100, warm_start=True).fit(X, y)
+        est.set_params(max_iter=5)
+        if dtype == "float64":
+            est.fit(X[:1], [5e19])
+            assert np.all(np.isfinite(est.predict(X)))
+            continue
+        with pytest.raises(ValueError, match=r"up to 6.56e\+12 times it "
+                                             r"\(dtype=float32\)"):
+            est.fit(X[:1], [5e19])
+        with pytest.raises(ValueError, match="dtype=float32"):
+            est.partial_fit(X[:1], [5e19])

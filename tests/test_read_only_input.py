@@ -119,7 +119,6 @@ def test_read_only_input_compiles_no_kernel_and_fits_alike(numba_kernels, thread
         np.testing.assert_array_equal(a, b)  # bit for bit
 
 
-
 def _fit_in_worker(estimator, X, y, sample_weight):
     """Whether the worker's X is read-only (a joblib memmap), and the fit's
     probabilities."""

@@ -128,7 +128,8 @@ class Loss:
         None: no limit of the loss's own.
     min_scaled_target : float or None
         For a regressor scaling by the mean: the smallest ``y / mean`` it fits (a
-        row whose optimum lies below the link's exact range is refused); None: no
+        row whose optimum lies below the range where the loss is computed exactly
+        is refused); None: no
         limit of the loss's own.
     """
 
@@ -189,6 +190,12 @@ class Loss:
         """A regressor's prediction (in the scaled targets' units) from its output
         units' values ``logits``: here the identity (a copy, float64)."""
         return np.array(logits, dtype=np.float64)
+
+    def largest_scaled_target(self, dtype):
+        """The largest ``y / mean`` that a regressor scaling by the mean fits in
+        the compute ``dtype``: ``max_scaled_target`` unless the loss's gradient
+        says less (None: no limit)."""
+        return self.max_scaled_target
 
     def check_target_values(self, y, whole=True):
         """Raises ``ValueError`` unless a regressor's targets ``y`` (a float64
@@ -443,6 +450,17 @@ class HalfGammaDeviance(_LogLink):
                      if y.shape[1] > 1 else "")
             raise ValueError(f"loss={self.name!r} requires strictly positive y on "
                              f"the rows of positive weight{which}.")
+
+    def largest_scaled_target(self, dtype):
+        """Below ``z = -LOGIT_CAP`` the gradient is ``1 - t e^cap``: a row's
+        ``s_i t_i / sum(s)`` is at most 1 in a fresh fit, not in a later batch
+        (a warm start, ``partial_fit``), whose scale an earlier fit fixed. So
+        ``t e^cap`` is kept 1e4 below the largest value of ``dtype``: about 6.6e12
+        in float32 (there, such a row's output delta overflowed the float32
+        buffer, and the fit was refused as "the parameters overflowed"); no
+        lower than ``max_scaled_target`` in float64."""
+        limit = float(np.finfo(dtype).max) / np.exp(self.LOGIT_CAP) / 1e4
+        return min(self.max_scaled_target, limit)
 
     def _inverse_mean(self, z):
         """``(d/dz, value)`` of ``exp(-z)``, continued linearly below ``-cap``."""

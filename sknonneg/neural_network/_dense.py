@@ -138,10 +138,12 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         if len(positive) != n_layers or not all(
             isinstance(p, (bool, np.bool_)) for p in positive
         ):
-            # A list that from_autoencoders set for another depth: said so.
+            # A list that from_autoencoders chose for another depth: said so
+            # (not for a list the caller set).
+            chosen = getattr(self, "_pretrained_positive", None)
             hint = ("from_autoencoders set it for the depth of the network it built: "
                     "pass positive with hidden_layer_sizes."
-                    if hasattr(self, "_pretrained") else "")
+                    if chosen is not None and positive == chosen else "")
             raise parameter_error(
                 type(self).__name__, "positive",
                 f"a bool, 'hidden', 'output' or a list of one bool per weight layer "

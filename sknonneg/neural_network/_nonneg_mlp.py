@@ -481,8 +481,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
             and travel with ``clone`` (so ``GridSearchCV`` and
             ``cross_val_score`` fine-tune every candidate from the stack). They
             are not a parameter: an estimator built anew from ``get_params()``
-            starts from the default initialisation; the ``repr`` says which
-            instances hold a stack. A
+            starts from the default initialisation; the instance's own ``repr``
+            says it holds a stack (not the ``repr`` of a ``Pipeline`` or a search
+            holding it, which shows parameters only). A
             parameter set since (``set_params``) that does not fit them (other
             ``hidden_layer_sizes``, or ``positive`` on a layer with negative
             weights) is refused by ``fit``.
@@ -568,6 +569,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         sizes = tuple(c.shape[1] for c in coefs)
         params.setdefault("hidden_layer_sizes", sizes)
         params.setdefault("gain", 1.0)
+        chosen = None  # the positive list chosen here, if one is
         if "positive" not in params:
             # The stack's constraints, then non-negative layers for every layer
             # after it: the hidden layers added beyond the stack (before: a list
@@ -584,6 +586,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
                                ._hidden_sizes())
                 params["positive"] = stack + [True] * max(
                     1, n_hidden - len(autoencoders) + 1)
+                chosen = list(params["positive"])
         clf = cls(**params)
         hidden = clf._hidden_sizes()
         if tuple(hidden[:len(sizes)]) != sizes:
@@ -599,6 +602,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
                     "nonneg_layers='both', or pass positive with this layer free.")
         clf._pretrained = (coefs, intercepts)
         clf._pretrained_output = output_init
+        clf._pretrained_positive = chosen
         return clf
 
     def __repr__(self, N_CHAR_MAX=700):
@@ -620,6 +624,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         if hasattr(self, "_pretrained"):
             clone._pretrained = self._pretrained
             clone._pretrained_output = self._pretrained_output
+            clone._pretrained_positive = getattr(self, "_pretrained_positive", None)
         return clone
 
     def _check_pretrained(self, layout):

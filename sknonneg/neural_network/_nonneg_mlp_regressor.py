@@ -229,9 +229,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     5e21 times ``y_mean_``), and a target more than ``exp(50) / 100`` times its
     weighted mean, which only extreme sample weights allow, is refused; a
     prediction beyond float64's range (an output ``z`` above about 3e286 /
-    ``y_scale_``) is refused with a ``ValueError``, never returned as inf. The training score behind the ``DegenerateFitWarning`` is then
-    D^2, the share of the deviance explained (``d2_tweedie_score``); ``score``
-    and ``scoring=None`` stay R^2, as ``MLPRegressor``'s.
+    ``y_scale_``) is refused with a ``ValueError``, never returned as inf.
 
     With ``loss="gamma"`` the targets are divided by their weighted mean as with
     ``"poisson"`` (they stay > 0, of mean 1), and the data term is half the Gamma
@@ -251,7 +249,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     A fit whose training R^2
     (weighted, over the targets that vary) is at most 0.01, no better than
-    predicting the mean, raises a ``DegenerateFitWarning``. ``early_stopping="auto"``
+    predicting the mean, raises a ``DegenerateFitWarning`` (with
+    ``loss="poisson"`` or ``"gamma"``, D^2, the share of the deviance explained,
+    ``d2_tweedie_score``; ``score`` and ``scoring=None`` stay R^2, as
+    ``MLPRegressor``'s). ``early_stopping="auto"``
     holds out 10% of a fit above 10,000 rows, as the classifier does; its score
     (``scoring="loss"``) is minus half the mean squared error of the standardised
     targets on those rows (with ``loss="poisson"`` or ``"gamma"``, minus half
@@ -565,7 +566,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         """``ValueError`` if a target of the rows ``y`` (of positive weight) is
         below the loss's ``min_scaled_target`` times the fitted ``y_mean_`` (the
         Gamma deviance's: a row's optimum ``log(y / y_mean_)`` stays above the
-        lower cap of its link's exact range). ``first``: the rows that set
+        range where the loss's ``exp(-z)`` is exact). ``first``: the rows that set
         ``y_mean_`` (else a later batch, scaled by an earlier fit). Weights are
         not named: a weighted mean is at most the largest target, so only targets
         spanning more than ``1 / min_scaled_target`` are refused, whatever the
@@ -590,14 +591,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             f"y's smallest value is {ratios[worst]:.3g} times its weighted mean "
             f"y_mean_{which}. loss={self._output_type()!r} fits a row down to "
             f"{limit:.3g} times the mean (the logarithm of that ratio stays above "
-            f"the lower cap of the log link's exact range). Drop the rows of such "
+            f"the range where the loss's exp(-z) is exact). Drop the rows of such "
             f"small targets, or fit log(y) with loss='squared_error'.")
 
     def _largest_scaled_target(self):
         """The largest ``y / y_mean_`` that a loss scaling by the mean takes (its
         ``max_scaled_target``: for the Poisson deviance, a row's optimum ``log(y /
         y_mean_)`` stays below the cap of the exact exp link); else no limit."""
-        limit = self._loss().max_scaled_target
+        limit = self._loss().largest_scaled_target(self._compute_dtype or np.float64)
         return np.inf if limit is None else limit
 
     def _init_output(self, layout, theta, X, targets, sample_weight):
@@ -664,8 +665,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                     f"y is up to {largest:.3g} times y_mean_, the scaling that the "
                     f"first fit (or first call to partial_fit) fixed; "
                     f"loss={self._output_type()!r} fits a row up to {limit:.3g} "
-                    f"times it. Give every batch targets of one scale, or start "
-                    f"anew (fit with warm_start=False).")
+                    f"times it (dtype="
+                    f"{np.dtype(self._compute_dtype or np.float64).name}). Give "
+                    f"every batch targets of one scale, or start anew (fit with "
+                    f"warm_start=False).")
             return
         with np.errstate(over="ignore"):  # inf: refused below
             largest = largest_magnitude((y - self.y_mean_) / self.y_scale_)

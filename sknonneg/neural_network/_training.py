@@ -44,6 +44,7 @@ only. The numba thread count is set when an objective is built (or another is
 picked), not at every evaluation.
 """
 
+import contextlib
 import copy
 import numbers
 import time
@@ -465,6 +466,11 @@ class EarlyStopping:
                     f"{_scoring_name(est._scoring())}) failed on the "
                     f"{self.X_val.shape[0]} held-out rows (validation_fraction="
                     f"{est.validation_fraction}): {_sentence(exc)} {advice}") from exc
+            if hasattr(score, "item"):
+                # A NumPy scalar or 0-d array, as scikit-learn's cross-validation
+                # reads it (score.item()); a larger array stays refused below.
+                with contextlib.suppress(ValueError):
+                    score = score.item()
             if not isinstance(score, numbers.Real):
                 # scikit-learn's words (cross_validate's): before, float() of None
                 # or of an array raised a bare TypeError naming neither the

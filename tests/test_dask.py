@@ -757,9 +757,11 @@ def test_workers_use_one_thread_and_warm_kernels(client):
 
 @needs_dask
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"n_threads": 0}, ValueError, "n_threads must be a positive int, got 0"),
-    ({"n_threads": -1}, ValueError, "n_threads must be a positive int"),
-    ({"n_threads": 1.5}, ValueError, "n_threads must be a positive int, got 1.5"),
+    ({"n_threads": 0}, ValueError,
+     "The 'n_threads' parameter of ThreadLimits must be a positive int. Got 0"),
+    ({"n_threads": -1}, ValueError, "'n_threads' parameter of ThreadLimits must be a"),
+    ({"n_threads": 1.5}, ValueError,
+     "The 'n_threads' parameter of ThreadLimits must be a positive int. Got 1.5"),
     ({"warm_for": "NonNegMLPClassifier"}, TypeError, "sknonneg estimator"),
 ])
 def test_thread_limits_refuses_bad_arguments(kwargs, error, match):
@@ -1110,7 +1112,8 @@ def test_fit_dask_blocks_refuses_a_bad_n_epochs(n_epochs):
 
     X = da.from_array(np.random.RandomState(0).rand(20, 3), chunks=(10, -1))
     y = da.from_array(np.arange(20) % 2, chunks=10)
-    with pytest.raises(ValueError, match="n_epochs must be a positive int"):
+    with pytest.raises(ValueError, match="The 'n_epochs' parameter of fit_dask_blocks "
+                                         "must be a positive int"):
         fit_dask_blocks(NonNegMLPClassifier(max_iter=2), X, y, classes=[0, 1],
                         n_epochs=n_epochs)
 

@@ -1157,20 +1157,22 @@ def test_load_adult_says_data_home_is_keyword_only(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
-    hint = r"got .*\. It looks like a folder: data_home is keyword-only, " \
+    hint = r"Got .* instead\. It looks like a folder: data_home is keyword-only, " \
            r"load_adult\(data_home=\.\.\.\)"
     for value in [str(tmp_path), tmp_path, "data", f"data{os.sep}", b"data",
                   "/no/such/folder"]:
         # load_adult(value) passes subset by position: deprecated, still read.
-        with pytest.raises(ValueError, match=r"subset must be 'train' or 'test', "
-                                             + hint), \
+        with pytest.raises(ValueError, match=r"The 'subset' parameter of load_adult "
+                                             r"must be a str among \{'train', "
+                                             r"'test'\}\. " + hint), \
                 pytest.warns(FutureWarning, match="Pass subset=.* as keyword args"):
             load_adult(value)
-        with pytest.raises(ValueError, match=r"subset must be 'train' or 'test', "
-                                             + hint):
+        with pytest.raises(ValueError, match=r"The 'subset' parameter of load_adult "
+                                             r"must be a str among \{'train', "
+                                             r"'test'\}\. " + hint):
             load_adult(subset=value)
     for value in ["valid", "Train", None, 3]:
-        with pytest.raises(ValueError, match="subset must be") as excinfo:
+        with pytest.raises(ValueError, match="The 'subset' parameter") as excinfo:
             load_adult(subset=value, data_home=tmp_path)
         assert "keyword-only" not in str(excinfo.value)
 

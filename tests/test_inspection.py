@@ -237,7 +237,7 @@ def test_hidden_units_default_shape_and_errors():
         HiddenUnitsDisplay.from_estimator(fitted("mlp"), order="bogus")
     # Before: n_cols=0 was a ZeroDivisionError; -1.5 and True passed to int().
     for n_cols in [0, -2, 1.5, True]:
-        with pytest.raises(ValueError, match="n_cols must be a positive int"):
+        with pytest.raises(ValueError, match="The 'n_cols' parameter of HiddenUnitsDisplay.plot must be a positive int"):
             HiddenUnitsDisplay.from_estimator(est, n_cols=n_cols)
     assert HiddenUnitsDisplay.from_estimator(est, n_cols=np.int64(4)).axes_.shape[1] == 4
     # Negative indices count from the end (as the message now says, not [0, n)).
@@ -1111,7 +1111,7 @@ def test_inspection_arguments_are_checked_with_their_names():
                            "positive ints"):
             HiddenUnitsDisplay.from_estimator(est, image_shape=bad)
     for bad in (None, 1.0, True):
-        with pytest.raises(TypeError, match="axis must be an int"):
+        with pytest.raises(TypeError, match="The 'axis' parameter of hoyer_sparsity must be an int"):
             hoyer_sparsity(np.ones((2, 3)), axis=bad)
     with pytest.raises(ValueError, match="k must be a positive integer"):
         top_features(est, k=True)
@@ -1247,7 +1247,9 @@ def test_inspection_flags_must_be_bools(name, caller, call, bad):
 def test_display_title_must_be_a_bool_or_a_str(Display):
     # Before: title=1.0 was drawn as the title "1.0", np.True_ as "True".
     W = np.eye(4)
-    with pytest.raises(TypeError, match=r"^title must be a bool or a str, got 1\.0\.$"):
+    with pytest.raises(TypeError, match=rf"^The 'title' parameter of {Display.__name__}"
+                                        r"\.plot must be a bool or a str\. Got 1\.0 "
+                                        r"instead\.$"):
         Display(W, estimator_name="net").plot(title=1.0)
     assert plt.get_fignums() == []
 

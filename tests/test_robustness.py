@@ -1377,7 +1377,7 @@ def test_attack_multiclass_needs_target_class(data):
 @pytest.mark.parametrize("kwargs, match", [
     ({"budget": 0}, "budget must be a positive"),
     ({"budget": 2, "step": -1}, "step must be a positive"),
-    ({"budget": 2, "method": "pgd"}, "method must be"),
+    ({"budget": 2, "method": "pgd"}, "The 'method' parameter of additive_evasion_attack"),
     ({"budget": 2, "features": [0, 99]}, "Feature indices"),
     ({"budget": 2, "features": ["a"]}, "feature names"),
     ({"budget": 2, "target_class": 5}, "target_class must be one of"),

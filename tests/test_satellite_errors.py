@@ -100,7 +100,8 @@ def test_load_reuters_subset_must_be_a_known_name(tmp_path):
     from sknonneg.datasets import load_reuters
 
     for subset in ["grain", ["top10"], None]:
-        with pytest.raises(ValueError, match="subset must be one of"):
+        with pytest.raises(ValueError, match="The 'subset' parameter of load_reuters "
+                                             "must be a str among {'all90', 'top10'}"):
             load_reuters(data_home=tmp_path, subset=subset, download_if_missing=False)
 
 
@@ -328,11 +329,17 @@ def test_partial_fit_chunks_errors():
         partial_fit_chunks(est, X[:, 0], Y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="rows but y has"):
         partial_fit_chunks(est, X, Y[:-1], classes=[0, 1, 2])
-    with pytest.raises(TypeError, match="transform must be callable"):
+    with pytest.raises(TypeError, match="The 'transform' parameter of "
+                                        "partial_fit_chunks must be a callable"):
         partial_fit_chunks(est, X, Y, classes=[0, 1, 2], transform=3)
     for bad in [0, 1.5, True, "2"]:
-        with pytest.raises(ValueError, match="chunk_size must be a positive int"):
+        with pytest.raises(ValueError, match="The 'chunk_size' parameter of "
+                                             "iter_chunks must be a positive int"):
             list(iter_chunks(10, bad))
+        # Named after the function called, not the iter_chunks it calls.
+        with pytest.raises(ValueError, match="The 'chunk_size' parameter of "
+                                             "partial_fit_chunks must be"):
+            partial_fit_chunks(est, X, Y, classes=[0, 1, 2], chunk_size=bad)
     with pytest.raises(ValueError, match="n_epochs"):
         list(iter_chunks(10, 3, n_epochs=0))
 
@@ -389,9 +396,11 @@ def test_weight_sparsity_refuses_bad_tol(tol):
     from sknonneg.inspection import describe_network, weight_sparsity
 
     est = _est(NonNegMLPClassifier).fit(X, Y)
-    with pytest.raises(ValueError, match="tol must be a non-negative finite float"):
+    with pytest.raises(ValueError, match="The 'tol' parameter of weight_sparsity "
+                                         "must be a non-negative finite float"):
         weight_sparsity(est, tol=tol)
-    with pytest.raises(ValueError, match="tol must be a non-negative finite float"):
+    with pytest.raises(ValueError, match="The 'tol' parameter of describe_network "
+                                         "must be a non-negative finite float"):
         describe_network(est, tol=tol)
 
 

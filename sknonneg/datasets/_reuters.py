@@ -11,7 +11,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch, _safe_indexing
 
 from .._compat import num_samples
-from .._validation import check_flags, check_sparse_structure
+from .._validation import check_flags, check_sparse_structure, parameter_error
 from ._base import (
     RemoteFileMetadata,
     _deprecate_positional_args,
@@ -202,9 +202,9 @@ def load_reuters(
     (6490, 2545)
     """
     if not isinstance(subset, str) or subset not in REUTERS:
-        raise ValueError(
-            f"subset must be one of {sorted(REUTERS)}, got {subset!r}"
-        )
+        raise parameter_error("load_reuters", "subset",
+                              "a str among {" + ", ".join(map(repr, sorted(REUTERS))) + "}",
+                              subset)
     check_flags("load_reuters", download_if_missing=download_if_missing,
                 return_X_y=return_X_y, verify=verify)
     path = fetch_file(

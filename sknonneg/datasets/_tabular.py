@@ -29,7 +29,7 @@ import pandas as pd
 
 from sklearn.utils import Bunch
 
-from .._validation import check_flags
+from .._validation import check_flags, parameter_error
 from ._base import (
     RemoteFileMetadata,
     _deprecate_positional_args,
@@ -484,7 +484,8 @@ def load_adult(*, subset="train", data_home=None, verify=False, return_X_y=False
             hint = (" It looks like a folder: data_home is keyword-only, "
                     "load_adult(data_home=...) or "
                     "load_adult(subset='test', data_home=...).")
-        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.{hint}")
+        raise parameter_error("load_adult", "subset", "a str among {'train', 'test'}",
+                              subset, hint.strip())
     filename = "adult.data.gz" if subset == "train" else "adult.test.gz"
     return _load("load_adult", filename, data_home, _parse_adult, verify, return_X_y,
                  as_frame, "income>50K", descr=DESCR["adult"])

@@ -5,7 +5,8 @@ from numbers import Integral
 
 import numpy as np
 
-from .._validation import check_auto_or_bool, check_bool, check_flags
+from .._validation import (check_auto_or_bool, check_bool, check_flags,
+                           parameter_error)
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
     check_title,
@@ -211,7 +212,8 @@ class HiddenUnitsDisplay:
         if n_cols is not None and (isinstance(n_cols, bool)
                                    or not isinstance(n_cols, Integral) or n_cols < 1):
             # Before: n_cols=0 was a ZeroDivisionError from the grid's row count.
-            raise ValueError(f"n_cols must be a positive int or None, got {n_cols!r}.")
+            raise parameter_error("HiddenUnitsDisplay.plot", "n_cols",
+                                  "a positive int or None", n_cols)
         unit_ids = (
             np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
         )
@@ -233,7 +235,7 @@ class HiddenUnitsDisplay:
         # Before: any truthy value ("no") drew the colour bar, the titles.
         colorbar = check_bool(colorbar, "colorbar", "HiddenUnitsDisplay.plot")
         titles = check_bool(titles, "titles", "HiddenUnitsDisplay.plot")
-        title = check_title(title)
+        title = check_title(title, "HiddenUnitsDisplay.plot")
         if colorbar and normalize != "global":
             # Before: raised after the figure was made, leaving it open.
             raise ValueError("colorbar=True requires normalize='global'")

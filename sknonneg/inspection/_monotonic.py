@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._monotonic_cst import directions_from_argument
 from .._monotonic_cst import feature_names as _strict_names
 from .._pipeline import analyse_steps, feature_edges, input_attribute, split_pipeline
-from .._validation import check_sparse_structure, memory_shortfall
+from .._validation import check_sparse_structure, memory_shortfall, parameter_error
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
 
@@ -448,7 +448,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     (True, True)
     """
     if not isinstance(n_steps, (Integral, np.integer)) or n_steps < 2:
-        raise ValueError(f"n_steps must be an int >= 2, got {n_steps!r}.")
+        raise parameter_error("check_monotonic", "n_steps", "an int >= 2", n_steps)
     check_is_fitted(estimator)
     # Before scipy slices it (its C++ code trusts the indices): a malformed matrix
     # crashed the process here.

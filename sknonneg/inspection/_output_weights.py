@@ -330,7 +330,7 @@ class OutputWeightsDisplay:
         transpose = check_bool(transpose, "transpose", "OutputWeightsDisplay.plot")
         check_colors("OutputWeightsDisplay.plot", positive_color=positive_color,
                      negative_color=negative_color, background_color=background_color)
-        title = check_title(title)
+        title = check_title(title, "OutputWeightsDisplay.plot")
         _check_ax(ax)
         plt = import_pyplot()
         # Before: a NaN or an inf drew a blank diagram (every square sized by

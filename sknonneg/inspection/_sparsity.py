@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validation import check_bool, check_sparse_structure
+from .._validation import check_bool, check_sparse_structure, parameter_error
 from ._utils import (
     final_estimator,
     get_components,
@@ -126,7 +126,7 @@ def hoyer_sparsity(W, axis=-1, average=False):
                          "finite values.")
     if not isinstance(axis, (Integral, np.integer)) or isinstance(axis, (bool, np.bool_)):
         # Before: None and 1.0 were reported "out of bounds".
-        raise TypeError(f"axis must be an int, got {axis!r}.")
+        raise parameter_error("hoyer_sparsity", "axis", "an int", axis)
     if not -A.ndim <= axis < A.ndim:
         raise getattr(np, "exceptions", np).AxisError(  # NumPy < 1.25: np.AxisError
             f"axis {axis!r} is out of bounds for array of dimension {A.ndim}")
@@ -285,7 +285,7 @@ def _weight_table(estimator, tol, relative, caller):
     this table)."""
     if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
             or tol < 0):
-        raise ValueError(f"tol must be a non-negative finite float, got {tol!r}.")
+        raise parameter_error(caller, "tol", "a non-negative finite float", tol)
     # Before: "no" made tol relative.
     relative = check_bool(relative, "relative", caller)
     check_sparse_structure(estimator, name="estimator")  # before scipy prints it

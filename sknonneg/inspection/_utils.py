@@ -19,7 +19,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import _activations
-from .._validation import check_sparse_structure
+from .._validation import check_sparse_structure, parameter_error
 
 MATPLOTLIB_MSG = "plotting requires matplotlib: pip install sknonneg[plot]"
 
@@ -33,15 +33,17 @@ def import_pyplot():
     return plt
 
 
-def check_title(title):
+def check_title(title, caller):
     """A display's ``title``: a bool (``True``: the estimator's name), a str, or
-    ``None`` (no title, as ``False``); anything else is a ``TypeError`` (before: a
+    ``None`` (no title, as ``False``); anything else is scikit-learn's
+    ``InvalidParameterError`` (a ``TypeError`` and ``ValueError``), naming
+    ``caller`` (before: a
     number was drawn as the title, and ``np.True_`` was the title "True")."""
     if isinstance(title, (bool, np.bool_)):
         return bool(title)
     if title is None or isinstance(title, str):
         return title
-    raise TypeError(f"title must be a bool or a str, got {title!r}.")
+    raise parameter_error(caller, "title", "a bool or a str", title)
 
 
 def drawable_array(values, name, shape, one_d="row"):

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _activations
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
+from .._validation import parameter_error
 from ._autoencoder import NonNegAutoencoder
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
@@ -534,8 +535,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         (64, 20)
         """
         if output_init not in ("fit", "default"):
-            raise ValueError(
-                f"output_init must be 'fit' or 'default', got {output_init!r}.")
+            raise parameter_error("NonNegMLPClassifier.from_autoencoders",
+                                  "output_init", "a str among {'fit', 'default'}",
+                                  output_init)
         if (isinstance(autoencoders, (BaseEstimator, str, bytes))
                 or not isinstance(autoencoders, Iterable)):
             # Before: "'NonNegAutoencoder' object is not iterable".

@@ -17,14 +17,14 @@ from sklearn.utils import check_random_state
 
 from .._compat import check_sample_weight
 from .._validation import (check_bool, check_flags, check_positive_weights,
-                           check_sparse_structure)
+                           check_sparse_structure, parameter_error)
 
 __all__ = ["iter_chunks", "partial_fit_chunks"]
 
 
-def _check_positive_int(value, name):
+def _check_positive_int(value, name, caller):
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
+        raise parameter_error(caller, name, "a positive int", value)
 
 
 def _check_partial_fit(estimator, func, pipeline_hint, classes=None):
@@ -84,10 +84,11 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
     [(0, 4), (4, 8), (8, 10)]
     """
     # Checked at the call, not at the first next() (before: a generator's body).
-    _check_positive_int(chunk_size, "chunk_size")
-    _check_positive_int(n_epochs, "n_epochs")
+    _check_positive_int(chunk_size, "chunk_size", "iter_chunks")
+    _check_positive_int(n_epochs, "n_epochs", "iter_chunks")
     if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0:
-        raise ValueError(f"n_samples must be a non-negative int, got {n_samples!r}.")
+        raise parameter_error("iter_chunks", "n_samples", "a non-negative int",
+                              n_samples)
     # Before: any truthy value shuffled.
     shuffle = check_bool(shuffle, "shuffle", "iter_chunks")
     return _chunks(int(n_samples), int(chunk_size), int(n_epochs), bool(shuffle),
@@ -206,7 +207,11 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
             f"{got}" + ("" if shape is None else f" of shape {shape}")
             + "."        )
     if transform is not None and not callable(transform):
-        raise TypeError(f"transform must be callable, got {transform!r}.")
+        raise parameter_error("partial_fit_chunks", "transform", "a callable or None",
+                              transform)
+    # Named after this function (before: the iter_chunks it calls).
+    _check_positive_int(chunk_size, "chunk_size", "partial_fit_chunks")
+    _check_positive_int(n_epochs, "n_epochs", "partial_fit_chunks")
     # Named after this function (before: the iter_chunks it calls).
     check_flags("partial_fit_chunks", shuffle=shuffle)
     # Before scipy slices it: its C++ row slicing trusts indptr (a malformed one

@@ -201,7 +201,7 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
             f"its **fit_params go to {name}.partial_fit, which takes "
             f"{_partial_fit_keywords(estimator)}.")
     # Before: n_epochs=0 returned the estimator untrained, silently.
-    _check_positive_int(n_epochs, "n_epochs")
+    _check_positive_int(n_epochs, "n_epochs", "fit_dask_blocks")
     X, x_blocks = _row_blocks(X)
     sizes_known = not any(np.isnan(size) for size in X.chunks[0])
     if sizes_known and X.shape[0] == 0:
@@ -627,7 +627,7 @@ class ThreadLimits(WorkerPlugin):
     name = "sknonneg-thread-limits"
 
     def __init__(self, n_threads=1, warm_for=None):
-        _check_positive_int(n_threads, "n_threads")
+        _check_positive_int(n_threads, "n_threads", "ThreadLimits")
         if warm_for is not False:
             _warm_target(warm_for)  # a TypeError here, not on every worker
         self.n_threads = int(n_threads)

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._lipschitz import dense_rounding_layers, range_overflow_rows
 from .._monotonic_cst import plain_value
-from .._validation import check_sparse_structure, user_stacklevel
+from .._validation import check_sparse_structure, parameter_error, user_stacklevel
 from .._pipeline import (
     analyse_steps,
     feature_source,
@@ -639,7 +639,8 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
         raise ValueError(f"budget / step = {moves:.3g} moves: more than 1e9 "
                          "rounds of the search; use a larger step.")
     if method not in ("greedy", "gradient"):
-        raise ValueError(f"method must be 'greedy' or 'gradient', got {method!r}.")
+        raise parameter_error("additive_evasion_attack", "method",
+                              "a str among {'greedy', 'gradient'}", method)
     if threshold is not None and (not isinstance(threshold, Real)
                                   or isinstance(threshold, bool)
                                   or not np.isfinite(threshold)):

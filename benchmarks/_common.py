@@ -295,3 +295,25 @@ def select_and_refit(factory, grid, seed, scoring, cv, X, y):
     params = {p: repr(v) for p, v in search.best_params_.items()
               if not p.endswith("monotonic_cst")}
     return model, float(search.best_score_), params
+
+
+def splits_at_grid_edges(grid, rows):
+    """How many of ``rows`` (each with the ``"params"`` a search chose, as their
+    reprs) chose the first or last value of an ordered grid parameter of
+    ``grid`` (numbers, three values or more, as reprs), and which parameters:
+    ``"2 (alpha, l2)"``."""
+    def is_number(text):
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    ordered = {p: v for p, v in grid.items()
+               if len(v) >= 3 and all(is_number(x) for x in v)}
+    hits, names = 0, set()
+    for r in rows:
+        at = [p for p, v in ordered.items() if r["params"].get(p) in (v[0], v[-1])]
+        hits += bool(at)
+        names.update(p.split("__")[-1] for p in at)
+    return f"{hits}" + (f" ({', '.join(sorted(names))})" if names else "")

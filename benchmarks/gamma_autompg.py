@@ -36,7 +36,8 @@ import warnings
 
 import numpy as np
 
-from _common import RESULTS, add_common_args, markdown_header, save_result, set_threads
+from _common import (RESULTS, add_common_args, markdown_header, save_result,  # noqa: E402
+                     set_threads, splits_at_grid_edges)
 
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
@@ -160,27 +161,6 @@ def run(args):
                      "min": float(y.min()), "max": float(y.max())}}
 
 
-def _edges(grid, rows):
-    """How many of ``rows`` chose the first or last value of an ordered grid
-    parameter (numbers, three values or more), and which parameters."""
-    ordered = {p: v for p, v in grid.items()
-               if len(v) >= 3 and all(_is_number(x) for x in v)}
-    hits, names = 0, set()
-    for r in rows:
-        at = [p for p, v in ordered.items() if r["params"].get(p) in (v[0], v[-1])]
-        hits += bool(at)
-        names.update(p.split("__")[-1] for p in at)
-    return f"{hits}" + (f" ({', '.join(sorted(names))})" if names else "")
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def markdown(result):
     rec = result["record"]
     rows = result["rows"]
@@ -227,7 +207,7 @@ def markdown(result):
             f"{max(r['max_violation'] for r in mine):.3g} | "
             f"{np.median([r['fit_cpu_s'] for r in mine]):.2f} | "
             f"{sum(r['convergence_warnings'] for r in mine)} | {params} | "
-            f"{_edges(result.get('grids', {}).get(name, {}), mine)} |")
+            f"{splits_at_grid_edges(result.get('grids', {}).get(name, {}), mine)} |")
     clipped = sum(r["below_smallest_target"] for r in rows if r["model"] == SQUARED)
     lines += ["", f"Splits: {', '.join(map(str, splits))}. Squared-error test "
               f"predictions clipped: {clipped}.", ""]

@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.linear_model import GammaRegressor
 from sklearn.metrics import mean_gamma_deviance
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -191,19 +190,11 @@ def test_monotonic_cst_is_exact_and_certified():
 
 
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
-def test_partial_fit_streams_and_refuses_a_non_positive_batch(solver):
+def test_partial_fit_refuses_a_non_positive_batch(solver):
+    # (The stream's learning: test_log_link.py.)
     X, y, _ = _amounts(400)
     est = NonNegMLPRegressor(8, loss="gamma", solver=solver, random_state=0,
-                             learning_rate_init=0.01)
-    mean_model = mean_gamma_deviance(y, np.full_like(y, y.mean()))
-    curve = []
-    for _ in range(1 if solver == "lbfgsb" else 6):
-        for start in range(0, 400, 100):
-            est.partial_fit(X[start:start + 100], y[start:start + 100])
-        curve.append(mean_gamma_deviance(y, est.predict(X)))
-    assert_allclose(est.y_mean_, [y[:100].mean()])
-    assert curve[-1] < (0.8 if solver == "lbfgsb" else 1.0) * mean_model
-    assert np.all(np.diff(curve) < 0)
+                             learning_rate_init=0.01).partial_fit(X[:100], y[:100])
     for bad in (np.zeros(10), -np.ones(10)):
         with pytest.raises(ValueError, match="requires strictly positive y on the"):
             est.partial_fit(X[:10], bad)
@@ -213,22 +204,6 @@ def test_partial_fit_streams_and_refuses_a_non_positive_batch(solver):
     with pytest.raises(ValueError, match="strictly positive") as caught:
         NonNegMLPRegressor(3, loss="gamma").partial_fit(X[:10], np.zeros(10))
     assert "first partial_fit batch" not in str(caught.value)
-
-
-def test_early_stopping_on_the_deviance():
-    # scoring="loss" is minus the held-out rows' mean half deviance of the scaled
-    # targets: the Gamma deviance is scale-free, so scikit-learn's
-    # neg_mean_gamma_deviance of the same iterates is twice it.
-    X, y, _ = _amounts(500)
-    kw = dict(hidden_layer_sizes=8, loss="gamma", early_stopping=True,
-              random_state=0, max_iter=100)
-    by_loss = NonNegMLPRegressor(scoring="loss", **kw).fit(X, y)
-    by_scorer = NonNegMLPRegressor(scoring="neg_mean_gamma_deviance", **kw).fit(X, y)
-    scores = np.asarray(by_loss.validation_scores_)
-    other = np.asarray(by_scorer.validation_scores_)
-    n = min(scores.size, other.size)
-    assert n > 5 and np.all(scores < 0)
-    assert_allclose(scores[:n], other[:n] / 2, rtol=1e-9)
 
 
 def test_prediction_and_persistence_keep_the_fitted_loss(tmp_path):
@@ -257,8 +232,6 @@ def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
     y = np.random.RandomState(5).gamma(2.0, 1.0, size=200)  # no signal
     with pytest.warns(DegenerateFitWarning, match=r"training D\^2"):
         NonNegMLPRegressor(4, loss="gamma", l2=10.0, random_state=0).fit(X, y)
-
-
 
 
 def test_a_later_float32_batch_whose_gradient_would_overflow_is_refused():

@@ -73,6 +73,48 @@ def test_gradient_through_the_network_matches_finite_differences(loss,
 
 
 @LOSSES
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_partial_fit_streams_learn_with_the_first_batch_scaling(loss, solver):
+    X, y, _ = DATA[loss](400)
+    deviance = {"poisson": mean_poisson_deviance, "gamma": mean_gamma_deviance}[loss]
+    est = NonNegMLPRegressor(8, loss=loss, solver=solver, random_state=0,
+                             learning_rate_init=0.01)
+    mean_model = deviance(y, np.full_like(y, y.mean()))
+    curve = []
+    for _ in range(1 if solver == "lbfgsb" else {"poisson": 8, "gamma": 6}[loss]):
+        for start in range(0, 400, 100):
+            est.partial_fit(X[start:start + 100], y[start:start + 100])
+        curve.append(deviance(y, est.predict(X)))
+    assert_allclose(est.y_mean_, [y[:100].mean()])
+    # The stream learned: below the mean model's deviance (L-BFGS-B well below
+    # after one pass; Adam, one step per batch, falling pass after pass).
+    # Measured at this seed (Poisson): 0.769 and 0.921 of the mean model's.
+    assert curve[-1] < (0.8 if solver == "lbfgsb" else 1.0) * mean_model
+    assert np.all(np.diff(curve) < 0)
+
+
+@pytest.mark.parametrize("loss, n, max_iter", [("poisson", 600, 200),
+                                               ("gamma", 500, 100)])
+def test_early_stopping_on_the_deviance(loss, n, max_iter):
+    # scoring="loss" is minus the held-out rows' mean half deviance of the scaled
+    # targets: scikit-learn's neg_mean_{loss}_deviance of the same iterates (same
+    # split, same path) divided by 2 y_mean_ for the Poisson deviance (linear in
+    # the scale of y and mu alike), by 2 for the Gamma one (scale-free).
+    X, y, _ = DATA[loss](n)
+    kw = dict(hidden_layer_sizes=8, loss=loss, early_stopping=True,
+              random_state=0, max_iter=max_iter)
+    by_loss = NonNegMLPRegressor(scoring="loss", **kw).fit(X, y)
+    by_scorer = NonNegMLPRegressor(scoring=f"neg_mean_{loss}_deviance", **kw).fit(X, y)
+    scores = np.asarray(by_loss.validation_scores_)
+    other = np.asarray(by_scorer.validation_scores_)
+    n = min(scores.size, other.size)
+    assert n > 5 and np.all(scores < 0)
+    scale = 2 * by_loss.y_mean_[0] if loss == "poisson" else 2.0
+    assert_allclose(scores[:n], other[:n] / scale, rtol=1e-9)
+    assert by_loss.best_validation_score_ == scores.max()
+
+
+@LOSSES
 def test_scaling_the_targets_scales_the_predictions(loss):
     X, y, _ = DATA[loss](200)
     kw = dict(hidden_layer_sizes=8, loss=loss, random_state=0, max_iter=60)

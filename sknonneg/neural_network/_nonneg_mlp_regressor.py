@@ -460,7 +460,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             self._loss().check_target_values(fitted)
         peak, scale = self._scale_targets(fitted, weights)
         self._check_weighted_scale(peak, scale, given, fitted.shape[0])
-        self._check_smallest_scaled_target(fitted, first=True)
+        if self._scales_by_mean():
+            self._check_smallest_scaled_target(fitted)
         return self._standardised(y)
 
     def _check_whole_targets(self, y):
@@ -562,17 +563,16 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             f"Give the rows weights of closer magnitudes, or drop the rows of "
             f"negligible weight.")
 
-    def _check_smallest_scaled_target(self, y, first=False):
-        """``ValueError`` if a target of the rows ``y`` (of positive weight) is
-        below the loss's ``min_scaled_target`` times the fitted ``y_mean_`` (the
-        Gamma deviance's: a row's optimum ``log(y / y_mean_)`` stays above the
-        range where the loss's ``exp(-z)`` is exact). ``first``: the rows that set
-        ``y_mean_`` (else a later batch, scaled by an earlier fit). Weights are
-        not named: a weighted mean is at most the largest target, so only targets
-        spanning more than ``1 / min_scaled_target`` are refused, whatever the
-        weights."""
+    def _check_smallest_scaled_target(self, y):
+        """``ValueError`` if a target of the rows ``y`` (of positive weight) that
+        just set ``y_mean_`` is below the loss's ``min_scaled_target`` times it
+        (the Gamma deviance's: a row's optimum ``log(y / y_mean_)`` stays above
+        the range where the loss's ``exp(-z)`` is exact); a later batch is checked
+        by ``_check_later_scaled_targets``. Weights are not named: a weighted mean
+        is at most the largest target, so only targets spanning more than ``1 /
+        min_scaled_target`` are refused, whatever the weights."""
         limit = self._loss().min_scaled_target
-        if limit is None or not self._scales_by_mean() or not y.shape[0]:
+        if limit is None or not y.shape[0]:
             return
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             ratios = np.min(y, axis=0) / self.y_scale_
@@ -580,19 +580,36 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         if ratios[worst] >= limit:
             return
         which = f" (target {worst})" if ratios.shape[0] > 1 else ""
-        if not first:
-            raise ValueError(
-                f"y is down to {ratios[worst]:.3g} times y_mean_{which}, the "
-                f"scaling that the first fit (or first call to partial_fit) fixed; "
-                f"loss={self._output_type()!r} fits a row down to {limit:.3g} "
-                f"times it. Give every batch targets of one scale, or start anew "
-                f"(fit with warm_start=False).")
         raise ValueError(
             f"y's smallest value is {ratios[worst]:.3g} times its weighted mean "
             f"y_mean_{which}. loss={self._output_type()!r} fits a row down to "
             f"{limit:.3g} times the mean (the logarithm of that ratio stays above "
             f"the range where the loss's exp(-z) is exact). Drop the rows of such "
             f"small targets, or fit log(y) with loss='squared_error'.")
+
+    def _check_later_scaled_targets(self, y):
+        """``ValueError`` if a later batch's targets ``y`` (rows of positive
+        weight), divided by the ``y_mean_`` an earlier fit fixed, leave the range
+        the loss fits, ``[min_scaled_target, _largest_scaled_target()]``, at
+        either end (one check and one message for both)."""
+        low = self._loss().min_scaled_target or 0.0
+        high = self._largest_scaled_target()
+        if not y.shape[0]:
+            return
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            ratios = y / self.y_scale_
+        for word, value, limit, bad in (
+                ("up", ratios.max(), high, not ratios.max() <= high),
+                ("down", ratios.min(), low, ratios.min() < low)):
+            if bad:
+                raise ValueError(
+                    f"y is {word} to {value:.3g} times y_mean_, the scaling that the "
+                    f"first fit (or first call to partial_fit) fixed; "
+                    f"loss={self._output_type()!r} fits a row {word} to {limit:.3g} "
+                    f"times it (dtype="
+                    f"{np.dtype(self._compute_dtype or np.float64).name}). Give "
+                    f"every batch targets of one scale, or start anew (fit with "
+                    f"warm_start=False).")
 
     def _largest_scaled_target(self):
         """The largest ``y / y_mean_`` that a loss scaling by the mean takes (its
@@ -656,19 +673,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         check_target_scale(y)
         if self._scales_by_mean():
             self._loss().check_target_values(y, whole=False)
-            self._check_smallest_scaled_target(y)
-            with np.errstate(over="ignore"):  # inf: refused below
-                largest = largest_magnitude(y / self.y_scale_)
-            limit = self._largest_scaled_target()
-            if largest is not None and not largest <= limit:
-                raise ValueError(
-                    f"y is up to {largest:.3g} times y_mean_, the scaling that the "
-                    f"first fit (or first call to partial_fit) fixed; "
-                    f"loss={self._output_type()!r} fits a row up to {limit:.3g} "
-                    f"times it (dtype="
-                    f"{np.dtype(self._compute_dtype or np.float64).name}). Give "
-                    f"every batch targets of one scale, or start anew (fit with "
-                    f"warm_start=False).")
+            self._check_later_scaled_targets(y)
             return
         with np.errstate(over="ignore"):  # inf: refused below
             largest = largest_magnitude((y - self.y_mean_) / self.y_scale_)

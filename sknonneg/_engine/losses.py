@@ -335,6 +335,12 @@ class _LogLink(Loss):
     # stays below the cap by log(100).
     max_scaled_target = float(np.exp(LOGIT_CAP) / 100.0)
 
+    @staticmethod
+    def _which(bad, n_targets):
+        """The targets a refusal names, when there are several."""
+        return (f" (targets {np.flatnonzero(bad).tolist()} of {n_targets})"
+                if n_targets > 1 else "")
+
     def _mean(self, z, exp):
         """``(dmu/dz, mu)`` of the float64 outputs ``z``: ``exp`` up to the cap,
         continued linearly beyond it."""
@@ -362,16 +368,11 @@ class HalfPoissonDeviance(_LogLink):
     ``HalfPoissonLoss``, its constant ``y log y - y`` included here, so that a
     perfect fit has loss 0 and the relative ``tol`` sees the deviance).
 
-    So that the loss, its gradient and a prediction stay finite up to ``z`` of
-    about 3e286 (where ``exp`` overflowed at 710), ``mu`` continues ``exp``
-    linearly beyond ``z = LOGIT_CAP`` (50: a mean 5e21 times the
-    targets' mean, ``target_scaling="mean"``): ``mu = e^c (1 + z - c)`` there, with
-    ``exp``'s value and slope at ``c``. It stays increasing and convex, so the
-    prediction's monotonicity and the loss's convexity in ``z`` hold for every
-    ``z``; the regressor refuses targets whose optimum could lie beyond the cap
-    (``max_scaled_target``). Generic path (no kernel code): the output layer is one
-    matrix product, and the hidden layers' kernels are the same as for every
-    loss."""
+    ``mu`` is ``_LogLink``'s capped ``exp`` (linear beyond ``z = LOGIT_CAP``):
+    increasing and convex, so the prediction's monotonicity and the loss's
+    convexity in ``z`` hold for every ``z``. Generic path (no kernel code): the
+    output layer is one matrix product, and the hidden layers' kernels are the
+    same as for every loss."""
 
     name = "poisson"
     aliases = ("half_poisson",)
@@ -394,11 +395,9 @@ class HalfPoissonDeviance(_LogLink):
         negative = np.any(y < 0, axis=0)
         bad = negative | (~(y.sum(axis=0) > 0) if whole else False)
         if np.any(bad):
-            which = (f" (targets {np.flatnonzero(bad).tolist()} of {y.shape[1]})"
-                     if y.shape[1] > 1 else "")
             need = "non-negative y and sum(y) > 0" if whole else "non-negative y"
             raise ValueError(f"loss={self.name!r} requires {need} on the rows of "
-                             f"positive weight{which}.")
+                             f"positive weight{self._which(bad, y.shape[1])}.")
 
     def value_grad(self, logits, y):
         z = np.asarray(logits, dtype=np.float64)
@@ -454,10 +453,9 @@ class HalfGammaDeviance(_LogLink):
         batch alike."""
         bad = ~np.all(y > 0, axis=0)  # NaN fails too
         if np.any(bad):
-            which = (f" (targets {np.flatnonzero(bad).tolist()} of {y.shape[1]})"
-                     if y.shape[1] > 1 else "")
             raise ValueError(f"loss={self.name!r} requires strictly positive y on "
-                             f"the rows of positive weight{which}.")
+                             f"the rows of positive weight"
+                             f"{self._which(bad, y.shape[1])}.")
 
     def largest_scaled_target(self, dtype):
         """Below ``z = -LOGIT_CAP`` the gradient is ``1 - t e^cap``: a row's

@@ -16,9 +16,9 @@ from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import (make_classification, make_multilabel_classification,
                               make_regression)
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import (average_precision_score, f1_score, get_scorer,
-                             log_loss, make_scorer, mean_squared_error,
-                             roc_auc_score)
+from sklearn.metrics import (average_precision_score, check_scoring, f1_score,
+                             get_scorer, log_loss, make_scorer,
+                             mean_squared_error, roc_auc_score)
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
@@ -500,3 +500,26 @@ def test_a_fit_interrupted_before_its_first_check_warns_of_no_nan(solver):
             est.fit(X, y)
     assert not [w for w in caught if "were NaN" in str(w.message)]
     assert est.validation_scores_ == []
+
+
+@pytest.mark.parametrize("cls, scoring", [(NonNegMLPClassifier, "accuracy"),
+                                          (ABBAClassifier, "neg_log_loss"),
+                                          (NonNegMLPRegressor, "r2")])
+def test_the_early_stopping_scorer_is_resolved_once_per_fit(cls, scoring,
+                                                            monkeypatch):
+    # Review 43c item 4: the fit resolved the scorer (check_scoring) before
+    # training, to refuse one reading a method the estimator lacks, and early
+    # stopping resolved it again. Now the first one is used.
+    from sknonneg.neural_network import _training
+
+    resolved = []
+
+    def counting(estimator, scoring=None, **kwargs):
+        resolved.append(scoring)
+        return check_scoring(estimator, scoring, **kwargs)
+
+    monkeypatch.setattr(_training, "check_scoring", counting)
+    X, y = _regression() if is_regressor(cls()) else _classification()
+    est = _fit(_small(cls, scoring=scoring, max_iter=5), X, y)
+    assert resolved == [scoring]
+    assert len(est.validation_scores_) >= 1

@@ -399,13 +399,15 @@ class EarlyStopping:
     Scores by ``scoring``: ``"loss"``, through ``estimator._validation_loss``;
     None, through ``estimator._validation_score``; a scorer name or a callable,
     resolved once by ``sklearn.metrics.check_scoring`` (as ``HistGradientBoosting*``
-    resolves it) and called on ``estimator._candidate_class``'s stand-in. Each
+    resolves it: ``scorer``, what ``early_stopping_scorer`` returned, else here)
+    and called on ``estimator._candidate_class``'s stand-in. Each
     reads ``theta`` and leaves the fitted attributes alone; :meth:`publish` sets
     ``validation_scores_`` and ``best_validation_score_`` once, at the end of the
     fit.
     """
 
-    def __init__(self, estimator, X_val, y_val, targets_val=None, weights_val=None):
+    def __init__(self, estimator, X_val, y_val, targets_val=None, weights_val=None,
+                 scorer=None):
         self.estimator = estimator
         self.X_val, self.y_val = X_val, y_val
         self.targets_val, self.weights_val = targets_val, weights_val
@@ -415,8 +417,11 @@ class EarlyStopping:
         self.score_weights = None if uniform else weights_val
         scoring = estimator._scoring()
         self.mode = _scoring_mode(scoring)
-        self.scorer = (early_stopping_scorer(estimator) if self.mode == "scorer"
-                       else None)
+        if self.mode != "scorer":
+            scorer = None
+        elif scorer is None:
+            scorer = early_stopping_scorer(estimator)
+        self.scorer = scorer
         self.best_score = -np.inf
         self.stage_best = -np.inf  # the best score of the current gain stage
         self._best = None
@@ -1008,11 +1013,13 @@ class TrainableNetwork(BaseNetwork):
         X, y, targets, strata, sample_weight = self._weighted_rows(
             X, y, targets, strata, sample_weight)
         X, y, targets = self._training_X(X, y, targets)
+        scorer = None
         if (self._do_early_stopping(X.shape[0])
                 and _scoring_mode(self._scoring()) == "scorer"):
             # A scorer that reads a method the estimator lacks is refused here,
-            # before the network is drawn and trained.
-            early_stopping_scorer(self)
+            # before the network is drawn and trained; early stopping then uses
+            # this one (before, check_scoring resolved it a second time there).
+            scorer = early_stopping_scorer(self)
         rng = check_random_state(self.random_state)
         self._rng = rng
         layout = self._build_layout(X.shape[1], self.n_outputs_)
@@ -1035,7 +1042,7 @@ class TrainableNetwork(BaseNetwork):
         if self.do_early_stopping_:
             idx_train, idx_val = self._validation_split(strata, sample_weight, rng)
             monitor = EarlyStopping(self, X[idx_val], y[idx_val], targets[idx_val],
-                                    sample_weight[idx_val])
+                                    sample_weight[idx_val], scorer=scorer)
             data = data[idx_train]
         if fresh:
             theta = self._start_output(layout, theta, X, targets, sample_weight,

@@ -431,6 +431,48 @@ def test_from_mlp_refuses_an_mlp_without_hidden_layers():
         ABBAClassifier.from_mlp(mlp)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "logistic"])
+def test_from_mlp_refuses_weights_beyond_the_dtype(activation):
+    # Review 43c item 10: with dtype="float32", weights beyond float32's range
+    # were taken: lipschitz_bound_ was inf and predict refused every input as
+    # "too large for the fitted network", blaming X. Weights near float64's
+    # largest overflowed (RuntimeWarnings) into a network of inf and NaN.
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(50, 3), rng.randint(0, 2, 50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier((4,), activation=activation, max_iter=20,
+                            random_state=0).fit(X, y)
+    # tanh copies the weights as they are; logistic halves the hidden layer's.
+    mlp.coefs_[0][0, 0] = 2e39 if activation == "logistic" else 1e39
+    with pytest.raises(ValueError, match=(
+            r"^from_mlp cannot copy this MLPClassifier with dtype='float32': its "
+            r"weights and biases, as the ABBA network holds them, reach 1e\+39, "
+            r"beyond the largest float32 \(3\.4e\+38\), and the network would "
+            r"compute with inf\. Use dtype='float64'\.$")):
+        ABBAClassifier.from_mlp(mlp, dtype="float32")
+    abba = ABBAClassifier.from_mlp(mlp)  # float64 holds them
+    assert np.isfinite(abba.lipschitz_bound_)
+    assert_allclose(abba.predict_proba(X), mlp.predict_proba(X), atol=1e-12)
+    mlp.coefs_[0][0, 0] = 1.0
+    mlp.coefs_[1][:, 0] = 1.5e308  # their sum overflows float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning on the way
+        if activation == "tanh":
+            # No shift to fold in: the network is copied as it is (before, 0 times
+            # the overflowed sum made its output biases NaN).
+            abba = ABBAClassifier.from_mlp(mlp)
+            assert np.all(np.isfinite(abba._theta))
+            half = abba.intercepts_[-1].shape[0] // 2
+            assert_array_equal(abba.intercepts_[-1][:half], mlp.intercepts_[-1])
+            return
+        with pytest.raises(ValueError, match=(
+                r"^from_mlp cannot copy this MLPClassifier: its weights and "
+                r"biases, as the ABBA network holds them, overflow float64 \(inf or "
+                r"NaN\)\.$")):
+            ABBAClassifier.from_mlp(mlp)
+
+
 def test_from_mlp_of_a_sparse_multilabel_model_predicts_sparse(multilabel_data):
     # The source (sklearn's MLPClassifier or NonNegMLPClassifier fitted on a sparse
     # indicator y) predicts a CSR matrix; the copy predicted a dense array.

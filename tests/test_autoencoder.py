@@ -277,6 +277,33 @@ def test_stack_initialises_classifier():
         NonNegMLPClassifier.from_autoencoders([ae2, ae1])
 
 
+def test_a_stack_beyond_float32_is_refused_by_a_float32_fit_in_its_words():
+    # Review 43c item 10: a float64 autoencoder whose weights lie beyond
+    # float32's range, stacked into a dtype="float32" classifier, was refused as
+    # "The network's parameters overflowed to non-finite values in L-BFGS-B",
+    # advice (lower learning_rate_init, gain, the penalties) that named neither
+    # the stack nor the dtype.
+    from sknonneg import NonNegMLPClassifier
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 4))
+    y = (X[:, 0] > 0.5).astype(int)
+    ae = NonNegAutoencoder(3, max_iter=5, random_state=0).fit(X)
+    big = ae.coefs_[0].copy()
+    big[0, 0] = 1e39  # as a float64 fit may end (finite in float64)
+    ae.coefs_ = [big, ae.coefs_[1]]
+    for dtype in ("float32", np.float32):
+        clf = NonNegMLPClassifier.from_autoencoders([ae], dtype=dtype, max_iter=2)
+        with pytest.raises(ValueError, match=(
+                r"^the pre-trained weights of layer 0 \(from_autoencoders\) reach "
+                r"1e\+39, beyond the largest float32 \(3\.4e\+38\): with "
+                r"dtype='float32' the network would compute with inf\. Use "
+                r"dtype='float64'\.$")):
+            clf.fit(X, y)
+        assert not hasattr(clf, "coefs_")
+    clf = NonNegMLPClassifier.from_autoencoders([ae], max_iter=2).fit(X, y)
+    assert clf.coefs_[0][0, 0] > 1e38
+
+
 def test_a_stack_fine_tunes_at_a_depth_set_since():
     # Before: from_autoencoders set positive to one bool per layer of the network
     # it built, so set_params (or a grid search) of a deeper hidden_layer_sizes

@@ -512,11 +512,15 @@ class ABBAClassifier(BaseNetworkClassifier):
             else (0.0, 1.0, gain)
         odd_coefs, odd_intercepts = [], []
         for i, (w, b) in enumerate(zip(coefs, intercepts)):
-            if i > 0:  # the previous layer's output is alpha + beta h'
-                b = b + alpha * w.sum(axis=0)
-                w = beta * w
-            if i < len(coefs) - 1:
-                w, b = gamma * w, gamma * b
+            # An overflow (weights near float64's largest) is refused below.
+            with np.errstate(over="ignore", invalid="ignore"):
+                if i > 0 and alpha:  # the previous layer's output is alpha + beta h'
+                    # (tanh and the identity: h' itself; before, 0 * the column
+                    # sums made NaN biases where those sums overflowed)
+                    b = b + alpha * w.sum(axis=0)
+                    w = beta * w
+                if i < len(coefs) - 1:
+                    w, b = gamma * w, gamma * b
             odd_coefs.append(w)
             odd_intercepts.append(b)
 
@@ -557,6 +561,7 @@ class ABBAClassifier(BaseNetworkClassifier):
             [np.maximum(-w, 0.0) for w in odd_coefs],
             odd_intercepts, [-b for b in odd_intercepts],
         )
+        _check_copied_range(theta, est._compute_dtype, type(mlp).__name__)
         est._theta = theta
         est._set_fitted_layers(theta)
         est._check_cap_kept()
@@ -578,3 +583,26 @@ class ABBAClassifier(BaseNetworkClassifier):
         est.do_early_stopping_ = False
         est.validation_scores_ = est.best_validation_score_ = None
         return est
+
+
+def _check_copied_range(theta, dtype, source):
+    """``ValueError`` unless the parameters ``theta`` that ``from_mlp`` made from a
+    ``source`` network are finite and within the range of the compute ``dtype``.
+    Before, weights beyond float32's range were taken with ``dtype="float32"``:
+    ``lipschitz_bound_`` was inf and ``predict`` refused every input as "too
+    large for the fitted network"; weights near float64's largest overflowed
+    (RuntimeWarnings) into a network of inf and NaN."""
+    top = float(np.finfo(dtype).max)
+    largest = float(np.max(np.abs(theta), initial=0.0))  # NaN stays NaN
+    if largest <= top:
+        return
+    name = np.dtype(dtype).name
+    if np.isfinite(largest):
+        raise ValueError(
+            f"from_mlp cannot copy this {source} with dtype={name!r}: its weights "
+            f"and biases, as the ABBA network holds them, reach {largest:.3g}, "
+            f"beyond the largest {name} ({top:.3g}), and the network would compute "
+            f"with inf. Use dtype='float64'.")
+    raise ValueError(
+        f"from_mlp cannot copy this {source}: its weights and biases, as the ABBA "
+        f"network holds them, overflow float64 (inf or NaN).")

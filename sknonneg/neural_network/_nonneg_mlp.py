@@ -654,6 +654,20 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
                     f"the pre-trained weights of layer {i} (from_autoencoders) break "
                     f"its sign constraints (positive={self.positive!r}, "
                     f"monotonic_cst={self.monotonic_cst!r}).")
+        # An autoencoder fitted in float64 whose weights lie beyond float32's range:
+        # before, a fit with dtype="float32" was refused as "The network's
+        # parameters overflowed ... in L-BFGS-B", advice that named neither.
+        top = float(np.finfo(self._compute_dtype).max)
+        for i, (coef, intercept) in enumerate(zip(*self._pretrained)):
+            largest = max(float(np.max(np.abs(coef), initial=0.0)),
+                          float(np.max(np.abs(intercept), initial=0.0)))
+            if largest > top:
+                name = np.dtype(self._compute_dtype).name
+                raise ValueError(
+                    f"the pre-trained weights of layer {i} (from_autoencoders) reach "
+                    f"{largest:.3g}, beyond the largest {name} ({top:.3g}): with "
+                    f"dtype={name!r} the network would compute with inf. Use "
+                    f"dtype='float64'.")
 
     def _init_output(self, layout, theta, X, targets, sample_weight):
         """The start refined with the targets: multilabel outputs at their labels'

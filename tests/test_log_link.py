@@ -182,3 +182,44 @@ def test_warm_kernels_takes_the_regressor(loss):
     # Its stand-in targets are values the loss takes: >= 0 for the Poisson
     # deviance, > 0 for the Gamma one (before: refused).
     assert warm_kernels(NonNegMLPRegressor(loss=loss)) == kernel_compile_counts()
+
+
+@LOSSES
+def test_a_fit_checks_the_target_values_once(loss, monkeypatch):
+    # Review 43c item 2: a fit checked its targets' values as a whole data set's
+    # (a fresh fit in _encode_targets, a warm one in _check_whole_targets) and
+    # then again as a later batch's (_check_standardised_targets), which the
+    # first implies. Now once; a later partial_fit batch is checked as before,
+    # and a warm fit's refusal keeps its words.
+    from sknonneg._engine.losses import get_loss
+
+    calls = []
+    cls = type(get_loss(loss))
+    check = cls.check_target_values
+
+    def counting(self, y, whole=True):
+        calls.append(whole)
+        return check(self, y, whole)
+
+    monkeypatch.setattr(cls, "check_target_values", counting)
+    X, y, _ = DATA[loss](80)
+    w = np.ones(80)
+    w[:5] = 0.0
+    est = NonNegMLPRegressor(4, loss=loss, max_iter=3, random_state=0)
+    for warm in (False, True):
+        calls.clear()
+        est.set_params(warm_start=warm).fit(X, y, sample_weight=w)
+        assert calls == [True]
+    calls.clear()
+    est.partial_fit(X, y)
+    assert calls == [False]
+    bad = y.copy()
+    bad[-1] = -1.0
+    with pytest.raises(ValueError, match=(
+            rf"^loss='{loss}' requires (non-negative|strictly positive) y .*on the "
+            rf"rows of positive weight\.$")):
+        est.fit(X, bad)
+    with pytest.raises(ValueError, match=(
+            rf"^loss='{loss}' requires (non-negative|strictly positive) y on the "
+            rf"rows of positive weight\.$")):
+        est.partial_fit(X, bad)

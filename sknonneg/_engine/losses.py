@@ -201,7 +201,9 @@ class Loss:
         """Raises ``ValueError`` unless a regressor's targets ``y`` (a float64
         matrix of the rows of positive weight, finite) are values the loss takes:
         ``whole``, the data a fit scales its targets by; else a later batch of it
-        (``partial_fit``). Any finite value here."""
+        (``partial_fit``). Any finite value here. A whole data set's check implies
+        a later batch's on any of its rows: the regressor runs only the first on
+        the targets of a fit."""
 
     def __repr__(self):
         return f"{type(self).__name__}()"

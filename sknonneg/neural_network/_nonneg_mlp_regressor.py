@@ -657,22 +657,31 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     def _sample_weight(self, X, y, sample_weight):
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         sample_weight = check_positive_weights(sample_weight)
-        self._check_standardised_targets(y, sample_weight)
+        # In fit (``_fit_weights`` set), fresh or warm, the loss checked the values
+        # of these rows as a whole data set's already (``_encode_targets``,
+        # ``_check_whole_targets``): a later batch's check would find nothing more
+        # (before, a warm fit ran both).
+        self._check_standardised_targets(y, sample_weight,
+                                         values=not hasattr(self, "_fit_weights"))
         return sample_weight
 
-    def _check_standardised_targets(self, y, sample_weight):
+    def _check_standardised_targets(self, y, sample_weight, values=True):
         """``ValueError`` if the targets of the rows of positive weight, standardised
         with the fitted ``y_mean_`` and ``y_scale_``, overflow the squared errors in
         the compute dtype. A later batch (partial_fit, warm start) keeps the first
         fit's scaling: targets 1e30 times that scale overflowed float32 (a
         RuntimeWarning, a loss of 4.8e60 and predictions that stayed near the first
         batch's) and were refused in float64 as "the parameters overflowed", which
-        did not name the targets. Rows of weight 0 are not fitted: not checked."""
+        did not name the targets. Rows of weight 0 are not fitted: not checked.
+        ``values``: whether the loss checks the values (as a later batch's,
+        ``check_target_values(y, whole=False)``); False where a whole data set's
+        check of the same rows passed, which implies it."""
         # y was validated (_target_matrix) when it was encoded.
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[sample_weight > 0]
         check_target_scale(y)
         if self._scales_by_mean():
-            self._loss().check_target_values(y, whole=False)
+            if values:
+                self._loss().check_target_values(y, whole=False)
             self._check_later_scaled_targets(y)
             return
         with np.errstate(over="ignore"):  # inf: refused below

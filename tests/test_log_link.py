@@ -223,3 +223,22 @@ def test_a_fit_checks_the_target_values_once(loss, monkeypatch):
             rf"^loss='{loss}' requires (non-negative|strictly positive) y on the "
             rf"rows of positive weight\.$")):
         est.partial_fit(X, bad)
+
+
+def test_the_largest_scaled_target_has_one_name():
+    # Review 43c item 3: the upper end of the scaled targets a loss fits was both
+    # an attribute (max_scaled_target) and a method of the dtype
+    # (largest_scaled_target) that returned it unless the loss said less. Now the
+    # method alone, the value unchanged.
+    from sknonneg._engine.losses import (HalfGammaDeviance, HalfPoissonDeviance,
+                                         Loss, SquaredError)
+
+    cap = float(np.exp(50.0) / 100.0)
+    for cls in (Loss, SquaredError, HalfPoissonDeviance, HalfGammaDeviance):
+        assert not hasattr(cls, "max_scaled_target")
+    assert SquaredError().largest_scaled_target(np.float64) is None
+    for dtype in (np.float32, np.float64):
+        assert HalfPoissonDeviance().largest_scaled_target(dtype) == cap
+    assert HalfGammaDeviance().largest_scaled_target(np.float64) == cap
+    assert HalfGammaDeviance().largest_scaled_target(np.float32) == (
+        float(np.finfo(np.float32).max) / np.exp(50.0) / 1e4)

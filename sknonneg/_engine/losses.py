@@ -122,15 +122,12 @@ class Loss:
         mean``, for a loss of non-negative targets whose prediction is a mean
         (``y / mean`` keeps the targets >= 0 and their mean at 1, which an output
         of 0 predicts through a log link).
-    max_scaled_target : float or None
-        For a regressor scaling by the mean: the largest ``y / mean`` it fits (a
-        row whose optimum lies beyond the inverse link's exact range is refused);
-        None: no limit of the loss's own.
     min_scaled_target : float or None
         For a regressor scaling by the mean: the smallest ``y / mean`` it fits (a
         row whose optimum lies below the range where the loss is computed exactly
         is refused); None: no
-        limit of the loss's own.
+        limit of the loss's own. The largest is ``largest_scaled_target(dtype)``:
+        it may depend on the compute dtype.
     """
 
     name = None
@@ -142,7 +139,6 @@ class Loss:
     exclusive_classes = False
     out_activation = "identity"
     target_scaling = "standardise"
-    max_scaled_target = None
     min_scaled_target = None
 
     def __init_subclass__(cls, **kwargs):
@@ -192,10 +188,11 @@ class Loss:
         return np.array(logits, dtype=np.float64)
 
     def largest_scaled_target(self, dtype):
-        """The largest ``y / mean`` that a regressor scaling by the mean fits in
-        the compute ``dtype``: ``max_scaled_target`` unless the loss's gradient
-        says less (None: no limit)."""
-        return self.max_scaled_target
+        """For a regressor scaling by the mean: the largest ``y / mean`` it fits in
+        the compute ``dtype`` (a row whose optimum lies beyond the inverse link's
+        exact range is refused, and one whose gradient would overflow ``dtype``);
+        None: no limit of the loss's own."""
+        return None
 
     def check_target_values(self, y, whole=True):
         """Raises ``ValueError`` unless a regressor's targets ``y`` (a float64
@@ -328,20 +325,23 @@ class _LogLink(Loss):
     mean, ``target_scaling="mean"``): ``mu = e^c (1 + z - c)`` there, with
     ``exp``'s value and slope at ``c``. It stays increasing and convex, so the
     prediction's monotonicity holds for every ``z``; the regressor refuses
-    targets whose optimum could lie beyond the cap (``max_scaled_target``)."""
+    targets whose optimum could lie beyond the cap (``largest_scaled_target``)."""
 
     out_activation = "exp"
     target_scaling = "mean"
     LOGIT_CAP = 50.0
-    # Scaled targets above this are refused: the fit's optimum for a row, log(y),
-    # stays below the cap by log(100).
-    max_scaled_target = float(np.exp(LOGIT_CAP) / 100.0)
 
     @staticmethod
     def _which(bad, n_targets):
         """The targets a refusal names, when there are several."""
         return (f" (targets {np.flatnonzero(bad).tolist()} of {n_targets})"
                 if n_targets > 1 else "")
+
+    def largest_scaled_target(self, dtype):
+        """``exp(LOGIT_CAP) / 100``, about 5.2e19, in every dtype: scaled targets
+        above it are refused, so that the fit's optimum for a row, ``log(y)``,
+        stays below the cap by ``log(100)``."""
+        return float(np.exp(self.LOGIT_CAP) / 100.0)
 
     def _mean(self, z, exp):
         """``(dmu/dz, mu)`` of the float64 outputs ``z``: ``exp`` up to the cap,
@@ -430,7 +430,7 @@ class HalfGammaDeviance(_LogLink):
     prediction is the shared capped ``exp`` (``_LogLink.inverse_link``). A row's
     optimum ``z = log y`` stays inside ``[-LOGIT_CAP, LOGIT_CAP]`` by ``log(100)``:
     the regressor refuses scaled targets outside ``[min_scaled_target,
-    max_scaled_target]``. Generic path (no kernel code), as the Poisson
+    largest_scaled_target(dtype)]``. Generic path (no kernel code), as the Poisson
     deviance."""
 
     name = "gamma"
@@ -465,10 +465,10 @@ class HalfGammaDeviance(_LogLink):
         (a warm start, ``partial_fit``), whose scale an earlier fit fixed. So
         ``t e^cap`` is kept 1e4 below the largest value of ``dtype``: about 6.6e12
         in float32 (there, such a row's output delta overflowed the float32
-        buffer, and the fit was refused as "the parameters overflowed"); no
-        lower than ``max_scaled_target`` in float64."""
+        buffer, and the fit was refused as "the parameters overflowed"); in
+        float64 the log link's limit (``_LogLink.largest_scaled_target``)."""
         limit = float(np.finfo(dtype).max) / np.exp(self.LOGIT_CAP) / 1e4
-        return min(self.max_scaled_target, limit)
+        return min(super().largest_scaled_target(dtype), limit)
 
     def _inverse_mean(self, z):
         """``(d/dz, value)`` of ``exp(-z)``, continued linearly below ``-cap``."""

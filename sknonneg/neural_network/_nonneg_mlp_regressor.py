@@ -612,9 +612,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                     f"warm_start=False).")
 
     def _largest_scaled_target(self):
-        """The largest ``y / y_mean_`` that a loss scaling by the mean takes (its
-        ``max_scaled_target``: for the Poisson deviance, a row's optimum ``log(y /
-        y_mean_)`` stays below the cap of the exact exp link); else no limit."""
+        """The largest ``y / y_mean_`` that a loss scaling by the mean takes in
+        the compute dtype (its ``largest_scaled_target``: for the Poisson
+        deviance, a row's optimum ``log(y / y_mean_)`` stays below the cap of the
+        exact exp link); else no limit."""
         limit = self._loss().largest_scaled_target(self._compute_dtype or np.float64)
         return np.inf if limit is None else limit
 

@@ -1157,3 +1157,21 @@ def test_score_of_uniform_weights_of_any_size_is_the_unweighted_accuracy(size):
             assert_allclose(est.score(X, y, sample_weight=size * w),
                             accuracy_score(y, est.predict(X), sample_weight=w),
                             rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier,
+                                 NonNegMLPRegressor, NonNegAutoencoder])
+@pytest.mark.parametrize("method", ["fit", "partial_fit", "fit_transform"])
+def test_an_unknown_keyword_is_a_type_error(cls, method):
+    # Review 43c item 1: fit, partial_fit and fit_transform take no **kwargs, so
+    # an unknown keyword (a typo of sample_weight, say) is Python's TypeError,
+    # as scikit-learn's estimators raise it, and is never silently ignored.
+    X, y = _data()
+    kwargs = {"classes": np.unique(y)} if (
+        method == "partial_fit" and cls in (NonNegMLPClassifier, ABBAClassifier)) else {}
+    y = None if cls is NonNegAutoencoder else y
+    est = cls(max_iter=2)
+    with pytest.raises(TypeError, match=r"got an unexpected keyword argument "
+                                        r"'sample_weights'"):
+        getattr(est, method)(X, y, sample_weights=np.ones(X.shape[0]), **kwargs)
+    assert not hasattr(est, "n_features_in_")

@@ -162,9 +162,9 @@ def _held_out_rows(est, X, y, monkeypatch):
     seen = {}
     original = training.EarlyStopping.__init__
 
-    def spy(self, estimator, X_val, y_val, *args):
+    def spy(self, estimator, X_val, y_val, *args, **kwargs):
         seen["y"] = y_val
-        original(self, estimator, X_val, y_val, *args)
+        original(self, estimator, X_val, y_val, *args, **kwargs)
 
     monkeypatch.setattr(training.EarlyStopping, "__init__", spy)
     est.fit(X, y)

@@ -27,6 +27,7 @@ __all__ = [
     "check_fits_in_memory",
     "check_network_fits_in_memory",
     "check_input_scale",
+    "check_not_flushed",
     "check_positive_weights",
     "check_reconstruction_scale",
     "check_sparse_structure",
@@ -274,7 +275,32 @@ def largest_magnitude(X):
     return max(float(values.max()), -float(values.min()))
 
 
-def check_input_scale(X, name="X"):
+def check_not_flushed(X, largest, original, name="X"):
+    """Raise ``ValueError`` if the cast of ``original`` to ``X``'s dtype made every
+    value of ``X`` zero (``largest``, ``max|X|``, is 0) although ``original`` has
+    values that are not.
+
+    A float64 value below half of float32's smallest subnormal number (1.4e-45)
+    is 0 in float32. Before, such an input was fitted as a matrix of zeros, a
+    constant model, where inputs a little larger (all subnormal in float32) are
+    refused by ``check_input_scale``. Only the whole input is checked: a few
+    values, or a column, that round to 0 are the rounding of a narrower type.
+    Reads ``original`` only when ``X`` is all zeros.
+    """
+    if largest != 0.0 or original is None or original is X:
+        return
+    before = largest_magnitude(original)
+    if before is not None and before > 0.0:
+        raise ValueError(
+            f"Input {name} has values of magnitude at most {before:.3g}, which are "
+            f"all 0 in {X.dtype.name} (its smallest positive number is "
+            f"{float(np.finfo(X.dtype).smallest_subnormal):.3g}): the fit would see "
+            f"a matrix of zeros. Scale the features, e.g. with "
+            f"sklearn.preprocessing.MaxAbsScaler, or use dtype='float64'."
+        )
+
+
+def check_input_scale(X, name="X", *, original=None):
     """Raise ``ValueError`` if ``X`` is so large that the network's sums overflow.
 
     The data-dependent initialisation (in float64, whatever the compute dtype)
@@ -295,11 +321,15 @@ def check_input_scale(X, name="X"):
     inverse of the input's scale, would overflow float32, and the fit stopped with a
     message about ``learning_rate_init``. (float64 has no such limit: the inverse of
     its smallest value is finite.)
+
+    ``original``: ``X`` before its cast to the compute dtype, if it was cast; an
+    ``X`` of zeros whose original was not is refused (``check_not_flushed``).
     """
     dtype = np.float64
     largest = largest_magnitude(X)
     if largest is None:
         return X
+    check_not_flushed(X, largest, original, name)
     limit = float(np.sqrt(np.finfo(dtype).max)) / max(1, X.shape[1])
     if largest > limit:
         raise ValueError(
@@ -329,7 +359,7 @@ def check_input_scale(X, name="X"):
     return X
 
 
-def check_reconstruction_scale(X, dtype, name="X"):
+def check_reconstruction_scale(X, dtype, name="X", *, original=None):
     """Raise ``ValueError`` if an autoencoder's target ``X`` is so large that its
     gradient overflows.
 
@@ -342,8 +372,12 @@ def check_reconstruction_scale(X, dtype, name="X"):
     and ``(finfo(float64).max / (n_samples n_features))^(1/6)``: 1e50 for float64,
     1e11 for float32 on a few thousand entries. Beyond, the fit overflowed (a
     ``RuntimeWarning``, then an error or a reconstruction of garbage).
+
+    ``original``: as for ``check_input_scale``.
     """
     largest = largest_magnitude(X)
+    if largest is not None:
+        check_not_flushed(X, largest, original, name)
     entries = float(max(1, X.shape[0])) * max(1, X.shape[1])
     limit = min((float(np.finfo(dtype).max) / entries) ** (1.0 / 3.0),
                 (float(np.finfo(np.float64).max) / entries) ** (1.0 / 6.0))

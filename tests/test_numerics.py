@@ -507,6 +507,35 @@ def test_float32_fit_refuses_subnormal_inputs(make):
     make().set_params(dtype="float64").fit(X * 5e-39, y)  # float64: no such limit
 
 
+FLUSHING_MAKERS = FLOAT32_MAKERS + [
+    lambda: __import__("sknonneg").NonNegAutoencoder(4, max_iter=5, dtype="float32")]
+
+
+@pytest.mark.parametrize("make", FLUSHING_MAKERS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float32_fit_refuses_inputs_that_the_cast_flushes_to_zero(make, sparse):
+    # Before: values below float32's smallest subnormal (1.4e-45) were refused
+    # above it (the test above) but below it fitted silently: the cast made X a
+    # matrix of zeros (a constant model, only a DegenerateFitWarning; no warning
+    # at all for the autoencoder).
+    X = np.random.RandomState(0).rand(60, 5)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    is_ae = type(make()).__name__ == "NonNegAutoencoder"
+    for tiny in (X * 1e-50, X * 1e-300):
+        data = sp.csr_matrix(tiny) if sparse else tiny
+        args = (data,) if is_ae else (data, y)
+        with pytest.raises(ValueError, match=r"Input X has values of magnitude at most "
+                                             r"\S+, which are all 0 in float32"):
+            make().fit(*args)
+        with pytest.raises(ValueError, match=r"which are all 0 in float32"):
+            make().partial_fit(*args, **(
+                {"classes": [0, 1]} if hasattr(make(), "predict_proba") else {}))
+        make().set_params(dtype="float64").fit(*args)  # float64 keeps them
+    zeros = np.zeros_like(X)  # zeros in float64 already: not a cast's doing
+    est = make().fit(*((zeros,) if is_ae else (zeros, y)))
+    assert np.all(np.isfinite(est.coefs_[0]))
+
+
 @pytest.mark.parametrize("name", ["NonNegMLPClassifier", "ABBAClassifier",
                                   "NonNegMLPRegressor", "NonNegAutoencoder"])
 def test_fit_does_not_depend_on_the_memory_layout_of_x_or_y(name):

@@ -628,9 +628,12 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _training_X(self, X, y, targets):
         """The rows of positive weight in the compute dtype, its own targets, and
-        refused where the reconstruction's gradient would overflow."""
-        X = self._as_compute_dtype(X)
-        check_reconstruction_scale(X, X.dtype)  # stricter than check_input_scale
+        refused where the reconstruction's gradient would overflow or the cast made
+        them all zeros."""
+        original, X = X, self._as_compute_dtype(X)
+        # Stricter than check_input_scale; also refuses an X that the cast to
+        # float32 made all zeros.
+        check_reconstruction_scale(X, X.dtype, original=original)
         if self.decoder == "sigmoid":
             _warn_outside_unit_range(X, type(self).__name__)
         return X, X, X

@@ -373,11 +373,12 @@ class BaseNetwork(BaseEstimator):
     def _training_X(self, X, y, targets):
         """``(X, y, targets)`` of the rows a fit trains on (those of positive
         weight: ``_weighted_rows``), ``X`` in the compute dtype and refused where
-        its values are too large for the network (``check_input_scale``). Runs
+        its values are too large for the network, or were all flushed to 0 by the
+        cast (``check_input_scale``). Runs
         after the rows of weight 0 are dropped: those are not fitted, and their
         values are not checked (before, a row of weight 0 at 1e200 refused the
         fit)."""
-        return check_input_scale(self._as_compute_dtype(X)), y, targets
+        return check_input_scale(self._as_compute_dtype(X), original=X), y, targets
 
     @staticmethod
     def _weighted_rows(X, y, targets, strata, sample_weight):

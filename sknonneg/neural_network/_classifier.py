@@ -186,7 +186,11 @@ SHARED_DOCS = {
     dtype : {"float64", "float32"}, default="float64"
         Floating type of the forward and backward computation (also given as
         ``np.float32`` or ``np.dtype("float32")``). The optimizer state and the
-        fitted attributes are always float64.
+        fitted attributes are always float64, and so are the predictions (a
+        classifier's ``predict_proba``, ``predict_log_proba`` and
+        ``decision_function``, a regressor's ``predict``), whatever the dtype and
+        the input's (scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` return
+        float32 after float32 input); ``transform`` returns the fitted dtype.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution and extend its histories
         (``loss_curve_``, ``validation_scores_``, ``t_``).{warm_start_gain} After

@@ -250,6 +250,41 @@ def test_score_far_above_the_fitted_scale_is_finite():
     assert_allclose(est.score(X, y), r2_score(y, est.predict(X)), rtol=1e-12)
 
 
+def test_score_far_below_the_fitted_scale_keeps_the_targets_spread():
+    # Before: the targets were standardised with the fitted y_mean_ and y_scale_,
+    # and those far below the fitted scale lost their spread in y - y_mean_:
+    # targets of order 1 scored by a model fitted on targets of 1e150 were all
+    # one value after it, and score gave 0.0 where R^2 is -3e301; at 1e-10 of the
+    # fitted scale 7 digits were left. A y whose spread is below float64's range
+    # against the errors scores -inf, not 0.0.
+    from sklearn.metrics import r2_score
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    y = 1 + X[:, 0] + 0.5 * X[:, 1] ** 2
+    w = rng.uniform(size=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        high = NonNegMLPRegressor(5, max_iter=50, random_state=0).fit(X, 1e150 * y)
+        unit = NonNegMLPRegressor(5, max_iter=50, random_state=0).fit(X, y)
+    with np.errstate(all="raise"):
+        for est, targets in ((high, y), (unit, 1e-10 * y), (unit, 1e-20 * y)):
+            expected = r2_score(targets, est.predict(X))
+            assert expected < -1e20
+            assert_allclose(est.score(X, targets), expected, rtol=1e-12)
+            assert_allclose(est.score(X, targets, w),
+                            r2_score(targets, est.predict(X), sample_weight=w),
+                            rtol=1e-12)
+        two = np.c_[y, 1e-20 * y]  # each output scored on its own scale
+        assert_allclose(unit.score(X, 1e-300 * y), -np.inf)
+    multi = NonNegMLPRegressor(5, max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        multi.fit(X, np.c_[y, y])
+    assert_allclose(multi.score(X, two),
+                    r2_score(two, multi.predict(X)), rtol=1e-12)
+
+
 def test_hidden_layer_sizes_as_a_0d_array_and_the_split_message():
     # Before: hidden_layer_sizes=np.array(4) failed with "iteration over a 0-d
     # array"; the impossible early-stopping split message ended "parameters.. Pass".

@@ -60,6 +60,37 @@ def _target_matrix(y):
     return y.reshape(y.shape[0], -1)
 
 
+def _unit_scale(y, y_pred, sample_weight):
+    """``(y, y_pred)`` (finite, 2-d, float64) under one affine map per output that
+    brings them to unit scale, which leaves their R^2 unchanged: divided by a power
+    of two near their largest magnitude, centred on a mean of that output of
+    ``y``, divided by a power of two near the largest magnitude left. Powers of
+    two divide exactly, and the squares of the result neither overflow nor
+    underflow while R^2 is within float64's range.
+
+    The centre is the output's own (weighted) mean: before, ``y_mean_`` of the
+    fit, and a ``y`` far below the fitted scale lost its spread in ``y - y_mean_``
+    (targets of order 1 for a model fitted on targets of 1e150 were all one value
+    after it, and R^2 was 0.0 instead of -3e301; at 1e-10 of the fitted scale it
+    kept 7 digits). Any centre gives the same R^2; a mean of ``y`` loses none.
+    ``sample_weight`` weighs the mean where it is usable as weights (else the
+    plain mean; r2_score then judges the weights)."""
+    def to_unit(*arrays):
+        peak = np.max([np.max(np.abs(a), axis=0, initial=0.0) for a in arrays], axis=0)
+        exponent = np.frexp(np.where(peak > 0, peak, 1.0))[1]
+        return [np.ldexp(a, -exponent) for a in arrays]
+
+    y, y_pred = to_unit(y, y_pred)
+    weights = None
+    if sample_weight is not None:
+        w = np.asarray(sample_weight)
+        if (w.shape == y.shape[:1] and w.dtype.kind in "biuf"
+                and np.all(np.isfinite(w)) and np.all(w >= 0) and np.sum(w) > 0):
+            weights = w.astype(np.float64)
+    centre = np.average(y, axis=0, weights=weights) if y.shape[0] else 0.0
+    return to_unit(y - centre, y_pred - centre)
+
+
 @fill_doc
 class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                          SupervisedTransformerMixin, RegressorMixin, TrainableNetwork):
@@ -715,10 +746,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             self._logits_at(theta, gain, X_val)), sample_weight)
 
     def _r2(self, y, y_pred, sample_weight=None):
-        """R^2 of ``y_pred`` for ``y``, both standardised with ``y_mean_`` and
-        ``y_scale_`` first: an affine map of both leaves R^2 unchanged, and the sums
+        """R^2 of ``y_pred`` for ``y``, both mapped to unit scale first
+        (``_unit_scale``): an affine map of both leaves R^2 unchanged, and the sums
         of squares of a target of scale 1e-300 no longer underflow (scikit-learn's
-        ``r2_score`` gave 1.0 there, whatever the predictions). An output constant
+        ``r2_score`` gave 1.0 there, whatever the predictions), nor those of one
+        far above the fitted scale overflow. An output constant
         on the rows of nonzero weight is decided on the raw ``y`` and scored as
         ``r2_score`` scores a constant target (1.0 if predicted exactly, else 0.0):
         standardised, its weighted mean is rounded, and R^2 was its residuals over
@@ -744,29 +776,38 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         constant = (np.all(y[rows] == y[rows][:1], axis=0)
                     & np.all(np.isfinite(y), axis=0)
                     & np.all(np.isfinite(y_pred), axis=0))
-        y_std, pred_std = ((c - self.y_mean_) / self.y_scale_ for c in (y, y_pred))
+        if np.all(np.isfinite(y)) and np.all(np.isfinite(y_pred)):
+            y_std, pred_std = _unit_scale(y, y_pred, sample_weight)
+        else:  # r2_score's own error on NaN or inf
+            y_std, pred_std = y.copy(), y_pred.copy()
         # A constant output as r2_score sees a constant target, without its rounded
         # mean: 0 everywhere, predicted with an error of 1 where not exactly.
         y_std[:, constant] = 0.0
         pred_std[:, constant] = (y_pred != y)[:, constant]
-        # Far from the fitted scale (targets 1e200 for a model fitted at 1), the
-        # squares would overflow (R^2 was NaN): each output divided by its largest
-        # magnitude, which leaves its R^2 unchanged too.
-        with np.errstate(invalid="ignore"):
-            peak = np.maximum(np.max(np.abs(y_std), axis=0, initial=0.0),
-                              np.max(np.abs(pred_std), axis=0, initial=0.0))
-        unit = np.where(np.isfinite(peak) & (peak > 1e150), peak, 1.0)
-        return r2_score(y_std / unit, pred_std / unit, sample_weight=sample_weight)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            scores = r2_score(y_std, pred_std, sample_weight=sample_weight,
+                              multioutput="raw_values")
+            # An output that varies, but by less than 1e-162 of its predictions'
+            # errors (y of 1e-300 predicted at 1): its sum of squares underflows to
+            # 0, and r2_score would score it as a constant target, 0.0. Its R^2 is
+            # below -1e308: -inf, as r2_score gives where the ratio overflows.
+            w = 1.0 if sample_weight is None else np.asarray(sample_weight, float)
+            centred = y_std - np.average(y_std, axis=0, weights=sample_weight)
+            spread = (np.reshape(w, (-1, 1)) * centred ** 2).sum(axis=0)
+        scores = np.where(~constant & (spread == 0), -np.inf, scores)
+        return float(np.mean(scores))  # r2_score's uniform average over the outputs
 
     def score(self, X, y, sample_weight=None):
         """Return the coefficient of determination R^2 of the predictions.
 
         As ``RegressorMixin.score`` (scikit-learn's ``r2_score``), computed on the
-        targets standardised with the fitted ``y_mean_`` and ``y_scale_`` (the same
-        value up to rounding: R^2 is unchanged by an affine map of the targets and
-        the predictions alike), so that its sums of squares neither underflow for
-        targets of scale below 1e-154 nor overflow for targets far above the
-        training targets' scale. An output of ``y`` that is constant on the rows
+        targets and predictions of each output brought to unit scale and centred on
+        the mean of its ``y`` (the same value up to rounding: R^2 is unchanged by an
+        affine map of the targets and the predictions alike), so that its sums of
+        squares neither underflow for targets of scale below 1e-154 nor overflow
+        for targets far above the training targets' scale, and targets far below
+        it keep their spread. An R^2 below float64's range is ``-inf``. An output
+        of ``y`` that is constant on the rows
         of nonzero weight (decided on ``y`` as given) scores as ``r2_score``
         scores a constant target: 1.0 if it is predicted exactly on those rows,
         else 0.0 (``r2_score`` itself rounds the mean of a constant such as 0.1,

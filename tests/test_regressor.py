@@ -142,6 +142,25 @@ def test_score_is_r2_and_does_not_underflow(data):
     assert tiny._r2(1e-300 * y, np.zeros_like(y)) < 0
 
 
+def test_targets_whose_standard_deviation_rounds_to_0_keep_their_units():
+    # Before: targets 0 and 5e-324 (float64's smallest number) have a standard
+    # deviation that rounds to 0, y_scale_ fell back to 1 (a constant target's),
+    # and the fit predicted values of +-0.4 for them, R^2 -1e646. y_scale_ is now
+    # their largest deviation, and the predictions are of their scale.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    for y in (np.r_[np.zeros(59), 5e-324], np.where(np.arange(60) % 2, 1e-323, 0.0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = NonNegMLPRegressor(5, max_iter=15, random_state=0).fit(X, y)
+        assert 0 < est.y_scale_[0] <= y.max()
+        assert np.all(np.abs(est.predict(X)) <= 4 * y.max())
+    # Nearly all of the weight on one value: the largest deviation, 1, as before.
+    y, w = np.r_[np.zeros(59), 1.0], np.r_[np.ones(59), 5e-324]
+    est = NonNegMLPRegressor(5, max_iter=3, random_state=0).fit(X, y, sample_weight=w)
+    assert est.y_scale_[0] == 1.0
+
+
 def test_weighted_target_scaling_equals_repeated_rows(data):
     X, y = data
     w = np.arange(X.shape[0]) % 3

@@ -203,7 +203,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)
-        Their weighted standard deviation; 1 for a target equal on every
+        Their weighted standard deviation (their largest deviation from
+        ``y_mean_`` where it rounds to 0: values near float64's smallest number);
+        1 for a target equal on every
         weighted row, whose output unit then starts and stays at 0 (weights and
         bias): it predicts that value (``y_mean_``) exactly. With
         ``loss="poisson"`` or ``"gamma"``: the weighted mean, ``y_mean_`` again (a
@@ -539,6 +541,12 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         unit = np.where(peak > 0, peak, 1.0)
         scale = peak * np.sqrt(np.average((deviations / unit) ** 2, axis=0,
                                           weights=weights))
+        # A target that varies but whose standard deviation rounds to 0 (values
+        # near float64's smallest number, 5e-324; or nearly all of the weight on
+        # one value): its largest deviation, in the units of y. Before: 1, and
+        # targets 0 and 5e-324 were fitted in units of 1 (predictions of +-0.4).
+        rounded = ~(scale > 0) & (peak > 0)
+        scale[rounded] = peak[rounded]
         scale[~(scale > 0) | constant] = 1.0
         self.y_mean_, self.y_scale_ = mean, scale
         return peak, scale

@@ -206,6 +206,42 @@ def _results_title(path):
     return ""
 
 
+FIGURES = DOC / "figures"
+_FIGURE_CITATION = re.compile(r"doc/figures/([\w{},.-]+\.png)")
+
+
+def cited_figures(text):
+    """The files of doc/figures/ that a results file names, in the order it names them.
+
+    A name may abbreviate several with braces (``k{16,64}_mnist60k_k{16,64}.png``):
+    every expansion that is a file of doc/figures/ counts.
+    """
+    import itertools
+
+    names = []
+    for match in _FIGURE_CITATION.finditer(text):
+        parts = re.split(r"\{([^{}]*)\}", match.group(1))
+        choices = [[part] if i % 2 == 0 else part.split(",")
+                   for i, part in enumerate(parts)]
+        for combination in itertools.product(*choices):
+            name = "".join(combination)
+            if (FIGURES / name).is_file() and name not in names:
+                names.append(name)
+    return names
+
+
+def _figures_section(text):
+    """Markdown showing the figures a results file names (none: no lines)."""
+    names = cited_figures(text)
+    if not names:
+        return []
+    lines = ["## Figures", "",
+             "The figures that the file names, from the repository's `doc/figures/`.", ""]
+    for name in names:
+        lines += [f"`doc/figures/{name}`", "", f"![{name}](../figures/{name})", ""]
+    return lines
+
+
 def write_results_pages(directory=DOC / "results"):
     """Write one page per cited results file, and their index; return the files' stems."""
     cited = cited_results()
@@ -224,7 +260,10 @@ def write_results_pages(directory=DOC / "results"):
             "```", "", *([f"```{{literalinclude}} ../../benchmarks/results/{stem}.md",
                           ":language: text"] if stem in RESULTS_AS_TEXT else
                          [f"```{{include}} ../../benchmarks/results/{stem}.md",
-                          ":heading-offset: 1"]), "```", ""]))
+                          ":heading-offset: 1"]), "```", "",
+            # Figures the file names by their path: shown here, where a path alone
+            # could not be opened from the site.
+            *_figures_section(source.read_text(encoding="utf-8"))]))
         title = _results_title(source).replace("|", "\\|")
         citing = ", ".join(f"{{doc}}`/{page}`" for page in pages)
         # <wbr> after each underscore: the longest names (50 characters) would

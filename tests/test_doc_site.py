@@ -44,3 +44,29 @@ def test_results_index_file_names_can_wrap(conf):
         assert text.replace("<wbr>", "") == f"{stem}.md"
         # ... with a break opportunity at least every 20 characters.
         assert max(len(part) for part in text.split("<wbr>")) <= 20, text
+
+
+def test_results_pages_show_the_figures_their_file_names(conf):
+    # Audit 43b: autoencoder_vs_nmf.md and autoencoder_vs_nmf_k196.md name their
+    # figures by path (doc/figures/...png), which the site showed as code that no
+    # reader could open; the figures were nowhere on the site.
+    text = ("`doc/figures/autoencoder_parts_mnist_k196_mnist60k_k196.png` and "
+            "`doc/figures/autoencoder_parts_mnist_k{16,64}_mnist60k_k{16,64}.png`, "
+            "`doc/figures/no_such_figure.png`")
+    assert conf.cited_figures(text) == [
+        "autoencoder_parts_mnist_k196_mnist60k_k196.png",
+        "autoencoder_parts_mnist_k16_mnist60k_k16.png",
+        "autoencoder_parts_mnist_k64_mnist60k_k64.png"]
+    results = Path(conf.DOC) / "results"
+    shown = {}
+    for page in results.glob("*.md"):
+        names = re.findall(r"^!\[[^\]]*\]\(\.\./figures/([\w.-]+)\)$",
+                           page.read_text(encoding="utf-8"), re.M)
+        if names:
+            shown[page.stem] = names
+    for stem, names in shown.items():
+        source = Path(conf.RESULTS) / f"{stem}.md"
+        assert names == conf.cited_figures(source.read_text(encoding="utf-8"))
+        assert all((Path(conf.DOC) / "figures" / name).is_file() for name in names)
+    assert shown["autoencoder_vs_nmf_k196"] == ["autoencoder_parts_mnist_k196_k196.png"]
+    assert len(shown["autoencoder_vs_nmf"]) == 3

@@ -391,9 +391,11 @@ html_theme_options = {
     "header_links_before_dropdown": 6,
     # "On this page" on the long prose pages only: gallery code and API signatures
     # get the width of that column, and so do the wide tables of reproduction.md and
-    # defaults.md (which list their sections at the top instead) and robustness.md.
+    # defaults.md and the recipes of scaling.md (which list their sections at the top
+    # instead) and robustness.md. Beside it, at a 1280-pixel window, a code line of
+    # more than 68 characters scrolls sideways (tests/test_doc_site.py).
     "secondary_sidebar_items": {"**": [], **{page: ["page-toc"] for page in (
-        "engine", "scaling", "reliability", "user_guide/nonneg", "user_guide/choosing",
+        "engine", "reliability", "user_guide/nonneg", "user_guide/choosing",
         "user_guide/inputs", "user_guide/performance", "user_guide/scale_persist")}},
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],

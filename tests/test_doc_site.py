@@ -7,6 +7,7 @@ and examples/ linked beside it), so that what it writes at import stays there.
 import importlib.util
 import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,66 @@ def test_results_pages_show_the_figures_their_file_names(conf):
         assert all((Path(conf.DOC) / "figures" / name).is_file() for name in names)
     assert shown["autoencoder_vs_nmf_k196"] == ["autoencoder_parts_mnist_k196_k196.png"]
     assert len(shown["autoencoder_vs_nmf"]) == 3
+
+
+# Characters of code that fit on one line of a block beside "On this page" at a
+# 1280-pixel window: 611 pixels of the block's width; a 69-character line scrolled.
+PAGE_TOC_CODE_WIDTH = 68
+
+
+def _code_lines(path):
+    """The lines of a page's code blocks, except ```text blocks (engine.md's file tree,
+    whose lines carry their descriptions)."""
+    text = path.read_text(encoding="utf-8")
+    lines = []
+    if path.suffix == ".md":
+        for match in re.finditer(r"(?ms)^([ \t]*)```([^\n`]*)\n(.*?)^\1```", text):
+            if match.group(2).strip() == "text" or match.group(2).startswith("{"):
+                continue
+            lines += textwrap.dedent(match.group(3)).split("\n")
+        return lines
+    source = text.split("\n")
+    for i, line in enumerate(source):
+        stripped = line.strip()
+        if stripped.startswith(".. math::") or not (
+                stripped.startswith(".. code-block::") or
+                (stripped.endswith("::") and not stripped.startswith(".."))):
+            continue
+        indent = len(line) - len(line.lstrip())
+        body = []
+        for follow in source[i + 1:]:
+            if follow.strip() and len(follow) - len(follow.lstrip()) <= indent:
+                break
+            body.append(follow)
+        lines += [entry for entry in textwrap.dedent("\n".join(body)).split("\n")
+                  if not entry.startswith(":")]
+    return lines
+
+
+def _has_sections(path):
+    """Whether a page has a heading below its title (what "On this page" lists)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".md":
+        return re.search(r"(?m)^##+ ", text) is not None
+    underlines = re.findall(r"(?m)^\S.*\n([=\-~^\"'`#*+]){3,}$", text)
+    return len(underlines) > 1
+
+
+def test_code_beside_the_page_toc_fits_its_column(conf):
+    # Audit 43b: beside "On this page" a code block is 611 pixels wide at a
+    # 1280-pixel window; every recipe of scaling.md (lines of 74-86 characters) and
+    # one block each of performance.rst and reliability.md scrolled sideways. scaling.md
+    # now lists its sections at the top (full width), the other two blocks are
+    # wrapped.
+    pages = [page for page, items in
+             conf.html_theme_options["secondary_sidebar_items"].items()
+             if "page-toc" in items]
+    assert "user_guide/performance" in pages
+    too_long = []
+    for page in pages:
+        path = next(Path(conf.DOC).glob(f"{page}.*"))
+        if not _has_sections(path):
+            continue  # an empty "On this page" is not shown: the code has the width
+        too_long += [f"{page}: {line}" for line in _code_lines(path)
+                     if len(line.rstrip()) > PAGE_TOC_CODE_WIDTH]
+    assert not too_long, "\n".join(too_long)

@@ -133,7 +133,7 @@ def _count_row_nonzeros(X, counts_out):
 def _dense_to_csr(X, indptr, data_out, indices_out):
     """Fills the CSR arrays of the dense ``X`` given its row pointers ``indptr``
     (the cumulated ``_count_row_nonzeros``). scipy's ``csr_matrix(X)`` goes through
-    COO and took 0.8 s on 60k x 784 MNIST; this takes a few tens of milliseconds."""
+    COO; ``benchmarks/dense_to_csr.py`` times the two."""
     n_rows, n_cols = X.shape
     for i in prange(n_rows):
         p = indptr[i]

@@ -34,14 +34,22 @@ steps, each checked on its fitted state:
   vectorizer, whose outputs are integers;
 * scikit-learn's feature selectors (those of ``sklearn.feature_selection``:
   dropped features cannot change the score at all);
+* :class:`~sklearn.impute.SimpleImputer` with ``missing_values=np.nan`` (its
+  default): a value that is not missing passes through unchanged, so a rise of a
+  present value is the same rise of its output (any ``strategy``: the fill only
+  replaces missing values, and going from missing to present is no rise). Its
+  ``add_indicator`` columns depend only on whether a value is missing, which no
+  rise changes, and a column it drops (no observed value at fit) cannot change
+  the score. With ``missing_values`` a number (``0``, ``-1``) it is refused: the
+  rise from that number to a present value below the fill lowers the output;
 * :class:`~sknonneg.preprocessing.RampTransformer`: each output column is a
   non-decreasing function of one input feature, exactly as computed (a feature is
   certified when every column made from it is);
 * :class:`~sklearn.compose.ColumnTransformer`: each of its transformers sees only
   its own columns, so each output column depends on those alone. A transformer
   that is one of the maps listed here (or a Pipeline of them, or ``"passthrough"``)
-  keeps its columns' certificates; any other (``OneHotEncoder``, ``SimpleImputer``,
-  ``PCA`` ...) is read as an arbitrary function of its columns, which are then
+  keeps its columns' certificates; any other (``OneHotEncoder``,
+  ``SimpleImputer(missing_values=0)``, ``PCA`` ...) is read as an arbitrary function of its columns, which are then
   certified only if the model does not read its outputs at all. Dropped columns
   cannot change the score;
 * as the first step only (after ``"passthrough"`` or None steps, if any), on raw
@@ -76,6 +84,7 @@ from sklearn.feature_extraction.text import (
     TfidfVectorizer,
 )
 from sklearn.feature_selection import SelectorMixin
+from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     Binarizer,
@@ -160,7 +169,7 @@ def _refuse(name, step, why):
         f"certificate: {why}. Supported steps are per-feature non-decreasing maps "
         "(MaxAbsScaler, MinMaxScaler, StandardScaler, RobustScaler, Binarizer, "
         "FunctionTransformer with a monotone NumPy ufunc, TfidfTransformer(norm=None), "
-        "feature selectors, RampTransformer, a ColumnTransformer of these, and a "
+        "feature selectors, SimpleImputer(missing_values=np.nan), RampTransformer, a ColumnTransformer of these, and a "
         "word-unigram CountVectorizer / TfidfVectorizer(norm=None) as the first "
         "step); see "
         "sknonneg.robustness.monotone_certificate."
@@ -229,7 +238,8 @@ def _trusted_classes():
 
     return (ColumnTransformer, CountVectorizer, TfidfVectorizer, RampTransformer,
             MaxAbsScaler, MinMaxScaler, RobustScaler, Binarizer, StandardScaler,
-            QuantileTransformer, FunctionTransformer, TfidfTransformer, Pipeline)
+            QuantileTransformer, FunctionTransformer, TfidfTransformer, SimpleImputer,
+            Pipeline)
 
 
 def _check_trusted(name, step):
@@ -263,8 +273,9 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
     certificate's need); ``False``: non-decreasing as a function suffices (to map a
     constraint's direction to the raw features, as ``check_monotonic`` does: it
     measures the computed values itself).
-    Returns ``"text"`` for a vectorizer, ``"select"`` for a selector, ``"expand"``
-    for a ``RampTransformer`` (several output columns per input feature),
+    Returns ``"text"`` for a vectorizer, ``"select"`` for a selector, ``"impute"``
+    for a ``SimpleImputer`` (it can drop columns and append indicators),
+    ``"expand"`` for a ``RampTransformer`` (several output columns per input feature),
     ``"columns"`` for a ``ColumnTransformer`` (see :func:`feature_edges`), else
     ``"elementwise"``.
     """
@@ -283,6 +294,14 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
         return "text"
     if isinstance(step, SelectorMixin):
         return "select"
+    if isinstance(step, SimpleImputer):
+        missing = step.missing_values
+        if not (isinstance(missing, Real) and not isinstance(missing, bool)
+                and np.isnan(missing)):
+            _refuse(name, step, f"missing_values={step.missing_values!r} is a value: "
+                                "a rise from it to a present value below the fill "
+                                "lowers the output (use missing_values=np.nan)")
+        return "impute"
     if isinstance(step, RampTransformer):
         return "expand"
     if isinstance(step, (MaxAbsScaler, MinMaxScaler, RobustScaler, Binarizer)):
@@ -388,11 +407,33 @@ def _step_edges(step, kind, n_in, computed=True):
         support = np.asarray(step.get_support(indices=True), dtype=np.intp)
         return (np.arange(support.size), support,
                 np.ones(support.size, dtype=bool)), support.size
+    if kind == "impute":
+        return _imputer_edges(step, n_in)
     if kind == "expand":
         sources = np.asarray(output_sources(step), dtype=np.intp)
         return (np.arange(sources.size), sources,
                 np.ones(sources.size, dtype=bool)), sources.size
     return _column_transformer_edges(step, computed)
+
+
+def _imputer_edges(imputer, n_in):
+    """A fitted ``SimpleImputer(missing_values=np.nan)``: its kept columns (all with
+    ``keep_empty_features``, else those whose statistic is not NaN, as its
+    ``transform`` keeps them) pass present values through unchanged; the
+    indicator columns after them get no edge, since whether a value is missing
+    does not change when a present value rises."""
+    statistics = np.asarray(imputer.statistics_)
+    if imputer.keep_empty_features:
+        kept = np.arange(statistics.size, dtype=np.intp)
+    else:
+        # statistics != statistics: NaN in float and object arrays alike
+        kept = np.flatnonzero(~np.asarray(statistics != statistics, dtype=bool))
+    if statistics.size != n_in:  # pragma: no cover - defensive
+        raise ValueError("could not map the columns of a SimpleImputer.")
+    indicator = getattr(imputer, "indicator_", None)
+    n_indicator = 0 if indicator is None else len(indicator.features_)
+    return (np.arange(kept.size), kept.astype(np.intp),
+            np.ones(kept.size, dtype=bool)), kept.size + n_indicator
 
 
 def _column_indices(column_transformer, columns):
@@ -491,6 +532,11 @@ def feature_edges(steps, kinds, n_features, computed=True):
     way. An input feature with no pair (dropped) cannot change the final step's
     input. ``computed``: as for :func:`check_monotone_step`.
     """
+    return _edges_and_width(steps, kinds, n_features, computed)[0]
+
+
+def _edges_and_width(steps, kinds, n_features, computed=True):
+    """:func:`feature_edges`, and the number of the final estimator's features."""
     edges, width = _identity(n_features), n_features
     for (_, step), kind in zip(steps, kinds):
         if kind == "text":
@@ -499,16 +545,20 @@ def feature_edges(steps, kinds, n_features, computed=True):
             continue
         step_edges, width = _step_edges(step, kind, width, computed)
         edges = _compose(edges, step_edges)
-    return edges
+    return edges, width
 
 
 def feature_source(steps, kinds, n_features):
     """Index of the input feature that each final-estimator feature depends on,
     when each depends non-decreasingly on exactly one; else ``ValueError``."""
-    col, raw, mono = feature_edges(steps, kinds, n_features)
+    (col, raw, mono), width = _edges_and_width(steps, kinds, n_features)
     order = np.argsort(col, kind="stable")
     col, raw, mono = col[order], raw[order], mono[order]
-    if not mono.all() or np.any(np.diff(col) != 1) or (col.size and col[0] != 0):
+    # Every final feature needs its one source: a SimpleImputer's indicator
+    # columns, last, have none (before they were skipped here, and the attack's
+    # first-order change failed with "array is not broadcastable").
+    if (not mono.all() or np.any(np.diff(col) != 1) or col.size != width
+            or (col.size and col[0] != 0)):
         raise ValueError("a final-step feature does not depend on one input feature "
                          "through non-decreasing per-feature maps.")
     return raw

@@ -2158,3 +2158,105 @@ def test_infinite_budget_on_int64_counts_asks_for_upper_and_its_rate_is_known(da
     finite = additive_evasion_attack(clf, counts, budget=3)
     with pytest.raises(ValueError, match=r"finite float in \[0, 3\], got inf"):
         finite.success_rate_at(np.inf)
+
+
+def _missing_credit_frame():
+    import pandas as pd
+
+    X, y = _credit_frame()
+    X = X.copy()
+    rng = np.random.RandomState(3)
+    X.loc[rng.rand(len(X)) < 0.1, "late"] = np.nan
+    X.loc[rng.rand(len(X)) < 0.1, "debts"] = np.nan
+    X["empty"] = np.nan  # all missing at fit: SimpleImputer drops it
+    X["income"] = X["income"].astype(float)
+    return pd.DataFrame(X), y
+
+
+@pytest.mark.parametrize("add_indicator", [False, True])
+def test_simple_imputer_keeps_the_certificate(add_indicator):
+    """SimpleImputer(missing_values=np.nan) passes every value that is not missing
+    through unchanged: a rise of a present value is the same rise of its output.
+    Numeric columns imputed then scaled, the most common preprocessing of tabular
+    data with gaps, keep their constrained directions (before, the imputer was
+    read as an arbitrary map of all its columns: no numeric column was certified,
+    and check_monotonic refused to map the constraints back). The indicator
+    columns depend on whether a value is missing only, which no rise changes; a
+    column the imputer drops (all missing at fit) cannot change the score."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from sknonneg.inspection import check_monotonic
+
+    X, y = _missing_credit_frame()
+    num = Pipeline([("impute", SimpleImputer(add_indicator=add_indicator,
+                                             keep_empty_features=False)),
+                    ("scale", StandardScaler())])
+    pre = ColumnTransformer([("num", num, ["late", "debts", "empty", "income"]),
+                             ("cat", OneHotEncoder(sparse_output=False), ["job"])]
+                            ).set_output(transform="pandas")
+    cst = {"num__late": 1, "num__debts": 1, "num__income": -1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Skipping features ..."
+        pipe = Pipeline([("pre", pre), ("model", _net(monotonic_cst=cst))]).fit(X, y)
+        cert = monotone_certificate(pipe)
+        assert list(cert.feature_names_) == ["late", "debts", "income", "job",
+                                             "empty"]
+        up, down = cert.certified_for(), cert.certified_for(cert.classes_[0])
+        np.testing.assert_array_equal(up, [True, True, False, False, True])
+        np.testing.assert_array_equal(down, [False, False, True, False, True])
+        np.testing.assert_array_equal(cert.feature_signs_, [1, 1, -1, 0, 1])
+        report = check_monotonic(pipe, X)
+        assert report.feature_names == ["late", "debts", "income"]
+        np.testing.assert_array_equal(report.directions, [1, 1, -1])
+        np.testing.assert_array_equal(report.max_drop, 0.0)
+
+
+def test_simple_imputer_of_a_value_is_not_monotone():
+    """With missing_values a number (0, -1), a rise from that value to one below
+    the fill lowers the output: refused as a Pipeline step, read as an arbitrary
+    map inside a ColumnTransformer."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+
+    X, y = _counts()
+    X = X.astype(float)
+    imputer = SimpleImputer(missing_values=0.0, strategy="constant", fill_value=5.0)
+    pipe = make_pipeline(imputer, LogisticRegression()).fit(X, y)
+    # the rise 0 -> 1 of feature 0 is a fall 5 -> 1 of the model's input
+    low, high = X[:1].copy(), X[:1].copy()
+    low[0, 0], high[0, 0] = 0.0, 1.0
+    assert pipe[0].transform(high)[0, 0] < pipe[0].transform(low)[0, 0]
+    with pytest.raises(ValueError, match="missing_values=0.0"):
+        monotone_certificate(pipe)
+    ct = make_pipeline(ColumnTransformer([("imp", imputer, [0])],
+                                         remainder="passthrough"),
+                       LogisticRegression()).fit(X, y)
+    cert = monotone_certificate(ct)
+    assert cert.feature_signs_[0] == 0
+
+
+def test_attack_through_a_simple_imputer():
+    """The attack's first-order change maps each transformed feature to its one
+    input feature; a SimpleImputer's indicator columns have none (whether a value
+    is missing does not change as it rises), so with add_indicator=True the
+    search scores moves only, and the gradient method says why."""
+    from sklearn.impute import SimpleImputer
+
+    X, y = _counts()
+    gaps = X.copy()
+    gaps[::7, 2] = np.nan
+    for add_indicator in (False, True):
+        pipe = make_pipeline(SimpleImputer(add_indicator=add_indicator),
+                             StandardScaler(), _net(positive=True)).fit(gaps, y)
+        assert monotone_certificate(pipe).all_certified_
+        result = additive_evasion_attack(pipe, X, budget=3)
+        assert result.attacked_.any() and not result.success_.any()
+        if add_indicator:
+            with pytest.raises(ValueError, match="gradient"):
+                additive_evasion_attack(pipe, X, budget=3, method="gradient")
+        else:
+            assert not additive_evasion_attack(
+                pipe, X, budget=3, method="gradient").success_.any()

@@ -390,8 +390,8 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         ``sknonneg.robustness.MONOTONE_UFUNCS`` or with ``np.log``, ``np.exp`` and
         the other non-decreasing ufuncs the certificate refuses for their
         rounding, ``QuantileTransformer`` (also refused by the certificate),
-        feature selectors, ``"passthrough"``,
-        :class:`sknonneg.preprocessing.RampTransformer`, each
+        feature selectors, ``SimpleImputer(missing_values=np.nan)``,
+        ``"passthrough"``, :class:`sknonneg.preprocessing.RampTransformer`, each
         ramp mapping back to the feature it expands), and a ``ColumnTransformer``
         or ``Pipeline`` of those (other transformers of a ``ColumnTransformer``,
         such as a ``OneHotEncoder``, may only feed unconstrained columns). An input

@@ -460,12 +460,12 @@ def monotone_certificate(estimator):
     supported ones are listed in :mod:`sknonneg.robustness` (``MaxAbsScaler``,
     ``MinMaxScaler``, ``StandardScaler``, ``RobustScaler``, ``Binarizer``,
     ``FunctionTransformer`` with a ufunc of ``MONOTONE_UFUNCS``,
-    ``TfidfTransformer(norm=None)``, feature selectors, ``RampTransformer``, and a
-    word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first, with
-    its default tokens), and a ``ColumnTransformer``: a transformer of its that is
-    not one of these maps (``OneHotEncoder`` on categorical columns,
-    ``SimpleImputer``, ...) leaves only its own columns uncertified, since it sees no
-    other. ``Normalizer``, normalised
+    ``TfidfTransformer(norm=None)``, feature selectors, ``SimpleImputer`` with
+    ``missing_values=np.nan`` (present values pass unchanged), ``RampTransformer``,
+    and a word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first,
+    with its default tokens), and a ``ColumnTransformer``: a transformer of its that
+    is not one of these maps (``OneHotEncoder`` on categorical columns, ...) leaves
+    only its own columns uncertified, since it sees no other. ``Normalizer``, normalised
     tf-idf, PCA and anything else as a Pipeline step raise ``ValueError``.
 
     *Floating point.* Rounding is monotone, so for a fixed order of summation each

@@ -3,7 +3,9 @@
 ``pickle.load`` (and ``joblib.load``) can run arbitrary code: only load pickles you
 made yourself. ``skops.io`` stores the same state in a zip of JSON and ``.npy``
 files, and on load builds only the types it is told to trust. skops trusts NumPy's
-and SciPy's types and scikit-learn's estimators by default, but not every helper
+arrays and scalars, SciPy's sparse matrices and scikit-learn's estimators by
+default, but not ``numpy.dtype`` (a fitted ``SimpleImputer`` keeps one:
+``trusted=["numpy.dtype"]``) nor every helper
 object a fitted meta-estimator keeps (a ``VotingClassifier``'s ``Bunch``, a
 ``GridSearchCV``'s scorer and CV splitter): :func:`load` names those, and
 ``trusted=untrusted_types(file)``, once you have read that list, allows them.
@@ -330,6 +332,16 @@ def load(file, *, trusted=()):
                 f"load does not trust by default: {', '.join(ours)} (it trusts "
                 "sknonneg.persist.TRUSTED_TYPES, what a fitted estimator is made "
                 "of). If you trust the file, read "
+                "sknonneg.persist.untrusted_types(file) and pass the names you "
+                "accept as trusted=.",)
+        else:
+            # Before: skops' bare message, with no word on how to allow them
+            # (a Pipeline's SimpleImputer keeps a numpy.dtype, which skops does
+            # not trust).
+            exc.args = (
+                f"{exc.args[0]} skops does not trust these types by default (a "
+                "SimpleImputer keeps a numpy.dtype; meta-estimators keep helper "
+                "objects). If you trust the file, read "
                 "sknonneg.persist.untrusted_types(file) and pass the names you "
                 "accept as trusted=.",)
         raise exc

@@ -751,3 +751,29 @@ def test_load_refuses_a_poisson_regressor_whose_y_mean_is_not_its_y_scale(tmp_pa
     with pytest.raises(ValueError, match="poisson.skops holds an inconsistent "
                                          "NonNegMLPRegressor.*y_mean_"):
         persist.load(path)
+
+
+def test_load_names_the_way_to_trust_a_pipelines_helper_types(tmp_path):
+    """A Pipeline with a SimpleImputer (the usual first step on tabular data with
+    gaps) keeps a numpy.dtype, which skops does not trust. Before, persist.load
+    raised skops' bare "Untrusted types found in the file: ['numpy.dtype']." and
+    the docs said NumPy's types were trusted; the message now says how to allow
+    them, and the file loads with them allowed and predicts the same."""
+    from skops.io.exceptions import UntrustedTypesFoundException
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    X[::5, 1] = np.nan
+    y = (np.nan_to_num(X[:, 0]) > 0.5).astype(int)
+    est = make_pipeline(SimpleImputer(), StandardScaler(), NonNegMLPClassifier(
+        hidden_layer_sizes=(3,), max_iter=5, random_state=0)).fit(X, y)
+    path = tmp_path / "imputed.skops"
+    persist.dump(est, path)
+    if "numpy.dtype" not in persist.untrusted_types(path):
+        pytest.skip("this version of skops trusts numpy.dtype")
+    with pytest.raises(UntrustedTypesFoundException,
+                       match=r"numpy\.dtype.*untrusted_types\(.*trusted="):
+        persist.load(path)
+    loaded = persist.load(path, trusted=["numpy.dtype"])
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))

@@ -527,10 +527,14 @@ def load_spambase(*, data_home=None, verify=False, return_X_y=False, as_frame=Tr
     4601 rows less 4), and UCI's 57 attributes: ``word_freq_*`` (48 words, the
     percent of the mail's words that are it), ``char_freq_*`` (6 characters, the
     percent of its characters) and ``capital_run_length_average``, ``_longest``,
-    ``_total`` (its runs of capital letters). Every feature is >= 0 and adding words
-    or characters to a mail can only raise it: the setting of evasion attacks on
-    spam filters (:mod:`sknonneg.robustness`), which is why a negative value is
-    refused. File ``spambase.csv.gz``; a row of it cut short or missing a value, a
+    ``_total`` (its runs of capital letters). Every feature is >= 0, which is why a
+    negative value is refused. They are not counts: adding a word to a mail raises
+    its own frequency but lowers every other word's (dilution), and a short run of
+    capitals lowers ``capital_run_length_average``; only ``_longest`` and
+    ``_total`` cannot fall. A filter certified on these features
+    (:mod:`sknonneg.robustness`) is certified against raising them, not against
+    adding words: the evasion benchmark measures the dilution attack apart
+    (``doc/robustness.md``, "Certify on counts"). File ``spambase.csv.gz``; a row of it cut short or missing a value, a
     feature that is not a finite number or is negative, or an ``is_spam`` other
     than 0 or 1 is an ``OSError`` that names the file; so is a file that gives
     another number of rows than 4597 (cut at a line end).

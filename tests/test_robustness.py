@@ -1708,6 +1708,11 @@ def test_attack_on_a_text_pipeline_says_what_to_attack(vectorizer):
     # What it says to do works.
     res = additive_evasion_attack(pipe[1:], pipe[0].transform(texts), budget=3)
     assert res.attacked_.sum() > 0
+    # And the docstring says it before the error does (before, it said X was
+    # "the counts of its vectorizer, attacked with the rest of the Pipeline",
+    # which read as the whole text Pipeline with its counts: refused).
+    doc = " ".join(additive_evasion_attack.__doc__.split())
+    assert "pipeline[1:]" in doc and "attacked with the rest" not in doc
 
 
 def test_attack_refuses_a_multilabel_model_first():

@@ -812,10 +812,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     ----------
     estimator : fitted classifier or Pipeline
         Anything with ``predict`` and ``decision_function``, ``predict_log_proba``
-        or ``predict_proba``, scikit-learn models included.
+        or ``predict_proba``, scikit-learn models included. Not a Pipeline that
+        starts with a vectorizer (the attack raises numbers, it does not edit
+        text; a ``ValueError``): pass the steps after it, ``pipeline[1:]``, with
+        its counts ``pipeline[0].transform(texts)`` as ``X``.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Numeric samples (for a text Pipeline: the counts of its vectorizer, attacked
-        with the rest of the Pipeline). Sparse input stays sparse (a sparse array
+        Numeric samples (for a text model: the counts of its ``CountVectorizer``,
+        as above). Sparse input stays sparse (a sparse array
         stays a sparse array); a DataFrame (numeric columns only) is passed to the
         model as DataFrames of its columns, so a Pipeline that selects columns by
         name works, and ``X_adv_`` is a DataFrame. A DataFrame whose columns are

@@ -35,9 +35,10 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor  # noqa: E402
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor  # noqa: E402
 from sknonneg._kernels import NUMPY_MAX_WORK, numpy_max_work  # noqa: E402
 from sknonneg.robustness import monotone_certificate  # noqa: E402
+from test_lipschitz import _forward, _plain_layers, _vjp  # noqa: E402
 
 
 def _examples(n):
@@ -210,3 +211,224 @@ def test_monotonic_cst_is_exact_for_every_loss_input_and_way_of_fitting(problem)
         assert np.all(alone >= before[:1])
     if np.any(after > before):
         event("strictly monotone somewhere")
+
+
+# ------------------------------------------------------------- lipschitz_bound_
+_SLOPES = {
+    "logistic": lambda t: np.exp(-np.abs(t)) / (1 + np.exp(-np.abs(t))) ** 2,
+    "tanh": lambda t: 1 - np.tanh(t) ** 2,
+    "relu": lambda t: (t >= 0).astype(t.dtype),  # the largest subgradient at 0
+    "identity": np.ones_like,
+}
+_UNITS = {
+    "logistic": lambda t: 1 / (1 + np.exp(-t)),
+    "tanh": np.tanh,
+    "relu": lambda t: np.maximum(t, 0),
+    "identity": lambda t: t,
+}
+
+
+def _jacobian_norms(est, X):
+    """Per row of X, the spectral norm of the Jacobian of the logits (of the
+    predictions, for a regressor) of the network as computed: its weights cast
+    to the fitted dtype, the gain as the numba kernels (cast) and the NumPy twins
+    (float64) use it, the larger norm of the two; in extended precision."""
+    dtype = est._compute_dtype
+    ld = np.longdouble
+    coefs = [np.asarray(w, dtype=dtype).astype(ld) for w in est.coefs_]
+    icpts = [np.asarray(b, dtype=dtype).astype(ld) for b in est.intercepts_]
+    unit, slope = _UNITS[est.activation_], _SLOPES[est.activation_]
+    out_scale = (np.asarray(est.y_scale_, dtype=ld)
+                 if isinstance(est, NonNegMLPRegressor) else 1)
+    norms = np.zeros(X.shape[0])
+    for gain in {float(est.gain_), float(np.dtype(dtype).type(est.gain_))}:
+        gain = ld(gain)
+        for i, x in enumerate(X.astype(ld)):
+            h, jac = x, np.eye(X.shape[1], dtype=ld)
+            for w, b in zip(coefs[:-1], icpts[:-1]):
+                t = gain * (h @ w + b)
+                jac = (jac @ w) * (gain * slope(t))
+                h = unit(t)
+            jac = (jac @ coefs[-1]) * out_scale
+            norms[i] = max(norms[i], np.linalg.norm(jac.astype(np.float64), 2))
+    return norms
+
+
+@st.composite
+def lipschitz_problems(draw):
+    kind = draw(st.sampled_from(["classifier", "regressor"]))
+    n_features = draw(st.integers(1, 5))
+    hidden = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    n_layers = len(hidden) + 1
+    positive = draw(st.sampled_from(
+        [True, False, "hidden", "output", "list", "monotonic_cst"]))
+    params = {"hidden_layer_sizes": hidden,
+              "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                  "identity"])),
+              "gain": draw(st.sampled_from([1.0, 0.3, 5.0, (1.0, 3.0)])),
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+              "max_iter": draw(st.integers(1, 8)), "random_state": 0}
+    n_classes = 2
+    if positive == "list":
+        positive = draw(st.lists(st.booleans(), min_size=n_layers,
+                                 max_size=n_layers))
+    if positive == "monotonic_cst":
+        params["monotonic_cst"] = draw(st.lists(
+            st.sampled_from([-1, 0, 1]), min_size=n_features, max_size=n_features))
+        positive = True
+    elif kind == "classifier":
+        n_classes = draw(st.integers(2, 3))
+        params["output"] = draw(st.sampled_from(["logistic", "softmax"]))
+    params["positive"] = positive
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    scale = 10.0 ** draw(st.integers(-2, 2))
+    X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * scale
+    if kind == "classifier":
+        y = np.arange(X.shape[0]) % n_classes
+    else:
+        y = X @ rng.normal(size=(n_features, draw(st.integers(1, 2)))) * 10.0 ** (
+            draw(st.integers(-2, 3)))
+        y = y[:, 0] if y.shape[1] == 1 else y
+    sparse = draw(st.booleans())
+    return kind, params, (sp.csr_matrix(X) if sparse else X), y, scale, rng
+
+
+@_examples(25)
+@given(problem=lipschitz_problems())
+def test_lipschitz_bound_bounds_every_jacobian_of_the_computed_network(problem):
+    """At random points (of any scale), and where the first layer's pre-activations
+    vanish (where the sigmoid and tanh are steepest), no Jacobian's spectral norm
+    exceeds ``lipschitz_bound_``. The Lipschitz constant of a piecewise smooth
+    network is the largest norm of its Jacobians, so the bound must hold at each."""
+    kind, params, X, y, scale, rng = problem
+    Est = NonNegMLPClassifier if kind == "classifier" else NonNegMLPRegressor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = Est(**params).fit(X, y)
+    bound = est.lipschitz_bound_
+    assert np.isfinite(bound) and bound >= 0
+    n_features = est.n_features_in_
+    points = rng.normal(size=(8, n_features)) * scale * 10.0 ** rng.integers(
+        -3, 3, size=(8, 1))
+    # Least-squares zeros of the first layer's pre-activations.
+    w, b = est.coefs_[0], est.intercepts_[0]
+    zero = np.linalg.lstsq(w.T, -b, rcond=None)[0]
+    points = np.vstack([points, zero, zero + 1e-3 * rng.normal(size=n_features)])
+    norms = _jacobian_norms(est, points)
+    # The norms are of the extended-precision Jacobian rounded to float64 and
+    # taken by LAPACK: within a few (n + 1) unit roundoffs of float64 of the
+    # exact ones (n its larger side); a real excess is far larger.
+    n = max(max(c.shape) for c in est.coefs_) + 1
+    assert np.all(norms <= bound * (1 + 4 * n * np.finfo(np.float64).eps)), (
+        norms.max(), bound)
+    event("within 1e-6 of the bound" if norms.max() >= bound * (1 - 1e-6)
+          else "below the bound")
+
+
+# ------------------------------------------------------------- certified_radius
+@st.composite
+def radius_problems(draw):
+    name = draw(st.sampled_from(["NonNegMLPClassifier", "ABBAClassifier"]))
+    n_features = draw(st.integers(1, 5))
+    n_classes = draw(st.integers(2, 3))
+    params = {"hidden_layer_sizes": tuple(draw(st.lists(st.integers(1, 5), min_size=1,
+                                                        max_size=2))),
+              "output": draw(st.sampled_from(["logistic", "softmax"])),
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+              "max_iter": draw(st.integers(1, 15)), "random_state": 0}
+    if name == "ABBAClassifier":
+        Est = ABBAClassifier
+        params["activation"] = draw(st.sampled_from(["tanh", "capped_leaky_relu",
+                                                     "identity"]))
+        params["lipschitz_max"] = draw(st.sampled_from([None, 0.5, 5.0]))
+    else:
+        Est = NonNegMLPClassifier
+        params["positive"] = draw(st.sampled_from([True, False, "hidden"]))
+        params["activation"] = draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                     "identity"]))
+        params["gain"] = draw(st.sampled_from([1.0, 5.0, (1.0, 3.0)]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    scale = 10.0 ** draw(st.integers(-3, 3))
+    X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * scale
+    y = (X @ rng.normal(size=n_features) > 0).astype(int) + (n_classes == 3) * (
+        X[:, 0] > 0)
+    y[:n_classes] = np.arange(n_classes)
+    return Est, params, X, y, draw(st.booleans()), rng
+
+
+def _attack_within(est, X, radius, rng, sparse, n_random=10, n_steps=30):
+    """Per row, whether any perturbation found (random directions, then a
+    projected gradient on the float64 network's margin) whose L2 norm is below
+    ``radius`` changes what ``predict`` returns, on the perturbed points as
+    given to it (dense or CSR). A perturbation's norm is that of the difference
+    of the two float64 points, in extended precision: the rounding of ``X +
+    delta`` may lengthen ``delta``, and such a point is not counted."""
+    layers = _plain_layers(est)
+    predicted = est.predict(X)
+    changed = np.zeros(X.shape[0], dtype=bool)
+    # An infinite radius (logits that do not depend on X): steps of 1e150
+    # (1e30 in float32).
+    r = np.minimum(radius, 1e30 if est._compute_dtype == np.float32 else 1e150)[:, None]
+
+    def moved(delta):
+        points = X + delta
+        distance = np.sqrt(np.sum((points.astype(np.longdouble) - X) ** 2, axis=1))
+        inside = distance < radius
+        try:
+            now = est.predict(sp.csr_matrix(points) if sparse else points)
+        except ValueError as exc:  # a row too large for the network: one at a time
+            assert "too large for" in str(exc), exc
+            event("refused: too large")
+            for i in np.flatnonzero(inside):
+                try:
+                    now = est.predict(points[i:i + 1])
+                except ValueError as exc:
+                    assert "too large for" in str(exc), exc
+                    continue
+                changed[i] |= now[0] != predicted[i]
+            return
+        changed[inside & (now != predicted)] = True
+
+    for _ in range(n_random):
+        noise = rng.normal(size=X.shape)
+        moved(noise * r / np.linalg.norm(noise, axis=1, keepdims=True))
+    rows = np.arange(X.shape[0])
+    delta = rng.normal(size=X.shape) * 1e-3 * r
+    for _ in range(n_steps):
+        z, pre = _forward(layers, X + delta)
+        if z.shape[1] == 1:  # one logistic output: towards its sign change
+            v = -np.sign(z)
+        else:
+            clean = z.argmax(1) if _ == 0 else clean
+            others = z.copy()
+            others[rows, clean] = -np.inf
+            v = np.zeros_like(z)
+            v[rows, others.argmax(1)] = 1.0
+            v[rows, clean] = -1.0
+        g = _vjp(layers, pre, v)
+        delta = delta + 0.2 * r * g / (np.linalg.norm(g, axis=1, keepdims=True)
+                                       + 1e-300)
+        norm = np.linalg.norm(delta, axis=1, keepdims=True)
+        delta *= np.minimum(1.0, r / np.maximum(norm, 1e-300))
+        moved(delta)
+    return changed
+
+
+@_examples(20)
+@given(problem=radius_problems())
+def test_no_perturbation_within_the_certified_radius_changes_a_prediction(problem):
+    Est, params, X, y, sparse, rng = problem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = Est(**params).fit(X, y)
+    points = X[rng.integers(0, X.shape[0], 10)] + rng.normal(size=(10, X.shape[1])) * (
+        np.abs(X).max() * 10.0 ** rng.uniform(-3, 0))
+    radius = est.certified_radius(sp.csr_matrix(points) if sparse else points)
+    assert radius.shape == (10,) and np.all(radius >= 0)
+    assert not np.any(_attack_within(est, points, radius, rng, sparse))
+    # Not idle: at 100 times the radius the attack changes predictions somewhere.
+    if np.any(_attack_within(est, points, radius * 100, rng,
+                             sparse, n_random=2, n_steps=10)):
+        event("the attack changes predictions at 100 times the radius")

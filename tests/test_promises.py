@@ -30,12 +30,14 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import event, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor  # noqa: E402
+from sknonneg.inspection import check_monotonic  # noqa: E402
 from sknonneg._kernels import NUMPY_MAX_WORK, numpy_max_work  # noqa: E402
 from sknonneg.robustness import monotone_certificate  # noqa: E402
 from test_lipschitz import _forward, _plain_layers, _vjp  # noqa: E402
@@ -95,6 +97,10 @@ def monotone_problems(draw):
         params["loss"] = kind
     if how == "warm_start":
         params["warm_start"] = True
+    if draw(st.integers(0, 4)) == 0:  # positive=True alone: +1 in every feature
+        params["monotonic_cst"], params["positive"] = None, True
+        if kind == "classifier":  # (a two-class softmax is not monotone as computed)
+            params["output"] = "logistic"
     n_outputs = 1 if kind == "classifier" else draw(st.sampled_from([1, 1, 2]))
     fits = []
     for _ in range(1 if how == "fit" else draw(st.integers(2, 3))):
@@ -176,8 +182,12 @@ def test_monotonic_cst_is_exact_for_every_loss_input_and_way_of_fitting(problem)
     kind, params, fits, sparse, probe_scale, kernels, rng = problem
     est = _fitted(kind, params, fits)
     event(kind)
-    cst = np.asarray(params["monotonic_cst"])
-    np.testing.assert_array_equal(est.monotonic_cst_, cst)
+    if params["monotonic_cst"] is None:
+        assert est.monotonic_cst_ is None
+        cst = np.ones(est.n_features_in_, dtype=int)
+    else:
+        cst = np.asarray(params["monotonic_cst"])
+        np.testing.assert_array_equal(est.monotonic_cst_, cst)
     # The weights: the first layer signed by cst, every later one >= 0.
     first = est.coefs_[0]
     assert np.all(first[cst == 1] >= 0) and np.all(first[cst == -1] <= 0)
@@ -211,6 +221,11 @@ def test_monotonic_cst_is_exact_for_every_loss_input_and_way_of_fitting(problem)
         assert np.all(alone >= before[:1])
     if np.any(after > before):
         event("strictly monotone somewhere")
+    # check_monotonic on the last fit's rows finds no drop.
+    X = fits[-1][1].toarray() if sparse else fits[-1][1]
+    if all(np.unique(X[:, j]).shape[0] > 1 for j in np.flatnonzero(cst)):
+        report = check_monotonic(est, fits[-1][1], monotonic_cst=cst, n_steps=5)
+        np.testing.assert_array_equal(report.max_drop, 0.0)
 
 
 # ------------------------------------------------------------- lipschitz_bound_
@@ -254,9 +269,25 @@ def _jacobian_norms(est, X):
     return norms
 
 
+def _abba_jacobian_norms(est, X):
+    """``_jacobian_norms`` of a float64 ABBAClassifier: its logits' Jacobian, row by
+    row of the plain layers (``test_lipschitz._plain_layers``), in extended
+    precision."""
+    layers = [tuple(np.asarray(a, dtype=np.longdouble) if isinstance(a, np.ndarray)
+                    else a for a in layer) for layer in _plain_layers(est)]
+    n_out = layers[-1][0].shape[1]
+    norms = []
+    for x in X.astype(np.longdouble):
+        _, pre = _forward(layers, x[None])
+        jac = np.vstack([_vjp(layers, pre, np.eye(n_out, dtype=np.longdouble)[k:k + 1])
+                         for k in range(n_out)])
+        norms.append(np.linalg.norm(jac.astype(np.float64), 2))
+    return np.array(norms)
+
+
 @st.composite
 def lipschitz_problems(draw):
-    kind = draw(st.sampled_from(["classifier", "regressor"]))
+    kind = draw(st.sampled_from(["classifier", "regressor", "abba"]))
     n_features = draw(st.integers(1, 5))
     hidden = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
     n_layers = len(hidden) + 1
@@ -273,18 +304,25 @@ def lipschitz_problems(draw):
     if positive == "list":
         positive = draw(st.lists(st.booleans(), min_size=n_layers,
                                  max_size=n_layers))
-    if positive == "monotonic_cst":
+    if positive == "monotonic_cst" and kind != "abba":
         params["monotonic_cst"] = draw(st.lists(
             st.sampled_from([-1, 0, 1]), min_size=n_features, max_size=n_features))
         positive = True
-    elif kind == "classifier":
+    elif kind != "regressor":
         n_classes = draw(st.integers(2, 3))
         params["output"] = draw(st.sampled_from(["logistic", "softmax"]))
     params["positive"] = positive
+    if kind == "abba":  # float64: the plain layers are its float64 weights
+        for name in ("positive", "gain", "monotonic_cst"):
+            params.pop(name, None)
+        params.update(
+            dtype="float64", lipschitz_max=draw(st.sampled_from([None, 0.3, 5.0])),
+            activation=draw(st.sampled_from(["tanh", "capped_leaky_relu",
+                                             "identity"])))
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     scale = 10.0 ** draw(st.integers(-2, 2))
     X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * scale
-    if kind == "classifier":
+    if kind != "regressor":
         y = np.arange(X.shape[0]) % n_classes
     else:
         y = X @ rng.normal(size=(n_features, draw(st.integers(1, 2)))) * 10.0 ** (
@@ -302,20 +340,24 @@ def test_lipschitz_bound_bounds_every_jacobian_of_the_computed_network(problem):
     exceeds ``lipschitz_bound_``. The Lipschitz constant of a piecewise smooth
     network is the largest norm of its Jacobians, so the bound must hold at each."""
     kind, params, X, y, scale, rng = problem
-    Est = NonNegMLPClassifier if kind == "classifier" else NonNegMLPRegressor
+    Est = {"classifier": NonNegMLPClassifier, "regressor": NonNegMLPRegressor,
+           "abba": ABBAClassifier}[kind]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = Est(**params).fit(X, y)
     bound = est.lipschitz_bound_
     assert np.isfinite(bound) and bound >= 0
+    if params.get("lipschitz_max") is not None:  # kept exactly
+        assert bound <= params["lipschitz_max"]
     n_features = est.n_features_in_
     points = rng.normal(size=(8, n_features)) * scale * 10.0 ** rng.integers(
         -3, 3, size=(8, 1))
     # Least-squares zeros of the first layer's pre-activations.
-    w, b = est.coefs_[0], est.intercepts_[0]
+    w, b = _plain_layers(est)[0][:2] if kind == "abba" else (est.coefs_[0],
+                                                            est.intercepts_[0])
     zero = np.linalg.lstsq(w.T, -b, rcond=None)[0]
     points = np.vstack([points, zero, zero + 1e-3 * rng.normal(size=n_features)])
-    norms = _jacobian_norms(est, points)
+    norms = (_abba_jacobian_norms if kind == "abba" else _jacobian_norms)(est, points)
     # The norms are of the extended-precision Jacobian rounded to float64 and
     # taken by LAPACK: within a few (n + 1) unit roundoffs of float64 of the
     # exact ones (n its larger side); a real excess is far larger.
@@ -432,3 +474,94 @@ def test_no_perturbation_within_the_certified_radius_changes_a_prediction(proble
     if np.any(_attack_within(est, points, radius * 100, rng,
                              sparse, n_random=2, n_steps=10)):
         event("the attack changes predictions at 100 times the radius")
+
+
+# ------------------------------------------------------------- check_monotonic
+class _Planted(RegressorMixin, BaseEstimator):
+    """``predict(X) = sum_j h_j(X[:, j])`` (a column per output), each ``h_j`` the
+    piecewise linear function through ``knots[j]``: a model whose falls are known."""
+
+    def __init__(self, knots=None, n_outputs=1):
+        self.knots = knots
+        self.n_outputs = n_outputs
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+        out = np.zeros((X.shape[0], self.n_outputs))
+        for j, (xs, ys) in enumerate(self.knots):
+            for k in range(self.n_outputs):
+                out[:, k] += np.interp(X[:, j], xs, ys[k])
+        return out[:, 0] if self.n_outputs == 1 else out
+
+
+@st.composite
+def planted_models(draw):
+    n_features = draw(st.integers(1, 4))
+    n_outputs = draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    knots = []
+    for _ in range(n_features):
+        n = draw(st.integers(2, 6))
+        xs = np.sort(rng.uniform(-1, 1, n))
+        kind = draw(st.sampled_from(["up", "down", "dip", "any"]))
+        ys = np.cumsum(rng.exponential(size=(n_outputs, n)), axis=1)
+        if kind == "down":
+            ys = -ys
+        elif kind == "dip":  # rising but for one planted fall
+            k = rng.integers(1, n)
+            ys[:, k:] -= ys[:, k:k + 1] - ys[:, k - 1:k] + rng.exponential(
+                10.0 ** rng.uniform(-6, 0), size=(n_outputs, 1))
+        elif kind == "any":
+            ys = rng.normal(size=(n_outputs, n))
+        knots.append((xs, ys))
+    n_rows = draw(st.integers(1, 12))
+    distinct = draw(st.sampled_from([2, 5, 40]))  # 40 > n_steps: quantiles
+    values = rng.uniform(-1.2, 1.2, size=distinct)
+    X = values[rng.integers(0, distinct, size=(n_rows, n_features))]
+    X[0] = values[0]  # two values in every column at least, with a second row
+    X = np.vstack([X, np.full(n_features, values[1])])
+    cst = draw(st.lists(st.sampled_from([-1, 0, 1]), min_size=n_features,
+                        max_size=n_features).filter(lambda c: any(c)))
+    n_steps = draw(st.sampled_from([2, 10, 100]))
+    return _Planted(knots, n_outputs).fit(X), X, np.array(cst), n_steps, draw(
+        st.booleans())
+
+
+@_examples(40)
+@given(problem=planted_models())
+def test_check_monotonic_reports_the_largest_drop_on_its_grid(problem):
+    """``max_drop`` is, per constrained feature, the largest ``f(g_k) - f(g_l)``
+    over grid points ``g_k < g_l`` (reversed for -1), rows and outputs, as the
+    docstring defines it; so a planted fall between two grid points is found and
+    measured exactly, and a rising function reports exactly 0."""
+    model, X, cst, n_steps, sparse = problem
+    report = check_monotonic(model, sp.csr_matrix(X) if sparse else X,
+                             monotonic_cst=cst, n_steps=n_steps)
+    np.testing.assert_array_equal(report.features, np.flatnonzero(cst))
+    for k, j in enumerate(np.flatnonzero(cst)):
+        column = np.unique(X[:, j])
+        grid = (column if column.shape[0] <= n_steps else
+                np.unique(np.quantile(X[:, j], np.linspace(0, 1, n_steps))))
+        np.testing.assert_array_equal(report.grids[k], grid)
+        drops = []
+        for row in X:
+            moved = np.repeat(row[None], grid.shape[0], axis=0)
+            moved[:, j] = grid
+            out = model.predict(moved).reshape(grid.shape[0], -1)[::cst[j]]
+            drops.append(max(out[a, o] - out[b, o] for a in range(len(grid))
+                             for b in range(a, len(grid))
+                             for o in range(out.shape[1])))
+        drops = np.array(drops)
+        assert report.max_drop[k] == drops.max()
+        assert report.n_violating_rows[k] == np.count_nonzero(drops > 0)
+        # h_j falls between two grid points: found (the other h's are constant).
+        xs, ys = model.knots[j]
+        h = np.array([np.interp(grid, xs, y) for y in ys])[:, ::cst[j]]
+        if np.any(np.maximum.accumulate(h, axis=1) > h):
+            event("planted fall on the grid")
+            assert report.max_drop[k] > 0 and not report.is_monotonic
+    assert report.is_monotonic == bool(np.all(report.max_drop == 0))

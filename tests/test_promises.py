@@ -565,3 +565,80 @@ def test_check_monotonic_reports_the_largest_drop_on_its_grid(problem):
             event("planted fall on the grid")
             assert report.max_drop[k] > 0 and not report.is_monotonic
     assert report.is_monotonic == bool(np.all(report.max_drop == 0))
+
+
+# ------------------------------------------------------------- monotone_certificate
+@st.composite
+def certified_models(draw):
+    """A network ``monotone_certificate`` may certify: positive="output" with one
+    hidden layer (features certified where their first-layer row happens to be
+    one-signed), positive=True, or monotonic_cst; classifier or regressor."""
+    kind = draw(st.sampled_from(["classifier", "squared_error", "poisson", "gamma"]))
+    n_features = draw(st.integers(1, 5))
+    setting = draw(st.sampled_from(["output", "output", "positive", "cst"]))
+    hidden = (draw(st.integers(1, 4)),) if setting == "output" else tuple(
+        draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    params = {"hidden_layer_sizes": hidden,
+              "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                  "identity"])),
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+              "max_iter": draw(st.integers(1, 6)), "random_state": 0}
+    if setting == "cst":
+        params["monotonic_cst"] = draw(st.lists(
+            st.sampled_from([-1, 0, 1]), min_size=n_features, max_size=n_features))
+        params["positive"] = True
+    else:
+        params["positive"] = True if setting == "positive" else "output"
+    if kind == "classifier":
+        params["output"] = "logistic"
+    else:
+        params["loss"] = kind
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    X = rng.normal(size=(draw(st.integers(4, 25)), n_features)) * 10.0 ** draw(
+        st.integers(-3, 3))
+    sparse = draw(st.booleans())
+    return kind, params, X, _targets(kind, rng, X, 1), sparse, rng
+
+
+@_examples(30)
+@given(problem=certified_models())
+def test_certified_features_are_monotone_as_computed_and_not_evaded(problem):
+    """Every feature ``monotone_certificate`` certifies moves the score (P(class 1)
+    and the decision function, or the prediction) only in its sign's direction,
+    exactly as computed; an additive attack on the certified features of a
+    classifier's flagged samples never succeeds."""
+    from sknonneg.robustness import additive_evasion_attack
+
+    kind, params, X, y, sparse, rng = problem
+    est = _fitted(kind, params, [("fit", sp.csr_matrix(X) if sparse else X, y)])
+    certificate = monotone_certificate(est)
+    signs = certificate.feature_signs_.astype(int)
+    if params["positive"] is True and params.get("monotonic_cst") is None:
+        assert certificate.all_certified_
+    if not np.any(signs):
+        event("nothing certified")
+        return
+    event(f"{kind}: {params['positive']}")
+    n = 12
+    base = rng.normal(size=(n, X.shape[1])) * np.abs(X).max() * 10.0 ** rng.uniform(
+        -2, 2)
+    base, moved = _moved(base, signs, rng, params["dtype"])
+    both = _scores_or_refused(est, np.vstack([base, moved[::-1]]), sparse)
+    if both is not None:
+        assert np.all(both[n:][::-1] >= both[:n])
+    for i in range(3):
+        pair = [_scores_or_refused(est, z[i:i + 1], sparse) for z in (base, moved)]
+        if pair[0] is not None and pair[1] is not None:
+            assert np.all(pair[1] >= pair[0])
+    if kind == "classifier":
+        up = np.flatnonzero(certificate.certified_for(est.classes_[1]))
+        if up.size:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = additive_evasion_attack(
+                    est, base, budget=float(rng.uniform(0.5, 20)), features=up,
+                    step=float(10.0 ** rng.uniform(-2, 0)), upper=None)
+            assert not np.any(result.success_)
+            if np.any(result.attacked_):
+                event("attacked, not evaded")

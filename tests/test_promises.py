@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 
 hypothesis = pytest.importorskip("hypothesis")
@@ -176,7 +177,7 @@ def _moved(X, cst, rng, dtype):
     return X, moved
 
 
-@_examples(30)
+@_examples(150)
 @given(problem=monotone_problems())
 def test_monotonic_cst_is_exact_for_every_loss_input_and_way_of_fitting(problem):
     kind, params, fits, sparse, probe_scale, kernels, rng = problem
@@ -236,7 +237,7 @@ _SLOPES = {
     "identity": np.ones_like,
 }
 _UNITS = {
-    "logistic": lambda t: 1 / (1 + np.exp(-t)),
+    "logistic": expit,
     "tanh": np.tanh,
     "relu": lambda t: np.maximum(t, 0),
     "identity": lambda t: t,
@@ -332,7 +333,7 @@ def lipschitz_problems(draw):
     return kind, params, (sp.csr_matrix(X) if sparse else X), y, scale, rng
 
 
-@_examples(25)
+@_examples(150)
 @given(problem=lipschitz_problems())
 def test_lipschitz_bound_bounds_every_jacobian_of_the_computed_network(problem):
     """At random points (of any scale), and where the first layer's pre-activations
@@ -458,7 +459,7 @@ def _attack_within(est, X, radius, rng, sparse, n_random=10, n_steps=30):
     return changed
 
 
-@_examples(20)
+@_examples(60)
 @given(problem=radius_problems())
 def test_no_perturbation_within_the_certified_radius_changes_a_prediction(problem):
     Est, params, X, y, sparse, rng = problem
@@ -531,7 +532,7 @@ def planted_models(draw):
         st.booleans())
 
 
-@_examples(40)
+@_examples(100)
 @given(problem=planted_models())
 def test_check_monotonic_reports_the_largest_drop_on_its_grid(problem):
     """``max_drop`` is, per constrained feature, the largest ``f(g_k) - f(g_l)``
@@ -601,7 +602,7 @@ def certified_models(draw):
     return kind, params, X, _targets(kind, rng, X, 1), sparse, rng
 
 
-@_examples(30)
+@_examples(100)
 @given(problem=certified_models())
 def test_certified_features_are_monotone_as_computed_and_not_evaded(problem):
     """Every feature ``monotone_certificate`` certifies moves the score (P(class 1)
@@ -642,3 +643,64 @@ def test_certified_features_are_monotone_as_computed_and_not_evaded(problem):
             assert not np.any(result.success_)
             if np.any(result.attacked_):
                 event("attacked, not evaded")
+
+
+# ------------------------------------------------------------- NonNegAutoencoder
+@st.composite
+def autoencoder_problems(draw):
+    how = draw(st.sampled_from(["fit", "warm_start", "partial_fit"]))
+    params = {"n_components": draw(st.integers(1, 4)),
+              "nonneg_layers": draw(st.sampled_from(["decoder", "both"])),
+              "decoder": draw(st.sampled_from(["sigmoid", "linear"])),
+              "sparsity_weight": draw(st.sampled_from([0.0, 3.0])),
+              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "max_iter": draw(st.integers(1, 4)), "random_state": 0,
+              "warm_start": how == "warm_start"}
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n_features = draw(st.integers(1, 6))
+    sparse = draw(st.booleans())
+    scale = 10.0 ** draw(st.integers(-3, 1))
+    fits = []
+    for _ in range(1 if how == "fit" else draw(st.integers(2, 3))):
+        X = rng.random((draw(st.integers(3, 20)), n_features)) * scale
+        X[rng.random(X.shape) < 0.4] = 0.0
+        X = X.astype(params["dtype"])
+        fits.append(sp.csr_matrix(X) if sparse else X)
+    probe_scale = 10.0 ** draw(st.sampled_from([0, -8, 3, 30, 0]))
+    return how, params, fits, sparse, probe_scale, rng
+
+
+@_examples(80)
+@given(problem=autoencoder_problems())
+def test_autoencoder_parts_and_codes_keep_their_bounds_for_every_input(problem):
+    """``nonneg="bounds"``: the weights of ``nonneg_layers`` (the parts,
+    ``components_``) are >= 0 exactly after fit, warm start and partial_fit;
+    the codes of any input (of any sign and scale, dense or CSR) lie in [0, 1],
+    and a sigmoid decoder's reconstruction too."""
+    from sknonneg import NonNegAutoencoder
+
+    how, params, fits, sparse, probe_scale, rng = problem
+    est = NonNegAutoencoder(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for X in fits:
+            (est.partial_fit if how == "partial_fit" else est.fit)(X)
+    layers = [1] if params["nonneg_layers"] == "decoder" else [0, 1]
+    for i in layers:
+        assert est.weight_constraints_[i] == "nonneg"
+        assert np.all(est.coefs_[i] >= 0)
+    assert np.all(est.components_ >= 0)
+    probes = rng.normal(size=(10, fits[0].shape[1])) * probe_scale
+    probes[rng.random(probes.shape) < 0.3] = 0.0
+    try:
+        codes = est.transform(sp.csr_matrix(probes) if sparse else probes)
+    except ValueError as exc:  # the documented refusal of values beyond the network
+        assert "too large for" in str(exc), exc
+        event("refused: too large")
+        return
+    assert codes.dtype == np.dtype(params["dtype"])
+    assert np.all((codes >= 0) & (codes <= 1))
+    if params["decoder"] == "sigmoid":
+        reconstruction = est.inverse_transform(codes)
+        assert np.all((reconstruction >= 0) & (reconstruction <= 1))

@@ -10,11 +10,23 @@ it:
   for every input, as computed: a point moved by any non-negative step along the
   constraints (from one ulp up) never scores the wrong way, in one batch with its
   origin or alone; ``monotone_certificate`` certifies those directions.
-* ``lipschitz_bound_``: no Jacobian of the network, at any point, has a larger
-  spectral norm.
-* ``certified_radius``: no perturbation of smaller L2 norm changes ``predict``.
+  A row's outputs are the same bits alone, in a batch, dense or CSR.
+* ``lipschitz_bound_`` (NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier):
+  no Jacobian of the network as computed, at any point, has a larger spectral
+  norm; ABBA's ``lipschitz_max`` is kept exactly.
+* ``certified_radius``: no perturbation of smaller L2 norm changes ``predict``,
+  near the decision boundary too.
 * ``check_monotonic``: its ``max_drop`` is the largest drop over its grid, so a
   planted violation between two grid points is found and measured.
+* ``monotone_certificate``: a certified feature never moves the computed score
+  the wrong way, and an additive attack on certified features never evades.
+* ``NonNegAutoencoder(nonneg="bounds")``: parts >= 0 and codes in [0, 1] for any
+  input, after fit, warm start and partial_fit.
+
+Each was checked against a planted defect (a BLAS prediction path for monotone
+networks, a Lipschitz slope without the float32 gain, a bound without its rounding
+allowance, a radius without the logits' rounding, a drop over adjacent grid points
+only): the "ci" profile's examples catch each.
 
 The existing property tests (test_fuzz.py, test_fixed_order.py, test_theory.py,
 test_preprocessing.py, test_lipschitz.py) hold the squared-error regressor, the
@@ -272,8 +284,25 @@ def _jacobian_norms(est, X):
                 jac = (jac @ w) * (gain * slope(t))
                 h = unit(t)
             jac = (jac @ coefs[-1]) * out_scale
-            norms[i] = max(norms[i], np.linalg.norm(jac.astype(np.float64), 2))
+            norms[i] = max(norms[i], _spectral_norm_from_below(jac))
     return norms
+
+
+def _spectral_norm_from_below(matrix):
+    """The spectral norm of an extended-precision ``matrix``, from below: the
+    Rayleigh quotient ``||M v|| / ||v||`` (never above the norm) at the top singular
+    vector of the float64 SVD refined by power iterations, all in extended
+    precision, so that it falls short of the norm by its own rounding only (a few
+    extended-precision unit roundoffs, 5.4e-20 each, far below the allowance of
+    about ``m n`` float64 roundoffs that the bounds add for theirs)."""
+    v = np.linalg.svd(matrix.astype(np.float64))[2][0].astype(np.longdouble)
+    for _ in range(30):
+        w = matrix.T @ (matrix @ v)
+        if not np.any(w):  # v in the null space: a zero matrix, or an SVD far off
+            break
+        w = w / np.max(np.abs(w))  # (w * w of tiny entries would underflow)
+        v = w / np.sqrt(np.sum(w * w))
+    return float(np.sqrt(np.sum((matrix @ v) ** 2) / np.sum(v * v)))
 
 
 def _abba_jacobian_norms(est, X):
@@ -288,7 +317,7 @@ def _abba_jacobian_norms(est, X):
         _, pre = _forward(layers, x[None])
         jac = np.vstack([_vjp(layers, pre, np.eye(n_out, dtype=np.longdouble)[k:k + 1])
                          for k in range(n_out)])
-        norms.append(np.linalg.norm(jac.astype(np.float64), 2))
+        norms.append(_spectral_norm_from_below(jac))
     return np.array(norms)
 
 
@@ -356,6 +385,18 @@ def test_lipschitz_bound_bounds_every_jacobian_of_the_computed_network(problem):
     assert np.isfinite(bound) and bound >= 0
     if params.get("lipschitz_max") is not None:  # kept exactly, in either dtype
         assert bound <= params["lipschitz_max"]
+    # The layers ``positive`` constrains are >= 0 (the first one is signed by
+    # monotonic_cst where given).
+    if kind != "abba":
+        n_layers = len(est.coefs_)
+        positive = params["positive"]
+        layers = {True: range(n_layers), False: [], "hidden": range(n_layers - 1),
+                  "output": [n_layers - 1]}.get(positive) if not isinstance(
+            positive, list) else np.flatnonzero(positive)
+        for i in layers:
+            if i > 0 or params.get("monotonic_cst") is None:
+                assert est.weight_constraints_[i] == "nonneg"
+                assert np.all(est.coefs_[i] >= 0)
     if kind == "abba" and params["dtype"] == "float32":
         # The plain layers are the float64 blocks, not the float32 sums and
         # differences it computes with (test_lipschitz's float32 ABBA tests).
@@ -369,11 +410,14 @@ def test_lipschitz_bound_bounds_every_jacobian_of_the_computed_network(problem):
     zero = np.linalg.lstsq(w.T, -b, rcond=None)[0]
     points = np.vstack([points, zero, zero + 1e-3 * rng.normal(size=n_features)])
     norms = (_abba_jacobian_norms if kind == "abba" else _jacobian_norms)(est, points)
-    # The norms are of the extended-precision Jacobian rounded to float64 and
-    # taken by LAPACK: within a few (n + 1) unit roundoffs of float64 of the
-    # exact ones (n its larger side); a real excess is far larger.
-    n = max(max(c.shape) for c in est.coefs_) + 1
-    assert np.all(norms <= bound * (1 + 4 * n * np.finfo(np.float64).eps)), (
+    # The Jacobians are products of a few small matrices in extended precision,
+    # each entry within about (depth * width) of its unit roundoffs of the exact
+    # one where every layer is non-negative (no cancellation: the cases where the
+    # bound is tight); the slack below is that many float64 roundoffs' 1/100,
+    # still far below the bound's own rounding allowance (about m n float64
+    # roundoffs), which the test therefore checks.
+    n = len(est.coefs_) * max(max(c.shape) for c in est.coefs_)
+    assert np.all(norms <= bound * (1 + n * np.finfo(np.float64).eps / 100)), (
         norms.max(), bound)
     event("within 1e-6 of the bound" if norms.max() >= bound * (1 - 1e-6)
           else "below the bound")
@@ -469,6 +513,25 @@ def _attack_within(est, X, radius, rng, sparse, n_random=10, n_steps=30):
     return changed
 
 
+def _near_the_boundary(est, points, n_steps=60):
+    """Points bisected towards where ``predict`` changes, between pairs of
+    ``points`` predicted apart: margins of the order of the logits' rounding,
+    where a radius that ignored it would be beaten."""
+    labels = est.predict(points)
+    pairs = [(i, j) for i in range(len(points)) for j in range(i)
+             if labels[i] != labels[j]][:4]
+    if not pairs:
+        return np.empty((0, points.shape[1]))
+    a = points[[i for i, _ in pairs]]
+    b = points[[j for _, j in pairs]]
+    side = labels[[i for i, _ in pairs]]
+    for _ in range(n_steps):
+        middle = (a + b) / 2
+        same = est.predict(middle) == side
+        a[same], b[~same] = middle[same], middle[~same]
+    return a
+
+
 @_examples(60)
 @given(problem=radius_problems())
 def test_no_perturbation_within_the_certified_radius_changes_a_prediction(problem):
@@ -478,8 +541,9 @@ def test_no_perturbation_within_the_certified_radius_changes_a_prediction(proble
         est = Est(**params).fit(X, y)
     points = X[rng.integers(0, X.shape[0], 10)] + rng.normal(size=(10, X.shape[1])) * (
         np.abs(X).max() * 10.0 ** rng.uniform(-3, 0))
+    points = np.vstack([points, _near_the_boundary(est, points)])
     radius = est.certified_radius(sp.csr_matrix(points) if sparse else points)
-    assert radius.shape == (10,) and np.all(radius >= 0)
+    assert radius.shape == (points.shape[0],) and np.all(radius >= 0)
     assert not np.any(_attack_within(est, points, radius, rng, sparse))
     # Not idle: at 100 times the radius the attack changes predictions somewhere.
     if np.any(_attack_within(est, points, radius * 100, rng,

@@ -464,3 +464,37 @@ def test_a_dominant_weight_is_named_not_an_earlier_fit(dtype, heavy):
     w[0] = 1e20
     NonNegMLPRegressor(hidden_layer_sizes=(3,), max_iter=5, dtype=dtype,
                        random_state=0).fit(X, y, sample_weight=w)
+
+
+def test_score_leaves_rows_of_weight_0_out_of_the_unit_scale():
+    # Before: the rows of weight 0 set the unit scale of _unit_scale too, and one
+    # such row with a target (or prediction) of 1e200 scaled the others' spread to
+    # 0: R^2 was -inf where, without that row, it is 0.92 (r2_score: NaN). And an
+    # output whose weighted spread underflowed through a weight of 5e-324 was
+    # scored -inf even where every prediction is exact (r2_score: 1.0).
+    from sklearn.metrics import r2_score
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(40, 3))
+    y = X @ np.array([1.0, 2.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(X, y)
+        multi = NonNegMLPRegressor(5, max_iter=30, random_state=0).fit(
+            X, np.c_[y, 2 * y])
+    w = rng.uniform(0.5, 1.0, size=40)
+    w[0] = 0.0
+    for model, targets in ((est, y), (multi, np.c_[y, 2 * y])):
+        far = targets.copy()
+        far[0] = 1e200
+        expected = r2_score(targets[1:], model.predict(X)[1:], sample_weight=w[1:])
+        assert expected > 0.5
+        assert_allclose(model.score(X, far, sample_weight=w), expected, rtol=1e-12)
+        assert_allclose(model.score(X, targets, sample_weight=w), expected,
+                        rtol=1e-12)
+    # Exact predictions are R^2 = 1, whatever the weights' spread of magnitudes.
+    exact = np.array([0.0, 0.0, 0.0, 0.5])
+    tiny = np.array([1.0, 1.0, 1.0, 5e-324])
+    assert est._r2(exact, exact.copy(), tiny) == 1.0
+    # A spread that underflows against real errors still scores -inf.
+    assert est.score(X, 1e-300 * y, sample_weight=w) == -np.inf

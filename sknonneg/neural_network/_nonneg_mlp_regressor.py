@@ -780,11 +780,21 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         rows = slice(None)
         if sample_weight is not None and np.shape(sample_weight) == y.shape[:1]:
             rows = np.asarray(sample_weight) != 0  # else r2_score's error below
+        finite = bool(np.all(np.isfinite(y)) and np.all(np.isfinite(y_pred)))
+        if (finite and not isinstance(rows, slice) and not rows.all()
+                and np.count_nonzero(rows) > 1):  # (r2_score needs 2 rows)
+            # Rows of weight 0 add nothing to R^2 (nor are they fitted): left out,
+            # so that their values do not set the unit scale. Before, one such row
+            # predicted at 1e200 scaled the others' spread to 0, and R^2 was -inf
+            # (r2_score: NaN). A NaN or inf in them still gets r2_score's error.
+            y, y_pred = y[rows], y_pred[rows]
+            sample_weight = np.asarray(sample_weight)[rows]
+            rows = slice(None)
         # (Finite predictions too: NaN or inf ones get r2_score's own error.)
         constant = (np.all(y[rows] == y[rows][:1], axis=0)
                     & np.all(np.isfinite(y), axis=0)
                     & np.all(np.isfinite(y_pred), axis=0))
-        if np.all(np.isfinite(y)) and np.all(np.isfinite(y_pred)):
+        if finite:
             y_std, pred_std = _unit_scale(y, y_pred, sample_weight)
         else:  # r2_score's own error on NaN or inf
             y_std, pred_std = y.copy(), y_pred.copy()
@@ -799,10 +809,20 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             # errors (y of 1e-300 predicted at 1): its sum of squares underflows to
             # 0, and r2_score would score it as a constant target, 0.0. Its R^2 is
             # below -1e308: -inf, as r2_score gives where the ratio overflows.
+            # Proven only where the weights are >= 0 (at most 1, scaled) and the
+            # residuals' sum is large enough: each term of a spread that rounds to
+            # 0 is below 2.5e-324, so the spread is below n 2.5e-324, and residuals
+            # above n 5e-16 put R^2 below -2e308. Else (a spread that underflows
+            # through a weight of 1e-320, predictions exact: before, -inf)
+            # r2_score's value stands.
             w = 1.0 if sample_weight is None else np.asarray(sample_weight, float)
+            w = np.reshape(w, (-1, 1))
             centred = y_std - np.average(y_std, axis=0, weights=sample_weight)
-            spread = (np.reshape(w, (-1, 1)) * centred ** 2).sum(axis=0)
-        scores = np.where(~constant & (spread == 0), -np.inf, scores)
+            spread = (w * centred ** 2).sum(axis=0)
+            residual = (w * (pred_std - y_std) ** 2).sum(axis=0)
+        below = (~constant & (spread == 0) & (residual > 5e-16 * y.shape[0])
+                 & bool(np.all(w >= 0)))
+        scores = np.where(below, -np.inf, scores)
         return float(np.mean(scores))  # r2_score's uniform average over the outputs
 
     def score(self, X, y, sample_weight=None):
@@ -814,7 +834,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         affine map of the targets and the predictions alike), so that its sums of
         squares neither underflow for targets of scale below 1e-154 nor overflow
         for targets far above the training targets' scale, and targets far below
-        it keep their spread. An R^2 below float64's range is ``-inf``. An output
+        it keep their spread. An R^2 below float64's range is ``-inf``. Rows of
+        ``sample_weight`` 0, which add nothing to R^2, are left out of that
+        scaling (their values must still be finite). An output
         of ``y`` that is constant on the rows
         of nonzero weight (decided on ``y`` as given) scores as ``r2_score``
         scores a constant target: 1.0 if it is predicted exactly on those rows,

@@ -459,18 +459,46 @@ def test_from_mlp_refuses_weights_beyond_the_dtype(activation):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no RuntimeWarning on the way
         if activation == "tanh":
-            # No shift to fold in: the network is copied as it is (before, 0 times
-            # the overflowed sum made its output biases NaN).
-            abba = ABBAClassifier.from_mlp(mlp)
-            assert np.all(np.isfinite(abba._theta))
-            half = abba.intercepts_[-1].shape[0] // 2
-            assert_array_equal(abba.intercepts_[-1][:half], mlp.intercepts_[-1])
+            # No shift to fold in (before, 0 times the overflowed sum made its
+            # output biases NaN): the weights are held, but their sums are beyond
+            # float64 on every input, which predict would refuse (review 43f).
+            with pytest.raises(ValueError, match=(
+                    r"^from_mlp cannot copy this MLPClassifier with dtype='float64': "
+                    r"a weighted sum of its layers could exceed the range of float64 "
+                    r"on any input, even all zeros")):
+                ABBAClassifier.from_mlp(mlp)
             return
         with pytest.raises(ValueError, match=(
                 r"^from_mlp cannot copy this MLPClassifier: its weights and "
                 r"biases, as the ABBA network holds them, overflow float64 \(inf or "
                 r"NaN\)\.$")):
             ABBAClassifier.from_mlp(mlp)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "logistic"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_from_mlp_refuses_a_network_that_no_input_computes(activation, dtype):
+    # Review 43f: from_mlp refused weights beyond the dtype's range only. Weights
+    # within it whose weighted sums are not (eight units at 1e37 in float32, at
+    # 1e307 in float64) made a network whose predict refused every X, even X = 0,
+    # as "too large for the fitted network", advising to scale X.
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(50, 3), rng.randint(0, 2, 50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier((8,), activation=activation, max_iter=20,
+                            random_state=0).fit(X, y)
+    big = float(np.finfo(dtype).max) / 30  # held by dtype; 8 of them are not
+    mlp.coefs_[1] = np.full_like(mlp.coefs_[1], big)
+    with pytest.raises(ValueError, match=(
+            rf"^from_mlp cannot copy this MLPClassifier with dtype='{dtype}': a "
+            rf"weighted sum of its layers could exceed the range of {dtype} on any "
+            r"input, even all zeros .* so predict would refuse every X\.")):
+        ABBAClassifier.from_mlp(mlp, dtype=dtype)
+    mlp.coefs_[1] = np.full_like(mlp.coefs_[1], 1.0)
+    abba = ABBAClassifier.from_mlp(mlp, dtype=dtype)  # an ordinary one is copied
+    assert_allclose(abba.predict_proba(np.zeros((1, 3))),
+                    mlp.predict_proba(np.zeros((1, 3))), atol=1e-6)
 
 
 def test_from_mlp_of_a_sparse_multilabel_model_predicts_sparse(multilabel_data):

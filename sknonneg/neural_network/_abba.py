@@ -565,6 +565,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         est._theta = theta
         est._set_fitted_layers(theta)
         est._check_cap_kept()
+        _check_some_input_computes(est, type(mlp).__name__)
         est._gain_ = 1.0
         # A later partial_fit fine-tunes from here, at the end of its schedule as
         # after fit (before: AttributeError, no _gain_step).
@@ -606,3 +607,27 @@ def _check_copied_range(theta, dtype, source):
     raise ValueError(
         f"from_mlp cannot copy this {source}: its weights and biases, as the ABBA "
         f"network holds them, overflow float64 (inf or NaN).")
+
+
+def _check_some_input_computes(est, source):
+    """``ValueError`` where the network ``from_mlp`` made from a ``source`` network
+    could overflow a weighted sum even on an input of zeros, the smallest that
+    ``check_network_range`` reads: then ``predict`` refuses every ``X`` ("values
+    too large for the fitted network", advice to scale ``X`` that cannot help).
+    Before, weights within float32's range but whose sums are not (1e37 on eight
+    tanh units with ``dtype="float32"``) were taken so; ``_check_copied_range``
+    refused only those beyond the range itself."""
+    from .._lipschitz import range_overflow_rows
+
+    zeros = np.zeros((1, est.n_features_in_))
+    if not range_overflow_rows(est._range_layers(), zeros, est._compute_dtype)[0]:
+        return
+    name = np.dtype(est._compute_dtype).name
+    advice = (" Use dtype='float64'." if name != "float64" else
+              " Its weights are beyond what a float64 network computes.")
+    raise ValueError(
+        f"from_mlp cannot copy this {source} with dtype={name!r}: a weighted sum "
+        f"of its layers could exceed the range of {name} on any input, even all "
+        f"zeros (its weights and biases, as the ABBA network holds them, reach "
+        f"{float(np.max(np.abs(est._theta))):.3g}), so predict would refuse every "
+        f"X.{advice}")

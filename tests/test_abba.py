@@ -431,18 +431,25 @@ def test_from_mlp_refuses_an_mlp_without_hidden_layers():
         ABBAClassifier.from_mlp(mlp)
 
 
+def _binary_mlp(hidden_layer_sizes, activation):
+    """``(X, mlp)``: a small MLPClassifier fitted on 50 random rows of 3 features
+    and two classes, for from_mlp to copy."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(50, 3), rng.randint(0, 2, 50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier(hidden_layer_sizes, activation=activation, max_iter=20,
+                            random_state=0).fit(X, y)
+    return X, mlp
+
+
 @pytest.mark.parametrize("activation", ["tanh", "logistic"])
 def test_from_mlp_refuses_weights_beyond_the_dtype(activation):
     # Review 43c item 10: with dtype="float32", weights beyond float32's range
     # were taken: lipschitz_bound_ was inf and predict refused every input as
     # "too large for the fitted network", blaming X. Weights near float64's
     # largest overflowed (RuntimeWarnings) into a network of inf and NaN.
-    rng = np.random.RandomState(0)
-    X, y = rng.rand(50, 3), rng.randint(0, 2, 50)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp = MLPClassifier((4,), activation=activation, max_iter=20,
-                            random_state=0).fit(X, y)
+    X, mlp = _binary_mlp((4,), activation)
     # tanh copies the weights as they are; logistic halves the hidden layer's.
     mlp.coefs_[0][0, 0] = 2e39 if activation == "logistic" else 1e39
     with pytest.raises(ValueError, match=(
@@ -482,12 +489,7 @@ def test_from_mlp_refuses_a_network_that_no_input_computes(activation, dtype):
     # within it whose weighted sums are not (eight units at 1e37 in float32, at
     # 1e307 in float64) made a network whose predict refused every X, even X = 0,
     # as "too large for the fitted network", advising to scale X.
-    rng = np.random.RandomState(0)
-    X, y = rng.rand(50, 3), rng.randint(0, 2, 50)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp = MLPClassifier((8,), activation=activation, max_iter=20,
-                            random_state=0).fit(X, y)
+    X, mlp = _binary_mlp((8,), activation)
     big = float(np.finfo(dtype).max) / 30  # held by dtype; 8 of them are not
     mlp.coefs_[1] = np.full_like(mlp.coefs_[1], big)
     with pytest.raises(ValueError, match=(

@@ -49,9 +49,9 @@ steps, each checked on its fitted state:
   its own columns, so each output column depends on those alone. A transformer
   that is one of the maps listed here (or a Pipeline of them, or ``"passthrough"``)
   keeps its columns' certificates; any other (``OneHotEncoder``,
-  ``SimpleImputer(missing_values=0)``, ``PCA`` ...) is read as an arbitrary function of its columns, which are then
-  certified only if the model does not read its outputs at all. Dropped columns
-  cannot change the score;
+  ``SimpleImputer(missing_values=0)``, ``PCA`` ...) is read as an arbitrary
+  function of its columns, which are then certified only if the model does not
+  read its outputs at all. Dropped columns cannot change the score;
 * as the first step only (after ``"passthrough"`` or None steps, if any), on raw
   text: :class:`~sklearn.feature_extraction.text.CountVectorizer` and
   :class:`~sklearn.feature_extraction.text.TfidfVectorizer` (``norm=None``) with
@@ -169,9 +169,9 @@ def _refuse(name, step, why):
         f"certificate: {why}. Supported steps are per-feature non-decreasing maps "
         "(MaxAbsScaler, MinMaxScaler, StandardScaler, RobustScaler, Binarizer, "
         "FunctionTransformer with a monotone NumPy ufunc, TfidfTransformer(norm=None), "
-        "feature selectors, SimpleImputer(missing_values=np.nan), RampTransformer, a ColumnTransformer of these, and a "
-        "word-unigram CountVectorizer / TfidfVectorizer(norm=None) as the first "
-        "step); see "
+        "feature selectors, SimpleImputer(missing_values=np.nan), RampTransformer, "
+        "a ColumnTransformer of these, and a word-unigram CountVectorizer / "
+        "TfidfVectorizer(norm=None) as the first step); see "
         "sknonneg.robustness.monotone_certificate."
     )
 

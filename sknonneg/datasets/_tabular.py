@@ -534,8 +534,9 @@ def load_spambase(*, data_home=None, verify=False, return_X_y=False, as_frame=Tr
     ``_total`` cannot fall. A filter certified on these features
     (:mod:`sknonneg.robustness`) is certified against raising them, not against
     adding words: the evasion benchmark measures the dilution attack apart
-    (``doc/robustness.md``, "Certify on counts"). File ``spambase.csv.gz``; a row of it cut short or missing a value, a
-    feature that is not a finite number or is negative, or an ``is_spam`` other
+    (``doc/robustness.md``, "Certify on counts"). File ``spambase.csv.gz``; a
+    row of it cut short or missing a value, a feature that is not a finite
+    number or is negative, or an ``is_spam`` other
     than 0 or 1 is an ``OSError`` that names the file; so is a file that gives
     another number of rows than 4597 (cut at a line end).
 

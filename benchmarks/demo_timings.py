@@ -15,6 +15,7 @@ from the parent's clock. Measured:
 Usage::
 
     python benchmarks/demo_timings.py [--mnist] [--data-home DIR] [--repeats 3]
+                                      [--suffix _digits]
 """
 
 import argparse
@@ -151,6 +152,10 @@ if __name__ == "__main__":
                         help="also run the full-MNIST demo (about 5 minutes)")
     parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--suffix", default="",
+                        help="write results/demo_timings{SUFFIX}.{json,md}, e.g. to "
+                             "keep the full-MNIST rows of a run with --mnist")
     args = parser.parse_args()
-    save_result("demo_timings", measure(args), markdown)
-    print((RESULTS / "demo_timings.md").read_text())
+    stem = f"demo_timings{args.suffix}"
+    save_result(stem, measure(args), markdown)
+    print((RESULTS / f"{stem}.md").read_text())

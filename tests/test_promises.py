@@ -19,14 +19,17 @@ it:
 * ``check_monotonic``: its ``max_drop`` is the largest drop over its grid, so a
   planted violation between two grid points is found and measured.
 * ``monotone_certificate``: a certified feature never moves the computed score
-  the wrong way, and an additive attack on certified features never evades.
+  the wrong way, and an additive attack on certified features never evades;
+  through a Pipeline or ColumnTransformer of SimpleImputer, log1p, StandardScaler
+  and MinMaxScaler too, in the raw features.
 * ``NonNegAutoencoder(nonneg="bounds")``: parts >= 0 and codes in [0, 1] for any
   input, after fit, warm start and partial_fit.
 
 Each was checked against a planted defect (a BLAS prediction path for monotone
 networks, a Lipschitz slope without the float32 gain, a bound without its rounding
 allowance, a radius without the logits' rounding, a drop over adjacent grid points
-only): the "ci" profile's examples catch each.
+only, a ColumnTransformer's columns not mapped to the raw ones): the "ci" profile's
+examples catch each.
 
 The existing property tests (test_fuzz.py, test_fixed_order.py, test_theory.py,
 test_preprocessing.py, test_lipschitz.py) hold the squared-error regressor, the
@@ -778,3 +781,152 @@ def test_autoencoder_parts_and_codes_keep_their_bounds_for_every_input(problem):
     if params["decoder"] == "sigmoid":
         reconstruction = est.inverse_transform(codes)
         assert np.all((reconstruction >= 0) & (reconstruction <= 1))
+
+
+# ------------------------------------------- monotone_certificate through a Pipeline
+_STEPS = ["imputer", "log1p", "standard", "minmax", "minmax_clip"]
+
+
+def _preprocessing(names):
+    """A Pipeline of the named steps (in the order of ``_STEPS``), or "passthrough"."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+
+    make = {"imputer": lambda: SimpleImputer(missing_values=np.nan,
+                                             strategy="median"),
+            "log1p": lambda: FunctionTransformer(np.log1p),
+            "standard": StandardScaler,
+            "minmax": MinMaxScaler,
+            "minmax_clip": lambda: MinMaxScaler(feature_range=(-1, 2), clip=True)}
+    steps = [make[name]() for name in _STEPS if name in names]
+    return make_pipeline(*steps) if steps else "passthrough"
+
+
+@st.composite
+def certified_pipelines(draw):
+    """A certified network (positive=True or monotonic_cst) after a Pipeline of
+    per-feature maps (SimpleImputer(missing_values=np.nan), FunctionTransformer(
+    np.log1p), StandardScaler, MinMaxScaler), alone or in a ColumnTransformer
+    that splits the raw columns into groups with their own maps (some dropped)."""
+    kind = draw(st.sampled_from(KINDS))
+    n_features = draw(st.integers(1, 4))
+    groups = draw(st.lists(st.integers(0, 2), min_size=n_features,
+                           max_size=n_features))
+    column_transformer = draw(st.booleans())
+    maps = [draw(st.sets(st.sampled_from(_STEPS), max_size=3))
+            for _ in range(3 if column_transformer else 1)]
+    if not column_transformer:
+        groups = [0] * n_features
+    n_hidden = draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))
+    params = {"hidden_layer_sizes": tuple(n_hidden),
+              "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                  "identity"])),
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+              "max_iter": draw(st.integers(1, 4)), "random_state": 0}
+    if kind == "classifier":
+        params["output"] = "logistic"
+    else:
+        params["loss"] = kind
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    scale = 10.0 ** draw(st.integers(-3, 3))
+    n_samples = draw(st.integers(5, 25))
+    # log1p's domain is x > -1: those columns hold values >= 0 (counts, amounts).
+    log_column = np.array(["log1p" in maps[g] for g in groups])
+    X = rng.normal(size=(n_samples, n_features)) * scale
+    X[:, log_column] = np.abs(X[:, log_column])
+    X[rng.random(X.shape) < 0.2] = 0.0
+    # Missing values where a column is imputed (each column keeps one present).
+    imputed = np.array(["imputer" in maps[g] for g in groups])
+    missing = (rng.random(X.shape) < 0.25) & imputed
+    missing[0] = False
+    X[missing] = np.nan
+    return kind, params, groups, maps, draw(st.booleans()), X, rng
+
+
+def _pipeline_scores(model, X):
+    """The monotone outputs of a pipeline: P(classes_[1]) and the decision
+    function of a classifier, every prediction of a regressor; None where the
+    network refuses a row as too large for it (the documented refusal)."""
+    try:
+        if hasattr(model, "predict_proba"):
+            return np.c_[model.predict_proba(X)[:, 1], model.decision_function(X)]
+        return model.predict(X).reshape(X.shape[0], -1)
+    except ValueError as exc:
+        assert "too large for the fitted" in str(exc), exc
+        event(f"refused: {str(exc)[:40]}")
+        return None
+
+
+@_examples(40)
+@given(problem=certified_pipelines())
+def test_certificate_through_a_pipeline_holds_in_the_raw_features(problem):
+    """``monotone_certificate`` of a Pipeline (or ColumnTransformer) of per-feature
+    maps before a certified network certifies signs of the *raw* features: moving
+    a certified raw feature in its sign's direction (present values only, from
+    one ulp up, NaN left missing) never moves the pipeline's computed score the
+    other way, in one batch with its origin and alone."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    kind, params, groups, maps, positive, X, rng = problem
+    n_features = X.shape[1]
+    used = sorted(set(groups))
+    if len(maps) > 1:
+        pre = ColumnTransformer(
+            [(f"g{g}", _preprocessing(maps[g]),
+              [j for j in range(n_features) if groups[j] == g]) for g in used],
+            remainder="drop")
+        order = [j for g in used for j in range(n_features) if groups[j] == g]
+    else:
+        pre = _preprocessing(maps[0])
+        order = list(range(n_features))
+    if positive:
+        params["positive"] = True
+        cst = np.ones(n_features, dtype=int)
+    else:
+        cst = rng.integers(-1, 2, size=n_features)
+        cst[0] = cst[0] or 1  # some feature constrained
+        params["monotonic_cst"] = [int(cst[j]) for j in order]  # the network's order
+    net = (NonNegMLPClassifier if kind == "classifier" else NonNegMLPRegressor)(
+        **params)
+    model = Pipeline([("pre", pre), ("net", net)])
+    y = _targets(kind, rng, np.nan_to_num(X), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    event(f"{kind}: {'ColumnTransformer' if len(maps) > 1 else 'Pipeline'}")
+    signs = monotone_certificate(model).feature_signs_.astype(int)
+    # Every raw feature the network is constrained in is certified with its sign
+    # (or with +1 where the network does not read it at all).
+    first = model[-1].coefs_[0]
+    read = np.zeros(n_features, dtype=bool)
+    read[order] = np.any(first != 0, axis=1)
+    assert np.all((signs == cst) | (cst == 0) | ((signs == 1) & ~read))
+    if not np.any(signs):
+        event("nothing certified")
+        return
+    n = 12
+    log_column = np.array(["log1p" in maps[g] for g in groups])
+    imputed = np.array(["imputer" in maps[g] for g in groups])
+    rows = X[rng.integers(0, X.shape[0], n)]
+    base = np.where(np.isnan(rows), np.nan, rows + rng.normal(size=rows.shape)
+                    * np.nanmax(np.abs(X)) * 10.0 ** rng.uniform(-3, 1))
+    base[:, log_column] = np.abs(base[:, log_column])
+    missing = np.isnan(base) | ((rng.random(base.shape) < 0.2) & imputed)
+    base = np.nan_to_num(base)
+    base, moved = _moved(base, signs, rng, np.float64)
+    # log1p columns keep to its domain (>= 0 here, a move down stops at 0);
+    # missing values stay missing (from missing to present is no move).
+    moved[:, log_column] = np.maximum(moved[:, log_column], 0.0)
+    base[missing], moved[missing] = np.nan, np.nan
+    both = _pipeline_scores(model, np.vstack([base, moved[::-1]]))
+    if both is not None:
+        assert np.all(both[n:][::-1] >= both[:n]), (base, moved, both)
+        if np.any(both[n:][::-1] > both[:n]):
+            event("strictly monotone somewhere")
+    for i in range(3):
+        before, after = (_pipeline_scores(model, z[i:i + 1]) for z in (base, moved))
+        if before is not None and after is not None:
+            assert np.all(after >= before)

@@ -25,8 +25,11 @@ except ImportError:  # hypothesis is a test extra; test_fuzz.py skips without it
     settings = None
 
 if settings is not None:
-    # Property tests (tests/test_fuzz.py): "ci" keeps the suite fast (< ~60 s);
-    # "dev" searches far longer: HYPOTHESIS_PROFILE=dev python -m pytest tests/test_fuzz.py
+    # Property tests (every file that imports hypothesis): "ci" keeps the suite fast
+    # (< ~60 s); "dev" searches far longer:
+    # HYPOTHESIS_PROFILE=dev python -m pytest tests/test_fuzz.py
+    # A test that asks for its own number of examples does so with ``examples(n)``
+    # (below), which "dev" overrides (test_property_profiles.py checks it).
     _slow = [HealthCheck.too_slow, HealthCheck.data_too_large]
     settings.register_profile("ci", max_examples=25, deadline=None,
                               suppress_health_check=_slow, derandomize=True,
@@ -34,6 +37,18 @@ if settings is not None:
     settings.register_profile("dev", max_examples=2000, deadline=None,
                               suppress_health_check=_slow, print_blob=True)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(n):
+    """``@settings`` of a property test: ``n`` examples under the "ci" profile, the
+    loaded profile's settings under any other. A test decorated with a fixed
+    ``@settings(max_examples=n)`` (or ``derandomize=True``) keeps them under "dev"
+    too, so that ``HYPOTHESIS_PROFILE=dev`` and ``--hypothesis-seed`` changed
+    nothing for it: before, only test_fuzz.py and test_promises.py searched longer
+    under "dev"."""
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") != "ci":
+        return settings()
+    return settings(max_examples=n)
 
 from sknonneg._kernels import numpy_max_work
 from sknonneg._threads import fit_threads

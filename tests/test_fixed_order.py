@@ -12,9 +12,10 @@ import threading
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import examples
 from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._engine import DenseLayer, forward
 from sknonneg._engine.data import read_only_view
@@ -266,7 +267,7 @@ def _networks(draw):
     return layers, params, cst, dtype, rng
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(network=_networks(), sparse=st.booleans(), n_samples=st.integers(2, 40),
        forced=st.booleans())
 def test_monotone_networks_are_monotone_as_computed(network, sparse, n_samples, forced):

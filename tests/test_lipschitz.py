@@ -15,12 +15,13 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
+from conftest import examples
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from sknonneg._kernels.reference.abba import activate
@@ -714,7 +715,7 @@ def test_certified_radius_is_shortened_by_the_logits_rounding_in_its_dtype(Est, 
 
 @pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18,
                     reason="np.longdouble is no wider than float64 on this platform")
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(seed=st.integers(0, 2 ** 31 - 1),
        activation=st.sampled_from(["logistic", "tanh", "relu", "identity"]),
        dtype=st.sampled_from([np.float64, np.float32]),

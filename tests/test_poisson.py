@@ -9,12 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import mean_poisson_deviance
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from conftest import examples
 from conftest import poisson_counts as _counts
 from sknonneg import NonNegMLPRegressor
 from sknonneg._engine.losses import HalfPoissonDeviance, get_loss
@@ -101,7 +102,7 @@ def test_the_link_is_non_decreasing_as_computed():
                         rtol=5e-16)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@examples(300)
 @given(a=st.floats(-800.0, 1e6, allow_nan=False),
        b=st.floats(-800.0, 1e6, allow_nan=False),
        scale=st.floats(1e-100, 1e100))

@@ -12,13 +12,14 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from conftest import examples
 from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg.inspection import check_monotonic
 from sknonneg.preprocessing import RampTransformer
@@ -168,7 +169,7 @@ def _output(model, X):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(kind=st.sampled_from(["classifier", "regressor"]), seed=st.integers(0, 2**31),
        n_samples=st.integers(1, 30), scale=st.floats(-13, 2))
 def test_pipeline_is_monotone_in_the_raw_features_as_computed(kind, seed, n_samples,

@@ -39,7 +39,6 @@ Profiles: tests/conftest.py ("ci" by default; ``HYPOTHESIS_PROFILE=dev`` searche
 longer).
 """
 
-import os
 import warnings
 
 import numpy as np
@@ -49,21 +48,15 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import event, example, given, settings  # noqa: E402
+from hypothesis import event, example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from conftest import examples as _examples  # noqa: E402
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor  # noqa: E402
 from sknonneg.inspection import check_monotonic  # noqa: E402
 from sknonneg._kernels import NUMPY_MAX_WORK, numpy_max_work  # noqa: E402
 from sknonneg.robustness import monotone_certificate  # noqa: E402
 from test_lipschitz import _forward, _plain_layers, _vjp  # noqa: E402
-
-
-def _examples(n):
-    """``n`` examples under the "ci" profile, the profile's number under another."""
-    if os.environ.get("HYPOTHESIS_PROFILE", "ci") != "ci":
-        return settings()
-    return settings(max_examples=n)
 
 
 KINDS = ["classifier", "squared_error", "poisson", "gamma"]

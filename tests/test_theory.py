@@ -17,9 +17,10 @@ used there.
 
 import numpy as np
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
+from conftest import examples
 from sknonneg import NonNegMLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -124,7 +125,7 @@ def test_monotonic_cst_gives_the_constrained_directions(monotonic_cst_logistic):
     _increments(monotonic_cst_logistic, [1, -1, 0, 1], np.random.default_rng(1))
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@examples(60)
 @given(x=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4),
        feature=st.integers(0, 3), delta=st.floats(1e-6, 10.0))
 def test_monotonicity_property(positive_logistic, monotonic_cst_logistic, x, feature,

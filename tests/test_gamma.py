@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import mean_gamma_deviance
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import gamma_amounts as _amounts
 from sknonneg import NonNegMLPRegressor
@@ -21,29 +20,6 @@ from sknonneg.exceptions import DegenerateFitWarning
 from sknonneg.inspection import check_monotonic
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
-
-
-@parametrize_with_checks(
-    [NonNegMLPRegressor(loss="gamma", **FAST)],
-    expected_failed_checks=lambda est: {
-        "check_regressor_multioutput": (
-            "draws its targets from make_regression without making them positive "
-            "(the positive_only tag, which the other regressor checks honour): "
-            "loss='gamma' refuses targets <= 0, as it must"),
-        # The regressor is a transformer too (its last hidden layer): these checks
-        # fit it on make_blobs' class labels 0 and 1 as y, which no check passes
-        # through the positive_only tag. The Poisson deviance takes those (their
-        # sum is > 0); the Gamma deviance refuses y = 0, as it must.
-        **dict.fromkeys(
-            ["check_transformer_data_not_an_array", "check_transformer_general",
-             "check_transformer_preserve_dtypes", "check_transformer_n_iter"],
-            "fits the transformer on class labels 0/1 as y, not made positive by "
-            "the positive_only tag: loss='gamma' refuses y = 0, as it must"),
-    })
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 # ----------------------------------------------------------------------- the loss

@@ -1,8 +1,9 @@
 """What the log-link regression losses share (``loss="poisson"``, ``"gamma"``):
 the regressor's mean scaling and ``exp`` prediction, held alike for each.
 
-Each loss's own checks (its deviance against scikit-learn's, its caps, its
-refusals, the common checks) are in ``test_poisson.py`` and ``test_gamma.py``."""
+scikit-learn's common checks run here for both. Each loss's own checks (its
+deviance against scikit-learn's, its caps, its refusals) are in
+``test_poisson.py`` and ``test_gamma.py``."""
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import GammaRegressor, PoissonRegressor
 from sklearn.metrics import mean_gamma_deviance, mean_poisson_deviance
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import gamma_amounts, poisson_counts
 from sknonneg import NonNegMLPRegressor
@@ -18,6 +20,37 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 DATA = {"poisson": poisson_counts, "gamma": gamma_amounts}
 LOSSES = pytest.mark.parametrize("loss", sorted(DATA))
+
+
+FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
+_MULTIOUTPUT = ("draws its targets from make_regression without making them positive "
+                "(the positive_only tag, which the other checks honour): loss={!r} "
+                "refuses {}, as it must")
+# The regressor is a transformer too (its last hidden layer): these checks fit it
+# on make_blobs' class labels 0 and 1 as y, which no check passes through the
+# positive_only tag. The Poisson deviance takes those (their sum is > 0); the Gamma
+# deviance refuses y = 0, as it must.
+_LABELS_AS_Y = ["check_transformer_data_not_an_array", "check_transformer_general",
+                "check_transformer_preserve_dtypes", "check_transformer_n_iter"]
+
+
+def _expected_failed_checks(est):
+    """The common checks each log-link loss fails, and why."""
+    if est.loss == "poisson":
+        return {"check_regressor_multioutput": _MULTIOUTPUT.format(
+            "poisson", "negative targets")}
+    return {"check_regressor_multioutput": _MULTIOUTPUT.format(
+                "gamma", "targets <= 0"),
+            **dict.fromkeys(_LABELS_AS_Y, (
+                "fits the transformer on class labels 0/1 as y, not made positive "
+                "by the positive_only tag: loss='gamma' refuses y = 0, as it must"))}
+
+
+@parametrize_with_checks(
+    [NonNegMLPRegressor(loss=loss, **FAST) for loss in ("poisson", "gamma")],
+    expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
 
 
 @pytest.mark.parametrize("loss, n_train, n_test, glm, deviance, glm_margin", [

@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import mean_poisson_deviance
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import examples
 from conftest import poisson_counts as _counts
@@ -23,20 +22,6 @@ from sknonneg.exceptions import DegenerateFitWarning
 from sknonneg.inspection import check_monotonic
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
-
-
-@parametrize_with_checks(
-    [NonNegMLPRegressor(loss="poisson", **FAST)],
-    expected_failed_checks=lambda est: {
-        "check_regressor_multioutput": (
-            "draws its targets from make_regression without making them positive "
-            "(the positive_only tag, which every other check honours): "
-            "loss='poisson' refuses negative targets, as it must"),
-    })
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 # ----------------------------------------------------------------------- the loss

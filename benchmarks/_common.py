@@ -297,6 +297,33 @@ def select_and_refit(factory, grid, seed, scoring, cv, X, y):
     return model, float(search.best_score_), params
 
 
+def timed_search_refit(factory, grid, seed, scoring, X, y):
+    """A test split's model choice with its cost: ``GridSearchCV`` of
+    ``factory(seed)`` over ``grid`` on ``(X, y)`` with ``scoring`` and
+    ``KFold(3, shuffle=True, random_state=seed)`` (errors raised), then the best
+    candidate refitted on all of it, timed. Returns ``(model, best_params, wall
+    seconds, CPU seconds, ConvergenceWarnings raised by the search and the
+    refit)``. (``select_and_refit`` is the development runs' untimed choice.)"""
+    import warnings
+
+    from sklearn.base import clone
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        search = GridSearchCV(
+            factory(seed), grid, scoring=scoring,
+            cv=KFold(3, shuffle=True, random_state=seed), refit=False,
+            error_score="raise").fit(X, y)
+        model = clone(factory(seed)).set_params(**search.best_params_)
+        wall, cpu = time.perf_counter(), time.process_time()
+        model.fit(X, y)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    n_warnings = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return model, search.best_params_, wall, cpu, n_warnings
+
+
 def splits_at_grid_edges(grid, rows):
     """How many of ``rows`` (each with the ``"params"`` a search chose, as their
     reprs) chose the first or last value of an ordered grid parameter of

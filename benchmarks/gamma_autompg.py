@@ -31,21 +31,17 @@ Results: ``benchmarks/results/gamma_autompg{,_quick}.{json,md}``.
 """
 
 import argparse
-import time
-import warnings
 
 import numpy as np
 
 from _common import (RESULTS, add_common_args, markdown_header, save_result,  # noqa: E402
-                     set_threads, splits_at_grid_edges)
+                     set_threads, splits_at_grid_edges, timed_search_refit)
 
-from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import GammaRegressor
 from sklearn.metrics import d2_tweedie_score, mean_gamma_deviance
-from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit
+from sklearn.model_selection import ShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -125,16 +121,8 @@ def run(args):
     for k, (train, test) in enumerate(splits):
         Xtr, Xte, ytr, yte = X.iloc[train], X.iloc[test], y[train], y[test]
         for name, (factory, grid, scoring) in table.items():
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                search = GridSearchCV(
-                    factory(k), grid, scoring=scoring,
-                    cv=KFold(3, shuffle=True, random_state=k), refit=False,
-                    error_score="raise").fit(Xtr, ytr)
-                model = clone(factory(k)).set_params(**search.best_params_)
-                cpu = time.process_time()
-                model.fit(Xtr, ytr)
-                cpu = time.process_time() - cpu
+            model, best_params, _, cpu, n_warnings = timed_search_refit(
+                factory, grid, k, scoring, Xtr, ytr)
             pred = model.predict(Xte)
             clipped = int(np.sum(pred < ytr.min()))
             if name == SQUARED:
@@ -147,13 +135,12 @@ def run(args):
                 "max_violation": float(max(0.0, np.max(report.max_drop))),
                 "below_smallest_target": clipped,
                 "fit_cpu_s": cpu, "scoring": scoring,
-                "params": {p: repr(v) for p, v in search.best_params_.items()},
-                "convergence_warnings": sum(issubclass(w.category, ConvergenceWarning)
-                                            for w in caught),
+                "params": {p: repr(v) for p, v in best_params.items()},
+                "convergence_warnings": n_warnings,
             })
             print(f"split {k} {name:36s} deviance {rows[-1]['deviance']:.5f} "
                   f"D^2 {rows[-1]['d2']:.4f} violation {rows[-1]['max_violation']:.3g} "
-                  f"fit {cpu:.2f} CPU-s {search.best_params_}", flush=True)
+                  f"fit {cpu:.2f} CPU-s {best_params}", flush=True)
     grids = {name: {p: [repr(v) for v in values] for p, values in grid.items()}
              for name, (_, grid, _) in table.items()}
     return {"rows": rows, "models": list(table), "grids": grids,

@@ -32,21 +32,17 @@ Results: ``benchmarks/results/poisson_counts{,_quick}.{json,md}``.
 """
 
 import argparse
-import time
-import warnings
 
 import numpy as np
 
 from _common import (RESULTS, add_common_args, markdown_header, save_result,  # noqa: E402
-                     set_threads, splits_at_grid_edges)
+                     set_threads, splits_at_grid_edges, timed_search_refit)
 
-from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
 from sklearn.metrics import d2_tweedie_score, mean_poisson_deviance
-from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit
+from sklearn.model_selection import ShuffleSplit
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -136,16 +132,8 @@ def run(args):
             continue
         Xtr, Xte, ytr, yte = X.iloc[train], X.iloc[test], y[train], y[test]
         for name, (factory, grid) in table.items():
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                search = GridSearchCV(
-                    factory(k), grid, scoring="neg_mean_poisson_deviance",
-                    cv=KFold(3, shuffle=True, random_state=k), refit=False,
-                    error_score="raise").fit(Xtr, ytr)
-                model = clone(factory(k)).set_params(**search.best_params_)
-                wall, cpu = time.perf_counter(), time.process_time()
-                model.fit(Xtr, ytr)
-                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            model, best_params, wall, cpu, n_warnings = timed_search_refit(
+                factory, grid, k, "neg_mean_poisson_deviance", Xtr, ytr)
             pred = model.predict(Xte)
             report = check_monotonic(model, Xte, monotonic_cst={c: 1 for c in COUNTS})
             rows.append({
@@ -154,13 +142,12 @@ def run(args):
                 "d2": float(d2_tweedie_score(yte, pred, power=1)),
                 "max_violation": float(max(0.0, np.max(report.max_drop))),
                 "fit_wall_s": wall, "fit_cpu_s": cpu,
-                "params": {p: repr(v) for p, v in search.best_params_.items()},
-                "convergence_warnings": sum(issubclass(w.category, ConvergenceWarning)
-                                            for w in caught),
+                "params": {p: repr(v) for p, v in best_params.items()},
+                "convergence_warnings": n_warnings,
             })
             print(f"split {k} {name:32s} deviance {rows[-1]['deviance']:.4f} "
                   f"D^2 {rows[-1]['d2']:.4f} violation {rows[-1]['max_violation']:.3g} "
-                  f"fit {cpu:.2f} CPU-s {search.best_params_}", flush=True)
+                  f"fit {cpu:.2f} CPU-s {best_params}", flush=True)
     grids = {name: {p: [repr(v) for v in values] for p, values in grid.items()}
              for name, (_, grid) in table.items()}
     return {"rows": rows, "models": list(table), "grids": grids,

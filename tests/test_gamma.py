@@ -17,7 +17,6 @@ from conftest import gamma_amounts as _amounts
 from sknonneg import NonNegMLPRegressor
 from sknonneg._engine.losses import HalfGammaDeviance, HalfPoissonDeviance, get_loss
 from sknonneg.exceptions import DegenerateFitWarning
-from sknonneg.inspection import check_monotonic
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -140,29 +139,6 @@ def test_targets_beyond_the_link_range_are_refused():
     w[0] = 1e-30
     with pytest.raises(ValueError, match="largest value is .* times its weighted mean"):
         NonNegMLPRegressor(4, loss="gamma").fit(X, big, sample_weight=w)
-
-
-def test_monotonic_cst_is_exact_and_certified():
-    from sknonneg.robustness import monotone_certificate
-
-    X, y, _ = _amounts(300)
-    cst = [1, -1, 0, 1]
-    est = NonNegMLPRegressor((6, 4), loss="gamma", monotonic_cst=cst,
-                             random_state=0, max_iter=60).fit(X, y)
-    assert_array_equal(est.monotonic_cst_, cst)
-    rng = np.random.RandomState(4)
-    Z = rng.normal(scale=3.0, size=(500, 4))  # far outside the training box too
-    for j, c in enumerate(cst):
-        if c == 0:
-            continue
-        up = Z.copy()
-        up[:, j] += rng.uniform(0, 5, size=500)
-        assert np.all(c * (est.predict(up) - est.predict(Z)) >= 0)
-    report = check_monotonic(est, Z)
-    assert np.all(report.max_drop <= 0) and report.is_monotonic
-    cert = monotone_certificate(est)
-    assert "exp output" in cert.model_
-    assert_array_equal(cert.feature_signs_, cst)
 
 
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])

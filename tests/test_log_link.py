@@ -15,6 +15,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import gamma_amounts, poisson_counts
 from sknonneg import NonNegMLPRegressor
+from sknonneg.inspection import check_monotonic
+from sknonneg.robustness import monotone_certificate
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -81,6 +83,29 @@ def test_fit_scales_by_the_mean_and_predicts_its_exp(loss, n_train, n_test, glm,
     assert ours < 1.05 * deviance(yt, mut)
     assert ours < deviance(yt, linear.predict(Xt)) - glm_margin
     assert ours < deviance(yt, np.maximum(squared.predict(Xt), 1e-3))
+
+
+@pytest.mark.parametrize("loss, depth, max_iter", [
+    ("poisson", (6,), 80), ("poisson", (6, 4), 80), ("gamma", (6, 4), 60)])
+def test_monotonic_cst_is_exact_with_the_exp_link_and_certified(loss, depth, max_iter):
+    X, y, _ = DATA[loss](300)
+    cst = [1, -1, 0, 1]
+    est = NonNegMLPRegressor(depth, loss=loss, monotonic_cst=cst,
+                             random_state=0, max_iter=max_iter).fit(X, y)
+    assert_array_equal(est.monotonic_cst_, cst)
+    rng = np.random.RandomState(4)
+    Z = rng.normal(scale=3.0, size=(500, 4))  # far outside the training box too
+    for j, c in enumerate(cst):
+        if c == 0:
+            continue
+        up = Z.copy()
+        up[:, j] += rng.uniform(0, 5, size=500)
+        assert np.all(c * (est.predict(up) - est.predict(Z)) >= 0)
+    report = check_monotonic(est, Z)
+    assert np.all(report.max_drop <= 0) and report.is_monotonic
+    cert = monotone_certificate(est)
+    assert "exp output" in cert.model_
+    assert_array_equal(cert.feature_signs_, cst)
 
 
 @LOSSES

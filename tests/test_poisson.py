@@ -19,7 +19,6 @@ from conftest import poisson_counts as _counts
 from sknonneg import NonNegMLPRegressor
 from sknonneg._engine.losses import HalfPoissonDeviance, get_loss
 from sknonneg.exceptions import DegenerateFitWarning
-from sknonneg.inspection import check_monotonic
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -136,25 +135,6 @@ def test_extreme_weights_that_put_a_target_beyond_the_link_are_refused():
     w[0] = 1e-30
     with pytest.raises(ValueError, match="times its weighted mean"):
         NonNegMLPRegressor(4, loss="poisson").fit(X, y, sample_weight=w)
-
-
-@pytest.mark.parametrize("depth", [(6,), (6, 4)])
-def test_monotonic_cst_is_exact_with_the_exp_link(depth):
-    X, y, _ = _counts(300)
-    cst = [1, -1, 0, 1]
-    est = NonNegMLPRegressor(depth, loss="poisson", monotonic_cst=cst,
-                             random_state=0, max_iter=80).fit(X, y)
-    assert_array_equal(est.monotonic_cst_, cst)
-    rng = np.random.RandomState(4)
-    Z = rng.normal(scale=3.0, size=(500, 4))  # far outside the training box too
-    for j, c in enumerate(cst):
-        if c == 0:
-            continue
-        up = Z.copy()
-        up[:, j] += rng.uniform(0, 5, size=500)
-        assert np.all(c * (est.predict(up) - est.predict(Z)) >= 0)
-    report = check_monotonic(est, Z)
-    assert np.all(report.max_drop <= 0) and report.is_monotonic
 
 
 def test_the_monotone_certificate_reads_the_poisson_regressor():

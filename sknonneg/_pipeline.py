@@ -51,7 +51,17 @@ steps, each checked on its fitted state:
   keeps its columns' certificates; any other (``OneHotEncoder``,
   ``SimpleImputer(missing_values=0)``, ``PCA`` ...) is read as an arbitrary
   function of its columns, which are then certified only if the model does not
-  read its outputs at all. Dropped columns cannot change the score;
+  read its outputs at all. Dropped columns cannot change the score. A transformer
+  that starts with one of the vectorizers below (alone, or first in a Pipeline of
+  the maps listed here) on one text column, selected by a single name or index
+  (``("body", CountVectorizer(), "body")``: a list would hand it a DataFrame),
+  maps that column to counts of the words added to it, under the same rules as a
+  vectorizer that starts the Pipeline: the text column is certified when every
+  column made from it is, so that adding words to it cannot lower the score (a
+  vectorizer those rules refuse, ``TfidfVectorizer()`` normalised, n-grams ...,
+  leaves its text column uncertified). For the certificate only:
+  ``check_monotonic`` and the attack raise input values as numbers, which a text
+  column is not;
 * as the first step only (after ``"passthrough"`` or None steps, if any), on raw
   text: :class:`~sklearn.feature_extraction.text.CountVectorizer` and
   :class:`~sklearn.feature_extraction.text.TfidfVectorizer` (``norm=None``) with
@@ -64,6 +74,13 @@ steps, each checked on its fitted state:
   ``"ascii"`` and ``"unicode"`` are accepted), and the counts of an integer
   ``dtype`` of at least 32 bits (narrower ones wrap around) or a float one
   (``sublinear_tf`` not on float32 counts, whose NumPy log is not monotone).
+  :class:`~sklearn.feature_extraction.text.HashingVectorizer` under the same
+  rules, with ``alternate_sign=False`` (with ``True`` a word whose hash has the
+  negative sign adds -1 to its column) and ``norm=None``: each added word adds 1
+  to the column its hash picks. Words whose hashes collide share a column, which
+  counts them all, so the certificate is over the hashed columns: a certified
+  column is one that no added word hashed to it can lower the score through;
+  with every column certified, no added word can.
 
 Each class is recognised by its exact type: a subclass can override what its base
 computes, and is refused (inside a ``ColumnTransformer``, read as an arbitrary map
@@ -75,11 +92,12 @@ projections, polynomial or spline features, and anything not listed (inside a
 ``ColumnTransformer`` they make only their own columns uncertified, as above).
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.feature_extraction.text import (
     CountVectorizer,
+    HashingVectorizer,
     TfidfTransformer,
     TfidfVectorizer,
 )
@@ -101,7 +119,7 @@ from .preprocessing._ramps import output_sources
 
 __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
            "feature_source", "flat_steps", "input_attribute", "is_passthrough",
-           "split_pipeline"]
+           "split_pipeline", "vectorizer_width"]
 
 #: NumPy ufuncs whose computed values are non-decreasing (``FunctionTransformer``):
 #: exact or correctly rounded (``sqrt``, ``sign``, ``floor``, ``ceil``, ``rint``,
@@ -171,7 +189,9 @@ def _refuse(name, step, why):
         "FunctionTransformer with a monotone NumPy ufunc, TfidfTransformer(norm=None), "
         "feature selectors, SimpleImputer(missing_values=np.nan), RampTransformer, "
         "a ColumnTransformer of these, and a word-unigram CountVectorizer / "
-        "TfidfVectorizer(norm=None) as the first step); see "
+        "TfidfVectorizer(norm=None) / HashingVectorizer(alternate_sign=False, "
+        "norm=None) as the first step, or first on one text column of a "
+        "ColumnTransformer); see "
         "sknonneg.robustness.monotone_certificate."
     )
 
@@ -183,9 +203,15 @@ def _check_vectorizer(name, step, computed=True):
     if tuple(step.ngram_range) != (1, 1):
         _refuse(name, step, f"ngram_range={step.ngram_range}: inserting a word "
                             "between two others removes the n-gram they formed")
-    if isinstance(step, TfidfVectorizer) and step.norm is not None:
+    if isinstance(step, (TfidfVectorizer, HashingVectorizer)) and step.norm is not None:
         _refuse(name, step, f"norm={step.norm!r}: normalising lowers every other "
                             "feature when a word is added")
+    if isinstance(step, HashingVectorizer) and step.alternate_sign:
+        # Each token adds +1 or -1 to its hashed column (by the sign of its
+        # hash): an added word can lower its column.
+        _refuse(name, step, "alternate_sign=True: a word whose hash has the "
+                            "negative sign lowers its column when it is added "
+                            "(use alternate_sign=False, with norm=None)")
     for param in ("tokenizer", "preprocessor"):
         if getattr(step, param) is not None:
             _refuse(name, step, f"a custom {param} cannot be verified: it can drop "
@@ -236,7 +262,8 @@ _FLOAT32_LOG = ("sublinear_tf=True on float32 counts computes 1 + log(tf) in "
 def _trusted_classes():
     from sklearn.compose import ColumnTransformer
 
-    return (ColumnTransformer, CountVectorizer, TfidfVectorizer, RampTransformer,
+    return (ColumnTransformer, CountVectorizer, TfidfVectorizer, HashingVectorizer,
+            RampTransformer,
             MaxAbsScaler, MinMaxScaler, RobustScaler, Binarizer, StandardScaler,
             QuantileTransformer, FunctionTransformer, TfidfTransformer, SimpleImputer,
             Pipeline)
@@ -286,7 +313,7 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
     _check_trusted(name, step)
     if isinstance(step, ColumnTransformer):
         return "columns"
-    if isinstance(step, (CountVectorizer,)):
+    if isinstance(step, (CountVectorizer, HashingVectorizer)):
         if position != 0:
             _refuse(name, step, 'a vectorizer must be the first step that is not '
                                 '"passthrough" or None (it reads text)')
@@ -398,9 +425,18 @@ def _compose(edges, step_edges):
             np.repeat(step_mono, counts) & mono[pick])
 
 
-def _step_edges(step, kind, n_in, computed=True):
+def vectorizer_width(vectorizer):
+    """Number of columns a fitted text vectorizer makes: its vocabulary's size, or
+    ``n_features`` for a ``HashingVectorizer`` (which has no vocabulary)."""
+    if isinstance(vectorizer, HashingVectorizer):
+        return int(vectorizer.n_features)
+    return len(vectorizer.vocabulary_)
+
+
+def _step_edges(step, kind, n_in, computed=True, text=False):
     """``((output, input, monotone), n_out)``: the column pairs of a fitted step of
-    ``kind`` reading ``n_in`` columns, and its number of output columns."""
+    ``kind`` reading ``n_in`` columns, and its number of output columns
+    (``text``: as for :func:`feature_edges`)."""
     if kind in ("elementwise", "text"):
         return _identity(n_in), n_in
     if kind == "select":
@@ -413,7 +449,7 @@ def _step_edges(step, kind, n_in, computed=True):
         sources = np.asarray(output_sources(step), dtype=np.intp)
         return (np.arange(sources.size), sources,
                 np.ones(sources.size, dtype=bool)), sources.size
-    return _column_transformer_edges(step, computed)
+    return _column_transformer_edges(step, computed, text)
 
 
 def _imputer_edges(imputer, n_in):
@@ -472,7 +508,7 @@ def _column_indices(column_transformer, columns):
     return [int(c) for c in cols % n_in]
 
 
-def _column_transformer_edges(ct, computed=True):
+def _column_transformer_edges(ct, computed=True, text=False):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(ct)
@@ -486,7 +522,11 @@ def _column_transformer_edges(ct, computed=True):
         if inputs is None:  # pragma: no cover - transformers_ holds resolved columns
             raise ValueError(f"could not resolve the columns of {name!r}.")
         inputs = np.asarray(inputs, dtype=np.intp)
-        local = _block_edges(trans, inputs.size, out.stop - out.start, computed)
+        # A vectorizer reads one text column only when the selection is a single
+        # name or index (a 1-D column of texts); given a list, it would read a
+        # DataFrame, whose iteration yields the column names, not the texts.
+        one = text and isinstance(columns, (str, Integral)) and inputs.size == 1
+        local = _block_edges(trans, inputs.size, out.stop - out.start, computed, one)
         weight = (ct.transformer_weights or {}).get(name, 1.0)
         if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
             # A negative transformer weight multiplies the block's columns by it,
@@ -501,19 +541,35 @@ def _column_transformer_edges(ct, computed=True):
     return tuple(np.concatenate(p) for p in zip(*parts)), n_out
 
 
-def _block_edges(trans, n_in, n_out, computed=True):
+def _block_edges(trans, n_in, n_out, computed=True, text=False):
     """Edges of one transformer of a ColumnTransformer over its ``n_in`` columns:
     its own if it is made of the maps this module knows (the widths agreeing),
-    else every output on every input, not monotone."""
+    else every output on every input, not monotone. ``text``: the transformer
+    reads one text column, and may start with a vectorizer (each of its columns
+    then counts words of that column: a non-decreasing function of the words
+    added to it); without it, a vectorizer is read as an arbitrary map."""
     if isinstance(trans, str) and trans == "passthrough":
         inner = []
     else:
-        inner = trans.steps if type(trans) is Pipeline else [("", trans)]
+        inner = (list(flat_steps(trans.steps)) if type(trans) is Pipeline
+                 else [("", trans)])
     try:
+        if text:
+            # As a Pipeline's steps: a vectorizer first (after "passthrough"
+            # ones), sublinear_tf only right after integer counts, ...
+            kinds = analyse_steps(inner, computed)
+        else:
+            kinds = [check_monotone_step(name, step, 1, False, computed)
+                     for name, step in inner]
         edges, width = _identity(n_in), n_in
-        for name, step in inner:
-            kind = check_monotone_step(name, step, 1, False, computed)
-            step_edges, width = _step_edges(step, kind, width, computed)
+        for (name, step), kind in zip(inner, kinds):
+            if kind == "text":
+                # Every column it makes depends on the one text column alone.
+                width = vectorizer_width(step)
+                edges = (np.arange(width), np.zeros(width, dtype=np.intp),
+                         np.ones(width, dtype=bool))
+                continue
+            step_edges, width = _step_edges(step, kind, width, computed, text)
             edges = _compose(edges, step_edges)
         if width == n_out:
             return edges
@@ -523,27 +579,33 @@ def _block_edges(trans, n_in, n_out, computed=True):
     return out, np.tile(np.arange(n_in), n_out), np.zeros(out.size, dtype=bool)
 
 
-def feature_edges(steps, kinds, n_features, computed=True):
+def feature_edges(steps, kinds, n_features, computed=True, text=False):
     """How the final estimator's features depend on the Pipeline's input features.
 
     Returns ``(column, feature, monotone)``, arrays of equal length: final-step
     feature ``column[k]`` depends on input feature ``feature[k]``, as a
     non-decreasing function of it alone when ``monotone[k]``, else in an unknown
     way. An input feature with no pair (dropped) cannot change the final step's
-    input. ``computed``: as for :func:`check_monotone_step`.
+    input. ``computed``: as for :func:`check_monotone_step`. ``text``: a
+    ``ColumnTransformer``'s transformer that starts with a vectorizer of the
+    kinds a Pipeline may start with, on one text column (selected by a single
+    name or index), maps that column to its word counts, each a non-decreasing
+    function of the words added to it (the column is then a feature whose rise
+    is an added word); without it (the default, for callers that raise input
+    values as numbers), such a transformer is read as an arbitrary map.
     """
-    return _edges_and_width(steps, kinds, n_features, computed)[0]
+    return _edges_and_width(steps, kinds, n_features, computed, text)[0]
 
 
-def _edges_and_width(steps, kinds, n_features, computed=True):
+def _edges_and_width(steps, kinds, n_features, computed=True, text=False):
     """:func:`feature_edges`, and the number of the final estimator's features."""
     edges, width = _identity(n_features), n_features
     for (_, step), kind in zip(steps, kinds):
         if kind == "text":
-            width = len(step.vocabulary_)
+            width = vectorizer_width(step)
             edges = _identity(width)
             continue
-        step_edges, width = _step_edges(step, kind, width, computed)
+        step_edges, width = _step_edges(step, kind, width, computed, text)
         edges = _compose(edges, step_edges)
     return edges, width
 

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -587,11 +588,13 @@ def _refuse_text_pipeline(estimator):
     # out: the first is the step that reads X.
     doing = [(i, name, step) for i, outer in enumerate(estimator.steps)
              for name, step in flat_steps([outer]) if not is_passthrough(step)]
+    if doing and isinstance(doing[0][2], ColumnTransformer):
+        _refuse_text_columns(estimator, doing)
     if not doing or not isinstance(doing[0][2], (CountVectorizer, HashingVectorizer)):
         return
     i, vec_name, first = doing[0]
     name = type(first).__name__
-    words = ("" if type(first) is CountVectorizer else
+    words = ("" if _counts_words(first) else
              f" The {name}'s features are not word counts, so a step of the attack "
              "is then a unit of its weight, not an added word: to attack added words, "
              "build the model as CountVectorizer followed by the rest (a "
@@ -612,6 +615,68 @@ def _refuse_text_pipeline(estimator):
     raise ValueError(
         f"additive_evasion_attack raises numeric features and does not edit text, but "
         f"this Pipeline starts with a {name}: {what}.{words}")
+
+
+def _counts_words(vectorizer):
+    """Whether a vectorizer's columns count words: a step of 1 is an added word
+    (a CountVectorizer, or a HashingVectorizer that adds +1 per token and does not
+    normalise; two words whose hashes collide share a column)."""
+    if type(vectorizer) is CountVectorizer:
+        return True
+    return (type(vectorizer) is HashingVectorizer and not vectorizer.alternate_sign
+            and vectorizer.norm is None)
+
+
+def _block_vectorizer(trans):
+    """The vectorizer a ColumnTransformer's transformer starts with, or None."""
+    inner = [s for _, s in (flat_steps(trans.steps) if type(trans) is Pipeline
+                            else [("", trans)]) if not is_passthrough(s)]
+    if inner and isinstance(inner[0], (CountVectorizer, HashingVectorizer)):
+        return inner[0], len(inner) > 1
+    return None
+
+
+def _refuse_text_columns(estimator, doing):
+    """A Pipeline whose first step is a ColumnTransformer with a vectorizer among
+    its transformers (a subject and a body column, say) reads text as well:
+    refused with what to attack (before: "X has non-numeric columns", which did
+    not say how to add words)."""
+    i, ct_name, ct = doing[0]
+    found = []
+    for name, trans, columns in getattr(ct, "transformers_", ct.transformers):
+        if isinstance(trans, str):
+            continue
+        vec = _block_vectorizer(trans)
+        if vec is not None:
+            found.append((name, columns, vec[0], vec[1]))
+    if not found:
+        return
+    listed = ", ".join(f"{name!r} ({type(vec).__name__} on {columns!r})"
+                       for name, columns, vec, _ in found)
+    if any(j == i for j, _, _ in doing[1:]):
+        # The outer step holds more than the ColumnTransformer: no slice of the
+        # outer Pipeline splits them.
+        rest, made = "the steps after it", "its transform of X"
+    else:
+        rest, made = f"pipeline[{i + 1}:]", f"pipeline[:{i + 1}].transform(X)"
+    counts = [name for name, _, vec, more in found if _counts_words(vec) and not more]
+    other = [name for name, _, vec, more in found
+             if not (_counts_words(vec) and not more)]
+    how = (f" The columns of {', '.join(map(repr, counts))} count the words of "
+           "their text column, so raising one by 1 adds that word to that column; "
+           "select them with features (a mask of the ColumnTransformer's "
+           f"get_feature_names_out() that start with '{counts[0]}__', say)."
+           if counts else "")
+    if other:
+        how += (f" The columns of {', '.join(map(repr, other))} are not plain word "
+                "counts (tf-idf weights, or further steps after the vectorizer), so "
+                "a step of the attack there is a unit of their value, not an "
+                "added word.")
+    raise ValueError(
+        f"additive_evasion_attack raises numeric features and does not edit text, "
+        f"but this Pipeline's ColumnTransformer {ct_name!r} reads text through "
+        f"{listed}: attack the rest of the Pipeline ({rest}) on the features the "
+        f"ColumnTransformer makes ({made}).{how}")
 
 
 def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
@@ -815,7 +880,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         or ``predict_proba``, scikit-learn models included. Not a Pipeline that
         starts with a vectorizer (the attack raises numbers, it does not edit
         text; a ``ValueError``): pass the steps after it, ``pipeline[1:]``, with
-        its counts ``pipeline[0].transform(texts)`` as ``X``.
+        its counts ``pipeline[0].transform(texts)`` as ``X``. Nor one whose first
+        step is a ``ColumnTransformer`` with a vectorizer on a text column (a
+        subject and a body, say): pass ``pipeline[1:]`` with
+        ``pipeline[0].transform(X)``, whose columns from a ``CountVectorizer``
+        count the words of their text column (``features``: a mask of
+        ``pipeline[0].get_feature_names_out()``, to raise those alone).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Numeric samples (for a text model: the counts of its ``CountVectorizer``,
         as above). Sparse input stays sparse (a sparse array

@@ -14,6 +14,7 @@ from .._pipeline import (
     feature_edges,
     input_attribute,
     split_pipeline,
+    vectorizer_width,
 )
 from ..neural_network._classifier import is_multilabel
 from ._networks import dense_coef, soft_vote_members
@@ -57,7 +58,9 @@ class MonotoneCertificate:
         certified direction.
     feature_names_ : ndarray of str or None
         Names of the features (the vocabulary when the Pipeline starts with a
-        vectorizer, else ``feature_names_in_``), None when unknown.
+        vectorizer, None for a ``HashingVectorizer``'s hashed columns, else
+        ``feature_names_in_``: a text column of a ``ColumnTransformer`` is one
+        feature), None when unknown.
     classes_ : ndarray of shape (2,) or None
         The model's classes; None for a regressor.
     positive_class_ : object
@@ -462,10 +465,18 @@ def monotone_certificate(estimator):
     ``FunctionTransformer`` with a ufunc of ``MONOTONE_UFUNCS``,
     ``TfidfTransformer(norm=None)``, feature selectors, ``SimpleImputer`` with
     ``missing_values=np.nan`` (present values pass unchanged), ``RampTransformer``,
-    and a word-unigram ``CountVectorizer`` or ``TfidfVectorizer(norm=None)`` first,
-    with its default tokens), and a ``ColumnTransformer``: a transformer of its that
-    is not one of these maps (``OneHotEncoder`` on categorical columns, ...) leaves
-    only its own columns uncertified, since it sees no other. ``Normalizer``, normalised
+    and a word-unigram ``CountVectorizer``, ``TfidfVectorizer(norm=None)`` or
+    ``HashingVectorizer(alternate_sign=False, norm=None)`` first, with its default
+    tokens; a hashing vectorizer's features are its hashed columns, unnamed, each
+    counting every word hashed to it), and a ``ColumnTransformer``: a transformer
+    of its that is not one of these maps (``OneHotEncoder`` on categorical
+    columns, ...) leaves only its own columns uncertified, since it sees no other.
+    One that starts with such a vectorizer on one text column (a subject and a
+    body column, each selected by its name) certifies that column, one feature
+    of the certificate, when every word column made from it is: adding words to
+    it then cannot lower the score (the per-word signs are those of
+    ``monotone_certificate(pipeline[1:])``, on the ``ColumnTransformer``'s
+    features). ``Normalizer``, normalised
     tf-idf, PCA and anything else as a Pipeline step raise ``ValueError``.
 
     *Floating point.* Rounding is monotone, so for a fixed order of summation each
@@ -539,15 +550,19 @@ def monotone_certificate(estimator):
     up_t, down_t, what = _final_signs(final)
     if "text" in kinds:  # the first step, after "passthrough" or None ones if any
         vectorizer = steps[kinds.index("text")][1]
-        n_features = len(vectorizer.vocabulary_)
-        names = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
+        n_features = vectorizer_width(vectorizer)
+        # A HashingVectorizer has no vocabulary: its columns are hashes, unnamed.
+        names = (np.asarray(vectorizer.get_feature_names_out(), dtype=object)
+                 if hasattr(vectorizer, "vocabulary_") else None)
     else:
         # Before: a Pipeline starting with "passthrough" (no n_features_in_) took
         # the final step's width, and the features a selector dropped before it
         # were lost (a feature that lowered the score was never reported).
         n_features = input_attribute(estimator, "n_features_in_", up_t.shape[0])
         names = input_attribute(estimator, "feature_names_in_")
-    column, source, monotone = feature_edges(steps, kinds, n_features)
+    # text=True: a vectorizer inside a ColumnTransformer maps its text column to
+    # counts of the words added to it.
+    column, source, monotone = feature_edges(steps, kinds, n_features, text=True)
     if column.size and column.max() >= up_t.shape[0]:  # pragma: no cover - defensive
         raise ValueError("could not map the Pipeline's features to the final step's.")
     # Features dropped by a selector or a ColumnTransformer cannot change the score:

@@ -1,0 +1,233 @@
+"""The certificate and the attack on text read through a ColumnTransformer (a
+subject and a body column, each through its own vectorizer, beside numeric
+columns), and through a HashingVectorizer (review 44a)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import (
+    CountVectorizer,
+    HashingVectorizer,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknonneg import NonNegMLPClassifier
+from sknonneg.robustness import additive_evasion_attack, monotone_certificate
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+WORDS = np.array("free money win offer cash prize hello meeting lunch report "
+                 "notes agenda".split())
+
+
+def _mails(seed=0, n=120):
+    rng = np.random.RandomState(seed)
+    subject = [" ".join(rng.choice(WORDS, 3)) for _ in range(n)]
+    body = [" ".join(rng.choice(WORDS, 8)) for _ in range(n)]
+    X = pd.DataFrame({"subject": subject, "body": body,
+                      "length": rng.uniform(1, 5, size=n)})
+    y = np.array([("free" in s) or (b.count("cash") > 1)
+                  for s, b in zip(subject, body)]).astype(int)
+    return X, y
+
+
+def _net(**params):
+    return NonNegMLPClassifier(**{"hidden_layer_sizes": 4, "output": "logistic",
+                                  "max_iter": 40, "random_state": 0, **params})
+
+
+def _pipe(subject, body=None, final=None, X=None, y=None):
+    ct = ColumnTransformer([("s", subject, "subject"),
+                            ("b", CountVectorizer() if body is None else body, "body"),
+                            ("n", StandardScaler(), ["length"])])
+    if X is None:
+        X, y = _mails()
+    return make_pipeline(ct, _net(positive=True) if final is None else final).fit(X, y)
+
+
+MONOTONE = {
+    "count": CountVectorizer(),
+    "tfidf": TfidfVectorizer(norm=None),
+    "sublinear": TfidfVectorizer(norm=None, sublinear_tf=True),
+    "binary": CountVectorizer(binary=True),
+    "count-tfidf": make_pipeline(CountVectorizer(),
+                                 TfidfTransformer(norm=None, sublinear_tf=True)),
+    "count-scaled": make_pipeline(CountVectorizer(), TfidfTransformer(norm=None),
+                                  "passthrough"),
+    "hashing": HashingVectorizer(alternate_sign=False, norm=None, n_features=16),
+}
+
+
+@pytest.mark.parametrize("name", list(MONOTONE))
+def test_vectorizer_in_a_column_transformer_is_certified(name):
+    # Before: each text column read as an arbitrary map, signs [0 0 1].
+    cert = monotone_certificate(_pipe(MONOTONE[name]))
+    assert cert.feature_signs_.tolist() == [1, 1, 1]
+    assert cert.feature_names_.tolist() == ["subject", "body", "length"]
+
+
+NOT_MONOTONE = {
+    "l2": TfidfVectorizer(),
+    "l1": TfidfVectorizer(norm="l1", use_idf=False),
+    "hashing-signs": HashingVectorizer(norm=None, n_features=16),
+    "hashing-l2": HashingVectorizer(alternate_sign=False, n_features=16),
+    "bigrams": CountVectorizer(ngram_range=(1, 2)),
+    "chars": CountVectorizer(analyzer="char"),
+    "float32-sublinear": TfidfVectorizer(norm=None, sublinear_tf=True,
+                                         dtype=np.float32),
+    "float32-sublinear-after": make_pipeline(
+        CountVectorizer(dtype=np.float32),
+        TfidfTransformer(norm=None, sublinear_tf=True)),
+    "int8": CountVectorizer(dtype=np.int8),
+    "tokenizer": CountVectorizer(tokenizer=str.split, token_pattern=None),
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_MONOTONE))
+def test_non_monotone_vectorizer_in_a_column_transformer_stays_uncertified(name):
+    # The same rules as for a vectorizer that starts the Pipeline: only the
+    # column it reads is left uncertified.
+    cert = monotone_certificate(_pipe(NOT_MONOTONE[name]))
+    assert cert.feature_signs_.tolist() == [0, 1, 1]
+
+
+def _add_words(X, column, rng, extra=("free", "lunch", "unseen", "agenda agenda")):
+    out = X.copy()
+    out[column] = [text + " " + " ".join(rng.choice(extra, rng.randint(1, 4)))
+                   for text in X[column]]
+    return out
+
+
+@pytest.mark.parametrize("name", ["tfidf", "hashing"])
+def test_added_words_in_both_columns_never_lower_a_certified_score(name):
+    """The certificate is exact on the real pipeline: words added to the subject,
+    the body or both never lower the computed decision function or probability
+    of a positive=True network, row by row and in a batch."""
+    pipe = _pipe(MONOTONE[name], body=TfidfVectorizer(norm=None))
+    assert monotone_certificate(pipe).all_certified_
+    X, _ = _mails(seed=1, n=200)
+    rng = np.random.RandomState(0)
+    before = pipe.decision_function(X)
+    proba = pipe.predict_proba(X)[:, 1]
+    for columns in (["subject"], ["body"], ["subject", "body"]):
+        moved = X
+        for column in columns:
+            moved = _add_words(moved, column, rng)
+        after = pipe.decision_function(moved)
+        assert np.all(after >= before)
+        assert np.all(pipe.predict_proba(moved)[:, 1] >= proba)
+        assert np.any(after > before)  # the words were read
+        # One row alone scores as in the batch.
+        assert pipe.decision_function(moved.iloc[[3]])[0] == after[3]
+
+
+def test_per_column_directions_through_monotonic_cst():
+    """A network constrained up in the subject's words and down in the body's:
+    the certificate gives each text column its direction, and adding words to
+    the body never raises the score, to the subject never lowers it."""
+    X, y = _mails()
+    ct = ColumnTransformer([("s", CountVectorizer(), "subject"),
+                            ("b", TfidfVectorizer(norm=None), "body"),
+                            ("n", StandardScaler(), ["length"])]).fit(X)
+    names = ct.get_feature_names_out()
+    cst = [1 if n.startswith("s__") else -1 if n.startswith("b__") else 0
+           for n in names]
+    pipe = make_pipeline(ct, _net(monotonic_cst=cst)).fit(X, y)
+    cert = monotone_certificate(pipe)
+    assert cert.feature_signs_.tolist() == [1, -1, 0]
+    Xt, _ = _mails(seed=2, n=150)
+    rng = np.random.RandomState(1)
+    before = pipe.decision_function(Xt)
+    assert np.all(pipe.decision_function(_add_words(Xt, "subject", rng)) >= before)
+    assert np.all(pipe.decision_function(_add_words(Xt, "body", rng)) <= before)
+
+
+def test_bare_hashing_vectorizer_is_certified_on_hashed_columns():
+    X, y = _mails()
+    # 8 columns for 12 words: some words share a column, and the column counts
+    # both; an added word only adds to its column.
+    vec = HashingVectorizer(alternate_sign=False, norm=None, n_features=8)
+    pipe = make_pipeline(vec, _net(positive=True)).fit(X["body"], y)
+    cert = monotone_certificate(pipe)
+    assert cert.n_features_ == 8 and cert.all_certified_
+    assert cert.feature_names_ is None  # hashes have no names
+    texts = X["body"]
+    rng = np.random.RandomState(0)
+    moved = _add_words(X, "body", rng, extra=tuple(WORDS) + ("zzz",))["body"]
+    assert np.all(pipe.decision_function(moved) >= pipe.decision_function(texts))
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"norm": None}, "alternate_sign=True"),
+    ({"alternate_sign": False}, "norm='l2'"),
+    ({"alternate_sign": False, "norm": None, "ngram_range": (1, 2)}, "ngram_range"),
+    ({"alternate_sign": False, "norm": None, "analyzer": "char"}, "analyzer"),
+])
+def test_bare_hashing_vectorizer_that_is_not_monotone_is_refused(params, match):
+    X, y = _mails()
+    pipe = make_pipeline(HashingVectorizer(n_features=16, **params),
+                         _net(positive=True)).fit(X["body"], y)
+    with pytest.raises(ValueError, match=match):
+        monotone_certificate(pipe)
+
+
+def test_hashing_signs_do_lower_a_column():
+    # Why alternate_sign=True is refused: some word adds -1 to its column.
+    vec = HashingVectorizer(norm=None, n_features=16)
+    assert vec.transform([" ".join(WORDS)]).min() < 0
+
+
+def test_attack_on_text_columns_says_what_to_attack_and_it_adds_words():
+    X, y = _mails()
+    pipe = _pipe(CountVectorizer(), body=TfidfVectorizer(norm=None))
+    # Before: "X has non-numeric columns ['subject', 'body']", with no way to
+    # add words.
+    with pytest.raises(ValueError, match=r"does not edit text.*ColumnTransformer "
+                       r"'columntransformer'.*pipeline\[1:\].*"
+                       r"pipeline\[:1\]\.transform\(X\).*'s__'.*'b'.*not plain word"):
+        additive_evasion_attack(pipe, X, budget=3)
+    # What it says: the rest of the Pipeline on the ColumnTransformer's features,
+    # the subject's word counts allowed.
+    names = pipe[0].get_feature_names_out()
+    allowed = np.char.startswith(names.astype(str), "s__")
+    Xt = pipe[0].transform(X)
+    result = additive_evasion_attack(pipe[1:], Xt, budget=3, features=allowed)
+    assert result.attacked_.any() and not result.success_.any()
+    # A raised count is that word added to the subject: on a model that is not
+    # certified (free signs), the raised rows are the ColumnTransformer's
+    # features of the subjects with the words appended.
+    free = make_pipeline(clone(pipe[0]), LogisticRegression()).fit(X, y)
+    Xt = free[0].transform(X)
+    result = additive_evasion_attack(free[1:], Xt, budget=3, features=allowed)
+    assert result.success_.any()
+    adv = sp.csr_matrix(result.X_adv_)
+    delta = (adv - sp.csr_matrix(Xt)).toarray()
+    rows = np.flatnonzero(delta.sum(axis=1) > 0)
+    assert rows.size
+    for i in rows:
+        added = " ".join(f"{names[j][3:]} " * int(delta[i, j])
+                         for j in np.flatnonzero(delta[i]))
+        row = X.iloc[[i]].copy()
+        row["subject"] = row["subject"] + " " + added
+        # (One row comes back dense: ColumnTransformer's sparse_threshold.)
+        assert np.array_equal(np.asarray(sp.csr_matrix(free[0].transform(row))
+                                         .toarray())[0], adv[i].toarray()[0])
+
+
+def test_attack_on_a_bare_hashing_pipeline_calls_its_columns_counts():
+    X, y = _mails()
+    pipe = make_pipeline(HashingVectorizer(alternate_sign=False, norm=None,
+                                           n_features=16),
+                         _net(positive=True)).fit(X["body"], y)
+    with pytest.raises(ValueError, match=r"pipeline\[1:\]") as info:
+        additive_evasion_attack(pipe, X["body"], budget=3)
+    assert "not word counts" not in str(info.value)
+    res = additive_evasion_attack(pipe[1:], pipe[0].transform(X["body"]), budget=3)
+    assert res.attacked_.any() and not res.success_.any()

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
 from sknonneg import NonNegMLPClassifier
 from sknonneg.robustness import additive_evasion_attack, monotone_certificate
@@ -231,3 +231,85 @@ def test_attack_on_a_bare_hashing_pipeline_calls_its_columns_counts():
     assert "not word counts" not in str(info.value)
     res = additive_evasion_attack(pipe[1:], pipe[0].transform(X["body"]), budget=3)
     assert res.attacked_.any() and not res.success_.any()
+
+
+# ---------------------------------------------------------------- missing values
+def _gaps(seed=0, n=160):
+    rng = np.random.RandomState(seed)
+    X = rng.poisson(1.0, size=(n, 6)).astype(float)
+    y = (X[:, 0] - X[:, 1] + 0.3 * rng.randn(n) > 0).astype(int)
+    gaps = X.copy()
+    gaps[::5, 0] = np.nan
+    gaps[::3, 1] = np.nan
+    return gaps, y
+
+
+def _check_missing_kept(result, X):
+    adv = result.X_adv_
+    adv = adv.toarray() if sp.issparse(adv) else np.asarray(adv, dtype=float)
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=float)
+    assert np.array_equal(np.isnan(adv), np.isnan(X))  # missing stays missing
+    assert np.all(adv[~np.isnan(X)] >= X[~np.isnan(X)])
+    assert np.all(np.isfinite(result.cost_))
+    raised = np.nan_to_num(adv - X)  # NaN - NaN: not raised
+    assert np.allclose(result.cost_, raised.sum(axis=1))
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("container", ["dense", "csr", "frame"])
+def test_attack_keeps_missing_values_missing_behind_an_imputer(method, container):
+    """NaN behind SimpleImputer(missing_values=np.nan): a missing value stays
+    missing and is never raised; the present values are attacked. Before: the
+    attack refused X ("Input contains NaN."), though the model reads it."""
+    from sklearn.impute import SimpleImputer
+
+    gaps, y = _gaps()
+    pipe = make_pipeline(SimpleImputer(), MaxAbsScaler(),
+                         LogisticRegression()).fit(gaps, y)
+    X = {"dense": gaps, "csr": sp.csr_matrix(gaps),
+         "frame": pd.DataFrame(gaps, columns=list("abcdef"))}[container]
+    if container == "frame":
+        pipe.fit(X, y)
+    result = additive_evasion_attack(pipe, X, budget=3, method=method)
+    assert result.attacked_.any() and result.success_.any()
+    _check_missing_kept(result, X)
+    # A row whose only helpful feature is missing is not evaded through it: the
+    # search does not count a raise of a missing value as a move.
+    rows = np.flatnonzero(result.attacked_)
+    assert np.all(result.n_steps_[rows] * 1.0 == result.cost_[rows])
+
+
+def test_attack_keeps_missing_values_of_a_certified_network():
+    from sklearn.impute import SimpleImputer
+
+    gaps, y = _gaps()
+    pipe = make_pipeline(SimpleImputer(add_indicator=True), StandardScaler(),
+                         _net(positive=True)).fit(gaps, y)
+    assert monotone_certificate(pipe).all_certified_
+    result = additive_evasion_attack(pipe, gaps, budget=3)
+    assert result.attacked_.any() and not result.success_.any()
+    _check_missing_kept(result, gaps)
+
+
+def test_attack_with_missing_values_and_an_infinite_budget():
+    from sklearn.impute import SimpleImputer
+
+    gaps, y = _gaps()
+    pipe = make_pipeline(SimpleImputer(), LogisticRegression()).fit(gaps, y)
+    result = additive_evasion_attack(pipe, gaps, budget=np.inf, upper=4.0)
+    _check_missing_kept(result, gaps)
+    adv = np.asarray(result.X_adv_)
+    raised = ~np.isnan(gaps) & (adv > gaps)
+    assert raised.any() and np.all(adv[raised] <= 4.0)
+
+
+def test_attack_on_a_model_that_refuses_missing_values_says_so():
+    gaps, y = _gaps()
+    clf = LogisticRegression().fit(np.nan_to_num(gaps), y)
+    with pytest.raises(ValueError, match="Input X contains NaN.\nLogisticRegression"):
+        additive_evasion_attack(clf, gaps, budget=3)
+    # Infinity is no missing value: still refused by the attack.
+    bad = np.nan_to_num(gaps)
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="Input contains infinity"):
+        additive_evasion_attack(clf, bad, budget=3)

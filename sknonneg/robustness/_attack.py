@@ -69,7 +69,8 @@ class EvasionResult:
     cost_ : ndarray of shape (n_samples,)
         L1 norm of each sample's increase, the row sums of ``X_adv_ - X`` in
         float64 (at the first success for successes; 0 for samples not
-        attacked): ``n_steps_ * step`` up to the rounding of the raised values;
+        attacked; a missing value, never raised, counts 0): ``n_steps_ * step``
+        up to the rounding of the raised values;
         ``inf`` where that sum passes the largest float64 (with
         ``budget=np.inf``).
     n_steps_ : ndarray of int of shape (n_samples,)
@@ -528,6 +529,24 @@ def _values_at(X, rows, features):
     return X[rows, features]
 
 
+def _missing(Xc):
+    """``(rows, features)`` of the missing values (NaN) of dense or sparse ``Xc``."""
+    return _stored_where(Xc, 0.0, lambda x, raised: np.isnan(x))
+
+
+def _missing_as(Xc, value):
+    """``Xc`` (dense or sparse) with its missing values (NaN) replaced by
+    ``value``: a copy where it has any."""
+    if sp.issparse(Xc):
+        if not np.isnan(Xc.data).any():
+            return Xc
+        Xc = Xc.copy()
+        Xc.data = np.where(np.isnan(Xc.data), value, Xc.data)
+        return Xc
+    Xc = np.asarray(Xc)
+    return np.where(np.isnan(Xc), value, Xc) if np.isnan(Xc).any() else Xc
+
+
 def _allowed_mask(features, n_features, estimator):
     if features is None:
         return np.ones(n_features, dtype=bool)
@@ -759,7 +778,9 @@ def _moves_under_upper(X, rows, allowed, upper, step):
         if beyond.any():
             with np.errstate(over="ignore", divide="ignore"):
                 count[beyond] = (limit[beyond] / 2 - values[beyond] / 2) / (step / 2)
-        return np.maximum(np.floor(count + 1e-9) + 1, 0)
+        # A missing value (NaN) is never raised: no room.
+        return np.where(np.isnan(count), 0.0,
+                        np.maximum(np.floor(count + 1e-9) + 1, 0))
 
     Xr = X[rows]
     if sp.issparse(Xr):
@@ -897,7 +918,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         anew for every scoring call: on wide data many times slower than the same
         rows as a CSR matrix, which a model fitted without feature names takes
         as well); one that mixes sparse and dense columns is densified, as
-        scikit-learn's ``check_array`` does.
+        scikit-learn's ``check_array`` does. Missing values (NaN) are accepted
+        where the model reads them (a Pipeline that starts with
+        ``SimpleImputer(missing_values=np.nan)``, or a model that takes NaN
+        natively; any other raises the model's own error): a missing value
+        stays missing, is never raised and costs nothing, while the row's
+        present values are attacked. Filling in a missing value is not an
+        addition (the certificate does not cover it either: going from missing
+        to present is not a rise).
     budget : float
         Largest L1 norm of the increase of a sample: the number of added units
         (word occurrences for counts). The search makes at most ``budget / step``
@@ -1088,7 +1116,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 [X[c] for c, d in frame_dtypes.items()
                  if _numpy_dtype(d).kind in "iu"], finite_budget)
     check_sparse_structure(X)  # before scipy converts or slices it
-    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None)
+    # NaN is a missing value: it stays missing and is never raised (a value
+    # filled in is no added word); whether the model reads it (a Pipeline that
+    # starts with SimpleImputer) is the model's to say, on the first call.
+    # Before: refused here ("Input contains NaN."), even behind an imputer.
+    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None,
+                    ensure_all_finite="allow-nan")
     # X_adv_ comes back in the sparse container given: a sparse array (csr_array)
     # for one, a sparse matrix for the other (before: always csr_matrix).
     sparse_array = isinstance(X, sp.sparray)
@@ -1165,7 +1198,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         # attacked). Only the attacked rows count: before, the column minima of
         # all rows were read, so a row the model did not flag could pass the check
         # for rows that could make no move.
-        lowest = X[rows].min(axis=0)
+        # A missing value (NaN) takes no step: read as +inf here.
+        lowest = _missing_as(X[rows], np.inf).min(axis=0)
         lowest = (np.asarray(lowest.todense()).ravel() if sp.issparse(lowest)
                   else lowest)
         with np.errstate(over="ignore"):
@@ -1215,7 +1249,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # max |X| + budget (with a margin of 2 for rounding): most inputs skip the
     # check.
     if rows.size:
-        top = abs(X[rows]).max()
+        top = abs(_missing_as(X[rows], 0.0)).max()
         # Python floats: NumPy scalars (a budget of np.float64) warned on overflow.
         reach = float(budget) if budget < np.inf else n_moves * float(step)
         may_absorb = not (float(top) + 2 * reach) * 2.0 ** -52 < step
@@ -1231,6 +1265,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         a step of cost and looped on them until the budget ran out: X_adv_
         unchanged, cost_ the whole budget, a run time linear in the budget."""
         lost = np.zeros(Xc.shape[0], dtype=bool)
+        # A missing value stays missing: never raised (its move would leave the
+        # imputed row as it is, a step of cost that changes nothing).
+        change[_missing(Xc)] = np.inf
         if may_overflow:
             # Not allowed, as a move past upper (not absorbed: no warning of it).
             # Before: made, with NumPy's overflow warning, and the rows of inf
@@ -1322,7 +1359,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             # A fixed candidate of an earlier round can have become absorbed, or
             # its move pass the largest float64 (never made, as past upper).
             absorbed_flat = ok & (raised == values)
-            flat = np.where(absorbed_flat | np.isinf(raised), -1, flat)
+            # A missing value (a fixed candidate's) is never raised either.
+            flat = np.where(absorbed_flat | np.isinf(raised) | np.isnan(raised), -1,
+                            flat)
             if capped:
                 flat = np.where(raised <= upper[np.maximum(flat, 0)] + 1e-12,
                                 flat, -1)
@@ -1407,7 +1446,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         # inf where the increase passes the largest float64 (with
         # budget=np.inf; before: NumPy's overflow warning).
         with np.errstate(over="ignore"):
-            cost[rows] = np.asarray((adv_rows - X[rows]).sum(axis=1)).ravel()
+            # Missing values are never raised: NaN - NaN counts 0.
+            cost[rows] = np.asarray(_missing_as(adv_rows - X[rows], 0.0)
+                                    .sum(axis=1)).ravel()
         after[rows] = scorer.margin(adv_rows)
         if threshold is None:
             succ[rows] = np.asarray(

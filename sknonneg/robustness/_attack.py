@@ -683,8 +683,11 @@ def _refuse_text_columns(estimator, doing):
              if not (_counts_words(vec) and not more)]
     how = (f" The columns of {', '.join(map(repr, counts))} count the words of "
            "their text column, so raising one by 1 adds that word to that column; "
-           "select them with features (a mask of the ColumnTransformer's "
-           f"get_feature_names_out() that start with '{counts[0]}__', say)."
+           "select them with features, their indices: the slice "
+           f"output_indices_[{counts[0]!r}] of the ColumnTransformer (as "
+           "np.arange(n_features)[ct.output_indices_[...]]; its "
+           "get_feature_names_out() also names them, but not for a "
+           "HashingVectorizer)."
            if counts else "")
     if other:
         how += (f" The columns of {', '.join(map(repr, other))} are not plain word "
@@ -905,8 +908,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         step is a ``ColumnTransformer`` with a vectorizer on a text column (a
         subject and a body, say): pass ``pipeline[1:]`` with
         ``pipeline[0].transform(X)``, whose columns from a ``CountVectorizer``
-        count the words of their text column (``features``: a mask of
-        ``pipeline[0].get_feature_names_out()``, to raise those alone).
+        count the words of their text column (``features``: the indices of
+        the slice ``pipeline[0].output_indices_[name]`` of that transformer, to
+        raise those alone).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Numeric samples (for a text model: the counts of its ``CountVectorizer``,
         as above). Sparse input stays sparse (a sparse array

@@ -121,6 +121,15 @@ class _OneThreadHolds:
                 if held.num_threads == 1:
                     _set_pool_threads(held, limit)
 
+    def limit(self, lib):
+        """The limit of ``lib`` apart from these holds: while held at one thread, the
+        limit its first holder saved (the one it gets back), else its pool size."""
+        key = lib.filepath
+        n_threads = lib.num_threads
+        if self.count.get(key) and n_threads == 1:
+            return self.saved[key][1]
+        return n_threads
+
     def forget(self):
         """In a forked child, where the holders (the parent's other threads) never
         leave: drops them and returns the limits they would have restored."""
@@ -265,11 +274,19 @@ def _is_numpy_blas(lib):
 
 
 def thread_budget():
-    """Threads NumPy's BLAS may use now (its pool size, as limited by the caller)."""
-    blas = [lib for lib in _controller().lib_controllers if lib.user_api == "blas"]
-    numpy_blas = [lib for lib in blas if _is_numpy_blas(lib)] or blas
-    if numpy_blas:
-        return max(1, min(lib.num_threads for lib in numpy_blas))
+    """Threads NumPy's BLAS may use now (its pool size, as limited by the caller).
+
+    A pool that a fit in another thread holds at one thread (the NumPy path of
+    small problems, ``single_blas_thread``) counts at the limit that hold restores:
+    before, a fit in the main thread that began while another thread ran a small
+    fit or prediction split its rows into one chunk instead of the budget's two,
+    so ran on one thread and gave another model (its chunks summed in another
+    grouping) than the same fit run alone."""
+    with _LOCK:
+        blas = [lib for lib in _controller().lib_controllers if lib.user_api == "blas"]
+        numpy_blas = [lib for lib in blas if _is_numpy_blas(lib)] or blas
+        if numpy_blas:
+            return max(1, min(_HOLDS.limit(lib) for lib in numpy_blas))
     return max(1, _numba_max_threads())
 
 
@@ -286,7 +303,6 @@ def fit_threads():
         controller = _controller()
         blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
         others = [lib for lib in blas if not _is_numpy_blas(lib)]
-        budget = thread_budget()
         # Lowered only when NumPy's BLAS was told apart from the others, else one
         # shared pool.
         held = _HOLDS.enter(others if len(others) < len(blas) else [],
@@ -295,6 +311,9 @@ def fit_threads():
         for lib in blas:
             if lib.filepath in _PENDING_LIMITS:
                 _set_pool_threads(lib, _PENDING_LIMITS.pop(lib.filepath))
+        # After the fork's limits are back: a child's first fit had the one thread
+        # its parent's hold left on NumPy's pool.
+        budget = thread_budget()
     n_numba = max(1, min(budget, _numba_max_threads()))
     # With a budget of one thread the parallel flavour still is the one used in the
     # main thread: numba then runs it on one thread, and it is the flavour cached on

@@ -119,3 +119,44 @@ def test_fork_during_a_fit_in_another_thread():
     result = subprocess.run([sys.executable, "-c", FORK_DURING_FIT], cwd=ROOT,
                             timeout=120, capture_output=True, text=True)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+FORK_DURING_A_SMALL_FIT = """
+import os, threading
+import numba
+from threadpoolctl import threadpool_limits
+from sknonneg._threads import fit_threads, single_blas_thread
+
+with threadpool_limits(limits=2, user_api="blas"):
+    with fit_threads():
+        assert numba.get_num_threads() == 2, numba.get_num_threads()
+    inside, release = threading.Event(), threading.Event()
+    def small_fit():  # the NumPy path: every BLAS held at one thread
+        with single_blas_thread():
+            inside.set()
+            release.wait(30)
+    thread = threading.Thread(target=small_fit)
+    thread.start()
+    inside.wait(30)
+    pid = os.fork()
+    if pid == 0:  # the child's first fit: the budget of the limits it gets back
+        with fit_threads():
+            n = numba.get_num_threads()
+        os._exit(0 if n == 2 else 10 + n)
+    release.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, ("numba threads", os.WEXITSTATUS(status) - 10)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread")
+def test_fork_during_a_small_fit_gives_the_childs_first_fit_its_budget():
+    """A child forked while a small fit in another thread held NumPy's BLAS at one
+    thread: its first fit gets NumPy's limit back and numba the budget of that
+    limit. Before, the budget was read before the limit came back: one numba
+    thread for that fit."""
+    result = subprocess.run([sys.executable, "-c", FORK_DURING_A_SMALL_FIT], cwd=ROOT,
+                            timeout=120, capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

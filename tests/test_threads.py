@@ -2,6 +2,7 @@
 
 import numba
 import numpy as np
+import pytest
 from joblib import Parallel, delayed
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
@@ -339,3 +340,52 @@ def test_holds_take_effect_while_another_thread_controls_openblas():
     if result.returncode == 77:
         pytest.skip("no BLAS pool runs two threads here")
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_small_fit_in_another_thread_leaves_the_main_threads_budget(parallel_threads):
+    """A small fit or prediction in another thread (the NumPy path) holds every BLAS
+    at one thread while it runs. A fit in the main thread meanwhile keeps the budget
+    the caller set: its rows in as many chunks, so the same model, bit for bit, as
+    the same fit alone. Before, it read the other thread's hold as its budget, ran
+    on one chunk, and its model differed in the last bits (probabilities 7e-13
+    apart after 30 iterations)."""
+    import threading
+
+    from numpy.testing import assert_array_equal
+
+    from sknonneg import NonNegMLPClassifier
+    from sknonneg._kernels import n_chunks_for
+    from sknonneg._threads import single_blas_thread
+
+    budget = thread_budget()
+    if budget < 2:
+        pytest.skip("NumPy's BLAS runs a single thread here")
+    rng = np.random.RandomState(0)
+    X = rng.rand(2000, 20)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+
+    def fit():
+        return NonNegMLPClassifier((16,), max_iter=30, random_state=0).fit(X, y)
+
+    alone = fit()
+    entered, leave = threading.Event(), threading.Event()
+
+    def small_fit():  # holds the pools as a fit on the NumPy path does
+        with single_blas_thread():
+            entered.set()
+            leave.wait(120)
+
+    other = threading.Thread(target=small_fit)
+    other.start()
+    try:
+        assert entered.wait(60)
+        assert thread_budget() == budget
+        assert n_chunks_for(2000, 1 << 20, True) == min(
+            budget, numba.config.NUMBA_NUM_THREADS)
+        beside = fit()
+    finally:
+        leave.set()
+        other.join(60)
+    assert_array_equal(beside.predict_proba(X), alone.predict_proba(X))
+    assert beside.loss_ == alone.loss_

@@ -23,7 +23,7 @@ from sknonneg._kernels import kernels as kernel_set
 from sknonneg._kernels.reference import abba as _abba_reference
 
 DTYPES = [np.float32, np.float64]
-SHAPES = [(13, 1), (13, 3), (5, 8)]
+SHAPES = [(13, 1), (13, 3), (5, 8), (1, 3)]  # one row in several chunks too
 N_IN, N_OUT = 4, 3
 # Wide enough that CSR rows hold groups of eight stored values (the product's fast path)
 # and a remainder.
@@ -51,7 +51,8 @@ def _normal(rng, shape, dtype, scale=1.0):
 
 def _csr(rng, n_samples, dtype, n_in=N_IN):
     dense = rng.normal(size=(n_samples, n_in)) * (rng.random((n_samples, n_in)) < 0.5)
-    dense[1] = 0.0
+    if n_samples > 1:
+        dense[1] = 0.0
     m = sp.csr_matrix(dense.astype(dtype))
     # uint16: the objective's type for inputs of up to 65535 columns; read-only as
     # the engine hands the kernels its data (``read_only_view``).

@@ -24,8 +24,9 @@ from sknonneg._kernels import reference as _reference
 from sknonneg._engine.data import read_only_view
 
 DTYPES = [np.float32, np.float64]
-# (n_samples, n_chunks): one chunk, uneven chunks, more chunks than rows.
-SHAPES = [(13, 1), (13, 3), (5, 8)]
+# (n_samples, n_chunks): one chunk, uneven chunks, more chunks than rows, one row
+# in several chunks (a wide row predicted alone gets as many as the budget).
+SHAPES = [(13, 1), (13, 3), (5, 8), (1, 3)]
 N_IN, N_OUT = 4, 3
 
 
@@ -65,7 +66,8 @@ def _garbage(shape, dtype):
 def _csr(rng, n_samples, n_cols, dtype, density=0.5):
     dense = rng.normal(size=(n_samples, n_cols)) * (rng.random((n_samples, n_cols))
                                                      < density)
-    dense[1] = 0.0  # an empty row
+    if n_samples > 1:
+        dense[1] = 0.0  # an empty row
     matrix = sp.csr_matrix(dense.astype(dtype))
     return (matrix, _data(matrix.data), _data(matrix.indices.astype(INDEX)),
             _data(matrix.indptr.astype(np.int64)))
@@ -79,7 +81,8 @@ def _class_indices(rng, n_samples):
 
 def _sample_weight(rng, n_samples):
     sw = rng.uniform(0.5, 2.0, n_samples)
-    sw[0] = 0.0
+    if n_samples > 1:
+        sw[0] = 0.0
     return _data(sw)
 
 

@@ -38,7 +38,7 @@ import threading
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["choose_threading_layer", "fit_threads", "numba_imported",
+__all__ = ["choose_threading_layer", "fit_threads", "numba_imported", "pool_limit",
            "set_numba_threads", "set_pool_threads_locked", "single_blas_thread",
            "thread_budget"]
 
@@ -75,10 +75,21 @@ def set_pool_threads_locked(limits):
     """Each pool at its limit (``limits``: (pool, n_threads) pairs), effective from
     the calling thread (``_set_pool_threads``), under the lock of the fits' holds:
     for ``sknonneg.parallel.ThreadLimits``, whose workers set their process's pools
-    while fits in other threads may hold them."""
+    while fits in other threads may hold them. A held pool's limit is also the one
+    its hold restores: before, a limit of 1 set during a fit's hold was taken for
+    the hold's own and the fit's end put back the limit from before it."""
     with _LOCK:
         for lib, n_threads in limits:
             _set_pool_threads(lib, n_threads)
+            _HOLDS.replace_saved(lib, n_threads)
+
+
+def pool_limit(lib):
+    """The limit of the pool ``lib`` apart from the fits' one-thread holds (the one
+    they restore while they hold it, else its size): what ``ThreadLimits`` records
+    as a process's original limit."""
+    with _LOCK:
+        return _HOLDS.limit(lib)
 
 
 class _OneThreadHolds:
@@ -124,11 +135,19 @@ class _OneThreadHolds:
     def limit(self, lib):
         """The limit of ``lib`` apart from these holds: while held at one thread, the
         limit its first holder saved (the one it gets back), else its pool size."""
-        key = lib.filepath
+        key = getattr(lib, "filepath", None)
         n_threads = lib.num_threads
         if self.count.get(key) and n_threads == 1:
             return self.saved[key][1]
         return n_threads
+
+    def replace_saved(self, lib, limit):
+        """While ``lib``'s pool is held, ``limit`` is the one its last holder
+        restores (set by ``set_pool_threads_locked``)."""
+        key = getattr(lib, "filepath", None)
+        if self.count.get(key):
+            held, _ = self.saved[key]
+            self.saved[key] = (held, limit)
 
     def forget(self):
         """In a forked child, where the holders (the parent's other threads) never

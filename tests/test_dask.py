@@ -1359,6 +1359,48 @@ def test_thread_limits_restore_the_process_after_an_in_process_cluster(monkeypat
     assert pools["threads"] == 4
 
 
+@needs_dask
+def test_thread_limits_set_during_a_fits_hold_stay():
+    # A worker's ThreadLimits(1) set up while a small fit in another thread of the
+    # process held every BLAS at one thread (an in-process cluster; a worker
+    # replacing a lost one while the others fit). Before, the fit's end put back
+    # the limit from before its hold (the 1 was taken for its own), so the process
+    # ran its BLAS on 2 threads under ThreadLimits(1); and the plugin recorded the
+    # hold's 1 as the original, which the last teardown left for good.
+    import asyncio
+
+    from sknonneg._threads import single_blas_thread
+    from sknonneg.parallel import ThreadLimits
+
+    def blas():
+        return {p["filepath"]: p["num_threads"] for p in threadpool_info()
+                if p["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas()
+        if not before or set(before.values()) != {2}:
+            pytest.skip("no BLAS pool of two threads here")
+        entered, leave = threading.Event(), threading.Event()
+
+        def small_fit():
+            with single_blas_thread():
+                entered.set()
+                leave.wait(60)
+
+        other = threading.Thread(target=small_fit)
+        other.start()
+        plugin = ThreadLimits(n_threads=1, warm_for=False)
+        try:
+            assert entered.wait(60)
+            asyncio.run(plugin.setup(None))
+        finally:
+            leave.set()
+            other.join(60)
+        assert set(blas().values()) == {1}  # the plugin's limit holds
+        plugin.teardown(None)
+        assert blas() == before  # and the original comes back
+
+
 _HELD_BY_MAIN = """
 import warnings; warnings.simplefilter("ignore")
 from distributed import Client

@@ -643,10 +643,15 @@ class ThreadLimits(WorkerPlugin):
         """
         import asyncio
 
+        from .._threads import pool_limit
+
         with _PROCESS_LIMITS_LOCK:
             pools = _thread_pools()
             if _PROCESS_LIMITS["workers"] == 0:
-                _PROCESS_LIMITS["limits"] = [(lib, lib.num_threads) for lib in pools]
+                # A pool that a fit in another thread holds at one thread: its
+                # limit before that hold (before, the 1 was recorded and the
+                # last teardown left the process at it).
+                _PROCESS_LIMITS["limits"] = [(lib, pool_limit(lib)) for lib in pools]
             _set_pools([(lib, self.n_threads) for lib in pools])  # originals above
             _PROCESS_LIMITS["workers"] += 1
             self._registered = True

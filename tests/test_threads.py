@@ -389,3 +389,27 @@ def test_a_small_fit_in_another_thread_leaves_the_main_threads_budget(parallel_t
         other.join(60)
     assert_array_equal(beside.predict_proba(X), alone.predict_proba(X))
     assert beside.loss_ == alone.loss_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_fit_in_a_thread_equals_the_main_threads_on_one_thread(numba_kernels):
+    """The documented equality (performance.rst, "Threads"): a fit in another thread
+    runs the serial kernels on one chunk, the main thread's under
+    ``threadpool_limits(1)`` the parallel ones on one chunk; the same bits."""
+    from conftest import in_thread
+    from numpy.testing import assert_array_equal
+
+    from sknonneg import NonNegMLPClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(2000, 20)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+
+    def fit():
+        return NonNegMLPClassifier((16,), max_iter=30, random_state=0).fit(X, y)
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        main = fit()
+    other = in_thread(fit)
+    assert_array_equal(other.predict_proba(X), main.predict_proba(X))
+    assert other.loss_ == main.loss_

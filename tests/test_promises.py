@@ -923,3 +923,149 @@ def test_certificate_through_a_pipeline_holds_in_the_raw_features(problem):
         before, after = (_pipeline_scores(model, z[i:i + 1]) for z in (base, moved))
         if before is not None and after is not None:
             assert np.all(after >= before)
+
+
+# ------------------------------------------- monotone_certificate of a soft vote
+@st.composite
+def soft_votes(draw):
+    """A ``VotingClassifier(voting="soft")`` of sknonneg networks that
+    ``monotone_certificate`` reads (positive=True, monotonic_cst, or
+    positive="output" with one hidden layer; logistic output), some behind a
+    StandardScaler or MinMaxScaler, some "drop"; its vote weights (None, or of any
+    scale, zeros, and now and then a negative, non-finite or overflowing one, which
+    it refuses); labels that are not 0 and 1."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    n_features = draw(st.integers(1, 4))
+    n_members = draw(st.sampled_from([1, 2, 2, 3, 3]))
+    members = []
+    for i in range(n_members):
+        setting = draw(st.sampled_from(["positive", "cst", "cst", "output"]))
+        params = {"hidden_layer_sizes": (draw(st.integers(1, 4)),) if setting == "output"
+                  else tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))),
+                  "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                      "identity"])),
+                  "dtype": draw(st.sampled_from(["float64", "float32"])),
+                  "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+                  "max_iter": draw(st.integers(1, 4)), "random_state": i,
+                  "output": "logistic"}
+        if setting == "cst":
+            params["monotonic_cst"] = draw(st.lists(
+                st.sampled_from([-1, 0, 1]), min_size=n_features, max_size=n_features))
+            params["positive"] = True
+        else:
+            params["positive"] = True if setting == "positive" else "output"
+        net = NonNegMLPClassifier(**params)
+        scaler = draw(st.sampled_from([None, None, StandardScaler, MinMaxScaler]))
+        members.append((f"m{i}", net if scaler is None else make_pipeline(scaler(),
+                                                                           net)))
+    if n_members > 1 and draw(st.integers(0, 5)) == 0:
+        members[draw(st.integers(0, n_members - 1))] = ("dropped", "drop")
+    mode = draw(st.sampled_from(["none", "scaled", "scaled", "zero"]))
+    weights = None
+    if mode != "none":
+        weights = [draw(st.sampled_from([1.0, 0.3, 7.0])) * 10.0 ** draw(
+            st.sampled_from([0, -300, 300, -320, 307])) for _ in members]
+        if mode == "zero" or draw(st.integers(0, 3)) == 0:
+            weights[draw(st.integers(0, n_members - 1))] = 0.0
+        if draw(st.integers(0, 5)) == 0:
+            weights[draw(st.integers(0, n_members - 1))] = draw(st.sampled_from(
+                [-1.0, -5e-324, np.inf, np.nan, 1.7e308]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * 10.0 ** draw(
+        st.integers(-3, 3))
+    y = np.array(["ham", "spam"])[_targets("classifier", rng, X, 1)]
+    return members, weights, X, y, rng
+
+
+def _vote_refused(weights):
+    """Whether ``monotone_certificate`` must refuse a vote of these weights (its
+    Notes): a negative or NaN weight, a non-finite one, a sum beyond half the
+    largest float, or all zero."""
+    if weights is None:
+        return False
+    w = np.asarray(weights, dtype=np.float64)
+    if np.any(~(w >= 0)) or not np.all(np.isfinite(w)):
+        return True
+    return (np.sum(w / 4) > np.finfo(np.float64).max / 8) or not np.any(w > 0)
+
+
+@_examples(60)
+@given(problem=soft_votes())
+def test_soft_vote_certificate_holds_for_the_computed_vote(problem):
+    """A soft vote is certified for the features that every member certifies:
+    moving them in their signs' directions (from one ulp up, several at once)
+    never lowers the vote's computed P(classes_[1]) nor raises P(classes_[0]), in
+    a batch with the origins and alone, so that ``predict`` never turns from
+    ``classes_[1]`` to ``classes_[0]``; an additive attack on the features
+    certified non-decreasing never evades; and the weights it must refuse (a
+    negative, NaN or infinite weight, a sum that overflows, all zero) are
+    refused with a ValueError."""
+    from sklearn.ensemble import VotingClassifier
+
+    from sknonneg.robustness import additive_evasion_attack
+
+    members, weights, X, y, rng = problem
+    vote = VotingClassifier(members, voting="soft", weights=weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vote.fit(X, y)
+    kept = None if weights is None else [
+        w for (_, m), w in zip(members, weights) if not (isinstance(m, str)
+                                                         and m == "drop")]
+    if _vote_refused(kept):
+        with pytest.raises(ValueError, match="is not certified"):
+            monotone_certificate(vote)
+        event("weights refused")
+        return
+    signs = monotone_certificate(vote).feature_signs_.astype(int)
+    # Certified where every member is (a dropped one has no say).
+    for member in vote.named_estimators_.values():
+        if not (isinstance(member, str) and member == "drop"):
+            own = monotone_certificate(member)
+            assert np.all(own.certified_for(own.classes_[1])[signs == 1])
+            assert np.all(own.certified_for(own.classes_[0])[signs == -1])
+    if not np.any(signs):
+        event("nothing certified")
+        return
+    event(f"{len(members)} members, weights {'None' if weights is None else 'given'}")
+    n = 12
+    base = rng.normal(size=(n, X.shape[1])) * np.abs(X).max() * 10.0 ** rng.uniform(
+        -2, 2)
+    base, moved = _moved(base, signs, rng, np.float64)
+
+    def probabilities(Z):
+        try:
+            return vote.predict_proba(Z)
+        except ValueError as exc:
+            assert "too large for the fitted" in str(exc), exc
+            event("refused: too large")
+            return None
+
+    both = probabilities(np.vstack([base, moved[::-1]]))
+    pairs = [] if both is None else [(both[:n], both[n:][::-1])]
+    for i in range(3):
+        pair = [probabilities(z[i:i + 1]) for z in (base, moved)]
+        if pair[0] is not None and pair[1] is not None:
+            pairs.append(pair)
+    for before, after in pairs:
+        assert not np.any(np.isnan(before)) and not np.any(np.isnan(after))
+        assert np.all(after[:, 1] >= before[:, 1]), (before, after)
+        assert np.all(after[:, 0] <= before[:, 0]), (before, after)
+        flagged = before[:, 1] > before[:, 0]
+        assert np.all(after[flagged, 1] > after[flagged, 0])
+    if both is not None:
+        labels = vote.predict(np.vstack([base, moved[::-1]]))
+        assert not np.any((labels[:n] == "spam") & (labels[n:][::-1] == "ham"))
+    up = np.flatnonzero(signs == 1)
+    if up.size:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = additive_evasion_attack(
+                vote, base, budget=float(rng.uniform(0.5, 20)), features=up,
+                step=float(10.0 ** rng.uniform(-2, 0)), upper=None)
+        assert not np.any(result.success_)
+        if np.any(result.attacked_):
+            event("attacked, not evaded")
+

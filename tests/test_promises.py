@@ -457,9 +457,12 @@ def _attack_within(est, X, radius, rng, sparse, n_random=10, n_steps=30):
     ``radius`` changes what ``predict`` returns, on the perturbed points as
     given to it (dense or CSR). A perturbation's norm is that of the difference
     of the two float64 points, in extended precision: the rounding of ``X +
-    delta`` may lengthen ``delta``, and such a point is not counted."""
+    delta`` may lengthen ``delta``, and such a point is not counted. Multilabel
+    predictions change where any label does; the gradient then pushes the label
+    whose logit is nearest to its sign change at the start."""
     layers = _plain_layers(est)
     predicted = est.predict(X)
+    multilabel = predicted.ndim == 2
     changed = np.zeros(X.shape[0], dtype=bool)
     # An infinite radius (logits that do not depend on X): steps of 1e150
     # (1e30 in float32).
@@ -480,9 +483,9 @@ def _attack_within(est, X, radius, rng, sparse, n_random=10, n_steps=30):
                 except ValueError as exc:
                     assert "too large for" in str(exc), exc
                     continue
-                changed[i] |= now[0] != predicted[i]
+                changed[i] |= not _same(now, predicted[i:i + 1])[0]
             return
-        changed[inside & (now != predicted)] = True
+        changed[inside & ~_same(now, predicted)] = True
 
     for _ in range(n_random):
         noise = rng.normal(size=X.shape)
@@ -493,6 +496,10 @@ def _attack_within(est, X, radius, rng, sparse, n_random=10, n_steps=30):
         z, pre = _forward(layers, X + delta)
         if z.shape[1] == 1:  # one logistic output: towards its sign change
             v = -np.sign(z)
+        elif multilabel:  # the label nearest to its sign change, towards it
+            label = np.argmin(np.abs(z), axis=1) if _ == 0 else label
+            v = np.zeros_like(z)
+            v[rows, label] = -np.sign(z[rows, label])
         else:
             clean = z.argmax(1) if _ == 0 else clean
             others = z.copy()
@@ -515,7 +522,7 @@ def _near_the_boundary(est, points, n_steps=60):
     where a radius that ignored it would be beaten."""
     labels = est.predict(points)
     pairs = [(i, j) for i in range(len(points)) for j in range(i)
-             if labels[i] != labels[j]][:4]
+             if not _same(labels[i:i + 1], labels[j:j + 1])[0]][:4]
     if not pairs:
         return np.empty((0, points.shape[1]))
     a = points[[i for i, _ in pairs]]
@@ -523,9 +530,15 @@ def _near_the_boundary(est, points, n_steps=60):
     side = labels[[i for i, _ in pairs]]
     for _ in range(n_steps):
         middle = (a + b) / 2
-        same = est.predict(middle) == side
+        same = _same(est.predict(middle), side)
         a[same], b[~same] = middle[same], middle[~same]
     return a
+
+
+def _same(labels, other):
+    """Per row, whether two predictions agree (every label of a multilabel one)."""
+    equal = np.asarray(labels) == np.asarray(other)
+    return equal.all(axis=1) if equal.ndim == 2 else equal
 
 
 @_examples(60)
@@ -545,6 +558,66 @@ def test_no_perturbation_within_the_certified_radius_changes_a_prediction(proble
     if np.any(_attack_within(est, points, radius * 100, rng,
                              sparse, n_random=2, n_steps=10)):
         event("the attack changes predictions at 100 times the radius")
+
+
+@st.composite
+def multilabel_radius_problems(draw):
+    """A classifier fitted on a multilabel indicator ``y`` (2 to 4 labels, a
+    logistic output): NonNegMLPClassifier under any sign pattern, or
+    ABBAClassifier; either dtype."""
+    n_features = draw(st.integers(1, 5))
+    n_labels = draw(st.integers(2, 4))
+    params = {"hidden_layer_sizes": tuple(draw(st.lists(st.integers(1, 5), min_size=1,
+                                                        max_size=2))),
+              "output": "logistic",
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+              "max_iter": draw(st.integers(1, 15)), "random_state": 0}
+    if draw(st.booleans()):
+        Est = ABBAClassifier
+        params["activation"] = draw(st.sampled_from(["tanh", "capped_leaky_relu",
+                                                     "identity"]))
+        params["lipschitz_max"] = draw(st.sampled_from([None, 0.5, 5.0]))
+    else:
+        Est = NonNegMLPClassifier
+        params["positive"] = draw(st.sampled_from([True, False, "hidden", "output"]))
+        params["activation"] = draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                     "identity"]))
+        params["gain"] = draw(st.sampled_from([1.0, 5.0, (1.0, 3.0)]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    scale = 10.0 ** draw(st.integers(-3, 3))
+    X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * scale
+    Y = (X @ rng.normal(size=(n_features, n_labels))
+         + 0.5 * scale * rng.normal(size=(X.shape[0], n_labels)) > 0).astype(int)
+    Y[0], Y[1] = 0, 1  # every label takes both values
+    return Est, params, X, Y, draw(st.booleans()), rng
+
+
+@_examples(30)
+@given(problem=multilabel_radius_problems())
+def test_multilabel_certified_radius_holds_for_every_label(problem):
+    """``certified_radius`` of a multilabel classifier (the least over its
+    labels): no perturbation of smaller L2 norm changes any label ``predict``
+    returns, near where a label flips too."""
+    Est, params, X, Y, sparse, rng = problem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = Est(**params).fit(X, Y)
+    assert est._multilabel and est.n_outputs_ == Y.shape[1]
+    points = X[rng.integers(0, X.shape[0], 10)] + rng.normal(size=(10, X.shape[1])) * (
+        np.abs(X).max() * 10.0 ** rng.uniform(-3, 0))
+    points = np.vstack([points, _near_the_boundary(est, points)])
+    radius = est.certified_radius(sp.csr_matrix(points) if sparse else points)
+    assert radius.shape == (points.shape[0],) and np.all(radius >= 0)
+    # No larger than the radius of any one label's logit alone.
+    logits = est.decision_function(points)
+    assert np.all(radius <= np.min(np.abs(logits), axis=1) / est.lipschitz_bound_)
+    assert not np.any(_attack_within(est, points, radius, rng, sparse))
+    if np.any(_attack_within(est, points, radius * 100, rng,
+                             sparse, n_random=2, n_steps=10)):
+        event("the attack changes predictions at 100 times the radius")
+    if np.any(radius == 0):
+        event("a margin within the rounding: radius 0")
 
 
 # ------------------------------------------------------------- check_monotonic

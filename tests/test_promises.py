@@ -39,6 +39,7 @@ Profiles: tests/conftest.py ("ci" by default; ``HYPOTHESIS_PROFILE=dev`` searche
 longer).
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -301,12 +302,48 @@ def _spectral_norm_from_below(matrix):
     return float(np.sqrt(np.sum((matrix @ v) ** 2) / np.sum(v * v)))
 
 
+def _abba_computed_layers(est):
+    """The plain layers (``test_lipschitz._plain_layers``'s form, in the doubled
+    units ``[u, v]``) of the ABBA network the kernels compute with, in extended
+    precision: they hold ``Q_1 = fl(A_1 - B_1)``, ``P_l = fl(A_l + B_l)`` and ``Q_l
+    = fl(A_l - B_l)`` (inner layers), ``C = fl((A_L - B_L) / 2)`` (the last), each
+    computed in float64 and rounded once to the fitted dtype, and the biases so
+    rounded (``ABBALayer.load``). The first layer gives ``[x Q_1 + b_u, b_v - x
+    Q_1]``, an inner one ``(s P_l + d Q_l) / 2 + b_u`` and ``(s P_l - d Q_l) / 2 +
+    b_v`` (``s``, ``d`` the sum and difference of the halves below: the matrix
+    ``[[P + Q, P - Q], [P - Q, P + Q]] / 2`` on ``[u, v]``), the last ``(u - v) C``."""
+    dtype, ld = est._compute_dtype, np.longdouble
+
+    def computed_weights(matrix, dtype):  # (not the package's: a test of it)
+        return np.asarray(matrix, dtype=np.float64).astype(dtype)
+
+    fn, slope_of = _plain_layers(est)[0][2:]
+    a_s, b_s = est.coefs_a_, est.coefs_b_
+    last = len(a_s) - 1
+    layers = []
+    for i, (a, b, icpt) in enumerate(zip(a_s, b_s, est.intercepts_)):
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        icpt = np.asarray(icpt, dtype=dtype).astype(ld)
+        if i == last:
+            c = computed_weights((a - b) / 2, dtype).astype(ld)
+            layers.append((np.vstack([c, -c]), np.zeros(c.shape[1], dtype=ld), None,
+                           None))
+            break
+        q = computed_weights(a - b, dtype).astype(ld)
+        if i == 0:
+            w = np.hstack([q, -q])
+        else:
+            p = computed_weights(a + b, dtype).astype(ld)
+            w = np.block([[p + q, p - q], [p - q, p + q]]) / 2
+        layers.append((w, icpt, fn, slope_of))
+    return layers
+
+
 def _abba_jacobian_norms(est, X):
-    """``_jacobian_norms`` of a float64 ABBAClassifier: its logits' Jacobian, row by
-    row of the plain layers (``test_lipschitz._plain_layers``), in extended
+    """``_jacobian_norms`` of an ABBAClassifier: its logits' Jacobian, row by row of
+    the network as computed in its dtype (``_abba_computed_layers``), in extended
     precision."""
-    layers = [tuple(np.asarray(a, dtype=np.longdouble) if isinstance(a, np.ndarray)
-                    else a for a in layer) for layer in _plain_layers(est)]
+    layers = _abba_computed_layers(est)
     n_out = layers[-1][0].shape[1]
     norms = []
     for x in X.astype(np.longdouble):
@@ -393,10 +430,6 @@ def test_lipschitz_bound_bounds_every_jacobian_of_the_computed_network(problem):
             if i > 0 or params.get("monotonic_cst") is None:
                 assert est.weight_constraints_[i] == "nonneg"
                 assert np.all(est.coefs_[i] >= 0)
-    if kind == "abba" and params["dtype"] == "float32":
-        # The plain layers are the float64 blocks, not the float32 sums and
-        # differences it computes with (test_lipschitz's float32 ABBA tests).
-        return
     n_features = est.n_features_in_
     points = rng.normal(size=(8, n_features)) * scale * 10.0 ** rng.integers(
         -3, 3, size=(8, 1))
@@ -417,6 +450,84 @@ def test_lipschitz_bound_bounds_every_jacobian_of_the_computed_network(problem):
         norms.max(), bound)
     event("within 1e-6 of the bound" if norms.max() >= bound * (1 - 1e-6)
           else "below the bound")
+
+
+
+@st.composite
+def float32_abba_problems(draw):
+    """A float32 ABBAClassifier (now and then float64): fitted, or made by
+    ``from_mlp`` of a NonNegMLPClassifier (positive=True with identity units: a
+    monotone linear network, where the bound is attained and the float32
+    rounding of its weights shows), with or without ``lipschitz_max``."""
+    how = draw(st.sampled_from(["fit", "from_mlp", "from_mlp"]))
+    n_features = draw(st.integers(1, 5))
+    n_classes = draw(st.integers(2, 3))
+    hidden = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    output = draw(st.sampled_from(["logistic", "softmax"]))
+    dtype = draw(st.sampled_from(["float32", "float32", "float64"]))
+    lipschitz_max = draw(st.sampled_from([None, None, 0.3, 1.0, 5.0, 1e-3]))
+    solver = draw(st.sampled_from(["lbfgsb", "adam"]))
+    max_iter = draw(st.integers(1, 8))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    scale = 10.0 ** draw(st.integers(-2, 2))
+    X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * scale
+    y = np.arange(X.shape[0]) % n_classes
+    if how == "fit":
+        est = ABBAClassifier(
+            hidden, activation=draw(st.sampled_from(["tanh", "capped_leaky_relu",
+                                                     "identity"])),
+            output=output, dtype=dtype, lipschitz_max=lipschitz_max, solver=solver,
+            max_iter=max_iter, random_state=0)
+        return how, est, None, X, y, scale, rng
+    mlp = NonNegMLPClassifier(
+        hidden, activation=draw(st.sampled_from(["identity", "identity", "tanh",
+                                                 "logistic"])),
+        positive=draw(st.sampled_from([True, True, False])), output=output,
+        gain=draw(st.sampled_from([1.0, 0.3, 5.0])), solver=solver,
+        max_iter=max_iter, random_state=0)
+    return how, mlp, {"dtype": dtype, "lipschitz_max": lipschitz_max}, X, y, scale, rng
+
+
+@_examples(60)
+@given(problem=float32_abba_problems())
+def test_float32_abba_bounds_every_jacobian_of_the_network_it_computes(problem):
+    """ABBAClassifier with dtype="float32" computes with its sums and differences
+    of blocks rounded to float32 (up to 2^-24 relative off the float64 blocks):
+    ``lipschitz_bound_`` and ``lipschitz_bound_separable_`` bound the spectral
+    norm of every Jacobian of *that* network, in extended precision, at random
+    points and where the first layer's pre-activations vanish;
+    ``lipschitz_max`` is kept by it, or the fit (``from_mlp``) refused."""
+    how, est, params, X, y, scale, rng = problem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+        if how == "from_mlp":
+            try:
+                est = ABBAClassifier.from_mlp(est, **params)
+            except ValueError as exc:  # the documented refusals
+                assert re.search("cannot be kept|from_mlp needs activations", str(exc)), exc
+                event(f"from_mlp refused: {str(exc)[:30]}")
+                return
+    cap = est.lipschitz_max
+    bound = est.lipschitz_bound_
+    assert np.isfinite(bound) and bound >= 0
+    assert bound <= est.lipschitz_bound_separable_
+    if cap is not None:
+        assert bound <= cap
+    n_features = est.n_features_in_
+    points = rng.normal(size=(6, n_features)) * scale * 10.0 ** rng.integers(
+        -3, 3, size=(6, 1))
+    w, b = _abba_computed_layers(est)[0][:2]
+    zero = np.linalg.lstsq(w.T.astype(np.float64), -b.astype(np.float64),
+                           rcond=None)[0]
+    points = np.vstack([points, zero, zero + 1e-3 * rng.normal(size=n_features)])
+    norms = _abba_jacobian_norms(est, points)
+    n = len(est.coefs_) * max(max(c.shape) for c in est.coefs_)
+    slack = 1 + n * np.finfo(np.float64).eps / 100
+    assert np.all(norms <= bound * slack), (norms.max(), bound)
+    event(f"{how}, {np.dtype(est._compute_dtype).name}: " + (
+        "within 1e-9 of the bound" if norms.max() >= bound * (1 - 1e-9)
+        else "below the bound"))
 
 
 # ------------------------------------------------------------- certified_radius

@@ -992,6 +992,27 @@ def test_attack_fractional_step_and_upper_bound(unconstrained, data):
 
 
 @pytest.mark.parametrize("method", ["greedy", "gradient"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_attack_never_raises_a_feature_past_upper(method, sparse):
+    # upper is the largest value of a feature. A move to upper + 1e-12 was
+    # allowed: features on a scale of 1e-13 went to twice their upper (2e-13 for
+    # upper=1e-13), and three steps of 0.1 to 0.30000000000000004 > upper=0.3
+    # (found by test_promises' property test of the attack's contract).
+    clf = LogisticRegression().fit([[0.0, 0.0], [1.0, 1.0]], [0, 1])
+    clf.coef_[:] = [[-1.0, 1.0]]  # raising feature 0 lowers the margin ...
+    clf.intercept_[:] = [100.0]  # ... never enough to evade
+    for scale, step, upper in [(1e-13, 1e-13, 1e-13), (1.0, 0.1, 0.3)]:
+        X = np.array([[0.0, scale], [0.0, 2 * scale]])
+        res = additive_evasion_attack(clf, sp.csr_matrix(X) if sparse else X,
+                                      budget=40 * step, step=step, upper=upper,
+                                      features=[0], method=method)
+        X_adv = res.X_adv_.toarray() if sparse else res.X_adv_
+        assert np.all(X_adv[:, 0] <= upper), X_adv
+        assert np.all(X_adv[:, 0] > 0)  # it did move, up to the bound
+        assert not res.success_.any()
+
+
+@pytest.mark.parametrize("method", ["greedy", "gradient"])
 @pytest.mark.parametrize("container", ["array", "sparse", "frame", "nullable"])
 def test_attack_stops_integer_features_at_their_dtype_maximum(method, container):
     # Before: uint8 byte counts near 255 were raised past it and wrapped around in

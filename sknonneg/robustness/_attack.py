@@ -1208,11 +1208,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                   else lowest)
         with np.errstate(over="ignore"):
             raised = lowest + step
-        if not np.any(allowed & (raised <= upper + 1e-12)):
+        # upper is the largest value (strictly, here and in the searches). Before,
+        # a move to upper + 1e-12 was allowed: features on a scale of 1e-13 were
+        # raised to twice their upper, and 0.1 + 0.1 + 0.1 past upper=0.3.
+        if not np.any(allowed & (raised <= upper)):
             raise ValueError("upper leaves no allowed feature room for one step on "
                              "any attacked row of X: an attack that can make no "
                              "move would report 0% success.")
-        if not np.any(allowed & (raised <= upper + 1e-12) & np.isfinite(raised)):
+        if not np.any(allowed & (raised <= upper) & np.isfinite(raised)):
             # Before: NumPy's overflow warning, then the raised copies, of inf,
             # reached the model ("Input X contains infinity").
             raise ValueError(
@@ -1320,7 +1323,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                     with np.errstate(over="ignore"):  # inf > upper: not allowed
                         change[:, :] = np.where(
                             (Xc.toarray() if state.sparse else Xc) + step
-                            > upper + 1e-12, np.inf, change)
+                            > upper, np.inf, change)
                 lost = skip_absorbed(Xc, change)
                 best = np.argmin(change, axis=1)
                 gain = change[np.arange(idx.size), best]
@@ -1367,7 +1370,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             flat = np.where(absorbed_flat | np.isinf(raised) | np.isnan(raised), -1,
                             flat)
             if capped:
-                flat = np.where(raised <= upper[np.maximum(flat, 0)] + 1e-12,
+                flat = np.where(raised <= upper[np.maximum(flat, 0)],
                                 flat, -1)
             scores = np.empty(flat.shape[0])
             for part in np.array_split(np.arange(flat.shape[0]),

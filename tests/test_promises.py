@@ -1253,3 +1253,138 @@ def test_soft_vote_certificate_holds_for_the_computed_vote(problem):
         if np.any(result.attacked_):
             event("attacked, not evaded")
 
+
+
+# ------------------------------------------------------ additive_evasion_attack
+@st.composite
+def attack_problems(draw):
+    """An attackable binary model (NonNegMLPClassifier positive="output" or free,
+    LogisticRegression, a soft vote of both), counts or non-negative floats (dense
+    or CSR), and the attack's settings: budget, step, upper, features, method."""
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n_features = draw(st.integers(1, 5))
+    n_samples = draw(st.integers(6, 20))
+    counts = draw(st.booleans())
+    # The scale of the features, the step and the budget (1e-13: below any
+    # absolute slack a check of upper might take).
+    scale = 1.0 if counts else 10.0 ** draw(st.sampled_from([0, -2, 2, -13]))
+    X = (rng.poisson(2.0, size=(n_samples, n_features)) if counts
+         else rng.exponential(size=(n_samples, n_features)) * scale)
+    X[rng.random(X.shape) < 0.3] = 0
+    score = X @ rng.normal(size=n_features)
+    y = (score > np.median(score)).astype(int)
+    y[:2] = [0, 1]
+    if not counts:
+        X = X / scale  # fitted on unit scale, attacked at its own
+    model = draw(st.sampled_from(["output", "free", "logistic_regression", "vote"]))
+    budget = draw(st.sampled_from([1.0, 3.0, 10.5, 40.0])) * scale
+    step = draw(st.sampled_from([1.0, 1.0, 0.5, 0.3, 0.1, 2.0])) * scale
+    step = min(step, budget)
+    upper = draw(st.sampled_from([None, "scalar", "array"]))
+    if upper == "scalar":
+        upper = float(np.max(X)) * scale + draw(st.sampled_from([0.0, 1.0, 5.0])) * step
+    elif upper == "array":
+        upper = np.max(X, axis=0) * scale + rng.integers(0, 4, n_features) * step
+        upper[rng.random(n_features) < 0.2] = np.inf
+    features = draw(st.sampled_from([None, "subset", "mask"]))
+    if features is not None:
+        chosen = rng.random(n_features) < 0.6
+        chosen[rng.integers(n_features)] = True
+        features = chosen if features == "mask" else np.flatnonzero(chosen)
+    method = draw(st.sampled_from(["greedy", "gradient"]))
+    return (model, X, y, scale, draw(st.booleans()), budget, step, upper, features,
+            method, draw(st.integers(0, 3)))
+
+
+def _attack_model(model, X, y, seed, scale):
+    """``model`` fitted on ``X * scale``, behind a StandardScaler(with_mean=False)
+    where ``scale`` is not 1 (a per-feature map the attack differentiates
+    through)."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def network(positive):
+        return NonNegMLPClassifier((3,), positive=positive, output="logistic",
+                                   max_iter=20, random_state=seed)
+
+    est = {"output": lambda: network("output"), "free": lambda: network(False),
+           "logistic_regression": LogisticRegression,
+           "vote": lambda: VotingClassifier(
+               [("net", network("output")), ("lr", LogisticRegression())],
+               voting="soft")}[model]()
+    if scale != 1.0:
+        est = make_pipeline(StandardScaler(with_mean=False), est)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X * scale, y)
+
+
+# Found by the dev profile: features on a scale of 1e-13 were raised past upper
+# (a move to upper + 1e-12 was allowed).
+_PAST_UPPER = ("output", np.array([[0.0, 0.0], [4.19241391, 4.76596884],
+                                   [0.0, 0.00980958], [0.0, 0.5130733],
+                                   [0.0, 0.80804323], [1.35502448, 0.14304406]]),
+               np.array([0, 1, 1, 0, 0, 1]), 1e-13, False, 1e-13, 1e-13,
+               np.array([7.19241391e-13, 4.76596884e-13]), None, "greedy", 0)
+
+
+@_examples(40)
+@given(problem=attack_problems())
+@example(problem=_PAST_UPPER)
+def test_additive_evasion_attack_keeps_its_contract(problem):
+    """Whatever it finds: features only rise, only the allowed ones, only on the
+    attacked rows, never past ``upper`` (from below it); at most ``budget /
+    step`` steps a row; ``cost_`` is the row sums of the increase; ``attacked_``
+    and ``success_`` are what ``predict`` says on ``X`` and on ``X_adv_``
+    itself; ``success_rate_`` their ratio; the caller's ``X`` unchanged."""
+    from sknonneg.robustness import additive_evasion_attack
+
+    model, X, y, scale, sparse, budget, step, upper, features, method, seed = problem
+    est = _attack_model(model, X, y, seed, scale)
+    X = X * scale
+    given_X = sp.csr_matrix(X) if sparse else X
+    kept = given_X.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = additive_evasion_attack(est, given_X, budget=budget,
+                                             features=features, step=step,
+                                             method=method, upper=upper)
+        except ValueError as exc:  # no allowed feature has room for a step
+            assert re.search("no move|room|cannot|upper", str(exc)), exc
+            event("refused: no move")
+            return
+    if sparse:
+        assert sp.issparse(result.X_adv_)
+        assert (given_X != kept).nnz == 0
+    else:
+        np.testing.assert_array_equal(given_X, kept)
+    X_adv = result.X_adv_.toarray() if sparse else np.asarray(result.X_adv_)
+    X = np.asarray(X, dtype=np.float64)
+    assert X_adv.shape == X.shape
+    increase = X_adv - X
+    assert np.all(increase >= 0)
+    allowed = np.zeros(X.shape[1], dtype=bool)
+    allowed[np.arange(X.shape[1]) if features is None else features] = True
+    assert np.all(increase[:, ~allowed] == 0)
+    assert np.all(increase[~result.attacked_] == 0)
+    if upper is not None:
+        top = np.broadcast_to(np.asarray(upper, dtype=np.float64), X.shape)
+        assert np.all((increase == 0) | (X_adv <= top))
+    assert np.all(result.n_steps_ * step <= budget)
+    np.testing.assert_allclose(result.cost_, increase.sum(axis=1), rtol=1e-12)
+    assert np.all(result.cost_ <= budget * (1 + 1e-12))
+    target = est.classes_[1]
+    np.testing.assert_array_equal(result.attacked_, est.predict(X) == target)
+    adv_labels = est.predict(result.X_adv_)
+    np.testing.assert_array_equal(result.success_,
+                                  result.attacked_ & (adv_labels != target))
+    if result.attacked_.any():
+        assert result.success_rate_ == result.success_.sum() / result.attacked_.sum()
+        assert np.all(np.isnan(result.margin_after_[~result.attacked_]))
+        event(f"{model}: evaded" if result.success_.any() else f"{model}: not evaded")
+    else:
+        assert np.isnan(result.success_rate_)
+        event("nothing attacked")

@@ -24,12 +24,26 @@ it:
   and MinMaxScaler too, in the raw features.
 * ``NonNegAutoencoder(nonneg="bounds")``: parts >= 0 and codes in [0, 1] for any
   input, after fit, warm start and partial_fit.
+* ``monotone_certificate`` of a soft ``VotingClassifier``: certified where every
+  member is; the vote's computed probabilities and ``predict`` obey it, the
+  attack never evades it, and the weights it must refuse are refused.
+* ``certified_radius`` of multilabel classifiers (the least over the labels): no
+  smaller perturbation changes any label.
+* float32 ``ABBAClassifier``: ``lipschitz_bound_`` (and the separable bound, never
+  below it) bounds every Jacobian of the network it computes with, its sums and
+  differences of blocks cast to float32, in extended precision.
+* ``additive_evasion_attack``: features only rise, only the allowed ones, never
+  past ``upper``, within the budget; ``cost_``, ``attacked_`` and ``success_``
+  say what happened to ``X_adv_``.
 
 Each was checked against a planted defect (a BLAS prediction path for monotone
 networks, a Lipschitz slope without the float32 gain, a bound without its rounding
 allowance, a radius without the logits' rounding, a drop over adjacent grid points
-only, a ColumnTransformer's columns not mapped to the raw ones): the "ci" profile's
-examples catch each.
+only, a ColumnTransformer's columns not mapped to the raw ones, a vote's members'
+certificates united instead of intersected or its weights' overflow check dropped,
+the largest |logit| of a multilabel output or no rounding allowance for it, the
+bound of float64 ABBA blocks for a float32 network, an attack raising features
+outside ``features`` or past ``upper``): the "ci" profile's examples catch each.
 
 The existing property tests (test_fuzz.py, test_fixed_order.py, test_theory.py,
 test_preprocessing.py, test_lipschitz.py) hold the squared-error regressor, the

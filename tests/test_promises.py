@@ -35,6 +35,8 @@ it:
 * ``additive_evasion_attack``: features only rise, only the allowed ones, never
   past ``upper``, within the budget; ``cost_``, ``attacked_`` and ``success_``
   say what happened to ``X_adv_``.
+* Rows of sample weight 0 are removed rows: the fit is the fit without them, to
+  the last bit (early stopping, mini-batches, partial_fit, far-out values).
 
 Each was checked against a planted defect (a BLAS prediction path for monotone
 networks, a Lipschitz slope without the float32 gain, a bound without its rounding
@@ -43,7 +45,8 @@ only, a ColumnTransformer's columns not mapped to the raw ones, a vote's members
 certificates united instead of intersected or its weights' overflow check dropped,
 the largest |logit| of a multilabel output or no rounding allowance for it, the
 bound of float64 ABBA blocks for a float32 network, an attack raising features
-outside ``features`` or past ``upper``): the "ci" profile's examples catch each.
+outside ``features`` or past ``upper``, rows of weight 0 kept in the fit): the
+"ci" profile's examples catch each.
 
 The existing property tests (test_fuzz.py, test_fixed_order.py, test_theory.py,
 test_preprocessing.py, test_lipschitz.py) hold the squared-error regressor, the
@@ -1407,3 +1410,100 @@ def test_additive_evasion_attack_keeps_its_contract(problem):
     else:
         assert np.isnan(result.success_rate_)
         event("nothing attacked")
+
+
+# --------------------------------------------------- rows of sample weight 0
+@st.composite
+def zero_weight_problems(draw):
+    """A fit with some rows of weight 0 (anywhere, some far out of range), and the
+    same fit on the other rows alone: estimator, solver, mini-batches, early
+    stopping, class_weight="balanced", dtype, dense or CSR, fit or partial_fit."""
+    name = draw(st.sampled_from(["classifier", "regressor", "regressor", "abba",
+                                 "autoencoder"]))
+    solver = draw(st.sampled_from(["lbfgsb", "adam"]))
+    params = {"solver": solver, "max_iter": draw(st.integers(1, 5)),
+              "random_state": draw(st.integers(0, 3)),
+              "dtype": draw(st.sampled_from(["float64", "float32"]))}
+    if solver == "adam":
+        params["batch_size"] = draw(st.sampled_from([None, 4, 16]))
+    if name != "autoencoder":
+        params["early_stopping"] = draw(st.booleans())
+    if name in ("classifier", "abba") and draw(st.booleans()):
+        params["class_weight"] = "balanced"
+    how = "fit" if params.get("early_stopping") else draw(
+        st.sampled_from(["fit", "partial_fit"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    n_samples = draw(st.integers(30, 60) if params.get("early_stopping")
+                     else st.integers(12, 40))
+    n_features = draw(st.integers(1, 4))
+    X = rng.random((n_samples, n_features))
+    X[rng.random(X.shape) < 0.3] = 0.0
+    if name == "regressor":
+        y = X @ rng.normal(size=n_features) + 0.1 * rng.normal(size=n_samples)
+    else:
+        y = np.arange(n_samples) % draw(st.integers(2, 3))
+    w = rng.choice([1.0, 1.0, 2.0, 0.5], size=n_samples)
+    dropped = rng.choice(n_samples, draw(st.integers(1, 4)), replace=False)
+    w[dropped] = 0.0
+    kept = np.flatnonzero(w > 0)
+    # Every class keeps a row (a class seen only on rows of weight 0 is still a
+    # class: not the fit without them).
+    if name != "regressor" and not np.array_equal(np.unique(y[kept]), np.unique(y)):
+        w[dropped] = 1.0
+        dropped = dropped[:0]
+        kept = np.arange(n_samples)
+    # Far out of range where they are dropped: never read.
+    far = draw(st.sampled_from([0.0, 1e200, -1e300, 1e37]))
+    if far and dropped.size:
+        X[dropped[0], 0] = far
+        if name == "regressor":
+            y[dropped[0]] = far
+    sparse = draw(st.booleans())
+    return name, params, how, X, y, w, kept, sparse
+
+
+@_examples(40)
+@given(problem=zero_weight_problems())
+def test_rows_of_weight_zero_are_removed_rows_to_the_last_bit(problem):
+    """A row of weight 0 is a removed row: the fit (early stopping's split, Adam's
+    mini-batches, class_weight="balanced", partial_fit included) is the fit on
+    the other rows alone, to the last bit, whatever values the dropped rows
+    hold."""
+    from sknonneg import NonNegAutoencoder
+
+    name, params, how, X, y, w, kept, sparse = problem
+    Est = {"classifier": NonNegMLPClassifier, "regressor": NonNegMLPRegressor,
+           "abba": ABBAClassifier, "autoencoder": NonNegAutoencoder}[name]
+    if name in ("classifier", "regressor", "abba"):
+        params = {"hidden_layer_sizes": (3,), **params}
+    else:
+        params = {"n_components": 2, **params}
+    a, b = Est(**params), Est(**params)
+    Xa = sp.csr_matrix(X) if sparse else X
+    Xb = sp.csr_matrix(X[kept]) if sparse else X[kept]
+    extra = ({"classes": np.unique(y)} if how == "partial_fit"
+             and name in ("classifier", "abba") else {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(2 if how == "partial_fit" else 1):
+            for est, Xs, ys, ws in ((a, Xa, y, w), (b, Xb, y[kept], w[kept])):
+                args = (Xs,) if name == "autoencoder" else (Xs, ys)
+                try:
+                    getattr(est, how)(*args, sample_weight=ws, **extra)
+                except ValueError as exc:
+                    # Refused alike (e.g. too few rows for early stopping's split).
+                    event(f"refused: {str(exc)[:40]}")
+                    with pytest.raises(ValueError, match=re.escape(str(exc)[:30])):
+                        other = (b, Xb, y[kept], w[kept]) if est is a else (
+                            a, Xa, y, w)
+                        o_args = (other[1],) if name == "autoencoder" else other[1:3]
+                        getattr(Est(**params), how)(*o_args, sample_weight=other[3],
+                                                    **extra)
+                    return
+    event(f"{name}, {how}, {len(w) - len(kept)} dropped")
+    for ca, cb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(ca, cb)
+    assert a.loss_curve_ == b.loss_curve_
+    assert a.t_ == b.t_
+    if params.get("early_stopping"):
+        assert a.validation_scores_ == b.validation_scores_

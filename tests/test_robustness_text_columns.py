@@ -315,3 +315,27 @@ def test_attack_on_a_model_that_refuses_missing_values_says_so():
     bad[0, 0] = np.inf
     with pytest.raises(ValueError, match="Input contains infinity"):
         additive_evasion_attack(clf, bad, budget=3)
+
+
+@pytest.mark.parametrize("upper", [None, 4.0])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_attack_where_every_allowed_feature_is_missing_says_so(upper, sparse):
+    """Every allowed feature missing on every attacked row: refused as such.
+    Before: "step=1.0 raises every allowed feature ... past the largest float64
+    ... or above upper" (or "upper leaves no allowed feature room"), naming a
+    step and an upper that were not the cause."""
+    from sklearn.impute import SimpleImputer
+
+    gaps, y = _gaps()
+    pipe = make_pipeline(SimpleImputer(), LogisticRegression()).fit(gaps, y)
+    X = gaps.copy()
+    X[:, :2] = np.nan
+    X = sp.csr_matrix(X) if sparse else X
+    with pytest.raises(ValueError, match=r"every allowed feature is missing \(NaN\)"):
+        additive_evasion_attack(pipe, X, budget=3, features=[0, 1], upper=upper)
+    # A present value of an allowed feature on the attacked rows is room enough.
+    Xd = X.toarray() if sparse else X.copy()
+    Xd[:, 0] = 0.0
+    result = additive_evasion_attack(pipe, sp.csr_matrix(Xd) if sparse else Xd,
+                                     budget=3, features=[0, 1], upper=upper)
+    _check_missing_kept(result, Xd)

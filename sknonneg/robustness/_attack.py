@@ -1206,6 +1206,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         lowest = _missing_as(X[rows], np.inf).min(axis=0)
         lowest = (np.asarray(lowest.todense()).ravel() if sp.issparse(lowest)
                   else lowest)
+        # A column of +inf here is missing on every attacked row (X holds no inf).
+        # Before, such a call was refused as if upper or an overflowing step left
+        # no room ("raises every allowed feature ... past the largest float64").
+        if not np.any(allowed & np.isfinite(lowest)):
+            raise ValueError("every allowed feature is missing (NaN) on every "
+                             "attacked row of X, and a missing value is never "
+                             "raised: an attack that can make no move would report "
+                             "0% success.")
         with np.errstate(over="ignore"):
             raised = lowest + step
         # upper is the largest value (strictly, here and in the searches). Before,

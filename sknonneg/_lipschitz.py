@@ -223,8 +223,9 @@ def abba_bounds(coefs_a, coefs_b, activation_lipschitz=1.0, dtype=np.float64):
     # Never below the tight bound (the user guide's promise). The two are equal in
     # exact arithmetic where the product of the factors has rank one (one hidden
     # unit), and computed by different roundings: before, the tight one came out
-    # an ulp above the separable one for about a quarter of such networks. The
-    # larger of two upper bounds of the exact separable product is one too.
+    # an ulp above the separable one for about a quarter of such networks. Any
+    # value at least the computed separable bound bounds the exact separable
+    # product too, so the larger of the two keeps it an upper bound.
     separable = max(separable, tight)
     return tight, separable
 

@@ -124,7 +124,10 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``sqrt(2) * lipschitz_bound_`` per unit of input, and
         :meth:`certified_radius` divides its margin by that.
     lipschitz_bound_separable_ : float
-        The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison.
+        The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison,
+        enlarged for rounding as ``lipschitz_bound_`` is; never below
+        ``lipschitz_bound_`` (where the two are equal in exact arithmetic, one
+        hidden unit, it is the larger of the two computed values).
     <<classifier_attributes>>
     <<fit_attributes>>
 

@@ -339,3 +339,27 @@ def test_attack_where_every_allowed_feature_is_missing_says_so(upper, sparse):
     result = additive_evasion_attack(pipe, sp.csr_matrix(Xd) if sparse else Xd,
                                      budget=3, features=[0, 1], upper=upper)
     _check_missing_kept(result, Xd)
+
+
+@pytest.mark.parametrize("vectorizer", [
+    CountVectorizer(binary=True),
+    HashingVectorizer(n_features=8, alternate_sign=False, norm=None, binary=True)])
+def test_attack_refusal_says_binary_columns_stop_at_one(vectorizer):
+    """A binary vectorizer's column is 1 once its word is in the text: a raise past
+    1 adds no word. Before, the refusals said such columns count words (a raise by
+    1 adds the word), for a vectorizer in a ColumnTransformer and one first in the
+    Pipeline alike."""
+    X, y = _mails()
+    pipe = _pipe(clone(vectorizer))
+    with pytest.raises(ValueError, match=r"The columns of 's' are 0 or 1 "
+                       r"\(binary=True\).*pass upper=1"):
+        additive_evasion_attack(pipe, X, budget=3)
+    bare = make_pipeline(clone(vectorizer), LogisticRegression()).fit(X["subject"], y)
+    with pytest.raises(ValueError, match=r"features are 0 or 1 \(binary=True\).*"
+                       r"pass upper=1"):
+        additive_evasion_attack(bare, X["subject"], budget=3)
+    # Without binary, no such note.
+    with pytest.raises(ValueError) as info:
+        additive_evasion_attack(_pipe(clone(vectorizer).set_params(binary=False)), X,
+                                budget=3)
+    assert "binary" not in str(info.value)

@@ -613,7 +613,8 @@ def _refuse_text_pipeline(estimator):
         return
     i, vec_name, first = doing[0]
     name = type(first).__name__
-    words = ("" if _counts_words(first) else
+    words = ((_BINARY_HINT.format(f"The {name}'s features") if first.binary else "")
+             if _counts_words(first) else
              f" The {name}'s features are not word counts, so a step of the attack "
              "is then a unit of its weight, not an added word: to attack added words, "
              "build the model as CountVectorizer followed by the rest (a "
@@ -634,6 +635,12 @@ def _refuse_text_pipeline(estimator):
     raise ValueError(
         f"additive_evasion_attack raises numeric features and does not edit text, but "
         f"this Pipeline starts with a {name}: {what}.{words}")
+
+
+# binary=True: a column is 1 once its word is in the text, and a raise past 1 is no
+# text's (before, such columns were said to count words, raised to 2 and more).
+_BINARY_HINT = (" {} are 0 or 1 (binary=True): a raise from 0 to 1 adds a word, one "
+                "past 1 none that a text can give, so pass upper=1 as well.")
 
 
 def _counts_words(vectorizer):
@@ -689,6 +696,11 @@ def _refuse_text_columns(estimator, doing):
            "get_feature_names_out() also names them, but not for a "
            "HashingVectorizer)."
            if counts else "")
+    binary = [name for name, _, vec, more in found
+              if _counts_words(vec) and not more and vec.binary]
+    if binary:
+        how += _BINARY_HINT.format(
+            f"The columns of {', '.join(map(repr, binary))}")
     if other:
         how += (f" The columns of {', '.join(map(repr, other))} are not plain word "
                 "counts (tf-idf weights, or further steps after the vectorizer), so "

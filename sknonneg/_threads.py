@@ -118,14 +118,23 @@ class _OneThreadHolds:
             self.count[key] = self.count.get(key, 0) + 1
         return list(libs)
 
-    def leave(self, libs):
+    def leave(self, libs, pending=None):
         """The last holder of a pool restores its saved limit, unless something
         else set the pool while it was held (it no longer runs one thread): a
         caller's ``threadpool_limits`` in another thread that ended during a fit
         restored its own limit, which stays. Before, the fit then "restored" the
-        limit of 1 it had found inside that block, for good."""
+        limit of 1 it had found inside that block, for good. ``pending`` (path ->
+        limit, from a fork): a pool whose hold the fork dropped gets its limit back
+        from there when the forking thread, which the child runs, leaves it."""
         for lib in libs:
             key = lib.filepath
+            if not self.count.get(key):
+                # A forked child leaving a hold its forking thread entered: the
+                # fork dropped the count and kept the limit as pending (forget).
+                limit = (pending or {}).pop(key, None)
+                if limit is not None and lib.num_threads == 1:
+                    _set_pool_threads(lib, limit)
+                continue
             self.count[key] -= 1
             if self.count[key] == 0:
                 held, limit = self.saved.pop(key)
@@ -356,7 +365,7 @@ def fit_threads():
         if fit[1] is not None:
             _numba().set_num_threads(fit[1])
         with _LOCK:
-            _HOLDS.leave(held)
+            _HOLDS.leave(held, _PENDING_LIMITS)
 
 
 @contextlib.contextmanager
@@ -376,4 +385,4 @@ def single_blas_thread(active=True):
         yield
     finally:
         with _LOCK:
-            _HOLDS.leave(held)
+            _HOLDS.leave(held, _PENDING_LIMITS)

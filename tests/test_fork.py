@@ -160,3 +160,43 @@ def test_fork_during_a_small_fit_gives_the_childs_first_fit_its_budget():
     result = subprocess.run([sys.executable, "-c", FORK_DURING_A_SMALL_FIT], cwd=ROOT,
                             timeout=120, capture_output=True, text=True)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+FORK_INSIDE_A_HOLD = """
+import os
+from threadpoolctl import ThreadpoolController, threadpool_limits
+from sknonneg._threads import fit_threads, single_blas_thread
+
+def blas():
+    return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
+                  if l.user_api == "blas")
+
+with threadpool_limits(limits=2, user_api="blas"):
+    before = blas()
+    with single_blas_thread():  # the forking thread holds every BLAS at one thread
+        pid = os.fork()
+    if pid == 0:  # the child: the same thread leaves the hold it entered
+        try:
+            code = 0 if blas() == before else 3
+            with fit_threads():  # and a later fit neither fails nor lowers them
+                pass
+            code = code or (0 if blas() == before else 4)
+        except BaseException as exc:
+            print(repr(exc), flush=True)
+            code = 5
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, ("child", os.WEXITSTATUS(status))
+    assert blas() == before
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_fork_inside_a_hold_leaves_it_in_the_child():
+    """A thread that forks while it holds the BLAS pools at one thread leaves that
+    hold in the child too (the forking thread is the one the child runs): the
+    limits come back there. Before, the child's exit from the hold raised a
+    KeyError (the fork had dropped the hold's count)."""
+    result = subprocess.run([sys.executable, "-c", FORK_INSIDE_A_HOLD], cwd=ROOT,
+                            timeout=120, capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

@@ -71,7 +71,8 @@ steps, each checked on its fitted state:
   must be runs of word characters (the default ``token_pattern``, or
   ``r"(?u)\b\w+\b"``), without a custom ``tokenizer``,
   ``preprocessor`` or callable ``strip_accents`` (which could drop or merge words;
-  ``"ascii"`` and ``"unicode"`` are accepted), and the counts of an integer
+  ``"ascii"`` and ``"unicode"`` are accepted), reading the texts themselves
+  (``input="content"``, not file names or files), and the counts of an integer
   ``dtype`` of at least 32 bits (narrower ones wrap around) or a float one
   (``sublinear_tf`` not on float32 counts, whose NumPy log is not monotone).
   :class:`~sklearn.feature_extraction.text.HashingVectorizer` under the same
@@ -197,6 +198,10 @@ def _refuse(name, step, why):
 
 
 def _check_vectorizer(name, step, computed=True):
+    if step.input != "content":
+        _refuse(name, step, f"input={step.input!r}: the column holds file names or "
+                            "file objects, not the counted text, so what is added to "
+                            "it is not a word (use input='content')")
     if step.analyzer != "word":
         _refuse(name, step, f"analyzer={step.analyzer!r}: adding characters or "
                             "calling a custom analyzer can lower other features")

@@ -902,6 +902,30 @@ def test_text_pipeline_unverifiable_vectorizer_refused(params, match):
         assert proba[1] < proba[0]
 
 
+@pytest.mark.parametrize("input_kind", ["filename", "file"])
+def test_vectorizer_reading_files_refused(tmp_path, input_kind):
+    # With input="filename" or "file" the text column holds file names or file
+    # objects: what a user adds to it is not a word of the counted text, and the
+    # certificate cannot see the files. Before: certified as for input="content".
+    texts = ["cheap pills now", "meeting at noon", "cheap cheap offer",
+             "lunch at noon"] * 5
+    y = np.array([1, 0, 1, 0] * 5)
+    names = []
+    for i, text in enumerate(texts):
+        path = tmp_path / f"mail{i}.txt"
+        path.write_text(text)
+        names.append(str(path))
+    docs = names if input_kind == "filename" else [open(n) for n in names]
+    try:
+        pipe = make_pipeline(CountVectorizer(input=input_kind), _net()).fit(docs, y)
+    finally:
+        for doc in docs:
+            if not isinstance(doc, str):
+                doc.close()
+    with pytest.raises(ValueError, match=f"input='{input_kind}'"):
+        monotone_certificate(pipe)
+
+
 def test_float32_sublinear_tf_refused():
     # NumPy's float32 log falls by an ulp between some adjacent integer counts, so
     # 1 + log(tf) of float32 counts is not non-decreasing as computed. Before:

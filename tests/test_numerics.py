@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sknonneg import ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg import (ABBAClassifier, DegenerateFitWarning, NonNegAutoencoder,
+                      NonNegMLPClassifier, NonNegMLPRegressor)
 from sknonneg._validation import has_spread
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -171,6 +172,30 @@ def test_far_from_unit_scale_outputs_stay_finite(Est, dtype, scale, output):
     proba = est.predict_proba(Xs)
     assert np.all(np.isfinite(proba))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("hidden, max_iter, scale", [((5,), 15, 1.5e153),
+                                                     ((5,), 15, 2e153),
+                                                     ((100,), 200, 3e153),
+                                                     ((100,), 200, 4.4e153)])
+def test_input_below_the_fit_limit_is_not_refused_mid_fit(hidden, max_iter, scale):
+    # check_input_scale accepts max|X| * n_features up to 1.3e154 (4.47e153 for 3
+    # features). Below it, positive="hidden" was refused mid-fit: "The network's
+    # parameters overflowed ...". The parameters were finite: L-BFGS-B's line
+    # search squares gradients of the input's magnitude (3e153), its trial steps
+    # overflowed to NaN, and the driver reported the last trial's loss, not that
+    # of the iterate it restored. 1e153 fitted.
+    rng = np.random.default_rng(0)
+    X0 = rng.random((60, 3))
+    y = (X0[:, 0] + X0[:, 1] > 1).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPClassifier(hidden, positive="hidden", max_iter=max_iter,
+                                  random_state=0).fit(X0 * scale, y)
+    assert all(np.all(np.isfinite(c)) for c in est.coefs_ + est.intercepts_)
+    assert np.isfinite(est.loss_)
+    assert np.all(np.isfinite(est.predict_proba(X0 * scale)))
+    assert np.all(est.coefs_[0] >= 0)
 
 
 def test_has_spread_is_relative():
@@ -345,9 +370,19 @@ def test_an_extreme_penalty_neither_overflows_nor_misleads():
     rng = np.random.default_rng(0)
     X = rng.random((60, 4))
     y = (X[:, 0] > 0.5).astype(int)
+    # Later: that error came from the loss of a trial step L-BFGS-B's line search
+    # had rejected (NaN), reported instead of its iterate's; the iterate was finite.
+    # Now the fit keeps its last finite iterate, and the DegenerateFitWarning names
+    # the penalties.
     ABBAClassifier(3, l2=1e200, max_iter=5, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match=r"overflowed.*the penalties \(l1, l2, "):
-        NonNegMLPClassifier(3, l2=1e300, max_iter=5, random_state=0).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = NonNegMLPClassifier(3, l2=1e300, max_iter=5, random_state=0).fit(X, y)
+    assert all(np.all(np.isfinite(c)) for c in est.coefs_ + est.intercepts_)
+    assert np.isfinite(est.loss_)
+    degenerate = [str(w.message) for w in caught
+                  if issubclass(w.category, DegenerateFitWarning)]
+    assert degenerate and "smaller penalties (l2" in degenerate[0]
 
 
 def _range_models(dtype):

@@ -105,6 +105,25 @@ def test_lbfgsb_driver_reports_iteration_limit():
     assert "ITERATIONS REACHED LIMIT" in result.message
 
 
+def test_lbfgsb_driver_failed_line_search_returns_the_loss_of_its_iterate():
+    # A line search that fails restores x to the iterate before it, but setulb
+    # cannot hand its restored f back: the driver returned the last rejected
+    # trial's loss (NaN here, as where a trial step overflowed near
+    # check_input_scale's limit), with x at a point of loss 400. The fit then
+    # refused a finite iterate ("The network's parameters overflowed").
+    def fun(x):
+        if x[0] > 3.0:  # a trial that overflowed
+            return np.nan, np.array([np.nan])
+        return float(np.exp(x[0]) - 10.0 * x[0]), np.array([np.exp(x[0]) - 10.0])
+
+    result = LBFGSB(np.array([-np.inf]), np.array([np.inf])).minimize(
+        fun, np.array([-40.0]), 50, 1e-10)
+    assert result.status == 2  # the line search found no lower loss
+    assert np.isfinite(result.x).all() and np.isfinite(result.jac).all()
+    assert result.fun == fun(result.x)[0]
+    np.testing.assert_array_equal(result.jac, fun(result.x)[1])
+
+
 class _Objective:
     def __init__(self, fun):
         self.loss_grad = fun

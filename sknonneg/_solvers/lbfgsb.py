@@ -208,20 +208,30 @@ class LBFGSB:
         dsave = np.zeros(29)
         factr = ftol / np.finfo(float).eps
         f, n_iter, n_fev = 0.0, 0, 0
+        # fun's loss at x, the solver's iterate: at the start, then at each accepted
+        # step. A line search that fails restores x (and g, in place) to the iterate
+        # before it, but setulb cannot hand its restored f back (a Python float):
+        # the last evaluation is then a rejected trial, whose loss was returned
+        # (NaN where that trial overflowed; scipy's minimize returns it too).
+        f_user, f_at_x = 0.0, np.nan
         while True:
             self._setulb(self.maxcor, x, self._low, self._up, self._nbd, f, g, factr,
                          tol, self._wa, self._iwa, task, lsave, isave, dsave,
                          self.maxls, ln_task)
             if task[0] == _FG:
-                f, grad = fun(x)
-                f = float(f)
+                f_user, grad = fun(x)
+                f_user = float(f_user)
                 g[:] = grad
                 n_fev += 1
+                f = f_user
+                if n_fev == 1:
+                    f_at_x = f_user
             elif task[0] == _NEW_X:
                 n_iter += 1
+                f_at_x = f_user
                 if callback is not None:
                     try:
-                        callback(x, f)
+                        callback(x, f_user)
                     except StopIteration:
                         task[:] = (_STOP, 505)
                         continue
@@ -237,11 +247,13 @@ class LBFGSB:
             status = 1
         else:
             status = 2
+            # The line search failed: x is the iterate before it, of loss f_at_x.
+            f_user = f_at_x
         reason = _TASK.get(int(task[1]), "")
         if status == 2 and not reason:
             reason = "THE LINE SEARCH FOUND NO LOWER LOSS"  # before: "ABNORMAL: "
         message = f"{_STATUS.get(int(task[0]), '')}: {reason}"
-        return OptimizeResult(x=x, fun=f, jac=g.copy(), nit=n_iter, nfev=n_fev,
+        return OptimizeResult(x=x, fun=f_user, jac=g.copy(), nit=n_iter, nfev=n_fev,
                               njev=n_fev, status=status, success=status == 0,
                               message=message)
 

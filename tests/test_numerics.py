@@ -372,8 +372,9 @@ def test_an_extreme_penalty_neither_overflows_nor_misleads():
     y = (X[:, 0] > 0.5).astype(int)
     # Later: that error came from the loss of a trial step L-BFGS-B's line search
     # had rejected (NaN), reported instead of its iterate's; the iterate was finite.
-    # Now the fit keeps its last finite iterate, and the DegenerateFitWarning names
-    # the penalties.
+    # Now the fit keeps its last finite iterate; L-BFGS-B runs its loss (gradient
+    # 1e300) scaled down and reaches the objective's optimum, the constant model,
+    # and the DegenerateFitWarning names the penalties.
     ABBAClassifier(3, l2=1e200, max_iter=5, random_state=0).fit(X, y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -383,6 +384,10 @@ def test_an_extreme_penalty_neither_overflows_nor_misleads():
     degenerate = [str(w.message) for w in caught
                   if issubclass(w.category, DegenerateFitWarning)]
     assert degenerate and "smaller penalties (l2" in degenerate[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPClassifier(3, l2=1e300, max_iter=50, random_state=0).fit(X, y)
+    assert max(np.abs(c).max() for c in est.coefs_) < 1e-250
 
 
 def _range_models(dtype):

@@ -7,6 +7,7 @@ import pytest
 from scipy.optimize import Bounds, minimize
 
 from sknonneg._compat import lbfgsb_setulb
+from sknonneg._solvers.lbfgsb import loss_shift
 from sknonneg._solvers import (
     LBFGSB,
     MAXCOR,
@@ -122,6 +123,58 @@ def test_lbfgsb_driver_failed_line_search_returns_the_loss_of_its_iterate():
     assert np.isfinite(result.x).all() and np.isfinite(result.jac).all()
     assert result.fun == fun(result.x)[0]
     np.testing.assert_array_equal(result.jac, fun(result.x)[1])
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_lbfgsb_driver_runs_a_huge_loss_scaled_down(bounded):
+    # L-BFGS-B forms sums of squares of the gradient: a loss times 2^520 (a
+    # gradient of 1e157, as a first layer's on inputs near check_input_scale's
+    # limit) overflowed them, its trial steps were NaN and it never moved. The
+    # driver runs such a loss scaled down by a power of two. Without bounds the
+    # iterates depend on the loss's scale only through rounding: those of the loss
+    # at scale 1 (to 6e-15 relative after 8 iterations here). With bounds the first
+    # step (to the Cauchy point of the identity metric) depends on the scale, and
+    # the scaled loss takes a step of an ordinary gradient's size.
+    fun, lower, upper, rng = _problem(30, seed=5)
+    if not bounded:
+        lower, upper = np.full(30, -np.inf), np.full(30, np.inf)
+    x0 = rng.normal(size=30)
+    big = 2.0 ** 520
+
+    def huge(x):
+        f, g = fun(x)
+        return f * big, g * big
+
+    seen = {"unit": [], "huge": []}
+    unit = LBFGSB(lower, upper).minimize(
+        fun, x0, 8, 1e-12, lambda x, f: seen["unit"].append((x.copy(), f)))
+    scaled = LBFGSB(lower, upper).minimize(
+        huge, x0, 8, 1e-12, lambda x, f: seen["huge"].append((x.copy(), f)))
+    assert scaled.nit == unit.nit == 8 and scaled.status == unit.status == 1
+    assert np.all(np.isfinite(scaled.x)) and scaled.fun < huge(x0)[0]
+    assert np.all((scaled.x >= lower) & (scaled.x <= upper))
+    # The result's gradient and the callback's loss are fun's own, unscaled.
+    np.testing.assert_array_equal(scaled.jac, huge(scaled.x)[1])
+    assert scaled.fun == huge(scaled.x)[0]
+    assert all(fh == huge(xh)[0] for xh, fh in seen["huge"])
+    if bounded:
+        assert scaled.fun < 0.99 * huge(x0)[0]  # it moved, as unit did
+        return
+    np.testing.assert_allclose(scaled.x, unit.x, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(scaled.fun, unit.fun * big, rtol=1e-12)
+    for (xu, fu), (xh, fh) in zip(seen["unit"], seen["huge"], strict=True):
+        np.testing.assert_allclose(xh, xu, rtol=1e-12, atol=1e-13)
+        assert fh == huge(xh)[0]
+
+
+def test_lbfgsb_loss_shift_leaves_ordinary_gradients_alone():
+    # Below GRAD_LIMIT = 2^128 (every fit on inputs of ordinary scale) the loss is
+    # run as it is; above, the largest entry is brought into [0.5, 1).
+    assert loss_shift(np.array([1e30, -3.0])) == 0
+    assert loss_shift(np.array([2.0 ** 128])) == 0
+    assert loss_shift(np.array([0.0, -2.0 ** 130])) == 131
+    assert loss_shift(np.array([np.inf, 1.0])) == 0  # refused by the fit
+    assert loss_shift(np.array([np.nan])) == 0
 
 
 class _Objective:

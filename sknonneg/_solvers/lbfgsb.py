@@ -38,6 +38,37 @@ _FG, _NEW_X, _CONVERGENCE, _STOP = 3, 1, 4, 5
 MAXCOR = 20
 
 
+# Largest gradient entry L-BFGS-B is given as it is (2^128 = 3.4e38). L-BFGS-B forms
+# sums of squares of the gradient and its products with the curvature pairs: at
+# inputs near check_input_scale's limit (a first-layer gradient of 3e153, the
+# input's magnitude) they overflowed to inf and its trial steps to NaN. A run whose
+# first gradient passes this minimises the loss times 2^-k instead (``loss_shift``).
+GRAD_LIMIT = 2.0 ** 128
+
+
+def loss_shift(grad):
+    """``k`` such that the largest entry of ``grad`` times ``2**-k`` lies in
+    ``[0.5, 1)``, where that entry passes ``GRAD_LIMIT``; else 0 (also for a
+    gradient that is not finite, which the fit refuses).
+
+    Without bounds, L-BFGS-B's iterates depend on the scale of the loss only
+    through rounding: its steps are ratios of gradient products, and its line
+    search compares the loss with ``stp g'd``, both scaled alike (measured: the
+    iterates of a loss times 2^520 equal those at scale 1 to 6e-15 relative after 8
+    iterations). With bounds, its first step goes to the Cauchy point of the
+    identity metric, which depends on the scale: scaled, it is the step of a
+    gradient of order one, where unscaled it overflowed. Its two tests that see
+    the scale are scaled with it: the gradient tolerance, and the relative
+    reduction of the loss, whose ``max(|f|, |f+|, 1)`` is not (its factor is
+    scaled too: the run can stop later, never earlier). Below ``GRAD_LIMIT``
+    (every fit on inputs of ordinary scale) nothing changes.
+    """
+    largest = float(np.max(np.abs(grad))) if np.size(grad) else 0.0
+    if not largest > GRAD_LIMIT or not np.isfinite(largest):
+        return 0
+    return int(np.frexp(largest)[1])
+
+
 class LBFGSB:
     """scipy's L-BFGS-B for one set of bounds, run as many times as needed.
 
@@ -193,6 +224,12 @@ class LBFGSB:
         ``StopIteration`` to end the run. Stops as ``minimize(method="L-BFGS-B")``
         with ``maxiter=max_iter``, ``gtol=tol``, ``ftol=ftol``, ``maxfun=max_fun``
         (default ``max(15000, 2 * max_iter)``).
+
+        A loss whose gradient at ``theta0`` passes ``GRAD_LIMIT`` is given to
+        L-BFGS-B times ``2**-loss_shift(gradient)``, its tolerances alike;
+        ``callback`` and the result get ``fun``'s own loss and gradient. The result's
+        loss is that of its ``x``: after a failed line search, of the iterate
+        L-BFGS-B restored, not of the rejected trial.
         """
         max_iter = int(max_iter)
         max_fun = max(15000, 2 * max_iter) if max_fun is None else int(max_fun)
@@ -208,6 +245,10 @@ class LBFGSB:
         dsave = np.zeros(29)
         factr = ftol / np.finfo(float).eps
         f, n_iter, n_fev = 0.0, 0, 0
+        # setulb sees the loss and gradient times 2^-shift (loss_shift, decided at
+        # the first evaluation; 0 unless its gradient passes GRAD_LIMIT), with its
+        # tolerances scaled alike; the callback and the result get fun's own.
+        shift, pgtol, factr_s = 0, tol, factr
         # fun's loss at x, the solver's iterate: at the start, then at each accepted
         # step. A line search that fails restores x (and g, in place) to the iterate
         # before it, but setulb cannot hand its restored f back (a Python float):
@@ -215,17 +256,25 @@ class LBFGSB:
         # (NaN where that trial overflowed; scipy's minimize returns it too).
         f_user, f_at_x = 0.0, np.nan
         while True:
-            self._setulb(self.maxcor, x, self._low, self._up, self._nbd, f, g, factr,
-                         tol, self._wa, self._iwa, task, lsave, isave, dsave,
-                         self.maxls, ln_task)
+            self._setulb(self.maxcor, x, self._low, self._up, self._nbd, f, g,
+                         factr_s, pgtol, self._wa, self._iwa, task, lsave, isave,
+                         dsave, self.maxls, ln_task)
             if task[0] == _FG:
                 f_user, grad = fun(x)
                 f_user = float(f_user)
                 g[:] = grad
                 n_fev += 1
-                f = f_user
                 if n_fev == 1:
                     f_at_x = f_user
+                    shift = loss_shift(g)
+                    if shift:
+                        pgtol = float(np.ldexp(tol, -shift))
+                        factr_s = float(np.ldexp(factr, -shift))
+                if shift:
+                    np.ldexp(g, -shift, out=g)
+                    f = float(np.ldexp(f_user, -shift))
+                else:
+                    f = f_user
             elif task[0] == _NEW_X:
                 n_iter += 1
                 f_at_x = f_user
@@ -253,7 +302,10 @@ class LBFGSB:
         if status == 2 and not reason:
             reason = "THE LINE SEARCH FOUND NO LOWER LOSS"  # before: "ABNORMAL: "
         message = f"{_STATUS.get(int(task[0]), '')}: {reason}"
-        return OptimizeResult(x=x, fun=f_user, jac=g.copy(), nit=n_iter, nfev=n_fev,
+        jac = g.copy()
+        if shift:
+            np.ldexp(jac, shift, out=jac)
+        return OptimizeResult(x=x, fun=f_user, jac=jac, nit=n_iter, nfev=n_fev,
                               njev=n_fev, status=status, success=status == 0,
                               message=message)
 

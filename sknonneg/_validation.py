@@ -308,7 +308,11 @@ def check_input_scale(X, name="X", *, original=None):
     squares the sums (their variance): both stay finite while ``max|X| *
     n_features`` is below ``sqrt(finfo(float64).max)`` = 1.3e154. Beyond, the fit
     would silently collapse to constant outputs or NaN. (float32 fits also need
-    X to fit float32, which the dtype conversion checks.)
+    X to fit float32, which the dtype conversion checks.) Below it, the first
+    layer's gradient is of the input's magnitude, and L-BFGS-B runs a loss whose
+    gradient passes 2^128 scaled down by a power of two
+    (``sknonneg._solvers.lbfgsb.loss_shift``), so that its sums of squared
+    gradients do not overflow either.
 
     ``X`` in its compute dtype must also stay within a sixteenth of that dtype's
     largest value, the limit of prediction's range check (``range_overflow_rows``,

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import MinMaxScaler
@@ -140,6 +141,46 @@ def test_slow_adam_fits_far_from_the_constant_model_are_not_told_to_lower_the_st
             est.fit(X_fit, y_fit)
         assert any(issubclass(w.category, DegenerateFitWarning) for w in rec)
         assert not any("Adam's steps" in str(w.message) for w in rec)
+
+
+@pytest.mark.parametrize("loss, mc, scale", [("poisson", None, 1e-4),
+                                             ("poisson", [1, -1, 0], 1e-3),
+                                             ("gamma", [1, -1, 0], 1e-3),
+                                             ("squared_error", None, 1e-4)])
+def test_degenerate_fit_on_small_inputs_says_to_scale_them(loss, mc, scale):
+    # On X * 1e-4 the first layer needs weights of 1e4, whose L2 penalty (1e6 at the
+    # start) outweighs the data: Poisson and Gamma fits ended far worse than the
+    # mean model (training D^2 -4.8e3 to -5.4e4, predictions 3e-25 for targets
+    # near 1.7). The warning listed four remedies and first blamed monotonic_cst
+    # ("an output that moves against it cannot be fitted"); now it names the
+    # scale and the scaler.
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3))
+    y = 1 + X[:, 0] + 0.5 * X[:, 1] ** 2
+    with pytest.warns(DegenerateFitWarning) as rec:
+        NonNegMLPRegressor(loss=loss, monotonic_cst=mc, random_state=0).fit(X * scale, y)
+    message = " ".join(str(w.message) for w in rec
+                       if issubclass(w.category, DegenerateFitWarning))
+    assert f"largest magnitude {np.abs(X * scale).max():.3g}" in message
+    assert "Scale the features: put a StandardScaler or MinMaxScaler" in message
+    assert ("far worse than the mean model" in message) == (loss != "squared_error")
+    assert "monotonic_cst" not in message and "Try " not in message
+
+
+def test_degenerate_classifier_on_small_sparse_inputs_says_to_scale_them():
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3))
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    with pytest.warns(DegenerateFitWarning) as rec:
+        NonNegMLPClassifier(random_state=0).fit(sp.csr_matrix(X * 1e-4), y)
+    message = " ".join(str(w.message) for w in rec
+                       if issubclass(w.category, DegenerateFitWarning))
+    assert "Scale the features: put a MaxAbsScaler" in message
+    assert "no better than the constant model" in message and "log link" not in message
+    # Inputs of order one keep the list of remedies.
+    with pytest.warns(DegenerateFitWarning) as rec:
+        NonNegMLPClassifier(5, l2=10.0, max_iter=30, random_state=0).fit(X, y)
+    assert all("Scale the features" not in str(w.message) for w in rec)
 
 
 def test_degenerate_lbfgsb_fit_does_not_blame_adam():

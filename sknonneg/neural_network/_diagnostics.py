@@ -251,6 +251,45 @@ def _adam_steps_note(estimator, loss, reference, loss_name, reference_name, rise
             "the data. Lower learning_rate_init first.")
 
 
+# A fit on inputs whose largest magnitude is below this is told, when degenerate,
+# that the inputs' scale is the cause (_small_input_note).
+_SMALL_INPUT = 0.1
+
+
+def _small_input_note(X, estimator):
+    """The cause and the remedy of a degenerate fit on inputs whose largest
+    magnitude is below ``_SMALL_INPUT`` (empty otherwise, and for ``X`` None).
+
+    The data-dependent start gives the first layer weights of the inverse of the
+    inputs' scale, and their L2 penalty is counted in the inputs' own units (only
+    columns spanning more than 1 are measured in their span: ``penalty_units``): on
+    ``X * 1e-4`` it is about 1e6 against a data term of order one, L-BFGS-B's first
+    steps drive the first layer to 0 and leave the units saturated, and a log-link
+    output (Poisson, Gamma) ends far below or above the targets (training D^2 of
+    -4.8e3 to -4.4e4, measured: ``doc/reliability.md``). Before, the warning listed
+    scaling among four remedies and blamed the monotonic constraints first.
+    """
+    if X is None:
+        return ""
+    sparse = sp.issparse(X) or (not isinstance(X, np.ndarray) and hasattr(X, "indptr"))
+    values = (X.array if hasattr(X, "array") else X.data if sparse
+              else np.asarray(X))
+    largest = largest_magnitude(values)
+    if largest is None or not 0.0 < largest < _SMALL_INPUT:
+        return ""
+    scaler = ("MaxAbsScaler (it keeps sparse input sparse)" if sparse
+              else "StandardScaler or MinMaxScaler")
+    loss = getattr(estimator, "loss", None) if is_regressor(estimator) else None
+    end = ("no better than the constant model" if loss not in ("poisson", "gamma")
+           else f"far worse than the mean model (loss={loss!r}: its log link puts "
+           "the predictions far below or above the targets)")
+    return (f" Its inputs are small (largest magnitude {largest:.3g}): the first "
+            "layer needs weights of the inverse of that scale to use them, and "
+            f"their L2 penalty outweighs the data, so the fit can end {end}. "
+            f"Scale the features: put a {scaler} before the estimator in a "
+            "Pipeline.")
+
+
 def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
     label (set) for every row of ``X`` (with positive weight) although ``targets``
@@ -288,11 +327,14 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
                     "better than predicting their mean")
         else:
             return
-        warnings.warn(
-            f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}"
+        # Small inputs: their scale is the cause, and scaling the first remedy;
+        # the constraints' note and the other remedies come once they are scaled.
+        advice = _small_input_note(X, estimator) or (
             f"{_constraint_note(estimator, True)} Try scaling the inputs (MinMaxScaler "
             "or StandardScaler), smaller penalties (l2, l1) or learning_rate_init, "
-            "or a larger max_iter.",
+            "or a larger max_iter.")
+        warnings.warn(
+            f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{advice}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),
         )
         return
@@ -342,7 +384,6 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     if what is not None:
         note = _adam_steps_note(estimator, nll, prior, "log-loss",
                                 "class-prior model's" + numbers, rise)
-        note += _constraint_note(estimator, not softmax)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.
         # Only where a positive output layer can be freed: before, ABBAClassifier
         # (no positive parameter) and positive=False networks were told to try it.
@@ -351,11 +392,16 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
                 or "positive" not in estimator.get_params(deep=False)
                 or not constraints or constraints[-1] != "nonneg"
                 else ', or positive="hidden" (a free output layer)')
+        small = _small_input_note(X, estimator)
+        if small:  # as for the regressor
+            note += small
+        else:
+            note += _constraint_note(estimator, not softmax)
+            note += (" Try scaling the inputs (MinMaxScaler or StandardScaler), "
+                     f"smaller penalties ({_penalties(estimator)})"
+                     f"{', ' if free else ' or '}a larger max_iter{free}.")
         warnings.warn(
-            f"{estimator.__class__.__name__}: degenerate fit: {what}.{note} Try "
-            "scaling the inputs (MinMaxScaler or StandardScaler), smaller penalties "
-            f"({_penalties(estimator)}){', ' if free else ' or '}a larger "
-            f"max_iter{free}.",
+            f"{estimator.__class__.__name__}: degenerate fit: {what}.{note}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),
         )
 

@@ -63,7 +63,9 @@ def loss_shift(grad):
     scaled too: the run can stop later, never earlier). Below ``GRAD_LIMIT``
     (every fit on inputs of ordinary scale) nothing changes.
     """
-    largest = float(np.max(np.abs(grad))) if np.size(grad) else 0.0
+    grad = np.asarray(grad)
+    # No |grad| temporary: the gradient has one entry per parameter.
+    largest = max(float(grad.max()), -float(grad.min())) if grad.size else 0.0
     if not largest > GRAD_LIMIT or not np.isfinite(largest):
         return 0
     return int(np.frexp(largest)[1])

@@ -405,6 +405,30 @@ def test_output_weights_of_a_regressor_and_an_autoencoder():
     assert "outputs (64): px0, px1, px2" in describe_network(ae)
 
 
+def test_autoencoder_outputs_named_by_the_pipeline_before_it():
+    # Topic words: in CountVectorizer -> NonNegAutoencoder, top_features named the
+    # parts' features after the vocabulary, but describe_network listed the
+    # outputs (the same features, reconstructed) as x0, x1, ... and
+    # OutputWeightsDisplay labelled them so (review 44e).
+    from sknonneg import NonNegAutoencoder
+    from sknonneg.inspection import describe_network
+
+    docs = ["apple banana apple", "banana cherry", "cherry date date",
+            "apple date", "banana banana cherry"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = make_pipeline(
+            CountVectorizer(),
+            NonNegAutoencoder(2, decoder="linear", max_iter=5, random_state=0),
+        ).fit(docs)
+    words = ["apple", "banana", "cherry", "date"]
+    assert set(top_features(pipe, k=1)["feature"]) <= set(words)
+    assert "outputs (4): apple, banana, cherry, date" in describe_network(pipe)
+    disp = OutputWeightsDisplay.from_estimator(pipe)
+    assert [t.get_text() for t in disp.ax_.get_yticklabels()] == words
+    plt.close("all")
+
+
 # --------------------------------------------------------------------------
 # top_features
 # --------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def describe_network(estimator, tol=1e-6):
         if functions:
             head += "; " + ", ".join(functions)
         lines.append(head)
-        classes = output_classes(final, sizes[-1])
+        classes = output_classes(final, sizes[-1], estimator)
         lines.append(f"  outputs ({len(classes)}): {_fmt_classes(classes)}")
     else:
         lines.append(

@@ -715,7 +715,7 @@ class OutputWeightsDisplay:
         n_units = W.shape[0]
         layer = len(coefs) - 1
         idx, _ = order_units(estimator, n_units, units=units, order=order, layer=layer)
-        out_labels = output_classes(final, W.shape[1])
+        out_labels = output_classes(final, W.shape[1], estimator)
         if is_classifier(final):
             output_name = "output (label)" if is_multilabel(final) else "output (class)"
         elif is_regressor(final):

@@ -183,15 +183,19 @@ def layer_constraints(estimator, layers=None):
     return inferred, False
 
 
-def output_classes(final, n_outputs):
+def output_classes(final, n_outputs, estimator=None):
     """Labels of the output neurons (``classes_`` when it matches; an autoencoder's
-    outputs reconstruct the input features, and are named after them)."""
+    outputs reconstruct the input features, and are named after them: by
+    :func:`feature_names` of ``estimator``, the Pipeline ending in ``final`` when
+    given, so that the words of a ``TfidfVectorizer`` before it name them)."""
     classes = getattr(final, "classes_", None)
     if (classes is None and not is_classifier(final) and not is_regressor(final)
             and getattr(final, "n_features_in_", None) == n_outputs):
-        names = getattr(final, "feature_names_in_", None)
-        return ([str(n) for n in names] if names is not None
-                else [f"x{j}" for j in range(n_outputs)])
+        # Before: in a Pipeline, x0, x1, ... where top_features named the same
+        # features after the preceding steps' get_feature_names_out().
+        names = feature_names(final if estimator is None else estimator,
+                              n_features=n_outputs)
+        return [str(n) for n in names]
     if classes is None or np.asarray(classes).ndim != 1:
         return [f"out{j}" for j in range(n_outputs)]
     classes = np.asarray(classes)

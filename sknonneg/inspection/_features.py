@@ -21,8 +21,10 @@ def top_features(
     ----------
     estimator : fitted estimator
         NonNegMLPClassifier, ABBAClassifier, MLPClassifier (first layer
-        ``coefs_[0].T``), PCA, NMF (``components_``), or a Pipeline ending in
-        one of them (e.g. ``CountVectorizer -> NonNegMLPClassifier``).
+        ``coefs_[0].T``), PCA, NMF, NonNegAutoencoder (``components_``: for the
+        autoencoder its parts, the decoder's weights), or a Pipeline ending in
+        one of them (e.g. ``CountVectorizer -> NonNegMLPClassifier``, or
+        ``TfidfVectorizer -> NonNegAutoencoder`` for the words of each part).
     feature_names : array-like of str, default=None
         Names of the input features, one per feature and all different (a name
         given twice is a ``ValueError``: the table's ``feature`` column would not

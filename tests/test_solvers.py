@@ -125,6 +125,26 @@ def test_lbfgsb_driver_failed_line_search_returns_the_loss_of_its_iterate():
     np.testing.assert_array_equal(result.jac, fun(result.x)[1])
 
 
+@pytest.mark.parametrize("max_fun", [1, 5, 20])
+def test_lbfgsb_driver_failed_line_search_past_max_fun(max_fun):
+    # The same failed line search, its trials passing max_fun (checked only at a
+    # new iterate): the driver reported it as the evaluation limit (status 1, a
+    # bare "ABNORMAL: ") and returned the rejected trial's loss, NaN, with x at the
+    # restored iterate of loss 400 (review 44g).
+    def fun(x):
+        if x[0] > 3.0:
+            return np.nan, np.array([np.nan])
+        return float(np.exp(x[0]) - 10.0 * x[0]), np.array([np.exp(x[0]) - 10.0])
+
+    result = LBFGSB(np.array([-np.inf]), np.array([np.inf])).minimize(
+        fun, np.array([-40.0]), 50, 1e-10, max_fun=max_fun)
+    assert result.nfev > max_fun
+    assert result.status == 2
+    assert "LINE SEARCH FOUND NO LOWER LOSS" in result.message
+    assert result.fun == fun(result.x)[0]
+    np.testing.assert_array_equal(result.jac, fun(result.x)[1])
+
+
 @pytest.mark.parametrize("bounded", [False, True])
 def test_lbfgsb_driver_runs_a_huge_loss_scaled_down(bounded):
     # L-BFGS-B forms sums of squares of the gradient: a loss times 2^520 (a

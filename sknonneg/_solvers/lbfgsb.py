@@ -294,12 +294,18 @@ class LBFGSB:
                 break
         if task[0] == _CONVERGENCE:
             status = 0
-        elif n_fev > max_fun or n_iter >= max_iter:
+        elif task[0] == _STOP and (n_fev > max_fun or n_iter >= max_iter):
             status = 1
         else:
+            # The line search failed (also where its trials had passed max_fun:
+            # before, that was reported as the limit, with a bare "ABNORMAL: ").
             status = 2
-            # The line search failed: x is the iterate before it, of loss f_at_x.
-            f_user = f_at_x
+        # x is the last accepted iterate (or the start) on every exit: after a
+        # failed line search, the iterate before it. Its loss is f_at_x; elsewhere
+        # f_at_x is the last evaluation's. (Before, only status 2 took f_at_x, so a
+        # line search that failed after its trials passed max_fun returned the
+        # rejected trial's loss, NaN where it overflowed.)
+        f_user = f_at_x
         reason = _TASK.get(int(task[1]), "")
         if status == 2 and not reason:
             reason = "THE LINE SEARCH FOUND NO LOWER LOSS"  # before: "ABNORMAL: "

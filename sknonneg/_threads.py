@@ -103,10 +103,14 @@ class _OneThreadHolds:
 
     def __init__(self):
         self.count, self.saved = {}, {}  # pool's path -> holders, (pool, limit)
+        # Forks this process descends from: a hold entered before the last one
+        # (its count dropped by ``forget``) is told apart when it is left.
+        self.generation = 0
 
     def enter(self, libs, pending=None):
         """Holds ``libs`` at one thread; ``pending`` (path -> limit, from a fork)
-        replaces the limit a first holder saves."""
+        replaces the limit a first holder saves. Returns the hold, for
+        ``leave``."""
         for lib in libs:
             key = lib.filepath
             if not self.count.get(key):
@@ -116,24 +120,31 @@ class _OneThreadHolds:
                 self.saved[key] = (lib, limit)
                 _set_pool_threads(lib, 1)
             self.count[key] = self.count.get(key, 0) + 1
-        return list(libs)
+        return self.generation, list(libs)
 
-    def leave(self, libs, pending=None):
+    def leave(self, held, pending=None):
         """The last holder of a pool restores its saved limit, unless something
         else set the pool while it was held (it no longer runs one thread): a
         caller's ``threadpool_limits`` in another thread that ended during a fit
         restored its own limit, which stays. Before, the fit then "restored" the
         limit of 1 it had found inside that block, for good. ``pending`` (path ->
         limit, from a fork): a pool whose hold the fork dropped gets its limit back
-        from there when the forking thread, which the child runs, leaves it."""
+        from there when the forking thread, which the child runs, leaves it,
+        unless a hold entered in the child holds it (it took that limit and
+        restores it: before, this leave took that hold's count and restored the
+        limit under it, review 44g)."""
+        generation, libs = held
         for lib in libs:
             key = lib.filepath
-            if not self.count.get(key):
+            if generation != self.generation:
                 # A forked child leaving a hold its forking thread entered: the
                 # fork dropped the count and kept the limit as pending (forget).
                 limit = (pending or {}).pop(key, None)
-                if limit is not None and lib.num_threads == 1:
+                if (limit is not None and not self.count.get(key)
+                        and lib.num_threads == 1):
                     _set_pool_threads(lib, limit)
+                continue
+            if not self.count.get(key):  # pragma: no cover - defensive
                 continue
             self.count[key] -= 1
             if self.count[key] == 0:
@@ -163,6 +174,7 @@ class _OneThreadHolds:
         leave: drops them and returns the limits they would have restored."""
         pending = {key: limit for key, (_, limit) in self.saved.items()}
         self.count, self.saved = {}, {}
+        self.generation += 1
         return pending
 
 

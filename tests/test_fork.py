@@ -200,3 +200,51 @@ def test_fork_inside_a_hold_leaves_it_in_the_child():
     result = subprocess.run([sys.executable, "-c", FORK_INSIDE_A_HOLD], cwd=ROOT,
                             timeout=120, capture_output=True, text=True)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+FORK_INSIDE_A_HOLD_THEN_A_THREAD_HOLDS = """
+import os, threading
+from threadpoolctl import ThreadpoolController, threadpool_limits
+from sknonneg._threads import single_blas_thread
+
+def blas():
+    return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
+                  if l.user_api == "blas")
+
+with threadpool_limits(limits=2, user_api="blas"):
+    before = blas()
+    with single_blas_thread():
+        held = blas()
+        pid = os.fork()
+        if pid == 0:  # a thread of the child holds the pools too
+            entered, go, seen = threading.Event(), threading.Event(), []
+            def fit():
+                with single_blas_thread():
+                    entered.set()
+                    go.wait()
+                    seen.append(blas())
+            thread = threading.Thread(target=fit)
+            thread.start()
+            entered.wait()
+    if pid == 0:  # the forking thread has left its hold; the other still holds
+        go.set()
+        thread.join()
+        code = 0 if seen == [held] else 3
+        code = code or (0 if blas() == before else 4)
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, ("child", os.WEXITSTATUS(status))
+    assert blas() == before
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_fork_inside_a_hold_keeps_a_childs_own_hold():
+    """In a child forked inside a hold, a thread that holds the pools while the
+    forking thread leaves its hold keeps them at one thread until it leaves; then
+    the limits come back. Before, the forking thread's leave took that thread's
+    count and restored the limits under it (review 44g)."""
+    result = subprocess.run(
+        [sys.executable, "-c", FORK_INSIDE_A_HOLD_THEN_A_THREAD_HOLDS], cwd=ROOT,
+        timeout=120, capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

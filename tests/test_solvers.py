@@ -317,3 +317,64 @@ def test_adam_learning_rate_schedule(schedule):
         est.partial_fit(X, y, classes=np.unique(y))
         rates.append(est._solver_state.learning_rate)
     np.testing.assert_allclose(rates, expected + expected[-1:] * 2)
+
+
+def _fallback(lower, upper):
+    """The driver on its path for a scipy without setulb's C signature (< 1.15):
+    ``scipy.optimize.minimize``."""
+    driver = LBFGSB(lower, upper)
+    driver._setulb = None
+    return driver
+
+
+@pytest.mark.parametrize("bounded", [True, False])
+def test_lbfgsb_fallback_runs_ordinary_losses_as_minimize(bounded):
+    fun, lower, upper, rng = _problem(40, seed=3)
+    if not bounded:
+        lower, upper = np.full(40, -np.inf), np.full(40, np.inf)
+    x0 = rng.normal(size=40)
+    expected = _scipy(fun, x0, lower, upper, 30, 1e-6)
+    seen = []
+    got = _fallback(lower, upper).minimize(fun, x0, 30, 1e-6,
+                                           lambda x, f: seen.append(f))
+    np.testing.assert_array_equal(got.x, expected.x)
+    assert got.fun == expected.fun and seen[-1] == got.fun
+    assert (got.nit, got.nfev, got.status) == (expected.nit, expected.nfev,
+                                              expected.status)
+
+
+def test_lbfgsb_fallback_runs_a_huge_loss_scaled_and_keeps_its_iterates_loss():
+    # On scipy < 1.15 the driver falls back to minimize, which had neither the
+    # scaled run of a loss whose gradient passes GRAD_LIMIT nor the loss of the
+    # iterate after a failed line search: NonNegMLPClassifier(l2=1e300) and
+    # positive="hidden" on X * 1.5e153 were still refused there ("The network's
+    # parameters overflowed") (review 44g).
+    fun, lower, upper, rng = _problem(30, seed=5)
+    lower, upper = np.full(30, -np.inf), np.full(30, np.inf)
+    x0 = rng.normal(size=30)
+    big = 2.0 ** 520
+
+    def huge(x):
+        f, g = fun(x)
+        return f * big, g * big
+
+    unit = LBFGSB(lower, upper).minimize(fun, x0, 8, 1e-12)
+    seen = []
+    scaled = _fallback(lower, upper).minimize(huge, x0, 8, 1e-12,
+                                              lambda x, f: seen.append((x.copy(), f)))
+    assert scaled.nit == 8
+    np.testing.assert_allclose(scaled.x, unit.x, rtol=1e-12, atol=1e-13)
+    assert scaled.fun == huge(scaled.x)[0]
+    np.testing.assert_array_equal(scaled.jac, huge(scaled.x)[1])
+    assert all(f == huge(x)[0] for x, f in seen)
+
+    def nan_trial(x):
+        if x[0] > 3.0:
+            return np.nan, np.array([np.nan])
+        return float(np.exp(x[0]) - 10.0 * x[0]), np.array([np.exp(x[0]) - 10.0])
+
+    for max_fun in (None, 5):
+        result = _fallback(np.array([-np.inf]), np.array([np.inf])).minimize(
+            nan_trial, np.array([-40.0]), 50, 1e-10, max_fun=max_fun)
+        assert result.status == 2
+        assert result.fun == nan_trial(result.x)[0]

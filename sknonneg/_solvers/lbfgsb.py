@@ -318,15 +318,48 @@ class LBFGSB:
                               message=message)
 
     def _minimize_scipy(self, fun, theta0, max_iter, tol, callback, ftol, max_fun):
-        scipy_callback = None
-        if callback is not None:
-            def scipy_callback(intermediate_result):
-                callback(intermediate_result.x, float(intermediate_result.fun))
+        # As the driver above: a loss whose gradient at the start passes GRAD_LIMIT
+        # runs scaled by 2^-loss_shift (its tolerances alike), the callback and the
+        # result get fun's own loss and gradient, and the result's loss is that of
+        # its x (scipy returns a failed line search's rejected trial's, NaN where
+        # it overflowed). Before, this path (scipy < 1.15) had neither (review 44g).
+        x0 = np.asarray(theta0, dtype=np.float64)
+        if self.bounded:
+            x0 = self.box.project(x0.copy())
+        f0, g0 = fun(x0)
+        f0, g0 = float(f0), np.array(g0, dtype=np.float64)
+        shift = loss_shift(g0)
+        state = {"first": (x0.copy(), f0, g0), "last": f0, "at_x": f0}
 
-        return minimize(
-            fun, theta0, method="L-BFGS-B", jac=True,
+        def scaled(x):
+            first = state.pop("first", None)
+            if first is not None and np.array_equal(x, first[0]):
+                f, g = first[1], first[2].copy()  # minimize's first call: x0
+            else:
+                f, g = fun(x)
+                f, g = float(f), np.array(g, dtype=np.float64)
+            state["last"] = f
+            if shift:
+                return float(np.ldexp(f, -shift)), np.ldexp(g, -shift)
+            return f, g
+
+        def scipy_callback(intermediate_result):
+            state["at_x"] = state["last"]  # the new iterate was the last evaluation
+            if callback is not None:
+                callback(intermediate_result.x, state["last"])
+
+        result = minimize(
+            scaled, x0, method="L-BFGS-B", jac=True,
             bounds=Bounds(*self.box.arrays()) if self.bounded else None,
             callback=scipy_callback,
-            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
-                     "ftol": ftol, "maxcor": self.maxcor, "maxls": self.maxls},
+            options={"maxiter": max_iter, "maxfun": max_fun,
+                     "gtol": float(np.ldexp(tol, -shift)),
+                     "ftol": float(np.ldexp(ftol, -shift)), "maxcor": self.maxcor,
+                     "maxls": self.maxls},
         )
+        if result.status == 1 and "ABNORMAL" in str(result.message):
+            result.status, result.success = 2, False  # a failed line search
+        result.fun = state["at_x"]
+        if shift and result.get("jac") is not None:
+            result.jac = np.ldexp(np.asarray(result.jac, dtype=np.float64), shift)
+        return result

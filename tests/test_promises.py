@@ -73,7 +73,7 @@ from conftest import examples as _examples  # noqa: E402
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor  # noqa: E402
 from sknonneg.inspection import check_monotonic  # noqa: E402
 from sknonneg._kernels import NUMPY_MAX_WORK, numpy_max_work  # noqa: E402
-from sknonneg.robustness import monotone_certificate  # noqa: E402
+from sknonneg.robustness import additive_evasion_attack, monotone_certificate  # noqa: E402
 from test_lipschitz import _forward, _plain_layers, _vjp  # noqa: E402
 
 
@@ -880,8 +880,6 @@ def test_certified_features_are_monotone_as_computed_and_not_evaded(problem):
     and the decision function, or the prediction) only in its sign's direction,
     exactly as computed; an additive attack on the certified features of a
     classifier's flagged samples never succeeds."""
-    from sknonneg.robustness import additive_evasion_attack
-
     kind, params, X, y, sparse, rng = problem
     est = _fitted(kind, params, [("fit", sp.csr_matrix(X) if sparse else X, y)])
     certificate = monotone_certificate(est)
@@ -904,18 +902,25 @@ def test_certified_features_are_monotone_as_computed_and_not_evaded(problem):
         if pair[0] is not None and pair[1] is not None:
             assert np.all(pair[1] >= pair[0])
     if kind == "classifier":
-        up = np.flatnonzero(certificate.certified_for(est.classes_[1]))
-        if up.size:
-            # (A budget of at least one step: the attack refuses a smaller one.)
-            budget = float(rng.uniform(0.5, 20))
-            step = min(float(10.0 ** rng.uniform(-2, 0)), budget)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = additive_evasion_attack(
-                    est, base, budget=budget, features=up, step=step, upper=None)
-            assert not np.any(result.success_)
-            if np.any(result.attacked_):
-                event("attacked, not evaded")
+        _attack_never_evades(
+            est, base, np.flatnonzero(certificate.certified_for(est.classes_[1])), rng)
+
+
+def _attack_never_evades(model, base, up, rng):
+    """The additive attack on the certified features ``up`` (if any), with a random
+    budget and step, evades no row of ``base``."""
+    if not up.size:
+        return
+    # (A budget of at least one step: the attack refuses a smaller one.)
+    budget = float(rng.uniform(0.5, 20))
+    step = min(float(10.0 ** rng.uniform(-2, 0)), budget)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = additive_evasion_attack(
+            model, base, budget=budget, features=up, step=step, upper=None)
+    assert not np.any(result.success_)
+    if np.any(result.attacked_):
+        event("attacked, not evaded")
 
 
 # ------------------------------------------------------------- NonNegAutoencoder
@@ -1207,8 +1212,6 @@ def test_soft_vote_certificate_holds_for_the_computed_vote(problem):
     refused with a ValueError."""
     from sklearn.ensemble import VotingClassifier
 
-    from sknonneg.robustness import additive_evasion_attack
-
     members, weights, X, y, rng = problem
     vote = VotingClassifier(members, voting="soft", weights=weights)
     with warnings.catch_warnings():
@@ -1261,17 +1264,7 @@ def test_soft_vote_certificate_holds_for_the_computed_vote(problem):
     if both is not None:
         labels = vote.predict(np.vstack([base, moved[::-1]]))
         assert not np.any((labels[:n] == "spam") & (labels[n:][::-1] == "ham"))
-    up = np.flatnonzero(signs == 1)
-    if up.size:
-        budget = float(rng.uniform(0.5, 20))
-        step = min(float(10.0 ** rng.uniform(-2, 0)), budget)  # (at most the budget)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = additive_evasion_attack(
-                vote, base, budget=budget, features=up, step=step, upper=None)
-        assert not np.any(result.success_)
-        if np.any(result.attacked_):
-            event("attacked, not evaded")
+    _attack_never_evades(vote, base, np.flatnonzero(signs == 1), rng)
 
 
 
@@ -1359,7 +1352,6 @@ def test_additive_evasion_attack_keeps_its_contract(problem):
     step`` steps a row; ``cost_`` is the row sums of the increase; ``attacked_``
     and ``success_`` are what ``predict`` says on ``X`` and on ``X_adv_``
     itself; ``success_rate_`` their ratio; the caller's ``X`` unchanged."""
-    from sknonneg.robustness import additive_evasion_attack
 
     model, X, y, scale, sparse, budget, step, upper, features, method, seed = problem
     est = _attack_model(model, X, y, seed, scale)

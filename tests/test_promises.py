@@ -178,6 +178,14 @@ def _scores_or_refused(est, X, sparse):
         return None
 
 
+def _probe_rows(X, n, signs, rng, dtype):
+    """``n`` random rows on a scale of 1e-2 to 1e2 times X's, and the same rows
+    moved along ``signs`` (``_moved``)."""
+    base = rng.normal(size=(n, X.shape[1])) * np.abs(X).max() * 10.0 ** rng.uniform(
+        -2, 2)
+    return _moved(base, signs, rng, dtype)
+
+
 def _moved(X, cst, rng, dtype):
     """``X`` moved along ``cst`` by steps from one ulp of ``dtype`` up to far
     beyond X's scale, several features at once, some rows not at all."""
@@ -891,9 +899,7 @@ def test_certified_features_are_monotone_as_computed_and_not_evaded(problem):
         return
     event(f"{kind}: {params['positive']}")
     n = 12
-    base = rng.normal(size=(n, X.shape[1])) * np.abs(X).max() * 10.0 ** rng.uniform(
-        -2, 2)
-    base, moved = _moved(base, signs, rng, params["dtype"])
+    base, moved = _probe_rows(X, n, signs, rng, params["dtype"])
     both = _scores_or_refused(est, np.vstack([base, moved[::-1]]), sparse)
     if both is not None:
         assert np.all(both[n:][::-1] >= both[:n])
@@ -1237,9 +1243,7 @@ def test_soft_vote_certificate_holds_for_the_computed_vote(problem):
         return
     event(f"{len(members)} members, weights {'None' if weights is None else 'given'}")
     n = 12
-    base = rng.normal(size=(n, X.shape[1])) * np.abs(X).max() * 10.0 ** rng.uniform(
-        -2, 2)
-    base, moved = _moved(base, signs, rng, np.float64)
+    base, moved = _probe_rows(X, n, signs, rng, np.float64)
 
     def probabilities(Z):
         try:

@@ -363,3 +363,26 @@ def test_attack_refusal_says_binary_columns_stop_at_one(vectorizer):
         additive_evasion_attack(_pipe(clone(vectorizer).set_params(binary=False)), X,
                                 budget=3)
     assert "binary" not in str(info.value)
+
+
+def test_attack_keeps_pandas_na_of_a_nullable_integer_column():
+    """A nullable Int64 column's pd.NA behind SimpleImputer stays NA and the
+    column keeps its dtype; its present values and the float columns only rise."""
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.poisson(1.0, size=(160, 2)).astype(float)
+    frame = pd.DataFrame({"a": pd.array([1, None, 2, 0] * 40, dtype="Int64"),
+                          "b": X[:, 0], "c": X[:, 1]})
+    y = (X[:, 0] - X[:, 1] + 0.3 * rng.randn(160) > 0).astype(int)
+    pipe = make_pipeline(SimpleImputer(), LogisticRegression()).fit(frame, y)
+    result = additive_evasion_attack(pipe, frame, budget=3)
+    adv = result.X_adv_
+    assert isinstance(adv, pd.DataFrame) and list(adv.columns) == ["a", "b", "c"]
+    assert adv["a"].dtype == frame["a"].dtype
+    assert np.array_equal(adv["a"].isna().to_numpy(), frame["a"].isna().to_numpy())
+    present = ~frame["a"].isna().to_numpy()
+    assert np.all(adv["a"].to_numpy()[present] >= frame["a"].to_numpy()[present])
+    for column in "bc":
+        assert np.all(adv[column].to_numpy() >= frame[column].to_numpy())
+    assert result.attacked_.any() and np.all(np.isfinite(result.cost_))

@@ -557,27 +557,33 @@ def test_float32_abba_bounds_every_jacobian_of_the_network_it_computes(problem):
 
 # ------------------------------------------------------------- certified_radius
 @st.composite
-def radius_problems(draw):
-    name = draw(st.sampled_from(["NonNegMLPClassifier", "ABBAClassifier"]))
-    n_features = draw(st.integers(1, 5))
-    n_classes = draw(st.integers(2, 3))
+def radius_estimators(draw, outputs, positives):
+    """A small classifier for the radius tests and its parameters: ABBAClassifier,
+    or NonNegMLPClassifier under one of ``positives``; an output among
+    ``outputs``, either dtype and solver, a few iterations."""
     params = {"hidden_layer_sizes": tuple(draw(st.lists(st.integers(1, 5), min_size=1,
                                                         max_size=2))),
-              "output": draw(st.sampled_from(["logistic", "softmax"])),
+              "output": draw(st.sampled_from(outputs)),
               "dtype": draw(st.sampled_from(["float64", "float32"])),
               "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
               "max_iter": draw(st.integers(1, 15)), "random_state": 0}
-    if name == "ABBAClassifier":
-        Est = ABBAClassifier
+    if draw(st.booleans()):
         params["activation"] = draw(st.sampled_from(["tanh", "capped_leaky_relu",
                                                      "identity"]))
         params["lipschitz_max"] = draw(st.sampled_from([None, 0.5, 5.0]))
-    else:
-        Est = NonNegMLPClassifier
-        params["positive"] = draw(st.sampled_from([True, False, "hidden"]))
-        params["activation"] = draw(st.sampled_from(["logistic", "tanh", "relu",
-                                                     "identity"]))
-        params["gain"] = draw(st.sampled_from([1.0, 5.0, (1.0, 3.0)]))
+        return ABBAClassifier, params
+    params["positive"] = draw(st.sampled_from(positives))
+    params["activation"] = draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                 "identity"]))
+    params["gain"] = draw(st.sampled_from([1.0, 5.0, (1.0, 3.0)]))
+    return NonNegMLPClassifier, params
+
+
+@st.composite
+def radius_problems(draw):
+    n_features = draw(st.integers(1, 5))
+    n_classes = draw(st.integers(2, 3))
+    Est, params = draw(radius_estimators(["logistic", "softmax"], [True, False, "hidden"]))
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     scale = 10.0 ** draw(st.integers(-3, 3))
     X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * scale
@@ -703,23 +709,7 @@ def multilabel_radius_problems(draw):
     ABBAClassifier; either dtype."""
     n_features = draw(st.integers(1, 5))
     n_labels = draw(st.integers(2, 4))
-    params = {"hidden_layer_sizes": tuple(draw(st.lists(st.integers(1, 5), min_size=1,
-                                                        max_size=2))),
-              "output": "logistic",
-              "dtype": draw(st.sampled_from(["float64", "float32"])),
-              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
-              "max_iter": draw(st.integers(1, 15)), "random_state": 0}
-    if draw(st.booleans()):
-        Est = ABBAClassifier
-        params["activation"] = draw(st.sampled_from(["tanh", "capped_leaky_relu",
-                                                     "identity"]))
-        params["lipschitz_max"] = draw(st.sampled_from([None, 0.5, 5.0]))
-    else:
-        Est = NonNegMLPClassifier
-        params["positive"] = draw(st.sampled_from([True, False, "hidden", "output"]))
-        params["activation"] = draw(st.sampled_from(["logistic", "tanh", "relu",
-                                                     "identity"]))
-        params["gain"] = draw(st.sampled_from([1.0, 5.0, (1.0, 3.0)]))
+    Est, params = draw(radius_estimators(["logistic"], [True, False, "hidden", "output"]))
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     scale = 10.0 ** draw(st.integers(-3, 3))
     X = rng.normal(size=(draw(st.integers(6, 25)), n_features)) * scale

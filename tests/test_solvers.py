@@ -106,17 +106,33 @@ def test_lbfgsb_driver_reports_iteration_limit():
     assert "ITERATIONS REACHED LIMIT" in result.message
 
 
+def _nan_past_three(x):
+    """exp(x) - 10 x on one variable, NaN beyond x = 3 (as a trial step that
+    overflowed): L-BFGS-B's line search from -40 fails there."""
+    if x[0] > 3.0:
+        return np.nan, np.array([np.nan])
+    return float(np.exp(x[0]) - 10.0 * x[0]), np.array([np.exp(x[0]) - 10.0])
+
+
+# A loss times this has a gradient of 1e157, as a first layer's on inputs near
+# check_input_scale's limit.
+_HUGE = 2.0 ** 520
+
+
+def _times_huge(fun):
+    def huge(x):
+        f, g = fun(x)
+        return f * _HUGE, g * _HUGE
+    return huge
+
+
 def test_lbfgsb_driver_failed_line_search_returns_the_loss_of_its_iterate():
     # A line search that fails restores x to the iterate before it, but setulb
     # cannot hand its restored f back: the driver returned the last rejected
     # trial's loss (NaN here, as where a trial step overflowed near
     # check_input_scale's limit), with x at a point of loss 400. The fit then
     # refused a finite iterate ("The network's parameters overflowed").
-    def fun(x):
-        if x[0] > 3.0:  # a trial that overflowed
-            return np.nan, np.array([np.nan])
-        return float(np.exp(x[0]) - 10.0 * x[0]), np.array([np.exp(x[0]) - 10.0])
-
+    fun = _nan_past_three
     result = LBFGSB(np.array([-np.inf]), np.array([np.inf])).minimize(
         fun, np.array([-40.0]), 50, 1e-10)
     assert result.status == 2  # the line search found no lower loss
@@ -131,11 +147,7 @@ def test_lbfgsb_driver_failed_line_search_past_max_fun(max_fun):
     # new iterate): the driver reported it as the evaluation limit (status 1, a
     # bare "ABNORMAL: ") and returned the rejected trial's loss, NaN, with x at the
     # restored iterate of loss 400 (review 44g).
-    def fun(x):
-        if x[0] > 3.0:
-            return np.nan, np.array([np.nan])
-        return float(np.exp(x[0]) - 10.0 * x[0]), np.array([np.exp(x[0]) - 10.0])
-
+    fun = _nan_past_three
     result = LBFGSB(np.array([-np.inf]), np.array([np.inf])).minimize(
         fun, np.array([-40.0]), 50, 1e-10, max_fun=max_fun)
     assert result.nfev > max_fun
@@ -159,12 +171,7 @@ def test_lbfgsb_driver_runs_a_huge_loss_scaled_down(bounded):
     if not bounded:
         lower, upper = np.full(30, -np.inf), np.full(30, np.inf)
     x0 = rng.normal(size=30)
-    big = 2.0 ** 520
-
-    def huge(x):
-        f, g = fun(x)
-        return f * big, g * big
-
+    huge = _times_huge(fun)
     seen = {"unit": [], "huge": []}
     unit = LBFGSB(lower, upper).minimize(
         fun, x0, 8, 1e-12, lambda x, f: seen["unit"].append((x.copy(), f)))
@@ -181,7 +188,7 @@ def test_lbfgsb_driver_runs_a_huge_loss_scaled_down(bounded):
         assert scaled.fun < 0.99 * huge(x0)[0]  # it moved, as unit did
         return
     np.testing.assert_allclose(scaled.x, unit.x, rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(scaled.fun, unit.fun * big, rtol=1e-12)
+    np.testing.assert_allclose(scaled.fun, unit.fun * _HUGE, rtol=1e-12)
     for (xu, fu), (xh, fh) in zip(seen["unit"], seen["huge"], strict=True):
         np.testing.assert_allclose(xh, xu, rtol=1e-12, atol=1e-13)
         assert fh == huge(xh)[0]
@@ -352,12 +359,7 @@ def test_lbfgsb_fallback_runs_a_huge_loss_scaled_and_keeps_its_iterates_loss():
     fun, lower, upper, rng = _problem(30, seed=5)
     lower, upper = np.full(30, -np.inf), np.full(30, np.inf)
     x0 = rng.normal(size=30)
-    big = 2.0 ** 520
-
-    def huge(x):
-        f, g = fun(x)
-        return f * big, g * big
-
+    huge = _times_huge(fun)
     unit = LBFGSB(lower, upper).minimize(fun, x0, 8, 1e-12)
     seen = []
     scaled = _fallback(lower, upper).minimize(huge, x0, 8, 1e-12,
@@ -368,13 +370,8 @@ def test_lbfgsb_fallback_runs_a_huge_loss_scaled_and_keeps_its_iterates_loss():
     np.testing.assert_array_equal(scaled.jac, huge(scaled.x)[1])
     assert all(f == huge(x)[0] for x, f in seen)
 
-    def nan_trial(x):
-        if x[0] > 3.0:
-            return np.nan, np.array([np.nan])
-        return float(np.exp(x[0]) - 10.0 * x[0]), np.array([np.exp(x[0]) - 10.0])
-
     for max_fun in (None, 5):
         result = _fallback(np.array([-np.inf]), np.array([np.inf])).minimize(
-            nan_trial, np.array([-40.0]), 50, 1e-10, max_fun=max_fun)
+            _nan_past_three, np.array([-40.0]), 50, 1e-10, max_fun=max_fun)
         assert result.status == 2
-        assert result.fun == nan_trial(result.x)[0]
+        assert result.fun == _nan_past_three(result.x)[0]

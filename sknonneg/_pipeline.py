@@ -182,8 +182,17 @@ def input_attribute(estimator, attribute, default=None):
     return default if value is None else value
 
 
+class _NotMonotone(ValueError):
+    """A step's refusal. ``step`` and ``why`` (the reason alone) let a
+    ColumnTransformer's block say why its columns are left uncertified."""
+
+    def __init__(self, message, step, why):
+        super().__init__(message)
+        self.step, self.why = step, why
+
+
 def _refuse(name, step, why):
-    raise ValueError(
+    raise _NotMonotone(
         f"Pipeline step {name!r} ({type(step).__name__}) does not keep a monotone "
         f"certificate: {why}. Supported steps are per-feature non-decreasing maps "
         "(MaxAbsScaler, MinMaxScaler, StandardScaler, RobustScaler, Binarizer, "
@@ -193,7 +202,7 @@ def _refuse(name, step, why):
         "TfidfVectorizer(norm=None) / HashingVectorizer(alternate_sign=False, "
         "norm=None) as the first step, or first on one text column of a "
         "ColumnTransformer); see "
-        "sknonneg.robustness.monotone_certificate."
+        "sknonneg.robustness.monotone_certificate.", step, why
     )
 
 
@@ -438,10 +447,11 @@ def vectorizer_width(vectorizer):
     return len(vectorizer.vocabulary_)
 
 
-def _step_edges(step, kind, n_in, computed=True, text=False):
+def _step_edges(step, kind, n_in, computed=True, text=False, reasons=None):
     """``((output, input, monotone), n_out)``: the column pairs of a fitted step of
     ``kind`` reading ``n_in`` columns, and its number of output columns
-    (``text``: as for :func:`feature_edges`)."""
+    (``text``, ``reasons``: as for :func:`feature_edges`, over the step's input
+    columns)."""
     if kind in ("elementwise", "text"):
         return _identity(n_in), n_in
     if kind == "select":
@@ -454,7 +464,7 @@ def _step_edges(step, kind, n_in, computed=True, text=False):
         sources = np.asarray(output_sources(step), dtype=np.intp)
         return (np.arange(sources.size), sources,
                 np.ones(sources.size, dtype=bool)), sources.size
-    return _column_transformer_edges(step, computed, text)
+    return _column_transformer_edges(step, computed, text, reasons)
 
 
 def _imputer_edges(imputer, n_in):
@@ -513,7 +523,7 @@ def _column_indices(column_transformer, columns):
     return [int(c) for c in cols % n_in]
 
 
-def _column_transformer_edges(ct, computed=True, text=False):
+def _column_transformer_edges(ct, computed=True, text=False, reasons=None):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(ct)
@@ -531,7 +541,9 @@ def _column_transformer_edges(ct, computed=True, text=False):
         # name or index (a 1-D column of texts); given a list, it would read a
         # DataFrame, whose iteration yields the column names, not the texts.
         one = text and isinstance(columns, (str, Integral)) and inputs.size == 1
-        local = _block_edges(trans, inputs.size, out.stop - out.start, computed, one)
+        why = []
+        local = _block_edges(trans, inputs.size, out.stop - out.start, computed, one,
+                             why)
         weight = (ct.transformer_weights or {}).get(name, 1.0)
         if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
             # A negative transformer weight multiplies the block's columns by it,
@@ -539,6 +551,15 @@ def _column_transformer_edges(ct, computed=True, text=False):
             # ignored, and a feature read through it was certified non-decreasing
             # while the prediction fell as it rose.
             local = (local[0], local[1], np.zeros(local[2].size, dtype=bool))
+            why.append(f"its transformer_weights entry {weight!r} is not a "
+                       "non-negative number")
+        if reasons is not None and why:
+            what = (f"{trans!r}" if isinstance(trans, str)
+                    else type(trans).__name__)
+            for j in inputs[np.unique(local[1][~local[2]])]:
+                reasons.setdefault(int(j), []).append(
+                    f"the ColumnTransformer's transformer {name!r} ({what}) keeps "
+                    f"no certified direction: {'; '.join(why)}")
         parts.append((local[0] + out.start, inputs[local[1]], local[2]))
     if not parts:
         return (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp),
@@ -546,13 +567,14 @@ def _column_transformer_edges(ct, computed=True, text=False):
     return tuple(np.concatenate(p) for p in zip(*parts)), n_out
 
 
-def _block_edges(trans, n_in, n_out, computed=True, text=False):
+def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
     """Edges of one transformer of a ColumnTransformer over its ``n_in`` columns:
     its own if it is made of the maps this module knows (the widths agreeing),
     else every output on every input, not monotone. ``text``: the transformer
     reads one text column, and may start with a vectorizer (each of its columns
     then counts words of that column: a non-decreasing function of the words
-    added to it); without it, a vectorizer is read as an arbitrary map."""
+    added to it); without it, a vectorizer is read as an arbitrary map. ``why``:
+    a list the reason is appended to when the block is read as arbitrary."""
     if isinstance(trans, str) and trans == "passthrough":
         inner = []
     else:
@@ -578,13 +600,23 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False):
             edges = _compose(edges, step_edges)
         if width == n_out:
             return edges
-    except ValueError:
-        pass
+        reason = (f"its steps make {width} columns where it outputs {n_out}")
+    except _NotMonotone as error:
+        reason = (error.why if len(inner) == 1
+                  else f"its step {type(error.step).__name__}: {error.why}")
+        if not text and isinstance(error.step, (CountVectorizer, HashingVectorizer)):
+            reason = ("a vectorizer is certified on one text column selected by a "
+                      "single name or index, not a list")
+    except ValueError as error:
+        reason = str(error)
+    if why is not None:
+        why.append(reason)
     out = np.repeat(np.arange(n_out), n_in)
     return out, np.tile(np.arange(n_in), n_out), np.zeros(out.size, dtype=bool)
 
 
-def feature_edges(steps, kinds, n_features, computed=True, text=False):
+def feature_edges(steps, kinds, n_features, computed=True, text=False,
+                  reasons=None):
     """How the final estimator's features depend on the Pipeline's input features.
 
     Returns ``(column, feature, monotone)``, arrays of equal length: final-step
@@ -598,11 +630,15 @@ def feature_edges(steps, kinds, n_features, computed=True, text=False):
     function of the words added to it (the column is then a feature whose rise
     is an added word); without it (the default, for callers that raise input
     values as numbers), such a transformer is read as an arbitrary map.
+    ``reasons``: a dict that gets, for each input feature with a pair that is
+    not monotone, the list of reasons (a ColumnTransformer's transformer that is
+    not a monotone map, or whose weight is negative), in words.
     """
-    return _edges_and_width(steps, kinds, n_features, computed, text)[0]
+    return _edges_and_width(steps, kinds, n_features, computed, text, reasons)[0]
 
 
-def _edges_and_width(steps, kinds, n_features, computed=True, text=False):
+def _edges_and_width(steps, kinds, n_features, computed=True, text=False,
+                     reasons=None):
     """:func:`feature_edges`, and the number of the final estimator's features."""
     edges, width = _identity(n_features), n_features
     for (_, step), kind in zip(steps, kinds):
@@ -610,7 +646,13 @@ def _edges_and_width(steps, kinds, n_features, computed=True, text=False):
             width = vectorizer_width(step)
             edges = _identity(width)
             continue
-        step_edges, width = _step_edges(step, kind, width, computed, text)
+        local = {} if reasons is not None else None
+        step_edges, width = _step_edges(step, kind, width, computed, text, local)
+        for column, why in (local or {}).items():
+            # The step's input column back to the input features it depends on.
+            for feature in np.unique(edges[1][edges[0] == column]):
+                listed = reasons.setdefault(int(feature), [])
+                listed.extend(w for w in why if w not in listed)
         edges = _compose(edges, step_edges)
     return edges, width
 

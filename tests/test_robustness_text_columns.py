@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MaxAbsScaler, StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, OneHotEncoder, StandardScaler
 
 from sknonneg import NonNegMLPClassifier
 from sknonneg.robustness import additive_evasion_attack, monotone_certificate
@@ -71,8 +71,18 @@ def test_vectorizer_in_a_column_transformer_is_certified(name):
     cert = monotone_certificate(_pipe(MONOTONE[name]))
     assert cert.feature_signs_.tolist() == [1, 1, 1]
     assert cert.feature_names_.tolist() == ["subject", "body", "length"]
+    assert cert.uncertified_reasons_ == {}
 
 
+# Each with the refusal's words that the certificate's reason repeats.
+NOT_MONOTONE_WHY = {
+    "l2": "norm='l2': normalising", "l1": "norm='l1'",
+    "hashing-signs": "alternate_sign=True", "hashing-l2": "norm='l2'",
+    "bigrams": "ngram_range=(1, 2)", "chars": "analyzer='char'",
+    "float32-sublinear": "float32", "float32-sublinear-after":
+    "its step TfidfTransformer: ", "int8": "dtype=int8",
+    "tokenizer": "custom tokenizer",
+}
 NOT_MONOTONE = {
     "l2": TfidfVectorizer(),
     "l1": TfidfVectorizer(norm="l1", use_idf=False),
@@ -96,6 +106,36 @@ def test_non_monotone_vectorizer_in_a_column_transformer_stays_uncertified(name)
     # column it reads is left uncertified.
     cert = monotone_certificate(_pipe(NOT_MONOTONE[name]))
     assert cert.feature_signs_.tolist() == [0, 1, 1]
+    # It says why, in the words a Pipeline starting with it is refused with (before:
+    # silent, the refusal was swallowed).
+    assert list(cert.uncertified_reasons_) == ["subject"]
+    why = cert.uncertified_reasons_["subject"]
+    assert why.startswith("the ColumnTransformer's transformer 's' (")
+    assert NOT_MONOTONE_WHY[name] in why, why
+
+
+def test_uncertified_reasons_name_a_negative_weight_and_the_models_own_signs():
+    """A transformer weight of -1, a one-hot block the model reads and a feature
+    left free by monotonic_cst each give their own reason."""
+    X, y = _mails()
+    X = X.assign(kind=np.where(np.arange(len(X)) % 3, "a", "b"), size=X["length"])
+    ct = ColumnTransformer([("s", CountVectorizer(), "subject"),
+                            ("b", CountVectorizer(), "body"),
+                            ("n", StandardScaler(), ["length"]),
+                            ("k", OneHotEncoder(), ["kind"]),
+                            ("z", StandardScaler(), ["size"])],
+                           transformer_weights={"n": -1.0})
+    names = ct.fit(X).get_feature_names_out()
+    cst = [0 if n.startswith("z__") else 1 for n in names]
+    pipe = make_pipeline(ct, _net(monotonic_cst=cst)).fit(X, y)
+    cert = monotone_certificate(pipe)
+    reasons = cert.uncertified_reasons_
+    signs = dict(zip(cert.feature_names_, cert.feature_signs_.tolist()))
+    assert sorted(reasons) == sorted(n for n, sign in signs.items() if sign == 0)
+    assert "transformer_weights entry -1.0" in reasons["length"]
+    assert "'k' (OneHotEncoder)" in reasons["kind"]
+    assert "monotonic_cst leaves it free" in reasons["size"]
+    assert "'z__size'" in reasons["size"]
 
 
 def _add_words(X, column, rng, extra=("free", "lunch", "unseen", "agenda agenda")):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
@@ -45,6 +46,8 @@ class MonotoneCertificate:
         The model's classes; None for a regressor.
     model : str
         What was certified, in words.
+    reasons : dict or None, default=None
+        Why each feature of ``feature_signs_ == 0`` has no certified direction.
 
     Attributes
     ----------
@@ -68,6 +71,13 @@ class MonotoneCertificate:
         a regressor.
     model_ : str
         What was certified, in words.
+    uncertified_reasons_ : dict
+        For each feature without a certified direction (``feature_signs_ == 0``),
+        keyed by its name (its index when the features have no names), why, in
+        words: the final step's weights on it have both signs, or it goes through
+        a ``ColumnTransformer``'s transformer that is not a monotone map (say, a
+        ``TfidfVectorizer`` with its default ``norm="l2"``: the refusal a Pipeline
+        starting with it would raise). Empty when every feature has a direction.
 
     Examples
     --------
@@ -83,7 +93,7 @@ class MonotoneCertificate:
     [False, True]
     """
 
-    def __init__(self, up, down, feature_names, classes, model):
+    def __init__(self, up, down, feature_names, classes, model, reasons=None):
         self._up = np.asarray(up, dtype=bool)
         self._down = np.asarray(down, dtype=bool)
         self.certified_features_ = self._up.copy()
@@ -95,6 +105,7 @@ class MonotoneCertificate:
         self.classes_ = classes
         self.positive_class_ = None if classes is None else classes[1]
         self.model_ = model
+        self.uncertified_reasons_ = dict(reasons or {})
 
     @property
     def n_features_(self):
@@ -562,7 +573,9 @@ def monotone_certificate(estimator):
         names = input_attribute(estimator, "feature_names_in_")
     # text=True: a vectorizer inside a ColumnTransformer maps its text column to
     # counts of the words added to it.
-    column, source, monotone = feature_edges(steps, kinds, n_features, text=True)
+    reasons = {}
+    column, source, monotone = feature_edges(steps, kinds, n_features, text=True,
+                                             reasons=reasons)
     if column.size and column.max() >= up_t.shape[0]:  # pragma: no cover - defensive
         raise ValueError("could not map the Pipeline's features to the final step's.")
     # Features dropped by a selector or a ColumnTransformer cannot change the score:
@@ -581,8 +594,50 @@ def monotone_certificate(estimator):
         what = " -> ".join(["passthrough" if s is None or isinstance(s, str)
                             else type(s).__name__ for _, s in steps] + [what])
     classes = getattr(final, "classes_", None)
+    why = _uncertified_reasons(up, down, reasons, (column, source, monotone),
+                               up_t, down_t, steps, final, names)
     return MonotoneCertificate(up, down, names,
-                               None if classes is None else np.asarray(classes), what)
+                               None if classes is None else np.asarray(classes), what,
+                               why)
+
+
+def _uncertified_reasons(up, down, reasons, edges, up_t, down_t, steps, final, names):
+    """Why each feature that holds neither direction holds none, in words, keyed by
+    its name (its index when there are no names)."""
+    from sklearn.ensemble import VotingClassifier
+
+    column, source, monotone = edges
+    unread = up_t & down_t
+    inputs = getattr(final, "feature_names_in_", None)
+    if inputs is None and steps:
+        try:
+            inputs = Pipeline(steps).get_feature_names_out()
+        except Exception:  # a step without get_feature_names_out, say
+            inputs = None
+    owner = type(final).__name__
+    out = {}
+    for j in np.flatnonzero(~up & ~down):
+        mine = source == j
+        why = []
+        if np.any(~unread[column[mine & ~monotone]]):
+            why.extend(reasons.get(int(j), []))
+        read = column[mine & monotone]
+        mixed = read[~up_t[read] & ~down_t[read]]
+        if mixed.size:
+            which = ", ".join(str(c) if inputs is None else f"{inputs[c]!r}"
+                              for c in mixed[:5]) + (", ..." if mixed.size > 5 else "")
+            cst = getattr(final, "monotonic_cst_", None)
+            free = cst is not None and np.all(np.asarray(cst)[mixed] == 0)
+            why.append(f"{owner} proves no direction in its input {which}: its weights "
+                       "on it have both signs"
+                       + (" (in a member, or across members)"
+                          if isinstance(final, VotingClassifier) else "")
+                       + (" (monotonic_cst leaves it free: 0)" if free else ""))
+        elif read.size and not why:
+            why.append(f"it feeds {owner}'s inputs that go in opposite directions")
+        key = int(j) if names is None else str(names[j])
+        out[key] = "; ".join(why) if why else "no direction could be proven"
+    return out
 
 
 def _final_signs(final):

@@ -699,3 +699,36 @@ def test_nothing_constrained_is_refused_not_reported_monotone():
         check_monotonic(free, X, monotonic_cst=[0, 0])
     # The same model audited in a direction: its drop in feature 1 is found.
     assert not check_monotonic(free, X, monotonic_cst=[0, 1]).is_monotonic
+
+
+def test_text_pipelines_are_pointed_at_their_word_columns():
+    """check_monotonic moves numbers; on a Pipeline that reads text its errors say
+    what to audit instead, and that audit runs (before: "X must be a non-empty 2-D
+    array" and "not numeric", with no way forward)."""
+    from sklearn.base import clone
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = pd.DataFrame({"body": ["win cash now", "see you soon", "free cash",
+                                   "agenda for today"] * 5,
+                          "length": np.arange(20.0)})
+    y = np.array([1, 0, 1, 0] * 5)
+    net = NonNegMLPClassifier(hidden_layer_sizes=3, output="logistic", max_iter=20,
+                              random_state=0)
+    bare = make_pipeline(CountVectorizer(), net).fit(texts["body"], y)
+    with pytest.raises(ValueError, match=r"got shape \(20,\)\. The Pipeline reads "
+                       r"text through CountVectorizer: audit its word columns"):
+        check_monotonic(bare, texts["body"])
+    ct = ColumnTransformer([("b", CountVectorizer(), "body"),
+                            ("n", StandardScaler(), ["length"])])
+    columns = make_pipeline(ct, clone(net)).fit(texts, y)
+    with pytest.raises(ValueError, match=r"not numeric .*reads text through "
+                       r"ColumnTransformer.*check_monotonic\(pipeline\[1:\], "
+                       r"pipeline\[:1\]\.transform\(X\)"):
+        check_monotonic(columns, texts, monotonic_cst=[1, 1])
+    # The numeric column of the same Pipeline is audited as before, with no hint.
+    assert check_monotonic(columns, texts, monotonic_cst={"length": 1}).is_monotonic
+    # What the hint says to run runs, and finds a positive network monotone.
+    for pipe, X in ((bare, texts["body"]), (columns, texts)):
+        words = pipe[:1].transform(X)
+        report = check_monotonic(pipe[1:], words, monotonic_cst=[1] * words.shape[1])
+        assert report.is_monotonic and report.features.size == words.shape[1]

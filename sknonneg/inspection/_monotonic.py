@@ -254,6 +254,34 @@ def _resolve_through_pipeline(estimator, n_features, names=None):
     return resolved
 
 
+def _text_hint(estimator):
+    """What to audit instead when a Pipeline reads text (a vectorizer first, or on
+    a column of a ColumnTransformer first): its word counts. "" otherwise."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+
+    if not isinstance(estimator, Pipeline):
+        return ""
+    steps, _ = split_pipeline(estimator)
+    first = next((k for k, (_, step) in enumerate(steps)
+                  if not (step is None or (isinstance(step, str)
+                                           and step == "passthrough"))), None)
+    if first is None:
+        return ""
+    step = steps[first][1]
+    blocks = ([t for _, t, _ in getattr(step, "transformers_", [])]
+              if isinstance(step, ColumnTransformer) else [step])
+    starts = [b.steps[0][1] if isinstance(b, Pipeline) and b.steps else b
+              for b in blocks]
+    if not any(isinstance(b, (CountVectorizer, HashingVectorizer)) for b in starts):
+        return ""
+    return (f" The Pipeline reads text through {type(step).__name__}: audit its "
+            f"word columns instead, check_monotonic(pipeline[{first + 1}:], "
+            f"pipeline[:{first + 1}].transform(X), monotonic_cst=...) moves each "
+            "(adding a word raises its count), or add words with "
+            "sknonneg.robustness.additive_evasion_attack.")
+
+
 def _output_function(estimator, X):
     """The audited outputs, as a function of rows like ``X``: shape (n_rows,
     n_outputs), one column for a single-output regressor or a binary classifier
@@ -399,7 +427,10 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         step (some of its ramps left free, or a one-hot copy beside constrained
         ramps) is refused: the model is not constrained in it. Anything else needs
         ``monotonic_cst`` explicitly. Directions that constrain no feature (all
-        0) are an error: there would be nothing to check.
+        0) are an error: there would be nothing to check. Text columns cannot be
+        moved along a grid: for a Pipeline that reads text, audit its word
+        columns, ``check_monotonic(pipeline[1:], pipeline[:1].transform(X),
+        monotonic_cst=...)`` (adding a word raises its count), as its error says.
     n_steps : int, default=100
         Largest number of grid points per feature (scikit-learn's
         ``partial_dependence`` grid has 100 by default too; a coarse grid steps
@@ -463,7 +494,8 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     elif not hasattr(X, "iloc"):
         X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}.")
+        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}."
+                         + _text_hint(estimator))
     n_features = X.shape[1]
     names = _input_names(estimator, X)
     if monotonic_cst is None:
@@ -533,7 +565,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
             raise ValueError(
                 f"feature {name!r} is constrained but not numeric ({exc}): "
                 "check_monotonic moves a feature along its values, so only numeric "
-                "features can carry a direction.") from None
+                "features can carry a direction." + _text_hint(estimator)) from None
         # The grid spans the finite values (a NaN or an infinity would give a grid
         # of NaN, which checks nothing, and report no violation).
         column = column[np.isfinite(column)]

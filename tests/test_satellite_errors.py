@@ -58,6 +58,54 @@ def test_top_features_unit_out_of_range(Est, units):
         top_features(est, units=units)
 
 
+@pytest.mark.parametrize("units, match", [
+    ([2**70], "outside"),  # beyond int64: an OverflowError before
+    (2**70, "outside"),
+    ([[0, 1]], "1-D"),  # flattened to [0, 1] before
+    (np.array([[0], [1]]), "1-D"),
+])
+def test_unit_selection_refuses_huge_and_nested_indices(units, match):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sknonneg.inspection import HiddenUnitsDisplay, OutputWeightsDisplay
+
+    est = _est(NonNegMLPClassifier).fit(X, Y)
+    with pytest.raises(ValueError, match=match):
+        top_features(est, units=units)
+    if np.ndim(units):  # an int is a count for the displays
+        with pytest.raises(ValueError, match=match):
+            HiddenUnitsDisplay.from_estimator(est, units=units, image_shape=(2, 3))
+        with pytest.raises(ValueError, match=match):
+            OutputWeightsDisplay.from_estimator(est, units=units)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("display, kwargs, match", [
+    ("OutputWeightsDisplay", {"X": X, "bar_colors": 3}, "bar_colors must be a list"),
+    ("HiddenUnitsDisplay", {"image_shape": (2, 3), "imshow_kw": "x"},
+     "imshow_kw must be a dict"),
+])
+def test_displays_refuse_wrongly_typed_drawing_arguments(display, kwargs, match):
+    # Before: "object of type 'int' has no len()" and "dictionary update sequence
+    # element #0 has length 1; 2 is required".
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sknonneg import inspection
+
+    est = _est(NonNegMLPClassifier).fit(X, Y)
+    with pytest.raises((TypeError, ValueError), match=match):
+        getattr(inspection, display).from_estimator(est, **kwargs)
+    plt.close("all")
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_output_weights_display_on_multilabel(Est):
     pytest.importorskip("matplotlib")

@@ -1,6 +1,7 @@
 """Display first-layer weight vectors as a grid of images."""
 
 import math
+from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
@@ -214,6 +215,11 @@ class HiddenUnitsDisplay:
             # Before: n_cols=0 was a ZeroDivisionError from the grid's row count.
             raise parameter_error("HiddenUnitsDisplay.plot", "n_cols",
                                   "a positive int or None", n_cols)
+        if imshow_kw is not None and not isinstance(imshow_kw, Mapping):
+            # Before: dict.update's "dictionary update sequence element #0 has
+            # length 1; 2 is required" for imshow_kw="x".
+            raise TypeError(f"imshow_kw must be a dict of keyword arguments for "
+                            f"matplotlib's imshow, or None; got {imshow_kw!r}.")
         unit_ids = (
             np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
         )

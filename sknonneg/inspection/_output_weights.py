@@ -540,8 +540,10 @@ class OutputWeightsDisplay:
                 )
             colors = bar_colors
             if colors is not None and (isinstance(colors, str)
+                                       or np.ndim(colors) == 0
                                        or len(colors) < n_rows):
-                # Before: an IndexError from the list.
+                # Before: an IndexError from the list (and from a number, such as
+                # bar_colors=3, a TypeError: "object of type 'int' has no len()").
                 raise ValueError(
                     f"bar_colors must be a list of at least one colour per row of "
                     f"bars ({n_rows}); got {colors!r}.")

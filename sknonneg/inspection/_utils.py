@@ -311,22 +311,29 @@ def unit_indices(units, n_units):
     in ``[0, n_units)``; a ``ValueError`` for anything else, and for a unit given
     twice (``[3, 3]``, or ``[-1, n_units - 1]``)."""
     try:
-        idx = np.asarray(units).ravel()
+        idx = np.asarray(units)
     except Exception as exc:  # ragged sequences and the like
         raise ValueError(f"units must be an array-like of int, got {units!r}.") from exc
+    if idx.ndim > 1:
+        # Before: flattened, so [[0, 1]] (or a mask-like 2-D array) read as [0, 1].
+        raise ValueError(f"units must be a 1-D array-like of int, got an array of "
+                         f"shape {idx.shape}.")
+    idx = idx.ravel()
     if idx.size == 0:
         raise ValueError("units must select at least one unit")
     if not (np.issubdtype(idx.dtype, np.integer)
             or (idx.dtype == object and all(isinstance(i, (int, np.integer))
                                             and not isinstance(i, bool) for i in idx))):
         raise ValueError(f"units must be an array-like of int, got {units!r}.")
-    idx = idx.astype(np.int64)
-    if idx.min() < -n_units or idx.max() >= n_units:
+    # Compared as Python ints: one beyond int64 (2**70, held in an object array)
+    # is out of range, where astype(np.int64) raised an OverflowError.
+    if (min(int(i) for i in idx) < -n_units
+            or max(int(i) for i in idx) >= n_units):
         raise ValueError(
             f"units contains indices outside [-{n_units}, {n_units}) (the network "
             f"has {n_units} units; negative ones count from the end): got {units!r}."
         )
-    idx = idx % n_units
+    idx = idx.astype(np.int64) % n_units
     values, counts = np.unique(idx, return_counts=True)
     if np.any(counts > 1):
         # Before: accepted, and the unit listed (or drawn) once per mention, so a

@@ -407,6 +407,15 @@ def _binary_model():
     ({"upper": [1.0, 2.0]}, r"upper must be a float or an array of shape \(6,\)"),
     ({"features": []}, "features selects no feature"),
     ({"features": np.zeros(6, dtype=bool)}, "features selects no feature"),
+    # Before: NumPy's "could not convert string to float: 'a'"; names read as
+    # indices by a nested list flattened; 2**70 taken for a name; a list of
+    # classes broadcast against classes_ ("operands could not be broadcast"),
+    # [[1]] an IndexError inside the search.
+    ({"upper": "a"}, "upper must be a float or an array"),
+    ({"features": [[0, 1]]}, "features must be 1-D"),
+    ({"features": [2**70]}, r"Feature indices must be in \[0, 5\]"),
+    ({"target_class": [0, 1]}, "target_class must be one class label"),
+    ({"target_class": [[1]]}, "target_class must be one class label"),
 ])
 def test_additive_evasion_attack_refuses_bad_arguments(kwargs, match):
     # Before: a NaN threshold flagged no row and reported a NaN success rate, a NaN
@@ -427,6 +436,31 @@ def test_additive_evasion_attack_refuses_a_regressor():
     reg = NonNegMLPRegressor(hidden_layer_sizes=(3,), max_iter=3).fit(X, X[:, 0])
     with pytest.raises(ValueError, match="attacks classifiers.*no classes_"):
         additive_evasion_attack(reg, X, budget=2)
+
+
+def test_additive_evasion_attack_takes_counts_beyond_int64():
+    # A Python int beyond int64 is a positive int (before: "ufunc 'isfinite' not
+    # supported for the input types"); the counts are caps, so the result is that
+    # of a count above every candidate and row.
+    from sknonneg.robustness import additive_evasion_attack
+
+    model = _binary_model()
+    big = additive_evasion_attack(model, X, budget=2, max_candidates=2**70,
+                                  batch_rows=2**70)
+    ref = additive_evasion_attack(model, X, budget=2, max_candidates=6,
+                                  batch_rows=30)
+    np.testing.assert_array_equal(big.X_adv_, ref.X_adv_)
+
+
+@pytest.mark.parametrize("target_class", [[0], [0, 1], np.array([1])])
+def test_certified_for_refuses_a_list_of_classes(target_class):
+    # Before: [0] was taken as class 0, [0, 1] NumPy's "truth value of an array
+    # with more than one element is ambiguous".
+    from sknonneg.robustness import monotone_certificate
+
+    cert = monotone_certificate(_binary_model())
+    with pytest.raises(ValueError, match="target_class must be one class label"):
+        cert.certified_for(target_class)
 
 
 def test_additive_evasion_attack_accepts_finite_threshold_and_scalar_upper():

@@ -553,8 +553,20 @@ def _allowed_mask(features, n_features, estimator):
     features = np.asarray(features)
     nothing = ("features selects no feature: pass None (every feature may be "
                "raised), or the indices, names or mask of at least one.")
+    if features.ndim > 1:
+        # Before: flattened, so [[0, 1]] read as [0, 1].
+        raise ValueError(f"features must be 1-D (indices, names or a mask), got an "
+                         f"array of shape {features.shape}.")
     if features.size == 0:
         raise ValueError(nothing)
+    if features.dtype == object and all(
+            isinstance(f, Integral) and not isinstance(f, (bool, np.bool_))
+            for f in features.ravel()):
+        # Indices beyond int64 (2**70) are held as Python ints in an object array:
+        # before, they were taken for names ("features given by name need ...").
+        raise ValueError(
+            f"Feature indices must be in [0, {n_features - 1}] (X has {n_features} "
+            f"features); got {[plain_value(f) for f in features.ravel()[:5]]}.")
     if features.dtype == bool:
         if features.shape != (n_features,):
             raise ValueError(f"A boolean features mask must have shape ({n_features},), "
@@ -719,8 +731,11 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                                   ("batch_rows", batch_rows, True)):
         kind = Integral if integral else Real
         # budget=np.inf is checked with upper (_moves_under_upper).
+        # An int is finite (np.isfinite refused one beyond int64, 2**70, with
+        # "ufunc 'isfinite' not supported for the input types").
         if (not isinstance(value, kind) or isinstance(value, bool)
-                or not (np.isfinite(value) or (name == "budget" and value == np.inf))
+                or not (isinstance(value, Integral) or np.isfinite(value)
+                        or (name == "budget" and value == np.inf))
                 or value <= 0):
             raise ValueError(f"{name} must be a positive {'int' if integral else 'float'}"
                              f"{' (or np.inf with upper)' if name == 'budget' else ''}"
@@ -889,7 +904,12 @@ def _check_upper(upper, n_features):
     """``upper`` as one float per feature (inf: unbounded)."""
     if upper is None:
         return np.full(n_features, np.inf)
-    values = np.asarray(upper, dtype=np.float64)
+    try:
+        values = np.asarray(upper, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        # Before: NumPy's "could not convert string to float: 'a'", naming nothing.
+        raise ValueError(f"upper must be a float or an array of shape ({n_features},) "
+                         f"of floats, got {upper!r} ({exc}).") from None
     if values.ndim > 1 or values.size not in (1, n_features):
         raise ValueError(f"upper must be a float or an array of shape ({n_features},), "
                          f"got shape {values.shape}.")
@@ -1159,6 +1179,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         # then, with one, this refusal.
         raise ValueError("additive_evasion_attack needs single-label predictions; "
                          "multilabel models are not supported.")
+    if target_class is not None and np.ndim(target_class) != 0:
+        # Before: [0, 1] broadcast against classes_ ("operands could not be
+        # broadcast together") or chose a class by its first match; [[1]] an
+        # IndexError deep in the search.
+        raise ValueError(f"target_class must be one class label (a scalar), got "
+                         f"{target_class!r}.")
     if target_class is None:
         if len(classes) != 2:
             raise ValueError("target_class is required for a model with "

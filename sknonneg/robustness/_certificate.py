@@ -131,6 +131,11 @@ class MonotoneCertificate:
         certified : ndarray of bool of shape (n_features,)
             True where no increase of the feature can lower the score.
         """
+        if target_class is not None and np.ndim(target_class) != 0:
+            # Before: [0] compared as an array and was taken; [0, 1] was NumPy's
+            # "truth value of an array with more than one element is ambiguous".
+            raise ValueError(f"target_class must be one class label (a scalar), got "
+                             f"{target_class!r}.")
         if self.classes_ is None:
             if target_class is not None:
                 raise ValueError("a regressor's certificate is about its prediction: "

@@ -214,6 +214,41 @@ def test_loaders_do_not_create_a_missing_data_home(tmp_path):
     assert not (tmp_path / "typo").exists()
 
 
+@pytest.mark.parametrize("call, error, match", [
+    # Before: os.fspath's "expected str, bytes or os.PathLike object, not int".
+    (lambda ds, home: ds.load_compas(data_home=3), TypeError, "data_home must be"),
+    (lambda ds, home: ds.get_data_home(["a"]), TypeError, "data_home must be"),
+    # Before: AttributeError "'str' object has no attribute 'filename'".
+    (lambda ds, home: ds.fetch_file("mnist.npz", home), TypeError,
+     "metadata must be a RemoteFileMetadata"),
+    # Before: checked by urlopen only, once a download was tried.
+    (lambda ds, home: ds.fetch_file(ds.RemoteFileMetadata("a.txt", "0" * 64), home,
+                                    timeout=-1), ValueError, "'timeout' parameter"),
+])
+def test_dataset_functions_refuse_wrongly_typed_arguments(tmp_path, call, error,
+                                                          match):
+    from sknonneg import datasets
+
+    with pytest.raises(error, match=match):
+        call(datasets, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "sub/inside.txt", "ABSOLUTE", ".."])
+def test_fetch_file_keeps_to_the_data_home(tmp_path, name):
+    # Before: the name was joined to the data home, so an absolute one or one with
+    # ".." read (and would have downloaded to) a file outside it.
+    from sknonneg.datasets import RemoteFileMetadata, fetch_file
+
+    home = tmp_path / "home"
+    (home / "sub").mkdir(parents=True)
+    (tmp_path / "outside.txt").write_text("x")
+    (home / "sub" / "inside.txt").write_text("x")
+    if name == "ABSOLUTE":
+        name = str(tmp_path / "outside.txt")
+    with pytest.raises(ValueError, match="must be a plain file name"):
+        fetch_file(RemoteFileMetadata(name, "0" * 64), home, download_if_missing=False)
+
+
 # ----------------------------------------------------------------------- persist
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("tamper", ["short-theta", "n-features", "negative",

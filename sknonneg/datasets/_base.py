@@ -18,8 +18,9 @@ import tempfile
 import urllib.request
 import warnings
 from dataclasses import dataclass
+from numbers import Real
 
-from .._validation import check_flags
+from .._validation import check_flags, parameter_error
 
 __all__ = [
     "MIRRORS",
@@ -68,7 +69,9 @@ class RemoteFileMetadata:
     Parameters
     ----------
     filename : str
-        Name of the file inside the data home (and on every mirror).
+        Name of the file inside the data home (and on every mirror): a plain
+        name, without a folder (:func:`fetch_file` refuses an absolute path or
+        one with a folder or ``..``, which would lie outside the data home).
     sha256 : str
         Expected hexadecimal sha256 digest of the file.
     urls : tuple of str, default=()
@@ -170,6 +173,11 @@ def _resolve_data_home(data_home=None):
     reading, where a mistyped path must not leave a tree of empty folders."""
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
+    if not isinstance(data_home, (str, bytes, os.PathLike)):
+        # Before: os.fspath's "expected str, bytes or os.PathLike object, not int",
+        # which named no argument.
+        raise TypeError(f"data_home must be None, a str or a path-like object (a "
+                        f"folder), got {type(data_home).__name__}: {data_home!r}.")
     data_home = os.path.abspath(os.path.expanduser(os.fsdecode(os.fspath(data_home))))
     if os.path.exists(data_home) and not os.path.isdir(data_home):
         raise NotADirectoryError(
@@ -229,6 +237,24 @@ def _within(path, folder):
         return os.path.commonpath([path, folder]) == folder
     except ValueError:  # another drive (Windows)
         return False
+
+
+def _check_metadata(metadata):
+    """A TypeError for what is not a :class:`RemoteFileMetadata` (before: an
+    AttributeError on ``.filename``), a ValueError for a file name that is not a
+    plain name inside the data home: an absolute path or one with a folder or
+    ``..`` was joined to the data home and read, or downloaded to, outside it."""
+    if not isinstance(metadata, RemoteFileMetadata):
+        raise TypeError(f"metadata must be a RemoteFileMetadata (the file's name, "
+                        f"sha256 and URLs), got {type(metadata).__name__}: "
+                        f"{metadata!r}.")
+    name = metadata.filename
+    if (not isinstance(name, str) or name in ("", ".", "..")
+            or os.path.basename(name) != name
+            or (os.altsep is not None and os.altsep in name)):
+        raise ValueError(f"RemoteFileMetadata.filename must be a plain file name (no "
+                         f"folder, not absolute), the name of the file inside the "
+                         f"data home; got {name!r}.")
 
 
 def _sha256(path):
@@ -364,7 +390,8 @@ def fetch_file(
         If True, also check the sha256 of a file that is already present.
         Off by default so that loading does not re-hash large files.
     timeout : float, default=None
-        Per-URL network timeout in seconds; ``None`` means 60 seconds.
+        Per-URL network timeout in seconds, positive and finite; ``None`` means
+        60 seconds.
 
     Returns
     -------
@@ -379,6 +406,11 @@ def fetch_file(
         If every download attempt failed (network error or checksum
         mismatch), if ``verify`` is True and a present file does not match
         the expected checksum, or if a directory has the file's name.
+    TypeError
+        If ``metadata`` is not a :class:`RemoteFileMetadata`.
+    ValueError
+        If its ``filename`` is not a plain file name, or ``timeout`` is not a
+        positive finite float or None.
 
     Examples
     --------
@@ -394,6 +426,12 @@ def fetch_file(
     True
     """
     check_flags("fetch_file", download_if_missing=download_if_missing, verify=verify)
+    _check_metadata(metadata)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, Real)
+                                or not 0 < timeout < float("inf")):
+        # Before: checked by urlopen only, once a download was tried.
+        raise parameter_error("fetch_file", "timeout",
+                              "a positive finite float or None", timeout)
     # Created only to download into: reading a present file, or failing to find
     # one with download_if_missing=False, leaves the file system as it was.
     data_home = _resolve_data_home(data_home)

@@ -32,6 +32,18 @@ TRUSTED_TYPES = (
 )
 
 
+def _check_file(file, caller, method):
+    """A TypeError naming ``file`` for what is neither a path nor a file object
+    with ``method`` (before: zipfile's or skops' "'int' object has no attribute
+    'seek'" / "'NoneType' object has no attribute 'write'")."""
+    import os
+
+    if not (isinstance(file, (str, bytes, os.PathLike)) or hasattr(file, method)):
+        raise TypeError(f"{caller} takes file as a path (str or path-like) or a file "
+                        f"object opened in binary mode, got {type(file).__name__}: "
+                        f"{file!r}.")
+
+
 def _skops_io():
     try:
         import skops.io
@@ -70,6 +82,7 @@ def dump(estimator, file):
     that names the estimators holding one.
     """
     skops_io = _skops_io()
+    _check_file(file, "dump", "write")
     try:
         skops_io.dump(estimator, file)
     except RecursionError:
@@ -146,6 +159,7 @@ def untrusted_types(file):
     import zipfile
     import zlib
 
+    _check_file(file, "untrusted_types", "read")
     # A file object is read again by skops: from where it was.
     start = file.tell() if hasattr(file, "seek") and hasattr(file, "tell") else None
     try:
@@ -288,6 +302,7 @@ def load(file, *, trusted=()):
     import zlib
 
     sio = _skops_io()
+    _check_file(file, "load", "read")
     original = trusted
     if trusted is None:
         trusted = ()  # as skops takes it: no further types

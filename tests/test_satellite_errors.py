@@ -391,6 +391,19 @@ def test_persist_load_takes_one_trusted_name_as_a_string(tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), vote.predict_proba(X))
 
 
+@pytest.mark.parametrize("func", ["dump", "load", "untrusted_types"])
+@pytest.mark.parametrize("file", [None, 3.5])
+def test_persist_refuses_a_file_that_is_neither_a_path_nor_a_file_object(func, file):
+    # Before: "'NoneType' object has no attribute 'seek'" (or 'write') from zipfile
+    # or skops.
+    pytest.importorskip("skops")
+    from sknonneg import persist
+
+    args = (StandardScaler(), file) if func == "dump" else (file,)
+    with pytest.raises(TypeError, match=f"{func} takes file as a path"):
+        getattr(persist, func)(*args)
+
+
 def test_persist_roundtrip_still_loads(tmp_path):
     pytest.importorskip("skops")
     from sknonneg import persist

@@ -143,6 +143,19 @@ def test_predict_blocks_errors():
         predict_blocks(est, da.from_array(X[:, 0], chunks=10))
 
 
+@pytest.mark.parametrize("shape", [(1, 30, 6), (30,)])
+def test_fit_dask_blocks_refuses_an_x_that_is_not_2d(shape):
+    # Before: a (1, 30, 6) X with 30 labels was "X has 1 rows but y has 30.", and a
+    # 1-D X failed in the first block's partial_fit.
+    da = pytest.importorskip("dask.array")
+    pytest.importorskip("distributed")
+    from sknonneg.parallel import fit_dask_blocks
+
+    X_da = da.from_array(np.resize(X, shape), chunks=10)
+    with pytest.raises(ValueError, match="X must be a 2-D dask array"):
+        fit_dask_blocks(_est(NonNegMLPClassifier), X_da, Y, classes=[0, 1, 2])
+
+
 # ---------------------------------------------------------------------- datasets
 def test_load_reuters_subset_must_be_a_known_name(tmp_path):
     from sknonneg.datasets import load_reuters

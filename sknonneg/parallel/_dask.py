@@ -202,6 +202,10 @@ def fit_dask_blocks(estimator, X, y=None, *, classes=None, n_epochs=1, shuffle_b
             f"{_partial_fit_keywords(estimator)}.")
     # Before: n_epochs=0 returned the estimator untrained, silently.
     _check_positive_int(n_epochs, "n_epochs", "fit_dask_blocks")
+    if X.ndim != 2:
+        # As predict_blocks says it. Before: a 3-D X of shape (1, 60, 5) with 60
+        # labels was "X has 1 rows but y has 60."
+        raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimensions.")
     X, x_blocks = _row_blocks(X)
     sizes_known = not any(np.isnan(size) for size in X.chunks[0])
     if sizes_known and X.shape[0] == 0:

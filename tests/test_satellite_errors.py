@@ -246,6 +246,75 @@ def test_dataset_functions_refuse_wrongly_typed_arguments(tmp_path, call, error,
         call(datasets, tmp_path)
 
 
+def _reuters_bunch(**changes):
+    from sklearn.utils import Bunch
+
+    return Bunch(**{"data_train": ["apple banana", "banana cherry"],
+                    "target_train": [["fruit"], ["berry"]], "data_test": ["apple"],
+                    "target_test": [["fruit"]], "target_names": ["berry", "fruit"],
+                    **changes})
+
+
+@pytest.mark.parametrize("bunch, error, match", [
+    # Before: AttributeError "'NoneType' object has no attribute 'data_train'".
+    (None, TypeError, "takes the Bunch of load_reuters"),
+    ({"data_train": ["a"]}, ValueError, "missing: data_test"),
+    # Before: "fruit" read as the letters f, r, u, i, t (none a category: an
+    # empty row of Y, with a warning).
+    (_reuters_bunch(target_train=["fruit", "berry"]), ValueError,
+     "one list of category names per document"),
+    # Before: dropped with a warning, the document left without its label.
+    (_reuters_bunch(target_train=[["fruit"], ["nut"]]), ValueError,
+     r"not in target_names: \['nut'\]"),
+    # Before: X_train of 2 rows and Y_train of 1.
+    (_reuters_bunch(target_train=[["fruit"]]), ValueError, "2 documents but"),
+    # Before: CountVectorizer's "'int' object has no attribute 'lower'".
+    (_reuters_bunch(data_train=[1, 2]), ValueError, "list of documents"),
+])
+def test_reuters_bag_of_words_checks_its_bunch(bunch, error, match):
+    from sknonneg.datasets import reuters_bag_of_words
+
+    with pytest.raises(error, match=match):
+        reuters_bag_of_words(bunch)
+
+
+def test_reuters_bag_of_words_counts_never_wrap():
+    # Before: dtype=np.int8 wrapped 200 occurrences of a word to -56; complex
+    # counts were made, and dtype="x" was scipy's "data type 'x' not understood".
+    from sknonneg.datasets import reuters_bag_of_words
+
+    bunch = _reuters_bunch(data_train=["apple " * 200 + "banana", "banana cherry"])
+    with pytest.raises(ValueError, match="int8 cannot hold the counts"):
+        reuters_bag_of_words(bunch, dtype=np.int8)
+    for dtype in ["x", np.complex128]:
+        with pytest.raises(ValueError, match="'dtype' parameter"):
+            reuters_bag_of_words(bunch, dtype=dtype)
+    bow = reuters_bag_of_words(bunch, dtype=np.int16)
+    assert bow.X_train.dtype == np.int16 and bow.vectorizer.dtype == np.int16
+    assert bow.X_train.max() == 200
+
+
+@pytest.mark.parametrize("Y, match", [
+    (np.eye(3, dtype=complex), "Complex data not supported"),  # accepted before
+    (np.eye(3).astype(str), "numeric label indicator"),  # scipy's dtype error before
+])
+def test_label_indicator_helpers_refuse_non_real_matrices(Y, match):
+    from sknonneg.datasets import expand_multilabel, multilabel_hit_rate
+
+    with pytest.raises(ValueError, match=match):
+        expand_multilabel(np.zeros((3, 2)), Y)
+    with pytest.raises(ValueError, match=match):
+        multilabel_hit_rate(Y, [0, 1, 2])
+
+
+def test_label_indicator_helpers_read_an_object_matrix_of_numbers():
+    from sknonneg.datasets import multilabel_hit_rate
+
+    Y = np.eye(3, dtype=int)
+    assert multilabel_hit_rate(Y.astype(object), [0, 1, 0]) == multilabel_hit_rate(
+        Y, [0, 1, 0])
+
+
 @pytest.mark.parametrize("name", ["../outside.txt", "sub/inside.txt", "ABSOLUTE", ".."])
 def test_fetch_file_keeps_to_the_data_home(tmp_path, name):
     # Before: the name was joined to the data home, so an absolute one or one with

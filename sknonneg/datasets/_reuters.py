@@ -3,6 +3,7 @@
 import gzip
 import json
 import zlib
+from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -301,7 +302,9 @@ def reuters_bag_of_words(
     ----------
     bunch : Bunch
         As returned by :func:`load_reuters` (needs ``data_train``,
-        ``data_test``, ``target_train``, ``target_test``, ``target_names``).
+        ``data_test``, ``target_train``, ``target_test``, ``target_names``):
+        documents as str, one list of category names per document, each one of
+        ``target_names`` (anything else is a ``ValueError``).
     max_features : int, default=None
         Keep only the ``max_features`` most frequent training terms.
     min_df : int or float, default=1
@@ -316,7 +319,8 @@ def reuters_bag_of_words(
     lowercase : bool, default=True
         Lower-case the text before tokenizing.
     dtype : dtype, default=np.float64
-        Dtype of the feature matrices.
+        Dtype of the feature matrices: a real numeric dtype. A count it cannot
+        hold (above 127 for ``np.int8``) is a ``ValueError``, never wrapped.
 
     Returns
     -------
@@ -347,6 +351,17 @@ def reuters_bag_of_words(
     >>> bow.X_train.shape[0], bow.Y_train.shape  # doctest: +SKIP
     (6490, (6490, 10))
     """
+    bunch = _check_reuters_bunch(bunch)
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        np_dtype = None
+    if np_dtype is None or np_dtype.kind not in "fiub":
+        # Before: scipy's "data type 'x' not understood"; complex counts were made.
+        raise parameter_error("reuters_bag_of_words", "dtype",
+                              "a real numeric dtype (np.float64, np.float32, an "
+                              "integer type)", dtype)
+    narrow = np_dtype.kind in "iu" or np_dtype == np.float16
     vectorizer = CountVectorizer(
         lowercase=lowercase,
         stop_words=stop_words,
@@ -354,15 +369,29 @@ def reuters_bag_of_words(
         min_df=min_df,
         max_df=max_df,
         binary=binary,
-        dtype=dtype,
+        # Counted in int64 for an integer dtype (or float16), then checked against
+        # its range: before, np.int8 wrapped a word counted 128 times in a document
+        # to -128, and float16 made 70,000 inf.
+        dtype=np.int64 if narrow else dtype,
     )
-    X_train = vectorizer.fit_transform(bunch.data_train).tocsr()
-    X_test = vectorizer.transform(bunch.data_test).tocsr()
+    X_train = vectorizer.fit_transform(bunch["data_train"]).tocsr()
+    X_test = vectorizer.transform(bunch["data_test"]).tocsr()
+    if narrow:
+        top = max((int(M.data.max()) for M in (X_train, X_test) if M.nnz), default=0)
+        largest = (np.iinfo(np_dtype).max if np_dtype.kind in "iu"
+                   else int(np.finfo(np_dtype).max))
+        if top > largest:
+            raise ValueError(
+                f"dtype={np_dtype.name} cannot hold the counts: a word occurs {top} "
+                f"times in a document, above its maximum {largest}. Pass a wider "
+                "dtype (np.float64 by default).")
+        X_train, X_test = X_train.astype(dtype), X_test.astype(dtype)
+        vectorizer.set_params(dtype=dtype)
 
-    target_names = list(bunch.target_names)
+    target_names = list(bunch["target_names"])
     binarizer = MultiLabelBinarizer(classes=target_names)
-    Y_train = binarizer.fit_transform(bunch.target_train)
-    Y_test = binarizer.transform(bunch.target_test)
+    Y_train = binarizer.fit_transform(bunch["target_train"])
+    Y_test = binarizer.transform(bunch["target_test"])
     return Bunch(
         X_train=X_train,
         X_test=X_test,
@@ -373,6 +402,47 @@ def reuters_bag_of_words(
         feature_names=vectorizer.get_feature_names_out(),
         target_names=target_names,
     )
+
+
+_BUNCH_KEYS = ("data_train", "data_test", "target_train", "target_test", "target_names")
+
+
+def _check_reuters_bunch(bunch):
+    """``bunch`` checked as :func:`reuters_bag_of_words` reads it: the five keys of
+    :func:`load_reuters`, documents as str, one list of labels per document, each
+    label one of ``target_names``. Before: a dict or a Bunch without a key was an
+    AttributeError; a str of labels ("earn") was read as its letters, labels outside
+    ``target_names`` were dropped with a warning, and documents and label lists of
+    different lengths gave X and Y of different numbers of rows."""
+    if not isinstance(bunch, Mapping):
+        raise TypeError(f"reuters_bag_of_words takes the Bunch of load_reuters (a "
+                        f"mapping with {', '.join(_BUNCH_KEYS)}), got "
+                        f"{type(bunch).__name__}.")
+    missing = [key for key in _BUNCH_KEYS if key not in bunch]
+    if missing:
+        raise ValueError(f"reuters_bag_of_words needs the keys {', '.join(_BUNCH_KEYS)} "
+                         f"of load_reuters' Bunch; missing: {', '.join(missing)}.")
+    names = bunch["target_names"]
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ValueError("target_names must be a list of category names (str).")
+    known = set(names)
+    for split in ("train", "test"):
+        docs, labels = bunch[f"data_{split}"], bunch[f"target_{split}"]
+        if isinstance(docs, str) or not all(isinstance(d, str) for d in docs):
+            raise ValueError(f"data_{split} must be a list of documents (str).")
+        if isinstance(labels, str) or any(
+                isinstance(t, str) or not isinstance(t, (list, tuple, set, frozenset))
+                for t in labels):
+            raise ValueError(f"target_{split} must hold one list of category names "
+                             f"per document (a str would be read as its letters).")
+        if len(docs) != len(labels):
+            raise ValueError(f"data_{split} has {len(docs)} documents but "
+                             f"target_{split} has {len(labels)} label lists.")
+        unknown = sorted({str(lab) for t in labels for lab in t if lab not in known})
+        if unknown:
+            raise ValueError(f"target_{split} holds labels that are not in "
+                             f"target_names: {unknown[:5]}.")
+    return bunch
 
 
 def _indicator_csr(Y, name, binary=False):
@@ -389,7 +459,22 @@ def _indicator_csr(Y, name, binary=False):
                 f"{name} must be a 2-D label indicator matrix of shape "
                 f"(n_samples, n_classes), got an array of shape {Y.shape}"
             )
+        if Y.dtype.kind == "O":
+            # An object array of 0/1 (from a DataFrame, say) is read as numbers
+            # (before: scipy's "does not support dtype object").
+            try:
+                Y = Y.astype(np.float64)
+            except (TypeError, ValueError):
+                pass
+        if Y.dtype.kind not in "biufc":
+            # Before: scipy's "scipy.sparse does not support dtype <U21".
+            raise ValueError(f"Input {name} must be a numeric label indicator matrix of "
+                             f"0 (absent) and 1 (present), got dtype {Y.dtype}.")
         Y = sp.csr_matrix(Y)
+    if Y.dtype.kind == "c":
+        # Before: accepted, 1+0j read as a present label (and 1j as an absent one).
+        raise ValueError(f"Complex data not supported: {name} is a label indicator "
+                         "matrix of 0 (absent) and 1 (present).")
     Y = Y.copy()
     # Before: duplicate entries each counted (a +1 and a -1 stored at one place,
     # 0 by scipy's reading, gave that label twice), and NaN or inf labels were

@@ -269,6 +269,21 @@ def test_a_constrained_text_column_is_a_clear_error():
     assert check_monotonic(model, df, monotonic_cst={"x": 1}).max_drop[0] == 0
 
 
+@pytest.mark.parametrize("as_frame", [True, False])
+@pytest.mark.parametrize("dates", [pd.date_range("2020", periods=60),
+                                   pd.to_timedelta(np.arange(60), unit="s")],
+                         ids=["datetime", "timedelta"])
+def test_a_constrained_date_column_is_a_clear_error(as_frame, dates):
+    # Before: read as nanoseconds, then NumPy's DTypePromotionError ("The DType
+    # <class 'numpy.dtypes.DateTime64DType'> could not be promoted ...") when the
+    # grid was written back into the column.
+    model = LinearRegression().fit(np.arange(60.)[:, None], np.arange(60.))
+    X = pd.DataFrame({"when": dates}) if as_frame else np.asarray(dates)[:, None]
+    with pytest.raises(ValueError, match="constrained but not numeric.*dates or "
+                                         "durations"):
+        check_monotonic(model, X, monotonic_cst=[1])
+
+
 @pytest.mark.parametrize("fmt", ["coo", "csc", "dok"])
 def test_every_sparse_format_is_audited(data, fmt):
     # Before: a COO (or DOK) matrix, which the docstring accepts, failed with

@@ -548,12 +548,18 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         try:
             if hasattr(X, "iloc"):
                 series = X.iloc[:, j]
+                if getattr(series.dtype, "kind", "O") in "mM":
+                    # Before: read as nanoseconds, then NumPy's DTypePromotionError
+                    # when the grid was written back into the column.
+                    raise TypeError(f"dtype {series.dtype} holds dates or durations")
                 # pandas' nullable integers have kind "i" too (its booleans "b");
                 # their NA becomes NaN.
                 integer = getattr(series.dtype, "kind", "O") in "iub"
                 column = series.to_numpy(dtype=np.float64, na_value=np.nan)
             else:
                 column = X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]
+                if column.dtype.kind in "mM":
+                    raise TypeError(f"dtype {column.dtype} holds dates or durations")
                 # Before: a bool column was moved through 0.22, 0.44 ..., values
                 # it cannot take; its grid is 0 and 1, as an integer column's is.
                 integer = (np.issubdtype(column.dtype, np.integer)

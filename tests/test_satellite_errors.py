@@ -106,6 +106,63 @@ def test_displays_refuse_wrongly_typed_drawing_arguments(display, kwargs, match)
     plt.close("all")
 
 
+@pytest.mark.parametrize("display, kwargs, match", [
+    # Before: "'int' object is not iterable" and len()'s TypeError; a str of labels
+    # was read as its letters, one per unit.
+    ("HiddenUnitsDisplay", {"unit_labels": 3}, "unit_labels must be a list"),
+    ("HiddenUnitsDisplay", {"unit_labels": "abcd"}, "unit_labels must be a list"),
+    ("OutputWeightsDisplay", {"output_labels": "abcdef"}, "output_labels must be a list"),
+    ("OutputWeightsDisplay", {"mean_activations": np.ones((2, 4)),
+                              "activation_labels": 3}, "activation_labels must be"),
+])
+def test_displays_refuse_labels_that_are_not_a_list(display, kwargs, match):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sknonneg import inspection
+
+    extra = {"image_shape": (2, 3)} if display == "HiddenUnitsDisplay" else {}
+    disp = getattr(inspection, display)(RNG.random((4, 6)), **extra, **kwargs)
+    with pytest.raises(ValueError, match=match):
+        disp.plot()
+    plt.close("all")
+
+
+@pytest.mark.parametrize("weights, match", [
+    (None, "got None"),  # before: "weights must be finite; got 1 NaN"
+    ("sparse", None),  # before: "setting an array element with a sequence"
+])
+def test_displays_take_sparse_weights_and_name_missing_ones(weights, match):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import scipy.sparse as sp
+
+    from sknonneg.inspection import HiddenUnitsDisplay, OutputWeightsDisplay
+
+    W = RNG.random((4, 6))
+    for Display, extra in [(HiddenUnitsDisplay, {"image_shape": (2, 3)}),
+                           (OutputWeightsDisplay, {})]:
+        if weights is None:
+            with pytest.raises(ValueError, match=match):
+                Display(None, **extra).plot()
+        else:
+            dense = Display(W, **extra).plot()
+            sparse = Display(sp.csr_matrix(W), **extra).plot()
+            if Display is HiddenUnitsDisplay:  # the same pictures
+                for a, b in zip(dense.images_, sparse.images_):
+                    np.testing.assert_array_equal(a.get_array(), b.get_array())
+            else:  # the same squares
+                assert ([p.get_width() for p in dense.squares_]
+                        == [p.get_width() for p in sparse.squares_])
+    plt.close("all")
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_output_weights_display_on_multilabel(Est):
     pytest.importorskip("matplotlib")

@@ -10,6 +10,7 @@ from .._validation import (check_auto_or_bool, check_bool, check_flags,
                            parameter_error)
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
+    check_labels,
     check_title,
     drawable_array,
     get_components,
@@ -227,9 +228,8 @@ class HiddenUnitsDisplay:
             # Before: the error blamed unit_labels, which were made from them.
             raise ValueError(f"unit_ids must have one entry per unit ({n_units} rows "
                              f"of weights), got shape {unit_ids.shape}.")
-        labels = (
-            [str(u) for u in unit_ids] if self.unit_labels is None else list(self.unit_labels)
-        )
+        unit_labels = check_labels(self.unit_labels, "unit_labels", "unit")
+        labels = [str(u) for u in unit_ids] if unit_labels is None else unit_labels
         if len(labels) != n_units:
             raise ValueError(f"unit_labels must have one entry per unit ({n_units} "
                              f"rows of weights), got {len(labels)}.")

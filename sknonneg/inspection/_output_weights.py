@@ -14,6 +14,7 @@ from ..neural_network._classifier import is_multilabel
 from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
+    check_labels,
     check_title,
     drawable_array,
     final_estimator,
@@ -347,10 +348,11 @@ class OutputWeightsDisplay:
         if unit_ids.ndim != 1 or unit_ids.shape[0] != n_units:
             raise ValueError(f"unit_ids must have one entry per unit ({n_units} rows "
                              f"of weights), got shape {unit_ids.shape}.")
+        output_labels = check_labels(self.output_labels, "output_labels", "output")
         out_labels = (
             [f"out{j}" for j in range(n_out)]
-            if self.output_labels is None
-            else [str(s) for s in self.output_labels]
+            if output_labels is None
+            else [str(s) for s in output_labels]
         )
         if len(out_labels) != n_out:
             raise ValueError(f"output_labels must have one entry per output ({n_out} "
@@ -363,6 +365,8 @@ class OutputWeightsDisplay:
             acts = drawable_array(acts, "mean_activations", "(n_rows, n_units)")
             if acts.shape[1] != n_units:
                 raise ValueError("mean_activations must have one column per unit")
+            check_labels(self.activation_labels, "activation_labels",
+                         "row of mean_activations")
             if (self.activation_labels is not None
                     and len(self.activation_labels) != len(acts)):
                 raise ValueError(

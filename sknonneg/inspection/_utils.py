@@ -56,6 +56,11 @@ def drawable_array(values, name, shape, one_d="row"):
     one row (``one_d="row"``, as ``np.atleast_2d``) or one column
     (``one_d="column"``).
     """
+    if values is None:
+        # Before: np.asarray(None) became NaN: "must be finite; got 1 NaN".
+        raise ValueError(f"{name} must be a numeric array of shape {shape}, got None.")
+    if hasattr(values, "toarray"):  # a sparse matrix: before, "setting an array
+        values = values.toarray()  # element with a sequence"
     try:
         A = np.asarray(values)
         is_complex = np.iscomplexobj(A)
@@ -82,6 +87,22 @@ def drawable_array(values, name, shape, one_d="row"):
         raise ValueError(f"{name} must be finite; got {n_bad} NaN or infinite "
                          f"value(s).")
     return A
+
+
+def check_labels(labels, name, what):
+    """``labels`` (None, or one label per ``what``) as a list, or a ``ValueError``
+    naming ``name``: a str would be read as its letters, and a number (or another
+    object that is not a sequence) was a bare "'int' object is not iterable"."""
+    if labels is None:
+        return None
+    try:
+        if isinstance(labels, (str, bytes)):
+            raise TypeError
+        len(labels)  # a 0-d array has __len__, and raises here
+        return list(labels)
+    except TypeError:
+        raise ValueError(f"{name} must be a list of labels, one per {what}; got "
+                         f"{labels!r}.") from None
 
 
 def split_pipeline(estimator):

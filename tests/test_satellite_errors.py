@@ -107,11 +107,10 @@ def test_displays_refuse_wrongly_typed_drawing_arguments(display, kwargs, match)
 
 
 @pytest.mark.parametrize("display, kwargs, match", [
-    # Before: "'int' object is not iterable" and len()'s TypeError; a str of labels
-    # was read as its letters, one per unit.
+    # Before: "'int' object is not iterable" and len()'s TypeError.
     ("HiddenUnitsDisplay", {"unit_labels": 3}, "unit_labels must be a list"),
-    ("HiddenUnitsDisplay", {"unit_labels": "abcd"}, "unit_labels must be a list"),
-    ("OutputWeightsDisplay", {"output_labels": "abcdef"}, "output_labels must be a list"),
+    ("HiddenUnitsDisplay", {"unit_labels": np.array(3)}, "unit_labels must be a list"),
+    ("OutputWeightsDisplay", {"output_labels": 3.5}, "output_labels must be a list"),
     ("OutputWeightsDisplay", {"mean_activations": np.ones((2, 4)),
                               "activation_labels": 3}, "activation_labels must be"),
 ])

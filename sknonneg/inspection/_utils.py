@@ -91,13 +91,12 @@ def drawable_array(values, name, shape, one_d="row"):
 
 def check_labels(labels, name, what):
     """``labels`` (None, or one label per ``what``) as a list, or a ``ValueError``
-    naming ``name``: a str would be read as its letters, and a number (or another
-    object that is not a sequence) was a bare "'int' object is not iterable"."""
+    naming ``name``: a number (or another object that is not a sequence) was a bare
+    "'int' object is not iterable". A str is a sequence of one-letter labels (its
+    length is checked with the others')."""
     if labels is None:
         return None
     try:
-        if isinstance(labels, (str, bytes)):
-            raise TypeError
         len(labels)  # a 0-d array has __len__, and raises here
         return list(labels)
     except TypeError:

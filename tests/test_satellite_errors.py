@@ -638,6 +638,37 @@ def test_additive_evasion_attack_takes_counts_beyond_int64():
     np.testing.assert_array_equal(big.X_adv_, ref.X_adv_)
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", ["mlp-first-layer", "mlp-intercept", "logistic",
+                                   "linear-regression"])
+def test_monotone_certificate_refuses_non_finite_weights(where, value):
+    # Before: read by their signs: an inf first-layer weight certified its feature
+    # (every feature certified), a NaN one left only its feature out, while the
+    # model's scores were NaN.
+    from sklearn.linear_model import LinearRegression
+
+    from sknonneg.robustness import monotone_certificate
+
+    y = (X[:, 0] > 0.5).astype(int)
+    if where.startswith("mlp"):
+        model = MLPClassifier((3,), max_iter=50, random_state=0).fit(X, y)
+        for W in model.coefs_:
+            W[...] = np.abs(W)  # certified for every feature when finite
+        assert monotone_certificate(model).all_certified_
+        if where == "mlp-first-layer":
+            model.coefs_[0][0, 0] = value
+        else:
+            model.intercepts_[0][0] = value
+    elif where == "logistic":
+        model = LogisticRegression().fit(X, y)
+        model.coef_[0, 0] = value
+    else:
+        model = LinearRegression().fit(X, X[:, 0])
+        model.coef_[0] = value
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        monotone_certificate(model)
+
+
 @pytest.mark.parametrize("target_class", [[0], [0, 1], np.array([1])])
 def test_certified_for_refuses_a_list_of_classes(target_class):
     # Before: [0] was taken as class 0, [0, 1] NumPy's "truth value of an array

@@ -657,6 +657,19 @@ def _final_signs(final):
     from ..neural_network import NonNegMLPClassifier, NonNegMLPRegressor
 
     layers, what = _network_layers(final)
+    # Before: a NaN or infinite weight or intercept (set by hand, or a diverged
+    # fit of scikit-learn's) was read by its sign: an inf certified its feature,
+    # a NaN in the output layer none, while the model's scores are NaN.
+    intercepts = getattr(final, "intercepts_", None)
+    if intercepts is None:
+        intercepts = [getattr(final, "intercept_", 0.0)]
+    n_bad = sum(int(np.count_nonzero(~np.isfinite(np.asarray(A, dtype=np.float64))))
+                for A in list(layers) + list(intercepts))
+    if n_bad:
+        raise ValueError(
+            f"{type(final).__name__} is not certified: its weights and intercepts "
+            f"hold {n_bad} NaN or infinite value(s), with which its scores are not "
+            "finite numbers whose direction a certificate could state. Refit it.")
     ours = isinstance(final, (NonNegMLPClassifier, NonNegMLPRegressor))
     for i, W in enumerate(layers[1:], start=2):
         if np.any(W < 0):

@@ -272,6 +272,22 @@ def test_float32_input_with_knots_beyond_float32_range_is_ramped_in_float64():
     assert np.all(np.diff(got[:, :-1], axis=0) >= 0)
 
 
+@pytest.mark.parametrize("cst", [[1, 0, -1], {"a": 1}])
+def test_unfitted_expansion_beyond_memory_is_refused(monkeypatch, cst):
+    # Unfitted, expand_monotonic_cst follows the n_knots parameter: before,
+    # n_knots=10**9 was NumPy's "Unable to allocate 22.4 GiB" (or the system's
+    # kill), and n_knots=2**70 an OverflowError.
+    from sknonneg import _validation
+
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: 2**20)
+    for n_knots in (10**6, 2**70):
+        with pytest.raises(MemoryError, match=r"expands monotonic_cst to [\d,]+ output "
+                                              r"columns: .*Use a smaller n_knots"):
+            RampTransformer(n_knots=n_knots).expand_monotonic_cst(cst)
+    assert len(RampTransformer(n_knots=10).expand_monotonic_cst(cst)) == (
+        30 if isinstance(cst, list) else 10)
+
+
 def test_knots_and_output_beyond_memory_are_refused(monkeypatch):
     # Before: nothing checked the sizes, and RampTransformer(n_knots=10**9).fit on
     # 20 rows of 4 features allocated its knots until the system killed the

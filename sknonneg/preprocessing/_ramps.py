@@ -347,6 +347,18 @@ class RampTransformer(TransformerMixin, BaseEstimator):
                                     else np.asarray(monotonic_cst)))
             for name, direction in items:
                 check_direction(direction, name)
+        n_given = len(monotonic_cst) if isinstance(monotonic_cst, dict) else cst.shape[0]
+        # Unfitted, n_knots is the parameter, which may be huge (fit checks its
+        # knots): before, n_knots=10**9 was NumPy's "Unable to allocate 37.3 GiB",
+        # and 2**70 an OverflowError. A name takes about 8 float64s of memory.
+        short = memory_shortfall(
+            n_given * per * (8 if isinstance(monotonic_cst, dict) else 1))
+        if short is not None:
+            raise MemoryError(
+                f"RampTransformer(n_knots={self._layout(fitted)[0]}) expands "
+                f"monotonic_cst to {n_given * per:,} output columns: that needs at "
+                f"least {short[0] / 2**30:.1f} GiB, more than this machine's "
+                f"{short[1] / 2**30:.1f} GiB of memory. Use a smaller n_knots.")
         if isinstance(monotonic_cst, dict):
             _check_unique_names(self._expand_names(list(monotonic_cst), fitted=fitted))
             out = {}

@@ -703,6 +703,17 @@ def test_weight_sparsity_refuses_bad_tol(tol):
         describe_network(est, tol=tol)
 
 
+def test_weight_sparsity_takes_an_int_tol_beyond_int64():
+    # Before: "ufunc 'isfinite' not supported for the input types" (a TypeError).
+    # Every weight is within 2**70 of zero (and of 2**70 times the largest).
+    from sknonneg.inspection import weight_sparsity
+
+    est = _est(NonNegMLPClassifier).fit(X, Y)
+    for relative in (True, False):
+        table = weight_sparsity(est, tol=2**70, relative=relative)
+        assert (table["n_zero"] == table["n_weights"]).all()
+
+
 def test_load_mnist_of_a_damaged_archive_raises_oserror(tmp_path):
     # Before: a byte flipped inside the compressed data escaped as zlib.error, one
     # inside an array's header as tokenize.TokenError, not the documented OSError

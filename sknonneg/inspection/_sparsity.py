@@ -283,8 +283,10 @@ def _weight_table(estimator, tol, relative, caller):
     """:func:`weight_sparsity`'s table, for ``caller`` (the public function the
     user called, which its errors name: ``describe_network`` builds its report on
     this table)."""
-    if (not isinstance(tol, Real) or isinstance(tol, bool) or not np.isfinite(tol)
-            or tol < 0):
+    # An int is finite: np.isfinite of one beyond int64 (2**70) was a TypeError,
+    # "ufunc 'isfinite' not supported for the input types".
+    if (not isinstance(tol, Real) or isinstance(tol, bool)
+            or not (isinstance(tol, Integral) or np.isfinite(tol)) or tol < 0):
         raise parameter_error(caller, "tol", "a non-negative finite float", tol)
     # Before: "no" made tol relative.
     relative = check_bool(relative, "relative", caller)

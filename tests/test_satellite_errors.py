@@ -636,6 +636,11 @@ def test_additive_evasion_attack_takes_counts_beyond_int64():
     ref = additive_evasion_attack(model, X, budget=2, max_candidates=6,
                                   batch_rows=30)
     np.testing.assert_array_equal(big.X_adv_, ref.X_adv_)
+    # A threshold and a budget of success_rate_at beyond int64 are numbers too.
+    everyone = additive_evasion_attack(model, X, budget=2, threshold=-2**70)
+    assert everyone.attacked_.all()
+    with pytest.raises(ValueError, match="exceeds the attack's budget"):
+        ref.success_rate_at(2**70)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])

@@ -132,8 +132,10 @@ class EvasionResult:
             # The attack's own (infinite) budget: its rate.
             return self.success_rate_
         if (not isinstance(budget, Real) or isinstance(budget, bool)
-                or not np.isfinite(budget) or budget < 0):
-            # Before: -1 and NaN gave a rate of 0.0.
+                or not (isinstance(budget, Integral) or np.isfinite(budget))
+                or budget < 0):
+            # Before: -1 and NaN gave a rate of 0.0 (and an int beyond int64,
+            # np.isfinite's "ufunc 'isfinite' not supported" TypeError).
             raise ValueError(
                 f"budget must be a finite float in [0, {self.budget}]"
                 f"{' or np.inf' if self.budget == np.inf else ''}, got {budget!r}.")
@@ -757,7 +759,8 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                               "a str among {'greedy', 'gradient'}", method)
     if threshold is not None and (not isinstance(threshold, Real)
                                   or isinstance(threshold, bool)
-                                  or not np.isfinite(threshold)):
+                                  or not (isinstance(threshold, Integral)
+                                          or np.isfinite(threshold))):
         raise ValueError(f"threshold must be None or a finite float (a margin), got "
                          f"{threshold!r}.")
 

@@ -290,8 +290,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     (``scoring="loss"``) is minus half the mean squared error of the standardised
     targets on those rows (with ``loss="poisson"`` or ``"gamma"``, minus half
     the mean deviance of the scaled targets). On 20,000 rows of ``make_friedman1`` (noise 1) the test
-    R^2 is the same with it and without (0.9529 and 0.9523, three seeds;
-    ``benchmarks/results/early_stopping_auto.md``). Monotonicity under
+    R^2 is the same with it and without (0.9527 and 0.9526, three seeds;
+    ``benchmarks/results/early_stopping_auto_friedman.md``). Monotonicity under
     ``monotonic_cst``: every
     hidden unit is a non-decreasing function of ``c_j x_j`` for each constrained
     feature ``j`` (a non-decreasing ``f`` of a sum whose coefficient on ``x_j`` has

@@ -1028,9 +1028,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         float32), and the radius is that of the margin less four times the logits'
         error over the ball (twice for a sign). That error is about 1e-12 of the
         logits' scale in float64, so the radius is shortened by about 1e-11
-        relative; in float32 it is 1e-4 to 6e-3 of that scale (scikit-learn's
+        relative; in float32 it is 1e-4 to 7e-3 of that scale (scikit-learn's
         digits, one or two hidden layers), which shortens the median radius by
-        0.2-2%, and a sample whose margin is within the error gets 0.
+        0.1-2%, and a sample whose margin is within the error gets 0.
 
         Parameters
         ----------

@@ -321,9 +321,9 @@ def fill_doc(cls):
     loss_note = ("" if score != "accuracy" else
                  "\n\n        The loss moves smoothly where accuracy moves in steps of one "
                  "sample:\n        on a split of Adult's training rows accuracy stopped "
-                 "the default\n        classifier after 119 iterations and the loss "
-                 "after 177 (validation\n        accuracy 0.8457 and 0.8480;\n        "
-                 "``benchmarks/results/adult_early_stopping.md``).")
+                 "the default\n        classifier after 131 iterations and the loss "
+                 "after 166 (validation\n        accuracy 0.8457 and 0.8482;\n        "
+                 "``benchmarks/results/adult_early_stopping_rerun.md``).")
     # What makes a warm start start anew: the parameters that shape the network
     # (``_LAYOUT_PARAMS``; ``l1`` only in part, said below) and that prediction
     # reads (``_FITTED_PARAMS``), as the class declares them.

@@ -37,7 +37,8 @@ def describe_network(estimator, tol=1e-6):
         blocks ``A, B`` as :func:`weight_sparsity` describes (Notes), which a
         line under the table recalls; then the totals (over the measured
         weights); finally the Lipschitz bound when the estimator exposes
-        ``lipschitz_bound_``.
+        ``lipschitz_bound_`` ("overflows the float range" where it refuses a
+        bound beyond the float range).
 
     See Also
     --------
@@ -131,7 +132,13 @@ def describe_network(estimator, tol=1e-6):
         if n_weights
         else "  total: 0 weights"
     )
-    bound = getattr(final, "lipschitz_bound_", None)
-    if bound is not None:
-        lines.append(f"  Lipschitz bound: {float(bound):.4g}")
+    try:
+        bound = getattr(final, "lipschitz_bound_", None)
+    except ValueError:
+        # A bound that overflows the float range (NonNegMLPClassifier with
+        # gain=1e300: its lipschitz_bound_ refuses it). Before: the report raised.
+        lines.append("  Lipschitz bound: overflows the float range")
+    else:
+        if bound is not None:
+            lines.append(f"  Lipschitz bound: {float(bound):.4g}")
     return "\n".join(lines)

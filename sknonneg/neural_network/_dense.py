@@ -12,6 +12,8 @@ output: ``_output_type()`` (the loss's name: ``"softmax"``, ``"logistic"`` or
 ``positive="auto"``) and refine ``BaseNetwork._init_output``.
 """
 
+import contextvars
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -66,6 +68,11 @@ def _check_activation_params(est):
             f"(with {est.activation!r} it would push units to negative values, "
             f"without bound for 'identity').")
 _INIT_SAMPLES = 2000
+
+# True while scikit-learn's HTML repr lists a fitted network's attributes
+# (DenseNetworkMixin._get_fitted_attr_html): lipschitz_bound_ then reads as absent.
+_LISTING_ATTRIBUTES = contextvars.ContextVar("sknonneg_listing_attributes",
+                                             default=False)
 # l1="auto" (issue 18, doc/defaults.md "Fifth round"): an L1 penalty on a
 # non-negative first layer for multilabel targets, none elsewhere. Each label is
 # decided by its own threshold; a monotone network raises a label only on positive
@@ -294,6 +301,28 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         # Under assume_finite=True a NaN is not refused on the way in (before:
         # NaN rows came out here, where predict raised).
         return check_finite_output(hidden[-1]).astype(self._compute_dtype, copy=False)
+
+    def _get_fitted_attr_html(self, doc_link=""):
+        """scikit-learn's table of the fitted attributes, for its HTML repr (>= 1.8:
+        the notebook display of a fitted estimator, alone or in a Pipeline or a
+        search), without ``lipschitz_bound_``. The table reads every attribute with
+        ``inspect.getmembers``, properties included: the bound's SVDs of the free
+        layers took 1.5-3.7 s per display of a 784-500-10 ``positive="output"``
+        classifier (2 cores), and a bound that overflows (``gain=1e300``) raised
+        its ``ValueError`` from the display. The property computes it when asked."""
+        token = _LISTING_ATTRIBUTES.set(True)
+        try:
+            return super()._get_fitted_attr_html(doc_link)
+        finally:
+            _LISTING_ATTRIBUTES.reset(token)
+
+    @staticmethod
+    def _not_while_listing(name):
+        """An ``AttributeError`` (which ``inspect.getmembers`` skips) for the
+        computed attribute ``name`` while the HTML repr lists the fitted ones."""
+        if _LISTING_ATTRIBUTES.get():
+            raise AttributeError(f"{name} is computed when asked for; scikit-learn's "
+                                 "HTML repr does not list it.")
 
     @property
     def gain_(self):

@@ -724,6 +724,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         each by up to ``2^-24`` relative, which moved the constant by up to 4e-8
         relative when the bound was that of the float64 weights).
         """
+        self._not_while_listing("lipschitz_bound_")
         check_is_fitted(self)
         return mlp_lipschitz_bound(self.coefs_, self._layout.coef_signs,
                                    _activation_slope(self), self._compute_dtype)

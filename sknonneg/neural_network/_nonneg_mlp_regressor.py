@@ -982,6 +982,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         prediction ``y_scale_ exp(z)`` has no finite Lipschitz constant (its
         logarithm, the network's output ``z``, is Lipschitz, but no bound of it
         is offered)."""
+        self._not_while_listing("lipschitz_bound_")
         check_is_fitted(self)
         if self._scales_by_mean():
             raise AttributeError(

@@ -81,6 +81,7 @@ class ProjectedAdam:
             raise ValueError(f"Adam for {n} parameters got theta of shape "
                              f"{theta.shape}, a gradient of shape {np.shape(grad)} "
                              f"and bounds for {box.n_params}")
+        self._writeable_moments()
         self.t += 1
         lr = (self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
               / (1 - self.beta_1 ** self.t))
@@ -92,6 +93,18 @@ class ProjectedAdam:
             kernel(theta[part], grad[part], self.m[part], self.v[part], seg.lower,
                    seg.upper, lr, self.beta_1, self.beta_2, self.epsilon)
         return theta
+
+    def _writeable_moments(self):
+        """The moments as writeable float64 arrays, which the step updates in place:
+        copies of read-only ones. A state loaded by ``joblib.load(...,
+        mmap_mode="r")``, or sent to joblib's workers inside a fitted estimator of
+        more than 1 MB (``OneVsRestClassifier.partial_fit`` with ``n_jobs=2``),
+        holds read-only memmaps; before, the step raised "output array is
+        read-only" (the NumPy kernels) or numba's TypingError."""
+        for name in ("m", "v"):
+            moment = getattr(self, name)
+            if not (type(moment) is np.ndarray and moment.flags.writeable):
+                setattr(self, name, np.array(moment, dtype=np.float64))
 
     def run(self, objective, theta, bounds, schedule, callback=None):
         """``schedule.max_iter`` steps on ``objective.loss_grad``, updating ``theta``

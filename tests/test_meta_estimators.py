@@ -1,9 +1,9 @@
 """The estimators inside scikit-learn's meta-estimators and tools (review 45c).
 
-What already worked (calibration, threshold tuning, stacking, votes, multi-output
-wrappers, searches with loky workers, metadata routing, set_output, pickling of
-fitted meta-estimators) is covered by the other test files; here are the cases
-that failed before their fix."""
+The combinations that already worked (calibration, threshold tuning, stacking,
+votes, multi-output wrappers, searches with loky workers, metadata routing,
+set_output, pickling of fitted meta-estimators) were checked by script in that
+review; here are the cases that failed before their fix."""
 
 import pickle
 import warnings

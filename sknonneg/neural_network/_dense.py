@@ -302,17 +302,22 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         # NaN rows came out here, where predict raised).
         return check_finite_output(hidden[-1]).astype(self._compute_dtype, copy=False)
 
-    def _get_fitted_attr_html(self, doc_link=""):
+    def _get_fitted_attr_html(self, *args, **kwargs):
         """scikit-learn's table of the fitted attributes, for its HTML repr (>= 1.8:
         the notebook display of a fitted estimator, alone or in a Pipeline or a
         search), without ``lipschitz_bound_``. The table reads every attribute with
         ``inspect.getmembers``, properties included: the bound's SVDs of the free
         layers took 1.5-3.7 s per display of a 784-500-10 ``positive="output"``
         classifier (2 cores), and a bound that overflows (``gain=1e300``) raised
-        its ``ValueError`` from the display. The property computes it when asked."""
+        its ``ValueError`` from the display. The property computes it when asked.
+
+        This overrides a private hook of scikit-learn's, deliberately: it takes and
+        passes on any arguments, so a change of its signature cannot break the
+        display, and if scikit-learn stops calling it the display only gets slow
+        again, which ``tests/test_meta_estimators.py`` then reports."""
         token = _LISTING_ATTRIBUTES.set(True)
         try:
-            return super()._get_fitted_attr_html(doc_link)
+            return super()._get_fitted_attr_html(*args, **kwargs)
         finally:
             _LISTING_ATTRIBUTES.reset(token)
 

@@ -439,6 +439,20 @@ def _compose(edges, step_edges):
             np.repeat(step_mono, counts) & mono[pick])
 
 
+def _forward(pending, edges, step_edges, local):
+    """The reasons of :func:`feature_edges` past one step: ``pending``'s pairs
+    (step input, feature) carried to the step's outputs, and the step's own
+    ``local`` ones, ``(reason, output, input)`` over its columns, mapped back to
+    the features through ``edges``; as ``[(reason, (output, feature, _)), ...]``,
+    one composition per reason (no loop over columns)."""
+    pending = [(m, _compose(e, step_edges)) for m, e in pending]
+    for reason, out, inp in local or ():
+        out, inp = np.asarray(out, dtype=np.intp), np.asarray(inp, dtype=np.intp)
+        pending.append((reason, _compose(edges, (out, inp,
+                                                  np.ones(out.size, dtype=bool)))))
+    return pending
+
+
 def vectorizer_width(vectorizer):
     """Number of columns a fitted text vectorizer makes: its vocabulary's size, or
     ``n_features`` for a ``HashingVectorizer`` (which has no vocabulary)."""
@@ -450,8 +464,9 @@ def vectorizer_width(vectorizer):
 def _step_edges(step, kind, n_in, computed=True, text=False, reasons=None):
     """``((output, input, monotone), n_out)``: the column pairs of a fitted step of
     ``kind`` reading ``n_in`` columns, and its number of output columns
-    (``text``, ``reasons``: as for :func:`feature_edges`, over the step's input
-    columns)."""
+    (``text``: as for :func:`feature_edges`; ``reasons``: a list that gets
+    ``(reason, output, input)`` over the step's own columns, for a
+    ColumnTransformer's pairs that are not monotone)."""
     if kind in ("elementwise", "text"):
         return _identity(n_in), n_in
     if kind == "select":
@@ -551,15 +566,22 @@ def _column_transformer_edges(ct, computed=True, text=False, reasons=None):
             # ignored, and a feature read through it was certified non-decreasing
             # while the prediction fell as it rose.
             local = (local[0], local[1], np.zeros(local[2].size, dtype=bool))
-            why.append(f"its transformer_weights entry {weight!r} is not a "
-                       "non-negative number")
+            why.append((f"its transformer_weights entry {weight!r} is not a "
+                        "non-negative number", None))
         if reasons is not None and why:
             what = (f"{trans!r}" if isinstance(trans, str)
                     else type(trans).__name__)
-            for j in inputs[np.unique(local[1][~local[2]])]:
-                reasons.setdefault(int(j), []).append(
-                    f"the ColumnTransformer's transformer {name!r} ({what}) keeps "
-                    f"no certified direction: {'; '.join(why)}")
+            head = (f"the ColumnTransformer's transformer {name!r} ({what}) keeps no "
+                    "certified direction: ")
+            # The whole block's reasons hold for each of its pairs that is not
+            # monotone; an inner one (a ColumnTransformer inside it) for its own.
+            whole = [reason for reason, _ in why if _ is None]
+            if whole:
+                bad = ~local[2]
+                reasons.append((head + "; ".join(whole),
+                                local[0][bad] + out.start, inputs[local[1][bad]]))
+            for reason, (o, i) in ((r, pairs) for r, pairs in why if pairs is not None):
+                reasons.append((head + reason, o + out.start, inputs[i]))
         parts.append((local[0] + out.start, inputs[local[1]], local[2]))
     if not parts:
         return (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp),
@@ -574,7 +596,9 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
     reads one text column, and may start with a vectorizer (each of its columns
     then counts words of that column: a non-decreasing function of the words
     added to it); without it, a vectorizer is read as an arbitrary map. ``why``:
-    a list the reason is appended to when the block is read as arbitrary."""
+    a list that gets ``(reason, None)`` when the block is read as arbitrary (the
+    reason holds for all its pairs), and ``(reason, (output, input))`` for the
+    pairs a ColumnTransformer inside it leaves not monotone."""
     if isinstance(trans, str) and trans == "passthrough":
         inner = []
     else:
@@ -589,16 +613,23 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
             kinds = [check_monotone_step(name, step, 1, False, computed)
                      for name, step in inner]
         edges, width = _identity(n_in), n_in
+        pending = []
         for (name, step), kind in zip(inner, kinds):
             if kind == "text":
                 # Every column it makes depends on the one text column alone.
                 width = vectorizer_width(step)
                 edges = (np.arange(width), np.zeros(width, dtype=np.intp),
                          np.ones(width, dtype=bool))
+                pending = []
                 continue
-            step_edges, width = _step_edges(step, kind, width, computed, text)
+            local = [] if why is not None else None
+            step_edges, width = _step_edges(step, kind, width, computed, text, local)
+            pending = _forward(pending, edges, step_edges, local)
             edges = _compose(edges, step_edges)
         if width == n_out:
+            if why is not None:
+                # A ColumnTransformer inside the block: its reasons, for its pairs.
+                why.extend((f"in it, {m}", (e[0], e[1])) for m, e in pending)
             return edges
         reason = (f"its steps make {width} columns where it outputs {n_out}")
     except _NotMonotone as error:
@@ -610,7 +641,7 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
     except ValueError as error:
         reason = str(error)
     if why is not None:
-        why.append(reason)
+        why.append((reason, None))
     out = np.repeat(np.arange(n_out), n_in)
     return out, np.tile(np.arange(n_in), n_out), np.zeros(out.size, dtype=bool)
 
@@ -630,9 +661,11 @@ def feature_edges(steps, kinds, n_features, computed=True, text=False,
     function of the words added to it (the column is then a feature whose rise
     is an added word); without it (the default, for callers that raise input
     values as numbers), such a transformer is read as an arbitrary map.
-    ``reasons``: a dict that gets, for each input feature with a pair that is
-    not monotone, the list of reasons (a ColumnTransformer's transformer that is
-    not a monotone map, or whose weight is negative), in words.
+    ``reasons``: a list that gets ``(reason, column, feature)`` for each cause of
+    pairs that are not monotone (a ColumnTransformer's transformer that is not a
+    monotone map, or whose weight is negative), in words, with the final-step
+    columns and input features of the pairs it holds for (arrays of equal length;
+    a pair a later step drops is left out).
     """
     return _edges_and_width(steps, kinds, n_features, computed, text, reasons)[0]
 
@@ -641,19 +674,19 @@ def _edges_and_width(steps, kinds, n_features, computed=True, text=False,
                      reasons=None):
     """:func:`feature_edges`, and the number of the final estimator's features."""
     edges, width = _identity(n_features), n_features
+    pending = []
     for (_, step), kind in zip(steps, kinds):
         if kind == "text":
             width = vectorizer_width(step)
             edges = _identity(width)
+            pending = []
             continue
-        local = {} if reasons is not None else None
+        local = [] if reasons is not None else None
         step_edges, width = _step_edges(step, kind, width, computed, text, local)
-        for column, why in (local or {}).items():
-            # The step's input column back to the input features it depends on.
-            for feature in np.unique(edges[1][edges[0] == column]):
-                listed = reasons.setdefault(int(feature), [])
-                listed.extend(w for w in why if w not in listed)
+        pending = _forward(pending, edges, step_edges, local)
         edges = _compose(edges, step_edges)
+    if reasons is not None:
+        reasons.extend((m, e[0], e[1]) for m, e in pending)
     return edges, width
 
 

@@ -138,6 +138,122 @@ def test_uncertified_reasons_name_a_negative_weight_and_the_models_own_signs():
     assert "'z__size'" in reasons["size"]
 
 
+def _codes_and_numbers(n=120):
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randint(0, 3, n).astype(float),
+                      "b": rng.normal(size=n), "c": rng.normal(size=n)})
+    return X, ((X["a"] + X["b"]) > 1).astype(int).to_numpy()
+
+
+def test_uncertified_reasons_blame_only_blocks_the_model_reads():
+    """A transformer whose columns the model does not read (zero weights, or a
+    later selector dropped them) cannot lower the score, and is not blamed; one
+    inside a nested ColumnTransformer is named. Before: every non-monotone block
+    a feature went through was blamed, and a nested one gave "no direction could
+    be proven"."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = _codes_and_numbers()
+    ct = ColumnTransformer([
+        ("oh", OneHotEncoder(), ["a"]),
+        ("cos", FunctionTransformer(np.cos, feature_names_out="one-to-one"),
+         ["a", "b"])])
+    pipe = make_pipeline(ct, LogisticRegression()).fit(X, y)
+    pipe[-1].coef_[0, :3] = 0  # the one-hot columns: not read
+    reasons = monotone_certificate(pipe).uncertified_reasons_
+    assert sorted(reasons) == ["a", "b"]
+    assert "'cos' (FunctionTransformer)" in reasons["a"]
+    assert "OneHotEncoder" not in reasons["a"], reasons["a"]
+
+    from sklearn.feature_selection import SelectFromModel
+
+    # A selector that keeps the cos block's two columns alone.
+    dropped = make_pipeline(clone(ct), SelectFromModel(LogisticRegression(),
+                                                       threshold=-np.inf),
+                            LogisticRegression())
+    dropped[1]._get_support_mask = lambda: np.array([0, 0, 0, 1, 1], dtype=bool)
+    dropped.fit(X, y)
+    assert dropped[-1].n_features_in_ == 2
+    reasons = monotone_certificate(dropped).uncertified_reasons_
+    assert sorted(reasons) == ["a", "b"]
+    assert "OneHotEncoder" not in reasons["a"], reasons["a"]
+
+    inner = ColumnTransformer([("oh", OneHotEncoder(), [0]),
+                               ("s", StandardScaler(), [1, 2])])
+    nested = make_pipeline(
+        ColumnTransformer([("p", make_pipeline(StandardScaler(), inner),
+                            ["a", "b", "c"])]),
+        LogisticRegression()).fit(X, y)
+    cert = monotone_certificate(nested)
+    assert cert.feature_signs_[0] == 0
+    assert cert.uncertified_reasons_ == {
+        "a": "the ColumnTransformer's transformer 'p' (Pipeline) keeps no certified "
+             "direction: in it, the ColumnTransformer's transformer 'oh' "
+             "(OneHotEncoder) keeps no certified direction: it is not a known "
+             "per-feature non-decreasing map"}
+
+
+def test_a_soft_votes_reasons_are_its_members():
+    """A vote proves no direction where a member proves none (that member's reason
+    is given) or where its members go opposite ways. Before: "its weights on it
+    have both signs", for a member whose one-hot encoder was the reason."""
+    from sklearn.ensemble import VotingClassifier
+
+    X, y = _codes_and_numbers()
+    coded = make_pipeline(ColumnTransformer([("oh", OneHotEncoder(), ["a"])],
+                                            remainder="passthrough"),
+                          LogisticRegression())
+    vote = VotingClassifier([("coded", coded), ("lr", LogisticRegression())],
+                            voting="soft").fit(X, y)
+    lr = vote.estimators_[1]
+    lr.coef_[0, 2] = -abs(lr.coef_[0, 2]) - 0.1
+    vote.estimators_[0][-1].coef_[0, -1] = abs(vote.estimators_[0][-1].coef_[0, -1])
+    cert = monotone_certificate(vote)
+    assert cert.feature_signs_.tolist() == [0, 1, 0]
+    reasons = cert.uncertified_reasons_
+    assert "its member 'coded' proves none: the ColumnTransformer's transformer " \
+           "'oh' (OneHotEncoder)" in reasons["a"]
+    assert "both signs" not in reasons["a"]
+    assert reasons["c"] == ("VotingClassifier proves no direction in its input 'c': "
+                            "its members go in opposite directions in it "
+                            "(non-decreasing: ['coded']; non-increasing: ['lr'])")
+
+
+def test_uncertified_reasons_are_built_when_read():
+    """A string per uncertified feature is built when the attribute is first read,
+    not by monotone_certificate: a HashingVectorizer's 2**20 columns before a
+    positive="output" network are mostly uncertified (before: a pass over every
+    pair per feature, quadratic in the columns, and a dict of them built on each
+    call). The certificate pickles before and after."""
+    import pickle
+
+    from sknonneg.robustness import _certificate
+
+    rng = np.random.RandomState(0)
+    docs = [" ".join(rng.choice(WORDS, 6)) for _ in range(60)]
+    y = np.array(["free" in d for d in docs]).astype(int)
+    pipe = make_pipeline(HashingVectorizer(n_features=64, alternate_sign=False,
+                                           norm=None),
+                         _net(positive="output", max_iter=5)).fit(docs, y)
+    built = []
+    real = _certificate._UncertifiedReasons.build
+    cert = monotone_certificate(pipe)
+    _certificate._UncertifiedReasons.build = lambda self: built.append(1) or real(self)
+    try:
+        copy = pickle.loads(pickle.dumps(cert))
+        assert built == []
+        zero = np.flatnonzero(cert.feature_signs_ == 0).tolist()
+        assert 0 < len(zero) < 64
+        assert sorted(cert.uncertified_reasons_) == zero
+        assert cert.uncertified_reasons_ is cert.uncertified_reasons_
+        assert built == [1]
+        assert copy.uncertified_reasons_ == cert.uncertified_reasons_
+        assert pickle.loads(pickle.dumps(cert)).uncertified_reasons_ == \
+            cert.uncertified_reasons_
+    finally:
+        _certificate._UncertifiedReasons.build = real
+
+
 def _add_words(X, column, rng, extra=("free", "lunch", "unseen", "agenda agenda")):
     out = X.copy()
     out[column] = [text + " " + " ".join(rng.choice(extra, rng.randint(1, 4)))

@@ -3,7 +3,7 @@
 import gzip
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
 
 import numpy as np
 import scipy.sparse as sp
@@ -303,8 +303,9 @@ def reuters_bag_of_words(
     bunch : Bunch
         As returned by :func:`load_reuters` (needs ``data_train``,
         ``data_test``, ``target_train``, ``target_test``, ``target_names``):
-        documents as str, one list of category names per document, each one of
-        ``target_names`` (anything else is a ``ValueError``).
+        documents as str (or UTF-8 bytes), one list, tuple, set or 1-D array of
+        category names per document, each one of ``target_names`` (anything else
+        is a ``ValueError``).
     max_features : int, default=None
         Keep only the ``max_features`` most frequent training terms.
     min_df : int or float, default=1
@@ -428,11 +429,14 @@ def _check_reuters_bunch(bunch):
     known = set(names)
     for split in ("train", "test"):
         docs, labels = bunch[f"data_{split}"], bunch[f"target_{split}"]
-        if isinstance(docs, str) or not all(isinstance(d, str) for d in docs):
+        # bytes as CountVectorizer reads them (decoded as UTF-8); a document's
+        # labels as a list, tuple, set or 1-D array (a column of lists read
+        # from Arrow or Parquet holds arrays), as MultiLabelBinarizer reads them.
+        if isinstance(docs, (str, bytes)) or not all(isinstance(d, (str, bytes))
+                                                     for d in docs):
             raise ValueError(f"data_{split} must be a list of documents (str).")
-        if isinstance(labels, str) or any(
-                isinstance(t, str) or not isinstance(t, (list, tuple, set, frozenset))
-                for t in labels):
+        if isinstance(labels, (str, bytes)) or not all(_is_label_list(t)
+                                                       for t in labels):
             raise ValueError(f"target_{split} must hold one list of category names "
                              f"per document (a str would be read as its letters).")
         if len(docs) != len(labels):
@@ -443,6 +447,15 @@ def _check_reuters_bunch(bunch):
             raise ValueError(f"target_{split} holds labels that are not in "
                              f"target_names: {unknown[:5]}.")
     return bunch
+
+
+def _is_label_list(labels):
+    """Whether ``labels`` is one document's collection of category names (not a
+    str, read as its letters)."""
+    if isinstance(labels, np.ndarray):
+        return labels.ndim == 1
+    return (isinstance(labels, (Sequence, Set))
+            and not isinstance(labels, (str, bytes, bytearray)))
 
 
 def _indicator_csr(Y, name, binary=False):

@@ -664,7 +664,7 @@ def test_additive_evasion_attack_takes_counts_beyond_int64():
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("where", ["mlp-first-layer", "mlp-intercept", "logistic",
-                                   "linear-regression"])
+                                   "linear-regression", "y_mean_"])
 def test_monotone_certificate_refuses_non_finite_weights(where, value):
     # Before: read by their signs: an inf first-layer weight certified its feature
     # (every feature certified), a NaN one left only its feature out, while the
@@ -686,10 +686,20 @@ def test_monotone_certificate_refuses_non_finite_weights(where, value):
     elif where == "logistic":
         model = LogisticRegression().fit(X, y)
         model.coef_[0, 0] = value
-    else:
+    elif where == "linear-regression":
         model = LinearRegression().fit(X, X[:, 0])
         model.coef_[0] = value
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    else:
+        # sknonneg's regressor predicts y_mean_ + y_scale_ * z. Before (review
+        # 45d): certified with a NaN or inf y_mean_, every prediction NaN or inf.
+        from sknonneg import NonNegMLPRegressor
+
+        model = NonNegMLPRegressor(hidden_layer_sizes=3, positive=True, max_iter=5,
+                                   random_state=0).fit(X, X[:, 0])
+        assert monotone_certificate(model).all_certified_
+        model.y_mean_ = value
+        assert not np.isfinite(model.predict(X[:2])).any()
+    with pytest.raises(ValueError, match="NaN or infinite|y_mean_ .* is not finite"):
         monotone_certificate(model)
 
 

@@ -332,8 +332,8 @@ def _check_direction_keeping(final):
     """The fitted scalars of a sknonneg network that the proof assumes positive:
     the gain of its hidden units (``f(gain * t)`` is non-decreasing in ``t`` only
     for ``gain > 0``) and a regressor's target scale (``y = y_mean_ + y_scale_ *
-    z``). Fits keep both positive; a model whose attributes were set or loaded
-    otherwise is refused, not certified."""
+    z``), and its target offset ``y_mean_`` finite. Fits keep them so; a model
+    whose attributes were set or loaded otherwise is refused, not certified."""
     name = type(final).__name__
     gain = np.asarray(final.gain_, dtype=np.float64)
     if not (np.all(np.isfinite(gain)) and np.all(gain > 0)):
@@ -347,6 +347,15 @@ def _check_direction_keeping(final):
             raise ValueError(f"{name} is not certified: its y_scale_ "
                              f"{scale.tolist()} is not finite and positive, so its "
                              "prediction does not rise with its network's output.")
+    offset = getattr(final, "y_mean_", None)
+    if offset is not None and not np.all(np.isfinite(np.asarray(offset,
+                                                                dtype=np.float64))):
+        # As a NaN or infinite intercept (de06bcc): before, certified, while every
+        # prediction was NaN or inf.
+        raise ValueError(f"{name} is not certified: its y_mean_ "
+                         f"{np.asarray(offset, dtype=np.float64).tolist()} is not "
+                         "finite, so its predictions are not finite numbers whose "
+                         "direction a certificate could state.")
 
 
 def _cannot_certify(final):
@@ -403,7 +412,8 @@ def monotone_certificate(estimator):
         per-feature non-decreasing; a hard vote, a negative or non-finite vote
         weight, vote weights whose sum overflows or is 0, or a member of a vote
         that is not certified; a sknonneg network whose ``gain_`` or ``y_scale_`` is not
-        positive, as no fit leaves it).
+        positive, or whose ``y_mean_`` is not finite, as no fit leaves it; NaN or
+        infinite weights or intercepts).
     TypeError
         For models whose weights it does not read (``ABBAClassifier``, trees ...),
         and for subclasses of the classes it reads: every estimator and Pipeline

@@ -633,6 +633,21 @@ def test_additive_evasion_attack_refuses_bad_arguments(kwargs, match):
         additive_evasion_attack(_binary_model(), X, budget=2, **kwargs)
 
 
+def test_additive_evasion_attack_reads_an_object_array_of_indices():
+    # An object array of ints (a pandas Index of dtype object, or a list with one
+    # index beyond int64) holds indices: in range, they are read as such. Before
+    # (review 45d): a259d08 refused [0, 2] as "Feature indices must be in [0, 5]".
+    from sknonneg.robustness import additive_evasion_attack
+
+    model = _binary_model()
+    ref = additive_evasion_attack(model, X, budget=2, features=[0, 2])
+    got = additive_evasion_attack(model, X, budget=2,
+                                  features=np.array([0, 2], dtype=object))
+    np.testing.assert_array_equal(got.X_adv_, ref.X_adv_)
+    with pytest.raises(ValueError, match=rf"must be in \[0, 5\].*got \[{2**70}\]"):
+        additive_evasion_attack(model, X, budget=2, features=[0, 2**70])
+
+
 def test_additive_evasion_attack_refuses_a_regressor():
     # Before: AttributeError 'NonNegMLPRegressor' object has no attribute 'classes_'.
     from sknonneg import NonNegMLPRegressor

@@ -566,9 +566,15 @@ def _allowed_mask(features, n_features, estimator):
             for f in features.ravel()):
         # Indices beyond int64 (2**70) are held as Python ints in an object array:
         # before, they were taken for names ("features given by name need ...").
-        raise ValueError(
-            f"Feature indices must be in [0, {n_features - 1}] (X has {n_features} "
-            f"features); got {[plain_value(f) for f in features.ravel()[:5]]}.")
+        # In range, they are indices (an object Index of ints, say: a259d08 called
+        # [0, 2] out of range).
+        values = [int(f) for f in features.ravel()]
+        bad = [f for f in values if not 0 <= f < n_features]
+        if bad:
+            raise ValueError(
+                f"Feature indices must be in [0, {n_features - 1}] (X has "
+                f"{n_features} features); got {bad[:5]}.")
+        features = np.array(values, dtype=np.int64)
     if features.dtype == bool:
         if features.shape != (n_features,):
             raise ValueError(f"A boolean features mask must have shape ({n_features},), "

@@ -747,3 +747,27 @@ def test_text_pipelines_are_pointed_at_their_word_columns():
         words = pipe[:1].transform(X)
         report = check_monotonic(pipe[1:], words, monotonic_cst=[1] * words.shape[1])
         assert report.is_monotonic and report.features.size == words.shape[1]
+
+
+def test_the_text_hint_slices_the_outer_pipeline():
+    """The hint's pipeline[k:] slices the Pipeline the user holds. Before (review
+    45d): k counted the flattened steps, so a nested Pipeline("passthrough",
+    CountVectorizer()) first was told pipeline[2:] of a Pipeline of 2 steps."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import Pipeline
+
+    texts = np.array(["win cash now", "see you soon", "free cash",
+                      "agenda for today"] * 5)
+    y = np.array([1, 0, 1, 0] * 5)
+    net = NonNegMLPClassifier(hidden_layer_sizes=3, output="logistic", max_iter=20,
+                              random_state=0)
+    pipe = Pipeline([("skip", "passthrough"),
+                     ("pre", Pipeline([("none", "passthrough"),
+                                       ("vec", CountVectorizer())])),
+                     ("net", net)]).fit(texts, y)
+    with pytest.raises(ValueError, match=r"reads text through CountVectorizer: .*"
+                       r"check_monotonic\(pipeline\[2:\], pipeline\[:2\]\.transform"):
+        check_monotonic(pipe, texts)
+    words = pipe[:2].transform(texts)
+    assert check_monotonic(pipe[2:], words,
+                           monotonic_cst=[1] * words.shape[1]).is_monotonic

@@ -20,7 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._monotonic_cst import directions_from_argument
 from .._monotonic_cst import feature_names as _strict_names
-from .._pipeline import analyse_steps, feature_edges, input_attribute, split_pipeline
+from .._pipeline import (analyse_steps, feature_edges, flat_steps, input_attribute,
+                         split_pipeline)
 from .._validation import check_sparse_structure, memory_shortfall, parameter_error
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
@@ -262,13 +263,21 @@ def _text_hint(estimator):
 
     if not isinstance(estimator, Pipeline):
         return ""
-    steps, _ = split_pipeline(estimator)
-    first = next((k for k, (_, step) in enumerate(steps)
-                  if not (step is None or (isinstance(step, str)
-                                           and step == "passthrough"))), None)
+
+    def skipped(step):
+        return step is None or (isinstance(step, str) and step == "passthrough")
+
+    # The index of the hint is the outer Pipeline's (which pipeline[k:] slices);
+    # the step read is its first one that is not skipped, nested Pipelines
+    # flattened. Before (review 45d): the index of the flattened steps, so a
+    # nested Pipeline("passthrough", CountVectorizer()) first was told
+    # pipeline[2:] of a Pipeline of 2 steps.
+    first = next((k for k, (_, step) in enumerate(estimator.steps[:-1])
+                  if not skipped(step)), None)
     if first is None:
         return ""
-    step = steps[first][1]
+    step = next((s for _, s in flat_steps([estimator.steps[first]])
+                 if not skipped(s)), None)
     blocks = ([t for _, t, _ in getattr(step, "transformers_", [])]
               if isinstance(step, ColumnTransformer) else [step])
     starts = [b.steps[0][1] if isinstance(b, Pipeline) and b.steps else b

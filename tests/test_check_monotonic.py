@@ -752,7 +752,8 @@ def test_text_pipelines_are_pointed_at_their_word_columns():
 def test_the_text_hint_slices_the_outer_pipeline():
     """The hint's pipeline[k:] slices the Pipeline the user holds. Before (review
     45d): k counted the flattened steps, so a nested Pipeline("passthrough",
-    CountVectorizer()) first was told pipeline[2:] of a Pipeline of 2 steps."""
+    CountVectorizer()) after a "passthrough" step was told pipeline[3:] of a
+    Pipeline of 3 steps."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.pipeline import Pipeline
 

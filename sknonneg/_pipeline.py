@@ -119,7 +119,8 @@ from .preprocessing import RampTransformer
 from .preprocessing._ramps import output_sources
 
 __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
-           "feature_source", "flat_steps", "input_attribute", "is_passthrough",
+           "feature_source", "final_step_names", "flat_steps", "input_attribute",
+           "is_passthrough",
            "split_pipeline", "vectorizer_width"]
 
 #: NumPy ufuncs whose computed values are non-decreasing (``FunctionTransformer``):
@@ -165,6 +166,19 @@ def split_pipeline(estimator):
         return [], estimator
     steps = list(flat_steps(estimator.steps))
     return steps[:-1], steps[-1][1]
+
+
+def final_step_names(steps, final):
+    """Names of the final step's input features, as str: its ``feature_names_in_``,
+    else the preceding steps' ``get_feature_names_out()``; None when neither is
+    known."""
+    names = getattr(final, "feature_names_in_", None)
+    if names is None and steps:
+        try:
+            names = Pipeline(steps).get_feature_names_out()
+        except Exception:  # a step without get_feature_names_out, say
+            names = None
+    return None if names is None else [str(n) for n in names]
 
 
 def input_attribute(estimator, attribute, default=None):

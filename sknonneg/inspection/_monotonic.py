@@ -20,8 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._monotonic_cst import directions_from_argument
 from .._monotonic_cst import feature_names as _strict_names
-from .._pipeline import (analyse_steps, feature_edges, flat_steps, input_attribute,
-                         split_pipeline)
+from .._pipeline import (analyse_steps, feature_edges, final_step_names, flat_steps,
+                         input_attribute, split_pipeline)
 from .._validation import check_sparse_structure, memory_shortfall, parameter_error
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
@@ -144,18 +144,6 @@ def _fitted_cst(estimator):
     return None if cst is None else np.asarray(cst)
 
 
-def _final_step_names(steps, final):
-    """Names of the final step's input features: its ``feature_names_in_``, else the
-    preceding steps' ``get_feature_names_out()``; None when neither is known."""
-    names = getattr(final, "feature_names_in_", None)
-    if names is None and steps:
-        try:
-            names = Pipeline(steps).get_feature_names_out()
-        except Exception:  # a step without get_feature_names_out, say
-            names = None
-    return None if names is None else [str(n) for n in names]
-
-
 def _named(j, names, what):
     """``what`` ``j``, by its name when there is one: "input column 'age' (column
     2)", else "input column 2"."""
@@ -219,7 +207,7 @@ def _resolve_through_pipeline(estimator, n_features, names=None):
             # Named by its name where the final step's inputs have names (a
             # one-hot column: 'onehotencoder__color_0'), with the input columns it
             # is made from. Before: "feature 0 of the final step" only.
-            final_names = _final_step_names(steps, final)
+            final_names = final_step_names(steps, final)
             origin = ""
             if made_from[out]:
                 listed = ", ".join(repr(names[r]) if names is not None

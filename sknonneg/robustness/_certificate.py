@@ -5,7 +5,6 @@ import math
 import numpy as np
 from sklearn.base import is_regressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
@@ -13,6 +12,7 @@ from .._monotonic_cst import plain_value
 from .._pipeline import (
     analyse_steps,
     feature_edges,
+    final_step_names,
     input_attribute,
     split_pipeline,
     vectorizer_width,
@@ -664,12 +664,7 @@ class _UncertifiedReasons:
         if cst is not None and self.mixed_columns.size:
             held = np.asarray(cst)[self.mixed_columns] != 0
             self.free = np.bincount(self.mixed_features[held], minlength=n) == 0
-        inputs = getattr(final, "feature_names_in_", None)
-        if inputs is None and steps:
-            try:
-                inputs = Pipeline(steps).get_feature_names_out()
-            except Exception:  # a step without get_feature_names_out, say
-                inputs = None
+        inputs = final_step_names(steps, final)
         self.inputs = None if inputs is None else np.asarray(inputs, dtype=object)
         self.owner = type(final).__name__
         self.vote = isinstance(final, VotingClassifier)

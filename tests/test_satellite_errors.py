@@ -353,6 +353,17 @@ def test_reuters_bag_of_words_reads_what_its_vectorizer_and_binarizer_read(chang
     np.testing.assert_array_equal(bow.Y_train, expected.Y_train)
 
 
+@pytest.mark.parametrize("dtype, expected", [
+    (None, np.float64), ("float32", np.float32), (np.int16, np.int16), (bool, np.bool_)])
+def test_reuters_bag_of_words_makes_the_dtype_asked_for(dtype, expected):
+    # Before: dtype=None passed the check as NumPy's float64 but reached
+    # CountVectorizer as None, which made int32 counts.
+    from sknonneg.datasets import reuters_bag_of_words
+
+    bow = reuters_bag_of_words(_reuters_bunch(), dtype=dtype)
+    assert bow.X_train.dtype == expected and bow.X_test.dtype == expected
+
+
 def test_reuters_bag_of_words_counts_never_wrap():
     # Before: dtype=np.int8 wrapped 200 occurrences of a word to -56; complex
     # counts were made, and dtype="x" was scipy's "data type 'x' not understood".

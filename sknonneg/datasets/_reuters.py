@@ -373,7 +373,9 @@ def reuters_bag_of_words(
         # Counted in int64 for an integer dtype (or float16), then checked against
         # its range: before, np.int8 wrapped a word counted 128 times in a document
         # to -128, and float16 made 70,000 inf.
-        dtype=np.int64 if narrow else dtype,
+        # np_dtype, not dtype: None is NumPy's float64 (the default), where
+        # CountVectorizer(dtype=None) made int32 counts (review 45d).
+        dtype=np.int64 if narrow else np_dtype,
     )
     X_train = vectorizer.fit_transform(bunch["data_train"]).tocsr()
     X_test = vectorizer.transform(bunch["data_test"]).tocsr()
@@ -386,8 +388,8 @@ def reuters_bag_of_words(
                 f"dtype={np_dtype.name} cannot hold the counts: a word occurs {top} "
                 f"times in a document, above its maximum {largest}. Pass a wider "
                 "dtype (np.float64 by default).")
-        X_train, X_test = X_train.astype(dtype), X_test.astype(dtype)
-        vectorizer.set_params(dtype=dtype)
+        X_train, X_test = X_train.astype(np_dtype), X_test.astype(np_dtype)
+        vectorizer.set_params(dtype=np_dtype)
 
     target_names = list(bunch["target_names"])
     binarizer = MultiLabelBinarizer(classes=target_names)

@@ -10,6 +10,7 @@ parameter, never a silent ``inf`` or ``NaN``.
 
 import inspect
 import os
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -96,6 +97,14 @@ def check_flags(caller, **flags):
     through ``_parameter_constraints``."""
     validate_parameter_constraints({name: ["boolean"] for name in flags}, flags,
                                    caller_name=caller)
+
+
+def is_finite_number(value):
+    """Whether ``value`` is a real number, not a bool, and finite: an int of any
+    size is (``np.isfinite`` refuses one beyond int64, such as 2**70, with a
+    TypeError, "ufunc 'isfinite' not supported for the input types")."""
+    return (isinstance(value, Real) and not isinstance(value, bool)
+            and (isinstance(value, Integral) or bool(np.isfinite(value))))
 
 
 def parameter_error(caller, name, must, value, note=""):

@@ -1,12 +1,13 @@
 """Sparsity measures for network weights and dictionary components."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validation import check_bool, check_sparse_structure, parameter_error
+from .._validation import (check_bool, check_sparse_structure, is_finite_number,
+                           parameter_error)
 from ._utils import (
     final_estimator,
     get_components,
@@ -283,10 +284,7 @@ def _weight_table(estimator, tol, relative, caller):
     """:func:`weight_sparsity`'s table, for ``caller`` (the public function the
     user called, which its errors name: ``describe_network`` builds its report on
     this table)."""
-    # An int is finite: np.isfinite of one beyond int64 (2**70) was a TypeError,
-    # "ufunc 'isfinite' not supported for the input types".
-    if (not isinstance(tol, Real) or isinstance(tol, bool)
-            or not (isinstance(tol, Integral) or np.isfinite(tol)) or tol < 0):
+    if not is_finite_number(tol) or tol < 0:
         raise parameter_error(caller, "tol", "a non-negative finite float", tol)
     # Before: "no" made tol relative.
     relative = check_bool(relative, "relative", caller)

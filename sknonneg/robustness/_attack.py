@@ -13,7 +13,8 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._lipschitz import dense_rounding_layers, range_overflow_rows
 from .._monotonic_cst import plain_value
-from .._validation import check_sparse_structure, parameter_error, user_stacklevel
+from .._validation import (check_sparse_structure, is_finite_number, parameter_error,
+                           user_stacklevel)
 from .._pipeline import (
     analyse_steps,
     feature_source,
@@ -131,9 +132,7 @@ class EvasionResult:
                 and budget == np.inf and self.budget == np.inf):
             # The attack's own (infinite) budget: its rate.
             return self.success_rate_
-        if (not isinstance(budget, Real) or isinstance(budget, bool)
-                or not (isinstance(budget, Integral) or np.isfinite(budget))
-                or budget < 0):
+        if not is_finite_number(budget) or budget < 0:
             # Before: -1 and NaN gave a rate of 0.0 (and an int beyond int64,
             # np.isfinite's "ufunc 'isfinite' not supported" TypeError).
             raise ValueError(
@@ -739,10 +738,8 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                                   ("batch_rows", batch_rows, True)):
         kind = Integral if integral else Real
         # budget=np.inf is checked with upper (_moves_under_upper).
-        # An int is finite (np.isfinite refused one beyond int64, 2**70, with
-        # "ufunc 'isfinite' not supported for the input types").
-        if (not isinstance(value, kind) or isinstance(value, bool)
-                or not (isinstance(value, Integral) or np.isfinite(value)
+        if (not isinstance(value, kind)
+                or not (is_finite_number(value)
                         or (name == "budget" and value == np.inf))
                 or value <= 0):
             raise ValueError(f"{name} must be a positive {'int' if integral else 'float'}"
@@ -763,10 +760,7 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
     if method not in ("greedy", "gradient"):
         raise parameter_error("additive_evasion_attack", "method",
                               "a str among {'greedy', 'gradient'}", method)
-    if threshold is not None and (not isinstance(threshold, Real)
-                                  or isinstance(threshold, bool)
-                                  or not (isinstance(threshold, Integral)
-                                          or np.isfinite(threshold))):
+    if threshold is not None and not is_finite_number(threshold):
         raise ValueError(f"threshold must be None or a finite float (a margin), got "
                          f"{threshold!r}.")
 

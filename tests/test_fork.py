@@ -81,14 +81,27 @@ def test_user_choice_is_respected(monkeypatch):
     assert _threads.choose_threading_layer() == "forksafe"
 
 
-FORK_DURING_FIT = """
-import os, threading
-from threadpoolctl import ThreadpoolController, threadpool_limits
-from sknonneg._threads import fit_threads
+# The BLAS pools and their thread counts, as the fork scripts compare them.
+_BLAS_LISTING = """
+from threadpoolctl import ThreadpoolController
 
 def blas():
     return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
                   if l.user_api == "blas")
+"""
+
+
+def _run_script(script):
+    """Run ``script`` in a fresh interpreter; it must exit with 0."""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=120,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+FORK_DURING_FIT = _BLAS_LISTING + """
+import os, threading
+from threadpoolctl import threadpool_limits
+from sknonneg._threads import fit_threads
 
 with threadpool_limits(limits=2, user_api="blas"):
     before = blas()
@@ -116,9 +129,7 @@ with threadpool_limits(limits=2, user_api="blas"):
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
 def test_fork_during_a_fit_in_another_thread():
     """The child's first fit restores the limits the parent's unfinished fit lowered."""
-    result = subprocess.run([sys.executable, "-c", FORK_DURING_FIT], cwd=ROOT,
-                            timeout=120, capture_output=True, text=True)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    _run_script(FORK_DURING_FIT)
 
 
 FORK_DURING_A_SMALL_FIT = """
@@ -157,19 +168,13 @@ def test_fork_during_a_small_fit_gives_the_childs_first_fit_its_budget():
     thread: its first fit gets NumPy's limit back and numba the budget of that
     limit. Before, the budget was read before the limit came back: one numba
     thread for that fit."""
-    result = subprocess.run([sys.executable, "-c", FORK_DURING_A_SMALL_FIT], cwd=ROOT,
-                            timeout=120, capture_output=True, text=True)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    _run_script(FORK_DURING_A_SMALL_FIT)
 
 
-FORK_INSIDE_A_HOLD = """
+FORK_INSIDE_A_HOLD = _BLAS_LISTING + """
 import os
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import threadpool_limits
 from sknonneg._threads import fit_threads, single_blas_thread
-
-def blas():
-    return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
-                  if l.user_api == "blas")
 
 with threadpool_limits(limits=2, user_api="blas"):
     before = blas()
@@ -197,19 +202,13 @@ def test_fork_inside_a_hold_leaves_it_in_the_child():
     hold in the child too (the forking thread is the one the child runs): the
     limits come back there. Before, the child's exit from the hold raised a
     KeyError (the fork had dropped the hold's count)."""
-    result = subprocess.run([sys.executable, "-c", FORK_INSIDE_A_HOLD], cwd=ROOT,
-                            timeout=120, capture_output=True, text=True)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    _run_script(FORK_INSIDE_A_HOLD)
 
 
-FORK_INSIDE_A_HOLD_THEN_A_THREAD_HOLDS = """
+FORK_INSIDE_A_HOLD_THEN_A_THREAD_HOLDS = _BLAS_LISTING + """
 import os, threading
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import threadpool_limits
 from sknonneg._threads import single_blas_thread
-
-def blas():
-    return sorted((l.filepath, l.num_threads) for l in ThreadpoolController().lib_controllers
-                  if l.user_api == "blas")
 
 with threadpool_limits(limits=2, user_api="blas"):
     before = blas()
@@ -244,7 +243,4 @@ def test_fork_inside_a_hold_keeps_a_childs_own_hold():
     forking thread leaves its hold keeps them at one thread until it leaves; then
     the limits come back. Before, the forking thread's leave took that thread's
     count and restored the limits under it (review 44g)."""
-    result = subprocess.run(
-        [sys.executable, "-c", FORK_INSIDE_A_HOLD_THEN_A_THREAD_HOLDS], cwd=ROOT,
-        timeout=120, capture_output=True, text=True)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    _run_script(FORK_INSIDE_A_HOLD_THEN_A_THREAD_HOLDS)

@@ -838,6 +838,28 @@ def test_check_monotonic_reports_the_largest_drop_on_its_grid(problem):
 
 
 # ------------------------------------------------------------- monotone_certificate
+def _certifiable_params(draw, setting, n_features, max_depth, max_iter):
+    """A sknonneg network's parameters that ``monotone_certificate`` reads:
+    ``setting`` "output" (positive="output", one hidden layer), "positive"
+    (positive=True) or "cst" (monotonic_cst with positive=True); up to
+    ``max_depth`` hidden layers and ``max_iter`` iterations."""
+    hidden = (draw(st.integers(1, 4)),) if setting == "output" else tuple(
+        draw(st.lists(st.integers(1, 4), min_size=1, max_size=max_depth)))
+    params = {"hidden_layer_sizes": hidden,
+              "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                  "identity"])),
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
+              "max_iter": draw(st.integers(1, max_iter))}
+    if setting == "cst":
+        params["monotonic_cst"] = draw(st.lists(
+            st.sampled_from([-1, 0, 1]), min_size=n_features, max_size=n_features))
+        params["positive"] = True
+    else:
+        params["positive"] = True if setting == "positive" else "output"
+    return params
+
+
 @st.composite
 def certified_models(draw):
     """A network ``monotone_certificate`` may certify: positive="output" with one
@@ -846,20 +868,8 @@ def certified_models(draw):
     kind = draw(st.sampled_from(["classifier", "squared_error", "poisson", "gamma"]))
     n_features = draw(st.integers(1, 5))
     setting = draw(st.sampled_from(["output", "output", "positive", "cst"]))
-    hidden = (draw(st.integers(1, 4)),) if setting == "output" else tuple(
-        draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
-    params = {"hidden_layer_sizes": hidden,
-              "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
-                                                  "identity"])),
-              "dtype": draw(st.sampled_from(["float64", "float32"])),
-              "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
-              "max_iter": draw(st.integers(1, 6)), "random_state": 0}
-    if setting == "cst":
-        params["monotonic_cst"] = draw(st.lists(
-            st.sampled_from([-1, 0, 1]), min_size=n_features, max_size=n_features))
-        params["positive"] = True
-    else:
-        params["positive"] = True if setting == "positive" else "output"
+    params = _certifiable_params(draw, setting, n_features, max_depth=3, max_iter=6)
+    params["random_state"] = 0
     if kind == "classifier":
         params["output"] = "logistic"
     else:
@@ -1146,21 +1156,8 @@ def soft_votes(draw):
     members = []
     for i in range(n_members):
         setting = draw(st.sampled_from(["positive", "cst", "cst", "output"]))
-        params = {"hidden_layer_sizes": (draw(st.integers(1, 4)),) if setting == "output"
-                  else tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))),
-                  "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
-                                                      "identity"])),
-                  "dtype": draw(st.sampled_from(["float64", "float32"])),
-                  "solver": draw(st.sampled_from(["lbfgsb", "adam"])),
-                  "max_iter": draw(st.integers(1, 4)), "random_state": i,
-                  "output": "logistic"}
-        if setting == "cst":
-            params["monotonic_cst"] = draw(st.lists(
-                st.sampled_from([-1, 0, 1]), min_size=n_features, max_size=n_features))
-            params["positive"] = True
-        else:
-            params["positive"] = True if setting == "positive" else "output"
-        net = NonNegMLPClassifier(**params)
+        params = _certifiable_params(draw, setting, n_features, max_depth=2, max_iter=4)
+        net = NonNegMLPClassifier(**params, random_state=i, output="logistic")
         scaler = draw(st.sampled_from([None, None, StandardScaler, MinMaxScaler]))
         members.append((f"m{i}", net if scaler is None else make_pipeline(scaler(),
                                                                            net)))

@@ -21,8 +21,9 @@ from sknonneg._solvers import (
 )
 
 
-def _problem(n, seed):
-    """A convex quadratic plus a softplus term, with mixed bounds."""
+def _problem(n, seed, bounded=True):
+    """A convex quadratic plus a softplus term, with mixed bounds (``bounded``),
+    else none (the same function and draws of ``rng``)."""
     rng = np.random.default_rng(seed)
     A = rng.normal(size=(n, n)) / np.sqrt(n)
     H = A @ A.T + 0.05 * np.eye(n)
@@ -34,6 +35,8 @@ def _problem(n, seed):
 
     lower = np.where(rng.random(n) < 0.6, 0.0, -np.inf)
     upper = np.where(rng.random(n) < 0.2, 0.3, np.inf)
+    if not bounded:
+        lower, upper = np.full(n, -np.inf), np.full(n, np.inf)
     return fun, lower, upper, rng
 
 
@@ -55,9 +58,7 @@ def test_setulb_found_on_this_scipy():
 @pytest.mark.parametrize("bounded", [True, False])
 @pytest.mark.parametrize("max_iter", [1, 3, 40, 1000])
 def test_lbfgsb_driver_matches_scipy_minimize(bounded, max_iter):
-    fun, lower, upper, rng = _problem(60, seed=max_iter)
-    if not bounded:
-        lower, upper = np.full(60, -np.inf), np.full(60, np.inf)
+    fun, lower, upper, rng = _problem(60, seed=max_iter, bounded=bounded)
     driver = LBFGSB(lower, upper)
     # Reusing one driver (its workspace) across runs must not change any run.
     for _ in range(3):
@@ -167,9 +168,7 @@ def test_lbfgsb_driver_runs_a_huge_loss_scaled_down(bounded):
     # at scale 1 (to 6e-15 relative after 8 iterations here). With bounds the first
     # step (to the Cauchy point of the identity metric) depends on the scale, and
     # the scaled loss takes a step of an ordinary gradient's size.
-    fun, lower, upper, rng = _problem(30, seed=5)
-    if not bounded:
-        lower, upper = np.full(30, -np.inf), np.full(30, np.inf)
+    fun, lower, upper, rng = _problem(30, seed=5, bounded=bounded)
     x0 = rng.normal(size=30)
     huge = _times_huge(fun)
     seen = {"unit": [], "huge": []}
@@ -336,9 +335,7 @@ def _fallback(lower, upper):
 
 @pytest.mark.parametrize("bounded", [True, False])
 def test_lbfgsb_fallback_runs_ordinary_losses_as_minimize(bounded):
-    fun, lower, upper, rng = _problem(40, seed=3)
-    if not bounded:
-        lower, upper = np.full(40, -np.inf), np.full(40, np.inf)
+    fun, lower, upper, rng = _problem(40, seed=3, bounded=bounded)
     x0 = rng.normal(size=40)
     expected = _scipy(fun, x0, lower, upper, 30, 1e-6)
     seen = []

@@ -342,10 +342,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     L-BFGS-B).
 
     Input domain: every finite real ``X``, dense or sparse, in ``fit``,
-    ``partial_fit`` and ``transform``. Nothing in the model assumes [0, 1] or a
-    sign (the encoder is defined everywhere, and the loss is the squared error,
-    not a cross-entropy), so, unlike NMF, negative values are not refused (the
-    ``positive_only`` input tag is False). What the input's range changes is
+    ``partial_fit`` and ``transform``, but for values so large that a sum or the
+    gradient would overflow (refused, as for the other estimators). Nothing in
+    the model assumes [0, 1] or a sign (the encoder is defined everywhere, and
+    the loss is the squared error, not a cross-entropy), so, unlike NMF,
+    negative values are not refused (the ``positive_only`` input tag is False). What the input's range changes is
     what the decoder can reconstruct. ``decoder="linear"`` reconstructs any
     range: its free biases absorb a shift, and the parts add to that baseline. On
     300 digits / 16 (k = 16, L-BFGS-B, 200 iterations, seed 0) the

@@ -342,7 +342,9 @@ def test_nested_hidden_layer_sizes_is_an_error():
 
 # --------------------------------------------------------------- training states
 def test_early_stopping_with_too_few_samples():
-    with pytest.raises(ValueError, match="test_size"):
+    # One row of 4 held out (2 classes: one row of one class, as where the
+    # held-out rows are fewer than the classes): too small to score.
+    with pytest.raises(ValueError, match="validation set is too small"):
         _est(early_stopping=True).fit(X[:4], Y[:4])
 
 

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 
 from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                       NonNegMLPRegressor)
@@ -224,3 +225,68 @@ def test_scorer_without_a_lone_class_warns():
         est.set_params(scoring="loss").fit(X, y)
         est.set_params(scoring=None).fit(X, y)
         est.set_params(scoring="accuracy").fit(X, y)
+
+
+def test_split_with_fewer_held_out_rows_than_classes_holds_one_per_class():
+    """Before: train_test_split(stratify=y) refused to hold out 4 rows of 10
+    classes ("The test_size = 4 should be greater or equal to the number of
+    classes = 10") and so did early stopping; scikit-learn's MLPClassifier fits.
+    Now one row each of 4 classes is held out, every class trains, the lone row
+    of class 10 too."""
+    y = np.r_[np.repeat(np.arange(10), 4), 10]
+    est = NonNegMLPClassifier(validation_fraction=0.1)
+    est._multilabel = False
+    for seed in range(5):
+        train, val = est._validation_split(y, np.ones(y.shape[0]),
+                                           np.random.RandomState(seed))
+        assert val.shape == (4,) and np.unique(y[val]).shape == (4,)
+        assert sorted(np.r_[train, val]) == list(range(y.shape[0]))
+        assert np.unique(y[train]).tolist() == list(range(11))
+
+
+def test_early_stopping_fits_the_first_round_of_a_halving_search():
+    """HalvingGridSearchCV(min_resources="smallest") fits 2 * 10 classes * 3
+    folds = 60 rows of load_digits: 40 training rows, 4 held out. Before, every
+    fit of the first round failed."""
+    from sklearn.datasets import load_digits
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+    X, y = load_digits(return_X_y=True)
+    search = HalvingGridSearchCV(
+        NonNegMLPClassifier((8,), max_iter=5, early_stopping=True, random_state=0),
+        {"l2": [1e-4, 1e-2]}, min_resources="smallest", cv=3, random_state=0,
+        error_score="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X / 16, y)
+    assert search.n_resources_[0] == 60
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_scorer_on_fewer_held_out_rows_than_classes_warns():
+    """A scorer computed on held-out rows that miss classes says which."""
+    X = np.random.RandomState(0).uniform(size=(40, 3))
+    y = np.repeat(np.arange(10), 4)
+    est = NonNegMLPClassifier((3,), max_iter=2, early_stopping=True,
+                              scoring="f1_macro", random_state=0)
+    with pytest.warns(UserWarning, match=r"4 held-out rows cannot hold all 10 "
+                      r"classes .*Pass more rows of such classes, a larger "
+                      r"validation_fraction, or early_stopping=False"):
+        est.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="early_stopping holds out")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_params(scoring="loss").fit(X, y)
+
+
+def test_split_too_small_for_the_classes_still_says_what_to_do():
+    """Where the rows left to train cannot hold every class, or one row would be
+    held out, early stopping still refuses, and says what to pass."""
+    X = np.random.RandomState(0).uniform(size=(40, 3))
+    y = np.repeat(np.arange(10), 4)
+    with pytest.raises(ValueError, match=r"impossible: .*Pass more rows, another "
+                       r"validation_fraction, or early_stopping=False"):
+        NonNegMLPClassifier(early_stopping=True, validation_fraction=0.9).fit(X, y)
+    with pytest.raises(ValueError, match=r"validation set is too small.*1 row.*"
+                       r"Increase 'validation_fraction'"):
+        NonNegMLPClassifier(early_stopping=True).fit(X[:8], y[:8] % 2)

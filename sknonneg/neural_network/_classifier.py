@@ -149,7 +149,11 @@ SHARED_DOCS = {
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 are dropped before
         the split, as everywhere in the fit); for a single-label classifier,
-        stratified by class, and the only row of a class always trains.
+        stratified by class, and the only row of a class always trains. Where
+        the held-out rows are fewer than the classes (4 rows of 10 digits in the
+        first round of ``HalvingGridSearchCV(..., min_resources="smallest")``),
+        one row each of as many classes is held out, and every class trains
+        (a scorer other than accuracy then warns that it misses classes).
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "batch_size_param": """\

@@ -297,6 +297,40 @@ def _hold_out_every_class(idx_train, idx_val, strata, rng):
     return idx_train, idx_val
 
 
+def _too_few_held_out_for_classes(n_rows, stratify, validation_fraction):
+    """The number of rows ``train_test_split(n_rows, test_size=
+    validation_fraction, stratify=stratify)`` holds out where they are fewer than
+    the classes of ``stratify`` (so that it refuses the split: "The test_size = 4
+    should be greater or equal to the number of classes = 10") and the rows left
+    to train can still hold every class; else 0 (no ``stratify``, or a split
+    that ``train_test_split`` draws or refuses for another reason)."""
+    if stratify is None:
+        return 0
+    n_classes = np.unique(stratify).shape[0]
+    n_test = int(np.ceil(float(validation_fraction) * n_rows))
+    if 0 < n_test < n_classes <= n_rows - n_test:
+        return n_test
+    return 0
+
+
+def _hold_out_one_row_per_class(rows, codes, n_test, rng):
+    """``(idx_train, idx_val)`` of ``rows`` with ``n_test`` rows held out, fewer
+    than the classes of ``codes`` (each with two rows or more): one random row
+    each of ``n_test`` distinct classes, the classes drawn as the first to come
+    up in a random order of the rows (a large class comes up sooner: its chance
+    grows with its size). Every class keeps a row for training. This is where
+    ``train_test_split(stratify=codes)`` refuses the split ("The test_size = 4
+    should be greater or equal to the number of classes = 10"): before, early
+    stopping failed there (the first rounds of ``HalvingGridSearchCV(...,
+    min_resources="smallest")`` on 10 classes), where scikit-learn's
+    ``MLPClassifier``, which does not stratify multiclass splits, fits."""
+    order = rng.permutation(rows.shape[0])
+    first = np.unique(codes[order], return_index=True)[1]
+    held = np.zeros(rows.shape[0], dtype=bool)
+    held[order[np.sort(first)[:n_test]]] = True
+    return rows[order[~held[order]]], rows[order[held[order]]]
+
+
 class CandidateModel:
     """The estimator as it would predict with the candidate ``theta`` at ``gain``,
     for early stopping's scikit-learn scorer (``scoring`` a scorer name or a
@@ -691,7 +725,11 @@ class TrainableNetwork(BaseNetwork):
         trains, and the others are stratified: before, one such row turned
         stratification off, and the split could hold out a class's only row, so
         that the network never saw that class (a silent degenerate fit;
-        scikit-learn's MLPClassifier refuses such a split)."""
+        scikit-learn's MLPClassifier refuses such a split). Where the held-out
+        rows would be fewer than the classes, which ``train_test_split`` refuses
+        to stratify, one row each of as many classes is held out
+        (``_hold_out_one_row_per_class``); a split whose training part cannot
+        hold every class, or that holds out one row, still raises."""
         positive = np.flatnonzero(sample_weight > 0)
         rows, lone, stratify = positive, positive[:0], None
         if strata is not None and not getattr(self, "_multilabel", False):
@@ -714,10 +752,16 @@ class TrainableNetwork(BaseNetwork):
                    if positive.shape[0] != 1 else "the one row of positive weight is")
                 + " the only row of its class, which always trains: no row is left "
                 "to hold out. Pass more rows, or early_stopping=False.")
+        short = _too_few_held_out_for_classes(rows.shape[0], stratify,
+                                              self.validation_fraction)
         try:
-            idx_train, idx_val = train_test_split(
-                rows, test_size=float(self.validation_fraction), random_state=rng,
-                stratify=stratify)
+            if short:
+                idx_train, idx_val = _hold_out_one_row_per_class(
+                    rows, stratify, short, rng)
+            else:
+                idx_train, idx_val = train_test_split(
+                    rows, test_size=float(self.validation_fraction),
+                    random_state=rng, stratify=stratify)
         except ValueError as exc:
             raise ValueError(
                 f"early_stopping holds out validation_fraction="
@@ -736,9 +780,11 @@ class TrainableNetwork(BaseNetwork):
                 f"{positive.shape[0]} training rows of positive weight{lone_note}, "
                 f"{idx_val.shape[0]} row. Increase 'validation_fraction' or the size "
                 f"of your dataset, or set early_stopping=False.")
-        if stratify is not None and not getattr(self, "_multilabel", False):
+        if (stratify is not None and not short
+                and not getattr(self, "_multilabel", False)):
             idx_train, idx_val = _hold_out_every_class(idx_train, idx_val, strata,
                                                        rng)
+        if stratify is not None and not getattr(self, "_multilabel", False):
             self._warn_classes_not_held_out(strata, positive, idx_val, lone)
         if lone.shape[0] or positive.shape[0] < sample_weight.shape[0]:
             idx_train = np.concatenate([idx_train, lone,
@@ -748,30 +794,49 @@ class TrainableNetwork(BaseNetwork):
     def _warn_classes_not_held_out(self, strata, positive, idx_val, lone):
         """A ``UserWarning`` where early stopping's scorer (``scoring`` a scorer
         name or a callable) scores held-out rows that miss a class of the
-        training rows: one whose only row always trains (every other class has a
-        held-out row: ``_hold_out_every_class``, and ``train_test_split`` refuses
-        fewer held-out rows than classes). Such a score may be undefined:
+        training rows: one whose only row always trains, or, where fewer rows are
+        held out than there are classes (``_hold_out_one_row_per_class``), the
+        classes left without a held-out row (otherwise every class has one:
+        ``_hold_out_every_class``). Such a score may be undefined:
         ``"neg_log_loss"`` raises scikit-learn's "Please provide the true labels
         explicitly through the labels argument"; ``"loss"`` and None (accuracy)
         are defined on any rows."""
-        if (not lone.shape[0] or _scoring_mode(self._scoring()) != "scorer"
+        missing = np.setdiff1d(strata[positive], strata[idx_val])
+        if (not missing.shape[0] or _scoring_mode(self._scoring()) != "scorer"
                 or self._scoring() == "accuracy"):  # defined on any rows
             return
-        missing = np.setdiff1d(strata[lone], strata[idx_val])
         classes = getattr(self, "classes_", None)
-        labels = [classes[code] if classes is not None else code
-                  for code in missing.tolist()]
-        labels = ", ".join(repr(getattr(label, "item", lambda: label)())
-                           for label in labels)
+
+        def names(codes):
+            labels = [classes[code] if classes is not None else code
+                      for code in codes.tolist()]
+            return ", ".join(repr(getattr(label, "item", lambda: label)())
+                             for label in labels)
+
+        alone = np.intersect1d(missing, strata[lone])
+        short = np.setdiff1d(missing, alone)
+        parts = []
+        if alone.shape[0]:
+            parts.append(
+                f"no row of class{'es' * (alone.shape[0] > 1)} {names(alone)}, "
+                f"the only row of "
+                f"{'their classes' if alone.shape[0] > 1 else 'its class'}, which "
+                f"always trains")
+        if short.shape[0]:
+            parts.append(
+                f"no row of class{'es' * (short.shape[0] > 1)} {names(short)}: "
+                f"{idx_val.shape[0]} held-out rows cannot hold all "
+                f"{np.unique(strata[positive]).shape[0]} classes (one row each of "
+                f"{idx_val.shape[0]} classes is held out)")
+        them = "them" if missing.shape[0] > 1 else "it"
         warnings.warn(
             f"early_stopping holds out validation_fraction="
-            f"{self.validation_fraction} of the training rows, and they hold no "
-            f"row of class{'es' * (missing.shape[0] > 1)} {labels}, the only row "
-            f"of {'their classes' if missing.shape[0] > 1 else 'its class'}, which "
-            f"always trains: scoring={self._scoring()!r} is computed without "
-            f"{'them' if missing.shape[0] > 1 else 'it'} and may be undefined or "
-            f"fail (scoring='loss' and scoring=None, accuracy, are defined on any "
-            f"held-out rows). Pass more rows of such classes, or "
+            f"{self.validation_fraction} of the training rows, and they hold "
+            f"{'; and '.join(parts)}: scoring={self._scoring()!r} is computed "
+            f"without {them} and may be undefined or fail (scoring='loss' and "
+            f"scoring=None, accuracy, are defined on any held-out rows). Pass more "
+            f"rows of such classes"
+            f"{', a larger validation_fraction' if short.shape[0] else ''}, or "
             f"early_stopping=False.", UserWarning, stacklevel=user_stacklevel())
 
     def _do_early_stopping(self, n_samples):

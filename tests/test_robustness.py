@@ -1125,6 +1125,25 @@ def test_attack_never_makes_a_step_that_rounding_absorbs(method, sparse):
     np.testing.assert_array_equal(clf.predict(res.X_adv_), 0)
 
 
+def _scored_rows(clf, Xd, sparse=False, **kwargs):
+    """The rows of ``Xd`` on which ``clf``'s scores are numbers. Where its
+    decision function is NaN on some (inf - inf, on values near 1.8e308 of
+    coefficients of both signs), the attack refuses ``Xd``, naming them (before:
+    those rows were "not attacked", by predict's reading of NaN as class 0)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scores = clf.decision_function(Xd)
+    nan = np.isnan(scores.reshape(Xd.shape[0], -1)).any(axis=1)
+    if nan.any():
+        with warnings.catch_warnings():
+            _only_our_overflows_fail()
+            with pytest.raises(ValueError, match=rf"not finite \(NaN\) on "
+                               rf"{nan.sum()} of the {Xd.shape[0]} rows of X"):
+                additive_evasion_attack(clf, sp.csr_matrix(Xd) if sparse else Xd,
+                                        **kwargs)
+    return Xd[~nan]
+
+
 def _only_our_overflows_fail():
     """Warnings as errors, but for the RuntimeWarnings of scikit-learn's own models
     on values near 1.8e308: LogisticRegression's decision_function, and the sum
@@ -1154,6 +1173,7 @@ def test_attack_never_makes_a_move_past_the_largest_float(method, sparse, model)
     kwargs = dict(budget=1e308, step=1e308, method=method,
                   target_class=1 if model == "multiclass" else None)
     for Xd in (X, np.where(X > 0, 1.5e308, 0.0), np.where(X > 0, -1.5e308, 0.0)):
+        Xd = _scored_rows(clf, Xd, sparse, **kwargs)
         X_in = sp.csr_matrix(Xd) if sparse else Xd
         with warnings.catch_warnings():
             _only_our_overflows_fail()
@@ -1218,7 +1238,8 @@ def test_attack_settings_near_the_float_range_do_not_warn():
         with pytest.raises(ValueError, match=r"budget / step = inf moves"):
             additive_evasion_attack(clf, X, budget=np.float64(1e308),
                                     step=np.float64(1e-10))
-        negative = np.where(X > 0, -1.5e308, 0.0)
+        negative = _scored_rows(clf, np.where(X > 0, -1.5e308, 0.0),
+                                budget=np.inf, step=1e308, upper=1.5e308)
         for X_in in (negative, sp.csr_matrix(negative)):
             res = additive_evasion_attack(clf, X_in, budget=np.inf, step=1e308,
                                           upper=1.5e308)
@@ -2310,3 +2331,51 @@ def test_attack_through_a_simple_imputer():
         else:
             assert not additive_evasion_attack(
                 pipe, X, budget=3, method="gradient").success_.any()
+
+
+@pytest.mark.parametrize("threshold", [None, 0.0])
+@pytest.mark.parametrize("target_class", [0, 1])
+@pytest.mark.parametrize("kind", ["mlp", "logistic"])
+def test_attack_refuses_a_model_whose_scores_are_nan(kind, target_class, threshold):
+    """Before: a model with a NaN weight (set by hand, or a diverged fit) was
+    reported as "nothing attacked" (NaN margins compare false; predict's argmax
+    of NaN is class 0 of a binary MLP), success rate NaN, or, flagging every row
+    as class 0, as never evaded (0% success): silent garbage."""
+    X, y = _counts(seed=3)
+    if kind == "mlp":
+        model = MLPClassifier((3,), max_iter=30, random_state=0)
+    else:
+        model = LogisticRegression()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    if kind == "mlp":
+        model.coefs_[0][0, 0] = np.nan
+    else:
+        model.coef_[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"the scores of \w+ are not finite \(NaN\) "
+                       rf"on {X.shape[0]} of the {X.shape[0]} rows of X \(rows 0, 1, "
+                       r"2, .*refit it"):
+        additive_evasion_attack(model, X, budget=3, target_class=target_class,
+                                threshold=threshold)
+
+
+def test_attack_with_a_threshold_refuses_rows_too_large_for_the_network():
+    """Before: with threshold, a row on which the network's weighted sums overflow
+    got a NaN margin and was silently left unattacked (predict refuses it)."""
+    X, y = _counts(seed=3)
+    net = _net().fit(X, y)
+    X = X.copy()
+    X[5] = 1.7e308
+    with pytest.raises(ValueError, match=r"Input X has values too large for the "
+                       r"fitted network: on 1 of the \d+ rows of X \(row 5\)"):
+        additive_evasion_attack(net, X, budget=3, threshold=0.0)
+
+
+def test_attack_on_finite_scores_counts_the_same_queries():
+    """The check of every row's score runs beside predict, outside n_queries_."""
+    X, y = _counts(seed=3)
+    net = _net().fit(X, y)
+    res = additive_evasion_attack(net, X, budget=2)
+    thr = additive_evasion_attack(net, X, budget=2, threshold=0.0)
+    assert res.n_queries_ + X.shape[0] == thr.n_queries_

@@ -279,23 +279,52 @@ class _Scorer:
             bad[rows] = np.isnan(self.network.logits(Xt[rows])).any(axis=1)
         return bad
 
-    def margin(self, X):
+    def margin(self, X, count=True):
         """Score of the target class minus the best other one, per row; NaN on a
         row whose outcome is not finite in the attack's copy of the network, or
         that the model's range check would refuse (a move not allowed: the model
-        is not called on it)."""
+        is not called on it). ``count``: the rows count in ``queries``."""
         if self.range_checks:
             bad = self._out_of_range(self._final_input(X))
             if bad.any():
                 out = np.full(X.shape[0], np.nan)
                 keep = np.flatnonzero(~bad)
                 if keep.size:
-                    out[keep] = self._margin(X[keep])
+                    out[keep] = self._margin(X[keep], count)
                 return out
-        return self._margin(X)
+        return self._margin(X, count)
 
-    def _margin(self, X):
-        self.queries += X.shape[0]
+    def check_scores(self, X, margins):
+        """Refuses ``X`` where ``margins`` (its rows' margins) hold NaN: the
+        model's scores of those rows are not finite numbers (a NaN or infinite
+        weight, set by hand or by a diverged fit, or rows that the model's own
+        range check refuses). Before, such rows were never flagged (NaN compares
+        false: "nothing attacked", a success rate of NaN) or, flagged by
+        ``predict``'s argmax of NaN, never evaded (0% success), silently."""
+        bad = np.isnan(margins)
+        if not bad.any():
+            return
+        where = np.flatnonzero(bad)
+        shown = ", ".join(str(i) for i in where[:10].tolist())
+        rows = (f"{where.size} of the {X.shape[0]} rows of X (row"
+                f"{'s' if where.size > 1 else ''} {shown}"
+                f"{', ...' if where.size > 10 else ''})")
+        if self.range_checks and self._out_of_range(self._final_input(X)).any():
+            raise ValueError(
+                f"Input X has values too large for the fitted network: on {rows} "
+                "its weighted sums could exceed the range of float64, so the "
+                "model has no finite score to attack. Scale X as the training "
+                "data was.")
+        name = type(self.estimator).__name__
+        raise ValueError(
+            f"additive_evasion_attack: the scores of {name} are not finite "
+            f"(NaN) on {rows}, so no sample there can be judged flagged or "
+            "evaded. Its weights or intercepts may hold NaN or infinite values (a diverged fit, "
+            "or values set by hand): refit it.")
+
+    def _margin(self, X, count=True):
+        if count:
+            self.queries += X.shape[0]
         est = self.estimator
         if self.own_logits:
             return self._margin_of(self.network.logits(self._prefix(X)))
@@ -1065,7 +1094,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     (its probabilities round to 0 and 1); for a binary soft ``VotingClassifier``
     of networks, its log-odds ``log(P1 / P0)`` from its members' log-odds and
     weights (finite where its probabilities round). Success is judged by ``predict``, or by
-    the margin against ``threshold``, on the returned ``X_adv_``.
+    the margin against ``threshold``, on the returned ``X_adv_``. Every row of
+    ``X`` is scored before the search (outside ``n_queries_`` where ``predict``
+    flags the rows): a model whose margin is NaN on a row (a NaN or infinite
+    weight, or a row its own range check refuses) is refused with a
+    ``ValueError`` naming the rows, since such a row can be judged neither
+    flagged nor evaded.
 
     The search is a heuristic: a failure does not prove that no evasion exists. A
     model certified by :func:`monotone_certificate` on the allowed features cannot
@@ -1235,7 +1269,21 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             return np.asarray(estimator.predict(scorer.frame(X_rows)) == target_class)
         return scorer.margin(X_rows) >= threshold
 
-    attacked = flagged(X)
+    # The margins of every row of X must be numbers: a NaN one is neither flagged
+    # nor not. With threshold they flag the rows (counted in n_queries_, as
+    # before); with predict they are scored beside it, outside the search's
+    # count, as predict is.
+    if threshold is None:
+        attacked = flagged(X)
+        scores = np.empty(n_samples)
+        for chunk in np.array_split(np.arange(n_samples),
+                                    max(1, n_samples // batch_rows)):
+            if chunk.size:
+                scores[chunk] = scorer.margin(X[chunk], count=False)
+    else:
+        scores = scorer.margin(X)
+        attacked = scores >= threshold
+    scorer.check_scores(X, scores)
     rows = np.flatnonzero(attacked)
     if rows.size:
         # As budget < step: no allowed feature of any attacked row can take one

@@ -1688,3 +1688,49 @@ def test_output_weights_images_of_an_autoencoder_are_its_encoder_weights():
         assert any(np.allclose(image, row) for row in encoder)
         assert not any(np.allclose(image, row) for row in ae.components_)
     plt.close("all")
+
+
+def test_hidden_units_n_cols_is_at_most_one_column_per_unit():
+    """Before: n_cols was the number of columns whatever the units: n_cols=10**6
+    built a million Axes (minutes) to draw a few images, n_units + 3 three empty
+    cells. Now it is a maximum, as scikit-learn's PartialDependenceDisplay's
+    n_cols, on every kind of ax that makes a grid."""
+    est = fitted("nmf")
+    n_units = _components(est).shape[0]
+    for n_cols in (n_units + 3, 10**6):
+        disp = HiddenUnitsDisplay.from_estimator(est, n_cols=n_cols)
+        assert disp.axes_.shape == (1, n_units)
+        disp = HiddenUnitsDisplay(_components(est), image_shape=(8, 8)).plot(
+            ax=plt.figure(), n_cols=n_cols)
+        assert disp.axes_.shape == (1, n_units)
+        _, ax = plt.subplots()
+        disp = HiddenUnitsDisplay.from_estimator(est, ax=ax, n_cols=n_cols)
+        assert disp.axes_.shape == (1, n_units)
+        plt.close("all")
+    assert HiddenUnitsDisplay.from_estimator(est, n_cols=2).axes_.shape == (
+        -(-n_units // 2), 2)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("show_images", [True, False])
+def test_output_weights_image_shape_is_checked_with_or_without_images(show_images):
+    """Before: with show_images=False a wrong image_shape passed silently, where
+    show_images=True refused it; and the display's plot took any image_shape
+    without unit_weights."""
+    est = fitted("mlp")
+    with pytest.raises(ValueError, match=r"image_shape=\(4, 4\) does not match "
+                       r"n_features=64"):
+        OutputWeightsDisplay.from_estimator(est, show_images=show_images,
+                                            image_shape=(4, 4))
+    for bad in ((-8, -8), 64, (8, 8, 1)):
+        with pytest.raises(ValueError, match="image_shape must be None or a pair "
+                           "of positive ints"):
+            OutputWeightsDisplay.from_estimator(est, show_images=show_images,
+                                                image_shape=bad)
+        with pytest.raises(ValueError, match="image_shape must be None or a pair "
+                           "of positive ints"):
+            OutputWeightsDisplay(est.coefs_[-1], image_shape=bad).plot()
+    disp = OutputWeightsDisplay.from_estimator(est, show_images=show_images,
+                                               image_shape=(8, 8))
+    assert (disp.images_display_ is not None) == show_images
+    plt.close("all")

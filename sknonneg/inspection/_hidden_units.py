@@ -19,15 +19,9 @@ from ._utils import (
 )
 
 
-def _resolve_image_shape(n_features, image_shape):
-    if image_shape is None:
-        side = math.isqrt(n_features)
-        if side * side != n_features:
-            raise ValueError(
-                f"cannot infer image_shape: n_features={n_features} is not a "
-                "perfect square; pass image_shape=(height, width)"
-            )
-        return (side, side)
+def _check_image_shape(image_shape):
+    """``image_shape`` as a tuple of two positive ints; a ``ValueError`` for any
+    other value (None included: the caller resolves it)."""
     # Before: 64 was "'int' object is not iterable" and (-8, -8) (product 64)
     # failed in numpy's reshape.
     if (not isinstance(image_shape, (tuple, list, np.ndarray)) or len(image_shape) != 2
@@ -37,7 +31,19 @@ def _resolve_image_shape(n_features, image_shape):
         raise ValueError(
             f"image_shape must be None or a pair of positive ints (height, width); "
             f"got {image_shape!r}.")
-    shape = tuple(int(s) for s in image_shape)
+    return tuple(int(s) for s in image_shape)
+
+
+def _resolve_image_shape(n_features, image_shape):
+    if image_shape is None:
+        side = math.isqrt(n_features)
+        if side * side != n_features:
+            raise ValueError(
+                f"cannot infer image_shape: n_features={n_features} is not a "
+                "perfect square; pass image_shape=(height, width)"
+            )
+        return (side, side)
+    shape = _check_image_shape(image_shape)
     if shape[0] * shape[1] != n_features:
         raise ValueError(
             f"image_shape={tuple(image_shape)} does not match n_features="
@@ -171,8 +177,11 @@ class HiddenUnitsDisplay:
             extra ones are switched off). A Figure or SubFigure: a grid of
             subplots is created in it.
         n_cols : int, default=None
-            Number of grid columns (ignored for an array of Axes). Default
-            ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as high.
+            Maximum number of grid columns (ignored for an array of Axes): a
+            value above ``n_units`` makes one row of ``n_units`` columns, as
+            scikit-learn's ``PartialDependenceDisplay`` clamps its ``n_cols``.
+            Default ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as
+            high.
         normalize : {"global", "unit"}, default="global"
             ``"global"``: one colour scale for all images (magnitudes are
             comparable across units); ``"unit"``: each image scaled by its
@@ -267,7 +276,11 @@ class HiddenUnitsDisplay:
         # --- axes ---------------------------------------------------------
         container = None
         if ax is None or _is_figure_like(ax) or _is_axes(ax):
-            n_cols = _default_n_cols(n_units) if n_cols is None else int(n_cols)
+            # At most one column per unit, as scikit-learn's
+            # PartialDependenceDisplay clamps its n_cols (before: n_cols=10**6
+            # built a million Axes, for minutes, to draw a few images).
+            n_cols = (_default_n_cols(n_units) if n_cols is None
+                      else min(int(n_cols), n_units))
             n_rows = math.ceil(n_units / n_cols)
         if ax is None:
             h, w = shape
@@ -444,8 +457,11 @@ class HiddenUnitsDisplay:
             extra ones are switched off). A Figure or SubFigure: a grid of
             subplots is created in it.
         n_cols : int, default=None
-            Number of grid columns (ignored for an array of Axes). Default
-            ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as high.
+            Maximum number of grid columns (ignored for an array of Axes): a
+            value above ``n_units`` makes one row of ``n_units`` columns, as
+            scikit-learn's ``PartialDependenceDisplay`` clamps its ``n_cols``.
+            Default ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as
+            high.
         normalize : {"global", "unit"}, default="global"
             ``"global"``: one colour scale for all images (magnitudes are
             comparable across units); ``"unit"``: each image scaled by its

@@ -11,7 +11,8 @@ from sklearn.utils import check_consistent_length
 
 from .._validation import check_bool, check_colors, check_flags, user_stacklevel
 from ..neural_network._classifier import is_multilabel
-from ._hidden_units import HiddenUnitsDisplay, _resolve_image_shape
+from ._hidden_units import (HiddenUnitsDisplay, _check_image_shape,
+                            _resolve_image_shape)
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
     check_labels,
@@ -205,7 +206,9 @@ class OutputWeightsDisplay:
     unit_weights : ndarray of shape (n_units, n_features), default=None
         First-layer weights of the shown units, drawn as images.
     image_shape : tuple of int, default=None
-        Shape of one image of ``unit_weights``; ``None`` means square.
+        Shape of one image of ``unit_weights``; ``None`` means square. Without
+        ``unit_weights`` it shapes nothing, but :meth:`plot` still refuses a
+        value that is not a pair of positive ints.
     estimator_name : str, default=None
         Name of the estimator, used as title.
     output_name : str, default="output (class)"
@@ -385,6 +388,10 @@ class OutputWeightsDisplay:
                     f"unit_weights must have one row per unit ({n_units} rows of "
                     f"weights), got shape {images.shape}.")
             img_shape = _resolve_image_shape(images.shape[1], self.image_shape)
+        elif self.image_shape is not None:
+            # No images to shape, but a malformed value is refused as with them
+            # (before: passed silently).
+            _check_image_shape(self.image_shape)
 
         bar_ax = None
         if ax is None:
@@ -667,7 +674,9 @@ class OutputWeightsDisplay:
             Draw each hidden unit's first-layer weights as an image next to
             its column (one-hidden-layer networks only).
         image_shape : tuple of int, default=None
-            Shape of these images; ``None`` means square.
+            Shape of these images; ``None`` means square. Checked with or
+            without ``show_images`` (``height * width`` must be the number of
+            the network's input features), though only drawn with it.
         ax : None, Axes or pair of Axes, default=None
             ``None``: a new figure sized to the diagram. A single Axes: the
             diagram is drawn in it, and strips for the unit images and the
@@ -753,6 +762,11 @@ class OutputWeightsDisplay:
                 comps = get_components(estimator)
             _resolve_image_shape(comps.shape[1], image_shape)
             unit_weights = comps[idx]
+        elif image_shape is not None:
+            # Checked as with show_images=True (the images are the first layer's
+            # weights, of coefs_[0].shape[0] features), though none is drawn:
+            # before, a wrong image_shape passed silently here and raised there.
+            _resolve_image_shape(np.shape(coefs[0])[0], image_shape)
 
         mean_acts, act_labels = None, None
         if X is not None and not is_classifier(final):

@@ -3,6 +3,7 @@ with a clear TypeError / ValueError / OSError, never an internal error."""
 
 import gzip
 import json
+import re
 
 import numpy as np
 import pytest
@@ -387,6 +388,23 @@ def test_reuters_bag_of_words_counts_never_wrap():
 def test_label_indicator_helpers_refuse_non_real_matrices(Y, match):
     from sknonneg.datasets import expand_multilabel, multilabel_hit_rate
 
+    with pytest.raises(ValueError, match=match):
+        expand_multilabel(np.zeros((3, 2)), Y)
+    with pytest.raises(ValueError, match=match):
+        multilabel_hit_rate(Y, [0, 1, 2])
+
+
+@pytest.mark.parametrize("dtype", [object, str, bytes])
+def test_label_indicator_helpers_refuse_strings_of_any_dtype(dtype):
+    # Before: an object array of '1'/'0' strings was read as numbers (float('1'))
+    # where the same values as a str array were refused; scikit-learn's
+    # type_of_target reads both as multiclass-multioutput class labels, not a
+    # label indicator matrix, and the helpers document 0/1 numbers.
+    from sknonneg.datasets import expand_multilabel, multilabel_hit_rate
+
+    Y = np.eye(3, dtype=int).astype(str).astype(dtype)
+    match = (r"numeric label indicator matrix .* got strings \(dtype "
+             rf"{re.escape(str(Y.dtype))}\).*Convert it first")
     with pytest.raises(ValueError, match=match):
         expand_multilabel(np.zeros((3, 2)), Y)
     with pytest.raises(ValueError, match=match):

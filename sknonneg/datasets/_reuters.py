@@ -474,9 +474,23 @@ def _indicator_csr(Y, name, binary=False):
                 f"{name} must be a 2-D label indicator matrix of shape "
                 f"(n_samples, n_classes), got an array of shape {Y.shape}"
             )
+        strings = Y.dtype.kind in "US" or (
+            Y.dtype.kind == "O"
+            and any(isinstance(v, (str, bytes, np.str_, np.bytes_)) for v in Y.flat))
+        if strings:
+            # Strings are class labels, not 0/1 numbers, as scikit-learn's
+            # type_of_target reads them (multiclass-multioutput, of either
+            # dtype). Before: an object array of '1'/'0' strings was read as
+            # numbers (float('1')), the same values as a str array refused.
+            raise ValueError(
+                f"Input {name} must be a numeric label indicator matrix of 0 "
+                f"(absent) and 1 (present), got strings (dtype {Y.dtype}), which "
+                "scikit-learn's type_of_target reads as multiclass-multioutput "
+                f"class labels. Convert it first, e.g. {name}.astype(int) for "
+                "'0'/'1' strings.")
         if Y.dtype.kind == "O":
-            # An object array of 0/1 (from a DataFrame, say) is read as numbers
-            # (before: scipy's "does not support dtype object").
+            # An object array of 0/1 numbers (from a DataFrame, say) is read as
+            # numbers (before: scipy's "does not support dtype object").
             try:
                 Y = Y.astype(np.float64)
             except (TypeError, ValueError):
@@ -557,9 +571,12 @@ def expand_multilabel(X, Y, *, return_index=False):
         arrays of any format, lists of documents, DataFrames).
     Y : {array-like, sparse matrix} of shape (n_samples, n_classes)
         Label indicator matrix of 0 (absent) and 1 (present), ints, floats or
-        bools, e.g. ``Y_train`` from :func:`reuters_bag_of_words`. Other values
-        (probabilities, -1/+1 labels) are refused, as :func:`multilabel_hit_rate`
-        refuses them: read as present labels, every entry would become a row.
+        bools (numbers in an object array too), e.g. ``Y_train`` from
+        :func:`reuters_bag_of_words`. Other values (probabilities, -1/+1
+        labels, strings such as ``'0'``/``'1'`` of any dtype, which
+        scikit-learn's ``type_of_target`` reads as class labels) are refused,
+        as :func:`multilabel_hit_rate` refuses them: read as present labels,
+        every entry would become a row.
     return_index : bool, default=False
         If True, also return the index of the original sample of each row.
 
@@ -619,10 +636,11 @@ def multilabel_hit_rate(Y_true, y_pred, *, classes=None):
     ----------
     Y_true : {array-like, sparse matrix} of shape (n_samples, n_classes)
         True label indicator matrix of 0 (absent) and 1 (present), ints, floats
-        or bools, e.g. ``Y_test`` from :func:`reuters_bag_of_words`. Entries
-        stored more than once in a sparse matrix count as their sum, as scipy
-        reads them. Any other value (probabilities, -1/+1 labels, NaN) is a
-        ``ValueError``: threshold scores first (``Y > 0.5``).
+        or bools (numbers in an object array too), e.g. ``Y_test`` from
+        :func:`reuters_bag_of_words`. Entries stored more than once in a sparse
+        matrix count as their sum, as scipy reads them. Any other value
+        (probabilities, -1/+1 labels, NaN, strings such as ``'0'``/``'1'`` of
+        any dtype) is a ``ValueError``: threshold scores first (``Y > 0.5``).
     y_pred : array-like of shape (n_samples,)
         Predicted classes: column indices of ``Y_true`` when ``classes`` is
         None, otherwise labels that are looked up in ``classes``. For a

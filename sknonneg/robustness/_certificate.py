@@ -309,8 +309,10 @@ def _check_trusted_final(final):
 
     from ..neural_network import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 
+    wrappers = _wrapper_classes()
     known = (NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier, MLPClassifier,
-             MLPRegressor, VotingClassifier, LinearSVC, LinearSVR, Pipeline)
+             MLPRegressor, VotingClassifier, LinearSVC, LinearSVR, Pipeline,
+             wrappers["frozen"], *wrappers["threshold"], wrappers["calibrated"])
 
     def read(cls):
         return cls in known or cls.__module__.startswith("sklearn.linear_model.")
@@ -366,8 +368,9 @@ def _cannot_certify(final):
         f"{name} cannot be certified: monotone_certificate reads the weights of "
         "sknonneg's NonNegMLPClassifier and NonNegMLPRegressor, scikit-learn's "
         "MLPClassifier, MLPRegressor and linear models (coef_), and a soft "
-        "VotingClassifier of classifiers among those, optionally at the end of a "
-        "Pipeline." + hint
+        "VotingClassifier of classifiers among those, a FrozenEstimator, "
+        "FixedThresholdClassifier, TunedThresholdClassifierCV or binary "
+        "CalibratedClassifierCV of one, optionally at the end of a Pipeline." + hint
     )
 
 
@@ -576,6 +579,17 @@ def monotone_certificate(estimator):
     >>> cert.certified_features_
     array([ True,  True,  True,  True,  True])
     """
+    inner = _delegate(estimator)
+    if inner is not None:
+        # A FrozenEstimator or a threshold classifier scores with its inner model:
+        # its certificate, features and reasons (a vectorizer first included).
+        try:
+            cert = monotone_certificate(inner)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{type(estimator).__name__} is not certified: its "
+                            f"inner model is not ({exc})") from exc
+        cert.model_ = f"{type(estimator).__name__} of {cert.model_}"
+        return cert
     steps, final = split_pipeline(estimator)
     check_is_fitted(final)
     for _, step in steps:
@@ -667,7 +681,11 @@ class _UncertifiedReasons:
         inputs = final_step_names(steps, final)
         self.inputs = None if inputs is None else np.asarray(inputs, dtype=object)
         self.owner = type(final).__name__
-        self.vote = isinstance(final, VotingClassifier)
+        self.vote = members is not None
+        # A vote's members are named "its member 'm0'", a wrapper's inner models
+        # by their attribute ("its estimator_").
+        self.member_word = ("its member {!r}" if isinstance(final, VotingClassifier)
+                            else "its {}")
         self.members = members
 
     def _input(self, c):
@@ -681,13 +699,15 @@ class _UncertifiedReasons:
             if cert.feature_signs_[c] == 0:
                 key = (int(c) if cert.feature_names_ is None
                        else str(cert.feature_names_[c]))
-                why.append(f"its member {label!r} proves none: "
+                why.append(f"{self.member_word.format(label)} proves none: "
                            f"{cert.uncertified_reasons_.get(key, 'no reason given')}")
         if why:
             return "; ".join(why)
         ups = [label for label, cert in self.members if cert.feature_signs_[c] > 0]
         downs = [label for label, cert in self.members if cert.feature_signs_[c] < 0]
-        return (f"its members go in opposite directions in it (non-decreasing: "
+        who = ("its members" if self.member_word.startswith("its member")
+               else "its calibrated classifiers")
+        return (f"{who} go in opposite directions in it (non-decreasing: "
                 f"{ups}; non-increasing: {downs})")
 
     def build(self):
@@ -736,6 +756,9 @@ def _final_signs(final):
     _check_trusted_final(final)
     if isinstance(final, VotingClassifier):
         return _soft_vote_signs(final)
+    kinds = _wrapper_classes()
+    if type(final) in (kinds["frozen"], *kinds["threshold"], kinds["calibrated"]):
+        return _wrapper_signs(final)
     from ..neural_network import NonNegMLPClassifier, NonNegMLPRegressor
 
     layers, what = _network_layers(final)
@@ -851,9 +874,11 @@ def _soft_vote_signs(voting):
     up = down = None
     certs = []
     for label, member in ((label, m) for label, m, _ in members):
-        steps, _ = split_pipeline(member)
         try:
-            if "text" in analyse_steps(steps):
+            # Through the wrappers too: a FrozenEstimator of a Pipeline that starts
+            # with a vectorizer was certified over its own vocabulary's columns,
+            # and intersected with another member's by position.
+            if _reads_text(member):
                 raise ValueError(
                     "it starts with a vectorizer; put the vectorizer before the "
                     f"{name}, so that every member reads the same features")
@@ -870,3 +895,217 @@ def _soft_vote_signs(voting):
         down = m_down if down is None else down & m_down
     what = f"{name}(voting='soft') of {len(members)} certified members"
     return up, down, what, certs
+
+
+# ------------------------------------------------ scikit-learn's probability wrappers
+def _wrapper_classes():
+    """The wrappers read, by exact class: ``FrozenEstimator``, the two threshold
+    classifiers and ``CalibratedClassifierCV``; and the private classes a fitted
+    ``CalibratedClassifierCV`` is made of (None where this scikit-learn has not
+    got one)."""
+    import sklearn.calibration as calibration
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import (FixedThresholdClassifier,
+                                         TunedThresholdClassifierCV)
+
+    return {"frozen": FrozenEstimator,
+            "threshold": (FixedThresholdClassifier, TunedThresholdClassifierCV),
+            "calibrated": calibration.CalibratedClassifierCV,
+            "pair": getattr(calibration, "_CalibratedClassifier", None),
+            "sigmoid": getattr(calibration, "_SigmoidCalibration", None),
+            "temperature": getattr(calibration, "_TemperatureScaling", None)}
+
+
+def _delegate(estimator):
+    """The fitted model that a ``FrozenEstimator`` or a threshold classifier (by
+    exact class) scores with, else None: their ``predict_proba`` and
+    ``decision_function`` are that model's, unchanged."""
+    classes = _wrapper_classes()
+    if type(estimator) is classes["frozen"]:
+        check_is_fitted(estimator)
+        return estimator.estimator
+    if type(estimator) in classes["threshold"]:
+        check_is_fitted(estimator, "estimator_")
+        return estimator.estimator_
+    return None
+
+
+def _reads_text(estimator):
+    """Whether ``estimator`` starts with a text vectorizer, seen through Pipelines
+    and the wrappers read here: its features are then the vocabulary it fitted,
+    which another model (a vote's other member, a calibrated classifier fitted on
+    another fold) does not share."""
+    steps, final = split_pipeline(estimator)
+    if "text" in analyse_steps(steps):
+        return True
+    inner = _delegate(final)
+    if inner is not None:
+        return _reads_text(inner)
+    if type(final) is _wrapper_classes()["calibrated"]:
+        return any(_reads_text(getattr(pair, "estimator", None))
+                   for pair in getattr(final, "calibrated_classifiers_", ()))
+    return False
+
+
+class _Borrowed:
+    """The reasons of another certificate, read when first asked for."""
+
+    def __init__(self, build):
+        self.build = build
+
+
+def _turned(cert, how):
+    """``cert``, the inner model's, as a calibrator that is a non-decreasing
+    (``how=1``) or non-increasing (``-1``) function of its score, or a constant
+    (``"both"``), leaves it."""
+    if how == 1:
+        return cert
+    if how == -1:
+        out = MonotoneCertificate(cert._down, cert._up, cert.feature_names_,
+                                  cert.classes_, cert.model_)
+        out._explain = _Borrowed(lambda: dict(cert.uncertified_reasons_))
+        return out
+    every = np.ones(cert.n_features_, dtype=bool)
+    return MonotoneCertificate(every, every, cert.feature_names_, cert.classes_,
+                               cert.model_)
+
+
+def _calibrator_direction(pair, name):
+    """How a fitted ``_CalibratedClassifier`` of a binary ``CalibratedClassifierCV``
+    maps its estimator's score of ``classes_[1]`` (its decision function, else
+    its probability) to ``predict_proba[:, 1]``: ``1`` non-decreasing, ``-1``
+    non-increasing, ``"both"`` constant. ``ValueError`` for a state it cannot
+    read."""
+    from sklearn.isotonic import IsotonicRegression
+
+    kinds = _wrapper_classes()
+    method = getattr(pair, "method", None)
+    calibrators = list(getattr(pair, "calibrators", ()))
+    if len(calibrators) != 1:
+        raise ValueError(f"{name} is not certified: a binary calibrated classifier "
+                         f"has one calibrator, this one {len(calibrators)}.")
+    calibrator = calibrators[0]
+    kind = type(calibrator)
+    if method == "isotonic" and kind is IsotonicRegression:
+        # predict: np.clip to [X_min_, X_max_] (out_of_bounds="clip"), then linear
+        # interpolation through (X_thresholds_, y_thresholds_); a NaN or infinite
+        # score is refused by its check_array. Non-decreasing when the y's are.
+        x = np.asarray(calibrator.X_thresholds_, dtype=np.float64)
+        y = np.asarray(calibrator.y_thresholds_, dtype=np.float64)
+        if calibrator.out_of_bounds != "clip":
+            raise ValueError(
+                f"{name} is not certified: its IsotonicRegression has out_of_bounds="
+                f"{calibrator.out_of_bounds!r}, not 'clip' (the one "
+                "CalibratedClassifierCV fits), so a score outside its fitted range is "
+                "NaN or an error, not its end value.")
+        if (x.shape != y.shape or x.size == 0 or not np.all(np.isfinite(x))
+                or not np.all(np.isfinite(y)) or np.any(np.diff(x) <= 0)):
+            raise ValueError(f"{name} is not certified: its IsotonicRegression's "
+                             "thresholds are not finite, strictly increasing X's with "
+                             "one finite y each.")
+        step = np.diff(y)
+        if np.all(step == 0):
+            return "both"
+        if np.all(step >= 0):
+            return 1
+        if np.all(step <= 0):
+            return -1
+        raise ValueError(f"{name} is not certified: its IsotonicRegression's "
+                         "y_thresholds_ rise and fall, so it is not monotone.")
+    if (method == "sigmoid" and kinds["sigmoid"] is not None
+            and kind is kinds["sigmoid"]):
+        # predict: expit(-(a_ * score + b_)).
+        a, b = float(calibrator.a_), float(calibrator.b_)
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError(f"{name} is not certified: its sigmoid calibrator's a_ = "
+                             f"{a!r}, b_ = {b!r} are not finite.")
+        # a_ < 0: increasing in the score; a_ > 0: decreasing (the signs flip);
+        # a_ == 0: the constant expit(-b_), both directions (a score that
+        # overflows to inf makes it 0 * inf = NaN: real arithmetic, see Notes).
+        return "both" if a == 0 else 1 if a < 0 else -1
+    if (method == "temperature" and kinds["temperature"] is not None
+            and kind is kinds["temperature"]):
+        # predict: softmax(beta_ * [-d, d]) of a decision function d (sigmoid(2
+        # beta_ d)), or softmax(beta_ * log([1 - p, p] + eps)) of a probability p:
+        # both increasing in the score for beta_ > 0.
+        beta = float(np.asarray(calibrator.beta_, dtype=np.float64))
+        if not (math.isfinite(beta) and beta > 0):
+            raise ValueError(f"{name} is not certified: its temperature calibrator's "
+                             f"beta_ = {beta!r} is not finite and positive.")
+        return 1
+    raise ValueError(f"{name} is not certified: its calibrator "
+                     f"{type(calibrator).__name__} for method={method!r} is not one "
+                     "it reads (IsotonicRegression for 'isotonic', scikit-learn's "
+                     "sigmoid calibrator for 'sigmoid', its temperature scaling for "
+                     "'temperature', each by exact class).")
+
+
+def _wrapper_signs(final):
+    """``(up, down, what, members)`` of a ``FrozenEstimator``, a threshold
+    classifier or a ``CalibratedClassifierCV`` (exact classes), over their input
+    features: their inner models' certificates, turned as their calibrators turn
+    the score, where all of them agree."""
+    name = type(final).__name__
+    kinds = _wrapper_classes()
+    inner = _delegate(final)
+    if inner is not None:
+        members = [("estimator" if type(final) is kinds["frozen"] else "estimator_",
+                    inner, 1)]
+        what = name
+    else:
+        check_is_fitted(final)
+        classes = np.asarray(final.classes_)
+        if len(classes) != 2:
+            raise ValueError(
+                f"{name} is not certified: it is fitted to {len(classes)} classes; "
+                "with more than two, each class's calibrated probability is divided "
+                "by the sum of them all, which is not monotone per class (a rise of "
+                "another class's can lower it). The certificate needs a binary "
+                "problem.")
+        pairs = list(getattr(final, "calibrated_classifiers_", ()))
+        if not pairs:
+            raise ValueError(f"{name} is not certified: it has no calibrated "
+                             "classifiers, so predict_proba averages none.")
+        members = []
+        for i, pair in enumerate(pairs):
+            label = f"calibrated_classifiers_[{i}]"
+            if kinds["pair"] is None or type(pair) is not kinds["pair"]:
+                raise TypeError(f"{name} cannot be certified: its {label} is a "
+                                f"{type(pair).__name__}, not the calibrated "
+                                "classifier it reads.")
+            inner = pair.estimator
+            own = np.asarray(getattr(inner, "classes_", ()))
+            # Temperature scaling fits its classifiers to string labels encoded as
+            # 0, 1 (LabelEncoder: i stands for classes_[i]).
+            encoded = (pair.method == "temperature" and own.dtype.kind in "iu"
+                       and own.tolist() == [0, 1])
+            if not (np.array_equal(np.asarray(pair.classes), classes)
+                    and (encoded or np.array_equal(own, classes))):
+                raise ValueError(f"{name} is not certified: its {label} or its "
+                                 "estimator has other classes than its classes_ "
+                                 f"{classes.tolist()}.")
+            members.append((label, inner,
+                            _calibrator_direction(pair, f"{name}'s {label}")))
+        what = (f"{name}(method={pairs[0].method!r}) of {len(pairs)} calibrated "
+                "classifier(s)")
+    certs, up, down = [], None, None
+    for label, inner, how in members:
+        try:
+            if _reads_text(inner):
+                raise ValueError(
+                    f"it starts with a vectorizer; put the vectorizer before the "
+                    f"{name}, so that it reads the same features throughout")
+            cert = monotone_certificate(inner)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{name} is not certified: its {label} is not "
+                            f"({exc})") from exc
+        if up is not None and cert.n_features_ != up.shape[0]:
+            raise ValueError(f"{name}'s calibrated classifiers read different numbers "
+                             "of features.")
+        cert = _turned(cert, how)
+        certs.append((label, cert))
+        # A regressor's certificate (FrozenEstimator) has no classes_.
+        m_up, m_down = cert._up, cert._down
+        up = m_up if up is None else up & m_up
+        down = m_down if down is None else down & m_down
+    return up, down, f"{what} of {certs[0][1].model_}", certs

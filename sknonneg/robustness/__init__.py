@@ -11,7 +11,9 @@ evade it; one with ``positive="output"`` (non-negative output layer only, the
 answer of a well-known forum thread) is not protected, and the attack finds
 evasions. A soft :class:`~sklearn.ensemble.VotingClassifier` is certified for the
 features that every member certifies (an average of certified networks from several
-seeds keeps the certificate). The certificate also reads regressors
+seeds keeps the certificate); a ``FrozenEstimator`` or threshold classifier has
+its model's certificate, and a binary ``CalibratedClassifierCV`` its classifiers',
+turned as each calibrator turns their scores. The certificate also reads regressors
 (:class:`~sknonneg.NonNegMLPRegressor` with ``monotonic_cst``, scikit-learn's
 ``MLPRegressor`` and linear regressors): which features cannot lower the
 prediction, a risk score or a price, from the weights.

@@ -394,9 +394,13 @@ def monotone_certificate(estimator):
         regressor: :class:`~sknonneg.NonNegMLPRegressor`, scikit-learn's
         :class:`~sklearn.neural_network.MLPRegressor` or a linear regressor with
         ``coef_`` (the score is then the prediction, every output of a
-        multi-output one); or a :class:`~sklearn.pipeline.Pipeline` ending in one
-        of these whose other steps are per-feature non-decreasing maps (see
-        Notes).
+        multi-output one); one of these inside a
+        :class:`~sklearn.frozen.FrozenEstimator`, a
+        :class:`~sklearn.model_selection.FixedThresholdClassifier` or
+        :class:`~sklearn.model_selection.TunedThresholdClassifierCV`, or a binary
+        :class:`~sklearn.calibration.CalibratedClassifierCV` (see Notes); or a
+        :class:`~sklearn.pipeline.Pipeline` ending in one of these whose other
+        steps are per-feature non-decreasing maps (see Notes).
 
     Returns
     -------
@@ -416,7 +420,9 @@ def monotone_certificate(estimator):
         weight, vote weights whose sum overflows or is 0, or a member of a vote
         that is not certified; a sknonneg network whose ``gain_`` or ``y_scale_`` is not
         positive, or whose ``y_mean_`` is not finite, as no fit leaves it; NaN or
-        infinite weights or intercepts).
+        infinite weights or intercepts; a ``CalibratedClassifierCV`` of more than
+        two classes, or whose calibrator is not monotone or not finite, or
+        whose inner model is refused).
     TypeError
         For models whose weights it does not read (``ABBAClassifier``, trees ...),
         and for subclasses of the classes it reads: every estimator and Pipeline
@@ -474,6 +480,45 @@ def monotone_certificate(estimator):
     ``ZeroDivisionError``), or ``voting="hard"`` (no score to certify) raise
     ``ValueError``; a member that starts with a vectorizer is refused (put the
     vectorizer before the vote).
+
+    *Wrappers.* A :class:`~sklearn.frozen.FrozenEstimator` predicts with its
+    model, and a :class:`~sklearn.model_selection.FixedThresholdClassifier` or
+    :class:`~sklearn.model_selection.TunedThresholdClassifierCV` takes
+    ``predict_proba`` and ``decision_function`` from its ``estimator_``: their
+    certificate is that model's (its features, names and reasons). Their
+    ``predict`` flags ``pos_label`` where its score (``predict_proba``'s column,
+    or the decision function, negated for ``classes_[0]``) reaches the
+    threshold; with ``pos_label = classes_[0]`` that score falls as the score of
+    ``classes_[1]`` rises, so ``predict`` flags ``classes_[1]`` no less after an
+    increase of a certified feature, whatever ``pos_label``, ``response_method``
+    and threshold. A binary :class:`~sklearn.calibration.CalibratedClassifierCV`
+    gives ``classes_[1]`` the average over its ``calibrated_classifiers_`` of a
+    calibrator applied to each classifier's score of ``classes_[1]`` (its
+    decision function, else its probability), and ``classes_[0]`` one minus it
+    (or the other softmax column); each classifier is certified on its own and
+    turned by its calibrator: ``method="isotonic"`` (an interpolation through
+    ``y_thresholds_`` after clipping to the fitted range) keeps the directions
+    when ``y_thresholds_`` rise, reverses them when they fall, and holds both
+    when they are flat; ``method="sigmoid"`` (``expit(-(a_ * score + b_))``)
+    keeps them for ``a_ < 0``, reverses them for ``a_ > 0``, and holds both for
+    ``a_ == 0`` (a constant); ``method="temperature"`` (a softmax of the logits
+    times ``beta_ > 0``) keeps them. The average, as a soft vote's, is certified
+    for the directions that every calibrated classifier certifies
+    (``ensemble=True`` fits one per fold); a feature they certify in opposite
+    directions is left without one (``uncertified_reasons_`` says so). Refused:
+    more than two classes (each class's calibrated probability is then divided
+    by the sum over the classes, which is not monotone per class), a calibrator
+    whose thresholds or parameters are not finite, an isotonic fit that rises
+    and falls or has ``out_of_bounds`` other than ``"clip"``, and a classifier
+    that starts with a vectorizer (each fold fits its own vocabulary: put the
+    vectorizer before the ``CalibratedClassifierCV``). The calibrators compute
+    through SciPy's ``expit``, ``interp1d`` and ``softmax``, which are monotone
+    in real arithmetic only: through a calibrator the certificate is about the
+    function in real arithmetic, as for scikit-learn's own models (below), even
+    around a sknonneg network (and a score that overflows to infinity makes a
+    zero-slope sigmoid or temperature scaling NaN, no probability at all).
+    Each wrapper is recognised by its exact class, and its calibrators by
+    scikit-learn's own classes: subclasses are refused.
 
     *What this does not cover.* Non-negative output weights alone are not enough:
     ``positive="output"`` leaves ``W_1`` (and hidden-to-hidden layers) signed, and a

@@ -2379,3 +2379,27 @@ def test_attack_on_finite_scores_counts_the_same_queries():
     res = additive_evasion_attack(net, X, budget=2)
     thr = additive_evasion_attack(net, X, budget=2, threshold=0.0)
     assert res.n_queries_ + X.shape[0] == thr.n_queries_
+
+
+def test_attack_refusal_of_nan_scores_names_an_overflowing_row_as_a_cause():
+    """A LogisticRegression with finite weights of both signs scores inf - inf =
+    NaN on a row near the largest float: the refusal names that cause and its
+    remedy (scale X). Before, it blamed NaN or infinite weights only and said
+    "refit it", which cannot help."""
+    X, y = _counts(seed=3)
+    clf = LogisticRegression().fit(X, y)
+    assert np.all(np.isfinite(clf.coef_))
+    # Every feature at 1.5e308: single products are already +inf and -inf (in
+    # any order of summation, on any BLAS: their sum is NaN).
+    with np.errstate(over="ignore"):
+        products = clf.coef_[0] * 1.5e308
+    assert (products == np.inf).any() and (products == -np.inf).any()
+    X = X.astype(np.float64)
+    X[4] = 1.5e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isnan(clf.decision_function(X)).sum() == 1
+        with pytest.raises(ValueError, match=r"not finite \(NaN\) on 1 of the \d+ "
+                           r"rows of X \(row 4\).*so large that its arithmetic "
+                           r"overflows \(inf - inf.*scale X"):
+            additive_evasion_attack(clf, X, budget=2)

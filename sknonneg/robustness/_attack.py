@@ -297,8 +297,9 @@ class _Scorer:
     def check_scores(self, X, margins):
         """Refuses ``X`` where ``margins`` (its rows' margins) hold NaN: the
         model's scores of those rows are not finite numbers (a NaN or infinite
-        weight, set by hand or by a diverged fit, or rows that the model's own
-        range check refuses). Before, such rows were never flagged (NaN compares
+        weight, set by hand or by a diverged fit; rows so large that its finite
+        weights of both signs sum inf - inf, as LogisticRegression's do near
+        1.8e308; or rows that the model's own range check refuses). Before, such rows were never flagged (NaN compares
         false: "nothing attacked", a success rate of NaN) or, flagged by
         ``predict``'s argmax of NaN, never evaded (0% success), silently."""
         bad = np.isnan(margins)
@@ -319,8 +320,11 @@ class _Scorer:
         raise ValueError(
             f"additive_evasion_attack: the scores of {name} are not finite "
             f"(NaN) on {rows}, so no sample there can be judged flagged or "
-            "evaded. Its weights or intercepts may hold NaN or infinite values (a diverged fit, "
-            "or values set by hand): refit it.")
+            "evaded. Either its weights or intercepts hold NaN or infinite values "
+            "(a diverged fit, or values set by hand: refit it), or the values of "
+            "those rows are so large that its arithmetic overflows (inf - inf, "
+            "where weights of both signs meet values near the largest float: "
+            "scale X as the training data was).")
 
     def _margin(self, X, count=True):
         if count:
@@ -1097,8 +1101,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     the margin against ``threshold``, on the returned ``X_adv_``. Every row of
     ``X`` is scored before the search (outside ``n_queries_`` where ``predict``
     flags the rows): a model whose margin is NaN on a row (a NaN or infinite
-    weight, or a row its own range check refuses) is refused with a
-    ``ValueError`` naming the rows, since such a row can be judged neither
+    weight, a row so large that its arithmetic overflows to ``inf - inf``, or a
+    row its own range check refuses) is refused with a ``ValueError`` naming the
+    rows, since such a row can be judged neither
     flagged nor evaded.
 
     The search is a heuristic: a failure does not prove that no evasion exists. A

@@ -331,10 +331,42 @@ def test_multiclass_and_text_calibration_are_refused():
     labels = np.array([1, 0, 1, 0, 1, 0] * 5)
     text = CalibratedClassifierCV(make_pipeline(CountVectorizer(),
                                                 LogisticRegression()), cv=2)
-    with pytest.raises(ValueError, match="starts with a vectorizer; put the "
-                                         "vectorizer before the "
-                                         "CalibratedClassifierCV"):
+    with pytest.raises(ValueError, match="starts with a vectorizer, and each of "
+                                         "the 2 calibrated classifiers fitted its "
+                                         "own vocabulary; put the vectorizer "
+                                         "before the CalibratedClassifierCV"):
         monotone_certificate(text.fit(texts, labels))
+
+
+@pytest.mark.parametrize("method", ["isotonic", "sigmoid", "temperature"])
+@pytest.mark.parametrize("frozen", [True, False])
+def test_calibration_of_one_text_classifier_is_certified_over_its_vocabulary(
+        method, frozen):
+    """One calibrated classifier that starts with a vectorizer (a FrozenEstimator,
+    or ensemble=False) reads one vocabulary: certified over it, as the
+    FrozenEstimator of it is, and adding a certified word moves the calibrated
+    probability only in its direction. Before: refused as if each fold had
+    fitted its own vocabulary."""
+    texts = ["buy spam now", "ham and eggs", "spam spam", "eggs ham", "buy now",
+             "eggs"] * 5
+    labels = np.array(["spam", "ham"] * 15)
+    pipe = make_pipeline(CountVectorizer(), LogisticRegression())
+    if frozen:
+        model = CalibratedClassifierCV(FrozenEstimator(pipe.fit(texts, labels)),
+                                       method=method)
+    else:
+        model = CalibratedClassifierCV(pipe, method=method, ensemble=False, cv=3)
+    model.fit(texts, labels)
+    cert = monotone_certificate(model)
+    own = monotone_certificate(model.calibrated_classifiers_[0].estimator)
+    assert cert.feature_names_.tolist() == own.feature_names_.tolist()
+    assert cert.classes_.tolist() == ["ham", "spam"]
+    assert np.any(cert.feature_signs_ != 0)
+    p0 = model.predict_proba(texts)[:, 1]
+    for word, sign in zip(cert.feature_names_, cert.feature_signs_):
+        if sign:
+            p1 = model.predict_proba([f"{t} {word} {word}" for t in texts])[:, 1]
+            assert np.all(sign * (p1 - p0) >= 0), word
 
 
 def test_calibrated_classifier_in_a_pipeline_explains_its_inputs():

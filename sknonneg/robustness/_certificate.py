@@ -509,9 +509,13 @@ def monotone_certificate(estimator):
     more than two classes (each class's calibrated probability is then divided
     by the sum over the classes, which is not monotone per class), a calibrator
     whose thresholds or parameters are not finite, an isotonic fit that rises
-    and falls or has ``out_of_bounds`` other than ``"clip"``, and a classifier
-    that starts with a vectorizer (each fold fits its own vocabulary: put the
-    vectorizer before the ``CalibratedClassifierCV``). The calibrators compute
+    and falls or has ``out_of_bounds`` other than ``"clip"``, and classifiers
+    that start with a vectorizer where there are several (``ensemble=True``:
+    each fold fits its own vocabulary; put the vectorizer before the
+    ``CalibratedClassifierCV``). One such classifier (``ensemble=False``, or a
+    ``FrozenEstimator``) reads one vocabulary, and is certified over it, as a
+    ``FrozenEstimator`` of it is, where the wrapper is the model certified
+    rather than a step of a Pipeline or a vote's member. The calibrators compute
     through SciPy's ``expit``, ``interp1d`` and ``softmax``, which are monotone
     in real arithmetic only: through a calibrator the certificate is about the
     function in real arithmetic, as for scikit-learn's own models (below), even
@@ -634,6 +638,17 @@ def monotone_certificate(estimator):
             raise type(exc)(f"{type(estimator).__name__} is not certified: its "
                             f"inner model is not ({exc})") from exc
         cert.model_ = f"{type(estimator).__name__} of {cert.model_}"
+        return cert
+    if _one_text_calibration(estimator):
+        # One calibrated classifier (ensemble=False, or a FrozenEstimator) that
+        # starts with a vectorizer reads one vocabulary: its certificate over that
+        # vocabulary, turned by its calibrator, as a FrozenEstimator of it has
+        # (before: refused as if each fold had fitted its own vocabulary).
+        up, down, what, members = _wrapper_signs(estimator, text=True)
+        turned = members[0][1]
+        cert = MonotoneCertificate(up, down, turned.feature_names_,
+                                   np.asarray(estimator.classes_), what)
+        cert._explain = _Borrowed(lambda: dict(turned.uncertified_reasons_))
         return cert
     steps, final = split_pipeline(estimator)
     check_is_fitted(final)
@@ -992,6 +1007,16 @@ def _reads_text(estimator):
     return False
 
 
+def _one_text_calibration(estimator):
+    """Whether ``estimator`` is a fitted ``CalibratedClassifierCV`` (exact class)
+    of one calibrated classifier that starts with a vectorizer."""
+    if type(estimator) is not _wrapper_classes()["calibrated"]:
+        return False
+    check_is_fitted(estimator)
+    pairs = list(getattr(estimator, "calibrated_classifiers_", ()))
+    return len(pairs) == 1 and _reads_text(getattr(pairs[0], "estimator", None))
+
+
 class _Borrowed:
     """The reasons of another certificate, read when first asked for."""
 
@@ -1085,11 +1110,13 @@ def _calibrator_direction(pair, name):
                      "'temperature', each by exact class).")
 
 
-def _wrapper_signs(final):
+def _wrapper_signs(final, text=False):
     """``(up, down, what, members)`` of a ``FrozenEstimator``, a threshold
     classifier or a ``CalibratedClassifierCV`` (exact classes), over their input
     features: their inner models' certificates, turned as their calibrators turn
-    the score, where all of them agree."""
+    the score, where all of them agree. ``text``: an inner model may start with
+    a vectorizer (a ``CalibratedClassifierCV`` of one calibrated classifier,
+    certified on its own: its features are that vectorizer's vocabulary)."""
     name = type(final).__name__
     kinds = _wrapper_classes()
     inner = _delegate(final)
@@ -1136,9 +1163,14 @@ def _wrapper_signs(final):
     certs, up, down = [], None, None
     for label, inner, how in members:
         try:
-            if _reads_text(inner):
+            if not text and _reads_text(inner):
                 raise ValueError(
-                    f"it starts with a vectorizer; put the vectorizer before the "
+                    f"it starts with a vectorizer, and each of the {len(members)} "
+                    "calibrated classifiers fitted its own vocabulary; put the "
+                    f"vectorizer before the {name}, or fit it with ensemble=False "
+                    "(one classifier, one vocabulary)"
+                    if len(members) > 1 else
+                    "it starts with a vectorizer; put the vectorizer before the "
                     f"{name}, so that it reads the same features throughout")
             cert = monotone_certificate(inner)
         except (TypeError, ValueError) as exc:

@@ -485,3 +485,52 @@ def test_wrapped_certificate_holds_for_the_computed_probability(problem):
     clear = np.abs(before[:, 1] - 0.5) > margin if wrapper not in ("fixed", "tuned") \
         else np.ones(n, dtype=bool)
     assert np.all(model.predict(moved)[flagged & clear] == model.classes_[1])
+
+
+def _exact_models(X, y, Xr, yr):
+    """``(model, exact)``: which certificates hold for the outputs as computed."""
+    net = _net().fit(X, y)
+    other = _net(random_state=1).fit(X, y)
+    lr = LogisticRegression().fit(X, y)
+    return [
+        (net, True),
+        (make_pipeline(MinMaxScaler(), _net()).fit(X, y), True),
+        (NonNegMLPRegressor((3,), monotonic_cst=[1] * Xr.shape[1], max_iter=30,
+                            random_state=0).fit(Xr, yr), True),
+        (FrozenEstimator(net), True),
+        (FixedThresholdClassifier(net, threshold=0.3).fit(X, y), True),
+        (VotingClassifier([("a", net), ("b", other)], voting="soft").fit(X, y), True),
+        (lr, False),
+        (VotingClassifier([("a", net), ("b", LogisticRegression())],
+                          voting="soft").fit(X, y), False),
+        (FrozenEstimator(lr), False),
+        (CalibratedClassifierCV(FrozenEstimator(net), method="isotonic").fit(X, y),
+         False),
+        (CalibratedClassifierCV(FrozenEstimator(net), method="sigmoid").fit(X, y),
+         False),
+    ]
+
+
+def test_exact_says_whether_the_certificate_holds_as_computed():
+    X, y = _data()
+    Xr = X[:, :3]
+    yr = Xr.sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = _exact_models(X, y, Xr, yr)
+    for model, exact in models:
+        cert = monotone_certificate(model)
+        assert cert.exact_ is exact, cert
+        assert ("in real arithmetic" in repr(cert)) is (not exact), repr(cert)
+
+
+def test_isotonic_calibration_is_monotone_in_real_arithmetic_only():
+    """Why a certificate through a calibrator is not ``exact_``: scikit-learn's
+    isotonic interpolation rounds the score one ulp below a knot above the knot's
+    own value (46e's reproducer)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(out_of_bounds="clip").fit([-0.13281535, 0.02458538],
+                                                       [0.03094901, 0.93888648])
+    below, at = iso.predict([np.nextafter(0.02458538, -np.inf), 0.02458538])
+    assert below > at

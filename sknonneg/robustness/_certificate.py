@@ -48,6 +48,8 @@ class MonotoneCertificate:
         What was certified, in words.
     reasons : dict or None, default=None
         Why each feature of ``feature_signs_ == 0`` has no certified direction.
+    exact : bool, default=False
+        Whether the directions hold for the outputs as computed (see ``exact_``).
 
     Attributes
     ----------
@@ -71,6 +73,17 @@ class MonotoneCertificate:
         a regressor.
     model_ : str
         What was certified, in words.
+    exact_ : bool
+        True where the certified directions hold for the outputs as computed in
+        floating point, for every input: sknonneg's certified networks, alone,
+        after the trusted Pipeline steps, in a soft vote of such networks, or
+        behind a ``FrozenEstimator`` or a threshold classifier. False where they
+        hold for the model's function in real arithmetic only, and a computed
+        output can fall by rounding when a certified feature rises (by an ulp in
+        the measurements of the Notes of :func:`monotone_certificate`):
+        scikit-learn's models, which predict through BLAS, and anything behind a
+        ``CalibratedClassifierCV`` (its isotonic interpolation can round a
+        higher score an ulp lower). ``repr`` says "in real arithmetic" then.
     uncertified_reasons_ : dict
         For each feature without a certified direction (``feature_signs_ == 0``),
         keyed by its name (its index when the features have no names), why, in
@@ -95,7 +108,8 @@ class MonotoneCertificate:
     [False, True]
     """
 
-    def __init__(self, up, down, feature_names, classes, model, reasons=None):
+    def __init__(self, up, down, feature_names, classes, model, reasons=None,
+                 exact=False):
         self._up = np.asarray(up, dtype=bool)
         self._down = np.asarray(down, dtype=bool)
         self.certified_features_ = self._up.copy()
@@ -107,6 +121,7 @@ class MonotoneCertificate:
         self.classes_ = classes
         self.positive_class_ = None if classes is None else classes[1]
         self.model_ = model
+        self.exact_ = bool(exact)
         self._reasons = None if reasons is None else dict(reasons)
         # Set by monotone_certificate: builds the reasons when first read.
         self._explain = None
@@ -168,7 +183,8 @@ class MonotoneCertificate:
         down = int(np.sum(self._down & ~self._up))
         return (f"MonotoneCertificate({self.model_}: {int(self._up.sum())} of "
                 f"{self.n_features_} features certified for {about}"
-                + (f", {down} certified non-increasing" if down else "") + ")")
+                + (f", {down} certified non-increasing" if down else "")
+                + ("" if self.exact_ else ", in real arithmetic") + ")")
 
 
 def is_linear_classifier(estimator):
@@ -627,13 +643,49 @@ def monotone_certificate(estimator):
     True
     >>> cert.certified_features_
     array([ True,  True,  True,  True,  True])
+    >>> cert.exact_  # as computed, not only in real arithmetic
+    True
     """
+    cert = _certificate(estimator)
+    cert.exact_ = _holds_as_computed(estimator)
+    return cert
+
+
+def _holds_as_computed(estimator):
+    """Whether a certificate of ``estimator`` holds for its outputs as computed
+    (``MonotoneCertificate.exact_``): sknonneg's networks (the certified ones
+    predict in a fixed order: a rise of a certified feature never lowers the
+    computed score), reached through trusted Pipeline steps (non-decreasing as
+    computed: ``check_monotone_step``), a ``FrozenEstimator`` or a threshold
+    classifier (their scores are the inner model's), or a soft vote of such
+    members (``sum_i w_i p_i / sum_i w_i`` with ``w_i >= 0``: each correctly
+    rounded product, sum and quotient is non-decreasing in ``p_i``). Not
+    scikit-learn's models (BLAS sums in an order that depends on how a row is
+    passed) nor a calibrator (``interp1d`` rounds a higher score an ulp lower
+    just below a knot)."""
+    from sklearn.ensemble import VotingClassifier
+    from ..neural_network import NonNegMLPClassifier, NonNegMLPRegressor
+
+    inner = _delegate(estimator)
+    if inner is not None:
+        return _holds_as_computed(inner)
+    _, final = split_pipeline(estimator)
+    if final is not estimator:
+        return _holds_as_computed(final)
+    if type(final) is VotingClassifier:
+        return all(_holds_as_computed(member)
+                   for _, member, _ in soft_vote_members(final))
+    return type(final) in (NonNegMLPClassifier, NonNegMLPRegressor)
+
+
+def _certificate(estimator):
+    """:func:`monotone_certificate` but ``exact_``."""
     inner = _delegate(estimator)
     if inner is not None:
         # A FrozenEstimator or a threshold classifier scores with its inner model:
         # its certificate, features and reasons (a vectorizer first included).
         try:
-            cert = monotone_certificate(inner)
+            cert = _certificate(inner)
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"{type(estimator).__name__} is not certified: its "
                             f"inner model is not ({exc})") from exc

@@ -414,8 +414,14 @@ def test_convergence_warning_advice_follows_early_stopping():
     with pytest.warns(ConvergenceWarning, match="early_stopping=True or a larger l2"):
         est.fit(X, y)
     est.set_params(early_stopping=True, n_iter_no_change=1000)
-    with pytest.warns(ConvergenceWarning, match="Early stopping had not stopped it"):
+    with pytest.warns(ConvergenceWarning, match="Early stopping had not stopped it") as w:
         est.fit(X, y)
+    # What held it from stopping, in the parameters' names (before: "the held-out
+    # score was still improving", which a score that had stalled for fewer than
+    # n_iter_no_change checks was not), and what to do.
+    message = str(w[0].message)
+    assert "had not stalled for n_iter_no_change checks" in message
+    assert "increase max_iter and let early stopping end the fit" in message
 
 
 def test_stalled_stages_hand_their_iterations_to_the_next(monkeypatch):

@@ -521,26 +521,28 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     # objective), and a drop measured across it hid a fit cut short (max_iter=20,
     # stages of 4 iterations).
     tail = min(wanted, curve.size - result.stage_start - 1)
-    why = f"it stopped after {curve.size} iterations"
+    # Why it warns, a sentence (or nothing: a last gain stage of one iteration
+    # cannot show its decrease, and "it stopped after max_iter iterations" only
+    # repeated the limit).
+    why = ("" if curve.size == max_iter
+           else f" It stopped after {curve.size} iterations.")
     if tail > 0:
         drop = curve[-tail - 1] - curve[-1]
         total = curve[0] - curve[-1]
         # A stage shorter than the tail is held to the same rate: its share of the
         # 1% (before, the whole 1% over a window of one or two iterations let a
         # digits fit at max_iter=10, stages of 2 iterations, loss 1.14 and still
-        # falling 0.8% of its decrease a step, end without a warning).
+        # falling 0.8% of its decrease a step, end without a warning). The window
+        # is cut by a gain stage (its first iteration ends it) or by the fit
+        # itself; the message gives the share and the window, and the rule is in
+        # max_iter's description (before, it was spelt out here: "1% over 5
+        # iterations pro rata: the last gain stage is shorter").
         share = _TAIL_GAIN * tail / wanted
         if np.isfinite(drop) and drop <= share * max(total, 0.0):
             return
         last = "last iteration" if tail == 1 else f"last {tail} iterations"
-        why = f"the {last} still gave more than {share * 100:.2g}% of its decrease"
-        if tail < wanted:
-            # The window is cut by a gain stage (its first iteration ends it) or by
-            # the fit itself, shorter than the window (no gain stage: Adam at a
-            # fixed gain, the autoencoder, ABBA).
-            scope = "last gain stage" if result.stage_start > 0 else "whole fit"
-            why += (f", {_TAIL_GAIN:.0%} over {wanted} iterations pro rata: the "
-                    f"{scope} is shorter")
+        why = (f" The loss still fell by more than {share * 100:.2g}% of its total "
+               f"decrease over the {last}.")
     minimum = (" With l2=0 the loss need not have a finite minimum: on separable "
                "training data the weights grow while it falls; set l2 > 0."
                if unpenalised else "")
@@ -549,18 +551,19 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         # for a run that its line search ended (after 0 iterations on inputs of
         # order 1e30), with scipy's bare "ABNORMAL:" at the end.
         warnings.warn(
-            f"{name}: L-BFGS-B stopped before max_iter ({max_iter}) without "
-            f"converging (loss {result.loss:.6g}{pg_text}; {why}): its line search "
-            "found no step that lowers the loss, so a larger max_iter does not help. "
-            "It happens on inputs far from unit scale (put a scaler in a Pipeline) "
-            "or where the loss is flat to rounding; solver='adam' does not need a "
-            "line search.",
+            f"{name}: L-BFGS-B stopped after {curve.size} of max_iter={max_iter} "
+            f"iterations without converging (loss {result.loss:.6g}{pg_text}): its "
+            "line search found no step that lowers the loss, so a larger max_iter "
+            "does not help. This happens on inputs far from unit scale (put a "
+            "scaler in a Pipeline) or where the loss is flat to rounding; "
+            "solver='adam' needs no line search.",
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return
     if held_out:
-        advice = ("Early stopping had not stopped it (the held-out score was still "
-                  "improving): a larger max_iter leaves the stop to early stopping.")
+        advice = ("Early stopping had not stopped it (its held-out score had not "
+                  "stalled for n_iter_no_change checks): increase max_iter and let "
+                  "early stopping end the fit.")
     else:
         fixes = ("early_stopping=True or a larger l2 regularise" if early_stopping
                  else "a larger l2 regularises")
@@ -568,7 +571,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                   f"held-out scores; {fixes} instead.")
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
-        f"converged yet (loss {result.loss:.6g}{pg_text}; {why}). {advice}"
+        f"converged yet (loss {result.loss:.6g}{pg_text}).{why} {advice}"
         f"{_scale_hint(X)}{minimum} {_solver_note(result.message)}".strip(),
         ConvergenceWarning, stacklevel=user_stacklevel(),
     )

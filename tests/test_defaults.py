@@ -285,6 +285,25 @@ def test_input_scale_warns_once():
     assert len(scale) == 1 and "MinMaxScaler" in str(scale[0].message)
 
 
+def test_input_scale_warning_makes_no_claim_about_the_network_it_may_not_hold():
+    # It said "Networks with sigmoid units and non-negative weights train on inputs
+    # of order one" to ABBAClassifier (tanh units, signed weights) and to relu and
+    # positive=False networks too.
+    X, y = load_breast_cancer(return_X_y=True)  # raw: a column's rms is 1.05e3
+    for est in (ABBAClassifier(4, max_iter=2, random_state=0),
+                NonNegMLPClassifier(4, activation="relu", positive=False, max_iter=2,
+                                    random_state=0)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y)
+        scale = [str(w.message) for w in caught if w.category is InputScaleWarning]
+        assert len(scale) == 1
+        assert "non-negative weights" not in scale[0] and "sigmoid" not in scale[0]
+        assert "largest column root-mean-square 1.05e+03" in scale[0]
+        assert ("it trains best on inputs of order one. Put a MinMaxScaler or "
+                "StandardScaler before it in a Pipeline." in scale[0])
+
+
 def test_convergence_warning_only_when_still_falling():
     falling = SolverResult(theta=np.zeros(1), loss=0.5, loss_curve=list(
         np.linspace(1.0, 0.5, 50)), message="STOP", proj_grad_norm=0.25)

@@ -82,12 +82,13 @@ def warn_input_scale(inputs, weights, name):
             f"{name}: input columns are far from unit scale (largest column "
             f"root-mean-square {largest:.3g}, median {float(np.median(rms)):.3g}"
             + (f", {median:.3g} over the non-zero columns" if nonzero.size < rms.size
-               else "") + "). "
-            "Networks with sigmoid units and non-negative weights train on inputs of "
-            "order one: put a "
+               else "") + "); it trains best on inputs of order one. Put a "
+            # Before: "Networks with sigmoid units and non-negative weights train on
+            # inputs of order one", also said of ABBAClassifier (tanh units, signed
+            # weights) and of relu or positive=False networks.
             + ("MaxAbsScaler (it keeps sparse input sparse)" if sp.issparse(inputs)
                else "MinMaxScaler or StandardScaler")
-            + " before the estimator in a Pipeline.",
+            + " before it in a Pipeline.",
             InputScaleWarning, stacklevel=user_stacklevel(),
         )
 

@@ -109,6 +109,15 @@ def test_adam_fit_thrown_far_above_the_prior_blames_its_steps(make):
                        if issubclass(w.category, DegenerateFitWarning))
     assert "Lower learning_rate_init first" in message
     assert message.count("log-loss") <= 2  # the numbers are not repeated
+    # The ConvergenceWarning beside it said "A larger max_iter fits the training
+    # data further": the loss rose from its starting value, as the epoch losses
+    # (high from the first) did not show.
+    convergence = [str(w.message) for w in rec if w.category is ConvergenceWarning]
+    assert len(convergence) == 1
+    assert ("the loss ended at more than twice its value at the starting "
+            "parameters" in convergence[0])
+    assert "Lower learning_rate_init" in convergence[0]
+    assert "larger max_iter fits" not in convergence[0]
 
 
 def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():

@@ -471,9 +471,9 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     held-out loss. Only Adam: the epoch loss of mini-batch L-BFGS-B (the mean over
     its batches before their updates) rose so in warm-started fits that improved,
     and ``learning_rate_init`` does not act on it. A fit that diverged within its
-    first epoch is not caught here (its curve starts high): ``warn_if_degenerate``
-    compares its training loss with the constant model's, and its objective with
-    its value at the starting parameters (``SolverResult.start_loss``).
+    first epoch (its curve starts high) is caught by its last epoch's loss above
+    twice its value at the starting parameters (``SolverResult.start_loss``), as
+    ``warn_if_degenerate`` compares them too.
 
     The advice says what a larger ``max_iter`` does: it fits the *training*
     objective further. Measured on the benchmark's fits that warn (Adult, Spambase;
@@ -500,6 +500,23 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
             f"({start:.6g} -> {curve[-1]:.6g}, highest {np.nanmax(curve):.6g}): the "
             "steps are too large for the data. Lower learning_rate_init; a larger "
             "max_iter does not help.",
+            ConvergenceWarning, stacklevel=user_stacklevel(),
+        )
+        return
+    origin = float(getattr(result, "start_loss", np.nan))
+    if (adam and not held_out and curve.size and np.isfinite(origin)
+            and curve[-1] > _DIVERGED * abs(origin)):
+        # Diverged within the first epoch, whose loss is already high. Before:
+        # "A larger max_iter fits the training data further", beside the
+        # DegenerateFitWarning's "Adam's steps were too large for the data. Lower
+        # learning_rate_init first" (digits / 16, learning_rate_init=10,
+        # max_iter=10: 2.335 at the start, 312 after its first epoch, 221.5 at
+        # its last).
+        warnings.warn(
+            f"{name}: the loss ended at more than twice its value at the starting "
+            f"parameters ({origin:.6g} -> {curve[-1]:.6g}, highest "
+            f"{np.nanmax(curve):.6g}): the steps are too large for the data. Lower "
+            "learning_rate_init; a larger max_iter does not help.",
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return

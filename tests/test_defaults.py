@@ -132,6 +132,16 @@ def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():
         NonNegMLPRegressor(max_iter=30, random_state=0, l2=10.0).fit(X, y)
     assert any(issubclass(w.category, DegenerateFitWarning) for w in rec)
     assert not any("Adam's steps" in str(w.message) for w in rec)
+    # Nor told to lower learning_rate_init, which L-BFGS-B does not read (it was);
+    # an Adam fit is.
+    degenerate = [str(w.message) for w in rec if w.category is DegenerateFitWarning]
+    assert "smaller penalties (l2, l1), or a larger max_iter." in degenerate[0]
+    assert "learning_rate_init" not in degenerate[0]
+    from sklearn.datasets import load_diabetes
+    Xd, yd = load_diabetes(return_X_y=True)  # 20 epochs: training R^2 -1.04
+    with pytest.warns(DegenerateFitWarning,
+                      match=r"smaller penalties \(l2, l1\) or learning_rate_init"):
+        NonNegMLPRegressor(solver="adam", max_iter=20, random_state=0).fit(Xd, yd)
 
 
 def test_slow_adam_fits_far_from_the_constant_model_are_not_told_to_lower_the_step():

@@ -330,9 +330,13 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
             return
         # Small inputs: their scale is the cause, and scaling the first remedy;
         # the constraints' note and the other remedies come once they are scaled.
+        # learning_rate_init only where it acts (Adam): before, L-BFGS-B fits
+        # were told to lower it too.
+        step = (" or learning_rate_init"
+                if getattr(estimator, "solver", None) == "adam" else "")
         advice = _small_input_note(X, estimator) or (
             f"{_constraint_note(estimator, True)} Try scaling the inputs (MinMaxScaler "
-            "or StandardScaler), smaller penalties (l2, l1) or learning_rate_init, "
+            f"or StandardScaler), smaller penalties (l2, l1){step}, "
             "or a larger max_iter.")
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{advice}",

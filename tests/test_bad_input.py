@@ -355,8 +355,12 @@ def test_early_stopping_message_counts_the_rows_of_a_class_of_one():
     with pytest.raises(ValueError, match="each of the 3 rows of positive weight is "
                        "the only row of its class"):
         NonNegMLPClassifier(early_stopping=True).fit([[.1], [.9], [.5]], [0, 1, 2])
-    with pytest.raises(ValueError, match=r"3 of them the only row of a class, kept "
-                       r"for training, leaving 2 to split\), 1 row"):
+    # The count of held-out rows comes first (before: "... (3 of them the only row
+    # of a class, kept for training, leaving 2 to split), 1 row.").
+    with pytest.raises(ValueError, match=r"would hold out 1 row \(validation_fraction"
+                       r"=0.1 of the 5 training rows of positive weight; 3 of them, "
+                       r"the only row of their class, always train\), and it needs "
+                       r"at least 2\."):
         NonNegMLPClassifier(early_stopping=True, max_iter=5).fit(
             [[.1], [.9], [.5], [.3], [.2]], [0, 1, 2, 2, 3])
 

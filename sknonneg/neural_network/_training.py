@@ -774,12 +774,19 @@ class TrainableNetwork(BaseNetwork):
         if idx_val.shape[0] < 2:
             # One held-out row scores nothing a stopping rule can use (R^2 of one
             # row is undefined: every validation score was NaN, silently).
+            # Before: "... holds out validation_fraction=0.1 of the 12 training
+            # rows of positive weight (8 of them the only row of a class, kept for
+            # training, leaving 4 to split), 1 row.": the count came last.
+            lone_said = (f"; {lone.shape[0]} of them, the only row of their class, "
+                         f"always train" if lone.shape[0] else "")
             raise ValueError(
-                f"The validation set is too small: early_stopping holds out "
-                f"validation_fraction={self.validation_fraction} of the "
-                f"{positive.shape[0]} training rows of positive weight{lone_note}, "
-                f"{idx_val.shape[0]} row. Increase 'validation_fraction' or the size "
-                f"of your dataset, or set early_stopping=False.")
+                f"The validation set is too small: early_stopping would hold out "
+                f"{idx_val.shape[0]} row{'' if idx_val.shape[0] == 1 else 's'} "
+                f"(validation_fraction="
+                f"{self.validation_fraction} of the {positive.shape[0]} training "
+                f"rows of positive weight{lone_said}), and it needs at least 2. "
+                f"Increase 'validation_fraction' or the size of your dataset, or "
+                f"set early_stopping=False.")
         if (stratify is not None and not short
                 and not getattr(self, "_multilabel", False)):
             idx_train, idx_val = _hold_out_every_class(idx_train, idx_val, strata,

@@ -455,8 +455,32 @@ def test_linear_schedule_end_is_not_a_cut():
     (np.array([1.0]), "one epoch"),
 ])
 def test_linear_schedule_end_warns_when_wrong(curve, match):
-    with pytest.warns(ConvergenceWarning, match=match):
+    with pytest.warns(ConvergenceWarning, match=match) as w:
         warn_if_not_converged(_planned(curve), "Net", curve.size)
+    # One sentence that parses (before: "ended after 1 epochs with one epoch is no
+    # schedule", "with its last epoch, at the smallest step, still giving more
+    # than 1% of its decrease").
+    message = str(w[0].message)
+    assert "epochs with" not in message and "1 epochs" not in message
+    assert message.startswith(f"Net: the step-size schedule (learning_rate='linear') "
+                              f"ended after {curve.size} epoch")
+
+
+def test_linear_schedule_end_messages_read_as_sentences():
+    curve = np.linspace(1.0, 0.5, 5)
+    with pytest.warns(ConvergenceWarning) as w:
+        warn_if_not_converged(_planned(curve), "Net", 5)
+    assert str(w[0].message) == (
+        "Net: the step-size schedule (learning_rate='linear') ended after 5 epochs "
+        "(loss 0.5), and its last epoch, at the smallest step, still lowered the "
+        "loss by more than 1% of its total decrease. The schedule was too short: "
+        "increase max_iter (its length).")
+    with pytest.warns(ConvergenceWarning) as w:
+        warn_if_not_converged(_planned(np.array([1.0])), "Net", 1)
+    assert str(w[0].message).startswith(
+        "Net: the step-size schedule (learning_rate='linear') ended after 1 epoch "
+        "(loss ")
+    assert "one epoch is no schedule. Increase max_iter" in str(w[0].message)
 
 
 def _adam_fit(**params):

@@ -414,16 +414,21 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
 def _schedule_end_problem(curve):
     """What went wrong in a fit whose decaying step-size schedule ran to its planned
     end (None: nothing). ``curve``: the loss of each epoch."""
+    # Each first part follows "the step-size schedule ... ended after N epochs
+    # (loss L)". Before: "ended after 1 epochs with one epoch is no schedule", and
+    # "with its last epoch, at the smallest step, still giving more than 1% of its
+    # decrease".
     if curve.size < 2:
-        return ("one epoch is no schedule", "Increase max_iter, the length of the "
+        return (": one epoch is no schedule", "Increase max_iter, the length of the "
                 "schedule.")
     total = curve[0] - np.min(curve)
     if curve[-1] - np.min(curve) > _TAIL_GAIN * max(total, 0.0):
-        return (f"its last loss above its lowest by more than {_TAIL_GAIN:.0%} of "
-                "its decrease", "The steps were too large: lower learning_rate_init.")
+        return (f", with the loss above its lowest by more than {_TAIL_GAIN:.0%} "
+                "of its total decrease",
+                "The steps were too large: lower learning_rate_init.")
     if curve[-2] - curve[-1] > _TAIL_GAIN * max(total, 0.0):
-        return (f"its last epoch, at the smallest step, still giving more than "
-                f"{_TAIL_GAIN:.0%} of its decrease",
+        return (f", and its last epoch, at the smallest step, still lowered the "
+                f"loss by more than {_TAIL_GAIN:.0%} of its total decrease",
                 "The schedule was too short: increase max_iter (its length).")
     return None
 
@@ -534,8 +539,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
             return
         warnings.warn(
             f"{name}: the step-size schedule (learning_rate='linear') ended after "
-            f"{max_iter} epochs with {problem[0]} (loss {result.loss:.6g}"
-            f"{pg_text}). {problem[1]}",
+            f"{max_iter} epoch{'' if max_iter == 1 else 's'} (loss "
+            f"{result.loss:.6g}{pg_text}){problem[0]}. {problem[1]}",
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return

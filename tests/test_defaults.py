@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
+from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import MinMaxScaler
 
@@ -135,13 +136,34 @@ def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():
     # Nor told to lower learning_rate_init, which L-BFGS-B does not read (it was);
     # an Adam fit is.
     degenerate = [str(w.message) for w in rec if w.category is DegenerateFitWarning]
-    assert "smaller penalties (l2, l1), or a larger max_iter." in degenerate[0]
+    assert "Try smaller penalties (l2, l1) or a larger max_iter." in degenerate[0]
     assert "learning_rate_init" not in degenerate[0]
     from sklearn.datasets import load_diabetes
     Xd, yd = load_diabetes(return_X_y=True)  # 20 epochs: training R^2 -1.04
     with pytest.warns(DegenerateFitWarning,
                       match=r"smaller penalties \(l2, l1\) or learning_rate_init"):
         NonNegMLPRegressor(solver="adam", max_iter=20, random_state=0).fit(Xd, yd)
+
+
+def test_degenerate_fit_advises_scaling_only_for_large_inputs():
+    # Every DegenerateFitWarning said "Try scaling the inputs (MinMaxScaler or
+    # StandardScaler)", also to fits on inputs in [0, 1]; as the
+    # ConvergenceWarning, it now does where an input exceeds 10 in size.
+    X, y = load_breast_cancer(return_X_y=True)
+    for inputs, scale in ((X, True), (X / X.max(axis=0), False)):
+        for est in (NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0),
+                    NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0)):
+            target = y if is_classifier(est) else inputs[:, 0] + y
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                est.fit(inputs, target)
+            message = " ".join(str(w.message) for w in caught
+                               if w.category is DegenerateFitWarning)
+            assert "degenerate fit" in message, est
+            assert ("Try scaling the inputs (MinMaxScaler or StandardScaler), "
+                    "smaller penalties" in message) is scale, (est, message)
+            if not scale:
+                assert "Try smaller penalties (l2, l1)" in message
 
 
 def test_slow_adam_fits_far_from_the_constant_model_are_not_told_to_lower_the_step():

@@ -291,6 +291,31 @@ def _small_input_note(X, estimator):
             "Pipeline.")
 
 
+def _input_largest(X):
+    """``max|X|`` of the training inputs as the fit holds them (an array, a
+    sparse matrix, or a block's ``array``), None where not known."""
+    if X is None:
+        return None
+    sparse = sp.issparse(X) or (not isinstance(X, np.ndarray) and hasattr(X, "indptr"))
+    values = (X.array if hasattr(X, "array") else X.data if sparse
+              else np.asarray(X))
+    return largest_magnitude(values)
+
+
+def _remedies(X, *others):
+    """"Try scaling the inputs (...), a, b or c." The scaling only where an input
+    exceeds 10 in size, or where that is not known, as ``_scale_hint``: before,
+    fits on inputs in [0, 1] (min-max scaled digits, diabetes) were told to
+    scale them first."""
+    largest = _input_largest(X)
+    items = ([] if largest is not None and not largest > 10 else
+             ["scaling the inputs (MinMaxScaler or StandardScaler)"])
+    items += [item for item in others if item]
+    listed = (", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1
+              else items[0])
+    return f" Try {listed}."
+
+
 def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
     label (set) for every row of ``X`` (with positive weight) although ``targets``
@@ -335,9 +360,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
         step = (" or learning_rate_init"
                 if getattr(estimator, "solver", None) == "adam" else "")
         advice = _small_input_note(X, estimator) or (
-            f"{_constraint_note(estimator, True)} Try scaling the inputs (MinMaxScaler "
-            f"or StandardScaler), smaller penalties (l2, l1){step}, "
-            "or a larger max_iter.")
+            _constraint_note(estimator, True)
+            + _remedies(X, f"smaller penalties (l2, l1){step}", "a larger max_iter"))
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{advice}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),
@@ -396,15 +420,14 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
         free = ("" if _has_monotonic_cst(estimator)
                 or "positive" not in estimator.get_params(deep=False)
                 or not constraints or constraints[-1] != "nonneg"
-                else ', or positive="hidden" (a free output layer)')
+                else 'positive="hidden" (a free output layer)')
         small = _small_input_note(X, estimator)
         if small:  # as for the regressor
             note += small
         else:
             note += _constraint_note(estimator, not softmax)
-            note += (" Try scaling the inputs (MinMaxScaler or StandardScaler), "
-                     f"smaller penalties ({_penalties(estimator)})"
-                     f"{', ' if free else ' or '}a larger max_iter{free}.")
+            note += _remedies(X, f"smaller penalties ({_penalties(estimator)})",
+                              "a larger max_iter", free)
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{note}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),

@@ -141,7 +141,8 @@ def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():
     from sklearn.datasets import load_diabetes
     Xd, yd = load_diabetes(return_X_y=True)  # 20 epochs: training R^2 -1.04
     with pytest.warns(DegenerateFitWarning,
-                      match=r"smaller penalties \(l2, l1\) or learning_rate_init"):
+                      match=r"Try smaller penalties \(l2, l1\), a smaller "
+                            r"learning_rate_init or a larger max_iter\."):
         NonNegMLPRegressor(solver="adam", max_iter=20, random_state=0).fit(Xd, yd)
 
 

@@ -357,11 +357,11 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
         # the constraints' note and the other remedies come once they are scaled.
         # learning_rate_init only where it acts (Adam): before, L-BFGS-B fits
         # were told to lower it too.
-        step = (" or learning_rate_init"
+        step = ("a smaller learning_rate_init"
                 if getattr(estimator, "solver", None) == "adam" else "")
         advice = _small_input_note(X, estimator) or (
             _constraint_note(estimator, True)
-            + _remedies(X, f"smaller penalties (l2, l1){step}", "a larger max_iter"))
+            + _remedies(X, "smaller penalties (l2, l1)", step, "a larger max_iter"))
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{advice}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),

@@ -369,8 +369,9 @@ def test_early_stopping_never_holds_out_the_only_row_of_a_class(seed):
 
 def test_early_stopping_on_too_few_rows_says_so():
     X = np.random.default_rng(0).random((10, 3))
-    with pytest.raises(ValueError, match="early_stopping holds out validation_fraction"
-                       "=0.1 of the 10 training rows of positive weight"):
+    with pytest.raises(ValueError, match=r"early_stopping would hold out 1 row "
+                       r"\(validation_fraction=0.1 of the 10 training rows of positive "
+                       r"weight\), and it needs at least 2\."):
         NonNegMLPClassifier(early_stopping=True).fit(X, np.arange(10) % 2)
 
 

@@ -983,30 +983,44 @@ def _soft_vote_signs(voting):
             "ZeroDivisionError) and there is no score to certify. Give at least one "
             "member a positive weight."
         )
-    up = down = None
-    certs = []
-    for label, member in ((label, m) for label, m, _ in members):
-        try:
-            # Through the wrappers too: a FrozenEstimator of a Pipeline that starts
-            # with a vectorizer was certified over its own vocabulary's columns,
-            # and intersected with another member's by position.
-            if _reads_text(member):
-                raise ValueError(
-                    "it starts with a vectorizer; put the vectorizer before the "
-                    f"{name}, so that every member reads the same features")
-            cert = monotone_certificate(member)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{name} is not certified: its member {label!r} is not "
-                            f"({exc})") from exc
-        if up is not None and cert.n_features_ != up.shape[0]:  # pragma: no cover
-            raise ValueError(f"{name}'s members read different numbers of features.")
-        certs.append((label, cert))
-        m_up = cert.certified_features_
-        m_down = cert.certified_for(cert.classes_[0])
-        up = m_up if up is None else up & m_up
-        down = m_down if down is None else down & m_down
+    # Through the wrappers too: a FrozenEstimator of a Pipeline that starts with a
+    # vectorizer was certified over its own vocabulary's columns, and intersected
+    # with another member's by position.
+    up, down, certs = _agreed_signs(
+        name, [(label, member, 1) for label, member, _ in members],
+        "member {!r}", "members",
+        "it starts with a vectorizer; put the vectorizer before the "
+        f"{name}, so that every member reads the same features")
     what = f"{name}(voting='soft') of {len(members)} certified members"
     return up, down, what, certs
+
+
+def _agreed_signs(name, members, who, plural, text_refusal):
+    """``(up, down, certs)``: the certificate of each of ``members`` (``(label,
+    model, how)``, ``how`` the direction in which its score is passed on: 1 for a
+    vote's member, its calibrator's for a calibrated classifier), turned by ``how``,
+    and the features where all of them hold a direction. ``who`` names one in
+    messages (formatted with its label), ``plural`` all of them; ``text_refusal``
+    is why a model that starts with a vectorizer is refused, None where it is
+    not."""
+    up = down = None
+    certs = []
+    for label, model, how in members:
+        try:
+            if text_refusal is not None and _reads_text(model):
+                raise ValueError(text_refusal)
+            cert = monotone_certificate(model)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{name} is not certified: its {who.format(label)} is "
+                            f"not ({exc})") from exc
+        if up is not None and cert.n_features_ != up.shape[0]:
+            raise ValueError(f"{name}'s {plural} read different numbers of features.")
+        cert = _turned(cert, how)
+        certs.append((label, cert))
+        # A regressor's certificate (FrozenEstimator) has no classes_.
+        up = cert._up if up is None else up & cert._up
+        down = cert._down if down is None else down & cert._down
+    return up, down, certs
 
 
 # ------------------------------------------------ scikit-learn's probability wrappers
@@ -1212,29 +1226,14 @@ def _wrapper_signs(final, text=False):
                             _calibrator_direction(pair, f"{name}'s {label}")))
         what = (f"{name}(method={pairs[0].method!r}) of {len(pairs)} calibrated "
                 "classifier(s)")
-    certs, up, down = [], None, None
-    for label, inner, how in members:
-        try:
-            if not text and _reads_text(inner):
-                raise ValueError(
-                    f"it starts with a vectorizer, and each of the {len(members)} "
-                    "calibrated classifiers fitted its own vocabulary; put the "
-                    f"vectorizer before the {name}, or fit it with ensemble=False "
-                    "(one classifier, one vocabulary)"
-                    if len(members) > 1 else
-                    "it starts with a vectorizer; put the vectorizer before the "
-                    f"{name}, so that it reads the same features throughout")
-            cert = monotone_certificate(inner)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{name} is not certified: its {label} is not "
-                            f"({exc})") from exc
-        if up is not None and cert.n_features_ != up.shape[0]:
-            raise ValueError(f"{name}'s calibrated classifiers read different numbers "
-                             "of features.")
-        cert = _turned(cert, how)
-        certs.append((label, cert))
-        # A regressor's certificate (FrozenEstimator) has no classes_.
-        m_up, m_down = cert._up, cert._down
-        up = m_up if up is None else up & m_up
-        down = m_down if down is None else down & m_down
+    text_refusal = None if text else (
+        f"it starts with a vectorizer, and each of the {len(members)} "
+        "calibrated classifiers fitted its own vocabulary; put the "
+        f"vectorizer before the {name}, or fit it with ensemble=False "
+        "(one classifier, one vocabulary)"
+        if len(members) > 1 else
+        "it starts with a vectorizer; put the vectorizer before the "
+        f"{name}, so that it reads the same features throughout")
+    up, down, certs = _agreed_signs(name, members, "{}", "calibrated classifiers",
+                                    text_refusal)
     return up, down, f"{what} of {certs[0][1].model_}", certs

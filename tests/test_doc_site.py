@@ -79,13 +79,14 @@ PAGE_TOC_CODE_WIDTH = 68
 
 
 def _code_lines(path):
-    """The lines of a page's code blocks, except ```text blocks (engine.md's file tree,
-    whose lines carry their descriptions)."""
+    """The lines of a page's code blocks, ```text blocks included (engine.md's file
+    tree: audit 46g found its descriptions, lines of up to 96 characters, cut off at
+    the block's edge beside "On this page", every line to be scrolled sideways)."""
     text = path.read_text(encoding="utf-8")
     lines = []
     if path.suffix == ".md":
         for match in re.finditer(r"(?ms)^([ \t]*)```([^\n`]*)\n(.*?)^\1```", text):
-            if match.group(2).strip() == "text" or match.group(2).startswith("{"):
+            if match.group(2).startswith("{"):
                 continue
             lines += textwrap.dedent(match.group(3)).split("\n")
         return lines

@@ -135,3 +135,24 @@ def test_code_beside_the_page_toc_fits_its_column(conf):
         too_long += [f"{page}: {line}" for line in _code_lines(path)
                      if len(line.rstrip()) > PAGE_TOC_CODE_WIDTH]
     assert not too_long, "\n".join(too_long)
+
+
+def test_code_in_markdown_table_cells_is_closed():
+    # Audit 46g: engine.md's kernel table wrote `l2 |W|^2` in a cell; the pipes split
+    # the cell, so the page showed "`l2" with its backtick and lost the rest of the
+    # row. A pipe inside a table cell, in code too, is written \|: every cell of every
+    # Markdown table row of the pages then holds its code spans whole.
+    broken = []
+    for path in sorted((ROOT / "doc").rglob("*.md")):
+        if GENERATED.intersection(path.relative_to(ROOT / "doc").parts[:-1]):
+            continue
+        fenced = False
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            if fenced or not line.startswith("|"):
+                continue
+            cells = re.split(r"(?<!\\)\|", line)[1:-1]
+            broken += [f"{path.name}:{number}: {cell.strip()}" for cell in cells
+                       if cell.count("`") % 2]
+    assert not broken, "\n".join(broken)

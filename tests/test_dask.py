@@ -1040,6 +1040,9 @@ def test_doc_recipes_run(client, recipes, digits, small_digits, tmp_path, capsys
     recipes.out_of_core(np.rint(X * 16).astype(np.uint8), y, tmp_path)
     out = capsys.readouterr().out
     assert "fit_dask_blocks:" in out and "out of core:" in out
+    # Audit 46g: the two searches of the gallery's run (all rows, then 300 rows)
+    # printed the same label beside different scores; each now names its rows.
+    assert out.count(f"backend, {len(small_digits[0])} rows: best score") == 2
 
 
 def _dask_ml_search(X, y):

@@ -646,7 +646,8 @@ def report_fit(estimator, result, data):
                           "early_stopping" in estimator.get_params() and not held_out,
                           held_out, data.X,
                           adam=getattr(estimator, "solver", None) == "adam")
-    # The objective at the fit's starting parameters (Adam: its first batch) and at
+    # The objective at the fit's starting parameters (Adam: its first batch, or
+    # every batch where the last epoch's loss is over twice that) and at
     # its last epoch, when it rose more than _DIVERGED times.
     start = getattr(result, "start_loss", np.nan)
     end = result.loss_curve[-1] if len(result.loss_curve) else np.nan

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 
 import sknonneg
 from sknonneg import (ABBAClassifier, DegenerateFitWarning, InputScaleWarning,
@@ -188,6 +188,26 @@ def test_degenerate_fit_advises_scaling_only_for_large_inputs():
                     "smaller penalties" in message) is scale, (est, message)
             if not scale:
                 assert "Try smaller penalties (l2, l1)" in message
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_degenerate_fit_on_sparse_inputs_names_a_scaler_that_takes_them(fmt):
+    # Before: "Try scaling the inputs (MinMaxScaler or StandardScaler)" on sparse
+    # inputs, which MinMaxScaler refuses (and StandardScaler with its default
+    # with_mean=True); the InputScaleWarning names MaxAbsScaler there.
+    X, y = load_breast_cancer(return_X_y=True)
+    X = sp.csr_matrix(X).asformat(fmt)
+    for est in (NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0),
+                NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y)
+        message = " ".join(str(w.message) for w in caught
+                           if w.category is DegenerateFitWarning)
+        assert "degenerate fit" in message, est
+        assert "Try scaling the inputs (MaxAbsScaler" in message, message
+        assert "MinMaxScaler or StandardScaler" not in message, message
+        MaxAbsScaler().fit_transform(X)  # the scaler it names takes them
 
 
 def test_slow_adam_fits_far_from_the_constant_model_are_not_told_to_lower_the_step():

@@ -308,8 +308,15 @@ def _remedies(X, *others):
     fits on inputs in [0, 1] (min-max scaled digits, diabetes) were told to
     scale them first."""
     largest = _input_largest(X)
+    # Sparse inputs: MaxAbsScaler, as the InputScaleWarning names (before:
+    # MinMaxScaler, which refuses sparse input, or StandardScaler, which refuses
+    # it with its default with_mean=True).
+    sparse = X is not None and (sp.issparse(X) or (
+        not isinstance(X, np.ndarray) and hasattr(X, "indptr")))
+    scalers = ("MaxAbsScaler: it keeps sparse input sparse" if sparse
+               else "MinMaxScaler or StandardScaler")
     items = ([] if largest is not None and not largest > 10 else
-             ["scaling the inputs (MinMaxScaler or StandardScaler)"])
+             [f"scaling the inputs ({scalers})"])
     items += [item for item in others if item]
     listed = (", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1
               else items[0])

@@ -534,3 +534,44 @@ def test_isotonic_calibration_is_monotone_in_real_arithmetic_only():
                                                        [0.03094901, 0.93888648])
     below, at = iso.predict([np.nextafter(0.02458538, -np.inf), 0.02458538])
     assert below > at
+
+
+def test_exact_certificates_of_nested_wrappers_hold_for_computed_scores():
+    """``exact_`` through nested wrappers (a Pipeline ending in a FrozenEstimator
+    of a Pipeline, a FrozenEstimator of one, a soft vote with a dropped member and
+    a wrapped member): a certified feature moved 1 or 3 ulp its way never moves
+    the computed probability (nor predict) the other way, the rows scored alone or
+    in a batch."""
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inner = make_pipeline(MinMaxScaler(), _net()).fit(X, y)
+        models = [
+            make_pipeline(StandardScaler(), FrozenEstimator(
+                make_pipeline(MinMaxScaler(), _net(random_state=1)).fit(
+                    StandardScaler().fit_transform(X), y))).fit(X, y),
+            FrozenEstimator(FrozenEstimator(inner)),
+            VotingClassifier([("a", FrozenEstimator(inner)), ("b", "drop"),
+                              ("c", _net(random_state=2))], voting="soft",
+                             weights=[0.3, 5.0, 2.0]).fit(X, y),
+        ]
+    rows = np.random.RandomState(1).uniform(size=(60, 3))
+    for model in models:
+        cert = monotone_certificate(model)
+        assert cert.exact_, cert
+        signs = cert.feature_signs_
+        assert signs[0] == 1 and signs[1] == -1, cert
+        base = model.predict_proba(rows)[:, 1]
+        label = model.predict(rows) == model.classes_[1]
+        for j in np.flatnonzero(signs):
+            for k in (1, 3):
+                moved = rows.copy()
+                for _ in range(k):
+                    moved[:, j] = np.nextafter(moved[:, j], signs[j] * np.inf)
+                up = model.predict_proba(moved)[:, 1]
+                assert np.all(up >= base), (cert, j, k)
+                assert np.all((model.predict(moved) == model.classes_[1]) >= label)
+                for i in range(0, rows.shape[0], 6):
+                    alone = model.predict_proba(moved[i:i + 1])[0, 1]
+                    assert alone >= base[i] and up[i] >= model.predict_proba(
+                        rows[i:i + 1])[0, 1], (cert, j, k, i)

@@ -575,3 +575,19 @@ def test_exact_certificates_of_nested_wrappers_hold_for_computed_scores():
                     alone = model.predict_proba(moved[i:i + 1])[0, 1]
                     assert alone >= base[i] and up[i] >= model.predict_proba(
                         rows[i:i + 1])[0, 1], (cert, j, k, i)
+
+
+def test_certificate_pickled_before_exact_reads_as_real_arithmetic():
+    """A certificate pickled before ``exact_`` existed has no such attribute: its
+    repr raised AttributeError; it now reads the meaning that claims less."""
+    import pickle
+
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cert = monotone_certificate(_net().fit(X, y))
+    assert cert.exact_ is True
+    del cert.__dict__["exact_"]  # as pickled by the version before
+    old = pickle.loads(pickle.dumps(cert))
+    assert old.exact_ is False
+    assert repr(old).endswith("in real arithmetic)")

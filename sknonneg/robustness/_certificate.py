@@ -108,6 +108,10 @@ class MonotoneCertificate:
     [False, True]
     """
 
+    # What a certificate pickled before exact_ existed reads (its repr raised
+    # AttributeError): the meaning that claims less.
+    exact_ = False
+
     def __init__(self, up, down, feature_names, classes, model, reasons=None,
                  exact=False):
         self._up = np.asarray(up, dtype=bool)

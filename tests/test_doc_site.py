@@ -156,3 +156,12 @@ def test_code_in_markdown_table_cells_is_closed():
             broken += [f"{path.name}:{number}: {cell.strip()}" for cell in cells
                        if cell.count("`") % 2]
     assert not broken, "\n".join(broken)
+
+
+def test_landing_page_links_the_guarantee_pages():
+    # Review 46i: the choosing, robustness and reliability pages, where the
+    # guarantees are stated, were reachable only through the User guide's toctree.
+    index = (ROOT / "doc" / "index.rst").read_text(encoding="utf-8")
+    targets = set(re.findall(r":doc:`(?:[^`<]*<)?([^`>]+)>?`", index))
+    assert {"user_guide/choosing", "robustness", "reliability"} <= targets
+

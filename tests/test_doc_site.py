@@ -165,3 +165,44 @@ def test_landing_page_links_the_guarantee_pages():
     targets = set(re.findall(r":doc:`(?:[^`<]*<)?([^`>]+)>?`", index))
     assert {"user_guide/choosing", "robustness", "reliability"} <= targets
 
+
+def _headings(path):
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".md":
+        fenced, found = False, []
+        for number, line in enumerate(text.split("\n"), 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            elif not fenced and re.match(r"#{1,6} ", line):
+                found.append((number, line))
+        return found
+    lines = text.split("\n")
+    return [(number, lines[number - 2]) for number, line in enumerate(lines, 1)
+            if number > 1 and re.fullmatch(r"([=\-~^\"'`#*+])\1{2,}", line)
+            and lines[number - 2].strip() and len(line) >= len(lines[number - 2].rstrip())]
+
+
+def _pages():
+    for path in sorted((ROOT / "doc").rglob("*")):
+        if path.suffix in (".md", ".rst") and not GENERATED.intersection(
+                path.relative_to(ROOT / "doc").parts[:-1]):
+            yield path
+
+
+def test_headings_say_what_the_section_is_about():
+    # Review 46i: defaults.md had "## A re-check of the images section (session 40,
+    # `defaults_part40_images`)". Headings name their subject; the results files and
+    # commits that are the evidence go in the text under them. "session N" (the
+    # project's development history) appears in no visible text: results files whose
+    # names hold it are cited by name, which the check leaves out.
+    bad = []
+    for path in _pages():
+        for number, line in _headings(path):
+            if re.search(r"session|defaults_part|results/|\b(?=[0-9a-f]*[a-f])"
+                         r"(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b", line, re.I):
+                bad.append(f"{path.name}:{number}: {line}")
+        text = re.sub(r"[\w./-]*_session\d+[\w.]*", "", path.read_text(encoding="utf-8"))
+        bad += [f"{path.name}: ...{m.group(0)}..."
+                for m in re.finditer(r".{0,30}\bsessions? \d+.{0,10}", text, re.I)]
+    assert not bad, "\n".join(bad)
+

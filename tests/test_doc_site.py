@@ -206,3 +206,14 @@ def test_headings_say_what_the_section_is_about():
                 for m in re.finditer(r".{0,30}\bsessions? \d+.{0,10}", text, re.I)]
     assert not bad, "\n".join(bad)
 
+
+def test_user_guide_paragraphs_stay_readable():
+    # Review 46i: choosing.rst's monotonic_cst section ended in one paragraph of
+    # 3,846 characters of benchmark figures; they are a list and tables now. No block
+    # of the user guide's pages between blank lines runs past 2,500 characters.
+    long = []
+    for path in sorted((ROOT / "doc" / "user_guide").glob("*.rst")):
+        for block in re.split(r"\n[ \t]*\n", path.read_text(encoding="utf-8")):
+            if len(block) > 2500:
+                long.append(f"{path.name}: {len(block)} characters: {block[:60]!r}")
+    assert not long, "\n".join(long)

@@ -108,10 +108,6 @@ class MonotoneCertificate:
     [False, True]
     """
 
-    # What a certificate pickled before exact_ existed reads (its repr raised
-    # AttributeError): the meaning that claims less.
-    exact_ = False
-
     def __init__(self, up, down, feature_names, classes, model, reasons=None,
                  exact=False):
         self._up = np.asarray(up, dtype=bool)
@@ -129,6 +125,13 @@ class MonotoneCertificate:
         self._reasons = None if reasons is None else dict(reasons)
         # Set by monotone_certificate: builds the reasons when first read.
         self._explain = None
+
+    def __setstate__(self, state):
+        # A certificate pickled before exact_ existed (its repr raised
+        # AttributeError) reads the meaning that claims less. Not a class
+        # attribute: persist.load refuses a file whose attributes shadow one.
+        self.__dict__.update(state)
+        self.__dict__.setdefault("exact_", False)
 
     @property
     def uncertified_reasons_(self):

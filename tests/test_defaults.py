@@ -169,6 +169,15 @@ def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():
         NonNegMLPRegressor(solver="adam", max_iter=20, random_state=0).fit(Xd, yd)
 
 
+def _degenerate_fit_message(est, X, y):
+    """The text of the DegenerateFitWarnings that fitting ``est`` raises."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    return " ".join(str(w.message) for w in caught
+                    if w.category is DegenerateFitWarning)
+
+
 def test_degenerate_fit_advises_scaling_only_for_large_inputs():
     # Every DegenerateFitWarning said "Try scaling the inputs (MinMaxScaler or
     # StandardScaler)", also to fits on inputs in [0, 1]; as the
@@ -178,11 +187,7 @@ def test_degenerate_fit_advises_scaling_only_for_large_inputs():
         for est in (NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0),
                     NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0)):
             target = y if is_classifier(est) else inputs[:, 0] + y
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                est.fit(inputs, target)
-            message = " ".join(str(w.message) for w in caught
-                               if w.category is DegenerateFitWarning)
+            message = _degenerate_fit_message(est, inputs, target)
             assert "degenerate fit" in message, est
             assert ("Try scaling the inputs (MinMaxScaler or StandardScaler), "
                     "smaller penalties" in message) is scale, (est, message)
@@ -199,11 +204,7 @@ def test_degenerate_fit_on_sparse_inputs_names_a_scaler_that_takes_them(fmt):
     X = sp.csr_matrix(X).asformat(fmt)
     for est in (NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0),
                 NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0)):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            est.fit(X, y)
-        message = " ".join(str(w.message) for w in caught
-                           if w.category is DegenerateFitWarning)
+        message = _degenerate_fit_message(est, X, y)
         assert "degenerate fit" in message, est
         assert "Try scaling the inputs (MaxAbsScaler" in message, message
         assert "MinMaxScaler or StandardScaler" not in message, message

@@ -1337,10 +1337,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
             "method='greedy', which needs scores only."
         )
     state = _State(X, rows, n_moves, step)
-    margin = np.full(len(rows), np.nan)
-    for chunk in np.array_split(np.arange(len(rows)), max(1, len(rows) // batch_rows)):
-        if chunk.size:
-            margin[chunk] = scorer.margin(state.current(chunk))
+    # The attacked rows' margins, already computed above (before: scored again;
+    # counted in n_queries_ as then).
+    margin = scores[rows].astype(float, copy=True)
+    scorer.queries += len(rows)
     margin_before = margin.copy()
     active = np.ones(len(rows), dtype=bool) & (n_moves > 0)
     success = np.zeros(len(rows), dtype=bool)

@@ -503,6 +503,9 @@ def _exact_models(X, y, Xr, yr):
         (lr, False),
         (VotingClassifier([("a", net), ("b", LogisticRegression())],
                           voting="soft").fit(X, y), False),
+        # A member of weight 0 adds exactly 0, however it rounds.
+        (VotingClassifier([("a", net), ("b", LogisticRegression())],
+                          voting="soft", weights=[1.0, 0.0]).fit(X, y), True),
         (FrozenEstimator(lr), False),
         (CalibratedClassifierCV(FrozenEstimator(net), method="isotonic").fit(X, y),
          False),
@@ -521,6 +524,11 @@ def test_exact_says_whether_the_certificate_holds_as_computed():
     for model, exact in models:
         cert = monotone_certificate(model)
         assert cert.exact_ is exact, cert
+        if isinstance(model, VotingClassifier) and model.weights == [1.0, 0.0]:
+            # The vote's computed probabilities are its first member's, bit for bit.
+            Z = np.random.RandomState(0).uniform(-3, 3, size=(200, X.shape[1]))
+            np.testing.assert_array_equal(model.predict_proba(Z),
+                                          model.estimators_[0].predict_proba(Z))
         assert ("in real arithmetic" in repr(cert)) is (not exact), repr(cert)
 
 

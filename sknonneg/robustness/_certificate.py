@@ -76,8 +76,9 @@ class MonotoneCertificate:
     exact_ : bool
         True where the certified directions hold for the outputs as computed in
         floating point, for every input: sknonneg's certified networks, alone,
-        after the trusted Pipeline steps, in a soft vote of such networks, or
-        behind a ``FrozenEstimator`` or a threshold classifier. False where they
+        after the trusted Pipeline steps, in a soft vote of such networks (a
+        member of weight 0 adds exactly 0 and does not count), or behind a
+        ``FrozenEstimator`` or a threshold classifier. False where they
         hold for the model's function in real arithmetic only, and a computed
         output can fall by rounding when a certified feature rises (by an ulp in
         the measurements of the Notes of :func:`monotone_certificate`):
@@ -666,7 +667,8 @@ def _holds_as_computed(estimator):
     computed: ``check_monotone_step``), a ``FrozenEstimator`` or a threshold
     classifier (their scores are the inner model's), or a soft vote of such
     members (``sum_i w_i p_i / sum_i w_i`` with ``w_i >= 0``: each correctly
-    rounded product, sum and quotient is non-decreasing in ``p_i``). Not
+    rounded product, sum and quotient is non-decreasing in ``p_i``; a member of
+    weight 0 adds ``0 * p_i = 0`` exactly, however its ``p_i`` is rounded). Not
     scikit-learn's models (BLAS sums in an order that depends on how a row is
     passed) nor a calibrator (``interp1d`` rounds a higher score an ulp lower
     just below a knot)."""
@@ -680,8 +682,10 @@ def _holds_as_computed(estimator):
     if final is not estimator:
         return _holds_as_computed(final)
     if type(final) is VotingClassifier:
+        # Before: a member of weight 0 (which adds exactly 0) that is not exact
+        # made the whole vote "in real arithmetic".
         return all(_holds_as_computed(member)
-                   for _, member, _ in soft_vote_members(final))
+                   for _, member, w in soft_vote_members(final) if w != 0)
     return type(final) in (NonNegMLPClassifier, NonNegMLPRegressor)
 
 

@@ -181,18 +181,27 @@ def _degenerate_fit_message(est, X, y):
 def test_degenerate_fit_advises_scaling_only_for_large_inputs():
     # Every DegenerateFitWarning said "Try scaling the inputs (MinMaxScaler or
     # StandardScaler)", also to fits on inputs in [0, 1]; as the
-    # ConvergenceWarning, it now does where an input exceeds 10 in size.
+    # ConvergenceWarning, it now does where an input exceeds 10 in size. Where
+    # the fit raised an InputScaleWarning (raw breast cancer), which names the
+    # scaler, it points to that warning instead of naming it again.
     X, y = load_breast_cancer(return_X_y=True)
-    for inputs, scale in ((X, True), (X / X.max(axis=0), False)):
+    scaled = X / X.max(axis=0)
+    for inputs, scale in ((X, "see the InputScaleWarning"),
+                          (50 * scaled, "MinMaxScaler or StandardScaler"),
+                          (scaled, None)):
         for est in (NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0),
                     NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0)):
             target = y if is_classifier(est) else inputs[:, 0] + y
             message = _degenerate_fit_message(est, inputs, target)
             assert "degenerate fit" in message, est
-            assert ("Try scaling the inputs (MinMaxScaler or StandardScaler), "
-                    "smaller penalties" in message) is scale, (est, message)
-            if not scale:
+            if scale is None:
                 assert "Try smaller penalties (l2, l1)" in message
+                assert "scal" not in message, (est, message)
+            else:
+                assert (f"Try scaling the inputs ({scale}), smaller penalties"
+                        in message), (est, message)
+            if scale != "MinMaxScaler or StandardScaler":
+                assert "MinMaxScaler" not in message, (est, message)
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
@@ -201,7 +210,8 @@ def test_degenerate_fit_on_sparse_inputs_names_a_scaler_that_takes_them(fmt):
     # inputs, which MinMaxScaler refuses (and StandardScaler with its default
     # with_mean=True); the InputScaleWarning names MaxAbsScaler there.
     X, y = load_breast_cancer(return_X_y=True)
-    X = sp.csr_matrix(X).asformat(fmt)
+    # Inputs up to 50, without an InputScaleWarning, which would name the scaler.
+    X = sp.csr_matrix(50 * X / X.max(axis=0)).asformat(fmt)
     for est in (NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0),
                 NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0)):
         message = _degenerate_fit_message(est, X, y)
@@ -248,7 +258,12 @@ def test_degenerate_fit_on_small_inputs_says_to_scale_them(loss, mc, scale):
     message = " ".join(str(w.message) for w in rec
                        if issubclass(w.category, DegenerateFitWarning))
     assert f"largest magnitude {np.abs(X * scale).max():.3g}" in message
-    assert "Scale the features: put a StandardScaler or MinMaxScaler" in message
+    # These inputs (column root-mean-square below 1e-3) also raised an
+    # InputScaleWarning, which names the scaler: the remedy points to it (before,
+    # both named it). Inputs small but not that small keep the scaler's name.
+    assert any(w.category is InputScaleWarning for w in rec)
+    assert "Scale the features (see the InputScaleWarning)." in message
+    assert "StandardScaler" not in message
     assert ("far worse than the mean model" in message) == (loss != "squared_error")
     assert "monotonic_cst" not in message and "Try " not in message
 
@@ -261,7 +276,9 @@ def test_degenerate_classifier_on_small_sparse_inputs_says_to_scale_them():
         NonNegMLPClassifier(random_state=0).fit(sp.csr_matrix(X * 1e-4), y)
     message = " ".join(str(w.message) for w in rec
                        if issubclass(w.category, DegenerateFitWarning))
-    assert "Scale the features: put a MaxAbsScaler" in message
+    # The InputScaleWarning of this fit names MaxAbsScaler; the note points to it.
+    assert any(w.category is InputScaleWarning for w in rec)
+    assert "Scale the features (see the InputScaleWarning)." in message
     assert "no better than the constant model" in message and "log link" not in message
     # Inputs of order one keep the list of remedies.
     with pytest.warns(DegenerateFitWarning) as rec:
@@ -691,3 +708,119 @@ def test_mini_batch_lbfgsb_continuation_does_not_claim_divergence():
         warnings.simplefilter("always")
         est.fit(X, y)
     assert not any("ended above" in str(w.message) for w in record)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_degenerate_fit_on_small_inputs_names_the_scaler_without_an_input_scale_warning(
+        sparse):
+    # Inputs of largest magnitude 0.01 (column root-mean-square 6e-3, no
+    # InputScaleWarning): the note on small inputs names the scaler itself.
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3)) * 1e-2
+    y = 1 + X[:, 0] * 100 + 0.5 * (X[:, 1] * 100) ** 2
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        NonNegMLPRegressor(loss="poisson", random_state=0).fit(
+            sp.csr_matrix(X) if sparse else X, y)
+    assert not any(w.category is InputScaleWarning for w in rec)
+    message = " ".join(str(w.message) for w in rec
+                       if w.category is DegenerateFitWarning)
+    scaler = "MaxAbsScaler" if sparse else "StandardScaler or MinMaxScaler"
+    assert f"Scale the features: put a {scaler}" in message
+
+
+def _fit_warnings(est, X, y=None):
+    """The messages of each warning class that fitting ``est`` raises."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X) if y is None else est.fit(X, y)
+    found = {}
+    for w in caught:
+        found.setdefault(w.category, []).append(str(w.message))
+    return found
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_raw_inputs_are_told_to_scale_once_per_fit(solver):
+    # Raw breast cancer (a column root-mean-square of 1.05e3): the fit raised an
+    # InputScaleWarning ("Put a MinMaxScaler or StandardScaler before it in a
+    # Pipeline"), and its ConvergenceWarning ended "Inputs as large as 4.25e+03
+    # slow it: put a scaler in a Pipeline.": two warnings for one cause. The
+    # InputScaleWarning alone gives that advice now.
+    X, y = load_breast_cancer(return_X_y=True)
+    for est, target in (
+            (NonNegMLPClassifier(max_iter=10, solver=solver, random_state=0), y),
+            (ABBAClassifier(max_iter=10, solver=solver, random_state=0), y),
+            # Adam's default step diverges on these inputs (another warning).
+            (NonNegMLPRegressor(max_iter=10, solver=solver, random_state=0,
+                                learning_rate_init=1e-4), X[:, 0] / 10 + y)):
+        found = _fit_warnings(est, X, target)
+        assert len(found[InputScaleWarning]) == 1, est
+        assert "Pipeline" in found[InputScaleWarning][0]
+        (message,) = found[ConvergenceWarning]
+        assert "maximum iterations (10) reached" in message, (est, message)
+        assert "scal" not in message and "Inputs as large" not in message, message
+        # A DegenerateFitWarning beside them points to the InputScaleWarning.
+        for text in found.get(DegenerateFitWarning, []):
+            assert "scaling the inputs (see the InputScaleWarning)" in text, text
+            assert "MinMaxScaler" not in text, text
+    # Inputs as large, without an InputScaleWarning, keep the advice.
+    found = _fit_warnings(NonNegMLPClassifier(max_iter=10, solver=solver,
+                                              random_state=0),
+                          50 * X / X.max(axis=0), y)
+    assert InputScaleWarning not in found
+    assert ("Inputs as large as 50 slow it: put a scaler in a Pipeline."
+            in found[ConvergenceWarning][0])
+
+
+def test_warm_start_without_input_scale_warning_keeps_the_scaling_advice():
+    # The record of the InputScaleWarning is the fit's own: a warm start that
+    # continues the network does not draw it again (no InputScaleWarning), and
+    # its ConvergenceWarning names the scale.
+    X, y = load_breast_cancer(return_X_y=True)
+    est = NonNegMLPClassifier(max_iter=5, warm_start=True, random_state=0)
+    first = _fit_warnings(est, X, y)
+    assert InputScaleWarning in first
+    assert "Inputs as large" not in first[ConvergenceWarning][0]
+    second = _fit_warnings(est, X, y)
+    assert InputScaleWarning not in second
+    assert ("Inputs as large as 4.25e+03 slow it: put a scaler in a Pipeline."
+            in second[ConvergenceWarning][0])
+    assert "_input_scale_warned" not in vars(est)
+
+
+@pytest.mark.parametrize("decoder, solver", [("linear", "lbfgsb"),
+                                             ("sigmoid", "adam")])
+def test_autoencoder_on_raw_inputs_is_told_to_scale_once(decoder, solver):
+    # Raw digits (0 to 16): the autoencoder's InputScaleWarning (outside [0, 1]
+    # for the sigmoid decoder, a column root-mean-square of 12.9 for the linear
+    # one) and "Inputs as large as 16 slow it: put a scaler in a Pipeline." in
+    # its ConvergenceWarning.
+    from sknonneg import NonNegAutoencoder
+
+    X = load_digits().data[:300]
+    found = _fit_warnings(NonNegAutoencoder(n_components=8, decoder=decoder,
+                                            solver=solver, max_iter=5,
+                                            random_state=0), X)
+    assert len(found[InputScaleWarning]) == 1
+    (message,) = found[ConvergenceWarning]
+    assert "Increase max_iter to fit further." in message
+    assert "Inputs as large" not in message and "scaler" not in message
+
+
+def test_line_search_failure_leaves_the_scaler_to_the_input_scale_warning():
+    # "... This happens on inputs far from unit scale (put a scaler in a
+    # Pipeline) or where the loss is flat to rounding" beside the InputScaleWarning
+    # of the same fit: the cause stays, the advice is the InputScaleWarning's.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 3))
+    y = X[:, 0] - 2 * X[:, 1] + np.sin(3 * X[:, 2])
+    found = _fit_warnings(NonNegMLPRegressor(5, max_iter=50, random_state=0),
+                          X * 1e30, y)
+    assert len(found[InputScaleWarning]) == 1
+    (message,) = found[ConvergenceWarning]
+    assert "line search found no step" in message
+    assert ("This happens on inputs far from unit scale or where the loss is flat "
+            "to rounding" in message)
+    assert "scaler" not in message
+

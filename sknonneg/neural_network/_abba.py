@@ -16,7 +16,7 @@ from .._validation import check_finite_output
 from .._engine.init import abba_init, init_rows
 from .._engine.penalties import penalties_from_params
 from ._classifier import BaseNetworkClassifier, fill_doc
-from ._diagnostics import warn_input_scale
+from ._diagnostics import note_input_scale_warning, warn_input_scale
 from ._training import _RESTORE
 
 __all__ = ["ABBAClassifier"]
@@ -322,7 +322,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         # rows, zero weights as removed ones. The draw and its scaling: abba_init.
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES,
                                     uniform_draw=True)
-        warn_input_scale(inputs, weights, self.__class__.__name__)
+        note_input_scale_warning(
+            self, warn_input_scale(inputs, weights, self.__class__.__name__))
         cap = self._lipschitz_cap(self.lipschitz_max)
         return layout.pack(*abba_init(
             layout.layer_sizes, inputs, weights, rng, self._activate,

@@ -31,7 +31,7 @@ from .._validation import (
     user_stacklevel,
 )
 from ..exceptions import InputScaleWarning
-from ._diagnostics import column_rms
+from ._diagnostics import column_rms, note_input_scale_warning
 from ._training import TrainableNetwork
 
 __all__ = ["NonNegAutoencoder"]
@@ -48,10 +48,11 @@ _LOGIT_CLIP = 1e-3
 
 def _warn_outside_unit_range(X, name):
     """``InputScaleWarning`` if ``X`` (dense or sparse) has values outside [0, 1]:
-    a sigmoid decoder reconstructs values in (0, 1) only."""
+    a sigmoid decoder reconstructs values in (0, 1) only. Returns whether it
+    warned."""
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
-        return
+        return False
     low, high = float(values.min()), float(values.max())
     if sp.issparse(X) and values.size < X.shape[0] * X.shape[1]:
         low, high = min(low, 0.0), max(high, 0.0)  # the implicit zeros
@@ -69,13 +70,15 @@ def _warn_outside_unit_range(X, name):
             "its reconstruction error cannot reach zero. Scale X into [0, 1] (a "
             "MinMaxScaler in a Pipeline), or use decoder='linear'.",
             InputScaleWarning, stacklevel=user_stacklevel())
+        return True
+    return False
 
 
 def _warn_small_for_sigmoid(inputs, name):
     """``InputScaleWarning`` if ``inputs`` (the initialisation's rows: at a fit that
     starts anew or a first ``partial_fit``, once, not per batch) have a largest
     absolute value below ``_SIGMOID_MAX_LOW``: the sigmoid decoder's fit then
-    collapses."""
+    collapses. Returns whether it warned."""
     top = largest_magnitude(inputs) or 0.0
     if 0.0 < top < _SIGMOID_MAX_LOW:
         warnings.warn(
@@ -85,6 +88,8 @@ def _warn_small_for_sigmoid(inputs, name):
             "its reconstruction can be worse than predicting the column means. "
             "Scale X into [0, 1] (a MinMaxScaler or MaxAbsScaler in a Pipeline).",
             InputScaleWarning, stacklevel=user_stacklevel())
+        return True
+    return False
 
 
 # Largest absolute value below which the sigmoid decoder is warned of (data inside
@@ -116,9 +121,10 @@ def _warn_far_from_unit_scale(inputs, weights, name):
     and their weights) are far from order one: largest absolute value below
     ``_LINEAR_MAX_LOW``, or a column root-mean-square above ``_LINEAR_RMS_HIGH``.
     The linear decoder builds its output from codes in [0, 1] with L2-penalised
-    weights and an absolute step size, and fits data of order one far better."""
+    weights and an absolute step size, and fits data of order one far better.
+    Returns whether it warned."""
     if inputs.size == 0:
-        return
+        return False
     top = float(abs(inputs).max())
     if 0.0 < top < _LINEAR_MAX_LOW:
         warnings.warn(
@@ -129,7 +135,7 @@ def _warn_far_from_unit_scale(inputs, weights, name):
             "(say 1 / its largest value), or put a MaxAbsScaler before it in a "
             "Pipeline.",
             InputScaleWarning, stacklevel=user_stacklevel())
-        return
+        return True
     rms = column_rms(inputs, weights)
     largest = float(np.max(rms))
     if largest > _LINEAR_RMS_HIGH:
@@ -140,6 +146,8 @@ def _warn_far_from_unit_scale(inputs, weights, name):
             " data scaled. Put a MaxAbsScaler (which keeps sparsity and zeros) before"
             " it in a Pipeline.",
             InputScaleWarning, stacklevel=user_stacklevel())
+        return True
+    return False
 
 
 class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
@@ -582,9 +590,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # 160 MB dense); every use below is a product or a weighted column moment.
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
         if self.decoder == "linear":  # before: nothing said raw counts fit badly
-            _warn_far_from_unit_scale(inputs, weights, type(self).__name__)
+            warned = _warn_far_from_unit_scale(inputs, weights, type(self).__name__)
         else:  # before: nothing said that small data made the fit collapse
-            _warn_small_for_sigmoid(inputs, type(self).__name__)
+            warned = _warn_small_for_sigmoid(inputs, type(self).__name__)
+        note_input_scale_warning(self, warned)
         bounded = self._constrained_layers() if self.nonneg == "bounds" else ()
         k = self.n_components
 
@@ -695,7 +704,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # float32 made all zeros.
         check_reconstruction_scale(X, X.dtype, original=original)
         if self.decoder == "sigmoid":
-            _warn_outside_unit_range(X, type(self).__name__)
+            note_input_scale_warning(
+                self, _warn_outside_unit_range(X, type(self).__name__))
         return X, X, X
 
     def _encode_targets(self, y, classes=None):

@@ -25,7 +25,7 @@ from .._engine.penalties import penalties_from_params
 from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
 from .._validation import (check_finite_output, check_network_fits_in_memory,
                            parameter_error)
-from ._diagnostics import warn_input_scale
+from ._diagnostics import note_input_scale_warning, warn_input_scale
 from ._monotone import check_monotone_network, resolve_monotonic_cst
 from ._training import SupervisedTransformerMixin
 
@@ -193,7 +193,8 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
-        warn_input_scale(inputs, weights, self.__class__.__name__)
+        note_input_scale_warning(
+            self, warn_input_scale(inputs, weights, self.__class__.__name__))
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         activate = dense_activation_function(layout.network[0].activation, gain0)

@@ -69,9 +69,10 @@ def column_rms(inputs, weights):
 def warn_input_scale(inputs, weights, name):
     """``InputScaleWarning`` if the weighted root-mean-square of the columns of
     ``inputs`` (dense or sparse, float64) is far from 1: the largest above 1e3 or
-    below 1e-3, or above 10 and 100 times the median of the non-zero columns'."""
+    below 1e-3, or above 10 and 100 times the median of the non-zero columns'.
+    Returns whether it warned (``note_input_scale_warning``)."""
     if inputs.size == 0:
-        return
+        return False
     rms = column_rms(inputs, weights)
     largest = float(np.max(rms))
     nonzero = rms[rms > 0]
@@ -91,6 +92,29 @@ def warn_input_scale(inputs, weights, name):
             + " before it in a Pipeline.",
             InputScaleWarning, stacklevel=user_stacklevel(),
         )
+        return True
+    return False
+
+
+def note_input_scale_warning(estimator, warned):
+    """Record on ``estimator`` that this fit raised an ``InputScaleWarning``
+    (``warned``: a warning function's return value), whatever the warnings filters
+    then did with it: ``report_fit`` leaves the scaling advice to that warning
+    (``fit_warned_input_scale``)."""
+    if warned:
+        estimator._input_scale_warned = True
+
+
+def fit_warned_input_scale(estimator):
+    """Whether this fit raised an ``InputScaleWarning``, and forget it: the record
+    (``note_input_scale_warning``) is cleared at the start of each fit and
+    ``partial_fit`` call (``clear_input_scale_warning``)."""
+    return bool(estimator.__dict__.pop("_input_scale_warned", False))
+
+
+def clear_input_scale_warning(estimator):
+    """Start a fit's record of the ``InputScaleWarning`` anew."""
+    estimator.__dict__.pop("_input_scale_warned", None)
 
 
 def _data_nll(logits, targets, sample_weight, softmax):
@@ -257,9 +281,11 @@ def _adam_steps_note(estimator, loss, reference, loss_name, reference_name, rise
 _SMALL_INPUT = 0.1
 
 
-def _small_input_note(X, estimator):
+def _small_input_note(X, estimator, scale_warned=False):
     """The cause and the remedy of a degenerate fit on inputs whose largest
-    magnitude is below ``_SMALL_INPUT`` (empty otherwise, and for ``X`` None).
+    magnitude is below ``_SMALL_INPUT`` (empty otherwise, and for ``X`` None);
+    where the fit raised an ``InputScaleWarning`` (``scale_warned``), which names
+    the scaler, the remedy points to it.
 
     The data-dependent start gives the first layer weights of the inverse of the
     inputs' scale, and their L2 penalty is counted in the inputs' own units (only
@@ -284,11 +310,15 @@ def _small_input_note(X, estimator):
     end = ("no better than the constant model" if loss not in ("poisson", "gamma")
            else f"far worse than the mean model (loss={loss!r}: its log link puts "
            "the predictions far below or above the targets)")
+    # Before, with the InputScaleWarning of the same fit (largest column
+    # root-mean-square below 1e-3), the remedy was given twice.
+    remedy = (" Scale the features (see the InputScaleWarning)." if scale_warned
+              else f" Scale the features: put a {scaler} before the estimator in a "
+              "Pipeline.")
     return (f" Its inputs are small (largest magnitude {largest:.3g}): the first "
             "layer needs weights of the inverse of that scale to use them, and "
-            f"their L2 penalty outweighs the data, so the fit can end {end}. "
-            f"Scale the features: put a {scaler} before the estimator in a "
-            "Pipeline.")
+            f"their L2 penalty outweighs the data, so the fit can end {end}."
+            f"{remedy}")
 
 
 def _input_largest(X):
@@ -302,11 +332,12 @@ def _input_largest(X):
     return largest_magnitude(values)
 
 
-def _remedies(X, *others):
+def _remedies(X, *others, scale_warned=False):
     """"Try scaling the inputs (...), a, b or c." The scaling only where an input
     exceeds 10 in size, or where that is not known, as ``_scale_hint``: before,
     fits on inputs in [0, 1] (min-max scaled digits, diabetes) were told to
-    scale them first."""
+    scale them first. Where the fit raised an ``InputScaleWarning``
+    (``scale_warned``), which names the scaler, the item points to it."""
     largest = _input_largest(X)
     # Sparse inputs: MaxAbsScaler, as the InputScaleWarning names (before:
     # MinMaxScaler, which refuses sparse input, or StandardScaler, which refuses
@@ -315,15 +346,20 @@ def _remedies(X, *others):
         not isinstance(X, np.ndarray) and hasattr(X, "indptr")))
     scalers = ("MaxAbsScaler: it keeps sparse input sparse" if sparse
                else "MinMaxScaler or StandardScaler")
-    items = ([] if largest is not None and not largest > 10 else
-             [f"scaling the inputs ({scalers})"])
+    # After an InputScaleWarning, which names the scaler, a pointer to it.
+    items = ([] if largest is not None and not largest > 10 and not scale_warned
+             else ["scaling the inputs (see the InputScaleWarning)"] if scale_warned
+             else [f"scaling the inputs ({scalers})"])
     items += [item for item in others if item]
+    if not items:
+        return ""
     listed = (", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1
               else items[0])
     return f" Try {listed}."
 
 
-def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
+def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
+                       scale_warned=False):
     """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
     label (set) for every row of ``X`` (with positive weight) although ``targets``
     hold several, or its training log-loss is no better than the class prior's, or
@@ -333,7 +369,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
     ``_PRIOR_MARGIN``, no better than predicting the mean of every target, or that
     of one of them. The message notes when the constraints make every output
     monotone (``_constraint_note``). Other estimators (autoencoders) are left
-    alone."""
+    alone. ``scale_warned``: the fit raised an ``InputScaleWarning``, which gives
+    the advice to scale the inputs (not repeated here)."""
     if is_regressor(estimator) and hasattr(estimator, "_diagnostic_logits"):
         fitted = _regression_r2(estimator, X, targets, sample_weight)
         if fitted is None:
@@ -366,9 +403,10 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
         # were told to lower it too.
         step = ("a smaller learning_rate_init"
                 if getattr(estimator, "solver", None) == "adam" else "")
-        advice = _small_input_note(X, estimator) or (
+        advice = _small_input_note(X, estimator, scale_warned) or (
             _constraint_note(estimator, True)
-            + _remedies(X, "smaller penalties (l2, l1)", step, "a larger max_iter"))
+            + _remedies(X, "smaller penalties (l2, l1)", step, "a larger max_iter",
+                        scale_warned=scale_warned))
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{advice}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),
@@ -428,13 +466,13 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None):
                 or "positive" not in estimator.get_params(deep=False)
                 or not constraints or constraints[-1] != "nonneg"
                 else 'positive="hidden" (a free output layer)')
-        small = _small_input_note(X, estimator)
+        small = _small_input_note(X, estimator, scale_warned)
         if small:  # as for the regressor
             note += small
         else:
             note += _constraint_note(estimator, not softmax)
             note += _remedies(X, f"smaller penalties ({_penalties(estimator)})",
-                              "a larger max_iter", free)
+                              "a larger max_iter", free, scale_warned=scale_warned)
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{note}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),
@@ -478,11 +516,13 @@ def _solver_note(message):
     return "" if "ITERATIONS REACHED LIMIT" in message else message
 
 
-def _scale_hint(X):
+def _scale_hint(X, scale_warned=False):
     """The advice to scale ``X`` where its largest absolute value exceeds 10
-    (``None``: not known, no advice). Before, every ConvergenceWarning said
-    "Unscaled inputs slow it", also for inputs already in [0, 1]."""
-    largest = None if X is None else largest_magnitude(X)
+    (``None``: not known, no advice), unless the fit raised an
+    ``InputScaleWarning`` (``scale_warned``), which gives it. Before, every
+    ConvergenceWarning said "Unscaled inputs slow it", also for inputs already in
+    [0, 1]; and a fit on raw inputs was told to scale them by both warnings."""
+    largest = None if X is None or scale_warned else largest_magnitude(X)
     if largest is None or not largest > 10:
         return ""
     return (f" Inputs as large as {largest:.3g} slow it: put a scaler in a "
@@ -490,7 +530,8 @@ def _scale_hint(X):
 
 
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
-                          early_stopping=True, held_out=False, X=None, adam=False):
+                          early_stopping=True, held_out=False, X=None, adam=False,
+                          scale_warned=False):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
     decrease over the last 10% of the iterations (at least 5), within the last gain
@@ -525,7 +566,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     increase ``max_iter``, which lowered its held-out reconstruction error) and
     this fit did not use it; ``held_out``: this fit held rows out for early stopping, which had not
     stopped it, so a larger ``max_iter`` leaves the stop to it; ``X``: the training
-    inputs, read (only when it warns) for the advice to scale them."""
+    inputs, read (only when it warns) for the advice to scale them, which is left
+    to the ``InputScaleWarning`` where the fit raised one (``scale_warned``)."""
     curve = np.asarray(result.loss_curve, dtype=np.float64)
     start = curve[min(result.stage_start, curve.size - 1)] if curve.size else np.nan
     if (adam and not held_out and curve.size > 1
@@ -612,9 +654,10 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
             f"{name}: L-BFGS-B stopped after {curve.size} of max_iter={max_iter} "
             f"iterations without converging (loss {result.loss:.6g}{pg_text}): its "
             "line search found no step that lowers the loss, so a larger max_iter "
-            "does not help. This happens on inputs far from unit scale (put a "
-            "scaler in a Pipeline) or where the loss is flat to rounding; "
-            "solver='adam' needs no line search.",
+            "does not help. This happens on inputs far from unit scale"
+            + ("" if scale_warned else " (put a scaler in a Pipeline)")
+            + " or where the loss is flat to rounding; solver='adam' needs no line "
+            "search.",
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return
@@ -637,14 +680,17 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
         f"converged yet (loss {result.loss:.6g}{pg_text}).{why} {advice}"
-        f"{_scale_hint(X)}{minimum} {_solver_note(result.message)}".strip(),
+        f"{_scale_hint(X, scale_warned)}{minimum} {_solver_note(result.message)}".strip(),
         ConvergenceWarning, stacklevel=user_stacklevel(),
     )
 
 
 def report_fit(estimator, result, data):
     """The warnings at the end of ``fit``: non-convergence (meaningful only), then a
-    degenerate fit on the training ``data`` (``X``, ``targets``, ``sample_weight``)."""
+    degenerate fit on the training ``data`` (``X``, ``targets``, ``sample_weight``).
+    Where this fit raised an ``InputScaleWarning`` (``fit_warned_input_scale``),
+    neither repeats its advice to scale the inputs: one warning per cause."""
+    scale_warned = fit_warned_input_scale(estimator)
     l2 = getattr(estimator, "l2", None)
     held_out = bool(getattr(estimator, "do_early_stopping_", False))
     unpenalised = l2 is not None and bool(np.any(np.asarray(l2, dtype=float) == 0))
@@ -652,11 +698,13 @@ def report_fit(estimator, result, data):
                           unpenalised,
                           "early_stopping" in estimator.get_params() and not held_out,
                           held_out, data.X,
-                          adam=getattr(estimator, "solver", None) == "adam")
+                          adam=getattr(estimator, "solver", None) == "adam",
+                          scale_warned=scale_warned)
     # The objective at the fit's starting parameters (Adam: its first batch, or
     # every batch where the last epoch's loss is over twice that) and at
     # its last epoch, when it rose more than _DIVERGED times.
     start = getattr(result, "start_loss", np.nan)
     end = result.loss_curve[-1] if len(result.loss_curve) else np.nan
     rise = (start, end) if end > _DIVERGED * start else None
-    warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight, rise)
+    warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight, rise,
+                       scale_warned)

@@ -79,7 +79,7 @@ from .._lipschitz import range_overflow_rows
 from .._validation import check_finite_parameters, user_stacklevel
 from ..exceptions import InputScaleWarning
 from ._base import BaseNetwork
-from ._diagnostics import report_fit
+from ._diagnostics import clear_input_scale_warning, report_fit
 from ._progress import Progress
 
 __all__ = ["CandidateModel", "EarlyStopping", "SupervisedTransformerMixin",
@@ -1063,6 +1063,10 @@ class TrainableNetwork(BaseNetwork):
 
     def _fit_body(self, X, y, sample_weight=None):
         self._validate_params()
+        # This fit's InputScaleWarning, if it raises one (before _training_X, which
+        # can: the autoencoder's), is recorded for report_fit, which then does not
+        # repeat its advice.
+        clear_input_scale_warning(self)
         fitted = self._warm_start_fitted()
         self._snapshot_params()
         X, y = self._validate_X_y(X, y, reset=not fitted)
@@ -1156,6 +1160,7 @@ class TrainableNetwork(BaseNetwork):
                                                   gain, monitor, progress)
         except KeyboardInterrupt:
             progress.finish()
+            clear_input_scale_warning(self)
             objectives = None  # their buffers go before the fitted arrays are made
             self._keep_interrupted(progress, monitor, data.n_samples, continuing)
             raise
@@ -1556,6 +1561,8 @@ class TrainableNetwork(BaseNetwork):
         else:
             theta, redrawn = self._redraw_flat_layers(layout, self._theta, X,
                                                       self._rng, sample_weight)
+        # partial_fit reports no convergence: its InputScaleWarning record goes.
+        clear_input_scale_warning(self)
         # Adam's moments do not belong to weights drawn anew.
         solver = self._solver_for(layout, reuse=not redrawn)
         gain = self._partial_fit_gain()

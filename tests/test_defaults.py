@@ -824,3 +824,65 @@ def test_line_search_failure_leaves_the_scaler_to_the_input_scale_warning():
             "to rounding" in message)
     assert "scaler" not in message
 
+
+def _still_falling():
+    return SolverResult(theta=np.zeros(1), loss=0.5, loss_curve=list(
+        np.linspace(1.0, 0.5, 50)), message="STOP", proj_grad_norm=0.25)
+
+
+@pytest.mark.parametrize("kwargs, advice", [
+    ({}, "A larger max_iter fits the training data further, which can lower "
+         "held-out scores; early_stopping=True or l2 > 0 regularise instead."),
+    ({"early_stopping": False, "held_out": True},
+     "increase max_iter and let early stopping end the fit, or set l2 > 0."),
+    ({"early_stopping": False}, "Increase max_iter to fit further, or set l2 > 0."),
+])
+def test_convergence_warning_with_l2_zero_names_l2_once(kwargs, advice):
+    # With l2=0: "... early_stopping=True or a larger l2 regularise instead. With
+    # l2=0 the loss need not have a finite minimum: on separable training data the
+    # weights grow while it falls; set l2 > 0.": a larger l2 than 0, then the same
+    # advice again. The fact comes first, the advice names l2 once.
+    with pytest.warns(ConvergenceWarning) as w:
+        warn_if_not_converged(_still_falling(), "Net", 50, unpenalised=True,
+                              **kwargs)
+    message = str(w[0].message)
+    fact = ("With l2=0 the loss need not have a finite minimum: on separable "
+            "training data the weights grow while it falls.")
+    assert fact in message and advice in message, message
+    assert message.index(fact) < message.index(advice)
+    assert "a larger l2" not in message and message.count("l2 > 0") == 1
+    # l2 > 0: a larger l2, and no word of l2=0.
+    with pytest.warns(ConvergenceWarning) as w:
+        warn_if_not_converged(_still_falling(), "Net", 50, **kwargs)
+    message = str(w[0].message)
+    assert "l2=0" not in message and "l2 > 0" not in message
+    assert ("a larger l2" in message) == (kwargs == {})
+
+
+def test_convergence_warning_with_l2_zero_fits_the_estimator():
+    # The separable case is a classifier's: a regressor and the autoencoder were
+    # told of "separable training data" too. Per-layer l2 names the layers.
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    from sknonneg import NonNegAutoencoder
+
+    cases = [
+        (NonNegMLPClassifier(l2=0, max_iter=20, random_state=0), y,
+         "With l2=0 the loss need not have a finite minimum: on separable training "
+         "data the weights grow while it falls.", "early_stopping=True or l2 > 0"),
+        (NonNegMLPClassifier(l2=[0, 1e-4], max_iter=20, random_state=0), y,
+         "With l2=0 on weight layer 1 the loss need not have a finite minimum",
+         "early_stopping=True or l2 > 0"),
+        (NonNegMLPRegressor(l2=0, max_iter=5, random_state=0), X[:, 20] + X[:, 30],
+         "With l2=0 the loss need not have a finite minimum: the weights can grow "
+         "without bound while it falls.", "early_stopping=True or l2 > 0"),
+        (NonNegAutoencoder(n_components=8, l2=0, max_iter=5, random_state=0), None,
+         "With l2=0 the loss need not have a finite minimum: the weights can grow "
+         "without bound while it falls.",
+         "Increase max_iter to fit further, or set l2 > 0."),
+    ]
+    for est, target, fact, advice in cases:
+        (message,) = _fit_warnings(est, X, target)[ConvergenceWarning]
+        assert fact in message and advice in message, (est, message)
+        assert "a larger l2" not in message and message.count("l2 > 0") == 1
+        assert ("separable" in message) == is_classifier(est)

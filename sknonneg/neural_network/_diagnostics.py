@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_expit, log_softmax
-from sklearn.base import is_regressor
+from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
@@ -529,9 +529,28 @@ def _scale_hint(X, scale_warned=False):
             "Pipeline.")
 
 
+def _unpenalised_note(unpenalised, classifier):
+    """"With l2=0 the loss need not have a finite minimum: ..." (empty where
+    ``unpenalised`` is False; a tuple: the 1-based weight layers with l2=0, where
+    others have l2 > 0). Separable training data is a classifier's case
+    (``classifier``); a regressor's or an autoencoder's weights can grow without
+    bound too, where their loss approaches its infimum only in the limit."""
+    if unpenalised is False or unpenalised is None:
+        return ""
+    where = "l2=0"
+    if not isinstance(unpenalised, bool):
+        layers = [int(i) for i in unpenalised]
+        where += (f" on weight layer{'s' if len(layers) > 1 else ''} "
+                  + (", ".join(map(str, layers[:-1])) + " and " if len(layers) > 1
+                     else "") + str(layers[-1]))
+    how = ("on separable training data the weights grow while it falls"
+           if classifier else "the weights can grow without bound while it falls")
+    return f" With {where} the loss need not have a finite minimum: {how}."
+
+
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                           early_stopping=True, held_out=False, X=None, adam=False,
-                          scale_warned=False):
+                          scale_warned=False, classifier=True):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
     decrease over the last 10% of the iterations (at least 5), within the last gain
@@ -561,7 +580,10 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     11-30% of its decrease, and to a twentieth with ``l2=0``) while the held-out
     accuracy stays or drops, so the limit was acting as early stopping, and the
     regularised fixes are named beside it. ``unpenalised``: a weight layer has
-    ``l2=0``, where the loss need not have a finite minimum; ``early_stopping``:
+    ``l2=0`` (True: every one; a tuple: the 1-based numbers of those with
+    ``l2=0`` where others have ``l2 > 0``), where the loss need not have a finite
+    minimum (said once, and the advice names ``l2 > 0``, not "a larger l2"; the
+    separable case only for a ``classifier``); ``early_stopping``:
     the estimator has that parameter (the autoencoder has not: it is told to
     increase ``max_iter``, which lowered its held-out reconstruction error) and
     this fit did not use it; ``held_out``: this fit held rows out for early stopping, which had not
@@ -643,9 +665,13 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         last = "last iteration" if tail == 1 else f"last {tail} iterations"
         why = (f" The loss still fell by more than {share * 100:.2g}% of its total "
                f"decrease over the {last}.")
-    minimum = (" With l2=0 the loss need not have a finite minimum: on separable "
-               "training data the weights grow while it falls; set l2 > 0."
-               if unpenalised else "")
+    # Before, with l2=0: "... early_stopping=True or a larger l2 regularise
+    # instead. With l2=0 the loss need not have a finite minimum: on separable
+    # training data the weights grow while it falls; set l2 > 0." (l2 named
+    # twice, "a larger" of 0), also for regressors and autoencoders, which have
+    # no separable data. The fact now comes before the advice, which names l2 once.
+    minimum = _unpenalised_note(unpenalised, classifier)
+    larger_l2 = "l2 > 0" if minimum else "a larger l2"
     if getattr(result, "abnormal", False):
         # Before: "maximum iterations reached ... a larger max_iter fits further",
         # for a run that its line search ended (after 0 iterations on inputs of
@@ -664,10 +690,11 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     if held_out:
         advice = ("Early stopping had not stopped it (its held-out score had not "
                   "stalled for n_iter_no_change checks): increase max_iter and let "
-                  "early stopping end the fit.")
+                  "early stopping end the fit" + (", or set l2 > 0." if minimum
+                                                  else "."))
     elif early_stopping:
         advice = ("A larger max_iter fits the training data further, which can lower "
-                  "held-out scores; early_stopping=True or a larger l2 regularise "
+                  f"held-out scores; early_stopping=True or {larger_l2} regularise "
                   "instead.")
     else:
         # An estimator without early stopping (the autoencoder). Before: "A larger
@@ -676,11 +703,12 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         # held-out digits (16 or 32 components, sigmoid or linear decoder, l2
         # 1e-5 or 1e-3) 200 iterations gave 0.57 to 0.77 times the reconstruction
         # error of 50, and l2=1e-3 1.2 times that of 1e-5.
-        advice = "Increase max_iter to fit further."
+        advice = ("Increase max_iter to fit further"
+                  + (", or set l2 > 0." if minimum else "."))
     warnings.warn(
         f"{name}: maximum iterations ({max_iter}) reached and the optimization hasn't "
-        f"converged yet (loss {result.loss:.6g}{pg_text}).{why} {advice}"
-        f"{_scale_hint(X, scale_warned)}{minimum} {_solver_note(result.message)}".strip(),
+        f"converged yet (loss {result.loss:.6g}{pg_text}).{why}{minimum} {advice}"
+        f"{_scale_hint(X, scale_warned)} {_solver_note(result.message)}".strip(),
         ConvergenceWarning, stacklevel=user_stacklevel(),
     )
 
@@ -693,13 +721,19 @@ def report_fit(estimator, result, data):
     scale_warned = fit_warned_input_scale(estimator)
     l2 = getattr(estimator, "l2", None)
     held_out = bool(getattr(estimator, "do_early_stopping_", False))
-    unpenalised = l2 is not None and bool(np.any(np.asarray(l2, dtype=float) == 0))
+    zero = (np.atleast_1d(np.asarray(l2, dtype=float) == 0) if l2 is not None
+            else np.zeros(1, dtype=bool))
+    # True where every weight layer has l2=0, else the 1-based numbers of the
+    # layers with l2=0 (False: none).
+    unpenalised = (bool(np.all(zero)) if np.all(zero) or not np.any(zero)
+                   else tuple(np.flatnonzero(zero) + 1))
     warn_if_not_converged(result, estimator.__class__.__name__, estimator.max_iter,
                           unpenalised,
                           "early_stopping" in estimator.get_params() and not held_out,
                           held_out, data.X,
                           adam=getattr(estimator, "solver", None) == "adam",
-                          scale_warned=scale_warned)
+                          scale_warned=scale_warned,
+                          classifier=is_classifier(estimator))
     # The objective at the fit's starting parameters (Adam: its first batch, or
     # every batch where the last epoch's loss is over twice that) and at
     # its last epoch, when it rose more than _DIVERGED times.

@@ -244,6 +244,68 @@ def test_split_with_fewer_held_out_rows_than_classes_holds_one_per_class():
         assert np.unique(y[train]).tolist() == list(range(11))
 
 
+@pytest.mark.parametrize("make", [NonNegMLPClassifier, ABBAClassifier])
+def test_multilabel_early_stopping_split_follows_each_rows_first_label(make):
+    """What validation_fraction's description says of multilabel ``y`` (it spoke
+    of classes only): the strata are each row's first label (a row of no label
+    counts with the first column's); fewer held-out rows than strata hold out
+    one row each of as many strata, every stratum trains; a stratum of one row
+    makes the split random, which can hold out a label's only row."""
+    from sklearn.model_selection import train_test_split
+
+    doc = make.__doc__
+    doc = doc[doc.index("validation_fraction :"):doc.index("n_iter_no_change :")]
+    assert "multilabel classifier's is stratified by each" in " ".join(doc.split())
+    rng = np.random.RandomState(0)
+    Y = np.zeros((40, 6), dtype=int)
+    for i in range(36):  # first label i % 6, later labels at random
+        Y[i, i % 6] = 1
+        Y[i, i % 6 + 1:] = rng.rand(5 - i % 6) > 0.5
+    est = make(validation_fraction=0.1)
+    _, strata = est._encode_targets(Y)
+    first = [int(np.flatnonzero(row)[0]) if row.any() else 0 for row in Y]
+    assert strata.tolist() == first  # rows 36-39, no label: with label 0's
+    for seed in range(5):
+        # 4 rows held out, 6 strata: one row each of 4 of them; all 6 train.
+        train, val = est._validation_split(strata, np.ones(40),
+                                           np.random.RandomState(seed))
+        assert val.shape == (4,) and np.unique(strata[val]).shape == (4,)
+        assert np.unique(strata[train]).shape == (6,)
+        assert sorted(np.r_[train, val]) == list(range(40))
+        # 10 held out: train_test_split stratified by the first labels.
+        est.set_params(validation_fraction=0.25)
+        train, val = est._validation_split(strata, np.ones(40),
+                                           np.random.RandomState(seed))
+        expected = train_test_split(np.arange(40), test_size=0.25,
+                                    random_state=np.random.RandomState(seed),
+                                    stratify=strata)[1]
+        assert val.tolist() == expected.tolist()
+        est.set_params(validation_fraction=0.1)
+    # Label 2 on row 0 alone (its first label): a random split, no row kept
+    # for training, and no warning of the held-out rows missing a label.
+    Y = np.zeros((40, 3), dtype=int)
+    Y[:, 0] = 1
+    Y[0] = [0, 0, 1]
+    _, strata = est._encode_targets(Y)
+    held = []
+    for seed in range(12):
+        train, val = est._validation_split(strata, np.ones(40),
+                                           np.random.RandomState(seed))
+        expected = train_test_split(np.arange(40), test_size=0.1,
+                                    random_state=np.random.RandomState(seed))[1]
+        assert val.tolist() == expected.tolist()
+        held.append(0 in val)
+    assert any(held)  # seed 2 holds out the only row of label 2
+    X = np.random.default_rng(0).random((40, 3))
+    Y[1, 1] = 1  # label 1 varies
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="early_stopping holds out")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        warnings.filterwarnings("ignore", message=".*ill-defined")
+        make(4, max_iter=3, early_stopping=True, scoring="f1_macro",
+             random_state=0).fit(X, Y)
+
+
 def test_early_stopping_fits_the_first_round_of_a_halving_search():
     """HalvingGridSearchCV(min_resources="smallest") fits 2 * 10 classes * 3
     folds = 60 rows of load_digits: 40 training rows, 4 held out. Before, every

@@ -148,12 +148,18 @@ SHARED_DOCS = {
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 are dropped before
-        the split, as everywhere in the fit); for a single-label classifier,
-        stratified by class, and the only row of a class always trains. Where
-        the held-out rows are fewer than the classes (4 rows of 10 digits in the
-        first round of ``HalvingGridSearchCV(..., min_resources="smallest")``),
-        one row each of as many classes is held out, and every class trains
-        (a scorer other than accuracy then warns that it misses classes).
+        the split, as everywhere in the fit). A regressor's split is random. A
+        single-label classifier's is stratified by class, and the only row of a
+        class always trains. A multilabel classifier's is stratified by each
+        row's first label (its lowest-indexed column of 1; a row of no label
+        counts with the first column's) where each such stratum has two rows or
+        more, else random: neither makes sure that every label keeps a positive
+        row in training. Where the held-out rows are fewer than the classes (or
+        multilabel strata; 4 rows of 10 digits in the first round of
+        ``HalvingGridSearchCV(..., min_resources="smallest")``), one row each of
+        as many classes (strata) is held out, and every class (stratum) trains;
+        a single-label classifier's scorer other than accuracy then warns that
+        it misses classes.
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "batch_size_param": """\

@@ -729,7 +729,14 @@ class TrainableNetwork(BaseNetwork):
         rows would be fewer than the classes, which ``train_test_split`` refuses
         to stratify, one row each of as many classes is held out
         (``_hold_out_one_row_per_class``); a split whose training part cannot
-        hold every class, or that holds out one row, still raises."""
+        hold every class, or that holds out one row, still raises.
+
+        Multilabel targets: ``strata`` are each row's first label (the argmax of
+        its indicator row: a row of no label is in the first column's stratum);
+        the split is stratified by them, one row each of as many strata where
+        fewer are held out, only where every stratum has two rows of positive
+        weight, and is random otherwise. No row always trains, no missing label
+        is swapped in (``_hold_out_every_class``) or warned of."""
         positive = np.flatnonzero(sample_weight > 0)
         rows, lone, stratify = positive, positive[:0], None
         if strata is not None and not getattr(self, "_multilabel", False):

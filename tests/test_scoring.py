@@ -404,10 +404,15 @@ def test_all_nan_validation_scores_warn_and_best_is_nan(cls, solver):
     # never scored) and a warning names the scorer (before: silent).
     X, y = _regression() if cls is NonNegMLPRegressor else _classification()
     est = _small(cls, scoring=_nan_scorer, solver=solver, n_iter_no_change=2)
-    with pytest.warns(UserWarning, match=r"validation scores of early stopping "
-                      r"\(scoring=_nan_scorer\) were NaN at all \d+ checks, so "
-                      r"early stopping could not select parameters"):
+    with pytest.warns(UserWarning, match=r"early stopping's scoring=_nan_scorer was "
+                      r"NaN at all \d+ checks \(.*\), so the fit kept its latest "
+                      r"parameters and best_validation_score_ is NaN\.") as rec:
         _fit(est, X, y)
+    # Two sentences (before: four), every fact kept.
+    (message,) = [str(w.message) for w in rec if "NaN at" in str(w.message)]
+    assert message.endswith(" Use another scoring, a larger validation_fraction, "
+                            "or early_stopping=False.")
+    assert message.count(". ") == 1
     assert len(est.validation_scores_) >= 2
     assert np.isnan(est.validation_scores_).all()
     assert np.isnan(est.best_validation_score_)
@@ -425,9 +430,10 @@ def test_roc_auc_on_held_out_rows_of_one_class():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         est.fit(X, y)
-    ours = [w for w in caught if "early stopping could not" in str(w.message)]
+    ours = [w for w in caught if "NaN at" in str(w.message)]
     assert len(ours) == 1 and ours[0].category is UserWarning
-    assert "(scoring='roc_auc') were NaN" in str(ours[0].message)
+    assert "NonNegMLPClassifier: early stopping's scoring='roc_auc' was NaN" in str(
+        ours[0].message)
     assert np.isnan(est.validation_scores_).all()
     assert np.isnan(est.best_validation_score_)
 

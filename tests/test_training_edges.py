@@ -215,10 +215,20 @@ def test_scorer_without_a_lone_class_warns():
     y = np.array(["c"] + ["b"] * 30 + ["a"] * 69)
     est = NonNegMLPClassifier((3,), max_iter=2, early_stopping=True,
                               scoring="f1_macro", random_state=0)
-    with pytest.warns(UserWarning, match=r"hold no row of class 'c', the only "
-                      r"row of its class, which always trains: "
-                      r"scoring='f1_macro' is computed without it"):
+    with pytest.warns(UserWarning, match=r"early_stopping holds out no row of "
+                      r"class 'c', whose only row always trains, so "
+                      r"scoring='f1_macro' is computed without it") as rec:
         est.fit(X, y)
+    # Two sentences (before: a parenthesis on the scorings that work, outside
+    # the remedies); the remedies name them.
+    (message,) = [str(w.message) for w in rec if "early_stopping holds" in
+                  str(w.message)]
+    assert message == (
+        "early_stopping holds out no row of class 'c', whose only row always "
+        "trains, so scoring='f1_macro' is computed without it and may be undefined "
+        "or fail. Pass more rows of such classes, scoring='loss' or None "
+        "(accuracy; both are defined on any held-out rows), or "
+        "early_stopping=False.")
     with warnings.catch_warnings():
         # Accuracy is defined on any held-out rows, by name as by None.
         warnings.filterwarnings("error", message="early_stopping holds out")
@@ -331,10 +341,22 @@ def test_scorer_on_fewer_held_out_rows_than_classes_warns():
     y = np.repeat(np.arange(10), 4)
     est = NonNegMLPClassifier((3,), max_iter=2, early_stopping=True,
                               scoring="f1_macro", random_state=0)
-    with pytest.warns(UserWarning, match=r"4 held-out rows cannot hold all 10 "
-                      r"classes .*Pass more rows of such classes, a larger "
-                      r"validation_fraction, or early_stopping=False"):
+    with pytest.warns(UserWarning, match=r"early_stopping holds out 4 rows "
+                      r"\(validation_fraction=0.1\), one each of 4 of the 10 "
+                      r"classes, so scoring='f1_macro' is computed without classes "
+                      r"[\d, ]+ and may be undefined or fail\. Pass more rows of "
+                      r"such classes, a larger validation_fraction, scoring='loss' "
+                      r"or None \(accuracy; both are defined on any held-out "
+                      r"rows\), or early_stopping=False\.$"):
         est.fit(X, y)
+    # The only row of class 10 as well: both causes, in one sentence each part.
+    X41, y41 = np.r_[X, X[:1]], np.r_[y, 10]
+    with pytest.warns(UserWarning, match=r"early_stopping holds out 4 rows "
+                      r"\(validation_fraction=0.1\), one each of 4 of the 11 "
+                      r"classes, and no row of class 10, whose only row always "
+                      r"trains, so scoring='f1_macro' is computed without classes "
+                      r"[\d, ]+, 10 and may be undefined or fail\. Pass more"):
+        est.fit(X41, y41)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="early_stopping holds out")
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -596,14 +596,16 @@ class EarlyStopping:
             estimator.best_validation_score_ = np.nan
             name = _scoring_name(estimator._scoring())
             n = len(self.validation_scores)
+            # Before, four sentences: "the validation scores of early stopping
+            # (scoring=...) were NaN at all 5 checks, so early stopping could not
+            # select parameters: the estimator keeps the latest ones, and
+            # best_validation_score_ is NaN. A scorer is NaN where ...; use ...".
             warnings.warn(
-                f"{type(estimator).__name__}: the validation scores of early "
-                f"stopping (scoring={name}) were NaN at "
-                f"{'all ' + str(n) + ' checks' if n != 1 else 'its one check'}, so "
-                f"early stopping could not select parameters: the estimator keeps "
-                f"the latest ones, and best_validation_score_ is NaN. A scorer is "
-                f"NaN where it is undefined on the held-out rows (such as "
-                f"'roc_auc' on rows of one class); use another scoring, a larger "
+                f"{type(estimator).__name__}: early stopping's scoring={name} was "
+                f"NaN at {'all ' + str(n) + ' checks' if n != 1 else 'its one check'}"
+                f" (a scorer is NaN where it is undefined, as 'roc_auc' on held-out "
+                f"rows of one class), so the fit kept its latest parameters and "
+                f"best_validation_score_ is NaN. Use another scoring, a larger "
                 f"validation_fraction, or early_stopping=False.", UserWarning,
                 stacklevel=user_stacklevel())
 
@@ -829,29 +831,34 @@ class TrainableNetwork(BaseNetwork):
 
         alone = np.intersect1d(missing, strata[lone])
         short = np.setdiff1d(missing, alone)
+        # Before: "early_stopping holds out validation_fraction=0.1 of the
+        # training rows, and they hold no row of classes 1, 2, 3, 6, 7, 9: 4
+        # held-out rows cannot hold all 10 classes (one row each of 4 classes is
+        # held out): scoring=... is computed without them and may be undefined or
+        # fail (scoring='loss' and scoring=None, accuracy, are defined on any
+        # held-out rows). Pass more rows ...": the count came after the classes,
+        # and the scorings that work sat in a parenthesis, not in the remedies.
         parts = []
-        if alone.shape[0]:
-            parts.append(
-                f"no row of class{'es' * (alone.shape[0] > 1)} {names(alone)}, "
-                f"the only row of "
-                f"{'their classes' if alone.shape[0] > 1 else 'its class'}, which "
-                f"always trains")
         if short.shape[0]:
             parts.append(
-                f"no row of class{'es' * (short.shape[0] > 1)} {names(short)}: "
-                f"{idx_val.shape[0]} held-out rows cannot hold all "
-                f"{np.unique(strata[positive]).shape[0]} classes (one row each of "
-                f"{idx_val.shape[0]} classes is held out)")
-        them = "them" if missing.shape[0] > 1 else "it"
+                f"{idx_val.shape[0]} rows (validation_fraction="
+                f"{self.validation_fraction}), one each of {idx_val.shape[0]} of the "
+                f"{np.unique(strata[positive]).shape[0]} classes")
+        if alone.shape[0]:
+            several = alone.shape[0] > 1
+            parts.append(
+                f"no row of class{'es' * several} {names(alone)}, whose only "
+                f"row{'s' * several} always train{'' if several else 's'}")
+        what = (f"class{'es' * (missing.shape[0] > 1)} {names(missing)}"
+                if short.shape[0] else "them" if missing.shape[0] > 1 else "it")
         warnings.warn(
-            f"early_stopping holds out validation_fraction="
-            f"{self.validation_fraction} of the training rows, and they hold "
-            f"{'; and '.join(parts)}: scoring={self._scoring()!r} is computed "
-            f"without {them} and may be undefined or fail (scoring='loss' and "
-            f"scoring=None, accuracy, are defined on any held-out rows). Pass more "
-            f"rows of such classes"
-            f"{', a larger validation_fraction' if short.shape[0] else ''}, or "
-            f"early_stopping=False.", UserWarning, stacklevel=user_stacklevel())
+            f"early_stopping holds out {', and '.join(parts)}, so "
+            f"scoring={self._scoring()!r} is computed without {what} and may be "
+            f"undefined or fail. Pass more rows of such classes"
+            f"{', a larger validation_fraction' if short.shape[0] else ''}, "
+            f"scoring='loss' or None (accuracy; both are defined on any held-out "
+            f"rows), or early_stopping=False.", UserWarning,
+            stacklevel=user_stacklevel())
 
     def _do_early_stopping(self, n_samples):
         """``early_stopping`` resolved: ``"auto"`` holds data out when the fit has

@@ -159,14 +159,40 @@ def test_degenerate_regression_blames_adam_steps_only_far_from_the_mean():
     # Nor told to lower learning_rate_init, which L-BFGS-B does not read (it was);
     # an Adam fit is.
     degenerate = [str(w.message) for w in rec if w.category is DegenerateFitWarning]
-    assert "Try smaller penalties (l2, l1) or a larger max_iter." in degenerate[0]
+    # Only the penalties set above 0 (l1=0 here): before, "smaller penalties (l2,
+    # l1)".
+    assert "Try a smaller l2 or a larger max_iter." in degenerate[0]
     assert "learning_rate_init" not in degenerate[0]
     from sklearn.datasets import load_diabetes
     Xd, yd = load_diabetes(return_X_y=True)  # 20 epochs: training R^2 -1.04
     with pytest.warns(DegenerateFitWarning,
-                      match=r"Try smaller penalties \(l2, l1\), a smaller "
+                      match=r"Try a smaller l2, a smaller "
                             r"learning_rate_init or a larger max_iter\."):
         NonNegMLPRegressor(solver="adam", max_iter=20, random_state=0).fit(Xd, yd)
+
+
+def test_degenerate_fit_names_only_the_penalties_set():
+    # Before: "Try smaller penalties (l2, l1)" whatever the penalties were, also
+    # with l1=0 and l2=0. Now the ones above 0, and none where none is.
+    from sklearn.datasets import load_diabetes
+    X, y = load_diabetes(return_X_y=True)  # 20 Adam epochs: training R^2 -1.04
+    for kw, remedy in (({"l2": 0.0}, "Try a smaller learning_rate_init or"),
+                       ({"l1": 1e-3}, "Try smaller penalties (l2, l1), a smaller"),
+                       ({"l2": 0.0, "activity_l1": 1e-3},
+                        "Try a smaller activity_l1, a smaller")):
+        message = _degenerate_fit_message(
+            NonNegMLPRegressor(solver="adam", max_iter=20, random_state=0, **kw), X, y)
+        assert remedy in message, (kw, message)
+        if kw.get("l2") == 0.0:
+            assert "l2" not in message.split("Try")[1], (kw, message)
+    # l1="auto" says what it put on the first layer (multilabel, every weight >= 0).
+    rng = np.random.RandomState(0)
+    Xm = rng.rand(60, 4)
+    Y = np.column_stack([Xm[:, 0] > 0.5, Xm[:, 1] > 0.5, Xm[:, 2] > 0.5]).astype(int)
+    message = _degenerate_fit_message(
+        NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0), Xm, Y)
+    assert 'smaller penalties (l2, l1; l1="auto" put 0.0001 on the first layer)' \
+        in message, message
 
 
 def _degenerate_fit_message(est, X, y):
@@ -194,11 +220,13 @@ def test_degenerate_fit_advises_scaling_only_for_large_inputs():
             target = y if is_classifier(est) else inputs[:, 0] + y
             message = _degenerate_fit_message(est, inputs, target)
             assert "degenerate fit" in message, est
+            # l1 is 0 (the regressor's default; l1="auto" puts 0 on a
+            # single-label classifier): only l2 is named.
             if scale is None:
-                assert "Try smaller penalties (l2, l1)" in message
+                assert "Try a smaller l2" in message
                 assert "scal" not in message, (est, message)
             else:
-                assert (f"Try scaling the inputs ({scale}), smaller penalties"
+                assert (f"Try scaling the inputs ({scale}), a smaller l2"
                         in message), (est, message)
             if scale != "MinMaxScaler or StandardScaler":
                 assert "MinMaxScaler" not in message, (est, message)

@@ -383,7 +383,7 @@ def test_an_extreme_penalty_neither_overflows_nor_misleads():
     assert np.isfinite(est.loss_)
     degenerate = [str(w.message) for w in caught
                   if issubclass(w.category, DegenerateFitWarning)]
-    assert degenerate and "smaller penalties (l2" in degenerate[0]
+    assert degenerate and "a smaller l2" in degenerate[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = NonNegMLPClassifier(3, l2=1e300, max_iter=50, random_state=0).fit(X, y)

@@ -208,14 +208,32 @@ def _has_monotonic_cst(estimator):
     return cst is not None and bool(np.any(np.asarray(cst) != 0))
 
 
-def _penalties(estimator):
-    """``l2, l1``, and what ``l1="auto"`` put on the first layer when it did."""
-    if (isinstance(getattr(estimator, "l1", None), str) and estimator.l1 == "auto"
-            and hasattr(estimator, "_l1_per_layer") and hasattr(estimator, "_layout")):
-        first = float(estimator._l1_per_layer(estimator._layout.coef_signs)[0])
-        if first > 0:
-            return f'l2, l1; l1="auto" put {first:g} on the first layer'
-    return "l2, l1"
+def _penalty_remedy(estimator):
+    """"smaller penalties (l2, l1)", naming only the penalties this estimator has
+    above 0 ("a smaller l2" for one; empty for none), with what ``l1="auto"`` put
+    on the first layer. Before: "smaller penalties (l2, l1)" always, also to fits
+    with ``l1=0`` (the regressor's default) or ``l2=0``."""
+    params = estimator.get_params(deep=False)
+    names, auto = [], ""
+    for name in ("l2", "l1", "activity_l1"):
+        value = params.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):  # l1="auto": what it put, where that is known
+            if hasattr(estimator, "_l1_per_layer") and hasattr(estimator, "_layout"):
+                first = float(estimator._l1_per_layer(
+                    estimator._layout.coef_signs)[0])
+                if not first > 0:
+                    continue
+                auto = f'{name}="auto" put {first:g} on the first layer'
+            names.append(name)
+        elif np.any(np.asarray(value, dtype=float) != 0):
+            names.append(name)
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"a smaller {names[0]}" + (f" ({auto})" if auto else "")
+    return f"smaller penalties ({', '.join(names)}" + (f"; {auto})" if auto else ")")
 
 
 def _constraint_note(estimator, monotone_outputs):
@@ -405,7 +423,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
                 if getattr(estimator, "solver", None) == "adam" else "")
         advice = _small_input_note(X, estimator, scale_warned) or (
             _constraint_note(estimator, True)
-            + _remedies(X, "smaller penalties (l2, l1)", step, "a larger max_iter",
+            + _remedies(X, _penalty_remedy(estimator), step, "a larger max_iter",
                         scale_warned=scale_warned))
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{advice}",
@@ -471,7 +489,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
             note += small
         else:
             note += _constraint_note(estimator, not softmax)
-            note += _remedies(X, f"smaller penalties ({_penalties(estimator)})",
+            note += _remedies(X, _penalty_remedy(estimator),
                               "a larger max_iter", free, scale_warned=scale_warned)
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{note}",

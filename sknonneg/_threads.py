@@ -77,19 +77,37 @@ def set_pool_threads_locked(limits):
     for ``sknonneg.parallel.ThreadLimits``, whose workers set their process's pools
     while fits in other threads may hold them. A held pool's limit is also the one
     its hold restores: before, a limit of 1 set during a fit's hold was taken for
-    the hold's own and the fit's end put back the limit from before it."""
+    the hold's own and the fit's end put back the limit from before it. In a child
+    forked during a hold, it also replaces the limit the child's first fit would
+    restore (``_PENDING_LIMITS``): before, that fit put back the parent's limit
+    over ``ThreadLimits(1)``."""
     with _LOCK:
         for lib, n_threads in limits:
+            _PENDING_LIMITS.pop(getattr(lib, "filepath", None), None)
             _set_pool_threads(lib, n_threads)
             _HOLDS.replace_saved(lib, n_threads)
 
 
 def pool_limit(lib):
     """The limit of the pool ``lib`` apart from the fits' one-thread holds (the one
-    they restore while they hold it, else its size): what ``ThreadLimits`` records
-    as a process's original limit."""
+    they restore while they hold it, else its size; ``_restored_limit``): what
+    ``ThreadLimits`` records as a process's original limit."""
     with _LOCK:
-        return _HOLDS.limit(lib)
+        return _restored_limit(lib)
+
+
+def _restored_limit(lib):
+    """The limit of the pool ``lib`` apart from the fits' one-thread holds, under
+    ``_LOCK``: while a hold keeps it at one thread, the limit that hold restores;
+    in a child forked during a hold (its holder's thread is not in the child),
+    the limit the child's first fit or hold restores (``_PENDING_LIMITS``); else
+    its size. Before, the child read the parent's hold of one thread until its
+    first fit: its ``thread_budget`` was 1, and ``ThreadLimits`` recorded the 1 as
+    the process's original limit (its last teardown then left it)."""
+    pending = _PENDING_LIMITS.get(getattr(lib, "filepath", None))
+    if pending is not None:
+        return pending
+    return _HOLDS.limit(lib)
 
 
 class _OneThreadHolds:
@@ -321,12 +339,13 @@ def thread_budget():
     before, a fit in the main thread that began while another thread ran a small
     fit or prediction split its rows into one chunk instead of the budget's two,
     so ran on one thread and gave another model (its chunks summed in another
-    grouping) than the same fit run alone."""
+    grouping) than the same fit run alone. In a child forked during such a hold,
+    before its first fit, the limit that fit restores (``_restored_limit``)."""
     with _LOCK:
         blas = [lib for lib in _controller().lib_controllers if lib.user_api == "blas"]
         numpy_blas = [lib for lib in blas if _is_numpy_blas(lib)] or blas
         if numpy_blas:
-            return max(1, min(_HOLDS.limit(lib) for lib in numpy_blas))
+            return max(1, min(_restored_limit(lib) for lib in numpy_blas))
     return max(1, _numba_max_threads())
 
 

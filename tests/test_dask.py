@@ -1404,6 +1404,61 @@ def test_thread_limits_set_during_a_fits_hold_stay():
         assert blas() == before  # and the original comes back
 
 
+_FORKED_DURING_A_HOLD = """
+import asyncio, os, threading
+from threadpoolctl import threadpool_info, threadpool_limits
+from sknonneg._threads import fit_threads, single_blas_thread
+from sknonneg.parallel import ThreadLimits
+def blas():
+    return sorted((p["filepath"], p["num_threads"]) for p in threadpool_info()
+                  if p["user_api"] == "blas")
+with threadpool_limits(limits=2, user_api="blas"):
+    before = blas()
+    entered, leave = threading.Event(), threading.Event()
+    def small_fit():  # the NumPy path: every BLAS held at one thread
+        with single_blas_thread():
+            entered.set()
+            leave.wait(30)
+    thread = threading.Thread(target=small_fit)
+    thread.start()
+    entered.wait(30)
+    pid = os.fork()
+    if pid == 0:  # a worker of the child's own in-process cluster, then a fit
+        plugin = ThreadLimits(n_threads=1, warm_for=False)
+        asyncio.run(plugin.setup(None))
+        with fit_threads():
+            in_fit = {n for _, n in blas()}
+        after_fit = {n for _, n in blas()}
+        plugin.teardown(None)
+        code = 0 if in_fit == {1} else 3
+        code = code or (0 if after_fit == {1} else 4)
+        os._exit(code or (0 if blas() == before else 5))
+    leave.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    print("before", sorted({n for _, n in before}), "child", os.WEXITSTATUS(status))
+"""
+
+
+@needs_dask
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_thread_limits_in_a_child_forked_during_a_fits_hold():
+    # A child forked while a small fit in another thread held every BLAS at one
+    # thread: the fit never ends there, and the child's first fit restores the
+    # limits from before its hold. Before, ThreadLimits(1) set up in that child
+    # recorded the hold's 1 as the original limit, that first fit then put the
+    # pools back at 2 under ThreadLimits(1), and the teardown left them at 1.
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _FORKED_DURING_A_HOLD],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    if out.stdout.split()[:2] != ["before", "[2]"]:
+        pytest.skip("no BLAS pool of two threads here")
+    assert out.stdout.split()[2:] == ["child", "0"], out.stdout
+
+
 _HELD_BY_MAIN = """
 import warnings; warnings.simplefilter("ignore")
 from distributed import Client

@@ -171,6 +171,47 @@ def test_fork_during_a_small_fit_gives_the_childs_first_fit_its_budget():
     _run_script(FORK_DURING_A_SMALL_FIT)
 
 
+FORK_DURING_A_SMALL_FIT_BEFORE_ANY_FIT = _BLAS_LISTING + """
+import os, threading
+from threadpoolctl import ThreadpoolController, threadpool_limits
+from sknonneg._threads import pool_limit, single_blas_thread, thread_budget
+
+with threadpool_limits(limits=2, user_api="blas"):
+    budget, before = thread_budget(), blas()
+    inside, release = threading.Event(), threading.Event()
+    def small_fit():  # the NumPy path: every BLAS held at one thread
+        with single_blas_thread():
+            inside.set()
+            release.wait(30)
+    thread = threading.Thread(target=small_fit)
+    thread.start()
+    inside.wait(30)
+    pid = os.fork()
+    if pid == 0:  # before any fit: what the first fit will restore
+        limits = sorted((lib.filepath, pool_limit(lib))
+                        for lib in ThreadpoolController().lib_controllers
+                        if lib.user_api == "blas")
+        code = 0 if thread_budget() == budget else 3
+        os._exit(code or (0 if limits == before else 4))
+    release.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    assert budget == 2 and set(dict(before).values()) == {2}, (budget, before)
+    assert os.WEXITSTATUS(status) == 0, ("child", os.WEXITSTATUS(status))
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread")
+def test_fork_during_a_small_fit_reads_the_budget_it_gets_back_before_any_fit():
+    """In a child forked while a small fit in another thread held the BLAS pools at
+    one thread, ``thread_budget`` and ``pool_limit`` read the limits the child's
+    first fit restores, before that fit. Before, they read the parent's hold of
+    one thread until then (review 44f): ``ThreadLimits`` in such a child recorded
+    that 1 as the process's original limit (see test_dask)."""
+    _run_script(FORK_DURING_A_SMALL_FIT_BEFORE_ANY_FIT)
+
+
 FORK_INSIDE_A_HOLD = _BLAS_LISTING + """
 import os
 from threadpoolctl import threadpool_limits

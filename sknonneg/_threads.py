@@ -77,14 +77,18 @@ def set_pool_threads_locked(limits):
     for ``sknonneg.parallel.ThreadLimits``, whose workers set their process's pools
     while fits in other threads may hold them. A held pool's limit is also the one
     its hold restores: before, a limit of 1 set during a fit's hold was taken for
-    the hold's own and the fit's end put back the limit from before it. In a child
-    forked during a hold, it also replaces the limit the child's first fit would
-    restore (``_PENDING_LIMITS``): before, that fit put back the parent's limit
-    over ``ThreadLimits(1)``."""
+    the hold's own and the fit's end put back the limit from before it. A pool
+    held at one thread stays there until its hold ends: before, a limit of more
+    threads applied at once, and the holding fit (and the holds entering
+    meanwhile) ran their BLAS on that many threads. In a child forked during a
+    hold, it also replaces the limit the child's first fit would restore
+    (``_PENDING_LIMITS``): before, that fit put back the parent's limit over
+    ``ThreadLimits(1)``."""
     with _LOCK:
         for lib, n_threads in limits:
             _PENDING_LIMITS.pop(getattr(lib, "filepath", None), None)
-            _set_pool_threads(lib, n_threads)
+            if not _HOLDS.holds_at_one(lib):
+                _set_pool_threads(lib, n_threads)
             _HOLDS.replace_saved(lib, n_threads)
 
 
@@ -178,6 +182,12 @@ class _OneThreadHolds:
         if self.count.get(key) and n_threads == 1:
             return self.saved[key][1]
         return n_threads
+
+    def holds_at_one(self, lib):
+        """Whether ``lib``'s pool is held and still runs the hold's one thread
+        (then its last holder restores the limit it saved)."""
+        key = getattr(lib, "filepath", None)
+        return bool(self.count.get(key)) and lib.num_threads == 1
 
     def replace_saved(self, lib, limit):
         """While ``lib``'s pool is held, ``limit`` is the one its last holder

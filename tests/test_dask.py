@@ -1404,6 +1404,63 @@ def test_thread_limits_set_during_a_fits_hold_stay():
         assert blas() == before  # and the original comes back
 
 
+@needs_dask
+def test_thread_limits_of_more_threads_wait_for_a_fits_hold_to_end():
+    # A worker's ThreadLimits(2) set up, or a ThreadLimits(1) torn down back to 2,
+    # while a small fit in another thread of the process holds every BLAS at one
+    # thread: the fit and the holds that enter meanwhile keep one thread, and the
+    # limit comes when the hold ends. Before, the pools went to 2 threads at once,
+    # under the fit's hold.
+    import asyncio
+
+    from sknonneg._threads import single_blas_thread
+    from sknonneg.parallel import ThreadLimits
+
+    def blas():
+        return {p["filepath"]: p["num_threads"] for p in threadpool_info()
+                if p["user_api"] == "blas"}
+
+    def during_a_hold(change):
+        """The pools just after ``change()`` ran inside a hold, and in a second
+        hold entered after it."""
+        entered, leave = threading.Event(), threading.Event()
+
+        def small_fit():
+            with single_blas_thread():
+                entered.set()
+                leave.wait(60)
+
+        other = threading.Thread(target=small_fit)
+        other.start()
+        try:
+            assert entered.wait(60)
+            change()
+            inside = set(blas().values())
+            with single_blas_thread():
+                nested = set(blas().values())
+        finally:
+            leave.set()
+            other.join(60)
+        return inside, nested
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        if not blas() or set(blas().values()) != {2}:
+            pytest.skip("no BLAS pool of two threads here")
+    with threadpool_limits(limits=1, user_api="blas"):
+        before = blas()
+        plugin = ThreadLimits(n_threads=2, warm_for=False)
+        assert during_a_hold(lambda: asyncio.run(plugin.setup(None))) == ({1}, {1})
+        assert set(blas().values()) == {2}  # the plugin's limit, once the hold ended
+        plugin.teardown(None)
+        assert blas() == before
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas()
+        plugin = ThreadLimits(n_threads=1, warm_for=False)
+        asyncio.run(plugin.setup(None))
+        assert during_a_hold(lambda: plugin.teardown(None)) == ({1}, {1})
+        assert blas() == before  # the original, once the hold ended
+
+
 _FORKED_DURING_A_HOLD = """
 import asyncio, os, threading
 from threadpoolctl import threadpool_info, threadpool_limits

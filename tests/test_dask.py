@@ -1516,6 +1516,69 @@ def test_thread_limits_in_a_child_forked_during_a_fits_hold():
     assert out.stdout.split()[2:] == ["child", "0"], out.stdout
 
 
+_FORKED_DURING_A_SETUP = """
+import asyncio, os, threading
+import sknonneg.parallel._dask as dask_module
+from sknonneg._threads import fit_threads
+from sknonneg.parallel import ThreadLimits
+pools = {"threads": 4}
+inside, release = threading.Event(), threading.Event()
+class FakePool:  # the process's own pools are left alone
+    filepath = "fake"
+    @property
+    def num_threads(self):
+        return pools["threads"]
+    def set_num_threads(self, n):
+        if threading.current_thread().name == "other":
+            inside.set()  # the other worker's setup: under the plugin's and fits' locks
+            release.wait(30)
+        pools["threads"] = n
+dask_module._thread_pools = lambda: [FakePool()]
+other = threading.Thread(
+    target=lambda: asyncio.run(ThreadLimits(n_threads=1, warm_for=False).setup(None)),
+    name="other")
+other.start()
+inside.wait(30)
+pid = os.fork()
+if pid == 0:  # a worker of the child's own cluster, then a fit
+    done = threading.Event()
+    def watchdog():
+        if not done.wait(10):
+            os._exit(7)  # deadlocked
+    threading.Thread(target=watchdog, daemon=True).start()
+    # In the main thread: a thread started in the child can reuse the stack, so
+    # the ident, of the parent's thread that holds an RLock, and take it as its own.
+    plugin = ThreadLimits(n_threads=2, warm_for=False)
+    asyncio.run(plugin.setup(None))
+    plugin.teardown(None)
+    with fit_threads():
+        pass
+    done.set()
+    os._exit(0)
+release.set()
+other.join()
+_, status = os.waitpid(pid, 0)
+print("child", os.WEXITSTATUS(status))
+"""
+
+
+@needs_dask
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_thread_limits_in_a_child_forked_during_another_workers_setup():
+    # A child forked while another thread's ThreadLimits setup held the plugin's
+    # lock (and the fits' lock, in a process that had run no fit): the child's own
+    # setup, and its fits, take the locks afresh. Before, the plugin's lock stayed
+    # taken in the child (no thread there releases it), and so did the fits' one
+    # where no fit had registered its reset: the child deadlocked.
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _FORKED_DURING_A_SETUP],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["child", "0"], out.stdout
+
+
 _HELD_BY_MAIN = """
 import warnings; warnings.simplefilter("ignore")
 from distributed import Client

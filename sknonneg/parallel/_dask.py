@@ -9,6 +9,7 @@ Dask reruns after a lost worker or a failure starts from the right state).
 
 import copy
 import inspect
+import os
 import threading
 import warnings
 from numbers import Number
@@ -557,6 +558,28 @@ def predict_blocks(estimator, X, *, method="predict"):
 # second one the first one's 1, and a teardown in that order left the process at 1.
 _PROCESS_LIMITS = {"workers": 0, "limits": None}
 _PROCESS_LIMITS_LOCK = threading.Lock()
+_RESET_AT_FORK = False
+
+
+def _new_process_limits_lock():
+    """In a forked child: a lock that a parent's thread held (in its setup or
+    teardown) is never released there; before, the child's own ThreadLimits
+    deadlocked on it."""
+    global _PROCESS_LIMITS_LOCK
+    _PROCESS_LIMITS_LOCK = threading.Lock()
+
+
+def _process_limits_lock():
+    """``_PROCESS_LIMITS_LOCK``, replaced in a forked child: the reset is registered
+    at the first setup, not at import, once per process (a forked child inherits
+    the registration; two first setups at once may register it twice, which only
+    replaces the child's lock twice)."""
+    global _RESET_AT_FORK
+    if not _RESET_AT_FORK:
+        _RESET_AT_FORK = True
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_new_process_limits_lock)
+    return _PROCESS_LIMITS_LOCK
 
 
 def _thread_pools():
@@ -649,7 +672,7 @@ class ThreadLimits(WorkerPlugin):
 
         from .._threads import pool_limit
 
-        with _PROCESS_LIMITS_LOCK:
+        with _process_limits_lock():
             pools = _thread_pools()
             if _PROCESS_LIMITS["workers"] == 0:
                 # A pool that a fit in another thread holds at one thread: its
@@ -678,7 +701,7 @@ class ThreadLimits(WorkerPlugin):
         if not getattr(self, "_registered", False):
             return
         self._registered = False
-        with _PROCESS_LIMITS_LOCK:
+        with _process_limits_lock():
             _PROCESS_LIMITS["workers"] -= 1
             if _PROCESS_LIMITS["workers"] == 0 and _PROCESS_LIMITS["limits"] is not None:
                 _set_pools(_PROCESS_LIMITS["limits"])

@@ -215,7 +215,8 @@ _HOLDS = _OneThreadHolds()
 _FORKED_CHILD = False
 # Limits to restore in a child forked while a fit ran in another thread of the parent
 # (that thread does not exist in the child, so its fit never ends there): pool's path
-# -> limit, restored by the child's first fit.
+# -> limit, restored by the child's first fit or hold, read as the pool's limit before
+# then (_restored_limit), replaced by a limit that ThreadLimits sets meanwhile.
 _PENDING_LIMITS = {}
 # Per thread, the fits running in it (innermost last): the numba thread count each
 # asked for, and the count to restore at its end (None: numba was not imported yet).

@@ -572,13 +572,14 @@ def _new_process_limits_lock():
 def _process_limits_lock():
     """``_PROCESS_LIMITS_LOCK``, replaced in a forked child: the reset is registered
     at the first setup, not at import, once per process (a forked child inherits
-    the registration; two first setups at once may register it twice, which only
-    replaces the child's lock twice)."""
+    the registration). Marked registered only once it is, so no setup takes the
+    lock before; two first setups at once may register it twice, which only
+    replaces the child's lock twice."""
     global _RESET_AT_FORK
     if not _RESET_AT_FORK:
-        _RESET_AT_FORK = True
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=_new_process_limits_lock)
+        _RESET_AT_FORK = True
     return _PROCESS_LIMITS_LOCK
 
 

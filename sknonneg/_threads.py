@@ -110,11 +110,24 @@ def _restored_limit(lib):
     the limit the child's first fit or hold restores (``_PENDING_LIMITS``); else
     its size. Before, the child read the parent's hold of one thread until its
     first fit: its ``thread_budget`` was 1, and ``ThreadLimits`` recorded the 1 as
-    the process's original limit (its last teardown then left it)."""
-    pending = _PENDING_LIMITS.get(getattr(lib, "filepath", None))
+    the process's original limit (its last teardown then left it). A pending
+    limit counts only while the pool still runs the hold's one thread
+    (``_pending_limit``)."""
+    pending = _pending_limit(lib)
     if pending is not None:
         return pending
     return _HOLDS.limit(lib)
+
+
+def _pending_limit(lib, pop=False):
+    """The limit a fork left pending for ``lib``'s pool (``_PENDING_LIMITS``; None if
+    none), which its first fit or hold in the child restores, under ``_LOCK``; None
+    where the pool no longer runs the parent's hold's one thread: the child set its
+    own limit (``threadpool_limits``), which stays. Before, that first fit put back
+    the parent's limit over the child's. ``pop``: also drops it."""
+    key = getattr(lib, "filepath", None)
+    limit = _PENDING_LIMITS.pop(key, None) if pop else _PENDING_LIMITS.get(key)
+    return limit if limit is not None and lib.num_threads == 1 else None
 
 
 class _OneThreadHolds:
@@ -134,14 +147,15 @@ class _OneThreadHolds:
 
     def enter(self, libs, pending=None):
         """Holds ``libs`` at one thread; ``pending`` (path -> limit, from a fork)
-        replaces the limit a first holder saves. Returns the hold, for
-        ``leave``."""
+        replaces the limit a first holder saves, where the pool still runs the
+        fork's one thread (``_pending_limit``). Returns the hold, for ``leave``."""
         for lib in libs:
             key = lib.filepath
             if not self.count.get(key):
                 limit = lib.num_threads
-                if pending and key in pending:
-                    limit = pending.pop(key)
+                forked = (pending or {}).pop(key, None)
+                if forked is not None and limit == 1:
+                    limit = forked
                 self.saved[key] = (lib, limit)
                 _set_pool_threads(lib, 1)
             self.count[key] = self.count.get(key, 0) + 1
@@ -390,10 +404,12 @@ def fit_threads():
         # shared pool.
         held = _HOLDS.enter(others if len(others) < len(blas) else [],
                             _PENDING_LIMITS)
-        # A fork's pending limits of pools no fit holds now are simply restored.
+        # A fork's pending limits of pools no fit holds now are simply restored
+        # (where the child set none of its own).
         for lib in blas:
-            if lib.filepath in _PENDING_LIMITS:
-                _set_pool_threads(lib, _PENDING_LIMITS.pop(lib.filepath))
+            limit = _pending_limit(lib, pop=True)
+            if limit is not None:
+                _set_pool_threads(lib, limit)
         # After the fork's limits are back: a child's first fit had the one thread
         # its parent's hold left on NumPy's pool.
         budget = thread_budget()

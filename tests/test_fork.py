@@ -212,6 +212,50 @@ def test_fork_during_a_small_fit_reads_the_budget_it_gets_back_before_any_fit():
     _run_script(FORK_DURING_A_SMALL_FIT_BEFORE_ANY_FIT)
 
 
+FORK_DURING_A_SMALL_FIT_THEN_THE_CHILD_SETS_ITS_LIMITS = _BLAS_LISTING + """
+import os, threading
+from threadpoolctl import threadpool_limits
+from sknonneg._threads import fit_threads, single_blas_thread, thread_budget
+
+with threadpool_limits(limits=2, user_api="blas"):
+    two = blas()
+with threadpool_limits(limits=1, user_api="blas"):  # the parent's limit
+    inside, release = threading.Event(), threading.Event()
+    def small_fit():  # the NumPy path: every BLAS held at one thread
+        with single_blas_thread():
+            inside.set()
+            release.wait(30)
+    thread = threading.Thread(target=small_fit)
+    thread.start()
+    inside.wait(30)
+    pid = os.fork()
+    if pid == 0:  # the child sets its own limits before its first fit
+        with threadpool_limits(limits=2, user_api="blas"):
+            code = 0 if thread_budget() == 2 else 3
+            with {first}():  # a fit, or a small one (every BLAS at one thread)
+                code = code or (0 if thread_budget() == 2 else 4)
+            code = code or (0 if blas() == two else 5)
+        os._exit(code)
+    release.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    assert set(dict(two).values()) == {{2}}, two
+    assert os.WEXITSTATUS(status) == 0, ("child", os.WEXITSTATUS(status))
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba has one thread")
+@pytest.mark.parametrize("first", ["fit_threads", "single_blas_thread"])
+def test_fork_during_a_small_fit_keeps_the_limits_the_child_sets(first):
+    """A child forked while a small fit in another thread held the BLAS pools at
+    one thread, which sets its own limits before its first fit: that fit keeps
+    them. Before, it put back the parent's limit from before the hold (here 1)
+    over the child's ``threadpool_limits(2)``."""
+    _run_script(FORK_DURING_A_SMALL_FIT_THEN_THE_CHILD_SETS_ITS_LIMITS.format(
+        first=first))
+
+
 FORK_INSIDE_A_HOLD = _BLAS_LISTING + """
 import os
 from threadpoolctl import threadpool_limits

@@ -9,6 +9,7 @@ suite holds NumPy's BLAS, and with it ``fit_threads``' budget, at one thread. Te
 the parallel path ask for the ``parallel_threads`` fixture.
 """
 
+import contextlib
 import contextvars
 import os
 import threading
@@ -183,6 +184,37 @@ def in_thread(func):
     if error:
         raise error[0]
     return result[0]
+
+
+@contextlib.contextmanager
+def held_in_a_thread(hold, timeout=60):
+    """Another thread inside ``with hold():`` (a fit's hold of the BLAS pools,
+    ``fit_threads`` or ``single_blas_thread``) for the whole of the block: it has
+    entered before the block starts and leaves after the block ends."""
+    entered, leave = threading.Event(), threading.Event()
+
+    def run():
+        with hold():
+            entered.set()
+            leave.wait(timeout)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert entered.wait(timeout), "the other thread did not enter its hold"
+        yield
+    finally:
+        leave.set()
+        thread.join(timeout)
+
+
+def held_in_a_thread_source():
+    """``held_in_a_thread``'s source, for the scripts tests run in a fresh
+    interpreter (forks)."""
+    import inspect
+
+    return ("import contextlib, threading\n\n"
+            + inspect.getsource(held_in_a_thread) + "\n\n")
 
 
 def _central_differences(fun, theta, h=1e-6):

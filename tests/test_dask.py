@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import held_in_a_thread, held_in_a_thread_source
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -1383,22 +1384,9 @@ def test_thread_limits_set_during_a_fits_hold_stay():
         before = blas()
         if not before or set(before.values()) != {2}:
             pytest.skip("no BLAS pool of two threads here")
-        entered, leave = threading.Event(), threading.Event()
-
-        def small_fit():
-            with single_blas_thread():
-                entered.set()
-                leave.wait(60)
-
-        other = threading.Thread(target=small_fit)
-        other.start()
         plugin = ThreadLimits(n_threads=1, warm_for=False)
-        try:
-            assert entered.wait(60)
+        with held_in_a_thread(single_blas_thread):  # a small fit in another thread
             asyncio.run(plugin.setup(None))
-        finally:
-            leave.set()
-            other.join(60)
         assert set(blas().values()) == {1}  # the plugin's limit holds
         plugin.teardown(None)
         assert blas() == before  # and the original comes back
@@ -1423,24 +1411,11 @@ def test_thread_limits_of_more_threads_wait_for_a_fits_hold_to_end():
     def during_a_hold(change):
         """The pools just after ``change()`` ran inside a hold, and in a second
         hold entered after it."""
-        entered, leave = threading.Event(), threading.Event()
-
-        def small_fit():
-            with single_blas_thread():
-                entered.set()
-                leave.wait(60)
-
-        other = threading.Thread(target=small_fit)
-        other.start()
-        try:
-            assert entered.wait(60)
+        with held_in_a_thread(single_blas_thread):  # a small fit in another thread
             change()
             inside = set(blas().values())
             with single_blas_thread():
                 nested = set(blas().values())
-        finally:
-            leave.set()
-            other.join(60)
         return inside, nested
 
     with threadpool_limits(limits=2, user_api="blas"):
@@ -1461,8 +1436,8 @@ def test_thread_limits_of_more_threads_wait_for_a_fits_hold_to_end():
         assert blas() == before  # the original, once the hold ended
 
 
-_FORKED_DURING_A_HOLD = """
-import asyncio, os, threading
+_FORKED_DURING_A_HOLD = held_in_a_thread_source() + """
+import asyncio, os
 from threadpoolctl import threadpool_info, threadpool_limits
 from sknonneg._threads import fit_threads, single_blas_thread
 from sknonneg.parallel import ThreadLimits
@@ -1471,27 +1446,18 @@ def blas():
                   if p["user_api"] == "blas")
 with threadpool_limits(limits=2, user_api="blas"):
     before = blas()
-    entered, leave = threading.Event(), threading.Event()
-    def small_fit():  # the NumPy path: every BLAS held at one thread
-        with single_blas_thread():
-            entered.set()
-            leave.wait(30)
-    thread = threading.Thread(target=small_fit)
-    thread.start()
-    entered.wait(30)
-    pid = os.fork()
-    if pid == 0:  # a worker of the child's own in-process cluster, then a fit
-        plugin = ThreadLimits(n_threads=1, warm_for=False)
-        asyncio.run(plugin.setup(None))
-        with fit_threads():
-            in_fit = {n for _, n in blas()}
-        after_fit = {n for _, n in blas()}
-        plugin.teardown(None)
-        code = 0 if in_fit == {1} else 3
-        code = code or (0 if after_fit == {1} else 4)
-        os._exit(code or (0 if blas() == before else 5))
-    leave.set()
-    thread.join()
+    with held_in_a_thread(single_blas_thread):  # a small fit in another thread
+        pid = os.fork()
+        if pid == 0:  # a worker of the child's own in-process cluster, then a fit
+            plugin = ThreadLimits(n_threads=1, warm_for=False)
+            asyncio.run(plugin.setup(None))
+            with fit_threads():
+                in_fit = {n for _, n in blas()}
+            after_fit = {n for _, n in blas()}
+            plugin.teardown(None)
+            code = 0 if in_fit == {1} else 3
+            code = code or (0 if after_fit == {1} else 4)
+            os._exit(code or (0 if blas() == before else 5))
     _, status = os.waitpid(pid, 0)
     print("before", sorted({n for _, n in before}), "child", os.WEXITSTATUS(status))
 """

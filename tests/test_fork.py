@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numba
 import pytest
+from conftest import held_in_a_thread_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,6 +92,10 @@ def blas():
 """
 
 
+# The scripts' thread that holds the pools (a fit running in another thread).
+_HELD = held_in_a_thread_source()
+
+
 def _run_script(script):
     """Run ``script`` in a fresh interpreter; it must exit with 0."""
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=120,
@@ -98,28 +103,19 @@ def _run_script(script):
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
 
 
-FORK_DURING_FIT = _BLAS_LISTING + """
-import os, threading
+FORK_DURING_FIT = _BLAS_LISTING + _HELD + """
+import os
 from threadpoolctl import threadpool_limits
 from sknonneg._threads import fit_threads
 
 with threadpool_limits(limits=2, user_api="blas"):
     before = blas()
-    inside, release = threading.Event(), threading.Event()
-    def fit():
-        with fit_threads():
-            inside.set()
-            release.wait(30)
-    thread = threading.Thread(target=fit)
-    thread.start()
-    inside.wait(30)
-    pid = os.fork()
-    if pid == 0:  # the child: the parent's fit never ends here
-        with fit_threads():
-            pass
-        os._exit(0 if blas() == before else 3)
-    release.set()
-    thread.join()
+    with held_in_a_thread(fit_threads):  # a fit in another thread
+        pid = os.fork()
+        if pid == 0:  # the child: the parent's fit never ends here
+            with fit_threads():
+                pass
+            os._exit(0 if blas() == before else 3)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0, "the child kept the lowered limits"
     assert blas() == before
@@ -132,8 +128,8 @@ def test_fork_during_a_fit_in_another_thread():
     _run_script(FORK_DURING_FIT)
 
 
-FORK_DURING_A_SMALL_FIT = """
-import os, threading
+FORK_DURING_A_SMALL_FIT = _HELD + """
+import os
 import numba
 from threadpoolctl import threadpool_limits
 from sknonneg._threads import fit_threads, single_blas_thread
@@ -141,21 +137,13 @@ from sknonneg._threads import fit_threads, single_blas_thread
 with threadpool_limits(limits=2, user_api="blas"):
     with fit_threads():
         assert numba.get_num_threads() == 2, numba.get_num_threads()
-    inside, release = threading.Event(), threading.Event()
-    def small_fit():  # the NumPy path: every BLAS held at one thread
-        with single_blas_thread():
-            inside.set()
-            release.wait(30)
-    thread = threading.Thread(target=small_fit)
-    thread.start()
-    inside.wait(30)
-    pid = os.fork()
-    if pid == 0:  # the child's first fit: the budget of the limits it gets back
-        with fit_threads():
-            n = numba.get_num_threads()
-        os._exit(0 if n == 2 else 10 + n)
-    release.set()
-    thread.join()
+    # A small fit in another thread (the NumPy path: every BLAS at one thread).
+    with held_in_a_thread(single_blas_thread):
+        pid = os.fork()
+        if pid == 0:  # the child's first fit: the budget of the limits it gets back
+            with fit_threads():
+                n = numba.get_num_threads()
+            os._exit(0 if n == 2 else 10 + n)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0, ("numba threads", os.WEXITSTATUS(status) - 10)
 """
@@ -171,30 +159,21 @@ def test_fork_during_a_small_fit_gives_the_childs_first_fit_its_budget():
     _run_script(FORK_DURING_A_SMALL_FIT)
 
 
-FORK_DURING_A_SMALL_FIT_BEFORE_ANY_FIT = _BLAS_LISTING + """
-import os, threading
+FORK_DURING_A_SMALL_FIT_BEFORE_ANY_FIT = _BLAS_LISTING + _HELD + """
+import os
 from threadpoolctl import ThreadpoolController, threadpool_limits
 from sknonneg._threads import pool_limit, single_blas_thread, thread_budget
 
 with threadpool_limits(limits=2, user_api="blas"):
     budget, before = thread_budget(), blas()
-    inside, release = threading.Event(), threading.Event()
-    def small_fit():  # the NumPy path: every BLAS held at one thread
-        with single_blas_thread():
-            inside.set()
-            release.wait(30)
-    thread = threading.Thread(target=small_fit)
-    thread.start()
-    inside.wait(30)
-    pid = os.fork()
-    if pid == 0:  # before any fit: what the first fit will restore
-        limits = sorted((lib.filepath, pool_limit(lib))
-                        for lib in ThreadpoolController().lib_controllers
-                        if lib.user_api == "blas")
-        code = 0 if thread_budget() == budget else 3
-        os._exit(code or (0 if limits == before else 4))
-    release.set()
-    thread.join()
+    with held_in_a_thread(single_blas_thread):  # a small fit in another thread
+        pid = os.fork()
+        if pid == 0:  # before any fit: what the first fit will restore
+            limits = sorted((lib.filepath, pool_limit(lib))
+                            for lib in ThreadpoolController().lib_controllers
+                            if lib.user_api == "blas")
+            code = 0 if thread_budget() == budget else 3
+            os._exit(code or (0 if limits == before else 4))
     _, status = os.waitpid(pid, 0)
     assert budget == 2 and set(dict(before).values()) == {2}, (budget, before)
     assert os.WEXITSTATUS(status) == 0, ("child", os.WEXITSTATUS(status))
@@ -212,32 +191,23 @@ def test_fork_during_a_small_fit_reads_the_budget_it_gets_back_before_any_fit():
     _run_script(FORK_DURING_A_SMALL_FIT_BEFORE_ANY_FIT)
 
 
-FORK_DURING_A_SMALL_FIT_THEN_THE_CHILD_SETS_ITS_LIMITS = _BLAS_LISTING + """
-import os, threading
+FORK_DURING_A_SMALL_FIT_THEN_THE_CHILD_SETS_ITS_LIMITS = _BLAS_LISTING + _HELD + """
+import os
 from threadpoolctl import threadpool_limits
 from sknonneg._threads import fit_threads, single_blas_thread, thread_budget
 
 with threadpool_limits(limits=2, user_api="blas"):
     two = blas()
 with threadpool_limits(limits=1, user_api="blas"):  # the parent's limit
-    inside, release = threading.Event(), threading.Event()
-    def small_fit():  # the NumPy path: every BLAS held at one thread
-        with single_blas_thread():
-            inside.set()
-            release.wait(30)
-    thread = threading.Thread(target=small_fit)
-    thread.start()
-    inside.wait(30)
-    pid = os.fork()
-    if pid == 0:  # the child sets its own limits before its first fit
-        with threadpool_limits(limits=2, user_api="blas"):
-            code = 0 if thread_budget() == 2 else 3
-            with {first}():  # a fit, or a small one (every BLAS at one thread)
-                code = code or (0 if thread_budget() == 2 else 4)
-            code = code or (0 if blas() == two else 5)
-        os._exit(code)
-    release.set()
-    thread.join()
+    with held_in_a_thread(single_blas_thread):  # a small fit in another thread
+        pid = os.fork()
+        if pid == 0:  # the child sets its own limits before its first fit
+            with threadpool_limits(limits=2, user_api="blas"):
+                code = 0 if thread_budget() == 2 else 3
+                with {first}():  # a fit, or a small one (every BLAS at one thread)
+                    code = code or (0 if thread_budget() == 2 else 4)
+                code = code or (0 if blas() == two else 5)
+            os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert set(dict(two).values()) == {{2}}, two
     assert os.WEXITSTATUS(status) == 0, ("child", os.WEXITSTATUS(status))

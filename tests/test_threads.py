@@ -350,8 +350,7 @@ def test_a_small_fit_in_another_thread_leaves_the_main_threads_budget(parallel_t
     the same fit alone. Before, it read the other thread's hold as its budget, ran
     on one chunk, and its model differed in the last bits (probabilities 7e-13
     apart after 30 iterations)."""
-    import threading
-
+    from conftest import held_in_a_thread
     from numpy.testing import assert_array_equal
 
     from sknonneg import NonNegMLPClassifier
@@ -369,24 +368,12 @@ def test_a_small_fit_in_another_thread_leaves_the_main_threads_budget(parallel_t
         return NonNegMLPClassifier((16,), max_iter=30, random_state=0).fit(X, y)
 
     alone = fit()
-    entered, leave = threading.Event(), threading.Event()
-
-    def small_fit():  # holds the pools as a fit on the NumPy path does
-        with single_blas_thread():
-            entered.set()
-            leave.wait(120)
-
-    other = threading.Thread(target=small_fit)
-    other.start()
-    try:
-        assert entered.wait(60)
+    # A small fit in another thread holds the pools as a fit on the NumPy path does.
+    with held_in_a_thread(single_blas_thread, timeout=120):
         assert thread_budget() == budget
         assert n_chunks_for(2000, 1 << 20, True) == min(
             budget, numba.config.NUMBA_NUM_THREADS)
         beside = fit()
-    finally:
-        leave.set()
-        other.join(60)
     assert_array_equal(beside.predict_proba(X), alone.predict_proba(X))
     assert beside.loss_ == alone.loss_
 

@@ -260,7 +260,8 @@ def test_multilabel_early_stopping_split_follows_each_rows_first_label(make):
     of classes only): the strata are each row's first label (a row of no label
     counts with the first column's); fewer held-out rows than strata hold out
     one row each of as many strata, every stratum trains; a stratum of one row
-    makes the split random, which can hold out a label's only row."""
+    makes the split random, which can hold out a label's only row (it then
+    moves back to training: test_multilabel_split_trains_every_label)."""
     from sklearn.model_selection import train_test_split
 
     doc = make.__doc__
@@ -272,40 +273,42 @@ def test_multilabel_early_stopping_split_follows_each_rows_first_label(make):
         Y[i, i % 6] = 1
         Y[i, i % 6 + 1:] = rng.rand(5 - i % 6) > 0.5
     est = make(validation_fraction=0.1)
-    _, strata = est._encode_targets(Y)
+    targets, strata = est._encode_targets(Y)
     first = [int(np.flatnonzero(row)[0]) if row.any() else 0 for row in Y]
     assert strata.tolist() == first  # rows 36-39, no label: with label 0's
     for seed in range(5):
         # 4 rows held out, 6 strata: one row each of 4 of them; all 6 train.
         train, val = est._validation_split(strata, np.ones(40),
-                                           np.random.RandomState(seed))
+                                           np.random.RandomState(seed), targets)
         assert val.shape == (4,) and np.unique(strata[val]).shape == (4,)
         assert np.unique(strata[train]).shape == (6,)
         assert sorted(np.r_[train, val]) == list(range(40))
         # 10 held out: train_test_split stratified by the first labels.
         est.set_params(validation_fraction=0.25)
         train, val = est._validation_split(strata, np.ones(40),
-                                           np.random.RandomState(seed))
+                                           np.random.RandomState(seed), targets)
         expected = train_test_split(np.arange(40), test_size=0.25,
                                     random_state=np.random.RandomState(seed),
                                     stratify=strata)[1]
         assert val.tolist() == expected.tolist()
         est.set_params(validation_fraction=0.1)
-    # Label 2 on row 0 alone (its first label): a random split, no row kept
-    # for training, and no warning of the held-out rows missing a label.
+    # Label 2 on row 0 alone (its first label): a random split, and no warning
+    # of the held-out rows missing a label; row 0, the only row of label 2 (and
+    # the only 0 of label 0), moves back to training where it was drawn.
     Y = np.zeros((40, 3), dtype=int)
     Y[:, 0] = 1
     Y[0] = [0, 0, 1]
-    _, strata = est._encode_targets(Y)
+    targets, strata = est._encode_targets(Y)
     held = []
     for seed in range(12):
         train, val = est._validation_split(strata, np.ones(40),
-                                           np.random.RandomState(seed))
+                                           np.random.RandomState(seed), targets)
         expected = train_test_split(np.arange(40), test_size=0.1,
                                     random_state=np.random.RandomState(seed))[1]
-        assert val.tolist() == expected.tolist()
-        held.append(0 in val)
-    assert any(held)  # seed 2 holds out the only row of label 2
+        assert val.tolist() == [i for i in expected.tolist() if i != 0]
+        assert 0 in train
+        held.append(0 in expected)
+    assert any(held)  # seed 2 draws the only row of label 2
     X = np.random.default_rng(0).random((40, 3))
     Y[1, 1] = 1  # label 1 varies
     with warnings.catch_warnings():
@@ -314,6 +317,182 @@ def test_multilabel_early_stopping_split_follows_each_rows_first_label(make):
         warnings.filterwarnings("ignore", message=".*ill-defined")
         make(4, max_iter=3, early_stopping=True, scoring="f1_macro",
              random_state=0).fit(X, Y)
+
+
+def _trains_every_label(Y, train, rows):
+    """Every label with a 1 (a 0) among ``rows`` has one among ``train``."""
+    Y = np.asarray(Y) != 0
+    return bool(np.all((Y[train].any(axis=0) | ~Y[rows].any(axis=0))
+                       & ((~Y[train]).any(axis=0) | Y[rows].all(axis=0))))
+
+
+@pytest.mark.parametrize("make", [NonNegMLPClassifier, ABBAClassifier])
+def test_multilabel_split_trains_every_label(make):
+    """Review 47a's reproducer: seed 2 held out row 0, the only row of label 2
+    (and the only 0 of label 0), and the network never saw label 2. It now
+    moves back to training; the other held-out rows stay as drawn, as
+    validation_fraction's description says."""
+    from sklearn.model_selection import train_test_split
+
+    doc = make.__doc__
+    doc = " ".join(doc[doc.index("validation_fraction :"):
+                       doc.index("n_iter_no_change :")].split())
+    assert ("A multilabel split that held out all the 1s (or all the 0s) of a "
+            "label then moves back the fewest held-out rows") in doc
+    assert "neither makes sure" not in doc
+    Y = np.zeros((40, 3), dtype=int)
+    Y[:, 0] = 1
+    Y[0] = [0, 0, 1]
+    est = make(validation_fraction=0.1)
+    targets, strata = est._encode_targets(Y)
+    drawn = train_test_split(np.arange(40), test_size=0.1,
+                             random_state=np.random.RandomState(2))[1]
+    assert 0 in drawn
+    train, val = est._validation_split(strata, np.ones(40),
+                                       np.random.RandomState(2), targets)
+    assert 0 in train and 0 not in val
+    assert val.tolist() == [i for i in drawn.tolist() if i != 0]
+    assert sorted(np.r_[train, val]) == list(range(40))
+    # A label's only 0 (label 0 of row 5, whose other labels are common) is
+    # kept in training as its only 1 is: else the network learns "always".
+    Y = np.zeros((40, 2), dtype=int)
+    Y[:, 0] = 1
+    Y[5, 0] = 0
+    Y[::2, 1] = 1
+    targets, strata = est._encode_targets(Y)
+    moved = 0
+    for seed in range(30):
+        drawn = train_test_split(np.arange(40), test_size=0.1,
+                                 random_state=np.random.RandomState(seed),
+                                 stratify=strata)[1]
+        train, val = est._validation_split(strata, np.ones(40),
+                                           np.random.RandomState(seed), targets)
+        assert 5 in train
+        assert val.tolist() == [i for i in drawn.tolist() if i != 5]
+        moved += 5 in drawn
+    assert moved  # some seeds drew row 5
+    # Without the indicator rows the split cannot keep the labels: refused.
+    with pytest.raises(TypeError, match="needs the targets"):
+        est._validation_split(strata, np.ones(40), np.random.RandomState(0))
+
+
+def test_multilabel_split_is_kept_where_it_trains_every_label(monkeypatch):
+    """Over 300 random multilabel targets, fractions and seeds: the split is
+    the one drawn (train_test_split's, or one row per stratum) wherever that
+    trains every label's 1s and 0s; elsewhere the fewest held-out rows move
+    back (no smaller set of them would do), and a split left with one held-out
+    row raises "The validation set is too small"."""
+    from itertools import combinations
+
+    from sknonneg.neural_network import _training
+
+    g = np.random.RandomState(123)
+    kept = moved = refused = 0
+    for _ in range(300):
+        n, n_labels = g.randint(12, 80), g.randint(2, 7)
+        Y = (g.rand(n, n_labels) < g.choice([0.03, 0.3, 0.5, 0.97], n_labels)).astype(int)
+        fraction, seed = float(g.choice([0.05, 0.1, 0.2, 0.3])), g.randint(1000)
+        est = NonNegMLPClassifier(validation_fraction=fraction)
+        targets, strata = est._encode_targets(Y)
+
+        def split():
+            return est._validation_split(strata, np.ones(n),
+                                         np.random.RandomState(seed), targets)
+
+        with monkeypatch.context() as m:  # the split as drawn (before)
+            m.setattr(_training, "_train_every_label",
+                      lambda t, v, indicator: (t, v, 0))
+            try:
+                drawn_train, drawn_val = split()
+            except ValueError:
+                with pytest.raises(ValueError):
+                    split()
+                continue
+        rows = np.arange(n)
+        if _trains_every_label(Y, drawn_train, rows):
+            train, val = split()
+            assert val.tolist() == drawn_val.tolist()
+            assert train.tolist() == drawn_train.tolist()
+            kept += 1
+            continue
+        try:
+            train, val = split()
+        except ValueError as exc:
+            assert str(exc).startswith("The validation set is too small")
+            assert ("more row trains so that no label loses all its 1s or all its "
+                    "0s to the held-out rows), and it needs at least 2.") in str(exc)
+            refused += 1
+            continue
+        back = [i for i in drawn_val.tolist() if i not in val]
+        assert val.tolist() == [i for i in drawn_val.tolist() if i not in back]
+        assert train.tolist() == drawn_train.tolist() + back
+        assert _trains_every_label(Y, train, rows)
+        for fewer in combinations(drawn_val.tolist(), len(back) - 1):
+            assert not _trains_every_label(Y, np.r_[drawn_train, np.array(fewer, dtype=int)], rows)
+        moved += 1
+    assert kept > 200 and moved > 10 and refused
+
+
+def test_fewest_rows_cover_every_label():
+    """_rows_covering finds a smallest cover (checked against every subset),
+    where a greedy choice of the widest row first does not; a cover too large to
+    search exactly is still a cover."""
+    from itertools import combinations
+
+    from sknonneg.neural_network._training import _rows_covering
+
+    # Greedy takes row 0 (4 items), then needs two more; rows 1 and 2 suffice.
+    cover = np.array([[0, 1, 1, 1, 1, 0],
+                      [1, 1, 1, 0, 0, 0],
+                      [0, 0, 0, 1, 1, 1],
+                      [1, 0, 0, 0, 0, 0],
+                      [0, 0, 0, 0, 0, 1]], dtype=bool)
+    assert _rows_covering(cover) == [1, 2]
+    g = np.random.RandomState(0)
+    for _ in range(200):
+        cover = g.rand(g.randint(1, 9), g.randint(1, 7)) < 0.35
+        cover = cover[:, cover.any(axis=0)]
+        if not cover.shape[1]:
+            continue
+        rows = _rows_covering(cover)
+        assert cover[rows].any(axis=0).all()
+        assert not any(cover[list(c)].any(axis=0).all()
+                       for c in combinations(range(cover.shape[0]), len(rows) - 1))
+    big = g.rand(300, 400) < 0.02
+    big[g.randint(300, size=400), np.arange(400)] = True
+    rows = _rows_covering(big, budget=50)
+    assert big[rows].any(axis=0).all() and rows == sorted(set(rows))
+
+
+@pytest.mark.parametrize("make, seed", [(NonNegMLPClassifier, 8),
+                                        (ABBAClassifier, 11)])
+def test_multilabel_early_stopping_learns_a_label_of_one_row(make, seed, monkeypatch):
+    """End to end: at these random states the split drew row 0, the only row of
+    label 2. Before, it was held out and the fit never predicted label 2 for
+    its pattern (probability 0.02; ABBA: label 1, which no row has, instead).
+    It now trains, and the fit predicts it."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 0.3, (40, 3))
+    X[0] = 1.0
+    Y = np.zeros((40, 3), dtype=int)
+    Y[:, 0] = 1
+    Y[0] = [0, 0, 1]
+    splits = []
+    split = make._validation_split
+
+    def spy(self, *args):
+        splits.append(split(self, *args))
+        return splits[-1]
+
+    monkeypatch.setattr(make, "_validation_split", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = make(early_stopping=True, random_state=seed).fit(X, Y)
+    (train, val), = splits
+    assert 0 in train and 0 not in val and val.shape == (3,)
+    assert est.predict(X[:1])[0, 2] == 1
+    assert est.predict_proba(X[:1])[0, 2] > 0.75
+    assert est.predict(X[:1])[0, 1] == 0
 
 
 def test_early_stopping_fits_the_first_round_of_a_halving_search():

@@ -153,13 +153,17 @@ SHARED_DOCS = {
         class always trains. A multilabel classifier's is stratified by each
         row's first label (its lowest-indexed column of 1; a row of no label
         counts with the first column's) where each such stratum has two rows or
-        more, else random: neither makes sure that every label keeps a positive
-        row in training. Where the held-out rows are fewer than the classes (or
-        multilabel strata; 4 rows of 10 digits in the first round of
+        more, else random. Where the held-out rows are fewer than the classes
+        (or multilabel strata; 4 rows of 10 digits in the first round of
         ``HalvingGridSearchCV(..., min_resources="smallest")``), one row each of
         as many classes (strata) is held out, and every class (stratum) trains;
         a single-label classifier's scorer other than accuracy then warns that
-        it misses classes.
+        it misses classes. A multilabel split that held out all the 1s (or all
+        the 0s) of a label then moves back the fewest held-out rows that give
+        every label each of its values in training: a label's only row always
+        trains, and the held-out part shrinks by these rows ("The validation
+        set is too small" where fewer than 2 are left). A split that trains
+        every label's 1s and 0s is kept as drawn.
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "batch_size_param": """\

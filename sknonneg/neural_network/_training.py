@@ -331,6 +331,77 @@ def _hold_out_one_row_per_class(rows, codes, n_test, rng):
     return rows[order[~held[order]]], rows[order[held[order]]]
 
 
+def _rows_covering(cover, budget=10_000):
+    """The fewest rows of the boolean matrix ``cover`` (rows x items, every item
+    in some row) whose union covers every item, as sorted row positions: items
+    that one row alone has take it, then a greedy cover (the row with the most
+    uncovered items first, the earliest on ties) bounds an exact search that
+    branches on the item of the fewest rows and stops after ``budget`` nodes
+    (keeping the best cover found; the greedy one where it found none smaller),
+    so that it cannot hang. Deterministic."""
+    uncovered = np.ones(cover.shape[1], dtype=bool)
+    forced = []
+    while True:
+        counts = cover[:, uncovered].sum(axis=0)
+        single = np.flatnonzero(uncovered)[counts == 1]
+        if not single.shape[0]:
+            break
+        row = int(np.flatnonzero(cover[:, single[0]])[0])
+        forced.append(row)
+        uncovered &= ~cover[row]
+    greedy, left = [], uncovered.copy()
+    while left.any():
+        row = int(np.argmax(cover[:, left].sum(axis=1)))
+        greedy.append(row)
+        left &= ~cover[row]
+    best = [greedy]
+    nodes = [0]
+
+    def search(chosen, left):
+        if not left.any():
+            if len(chosen) < len(best[0]):
+                best[0] = list(chosen)
+            return
+        if len(chosen) + 1 >= len(best[0]) or nodes[0] >= budget:
+            return
+        nodes[0] += 1
+        items = np.flatnonzero(left)
+        item = items[np.argmin(cover[:, items].sum(axis=0))]
+        for row in np.flatnonzero(cover[:, item]).tolist():
+            search(chosen + [row], left & ~cover[row])
+
+    if len(greedy) > 1 and len(greedy) < 100:  # depth bounded by the greedy cover
+        search([], uncovered)
+    return sorted(forced + best[0])
+
+
+def _train_every_label(idx_train, idx_val, indicator):
+    """``(idx_train, idx_val, n_moved)`` of a multilabel split with the fewest
+    held-out rows moved back to training (appended to ``idx_train`` in their
+    held-out order; ``_rows_covering``) such that every label that has a
+    positive row among the split's rows keeps one in training, and every label
+    that has a negative row keeps one too: otherwise the network is trained on a
+    constant column and learns never (always) to predict the label, silently.
+    ``indicator`` is the 0/1 indicator of every row (indexed by the row numbers
+    in the split); the training rows' 1s are counted by a product, without a
+    copy of their rows. A split that already trains every label's values is
+    returned as it is (the same arrays, ``n_moved`` 0)."""
+    indicator = np.asarray(indicator)
+    in_train = np.zeros(indicator.shape[0])
+    in_train[idx_train] = 1.0
+    ones = in_train @ indicator  # exact: counts of 0/1 values
+    held = indicator[idx_val] != 0
+    values = np.hstack([held, ~held])  # a label's 1s, then its 0s
+    missing = values.any(axis=0) & (np.r_[ones, idx_train.shape[0] - ones] == 0)
+    if not missing.any():
+        return idx_train, idx_val, 0
+    cover = values[:, missing]
+    moved = np.zeros(idx_val.shape[0], dtype=bool)
+    moved[_rows_covering(cover)] = True
+    return (np.concatenate([idx_train, idx_val[moved]]), idx_val[~moved],
+            int(moved.sum()))
+
+
 class CandidateModel:
     """The estimator as it would predict with the candidate ``theta`` at ``gain``,
     for early stopping's scikit-learn scorer (``scoring`` a scorer name or a
@@ -717,7 +788,7 @@ class TrainableNetwork(BaseNetwork):
         ``first_loss``."""
         return self.tol, f"tol={self.tol}"
 
-    def _validation_split(self, strata, sample_weight, rng):
+    def _validation_split(self, strata, sample_weight, rng, targets=None):
         """``(idx_train, idx_val)``: ``validation_fraction`` of the rows of positive
         weight held out (stratified by class where every class has two rows), so
         that the validation score never reads rows the user weighted 0 (an all-0
@@ -737,8 +808,19 @@ class TrainableNetwork(BaseNetwork):
         its indicator row: a row of no label is in the first column's stratum);
         the split is stratified by them, one row each of as many strata where
         fewer are held out, only where every stratum has two rows of positive
-        weight, and is random otherwise. No row always trains, no missing label
-        is swapped in (``_hold_out_every_class``) or warned of."""
+        weight, and is random otherwise. No missing label is swapped in
+        (``_hold_out_every_class``) or warned of. After the split, the fewest
+        held-out rows move back to training such that every label with a
+        positive (negative) row among the rows of positive weight keeps one in
+        training (``_train_every_label``; ``targets``, the indicator rows, are
+        needed for this); a split that trains them all is left as it is. Before,
+        the only row of a label could be held out (always where the strata had
+        a row of its own, since the split was then random), and the network
+        learnt never to predict that label, silently."""
+        multilabel = strata is not None and getattr(self, "_multilabel", False)
+        if multilabel and targets is None:
+            raise TypeError("_validation_split needs the targets of a multilabel "
+                            "classifier: it keeps every label in training.")
         positive = np.flatnonzero(sample_weight > 0)
         rows, lone, stratify = positive, positive[:0], None
         if strata is not None and not getattr(self, "_multilabel", False):
@@ -780,6 +862,10 @@ class TrainableNetwork(BaseNetwork):
                 f"{str(exc).rstrip('.')}. Pass more "
                 f"rows, another validation_fraction, or early_stopping=False."
             ) from exc
+        moved = 0
+        if multilabel:
+            idx_train, idx_val, moved = _train_every_label(idx_train, idx_val,
+                                                           targets)
         if idx_val.shape[0] < 2:
             # One held-out row scores nothing a stopping rule can use (R^2 of one
             # row is undefined: every validation score was NaN, silently).
@@ -788,6 +874,11 @@ class TrainableNetwork(BaseNetwork):
             # training, leaving 4 to split), 1 row.": the count came last.
             lone_said = (f"; {lone.shape[0]} of them, the only row of their class, "
                          f"always train" if lone.shape[0] else "")
+            if moved:
+                lone_said += (
+                    f"; {moved} more {'row trains' if moved == 1 else 'rows train'}"
+                    f" so that no label loses all its 1s or all its 0s to the "
+                    f"held-out rows")
             raise ValueError(
                 f"The validation set is too small: early_stopping would hold out "
                 f"{idx_val.shape[0]} row{'' if idx_val.shape[0] == 1 else 's'} "
@@ -1130,7 +1221,8 @@ class TrainableNetwork(BaseNetwork):
         monitor = None
         self.do_early_stopping_ = self._do_early_stopping(X.shape[0])
         if self.do_early_stopping_:
-            idx_train, idx_val = self._validation_split(strata, sample_weight, rng)
+            idx_train, idx_val = self._validation_split(strata, sample_weight, rng,
+                                                        targets)
             monitor = EarlyStopping(self, X[idx_val], y[idx_val], targets[idx_val],
                                     sample_weight[idx_val], scorer=scorer)
             data = data[idx_train]

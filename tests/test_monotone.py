@@ -58,6 +58,30 @@ def _check_monotone_fit(kind, rng, X, y, cst, **params):
     np.testing.assert_array_equal(est.monotonic_cst_, cst)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_monotone_exactly_for_every_label_of_a_multilabel_classifier(seed):
+    """choosing.rst: with ``monotonic_cst``, each label's probability of a
+    multilabel classifier (one logistic output per label) is monotone in the
+    constrained features, for every input, as the binary one's is."""
+    rng, X, y = _data(seed)
+    Y = np.c_[y > 0, X[:, 2] * X[:, 3] > 0, X[:, 0] + X[:, 4] > 0].astype(int)
+    cst = rng.choice([-1, 0, 1], size=X.shape[1])
+    cst[seed] = 1
+    hidden = tuple(rng.randint(2, 7, size=1 + seed % 3))
+    est = NonNegMLPClassifier(hidden, monotonic_cst=cst, max_iter=30,
+                              random_state=seed).fit(X, Y)
+    assert est.out_activation_ == "logistic" and est.n_outputs_ == 3
+    base = rng.normal(scale=3.0, size=(500, X.shape[1]))
+    step = rng.exponential(size=base.shape) * (rng.uniform(size=base.shape) < 0.7)
+    moved = base + step * cst
+    assert np.all(est.predict_proba(moved) >= est.predict_proba(base))
+    # One feature at a time, by one ulp: the computed probabilities too.
+    for j in np.flatnonzero(cst):
+        nudged = base.copy()
+        nudged[:, j] = np.nextafter(nudged[:, j], cst[j] * np.inf)
+        assert np.all(est.predict_proba(nudged) >= est.predict_proba(base))
+
+
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_monotone_exactly_with_other_activations(kind, activation):

@@ -612,6 +612,41 @@ def test_unchecked_nan_is_refused_not_predicted(make):
         est.transform(Z)
 
 
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier,
+                                 NonNegMLPRegressor, NonNegAutoencoder])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_unchecked_nan_is_named_for_a_float32_network(Est, fmt, bad):
+    # A float64 X with a NaN (or an infinity) under assume_finite=True, given to a
+    # float32 network: before, the narrowing cast's check called it "values too
+    # large for dtype=float32" and did not name assume_finite, in fit and in every
+    # prediction method.
+    import sklearn
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 4)
+    y = None if Est is NonNegAutoencoder else (
+        X[:, 0] if Est is NonNegMLPRegressor else np.arange(40) % 2)
+    params = {"n_components": 2} if Est is NonNegAutoencoder else {"hidden_layer_sizes": 3}
+    est = Est(max_iter=3, dtype="float32", random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    Z = X.copy()
+    Z[1, 2] = bad
+    Z = sp.csr_matrix(Z) if fmt == "csr" else Z
+    found = "NaN" if np.isnan(bad) else "infinity"
+    match = rf"Input X contains {found}\. scikit-learn's assume_finite=True is set"
+    with sklearn.config_context(assume_finite=True):
+        for method in ("predict", "predict_proba", "decision_function", "transform"):
+            if hasattr(est, method):
+                with pytest.raises(ValueError, match=match):
+                    getattr(est, method)(Z)
+        with pytest.raises(ValueError, match=match):
+            clone(est).fit(Z, y)
+
+
 def test_list_too_large_for_float32_keeps_sknonneg_message():
     # Integer arrays now go straight to the compute dtype (tests/test_memory.py);
     # a list still goes through float64, so a finite 1e40 under dtype="float32" is

@@ -52,6 +52,7 @@ from .._validation import (
     check_finite_output,
     check_input_scale,
     check_network_range,
+    _unchecked_input_note,
     check_sparse_structure,
     parameter_error,
 )
@@ -440,6 +441,7 @@ class BaseNetwork(BaseEstimator):
     def _as_compute_dtype(self, X):
         """X as CSR or dense array of the compute dtype; finite values that do not fit
         float32 are an error, not a silent inf."""
+        original = X
         narrowing = np.dtype(X.dtype).itemsize > np.dtype(self._compute_dtype).itemsize
         if narrowing and not sp.issparse(X):
             # A float64 input that the kernels will read as CSR anyway is converted
@@ -463,9 +465,18 @@ class BaseNetwork(BaseEstimator):
         with np.errstate(over="ignore"):  # too large for float32: refused below
             X = X.astype(self._compute_dtype, copy=False)
         values = X.data if sp.issparse(X) else X
-        # validate_data rejected NaN and inf already; only a narrowing cast can
-        # make new ones, so the (costly) check runs only then.
+        # validate_data rejected NaN and inf already (unless assume_finite=True);
+        # only a narrowing cast can make new ones, so the (costly) check runs only
+        # then.
         if narrowing and not np.all(np.isfinite(values)):
+            before = original.data if sp.issparse(original) else np.asarray(original)
+            if not np.all(np.isfinite(before)):
+                # NaN or infinity in the input itself, which validate_data let
+                # through under scikit-learn's assume_finite=True (before: called
+                # "too large for dtype=float32", without naming the setting).
+                found = "NaN" if np.isnan(before).any() else "infinity"
+                raise ValueError(
+                    f"Input X contains {found}. {_unchecked_input_note()}".rstrip())
             raise ValueError(
                 # The fitted dtype (before: self.dtype, changed by set_params since).
                 f"Input X contains values too large for "

@@ -420,6 +420,11 @@ def test_fitted_arrays_are_read_only_also_in_copies(Est, numba_kernels):
             for array in ([value] if isinstance(value, np.ndarray) else value):
                 with pytest.raises(ValueError, match="read-only"):
                     array[...] = 0.0
+                # Nor can its flag be set back (before: it could, on every array
+                # that owned its data, and an ABBA classifier edited after
+                # a.flags.writeable = True predicted from the edit, its copies not).
+                with pytest.raises(ValueError, match="WRITEABLE"):
+                    array.flags.writeable = True
     # Prediction runs on the numba kernels from the read-only arrays (copied
     # writeable for them, kernel_array), and every copy predicts alike.
     outputs = [fitted.transform(X) if Est is NonNegAutoencoder else fitted.predict(X)

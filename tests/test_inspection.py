@@ -1049,7 +1049,8 @@ def test_weight_sparsity_of_abba_is_that_of_its_signed_weights():
     assert list(got["constraint"]) == ["abba"] * 3
     assert got.loc["input->h1", "fraction_zero"] == pytest.approx(20 / 64)
     # a hidden-to-hidden ABBA layer can have A and B both non-zero: one weight
-    abba.coefs_a_[1].flags.writeable = abba.coefs_b_[1].flags.writeable = True
+    for block in (abba.coefs_a_[1], abba.coefs_b_[1]):  # read-only views
+        block.base.flags.writeable = block.flags.writeable = True
     abba.coefs_a_[1][:] = abba.coefs_b_[1][:] = 1.0
     row = weight_sparsity(abba).loc["h1->h2"]
     assert (row["n_zero"], row["fraction_negative"], row["hoyer"]) == (0, 0.0, 0.0)

@@ -50,6 +50,8 @@ def test_logistic_multiclass_very_negative_logits(Est, dtype):
     # copies, rebuilt here), ABBA from its fitted arrays.
     if Est is ABBAClassifier:
         n = est.n_outputs_
+        # A read-only view of a read-only array: its base is unlocked first.
+        est.intercepts_[-1].base.flags.writeable = True
         est.intercepts_[-1].flags.writeable = True
         est.intercepts_[-1][:n] = -1e4  # every sigmoid underflows to 0
         est.intercepts_[-1][n:] = 1e4

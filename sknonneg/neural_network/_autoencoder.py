@@ -677,7 +677,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         coefs, intercepts = self._layout.arrays(theta)
         self.coefs_ = self._read_only(coefs)
         self.intercepts_ = self._read_only(intercepts)
-        self.components_ = coefs[1]
+        self.components_ = self.coefs_[1]
         # The fitted decoder and constraints, not the current parameters: this also
         # runs on unpickling and persist.load (before, a set_params(decoder=...)
         # after the fit changed inverse_transform once the model was copied).

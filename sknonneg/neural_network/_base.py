@@ -525,10 +525,21 @@ class BaseNetwork(BaseEstimator):
         fitted arrays derive from ``_theta``, which prediction of a copy, a pickle,
         a saved file and a warm start read; an edit of one of them would change
         some of those and not the others (and could break the sign constraints that
-        ``monotonic_cst_`` and the certificates rest on)."""
-        for array in ([arrays] if isinstance(arrays, np.ndarray) else arrays):
+        ``monotonic_cst_`` and the certificates rest on).
+
+        Each array given is made read-only and a read-only view of it returned:
+        NumPy lets the flag of an array that owns its data be set back
+        (``a.flags.writeable = True``), not that of a view of a read-only array.
+        Before, that one line let an edit in place through, and ABBA, which
+        predicts from its fitted arrays, then predicted from the edit while its
+        copies, pickles and saved files predicted from the fitted parameters."""
+        def lock(array):
             array.flags.writeable = False
-        return arrays
+            return array.view()  # read-only too, and its flag cannot be set back
+
+        if isinstance(arrays, np.ndarray):
+            return lock(arrays)
+        return [lock(array) for array in arrays]
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -228,7 +228,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         coefs, intercepts = self._layout.arrays(theta)
         self.coefs_ = self._read_only(coefs)
         self.intercepts_ = self._read_only(intercepts)
-        self.components_ = coefs[0].T  # a view: read-only too
+        self.components_ = self.coefs_[0].T  # a view: read-only too
         constraints = []
         for signs in self._layout.coef_signs:
             if np.all(signs > 0):

@@ -338,7 +338,13 @@ def _rows_covering(cover, budget=10_000):
     uncovered items first, the earliest on ties) bounds an exact search that
     branches on the item of the fewest rows and stops after ``budget`` nodes
     (keeping the best cover found; the greedy one where it found none smaller),
-    so that it cannot hang. Deterministic."""
+    so that it cannot hang. Deterministic. Only the rows that have an item are
+    searched (the same choices, in the same order): before, every node of the
+    search summed all of them, and 50,000 held-out rows of which 300 had a
+    missing label's value took 22 s."""
+    useful = np.flatnonzero(np.asarray(cover).any(axis=1))
+    if useful.shape[0] < cover.shape[0]:
+        return useful[_rows_covering(np.asarray(cover)[useful], budget)].tolist()
     uncovered = np.ones(cover.shape[1], dtype=bool)
     forced = []
     while True:

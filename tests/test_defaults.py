@@ -801,6 +801,47 @@ def test_raw_inputs_are_told_to_scale_once_per_fit(solver):
             in found[ConvergenceWarning][0])
 
 
+def test_filtered_input_scale_warning_leaves_the_advice_to_the_others():
+    # Review 47g: the fit recorded its InputScaleWarning whatever the warnings
+    # filters did with it. With simplefilter("ignore", InputScaleWarning) the
+    # user saw no scaling advice at all: the ConvergenceWarning dropped "Inputs
+    # as large as ...", and the DegenerateFitWarning said "see the
+    # InputScaleWarning", a warning never shown.
+    X, y = load_breast_cancer(return_X_y=True)
+
+    def fit(est, X, y, ignore=True, **filters):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if ignore:
+                warnings.filterwarnings("ignore", category=InputScaleWarning,
+                                        **filters)
+            est.fit(X, y)
+        found = {}
+        for w in caught:
+            found.setdefault(w.category, []).append(str(w.message))
+        return found
+
+    found = fit(NonNegMLPClassifier(max_iter=10, random_state=0), X, y)
+    assert InputScaleWarning not in found
+    assert ("Inputs as large as 4.25e+03 slow it: put a scaler in a Pipeline."
+            in found[ConvergenceWarning][0])
+    # A filter that does not match this warning (another module) leaves it
+    # shown, and the ConvergenceWarning leaves the advice to it.
+    found = fit(NonNegMLPClassifier(max_iter=10, random_state=0), X, y,
+                module="no_such_module")
+    assert len(found[InputScaleWarning]) == 1
+    assert "Inputs as large" not in found[ConvergenceWarning][0]
+    # The degenerate fit on tiny sparse inputs names the scaler itself.
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3))
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    found = fit(NonNegMLPClassifier(random_state=0), sp.csr_matrix(X * 1e-4), y)
+    assert InputScaleWarning not in found
+    (message,) = found[DegenerateFitWarning]
+    assert "see the InputScaleWarning" not in message
+    assert "Scale the features: put a MaxAbsScaler" in message
+
+
 def test_warm_start_without_input_scale_warning_keeps_the_scaling_advice():
     # The record of the InputScaleWarning is the fit's own: a warm start that
     # continues the network does not draw it again (no InputScaleWarning), and

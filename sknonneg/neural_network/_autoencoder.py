@@ -1,6 +1,5 @@
 """NonNegAutoencoder: part-based sparse autoencoders (NCAE) as a transformer."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,10 +27,8 @@ from .._validation import (
     check_reconstruction_scale,
     check_sparse_structure,
     largest_magnitude,
-    user_stacklevel,
 )
-from ..exceptions import InputScaleWarning
-from ._diagnostics import column_rms, note_input_scale_warning
+from ._diagnostics import column_rms, note_input_scale_warning, warn_scale
 from ._training import TrainableNetwork
 
 __all__ = ["NonNegAutoencoder"]
@@ -49,7 +46,7 @@ _LOGIT_CLIP = 1e-3
 def _warn_outside_unit_range(X, name):
     """``InputScaleWarning`` if ``X`` (dense or sparse) has values outside [0, 1]:
     a sigmoid decoder reconstructs values in (0, 1) only. Returns whether it
-    warned."""
+    warned where the user sees it (``warn_scale``)."""
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return False
@@ -64,13 +61,11 @@ def _warn_outside_unit_range(X, name):
             text = f"{v:.3g}"
             return repr(v) if text in ("0", "-0", "1") else text
 
-        warnings.warn(
+        return warn_scale(
             f"{name}: decoder='sigmoid' reconstructs values in [0, 1], but X ranges "
             f"over [{show(low)}, {show(high)}]: "
             "its reconstruction error cannot reach zero. Scale X into [0, 1] (a "
-            "MinMaxScaler in a Pipeline), or use decoder='linear'.",
-            InputScaleWarning, stacklevel=user_stacklevel())
-        return True
+            "MinMaxScaler in a Pipeline), or use decoder='linear'.")
     return False
 
 
@@ -78,17 +73,15 @@ def _warn_small_for_sigmoid(inputs, name):
     """``InputScaleWarning`` if ``inputs`` (the initialisation's rows: at a fit that
     starts anew or a first ``partial_fit``, once, not per batch) have a largest
     absolute value below ``_SIGMOID_MAX_LOW``: the sigmoid decoder's fit then
-    collapses. Returns whether it warned."""
+    collapses. Returns whether it warned where the user sees it (``warn_scale``)."""
     top = largest_magnitude(inputs) or 0.0
     if 0.0 < top < _SIGMOID_MAX_LOW:
-        warnings.warn(
+        return warn_scale(
             f"{name}: decoder='sigmoid' fits data that fill [0, 1], but the largest "
             f"value of X is {top:.3g}: the L2 penalty (on encoder weights that grow "
             "as 1 / scale) does not scale with the data, and on data this small "
             "its reconstruction can be worse than predicting the column means. "
-            "Scale X into [0, 1] (a MinMaxScaler or MaxAbsScaler in a Pipeline).",
-            InputScaleWarning, stacklevel=user_stacklevel())
-        return True
+            "Scale X into [0, 1] (a MinMaxScaler or MaxAbsScaler in a Pipeline).")
     return False
 
 
@@ -122,31 +115,27 @@ def _warn_far_from_unit_scale(inputs, weights, name):
     ``_LINEAR_MAX_LOW``, or a column root-mean-square above ``_LINEAR_RMS_HIGH``.
     The linear decoder builds its output from codes in [0, 1] with L2-penalised
     weights and an absolute step size, and fits data of order one far better.
-    Returns whether it warned."""
+    Returns whether it warned where the user sees it (``warn_scale``)."""
     if inputs.size == 0:
         return False
     top = float(abs(inputs).max())
     if 0.0 < top < _LINEAR_MAX_LOW:
-        warnings.warn(
+        return warn_scale(
             f"{name}: decoder='linear' fits data of order one, but the largest "
             f"absolute value of X is {top:.3g}: the step size and the L2 penalty do "
             "not scale with the data, and on data this small its reconstruction can "
             "be far worse than predicting the column means. Multiply X by a constant "
             "(say 1 / its largest value), or put a MaxAbsScaler before it in a "
-            "Pipeline.",
-            InputScaleWarning, stacklevel=user_stacklevel())
-        return True
+            "Pipeline.")
     rms = column_rms(inputs, weights)
     largest = float(np.max(rms))
     if largest > _LINEAR_RMS_HIGH:
-        warnings.warn(
+        return warn_scale(
             f"{name}: decoder='linear' fits data of order one, but a column of X has "
             f"a root-mean-square of {largest:.3g} (median {float(np.median(rms)):.3g}):"
             " on data of that scale its reconstruction is far worse than on the same"
             " data scaled. Put a MaxAbsScaler (which keeps sparsity and zeros) before"
-            " it in a Pipeline.",
-            InputScaleWarning, stacklevel=user_stacklevel())
-        return True
+            " it in a Pipeline.")
     return False
 
 

@@ -10,6 +10,7 @@
   loss and the projected-gradient norm.
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -70,7 +71,7 @@ def warn_input_scale(inputs, weights, name):
     """``InputScaleWarning`` if the weighted root-mean-square of the columns of
     ``inputs`` (dense or sparse, float64) is far from 1: the largest above 1e3 or
     below 1e-3, or above 10 and 100 times the median of the non-zero columns'.
-    Returns whether it warned (``note_input_scale_warning``)."""
+    Returns whether it warned where the user sees it (``warn_scale``)."""
     if inputs.size == 0:
         return False
     rms = column_rms(inputs, weights)
@@ -79,7 +80,7 @@ def warn_input_scale(inputs, weights, name):
     median = float(np.median(nonzero)) if nonzero.size else 0.0
     spread = largest > _SPREAD_LARGE and largest > _SPREAD_RATIO * median
     if largest > _SCALE_HIGH or 0.0 < largest < _SCALE_LOW or spread:
-        warnings.warn(
+        return warn_scale(
             f"{name}: input columns are far from unit scale (largest column "
             f"root-mean-square {largest:.3g}, median {float(np.median(rms)):.3g}"
             + (f", {median:.3g} over the non-zero columns" if nonzero.size < rms.size
@@ -89,17 +90,40 @@ def warn_input_scale(inputs, weights, name):
             # weights) and of relu or positive=False networks.
             + ("MaxAbsScaler (it keeps sparse input sparse)" if sp.issparse(inputs)
                else "MinMaxScaler or StandardScaler")
-            + " before it in a Pipeline.",
-            InputScaleWarning, stacklevel=user_stacklevel(),
-        )
-        return True
+            + " before it in a Pipeline.")
     return False
 
 
+def warn_scale(message):
+    """``warnings.warn(message, InputScaleWarning)`` at the user's line; returns
+    whether the warnings filters let it through (any action but "ignore"; "error"
+    raises), for ``note_input_scale_warning``. Before, a fit whose
+    InputScaleWarning the user had filtered out (``warnings.simplefilter("ignore",
+    InputScaleWarning)``) was still taken to have given the scaling advice: its
+    ConvergenceWarning dropped "Inputs as large as ... slow it: put a scaler in a
+    Pipeline." and its DegenerateFitWarning said "see the InputScaleWarning", a
+    warning never shown. The filters are matched as ``warnings.warn_explicit``
+    matches them (message, category, module and line of the user's frame)."""
+    level = user_stacklevel()
+    warnings.warn(message, InputScaleWarning, stacklevel=level)
+    try:
+        frame = sys._getframe(level - 1)  # the frame warnings.warn attributed it to
+        module, lineno = frame.f_globals.get("__name__", "<string>"), frame.f_lineno
+    except ValueError:  # past the outermost frame: warnings.warn's "sys"
+        module, lineno = "sys", 0
+    for action, text, category, where, line in warnings.filters:
+        if ((text is None or text.match(message))
+                and issubclass(InputScaleWarning, category)
+                and (where is None or where.match(module))
+                and (line == 0 or line == lineno)):
+            return action != "ignore"
+    return warnings.defaultaction != "ignore"
+
+
 def note_input_scale_warning(estimator, warned):
-    """Record on ``estimator`` that this fit raised an ``InputScaleWarning``
-    (``warned``: a warning function's return value), whatever the warnings filters
-    then did with it: ``report_fit`` leaves the scaling advice to that warning
+    """Record on ``estimator`` that this fit raised an ``InputScaleWarning`` that
+    the warnings filters showed (``warned``: a warning function's return value,
+    ``warn_scale``'s): ``report_fit`` leaves the scaling advice to that warning
     (``fit_warned_input_scale``)."""
     if warned:
         estimator._input_scale_warned = True

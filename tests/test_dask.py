@@ -1545,6 +1545,53 @@ def test_thread_limits_in_a_child_forked_during_another_workers_setup():
     assert out.stdout.split() == ["child", "0"], out.stdout
 
 
+_FORKED_BESIDE_A_WORKER = """
+import asyncio, os
+import sknonneg.parallel._dask as dask_module
+from sknonneg.parallel import ThreadLimits
+pools = {"threads": 4}
+class FakePool:  # the process's own pools are left alone
+    filepath = "fake"
+    user_api = "blas"
+    @property
+    def num_threads(self):
+        return pools["threads"]
+    def set_num_threads(self, n):
+        pools["threads"] = n
+dask_module._thread_pools = lambda: [FakePool()]
+parent = ThreadLimits(n_threads=1, warm_for=False)
+asyncio.run(parent.setup(None))  # a worker of the parent: 4 -> 1
+pid = os.fork()
+if pid == 0:  # a worker of the child's own cluster, set up and torn down
+    inherited = pools["threads"]
+    child = ThreadLimits(n_threads=3, warm_for=False)
+    asyncio.run(child.setup(None))
+    during = pools["threads"]
+    child.teardown(None)
+    os._exit(0 if (inherited, during, pools["threads"]) == (1, 3, 1) else 3)
+_, status = os.waitpid(pid, 0)
+parent.teardown(None)
+print("child", os.WEXITSTATUS(status), "parent", pools["threads"])
+"""
+
+
+@needs_dask
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_thread_limits_in_a_child_forked_beside_a_parents_worker():
+    # Review 47g: a child forked while a worker of the parent had its
+    # ThreadLimits(1) set up counted that worker, which never runs (nor tears
+    # down) in the child: the last teardown of the child's own ThreadLimits(3)
+    # restored nothing and left its pools at 3, not the 1 it inherited. The
+    # parent's teardown still restores its 4.
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _FORKED_BESIDE_A_WORKER],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["child", "0", "parent", "4"], out.stdout
+
+
 _HELD_BY_MAIN = """
 import warnings; warnings.simplefilter("ignore")
 from distributed import Client

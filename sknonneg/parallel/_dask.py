@@ -564,9 +564,15 @@ _RESET_AT_FORK = False
 def _new_process_limits_lock():
     """In a forked child: a lock that a parent's thread held (in its setup or
     teardown) is never released there; before, the child's own ThreadLimits
-    deadlocked on it."""
+    deadlocked on it. The parent's workers do not run in the child either (their
+    teardown never comes there): the child counts its own from 0, and its first
+    setup records the limits it inherited. Before, a child forked while a worker
+    of the parent had set ``ThreadLimits(1)`` counted that worker, so the last
+    teardown of its own ``ThreadLimits(3)`` restored nothing and left it at 3."""
     global _PROCESS_LIMITS_LOCK
     _PROCESS_LIMITS_LOCK = threading.Lock()
+    _PROCESS_LIMITS["workers"] = 0
+    _PROCESS_LIMITS["limits"] = None
 
 
 def _process_limits_lock():

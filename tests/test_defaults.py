@@ -809,12 +809,14 @@ def test_filtered_input_scale_warning_leaves_the_advice_to_the_others():
     # InputScaleWarning", a warning never shown.
     X, y = load_breast_cancer(return_X_y=True)
 
-    def fit(est, X, y, ignore=True, **filters):
+    def fit(est, X, y, ignore=True, raw=None, **filters):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if ignore:
                 warnings.filterwarnings("ignore", category=InputScaleWarning,
                                         **filters)
+            if raw:  # an entry put in warnings.filters by hand
+                warnings.filters.insert(0, raw)
             est.fit(X, y)
         found = {}
         for w in caught:
@@ -829,6 +831,13 @@ def test_filtered_input_scale_warning_leaves_the_advice_to_the_others():
     # shown, and the ConvergenceWarning leaves the advice to it.
     found = fit(NonNegMLPClassifier(max_iter=10, random_state=0), X, y,
                 module="no_such_module")
+    assert len(found[InputScaleWarning]) == 1
+    assert "Inputs as large" not in found[ConvergenceWarning][0]
+    # An entry put in warnings.filters by hand (plain strings, which warnings
+    # compares exactly) is matched as warnings matches it, not a crash.
+    found = fit(NonNegMLPClassifier(max_iter=10, random_state=0), X, y,
+                ignore=False, raw=("ignore", "other text", InputScaleWarning,
+                                   "no_such_module", 0))
     assert len(found[InputScaleWarning]) == 1
     assert "Inputs as large" not in found[ConvergenceWarning][0]
     # The degenerate fit on tiny sparse inputs names the scaler itself.

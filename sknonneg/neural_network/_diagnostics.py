@@ -112,12 +112,23 @@ def warn_scale(message):
     except ValueError:  # past the outermost frame: warnings.warn's "sys"
         module, lineno = "sys", 0
     for action, text, category, where, line in warnings.filters:
-        if ((text is None or text.match(message))
+        if (_filter_matches(text, message)
                 and issubclass(InputScaleWarning, category)
-                and (where is None or where.match(module))
+                and _filter_matches(where, module)
                 and (line == 0 or line == lineno)):
             return action != "ignore"
     return warnings.defaultaction != "ignore"
+
+
+def _filter_matches(pattern, value):
+    """Whether a warnings filter's message or module ``pattern`` matches ``value``
+    as ``warnings`` matches it: None always, a plain string (an entry put in
+    ``warnings.filters`` by hand) exactly, else a compiled pattern's ``match``."""
+    if pattern is None:
+        return True
+    if isinstance(pattern, str):
+        return pattern == value
+    return pattern.match(value) is not None
 
 
 def note_input_scale_warning(estimator, warned):

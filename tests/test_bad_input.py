@@ -647,6 +647,30 @@ def test_unchecked_nan_is_named_for_a_float32_network(Est, fmt, bad):
             clone(est).fit(Z, y)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_unchecked_nan_reaches_the_error_without_a_numpy_warning(dtype):
+    # A certified (fixed-order) network's NumPy twin predicting a NaN under
+    # assume_finite=True: the refusal comes alone. Before, NumPy's "invalid value
+    # encountered in cast" RuntimeWarning (the exp's exponent cast to int32) came
+    # first.
+    import sklearn
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(50, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = NonNegMLPClassifier(monotonic_cst=[1, 0, 0], max_iter=5, dtype=dtype,
+                                  random_state=0).fit(X, y)
+    Z = X.copy()
+    Z[0, 0] = np.nan
+    with sklearn.config_context(assume_finite=True), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("predict", "predict_proba"):
+            with pytest.raises(ValueError, match="assume_finite=True is set"):
+                getattr(est, method)(Z)
+
+
 def test_list_too_large_for_float32_keeps_sknonneg_message():
     # Integer arrays now go straight to the compute dtype (tests/test_memory.py);
     # a list still goes through float64, so a finite 1e40 under dtype="float32" is

@@ -35,7 +35,12 @@ def _exp(x):
     p = np.full_like(x, taylor[-1])
     for c in taylor[-2::-1]:
         p = p * r + f(c)
-    return np.ldexp(np.minimum(p, f(2.0)), k.astype(np.int32))
+    # A NaN x (input unchecked under scikit-learn's assume_finite=True) makes a NaN
+    # k, whose cast is undefined: the result is NaN whatever the integer, and the
+    # caller refuses it. Before, NumPy warned "invalid value encountered in cast"
+    # first (the numba kernel casts silently).
+    with np.errstate(invalid="ignore"):
+        return np.ldexp(np.minimum(p, f(2.0)), k.astype(np.int32))
 
 
 def _flush(values):

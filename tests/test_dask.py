@@ -1436,6 +1436,17 @@ def test_thread_limits_of_more_threads_wait_for_a_fits_hold_to_end():
         assert blas() == before  # the original, once the hold ended
 
 
+def _script_output(script):
+    """The words ``script`` prints, run in a fresh interpreter (it must exit with 0)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout.split()
+
+
 _FORKED_DURING_A_HOLD = held_in_a_thread_source() + """
 import asyncio, os
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -1471,15 +1482,10 @@ def test_thread_limits_in_a_child_forked_during_a_fits_hold():
     # limits from before its hold. Before, ThreadLimits(1) set up in that child
     # recorded the hold's 1 as the original limit, that first fit then put the
     # pools back at 2 under ThreadLimits(1), and the teardown left them at 1.
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-c", _FORKED_DURING_A_HOLD],
-                         capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-3000:]
-    if out.stdout.split()[:2] != ["before", "[2]"]:
+    out = _script_output(_FORKED_DURING_A_HOLD)
+    if out[:2] != ["before", "[2]"]:
         pytest.skip("no BLAS pool of two threads here")
-    assert out.stdout.split()[2:] == ["child", "0"], out.stdout
+    assert out[2:] == ["child", "0"], out
 
 
 _FORKED_DURING_A_SETUP = """
@@ -1536,13 +1542,8 @@ def test_thread_limits_in_a_child_forked_during_another_workers_setup():
     # setup, and its fits, take the locks afresh. Before, the plugin's lock stayed
     # taken in the child (no thread there releases it), and so did the fits' one
     # where no fit had registered its reset: the child deadlocked.
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-c", _FORKED_DURING_A_SETUP],
-                         capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split() == ["child", "0"], out.stdout
+    out = _script_output(_FORKED_DURING_A_SETUP)
+    assert out == ["child", "0"], out
 
 
 _FORKED_BESIDE_A_WORKER = """
@@ -1583,13 +1584,8 @@ def test_thread_limits_in_a_child_forked_beside_a_parents_worker():
     # down) in the child: the last teardown of the child's own ThreadLimits(3)
     # restored nothing and left its pools at 3, not the 1 it inherited. The
     # parent's teardown still restores its 4.
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-c", _FORKED_BESIDE_A_WORKER],
-                         capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert out.stdout.split() == ["child", "0", "parent", "4"], out.stdout
+    out = _script_output(_FORKED_BESIDE_A_WORKER)
+    assert out == ["child", "0", "parent", "4"], out
 
 
 _HELD_BY_MAIN = """

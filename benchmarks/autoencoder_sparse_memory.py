@@ -76,4 +76,5 @@ def markdown(result):
 
 
 if __name__ == "__main__":
+    # --help prints the docstring; otherwise it measures and writes the results.
     run_without_options(__doc__, "autoencoder_sparse_memory", measure, markdown)

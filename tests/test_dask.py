@@ -108,6 +108,33 @@ def test_pickle_is_small_and_continues_exactly(digits, solver, max_ratio):
     np.testing.assert_array_equal(copy.coefs_[0], clf.coefs_[0])
 
 
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_abba_pickles_its_parameters_once(digits, solver):
+    # doc/scaling.md: a pickle is about the size of _theta, the fitted arrays
+    # rebuilt from it. Before: ABBAClassifier's coefs_a_ and coefs_b_ (A and B,
+    # scaled: as large as _theta) were pickled beside it, nearly doubling it.
+    from sknonneg import ABBAClassifier
+
+    X, y = digits
+    clf = ABBAClassifier(hidden_layer_sizes=20, max_iter=3, solver=solver,
+                         random_state=0).partial_fit(X[:600], y[:600],
+                                                     classes=np.unique(y))
+    state = clf.__getstate__()
+    derived = {"coefs_", "intercepts_", "components_", "coefs_a_", "coefs_b_"}
+    assert not derived & set(state)
+    held = [k for k, v in state.items() if isinstance(v, np.ndarray) and v.size > 100]
+    assert held == ["_theta"]
+    copy = pickle.loads(pickle.dumps(clf))
+    for name in sorted(derived):
+        for a, b in zip(getattr(copy, name), getattr(clf, name)):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+    assert copy.lipschitz_bound_ == clf.lipschitz_bound_
+    clf.partial_fit(X[600:1200], y[600:1200])
+    copy.partial_fit(X[600:1200], y[600:1200])
+    np.testing.assert_array_equal(copy._theta, clf._theta)
+
 def test_partial_fit_continues_a_fitted_network(digits):
     X, y = digits
     clf = NonNegMLPClassifier(hidden_layer_sizes=10, max_iter=5, random_state=0)

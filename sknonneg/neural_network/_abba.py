@@ -281,6 +281,8 @@ class ABBAClassifier(BaseNetworkClassifier):
     _FITTED_PARAMS = (*BaseNetworkClassifier._FITTED_PARAMS, "activation", "cap",
                       "cap_slope", "lipschitz_max")
     _LAYOUT_PARAMS = ("hidden_layer_sizes", "l1")
+    # A and B (scaled) are rebuilt from ``_theta`` like ``coefs_``: not pickled.
+    _THETA_LAYERS = (*BaseNetworkClassifier._THETA_LAYERS, "coefs_a_", "coefs_b_")
 
     # ------------------------------------------------------------------ hooks
     def _validate_extra_params(self):

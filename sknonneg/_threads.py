@@ -45,7 +45,7 @@ __all__ = ["choose_threading_layer", "fit_threads", "numba_imported", "pool_limi
 _CONTROLLER = None
 _NUMPY_DIRS = None
 _LOCK = threading.RLock()
-_FORK_HOOK = False  # whether _mark_forked_child is registered (_register_fork_hook)
+_AT_FORK = set()  # the functions registered to run in a forked child (reset_at_fork)
 
 
 def _set_pool_threads(lib, n):
@@ -86,7 +86,7 @@ def set_pool_threads_locked(limits):
     (``_PENDING_LIMITS``): before, that fit put back the parent's limit over
     ``ThreadLimits(1)``."""
     with _LOCK:
-        _register_fork_hook()
+        reset_at_fork(_mark_forked_child)
         for lib, n_threads in limits:
             _PENDING_LIMITS.pop(getattr(lib, "filepath", None), None)
             if not _HOLDS.holds_at_one(lib):
@@ -99,7 +99,7 @@ def pool_limit(lib):
     they restore while they hold it, else its size; ``_restored_limit``): what
     ``ThreadLimits`` records as a process's original limit."""
     with _LOCK:
-        _register_fork_hook()
+        reset_at_fork(_mark_forked_child)
         return _restored_limit(lib)
 
 
@@ -251,21 +251,25 @@ def _controller():
             root = os.path.dirname(os.path.abspath(np.__file__))
             _NUMPY_DIRS = (root + os.sep, root + ".libs" + os.sep)
             _CONTROLLER = ThreadpoolController()
-            _register_fork_hook()
+            reset_at_fork(_mark_forked_child)
     return _CONTROLLER
 
 
-def _register_fork_hook():
-    """Registers ``_mark_forked_child``, under ``_LOCK``: at the first fit, or the
-    first ``ThreadLimits`` setup (``pool_limit``, ``set_pool_threads_locked``), not
-    at import; once per process (a forked child inherits the registration). Before,
-    only a fit registered it: a child forked while another thread's ``ThreadLimits``
-    held ``_LOCK``, in a process that had run no fit, deadlocked at its own."""
-    global _FORK_HOOK
-    if not _FORK_HOOK:
-        _FORK_HOOK = True
+def reset_at_fork(func):
+    """Runs ``func`` in every child forked from now on (``os.register_at_fork``):
+    registered at its first use, not at import, once per process (a forked child
+    inherits the registrations); marked registered only once it is, so that no
+    caller relies on it before. Two first calls at once may register it twice: the
+    resets are idempotent. ``_mark_forked_child`` is registered under ``_LOCK`` at
+    the first fit or the first ``ThreadLimits`` setup (``pool_limit``,
+    ``set_pool_threads_locked``): before, only a fit registered it, and a child
+    forked while another thread's ``ThreadLimits`` held ``_LOCK``, in a process
+    that had run no fit, deadlocked at its own. The Dask plugin registers its lock's
+    reset the same way."""
+    if func not in _AT_FORK:
         if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=_mark_forked_child)
+            os.register_at_fork(after_in_child=func)
+        _AT_FORK.add(func)
 
 
 def _numba():

@@ -9,7 +9,6 @@ Dask reruns after a lost worker or a failure starts from the right state).
 
 import copy
 import inspect
-import os
 import threading
 import warnings
 from numbers import Number
@@ -558,9 +557,6 @@ def predict_blocks(estimator, X, *, method="predict"):
 # second one the first one's 1, and a teardown in that order left the process at 1.
 _PROCESS_LIMITS = {"workers": 0, "limits": None}
 _PROCESS_LIMITS_LOCK = threading.Lock()
-_RESET_AT_FORK = False
-
-
 def _new_process_limits_lock():
     """In a forked child: a lock that a parent's thread held (in its setup or
     teardown) is never released there; before, the child's own ThreadLimits
@@ -576,16 +572,12 @@ def _new_process_limits_lock():
 
 
 def _process_limits_lock():
-    """``_PROCESS_LIMITS_LOCK``, replaced in a forked child: the reset is registered
-    at the first setup, not at import, once per process (a forked child inherits
-    the registration). Marked registered only once it is, so no setup takes the
-    lock before; two first setups at once may register it twice, which only
-    replaces the child's lock twice."""
-    global _RESET_AT_FORK
-    if not _RESET_AT_FORK:
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=_new_process_limits_lock)
-        _RESET_AT_FORK = True
+    """``_PROCESS_LIMITS_LOCK``, replaced in a forked child
+    (``_new_process_limits_lock``, registered at the first setup, not at import:
+    ``reset_at_fork``)."""
+    from .._threads import reset_at_fork
+
+    reset_at_fork(_new_process_limits_lock)
     return _PROCESS_LIMITS_LOCK
 
 

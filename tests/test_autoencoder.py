@@ -89,6 +89,65 @@ def test_blocks_equal_one_block():
         assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["csr", "duplicates", "prepared", "dense"])
+def test_dense_targets_into_a_buffer_equal_a_new_array(kind, dtype):
+    # The blocks' targets go into one shared buffer (dense_targets' out): the same
+    # values as a new array, duplicate entries summed in their own dtype.
+    from sknonneg._engine.data import prepare_input
+    from sknonneg._engine.row_blocks import dense_targets
+
+    rng = np.random.default_rng(0)
+    indptr = np.arange(0, 43, 7)  # 6 rows of 7 entries, columns 0 to 3 twice over
+    indices = np.concatenate([rng.permutation(np.r_[0:4, 0:3]) for _ in range(6)])
+    values = (rng.random(42) * 1e-3 + 0.1).astype(dtype)
+    y = sp.csr_matrix((values, indices, indptr), shape=(6, 9))
+    assert not y.has_canonical_format
+    if kind in ("csr", "prepared"):
+        y.sum_duplicates()
+    if kind == "prepared":
+        y = prepare_input(y, dtype, False)
+    elif kind == "dense":
+        y = y.toarray()
+    out = np.full((6, 9), np.nan)
+    got = dense_targets(y, out=out)
+    assert got is out
+    np.testing.assert_array_equal(got, dense_targets(y))
+
+
+def test_blocks_share_one_buffer_of_targets():
+    # Before, every block's targets were a new dense array at every evaluation, and
+    # each block size's objective kept its last ones: an evaluation allocated a
+    # block's dense targets at least once more. Now one buffer of block_rows rows.
+    import gc
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 4000, density=0.01, format="csr", random_state=0)
+    ae = NonNegAutoencoder(2)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    objective = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X,
+                                  None, parallel=False, block_rows=100,
+                                  targets_are_input=True)
+    theta = layout.project(rng.normal(size=layout.n_params))
+    loss, grad = objective.loss_grad(theta)
+    block_bytes = 100 * X.shape[1] * 8
+    gc.collect()
+    tracemalloc.start()
+    try:
+        again = objective.loss_grad(theta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * block_bytes, peak / block_bytes
+    assert again[0] == loss
+    np.testing.assert_array_equal(again[1], grad)
+    whole = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X, None,
+                              parallel=False, targets_are_input=True)
+    for a, b in zip(whole.loss_grad(theta), (loss, grad)):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_engine_parts_directly():
     loss = SigmoidSquaredError()
     z = np.array([[0.3, -2.0]])

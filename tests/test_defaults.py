@@ -6,10 +6,11 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris
+from sklearn.datasets import (load_breast_cancer, load_diabetes, load_digits,
+                              load_iris)
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
 
 import sknonneg
 from sknonneg import (ABBAClassifier, DegenerateFitWarning, InputScaleWarning,
@@ -119,6 +120,39 @@ def test_adam_fit_thrown_far_above_the_prior_blames_its_steps(make):
             "parameters" in convergence[0])
     assert "Lower learning_rate_init" in convergence[0]
     assert "larger max_iter fits" not in convergence[0]
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_adam_steps_warning_does_not_contradict_its_convergence_warning(kind):
+    # Before: the ConvergenceWarning said "a larger max_iter does not help" and the
+    # DegenerateFitWarning of the same fit "Try ... a larger max_iter"; the
+    # regressor's also named a smaller learning_rate_init twice.
+    if kind == "classifier":
+        X, y = load_digits(return_X_y=True)
+        X = MinMaxScaler().fit_transform(X)
+        est = NonNegMLPClassifier((20,), solver="adam", learning_rate_init=10.0,
+                                  max_iter=20, random_state=0)
+    else:
+        X, y = load_diabetes(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        est = NonNegMLPRegressor((20,), solver="adam", learning_rate_init=30.0,
+                                 max_iter=20, random_state=0)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    convergence = [str(w.message) for w in rec if w.category is ConvergenceWarning]
+    degenerate = [str(w.message) for w in rec
+                  if w.category is DegenerateFitWarning]
+    assert len(convergence) == 1 and len(degenerate) == 1
+    assert "a larger max_iter does not help" in convergence[0]
+    message = degenerate[0]
+    assert "Adam's steps were too large" in message
+    assert "max_iter" not in message
+    assert message.count("learning_rate_init") == 1
+    assert message.endswith("If the fit stays degenerate with smaller steps, try a "
+                            "smaller l2" + (' or positive="hidden" (a free output '
+                                            'layer).' if kind == "classifier"
+                                            else "."))
 
 
 @pytest.mark.parametrize("batch_size", [1, 2])

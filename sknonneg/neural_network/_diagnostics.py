@@ -385,7 +385,7 @@ def _input_largest(X):
     return largest_magnitude(values)
 
 
-def _remedies(X, *others, scale_warned=False):
+def _remedies(X, *others, scale_warned=False, lead="Try"):
     """"Try scaling the inputs (...), a, b or c." The scaling only where an input
     exceeds 10 in size, or where that is not known, as ``_scale_hint``: before,
     fits on inputs in [0, 1] (min-max scaled digits, diabetes) were told to
@@ -408,7 +408,15 @@ def _remedies(X, *others, scale_warned=False):
         return ""
     listed = (", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1
               else items[0])
-    return f" Try {listed}."
+    return f" {lead} {listed}."
+
+
+# After "Adam's steps were too large ... Lower learning_rate_init first"
+# (``_adam_steps_note``) the other remedies come second, without a larger max_iter
+# (the ConvergenceWarning beside it says that it does not help) or a smaller
+# learning_rate_init again. Before, the same fit was told "a larger max_iter does
+# not help" and "Try ... a larger max_iter".
+_AFTER_STEPS = "If the fit stays degenerate with smaller steps, try"
 
 
 def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
@@ -455,11 +463,13 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
         # learning_rate_init only where it acts (Adam): before, L-BFGS-B fits
         # were told to lower it too.
         step = ("a smaller learning_rate_init"
-                if getattr(estimator, "solver", None) == "adam" else "")
+                if getattr(estimator, "solver", None) == "adam" and not steps else "")
         advice = _small_input_note(X, estimator, scale_warned) or (
             _constraint_note(estimator, True)
-            + _remedies(X, _penalty_remedy(estimator), step, "a larger max_iter",
-                        scale_warned=scale_warned))
+            + _remedies(X, _penalty_remedy(estimator), step,
+                        "" if steps else "a larger max_iter",
+                        scale_warned=scale_warned,
+                        lead=_AFTER_STEPS if steps else "Try"))
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{advice}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),
@@ -511,6 +521,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
     if what is not None:
         note = _adam_steps_note(estimator, nll, prior, "log-loss",
                                 "class-prior model's" + numbers, rise)
+        steps = bool(note)
         # positive="hidden" frees the output layer, which monotonic_cst refuses.
         # Only where a positive output layer can be freed: before, ABBAClassifier
         # (no positive parameter) and positive=False networks were told to try it.
@@ -525,7 +536,9 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
         else:
             note += _constraint_note(estimator, not softmax)
             note += _remedies(X, _penalty_remedy(estimator),
-                              "a larger max_iter", free, scale_warned=scale_warned)
+                              "" if steps else "a larger max_iter", free,
+                              scale_warned=scale_warned,
+                              lead=_AFTER_STEPS if steps else "Try")
         warnings.warn(
             f"{estimator.__class__.__name__}: degenerate fit: {what}.{note}",
             DegenerateFitWarning, stacklevel=user_stacklevel(),

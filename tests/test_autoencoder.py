@@ -148,6 +148,40 @@ def test_blocks_share_one_buffer_of_targets():
         assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+def test_blocks_sum_their_gradients_in_one_buffer():
+    # Before, an evaluation over blocks allocated three arrays of the parameters'
+    # size per block (the sum, the block's gradient copied, its scaled copy).
+    import gc
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = sp.random(30, 4000, density=0.01, format="csr", random_state=0)
+    ae = NonNegAutoencoder(20)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    objective = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X,
+                                  None, parallel=False, block_rows=10,
+                                  targets_are_input=True)
+    theta = layout.project(rng.normal(size=layout.n_params))
+    loss, grad = objective.loss_grad(theta)
+    param_bytes = layout.n_params * 8
+    gc.collect()
+    tracemalloc.start()
+    try:
+        again, buffer = objective.loss_grad(theta, copy=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * param_bytes, peak / param_bytes
+    assert again == loss
+    np.testing.assert_array_equal(buffer, grad)
+    # copy=True is a copy; copy=False the buffer, overwritten by the next call.
+    _, copied = objective.loss_grad(theta)
+    assert copied is not buffer and not np.shares_memory(copied, buffer)
+    _, other = objective.loss_grad(layout.project(theta + 0.1), copy=False)
+    assert other is buffer
+    np.testing.assert_array_equal(copied, grad)
+
+
 def test_engine_parts_directly():
     loss = SigmoidSquaredError()
     z = np.array([[0.3, -2.0]])

@@ -195,12 +195,20 @@ class RowBlockObjective:
         return dense_targets(self.y[rows], out=self._targets[:n_rows])
 
     def loss_grad(self, theta, copy=True):
-        """``(loss, grad)`` at ``theta``, both float64 (``copy=False``: see
+        """``(loss, grad)`` at ``theta``, both float64 (``copy=False``: the
+        objective's own buffer, overwritten by the next evaluation, as
         ``Objective.loss_grad``)."""
         if self.single:
             loss, self.grad = self._by_rows[self.n_samples].loss_grad(theta, copy=copy)
             return loss, self.grad
-        loss, grad = 0.0, np.zeros(self.layout.n_params)
+        # The sum goes into one buffer, kept from call to call, and each block's
+        # gradient is scaled in its objective's own buffer (copy=False): before,
+        # three arrays of the parameters' size per block and evaluation (the sum,
+        # the block's copy and the scaled copy), with the same values.
+        if getattr(self, "_grad_sum", None) is None:
+            self._grad_sum = np.empty(self.layout.n_params)
+        loss, grad = 0.0, self._grad_sum
+        grad[:] = 0.0
         for start in range(0, self.n_samples, self.block_rows):
             rows = slice(start, min(start + self.block_rows, self.n_samples))
             weights = self.sample_weight[rows]
@@ -209,10 +217,11 @@ class RowBlockObjective:
                 continue
             objective = self._objective(self._blocks[start // self.block_rows],
                                         self._block_targets(rows), weights, [])
-            block_loss, block_grad = objective.loss_grad(theta)
+            block_loss, block_grad = objective.loss_grad(theta, copy=False)
             loss += share * block_loss
-            grad += share * block_grad
+            block_grad *= share
+            grad += block_grad
         for penalty in self.penalties:
             loss += penalty.value_grad(self.layout, theta, grad)
         self.grad = grad  # the gradient of the last evaluation, as Objective keeps it
-        return float(loss), grad
+        return float(loss), (grad.copy() if copy else grad)

@@ -115,71 +115,49 @@ def test_dense_targets_into_a_buffer_equal_a_new_array(kind, dtype):
     np.testing.assert_array_equal(got, dense_targets(y))
 
 
-def test_blocks_share_one_buffer_of_targets():
-    # Before, every block's targets were a new dense array at every evaluation, and
-    # each block size's objective kept its last ones: an evaluation allocated a
-    # block's dense targets at least once more. Now one buffer of block_rows rows.
+@pytest.mark.parametrize("n_rows, k, block_rows, unit", [
+    (300, 2, 100, "block"), (30, 20, 10, "parameters")])
+def test_an_evaluation_over_blocks_allocates_neither_targets_nor_gradients(
+        n_rows, k, block_rows, unit):
+    # Before, every block's targets were a new dense array at every evaluation
+    # (each block size's objective kept its last ones), and its gradient three
+    # arrays of the parameters' size (the sum, the block's copy, its scaled copy):
+    # 2.1 blocks' and 3.0 parameters' sizes at the peak of these evaluations. Now
+    # one buffer of block_rows rows for the targets, one for the sum.
     import gc
     import tracemalloc
 
     rng = np.random.default_rng(0)
-    X = sp.random(300, 4000, density=0.01, format="csr", random_state=0)
-    ae = NonNegAutoencoder(2)
+    X = sp.random(n_rows, 4000, density=0.01, format="csr", random_state=0)
+    ae = NonNegAutoencoder(k)
     layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
-    objective = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X,
-                                  None, parallel=False, block_rows=100,
-                                  targets_are_input=True)
+
+    def objective(rows):
+        return RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X,
+                                 None, parallel=False, block_rows=rows,
+                                 targets_are_input=True)
+
+    blocks = objective(block_rows)
     theta = layout.project(rng.normal(size=layout.n_params))
-    loss, grad = objective.loss_grad(theta)
-    block_bytes = 100 * X.shape[1] * 8
+    loss, grad = blocks.loss_grad(theta)
+    size = (block_rows * X.shape[1] if unit == "block" else layout.n_params) * 8
     gc.collect()
     tracemalloc.start()
     try:
-        again = objective.loss_grad(theta)
+        again, buffer = blocks.loss_grad(theta, copy=False)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 0.5 * block_bytes, peak / block_bytes
-    assert again[0] == loss
-    np.testing.assert_array_equal(again[1], grad)
-    whole = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X, None,
-                              parallel=False, targets_are_input=True)
-    for a, b in zip(whole.loss_grad(theta), (loss, grad)):
-        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
-
-
-def test_blocks_sum_their_gradients_in_one_buffer():
-    # Before, an evaluation over blocks allocated three arrays of the parameters'
-    # size per block (the sum, the block's gradient copied, its scaled copy).
-    import gc
-    import tracemalloc
-
-    rng = np.random.default_rng(0)
-    X = sp.random(30, 4000, density=0.01, format="csr", random_state=0)
-    ae = NonNegAutoencoder(20)
-    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
-    objective = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X,
-                                  None, parallel=False, block_rows=10,
-                                  targets_are_input=True)
-    theta = layout.project(rng.normal(size=layout.n_params))
-    loss, grad = objective.loss_grad(theta)
-    param_bytes = layout.n_params * 8
-    gc.collect()
-    tracemalloc.start()
-    try:
-        again, buffer = objective.loss_grad(theta, copy=False)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 0.5 * param_bytes, peak / param_bytes
+    assert peak < 0.5 * size, peak / size
     assert again == loss
     np.testing.assert_array_equal(buffer, grad)
     # copy=True is a copy; copy=False the buffer, overwritten by the next call.
-    _, copied = objective.loss_grad(theta)
-    assert copied is not buffer and not np.shares_memory(copied, buffer)
-    _, other = objective.loss_grad(layout.project(theta + 0.1), copy=False)
-    assert other is buffer
+    _, copied = blocks.loss_grad(theta)
+    assert not np.shares_memory(copied, buffer)
+    assert blocks.loss_grad(layout.project(theta + 0.1), copy=False)[1] is buffer
     np.testing.assert_array_equal(copied, grad)
+    for a, b in zip(objective(None).loss_grad(theta), (loss, grad)):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 def test_engine_parts_directly():

@@ -29,9 +29,10 @@ steps, each checked on its fitted state:
   ``log10``, ``cbrt``, ``expm1``, ``tanh`` and ``arctan`` are refused: NumPy does not round them correctly, and at some adjacent float32
   inputs their computed values fall by an ulp;
 * :class:`~sklearn.feature_extraction.text.TfidfTransformer` with ``norm=None``
-  (``tf * idf``, ``idf >= 1``); ``sublinear_tf=True`` (``1 + log(tf)`` on non-zero
-  entries, which is below 0 for ``0 < tf < 1/e``) only right after a count
-  vectorizer, whose outputs are integers;
+  (``tf * idf``, ``idf >= 1`` as fitted; an ``idf_`` set to a negative or
+  non-finite weight is refused); ``sublinear_tf=True`` (``1 + log(tf)`` on
+  non-zero entries, which is below 0 for ``0 < tf < 1/e``) only right after a
+  count vectorizer, whose outputs are integers;
 * scikit-learn's feature selectors (those of ``sklearn.feature_selection``:
   dropped features cannot change the score at all);
 * :class:`~sklearn.impute.SimpleImputer` with ``missing_values=np.nan`` (its
@@ -74,7 +75,10 @@ steps, each checked on its fitted state:
   ``"ascii"`` and ``"unicode"`` are accepted), reading the texts themselves
   (``input="content"``, not file names or files), and the counts of an integer
   ``dtype`` of at least 32 bits (narrower ones wrap around) or a float one
-  (``sublinear_tf`` not on float32 counts, whose NumPy log is not monotone).
+  (``sublinear_tf`` not on float32 counts, whose NumPy log is not monotone). A
+  fitted ``TfidfVectorizer`` transforms with the ``TfidfTransformer`` its fit
+  made, with the ``norm`` and ``sublinear_tf`` of the fit: one whose parameters
+  were changed since is refused (refit it).
   :class:`~sklearn.feature_extraction.text.HashingVectorizer` under the same
   rules, with ``alternate_sign=False`` (with ``True`` a word whose hash has the
   negative sign adds -1 to its column) and ``norm=None``: each added word adds 1
@@ -220,7 +224,44 @@ def _refuse(name, step, why):
     )
 
 
+def _check_idf(name, step):
+    """A fitted tf-idf weighting's ``idf_`` (``TfidfTransformer`` multiplies every
+    column by it whenever the attribute exists; a ``TfidfVectorizer`` through the
+    transformer its fit made) must be finite and ``>= 0``: a fit gives ``>= 1``, but
+    scikit-learn lets it be set, and a negative weight turns a rise of the column
+    into a fall (before, certified)."""
+    idf = getattr(step, "idf_", None)
+    if idf is None:
+        return
+    idf = np.asarray(idf, dtype=np.float64)
+    if not np.all(np.isfinite(idf) & (idf >= 0)):
+        _refuse(name, step, "its idf_ holds negative or non-finite weights (a fit "
+                            "gives weights >= 1), so a rise of a count can lower "
+                            "its column")
+
+
+def _check_fitted_tfidf(name, step):
+    """A fitted ``TfidfVectorizer`` transforms with the ``TfidfTransformer`` its
+    fit made, with the ``norm`` and ``sublinear_tf`` it had then: a parameter set
+    after the fit is not applied. Before, ``set_params(norm=None)`` on a vectorizer
+    fitted with ``norm="l2"`` was certified, while every transform still
+    normalised and an added word lowered the score."""
+    fitted = getattr(step, "_tfidf", None)
+    if fitted is None:
+        return
+    for param in ("norm", "sublinear_tf"):
+        now, then = getattr(step, param), getattr(fitted, param, None)
+        if now != then:
+            _refuse(name, step, f"{param}={now!r} was set after the fit, but its "
+                                f"transform still applies the fitted {param}={then!r} "
+                                "(a TfidfVectorizer transforms with the "
+                                "TfidfTransformer its fit made); refit it")
+    _check_idf(name, step)  # its idf_: the fitted transformer's
+
+
 def _check_vectorizer(name, step, computed=True):
+    if isinstance(step, TfidfVectorizer):
+        _check_fitted_tfidf(name, step)
     if step.input != "content":
         _refuse(name, step, f"input={step.input!r}: the column holds file names or "
                             "file objects, not the counted text, so what is added to "
@@ -396,6 +437,7 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
             _refuse(name, step, "kw_args may change what func computes")
         return "elementwise"
     if isinstance(step, TfidfTransformer):
+        _check_idf(name, step)
         if step.norm is not None:
             _refuse(name, step, f"norm={step.norm!r}: normalising lowers every other "
                                 "feature when one grows")

@@ -949,6 +949,78 @@ def test_float32_sublinear_tf_refused():
                                     ).all_certified_
 
 
+def _spam_texts():
+    rng = np.random.RandomState(0)
+    vocab = "free money win cash offer hello meeting report lunch project".split()
+    texts = [" ".join(rng.choice(vocab, 8)) for _ in range(120)]
+    y = np.array([("free" in t) or ("cash" in t) for t in texts]).astype(int)
+    return vocab, texts, y
+
+
+def test_tfidf_vectorizer_parameters_set_after_fit_are_refused():
+    # A fitted TfidfVectorizer transforms with the TfidfTransformer its fit made,
+    # whose norm and sublinear_tf are those of the fit. Before: set_params(norm=None)
+    # on one fitted with norm="l2" was certified (exact_ True), while transform
+    # still normalised and an added word lowered the score of nearly every text.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vocab, texts, y = _spam_texts()
+    pipe = make_pipeline(TfidfVectorizer(), _net(positive=True)).fit(texts, y)
+    pipe.set_params(tfidfvectorizer__norm=None)
+    lowered = [t for t in texts for w in vocab
+               if pipe.decision_function([t + " " + w])[0]
+               < pipe.decision_function([t])[0]]
+    assert lowered  # what the certificate would have denied
+    with pytest.raises(ValueError, match=r"norm=None was set after the fit, but its "
+                                         r"transform still applies the fitted "
+                                         r"norm='l2'.*refit it"):
+        monotone_certificate(pipe)
+    # The same vectorizer on a text column of a ColumnTransformer: uncertified.
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+
+    frame = pd.DataFrame({"body": texts})
+    ct_pipe = make_pipeline(
+        ColumnTransformer([("body", TfidfVectorizer(), "body")]),
+        _net(positive=True)).fit(frame, y)
+    ct_pipe[0].named_transformers_["body"].set_params(norm=None)  # the fitted one
+    cert = monotone_certificate(ct_pipe)
+    assert cert.feature_signs_.tolist() == [0]
+    assert "set after the fit" in cert.uncertified_reasons_["body"]
+    # sublinear_tf too: float32 logs of a fit with sublinear_tf=True stay applied.
+    pipe = make_pipeline(TfidfVectorizer(norm=None, sublinear_tf=True,
+                                         dtype=np.float32), _net()).fit(texts, y)
+    pipe.set_params(tfidfvectorizer__sublinear_tf=False)
+    with pytest.raises(ValueError, match="sublinear_tf=False was set after the fit"):
+        monotone_certificate(pipe)
+    # Refitted, the parameters agree and the certificate holds.
+    assert monotone_certificate(pipe.set_params(
+        tfidfvectorizer__dtype=np.float64).fit(texts, y)).all_certified_
+
+
+@pytest.mark.parametrize("bad", [-1.0, np.nan])
+def test_tfidf_weights_that_are_not_finite_and_non_negative_are_refused(bad):
+    # scikit-learn lets idf_ be set. Before: a negative idf_ was certified (exact_
+    # True) while a rise of its count lowered the decision function.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    X, y = _counts()
+    pipe = make_pipeline(TfidfTransformer(norm=None), _net(positive=True)).fit(X, y)
+    pipe[0].idf_ = np.full(X.shape[1], bad)
+    if bad < 0:
+        raised = X[:20].copy()
+        raised[:, 0] += 5
+        assert np.any(pipe.decision_function(raised) < pipe.decision_function(X[:20]))
+    with pytest.raises(ValueError, match="its idf_ holds negative or non-finite"):
+        monotone_certificate(pipe)
+    vocab, texts, yt = _spam_texts()
+    pipe = make_pipeline(TfidfVectorizer(norm=None), _net(positive=True)).fit(texts, yt)
+    pipe[0].idf_ = np.full(len(vocab), bad)
+    with pytest.raises(ValueError, match=r"\(TfidfVectorizer\) does not keep.*its "
+                                         r"idf_ holds negative"):
+        monotone_certificate(pipe)
+
+
 @pytest.mark.parametrize("strip_accents", ["ascii", "unicode"])
 def test_strip_accents_options_only_add_to_counts(strip_accents):
     """strip_accents="ascii" / "unicode" (with lowercase) are accepted: a word added

@@ -20,7 +20,9 @@ prediction, a risk score or a price, from the weights.
 
 Both tools read only public fitted attributes (``coefs_``, ``intercepts_``,
 ``classes_``, ``coef_``) and public methods (``decision_function``,
-``predict_proba``, ``transform``), and work through Pipelines whose steps are
+``predict_proba``, ``transform``; for a fitted ``TfidfVectorizer``, also the
+``TfidfTransformer`` its fit made, whose ``norm`` and ``sublinear_tf`` its
+``transform`` applies), and work through Pipelines whose steps are
 per-feature non-decreasing (see :func:`monotone_certificate` for the list).
 """
 

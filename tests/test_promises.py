@@ -32,6 +32,10 @@ it:
 * float32 ``ABBAClassifier``: ``lipschitz_bound_`` (and the separable bound, never
   below it) bounds every Jacobian of the network it computes with, its sums and
   differences of blocks cast to float32, in extended precision.
+* ``monotone_certificate`` of a text Pipeline (a Count, Tfidf or Hashing vectorizer
+  first, or on one or two text columns of a ColumnTransformer, before per-feature
+  maps): adding words (accented, ligatures, stop words, hashed collisions) never
+  lowers the computed score, in one batch or alone.
 * ``additive_evasion_attack``: features only rise, only the allowed ones, never
   past ``upper``, within the budget; ``cost_``, ``attacked_`` and ``success_``
   say what happened to ``X_adv_``.
@@ -45,7 +49,8 @@ only, a ColumnTransformer's columns not mapped to the raw ones, a vote's members
 certificates united instead of intersected or its weights' overflow check dropped,
 the largest |logit| of a multilabel output or no rounding allowance for it, the
 bound of float64 ABBA blocks for a float32 network, an attack raising features
-outside ``features`` or past ``upper``, rows of weight 0 kept in the fit): the
+outside ``features`` or past ``upper``, rows of weight 0 kept in the fit, a
+``HashingVectorizer(alternate_sign=True)`` accepted): the
 "ci" profile's examples catch each.
 
 The existing property tests (test_fuzz.py, test_fixed_order.py, test_theory.py,
@@ -1490,3 +1495,145 @@ def test_rows_of_weight_zero_are_removed_rows_to_the_last_bit(problem):
     assert a.t_ == b.t_
     if params.get("early_stopping"):
         assert a.validation_scores_ == b.validation_scores_
+
+
+# ------------------------------------- monotone_certificate of a text pipeline
+# Words an attacker may add: ASCII, accented (merged with their plain form by
+# strip_accents), a ligature and a fraction (several tokens after NFKD), a no-break
+# space inside a word, a leading combining mark, a stop word, upper case, one
+# letter (no token under the default pattern), digits and punctuation.
+_WORDS = ["free", "money", "cash", "meeting", "lunch", "report", "the", "and",
+          "FREE", "Money", "café", "cafe", "ﬁle", "a½b", "x\u00a0y", "\u0301z",
+          "straße", "İstanbul", "naïve", "a", "b1", "x-y", "é", "42", "won't"]
+
+
+@st.composite
+def text_pipelines(draw):
+    """A certified network (positive=True, logistic output) after a word-unigram
+    vectorizer that ``monotone_certificate`` accepts (Count, Tfidf with
+    ``norm=None`` or Hashing with ``alternate_sign=False, norm=None``; case,
+    accents, stop words, binary, token pattern and dtype drawn) and per-feature
+    maps after it, as the first step of a Pipeline or on one or two text columns
+    of a ColumnTransformer; texts drawn from ``_WORDS``."""
+    from sklearn.feature_extraction.text import (CountVectorizer, HashingVectorizer,
+                                                 TfidfVectorizer)
+
+    kind = draw(st.sampled_from(["count", "tfidf", "hashing"]))
+    common = {"lowercase": draw(st.booleans()),
+              "strip_accents": draw(st.sampled_from([None, "ascii", "unicode"])),
+              "stop_words": draw(st.sampled_from([None, "english"])),
+              "binary": draw(st.booleans()),
+              "token_pattern": draw(st.sampled_from([r"(?u)\b\w\w+\b",
+                                                     r"(?u)\b\w+\b"]))}
+    if kind == "count":
+        dtype = draw(st.sampled_from([np.int64, np.float64, np.float32]))
+        after = draw(st.sampled_from(["none", "tfidf", "sublinear", "maxabs",
+                                      "log1p", "binarizer"]))
+        if after == "sublinear" and dtype == np.float32:
+            after = "tfidf"
+        make = lambda: CountVectorizer(dtype=dtype, min_df=1, **common)  # noqa: E731
+    elif kind == "tfidf":
+        dtype = draw(st.sampled_from([np.float64, np.float32]))
+        sublinear = dtype == np.float64 and draw(st.booleans())
+        after = draw(st.sampled_from(["none", "maxabs", "log1p"]))
+        make = lambda: TfidfVectorizer(norm=None, dtype=dtype,  # noqa: E731
+                                       sublinear_tf=sublinear, **common)
+    else:
+        n_features = 2 ** draw(st.integers(3, 8))  # collisions now and then
+        after = draw(st.sampled_from(["none", "tfidf", "maxabs"]))
+        make = lambda: HashingVectorizer(  # noqa: E731
+            alternate_sign=False, norm=None, n_features=n_features, **common)
+    layout = draw(st.sampled_from(["pipeline", "column", "two columns"]))
+    params = {"hidden_layer_sizes": tuple(draw(st.lists(st.integers(1, 4),
+                                                        min_size=1, max_size=2))),
+              "activation": draw(st.sampled_from(["logistic", "tanh", "relu",
+                                                  "identity"])),
+              "dtype": draw(st.sampled_from(["float64", "float32"])),
+              "max_iter": draw(st.integers(1, 5)), "random_state": 0}
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    return kind, make, after, layout, params, seed
+
+
+def _text_block(make, after):
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Binarizer, FunctionTransformer, MaxAbsScaler
+
+    steps = {"none": [], "tfidf": [TfidfTransformer(norm=None)],
+             "sublinear": [TfidfTransformer(norm=None, sublinear_tf=True)],
+             "maxabs": [MaxAbsScaler()], "binarizer": [Binarizer()],
+             "log1p": [FunctionTransformer(np.log1p, accept_sparse=True)]}[after]
+    return make_pipeline(make(), *steps) if steps else make()
+
+
+def _texts(rng, n):
+    return [" ".join(rng.choice(_WORDS, rng.integers(0, 9))) for _ in range(n)]
+
+
+def _add_word(rng, text):
+    """``text`` with a random word of ``_WORDS`` inserted between two of its words
+    (or at either end), separated by spaces."""
+    words = text.split(" ") if text else []
+    at = rng.integers(0, len(words) + 1)
+    return " ".join(words[:at] + [str(rng.choice(_WORDS))] + words[at:])
+
+
+@_examples(40)
+@given(problem=text_pipelines())
+def test_text_pipeline_certificate_holds_for_added_words(problem):
+    """A Pipeline that starts with a vectorizer the certificate accepts (or a
+    ColumnTransformer with one on each text column) before a positive=True network
+    is certified for every feature, and adding words to a text (to either text
+    column) never lowers its computed P(classes_[1]) or decision function, in one
+    batch with its origin or alone: accents, ligatures, stop words and collisions
+    of hashed columns included."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+
+    kind, make, after, layout, params, seed = problem
+    rng = np.random.default_rng(seed)
+    texts = _texts(rng, 30)
+    net = NonNegMLPClassifier(positive=True, output="logistic", **params)
+    if layout == "pipeline":
+        model, data = make_pipeline(_text_block(make, after), net), texts
+    else:
+        columns = ["body"] if layout == "column" else ["body", "subject"]
+        data = pd.DataFrame({c: _texts(rng, 30) if c != "body" else texts
+                             for c in columns})
+        model = make_pipeline(ColumnTransformer(
+            [(c, _text_block(make, after), c) for c in columns]), net)
+    y = rng.integers(0, 2, 30)
+    y[:2] = [0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(data, y)
+    certificate = monotone_certificate(model)
+    assert certificate.all_certified_ and certificate.exact_
+    event(f"{kind} -> {after}, {layout}")
+    n = 10
+    if layout == "pipeline":
+        base = _texts(rng, n)
+        moved = list(base)
+        for _ in range(3):
+            moved = [_add_word(rng, t) if rng.random() < 0.7 else t for t in moved]
+        both, alone = base + moved, lambda z, i: z[i:i + 1]
+    else:
+        base = pd.DataFrame({c: _texts(rng, n) for c in data.columns})
+        moved = base.copy()
+        for c in data.columns:
+            for _ in range(2):
+                moved[c] = [_add_word(rng, t) if rng.random() < 0.6 else t
+                            for t in moved[c]]
+        both = pd.concat([base, moved], ignore_index=True)
+        alone = lambda z, i: z.iloc[i:i + 1]  # noqa: E731
+
+    def scores(z):
+        return np.c_[model.predict_proba(z)[:, 1], model.decision_function(z)]
+
+    together = scores(both)
+    assert np.all(together[n:] >= together[:n]), (base, moved, together)
+    if np.any(together[n:] > together[:n]):
+        event("strictly higher somewhere")
+    for i in range(3):
+        assert np.all(scores(alone(moved, i)) >= scores(alone(base, i)))

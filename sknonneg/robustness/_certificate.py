@@ -464,8 +464,8 @@ def monotone_certificate(estimator):
     **The certificate follows from the fitted weights alone, and it is exact.** Write
     the network as ``a_0 = x``, ``a_l = f(a_{l-1} W_l + b_l)`` for the hidden layers
     ``l = 1 .. L-1`` and ``s(x) = a_{L-1} v + c``, where ``f`` is non-decreasing
-    (``sigmoid(gain * t)`` with ``gain > 0`` for sknonneg; logistic, tanh, ReLU or
-    identity for scikit-learn) and ``v`` is the effective output column:
+    (logistic, tanh, ReLU or the identity: for sknonneg ``f(gain * t)`` with
+    ``gain > 0``, its ``activation``) and ``v`` is the effective output column:
 
     * one logistic output: ``v = W_L``, and ``P(classes_[1]) = sigmoid(s)``;
     * a linear model: ``L = 1`` and ``s(x) = x v + c`` with ``v = coef_``.

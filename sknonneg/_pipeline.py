@@ -246,9 +246,13 @@ def _check_fitted_tfidf(name, step):
     after the fit is not applied. Before, ``set_params(norm=None)`` on a vectorizer
     fitted with ``norm="l2"`` was certified, while every transform still
     normalised and an added word lowered the score."""
+    # The transformer is scikit-learn's private ``_tfidf`` (no public attribute
+    # holds it); without it, refused rather than certified on the parameters.
     fitted = getattr(step, "_tfidf", None)
     if fitted is None:
-        return
+        _refuse(name, step, "the weighting its fit made (scikit-learn's _tfidf, which "
+                            "its transform applies) cannot be read: fit it first, "
+                            "or this version of scikit-learn keeps it elsewhere")
     for param in ("norm", "sublinear_tf"):
         now, then = getattr(step, param), getattr(fitted, param, None)
         if now != then:

@@ -996,6 +996,12 @@ def test_tfidf_vectorizer_parameters_set_after_fit_are_refused():
     # Refitted, the parameters agree and the certificate holds.
     assert monotone_certificate(pipe.set_params(
         tfidfvectorizer__dtype=np.float64).fit(texts, y)).all_certified_
+    # Where the fitted weighting cannot be read (scikit-learn's private _tfidf,
+    # should a version keep it elsewhere), refused, never certified on the
+    # parameters.
+    del pipe[0]._tfidf
+    with pytest.raises(ValueError, match="cannot be read"):
+        monotone_certificate(pipe)
 
 
 @pytest.mark.parametrize("bad", [-1.0, np.nan])

@@ -18,12 +18,15 @@ turned as each calibrator turns their scores. The certificate also reads regress
 ``MLPRegressor`` and linear regressors): which features cannot lower the
 prediction, a risk score or a price, from the weights.
 
-Both tools read only public fitted attributes (``coefs_``, ``intercepts_``,
+Both tools read public fitted attributes (``coefs_``, ``intercepts_``,
 ``classes_``, ``coef_``) and public methods (``decision_function``,
-``predict_proba``, ``transform``; for a fitted ``TfidfVectorizer``, also the
-``TfidfTransformer`` its fit made, whose ``norm`` and ``sublinear_tf`` its
-``transform`` applies), and work through Pipelines whose steps are
-per-feature non-decreasing (see :func:`monotone_certificate` for the list).
+``predict_proba``, ``transform``), and two private parts of scikit-learn that no
+public attribute exposes: the ``TfidfTransformer`` a fitted ``TfidfVectorizer``
+made (``_tfidf``, whose ``norm`` and ``sublinear_tf`` its ``transform`` applies)
+and the classes a fitted ``CalibratedClassifierCV`` is made of. Where a version of
+scikit-learn lacks them, the step or the model is refused, never certified on a
+guess. They work through Pipelines whose steps are per-feature non-decreasing (see
+:func:`monotone_certificate` for the list).
 """
 
 from ._attack import EvasionResult, additive_evasion_attack

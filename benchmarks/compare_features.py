@@ -310,10 +310,24 @@ def figures(fitted, data_home, quick, seed, out_dir):
     fig.savefig(paths[-1], dpi=100, bbox_inches="tight")
     plt.close(fig)
 
-    # Fig. 3: full MNIST, 32 random units
-    if ("mnist", "nonneg", 150) in fitted or ("mnist", "nonneg", 32) in fitted:
-        k = 150 if ("mnist", "nonneg", 150) in fitted else 32
-        kf = 32 if ("mnist", "pca_lr", 32) in fitted else k
+    # Fig. 3: full MNIST, 32 random units, from the models this run fitted: the
+    # networks at 150 units (else the largest k that has both), PCA and NMF at 32
+    # components (else at the networks' k). A run that skipped a panel's model (NMF
+    # at 150 is skipped by default) draws no Fig. 3; before, it failed here with a
+    # KeyError after writing its results.
+    def both(data, methods):
+        return sorted(key[2] for key in fitted if len(key) == 3 and key[0] == data
+                      and key[1] == methods[0]
+                      and all((data, m, key[2]) in fitted for m in methods[1:]))
+
+    net_ks = both("mnist", ("nonneg", "unconstrained"))
+    part_ks = both("mnist", ("pca_lr", "nmf_lr"))
+    k = 150 if 150 in net_ks else (net_ks[-1] if net_ks else None)
+    kf = next((c for c in (32, k) if c in part_ks), None)
+    if net_ks and kf is None:
+        print("Fig. 3 not drawn: PCA and NMF were not both fitted at k = 32 or "
+              f"k = {k} in this run")
+    if k is not None and kf is not None:
         rng = np.random.RandomState(0)
         units = np.sort(rng.choice(k, min(32, k), replace=False))
         panels = [
@@ -340,8 +354,7 @@ def figures(fitted, data_home, quick, seed, out_dir):
 
     # Fig. 4: Reuters word lists + Hinton diagram
     bow = fitted.get(("reuters", "bow"))
-    ks = sorted(key[2] for key in fitted
-                if len(key) == 3 and key[0] == "reuters" and key[1] == "nonneg")
+    ks = both("reuters", ("nonneg", "unconstrained"))
     if bow is not None and ks:
         k = 15 if 15 in ks else ks[-1]
         names = np.asarray(bow.feature_names)

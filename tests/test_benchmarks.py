@@ -331,3 +331,50 @@ def test_evasion_representation_is_a_grid_choice_and_warnings_are_counted_apart(
     assert isinstance(est[0], Binarizer)
     assert est.convergence_warnings == 1
     assert est.degenerate_fits == 2
+
+
+def _compare_features_module():
+    sys.path.insert(0, str(BENCH))
+    try:
+        return importlib.import_module("compare_features")
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_compare_features_figures_skip_a_panel_whose_model_was_not_fitted(
+        tmp_path, monkeypatch):
+    # Audit 48c: `compare_features.py --mnist-k 150` without --no-figures fitted its
+    # rows, wrote them, and then failed with KeyError ('mnist', 'nmf_lr', 150) in
+    # Fig. 3, as NMF(150) is skipped by default. Fig. 3 is drawn from the models
+    # the run fitted, and left out (with a line that says so) where one of its
+    # four panels' models is missing; so is Fig. 4.
+    pytest.importorskip("matplotlib")
+    from sklearn.decomposition import NMF, PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from sknonneg import NonNegMLPClassifier
+    from sknonneg._kernels import numpy_max_work
+
+    cf = _compare_features_module()
+    rng = np.random.RandomState(0)
+    X = rng.rand(150, 784).astype(np.float32)
+    y = np.repeat([1, 2, 6], 50)
+    monkeypatch.setattr(cf, "mnist", lambda *args, **kwargs: (X, y, X, y))
+    k = 150  # the size whose NMF is skipped by default
+    # Small fits on the NumPy path (no kernel compilation), few iterations.
+    with numpy_max_work(1 << 40), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the few iterations' ConvergenceWarnings
+        fitted = {
+            ("mnist", "nonneg", k): NonNegMLPClassifier((k,), max_iter=2).fit(X, y),
+            ("mnist", "unconstrained", k): NonNegMLPClassifier(
+                (k,), positive=False, max_iter=2).fit(X, y),
+            ("mnist", "pca_lr", k): make_pipeline(
+                PCA(k), LogisticRegression(max_iter=20)).fit(X, y)}
+        paths = cf.figures(fitted, None, True, 0, tmp_path)
+        assert [p.name for p in paths] == ["fig2_reduced_mnist.png"]
+        fitted[("mnist", "nmf_lr", k)] = make_pipeline(
+            NMF(k, max_iter=5), LogisticRegression(max_iter=20)).fit(X, y)
+        paths = cf.figures(fitted, None, True, 0, tmp_path)
+    assert [p.name for p in paths] == ["fig2_reduced_mnist.png", "fig3_mnist_units.png"]
+    assert all(p.exists() for p in paths)

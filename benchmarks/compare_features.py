@@ -355,6 +355,11 @@ def figures(fitted, data_home, quick, seed, out_dir):
     # Fig. 4: Reuters word lists + Hinton diagram
     bow = fitted.get(("reuters", "bow"))
     ks = both("reuters", ("nonneg", "unconstrained"))
+    if bow is not None and not ks and any(key[:2] in (("reuters", "nonneg"),
+                                                     ("reuters", "unconstrained"))
+                                          for key in fitted if len(key) == 3):
+        print("Fig. 4 not drawn: the two Reuters networks were not both fitted at "
+              "one k in this run")
     if bow is not None and ks:
         k = 15 if 15 in ks else ks[-1]
         names = np.asarray(bow.feature_names)

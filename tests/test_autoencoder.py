@@ -160,6 +160,24 @@ def test_an_evaluation_over_blocks_allocates_neither_targets_nor_gradients(
         assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+def test_blocks_take_one_dimensional_targets():
+    # The blocks' targets buffer takes y's shape past its rows: a 1-d y (one
+    # output) evaluates over blocks as over one block, as before the buffer.
+    from sknonneg import NonNegMLPRegressor
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((30, 5)), rng.random(30)
+    layout = NonNegMLPRegressor((4,))._build_layout(5, 1)
+    theta = rng.normal(size=layout.n_params)
+    whole = RowBlockObjective(layout, "squared_error", [], X, y, None,
+                              parallel=False).loss_grad(theta)
+    for targets in (y, y[:, None]):
+        blocks = RowBlockObjective(layout, "squared_error", [], X, targets, None,
+                                   parallel=False, block_rows=7)
+        for a, b in zip(blocks.loss_grad(theta), whole):
+            assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 def test_engine_parts_directly():
     loss = SigmoidSquaredError()
     z = np.array([[0.3, -2.0]])

@@ -191,7 +191,7 @@ class RowBlockObjective:
         peak of an Adam fit, ``benchmarks/autoencoder_sparse_memory.py``)."""
         n_rows = rows.stop - rows.start
         if self._targets is None:
-            self._targets = np.empty((self.block_rows, self.y.shape[1]))
+            self._targets = np.empty((self.block_rows, *np.shape(self.y)[1:]))
         return dense_targets(self.y[rows], out=self._targets[:n_rows])
 
     def loss_grad(self, theta, copy=True):

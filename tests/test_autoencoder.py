@@ -176,6 +176,10 @@ def test_blocks_take_one_dimensional_targets():
                                    parallel=False, block_rows=7)
         for a, b in zip(blocks.loss_grad(theta), whole):
             assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    # set_data to targets of another shape: another buffer.
+    blocks.set_data(X, y, None)
+    for a, b in zip(blocks.loss_grad(theta), whole):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
 def test_engine_parts_directly():

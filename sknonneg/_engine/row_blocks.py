@@ -136,6 +136,8 @@ class RowBlockObjective:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X = prepare_input(X, self.dtype, self.parallel)
         self.y = y
+        if self._targets is not None and self._targets.shape[1:] != np.shape(y)[1:]:
+            self._targets = None  # another width of targets: another buffer
         self.sample_weight = (np.ones(self.n_samples) if sample_weight is None else
                               np.asarray(sample_weight, dtype=np.float64))
         # Each block's objective checks its rows; these, that no row is left over.

@@ -43,16 +43,22 @@ DEFAULT_DATA_HOME = Path(
 REUTERS_MIN_DF = 3
 
 
-def add_common_args(parser):
+def add_common_args(parser, *, quick=True, seeds=True):
+    """``--data-home``, ``--threads`` and, where the script reads them (``quick``,
+    ``seeds``), ``--quick`` and ``--seeds``. Before, every script offered both:
+    ``regressor_adam_gain.py --quick`` ran the whole benchmark and wrote over its
+    recorded results, and ``--seeds`` changed nothing there."""
     parser.add_argument("--data-home", default=str(DEFAULT_DATA_HOME),
                         help="directory holding mnist.npz and the Reuters files "
                              "(default: $SKNONNEG_DATA, else ../shared/data beside the "
                              "repository)")
-    parser.add_argument("--quick", action="store_true",
-                        help="fast smoke run: subsampled data, few iterations; "
-                             "writes *_quick result files")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
-                        help="random seeds (default: 0 1 2)")
+    if quick:
+        parser.add_argument("--quick", action="store_true",
+                            help="fast smoke run: subsampled data, few iterations; "
+                                 "writes *_quick result files")
+    if seeds:
+        parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                            help="random seeds (default: 0 1 2)")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS/numba thread budget of the fits (default 1: on the "
                              "shared, oversubscribed benchmark machine the 2-thread "

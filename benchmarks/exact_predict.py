@@ -63,7 +63,8 @@ def _compare(name, est, X, repeats):
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             seeds=False)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     set_threads(args.threads)

@@ -203,7 +203,8 @@ def markdown(result):
 
 def main():
     parser = add_common_args(argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter))
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter),
+        seeds=False)
     parser.add_argument("--splits", type=int, default=5,
                         help="number of repeated 80/20 splits (default 5)")
     parser.add_argument("--suffix", default="", help="results file suffix")

@@ -105,7 +105,8 @@ def markdown(result):
 
 def main():
     parser = add_common_args(argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter))
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter),
+        quick=False, seeds=False)
     save_result("log_link_init_spread", measure(parser.parse_args()), markdown)
 
 

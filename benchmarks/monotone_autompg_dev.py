@@ -151,7 +151,8 @@ def markdown(result):
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--splits", type=int, nargs="+", default=list(range(30)))
     parser.add_argument("--variants", nargs="+", default=list(variants()))
     parser.add_argument("--suffix", default="")

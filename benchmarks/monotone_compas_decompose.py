@@ -45,7 +45,8 @@ def _previous(grid, name):
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--grids", choices=["previous", "current"], required=True)
     parser.add_argument("--scoring", choices=["accuracy", "neg_log_loss"], required=True)
     parser.add_argument("--splits", type=int, nargs="+", default=list(range(10)))

@@ -61,7 +61,8 @@ def wide_grids():
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--models", nargs="+", default=None)
     parser.add_argument("--suffix", default="")

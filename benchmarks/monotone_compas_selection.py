@@ -51,7 +51,8 @@ def _save(args, rows, c0):
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--models", nargs="+",
                         default=["sknonneg monotone", "HGB monotone", "HGB"])

@@ -212,7 +212,8 @@ def markdown(result):
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--splits", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--variants", nargs="+", default=["hgbm", "hgb", "lr", "base"])
     parser.add_argument("--cells", action="store_true",

@@ -47,7 +47,8 @@ def _params(best):
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--parts", nargs="+", required=True)
     parser.add_argument("--models", nargs="+",
                         default=[MONOTONE, "sknonneg unconstrained", "MLPClassifier"])

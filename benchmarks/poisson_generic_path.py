@@ -87,7 +87,8 @@ def markdown(result):
 
 def main():
     parser = add_common_args(argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter))
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter),
+        quick=False, seeds=False)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     save_result("poisson_generic_path", measure(args), markdown)

@@ -42,7 +42,8 @@ def _paired(est, X, repeats):
 def main():
     from sknonneg import NonNegMLPClassifier
 
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()

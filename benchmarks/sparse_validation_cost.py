@@ -34,7 +34,8 @@ def main():
     from sknonneg._validation import check_sparse_structure
     from sknonneg.datasets import load_mnist
 
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--fit-iter", type=int, default=10)
     args = parser.parse_args()
     set_threads(args.threads)

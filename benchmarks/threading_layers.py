@@ -58,7 +58,8 @@ print(json.dumps({{"layer": layer, "s_per_iter": sorted(times)[len(times) // 2],
 
 
 def main():
-    parser = add_common_args(argparse.ArgumentParser(description=__doc__))
+    parser = add_common_args(argparse.ArgumentParser(description=__doc__),
+                             quick=False, seeds=False)
     parser.add_argument("--n-samples", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--layers", nargs="+", default=["omp", "workqueue", "tbb"])

@@ -126,6 +126,32 @@ def test_script_answers_help(path, capsys):
         assert out.startswith("usage: ")
 
 
+# The options of _common.add_common_args that a script may not honour.
+COMMON_OPTIONS = ("quick", "seeds")
+
+
+@pytest.mark.parametrize("path", [path for path in SCRIPTS
+                                  if "add_common_args(" in path.read_text("utf-8")],
+                         ids=lambda path: path.name)
+def test_offered_common_options_are_read(path, capsys):
+    # A script that offers --quick or --seeds (add_common_args) reads it. Before,
+    # every script offered both: regressor_adam_gain.py --quick, "a fast smoke run
+    # that writes *_quick result files" by its --help, ran the whole benchmark and
+    # wrote over benchmarks/results/regressor_adam_gain.{json,md}.
+    source = path.read_text(encoding="utf-8")
+    _importorskip_needs(path)
+    with _benchmark_context([str(path), "--help"]):
+        with pytest.raises(SystemExit):
+            try:
+                runpy.run_path(str(path), run_name="__main__")
+            except ModuleNotFoundError as error:
+                _skip_without_optional(error)
+    out = capsys.readouterr().out
+    for name in COMMON_OPTIONS:
+        if f"--{name} " in out or f"--{name}\n" in out:
+            assert re.search(rf"\.{name}\b", source), \
+                f"{path.name} offers --{name} but never reads it"
+
 def test_help_leaves_the_process_as_it_was():
     before = (sys.argv[:], sys.path[:], dict(os.environ), warnings.filters[:])
     with _benchmark_context(["x", "--help"]):

@@ -301,7 +301,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     stops after 150-180 iterations instead of running into the 200-iteration limit
     on a slow tail that memorises category combinations: no fold warns (8 of 15
     min-max fits did) and the 5-fold accuracy of the softmax fits moves by
-    0.03-0.17 points, that of a single logistic output on min-max features by
+    -0.03 to -0.17 points, that of a single logistic output on min-max features by
     -1.0 point (0.8539 -> 0.8436); on full
     MNIST, where no fit warned, holding out 10% costs 0.16 points (97.23% ->
     97.07%, three seeds; ``doc/defaults.md``, eighth round). With

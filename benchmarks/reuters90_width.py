@@ -80,6 +80,8 @@ def main():
     parser = add_common_args(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--output", default="reuters90_width")
     args = parser.parse_args()
+    if args.quick:  # a smoke run: seed 0 only, to its own files (before, it wrote
+        args.output += "_quick"  # over the recorded reuters90_width.{json,md})
     set_threads(args.threads)
     bunch = load_reuters(data_home=args.data_home, subset="all90")
     vec = TfidfVectorizer(min_df=3, sublinear_tf=True, stop_words="english")

@@ -411,3 +411,26 @@ def test_compare_features_figures_skip_a_panel_whose_model_was_not_fitted(
                         ("reuters", "nonneg", k): fitted[("mnist", "nonneg", k)]}
         paths = cf.figures(reuters_only, None, True, 0, tmp_path)
     assert [p.name for p in paths] == ["fig2_reduced_mnist.png"]
+
+
+def test_reuters90_width_quick_writes_its_own_files(monkeypatch):
+    # --quick ("writes *_quick result files", by its --help): before, the smoke run
+    # saved as reuters90_width and wrote over the recorded results.
+    from sklearn.utils import Bunch
+
+    import sknonneg.datasets
+
+    words = ["grain wheat corn", "oil crude barrel", "bank rate money"]
+    train = [words[i % 3] + " " + words[(i + 1) % 3] for i in range(30)]
+    bunch = Bunch(data_train=train, data_test=train[:6],
+                  target_train=[["g" if i % 3 == 0 else "o"] for i in range(30)],
+                  target_test=[["g"], ["o"]] * 3)
+    monkeypatch.setattr(sknonneg.datasets, "load_reuters", lambda **kwargs: bunch)
+    saved = []
+    path = BENCH / "reuters90_width.py"
+    with _benchmark_context([str(path), "--quick", "--threads", "0"]):
+        common = importlib.import_module("_common")
+        monkeypatch.setattr(common, "save_result",
+                            lambda stem, result, markdown: saved.append(stem))
+        runpy.run_path(str(path), run_name="__main__")
+    assert saved == ["reuters90_width_quick"]

@@ -152,6 +152,7 @@ def test_offered_common_options_are_read(path, capsys):
             assert re.search(rf"\.{name}\b", source), \
                 f"{path.name} offers --{name} but never reads it"
 
+
 def test_help_leaves_the_process_as_it_was():
     before = (sys.argv[:], sys.path[:], dict(os.environ), warnings.filters[:])
     with _benchmark_context(["x", "--help"]):

@@ -532,6 +532,39 @@ def test_exact_says_whether_the_certificate_holds_as_computed():
         assert ("in real arithmetic" in repr(cert)) is (not exact), repr(cert)
 
 
+@pytest.mark.parametrize("weights", [None, [0.0, 1.0], [1.0, 0.0], [2.0, 0.5]])
+def test_vote_reordered_after_its_fit_is_read_as_predict_proba_pairs_it(weights):
+    # predict_proba pairs the fitted members (the fit's order) with the weights of
+    # the current estimators by position. Before, each member was paired by name:
+    # a vote fitted as [net, lr] with weights [0, 1], its estimators then reordered
+    # to [lr, net], gave lr weight 0 and exact_ True, while predict_proba weighs lr
+    # by 1 (its BLAS sums are not monotone as computed).
+    from sknonneg.robustness._networks import soft_vote_members
+
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vote = VotingClassifier([("net", _net()), ("lr", LogisticRegression())],
+                                voting="soft", weights=weights).fit(X, y)
+    vote.set_params(estimators=vote.estimators[::-1])
+    members = soft_vote_members(vote)
+    Z = np.random.RandomState(0).uniform(-3, 3, size=(100, X.shape[1]))
+    probas = np.array([m.predict_proba(Z) for _, m, _ in members])
+    np.testing.assert_array_equal(
+        np.average(probas, axis=0, weights=[w for _, _, w in members]),
+        vote.predict_proba(Z))
+    assert [name for name, _, _ in members] == ["net", "lr"]
+    lr_weight = 1.0 if weights is None else weights[1]
+    assert monotone_certificate(vote).exact_ is (lr_weight == 0)
+    # Members and weights that no longer pair up: refused, as predict_proba fails.
+    if weights is not None:
+        vote.set_params(estimators=vote.estimators[:1], weights=weights[:1])
+        with pytest.raises(ValueError):
+            vote.predict_proba(Z)
+        with pytest.raises(ValueError, match="changed since its fit"):
+            monotone_certificate(vote)
+
+
 def test_isotonic_calibration_is_monotone_in_real_arithmetic_only():
     """Why a certificate through a calibrator is not ``exact_``: scikit-learn's
     isotonic interpolation rounds the score one ulp below a knot above the knot's

@@ -503,7 +503,11 @@ def monotone_certificate(estimator):
     to NaN or 0), weights that are all 0 (``predict_proba`` then raises
     ``ZeroDivisionError``), or ``voting="hard"`` (no score to certify) raise
     ``ValueError``; a member that starts with a vectorizer is refused (put the
-    vectorizer before the vote).
+    vectorizer before the vote). The weights are paired with the members as
+    ``predict_proba`` pairs them: the fitted members in the order of the fit,
+    the current ``weights`` by position among the current estimators that are not
+    dropped (a vote whose estimators or weights were changed since its fit so
+    that they no longer pair up is refused: its ``predict_proba`` fails).
 
     *Wrappers.* A :class:`~sklearn.frozen.FrozenEstimator` predicts with its
     model, and a :class:`~sklearn.model_selection.FixedThresholdClassifier` or

@@ -122,13 +122,36 @@ def dense_coef(estimator):
     return coef
 
 
+def _dropped(est):
+    return isinstance(est, str) and est == "drop"
+
+
 def soft_vote_members(voting):
     """``[(name, fitted member, weight)]`` of a fitted VotingClassifier, dropped
-    members left out, with the weights its ``predict_proba`` uses."""
-    members = [(name, voting.named_estimators_[name]) for name, _ in voting.estimators]
-    weights = [1.0] * len(members) if voting.weights is None else list(voting.weights)
-    return [(name, est, float(w)) for (name, est), w in zip(members, weights)
-            if not (isinstance(est, str) and est == "drop")]
+    members left out, paired as its ``predict_proba`` pairs them: the fitted
+    members in the order of the fit (``estimators_``), each with the weight at its
+    place among the current ``estimators`` that are not dropped.
+
+    Before, each fitted member was looked up by its name in the current
+    ``estimators`` and given the weight beside it there: after
+    ``set_params(estimators=...)`` reordered them, a member was paired with another
+    member's weight, and ``exact_`` (which leaves out members of weight 0) was read
+    off weights that ``predict_proba`` does not use. Where the members and the
+    weights no longer pair up at all, ``predict_proba`` fails, and this raises."""
+    fitted = list(voting.estimators_)
+    names = [name for name, est in voting.named_estimators_.items() if not _dropped(est)]
+    if voting.weights is None:
+        weights = [1.0] * len(fitted)
+    else:
+        weights = [w for (_, est), w in zip(voting.estimators, voting.weights)
+                   if not _dropped(est)]
+    if not len(names) == len(weights) == len(fitted):
+        raise ValueError(
+            f"{type(voting).__name__} has {len(fitted)} fitted members but "
+            f"{len(weights)} weights for its current estimators: its estimators or "
+            "weights were changed since its fit, and its predict_proba cannot pair "
+            "them. Refit it.")
+    return [(name, est, float(w)) for name, est, w in zip(names, fitted, weights)]
 
 
 class SoftVote:

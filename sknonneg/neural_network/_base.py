@@ -303,8 +303,37 @@ class BaseNetwork(BaseEstimator):
         another function. Before, only the output, the activation (not ABBA's) and
         the decoder were compared: a warm start after ``set_params(dtype=...)``,
         or ABBA's ``activation``/``cap``, continued the old weights (and histories)
-        where the docs promise a fresh fit. A subclass refuses further changes."""
-        return not self._changed_fitted_params()
+        where the docs promise a fresh fit. Nor after a change of what shapes the
+        network (``_LAYOUT_PARAMS``: another size, packing or sign constraint,
+        which ``_start_theta`` would start anew): the fit is then fresh from its
+        start, its targets encoded anew (a regressor's scaling, a classifier's
+        classes) as a fresh fit encodes them. Before, only ``theta`` started
+        anew: a regressor kept the old ``y_mean_`` and ``y_scale_`` (R^2 0.37
+        where a fresh fit on the new targets got 0.85), and a classifier refused
+        other classes as a warm start would. A subclass refuses further
+        changes."""
+        return not self._changed_fitted_params() and self._same_fitted_network()
+
+    def _same_fitted_network(self):
+        """Whether the parameters now build the fitted network (the layout of a
+        warm start, on the fitted ``n_features_in_`` and ``n_outputs_``, which a
+        continuing fit keeps), as ``_start_theta`` compares them. Parameters that
+        cannot build one are refused by the fresh fit."""
+        previous = getattr(self, "_layout", None)
+        theta = getattr(self, "_theta", None)
+        if previous is None or theta is None:
+            return True
+        # _build_layout sets monotonic_cst_: the fitted one is kept until the fit
+        # sets its own.
+        kept = {name: self.__dict__[name] for name in ("monotonic_cst_",)
+                if name in self.__dict__}
+        try:
+            layout = self._build_layout(self.n_features_in_, self.n_outputs_)
+        except (ValueError, TypeError):
+            return False
+        finally:
+            self.__dict__.update(kept)
+        return layout.n_params == theta.shape[0] and previous.same_network(layout)
 
     def _compute_dtype_param(self):
         return _as_float_dtype(self.dtype)

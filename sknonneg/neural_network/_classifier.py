@@ -101,7 +101,8 @@ SHARED_DOCS = {
         Hold out ``validation_fraction`` of the data and stop when its score
         (``scoring``) has not improved by ``tol`` for ``n_iter_no_change`` checks
         (iterations for full-batch L-BFGS-B, epochs otherwise); the best
-        parameters are kept.{gain_stages} ``"auto"``: on when ``fit`` gets more than 10,000 rows, as in
+        parameters are kept.{gain_stages} ``"auto"``: on when ``fit`` gets more than 10,000 rows
+        (of positive ``sample_weight``: those it fits), as in
         scikit-learn's ``HistGradientBoosting*`` (on Adult it ends the fit before
         the slow tail in which the network memorises category combinations:
         ``doc/defaults.md``, eighth round), except with ``learning_rate="linear"``

@@ -133,9 +133,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         first layer. ``False``: none. ``"output"``: the last layer only. A list:
         one bool per weight layer. ``"auto"`` (the default): ``True`` when
         ``monotonic_cst`` constrains a feature, ``"hidden"`` otherwise. Only ``True`` is
-        monotone; ``"hidden"`` and ``"output"`` alone are not. ``monotonic_cst``
-        needs ``True`` (or a list that is ``True`` after the first layer); any
-        other value given with it is an error, not silently changed.
+        monotone; ``"hidden"`` and ``"output"`` alone are not. A
+        ``monotonic_cst`` that constrains a feature needs every layer after the
+        first non-negative: ``True``, a list that is ``True`` after the first
+        layer, or ``"output"`` with one hidden layer (the same layers); any other
+        value given with it is an error, not silently changed.
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Monotonic constraint per feature, as ``HistGradientBoostingRegressor``
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
@@ -240,7 +242,12 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
     where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
     with several targets the penalties weigh relatively less here); L1 is exact as
-    in :class:`NonNegMLPClassifier` (see its Notes). Unlike the classifier's, the
+    in :class:`NonNegMLPClassifier` (see its Notes): a signed weight with L1 is
+    held as two non-negative parts, ``w = w+ - w-``, charged ``l1 (w+ + w-)``,
+    which is ``l1 |w|`` at the minimum. A fit stopped before it (``max_iter``)
+    can end with both parts positive, and its ``loss_`` then lies above the
+    objective above evaluated at ``coefs_`` (0.258 against 0.255 after 60
+    L-BFGS-B iterations of a small fit with ``l1=1e-3``). Unlike the classifier's, the
     first layer's L2 term is the paper's, in the inputs' own units (measured: in
     units of the columns' spans it fitted standardised Auto MPG worse,
     ``doc/defaults.md``), so the scaler sets its strength: ``l2`` is best chosen
@@ -281,15 +288,18 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     deviance as they read the Poisson one.
 
     A fit whose training R^2
-    (weighted, over the targets that vary) is at most 0.01, no better than
-    predicting the mean, raises a ``DegenerateFitWarning`` (with
+    (weighted, averaged over the targets that vary), or the R^2 of one of those
+    targets, is at most 0.01, no better than predicting the mean, raises a
+    ``DegenerateFitWarning`` (with
     ``loss="poisson"`` or ``"gamma"``, D^2, the share of the deviance explained,
     ``d2_tweedie_score``; ``score`` and ``scoring=None`` stay R^2, as
     ``MLPRegressor``'s). ``early_stopping="auto"``
-    holds out 10% of a fit above 10,000 rows, as the classifier does; its score
-    (``scoring="loss"``) is minus half the mean squared error of the standardised
-    targets on those rows (with ``loss="poisson"`` or ``"gamma"``, minus half
-    the mean deviance of the scaled targets). On 20,000 rows of ``make_friedman1`` (noise 1) the test
+    holds out 10% of a fit above 10,000 rows (of positive weight), as the
+    classifier does; its score
+    (``scoring="loss"``) is minus the objective's data term on those rows: half
+    the squared error of the standardised targets, summed over the targets and
+    averaged over the rows, weighted (with ``loss="poisson"`` or ``"gamma"``,
+    half the deviance of the scaled targets, so summed and averaged). On 20,000 rows of ``make_friedman1`` (noise 1) the test
     R^2 is the same with it and without (0.9527 and 0.9526, three seeds;
     ``benchmarks/results/early_stopping_auto_friedman.md``). Monotonicity under
     ``monotonic_cst``: every

@@ -193,7 +193,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         one (tf-idf, counts divided by their largest, e.g. by a
         ``MaxAbsScaler``: columns of root-mean-square above 3, or data whose
         largest absolute value is below 0.1, raise an ``InputScaleWarning`` at
-        fit, as its fit is far worse there). With
+        a fit that starts anew or the first call to ``partial_fit``, as its fit
+        is far worse there). With
         ``W2 >= 0`` and codes in [0, 1], each feature's
         reconstruction lies in ``[b2, b2 + sum(W2[:, j])]``: the free bias lets
         it reach negative values, but a part can only add to it (non-negative

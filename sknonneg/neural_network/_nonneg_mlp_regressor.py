@@ -887,8 +887,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. Sparse input is used as CSR and never densified.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            Target values (a sparse matrix is densified).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss (the mean squared error, Poisson or
             Gamma deviance), the target scaling and
@@ -927,8 +927,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The batch.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Its targets.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets (a sparse matrix is densified, as in :meth:`fit`).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights of the batch; its rows of weight 0 are dropped, as in
             :meth:`fit`.

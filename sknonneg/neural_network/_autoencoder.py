@@ -240,9 +240,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         fitted attributes and ``inverse_transform`` are float64.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution and extend ``loss_curve_`` and
-        ``t_``. After a change of ``n_components``, ``nonneg``,
-        ``nonneg_layers``, ``decoder`` or ``dtype`` it starts anew, Adam's
-        moments and the histories too: it equals a fresh fit. After a fit (or a
+        ``t_``. After a change of ``n_components``, ``decoder`` or ``dtype``, or
+        of ``nonneg`` or ``nonneg_layers`` that changes which weights
+        ``nonneg="bounds"`` bounds, it starts anew, Adam's moments and the
+        histories too: it equals a fresh fit. A change between
+        ``nonneg="penalty"`` and ``False``, or of ``nonneg_layers`` under them,
+        changes the penalty only (the weights are unbounded either way): the fit
+        continues, as after a change of ``l2``. After a fit (or a
         first ``partial_fit`` call) with nothing to learn (identical rows) a
         warm start is a fresh fit, and ``partial_fit`` draws anew an encoder
         whose weights ``l2`` collapsed to about 0.

@@ -251,8 +251,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     first layer's L2 term is the paper's, in the inputs' own units (measured: in
     units of the columns' spans it fitted standardised Auto MPG worse,
     ``doc/defaults.md``), so the scaler sets its strength: ``l2`` is best chosen
-    with the scaler in a ``Pipeline``. A warm start (``warm_start=True``, later
-    ``partial_fit`` calls) keeps the target scaling of the first fit.
+    with the scaler in a ``Pipeline``. A warm start that continues the fitted
+    network (``warm_start=True``, later ``partial_fit`` calls) keeps the target
+    scaling of the first fit; one that starts anew (``warm_start``'s changes)
+    scales its targets anew, as a fresh fit.
 
     With ``loss="poisson"`` the targets are divided by their weighted mean
     instead, ``t = y / y_mean_`` (``y_scale_ = y_mean_``: they stay >= 0, of mean

@@ -163,10 +163,11 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     Notes
     -----
     Peak memory is about one chunk converted to floats plus the network's
-    per-sample buffers for that chunk, whatever the size of ``X``: activations
-    and their gradients, ``chunk_size * (sum(hidden_layer_sizes) + 2 * n_outputs)``
-    floats (a hidden layer's gradient overwrites its activations; an
-    ``ABBAClassifier`` holds four floats per hidden unit).
+    per-sample buffers for the rows it evaluates at once (the chunk; under Adam,
+    one mini-batch of it), whatever the size of ``X``: activations and their
+    gradients, ``rows * (sum(hidden_layer_sizes) + 2 * n_outputs)`` floats (a
+    hidden layer's gradient overwrites its activations; an ``ABBAClassifier``
+    holds four floats per hidden unit).
 
     Examples
     --------

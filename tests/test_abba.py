@@ -280,6 +280,38 @@ def test_warm_start_and_partial_fit_continue():
     assert online.n_iter_ == 3 and len(online.loss_curve_) == 3
 
 
+
+@pytest.mark.parametrize("base, change, anew", [
+    # The first layer: one signed block A - B without L1, bounded blocks with it.
+    ({"hidden_layer_sizes": 4}, {"l1": 1e-3}, True),
+    # An inner layer is always the two bounded blocks.
+    ({"hidden_layer_sizes": (4, 3)}, {"l1": [0.0, 1e-3, 0.0]}, False),
+    # Under lipschitz_max every layer is bounded blocks.
+    ({"hidden_layer_sizes": 4, "lipschitz_max": 5.0}, {"l1": 1e-3}, False),
+    ({"hidden_layer_sizes": 4, "l1": 1e-3}, {"l1": 2e-3}, False),
+])
+def test_warm_start_after_l1_change_as_documented(base, change, anew):
+    """The warm_start entry names the l1 changes after which a warm start is a
+    fresh fit: ABBA's first and last layers between zero and non-zero L1 without
+    lipschitz_max (it said "where a layer has signed weights", of a network
+    whose every weight is >= 0, which read as never)."""
+    X, y = _data("softmax-multiclass")
+    doc = " ".join(ABBAClassifier.__doc__.split())
+    assert "where a layer has signed weights" not in doc
+    assert ("``l1`` between zero and non-zero on the first or last layer while "
+            "``lipschitz_max`` is None") in doc
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm = ABBAClassifier(max_iter=3, warm_start=True, random_state=0, **base)
+        warm.fit(X, y)
+        warm.set_params(**change).fit(X, y)
+        fresh = ABBAClassifier(max_iter=3, random_state=0, **base)
+        fresh.set_params(**change).fit(X, y)
+    assert len(warm.loss_curve_) == (3 if anew else 6)
+    if anew:
+        assert_array_equal(warm.predict_proba(X), fresh.predict_proba(X))
+
+
 # ---------------------------------------------------------------- from_mlp
 def _fitted_mlps():
     """Signed networks of several shapes: (name, estimator, X)."""

@@ -346,9 +346,21 @@ def fill_doc(cls):
     anew = [f"``{name}``" if name != "output" else "the output"
             for name in dict.fromkeys((*cls._LAYOUT_PARAMS, *cls._FITTED_PARAMS))
             if name != "l1"]
+    # Where ``l1`` changes the layout: a dense network's layer with signed
+    # weights, held as two non-negative parts under L1; an ABBA network's first
+    # and last layers, one signed block ``A - B`` without L1 (and without
+    # ``lipschitz_max``), the two bounded blocks with it (ABBAClassifier Notes,
+    # Computation). Before, ABBA's said "where a layer has signed weights", of a
+    # network whose every weight is >= 0.
+    l1_layout = (
+        "``l1`` between zero and non-zero on the first or last layer while "
+        "``lipschitz_max`` is None, which without L1 is fitted as one signed "
+        "block ``A - B``, with it as the two blocks bounded at zero"
+        if "lipschitz_max" in params else
+        "``l1`` between zero and non-zero where a layer has signed weights, "
+        "which an L1 penalty holds as two non-negative parts")
     warm_start_anew = textwrap.fill(
-        f"({', '.join(anew)}; ``l1`` between zero and non-zero where a layer has "
-        "signed weights, which an L1 penalty holds as two non-negative parts)",
+        f"({', '.join(anew)}; {l1_layout})",
         width=80, initial_indent=" " * 8, subsequent_indent=" " * 8,
         break_on_hyphens=False, break_long_words=False).lstrip()
     # Classifiers stratify their mini-batches, and refuse L-BFGS-B on batches too

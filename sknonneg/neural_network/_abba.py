@@ -186,7 +186,11 @@ class ABBAClassifier(BaseNetworkClassifier):
     flows through ``c`` (a normalisation, as spectral normalisation does for one
     layer): every iterate, whatever the solver, satisfies the constraint, and the
     fitted attributes hold the scaled blocks, whose bound is recomputed by SVD. The
-    bound adds up absolute path weights (``S_l`` has no cancellations), so a tight
+    penalties ``l1`` and ``l2`` are of the blocks before the scale, the parameters
+    the solver moves (``coefs_a_`` and ``coefs_b_`` hold ``c`` times them, on the
+    first and last layer ``c`` times the least split of their ``A - B``), so
+    ``loss_curve_`` is not the penalised loss of the fitted attributes. The bound
+    adds up absolute path weights (``S_l`` has no cancellations), so a tight
     ``lipschitz_max`` asks for sparse paths, which L-BFGS-B finds slowly: give
     constrained fits more iterations than free ones.
 

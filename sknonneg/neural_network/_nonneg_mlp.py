@@ -54,8 +54,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         ``True`` makes it non-decreasing in every feature. ``"output"`` alone is not
         monotone (the signed hidden layers can reverse any direction), nor is
         ``"hidden"`` (the signed output can). Monotonicity in chosen features goes
-        through ``monotonic_cst``, which needs ``True`` (or a list that is ``True``
-        after the first layer).
+        through ``monotonic_cst``, which needs every layer after the first
+        non-negative: ``True``, a list that is ``True`` after the first layer, or
+        ``"output"`` with a single hidden layer.
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Monotonic constraint per feature, as ``HistGradientBoostingClassifier``
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
@@ -171,19 +172,21 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     -----
     With hidden activations ``a_l = f(lambda (a_{l-1} W_l + b_l))`` (``f`` the
     sigmoid in the paper; ``activation``), logits ``z = a_{L-1} W_L + b_L`` and
-    sample weights ``s_i`` (ones by default), training minimises eq. (1) of the
-    paper::
+    sample weights ``s_i`` (``sample_weight`` times ``class_weight``; ones by
+    default), training minimises eq. (1) of the paper::
 
         sum_i s_i nll(z_i, y_i) / sum_i s_i
         + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
         + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
 
-    subject to ``W_l >= 0`` on the constrained layers, with one change from the
-    paper: the first layer's L2 term is ``l2_1 sum_j u_j^2 ||W_1[j]||^2``, ``u_j``
-    the span ``max - min`` of input column ``j`` over the training data where it
-    exceeds 1, else 1. A positive affine map of a column (min-max or standard
-    scaling) changes nothing the network can express -- the weight divides by the
-    scale and keeps its sign, the bias takes the shift -- and the start is
+    subject to ``W_l >= 0`` on the constrained layers (``nll`` the softmax's
+    cross-entropy, or with logistic outputs the sum over the units of each one's
+    binary cross-entropy), with one change from the paper: the first layer's L2
+    term is ``l2_1 sum_j u_j^2 ||W_1[j]||^2``, ``u_j`` the span ``max - min`` of
+    input column ``j`` over the training data where it exceeds 1, else 1. A
+    positive affine map of a column (min-max or standard scaling) changes nothing
+    the network can express -- the weight divides by the scale and keeps its
+    sign, the bias takes the shift -- and the start is
     normalised over the data, so the penalty was the one part of the fit that
     depended on the scaler: a standardised column (span 4-6 on wine) was
     penalised 16-36 times less than its min-max scaled copy. Measured in units of
@@ -195,7 +198,11 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     Auto MPG worse.) On a weight bounded at zero ``|w|`` is linear, so L1 is
     smooth there; an unconstrained weight with L1 is split as ``w = w+ - w-``
     with both parts bounded at zero, which makes the penalty linear too and exact
-    under L-BFGS-B.
+    under L-BFGS-B: at its solution one of the two parts is 0 and the term is
+    ``l1 |w|``. ``loss_curve_`` and ``loss_`` are the objective of the parts,
+    ``l1 (w+ + w-)``: a fit stopped before its solution (at ``max_iter``) may
+    leave both parts of a weight positive, and its ``loss_`` then exceeds the
+    objective above at ``coefs_`` by ``2 l1 sum min(w+, w-)``.
 
     Initialisation is data-dependent: weights are drawn (free layers uniformly on
     ``[-1, 1)``; sign-constrained layers uniformly on ``[0, 1)``, with logistic

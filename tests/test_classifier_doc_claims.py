@@ -1,0 +1,177 @@
+"""The classifiers' docstrings against the code: the objective written under Notes
+of ``NonNegMLPClassifier`` evaluated in NumPy at the fitted parameters equals the
+loss the engine reports (``loss_``), and so does ABBA's penalised loss, with the
+penalties of the blocks as the solver moves them; and the combinations the
+docstrings name as accepted are.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import expit, log_expit, log_softmax
+from sklearn.datasets import load_wine, make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier
+
+ACTIVATIONS = {"logistic": expit, "tanh": np.tanh,
+               "relu": lambda t: np.maximum(t, 0.0), "identity": lambda t: t}
+
+
+def _doc(cls):
+    return " ".join(cls.__doc__.split())
+
+
+def _wine():
+    X, y = load_wine(return_X_y=True)
+    # Standardised: columns span 4-6, so the first layer's L2 is in their units.
+    X = StandardScaler().fit_transform(X)
+    sample_weight = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    return X, y, sample_weight
+
+
+def _notes_objective(clf, X, y, s, l1, l2):
+    """The objective under Notes of NonNegMLPClassifier, at ``coefs_``,
+    ``intercepts_`` and ``gain_``; ``s`` the sample weights (times class
+    weights)."""
+    f = ACTIVATIONS[clf.activation_]
+    a, hidden = X, []
+    for W, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+        a = f(clf.gain_ * (a @ W + b))
+        hidden.append(a)
+    z = a @ clf.coefs_[-1] + clf.intercepts_[-1]
+    if clf.out_activation_ == "softmax":
+        nll = -log_softmax(z, axis=1)[np.arange(len(y)),
+                                      np.searchsorted(clf.classes_, y)]
+    else:  # the sum over the units of each one's binary cross-entropy
+        T = y if y.ndim == 2 else (y == clf.classes_[1])[:, None].astype(float)
+        nll = -(T * log_expit(z) + (1 - T) * log_expit(-z)).sum(axis=1)
+    span = X.max(axis=0) - X.min(axis=0)
+    u = np.where(span > 1, span, 1.0)
+    penalty = 0.0
+    for i, W in enumerate(clf.coefs_):
+        penalty += l1[i] * np.abs(W).sum()
+        penalty += l2[i] * ((u[:, None] ** 2 * W ** 2).sum() if i == 0
+                            else (W ** 2).sum())
+    activity = sum((s * h.sum(axis=1)).sum() for h in hidden) / s.sum()
+    return (s * nll).sum() / s.sum() + penalty + clf.activity_l1 * activity
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"positive": "hidden", "l1": [1e-3, 2e-3]},
+    {"l1": 1e-3, "l2": 1e-3, "activity_l1": 1e-3, "gain": 1.5},
+    {"hidden_layer_sizes": (6, 5), "positive": False, "activity_l1": 1e-4},
+    {"class_weight": {0: 1.0, 1: 3.0, 2: 0.5}, "activation": "relu"},
+])
+def test_notes_objective_is_the_loss(params):
+    X, y, sw = _wine()
+    params = {"hidden_layer_sizes": 8, **params}
+    clf = NonNegMLPClassifier(max_iter=40, random_state=0, early_stopping=False,
+                              **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, sample_weight=sw)
+    n = len(clf.coefs_)
+    l1 = np.broadcast_to(0.0 if clf.l1 == "auto" else clf.l1, (n,))
+    l2 = np.broadcast_to(clf.l2, (n,))
+    s = sw.copy()
+    if clf.class_weight is not None:
+        s *= np.array([clf.class_weight[c] for c in y])
+    assert _notes_objective(clf, X, y, s, l1, l2) == pytest.approx(clf.loss_,
+                                                                   rel=1e-12)
+    assert "``sample_weight`` times ``class_weight``" in _doc(NonNegMLPClassifier)
+
+
+def test_notes_objective_logistic_outputs_sum_their_cross_entropies():
+    X, Y = make_multilabel_classification(200, 10, n_classes=4, random_state=0)
+    X = X / X.max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NonNegMLPClassifier(8, max_iter=40, random_state=0).fit(X, Y)
+    # l1="auto": 1e-4 on the first layer of this non-negative multilabel network.
+    objective = _notes_objective(clf, X, Y, np.ones(len(X)), [1e-4, 0.0],
+                                 [1e-5, 1e-5])
+    assert objective == pytest.approx(clf.loss_, rel=1e-12)
+    assert ("with logistic outputs the sum over the units of each one's binary "
+            "cross-entropy") in _doc(NonNegMLPClassifier)
+
+
+def test_loss_of_a_split_l1_layer_counts_both_parts():
+    """A free weight under L1 is held as ``w+ - w-``: ``loss_`` is of the parts,
+    above the Notes objective at ``coefs_`` by ``2 l1 sum min(w+, w-)`` where a fit
+    stopped at max_iter left both positive (as the Notes now say), equal to it
+    at L-BFGS-B's solution."""
+    X, y, sw = _wine()
+    for max_iter, overlap in ((40, True), (1000, False)):
+        clf = NonNegMLPClassifier(8, positive=False, l1=1e-3, max_iter=max_iter,
+                                  random_state=0, early_stopping=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y, sample_weight=sw)
+        blocks = clf._layout.blocks(clf._theta)
+        both = sum(np.minimum(b["coef_pos"], b["coef_neg"]).sum() for b in blocks)
+        assert (both > 0) == overlap
+        objective = _notes_objective(clf, X, y, sw, [1e-3, 1e-3], [1e-5, 1e-5])
+        assert clf.loss_ == pytest.approx(objective + 2e-3 * both, rel=1e-12)
+    assert ("exceeds the objective above at ``coefs_`` by ``2 l1 sum min(w+, w-)``"
+            in _doc(NonNegMLPClassifier))
+
+
+def _abba_data_term(clf, X, y, sw):
+    """The mean weighted log-loss of the ABBA network of ``coefs_`` and
+    ``intercepts_`` (Definition 3.2: doubling, ABBA layers, halving)."""
+    h = np.hstack([X, -X])
+    for i, (W, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
+        h = h @ W + b
+        if i < len(clf.coefs_) - 1:
+            h = np.tanh(h)
+    n = clf.n_outputs_
+    z = (h[:, :n] - h[:, n:]) / 2
+    nll = -log_softmax(z, axis=1)[np.arange(len(y)), np.searchsorted(clf.classes_, y)]
+    return (sw * nll).sum() / sw.sum()
+
+
+@pytest.mark.parametrize("lipschitz_max", [None, 2.0])
+def test_abba_penalties_are_of_the_blocks_the_solver_moves(lipschitz_max):
+    X, y, sw = _wine()
+    clf = ABBAClassifier((6, 4), l1=1e-3, l2=1e-3, max_iter=40, random_state=0,
+                         lipschitz_max=lipschitz_max)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, sample_weight=sw)
+    data = _abba_data_term(clf, X, y, sw)
+
+    def penalty(blocks):
+        return sum(1e-3 * (A.sum() + B.sum()) + 1e-3 * ((A ** 2).sum() + (B ** 2).sum())
+                   for A, B in blocks)
+
+    moved = [(v[0], v[1]) for v in clf._layout.views(clf._theta)]
+    assert data + penalty(moved) == pytest.approx(clf.loss_, rel=1e-12)
+    fitted = penalty(zip(clf.coefs_a_, clf.coefs_b_))
+    if lipschitz_max is not None:
+        # The fitted blocks are scaled: their penalty is not the one fitted.
+        assert data + fitted < clf.loss_ * (1 - 1e-3)
+        assert ("The penalties ``l1`` and ``l2`` are of the blocks before the scale"
+                in _doc(ABBAClassifier))
+
+
+def test_monotonic_cst_with_positive_output_and_one_hidden_layer():
+    """``positive="output"`` with one hidden layer leaves every layer after the
+    first non-negative: accepted with monotonic_cst, as the docstring says; with
+    two hidden layers refused."""
+    X, y, _ = _wine()
+    y = (y == 0).astype(int)
+    cst = [1] + [0] * 12
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NonNegMLPClassifier(4, positive="output", monotonic_cst=cst,
+                                  max_iter=5, random_state=0).fit(X, y)
+    assert clf.weight_constraints_ == ["mixed", "nonneg"]
+    with pytest.raises(ValueError, match="after the first non-negative"):
+        NonNegMLPClassifier((4, 3), positive="output", monotonic_cst=cst,
+                            max_iter=5).fit(X, y)
+    assert ('``"output"`` with a single hidden layer'
+            in _doc(NonNegMLPClassifier))

@@ -175,3 +175,27 @@ def test_monotonic_cst_with_positive_output_and_one_hidden_layer():
                             max_iter=5).fit(X, y)
     assert ('``"output"`` with a single hidden layer'
             in _doc(NonNegMLPClassifier))
+
+
+@pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
+def test_sparse_indicator_y_is_documented_and_taken(cls):
+    """fit, partial_fit, score and fit_transform take a sparse multilabel
+    indicator matrix; their docstrings said ``y : array-like``. And fit's
+    ``sample_weight`` entry named an activation penalty that ABBA has not."""
+    import scipy.sparse as sp
+
+    X, Y = make_multilabel_classification(60, 5, n_classes=3, random_state=0)
+    Ys = sp.csr_matrix(Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = cls(4, max_iter=3, random_state=0).fit(X, Ys)
+        assert sp.issparse(clf.predict(X))
+        assert 0.0 <= clf.score(X, Ys) <= 1.0
+        assert cls(4, max_iter=3, random_state=0).fit_transform(X, Ys).shape[0] == 60
+        online = cls(4, random_state=0).partial_fit(X, Ys)
+        online.partial_fit(X, Ys)
+    for method in ("fit", "partial_fit", "score", "fit_transform"):
+        doc = getattr(cls, method).__doc__
+        assert "y : {array-like, sparse matrix} of shape" in doc, method
+    assert "(``activity_l1``, where the classifier has one)" in " ".join(
+        cls.fit.__doc__.split())

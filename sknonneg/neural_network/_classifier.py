@@ -766,13 +766,16 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. Sparse input is used as CSR and never densified.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels, or a label indicator matrix for multilabel problems.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a label indicator matrix (dense or sparse) for
+            multilabel problems.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the mean log-loss and the activation penalty.
-            A row of weight 0 is dropped once the input is validated (its values
-            must be finite, as every row's, and its label counts in ``classes_``):
-            the fit is the fit without that row.
+            Weight of each sample in the mean log-loss and in the activation
+            penalty (``activity_l1``, where the classifier has one), times
+            ``class_weight`` where given. A row of weight 0 is dropped once the
+            input is validated (its values must be finite, as every row's, and
+            its label counts in ``classes_``): the fit is the fit without that
+            row.
 
         Returns
         -------
@@ -798,8 +801,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The batch.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Its labels.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            Its labels (a multilabel indicator matrix may be sparse).
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever be seen. Required on the first call, unless
             ``y`` is a multilabel indicator matrix, whose classes are its column
@@ -1024,8 +1027,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True labels for ``X``.
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
+            True labels for ``X`` (a multilabel indicator matrix may be sparse).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
 

@@ -718,7 +718,7 @@ class SupervisedTransformerMixin(TransformerMixin):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
             Targets, as :meth:`fit` takes them.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample, as in :meth:`fit`.

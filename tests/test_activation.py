@@ -101,8 +101,13 @@ def test_warm_start_with_another_activation_starts_anew(digits):
 @pytest.mark.parametrize("cls", [NonNegMLPClassifier, NonNegMLPRegressor])
 def test_activity_l1_needs_nonnegative_activations(cls, activation, digits):
     X, y = digits
-    with pytest.raises(ValueError, match="activity_l1=0.01 needs non-negative hidden"):
+    with pytest.raises(ValueError,
+                       match="activity_l1=0.01 needs non-negative hidden") as err:
         cls(4, activation=activation, activity_l1=0.01).fit(X, y)
+    # Each activation's own direction (before, tanh's message ended "without bound
+    # for 'identity'").
+    assert str(err.value).endswith(
+        "towards -1)." if activation == "tanh" else "negative values without bound).")
     _fit(cls(4, activation="relu", activity_l1=0.01, max_iter=2), X, y)
 
 

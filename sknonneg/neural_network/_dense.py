@@ -61,12 +61,15 @@ def _check_activation_params(est):
     if est.activity_l1 > 0 and not _activations.DENSE[est.activation].nonnegative:
         nonnegative = " or ".join(repr(name) for name, act in _activations.DENSE.items()
                                   if act.nonnegative)
+        # Before, every message ended "without bound for 'identity'", tanh's too.
+        low = _activations.DENSE[est.activation].lower
+        push = ("to negative values without bound" if low == -np.inf
+                else f"towards {low:g}")
         raise ValueError(
             f"activity_l1={est.activity_l1!r} needs non-negative hidden activations "
             f"({nonnegative}), got activation={est.activation!r}: the penalty "
             f"is the sum of the activations, an L1 norm only when they are >= 0 "
-            f"(with {est.activation!r} it would push units to negative values, "
-            f"without bound for 'identity').")
+            f"(with {est.activation!r} it would push units {push}).")
 _INIT_SAMPLES = 2000
 
 # True while scikit-learn's HTML repr lists a fitted network's attributes

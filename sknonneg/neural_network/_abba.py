@@ -339,7 +339,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         cap = self._lipschitz_cap(self.lipschitz_max)
         penalties = penalties_from_params(
             l2=self._per_layer(self.l2, "l2", layout.n_layers))
-        return Objective(layout, self._output_type(), penalties, X, y,
+        return Objective(layout, self._loss(), penalties, X, y,
                          sample_weight, gain=gain, reparametrization=cap,
                          dtype=self._compute_dtype, parallel=parallel)
 

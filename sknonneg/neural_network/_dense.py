@@ -6,8 +6,8 @@
 fitted layers and their forward pass, and what is read from them (``transform``,
 ``gain_``, ``activation_``). An estimator puts it first among its bases and adds its
 output: ``_output_type()`` (the loss's name: ``"softmax"``, ``"logistic"`` or
-``"squared_error"``; what the mixin decides by the loss, it reads from the ``Loss``:
-``init_std``, ``sparse_init``, ``auto_gain``), ``_monotone_output()`` (for
+``"squared_error"``; what the mixin decides by the loss, it reads from the ``Loss``
+that ``_loss()`` builds: ``init_std``, ``sparse_init``, ``auto_gain``), ``_monotone_output()`` (for
 ``check_monotone_network``), its targets and its prediction. It may refine ``_positive_layers`` (the regressor's
 ``positive="auto"``) and refine ``BaseNetwork._init_output``.
 """
@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
-from .._engine import DenseLayer, Objective, ParameterLayout, forward, get_loss
+from .._engine import DenseLayer, Objective, ParameterLayout, forward
 from .._engine.init import dense_init, init_rows
 from .._engine.layers import dense_activation_function
 from .._engine.penalties import penalties_from_params
@@ -105,10 +105,6 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
     ``SupervisedTransformerMixin`` so that scikit-learn's ``set_output`` wraps that
     ``transform`` once, here, for every estimator that inherits it.
     """
-
-    def _loss(self):
-        """The ``Loss`` of the output (``_output_type()``, by name)."""
-        return get_loss(self._output_type())
 
     def _gain_param(self):
         """``gain`` with ``"auto"`` resolved (``_auto_gain``): the loss's
@@ -223,7 +219,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         penalties = penalties_from_params(
             l2=self._per_layer(self.l2, "l2", layout.n_layers),
             activity_l1=self.activity_l1)
-        return Objective(layout, self._output_type(), penalties, X, y, sample_weight,
+        return Objective(layout, self._loss(), penalties, X, y, sample_weight,
                          gain=gain,
                          dtype=self._compute_dtype, parallel=parallel)
 

@@ -20,7 +20,6 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
-from .._engine.losses import get_loss
 from .._validation import largest_magnitude, user_stacklevel
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 
@@ -359,10 +358,15 @@ def _small_input_note(X, estimator, scale_warned=False):
         return ""
     scaler = ("MaxAbsScaler (it keeps sparse input sparse)" if sparse
               else "StandardScaler or MinMaxScaler")
-    loss = getattr(estimator, "loss", None) if is_regressor(estimator) else None
-    end = ("no better than the constant model" if loss not in ("poisson", "gamma")
-           else f"far worse than the mean model (loss={loss!r}: its log link puts "
-           "the predictions far below or above the targets)")
+    # A log link (the losses that scale their targets by the mean: Poisson,
+    # Gamma, Tweedie), read from the fitted loss. Before, the names "poisson" and
+    # "gamma" were listed here (read from the loss set, not the one fitted): a
+    # log-link loss of another name got the squared error's words.
+    log_link = (is_regressor(estimator) and hasattr(estimator, "_loss")
+                and estimator._loss().target_scaling == "mean")
+    end = ("no better than the constant model" if not log_link
+           else f"far worse than the mean model (loss={estimator._output_type()!r}: "
+           "its log link puts the predictions far below or above the targets)")
     # Before, with the InputScaleWarning of the same fit (largest column
     # root-mean-square below 1e-3), the remedy was given twice.
     remedy = (" Scale the features (see the InputScaleWarning)." if scale_warned
@@ -483,7 +487,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
     sample_weight = np.asarray(sample_weight, dtype=np.float64)[keep]
     # Mutually exclusive classes (a softmax): the argmax is the prediction; else each
     # output a label of its own, decided by the sign of its logit.
-    softmax = get_loss(estimator._output_type()).exclusive_classes
+    softmax = estimator._loss().exclusive_classes
     if softmax:
         predicted, truth = np.argmax(logits, axis=1), targets
     else:

@@ -237,7 +237,7 @@ def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
 
     One full-batch L-BFGS-B run of up to ``max_iter`` iterations (``estimator.tol``)
     of the engine's objective over the output layer (its signs, ``l1`` and ``l2``,
-    the loss ``estimator._output_type()``), from ``theta``'s output layer, the hidden
+    the loss ``estimator._loss()``), from ``theta``'s output layer, the hidden
     layers at the starting gain (the first of ``estimator``'s ``gain``)."""
     coefs, intercepts = layout.arrays(theta)
     gain = estimator._gain_param()
@@ -253,7 +253,7 @@ def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
     # Serial kernels (or their NumPy twins on small data): the problem is
     # n_samples x n_in x n_out, small next to the network's.
     parallel = flavour_for(False, codes.shape[0], top.work_per_row())
-    objective = Objective(output, estimator._output_type(),
+    objective = Objective(output, estimator._loss(),
                           penalties_from_params(l2=[l2]), codes,
                           targets, sample_weight, dtype=estimator._compute_dtype,
                           parallel=parallel)
@@ -762,11 +762,20 @@ class TrainableNetwork(BaseNetwork):
         """Held-out score of ``theta`` at ``gain`` (higher is better), the rows
         weighted by ``sample_weight`` (None: equally)."""
 
+    def _loss(self):
+        """The ``Loss`` instance of the output, the one place that builds it: the
+        loss named by ``_output_type()``, with the parameters of its own that the
+        estimator fitted it with (a subclass whose loss takes any, such as the
+        regressor's Tweedie ``power``, overrides this). Every objective, held-out
+        score and diagnostic of the estimator reads its loss here: a loss rebuilt
+        from its name alone would take its default parameters."""
+        return get_loss(self._output_type())
+
     def _validation_loss(self, theta, gain, X_val, targets_val, weights_val):
         """The training loss's data term (no penalty) of ``theta`` at ``gain`` on
         held-out rows: the mean per-sample loss weighted by their sample weights,
         ``targets_val`` encoded as for the fit (a regressor's standardised)."""
-        loss = get_loss(self._output_type())
+        loss = self._loss()
         logits = self._logits_at(theta, gain, X_val)
         values, _ = loss.value_grad(np.asarray(logits, dtype=np.float64),
                                     loss.prepare_targets(targets_val))

@@ -295,3 +295,19 @@ def gamma_amounts(n=600, seed=0, n_features=4, shape=4.0):
     X = rng.uniform(size=(n, n_features))
     mu = np.exp(0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
     return X, rng.gamma(shape, mu / shape), mu
+
+
+def tweedie_amounts(n=600, seed=0, n_features=4, power=1.5, dispersion=1.5):
+    """Compound Poisson-Gamma amounts (Tweedie ``power`` in (1, 2), exact zeros:
+    a Poisson number of Gamma claims) whose log-mean rises in feature 0, falls in
+    feature 1 and depends on feature 2 through a sine (feature 3 is noise)."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(size=(n, n_features))
+    mu = np.exp(-0.5 + 1.5 * X[:, 0] - X[:, 1] + np.sin(4 * X[:, 2]))
+    # Tweedie (mu, dispersion, power) = sum of N Gamma(alpha, scale) claims.
+    lam = mu ** (2 - power) / (dispersion * (2 - power))
+    alpha = (2 - power) / (power - 1)
+    scale = dispersion * (power - 1) * mu ** (power - 1)
+    counts = rng.poisson(lam)
+    y = np.where(counts > 0, rng.gamma(np.maximum(counts, 1) * alpha, scale), 0.0)
+    return X, y, mu

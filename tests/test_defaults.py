@@ -304,6 +304,7 @@ def test_slow_adam_fits_far_from_the_constant_model_are_not_told_to_lower_the_st
 @pytest.mark.parametrize("loss, mc, scale", [("poisson", None, 1e-4),
                                              ("poisson", [1, -1, 0], 1e-3),
                                              ("gamma", [1, -1, 0], 1e-3),
+                                             ("tweedie", [1, -1, 0], 1e-3),
                                              ("squared_error", None, 1e-4)])
 def test_degenerate_fit_on_small_inputs_says_to_scale_them(loss, mc, scale):
     # On X * 1e-4 the first layer needs weights of 1e4, whose L2 penalty (1e6 at the

@@ -82,7 +82,7 @@ from sknonneg.robustness import additive_evasion_attack, monotone_certificate  #
 from test_lipschitz import _forward, _plain_layers, _vjp  # noqa: E402
 
 
-KINDS = ["classifier", "squared_error", "poisson", "gamma"]
+KINDS = ["classifier", "squared_error", "poisson", "gamma", "tweedie"]
 
 
 def _targets(kind, rng, X, n_outputs):
@@ -97,8 +97,10 @@ def _targets(kind, rng, X, n_outputs):
         return y
     if kind == "squared_error":
         y = t
-    elif kind == "poisson":
+    elif kind in ("poisson", "tweedie"):
         y = rng.poisson(np.exp(2 * t)).astype(float)
+        if kind == "tweedie":  # amounts with exact zeros
+            y *= rng.gamma(2.0, 0.5, size=t.shape)
         y[0] = 1.0  # a positive sum
     else:
         y = np.exp(2 * t) * rng.uniform(0.5, 1.5, size=t.shape)
@@ -127,6 +129,8 @@ def monotone_problems(draw):
               "random_state": 0}
     if kind != "classifier":
         params["loss"] = kind
+        if kind == "tweedie":
+            params["power"] = draw(st.floats(1.05, 1.95))
     if how == "warm_start":
         params["warm_start"] = True
     if draw(st.integers(0, 4)) == 0:  # positive=True alone: +1 in every feature
@@ -870,7 +874,7 @@ def certified_models(draw):
     """A network ``monotone_certificate`` may certify: positive="output" with one
     hidden layer (features certified where their first-layer row happens to be
     one-signed), positive=True, or monotonic_cst; classifier or regressor."""
-    kind = draw(st.sampled_from(["classifier", "squared_error", "poisson", "gamma"]))
+    kind = draw(st.sampled_from(KINDS))
     n_features = draw(st.integers(1, 5))
     setting = draw(st.sampled_from(["output", "output", "positive", "cst"]))
     params = _certifiable_params(draw, setting, n_features, max_depth=3, max_iter=6)
@@ -879,6 +883,8 @@ def certified_models(draw):
         params["output"] = "logistic"
     else:
         params["loss"] = kind
+        if kind == "tweedie":
+            params["power"] = draw(st.floats(1.05, 1.95))
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     X = rng.normal(size=(draw(st.integers(4, 25)), n_features)) * 10.0 ** draw(
         st.integers(-3, 3))
@@ -1041,6 +1047,8 @@ def certified_pipelines(draw):
         params["output"] = "logistic"
     else:
         params["loss"] = kind
+        if kind == "tweedie":
+            params["power"] = draw(st.floats(1.05, 1.95))
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
     scale = 10.0 ** draw(st.integers(-3, 3))
     n_samples = draw(st.integers(5, 25))

@@ -26,6 +26,7 @@ from .._validation import (
     user_stacklevel,
 )
 from .._engine import get_loss
+from .._engine.losses import HalfTweedieDeviance
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._dense import DenseNetworkMixin, _activation_slope
@@ -100,7 +101,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     tanh, relu, identity: ``activation``) with a gain (annealed by default under
     L-BFGS-B for saturating units), an identity output and the squared error (mean
     over samples, weighted by ``sample_weight``), or an ``exp`` output and the
-    Poisson or Gamma deviance (``loss="poisson"``, ``"gamma"``), L1/L2 penalties per
+    Poisson, Gamma or Tweedie deviance (``loss="poisson"``, ``"gamma"``,
+    ``"tweedie"``), L1/L2 penalties per
     weight layer and a sparsity
     penalty on the hidden activations, fitted with scipy's bound-constrained
     L-BFGS-B (full batch or mini-batch) or projected Adam. With ``monotonic_cst``
@@ -110,21 +112,34 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
-    loss : {"squared_error", "poisson", "gamma"}, default="squared_error"
+    loss : {"squared_error", "poisson", "gamma", "tweedie"}, default="squared_error"
         The loss, by ``MLPRegressor``'s and ``HistGradientBoostingRegressor``'s
-        names: half the squared error of an identity output, or half the Poisson
-        or Gamma deviance of a log link (the output function ``exp``,
+        names: half the squared error of an identity output, or half the Poisson,
+        Gamma or Tweedie deviance of a log link (the output function ``exp``,
         ``out_activation_ = "exp"``). ``"poisson"``, for counts, rates and other
         non-negative targets whose mean the features scale multiplicatively,
         requires ``y >= 0`` and, per target, a positive sum over the rows of
         positive weight; ``"gamma"``, for positive amounts whose spread grows with
         their mean (a constant coefficient of variation: costs, durations,
         consumption), requires ``y > 0`` on the rows of positive weight, each at
-        least ``100 exp(-50)`` (about 1.9e-20) times its target's weighted mean.
-        Both divide the targets by their weighted mean rather than standardising
-        them (Notes). ``monotonic_cst`` holds with each (``exp`` is increasing);
-        ``lipschitz_bound_`` is not defined with ``"poisson"`` or ``"gamma"``
-        (``exp`` has no finite Lipschitz constant).
+        least ``100 exp(-50)`` (about 1.9e-20) times its target's weighted mean;
+        ``"tweedie"`` (the Tweedie deviance of ``power``, between the two), for
+        non-negative amounts with exact zeros (a compound Poisson-Gamma
+        distribution: insurance claim amounts, rainfall, spending), requires
+        ``y >= 0`` and a positive sum, as ``"poisson"``.
+        The three divide the targets by their weighted mean rather than
+        standardising them (Notes). ``monotonic_cst`` holds with each (``exp`` is
+        increasing); ``lipschitz_bound_`` is not defined with ``"poisson"``,
+        ``"gamma"`` or ``"tweedie"`` (``exp`` has no finite Lipschitz constant).
+    power : float, default=1.5
+        The power ``p`` of the Tweedie deviance (``loss="tweedie"``), in the open
+        interval (1, 2): the compound Poisson-Gamma distributions, whose variance
+        is ``phi mu^p``. Power 1 is the Poisson deviance (``loss="poisson"``:
+        variance proportional to the mean), 2 the Gamma deviance
+        (``loss="gamma"``: a constant coefficient of variation). Read by ``loss="tweedie"`` only, as
+        ``HistGradientBoostingRegressor``'s ``quantile`` is by its quantile loss
+        (another loss ignores it, and a change of it does not stop a warm start
+        or ``partial_fit`` of another loss); kept from the fit, as ``loss`` is.
     positive : "auto", bool, {"hidden", "output"} or array-like of bool, default="auto"
         Which weight layers are constrained to be >= 0. ``"hidden"``: the
         input-to-hidden and hidden-to-hidden layers, the output layer signed.
@@ -210,13 +225,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         1 for a target equal on every
         weighted row, whose output unit then starts and stays at 0 (weights and
         bias): it predicts that value (``y_mean_``) exactly. With
-        ``loss="poisson"`` or ``"gamma"``: the weighted mean, ``y_mean_`` again (a
+        ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``: the weighted mean,
+        ``y_mean_`` again (a
         constant target is predicted exactly there too: ``y_mean_ exp(0)``).
     n_outputs_ : int
         Number of targets.
     out_activation_ : {"identity", "exp"}
         The output function (as ``MLPRegressor`` names it): ``"exp"`` with
-        ``loss="poisson"`` or ``"gamma"``.
+        ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``.
     <<fit_attributes>>
 
     See Also
@@ -289,19 +305,40 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     t`` stays inside ``[-50, 50]``). D^2 and ``scoring="loss"`` read the Gamma
     deviance as they read the Poisson one.
 
+    With ``loss="tweedie"`` the targets are divided by their weighted mean as with
+    ``"poisson"`` (they stay >= 0, of mean 1), and the data term is half the
+    Tweedie deviance of power ``p = power`` of the mean ``mu = exp(z)``
+    (``HalfTweedieLoss``, as ``TweedieRegressor(power=p, link="log")`` fits it;
+    scikit-learn's ``mean_tweedie_deviance`` is twice its mean), summed over the
+    targets::
+
+        sum_i s_i sum_k (t_ik^(2-p) / ((1-p)(2-p)) - t_ik mu_ik^(1-p) / (1-p)
+                         + mu_ik^(2-p) / (2-p)) / sum_i s_i
+
+    its gradient in ``z`` is ``mu^(2-p) - t mu^(1-p)``; ``predict`` returns
+    ``y_mean_ exp(z)`` through the same monotone, capped ``exp``. So that the loss
+    stays finite, ``mu^(1-p)`` continues linearly (its tangent) below ``z = -50``
+    and ``mu^(2-p)`` above ``z = 50``: convex, with a continuous gradient, the
+    deviance exactly in between (a target of 0 costs ``mu^(2-p) / (2-p)`` alone,
+    exactly up to ``z = 50``). A target above ``exp(50) / 100`` times its weighted
+    mean is refused, as with ``"poisson"``. D^2 (``d2_tweedie_score`` at
+    ``power``) and ``scoring="loss"`` read the Tweedie deviance of the fitted
+    power.
+
     A fit whose training R^2
     (weighted, averaged over the targets that vary), or the R^2 of one of those
     targets, is at most 0.01, no better than predicting the mean, raises a
     ``DegenerateFitWarning`` (with
-    ``loss="poisson"`` or ``"gamma"``, D^2, the share of the deviance explained,
-    ``d2_tweedie_score``; ``score`` and ``scoring=None`` stay R^2, as
-    ``MLPRegressor``'s). ``early_stopping="auto"``
+    ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``, D^2, the share of the
+    deviance explained, ``d2_tweedie_score``; ``score`` and ``scoring=None`` stay
+    R^2, as ``MLPRegressor``'s). ``early_stopping="auto"``
     holds out 10% of a fit above 10,000 rows (of positive weight), as the
     classifier does; its score
     (``scoring="loss"``) is minus the objective's data term on those rows: half
     the squared error of the standardised targets, summed over the targets and
-    averaged over the rows, weighted (with ``loss="poisson"`` or ``"gamma"``,
-    half the deviance of the scaled targets, so summed and averaged). On 20,000 rows of ``make_friedman1`` (noise 1) the test
+    averaged over the rows, weighted (with ``loss="poisson"``, ``"gamma"`` or
+    ``"tweedie"``, half the deviance of the scaled targets, so summed and
+    averaged). On 20,000 rows of ``make_friedman1`` (noise 1) the test
     R^2 is the same with it and without (0.9527 and 0.9526, three seeds;
     ``benchmarks/results/early_stopping_auto_friedman.md``). Monotonicity under
     ``monotonic_cst``: every
@@ -339,13 +376,23 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     array([ 1, -1,  0], dtype=int8)
     >>> bool(reg.score(X, y) > 0.9)
     True
+
+    Non-negative amounts with exact zeros, increasing in the first feature:
+
+    >>> amounts = rng.poisson(np.exp(X[:, 0])) * rng.gamma(2.0, 1.0, size=200)
+    >>> tweedie = NonNegMLPRegressor(hidden_layer_sizes=5, loss="tweedie",
+    ...                              power=1.5, monotonic_cst=[1, 0, 0], l2=1e-2,
+    ...                              max_iter=100, random_state=0).fit(X, amounts)
+    >>> bool(np.all(tweedie.predict(X) > 0))
+    True
     """
 
     _parameter_constraints = {
         **TrainableNetwork._parameter_constraints,
         "positive": ["boolean", StrOptions({"auto", "hidden", "output"}), list, tuple,
                      np.ndarray],
-        "loss": [StrOptions({"squared_error", "poisson", "gamma"})],
+        "loss": [StrOptions({"squared_error", "poisson", "gamma", "tweedie"})],
+        "power": [Interval(Real, 1, 2, closed="neither")],
         "monotonic_cst": ["array-like", dict, None],
         "activation": [StrOptions(set(_activations.DENSE))],
         "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
@@ -355,8 +402,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     # ``activation`` is read by prediction through the fitted layers; kept from the
     # fit, so a partial_fit cannot continue with another.
-    # ``loss`` too: prediction applies its inverse link.
-    _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "activation", "loss")
+    # ``loss`` too: prediction applies its inverse link; ``power``, the Tweedie
+    # loss's, which the D^2 diagnostics and a later partial_fit read.
+    _FITTED_PARAMS = (*TrainableNetwork._FITTED_PARAMS, "activation", "loss", "power")
     _LAYOUT_PARAMS = ("hidden_layer_sizes", "positive", "monotonic_cst", "l1")
 
     def __init__(
@@ -364,6 +412,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         hidden_layer_sizes=(100,),
         *,
         loss="squared_error",
+        power=1.5,
         positive="auto",
         monotonic_cst=None,
         activation="logistic",
@@ -389,6 +438,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.loss = loss
+        self.power = power
         self.positive = positive
         self.monotonic_cst = monotonic_cst
         self.activation = activation
@@ -433,6 +483,25 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         # ``loss`` as fitted (``_FITTED_PARAMS``), as set before the first fit.
         return self._fitted_param("loss")
 
+    def _loss(self):
+        """The ``Loss`` of the fitted ``loss``; with ``"tweedie"``, built with the
+        fitted ``power`` (``_FITTED_PARAMS``; before a fit, the one set), never a
+        value set since, nor the loss's default."""
+        name = self._output_type()
+        if name == "tweedie":
+            return HalfTweedieDeviance(power=self._fitted_param("power"))
+        return get_loss(name)
+
+    def _changed_fitted_params(self):
+        # ``power`` is read by the Tweedie loss only: a change of it is no change
+        # of a model fitted, and continued, with another loss (a partial_fit or a
+        # warm start goes on), as HistGradientBoostingRegressor's ``quantile`` is
+        # read by loss="quantile" only.
+        changed = super()._changed_fitted_params()
+        if "power" in changed and "tweedie" not in (self._output_type(), self.loss):
+            changed.remove("power")
+        return changed
+
     def _expected_out_activation(self, layout, fail):
         # The output function of a loaded regressor (BaseNetwork).
         return self._loss().out_activation
@@ -446,6 +515,13 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         fitted = state.get("_fitted_params")
         if isinstance(fitted, dict) and "loss" not in fitted:
             state = {**state, "_fitted_params": {**fitted, "loss": "squared_error"}}
+        # Saved before ``power`` existed (and "tweedie" with it): fitted with
+        # another loss, which does not read it; the default.
+        if "power" not in state:
+            state = {**state, "power": 1.5}
+        fitted = state.get("_fitted_params")
+        if isinstance(fitted, dict) and "power" not in fitted:
+            state = {**state, "_fitted_params": {**fitted, "power": 1.5}}
         super().__setstate__(state)
 
     def _monotone_output(self):
@@ -892,8 +968,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         y : {array-like, sparse matrix} of shape (n_samples,) or (n_samples, n_outputs)
             Target values (a sparse matrix is densified).
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss (the mean squared error, Poisson or
-            Gamma deviance), the target scaling and
+            Weight of each sample in the loss (the mean squared error, Poisson,
+            Gamma or Tweedie deviance), the target scaling and
             the activation penalty. A row of weight 0 is dropped once the input is
             validated (its values must be finite, as every row's): the fit is the
             fit without that row.
@@ -915,7 +991,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         On the first call the target scaling (``y_mean_``, ``y_scale_``) is
         taken from this batch and kept by the later ones: a first batch whose
         targets are constant (one row, say) leaves them unscaled, and warns
-        (with ``loss="poisson"`` or ``"gamma"`` it divides them by that constant,
+        (with ``loss="poisson"``, ``"gamma"`` or ``"tweedie"`` it divides them by
+        that constant,
         without a warning; a first batch whose targets are all 0 is refused,
         having no mean to scale by; with ``"gamma"`` every batch's targets must
         be > 0).
@@ -990,7 +1067,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tight when every layer is sign-constrained) times the largest
         ``y_scale_`` (for several outputs: a bound on each output's).
 
-        Not defined with ``loss="poisson"`` or ``"gamma"`` (an ``AttributeError``): the
+        Not defined with ``loss="poisson"``, ``"gamma"`` or ``"tweedie"`` (an
+        ``AttributeError``): the
         prediction ``y_scale_ exp(z)`` has no finite Lipschitz constant (its
         logarithm, the network's output ``z``, is Lipschitz, but no bound of it
         is offered)."""

@@ -350,3 +350,40 @@ def splits_at_grid_edges(grid, rows):
         hits += bool(at)
         names.update(p.split("__")[-1] for p in at)
     return f"{hits}" + (f" ({', '.join(sorted(names))})" if names else "")
+
+
+def deviance_table(result, rows, ours, digits):
+    """The rows of the deviance benchmarks' table (``poisson_counts``,
+    ``gamma_autompg``, ``tweedie_simulated``): per model of ``result["models"]``,
+    the test deviance's mean and std and the per-split paired difference against
+    ``ours`` (``digits`` decimals), D^2, the largest violation, the median refit
+    CPU time, the ConvergenceWarnings, the chosen parameters and the splits at a
+    grid edge; header included."""
+    mark = {r["split"]: r["deviance"] for r in rows if r["model"] == ours}
+    lines = ["| model | deviance mean +- std | D^2 mean | paired diff (splits > 0) "
+             "| max violation | fit CPU s | ConvergenceWarnings | chosen params "
+             "| splits at a grid edge |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+    for name in result["models"]:
+        mine = [r for r in rows if r["model"] == name]
+        if not mine:
+            continue
+        dev = np.array([r["deviance"] for r in mine])
+        if name == ours:
+            paired = "-"
+        else:
+            diff = np.array([r["deviance"] - mark[r["split"]] for r in mine
+                             if r["split"] in mark])
+            paired = (f"{diff.mean():+.{digits}f} ({int(np.sum(diff > 0))} of "
+                      f"{diff.size})")
+        params = "; ".join(sorted({", ".join(f"{p.split('__')[-1]}={v}"
+                                             for p, v in r["params"].items())
+                                   for r in mine}))
+        lines.append(
+            f"| {name} | {dev.mean():.{digits}f} +- {dev.std():.{digits}f} | "
+            f"{np.mean([r['d2'] for r in mine]):.4f} | {paired} | "
+            f"{max(r['max_violation'] for r in mine):.3g} | "
+            f"{np.median([r['fit_cpu_s'] for r in mine]):.2f} | "
+            f"{sum(r['convergence_warnings'] for r in mine)} | {params} | "
+            f"{splits_at_grid_edges(result.get('grids', {}).get(name, {}), mine)} |")
+    return lines

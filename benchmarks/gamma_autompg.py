@@ -34,8 +34,8 @@ import argparse
 
 import numpy as np
 
-from _common import (RESULTS, add_common_args, markdown_header, save_result,  # noqa: E402
-                     set_threads, splits_at_grid_edges, timed_search_refit)
+from _common import (RESULTS, add_common_args, deviance_table,  # noqa: E402
+                     markdown_header, save_result, set_threads, timed_search_refit)
 
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -169,32 +169,7 @@ def markdown(result):
         "choice took the first or last value of a numeric grid of three values or "
         "more (the parameters named).", ""]
     splits = sorted({r["split"] for r in rows})
-    ours = {r["split"]: r["deviance"] for r in rows if r["model"] == OURS}
-    lines += ["| model | deviance mean +- std | D^2 mean | paired diff (splits > 0) "
-              "| max violation | fit CPU s | ConvergenceWarnings | chosen params "
-              "| splits at a grid edge |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
-    for name in result["models"]:
-        mine = [r for r in rows if r["model"] == name]
-        if not mine:
-            continue
-        dev = np.array([r["deviance"] for r in mine])
-        if name == OURS:
-            paired = "-"
-        else:
-            diff = np.array([r["deviance"] - ours[r["split"]] for r in mine
-                             if r["split"] in ours])
-            paired = f"{diff.mean():+.5f} ({int(np.sum(diff > 0))} of {diff.size})"
-        params = "; ".join(sorted({", ".join(f"{p.split('__')[-1]}={v}"
-                                             for p, v in r["params"].items())
-                                   for r in mine}))
-        lines.append(
-            f"| {name} | {dev.mean():.5f} +- {dev.std():.5f} | "
-            f"{np.mean([r['d2'] for r in mine]):.4f} | {paired} | "
-            f"{max(r['max_violation'] for r in mine):.3g} | "
-            f"{np.median([r['fit_cpu_s'] for r in mine]):.2f} | "
-            f"{sum(r['convergence_warnings'] for r in mine)} | {params} | "
-            f"{splits_at_grid_edges(result.get('grids', {}).get(name, {}), mine)} |")
+    lines += deviance_table(result, rows, OURS, 5)
     clipped = sum(r["below_smallest_target"] for r in rows if r["model"] == SQUARED)
     lines += ["", f"Splits: {', '.join(map(str, splits))}. Squared-error test "
               f"predictions clipped: {clipped}.", ""]

@@ -305,6 +305,29 @@ def test_warm_start_after_a_change_prediction_reads_equals_a_fresh_fit(
     assert len(est.loss_curve_) > before
 
 
+@pytest.mark.parametrize("Est", [NonNegMLPRegressor, NonNegMLPClassifier])
+def test_warm_start_raises_the_layout_warnings_once(Est):
+    # Whether a warm start continues is asked by building the layout
+    # (_same_fitted_network), which warned as the fit does: a dict monotonic_cst
+    # that constrains some ramp columns of a feature and leaves the others free
+    # warned twice at a warm start (the first time from _base.py).
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    Xf = pd.DataFrame(rng.rand(60, 3), columns=["x_ramp0", "x_ramp1", "z"])
+    yf = (Xf.sum(axis=1).to_numpy() > 1.5).astype(int)
+    est = Est(hidden_layer_sizes=3, monotonic_cst={"x_ramp0": 1}, max_iter=5,
+              random_state=0, warm_start=True)
+    for _ in range(2):  # the first fit, then a warm start that continues it
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(Xf, yf)
+        ramps = [w for w in caught if "ramp columns" in str(w.message)]
+        assert len(ramps) == 1, [(w.filename, w.lineno) for w in ramps]
+    assert est.n_iter_ == 5 and len(est.loss_curve_) == 10  # it continued
+
+
 def test_autoencoder_warm_start_after_a_decoder_change_starts_anew():
     from sknonneg import NonNegAutoencoder
 

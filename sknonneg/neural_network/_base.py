@@ -28,6 +28,7 @@ function those are through ``_expected_out_activation``.
 """
 
 import copy
+import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -328,7 +329,13 @@ class BaseNetwork(BaseEstimator):
         kept = {name: self.__dict__[name] for name in ("monotonic_cst_",)
                 if name in self.__dict__}
         try:
-            layout = self._build_layout(self.n_features_in_, self.n_outputs_)
+            # A question, not the fit: the warnings of building the layout (a
+            # dict monotonic_cst that leaves some ramp columns free) are the fit's
+            # to raise, once. Before, a warm start raised them twice, the first
+            # time against the fitted feature names.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                layout = self._build_layout(self.n_features_in_, self.n_outputs_)
         except (ValueError, TypeError):
             return False
         finally:

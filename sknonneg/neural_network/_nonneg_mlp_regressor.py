@@ -140,6 +140,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``HistGradientBoostingRegressor``'s ``quantile`` is by its quantile loss
         (another loss ignores it, and a change of it does not stop a warm start
         or ``partial_fit`` of another loss); kept from the fit, as ``loss`` is.
+        Near the ends the loss's value (not its gradient) is a difference of
+        terms of size ``1 / (p - 1)`` or ``1 / (2 - p)``: about 1e-12 relative
+        error at 1.01 or 1.99, 1e-3 at ``1 + 1e-12`` (as in scikit-learn's
+        ``mean_tweedie_deviance``); there, use ``"poisson"`` or ``"gamma"``.
     positive : "auto", bool, {"hidden", "output"} or array-like of bool, default="auto"
         Which weight layers are constrained to be >= 0. ``"hidden"``: the
         input-to-hidden and hidden-to-hidden layers, the output layer signed.

@@ -182,7 +182,10 @@ class RowBlockObjective:
     _solver_scaling = None
     solver_scaling = Objective.solver_scaling
 
-    _targets = None  # the blocks' dense targets, one buffer (``_block_targets``)
+    # Buffers kept from call to call: the blocks' dense targets (``_block_targets``)
+    # and the sum of their gradients (``loss_grad``).
+    _targets = None
+    _grad_sum = None
 
     def _block_targets(self, rows):
         """The targets of the block ``rows``, densified into the one buffer of
@@ -207,7 +210,7 @@ class RowBlockObjective:
         # gradient is scaled in its objective's own buffer (copy=False): before,
         # three arrays of the parameters' size per block and evaluation (the sum,
         # the block's copy and the scaled copy), with the same values.
-        if getattr(self, "_grad_sum", None) is None:
+        if self._grad_sum is None:
             self._grad_sum = np.empty(self.layout.n_params)
         loss, grad = 0.0, self._grad_sum
         grad[:] = 0.0

@@ -557,6 +557,8 @@ def predict_blocks(estimator, X, *, method="predict"):
 # second one the first one's 1, and a teardown in that order left the process at 1.
 _PROCESS_LIMITS = {"workers": 0, "limits": None}
 _PROCESS_LIMITS_LOCK = threading.Lock()
+
+
 def _new_process_limits_lock():
     """In a forked child: a lock that a parent's thread held (in its setup or
     teardown) is never released there; before, the child's own ThreadLimits

@@ -236,6 +236,24 @@ def test_float32_sparse_blocks_and_partial_fit(monkeypatch):
     assert ae2.n_iter_ == 3 and ae2.components_.min() >= 0
 
 
+def test_penalty_layers_at_a_zero_penalty_are_free():
+    """``weight_constraints_`` names the layers ``nonneg="penalty"`` applies to;
+    at ``nonneg_penalty=0`` they cost nothing (the docstring says so): the fit is
+    the unconstrained one, bit for bit, and its weights may be negative."""
+    X = np.random.default_rng(0).random((30, 8))
+    kw = dict(n_components=3, max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pen = NonNegAutoencoder(nonneg="penalty", nonneg_penalty=0.0, **kw).fit(X)
+        free = NonNegAutoencoder(nonneg=False, **kw).fit(X)
+    assert pen.weight_constraints_ == ["free", "penalty"]
+    assert free.weight_constraints_ == ["free", "free"]
+    assert_allclose(pen.components_, free.components_, rtol=0, atol=0)
+    assert pen.components_.min() < 0
+    doc = " ".join(NonNegAutoencoder.__doc__.split())
+    assert "cost ``nonneg_penalty`` as fitted (nothing at 0; no bound" in doc
+
+
 def test_penalty_version_and_api():
     X = np.random.default_rng(0).random((30, 8))
     ae = NonNegAutoencoder(3, nonneg="penalty", max_iter=20, random_state=0)

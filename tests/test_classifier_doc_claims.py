@@ -177,6 +177,34 @@ def test_monotonic_cst_with_positive_output_and_one_hidden_layer():
             in _doc(NonNegMLPClassifier))
 
 
+def test_all_zero_monotonic_cst_is_accepted_where_a_constraint_is_refused():
+    """Constraints of 0 alone promise nothing: accepted on a multiclass target,
+    with a softmax output and with signed later layers, where any constraint is
+    refused (``HistGradientBoostingClassifier`` refuses them on a multiclass
+    target too); the docstring says so. They free the first layer's weights."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y, _ = _wine()
+    zeros, one = [0] * 13, [1] + [0] * 12
+    with pytest.raises(ValueError, match="not supported for multiclass"):
+        HistGradientBoostingClassifier(max_iter=2, monotonic_cst=zeros).fit(X, y)
+    for params in ({"hidden_layer_sizes": 4},
+                   {"hidden_layer_sizes": 4, "output": "softmax"},
+                   {"hidden_layer_sizes": 4, "positive": False},
+                   {"hidden_layer_sizes": (4, 3), "positive": "output"}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = NonNegMLPClassifier(max_iter=3, random_state=0,
+                                      monotonic_cst=zeros, **params).fit(X, y)
+        assert clf.weight_constraints_[0] == "free"
+        assert np.array_equal(clf.monotonic_cst_, zeros)
+        with pytest.raises(ValueError):
+            NonNegMLPClassifier(max_iter=3, monotonic_cst=one,
+                                **params).fit(X, y)
+    assert ("constraints of 0 alone promise nothing and are accepted with each "
+            "of these" in _doc(NonNegMLPClassifier))
+
+
 @pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
 def test_sparse_indicator_y_is_documented_and_taken(cls):
     """fit, partial_fit, score and fit_transform take a sparse multilabel

@@ -273,7 +273,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     intercepts_ : list of ndarray
         ``[b1, b2]``: the biases (free).
     weight_constraints_ : list of str
-        ``"nonneg"`` (bounded), ``"penalty"`` or ``"free"`` for each weight layer.
+        ``"nonneg"`` (bounded), ``"penalty"`` or ``"free"`` for each weight layer:
+        ``"penalty"`` names the layers ``nonneg="penalty"`` applies to, whose
+        negative weights cost ``nonneg_penalty`` as fitted (nothing at 0; no
+        bound, so they may be negative).
     out_activation_ : {"logistic", "identity"}
         The decoder's output function as fitted (``decoder="sigmoid"`` or
         ``"linear"``); :meth:`inverse_transform` applies it.

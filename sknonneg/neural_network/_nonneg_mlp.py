@@ -80,7 +80,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         estimator and its constraints"). A combination that cannot keep it is refused with an error:
         a signed later layer
         (``positive``), a softmax output (``output``), a multiclass target (as
-        ``HistGradientBoostingClassifier`` refuses it). Architecture: see Notes.
+        ``HistGradientBoostingClassifier`` refuses it; constraints of 0 alone
+        promise nothing and are accepted with each of these, where
+        ``HistGradientBoostingClassifier`` refuses them on a multiclass target
+        too). Architecture: see Notes.
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
         Activation ``f`` of the hidden units, by scikit-learn's names: the
         paper's sigmoid ``1 / (1 + exp(-t))``, ``tanh(t)``, ``max(t, 0)`` or

@@ -27,6 +27,7 @@ output function are those its fitted parameters build. A subclass says which out
 function those are through ``_expected_out_activation``.
 """
 
+import contextlib
 import copy
 import warnings
 from abc import abstractmethod
@@ -305,42 +306,43 @@ class BaseNetwork(BaseEstimator):
         the decoder were compared: a warm start after ``set_params(dtype=...)``,
         or ABBA's ``activation``/``cap``, continued the old weights (and histories)
         where the docs promise a fresh fit. Nor after a change of what shapes the
-        network (``_LAYOUT_PARAMS``: another size, packing or sign constraint,
-        which ``_start_theta`` would start anew): the fit is then fresh from its
+        network (``_LAYOUT_PARAMS`` that build another network, ``_layout_now``:
+        another size, packing or sign constraint): the fit is then fresh from its
         start, its targets encoded anew (a regressor's scaling, a classifier's
         classes) as a fresh fit encodes them. Before, only ``theta`` started
         anew: a regressor kept the old ``y_mean_`` and ``y_scale_`` (R^2 0.37
         where a fresh fit on the new targets got 0.85), and a classifier refused
         other classes as a warm start would. A subclass refuses further
         changes."""
-        return not self._changed_fitted_params() and self._same_fitted_network()
+        return (not self._changed_fitted_params()
+                and self._layout_now(quiet=True)[1] is None)
 
-    def _same_fitted_network(self):
-        """Whether the parameters now build the fitted network (the layout of a
-        warm start, on the fitted ``n_features_in_`` and ``n_outputs_``, which a
-        continuing fit keeps), as ``_start_theta`` compares them. Parameters that
-        cannot build one are refused by the fresh fit."""
-        previous = getattr(self, "_layout", None)
-        theta = getattr(self, "_theta", None)
-        if previous is None or theta is None:
-            return True
-        # _build_layout sets monotonic_cst_: the fitted one is kept until the fit
-        # sets its own.
-        kept = {name: self.__dict__[name] for name in ("monotonic_cst_",)
-                if name in self.__dict__}
-        try:
-            # A question, not the fit: the warnings of building the layout (a
-            # dict monotonic_cst that leaves some ramp columns free) are the fit's
-            # to raise, once. Before, a warm start raised them twice, the first
-            # time against the fitted feature names.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                layout = self._build_layout(self.n_features_in_, self.n_outputs_)
-        except (ValueError, TypeError):
-            return False
-        finally:
-            self.__dict__.update(kept)
-        return layout.n_params == theta.shape[0] and previous.same_network(layout)
+    def _layout_now(self, layout=None, quiet=False):
+        """``(layout, None)`` where the parameters as set build the fitted network
+        (``_layout``: the same packing and per-row signs, so ``theta`` reads
+        alike) on the fitted ``n_features_in_`` and ``n_outputs_``, or where
+        ``layout`` (the fit's, compared only) is it; else ``(None, reason)``: the
+        ValueError or TypeError of parameters that build none, or ``"another
+        network"``. ``quiet``: a question only (a warm start's): the fitted
+        ``monotonic_cst_`` is kept and the warnings of building are silenced,
+        for the fit that follows to raise once."""
+        if layout is None:
+            kept = {name: self.__dict__[name] for name in ("monotonic_cst_",)
+                    if quiet and name in self.__dict__}
+            try:
+                with warnings.catch_warnings() if quiet else contextlib.nullcontext():
+                    if quiet:
+                        warnings.simplefilter("ignore")
+                    layout = self._build_layout(self.n_features_in_, self.n_outputs_)
+            except (ValueError, TypeError) as exc:
+                return None, exc
+            finally:
+                self.__dict__.update(kept)
+        fitted = getattr(self, "_layout", None)
+        if (fitted is not None and layout.n_params == self._theta.shape[0]
+                and fitted.same_network(layout)):
+            return layout, None
+        return None, "another network"
 
     def _compute_dtype_param(self):
         return _as_float_dtype(self.dtype)
@@ -523,7 +525,8 @@ class BaseNetwork(BaseEstimator):
     # ------------------------------------------------------------- warm start
     def _start_theta(self, layout, X, rng, sample_weight, warm):
         """``(theta, fresh)``: the previous solution if ``warm`` (a warm start of a
-        compatible model, see ``_warm_start_fitted``) and it fits ``layout``, else the
+        compatible model, see ``_warm_start_fitted``) and ``layout`` is the fitted
+        network (``_layout_now``), else the
         initialisation ``_init_theta``; a ``fresh`` one then goes through
         ``_init_output`` on the training rows (``_start_output``)."""
         # The same packing, not only the same number of parameters: hidden sizes
@@ -531,9 +534,7 @@ class BaseNetwork(BaseEstimator):
         # same sign constraints (positive, monotonic_cst, nonneg): before, a warm
         # start after positive="hidden" -> True continued the old weights clipped
         # at 0, Adam's moments too, where the docs promise a fresh fit.
-        previous = getattr(self, "_layout", None)
-        if (warm and layout.n_params == self._theta.shape[0]
-                and (previous is None or previous.same_network(layout))):
+        if warm and self._layout_now(layout)[1] is None:
             return self._theta.copy(), False
         return self._init_theta(layout, X, rng, sample_weight), True
 

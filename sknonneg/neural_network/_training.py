@@ -1636,10 +1636,13 @@ class TrainableNetwork(BaseNetwork):
     def _check_layout_unchanged(self):
         """A later ``partial_fit`` continues the network of the first: the
         parameters that shape it or bound its weights (``hidden_layer_sizes``,
-        ``positive``, ``monotonic_cst``, ``n_components``, ``nonneg`` ...) may not
-        change in between (they were ignored before). The message names this
-        estimator's own such parameters (its ``_LAYOUT_PARAMS``), not those of
-        the other estimators."""
+        ``positive``, ``monotonic_cst``, ``n_components``, ``nonneg`` ...) must
+        build it (``_layout_now``; they were ignored before). The message names
+        this estimator's own such parameters (its ``_LAYOUT_PARAMS``), not those
+        of the other estimators."""
+        reason = self._layout_now()[1]
+        if reason is None:
+            return
         names = list(self._LAYOUT_PARAMS)
         listed = (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1
                   else "".join(names))
@@ -1647,14 +1650,12 @@ class TrainableNetwork(BaseNetwork):
                    f"fitted ({listed}, set with set_params after fit or the first "
                    "call to partial_fit); partial_fit continues that network. Call "
                    "fit to start anew.")
-        try:
-            current = self._build_layout(self.n_features_in_, self.n_outputs_)
-        except ValueError as exc:
+        if isinstance(reason, Exception):
             # The parameters the first call built a network from cannot build one
             # now (monotonic_cst added to a softmax network, say): they changed.
-            raise ValueError(f"{message} With the parameters as set now: {exc}") from exc
-        if not self._layout.same_network(current):
-            raise ValueError(message)
+            raise ValueError(f"{message} With the parameters as set now: {reason}"
+                             ) from reason
+        raise ValueError(message)
 
     def _partial_fit(self, X, y, targets, strata, sample_weight, first):
         """One epoch over the batch ``X`` (validated, ``targets`` encoded); the gain

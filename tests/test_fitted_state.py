@@ -1,6 +1,8 @@
 """State after set_params / partial_fit: parameters are validated at every call,
 prediction uses what was fitted, and every target-shape mismatch is a ValueError."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -624,3 +626,95 @@ def test_partial_fit_after_early_stopping_drops_the_validation_scores(Est):
     assert est.do_early_stopping_ is False
     assert est.validation_scores_ is None
     assert est.best_validation_score_ is None
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier])
+def test_later_partial_fit_takes_a_changed_l1(Est, tmp_path):
+    # reliability.md: between partial_fit calls penalties may change, l1 too
+    # (between non-zero values, where the layout stays), as in a warm start.
+    # Before, a later call went on with the first call's layout, whose layers
+    # hold l1: l1=1e-3 -> 1 changed nothing (the weights after 20 calls were
+    # those without the change, exactly), while l2 and a warm start took theirs.
+    rng = np.random.RandomState(0)
+    Xl = rng.rand(80, 4)
+    yl = Xl @ [1.0, 2.0, -1.0, 0.5]
+    if Est is not NonNegMLPRegressor:
+        yl = (yl > np.median(yl)).astype(int)
+    params = {"hidden_layer_sizes": 4, "l1": 1e-3, "solver": "adam",
+              "learning_rate_init": 0.05, "random_state": 0}
+    kw = {} if Est is NonNegMLPRegressor else {"classes": [0, 1]}
+    kept, changed = Est(**params), Est(**params)
+    for est in (kept, changed):
+        est.partial_fit(Xl, yl, **kw)
+    changed.set_params(l1=1.0)
+    for _ in range(20):
+        kept.partial_fit(Xl, yl)
+        changed.partial_fit(Xl, yl)
+
+    def weights(est):
+        return sum(np.abs(c).sum() for c in est.coefs_)
+
+    assert weights(changed) < 0.75 * weights(kept)  # 0.44 to 0.63; before, 1
+    if importlib.util.find_spec("skops") is not None:
+        # The l1 it trains with is the one recorded (persist.load rebuilds the
+        # layout from it).
+        from sknonneg import persist
+
+        persist.dump(changed, tmp_path / "model.skops")
+        loaded = persist.load(tmp_path / "model.skops")
+        np.testing.assert_array_equal(loaded.predict(Xl), changed.predict(Xl))
+
+
+@pytest.mark.parametrize("first, change, cst", [
+    ({"positive": True}, {"monotonic_cst": [1, 1, 1, 1]}, [1, 1, 1, 1]),
+    ({"positive": True, "monotonic_cst": [1, 1, 1, 1]}, {"monotonic_cst": None}, None),
+], ids=["added", "removed"])
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_later_partial_fit_after_another_spelling_of_the_network_saves(
+        Est, first, change, cst, tmp_path):
+    # monotonic_cst=[1, 1, 1, 1] on a network whose weights are all >= 0 is
+    # another spelling of it: a later partial_fit continues (reliability.md), and
+    # records the parameters it now trains with, as a warm start does. Before,
+    # it set monotonic_cst_ from them but kept the first call's monotonic_cst as
+    # the one fitted, and persist.load refused the saved model ("its
+    # monotonic_cst_=array([1, 1, 1, 1]) is not the monotonic_cst it was fitted
+    # with (None)").
+    pytest.importorskip("skops")
+    from sknonneg import persist
+
+    rng = np.random.RandomState(0)
+    Xm = rng.rand(60, 4)
+    ym = Xm.sum(axis=1)
+    if Est is NonNegMLPClassifier:
+        ym = (ym > np.median(ym)).astype(int)
+    kw = {}
+    if Est is NonNegMLPClassifier:  # monotonic_cst needs a logistic output
+        kw, first = {"classes": [0, 1]}, {**first, "output": "logistic"}
+    est = Est(hidden_layer_sizes=3, solver="adam", random_state=0, **first)
+    est.partial_fit(Xm, ym, **kw).set_params(**change).partial_fit(Xm, ym)
+    assert est.n_iter_ == 2  # it continued
+    if cst is None:
+        assert est.monotonic_cst_ is None
+    else:
+        np.testing.assert_array_equal(est.monotonic_cst_, cst)
+    path = tmp_path / "model.skops"
+    persist.dump(est, path)
+    loaded = persist.load(path)
+    np.testing.assert_array_equal(loaded.predict(Xm), est.predict(Xm))
+    est.partial_fit(Xm, ym)  # and continues again
+
+
+@pytest.mark.parametrize("change", [{"nonneg": False}, {"nonneg_layers": "both"}])
+def test_autoencoder_later_partial_fit_reports_the_penalty_it_trains_with(change):
+    # nonneg between "penalty" and False, or the layers the penalty holds, may
+    # change between partial_fit calls (reliability.md), and the call trains with
+    # the new penalty: weight_constraints_ says so, as after a warm start. Before,
+    # it kept the first call's (["free", "penalty"] after nonneg_layers="both").
+    params = {"n_components": 2, "nonneg": "penalty", "max_iter": 3,
+              "random_state": 0}
+    streamed = NonNegAutoencoder(**params).partial_fit(X)
+    warm = NonNegAutoencoder(warm_start=True, **params).fit(X)
+    streamed.set_params(**change).partial_fit(X)
+    warm.set_params(**change).fit(X)
+    assert streamed.weight_constraints_ == warm.weight_constraints_
+    assert streamed.n_iter_ == 2  # it continued

@@ -246,13 +246,17 @@ class BaseNetwork(BaseEstimator):
     # file whose layout is another, whatever ``set_params`` changed since the fit.
     _LAYOUT_PARAMS = ()
 
-    def _snapshot_params(self):
-        self._fitted_params = {name: getattr(self, name, None)
-                               for name in self._FITTED_PARAMS}
+    def _snapshot_params(self, layout_only=False):
+        """Records the parameters of this fit in ``_fitted_params``; ``layout_only``:
+        the ``_LAYOUT_PARAMS`` alone (a later ``partial_fit`` call, which trains
+        with them where they build the fitted network, ``_layout_now``)."""
+        fitted = (dict(getattr(self, "_fitted_params", {})) if layout_only else
+                  {name: getattr(self, name, None) for name in self._FITTED_PARAMS})
         for name in self._LAYOUT_PARAMS:
-            if name not in self._fitted_params:
+            if name not in self._FITTED_PARAMS:
                 # A copy: a list or dict changed in place after the fit.
-                self._fitted_params[name] = copy.deepcopy(getattr(self, name, None))
+                fitted[name] = copy.deepcopy(getattr(self, name, None))
+        self._fitted_params = fitted
 
     def _fitted_param(self, name):
         fitted = getattr(self, "_fitted_params", None)

@@ -1634,15 +1634,17 @@ class TrainableNetwork(BaseNetwork):
 
     # ----------------------------------------------------------- partial_fit
     def _check_layout_unchanged(self):
-        """A later ``partial_fit`` continues the network of the first: the
-        parameters that shape it or bound its weights (``hidden_layer_sizes``,
-        ``positive``, ``monotonic_cst``, ``n_components``, ``nonneg`` ...) must
-        build it (``_layout_now``; they were ignored before). The message names
-        this estimator's own such parameters (its ``_LAYOUT_PARAMS``), not those
-        of the other estimators."""
-        reason = self._layout_now()[1]
+        """The layout a later ``partial_fit`` call trains with: the one the
+        parameters as set build, which must be the fitted network
+        (``_layout_now``), else a ValueError naming this estimator's
+        ``_LAYOUT_PARAMS``; they are recorded as a fit records them. Before, the
+        call went on with the first call's layout (a changed ``l1`` was ignored)
+        and set ``monotonic_cst_`` from parameters it did not record
+        (``persist.load`` then refused the model)."""
+        layout, reason = self._layout_now()
         if reason is None:
-            return
+            self._snapshot_params(layout_only=True)
+            return layout
         names = list(self._LAYOUT_PARAMS)
         listed = (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1
                   else "".join(names))
@@ -1667,7 +1669,7 @@ class TrainableNetwork(BaseNetwork):
             self.n_iter_ = 0
             self.loss_curve_ = []
         else:
-            self._check_layout_unchanged()
+            self._layout = self._check_layout_unchanged()
         layout = self._layout
         sample_weight = self._sample_weight(X, y, sample_weight)
         # As in fit: the rows of weight 0 go, then X is converted and checked.

@@ -139,7 +139,7 @@ def test_the_link_is_the_shared_one_and_the_largest_target_is_bounded():
     cap = float(np.exp(50.0) / 100.0)
     assert HalfTweedieDeviance(1.5).largest_scaled_target(np.float64) == cap
     # The gradient below -cap is up to t e^((p-1) cap): kept 1e4 below float32's
-    # largest value (binding from p of about 1.84).
+    # largest value (binding from p of about 1.68).
     limit = float(np.finfo(np.float32).max) / np.exp(0.95 * 50.0) / 1e4
     assert HalfTweedieDeviance(1.95).largest_scaled_target(np.float32) == limit
     assert HalfTweedieDeviance(1.5).largest_scaled_target(np.float32) == cap

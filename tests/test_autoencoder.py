@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknonneg import InputScaleWarning, NonNegAutoencoder
 from sknonneg._engine import KLSparsity, NegativeWeightsL2, RowBlockObjective
-from sknonneg._engine.losses import SigmoidSquaredError
+from sknonneg._engine.losses import SigmoidSquaredError, SquaredError
 
 N_SAMPLES, N_FEATURES, K = 13, 6, 3
 
@@ -52,7 +52,7 @@ def _objective(sparse, block_rows=None, **params):
     ae = NonNegAutoencoder(K, l2=0.01, sparsity_weight=0.7, sparsity_target=0.2,
                            nonneg_penalty=0.5, **params)
     layout = ae._layout = ae._build_layout(N_FEATURES, N_FEATURES)
-    objective = RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X, sw,
+    objective = RowBlockObjective(layout, ae._loss(), ae._penalties(), X, X, sw,
                                   gain=1.0, parallel=False, block_rows=block_rows)
     theta = np.random.default_rng(2).normal(scale=0.7, size=layout.n_params)
     theta = layout.project(theta)
@@ -133,7 +133,7 @@ def test_an_evaluation_over_blocks_allocates_neither_targets_nor_gradients(
     layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
 
     def objective(rows):
-        return RowBlockObjective(layout, ae._loss_name(), ae._penalties(), X, X,
+        return RowBlockObjective(layout, ae._loss(), ae._penalties(), X, X,
                                  None, parallel=False, block_rows=rows,
                                  targets_are_input=True)
 
@@ -989,3 +989,24 @@ def test_convergence_warning_does_not_point_away_from_max_iter():
         return np.mean((ae.inverse_transform(ae.transform(test)) - test) ** 2)
 
     assert error(longer) < 0.8 * error(short)
+
+
+@pytest.mark.parametrize("decoder, loss", [("sigmoid", SigmoidSquaredError),
+                                           ("linear", SquaredError)])
+def test_the_loss_is_built_where_every_estimator_builds_it(decoder, loss):
+    # Audit 49c: doc/engine.md says every estimator builds its loss in one method,
+    # TrainableNetwork._loss() (the loss that _output_type() names). The
+    # autoencoder's objective named its loss through a method of its own
+    # (_loss_name), and the shared _loss() raised AttributeError (no
+    # _output_type). Now the objective reads _loss(), of the fitted decoder.
+    X = _data(False)
+    ae = NonNegAutoencoder(3, decoder=decoder, max_iter=3, random_state=0)
+    assert type(ae._loss()) is loss  # before a fit: the decoder as set
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae.fit(X)
+    objective = ae._make_objective(ae._layout, X, X, None, 1.0, False)
+    assert type(objective.loss) is loss
+    # After a fit, the fitted decoder's loss, not one set since.
+    ae.set_params(decoder="linear" if decoder == "sigmoid" else "sigmoid")
+    assert type(ae._loss()) is loss

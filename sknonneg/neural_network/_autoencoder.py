@@ -650,8 +650,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return threshold, (f"tol={self.tol} times the first epoch's loss "
                            f"({threshold:.3g})")
 
-    def _loss_name(self):
-        return "sigmoid_squared_error" if self.decoder == "sigmoid" else "squared_error"
+    def _output_type(self):
+        """The name of the decoder's loss, which ``TrainableNetwork._loss()`` builds
+        (the one place every estimator's loss is built): the squared error after a
+        sigmoid, or the squared error, of the fitted ``decoder`` (as set before the
+        first fit). Before, the objective named its loss here under another name
+        (``_loss_name``) and the shared ``_loss()`` raised AttributeError."""
+        return ("sigmoid_squared_error" if self._fitted_param("decoder") == "sigmoid"
+                else "squared_error")
 
     def _block_rows(self, X):
         """Rows per block of the training objective for a sparse ``X`` (None: one
@@ -661,7 +667,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return _rows_per_block(X)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
-        return RowBlockObjective(layout, self._loss_name(), self._penalties(), X, y,
+        return RowBlockObjective(layout, self._loss(), self._penalties(), X, y,
                                  sample_weight, gain=gain, dtype=self._compute_dtype,
                                  parallel=parallel, block_rows=self._block_rows(X),
                                  targets_are_input=True)

@@ -372,3 +372,37 @@ def test_lbfgsb_fallback_runs_a_huge_loss_scaled_and_keeps_its_iterates_loss():
             _nan_past_three, np.array([-40.0]), 50, 1e-10, max_fun=max_fun)
         assert result.status == 2
         assert result.fun == _nan_past_three(result.x)[0]
+
+
+def test_lbfgsb_refuses_a_workspace_setulb_cannot_address(monkeypatch):
+    """scipy's setulb addresses its workspace through 32-bit integers: a network
+    beyond that (6e7 parameters with 20 curvature pairs) crashed the process
+    (SIGSEGV) where its memory fitted. It is refused before the fit, by name;
+    Adam fits it. The limit here is lowered so that a small network passes it."""
+    import warnings
+
+    from sknonneg import NonNegMLPRegressor
+    from sknonneg._solvers import lbfgsb
+
+    m = lbfgsb.MAXCOR
+    n = lbfgsb.max_params(m)
+    assert lbfgsb.workspace_size(n, m) <= lbfgsb.SETULB_INDEX_MAX
+    assert lbfgsb.workspace_size(n + 1, m) > lbfgsb.SETULB_INDEX_MAX
+    assert 47_000_000 < n < 48_000_000
+    X = np.random.RandomState(0).uniform(size=(20, 3))
+    y = X.sum(axis=1)
+    reg = NonNegMLPRegressor(5, max_iter=5, random_state=0)
+    n_params = 3 * 5 + 5 + 5 + 1
+    monkeypatch.setattr(lbfgsb, "SETULB_INDEX_MAX",
+                        lbfgsb.workspace_size(n_params, m) - 1)
+    with pytest.raises(ValueError, match=r"cannot fit 26 parameters: scipy's setulb "
+                       r"addresses its workspace .* through 32-bit integers, which "
+                       r"reach 25 parameters\. Use solver='adam'"):
+        reg.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.set_params(solver="adam").fit(X, y)
+    monkeypatch.setattr(lbfgsb, "SETULB_INDEX_MAX", lbfgsb.workspace_size(n_params, m))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.set_params(solver="lbfgsb").fit(X, y)

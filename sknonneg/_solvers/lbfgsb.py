@@ -45,6 +45,23 @@ MAXCOR = 20
 # first gradient passes this minimises the loss times 2^-k instead (``loss_shift``).
 GRAD_LIMIT = 2.0 ** 128
 
+# scipy's setulb addresses its float64 workspace through 32-bit integers (the
+# offsets it keeps in ``isave``): a workspace longer than this crashed the process
+# (SIGSEGV in ``setulb``: 6e7 parameters, ``maxcor=20``) where its memory fitted.
+SETULB_INDEX_MAX = int(np.iinfo(np.int32).max)
+
+
+def workspace_size(n, m):
+    """Length of ``setulb``'s float64 workspace for ``n`` parameters and ``m``
+    curvature pairs (as ``scipy.optimize.minimize`` allocates it)."""
+    return 2 * m * n + 5 * n + 11 * m * m + 8 * m
+
+
+def max_params(m):
+    """The largest number of parameters whose workspace ``setulb`` can address
+    with ``m`` curvature pairs."""
+    return (SETULB_INDEX_MAX - 11 * m * m - 8 * m) // (2 * m + 5)
+
 
 def loss_shift(grad):
     """``k`` such that the largest entry of ``grad`` times ``2**-k`` lies in
@@ -136,6 +153,13 @@ class LBFGSB:
         self.box = box
         self.bounded = box.is_bounded
         n, m = box.n_params, self.maxcor
+        if workspace_size(n, m) > SETULB_INDEX_MAX:
+            raise ValueError(
+                f"L-BFGS-B (solver='lbfgsb') cannot fit {int(n):,} parameters: "
+                f"scipy's setulb addresses its workspace ({2 * m + 5} float64 values "
+                f"per parameter with {m} curvature pairs) through 32-bit integers, "
+                f"which reach {max_params(m):,} parameters. Use solver='adam', or "
+                "fewer hidden units or input features.")
         # Per parameter: the bounds (2 float64 and an int32 code), the gradient, the
         # integer workspace (3 int32) and the float64 one (2 m + 5).
         check_workspace_fits_in_memory(

@@ -146,6 +146,13 @@ def git_commit():
         return ""
 
 
+# The commit a run starts at: importing this module is a benchmark's start. Before,
+# ``run_record`` read it when the results were saved, so a run during which commits
+# were made recorded the later commit (regressor_small_defaults ran at e538ed3 and
+# recorded b88b09f-dirty).
+COMMIT_AT_START = git_commit()
+
+
 def load_json(path):
     if path.exists():
         return json.loads(path.read_text())
@@ -214,20 +221,28 @@ def command_line():
 
 
 def run_record():
-    """What every result records of its run: the command, the commit (``-dirty``
-    when the tree differs from it), the versions of numpy, scipy, scikit-learn,
-    numba and sknonneg, where ``sknonneg`` came from, the machine and the 1-minute
-    load when the record is made."""
-    return {"command": command_line(), "git_commit": git_commit(),
-            "versions": versions(), "sknonneg": package_location(),
-            "machine": machine(), "load_1min": os.getloadavg()[0]}
+    """What every result records of its run: the command, the commit the run
+    started at (``COMMIT_AT_START``; ``-dirty`` when the tree differed from it) and,
+    where another one is checked out when the record is made, that one
+    (``git_commit_at_save``), the versions of numpy, scipy, scikit-learn, numba and
+    sknonneg, where ``sknonneg`` came from, the machine and the 1-minute load when
+    the record is made."""
+    record = {"command": command_line(), "git_commit": COMMIT_AT_START,
+              "versions": versions(), "sknonneg": package_location(),
+              "machine": machine(), "load_1min": os.getloadavg()[0]}
+    if git_commit() != COMMIT_AT_START:
+        record["git_commit_at_save"] = git_commit()
+    return record
 
 
 def markdown_header(rec, title):
     """The first lines of a result's Markdown: its title, the command, the commit,
     where ``sknonneg`` came from, the machine and its load (``run_record``)."""
     return [f"# {title}", "", f"Command: `{rec['command']}`  ",
-            f"git_commit {rec['git_commit']}, sknonneg from `{rec['sknonneg']}`, "
+            f"git_commit {rec['git_commit']}"
+            + (f" (at the start; {rec['git_commit_at_save']} when saved)"
+               if rec.get("git_commit_at_save") else "")
+            + f", sknonneg from `{rec['sknonneg']}`, "
             f"{rec['machine']['cpu_count']} CPUs (shared; load {rec['load_1min']:.1f} at "
             "the end)" + ("  " if rec.get("versions") else ""),
             *([", ".join(f"{k} {v}" for k, v in rec["versions"].items())]

@@ -435,3 +435,22 @@ def test_reuters90_width_quick_writes_its_own_files(monkeypatch):
                             lambda stem, result, markdown: saved.append(stem))
         runpy.run_path(str(path), run_name="__main__")
     assert saved == ["reuters90_width_quick"]
+
+
+def test_a_run_records_the_commit_it_started_at(monkeypatch):
+    """The record names the commit the run started at (importing ``_common``),
+    and the one checked out when it is saved where that differs. Before, it named
+    only the commit at the save: a run during which commits were made recorded a
+    commit it did not run (regressor_small_defaults started at e538ed3 and recorded
+    b88b09f-dirty)."""
+    with _benchmark_context([str(BENCH / "regressor_small_defaults.py")]):
+        common = importlib.import_module("_common")
+        assert common.run_record()["git_commit"] == common.COMMIT_AT_START
+        assert "git_commit_at_save" not in common.run_record()
+        monkeypatch.setattr(common, "git_commit", lambda: "abcdef0")
+        record = common.run_record()
+    assert record["git_commit"] == common.COMMIT_AT_START != "abcdef0"
+    assert record["git_commit_at_save"] == "abcdef0"
+    header = "\n".join(common.markdown_header(record, "t"))
+    assert (f"git_commit {common.COMMIT_AT_START} (at the start; abcdef0 when "
+            "saved)") in header

@@ -160,6 +160,117 @@ def test_an_evaluation_over_blocks_allocates_neither_targets_nor_gradients(
         assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+def _blocks_by_hand(layout, loss, X, sw, block_rows, dtype, parallel, theta):
+    """The data term over blocks of rows as ``RowBlockObjective`` sums it, each
+    block through a new engine ``Objective`` of its own."""
+    from sknonneg._engine import Objective
+    from sknonneg._engine.row_blocks import dense_targets
+
+    total, grad, scale = 0.0, np.zeros(layout.n_params), 1.0 / float(sw.sum())
+    for start in range(0, X.shape[0], block_rows):
+        rows = slice(start, start + block_rows)
+        share = float(sw[rows].sum()) * scale
+        if share == 0:
+            continue
+        block = Objective(layout, loss, [], X[rows], dense_targets(X[rows]), sw[rows],
+                          dtype=dtype, parallel=parallel, targets_are_input=True)
+        block_loss, block_grad = block.loss_grad(theta, copy=False)
+        total += share * block_loss
+        block_grad *= share
+        grad += block_grad
+    return total, grad
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+def test_blocks_of_two_lengths_share_one_set_of_buffers(dtype, parallel):
+    # The last block of rows is usually shorter than the others. Before, it had an
+    # engine Objective of its own, with buffers of its own: its output layer's
+    # logits and delta (as wide as the input), and the parameters' size several
+    # times over (the gradient, the padded first layer, per-chunk partial sums):
+    # 2.0x the memory of one block length's. Now every block length runs on the
+    # buffers of the longest, with its own chunking, and the same values bit for
+    # bit as a new Objective per block.
+    import gc
+    import tracemalloc
+
+    from sknonneg._threads import fit_threads
+
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 3000, density=0.01, format="csr", random_state=0)
+    ae = NonNegAutoencoder(8, dtype=dtype)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    loss = ae._loss_name()
+    theta = layout.project(rng.normal(scale=0.3, size=layout.n_params))
+    sw = rng.uniform(0.5, 2.0, 300)
+
+    def held(n_rows):
+        """Bytes a RowBlockObjective over blocks of 100 of ``n_rows`` rows keeps
+        after an evaluation, and the evaluation."""
+        gc.collect()
+        tracemalloc.start()
+        try:
+            start = tracemalloc.get_traced_memory()[0]
+            blocks = RowBlockObjective(layout, loss, [], X[:n_rows], X[:n_rows],
+                                       sw[:n_rows], dtype=dtype, parallel=parallel,
+                                       block_rows=100, targets_are_input=True)
+            result = blocks.loss_grad(theta)
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0] - start
+        finally:
+            tracemalloc.stop()
+        return kept, blocks, result
+
+    with fit_threads() as parallel_ok:
+        parallel = parallel and parallel_ok
+        held(190)  # compiles the kernels: their caches are not the buffers
+        even, _, _ = held(200)
+        kept, blocks, _ = held(190)  # blocks of 100 and 90 rows
+        assert sorted(blocks._by_rows) == [90, 100]
+        assert kept < 1.15 * even, kept / even
+        # Blocks of 100, 100 and 5 rows: on two threads or more, the short block
+        # runs on one chunk of rows, the others on two.
+        _, blocks, (value, grad) = held(205)
+        assert sorted(blocks._by_rows) == [5, 100]
+        expected = _blocks_by_hand(layout, loss, X[:205], sw[:205], 100, dtype,
+                                   parallel, theta)
+        assert value == expected[0]
+        np.testing.assert_array_equal(grad, expected[1])
+        # Another theta, then the first again: nothing of one evaluation (or of
+        # the other block length) is read by the next.
+        blocks.loss_grad(layout.project(theta + 0.2))
+        again = blocks.loss_grad(theta)
+        assert again[0] == value
+        np.testing.assert_array_equal(again[1], grad)
+
+
+def test_a_short_block_evaluated_first_gives_way_to_the_longer():
+    # With the long blocks' weights zero, the short block's objective is made
+    # first, on buffers of its length; a longer block's then takes its place.
+    rng = np.random.default_rng(0)
+    X = sp.random(250, 500, density=0.02, format="csr", random_state=0)
+    ae = NonNegAutoencoder(4)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    loss = ae._loss_name()
+    theta = layout.project(rng.normal(scale=0.3, size=layout.n_params))
+    sw = np.r_[np.zeros(200), rng.uniform(0.5, 2.0, 50)]
+    blocks = RowBlockObjective(layout, loss, [], X, X, sw, parallel=False,
+                               block_rows=100, targets_are_input=True)
+    first = blocks.loss_grad(theta)
+    assert sorted(blocks._by_rows) == [50]
+    expected = _blocks_by_hand(layout, loss, X, sw, 100, np.float64, False, theta)
+    assert first[0] == expected[0]
+    np.testing.assert_array_equal(first[1], expected[1])
+    weights = np.ones(250)
+    blocks.set_data(X, X, weights)
+    value, grad = blocks.loss_grad(theta)
+    assert sorted(blocks._by_rows) in ([50, 100], [100])
+    expected = _blocks_by_hand(layout, loss, X, weights, 100, np.float64, False,
+                               theta)
+    assert value == expected[0]
+    np.testing.assert_array_equal(grad, expected[1])
+
+
 def test_blocks_take_one_dimensional_targets():
     # The blocks' targets buffer takes y's shape past its rows: a 1-d y (one
     # output) evaluates over blocks as over one block, as before the buffer.

@@ -499,3 +499,71 @@ def test_csr_path_with_int32_indices(gradient, monkeypatch, request):
     dense_loss, dense_grad = dense.loss_grad(theta)
     assert_allclose(loss, dense_loss, rtol=1e-12)
     assert_allclose(grad, dense_grad, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("est", [
+    pytest.param(NonNegMLPClassifier((5, 4), positive="hidden", gain=GAIN), id="dense"),
+    pytest.param(NonNegMLPClassifier((5, 4), dtype="float32", gain=GAIN), id="dense32"),
+    pytest.param(ABBAClassifier((5, 4)), id="abba-free"),
+    pytest.param(ABBAClassifier((5, 4), lipschitz_max=3.0), id="abba-capped"),
+])
+@pytest.mark.parametrize("sparse", SPARSE[:2], ids=SPARSE_IDS[:2])
+def test_objectives_on_one_pool_equal_objectives_of_their_own(est, sparse):
+    # Objectives of 12 and 5 rows on one BufferPool (RowBlockObjective's blocks of
+    # two lengths) run on the same memory, one after the other; each gives what
+    # an objective with buffers of its own gives, bit for bit, whichever ran
+    # before it.
+    from sknonneg._engine import Objective
+    from sknonneg._engine.pool import BufferPool
+
+    X, y = _data("softmax-multiclass", sparse)
+    est._validate_params()
+    targets, _ = est._encode_targets(y)
+    layout = est._build_layout(X.shape[1], est.n_outputs_)
+    ref = est._make_objective(layout, X, targets, np.ones(N_SAMPLES), GAIN, False)
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, N_SAMPLES)
+
+    def objective(rows, pool):
+        return Objective(layout, ref.loss, [], X[rows], targets[rows], sw[rows],
+                         gain=GAIN, reparametrization=ref.reparametrization,
+                         dtype=ref.dtype, parallel=False, pool=pool)
+
+    pool = BufferPool()
+    rows = [slice(None), slice(0, 5)]
+    shared = [objective(r, pool) for r in rows]
+    own = [objective(r, None) for r in rows]
+    assert np.shares_memory(shared[0].grad, shared[1].grad)
+    delta = "delta_out" if isinstance(est, ABBAClassifier) else "delta"
+    assert np.shares_memory(getattr(shared[0].buffers[-1], delta),
+                            getattr(shared[1].buffers[-1], delta))
+    rng = np.random.default_rng(0)
+    thetas = [_feasible_theta(layout, rng, 0.5) for _ in range(2)]
+    for i in (0, 1, 1, 0, 0, 1):
+        for theta in thetas:
+            value, grad = shared[i].loss_grad(theta)
+            expected = own[i].loss_grad(theta)
+            assert value == expected[0]
+            assert_array_equal(grad, expected[1])
+
+
+def test_buffer_pool_hands_out_views_of_one_array_per_key():
+    from sknonneg._engine.pool import BufferPool
+
+    pool = BufferPool()
+    a = pool.empty("x", (4, 3))
+    b = pool.empty("x", (2, 3))
+    assert a.flags.c_contiguous and b.flags.c_contiguous
+    assert np.shares_memory(a, b) and b.ctypes.data == a.ctypes.data
+    assert not np.shares_memory(a, pool.empty("x", (4, 3), np.float32))
+    assert not np.shares_memory(a, pool.empty("y", (4, 3)))
+    # A larger request: a new array, for the requests that follow.
+    c = pool.empty("x", (5, 3))
+    assert not np.shares_memory(a, c) and np.shares_memory(c, pool.empty("x", (1,)))
+    # Zeros are shared only at the same shape, and zeroed when handed out.
+    z = pool.zeros("z", (3, 4))
+    z[...] = 1.0
+    again = pool.zeros("z", (3, 4))
+    assert again is z and not z.any()
+    assert not np.shares_memory(z, pool.zeros("z", (4, 3)))
+    # x (15 float64, 12 float32), y (12), z (12: the (3, 4) replaced)
+    assert pool.nbytes == (15 + 12 + 12) * 8 + 12 * 4

@@ -405,10 +405,11 @@ class FirstLayerGradient:
       bag-of-words of 200,000 inputs x 100 units, zeroed and summed at every
       step) the numba kernels take the blocked copy of the batch instead, the
       size of the batch, each thread writing its own rows of the gradient (the
-      NumPy twins do not use the partial sums).
+      NumPy twins do not use the partial sums). With a ``pool``
+      (``sknonneg._engine.pool``) they are the pool's instead.
     """
 
-    def __init__(self, X, n_units, n_chunks, kernel_set, reuse=None):
+    def __init__(self, X, n_units, n_chunks, kernel_set, reuse=None, pool=None):
         self.X = X
         self.n_chunks = n_chunks
         self.kernels = kernel_set
@@ -424,9 +425,14 @@ class FirstLayerGradient:
         else:
             shape = (n_chunks, X.shape[1], n_units)
             old = None if reuse is None else reuse.partial_coef
-            self.partial_coef = (old if old is not None and old.shape == shape
-                                 and old.dtype == X.data.dtype
-                                 else np.empty(shape, dtype=X.data.dtype))
+            if pool is not None:
+                self.partial_coef = pool.empty("first_layer.partial_coef", shape,
+                                               X.data.dtype)
+            elif (old is not None and old.shape == shape
+                  and old.dtype == X.data.dtype):
+                self.partial_coef = old
+            else:
+                self.partial_coef = np.empty(shape, dtype=X.data.dtype)
 
     def compute(self, delta, partial_intercept, coef_grad_out, intercept_grad_out):
         """``coef_grad_out = X.T @ delta``, ``intercept_grad_out = delta.sum(0)``;

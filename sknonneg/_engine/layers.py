@@ -46,6 +46,7 @@ from scipy.linalg.blas import dger as _DGER
 from .. import _activations, _kernels
 from .._kernels import FIRST, INNER, LAST
 from .data import CSRInput, read_only_view
+from .pool import pool_empty, pool_zeros
 
 __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "DenseLayer",
            "activation_function", "activation_slope_from_output",
@@ -71,12 +72,14 @@ _BACKPROP_BLOCK_BYTES = 1 << 17
 _CACHE_LINE_BYTES = 64
 
 
-def backprop_scratch(n_chunks, n_units, dtype, min_rows=16):
+def backprop_scratch(n_chunks, n_units, dtype, min_rows=16, empty=None):
     """The scratch of ``sigmoid_backprop`` and ``linear_sigmoid_loss_backprop`` for a
-    layer of ``n_units`` units; the latter needs ``min_rows`` >= its outputs."""
+    layer of ``n_units`` units; the latter needs ``min_rows`` >= its outputs.
+    ``empty(shape, dtype)``: where it is allocated (``np.empty`` by default)."""
     block_rows = max(min_rows, 16,
                      _BACKPROP_BLOCK_BYTES // (n_units * np.dtype(dtype).itemsize))
-    return np.empty((n_chunks, block_rows, n_units), dtype=dtype)
+    return (np.empty if empty is None else empty)((n_chunks, block_rows, n_units),
+                                                  dtype=dtype)
 
 
 def padded_width(n_units, dtype):
@@ -106,7 +109,18 @@ def _csr_arrays(inputs):
 
 
 class _Buffers:
-    """A layer's compute buffers for one data set (attributes set by the layer)."""
+    """A layer's compute buffers for one data set (attributes set by the layer),
+    allocated by ``alloc`` and ``alloc_zeros``: new arrays, or views of a ``pool``'s
+    (``sknonneg._engine.pool``) under keys of the layer's ``position``."""
+
+    def __init__(self, pool=None, position=0):
+        self.pool, self.position = pool, position
+
+    def alloc(self, name, shape, dtype=np.float64):
+        return pool_empty(self.pool, (self.position, name), shape, dtype)
+
+    def alloc_zeros(self, name, shape, dtype=np.float64):
+        return pool_zeros(self.pool, (self.position, name), shape, dtype)
 
 
 class _GramBuffers:
@@ -114,23 +128,29 @@ class _GramBuffers:
     units under an output layer of ``d`` outputs, for a batch of ``n_samples``
     rows: none of shape (n_samples, d)."""
 
-    def __init__(self, n_samples, n_chunks, k, d, dtype, csr):
-        self.weighted = np.empty((n_samples, k))  # S H, in float64
-        self.upstream = np.empty((n_samples, k), dtype=dtype)
+    def __init__(self, n_samples, n_chunks, k, d, dtype, csr, buf=None):
+        # ``buf``: the hidden layer's _Buffers, whose pool they come from.
+        buf = _Buffers() if buf is None else buf
+
+        def empty(name, shape, dtype=np.float64):
+            return buf.alloc("gram." + name, shape, dtype)
+
+        self.weighted = empty("weighted", (n_samples, k))  # S H, in float64
+        self.upstream = empty("upstream", (n_samples, k), dtype)
         self.identity = np.eye(k, dtype=dtype)
         # (S H)^T X: as X^T (S H) (d x k) for a CSR input, with W^T to multiply X
         # by; as it is (k x d) for a dense one.
-        self.coef_t = np.empty((d, k), dtype=dtype) if csr else None
+        self.coef_t = empty("coef_t", (d, k), dtype) if csr else None
         # W and its gradient in float64, for a fit in another dtype; (S H)^T X is
         # then computed in float64 too (``InputTargets.cross64``), so the buffers
         # of the product in the fit's dtype are a float64 fit's only.
         wide = np.dtype(dtype) != np.float64
-        self.coef64 = np.empty((k, d)) if wide else None
-        self.grad64 = np.empty((k, d)) if wide else None
+        self.coef64 = empty("coef64", (k, d)) if wide else None
+        self.grad64 = empty("grad64", (k, d)) if wide else None
         self.cross = (None if wide else
-                      np.empty((d, k) if csr else (k, d), dtype=dtype))
-        self.cross_colsum = None if wide else np.empty(k, dtype=dtype)
-        self.partial = None if wide else np.empty((n_chunks, k), dtype=dtype)
+                      empty("cross", (d, k) if csr else (k, d), dtype))
+        self.cross_colsum = None if wide else empty("cross_colsum", (k,), dtype)
+        self.partial = None if wide else empty("partial", (n_chunks, k), dtype)
 
 
 # --------------------------------------------------------------------- dense
@@ -251,13 +271,15 @@ class DenseLayer:
         blocks["intercept"][...] = intercept
 
     # ---------------------------------------------------------------- compute
-    def buffers(self, n_samples, n_chunks, dtype, position, upper, data, gram=False):
+    def buffers(self, n_samples, n_chunks, dtype, position, upper, data, gram=False,
+                pool=None):
         """Buffers for a batch of ``n_samples`` rows; ``position``: 0 (first), ...;
         ``upper``: the layer above or None; ``data``: the prepared input; ``gram``:
         the pair of this layer and ``upper`` (or of the layer below and this output
         layer) runs as the Gram head (``gram_head``), which needs none of the
         output layer's (n_samples, n_out) buffers and adds its own to the hidden
-        layer's.
+        layer's; ``pool``: a ``BufferPool`` to take them from, or None (new
+        arrays).
 
         The weights as the kernels read them (``coef``) are, for a first layer on a
         CSR input, its rows padded to whole cache lines (``csr_coef``, see
@@ -268,39 +290,45 @@ class DenseLayer:
         padded copy of its weights in a float64 fit, none of its gradient.
         """
         dtype = np.dtype(dtype)
-        buf = _Buffers()
+        buf = _Buffers(pool, position)
         buf.csr_coef = None
         if position == 0 and isinstance(data, CSRInput):
             # The padding stays zero, unread.
-            buf.csr_coef = np.zeros((self.n_in, padded_width(self.n_out, dtype)),
-                                    dtype=dtype)
+            buf.csr_coef = buf.alloc_zeros("csr_coef",
+                                     (self.n_in, padded_width(self.n_out, dtype)),
+                                     dtype)
         buf.reads_theta = (buf.csr_coef is None and dtype == np.float64
                            and not self.split)
         buf.coef = (None if buf.csr_coef is not None or buf.reads_theta
-                    else np.empty(self.shape, dtype=dtype))
-        buf.intercept = np.empty(self.n_out, dtype=dtype)
+                    else buf.alloc("coef", self.shape, dtype))
+        buf.intercept = buf.alloc("intercept", (self.n_out,), dtype)
         buf.writes_grad = dtype == np.float64 and not self.split
         buf.coef_grad = buf.intercept_grad = None
         # Per-chunk partial sums of the weight gradients (the first layer's belong
         # to its FirstLayerGradient).
         buf.partial_coef = (None if position == 0 or (gram and upper is None)
-                            else np.empty((n_chunks, *self.shape), dtype=dtype))
-        buf.partial_intercept = np.empty((n_chunks, self.n_out), dtype=dtype)
-        buf.partial_activity = np.empty((n_chunks, self.n_out))
+                            else buf.alloc("partial_coef", (n_chunks, *self.shape),
+                                           dtype))
+        buf.partial_intercept = buf.alloc("partial_intercept", (n_chunks, self.n_out),
+                                          dtype)
+        buf.partial_activity = buf.alloc("partial_activity", (n_chunks, self.n_out))
         buf.gram = None
         if gram and upper is None:
             # The Gram head's output layer: no logits, no delta.
             buf.out = buf.delta = buf.scratch = None
             return buf
         # A hidden layer's delta overwrites its activations (see sigmoid_backprop).
-        buf.out = np.empty((n_samples, self.n_out), dtype=dtype)
-        buf.delta = buf.out if upper is not None else np.empty_like(buf.out)
+        buf.out = buf.alloc("out", (n_samples, self.n_out), dtype)
+        buf.delta = (buf.out if upper is not None else
+                     buf.alloc("delta", (n_samples, self.n_out), dtype))
         buf.scratch = (None if upper is None else
                        backprop_scratch(n_chunks, self.n_out, dtype,
-                                        16 if gram else upper.n_out))
+                                        16 if gram else upper.n_out,
+                                        lambda shape, dtype: buf.alloc(
+                                            "scratch", shape, dtype)))
         if gram:
             buf.gram = _GramBuffers(n_samples, n_chunks, self.n_out, upper.n_out,
-                                    dtype, isinstance(data, CSRInput))
+                                    dtype, isinstance(data, CSRInput), buf)
         return buf
 
     def bind_grad(self, buf, grad_blocks):
@@ -311,8 +339,9 @@ class DenseLayer:
         if buf.writes_grad:
             buf.coef_grad, buf.intercept_grad = grad_blocks["coef"], grad_blocks["intercept"]
         else:
-            buf.coef_grad = np.empty(self.shape, dtype=buf.intercept.dtype)
-            buf.intercept_grad = np.empty(self.n_out, dtype=buf.intercept.dtype)
+            buf.coef_grad = buf.alloc("coef_grad", self.shape, buf.intercept.dtype)
+            buf.intercept_grad = buf.alloc("intercept_grad", (self.n_out,),
+                                           buf.intercept.dtype)
 
     def load(self, blocks, buf, scale=1.0, kernels=None):
         coef = blocks.get("coef")
@@ -321,7 +350,7 @@ class DenseLayer:
                                     and coef.flags.writeable):
             # theta as given cannot be read in place: a buffer of its own.
             buf.reads_theta = False
-            buf.coef = np.empty(self.shape, dtype=buf.intercept.dtype)
+            buf.coef = buf.alloc("coef", self.shape, buf.intercept.dtype)
         if buf.reads_theta:
             buf.coef = coef  # theta's own float64 block: nothing to copy
         else:
@@ -735,38 +764,40 @@ class ABBALayer:
         blocks["b_v"][...] = intercept_v
 
     # ---------------------------------------------------------------- compute
-    def buffers(self, n_samples, n_chunks, dtype, position, upper, data):
-        buf = _Buffers()
+    def buffers(self, n_samples, n_chunks, dtype, position, upper, data, pool=None):
+        """Buffers for a batch of ``n_samples`` rows (``DenseLayer.buffers``)."""
+        buf = _Buffers(pool, position)
         shape, n_out = self.shape, self.n_out
         # coef_sum = A + B (inner layers), coef_diff = A - B (halved for the output
         # layer, whose logits are d (A - B) / 2); intercepts likewise.
-        buf.coef_sum = np.empty(shape, dtype=dtype)
-        buf.coef_diff = np.empty(shape, dtype=dtype)
-        buf.intercept_u = np.empty(n_out, dtype=dtype)
-        buf.intercept_v = np.empty(n_out, dtype=dtype)
-        buf.grad_sum = np.empty(shape, dtype=dtype)
-        buf.grad_diff = np.empty(shape, dtype=dtype)
+        buf.coef_sum = buf.alloc("coef_sum", shape, dtype)
+        buf.coef_diff = buf.alloc("coef_diff", shape, dtype)
+        buf.intercept_u = buf.alloc("intercept_u", (n_out,), dtype)
+        buf.intercept_v = buf.alloc("intercept_v", (n_out,), dtype)
+        buf.grad_sum = buf.alloc("grad_sum", shape, dtype)
+        buf.grad_diff = buf.alloc("grad_diff", shape, dtype)
         # Column sums of dL/dP (row 0) and dL/dQ (row 1): the intercepts' gradients.
-        buf.grad_icpt = np.empty((2, n_out), dtype=dtype)
+        buf.grad_icpt = buf.alloc("grad_icpt", (2, n_out), dtype)
         buf.partial_coef = (None if self.role == FIRST
-                            else np.empty((n_chunks, *shape), dtype=dtype))
-        buf.partial_coef_diff = (np.empty((n_chunks, *shape), dtype=dtype)
+                            else buf.alloc("partial_coef", (n_chunks, *shape), dtype))
+        buf.partial_coef_diff = (buf.alloc("partial_coef_diff", (n_chunks, *shape),
+                                           dtype)
                                  if self.role == INNER else None)
-        buf.partial_icpt = np.empty((n_chunks, n_out), dtype=dtype)
+        buf.partial_icpt = buf.alloc("partial_icpt", (n_chunks, n_out), dtype)
         # A free layer's B: zeros to read, a scratch for its (dropped) gradient.
-        buf.zeros = np.zeros(shape) if self.free else None
-        buf.dropped_grad = np.empty(shape) if self.free else None
+        buf.zeros = buf.alloc_zeros("zeros", shape) if self.free else None
+        buf.dropped_grad = buf.alloc("dropped_grad", shape) if self.free else None
         if self.role == LAST:
-            buf.logits = np.empty((n_samples, n_out), dtype=dtype)
-            buf.delta_out = np.empty_like(buf.logits)
+            buf.logits = buf.alloc("logits", (n_samples, n_out), dtype)
+            buf.delta_out = buf.alloc("delta_out", (n_samples, n_out), dtype)
             buf.delta_sums = buf.delta_diffs = buf.delta_out
         else:
             # Outputs (s, d) and deltas (dL/dP, dL/dQ) of a hidden layer.
-            buf.partial_sums = np.empty((n_chunks, 2, n_out), dtype=dtype)
-            buf.sums = np.empty((n_samples, n_out), dtype=dtype)
-            buf.diffs = np.empty_like(buf.sums)
-            buf.delta_sums = np.empty_like(buf.sums)
-            buf.delta_diffs = np.empty_like(buf.sums)
+            buf.partial_sums = buf.alloc("partial_sums", (n_chunks, 2, n_out), dtype)
+            buf.sums = buf.alloc("sums", (n_samples, n_out), dtype)
+            buf.diffs = buf.alloc("diffs", (n_samples, n_out), dtype)
+            buf.delta_sums = buf.alloc("delta_sums", (n_samples, n_out), dtype)
+            buf.delta_diffs = buf.alloc("delta_diffs", (n_samples, n_out), dtype)
         return buf
 
     def bind_grad(self, buf, grad_blocks):

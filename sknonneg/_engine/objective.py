@@ -66,6 +66,7 @@ from .data import (CSRInput, FirstLayerGradient, InputTargets, check_weight_valu
                    prepare_input, prepare_targets_and_weights)
 from .layers import DenseLayer
 from .losses import get_loss
+from .pool import pool_empty
 from .precondition import FirstLayerScaling
 
 __all__ = ["Objective", "forward", "gram_head_applies"]
@@ -206,11 +207,16 @@ class Objective:
         The targets are the input ``X`` itself (an autoencoder: only the estimator
         knows it). Where the network allows it (``gram_head_applies``) the head
         then runs through the Gram identity and ``y`` is not read.
+    pool : BufferPool, default=None
+        Where the buffers come from (``sknonneg._engine.pool``): shared with the
+        other objectives on the pool, which must not run at the same time as this
+        one, nor read the gradient ``loss_grad(copy=False)`` returns after another
+        objective's evaluation; None, buffers of its own.
     """
 
     def __init__(self, layout, loss, penalties, X, y, sample_weight, *, gain=1.0,
                  reparametrization=None, dtype=np.float64, parallel=True,
-                 targets_are_input=False):
+                 targets_are_input=False, pool=None):
         self.layout = layout
         self.layers = layout.network
         self.loss = get_loss(loss)
@@ -239,7 +245,8 @@ class Objective:
         self.n_samples = X.shape[0]
         self.n_chunks = n_chunks_for(
             X.shape[0], sum(layer.work_per_row() for layer in self.layers), parallel)
-        self.grad = np.empty(layout.n_params)
+        self.pool = pool
+        self.grad = pool_empty(pool, "grad", (layout.n_params,))
         # Per input column of a dense first layer: the unit its weights' L2 penalty
         # is measured in (``l2 * units_j**2 * ||W_j||^2``), or None (units of 1);
         # set by the training loop (``_training._Objectives``).
@@ -251,10 +258,12 @@ class Objective:
 
     def _allocate(self):
         layers, n = self.layers, len(self.layers)
-        gram = {"gram": True} if self.gram else {}  # dense layers only
+        options = {"gram": True} if self.gram else {}  # dense layers only
+        if self.pool is not None:
+            options["pool"] = self.pool
         self.buffers = [
             layer.buffers(self.n_samples, self.n_chunks, self.dtype, i,
-                          layers[i + 1] if i + 1 < n else None, self.X, **gram)
+                          layers[i + 1] if i + 1 < n else None, self.X, **options)
             for i, layer in enumerate(layers)]
         for layer, buf, grad_blocks in zip(layers, self.buffers,
                                            self.layout.blocks(self.grad)):
@@ -284,7 +293,7 @@ class Objective:
             self._allocate()
         self.first_layer = FirstLayerGradient(self.X, self.layers[0].n_out,
                                               self.n_chunks, self.kernels,
-                                              self.first_layer)
+                                              self.first_layer, self.pool)
         for penalty in self.generic_penalties:
             penalty.bind(self)
 

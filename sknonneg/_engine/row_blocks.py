@@ -6,8 +6,10 @@ input (an autoencoder reconstructs its input) and the input is sparse, these wou
 densify it whole. ``RowBlockObjective`` keeps the input prepared once (CSR stays
 CSR) and evaluates the data term block by block, through one engine ``Objective``
 per block size pointed at each block in turn (``set_data``: its buffers are
-reused, the block's targets densified into them): with ``S_b`` the sample weight
-of block ``b`` and ``S`` the total,
+reused, the block's targets densified into them), every block size's on the same
+memory (a ``BufferPool``: the last block, usually shorter, runs on the first
+rows of the longer blocks' buffers, with its own chunking): with ``S_b`` the
+sample weight of block ``b`` and ``S`` the total,
 
     data(theta) = sum_b (S_b / S) data_b(theta)
 
@@ -28,6 +30,7 @@ import scipy.sparse as sp
 from .._kernels import NUMPY, n_chunks_for
 from .data import FirstLayerGradient, check_weight_values, prepare_input
 from .objective import Objective, _Context, prepared_for_gram_head
+from .pool import BufferPool
 
 __all__ = ["RowBlockObjective", "dense_targets"]
 
@@ -102,6 +105,7 @@ class RowBlockObjective:
             raise ValueError(f"{type(fused_only[0]).__name__} is fused into the "
                              "kernels; it cannot be evaluated over blocks of rows")
         self._by_rows = {}
+        self._pool = None if self.single else BufferPool()
         self.n_chunks = n_chunks_for(
             self.block_rows, sum(layer.work_per_row() for layer in layout.network),
             parallel)
@@ -119,12 +123,27 @@ class RowBlockObjective:
             objective.gain = self._gain
 
     def _objective(self, X, y, sample_weight, penalties):
-        objective = self._by_rows.get(X.shape[0])
+        """The objective of ``X``'s number of rows, pointed at ``X``.
+
+        The blocks' objectives take their buffers from one pool (``BufferPool``),
+        each block's gradient read before the next block runs: one set of buffers
+        for every block size, the longest's. Before, each block size had its own:
+        on 150 x 60,000 CSR (16 components, float64) in blocks of 139 and 11 rows,
+        the short block's objective held 79 MB of its own (its logits and delta,
+        the gradient, the padded first layer, per-chunk partial sums). Where a
+        shorter block's objective was made first (the longer blocks before it
+        weighed nothing), it is dropped when a longer one is made: it holds the
+        pool's smaller arrays."""
+        n_rows = X.shape[0]
+        objective = self._by_rows.get(n_rows)
         if objective is None:
-            objective = self._by_rows[X.shape[0]] = Objective(
+            if self._pool is not None:
+                self._by_rows = {rows: kept for rows, kept in self._by_rows.items()
+                                 if rows > n_rows}
+            objective = self._by_rows[n_rows] = Objective(
                 self.layout, self.loss, penalties, X, y, sample_weight, gain=self._gain,
                 dtype=self.dtype, parallel=self.parallel,
-                targets_are_input=self.targets_are_input)
+                targets_are_input=self.targets_are_input, pool=self._pool)
         else:
             objective.set_data(X, y, sample_weight)
             objective.gain = self._gain

@@ -271,6 +271,40 @@ def test_a_short_block_evaluated_first_gives_way_to_the_longer():
     np.testing.assert_array_equal(grad, expected[1])
 
 
+def test_batches_of_two_sizes_share_their_blocks_buffers():
+    # Adam's batches are of equal size to a row: 299 rows at batch_size=150 make
+    # batches of 150 and 149 rows, each size with an objective of its own. Before,
+    # each size's blocks (100 + 50 and 100 + 49 rows here) held buffers of their
+    # own: their logits, deltas and targets, as wide as the input, and the
+    # parameters' size several times over (1.36x the peak of the fit on 300 rows).
+    # Now the fit's objectives take them from one pool.
+    import gc
+    import tracemalloc
+
+    X = sp.random(300, 3000, density=0.01, format="csr", random_state=0)
+
+    def peak(n_rows):
+        def fit():
+            ae = NonNegAutoencoder(8, solver="adam", batch_size=150, max_iter=1,
+                                   random_state=0)
+            ae._block_rows = lambda X: 100
+            return ae.fit(X[:n_rows])
+
+        fit()  # compiles the kernels: their caches are not the fit's arrays
+        gc.collect()
+        tracemalloc.start()
+        try:
+            start = tracemalloc.get_traced_memory()[0]
+            fit()
+            return tracemalloc.get_traced_memory()[1] - start
+        finally:
+            tracemalloc.stop()
+
+    even = peak(300)
+    two = peak(299)
+    assert two < 1.15 * even, two / even
+
+
 def test_blocks_take_one_dimensional_targets():
     # The blocks' targets buffer takes y's shape past its rows: a 1-d y (one
     # output) evaluates over blocks as over one block, as before the buffer.

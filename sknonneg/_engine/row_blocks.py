@@ -112,6 +112,19 @@ class RowBlockObjective:
         self.first_layer = None
         self.set_data(X, y, sample_weight)
 
+    def share_buffers(self, pool):
+        """Takes the blocks' buffers (their objectives' and their dense targets)
+        from ``pool``, a ``BufferPool`` shared with other objectives that run one
+        after another: the training loops (``_training._Objectives``) share one
+        between the objectives of a fit's batch sizes. Adam's batches are of equal
+        size to a row, so a fit whose rows the batch size does not divide has two
+        (150 and 149 rows); on 299 x 60,000 CSR, 16 components, blocks of 139 rows,
+        each size's blocks held buffers of their own: an epoch's peak 652 MB
+        against 360 MB for 300 rows (tracemalloc). Nothing for a single block,
+        whose objective's gradient is the one ``loss_grad`` returns."""
+        if not self.single and pool is not self._pool:
+            self._by_rows, self._pool = {}, pool
+
     @property
     def gain(self):
         return self._gain
@@ -155,8 +168,6 @@ class RowBlockObjective:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         self.X = prepare_input(X, self.dtype, self.parallel)
         self.y = y
-        if self._targets is not None and self._targets.shape[1:] != np.shape(y)[1:]:
-            self._targets = None  # another width of targets: another buffer
         self.sample_weight = (np.ones(self.n_samples) if sample_weight is None else
                               np.asarray(sample_weight, dtype=np.float64))
         # Each block's objective checks its rows; these, that no row is left over.
@@ -201,22 +212,22 @@ class RowBlockObjective:
     _solver_scaling = None
     solver_scaling = Objective.solver_scaling
 
-    # Buffers kept from call to call: the blocks' dense targets (``_block_targets``)
-    # and the sum of their gradients (``loss_grad``).
-    _targets = None
+    # Kept from call to call: the sum of the blocks' gradients (``loss_grad``), the
+    # objective's own (the solvers read it); the blocks' dense targets are the
+    # pool's (``_block_targets``).
     _grad_sum = None
 
     def _block_targets(self, rows):
         """The targets of the block ``rows``, densified into the one buffer of
         ``block_rows`` rows that every block shares (its first rows for a shorter
-        block). A block's objective reads them only in the evaluation that follows;
-        before, each block's were a new array, and each block size's objective
-        kept its last ones (on 300 x 60,000 CSR, 64 MB blocks: 96 MB more at the
-        peak of an Adam fit, ``benchmarks/autoencoder_sparse_memory.py``)."""
+        block; the pool's, ``share_buffers``). A block's objective reads them only
+        in the evaluation that follows; before, each block's were a new array, and
+        each block size's objective kept its last ones (on 300 x 60,000 CSR, 64 MB
+        blocks: 96 MB more at the peak of an Adam fit,
+        ``benchmarks/autoencoder_sparse_memory.py``)."""
         n_rows = rows.stop - rows.start
-        if self._targets is None:
-            self._targets = np.empty((self.block_rows, *np.shape(self.y)[1:]))
-        return dense_targets(self.y[rows], out=self._targets[:n_rows])
+        out = self._pool.empty("row_blocks.targets", (n_rows, *np.shape(self.y)[1:]))
+        return dense_targets(self.y[rows], out=out)
 
     def loss_grad(self, theta, copy=True):
         """``(loss, grad)`` at ``theta``, both float64 (``copy=False``: the

@@ -72,6 +72,7 @@ from .._engine import (DenseLayer, Objective, ParameterLayout, forward,
                        prepare_input)
 from .._engine.losses import get_loss
 from .._engine.penalties import penalties_from_params
+from .._engine.pool import BufferPool
 from .._engine.precondition import FirstLayerScaling, column_span, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
@@ -181,7 +182,10 @@ class _Objectives:
     objective, so that every gain stage and every mini-batch runs under the same
     ``D`` (decided per batch, it cost a pass over each batch and could differ from
     batch to batch). So are the units of the first layer's L2 penalty of a network
-    that asks for them (``_column_unit_penalty``; ``precondition.penalty_units``)."""
+    that asks for them (``_column_unit_penalty``; ``precondition.penalty_units``).
+    Objectives with ``share_buffers`` (``RowBlockObjective``) take their blocks'
+    buffers from one ``BufferPool`` of the fit, held here: they run one after
+    another."""
 
     def __init__(self, network, layout, parallel, data):
         self.network, self.layout, self.parallel = network, layout, parallel
@@ -190,6 +194,7 @@ class _Objectives:
         self._data = data
         self._units = _UNDECIDED
         self._scaling = _LazyScaling(layout, data.X, data.sample_weight)
+        self._pool = BufferPool()
 
     def _penalty_units(self):
         """The first layer's penalty units of the fit's whole data, decided at the
@@ -207,6 +212,11 @@ class _Objectives:
             objective = self._by_rows[data.n_samples] = self.network._make_objective(
                 self.layout, data.X, data.targets, data.sample_weight, gain,
                 self.parallel)
+            share = getattr(objective, "share_buffers", None)
+            if share is not None:
+                # The objectives of the batch sizes run one after another: those
+                # that can (RowBlockObjective's blocks) take one set of buffers.
+                share(self._pool)
         else:
             objective.set_data(data.X, data.targets, data.sample_weight)
             objective.gain = gain

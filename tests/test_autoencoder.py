@@ -200,7 +200,7 @@ def test_blocks_of_two_lengths_share_one_set_of_buffers(dtype, parallel):
     X = sp.random(300, 3000, density=0.01, format="csr", random_state=0)
     ae = NonNegAutoencoder(8, dtype=dtype)
     layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
-    loss = ae._loss_name()
+    loss = ae._loss()
     theta = layout.project(rng.normal(scale=0.3, size=layout.n_params))
     sw = rng.uniform(0.5, 2.0, 300)
 
@@ -251,7 +251,7 @@ def test_a_short_block_evaluated_first_gives_way_to_the_longer():
     X = sp.random(250, 500, density=0.02, format="csr", random_state=0)
     ae = NonNegAutoencoder(4)
     layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
-    loss = ae._loss_name()
+    loss = ae._loss()
     theta = layout.project(rng.normal(scale=0.3, size=layout.n_params))
     sw = np.r_[np.zeros(200), rng.uniform(0.5, 2.0, 50)]
     blocks = RowBlockObjective(layout, loss, [], X, X, sw, parallel=False,

@@ -271,3 +271,36 @@ def test_parameters_mention_only_parameters_the_estimator_has():
             foreign += [f"{cls.__name__}.{entry.name}: {name}"
                         for name in sorted((named & every) - own)]
     assert not foreign, foreign
+
+
+@pytest.mark.parametrize("qualname", _params({
+    q for q, o, owner in PUBLIC_OBJECTS if owner is None and _is_estimator(o)}))
+def test_documented_defaults_are_the_signatures(qualname):
+    """Each parameter's ``default=`` in the docstring is its default in
+    ``__init__``. The MLPs' docstrings share sections (``fill_doc``): the
+    regressor's ``l2`` default became 1e-4 while the shared section said 1e-5."""
+    import ast
+    import re
+
+    estimator = dict((q, o) for q, o, _ in PUBLIC_OBJECTS)[qualname]
+    defaults = {name: p.default for name, p in
+                inspect.signature(estimator.__init__).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    checked, wrong = 0, []
+    for entry in NumpyDocString(estimator.__doc__ or "")["Parameters"]:
+        match = re.search(r"default=(.+)$", entry.type)
+        names = [n.strip() for n in entry.name.split(",")]
+        if not match or not all(n in defaults for n in names):
+            continue
+        try:
+            documented = ast.literal_eval(match.group(1).strip())
+        except (ValueError, SyntaxError):
+            continue  # prose, such as "default=SKNONNEG_DATA"
+        for name in names:
+            checked += 1
+            if documented != defaults[name] or type(documented) is not type(
+                    defaults[name]) and not isinstance(documented, (int, float)):
+                wrong.append(f"{name}: documented {documented!r}, "
+                             f"signature {defaults[name]!r}")
+    assert checked or not defaults
+    assert not wrong, f"{qualname}: {wrong}"

@@ -98,7 +98,9 @@ def _expected_failed_checks(est):
 @parametrize_with_checks(
     [*(NonNegMLPRegressor(loss=loss, **FAST) for loss in ("poisson", "gamma")),
      NonNegMLPRegressor(loss="tweedie", power=1.3, **FAST),
-     NonNegMLPRegressor(loss="poisson", dtype="float32", **FAST)],
+     # l2=1e-5, the default when the float32 rounding above was measured (the
+     # default 1e-4 fits a path on which the subset check happens to pass).
+     NonNegMLPRegressor(loss="poisson", dtype="float32", l2=1e-5, **FAST)],
     expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
@@ -274,7 +276,10 @@ def test_sparse_input_and_float32_and_multi_output(loss):
     dense = NonNegMLPRegressor(**kw).fit(X, Y)
     csr = NonNegMLPRegressor(**kw).fit(sp.csr_matrix(X), Y)
     assert dense.predict(X).shape == Y.shape
-    assert_allclose(csr.predict(X), dense.predict(X), rtol=1e-7)
+    # The CSR and dense products sum in other orders: 40 L-BFGS-B iterations
+    # carry that rounding to 1.2e-7 relative at the default l2=1e-4 (to below 1e-7
+    # at the earlier 1e-5, which this test held).
+    assert_allclose(csr.predict(X), dense.predict(X), rtol=1e-6)
     pred = NonNegMLPRegressor(dtype="float32", **kw).fit(X, Y).predict(X)
     assert pred.dtype == np.float64 and np.all(pred > 0) and np.all(np.isfinite(pred))
 

@@ -158,6 +158,25 @@ def test_code_in_markdown_table_cells_is_closed():
     assert not broken, "\n".join(broken)
 
 
+def test_no_wrapped_line_starts_a_block_quote():
+    # A paragraph wrapped so that a line starts with ">= 0" or "> 1" renders that
+    # line and the rest of the paragraph as a block quote: defaults.md's eleventh
+    # round said "(adopt if ... is" and, indented in a quote, ">= 0): Friedman";
+    # its ninth round "a network whose every weight is" / ">= 0 does that". Block
+    # quotes in these pages start "> " followed by a letter or markup.
+    quoted = []
+    for path in sorted((ROOT / "doc").rglob("*.md")):
+        if GENERATED.intersection(path.relative_to(ROOT / "doc").parts[:-1]):
+            continue
+        fenced = False
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            if not fenced and re.match(r">\s*[=0-9+-]", line):
+                quoted.append(f"{path.name}:{number}: {line}")
+    assert not quoted, "\n".join(quoted)
+
+
 def test_landing_page_links_the_guarantee_pages():
     # Review 46i: the choosing, robustness and reliability pages, where the
     # guarantees are stated, were reachable only through the User guide's toctree.

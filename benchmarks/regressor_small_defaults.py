@@ -278,7 +278,7 @@ def _markdown(result):
         "Rule (module docstring): the candidate with the highest mean R^2 over the "
         "development cells is proposed; it is adopted if its mean paired difference "
         "on the confirmation data is >= 0.", "",
-        f"- Mean development R^2: " + ", ".join(
+        "- Mean development R^2: " + ", ".join(
             f"{m} {v:.4f}" for m, v in mean_dev.items()) + ".",
         f"- Proposed: **{proposed}**; on the confirmation data its paired difference "
         f"is {confirm.mean():+.4f} +- {confirm.std(ddof=1) / np.sqrt(confirm.size):.4f}"

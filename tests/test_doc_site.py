@@ -137,12 +137,9 @@ def test_code_beside_the_page_toc_fits_its_column(conf):
     assert not too_long, "\n".join(too_long)
 
 
-def test_code_in_markdown_table_cells_is_closed():
-    # Audit 46g: engine.md's kernel table wrote `l2 |W|^2` in a cell; the pipes split
-    # the cell, so the page showed "`l2" with its backtick and lost the rest of the
-    # row. A pipe inside a table cell, in code too, is written \|: every cell of every
-    # Markdown table row of the pages then holds its code spans whole.
-    broken = []
+def _markdown_lines():
+    """``(path, line number, line)`` of the Markdown pages written by hand, outside
+    fenced code blocks."""
     for path in sorted((ROOT / "doc").rglob("*.md")):
         if GENERATED.intersection(path.relative_to(ROOT / "doc").parts[:-1]):
             continue
@@ -150,11 +147,22 @@ def test_code_in_markdown_table_cells_is_closed():
         for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
             if line.lstrip().startswith("```"):
                 fenced = not fenced
-            if fenced or not line.startswith("|"):
-                continue
-            cells = re.split(r"(?<!\\)\|", line)[1:-1]
-            broken += [f"{path.name}:{number}: {cell.strip()}" for cell in cells
-                       if cell.count("`") % 2]
+            elif not fenced:
+                yield path, number, line
+
+
+def test_code_in_markdown_table_cells_is_closed():
+    # Audit 46g: engine.md's kernel table wrote `l2 |W|^2` in a cell; the pipes split
+    # the cell, so the page showed "`l2" with its backtick and lost the rest of the
+    # row. A pipe inside a table cell, in code too, is written \|: every cell of every
+    # Markdown table row of the pages then holds its code spans whole.
+    broken = []
+    for path, number, line in _markdown_lines():
+        if not line.startswith("|"):
+            continue
+        cells = re.split(r"(?<!\\)\|", line)[1:-1]
+        broken += [f"{path.name}:{number}: {cell.strip()}" for cell in cells
+                   if cell.count("`") % 2]
     assert not broken, "\n".join(broken)
 
 
@@ -164,16 +172,8 @@ def test_no_wrapped_line_starts_a_block_quote():
     # round said "(adopt if ... is" and, indented in a quote, ">= 0): Friedman";
     # its ninth round "a network whose every weight is" / ">= 0 does that". Block
     # quotes in these pages start "> " followed by a letter or markup.
-    quoted = []
-    for path in sorted((ROOT / "doc").rglob("*.md")):
-        if GENERATED.intersection(path.relative_to(ROOT / "doc").parts[:-1]):
-            continue
-        fenced = False
-        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
-            if line.lstrip().startswith("```"):
-                fenced = not fenced
-            if not fenced and re.match(r">\s*[=0-9+-]", line):
-                quoted.append(f"{path.name}:{number}: {line}")
+    quoted = [f"{path.name}:{number}: {line}" for path, number, line
+              in _markdown_lines() if re.match(r">\s*[=0-9+-]", line)]
     assert not quoted, "\n".join(quoted)
 
 

@@ -454,3 +454,20 @@ def test_a_run_records_the_commit_it_started_at(monkeypatch):
     header = "\n".join(common.markdown_header(record, "t"))
     assert (f"git_commit {common.COMMIT_AT_START} (at the start; abcdef0 when "
             "saved)") in header
+
+
+def test_regressor_small_defaults_candidates_fit_the_l2_they_name():
+    """Each candidate of regressor_small_defaults fits the ``l2`` its name says
+    (``l2=1e-5`` where it names none: the default the rounds measured). Before,
+    ``"l2=1e-5 (default)"`` and ``"early stopping"`` took the estimator's default,
+    1e-4 since round 2: a rerun compared l2=1e-4 with itself under another name."""
+    from sknonneg import NonNegMLPRegressor
+    with _benchmark_context([str(BENCH / "regressor_small_defaults.py")]):
+        module = runpy.run_path(str(BENCH / "regressor_small_defaults.py"))
+    for name, params in module["CANDIDATES"].items():
+        l2 = NonNegMLPRegressor(**params).get_params()["l2"]
+        named = [float(word.split("=")[1]) for word in
+                 name.replace(",", " ").replace("(", " ").split()
+                 if word.startswith("l2=")]
+        assert l2 == (named[0] if named else 1e-5), (name, l2)
+    assert module["_model"](module["DEFAULT"], 0).l2 == 1e-5

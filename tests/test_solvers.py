@@ -402,6 +402,11 @@ def test_lbfgsb_refuses_a_workspace_setulb_cannot_address(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reg.set_params(solver="adam").fit(X, y)
+    # solver="lbfgs" (scikit-learn's name) is the same solver: the message names
+    # both spellings. Before, it named solver='lbfgsb', which this fit did not set.
+    with pytest.raises(ValueError, match=r"^L-BFGS-B \(solver='lbfgsb' or 'lbfgs'\) "
+                       r"cannot fit 26 parameters"):
+        reg.set_params(solver="lbfgs").fit(X, y)
     monkeypatch.setattr(lbfgsb, "SETULB_INDEX_MAX", lbfgsb.workspace_size(n_params, m))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -155,7 +155,8 @@ class LBFGSB:
         n, m = box.n_params, self.maxcor
         if workspace_size(n, m) > SETULB_INDEX_MAX:
             raise ValueError(
-                f"L-BFGS-B (solver='lbfgsb') cannot fit {int(n):,} parameters: "
+                f"L-BFGS-B (solver='lbfgsb' or 'lbfgs') cannot fit {int(n):,} "
+                "parameters: "
                 f"scipy's setulb addresses its workspace ({2 * m + 5} float64 values "
                 f"per parameter with {m} curvature pairs) through 32-bit integers, "
                 f"which reach {max_params(m):,} parameters. Use solver='adam', or "

@@ -5,6 +5,7 @@ and examples/ linked beside it), so that what it writes at import stays there.
 """
 
 import importlib.util
+import json
 import re
 import shutil
 import textwrap
@@ -326,3 +327,33 @@ def test_robustness_page_gap_of_free_output_layer_is_the_results_files():
     assert gap == round(100 * abs(a["roc_auc"] - b["roc_auc"]), 2)
     assert evasion == round(max(100 * abs(a["success"][k] - b["success"][k])
                                 for k in a["success"]), 1)
+
+
+def test_results_commits_are_on_main_or_mapped():
+    # Review 49f: autoencoder_sparse_memory recorded dd145cf, a commit of a work
+    # branch rebased onto main (as 67e1f41), which the history does not hold and
+    # git's garbage collection removes. Every commit a results file records (its
+    # run record's) is one HEAD descends from, or benchmarks/results/README.md names
+    # it (with its counterpart on main, or the reason there is none).
+    try:
+        checkout = _git("rev-parse", "--verify", "-q", "HEAD").returncode == 0
+    except OSError:  # no git
+        checkout = False
+    if not checkout:
+        pytest.skip("not a git checkout, or no git")
+    results = ROOT / "benchmarks" / "results"
+    readme = (results / "README.md").read_text(encoding="utf-8")
+    unmapped, checked = [], 0
+    for path in sorted(results.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record = data.get("record") if isinstance(data, dict) else None
+        commit = (record or {}).get("git_commit") if isinstance(record, dict) else None
+        commit = (commit or "").replace("-dirty", "").strip()
+        if not re.fullmatch(r"[0-9a-f]{7,40}", commit):
+            continue
+        checked += 1
+        if (_git("merge-base", "--is-ancestor", commit, "HEAD").returncode != 0
+                and not re.search(rf"(?<![0-9a-f]){commit}", readme)):
+            unmapped.append(f"{path.name}: {commit}")
+    assert checked > 50
+    assert not unmapped, "\n".join(unmapped)

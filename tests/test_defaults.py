@@ -999,3 +999,38 @@ def test_convergence_warning_with_l2_zero_fits_the_estimator():
         assert fact in message and advice in message, (est, message)
         assert "a larger l2" not in message and message.count("l2 > 0") == 1
         assert ("separable" in message) == is_classifier(est)
+
+
+def test_standardised_inputs_with_outliers_are_not_told_to_add_a_scaler():
+    # Standardised breast cancer holds a z-score of 12.1 (Adult's capital-gain, 13.8
+    # on 2,000 rows, behind the StandardScaler of a ColumnTransformer): the
+    # ConvergenceWarning said "Inputs as large as 12.1 slow it: put a scaler in a
+    # Pipeline." and the DegenerateFitWarning "Try scaling the inputs (MinMaxScaler
+    # or StandardScaler)", to a fit whose inputs came out of a StandardScaler (every
+    # column's root-mean-square is 1). A scaler does not shrink an outlier; on those
+    # 2,000 Adult rows the min-max fit (largest input 1) did not converge in 200
+    # iterations either. Inputs as large on columns far from unit scale keep the
+    # advice (test_convergence_warning_advises_scaling_only_for_large_inputs).
+    X, y = load_breast_cancer(return_X_y=True)
+    Z = StandardScaler().fit_transform(X)
+    assert np.abs(Z).max() > 12
+    est = NonNegMLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0,
+                              early_stopping=False)
+    found = _fit_warnings(est, Z, y)
+    (message,) = found[ConvergenceWarning]
+    assert "maximum iterations (3)" in message
+    assert "scaler" not in message and "Inputs as large" not in message, message
+    # The same as CSR (the fit's own CSR arrays are measured).
+    (message,) = _fit_warnings(est, sp.csr_matrix(Z), y)[ConvergenceWarning]
+    assert "scaler" not in message and "Inputs as large" not in message, message
+    for est in (NonNegMLPClassifier(l2=10.0, max_iter=30, random_state=0),
+                NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0)):
+        target = y if is_classifier(est) else Z[:, 0] + y
+        message = _degenerate_fit_message(est, Z, target)
+        assert "degenerate fit" in message, est
+        assert "Try a smaller l2" in message, (est, message)
+        assert "scal" not in message, (est, message)
+    # The same inputs times 50 (columns of root-mean-square 50) keep it.
+    found = _fit_warnings(est.set_params(l2=1e-4, max_iter=3), 50 * Z, Z[:, 0] + y)
+    assert any("Inputs as large as 604 slow it: put a scaler in a Pipeline."
+               in m for m in found.get(ConvergenceWarning, [])), found

@@ -669,6 +669,33 @@ def test_refusals_through_a_pipeline_name_the_columns_by_name():
         check_monotonic(mixed, frame[["income", "debt"]])
 
 
+def test_refusal_of_a_category_code_names_its_transformer():
+    # A constraint on the column an OrdinalEncoder (or a OneHotEncoder) makes from
+    # one input column was refused because "the preprocessing does not keep it
+    # apart", after "made from input column 'city'": the column is kept apart, but
+    # its map is not a non-decreasing one. The refusal now names the transformer.
+    from sklearn.preprocessing import OrdinalEncoder
+
+    rng = np.random.RandomState(1)
+    frame = pd.DataFrame({"income": rng.uniform(0, 100, 200),
+                          "city": rng.choice(["x", "y", "z"], 200)})
+    y = (frame["income"] + 30 * (frame["city"] == "y") > 50).astype(int)
+    for encoder, width in ((OrdinalEncoder(), 1), (OneHotEncoder(), 3)):
+        pre = ColumnTransformer([("num", StandardScaler(), ["income"]),
+                                 ("cat", encoder, ["city"])])
+        model = make_pipeline(pre, HistGradientBoostingClassifier(
+            monotonic_cst=[0, 1] + [0] * (width - 1), max_iter=5)).fit(frame, y)
+        with pytest.raises(ValueError) as info:
+            check_monotonic(model, frame)
+        message = str(info.value)
+        assert "made from input column 'city'" in message, message
+        assert "does not keep it apart" not in message, message
+        assert (f"the ColumnTransformer's transformer 'cat' "
+                f"({type(encoder).__name__}) keeps no") in message, message
+        assert message.endswith("Pass monotonic_cst for the input columns "
+                                "explicitly."), message
+
+
 def test_default_grid_finds_a_narrow_dip_that_ten_points_step_over():
     # The default grid was 10 points (the Adult example showed it stepping over
     # falls); it is 100, as scikit-learn's partial_dependence grid.

@@ -183,8 +183,13 @@ def _resolve_through_pipeline(estimator, n_features, names=None):
     except ValueError as exc:  # a step that is not a per-feature non-decreasing map
         kinds = None
         refusal = str(exc).split(" Supported steps")[0]
+    # Why a final-step column has no direction, where a step says it: "the
+    # ColumnTransformer's transformer 'ordinalencoder' (OrdinalEncoder) keeps no
+    # certified direction: ..." (reason, final-step columns, input columns).
+    causes = []
     if kinds is not None and "text" not in kinds:
-        column, raw, monotone = feature_edges(steps, kinds, n_in, computed=False)
+        column, raw, monotone = feature_edges(steps, kinds, n_in, computed=False,
+                                              reasons=causes)
         for c in range(len(cst)):
             here = column == c
             made_from[c] = sorted(set(raw[here].tolist()))
@@ -200,10 +205,16 @@ def _resolve_through_pipeline(estimator, n_features, names=None):
         if src is None:
             # Before: a step refused for not being non-decreasing (np.negative)
             # was said not to keep the column apart.
+            # Before: "the preprocessing does not keep it apart" also for a
+            # column that an OrdinalEncoder or a OneHotEncoder makes from one
+            # input column alone.
+            cause = next((text for text, cols, _ in causes
+                          if np.any(np.asarray(cols) == out)), None)
             reason = (
-                "the preprocessing does not keep it apart" if refusal is None else
                 "the preprocessing is not made of per-feature non-decreasing maps, "
-                "which carry a direction: " + refusal.rstrip("."))
+                "which carry a direction: " + refusal.rstrip(".")
+                if refusal is not None else cause.rstrip(".") if cause is not None
+                else "the preprocessing does not keep it apart")
             # Named by its name where the final step's inputs have names (a
             # one-hot column: 'onehotencoder__color_0'), with the input columns it
             # is made from. Before: "feature 0 of the final step" only.

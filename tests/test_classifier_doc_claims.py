@@ -205,6 +205,24 @@ def test_all_zero_monotonic_cst_is_accepted_where_a_constraint_is_refused():
             "of these" in _doc(NonNegMLPClassifier))
 
 
+def test_complementary_labels_need_signed_weights():
+    """With ``positive=True`` and logistic outputs every label's probability is
+    non-decreasing in every feature, so a label and its complement cannot both be
+    fitted; ``positive="hidden"`` fits them (the docstring says so)."""
+    X = np.linspace(0, 1, 80).reshape(-1, 1)
+    Y = np.c_[X[:, 0] > 0.5, X[:, 0] <= 0.5].astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pos = NonNegMLPClassifier(4, random_state=0).fit(X, Y)
+        hidden = NonNegMLPClassifier(4, positive="hidden", random_state=0).fit(X, Y)
+    proba = pos.predict_proba(X)
+    assert np.all(np.diff(proba, axis=0) >= 0)  # both labels non-decreasing
+    assert (pos.predict(X) == Y).all(axis=1).mean() < 0.75
+    assert (hidden.predict(X) == Y).all(axis=1).mean() > 0.95
+    assert ("cannot both be fitted then, so take ``\"hidden\"`` or ``False``"
+            in _doc(NonNegMLPClassifier))
+
+
 @pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
 def test_sparse_indicator_y_is_documented_and_taken(cls):
     """fit, partial_fit, score and fit_transform take a sparse multilabel

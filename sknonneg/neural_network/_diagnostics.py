@@ -428,8 +428,9 @@ def _remedies(X, *others, scale_warned=False, lead="Try"):
     """"Try scaling the inputs (...), a, b or c." The scaling only where an input
     exceeds 10 in size on columns not all of unit scale (``_unscaled_largest``), or
     where that is not known, as ``_scale_hint``: before, fits on inputs in [0, 1]
-    (min-max scaled digits, diabetes) were told to scale them first. Where the fit raised an ``InputScaleWarning``
-    (``scale_warned``), which names the scaler, the item points to it."""
+    (min-max scaled digits, diabetes) were told to scale them first. Where the fit
+    raised an ``InputScaleWarning`` (``scale_warned``), which names the scaler, the
+    item points to it."""
     largest = None if scale_warned else _unscaled_largest(X)
     # Sparse inputs: MaxAbsScaler, as the InputScaleWarning names (before:
     # MinMaxScaler, which refuses sparse input, or StandardScaler, which refuses

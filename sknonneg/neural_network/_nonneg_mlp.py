@@ -51,7 +51,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         the input-to-hidden and hidden-to-hidden layers; ``"output"``: the last
         layer only; a list: one bool per weight layer. On its own no setting makes
         P(class 1) monotone with a softmax output; with a single logistic output
-        ``True`` makes it non-decreasing in every feature. ``"output"`` alone is not
+        ``True`` makes it non-decreasing in every feature, and with logistic
+        outputs for multilabel targets every label's probability: labels that
+        fall where others rise (complements, say) cannot both be fitted then, so
+        take ``"hidden"`` or ``False`` for them. ``"output"`` alone is not
         monotone (the signed hidden layers can reverse any direction), nor is
         ``"hidden"`` (the signed output can). Monotonicity in chosen features goes
         through ``monotonic_cst``, which needs every layer after the first

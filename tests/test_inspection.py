@@ -225,7 +225,11 @@ def test_hidden_units_default_shape_and_errors():
     est = fitted("nmf")
     disp = HiddenUnitsDisplay.from_estimator(est)  # 64 features -> 8 x 8
     assert disp.images_[0].get_array().shape == (8, 8)
-    with pytest.raises(ValueError, match="image_shape"):
+    # Tabular features (not a square count) point to top_features (49d: a
+    # tabular user was told only to pass an image shape).
+    with pytest.raises(ValueError, match=r"not a perfect square; pass image_shape="
+                       r"\(height, width\)\. Where the features are not the pixels "
+                       r"of an image, sknonneg\.inspection\.top_features lists"):
         HiddenUnitsDisplay(np.ones((2, 10))).plot()
     with pytest.raises(ValueError, match="image_shape"):
         HiddenUnitsDisplay.from_estimator(est, image_shape=(4, 4))

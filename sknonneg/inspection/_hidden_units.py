@@ -40,7 +40,10 @@ def _resolve_image_shape(n_features, image_shape):
         if side * side != n_features:
             raise ValueError(
                 f"cannot infer image_shape: n_features={n_features} is not a "
-                "perfect square; pass image_shape=(height, width)"
+                "perfect square; pass image_shape=(height, width). Where the "
+                "features are not the pixels of an image, "
+                "sknonneg.inspection.top_features lists each hidden unit's "
+                "strongest features by name."
             )
         return (side, side)
     shape = _check_image_shape(image_shape)

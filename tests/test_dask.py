@@ -358,6 +358,50 @@ def _loop(est, X, y, chunk_size, **kwargs):
     return est
 
 
+def test_partial_fit_chunks_takes_texts_with_a_transform():
+    # Before: a list of texts with transform=HashingVectorizer().transform (the
+    # out-of-core text recipe), or with transform=pipe[:-1].transform (the advice
+    # given for a Pipeline), was refused: "X must be a 2-D array sliced by rows
+    # ... got a list that reads as an array of shape (n,)". The texts are sliced
+    # as given and the transform makes their rows.
+    import pandas as pd
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    words = ["free", "money", "meeting", "noon", "prize", "report", "lunch", "win"]
+    rng = np.random.RandomState(0)
+    docs = [" ".join(rng.choice(words, size=5)) for _ in range(90)]
+    y = np.array(["free" in d or "win" in d for d in docs], dtype=int)
+    clf = NonNegMLPClassifier(hidden_layer_sizes=3, max_iter=3, random_state=0)
+    hashing = HashingVectorizer(n_features=32, alternate_sign=False)
+    ref = _loop(clone(clf), hashing.transform(docs), y, 30, classes=[0, 1])
+    for texts in (docs, tuple(docs), np.asarray(docs, dtype=object),
+                  pd.Series(docs)):
+        seen = []
+
+        def transform(chunk):
+            seen.append(type(chunk))
+            return hashing.transform(chunk)
+
+        got = partial_fit_chunks(clone(clf), texts, y, classes=[0, 1], chunk_size=30,
+                                 transform=transform)
+        np.testing.assert_array_equal(got._theta, ref._theta)
+        assert len(seen) == 3
+    # The advice for a Pipeline works on texts.
+    pipe = make_pipeline(TfidfVectorizer(), clone(clf))
+    pipe[:-1].fit(docs)
+    with pytest.raises(TypeError, match=r"transform=pipe\[:-1\]\.transform"):
+        partial_fit_chunks(pipe, docs, y, classes=[0, 1])
+    got = partial_fit_chunks(pipe[-1], docs, y, classes=[0, 1], chunk_size=30,
+                             transform=pipe[:-1].transform)
+    ref = _loop(clone(clf), pipe[:-1].transform(docs), y, 30, classes=[0, 1])
+    np.testing.assert_array_equal(got._theta, ref._theta)
+    # Without a transform, texts are still refused, and told of it.
+    with pytest.raises(TypeError, match=r"reads as an array of shape \(90,\), or, "
+                                        r"with a transform that makes the rows"):
+        partial_fit_chunks(clone(clf), docs, y, classes=[0, 1])
+
+
 def test_partial_fit_chunks_takes_regressors_and_csr(digits):
     """A regressor (no classes) and a CSR input (chunks stay sparse) train as the
     in-memory loop of partial_fit over the same chunks does."""

@@ -119,7 +119,10 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         matrix (its row slices stay sparse), or a pandas DataFrame (its row slices
         keep the column names, as ``partial_fit`` on the whole frame would). A
         list (or tuple) of rows is read into an array first, as ``check_array``
-        reads it.
+        reads it. With a ``transform``, also a sequence of raw samples, one per
+        row (a list of texts, a 1-D array or a pandas Series), sliced as given
+        and handed to ``transform`` (a ``HashingVectorizer``'s, or a fitted
+        ``pipe[:-1].transform``), which makes their rows.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs) or None, default=None
         Labels or targets, sliced like ``X`` (may be memory-mapped too); None for
         an unsupervised estimator (``NonNegAutoencoder``).
@@ -143,7 +146,7 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         Applied to each chunk of ``X`` as it is read, e.g. ``lambda X: X / 255.0``
         for images stored as uint8 (keeps the file 8x smaller than float64). It
         receives the chunk as sliced: a DataFrame for a DataFrame ``X``, a CSR
-        matrix for a sparse one, else an array.
+        matrix for a sparse one, a list for a list of raw samples, else an array.
     sample_weight : float or array-like of shape (n_samples,), default=None
         One weight per row of ``X`` (may be memory-mapped too), sliced like ``X``
         and ``y``: each ``partial_fit`` call gets its chunk's weights, in the
@@ -186,9 +189,19 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     _check_partial_fit(estimator, "partial_fit_chunks",
                        "partial_fit_chunks(pipe[-1], X, y, "
                        "transform=pipe[:-1].transform)", classes)
+    if transform is not None and not callable(transform):
+        raise parameter_error("partial_fit_chunks", "transform", "a callable or None",
+                              transform)
     shape = getattr(X, "shape", None)
     listed = shape is None and isinstance(X, (list, tuple))
-    if listed:
+    raw = transform is not None and _raw_samples(X, listed)
+    if raw:
+        # Texts (or other raw samples) that transform maps to rows, as a
+        # HashingVectorizer's transform does: sliced as given. Before: refused as
+        # "a list that reads as an array of shape (n,)", although the advice for a
+        # Pipeline, transform=pipe[:-1].transform, hands such texts to a vectorizer.
+        listed, shape = False, (len(X),)
+    elif listed:
         # Before: refused ("X must be a 2-D array sliced by rows ... got list"),
         # although documented as array-like; a list is in memory already, and is
         # read as an array, as check_array reads it.
@@ -198,7 +211,7 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
             raise ValueError(f"X must be a 2-D array-like; a list whose rows "
                              f"cannot form one was given ({exc})") from None
         shape = X.shape
-    if shape is None or len(shape) != 2:
+    if not raw and (shape is None or len(shape) != 2):
         # A list is named as given (before: "ndarray of shape (0,)", the array
         # it was read as).
         got = ("a list that reads as an array" if listed
@@ -207,10 +220,10 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
             f"X must be a 2-D array sliced by rows (a NumPy array, np.memmap, h5py or "
             f"zarr array, a CSR matrix, a DataFrame, a list of rows), got "
             f"{got}" + ("" if shape is None else f" of shape {shape}")
+            + (", or, with a transform that makes the rows (a vectorizer's), a "
+               "sequence of raw samples (texts)" if shape is not None
+               and len(shape) == 1 else "")
             + "."        )
-    if transform is not None and not callable(transform):
-        raise parameter_error("partial_fit_chunks", "transform", "a callable or None",
-                              transform)
     # Named after this function (before: the iter_chunks it calls).
     _check_positive_int(chunk_size, "chunk_size", "partial_fit_chunks")
     _check_positive_int(n_epochs, "n_epochs", "partial_fit_chunks")
@@ -224,7 +237,7 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
     if sp.issparse(y):
         check_sparse_structure(y, name="y")
         y = y.tocsr()  # a sparse label indicator matrix, as partial_fit takes it
-    n_samples = X.shape[0]
+    n_samples = shape[0]
     if n_samples == 0:
         # Before: no chunk, no partial_fit call, and the estimator came back
         # unfitted without a word.
@@ -362,6 +375,16 @@ def _takes_param(estimator, name):
     return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
 
 
+def _raw_samples(X, listed):
+    """Whether ``X`` is a sequence of raw samples, one per row, for a ``transform``
+    to map to rows (texts for a vectorizer): a non-empty list or tuple of scalars
+    (strings, dicts ...), or a non-empty 1-D array or pandas Series."""
+    if listed:
+        return len(X) > 0 and all(np.ndim(x) == 0 for x in X)
+    shape = getattr(X, "shape", None)
+    return shape is not None and len(shape) == 1 and shape[0] > 0
+
+
 def _rows(values, start, stop):
     """Rows ``start:stop`` of ``values``: a pandas object stays one (by position),
     so that ``partial_fit`` sees its column names (before: a DataFrame lost them,
@@ -370,6 +393,8 @@ def _rows(values, start, stop):
     if hasattr(values, "iloc"):
         return values.iloc[start:stop]
     rows = values[start:stop]
+    if isinstance(values, (list, tuple)):  # raw samples (texts) for a transform
+        return rows
     return rows if sp.issparse(rows) else np.asarray(rows)
 
 

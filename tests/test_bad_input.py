@@ -766,3 +766,26 @@ def test_validation_fraction_of_a_numpy_float_type_splits(Est, fraction):
         got = Est(validation_fraction=fraction, **kw).fit(X, target)
         ref = Est(validation_fraction=float(fraction), **kw).fit(X, target)
     np.testing.assert_array_equal(got._theta, ref._theta)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+def test_label_sequences_get_scikit_learns_refusal(Est):
+    # Before: a list of label lists of different lengths (the targets of
+    # sknonneg.datasets.load_reuters) was NumPy's "setting an array element with a
+    # sequence. The requested array has an inhomogeneous shape ...". Now the
+    # refusal of scikit-learn's type_of_target, naming MultiLabelBinarizer.
+    X = np.random.RandomState(0).uniform(size=(4, 3))
+    legacy = "legacy multi-label data representation.*MultiLabelBinarizer"
+    for y in ([["earn"], ["acq", "earn"], ["grain", "corn", "wheat"], ["acq"]],
+              [{"earn"}, {"acq"}, {"earn"}, {"acq"}], (("a", "b"), ("a",), (), ("b",))):
+        with pytest.raises(ValueError, match=legacy):
+            Est(max_iter=2).fit(X, y)
+        with pytest.raises(ValueError, match=legacy):
+            Est(max_iter=2).partial_fit(X, y, classes=["a", "b"])
+    # Lists of equal length are still a 2-D y, read as scikit-learn reads them.
+    Y = [[0, 1], [1, 0], [1, 1], [0, 1]]
+    est = Est(max_iter=2, output="logistic", random_state=0).fit(X, Y)
+    assert est.predict(X).shape == (4, 2)
+    with pytest.warns(Warning):  # scikit-learn's DataConversionWarning: a column
+        est = Est(max_iter=2, random_state=0).fit(X, [("a",), ("b",), ("a",), ("b",)])
+    assert est.classes_.tolist() == ["a", "b"]

@@ -431,6 +431,36 @@ def fill_doc(cls):
     return cls
 
 
+def _is_label_sequence(row):
+    """Whether ``row`` of a Python sequence ``y`` is a sequence (or set) of labels,
+    not one label: a list, tuple or set, not a string or an array."""
+    return (isinstance(row, (list, tuple, set, frozenset))
+            and not hasattr(row, "__array__"))
+
+
+def _refuse_label_sequences(y):
+    """scikit-learn's refusal of a sequence of label sequences of different lengths
+    (or of sets): the legacy multilabel format, in which ``load_reuters`` gives
+    its targets. Before: NumPy's "setting an array element with a sequence. The
+    requested array has an inhomogeneous shape" from reading ``y`` as an array.
+    Lists of equal length are a 2-D ``y`` (an indicator matrix, or class labels per
+    output), read as scikit-learn reads them."""
+    if (sp.issparse(y) or hasattr(y, "__array__") or isinstance(y, str)
+            or not isinstance(y, (list, tuple)) or len(y) == 0):
+        return
+    nested = [_is_label_sequence(row) for row in y]
+    if not any(nested):
+        return
+    lengths = {len(row) if is_seq else None for row, is_seq in zip(y, nested)}
+    if len(lengths) > 1 or any(isinstance(row, (set, frozenset)) for row in y):
+        raise ValueError(
+            "You appear to be using a legacy multi-label data representation. "
+            "Sequence of sequences are no longer supported; use a binary array or "
+            "sparse matrix instead - the MultiLabelBinarizer transformer can "
+            "convert to this format (y = MultiLabelBinarizer().fit_transform(y), "
+            "as for the targets of sknonneg.datasets.load_reuters).")
+
+
 def _refuse_mixed_labels(labels, name):
     """scikit-learn's ``ValueError`` ("Mix of label input types (string and
     number)", raised by ``sklearn.utils.multiclass.unique_labels``) where
@@ -602,6 +632,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
 
     # ----------------------------------------------------------------- targets
     def _validate_X_y(self, X, y, reset):
+        _refuse_label_sequences(y)
         X, y = super()._validate_X_y(X, y, reset)
         # Labels of strings and numbers: refused before any of them is read (fit,
         # a warm start, every partial_fit call).

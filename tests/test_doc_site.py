@@ -274,6 +274,15 @@ def _git(*args):
                           text=True)
 
 
+def _skip_without_a_checkout():
+    try:
+        checkout = _git("rev-parse", "--verify", "-q", "HEAD").returncode == 0
+    except OSError:  # no git
+        checkout = False
+    if not checkout:
+        pytest.skip("not a git checkout, or no git")
+
+
 def test_commits_off_the_history_are_said_to_be():
     # Review 48e: defaults.md said a rerun was made "at c888dc3", a commit of a work
     # branch rebased onto main (as e5bc918), which the repository holds but its
@@ -282,12 +291,7 @@ def test_commits_off_the_history_are_said_to_be():
     # not descend from is named only in a block that says it is not in the history.
     # Commits the repository cannot resolve at all are benchmarks/results/README.md's
     # table; without git or a checkout there is nothing to check.
-    try:
-        checkout = _git("rev-parse", "--verify", "-q", "HEAD").returncode == 0
-    except OSError:  # no git
-        checkout = False
-    if not checkout:
-        pytest.skip("not a git checkout, or no git")
+    _skip_without_a_checkout()
     hashes = re.compile(r"(?<![\w/.-])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])"
                         r"[0-9a-f]{7,40}(?![\w])")
     off, cache = [], {}
@@ -335,12 +339,7 @@ def test_results_commits_are_on_main_or_mapped():
     # git's garbage collection removes. Every commit a results file records (its
     # run record's) is one HEAD descends from, or benchmarks/results/README.md names
     # it (with its counterpart on main, or the reason there is none).
-    try:
-        checkout = _git("rev-parse", "--verify", "-q", "HEAD").returncode == 0
-    except OSError:  # no git
-        checkout = False
-    if not checkout:
-        pytest.skip("not a git checkout, or no git")
+    _skip_without_a_checkout()
     results = ROOT / "benchmarks" / "results"
     readme = (results / "README.md").read_text(encoding="utf-8")
     unmapped, checked = [], 0

@@ -65,7 +65,9 @@ def _expected_failed_checks(est):
 
 @parametrize_with_checks([NonNegMLPRegressor(**FAST),
                           NonNegMLPRegressor(positive=False, **FAST),
-                          NonNegMLPRegressor(dtype="float32", **FAST)],
+                          # l2=1e-5: the default when the float32 rounding of
+                          # the reasons above was measured (the default is 1e-4).
+                          NonNegMLPRegressor(dtype="float32", l2=1e-5, **FAST)],
                          expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

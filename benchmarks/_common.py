@@ -367,6 +367,18 @@ def splits_at_grid_edges(grid, rows):
     return f"{hits}" + (f" ({', '.join(sorted(names))})" if names else "")
 
 
+def compound_poisson_gamma(rng, mu, power, dispersion):
+    """Tweedie amounts of mean ``mu``, ``power`` in (1, 2) and ``dispersion``: a
+    Poisson number of Gamma claims (exact zeros where there are none), drawn from
+    ``rng`` (``RandomState``) as ``tweedie_simulated`` and
+    ``regressor_small_defaults`` draw them."""
+    lam = mu ** (2 - power) / (dispersion * (2 - power))
+    alpha = (2 - power) / (power - 1)
+    scale = dispersion * (power - 1) * mu ** (power - 1)
+    counts = rng.poisson(lam)
+    return np.where(counts > 0, rng.gamma(np.maximum(counts, 1) * alpha, scale), 0.0)
+
+
 def deviance_table(result, rows, ours, digits):
     """The rows of the deviance benchmarks' table (``poisson_counts``,
     ``gamma_autompg``, ``tweedie_simulated``): per model of ``result["models"]``,

@@ -70,7 +70,8 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from _common import add_common_args, markdown_header, save_result, set_threads
+from _common import (add_common_args, compound_poisson_gamma, markdown_header,
+                     save_result, set_threads)
 
 DEFAULT = "l2=1e-5 (default)"
 # Every candidate names its l2: the default these rounds measured (1e-5) is no
@@ -123,12 +124,7 @@ def _simulated(kind, n, seed):
         return X, rng.poisson(mu).astype(float)
     if kind == "gamma":
         return X, rng.gamma(2.0, mu / 2.0)
-    power, dispersion = 1.5, 1.5  # a Poisson number of Gamma claims
-    lam = mu ** (2 - power) / (dispersion * (2 - power))
-    alpha = (2 - power) / (power - 1)
-    scale = dispersion * (power - 1) * mu ** (power - 1)
-    counts = rng.poisson(lam)
-    return X, np.where(counts > 0, rng.gamma(np.maximum(counts, 1) * alpha, scale), 0.0)
+    return X, compound_poisson_gamma(rng, mu, power=1.5, dispersion=1.5)
 
 
 def _round2_datasets(data_home):

@@ -38,8 +38,9 @@ import argparse
 
 import numpy as np
 
-from _common import (RESULTS, add_common_args, deviance_table,  # noqa: E402
-                     markdown_header, save_result, set_threads, timed_search_refit)
+from _common import (RESULTS, add_common_args, compound_poisson_gamma,  # noqa: E402
+                     deviance_table, markdown_header, save_result, set_threads,
+                     timed_search_refit)
 
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import TweedieRegressor
@@ -64,13 +65,7 @@ def simulate(n, seed=0):
     eta = (-2.5 + 3.0 * X[:, 0] + 2.0 * np.sqrt(X[:, 1]) - 2.0 * X[:, 2]
            + 1.5 * np.sin(3 * np.pi * X[:, 3]) + 1.25 * X[:, 3] * X[:, 4])
     mu = np.exp(eta)
-    # Tweedie(mu, phi, p) = the sum of N ~ Poisson(lam) Gamma(alpha, scale) claims.
-    lam = mu ** (2 - POWER) / (DISPERSION * (2 - POWER))
-    alpha = (2 - POWER) / (POWER - 1)
-    scale = DISPERSION * (POWER - 1) * mu ** (POWER - 1)
-    counts = rng.poisson(lam)
-    y = np.where(counts > 0, rng.gamma(np.maximum(counts, 1) * alpha, scale), 0.0)
-    return X, y, mu
+    return X, compound_poisson_gamma(rng, mu, POWER, DISPERSION), mu
 
 
 def _scaled(model):

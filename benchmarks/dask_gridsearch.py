@@ -199,18 +199,18 @@ def write_markdown(report, path):
         f"{report['n_candidates']} candidates x {N_FOLDS} folds = "
         f"{report['n_fits']} fits; `refit=False`. " + runs_sentence(report),
         "",
-        f"Machine: {report['machine']['cpu']}, {report['machine']['n_cores']} cores, "
-        f"shared with other jobs (load average {report['load_before'][0]:.1f} before, "
-        f"{report['load_after'][0]:.1f} after; the timings are noisy and the "
-        "speed-ups below are what this machine gave, not what free cores give).",
+        f"Machine: {report['machine']['cpu']}, {report['machine']['n_cores']} cores "
+        f"(load average {report['load_before'][0]:.1f} before, "
+        f"{report['load_after'][0]:.1f} after; "
+        + ("shared with other jobs: the timings are noisy and the speed-ups below "
+           "are what this machine gave, not what free cores give)."
+           if report["machine"]["n_cores"] < 8 else "lent to this run alone)."),
         "",
-        "CPU actually available (cores' worth of CPU time that 1 and 2 busy processes "
-        "got together over 3 s): before "
-        f"{report['cpu_available_before']['1']:.2f} (1 process) and "
-        f"{report['cpu_available_before']['2']:.2f} (2 processes); after "
-        f"{report['cpu_available_after']['1']:.2f} and "
-        f"{report['cpu_available_after']['2']:.2f}. A speed-up from 2 workers needs "
-        "the second figure near 2.",
+        "CPU actually available (cores' worth of CPU time that n busy processes got "
+        "together over 3 s; a speed-up from n workers needs the figure near n): "
+        + "; ".join(f"{n} processes: {report['cpu_available_before'][n]:.2f} before, "
+                    f"{report['cpu_available_after'][n]:.2f} after"
+                    for n in report["cpu_available_before"]) + ".",
         "",
         "| run | " + ("median wall time, s (each run)" if report["repeats"] > 1 else
                      "wall time, s (one run: no median)")
@@ -250,8 +250,9 @@ def write_markdown(report, path):
         f"{report['same_scores_as_serial_1thread']}.",
         "- Per-worker efficiency = speed-up over the one-thread serial run / number "
         "of workers (the issue's target: >= 0.8 where cores are free).",
-        f"- {report['note_16_cores']}",
     ]
+    if report.get("note_16_cores"):
+        lines.append(f"- {report['note_16_cores']}")
     if "serial" in runs and runs["serial"]["median_s"] > base1:
         lines.append(
             f"- The all-threads serial search was "
@@ -293,8 +294,10 @@ def main():
     # Compile the serial kernels here too, so no run below pays for compilation.
     warm_kernels(NonNegMLPClassifier())
     load_before = os.getloadavg()
-    probe_before = {str(n): cpu_available(n) for n in (1, 2)}
-    print("CPU available to 1 and 2 busy processes:", probe_before, flush=True)
+    # Busy processes probed: 1, 2 and the largest cluster (its workers' share).
+    probes = sorted({1, 2, min(max(args.workers), os.cpu_count() or 1)})
+    probe_before = {str(n): cpu_available(n) for n in probes}
+    print("CPU available to", probes, "busy processes:", probe_before, flush=True)
     runs = {}
     # The machine may be shared: the one-thread serial run and the Dask runs
     # alternate, so that a change of load hits both alike.
@@ -311,7 +314,7 @@ def main():
     for _ in range(args.serial_repeats):
         record(runs, "serial", *run_serial(X, y, one_thread=False))
     load_after = os.getloadavg()
-    probe_after = {str(n): cpu_available(n) for n in (1, 2)}
+    probe_after = {str(n): cpu_available(n) for n in probes}
 
     ref = runs["serial_1thread"]
     report = {
@@ -337,7 +340,7 @@ def main():
         "load_after": list(load_after),
         "machine": machine(),
         "versions": versions(),
-        "note_16_cores": (
+        "note_16_cores": None if (os.cpu_count() or 1) >= 8 else (
             "No 16-core machine was available in this session (the device machine "
             "was not lent to this task), so the 1 vs 4 vs 8 worker comparison was not "
             "run; on such a machine: python benchmarks/dask_gridsearch.py "

@@ -38,6 +38,7 @@ the rounding of the forward pass itself is :func:`logit_rounding_bound`'s.
 """
 
 import math
+from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
@@ -50,6 +51,7 @@ __all__ = [
     "spectral_norm",
     "chain_product",
     "product_norm",
+    "product_norm_exponent",
     "product_norm_grad",
     "abba_factors",
     "abba_factor_grads",
@@ -59,6 +61,7 @@ __all__ = [
     "abba_bounds",
     "bound_scale",
     "dense_lipschitz_factor",
+    "upper_product",
     "mlp_lipschitz_bound",
     "RoundingLayer",
     "dense_rounding_layers",
@@ -93,9 +96,69 @@ def chain_product(factors):
     return product
 
 
+def _scaled_by_a_power_of_two(matrix):
+    """``(scaled, e)`` with ``scaled * 2**e == matrix`` and the largest ``|entry|``
+    of ``scaled`` in ``[1/2, 1)``: exact, but for entries that the scaling takes
+    below the smallest normal float, which are rounded away from 0 (a rounding
+    towards 0 would make a product of non-negative factors smaller than the
+    exact one). A zero or non-finite matrix is returned as it is, with ``e = 0``."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    peak = float(np.max(np.abs(matrix), initial=0.0))
+    if peak == 0.0 or not math.isfinite(peak):
+        return matrix, 0
+    exponent = math.frexp(peak)[1]
+    scaled = np.ldexp(matrix, -exponent)
+    small = (np.abs(scaled) < np.finfo(np.float64).tiny) & (matrix != 0)
+    if small.any():
+        scaled[small] = np.nextafter(scaled[small],
+                                     np.copysign(np.inf, matrix[small]))
+    return scaled, exponent
+
+
+def product_norm_exponent(factors):
+    """``(m, e)`` with ``m * 2**e = ||factors[0] @ ... @ factors[-1]||_2``, for
+    factors whose product, or any partial product, may lie beyond the float64
+    range (``m`` is ``inf`` for a factor with a non-finite entry).
+
+    Every factor and every partial product (multiplied from the right, as
+    :func:`chain_product`) is scaled by a power of two to a largest entry in
+    ``[1/2, 1)``, the exponents summed: a network whose gain is compensated by
+    its weights (``gain=1e-40`` with weights of 1e40, as the initialisation
+    draws them) has an ordinary bound whose unscaled products overflow. The
+    scalings are exact in the normal range, where the rounding analysis of
+    :func:`bound_rounding_allowance` holds as before."""
+    exponent = 0
+    product, e = _scaled_by_a_power_of_two(factors[-1])
+    exponent += e
+    with np.errstate(over="ignore", invalid="ignore"):
+        for factor in factors[-2::-1]:
+            factor, e = _scaled_by_a_power_of_two(factor)
+            product, e2 = _scaled_by_a_power_of_two(factor @ product)
+            exponent += e + e2
+    mantissa, e = math.frexp(spectral_norm(product))
+    return mantissa, exponent + e
+
+
+def _upper_float(mantissa, exponent):
+    """``mantissa * 2**exponent`` as a float64 at least the exact value: ``inf``
+    beyond the range, and in the subnormal range (where ``ldexp`` rounds to the
+    nearest multiple of 5e-324, possibly 0) one step up."""
+    if mantissa == 0.0 or not math.isfinite(mantissa):
+        return mantissa
+    try:
+        value = math.ldexp(mantissa, exponent)
+    except OverflowError:
+        return math.inf
+    if value < np.finfo(np.float64).tiny:
+        value = math.nextafter(value, math.inf)
+    return value
+
+
 def product_norm(factors):
-    """``||factors[0] @ ... @ factors[-1]||_2``."""
-    return spectral_norm(chain_product(factors))
+    """``||factors[0] @ ... @ factors[-1]||_2``, computed without an intermediate
+    overflow or underflow (:func:`product_norm_exponent`): ``inf`` only where the
+    norm itself exceeds the float64 range, never 0 for a positive norm below it."""
+    return _upper_float(*product_norm_exponent(factors))
 
 
 def product_norm_grad(factors):
@@ -280,7 +343,21 @@ def dense_lipschitz_factor(activation, gain):
     relu and the identity."""
     if activation not in _activations.DENSE:
         raise ValueError(f"unknown activation {activation!r}")
-    return gain * _activations.DENSE[activation].max_slope
+    return upper_product(gain, _activations.DENSE[activation].max_slope)
+
+
+def upper_product(a, b):
+    """``a * b`` for floats ``a, b >= 0`` as a float64 at least the exact product:
+    the rounded product where it is exact (a power of two times a float, in the
+    normal range: the activations' slopes), else one step up from it, which
+    covers a rounding to nearest, also below the smallest normal float
+    (``gain=1e-308`` times the sigmoid's 1/4 rounded down, to 0 for
+    ``gain=5e-324``); ``inf`` beyond the range."""
+    a, b = float(a), float(b)
+    product = a * b
+    if math.isfinite(product) and Fraction(product) < Fraction(a) * Fraction(b):
+        product = math.nextafter(product, math.inf)
+    return product
 
 
 def mlp_lipschitz_bound(coefs, coef_signs, max_slope, dtype=np.float64):
@@ -296,32 +373,61 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope, dtype=np.float64):
     (:func:`computed_weights`); ``max_slope`` must be that of the larger of the
     gain as cast to it (the numba kernels compute ``f(fl(gain) t)``) and the
     float64 gain (their NumPy twins compute ``f(gain t)``).
+
+    The factors (the slope's powers, the norms) are multiplied as mantissas and
+    exponents (:func:`product_norm_exponent`), so that the bound is finite
+    wherever it lies in the float64 range, whatever the range of its factors
+    (a small gain and the large weights that compensate it), and positive
+    wherever the exact constant is (the least positive float below the range).
+    A ``ValueError`` where the bound exceeds the range because of the slope's
+    power (a gain too large for the depth); ``inf`` where the weights' norms
+    alone exceed it.
     """
     coefs = [computed_weights(coef, dtype) for coef in coefs]
-    try:
-        bound = float(max_slope) ** (len(coefs) - 1)
-    except OverflowError:
-        bound = math.inf
-    if not math.isfinite(bound):
-        raise ValueError(
-            f"The Lipschitz bound overflows: the hidden units' largest slope "
-            f"{max_slope:.3g} (the gain times the activation's: gain / 4 for the "
-            f"sigmoid, the gain for tanh, relu and the identity) to the power "
-            f"{len(coefs) - 1} exceeds the float range. Use a smaller gain."
-        )
+    n_slopes = len(coefs) - 1
+    # The bound as m * 2**e, factor by factor (slopes, norms of runs and of free
+    # layers), so that neither a power of the slope nor a product of norms
+    # overflows or underflows on the way: the initialisation draws weights of
+    # the inverse of the gain's scale, whose bound is ordinary (gain=1e-40 and
+    # 8 hidden layers: 1e-280 times a norm product of 1e280). Before, the slope
+    # power was taken first: 0 * inf = NaN there (gain=1e-110, 3 hidden layers),
+    # inf (gain=1e-40, 8) or 0 for a positive constant (gain=1e-200, 2).
+    mantissa, exponent = 1.0, 0
+
+    def times(m, e):
+        nonlocal mantissa, exponent
+        mantissa, e2 = math.frexp(mantissa * m)
+        exponent += e + e2
+
+    slope_m, slope_e = math.frexp(float(max_slope))
+    for _ in range(n_slopes):
+        times(slope_m, slope_e)
+    slopes_exponent = exponent
     run = []
     for coef, signs in zip(coefs, coef_signs):
         if np.all(np.asarray(signs) != 0):
             run.append(np.abs(coef))
             continue
         if run:
-            bound *= product_norm(run)
+            times(*product_norm_exponent(run))
             run = []
-        bound *= spectral_norm(coef)
+        times(*product_norm_exponent([coef]))
     if run:
-        bound *= product_norm(run)
-    # An upper bound as computed too: enlarged by the rounding of the norms.
-    return bound * (1.0 + bound_rounding_allowance(coefs))
+        times(*product_norm_exponent(run))
+    # An upper bound as computed too: enlarged by the rounding of the norms, and
+    # of the 2 L products of the scalars above.
+    u = float(np.finfo(np.float64).eps) / 2.0
+    times(1.0 + bound_rounding_allowance(coefs) + _gamma(2 * len(coefs), u), 0)
+    bound = _upper_float(mantissa, exponent)
+    if bound == math.inf and math.isfinite(mantissa) and slopes_exponent > 1024:
+        raise ValueError(
+            f"The Lipschitz bound overflows: the hidden units' largest slope "
+            f"{max_slope:.3g} (the gain times the activation's: gain / 4 for the "
+            f"sigmoid, the gain for tanh, relu and the identity) to the power "
+            f"{n_slopes}, times the norms of the weights, exceeds the float range. "
+            f"Use a smaller gain."
+        )
+    return bound
 
 
 class RoundingLayer(NamedTuple):

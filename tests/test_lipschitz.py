@@ -971,3 +971,85 @@ def test_bound_scale_leaves_room_for_the_float32_cast():
     worst = [c32 * f * (1 + 2.0 ** -24) for f in factors]
     allowance = bound_rounding_allowance(factors)
     assert np.linalg.norm(chain_product(worst), 2) * (1 + allowance) ** 2 <= 1.0
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+@pytest.mark.parametrize("gain, hidden", [(1e-110, (4, 4, 4)), (1e-40, (4,) * 8)])
+def test_bound_of_weights_that_compensate_a_small_gain_is_finite_and_tight(
+        activation, gain, hidden):
+    # The initialisation draws hidden weights of the inverse of the gain's scale
+    # (1e110 here), so the network's bound is ordinary. Before, the slope's power
+    # was taken first and the norms' product after: 0 * inf = NaN (gain=1e-110,
+    # 3 hidden layers) or inf (gain=1e-40, 8), and certified_radius certified
+    # nothing. relu and the identity are positively homogeneous: the gain folded
+    # into the weights gives the same exact constant, computed in range.
+    X, y = _data()
+    est = _fit(NonNegMLPClassifier(hidden, activation=activation, gain=gain,
+                                   positive=True, max_iter=5, random_state=0), X, y)
+    assert max(np.max(c) for c in est.coefs_[1:]) > 1e30  # compensated
+    folded = [est.coefs_[0]] + [gain * c for c in est.coefs_[1:]]
+    exact = np.linalg.norm(chain_product(folded), 2)
+    bound = est.lipschitz_bound_
+    assert np.isfinite(bound) and exact > 0
+    assert exact * (1 - 1e-12) <= bound <= exact * (1 + 1e-9)
+
+
+def test_bound_below_the_float_range_is_positive_not_zero():
+    # gain=1e-200 with two hidden layers: the exact constant is about 1e-401, and
+    # the bound was 0.0, which certified_radius read as "the logits do not depend
+    # on the input" (a radius of inf). Now the least positive float, above it.
+    X, y = _data()
+    est = _fit(NonNegMLPClassifier((4, 4), activation="relu", gain=1e-200,
+                                   positive=True, output="logistic", max_iter=3,
+                                   random_state=0), X[:, :2], (X[:, 0] > 0).astype(int))
+    assert np.all(np.asarray(chain_product(est.coefs_)) > 0)
+    assert est.lipschitz_bound_ == 5e-324
+    assert np.all(np.isfinite(est.certified_radius(X[:5, :2])))
+
+
+@pytest.mark.parametrize("a, b", [(5e-324, 0.25), (1e-308, 0.25), (3e-310, 0.7),
+                                  (1e-300, 1e-20), (0.1, 0.7), (1e200, 1e200),
+                                  (3.0, 1e-320), (0.0, 2.0)])
+def test_upper_product_is_never_below_the_exact_product(a, b):
+    # The sigmoid's slope gain / 4 rounded in the subnormal range (to 0 for
+    # gain=5e-324: a bound of 0), and the regressor's y_scale_ times its network's
+    # bound rounded to nearest.
+    from fractions import Fraction
+
+    from sknonneg._lipschitz import upper_product
+
+    value = upper_product(a, b)
+    assert value == np.inf or Fraction(value) >= Fraction(a) * Fraction(b)
+    assert value <= max(a * b * (1 + 1e-15), np.nextafter(a * b, np.inf)) or a * b < 1e-300
+
+
+@pytest.mark.parametrize("gain", [5e-324, 1e-308, 3e-309])
+def test_sigmoid_slope_of_a_subnormal_gain_is_rounded_up(gain):
+    # gain / 4 rounded to nearest in the subnormal range: 0 for gain=5e-324 (a
+    # Lipschitz bound of 0, certified_radius inf), below gain / 4 for the others.
+    from fractions import Fraction
+
+    from sknonneg._lipschitz import dense_lipschitz_factor
+
+    slope = dense_lipschitz_factor("logistic", gain)
+    assert slope > 0 and Fraction(slope) >= Fraction(gain) / 4
+    assert dense_lipschitz_factor("logistic", 4.0) == 1.0  # exact: unchanged
+    assert dense_lipschitz_factor("tanh", gain) == gain
+
+
+def test_regressor_bound_with_subnormal_target_scale_is_an_upper_bound():
+    # y_scale_ of 2e-323 times the network's bound rounded in the subnormal range:
+    # to 0 here (to 7% below the exact constant with seed 2), where the identity
+    # network with non-negative weights has the constant y_scale_ ||W_1 W_2|| > 0.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = np.round(rng.normal(size=40) * 4) * 5e-324
+    est = _fit(NonNegMLPRegressor((4,), activation="identity", positive=True,
+                                  max_iter=20, random_state=0), X, y)
+    from fractions import Fraction
+
+    exact = Fraction(float(est.y_scale_[0])) * Fraction(
+        float(np.linalg.norm(chain_product(est.coefs_), 2) * est.gain_))
+    assert est.y_scale_[0] < 1e-320 and exact > 0
+    assert est.lipschitz_bound_ > 0
+    assert Fraction(est.lipschitz_bound_) >= exact * Fraction(1 - 1e-12)

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
 from .._compat import Interval, StrOptions, check_sample_weight
-from .._lipschitz import mlp_lipschitz_bound
+from .._lipschitz import mlp_lipschitz_bound, upper_product
 from .._validation import (
     check_finite_output,
     check_positive_weights,
@@ -1083,9 +1083,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                 f"lipschitz_bound_ is not defined with loss="
                 f"{self._output_type()!r}: its prediction, y_scale_ * exp(z), has "
                 f"no finite Lipschitz constant.")
-        return float(np.max(self.y_scale_)) * mlp_lipschitz_bound(
+        # Multiplied upwards (upper_product): a rounded product may be an ulp
+        # below the exact one, and a subnormal one far below it, or 0.
+        return upper_product(float(np.max(self.y_scale_)), mlp_lipschitz_bound(
             self.coefs_, self._layout.coef_signs, _activation_slope(self),
-            self._compute_dtype)
+            self._compute_dtype))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

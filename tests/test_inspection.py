@@ -1739,3 +1739,30 @@ def test_output_weights_image_shape_is_checked_with_or_without_images(show_image
                                                image_shape=(8, 8))
     assert (disp.images_display_ is not None) == show_images
     plt.close("all")
+
+
+def test_describe_network_prints_the_lipschitz_bound_rounded_up_and_says_of_what():
+    # Before: f"{bound:.4g}" rounded to nearest (11.170158... printed as 11.17,
+    # below the bound it reports), and a Pipeline's report gave the bound of its
+    # last step with nothing saying that it is in the units of the scaled input.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in range(6):
+            est = NonNegMLPClassifier((4,), max_iter=10, random_state=seed).fit(X, y)
+            text = describe_network(est)
+            printed = float(re.search(r"Lipschitz bound: (\S+)", text).group(1))
+            assert est.lipschitz_bound_ <= printed <= est.lipschitz_bound_ * 1.001
+            assert "of the logits with respect to the input" in text
+        pipe = make_pipeline(StandardScaler(), NonNegMLPRegressor(
+            (4,), max_iter=10, random_state=0)).fit(X, X[:, 0])
+    text = describe_network(pipe)
+    assert "of the predictions with respect to the network's input, after the " \
+           "preceding steps" in text

@@ -1,7 +1,10 @@
 """Short text report of a fitted network (or decomposition)."""
 
+from decimal import ROUND_CEILING, Decimal
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import is_classifier
 
 from ._sparsity import _weight_table
 from ._utils import estimator_name, final_estimator, is_network, output_classes
@@ -11,6 +14,17 @@ def _fmt_classes(classes, max_shown=8):
     if len(classes) <= max_shown:
         return ", ".join(classes)
     return ", ".join(classes[: max_shown - 2]) + ", ..., " + classes[-1]
+
+
+def _rounded_up(value, digits=4):
+    """``value`` (a float >= 0) to ``digits`` significant digits, rounded up: the
+    printed bound is never below the bound (``f"{value:.4g}"`` rounds to nearest,
+    1.23444 to 1.234)."""
+    if not np.isfinite(value) or value == 0:
+        return f"{value:g}"
+    exact = Decimal(float(value))
+    step = Decimal(1).scaleb(exact.adjusted() - digits + 1)
+    return f"{exact.quantize(step, rounding=ROUND_CEILING):.{digits}g}"
 
 
 def describe_network(estimator, tol=1e-6):
@@ -37,8 +51,10 @@ def describe_network(estimator, tol=1e-6):
         blocks ``A, B`` as :func:`weight_sparsity` describes (Notes), which a
         line under the table recalls; then the totals (over the measured
         weights); finally the Lipschitz bound when the estimator exposes
-        ``lipschitz_bound_`` ("overflows the float range" where it refuses a
-        bound beyond the float range).
+        ``lipschitz_bound_``, to 4 significant digits rounded up, with what it
+        bounds (the logits or the predictions, in the network's own input: after
+        a Pipeline's preceding steps) ("overflows the float range" where it
+        refuses a bound beyond the float range).
 
     See Also
     --------
@@ -140,5 +156,14 @@ def describe_network(estimator, tol=1e-6):
         lines.append("  Lipschitz bound: overflows the float range")
     else:
         if bound is not None:
-            lines.append(f"  Lipschitz bound: {float(bound):.4g}")
+            # Rounded up, and of what: the logits (classifiers) or the predictions
+            # (the regressor), as functions of the network's own input, which
+            # is a Pipeline's input only without preceding steps.
+            of = "logits" if is_classifier(final) else "predictions"
+            wrt = ("the network's input, after the preceding steps"
+                   if hasattr(estimator, "steps") and len(estimator.steps) > 1
+                   else "the input")
+            lines.append(f"  Lipschitz bound: {_rounded_up(float(bound))} "
+                         f"(L2 norms, of the {of} with respect to {wrt}; "
+                         f"rounded up)")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ Two facts do the work (Combettes & Pesquet 2020; Vasilescu, Neacsu & Pesquet 202
   ``[[I, I], [I, -I]] / sqrt(2)`` into ``A + B`` and ``A - B``; products of ABBA
   matrices are ABBA with ``S(M M') = S(M) S(M')``, ``S(M) = A + B``, and for
   ``A, B >= 0``, ``||A - B|| <= ||A + B||``. Hence Proposition 3.3: an ABBA network
-  with non-expansive activations has the Lipschitz constant
+  with non-expansive activations has a Lipschitz constant at most
   ``||W_out|| ||S(M_L) ... S(M_1)|| ||W_in||``, where the doubling map
   ``[I; -I]`` has norm ``sqrt(2)`` and the halving map ``[I, -I] / 2`` has norm
   ``1 / sqrt(2)``: the two cancel.

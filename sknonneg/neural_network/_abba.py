@@ -110,13 +110,17 @@ class ABBAClassifier(BaseNetworkClassifier):
     weight_constraints_ : list of str
         ``"abba"`` for every layer (``A, B >= 0``).
     lipschitz_bound_ : float
-        Lipschitz constant of the logits with respect to the input (L2 norms),
-        Proposition 3.3: ``||S_L ... S_1||_2`` with ``S_l = A_l + B_l`` (the norms
+        Upper bound on the Lipschitz constant of the logits with respect to the
+        input (L2 norms), Proposition 3.3: ``||S_L ... S_1||_2`` with ``S_l = A_l + B_l`` (the norms
         of the doubling and halving maps, ``sqrt(2)`` and ``1 / sqrt(2)``, cancel;
         the activations are 1-Lipschitz). Computed by SVD (the largest singular
         value) and enlarged by an allowance for its rounding (about ``m n`` unit
         roundoffs for ``m x n`` layers, 1e-12 relative for 100 units), so that it
-        bounds the exact constant. It is that of the network as computed: the
+        bounds the exact constant. It is the constant itself for a network whose
+        blocks ``B`` are 0; else it can exceed it (the sums ``A + B`` bound the
+        differences ``A - B`` that a linear network computes with: twice the
+        constant for an ``"identity"`` network of two hidden layers on random
+        data). It is that of the network as computed: the
         sums ``A + B`` and differences ``A - B`` the kernels hold, cast to the
         fitted ``dtype`` (float32 rounds them by up to ``2^-24`` relative).
         Of the logits' vector: a binary two-unit softmax's

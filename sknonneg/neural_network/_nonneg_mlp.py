@@ -722,7 +722,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
 
     @property
     def lipschitz_bound_(self):
-        """Lipschitz constant of the logits with respect to the input (L2 norms).
+        """Upper bound on the logits' Lipschitz constant in the input (L2 norms).
 
         ``c^(L - 1)`` times ``||W_1 ... W_L||_2`` when every layer is
         sign-constrained (the Jacobian is then a product of non-negative matrices),

@@ -1065,7 +1065,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     @property
     def lipschitz_bound_(self):
-        """Lipschitz constant of the predictions with respect to the input.
+        """Upper bound on the predictions' Lipschitz constant in the input.
 
         In L2 norms: the network's bound (as ``NonNegMLPClassifier.lipschitz_bound_``,
         tight when every layer is sign-constrained) times the largest

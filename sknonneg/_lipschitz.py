@@ -396,6 +396,8 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope, dtype=np.float64):
 
     def times(m, e):
         nonlocal mantissa, exponent
+        if mantissa == 0.0:  # a factor of norm 0: the Jacobian is 0
+            return
         mantissa, e2 = math.frexp(mantissa * m)
         exponent += e + e2
 

@@ -116,17 +116,19 @@ class ABBAClassifier(BaseNetworkClassifier):
         the activations are 1-Lipschitz). Computed by SVD (the largest singular
         value) and enlarged by an allowance for its rounding (about ``m n`` unit
         roundoffs for ``m x n`` layers, 1e-12 relative for 100 units), so that it
-        bounds the exact constant. It is the constant itself for a network whose
-        blocks ``B`` are 0; else it can exceed it (the sums ``A + B`` bound the
-        differences ``A - B`` that a linear network computes with: twice the
-        constant for an ``"identity"`` network of two hidden layers on random
-        data). It is that of the network as computed: the
+        bounds the exact constant, which it can exceed where the blocks ``B``
+        are not 0 (the sums ``A + B`` stand for the differences ``A - B`` that a
+        linear network computes with: twice the constant of an ``"identity"``
+        network of two hidden layers on random data). It is that of the network as computed: the
         sums ``A + B`` and differences ``A - B`` the kernels hold, cast to the
         fitted ``dtype`` (float32 rounds them by up to ``2^-24`` relative).
         Of the logits' vector: a binary two-unit softmax's
         ``decision_function`` (their difference) can change up to
         ``sqrt(2) * lipschitz_bound_`` per unit of input, and
-        :meth:`certified_radius` divides its margin by that.
+        :meth:`certified_radius` divides its margin by that. Of the network in
+        exact arithmetic: two computed logits may differ by more than the bound
+        times the distance of their inputs, by up to their rounding errors,
+        which :meth:`certified_radius` allows for.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison,
         enlarged for rounding as ``lipschitz_bound_`` is; never below

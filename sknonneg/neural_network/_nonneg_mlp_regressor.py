@@ -220,7 +220,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         norms), an upper bound: the network's (as
         ``NonNegMLPClassifier.lipschitz_bound_``: of its weights and gain cast to
         the fitted ``dtype``) times the largest ``y_scale_`` (applied in
-        float64).
+        float64). Of that function in exact arithmetic: two computed
+        predictions may differ by more than it times the distance of their
+        inputs, by up to their rounding errors (``dtype="float32"``: about
+        ``n 2^-24`` of their size per layer of fan-in ``n``).
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)

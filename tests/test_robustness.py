@@ -1704,6 +1704,37 @@ def test_attack_keeps_integer_columns_and_refuses_text_columns():
         additive_evasion_attack(model, df.iloc[:20].assign(city="a"), budget=2)
 
 
+def test_attack_takes_numbers_held_as_objects_as_the_model_does():
+    # Before: "X must be numeric, got dtype object" for an object array of
+    # numbers, and "non-numeric columns ['debt']" for a DataFrame's object column
+    # of numbers, although the model's validate_data takes both (as float64).
+    import pandas as pd
+
+    df, y = _income_debt_frame()
+    model = LogisticRegression().fit(df, y)
+    X = df.to_numpy(dtype=np.float64)
+    on_array = LogisticRegression().fit(X, y)
+    plain = additive_evasion_attack(on_array, X[:40], budget=30, step=2.0)
+    held = additive_evasion_attack(on_array, X[:40].astype(object), budget=30,
+                                   step=2.0)
+    assert held.X_adv_.dtype == np.float64
+    np.testing.assert_array_equal(held.X_adv_, plain.X_adv_)
+    np.testing.assert_array_equal(held.success_, plain.success_)
+    frame = df.iloc[:40].astype({"debt": object})
+    assert model.predict(frame).shape == (40,)  # the model takes it
+    got = additive_evasion_attack(model, frame, budget=30, step=2.0)
+    want = additive_evasion_attack(model, df.iloc[:40], budget=30, step=2.0)
+    assert got.X_adv_.dtypes.to_dict() == {"income": np.float64,
+                                           "debt": np.float64, "age": np.int64}
+    pd.testing.assert_frame_equal(got.X_adv_, want.X_adv_)
+    # Strings are still refused, in scikit-learn's words for an array.
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        additive_evasion_attack(on_array, np.full((3, 3), "a", dtype=object),
+                                budget=2)
+    with pytest.raises(ValueError, match=r"non-numeric columns \['debt'\]"):
+        additive_evasion_attack(model, frame.assign(debt="a"), budget=2)
+
+
 def test_certificate_names_a_multilabel_model():
     # Before: "has 3 classes" (labels are not classes; with two labels, "has 2
     # outputs", test_multilabel_models_are_refused).

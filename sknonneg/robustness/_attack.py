@@ -50,7 +50,10 @@ class EvasionResult:
         sparse matrix; a DataFrame as a DataFrame of the same columns and index,
         its sparse columns sparse.
         Integer and boolean features keep their dtype under a whole ``step``;
-        floating-point ones come back as float64 (a float32 ``X`` included), the
+        floating-point ones come back as float64 (a float32 ``X`` included), as do
+        numbers held as objects (an object array, a DataFrame's object column:
+        converted as the estimators' ``validate_data`` converts them, to float64;
+        a categorical column of integers keeps its categories' integer dtype), the
         dtype the search scored them in, which ``attacked_``, ``success_`` and
         ``margin_after_`` describe: a float32 copy rounds most raised values
         (0.1 + 1), and even where it is exact, models that compute in their
@@ -798,6 +801,32 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                          f"{threshold!r}.")
 
 
+def _numeric_columns(frame):
+    """``(frame, text)``: the DataFrame with its columns of numbers held in other
+    dtypes (objects, categoricals, pandas' strings of numbers) converted as
+    ``check_array(dtype="numeric")`` converts them, which the estimators'
+    ``validate_data`` calls, and the names of the columns it cannot convert to
+    numbers (text, dates)."""
+    text, converted = [], {}
+    for j, (c, d) in enumerate(frame.dtypes.items()):
+        if getattr(d, "kind", "O") in "iufb":
+            continue
+        try:
+            column = check_array(frame.iloc[:, [j]], dtype="numeric",
+                                 ensure_all_finite=False, ensure_min_samples=0)
+        except (TypeError, ValueError):
+            column = None
+        if column is None or column.dtype.kind not in "iufb":
+            text.append(str(c))
+        else:
+            converted[j] = column[:, 0]
+    if converted and not text:
+        frame = frame.copy()
+        for j, values in converted.items():
+            frame.isetitem(j, values)
+    return frame, text
+
+
 def _numpy_dtype(dtype):
     """The NumPy dtype of a DataFrame column's ``dtype``: pandas' nullable integers
     and booleans (Int64, UInt8, boolean) name it ``numpy_dtype``, its sparse
@@ -981,8 +1010,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         raise those alone).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Numeric samples (for a text model: the counts of its ``CountVectorizer``,
-        as above). Sparse input stays sparse (a sparse array
-        stays a sparse array); a DataFrame (numeric columns only) is passed to the
+        as above), converted as the estimators' ``validate_data`` converts them
+        (``check_array`` with ``dtype="numeric"``): numbers held as objects (an
+        object array, a list of mixed ints and floats, an object column of a
+        DataFrame) are attacked as float64 and come back so in ``X_adv_``;
+        strings are an error. Sparse input stays sparse (a sparse array
+        stays a sparse array); a DataFrame (of numbers only) is passed to the
         model as DataFrames of its columns, so a Pipeline that selects columns by
         name works, and ``X_adv_`` is a DataFrame. A DataFrame whose columns are
         all sparse (``pd.DataFrame.sparse.from_spmatrix``) is attacked as a sparse
@@ -1181,8 +1214,11 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         # A DataFrame: attacked as numbers, the model called on DataFrames of its
         # columns (before: a ColumnTransformer selecting by name failed on the
         # NumPy copy).
-        text = [str(c) for c, d in X.dtypes.items()
-                if getattr(d, "kind", "O") not in "iufb"]
+        # A column of numbers held as objects is converted as the estimators'
+        # validate_data converts it (check_array, dtype="numeric": float64 for
+        # objects, the categories' dtype for a categorical of numbers), and attacked so.
+        # Before: refused as non-numeric, although the model took it.
+        X, text = _numeric_columns(X)
         if text:
             raise ValueError(
                 f"additive_evasion_attack raises numeric features; X has non-numeric "
@@ -1198,7 +1234,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # filled in is no added word); whether the model reads it (a Pipeline that
     # starts with SimpleImputer) is the model's to say, on the first call.
     # Before: refused here ("Input contains NaN."), even behind an imputer.
-    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=None,
+    # dtype="numeric", as the estimators validate X: an object array of numbers
+    # becomes float64 (before: refused, "X must be numeric, got dtype object"),
+    # strings are scikit-learn's error.
+    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype="numeric",
                     ensure_all_finite="allow-nan")
     # X_adv_ comes back in the sparse container given: a sparse array (csr_array)
     # for one, a sparse matrix for the other (before: always csr_matrix).

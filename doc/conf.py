@@ -292,12 +292,13 @@ add_module_names = True
 # numpydoc renders the Parameters / Attributes / Methods tables of each class.
 numpydoc_show_class_members = True
 # Inherited methods are listed (fit and predict live in private base classes), except
-# where the base is another library's (Dask's WorkerPlugin; Python's warnings, whose
-# add_note and with_traceback are not ours to document).
+# where the base is another library's (Dask's WorkerPlugin; Python's warnings and
+# exceptions, whose add_note and with_traceback are not ours to document).
 numpydoc_show_inherited_class_members = {
     "sknonneg.parallel.ThreadLimits": False,
     "sknonneg.DegenerateFitWarning": False,
     "sknonneg.InputScaleWarning": False,
+    "sknonneg.NonMonotoneStepError": False,
 }
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True

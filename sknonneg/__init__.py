@@ -1,6 +1,6 @@
 """sknonneg: scikit-learn estimators for neural networks with non-negative weights."""
 
-from .exceptions import DegenerateFitWarning, InputScaleWarning
+from .exceptions import DegenerateFitWarning, InputScaleWarning, NonMonotoneStepError
 from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                              NonNegMLPRegressor)
 
@@ -9,5 +9,5 @@ from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassif
 __version__ = "0.1.0.dev0"
 
 __all__ = ["ABBAClassifier", "DegenerateFitWarning", "InputScaleWarning",
-           "NonNegAutoencoder", "NonNegMLPClassifier", "NonNegMLPRegressor",
-           "__version__"]
+           "NonMonotoneStepError", "NonNegAutoencoder", "NonNegMLPClassifier",
+           "NonNegMLPRegressor", "__version__"]

@@ -119,6 +119,7 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
+from .exceptions import NonMonotoneStepError
 from .preprocessing import RampTransformer
 from .preprocessing._ramps import output_sources
 
@@ -200,17 +201,8 @@ def input_attribute(estimator, attribute, default=None):
     return default if value is None else value
 
 
-class _NotMonotone(ValueError):
-    """A step's refusal. ``step`` and ``why`` (the reason alone) let a
-    ColumnTransformer's block say why its columns are left uncertified."""
-
-    def __init__(self, message, step, why):
-        super().__init__(message)
-        self.step, self.why = step, why
-
-
 def _refuse(name, step, why):
-    raise _NotMonotone(
+    raise NonMonotoneStepError(
         f"Pipeline step {name!r} ({type(step).__name__}) does not keep a monotone "
         f"certificate: {why}. Supported steps are per-feature non-decreasing maps "
         "(MaxAbsScaler, MinMaxScaler, StandardScaler, RobustScaler, Binarizer, "
@@ -692,9 +684,9 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
                 why.extend((f"in it, {m}", (e[0], e[1])) for m, e in pending)
             return edges
         reason = (f"its steps make {width} columns where it outputs {n_out}")
-    except _NotMonotone as error:
-        reason = (error.why if len(inner) == 1
-                  else f"its step {type(error.step).__name__}: {error.why}")
+    except NonMonotoneStepError as error:
+        reason = (error.reason if len(inner) == 1
+                  else f"its step {type(error.step).__name__}: {error.reason}")
         if not text and isinstance(error.step, (CountVectorizer, HashingVectorizer)):
             reason = ("a vectorizer is certified on one text column selected by a "
                       "single name or index, not a list")

@@ -1,8 +1,8 @@
-"""Warnings raised by sknonneg's estimators."""
+"""Warnings and errors raised by sknonneg's estimators and tools."""
 
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["DegenerateFitWarning", "InputScaleWarning"]
+__all__ = ["DegenerateFitWarning", "InputScaleWarning", "NonMonotoneStepError"]
 
 
 class DegenerateFitWarning(ConvergenceWarning):
@@ -62,3 +62,56 @@ class InputScaleWarning(UserWarning):
     >>> issubclass(InputScaleWarning, UserWarning)
     True
     """
+
+
+class NonMonotoneStepError(ValueError):
+    """A Pipeline step that does not carry a monotone direction.
+
+    Raised by :func:`sknonneg.robustness.monotone_certificate` (and the tools that
+    read a Pipeline's steps as it does) for a step that is not one of the
+    per-feature non-decreasing maps it certifies through (``np.negative`` in a
+    ``FunctionTransformer``, a ``PCA``, a vectorizer that normalises its rows):
+    the message names the step and says why, and lists the supported steps. A
+    subclass of :class:`ValueError`, so ``except ValueError`` covers it.
+
+    Parameters
+    ----------
+    message : str
+        The whole message.
+    step : object
+        The refused step (a transformer, or a ColumnTransformer's block).
+    reason : str
+        Why it is refused, the message's reason alone.
+
+    Attributes
+    ----------
+    step : object
+        The refused step.
+    reason : str
+        Why it is refused.
+
+    See Also
+    --------
+    sknonneg.robustness.monotone_certificate : Which features cannot lower a score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sknonneg.exceptions import NonMonotoneStepError
+    >>> from sknonneg.robustness import monotone_certificate
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> model = make_pipeline(FunctionTransformer(np.negative),
+    ...                       LogisticRegression()).fit(X, [0, 0, 1, 1])
+    >>> try:
+    ...     monotone_certificate(model)
+    ... except NonMonotoneStepError as error:
+    ...     print(type(error.step).__name__, isinstance(error, ValueError))
+    FunctionTransformer True
+    """
+
+    def __init__(self, message, step, reason):
+        super().__init__(message)
+        self.step, self.reason = step, reason

@@ -1735,6 +1735,27 @@ def test_attack_takes_numbers_held_as_objects_as_the_model_does():
         additive_evasion_attack(model, frame.assign(debt="a"), budget=2)
 
 
+def test_a_refused_step_raises_a_public_exception():
+    # Before: sknonneg._pipeline._NotMonotone, a private class, in tracebacks.
+    import sknonneg.exceptions
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    model = make_pipeline(FunctionTransformer(np.negative),
+                          LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match="does not keep a monotone") as info:
+        monotone_certificate(model)
+    error = info.value
+    assert type(error).__module__ == "sknonneg.exceptions"
+    assert type(error) is getattr(sknonneg.exceptions, type(error).__name__)
+    assert type(error).__name__ in sknonneg.exceptions.__all__
+    assert not type(error).__name__.startswith("_")
+    assert type(error) is sknonneg.NonMonotoneStepError  # as the warnings are
+    assert error.step is model[0]
+    assert "is not a known non-decreasing ufunc" in error.reason
+
+
 def test_certificate_names_a_multilabel_model():
     # Before: "has 3 classes" (labels are not classes; with two labels, "has 2
     # outputs", test_multilabel_models_are_refused).

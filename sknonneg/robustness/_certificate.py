@@ -440,7 +440,8 @@ def monotone_certificate(estimator):
         weight is negative; a sknonneg network whose layers after the first were
         not all sign-constrained in its fit, even if their weights are ``>= 0``; a
         two-class softmax; more than two classes; a Pipeline step that is not
-        per-feature non-decreasing; a hard vote, a negative or non-finite vote
+        per-feature non-decreasing, a :class:`~sknonneg.NonMonotoneStepError`
+        naming it; a hard vote, a negative or non-finite vote
         weight, vote weights whose sum overflows or is 0, or a member of a vote
         that is not certified; a sknonneg network whose ``gain_`` or ``y_scale_`` is not
         positive, or whose ``y_mean_`` is not finite, as no fit leaves it; NaN or
@@ -595,7 +596,8 @@ def monotone_certificate(estimator):
     it then cannot lower the score (the per-word signs are those of
     ``monotone_certificate(pipeline[1:])``, on the ``ColumnTransformer``'s
     features). ``Normalizer``, normalised
-    tf-idf, PCA and anything else as a Pipeline step raise ``ValueError``.
+    tf-idf, PCA and anything else as a Pipeline step raise
+    :class:`~sknonneg.NonMonotoneStepError`, a ``ValueError``.
 
     *Floating point.* Rounding is monotone, so for a fixed order of summation each
     step above stays non-decreasing as computed. A ``NonNegMLPClassifier`` whose

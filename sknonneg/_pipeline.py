@@ -201,6 +201,11 @@ def input_attribute(estimator, attribute, default=None):
     return default if value is None else value
 
 
+# What a ColumnTransformer's transformer that is not a monotone map is said to keep
+# none of, in the monotone certificate's reasons (feature_edges' ``direction``).
+_CERTIFIED = "certified direction"
+
+
 def _refuse(name, step, why):
     raise NonMonotoneStepError(
         f"Pipeline step {name!r} ({type(step).__name__}) does not keep a monotone "
@@ -513,12 +518,14 @@ def vectorizer_width(vectorizer):
     return len(vectorizer.vocabulary_)
 
 
-def _step_edges(step, kind, n_in, computed=True, text=False, reasons=None):
+def _step_edges(step, kind, n_in, computed=True, text=False, reasons=None,
+                direction=_CERTIFIED):
     """``((output, input, monotone), n_out)``: the column pairs of a fitted step of
     ``kind`` reading ``n_in`` columns, and its number of output columns
     (``text``: as for :func:`feature_edges`; ``reasons``: a list that gets
     ``(reason, output, input)`` over the step's own columns, for a
-    ColumnTransformer's pairs that are not monotone)."""
+    ColumnTransformer's pairs that are not monotone, saying that it keeps no
+    ``direction``: as for :func:`feature_edges`)."""
     if kind in ("elementwise", "text"):
         return _identity(n_in), n_in
     if kind == "select":
@@ -531,7 +538,7 @@ def _step_edges(step, kind, n_in, computed=True, text=False, reasons=None):
         sources = np.asarray(output_sources(step), dtype=np.intp)
         return (np.arange(sources.size), sources,
                 np.ones(sources.size, dtype=bool)), sources.size
-    return _column_transformer_edges(step, computed, text, reasons)
+    return _column_transformer_edges(step, computed, text, reasons, direction)
 
 
 def _imputer_edges(imputer, n_in):
@@ -590,7 +597,8 @@ def _column_indices(column_transformer, columns):
     return [int(c) for c in cols % n_in]
 
 
-def _column_transformer_edges(ct, computed=True, text=False, reasons=None):
+def _column_transformer_edges(ct, computed=True, text=False, reasons=None,
+                              direction=_CERTIFIED):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(ct)
@@ -610,7 +618,7 @@ def _column_transformer_edges(ct, computed=True, text=False, reasons=None):
         one = text and isinstance(columns, (str, Integral)) and inputs.size == 1
         why = []
         local = _block_edges(trans, inputs.size, out.stop - out.start, computed, one,
-                             why)
+                             why, direction)
         weight = (ct.transformer_weights or {}).get(name, 1.0)
         if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
             # A negative transformer weight multiplies the block's columns by it,
@@ -624,7 +632,7 @@ def _column_transformer_edges(ct, computed=True, text=False, reasons=None):
             what = (f"{trans!r}" if isinstance(trans, str)
                     else type(trans).__name__)
             head = (f"the ColumnTransformer's transformer {name!r} ({what}) keeps no "
-                    "certified direction: ")
+                    f"{direction}: ")
             # The whole block's reasons hold for each of its pairs that is not
             # monotone; an inner one (a ColumnTransformer inside it) for its own.
             whole = [reason for reason, _ in why if _ is None]
@@ -641,7 +649,8 @@ def _column_transformer_edges(ct, computed=True, text=False, reasons=None):
     return tuple(np.concatenate(p) for p in zip(*parts)), n_out
 
 
-def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
+def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None,
+                 direction=_CERTIFIED):
     """Edges of one transformer of a ColumnTransformer over its ``n_in`` columns:
     its own if it is made of the maps this module knows (the widths agreeing),
     else every output on every input, not monotone. ``text``: the transformer
@@ -650,7 +659,8 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
     added to it); without it, a vectorizer is read as an arbitrary map. ``why``:
     a list that gets ``(reason, None)`` when the block is read as arbitrary (the
     reason holds for all its pairs), and ``(reason, (output, input))`` for the
-    pairs a ColumnTransformer inside it leaves not monotone."""
+    pairs a ColumnTransformer inside it leaves not monotone (worded with
+    ``direction``, as for :func:`feature_edges`)."""
     if isinstance(trans, str) and trans == "passthrough":
         inner = []
     else:
@@ -675,7 +685,8 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
                 pending = []
                 continue
             local = [] if why is not None else None
-            step_edges, width = _step_edges(step, kind, width, computed, text, local)
+            step_edges, width = _step_edges(step, kind, width, computed, text, local,
+                                            direction)
             pending = _forward(pending, edges, step_edges, local)
             edges = _compose(edges, step_edges)
         if width == n_out:
@@ -699,7 +710,7 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None):
 
 
 def feature_edges(steps, kinds, n_features, computed=True, text=False,
-                  reasons=None):
+                  reasons=None, direction=_CERTIFIED):
     """How the final estimator's features depend on the Pipeline's input features.
 
     Returns ``(column, feature, monotone)``, arrays of equal length: final-step
@@ -717,13 +728,17 @@ def feature_edges(steps, kinds, n_features, computed=True, text=False,
     pairs that are not monotone (a ColumnTransformer's transformer that is not a
     monotone map, or whose weight is negative), in words, with the final-step
     columns and input features of the pairs it holds for (arrays of equal length;
-    a pair a later step drops is left out).
+    a pair a later step drops is left out). ``direction``: what such a
+    transformer is said to keep none of ("the ColumnTransformer's transformer
+    'ordinalencoder' (OrdinalEncoder) keeps no certified direction: ..."): the
+    certificate's words by default; the empirical audit passes its own.
     """
-    return _edges_and_width(steps, kinds, n_features, computed, text, reasons)[0]
+    return _edges_and_width(steps, kinds, n_features, computed, text, reasons,
+                            direction)[0]
 
 
 def _edges_and_width(steps, kinds, n_features, computed=True, text=False,
-                     reasons=None):
+                     reasons=None, direction=_CERTIFIED):
     """:func:`feature_edges`, and the number of the final estimator's features."""
     edges, width = _identity(n_features), n_features
     pending = []
@@ -734,7 +749,8 @@ def _edges_and_width(steps, kinds, n_features, computed=True, text=False,
             pending = []
             continue
         local = [] if reasons is not None else None
-        step_edges, width = _step_edges(step, kind, width, computed, text, local)
+        step_edges, width = _step_edges(step, kind, width, computed, text, local,
+                                        direction)
         pending = _forward(pending, edges, step_edges, local)
         edges = _compose(edges, step_edges)
     if reasons is not None:

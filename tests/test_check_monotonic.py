@@ -692,8 +692,47 @@ def test_refusal_of_a_category_code_names_its_transformer():
         assert "does not keep it apart" not in message, message
         assert (f"the ColumnTransformer's transformer 'cat' "
                 f"({type(encoder).__name__}) keeps no") in message, message
-        assert message.endswith("Pass monotonic_cst for the input columns "
-                                "explicitly."), message
+        # Before (review 49): "Pass monotonic_cst for the input columns
+        # explicitly." alone, and following it was refused in turn ("feature
+        # 'city' is constrained but not numeric"). The first refusal says so.
+        assert ("Nor can a constraint on input column 'city' (column 1) be "
+                "audited: it is not numeric (could not convert string to float: "
+                ) in message, message
+        assert ("pass monotonic_cst explicitly for the numeric input columns (0 "
+                "for 'city')") in message, message
+        # Both ways out it gives work.
+        report = check_monotonic(model[-1], model[:-1].transform(frame))
+        assert report.features.tolist() == [1]
+        check_monotonic(model, frame, monotonic_cst={"income": 1, "city": 0})
+        with pytest.raises(ValueError, match="'city' is constrained but not numeric"):
+            check_monotonic(model, frame, monotonic_cst={"income": 1, "city": 1})
+
+
+def test_refusal_of_an_encoded_numeric_column_speaks_of_the_audit():
+    # Before (review 49): "keeps no certified direction", the certificate's words
+    # (the wording is shared with monotone_certificate, which keeps them), in an
+    # empirical audit. A numeric column (codes read as numbers) can be given a
+    # direction explicitly: the advice is to do so.
+    from sklearn.preprocessing import OrdinalEncoder
+
+    rng = np.random.RandomState(1)
+    frame = pd.DataFrame({"income": rng.uniform(0, 100, 200),
+                          "grade": rng.randint(0, 3, 200)})
+    y = (frame["income"] + 30 * frame["grade"] > 70).astype(int)
+    pre = ColumnTransformer([("num", StandardScaler(), ["income"]),
+                             ("cat", OrdinalEncoder(), ["grade"])])
+    model = make_pipeline(pre, HistGradientBoostingClassifier(
+        monotonic_cst=[0, 1], max_iter=5)).fit(frame, y)
+    with pytest.raises(ValueError) as info:
+        check_monotonic(model, frame)
+    message = str(info.value)
+    assert ("the ColumnTransformer's transformer 'cat' (OrdinalEncoder) keeps no "
+            "direction to audit: it is not a known per-feature non-decreasing "
+            "map") in message, message
+    assert "certif" not in message, message
+    assert message.endswith("Pass monotonic_cst for the input columns "
+                            "explicitly."), message
+    check_monotonic(model, frame, monotonic_cst={"income": 0, "grade": 1})
 
 
 def test_default_grid_finds_a_narrow_dip_that_ten_points_step_over():

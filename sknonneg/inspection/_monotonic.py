@@ -152,11 +152,11 @@ def _named(j, names, what):
     return f"{what} {names[j]!r} (column {j})"
 
 
-def _resolve_through_pipeline(estimator, n_features, names=None):
+def _resolve_through_pipeline(estimator, n_features, names=None, X=None):
     """Per input column, the constraint that the final step's ``monotonic_cst_``
     puts on it through preprocessing that keeps columns apart; None if the final
-    step has none. ``names``: the input columns' names (None when unknown), for
-    the refusals."""
+    step has none. ``names``: the input columns' names (None when unknown), and
+    ``X``, the rows to audit (None when not given), for the refusals."""
     if not isinstance(estimator, Pipeline):
         return _fitted_cst(estimator)
     steps, final = split_pipeline(estimator)  # nested Pipelines flattened
@@ -185,11 +185,13 @@ def _resolve_through_pipeline(estimator, n_features, names=None):
         refusal = str(exc).split(" Supported steps")[0]
     # Why a final-step column has no direction, where a step says it: "the
     # ColumnTransformer's transformer 'ordinalencoder' (OrdinalEncoder) keeps no
-    # certified direction: ..." (reason, final-step columns, input columns).
+    # direction to audit: ..." (reason, final-step columns, input columns). The
+    # audit's words: before, the certificate's "keeps no certified direction".
     causes = []
     if kinds is not None and "text" not in kinds:
         column, raw, monotone = feature_edges(steps, kinds, n_in, computed=False,
-                                              reasons=causes)
+                                              reasons=causes,
+                                              direction="direction to audit")
         for c in range(len(cst)):
             here = column == c
             made_from[c] = sorted(set(raw[here].tolist()))
@@ -234,8 +236,7 @@ def _resolve_through_pipeline(estimator, n_features, names=None):
                          f"{' (' + origin + ')' if origin else ''}")
             raise ValueError(
                 f"check_monotonic cannot map the constraint on {which} back to one "
-                f"input column: {reason}. Pass monotonic_cst for the input columns "
-                "explicitly.")
+                f"input column: {reason}.{_explicit_advice(made_from[out], names, X)}")
         if resolved[src] not in (0, cst[out]):
             raise ValueError(f"{_named(src, names, 'input column')} carries "
                              "conflicting constraints.")
@@ -252,6 +253,27 @@ def _resolve_through_pipeline(estimator, n_features, names=None):
             "to be monotone in it. Pass monotonic_cst for the input columns "
             "explicitly to audit it in a direction.")
     return resolved
+
+
+def _explicit_advice(sources, names, X):
+    """What to do when a final-step constraint does not map back to one input
+    column: pass ``monotonic_cst`` for the input columns, unless one of
+    ``sources`` (the input columns the constrained column is made from) is not
+    numbers in ``X``, whose constraint would be refused in turn: then say so,
+    and what to audit instead. Before (review 49): the advice alone, and its
+    call was refused ("feature 'education' is constrained but not numeric")."""
+    for j in sources if X is not None else ():
+        try:
+            _numeric_column(X, j)
+        except (TypeError, ValueError) as exc:
+            name = names[j] if names is not None and j < len(names) else f"x{j}"
+            return (f" Nor can a constraint on {_named(j, names, 'input column')} be "
+                    f"audited: it is {_not_numeric(exc)}. Audit the final step on "
+                    "the columns the preprocessing makes, check_monotonic("
+                    "pipeline[-1], pipeline[:-1].transform(X)), which moves the "
+                    "encoded columns, or pass monotonic_cst explicitly for the "
+                    f"numeric input columns (0 for {name!r}).")
+    return " Pass monotonic_cst for the input columns explicitly."
 
 
 def _text_hint(estimator):
@@ -370,6 +392,37 @@ def _with_column(X, j, values, rows):
     out = np.tile(block, (n_steps, 1)).astype(np.result_type(block.dtype, values.dtype))
     out[:, j] = np.repeat(values, len(rows))
     return out
+
+
+def _numeric_column(X, j):
+    """``(values, integer)``: column ``j`` of ``X`` as float64 (pandas' NA as NaN),
+    and whether it holds integers or booleans (its grid is then rounded). A
+    column that is not numbers (text, dates) is a ``TypeError`` or
+    ``ValueError``."""
+    if hasattr(X, "iloc"):
+        series = X.iloc[:, j]
+        if getattr(series.dtype, "kind", "O") in "mM":
+            # Before: read as nanoseconds, then NumPy's DTypePromotionError
+            # when the grid was written back into the column.
+            raise TypeError(f"dtype {series.dtype} holds dates or durations")
+        # pandas' nullable integers have kind "i" too (its booleans "b");
+        # their NA becomes NaN.
+        integer = getattr(series.dtype, "kind", "O") in "iub"
+        return series.to_numpy(dtype=np.float64, na_value=np.nan), integer
+    column = X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]
+    if column.dtype.kind in "mM":
+        raise TypeError(f"dtype {column.dtype} holds dates or durations")
+    # Before: a bool column was moved through 0.22, 0.44 ..., values
+    # it cannot take; its grid is 0 and 1, as an integer column's is.
+    integer = np.issubdtype(column.dtype, np.integer) or column.dtype == np.bool_
+    return np.asarray(column, dtype=np.float64), integer
+
+
+def _not_numeric(exc):
+    """Why a constraint on a column that ``_numeric_column`` refuses (with
+    ``exc``) cannot be audited, one wording for both refusals that say it."""
+    return (f"not numeric ({exc}): check_monotonic moves a feature along its "
+            "values, so only numeric features can carry a direction")
 
 
 def _check_batch_fits_in_memory(n_batch, n_features, n_steps, name, n_grid):
@@ -507,7 +560,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     n_features = X.shape[1]
     names = _input_names(estimator, X)
     if monotonic_cst is None:
-        cst = _resolve_through_pipeline(estimator, n_features, names)
+        cst = _resolve_through_pipeline(estimator, n_features, names, X)
         if cst is None:
             name = type(estimator).__name__
             # A fitted search predicts with its best_estimator_ (the certificate
@@ -554,32 +607,13 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     grids = []
     for k, j in enumerate(features):
         try:
-            if hasattr(X, "iloc"):
-                series = X.iloc[:, j]
-                if getattr(series.dtype, "kind", "O") in "mM":
-                    # Before: read as nanoseconds, then NumPy's DTypePromotionError
-                    # when the grid was written back into the column.
-                    raise TypeError(f"dtype {series.dtype} holds dates or durations")
-                # pandas' nullable integers have kind "i" too (its booleans "b");
-                # their NA becomes NaN.
-                integer = getattr(series.dtype, "kind", "O") in "iub"
-                column = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            else:
-                column = X[:, [j]].toarray().ravel() if sp.issparse(X) else X[:, j]
-                if column.dtype.kind in "mM":
-                    raise TypeError(f"dtype {column.dtype} holds dates or durations")
-                # Before: a bool column was moved through 0.22, 0.44 ..., values
-                # it cannot take; its grid is 0 and 1, as an integer column's is.
-                integer = (np.issubdtype(column.dtype, np.integer)
-                           or column.dtype == np.bool_)
-                column = np.asarray(column, dtype=np.float64)
+            column, integer = _numeric_column(X, j)
         except (TypeError, ValueError) as exc:
             # Before: numpy's "could not convert string to float: 'a'".
             name = names[j] if names is not None else f"x{j}"
             raise ValueError(
-                f"feature {name!r} is constrained but not numeric ({exc}): "
-                "check_monotonic moves a feature along its values, so only numeric "
-                "features can carry a direction." + _text_hint(estimator)) from None
+                f"feature {name!r} is constrained but {_not_numeric(exc)}."
+                + _text_hint(estimator)) from None
         # The grid spans the finite values (a NaN or an infinity would give a grid
         # of NaN, which checks nothing, and report no violation).
         column = column[np.isfinite(column)]

@@ -330,6 +330,40 @@ def test_warm_start_raises_the_layout_warnings_once(Est):
     assert est.n_iter_ == 5 and len(est.loss_curve_) == 10  # it continued
 
 
+@pytest.mark.parametrize("Est", [NonNegMLPRegressor, NonNegMLPClassifier])
+def test_a_stream_of_partial_fit_calls_raises_the_layout_warnings_once(Est):
+    # Before (review 49): every later partial_fit call rebuilt the layout to
+    # check it was unchanged (_check_layout_unchanged) and repeated the first
+    # call's build warnings, although it builds nothing new. Warnings about the
+    # data of a call still apply: batch_size larger than each call's rows warns
+    # at every call.
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    Xf = pd.DataFrame(rng.rand(60, 3), columns=["x_ramp0", "x_ramp1", "z"])
+    yf = (Xf.sum(axis=1).to_numpy() > 1.5).astype(int)
+    est = Est(hidden_layer_sizes=3, monotonic_cst={"x_ramp0": 1}, solver="adam",
+              batch_size=100, random_state=0)
+    extra = {"classes": [0, 1]} if Est is NonNegMLPClassifier else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(4):
+            est.partial_fit(Xf.iloc[15 * k:15 * k + 15], yf[15 * k:15 * k + 15],
+                            **extra)
+    ramps = [w for w in caught if "ramp columns" in str(w.message)]
+    assert len(ramps) == 1, [(w.filename, w.lineno) for w in ramps]
+    clipped = [w for w in caught if "It is going to be clipped" in str(w.message)]
+    assert len(clipped) == 4
+    np.testing.assert_array_equal(est.monotonic_cst_, [1, 0, 0])
+    # After fit, a later call builds nothing new either.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.set_params(batch_size=None).fit(Xf, yf)
+        est.partial_fit(Xf, yf)
+    assert len([w for w in caught if "ramp columns" in str(w.message)]) == 1
+
+
 def test_autoencoder_warm_start_after_a_decoder_change_starts_anew():
     from sknonneg import NonNegAutoencoder
 

@@ -1650,8 +1650,18 @@ class TrainableNetwork(BaseNetwork):
         ``_LAYOUT_PARAMS``; they are recorded as a fit records them. Before, the
         call went on with the first call's layout (a changed ``l1`` was ignored)
         and set ``monotonic_cst_`` from parameters it did not record
-        (``persist.load`` then refused the model)."""
-        layout, reason = self._layout_now()
+        (``persist.load`` then refused the model).
+
+        The warnings of building (``_build_layout``'s: a ``monotonic_cst`` that
+        constrains some of a feature's ramp columns only) are silenced: the same
+        network (which this call must build, or raise) was built, and warned
+        about, by the first call; before, every later call repeated them, where a
+        warm-started ``fit`` raises them once. ``monotonic_cst_`` is set anew (not
+        kept, as a warm start's question keeps it): it must match the parameters
+        recorded here."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            layout, reason = self._layout_now()
         if reason is None:
             self._snapshot_params(layout_only=True)
             return layout

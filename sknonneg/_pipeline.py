@@ -126,7 +126,7 @@ from .preprocessing._ramps import output_sources
 __all__ = ["MONOTONE_UFUNCS", "analyse_steps", "check_monotone_step", "feature_edges",
            "feature_source", "final_step_names", "flat_steps", "input_attribute",
            "is_passthrough",
-           "split_pipeline", "vectorizer_width"]
+           "split_pipeline", "step_refusal", "vectorizer_width"]
 
 #: NumPy ufuncs whose computed values are non-decreasing (``FunctionTransformer``):
 #: exact or correctly rounded (``sqrt``, ``sign``, ``floor``, ``ceil``, ``rint``,
@@ -206,10 +206,17 @@ def input_attribute(estimator, attribute, default=None):
 _CERTIFIED = "certified direction"
 
 
+def step_refusal(name, step, why, keeps="a monotone certificate"):
+    """The head of a refused step's message: "Pipeline step 'scale' (PCA) does not
+    keep a monotone certificate: <why>". ``keeps``: what it does not keep (the
+    certificate's words by default; the empirical audit rewords a
+    :class:`~sknonneg.exceptions.NonMonotoneStepError` with its own)."""
+    return f"Pipeline step {name!r} ({type(step).__name__}) does not keep {keeps}: {why}"
+
+
 def _refuse(name, step, why):
     raise NonMonotoneStepError(
-        f"Pipeline step {name!r} ({type(step).__name__}) does not keep a monotone "
-        f"certificate: {why}. Supported steps are per-feature non-decreasing maps "
+        f"{step_refusal(name, step, why)}. Supported steps are per-feature non-decreasing maps "
         "(MaxAbsScaler, MinMaxScaler, StandardScaler, RobustScaler, Binarizer, "
         "FunctionTransformer with a monotone NumPy ufunc, TfidfTransformer(norm=None), "
         "feature selectors, SimpleImputer(missing_values=np.nan), RampTransformer, "
@@ -217,7 +224,7 @@ def _refuse(name, step, why):
         "TfidfVectorizer(norm=None) / HashingVectorizer(alternate_sign=False, "
         "norm=None) as the first step, or first on one text column of a "
         "ColumnTransformer); see "
-        "sknonneg.robustness.monotone_certificate.", step, why
+        "sknonneg.robustness.monotone_certificate.", step, why, name
     )
 
 

@@ -82,6 +82,8 @@ class NonMonotoneStepError(ValueError):
         The refused step (a transformer, or a ColumnTransformer's block).
     reason : str
         Why it is refused, the message's reason alone.
+    name : str, default=None
+        The refused step's name in its Pipeline.
 
     Attributes
     ----------
@@ -89,6 +91,8 @@ class NonMonotoneStepError(ValueError):
         The refused step.
     reason : str
         Why it is refused.
+    name : str or None
+        The refused step's name.
 
     See Also
     --------
@@ -112,6 +116,6 @@ class NonMonotoneStepError(ValueError):
     FunctionTransformer True
     """
 
-    def __init__(self, message, step, reason):
+    def __init__(self, message, step, reason, name=None):
         super().__init__(message)
-        self.step, self.reason = step, reason
+        self.step, self.reason, self.name = step, reason, name

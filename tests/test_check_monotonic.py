@@ -463,8 +463,13 @@ def test_bool_directions_and_a_decreasing_step_are_refused_with_their_reason(dat
             FunctionTransformer(np.negative), MinMaxScaler(),
             NonNegMLPRegressor(3, monotonic_cst=[1, 0, 0], max_iter=5)).fit(X, y)
     with pytest.raises(ValueError, match="not made of per-feature non-decreasing maps"
-                       ".*'negative'.* is not a known non-decreasing ufunc"):
+                       ".*'negative'.* is not a known non-decreasing ufunc") as info:
         check_monotonic(pipe, X)
+    # In the audit's words (before: "does not keep a monotone certificate", the
+    # certificate's, which monotone_certificate keeps).
+    assert ("Pipeline step 'functiontransformer' (FunctionTransformer) does not "
+            "keep a direction to audit: func=") in str(info.value), str(info.value)
+    assert "certif" not in str(info.value)
 
 
 @pytest.mark.parametrize("rows", ["one row", "constant column"])

@@ -21,8 +21,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._monotonic_cst import directions_from_argument
 from .._monotonic_cst import feature_names as _strict_names
 from .._pipeline import (analyse_steps, feature_edges, final_step_names, flat_steps,
-                         input_attribute, split_pipeline)
+                         input_attribute, split_pipeline, step_refusal)
 from .._validation import check_sparse_structure, memory_shortfall, parameter_error
+from ..exceptions import NonMonotoneStepError
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
 
@@ -180,7 +181,13 @@ def _resolve_through_pipeline(estimator, n_features, names=None, X=None):
         # float32 values can fall by an ulp, included): the audit measures the
         # computed outputs itself.
         kinds = analyse_steps(steps, computed=False)
-    except ValueError as exc:  # a step that is not a per-feature non-decreasing map
+    except NonMonotoneStepError as exc:  # not a per-feature non-decreasing map
+        kinds = None
+        # In the audit's words: before, the certificate's ("does not keep a
+        # monotone certificate").
+        refusal = step_refusal(exc.name, exc.step, exc.reason,
+                               keeps="a direction to audit")
+    except ValueError as exc:
         kinds = None
         refusal = str(exc).split(" Supported steps")[0]
     # Why a final-step column has no direction, where a step says it: "the

@@ -625,7 +625,7 @@ def _column_transformer_edges(ct, computed=True, text=False, reasons=None,
         one = text and isinstance(columns, (str, Integral)) and inputs.size == 1
         why = []
         local = _block_edges(trans, inputs.size, out.stop - out.start, computed, one,
-                             why, direction)
+                             why, direction, reads_text=text)
         weight = (ct.transformer_weights or {}).get(name, 1.0)
         if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
             # A negative transformer weight multiplies the block's columns by it,
@@ -657,7 +657,7 @@ def _column_transformer_edges(ct, computed=True, text=False, reasons=None,
 
 
 def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None,
-                 direction=_CERTIFIED):
+                 direction=_CERTIFIED, reads_text=False):
     """Edges of one transformer of a ColumnTransformer over its ``n_in`` columns:
     its own if it is made of the maps this module knows (the widths agreeing),
     else every output on every input, not monotone. ``text``: the transformer
@@ -667,7 +667,9 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None,
     a list that gets ``(reason, None)`` when the block is read as arbitrary (the
     reason holds for all its pairs), and ``(reason, (output, input))`` for the
     pairs a ColumnTransformer inside it leaves not monotone (worded with
-    ``direction``, as for :func:`feature_edges`)."""
+    ``direction``, as for :func:`feature_edges`). ``reads_text``: the caller
+    reads text columns (``text`` of :func:`feature_edges`), so a vectorizer
+    read as an arbitrary map was given a list of columns."""
     if isinstance(trans, str) and trans == "passthrough":
         inner = []
     else:
@@ -706,8 +708,11 @@ def _block_edges(trans, n_in, n_out, computed=True, text=False, why=None,
         reason = (error.reason if len(inner) == 1
                   else f"its step {type(error.step).__name__}: {error.reason}")
         if not text and isinstance(error.step, (CountVectorizer, HashingVectorizer)):
+            # Before: the first reason for callers that read no text (the audit)
+            # too, whatever the selection.
             reason = ("a vectorizer is certified on one text column selected by a "
-                      "single name or index, not a list")
+                      "single name or index, not a list" if reads_text else
+                      "it reads text: its columns count the words of a text column")
     except ValueError as error:
         reason = str(error)
     if why is not None:

@@ -703,8 +703,10 @@ def test_refusal_of_a_category_code_names_its_transformer():
         assert ("Nor can a constraint on input column 'city' (column 1) be "
                 "audited: it is not numeric (could not convert string to float: "
                 ) in message, message
-        assert ("pass monotonic_cst explicitly for the numeric input columns (0 "
-                "for 'city')") in message, message
+        assert ("Audit the final step on the columns the preprocessing makes, "
+                "check_monotonic(pipeline[-1], pipeline[:-1].transform(X)), which "
+                "moves the encoded columns. Or pass monotonic_cst explicitly for "
+                "the numeric input columns (0 for 'city').") in message, message
         # Both ways out it gives work.
         report = check_monotonic(model[-1], model[:-1].transform(frame))
         assert report.features.tolist() == [1]
@@ -811,6 +813,24 @@ def test_text_pipelines_are_pointed_at_their_word_columns():
                        r"ColumnTransformer.*check_monotonic\(pipeline\[1:\], "
                        r"pipeline\[:1\]\.transform\(X\)"):
         check_monotonic(columns, texts, monotonic_cst=[1, 1])
+    # Its constraints read from the final step: the refusal says at once that the
+    # text column cannot be audited, and what to audit (before: "a vectorizer is
+    # certified on one text column selected by a single name or index, not a
+    # list", of a column selected by its name, and "Pass monotonic_cst for the
+    # input columns explicitly", which the refusal above met).
+    constrained = make_pipeline(ct, clone(net).set_params(
+        monotonic_cst=[1] * 11)).fit(texts, y)
+    with pytest.raises(ValueError) as info:
+        check_monotonic(constrained, texts)
+    message = str(info.value)
+    assert ("transformer 'b' (CountVectorizer) keeps no direction to audit: it "
+            "reads text") in message, message
+    assert "certif" not in message, message
+    assert ("Nor can a constraint on input column 'body' (column 0) be audited: "
+            "it is not numeric") in message, message
+    assert ("The Pipeline reads text through ColumnTransformer: audit its word "
+            "columns instead, check_monotonic(pipeline[1:], pipeline[:1]"
+            ".transform(X), monotonic_cst=...)") in message, message
     # The numeric column of the same Pipeline is audited as before, with no hint.
     assert check_monotonic(columns, texts, monotonic_cst={"length": 1}).is_monotonic
     # What the hint says to run runs, and finds a positive network monotone.

@@ -243,7 +243,7 @@ def _resolve_through_pipeline(estimator, n_features, names=None, X=None):
                          f"{' (' + origin + ')' if origin else ''}")
             raise ValueError(
                 f"check_monotonic cannot map the constraint on {which} back to one "
-                f"input column: {reason}.{_explicit_advice(made_from[out], names, X)}")
+                f"input column: {reason}.{_explicit_advice(made_from[out], names, X, estimator)}")
         if resolved[src] not in (0, cst[out]):
             raise ValueError(f"{_named(src, names, 'input column')} carries "
                              "conflicting constraints.")
@@ -262,24 +262,28 @@ def _resolve_through_pipeline(estimator, n_features, names=None, X=None):
     return resolved
 
 
-def _explicit_advice(sources, names, X):
+def _explicit_advice(sources, names, X, estimator):
     """What to do when a final-step constraint does not map back to one input
     column: pass ``monotonic_cst`` for the input columns, unless one of
     ``sources`` (the input columns the constrained column is made from) is not
     numbers in ``X``, whose constraint would be refused in turn: then say so,
-    and what to audit instead. Before (review 49): the advice alone, and its
-    call was refused ("feature 'education' is constrained but not numeric")."""
+    and what to audit instead (a text Pipeline's word columns, as its refusal
+    says, or the final step on the encoded columns). Before (review 49): the
+    advice alone, and its call was refused ("feature 'education' is constrained
+    but not numeric")."""
     for j in sources if X is not None else ():
         try:
             _numeric_column(X, j)
         except (TypeError, ValueError) as exc:
             name = names[j] if names is not None and j < len(names) else f"x{j}"
+            instead = _text_hint(estimator) or (
+                " Audit the final step on the columns the preprocessing makes, "
+                "check_monotonic(pipeline[-1], pipeline[:-1].transform(X)), which "
+                "moves the encoded columns.")
             return (f" Nor can a constraint on {_named(j, names, 'input column')} be "
-                    f"audited: it is {_not_numeric(exc)}. Audit the final step on "
-                    "the columns the preprocessing makes, check_monotonic("
-                    "pipeline[-1], pipeline[:-1].transform(X)), which moves the "
-                    "encoded columns, or pass monotonic_cst explicitly for the "
-                    f"numeric input columns (0 for {name!r}).")
+                    f"audited: it is {_not_numeric(exc)}.{instead} Or pass "
+                    "monotonic_cst explicitly for the numeric input columns (0 for "
+                    f"{name!r}).")
     return " Pass monotonic_cst for the input columns explicitly."
 
 

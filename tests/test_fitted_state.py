@@ -331,6 +331,29 @@ def test_warm_start_raises_the_layout_warnings_once(Est):
 
 
 @pytest.mark.parametrize("Est", [NonNegMLPRegressor, NonNegMLPClassifier])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_the_ramp_warning_points_at_the_callers_line(Est, method):
+    # Before (review 50a): a fixed stacklevel=4 put the "ramp columns" warning at a
+    # line inside sknonneg (_training.py, _base.py), so Python's default filter
+    # showed it once per process, whichever user line caused it.
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    Xf = pd.DataFrame(rng.rand(60, 3), columns=["x_ramp0", "x_ramp1", "z"])
+    yf = (Xf.sum(axis=1).to_numpy() > 1.5).astype(int)
+    est = Est(hidden_layer_sizes=3, monotonic_cst={"x_ramp0": 1}, max_iter=5,
+              solver="adam", random_state=0)
+    extra = ({"classes": [0, 1]} if Est is NonNegMLPClassifier
+             and method == "partial_fit" else {})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        getattr(est, method)(Xf, yf, **extra)
+    ramps = [w for w in caught if "ramp columns" in str(w.message)]
+    assert [w.filename for w in ramps] == [__file__]
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPRegressor, NonNegMLPClassifier])
 def test_a_stream_of_partial_fit_calls_raises_the_layout_warnings_once(Est):
     # Before (review 49): every later partial_fit call rebuilt the layout to
     # check it was unchanged (_check_layout_unchanged) and repeated the first

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._monotonic_cst import (as_argument, check_dict_keys, directions_from_argument,
                               plain_value, short_repr)
+from .._validation import user_stacklevel
 
 __all__ = ["check_monotone_network", "has_constraint", "monotonic_entries",
            "resolve_monotonic_cst"]
@@ -103,7 +104,7 @@ def _warn_partly_constrained_ramps(estimator, names, directions):
             "Expand the constraint for the n_knots the transformer was fitted with "
             "(RampTransformer(n_knots).expand_monotonic_cst); a grid over n_knots "
             "pairs each value with its own constraint (see its Notes).",
-            UserWarning, stacklevel=4)
+            UserWarning, stacklevel=user_stacklevel())
 
 
 def _is_direction(value):

@@ -307,6 +307,15 @@ def test_warm_start_after_a_change_prediction_reads_equals_a_fresh_fit(
     assert len(est.loss_curve_) > before
 
 
+def _partly_constrained_ramp_data():
+    """A frame whose ramp columns a ``monotonic_cst={"x_ramp0": 1}`` constrains
+    only in part (the "ramp columns" warning), and a binary target."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    Xf = pd.DataFrame(rng.rand(60, 3), columns=["x_ramp0", "x_ramp1", "z"])
+    return Xf, (Xf.sum(axis=1).to_numpy() > 1.5).astype(int)
+
+
 @pytest.mark.parametrize("Est", [NonNegMLPRegressor, NonNegMLPClassifier])
 def test_warm_start_raises_the_layout_warnings_once(Est):
     # Whether a warm start continues is asked by building the layout
@@ -315,10 +324,7 @@ def test_warm_start_raises_the_layout_warnings_once(Est):
     # warned twice at a warm start (the first time from _base.py).
     import warnings
 
-    pd = pytest.importorskip("pandas")
-    rng = np.random.RandomState(0)
-    Xf = pd.DataFrame(rng.rand(60, 3), columns=["x_ramp0", "x_ramp1", "z"])
-    yf = (Xf.sum(axis=1).to_numpy() > 1.5).astype(int)
+    Xf, yf = _partly_constrained_ramp_data()
     est = Est(hidden_layer_sizes=3, monotonic_cst={"x_ramp0": 1}, max_iter=5,
               random_state=0, warm_start=True)
     for _ in range(2):  # the first fit, then a warm start that continues it
@@ -338,10 +344,7 @@ def test_the_ramp_warning_points_at_the_callers_line(Est, method):
     # showed it once per process, whichever user line caused it.
     import warnings
 
-    pd = pytest.importorskip("pandas")
-    rng = np.random.RandomState(0)
-    Xf = pd.DataFrame(rng.rand(60, 3), columns=["x_ramp0", "x_ramp1", "z"])
-    yf = (Xf.sum(axis=1).to_numpy() > 1.5).astype(int)
+    Xf, yf = _partly_constrained_ramp_data()
     est = Est(hidden_layer_sizes=3, monotonic_cst={"x_ramp0": 1}, max_iter=5,
               solver="adam", random_state=0)
     extra = ({"classes": [0, 1]} if Est is NonNegMLPClassifier
@@ -362,10 +365,7 @@ def test_a_stream_of_partial_fit_calls_raises_the_layout_warnings_once(Est):
     # at every call.
     import warnings
 
-    pd = pytest.importorskip("pandas")
-    rng = np.random.RandomState(0)
-    Xf = pd.DataFrame(rng.rand(60, 3), columns=["x_ramp0", "x_ramp1", "z"])
-    yf = (Xf.sum(axis=1).to_numpy() > 1.5).astype(int)
+    Xf, yf = _partly_constrained_ramp_data()
     est = Est(hidden_layer_sizes=3, monotonic_cst={"x_ramp0": 1}, solver="adam",
               batch_size=100, random_state=0)
     extra = {"classes": [0, 1]} if Est is NonNegMLPClassifier else {}

@@ -119,3 +119,10 @@ class NonMonotoneStepError(ValueError):
     def __init__(self, message, step, reason, name=None):
         super().__init__(message)
         self.step, self.reason, self.name = step, reason, name
+
+    def __reduce__(self):
+        # An exception pickles as its class called on ``self.args`` (the message
+        # alone): without this, a refusal raised in a joblib or Dask worker could
+        # not be unpickled in the parent ("missing 2 required positional
+        # arguments"), and the user saw that instead of the refusal.
+        return type(self), (*self.args, self.step, self.reason, self.name)

@@ -1756,6 +1756,32 @@ def test_a_refused_step_raises_a_public_exception():
     assert "is not a known non-decreasing ufunc" in error.reason
 
 
+def test_a_refused_step_survives_a_process_boundary():
+    # Before: the exception pickled as its class called on the message alone and
+    # could not be unpickled ("missing 2 required positional arguments"), so a
+    # refusal raised in a joblib worker reached the user as a TypeError.
+    import pickle
+
+    from joblib import Parallel, delayed
+
+    import sknonneg
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    model = make_pipeline(FunctionTransformer(np.negative),
+                          LogisticRegression()).fit(X, y)
+    with pytest.raises(sknonneg.NonMonotoneStepError) as info:
+        monotone_certificate(model)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is type(info.value) and str(copy) == str(info.value)
+    assert (copy.reason, copy.name) == (info.value.reason, info.value.name)
+    assert type(copy.step) is FunctionTransformer
+    with pytest.raises(sknonneg.NonMonotoneStepError, match="does not keep"):
+        Parallel(n_jobs=2, backend="loky")(
+            delayed(monotone_certificate)(m) for m in [model, model])
+
+
 def test_certificate_names_a_multilabel_model():
     # Before: "has 3 classes" (labels are not classes; with two labels, "has 2
     # outputs", test_multilabel_models_are_refused).

@@ -121,8 +121,9 @@ class NonMonotoneStepError(ValueError):
         self.step, self.reason, self.name = step, reason, name
 
     def __reduce__(self):
-        # An exception pickles as its class called on ``self.args`` (the message
-        # alone): without this, a refusal raised in a joblib or Dask worker could
-        # not be unpickled in the parent ("missing 2 required positional
-        # arguments"), and the user saw that instead of the refusal.
-        return type(self), (*self.args, self.step, self.reason, self.name)
+        # Rebuilt from all of its arguments (and its notes): the default rebuilds
+        # an exception from ``args``, the message alone, which this __init__
+        # refuses. Before, pickle (a refusal raised in a joblib or Dask worker)
+        # and copy.copy raised a TypeError instead.
+        return (type(self), (*self.args[:1], self.step, self.reason, self.name),
+                self.__dict__)

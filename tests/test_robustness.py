@@ -1756,10 +1756,12 @@ def test_a_refused_step_raises_a_public_exception():
     assert "is not a known non-decreasing ufunc" in error.reason
 
 
-def test_a_refused_step_survives_a_process_boundary():
-    # Before: the exception pickled as its class called on the message alone and
-    # could not be unpickled ("missing 2 required positional arguments"), so a
-    # refusal raised in a joblib worker reached the user as a TypeError.
+def test_the_refused_step_error_survives_pickling_and_copying():
+    # Before: NonMonotoneStepError("message", step, reason) could not be rebuilt
+    # from its args alone (message): pickle.loads and copy.copy raised "__init__()
+    # missing 2 required positional arguments: 'step' and 'reason'", so a refusal
+    # raised in a joblib or Dask worker reached the caller as that TypeError.
+    import copy
     import pickle
 
     from joblib import Parallel, delayed
@@ -1773,10 +1775,18 @@ def test_a_refused_step_survives_a_process_boundary():
                           LogisticRegression()).fit(X, y)
     with pytest.raises(sknonneg.NonMonotoneStepError) as info:
         monotone_certificate(model)
-    copy = pickle.loads(pickle.dumps(info.value))
-    assert type(copy) is type(info.value) and str(copy) == str(info.value)
-    assert (copy.reason, copy.name) == (info.value.reason, info.value.name)
-    assert type(copy.step) is FunctionTransformer
+    error = info.value
+    notes = hasattr(error, "add_note")  # Python >= 3.11
+    if notes:
+        error.add_note("raised in a worker")
+    for again in (pickle.loads(pickle.dumps(error)), copy.copy(error),
+                  copy.deepcopy(error)):
+        assert type(again) is sknonneg.NonMonotoneStepError
+        assert str(again) == str(error) and again.args == error.args
+        assert again.reason == error.reason and again.name == error.name
+        assert type(again.step) is FunctionTransformer
+        if notes:
+            assert again.__notes__ == ["raised in a worker"]
     with pytest.raises(sknonneg.NonMonotoneStepError, match="does not keep"):
         Parallel(n_jobs=2, backend="loky")(
             delayed(monotone_certificate)(m) for m in [model, model])

@@ -396,6 +396,13 @@ def mlp_lipschitz_bound(coefs, coef_signs, max_slope, dtype=np.float64):
 
     def times(m, e):
         nonlocal mantissa, exponent
+        if not (math.isfinite(m) and math.isfinite(mantissa)):
+            # A factor of norm inf (weights beyond the compute dtype's range):
+            # no finite bound, whatever the other factors, as within a run and
+            # spectral_norm. Before, one before a factor of norm 0 gave
+            # inf * 0 = NaN, and the other order 0.
+            mantissa = math.inf
+            return
         if mantissa == 0.0:  # a factor of norm 0: the Jacobian is 0
             return
         mantissa, e2 = math.frexp(mantissa * m)

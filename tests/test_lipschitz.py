@@ -1053,3 +1053,27 @@ def test_regressor_bound_with_subnormal_target_scale_is_an_upper_bound():
     assert est.y_scale_[0] < 1e-320 and exact > 0
     assert est.lipschitz_bound_ > 0
     assert Fraction(est.lipschitz_bound_) >= exact * Fraction(1 - 1e-12)
+
+
+@pytest.mark.parametrize("order", ["inf first", "zero first"])
+def test_bound_with_a_non_finite_and_a_zero_factor_is_inf_in_either_order(order):
+    # A float32 network whose float64 weights exceed float32's range computes with
+    # infinite weights (computed_weights), a factor of norm inf. Before: the
+    # factors' product was inf * 0 = NaN where that factor came before one of
+    # norm 0 (the guard for 0 * inf held in the other order only, and gave 0),
+    # a bound that certified_radius and describe_network cannot read. As a run
+    # holding both (inf * 0 in the matrix product) and spectral_norm: inf, no
+    # finite bound, never one below a constant.
+    from sknonneg._lipschitz import mlp_lipschitz_bound
+
+    layers = [np.full((3, 3), 1e200), np.full((3, 3), 1.0), np.zeros((3, 2))]
+    if order == "zero first":
+        layers = [np.zeros((3, 3)), np.full((3, 3), 1.0), np.full((3, 2), 1e200)]
+    free = [np.zeros(c.shape) for c in layers]  # no sign constraint: one factor each
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the cast's overflow
+        assert mlp_lipschitz_bound(layers, free, 1.0, np.float32) == np.inf
+        constrained = [np.ones(c.shape) for c in layers]  # one run of all three
+        assert mlp_lipschitz_bound(layers, constrained, 1.0, np.float32) == np.inf
+    # Finite weights with a zero layer: 0, the Jacobian is 0.
+    assert mlp_lipschitz_bound(layers, free, 1.0) == 0.0

@@ -1077,3 +1077,27 @@ def test_bound_with_a_non_finite_and_a_zero_factor_is_inf_in_either_order(order)
         assert mlp_lipschitz_bound(layers, constrained, 1.0, np.float32) == np.inf
     # Finite weights with a zero layer: 0, the Jacobian is 0.
     assert mlp_lipschitz_bound(layers, free, 1.0) == 0.0
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+def test_bound_of_weights_that_compensate_a_large_gain_is_not_refused(activation):
+    # gain=1e110 with three hidden layers: the slope's power, 1e330, exceeds the
+    # float range, but the initialisation draws hidden weights of 1e-110 and the
+    # bound is ordinary. Before, the power was taken first and lipschitz_bound_
+    # refused it ("The Lipschitz bound overflows"), as doc/reliability.md said of
+    # any gain whose power overflows.
+    X, y = _data()
+    est = _fit(NonNegMLPClassifier((4, 4, 4), activation=activation, gain=1e110,
+                                   positive=True, max_iter=5, random_state=0), X, y)
+    assert max(np.max(c) for c in est.coefs_[1:]) < 1e-90  # compensated
+    folded = [est.coefs_[0]] + [1e110 * c for c in est.coefs_[1:]]
+    exact = np.linalg.norm(chain_product(folded), 2)
+    assert 1e-3 < exact < 1e6
+    assert exact * (1 - 1e-12) <= est.lipschitz_bound_ <= exact * (1 + 1e-9)
+    # A gain whose power overflows with weights that do not compensate it is
+    # still refused.
+    from sknonneg._lipschitz import mlp_lipschitz_bound
+
+    ones = [np.ones((3, 3))] * 4
+    with pytest.raises(ValueError, match="Lipschitz bound overflows"):
+        mlp_lipschitz_bound(ones, [np.ones((3, 3))] * 4, 1e110)

@@ -1741,6 +1741,34 @@ def test_output_weights_image_shape_is_checked_with_or_without_images(show_image
     plt.close("all")
 
 
+@pytest.mark.parametrize("value, text", [
+    (1.23444, "1.235"), (11.170158, "11.18"), (1.2345e8, "1.235e+08"),
+    (1.0005e-5, "1.001e-05"), (1.0, "1"), (9.9999, "10"), (2.5e-320, "2.5e-320")])
+def test_describe_network_rounds_up_in_float_notation(value, text):
+    # Before (review 50d): the rounded-up bound printed through Decimal, as
+    # 1.235E+8, 0.00001001 and 1.000 where a float prints 1.235e+08, 1.001e-05, 1.
+    from decimal import Decimal
+
+    from sknonneg.inspection._describe import _rounded_up
+
+    assert _rounded_up(value) == text
+    assert Decimal(text) >= Decimal(value)
+
+
+def test_describe_network_rounds_up_never_below_the_value():
+    from decimal import Decimal
+
+    from sknonneg.inspection._describe import _rounded_up
+
+    rng = np.random.default_rng(0)
+    values = np.concatenate([10.0 ** rng.uniform(-320, 308, 2000),
+                             [np.finfo(float).max, np.finfo(float).tiny, 5e-324]])
+    for value in values:
+        text = _rounded_up(value)
+        assert Decimal(text) >= Decimal(float(value)), (value, text)
+        assert "E" not in text and not text.endswith(".000")
+
+
 def test_describe_network_prints_the_lipschitz_bound_rounded_up_and_says_of_what():
     # Before: f"{bound:.4g}" rounded to nearest (11.170158... printed as 11.17,
     # below the bound it reports), and a Pipeline's report gave the bound of its

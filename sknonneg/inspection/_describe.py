@@ -24,7 +24,13 @@ def _rounded_up(value, digits=4):
         return f"{value:g}"
     exact = Decimal(float(value))
     step = Decimal(1).scaleb(exact.adjusted() - digits + 1)
-    return f"{exact.quantize(step, rounding=ROUND_CEILING):.{digits}g}"
+    up = exact.quantize(step, rounding=ROUND_CEILING)
+    # Printed as a float is (1.235e+08, 1.001e-05, 1; a Decimal prints 1.235E+8,
+    # 0.00001001, 1.000): the nearest double to ``up`` is within far less than a
+    # digit of it, so ``.{digits}g`` gives back ``up``'s digits, unless it is
+    # beyond the float range.
+    near = float(up)
+    return f"{near:.{digits}g}" if np.isfinite(near) else f"{up:.{digits}g}"
 
 
 def describe_network(estimator, tol=1e-6):

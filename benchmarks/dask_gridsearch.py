@@ -204,11 +204,13 @@ def write_markdown(report, path):
         f"{report['load_after'][0]:.1f} after; "
         + ("shared with other jobs: the timings are noisy and the speed-ups below "
            "are what this machine gave, not what free cores give)."
-           if report["machine"]["n_cores"] < 8 else "lent to this run alone)."),
+           if report["machine"]["n_cores"] < 8 else
+           "the CPU probe below says how many of them were free)."),
         "",
         "CPU actually available (cores' worth of CPU time that n busy processes got "
         "together over 3 s; a speed-up from n workers needs the figure near n): "
-        + "; ".join(f"{n} processes: {report['cpu_available_before'][n]:.2f} before, "
+        + "; ".join(f"{n} process{'es' if n != '1' else ''}: "
+                    f"{report['cpu_available_before'][n]:.2f} before, "
                     f"{report['cpu_available_after'][n]:.2f} after"
                     for n in report["cpu_available_before"]) + ".",
         "",

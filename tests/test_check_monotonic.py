@@ -715,6 +715,28 @@ def test_refusal_of_a_category_code_names_its_transformer():
             check_monotonic(model, frame, monotonic_cst={"income": 1, "city": 1})
 
 
+def test_refusal_of_a_category_code_of_an_array_advises_a_list():
+    # Before (review 50d): for an array (no column names) the advice said "(0 for
+    # 'x1')", a name monotonic_cst cannot take for an array.
+    from sklearn.preprocessing import OrdinalEncoder
+
+    rng = np.random.RandomState(1)
+    X = np.empty((200, 2), dtype=object)
+    X[:, 0] = rng.uniform(0, 100, 200)
+    X[:, 1] = rng.choice(["x", "y", "z"], 200)
+    y = (X[:, 0].astype(float) + 30 * (X[:, 1] == "y") > 50).astype(int)
+    pre = ColumnTransformer([("num", StandardScaler(), [0]),
+                             ("cat", OrdinalEncoder(), [1])])
+    model = make_pipeline(pre, HistGradientBoostingClassifier(
+        monotonic_cst=[0, 1], max_iter=5)).fit(X, y)
+    with pytest.raises(ValueError) as info:
+        check_monotonic(model, X)
+    message = str(info.value)
+    assert ("pass monotonic_cst explicitly for the numeric input columns (0 for "
+            "index 1 of a list).") in message, message
+    check_monotonic(model, X, monotonic_cst=[1, 0])  # the advice works
+
+
 def test_refusal_of_an_encoded_numeric_column_speaks_of_the_audit():
     # Before (review 49): "keeps no certified direction", the certificate's words
     # (the wording is shared with monotone_certificate, which keeps them), in an

@@ -275,7 +275,10 @@ def _explicit_advice(sources, names, X, estimator):
         try:
             _numeric_column(X, j)
         except (TypeError, ValueError) as exc:
-            name = names[j] if names is not None and j < len(names) else f"x{j}"
+            # A DataFrame's column by its name (monotonic_cst a dict), an array's
+            # by its index (a list): before, "0 for 'x1'" for an array.
+            which = (repr(names[j]) if names is not None and j < len(names)
+                     else f"index {j} of a list")
             instead = _text_hint(estimator) or (
                 " Audit the final step on the columns the preprocessing makes, "
                 "check_monotonic(pipeline[-1], pipeline[:-1].transform(X)), which "
@@ -283,7 +286,7 @@ def _explicit_advice(sources, names, X, estimator):
             return (f" Nor can a constraint on {_named(j, names, 'input column')} be "
                     f"audited: it is {_not_numeric(exc)}.{instead} Or pass "
                     "monotonic_cst explicitly for the numeric input columns (0 for "
-                    f"{name!r}).")
+                    f"{which}).")
     return " Pass monotonic_cst for the input columns explicitly."
 
 

@@ -1014,7 +1014,8 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         (``check_array`` with ``dtype="numeric"``): numbers held as objects (an
         object array, a list of mixed ints and floats, an object column of a
         DataFrame) are attacked as float64 and come back so in ``X_adv_``;
-        strings are an error. Sparse input stays sparse (a sparse array
+        strings that are not numbers are an error (``"2.0"`` is converted, as the
+        model's ``validate_data`` converts it). Sparse input stays sparse (a sparse array
         stays a sparse array); a DataFrame (of numbers only) is passed to the
         model as DataFrames of its columns, so a Pipeline that selects columns by
         name works, and ``X_adv_`` is a DataFrame. A DataFrame whose columns are

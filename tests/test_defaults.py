@@ -451,6 +451,28 @@ def test_input_scale_warns_once():
     assert len(scale) == 1 and "MinMaxScaler" in str(scale[0].message)
 
 
+def test_raw_pixel_intensities_warn_and_scaled_pixels_do_not():
+    # Raw MNIST (pixels 0..255, largest column root-mean-square 178) trained to
+    # 0.908 test accuracy at the defaults against 0.969 scaled, without a warning:
+    # the rule asked for a root-mean-square above 1e3. The digits on the same
+    # 0..255 scale (largest 190), and divided by 16 as the examples do.
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    for est in (NonNegMLPClassifier(5, max_iter=2, random_state=0),
+                ABBAClassifier(3, max_iter=2, random_state=0)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X * 16, y)
+        scale = [str(w.message) for w in caught if w.category is InputScaleWarning]
+        assert len(scale) == 1, est
+        assert "far from unit scale" in scale[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=2
+            warnings.simplefilter("error", InputScaleWarning)
+            est.fit(X / 16, y)
+            est.fit(X, y)  # pixels 0..16 (largest 12.6): near enough
+
+
 def test_input_scale_warning_makes_no_claim_about_the_network_it_may_not_hold():
     # It said "Networks with sigmoid units and non-negative weights train on inputs
     # of order one" to ABBAClassifier (tanh units, signed weights) and to relu and

@@ -293,8 +293,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     Inputs: a non-negative first layer with sigmoid units trains on inputs of order
     one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
     ``Pipeline``: both train alike). Inputs whose largest column root-mean-square is
-    above 1e3 (or below 1e-3), or above 10 and 100 times the median of the non-zero
-    columns' (raw Spambase: 669 against 0.47), raise an ``InputScaleWarning``. Inputs small as a
+    above 100 (raw MNIST pixels, 0 to 255: 178; 0.908 test accuracy at the defaults
+    against 0.969 divided by 255) or below 1e-3, or above 10 and 100 times the
+    median of the non-zero columns' (raw Spambase: 669 against 0.47), raise an
+    ``InputScaleWarning``. Inputs small as a
     whole -- the median over the columns of their root-mean-square where non-zero,
     ``s_j``, at most 0.2, as min-max scaled heavy-tailed columns or tf-idf rows --
     leave the first layer flat against the rest of the network, and L-BFGS-B

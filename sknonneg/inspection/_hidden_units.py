@@ -74,9 +74,14 @@ class HiddenUnitsDisplay:
     Each unit's incoming weight vector (a row of ``components_``, i.e. a
     column of ``coefs_[0]``) is reshaped to ``image_shape`` and drawn with
     :meth:`~matplotlib.axes.Axes.imshow`, as in Figs. 2-3 of Chorowski &
-    Zurada (2015). For a ``NonNegAutoencoder``, whose ``components_`` are its
-    decoder's rows (as NMF's), each image is the pattern a code unit adds to
-    the reconstruction (the parts), not its encoder weights.
+    Zurada (2015). For an ``ABBAClassifier``, whose ``coefs_[0]`` acts on the
+    doubled input ``[x, -x]``, ``components_`` is the signed map ``A_1 - B_1``
+    on ``x`` and its negative: unit ``N_1 + i`` (``N_1`` the hidden size) is
+    drawn as the negative of unit ``i``. For a ``NonNegAutoencoder``, whose
+    ``components_`` are its decoder's rows (as NMF's), each image is the pattern
+    a code unit adds to the reconstruction (the parts; with
+    ``decoder="sigmoid"``, the default, added before the decoder's sigmoid), not
+    its encoder weights.
 
     The colour scale is sign-aware:
 

@@ -41,7 +41,8 @@ class InputScaleWarning(UserWarning):
     """Input columns far from unit scale.
 
     Raised once per fit when the largest root-mean-square of an input column is
-    above ``1e3`` or the largest is below ``1e-3``, or above 10 and 100 times the
+    above ``100`` (raw MNIST pixels, 0 to 255: 178) or the largest is below
+    ``1e-3``, or above 10 and 100 times the
     median of the non-zero columns' (measured on up to 2000 rows drawn from the
     data, as the initialisation reads them): a network whose first layer is
     non-negative, with sigmoid units, trains best on inputs of order one (a

@@ -1794,3 +1794,25 @@ def test_describe_network_prints_the_lipschitz_bound_rounded_up_and_says_of_what
     text = describe_network(pipe)
     assert "of the predictions with respect to the network's input, after the " \
            "preceding steps" in text
+
+
+def test_a_fitted_search_is_pointed_to_its_best_estimator():
+    # Before: "GridSearchCV is not supported: expected a fitted estimator with
+    # `coefs_` ...", without saying that the network is its best_estimator_.
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = load_digits(return_X_y=True)
+    search = GridSearchCV(PCA(), {"n_components": [2, 3]}, cv=2).fit(X / 16, y)
+    for call in (lambda: HiddenUnitsDisplay.from_estimator(search),
+                 lambda: OutputWeightsDisplay.from_estimator(search),
+                 lambda: describe_network(search),
+                 lambda: top_features(search),
+                 lambda: weight_sparsity(search)):
+        with pytest.raises(TypeError, match="GridSearchCV is not supported.*Pass "
+                                            "its best_estimator_"):
+            call()
+    HiddenUnitsDisplay.from_estimator(search.best_estimator_)  # what it advises
+    plt.close("all")
+    # An estimator that is not a search gets no such advice.
+    with pytest.raises(TypeError, match=r"not supported: .*\(e\.g\. PCA, NMF\)\.$"):
+        describe_network(LogisticRegression().fit(X / 16, y))

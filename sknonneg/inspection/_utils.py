@@ -129,10 +129,14 @@ def final_estimator(estimator):
         # check_is_fitted gives the familiar NotFittedError for unfitted
         # estimators; otherwise the estimator is simply unsupported.
         check_is_fitted(final)
+        # A fitted search (GridSearchCV, RandomizedSearchCV, the halving ones)
+        # holds the network it refitted: say where (before, only "not supported").
+        hint = (" Pass its best_estimator_, the estimator it refitted on the whole "
+                "data." if hasattr(final, "best_estimator_") else "")
         raise TypeError(
             f"{type(final).__name__} is not supported: expected a fitted "
             "estimator with `coefs_` (neural network) or `components_` "
-            "(e.g. PCA, NMF)."
+            f"(e.g. PCA, NMF).{hint}"
         )
     return final
 

@@ -711,12 +711,17 @@ def test_abba_classifier_is_inspectable():
 
 def test_describe_network_names_the_output_functions_it_knows():
     # Before: "activation=None" for the autoencoder, which has no activation
-    # parameter, and no output function for the regressor.
+    # parameter, and no output function for the regressor; then "output=logistic"
+    # alone for the autoencoder, whose codes are sigmoid units too.
     from sknonneg import NonNegAutoencoder, NonNegMLPRegressor
 
     X = np.random.RandomState(0).rand(40, 4)
     head = describe_network(NonNegAutoencoder(n_components=2, max_iter=3).fit(X))
-    assert head.splitlines()[0].endswith("(1 hidden layer); output=logistic")
+    assert head.splitlines()[0].endswith(
+        "(1 hidden layer); activation=logistic, output=logistic")
+    linear = NonNegAutoencoder(n_components=2, decoder="linear", max_iter=3).fit(X)
+    assert describe_network(make_pipeline(MinMaxScaler(), linear)).splitlines()[0] \
+        .endswith("(1 hidden layer); activation=logistic, output=identity")
     reg = NonNegMLPRegressor(hidden_layer_sizes=3, max_iter=3).fit(X, X[:, 0])
     assert reg.out_activation_ == "identity"
     assert describe_network(reg).splitlines()[0].endswith(

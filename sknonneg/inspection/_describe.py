@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
 
+from ..neural_network._autoencoder import NonNegAutoencoder
 from ._sparsity import _weight_table
 from ._utils import estimator_name, final_estimator, is_network, output_classes
 
@@ -109,6 +110,11 @@ def describe_network(estimator, tol=1e-6):
             act = final.activation_
         elif hasattr(final, "_fitted_param") and hasattr(final, "activation"):
             act = final._fitted_param("activation")
+        elif isinstance(final, NonNegAutoencoder):
+            # Its codes are always sigmoid units, its decoder the output function
+            # (before: the report named the output only, "output=logistic", and
+            # left the codes' function out).
+            act = "logistic"
         else:
             act = getattr(final, "activation", None)
         out_act = getattr(final, "out_activation_", None)

@@ -126,7 +126,9 @@ class HiddenUnitsDisplay:
     colorbar_ : matplotlib.colorbar.Colorbar or None
         Colour bar, when requested.
     signed_ : bool
-        Whether the signed (grey-centred) scale was used.
+        Whether the signed (grey-centred) scale was chosen (``signed``); limits
+        given in ``imshow_kw`` (``vmin``, ``vmax`` or ``norm``) replace its
+        limits, and ``vmin_``, ``vmax_`` are those drawn.
     vmin_, vmax_ : ndarray of shape (n_units,)
         Colour limits of each image, as drawn (those of ``imshow_kw``'s
         ``vmin``, ``vmax`` or ``norm`` when it gives them).

@@ -305,6 +305,163 @@ def test_batches_of_two_sizes_share_their_blocks_buffers():
     assert two < 1.15 * even, two / even
 
 
+def _count_blocked_copies(monkeypatch):
+    """A list that grows by one at every blocked CSC copy made (``_BlockedCSC``)."""
+    from sknonneg._engine import data
+
+    made = []
+    original = data._BlockedCSC.__init__
+
+    def counted(self, csr, *args, **kwargs):
+        made.append(csr.shape[0])
+        original(self, csr, *args, **kwargs)
+
+    monkeypatch.setattr(data._BlockedCSC, "__init__", counted)
+    return made
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+def test_each_blocks_first_layer_copy_is_made_once_per_data_set(monkeypatch, dtype,
+                                                                parallel):
+    # Blocks of 1040, 1040 and 300 rows of 128 units: the long blocks' first-layer
+    # gradient runs on a blocked CSC copy of the block (at least two of its row
+    # blocks, of 256 rows in float64, 512 in float32; the short block, the
+    # row-by-row scatter). Before, each
+    # evaluation made both long blocks' copies again (six copies in three
+    # evaluations); now once per data set, with the same values bit for bit as a
+    # new Objective per block and evaluation.
+    from sknonneg._threads import fit_threads
+
+    rng = np.random.default_rng(0)
+    X = sp.random(2380, 1500, density=0.01, format="csr", random_state=0)
+    X.data[:] = rng.random(X.nnz)
+    ae = NonNegAutoencoder(128, dtype=dtype)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    loss = ae._loss()
+    thetas = [layout.project(rng.normal(scale=0.3, size=layout.n_params))
+              for _ in range(2)]
+    sw = rng.uniform(0.5, 2.0, X.shape[0])
+    made = _count_blocked_copies(monkeypatch)
+    with fit_threads() as parallel_ok:
+        parallel = parallel and parallel_ok
+        blocks = RowBlockObjective(layout, loss, [], X, X, sw, dtype=dtype,
+                                   parallel=parallel, block_rows=1040,
+                                   targets_are_input=True)
+        assert made == [2380]  # the whole input's (KLSparsity reads it)
+        for theta in (*thetas, thetas[0]):
+            value, grad = blocks.loss_grad(theta)
+            expected = _blocks_by_hand(layout, loss, X, sw, 1040, dtype, parallel,
+                                       theta)
+            assert value == expected[0]
+            np.testing.assert_array_equal(grad, expected[1])
+        del made[1:]  # _blocks_by_hand's own
+        # Another data set of as many rows: its blocks' copies, once.
+        Y = X[::-1]
+        blocks.set_data(Y, Y, sw)
+        for theta in thetas:
+            value, grad = blocks.loss_grad(theta)
+        assert made == [2380, 2380, 1040, 1040]
+        expected = _blocks_by_hand(layout, loss, Y, sw, 1040, dtype, parallel,
+                                   theta)
+        assert value == expected[0]
+        np.testing.assert_array_equal(grad, expected[1])
+
+
+def test_kept_first_layer_copies_are_one_copy_of_the_stored_values(monkeypatch):
+    # The blocks' kept copies hold the stored values and their row numbers once in
+    # all (as the whole input's blocked copy does): beyond what the objective kept
+    # before (the last copy of each block length), one block's copy here.
+    import gc
+    import tracemalloc
+
+    from sknonneg._engine import data
+
+    rng = np.random.default_rng(0)
+    X = sp.random(1300, 1500, density=0.1, format="csr", random_state=0)
+    ae = NonNegAutoencoder(128)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    theta = layout.project(rng.normal(scale=0.3, size=layout.n_params))
+
+    def nbytes(blocked):
+        return sum(getattr(blocked, name).nbytes for name in
+                   ("pair_columns", "pair_starts", "data", "rows", "column_bounds"))
+
+    def kept(reusable):
+        monkeypatch.setattr(data.FirstLayerGradient, "reusable",
+                            property(lambda self: reusable and self.blocked is not None))
+        gc.collect()
+        tracemalloc.start()
+        try:
+            start = tracemalloc.get_traced_memory()[0]
+            blocks = RowBlockObjective(layout, ae._loss(), [], X, X, None,
+                                       parallel=False, block_rows=520,
+                                       targets_are_input=True)
+            result = blocks.loss_grad(theta)
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - start
+            tracemalloc.reset_peak()
+            base = tracemalloc.get_traced_memory()[0]
+            again = blocks.loss_grad(theta, copy=False)
+            peak = tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+        assert again[0] == result[0]
+        np.testing.assert_array_equal(again[1], result[1])
+        return held, peak, blocks, result
+
+    rebuilt_held, rebuilt_peak, _, rebuilt = kept(False)
+    held, peak, blocks, result = kept(True)
+    assert result[0] == rebuilt[0]
+    np.testing.assert_array_equal(result[1], rebuilt[1])
+    copies = [f.blocked for f in blocks._first_layers if f is not None]
+    assert len(copies) == 2
+    whole = nbytes(blocks.first_layer.blocked)  # one copy of all the stored values
+    assert sum(nbytes(c) for c in copies) < 0.9 * whole  # the short block has none
+    # Rebuilt, the objective kept the last copy of one block length; now both.
+    assert held - rebuilt_held < 1.1 * nbytes(copies[0]) + (64 << 10)
+    assert peak <= rebuilt_peak
+
+
+def test_a_fit_over_kept_blocks_is_the_fit_over_blocks_made_again(monkeypatch):
+    # A sparse autoencoder's fit with every block's first-layer copy made anew at
+    # every evaluation (as before) and with the copies kept: the same fit, bit for
+    # bit, with Adam (batches of 1040 rows: blocks of 520) and L-BFGS-B. Adam
+    # evaluates each batch once (a data set per step): it makes as many copies
+    # as before; L-BFGS-B one per block and data set, whatever its evaluations.
+    from sknonneg._engine import data
+
+    X = sp.random(2080, 1200, density=0.05, format="csr", random_state=0)
+    X.data[:] = np.random.default_rng(0).random(X.nnz)
+    made = _count_blocked_copies(monkeypatch)
+
+    def fit(reusable, **params):
+        monkeypatch.setattr(data.FirstLayerGradient, "reusable",
+                            property(lambda self: reusable and self.blocked is not None))
+        ae = NonNegAutoencoder(128, max_iter=3, random_state=0, **params)
+        ae._block_rows = lambda X: 520
+        del made[:]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ae.fit(X)
+        assert ae.n_iter_ == 3
+        return ae, list(made)
+
+    for params in ({"solver": "adam", "batch_size": 1040}, {"solver": "lbfgsb"}):
+        rebuilt, made_rebuilt = fit(False, **params)
+        kept, made_kept = fit(True, **params)
+        np.testing.assert_array_equal(kept.components_, rebuilt.components_)
+        for a, b in zip(kept.coefs_ + kept.intercepts_,
+                        rebuilt.coefs_ + rebuilt.intercepts_):
+            np.testing.assert_array_equal(a, b)
+        assert kept.loss_curve_ == rebuilt.loss_curve_
+        if params["solver"] == "adam":
+            assert made_kept == made_rebuilt == [1040, 520, 520] * 6
+        else:
+            assert made_kept == [2080] + [520] * 4
+            assert len(made_rebuilt) > 2 * len(made_kept)
+
+
 def test_blocks_take_one_dimensional_targets():
     # The blocks' targets buffer takes y's shape past its rows: a 1-d y (one
     # output) evaluates over blocks as over one block, as before the buffer.

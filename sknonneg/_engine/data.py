@@ -411,6 +411,7 @@ class FirstLayerGradient:
 
     def __init__(self, X, n_units, n_chunks, kernel_set, reuse=None, pool=None):
         self.X = X
+        self.n_units = n_units
         self.n_chunks = n_chunks
         self.kernels = kernel_set
         self.X_t = self.blocked = self.partial_coef = None
@@ -433,6 +434,25 @@ class FirstLayerGradient:
                 self.partial_coef = old
             else:
                 self.partial_coef = np.empty(shape, dtype=X.data.dtype)
+
+    @property
+    def reusable(self):
+        """Whether it holds nothing but ``X`` in another layout (the blocked CSC
+        copy): made for a data set of ``X`` that does not change, it serves every
+        evaluation on it (``serves``). Not the row-by-row scatter's, whose partial
+        sums may be a ``BufferPool``'s, nor (by choice) the dense transposed copy
+        (``row_blocks.RowBlockObjective`` keeps the blocked ones of its blocks)."""
+        return self.blocked is not None
+
+    def serves(self, X, n_units, n_chunks, kernel_set):
+        """Whether it is the one ``FirstLayerGradient(X, n_units, n_chunks,
+        kernel_set, ...)`` would make again, with the same values: made for this
+        very ``X`` (an object that does not change), the same chunking and
+        kernels, and ``reusable``."""
+        return (self.reusable and self.X is X and self.n_units == n_units
+                and self.n_chunks == n_chunks
+                and (self.kernels.numpy, self.kernels.parallel)
+                == (kernel_set.numpy, kernel_set.parallel))
 
     def compute(self, delta, partial_intercept, coef_grad_out, intercept_grad_out):
         """``coef_grad_out = X.T @ delta``, ``intercept_grad_out = delta.sum(0)``;

@@ -212,11 +212,13 @@ class Objective:
         other objectives on the pool, which must not run at the same time as this
         one, nor read the gradient ``loss_grad(copy=False)`` returns after another
         objective's evaluation; None, buffers of its own.
+    first_layer : FirstLayerGradient, default=None
+        Made for ``X`` before, taken where it serves (see ``set_data``).
     """
 
     def __init__(self, layout, loss, penalties, X, y, sample_weight, *, gain=1.0,
                  reparametrization=None, dtype=np.float64, parallel=True,
-                 targets_are_input=False, pool=None):
+                 targets_are_input=False, pool=None, first_layer=None):
         self.layout = layout
         self.layers = layout.network
         self.loss = get_loss(loss)
@@ -254,7 +256,7 @@ class Objective:
         self._unit_scratch = None  # column_l2_grad's temporary, allocated once
         self.first_layer = None
         self._data_kind = None
-        self.set_data(X, y, sample_weight)
+        self.set_data(X, y, sample_weight, first_layer=first_layer)
 
     def _allocate(self):
         layers, n = self.layers, len(self.layers)
@@ -269,11 +271,18 @@ class Objective:
                                            self.layout.blocks(self.grad)):
             layer.bind_grad(buf, grad_blocks)
 
-    def set_data(self, X, y, sample_weight):
+    def set_data(self, X, y, sample_weight, first_layer=None):
         """Points the objective at another batch with as many rows, reusing every
         buffer (the mini-batch loops call this instead of building an objective
         per batch). ``X`` prepared already (``inputs[idx]`` of a prepared input) is
-        not converted again."""
+        not converted again.
+
+        ``first_layer``: a ``FirstLayerGradient`` made for this very prepared ``X``
+        before (this objective's ``first_layer`` after an earlier ``set_data`` to
+        it, or that of another objective of as many rows and the same flavour),
+        taken instead of a new one where it ``serves`` (``RowBlockObjective``
+        keeps its blocks' blocked CSC copies so); otherwise a new one is made, as
+        without it."""
         if X.shape[0] != self.n_samples:
             raise ValueError(f"set_data needs {self.n_samples} rows, got {X.shape[0]}")
         X = prepare_input(X, self.dtype, self.parallel)
@@ -291,9 +300,13 @@ class Objective:
             # The first layer's buffers depend on the kind of input (CSR: padded).
             self._data_kind = type(self.X)
             self._allocate()
-        self.first_layer = FirstLayerGradient(self.X, self.layers[0].n_out,
-                                              self.n_chunks, self.kernels,
-                                              self.first_layer, self.pool)
+        if first_layer is not None and first_layer.serves(
+                self.X, self.layers[0].n_out, self.n_chunks, self.kernels):
+            self.first_layer = first_layer
+        else:
+            self.first_layer = FirstLayerGradient(self.X, self.layers[0].n_out,
+                                                  self.n_chunks, self.kernels,
+                                                  self.first_layer, self.pool)
         for penalty in self.generic_penalties:
             penalty.bind(self)
 

@@ -135,8 +135,9 @@ class RowBlockObjective:
         for objective in self._by_rows.values():
             objective.gain = self._gain
 
-    def _objective(self, X, y, sample_weight, penalties):
-        """The objective of ``X``'s number of rows, pointed at ``X``.
+    def _objective(self, X, y, sample_weight, penalties, first_layer=None):
+        """The objective of ``X``'s number of rows, pointed at ``X`` (its
+        ``first_layer`` if given and it serves: ``Objective.set_data``).
 
         The blocks' objectives take their buffers from one pool (``BufferPool``),
         each block's gradient read before the next block runs: one set of buffers
@@ -156,9 +157,10 @@ class RowBlockObjective:
             objective = self._by_rows[n_rows] = Objective(
                 self.layout, self.loss, penalties, X, y, sample_weight, gain=self._gain,
                 dtype=self.dtype, parallel=self.parallel,
-                targets_are_input=self.targets_are_input, pool=self._pool)
+                targets_are_input=self.targets_are_input, pool=self._pool,
+                first_layer=first_layer)
         else:
-            objective.set_data(X, y, sample_weight)
+            objective.set_data(X, y, sample_weight, first_layer=first_layer)
             objective.gain = self._gain
         return objective
 
@@ -186,6 +188,9 @@ class RowBlockObjective:
             return
         self._blocks = [self.X[start:start + self.block_rows]
                         for start in range(0, self.n_samples, self.block_rows)]
+        # Each block's first-layer layout, made at its first evaluation and kept
+        # for this data set (``_evaluate_block``).
+        self._first_layers = [None] * len(self._blocks)
         self.first_layer = FirstLayerGradient(
             self.X, self.layout.network[0].n_out, self.n_chunks,
             self.kernels, self.first_layer)
@@ -229,6 +234,29 @@ class RowBlockObjective:
         out = self._pool.empty("row_blocks.targets", (n_rows, *np.shape(self.y)[1:]))
         return dense_targets(self.y[rows], out=out)
 
+    def _evaluate_block(self, index, rows, weights, theta):
+        """``(loss, grad)`` of block ``index`` (rows ``rows``, weights
+        ``weights``) at ``theta``, the gradient its objective's buffer.
+
+        The block's first-layer layout is made once per data set: at the block's
+        first evaluation its objective makes it, and where it is the blocked CSC
+        copy (``FirstLayerGradient.reusable``) it is kept here and handed to the
+        objective at every evaluation that follows. Before, ``set_data`` made it
+        anew at every evaluation of every block: a copy of the block's stored
+        values regrouped by column, with a (n_chunks, n_columns) int64 array of
+        marks twice, counted and filled again. Kept, the blocks' copies are one
+        copy of the stored values in all (their row numbers too), as the single
+        block's objective keeps. The row-by-row scatter (smaller blocks) has
+        nothing of the data to keep, and its partial sums are the pool's; a dense
+        block's transposed copy is not kept (it would be a copy of ``X`` in all;
+        no estimator evaluates dense input over blocks of rows)."""
+        objective = self._objective(self._blocks[index], self._block_targets(rows),
+                                    weights, [], self._first_layers[index])
+        first_layer = objective.first_layer
+        if first_layer.reusable:
+            self._first_layers[index] = first_layer
+        return objective.loss_grad(theta, copy=False)
+
     def loss_grad(self, theta, copy=True):
         """``(loss, grad)`` at ``theta``, both float64 (``copy=False``: the
         objective's own buffer, overwritten by the next evaluation, as
@@ -250,9 +278,8 @@ class RowBlockObjective:
             share = float(weights.sum()) * self.scale
             if share == 0:
                 continue
-            objective = self._objective(self._blocks[start // self.block_rows],
-                                        self._block_targets(rows), weights, [])
-            block_loss, block_grad = objective.loss_grad(theta, copy=False)
+            block_loss, block_grad = self._evaluate_block(
+                start // self.block_rows, rows, weights, theta)
             loss += share * block_loss
             block_grad *= share
             grad += block_grad

@@ -371,7 +371,8 @@ def test_each_blocks_first_layer_copy_is_made_once_per_data_set(monkeypatch, dty
 def test_kept_first_layer_copies_are_one_copy_of_the_stored_values(monkeypatch):
     # The blocks' kept copies hold the stored values and their row numbers once in
     # all (as the whole input's blocked copy does): beyond what the objective kept
-    # before (the last copy of each block length), one block's copy here.
+    # before (the last copy of each block length), one block's copy here. And an
+    # evaluation after the first allocates nothing of the data's size.
     import gc
     import tracemalloc
 
@@ -420,7 +421,59 @@ def test_kept_first_layer_copies_are_one_copy_of_the_stored_values(monkeypatch):
     assert sum(nbytes(c) for c in copies) < 0.9 * whole  # the short block has none
     # Rebuilt, the objective kept the last copy of one block length; now both.
     assert held - rebuilt_held < 1.1 * nbytes(copies[0]) + (64 << 10)
-    assert peak <= rebuilt_peak
+    # An evaluation after the first copies nothing of the data: before, each
+    # block's targets were sliced from X (a copy of its stored values, 0.9 MB
+    # here) and its blocked copy made again (0.8 MB).
+    stored = X[:520].data.nbytes + X[:520].indices.nbytes
+    assert peak < 0.25 * min(stored, nbytes(copies[0])), (peak, rebuilt_peak)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("duplicates", [False, True])
+def test_sparse_targets_are_read_in_place_with_the_sliced_values(dtype, duplicates):
+    # Each block's CSR targets are read through a matrix on the targets' own
+    # arrays, kept for the data set, instead of a slice copied at every
+    # evaluation: the same dense targets bit for bit, in a float32 matrix with
+    # duplicate entries too (summed in their dtype, as the slice's), and none of
+    # the targets' arrays copied.
+    from sknonneg._engine.row_blocks import dense_targets
+
+    rng = np.random.default_rng(0)
+    X = sp.random(250, 300, density=0.05, format="csr", random_state=0,
+                  dtype=dtype)
+    X.data[:] = rng.random(X.nnz)
+    if duplicates:
+        # Each stored value split in two entries of its row.
+        split, values, columns = X.data * np.asarray(0.375, dtype), [], []
+        for a, b in zip(X.indptr[:-1], X.indptr[1:]):
+            values += [split[a:b], X.data[a:b] - split[a:b]]
+            columns += [X.indices[a:b]] * 2
+        X = sp.csr_matrix((np.concatenate(values), np.concatenate(columns),
+                           2 * X.indptr), shape=X.shape)
+        assert X.dtype == dtype and not X.has_canonical_format
+    ae = NonNegAutoencoder(4)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    blocks = RowBlockObjective(layout, ae._loss(), [], X, X, None, parallel=False,
+                               block_rows=100, targets_are_input=True)
+    import tracemalloc
+
+    for _ in range(2):
+        for index, start in enumerate(range(0, 250, 100)):
+            rows = slice(start, min(start + 100, 250))
+            got = blocks._block_targets(index, rows)
+            np.testing.assert_array_equal(got, dense_targets(X[rows]))
+            kept = blocks._target_rows[index]
+            assert np.shares_memory(kept.data, X.data)
+            assert np.shares_memory(kept.indices, X.indices)
+    if dtype == np.float64:  # (float32: cast up, or densified in float32 first)
+        stored = X[:100].data.nbytes + X[:100].indices.nbytes
+        tracemalloc.start()
+        try:
+            blocks._block_targets(1, slice(100, 200))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 0.1 * stored, (peak, stored)
 
 
 def test_a_fit_over_kept_blocks_is_the_fit_over_blocks_made_again(monkeypatch):

@@ -49,7 +49,9 @@ def dense_targets(y, out=None):
             y = y.toarray()
         return np.ascontiguousarray(y, dtype=np.float64)
     if sp.issparse(y) or hasattr(y, "tocsr"):
-        matrix = sp.csr_matrix(y.tocsr())
+        # A csr_matrix as it is: wrapped again, scipy would copy its arrays where
+        # they are views of much larger ones (a block's rows, ``_block_targets``).
+        matrix = y if type(y) is sp.csr_matrix else sp.csr_matrix(y.tocsr())
         if matrix.dtype != np.float64 and matrix.has_canonical_format:
             matrix = matrix.astype(np.float64)  # the stored values only
         if matrix.dtype == np.float64:
@@ -188,9 +190,11 @@ class RowBlockObjective:
             return
         self._blocks = [self.X[start:start + self.block_rows]
                         for start in range(0, self.n_samples, self.block_rows)]
-        # Each block's first-layer layout, made at its first evaluation and kept
-        # for this data set (``_evaluate_block``).
+        # Each block's first-layer layout and its sparse targets' rows, made at its
+        # first evaluation and kept for this data set (``_evaluate_block``,
+        # ``_block_targets``).
         self._first_layers = [None] * len(self._blocks)
+        self._target_rows = [None] * len(self._blocks)
         self.first_layer = FirstLayerGradient(
             self.X, self.layout.network[0].n_out, self.n_chunks,
             self.kernels, self.first_layer)
@@ -222,17 +226,39 @@ class RowBlockObjective:
     # pool's (``_block_targets``).
     _grad_sum = None
 
-    def _block_targets(self, rows):
-        """The targets of the block ``rows``, densified into the one buffer of
-        ``block_rows`` rows that every block shares (its first rows for a shorter
-        block; the pool's, ``share_buffers``). A block's objective reads them only
-        in the evaluation that follows; before, each block's were a new array, and
-        each block size's objective kept its last ones (on 300 x 60,000 CSR, 64 MB
-        blocks: 96 MB more at the peak of an Adam fit,
-        ``benchmarks/autoencoder_sparse_memory.py``)."""
+    def _block_targets(self, index, rows):
+        """The targets of block ``index`` (rows ``rows``), densified into the one
+        buffer of ``block_rows`` rows that every block shares (its first rows for
+        a shorter block; the pool's, ``share_buffers``). A block's objective reads
+        them only in the evaluation that follows; before, each block's were a new
+        array, and each block size's objective kept its last ones (on 300 x 60,000
+        CSR, 64 MB blocks: 96 MB more at the peak of an Adam fit,
+        ``benchmarks/autoencoder_sparse_memory.py``).
+
+        A CSR ``y``'s rows are read through a matrix on its own arrays (its values
+        and column numbers, sliced), made at the block's first evaluation and kept
+        for the data set: the same stored values in the same order as ``y[rows]``,
+        which copied them (the autoencoder's targets are its CSR input) at every
+        evaluation of every block."""
         n_rows = rows.stop - rows.start
         out = self._pool.empty("row_blocks.targets", (n_rows, *np.shape(self.y)[1:]))
-        return dense_targets(self.y[rows], out=out)
+        y = self.y
+        if not (sp.issparse(y) and y.format == "csr"):
+            return dense_targets(y[rows], out=out)
+        block = self._target_rows[index]
+        if block is None:
+            start, stop = int(y.indptr[rows.start]), int(y.indptr[rows.stop])
+            values, columns = y.data[start:stop], y.indices[start:stop]
+            block = sp.csr_matrix((values, columns,
+                                   y.indptr[rows.start:rows.stop + 1] - start),
+                                  shape=(n_rows, y.shape[1]), copy=False)
+            # scipy copies a view of a much larger array (``prune``): the views
+            # again, the same values (its flags, computed from them, hold).
+            if (block.data.dtype, block.indices.dtype) == (values.dtype,
+                                                           columns.dtype):
+                block.data, block.indices = values, columns
+            self._target_rows[index] = block
+        return dense_targets(block, out=out)
 
     def _evaluate_block(self, index, rows, weights, theta):
         """``(loss, grad)`` of block ``index`` (rows ``rows``, weights
@@ -250,8 +276,9 @@ class RowBlockObjective:
         nothing of the data to keep, and its partial sums are the pool's; a dense
         block's transposed copy is not kept (it would be a copy of ``X`` in all;
         no estimator evaluates dense input over blocks of rows)."""
-        objective = self._objective(self._blocks[index], self._block_targets(rows),
-                                    weights, [], self._first_layers[index])
+        objective = self._objective(self._blocks[index],
+                                    self._block_targets(index, rows), weights, [],
+                                    self._first_layers[index])
         first_layer = objective.first_layer
         if first_layer.reusable:
             self._first_layers[index] = first_layer

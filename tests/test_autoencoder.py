@@ -1365,3 +1365,32 @@ def test_the_loss_is_built_where_every_estimator_builds_it(decoder, loss):
     # After a fit, the fitted decoder's loss, not one set since.
     ae.set_params(decoder="linear" if decoder == "sigmoid" else "sigmoid")
     assert type(ae._loss()) is loss
+
+
+def test_a_fit_that_stops_at_its_starting_point_warns():
+    # Before (review 50f): full-batch L-BFGS-B on very sparse data (1% stored,
+    # as tf-idf text) met tol=1e-4 at the random initial weights and stopped
+    # there, n_iter_=0, without a word (only verbose=1 said so).
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = sp.random(300, 600, density=0.01, format="csr", random_state=0)
+    X.data[:] = np.random.default_rng(0).random(X.nnz)
+    ae = NonNegAutoencoder(16, solver="lbfgsb", max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="stopped at its starting point") as rec:
+        ae.fit(X)
+    assert ae.n_iter_ == 0
+    assert "Lower tol" in str(rec[0].message) and rec[0].filename == __file__
+    # What it advises trains; a warm start that has nothing left to do is silent.
+    ae = NonNegAutoencoder(16, solver="lbfgsb", max_iter=5, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert ae.fit(X).n_iter_ == 5
+    ae = NonNegAutoencoder(16, solver="lbfgsb", max_iter=5, random_state=0,
+                           warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae.fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ae.fit(X)
+    assert not [w for w in caught if "starting point" in str(w.message)]

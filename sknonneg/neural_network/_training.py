@@ -54,6 +54,7 @@ from abc import abstractmethod
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import TransformerMixin, is_classifier, is_regressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -1305,6 +1306,20 @@ class TrainableNetwork(BaseNetwork):
             note = f" ({result.message})" if result.message else ""
             self._log(f"stopped at its starting point, before its first "
                       f"{progress.unit}: loss={result.loss:.6g}{note}.")
+            # Only where the solver says tol was met: a failed line search has
+            # its own warning (report_fit).
+            if (not continuing and result.converged
+                    and not getattr(result, "abnormal", False)
+                    and not _nothing_to_learn(targets, sample_weight)):
+                # Before (review 50f): silent but at verbose=1; a full-batch
+                # L-BFGS-B autoencoder on sparse data (2,080 x 1,200 at 1%,
+                # 128 units) kept its random initial weights, n_iter_=0.
+                warnings.warn(
+                    f"{type(self).__name__}: the fit stopped at its starting "
+                    f"point, before its first {progress.unit}{note}: the initial "
+                    f"weights already met tol={self.tol}, so nothing was learned "
+                    "from the data. Lower tol (tol=0 runs all max_iter "
+                    "iterations).", ConvergenceWarning, stacklevel=user_stacklevel())
         carry = continuing and hasattr(self, "t_")
         if monitor is not None:
             monitor.publish(self, carry)

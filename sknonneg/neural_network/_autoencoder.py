@@ -232,7 +232,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``tol``: the same on data of any scale and number of features). Full-batch
         L-BFGS-B: the projected-gradient tolerance (the largest absolute entry of
         the objective's projected gradient), absolute; so it is for each
-        mini-batch's L-BFGS-B steps.
+        mini-batch's L-BFGS-B steps. On very sparse input (1% of the entries
+        stored, as tf-idf text) the gradient at the initial weights can already
+        be below 1e-4: the fit then stops before its first iteration, with a
+        ``ConvergenceWarning``; lower ``tol`` there (``tol=0`` runs all
+        ``max_iter`` iterations).
     learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"

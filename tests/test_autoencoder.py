@@ -348,20 +348,22 @@ def test_each_blocks_first_layer_copy_is_made_once_per_data_set(monkeypatch, dty
         blocks = RowBlockObjective(layout, loss, [], X, X, sw, dtype=dtype,
                                    parallel=parallel, block_rows=1040,
                                    targets_are_input=True)
-        assert made == [2380]  # the whole input's (KLSparsity reads it)
+        # The whole input's copy is made at its first use (KLSparsity reads it;
+        # before review 50f, at every set_data): none here.
+        assert made == []
         for theta in (*thetas, thetas[0]):
             value, grad = blocks.loss_grad(theta)
             expected = _blocks_by_hand(layout, loss, X, sw, 1040, dtype, parallel,
                                        theta)
             assert value == expected[0]
             np.testing.assert_array_equal(grad, expected[1])
-        del made[1:]  # _blocks_by_hand's own
+        del made[:]  # the blocks' copies and _blocks_by_hand's own
         # Another data set of as many rows: its blocks' copies, once.
         Y = X[::-1]
         blocks.set_data(Y, Y, sw)
         for theta in thetas:
             value, grad = blocks.loss_grad(theta)
-        assert made == [2380, 2380, 1040, 1040]
+        assert made == [1040, 1040]
         expected = _blocks_by_hand(layout, loss, Y, sw, 1040, dtype, parallel,
                                    theta)
         assert value == expected[0]
@@ -509,9 +511,9 @@ def test_a_fit_over_kept_blocks_is_the_fit_over_blocks_made_again(monkeypatch):
             np.testing.assert_array_equal(a, b)
         assert kept.loss_curve_ == rebuilt.loss_curve_
         if params["solver"] == "adam":
-            assert made_kept == made_rebuilt == [1040, 520, 520] * 6
+            assert made_kept == made_rebuilt == [520, 520] * 6
         else:
-            assert made_kept == [2080] + [520] * 4
+            assert made_kept == [520] * 4
             assert len(made_rebuilt) > 2 * len(made_kept)
 
 
@@ -1394,3 +1396,32 @@ def test_a_fit_that_stops_at_its_starting_point_warns():
         warnings.simplefilter("always")
         ae.fit(X)
     assert not [w for w in caught if "starting point" in str(w.message)]
+
+
+def test_the_whole_inputs_first_layer_copy_is_made_only_for_a_penalty_that_reads_it(
+        monkeypatch):
+    # Before (review 50f): RowBlockObjective.set_data made the whole input's
+    # FirstLayerGradient for every fit over blocks, and only KLSparsity reads it:
+    # a fit without it held a transposed copy of a dense X, or a blocked copy of a
+    # sparse one, for nothing. Now made at its first use, once per data set.
+    rng = np.random.default_rng(0)
+    X = sp.random(2380, 1500, density=0.01, format="csr", random_state=0)
+    X.data[:] = rng.random(X.nnz)
+    ae = NonNegAutoencoder(128)
+    layout = ae._layout = ae._build_layout(X.shape[1], X.shape[1])
+    theta = layout.project(rng.normal(scale=0.3, size=layout.n_params))
+    sw = np.ones(X.shape[0])
+    made = _count_blocked_copies(monkeypatch)
+    for penalties, whole in (([], 0), ([KLSparsity(0.05, 0.1)], 1)):
+        del made[:]
+        blocks = RowBlockObjective(layout, ae._loss(), penalties, X, X, sw,
+                                   block_rows=1040, targets_are_input=True)
+        for _ in range(3):
+            blocks.loss_grad(theta)
+        assert made.count(X.shape[0]) == whole, made
+    # A dense X: its transposed copy is not held either.
+    dense = RowBlockObjective(layout, ae._loss(), [], X[:600].toarray(),
+                              X[:600].toarray(), sw[:600], block_rows=300,
+                              targets_are_input=True)
+    dense.loss_grad(theta)
+    assert dense._first_layer is None

@@ -111,7 +111,7 @@ class RowBlockObjective:
         self.n_chunks = n_chunks_for(
             self.block_rows, sum(layer.work_per_row() for layer in layout.network),
             parallel)
-        self.first_layer = None
+        self._first_layer = self._reuse = None
         self.set_data(X, y, sample_weight)
 
     def share_buffers(self, pool):
@@ -195,11 +195,31 @@ class RowBlockObjective:
         # ``_block_targets``).
         self._first_layers = [None] * len(self._blocks)
         self._target_rows = [None] * len(self._blocks)
-        self.first_layer = FirstLayerGradient(
-            self.X, self.layout.network[0].n_out, self.n_chunks,
-            self.kernels, self.first_layer)
+        # The whole input's layout is made at its first use (``first_layer``).
+        self._reuse, self._first_layer = self._first_layer, None
         for penalty in self.penalties:
             penalty.bind(self)
+
+    _first_layer = None
+
+    @property
+    def first_layer(self):
+        """The whole input's ``FirstLayerGradient`` (the blocks have their own),
+        made at its first use: ``KLSparsity`` reads it, other penalties and the
+        evaluations do not. Before (review 50f), ``set_data`` made it for every fit
+        over blocks, and a fit that never read it held it: a transposed copy of a
+        dense ``X`` (92 MB beside a 3,000 x 4,000 ``X``), or per-thread partial sums
+        of the first layer's size for sparse ``X``."""
+        if self._first_layer is None and not self.single:
+            self._first_layer = FirstLayerGradient(
+                self.X, self.layout.network[0].n_out, self.n_chunks,
+                self.kernels, self._reuse)
+            self._reuse = None
+        return self._first_layer
+
+    @first_layer.setter
+    def first_layer(self, value):
+        self._first_layer = value
 
     @property
     def kernels(self):

@@ -715,6 +715,17 @@ def test_refusal_of_a_category_code_names_its_transformer():
             check_monotonic(model, frame, monotonic_cst={"income": 1, "city": 1})
 
 
+def _ordinal_encoded_model(X, y, numeric, coded):
+    """A gradient-boosting Pipeline constrained (+1) on the OrdinalEncoder codes
+    of the columns ``coded``, after a StandardScaler of ``numeric``."""
+    from sklearn.preprocessing import OrdinalEncoder
+
+    pre = ColumnTransformer([("num", StandardScaler(), numeric),
+                             ("cat", OrdinalEncoder(), coded)])
+    return make_pipeline(pre, HistGradientBoostingClassifier(
+        monotonic_cst=[0, 1], max_iter=5)).fit(X, y)
+
+
 def test_refusal_of_a_category_code_of_an_array_advises_a_list():
     # Before (review 50d): for an array (no column names) the advice said "(0 for
     # 'x1')", a name monotonic_cst cannot take for an array.
@@ -725,10 +736,7 @@ def test_refusal_of_a_category_code_of_an_array_advises_a_list():
     X[:, 0] = rng.uniform(0, 100, 200)
     X[:, 1] = rng.choice(["x", "y", "z"], 200)
     y = (X[:, 0].astype(float) + 30 * (X[:, 1] == "y") > 50).astype(int)
-    pre = ColumnTransformer([("num", StandardScaler(), [0]),
-                             ("cat", OrdinalEncoder(), [1])])
-    model = make_pipeline(pre, HistGradientBoostingClassifier(
-        monotonic_cst=[0, 1], max_iter=5)).fit(X, y)
+    model = _ordinal_encoded_model(X, y, [0], [1])
     with pytest.raises(ValueError) as info:
         check_monotonic(model, X)
     message = str(info.value)
@@ -748,10 +756,7 @@ def test_refusal_of_an_encoded_numeric_column_speaks_of_the_audit():
     frame = pd.DataFrame({"income": rng.uniform(0, 100, 200),
                           "grade": rng.randint(0, 3, 200)})
     y = (frame["income"] + 30 * frame["grade"] > 70).astype(int)
-    pre = ColumnTransformer([("num", StandardScaler(), ["income"]),
-                             ("cat", OrdinalEncoder(), ["grade"])])
-    model = make_pipeline(pre, HistGradientBoostingClassifier(
-        monotonic_cst=[0, 1], max_iter=5)).fit(frame, y)
+    model = _ordinal_encoded_model(frame, y, ["income"], ["grade"])
     with pytest.raises(ValueError) as info:
         check_monotonic(model, frame)
     message = str(info.value)

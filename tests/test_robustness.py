@@ -1735,15 +1735,20 @@ def test_attack_takes_numbers_held_as_objects_as_the_model_does():
         additive_evasion_attack(model, frame.assign(debt="a"), budget=2)
 
 
+def _negated_input_model():
+    """A fitted Pipeline whose first step, np.negative, the certificate refuses."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = (X[:, 0] > 0.5).astype(int)
+    return make_pipeline(FunctionTransformer(np.negative),
+                         LogisticRegression()).fit(X, y)
+
+
 def test_a_refused_step_raises_a_public_exception():
     # Before: sknonneg._pipeline._NotMonotone, a private class, in tracebacks.
     import sknonneg.exceptions
 
-    rng = np.random.RandomState(0)
-    X = rng.rand(40, 3)
-    y = (X[:, 0] > 0.5).astype(int)
-    model = make_pipeline(FunctionTransformer(np.negative),
-                          LogisticRegression()).fit(X, y)
+    model = _negated_input_model()
     with pytest.raises(ValueError, match="does not keep a monotone") as info:
         monotone_certificate(model)
     error = info.value
@@ -1768,11 +1773,7 @@ def test_the_refused_step_error_survives_pickling_and_copying():
 
     import sknonneg
 
-    rng = np.random.RandomState(0)
-    X = rng.rand(40, 3)
-    y = (X[:, 0] > 0.5).astype(int)
-    model = make_pipeline(FunctionTransformer(np.negative),
-                          LogisticRegression()).fit(X, y)
+    model = _negated_input_model()
     with pytest.raises(sknonneg.NonMonotoneStepError) as info:
         monotone_certificate(model)
     error = info.value

@@ -1317,8 +1317,8 @@ class TrainableNetwork(BaseNetwork):
                 warnings.warn(
                     f"{type(self).__name__}: the fit stopped at its starting "
                     f"point, before its first {progress.unit}{note}: the initial "
-                    f"weights already met tol={self.tol}, so nothing was learned "
-                    "from the data. Lower tol (tol=0 runs all max_iter "
+                    f"weights already met tol={self.tol}, so it kept them: the "
+                    "network did not train. Lower tol (tol=0 runs all max_iter "
                     "iterations).", ConvergenceWarning, stacklevel=user_stacklevel())
         carry = continuing and hasattr(self, "t_")
         if monitor is not None:

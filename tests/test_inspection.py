@@ -1821,3 +1821,56 @@ def test_a_fitted_search_is_pointed_to_its_best_estimator():
     # An estimator that is not a search gets no such advice.
     with pytest.raises(TypeError, match=r"not supported: .*\(e\.g\. PCA, NMF\)\.$"):
         describe_network(LogisticRegression().fit(X / 16, y))
+
+
+def _abba(hidden=6, max_iter=20, **kw):
+    from sknonneg import ABBAClassifier
+
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ABBAClassifier(hidden, max_iter=max_iter, random_state=0,
+                              **kw).fit(X[:400], y[:400])
+
+
+def test_hidden_units_of_abba_pairs_once_draws_each_pair_once():
+    # Before: no way to leave out the second half of ABBA's first layer, whose
+    # images are the first half's negated: half the panel repeated the other half
+    # with its colours swapped.
+    abba = _abba()
+    comps = abba.components_
+    np.testing.assert_array_equal(comps[6:], -comps[:6])
+    disp = HiddenUnitsDisplay.from_estimator(abba, pairs="once")
+    assert len(disp.images_) == 6
+    np.testing.assert_array_equal(disp.unit_ids, np.arange(6))
+    for i, im in enumerate(disp.images_):
+        np.testing.assert_array_equal(np.asarray(im.get_array()).ravel(), comps[i])
+    assert [a.get_title() for a in disp.axes_.ravel()[:6]] == [
+        f"{i} & {i + 6}" for i in range(6)]
+    assert disp.signed_
+    # units select pairs: unit 7 is pair 1's second unit, 1 the same pair
+    disp = HiddenUnitsDisplay.from_estimator(abba, pairs="once", units=[7, 3, 1, -1])
+    assert list(disp.unit_ids) == [1, 3, 5]
+    assert disp.unit_labels == ["1 & 7", "3 & 9", "5 & 11"]
+    # an int: the first n pairs after ordering; the order of "both" without the
+    # second units (a pair's units have the same outgoing weight magnitude)
+    both = HiddenUnitsDisplay.from_estimator(abba, order="output_weight")
+    once = HiddenUnitsDisplay.from_estimator(abba, order="output_weight",
+                                             pairs="once", units=4)
+    assert list(once.unit_ids) == [u for u in both.unit_ids if u < 6][:4]
+    # "class": the class whose logit unit i raises most, as with "both"
+    both = HiddenUnitsDisplay.from_estimator(abba, order="class")
+    once = HiddenUnitsDisplay.from_estimator(abba, order="class", pairs="once")
+    expect = {int(u): lab.split("→")[1] for u, lab in zip(both.unit_ids,
+                                                         both.unit_labels)}
+    assert once.unit_labels == [f"{u} & {u + 6}→{expect[int(u)]}"
+                                for u in once.unit_ids]
+    with pytest.raises(ValueError, match="between 1 and 6"):
+        HiddenUnitsDisplay.from_estimator(abba, pairs="once", units=7)
+    with pytest.raises(ValueError, match="no such pairs"):
+        HiddenUnitsDisplay.from_estimator(fitted("mlp"), pairs="once")
+    with pytest.raises(InvalidParameterError, match="'pairs' parameter"):
+        HiddenUnitsDisplay.from_estimator(abba, pairs="twice")
+    # the default draws both units of every pair, as before
+    assert len(HiddenUnitsDisplay.from_estimator(abba).images_) == 12
+    plt.close("all")

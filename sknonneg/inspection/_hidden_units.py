@@ -11,10 +11,12 @@ from .._validation import (check_auto_or_bool, check_bool, check_flags,
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
     check_labels,
+    check_pairs,
     check_title,
     drawable_array,
     get_components,
     import_pyplot,
+    order_pairs,
     order_units,
 )
 
@@ -77,7 +79,8 @@ class HiddenUnitsDisplay:
     Zurada (2015). For an ``ABBAClassifier``, whose ``coefs_[0]`` acts on the
     doubled input ``[x, -x]``, ``components_`` is the signed map ``A_1 - B_1``
     on ``x`` and its negative: unit ``N_1 + i`` (``N_1`` the hidden size) is
-    drawn as the negative of unit ``i``. For a ``NonNegAutoencoder``, whose
+    drawn as the negative of unit ``i``, and :meth:`from_estimator`'s
+    ``pairs="once"`` draws each such pair once. For a ``NonNegAutoencoder``, whose
     ``components_`` are its decoder's rows (as NMF's), each image is the pattern
     a code unit adds to the reconstruction (the parts; with
     ``decoder="sigmoid"``, the default, added before the decoder's sigmoid), not
@@ -414,6 +417,7 @@ class HiddenUnitsDisplay:
         *,
         units=None,
         order=None,
+        pairs="both",
         image_shape=None,
         ax=None,
         n_cols=None,
@@ -456,6 +460,21 @@ class HiddenUnitsDisplay:
             ``classes_``) with a single hidden layer: a regressor or an
             autoencoder has no classes, and ``order="class"`` raises a
             ``ValueError`` for it.
+        pairs : {"both", "once"}, default="both"
+            For an ``ABBAClassifier``: its first layer has ``2 N_1`` units that
+            come in pairs, unit ``N_1 + i`` the partner of unit ``i`` with the
+            negated image (``components_[N_1 + i] == -components_[i]``), so that
+            ``"both"`` draws every image twice, once with its colours swapped.
+            ``"once"`` draws each pair once, by the image of its unit ``i`` (the
+            map ``A_1 - B_1`` of the ``x`` half, ``i < N_1``), titled ``"i & N_1 +
+            i"``; its partner's image is that image negated (exactly; the two
+            units differ in their biases only). ``units`` then selects pairs: an
+            int ``n`` the first ``n`` pairs after ordering, indices the pairs of
+            the units given (``i`` or ``N_1 + i``); ``order`` orders the pairs as
+            their unit ``i`` (both units of a pair have the same
+            ``"output_weight"``; with ``"class"``, the class whose logit unit
+            ``i`` raises most, the one its partner lowers most). A ``ValueError``
+            for any other estimator.
         image_shape : tuple of int, default=None
             ``(height, width)``, e.g. ``(28, 28)`` for MNIST or ``(8, 8)``
             for :func:`~sklearn.datasets.load_digits`. ``None``: square.
@@ -504,12 +523,22 @@ class HiddenUnitsDisplay:
         check_flags("HiddenUnitsDisplay.from_estimator", colorbar=colorbar,
                     titles=titles)
         check_auto_or_bool(signed, "signed", "HiddenUnitsDisplay.from_estimator")
+        check_pairs(pairs, "HiddenUnitsDisplay.from_estimator")
         W = get_components(estimator)
         _resolve_image_shape(W.shape[1], image_shape)  # fail before drawing
-        idx, group = order_units(estimator, W.shape[0], units=units, order=order, layer=1)
-        labels = (
-            [f"{i}→{g}" for i, g in zip(idx, group)] if group is not None else None
-        )
+        if pairs == "once":
+            idx, group = order_pairs(estimator, W.shape[0], units=units, order=order,
+                                     layer=1)
+            half = W.shape[0] // 2
+            names = [f"{i} & {i + half}" for i in idx]
+        else:
+            idx, group = order_units(estimator, W.shape[0], units=units, order=order,
+                                     layer=1)
+            names = [str(i) for i in idx]
+        if group is not None:
+            labels = [f"{n}→{g}" for n, g in zip(names, group)]
+        else:
+            labels = names if pairs == "once" else None
         disp = cls(
             W[idx],
             image_shape=image_shape,

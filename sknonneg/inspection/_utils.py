@@ -451,6 +451,69 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
     return idx, group
 
 
+def abba_half(estimator, layer):
+    """``N_layer``, the half-width of hidden layer ``layer`` (1-based) of an ABBA
+    network (an estimator with ``coefs_a_``, whose layer has ``2 N_layer`` units:
+    unit ``N_layer + i`` is the partner of unit ``i``), or None for any other
+    estimator."""
+    final = final_estimator(estimator)
+    blocks = getattr(final, "coefs_a_", None)
+    if blocks is None or not 1 <= layer < len(blocks):
+        return None
+    return int(np.shape(blocks[layer - 1])[1])
+
+
+def check_pairs(pairs, caller):
+    """``pairs`` is ``"both"`` or ``"once"``, else scikit-learn's
+    ``InvalidParameterError`` naming ``caller``."""
+    if not (isinstance(pairs, str) and pairs in ("both", "once")):
+        raise parameter_error(caller, "pairs", "a str among {'both', 'once'}", pairs)
+    return pairs
+
+
+def order_pairs(estimator, n_units, units=None, order=None, layer=1):
+    """:func:`order_units` over the ABBA pairs of hidden layer ``layer``, each
+    pair ``{i, N + i}`` (``N = n_units // 2``) standing for both its units by
+    its first one, ``i``, the unit that reads ``x`` (``pairs="once"``).
+
+    ``units``: ``None``, every pair; an int ``n``, the first ``n`` pairs after
+    ordering; unit indices, the pairs they belong to (unit ``i`` or ``N + i``,
+    or both, select pair ``i`` once), in order of first mention. The order and
+    the class groups are those of unit ``i``: the two units of a pair have the same
+    total outgoing weight magnitude, and unit ``N + i``'s weights on the logits
+    are the negatives of unit ``i``'s. A ``ValueError`` for an estimator that
+    is not an ABBA network.
+    """
+    half = abba_half(estimator, layer)
+    if half is None or n_units != 2 * half:
+        final = final_estimator(estimator)
+        raise ValueError(
+            f"pairs='once' shows each pair of units of an ABBA network (an "
+            f"ABBAClassifier, whose hidden layer has 2 N units, unit N + i the "
+            f"partner of unit i) once; {type(final).__name__} has no such pairs. "
+            f"Use pairs='both'.")
+    take_first = None
+    if units is None:
+        reps = np.arange(half)
+    elif isinstance(units, (bool, np.bool_)):
+        # not a count: refused in order_units' words
+        return order_units(estimator, n_units, units=units, order=order, layer=layer)
+    elif isinstance(units, (int, np.integer)):
+        if not 1 <= units <= half:
+            raise ValueError(f"units={units} must be between 1 and {half} (the "
+                             f"network's pairs of units, with pairs='once')")
+        reps, take_first = np.arange(half), int(units)
+    else:
+        reps = unit_indices(units, n_units) % half
+        _, first = np.unique(reps, return_index=True)
+        reps = reps[np.sort(first)]
+    idx, group = order_units(estimator, n_units, units=reps, order=order, layer=layer)
+    if take_first is not None:
+        idx = idx[:take_first]
+        group = None if group is None else group[:take_first]
+    return idx, group
+
+
 def feature_names(estimator, feature_names=None, n_features=None):
     """Input feature names for the first layer of ``estimator``.
 

@@ -1827,6 +1827,8 @@ def _abba(hidden=6, max_iter=20, **kw):
     from sknonneg import ABBAClassifier
 
     X, y = _digits()
+    if kw.get("output") == "logistic":
+        y = y % 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return ABBAClassifier(hidden, max_iter=max_iter, random_state=0,
@@ -1873,4 +1875,65 @@ def test_hidden_units_of_abba_pairs_once_draws_each_pair_once():
         HiddenUnitsDisplay.from_estimator(abba, pairs="twice")
     # the default draws both units of every pair, as before
     assert len(HiddenUnitsDisplay.from_estimator(abba).images_) == 12
+    plt.close("all")
+
+
+def test_output_weights_of_abba_pairs_once_draws_signed_logit_weights():
+    # Before: only coefs_[-1] as stored, [[A, B], [B, A]]: 2 C rows of u and v
+    # halves by 2 N columns, every square white (non-negative), each weight drawn
+    # twice. With pairs="once", one row per class's logit and one column per pair
+    # of units, the squares unit i's signed weights on the logits.
+    from matplotlib.colors import to_rgba
+
+    abba = _abba()
+    X, y = _digits()
+    X, y = X[:400], y[:400]
+    disp = OutputWeightsDisplay.from_estimator(abba, X, y, pairs="once",
+                                               show_images=True)
+    A, B = abba.coefs_a_[-1], abba.coefs_b_[-1]
+    effect = (A - B) / 2  # (6, 10): unit i's weights on the 10 logits
+    np.testing.assert_allclose(effect, (abba.coefs_[-1][:6, :10]
+                                        - abba.coefs_[-1][:6, 10:]) / 2)
+    assert [t.get_text() for t in disp.ax_.get_yticklabels()] == [
+        str(c) for c in abba.classes_]
+    assert [t.get_text() for t in disp.ax_.get_xticklabels()] == [
+        str(i) for i in range(6)]
+    assert disp.ax_.get_ylabel() == "logit (class)"
+    assert disp.ax_.get_xlabel() == "hidden unit i (pair i & i + 6)"
+    assert len(disp.squares_) == np.count_nonzero(effect)
+    wmax = np.abs(effect).max()
+    for rect in disp.squares_:
+        j = int(round(rect.get_x() + rect.get_width() / 2))
+        c = int(round(rect.get_y() + rect.get_height() / 2))
+        w = effect[j, c]
+        assert rect.get_width() == pytest.approx(0.9 * np.sqrt(abs(w) / wmax))
+        assert rect.get_facecolor() == to_rgba("white" if w > 0 else "black")
+    assert any(r.get_facecolor() == to_rgba("black") for r in disp.squares_)
+    images = [np.asarray(im.get_array()).ravel()
+              for im in disp.images_display_.images_]
+    np.testing.assert_array_equal(images, abba.components_[:6])
+    H = abba.transform(X)
+    heights = [b.get_height() for b in disp.bars_[0]]  # class 0's row of bars
+    top = max(1.0, np.abs(np.vstack([H[y == c].mean(axis=0)[:6]
+                                     for c in abba.classes_])).max())
+    np.testing.assert_allclose(heights, 0.42 * H[y == 0].mean(axis=0)[:6] / top,
+                               rtol=1e-6, atol=1e-12)
+    # transposed, ordered, a subset of pairs
+    disp = OutputWeightsDisplay.from_estimator(abba, pairs="once", transpose=True,
+                                               order="output_weight", units=[9, 2])
+    assert list(disp.unit_ids) == sorted(
+        [3, 2], key=lambda u: -np.abs(abba.coefs_[-1][u]).sum())
+    np.testing.assert_allclose(disp.weights, effect[disp.unit_ids])
+    assert disp.ax_.get_ylabel() == "hidden unit i (pair i & i + 6)"
+    binary = _abba(output="logistic", max_iter=5)
+    disp = OutputWeightsDisplay.from_estimator(binary, pairs="once")
+    assert disp.weights.shape == (6, 1)
+    assert [t.get_text() for t in disp.ax_.get_yticklabels()] == ["1 (vs 0)"]
+    with pytest.raises(ValueError, match="no such pairs"):
+        OutputWeightsDisplay.from_estimator(fitted("mlp"), pairs="once")
+    with pytest.raises(InvalidParameterError, match="'pairs' parameter"):
+        OutputWeightsDisplay.from_estimator(abba, pairs=True)
+    # the default is the stored matrix, as before
+    disp = OutputWeightsDisplay.from_estimator(abba)
+    assert disp.weights.shape == (12, 20) and disp.ax_.get_xlabel() == "hidden unit"
     plt.close("all")

@@ -20,9 +20,12 @@ from ._utils import (
     drawable_array,
     final_estimator,
     get_components,
+    check_pairs,
     hidden_activations,
     import_pyplot,
     is_network,
+    logit_weights,
+    order_pairs,
     order_units,
     output_classes,
 )
@@ -110,7 +113,8 @@ def _crowded(labels, spacing):
     return _label_width(labels) > 0.9 * spacing
 
 
-def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels):
+def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels,
+                    unit_name="hidden unit"):
     """Give a user-supplied bar Axes the diagram's hidden-unit axis.
 
     The unit axis (y with ``transpose``, else x) gets the diagram's limits
@@ -130,12 +134,12 @@ def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels):
         bar_ax.set_ylim(n_units - 0.5, -0.5)
         bar_ax.set_yticks(ticks, ticklabels)
         bar_ax.tick_params(axis="y", left=False, labelleft=True)
-        bar_ax.set_ylabel("hidden unit")
+        bar_ax.set_ylabel(unit_name)
     else:
         bar_ax.set_xlim(-0.5, n_units - 0.5)
         bar_ax.set_xticks(ticks, ticklabels)
         bar_ax.tick_params(axis="x", bottom=False, labelbottom=True)
-        bar_ax.set_xlabel("hidden unit")
+        bar_ax.set_xlabel(unit_name)
 
     def locator(bar_ax, renderer):
         ax.apply_aspect()
@@ -179,6 +183,9 @@ class OutputWeightsDisplay:
     ``positive_color="tab:blue", negative_color="tab:red",
     background_color="white"`` for a blue/red variant. Exactly-zero weights
     draw no square, so a sparse non-negative output layer is visibly sparse.
+    An ``ABBAClassifier``'s ``coefs_[-1]`` is ``[[A, B], [B, A]]``, every weight
+    non-negative and drawn twice; :meth:`from_estimator`'s ``pairs="once"`` draws
+    the signed weights of one unit of each pair on the logits instead.
 
     By default output neurons (classes) are the rows and hidden units the
     columns. Optionally the display adds, aligned with the hidden-unit axis,
@@ -214,8 +221,13 @@ class OutputWeightsDisplay:
     output_name : str, default="output (class)"
         Label of the output axis: :meth:`from_estimator` gives ``"output
         (class)"`` for a classifier (``"output (label)"`` fitted to a multilabel
-        target), ``"output"`` for a regressor and ``"reconstructed feature"`` for
-        an autoencoder.
+        target, ``"logit (class)"`` for an ``ABBAClassifier`` drawn with
+        ``pairs="once"``), ``"output"`` for a regressor and ``"reconstructed
+        feature"`` for an autoencoder.
+    unit_name : str, default="hidden unit"
+        Label of the hidden-unit axis: :meth:`from_estimator` gives ``"hidden
+        unit i (pair i & i + N)"`` for an ``ABBAClassifier`` drawn with
+        ``pairs="once"`` (``N`` the half-width of its last hidden layer).
 
     Attributes
     ----------
@@ -265,6 +277,7 @@ class OutputWeightsDisplay:
         image_shape=None,
         estimator_name=None,
         output_name="output (class)",
+        unit_name="hidden unit",
     ):
         self.weights = weights
         self.output_labels = output_labels
@@ -275,6 +288,7 @@ class OutputWeightsDisplay:
         self.image_shape = image_shape
         self.estimator_name = estimator_name
         self.output_name = output_name
+        self.unit_name = unit_name
 
     def plot(
         self,
@@ -493,7 +507,7 @@ class OutputWeightsDisplay:
                 if _label_width([self.output_name]) * 1.2 > n_x * cell  # not "small"
                 else self.output_name
             )
-            ax.set_ylabel("hidden unit")
+            ax.set_ylabel(self.unit_name)
             ax.xaxis.tick_top()
             ax.xaxis.set_label_position("top")
         else:
@@ -501,7 +515,7 @@ class OutputWeightsDisplay:
             out_ticklabels = [out_labels[c] for c in out_ticks]
             ax.set_xticks(unit_ticks, unit_ticklabels)
             ax.set_yticks(out_ticks, out_ticklabels)
-            ax.set_xlabel("hidden unit")
+            ax.set_xlabel(self.unit_name)
             ax.set_ylabel(self.output_name)
             ax.xaxis.tick_top()
             ax.xaxis.set_label_position("top")
@@ -608,7 +622,7 @@ class OutputWeightsDisplay:
                 # limits; no unit labels) and its own extent, so the bars did not
                 # line up with the diagram's columns (rows).
                 _align_bar_axes(bar_ax, ax, transpose, n_units, unit_ticks,
-                                unit_ticklabels)
+                                unit_ticklabels, self.unit_name)
             bar_ax.tick_params(length=0, labelsize="small")
             for spine in bar_ax.spines.values():
                 spine.set_visible(False)
@@ -629,6 +643,7 @@ class OutputWeightsDisplay:
         *,
         units=None,
         order=None,
+        pairs="both",
         show_images=False,
         image_shape=None,
         ax=None,
@@ -670,6 +685,21 @@ class OutputWeightsDisplay:
             :meth:`HiddenUnitsDisplay.from_estimator`; ``"class"`` for
             classifiers only). The same ``units`` and ``order`` give the same
             units in the same order in both displays.
+        pairs : {"both", "once"}, default="both"
+            For an ``ABBAClassifier``. ``"both"`` draws ``coefs_[-1]`` as
+            stored: ``[[A, B], [B, A]]``, every weight non-negative (all squares
+            of one colour), rows the ``2 n_classes`` halves ``u`` and ``v`` of the
+            logits ``(u - v) / 2``, columns the ``2 N`` units of the last hidden
+            layer. ``"once"`` draws each pair once on both sides: one row per
+            logit (class), and one column per pair of hidden units ``{i, N + i}``,
+            drawn by its unit ``i``, whose squares are that unit's signed weights on
+            the logits, ``(A - B)[i, c] / 2`` (the weights through ``u_c`` and
+            ``v_c`` together: positive raise the class's logit, negative lower
+            it); unit ``N + i``'s are exactly their negatives. The images are
+            unit ``i``'s (as :meth:`HiddenUnitsDisplay.from_estimator`'s
+            ``pairs="once"``), the bars unit ``i``'s mean activation (its
+            partner's differ by its bias); ``units`` selects and ``order`` orders
+            pairs as there. A ``ValueError`` for any other estimator.
         show_images : bool, default=False
             Draw each hidden unit's first-layer weights as an image next to
             its column (one-hidden-layer networks only).
@@ -719,6 +749,7 @@ class OutputWeightsDisplay:
         check_colors("OutputWeightsDisplay.from_estimator",
                      positive_color=positive_color, negative_color=negative_color,
                      background_color=background_color)
+        check_pairs(pairs, "OutputWeightsDisplay.from_estimator")
         final = final_estimator(estimator)
         if not is_network(final):
             raise TypeError(
@@ -729,9 +760,20 @@ class OutputWeightsDisplay:
         W = np.asarray(coefs[-1], dtype=float)
         n_units = W.shape[0]
         layer = len(coefs) - 1
-        idx, _ = order_units(estimator, n_units, units=units, order=order, layer=layer)
         out_labels = output_classes(final, W.shape[1], estimator)
-        if is_classifier(final):
+        if pairs == "once":
+            idx, _ = order_pairs(estimator, n_units, units=units, order=order,
+                                 layer=layer)
+            # The weights of the units on the logits (u - v) / 2, one column per
+            # class; the labels of the u halves without their " (u)".
+            W = logit_weights(final, W)
+            out_labels = [label[:-len(" (u)")] for label in out_labels[:W.shape[1]]]
+        else:
+            idx, _ = order_units(estimator, n_units, units=units, order=order,
+                                 layer=layer)
+        if pairs == "once":
+            output_name = "logit (class)"
+        elif is_classifier(final):
             output_name = "output (label)" if is_multilabel(final) else "output (class)"
         elif is_regressor(final):
             output_name = "output"
@@ -856,6 +898,8 @@ class OutputWeightsDisplay:
             image_shape=image_shape,
             estimator_name=_estimator_name(estimator),
             output_name=output_name,
+            unit_name=(f"hidden unit i (pair i & i + {n_units // 2})"
+                       if pairs == "once" else "hidden unit"),
         )
         return disp.plot(
             ax=ax, transpose=transpose, positive_color=positive_color,

@@ -1937,3 +1937,74 @@ def test_output_weights_of_abba_pairs_once_draws_signed_logit_weights():
     disp = OutputWeightsDisplay.from_estimator(abba)
     assert disp.weights.shape == (12, 20) and disp.ax_.get_xlabel() == "hidden unit"
     plt.close("all")
+
+
+def _runs(groups):
+    starts = [0] + [j for j in range(1, len(groups)) if groups[j] != groups[j - 1]]
+    ends = starts[1:] + [len(groups)]
+    return starts, ends
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_order_class_labels_and_separates_the_groups(transpose):
+    # Before: order="class" grouped the units by class but drew nothing to say
+    # which class a group was, nor where one group ended and the next began.
+    X, y = _digits()
+    est = fitted("mlp")
+    disp = OutputWeightsDisplay.from_estimator(est, X[:200], y[:200], order="class",
+                                               show_images=not transpose,
+                                               transpose=transpose)
+    hidden = HiddenUnitsDisplay.from_estimator(est, order="class")
+    groups = [lab.split("→")[1] for lab in hidden.unit_labels]
+    assert disp.unit_groups == groups and len(set(groups)) > 2
+    starts, ends = _runs(groups)
+    axis = disp.ax_.yaxis if transpose else disp.ax_.xaxis
+    labels = axis.get_ticklabels(minor=True)
+    assert [t.get_text() for t in labels] == [groups[a] for a in starts]
+    np.testing.assert_allclose(axis.get_ticklocs(minor=True),
+                               [(a + b - 1) / 2 for a, b in zip(starts, ends)])
+    assert all(t.get_visible() for t in labels)
+    # one line per boundary across the diagram, one across the bars
+    at = [(line.get_ydata() if transpose else line.get_xdata())[0]
+          for line in disp.separators_]
+    assert at == [b - 0.5 for b in starts[1:]] * 2
+    assert {line.axes for line in disp.separators_} == {disp.ax_, disp.bar_ax_}
+    unit_label = disp.ax_.get_ylabel() if transpose else disp.ax_.get_xlabel()
+    assert unit_label == "hidden unit, by the class it favours"
+    # the group labels lie beyond the unit labels, inside the figure, and the
+    # bars' axis does not repeat them
+    fig = disp.figure_
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+    units = [t.get_window_extent(renderer) for t in axis.get_ticklabels()
+             if t.get_visible() and t.get_text()]
+    bar_axis = disp.bar_ax_.yaxis if transpose else disp.bar_ax_.xaxis
+    assert not any(t.get_visible() and t.get_text()
+                   for t in bar_axis.get_ticklabels(minor=True)
+                   if t.get_window_extent(renderer).overlaps(canvas))
+    for t in labels:
+        box = t.get_window_extent(renderer)
+        assert canvas.x0 <= box.x0 and box.x1 <= canvas.x1
+        assert canvas.y0 <= box.y0 and box.y1 <= canvas.y1
+        if transpose:
+            assert box.x1 <= min(u.x0 for u in units)
+        else:
+            assert box.y0 >= max(u.y1 for u in units)
+    plt.close("all")
+
+
+def test_output_weights_unit_groups_parameter():
+    W = np.array([[1.0, 0.0], [0.5, 0.2], [0.0, 1.0]])
+    disp = OutputWeightsDisplay(W, unit_groups=["a", "a", "b"]).plot()
+    assert [t.get_text() for t in disp.ax_.get_xticklabels(minor=True)] == ["a", "b"]
+    assert [line.get_xdata()[0] for line in disp.separators_] == [1.5]
+    assert OutputWeightsDisplay(W).plot().separators_ == []
+    with pytest.raises(ValueError, match="unit_groups must have one entry per unit"):
+        OutputWeightsDisplay(W, unit_groups=["a", "b"]).plot()
+    # a pair of Axes: the groups are drawn in both
+    fig, (ax, bar_ax) = plt.subplots(2)
+    disp = OutputWeightsDisplay(W, unit_groups=["a", "b", "b"],
+                                mean_activations=np.ones((2, 3))).plot(
+        ax=(ax, bar_ax))
+    assert {line.axes for line in disp.separators_} == {ax, bar_ax}
+    plt.close("all")

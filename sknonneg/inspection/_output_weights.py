@@ -154,6 +154,44 @@ def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels,
     bar_ax.set_axes_locator(locator)
 
 
+# The lines between groups of units: coloured, to stand apart from the squares.
+_SEPARATOR = {"color": "tab:orange", "lw": 1.2, "zorder": 3}
+
+
+def _draw_groups(ax, runs, transpose, unit_ticklabels, cell):
+    """Label each run ``(start, stop, name)`` of units beside the unit labels of the
+    diagram ``ax`` (minor ticks at the runs' centres, padded past the unit labels),
+    and separate the runs with lines across it; returns the lines."""
+    import matplotlib as mpl
+
+    centres = [(a + b - 1) / 2 for a, b, _ in runs]
+    names = [g for _, _, g in runs]
+    name = "y" if transpose else "x"
+    # a run of odd length is centred on a unit's (major) tick: kept all the same
+    getattr(ax, f"{name}axis").remove_overlapping_locs = False
+    pad = mpl.rcParams[f"{name}tick.major.pad"]
+    if transpose:
+        # past the widest unit label, left of the diagram
+        pad += _text_width(unit_ticklabels) * 72 + 4
+        ax.set_yticks(centres, names, minor=True)
+        ax.tick_params(axis="y", which="minor", left=False, labelleft=True,
+                       right=False, labelright=False)
+    else:
+        # above the unit labels
+        pad += _line_height() * 72 + 2
+        ax.set_xticks(centres, names, minor=True)
+        ax.tick_params(axis="x", which="minor", top=False, labeltop=True,
+                       bottom=False, labelbottom=False)
+        widths = [(b - a) * cell for a, b, _ in runs]
+        if any(_text_width([g]) > w for g, w in zip(names, widths)):
+            # a name wider than its run would run into the next: upright
+            ax.tick_params(axis="x", which="minor", labelrotation=90)
+    ax.tick_params(axis=name, which="minor", length=0, pad=pad, labelsize="small",
+                   labelcolor=_SEPARATOR["color"])
+    line = ax.axhline if transpose else ax.axvline
+    return [line(a - 0.5, **_SEPARATOR) for a, _, _ in runs[1:]]
+
+
 def _cell_inches(ax, n_x, n_y):
     """Side in inches of a diagram cell (the diagram keeps an equal aspect)."""
     pos = ax.get_position(original=True)
@@ -227,7 +265,14 @@ class OutputWeightsDisplay:
     unit_name : str, default="hidden unit"
         Label of the hidden-unit axis: :meth:`from_estimator` gives ``"hidden
         unit i (pair i & i + N)"`` for an ``ABBAClassifier`` drawn with
-        ``pairs="once"`` (``N`` the half-width of its last hidden layer).
+        ``pairs="once"`` (``N`` the half-width of its last hidden layer), and
+        adds ``", by the class it favours"`` with ``order="class"``.
+    unit_groups : list of str, default=None
+        Group of each unit, in display order, e.g. the class it favours
+        (:meth:`from_estimator` gives it with ``order="class"``). Each run of
+        consecutive units of one group is labelled with its group's name beside
+        the unit labels (above them, or left of them with ``transpose``), and runs
+        are separated by lines across the diagram and the bars.
 
     Attributes
     ----------
@@ -243,6 +288,9 @@ class OutputWeightsDisplay:
         Display of the unit images, drawn in ``images_display_.ax_``.
     figure_ : matplotlib.figure.Figure
         Figure holding the diagram.
+    separators_ : list of matplotlib.lines.Line2D
+        The lines between groups of ``unit_groups`` (in the diagram, then in the
+        bars); empty without groups.
 
     See Also
     --------
@@ -278,6 +326,7 @@ class OutputWeightsDisplay:
         estimator_name=None,
         output_name="output (class)",
         unit_name="hidden unit",
+        unit_groups=None,
     ):
         self.weights = weights
         self.output_labels = output_labels
@@ -289,6 +338,7 @@ class OutputWeightsDisplay:
         self.estimator_name = estimator_name
         self.output_name = output_name
         self.unit_name = unit_name
+        self.unit_groups = unit_groups
 
     def plot(
         self,
@@ -407,6 +457,16 @@ class OutputWeightsDisplay:
             # (before: passed silently).
             _check_image_shape(self.image_shape)
 
+        groups = check_labels(self.unit_groups, "unit_groups", "unit")
+        runs = None
+        if groups is not None:
+            if len(groups) != n_units:
+                raise ValueError(f"unit_groups must have one entry per unit "
+                                 f"({n_units} rows of weights), got {len(groups)}.")
+            groups = [str(g) for g in groups]
+            starts = [0] + [j for j in range(1, n_units) if groups[j] != groups[j - 1]]
+            runs = [(a, b, groups[a]) for a, b in zip(starts, starts[1:] + [n_units])]
+
         bar_ax = None
         if ax is None:
             n_x, n_y = (n_out, n_units) if transpose else (n_units, n_out)
@@ -435,6 +495,14 @@ class OutputWeightsDisplay:
                     for labels, step in _top_label_sets(n_out, out_labels, acts,
                                                         self.activation_labels)
                 )
+            if runs is not None:
+                # a row of group labels beyond the unit labels (a column, left of
+                # them, with transpose)
+                if transpose:
+                    left += _text_width([g for _, _, g in runs]) + _label_width(
+                        [str(u) for u in unit_ids])
+                else:
+                    top += _line_height()
             width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
             # Room for the title over a narrow diagram (one output, transposed):
             # about 0.12 inch per character at the default size, centred on the
@@ -522,6 +590,9 @@ class OutputWeightsDisplay:
         ax.tick_params(length=0, labelsize="small")
         for spine in ax.spines.values():
             spine.set_visible(False)
+        separators = []
+        if runs is not None:
+            separators = _draw_groups(ax, runs, transpose, unit_ticklabels, cell)
         if name:
             ax.set_title(name, pad=8)
 
@@ -626,7 +697,16 @@ class OutputWeightsDisplay:
             bar_ax.tick_params(length=0, labelsize="small")
             for spine in bar_ax.spines.values():
                 spine.set_visible(False)
+            if runs is not None:
+                # a bar Axes sharing the diagram's unit axis shares its group
+                # ticks too: not labelled there
+                bar_ax.tick_params(which="minor", length=0, labelleft=False,
+                                   labelbottom=False, labeltop=False,
+                                   labelright=False)
+                line = bar_ax.axhline if transpose else bar_ax.axvline
+                separators += [line(a - 0.5, **_SEPARATOR) for a, _, _ in runs[1:]]
 
+        self.separators_ = separators
         self.squares_ = squares
         self.bars_ = bars
         self.ax_ = ax
@@ -762,15 +842,15 @@ class OutputWeightsDisplay:
         layer = len(coefs) - 1
         out_labels = output_classes(final, W.shape[1], estimator)
         if pairs == "once":
-            idx, _ = order_pairs(estimator, n_units, units=units, order=order,
-                                 layer=layer)
+            idx, unit_groups = order_pairs(estimator, n_units, units=units,
+                                           order=order, layer=layer)
             # The weights of the units on the logits (u - v) / 2, one column per
             # class; the labels of the u halves without their " (u)".
             W = logit_weights(final, W)
             out_labels = [label[:-len(" (u)")] for label in out_labels[:W.shape[1]]]
         else:
-            idx, _ = order_units(estimator, n_units, units=units, order=order,
-                                 layer=layer)
+            idx, unit_groups = order_units(estimator, n_units, units=units,
+                                           order=order, layer=layer)
         if pairs == "once":
             output_name = "logit (class)"
         elif is_classifier(final):
@@ -898,8 +978,11 @@ class OutputWeightsDisplay:
             image_shape=image_shape,
             estimator_name=_estimator_name(estimator),
             output_name=output_name,
-            unit_name=(f"hidden unit i (pair i & i + {n_units // 2})"
-                       if pairs == "once" else "hidden unit"),
+            unit_name=((f"hidden unit i (pair i & i + {n_units // 2})"
+                        if pairs == "once" else "hidden unit")
+                       + (", by the class it favours" if unit_groups is not None
+                          else "")),
+            unit_groups=unit_groups,
         )
         return disp.plot(
             ax=ax, transpose=transpose, positive_color=positive_color,

@@ -2008,3 +2008,79 @@ def test_output_weights_unit_groups_parameter():
         ax=(ax, bar_ax))
     assert {line.axes for line in disp.separators_} == {ax, bar_ax}
     plt.close("all")
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_of_many_outputs_wrap_into_panels_that_fit_a_page(transpose):
+    # Before: one diagram with cells of at least 0.05 inch: an autoencoder of
+    # MNIST's 784 pixels came out a strip of 2.8 x 40.6 inches (40.5 x 2.1
+    # transposed). Now the outputs are split among panels side by side
+    # (stacked, transposed), the figure about a page.
+    from sknonneg import NonNegAutoencoder
+
+    X = np.random.RandomState(0).rand(40, 784)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ae = NonNegAutoencoder(n_components=4, max_iter=3, random_state=0).fit(X)
+    W = ae.coefs_[-1]
+    disp = OutputWeightsDisplay.from_estimator(ae, show_images=not transpose,
+                                               transpose=transpose)
+    width, height = disp.figure_.get_size_inches()
+    assert width <= 11 and height <= 11
+    n_panels = len(disp.axes_)
+    assert n_panels > 1 and disp.ax_ is disp.axes_[0]
+    # the panels take the outputs in turn, each once, all at one scale
+    shown, offset = [], 0
+    for ax in disp.axes_:
+        lo, hi = (ax.get_xlim() if transpose else sorted(ax.get_ylim()))
+        n = int(round(hi - lo))
+        labels = [t.get_text() for t in (ax.get_xticklabels() if transpose
+                                         else ax.get_yticklabels())]
+        assert labels[0] == f"x{offset}"
+        shown.append(n)
+        offset += n
+        assert {p.axes for p in ax.patches} <= {ax}
+    assert sum(shown) == 784 and len(set(shown[:-1])) == 1
+    assert len(disp.squares_) == np.count_nonzero(W)
+    sides = np.array([sq.get_width() for sq in disp.squares_])
+    np.testing.assert_allclose(np.sort(sides), np.sort(0.9 * np.sqrt(
+        np.abs(W[W != 0]) / np.abs(W).max())))
+    if not transpose:
+        assert disp.images_display_ is not None
+        assert disp.ax_.get_ylabel() == "reconstructed feature"
+        # side by side, at one height
+        tops = [ax.get_position().y1 for ax in disp.axes_]
+        np.testing.assert_allclose(tops, tops[0])
+    # the cells are larger than the old figure's 0.05 inch
+    ax = disp.axes_[0]
+    ax.apply_aspect()
+    box = ax.get_position()
+    assert box.width * width / 4 > 0.05 if not transpose else (
+        box.height * height / 4 > 0.05)
+    # an int: that many outputs per panel; None: one diagram, as before
+    if transpose:
+        assert len(OutputWeightsDisplay.from_estimator(ae, wrap=200).axes_) == 4
+    else:
+        whole = OutputWeightsDisplay.from_estimator(ae, wrap=None)
+        assert len(whole.axes_) == 1 and whole.figure_.get_size_inches()[1] > 39
+    plt.close("all")
+
+
+def test_output_weights_wrap_leaves_figures_that_fit_alone():
+    est = fitted("mlp")
+    X, y = _digits()
+    for transpose in (False, True):
+        auto = OutputWeightsDisplay.from_estimator(est, X[:100], transpose=transpose)
+        whole = OutputWeightsDisplay.from_estimator(est, X[:100], transpose=transpose,
+                                                    wrap=None)
+        assert len(auto.axes_) == 1
+        np.testing.assert_array_equal(auto.figure_.get_size_inches(),
+                                      whole.figure_.get_size_inches())
+    with pytest.raises(InvalidParameterError, match="'wrap' parameter"):
+        OutputWeightsDisplay.from_estimator(est, wrap=0)
+    with pytest.raises(InvalidParameterError, match="'wrap' parameter"):
+        OutputWeightsDisplay.from_estimator(est, wrap=True)
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="pass ax=None"):
+        OutputWeightsDisplay.from_estimator(est, ax=ax, wrap=3)
+    plt.close("all")

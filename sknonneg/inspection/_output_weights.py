@@ -1,7 +1,7 @@
 """Hinton diagram of the hidden-to-output weights (paper's Fig. 2)."""
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -9,7 +9,8 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_consistent_length
 
-from .._validation import check_bool, check_colors, check_flags, user_stacklevel
+from .._validation import (check_bool, check_colors, check_flags,
+                           parameter_error, user_stacklevel)
 from ..neural_network._classifier import is_multilabel
 from ._hidden_units import (HiddenUnitsDisplay, _check_image_shape,
                             _resolve_image_shape)
@@ -192,6 +193,41 @@ def _draw_groups(ax, runs, transpose, unit_ticklabels, cell):
     return [line(a - 0.5, **_SEPARATOR) for a, _, _ in runs[1:]]
 
 
+# A diagram (and its strips) at most this long, in inches, with cells no smaller
+# than _MIN_CELL; a wrapped figure's panels, with their gaps, at most this wide.
+_PAGE = 9.0
+_MIN_CELL = 0.05
+
+
+def _panel_cell(per_panel, n_panels, n_units, extra, gap):
+    """Side in inches of a cell of ``n_panels`` panels of ``per_panel`` outputs
+    (and ``extra`` cells of strips) by ``n_units`` units, laid ``gap`` inches
+    apart within a page."""
+    return float(np.clip(min(_PAGE / (per_panel + extra),
+                             (_PAGE - (n_panels - 1) * gap) / (n_panels * n_units)),
+                         _MIN_CELL, 0.6))
+
+
+def _outputs_per_panel(wrap, n_out, n_units, extra, gap):
+    """The outputs per panel of a figure (``n_out``: one diagram) for ``wrap``:
+    ``"auto"`` wraps only outputs that do not fit a page at the smallest cells,
+    into the number of panels that gives the largest cells (the fewest of
+    equals)."""
+    if wrap is None:
+        return n_out
+    if wrap != "auto":
+        return min(int(wrap), n_out)
+    if (n_out + extra) * _MIN_CELL <= _PAGE:
+        return n_out
+    best, best_cell = n_out, _panel_cell(n_out, 1, n_units, extra, gap)
+    for n_panels in range(2, min(n_out, 64) + 1):
+        per_panel = -(-n_out // n_panels)
+        cell = _panel_cell(per_panel, -(-n_out // per_panel), n_units, extra, gap)
+        if cell > best_cell * (1 + 1e-9):
+            best, best_cell = per_panel, cell
+    return best
+
+
 def _cell_inches(ax, n_x, n_y):
     """Side in inches of a diagram cell (the diagram keeps an equal aspect)."""
     pos = ax.get_position(original=True)
@@ -281,11 +317,15 @@ class OutputWeightsDisplay:
     bars_ : list of matplotlib.container.BarContainer
         One container per row of ``mean_activations`` (empty if none).
     ax_ : matplotlib.axes.Axes
-        Axes holding the Hinton diagram.
+        Axes holding the Hinton diagram (its first panel, when wrapped).
+    axes_ : ndarray of matplotlib.axes.Axes
+        The Axes of every panel of the diagram (``ax_`` alone when not wrapped:
+        see ``wrap``).
     bar_ax_ : matplotlib.axes.Axes or None
-        Axes holding the activation bars.
+        Axes holding the activation bars (of the first panel, when wrapped).
     images_display_ : HiddenUnitsDisplay or None
-        Display of the unit images, drawn in ``images_display_.ax_``.
+        Display of the unit images, drawn in ``images_display_.ax_`` (of the
+        first panel, when wrapped).
     figure_ : matplotlib.figure.Figure
         Figure holding the diagram.
     separators_ : list of matplotlib.lines.Line2D
@@ -351,6 +391,7 @@ class OutputWeightsDisplay:
         max_size=0.9,
         bar_colors=None,
         title=True,
+        wrap="auto",
     ):
         """Draw the Hinton diagram (and optional images and bars).
 
@@ -384,12 +425,32 @@ class OutputWeightsDisplay:
             One colour per activation row; default the ``tab10`` cycle.
         title : bool or str, default=True
             Title; ``True`` uses ``estimator_name``.
+        wrap : "auto", int or None, default="auto"
+            With ``ax=None``, split the outputs among several diagrams (panels)
+            of the same units, side by side (stacked, with ``transpose``), each
+            with its own images and bars, so that a long strip fits a page.
+            ``"auto"``: only where the outputs do not fit one diagram of 9 inches
+            with cells of 0.05 inch (more than about 180, e.g. an autoencoder's
+            784 reconstructed pixels of MNIST), into the number of panels that
+            gives the largest cells; an int ``n``: ``n`` outputs per panel at
+            most; ``None``: one diagram, however long. The squares of every
+            panel are scaled by the largest weight of all. With an ``ax`` given
+            the diagram is drawn in it, whole (an int is refused).
 
         Returns
         -------
         display : OutputWeightsDisplay
             The display, its ``ax_`` and ``figure_`` drawn on.
         """
+        if not (wrap is None or (isinstance(wrap, str) and wrap == "auto")
+                or (isinstance(wrap, Integral) and not isinstance(wrap, bool)
+                    and wrap >= 1)):
+            raise parameter_error("OutputWeightsDisplay.plot", "wrap",
+                                  "'auto', a positive int or None", wrap)
+        if isinstance(wrap, Integral) and ax is not None:
+            raise ValueError(f"wrap={wrap!r} splits the outputs among panels of a "
+                             "new figure; with an ax given, the diagram is drawn "
+                             "in it whole: pass ax=None, or wrap='auto' or None.")
         if (not isinstance(max_size, Real) or isinstance(max_size, bool)
                 or not 0 < max_size <= 1):
             raise ValueError(f"max_size must be a float in (0, 1] (the side of the "
@@ -503,6 +564,24 @@ class OutputWeightsDisplay:
                         [str(u) for u in unit_ids])
                 else:
                     top += _line_height()
+            if transpose:
+                gap = top - 0.3  # the output labels above each panel
+            else:
+                gap = 0.25 + _text_width(
+                    list(out_labels) + ([] if acts is None else [
+                        str(s) for s in (self.activation_labels
+                                         if self.activation_labels is not None
+                                         else range(len(acts)))]))
+            per_panel = _outputs_per_panel(wrap, n_out, n_units, extra, gap)
+            if per_panel < n_out:
+                return self._plot_panels(
+                    per_panel, W, out_labels, unit_ids, acts, images, groups,
+                    transpose=transpose, extra=extra, n_pads=n_pads, gap=gap,
+                    margins=(left, right, top, bottom), name=name,
+                    kwargs=dict(positive_color=positive_color,
+                                negative_color=negative_color,
+                                background_color=background_color,
+                                max_size=max_size, bar_colors=bar_colors))
             width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
             # Room for the title over a narrow diagram (one output, transposed):
             # about 0.12 inch per character at the default size, centred on the
@@ -522,7 +601,9 @@ class OutputWeightsDisplay:
             fig = ax.figure
 
         # --- Hinton diagram -------------------------------------------------
-        wmax = np.max(np.abs(W)) if W.size else 0.0
+        wmax = self._wmax
+        if wmax is None:
+            wmax = np.max(np.abs(W)) if W.size else 0.0
         squares = []
         for j in range(n_units):
             for c in range(n_out):
@@ -710,7 +791,67 @@ class OutputWeightsDisplay:
         self.squares_ = squares
         self.bars_ = bars
         self.ax_ = ax
+        self.axes_ = np.array([ax], dtype=object)
         self.bar_ax_ = bar_ax
+        self.figure_ = fig
+        return self
+
+    # The largest weight magnitude that squares are scaled by (None: that of
+    # ``weights``); a panel of a wrapped figure is given that of all panels.
+    _wmax = None
+
+    def _plot_panels(self, per_panel, W, out_labels, unit_ids, acts, images, groups,
+                     *, transpose, extra, n_pads, gap, margins, name, kwargs):
+        """Draw the outputs ``per_panel`` at a time in panels of a new figure, each
+        a display of its own drawn in its Axes (see ``wrap``)."""
+        plt = import_pyplot()
+        n_units, n_out = W.shape
+        n_panels = -(-n_out // per_panel)
+        counts = [min(per_panel, n_out - p * per_panel) for p in range(n_panels)]
+        cell = _panel_cell(per_panel, n_panels, n_units, extra, gap)
+        left, right, top, bottom = margins
+        strips = 0.08 * n_pads
+        along = [(m + extra) * cell + strips for m in counts]  # each panel's length
+        across = n_units * cell
+        if transpose:  # panels stacked, each n_units rows high
+            width = left + along[0] + right
+            height = top + bottom + n_panels * across + (n_panels - 1) * gap
+        else:  # side by side, each n_units columns wide
+            width = left + n_panels * across + (n_panels - 1) * gap + right
+            height = top + bottom + along[0]
+        width = max(width, 0.12 * len(str(name or "")) + left - right + 0.1)
+        fig = plt.figure(figsize=(width, height))
+        panels = []
+        for p, m in enumerate(counts):
+            if transpose:
+                box = (left, height - top - p * (across + gap) - across, along[p],
+                       across)
+            else:
+                box = (left + p * (across + gap), bottom + along[0] - along[p],
+                       across, along[p])
+            ax = fig.add_axes((box[0] / width, box[1] / height, box[2] / width,
+                               box[3] / height))
+            cols = slice(p * per_panel, p * per_panel + m)
+            panel = OutputWeightsDisplay(
+                W[:, cols], output_labels=out_labels[cols], unit_ids=unit_ids,
+                mean_activations=acts, activation_labels=self.activation_labels,
+                unit_weights=images, image_shape=self.image_shape,
+                # the axis labels once, on the first panel (the units of all)
+                output_name=self.output_name if p == 0 else "",
+                unit_name=self.unit_name if p == 0 else "", unit_groups=groups)
+            panel._wmax = float(np.max(np.abs(W))) if W.size else 0.0
+            panels.append(panel.plot(ax=ax, transpose=transpose, title=False,
+                                     wrap=None, **kwargs))
+        if name:
+            fig.suptitle(name)
+        first = panels[0]
+        self.separators_ = [line for d in panels for line in d.separators_]
+        self.squares_ = [sq for d in panels for sq in d.squares_]
+        self.bars_ = first.bars_
+        self.ax_ = first.ax_
+        self.axes_ = np.array([d.ax_ for d in panels], dtype=object)
+        self.bar_ax_ = first.bar_ax_
+        self.images_display_ = first.images_display_
         self.figure_ = fig
         return self
 
@@ -734,6 +875,7 @@ class OutputWeightsDisplay:
         max_size=0.9,
         bar_colors=None,
         title=True,
+        wrap="auto",
     ):
         """Hinton diagram of a fitted network's output weights.
 
@@ -816,6 +958,11 @@ class OutputWeightsDisplay:
             One colour per activation row; default the ``tab10`` cycle.
         title : bool or str, default=True
             Title; ``True`` uses ``estimator_name``.
+        wrap : "auto", int or None, default="auto"
+            With ``ax=None``, split the outputs among several panels so that a
+            long strip fits a page (see :meth:`plot`): ``"auto"`` only where
+            more than about 180 outputs do not fit one diagram, e.g. an
+            autoencoder's 784 reconstructed pixels of MNIST.
 
         Returns
         -------
@@ -987,5 +1134,5 @@ class OutputWeightsDisplay:
         return disp.plot(
             ax=ax, transpose=transpose, positive_color=positive_color,
             negative_color=negative_color, background_color=background_color,
-            max_size=max_size, bar_colors=bar_colors, title=title,
+            max_size=max_size, bar_colors=bar_colors, title=title, wrap=wrap,
         )

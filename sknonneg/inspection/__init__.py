@@ -9,6 +9,21 @@ summaries. They work on sknonneg networks, scikit-learn's
 :class:`~sklearn.neural_network.MLPClassifier`, :class:`~sklearn.decomposition.PCA`,
 :class:`~sklearn.decomposition.NMF`, and Pipelines ending in one of these.
 
+ABBA networks and autoencoders read differently. An
+:class:`~sknonneg.ABBAClassifier`'s units come in pairs, unit ``N + i`` the partner
+of unit ``i`` (``N`` the layer's half-width): their first-layer images are each
+other's negatives and its stored output matrix ``[[A, B], [B, A]]`` holds every
+weight twice, all non-negative. ``pairs="once"`` in
+:meth:`HiddenUnitsDisplay.from_estimator` and
+:meth:`OutputWeightsDisplay.from_estimator` draws each pair once, by its unit
+``i``: its image, and its signed weights on the logits, one row per class.
+``order="class"`` groups the units of :class:`OutputWeightsDisplay` under the class
+each favours, labelled beside the unit labels and separated by lines. The output
+layer of a :class:`~sknonneg.NonNegAutoencoder` has one output per input feature
+(784 for MNIST): :class:`OutputWeightsDisplay` wraps so many outputs into panels
+that fit a page (``wrap``), and :class:`HiddenUnitsDisplay` shows the same decoder
+weights as one image per unit.
+
 Plotting needs matplotlib (``pip install sknonneg[plot]``); it is imported
 only when something is drawn.
 """

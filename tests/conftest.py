@@ -311,3 +311,19 @@ def tweedie_amounts(n=600, seed=0, n_features=4, power=1.5, dispersion=1.5):
     counts = rng.poisson(lam)
     y = np.where(counts > 0, rng.gamma(np.maximum(counts, 1) * alpha, scale), 0.0)
     return X, y, mu
+
+
+def with_fitted_gain(est, gain, compensate=False):
+    """``est``, a fitted dense network, made to predict at ``gain``: a model
+    fitted before ``gain`` was held to ``GAIN_RANGE`` (by an older sknonneg, and
+    loaded), whose numerics the Lipschitz bound and the certificates still face.
+    ``compensate``: the next layers' weights divided by ``gain / gain_`` as the
+    initialisation compensated a gain (relu and the identity are positively
+    homogeneous, so the network computes the same function, up to rounding)."""
+    factor = gain / est._gain_
+    if compensate:
+        for coef, _ in est._layout.views(est._theta)[1:]:
+            coef /= factor
+    est._gain_ = float(gain)
+    est._set_fitted_layers(est._theta)
+    return est

@@ -151,6 +151,12 @@ def test_float32_large_in_range_input_stays_finite():
 
 
 # -------------------------------------------------------------------- parameters
+# The refusal of a gain pair (or of anything but a float or a pair): each gain lies
+# in [0.01, 100] (GAIN_RANGE).
+GAIN_PAIR = (r"'gain' parameter of \w+ must be a float in the range "
+             r"\[0.01, 100.0\] or a \(start, end\) pair")
+
+
 @pytest.mark.parametrize("params, match", [
     ({"l1": -1.0}, "The 'l1' parameter of NonNegMLPClassifier must be"),
     ({"l2": -1.0}, "The 'l2' parameter of NonNegMLPClassifier must be"),
@@ -177,30 +183,26 @@ def test_float32_large_in_range_input_stays_finite():
      "'positive' parameter of \\w+ must be a bool, 'hidden', 'output' or a list of "
      r"one bool per weight layer \(2\)"),
     ({"positive": [1, 0]}, "'positive' parameter of \\w+ must be a bool"),
-    ({"gain": (2.0,)},
-     r"'gain' parameter of \w+ must be a positive float or a \(start, end\) pair"),
+    ({"gain": (2.0,)}, GAIN_PAIR),
     ({"gain": -1.0}, "The 'gain' parameter of NonNegMLPClassifier must be a float in "
-                     r"the range \(0.0, inf\)"),
+                     r"the range \[0.01, 100.0\]"),
     ({"gain": 0.0}, "The 'gain' parameter"),
     ({"gain": np.nan}, "The 'gain' parameter"),
-    ({"gain": (0.0, 1.0)},
-     r"'gain' parameter of \w+ must be a positive float or a \(start, end\) pair"),
-    ({"gain": (1.0, 2.0, 3.0)},
-     r"'gain' parameter of \w+ must be a positive float or a \(start, end\)"),
-    ({"gain": (1.0, np.inf)},
-     r"'gain' parameter of \w+ must be a positive float or a \(start, end\)"),
+    ({"gain": (0.0, 1.0)}, GAIN_PAIR),
+    ({"gain": (1.0, 2.0, 3.0)}, GAIN_PAIR),
+    ({"gain": (1.0, np.inf)}, GAIN_PAIR),
     ({"gain": "a"}, "The 'gain' parameter"),
     # Before: a 2-D array was flattened and failed later with NumPy's bare
     # "TypeError: only 0-dimensional arrays can be converted to Python scalars".
-    ({"gain": np.array([[1.0, 2.0]])},
-     r"'gain' parameter of \w+ must be a positive float or a \(start, end\)"),
-    ({"gain": np.array([[1.0], [2.0]])},
-     r"'gain' parameter of \w+ must be a positive float or a \(start"),
+    ({"gain": np.array([[1.0, 2.0]])}, GAIN_PAIR),
+    ({"gain": np.array([[1.0], [2.0]])}, GAIN_PAIR),
     # Before: taken (inf in float32), and predict refused the training data.
     ({"gain": 1e40, "dtype": "float32"},
-     r"'gain' parameter of \w+ must be at most 3.403e\+38, the largest "
-     r"value of dtype=float32. Got 1e\+40 instead."),
-    ({"gain": (1.0, 1e40), "dtype": "float32"}, "'gain' parameter of \\w+ must be at most 3.403e"),
+     r"'gain' parameter of \w+ must be a float in the range \[0.01, 100.0\].*"
+     r"Got 1e\+40 instead."),
+    ({"gain": (1.0, 1e40), "dtype": "float32"},
+     r"'gain' parameter of \w+ must be a float in the range \[0.01, 100.0\] or a "
+     r"\(start, end\) pair of floats in the range \[0.01, 100.0\]. Got \(1.0, 1e\+40\)"),
     ({"monotonic_cst": [1, 0]}, r"monotonic_cst must be an array of shape \(3,\) with "
                                 r"values in \{-1, 0, 1\}"),
     ({"monotonic_cst": [1, 0, 2]}, "monotonic_cst must be an array of shape"),
@@ -258,11 +260,14 @@ def test_bad_parameter_values_are_invalid_parameter_errors(params):
 @pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
 def test_gain_too_large_for_the_training_rows_is_refused_at_fit(dtype, gain, solver):
     # Before: a gain just inside the dtype's range fitted, and predict then refused
-    # every training row as too large for the network. Now fit refuses, naming the
-    # gain, and a refit (warm start or partial_fit too) leaves the model as it was.
+    # every training row as too large for the network. Then fit refused it after
+    # training ("cannot predict the rows it was trained on"); now the gain's range
+    # refuses it before, as scikit-learn refuses a parameter, and a refit (warm
+    # start or partial_fit too) leaves the model as it was.
     from sklearn.base import clone, is_classifier
 
     from sknonneg import NonNegMLPRegressor
+    from sknonneg._compat import InvalidParameterError
 
     for est in (_est(dtype=dtype, solver=solver),
                 NonNegMLPRegressor(3, max_iter=3, dtype=dtype, solver=solver,
@@ -270,20 +275,51 @@ def test_gain_too_large_for_the_training_rows_is_refused_at_fit(dtype, gain, sol
         y = Y if is_classifier(est) else X[:, 0]
         fitted = clone(est).fit(X, y)
         before = fitted.predict(X)
-        with pytest.raises(ValueError, match=r"cannot predict the rows it was trained "
-                                              r"on: on \d+ of the \d+ rows of positive "
-                                              r"weight.*at gain=.*smaller gain") as info:
+        refused = r"'gain' parameter of \w+ must be a float in the range \[0.01, 100.0\]"
+        with pytest.raises(InvalidParameterError, match=refused):
             clone(est).set_params(gain=gain).fit(X, y)
-        assert type(info.value) is ValueError  # no private class in the traceback
         for call in ("fit", "partial_fit"):
             fitted.set_params(gain=gain, warm_start=True)
-            with pytest.raises(ValueError, match="cannot predict the rows"):
+            with pytest.raises(InvalidParameterError, match=refused):
                 getattr(fitted, call)(X, y)
             np.testing.assert_array_equal(fitted.predict(X), before)
             fitted.set_params(gain=1.0)
-        with pytest.raises(ValueError, match="cannot predict the rows"):
+        with pytest.raises(InvalidParameterError, match=refused):
             clone(est).set_params(gain=gain).partial_fit(
                 X, y, **({"classes": np.unique(Y)} if y is Y else {}))
+
+
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
+def test_fitted_network_that_cannot_predict_its_rows_is_refused(solver, monkeypatch):
+    # The guard after training, which gains of 1e38 (float32) and 1e307 (float64)
+    # reached before the gain's range refused them: a fitted network whose
+    # weighted sums could overflow on its training rows is refused and the
+    # estimator left as it was. Reached here by making the range check report
+    # every row (the gain's range and the input's limit keep real fits inside).
+    from sklearn.base import clone, is_classifier
+
+    import sknonneg.neural_network._training as training
+    from sknonneg import NonNegMLPRegressor
+
+    every_row = lambda layers, X, dtype: np.ones(X.shape[0], dtype=bool)  # noqa: E731
+    for est in (_est(solver=solver),
+                NonNegMLPRegressor(3, max_iter=3, solver=solver, random_state=0)):
+        y = Y if is_classifier(est) else X[:, 0]
+        fitted = clone(est).fit(X, y)
+        before = fitted.predict(X)
+        with monkeypatch.context() as patch:
+            patch.setattr(training, "range_overflow_rows", every_row)
+            with pytest.raises(ValueError, match=r"cannot predict the rows it was "
+                                                  r"trained on: on \d+ of the \d+ rows "
+                                                  r"of positive weight.*at gain=.*"
+                                                  r"smaller gain") as info:
+                clone(est).fit(X, y)
+            assert type(info.value) is ValueError  # no private class in the traceback
+            for call in ("fit", "partial_fit"):
+                fitted.set_params(warm_start=True)
+                with pytest.raises(ValueError, match="cannot predict the rows"):
+                    getattr(fitted, call)(X, y)
+        np.testing.assert_array_equal(fitted.predict(X), before)
 
 
 def test_fit_refusal_reads_rows_of_positive_weight_only():
@@ -301,7 +337,7 @@ def test_fit_refusal_reads_rows_of_positive_weight_only():
 
 
 def test_gain_pair_with_a_string():
-    with pytest.raises(ValueError, match="'gain' parameter of \\w+ must be a positive float"):
+    with pytest.raises(ValueError, match="'gain' parameter of \\w+ must be a float in the range"):
         _est(gain=(1.0, "a")).fit(X, Y)
 
 

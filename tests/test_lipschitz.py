@@ -21,7 +21,7 @@ from numpy.testing import assert_allclose
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
-from conftest import examples
+from conftest import examples, with_fitted_gain
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
 from sknonneg._engine.layers import ABBA_ACTIVATIONS as ACTIVATIONS
 from sknonneg._kernels.reference.abba import activate
@@ -509,8 +509,15 @@ def test_radius_beyond_the_float_range_is_the_largest_float_without_a_warning():
     y = (X[:, 0] > 0.3).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = NonNegMLPClassifier(hidden_layer_sizes=(4,), gain=1e-308, max_iter=15,
-                                  random_state=0).fit(X, y)
+        # Fitted at gain=1e-308 before fit refused it (GAIN_RANGE), loaded.
+        est = with_fitted_gain(NonNegMLPClassifier(
+            hidden_layer_sizes=(4,), max_iter=15, random_state=0).fit(X, y), 1e-310)
+        # Its hidden units are all 0.5 there: logits apart by the intercepts alone,
+        # and first-layer weights below 1 (as a fit at that gain learned them).
+        (coef, _), (_, intercept) = est._layout.views(est._theta)
+        coef *= 0.1
+        intercept[:] = [0.0, 3.0]
+        est._set_fitted_layers(est._theta)
     assert 0 < est.lipschitz_bound_ < np.finfo(np.float64).tiny
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -983,9 +990,13 @@ def test_bound_of_weights_that_compensate_a_small_gain_is_finite_and_tight(
     # 3 hidden layers) or inf (gain=1e-40, 8), and certified_radius certified
     # nothing. relu and the identity are positively homogeneous: the gain folded
     # into the weights gives the same exact constant, computed in range.
+    # Such networks were fitted before fit refused their gains (GAIN_RANGE); one
+    # is made here from a fit at gain 1, its weights divided as the
+    # initialisation compensated the gain.
     X, y = _data()
-    est = _fit(NonNegMLPClassifier(hidden, activation=activation, gain=gain,
-                                   positive=True, max_iter=5, random_state=0), X, y)
+    est = with_fitted_gain(_fit(NonNegMLPClassifier(
+        hidden, activation=activation, gain=1.0, positive=True, max_iter=5,
+        random_state=0), X, y), gain, compensate=True)
     assert max(np.max(c) for c in est.coefs_[1:]) > 1e30  # compensated
     folded = [est.coefs_[0]] + [gain * c for c in est.coefs_[1:]]
     exact = np.linalg.norm(chain_product(folded), 2)
@@ -998,10 +1009,11 @@ def test_bound_below_the_float_range_is_positive_not_zero():
     # gain=1e-200 with two hidden layers: the exact constant is about 1e-401, and
     # the bound was 0.0, which certified_radius read as "the logits do not depend
     # on the input" (a radius of inf). Now the least positive float, above it.
+    # (A network fitted at that gain before fit refused it, GAIN_RANGE; loaded.)
     X, y = _data()
-    est = _fit(NonNegMLPClassifier((4, 4), activation="relu", gain=1e-200,
-                                   positive=True, output="logistic", max_iter=3,
-                                   random_state=0), X[:, :2], (X[:, 0] > 0).astype(int))
+    est = with_fitted_gain(_fit(NonNegMLPClassifier(
+        (4, 4), activation="relu", positive=True, output="logistic", max_iter=3,
+        random_state=0), X[:, :2], (X[:, 0] > 0).astype(int)), 1e-200)
     assert np.all(np.asarray(chain_product(est.coefs_)) > 0)
     assert est.lipschitz_bound_ == 5e-324
     assert np.all(np.isfinite(est.certified_radius(X[:5, :2])))
@@ -1086,9 +1098,11 @@ def test_bound_of_weights_that_compensate_a_large_gain_is_not_refused(activation
     # bound is ordinary. Before, the power was taken first and lipschitz_bound_
     # refused it ("The Lipschitz bound overflows"), as doc/reliability.md said of
     # any gain whose power overflows.
+    # (Made from a fit at gain 1, as the small gains above.)
     X, y = _data()
-    est = _fit(NonNegMLPClassifier((4, 4, 4), activation=activation, gain=1e110,
-                                   positive=True, max_iter=5, random_state=0), X, y)
+    est = with_fitted_gain(_fit(NonNegMLPClassifier(
+        (4, 4, 4), activation=activation, gain=1.0, positive=True, max_iter=5,
+        random_state=0), X, y), 1e110, compensate=True)
     assert max(np.max(c) for c in est.coefs_[1:]) < 1e-90  # compensated
     folded = [est.coefs_[0]] + [1e110 * c for c in est.coefs_[1:]]
     exact = np.linalg.norm(chain_product(folded), 2)

@@ -23,6 +23,8 @@ from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                       NonNegMLPRegressor)
 from sknonneg.inspection import describe_network
 
+from conftest import with_fitted_gain
+
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 # scikit-learn >= 1.8 lists a fitted estimator's attributes in its HTML repr.
@@ -45,12 +47,13 @@ def _fit(Est, **params):
 
 @pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
 def test_html_repr_of_a_fitted_network_whose_lipschitz_bound_overflows(Est):
-    # gain=1e300 fits and predicts, but lipschitz_bound_ refuses its overflowing
+    # A network fitted at gain=1e300 (before fit refused it, GAIN_RANGE; loaded)
+    # predicts, but lipschitz_bound_ refuses its overflowing
     # bound with a ValueError. Before: scikit-learn's HTML repr (the notebook
     # display, inspect.getmembers over the fitted attributes) and
     # describe_network raised that ValueError, for the estimator and for every
     # Pipeline or search holding it.
-    est = _fit(Est, gain=1e300)
+    est = with_fitted_gain(_fit(Est), 1e300)
     for obj in (est, make_pipeline(MinMaxScaler(), est)):
         assert "text/html" in obj._repr_mimebundle_()
         html = estimator_html_repr(obj)

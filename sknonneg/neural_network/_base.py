@@ -67,30 +67,46 @@ def _is_positive_real(value):
             and np.isfinite(value) and value > 0)
 
 
-def _validate_gain(gain, dtype, caller):
-    """``gain``: a positive float, or a (start, end) pair of them (a schedule), within
-    the range of the fit's ``dtype``."""
+# The gains a fit takes (``gain``, each end of a ``(start, end)`` schedule): the
+# initialisation sets each hidden unit's pre-activation ``x @ W + b`` to a spread of
+# order one, whatever the gain, so the gain alone says how far into the sigmoid's
+# saturation (above) or linear middle (below) the units start, and the weights that
+# compensate it are of the order of its inverse. Measured (digits / 16, Friedman #1
+# standardised; logistic units; L-BFGS-B 100 iterations, Adam 30 epochs; float32
+# and float64, dense and CSR): every fit between 1e-2 and 1e2 trained (digits test
+# accuracy 0.95-0.98 under L-BFGS-B against 0.97 at "auto"; Adam slower near 1e2,
+# the regressor's training R^2 0.17-0.29 against 0.66-0.73). At 1e-3 the
+# classifier reached 0.39-0.43 (silently in float32 CSR) and the regressor a
+# negative training R^2; at 1e3 Adam a negative training R^2 and 0.72 accuracy.
+# Beyond, the fits predicted one label (1e-8 and below; 1e8 and above under Adam)
+# or stopped at a poor network, some without a warning (L-BFGS-B at 1e12 to
+# 1e300: 0.73-0.74, a ConvergenceWarning at most). With relu and the identity a
+# gain only rescales what the weights can, so the range costs them nothing.
+# Weights of order 1e2 to 1e-2, their squares (L2) and gradients stay far inside
+# float32's range.
+GAIN_RANGE = (1e-2, 1e2)
+
+
+def _validate_gain(gain, caller):
+    """``gain``: a float in ``GAIN_RANGE``, or a (start, end) pair of them (a
+    schedule). Before, any positive float was taken: gains of 1e30 and above or
+    1e-8 and below were fitted, and the fit kept its starting point or predicted
+    one label, not always with a warning."""
+    low, high = GAIN_RANGE
+    in_range = f"in the range [{low!r}, {high!r}]"
     if np.isscalar(gain):
-        if not _is_positive_real(gain):
-            raise parameter_error(caller, "gain", "a positive float", gain)
-        values = (gain,)
-    else:
-        # One dimension only: before, a 2-D array was flattened here and failed
-        # later with NumPy's bare TypeError (a 0-d array is refused as before).
-        values = np.asarray(gain, dtype=object) if hasattr(gain, "__len__") else None
-        values = tuple(values) if values is not None and values.ndim == 1 else ()
-        if len(values) != 2 or not all(_is_positive_real(g) for g in values):
-            raise parameter_error(
-                caller, "gain",
-                "a positive float or a (start, end) pair of positive floats", gain)
-    # Before: a float32 fit took gain=1e40 (inf in float32), and predict then
-    # refused its own training data as too large for the fitted network.
-    top = float(np.finfo(dtype).max)
-    if any(float(g) > top for g in values):
+        if not (_is_positive_real(gain) and low <= gain <= high):
+            raise parameter_error(caller, "gain", f"a float {in_range}", gain)
+        return
+    # One dimension only: before, a 2-D array was flattened here and failed
+    # later with NumPy's bare TypeError (a 0-d array is refused as before).
+    values = np.asarray(gain, dtype=object) if hasattr(gain, "__len__") else None
+    values = tuple(values) if values is not None and values.ndim == 1 else ()
+    if len(values) != 2 or not all(_is_positive_real(g) and low <= g <= high
+                                   for g in values):
         raise parameter_error(
             caller, "gain",
-            f"at most {top:.4g}, the largest value of dtype={np.dtype(dtype).name}",
-            gain)
+            f"a float {in_range} or a (start, end) pair of floats {in_range}", gain)
 
 
 def _validate_scoring(estimator):
@@ -228,8 +244,7 @@ class BaseNetwork(BaseEstimator):
         if _as_float_dtype(self.dtype) is None:
             raise parameter_error(type(self).__name__, "dtype",
                                   "'float32' or 'float64'", self.dtype)
-        _validate_gain(self._gain_param(), _as_float_dtype(self.dtype),
-                       type(self).__name__)
+        _validate_gain(self._gain_param(), type(self).__name__)
         self._validate_extra_params()
 
     def _gain_param(self):

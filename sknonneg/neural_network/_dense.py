@@ -308,7 +308,8 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         search), without ``lipschitz_bound_``. The table reads every attribute with
         ``inspect.getmembers``, properties included: the bound's SVDs of the free
         layers took 1.5-3.7 s per display of a 784-500-10 ``positive="output"``
-        classifier (2 cores), and a bound that overflows (``gain=1e300``) raised
+        classifier (2 cores), and a bound that overflows (a model fitted at
+        ``gain=1e300`` before the gain's range refused it) raised
         its ``ValueError`` from the display. The property computes it when asked.
 
         This overrides a private hook of scikit-learn's, deliberately: it takes and

@@ -12,6 +12,7 @@ from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import parameter_error
 from ._autoencoder import NonNegAutoencoder
+from ._base import GAIN_RANGE
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
 from ._training import fit_output_layer
@@ -107,6 +108,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         ``benchmarks/results/defaults.md``); with ``"relu"`` and ``"identity"``,
         ``1.0``: a gain only rescales them, as the weights can, so there is
         nothing to anneal.
+        <<gain_range>>
     l1 : "auto", float or array-like of float, default="auto"
         L1 penalty, one value for every weight layer or one per layer (the paper's
         pH1, pC1). Exact, also on unconstrained weights (see Notes). ``"auto"``:
@@ -384,7 +386,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         "monotonic_cst": ["array-like", dict, None],
         "output": [StrOptions({"auto", "softmax", "logistic"})],
         "activation": [StrOptions(set(_activations.DENSE))],
-        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
+        "gain": [Interval(Real, *GAIN_RANGE, closed="both"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
         "l1": [Interval(Real, 0, None, closed="left"), "array-like",

@@ -27,6 +27,7 @@ from .._validation import (
 )
 from .._engine import get_loss
 from .._engine.losses import HalfTweedieDeviance
+from ._base import GAIN_RANGE
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._dense import DenseNetworkMixin, _activation_slope
@@ -190,6 +191,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         under Adam in 5 of 6 data sets and scalings, lower on standardised
         Friedman #1, ``benchmarks/results/regressor_adam_gain.md``); ``1.0`` with
         ``"relu"`` and ``"identity"``, which a gain only rescales.
+        <<gain_range>>
     <<penalty_params>>
     <<solver_param>>
     <<training_params>>
@@ -402,7 +404,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         "power": [Interval(Real, 1, 2, closed="neither")],
         "monotonic_cst": ["array-like", dict, None],
         "activation": [StrOptions(set(_activations.DENSE))],
-        "gain": [Interval(Real, 0, None, closed="neither"), tuple, list, np.ndarray,
+        "gain": [Interval(Real, *GAIN_RANGE, closed="both"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
         "activity_l1": [Interval(Real, 0, None, closed="left")],
     }

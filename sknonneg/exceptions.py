@@ -19,7 +19,8 @@ class DegenerateFitWarning(ConvergenceWarning):
     (a target that does not vary) does not warn. When the sign constraints make
     every output monotone (every weight >= 0 with logistic or identity outputs, or
     ``monotonic_cst``), the message says so: an output that moves against them
-    cannot be fitted. A subclass of
+    cannot be fitted. When every column of ``X`` is constant on the rows fitted
+    (all zero, say), it says that no setting can help. A subclass of
     :class:`sklearn.exceptions.ConvergenceWarning`, so filters on that class cover it.
 
     See Also

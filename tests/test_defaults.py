@@ -266,6 +266,47 @@ def test_degenerate_fit_advises_scaling_only_for_large_inputs():
                 assert "MinMaxScaler" not in message, (est, message)
 
 
+@pytest.mark.parametrize("inputs", ["ones", "zeros_csr", "constant_where_weighted"])
+def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
+    # Review 51c: a fit on inputs equal on every row (all ones; all-zero CSR) can
+    # do no better than the mean or the class prior, but its DegenerateFitWarning
+    # said "Try a smaller l2 or a larger max_iter" (all-zero CSR: "Try scaling
+    # the inputs (MaxAbsScaler ...), a smaller l2 or a larger max_iter"), none of
+    # which can help. It names the cause now. Rows of weight 0 are not fitted: a
+    # column that varies only there is constant for the fit.
+    rng = np.random.RandomState(0)
+    n = 60
+    y_reg, y_clf = rng.normal(size=n), np.arange(n) % 2
+    weight = None
+    if inputs == "ones":
+        X = np.ones((n, 3))
+    elif inputs == "zeros_csr":
+        X = sp.csr_matrix((n, 3))
+    else:
+        X = np.ones((n, 3))
+        X[0, 0] = 5.0
+        weight = np.r_[0.0, np.ones(n - 1)]
+    for est, y in ((NonNegMLPRegressor(random_state=0), y_reg),
+                   (NonNegMLPRegressor(loss="poisson", random_state=0), y_reg ** 2),
+                   (NonNegMLPClassifier(random_state=0), y_clf),
+                   (ABBAClassifier(random_state=0), y_clf)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y, sample_weight=weight)
+        message = " ".join(str(w.message) for w in caught
+                           if w.category is DegenerateFitWarning)
+        assert "degenerate fit" in message, est
+        assert "Every column of X is constant on the rows it fits" in message, message
+        assert "Try " not in message and "max_iter" not in message, message
+        assert "Scal" not in message, message
+    # Inputs that vary on the fitted rows keep the remedies.
+    X_var = rng.uniform(size=(n, 3))
+    message = _degenerate_fit_message(
+        NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0), X_var,
+        X_var[:, 0] + y_reg)
+    assert "Try a smaller l2" in message and "constant" not in message, message
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_degenerate_fit_on_sparse_inputs_names_a_scaler_that_takes_them(fmt):
     # Before: "Try scaling the inputs (MinMaxScaler or StandardScaler)" on sparse

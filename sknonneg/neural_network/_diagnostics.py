@@ -436,6 +436,36 @@ def _unscaled_largest(X):
     return largest if np.max(rms) > _UNIT_RMS else 0.0
 
 
+def _constant_input_note(X, sample_weight):
+    """The cause of a degenerate fit whose inputs are equal on every row it fits
+    (every column constant on the rows of positive ``sample_weight``; all zero,
+    say): no function of ``X`` does better than the mean of the targets or the
+    class prior, so no remedy helps. Empty otherwise, and where ``X`` is not
+    known. Before, such a fit was told to try a smaller l2, a larger max_iter or
+    (sparse zeros) a scaler, none of which can help."""
+    if X is None or not X.shape[0]:
+        return ""
+    keep = (np.ones(X.shape[0], dtype=bool) if sample_weight is None
+            else np.asarray(sample_weight) > 0)
+    if not keep.any():
+        return ""
+    if sp.issparse(X) or (not isinstance(X, np.ndarray) and hasattr(X, "indptr")):
+        rows = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)[keep]
+        constant = np.array_equal(rows.max(axis=0).toarray(),
+                                  rows.min(axis=0).toarray())
+    else:
+        values = np.asarray(X.array if hasattr(X, "array") else X)
+        where = keep[:, None]  # a view: no copy of the kept rows
+        constant = np.array_equal(
+            np.max(values, axis=0, where=where, initial=-np.inf),
+            np.min(values, axis=0, where=where, initial=np.inf))
+    if not constant:
+        return ""
+    return (" Every column of X is constant on the rows it fits (those of positive "
+            "sample_weight): no function of X can do better, whatever the settings. "
+            "Check the inputs.")
+
+
 def _remedies(X, *others, scale_warned=False, lead="Try"):
     """"Try scaling the inputs (...), a, b or c." The scaling only where an input
     exceeds 10 in size on columns not all of unit scale (``_unscaled_largest``), or
@@ -516,7 +546,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
         # were told to lower it too.
         step = ("a smaller learning_rate_init"
                 if getattr(estimator, "solver", None) == "adam" and not steps else "")
-        advice = _small_input_note(X, estimator, scale_warned) or (
+        advice = (_constant_input_note(X, sample_weight)
+                  or _small_input_note(X, estimator, scale_warned)) or (
             _constraint_note(estimator, True)
             + _remedies(X, _penalty_remedy(estimator), step,
                         "" if steps else "a larger max_iter",
@@ -582,7 +613,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
                 or "positive" not in estimator.get_params(deep=False)
                 or not constraints or constraints[-1] != "nonneg"
                 else 'positive="hidden" (a free output layer)')
-        small = _small_input_note(X, estimator, scale_warned)
+        small = (_constant_input_note(X, sample_weight)
+                 or _small_input_note(X, estimator, scale_warned))
         if small:  # as for the regressor
             note += small
         else:

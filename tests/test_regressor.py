@@ -547,3 +547,22 @@ def test_score_leaves_rows_of_weight_0_out_of_the_unit_scale():
     assert est._r2(exact, exact.copy(), tiny) == 1.0
     # A spread that underflows against real errors still scores -inf.
     assert est.score(X, 1e-300 * y, sample_weight=w) == -np.inf
+
+
+@pytest.mark.parametrize("loss, power", [("poisson", 1.0), ("gamma", 2.0),
+                                         ("tweedie", 1.5)])
+def test_score_of_a_log_link_loss_is_r2_not_d2(loss, power):
+    # score's docstring (review 51c): R^2 with every loss, as MLPRegressor and
+    # HistGradientBoostingRegressor score theirs, not PoissonRegressor's D^2;
+    # d2_tweedie_score at the loss's power gives D^2.
+    from sklearn.metrics import d2_tweedie_score, r2_score
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(120, 3))
+    mu = np.exp(X @ [1.0, -1.0, 0.5])
+    y = rng.gamma(2.0, mu / 2.0) + (loss != "gamma") * rng.poisson(mu)
+    reg = NonNegMLPRegressor(loss=loss, power=1.5, **FAST).fit(X, y)
+    pred = reg.predict(X)
+    assert reg.score(X, y) == pytest.approx(r2_score(y, pred), rel=1e-12)
+    d2 = d2_tweedie_score(y, pred, power=power)
+    assert abs(reg.score(X, y) - d2) > 1e-3

@@ -943,6 +943,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         R^2 unchanged: uniform weights of any size (1e307, 5e-324) give the
         unweighted score.
 
+        With ``loss="poisson"``, ``"gamma"`` or ``"tweedie"`` it is R^2 too, as
+        ``MLPRegressor(loss="poisson")`` and ``HistGradientBoostingRegressor``
+        score theirs, not the D^2 (share of the deviance explained) that
+        ``PoissonRegressor``, ``GammaRegressor`` and ``TweedieRegressor`` return:
+        for D^2, ``sklearn.metrics.d2_tweedie_score(y, reg.predict(X),
+        power=p)`` (``p`` 1 for Poisson, 2 for Gamma, ``power`` for Tweedie), or
+        ``make_scorer(d2_tweedie_score, power=p)`` as ``scoring`` of a search.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

@@ -266,7 +266,8 @@ def test_degenerate_fit_advises_scaling_only_for_large_inputs():
                 assert "MinMaxScaler" not in message, (est, message)
 
 
-@pytest.mark.parametrize("inputs", ["ones", "zeros_csr", "constant_where_weighted"])
+@pytest.mark.parametrize("inputs", ["ones", "zeros_csr", "constant_csr",
+                                    "constant_where_weighted"])
 def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
     # Review 51c: a fit on inputs equal on every row (all ones; all-zero CSR) can
     # do no better than the mean or the class prior, but its DegenerateFitWarning
@@ -282,6 +283,8 @@ def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
         X = np.ones((n, 3))
     elif inputs == "zeros_csr":
         X = sp.csr_matrix((n, 3))
+    elif inputs == "constant_csr":  # a stored 2 on every row, zeros elsewhere
+        X = sp.csr_matrix(np.c_[np.full(n, 2.0), np.zeros((n, 2))])
     else:
         X = np.ones((n, 3))
         X[0, 0] = 5.0

@@ -451,8 +451,9 @@ def _constant_input_note(X, sample_weight):
         return ""
     if sp.issparse(X) or (not isinstance(X, np.ndarray) and hasattr(X, "indptr")):
         rows = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)[keep]
-        constant = np.array_equal(rows.max(axis=0).toarray(),
-                                  rows.min(axis=0).toarray())
+        # Sparse column extremes compared sparse: a wide input is never densified,
+        # not even as a row of n_features values.
+        constant = (rows.max(axis=0) != rows.min(axis=0)).nnz == 0
     else:
         values = np.asarray(X.array if hasattr(X, "array") else X)
         where = keep[:, None]  # a view: no copy of the kept rows

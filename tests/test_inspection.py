@@ -2084,3 +2084,28 @@ def test_output_weights_wrap_leaves_figures_that_fit_alone():
     with pytest.raises(ValueError, match="pass ax=None"):
         OutputWeightsDisplay.from_estimator(est, ax=ax, wrap=3)
     plt.close("all")
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_wrapped_bars_are_labelled_once_clear_of_other_panels(
+        transpose):
+    # Before: every panel of a wrapped figure labelled its bars "mean activation
+    # per class"; side by side, that label stood in the gap over the bars of the
+    # panel before.
+    est = fitted("mlp")
+    X, y = _digits()
+    disp = OutputWeightsDisplay.from_estimator(est, X[:200], y[:200], wrap=4,
+                                               transpose=transpose)
+    fig = disp.figure_
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    bar_axes = [ax for ax in fig.axes if ax not in set(disp.axes_)]
+    assert len(disp.axes_) == 3 and len(bar_axes) == 3
+    labels = [ax.xaxis.label if transpose else ax.yaxis.label for ax in bar_axes]
+    assert [lab.get_text() for lab in labels] == ["mean activation\nper class",
+                                                   "", ""]
+    extent = labels[0].get_window_extent(renderer)
+    for ax in fig.axes:
+        if ax is not bar_axes[0]:
+            assert not extent.overlaps(ax.get_window_extent(renderer))
+    plt.close("all")

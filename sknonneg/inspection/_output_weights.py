@@ -842,6 +842,11 @@ class OutputWeightsDisplay:
             panel._wmax = float(np.max(np.abs(W))) if W.size else 0.0
             panels.append(panel.plot(ax=ax, transpose=transpose, title=False,
                                      wrap=None, **kwargs))
+            if p and panel.bar_ax_ is not None:
+                # the bars' label once too: beside each panel's bars it stood in
+                # the gap, over the bars of the panel before (side by side)
+                panel.bar_ax_.set_xlabel("")
+                panel.bar_ax_.set_ylabel("")
         if name:
             fig.suptitle(name)
         first = panels[0]

@@ -1878,6 +1878,25 @@ def test_hidden_units_of_abba_pairs_once_draws_each_pair_once():
     plt.close("all")
 
 
+def test_output_weights_of_multilabel_abba_pairs_once_rows_are_labels():
+    # Before: pairs="once" named the rows "logit (class)" for a multilabel
+    # target too, whose rows are labels (pairs="both" says "output (label)").
+    from sknonneg import ABBAClassifier
+
+    X, y = _digits()
+    Y = np.c_[y % 2, y > 4, y == 0][:400]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        abba = ABBAClassifier(5, max_iter=20, random_state=0).fit(X[:400], Y)
+    once = OutputWeightsDisplay.from_estimator(abba, pairs="once")
+    assert once.weights.shape == (5, 3)
+    assert once.ax_.get_ylabel() == "logit (label)"
+    assert [t.get_text() for t in once.ax_.get_yticklabels()] == ["0", "1", "2"]
+    both = OutputWeightsDisplay.from_estimator(abba)
+    assert both.ax_.get_ylabel() == "output (label)"
+    plt.close("all")
+
+
 def test_output_weights_of_abba_pairs_once_draws_signed_logit_weights():
     # Before: only coefs_[-1] as stored, [[A, B], [B, A]]: 2 C rows of u and v
     # halves by 2 N columns, every square white (non-negative), each weight drawn

@@ -296,8 +296,8 @@ class OutputWeightsDisplay:
         Label of the output axis: :meth:`from_estimator` gives ``"output
         (class)"`` for a classifier (``"output (label)"`` fitted to a multilabel
         target, ``"logit (class)"`` for an ``ABBAClassifier`` drawn with
-        ``pairs="once"``), ``"output"`` for a regressor and ``"reconstructed
-        feature"`` for an autoencoder.
+        ``pairs="once"``, ``"logit (label)"`` multilabel), ``"output"`` for a
+        regressor and ``"reconstructed feature"`` for an autoencoder.
     unit_name : str, default="hidden unit"
         Label of the hidden-unit axis: :meth:`from_estimator` gives ``"hidden
         unit i (pair i & i + N)"`` for an ``ABBAClassifier`` drawn with
@@ -1004,7 +1004,10 @@ class OutputWeightsDisplay:
             idx, unit_groups = order_units(estimator, n_units, units=units,
                                            order=order, layer=layer)
         if pairs == "once":
-            output_name = "logit (class)"
+            # Before: "logit (class)" for a multilabel target too, whose rows are
+            # labels (as "output (label)" of pairs="both")
+            output_name = ("logit (label)" if is_multilabel(final)
+                           else "logit (class)")
         elif is_classifier(final):
             output_name = "output (label)" if is_multilabel(final) else "output (class)"
         elif is_regressor(final):

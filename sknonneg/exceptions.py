@@ -20,7 +20,9 @@ class DegenerateFitWarning(ConvergenceWarning):
     every output monotone (every weight >= 0 with logistic or identity outputs, or
     ``monotonic_cst``), the message says so: an output that moves against them
     cannot be fitted. When every column of ``X`` is constant on the rows fitted
-    (all zero, say), it says that no setting can help. A subclass of
+    (all zero, say), it says that no setting can help (in a ``dtype="float32"``
+    fit, unless ``X`` varies below float32's precision: then ``dtype="float64"``
+    or scaling). A subclass of
     :class:`sklearn.exceptions.ConvergenceWarning`, so filters on that class cover it.
 
     See Also

@@ -310,6 +310,38 @@ def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
     assert "Try a smaller l2" in message and "constant" not in message, message
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_degenerate_fit_on_inputs_equal_in_float32_names_the_dtype(sparse):
+    # Review 51d: inputs that vary by less than float32's precision (1 + 1e-9 *
+    # rand) round to one value in a dtype="float32" fit, whose DegenerateFitWarning
+    # said "no function of X can do better, whatever the settings. Check the
+    # inputs": but X varies, and dtype="float64" or a scaler before the cast
+    # keeps its rows apart.
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.RandomState(0)
+    n = 60
+    X = 1.0 + 1e-9 * rng.uniform(size=(n, 2))
+    y = 1e9 * (X[:, 0] - 1.0)
+    X_fit = sp.csr_matrix(X) if sparse else X
+    for est, target in ((NonNegMLPRegressor((4,), dtype="float32", random_state=0),
+                         y),
+                        (NonNegMLPClassifier((4,), dtype="float32", random_state=0),
+                         (y > np.median(y)).astype(int))):
+        message = _degenerate_fit_message(est, X_fit, target)
+        assert "constant on the rows it fits" in message and "float32" in message
+        assert "whatever the settings" not in message, message
+        assert "dtype='float64'" in message and "scale" in message, message
+    # the advice holds: centred and scaled before the float32 cast, it fits
+    scaled = make_pipeline(StandardScaler(),
+                           NonNegMLPRegressor((4,), dtype="float32", random_state=0))
+    assert scaled.fit(X, y).score(X, y) > 0.9
+    # inputs that are constant in float64 too keep the plain note
+    message = _degenerate_fit_message(NonNegMLPRegressor((4,), random_state=0),
+                                      np.ones((n, 2)), y)
+    assert "whatever the settings" in message and "float32" not in message
+
+
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 def test_degenerate_fit_on_sparse_inputs_names_a_scaler_that_takes_them(fmt):
     # Before: "Try scaling the inputs (MinMaxScaler or StandardScaler)" on sparse

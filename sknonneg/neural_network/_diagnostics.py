@@ -462,6 +462,16 @@ def _constant_input_note(X, sample_weight):
             np.min(values, axis=0, where=where, initial=np.inf))
     if not constant:
         return ""
+    data = X.data if hasattr(X, "indptr") else values
+    if data.dtype == np.float32:
+        # Before: "whatever the settings" here too, though inputs that vary by
+        # less than float32's precision (1 + 1e-9 * rand) round to one value in
+        # a float32 fit and stay apart in float64, or scaled.
+        return (" Every column of X is constant on the rows it fits (those of "
+                "positive sample_weight) in float32, the fit's dtype: no function "
+                "of those inputs can do better. If X varies by less than float32's "
+                "precision (about 6e-8 of its size), pass dtype='float64' or "
+                "centre and scale it; else check the inputs.")
     return (" Every column of X is constant on the rows it fits (those of positive "
             "sample_weight): no function of X can do better, whatever the settings. "
             "Check the inputs.")

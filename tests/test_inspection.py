@@ -1865,7 +1865,9 @@ def test_hidden_units_of_abba_pairs_once_draws_each_pair_once():
     once = HiddenUnitsDisplay.from_estimator(abba, order="class", pairs="once")
     expect = {int(u): lab.split("→")[1] for u, lab in zip(both.unit_ids,
                                                          both.unit_labels)}
-    assert once.unit_labels == [f"{u} & {u + 6}→{expect[int(u)]}"
+    # titled by unit i's class, the partner after it (before: "2 & 8→0", read as
+    # if the partner, which lowers that logit, favoured the class too)
+    assert once.unit_labels == [f"{u}→{expect[int(u)]} (& {u + 6})"
                                 for u in once.unit_ids]
     with pytest.raises(ValueError, match="between 1 and 6"):
         HiddenUnitsDisplay.from_estimator(abba, pairs="once", units=7)
@@ -1988,6 +1990,11 @@ def test_output_weights_order_class_labels_and_separates_the_groups(transpose):
           for line in disp.separators_]
     assert at == [b - 0.5 for b in starts[1:]] * 2
     assert {line.axes for line in disp.separators_} == {disp.ax_, disp.bar_ax_}
+    # in a colour none of the bars has (before: tab:orange, class 1's bars')
+    from matplotlib.colors import to_rgba
+    bar_colours = {to_rgba(p.get_facecolor()) for bc in disp.bars_ for p in bc}
+    assert not {to_rgba(line.get_color()) for line in disp.separators_} & bar_colours
+    assert not {to_rgba(t.get_color()) for t in labels} & bar_colours
     unit_label = disp.ax_.get_ylabel() if transpose else disp.ax_.get_xlabel()
     assert unit_label == "hidden unit, by the class it favours"
     # the group labels lie beyond the unit labels, inside the figure, and the

@@ -473,7 +473,8 @@ class HiddenUnitsDisplay:
             the units given (``i`` or ``N_1 + i``); ``order`` orders the pairs as
             their unit ``i`` (both units of a pair have the same
             ``"output_weight"``; with ``"class"``, the class whose logit unit
-            ``i`` raises most, the one its partner lowers most). A ``ValueError``
+            ``i`` raises most, the one its partner lowers most, titled ``"i→class
+            (& N_1 + i)"``: the class is unit ``i``'s). A ``ValueError``
             for any other estimator.
         image_shape : tuple of int, default=None
             ``(height, width)``, e.g. ``(28, 28)`` for MNIST or ``(8, 8)``
@@ -536,7 +537,12 @@ class HiddenUnitsDisplay:
                                      layer=1)
             names = [str(i) for i in idx]
         if group is not None:
-            labels = [f"{n}→{g}" for n, g in zip(names, group)]
+            # A pair's title names the class of its unit i first: "2→0 (& 14)"
+            # (before: "2 & 14→0", which read as if unit 14 too favoured class
+            # 0, whose logit it lowers).
+            labels = ([f"{i}→{g} (& {i + half})" for i, g in zip(idx, group)]
+                      if pairs == "once" else
+                      [f"{n}→{g}" for n, g in zip(names, group)])
         else:
             labels = names if pairs == "once" else None
         disp = cls(

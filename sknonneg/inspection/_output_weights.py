@@ -155,8 +155,10 @@ def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels,
     bar_ax.set_axes_locator(locator)
 
 
-# The lines between groups of units: coloured, to stand apart from the squares.
-_SEPARATOR = {"color": "tab:orange", "lw": 1.2, "zorder": 3}
+# The lines between groups of units: dashed, to stand apart from the squares.
+# Dark grey, not a colour of the bars (before: "tab:orange", the colour of class 1's
+# bars, so a separator beside class 1's bars read as one of them).
+_SEPARATOR = {"color": "0.15", "lw": 1.2, "ls": (0, (4, 2)), "zorder": 3}
 
 
 def _draw_groups(ax, runs, transpose, unit_ticklabels, cell):

@@ -33,15 +33,27 @@ TRUSTED_TYPES = (
 
 
 def _check_file(file, caller, method):
-    """A TypeError naming ``file`` for what is neither a path nor a file object
-    with ``method`` (before: zipfile's or skops' "'int' object has no attribute
-    'seek'" / "'NoneType' object has no attribute 'write'")."""
+    """``file`` as skops takes it: a path (a bytes path decoded, as ``open`` reads
+    it) or a file object with ``method``. A TypeError naming ``file`` for anything
+    else (before: zipfile's or skops' "'int' object has no attribute 'seek'" /
+    "'NoneType' object has no attribute 'write'"), and for bytes that are a file's
+    content rather than its path (before, bytes passed this check and skops failed
+    on them with "'bytes' object has no attribute 'write'" / "'seek'", a path of
+    bytes included)."""
     import os
 
-    if not (isinstance(file, (str, bytes, os.PathLike)) or hasattr(file, method)):
+    if isinstance(file, (bytes, bytearray)):
+        if isinstance(file, bytearray) or b"\x00" in file or file.startswith(b"PK"):
+            raise TypeError(
+                f"{caller} takes file as a path (str or path-like) or a file object "
+                f"opened in binary mode, got {type(file).__name__} that read as a "
+                "file's content, not its path: wrap the content in io.BytesIO(...).")
+        return os.fsdecode(file)
+    if not (isinstance(file, (str, os.PathLike)) or hasattr(file, method)):
         raise TypeError(f"{caller} takes file as a path (str or path-like) or a file "
                         f"object opened in binary mode, got {type(file).__name__}: "
                         f"{file!r}.")
+    return file
 
 
 def _skops_io():
@@ -61,8 +73,9 @@ def dump(estimator, file):
     ----------
     estimator : object
         Usually a fitted sknonneg estimator, or a pipeline containing one.
-    file : str or path-like
-        Destination, conventionally with the ``.skops`` extension.
+    file : str, bytes or path-like, or file object
+        Destination, conventionally with the ``.skops`` extension, or a file object
+        opened for writing in binary mode (an ``io.BytesIO``).
 
     Examples
     --------
@@ -82,7 +95,7 @@ def dump(estimator, file):
     that names the estimators holding one.
     """
     skops_io = _skops_io()
-    _check_file(file, "dump", "write")
+    file = _check_file(file, "dump", "write")
     try:
         skops_io.dump(estimator, file)
     except RecursionError:
@@ -129,8 +142,10 @@ def untrusted_types(file):
 
     Parameters
     ----------
-    file : str or path-like
-        A file written by :func:`dump` or ``skops.io.dump``.
+    file : str, bytes or path-like, or file object
+        A file written by :func:`dump` or ``skops.io.dump``: its path, or a file
+        object opened in binary mode (an ``io.BytesIO`` of its content; the content
+        itself as bytes is a ``TypeError``).
 
     Returns
     -------
@@ -159,7 +174,7 @@ def untrusted_types(file):
     import zipfile
     import zlib
 
-    _check_file(file, "untrusted_types", "read")
+    file = _check_file(file, "untrusted_types", "read")
     # A file object is read again by skops: from where it was.
     start = file.tell() if hasattr(file, "seek") and hasattr(file, "tell") else None
     try:
@@ -232,8 +247,10 @@ def load(file, *, trusted=()):
 
     Parameters
     ----------
-    file : str or path-like
-        A file written by :func:`dump` or ``skops.io.dump``.
+    file : str, bytes or path-like, or file object
+        A file written by :func:`dump` or ``skops.io.dump``: its path, or a file
+        object opened in binary mode (an ``io.BytesIO`` of its content; the content
+        itself as bytes is a ``TypeError``).
     trusted : str, sequence of str or None, default=()
         Further type names to allow, e.g. those of your own transformers (one
         name may be given as a string; None: none, as ``()``). Names only: a type
@@ -271,7 +288,8 @@ def load(file, *, trusted=()):
         parameters. The fitted arrays (``coefs_``, ...) are derived from the
         checked parameters on load, never read from the file.
     TypeError
-        If ``trusted`` is not a str, a sequence of str or None.
+        If ``trusted`` is not a str, a sequence of str or None, or ``file`` is
+        neither a path nor a file object (the file's content as bytes included).
     skops.io.exceptions.UntrustedTypesFoundException
         If the file holds a type that is neither trusted by skops, nor one of
         ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it. A
@@ -302,7 +320,7 @@ def load(file, *, trusted=()):
     import zlib
 
     sio = _skops_io()
-    _check_file(file, "load", "read")
+    file = _check_file(file, "load", "read")
     original = trusted
     if trusted is None:
         trusted = ()  # as skops takes it: no further types

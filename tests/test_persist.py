@@ -777,3 +777,20 @@ def test_load_names_the_way_to_trust_a_pipelines_helper_types(tmp_path):
         persist.load(path)
     loaded = persist.load(path, trusted=["numpy.dtype"])
     np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_a_path_given_as_bytes_is_a_path_and_content_as_bytes_is_refused(tmp_path):
+    # Before: bytes passed the file check, and skops failed on them with
+    # "'bytes' object has no attribute 'write'" (dump) or "... 'seek'" (load,
+    # untrusted_types), a path given as bytes included.
+    path = tmp_path / "clf.skops"
+    clf = NonNegMLPClassifier(**KW).fit(X, Y2)
+    persist.dump(clf, bytes(path))
+    assert persist.untrusted_types(bytes(path)) == persist.untrusted_types(path)
+    loaded = persist.load(bytes(path))
+    assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    for read in (persist.untrusted_types, persist.load):
+        with pytest.raises(TypeError, match="read as a file's content, not its path: "
+                           "wrap the content in io.BytesIO"):
+            read(path.read_bytes())
+    assert isinstance(persist.load(io.BytesIO(path.read_bytes())), NonNegMLPClassifier)

@@ -763,6 +763,21 @@ def test_real_reuters_hit_rate_sanity(real_reuters):
                                classes=bunch.target_names) == hit
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint16])
+def test_mnist_refuses_images_that_are_not_uint8_pixels(tmp_path, small_fake_files,
+                                                         dtype):
+    # Before: any numeric images loaded as they were: an export scaled to [0, 1]
+    # (float) came back as data_train, though the docstring promises uint8 pixels
+    # 0..255 and tells the user to divide them by 255.
+    arrays = _make_fake_mnist(tmp_path / MNIST_FILE)
+    scale = 255.0 if np.issubdtype(dtype, np.floating) else 1
+    arrays["X_train"] = (arrays["X_train"] / scale).astype(dtype)
+    np.savez_compressed(tmp_path / MNIST_FILE, **arrays)
+    with pytest.raises(OSError, match=rf"unexpected train dtypes X={np.dtype(dtype)}, "
+                       r"y=uint8; expected uint8 images \(pixels 0\.\.255"):
+        load_mnist(data_home=tmp_path, download_if_missing=False)
+
+
 # ------------------------------------------- MNIST and Reuters: partial files
 def test_mnist_and_reuters_refuse_another_number_of_samples(tmp_path):
     # Before: load_mnist and load_reuters loaded a partial file (a valid archive, a

@@ -126,7 +126,8 @@ def load_mnist(
         If the file is missing and ``download_if_missing`` is False.
     OSError
         If the download failed, or the file is corrupt, has an unexpected
-        layout or another number of images than 60,000 and 10,000.
+        layout, images other than ``uint8`` pixels (a float export scaled to
+        [0, 1], say) or another number of images than 60,000 and 10,000.
 
     Examples
     --------
@@ -186,10 +187,15 @@ def load_mnist(
                 f"y={y.shape}; expected (n, 784) and (n,)"
             )
 
-        if not (np.issubdtype(X.dtype, np.number) and np.issubdtype(y.dtype, np.integer)):
+        # Before: any numeric images were taken: a float export scaled to [0, 1]
+        # loaded as it was, against the uint8 pixels 0..255 documented (which
+        # the user is told to divide by 255).
+        if not (X.dtype == np.uint8 and np.issubdtype(y.dtype, np.integer)):
             raise OSError(
                 f"{path!r} has unexpected {name} dtypes X={X.dtype}, y={y.dtype}; "
-                f"expected numeric images and integer labels"
+                "expected uint8 images (pixels 0..255, the data set's documented "
+                "format) and integer labels: the file is another version of it. "
+                f"Replace it with a good copy (sha256 {MNIST.sha256})."
             )
         if y.size and (y.min() < 0 or y.max() > 9):
             raise OSError(f"{path!r} has {name} labels outside 0..9")

@@ -269,7 +269,10 @@ def load(file, *, trusted=()):
         schema.json that is not a skops schema). If the file holds sknonneg
         types that this version does not have (also types passed in
         ``trusted``): it was written by another version (no compatibility is
-        kept between versions before the first release). Or if a network in the
+        kept between versions before the first release). If a sknonneg estimator
+        in it lacks one of its class's parameters (``get_params`` would fail: a
+        file of another version, or edited), or a network holds fitted attributes
+        without its fitted parameters. Or if a network in the
         file (classifier, regressor or autoencoder; alone or anywhere inside a
         meta-estimator, list or dict) is inconsistent: parameters of another
         length than its layout, non-finite or outside its sign constraints,
@@ -393,6 +396,7 @@ def load(file, *, trusted=()):
     # checks below call its methods), then the networks' fitted state.
     for item in objects:
         _check_not_shadowing(item, file)
+        _check_parameters_present(item, file)
     for item in objects:
         if isinstance(item, BaseNetwork):
             _check_network(item, file)
@@ -476,6 +480,30 @@ def _check_not_shadowing(item, file):
             f"{file!s} holds an inconsistent {type(item).__name__}: its attribute(s) "
             f"{shadowing} would replace the method(s) or class attribute(s) of that "
             "name.")
+
+
+def _check_parameters_present(item, file):
+    """A file gives an estimator all of its constructor parameters (``get_params``
+    reads them): one without a parameter of this version's class (written by a
+    version before the parameter existed, or edited by hand) is refused. Before,
+    it loaded and ``get_params``, ``repr``, ``clone`` and ``fit`` then failed with
+    "'NonNegMLPClassifier' object has no attribute 'l1'"."""
+    from sklearn.base import BaseEstimator
+
+    if not isinstance(item, BaseEstimator):
+        return
+    try:
+        names = type(item)._get_param_names()
+    except RuntimeError:  # a user's subclass whose __init__ takes *args
+        return
+    missing = [name for name in names if name not in vars(item)]
+    if missing:
+        raise ValueError(
+            f"{file!s} holds an inconsistent {type(item).__name__}: it lacks the "
+            f"parameter(s) {missing} of this version's {type(item).__name__}. It was "
+            "written by another version of sknonneg (or edited by hand): load it with "
+            "the version that wrote it, or fit the model again and dump it with this "
+            "one.")
 
 
 def _check_network(est, file):

@@ -794,3 +794,59 @@ def test_a_path_given_as_bytes_is_a_path_and_content_as_bytes_is_refused(tmp_pat
                            "wrap the content in io.BytesIO"):
             read(path.read_bytes())
     assert isinstance(persist.load(io.BytesIO(path.read_bytes())), NonNegMLPClassifier)
+
+
+def _estimator_state(schema):
+    node = schema["content"]
+    return node["content"] if node.get("__loader__") == "DictNode" else node
+
+
+@pytest.mark.parametrize("case", [
+    ("clf", "l1"), ("clf", "tol"), ("reg", "l2"), ("reg", "monotonic_cst"),
+    ("abba", "activation"), ("ae", "n_components"), ("ramp", "n_knots")])
+def test_load_refuses_an_estimator_without_one_of_its_parameters(tmp_path, case):
+    # A file of a version before the parameter existed (or edited by hand). Before:
+    # it loaded, and get_params, repr, clone and fit then failed with
+    # "'NonNegMLPClassifier' object has no attribute 'l1'".
+    from sknonneg.preprocessing import RampTransformer
+
+    kind, param = case
+    est = {"clf": lambda: NonNegMLPClassifier(**KW).fit(X, Y2),
+           "reg": lambda: NonNegMLPRegressor(**KW).fit(X, X[:, 0]),
+           "abba": lambda: ABBAClassifier(max_iter=5, random_state=0).fit(X, Y2),
+           "ae": lambda: NonNegAutoencoder(n_components=2, max_iter=5,
+                                           random_state=0).fit(X),
+           "ramp": lambda: RampTransformer().fit(X)}[kind]()
+    assert param in est.get_params()
+    path = tmp_path / "model.skops"
+    persist.dump(make_pipeline(StandardScaler(), est), path)
+    schema, files = _read(path)
+    steps = _estimator_state(schema)["steps"]["content"]
+    state = _estimator_state(steps[1]["content"][1])
+    del state[param]
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match=rf"model.skops holds an inconsistent "
+                       rf"{type(est).__name__}: it lacks the parameter\(s\) "
+                       rf"\['{param}'\] of this version's .*another version"):
+        persist.load(path)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier(**KW).fit(X, Y2),
+    lambda: NonNegMLPRegressor(**KW).fit(X, X[:, 0]),
+    lambda: NonNegAutoencoder(n_components=2, max_iter=5, random_state=0).fit(X)])
+def test_load_refuses_fitted_attributes_without_the_fitted_parameters(tmp_path, make):
+    # Before: a file without _theta (and the rest of a fitted state) loaded, and
+    # predict (transform) raised "object has no attribute 'coefs_'".
+    path = tmp_path / "model.skops"
+    persist.dump(make(), path)
+    schema, files = _read(path)
+    del _estimator_state(schema)["_theta"]
+    _write(path, schema, files)
+    with pytest.raises(ValueError, match=r"model.skops holds an inconsistent \w+: "
+                       r"it holds fitted attributes \(.*\) but not its fitted "
+                       r"parameters \(_theta\)"):
+        persist.load(path)
+    # An unfitted estimator still loads.
+    persist.dump(make().__class__(), path)
+    assert not hasattr(persist.load(path), "_theta")

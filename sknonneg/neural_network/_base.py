@@ -622,7 +622,16 @@ class BaseNetwork(BaseEstimator):
         or certificate, or a read out of bounds in a kernel. Not fitted: nothing
         to check."""
         if not hasattr(self, "_theta"):
-            return  # not fitted
+            # Not fitted: nothing to check, unless fitted attributes say otherwise.
+            # Before, a file without _theta but with the rest of a fitted state
+            # loaded, and predict raised "object has no attribute 'coefs_'".
+            fitted = sorted(name for name in vars(self)
+                            if name.endswith("_") and not name.startswith("_"))
+            if fitted:
+                fail(f"it holds fitted attributes ({', '.join(fitted[:5])}"
+                     f"{', ...' if len(fitted) > 5 else ''}) but not its fitted "
+                     "parameters (_theta)")
+            return
         layout, theta = getattr(self, "_layout", None), self._theta
         if layout is None or not hasattr(layout, "n_params"):
             fail("its parameter layout is missing")

@@ -778,6 +778,26 @@ def test_mnist_refuses_images_that_are_not_uint8_pixels(tmp_path, small_fake_fil
         load_mnist(data_home=tmp_path, download_if_missing=False)
 
 
+def test_a_damaged_file_is_not_just_said_to_download_again(tmp_path, monkeypatch):
+    # Before: "delete it to download it again" (a count or sha256 that differs),
+    # though the default mirror is a placeholder, not known to serve the files:
+    # followed, the advice lost the file and the next load failed to download it.
+    placeholder = (r"delete it to download it again from a mirror that serves it "
+                   r"\(sknonneg.datasets.MIRRORS or the SKNONNEG_DATA_MIRRORS "
+                   r"environment variable; the default entry is a placeholder")
+    _make_fake_mnist(tmp_path / MNIST_FILE)
+    with pytest.raises(OSError, match=r"Check it with verify=True .*; replace it "
+                       r"with a good copy, or " + placeholder):
+        load_mnist(data_home=tmp_path, download_if_missing=False)
+    with pytest.raises(OSError, match=r"checksum mismatch .*Replace it with a good "
+                       r"copy, or " + placeholder):
+        load_mnist(data_home=tmp_path, download_if_missing=False, verify=True)
+    _make_fake_reuters(tmp_path / TOP10_FILE)
+    with pytest.raises(OSError, match=r"documented size\).*; replace it with a good "
+                       r"copy, or " + placeholder):
+        load_reuters(data_home=tmp_path, download_if_missing=False)
+
+
 # ------------------------------------------- MNIST and Reuters: partial files
 def test_mnist_and_reuters_refuse_another_number_of_samples(tmp_path):
     # Before: load_mnist and load_reuters loaded a partial file (a valid archive, a

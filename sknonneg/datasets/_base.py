@@ -349,6 +349,17 @@ def _remove_empty_dirs(dirs):
             return
 
 
+def _redownload_hint():
+    """How to get a good copy of a damaged downloadable file: deleting it downloads
+    it again only from a mirror that serves it, and the default entry of
+    :data:`MIRRORS` is a placeholder (before: "delete it to download it again",
+    which by default lost the file and then failed to download it)."""
+    return ("replace it with a good copy, or delete it to download it again from a "
+            f"mirror that serves it (sknonneg.datasets.MIRRORS or the {MIRRORS_ENV} "
+            "environment variable; the default entry is a placeholder, not known to "
+            "serve the files).")
+
+
 def _missing_hint(metadata, data_home):
     return (
         f"Copy {metadata.filename!r} (sha256 {metadata.sha256}) into "
@@ -446,8 +457,8 @@ def fetch_file(
                 f"data_home=... / set the {DATA_HOME_ENV} environment variable to "
                 "the directory that holds the file.")
         if verify:
-            check_sha256(path, metadata, "Delete the file to download it again, or "
-                         "replace it with a good copy.")
+            hint = _redownload_hint()
+            check_sha256(path, metadata, hint[0].upper() + hint[1:])
         return path
 
     if not download_if_missing:

@@ -12,6 +12,7 @@ from ._base import (
     RemoteFileMetadata,
     _deprecate_positional_args,
     fetch_file,
+    _redownload_hint,
 )
 
 __all__ = ["load_mnist"]
@@ -205,8 +206,8 @@ def load_mnist(
             raise OSError(
                 f"{path!r} gives {X.shape[0]} {name} images, expected {expected} (the "
                 "data set's documented size): the file is cut short or another "
-                f"version of it. Check it with verify=True (sha256 {MNIST.sha256}), "
-                "or delete it to download it again.")
+                f"version of it. Check it with verify=True (sha256 {MNIST.sha256}); "
+                + _redownload_hint())
 
     y_train = y_train.astype(np.int64)
     y_test = y_test.astype(np.int64)

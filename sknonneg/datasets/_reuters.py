@@ -17,6 +17,7 @@ from ._base import (
     RemoteFileMetadata,
     _deprecate_positional_args,
     fetch_file,
+    _redownload_hint,
 )
 
 __all__ = [
@@ -253,8 +254,8 @@ def load_reuters(
             f"{path!r} gives {counts['train']} training and {counts['test']} test "
             f"documents, expected {expected['train']} and {expected['test']} (the "
             f"subset's documented size): the file is cut short or another version of "
-            f"it. Check it with verify=True (sha256 {REUTERS[subset].sha256}), or "
-            "delete it to download it again.")
+            f"it. Check it with verify=True (sha256 {REUTERS[subset].sha256}); "
+            + _redownload_hint())
 
     if return_X_y:
         return (parts["train"]["data"], parts["test"]["data"],

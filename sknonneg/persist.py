@@ -488,14 +488,20 @@ def _check_parameters_present(item, file):
     version before the parameter existed, or edited by hand) is refused. Before,
     it loaded and ``get_params``, ``repr``, ``clone`` and ``fit`` then failed with
     "'NonNegMLPClassifier' object has no attribute 'l1'"."""
+    import inspect
+
     from sklearn.base import BaseEstimator
 
     if not isinstance(item, BaseEstimator):
         return
-    try:
-        names = type(item)._get_param_names()
-    except RuntimeError:  # a user's subclass whose __init__ takes *args
+    # The constructor's named parameters, as get_params reads them (from the
+    # signature: not scikit-learn's private BaseEstimator._get_param_names).
+    init = type(item).__init__
+    if init is object.__init__:
         return
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    names = [p.name for p in inspect.signature(init).parameters.values()
+             if p.name != "self" and p.kind in kinds]
     missing = [name for name in names if name not in vars(item)]
     if missing:
         raise ValueError(

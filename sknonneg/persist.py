@@ -43,7 +43,11 @@ def _check_file(file, caller, method):
     import os
 
     if isinstance(file, (bytes, bytearray)):
-        if isinstance(file, bytearray) or b"\x00" in file or file.startswith(b"PK"):
+        # Content: a NUL byte (no path has one), or a zip's signature (b"PK\x03\x04",
+        # b"PK\x05\x06" when empty; before: any bytes starting with b"PK", a path
+        # b"PKG_model.skops" included).
+        if (isinstance(file, bytearray) or b"\x00" in file
+                or file[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
             raise TypeError(
                 f"{caller} takes file as a path (str or path-like) or a file object "
                 f"opened in binary mode, got {type(file).__name__} that read as a "

@@ -796,6 +796,24 @@ def test_a_path_given_as_bytes_is_a_path_and_content_as_bytes_is_refused(tmp_pat
     assert isinstance(persist.load(io.BytesIO(path.read_bytes())), NonNegMLPClassifier)
 
 
+def test_a_bytes_path_starting_with_pk_is_a_path(tmp_path, monkeypatch):
+    # Before: any bytes starting with b"PK" read as a zip's content, so the
+    # relative path b"PKG_model.skops" was a TypeError ("wrap the content in
+    # io.BytesIO"); a zip's signature is b"PK\x03\x04" (b"PK\x05\x06" empty).
+    monkeypatch.chdir(tmp_path)
+    clf = NonNegMLPClassifier(**KW).fit(X, Y2)
+    persist.dump(clf, b"PKG_model.skops")
+    assert (tmp_path / "PKG_model.skops").is_file()
+    assert (persist.untrusted_types(b"PKG_model.skops")
+            == persist.untrusted_types("PKG_model.skops"))
+    loaded = persist.load(b"PKG_model.skops")
+    assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    # a zip's content, even cut to its signature, is still refused
+    for content in (b"PK\x03\x04", b"PK\x05\x06"):
+        with pytest.raises(TypeError, match="read as a file's content"):
+            persist.load(content)
+
+
 def _estimator_state(schema):
     node = schema["content"]
     return node["content"] if node.get("__loader__") == "DictNode" else node

@@ -191,6 +191,12 @@ def _draw_groups(ax, runs, transpose, unit_ticklabels, cell):
             ax.tick_params(axis="x", which="minor", labelrotation=90)
     ax.tick_params(axis=name, which="minor", length=0, pad=pad, labelsize="small",
                    labelcolor=_SEPARATOR["color"])
+    return _separate(ax, runs, transpose)
+
+
+def _separate(ax, runs, transpose):
+    """Lines across ``ax`` between the runs of units (the diagram's or the bars'
+    Axes); returns them."""
     line = ax.axhline if transpose else ax.axvline
     return [line(a - 0.5, **_SEPARATOR) for a, _, _ in runs[1:]]
 
@@ -786,8 +792,7 @@ class OutputWeightsDisplay:
                 bar_ax.tick_params(which="minor", length=0, labelleft=False,
                                    labelbottom=False, labeltop=False,
                                    labelright=False)
-                line = bar_ax.axhline if transpose else bar_ax.axvline
-                separators += [line(a - 0.5, **_SEPARATOR) for a, _, _ in runs[1:]]
+                separators += _separate(bar_ax, runs, transpose)
 
         self.separators_ = separators
         self.squares_ = squares
@@ -811,6 +816,8 @@ class OutputWeightsDisplay:
         n_panels = -(-n_out // per_panel)
         counts = [min(per_panel, n_out - p * per_panel) for p in range(n_panels)]
         cell = _panel_cell(per_panel, n_panels, n_units, extra, gap)
+        # every panel's squares at the scale of the largest weight of all
+        wmax = float(np.max(np.abs(W))) if W.size else 0.0
         left, right, top, bottom = margins
         strips = 0.08 * n_pads
         along = [(m + extra) * cell + strips for m in counts]  # each panel's length
@@ -841,7 +848,7 @@ class OutputWeightsDisplay:
                 # the axis labels once, on the first panel (the units of all)
                 output_name=self.output_name if p == 0 else "",
                 unit_name=self.unit_name if p == 0 else "", unit_groups=groups)
-            panel._wmax = float(np.max(np.abs(W))) if W.size else 0.0
+            panel._wmax = wmax
             panels.append(panel.plot(ax=ax, transpose=transpose, title=False,
                                      wrap=None, **kwargs))
             if p and panel.bar_ax_ is not None:

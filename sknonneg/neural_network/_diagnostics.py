@@ -360,6 +360,22 @@ def _adam_steps_note(estimator, loss, reference, loss_name, reference_name, rise
 _SMALL_INPUT = 0.1
 
 
+def _is_sparse_input(X):
+    """Whether the fit's training inputs ``X`` (an array, a sparse matrix, or the
+    engine's ``CSRInput`` / ``DenseInput``) are sparse."""
+    return sp.issparse(X) or hasattr(X, "indptr")
+
+
+def _input_matrix(X):
+    """The fit's training inputs ``X`` as a SciPy sparse matrix (a ``CSRInput``'s
+    arrays, shared, not copied) or an ndarray (a ``DenseInput``'s array)."""
+    if sp.issparse(X):
+        return X
+    if hasattr(X, "indptr"):
+        return sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
+    return np.asarray(X.array if hasattr(X, "array") else X)
+
+
 def _small_input_note(X, estimator, scale_warned=False):
     """The cause and the remedy of a degenerate fit on inputs whose largest
     magnitude is below ``_SMALL_INPUT`` (empty otherwise, and for ``X`` None);
@@ -377,10 +393,8 @@ def _small_input_note(X, estimator, scale_warned=False):
     """
     if X is None:
         return ""
-    sparse = sp.issparse(X) or (not isinstance(X, np.ndarray) and hasattr(X, "indptr"))
-    values = (X.array if hasattr(X, "array") else X.data if sparse
-              else np.asarray(X))
-    largest = largest_magnitude(values)
+    sparse = _is_sparse_input(X)
+    largest = _input_largest(X)
     if largest is None or not 0.0 < largest < _SMALL_INPUT:
         return ""
     scaler = ("MaxAbsScaler (it keeps sparse input sparse)" if sparse
@@ -410,10 +424,8 @@ def _input_largest(X):
     sparse matrix, or a block's ``array``), None where not known."""
     if X is None:
         return None
-    sparse = sp.issparse(X) or (not isinstance(X, np.ndarray) and hasattr(X, "indptr"))
-    values = (X.array if hasattr(X, "array") else X.data if sparse
-              else np.asarray(X))
-    return largest_magnitude(values)
+    inputs = _input_matrix(X)
+    return largest_magnitude(inputs.data if sp.issparse(inputs) else inputs)
 
 
 def _unscaled_largest(X):
@@ -424,15 +436,8 @@ def _unscaled_largest(X):
     largest = _input_largest(X)
     if largest is None or not largest > _LARGE_INPUT:
         return largest
-    # The fit's inputs (a CSRInput's arrays, a DenseInput's array) as column_rms
-    # takes them, unweighted.
-    if sp.issparse(X):
-        inputs = X
-    elif not isinstance(X, np.ndarray) and hasattr(X, "indptr"):
-        inputs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
-    else:
-        inputs = np.asarray(X.array if hasattr(X, "array") else X)
-    rms = column_rms(inputs, np.full(X.shape[0], 1.0 / max(X.shape[0], 1)))
+    # The fit's inputs as column_rms takes them, unweighted.
+    rms = column_rms(_input_matrix(X), np.full(X.shape[0], 1.0 / max(X.shape[0], 1)))
     return largest if np.max(rms) > _UNIT_RMS else 0.0
 
 
@@ -449,21 +454,20 @@ def _constant_input_note(X, sample_weight):
             else np.asarray(sample_weight) > 0)
     if not keep.any():
         return ""
-    if sp.issparse(X) or (not isinstance(X, np.ndarray) and hasattr(X, "indptr")):
-        rows = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)[keep]
+    inputs = _input_matrix(X)
+    if sp.issparse(inputs):
+        rows = sp.csr_matrix(inputs)[keep]
         # Sparse column extremes compared sparse: a wide input is never densified,
         # not even as a row of n_features values.
         constant = (rows.max(axis=0) != rows.min(axis=0)).nnz == 0
     else:
-        values = np.asarray(X.array if hasattr(X, "array") else X)
         where = keep[:, None]  # a view: no copy of the kept rows
         constant = np.array_equal(
-            np.max(values, axis=0, where=where, initial=-np.inf),
-            np.min(values, axis=0, where=where, initial=np.inf))
+            np.max(inputs, axis=0, where=where, initial=-np.inf),
+            np.min(inputs, axis=0, where=where, initial=np.inf))
     if not constant:
         return ""
-    data = X.data if hasattr(X, "indptr") else values
-    if data.dtype == np.float32:
+    if inputs.dtype == np.float32:
         # Before: "whatever the settings" here too, though inputs that vary by
         # less than float32's precision (1 + 1e-9 * rand) round to one value in
         # a float32 fit and stay apart in float64, or scaled.
@@ -488,8 +492,7 @@ def _remedies(X, *others, scale_warned=False, lead="Try"):
     # Sparse inputs: MaxAbsScaler, as the InputScaleWarning names (before:
     # MinMaxScaler, which refuses sparse input, or StandardScaler, which refuses
     # it with its default with_mean=True).
-    sparse = X is not None and (sp.issparse(X) or (
-        not isinstance(X, np.ndarray) and hasattr(X, "indptr")))
+    sparse = X is not None and _is_sparse_input(X)
     scalers = ("MaxAbsScaler: it keeps sparse input sparse" if sparse
                else "MinMaxScaler or StandardScaler")
     # After an InputScaleWarning, which names the scaler, a pointer to it.

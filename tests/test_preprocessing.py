@@ -288,6 +288,32 @@ def test_unfitted_expansion_beyond_memory_is_refused(monkeypatch, cst):
         30 if isinstance(cst, list) else 10)
 
 
+@pytest.mark.parametrize("knots", ["distinct", "quantile", "uniform"])
+@pytest.mark.parametrize("n_features", [1, 3])
+def test_fit_beyond_memory_is_refused_before_its_peak(monkeypatch, knots, n_features):
+    # The fit's check counts what the fit holds at its peak, np.quantile's
+    # temporaries included: on a machine with a byte less than that peak, the fit
+    # is a MemoryError before it allocates. Before, it counted 1 + 2 n_features
+    # tables of n_knots against a measured 10 for one feature, and
+    # RampTransformer(n_knots=10**9).fit on one feature, which the user guide says
+    # is refused, passed the check on a 24 GiB machine and was killed by the system.
+    import tracemalloc
+
+    from sknonneg import _validation
+
+    X = np.random.RandomState(0).rand(50, n_features)
+    ramps = RampTransformer(n_knots=2 * 10**5, knots=knots)
+    tracemalloc.start()
+    try:
+        ramps.fit(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    monkeypatch.setattr(_validation, "_physical_memory", lambda: peak - 1)
+    with pytest.raises(MemoryError, match=r"RampTransformer\(n_knots=200000\) needs"):
+        RampTransformer(n_knots=2 * 10**5, knots=knots).fit(X)
+
+
 def test_knots_and_output_beyond_memory_are_refused(monkeypatch):
     # Before: nothing checked the sizes, and RampTransformer(n_knots=10**9).fit on
     # 20 rows of 4 features allocated its knots until the system killed the

@@ -444,6 +444,10 @@ class HiddenUnitsDisplay:
             or the given indices (then sorted by ``order`` if given; negative
             ones count from the end, as NumPy's; a unit given twice is a
             ``ValueError``), e.g. a random subset as in the paper's Fig. 3.
+            Every unit is one Axes: hundreds of units make a figure larger than
+            a page (1,000 units: a grid of 23 x 45 images, 23 by 15 inches, each
+            image half an inch), slow to draw (about a minute); show some, e.g.
+            ``units=64, order="output_weight"``, or pass ``n_cols``.
         order : {None, "output_weight", "class"}, default=None
             ``None``: as given. ``"output_weight"``: by total outgoing weight
             magnitude ``sum_j |coefs_[1][i, j]|``, strongest first.

@@ -1557,8 +1557,9 @@ def test_output_weights_tick_labels_are_thinned_to_the_room_they_have():
                     assert not any(_overlap(a, b) for a, b in zip(boxes, boxes[1:])), (
                         type(est).__name__, transpose, [t.get_text() for t in labels])
             plt.close("all")
-    # steps of 1, 2 or 5 (times a power of ten): 200 units labelled every 10th
-    disp = OutputWeightsDisplay.from_estimator(wide, X, y)
+    # steps of 1, 2 or 5 (times a power of ten): 200 units in one diagram (not
+    # wrapped into panels) labelled every 10th
+    disp = OutputWeightsDisplay.from_estimator(wide, X, y, wrap=None)
     assert [t.get_text() for t in disp.ax_.get_xticklabels()][:3] == ["0", "10", "20"]
     # labels that have room are all kept
     disp = OutputWeightsDisplay.from_estimator(fitted("mlp"), X, y)
@@ -2134,4 +2135,155 @@ def test_output_weights_wrapped_bars_are_labelled_once_clear_of_other_panels(
     for ax in fig.axes:
         if ax is not bar_axes[0]:
             assert not extent.overlaps(ax.get_window_extent(renderer))
+    plt.close("all")
+
+
+def _wide_mlp(n_units, y=None):
+    X, y0 = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return MLPClassifier((n_units,), max_iter=5, random_state=0).fit(
+            X, y0 if y is None else y)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
+    # Before: wrap="auto" wrapped only the outputs, so that a classifier of 1,000
+    # hidden units (400 here) came out one strip 51 inches (21) long, its cells
+    # 0.05 inch, and its images and bars unreadable. Now the units are split
+    # among panels stacked (side by side, with transpose) that fit a page, every
+    # panel at the scale of all (squares, bars and images).
+    X, y = _digits()
+    est = _wide_mlp(400)
+    W = est.coefs_[-1]
+    disp = OutputWeightsDisplay.from_estimator(est, X[:300], y[:300],
+                                               show_images=not transpose,
+                                               transpose=transpose)
+    width, height = disp.figure_.get_size_inches()
+    assert width <= 11.5 and height <= 11.5
+    n_panels = len(disp.axes_)
+    assert n_panels > 1 and disp.ax_ is disp.axes_[0]
+    # the panels take the units in turn, each once, and every output
+    shown = []
+    for ax in disp.axes_:
+        lo, hi = sorted(ax.get_ylim() if transpose else ax.get_xlim())
+        shown.append(int(round(hi - lo)))
+        n_out = int(round(np.ptp(ax.get_xlim() if transpose else ax.get_ylim())))
+        assert n_out == W.shape[1]
+    assert sum(shown) == 400 and len(set(shown[:-1])) == 1
+    assert len(disp.squares_) == np.count_nonzero(W)
+    sides = np.array([sq.get_width() for sq in disp.squares_])
+    np.testing.assert_allclose(np.sort(sides), np.sort(0.9 * np.sqrt(
+        np.abs(W[W != 0]) / np.abs(W).max())))
+    # the cells of a panel larger than the strip's 0.05 inch
+    ax = disp.axes_[0]
+    ax.apply_aspect()
+    box = ax.get_position()
+    cell = (box.height * height if transpose else box.width * width) / shown[0]
+    assert cell > 0.06
+    # bars: every panel's, panel by panel, each in that panel's bar Axes, one
+    # scale for all: an activation's bar as long in every panel
+    n_rows = 10
+    assert len(disp.bars_) == n_panels * n_rows
+    assert len(disp.bar_axes_) == n_panels and disp.bar_ax_ is disp.bar_axes_[0]
+    H = disp.mean_activations
+    lengths = []
+    for p in range(n_panels):
+        bars = disp.bars_[p * n_rows:(p + 1) * n_rows]
+        assert {patch.axes for bc in bars for patch in bc} == {disp.bar_axes_[p]}
+        lengths.append(np.array([[patch.get_width() if transpose
+                                  else patch.get_height() for patch in bc]
+                                 for bc in bars]))
+    lengths = np.hstack(lengths)
+    np.testing.assert_allclose(lengths, 0.84 * H / max(1.0, np.abs(H).max()))
+    if not transpose:
+        assert len(disp.images_displays_) == n_panels
+        assert disp.images_display_ is disp.images_displays_[0]
+        images = np.concatenate([d.images_ for d in disp.images_displays_])
+        assert len(images) == 400
+        assert len({im.get_clim() for im in images}) == 1
+    # None: one strip, as before
+    whole = OutputWeightsDisplay.from_estimator(est, wrap=None, transpose=transpose)
+    assert len(whole.axes_) == 1 and max(whole.figure_.get_size_inches()) > 20
+    plt.close("all")
+
+
+def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
+    # Before: bars_ held the first panel's bars only (and bar_ax_ its Axes), though
+    # every panel draws its own.
+    X, y = _digits()
+    est = fitted("mlp")
+    disp = OutputWeightsDisplay.from_estimator(est, X[:200], y[:200], wrap=4,
+                                               show_images=True)
+    n_panels, n_rows = len(disp.axes_), 10
+    assert n_panels == 3
+    assert len(disp.bars_) == n_panels * n_rows
+    assert len(disp.bar_axes_) == n_panels and len(disp.images_displays_) == n_panels
+    for p in range(n_panels):
+        assert {patch.axes for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
+                for patch in bc} == {disp.bar_axes_[p]}
+        assert disp.images_displays_[p].ax_.figure is disp.figure_
+    # one panel: the lists of one
+    one = OutputWeightsDisplay.from_estimator(est, X[:200], y[:200])
+    assert len(one.bars_) == n_rows and list(one.bar_axes_) == [one.bar_ax_]
+    assert one.images_displays_ is None
+    plt.close("all")
+
+
+def test_output_weights_group_labels_replace_thinned_unit_labels():
+    # Before: with order="class", 200 units in one diagram kept every 10th unit's
+    # id under the group labels ("153 90 173 ...", ids of units in class order,
+    # which name no position one could count from).
+    X, y = _digits()
+    names = np.array("zero one two three four five six seven eight nine".split())
+    est = _wide_mlp(200, names[y])
+    for wrap in (None, "auto"):
+        disp = OutputWeightsDisplay.from_estimator(est, X[:300], names[y[:300]],
+                                                   order="class", wrap=wrap)
+        fig = disp.figure_
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        canvas = fig.bbox
+        for p, ax in enumerate(disp.axes_):
+            # no unit ids: not every unit has room for one
+            assert not [t for t in ax.get_xticklabels() if t.get_text()]
+            groups = [t for t in ax.get_xticklabels(minor=True)
+                      if t.get_visible() and t.get_text()]
+            assert groups
+            boxes = [t.get_window_extent(renderer) for t in groups]
+            assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+            for box in boxes:
+                assert canvas.x0 <= box.x0 + 1 and box.x1 <= canvas.x1 + 1
+                assert box.y1 <= canvas.y1
+                if p == 0:
+                    assert not box.overlaps(
+                        ax.xaxis.label.get_window_extent(renderer))
+    plt.close("all")
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_group_labels_of_short_runs_do_not_run_together(transpose):
+    # Before: every run was named, so that the names of runs of one unit, on
+    # cells of 0.05 inch, ran into each other (upright, or one under the other
+    # with transpose). Now a name that would run into the one before is left
+    # out (the separators still mark its run).
+    W = np.random.RandomState(0).rand(200, 10)
+    groups = ["first"] * 90 + ["b", "c", "d", "e"] + ["last"] * 106
+    disp = OutputWeightsDisplay(W, unit_groups=groups).plot(wrap=None,
+                                                            transpose=transpose)
+    fig = disp.figure_
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axis = disp.ax_.yaxis if transpose else disp.ax_.xaxis
+    labels = [t for t in axis.get_ticklabels(minor=True)
+              if t.get_visible() and t.get_text()]
+    names = [t.get_text() for t in labels]
+    assert names[0] == "first" and names[-1] == "last" and len(names) < 6
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+    for box in boxes:
+        assert fig.bbox.y0 <= box.y0 and box.y1 <= fig.bbox.y1
+        assert not box.overlaps(axis.label.get_window_extent(renderer))
+    # all six runs are separated
+    assert len(disp.separators_) == 5
     plt.close("all")

@@ -82,18 +82,33 @@ def _line_height(size="small"):
     return 1.2 * FontProperties(size=size).get_size_in_points() / 72
 
 
-def _left_margin(out_labels, act_labels):
+def _left_margin(out_labels, act_labels, out_lines=1, act_lines=2):
     """Left margin in inches of the default (not transposed) layout: room for the
-    widest output (and bar) label, its padding and the axis label beside it;
-    1 inch at least, as before."""
+    widest output (and bar) label, its padding and the axis label beside it (of
+    ``out_lines`` and ``act_lines`` lines); 1 inch at least, as before."""
     import matplotlib as mpl
 
     pads = (mpl.rcParams["ytick.major.pad"] + mpl.rcParams["axes.labelpad"]) / 72
-    need = _text_width(out_labels) + pads + _line_height(mpl.rcParams["axes.labelsize"])
+    need = (_text_width(out_labels) + pads
+            + out_lines * _line_height(mpl.rcParams["axes.labelsize"]))
     if act_labels is not None:
         # the bars' label, "mean activation\nper class", is two small lines
-        need = max(need, _text_width(act_labels) + pads + 2 * _line_height())
+        # (three beside bars lower than two are long)
+        need = max(need, _text_width(act_labels) + pads + act_lines * _line_height())
     return max(1.0, need + 0.1)
+
+
+def _split_output_name(output_name, n_y, cell, strips):
+    """Whether the output axis's label, beside a diagram of ``n_y`` rows of
+    ``cell`` inches, goes on two lines: when it is longer than the diagram is
+    high and ``strips`` (of images or bars, and their label) follow below."""
+    return bool(strips) and _label_width([output_name]) * 1.2 > n_y * cell
+
+
+def _split_bar_label(n_rows, cell):
+    """Whether the bars' label goes on three lines: beside (over) ``n_rows``
+    rows of bars shorter than "mean activation" is long."""
+    return _text_width(["mean activation"]) > n_rows * cell
 
 
 def _thin(ticks, n, spacing, extent):
@@ -161,10 +176,38 @@ def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels,
 _SEPARATOR = {"color": "0.15", "lw": 1.2, "ls": (0, (4, 2)), "zorder": 3}
 
 
+def _group_labels(runs, transpose, cell):
+    """How the names of the runs ``(start, stop, name)`` of units ``cell`` inches
+    wide are laid: ``(rotate, kept)``, whether the names are turned upright (not
+    transposed: when side by side some would run into their neighbours) and the
+    indices of the runs named, each clear of the one named before it."""
+    centres = [(a + b - 1) / 2 for a, b, _ in runs]
+    sizes = [_line_height() if transpose else _text_width([g]) for _, _, g in runs]
+    gap = 0.05  # inch, between two names
+
+    def clear(i, j):
+        return (centres[j] - centres[i]) * cell >= (sizes[i] + sizes[j]) / 2 + gap
+
+    # Before: upright whenever a name was wider than its run, though it had room
+    # beside it; and every name was drawn, so that names of short runs ran
+    # together (e.g. upright "eight" and "five" over single units).
+    rotate = not transpose and not all(clear(i, i + 1) for i in range(len(runs) - 1))
+    if rotate:
+        sizes = [_line_height()] * len(runs)
+    kept = []
+    for i in range(len(runs)):
+        if not kept or clear(kept[-1], i):
+            kept.append(i)
+    return rotate, kept
+
+
 def _draw_groups(ax, runs, transpose, unit_ticklabels, cell):
     """Label each run ``(start, stop, name)`` of units beside the unit labels of the
-    diagram ``ax`` (minor ticks at the runs' centres, padded past the unit labels),
-    and separate the runs with lines across it; returns the lines."""
+    diagram ``ax`` (minor ticks at the runs' centres, padded past the unit labels;
+    in their place when there are none), and separate the runs with lines across
+    it; returns the lines. A name that would run into the one named before it
+    (runs shorter than their names, side by side) is left out: the lines still
+    mark its run."""
     import matplotlib as mpl
 
     centres = [(a + b - 1) / 2 for a, b, _ in runs]
@@ -173,21 +216,21 @@ def _draw_groups(ax, runs, transpose, unit_ticklabels, cell):
     # a run of odd length is centred on a unit's (major) tick: kept all the same
     getattr(ax, f"{name}axis").remove_overlapping_locs = False
     pad = mpl.rcParams[f"{name}tick.major.pad"]
+    rotate, kept = _group_labels(runs, transpose, cell)
+    centres, names = [centres[i] for i in kept], [names[i] for i in kept]
     if transpose:
-        # past the widest unit label, left of the diagram
-        pad += _text_width(unit_ticklabels) * 72 + 4
+        if unit_ticklabels:  # past the widest unit label, left of the diagram
+            pad += _text_width(unit_ticklabels) * 72 + 4
         ax.set_yticks(centres, names, minor=True)
         ax.tick_params(axis="y", which="minor", left=False, labelleft=True,
                        right=False, labelright=False)
     else:
-        # above the unit labels
-        pad += _line_height() * 72 + 2
+        if unit_ticklabels:  # above the unit labels
+            pad += _line_height() * 72 + 2
         ax.set_xticks(centres, names, minor=True)
         ax.tick_params(axis="x", which="minor", top=False, labeltop=True,
                        bottom=False, labelbottom=False)
-        widths = [(b - a) * cell for a, b, _ in runs]
-        if any(_text_width([g]) > w for g, w in zip(names, widths)):
-            # a name wider than its run would run into the next: upright
+        if rotate:
             ax.tick_params(axis="x", which="minor", labelrotation=90)
     ax.tick_params(axis=name, which="minor", length=0, pad=pad, labelsize="small",
                    labelcolor=_SEPARATOR["color"])
@@ -234,6 +277,47 @@ def _outputs_per_panel(wrap, n_out, n_units, extra, gap):
         if cell > best_cell * (1 + 1e-9):
             best, best_cell = per_panel, cell
     return best
+
+
+def _units_per_panel(n_units, across, gap, pads=0.0):
+    """The units per panel of a figure whose unit axis (``n_units``: one diagram)
+    is too long for a page at the smallest cells: the number of panels, of
+    ``across`` cells (outputs and strips) and ``pads`` inches each, ``gap``
+    inches apart, that gives the largest cells (the fewest of equals)."""
+    if n_units * _MIN_CELL <= _PAGE:
+        return n_units
+
+    def cell(per_panel):  # unclipped: the best fit, even at the smallest cells
+        n_panels = -(-n_units // per_panel)
+        return min(_PAGE / per_panel,
+                   (_PAGE - (n_panels - 1) * gap - n_panels * pads)
+                   / (n_panels * across))
+
+    best, best_cell = n_units, cell(n_units)
+    for n_panels in range(2, min(n_units, 64) + 1):
+        per_panel = -(-n_units // n_panels)
+        if cell(per_panel) > best_cell * (1 + 1e-9):
+            best_cell = cell(per_panel)
+            best = per_panel
+    return best
+
+
+def _bar_scale(acts):
+    """``(signed, top)`` of the bars of ``acts``: whether any is negative (bars
+    up and down from a baseline mid-row) and the activation that fills a row."""
+    signed = bool(acts.size) and float(np.nanmin(acts)) < 0
+    top = max(1.0, float(np.nanmax(np.abs(acts)))) if acts.size else 1.0
+    return signed, top
+
+
+def _image_scale(images):
+    """``(signed, {"vmin": ..., "vmax": ...})``: the global colour scale that
+    :class:`HiddenUnitsDisplay` gives ``images``, for every panel's strip."""
+    signed = bool(np.any(images < 0))
+    m = float(np.max(np.abs(images)) if signed else np.max(images)) if images.size \
+        else 0.0
+    m = m if m > 0 else 1.0
+    return signed, {"vmin": -m if signed else 0.0, "vmax": m}
 
 
 def _cell_inches(ax, n_x, n_y):
@@ -316,29 +400,43 @@ class OutputWeightsDisplay:
         (:meth:`from_estimator` gives it with ``order="class"``). Each run of
         consecutive units of one group is labelled with its group's name beside
         the unit labels (above them, or left of them with ``transpose``), and runs
-        are separated by lines across the diagram and the bars.
+        are separated by lines across the diagram and the bars. Where not every
+        unit has room for its label, the names take the unit labels' place (every
+        k-th unit's id names no position once the units are grouped); a name
+        that would run into the one before it (runs shorter than their names) is
+        left out, its run still marked by the lines. Names too wide for their
+        runs side by side are turned upright.
 
     Attributes
     ----------
     squares_ : list of matplotlib.patches.Rectangle
-        One square per non-zero weight.
+        One square per non-zero weight, of every panel (panel by panel).
     bars_ : list of matplotlib.container.BarContainer
-        One container per row of ``mean_activations`` (empty if none).
+        One container per row of ``mean_activations`` and panel (empty if
+        none): ``n_panels * n_rows``, panel by panel, ``bars_[p * n_rows + r]``
+        row ``r`` of panel ``p``, drawn in ``bar_axes_[p]``; ``n_rows`` when
+        not wrapped.
     ax_ : matplotlib.axes.Axes
         Axes holding the Hinton diagram (its first panel, when wrapped).
-    axes_ : ndarray of matplotlib.axes.Axes
+    axes_ : ndarray of matplotlib.axes.Axes of shape (n_panels,)
         The Axes of every panel of the diagram (``ax_`` alone when not wrapped:
         see ``wrap``).
     bar_ax_ : matplotlib.axes.Axes or None
         Axes holding the activation bars (of the first panel, when wrapped).
+    bar_axes_ : ndarray of matplotlib.axes.Axes of shape (n_panels,) or None
+        The Axes of the bars of every panel, ``bar_axes_[p]`` beside
+        ``axes_[p]``; ``None`` without bars.
     images_display_ : HiddenUnitsDisplay or None
         Display of the unit images, drawn in ``images_display_.ax_`` (of the
         first panel, when wrapped).
+    images_displays_ : ndarray of HiddenUnitsDisplay of shape (n_panels,) or None
+        The displays of the images of every panel, ``images_displays_[p]``
+        beside ``axes_[p]``; ``None`` without images.
     figure_ : matplotlib.figure.Figure
         Figure holding the diagram.
     separators_ : list of matplotlib.lines.Line2D
         The lines between groups of ``unit_groups`` (in the diagram, then in the
-        bars); empty without groups.
+        bars, panel by panel); empty without groups.
 
     See Also
     --------
@@ -436,14 +534,20 @@ class OutputWeightsDisplay:
         wrap : "auto", int or None, default="auto"
             With ``ax=None``, split the outputs among several diagrams (panels)
             of the same units, side by side (stacked, with ``transpose``), each
-            with its own images and bars, so that a long strip fits a page.
-            ``"auto"``: only where the outputs do not fit one diagram of 9 inches
-            with cells of 0.05 inch (more than about 180, e.g. an autoencoder's
-            784 reconstructed pixels of MNIST), into the number of panels that
-            gives the largest cells; an int ``n``: ``n`` outputs per panel at
-            most; ``None``: one diagram, however long. The squares of every
-            panel are scaled by the largest weight of all. With an ``ax`` given
-            the diagram is drawn in it, whole (an int is refused).
+            with its own images and bars beside its columns (rows): those of the
+            same units, repeated, so that a long strip fits a page. ``"auto"``: only where the outputs do not fit one diagram of 9
+            inches with cells of 0.05 inch (more than about 180, e.g. an
+            autoencoder's 784 reconstructed pixels of MNIST), into the number of
+            panels that gives the largest cells; where the outputs fit but the
+            hidden units do not (more than 180, e.g. a classifier of
+            ``hidden_layer_sizes=(1000,)``), the units are split instead, among
+            panels of every output stacked (side by side, with ``transpose``),
+            each with the images and bars of its own units; where neither fits,
+            the outputs are split, and the panels are longer than a page. An int
+            ``n``: ``n`` outputs per panel at most (the units are not split);
+            ``None``: one diagram, however long. The squares, bars and images of
+            every panel are at one scale, that of all. With an ``ax`` given the
+            diagram is drawn in it, whole (an int is refused).
 
         Returns
         -------
@@ -556,7 +660,12 @@ class OutputWeightsDisplay:
                     out_labels,
                     None if acts is None else (
                         self.activation_labels if self.activation_labels is not None
-                        else range(len(acts))))
+                        else range(len(acts))),
+                    out_lines=1 + _split_output_name(
+                        self.output_name, n_y, cell, acts is not None
+                        or images is not None),
+                    act_lines=2 + (acts is not None and _split_bar_label(
+                        len(acts), cell)))
             if transpose:
                 # room for output (and bar) labels turned upright when crowded
                 top += max(
@@ -570,6 +679,10 @@ class OutputWeightsDisplay:
                 if transpose:
                     left += _text_width([g for _, _, g in runs]) + _label_width(
                         [str(u) for u in unit_ids])
+                elif _group_labels(runs, transpose, cell)[0]:
+                    # turned upright (see _draw_groups): as high as the longest
+                    # (before: one line, so that they ran into the axis label)
+                    top += _text_width([g for _, _, g in runs])
                 else:
                     top += _line_height()
             if transpose:
@@ -580,16 +693,34 @@ class OutputWeightsDisplay:
                         str(s) for s in (self.activation_labels
                                          if self.activation_labels is not None
                                          else range(len(acts)))]))
+            kwargs = dict(positive_color=positive_color,
+                          negative_color=negative_color,
+                          background_color=background_color,
+                          max_size=max_size, bar_colors=bar_colors)
             per_panel = _outputs_per_panel(wrap, n_out, n_units, extra, gap)
             if per_panel < n_out:
                 return self._plot_panels(
                     per_panel, W, out_labels, unit_ids, acts, images, groups,
                     transpose=transpose, extra=extra, n_pads=n_pads, gap=gap,
-                    margins=(left, right, top, bottom), name=name,
-                    kwargs=dict(positive_color=positive_color,
-                                negative_color=negative_color,
-                                background_color=background_color,
-                                max_size=max_size, bar_colors=bar_colors))
+                    margins=(left, right, top, bottom), name=name, kwargs=kwargs)
+            if wrap == "auto":
+                # A long unit axis (hundreds of hidden units): the units split
+                # among panels, stacked (side by side, with transpose), each
+                # panel's gap room for its unit (and group) labels. Before: one
+                # strip, 51 inches long for 1,000 units.
+                if transpose:
+                    unit_gap = (_text_width([str(u) for u in unit_ids])
+                                + (left - 1.0) + 0.3)
+                else:
+                    unit_gap = (top - 1.0) + _line_height() + 0.3
+                per_units = _units_per_panel(n_units, n_out + extra, unit_gap,
+                                             0.08 * n_pads)
+                if per_units < n_units:
+                    return self._plot_panels(
+                        per_units, W, out_labels, unit_ids, acts, images, groups,
+                        transpose=transpose, extra=extra, n_pads=n_pads,
+                        gap=unit_gap, margins=(left, right, top, bottom),
+                        name=name, kwargs=kwargs, along="units")
             width = long_x * cell + left + right + (0.08 * n_pads if transpose else 0)
             # Room for the title over a narrow diagram (one output, transposed):
             # about 0.12 inch per character at the default size, centred on the
@@ -641,6 +772,12 @@ class OutputWeightsDisplay:
             _tick_positions(n_units), n_units, cell,
             _line_height() if transpose
             else _text_width([str(u) for u in unit_ids]) + 0.04)
+        if runs is not None and len(unit_ticks) < n_units:
+            # Not every unit labelled, and the units ordered by group: every k-th
+            # unit's id names no position one could count from (before: "100
+            # 314 597 ..." under the group labels); the group labels take their
+            # place.
+            unit_ticks = unit_ticks[:0]
         unit_ticklabels = [str(u) for u in unit_ids[unit_ticks]]
         # As many output labels as unit labels at most (an autoencoder has one
         # output per input feature): every k-th one beyond that.
@@ -673,7 +810,14 @@ class OutputWeightsDisplay:
             ax.set_xticks(unit_ticks, unit_ticklabels)
             ax.set_yticks(out_ticks, out_ticklabels)
             ax.set_xlabel(self.unit_name)
-            ax.set_ylabel(self.output_name)
+            # on two lines beside a diagram lower than it is long, over strips
+            # (before: it ran into the bars' label below, e.g. 10 classes at
+            # 0.05 inch)
+            ax.set_ylabel(
+                self.output_name.replace(" ", "\n", 1)
+                if _split_output_name(self.output_name, n_y, cell,
+                                      images is not None or acts is not None)
+                else self.output_name)
             ax.xaxis.tick_top()
             ax.xaxis.set_label_position("top")
         ax.tick_params(length=0, labelsize="small")
@@ -703,9 +847,12 @@ class OutputWeightsDisplay:
                 images, image_shape=img_shape, unit_ids=unit_ids
             )
             images_display._fill_container = True
+            # a panel's images at the scale of all panels' (see HiddenUnitsDisplay)
+            signed_images, limits = ("auto", None) if self._image_scale is None \
+                else self._image_scale
             self.images_display_ = images_display.plot(
                 ax=strip, n_cols=1 if transpose else n_units, titles=False,
-                title=False,
+                title=False, signed=signed_images, imshow_kw=limits,
             )
 
         bars = []
@@ -740,8 +887,10 @@ class OutputWeightsDisplay:
             # Negative activations (tanh, ABBA's default) get a baseline in the
             # middle of the row, bars up and down from it: before, they hung from
             # the row's bottom into the next class's row.
-            signed = bool(acts.size) and float(np.nanmin(acts)) < 0
-            top = (max(1.0, float(np.nanmax(np.abs(acts)))) if acts.size else 1.0)
+            if self._bar_scale is not None:  # a panel's: that of all panels
+                signed, top = self._bar_scale
+            else:
+                signed, top = _bar_scale(acts)
             half = 0.42 if signed else 0.0
             pos = np.arange(n_units)
             for r in range(n_rows):
@@ -768,14 +917,22 @@ class OutputWeightsDisplay:
                 if rotate:
                     bar_ax.tick_params(axis="x", labelrotation=90)
                 # on two lines, as beside the diagram when not transposed
-                bar_ax.set_xlabel(f"mean activation\nper {group}", fontsize="small")
+                # on three lines over bars narrower than two are long
+                bar_ax.set_xlabel(
+                    f"mean\nactivation\nper {group}"
+                    if _split_bar_label(n_rows, cell)
+                    else f"mean activation\nper {group}", fontsize="small")
                 bar_ax.xaxis.set_label_position("top")
             else:
                 bar_ax.set_ylim(-0.5, n_rows - 0.5)
                 rows = _thin(np.arange(n_rows), n_rows, cell, _line_height())
                 bar_ax.set_yticks(n_rows - 1 - rows, [act_labels[r] for r in rows])
                 bar_ax.tick_params(axis="x", bottom=False, labelbottom=False)
-                bar_ax.set_ylabel(f"mean activation\nper {group}", fontsize="small")
+                # on three lines beside bars lower than two are long
+                bar_ax.set_ylabel(
+                    f"mean\nactivation\nper {group}"
+                    if _split_bar_label(n_rows, cell)
+                    else f"mean activation\nper {group}", fontsize="small")
             if pair:
                 # Before: a given bar Axes kept its own unit axis (not inverted
                 # with transpose, so unit 0's bars were at the bottom; padded
@@ -794,61 +951,85 @@ class OutputWeightsDisplay:
                                    labelright=False)
                 separators += _separate(bar_ax, runs, transpose)
 
-        self.separators_ = separators
-        self.squares_ = squares
-        self.bars_ = bars
-        self.ax_ = ax
-        self.axes_ = np.array([ax], dtype=object)
-        self.bar_ax_ = bar_ax
-        self.figure_ = fig
+        self._set_fitted(ax=ax, fig=fig, squares=squares, bars=bars,
+                         separators=separators, axes=[ax], bar_axes=[bar_ax],
+                         images_displays=[self.images_display_])
         return self
 
     # The largest weight magnitude that squares are scaled by (None: that of
-    # ``weights``); a panel of a wrapped figure is given that of all panels.
+    # ``weights``); a panel of a wrapped figure is given that of all panels, as
+    # the scale of its bars, (signed, top), and of its images, (signed, limits).
     _wmax = None
+    _bar_scale = None
+    _image_scale = None
 
     def _plot_panels(self, per_panel, W, out_labels, unit_ids, acts, images, groups,
-                     *, transpose, extra, n_pads, gap, margins, name, kwargs):
-        """Draw the outputs ``per_panel`` at a time in panels of a new figure, each
-        a display of its own drawn in its Axes (see ``wrap``)."""
+                     *, transpose, extra, n_pads, gap, margins, name, kwargs,
+                     along="outputs"):
+        """Draw the outputs (``along="units"``: the units) ``per_panel`` at a time
+        in panels of a new figure, each a display of its own drawn in its Axes
+        (see ``wrap``)."""
         plt = import_pyplot()
         n_units, n_out = W.shape
-        n_panels = -(-n_out // per_panel)
-        counts = [min(per_panel, n_out - p * per_panel) for p in range(n_panels)]
-        cell = _panel_cell(per_panel, n_panels, n_units, extra, gap)
-        # every panel's squares at the scale of the largest weight of all
-        wmax = float(np.max(np.abs(W))) if W.size else 0.0
-        left, right, top, bottom = margins
+        n = n_out if along == "outputs" else n_units
+        n_panels = -(-n // per_panel)
+        counts = [min(per_panel, n - p * per_panel) for p in range(n_panels)]
         strips = 0.08 * n_pads
-        along = [(m + extra) * cell + strips for m in counts]  # each panel's length
-        across = n_units * cell
-        if transpose:  # panels stacked, each n_units rows high
-            width = left + along[0] + right
+        if along == "outputs":
+            cell = _panel_cell(per_panel, n_panels, n_units, extra, gap)
+            # each panel's length (outputs and strips) and breadth (units)
+            lengths = [(m + extra) * cell + strips for m in counts]
+            across = n_units * cell
+        else:
+            cell = float(np.clip(min(
+                _PAGE / per_panel,
+                (_PAGE - (n_panels - 1) * gap - n_panels * strips)
+                / (n_panels * (n_out + extra))), _MIN_CELL, 0.6))
+            lengths = [m * cell for m in counts]  # units
+            across = (n_out + extra) * cell + strips
+        # every panel's squares, bars and images at the scale of all panels'
+        wmax = float(np.max(np.abs(W))) if W.size else 0.0
+        bar_scale = None if acts is None else _bar_scale(acts)
+        image_scale = None if images is None else _image_scale(images)
+        left, right, top, bottom = margins
+        # outputs transposed, units not: panels stacked, each along x
+        stacked = transpose == (along == "outputs")
+        if stacked:
+            width = left + lengths[0] + right
             height = top + bottom + n_panels * across + (n_panels - 1) * gap
-        else:  # side by side, each n_units columns wide
+        else:  # side by side, each along y
             width = left + n_panels * across + (n_panels - 1) * gap + right
-            height = top + bottom + along[0]
+            height = top + bottom + lengths[0]
         width = max(width, 0.12 * len(str(name or "")) + left - right + 0.1)
         fig = plt.figure(figsize=(width, height))
         panels = []
         for p, m in enumerate(counts):
-            if transpose:
-                box = (left, height - top - p * (across + gap) - across, along[p],
+            if stacked:
+                box = (left, height - top - p * (across + gap) - across, lengths[p],
                        across)
             else:
-                box = (left + p * (across + gap), bottom + along[0] - along[p],
-                       across, along[p])
+                box = (left + p * (across + gap), bottom + lengths[0] - lengths[p],
+                       across, lengths[p])
             ax = fig.add_axes((box[0] / width, box[1] / height, box[2] / width,
                                box[3] / height))
-            cols = slice(p * per_panel, p * per_panel + m)
-            panel = OutputWeightsDisplay(
-                W[:, cols], output_labels=out_labels[cols], unit_ids=unit_ids,
-                mean_activations=acts, activation_labels=self.activation_labels,
-                unit_weights=images, image_shape=self.image_shape,
-                # the axis labels once, on the first panel (the units of all)
-                output_name=self.output_name if p == 0 else "",
-                unit_name=self.unit_name if p == 0 else "", unit_groups=groups)
-            panel._wmax = wmax
+            part = slice(p * per_panel, p * per_panel + m)
+            if along == "outputs":
+                panel = OutputWeightsDisplay(
+                    W[:, part], output_labels=out_labels[part], unit_ids=unit_ids,
+                    mean_activations=acts, unit_weights=images, unit_groups=groups)
+            else:
+                panel = OutputWeightsDisplay(
+                    W[part], output_labels=out_labels, unit_ids=unit_ids[part],
+                    mean_activations=None if acts is None else acts[:, part],
+                    unit_weights=None if images is None else images[part],
+                    unit_groups=None if groups is None else groups[part])
+            panel.activation_labels = self.activation_labels
+            panel.image_shape = self.image_shape
+            # the axis labels once, on the first panel (the same for all)
+            panel.output_name = self.output_name if p == 0 else ""
+            panel.unit_name = self.unit_name if p == 0 else ""
+            panel._wmax, panel._bar_scale, panel._image_scale = (
+                wmax, bar_scale, image_scale)
             panels.append(panel.plot(ax=ax, transpose=transpose, title=False,
                                      wrap=None, **kwargs))
             if p and panel.bar_ax_ is not None:
@@ -859,15 +1040,32 @@ class OutputWeightsDisplay:
         if name:
             fig.suptitle(name)
         first = panels[0]
-        self.separators_ = [line for d in panels for line in d.separators_]
-        self.squares_ = [sq for d in panels for sq in d.squares_]
-        self.bars_ = first.bars_
-        self.ax_ = first.ax_
-        self.axes_ = np.array([d.ax_ for d in panels], dtype=object)
-        self.bar_ax_ = first.bar_ax_
-        self.images_display_ = first.images_display_
-        self.figure_ = fig
+        # Before: bars_ held the first panel's bars only.
+        self._set_fitted(
+            ax=first.ax_, fig=fig,
+            squares=[sq for d in panels for sq in d.squares_],
+            bars=[bc for d in panels for bc in d.bars_],
+            separators=[line for d in panels for line in d.separators_],
+            axes=[d.ax_ for d in panels],
+            bar_axes=[d.bar_ax_ for d in panels],
+            images_displays=[d.images_display_ for d in panels])
         return self
+
+    def _set_fitted(self, *, ax, fig, squares, bars, separators, axes, bar_axes,
+                    images_displays):
+        """Store the artists of the figure's panels (one, unless wrapped)."""
+        self.squares_ = squares
+        self.bars_ = bars
+        self.separators_ = separators
+        self.ax_ = ax
+        self.axes_ = np.array(axes, dtype=object)
+        self.bar_ax_ = bar_axes[0]
+        self.bar_axes_ = (None if bar_axes[0] is None
+                          else np.array(bar_axes, dtype=object))
+        self.images_display_ = images_displays[0]
+        self.images_displays_ = (None if images_displays[0] is None
+                                 else np.array(images_displays, dtype=object))
+        self.figure_ = fig
 
     @classmethod
     def from_estimator(
@@ -976,7 +1174,8 @@ class OutputWeightsDisplay:
             With ``ax=None``, split the outputs among several panels so that a
             long strip fits a page (see :meth:`plot`): ``"auto"`` only where
             more than about 180 outputs do not fit one diagram, e.g. an
-            autoencoder's 784 reconstructed pixels of MNIST.
+            autoencoder's 784 reconstructed pixels of MNIST, or, where they fit,
+            the hidden units, when more than about 180 do not.
 
         Returns
         -------

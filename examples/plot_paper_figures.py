@@ -267,13 +267,14 @@ def figure4():
         # signs for the unconstrained net (one call through the Pipeline)
         table = top_features(pipe, k=6)
         signed = (table["weight"] < 0).any()
-        words = {
-            unit: " ".join(
+        # three words to a line: six on one line ran off the page's left edge
+        words = {}
+        for unit, rows in table.groupby("unit"):
+            signed_words = [
                 (("+" if w > 0 else "-") if signed else "") + f
                 for f, w in zip(rows["feature"], rows["weight"])
-            )
-            for unit, rows in table.groupby("unit")
-        }
+            ]
+            words[unit] = " ".join(signed_words[:3]) + "\n" + " ".join(signed_words[3:])
         disp = OutputWeightsDisplay.from_estimator(
             pipe, order="class", transpose=True, ax=ax, title=False
         )

@@ -632,3 +632,36 @@ def test_certificate_pickled_before_exact_reads_as_real_arithmetic():
     old = pickle.loads(pickle.dumps(cert))
     assert old.exact_ is False
     assert repr(old).endswith("in real arithmetic)")
+
+
+@pytest.mark.parametrize("wrap", ["frozen", "threshold", "vote", "calibrated"])
+def test_wrapped_pipeline_with_a_non_monotone_step_is_refused_as_such(wrap):
+    # Before: every wrapper re-raised its model's refusal as type(exc)(message),
+    # which NonMonotoneStepError's constructor (message, step, reason) refused:
+    # "NonMonotoneStepError.__init__() missing 2 required positional arguments".
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sknonneg.exceptions import NonMonotoneStepError
+
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    negate = FunctionTransformer(np.negative)
+    model = make_pipeline(negate, LogisticRegression()).fit(X, y)
+    wrapped = {
+        "frozen": lambda: FrozenEstimator(model),
+        "threshold": lambda: FixedThresholdClassifier(model).fit(X, y),
+        "vote": lambda: VotingClassifier(
+            [("m", model), ("lr", LogisticRegression())], voting="soft").fit(X, y),
+        "calibrated": lambda: CalibratedClassifierCV(
+            make_pipeline(negate, LogisticRegression()), cv=2).fit(X, y),
+    }[wrap]()
+    with pytest.raises(NonMonotoneStepError,
+                       match=r"is not certified: its .* is not \(Pipeline step "
+                             r"'functiontransformer'.*does not keep") as info:
+        monotone_certificate(wrapped)
+    # The refused step (the wrapper's copy of it, where it clones), its name and
+    # reason, as the Pipeline's own refusal gives them.
+    assert isinstance(info.value.step, FunctionTransformer)
+    assert info.value.step.func is np.negative
+    assert info.value.name == "functiontransformer"
+    assert "negative" in info.value.reason

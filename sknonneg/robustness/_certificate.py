@@ -695,6 +695,25 @@ def _holds_as_computed(estimator):
     return type(final) in (NonNegMLPClassifier, NonNegMLPRegressor)
 
 
+def _rewrapped(exc, message):
+    """The refusal ``exc`` of a wrapped model, of the same class, with the wrapper's
+    ``message``. A :class:`~sknonneg.NonMonotoneStepError` keeps its step, reason
+    and name (before, ``type(exc)(message)`` called its constructor without them:
+    a FrozenEstimator, VotingClassifier or CalibratedClassifierCV of a Pipeline
+    with a non-monotone step raised "NonMonotoneStepError.__init__() missing 2
+    required positional arguments" instead of the refusal); a class whose
+    constructor takes more than the message becomes its ``ValueError`` or
+    ``TypeError`` base."""
+    from ..exceptions import NonMonotoneStepError
+
+    if isinstance(exc, NonMonotoneStepError):
+        return NonMonotoneStepError(message, exc.step, exc.reason, exc.name)
+    try:
+        return type(exc)(message)
+    except Exception:  # a constructor that needs more than the message
+        return (ValueError if isinstance(exc, ValueError) else TypeError)(message)
+
+
 def _certificate(estimator):
     """:func:`monotone_certificate` but ``exact_``."""
     inner = _delegate(estimator)
@@ -704,8 +723,8 @@ def _certificate(estimator):
         try:
             cert = _certificate(inner)
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{type(estimator).__name__} is not certified: its "
-                            f"inner model is not ({exc})") from exc
+            raise _rewrapped(exc, f"{type(estimator).__name__} is not certified: "
+                                  f"its inner model is not ({exc})") from exc
         cert.model_ = f"{type(estimator).__name__} of {cert.model_}"
         return cert
     if _one_text_calibration(estimator):
@@ -1028,8 +1047,8 @@ def _agreed_signs(name, members, who, plural, text_refusal):
                 raise ValueError(text_refusal)
             cert = monotone_certificate(model)
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{name} is not certified: its {who.format(label)} is "
-                            f"not ({exc})") from exc
+            raise _rewrapped(exc, f"{name} is not certified: its "
+                                  f"{who.format(label)} is not ({exc})") from exc
         if up is not None and cert.n_features_ != up.shape[0]:
             raise ValueError(f"{name}'s {plural} read different numbers of features.")
         cert = _turned(cert, how)

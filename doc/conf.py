@@ -299,6 +299,7 @@ numpydoc_show_inherited_class_members = {
     "sknonneg.DegenerateFitWarning": False,
     "sknonneg.InputScaleWarning": False,
     "sknonneg.NonMonotoneStepError": False,
+    "sknonneg.UncertifiableModelError": False,
 }
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True

@@ -1,6 +1,7 @@
 """sknonneg: scikit-learn estimators for neural networks with non-negative weights."""
 
-from .exceptions import DegenerateFitWarning, InputScaleWarning, NonMonotoneStepError
+from .exceptions import (DegenerateFitWarning, InputScaleWarning, NonMonotoneStepError,
+                         UncertifiableModelError)
 from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                              NonNegMLPRegressor)
 
@@ -10,4 +11,4 @@ __version__ = "0.1.0.dev0"
 
 __all__ = ["ABBAClassifier", "DegenerateFitWarning", "InputScaleWarning",
            "NonMonotoneStepError", "NonNegAutoencoder", "NonNegMLPClassifier",
-           "NonNegMLPRegressor", "__version__"]
+           "NonNegMLPRegressor", "UncertifiableModelError", "__version__"]

@@ -2,7 +2,8 @@
 
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["DegenerateFitWarning", "InputScaleWarning", "NonMonotoneStepError"]
+__all__ = ["DegenerateFitWarning", "InputScaleWarning", "NonMonotoneStepError",
+           "UncertifiableModelError"]
 
 
 class DegenerateFitWarning(ConvergenceWarning):
@@ -131,3 +132,38 @@ class NonMonotoneStepError(ValueError):
         # and copy.copy raised a TypeError instead.
         return (type(self), (*self.args[:1], self.step, self.reason, self.name),
                 self.__dict__)
+
+
+class UncertifiableModelError(ValueError, TypeError):
+    """A model of a kind that :func:`~sknonneg.robustness.monotone_certificate` refuses.
+
+    Raised for a model whose weights it does not read (a tree ensemble, a fitted
+    search: certify its ``best_estimator_``), for a subclass of a class it reads
+    (a subclass can override what its base computes), and for an
+    :class:`~sknonneg.ABBAClassifier`, whose logits reach every feature it reads
+    through paths of both signs whatever its non-negative weights; the message
+    says which and why. A subclass of :class:`ValueError`, as every other refusal
+    of ``monotone_certificate`` and scikit-learn's refusals of an estimator of a
+    kind they do not support (``partial_dependence``, ``SelectFromModel``), and of
+    :class:`TypeError`, which it raised before, so that ``except TypeError``
+    still covers it (scikit-learn's ``InvalidParameterError`` is both as well).
+
+    See Also
+    --------
+    sknonneg.robustness.monotone_certificate : Which features cannot lower a score.
+    NonMonotoneStepError : A Pipeline step that does not carry a monotone direction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sknonneg.exceptions import UncertifiableModelError
+    >>> from sknonneg.robustness import monotone_certificate
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> tree = DecisionTreeClassifier().fit(X, [0, 0, 1, 1])
+    >>> try:
+    ...     monotone_certificate(tree)
+    ... except ValueError as error:
+    ...     print(type(error).__name__, isinstance(error, TypeError))
+    UncertifiableModelError True
+    """

@@ -23,6 +23,7 @@ from sklearn.preprocessing import (
 from sklearn.tree import DecisionTreeClassifier
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg.exceptions import UncertifiableModelError
 from sknonneg.preprocessing import RampTransformer
 from sknonneg.robustness import (
     MONOTONE_UFUNCS,
@@ -245,11 +246,22 @@ def test_certificate_refuses_unconstrained_abba_and_multiclass(data, unconstrain
     abba = ABBAClassifier(hidden_layer_sizes=2, max_iter=5, random_state=0).fit(X, y)
     with pytest.raises(TypeError, match="ABBA"):
         monotone_certificate(abba)
+    # A ValueError too, as every other refusal of a fitted model and
+    # scikit-learn's refusals of an unsupported kind of estimator (before: a bare
+    # TypeError, which `except ValueError` missed), saying why.
+    with pytest.raises(ValueError, match=r"ABBAClassifier cannot be certified "
+                       r"monotone, whatever its weights: .*\[x, -x\].*paths of both "
+                       r"signs") as info:
+        monotone_certificate(abba)
+    assert type(info.value) is UncertifiableModelError
     y3 = np.arange(len(y)) % 3
     with pytest.raises(ValueError, match="binary"):
         monotone_certificate(LogisticRegression().fit(X, y3))
     with pytest.raises(TypeError, match="cannot be certified"):
         monotone_certificate(DecisionTreeClassifier().fit(X, y))
+    with pytest.raises(ValueError, match="cannot be certified") as info:
+        monotone_certificate(DecisionTreeClassifier().fit(X, y))
+    assert type(info.value) is UncertifiableModelError
 
 
 @pytest.mark.parametrize("kind", ["false", "hidden", "regressor-auto",

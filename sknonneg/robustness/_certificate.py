@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
 from .._monotonic_cst import plain_value
+from ..exceptions import UncertifiableModelError
 from .._pipeline import (
     analyse_steps,
     feature_edges,
@@ -231,11 +232,18 @@ def _network_layers(final):
 
     name = type(final).__name__
     if isinstance(final, ABBAClassifier):
-        raise TypeError(
-            "ABBAClassifier cannot be certified monotone: its first layer reads "
-            "[x, -x], so every feature enters with both signs; use "
-            "NonNegMLPClassifier(positive=True, output='logistic') or per-feature "
-            "signs with monotonic_cst."
+        # Before: a bare TypeError, where every other refusal of a fitted model is
+        # a ValueError (UncertifiableModelError is both).
+        raise UncertifiableModelError(
+            "ABBAClassifier cannot be certified monotone, whatever its weights: its "
+            "input layer reads [x, -x] and its logits are the difference (u - v) / 2 "
+            "of its last layer's halves, so every feature it reads reaches the "
+            "logits through paths of both signs (its non-negative ABBA blocks "
+            "compute a signed network: see ABBAClassifier.from_mlp). Certified "
+            "models: NonNegMLPClassifier(positive=True, output='logistic'), or "
+            "monotonic_cst for chosen features; "
+            "sknonneg.inspection.check_monotonic(estimator, X, monotonic_cst) "
+            "audits an ABBA network's directions on data."
         )
     from ..neural_network import NonNegMLPRegressor
 
@@ -346,7 +354,7 @@ def _check_trusted_final(final):
         return
     bases = [b for b in cls.__mro__[1:] if read(b)]
     if bases:
-        raise TypeError(
+        raise UncertifiableModelError(
             f"{cls.__name__} cannot be certified: it is a subclass of "
             f"{bases[0].__name__}, which can override what {bases[0].__name__} "
             f"computes; subclasses are not trusted (certify a {bases[0].__name__} "
@@ -388,7 +396,7 @@ def _cannot_certify(final):
     name = type(final).__name__
     hint = (f" A fitted search predicts with its best_estimator_: certify "
             f"{name}.best_estimator_." if hasattr(final, "best_estimator_") else "")
-    raise TypeError(
+    raise UncertifiableModelError(
         f"{name} cannot be certified: monotone_certificate reads the weights of "
         "sknonneg's NonNegMLPClassifier and NonNegMLPRegressor, scikit-learn's "
         "MLPClassifier, MLPRegressor and linear models (coef_), and a soft "
@@ -448,11 +456,15 @@ def monotone_certificate(estimator):
         infinite weights or intercepts; a ``CalibratedClassifierCV`` of more than
         two classes, or whose calibrator is not monotone or not finite, or
         whose inner model is refused).
-    TypeError
-        For models whose weights it does not read (``ABBAClassifier``, trees ...),
-        and for subclasses of the classes it reads: every estimator and Pipeline
+    UncertifiableModelError
+        For models whose weights it does not read (trees, a fitted search ...),
+        for subclasses of the classes it reads (every estimator and Pipeline
         step is recognised by its exact class, since a subclass can override what
-        it computes.
+        it computes), and for an ``ABBAClassifier``, which reaches every feature
+        it reads through paths of both signs whatever its weights. A
+        :class:`~sknonneg.UncertifiableModelError` is a ``ValueError``, as
+        scikit-learn's refusals of an estimator of an unsupported kind are, and a
+        ``TypeError``, which it was before.
 
     See Also
     --------
@@ -1244,9 +1256,9 @@ def _wrapper_signs(final, text=False):
         for i, pair in enumerate(pairs):
             label = f"calibrated_classifiers_[{i}]"
             if kinds["pair"] is None or type(pair) is not kinds["pair"]:
-                raise TypeError(f"{name} cannot be certified: its {label} is a "
-                                f"{type(pair).__name__}, not the calibrated "
-                                "classifier it reads.")
+                raise UncertifiableModelError(
+                    f"{name} cannot be certified: its {label} is a "
+                    f"{type(pair).__name__}, not the calibrated classifier it reads.")
             inner = pair.estimator
             own = np.asarray(getattr(inner, "classes_", ()))
             # Temperature scaling fits its classifiers to string labels encoded as

@@ -297,6 +297,7 @@ numpydoc_show_class_members = True
 numpydoc_show_inherited_class_members = {
     "sknonneg.parallel.ThreadLimits": False,
     "sknonneg.DegenerateFitWarning": False,
+    "sknonneg.InconsistentVersionWarning": False,
     "sknonneg.InputScaleWarning": False,
     "sknonneg.NonMonotoneStepError": False,
     "sknonneg.UncertifiableModelError": False,

@@ -1,6 +1,7 @@
 """sknonneg: scikit-learn estimators for neural networks with non-negative weights."""
 
-from .exceptions import (DegenerateFitWarning, InputScaleWarning, NonMonotoneStepError,
+from .exceptions import (DegenerateFitWarning, InconsistentVersionWarning,
+                         InputScaleWarning, NonMonotoneStepError,
                          UncertifiableModelError)
 from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                              NonNegMLPRegressor)
@@ -9,6 +10,7 @@ from .neural_network import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassif
 #: package's version from it).
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ABBAClassifier", "DegenerateFitWarning", "InputScaleWarning",
-           "NonMonotoneStepError", "NonNegAutoencoder", "NonNegMLPClassifier",
-           "NonNegMLPRegressor", "UncertifiableModelError", "__version__"]
+__all__ = ["ABBAClassifier", "DegenerateFitWarning", "InconsistentVersionWarning",
+           "InputScaleWarning", "NonMonotoneStepError", "NonNegAutoencoder",
+           "NonNegMLPClassifier", "NonNegMLPRegressor", "UncertifiableModelError",
+           "__version__"]

@@ -2,8 +2,8 @@
 
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["DegenerateFitWarning", "InputScaleWarning", "NonMonotoneStepError",
-           "UncertifiableModelError"]
+__all__ = ["DegenerateFitWarning", "InconsistentVersionWarning", "InputScaleWarning",
+           "NonMonotoneStepError", "UncertifiableModelError"]
 
 
 class DegenerateFitWarning(ConvergenceWarning):
@@ -39,6 +39,94 @@ class DegenerateFitWarning(ConvergenceWarning):
     ...     warnings.simplefilter("error", DegenerateFitWarning)
     ...     pass  # a fit that collapses would raise here
     """
+
+
+class InconsistentVersionWarning(UserWarning):
+    """An object loaded from a file that another version of sknonneg saved.
+
+    sknonneg's counterpart of :class:`sklearn.exceptions.InconsistentVersionWarning`
+    (which scikit-learn raises for its own estimators only). Every sknonneg
+    estimator, and the other objects it saves (``RampTransformer``,
+    ``MonotoneCertificate``, ``EvasionResult``, ``MonotonicityReport``), records
+    the version of sknonneg that pickled it (``sknonneg.__version__``) in its
+    state; loading it with another version warns this, once per object, through
+    ``pickle``, ``joblib`` and :func:`sknonneg.persist.load` alike. A file saved
+    before sknonneg recorded its version warns with the version ``"unknown"``. Its
+    parameters and fitted layout may differ between versions, so the loaded model
+    may fail or give other results: refit it with this version, or load it with
+    the version that saved it. ``warnings.simplefilter("error",
+    InconsistentVersionWarning)`` turns it into an error. Copies (``clone``,
+    ``copy.deepcopy``) and round trips within one version do not warn.
+
+    Parameters
+    ----------
+    estimator_name : str
+        The class name of the loaded object.
+    current_sknonneg_version : str
+        The version of sknonneg that loads it.
+    original_sknonneg_version : str
+        The version that saved it, or ``"unknown"``.
+
+    Attributes
+    ----------
+    estimator_name : str
+        The class name of the loaded object.
+    current_sknonneg_version : str
+        The version of sknonneg that loads it.
+    original_sknonneg_version : str
+        The version that saved it, or ``"unknown"`` for a file saved before
+        sknonneg recorded its version.
+
+    See Also
+    --------
+    sknonneg.persist.load : Load a file saved with skops.
+    sklearn.exceptions.InconsistentVersionWarning : The same for scikit-learn.
+
+    Examples
+    --------
+    >>> import pickle, warnings
+    >>> from sknonneg import NonNegMLPClassifier
+    >>> from sknonneg.exceptions import InconsistentVersionWarning
+    >>> blob = pickle.dumps(NonNegMLPClassifier())
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", InconsistentVersionWarning)
+    ...     model = pickle.loads(blob)  # the same version: no warning
+    """
+
+    def __init__(self, *, estimator_name, current_sknonneg_version,
+                 original_sknonneg_version):
+        self.estimator_name = estimator_name
+        self.current_sknonneg_version = current_sknonneg_version
+        self.original_sknonneg_version = original_sknonneg_version
+        super().__init__(self._message())
+
+    def _message(self):
+        saved = self.original_sknonneg_version
+        by = ("an unknown version of sknonneg (one that did not record its "
+              "version)" if saved == "unknown" else f"sknonneg {saved}")
+        use = ("the version that saved it" if saved == "unknown"
+               else f"sknonneg {saved}, the version that saved it")
+        return (f"Loading {self.estimator_name} saved by {by} with sknonneg "
+                f"{self.current_sknonneg_version}: its parameters or fitted state "
+                "may differ between versions, so the model may not work or may give "
+                f"other results. Refit it with this version, or load it with {use}.")
+
+    def __str__(self):
+        return self._message()
+
+    def __reduce__(self):
+        # Rebuilt from its keyword arguments: the default rebuilds a warning from
+        # ``args`` (the message), which this __init__ refuses (a warning turned
+        # into an error in a joblib or Dask worker is pickled back).
+        return (_inconsistent_version_warning, (self.estimator_name,
+                self.current_sknonneg_version, self.original_sknonneg_version),
+                self.__dict__)
+
+
+def _inconsistent_version_warning(estimator_name, current, original):
+    return InconsistentVersionWarning(estimator_name=estimator_name,
+                                      current_sknonneg_version=current,
+                                      original_sknonneg_version=original)
 
 
 class InputScaleWarning(UserWarning):

@@ -304,6 +304,14 @@ def load(file, *, trusted=()):
         ``MonotoneCertificate``, say) is one: pass its name in ``trusted`` if you
         trust the file.
 
+    Warns
+    -----
+    sknonneg.InconsistentVersionWarning
+        For each sknonneg object in the file that another version of sknonneg
+        saved (or one that did not record its version: ``"unknown"``). Its
+        parameters or fitted layout may differ: refit it with this version, or
+        load it with the one that saved it.
+
     Examples
     --------
     >>> import os, tempfile

@@ -23,6 +23,7 @@ from .._monotonic_cst import feature_names as _strict_names
 from .._pipeline import (analyse_steps, feature_edges, final_step_names, flat_steps,
                          input_attribute, split_pipeline, step_refusal)
 from .._validation import check_sparse_structure, memory_shortfall, parameter_error
+from .._versioned import VersionedState
 from ..exceptions import NonMonotoneStepError
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
@@ -35,7 +36,7 @@ _BATCH_VALUES = 1 << 24
 
 
 @dataclass(eq=False)
-class MonotonicityReport:
+class MonotonicityReport(VersionedState):
     """Result of :func:`check_monotonic`.
 
     Attributes

@@ -58,6 +58,7 @@ from .._validation import (
     check_sparse_structure,
     parameter_error,
 )
+from .._versioned import VersionedState
 
 __all__ = ["BaseNetwork"]
 
@@ -177,7 +178,7 @@ def _same(a, b):
     return bool(a == b)
 
 
-class BaseNetwork(BaseEstimator):
+class BaseNetwork(VersionedState, BaseEstimator):
     """Base class of sknonneg's network estimators. Not for direct use."""
 
     _parameter_constraints = {

@@ -26,11 +26,12 @@ from .._monotonic_cst import (
     directions_from_argument,
 )
 from .._validation import memory_shortfall
+from .._versioned import VersionedState
 
 __all__ = ["RampTransformer", "output_sources"]
 
 
-class RampTransformer(TransformerMixin, BaseEstimator):
+class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
     """Expand each feature into piecewise-linear ramps between knots.
 
     Feature ``x`` gives ``n_knots - 1`` ramps ``min(max((x - t_k) / (t_{k+1} -

@@ -23,6 +23,7 @@ from .._pipeline import (
     is_passthrough,
     split_pipeline,
 )
+from .._versioned import VersionedState
 from ..neural_network._classifier import is_multilabel
 from ._networks import SoftVote, dense_coef, network_of, soft_vote_members
 
@@ -33,7 +34,7 @@ __all__ = ["EvasionResult", "additive_evasion_attack"]
 _LARGEST = float(np.finfo(np.float64).max)
 
 
-class EvasionResult:
+class EvasionResult(VersionedState):
     """What :func:`additive_evasion_attack` found. Not meant to be built directly.
 
     Parameters

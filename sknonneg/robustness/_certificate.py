@@ -18,6 +18,7 @@ from .._pipeline import (
     split_pipeline,
     vectorizer_width,
 )
+from .._versioned import VersionedState
 from ..neural_network._classifier import is_multilabel
 from ._networks import dense_coef, soft_vote_members
 
@@ -29,7 +30,7 @@ _MONOTONE_ACTIVATIONS = tuple(name for name, act in _activations.DENSE.items()
                               if act.non_decreasing)
 
 
-class MonotoneCertificate:
+class MonotoneCertificate(VersionedState):
     """Per feature, whether an increase can lower a model's score.
 
     The score of ``classes_[1]`` for a classifier, the prediction for a regressor.
@@ -132,7 +133,7 @@ class MonotoneCertificate:
         # A certificate pickled before exact_ existed (its repr raised
         # AttributeError) reads the meaning that claims less. Not a class
         # attribute: persist.load refuses a file whose attributes shadow one.
-        self.__dict__.update(state)
+        super().__setstate__(state)  # VersionedState: the version that saved it
         self.__dict__.setdefault("exact_", False)
 
     @property

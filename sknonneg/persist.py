@@ -39,25 +39,56 @@ def _check_file(file, caller, method):
     "'NoneType' object has no attribute 'write'"), and for bytes that are a file's
     content rather than its path (before, bytes passed this check and skops failed
     on them with "'bytes' object has no attribute 'write'" / "'seek'", a path of
-    bytes included)."""
+    bytes included). A bytearray or memoryview is neither a path (``open`` takes
+    none) nor a file object: before, every bytearray was said to be a file's
+    content (``bytearray(b"model.skops")`` included) and a memoryview was named
+    by its repr, ``<memory at 0x...>``."""
     import os
 
-    if isinstance(file, (bytes, bytearray)):
-        # Content: a NUL byte (no path has one), or a zip's signature (b"PK\x03\x04",
-        # b"PK\x05\x06" when empty; before: any bytes starting with b"PK", a path
-        # b"PKG_model.skops" included).
-        if (isinstance(file, bytearray) or b"\x00" in file
-                or file[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+    takes = (f"{caller} takes file as a path (str, bytes or path-like) or a file "
+             "object opened in binary mode")
+    if isinstance(file, (bytearray, memoryview)):
+        kind = type(file).__name__
+        if method != "write" and _is_content(bytes(file)):  # the wording only
+            raise TypeError(f"{takes}, got a {kind} that holds a file's content, not "
+                            "its path: wrap the content in io.BytesIO(...).")
+        where = ("an io.BytesIO() to write the file into" if method == "write"
+                 else "wrap a file's content in io.BytesIO(...)")
+        raise TypeError(f"{takes}, got a {kind}, which open() does not take as a "
+                        f"path: pass the path as str or bytes, or {where}.")
+    if isinstance(file, bytes):
+        if _is_content(file):
+            where = ("pass the path, or an io.BytesIO() to write the file into"
+                     if method == "write" else "wrap the content in io.BytesIO(...)")
             raise TypeError(
-                f"{caller} takes file as a path (str or path-like) or a file object "
-                f"opened in binary mode, got {type(file).__name__} that read as a "
-                "file's content, not its path: wrap the content in io.BytesIO(...).")
+                f"{takes}, got bytes that read as a file's content, not its path: "
+                f"{where}.")
         return os.fsdecode(file)
     if not (isinstance(file, (str, os.PathLike)) or hasattr(file, method)):
-        raise TypeError(f"{caller} takes file as a path (str or path-like) or a file "
-                        f"object opened in binary mode, got {type(file).__name__}: "
-                        f"{file!r}.")
+        raise TypeError(f"{takes}, got {type(file).__name__}: {file!r}.")
     return file
+
+
+def _is_content(data):
+    """Whether ``data`` (bytes) reads as a file's content: a NUL byte (no path has
+    one), or a zip's signature (b"PK\x03\x04", b"PK\x05\x06" when empty; before:
+    any bytes starting with b"PK", a path b"PKG_model.skops" included)."""
+    return b"\x00" in data or data[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
+def _name(file, start=False):
+    """How a message names ``file``: a path as it is; a file object by its path
+    (``.name``, as ``open`` gives it) or, without one, as "the BytesIO file
+    object" ("The ..." at the ``start`` of a sentence). Before, a file object
+    was named by its repr, ``<_io.BytesIO object at 0x...>``."""
+    import os
+
+    if isinstance(file, (str, os.PathLike)):
+        return os.fsdecode(file)
+    name = getattr(file, "name", None)
+    if isinstance(name, (str, bytes, os.PathLike)):  # not the int of an fd
+        return os.fsdecode(name)
+    return f"{'The' if start else 'the'} {type(file).__name__} file object"
 
 
 def _skops_io():
@@ -192,7 +223,7 @@ def untrusted_types(file):
                 "it starts as a zip archive, but the archive's directory at its end "
                 "is missing or damaged")) from exc
         raise ValueError(
-            f"{file!s} is not a file written by sknonneg.persist.dump or "
+            f"{_name(file, True)} is not a file written by sknonneg.persist.dump or "
             f"skops.io.dump: {exc} (a pickle or joblib file is loaded with "
             "joblib.load, and only if you made it yourself).") from exc
     finally:
@@ -200,7 +231,7 @@ def untrusted_types(file):
             file.seek(start)
     if "schema.json" not in names:
         raise ValueError(
-            f"{file!s} is not a file written by sknonneg.persist.dump or "
+            f"{_name(file, True)} is not a file written by sknonneg.persist.dump or "
             "skops.io.dump: a zip archive without the schema.json of a skops file.")
     try:
         return sorted(_skops_io().get_untrusted_types(file=file))
@@ -241,9 +272,10 @@ def _damaged(file, exc, reason=None):
     if reason is None:
         reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
     return ValueError(
-        f"{file!s} is a damaged skops file: {reason} ({type(exc).__name__}). It was "
-        "corrupted or cut short after it was written (or edited by hand); nothing "
-        "was loaded from it. Restore it from a copy, or dump the model again.")
+        f"{_name(file, True)} is a damaged skops file: {reason} "
+        f"({type(exc).__name__}). It was corrupted or cut short after it was "
+        "written (or edited by hand); nothing was loaded from it. Restore it from a "
+        "copy, or dump the model again.")
 
 
 def load(file, *, trusted=()):
@@ -365,7 +397,7 @@ def load(file, *, trusted=()):
              if name.split(".")[0] == "sknonneg" and not _has_type(name)]
     if stale:
         raise ValueError(
-            f"{file} was written by another version of sknonneg: it holds "
+            f"{_name(file, True)} was written by another version of sknonneg: it holds "
             f"{', '.join(stale)}, which this version does not have (its types are "
             f"sknonneg.persist.TRUSTED_TYPES). Load it with the version that wrote "
             f"it, or fit the model again and dump it with this one."
@@ -376,8 +408,8 @@ def load(file, *, trusted=()):
         exc = UntrustedTypesFoundException(unknown)
         if ours:
             exc.args = (
-                f"{exc.args[0]} {file} holds sknonneg types that this version has but "
-                f"load does not trust by default: {', '.join(ours)} (it trusts "
+                f"{exc.args[0]} {_name(file, True)} holds sknonneg types that this "
+                f"version has but load does not trust by default: {', '.join(ours)} (it trusts "
                 "sknonneg.persist.TRUSTED_TYPES, what a fitted estimator is made "
                 "of). If you trust the file, read "
                 "sknonneg.persist.untrusted_types(file) and pass the names you "
@@ -399,8 +431,8 @@ def load(file, *, trusted=()):
         raise _damaged(file, exc) from exc
     except (ValueError, IndexError, TypeError, KeyError, AttributeError,
             RecursionError) as exc:
-        raise ValueError(f"{file!s} does not hold a consistent estimator: building it "
-                         f"failed with {type(exc).__name__}: {exc}") from exc
+        raise ValueError(f"{_name(file, True)} does not hold a consistent "
+                         f"estimator: building it failed with {type(exc).__name__}: {exc}") from exc
     from .neural_network._base import BaseNetwork
 
     objects = list(_sknonneg_objects(obj))
@@ -489,8 +521,8 @@ def _check_not_shadowing(item, file):
                        if hasattr(type(item), name))
     if shadowing:
         raise ValueError(
-            f"{file!s} holds an inconsistent {type(item).__name__}: its attribute(s) "
-            f"{shadowing} would replace the method(s) or class attribute(s) of that "
+            f"{_name(file, True)} holds an inconsistent {type(item).__name__}: its "
+            f"attribute(s) {shadowing} would replace the method(s) or class attribute(s) of that "
             "name.")
 
 
@@ -517,8 +549,8 @@ def _check_parameters_present(item, file):
     missing = [name for name in names if name not in vars(item)]
     if missing:
         raise ValueError(
-            f"{file!s} holds an inconsistent {type(item).__name__}: it lacks the "
-            f"parameter(s) {missing} of this version's {type(item).__name__}. It was "
+            f"{_name(file, True)} holds an inconsistent {type(item).__name__}: it "
+            f"lacks the parameter(s) {missing} of this version's {type(item).__name__}. It was "
             "written by another version of sknonneg (or edited by hand): load it with "
             "the version that wrote it, or fit the model again and dump it with this "
             "one.")
@@ -532,8 +564,8 @@ def _check_network(est, file):
     bounds in a kernel."""
 
     def fail(reason):
-        raise ValueError(f"{file!s} holds an inconsistent {type(est).__name__}: "
-                         f"{reason}.")
+        raise ValueError(f"{_name(file, True)} holds an inconsistent "
+                         f"{type(est).__name__}: {reason}.")
 
     # Looked up on the class: the file sets the instance's attributes, and one
     # named like the method would replace the check.

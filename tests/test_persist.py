@@ -868,3 +868,62 @@ def test_load_refuses_fitted_attributes_without_the_fitted_parameters(tmp_path, 
     # An unfitted estimator still loads.
     persist.dump(make().__class__(), path)
     assert not hasattr(persist.load(path), "_theta")
+
+
+def test_messages_name_a_file_object_by_its_name_not_its_repr(tmp_path):
+    # Before: "<_io.BytesIO object at 0x7f...> is not a file written by ...",
+    # "<_io.BufferedReader name='...'> is not ...".
+    for content, said in ((b"not a zip", "is not a file written by"),
+                          (b"PK\x03\x04 cut short", "is a damaged skops file")):
+        for read in (persist.untrusted_types, persist.load):
+            with pytest.raises(ValueError, match=f"^The BytesIO file object {said}"
+                               ) as info:
+                read(io.BytesIO(content))
+            assert " at 0x" not in str(info.value)
+    path = tmp_path / "empty.skops"
+    path.write_bytes(b"")
+    with open(path, "rb") as handle, pytest.raises(
+            ValueError, match=f"^{re.escape(str(path))} is not a file written by"):
+        persist.load(handle)
+    # An inconsistent estimator, read from a file object.
+    clf = NonNegMLPClassifier(**KW).fit(X, Y2)
+    persist.dump(clf, tmp_path / "clf.skops")
+    schema, files = _read(tmp_path / "clf.skops")
+    del _estimator_state(schema)["_theta"]
+    _write(tmp_path / "clf.skops", schema, files)
+    with pytest.raises(ValueError, match="^The BytesIO file object holds an "
+                       "inconsistent NonNegMLPClassifier: it holds fitted"):
+        persist.load(io.BytesIO((tmp_path / "clf.skops").read_bytes()))
+
+
+def test_a_bytearray_or_memoryview_is_told_apart_from_a_path_and_content(tmp_path):
+    # Before: every bytearray was said to "read as a file's content", a path
+    # bytearray(b"model.skops") included, and a memoryview was named by its repr
+    # ("got memoryview: <memory at 0x...>").
+    path = tmp_path / "clf.skops"
+    persist.dump(NonNegMLPClassifier(**KW).fit(X, Y2), path)
+    content = path.read_bytes()
+    for kind in (bytearray, memoryview):
+        for read in (persist.untrusted_types, persist.load):
+            with pytest.raises(TypeError, match=rf"got a {kind.__name__}, which "
+                               r"open\(\) does not take as a path: pass the path as "
+                               r"str or bytes, or wrap a file's content in "
+                               r"io.BytesIO") as info:
+                read(kind(bytes(path)))
+            assert "read as a file's content" not in str(info.value)
+            with pytest.raises(TypeError, match=rf"got a {kind.__name__} that holds "
+                               r"a file's content, not its path: wrap the content in "
+                               r"io.BytesIO\(...\)") as info:
+                read(kind(content))
+            assert "<memory at" not in str(info.value)
+        with pytest.raises(TypeError, match=rf"dump takes .*got a {kind.__name__}, "
+                           r"which open\(\) does not take as a path: pass the path as "
+                           r"str or bytes, or an io.BytesIO\(\) to write the file "
+                           "into"):
+            persist.dump(NonNegMLPClassifier(), kind(bytes(tmp_path / "x.skops")))
+    # bytes content given to dump: not told to wrap it in io.BytesIO
+    with pytest.raises(TypeError, match="got bytes that read as a file's content, not "
+                       r"its path: pass the path, or an io.BytesIO\(\) to write"):
+        persist.dump(NonNegMLPClassifier(), content)
+    assert persist.load(io.BytesIO(content)).get_params() == (
+        NonNegMLPClassifier(**KW).get_params())

@@ -16,7 +16,8 @@ class DegenerateFitWarning(ConvergenceWarning):
     (multilabel), when one of them is fitted so (named by index); for a regressor,
     when its training R^2 (weighted, averaged over the targets that vary) is at most
     0.01, no better than predicting the mean of each target, or that of one of them.
-    Rows of weight zero do not count, and a fit whose weighted rows hold one label
+    Rows of weight zero do not count, nor those early stopping holds out (the
+    training rows are checked), and a fit whose weighted rows hold one label
     (a target that does not vary) does not warn. When the sign constraints make
     every output monotone (every weight >= 0 with logistic or identity outputs, or
     ``monotonic_cst``), the message says so: an output that moves against them

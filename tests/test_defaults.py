@@ -299,7 +299,11 @@ def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
         message = " ".join(str(w.message) for w in caught
                            if w.category is DegenerateFitWarning)
         assert "degenerate fit" in message, est
-        assert "Every column of X is constant on the rows it fits" in message, message
+        # The rows it checked, said as they are (review 52a; before: "on the
+        # rows it fits (those of positive sample_weight)", also given no weights).
+        seen = (" on the rows it trains on (not the 1 row of sample_weight 0): "
+                if weight is not None else ": ")
+        assert f"Every column of X is constant{seen}no function" in message, message
         assert "Try " not in message and "max_iter" not in message, message
         assert "Scal" not in message, message
     # Inputs that vary on the fitted rows keep the remedies.
@@ -308,6 +312,33 @@ def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
         NonNegMLPRegressor(l2=1e3, max_iter=30, random_state=0), X_var,
         X_var[:, 0] + y_reg)
     assert "Try a smaller l2" in message and "constant" not in message, message
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_degenerate_fit_on_constant_inputs_names_the_rows_it_checked(weighted):
+    # Review 52a: early stopping holds rows out, which the check never sees, and
+    # the rows of weight 0 are dropped before; the note said "constant on the rows
+    # it fits (those of positive sample_weight)" in every case, also to a fit
+    # given no sample_weight, and never named the held-out rows.
+    n = 200
+    X = np.ones((n, 3))
+    weight = np.r_[np.zeros(20), np.ones(n - 20)] if weighted else None
+    y_clf = np.arange(n) % 2
+    for est, y in ((NonNegMLPClassifier(3, max_iter=20, random_state=0,
+                                        early_stopping=True), y_clf),
+                   (NonNegMLPRegressor(3, max_iter=20, random_state=0,
+                                       early_stopping=True), y_clf * 2.0 - 1.0)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y, sample_weight=weight)
+        message = " ".join(str(w.message) for w in caught
+                           if w.category is DegenerateFitWarning)
+        held = est.validation_fraction * (n - 20 if weighted else n)
+        dropped = "the 20 rows of sample_weight 0 or " if weighted else ""
+        assert (f"Every column of X is constant on the rows it trains on (not "
+                f"{dropped}the {round(held)} rows held out for early stopping): no "
+                "function of X can do better") in message, message
+        assert "positive sample_weight" not in message, message
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -329,7 +360,7 @@ def test_degenerate_fit_on_inputs_equal_in_float32_names_the_dtype(sparse):
                         (NonNegMLPClassifier((4,), dtype="float32", random_state=0),
                          (y > np.median(y)).astype(int))):
         message = _degenerate_fit_message(est, X_fit, target)
-        assert "constant on the rows it fits" in message and "float32" in message
+        assert "Every column of X is constant in float32" in message, message
         assert "whatever the settings" not in message, message
         assert "dtype='float64'" in message and "scale" in message, message
     # the advice holds: centred and scaled before the float32 cast, it fits

@@ -441,13 +441,17 @@ def _unscaled_largest(X):
     return largest if np.max(rms) > _UNIT_RMS else 0.0
 
 
-def _constant_input_note(X, sample_weight):
+def _constant_input_note(X, sample_weight, n_dropped=0, n_held_out=0):
     """The cause of a degenerate fit whose inputs are equal on every row it fits
     (every column constant on the rows of positive ``sample_weight``; all zero,
     say): no function of ``X`` does better than the mean of the targets or the
     class prior, so no remedy helps. Empty otherwise, and where ``X`` is not
     known. Before, such a fit was told to try a smaller l2, a larger max_iter or
-    (sparse zeros) a scaler, none of which can help."""
+    (sparse zeros) a scaler, none of which can help.
+
+    ``X`` holds the rows the fit trained on: ``n_dropped`` rows of weight 0 and
+    ``n_held_out`` rows held out for early stopping are not among them, and the
+    note says so (``_rows_seen``)."""
     if X is None or not X.shape[0]:
         return ""
     keep = (np.ones(X.shape[0], dtype=bool) if sample_weight is None
@@ -467,18 +471,34 @@ def _constant_input_note(X, sample_weight):
             np.min(inputs, axis=0, where=where, initial=np.inf))
     if not constant:
         return ""
+    seen = _rows_seen(n_dropped + int(np.count_nonzero(~keep)), n_held_out)
     if inputs.dtype == np.float32:
         # Before: "whatever the settings" here too, though inputs that vary by
         # less than float32's precision (1 + 1e-9 * rand) round to one value in
         # a float32 fit and stay apart in float64, or scaled.
-        return (" Every column of X is constant on the rows it fits (those of "
-                "positive sample_weight) in float32, the fit's dtype: no function "
-                "of those inputs can do better. If X varies by less than float32's "
-                "precision (about 6e-8 of its size), pass dtype='float64' or "
-                "centre and scale it; else check the inputs.")
-    return (" Every column of X is constant on the rows it fits (those of positive "
-            "sample_weight): no function of X can do better, whatever the settings. "
-            "Check the inputs.")
+        return (f" Every column of X is constant{seen} in float32, the fit's "
+                "dtype: no function of those inputs can do better. If X varies by "
+                "less than float32's precision (about 6e-8 of its size), pass "
+                "dtype='float64' or centre and scale it; else check the inputs.")
+    return (f" Every column of X is constant{seen}: no function of X can do "
+            "better, whatever the settings. Check the inputs.")
+
+
+def _rows_seen(n_dropped, n_held_out):
+    """The rows a fit trained on, as the degenerate-fit note names them: " on the
+    rows it trains on (not ...)", the rows given to ``fit`` that are not among
+    them (of weight 0, held out for early stopping); empty where it trains on
+    every row. Before, every note said "the rows it fits
+    (those of positive sample_weight)", also of a fit given no weights, and
+    of one whose validation rows (which the check never saw) were held out."""
+    def rows(n):
+        return f"the {n} row{'s' if n != 1 else ''}"
+
+    left = ([f"{rows(n_dropped)} of sample_weight 0"] if n_dropped else []) + (
+        [f"{rows(n_held_out)} held out for early stopping"] if n_held_out else [])
+    if not left:
+        return ""
+    return f" on the rows it trains on (not {' or '.join(left)})"
 
 
 def _remedies(X, *others, scale_warned=False, lead="Try"):
@@ -516,7 +536,7 @@ _AFTER_STEPS = "If the fit stays degenerate with smaller steps, try"
 
 
 def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
-                       scale_warned=False):
+                       scale_warned=False, n_dropped=0, n_held_out=0):
     """``DegenerateFitWarning`` if the fitted classifier ``estimator`` predicts one
     label (set) for every row of ``X`` (with positive weight) although ``targets``
     hold several, or its training log-loss is no better than the class prior's, or
@@ -527,7 +547,9 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
     of one of them. The message notes when the constraints make every output
     monotone (``_constraint_note``). Other estimators (autoencoders) are left
     alone. ``scale_warned``: the fit raised an ``InputScaleWarning``, which gives
-    the advice to scale the inputs (not repeated here)."""
+    the advice to scale the inputs (not repeated here). ``n_dropped``,
+    ``n_held_out``: rows of the data given to ``fit`` that are not in ``X`` (of
+    weight 0; held out for early stopping), which the message names."""
     if is_regressor(estimator) and hasattr(estimator, "_diagnostic_logits"):
         fitted = _regression_r2(estimator, X, targets, sample_weight)
         if fitted is None:
@@ -560,7 +582,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
         # were told to lower it too.
         step = ("a smaller learning_rate_init"
                 if getattr(estimator, "solver", None) == "adam" and not steps else "")
-        advice = (_constant_input_note(X, sample_weight)
+        advice = (_constant_input_note(X, sample_weight, n_dropped, n_held_out)
                   or _small_input_note(X, estimator, scale_warned)) or (
             _constraint_note(estimator, True)
             + _remedies(X, _penalty_remedy(estimator), step,
@@ -627,7 +649,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
                 or "positive" not in estimator.get_params(deep=False)
                 or not constraints or constraints[-1] != "nonneg"
                 else 'positive="hidden" (a free output layer)')
-        small = (_constant_input_note(X, sample_weight)
+        small = (_constant_input_note(X, sample_weight, n_dropped, n_held_out)
                  or _small_input_note(X, estimator, scale_warned))
         if small:  # as for the regressor
             note += small
@@ -878,11 +900,13 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     )
 
 
-def report_fit(estimator, result, data):
+def report_fit(estimator, result, data, n_dropped=0, n_held_out=0):
     """The warnings at the end of ``fit``: non-convergence (meaningful only), then a
     degenerate fit on the training ``data`` (``X``, ``targets``, ``sample_weight``).
     Where this fit raised an ``InputScaleWarning`` (``fit_warned_input_scale``),
-    neither repeats its advice to scale the inputs: one warning per cause."""
+    neither repeats its advice to scale the inputs: one warning per cause.
+    ``n_dropped``, ``n_held_out``: rows given to ``fit`` that are not in ``data``
+    (of weight 0; held out for early stopping)."""
     scale_warned = fit_warned_input_scale(estimator)
     l2 = getattr(estimator, "l2", None)
     held_out = bool(getattr(estimator, "do_early_stopping_", False))
@@ -906,4 +930,4 @@ def report_fit(estimator, result, data):
     end = result.loss_curve[-1] if len(result.loss_curve) else np.nan
     rise = (start, end) if end > _DIVERGED * start else None
     warn_if_degenerate(estimator, data.X, data.targets, data.sample_weight, rise,
-                       scale_warned)
+                       scale_warned, n_dropped, n_held_out)

@@ -1217,8 +1217,10 @@ class TrainableNetwork(BaseNetwork):
         # a classifier's classes_ include a label of such rows only, as
         # scikit-learn's do); X then goes to the compute dtype and its scale is
         # checked on the rows that are fitted.
+        n_given = X.shape[0]
         X, y, targets, strata, sample_weight = self._weighted_rows(
             X, y, targets, strata, sample_weight)
+        n_dropped = n_given - X.shape[0]  # named by report_fit's notes
         X, y, targets = self._training_X(X, y, targets)
         scorer = None
         if (self._do_early_stopping(X.shape[0])
@@ -1334,7 +1336,8 @@ class TrainableNetwork(BaseNetwork):
         # A later partial_fit continues at the end of the gain schedule, whatever
         # max_iter is then (_partial_fit_gain).
         self._gain_step = None
-        report_fit(self, result, train)
+        report_fit(self, result, train, n_dropped,
+                   len(idx_val) if self.do_early_stopping_ else 0)
         return self
 
     def _keep_interrupted(self, progress, monitor, n_samples, fitted):

@@ -328,7 +328,8 @@ def load(file, *, trusted=()):
         checked parameters on load, never read from the file.
     TypeError
         If ``trusted`` is not a str, a sequence of str or None, or ``file`` is
-        neither a path nor a file object (the file's content as bytes included).
+        neither a path nor a file object (the file's content as bytes included;
+        a bytearray or memoryview too, which ``open`` does not take as a path).
     skops.io.exceptions.UntrustedTypesFoundException
         If the file holds a type that is neither trusted by skops, nor one of
         ``TRUSTED_TYPES``, nor in ``trusted``; nothing is built from it. A

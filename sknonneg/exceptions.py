@@ -52,7 +52,9 @@ class InconsistentVersionWarning(UserWarning):
     the version of sknonneg that pickled it (``sknonneg.__version__``) in its
     state; loading it with another version warns this, once per object, through
     ``pickle``, ``joblib`` and :func:`sknonneg.persist.load` alike. A file saved
-    before sknonneg recorded its version warns with the version ``"unknown"``. Its
+    before sknonneg recorded its version warns with the version ``"unknown"`` (not
+    for a subclass of yours whose own ``__getstate__`` or ``__reduce__`` leaves
+    the version out, whose states never hold one). Its
     parameters and fitted layout may differ between versions, so the loaded model
     may fail or give other results: refit it with this version, or load it with
     the version that saved it. ``warnings.simplefilter("error",

@@ -256,3 +256,53 @@ def test_the_warning_pickles_and_reads_as_scikit_learns():
             state = clf.__getstate__()
             state[KEY] = "0.0.0"
             NonNegMLPClassifier.__new__(NonNegMLPClassifier).__setstate__(state)
+
+
+class _OwnGetstate(NonNegMLPClassifier):
+    """A user's subclass whose ``__getstate__`` does not call ``super()``."""
+
+    def __getstate__(self):
+        return self.__dict__.copy()
+
+
+class _OwnReduce(RampTransformer):
+    """A user's subclass pickled through its own ``__reduce__``."""
+
+    def __reduce__(self):
+        return (type(self), (), self.__dict__.copy())
+
+
+class _Plain(NonNegMLPClassifier):
+    """A user's subclass that leaves pickling to sknonneg."""
+
+
+def test_a_subclass_pickling_without_the_version_does_not_warn_unknown(monkeypatch):
+    # Review 52h: a user's subclass whose own __getstate__ (or __reduce__) leaves
+    # the version out was told, on every copy and same-version round trip
+    # ("Loading _OwnGetstate saved by an unknown version of sknonneg"), that its
+    # file came from an unknown version: a missing version says nothing of
+    # when such a class was saved.
+    own = _OwnGetstate(**KW).fit(X, Y)
+    reduced = _OwnReduce().fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        for obj in (own, reduced):
+            _same(obj, copy.deepcopy(obj))
+            _same(obj, pickle.loads(pickle.dumps(obj)))
+    # a subclass that leaves pickling to sknonneg still records the version and
+    # warns for another's, or for a pickle saved before versions were recorded
+    plain = _Plain(**KW).fit(X, Y)
+    assert plain.__getstate__()[KEY] == sknonneg.__version__
+    running = sknonneg.__version__
+    monkeypatch.setattr(sknonneg, "__version__", "0.0.1")
+    blob = pickle.dumps(plain)
+    monkeypatch.setattr(sknonneg, "__version__", running)
+    with pytest.warns(InconsistentVersionWarning, match="_Plain saved by sknonneg "
+                                                        "0.0.1"):
+        _same(plain, pickle.loads(blob))
+    state = plain.__getstate__()
+    del state[KEY]  # as saved before versions were recorded
+    old = _Plain.__new__(_Plain)
+    with pytest.warns(InconsistentVersionWarning, match="_Plain saved by an unknown"):
+        old.__setstate__(state)
+    _same(plain, old)

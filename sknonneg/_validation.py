@@ -492,8 +492,9 @@ def _physical_memory():
 
 def memory_shortfall(n_values):
     """``(needed, total)`` bytes when ``n_values`` float64 values exceed this
-    machine's physical memory, else None (also where the system does not say)."""
-    needed, total = 8 * n_values, _physical_memory()
+    machine's physical memory, else None (also where the system does not say).
+    Counted in Python ints: a NumPy integer count would overflow int64."""
+    needed, total = 8 * int(n_values), _physical_memory()
     return (needed, total) if total is not None and needed > total else None
 
 

@@ -467,3 +467,23 @@ def test_float32_ramps_of_subnormal_or_far_knots():
     # (float32's rounding: relative, and absolute for its subnormal ramp values)
     np.testing.assert_allclose(got, ramps.transform(X32.astype(np.float64)),
                                rtol=1e-7, atol=1e-44)
+
+
+@pytest.mark.parametrize("knots", ["quantile", "distinct", "uniform"])
+def test_numpy_integer_n_knots_beyond_memory_is_refused_without_overflow(knots):
+    # Review 52h: n_knots=np.int64(2**62) (a NumPy integer, as from a grid built
+    # with np.arange) overflowed the memory checks' products in int64: "overflow
+    # encountered in scalar multiply", then NumPy's "array is too big" ValueError
+    # (fit) or its own "Unable to allocate" (2**62 // 46), not the MemoryError
+    # that a Python int of the same value gets.
+    import warnings
+
+    X = np.random.RandomState(0).rand(5, 3)
+    for n_knots in (np.int64(2**62), np.int64(2**62 // 46)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            with pytest.raises(MemoryError, match=rf"RampTransformer\(n_knots="
+                                                  rf"{int(n_knots)}\) needs"):
+                RampTransformer(n_knots=n_knots, knots=knots).fit(X)
+            with pytest.raises(MemoryError, match=r"expands monotonic_cst"):
+                RampTransformer(n_knots=n_knots).expand_monotonic_cst([1, 0, -1])

@@ -125,7 +125,7 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         if fitted:
             return (self.knots_.shape[0],
                     bool(getattr(self, "include_input_", self.include_input)))
-        return self.n_knots, bool(self.include_input)
+        return int(self.n_knots), bool(self.include_input)  # not int64's overflow
 
     def _n_out_per_feature(self, fitted=False):
         n_knots, include_input = self._layout(fitted)
@@ -149,8 +149,11 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         # Before the grid: the float64 values alive at once at the fit's peak, in
-        # tables of n_knots (``_knot_tables``).
-        short = memory_shortfall(self.n_knots * _knot_tables(self.knots, X.shape[1]))
+        # tables of n_knots (``_knot_tables``). A Python int: a NumPy integer
+        # n_knots overflowed the product in int64 (np.int64(2**62): NumPy's "array
+        # is too big" instead of this MemoryError).
+        short = memory_shortfall(int(self.n_knots)
+                                 * _knot_tables(self.knots, X.shape[1]))
         if short is not None:
             raise MemoryError(
                 f"RampTransformer(n_knots={self.n_knots}) needs at least "

@@ -245,3 +245,33 @@ def test_sparse_indicator_y_is_documented_and_taken(cls):
         assert "y : {array-like, sparse matrix} of shape" in doc, method
     assert "(``activity_l1``, where the classifier has one)" in " ".join(
         cls.fit.__doc__.split())
+
+
+def test_tiny_lipschitz_max_is_undercut_by_the_l2_penalty_not_rounding():
+    """The Notes' example: under a tiny ``lipschitz_max`` the data term no longer
+    holds the blocks, so with ``l2 > 0`` the penalty shrinks them below the cap
+    (``1e-30``) or to zero (``1e-70``, in float64: not rounding), while ``l2=0``
+    or adam leave the bound at the cap. The docstring said only that rounding
+    can zero every weight."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+
+    def fit(cap, **params):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf = ABBAClassifier((10,), lipschitz_max=cap, max_iter=100,
+                                 random_state=0, **params).fit(X, y)
+        weights = np.concatenate([w.ravel() for w in clf.coefs_a_ + clf.coefs_b_])
+        assert clf.lipschitz_bound_ <= cap
+        return clf.lipschitz_bound_ / cap, np.count_nonzero(weights)
+
+    assert fit(1e-30)[0] < 0.05  # default l2: far below the cap
+    assert fit(1e-70) == (0.0, 0)  # every weight zero, float64
+    for params in ({"l2": 0.0}, {"solver": "adam"}):
+        for cap in (1e-30, 1e-70):
+            assert fit(cap, **params)[0] > 0.99, (params, cap)
+    doc = _doc(ABBAClassifier)
+    assert "Rounding is not the only way below the cap: with ``l2 > 0``" in doc
+    assert "``1e-70`` with every weight zero" in doc

@@ -73,9 +73,12 @@ class ABBAClassifier(BaseNetworkClassifier):
         would exceed the cap: the fit (or ``from_mlp``) is refused with a
         ``ValueError`` instead, so that the cap is never exceeded; whether that
         happens depends on the cap, the depth and the weights (with one hidden
-        layer, caps below about 1e-76). Far smaller caps can round every weight to
-        zero: a constant network, which keeps any cap. ``None`` leaves the bound
-        free.
+        layer, caps below about 1e-76). Far smaller caps can round every float32
+        weight to zero: a constant network, which keeps any cap. Rounding is not
+        the only way below the cap: with ``l2 > 0``, a tiny cap (``1e-30``) can end
+        with ``lipschitz_bound_`` far below it, or with every weight zero, in
+        float64 too, as the penalty shrinks blocks that the data term no longer
+        holds (see Notes, Lipschitz constraint). ``None`` leaves the bound free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
@@ -195,7 +198,18 @@ class ABBAClassifier(BaseNetworkClassifier):
     penalties ``l1`` and ``l2`` are of the blocks before the scale, the parameters
     the solver moves (``coefs_a_`` and ``coefs_b_`` hold ``c`` times them, on the
     first and last layer ``c`` times the least split of their ``A - B``), so
-    ``loss_curve_`` is not the penalised loss of the fitted attributes. The bound
+    ``loss_curve_`` is not the penalised loss of the fitted attributes. While the
+    cap binds, scaling those blocks leaves the network as evaluated unchanged
+    (``c`` scales inversely), so only ``l2`` acts on their size, and it pulls it
+    down; the data term holds the network at the cap while its gradient, which
+    shrinks with the cap, outweighs the penalty's and the solver's tolerances.
+    Under a tiny cap it does not: with ``l2 > 0`` the blocks shrink until their
+    own bound is below the cap (``c = 1``) and L-BFGS-B's steps can take them to
+    exactly zero, a constant network in float64 too (300 digits, one hidden
+    layer of 10, default ``l2``: ``lipschitz_max=1e-30`` ended with a bound 0.02
+    times the cap, ``1e-70`` with every weight zero; with ``l2=0``, or with
+    ``solver="adam"``, both ended at the cap). The cap is kept either way, and
+    so small a cap leaves the logits all but constant anyway. The bound
     adds up absolute path weights (``S_l`` has no cancellations), so a tight
     ``lipschitz_max`` asks for sparse paths, which L-BFGS-B finds slowly: give
     constrained fits more iterations than free ones.

@@ -107,6 +107,21 @@ def is_finite_number(value):
             and (isinstance(value, Integral) or bool(np.isfinite(value))))
 
 
+def search_hint(estimator, action):
+    """The one wording, for every refusal of a fitted search (``GridSearchCV``,
+    ``RandomizedSearchCV``, the halving ones) where its refitted model would be
+    taken: " A fitted search predicts with its best_estimator_: <action>
+    GridSearchCV.best_estimator_." (``action`` the verb: "certify", "check",
+    "pass"), or "" for an estimator without ``best_estimator_``. Before, the
+    constructors that take a fitted model (``from_mlp``, ``from_autoencoders``)
+    refused a search without it, and the inspection functions said it in other
+    words."""
+    if not hasattr(estimator, "best_estimator_"):
+        return ""
+    return (f" A fitted search predicts with its best_estimator_: {action} "
+            f"{type(estimator).__name__}.best_estimator_.")
+
+
 def parameter_error(caller, name, must, value, note=""):
     """scikit-learn's ``InvalidParameterError`` in its parameter validation's words
     ("The 'name' parameter of caller must be ... Got value instead."), for the

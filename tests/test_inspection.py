@@ -1814,8 +1814,8 @@ def test_a_fitted_search_is_pointed_to_its_best_estimator():
                  lambda: describe_network(search),
                  lambda: top_features(search),
                  lambda: weight_sparsity(search)):
-        with pytest.raises(TypeError, match="GridSearchCV is not supported.*Pass "
-                                            "its best_estimator_"):
+        with pytest.raises(TypeError, match="GridSearchCV is not supported.*pass "
+                                            "GridSearchCV.best_estimator_"):
             call()
     HiddenUnitsDisplay.from_estimator(search.best_estimator_)  # what it advises
     plt.close("all")

@@ -4,6 +4,7 @@ with a clear TypeError / ValueError / OSError, never an internal error."""
 import gzip
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -893,3 +894,43 @@ def test_partial_fit_chunks_leaves_nan_labels_to_partial_fit():
         with pytest.raises(ValueError, match="contains NaN"):
             partial_fit_chunks(NonNegMLPClassifier(hidden_layer_sizes=(3,)), X, y,
                                classes=classes, chunk_size=20)
+
+
+def test_from_constructors_point_a_fitted_search_to_its_best_estimator():
+    """``ABBAClassifier.from_mlp`` and ``NonNegMLPClassifier.from_autoencoders``
+    given a fitted search say to pass its best_estimator_, in the words of
+    monotone_certificate and check_monotonic (one wording, the verb aside); before,
+    a TypeError without the hint."""
+    from sklearn.model_selection import GridSearchCV
+
+    from sknonneg.inspection import check_monotonic
+    from sknonneg import NonNegAutoencoder
+    from sknonneg.robustness import monotone_certificate
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(40, 3))
+    y = (X.sum(axis=1) > 1.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mlp = GridSearchCV(MLPClassifier((3,), activation="tanh", max_iter=20,
+                                         random_state=0),
+                           {"alpha": [1e-4, 1e-3]}, cv=2).fit(X, y)
+        ae = GridSearchCV(NonNegAutoencoder(2, max_iter=5, random_state=0),
+                          {"l2": [1e-4, 1e-3]}, cv=2,
+                          scoring=lambda est, X_, y_=None: 0.0).fit(X)
+    hint = "A fitted search predicts with its best_estimator_: {} GridSearchCV.best_estimator_."
+    for call in (lambda: ABBAClassifier.from_mlp(mlp),
+                 lambda: NonNegMLPClassifier.from_autoencoders([ae]),
+                 lambda: NonNegMLPClassifier.from_autoencoders(ae)):
+        with pytest.raises(TypeError) as info:
+            call()
+        assert str(info.value).endswith(" " + hint.format("pass")), str(info.value)
+    with pytest.raises(TypeError) as info:
+        monotone_certificate(mlp)
+    assert str(info.value).endswith(" " + hint.format("certify"))
+    with pytest.raises(ValueError) as info:
+        check_monotonic(mlp, X)
+    assert hint.format("check") in str(info.value)
+    # What they advise works.
+    assert ABBAClassifier.from_mlp(mlp.best_estimator_).n_features_in_ == 3
+    NonNegMLPClassifier.from_autoencoders([ae.best_estimator_], output_init="default")

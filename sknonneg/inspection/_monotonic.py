@@ -22,7 +22,8 @@ from .._monotonic_cst import directions_from_argument
 from .._monotonic_cst import feature_names as _strict_names
 from .._pipeline import (analyse_steps, feature_edges, final_step_names, flat_steps,
                          input_attribute, split_pipeline, step_refusal)
-from .._validation import check_sparse_structure, memory_shortfall, parameter_error
+from .._validation import (check_sparse_structure, memory_shortfall, parameter_error,
+                           search_hint)
 from .._versioned import VersionedState
 from ..exceptions import NonMonotoneStepError
 
@@ -580,9 +581,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
             name = type(estimator).__name__
             # A fitted search predicts with its best_estimator_ (the certificate
             # says the same), whose constraints the audit can read.
-            search = ("" if not hasattr(estimator, "best_estimator_") else
-                      f" A fitted search predicts with its best_estimator_: check "
-                      f"{name}.best_estimator_.")
+            search = search_hint(estimator, "check")
             # A sign-constrained sknonneg network without monotonic_cst (positive=
             # True) has monotonic_cst_ None: its directions are the certificate's.
             certified = (" Its weights certify monotone directions: "

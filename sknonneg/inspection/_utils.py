@@ -19,7 +19,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import _activations
-from .._validation import check_sparse_structure, parameter_error
+from .._validation import check_sparse_structure, parameter_error, search_hint
 
 MATPLOTLIB_MSG = "plotting requires matplotlib: pip install sknonneg[plot]"
 
@@ -131,8 +131,7 @@ def final_estimator(estimator):
         check_is_fitted(final)
         # A fitted search (GridSearchCV, RandomizedSearchCV, the halving ones)
         # holds the network it refitted: say where (before, only "not supported").
-        hint = (" Pass its best_estimator_, the estimator it refitted on the whole "
-                "data." if hasattr(final, "best_estimator_") else "")
+        hint = search_hint(final, "pass")
         raise TypeError(
             f"{type(final).__name__} is not supported: expected a fitted "
             "estimator with `coefs_` (neural network) or `components_` "

@@ -12,7 +12,7 @@ from .._engine import (ABBALayer, LipschitzCap, Objective, ParameterLayout,
                        activation_function, forward)
 from .._compat import Interval, StrOptions
 from .._lipschitz import abba_bounds, abba_rounding_layers
-from .._validation import check_finite_output
+from .._validation import check_finite_output, search_hint
 from .._engine.init import abba_init, init_rows
 from .._engine.penalties import penalties_from_params
 from ._classifier import BaseNetworkClassifier, fill_doc
@@ -507,7 +507,8 @@ class ABBAClassifier(BaseNetworkClassifier):
 
         if not isinstance(mlp, (MLPClassifier, NonNegMLPClassifier)):
             hint = (" Pass the pipeline's final step (pipeline[-1]) and keep its other "
-                    "steps in front of the result." if hasattr(mlp, "steps") else "")
+                    "steps in front of the result." if hasattr(mlp, "steps")
+                    else search_hint(mlp, "pass"))
             raise TypeError(
                 f"from_mlp needs a fitted MLPClassifier or NonNegMLPClassifier, got "
                 f"{type(mlp).__name__}.{hint}"

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _activations
 from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
-from .._validation import parameter_error
+from .._validation import parameter_error, search_hint
 from ._autoencoder import NonNegAutoencoder
 from ._base import GAIN_RANGE
 from ._classifier import BaseNetworkClassifier, fill_doc
@@ -565,7 +565,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
             # Before: "'NonNegAutoencoder' object is not iterable".
             raise TypeError(
                 f"from_autoencoders needs a list of fitted NonNegAutoencoder, got "
-                f"{type(autoencoders).__name__}; pass [autoencoder] for one.")
+                f"{type(autoencoders).__name__}; pass [autoencoder] for one."
+                + search_hint(autoencoders, "pass"))
         # A list: a generator is read twice below (the weights, the constraints).
         autoencoders = list(autoencoders)
         coefs, intercepts = [], []
@@ -576,7 +577,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
                 # was taken as a stack.
                 hint = (" Pass the Pipeline's autoencoder step (pipeline[-1]) and "
                         "put its preprocessing in front of the classifier."
-                        if hasattr(ae, "steps") else "")
+                        if hasattr(ae, "steps") else search_hint(ae, "pass"))
                 raise TypeError(
                     f"from_autoencoders needs fitted NonNegAutoencoder instances; "
                     f"autoencoder {i} is a {type(ae).__name__}.{hint}")

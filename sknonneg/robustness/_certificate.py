@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _activations
 from .._monotonic_cst import plain_value
 from ..exceptions import UncertifiableModelError
+from .._validation import search_hint
 from .._pipeline import (
     analyse_steps,
     feature_edges,
@@ -395,8 +396,7 @@ def _check_direction_keeping(final):
 
 def _cannot_certify(final):
     name = type(final).__name__
-    hint = (f" A fitted search predicts with its best_estimator_: certify "
-            f"{name}.best_estimator_." if hasattr(final, "best_estimator_") else "")
+    hint = search_hint(final, "certify")
     raise UncertifiableModelError(
         f"{name} cannot be certified: monotone_certificate reads the weights of "
         "sknonneg's NonNegMLPClassifier and NonNegMLPRegressor, scikit-learn's "

@@ -107,6 +107,15 @@ def is_finite_number(value):
             and (isinstance(value, Integral) or bool(np.isfinite(value))))
 
 
+def install_hint(extra):
+    """The one wording of every message that names an optional dependency: how
+    to install sknonneg's ``extra`` (``"plot"``, ``"dask"``, ``"persist"``) the
+    way the README installs sknonneg, from a clone. Before, the messages sent
+    users to PyPI, which sknonneg is not on."""
+    return (f'install sknonneg\'s "{extra}" extra from the sknonneg clone: '
+            f'python -m pip install -e ".[{extra}]"')
+
+
 def search_hint(estimator, action):
     """The one wording, for every refusal of a fitted search (``GridSearchCV``,
     ``RandomizedSearchCV``, the halving ones) where its refitted model would be

@@ -12,7 +12,8 @@ object a fitted meta-estimator keeps (a ``VotingClassifier``'s ``Bunch``, a
 sknonneg's own types must be allowed by name. ``TRUSTED_TYPES`` lists every type a sknonneg estimator is made of, and
 :func:`load` loads a file only if every untrusted type in it is on that list.
 
-Requires ``skops`` (``pip install sknonneg[persist]``).
+Requires ``skops``, in sknonneg's ``persist`` extra (from the clone:
+``python -m pip install -e ".[persist]"``).
 """
 
 __all__ = ["TRUSTED_TYPES", "dump", "load", "untrusted_types"]
@@ -95,8 +96,10 @@ def _skops_io():
     try:
         import skops.io
     except ImportError as exc:
+        from ._validation import install_hint
+
         raise ImportError(
-            f"sknonneg.persist needs skops: pip install 'sknonneg[persist]' ({exc})"
+            f"sknonneg.persist needs skops; {install_hint('persist')} ({exc})"
         ) from exc
     return skops.io
 

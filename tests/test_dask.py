@@ -47,13 +47,13 @@ def _importable(*names):
 
 needs_dask = pytest.mark.skipif(
     not _importable("dask", "dask.array", "distributed"),
-    reason="dask[array] and distributed are not installed (pip install sknonneg[dask])",
+    reason="dask[array] and distributed are not installed (the dask extra)",
 )
 needs_dask_ml = pytest.mark.skipif(
     not _importable("dask_ml"), reason="dask-ml is not installed")
 needs_skops = pytest.mark.skipif(
     not _importable("skops"),
-    reason="skops is not installed (pip install sknonneg[persist])")
+    reason="skops is not installed (the persist extra)")
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

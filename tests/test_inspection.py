@@ -175,7 +175,7 @@ def test_plotting_without_matplotlib_has_clear_error(monkeypatch):
     est = fitted("nmf")
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"pip install sknonneg\[plot\]"):
+    with pytest.raises(ImportError, match=r'python -m pip install -e "\.\[plot\]"'):
         HiddenUnitsDisplay.from_estimator(est)
     # non-plotting helpers still work
     assert len(top_features(est, k=2)) == 2 * N_HIDDEN

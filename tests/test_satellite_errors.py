@@ -934,3 +934,47 @@ def test_from_constructors_point_a_fitted_search_to_its_best_estimator():
     # What they advise works.
     assert ABBAClassifier.from_mlp(mlp.best_estimator_).n_features_in_ == 3
     NonNegMLPClassifier.from_autoencoders([ae.best_estimator_], output_init="default")
+
+
+def test_install_advice_is_the_readmes(monkeypatch, tmp_path):
+    """The messages for a missing optional dependency, and the docs, install
+    sknonneg's extra as the README installs sknonneg, from the clone with
+    ``python -m pip install -e ".[extra]"``, in one wording
+    (``sknonneg._validation.install_hint``); before, ``pip install
+    sknonneg[plot]`` (and ``[dask]``, ``[persist]``, ``[tbb]``), a package index
+    sknonneg is not on."""
+    import pathlib
+    import sys
+
+    import sknonneg.parallel
+    from sknonneg import persist
+    from sknonneg._validation import install_hint
+    from sknonneg.inspection import HiddenUnitsDisplay
+
+    # Every module of the three (an imported dask.array is found without dask).
+    for name in [*sys.modules, "matplotlib", "skops", "skops.io", "dask", "distributed"]:
+        if name.split(".")[0] in ("matplotlib", "skops", "dask", "distributed"):
+            monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.delitem(sys.modules, "sknonneg.parallel._dask", raising=False)
+    monkeypatch.delattr(sknonneg.parallel, "_dask", raising=False)
+    X = np.random.default_rng(0).uniform(size=(20, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = NonNegMLPClassifier(2, max_iter=3, random_state=0).fit(X, X[:, 0] > 0.5)
+    for extra, call in (("plot", lambda: HiddenUnitsDisplay.from_estimator(
+                            net, image_shape=(3, 1))),
+                        ("persist", lambda: persist.dump(net, tmp_path / "net.skops")),
+                        ("dask", lambda: sknonneg.parallel.fit_dask_blocks)):
+        with pytest.raises(ImportError) as info:
+            call()
+        hint = install_hint(extra)
+        assert f'python -m pip install -e ".[{extra}]"' in hint
+        assert hint in str(info.value), str(info.value)
+    root = pathlib.Path(__file__).resolve().parents[1]
+    files = [root / "README.md", *root.glob("doc/**/*.md"), *root.glob("doc/**/*.rst"),
+             *root.glob("sknonneg/**/*.py"), *root.glob("examples/*.py")]
+    wrong = re.compile(r"pip install\s+['\"]?sknonneg\[")
+    found = [f"{path.relative_to(root)}: {m.group()}" for path in files
+             if "_build" not in path.parts
+             for m in wrong.finditer(path.read_text(encoding="utf-8"))]
+    assert not found, found

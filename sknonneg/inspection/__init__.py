@@ -24,8 +24,9 @@ layer of a :class:`~sknonneg.NonNegAutoencoder` has one output per input feature
 that fit a page (``wrap``), and :class:`HiddenUnitsDisplay` shows the same decoder
 weights as one image per unit.
 
-Plotting needs matplotlib (``pip install sknonneg[plot]``); it is imported
-only when something is drawn.
+Plotting needs matplotlib, in sknonneg's ``plot`` extra (from the clone:
+``python -m pip install -e ".[plot]"``); it is imported only when something is
+drawn.
 """
 
 from ._describe import describe_network

@@ -19,9 +19,10 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import _activations
-from .._validation import check_sparse_structure, parameter_error, search_hint
+from .._validation import (check_sparse_structure, install_hint, parameter_error,
+                           search_hint)
 
-MATPLOTLIB_MSG = "plotting requires matplotlib: pip install sknonneg[plot]"
+MATPLOTLIB_MSG = f"plotting requires matplotlib; {install_hint('plot')}"
 
 
 def import_pyplot():

@@ -7,8 +7,8 @@ Needs nothing beyond sknonneg's own dependencies:
 - :func:`warm_kernels`, :func:`kernel_compile_counts`: compiled kernels of worker
   processes.
 
-Needs ``dask[array]`` and ``distributed`` (``pip install sknonneg[dask]``), imported
-on first use:
+Needs ``dask[array]`` and ``distributed``, in sknonneg's ``dask`` extra (from the
+clone: ``python -m pip install -e ".[dask]"``), imported on first use:
 
 - :func:`fit_dask_blocks`: ``partial_fit`` over the blocks of a dask array.
 - :func:`predict_blocks`: block-wise prediction of a dask array.
@@ -38,9 +38,11 @@ def __getattr__(name):
         try:
             from . import _dask
         except ImportError as exc:
+            from .._validation import install_hint
+
             raise ImportError(
-                f"sknonneg.parallel.{name} needs dask[array] and distributed: "
-                f"pip install 'sknonneg[dask]' ({exc})"
+                f"sknonneg.parallel.{name} needs dask[array] and distributed; "
+                f"{install_hint('dask')} ({exc})"
             ) from exc
         return getattr(_dask, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

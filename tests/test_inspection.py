@@ -2037,6 +2037,45 @@ def test_output_weights_unit_groups_parameter():
     plt.close("all")
 
 
+@pytest.mark.parametrize("colour", ["black", "white", "0.5", "tab:blue"])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_group_separators_show_over_squares_of_any_colour(colour, transpose):
+    # Before: a dashed dark-grey line (0.15), lost over the black squares of a
+    # dense Hinton diagram (MLPClassifier((300,)) on digits, order="class") and
+    # barely apart from its grey. Now a white line with a dark-grey outline (path
+    # effects): drawn over squares and background of one colour, the pixels of the
+    # line differ from it by at least 0.4 in grey level, whatever the colour.
+    from matplotlib import patheffects
+    from matplotlib.colors import to_rgb
+
+    W = np.ones((6, 3))  # 6 units, 3 outputs
+    disp = OutputWeightsDisplay(W, unit_groups=["a"] * 3 + ["b"] * 3,
+                                mean_activations=np.ones((2, 6))).plot(
+        transpose=transpose, positive_color=colour, background_color=colour)
+    fig = disp.figure_
+    fig.set_dpi(100)
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3].mean(axis=-1) / 255
+    level = np.mean(to_rgb(colour))
+    height = pixels.shape[0]
+    for row in range(3):  # along the line, at each output's row (column)
+        point = (row, 2.5) if transpose else (2.5, row)
+        x, y = disp.ax_.transData.transform(point)
+        r, c = int(round(height - y)), int(round(x))
+        band = pixels[r - 4:r + 5, c] if transpose else pixels[r, c - 4:c + 5]
+        assert np.abs(band - level).max() >= 0.4, (colour, row, band)
+    # the artists: a white core, a wider dark-grey outline under it, in the
+    # diagram and in the bars
+    assert len(disp.separators_) == 2
+    for line in disp.separators_:
+        assert to_rgb(line.get_color()) == (1.0, 1.0, 1.0)
+        assert line.get_linestyle() == "-"
+        stroke, normal = line.get_path_effects()
+        assert isinstance(stroke, patheffects.Stroke)
+        assert isinstance(normal, patheffects.Normal)
+    plt.close("all")
+
+
 @pytest.mark.parametrize("transpose", [False, True])
 def test_output_weights_of_many_outputs_wrap_into_panels_that_fit_a_page(transpose):
     # Before: one diagram with cells of at least 0.05 inch: an autoencoder of

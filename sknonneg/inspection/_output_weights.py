@@ -170,10 +170,26 @@ def _align_bar_axes(bar_ax, ax, transpose, n_units, ticks, ticklabels,
     bar_ax.set_axes_locator(locator)
 
 
-# The lines between groups of units: dashed, to stand apart from the squares.
-# Dark grey, not a colour of the bars (before: "tab:orange", the colour of class 1's
-# bars, so a separator beside class 1's bars read as one of them).
-_SEPARATOR = {"color": "0.15", "lw": 1.2, "ls": (0, (4, 2)), "zorder": 3}
+# The lines between groups of units: a white line outlined in dark grey (matplotlib
+# path effects), so that it shows over squares of any colour and stands apart from
+# them: across a dense Hinton diagram of black and white squares on grey, the dashed
+# dark-grey line it was before was lost among the black squares and barely apart
+# from the grey (an MLPClassifier((300,)) on digits); the outline shows over white
+# squares and the bars' white background, the white core over black and grey ones.
+# Neither is a colour of the bars (before that: "tab:orange", the colour of class
+# 1's bars, so a separator beside class 1's bars read as one of them). The group
+# names are in the outline's colour.
+_SEPARATOR_DARK = "0.15"
+_SEPARATOR = {"color": "white", "lw": 1.5, "ls": "-", "zorder": 3}
+_SEPARATOR_OUTLINE = {"linewidth": 4.0, "foreground": _SEPARATOR_DARK}
+
+
+def _separator_effects():
+    """The separators' dark outline under their white core (matplotlib path
+    effects)."""
+    from matplotlib import patheffects
+
+    return [patheffects.Stroke(**_SEPARATOR_OUTLINE), patheffects.Normal()]
 
 
 def _group_labels(runs, transpose, cell):
@@ -233,7 +249,7 @@ def _draw_groups(ax, runs, transpose, unit_ticklabels, cell):
         if rotate:
             ax.tick_params(axis="x", which="minor", labelrotation=90)
     ax.tick_params(axis=name, which="minor", length=0, pad=pad, labelsize="small",
-                   labelcolor=_SEPARATOR["color"])
+                   labelcolor=_SEPARATOR_DARK)
     return _separate(ax, runs, transpose)
 
 
@@ -241,7 +257,8 @@ def _separate(ax, runs, transpose):
     """Lines across ``ax`` between the runs of units (the diagram's or the bars'
     Axes); returns them."""
     line = ax.axhline if transpose else ax.axvline
-    return [line(a - 0.5, **_SEPARATOR) for a, _, _ in runs[1:]]
+    return [line(a - 0.5, path_effects=_separator_effects(), **_SEPARATOR)
+            for a, _, _ in runs[1:]]
 
 
 # A diagram (and its strips) at most this long, in inches, with cells no smaller

@@ -77,11 +77,11 @@ def _is_content(data):
     return b"\x00" in data or data[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
-def _name(file, start=False):
-    """How a message names ``file``: a path as it is; a file object by its path
-    (``.name``, as ``open`` gives it) or, without one, as "the BytesIO file
-    object" ("The ..." at the ``start`` of a sentence). Before, a file object
-    was named by its repr, ``<_io.BytesIO object at 0x...>``."""
+def _name(file):
+    """How a message names ``file``, at the start of a sentence: a path as it is;
+    a file object by its path (``.name``, as ``open`` gives it) or, without one,
+    as "The BytesIO file object". Before, a file object was named by its repr,
+    ``<_io.BytesIO object at 0x...>``."""
     import os
 
     if isinstance(file, (str, os.PathLike)):
@@ -89,7 +89,7 @@ def _name(file, start=False):
     name = getattr(file, "name", None)
     if isinstance(name, (str, bytes, os.PathLike)):  # not the int of an fd
         return os.fsdecode(name)
-    return f"{'The' if start else 'the'} {type(file).__name__} file object"
+    return f"The {type(file).__name__} file object"
 
 
 def _skops_io():
@@ -226,7 +226,7 @@ def untrusted_types(file):
                 "it starts as a zip archive, but the archive's directory at its end "
                 "is missing or damaged")) from exc
         raise ValueError(
-            f"{_name(file, True)} is not a file written by sknonneg.persist.dump or "
+            f"{_name(file)} is not a file written by sknonneg.persist.dump or "
             f"skops.io.dump: {exc} (a pickle or joblib file is loaded with "
             "joblib.load, and only if you made it yourself).") from exc
     finally:
@@ -234,7 +234,7 @@ def untrusted_types(file):
             file.seek(start)
     if "schema.json" not in names:
         raise ValueError(
-            f"{_name(file, True)} is not a file written by sknonneg.persist.dump or "
+            f"{_name(file)} is not a file written by sknonneg.persist.dump or "
             "skops.io.dump: a zip archive without the schema.json of a skops file.")
     try:
         return sorted(_skops_io().get_untrusted_types(file=file))
@@ -275,7 +275,7 @@ def _damaged(file, exc, reason=None):
     if reason is None:
         reason = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
     return ValueError(
-        f"{_name(file, True)} is a damaged skops file: {reason} "
+        f"{_name(file)} is a damaged skops file: {reason} "
         f"({type(exc).__name__}). It was corrupted or cut short after it was "
         "written (or edited by hand); nothing was loaded from it. Restore it from a "
         "copy, or dump the model again.")
@@ -401,7 +401,7 @@ def load(file, *, trusted=()):
              if name.split(".")[0] == "sknonneg" and not _has_type(name)]
     if stale:
         raise ValueError(
-            f"{_name(file, True)} was written by another version of sknonneg: it holds "
+            f"{_name(file)} was written by another version of sknonneg: it holds "
             f"{', '.join(stale)}, which this version does not have (its types are "
             f"sknonneg.persist.TRUSTED_TYPES). Load it with the version that wrote "
             f"it, or fit the model again and dump it with this one."
@@ -412,7 +412,7 @@ def load(file, *, trusted=()):
         exc = UntrustedTypesFoundException(unknown)
         if ours:
             exc.args = (
-                f"{exc.args[0]} {_name(file, True)} holds sknonneg types that this "
+                f"{exc.args[0]} {_name(file)} holds sknonneg types that this "
                 f"version has but load does not trust by default: {', '.join(ours)} (it trusts "
                 "sknonneg.persist.TRUSTED_TYPES, what a fitted estimator is made "
                 "of). If you trust the file, read "
@@ -435,7 +435,7 @@ def load(file, *, trusted=()):
         raise _damaged(file, exc) from exc
     except (ValueError, IndexError, TypeError, KeyError, AttributeError,
             RecursionError) as exc:
-        raise ValueError(f"{_name(file, True)} does not hold a consistent "
+        raise ValueError(f"{_name(file)} does not hold a consistent "
                          f"estimator: building it failed with {type(exc).__name__}: {exc}") from exc
     from .neural_network._base import BaseNetwork
 
@@ -525,7 +525,7 @@ def _check_not_shadowing(item, file):
                        if hasattr(type(item), name))
     if shadowing:
         raise ValueError(
-            f"{_name(file, True)} holds an inconsistent {type(item).__name__}: its "
+            f"{_name(file)} holds an inconsistent {type(item).__name__}: its "
             f"attribute(s) {shadowing} would replace the method(s) or class attribute(s) of that "
             "name.")
 
@@ -553,7 +553,7 @@ def _check_parameters_present(item, file):
     missing = [name for name in names if name not in vars(item)]
     if missing:
         raise ValueError(
-            f"{_name(file, True)} holds an inconsistent {type(item).__name__}: it "
+            f"{_name(file)} holds an inconsistent {type(item).__name__}: it "
             f"lacks the parameter(s) {missing} of this version's {type(item).__name__}. It was "
             "written by another version of sknonneg (or edited by hand): load it with "
             "the version that wrote it, or fit the model again and dump it with this "
@@ -568,7 +568,7 @@ def _check_network(est, file):
     bounds in a kernel."""
 
     def fail(reason):
-        raise ValueError(f"{_name(file, True)} holds an inconsistent "
+        raise ValueError(f"{_name(file)} holds an inconsistent "
                          f"{type(est).__name__}: {reason}.")
 
     # Looked up on the class: the file sets the instance's attributes, and one

@@ -70,6 +70,27 @@ def _is_figure_like(obj):
     return hasattr(obj, "subplots") and hasattr(obj, "add_subplot") and not _is_axes(obj)
 
 
+
+def _colour_limits(W, signed="auto", normalize="global"):
+    """``(signed_, vmin, vmax)``, the images' colour scale (``vmin``, ``vmax`` of
+    shape (n_units,)): signed (grey-centred, ``-m`` to ``m``, ``m`` the largest
+    magnitude) where ``signed`` is True or, for ``"auto"``, ``W`` has a negative
+    entry, else ``0`` to the largest value; ``m`` of all units (``"global"``) or
+    per unit; 1 where ``m`` is not positive (all-zero units: never
+    ``vmin == vmax``). Also the scale that ``OutputWeightsDisplay`` gives every
+    panel of a wrapped figure."""
+    signed_ = bool(np.any(W < 0)) if signed == "auto" else bool(signed)
+    n_units = W.shape[0]
+    if not W.size:
+        m = np.zeros(n_units)
+    elif normalize == "global":
+        m = np.full(n_units, np.max(np.abs(W)) if signed_ else np.max(W))
+    else:
+        m = np.max(np.abs(W), axis=1) if signed_ else np.max(W, axis=1)
+    m = np.where(m > 0, m, 1.0)
+    return signed_, (-m if signed_ else np.zeros(n_units)), m
+
+
 class HiddenUnitsDisplay:
     """Weights of first-layer units shown as a grid of images.
 
@@ -276,15 +297,7 @@ class HiddenUnitsDisplay:
                 raise TypeError(
                     f"ax must be None, a matplotlib Axes, an array-like of Axes, a "
                     f"Figure or a SubFigure; got {ax!r}.")
-        signed_ = bool(np.any(W < 0)) if signed == "auto" else bool(signed)
-        if normalize == "global":
-            m = np.max(np.abs(W)) if signed_ else np.max(W)
-            m = np.full(n_units, m)
-        else:
-            m = np.max(np.abs(W), axis=1) if signed_ else np.max(W, axis=1)
-        m = np.where(m > 0, m, 1.0)  # all-zero (dead) units: avoid vmin == vmax
-        vmax = m
-        vmin = -m if signed_ else np.zeros(n_units)
+        signed_, vmin, vmax = _colour_limits(W, signed, normalize)
 
         # --- axes ---------------------------------------------------------
         container = None

@@ -12,7 +12,7 @@ from sklearn.utils import check_consistent_length
 from .._validation import (check_bool, check_colors, check_flags,
                            parameter_error, user_stacklevel)
 from ..neural_network._classifier import is_multilabel
-from ._hidden_units import (HiddenUnitsDisplay, _check_image_shape,
+from ._hidden_units import (HiddenUnitsDisplay, _check_image_shape, _colour_limits,
                             _resolve_image_shape)
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
@@ -329,12 +329,12 @@ def _bar_scale(acts):
 
 def _image_scale(images):
     """``(signed, {"vmin": ..., "vmax": ...})``: the global colour scale that
-    :class:`HiddenUnitsDisplay` gives ``images``, for every panel's strip."""
-    signed = bool(np.any(images < 0))
-    m = float(np.max(np.abs(images)) if signed else np.max(images)) if images.size \
-        else 0.0
-    m = m if m > 0 else 1.0
-    return signed, {"vmin": -m if signed else 0.0, "vmax": m}
+    :class:`HiddenUnitsDisplay` gives ``images`` (``_colour_limits``), for every
+    panel's strip."""
+    signed, vmin, vmax = _colour_limits(images)
+    if not len(vmax):
+        return signed, {"vmin": 0.0, "vmax": 1.0}
+    return signed, {"vmin": float(vmin[0]), "vmax": float(vmax[0])}
 
 
 def _cell_inches(ax, n_x, n_y):

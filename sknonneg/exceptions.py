@@ -59,18 +59,10 @@ class InconsistentVersionWarning(UserWarning):
     may fail or give other results: refit it with this version, or load it with
     the version that saved it. ``warnings.simplefilter("error",
     InconsistentVersionWarning)`` turns it into an error. Copies (``clone``,
-    ``copy.deepcopy``) and round trips within one version do not warn.
+    ``copy.deepcopy``) and round trips within one version do not warn. Each
+    parameter is kept as the attribute of its name, as in scikit-learn's warning.
 
     Parameters
-    ----------
-    estimator_name : str
-        The class name of the loaded object.
-    current_sknonneg_version : str
-        The version of sknonneg that loads it.
-    original_sknonneg_version : str
-        The version that saved it, or ``"unknown"``.
-
-    Attributes
     ----------
     estimator_name : str
         The class name of the loaded object.

@@ -14,7 +14,9 @@ steps, each checked on its fitted state:
   ``feature_range`` is increasing; ``clip=True`` clips, which is non-decreasing),
   :class:`~sklearn.preprocessing.StandardScaler` and
   :class:`~sklearn.preprocessing.RobustScaler` (``(x - c) / s``, ``s > 0``),
-  :class:`~sklearn.preprocessing.Binarizer` (``x > threshold``);
+  :class:`~sklearn.preprocessing.Binarizer` (``x > threshold``); a fitted scale
+  set to a value that is not positive (NaN included), or an offset (``c``, ``m``)
+  that the transform applies set to a non-finite one, is refused;
 * :class:`~sklearn.preprocessing.FunctionTransformer` whose ``func`` is ``None`` or
   one of the NumPy ufuncs of :data:`MONOTONE_UFUNCS`, without ``kw_args`` (any other
   function cannot be verified and is refused). The list holds the ufuncs whose
@@ -244,6 +246,33 @@ def _check_idf(name, step):
                             "its column")
 
 
+# The fitted offset each scaler's transform applies, and the parameter that
+# switches it on (None: always applied).
+_SCALER_OFFSETS = {StandardScaler: ("mean_", "with_mean"),
+                   RobustScaler: ("center_", "with_centering"),
+                   MinMaxScaler: ("min_", None)}
+
+
+def _check_scaler(name, step):
+    """A fitted scaler's ``scale_`` must be positive (``(x - c) / s`` and ``x * s +
+    m`` are non-decreasing in ``x`` only for ``s > 0``), and the offset its
+    transform applies finite. A fit gives both, but scikit-learn lets them be set:
+    before, ``np.any(scale_ <= 0)`` let a NaN ``scale_`` through (``NaN <= 0`` is
+    False), and a pipeline whose every transformed value is NaN, which its model
+    refuses, was certified, as was one with an infinite ``mean_``, ``center_`` or
+    ``min_`` (every value infinite); a network's NaN or infinite weights, its
+    ``y_mean_`` and a tf-idf ``idf_`` were already refused so."""
+    scale = getattr(step, "scale_", None)
+    if scale is not None and not np.all(np.asarray(scale, dtype=np.float64) > 0):
+        _refuse(name, step, "a fitted scale is not positive (or is NaN)")
+    attr, switch = _SCALER_OFFSETS.get(type(step), (None, None))
+    offset = getattr(step, attr, None) if attr is not None else None
+    if (offset is not None and (switch is None or getattr(step, switch, True))
+            and not np.all(np.isfinite(np.asarray(offset, dtype=np.float64)))):
+        _refuse(name, step, f"its fitted {attr} is not finite, so every value it "
+                            "transforms is infinite or NaN (a fit gives a finite one)")
+
+
 def _check_fitted_tfidf(name, step):
     """A fitted ``TfidfVectorizer`` transforms with the ``TfidfTransformer`` its
     fit made, with the ``norm`` and ``sublinear_tf`` it had then: a parameter set
@@ -408,14 +437,9 @@ def check_monotone_step(name, step, position, after_counts, computed=True):
         return "impute"
     if isinstance(step, RampTransformer):
         return "expand"
-    if isinstance(step, (MaxAbsScaler, MinMaxScaler, RobustScaler, Binarizer)):
-        scale = getattr(step, "scale_", None)
-        if scale is not None and np.any(np.asarray(scale) <= 0):
-            _refuse(name, step, "a fitted scale is not positive")
-        return "elementwise"
-    if isinstance(step, StandardScaler):
-        if step.scale_ is not None and np.any(step.scale_ <= 0):
-            _refuse(name, step, "a fitted scale is not positive")
+    if isinstance(step, (MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler,
+                         Binarizer)):
+        _check_scaler(name, step)
         return "elementwise"
     if isinstance(step, QuantileTransformer):
         # Non-decreasing in each feature as a function (an interpolation of its

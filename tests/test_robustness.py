@@ -18,12 +18,13 @@ from sklearn.preprocessing import (
     MaxAbsScaler,
     MinMaxScaler,
     Normalizer,
+    RobustScaler,
     StandardScaler,
 )
 from sklearn.tree import DecisionTreeClassifier
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
-from sknonneg.exceptions import UncertifiableModelError
+from sknonneg.exceptions import NonMonotoneStepError, UncertifiableModelError
 from sknonneg.preprocessing import RampTransformer
 from sknonneg.robustness import (
     MONOTONE_UFUNCS,
@@ -1037,6 +1038,44 @@ def test_tfidf_weights_that_are_not_finite_and_non_negative_are_refused(bad):
     with pytest.raises(ValueError, match=r"\(TfidfVectorizer\) does not keep.*its "
                                          r"idf_ holds negative"):
         monotone_certificate(pipe)
+
+
+@pytest.mark.parametrize("Scaler, attr, bad", [
+    (StandardScaler, "scale_", -1.0), (StandardScaler, "scale_", np.nan),
+    (MaxAbsScaler, "scale_", np.nan), (MinMaxScaler, "scale_", np.nan),
+    (RobustScaler, "scale_", -1.0), (RobustScaler, "scale_", np.nan),
+    (StandardScaler, "mean_", np.inf), (StandardScaler, "mean_", np.nan),
+    (RobustScaler, "center_", np.nan), (MinMaxScaler, "min_", -np.inf),
+])
+def test_scalers_whose_fitted_scale_or_offset_is_set_out_of_range_are_refused(
+        Scaler, attr, bad):
+    # scikit-learn lets a fitted scaler's scale_ and offset be set, as idf_ above.
+    # A negative scale reverses the direction (refused before too). Before: a NaN
+    # scale_ passed the check np.any(scale_ <= 0) (NaN <= 0 is False), and a NaN or
+    # infinite offset was not read: such pipelines were certified (exact_ True),
+    # while every value they transform is NaN or infinite and their model refuses
+    # it, a certificate for a model that has no score (a network's NaN weights and
+    # y_mean_, and idf_, were already refused).
+    X, y = _counts()
+    pipe = make_pipeline(Scaler(), _net(positive=True)).fit(X, y)
+    assert monotone_certificate(pipe).all_certified_
+    fitted = np.array(getattr(pipe[0], attr), dtype=np.float64)
+    fitted[0] = bad
+    setattr(pipe[0], attr, fitted)
+    if np.isnan(bad) or np.isinf(bad):
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            pipe.predict_proba(X[:5])
+    with pytest.raises(NonMonotoneStepError, match=rf"\({Scaler.__name__}\) does "
+                       r"not keep a monotone certificate: (a fitted scale is not "
+                       rf"positive|its fitted {attr} is not finite)"):
+        monotone_certificate(pipe)
+    # An offset the transform does not apply is not read.
+    if attr in ("mean_", "center_"):
+        pipe = make_pipeline(Scaler(**{"with_mean" if attr == "mean_" else
+                                       "with_centering": False}),
+                             _net(positive=True)).fit(X, y)
+        setattr(pipe[0], attr, np.full(X.shape[1], bad))
+        assert monotone_certificate(pipe).all_certified_
 
 
 @pytest.mark.parametrize("strip_accents", ["ascii", "unicode"])

@@ -775,3 +775,96 @@ def test_autoencoder_later_partial_fit_reports_the_penalty_it_trains_with(change
     warm.set_params(**change).fit(X)
     assert streamed.weight_constraints_ == warm.weight_constraints_
     assert streamed.n_iter_ == 2  # it continued
+
+
+# Each parameter set after a fit, one at a time, to other valid values: what a
+# fitted model computes and what is certified or audited about it read the fitted
+# state, never a parameter set since (reliability.md, "Prediction uses what was
+# fitted"; the tests above hold a few parameters and prediction methods each).
+_CHANGES = {
+    "hidden_layer_sizes": [(2,), (2, 2)], "positive": [True, False, "output", "hidden"],
+    "monotonic_cst": [None, [1, 0, -1, 0], [0, 0, 0, 0]],
+    "activation": ["logistic", "tanh", "relu", "identity", "capped_leaky_relu"],
+    "gain": [0.5, 3.0], "l1": [0.1], "l2": [1.0], "dtype": ["float32", "float64"],
+    "output": ["softmax", "logistic"],
+    "loss": ["squared_error", "poisson", "gamma", "tweedie"], "power": [1.2],
+    "cap": [0.1], "cap_slope": [0.5], "lipschitz_max": [0.01, None],
+    "class_weight": ["balanced", None], "n_components": [2],
+    "decoder": ["linear", "sigmoid"], "nonneg": ["bounds", False, "penalty"],
+    "nonneg_layers": ["both", "decoder"],
+}
+
+
+def _fitted_outputs(est, y):
+    """Everything a fitted model answers: its methods' outputs, its computed and
+    fitted attributes, its certificate and audit, or each one's error."""
+    from sknonneg.inspection import check_monotonic
+    from sknonneg.robustness import monotone_certificate
+
+    def call(f):
+        try:
+            return f()
+        except (AttributeError, TypeError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    out = {}
+    for name in ["predict", "predict_proba", "predict_log_proba", "decision_function",
+                 "transform", "certified_radius"]:
+        if hasattr(est, name):
+            out[name] = call(lambda: getattr(est, name)(X))
+    if hasattr(est, "inverse_transform"):
+        out["inverse_transform"] = call(lambda: est.inverse_transform(est.transform(X)))
+    if y is not None:
+        out["score"] = call(lambda: est.score(X, y))
+    out["names"] = call(est.get_feature_names_out)
+    for name in ["lipschitz_bound_", "lipschitz_bound_separable_", "gain_",
+                 "activation_", "out_activation_", "monotonic_cst_",
+                 "weight_constraints_", "coefs_", "components_"]:
+        out[name] = call(lambda: getattr(est, name))
+    out["certificate"] = call(lambda: (lambda c: (c.feature_signs_, c.exact_))(
+        monotone_certificate(est)))
+    if getattr(est, "monotonic_cst_", None) is not None:
+        out["audit"] = call(lambda: check_monotonic(est, X, n_steps=5).max_drop)
+    return out
+
+
+@pytest.mark.parametrize("Est, params, target", [
+    (NonNegMLPClassifier, {"monotonic_cst": [1, -1, 0, 0], "output": "logistic"},
+     "binary"),
+    (NonNegMLPClassifier, {"positive": False}, "classes"),
+    (NonNegMLPRegressor, {"monotonic_cst": [1, -1, 0, 0]}, "values"),
+    (NonNegMLPRegressor, {"loss": "tweedie", "positive": True}, "amounts"),
+    (ABBAClassifier, {"activation": "capped_leaky_relu", "lipschitz_max": 2.0},
+     "binary"),
+    (NonNegAutoencoder, {"decoder": "linear", "nonneg": False}, None),
+])
+def test_no_output_reads_a_parameter_set_after_the_fit(Est, params, target):
+    y = {"binary": (X[:, 0] > 0.5).astype(int), "classes": Y,
+         "values": X[:, 0] - X[:, 1], "amounts": np.exp(X[:, 0]), None: None}[target]
+    if Est is NonNegAutoencoder:
+        est = Est(n_components=3, max_iter=5, random_state=0, **params).fit(X)
+    else:
+        est = _est(Est, max_iter=5, **params).fit(X, y)
+    expected = _fitted_outputs(est, y)
+    fitted_params = est.get_params()
+    for name, values in _CHANGES.items():
+        for value in values:
+            if name not in fitted_params or value == fitted_params[name]:
+                continue
+            est.set_params(**{name: value})
+            got = _fitted_outputs(est, y)
+            for key, want in expected.items():
+                have = got[key]
+                if isinstance(want, tuple):  # the certificate's signs and exact_
+                    assert isinstance(have, tuple), (name, value, key, have)
+                    np.testing.assert_array_equal(have[0], want[0])
+                    assert have[1] == want[1], (name, value, key)
+                elif isinstance(want, list) and want and isinstance(want[0],
+                                                                    np.ndarray):
+                    for a, b in zip(have, want, strict=True):
+                        np.testing.assert_array_equal(a, b)
+                else:
+                    assert type(have) is type(want), (name, value, key, have)
+                    np.testing.assert_array_equal(have, want, err_msg=str(
+                        (name, value, key)))
+            est.set_params(**{name: fitted_params[name]})

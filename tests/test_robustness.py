@@ -201,6 +201,32 @@ def test_scikit_learn_network_with_a_negative_hidden_to_hidden_weight_is_refused
         monotone_certificate(mlp)
 
 
+@pytest.mark.parametrize("out", ["softmax", "bogus"])
+def test_mlp_regressor_whose_output_function_is_set_to_a_softmax_is_refused(out):
+    # MLPRegressor.predict applies ACTIVATIONS[out_activation_], which scikit-learn
+    # lets be set, as idf_ or a scaler's scale_. Before: read for its name only, and
+    # a 2-output network whose later layers are >= 0 was certified in every feature
+    # with a softmax output, which divides each output by their sum: a rise of
+    # feature 0 lowered output 0.
+    rng = np.random.default_rng(0)
+    X = rng.random((80, 2))
+    Y = np.column_stack([X[:, 0], 3 * X[:, 0] + X[:, 1]])
+    mlp = MLPRegressor(hidden_layer_sizes=(3,), max_iter=300, random_state=0).fit(X, Y)
+    mlp.coefs_ = [np.abs(W) for W in mlp.coefs_]
+    assert monotone_certificate(mlp).all_certified_  # identity outputs
+    mlp.out_activation_ = "exp"  # loss="poisson"'s: increasing too
+    assert monotone_certificate(mlp).all_certified_
+    mlp.out_activation_ = out
+    if out == "softmax":
+        raised = X.copy()
+        raised[:, 0] += 1.0
+        assert np.any(mlp.predict(raised)[:, 0] < mlp.predict(X)[:, 0])
+    with pytest.raises(ValueError, match=rf"^MLPRegressor is not certified: its "
+                       rf"out_activation_ '{out}' is not an elementwise "
+                       "non-decreasing function"):
+        monotone_certificate(mlp)
+
+
 def test_two_class_softmax_is_refused(data):
     # Monotone in real arithmetic at best (when W_L[:, 1] - W_L[:, 0] >= 0), never
     # as computed: its probability compares two separately rounded logits.

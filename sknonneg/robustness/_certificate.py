@@ -265,6 +265,17 @@ def _network_layers(final):
         # The fitted output function: before, an exp output (loss="poisson") was
         # described as "identity output".
         act = getattr(final, "out_activation_", None) or "identity"
+        if isinstance(final, MLPRegressor) and act not in (*_MONOTONE_ACTIVATIONS,
+                                                           "exp"):
+            # MLPRegressor.predict applies ACTIVATIONS[out_activation_], which
+            # scikit-learn lets be set: "softmax" divides each output by the sum of
+            # them all, and a rise of one lowers the others. Before, certified
+            # (every output of a 2-output network whose later layers are >= 0).
+            raise ValueError(
+                f"{name} is not certified: its out_activation_ {act!r} is not an "
+                "elementwise non-decreasing function (a fit sets 'identity', or "
+                "'exp' with loss='poisson'); 'softmax' divides each output by the "
+                "sum of them all, so a rise of one output lowers the others.")
         return coefs, (f"{name}, {len(coefs)} layers, "
                        f"{f'{act} output' if outputs == 1 else f'{outputs} outputs'}")
     if _is_linear_regressor(final):

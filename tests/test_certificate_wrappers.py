@@ -8,6 +8,7 @@ slope flips it), refused otherwise; every certified case is audited with
 ``check_monotonic``, which must find no drop.
 """
 
+import pickle
 import warnings
 
 import numpy as np
@@ -299,11 +300,27 @@ def test_isotonic_states_it_cannot_read_are_refused():
         monotone_certificate(model)
     iso.out_of_bounds = "clip"
     y_kept = iso.y_thresholds_.copy()
-    iso.y_thresholds_ = y_kept[::-1].copy()  # falling: the signs flip
-    assert monotone_certificate(model).feature_signs_.tolist()[:2] == [-1, 1]
+    signs = monotone_certificate(model).feature_signs_.tolist()[:2]
+    # Thresholds set without the interpolation f_ that predict applies (built from
+    # them at fit and on unpickling) do not say what it computes. Before, their
+    # signs were read: every direction flipped, while predict_proba still rose.
+    iso.y_thresholds_ = y_kept[::-1].copy()
+    raised = X.copy()
+    raised[:, 0] += 1.0
+    assert np.all(model.predict_proba(raised)[:, 1] >= model.predict_proba(X)[:, 1])
+    with pytest.raises(ValueError, match="its IsotonicRegression's interpolation f_, "
+                                         "which its predict applies, is not the "
+                                         "one of its X_thresholds_ and y_thresholds_"):
+        monotone_certificate(model)
+    model = pickle.loads(pickle.dumps(model))  # unpickling rebuilds f_
+    iso = model.calibrated_classifiers_[0].calibrators[0]
+    assert monotone_certificate(model).feature_signs_.tolist()[:2] == [-s for s in
+                                                                       signs]
+    assert np.all(model.predict_proba(raised)[:, 1] <= model.predict_proba(X)[:, 1])
     bumpy = y_kept.copy()
     bumpy[len(bumpy) // 2] = 2.0
     iso.y_thresholds_ = bumpy
+    model = pickle.loads(pickle.dumps(model))
     with pytest.raises(ValueError, match="rise and fall"):
         monotone_certificate(model)
 

@@ -552,7 +552,9 @@ def monotone_certificate(estimator):
     turned by its calibrator: ``method="isotonic"`` (an interpolation through
     ``y_thresholds_`` after clipping to the fitted range) keeps the directions
     when ``y_thresholds_`` rise, reverses them when they fall, and holds both
-    when they are flat; ``method="sigmoid"`` (``expit(-(a_ * score + b_))``)
+    when they are flat (thresholds set since the fit, whose interpolation ``f_``,
+    the one ``predict`` applies, is not theirs, are refused);
+    ``method="sigmoid"`` (``expit(-(a_ * score + b_))``)
     keeps them for ``a_ < 0``, reverses them for ``a_ > 0``, and holds both for
     ``a_ == 0`` (a constant); ``method="temperature"`` (a softmax of the logits
     times ``beta_ > 0``) keeps them. The average, as a soft vote's, is certified
@@ -1172,6 +1174,7 @@ def _calibrator_direction(pair, name):
     its probability) to ``predict_proba[:, 1]``: ``1`` non-decreasing, ``-1``
     non-increasing, ``"both"`` constant. ``ValueError`` for a state it cannot
     read."""
+    from scipy.interpolate import interp1d
     from sklearn.isotonic import IsotonicRegression
 
     kinds = _wrapper_classes()
@@ -1199,6 +1202,25 @@ def _calibrator_direction(pair, name):
             raise ValueError(f"{name} is not certified: its IsotonicRegression's "
                              "thresholds are not finite, strictly increasing X's with "
                              "one finite y each.")
+        # predict interpolates with f_, which the fit (and unpickling) builds from
+        # the thresholds, an interp1d of copies of them (a constant for a single
+        # one); scikit-learn lets the thresholds be set without it. Before, only
+        # the thresholds were read: with y_thresholds_ set reversed, the
+        # certificate reversed every direction while predict_proba still rose.
+        f = getattr(calibrator, "f_", None)
+        if isinstance(f, interp1d):
+            fx = np.asarray(f.x, dtype=np.float64)
+            fy = np.asarray(f.y, dtype=np.float64)
+            same = (fx.shape == x.shape and fy.shape == y.shape
+                    and np.array_equal(fx, x) and np.array_equal(fy, y))
+        else:
+            same = x.size == 1 and callable(f)
+        if not same:
+            raise ValueError(f"{name} is not certified: its IsotonicRegression's "
+                             "interpolation f_, which its predict applies, is not "
+                             "the one of its X_thresholds_ and y_thresholds_ (set "
+                             "since the fit?), so they do not say what it "
+                             "computes. Refit it.")
         step = np.diff(y)
         if np.all(step == 0):
             return "both"

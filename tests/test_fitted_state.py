@@ -868,3 +868,125 @@ def test_no_output_reads_a_parameter_set_after_the_fit(Est, params, target):
                     np.testing.assert_array_equal(have, want, err_msg=str(
                         (name, value, key)))
             est.set_params(**{name: fitted_params[name]})
+
+
+def _counts_problem():
+    rng = np.random.default_rng(0)
+    Xc = rng.poisson(1.0, size=(200, 5)).astype(float)
+    yc = (Xc[:, 0] + Xc[:, 1] - Xc[:, 2] - Xc[:, 3] > 0).astype(int)
+    return Xc, yc
+
+
+def _what_is_claimed(est, Xc):
+    from sknonneg.robustness import additive_evasion_attack, monotone_certificate
+
+    cert = monotone_certificate(est)
+    attack = additive_evasion_attack(est, Xc, budget=2, method="gradient")
+    return [est.predict_proba(Xc), est.lipschitz_bound_, est.certified_radius(Xc),
+            cert.feature_signs_, np.asarray(attack.X_adv_)]
+
+
+def test_arrays_put_in_the_fitted_lists_change_no_claim_about_the_network():
+    # coefs_'s arrays are read-only (an edit in place is refused), but the list is
+    # a list: an array can be put in its place, or another list in place of it.
+    # Prediction computes with the fitted parameters, and so must every claim
+    # about the network. Before: after clf.coefs_[0] = np.maximum(clf.coefs_[0],
+    # 0) ("pruning" the negative weights of a positive="output" network) the
+    # certificate certified every feature (exact_ True) and lipschitz_bound_,
+    # certified_radius and the attack's gradient read the edit, while predict
+    # still used the signed layer: a "certified" feature's rise lowered P(1) by
+    # up to 0.996 and the attack evaded 92% of the rows at budget 3.
+    from sknonneg.robustness import monotone_certificate
+
+    Xc, yc = _counts_problem()
+    clf = NonNegMLPClassifier(hidden_layer_sizes=4, positive="output",
+                              output="logistic", max_iter=60, random_state=0).fit(Xc, yc)
+    expected = _what_is_claimed(clf, Xc)
+    assert not expected[3].all() and clf.coefs_[0].min() < 0
+    with pytest.raises(ValueError, match="read-only"):
+        clf.coefs_[0][clf.coefs_[0] < 0] = 0.0
+    for edit in ("element", "list"):
+        if edit == "element":
+            clf.coefs_[0] = np.maximum(clf.coefs_[0], 0.0)
+            clf.intercepts_[0] = clf.intercepts_[0] * 0.0
+        else:
+            clf.coefs_ = [np.zeros_like(W) for W in clf.coefs_]
+        for want, got in zip(expected, _what_is_claimed(clf, Xc)):
+            np.testing.assert_array_equal(got, want)
+        assert monotone_certificate(clf).exact_
+        # The range check reads the fitted network too (zeros would clear any X).
+        with pytest.raises(ValueError, match="too large"):
+            clf.predict(np.full((1, 5), 1e307))
+
+
+def test_fitted_layer_kinds_set_since_do_not_certify_a_free_network():
+    # weight_constraints_ describes the layers; it can be set. Before: set to
+    # ["nonneg", "nonneg"] on a positive="hidden" network whose free output
+    # weights were >= 0, the network was certified with exact_ True, though it
+    # predicts through BLAS (its layout's output layer is free): the refusal of
+    # test_robustness.py's test_certificate_refuses_free_later_layers_... .
+    from sknonneg.robustness import monotone_certificate
+
+    Xc, yc = _counts_problem()
+    clf = NonNegMLPClassifier(hidden_layer_sizes=3, positive="hidden",
+                              output="logistic", max_iter=30, random_state=0).fit(Xc, yc)
+    for coef, _ in clf._layout.views(clf._theta)[1:]:  # free weights that are >= 0
+        np.abs(coef, out=coef)
+    clf._set_fitted_layers(clf._theta)
+    assert clf.weight_constraints_ == ["nonneg", "free"] and not clf._fixed_order()
+    clf.weight_constraints_ = ["nonneg", "nonneg"]
+    with pytest.raises(ValueError, match=r"its weight layer\(s\) \[2\] were fitted free"):
+        monotone_certificate(clf)
+
+
+def test_regressor_bounds_and_certificate_read_the_fitted_network():
+    from sknonneg.robustness import monotone_certificate
+
+    Xc, _ = _counts_problem()
+    reg = NonNegMLPRegressor(hidden_layer_sizes=3, monotonic_cst=[1, -1, 0, 0, 0],
+                             max_iter=30, random_state=0).fit(Xc, Xc[:, 0] - Xc[:, 1])
+    before = (reg.predict(Xc), reg.lipschitz_bound_,
+              monotone_certificate(reg).feature_signs_)
+    reg.coefs_[0] = np.abs(reg.coefs_[0])  # would certify features 1 to 4 upwards
+    reg.coefs_[1] = 1e3 * reg.coefs_[1]
+    after = (reg.predict(Xc), reg.lipschitz_bound_,
+             monotone_certificate(reg).feature_signs_)
+    for want, got in zip(before, after):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_abba_predicts_with_its_fitted_blocks_not_arrays_put_in_its_lists():
+    # Before: ABBA predicted from its public lists coefs_a_, coefs_b_ and
+    # intercepts_: clf.coefs_a_[0] = 50 * ones changed predict_proba (a copy and
+    # a pickle kept the fitted network), while lipschitz_bound_ (at most
+    # lipschitz_max=1) and certified_radius described the fitted one: 43% of
+    # random perturbations within 0.9 times a certified radius changed predict.
+    import pickle
+
+    rng = np.random.default_rng(0)
+    Xa = rng.standard_normal((120, 4))
+    ya = (Xa[:, 0] + Xa[:, 1] * Xa[:, 2] > 0).astype(int)
+    clf = ABBAClassifier(hidden_layer_sizes=5, lipschitz_max=1.0, max_iter=30,
+                         random_state=0).fit(Xa, ya)
+    expected = [clf.predict_proba(Xa), clf.certified_radius(Xa), clf.transform(Xa)]
+    clf.coefs_a_[0] = 50.0 * np.ones_like(clf.coefs_a_[0])
+    clf.coefs_b_[-1] = -np.ones_like(clf.coefs_b_[-1])  # a negative block
+    clf.intercepts_ = [np.zeros_like(b) for b in clf.intercepts_]
+    for want, got in zip(expected, [clf.predict_proba(Xa), clf.certified_radius(Xa),
+                                    clf.transform(Xa)]):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(Xa),
+                                  expected[0])
+
+
+def test_autoencoder_decodes_with_its_fitted_parts():
+    # Before: inverse_transform decoded with the public list's coefs_[1]:
+    # ae.coefs_[1] = -parts decoded with negative parts (nonneg="bounds"), while
+    # transform, components_, copies and pickles kept the fitted ones.
+    ae = NonNegAutoencoder(n_components=2, max_iter=5, random_state=0).fit(X)
+    codes = ae.transform(X)
+    expected = ae.inverse_transform(codes)
+    ae.coefs_[1] = -ae.coefs_[1]
+    ae.intercepts_[1] = ae.intercepts_[1] + 1.0
+    np.testing.assert_array_equal(ae.inverse_transform(codes), expected)
+    np.testing.assert_array_equal(ae.transform(X), codes)

@@ -309,7 +309,13 @@ def test_certificate_refuses_free_later_layers_with_nonnegative_weights(data, ki
     else:
         est = _net(positive={"false": False, "hidden": "hidden"}[kind]).fit(X, y)
     assert not est._fixed_order()
-    est.coefs_[1:] = [np.abs(W) for W in est.coefs_[1:]]  # the free weights >= 0
+    # The free weights >= 0 in the network itself, as a fit can leave them: its
+    # fitted parameters (an array put in the coefs_ list changes no prediction,
+    # and the certificate reads the network as it computes).
+    for coef, _ in est._layout.views(est._theta)[1:]:
+        np.abs(coef, out=coef)
+    est._set_fitted_layers(est._theta)
+    assert all(np.all(W >= 0) for W in est.coefs_[1:])
     with pytest.raises(ValueError, match=r"(?s)fitted free.*not constraints of the "
                                          r"fit.*exact in floating point.*"
                                          r"Refit with positive=True"):

@@ -306,7 +306,8 @@ class ABBAClassifier(BaseNetworkClassifier):
                       "cap_slope", "lipschitz_max")
     _LAYOUT_PARAMS = ("hidden_layer_sizes", "l1")
     # A and B (scaled) are rebuilt from ``_theta`` like ``coefs_``: not pickled.
-    _THETA_LAYERS = (*BaseNetworkClassifier._THETA_LAYERS, "coefs_a_", "coefs_b_")
+    _THETA_LAYERS = (*BaseNetworkClassifier._THETA_LAYERS, "coefs_a_", "coefs_b_",
+                     "_blocks")
 
     # ------------------------------------------------------------------ hooks
     def _validate_extra_params(self):
@@ -385,6 +386,15 @@ class ABBAClassifier(BaseNetworkClassifier):
             [np.block([[a, b], [b, a]]) for a, b in zip(coefs_a, coefs_b)])
         self.intercepts_ = self._read_only(
             [np.concatenate([bu, bv]) for _, _, bu, bv in views])
+        # What prediction and the rounding allowance read: the same read-only
+        # arrays, held apart from the public lists (rebuilt from _theta, as they
+        # are, on unpickling). Before, _forward read coefs_a_, coefs_b_ and
+        # intercepts_: an array put in the place of one of theirs (clf.coefs_a_[0]
+        # = ...; the arrays are read-only, the lists are not) was predicted with,
+        # A or B < 0 included, while lipschitz_bound_ and certified_radius kept
+        # the fitted network's and copies and pickles predicted with it.
+        self._blocks = (tuple(self.coefs_a_), tuple(self.coefs_b_),
+                        tuple(self.intercepts_))
         # The first layer sees [x; -x]: its 2 N_1 units compute (A - B).T x and
         # (B - A).T x. That signed map is what inspection tools show as components.
         first = coefs_a[0] - coefs_b[0]
@@ -436,7 +446,7 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     def _forward(self, X, keep="all"):
         params = [(a, b, icpt[:a.shape[1]], icpt[a.shape[1]:]) for a, b, icpt
-                  in zip(self.coefs_a_, self.coefs_b_, self.intercepts_)]
+                  in zip(*self._blocks)]
         return forward(self._layout.network, params, X, dtype=self._compute_dtype,
                        keep=keep)
 
@@ -445,7 +455,7 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     def _rounding_layers(self):
         """The network as ``certified_radius``'s rounding allowance reads it."""
-        return abba_rounding_layers(self.coefs_a_, self.coefs_b_, self.intercepts_,
+        return abba_rounding_layers(*self._blocks,
                                     self._fitted_param("activation"),
                                     self._fitted_param("cap"))
 

@@ -854,13 +854,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _range_layers(self):
         # The encoder: sigmoid(X W1 + b1), read as an output layer (no gain).
-        return dense_rounding_layers(self.coefs_[:1], self.intercepts_[:1], "logistic",
-                                     1.0)
+        coefs, intercepts = self._fitted_arrays()
+        return dense_rounding_layers(coefs[:1], intercepts[:1], "logistic", 1.0)
 
     def _decoder_range_layers(self):
         # The decoder: f(codes W2 + b2), read as an output layer (no gain).
-        return dense_rounding_layers(self.coefs_[1:], self.intercepts_[1:], "logistic",
-                                     1.0)
+        coefs, intercepts = self._fitted_arrays()
+        return dense_rounding_layers(coefs[1:], intercepts[1:], "logistic", 1.0)
 
     def inverse_transform(self, X):
         """Reconstruction from codes: the decoder ``f(codes W2 + b2)``.
@@ -895,9 +895,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # As transform: refused where a sum of the decoder (float64) could overflow
         # (before: NumPy's "overflow encountered in matmul" on codes of 1e308).
         codes = check_network_range(self._decoder_range_layers(), codes, np.float64)
+        # The fitted decoder (_fitted_arrays), never the public coefs_ list: before,
+        # ae.coefs_[1] = -parts (the arrays are read-only, the list is not) made
+        # inverse_transform decode with negative parts, while transform, copies
+        # and pickles kept the fitted ones.
+        coefs, intercepts = self._fitted_arrays()
         return check_finite_output(
-            self._decode(codes, (self.coefs_[1], self.intercepts_[1]),
-                         self.out_activation_))
+            self._decode(codes, (coefs[1], intercepts[1]), self.out_activation_))
 
     @property
     def n_components_(self):

@@ -576,6 +576,17 @@ class BaseNetwork(VersionedState, BaseEstimator):
     # estimator sent to a Dask worker or saved is about the size of its parameters.
     _THETA_LAYERS = ("coefs_", "intercepts_", "components_")
 
+    def _fitted_arrays(self):
+        """``(coefs, intercepts)``: the weights and biases of a fitted dense network
+        (or autoencoder), from its fitted parameters ``_theta``, as prediction
+        computes with them (views where the layout stores them as such), never
+        from ``coefs_`` and ``intercepts_``. Those are lists: an array put in the
+        place of one of theirs (its own arrays are read-only), or a list in the
+        place of either, changes no prediction, and so must not change what is
+        bounded, certified or range-checked either."""
+        views = self._layout.views(self._theta)
+        return [v[0] for v in views], [v[1] for v in views]
+
     @staticmethod
     def _read_only(arrays):
         """``arrays`` (an array or a list of them), made read-only in place: the

@@ -350,5 +350,20 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
     def _rounding_layers(self):
         """The network as ``certified_radius``'s rounding allowance reads it."""
-        return dense_rounding_layers(self.coefs_, self.intercepts_, self.activation_,
+        return dense_rounding_layers(*self._fitted_arrays(), self.activation_,
                                      self._fitted_gain())
+
+
+def fitted_network(est):
+    """``(coefs, intercepts, coef_signs)`` of a fitted ``NonNegMLPClassifier`` or
+    ``NonNegMLPRegressor``, as it computes: its weights and biases from its
+    fitted parameters (``_fitted_arrays``), and per weight layer the sign
+    constraint of each row that its fit kept (+1, -1, or 0 for a free row), the
+    ones that decide whether it predicts in a fixed order (``_fixed_order``).
+    For the satellites (the certificate, the attack), which read no private
+    attribute themselves: not ``coefs_``, ``intercepts_`` or
+    ``weight_constraints_``, public lists that can be set (an array put in the
+    place of one of ``coefs_``'s changes no prediction)."""
+    check_is_fitted(est)
+    coefs, intercepts = est._fitted_arrays()
+    return coefs, intercepts, [np.asarray(s) for s in est._layout.coef_signs]

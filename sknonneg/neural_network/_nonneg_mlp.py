@@ -749,5 +749,5 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         """
         self._not_while_listing("lipschitz_bound_")
         check_is_fitted(self)
-        return mlp_lipschitz_bound(self.coefs_, self._layout.coef_signs,
+        return mlp_lipschitz_bound(self._fitted_arrays()[0], self._layout.coef_signs,
                                    _activation_slope(self), self._compute_dtype)

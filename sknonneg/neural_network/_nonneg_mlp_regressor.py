@@ -1099,7 +1099,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         # Multiplied upwards (upper_product): a rounded product may be an ulp
         # below the exact one, and a subnormal one far below it, or 0.
         return upper_product(float(np.max(self.y_scale_)), mlp_lipschitz_bound(
-            self.coefs_, self._layout.coef_signs, _activation_slope(self),
+            self._fitted_arrays()[0], self._layout.coef_signs, _activation_slope(self),
             self._compute_dtype))
 
     def __sklearn_tags__(self):

@@ -21,6 +21,7 @@ from .._pipeline import (
 )
 from .._versioned import VersionedState
 from ..neural_network._classifier import is_multilabel
+from ..neural_network._dense import fitted_network
 from ._networks import dense_coef, soft_vote_members
 
 __all__ = ["MonotoneCertificate", "monotone_certificate"]
@@ -260,7 +261,13 @@ def _network_layers(final):
                 final.activation not in _MONOTONE_ACTIVATIONS):  # pragma: no cover
             raise ValueError(f"{name}: activation {final.activation!r} is not known "
                              "to be non-decreasing.")
-        coefs = list(final.coefs_)
+        # sknonneg's: the weights it computes with (fitted_network), not its
+        # public coefs_ list, in which an array can be put (it changes no
+        # prediction). Before, clf.coefs_[0] = np.maximum(clf.coefs_[0], 0) on
+        # a positive="output" network certified every feature, exact_ True,
+        # while predict still used the signed first layer.
+        coefs = list(fitted_network(final)[0] if isinstance(final, NonNegMLPRegressor)
+                     else final.coefs_)
         outputs = coefs[-1].shape[1]
         # The fitted output function: before, an exp output (loss="poisson") was
         # described as "identity output".
@@ -300,7 +307,7 @@ def _network_layers(final):
             f"{'no classes_' if classes is None else f'{len(classes)} classes'}."
         )
     if isinstance(final, NonNegMLPClassifier):
-        coefs = list(final.coefs_)
+        coefs = list(fitted_network(final)[0])  # as for the regressor above
         last = coefs[-1]
         # The fitted output (``output="auto"`` resolved), not the parameter,
         # which may have been changed since.
@@ -939,7 +946,9 @@ def _final_signs(final):
     # Before: a NaN or infinite weight or intercept (set by hand, or a diverged
     # fit of scikit-learn's) was read by its sign: an inf certified its feature,
     # a NaN in the output layer none, while the model's scores are NaN.
-    intercepts = getattr(final, "intercepts_", None)
+    ours = isinstance(final, (NonNegMLPClassifier, NonNegMLPRegressor))
+    intercepts = (fitted_network(final)[1] if ours
+                  else getattr(final, "intercepts_", None))
     if intercepts is None:
         intercepts = [getattr(final, "intercept_", 0.0)]
     n_bad = sum(int(np.count_nonzero(~np.isfinite(np.asarray(A, dtype=np.float64))))
@@ -949,7 +958,6 @@ def _final_signs(final):
             f"{type(final).__name__} is not certified: its weights and intercepts "
             f"hold {n_bad} NaN or infinite value(s), with which its scores are not "
             "finite numbers whose direction a certificate could state. Refit it.")
-    ours = isinstance(final, (NonNegMLPClassifier, NonNegMLPRegressor))
     for i, W in enumerate(layers[1:], start=2):
         if np.any(W < 0):
             where = "output" if i == len(layers) else f"hidden layer {i}"
@@ -962,12 +970,15 @@ def _final_signs(final):
                    "constrained; fit sknonneg's " + _REFIT_HINT_CLASS)
                 + "."
             )
-    # The layers fitted sign-constrained non-negative: weight_constraints_ says
-    # "nonneg" exactly for a layer whose every weight was constrained >= 0 (the
-    # others are "free" or "mixed"), and the network predicts in a fixed order
-    # exactly when every layer after the first is (_fixed_order).
-    free = ([i + 1 for i, kind in enumerate(final.weight_constraints_)
-             if i > 0 and kind != "nonneg"] if ours else [])
+    # The layers fitted sign-constrained non-negative, read from the network as
+    # it computes (fitted_network): it predicts in a fixed order exactly when
+    # every layer after the first is (_fixed_order reads the same signs). Before,
+    # from weight_constraints_, a public list that describes them and can be set:
+    # with ["nonneg", "nonneg"] set on a positive="hidden" network whose free
+    # output weights happened to be >= 0, it was certified, exact_ True, while
+    # it predicts through BLAS (below).
+    free = ([i + 1 for i, signs in enumerate(fitted_network(final)[2])
+             if i > 0 and not np.all(signs > 0)] if ours else [])
     if free:
         # Before: the signs of the fitted weights alone were read, and a network
         # whose later layers are free in its layout (positive=False, "hidden",

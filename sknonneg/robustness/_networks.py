@@ -257,12 +257,14 @@ def network_of(estimator):
     from sklearn.neural_network import MLPClassifier
 
     from ..neural_network import NonNegMLPClassifier
+    from ..neural_network._dense import fitted_network
 
     if isinstance(estimator, VotingClassifier):
         return _soft_vote_of(estimator)
 
     if isinstance(estimator, NonNegMLPClassifier):
-        return Network(estimator.coefs_, estimator.intercepts_,
+        # The network it predicts with (fitted_network), not its public lists.
+        return Network(*fitted_network(estimator)[:2],
                        getattr(estimator, "activation_", "logistic"),
                        # The gain prediction uses (the end of the schedule the fit
                        # reached), whatever set_params(gain=...) said since.

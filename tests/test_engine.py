@@ -342,3 +342,31 @@ def test_an_estimator_reads_what_it_needs_from_a_loss_of_its_own():
             for cls in (HuberRegressor, NonNegMLPRegressor)]
     assert all(np.all(np.isfinite(est.predict(X))) for est in fits)
     assert not np.array_equal(fits[0].coefs_[0], fits[1].coefs_[0])
+
+
+@pytest.mark.parametrize("output_signs, expected", [(0, 0.1), (1, 2.0)])
+def test_dense_init_gives_a_signed_output_layer_its_own_spread(output_signs, expected):
+    # dense_init's signed_output_std is the target of an output layer whose weights
+    # are not all >= 0 (a loss's signed_output_init_std); a non-negative output
+    # layer keeps output_std, and the hidden layers are as before.
+    from sknonneg._engine.init import dense_init
+
+    X = np.random.default_rng(0).random((200, N_FEATURES))
+    weights = np.full(200, 1 / 200)
+    layout = ParameterLayout([
+        DenseLayer(N_FEATURES, 5, np.ones(N_FEATURES), "logistic", 0.0),
+        DenseLayer(5, N_OUT, np.full(5, output_signs), "identity", 0.0)])
+
+    def init(**kwargs):
+        return dense_init(layout, X, weights, np.random.RandomState(0),
+                          lambda z: 1 / (1 + np.exp(-z)), nonneg_hidden_std=0.5,
+                          free_hidden_std=1.0, output_std=2.0, sparse_draw=False,
+                          **kwargs)
+
+    coefs, intercepts = init(signed_output_std=0.1)
+    hidden = 1 / (1 + np.exp(-(X @ coefs[0] + intercepts[0])))
+    assert_allclose((hidden @ coefs[1]).std(axis=0), expected, rtol=1e-10)
+    base, base_intercepts = init()  # None: output_std for every output layer
+    assert_array_equal(coefs[0], base[0])
+    assert_allclose((hidden @ base[1]).std(axis=0), 2.0, rtol=1e-10)
+    assert Loss.signed_output_init_std is None

@@ -234,7 +234,8 @@ def scale_to_spread(inputs, coef, weights, target, *, spread="relative"):
 
 
 def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
-               free_hidden_std, output_std, sparse_draw, fixed=((), ())):
+               free_hidden_std, output_std, sparse_draw, fixed=((), ()),
+               signed_output_std=None):
     """Initial weights and biases of a network of sign-constrained dense layers.
 
     Layer by layer over ``inputs`` (rows of ``weights``): a draw of each weight's sign
@@ -262,6 +263,9 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
         Draw sign-constrained weights sparse (``nonneg_density``); else dense.
     fixed : (list of ndarray, list of ndarray)
         Weights and biases of the first layers, kept as given (a pre-trained stack).
+    signed_output_std : float or None
+        Target spread of the output layer's units when its weights are not all
+        >= 0 (the loss's ``signed_output_init_std``); None: ``output_std``.
 
     Returns
     -------
@@ -284,7 +288,8 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
         if zeros is not None:
             coef[zeros] = 0.0  # entries held at 0 by their bounds
         if i == layout.n_layers - 1:
-            target = output_std
+            target = (output_std if signed_output_std is None or np.all(signs > 0)
+                      else signed_output_std)
         elif np.all(signs > 0):
             target = nonneg_hidden_std
         else:

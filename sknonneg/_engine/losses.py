@@ -103,6 +103,12 @@ class Loss:
         ``(non-negative hidden layers, output layer)``: the standard deviation of
         each unit's pre-activation over the data at the start of a dense
         network's fit (``_engine.init.dense_init``).
+    signed_output_init_std : float or None
+        The output layer's entry of ``init_std`` for an output layer whose weights
+        are not all constrained >= 0 (``positive=False``, ``"hidden"``, a list
+        ending in False): its logits are independent, where those of a
+        non-negative output layer move together; None: ``init_std[1]`` for every
+        output layer.
     sparse_init : bool
         Whether a dense network starts its non-negative layers from a sparse
         draw (``dense_init``'s ``sparse_draw``).
@@ -135,6 +141,7 @@ class Loss:
     aliases = ()
     code = None
     init_std = (1.0, 1.0)
+    signed_output_init_std = None
     sparse_init = False
     auto_gain = None
     exclusive_classes = False

@@ -34,7 +34,8 @@ __all__ = ["DenseNetworkMixin"]
 # Data-dependent initialisation (see the Notes of NonNegMLPClassifier): standard
 # deviation of each unit's pre-activation over the data, before the gain, as
 # (non-negative hidden layer, output layer): the loss's ``init_std`` (values and
-# their reasons in ``_engine/losses.py``); free hidden layers: 1.
+# their reasons in ``_engine/losses.py``), an output layer not all >= 0 its
+# ``signed_output_init_std`` where the loss sets one; free hidden layers: 1.
 _FREE_HIDDEN_INIT_STD = 1.0
 # gain="auto": the paper's annealing for L-BFGS-B; a fixed gain for Adam (issue 18:
 # full MNIST, projected Adam, 30 epochs: 2.59% test error at gain 1 vs 2.81-2.87%
@@ -212,7 +213,8 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             layout, inputs, weights, rng, activate,
             nonneg_hidden_std=nonneg_hidden_std,
             free_hidden_std=_FREE_HIDDEN_INIT_STD, output_std=output_std,
-            sparse_draw=loss.sparse_init, fixed=fixed)
+            sparse_draw=loss.sparse_init, fixed=fixed,
+            signed_output_std=loss.signed_output_init_std)
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):

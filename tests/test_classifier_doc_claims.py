@@ -105,7 +105,10 @@ def test_loss_of_a_split_l1_layer_counts_both_parts():
     stopped at max_iter left both positive (as the Notes now say), equal to it
     at L-BFGS-B's solution."""
     X, y, sw = _wine()
-    for max_iter, overlap in ((40, True), (1000, False)):
+    # 10 iterations leave both parts positive (sum of min(w+, w-): 2.8 here; 4.7
+    # from the signed-output start of 2 before review 53d, whose fit still left
+    # 0.012 at 40 iterations, the 0 of this one at 40).
+    for max_iter, overlap in ((10, True), (1000, False)):
         clf = NonNegMLPClassifier(8, positive=False, l1=1e-3, max_iter=max_iter,
                                   random_state=0, early_stopping=False)
         with warnings.catch_warnings():
@@ -275,3 +278,38 @@ def test_tiny_lipschitz_max_is_undercut_by_the_l2_penalty_not_rounding():
     doc = _doc(ABBAClassifier)
     assert "Rounding is not the only way below the cap: with ``l2 > 0``" in doc
     assert "``1e-70`` with every weight zero" in doc
+
+
+@pytest.mark.parametrize("positive, spread", [
+    (False, 0.1), ("hidden", 0.1), ([True, False], 0.1),  # signed output layers
+    (True, 2.0), ("output", 2.0)])  # non-negative output layers: as before
+def test_a_softmax_network_starts_near_uniform(positive, spread):
+    # The start the Notes describe: each logit scaled to a standard deviation over
+    # the data of 2 for a non-negative output layer (its logits move together, so
+    # the softmax still starts near uniform) and of 0.1 for a signed one (its
+    # logits are independent: at 2 it started as a confident random guess,
+    # log-loss 4 to 4.5 against ln 10 = 2.30; review 53d). The start is read after
+    # one Adam epoch at a step of 1e-12. Before review 53d the signed cases failed:
+    # spread 2, log-loss 2.8 to 4.5.
+    from sklearn.datasets import load_digits
+    from sklearn.metrics import log_loss
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:600] / 16.0, y[:600]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NonNegMLPClassifier(20, positive=positive, solver="adam", max_iter=1,
+                                  learning_rate_init=1e-12, random_state=0).fit(X, y)
+    hidden = expit(X @ clf.coefs_[0] + clf.intercepts_[0])  # gain_ is 1 under Adam
+    logits = hidden @ clf.coefs_[1] + clf.intercepts_[1]
+    # 600 rows: all of them are the initialisation's rows, of equal weight.
+    assert_spread = np.testing.assert_allclose
+    assert_spread(logits.std(axis=0), spread, rtol=1e-6)
+    if positive != "output":
+        assert log_loss(y, clf.predict_proba(X)) < np.log(10) + 0.1
+    # Not "output": its free hidden units do not move together, nor do its logits
+    # (start log-loss 2.79 here; adam_start.md: 2.70), a start review 53d left as
+    # it was (non-negative output layers keep 2).
+    assert clf.gain_ == 1.0
+    assert ("2 for a non-negative output layer and 0.1 for a signed one"
+            in _doc(NonNegMLPClassifier))

@@ -12,7 +12,12 @@ its +1 features and decreasing in its -1 features.
 Settings of the positive XOR tests were chosen from a sweep over 10 seeds: with 4 or
 more hidden units every fit reached 4/4; with 2 hidden units some seeds stop at a
 local minimum (3/4), for constrained and unconstrained nets alike, so (2,) is not
-used there.
+used there. An unconstrained softmax net starts its signed output layer's logits
+at a spread of 0.1 (review 53d; 2 before): on a 40-seed sweep of L-BFGS-B, 300
+iterations, it fits XOR from 36 of 40 seeds with 4 hidden units (seeds 1, 9, 22,
+28 stop at a local minimum, 3/4; 40 of 40 from the old start), 39 of 40 with 8
+(seed 36) and 22 of 40 with 2 (34 of 40 from the old start). So the unconstrained
+softmax test uses 8 hidden units.
 """
 
 import numpy as np
@@ -62,8 +67,9 @@ def test_nonneg_softmax_fits_xor(hidden):
             assert est.score(X_XOR, Y_XOR) == 1.0, (seed, gain)
 
 
-@pytest.mark.parametrize("output", ["softmax", "logistic"])
-@pytest.mark.parametrize("hidden", [(4,), (8,)], ids=str)
+@pytest.mark.parametrize("hidden, output", [((4,), "logistic"), ((8,), "logistic"),
+                                            ((8,), "softmax")],
+                         ids=["(4,)-logistic", "(8,)-logistic", "(8,)-softmax"])
 def test_unconstrained_net_fits_xor(hidden, output):
     for seed in SEEDS:
         for gain in [1.0, (1.0, 2.0)]:

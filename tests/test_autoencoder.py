@@ -204,6 +204,14 @@ def test_blocks_of_two_lengths_share_one_set_of_buffers(dtype, parallel):
     theta = layout.project(rng.normal(scale=0.3, size=layout.n_params))
     sw = rng.uniform(0.5, 2.0, 300)
 
+    def evaluated(n_rows):
+        """A RowBlockObjective over blocks of 100 of ``n_rows`` rows, and its
+        evaluation at ``theta``."""
+        blocks = RowBlockObjective(layout, loss, [], X[:n_rows], X[:n_rows],
+                                   sw[:n_rows], dtype=dtype, parallel=parallel,
+                                   block_rows=100, targets_are_input=True)
+        return blocks, blocks.loss_grad(theta)
+
     def held(n_rows):
         """Bytes a RowBlockObjective over blocks of 100 of ``n_rows`` rows keeps
         after an evaluation, and the evaluation."""
@@ -211,10 +219,7 @@ def test_blocks_of_two_lengths_share_one_set_of_buffers(dtype, parallel):
         tracemalloc.start()
         try:
             start = tracemalloc.get_traced_memory()[0]
-            blocks = RowBlockObjective(layout, loss, [], X[:n_rows], X[:n_rows],
-                                       sw[:n_rows], dtype=dtype, parallel=parallel,
-                                       block_rows=100, targets_are_input=True)
-            result = blocks.loss_grad(theta)
+            blocks, result = evaluated(n_rows)
             gc.collect()
             kept = tracemalloc.get_traced_memory()[0] - start
         finally:
@@ -223,7 +228,9 @@ def test_blocks_of_two_lengths_share_one_set_of_buffers(dtype, parallel):
 
     with fit_threads() as parallel_ok:
         parallel = parallel and parallel_ok
-        held(190)  # compiles the kernels: their caches are not the buffers
+        # Compiles the kernels (their caches are not the buffers) before tracemalloc
+        # starts: numba compiles ~2.5x slower with every allocation traced.
+        evaluated(190)
         even, _, _ = held(200)
         kept, blocks, _ = held(190)  # blocks of 100 and 90 rows
         assert sorted(blocks._by_rows) == [90, 100]

@@ -10,8 +10,10 @@ seconds per pytest-xdist worker (on an idle machine with one core per worker, th
 wall time is about the busiest worker's CPU time plus start-up), compilation per
 kernel and the slowest tests.
 
-Usage: ``python benchmarks/cold_suite.py [--serial] [--output cold_suite]``; writes
-``benchmarks/results/<output>.{json,md}``. ``--analyse PROFILE.jsonl`` only reports on
+Usage: ``python benchmarks/cold_suite.py [--serial] [--durations N] [--output cold_suite]``;
+writes ``benchmarks/results/<output>.{json,md}`` (the ``N`` slowest tests, 15 unless
+told; pytest's own ``--durations=N`` report is in ``pytest.log`` beside the profile, in
+the temporary directory the run prints). ``--analyse PROFILE.jsonl`` only reports on
 the profile of an earlier run (``--cpu``/``--wall`` give its totals).
 """
 
@@ -37,7 +39,7 @@ def _git(*args, cwd=REPO):
                           check=True).stdout.strip()
 
 
-def run(serial):
+def run(serial, durations=15):
     """Runs the cold suite in a fresh clone; returns (profile path, summary dict)."""
     work = Path(tempfile.mkdtemp(prefix="cold_suite_"))
     clone = work / "p"
@@ -52,7 +54,7 @@ def run(serial):
     if shared.is_dir() and (shared / "data").is_dir():
         env.setdefault("SKNONNEG_DATA", str(shared / "data"))
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "-p", "_compile_profile", "--durations=30"]
+               "-p", "_compile_profile", f"--durations={durations}"]
     if not serial:
         command += XDIST_ARGS
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -61,6 +63,8 @@ def run(serial):
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    (work / "pytest.log").write_text(result.stdout + result.stderr)
+    print(f"profile and pytest's output: {work}", file=sys.stderr)
     tail = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     return profile, {"cpu": cpu, "wall": wall, "returncode": result.returncode,
                      "summary_line": tail, "load_start": load,
@@ -68,7 +72,7 @@ def run(serial):
                      "pytest_command": " ".join(["python", *command[1:]])}
 
 
-def analyse(profile):
+def analyse(profile, n_slowest=15):
     records = [json.loads(line) for line in open(profile)]
     tests = [r for r in records if r["kind"] == "test"]
     compiles = [r for r in records if r["kind"] == "compile" and r["depth"] == 0]
@@ -96,7 +100,7 @@ def analyse(profile):
     seen = collections.defaultdict(set)
     for c in compiles:
         seen[(c["fn"], c["sig"])].add(c.get("worker", "-"))
-    slowest = sorted(tests, key=lambda t: -t["cpu"])[:15]
+    slowest = sorted(tests, key=lambda t: -t["cpu"])[:n_slowest]
     return {"n_tests": len(tests), "test_cpu": sum(t["cpu"] for t in tests),
             "compile_cpu": sum(c["cpu"] for c in compiles), "n_compiles": len(compiles),
             "compiled_twice": sum(len(w) > 1 for w in seen.values()),
@@ -140,6 +144,8 @@ def markdown(r):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serial", action="store_true", help="without pytest-xdist")
+    parser.add_argument("--durations", type=int, default=15, metavar="N",
+                        help="the N slowest tests (and pytest's --durations=N)")
     parser.add_argument("--output", default="cold_suite")
     parser.add_argument("--analyse", metavar="PROFILE.jsonl")
     parser.add_argument("--cpu", type=float, default=float("nan"))
@@ -155,13 +161,13 @@ def main(argv=None):
                    "summary_line": args.summary, "load_start": args.load[0],
                    "load_end": args.load[1], "pytest_command": args.pytest_command}
     else:
-        profile, summary = run(args.serial)
+        profile, summary = run(args.serial, args.durations)
     argv = list(argv if argv is not None else sys.argv[1:])
     if args.analyse:  # the profile's name only, not where it lay
         argv[argv.index(args.analyse)] = Path(args.analyse).name
     results = {"command": "python benchmarks/cold_suite.py " + " ".join(argv),
                "commit": args.commit or _git("rev-parse", "--short", "HEAD"), **summary,
-               "analysis": analyse(profile)}
+               "analysis": analyse(profile, args.durations)}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(results, indent=1))
     (RESULTS / f"{args.output}.md").write_text(markdown(results))

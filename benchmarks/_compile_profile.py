@@ -1,5 +1,7 @@
-"""pytest plugin of ``benchmarks/cold_suite.py``: per test, its CPU and wall seconds and
-the numba compilations it triggered (kernel, signature, CPU seconds), appended as
+"""pytest plugin of ``benchmarks/cold_suite.py``: per test, its CPU and wall seconds, the
+CPU seconds of the child processes it started and waited for (``children``: a fresh
+interpreter, joblib or dask workers shut down within the test) and the numba
+compilations it triggered (kernel, signature, CPU seconds), appended as
 JSON lines to ``$COMPILEPROF_OUT`` as the suite runs (each pytest-xdist worker
 tags its lines). Load with ``-p _compile_profile`` and ``benchmarks/`` on the path."""
 import json
@@ -16,6 +18,11 @@ _out = [None]
 
 def _cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
 
 
@@ -63,7 +70,8 @@ def pytest_configure(config):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     _current[0] = item.nodeid
-    c0, w0 = _cpu(), time.perf_counter()
+    c0, k0, w0 = _cpu(), _children(), time.perf_counter()
     yield
     _write(dict(kind="test", test=item.nodeid, cpu=_cpu() - c0,
-                wall=time.perf_counter() - w0, worker=_worker()))
+                children=_children() - k0, wall=time.perf_counter() - w0,
+                worker=_worker()))

@@ -101,7 +101,14 @@ def analyse(profile, n_slowest=15):
     for c in compiles:
         seen[(c["fn"], c["sig"])].add(c.get("worker", "-"))
     slowest = sorted(tests, key=lambda t: -t["cpu"])[:n_slowest]
+    # Profiles written before ``children`` was recorded have none.
+    children = sorted((t for t in tests if t.get("children", 0.0) > 0),
+                      key=lambda t: -t["children"])
     return {"n_tests": len(tests), "test_cpu": sum(t["cpu"] for t in tests),
+            "children_cpu": (sum(t["children"] for t in children)
+                             if any("children" in t for t in tests) else None),
+            "children": [{"test": t["test"], "cpu": t["children"]}
+                         for t in children[:n_slowest]],
             "compile_cpu": sum(c["cpu"] for c in compiles), "n_compiles": len(compiles),
             "compiled_twice": sum(len(w) > 1 for w in seen.values()),
             "by_worker": dict(by_worker), "by_kernel": dict(by_kernel),
@@ -123,7 +130,11 @@ def markdown(r):
              f"{r['wall']:.0f} s wall.",
              f"- In tests: {a['test_cpu']:.0f} CPU-s over {a['n_tests']} tests, of which "
              f"numba compilation {a['compile_cpu']:.0f} CPU-s ({a['n_compiles']} kernel "
-             f"signatures; {a['compiled_twice']} compiled by both workers).", "",
+             f"signatures; {a['compiled_twice']} compiled by both workers).",
+             "- In the child processes tests started and waited for (fresh "
+             "interpreters, joblib and dask workers; not in the tables below): "
+             + ("not recorded in this profile" if a.get("children_cpu") is None
+                else f"{a['children_cpu']:.0f} CPU-s") + ".", "",
              "| worker | tests | CPU s in tests | of which compilation |",
              "|---|---:|---:|---:|"]
     for w, v in sorted(a["by_worker"].items()):
@@ -138,6 +149,10 @@ def markdown(r):
     lines += ["", "Slowest tests (CPU s, of which compilation):", ""]
     for t in a["slowest"]:
         lines.append(f"- {t['cpu']:.1f} ({t['compile']:.1f}): `{t['test']}`")
+    if a.get("children"):
+        lines += ["", "Tests whose child processes took most CPU (CPU s):", ""]
+        for t in a["children"]:
+            lines.append(f"- {t['cpu']:.1f}: `{t['test']}`")
     return "\n".join(lines) + "\n"
 
 

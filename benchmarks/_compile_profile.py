@@ -1,6 +1,7 @@
 """pytest plugin of ``benchmarks/cold_suite.py``: per test, its CPU and wall seconds, the
-CPU seconds of the child processes it started and waited for (``children``: a fresh
-interpreter, joblib or dask workers shut down within the test) and the numba
+CPU seconds of the child processes reaped while it ran (``children``: a fresh
+interpreter it ran, joblib or dask workers shut down within it; a worker of an
+earlier test's pool that exits during this one is counted here) and the numba
 compilations it triggered (kernel, signature, CPU seconds), appended as
 JSON lines to ``$COMPILEPROF_OUT`` as the suite runs (each pytest-xdist worker
 tags its lines). Load with ``-p _compile_profile`` and ``benchmarks/`` on the path."""

@@ -131,8 +131,8 @@ def markdown(r):
              f"- In tests: {a['test_cpu']:.0f} CPU-s over {a['n_tests']} tests, of which "
              f"numba compilation {a['compile_cpu']:.0f} CPU-s ({a['n_compiles']} kernel "
              f"signatures; {a['compiled_twice']} compiled by both workers).",
-             "- In the child processes tests started and waited for (fresh "
-             "interpreters, joblib and dask workers; not in the tables below): "
+             "- In the child processes reaped during tests (fresh interpreters, "
+             "joblib and dask workers; not in the tables below): "
              + ("not recorded in this profile" if a.get("children_cpu") is None
                 else f"{a['children_cpu']:.0f} CPU-s") + ".", "",
              "| worker | tests | CPU s in tests | of which compilation |",
@@ -150,7 +150,8 @@ def markdown(r):
     for t in a["slowest"]:
         lines.append(f"- {t['cpu']:.1f} ({t['compile']:.1f}): `{t['test']}`")
     if a.get("children"):
-        lines += ["", "Tests whose child processes took most CPU (CPU s):", ""]
+        lines += ["", "Tests during which the child processes reaped took most CPU "
+                  "(CPU s):", ""]
         for t in a["children"]:
             lines.append(f"- {t['cpu']:.1f}: `{t['test']}`")
     return "\n".join(lines) + "\n"

@@ -119,10 +119,26 @@ def copy_kernel_args(args):
             if isinstance(a, np.ndarray) else a for a in args]
 
 
+# Tests that share an expensive module-scoped fixture run in one worker, so that it
+# is set up once: test_dask's ``client``, the documented LocalCluster (two worker
+# processes; its setup also warms the serial kernels in the test process), ~4 CPU-s
+# and 5 s wall per set-up. Before, its tests were spread test by test, and each
+# worker started a cluster of its own and compiled the same kernels as the other
+# (session 53's cold profiles).
+_FIXTURE_GROUPS = {"client": "dask-cluster"}
+
+
+def _fixture_group(item):
+    """The xdist group of a test that uses an expensive shared fixture, else None."""
+    names = set(getattr(item, "fixturenames", ()))
+    return next((group for name, group in _FIXTURE_GROUPS.items() if name in names),
+                None)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        group = _kernel_group(item)
+        group = _kernel_group(item) or _fixture_group(item)
         # A group the test names itself (a ``pytest.param`` mark) stands.
         if group is not None and not any(mark.name == "xdist_group"
                                          for mark in item.own_markers):

@@ -885,6 +885,9 @@ def test_warm_kernels_sparse_must_be_a_bool():
         warm_kernels(sparse="no")
 
 
+# With the tests of ``client``, whose set-up compiles the same serial kernels
+# (warm_kernels(NonNegMLPClassifier())): compiled once, in one worker.
+@pytest.mark.xdist_group("dask-cluster")
 @pytest.mark.parametrize("class_weight", [{"spam": 5.0, "ham": 1.0}, "balanced"])
 def test_warm_kernels_ignores_class_weight(class_weight):
     # Before: "The classes, [0, 1, 2], are not in class_weight" for a dict naming

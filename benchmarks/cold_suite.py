@@ -102,10 +102,10 @@ def analyse(profile, n_slowest=15):
         seen[(c["fn"], c["sig"])].add(c.get("worker", "-"))
     slowest = sorted(tests, key=lambda t: -t["cpu"])[:n_slowest]
     # Profiles written before ``children`` was recorded have none.
-    children = sorted((t for t in tests if t.get("children", 0.0) > 0),
+    children = sorted((t for t in tests if t.get("children", 0.0) >= 0.05),
                       key=lambda t: -t["children"])
     return {"n_tests": len(tests), "test_cpu": sum(t["cpu"] for t in tests),
-            "children_cpu": (sum(t["children"] for t in children)
+            "children_cpu": (sum(t.get("children", 0.0) for t in tests)
                              if any("children" in t for t in tests) else None),
             "children": [{"test": t["test"], "cpu": t["children"]}
                          for t in children[:n_slowest]],

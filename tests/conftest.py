@@ -58,25 +58,22 @@ from sknonneg._threads import fit_threads
 # Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), the tests
 # that compile the same numba kernels run in one worker, so that no kernel is compiled
 # twice (by both workers at once): the kernel and objective tests of the dense and of
-# the ABBA kernels, in three groups: the serial flavour's kernels ("serial"), and the
-# tests of the parallel flavour, split by dtype; dense and ABBA alike in each, as the
-# ABBA fit compiles the dense output kernels too (``linear_loss_grad``, the Gram
-# column sums, the blocked CSC copy). Before session 53 the serial flavour was two
-# groups, dense and ABBA, in different workers: test_abba's float32 objective and
-# test_kernels' float32 ``linear_loss_grad`` compiled its serial signature in both
-# (3.1 + 0.3 and 2.8 + 1.8 CPU-s in two cold runs), ``count_block_columns`` likewise.
-# The parallel flavour's float32 signatures, which cost about as much to compile
+# the ABBA kernels, in four groups: the serial flavour's dense kernels, the serial
+# flavour's ABBA kernels, and the tests of the parallel flavour, split by dtype (dense
+# and ABBA alike: the parallel ABBA fit compiles the parallel dense output kernels
+# too). The parallel flavour's float32 signatures, which cost about as much to compile
 # as its float64 ones, are a group of their own ("parallel-f32": the kernel tests'
 # float32 cases, ``flavour_dtypes``, test_memory's float32 fits and test_gram_objective's
 # parallel float32 objectives, which compile many of the same signatures), so that
 # the two parallel groups can run in different workers. Other tests are spread test
 # by test; they compile little (small fits run on the NumPy twins) and load what the
 # groups compiled from numba's cache on disk.
-# test_fixed_order is in the serial group: test_kernels compiles the fixed-order
+# test_fixed_order shares the dense family: test_kernels compiles the fixed-order
 # kernels too, and one worker compiling them saves the other from doing it again.
 # test_wide_sparse too: its fits run on the serial kernels that test_kernels compiles.
-_SERIAL_KERNEL_FILES = {"test_kernels", "test_objective", "test_fixed_order",
-                        "test_wide_sparse", "test_abba_kernels", "test_abba"}
+_KERNEL_FAMILIES = {"test_kernels": "dense", "test_objective": "dense",
+                    "test_fixed_order": "dense", "test_wide_sparse": "dense",
+                    "test_abba_kernels": "abba", "test_abba": "abba"}
 _PARALLEL_FIXTURES = {"parallel_threads", "numba_kernels"}
 
 
@@ -89,10 +86,11 @@ def _kernel_group(item):
     parallel = (bool(_PARALLEL_FIXTURES & set(item.fixturenames))
                 or getattr(kernels, "parallel", kernels) is True
                 or params.get("parallel") is True)
+    family = _KERNEL_FAMILIES.get(item.path.stem)
     if parallel:
         dtype = params.get("dtype", np.float64)
         return "parallel-f32" if np.dtype(dtype) == np.float32 else "parallel"
-    return "serial" if item.path.stem in _SERIAL_KERNEL_FILES else None
+    return None if family is None else f"{family}-serial"
 
 
 # (kernels, dtype) of the kernel tests (test_kernels, test_abba_kernels): both flavours

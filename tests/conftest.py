@@ -71,6 +71,11 @@ from sknonneg._threads import fit_threads
 # test_fixed_order shares the dense family: test_kernels compiles the fixed-order
 # kernels too, and one worker compiling them saves the other from doing it again.
 # test_wide_sparse too: its fits run on the serial kernels that test_kernels compiles.
+# One "serial" group of dense and ABBA was tried (session 53) and measured worse: it
+# and "parallel" went to different workers, and test_abba's
+# test_serial_and_parallel_objectives_agree ("parallel") compiles the serial ABBA
+# kernels too (six signatures twice, +6.3 CPU-s). loadgroup hands out the groups
+# largest first, and so far has put "abba-serial" beside "parallel" in every run.
 _KERNEL_FAMILIES = {"test_kernels": "dense", "test_objective": "dense",
                     "test_fixed_order": "dense", "test_wide_sparse": "dense",
                     "test_abba_kernels": "abba", "test_abba": "abba"}

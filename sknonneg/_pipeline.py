@@ -16,7 +16,9 @@ steps, each checked on its fitted state:
   :class:`~sklearn.preprocessing.RobustScaler` (``(x - c) / s``, ``s > 0``),
   :class:`~sklearn.preprocessing.Binarizer` (``x > threshold``); a fitted scale
   set to a value that is not positive (NaN included), or an offset (``c``, ``m``)
-  that the transform applies set to a non-finite one, is refused;
+  that the transform applies set to a non-finite one, is refused (not the NaN
+  scale and offset a fit gives a column all NaN in it, which a later
+  ``SimpleImputer`` fills or drops);
 * :class:`~sklearn.preprocessing.FunctionTransformer` whose ``func`` is ``None`` or
   one of the NumPy ufuncs of :data:`MONOTONE_UFUNCS`, without ``kw_args`` (any other
   function cannot be verified and is refused). The list holds the ufuncs whose
@@ -253,6 +255,37 @@ _SCALER_OFFSETS = {StandardScaler: ("mean_", "with_mean"),
                    MinMaxScaler: ("min_", None)}
 
 
+def _empty_columns(step, n):
+    """The columns of which a fitted scaler saw no value (all NaN in its fit):
+    scikit-learn's scalers disregard NaN in fit and keep it in transform, so such
+    a column's fitted scale and offset are NaN and it transforms every value to
+    NaN, for a later ``SimpleImputer`` to fill or drop. Read from the fit's own
+    record of the column, not from the scale or offset: ``n_samples_seen_`` 0
+    (StandardScaler), ``data_min_`` and ``data_max_`` NaN (MinMaxScaler),
+    ``max_abs_`` NaN (MaxAbsScaler); a RobustScaler keeps no other record than
+    its ``center_`` and ``scale_``, both NaN (those it has) there."""
+    def nan_at(attr):
+        value = getattr(step, attr, None)
+        if value is None or np.shape(value) != (n,):
+            return np.zeros(n, dtype=bool)
+        return np.isnan(np.asarray(value, dtype=np.float64))
+
+    if isinstance(step, StandardScaler):
+        seen = getattr(step, "n_samples_seen_", None)
+        if np.ndim(seen) == 1 and np.shape(seen) == (n,):
+            return np.asarray(seen) == 0
+        return np.zeros(n, dtype=bool)
+    if isinstance(step, MinMaxScaler):
+        return nan_at("data_min_") & nan_at("data_max_")
+    if isinstance(step, MaxAbsScaler):
+        return nan_at("max_abs_")
+    if isinstance(step, RobustScaler) and (step.center_ is not None
+                                           or step.scale_ is not None):
+        center = step.center_ is None or nan_at("center_")
+        return center & (step.scale_ is None or nan_at("scale_"))
+    return np.zeros(n, dtype=bool)
+
+
 def _check_scaler(name, step):
     """A fitted scaler's ``scale_`` must be positive (``(x - c) / s`` and ``x * s +
     m`` are non-decreasing in ``x`` only for ``s > 0``), and the offset its
@@ -261,16 +294,27 @@ def _check_scaler(name, step):
     False), and a pipeline whose every transformed value is NaN, which its model
     refuses, was certified, as was one with an infinite ``mean_``, ``center_`` or
     ``min_`` (every value infinite); a network's NaN or infinite weights, its
-    ``y_mean_`` and a tf-idf ``idf_`` were already refused so."""
+    ``y_mean_`` and a tf-idf ``idf_`` were already refused so. The NaN scale and
+    offset a fit gives a column it saw no value of (``_empty_columns``) are not
+    refused: that column is NaN whatever its value, as scikit-learn means it to
+    be, for a later ``SimpleImputer`` (before 53e's review they were refused,
+    and with them ``make_pipeline(StandardScaler(), SimpleImputer(), model)``
+    fitted on data with a column all NaN, certified before)."""
     scale = getattr(step, "scale_", None)
-    if scale is not None and not np.all(np.asarray(scale, dtype=np.float64) > 0):
-        _refuse(name, step, "a fitted scale is not positive (or is NaN)")
+    if scale is not None:
+        scale = np.asarray(scale, dtype=np.float64)
+        empty = _empty_columns(step, scale.shape[-1]) if scale.ndim == 1 else False
+        if not np.all((scale > 0) | (empty & np.isnan(scale))):
+            _refuse(name, step, "a fitted scale is not positive (or is NaN)")
     attr, switch = _SCALER_OFFSETS.get(type(step), (None, None))
     offset = getattr(step, attr, None) if attr is not None else None
-    if (offset is not None and (switch is None or getattr(step, switch, True))
-            and not np.all(np.isfinite(np.asarray(offset, dtype=np.float64)))):
-        _refuse(name, step, f"its fitted {attr} is not finite, so every value it "
-                            "transforms is infinite or NaN (a fit gives a finite one)")
+    if offset is not None and (switch is None or getattr(step, switch, True)):
+        offset = np.asarray(offset, dtype=np.float64)
+        empty = _empty_columns(step, offset.shape[-1]) if offset.ndim == 1 else False
+        if not np.all(np.isfinite(offset) | (empty & np.isnan(offset))):
+            _refuse(name, step, f"its fitted {attr} is not finite, so every value "
+                                "it transforms is infinite or NaN (a fit gives a "
+                                "finite one)")
 
 
 def _check_fitted_tfidf(name, step):

@@ -990,3 +990,25 @@ def test_autoencoder_decodes_with_its_fitted_parts():
     ae.intercepts_[1] = ae.intercepts_[1] + 1.0
     np.testing.assert_array_equal(ae.inverse_transform(codes), expected)
     np.testing.assert_array_equal(ae.transform(X), codes)
+
+
+def test_from_autoencoders_stacks_the_fitted_encoder_not_the_public_lists():
+    # from_autoencoders read ae.coefs_[0], ae.intercepts_[0] and
+    # ae.weight_constraints_, public lists in which an array (or a value) can be
+    # put that changes no transform (review 53e): a "pruned" array put there was
+    # stacked, a negative one on a non-negative encoder was refused, and
+    # weight_constraints_ set to "free" made positive a list instead of True.
+    X = np.random.RandomState(0).rand(60, 5)
+    ae = NonNegAutoencoder(n_components=3, nonneg_layers="both", max_iter=5,
+                           random_state=0).fit(X)
+    fitted = np.array(ae.coefs_[0])
+    codes = ae.transform(X)
+    ref = NonNegMLPClassifier.from_autoencoders([ae])
+    ae.coefs_[0] = -np.ones_like(fitted)
+    ae.intercepts_[0] = np.full(3, 7.0)
+    ae.weight_constraints_ = ["free", "free"]
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    clf = NonNegMLPClassifier.from_autoencoders([ae])
+    assert clf.positive is True and ref.positive is True
+    np.testing.assert_array_equal(clf._pretrained[0][0], fitted)
+    np.testing.assert_array_equal(clf._pretrained[1][0], ref._pretrained[1][0])

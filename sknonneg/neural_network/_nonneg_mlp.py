@@ -589,13 +589,18 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
                     f"from_autoencoders needs fitted NonNegAutoencoder instances; "
                     f"autoencoder {i} is a {type(ae).__name__}.{hint}")
             check_is_fitted(ae)
-            coef = np.array(ae.coefs_[0], dtype=np.float64)
+            # The encoder as the autoencoder computes with it (_fitted_arrays), not
+            # its public coefs_ and intercepts_ lists: before, an array put in the
+            # place of one of theirs (which changes no transform) was stacked, and
+            # a negative one on a non-negative encoder refused.
+            fitted_coefs, fitted_intercepts = ae._fitted_arrays()
+            coef = np.array(fitted_coefs[0], dtype=np.float64)
             if coefs and coefs[-1].shape[1] != coef.shape[0]:
                 raise ValueError(
                     f"autoencoder {i} takes {coef.shape[0]} inputs, but the one before "
                     f"has {coefs[-1].shape[1]} components.")
             coefs.append(coef)
-            intercepts.append(np.array(ae.intercepts_[0], dtype=np.float64))
+            intercepts.append(np.array(fitted_intercepts[0], dtype=np.float64))
         if not coefs:
             raise ValueError("from_autoencoders needs at least one fitted autoencoder.")
         sizes = tuple(c.shape[1] for c in coefs)
@@ -610,7 +615,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
             # of non-negative encoders: True, which holds at any depth (before,
             # a list of one bool per layer, refused once set_params or a grid
             # search deepened hidden_layer_sizes past the stack).
-            stack = [ae.weight_constraints_[0] == "nonneg" for ae in autoencoders]
+            # Read from the fitted layout, as weight_constraints_ is set at the fit
+            # (a list that can be set since: before, read from it).
+            stack = [bool(np.all(ae._layout.coef_signs[0] > 0)) for ae in autoencoders]
             if all(stack):
                 params["positive"] = True
             else:

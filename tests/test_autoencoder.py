@@ -797,9 +797,11 @@ def test_a_stack_beyond_float32_is_refused_by_a_float32_fit_in_its_words():
     X = rng.random((60, 4))
     y = (X[:, 0] > 0.5).astype(int)
     ae = NonNegAutoencoder(3, max_iter=5, random_state=0).fit(X)
-    big = ae.coefs_[0].copy()
-    big[0, 0] = 1e39  # as a float64 fit may end (finite in float64)
-    ae.coefs_ = [big, ae.coefs_[1]]
+    # As a float64 fit may end (finite in float64), set in the fitted parameters,
+    # which from_autoencoders stacks (not the coefs_ list; review 53e).
+    ae._layout.views(ae._theta)[0][0][0, 0] = 1e39
+    ae._set_fitted_layers(ae._theta)
+    assert ae.coefs_[0][0, 0] == 1e39
     for dtype in ("float32", np.float32):
         clf = NonNegMLPClassifier.from_autoencoders([ae], dtype=dtype, max_iter=2)
         with pytest.raises(ValueError, match=(

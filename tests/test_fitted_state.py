@@ -979,6 +979,31 @@ def test_abba_predicts_with_its_fitted_blocks_not_arrays_put_in_its_lists():
                                   expected[0])
 
 
+def test_abba_certified_radius_divides_by_the_fitted_bound_not_a_set_one():
+    # Before: ABBA's lipschitz_bound_ is a stored attribute (the dense networks'
+    # is a property, computed from the fitted parameters), and certified_radius
+    # divided by it: clf.lipschitz_bound_ = 1e-9 made every radius 1e10 times
+    # larger (0.169 -> 1.5e9), a radius within which predict did change. Now the
+    # radius, the cap check, copies and pickles use the fitted network's bound.
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(0)
+    Xa = rng.standard_normal((120, 4))
+    ya = (Xa[:, 0] + Xa[:, 1] * Xa[:, 2] > 0).astype(int)
+    clf = ABBAClassifier(hidden_layer_sizes=5, lipschitz_max=1.0, max_iter=30,
+                         random_state=0).fit(Xa, ya)
+    radius = clf.certified_radius(Xa)
+    assert np.all(np.isfinite(radius)) and radius.max() > 0
+    bound = clf.lipschitz_bound_
+    clf.lipschitz_bound_ = 1e-9
+    np.testing.assert_array_equal(clf.certified_radius(Xa), radius)
+    for other in (copy.deepcopy(clf), pickle.loads(pickle.dumps(clf))):
+        np.testing.assert_array_equal(other.certified_radius(Xa), radius)
+    # a loaded model states the bound of the network it holds
+    assert pickle.loads(pickle.dumps(clf)).lipschitz_bound_ == bound
+
+
 def test_autoencoder_decodes_with_its_fitted_parts():
     # Before: inverse_transform decoded with the public list's coefs_[1]:
     # ae.coefs_[1] = -parts decoded with negative parts (nonneg="bounds"), while

@@ -307,7 +307,7 @@ class ABBAClassifier(BaseNetworkClassifier):
     _LAYOUT_PARAMS = ("hidden_layer_sizes", "l1")
     # A and B (scaled) are rebuilt from ``_theta`` like ``coefs_``: not pickled.
     _THETA_LAYERS = (*BaseNetworkClassifier._THETA_LAYERS, "coefs_a_", "coefs_b_",
-                     "_blocks")
+                     "_blocks", "_bound")
 
     # ------------------------------------------------------------------ hooks
     def _validate_extra_params(self):
@@ -404,6 +404,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         # dtype (abba_bounds; c above left room for the cast).
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
             coefs_a, coefs_b, dtype=self._compute_dtype)
+        # What certified_radius and the cap check read, held apart from the public
+        # attribute (rebuilt from _theta on unpickling, as it is): before,
+        # clf.lipschitz_bound_ = 1e-9 made certified_radius 1e10 times larger,
+        # a radius the network does not keep.
+        self._bound = self.lipschitz_bound_
 
     def _finish(self, result, samples_seen, carry=False):
         super()._finish(result, samples_seen, carry)
@@ -418,13 +423,13 @@ class ABBAClassifier(BaseNetworkClassifier):
         than 2^-24 of itself (``lipschitz_max=1e-89``: the cast network's bound
         came out 1.8 times the cap). Refused, never kept above the cap."""
         cap = self._fitted_param("lipschitz_max")
-        if cap is None or self.lipschitz_bound_ <= cap:
+        if cap is None or self._bound <= cap:
             return
         tiny = np.finfo(self._compute_dtype).tiny
         exc = ValueError(
             f"lipschitz_max={cap!r} cannot be kept with dtype="
             f"{self._fitted_param('dtype')!r}: the network as computed has the bound "
-            f"{self.lipschitz_bound_:.9g} ({self.lipschitz_bound_ / cap:.9g} times "
+            f"{self._bound:.9g} ({self._bound / cap:.9g} times "
             f"lipschitz_max). Weights scaled below {tiny:.3g}, the smallest normal "
             f"number of that dtype, round by more than the scale leaves room for. "
             f"Use a larger lipschitz_max or dtype='float64'.")
@@ -452,6 +457,12 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     def _logits(self, X):
         return self._forward(X, keep="logits")[1]
+
+    def _certified_bound(self):
+        """The Lipschitz bound ``certified_radius`` divides by: the fitted network's
+        (``_set_fitted_layers``), never the public ``lipschitz_bound_``, which can
+        be set."""
+        return self._bound
 
     def _rounding_layers(self):
         """The network as ``certified_radius``'s rounding allowance reads it."""

@@ -1141,10 +1141,16 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         X = self._check_range(self._check_X(X))
         layers = self._rounding_layers()
         return certified_radius(
-            check_finite_output(self._logits(X)), self.lipschitz_bound_,
+            check_finite_output(self._logits(X)), self._certified_bound(),
             self._multilabel,
             logit_error=lambda radius: logit_rounding_bound(
                 layers, X, radius, self._compute_dtype))
+
+    def _certified_bound(self):
+        """The Lipschitz bound ``certified_radius`` divides by: ``lipschitz_bound_``
+        (computed from the fitted parameters); an estimator whose bound is a
+        stored attribute returns its private copy."""
+        return self.lipschitz_bound_
 
     def __setstate__(self, state):
         if "_theta" in state and "out_activation_" not in state:

@@ -955,6 +955,16 @@ def test_regressor_bounds_and_certificate_read_the_fitted_network():
         np.testing.assert_array_equal(got, want)
 
 
+def _abba_capped():
+    """An ABBA network with lipschitz_max=1 fitted on a small XOR-like problem,
+    and its data."""
+    rng = np.random.default_rng(0)
+    Xa = rng.standard_normal((120, 4))
+    ya = (Xa[:, 0] + Xa[:, 1] * Xa[:, 2] > 0).astype(int)
+    return Xa, ABBAClassifier(hidden_layer_sizes=5, lipschitz_max=1.0, max_iter=30,
+                              random_state=0).fit(Xa, ya)
+
+
 def test_abba_predicts_with_its_fitted_blocks_not_arrays_put_in_its_lists():
     # Before: ABBA predicted from its public lists coefs_a_, coefs_b_ and
     # intercepts_: clf.coefs_a_[0] = 50 * ones changed predict_proba (a copy and
@@ -963,11 +973,7 @@ def test_abba_predicts_with_its_fitted_blocks_not_arrays_put_in_its_lists():
     # random perturbations within 0.9 times a certified radius changed predict.
     import pickle
 
-    rng = np.random.default_rng(0)
-    Xa = rng.standard_normal((120, 4))
-    ya = (Xa[:, 0] + Xa[:, 1] * Xa[:, 2] > 0).astype(int)
-    clf = ABBAClassifier(hidden_layer_sizes=5, lipschitz_max=1.0, max_iter=30,
-                         random_state=0).fit(Xa, ya)
+    Xa, clf = _abba_capped()
     expected = [clf.predict_proba(Xa), clf.certified_radius(Xa), clf.transform(Xa)]
     clf.coefs_a_[0] = 50.0 * np.ones_like(clf.coefs_a_[0])
     clf.coefs_b_[-1] = -np.ones_like(clf.coefs_b_[-1])  # a negative block
@@ -988,11 +994,7 @@ def test_abba_certified_radius_divides_by_the_fitted_bound_not_a_set_one():
     import copy
     import pickle
 
-    rng = np.random.default_rng(0)
-    Xa = rng.standard_normal((120, 4))
-    ya = (Xa[:, 0] + Xa[:, 1] * Xa[:, 2] > 0).astype(int)
-    clf = ABBAClassifier(hidden_layer_sizes=5, lipschitz_max=1.0, max_iter=30,
-                         random_state=0).fit(Xa, ya)
+    Xa, clf = _abba_capped()
     radius = clf.certified_radius(Xa)
     assert np.all(np.isfinite(radius)) and radius.max() > 0
     bound = clf.lipschitz_bound_

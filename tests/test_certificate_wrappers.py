@@ -325,6 +325,23 @@ def test_isotonic_states_it_cannot_read_are_refused():
         monotone_certificate(model)
 
 
+def test_isotonic_interpolation_that_is_not_scipys_is_refused_for_what_it_is():
+    # scikit-learn's IsotonicRegression builds f_ as a scipy interp1d of its
+    # thresholds, which the certificate holds them to. An f_ of another kind (a
+    # newer scikit-learn, or one set by hand) cannot be read from them. Before,
+    # it was refused with the message for thresholds set since the fit.
+    X, y = _data()
+    model = CalibratedClassifierCV(LogisticRegression(), method="isotonic",
+                                   ensemble=False).fit(X, y)
+    iso = model.calibrated_classifiers_[0].calibrators[0]
+    fitted = iso.f_
+    iso.f_ = lambda t: fitted(t)  # computes the same, but is no interp1d
+    with pytest.raises(ValueError, match="f_, which its predict applies, is a "
+                                         "function, not the "
+                                         "scipy.interpolate.interp1d of its"):
+        monotone_certificate(model)
+
+
 def test_temperature_with_a_non_positive_beta_is_refused():
     X, y = _data()
     model = CalibratedClassifierCV(LogisticRegression(), method="temperature",

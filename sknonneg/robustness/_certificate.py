@@ -560,7 +560,8 @@ def monotone_certificate(estimator):
     ``y_thresholds_`` after clipping to the fitted range) keeps the directions
     when ``y_thresholds_`` rise, reverses them when they fall, and holds both
     when they are flat (thresholds set since the fit, whose interpolation ``f_``,
-    the one ``predict`` applies, is not theirs, are refused);
+    the one ``predict`` applies, is not theirs, are refused, as is an ``f_``
+    that is not the ``scipy.interpolate.interp1d`` scikit-learn builds);
     ``method="sigmoid"`` (``expit(-(a_ * score + b_))``)
     keeps them for ``a_ < 0``, reverses them for ``a_ > 0``, and holds both for
     ``a_ == 0`` (a constant); ``method="temperature"`` (a softmax of the logits
@@ -1224,8 +1225,19 @@ def _calibrator_direction(pair, name):
             fy = np.asarray(f.y, dtype=np.float64)
             same = (fx.shape == x.shape and fy.shape == y.shape
                     and np.array_equal(fx, x) and np.array_equal(fy, y))
+        elif x.size == 1:
+            same = callable(f)
         else:
-            same = x.size == 1 and callable(f)
+            # Not scikit-learn's interpolation (a newer scikit-learn, or f_ set by
+            # hand): nothing to hold the thresholds to. Before, refused with the
+            # message below, which blamed thresholds set since the fit.
+            raise ValueError(
+                f"{name} is not certified: its IsotonicRegression's f_, which its "
+                f"predict applies, is a {type(f).__name__}, not the "
+                "scipy.interpolate.interp1d of its X_thresholds_ and y_thresholds_ "
+                "that scikit-learn's fit builds, so what it computes cannot be read "
+                "from them. Use method='sigmoid', or check_monotonic for an "
+                "empirical audit.")
         if not same:
             raise ValueError(f"{name} is not certified: its IsotonicRegression's "
                              "interpolation f_, which its predict applies, is not "

@@ -364,3 +364,9 @@ class ParameterLayout:
     def coef_signs(self):
         """Sign constraint per input row of every dense layer's ``coef``."""
         return [layer.signs for layer in self.network if isinstance(layer, DenseLayer)]
+
+    @property
+    def nonneg_layers(self):
+        """Per dense layer, whether every one of its weights is constrained >= 0
+        (every row's sign +1)."""
+        return [bool(np.all(signs > 0)) for signs in self.coef_signs]

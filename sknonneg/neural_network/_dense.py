@@ -230,15 +230,10 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         self.coefs_ = self._read_only(coefs)
         self.intercepts_ = self._read_only(intercepts)
         self.components_ = self.coefs_[0].T  # a view: read-only too
-        constraints = []
-        for signs in self._layout.coef_signs:
-            if np.all(signs > 0):
-                constraints.append("nonneg")
-            elif np.all(signs == 0):
-                constraints.append("free")
-            else:
-                constraints.append("mixed")
-        self.weight_constraints_ = constraints
+        self.weight_constraints_ = [
+            "nonneg" if nonneg else "free" if np.all(signs == 0) else "mixed"
+            for nonneg, signs in zip(self._layout.nonneg_layers,
+                                     self._layout.coef_signs)]
 
     def _fitted_gain(self):
         """The gain prediction uses: the fitted ``_gain_``. Only without it (never
@@ -262,7 +257,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         whose first-layer row is one-signed, the promise of ``monotonic_cst`` and
         of :func:`sknonneg.robustness.monotone_certificate`, and the fixed order
         keeps it exact in floating point (``sknonneg._kernels.fixed``)."""
-        return all(np.all(signs > 0) for signs in self._layout.coef_signs[1:])
+        return all(self._layout.nonneg_layers[1:])
 
     def _forward(self, X, fixed_order=None, keep="all"):
         """The layers' outputs on validated ``X`` that ``keep`` names (``forward``);
@@ -357,15 +352,15 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
 
 def fitted_network(est):
-    """``(coefs, intercepts, coef_signs)`` of a fitted ``NonNegMLPClassifier`` or
-    ``NonNegMLPRegressor``, as it computes: its weights and biases from its
-    fitted parameters (``_fitted_arrays``), and per weight layer the sign
-    constraint of each row that its fit kept (+1, -1, or 0 for a free row), the
-    ones that decide whether it predicts in a fixed order (``_fixed_order``).
+    """``(coefs, intercepts, nonneg_layers)`` of a fitted ``NonNegMLPClassifier``
+    or ``NonNegMLPRegressor``, as it computes: its weights and biases from its
+    fitted parameters (``_fitted_arrays``), and per weight layer whether its fit
+    constrained every weight >= 0 (its layout's ``nonneg_layers``, which decide
+    whether it predicts in a fixed order, ``_fixed_order``).
     For the satellites (the certificate, the attack), which read no private
     attribute themselves: not ``coefs_``, ``intercepts_`` or
     ``weight_constraints_``, public lists that can be set (an array put in the
     place of one of ``coefs_``'s changes no prediction)."""
     check_is_fitted(est)
     coefs, intercepts = est._fitted_arrays()
-    return coefs, intercepts, [np.asarray(s) for s in est._layout.coef_signs]
+    return coefs, intercepts, est._layout.nonneg_layers

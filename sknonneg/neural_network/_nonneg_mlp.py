@@ -617,7 +617,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
             # search deepened hidden_layer_sizes past the stack).
             # Read from the fitted layout, as weight_constraints_ is set at the fit
             # (a list that can be set since: before, read from it).
-            stack = [bool(np.all(ae._layout.coef_signs[0] > 0)) for ae in autoencoders]
+            stack = [ae._layout.nonneg_layers[0] for ae in autoencoders]
             if all(stack):
                 params["positive"] = True
             else:

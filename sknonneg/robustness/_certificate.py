@@ -948,8 +948,8 @@ def _final_signs(final):
     # fit of scikit-learn's) was read by its sign: an inf certified its feature,
     # a NaN in the output layer none, while the model's scores are NaN.
     ours = isinstance(final, (NonNegMLPClassifier, NonNegMLPRegressor))
-    intercepts = (fitted_network(final)[1] if ours
-                  else getattr(final, "intercepts_", None))
+    _, intercepts, nonneg = (fitted_network(final) if ours
+                             else (None, getattr(final, "intercepts_", None), None))
     if intercepts is None:
         intercepts = [getattr(final, "intercept_", 0.0)]
     n_bad = sum(int(np.count_nonzero(~np.isfinite(np.asarray(A, dtype=np.float64))))
@@ -973,13 +973,13 @@ def _final_signs(final):
             )
     # The layers fitted sign-constrained non-negative, read from the network as
     # it computes (fitted_network): it predicts in a fixed order exactly when
-    # every layer after the first is (_fixed_order reads the same signs). Before,
+    # every layer after the first is (_fixed_order reads the same flags). Before,
     # from weight_constraints_, a public list that describes them and can be set:
     # with ["nonneg", "nonneg"] set on a positive="hidden" network whose free
     # output weights happened to be >= 0, it was certified, exact_ True, while
     # it predicts through BLAS (below).
-    free = ([i + 1 for i, signs in enumerate(fitted_network(final)[2])
-             if i > 0 and not np.all(signs > 0)] if ours else [])
+    free = ([i + 1 for i, kept in enumerate(nonneg) if i > 0 and not kept]
+            if ours else [])
     if free:
         # Before: the signs of the fitted weights alone were read, and a network
         # whose later layers are free in its layout (positive=False, "hidden",

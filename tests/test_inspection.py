@@ -160,6 +160,21 @@ def _count_images(fig):
     )
 
 
+def _squares(disp):
+    """``(x, y, width, height, faces)`` of the squares of an OutputWeightsDisplay,
+    every panel's in turn (``squares_``: one collection per panel, one closed
+    path per square): each square's centre and sides in data units, and its fill
+    colour (RGBA rows)."""
+    corners = [p.vertices[:4] for coll in disp.squares_ for p in coll.get_paths()]
+    corners = np.reshape(corners, (-1, 4, 2))
+    lo, hi = corners.min(axis=1), corners.max(axis=1)
+    faces = np.concatenate([coll.get_facecolors() for coll in disp.squares_]
+                           or [np.zeros((0, 4))])
+    assert len(faces) == len(corners)  # one colour per square
+    return ((lo[:, 0] + hi[:, 0]) / 2, (lo[:, 1] + hi[:, 1]) / 2,
+            hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1], faces)
+
+
 # --------------------------------------------------------------------------
 # import behaviour
 # --------------------------------------------------------------------------
@@ -309,17 +324,24 @@ def test_output_weights_display_each_network(name, transpose):
     W_out = _final(est).coefs_[-1]
     disp = OutputWeightsDisplay.from_estimator(est, transpose=transpose)
     nnz = int(np.count_nonzero(W_out))
-    assert len(disp.squares_) == nnz
-    assert len(disp.ax_.patches) == nnz
+    # one collection of squares, drawn in the diagram (no patch per square)
+    assert len(disp.squares_) == 1 and disp.squares_[0].axes is disp.ax_
+    assert len(disp.ax_.patches) == 0
+    x, y, width, height, faces = _squares(disp)
+    assert len(width) == nnz
     assert disp.bar_ax_ is None and disp.bars_ == []
-    # area proportional to |w| / max|w|; white positive, black negative
+    # area proportional to |w| / max|w|; white positive, black negative; each
+    # centred on its weight's cell
     wmax = np.abs(W_out).max()
     flat = [w for w in W_out.ravel() if w != 0]  # same (row-major) order
-    for w, sq in zip(flat, disp.squares_):
-        assert sq.get_width() == pytest.approx(sq.get_height())
-        assert sq.get_width() ** 2 == pytest.approx(0.81 * abs(w) / wmax)
+    units, outputs = np.nonzero(W_out)
+    np.testing.assert_allclose((x, y), (outputs, units) if transpose
+                               else (units, outputs), atol=1e-12)
+    for w, side, side_y, face in zip(flat, width, height, faces):
+        assert side == pytest.approx(side_y)
+        assert side ** 2 == pytest.approx(0.81 * abs(w) / wmax)
         colour = (1, 1, 1, 1) if w > 0 else (0, 0, 0, 1)
-        assert tuple(sq.get_facecolor()) == colour
+        assert tuple(face) == colour
     labels = [t.get_text() for t in (disp.ax_.get_xticklabels() if transpose
                                      else disp.ax_.get_yticklabels())]
     assert labels == [str(c) for c in _final(est).classes_]
@@ -330,8 +352,9 @@ def test_output_weights_nonneg_is_sparse_hinton():
     W_out = est.coefs_[-1]
     assert np.count_nonzero(W_out) < W_out.size  # clipping produced zeros
     disp = OutputWeightsDisplay.from_estimator(est)
-    assert len(disp.ax_.patches) == np.count_nonzero(W_out)
-    assert all(tuple(sq.get_facecolor()) == (1, 1, 1, 1) for sq in disp.squares_)
+    faces = _squares(disp)[-1]
+    assert len(faces) == np.count_nonzero(W_out)
+    assert all(tuple(face) == (1, 1, 1, 1) for face in faces)
 
 
 @pytest.mark.parametrize("transpose", [False, True])
@@ -373,7 +396,7 @@ def test_output_weights_errors_and_axes():
     disp = OutputWeightsDisplay.from_estimator(
         fitted("mlp"), positive_color="tab:blue", negative_color="tab:red"
     )
-    assert {tuple(np.round(sq.get_facecolor(), 3)) for sq in disp.squares_} == {
+    assert {tuple(np.round(face, 3)) for face in _squares(disp)[-1]} == {
         tuple(np.round(matplotlib.colors.to_rgba(c), 3)) for c in ("tab:blue", "tab:red")
     }
 
@@ -1437,7 +1460,8 @@ def test_output_weights_colors_must_be_colors():
     assert plt.get_fignums() == []
     disp = drawn.plot(positive_color="tab:blue", negative_color=(1.0, 0.0, 0.0),
                       background_color="none")
-    faces = {tuple(p.get_facecolor()) for p in disp.ax_.patches}
+    faces = {tuple(face) for coll in disp.ax_.collections
+             for face in coll.get_facecolors()}
     assert matplotlib.colors.to_rgba("tab:blue") in faces
     assert (1.0, 0.0, 0.0, 1.0) in faces
     plt.close("all")
@@ -1922,15 +1946,15 @@ def test_output_weights_of_abba_pairs_once_draws_signed_logit_weights():
         str(i) for i in range(6)]
     assert disp.ax_.get_ylabel() == "logit (class)"
     assert disp.ax_.get_xlabel() == "hidden unit i (pair i & i + 6)"
-    assert len(disp.squares_) == np.count_nonzero(effect)
+    xs, ys, sides, _, faces = _squares(disp)
+    assert len(sides) == np.count_nonzero(effect)
     wmax = np.abs(effect).max()
-    for rect in disp.squares_:
-        j = int(round(rect.get_x() + rect.get_width() / 2))
-        c = int(round(rect.get_y() + rect.get_height() / 2))
+    for col, row, side, face in zip(xs, ys, sides, faces):
+        j, c = int(round(col)), int(round(row))
         w = effect[j, c]
-        assert rect.get_width() == pytest.approx(0.9 * np.sqrt(abs(w) / wmax))
-        assert rect.get_facecolor() == to_rgba("white" if w > 0 else "black")
-    assert any(r.get_facecolor() == to_rgba("black") for r in disp.squares_)
+        assert side == pytest.approx(0.9 * np.sqrt(abs(w) / wmax))
+        assert tuple(face) == to_rgba("white" if w > 0 else "black")
+    assert any(tuple(face) == to_rgba("black") for face in faces)
     images = [np.asarray(im.get_array()).ravel()
               for im in disp.images_display_.images_]
     np.testing.assert_array_equal(images, abba.components_[:6])
@@ -2107,8 +2131,10 @@ def test_output_weights_of_many_outputs_wrap_into_panels_that_fit_a_page(transpo
         offset += n
         assert {p.axes for p in ax.patches} <= {ax}
     assert sum(shown) == 784 and len(set(shown[:-1])) == 1
-    assert len(disp.squares_) == np.count_nonzero(W)
-    sides = np.array([sq.get_width() for sq in disp.squares_])
+    # a collection of squares per panel, in its Axes
+    assert [coll.axes for coll in disp.squares_] == list(disp.axes_)
+    sides = _squares(disp)[2]
+    assert len(sides) == np.count_nonzero(W)
     np.testing.assert_allclose(np.sort(sides), np.sort(0.9 * np.sqrt(
         np.abs(W[W != 0]) / np.abs(W).max())))
     if not transpose:
@@ -2186,6 +2212,44 @@ def _wide_mlp(n_units, y=None):
 
 
 @pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_squares_are_one_collection_per_panel(transpose):
+    # Before: squares_ was a list of Rectangle patches, one per non-zero weight,
+    # each added to the Axes with add_patch, which updates the data limits patch
+    # by patch: 5.3 s to build the display of a classifier of 1,000 units on MNIST
+    # (benchmarks/results/inspection_draw_before.md), most of it adding patches.
+    # Now one PolyCollection per panel, drawing the same pixels; its facecolors
+    # are the squares' colours as drawn.
+    from matplotlib.collections import PolyCollection
+
+    W = np.random.RandomState(0).randn(200, 3)  # 200 units: wrapped
+    W[::7] = 0
+    disp = OutputWeightsDisplay(W).plot(transpose=transpose)
+    assert len(disp.axes_) > 1
+    assert len(disp.squares_) == len(disp.axes_)
+    for coll, ax in zip(disp.squares_, disp.axes_):
+        assert isinstance(coll, PolyCollection)
+        assert coll.axes is ax and coll in ax.collections
+        assert len(ax.patches) == 0  # no patch per square
+    x, y, width, height, faces = _squares(disp)
+    assert len(width) == np.count_nonzero(W)
+    np.testing.assert_allclose(width, height)
+    # a collection is what is drawn: recolouring it recolours the squares
+    small = OutputWeightsDisplay(np.array([[1.0, -1.0]])).plot(
+        transpose=transpose, title=False)
+    (coll,) = small.squares_
+    fig = small.figure_
+    fig.canvas.draw()
+    centre = small.ax_.transData.transform((0, 0))
+    r, c = int(round(fig.bbox.height - centre[1])), int(round(centre[0]))
+    before = np.asarray(fig.canvas.buffer_rgba())[r, c, :3].copy()
+    coll.set_facecolor(["red", "blue"])
+    fig.canvas.draw()
+    after = np.asarray(fig.canvas.buffer_rgba())[r, c, :3]
+    assert tuple(before) == (255, 255, 255) and tuple(after) == (255, 0, 0)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("transpose", [False, True])
 def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
     # Before: wrap="auto" wrapped only the outputs, so that a classifier of 1,000
     # hidden units (400 here) came out one strip 51 inches (21) long, its cells
@@ -2210,8 +2274,9 @@ def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
         n_out = int(round(np.ptp(ax.get_xlim() if transpose else ax.get_ylim())))
         assert n_out == W.shape[1]
     assert sum(shown) == 400 and len(set(shown[:-1])) == 1
-    assert len(disp.squares_) == np.count_nonzero(W)
-    sides = np.array([sq.get_width() for sq in disp.squares_])
+    assert [coll.axes for coll in disp.squares_] == list(disp.axes_)
+    sides = _squares(disp)[2]
+    assert len(sides) == np.count_nonzero(W)
     np.testing.assert_allclose(np.sort(sides), np.sort(0.9 * np.sqrt(
         np.abs(W[W != 0]) / np.abs(W).max())))
     # the cells of a panel larger than the strip's 0.05 inch

@@ -159,8 +159,12 @@ def test_displays_take_sparse_weights_and_name_missing_ones(weights, match):
                 for a, b in zip(dense.images_, sparse.images_):
                     np.testing.assert_array_equal(a.get_array(), b.get_array())
             else:  # the same squares
-                assert ([p.get_width() for p in dense.squares_]
-                        == [p.get_width() for p in sparse.squares_])
+                for a, b in zip(dense.squares_, sparse.squares_, strict=True):
+                    assert len(a.get_paths()) == len(b.get_paths())
+                    for pa, pb in zip(a.get_paths(), b.get_paths()):
+                        np.testing.assert_array_equal(pa.vertices, pb.vertices)
+                    np.testing.assert_array_equal(a.get_facecolors(),
+                                                  b.get_facecolors())
     plt.close("all")
 
 

@@ -319,6 +319,37 @@ def _units_per_panel(n_units, across, gap, pads=0.0):
     return best
 
 
+def _hinton_squares(W, wmax, max_size, transpose, positive_color, negative_color):
+    """The squares of the Hinton diagram of ``W`` (n_units, n_outputs), as one
+    :class:`~matplotlib.collections.PolyCollection`: one closed square per
+    non-zero weight, in row-major order of ``W``, centred on its cell (column
+    ``j``, row ``c``; column ``c``, row ``j`` with ``transpose``), of side
+    ``max_size * sqrt(|w| / wmax)``, filled with ``positive_color`` or
+    ``negative_color``; none where ``wmax`` is 0.
+
+    Before: one ``Rectangle`` patch per square, each added to the Axes, which
+    updated its data limits patch by patch: seconds for the squares of a network
+    of 1,000 units, most of the time the display took; the collection draws the
+    same pixels (benchmarks/inspection_draw.py)."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgba
+
+    j, c = np.nonzero(W) if wmax != 0 else (np.zeros(0, int), np.zeros(0, int))
+    w = W[j, c]
+    side = max_size * np.sqrt(np.abs(w) / wmax) if w.size else np.zeros(0)
+    x, y = (c, j) if transpose else (j, c)
+    x0, y0 = x - side / 2, y - side / 2
+    x1, y1 = x0 + side, y0 + side
+    # the corners in the order of a Rectangle's path: (x0, y0), (x1, y0), (x1, y1),
+    # (x0, y1), closed
+    verts = np.stack([np.stack([x0, y0], axis=-1), np.stack([x1, y0], axis=-1),
+                      np.stack([x1, y1], axis=-1), np.stack([x0, y1], axis=-1)],
+                     axis=1)
+    colours = np.array([to_rgba(negative_color), to_rgba(positive_color)])
+    return PolyCollection(verts, closed=True, facecolors=colours[(w > 0).astype(int)],
+                          edgecolors="none")
+
+
 def _bar_scale(acts):
     """``(signed, top)`` of the bars of ``acts``: whether any is negative (bars
     up and down from a baseline mid-row) and the activation that fills a row."""
@@ -426,8 +457,15 @@ class OutputWeightsDisplay:
 
     Attributes
     ----------
-    squares_ : list of matplotlib.patches.Rectangle
-        One square per non-zero weight, of every panel (panel by panel).
+    squares_ : list of matplotlib.collections.PolyCollection
+        The squares of the diagram, one collection per panel: ``squares_[p]``
+        drawn in ``axes_[p]`` (one, in ``ax_``, when not wrapped). A collection
+        holds one closed square path per non-zero weight of its panel
+        (``get_paths()``), in row-major order of its part of ``weights`` (unit by
+        unit, output by output), and their fill colours (``get_facecolors()``,
+        one row per square). One collection per panel, not a ``Rectangle`` patch
+        per square: a network of a thousand units took seconds to add the
+        patches to the Axes.
     bars_ : list of matplotlib.container.BarContainer
         One container per row of ``mean_activations`` and panel (empty if
         none): ``n_panels * n_rows``, panel by panel, ``bars_[p * n_rows + r]``
@@ -472,7 +510,7 @@ class OutputWeightsDisplay:
     ...     warnings.simplefilter("ignore")
     ...     mlp = MLPClassifier((10,), max_iter=20, random_state=0).fit(X / 16, y)
     >>> disp = OutputWeightsDisplay.from_estimator(mlp, X / 16, y, show_images=True)
-    >>> len(disp.squares_), len(disp.bars_)
+    >>> len(disp.squares_[0].get_paths()), len(disp.bars_)
     (100, 10)
     """
 
@@ -760,21 +798,9 @@ class OutputWeightsDisplay:
         wmax = self._wmax
         if wmax is None:
             wmax = np.max(np.abs(W)) if W.size else 0.0
-        squares = []
-        for j in range(n_units):
-            for c in range(n_out):
-                w = W[j, c]
-                if w == 0 or wmax == 0:
-                    continue
-                side = max_size * np.sqrt(abs(w) / wmax)
-                x, y = (c, j) if transpose else (j, c)
-                rect = plt.Rectangle(
-                    (x - side / 2, y - side / 2), side, side,
-                    facecolor=positive_color if w > 0 else negative_color,
-                    edgecolor="none",
-                )
-                ax.add_patch(rect)
-                squares.append(rect)
+        squares = _hinton_squares(W, wmax, max_size, transpose, positive_color,
+                                  negative_color)
+        ax.add_collection(squares)
         n_x, n_y = (n_out, n_units) if transpose else (n_units, n_out)
         ax.set_xlim(-0.5, n_x - 0.5)
         ax.set_ylim(n_y - 0.5, -0.5)
@@ -968,7 +994,7 @@ class OutputWeightsDisplay:
                                    labelright=False)
                 separators += _separate(bar_ax, runs, transpose)
 
-        self._set_fitted(ax=ax, fig=fig, squares=squares, bars=bars,
+        self._set_fitted(ax=ax, fig=fig, squares=[squares], bars=bars,
                          separators=separators, axes=[ax], bar_axes=[bar_ax],
                          images_displays=[self.images_display_])
         return self

@@ -1176,3 +1176,30 @@ def test_an_unknown_keyword_is_a_type_error(cls, method):
                                         r"'sample_weights'"):
         getattr(est, method)(X, y, sample_weights=np.ones(X.shape[0]), **kwargs)
     assert not hasattr(est, "n_features_in_")
+
+
+@pytest.mark.parametrize("positive", [True, np.True_, [True, True], (True, True),
+                                      np.array([True, True])])
+def test_poor_score_tag_reads_every_spelling_of_an_all_nonneg_network(positive):
+    """The ``poor_score`` tag (a network monotone in every feature cannot fit the
+    common checks' decreasing directions) resolves ``positive`` as a fit does.
+    Before, it tested ``positive is True``: ``np.True_`` (a NumPy param grid) and a
+    list of True read False, and ``output="auto"`` (one logistic unit for a binary
+    target) was not counted."""
+    from sklearn.utils import get_tags
+
+    for output in ("logistic", "auto"):
+        clf = NonNegMLPClassifier(hidden_layer_sizes=(3,), positive=positive,
+                                  output=output)
+        assert get_tags(clf).classifier_tags.poor_score
+    assert not get_tags(NonNegMLPClassifier(positive=positive,
+                                            output="softmax")).classifier_tags.poor_score
+    assert get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,),
+                                       positive=positive)).regressor_tags.poor_score
+    for free in (False, "hidden", [True, False]):
+        assert not get_tags(NonNegMLPClassifier(hidden_layer_sizes=(3,), positive=free,
+                                                output="logistic")
+                            ).classifier_tags.poor_score
+    # A list of the wrong length (refused by fit) reads False, not an error.
+    assert not get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,),
+                                           positive=[True])).regressor_tags.poor_score

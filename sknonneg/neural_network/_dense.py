@@ -157,6 +157,17 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
                 f"({n_layers})", self.positive, hint)
         return [bool(p) for p in positive]
 
+    def _every_layer_nonneg(self):
+        """Whether the parameters, as set, constrain every weight layer's signs
+        (``positive`` True, ``np.True_`` or a list of True; the regressor's
+        ``"auto"`` under ``monotonic_cst``, whose first layer it signs): the output
+        is then monotone in every (constrained) feature, for the ``poor_score``
+        tag. Read before a fit: parameters that a fit would refuse read False."""
+        try:
+            return all(self._positive_layers(len(self._hidden_sizes()) + 1))
+        except (TypeError, ValueError):
+            return False
+
     def _l1_is_auto(self):
         return isinstance(self.l1, str) and self.l1 == "auto"
 

@@ -741,7 +741,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         # All weights >= 0 with one logistic unit per class: the output is monotone
         # non-decreasing in every feature, so data needing a decreasing direction
         # (as in scikit-learn's check_classifiers_train) cannot be fitted well.
-        tags.classifier_tags.poor_score = self.output == "logistic" and self.positive is True
+        # "auto" gives a binary target that one logistic unit too.
+        tags.classifier_tags.poor_score = (self.output in ("logistic", "auto")
+                                           and self._every_layer_nonneg())
         return tags
 
     @property

@@ -1107,7 +1107,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
-        tags.regressor_tags.poor_score = self.positive is True
+        tags.regressor_tags.poor_score = self._every_layer_nonneg()
         # A loss that scales its targets by their mean takes only non-negative
         # (Poisson) or positive (Gamma) ones: scikit-learn's common checks then
         # draw y >= 1 for their regressor checks (HistGradientBoostingRegressor

@@ -50,6 +50,7 @@ from threadpoolctl import threadpool_limits
 
 from . import NonNegMLPClassifier, __version__
 from .exceptions import DegenerateFitWarning
+from .neural_network._base import fitted_attribute
 
 # Relative to the largest |weight| of its layer.
 ZERO_TOL = 1e-6
@@ -103,7 +104,7 @@ def models(n_hidden, max_iter, seed, large=False):
 
 def layer_weights(model):
     if hasattr(model, "coefs_"):
-        return model.coefs_
+        return fitted_attribute(model, "coefs_")
     nmf, logreg = model[0], model[-1]
     return [nmf.components_.T, logreg.coef_.T]
 

@@ -1039,3 +1039,177 @@ def test_from_autoencoders_stacks_the_fitted_encoder_not_the_public_lists():
     assert clf.positive is True and ref.positive is True
     np.testing.assert_array_equal(clf._pretrained[0][0], fitted)
     np.testing.assert_array_equal(clf._pretrained[1][0], ref._pretrained[1][0])
+
+
+# Every reader of a fitted network reads what was fitted (reliability.md,
+# "Prediction uses what was fitted"): the arrays of coefs_, intercepts_,
+# components_ (and ABBA's coefs_a_, coefs_b_) are read-only, but an array can be
+# put in a list's place, another list in an attribute's, and another value in
+# out_activation_, weight_constraints_ or ABBA's stored lipschitz_bound_. None of
+# that changes a prediction, so none of it changes what is drawn, reported,
+# saved, converted or certified either (fitted_attribute).
+def _edit_public_state(est):
+    """Puts other values in the place of every public fitted attribute derived
+    from the fitted parameters: arrays of other values (and of another width) in
+    the lists, another output function, other layer kinds and bound, and ABBA's
+    blocks on a dense network."""
+    est.coefs_[0] = -3.0 * np.ones_like(est.coefs_[0])
+    last = est.coefs_[-1]
+    est.coefs_[-1] = np.ones((last.shape[0] + 2, last.shape[1] + 1))
+    est.intercepts_ = [np.full_like(b, 9.0) for b in est.intercepts_]
+    est.components_ = np.ones((7, est.n_features_in_))
+    est.weight_constraints_ = ["free"] * len(est.weight_constraints_)
+    if hasattr(est, "coefs_a_"):
+        est.coefs_a_ = [np.ones((a.shape[0], a.shape[1] + 1)) for a in est.coefs_a_]
+        est.coefs_b_[0] = -np.ones_like(est.coefs_b_[0])
+        est.lipschitz_bound_ = est.lipschitz_bound_separable_ = 1e-9
+    else:  # ABBA's blocks set on a network that has none
+        est.coefs_a_ = est.coefs_b_ = [np.ones((2, 2))] * len(est.coefs_)
+    est.out_activation_ = {"softmax": "logistic", "logistic": "softmax",
+                           "identity": "exp", "exp": "identity"}[est.out_activation_]
+
+
+def _fitted_readers(est):
+    """What the readers of a fitted network other than prediction give."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sknonneg.inspection import (HiddenUnitsDisplay, OutputWeightsDisplay,
+                                     describe_network, top_features,
+                                     weight_sparsity)
+
+    out = {"describe": describe_network(est),
+           "sparsity": weight_sparsity(est).to_string(),
+           "features": top_features(est, k=2).to_string(),
+           "names": list(est.get_feature_names_out())}
+    hidden = HiddenUnitsDisplay.from_estimator(est, image_shape=(2, 2))
+    out["images"] = [image.get_array().tolist() for image in hidden.images_]
+    from sklearn.base import is_classifier
+
+    weights = OutputWeightsDisplay.from_estimator(
+        est, X=X if is_classifier(est) else None)
+    out["squares"] = [(s.get_xy(), s.get_width(), tuple(s.get_facecolor()))
+                      for s in weights.squares_]
+    plt.close("all")
+    return out
+
+
+@pytest.mark.parametrize("Est, params", [
+    (NonNegMLPClassifier, {"output": "logistic", "positive": "output"}),
+    (NonNegMLPClassifier, {}),
+    (NonNegMLPRegressor, {"loss": "poisson"}),
+    (ABBAClassifier, {"lipschitz_max": 2.0}),
+    (NonNegAutoencoder, {}),
+], ids=["logistic", "softmax", "regressor", "abba", "autoencoder"])
+def test_readers_of_the_fitted_network_ignore_public_attributes_set_since(Est,
+                                                                          params):
+    # Before: describe_network, weight_sparsity, top_features and the two
+    # displays drew and reported the arrays put in the lists (a 4-3-2 network
+    # became 4-3-3 in describe_network, ABBA's bound 1e-9 was "Lipschitz bound:
+    # 1e-09"), and get_feature_names_out named as many features as rows put in
+    # coefs_[-1].
+    pytest.importorskip("matplotlib")
+    if Est is NonNegAutoencoder:
+        est = Est(n_components=3, max_iter=5, random_state=0, **params).fit(X)
+    else:
+        y = np.exp(X[:, 0]) if Est is NonNegMLPRegressor else (
+            (X[:, 0] > 0.5).astype(int) if params.get("output") else Y)
+        est = _est(Est, max_iter=5, **params).fit(X, y)
+    expected = _fitted_readers(est)
+    _edit_public_state(est)
+    got = _fitted_readers(est)
+    assert [key for key, want in expected.items() if got[key] != want] == []
+
+
+def test_classifier_output_function_is_the_fitted_one(tmp_path):
+    # Before: out_activation_ = "softmax" on a binary classifier with a single
+    # logistic output made predict_proba a column of 1.0 (the softmax of one
+    # logit) and its log a column of 0, while monotone_certificate still
+    # certified the network and a pickle or a saved file kept the edit (which
+    # persist.load then refused).
+    import pickle
+
+    from sknonneg import persist
+    from sknonneg.robustness import monotone_certificate
+
+    Xc, yc = _counts_problem()
+    clf = NonNegMLPClassifier(hidden_layer_sizes=3, monotonic_cst=[1, 1, 0, 0, 0],
+                              max_iter=20, random_state=0).fit(Xc, yc)
+    assert clf.out_activation_ == "logistic" and clf.coefs_[-1].shape[1] == 1
+    expected = [clf.predict_proba(Xc), clf.predict_log_proba(Xc),
+                clf.decision_function(Xc), clf.predict(Xc)]
+    signs = monotone_certificate(clf).feature_signs_
+    clf.out_activation_ = "softmax"
+    copies = [pickle.loads(pickle.dumps(clf))]
+    path = tmp_path / "model.skops"
+    persist.dump(clf, path)
+    copies.append(persist.load(path))
+    for model in (clf, *copies):
+        got = [model.predict_proba(Xc), model.predict_log_proba(Xc),
+               model.decision_function(Xc), model.predict(Xc)]
+        for want, have in zip(expected, got):
+            np.testing.assert_array_equal(have, want)
+        np.testing.assert_array_equal(monotone_certificate(model).feature_signs_,
+                                      signs)
+    assert [c.out_activation_ for c in copies] == ["logistic", "logistic"]
+
+
+def test_partial_fit_trains_the_fitted_output_function():
+    # Before: partial_fit built its targets for out_activation_: set to
+    # "logistic" on a 3-class softmax network, one-hot rows were passed to the
+    # softmax loss ("softmax targets are class indices"), and with
+    # set_params(output="logistic") beside it, the output was taken as
+    # unchanged: partial_fit trained the softmax network with a logistic loss.
+    est = _est(NonNegMLPClassifier, solver="adam").partial_fit(X, Y,
+                                                              classes=[0, 1, 2])
+    ref = pickle_copy(est).partial_fit(X, Y)
+    est.out_activation_ = "logistic"
+    est.partial_fit(X, Y)
+    np.testing.assert_array_equal(est._theta, ref._theta)
+    est.set_params(output="logistic")
+    with pytest.raises(ValueError, match="output changed since the model was fitted"):
+        est.partial_fit(X, Y)
+
+
+def pickle_copy(est):
+    import pickle
+
+    return pickle.loads(pickle.dumps(est))
+
+
+def test_from_mlp_converts_the_fitted_network():
+    # Before: ABBAClassifier.from_mlp read a NonNegMLPClassifier's public coefs_,
+    # intercepts_ and out_activation_: arrays put in the lists were converted
+    # (the ABBA network then predicted other probabilities than the source), and
+    # out_activation_ = "logistic" on a softmax network built a logistic one.
+    clf = _est(NonNegMLPClassifier, activation="tanh", max_iter=5).fit(X, Y)
+    expected = ABBAClassifier.from_mlp(clf)
+    clf.coefs_[0] = np.zeros_like(clf.coefs_[0])
+    clf.intercepts_ = [np.ones_like(b) for b in clf.intercepts_]
+    clf.out_activation_ = "logistic"
+    got = ABBAClassifier.from_mlp(clf)
+    np.testing.assert_array_equal(got.predict_proba(X), expected.predict_proba(X))
+    assert got.out_activation_ == "softmax"
+    np.testing.assert_allclose(got.predict_proba(X), clf.predict_proba(X), atol=1e-12)
+
+
+def test_autoencoder_readers_ignore_public_attributes_set_since():
+    # Before: n_components_ was the width of whatever array was put in
+    # coefs_[0], and inverse_transform and the reconstruction_err_ of a later
+    # partial_fit decoded with out_activation_, set to "identity" on a sigmoid
+    # decoder.
+    ae = NonNegAutoencoder(n_components=2, solver="adam", max_iter=5,
+                           random_state=0).partial_fit(X)
+    ref = pickle_copy(ae).partial_fit(X)
+    codes = ae.transform(X)
+    expected = ae.inverse_transform(codes)
+    ae.coefs_[0] = np.ones((4, 5))
+    ae.out_activation_ = "identity"
+    assert ae.n_components_ == 2
+    np.testing.assert_array_equal(ae.inverse_transform(codes), expected)
+    ae.partial_fit(X)
+    assert ae.reconstruction_err_ == ref.reconstruction_err_
+    np.testing.assert_array_equal(ae._theta, ref._theta)
+

@@ -10,6 +10,11 @@ Everything here works on *fitted* estimators through duck typing:
   :class:`~sklearn.decomposition.NMF` expose ``components_`` only;
 * a :class:`~sklearn.pipeline.Pipeline` is inspected through its final step,
   the preceding steps supplying feature names and the input transformation.
+
+An sknonneg network's attributes are read as it was fitted (:func:`fitted`): its
+lists (``coefs_``, ...) can be edited, not its arrays, and an array put in a list's
+place (``est.coefs_[0] = W``) or a value in an attribute's changes no prediction,
+so it changes nothing drawn or reported either.
 """
 
 import numpy as np
@@ -19,10 +24,23 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import _activations
+from ..neural_network._base import fitted_attribute
 from .._validation import (check_sparse_structure, install_hint, parameter_error,
                            search_hint)
 
 MATPLOTLIB_MSG = f"plotting requires matplotlib; {install_hint('plot')}"
+
+
+def fitted(final, name, *default):
+    """The attribute ``name`` of ``final`` as it was fitted
+    (:func:`sknonneg.neural_network._base.fitted_attribute`): for sknonneg's
+    networks what they compute with, for other estimators the attribute."""
+    return fitted_attribute(final, name, *default)
+
+
+def has_fitted(final, name):
+    """Whether ``final`` has the fitted attribute ``name`` (:func:`fitted`)."""
+    return fitted(final, name, None) is not None
 
 
 def import_pyplot():
@@ -119,7 +137,7 @@ def split_pipeline(estimator):
 def final_estimator(estimator):
     """Final step of a Pipeline (or the estimator itself), checked fitted."""
     _, final = split_pipeline(estimator)
-    if not (hasattr(final, "coefs_") or hasattr(final, "components_")):
+    if not (has_fitted(final, "coefs_") or has_fitted(final, "components_")):
         if not hasattr(final, "fit"):
             # Before: scikit-learn's "<the whole input> is not an estimator
             # instance.", an array printed in full.
@@ -149,7 +167,7 @@ def estimator_name(estimator):
 
 def is_network(final):
     """Whether the estimator is a network exposing ``coefs_``."""
-    return hasattr(final, "coefs_")
+    return has_fitted(final, "coefs_")
 
 
 def get_components(estimator):
@@ -159,10 +177,10 @@ def get_components(estimator):
     ABBAClassifier); otherwise ``coefs_[0].T`` (MLPClassifier).
     """
     final = final_estimator(estimator)
-    if hasattr(final, "components_"):
-        W = final.components_
+    if has_fitted(final, "components_"):
+        W = fitted(final, "components_")
     else:
-        W = final.coefs_[0].T
+        W = fitted(final, "coefs_")[0].T
     return np.asarray(W, dtype=float)
 
 
@@ -176,12 +194,12 @@ def get_layers(estimator):
     """
     final = final_estimator(estimator)
     if is_network(final):
-        layers = [np.asarray(W, dtype=float) for W in final.coefs_]
+        layers = [np.asarray(W, dtype=float) for W in fitted(final, "coefs_")]
         n = len(layers)
         stage = ["input"] + [f"h{i}" for i in range(1, n)] + ["output"]
         names = [f"{stage[i]}->{stage[i + 1]}" for i in range(n)]
     else:
-        layers = [np.asarray(final.components_, dtype=float).T]
+        layers = [np.asarray(fitted(final, "components_"), dtype=float).T]
         names = ["components"]
     return layers, names
 
@@ -200,7 +218,7 @@ def layer_constraints(estimator, layers=None):
     final = final_estimator(estimator)
     if layers is None:
         layers, _ = get_layers(estimator)
-    declared = getattr(final, "weight_constraints_", None)
+    declared = fitted(final, "weight_constraints_", None)
     if declared is not None and len(declared) == len(layers):
         return [str(c) for c in declared], True
     inferred = ["nonneg" if np.all(W >= 0) else "free" for W in layers]
@@ -223,7 +241,8 @@ def output_classes(final, n_outputs, estimator=None):
     if classes is None or np.asarray(classes).ndim != 1:
         return [f"out{j}" for j in range(n_outputs)]
     classes = np.asarray(classes)
-    if hasattr(final, "coefs_a_") and n_outputs == 2 * final.coefs_a_[-1].shape[1]:
+    blocks = fitted(final, "coefs_a_", None)
+    if blocks is not None and n_outputs == 2 * np.shape(blocks[-1])[1]:
         # ABBA's doubled output [u, v]: logit j is (u_j - v_j) / 2 (the halving
         # map), one pair per class, or one pair for a binary logistic output.
         n = n_outputs // 2
@@ -253,19 +272,20 @@ def unit_outgoing_weights(estimator, layer, n_units):
         Whether these weights connect directly to the output neurons.
     """
     final = final_estimator(estimator)
-    if not is_network(final) or len(final.coefs_) < 2:
+    coefs = fitted(final, "coefs_", None)
+    if coefs is None or len(coefs) < 2:
         raise ValueError(
             f"{type(final).__name__} has no hidden-to-next-layer weights; "
             "ordering units by their outgoing weights needs a network with "
             "`coefs_` and at least one hidden layer."
         )
-    W = np.asarray(final.coefs_[layer], dtype=float)
+    W = np.asarray(coefs[layer], dtype=float)
     if W.shape[0] != n_units:
         raise ValueError(
             f"coefs_[{layer}] has {W.shape[0]} rows but there are {n_units} "
             "units; cannot order units by their outgoing weights."
         )
-    return W, layer == len(final.coefs_) - 1
+    return W, layer == len(coefs) - 1
 
 
 def class_preference(W_out, classes):
@@ -323,7 +343,7 @@ def logit_weights(final, W_out):
     the logits ``(u - v) / 2``: its units act on them through
     ``(W[:, :n] - W[:, n:]) / 2``, one column per logit.
     """
-    a = getattr(final, "coefs_a_", None)
+    a = fitted(final, "coefs_a_", None)
     if a is not None and W_out.shape[1] == 2 * np.shape(a[-1])[1]:
         n = W_out.shape[1] // 2
         return (W_out[:, :n] - W_out[:, n:]) / 2
@@ -457,7 +477,7 @@ def abba_half(estimator, layer):
     unit ``N_layer + i`` is the partner of unit ``i``), or None for any other
     estimator."""
     final = final_estimator(estimator)
-    blocks = getattr(final, "coefs_a_", None)
+    blocks = fitted(final, "coefs_a_", None)
     if blocks is None or not 1 <= layer < len(blocks):
         return None
     return int(np.shape(blocks[layer - 1])[1])
@@ -561,7 +581,7 @@ def _check_forward_input(final, X):
         X = validate_data(final, X, accept_sparse=["csr", "csc"], reset=False)
     else:
         X = check_array(X, accept_sparse=["csr", "csc"], estimator=final)
-    n_in = np.shape(final.coefs_[0])[0]
+    n_in = np.shape(fitted(final, "coefs_")[0])[0]
     if X.shape[1] != n_in:
         raise ValueError(f"X has {X.shape[1]} features, but {type(final).__name__} "
                          f"is expecting {n_in} features as input.")
@@ -593,6 +613,6 @@ def hidden_activations(estimator, X):
         raise ValueError(f"unknown activation {act_name!r}")
     act = _activations.DENSE[act_name].function
     H = _check_forward_input(final, Xt)
-    for W, b in zip(final.coefs_[:-1], final.intercepts_[:-1]):
+    for W, b in zip(fitted(final, "coefs_")[:-1], fitted(final, "intercepts_")[:-1]):
         H = act(safe_sparse_dot(H, W) + b)
     return np.asarray(H)

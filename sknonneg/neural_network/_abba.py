@@ -15,6 +15,7 @@ from .._lipschitz import abba_bounds, abba_rounding_layers
 from .._validation import check_finite_output, search_hint
 from .._engine.init import abba_init, init_rows
 from .._engine.penalties import penalties_from_params
+from ._base import fitted_attribute
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import note_input_scale_warning, warn_input_scale
 from ._training import _RESTORE
@@ -99,7 +100,15 @@ class ABBAClassifier(BaseNetworkClassifier):
         fitted arrays (``coefs_``, ``intercepts_``, ``coefs_a_``, ``coefs_b_``,
         ``components_``) are read-only: they are derived from the fitted
         parameters, which copies, pickles, saved files and warm starts carry, and
-        which the Lipschitz bounds are computed from.
+        which the Lipschitz bounds are computed from. The attributes derived from
+        them (these five, ``weight_constraints_``, ``out_activation_``,
+        ``lipschitz_bound_``, ``lipschitz_bound_separable_``) describe the fit:
+        another value put in the place of
+        one of these attributes or of an array in their lists (``coefs_[0] = W``,
+        ``out_activation_ = "softmax"``) changes nothing: prediction and every other
+        reader of the fitted network (``sknonneg.inspection``,
+        ``sknonneg.robustness``, conversions, copies, pickles and saved files) use
+        the network as fitted.
     intercepts_ : list of ndarray
         ``intercepts_[l]`` of shape ``(2 N_l,)``: the biases ``[b_u, b_v]``.
     coefs_a_, coefs_b_ : list of ndarray
@@ -306,8 +315,7 @@ class ABBAClassifier(BaseNetworkClassifier):
                       "cap_slope", "lipschitz_max")
     _LAYOUT_PARAMS = ("hidden_layer_sizes", "l1")
     # A and B (scaled) are rebuilt from ``_theta`` like ``coefs_``: not pickled.
-    _THETA_LAYERS = (*BaseNetworkClassifier._THETA_LAYERS, "coefs_a_", "coefs_b_",
-                     "_blocks", "_bound")
+    _THETA_LAYERS = (*BaseNetworkClassifier._THETA_LAYERS, "coefs_a_", "coefs_b_")
 
     # ------------------------------------------------------------------ hooks
     def _validate_extra_params(self):
@@ -386,15 +394,6 @@ class ABBAClassifier(BaseNetworkClassifier):
             [np.block([[a, b], [b, a]]) for a, b in zip(coefs_a, coefs_b)])
         self.intercepts_ = self._read_only(
             [np.concatenate([bu, bv]) for _, _, bu, bv in views])
-        # What prediction and the rounding allowance read: the same read-only
-        # arrays, held apart from the public lists (rebuilt from _theta, as they
-        # are, on unpickling). Before, _forward read coefs_a_, coefs_b_ and
-        # intercepts_: an array put in the place of one of theirs (clf.coefs_a_[0]
-        # = ...; the arrays are read-only, the lists are not) was predicted with,
-        # A or B < 0 included, while lipschitz_bound_ and certified_radius kept
-        # the fitted network's and copies and pickles predicted with it.
-        self._blocks = (tuple(self.coefs_a_), tuple(self.coefs_b_),
-                        tuple(self.intercepts_))
         # The first layer sees [x; -x]: its 2 N_1 units compute (A - B).T x and
         # (B - A).T x. That signed map is what inspection tools show as components.
         first = coefs_a[0] - coefs_b[0]
@@ -404,11 +403,18 @@ class ABBAClassifier(BaseNetworkClassifier):
         # dtype (abba_bounds; c above left room for the cast).
         self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
             coefs_a, coefs_b, dtype=self._compute_dtype)
-        # What certified_radius and the cap check read, held apart from the public
-        # attribute (rebuilt from _theta on unpickling, as it is): before,
-        # clf.lipschitz_bound_ = 1e-9 made certified_radius 1e10 times larger,
-        # a radius the network does not keep.
-        self._bound = self.lipschitz_bound_
+        # What prediction, the rounding allowance, certified_radius, the cap check
+        # and every other reader use (_fitted_blocks, _fitted_attribute): the same
+        # read-only arrays and bound, held apart from the public attributes
+        # (rebuilt from _theta, as they are, on unpickling). Before, _forward read
+        # coefs_a_, coefs_b_ and intercepts_: an array put in the place of one of
+        # theirs (clf.coefs_a_[0] = ...; the arrays are read-only, the lists are
+        # not) was predicted with, A or B < 0 included, while lipschitz_bound_
+        # and certified_radius kept the fitted network's; and
+        # clf.lipschitz_bound_ = 1e-9 made certified_radius 1e10 times larger.
+        self._keep_fitted("coefs_", "intercepts_", "coefs_a_", "coefs_b_",
+                          "components_", "weight_constraints_", "lipschitz_bound_",
+                          "lipschitz_bound_separable_")
 
     def _finish(self, result, samples_seen, carry=False):
         super()._finish(result, samples_seen, carry)
@@ -423,13 +429,14 @@ class ABBAClassifier(BaseNetworkClassifier):
         than 2^-24 of itself (``lipschitz_max=1e-89``: the cast network's bound
         came out 1.8 times the cap). Refused, never kept above the cap."""
         cap = self._fitted_param("lipschitz_max")
-        if cap is None or self._bound <= cap:
+        bound = self._fitted_public["lipschitz_bound_"]
+        if cap is None or bound <= cap:
             return
         tiny = np.finfo(self._compute_dtype).tiny
         exc = ValueError(
             f"lipschitz_max={cap!r} cannot be kept with dtype="
             f"{self._fitted_param('dtype')!r}: the network as computed has the bound "
-            f"{self._bound:.9g} ({self._bound / cap:.9g} times "
+            f"{bound:.9g} ({bound / cap:.9g} times "
             f"lipschitz_max). Weights scaled below {tiny:.3g}, the smallest normal "
             f"number of that dtype, round by more than the scale leaves room for. "
             f"Use a larger lipschitz_max or dtype='float64'.")
@@ -449,9 +456,15 @@ class ABBAClassifier(BaseNetworkClassifier):
         return forward(self._layout.network, views, X, dtype=self._compute_dtype,
                        keep="logits")[1]
 
+    def _fitted_blocks(self):
+        """``(coefs_a, coefs_b, intercepts)`` of the fitted network (kept by
+        ``_set_fitted_layers``), never the public lists."""
+        kept = self._fitted_public
+        return kept["coefs_a_"], kept["coefs_b_"], kept["intercepts_"]
+
     def _forward(self, X, keep="all"):
         params = [(a, b, icpt[:a.shape[1]], icpt[a.shape[1]:]) for a, b, icpt
-                  in zip(*self._blocks)]
+                  in zip(*self._fitted_blocks())]
         return forward(self._layout.network, params, X, dtype=self._compute_dtype,
                        keep=keep)
 
@@ -462,11 +475,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         """The Lipschitz bound ``certified_radius`` divides by: the fitted network's
         (``_set_fitted_layers``), never the public ``lipschitz_bound_``, which can
         be set."""
-        return self._bound
+        return self._fitted_public["lipschitz_bound_"]
 
     def _rounding_layers(self):
         """The network as ``certified_radius``'s rounding allowance reads it."""
-        return abba_rounding_layers(*self._blocks,
+        return abba_rounding_layers(*self._fitted_blocks(),
                                     self._fitted_param("activation"),
                                     self._fitted_param("cap"))
 
@@ -535,11 +548,15 @@ class ABBAClassifier(BaseNetworkClassifier):
                 f"{type(mlp).__name__}.{hint}"
             )
         check_is_fitted(mlp)
-        coefs = [np.asarray(w, dtype=np.float64) for w in mlp.coefs_]
-        intercepts = [np.asarray(b, dtype=np.float64) for b in mlp.intercepts_]
+        # A NonNegMLPClassifier's network as it computes (fitted_attribute), not
+        # an array or an output function put in its public attributes since.
+        coefs = [np.asarray(w, dtype=np.float64)
+                 for w in fitted_attribute(mlp, "coefs_")]
+        intercepts = [np.asarray(b, dtype=np.float64)
+                      for b in fitted_attribute(mlp, "intercepts_")]
         if isinstance(mlp, NonNegMLPClassifier):  # f(gain * t)
             hidden_activation, gain = mlp.activation_, float(mlp.gain_)
-            output = mlp.out_activation_
+            output = fitted_attribute(mlp, "out_activation_")
             multilabel = bool(mlp._multilabel)
             sparse_y = bool(getattr(mlp, "_sparse_y", False))
         else:

@@ -273,7 +273,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         decoder weights of shape (n_components, n_features). The fitted arrays
         (``coefs_``, ``intercepts_``, ``components_``) are read-only: they are
         derived from the fitted parameters, which copies, pickles, saved files and
-        warm starts carry.
+        warm starts carry. The attributes derived from them (these three,
+        ``weight_constraints_``, ``out_activation_``) describe the fit:
+        another value put in the place of
+        one of these attributes or of an array in their lists (``coefs_[0] = W``,
+        ``out_activation_ = "softmax"``) changes nothing: prediction and every other
+        reader of the fitted network (``sknonneg.inspection``,
+        ``sknonneg.robustness``, conversions, copies, pickles and saved files) use
+        the network as fitted.
     intercepts_ : list of ndarray
         ``[b1, b2]``: the biases (free).
     weight_constraints_ : list of str
@@ -283,7 +290,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         bound, so they may be negative).
     out_activation_ : {"logistic", "identity"}
         The decoder's output function as fitted (``decoder="sigmoid"`` or
-        ``"linear"``); :meth:`inverse_transform` applies it.
+        ``"linear"``); :meth:`inverse_transform` applies it. A value set since
+        changes nothing (``coefs_``).
     reconstruction_err_ : float
         Frobenius norm of ``X - inverse_transform(transform(X))`` on the training
         data (as NMF's; its rows of positive ``sample_weight``, unweighted),
@@ -680,6 +688,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """The output function of the fitted decoder (``BaseNetwork``)."""
         return "logistic" if self._fitted_param("decoder") == "sigmoid" else "identity"
 
+    def _fitted_out_activation(self):
+        # The output function of the fitted decoder (BaseNetwork).
+        return self._expected_out_activation()
+
     def _set_fitted_layers(self, theta):
         coefs, intercepts = self._layout.arrays(theta)
         self.coefs_ = self._read_only(coefs)
@@ -694,6 +706,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         constrained = self._constrained_layers(fitted=True)
         self.weight_constraints_ = [kind if i in constrained else "free"
                                     for i in range(2)]
+        self._keep_fitted("coefs_", "intercepts_", "components_",
+                          "weight_constraints_")
 
     # ---------------------------------------------------------- target hooks
     def _validate_X_y(self, X, y, reset):
@@ -901,13 +915,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         # and pickles kept the fitted ones.
         coefs, intercepts = self._fitted_arrays()
         return check_finite_output(
-            self._decode(codes, (coefs[1], intercepts[1]), self.out_activation_))
+            self._decode(codes, (coefs[1], intercepts[1]),
+                         self._fitted_out_activation()))
 
     @property
     def n_components_(self):
         """Number of hidden units (codes) of the fitted autoencoder."""
         check_is_fitted(self)
-        return self.coefs_[0].shape[1]
+        return self._fitted_attribute("coefs_")[0].shape[1]
 
     def _residual_blocks(self, X, encoder, decoder, out_activation):
         """The float64 residuals ``x - decode(encode(x))`` of the blocks of rows of
@@ -937,7 +952,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         total = 0.0
         encoder, decoder = self._layout.views(self._theta)  # writeable: uncopied
         for residual in self._residual_blocks(X, encoder, decoder,
-                                              self.out_activation_):
+                                              self._fitted_out_activation()):
             total += float(np.vdot(residual, residual))
         return float(np.sqrt(total))
 

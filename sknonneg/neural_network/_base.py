@@ -60,7 +60,7 @@ from .._validation import (
 )
 from .._versioned import VersionedState
 
-__all__ = ["BaseNetwork"]
+__all__ = ["BaseNetwork", "fitted_attribute"]
 
 
 def _is_positive_real(value):
@@ -176,6 +176,14 @@ def _same(a, b):
     if isinstance(a, dict):
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     return bool(a == b)
+
+
+# The public fitted attributes that a network's ``_set_fitted_layers`` derives from
+# its fitted parameters and keeps (``BaseNetwork._keep_fitted``), one network or
+# another; read through ``fitted_attribute``.
+_KEPT = frozenset({"coefs_", "intercepts_", "components_", "weight_constraints_",
+                   "coefs_a_", "coefs_b_", "lipschitz_bound_",
+                   "lipschitz_bound_separable_"})
 
 
 class BaseNetwork(VersionedState, BaseEstimator):
@@ -574,7 +582,55 @@ class BaseNetwork(VersionedState, BaseEstimator):
     # ``coefs_``, ``intercepts_`` and ``components_`` are copies (or views) of
     # ``_theta``; a pickle carries ``_theta`` alone and rebuilds them, so a fitted
     # estimator sent to a Dask worker or saved is about the size of its parameters.
-    _THETA_LAYERS = ("coefs_", "intercepts_", "components_")
+    _THETA_LAYERS = ("coefs_", "intercepts_", "components_", "_fitted_public")
+
+    def _keep_fitted(self, *names):
+        """Keeps the public fitted attributes ``names``, as ``_set_fitted_layers``
+        has just set them from ``_theta``, in ``_fitted_public`` (their lists as
+        tuples of the same read-only arrays): what ``_fitted_attribute`` returns.
+        Not pickled: rebuilt from ``_theta`` with them (``_THETA_LAYERS``)."""
+        self._fitted_public = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in ((name, getattr(self, name)) for name in names)}
+
+    def _fitted_attribute(self, name, *default):
+        """The public fitted attribute ``name`` as the fit set it, whatever was put
+        in its place since: what every reader of the fitted network other than
+        prediction (inspection, persistence, conversions, the certificate, the
+        attack) reads, through :func:`fitted_attribute`.
+
+        The attributes that ``_set_fitted_layers`` derives from ``_theta``
+        (``coefs_``, ``intercepts_``, ``components_``, ``weight_constraints_``;
+        ABBA's ``coefs_a_``, ``coefs_b_`` and stored Lipschitz bounds) come from
+        ``_fitted_public`` (a list as a new list of the fitted read-only arrays),
+        ``out_activation_`` from the fitted parameters
+        (``_fitted_out_activation``); any other name is the attribute itself (a
+        property computed from the fitted state, such as the dense networks'
+        ``lipschitz_bound_``). ``default``: returned for a name the estimator does
+        not have, as ``getattr``'s."""
+        check_is_fitted(self)
+        if name == "out_activation_":
+            out = self._fitted_out_activation()
+            if out is not None:
+                return out
+        kept = getattr(self, "_fitted_public", {})
+        if name in kept:
+            value = kept[name]
+            return list(value) if isinstance(value, tuple) else value
+        if name in _KEPT and not isinstance(getattr(type(self), name, None),
+                                            property):
+            # Not one of this network's (ABBA's blocks on a dense network): a
+            # value set since is not read either.
+            if default:
+                return default[0]
+            raise AttributeError(f"{type(self).__name__} has no fitted {name}.")
+        return getattr(self, name, *default)
+
+    def _fitted_out_activation(self):
+        """The output function of the fitted network, from its fitted parameters
+        (the output, loss or decoder chosen at fit), never from ``out_activation_``,
+        which can be set; None where there is none."""
+        return None
 
     def _fitted_arrays(self):
         """``(coefs, intercepts)``: the weights and biases of a fitted dense network
@@ -613,6 +669,13 @@ class BaseNetwork(VersionedState, BaseEstimator):
         state = super().__getstate__()
         if "_theta" in state:
             state = {k: v for k, v in state.items() if k not in self._THETA_LAYERS}
+            if "out_activation_" in state:
+                # The fitted output function, not one set since: a copy, a pickle
+                # or a saved file computes as the estimator does (and
+                # persist.load refuses a file whose value was edited).
+                fitted = self._fitted_out_activation()
+                if fitted is not None:
+                    state["out_activation_"] = fitted
         return state
 
     def __setstate__(self, state):
@@ -676,7 +739,8 @@ class BaseNetwork(VersionedState, BaseEstimator):
                 fail(f"its {name}={value!r} is of type {type(value).__name__}, not "
                      f"an int")
         n_features = self.n_features_in_
-        if n_features != sizes[0] or self.components_.shape[1] != sizes[0]:
+        if (n_features != sizes[0]
+                or self._fitted_attribute("components_").shape[1] != sizes[0]):
             fail(f"n_features_in_={n_features} but the network's first layer reads "
                  f"{sizes[0]} features")
         if self.n_outputs_ != sizes[-1]:
@@ -686,8 +750,8 @@ class BaseNetwork(VersionedState, BaseEstimator):
             n_classes = len(self.classes_)
             if n_classes != sizes[-1] and not (n_classes == 2 and sizes[-1] == 1):
                 fail(f"{n_classes} classes for {sizes[-1]} outputs")
-        if any(w.min() < 0 for w in getattr(self, "coefs_a_", [])
-               + getattr(self, "coefs_b_", [])):
+        if any(w.min() < 0 for w in self._fitted_attribute("coefs_a_", [])
+               + self._fitted_attribute("coefs_b_", [])):
             fail("an ABBA block is negative")
 
         def numbers_in(value, positive=False):
@@ -820,10 +884,29 @@ class BaseNetwork(VersionedState, BaseEstimator):
     @property
     def _n_features_out(self):
         check_is_fitted(self)
-        # The width of the last hidden layer: the rows of the output weights.
-        return self.coefs_[-1].shape[0]
+        # The width of the last hidden layer: the rows of the fitted output weights.
+        return self._fitted_attribute("coefs_")[-1].shape[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def fitted_attribute(estimator, name, *default):
+    """The public fitted attribute ``name`` of ``estimator`` as it was fitted.
+
+    For sknonneg's fitted networks, what they compute with
+    (``BaseNetwork._fitted_attribute``): ``coefs_``, ``intercepts_``,
+    ``components_``, ``weight_constraints_``, ``out_activation_`` (and ABBA's
+    ``coefs_a_``, ``coefs_b_``, ``lipschitz_bound_``) as the fit set them. Their
+    arrays are read-only, but an array can be put in a list's place
+    (``est.coefs_[0] = W``) or another value in an attribute's
+    (``est.out_activation_ = "softmax"``): that changes no prediction, so it
+    changes nothing that is reported, drawn, saved, converted, bounded or
+    certified either. For any other estimator (scikit-learn's MLPs, PCA, NMF),
+    its attribute. For the satellites (inspection, robustness, persistence),
+    which read no private attribute themselves. ``default`` as ``getattr``'s."""
+    if isinstance(estimator, BaseNetwork) and hasattr(estimator, "_fitted_public"):
+        return estimator._fitted_attribute(name, *default)
+    return getattr(estimator, name, *default)

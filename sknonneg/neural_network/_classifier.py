@@ -241,7 +241,7 @@ SHARED_DOCS = {
         Number of output units (logits).
     out_activation_ : {"softmax", "logistic"}
         Output function fitted (``output`` at fit time); prediction uses it, not a
-        later ``set_params``.""",
+        later ``set_params``, nor a value set in its place (``coefs_``).""",
     "fit_attributes": """\
     n_features_in_ : int
         Number of features seen during fit.
@@ -590,6 +590,19 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             return self.output
         return getattr(self, "_auto_output", "softmax")
 
+    def _fitted_out_activation(self):
+        """``"softmax"`` or ``"logistic"``: the ``output`` of the fit (``"auto"``
+        resolved as that fit resolved it, ``_auto_output``), kept from it
+        (``_FITTED_PARAMS``); what prediction and a later ``partial_fit`` read, not
+        ``out_activation_``, which can be set. Before, ``out_activation_ =
+        "softmax"`` on a single logistic output unit made ``predict_proba`` a
+        column of 1.0 (a softmax of one logit), and the certificate still
+        certified the network."""
+        output = self._fitted_param("output")
+        if output == "auto":
+            output = getattr(self, "_auto_output", "softmax")
+        return "logistic" if output == "logistic" else "softmax"
+
     def _expected_out_activation(self, layout, fail):
         """``output`` (``"auto"`` resolved as its fit resolves it), checked against
         the targets and the number of output units of ``layout`` (``BaseNetwork``)."""
@@ -624,7 +637,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                 now = auto_output_of(bool(getattr(self, "_multilabel", False)),
                                      len(self.classes_),
                                      getattr(self, "monotonic_cst", None))
-            if _same(now, self.out_activation_):
+            if _same(now, self._fitted_out_activation()):
                 changed.remove("output")
         return changed
 
@@ -741,7 +754,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         """``(targets, class indices)`` of labels ``y``: the indices themselves for a
         softmax, one 0/1 column for a single logistic unit, else one-hot rows."""
         indices = self._label_encoder.transform(y)
-        if self.out_activation_ == "softmax":
+        if self._fitted_out_activation() == "softmax":
             return indices, indices
         if self.n_outputs_ == 1:
             return indices[:, None].astype(np.float64), indices
@@ -1010,7 +1023,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             (``lipschitz_bound_`` alone for a single logistic output).
         """
         return self._decision_of_logits(self._validated_logits(X),
-                                        self.out_activation_)
+                                        self._fitted_out_activation())
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -1031,7 +1044,8 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             logits, and may then name another tied class than
             ``argmax(predict_proba)``, which takes the first.
         """
-        return self._proba_of_logits(self._validated_logits(X), self.out_activation_)
+        return self._proba_of_logits(self._validated_logits(X),
+                                     self._fitted_out_activation())
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, computed stably.
@@ -1054,7 +1068,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             ``classes_`` (of each label, for multilabel targets).
         """
         return self._log_proba_of_logits(self._validated_logits(X),
-                                         self.out_activation_)
+                                         self._fitted_out_activation())
 
     def predict(self, X):
         """Predicted class labels (a label indicator matrix for multilabel targets).

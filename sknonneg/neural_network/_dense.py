@@ -245,6 +245,8 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             "nonneg" if nonneg else "free" if np.all(signs == 0) else "mixed"
             for nonneg, signs in zip(self._layout.nonneg_layers,
                                      self._layout.coef_signs)]
+        self._keep_fitted("coefs_", "intercepts_", "components_",
+                          "weight_constraints_")
 
     def _fitted_gain(self):
         """The gain prediction uses: the fitted ``_gain_``. Only without it (never

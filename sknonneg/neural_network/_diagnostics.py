@@ -22,6 +22,7 @@ from sklearn.metrics import r2_score
 
 from .._validation import largest_magnitude, user_stacklevel
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
+from ._base import fitted_attribute
 
 __all__ = ["report_fit", "warn_if_degenerate", "warn_if_not_converged",
            "warn_input_scale"]
@@ -307,7 +308,7 @@ def _constraint_note(estimator, monotone_outputs):
         return (" With monotonic_cst every output moves in the given direction with "
                 "each constrained feature: an output that moves against it cannot be "
                 "fitted." + _binary_class_note(estimator))
-    kinds = getattr(estimator, "weight_constraints_", None)
+    kinds = fitted_attribute(estimator, "weight_constraints_", None)
     if kinds and all(k == "nonneg" for k in kinds):
         return (" Every weight is >= 0: every output is non-decreasing in every "
                 "feature, so one that falls as a feature rises cannot be fitted, and "
@@ -323,7 +324,7 @@ def _binary_class_note(estimator):
     the other way ("spam"/"valid": P("valid") rises) were not pointed at before."""
     classes = getattr(estimator, "classes_", None)
     if (classes is None or getattr(estimator, "_multilabel", False)
-            or getattr(estimator, "out_activation_", None) != "logistic"
+            or fitted_attribute(estimator, "out_activation_", None) != "logistic"
             or len(classes) != 2):
         return ""
     first, second = np.asarray(classes).tolist()  # Python values: 'ham', not np.str_
@@ -644,7 +645,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
         # positive="hidden" frees the output layer, which monotonic_cst refuses.
         # Only where a positive output layer can be freed: before, ABBAClassifier
         # (no positive parameter) and positive=False networks were told to try it.
-        constraints = list(getattr(estimator, "weight_constraints_", None) or [])
+        constraints = list(fitted_attribute(estimator, "weight_constraints_", None)
+                           or [])
         free = ("" if _has_monotonic_cst(estimator)
                 or "positive" not in estimator.get_params(deep=False)
                 or not constraints or constraints[-1] != "nonneg"

@@ -204,7 +204,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         network on standardised targets, see Notes). The fitted arrays
         (``coefs_``, ``intercepts_``, ``components_``) are read-only: they are
         derived from the fitted parameters, which copies, pickles, saved files and
-        warm starts carry, and which the sign constraints hold on.
+        warm starts carry, and which the sign constraints hold on. The attributes
+        derived from them (these three, ``weight_constraints_``,
+        ``out_activation_``) describe the fit: another value put in the place of
+        one of these attributes or of an array in their lists (``coefs_[0] = W``,
+        ``out_activation_ = "softmax"``) changes nothing: prediction and every other
+        reader of the fitted network (``sknonneg.inspection``,
+        ``sknonneg.robustness``, conversions, copies, pickles and saved files) use
+        the network as fitted.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i``.
     components_ : ndarray of shape (n_hidden, n_features)
@@ -241,7 +248,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         Number of targets.
     out_activation_ : {"identity", "exp"}
         The output function (as ``MLPRegressor`` names it): ``"exp"`` with
-        ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``.
+        ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``, as fitted: a value set
+        since changes nothing (``coefs_``).
     <<fit_attributes>>
 
     See Also
@@ -510,6 +518,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         if "power" in changed and "tweedie" not in (self._output_type(), self.loss):
             changed.remove("power")
         return changed
+
+    def _fitted_out_activation(self):
+        # The output function of the fitted loss (BaseNetwork).
+        return self._loss().out_activation
 
     def _expected_out_activation(self, layout, fail):
         # The output function of a loaded regressor (BaseNetwork).

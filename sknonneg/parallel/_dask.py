@@ -19,6 +19,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
 from .._validation import check_flags, check_sparse_structure
+from ..neural_network._base import fitted_attribute
 from ._chunks import (
     _check_partial_fit,
     _check_positive_int,
@@ -426,7 +427,7 @@ def _fitted_output(estimator, method, dtype=np.float64):
             # X @ coef_ + intercept_: the wider of the two floating types
             out = np.result_type(np.dtype(dtype), coef.dtype)
             return (out if out.kind == "f" else np.dtype(np.float64)), tail
-        coefs = getattr(final, "coefs_", None)
+        coefs = fitted_attribute(final, "coefs_", None)
         if (isinstance(coefs, list) and coefs and isinstance(coefs[-1], np.ndarray)
                 and coefs[-1].dtype.kind == "f"):
             # scikit-learn's MLPRegressor predicts in its weights' type (float32

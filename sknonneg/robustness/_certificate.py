@@ -21,6 +21,7 @@ from .._pipeline import (
 )
 from .._versioned import VersionedState
 from ..neural_network._classifier import is_multilabel
+from ..neural_network._base import fitted_attribute
 from ..neural_network._dense import fitted_network
 from ._networks import dense_coef, soft_vote_members
 
@@ -270,8 +271,9 @@ def _network_layers(final):
                      else final.coefs_)
         outputs = coefs[-1].shape[1]
         # The fitted output function: before, an exp output (loss="poisson") was
-        # described as "identity output".
-        act = getattr(final, "out_activation_", None) or "identity"
+        # described as "identity output". sknonneg's as fitted (fitted_attribute),
+        # not a value set since.
+        act = fitted_attribute(final, "out_activation_", None) or "identity"
         if isinstance(final, MLPRegressor) and act not in (*_MONOTONE_ACTIVATIONS,
                                                            "exp"):
             # MLPRegressor.predict applies ACTIVATIONS[out_activation_], which
@@ -310,8 +312,10 @@ def _network_layers(final):
         coefs = list(fitted_network(final)[0])  # as for the regressor above
         last = coefs[-1]
         # The fitted output (``output="auto"`` resolved), not the parameter,
-        # which may have been changed since.
-        output = final.out_activation_
+        # which may have been changed since, nor out_activation_, which can be
+        # set: before, out_activation_ = "softmax" on a binary logistic network
+        # made predict_proba a column of 1.0, and it was still certified.
+        output = fitted_attribute(final, "out_activation_")
         if last.shape[1] == 1:
             v = last[:, 0]
             what = "single logistic output"

@@ -1213,3 +1213,46 @@ def test_autoencoder_readers_ignore_public_attributes_set_since():
     assert ae.reconstruction_err_ == ref.reconstruction_err_
     np.testing.assert_array_equal(ae._theta, ref._theta)
 
+
+
+def test_monotonic_cst_is_read_only_and_not_the_layouts_sign_vector():
+    # Before: monotonic_cst_ was the fitted layout's first sign vector itself and
+    # writeable: reg.monotonic_cst_[:] = 1 made the layout's first layer "nonneg"
+    # (lipschitz_bound_ 2.36 -> 2.34, computed as for weights >= 0 that feature
+    # 1's are not), and pickles carried the edited bounds.
+    import pickle
+
+    rng = np.random.RandomState(0)
+    Xm = rng.rand(60, 3)
+    reg = NonNegMLPRegressor(hidden_layer_sizes=3, monotonic_cst=[1, -1, 0],
+                             max_iter=20, random_state=0).fit(Xm, Xm[:, 0] - Xm[:, 1])
+    bound, signs = reg.lipschitz_bound_, np.array(reg._layout.coef_signs[0])
+    with pytest.raises(ValueError, match="read-only"):
+        reg.monotonic_cst_[:] = 1
+    assert not np.shares_memory(reg.monotonic_cst_, reg._layout.coef_signs[0])
+    assert reg.lipschitz_bound_ == bound
+    np.testing.assert_array_equal(reg._layout.coef_signs[0], signs)
+    copy = pickle.loads(pickle.dumps(reg))
+    assert not copy.monotonic_cst_.flags.writeable
+    np.testing.assert_array_equal(copy.monotonic_cst_, [1, -1, 0])
+
+
+def test_readers_of_monotonic_cst_use_the_fitted_directions():
+    # Before: check_monotonic audited the directions set in monotonic_cst_ since
+    # the fit (reg.monotonic_cst_ = [1, 1, 1]: feature 1 "dropped" by 1.1 where
+    # the network keeps it decreasing), and a pickle carried them.
+    import pickle
+
+    from sknonneg.inspection import check_monotonic
+
+    rng = np.random.RandomState(0)
+    Xm = rng.rand(60, 3)
+    reg = NonNegMLPRegressor(hidden_layer_sizes=3, monotonic_cst=[1, -1, 0],
+                             max_iter=20, random_state=0).fit(Xm, Xm[:, 0] - Xm[:, 1])
+    report = check_monotonic(reg, Xm, n_steps=5)
+    reg.monotonic_cst_ = np.array([1, 1, 1])
+    again = check_monotonic(reg, Xm, n_steps=5)
+    np.testing.assert_array_equal(again.directions, report.directions)
+    np.testing.assert_array_equal(again.max_drop, report.max_drop)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).monotonic_cst_,
+                                  [1, -1, 0])

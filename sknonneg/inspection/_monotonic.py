@@ -26,6 +26,7 @@ from .._validation import (check_sparse_structure, memory_shortfall, parameter_e
                            search_hint)
 from .._versioned import VersionedState
 from ..exceptions import NonMonotoneStepError
+from ..neural_network._base import fitted_attribute
 
 __all__ = ["check_monotonic", "MonotonicityReport"]
 
@@ -129,14 +130,16 @@ def _certified_directions(estimator):
     return True
 
 
+_NONE = object()  # no monotonic_cst_ attribute
+
+
 def _fitted_cst(estimator):
     """The fitted directions: ``monotonic_cst_`` where the estimator keeps one
     (sknonneg's; ``None`` when fitted without constraints, whatever
     ``monotonic_cst`` was set to since), else the ``monotonic_cst`` parameter
     (scikit-learn's estimators keep no other)."""
-    if hasattr(estimator, "monotonic_cst_"):
-        cst = estimator.monotonic_cst_
-    else:
+    cst = fitted_attribute(estimator, "monotonic_cst_", _NONE)
+    if cst is _NONE:
         cst = getattr(estimator, "monotonic_cst", None)
         if isinstance(cst, dict):
             # scikit-learn's own estimators keep the dict; they also know the names.

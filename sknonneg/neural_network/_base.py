@@ -182,7 +182,7 @@ def _same(a, b):
 # its fitted parameters and keeps (``BaseNetwork._keep_fitted``), one network or
 # another; read through ``fitted_attribute``.
 _KEPT = frozenset({"coefs_", "intercepts_", "components_", "weight_constraints_",
-                   "coefs_a_", "coefs_b_", "lipschitz_bound_",
+                   "monotonic_cst_", "coefs_a_", "coefs_b_", "lipschitz_bound_",
                    "lipschitz_bound_separable_"})
 
 
@@ -591,7 +591,7 @@ class BaseNetwork(VersionedState, BaseEstimator):
         Not pickled: rebuilt from ``_theta`` with them (``_THETA_LAYERS``)."""
         self._fitted_public = {
             name: tuple(value) if isinstance(value, list) else value
-            for name, value in ((name, getattr(self, name)) for name in names)}
+            for name, value in ((name, getattr(self, name, None)) for name in names)}
 
     def _fitted_attribute(self, name, *default):
         """The public fitted attribute ``name`` as the fit set it, whatever was put
@@ -600,8 +600,9 @@ class BaseNetwork(VersionedState, BaseEstimator):
         attack) reads, through :func:`fitted_attribute`.
 
         The attributes that ``_set_fitted_layers`` derives from ``_theta``
-        (``coefs_``, ``intercepts_``, ``components_``, ``weight_constraints_``;
-        ABBA's ``coefs_a_``, ``coefs_b_`` and stored Lipschitz bounds) come from
+        (``coefs_``, ``intercepts_``, ``components_``, ``weight_constraints_``,
+        ``monotonic_cst_``; ABBA's ``coefs_a_``, ``coefs_b_`` and stored
+        Lipschitz bounds) come from
         ``_fitted_public`` (a list as a new list of the fitted read-only arrays),
         ``out_activation_`` from the fitted parameters
         (``_fitted_out_activation``); any other name is the attribute itself (a
@@ -669,13 +670,14 @@ class BaseNetwork(VersionedState, BaseEstimator):
         state = super().__getstate__()
         if "_theta" in state:
             state = {k: v for k, v in state.items() if k not in self._THETA_LAYERS}
-            if "out_activation_" in state:
-                # The fitted output function, not one set since: a copy, a pickle
-                # or a saved file computes as the estimator does (and
-                # persist.load refuses a file whose value was edited).
-                fitted = self._fitted_out_activation()
-                if fitted is not None:
-                    state["out_activation_"] = fitted
+            # The fitted values of the attributes pickled with the parameters
+            # (out_activation_, monotonic_cst_, ...), not values set since: a
+            # copy, a pickle or a saved file computes and reports as the
+            # estimator does (and persist.load refuses a file edited by hand).
+            kept = getattr(self, "_fitted_public", {})
+            for name in [*kept, "out_activation_"]:
+                if name in state:
+                    state[name] = self._fitted_attribute(name)
         return state
 
     def __setstate__(self, state):

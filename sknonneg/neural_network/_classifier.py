@@ -40,7 +40,7 @@ from .._lipschitz import certified_radius, logit_rounding_bound
 from .._validation import (check_finite_output, check_positive_weights,
                            scale_score_weights)
 from ._monotone import has_constraint
-from ._base import GAIN_RANGE, _same
+from ._base import GAIN_RANGE, _same, fitted_attribute
 from ._training import CandidateModel, SupervisedTransformerMixin, TrainableNetwork
 
 __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc", "is_multilabel"]
@@ -651,7 +651,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if not super()._warm_start_compatible():  # output, dtype ...
             return False
         if self.output == "auto":
-            return (has_constraint(getattr(self, "monotonic_cst_", None))
+            return (has_constraint(fitted_attribute(self, "monotonic_cst_", None))
                     == has_constraint(getattr(self, "monotonic_cst", None)))
         return True
 

@@ -193,7 +193,11 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
                  for i in range(n_layers)]
         cst = resolve_monotonic_cst(self, n_features)
         check_monotone_network(self, cst, positive, *self._monotone_output())
-        self.monotonic_cst_ = cst
+        # A read-only copy: before, monotonic_cst_ was the layout's sign vector
+        # itself, and reg.monotonic_cst_[:] = 1 changed the fitted network's
+        # weight bounds (lipschitz_bound_ computed as for a layer >= 0, the next
+        # partial_fit's projection, pickles) without a weight changing.
+        self.monotonic_cst_ = None if cst is None else self._read_only(cst.copy())
         if cst is not None:
             signs[0] = cst
         l1 = self._l1_per_layer(signs)
@@ -245,8 +249,11 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             "nonneg" if nonneg else "free" if np.all(signs == 0) else "mixed"
             for nonneg, signs in zip(self._layout.nonneg_layers,
                                      self._layout.coef_signs)]
+        cst = getattr(self, "monotonic_cst_", None)
+        if cst is not None and cst.flags.writeable:  # unpickled: writeable again
+            self.monotonic_cst_ = self._read_only(np.array(cst))
         self._keep_fitted("coefs_", "intercepts_", "components_",
-                          "weight_constraints_")
+                          "weight_constraints_", "monotonic_cst_")
 
     def _fitted_gain(self):
         """The gain prediction uses: the fitted ``_gain_``. Only without it (never

@@ -266,7 +266,7 @@ def _degenerate_labels(truth, nll, prior):
 
 def _has_monotonic_cst(estimator):
     """Whether the fitted ``estimator`` constrains some feature (``monotonic_cst_``)."""
-    cst = getattr(estimator, "monotonic_cst_", None)
+    cst = fitted_attribute(estimator, "monotonic_cst_", None)
     return cst is not None and bool(np.any(np.asarray(cst) != 0))
 
 

@@ -145,7 +145,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         are derived from the fitted parameters, which copies, pickles, saved files
         and warm starts carry, and which the sign constraints hold on. The
         attributes derived from them (these three, ``weight_constraints_``,
-        ``out_activation_``) describe the fit: another value put in the place of
+        ``monotonic_cst_``, ``out_activation_``) describe the fit: another value put in the place of
         one of these attributes or of an array in their lists (``coefs_[0] = W``,
         ``out_activation_ = "softmax"``) changes nothing: prediction and every other
         reader of the fitted network (``sknonneg.inspection``,
@@ -166,7 +166,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         schedule reached), the one prediction uses.
     monotonic_cst_ : ndarray of shape (n_features_in_,) or None
         The per-feature constraints (-1, 0, 1) resolved from ``monotonic_cst``;
-        None without it.
+        None without it. Read-only, and as fitted: a value set since changes
+        nothing (``coefs_``).
     lipschitz_bound_ : float
         Upper bound on the Lipschitz constant of the logits with respect to the
         input (L2 norms), from the fitted weights: ``c^(L - 1) ||W_1 ...

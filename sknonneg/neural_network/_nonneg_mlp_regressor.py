@@ -206,7 +206,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         derived from the fitted parameters, which copies, pickles, saved files and
         warm starts carry, and which the sign constraints hold on. The attributes
         derived from them (these three, ``weight_constraints_``,
-        ``out_activation_``) describe the fit: another value put in the place of
+        ``monotonic_cst_``, ``out_activation_``) describe the fit: another value put in the place of
         one of these attributes or of an array in their lists (``coefs_[0] = W``,
         ``out_activation_ = "softmax"``) changes nothing: prediction and every other
         reader of the fitted network (``sknonneg.inspection``,
@@ -220,6 +220,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``"nonneg"``, ``"free"`` or ``"mixed"`` for each weight layer.
     monotonic_cst_ : ndarray of shape (n_features_in_,) or None
         The per-feature constraints resolved from ``monotonic_cst``; None without.
+        Read-only, and as fitted: a value set since changes nothing (``coefs_``).
     activation_ : str
         Activation of the fitted hidden units, the one prediction uses.
     gain_ : float

@@ -859,7 +859,7 @@ class _UncertifiedReasons:
         self.mixed_columns = column[mixed][order]
         self.read = np.zeros(n, dtype=bool)
         self.read[source[monotone]] = True
-        cst = getattr(final, "monotonic_cst_", None)
+        cst = fitted_attribute(final, "monotonic_cst_", None)
         self.free = None
         if cst is not None and self.mixed_columns.size:
             held = np.asarray(cst)[self.mixed_columns] != 0

@@ -110,7 +110,11 @@ def dump(estimator, file):
     Parameters
     ----------
     estimator : object
-        Usually a fitted sknonneg estimator, or a pipeline containing one.
+        Usually a fitted sknonneg estimator, or a pipeline containing one. A
+        network is saved as it was fitted: its fitted parameters, and the fitted
+        values of the attributes derived from them (``out_activation_``,
+        ``monotonic_cst_``, ...), whatever was set in their place since (which
+        changes nothing the estimator computes either).
     file : str, bytes or path-like, or file object
         Destination, conventionally with the ``.skops`` extension, or a file object
         opened for writing in binary mode (an ``io.BytesIO``).

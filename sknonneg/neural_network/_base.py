@@ -19,7 +19,10 @@ A subclass describes its network through four hooks:
   with ``loss_grad(theta) -> (loss, grad)``, a settable ``gain``, ``set_data(X,
   targets, sample_weight)`` for another batch of as many rows, and ``n_chunks``, the
   numba threads its kernels use.
-- ``_set_fitted_layers(theta)``: the public fitted attributes (``coefs_`` ...).
+- ``_set_fitted_layers(theta)``: the public fitted attributes (``coefs_`` ...),
+  kept as fitted (``_keep_fitted``) for every reader other than prediction, which
+  computes with ``theta`` itself: they read them through ``fitted_attribute``,
+  never the public attributes, whose lists and values can be replaced.
 
 A loaded estimator (``sknonneg.persist.load``) is checked by
 ``_check_fitted_state``: its fitted state agrees with itself, and its layout and
@@ -900,8 +903,9 @@ def fitted_attribute(estimator, name, *default):
 
     For sknonneg's fitted networks, what they compute with
     (``BaseNetwork._fitted_attribute``): ``coefs_``, ``intercepts_``,
-    ``components_``, ``weight_constraints_``, ``out_activation_`` (and ABBA's
-    ``coefs_a_``, ``coefs_b_``, ``lipschitz_bound_``) as the fit set them. Their
+    ``components_``, ``weight_constraints_``, ``monotonic_cst_``,
+    ``out_activation_`` (and ABBA's ``coefs_a_``, ``coefs_b_``,
+    ``lipschitz_bound_``) as the fit set them. Their
     arrays are read-only, but an array can be put in a list's place
     (``est.coefs_[0] = W``) or another value in an attribute's
     (``est.out_activation_ = "softmax"``): that changes no prediction, so it

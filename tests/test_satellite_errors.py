@@ -512,7 +512,12 @@ def test_persist_load_refuses_inconsistent_networks_of_every_kind(tmp_path, kind
     elif tamper == "y_mean":
         est.y_mean_ = np.full_like(est.y_mean_, np.nan)
     else:
-        est.monotonic_cst_ = np.ones(X.shape[1], dtype=np.int8)
+        # In the fitted state that dump saves, as a file edited by hand holds it:
+        # a monotonic_cst_ set on the estimator since the fit is saved as fitted
+        # (test_fitted_state.py's test_readers_of_monotonic_cst_use_the_fitted_
+        # directions), so it cannot make an inconsistent file.
+        est._fitted_public = {**est._fitted_public,
+                              "monotonic_cst_": np.ones(X.shape[1], dtype=np.int8)}
     persist.dump(est, tmp_path / "est.skops")
     with pytest.raises(ValueError, match="est.skops holds an inconsistent"):
         persist.load(tmp_path / "est.skops")

@@ -96,19 +96,17 @@ class ABBAClassifier(BaseNetworkClassifier):
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape ``(2 N_{l-1}, 2 N_l)``: the non-negative ABBA matrix
         ``[[A_l, B_l], [B_l, A_l]]`` of layer ``l`` (row convention; ``N_0`` is
-        ``n_features_in_``, and the last layer has ``2 n_outputs_`` units). The
-        fitted arrays (``coefs_``, ``intercepts_``, ``coefs_a_``, ``coefs_b_``,
-        ``components_``) are read-only: they are derived from the fitted
-        parameters, which copies, pickles, saved files and warm starts carry, and
-        which the Lipschitz bounds are computed from. The attributes derived from
-        them (these five, ``weight_constraints_``, ``out_activation_``,
-        ``lipschitz_bound_``, ``lipschitz_bound_separable_``) describe the fit:
-        another value put in the place of
-        one of these attributes or of an array in their lists (``coefs_[0] = W``,
+        ``n_features_in_``, and the last layer has ``2 n_outputs_`` units). The fitted
+        arrays (``coefs_``, ``intercepts_``, ``coefs_a_``, ``coefs_b_``,
+        ``components_``) are read-only: they are derived from the fitted parameters,
+        which copies, pickles, saved files and warm starts carry, and which the
+        Lipschitz bounds are computed from. The attributes derived from them (these
+        five, ``weight_constraints_``, ``out_activation_``, ``lipschitz_bound_`` and
+        ``lipschitz_bound_separable_``) describe the fit: another value put in the place
+        of one of them or of an array in their lists (``coefs_[0] = W``,
         ``out_activation_ = "softmax"``) changes nothing: prediction and every other
-        reader of the fitted network (``sknonneg.inspection``,
-        ``sknonneg.robustness``, conversions, copies, pickles and saved files) use
-        the network as fitted.
+        reader of the fitted network (``sknonneg.inspection``, ``sknonneg.robustness``,
+        conversions, copies, pickles and saved files) use the network as fitted.
     intercepts_ : list of ndarray
         ``intercepts_[l]`` of shape ``(2 N_l,)``: the biases ``[b_u, b_v]``.
     coefs_a_, coefs_b_ : list of ndarray

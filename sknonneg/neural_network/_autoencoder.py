@@ -269,18 +269,16 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         The decoder's weights: row ``j`` is what code ``j`` adds to the
         reconstruction (before the decoder's sigmoid, if any).
     coefs_ : list of ndarray
-        ``[W1, W2]``: encoder weights of shape (n_features, n_components) and
-        decoder weights of shape (n_components, n_features). The fitted arrays
-        (``coefs_``, ``intercepts_``, ``components_``) are read-only: they are
-        derived from the fitted parameters, which copies, pickles, saved files and
-        warm starts carry. The attributes derived from them (these three,
-        ``weight_constraints_``, ``out_activation_``) describe the fit:
-        another value put in the place of
-        one of these attributes or of an array in their lists (``coefs_[0] = W``,
-        ``out_activation_ = "softmax"``) changes nothing: prediction and every other
-        reader of the fitted network (``sknonneg.inspection``,
-        ``sknonneg.robustness``, conversions, copies, pickles and saved files) use
-        the network as fitted.
+        ``[W1, W2]``: encoder weights of shape (n_features, n_components) and decoder
+        weights of shape (n_components, n_features). The fitted arrays (``coefs_``,
+        ``intercepts_``, ``components_``) are read-only: they are derived from the
+        fitted parameters, which copies, pickles, saved files and warm starts carry. The
+        attributes derived from them (these three, ``weight_constraints_`` and
+        ``out_activation_``) describe the fit: another value put in the place of one of
+        them or of an array in their lists (``coefs_[0] = W``, ``out_activation_ =
+        "softmax"``) changes nothing: prediction and every other reader of the fitted
+        network (``sknonneg.inspection``, ``sknonneg.robustness``, conversions, copies,
+        pickles and saved files) use the network as fitted.
     intercepts_ : list of ndarray
         ``[b1, b2]``: the biases (free).
     weight_constraints_ : list of str

@@ -140,17 +140,16 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     Attributes
     ----------
     coefs_ : list of ndarray
-        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``. The fitted
-        arrays (``coefs_``, ``intercepts_``, ``components_``) are read-only: they
-        are derived from the fitted parameters, which copies, pickles, saved files
-        and warm starts carry, and which the sign constraints hold on. The
-        attributes derived from them (these three, ``weight_constraints_``,
-        ``monotonic_cst_``, ``out_activation_``) describe the fit: another value put in the place of
-        one of these attributes or of an array in their lists (``coefs_[0] = W``,
-        ``out_activation_ = "softmax"``) changes nothing: prediction and every other
-        reader of the fitted network (``sknonneg.inspection``,
-        ``sknonneg.robustness``, conversions, copies, pickles and saved files) use
-        the network as fitted.
+        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``. The fitted arrays
+        (``coefs_``, ``intercepts_``, ``components_``) are read-only: they are derived
+        from the fitted parameters, which copies, pickles, saved files and warm starts
+        carry, and which the sign constraints hold on. The attributes derived from them
+        (these three, ``weight_constraints_``, ``monotonic_cst_`` and
+        ``out_activation_``) describe the fit: another value put in the place of one of
+        them or of an array in their lists (``coefs_[0] = W``, ``out_activation_ =
+        "softmax"``) changes nothing: prediction and every other reader of the fitted
+        network (``sknonneg.inspection``, ``sknonneg.robustness``, conversions, copies,
+        pickles and saved files) use the network as fitted.
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i`` (free).
     components_ : ndarray of shape (n_hidden, n_features)

@@ -1090,8 +1090,9 @@ def _fitted_readers(est):
 
     weights = OutputWeightsDisplay.from_estimator(
         est, X=X if is_classifier(est) else None)
-    out["squares"] = [(s.get_xy(), s.get_width(), tuple(s.get_facecolor()))
-                      for s in weights.squares_]
+    # squares_: one collection per panel, one closed path per square.
+    out["squares"] = [([p.vertices.tolist() for p in panel.get_paths()],
+                       panel.get_facecolors().tolist()) for panel in weights.squares_]
     plt.close("all")
     return out
 

@@ -1257,3 +1257,32 @@ def test_readers_of_monotonic_cst_use_the_fitted_directions():
     np.testing.assert_array_equal(again.max_drop, report.max_drop)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).monotonic_cst_,
                                   [1, -1, 0])
+
+
+def test_partial_fit_continues_after_output_set_to_auto_that_resolves_to_the_fit():
+    """``set_params(output="auto")`` after a ``partial_fit`` at an explicit output
+    that "auto" resolves to for the fitted classes continues the network. Before, a
+    monotone binary network started at ``output="logistic"`` was refused with
+    "output='auto' gives a softmax ... Pass output="logistic" (or "auto")": "auto"
+    read softmax, having never been resolved by a fit. An "auto" that resolves to
+    another output is still refused."""
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    kw = {"hidden_layer_sizes": (3,), "solver": "adam", "max_iter": 5,
+          "random_state": 0}
+    clf = NonNegMLPClassifier(output="logistic", monotonic_cst=[1, 0, 0], **kw)
+    clf.partial_fit(X, y, classes=[0, 1])
+    clf.set_params(output="auto").partial_fit(X, y)
+    assert clf.n_iter_ == 2 and clf.out_activation_ == "logistic"
+    assert clf.coefs_[-1].shape == (3, 1)
+    from sknonneg.inspection import check_monotonic
+
+    assert check_monotonic(clf, X, n_steps=5).is_monotonic
+
+    soft = NonNegMLPClassifier(output="softmax", **kw).partial_fit(X, y, classes=[0, 1])
+    soft.set_params(output="auto").partial_fit(X, y)  # "auto" is a softmax here
+    assert soft.n_iter_ == 2 and soft.out_activation_ == "softmax"
+    soft.set_params(monotonic_cst=[1, 0, 0])  # now "auto" is one logistic unit
+    with pytest.raises(ValueError, match="output changed since the model was fitted"):
+        soft.partial_fit(X, y)

@@ -585,10 +585,23 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
     _FITTED_PARAMS = ("output", *TrainableNetwork._FITTED_PARAMS)
 
     def _output_type(self):
-        """``output``, with ``"auto"`` resolved by the first fit (softmax before)."""
+        """``output``, with ``"auto"`` resolved by the first fit (softmax before).
+
+        A fitted classifier whose fit had an explicit ``output`` (no
+        ``_auto_output``) and whose ``output`` was set to ``"auto"`` since resolves
+        it by the rule of ``"auto"`` for the targets it was fitted on (its classes),
+        as ``_changed_fitted_params`` does. Before, that read "softmax": after
+        ``partial_fit`` at ``output="logistic"`` with ``monotonic_cst``,
+        ``set_params(output="auto")`` made the next call refuse with "output='auto'
+        gives a softmax ... Pass output="logistic" (or "auto")"."""
         if self.output != "auto":
             return self.output
-        return getattr(self, "_auto_output", "softmax")
+        auto = getattr(self, "_auto_output", None)
+        if auto is None and hasattr(self, "classes_"):
+            auto = auto_output_of(bool(getattr(self, "_multilabel", False)),
+                                  len(self.classes_),
+                                  getattr(self, "monotonic_cst", None))
+        return "softmax" if auto is None else auto
 
     def _fitted_out_activation(self):
         """``"softmax"`` or ``"logistic"``: the ``output`` of the fit (``"auto"``

@@ -1184,16 +1184,17 @@ def test_poor_score_tag_reads_every_spelling_of_an_all_nonneg_network(positive):
     """The ``poor_score`` tag (a network monotone in every feature cannot fit the
     common checks' decreasing directions) resolves ``positive`` as a fit does.
     Before, it tested ``positive is True``: ``np.True_`` (a NumPy param grid) and a
-    list of True read False, and ``output="auto"`` (one logistic unit for a binary
-    target) was not counted."""
+    list of True read False, and ``output="auto"`` under ``monotonic_cst`` (one
+    logistic unit for a binary target) was not counted."""
     from sklearn.utils import get_tags
 
-    for output in ("logistic", "auto"):
+    for output, cst in (("logistic", None), ("auto", [1, 0])):
         clf = NonNegMLPClassifier(hidden_layer_sizes=(3,), positive=positive,
-                                  output=output)
+                                  output=output, monotonic_cst=cst)
         assert get_tags(clf).classifier_tags.poor_score
-    assert not get_tags(NonNegMLPClassifier(positive=positive,
-                                            output="softmax")).classifier_tags.poor_score
+    for output in ("softmax", "auto"):
+        assert not get_tags(NonNegMLPClassifier(positive=positive, output=output)
+                            ).classifier_tags.poor_score
     assert get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,),
                                        positive=positive)).regressor_tags.poor_score
     for free in (False, "hidden", [True, False]):
@@ -1203,3 +1204,23 @@ def test_poor_score_tag_reads_every_spelling_of_an_all_nonneg_network(positive):
     # A list of the wrong length (refused by fit) reads False, not an error.
     assert not get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,),
                                            positive=[True])).regressor_tags.poor_score
+
+
+def test_poor_score_tag_leaves_the_default_softmax_network_untagged():
+    """``output="auto"`` is a softmax, except for a binary target under
+    ``monotonic_cst`` (``_auto_output``): the default network, one of
+    test_common.py's configurations, is not monotone in its class probabilities
+    and keeps check_classifiers_train's accuracy assertion. Before (11acde9),
+    every ``output="auto"`` network with non-negative weights was tagged
+    ``poor_score``, the default one included; and it fits the check's blobs."""
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import check_classifiers_train
+
+    clf = NonNegMLPClassifier(hidden_layer_sizes=(5,), max_iter=50, random_state=0)
+    assert clf.output == "auto" and clf.positive is True
+    assert not get_tags(clf).classifier_tags.poor_score
+    assert not get_tags(NonNegMLPClassifier(monotonic_cst={})
+                        ).classifier_tags.poor_score
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_classifiers_train(type(clf).__name__, clf)  # accuracy > 0.83

@@ -15,6 +15,7 @@ from ._autoencoder import NonNegAutoencoder
 from ._base import GAIN_RANGE
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
+from ._monotone import has_constraint
 from ._training import fit_output_layer
 
 __all__ = ["NonNegMLPClassifier"]
@@ -748,9 +749,16 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         # All weights >= 0 with one logistic unit per class: the output is monotone
         # non-decreasing in every feature, so data needing a decreasing direction
         # (as in scikit-learn's check_classifiers_train) cannot be fitted well.
-        # "auto" gives a binary target that one logistic unit too.
-        tags.classifier_tags.poor_score = (self.output in ("logistic", "auto")
-                                           and self._every_layer_nonneg())
+        # "auto" gives that one logistic unit only to a binary target under
+        # monotonic_cst (_auto_output; a softmax otherwise, whose class
+        # probabilities are not monotone): before, every output="auto" network
+        # was tagged, the default one included, and check_classifiers_train no
+        # longer asserted the accuracy of the default softmax network.
+        output = self.output
+        logistic = isinstance(output, str) and (
+            output == "logistic"
+            or (output == "auto" and has_constraint(self.monotonic_cst)))
+        tags.classifier_tags.poor_score = logistic and self._every_layer_nonneg()
         return tags
 
     @property

@@ -1286,3 +1286,24 @@ def test_partial_fit_continues_after_output_set_to_auto_that_resolves_to_the_fit
     soft.set_params(monotonic_cst=[1, 0, 0])  # now "auto" is one logistic unit
     with pytest.raises(ValueError, match="output changed since the model was fitted"):
         soft.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("planted", [[1, -1, 0], (1, 1, 1), 7])
+def test_persist_load_names_a_monotonic_cst_that_is_not_an_array(tmp_path, planted):
+    # A file edited by hand can hold monotonic_cst_ as a list (or any value). Before:
+    # unpickling made it read-only through its .flags, and load said "building it
+    # failed with AttributeError: 'list' object has no attribute 'flags'" (a bare
+    # AttributeError from pickle.loads). Now it is read as an array and refused by
+    # the check of the fitted state, which names the attribute, as for an array.
+    from sknonneg import persist
+
+    rng = np.random.RandomState(0)
+    Xm = rng.rand(40, 3)
+    reg = NonNegMLPRegressor(hidden_layer_sizes=3, monotonic_cst=[1, -1, 0],
+                             max_iter=5, random_state=0).fit(Xm, Xm[:, 0] - Xm[:, 1])
+    # in the fitted state that dump saves, as the edited file holds it
+    reg._fitted_public = {**reg._fitted_public, "monotonic_cst_": planted}
+    persist.dump(reg, tmp_path / "reg.skops")
+    with pytest.raises(ValueError, match=r"holds an inconsistent NonNegMLPRegressor: "
+                                         r"its monotonic_cst_"):
+        persist.load(tmp_path / "reg.skops")

@@ -250,7 +250,11 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             for nonneg, signs in zip(self._layout.nonneg_layers,
                                      self._layout.coef_signs)]
         cst = getattr(self, "monotonic_cst_", None)
-        if cst is not None and cst.flags.writeable:  # unpickled: writeable again
+        if cst is not None and (not isinstance(cst, np.ndarray)
+                                or cst.flags.writeable):
+            # unpickled: writeable again; or a list, as a file edited by hand
+            # holds it (before: AttributeError 'list' object has no attribute
+            # 'flags'; persist.load's check then reads its values).
             self.monotonic_cst_ = self._read_only(np.array(cst))
         self._keep_fitted("coefs_", "intercepts_", "components_",
                           "weight_constraints_", "monotonic_cst_")

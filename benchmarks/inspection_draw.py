@@ -126,7 +126,7 @@ def measure(case, build, repeats, png_dir):
                    "n_axes": len(fig.axes), "n_artists": _count_artists(fig)}
             if isinstance(disp, OutputWeightsDisplay):
                 row["n_panels"] = len(disp.axes_)
-                # squares_: a Rectangle per square before 54c, a collection
+                # squares_: a Rectangle per square before 18b1acc, a collection
                 # of squares per panel since
                 row["n_squares"] = sum(len(s.get_paths()) if hasattr(s, "get_paths")
                                        else 1 for s in disp.squares_)

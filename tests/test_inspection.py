@@ -2257,7 +2257,7 @@ def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
     # its images and bars unreadable. Now the units are split among panels
     # stacked (side by side, with transpose) that fit a page, every panel at the
     # scale of all (squares, bars and images). 200 units here, beyond the 180
-    # that fit a page at 0.05 inch (400 until 54c: twice the drawing, the same
+    # that fit a page at 0.05 inch (400 until 6ee575c: twice the drawing, the same
     # checks).
     X, y = _digits()
     est = _wide_mlp(200)

@@ -8,8 +8,8 @@ from sklearn.base import is_classifier
 
 from ..neural_network._autoencoder import NonNegAutoencoder
 from ._sparsity import _weight_table
-from ._utils import (estimator_name, final_estimator, fitted, has_fitted, is_network,
-                     output_classes)
+from ._utils import (estimator_name, final_estimator, fitted_attribute, has_fitted,
+                     is_network, output_classes)
 
 
 def _fmt_classes(classes, max_shown=8):
@@ -95,14 +95,14 @@ def describe_network(estimator, tol=1e-6):
     lines = []
     if is_network(final):
         # the stored layer sizes (an ABBA network's table is of its blocks)
-        coefs = fitted(final, "coefs_")
+        coefs = fitted_attribute(final, "coefs_")
         sizes = [np.shape(coefs[0])[0]] + [np.shape(c)[1] for c in coefs]
         arch = " -> ".join(str(s) for s in sizes)
         n_hidden = len(sizes) - 2
         head = f"{name}: {arch} ({n_hidden} hidden layer{'s' if n_hidden != 1 else ''})"
         if has_fitted(final, "coefs_a_"):
             # coefs_ hold ABBA's doubled matrices [[A, B], [B, A]].
-            coefs_a = fitted(final, "coefs_a_")
+            coefs_a = fitted_attribute(final, "coefs_a_")
             blocks = [coefs_a[0].shape[0]] + [c.shape[1] for c in coefs_a]
             head += (" in ABBA form [[A, B], [B, A]] of "
                      + " -> ".join(str(s) for s in blocks))
@@ -120,7 +120,7 @@ def describe_network(estimator, tol=1e-6):
             act = "logistic"
         else:
             act = getattr(final, "activation", None)
-        out_act = fitted(final, "out_activation_", None)
+        out_act = fitted_attribute(final, "out_activation_", None)
         functions = ([f"activation={act}"] if act is not None else []) + (
             [f"output={out_act}"] if out_act is not None else [])
         if functions:
@@ -164,7 +164,7 @@ def describe_network(estimator, tol=1e-6):
         else "  total: 0 weights"
     )
     try:
-        bound = fitted(final, "lipschitz_bound_", None)
+        bound = fitted_attribute(final, "lipschitz_bound_", None)
     except ValueError:
         # A bound that overflows the float range (NonNegMLPClassifier with
         # gain=1e300: its lipschitz_bound_ refuses it). Before: the report raised.

@@ -20,7 +20,7 @@ from ._utils import (
     check_title,
     drawable_array,
     final_estimator,
-    fitted,
+    fitted_attribute,
     get_components,
     check_pairs,
     hidden_activations,
@@ -1240,7 +1240,7 @@ class OutputWeightsDisplay:
                 f"{type(final).__name__} has no output layer; "
                 "OutputWeightsDisplay needs a network with `coefs_`."
             )
-        coefs = fitted(final, "coefs_")
+        coefs = fitted_attribute(final, "coefs_")
         W = np.asarray(coefs[-1], dtype=float)
         n_units = W.shape[0]
         layer = len(coefs) - 1

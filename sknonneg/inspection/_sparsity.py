@@ -10,7 +10,7 @@ from .._validation import (check_bool, check_sparse_structure, is_finite_number,
                            parameter_error)
 from ._utils import (
     final_estimator,
-    fitted,
+    fitted_attribute,
     get_components,
     get_layers,
     layer_constraints,
@@ -169,7 +169,7 @@ def _zero_threshold(W, tol, relative):
 def _abba_pairs(estimator, layers, constraints):
     """Replace the declared ``"abba"`` layers by their blocks ``(A, B)``."""
     final = final_estimator(estimator)
-    a, b = fitted(final, "coefs_a_", None), fitted(final, "coefs_b_", None)
+    a, b = fitted_attribute(final, "coefs_a_", None), fitted_attribute(final, "coefs_b_", None)
     if a is None or b is None or len(a) != len(layers):
         return layers
     return [

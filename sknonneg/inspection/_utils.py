@@ -31,16 +31,9 @@ from .._validation import (check_sparse_structure, install_hint, parameter_error
 MATPLOTLIB_MSG = f"plotting requires matplotlib; {install_hint('plot')}"
 
 
-def fitted(final, name, *default):
-    """The attribute ``name`` of ``final`` as it was fitted
-    (:func:`sknonneg.neural_network._base.fitted_attribute`): for sknonneg's
-    networks what they compute with, for other estimators the attribute."""
-    return fitted_attribute(final, name, *default)
-
-
 def has_fitted(final, name):
     """Whether ``final`` has the fitted attribute ``name`` (:func:`fitted`)."""
-    return fitted(final, name, None) is not None
+    return fitted_attribute(final, name, None) is not None
 
 
 def import_pyplot():
@@ -178,9 +171,9 @@ def get_components(estimator):
     """
     final = final_estimator(estimator)
     if has_fitted(final, "components_"):
-        W = fitted(final, "components_")
+        W = fitted_attribute(final, "components_")
     else:
-        W = fitted(final, "coefs_")[0].T
+        W = fitted_attribute(final, "coefs_")[0].T
     return np.asarray(W, dtype=float)
 
 
@@ -194,12 +187,12 @@ def get_layers(estimator):
     """
     final = final_estimator(estimator)
     if is_network(final):
-        layers = [np.asarray(W, dtype=float) for W in fitted(final, "coefs_")]
+        layers = [np.asarray(W, dtype=float) for W in fitted_attribute(final, "coefs_")]
         n = len(layers)
         stage = ["input"] + [f"h{i}" for i in range(1, n)] + ["output"]
         names = [f"{stage[i]}->{stage[i + 1]}" for i in range(n)]
     else:
-        layers = [np.asarray(fitted(final, "components_"), dtype=float).T]
+        layers = [np.asarray(fitted_attribute(final, "components_"), dtype=float).T]
         names = ["components"]
     return layers, names
 
@@ -218,7 +211,7 @@ def layer_constraints(estimator, layers=None):
     final = final_estimator(estimator)
     if layers is None:
         layers, _ = get_layers(estimator)
-    declared = fitted(final, "weight_constraints_", None)
+    declared = fitted_attribute(final, "weight_constraints_", None)
     if declared is not None and len(declared) == len(layers):
         return [str(c) for c in declared], True
     inferred = ["nonneg" if np.all(W >= 0) else "free" for W in layers]
@@ -241,7 +234,7 @@ def output_classes(final, n_outputs, estimator=None):
     if classes is None or np.asarray(classes).ndim != 1:
         return [f"out{j}" for j in range(n_outputs)]
     classes = np.asarray(classes)
-    blocks = fitted(final, "coefs_a_", None)
+    blocks = fitted_attribute(final, "coefs_a_", None)
     if blocks is not None and n_outputs == 2 * np.shape(blocks[-1])[1]:
         # ABBA's doubled output [u, v]: logit j is (u_j - v_j) / 2 (the halving
         # map), one pair per class, or one pair for a binary logistic output.
@@ -272,7 +265,7 @@ def unit_outgoing_weights(estimator, layer, n_units):
         Whether these weights connect directly to the output neurons.
     """
     final = final_estimator(estimator)
-    coefs = fitted(final, "coefs_", None)
+    coefs = fitted_attribute(final, "coefs_", None)
     if coefs is None or len(coefs) < 2:
         raise ValueError(
             f"{type(final).__name__} has no hidden-to-next-layer weights; "
@@ -343,7 +336,7 @@ def logit_weights(final, W_out):
     the logits ``(u - v) / 2``: its units act on them through
     ``(W[:, :n] - W[:, n:]) / 2``, one column per logit.
     """
-    a = fitted(final, "coefs_a_", None)
+    a = fitted_attribute(final, "coefs_a_", None)
     if a is not None and W_out.shape[1] == 2 * np.shape(a[-1])[1]:
         n = W_out.shape[1] // 2
         return (W_out[:, :n] - W_out[:, n:]) / 2
@@ -477,7 +470,7 @@ def abba_half(estimator, layer):
     unit ``N_layer + i`` is the partner of unit ``i``), or None for any other
     estimator."""
     final = final_estimator(estimator)
-    blocks = fitted(final, "coefs_a_", None)
+    blocks = fitted_attribute(final, "coefs_a_", None)
     if blocks is None or not 1 <= layer < len(blocks):
         return None
     return int(np.shape(blocks[layer - 1])[1])
@@ -581,7 +574,7 @@ def _check_forward_input(final, X):
         X = validate_data(final, X, accept_sparse=["csr", "csc"], reset=False)
     else:
         X = check_array(X, accept_sparse=["csr", "csc"], estimator=final)
-    n_in = np.shape(fitted(final, "coefs_")[0])[0]
+    n_in = np.shape(fitted_attribute(final, "coefs_")[0])[0]
     if X.shape[1] != n_in:
         raise ValueError(f"X has {X.shape[1]} features, but {type(final).__name__} "
                          f"is expecting {n_in} features as input.")
@@ -613,6 +606,6 @@ def hidden_activations(estimator, X):
         raise ValueError(f"unknown activation {act_name!r}")
     act = _activations.DENSE[act_name].function
     H = _check_forward_input(final, Xt)
-    for W, b in zip(fitted(final, "coefs_")[:-1], fitted(final, "intercepts_")[:-1]):
+    for W, b in zip(fitted_attribute(final, "coefs_")[:-1], fitted_attribute(final, "intercepts_")[:-1]):
         H = act(safe_sparse_dot(H, W) + b)
     return np.asarray(H)

@@ -912,7 +912,30 @@ def fitted_attribute(estimator, name, *default):
     changes nothing that is reported, drawn, saved, converted, bounded or
     certified either. For any other estimator (scikit-learn's MLPs, PCA, NMF),
     its attribute. For the satellites (inspection, robustness, persistence),
-    which read no private attribute themselves. ``default`` as ``getattr``'s."""
+    which read no private attribute themselves.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted estimator, sknonneg's or another.
+    name : str
+        The fitted attribute, e.g. ``"coefs_"``.
+    *default : object
+        At most one: returned where ``estimator`` has no such attribute, as
+        ``getattr``'s default.
+
+    Returns
+    -------
+    value : object
+        The attribute as fitted (a list attribute as a new list of the fitted
+        read-only arrays).
+
+    Raises
+    ------
+    AttributeError
+        Where the attribute is missing (an unfitted estimator's too) and no
+        ``default`` is given.
+    """
     if isinstance(estimator, BaseNetwork) and hasattr(estimator, "_fitted_public"):
         return estimator._fitted_attribute(name, *default)
     return getattr(estimator, name, *default)

@@ -524,8 +524,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         return self._loss().out_activation
 
     def _expected_out_activation(self, layout, fail):
-        # The output function of a loaded regressor (BaseNetwork).
-        return self._loss().out_activation
+        # The output function of a loaded regressor (BaseNetwork): the fitted one.
+        return self._fitted_out_activation()
 
     def __setstate__(self, state):
         # Saved before ``loss`` existed: fitted with the squared error, which its

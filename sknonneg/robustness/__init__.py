@@ -18,8 +18,10 @@ turned as each calibrator turns their scores. The certificate also reads regress
 ``MLPRegressor`` and linear regressors): which features cannot lower the
 prediction, a risk score or a price, from the weights.
 
-Both tools read public fitted attributes (``coefs_``, ``intercepts_``,
-``classes_``, ``coef_``) and public methods (``decision_function``,
+Both tools read a sknonneg network's fitted state (the weights it predicts with,
+whatever was put in its public ``coefs_`` or ``out_activation_`` since), other
+estimators' public fitted attributes (``coefs_``, ``intercepts_``, ``classes_``,
+``coef_``) and public methods (``decision_function``,
 ``predict_proba``, ``transform``), and two private parts of scikit-learn that no
 public attribute exposes: the ``TfidfTransformer`` a fitted ``TfidfVectorizer``
 made (``_tfidf``, whose ``norm`` and ``sublinear_tf`` its ``transform`` applies)

@@ -62,6 +62,18 @@ def index_dtype(n):
     return np.int32 if n <= np.iinfo(np.int32).max else np.int64
 
 
+def _row_numbers(rows, n_rows):
+    """``rows`` (row numbers, a slice or a mask of ``range(n_rows)``) as the
+    C-contiguous int64 row numbers they select, checked as NumPy's indexing checks
+    them (IndexError): the kernels read them unchecked. Row numbers in range, a
+    mini-batch's, are taken as they are, without ``np.arange(n_rows)[rows]``,
+    which cost a pass over every row per batch."""
+    if (isinstance(rows, np.ndarray) and rows.ndim == 1 and rows.dtype.kind in "iu"
+            and rows.size and rows.min() >= 0 and rows.max() < n_rows):
+        return np.ascontiguousarray(rows, dtype=np.int64)
+    return np.ascontiguousarray(np.arange(n_rows)[rows])
+
+
 class CSRInput:
     """The three arrays of a CSR matrix, in the dtypes the kernels expect: values in
     the compute dtype, column numbers in ``index_dtype``, row pointers in int64.
@@ -131,9 +143,7 @@ class CSRInput:
         either way: copies only. A batch of 200 of 10,000 MNIST rows (CSR, 19%
         non-zeros, the cache flushed before, as in a fit) took 89 us instead of
         149 (``benchmarks/results/adam_overhead.md`` times whole fits)."""
-        # Checked here (IndexError), normalised to contiguous int64: the kernel
-        # reads them unchecked.
-        rows = np.ascontiguousarray(np.arange(self.shape[0])[rows])
+        rows = _row_numbers(rows, self.shape[0])
         starts = self.indptr[rows]
         counts = self.indptr[rows + 1] - starts
         indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)

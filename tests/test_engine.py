@@ -178,56 +178,12 @@ def test_prepared_input_row_subsets(kind):
     assert_array_equal(subset.toarray(), dense_rows.astype(np.float32))
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("flavour", [False, True, "numpy"],
-                         ids=["serial", "parallel", "numpy"])
-def test_minibatch_rows_of_a_csr_input_are_gathered_by_the_kernel(flavour, dtype):
-    """The rows of a mini-batch of a prepared CSR input (``_training._Data``,
-    prepared for the fit's kernels) are gathered by ``csr_take_rows``, the serial
-    numba kernel (one pass over the rows; its NumPy twin on the twins' flavour): the
-    same arrays, bit for bit and in the same dtypes, as ``inputs[rows]``, and rows
-    out of range are an IndexError before the kernel, which reads them unchecked,
-    sees them. Before, every batch went through NumPy's gather (positions of the
-    stored values made and read: 1.6x the kernel's time, about 12% of an Adam fit
-    of 10,000 MNIST rows in float32, ``benchmarks/results/adam_overhead.md``)."""
-    from sknonneg._kernels import NUMPY, sparse as sparse_kernels
-    from sknonneg.neural_network._training import _Data
-
-    flavour = NUMPY if flavour == "numpy" else flavour
-    rng = np.random.default_rng(0)
-    dense = rng.normal(size=(40, 30)) * (rng.random((40, 30)) < 0.3)
-    dense[3] = 0.0  # an empty row
-    X = sp.csr_matrix(dense)
-    y, weights = rng.integers(0, 3, 40), rng.uniform(0.5, 2.0, 40)
-    data = _Data(X, y, y, weights).prepared(dtype, flavour)
-    rows = np.array([5, 0, 3, 13, 7, 7, 39, -1])
-    batch = data[rows]
-    expected = prepare_input(X, dtype)[rows]
-    for name in ("data", "indices", "indptr"):
-        got, want = getattr(batch.X, name), getattr(expected, name)
-        assert got.dtype == want.dtype and not got.flags.writeable
-        assert_array_equal(got, want)
-    assert batch.X.shape == (8, 30)
-    assert_array_equal(batch.X.toarray(), X[rows].toarray().astype(dtype))
-    for got, want in ((batch.targets, y), (batch.strata, y), (batch.sample_weight,
-                                                                weights)):
-        assert_array_equal(got, want[rows])
-    # Its rows' rows: gathered alike.
-    assert_array_equal(batch[np.array([1, 0])].X.toarray(),
-                       X[[0, 5]].toarray().astype(dtype))
-    if flavour != NUMPY:
-        assert sparse_kernels.csr_take_rows.signatures  # compiled (or loaded)
-    with pytest.raises(IndexError):
-        data[np.array([0, 40])]
-
-
 def test_row_numbers_of_a_batch_are_numpys_without_a_pass_over_every_row():
-    """``CSRInput.take``'s rows: a batch's row numbers in range are taken as they
-    are (contiguous int64), without ``np.arange(n_rows)[rows]``, a pass over every
-    row of the data per batch (18 us of a batch's 160 on 60,000 MNIST rows); any
-    other index (negative numbers, a mask, a slice, other integer types) as NumPy
-    reads it, and out of range an IndexError, before the kernel reads them
-    unchecked."""
+    """The rows of ``CSRInput[rows]``: a batch's row numbers in range are taken as
+    they are (contiguous int64), without ``np.arange(n_rows)[rows]``, a pass over
+    every row of the data per batch (18 us of a batch's 160 on 60,000 MNIST rows);
+    any other index (negative numbers, a mask, a slice, other integer types) as
+    NumPy reads it, and out of range an IndexError, as before."""
     from sknonneg._engine.data import _row_numbers
 
     for rows in ([3, 0, 9, 9], np.array([3, 0, 9, 9]), np.array([3, -1]),

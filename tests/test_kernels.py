@@ -336,20 +336,6 @@ def _transpose(rng, dtype, n_samples, n_chunks):
     return [X, _garbage((70, n_samples), dtype)], [1]
 
 
-def _csr_take_rows(rng, dtype, n_samples, n_chunks):
-    # Rows in a shuffled order, one repeated and the empty row among them (a
-    # mini-batch's, CSRInput.take), from a matrix of more rows than it takes.
-    _, data, indices, indptr = _csr(rng, n_samples + 3, N_SPARSE_IN, dtype)
-    rows = rng.permutation(n_samples + 3)[:n_samples]
-    if n_samples > 2:
-        rows[0], rows[-1] = 1, rows[1]
-    counts = indptr[rows + 1] - indptr[rows]
-    indptr_out = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    nnz = int(indptr_out[-1])
-    return [data, indices, indptr, _data(rows.astype(np.int64)), _data(indptr_out),
-            _garbage(nnz, dtype), _index_garbage(nnz)], [5, 6]
-
-
 def _fixed_order_product(rng, dtype, n_samples, n_chunks):
     X = rng.normal(size=(n_samples, N_IN)) * (rng.random((n_samples, N_IN)) < 0.6)
     return [_data(X.astype(dtype)), rng.normal(size=(N_IN, N_OUT)).astype(dtype),
@@ -388,7 +374,6 @@ BUILDERS = {
     "count_row_nonzeros": _count_row_nonzeros,
     "dense_to_csr": _dense_to_csr,
     "transpose": _transpose,
-    "csr_take_rows": _csr_take_rows,
 }
 
 

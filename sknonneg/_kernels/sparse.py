@@ -11,7 +11,7 @@ blocked layout built here).
 from numba import prange
 
 from .dense import _ACTIVATE, LOGISTIC_MAPS, _sigmoid_rows
-from .support import _as_type_of, _chunk, _csr_rows_product, flavours, serial_only
+from .support import _as_type_of, _chunk, _csr_rows_product, flavours
 
 __all__ = [
     "csr_linear_sigmoid_forward", "csr_linear_sigmoid_forward_serial",
@@ -20,7 +20,6 @@ __all__ = [
     "count_row_nonzeros", "count_row_nonzeros_serial",
     "dense_to_csr", "dense_to_csr_serial",
     "transpose", "transpose_serial",
-    "csr_take_rows",
 ]
 
 
@@ -161,23 +160,6 @@ def _transpose(X, out):
                     out[j, i] = X[i, j]
 
 
-def _csr_take_rows(data, indices, indptr, rows, indptr_out, data_out, indices_out):
-    """The stored values and column numbers of rows ``rows`` of a CSR matrix (its
-    arrays ``data``, ``indices``, ``indptr``), in that order, into ``data_out`` and
-    ``indices_out`` at the row pointers ``indptr_out`` (the cumulated counts of
-    those rows, computed by the caller): a mini-batch's rows (``CSRInput.take``).
-    Copies only, so the same values bit for bit as NumPy's gather through the
-    positions of the stored values (the twin), without those positions: one pass
-    over the rows, where NumPy made and read three arrays of the batch's size.
-    The rows are not checked here: the caller's are in range."""
-    for r in range(rows.shape[0]):
-        start = indptr[rows[r]]
-        out = indptr_out[r]
-        for p in range(indptr_out[r + 1] - out):
-            data_out[out + p] = data[start + p]
-            indices_out[out + p] = indices[start + p]
-
-
 csr_linear_sigmoid_forward, csr_linear_sigmoid_forward_serial = flavours(
     _csr_linear_sigmoid_forward, per_activation=LOGISTIC_MAPS)
 count_block_columns, count_block_columns_serial = flavours(_count_block_columns)
@@ -185,5 +167,3 @@ csr_to_blocked_csc, csr_to_blocked_csc_serial = flavours(_csr_to_blocked_csc)
 count_row_nonzeros, count_row_nonzeros_serial = flavours(_count_row_nonzeros)
 dense_to_csr, dense_to_csr_serial = flavours(_dense_to_csr)
 transpose, transpose_serial = flavours(_transpose)
-# Serial only: a mini-batch's rows, far below the cost of a thread launch.
-csr_take_rows = serial_only(_csr_take_rows)

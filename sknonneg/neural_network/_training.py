@@ -71,12 +71,11 @@ from .._solvers import (
 )
 from .._engine import (DenseLayer, Objective, ParameterLayout, forward,
                        prepare_input)
-from .._engine.data import CSRInput
 from .._engine.losses import get_loss
 from .._engine.penalties import penalties_from_params
 from .._engine.pool import BufferPool
 from .._engine.precondition import FirstLayerScaling, column_span, penalty_units
-from .._kernels import NUMPY, flavour_for, kernels
+from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .._lipschitz import range_overflow_rows
 from .._validation import check_finite_parameters, user_stacklevel
@@ -113,23 +112,16 @@ def _nothing_to_learn(targets, sample_weight):
 
 
 class _Data:
-    """Rows of a training set: inputs, targets, strata (or None), sample weights.
+    """Rows of a training set: inputs, targets, strata (or None), sample weights."""
 
-    ``kernel_set``: the kernels that gather a prepared CSR input's rows
-    (``CSRInput.take``; the fit's flavour, set by ``prepared``), None for NumPy's
-    indexing."""
-
-    def __init__(self, X, targets, strata, sample_weight, kernel_set=None):
+    def __init__(self, X, targets, strata, sample_weight):
         self.X, self.targets, self.strata = X, targets, strata
         self.sample_weight = sample_weight
-        self.kernel_set = kernel_set
 
     def __getitem__(self, idx):
-        X = (self.X.take(idx, self.kernel_set) if isinstance(self.X, CSRInput)
-             else self.X[idx])
-        return _Data(X, self.targets[idx],
+        return _Data(self.X[idx], self.targets[idx],
                      None if self.strata is None else self.strata[idx],
-                     self.sample_weight[idx], self.kernel_set)
+                     self.sample_weight[idx])
 
     @property
     def n_samples(self):
@@ -140,7 +132,7 @@ class _Data:
         mostly zeros); its row subsets are then prepared too, so a mini-batch loop
         converts nothing per batch."""
         return _Data(prepare_input(self.X, dtype, parallel), self.targets,
-                     self.strata, self.sample_weight, kernels(parallel))
+                     self.strata, self.sample_weight)
 
 
 # early_stopping="auto" holds out validation_fraction of a fit with more rows than

@@ -71,12 +71,3 @@ def dense_to_csr(X, indptr, data_out, indices_out):
 
 def transpose(X, out):
     out[...] = X.T
-
-
-def csr_take_rows(data, indices, indptr, rows, indptr_out, data_out, indices_out):
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    positions = (np.repeat(starts - indptr_out[:-1], counts)
-                 + np.arange(indptr_out[-1], dtype=np.int64))
-    data_out[...] = data[positions]
-    indices_out[...] = indices[positions]

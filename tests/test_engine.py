@@ -178,6 +178,29 @@ def test_prepared_input_row_subsets(kind):
     assert_array_equal(subset.toarray(), dense_rows.astype(np.float32))
 
 
+def test_row_numbers_of_a_batch_are_numpys_without_a_pass_over_every_row():
+    """The rows of ``CSRInput[rows]``: a batch's row numbers in range are taken as
+    they are (contiguous int64), without ``np.arange(n_rows)[rows]``, a pass over
+    every row of the data per batch (18 us of a batch's 160 on 60,000 MNIST rows);
+    any other index (negative numbers, a mask, a slice, other integer types) as
+    NumPy reads it, and out of range an IndexError, as before."""
+    from sknonneg._engine.data import _row_numbers
+
+    for rows in ([3, 0, 9, 9], np.array([3, 0, 9, 9]), np.array([3, -1]),
+                 np.array([], dtype=np.int64), np.arange(10) % 2 == 0,
+                 slice(2, 9, 3), np.array([3, 0], dtype=np.uint8),
+                 np.array([7, 1], dtype=np.int32)):
+        got = _row_numbers(rows, 10)
+        assert got.dtype == np.int64 and got.flags.c_contiguous
+        assert_array_equal(got, np.arange(10)[rows])
+    strided = _row_numbers(np.array([4, 2, 8])[::2], 10)  # a strided view
+    assert strided.flags.c_contiguous
+    assert_array_equal(strided, [4, 8])
+    for bad in (np.array([10]), np.array([-11]), np.array([0, 10])):
+        with pytest.raises(IndexError, match="out of bounds"):
+            _row_numbers(bad, 10)
+
+
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 def test_set_data_with_prepared_rows_equals_raw_rows(sparse):
     X, y = _data(sparse), _targets("softmax")

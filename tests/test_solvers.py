@@ -280,6 +280,51 @@ def test_stratified_batches_partition_and_keep_proportions():
         np.testing.assert_array_equal(counts, [30, 15, 5])
 
 
+def _masked_batches(y_strata, batch_size, rng):
+    """``stratified_batches`` as it was written up to session 54: the same deal,
+    each batch's rows found by a mask over every row (``order[slots == b]``)."""
+    n_samples = y_strata.shape[0]
+    n_batches = max(1, int(round(n_samples / batch_size)))
+    if n_batches == 1:
+        return [rng.permutation(n_samples)]
+    slots = np.empty(n_samples, dtype=np.int64)
+    order = np.empty(n_samples, dtype=np.int64)
+    offset = 0
+    for label in np.unique(y_strata):
+        members = np.flatnonzero(y_strata == label)
+        members = members[rng.permutation(members.shape[0])]
+        order[offset:offset + members.shape[0]] = members
+        slots[offset:offset + members.shape[0]] = (
+            np.arange(offset, offset + members.shape[0]) % n_batches)
+        offset += members.shape[0]
+    batch_order = rng.permutation(n_batches)
+    return [rng.permutation(order[slots == b]) for b in batch_order]
+
+
+@pytest.mark.parametrize("make_rng", [np.random.RandomState, np.random.default_rng],
+                         ids=["RandomState", "Generator"])
+@pytest.mark.parametrize("n_samples, batch_size, n_classes",
+                         [(1003, 32, 7), (500, 50, 3), (37, 5, 1), (10, 200, 2),
+                          (64, 1, 4)])
+def test_stratified_batches_are_the_masked_deal_bit_for_bit(make_rng, n_samples,
+                                                            batch_size, n_classes):
+    # Each batch is a strided view of the dealt order (its positions b, b +
+    # n_batches, ...) instead of a mask over every row per batch, O(n_samples)
+    # each (44 ms an epoch on 60,000 rows in batches of 32): the same batches, in
+    # the same order, and the generator left in the same state (fits unchanged).
+    y = make_rng(1).choice(n_classes, n_samples) if n_classes > 1 else np.zeros(
+        n_samples, dtype=np.int64)
+    rng, reference = make_rng(7), make_rng(7)
+    for _ in range(2):  # two epochs: the draws go on alike
+        got = stratified_batches(y, batch_size, rng)
+        want = _masked_batches(y, batch_size, reference)
+        assert len(got) == len(want)
+        for a, b in zip(got, want):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+    assert rng.random() == reference.random()
+
+
 def test_projected_adam_stays_in_the_box():
     rng = np.random.default_rng(0)
     lower = np.where(rng.random(40) < 0.5, 0.0, -np.inf)

@@ -62,6 +62,18 @@ def index_dtype(n):
     return np.int32 if n <= np.iinfo(np.int32).max else np.int64
 
 
+def _row_numbers(rows, n_rows):
+    """``rows`` (row numbers, a slice or a mask of ``range(n_rows)``) as the
+    C-contiguous int64 row numbers they select, checked as NumPy's indexing checks
+    them (IndexError). Row numbers in range, a mini-batch's, are taken as they are,
+    without ``np.arange(n_rows)[rows]``, which cost a pass over every row of the
+    data per batch (18 us of a 200-row batch's 160 on 60,000 MNIST rows)."""
+    if (isinstance(rows, np.ndarray) and rows.ndim == 1 and rows.dtype.kind in "iu"
+            and rows.size and rows.min() >= 0 and rows.max() < n_rows):
+        return np.ascontiguousarray(rows, dtype=np.int64)
+    return np.ascontiguousarray(np.arange(n_rows)[rows])
+
+
 class CSRInput:
     """The three arrays of a CSR matrix, in the dtypes the kernels expect: values in
     the compute dtype, column numbers in ``index_dtype``, row pointers in int64.
@@ -119,13 +131,13 @@ class CSRInput:
         return self.data.dtype
 
     def __getitem__(self, rows):
-        rows = np.arange(self.shape[0])[rows]
+        rows = _row_numbers(rows, self.shape[0])
         starts = self.indptr[rows]
         counts = self.indptr[rows + 1] - starts
         indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        positions = (np.repeat(starts - indptr[:-1], counts)
-                     + np.arange(indptr[-1], dtype=np.int64))
+        positions = np.repeat(starts - indptr[:-1], counts)
+        positions += np.arange(indptr[-1], dtype=np.int64)
         # Row numbers may now exceed uint16 no more than before: the columns are kept.
         return self._from_arrays(self.data[positions], self.indices[positions], indptr,
                                  (rows.shape[0], self.shape[1]))

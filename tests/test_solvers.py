@@ -281,7 +281,7 @@ def test_stratified_batches_partition_and_keep_proportions():
 
 
 def _masked_batches(y_strata, batch_size, rng):
-    """``stratified_batches`` as it was written up to session 54: the same deal,
+    """``stratified_batches`` as it was written up to c5640ec: the same deal,
     each batch's rows found by a mask over every row (``order[slots == b]``)."""
     n_samples = y_strata.shape[0]
     n_batches = max(1, int(round(n_samples / batch_size)))

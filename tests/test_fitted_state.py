@@ -1307,3 +1307,27 @@ def test_persist_load_names_a_monotonic_cst_that_is_not_an_array(tmp_path, plant
     with pytest.raises(ValueError, match=r"holds an inconsistent NonNegMLPRegressor: "
                                          r"its monotonic_cst_"):
         persist.load(tmp_path / "reg.skops")
+
+
+
+def test_output_set_to_auto_after_a_fit_at_an_explicit_output_ignores_older_fits():
+    """A fit at an explicit ``output`` forgets how an earlier fit resolved
+    ``"auto"``: ``set_params(output="auto")`` since then resolves for this fit's
+    classes (one logistic unit for a binary target under ``monotonic_cst``), and
+    ``partial_fit`` continues the network. Before, the earlier fit's
+    ``"softmax"`` stayed, and partial_fit refused with "output='auto' gives a
+    softmax ... Pass output="logistic" (or "auto")"."""
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    kw = {"hidden_layer_sizes": (3,), "solver": "adam", "max_iter": 5,
+          "random_state": 0}
+    clf = NonNegMLPClassifier(output="auto", **kw).fit(X, y)  # a softmax
+    assert clf.out_activation_ == "softmax"
+    clf.set_params(output="logistic", monotonic_cst=[1, 0, 0]).fit(X, y)
+    proba = clf.predict_proba(X)
+    clf.set_params(output="auto").partial_fit(X, y)
+    assert clf.n_iter_ == 6 and clf.out_activation_ == "logistic"
+    assert clf.coefs_[-1].shape == (3, 1)
+    assert clf.predict_proba(X).shape == (40, 2)
+    assert not np.array_equal(clf.predict_proba(X), proba)  # trained on

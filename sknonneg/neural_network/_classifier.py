@@ -686,6 +686,14 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if self.output == "auto":
             self._auto_output = _auto_output(y, classes,
                                              getattr(self, "monotonic_cst", None))
+        else:
+            # A fit at an explicit output: an earlier fit's resolution of "auto" is
+            # not this network's. Before, it stayed, and an "auto" set since read
+            # it (_output_type): a fit at "auto" (a softmax), a fit at "logistic"
+            # under monotonic_cst, then set_params(output="auto") made partial_fit
+            # refuse with "output='auto' gives a softmax ... Pass
+            # output="logistic" (or "auto")".
+            self.__dict__.pop("_auto_output", None)
         output = self._output_type()
         target_type = type_of_target(y)
         self.out_activation_ = "logistic" if output == "logistic" else "softmax"

@@ -1331,3 +1331,31 @@ def test_output_set_to_auto_after_a_fit_at_an_explicit_output_ignores_older_fits
     assert clf.coefs_[-1].shape == (3, 1)
     assert clf.predict_proba(X).shape == (40, 2)
     assert not np.array_equal(clf.predict_proba(X), proba)  # trained on
+
+
+@pytest.mark.parametrize("output", ["logistic", "softmax"])
+def test_warm_start_at_output_auto_after_a_fit_at_the_output_it_resolves_to(output):
+    """``set_params(output="auto", warm_start=True).fit`` after a fit at the output
+    ``"auto"`` resolves to continues the network with its output function, and
+    predicts with it. Before, a network fitted at ``output="logistic"`` under
+    ``monotonic_cst`` was continued with one logistic unit but predicted as a
+    softmax of it: ``predict_proba`` a column of 1.0 (shape (n, 1)), ``predict``
+    the first class only."""
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    cst = [1, 0, 0] if output == "logistic" else None
+    clf = NonNegMLPClassifier(output=output, monotonic_cst=cst,
+                              hidden_layer_sizes=(3,), solver="adam", max_iter=20,
+                              random_state=0).fit(X, y)
+    units = clf.coefs_[-1].shape[1]
+    clf.set_params(output="auto", warm_start=True, max_iter=1).fit(X, y)
+    assert clf.n_iter_ == 1 and clf.coefs_[-1].shape[1] == units
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert 0.0 < proba[:, 1].min() and proba[:, 1].max() < 1.0
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.out_activation_ == output
+    clf.partial_fit(X, y)  # and continues at its output
+    assert clf.predict_proba(X).shape == (40, 2)

@@ -603,6 +603,21 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
                                   getattr(self, "monotonic_cst", None))
         return "softmax" if auto is None else auto
 
+    def _snapshot_params(self, layout_only=False):
+        # A warm start at output="auto" that continues a fit at an explicit output
+        # (the same output function: _changed_fitted_params) records "auto" as
+        # the fitted output and encodes no targets: "auto" is resolved here to the
+        # output the network was fitted with, as a fit at "auto" resolves it
+        # (_auto_output). Before, it was not, and _fitted_out_activation read
+        # "softmax": after a fit at output="logistic" with monotonic_cst,
+        # set_params(output="auto", warm_start=True).fit(X, y) made predict_proba
+        # a column of 1.0 (a softmax of the one logistic unit). A fresh fit at
+        # "auto" resolves it again (_encode_targets).
+        if (not layout_only and self.output == "auto" and hasattr(self, "_theta")
+                and getattr(self, "_auto_output", None) is None):
+            self._auto_output = self._fitted_out_activation()
+        super()._snapshot_params(layout_only)
+
     def _fitted_out_activation(self):
         """``"softmax"`` or ``"logistic"``: the ``output`` of the fit (``"auto"``
         resolved as that fit resolved it, ``_auto_output``), kept from it

@@ -21,7 +21,8 @@ on disk):
 
 ``--profile`` (in each checkout given): the fit's time split by where it is spent,
 exclusive times of nested wrappers: the numba compute kernels; the batch gathers
-(``_Data.__getitem__``, the CSR gather kernel included); the first layer's layout
+(``_Data.__getitem__``; in a checkout that has it, 2c4dc85's CSR gather kernel
+``csr_take_rows``, reverted since, counted with them); the first layer's layout
 of each batch (``FirstLayerGradient``: the transposed copy of a dense batch); the
 objective's ``set_data`` (``_Objectives.get``); the per-fit penalty units (its
 first call); the Python of ``loss_grad``, of Adam's step and of the epoch loop;
@@ -157,6 +158,8 @@ def _instrument(clock):
     from sknonneg._solvers.adam import ProjectedAdam
     from sknonneg.neural_network import _training
 
+    # csr_take_rows: the CSR gather kernel of 2c4dc85 (reverted in c3e1255), for
+    # a checkout that has it (adam_overhead_gather_kernel.md); absent since.
     copies = {"csr_take_rows": "gather", "transpose": "batch layout"}
     for flavour in (False, True):
         kernel_set = _kernels.kernels(flavour)
@@ -270,7 +273,8 @@ def markdown(result):
               f"Median over {result['profile_repeats']} profiled fits per checkout "
               "(alternating) of the shares of the fit's wall time (exclusive times "
               "of nested "
-              "wrappers; `gather` includes the CSR gather kernel, `batch layout` the "
+              "wrappers; `gather`: `_Data.__getitem__`, with the CSR gather kernel "
+              "`csr_take_rows` where a checkout has it; `batch layout` the "
               "transposed copy of a dense batch). *Per-batch overhead*: gather + "
               "batch layout + set_data + the Python of loss_grad, Adam's step and "
               "the epoch loop.", "",

@@ -169,7 +169,8 @@ def _zero_threshold(W, tol, relative):
 def _abba_pairs(estimator, layers, constraints):
     """Replace the declared ``"abba"`` layers by their blocks ``(A, B)``."""
     final = final_estimator(estimator)
-    a, b = fitted_attribute(final, "coefs_a_", None), fitted_attribute(final, "coefs_b_", None)
+    a = fitted_attribute(final, "coefs_a_", None)
+    b = fitted_attribute(final, "coefs_b_", None)
     if a is None or b is None or len(a) != len(layers):
         return layers
     return [

@@ -11,10 +11,11 @@ Everything here works on *fitted* estimators through duck typing:
 * a :class:`~sklearn.pipeline.Pipeline` is inspected through its final step,
   the preceding steps supplying feature names and the input transformation.
 
-An sknonneg network's attributes are read as it was fitted (:func:`fitted`): its
-lists (``coefs_``, ...) can be edited, not its arrays, and an array put in a list's
-place (``est.coefs_[0] = W``) or a value in an attribute's changes no prediction,
-so it changes nothing drawn or reported either.
+An sknonneg network's attributes are read as it was fitted
+(:func:`~sknonneg.neural_network._base.fitted_attribute`): its lists (``coefs_``,
+...) can be edited, not its arrays, and an array put in a list's place
+(``est.coefs_[0] = W``) or a value in an attribute's changes no prediction, so it
+changes nothing drawn or reported either.
 """
 
 import numpy as np
@@ -32,7 +33,8 @@ MATPLOTLIB_MSG = f"plotting requires matplotlib; {install_hint('plot')}"
 
 
 def has_fitted(final, name):
-    """Whether ``final`` has the fitted attribute ``name`` (:func:`fitted`)."""
+    """Whether ``final`` has the fitted attribute ``name`` (as
+    :func:`~sknonneg.neural_network._base.fitted_attribute` reads it)."""
     return fitted_attribute(final, name, None) is not None
 
 
@@ -606,6 +608,7 @@ def hidden_activations(estimator, X):
         raise ValueError(f"unknown activation {act_name!r}")
     act = _activations.DENSE[act_name].function
     H = _check_forward_input(final, Xt)
-    for W, b in zip(fitted_attribute(final, "coefs_")[:-1], fitted_attribute(final, "intercepts_")[:-1]):
+    for W, b in zip(fitted_attribute(final, "coefs_")[:-1],
+                    fitted_attribute(final, "intercepts_")[:-1]):
         H = act(safe_sparse_dot(H, W) + b)
     return np.asarray(H)

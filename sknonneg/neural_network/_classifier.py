@@ -598,10 +598,15 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
             return self.output
         auto = getattr(self, "_auto_output", None)
         if auto is None and hasattr(self, "classes_"):
-            auto = auto_output_of(bool(getattr(self, "_multilabel", False)),
-                                  len(self.classes_),
-                                  getattr(self, "monotonic_cst", None))
+            auto = self._auto_for_fitted_classes()
         return "softmax" if auto is None else auto
+
+    def _auto_for_fitted_classes(self):
+        """What ``output="auto"`` resolves to, with ``monotonic_cst`` as set now, for
+        the targets the classifier was fitted on (its classes, multilabel or not):
+        read where ``"auto"`` is compared with the fitted output."""
+        return auto_output_of(bool(getattr(self, "_multilabel", False)),
+                              len(self.classes_), getattr(self, "monotonic_cst", None))
 
     def _snapshot_params(self, layout_only=False):
         # A warm start at output="auto" that continues a fit at an explicit output
@@ -638,8 +643,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         multilabel = getattr(self, "_multilabel", None)
         n_classes, n_outputs = len(self.classes_), layout.layer_sizes[-1]
         if self.output == "auto":
-            auto = auto_output_of(bool(multilabel), n_classes,
-                                  getattr(self, "monotonic_cst", None))
+            auto = self._auto_for_fitted_classes()
             if not _same(want, auto):
                 fail(f'output="auto" resolved to {want!r} (_auto_output), but it '
                      f"resolves to {auto!r} for the targets it was fitted on")
@@ -662,9 +666,7 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         if "output" in changed and hasattr(self, "out_activation_"):
             now = self.output
             if now == "auto":
-                now = auto_output_of(bool(getattr(self, "_multilabel", False)),
-                                     len(self.classes_),
-                                     getattr(self, "monotonic_cst", None))
+                now = self._auto_for_fitted_classes()
             if _same(now, self._fitted_out_activation()):
                 changed.remove("output")
         return changed

@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from conftest import gradient_case, objective_data
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
-from sknonneg._engine import DenseLayer, ParameterLayout
+from sknonneg._engine import DenseLayer, Objective, ParameterLayout
 from sknonneg._engine import data as data_module
 from sknonneg._engine.layers import padded_width
 from sknonneg._kernels import kernels as kernel_set
@@ -509,6 +509,29 @@ def test_csr_first_layer_reads_theta_in_place_in_float64(l2):
     assert padded.buffers[0].csr_coef is not None
     assert loss == padded_loss
     assert np.array_equal(grad, padded_grad)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_single_layer_on_csr_input_reads_the_weights_not_their_padding(dtype):
+    """A network of one (output) layer on CSR input: its product is scipy's, which
+    took the padded weights whole: logits of the padded width, and a broadcasting
+    error (``could not broadcast ... (300,16) into shape (300,1)``)."""
+    X = sp.random(300, 20, density=0.1, random_state=0, format="csr")
+    y = np.asarray(X.sum(axis=1)).reshape(-1, 1)
+    layout = ParameterLayout([DenseLayer(20, 1, activation="identity")])
+    theta = np.random.default_rng(0).normal(size=layout.n_params)
+    if dtype == "float64":
+        theta.flags.writeable = False  # not read in place: the padded copy
+    sparse_obj = Objective(layout, "squared_error", [], X, y, None, dtype=dtype,
+                           parallel=False)
+    dense_obj = Objective(layout, "squared_error", [], X.toarray(), y, None,
+                          dtype=dtype, parallel=False)
+    loss, grad = sparse_obj.loss_grad(theta)
+    assert sparse_obj.buffers[0].csr_coef is not None
+    dense_loss, dense_grad = dense_obj.loss_grad(theta)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    assert_allclose(loss, dense_loss, rtol=tol)
+    assert_allclose(grad, dense_grad, rtol=tol * 100, atol=tol)
 
 
 @pytest.mark.parametrize("gradient", ["scatter", "blocked"])

@@ -553,7 +553,8 @@ class DenseLayer:
         """Logits, ``delta = dloss/dlogits`` and the data loss ``sum_i s_i loss_i``."""
         inputs, coef = self._product_input(ctx, below, buf)
         if isinstance(inputs, tuple):
-            inputs = ctx.data.tocsr()
+            # scipy's product, of the weights' own columns (not the padding).
+            inputs, coef = ctx.data.tocsr(), coef[:, :self.n_out]
         return _output_loss(ctx, inputs, coef, buf.intercept, buf.out, buf.delta)
 
     def weight_grad(self, ctx, below, buf):

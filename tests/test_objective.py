@@ -534,6 +534,25 @@ def test_single_layer_on_csr_input_reads_the_weights_not_their_padding(dtype):
     assert_allclose(grad, dense_grad, rtol=tol * 100, atol=tol)
 
 
+def test_dense_batch_of_one_chunk_is_transposed_by_the_serial_kernel(monkeypatch):
+    """A dense batch that runs in one chunk is copied by the serial ``transpose``:
+    the parallel flavour's launch on one thread cost more than the copy of a
+    small batch. Several chunks keep the parallel one."""
+    X = np.random.default_rng(0).random((50, 7))
+    prepared = data_module.prepare_input(X, np.float64)
+    called = []
+    for flavour in (True, False):
+        kernel = kernel_set(flavour).transpose
+        monkeypatch.setattr(kernel_set(flavour), "transpose",
+                            lambda X, out, kernel=kernel, flavour=flavour: (
+                                called.append(flavour), kernel(X, out)))
+    first = data_module.FirstLayerGradient(prepared, 4, 1, kernel_set(True))
+    assert called == [False] and np.array_equal(first.X_t, X.T)
+    data_module.FirstLayerGradient(prepared, 4, 2, kernel_set(True))
+    data_module.FirstLayerGradient(prepared, 4, 1, kernel_set(False))
+    assert called == [False, True, False]
+
+
 @pytest.mark.parametrize("gradient", ["scatter", "blocked"])
 def test_csr_path_with_int32_indices(gradient, monkeypatch, request):
     """Inputs of more than 65535 columns or rows get int32 column and row numbers

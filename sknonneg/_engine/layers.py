@@ -296,11 +296,12 @@ class DenseLayer:
         The CSR kernels read the same values in the same order from either layout
         (a stored value adds a row of ``coef``; the padding is never read), so the
         two give the same bits; copying ``theta`` into the padded rows cost more
-        than the padding saved (float64, Reuters' 9,936 inputs x 30-100 units,
-        batches of 200 and 32 rows, one thread: the fused kernel 0.96-1.03x the
-        time on ``theta``'s block as on the padded copy, against a copy of 1.4-26
-        times the kernel's time; 200,000 inputs x 100 units: a 39 ms copy for a
-        0.2 ms kernel).
+        than the padding saved (float64, one thread, Reuters' 9,936 inputs x 30,
+        64 and 100 units, batches of 200 and 32 rows: the forward and the fused
+        kernel took 0.96-1.11x the time on ``theta``'s block as on the padded
+        copy, within the noise of a shared machine, and the copy 170-850 us, 1.4
+        to 26 times the fused kernel's time; 200,000 inputs x 100 units: a 26-39
+        ms copy for a 0.2 ms kernel; ``benchmarks/csr_theta_in_place.py``).
         """
         dtype = np.dtype(dtype)
         buf = _Buffers(pool, position)

@@ -8,6 +8,8 @@ fused kernels of ``sknonneg._kernels``, on buffers it allocates once per data se
 - ``load``: its blocks of ``theta`` (float64) into compute buffers (the dtype of the
   fit), scaled by the network's reparametrisation scale ``c`` (1 without one), with
   the objective's kernel set (the NumPy twins on the NumPy path: no numba there);
+  a dense layer of a float64 fit, unsplit and unscaled, reads ``theta``'s own
+  weights block instead, whatever its input (``DenseLayer.buffers``);
 - ``forward``: its outputs from the previous layer's (or from the data); hidden
   layers return their weighted total activation (for ``ActivityL1``);
 - ``output``: the last layer with the loss: logits, data loss and ``delta``;

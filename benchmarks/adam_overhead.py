@@ -41,7 +41,9 @@ Usage::
     python benchmarks/adam_overhead.py --base /tmp/base-checkout [--repeats 5]
     python benchmarks/adam_overhead.py --quick --base /tmp/base-checkout
 
-Writes ``benchmarks/results/adam_overhead{_quick}.{json,md}``.
+Writes ``benchmarks/results/adam_overhead{_quick}.{json,md}``, or
+``benchmarks/results/<name>.{json,md}`` with ``--name <name>`` (so that a later
+session's run keeps the records of the earlier ones).
 """
 
 import argparse
@@ -334,6 +336,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="3,000 MNIST rows, 2,000 Reuters documents, 2 epochs, "
                              "four cases, 2 pairs; writes adam_overhead_quick.*")
+    parser.add_argument("--name", default=None,
+                        help="results file name, without extension (default "
+                             "adam_overhead, or adam_overhead_quick with --quick)")
     parser.add_argument("--data-home", default=None,
                         help="mnist.npz and the Reuters files (default: "
                              "$SKNONNEG_DATA, else ../shared/data)")
@@ -344,6 +349,9 @@ def main(argv=None):
         return
     if not args.base:
         parser.error("--base is required")
+    if args.name is not None and (not args.name or "/" in args.name
+                                  or os.sep in args.name or args.name.startswith(".")):
+        parser.error(f"--name must be a file name without a folder, got {args.name!r}")
     from _common import DEFAULT_DATA_HOME, save_result
 
     cases = args.cases or (list(QUICK_CASES) if args.quick else list(CASES))
@@ -399,8 +407,8 @@ def main(argv=None):
             entry["predictions_equal"] = all(np.array_equal(predictions[0], q)
                                              for q in predictions[1:])
             result["cases"][case] = entry
-    save_result("adam_overhead_quick" if args.quick else "adam_overhead", result,
-                markdown)
+    name = args.name or ("adam_overhead_quick" if args.quick else "adam_overhead")
+    save_result(name, result, markdown)
     print(markdown(result))
 
 

@@ -786,6 +786,28 @@ def test_stack_initialises_classifier():
         NonNegMLPClassifier.from_autoencoders([ae2, ae1])
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_stack_output_stage_on_codes_that_are_mostly_zeros(dtype):
+    """The output stage (``output_init="fit"``) on codes with at most 25% non-zeros,
+    which the engine takes as CSR: its one-layer objective's product read the
+    padded copy of the weights whole and raised "operands could not be broadcast
+    together with shapes (300,16) (10,)". A sparse autoencoder's encoder under a
+    ReLU hidden layer gives such codes."""
+    from sklearn.datasets import load_digits
+
+    from sknonneg import NonNegMLPClassifier
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    ae = NonNegAutoencoder(16, sparsity_target=0.02, sparsity_weight=0.3, max_iter=10,
+                           random_state=0).fit(X)
+    codes = np.maximum(X @ ae.coefs_[0] + ae.intercepts_[0], 0.0)
+    assert 0 < np.count_nonzero(codes) <= 0.25 * codes.size
+    clf = NonNegMLPClassifier.from_autoencoders([ae], activation="relu", max_iter=2,
+                                                random_state=0, dtype=dtype)
+    clf.fit(X, y)
+    assert np.isfinite(clf.loss_) and clf.predict_proba(X).shape == (300, 10)
+
+
 def test_a_stack_beyond_float32_is_refused_by_a_float32_fit_in_its_words():
     # Review 43c item 10: a float64 autoencoder whose weights lie beyond
     # float32's range, stacked into a dtype="float32" classifier, was refused as

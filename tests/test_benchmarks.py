@@ -503,3 +503,37 @@ def test_regressor_early_stopping_cost_as_the_docstring_gives_it():
     assert (f"lost {-mean:.4f} +- " in defaults_md
             and f"({max(per_data):.3f} to {min(per_data):.3f} per data set"
             in defaults_md)
+
+
+def test_adam_overhead_name_chooses_the_results_files(monkeypatch, tmp_path, capsys):
+    """``adam_overhead.py --name`` writes ``<name>.{json,md}``, so that a later
+    session's run keeps the earlier records (before, every run wrote over
+    ``adam_overhead.{json,md}``); a name with a folder is refused."""
+    import numpy as np
+
+    with _benchmark_context([str(BENCH / "adam_overhead.py")]):
+        common = importlib.import_module("_common")
+        script = importlib.import_module("adam_overhead")
+        saved = []
+
+        def save_result(stem, result, markdown):
+            result["record"] = common.run_record()
+            saved.append(stem)
+
+        monkeypatch.setattr(common, "save_result", save_result)
+        monkeypatch.setattr(script, "make_data", lambda *args: None)
+
+        def run_child(tree, case, folder, out, profile, epochs):
+            np.save(out, np.zeros(3))
+            return {"wall": 1.0, "cpu": 1.0, "load_before": 0.5, "n_iter": epochs,
+                    "times": {"compute kernels": 1.0}, "uptime": ""}
+
+        monkeypatch.setattr(script, "run_child", run_child)
+        args = ["--base", str(tmp_path), "--cases", "regressor-dense", "--repeats",
+                "1", "--profile-repeats", "1"]
+        script.main(args + ["--name", "adam_overhead_55"])
+        script.main(args)
+        assert saved == ["adam_overhead_55", "adam_overhead"]
+        with pytest.raises(SystemExit):
+            script.main(args + ["--name", "../adam_overhead"])
+    assert "--name must be a file name without a folder" in capsys.readouterr().err

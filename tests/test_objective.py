@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from conftest import gradient_case, objective_data
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
-from sknonneg._engine import DenseLayer, ParameterLayout
+from sknonneg._engine import DenseLayer, Objective, ParameterLayout
 from sknonneg._engine import data as data_module
 from sknonneg._engine.layers import padded_width
 from sknonneg._kernels import kernels as kernel_set
@@ -460,24 +460,97 @@ def test_csr_input_is_not_modified_and_uses_narrow_indices():
 
 
 def test_csr_kernels_get_first_layer_rows_padded_to_cache_lines():
+    """A float32 fit's first layer on CSR input is a copy with rows padded to whole
+    cache lines; so is a float64 one's where ``theta`` cannot be read in place."""
     assert padded_width(150, np.float32) == 160
     assert padded_width(150, np.float64) == 152
     assert padded_width(8, np.float64) == 8
     X, y = _data("softmax-multiclass", sparse=True)
-    est = _estimator("softmax-multiclass", (5,), False)
+    n_inputs = X.shape[1]
+    theta = np.random.default_rng(0).normal(size=_objective(
+        _estimator("softmax-multiclass", (5,), False), X, y)[0].n_params)
+    for dtype in ("float32", "float64"):
+        est = _estimator("softmax-multiclass", (5,), False, dtype=dtype)
+        layout, objective, _, _ = _objective(est, X, y)
+        _, dense, _, _ = _objective(est, X.toarray(), y)
+        assert (isinstance(objective.X, data_module.CSRInput)
+                and dense.buffers[0].csr_coef is None)
+        point = theta
+        if dtype == "float64":
+            point = theta.copy()
+            point.flags.writeable = False  # read-only: not read in place
+        loss, grad = objective.loss_grad(point)
+        csr_coef = objective.buffers[0].csr_coef
+        assert csr_coef.shape == (n_inputs, padded_width(5, dtype))
+        assert csr_coef.dtype == dtype and np.all(csr_coef[:, 5:] == 0.0)
+        dense_loss, dense_grad = dense.loss_grad(theta)
+        tol = 1e-12 if dtype == "float64" else 1e-5
+        assert_allclose(loss, dense_loss, rtol=tol)
+        assert_allclose(grad, dense_grad, rtol=tol * 100, atol=tol * 1e-2)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.01])
+def test_csr_first_layer_reads_theta_in_place_in_float64(l2):
+    """In a float64 fit the CSR kernels read the first layer's weights from
+    ``theta`` itself (no padded copy per evaluation), with the bits of the padded
+    copy's results."""
+    X, y = _data("softmax-multiclass", sparse=True)
+    est = _estimator("softmax-multiclass", (5,), False, l2=l2)
     layout, objective, _, _ = _objective(est, X, y)
-    _, dense, _, _ = _objective(est, X.toarray(), y)
-    assert (isinstance(objective.X, data_module.CSRInput)
-            and dense.buffers[0].csr_coef is None)
+    _, padded, _, _ = _objective(est, X, y)
     theta = np.random.default_rng(0).normal(size=layout.n_params)
     loss, grad = objective.loss_grad(theta)
-    n_inputs = X.shape[1]
-    csr_coef = objective.buffers[0].csr_coef
-    assert csr_coef.shape == (n_inputs, padded_width(5, np.float64))
-    assert np.all(csr_coef[:, 5:] == 0.0)
-    dense_loss, dense_grad = dense.loss_grad(theta)
-    assert_allclose(loss, dense_loss, rtol=1e-12)
-    assert_allclose(grad, dense_grad, rtol=1e-10, atol=1e-14)
+    buf = objective.buffers[0]
+    assert buf.csr_coef is None and buf.reads_theta
+    assert np.shares_memory(buf.coef, theta)
+    frozen = theta.copy()
+    frozen.flags.writeable = False  # not read in place: the padded copy
+    padded_loss, padded_grad = padded.loss_grad(frozen)
+    assert padded.buffers[0].csr_coef is not None
+    assert loss == padded_loss
+    assert np.array_equal(grad, padded_grad)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_single_layer_on_csr_input_reads_the_weights_not_their_padding(dtype):
+    """A network of one (output) layer on CSR input: its product is scipy's, which
+    took the padded weights whole: logits of the padded width, and a broadcasting
+    error (``could not broadcast ... (300,16) into shape (300,1)``)."""
+    X = sp.random(300, 20, density=0.1, random_state=0, format="csr")
+    y = np.asarray(X.sum(axis=1)).reshape(-1, 1)
+    layout = ParameterLayout([DenseLayer(20, 1, activation="identity")])
+    theta = np.random.default_rng(0).normal(size=layout.n_params)
+    if dtype == "float64":
+        theta.flags.writeable = False  # not read in place: the padded copy
+    sparse_obj = Objective(layout, "squared_error", [], X, y, None, dtype=dtype,
+                           parallel=False)
+    dense_obj = Objective(layout, "squared_error", [], X.toarray(), y, None,
+                          dtype=dtype, parallel=False)
+    loss, grad = sparse_obj.loss_grad(theta)
+    assert sparse_obj.buffers[0].csr_coef is not None
+    dense_loss, dense_grad = dense_obj.loss_grad(theta)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    assert_allclose(loss, dense_loss, rtol=tol)
+    assert_allclose(grad, dense_grad, rtol=tol * 100, atol=tol)
+
+
+def test_dense_batch_of_one_chunk_is_transposed_by_the_serial_kernel(monkeypatch):
+    """A dense batch that runs in one chunk is copied by the serial ``transpose``:
+    the parallel flavour's launch on one thread cost more than the copy of a
+    small batch. Several chunks keep the parallel one."""
+    X = np.random.default_rng(0).random((50, 7))
+    prepared = data_module.prepare_input(X, np.float64)
+    called = []
+    for flavour in (True, False):
+        kernel = kernel_set(flavour).transpose
+        monkeypatch.setattr(kernel_set(flavour), "transpose",
+                            lambda X, out, kernel=kernel, flavour=flavour: (
+                                called.append(flavour), kernel(X, out)))
+    first = data_module.FirstLayerGradient(prepared, 4, 1, kernel_set(True))
+    assert called == [False] and np.array_equal(first.X_t, X.T)
+    data_module.FirstLayerGradient(prepared, 4, 2, kernel_set(True))
+    data_module.FirstLayerGradient(prepared, 4, 1, kernel_set(False))
+    assert called == [False, True, False]
 
 
 @pytest.mark.parametrize("gradient", ["scatter", "blocked"])

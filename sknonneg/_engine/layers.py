@@ -8,6 +8,8 @@ fused kernels of ``sknonneg._kernels``, on buffers it allocates once per data se
 - ``load``: its blocks of ``theta`` (float64) into compute buffers (the dtype of the
   fit), scaled by the network's reparametrisation scale ``c`` (1 without one), with
   the objective's kernel set (the NumPy twins on the NumPy path: no numba there);
+  a dense layer of a float64 fit, unsplit and unscaled, reads ``theta``'s own
+  weights block instead, whatever its input (``DenseLayer.buffers``);
 - ``forward``: its outputs from the previous layer's (or from the data); hidden
   layers return their weighted total activation (for ``ActivityL1``);
 - ``output``: the last layer with the loss: logits, data loss and ``delta``;
@@ -65,10 +67,13 @@ def kernel_array(value, dtype):
 # float64 units ran within 25% of each other, the fastest from 128 rows).
 _BACKPROP_BLOCK_BYTES = 1 << 17
 
-# Rows of the weights that the CSR kernels gather from start on a cache line: each
+# Rows of the weights that the CSR kernels gather from start on a cache line where
+# the first layer's weights are a copy anyway (a float32 fit, a split layer): each
 # stored value adds a row of the first layer's weights to an output row, and a row
 # that straddles cache lines costs split loads (60k MNIST, 150 units: the CSR
 # forward product 0.92x the time in float32, 0.97x in float64, with 160 columns).
+# A float64 fit of an unsplit layer reads theta's block in place instead: the copy
+# into padded rows cost more than it saved (``DenseLayer.buffers``).
 _CACHE_LINE_BYTES = 64
 
 
@@ -281,24 +286,34 @@ class DenseLayer:
         layer's; ``pool``: a ``BufferPool`` to take them from, or None (new
         arrays).
 
-        The weights as the kernels read them (``coef``) are, for a first layer on a
-        CSR input, its rows padded to whole cache lines (``csr_coef``, see
-        ``padded_width``), filled straight from ``theta``; in a float64 fit of an
-        unsplit layer, ``theta``'s own block (``load`` points at it); else a buffer
-        of the compute dtype. Where the weight gradients go is set by
-        ``bind_grad``. A wide first layer (200,000 inputs x 100 units) then costs one
-        padded copy of its weights in a float64 fit, none of its gradient.
+        The weights as the kernels read them (``coef``) are, in a float64 fit of an
+        unsplit layer, ``theta``'s own block (``load`` points at it), whatever the
+        input; else a copy in the compute dtype, which for a first layer on a CSR
+        input has its rows padded to whole cache lines (``csr_coef``, see
+        ``padded_width``), filled straight from ``theta``. Where the weight
+        gradients go is set by ``bind_grad``. A wide first layer (200,000 inputs x
+        100 units) then costs no copy of its weights in a float64 fit, nor of its
+        gradient.
+
+        The CSR kernels read the same values in the same order from either layout
+        (a stored value adds a row of ``coef``; the padding is never read), so the
+        two give the same bits; copying ``theta`` into the padded rows cost more
+        than the padding saved (float64, one thread, Reuters' 9,936 inputs x 30,
+        64 and 100 units, batches of 200 and 32 rows: the forward and the fused
+        kernel took 0.93-1.2x the time on ``theta``'s block as on the padded copy,
+        within the noise of a shared machine, and the copy 170-850 us, 1.5 to 26
+        times the fused kernel's time; 200,000 inputs x 100 units: a 26-39 ms
+        copy for a 0.2 ms kernel; ``benchmarks/results/csr_theta_in_place.md``).
+        End to end, paired Adam fits on Reuters took 0.94x (batches of 200) and
+        0.80x (batches of 32) the time (``adam_overhead_55.md``).
         """
         dtype = np.dtype(dtype)
         buf = _Buffers(pool, position)
         buf.csr_coef = None
-        if position == 0 and isinstance(data, CSRInput):
-            # The padding stays zero, unread.
-            buf.csr_coef = buf.alloc_zeros("csr_coef",
-                                     (self.n_in, padded_width(self.n_out, dtype)),
-                                     dtype)
-        buf.reads_theta = (buf.csr_coef is None and dtype == np.float64
-                           and not self.split)
+        buf.padded = position == 0 and isinstance(data, CSRInput)
+        buf.reads_theta = dtype == np.float64 and not self.split
+        if buf.padded and not buf.reads_theta:
+            buf.csr_coef = self._padded_coef(buf, dtype)
         buf.coef = (None if buf.csr_coef is not None or buf.reads_theta
                     else buf.alloc("coef", self.shape, dtype))
         buf.intercept = buf.alloc("intercept", (self.n_out,), dtype)
@@ -331,6 +346,12 @@ class DenseLayer:
                                     dtype, isinstance(data, CSRInput), buf)
         return buf
 
+    def _padded_coef(self, buf, dtype):
+        """A first layer's weights for the CSR kernels, rows padded to whole cache
+        lines (``padded_width``); the padding stays zero, unread."""
+        return buf.alloc_zeros("csr_coef", (self.n_in, padded_width(self.n_out, dtype)),
+                               dtype)
+
     def bind_grad(self, buf, grad_blocks):
         """Where the kernels write the weight gradients: in a float64 fit of an
         unsplit layer, straight into this layer's blocks of the objective's gradient
@@ -348,9 +369,14 @@ class DenseLayer:
         if buf.reads_theta and not (scale == 1.0 and coef.dtype == np.float64
                                     and coef.flags.c_contiguous
                                     and coef.flags.writeable):
-            # theta as given cannot be read in place: a buffer of its own.
+            # theta as given cannot be read in place: a buffer of its own (with
+            # padded rows for a first layer on a CSR input).
             buf.reads_theta = False
-            buf.coef = buf.alloc("coef", self.shape, buf.intercept.dtype)
+            if buf.padded:
+                buf.coef = None
+                buf.csr_coef = self._padded_coef(buf, buf.intercept.dtype)
+            else:
+                buf.coef = buf.alloc("coef", self.shape, buf.intercept.dtype)
         if buf.reads_theta:
             buf.coef = coef  # theta's own float64 block: nothing to copy
         else:
@@ -367,12 +393,14 @@ class DenseLayer:
     @staticmethod
     def _product_input(ctx, below, buf):
         """``(inputs, coef)`` as the kernels take them: the data (a CSR input as its
-        three arrays, with the padded weights) or the layer below's output, read-only
-        as the data is (``data.read_only_view``: one compiled kernel for both)."""
+        three arrays, with the padded weights where they are a copy, see
+        ``buffers``) or the layer below's output, read-only as the data is
+        (``data.read_only_view``: one compiled kernel for both)."""
         if below is not None:
             return read_only_view(below.out), buf.coef
-        if buf.csr_coef is not None:
-            return _csr_arrays(ctx.data), buf.csr_coef
+        if buf.padded:
+            return (_csr_arrays(ctx.data),
+                    buf.coef if buf.csr_coef is None else buf.csr_coef)
         return ctx.data.array, buf.coef
 
     def forward(self, ctx, below, buf):
@@ -530,7 +558,8 @@ class DenseLayer:
         """Logits, ``delta = dloss/dlogits`` and the data loss ``sum_i s_i loss_i``."""
         inputs, coef = self._product_input(ctx, below, buf)
         if isinstance(inputs, tuple):
-            inputs = ctx.data.tocsr()
+            # scipy's product, of the weights' own columns (not the padding).
+            inputs, coef = ctx.data.tocsr(), coef[:, :self.n_out]
         return _output_loss(ctx, inputs, coef, buf.intercept, buf.out, buf.delta)
 
     def weight_grad(self, ctx, below, buf):

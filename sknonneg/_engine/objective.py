@@ -297,7 +297,8 @@ class Objective:
         if self.gram:
             self.targets = InputTargets(self.X, self.sample_weight)
         if type(self.X) is not self._data_kind:
-            # The first layer's buffers depend on the kind of input (CSR: padded).
+            # The first layer's buffers depend on the kind of input (CSR: padded
+            # where they are a copy, see DenseLayer.buffers).
             self._data_kind = type(self.X)
             self._allocate()
         if first_layer is not None and first_layer.serves(

@@ -2,10 +2,11 @@
 
 An ``Objective`` allocates its buffers once per data set: some of the batch's size
 (a layer's outputs and deltas, ``n_samples`` rows each), some of the parameters'
-(the gradient, the first layer's padded weights, per-chunk partial sums of the
-weight gradients). ``RowBlockObjective`` runs one ``Objective`` per length of its
-blocks of rows, one block at a time, and reads each block's gradient before the
-next block runs: the objectives of the blocks' lengths can run on the same memory.
+(the gradient, the first layer's padded weights where they are a copy, per-chunk
+partial sums of the weight gradients). ``RowBlockObjective`` runs one ``Objective``
+per length of its blocks of rows, one block at a time, and reads each block's
+gradient before the next block runs: the objectives of the blocks' lengths can run
+on the same memory.
 Handed a ``BufferPool``, an objective takes its buffers from it: each buffer by a
 key naming its role (the layer's position and the buffer's name), as the first
 ``size`` elements of the pool's one array for that key and dtype, reshaped (so

@@ -70,6 +70,16 @@ class NonNegStandIn(MLPClassifier):
         return np.asarray(H)
 
 
+def _bars(bc):
+    """``(x, y, width, height)`` of every bar of a row of bars (``bars_[i]``, a
+    collection of rectangles), as a bar ``Rectangle``'s ``get_x()``, ``get_y()``,
+    ``get_width()``, ``get_height()`` (width, height negative for a bar left of,
+    down from, its base): one row of shape (4,) per bar."""
+    verts = np.array([p.vertices[:4] for p in bc.get_paths()]).reshape(-1, 4, 2)
+    x, y = verts[:, 0, 0], verts[:, 0, 1]
+    return np.stack([x, y, verts[:, 1, 0] - x, verts[:, 2, 1] - y], axis=1)
+
+
 def _digits():
     X, y = load_digits(return_X_y=True)
     return X / 16.0, y
@@ -367,7 +377,7 @@ def test_output_weights_with_activations_and_images(name, transpose):
     )
     classes = _final(est).classes_
     assert len(disp.bars_) == len(classes)
-    assert all(len(bc.patches) == N_HIDDEN for bc in disp.bars_)
+    assert all(len(bc.get_paths()) == N_HIDDEN for bc in disp.bars_)
     assert disp.images_display_ is not None
     assert len(disp.images_display_.images_) == N_HIDDEN
     assert _count_images(disp.figure_) == N_HIDDEN
@@ -827,14 +837,14 @@ def test_output_weights_negative_activations_stay_in_their_row(transpose):
         abba = ABBAClassifier(4, max_iter=30, random_state=0).fit(X - 0.5, y % 3)
     disp = OutputWeightsDisplay.from_estimator(abba, X - 0.5, y % 3,
                                                transpose=transpose)
-    assert min(bar.get_height() if not transpose else bar.get_width()
-               for bc in disp.bars_ for bar in bc) < 0  # tanh: some are negative
+    assert min(_bars(bc)[:, 3 if not transpose else 2].min()
+               for bc in disp.bars_) < 0  # tanh: some are negative
     n_rows = len(disp.bars_)
     for r, bc in enumerate(disp.bars_):
         centre = r if transpose else n_rows - 1 - r
-        for bar in bc:
-            start = bar.get_x() if transpose else bar.get_y()
-            length = bar.get_width() if transpose else bar.get_height()
+        for x, y, width, height in _bars(bc):
+            start = x if transpose else y
+            length = width if transpose else height
             lo, hi = sorted((start, start + length))
             assert centre - 0.5 <= lo and hi <= centre + 0.5
 
@@ -992,7 +1002,8 @@ def test_output_weights_pair_of_axes_bars_line_up_with_the_diagram(transpose):
         labels = [t.get_text() for t in bar_ax.get_yticklabels()]
         np.testing.assert_allclose(bar_ax.get_yticks(), np.arange(len(units)))
         # unit 0's bars are in the top row, as its squares are
-        assert {b.get_y() + b.get_height() / 2 for b in disp.bars_[0]} == {0, 1, 2}
+        assert {round(y + h / 2, 9) for _, y, _, h in _bars(disp.bars_[0])
+                } == {0, 1, 2}
         np.testing.assert_allclose([bar_pos.y0, bar_pos.height],
                                    [ax_pos.y0, ax_pos.height], atol=1e-9)
     else:
@@ -1961,7 +1972,7 @@ def test_output_weights_of_abba_pairs_once_draws_signed_logit_weights():
               for im in disp.images_display_.images_]
     np.testing.assert_array_equal(images, abba.components_[:6])
     H = abba.transform(X)
-    heights = [b.get_height() for b in disp.bars_[0]]  # class 0's row of bars
+    heights = _bars(disp.bars_[0])[:, 3]  # class 0's row of bars
     top = max(1.0, np.abs(np.vstack([H[y == c].mean(axis=0)[:6]
                                      for c in abba.classes_])).max())
     np.testing.assert_allclose(heights, 0.42 * H[y == 0].mean(axis=0)[:6] / top,
@@ -2019,7 +2030,7 @@ def test_output_weights_order_class_labels_and_separates_the_groups(transpose):
     assert {line.axes for line in disp.separators_} == {disp.ax_, disp.bar_ax_}
     # in a colour none of the bars has (before: tab:orange, class 1's bars')
     from matplotlib.colors import to_rgba
-    bar_colours = {to_rgba(p.get_facecolor()) for bc in disp.bars_ for p in bc}
+    bar_colours = {tuple(c) for bc in disp.bars_ for c in bc.get_facecolors()}
     assert not {to_rgba(line.get_color()) for line in disp.separators_} & bar_colours
     assert not {to_rgba(t.get_color()) for t in labels} & bar_colours
     unit_label = disp.ax_.get_ylabel() if transpose else disp.ax_.get_xlabel()
@@ -2298,9 +2309,8 @@ def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
     lengths = []
     for p in range(n_panels):
         bars = disp.bars_[p * n_rows:(p + 1) * n_rows]
-        assert {patch.axes for bc in bars for patch in bc} == {disp.bar_axes_[p]}
-        lengths.append(np.array([[patch.get_width() if transpose
-                                  else patch.get_height() for patch in bc]
+        assert {bc.axes for bc in bars} == {disp.bar_axes_[p]}
+        lengths.append(np.array([_bars(bc)[:, 2 if transpose else 3]
                                  for bc in bars]))
     lengths = np.hstack(lengths)
     np.testing.assert_allclose(lengths, 0.84 * H / max(1.0, np.abs(H).max()))
@@ -2317,6 +2327,43 @@ def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
     plt.close("all")
 
 
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_bars_are_a_collection_per_row(transpose):
+    # Before: bars_ held a BarContainer per row, a Rectangle patch per bar added to
+    # the Axes one by one (18,000 for 90 labels x 200 units: seconds). Now a
+    # PolyCollection per row, with the same rectangles, colour and legend label.
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgba
+
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(3, 5))  # signed: bars up and down from mid-row
+    acts[1, 2] = 0.0  # a bar of no length is still one of the row
+    disp = OutputWeightsDisplay(rng.normal(size=(5, 3)), mean_activations=acts,
+                                activation_labels=["a", "b", "c"]).plot(
+        transpose=transpose, bar_colors=["red", "green", "blue"])
+    assert len(disp.bars_) == 3
+    _, ref = plt.subplots()
+    for r, bc in enumerate(disp.bars_):
+        assert isinstance(bc, PolyCollection) and bc.axes is disp.bar_ax_
+        assert bc in disp.bar_ax_.collections
+        assert len(bc.get_paths()) == 5  # one per unit
+        assert bc.get_label() == "abc"[r]
+        np.testing.assert_array_equal(bc.get_facecolors(),
+                                      [to_rgba(["red", "green", "blue"][r])])
+        # the rectangles Axes.bar (barh) draws for the row
+        base = (r if transpose else 2 - r) - 0.42 + 0.42
+        length = 0.42 * acts[r] / np.abs(acts).max()
+        rects = (ref.barh(np.arange(5), length, left=base, height=0.7) if transpose
+                 else ref.bar(np.arange(5), length, bottom=base, width=0.7))
+        np.testing.assert_allclose(
+            _bars(bc), [[b.get_x(), b.get_y(), b.get_width(), b.get_height()]
+                        for b in rects], atol=1e-12)
+    # every row a legend entry, labelled and coloured as its bars
+    legend = disp.bar_ax_.legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "b", "c"]
+    plt.close("all")
+
+
 def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
     # Before: bars_ held the first panel's bars only (and bar_ax_ its Axes), though
     # every panel draws its own.
@@ -2329,8 +2376,8 @@ def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
     assert len(disp.bars_) == n_panels * n_rows
     assert len(disp.bar_axes_) == n_panels and len(disp.images_displays_) == n_panels
     for p in range(n_panels):
-        assert {patch.axes for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
-                for patch in bc} == {disp.bar_axes_[p]}
+        assert {bc.axes for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
+                } == {disp.bar_axes_[p]}
         assert disp.images_displays_[p].ax_.figure is disp.figure_
     # one panel: the lists of one
     one = OutputWeightsDisplay.from_estimator(est, X[:200], y[:200])

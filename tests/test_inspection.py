@@ -1738,6 +1738,114 @@ def test_output_weights_images_of_an_autoencoder_are_its_encoder_weights():
     plt.close("all")
 
 
+def _inches(fig, artist_or_box):
+    """``[x0, y0, width, height]`` in inches of an Axes' position (or a Bbox in
+    figure fractions)."""
+    box = (artist_or_box.get_position() if hasattr(artist_or_box, "get_position")
+           else artist_or_box)
+    w, h = fig.get_size_inches()
+    return np.array([box.x0 * w, box.y0 * h, box.width * w, box.height * h])
+
+
+@pytest.mark.parametrize("kw", [{}, {"colorbar": True}, {"titles": False},
+                                {"image_shape": (12, 4), "colorbar": True}])
+def test_hidden_units_layout_is_that_of_the_compressed_layout(kw):
+    # Before: the figure was laid out by matplotlib's "compressed" layout, whose
+    # time grows with the square of the number of Axes (25 CPU seconds to draw
+    # 1,000 units). Its own layout puts every image, the suptitle and the colour
+    # bar where the compressed layout put them, within a tenth of an inch.
+    kw = dict(kw)
+    shape = kw.pop("image_shape", (8, 8))
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(20, shape[0] * shape[1])))
+    disp = HiddenUnitsDisplay(W, image_shape=shape, estimator_name="net").plot(**kw)
+    fig = disp.figure_
+    fig.canvas.draw()
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    # the same figure, laid out by the compressed layout
+    ref, axes = plt.subplots(*disp.axes_.shape, squeeze=False, layout="compressed",
+                             figsize=fig.get_size_inches())
+    for i, a in enumerate(axes.ravel()):
+        if i >= len(W):
+            a.set_axis_off()
+            continue
+        a.imshow(W[i].reshape(shape), cmap="gray", vmin=0, vmax=W.max())
+        a.set_xticks([])
+        a.set_yticks([])
+        if kw.get("titles", True):
+            a.set_title(str(i), fontsize="x-small", pad=2)
+    ref.suptitle("net")
+    if kw.get("colorbar"):
+        cbar = ref.colorbar(axes[0, 0].images[0], ax=list(axes.ravel()), shrink=0.8)
+    ref.canvas.draw()
+    for a, b in zip(disp.axes_.ravel()[:len(W)], axes.ravel()):
+        got, want = _inches(fig, a), _inches(ref, b)
+        np.testing.assert_allclose(got, want, atol=0.1)
+        np.testing.assert_allclose(got[2:], want[2:], rtol=0.01)  # one size
+    inv = fig.dpi_scale_trans.inverted()
+    np.testing.assert_allclose(
+        fig.texts[0].get_window_extent().transformed(inv).extents,
+        ref.texts[0].get_window_extent().transformed(ref.dpi_scale_trans.inverted()
+                                                     ).extents, atol=0.1)
+    if kw.get("colorbar"):
+        got, want = _inches(fig, disp.colorbar_.ax), _inches(ref, cbar.ax)
+        np.testing.assert_allclose(got, want, atol=0.2)
+        np.testing.assert_allclose(got[2:], want[2:], rtol=0.05)
+
+
+def test_hidden_units_layout_keeps_titles_clear_and_follows_the_figure():
+    # The grid, its titles, the suptitle and the colour bar inside the figure and
+    # clear of each other, the images at their aspect ratio, at every draw: after
+    # the figure is resized too, as a layout engine; and a pickled figure keeps
+    # its layout.
+    import pickle
+
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(30, 12 * 4)))
+    labels = [f"unit {i}→class {i % 10}" for i in range(30)]  # wider than 0.5 in
+    disp = HiddenUnitsDisplay(W, image_shape=(4, 12), unit_labels=labels,
+                              estimator_name="net").plot(colorbar=True)
+    fig = disp.figure_
+
+    def check(fig, axes, cax):
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        frame = fig.bbox
+        boxes = [a.get_window_extent(r) for a in axes.ravel()[:30]]
+        titles = [a.title.get_window_extent(r) for a in axes.ravel()[:30]]
+        sizes = {(round(b.width, 3), round(b.height, 3)) for b in boxes}
+        assert len(sizes) == 1
+        (w, h), = sizes
+        assert h / w == pytest.approx(4 / 12, rel=0.01)
+        everything = boxes + titles + [cax.get_tightbbox(r),
+                                       fig.texts[0].get_window_extent(r)]
+        for b in everything:
+            assert frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1
+            assert frame.y0 - 1 <= b.y0 and b.y1 <= frame.y1 + 1
+        drawn = boxes + titles
+        for i, b in enumerate(drawn):  # not even a title over its own image
+            for c in drawn[i + 1:]:
+                assert not b.shrunk(0.99, 0.99).overlaps(c.shrunk(0.99, 0.99))
+        right = max(b.x1 for b in boxes + titles)
+        assert cax.get_window_extent(r).x0 > right
+        top = max(b.y1 for b in boxes + titles)
+        assert fig.texts[0].get_window_extent(r).y0 > top
+
+    check(fig, disp.axes_, disp.colorbar_.ax)
+    fig.set_size_inches(9, 1.7)  # lower: the titles wider than the images
+    check(fig, disp.axes_, disp.colorbar_.ax)
+    assert disp.axes_[0, 0].title.get_window_extent().width > (
+        disp.axes_[0, 0].get_window_extent().width)
+    fig.set_size_inches(12, 2.5)  # lower: the grid as high as the figure, centred
+    check(fig, disp.axes_, disp.colorbar_.ax)
+    other = pickle.loads(pickle.dumps(fig))
+    check(other, np.array([a for a in other.axes if a.images]),
+          [a for a in other.axes if a.get_label() == "<colorbar>"][0])
+    assert type(other.get_layout_engine()) is type(fig.get_layout_engine())
+    plt.close(other)
+
+
 def test_hidden_units_n_cols_is_at_most_one_column_per_unit():
     """Before: n_cols was the number of columns whatever the units: n_cols=10**6
     built a million Axes (minutes) to draw a few images, n_units + 3 three empty

@@ -1846,6 +1846,37 @@ def test_hidden_units_layout_keeps_titles_clear_and_follows_the_figure():
     plt.close(other)
 
 
+@pytest.mark.parametrize("location", ["right", "left", "top", "bottom"])
+def test_hidden_units_layout_makes_room_for_a_colour_bar_and_suptitle_added_later(
+        location):
+    # A colour bar and a suptitle added to the display's figure after it was made
+    # are laid out with the grid, as matplotlib's compressed layout laid them out.
+    rng = np.random.default_rng(0)
+    disp = HiddenUnitsDisplay(np.abs(rng.normal(size=(20, 64)))).plot(title=False)
+    fig = disp.figure_
+    cbar = fig.colorbar(disp.images_[0], ax=disp.axes_, location=location)
+    sup = fig.suptitle("added later")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    drawn = [a.get_window_extent(r) for a in disp.axes_.ravel()[:20]] + [
+        a.title.get_window_extent(r) for a in disp.axes_.ravel()[:20]]
+    for extra in (cbar.ax.get_tightbbox(r), sup.get_window_extent(r)):
+        assert fig.bbox.x0 - 1 <= extra.x0 and extra.x1 <= fig.bbox.x1 + 1
+        assert fig.bbox.y0 - 1 <= extra.y0 and extra.y1 <= fig.bbox.y1 + 1
+        assert not any(extra.overlaps(b) for b in drawn)
+    assert not cbar.ax.get_tightbbox(r).overlaps(sup.get_window_extent(r))
+    # the bar along the grid's side, as long (Figure.colorbar's shrink, 1.0) as
+    # the images are high (wide)
+    box = cbar.ax.get_window_extent(r)
+    images = [a.get_window_extent(r) for a in disp.axes_.ravel()[:20]]
+    if location in ("right", "left"):
+        span = max(b.y1 for b in images) - min(b.y0 for b in images)
+        assert box.height == pytest.approx(span, rel=0.1)
+    else:
+        span = max(b.x1 for b in images) - min(b.x0 for b in images)
+        assert box.width == pytest.approx(span, rel=0.1)
+
+
 def test_hidden_units_n_cols_is_at_most_one_column_per_unit():
     """Before: n_cols was the number of columns whatever the units: n_cols=10**6
     built a million Axes (minutes) to draw a few images, n_units + 3 three empty
@@ -2486,6 +2517,11 @@ def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
     for p in range(n_panels):
         assert {bc.axes for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
                 } == {disp.bar_axes_[p]}
+        # every panel's rows labelled with the classes, a bar per unit in each
+        assert [bc.get_label() for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
+                ] == [str(c) for c in est.classes_]
+        assert all(len(bc.get_paths()) == disp.weights.shape[0]
+                   for bc in disp.bars_[p * n_rows:(p + 1) * n_rows])
         assert disp.images_displays_[p].ax_.figure is disp.figure_
     # one panel: the lists of one
     one = OutputWeightsDisplay.from_estimator(est, X[:200], y[:200])

@@ -80,34 +80,46 @@ class ImageGridLayout(LayoutEngine):
             grid = set(self._axes.ravel())
             cax = next((a for a in fig.axes if a not in grid
                         and a.get_label() == "<colorbar>"), None)
-        cb_aspect = cb_deco = 0.0
-        shrink = self._shrink
+        loc, shrink = None, self._shrink
         if cax is not None:
-            cb_aspect = cax.get_box_aspect() or 20.0  # height / width
-            shrink = getattr(cax, "_colorbar_info", {}).get("shrink", shrink)
-            # the ticks and labels right of the bar
-            cb_deco = max(0.0, cax.get_tightbbox(renderer).x1
-                          - cax.bbox.x1) / dpi
+            # where Figure.colorbar put it (its location, shrink and pad; right
+            # and 0.05 of the grid's width, or below and 0.15 of its height, as
+            # its defaults), its thickness a share of its length (its aspect)
+            info = getattr(cax, "_colorbar_info", {})
+            box = cax.get_box_aspect() or 20.0  # height / width
+            loc = info.get("location", "right" if box >= 1 else "bottom")
+            vertical = loc in ("right", "left")
+            shrink = info.get("shrink", shrink)
+            cb_pad = info.get("pad", 0.05 if vertical else 0.15)
+            thin = max(box, 1 / box)
+            # its ticks and labels, on the side away from the grid
+            tight, own = cax.get_tightbbox(renderer), cax.bbox
+            cb_deco = max(0.0, {"right": tight.x1 - own.x1, "left": own.x0 - tight.x0,
+                                "top": tight.y1 - own.y1,
+                                "bottom": own.y0 - tight.y0}[loc]) / dpi
         # the largest image at its aspect ratio that fits: the columns as wide
-        # as the image or its widest title, the colour bar's room right of the
+        # as the image or its widest title, the colour bar's room beside the
         # grid (room that grows with the grid): all grow with the image's side,
         # whose largest fit a bisection finds
         title_rows = title_h.sum()
 
         def room(side):
+            """The span of the images and titles across and down (the top row's
+            titles left out), the room of the colour bar across and down."""
             span_w = np.maximum(side, title_w).sum() + (n_cols - 1) * 2 * pad
             span_h = (n_rows * side * r + (n_rows - 1) * 2 * pad + title_rows
                       - title_h[0])
-            cb_room = 0.0
-            if cax is not None:
-                cb_room = (0.05 * span_w + shrink * span_h / cb_aspect
-                           + cb_deco + pad)
-            return span_w, span_h, cb_room
+            cb_w = cb_h = 0.0
+            if loc is not None and vertical:
+                cb_w = cb_pad * span_w + shrink * span_h / thin + cb_deco + pad
+            elif loc is not None:
+                cb_h = cb_pad * span_h + shrink * span_w / thin + cb_deco + pad
+            return span_w, span_h, cb_w, cb_h
 
         def fits(side):
-            span_w, span_h, cb_room = room(side)
-            return (span_w + 2 * pad + cb_room <= W
-                    and span_h + 2 * pad + title_h[0] + sup_room <= H)
+            span_w, span_h, cb_w, cb_h = room(side)
+            return (span_w + 2 * pad + cb_w <= W
+                    and span_h + 2 * pad + title_h[0] + sup_room + cb_h <= H)
 
         def largest():
             lo, hi = 0.0, max(W, H / r)
@@ -124,26 +136,39 @@ class ImageGridLayout(LayoutEngine):
             side = largest()
         side = max(side, 1e-3)
         overhang = np.maximum(0.0, (title_w - side) / 2)
-        span_w, span_h, cb_room = room(side)
+        span_w, span_h, cb_w, cb_h = room(side)
         grid_w = n_cols * (side + 2 * pad) + 2 * overhang.sum()
         grid_h = n_rows * (side * r + 2 * pad) + title_h.sum()
-        free_h = H - grid_h
-        top = max(sup_room, free_h / 2)
-        left = (W - cb_room - grid_w) / 2
+        # centred, the suptitle above (the grid just below it where the
+        # figure is higher than the grid needs), the colour bar beside
+        top = max(sup_room, (H - cb_h - grid_h) / 2)
+        left = (W - cb_w - grid_w) / 2 + (cb_w if loc == "left" else 0.0)
+        grid_top = H - top - (cb_h if loc == "top" else 0.0)
         xs = left + np.concatenate(
             [[0.0], np.cumsum(side + 2 * pad + 2 * overhang)[:-1]]) + pad + overhang
-        tops = H - top - np.concatenate(
+        tops = grid_top - np.concatenate(
             [[0.0], np.cumsum(side * r + 2 * pad + title_h)[:-1]]) - pad - title_h
         h = side * r
         for (i, j), a in np.ndenumerate(self._axes):
             a.set_position([xs[j] / W, (tops[i] - h) / H, side / W, h / H])
         if sup is not None and getattr(sup, "_autopos", True):
             # as the constrained layout places it: its bottom a pad above
-            # the grid's room
+            # the room of the grid (and of a colour bar above it)
             sup.set_position((sup.get_position()[0], (H - top + pad) / H))
             sup.set_verticalalignment("bottom")
-        if cax is not None:
-            cb_h = shrink * span_h
-            x0 = xs[-1] + side + overhang[-1] + 0.05 * span_w
-            y0 = tops[-1] - h + (span_h - cb_h) / 2
-            cax.set_position([x0 / W, y0 / H, cb_h / cb_aspect / W, cb_h / H])
+        if loc is not None:
+            x_lo, x_hi = xs[0] - overhang[0], xs[-1] + side + overhang[-1]
+            y_lo, y_hi = tops[-1] - h, tops[-1] - h + span_h
+            if vertical:
+                length = shrink * span_h
+                width, height = length / thin, length
+                x0 = (x_hi + cb_pad * span_w if loc == "right"
+                      else x_lo - cb_pad * span_w - width)
+                y0 = y_lo + (span_h - length) / 2
+            else:
+                length = shrink * span_w
+                width, height = length, length / thin
+                x0 = x_lo + (span_w - length) / 2
+                y0 = (y_hi + title_h[0] + cb_pad * span_h if loc == "top"
+                      else y_lo - cb_pad * span_h - height)
+            cax.set_position([x0 / W, y0 / H, width / W, height / H])

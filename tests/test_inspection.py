@@ -1844,6 +1844,16 @@ def test_hidden_units_layout_keeps_titles_clear_and_follows_the_figure():
           [a for a in other.axes if a.get_label() == "<colorbar>"][0])
     assert type(other.get_layout_engine()) is type(fig.get_layout_engine())
     plt.close(other)
+    # the colour bar removed, the figure is laid out as one without it
+    disp.colorbar_.remove()
+    fig.canvas.draw()
+    plain = HiddenUnitsDisplay(W, image_shape=(4, 12), unit_labels=labels,
+                               estimator_name="net").plot()
+    plain.figure_.set_size_inches(fig.get_size_inches())
+    plain.figure_.canvas.draw()
+    np.testing.assert_allclose([a.get_position().bounds for a in disp.axes_.ravel()],
+                               [a.get_position().bounds
+                                for a in plain.axes_.ravel()], atol=1e-12)
 
 
 @pytest.mark.parametrize("location", ["right", "left", "top", "bottom"])
@@ -1875,6 +1885,15 @@ def test_hidden_units_layout_makes_room_for_a_colour_bar_and_suptitle_added_late
     else:
         span = max(b.x1 for b in images) - min(b.x0 for b in images)
         assert box.width == pytest.approx(span, rel=0.1)
+    # removed, the figure is laid out as one that never had it
+    cbar.remove()
+    fig.canvas.draw()
+    plain = HiddenUnitsDisplay(disp.weights).plot(title=False)
+    plain.figure_.suptitle("added later")
+    plain.figure_.canvas.draw()
+    np.testing.assert_allclose([a.get_position().bounds for a in disp.axes_.ravel()],
+                               [a.get_position().bounds
+                                for a in plain.axes_.ravel()], atol=1e-12)
 
 
 def test_hidden_units_n_cols_is_at_most_one_column_per_unit():

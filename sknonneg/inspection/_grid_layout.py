@@ -76,7 +76,7 @@ class ImageGridLayout(LayoutEngine):
         if sup is not None and sup.get_visible() and sup.get_text():
             sup_room = sup.get_window_extent(renderer).height / dpi + 2 * pad
         cax = self.colorbar_ax
-        if cax is None:
+        if cax not in fig.axes:  # none, or removed since
             grid = set(self._axes.ravel())
             cax = next((a for a in fig.axes if a not in grid
                         and a.get_label() == "<colorbar>"), None)

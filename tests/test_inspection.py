@@ -1159,6 +1159,17 @@ def test_inspection_arguments_are_checked_with_their_names():
                        r"colour per row of bars \(10\)"):
         OutputWeightsDisplay.from_estimator(est, X, y, bar_colors=["k"])
     OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=["k"] * 10)
+    # Before: colours of mixed kinds were numpy's "inhomogeneous shape", a value
+    # that is no colour matplotlib's "Invalid RGBA argument", naming no parameter.
+    mixed = [(1.0, 0.0, 0.0, 0.5), "C1", "#00ff00", "0.5"] + ["k"] * 6
+    disp = OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=mixed)
+    np.testing.assert_allclose(
+        [bc.get_facecolors()[0] for bc in disp.bars_],
+        [matplotlib.colors.to_rgba(c) for c in mixed])
+    for bad in (["notacolor"] * 10, [[1.0, 0.0]] + ["k"] * 9):
+        with pytest.raises(ValueError, match=r"bar_colors must be a list of at "
+                           r"least one colour per row of bars \(10\)"):
+            OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=bad)
     for bad in ("yes", 1, None):
         # scikit-learn's InvalidParameterError (a ValueError and a TypeError), as
         # the displays' other flags (before: a plain ValueError), named after

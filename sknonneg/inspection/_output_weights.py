@@ -948,12 +948,20 @@ class OutputWeightsDisplay:
                 bar_ax = divider.append_axes(
                     where, size=f"{100 * n_rows / ref:.3f}%", pad=0.08, **share
                 )
+            from matplotlib.colors import is_color_like
+
             colors = bar_colors
             if colors is not None and (isinstance(colors, str)
-                                       or np.ndim(colors) == 0
-                                       or len(colors) < n_rows):
+                                       or not hasattr(colors, "__len__")
+                                       or len(colors) < n_rows
+                                       or not all(is_color_like(c) for c in
+                                                  list(colors)[:n_rows])):
                 # Before: an IndexError from the list (and from a number, such as
                 # bar_colors=3, a TypeError: "object of type 'int' has no len()").
+                # A list of colours of mixed kinds, [(1, 0, 0), "C1", "g"], was
+                # numpy's "inhomogeneous shape" (np.ndim made it an array), and
+                # one that is no colour matplotlib's "Invalid RGBA argument",
+                # naming no parameter.
                 raise ValueError(
                     f"bar_colors must be a list of at least one colour per row of "
                     f"bars ({n_rows}); got {colors!r}.")

@@ -1166,10 +1166,13 @@ def test_inspection_arguments_are_checked_with_their_names():
     np.testing.assert_allclose(
         [bc.get_facecolors()[0] for bc in disp.bars_],
         [matplotlib.colors.to_rgba(c) for c in mixed])
-    for bad in (["notacolor"] * 10, [[1.0, 0.0]] + ["k"] * 9):
+    plt.close("all")
+    for bad in (["notacolor"] * 10, [[1.0, 0.0]] + ["k"] * 9, ["k"]):
         with pytest.raises(ValueError, match=r"bar_colors must be a list of at "
                            r"least one colour per row of bars \(10\)"):
             OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=bad)
+        # refused before a figure is made (before: one left open each time)
+        assert plt.get_fignums() == []
     for bad in ("yes", 1, None):
         # scikit-learn's InvalidParameterError (a ValueError and a TypeError), as
         # the displays' other flags (before: a plain ValueError), named after

@@ -703,6 +703,21 @@ class OutputWeightsDisplay:
                     f"activation_labels must have one entry per row of "
                     f"mean_activations ({len(acts)}), got "
                     f"{len(self.activation_labels)}.")
+            from matplotlib.colors import is_color_like
+
+            if bar_colors is not None and (
+                    isinstance(bar_colors, str) or not hasattr(bar_colors, "__len__")
+                    or len(bar_colors) < len(acts)
+                    or not all(is_color_like(c) for c in list(bar_colors)[:len(acts)])):
+                # Before: an IndexError from the list (and from a number, such as
+                # bar_colors=3, a TypeError: "object of type 'int' has no len()").
+                # A list of colours of mixed kinds, [(1, 0, 0), "C1", "g"], was
+                # numpy's "inhomogeneous shape" (np.ndim made it an array), and
+                # one that is no colour matplotlib's "Invalid RGBA argument",
+                # naming no parameter; all after the figure was made, left open.
+                raise ValueError(
+                    f"bar_colors must be a list of at least one colour per row of "
+                    f"bars ({len(acts)}); got {bar_colors!r}.")
         images = self.unit_weights
         if images is not None:
             # (Before: non-finite ones were refused by HiddenUnitsDisplay as
@@ -948,23 +963,7 @@ class OutputWeightsDisplay:
                 bar_ax = divider.append_axes(
                     where, size=f"{100 * n_rows / ref:.3f}%", pad=0.08, **share
                 )
-            from matplotlib.colors import is_color_like
-
             colors = bar_colors
-            if colors is not None and (isinstance(colors, str)
-                                       or not hasattr(colors, "__len__")
-                                       or len(colors) < n_rows
-                                       or not all(is_color_like(c) for c in
-                                                  list(colors)[:n_rows])):
-                # Before: an IndexError from the list (and from a number, such as
-                # bar_colors=3, a TypeError: "object of type 'int' has no len()").
-                # A list of colours of mixed kinds, [(1, 0, 0), "C1", "g"], was
-                # numpy's "inhomogeneous shape" (np.ndim made it an array), and
-                # one that is no colour matplotlib's "Invalid RGBA argument",
-                # naming no parameter.
-                raise ValueError(
-                    f"bar_colors must be a list of at least one colour per row of "
-                    f"bars ({n_rows}); got {colors!r}.")
             if colors is None:
                 cycle = plt.get_cmap("tab10").colors
                 colors = [cycle[i % len(cycle)] for i in range(n_rows)]

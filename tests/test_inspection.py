@@ -70,6 +70,16 @@ class NonNegStandIn(MLPClassifier):
         return np.asarray(H)
 
 
+def _bars(bc):
+    """``(x, y, width, height)`` of every bar of a row of bars (``bars_[i]``, a
+    collection of rectangles), as a bar ``Rectangle``'s ``get_x()``, ``get_y()``,
+    ``get_width()``, ``get_height()`` (width, height negative for a bar left of,
+    down from, its base): one row of shape (4,) per bar."""
+    verts = np.array([p.vertices[:4] for p in bc.get_paths()]).reshape(-1, 4, 2)
+    x, y = verts[:, 0, 0], verts[:, 0, 1]
+    return np.stack([x, y, verts[:, 1, 0] - x, verts[:, 2, 1] - y], axis=1)
+
+
 def _digits():
     X, y = load_digits(return_X_y=True)
     return X / 16.0, y
@@ -367,7 +377,7 @@ def test_output_weights_with_activations_and_images(name, transpose):
     )
     classes = _final(est).classes_
     assert len(disp.bars_) == len(classes)
-    assert all(len(bc.patches) == N_HIDDEN for bc in disp.bars_)
+    assert all(len(bc.get_paths()) == N_HIDDEN for bc in disp.bars_)
     assert disp.images_display_ is not None
     assert len(disp.images_display_.images_) == N_HIDDEN
     assert _count_images(disp.figure_) == N_HIDDEN
@@ -827,14 +837,14 @@ def test_output_weights_negative_activations_stay_in_their_row(transpose):
         abba = ABBAClassifier(4, max_iter=30, random_state=0).fit(X - 0.5, y % 3)
     disp = OutputWeightsDisplay.from_estimator(abba, X - 0.5, y % 3,
                                                transpose=transpose)
-    assert min(bar.get_height() if not transpose else bar.get_width()
-               for bc in disp.bars_ for bar in bc) < 0  # tanh: some are negative
+    assert min(_bars(bc)[:, 3 if not transpose else 2].min()
+               for bc in disp.bars_) < 0  # tanh: some are negative
     n_rows = len(disp.bars_)
     for r, bc in enumerate(disp.bars_):
         centre = r if transpose else n_rows - 1 - r
-        for bar in bc:
-            start = bar.get_x() if transpose else bar.get_y()
-            length = bar.get_width() if transpose else bar.get_height()
+        for x, y, width, height in _bars(bc):
+            start = x if transpose else y
+            length = width if transpose else height
             lo, hi = sorted((start, start + length))
             assert centre - 0.5 <= lo and hi <= centre + 0.5
 
@@ -992,7 +1002,8 @@ def test_output_weights_pair_of_axes_bars_line_up_with_the_diagram(transpose):
         labels = [t.get_text() for t in bar_ax.get_yticklabels()]
         np.testing.assert_allclose(bar_ax.get_yticks(), np.arange(len(units)))
         # unit 0's bars are in the top row, as its squares are
-        assert {b.get_y() + b.get_height() / 2 for b in disp.bars_[0]} == {0, 1, 2}
+        assert {round(y + h / 2, 9) for _, y, _, h in _bars(disp.bars_[0])
+                } == {0, 1, 2}
         np.testing.assert_allclose([bar_pos.y0, bar_pos.height],
                                    [ax_pos.y0, ax_pos.height], atol=1e-9)
     else:
@@ -1148,6 +1159,20 @@ def test_inspection_arguments_are_checked_with_their_names():
                        r"colour per row of bars \(10\)"):
         OutputWeightsDisplay.from_estimator(est, X, y, bar_colors=["k"])
     OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=["k"] * 10)
+    # Before: colours of mixed kinds were numpy's "inhomogeneous shape", a value
+    # that is no colour matplotlib's "Invalid RGBA argument", naming no parameter.
+    mixed = [(1.0, 0.0, 0.0, 0.5), "C1", "#00ff00", "0.5"] + ["k"] * 6
+    disp = OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=mixed)
+    np.testing.assert_allclose(
+        [bc.get_facecolors()[0] for bc in disp.bars_],
+        [matplotlib.colors.to_rgba(c) for c in mixed])
+    plt.close("all")
+    for bad in (["notacolor"] * 10, [[1.0, 0.0]] + ["k"] * 9, ["k"]):
+        with pytest.raises(ValueError, match=r"bar_colors must be a list of at "
+                           r"least one colour per row of bars \(10\)"):
+            OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=bad)
+        # refused before a figure is made (before: one left open each time)
+        assert plt.get_fignums() == []
     for bad in ("yes", 1, None):
         # scikit-learn's InvalidParameterError (a ValueError and a TypeError), as
         # the displays' other flags (before: a plain ValueError), named after
@@ -1727,6 +1752,164 @@ def test_output_weights_images_of_an_autoencoder_are_its_encoder_weights():
     plt.close("all")
 
 
+def _inches(fig, artist_or_box):
+    """``[x0, y0, width, height]`` in inches of an Axes' position (or a Bbox in
+    figure fractions)."""
+    box = (artist_or_box.get_position() if hasattr(artist_or_box, "get_position")
+           else artist_or_box)
+    w, h = fig.get_size_inches()
+    return np.array([box.x0 * w, box.y0 * h, box.width * w, box.height * h])
+
+
+@pytest.mark.parametrize("kw", [{}, {"colorbar": True}, {"titles": False},
+                                {"image_shape": (12, 4), "colorbar": True}])
+def test_hidden_units_layout_is_that_of_the_compressed_layout(kw):
+    # Before: the figure was laid out by matplotlib's "compressed" layout, whose
+    # time grows with the square of the number of Axes (25 CPU seconds to draw
+    # 1,000 units). Its own layout puts every image, the suptitle and the colour
+    # bar where the compressed layout put them, within a tenth of an inch.
+    kw = dict(kw)
+    shape = kw.pop("image_shape", (8, 8))
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(20, shape[0] * shape[1])))
+    disp = HiddenUnitsDisplay(W, image_shape=shape, estimator_name="net").plot(**kw)
+    fig = disp.figure_
+    fig.canvas.draw()
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+    assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    # the same figure, laid out by the compressed layout
+    ref, axes = plt.subplots(*disp.axes_.shape, squeeze=False, layout="compressed",
+                             figsize=fig.get_size_inches())
+    for i, a in enumerate(axes.ravel()):
+        if i >= len(W):
+            a.set_axis_off()
+            continue
+        a.imshow(W[i].reshape(shape), cmap="gray", vmin=0, vmax=W.max())
+        a.set_xticks([])
+        a.set_yticks([])
+        if kw.get("titles", True):
+            a.set_title(str(i), fontsize="x-small", pad=2)
+    ref.suptitle("net")
+    if kw.get("colorbar"):
+        cbar = ref.colorbar(axes[0, 0].images[0], ax=list(axes.ravel()), shrink=0.8)
+    ref.canvas.draw()
+    for a, b in zip(disp.axes_.ravel()[:len(W)], axes.ravel()):
+        got, want = _inches(fig, a), _inches(ref, b)
+        np.testing.assert_allclose(got, want, atol=0.1)
+        np.testing.assert_allclose(got[2:], want[2:], rtol=0.01)  # one size
+    inv = fig.dpi_scale_trans.inverted()
+    np.testing.assert_allclose(
+        fig.texts[0].get_window_extent().transformed(inv).extents,
+        ref.texts[0].get_window_extent().transformed(ref.dpi_scale_trans.inverted()
+                                                     ).extents, atol=0.1)
+    if kw.get("colorbar"):
+        got, want = _inches(fig, disp.colorbar_.ax), _inches(ref, cbar.ax)
+        np.testing.assert_allclose(got, want, atol=0.2)
+        np.testing.assert_allclose(got[2:], want[2:], rtol=0.05)
+
+
+def test_hidden_units_layout_keeps_titles_clear_and_follows_the_figure():
+    # The grid, its titles, the suptitle and the colour bar inside the figure and
+    # clear of each other, the images at their aspect ratio, at every draw: after
+    # the figure is resized too, as a layout engine; and a pickled figure keeps
+    # its layout.
+    import pickle
+
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(30, 12 * 4)))
+    labels = [f"unit {i}→class {i % 10}" for i in range(30)]  # wider than 0.5 in
+    disp = HiddenUnitsDisplay(W, image_shape=(4, 12), unit_labels=labels,
+                              estimator_name="net").plot(colorbar=True)
+    fig = disp.figure_
+
+    def check(fig, axes, cax):
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        frame = fig.bbox
+        boxes = [a.get_window_extent(r) for a in axes.ravel()[:30]]
+        titles = [a.title.get_window_extent(r) for a in axes.ravel()[:30]]
+        sizes = {(round(b.width, 3), round(b.height, 3)) for b in boxes}
+        assert len(sizes) == 1
+        (w, h), = sizes
+        assert h / w == pytest.approx(4 / 12, rel=0.01)
+        everything = boxes + titles + [cax.get_tightbbox(r),
+                                       fig.texts[0].get_window_extent(r)]
+        for b in everything:
+            assert frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1
+            assert frame.y0 - 1 <= b.y0 and b.y1 <= frame.y1 + 1
+        drawn = boxes + titles
+        for i, b in enumerate(drawn):  # not even a title over its own image
+            for c in drawn[i + 1:]:
+                assert not b.shrunk(0.99, 0.99).overlaps(c.shrunk(0.99, 0.99))
+        right = max(b.x1 for b in boxes + titles)
+        assert cax.get_window_extent(r).x0 > right
+        top = max(b.y1 for b in boxes + titles)
+        assert fig.texts[0].get_window_extent(r).y0 > top
+
+    check(fig, disp.axes_, disp.colorbar_.ax)
+    fig.set_size_inches(9, 1.7)  # lower: the titles wider than the images
+    check(fig, disp.axes_, disp.colorbar_.ax)
+    assert disp.axes_[0, 0].title.get_window_extent().width > (
+        disp.axes_[0, 0].get_window_extent().width)
+    fig.set_size_inches(12, 2.5)  # lower: the grid as high as the figure, centred
+    check(fig, disp.axes_, disp.colorbar_.ax)
+    other = pickle.loads(pickle.dumps(fig))
+    check(other, np.array([a for a in other.axes if a.images]),
+          [a for a in other.axes if a.get_label() == "<colorbar>"][0])
+    assert type(other.get_layout_engine()) is type(fig.get_layout_engine())
+    plt.close(other)
+    # the colour bar removed, the figure is laid out as one without it
+    disp.colorbar_.remove()
+    fig.canvas.draw()
+    plain = HiddenUnitsDisplay(W, image_shape=(4, 12), unit_labels=labels,
+                               estimator_name="net").plot()
+    plain.figure_.set_size_inches(fig.get_size_inches())
+    plain.figure_.canvas.draw()
+    np.testing.assert_allclose([a.get_position().bounds for a in disp.axes_.ravel()],
+                               [a.get_position().bounds
+                                for a in plain.axes_.ravel()], atol=1e-12)
+
+
+@pytest.mark.parametrize("location", ["right", "left", "top", "bottom"])
+def test_hidden_units_layout_makes_room_for_a_colour_bar_and_suptitle_added_later(
+        location):
+    # A colour bar and a suptitle added to the display's figure after it was made
+    # are laid out with the grid, as matplotlib's compressed layout laid them out.
+    rng = np.random.default_rng(0)
+    disp = HiddenUnitsDisplay(np.abs(rng.normal(size=(20, 64)))).plot(title=False)
+    fig = disp.figure_
+    cbar = fig.colorbar(disp.images_[0], ax=disp.axes_, location=location)
+    sup = fig.suptitle("added later")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    drawn = [a.get_window_extent(r) for a in disp.axes_.ravel()[:20]] + [
+        a.title.get_window_extent(r) for a in disp.axes_.ravel()[:20]]
+    for extra in (cbar.ax.get_tightbbox(r), sup.get_window_extent(r)):
+        assert fig.bbox.x0 - 1 <= extra.x0 and extra.x1 <= fig.bbox.x1 + 1
+        assert fig.bbox.y0 - 1 <= extra.y0 and extra.y1 <= fig.bbox.y1 + 1
+        assert not any(extra.overlaps(b) for b in drawn)
+    assert not cbar.ax.get_tightbbox(r).overlaps(sup.get_window_extent(r))
+    # the bar along the grid's side, as long (Figure.colorbar's shrink, 1.0) as
+    # the images are high (wide)
+    box = cbar.ax.get_window_extent(r)
+    images = [a.get_window_extent(r) for a in disp.axes_.ravel()[:20]]
+    if location in ("right", "left"):
+        span = max(b.y1 for b in images) - min(b.y0 for b in images)
+        assert box.height == pytest.approx(span, rel=0.1)
+    else:
+        span = max(b.x1 for b in images) - min(b.x0 for b in images)
+        assert box.width == pytest.approx(span, rel=0.1)
+    # removed, the figure is laid out as one that never had it
+    cbar.remove()
+    fig.canvas.draw()
+    plain = HiddenUnitsDisplay(disp.weights).plot(title=False)
+    plain.figure_.suptitle("added later")
+    plain.figure_.canvas.draw()
+    np.testing.assert_allclose([a.get_position().bounds for a in disp.axes_.ravel()],
+                               [a.get_position().bounds
+                                for a in plain.axes_.ravel()], atol=1e-12)
+
+
 def test_hidden_units_n_cols_is_at_most_one_column_per_unit():
     """Before: n_cols was the number of columns whatever the units: n_cols=10**6
     built a million Axes (minutes) to draw a few images, n_units + 3 three empty
@@ -1961,7 +2144,7 @@ def test_output_weights_of_abba_pairs_once_draws_signed_logit_weights():
               for im in disp.images_display_.images_]
     np.testing.assert_array_equal(images, abba.components_[:6])
     H = abba.transform(X)
-    heights = [b.get_height() for b in disp.bars_[0]]  # class 0's row of bars
+    heights = _bars(disp.bars_[0])[:, 3]  # class 0's row of bars
     top = max(1.0, np.abs(np.vstack([H[y == c].mean(axis=0)[:6]
                                      for c in abba.classes_])).max())
     np.testing.assert_allclose(heights, 0.42 * H[y == 0].mean(axis=0)[:6] / top,
@@ -2019,7 +2202,7 @@ def test_output_weights_order_class_labels_and_separates_the_groups(transpose):
     assert {line.axes for line in disp.separators_} == {disp.ax_, disp.bar_ax_}
     # in a colour none of the bars has (before: tab:orange, class 1's bars')
     from matplotlib.colors import to_rgba
-    bar_colours = {to_rgba(p.get_facecolor()) for bc in disp.bars_ for p in bc}
+    bar_colours = {tuple(c) for bc in disp.bars_ for c in bc.get_facecolors()}
     assert not {to_rgba(line.get_color()) for line in disp.separators_} & bar_colours
     assert not {to_rgba(t.get_color()) for t in labels} & bar_colours
     unit_label = disp.ax_.get_ylabel() if transpose else disp.ax_.get_xlabel()
@@ -2298,9 +2481,8 @@ def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
     lengths = []
     for p in range(n_panels):
         bars = disp.bars_[p * n_rows:(p + 1) * n_rows]
-        assert {patch.axes for bc in bars for patch in bc} == {disp.bar_axes_[p]}
-        lengths.append(np.array([[patch.get_width() if transpose
-                                  else patch.get_height() for patch in bc]
+        assert {bc.axes for bc in bars} == {disp.bar_axes_[p]}
+        lengths.append(np.array([_bars(bc)[:, 2 if transpose else 3]
                                  for bc in bars]))
     lengths = np.hstack(lengths)
     np.testing.assert_allclose(lengths, 0.84 * H / max(1.0, np.abs(H).max()))
@@ -2317,6 +2499,43 @@ def test_output_weights_of_many_units_wrap_the_units_into_panels(transpose):
     plt.close("all")
 
 
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_bars_are_a_collection_per_row(transpose):
+    # Before: bars_ held a BarContainer per row, a Rectangle patch per bar added to
+    # the Axes one by one (18,000 for 90 labels x 200 units: seconds). Now a
+    # PolyCollection per row, with the same rectangles, colour and legend label.
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgba
+
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(3, 5))  # signed: bars up and down from mid-row
+    acts[1, 2] = 0.0  # a bar of no length is still one of the row
+    disp = OutputWeightsDisplay(rng.normal(size=(5, 3)), mean_activations=acts,
+                                activation_labels=["a", "b", "c"]).plot(
+        transpose=transpose, bar_colors=["red", "green", "blue"])
+    assert len(disp.bars_) == 3
+    _, ref = plt.subplots()
+    for r, bc in enumerate(disp.bars_):
+        assert isinstance(bc, PolyCollection) and bc.axes is disp.bar_ax_
+        assert bc in disp.bar_ax_.collections
+        assert len(bc.get_paths()) == 5  # one per unit
+        assert bc.get_label() == "abc"[r]
+        np.testing.assert_array_equal(bc.get_facecolors(),
+                                      [to_rgba(["red", "green", "blue"][r])])
+        # the rectangles Axes.bar (barh) draws for the row
+        base = (r if transpose else 2 - r) - 0.42 + 0.42
+        length = 0.42 * acts[r] / np.abs(acts).max()
+        rects = (ref.barh(np.arange(5), length, left=base, height=0.7) if transpose
+                 else ref.bar(np.arange(5), length, bottom=base, width=0.7))
+        np.testing.assert_allclose(
+            _bars(bc), [[b.get_x(), b.get_y(), b.get_width(), b.get_height()]
+                        for b in rects], atol=1e-12)
+    # every row a legend entry, labelled and coloured as its bars
+    legend = disp.bar_ax_.legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "b", "c"]
+    plt.close("all")
+
+
 def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
     # Before: bars_ held the first panel's bars only (and bar_ax_ its Axes), though
     # every panel draws its own.
@@ -2329,8 +2548,13 @@ def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
     assert len(disp.bars_) == n_panels * n_rows
     assert len(disp.bar_axes_) == n_panels and len(disp.images_displays_) == n_panels
     for p in range(n_panels):
-        assert {patch.axes for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
-                for patch in bc} == {disp.bar_axes_[p]}
+        assert {bc.axes for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
+                } == {disp.bar_axes_[p]}
+        # every panel's rows labelled with the classes, a bar per unit in each
+        assert [bc.get_label() for bc in disp.bars_[p * n_rows:(p + 1) * n_rows]
+                ] == [str(c) for c in est.classes_]
+        assert all(len(bc.get_paths()) == disp.weights.shape[0]
+                   for bc in disp.bars_[p * n_rows:(p + 1) * n_rows])
         assert disp.images_displays_[p].ax_.figure is disp.figure_
     # one panel: the lists of one
     one = OutputWeightsDisplay.from_estimator(est, X[:200], y[:200])

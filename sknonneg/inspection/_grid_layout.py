@@ -1,0 +1,174 @@
+"""The layout of :class:`HiddenUnitsDisplay`'s own figure: a grid of equal images.
+
+Imported when such a figure is made (it imports matplotlib); a module of its own so
+that a figure that uses it can be pickled and unpickled.
+"""
+
+import numpy as np
+from matplotlib.layout_engine import LayoutEngine
+
+
+class ImageGridLayout(LayoutEngine):
+    """Lay out a grid of equal images at every draw, as matplotlib's "compressed"
+    layout lays out such a grid.
+
+    Pads of ``pad`` inch (3 points, the constrained layout's) around every Axes
+    and above its title; the images as large as the figure allows at their
+    aspect ratio, every column as wide as its widest title at least (titles
+    wider than the figure side by side: as wide as its image); the grid centred,
+    below the suptitle, which stands a pad above it; a colour bar (the
+    ``colorbar_ax`` of ``Figure.colorbar``) ``shrink`` times the grid's height,
+    centred on it, 5 % of its width right of it. The Axes' and the colour bar's
+    positions are set; cells without an image are placed as the others.
+
+    Matplotlib's constrained ("compressed") layout takes a time that grows with
+    the square of the number of Axes (``check_no_collapsed_axes`` and
+    ``reset_margins`` visit every cell of the grid for every Axes, and a colour
+    bar's parents for every Axes): 25 CPU seconds to draw the 1,035 Axes of
+    1,000 units. A grid of equal cells needs no solver: this one measures each
+    title once and finds the images' size by bisection.
+
+    Parameters
+    ----------
+    axes : ndarray of matplotlib.axes.Axes of shape (n_rows, n_cols)
+        The grid, in the figure laid out.
+    aspect : float
+        Height over width of every image.
+    pad : float, default=3 / 72
+        Pad in inches.
+    shrink : float, default=0.8
+        Height of the colour bar, a share of the grid's.
+    """
+
+    _adjust_compatible = False
+    _colorbar_gridspec = False
+
+    def __init__(self, axes, aspect, *, pad=3 / 72, shrink=0.8):
+        super().__init__()
+        self._axes = np.asarray(axes, dtype=object)
+        self._aspect = float(aspect)  # height / width of an image
+        self._pad = pad
+        self._shrink = shrink
+        self.suptitle = None
+        self.colorbar_ax = None
+
+    def execute(self, fig):
+        renderer = fig._get_renderer()
+        dpi = fig.dpi
+        W, H = fig.get_size_inches()
+        pad, r = self._pad, self._aspect
+        n_rows, n_cols = self._axes.shape
+        # every title's height above its Axes and width, in inches (none: 0)
+        above = np.zeros((n_rows, n_cols))
+        wide = np.zeros((n_rows, n_cols))
+        for (i, j), a in np.ndenumerate(self._axes):
+            t = a.title
+            if a.get_visible() and t.get_visible() and t.get_text():
+                box = t.get_window_extent(renderer)
+                above[i, j] = max(0.0, box.y1 - a.bbox.y1) / dpi
+                wide[i, j] = box.width / dpi
+        title_h = above.max(axis=1)  # per row
+        title_w = wide.max(axis=0)  # per column
+        # the suptitle and the colour bar, also those added to the figure
+        # after the display made it (as matplotlib's own layouts find them)
+        sup = getattr(fig, "_suptitle", None) or self.suptitle
+        sup_room = 0.0
+        if sup is not None and sup.get_visible() and sup.get_text():
+            sup_room = sup.get_window_extent(renderer).height / dpi + 2 * pad
+        cax = self.colorbar_ax
+        if cax not in fig.axes:  # none, or removed since
+            grid = set(self._axes.ravel())
+            cax = next((a for a in fig.axes if a not in grid
+                        and a.get_label() == "<colorbar>"), None)
+        loc, shrink = None, self._shrink
+        if cax is not None:
+            # where Figure.colorbar put it (its location, shrink and pad; right
+            # and 0.05 of the grid's width, or below and 0.15 of its height, as
+            # its defaults), its thickness a share of its length (its aspect)
+            info = getattr(cax, "_colorbar_info", {})
+            box = cax.get_box_aspect() or 20.0  # height / width
+            loc = info.get("location", "right" if box >= 1 else "bottom")
+            vertical = loc in ("right", "left")
+            shrink = info.get("shrink", shrink)
+            cb_pad = info.get("pad", 0.05 if vertical else 0.15)
+            thin = max(box, 1 / box)
+            # its ticks and labels, on the side away from the grid
+            tight, own = cax.get_tightbbox(renderer), cax.bbox
+            cb_deco = max(0.0, {"right": tight.x1 - own.x1, "left": own.x0 - tight.x0,
+                                "top": tight.y1 - own.y1,
+                                "bottom": own.y0 - tight.y0}[loc]) / dpi
+        # the largest image at its aspect ratio that fits: the columns as wide
+        # as the image or its widest title, the colour bar's room beside the
+        # grid (room that grows with the grid): all grow with the image's side,
+        # whose largest fit a bisection finds
+        title_rows = title_h.sum()
+
+        def room(side):
+            """The span of the images and titles across and down (the top row's
+            titles left out), the room of the colour bar across and down."""
+            span_w = np.maximum(side, title_w).sum() + (n_cols - 1) * 2 * pad
+            span_h = (n_rows * side * r + (n_rows - 1) * 2 * pad + title_rows
+                      - title_h[0])
+            cb_w = cb_h = 0.0
+            if loc is not None and vertical:
+                cb_w = cb_pad * span_w + shrink * span_h / thin + cb_deco + pad
+            elif loc is not None:
+                cb_h = cb_pad * span_h + shrink * span_w / thin + cb_deco + pad
+            return span_w, span_h, cb_w, cb_h
+
+        def fits(side):
+            span_w, span_h, cb_w, cb_h = room(side)
+            return (span_w + 2 * pad + cb_w <= W
+                    and span_h + 2 * pad + title_h[0] + sup_room + cb_h <= H)
+
+        def largest():
+            lo, hi = 0.0, max(W, H / r)
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+            return lo
+
+        side = largest()
+        if side < 0.05 and title_w.any():
+            # titles wider than the figure side by side: the images as large as
+            # without them, the titles running into each other
+            title_w = np.zeros(n_cols)
+            side = largest()
+        side = max(side, 1e-3)
+        overhang = np.maximum(0.0, (title_w - side) / 2)
+        span_w, span_h, cb_w, cb_h = room(side)
+        grid_w = n_cols * (side + 2 * pad) + 2 * overhang.sum()
+        grid_h = n_rows * (side * r + 2 * pad) + title_h.sum()
+        # centred, the suptitle above (the grid just below it where the
+        # figure is higher than the grid needs), the colour bar beside
+        top = max(sup_room, (H - cb_h - grid_h) / 2)
+        left = (W - cb_w - grid_w) / 2 + (cb_w if loc == "left" else 0.0)
+        grid_top = H - top - (cb_h if loc == "top" else 0.0)
+        xs = left + np.concatenate(
+            [[0.0], np.cumsum(side + 2 * pad + 2 * overhang)[:-1]]) + pad + overhang
+        tops = grid_top - np.concatenate(
+            [[0.0], np.cumsum(side * r + 2 * pad + title_h)[:-1]]) - pad - title_h
+        h = side * r
+        for (i, j), a in np.ndenumerate(self._axes):
+            a.set_position([xs[j] / W, (tops[i] - h) / H, side / W, h / H])
+        if sup is not None and getattr(sup, "_autopos", True):
+            # as the constrained layout places it: its bottom a pad above
+            # the room of the grid (and of a colour bar above it)
+            sup.set_position((sup.get_position()[0], (H - top + pad) / H))
+            sup.set_verticalalignment("bottom")
+        if loc is not None:
+            x_lo, x_hi = xs[0] - overhang[0], xs[-1] + side + overhang[-1]
+            y_lo, y_hi = tops[-1] - h, tops[-1] - h + span_h
+            if vertical:
+                length = shrink * span_h
+                width, height = length / thin, length
+                x0 = (x_hi + cb_pad * span_w if loc == "right"
+                      else x_lo - cb_pad * span_w - width)
+                y0 = y_lo + (span_h - length) / 2
+            else:
+                length = shrink * span_w
+                width, height = length, length / thin
+                x0 = x_lo + (span_w - length) / 2
+                y0 = (y_hi + title_h[0] + cb_pad * span_h if loc == "top"
+                      else y_lo - cb_pad * span_h - height)
+            cax.set_position([x0 / W, y0 / H, width / W, height / H])

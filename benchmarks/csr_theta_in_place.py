@@ -13,9 +13,11 @@ block. This times, on one thread (the serial kernels), for float64 weights:
 on batches of 200 and 32 rows of Reuters-21578 top-10 tf-idf (the 6,490 training
 documents, ``TfidfVectorizer(min_df=3, sublinear_tf=True, stop_words="english")``:
 9,936 terms) at 30, 64 and 100 units, and of a synthetic bag-of-words of 200,000
-terms (Zipf-distributed columns, as many stored values per row as Reuters) at 100
-units. Each kernel's outputs are checked equal, bit for bit, on both layouts.
-Times: the least of ``--repeats`` means of a loop of calls, in microseconds.
+terms (Zipf-distributed columns, drawn as many times per row as Reuters stores
+values; the repeated draws merge, so its rows store about half as many: 28 against
+Reuters' 46-60 in the recorded run) at 100 units. Each kernel's outputs are
+checked equal, bit for bit, on both layouts. Times: the least of ``--repeats``
+means of a loop of calls, in microseconds.
 
 Usage::
 

@@ -301,9 +301,9 @@ class DenseLayer:
         than the padding saved (float64, one thread, Reuters' 9,936 inputs x 30,
         64 and 100 units, batches of 200 and 32 rows: the forward and the fused
         kernel took 0.93-1.2x the time on ``theta``'s block as on the padded copy,
-        within the noise of a shared machine, and the copy 170-850 us, 1.5 to 26
-        times the fused kernel's time; 200,000 inputs x 100 units: a 26-39 ms
-        copy for a 0.2 ms kernel; ``benchmarks/results/csr_theta_in_place.md``).
+        within the noise of a shared machine, and the copy 199-611 us, 1.5 to 13
+        times the fused kernel's time; 200,000 inputs x 100 units: a 26-27 ms
+        copy for a 0.03-0.2 ms kernel; ``benchmarks/results/csr_theta_in_place.md``).
         End to end, paired Adam fits on Reuters took 0.94x (batches of 200) and
         0.80x (batches of 32) the time (``adam_overhead_55.md``).
         """

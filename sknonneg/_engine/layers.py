@@ -304,8 +304,9 @@ class DenseLayer:
         within the noise of a shared machine, and the copy 199-611 us, 1.5 to 13
         times the fused kernel's time; 200,000 inputs x 100 units: a 26-27 ms
         copy for a 0.03-0.2 ms kernel; ``benchmarks/results/csr_theta_in_place.md``).
-        End to end, paired Adam fits on Reuters took 0.94x (batches of 200) and
-        0.80x (batches of 32) the time (``adam_overhead_55.md``).
+        End to end, paired Adam fits on Reuters took 0.94x (batches of 200, 26
+        pairs) and 0.80x (batches of 32, 6 pairs at a varying load) the time
+        (``adam_overhead_55.md``).
         """
         dtype = np.dtype(dtype)
         buf = _Buffers(pool, position)

@@ -511,23 +511,31 @@ def test_csr_first_layer_reads_theta_in_place_in_float64(l2):
     assert np.array_equal(grad, padded_grad)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_single_layer_on_csr_input_reads_the_weights_not_their_padding(dtype):
+@pytest.mark.parametrize("dtype, in_place", [("float64", False), ("float32", False),
+                                             ("float64", True)])
+def test_single_layer_on_csr_input_reads_the_weights_not_their_padding(dtype,
+                                                                       in_place):
     """A network of one (output) layer on CSR input: its product is scipy's, which
     took the padded weights whole: logits of the padded width, and a broadcasting
-    error (``could not broadcast ... (300,16) into shape (300,1)``)."""
+    error (``could not broadcast ... (300,16) into shape (300,1)``). In a float64
+    fit with a writeable theta the layer reads theta's block in place (review 55c:
+    that path had no test of its own)."""
     X = sp.random(300, 20, density=0.1, random_state=0, format="csr")
     y = np.asarray(X.sum(axis=1)).reshape(-1, 1)
     layout = ParameterLayout([DenseLayer(20, 1, activation="identity")])
     theta = np.random.default_rng(0).normal(size=layout.n_params)
-    if dtype == "float64":
+    if not in_place:
         theta.flags.writeable = False  # not read in place: the padded copy
     sparse_obj = Objective(layout, "squared_error", [], X, y, None, dtype=dtype,
                            parallel=False)
     dense_obj = Objective(layout, "squared_error", [], X.toarray(), y, None,
                           dtype=dtype, parallel=False)
     loss, grad = sparse_obj.loss_grad(theta)
-    assert sparse_obj.buffers[0].csr_coef is not None
+    buf = sparse_obj.buffers[0]
+    if in_place:
+        assert buf.csr_coef is None and np.shares_memory(buf.coef, theta)
+    else:
+        assert buf.csr_coef is not None
     dense_loss, dense_grad = dense_obj.loss_grad(theta)
     tol = 1e-12 if dtype == "float64" else 1e-5
     assert_allclose(loss, dense_loss, rtol=tol)

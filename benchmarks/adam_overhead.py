@@ -351,7 +351,8 @@ def main(argv=None):
         parser.error("--base is required")
     if args.name is not None and (not args.name or "/" in args.name
                                   or os.sep in args.name or args.name.startswith(".")):
-        parser.error(f"--name must be a file name without a folder, got {args.name!r}")
+        parser.error("--name must be a non-empty file name without a folder, not "
+                     f"starting with '.', got {args.name!r}")
     from _common import DEFAULT_DATA_HOME, save_result
 
     cases = args.cases or (list(QUICK_CASES) if args.quick else list(CASES))

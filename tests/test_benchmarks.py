@@ -534,6 +534,9 @@ def test_adam_overhead_name_chooses_the_results_files(monkeypatch, tmp_path, cap
         script.main(args + ["--name", "adam_overhead_55"])
         script.main(args)
         assert saved == ["adam_overhead_55", "adam_overhead"]
-        with pytest.raises(SystemExit):
-            script.main(args + ["--name", "../adam_overhead"])
-    assert "--name must be a file name without a folder" in capsys.readouterr().err
+        for bad in ("../adam_overhead", "", ".hidden"):
+            with pytest.raises(SystemExit):
+                script.main(args + ["--name", bad])
+            err = capsys.readouterr().err
+            assert ("--name must be a non-empty file name without a folder, not "
+                    f"starting with '.', got {bad!r}") in err

@@ -1910,6 +1910,92 @@ def test_hidden_units_layout_makes_room_for_a_colour_bar_and_suptitle_added_late
                                 for a in plain.axes_.ravel()], atol=1e-12)
 
 
+@pytest.mark.parametrize("n_units, kw", [(1, {}), (20, {"n_cols": 20})])
+def test_hidden_units_layout_keeps_the_colour_bar_inside_at_the_first_draw(
+        n_units, kw):
+    # Before: the colour bar's tick labels were measured where Figure.colorbar put
+    # it, before the layout moved and resized it: at the first draw (a fresh
+    # figure's savefig) the labels of one unit's, or one row's, colour bar ran
+    # 4.7 px past the figure's right edge; only a second draw put them inside.
+    rng = np.random.default_rng(0)
+    disp = HiddenUnitsDisplay(np.abs(rng.normal(size=(n_units, 64)))).plot(
+        colorbar=True, **kw)
+    fig = disp.figure_
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    assert disp.colorbar_.ax.get_tightbbox(r).x1 <= fig.bbox.x1
+    first = [a.get_position().bounds for a in fig.axes]
+    fig.canvas.draw()  # a second draw changes nothing
+    np.testing.assert_allclose([a.get_position().bounds for a in fig.axes], first,
+                               atol=1e-12)
+    plt.close("all")
+
+
+def test_hidden_units_layout_of_tall_images_keeps_the_colour_bar_thin():
+    # Before: a colour bar beside tall images was shrink (0.8) times the grid's
+    # height and 1/20 of that wide, however wide the grid: beside 4 images of
+    # 40 x 2 pixels it was wider than an image and the images 0.59 times as large
+    # as the compressed layout made them. As Figure.colorbar's fraction (0.15)
+    # has it, the bar is at most 0.15 of the grid's width thick (and shorter).
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(4, 80)))
+    disp = HiddenUnitsDisplay(W, image_shape=(40, 2)).plot(colorbar=True,
+                                                           title=False)
+    fig = disp.figure_
+    fig.set_dpi(20)  # a figure 70 inches high
+    fig.canvas.draw()
+    ref, axes = plt.subplots(*disp.axes_.shape, squeeze=False, layout="compressed",
+                             figsize=fig.get_size_inches(), dpi=20)
+    for i, a in enumerate(axes.ravel()):
+        if i >= len(W):
+            a.set_axis_off()
+            continue
+        a.imshow(W[i].reshape(40, 2), cmap="gray", vmin=0, vmax=W.max())
+        a.set_xticks([])
+        a.set_yticks([])
+        a.set_title(str(i), fontsize="x-small", pad=2)
+    cbar = ref.colorbar(axes[0, 0].images[0], ax=list(axes.ravel()), shrink=0.8)
+    ref.canvas.draw()
+    for a, b in zip(disp.axes_.ravel()[:len(W)], axes.ravel()):
+        np.testing.assert_allclose(_inches(fig, a)[2:], _inches(ref, b)[2:],
+                                   rtol=0.01)
+    got, want = _inches(fig, disp.colorbar_.ax), _inches(ref, cbar.ax)
+    np.testing.assert_allclose(got[2:], want[2:], rtol=0.05)
+    assert got[2] <= 0.15 * (_inches(fig, disp.axes_[0, -1])[:2].sum()
+                             - _inches(fig, disp.axes_[0, 0])[0]) + 1e-9
+    plt.close("all")
+
+
+def test_hidden_units_layout_makes_room_for_figure_labels_added_later():
+    # Before: a supxlabel / supylabel added to the display's figure (which
+    # matplotlib's compressed layout made room for) was drawn over the images.
+    rng = np.random.default_rng(0)
+    disp = HiddenUnitsDisplay(np.abs(rng.normal(size=(20, 64))),
+                              estimator_name="net").plot(colorbar=True)
+    fig = disp.figure_
+    xlabel, ylabel = fig.supxlabel("pixel column"), fig.supylabel("pixel row")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    drawn = [a.get_window_extent(r) for a in disp.axes_.ravel()[:20]] + [
+        a.title.get_window_extent(r) for a in disp.axes_.ravel()[:20]] + [
+        disp.colorbar_.ax.get_tightbbox(r), fig.texts[0].get_window_extent(r)]
+    for label in (xlabel, ylabel):
+        box = label.get_window_extent(r)
+        assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1
+        assert fig.bbox.y0 - 1 <= box.y0 and box.y1 <= fig.bbox.y1 + 1
+        assert not any(box.overlaps(b) for b in drawn)
+    # the images as large as the room left allows: no smaller than the
+    # compressed layout makes them
+    ref = HiddenUnitsDisplay(disp.weights, estimator_name="net").plot(colorbar=True)
+    ref.figure_.set_layout_engine("compressed")
+    ref.figure_.supxlabel("pixel column")
+    ref.figure_.supylabel("pixel row")
+    ref.figure_.canvas.draw()
+    assert (disp.axes_[0, 0].get_window_extent(r).width
+            >= 0.97 * ref.axes_[0, 0].get_window_extent().width)
+    plt.close("all")
+
+
 def test_hidden_units_n_cols_is_at_most_one_column_per_unit():
     """Before: n_cols was the number of columns whatever the units: n_cols=10**6
     built a million Axes (minutes) to draw a few images, n_units + 3 three empty

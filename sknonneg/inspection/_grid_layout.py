@@ -53,6 +53,11 @@ class ImageGridLayout(LayoutEngine):
         self.colorbar_ax = None
 
     def execute(self, fig):
+        # Figure._get_renderer is private, but it is the only route to the
+        # renderer of the backend that draws (Agg, PDF, SVG, ...) in the
+        # matplotlib versions supported (3.7 on): a canvas' get_renderer is
+        # Agg's alone, and matplotlib's own engines (TightLayoutEngine, the
+        # constrained layout) call fig._get_renderer() as here.
         renderer = fig._get_renderer()
         dpi = fig.dpi
         W, H = fig.get_size_inches()
@@ -75,6 +80,18 @@ class ImageGridLayout(LayoutEngine):
         sup_room = 0.0
         if sup is not None and sup.get_visible() and sup.get_text():
             sup_room = sup.get_window_extent(renderer).height / dpi + 2 * pad
+        # a supxlabel below and a supylabel left of everything, as the
+        # constrained layout makes room for them (before: drawn over the images)
+        labels = {}
+        for side in ("x", "y"):
+            lab = getattr(fig, f"_sup{side}label", None)
+            if (lab is not None and lab.get_visible() and lab.get_text()
+                    and lab.get_in_layout()):
+                box = lab.get_window_extent(renderer)
+                labels[side] = (lab, (box.height if side == "x" else box.width)
+                                / dpi + 2 * pad)
+        x_room = labels["x"][1] if "x" in labels else 0.0
+        y_room = labels["y"][1] if "y" in labels else 0.0
         cax = self.colorbar_ax
         if cax not in fig.axes:  # none, or removed since
             grid = set(self._axes.ravel())
@@ -82,26 +99,68 @@ class ImageGridLayout(LayoutEngine):
                         and a.get_label() == "<colorbar>"), None)
         loc, shrink = None, self._shrink
         if cax is not None:
-            # where Figure.colorbar put it (its location, shrink and pad; right
-            # and 0.05 of the grid's width, or below and 0.15 of its height, as
-            # its defaults), its thickness a share of its length (its aspect)
+            # where Figure.colorbar put it (its location, shrink, fraction and
+            # pad; right and 0.05 of the grid's width, or below and 0.15 of its
+            # height, as its defaults), its thickness a share of its length
+            # (its aspect), at most its fraction (0.15) of the grid's width
+            # (height) as the constrained layout makes it
             info = getattr(cax, "_colorbar_info", {})
             box = cax.get_box_aspect() or 20.0  # height / width
             loc = info.get("location", "right" if box >= 1 else "bottom")
             vertical = loc in ("right", "left")
             shrink = info.get("shrink", shrink)
+            fraction = info.get("fraction", 0.15)
             cb_pad = info.get("pad", 0.05 if vertical else 0.15)
             thin = max(box, 1 / box)
-            # its ticks and labels, on the side away from the grid
-            tight, own = cax.get_tightbbox(renderer), cax.bbox
-            cb_deco = max(0.0, {"right": tight.x1 - own.x1, "left": own.x0 - tight.x0,
-                                "top": tight.y1 - own.y1,
-                                "bottom": own.y0 - tight.y0}[loc]) / dpi
         # the largest image at its aspect ratio that fits: the columns as wide
         # as the image or its widest title, the colour bar's room beside the
         # grid (room that grows with the grid): all grow with the image's side,
         # whose largest fit a bisection finds
         title_rows = title_h.sum()
+        # the colour bar's ticks and labels, on the side away from the grid,
+        # measured where it is; placed, it may have other ticks (one unit's
+        # colour bar, at first where Figure.colorbar put it, ran past the
+        # figure's edge): measured again and laid out once more if they changed
+        cb_deco = None
+        for _ in range(3 if cax is not None else 1):
+            if cax is not None:
+                tight, own = cax.get_tightbbox(renderer), cax.bbox
+                deco = max(0.0, {"right": tight.x1 - own.x1,
+                                 "left": own.x0 - tight.x0,
+                                 "top": tight.y1 - own.y1,
+                                 "bottom": own.y0 - tight.y0}[loc]) / dpi
+                if cb_deco is not None and abs(deco - cb_deco) < 0.5 / dpi:
+                    break
+                cb_deco = deco
+            self._place(fig, W, H, pad, r, n_rows, n_cols, title_h, title_w,
+                        title_rows, sup, sup_room, labels, x_room, y_room, cax,
+                        loc, shrink, None if cax is None else (
+                            vertical, fraction, cb_pad, thin, cb_deco))
+
+    def _place(self, fig, W, H, pad, r, n_rows, n_cols, title_h, title_w,
+               title_rows, sup, sup_room, labels, x_room, y_room, cax, loc,
+               shrink, cb):
+        """Set the positions of the Axes, the suptitle, the figure's labels and
+        the colour bar (``cb``: its orientation, fraction, pad, aspect and
+        decoration's room; None without one)."""
+        if cb is not None:
+            vertical, fraction, cb_pad, thin, cb_deco = cb
+
+        def cb_size(span_w, span_h):
+            """The colour bar's width and height: ``shrink`` times the grid's
+            side, ``thin`` times thinner, at most ``fraction`` of the grid
+            across (then as much shorter)."""
+            if vertical:
+                if fraction * span_w < shrink * span_h / thin:
+                    width = fraction * span_w
+                    return width, width * thin
+                length = shrink * span_h
+                return length / thin, length
+            if fraction * span_h < shrink * span_w / thin:
+                height = fraction * span_h
+                return height * thin, height
+            length = shrink * span_w
+            return length, length / thin
 
         def room(side):
             """The span of the images and titles across and down (the top row's
@@ -111,38 +170,45 @@ class ImageGridLayout(LayoutEngine):
                       - title_h[0])
             cb_w = cb_h = 0.0
             if loc is not None and vertical:
-                cb_w = cb_pad * span_w + shrink * span_h / thin + cb_deco + pad
+                cb_w = cb_pad * span_w + cb_size(span_w, span_h)[0] + cb_deco + pad
             elif loc is not None:
-                cb_h = cb_pad * span_h + shrink * span_w / thin + cb_deco + pad
+                cb_h = cb_pad * span_h + cb_size(span_w, span_h)[1] + cb_deco + pad
             return span_w, span_h, cb_w, cb_h
 
         def fits(side):
             span_w, span_h, cb_w, cb_h = room(side)
-            return (span_w + 2 * pad + cb_w <= W
-                    and span_h + 2 * pad + title_h[0] + sup_room + cb_h <= H)
+            return (span_w + 2 * pad + cb_w + y_room <= W
+                    and span_h + 2 * pad + title_h[0] + sup_room + cb_h + x_room
+                    <= H)
 
-        def largest():
+        def largest(title_w):
             lo, hi = 0.0, max(W, H / r)
             for _ in range(60):
                 mid = (lo + hi) / 2
                 lo, hi = (mid, hi) if fits(mid) else (lo, mid)
             return lo
 
-        side = largest()
+        side = largest(title_w)
         if side < 0.05 and title_w.any():
             # titles wider than the figure side by side: the images as large as
             # without them, the titles running into each other
             title_w = np.zeros(n_cols)
-            side = largest()
+            side = largest(title_w)
         side = max(side, 1e-3)
         overhang = np.maximum(0.0, (title_w - side) / 2)
         span_w, span_h, cb_w, cb_h = room(side)
         grid_w = n_cols * (side + 2 * pad) + 2 * overhang.sum()
         grid_h = n_rows * (side * r + 2 * pad) + title_h.sum()
         # centred, the suptitle above (the grid just below it where the
-        # figure is higher than the grid needs), the colour bar beside
+        # figure is higher than the grid needs), the colour bar beside, clear
+        # of the figure's labels
         top = max(sup_room, (H - cb_h - grid_h) / 2)
-        left = (W - cb_w - grid_w) / 2 + (cb_w if loc == "left" else 0.0)
+        if x_room:
+            top = max(sup_room, min(top, H - cb_h - grid_h - x_room))
+        left = (W - cb_w - grid_w) / 2
+        if y_room:
+            left = min(max(left, y_room), W - cb_w - grid_w)
+        left = left + (cb_w if loc == "left" else 0.0)
         grid_top = H - top - (cb_h if loc == "top" else 0.0)
         xs = left + np.concatenate(
             [[0.0], np.cumsum(side + 2 * pad + 2 * overhang)[:-1]]) + pad + overhang
@@ -156,19 +222,22 @@ class ImageGridLayout(LayoutEngine):
             # the room of the grid (and of a colour bar above it)
             sup.set_position((sup.get_position()[0], (H - top + pad) / H))
             sup.set_verticalalignment("bottom")
+        # the figure's labels a pad from its edge, as the constrained layout
+        # places them (their own alignments: bottom, left)
+        for side_, (lab, _) in labels.items():
+            if getattr(lab, "_autopos", True):
+                x, y = lab.get_position()
+                lab.set_position((x, pad / H) if side_ == "x" else (pad / W, y))
         if loc is not None:
             x_lo, x_hi = xs[0] - overhang[0], xs[-1] + side + overhang[-1]
             y_lo, y_hi = tops[-1] - h, tops[-1] - h + span_h
+            width, height = cb_size(span_w, span_h)
             if vertical:
-                length = shrink * span_h
-                width, height = length / thin, length
                 x0 = (x_hi + cb_pad * span_w if loc == "right"
                       else x_lo - cb_pad * span_w - width)
-                y0 = y_lo + (span_h - length) / 2
+                y0 = y_lo + (span_h - height) / 2
             else:
-                length = shrink * span_w
-                width, height = length, length / thin
-                x0 = x_lo + (span_w - length) / 2
+                x0 = x_lo + (span_w - width) / 2
                 y0 = (y_hi + title_h[0] + cb_pad * span_h if loc == "top"
                       else y_lo - cb_pad * span_h - height)
             cax.set_position([x0 / W, y0 / H, width / W, height / H])

@@ -1996,6 +1996,32 @@ def test_hidden_units_layout_makes_room_for_figure_labels_added_later():
     plt.close("all")
 
 
+def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
+    # Before: fig.get_layout_engine().set(...) (the compressed layout's way to
+    # tune its pads, which worked on the display's figure before its layout of
+    # its own) raised matplotlib's bare NotImplementedError, whatever was passed.
+    rng = np.random.default_rng(0)
+    disp = HiddenUnitsDisplay(np.abs(rng.normal(size=(6, 64)))).plot(title=False)
+    fig = disp.figure_
+    engine = fig.get_layout_engine()
+    fig.canvas.draw()
+    before = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
+    engine.set(pad=0.2)
+    assert engine.get() == {"pad": 0.2}
+    fig.canvas.draw()
+    after = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
+    assert after * fig.get_size_inches()[0] == pytest.approx(0.4)  # 2 pads apart
+    assert after > before
+    with pytest.raises(TypeError, match=r"\['h_pad', 'w_pad'\]; it takes pad"):
+        engine.set(w_pad=0, h_pad=0)
+    for bad in (-1.0, np.nan, "0.1", True):
+        with pytest.raises(ValueError, match="The 'pad' parameter of "
+                           r"ImageGridLayout.set must be a float >= 0"):
+            engine.set(pad=bad)
+    assert engine.get() == {"pad": 0.2}
+    plt.close("all")
+
+
 def test_hidden_units_n_cols_is_at_most_one_column_per_unit():
     """Before: n_cols was the number of columns whatever the units: n_cols=10**6
     built a million Axes (minutes) to draw a few images, n_units + 3 three empty

@@ -4,6 +4,8 @@ Imported when such a figure is made (it imports matplotlib); a module of its own
 that a figure that uses it can be pickled and unpickled.
 """
 
+from numbers import Real
+
 import numpy as np
 from matplotlib.layout_engine import LayoutEngine
 
@@ -49,8 +51,33 @@ class ImageGridLayout(LayoutEngine):
         self._aspect = float(aspect)  # height / width of an image
         self._pad = pad
         self._shrink = shrink
+        self._params = {"pad": pad}
         self.suptitle = None
         self.colorbar_ax = None
+
+    def set(self, *, pad=None, **kwargs):
+        """Set the pad in inches (``None`` keeps it), as the constrained
+        layout's ``set`` sets its pads.
+
+        Before, LayoutEngine's ``set`` raised a bare ``NotImplementedError``.
+        The constrained layout's ``h_pad``, ``w_pad``, ``hspace``, ``wspace``
+        and ``rect`` are refused by name: this layout has one pad and no spaces
+        (the colour bar's length is ``Figure.colorbar``'s ``shrink``).
+        """
+        if kwargs:
+            raise TypeError(
+                f"ImageGridLayout.set() got unexpected keyword argument(s) "
+                f"{sorted(kwargs)}; it takes pad (in inches). Use "
+                f"figure.set_layout_engine('compressed') for the compressed "
+                f"layout's h_pad, w_pad, hspace, wspace and rect.")
+        if pad is not None:
+            if isinstance(pad, bool) or not isinstance(pad, Real) or not (
+                    np.isfinite(pad) and pad >= 0):
+                raise ValueError(
+                    f"The 'pad' parameter of ImageGridLayout.set must be a float "
+                    f">= 0 (inches); got {pad!r}.")
+            self._pad = float(pad)
+            self._params["pad"] = self._pad
 
     def execute(self, fig):
         # Figure._get_renderer is private, but it is the only route to the

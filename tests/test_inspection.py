@@ -2645,6 +2645,9 @@ def test_output_weights_bars_are_a_collection_per_row(transpose):
     # every row a legend entry, labelled and coloured as its bars
     legend = disp.bar_ax_.legend()
     assert [t.get_text() for t in legend.get_texts()] == ["a", "b", "c"]
+    np.testing.assert_array_equal([to_rgba(h.get_facecolor())
+                                   for h in legend.legend_handles],
+                                  [to_rgba(c) for c in ["red", "green", "blue"]])
     plt.close("all")
 
 

@@ -152,12 +152,13 @@ class HiddenUnitsDisplay:
     figure_ : matplotlib.figure.Figure or matplotlib.figure.SubFigure
         Figure (or subfigure) holding the grid. A figure that :meth:`plot` made
         (``ax=None``) is laid out at every draw by a layout engine of its own
-        (``figure_.get_layout_engine()``), which places the images, their
-        titles, the suptitle and the colour bar as matplotlib's
-        ``layout="compressed"`` places a grid of images, in a time that grows
-        with the number of images (the compressed layout's grows with its
-        square: 25 seconds for 1,000 images); a title wider than its image
-        widens its column rather than running into its neighbours'.
+        (``figure_.get_layout_engine()``, whose ``set(pad=...)`` sets the pad
+        in inches), which places the images, their titles, the suptitle, the
+        figure's ``supxlabel`` and ``supylabel`` and the colour bar as
+        matplotlib's ``layout="compressed"`` places a grid of images, in a time
+        that grows with the number of images (the compressed layout's grows
+        with its square: 25 seconds for 1,000 images); a title wider than its
+        image widens its column rather than running into its neighbours'.
     colorbar_ : matplotlib.colorbar.Colorbar or None
         Colour bar, when requested.
     signed_ : bool

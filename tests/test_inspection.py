@@ -1996,6 +1996,65 @@ def test_hidden_units_layout_makes_room_for_figure_labels_added_later():
     plt.close("all")
 
 
+@pytest.mark.parametrize("extra", ["colorbar", "legend"])
+def test_hidden_units_layout_keeps_a_second_colour_bar_or_outside_legend_clear(extra):
+    # Before: the display's layout placed one colour bar; a second one added to the
+    # figure (fig.colorbar(..., location="left")), or a figure legend placed
+    # "outside", stayed where matplotlib put it, over the images. The compressed
+    # layout (the display's figure's before) stacked them; the figure falls back
+    # to it for these.
+    rng = np.random.default_rng(0)
+    disp = HiddenUnitsDisplay(np.abs(rng.normal(size=(20, 64))),
+                              estimator_name="net").plot(colorbar=True)
+    fig = disp.figure_
+    fig.canvas.draw()  # laid out once by the display's layout first
+    if extra == "colorbar":
+        added = fig.colorbar(disp.images_[0], ax=disp.axes_, location="left").ax
+    else:
+        added = fig.legend(handles=[matplotlib.lines.Line2D([], [], label="abc")],
+                           loc="outside right center")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    images = [a.get_window_extent(r) for a in disp.axes_.ravel()[:20]]
+    assert not added.get_tightbbox(r).overlaps(disp.colorbar_.ax.get_tightbbox(r))
+    for box in (added.get_tightbbox(r), disp.colorbar_.ax.get_tightbbox(r),
+                fig.texts[0].get_window_extent(r)):
+        assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1
+        assert fig.bbox.y0 - 1 <= box.y0 and box.y1 <= fig.bbox.y1 + 1
+        assert not any(box.overlaps(b) for b in images)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("engine", ["compressed", "constrained"])
+def test_hidden_units_layout_leaves_the_axes_in_a_layout_switched_to(engine):
+    # Before: the display's layout set every Axes' position with set_position,
+    # which takes an Axes out of every layout (in_layout False): after one draw, a
+    # figure switched to the compressed layout laid the images out without their
+    # titles' margins and put the colour bar at the figure's edge, its labels cut
+    # off (0.023 of the figure from a fresh compressed figure's positions).
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(20, 64)))
+    labels = [f"unit {i}, a long one" for i in range(20)]
+    disp = HiddenUnitsDisplay(W, unit_labels=labels, estimator_name="net").plot(
+        colorbar=True)
+    fig = disp.figure_
+    fig.canvas.draw()
+    assert all(a.get_in_layout() for a in fig.axes)
+    fresh = HiddenUnitsDisplay(W, unit_labels=labels, estimator_name="net").plot(
+        colorbar=True)
+    for f in (fig, fresh.figure_):
+        f.set_layout_engine(engine)
+        f.canvas.draw()
+    np.testing.assert_allclose([a.get_position().bounds for a in fig.axes],
+                               [a.get_position().bounds for a in fresh.figure_.axes],
+                               atol=0.005)
+    r = fig.canvas.get_renderer()
+    for a in fig.axes:
+        box = a.get_tightbbox(r)
+        assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1
+    plt.close("all")
+
+
 def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
     # Before: fig.get_layout_engine().set(...) (the compressed layout's way to
     # tune its pads, which worked on the display's figure before its layout of

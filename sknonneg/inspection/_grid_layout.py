@@ -10,6 +10,19 @@ import numpy as np
 from matplotlib.layout_engine import LayoutEngine
 
 
+def _put(ax, bounds):
+    """``ax.set_position(bounds)``, keeping ``ax.get_in_layout()``.
+
+    ``Axes.set_position`` takes the Axes out of every layout (``in_layout``
+    False, as for a position a user sets): before, after one draw of the
+    display's figure, the constrained (compressed) and tight layouts a user
+    switched to left every image, its title and the colour bar out of their
+    margins (the colour bar's labels cut off at the figure's edge)."""
+    keep = ax.get_in_layout()
+    ax.set_position(bounds)
+    ax.set_in_layout(keep)
+
+
 class ImageGridLayout(LayoutEngine):
     """Lay out a grid of equal images at every draw, as matplotlib's "compressed"
     layout lays out such a grid.
@@ -85,6 +98,23 @@ class ImageGridLayout(LayoutEngine):
         # matplotlib versions supported (3.7 on): a canvas' get_renderer is
         # Agg's alone, and matplotlib's own engines (TightLayoutEngine, the
         # constrained layout) call fig._get_renderer() as here.
+        grid = set(self._axes.ravel())
+        bars = [a for a in fig.axes if a not in grid
+                and a.get_label() == "<colorbar>"]
+        if len(bars) > 1 or any(getattr(leg, "_outside_loc", None)
+                                for leg in fig.legends):
+            # Two colour bars or more, or a figure legend placed "outside":
+            # laid out by matplotlib's compressed layout, which stacks them
+            # (slow for many images, but nothing drawn over the images; before,
+            # a second colour bar was drawn over them). Its suptitle as
+            # Figure.suptitle makes it (matplotlib 3.7 to 3.10 move it, not
+            # align it).
+            sup = getattr(fig, "_suptitle", None)
+            if sup is not None and getattr(sup, "_autopos", False):
+                sup.set_verticalalignment("top")
+            from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+            return ConstrainedLayoutEngine(compress=True).execute(fig)
         renderer = fig._get_renderer()
         dpi = fig.dpi
         W, H = fig.get_size_inches()
@@ -121,9 +151,7 @@ class ImageGridLayout(LayoutEngine):
         y_room = labels["y"][1] if "y" in labels else 0.0
         cax = self.colorbar_ax
         if cax not in fig.axes:  # none, or removed since
-            grid = set(self._axes.ravel())
-            cax = next((a for a in fig.axes if a not in grid
-                        and a.get_label() == "<colorbar>"), None)
+            cax = bars[0] if bars else None
         loc, shrink = None, self._shrink
         if cax is not None:
             # where Figure.colorbar put it (its location, shrink, fraction and
@@ -243,7 +271,7 @@ class ImageGridLayout(LayoutEngine):
             [[0.0], np.cumsum(side * r + 2 * pad + title_h)[:-1]]) - pad - title_h
         h = side * r
         for (i, j), a in np.ndenumerate(self._axes):
-            a.set_position([xs[j] / W, (tops[i] - h) / H, side / W, h / H])
+            _put(a, [xs[j] / W, (tops[i] - h) / H, side / W, h / H])
         if sup is not None and getattr(sup, "_autopos", True):
             # as the constrained layout places it: its bottom a pad above
             # the room of the grid (and of a colour bar above it)
@@ -267,4 +295,4 @@ class ImageGridLayout(LayoutEngine):
                 x0 = x_lo + (span_w - width) / 2
                 y0 = (y_hi + title_h[0] + cb_pad * span_h if loc == "top"
                       else y_lo - cb_pad * span_h - height)
-            cax.set_position([x0 / W, y0 / H, width / W, height / H])
+            _put(cax, [x0 / W, y0 / H, width / W, height / H])

@@ -2081,6 +2081,24 @@ def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
     plt.close("all")
 
 
+def test_hidden_units_refused_by_imshow_leaves_no_open_figure():
+    # Before: a cmap or imshow_kw that matplotlib's imshow refuses raised after
+    # plot had made its figure, which stayed open (one more per refusal).
+    rng = np.random.default_rng(0)
+    disp = HiddenUnitsDisplay(np.abs(rng.normal(size=(4, 64))))
+    plt.close("all")
+    with pytest.raises(ValueError, match="nocmap"):
+        disp.plot(cmap="nocmap")
+    with pytest.raises((AttributeError, TypeError), match="nokey"):
+        disp.plot(imshow_kw={"nokey": 1})
+    assert plt.get_fignums() == []
+    fig, ax = plt.subplots()  # a figure of the user's is the user's to close
+    with pytest.raises(ValueError, match="nocmap"):
+        disp.plot(ax=ax, cmap="nocmap")
+    assert plt.get_fignums() == [fig.number]
+    plt.close("all")
+
+
 def test_hidden_units_n_cols_is_at_most_one_column_per_unit():
     """Before: n_cols was the number of columns whatever the units: n_cols=10**6
     built a million Axes (minutes) to draw a few images, n_units + 3 three empty

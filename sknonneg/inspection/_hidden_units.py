@@ -370,13 +370,21 @@ class HiddenUnitsDisplay:
                       for i in range(n_units)]
         flat_axes = axes.ravel()
         images = np.empty(n_units, dtype=object)
-        for i in range(n_units):
-            a = flat_axes[i]
-            images[i] = a.imshow(W[i].reshape(shape), **kw, **limits[i])
-            a.set_xticks([])
-            a.set_yticks([])
-            if titles:
-                a.set_title(labels[i], fontsize="x-small", pad=2)
+        try:
+            for i in range(n_units):
+                a = flat_axes[i]
+                images[i] = a.imshow(W[i].reshape(shape), **kw, **limits[i])
+                a.set_xticks([])
+                a.set_yticks([])
+                if titles:
+                    a.set_title(labels[i], fontsize="x-small", pad=2)
+        except Exception:
+            # matplotlib refuses a cmap or an imshow_kw (cmap="nocmap",
+            # imshow_kw={"nokey": 1}): the figure this call made is closed, not
+            # left open (before: one more open figure per refusal)
+            if ax is None:
+                plt.close(fig)
+            raise
         for a in flat_axes[n_units:]:
             a.set_axis_off()
 

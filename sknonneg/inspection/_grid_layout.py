@@ -31,10 +31,17 @@ class ImageGridLayout(LayoutEngine):
     and above its title; the images as large as the figure allows at their
     aspect ratio, every column as wide as its widest title at least (titles
     wider than the figure side by side: as wide as its image); the grid centred,
-    below the suptitle, which stands a pad above it; a colour bar (the
-    ``colorbar_ax`` of ``Figure.colorbar``) ``shrink`` times the grid's height,
-    centred on it, 5 % of its width right of it. The Axes' and the colour bar's
-    positions are set; cells without an image are placed as the others.
+    below the suptitle, which stands a pad above it, clear of a ``supxlabel``
+    below and a ``supylabel`` left of it; a colour bar (the ``colorbar_ax`` of
+    ``Figure.colorbar``) ``shrink`` times the grid's height, at most its
+    ``fraction`` (0.15) of the grid's width thick (then shorter), centred on
+    it, 5 % of its width right of it (or where its ``location`` has it), its
+    labels measured again once placed. The Axes' and the colour bar's positions
+    are set, each Axes kept in a layout the figure is switched to
+    (``in_layout``); cells without an image are placed as the others. Two
+    colour bars or more, or a figure legend placed "outside", are left to
+    matplotlib's compressed layout, which stacks them. ``set(pad=...)`` sets
+    the pad.
 
     Matplotlib's constrained ("compressed") layout takes a time that grows with
     the square of the number of Axes (``check_no_collapsed_axes`` and

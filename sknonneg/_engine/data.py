@@ -406,9 +406,8 @@ class FirstLayerGradient:
     - dense ``X``: a transposed copy, which makes the product a plain one split by
       input features (``transposed_gram_colsum``: 25-30% faster than the transposed
       product, for the memory of a second copy), in one chunk by the serial
-      ``transpose`` (its parallel flavour's launch on one thread took 12 us
-      against 1 us for the copy of 200 rows x 6 features, 47 against 29 us at
-      300 features, and more on a loaded machine);
+      ``transpose`` (the parallel flavour's launch on one thread cost more than
+      the copy of a small batch; ``benchmarks/results/adam_overhead_55.md``);
     - CSR ``X`` of at least two row blocks: a ``_BlockedCSC`` copy (of any CSR
       ``X`` within ``blocked_layout_everywhere``);
     - smaller CSR batches (Adam's) keep the row-by-row scatter of

@@ -297,16 +297,10 @@ class DenseLayer:
 
         The CSR kernels read the same values in the same order from either layout
         (a stored value adds a row of ``coef``; the padding is never read), so the
-        two give the same bits; copying ``theta`` into the padded rows cost more
-        than the padding saved (float64, one thread, Reuters' 9,936 inputs x 30,
-        64 and 100 units, batches of 200 and 32 rows: the forward and the fused
-        kernel took 0.93-1.2x the time on ``theta``'s block as on the padded copy,
-        within the noise of a shared machine, and the copy 199-611 us, 1.5 to 13
-        times the fused kernel's time; 200,000 inputs x 100 units: a 26-27 ms
-        copy for a 0.03-0.2 ms kernel; ``benchmarks/results/csr_theta_in_place.md``).
-        End to end, paired Adam fits on Reuters took 0.94x (batches of 200, 26
-        pairs) and 0.80x (batches of 32, 6 pairs at a varying load) the time
-        (``adam_overhead_55.md``).
+        two give the same bits; in a float64 fit the copy into padded rows cost
+        more than the padding saved (measured in
+        ``benchmarks/results/csr_theta_in_place.md`` and, end to end, in
+        ``benchmarks/results/adam_overhead_55.md``).
         """
         dtype = np.dtype(dtype)
         buf = _Buffers(pool, position)

@@ -69,9 +69,8 @@ class ImageGridLayout(LayoutEngine):
         super().__init__()
         self._axes = np.asarray(axes, dtype=object)
         self._aspect = float(aspect)  # height / width of an image
-        self._pad = pad
         self._shrink = shrink
-        self._params = {"pad": pad}
+        self._params = {"pad": pad}  # LayoutEngine.get() reads it
         self.suptitle = None
         self.colorbar_ax = None
 
@@ -96,8 +95,7 @@ class ImageGridLayout(LayoutEngine):
                 raise ValueError(
                     f"The 'pad' parameter of ImageGridLayout.set must be a float "
                     f">= 0 (inches); got {pad!r}.")
-            self._pad = float(pad)
-            self._params["pad"] = self._pad
+            self._params["pad"] = float(pad)
 
     def execute(self, fig):
         # Figure._get_renderer is private, but it is the only route to the
@@ -125,7 +123,7 @@ class ImageGridLayout(LayoutEngine):
         renderer = fig._get_renderer()
         dpi = fig.dpi
         W, H = fig.get_size_inches()
-        pad, r = self._pad, self._aspect
+        pad, r = self._params["pad"], self._aspect
         n_rows, n_cols = self._axes.shape
         # every title's height above its Axes and width, in inches (none: 0)
         above = np.zeros((n_rows, n_cols))

@@ -29,6 +29,7 @@ __all__ = [
     "check_network_fits_in_memory",
     "check_input_scale",
     "check_not_flushed",
+    "check_pandas_missing",
     "check_positive_weights",
     "check_reconstruction_scale",
     "check_sparse_structure",
@@ -426,6 +427,30 @@ def check_reconstruction_scale(X, dtype, name="X", *, original=None):
             f"Scale the features, e.g. with sklearn.preprocessing.MaxAbsScaler."
         )
     return X
+
+
+def check_pandas_missing(values, name="y"):
+    """scikit-learn's ``ValueError`` ("Input y contains NaN.") where a pandas
+    ``values`` (a Series or a DataFrame) holds a missing value (``pd.NA``, None,
+    NaN) in a column of strings, categories or objects.
+
+    scikit-learn's ``check_array`` converts a nullable numeric column (its
+    ``pd.NA`` becomes NaN, refused in these words), but finds the missing values
+    of the other columns by comparing them with themselves, and ``pd.NA`` has no
+    truth value: before, a label column of pandas' ``"string"`` dtype (what
+    ``convert_dtypes`` and ``read_csv(dtype_backend="numpy_nullable")`` give
+    text) with a missing label failed with pandas' bare TypeError "boolean value
+    of NA is ambiguous", as it fails scikit-learn's own estimators. Anything else
+    is left to ``check_array``."""
+    if (not type(values).__module__.startswith("pandas")
+            or getattr(values, "ndim", 0) not in (1, 2)):
+        return
+    frame = values.to_frame() if values.ndim == 1 else values
+    # Numbers, bools and dates (kinds b, i, u, f, c, m, M) are check_array's.
+    others = [j for j, dtype in enumerate(frame.dtypes)
+              if getattr(dtype, "kind", "O") not in "biufcmM"]
+    if others and bool(frame.iloc[:, others].isna().to_numpy().any()):
+        raise ValueError(f"Input {name} contains NaN.")
 
 
 def check_positive_weights(sample_weight):

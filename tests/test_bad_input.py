@@ -117,6 +117,35 @@ def test_regressor_object_y_holding_none_is_nan(solver, method):
             getattr(est, method)(X, y_bad)
 
 
+def _missing(values, dtype):
+    """``values`` as a pandas Series of ``dtype`` whose row 3 is missing."""
+    series = pd.Series(values, dtype=dtype)
+    series[3] = None
+    return series
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NonNegMLPClassifier(2, max_iter=3, random_state=0),
+    lambda: ABBAClassifier(2, max_iter=3, random_state=0),
+    lambda: NonNegMLPRegressor(2, max_iter=3, random_state=0),
+], ids=["dense", "abba", "regressor"])
+@pytest.mark.parametrize("dtype", ["string", "category", object])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_missing_label_of_a_pandas_text_column_is_nan(make, dtype, method):
+    # Before: pandas' bare TypeError "boolean value of NA is ambiguous" for the
+    # "string" dtype (scikit-learn's check_array compares y with itself), and
+    # "Input contains NaN" without the argument's name for the other two.
+    est = make()
+    labels = np.where(Y == 1, "yes", "no") if is_classifier(est) else Y.astype(str)
+    kwargs = {"classes": ["no", "yes"]} if method == "partial_fit" and is_classifier(
+        est) else {}
+    for y_bad in (_missing(labels, dtype), _missing(labels, dtype).to_frame()):
+        with pytest.raises(ValueError, match="Input y contains NaN"):
+            getattr(est, method)(X, y_bad, **kwargs)
+    # Without a missing value the same column fits.
+    getattr(clone(est), method)(X, pd.Series(labels, dtype=dtype), **kwargs)
+
+
 @pytest.mark.parametrize("sample_weight, match", [
     (-np.ones(20), "sample_weight must be finite and non-negative"),
     (np.zeros(20), "Sample weights must contain at least one non-zero number"),

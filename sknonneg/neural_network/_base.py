@@ -57,6 +57,7 @@ from .._validation import (
     check_finite_output,
     check_input_scale,
     check_network_range,
+    check_pandas_missing,
     _unchecked_input_note,
     check_sparse_structure,
     parameter_error,
@@ -423,6 +424,7 @@ class BaseNetwork(VersionedState, BaseEstimator):
         check_sparse_structure(X)
         if sp.issparse(y):
             check_sparse_structure(y, name="y")
+        check_pandas_missing(y, "y")
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
             dtype=self._input_dtypes(X), multi_output=True,

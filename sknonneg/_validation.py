@@ -442,15 +442,20 @@ def check_pandas_missing(values, name="y"):
     text) with a missing label failed with pandas' bare TypeError "boolean value
     of NA is ambiguous", as it fails scikit-learn's own estimators. Anything else
     is left to ``check_array``."""
-    if (not type(values).__module__.startswith("pandas")
-            or getattr(values, "ndim", 0) not in (1, 2)):
+    if not type(values).__module__.startswith("pandas"):
         return
-    frame = values.to_frame() if values.ndim == 1 else values
-    # Numbers, bools and dates (kinds b, i, u, f, c, m, M) are check_array's.
-    others = [j for j, dtype in enumerate(frame.dtypes)
-              if getattr(dtype, "kind", "O") not in "biufcmM"]
-    if others and bool(frame.iloc[:, others].isna().to_numpy().any()):
-        raise ValueError(f"Input {name} contains NaN.")
+    ndim = getattr(values, "ndim", None)
+    if ndim == 2 and hasattr(values, "iloc"):  # a DataFrame, column by column
+        columns = [values.iloc[:, j] for j in range(values.shape[1])]
+    elif ndim == 1 and hasattr(values, "isna"):  # a Series, an Index, an array
+        columns = [values]
+    else:
+        return
+    for column in columns:
+        # Numbers, bools and dates (kinds b, i, u, f, c, m, M) are check_array's.
+        if (getattr(column.dtype, "kind", "O") not in "biufcmM"
+                and bool(np.asarray(column.isna()).any())):
+            raise ValueError(f"Input {name} contains NaN.")
 
 
 def check_positive_weights(sample_weight):

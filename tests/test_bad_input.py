@@ -139,7 +139,8 @@ def test_missing_label_of_a_pandas_text_column_is_nan(make, dtype, method):
     labels = np.where(Y == 1, "yes", "no") if is_classifier(est) else Y.astype(str)
     kwargs = {"classes": ["no", "yes"]} if method == "partial_fit" and is_classifier(
         est) else {}
-    for y_bad in (_missing(labels, dtype), _missing(labels, dtype).to_frame()):
+    missing = _missing(labels, dtype)
+    for y_bad in (missing, missing.to_frame(), missing.array):
         with pytest.raises(ValueError, match="Input y contains NaN"):
             getattr(est, method)(X, y_bad, **kwargs)
     # Without a missing value the same column fits.

@@ -28,8 +28,8 @@ __all__ = [
     "check_fits_in_memory",
     "check_network_fits_in_memory",
     "check_input_scale",
+    "check_missing_targets",
     "check_not_flushed",
-    "check_pandas_missing",
     "check_positive_weights",
     "check_reconstruction_scale",
     "check_sparse_structure",
@@ -429,33 +429,44 @@ def check_reconstruction_scale(X, dtype, name="X", *, original=None):
     return X
 
 
-def check_pandas_missing(values, name="y"):
-    """scikit-learn's ``ValueError`` ("Input y contains NaN.") where a pandas
-    ``values`` (a Series or a DataFrame) holds a missing value (``pd.NA``, None,
-    NaN) in a column of strings, categories or objects.
+def check_missing_targets(y, name="y"):
+    """scikit-learn's ``ValueError`` ("Input y contains NaN.") where ``y`` holds a
+    missing value (``pd.NA``, None, NaN) among strings, categories or objects: a
+    pandas Series, DataFrame, Index or array (``pd.array``), or a NumPy array of
+    objects.
 
     scikit-learn's ``check_array`` converts a nullable numeric column (its
     ``pd.NA`` becomes NaN, refused in these words), but finds the missing values
     of the other columns by comparing them with themselves, and ``pd.NA`` has no
     truth value: before, a label column of pandas' ``"string"`` dtype (what
     ``convert_dtypes`` and ``read_csv(dtype_backend="numpy_nullable")`` give
-    text) with a missing label failed with pandas' bare TypeError "boolean value
-    of NA is ambiguous", as it fails scikit-learn's own estimators. Anything else
-    is left to ``check_array``."""
-    if not type(values).__module__.startswith("pandas"):
-        return
-    ndim = getattr(values, "ndim", None)
-    if ndim == 2 and hasattr(values, "iloc"):  # a DataFrame, column by column
-        columns = [values.iloc[:, j] for j in range(values.shape[1])]
-    elif ndim == 1 and hasattr(values, "isna"):  # a Series, an Index, an array
-        columns = [values]
+    text) with a missing label failed ``fit`` with pandas' bare TypeError
+    "boolean value of NA is ambiguous", as it fails scikit-learn's own
+    estimators, and a classifier's ``score`` failed on any missing label
+    (also "'<' not supported between instances of 'NoneType' and 'str'", from
+    sorting the labels). Numbers, bools and dates, and anything else (lists,
+    sparse matrices), are left to ``check_array`` and the metrics."""
+    if isinstance(y, np.ndarray):
+        columns = [y] if y.dtype == object else []
+    elif type(y).__module__.startswith("pandas"):
+        ndim = getattr(y, "ndim", None)
+        if ndim == 2 and hasattr(y, "iloc"):  # a DataFrame, column by column
+            columns = [y.iloc[:, j] for j in range(y.shape[1])]
+        elif ndim == 1 and hasattr(y, "isna"):  # a Series, an Index, an array
+            columns = [y]
+        else:
+            columns = []
+        # Numbers, bools and dates (kinds b, i, u, f, c, m, M) are check_array's.
+        columns = [column for column in columns
+                   if getattr(column.dtype, "kind", "O") not in "biufcmM"]
     else:
         return
-    for column in columns:
-        # Numbers, bools and dates (kinds b, i, u, f, c, m, M) are check_array's.
-        if (getattr(column.dtype, "kind", "O") not in "biufcmM"
-                and bool(np.asarray(column.isna()).any())):
-            raise ValueError(f"Input {name} contains NaN.")
+    if not columns:
+        return
+    import pandas as pd  # a dependency; imported only where there is text to read
+
+    if any(bool(np.asarray(pd.isna(column)).any()) for column in columns):
+        raise ValueError(f"Input {name} contains NaN.")
 
 
 def check_positive_weights(sample_weight):

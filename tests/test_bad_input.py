@@ -124,11 +124,14 @@ def _missing(values, dtype):
     return series
 
 
-@pytest.mark.parametrize("make", [
+_SUPERVISED = pytest.mark.parametrize("make", [
     lambda: NonNegMLPClassifier(2, max_iter=3, random_state=0),
     lambda: ABBAClassifier(2, max_iter=3, random_state=0),
     lambda: NonNegMLPRegressor(2, max_iter=3, random_state=0),
 ], ids=["dense", "abba", "regressor"])
+
+
+@_SUPERVISED
 @pytest.mark.parametrize("dtype", ["string", "category", object])
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_missing_label_of_a_pandas_text_column_is_nan(make, dtype, method):
@@ -140,11 +143,28 @@ def test_missing_label_of_a_pandas_text_column_is_nan(make, dtype, method):
     kwargs = {"classes": ["no", "yes"]} if method == "partial_fit" and is_classifier(
         est) else {}
     missing = _missing(labels, dtype)
-    for y_bad in (missing, missing.to_frame(), missing.array):
+    for y_bad in (missing, missing.to_frame(), missing.array,
+                  missing.to_numpy(dtype=object)):
         with pytest.raises(ValueError, match="Input y contains NaN"):
             getattr(est, method)(X, y_bad, **kwargs)
     # Without a missing value the same column fits.
     getattr(clone(est), method)(X, pd.Series(labels, dtype=dtype), **kwargs)
+
+
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, ABBAClassifier])
+@pytest.mark.parametrize("dtype", ["string", "category", object])
+def test_score_of_a_missing_label_is_nan(Est, dtype):
+    # Before: bare TypeErrors from the metric, "boolean value of NA is ambiguous"
+    # ("string") or "'<' not supported between instances of 'float' and 'str'"
+    # (category; 'NoneType' and 'str' for objects), as scikit-learn's own
+    # classifiers raise them.
+    labels = np.where(Y == 1, "yes", "no")
+    est = Est(2, max_iter=3, random_state=0).fit(X, labels)
+    missing = _missing(labels, dtype)
+    for y_bad in (missing, missing.to_numpy(dtype=object)):
+        with pytest.raises(ValueError, match="Input y contains NaN"):
+            est.score(X, y_bad)
+    assert 0 <= est.score(X, pd.Series(labels, dtype=dtype)) <= 1
 
 
 @pytest.mark.parametrize("sample_weight, match", [

@@ -56,8 +56,8 @@ from .._threads import fit_threads
 from .._validation import (
     check_finite_output,
     check_input_scale,
+    check_missing_targets,
     check_network_range,
-    check_pandas_missing,
     _unchecked_input_note,
     check_sparse_structure,
     parameter_error,
@@ -424,7 +424,7 @@ class BaseNetwork(VersionedState, BaseEstimator):
         check_sparse_structure(X)
         if sp.issparse(y):
             check_sparse_structure(y, name="y")
-        check_pandas_missing(y, "y")
+        check_missing_targets(y, "y")
         X, y = validate_data(
             self, X, y, reset=reset, accept_sparse=["csr", "csc", "coo"],
             dtype=self._input_dtypes(X), multi_output=True,

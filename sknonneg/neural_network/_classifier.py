@@ -37,8 +37,8 @@ from sklearn.utils.multiclass import (
 from .._compat import StrOptions, check_sample_weight
 from .._kernels.reference.fixed import monotone_expit
 from .._lipschitz import certified_radius, logit_rounding_bound
-from .._validation import (check_finite_output, check_positive_weights,
-                           scale_score_weights)
+from .._validation import (check_finite_output, check_missing_targets,
+                           check_positive_weights, scale_score_weights)
 from ._monotone import has_constraint
 from ._base import GAIN_RANGE, _same, fitted_attribute
 from ._training import CandidateModel, SupervisedTransformerMixin, TrainableNetwork
@@ -1152,6 +1152,9 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         score : float
             Mean accuracy of ``self.predict(X)`` against ``y``.
         """
+        # A missing label: "Input y contains NaN.", as fit says (before: a bare
+        # TypeError from sorting the labels, or from pandas' NA).
+        check_missing_targets(y, "y")
         # Scaled: accuracy_score sums the weights as given (weights of 1e307,
         # which fit takes, overflowed: NaN and RuntimeWarnings).
         return accuracy_score(y, self.predict(X),

@@ -86,6 +86,30 @@ def test_unit_selection_refuses_huge_and_nested_indices(units, match):
     plt.close("all")
 
 
+@pytest.mark.parametrize("dtype", ["string", "category", object])
+def test_output_weights_display_refuses_a_missing_label(dtype):
+    # Before: bare TypeErrors from sorting the labels of y, "boolean value of NA
+    # is ambiguous" ("string") or "'<' not supported between instances of ..."
+    # (category, objects).
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from sknonneg.inspection import OutputWeightsDisplay
+
+    labels = np.array(["a", "b", "c"])[Y]
+    est = _est(NonNegMLPClassifier).fit(X, labels)
+    y = pd.Series(labels, dtype=dtype)
+    y[3] = None
+    for y_bad in (y, y.to_numpy(dtype=object)):
+        with pytest.raises(ValueError, match="Input y contains NaN"):
+            OutputWeightsDisplay.from_estimator(est, X, y_bad)
+    plt.close("all")
+
+
 @pytest.mark.parametrize("display, kwargs, match", [
     ("OutputWeightsDisplay", {"X": X, "bar_colors": 3}, "bar_colors must be a list"),
     ("HiddenUnitsDisplay", {"image_shape": (2, 3), "imshow_kw": "x"},

@@ -10,7 +10,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_consistent_length
 
 from .._validation import (check_bool, check_colors, check_flags,
-                           parameter_error, user_stacklevel)
+                           check_missing_targets, parameter_error, user_stacklevel)
 from ..neural_network._classifier import is_multilabel
 from ._hidden_units import (HiddenUnitsDisplay, _check_image_shape, _colour_limits,
                             _resolve_image_shape)
@@ -1359,6 +1359,9 @@ class OutputWeightsDisplay:
                         category=UserWarning)
                     labels = estimator.predict(X)
             else:
+                # A missing label: "Input y contains NaN.", as the estimators' fit
+                # says (before: a bare TypeError from sorting the labels).
+                check_missing_targets(y, "y")
                 labels = y
             if sp.issparse(labels):
                 # A sparse indicator matrix: y as scikit-learn takes it, or the

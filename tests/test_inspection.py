@@ -2728,6 +2728,58 @@ def test_output_weights_bars_are_a_collection_per_row(transpose):
     plt.close("all")
 
 
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_images_are_tiles_of_the_strip_drawn_as_insets(transpose):
+    # Before: show_images made an inset Axes per unit (6 CPU seconds for 1,000
+    # units, matplotlib making the Axes). Now every image is an AxesImage of the
+    # strip's one Axes, between its tile (the inset's background) and its frame
+    # (the inset's spines), and the picture is that of the insets to the pixel.
+    from matplotlib.image import AxesImage
+
+    rng = np.random.default_rng(0)
+    n, shape = 7, (4, 3)
+    images = rng.normal(size=(n, 12))
+    disp = OutputWeightsDisplay(rng.normal(size=(n, 3)), unit_weights=images,
+                                image_shape=shape,
+                                mean_activations=rng.random((2, n))).plot(
+        transpose=transpose)
+    strip = disp.images_display_.ax_
+    fig = disp.figure_
+    assert strip.child_axes == [] and len(fig.axes) == 3  # no inset Axes
+    axes = disp.images_display_.axes_
+    assert axes.shape == ((n, 1) if transpose else (1, n))
+    assert all(a is strip for a in axes.flat)
+    ims = disp.images_display_.images_
+    assert len(ims) == n and all(isinstance(im, AxesImage) for im in ims)
+    assert list(strip.images) == list(ims)
+    for im, w in zip(ims, images):
+        np.testing.assert_array_equal(im.get_array(), w.reshape(shape))
+    # every image after its tile, before its frame: n tiles, n frames
+    drawn = {*strip.patches, *strip.images, *strip.artists}
+    kids = [a for a in strip.get_children() if a in drawn]
+    assert len(kids) == 3 * n
+    assert all(kids[3 * i + 1] is im for i, im in enumerate(ims))
+    assert strip.get_xlim() == (0.0, 1.0)  # the strip's limits untouched
+    fig.set_size_inches(9, 5)  # the tiles follow the figure
+    fig.canvas.draw()
+    tiles = np.asarray(fig.canvas.buffer_rgba()).copy()
+    boxes = [im.get_window_extent().bounds for im in ims]
+    # the same figure with an inset Axes per image, as the strip was drawn before
+    for a in kids:
+        a.remove()
+    for i, box in enumerate(disp.images_display_._fill_boxes(*axes.shape)):
+        inset = strip.inset_axes(box)
+        inset.imshow(images[i].reshape(shape), cmap="gray",
+                     interpolation="nearest", vmin=ims[i].get_clim()[0],
+                     vmax=ims[i].get_clim()[1])
+        inset.set_xticks([])
+        inset.set_yticks([])
+    fig.canvas.draw()
+    assert [a.bbox.bounds for a in strip.child_axes] == boxes
+    np.testing.assert_array_equal(np.asarray(fig.canvas.buffer_rgba()), tiles)
+    plt.close("all")
+
+
 def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
     # Before: bars_ held the first panel's bars only (and bar_ax_ its Axes), though
     # every panel draws its own.

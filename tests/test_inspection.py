@@ -2065,19 +2065,54 @@ def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
     engine = fig.get_layout_engine()
     fig.canvas.draw()
     before = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
-    engine.set(pad=0.2)
-    assert engine.get() == {"pad": 0.2}
+    engine.set(pad=0.2)  # both pads
+    assert engine.get() == {"w_pad": 0.2, "h_pad": 0.2}
     fig.canvas.draw()
     after = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
     assert after * fig.get_size_inches()[0] == pytest.approx(0.4)  # 2 pads apart
     assert after > before
-    with pytest.raises(TypeError, match=r"\['h_pad', 'w_pad'\]; it takes pad"):
-        engine.set(w_pad=0, h_pad=0)
-    for bad in (-1.0, np.nan, "0.1", True):
-        with pytest.raises(ValueError, match="The 'pad' parameter of "
-                           r"ImageGridLayout.set must be a float >= 0"):
-            engine.set(pad=bad)
-    assert engine.get() == {"pad": 0.2}
+    engine.set(w_pad=0.1)  # as the constrained layout's set: one pad, not both
+    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2}
+    fig.canvas.draw()
+    after = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
+    assert after * fig.get_size_inches()[0] == pytest.approx(0.2)
+    with pytest.raises(TypeError, match=r"\['hspace', 'wspace'\]; it takes w_pad, "
+                       "h_pad and pad"):
+        engine.set(wspace=0, hspace=0)
+    for name in ("pad", "w_pad", "h_pad"):
+        for bad in (-1.0, np.nan, "0.1", True):
+            with pytest.raises(ValueError, match=f"The '{name}' parameter of "
+                               r"ImageGridLayout.set must be a float >= 0"):
+                engine.set(**{name: bad})
+    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2}
+    plt.close("all")
+
+
+def test_hidden_units_layout_takes_its_pads_from_the_rcparams():
+    # Before: the display's own figure kept 3/72 inch pads whatever
+    # rcParams["figure.constrained_layout.w_pad"/"h_pad"] said (in rc_context
+    # too); matplotlib's compressed layout, which it had before, reads them when
+    # the layout is made, as the display's layout now does.
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(6, 64)))
+    pads = {"figure.constrained_layout.w_pad": 0.3,
+            "figure.constrained_layout.h_pad": 0.2}
+    with matplotlib.rc_context(pads):
+        disp = HiddenUnitsDisplay(W, estimator_name="net").plot(n_cols=3)
+        assert ConstrainedLayoutEngine().get()["w_pad"] == 0.3  # as matplotlib's
+    fig = disp.figure_
+    assert fig.get_layout_engine().get() == {"w_pad": 0.3, "h_pad": 0.2}
+    fig.canvas.draw()  # after the context: the pads of the layout as made
+    w, h = fig.get_size_inches()
+    pos = [[a.get_position() for a in row] for row in disp.axes_]
+    title = disp.axes_[1, 0].title.get_window_extent().y1 / fig.dpi
+    # two w_pads between columns; two h_pads between a row and the titles below
+    assert (pos[0][1].x0 - pos[0][0].x1) * w == pytest.approx(0.6)
+    assert pos[0][0].y0 * h - title == pytest.approx(0.4, abs=0.01)
+    assert fig.get_layout_engine().get() != HiddenUnitsDisplay(W).plot(
+        ).figure_.get_layout_engine().get()  # outside the context: the defaults
     plt.close("all")
 
 

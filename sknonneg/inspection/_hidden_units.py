@@ -156,8 +156,11 @@ class HiddenUnitsDisplay:
     figure_ : matplotlib.figure.Figure or matplotlib.figure.SubFigure
         Figure (or subfigure) holding the grid. A figure that :meth:`plot` made
         (``ax=None``) is laid out at every draw by a layout engine of its own
-        (``figure_.get_layout_engine()``, whose ``set(pad=...)`` sets the pad
-        in inches), which places the images, their titles, the suptitle, the
+        (``figure_.get_layout_engine()``, with the pads in inches of
+        ``rcParams["figure.constrained_layout.w_pad"]`` and ``["...h_pad"]``
+        when :meth:`plot` is called, as the compressed layout takes them, and
+        whose ``set(w_pad=..., h_pad=...)`` sets them, ``set(pad=...)`` both),
+        which places the images, their titles, the suptitle, the
         figure's ``supxlabel`` and ``supylabel`` and the colour bar as
         matplotlib's ``layout="compressed"`` places a grid of images, in a time
         that grows with the number of images (the compressed layout's grows

@@ -2815,6 +2815,31 @@ def test_output_weights_images_are_tiles_of_the_strip_drawn_as_insets(transpose)
     plt.close("all")
 
 
+def test_output_weights_draws_in_an_axes_of_a_subfigure():
+    # Before: an Axes of a SubFigure was an AttributeError ("'SubFigure' object
+    # has no attribute 'get_size_inches'", from the diagram's cell size). Now it
+    # is laid out as the same Axes in a figure of the subfigure's size.
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(9, 3)),)
+    kw = {"unit_weights": np.abs(rng.normal(size=(9, 16))),
+          "mean_activations": rng.random((3, 9))}
+    fig = plt.figure(figsize=(10, 6))
+    sub = fig.subfigures(1, 2)[0]  # the left half: 5 x 6 inches at x = 0
+    disp = OutputWeightsDisplay(*args, **kw).plot(ax=sub.subplots())
+    alone = OutputWeightsDisplay(*args, **kw).plot(
+        ax=plt.figure(figsize=(5, 6)).subplots())
+    assert disp.figure_ is sub  # as HiddenUnitsDisplay's figure_
+    fig.canvas.draw()
+    alone.figure_.canvas.draw()
+    for a, b in [(disp.ax_, alone.ax_), (disp.bar_ax_, alone.bar_ax_),
+                 (disp.images_display_.ax_, alone.images_display_.ax_)]:
+        np.testing.assert_allclose(a.get_window_extent().bounds,
+                                   b.get_window_extent().bounds, atol=1e-6)
+        assert ([t.get_text() for t in a.get_xticklabels()]
+                == [t.get_text() for t in b.get_xticklabels()])
+    plt.close("all")
+
+
 def test_output_weights_wrapped_outputs_hold_the_bars_of_every_panel():
     # Before: bars_ held the first panel's bars only (and bar_ax_ its Axes), though
     # every panel draws its own.

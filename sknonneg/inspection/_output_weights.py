@@ -523,10 +523,10 @@ class OutputWeightsDisplay:
     images_display_ : HiddenUnitsDisplay or None
         Display of the unit images, drawn in ``images_display_.ax_`` (of the
         first panel, when wrapped): each image (``images_display_.images_``) an
-        ``AxesImage`` of that one Axes, between a background and a frame drawn as
-        an inset Axes per image drew them, which it was before (1,000 inset Axes
-        took 6 CPU seconds to make); ``images_display_.axes_`` holds that Axes in
-        every cell.
+        ``AxesImage`` of that one Axes (``images_display_.axes_`` holds it in
+        every cell), drawn with a background and a frame as the inset Axes per
+        image that it had before drew them (1,000 inset Axes took 6 CPU seconds
+        to make).
     images_displays_ : ndarray of HiddenUnitsDisplay of shape (n_panels,) or None
         The displays of the images of every panel, ``images_displays_[p]``
         beside ``axes_[p]``; ``None`` without images.

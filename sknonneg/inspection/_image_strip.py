@@ -150,7 +150,8 @@ def draw_tiles(ax, W, shape, boxes, kw, limits):
     bb = mtransforms.Bbox.unit().transformed(fig.transSubfigure)
     fig_aspect = bb.height / bb.width
     # imshow (an image not in ax's data coordinates) leaves ax's limits as
-    # they are; its aspect it leaves anyway
+    # they are, and with aspect="auto" its aspect too (matplotlib < 3.9 set
+    # the rcParams' "equal" whatever the image's transform, shrinking the strip)
     autoscale = ax.get_autoscalex_on(), ax.get_autoscaley_on()
     ax.set_autoscale_on(False)
     try:
@@ -159,8 +160,8 @@ def draw_tiles(ax, W, shape, boxes, kw, limits):
             tile.place(ax, to_figure, fig_aspect)
             ax.add_artist(tile)
             _unclipped(tile)
-            im = ax.imshow(W[i].reshape(shape), transform=tile.trans_data, **kw,
-                           **limits[i])
+            im = ax.imshow(W[i].reshape(shape), transform=tile.trans_data,
+                           aspect="auto", **kw, **limits[i])
             # clipped to the tile, as imshow clips to its Axes' patch
             im.set_clip_path(tile)
             ax.add_artist(tile.frame)

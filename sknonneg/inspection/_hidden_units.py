@@ -341,7 +341,13 @@ class HiddenUnitsDisplay:
             axes = fig.subplots(n_rows, n_cols, squeeze=False)
             from ._grid_layout import ImageGridLayout
 
-            layout = ImageGridLayout(axes, h / w, shrink=_SHRINK)
+            try:
+                layout = ImageGridLayout(axes, h / w, shrink=_SHRINK)
+            except ValueError:
+                # a negative rcParams pad, refused: the figure this call made
+                # is closed, not left open
+                plt.close(fig)
+                raise
             fig.set_layout_engine(layout)
         elif _is_figure_like(ax):
             fig = ax

@@ -2065,20 +2065,63 @@ def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
     engine = fig.get_layout_engine()
     fig.canvas.draw()
     before = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
-    engine.set(pad=0.2)
-    assert engine.get() == {"pad": 0.2}
+    engine.set(pad=0.2)  # both pads
+    assert engine.get() == {"w_pad": 0.2, "h_pad": 0.2}
     fig.canvas.draw()
     after = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
     assert after * fig.get_size_inches()[0] == pytest.approx(0.4)  # 2 pads apart
     assert after > before
-    with pytest.raises(TypeError, match=r"\['h_pad', 'w_pad'\]; it takes pad"):
-        engine.set(w_pad=0, h_pad=0)
-    for bad in (-1.0, np.nan, "0.1", True):
-        with pytest.raises(ValueError, match="The 'pad' parameter of "
-                           r"ImageGridLayout.set must be a float >= 0"):
-            engine.set(pad=bad)
-    assert engine.get() == {"pad": 0.2}
+    engine.set(w_pad=0.1)  # as the constrained layout's set: one pad, not both
+    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2}
+    fig.canvas.draw()
+    after = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
+    assert after * fig.get_size_inches()[0] == pytest.approx(0.2)
+    with pytest.raises(TypeError, match=r"\['hspace', 'wspace'\]; it takes w_pad, "
+                       "h_pad and pad"):
+        engine.set(wspace=0, hspace=0)
+    for name in ("pad", "w_pad", "h_pad"):
+        for bad in (-1.0, np.nan, "0.1", True):
+            with pytest.raises(ValueError, match=f"The '{name}' parameter of "
+                               r"ImageGridLayout.set must be a float >= 0"):
+                engine.set(**{name: bad})
+    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2}
     plt.close("all")
+
+
+def test_hidden_units_layout_takes_its_pads_from_the_rcparams():
+    # Before: the display's own figure kept 3/72 inch pads whatever
+    # rcParams["figure.constrained_layout.w_pad"/"h_pad"] said (in rc_context
+    # too); matplotlib's compressed layout, which it had before, reads them when
+    # the layout is made, as the display's layout now does.
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(6, 64)))
+    pads = {"figure.constrained_layout.w_pad": 0.3,
+            "figure.constrained_layout.h_pad": 0.2}
+    with matplotlib.rc_context(pads):
+        disp = HiddenUnitsDisplay(W, estimator_name="net").plot(n_cols=3)
+        assert ConstrainedLayoutEngine().get()["w_pad"] == 0.3  # as matplotlib's
+    fig = disp.figure_
+    assert fig.get_layout_engine().get() == {"w_pad": 0.3, "h_pad": 0.2}
+    fig.canvas.draw()  # after the context: the pads of the layout as made
+    w, h = fig.get_size_inches()
+    pos = [[a.get_position() for a in row] for row in disp.axes_]
+    title = disp.axes_[1, 0].title.get_window_extent().y1 / fig.dpi
+    # two w_pads between columns; two h_pads between a row and the titles below
+    assert (pos[0][1].x0 - pos[0][0].x1) * w == pytest.approx(0.6)
+    assert pos[0][0].y0 * h - title == pytest.approx(0.4, abs=0.01)
+    assert fig.get_layout_engine().get() != HiddenUnitsDisplay(W).plot(
+        ).figure_.get_layout_engine().get()  # outside the context: the defaults
+    plt.close("all")
+    # a negative pad (matplotlib's rcParams take one) refused by name, and the
+    # figure made for it closed
+    with matplotlib.rc_context({"figure.constrained_layout.w_pad": -0.1}):
+        with pytest.raises(ValueError, match="The 'w_pad' parameter of "
+                           r"ImageGridLayout.set must be a float >= 0 \(inches\); "
+                           r"got -0.1"):
+            HiddenUnitsDisplay(W).plot()
+    assert plt.get_fignums() == []
 
 
 def test_hidden_units_refused_by_imshow_leaves_no_open_figure():
@@ -2725,6 +2768,85 @@ def test_output_weights_bars_are_a_collection_per_row(transpose):
     np.testing.assert_array_equal([to_rgba(h.get_facecolor())
                                    for h in legend.legend_handles],
                                   [to_rgba(c) for c in ["red", "green", "blue"]])
+    plt.close("all")
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_output_weights_images_are_tiles_of_the_strip_drawn_as_insets(transpose):
+    # Before: show_images made an inset Axes per unit (6 CPU seconds for 1,000
+    # units, matplotlib making the Axes). Now every image is an AxesImage of the
+    # strip's one Axes, between its tile (the inset's background) and its frame
+    # (the inset's spines), and the picture is that of the insets to the pixel.
+    from matplotlib.image import AxesImage
+
+    rng = np.random.default_rng(0)
+    n, shape = 7, (4, 3)
+    images = rng.normal(size=(n, 12))
+    disp = OutputWeightsDisplay(rng.normal(size=(n, 3)), unit_weights=images,
+                                image_shape=shape,
+                                mean_activations=rng.random((2, n))).plot(
+        transpose=transpose)
+    strip = disp.images_display_.ax_
+    fig = disp.figure_
+    assert strip.child_axes == [] and len(fig.axes) == 3  # no inset Axes
+    axes = disp.images_display_.axes_
+    assert axes.shape == ((n, 1) if transpose else (1, n))
+    assert all(a is strip for a in axes.flat)
+    ims = disp.images_display_.images_
+    assert len(ims) == n and all(isinstance(im, AxesImage) for im in ims)
+    assert list(strip.images) == list(ims)
+    for im, w in zip(ims, images):
+        np.testing.assert_array_equal(im.get_array(), w.reshape(shape))
+    # every image after its tile, before its frame: n tiles, n frames
+    drawn = {*strip.patches, *strip.images, *strip.artists}
+    kids = [a for a in strip.get_children() if a in drawn]
+    assert len(kids) == 3 * n
+    assert all(kids[3 * i + 1] is im for i, im in enumerate(ims))
+    # the strip's limits and aspect untouched (matplotlib < 3.9's imshow set the
+    # aspect "equal" whatever the image's transform, shrinking the strip)
+    assert strip.get_xlim() == (0.0, 1.0) and strip.get_aspect() == "auto"
+    fig.set_size_inches(9, 5)  # the tiles follow the figure
+    fig.canvas.draw()
+    tiles = np.asarray(fig.canvas.buffer_rgba()).copy()
+    boxes = [im.get_window_extent().bounds for im in ims]
+    # the same figure with an inset Axes per image, as the strip was drawn before
+    for a in kids:
+        a.remove()
+    for i, box in enumerate(disp.images_display_._fill_boxes(*axes.shape)):
+        inset = strip.inset_axes(box)
+        inset.imshow(images[i].reshape(shape), cmap="gray",
+                     interpolation="nearest", vmin=ims[i].get_clim()[0],
+                     vmax=ims[i].get_clim()[1])
+        inset.set_xticks([])
+        inset.set_yticks([])
+    fig.canvas.draw()
+    assert [a.bbox.bounds for a in strip.child_axes] == boxes
+    np.testing.assert_array_equal(np.asarray(fig.canvas.buffer_rgba()), tiles)
+    plt.close("all")
+
+
+def test_output_weights_draws_in_an_axes_of_a_subfigure():
+    # Before: an Axes of a SubFigure was an AttributeError ("'SubFigure' object
+    # has no attribute 'get_size_inches'", from the diagram's cell size). Now it
+    # is laid out as the same Axes in a figure of the subfigure's size.
+    rng = np.random.default_rng(0)
+    args = (rng.normal(size=(9, 3)),)
+    kw = {"unit_weights": np.abs(rng.normal(size=(9, 16))),
+          "mean_activations": rng.random((3, 9))}
+    fig = plt.figure(figsize=(10, 6))
+    sub = fig.subfigures(1, 2)[0]  # the left half: 5 x 6 inches at x = 0
+    disp = OutputWeightsDisplay(*args, **kw).plot(ax=sub.subplots())
+    alone = OutputWeightsDisplay(*args, **kw).plot(
+        ax=plt.figure(figsize=(5, 6)).subplots())
+    assert disp.figure_ is sub  # as HiddenUnitsDisplay's figure_
+    fig.canvas.draw()
+    alone.figure_.canvas.draw()
+    for a, b in [(disp.ax_, alone.ax_), (disp.bar_ax_, alone.bar_ax_),
+                 (disp.images_display_.ax_, alone.images_display_.ax_)]:
+        np.testing.assert_allclose(a.get_window_extent().bounds,
+                                   b.get_window_extent().bounds, atol=1e-6)
+        assert ([t.get_text() for t in a.get_xticklabels()]
+                == [t.get_text() for t in b.get_xticklabels()])
     plt.close("all")
 
 

@@ -6,6 +6,7 @@ that a figure that uses it can be pickled and unpickled.
 
 from numbers import Real
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.layout_engine import LayoutEngine
 
@@ -27,8 +28,10 @@ class ImageGridLayout(LayoutEngine):
     """Lay out a grid of equal images at every draw, as matplotlib's "compressed"
     layout lays out such a grid.
 
-    Pads of ``pad`` inch (3 points, the constrained layout's) around every Axes
-    and above its title; the images as large as the figure allows at their
+    Pads of ``w_pad`` inch left and right of every Axes and ``h_pad`` above and
+    below it and its title (those of the constrained layout, which are
+    ``rcParams["figure.constrained_layout.w_pad"]`` and ``["...h_pad"]`` when the
+    layout is made: 3 points by default); the images as large as the figure allows at their
     aspect ratio, every column as wide as its widest title at least (titles
     wider than the figure side by side: as wide as its image); the grid centred,
     below the suptitle, which stands a pad above it, clear of a ``supxlabel``
@@ -40,8 +43,8 @@ class ImageGridLayout(LayoutEngine):
     are set, each Axes kept in a layout the figure is switched to
     (``in_layout``); cells without an image are placed as the others. Two
     colour bars or more, or a figure legend placed "outside", are left to
-    matplotlib's compressed layout, which stacks them. ``set(pad=...)`` sets
-    the pad.
+    matplotlib's compressed layout, which stacks them. ``set(w_pad=...,
+    h_pad=...)`` sets the pads, ``set(pad=...)`` both.
 
     Matplotlib's constrained ("compressed") layout takes a time that grows with
     the square of the number of Axes (``check_no_collapsed_axes`` and
@@ -56,8 +59,13 @@ class ImageGridLayout(LayoutEngine):
         The grid, in the figure laid out.
     aspect : float
         Height over width of every image.
-    pad : float, default=3 / 72
-        Pad in inches.
+    pad : float, default=None
+        Both pads in inches; ``None``: as ``w_pad`` and ``h_pad``.
+    w_pad, h_pad : float, default=None
+        The pads in inches across and down (``w_pad`` and ``h_pad`` win over
+        ``pad``); ``None``: ``rcParams["figure.constrained_layout.w_pad"]``
+        (``h_pad``), as matplotlib's ``ConstrainedLayoutEngine`` reads them when
+        it is made.
     shrink : float, default=0.8
         Height of the colour bar, a share of the grid's.
     """
@@ -65,37 +73,50 @@ class ImageGridLayout(LayoutEngine):
     _adjust_compatible = False
     _colorbar_gridspec = False
 
-    def __init__(self, axes, aspect, *, pad=3 / 72, shrink=0.8):
+    def __init__(self, axes, aspect, *, pad=None, w_pad=None, h_pad=None,
+                 shrink=0.8):
         super().__init__()
         self._axes = np.asarray(axes, dtype=object)
         self._aspect = float(aspect)  # height / width of an image
         self._shrink = shrink
-        self._params = {"pad": pad}  # LayoutEngine.get() reads it
+        # LayoutEngine.get() reads _params. The pads of the rcParams when the
+        # layout is made, as ConstrainedLayoutEngine reads them (before: 3/72
+        # inch whatever the rcParams said)
+        self._params = {}
+        self.set(w_pad=mpl.rcParams["figure.constrained_layout.w_pad"],
+                 h_pad=mpl.rcParams["figure.constrained_layout.h_pad"])
+        self.set(pad=pad, w_pad=w_pad, h_pad=h_pad)
         self.suptitle = None
         self.colorbar_ax = None
 
-    def set(self, *, pad=None, **kwargs):
-        """Set the pad in inches (``None`` keeps it), as the constrained
-        layout's ``set`` sets its pads.
+    def set(self, *, pad=None, w_pad=None, h_pad=None, **kwargs):
+        """Set the pads in inches (``None`` keeps one), as the constrained
+        layout's ``set`` sets its pads: ``w_pad`` left and right of every Axes,
+        ``h_pad`` above and below it, ``pad`` both (``w_pad`` and ``h_pad``
+        win over it).
 
         Before, LayoutEngine's ``set`` raised a bare ``NotImplementedError``.
-        The constrained layout's ``h_pad``, ``w_pad``, ``hspace``, ``wspace``
-        and ``rect`` are refused by name: this layout has one pad and no spaces
-        (the colour bar's length is ``Figure.colorbar``'s ``shrink``).
+        The constrained layout's ``hspace``, ``wspace`` and ``rect`` are refused
+        by name: this layout has no spaces (the colour bar's length is
+        ``Figure.colorbar``'s ``shrink``).
         """
         if kwargs:
             raise TypeError(
                 f"ImageGridLayout.set() got unexpected keyword argument(s) "
-                f"{sorted(kwargs)}; it takes pad (in inches). Use "
-                f"figure.set_layout_engine('compressed') for the compressed "
-                f"layout's h_pad, w_pad, hspace, wspace and rect.")
-        if pad is not None:
-            if isinstance(pad, bool) or not isinstance(pad, Real) or not (
-                    np.isfinite(pad) and pad >= 0):
+                f"{sorted(kwargs)}; it takes w_pad, h_pad and pad (in inches). "
+                f"Use figure.set_layout_engine('compressed') for the compressed "
+                f"layout's hspace, wspace and rect.")
+        for name, value in (("pad", pad), ("w_pad", w_pad), ("h_pad", h_pad)):
+            if value is not None and (
+                    isinstance(value, bool) or not isinstance(value, Real)
+                    or not (np.isfinite(value) and value >= 0)):
                 raise ValueError(
-                    f"The 'pad' parameter of ImageGridLayout.set must be a float "
-                    f">= 0 (inches); got {pad!r}.")
-            self._params["pad"] = float(pad)
+                    f"The '{name}' parameter of ImageGridLayout.set must be a "
+                    f"float >= 0 (inches); got {value!r}.")
+        for name, value in (("w_pad", pad), ("h_pad", pad), ("w_pad", w_pad),
+                            ("h_pad", h_pad)):
+            if value is not None:
+                self._params[name] = float(value)
 
     def execute(self, fig):
         # Figure._get_renderer is private, but it is the only route to the
@@ -123,7 +144,8 @@ class ImageGridLayout(LayoutEngine):
         renderer = fig._get_renderer()
         dpi = fig.dpi
         W, H = fig.get_size_inches()
-        pad, r = self._params["pad"], self._aspect
+        # the pads across (left and right) and down (above and below)
+        wp, hp, r = self._params["w_pad"], self._params["h_pad"], self._aspect
         n_rows, n_cols = self._axes.shape
         # every title's height above its Axes and width, in inches (none: 0)
         above = np.zeros((n_rows, n_cols))
@@ -141,7 +163,7 @@ class ImageGridLayout(LayoutEngine):
         sup = getattr(fig, "_suptitle", None) or self.suptitle
         sup_room = 0.0
         if sup is not None and sup.get_visible() and sup.get_text():
-            sup_room = sup.get_window_extent(renderer).height / dpi + 2 * pad
+            sup_room = sup.get_window_extent(renderer).height / dpi + 2 * hp
         # a supxlabel below and a supylabel left of everything, as the
         # constrained layout makes room for them (before: drawn over the images)
         labels = {}
@@ -151,7 +173,7 @@ class ImageGridLayout(LayoutEngine):
                     and lab.get_in_layout()):
                 box = lab.get_window_extent(renderer)
                 labels[side] = (lab, (box.height if side == "x" else box.width)
-                                / dpi + 2 * pad)
+                                / dpi + 2 * (hp if side == "x" else wp))
         x_room = labels["x"][1] if "x" in labels else 0.0
         y_room = labels["y"][1] if "y" in labels else 0.0
         cax = self.colorbar_ax
@@ -192,12 +214,12 @@ class ImageGridLayout(LayoutEngine):
                 if cb_deco is not None and abs(deco - cb_deco) < 0.5 / dpi:
                     break
                 cb_deco = deco
-            self._place(fig, W, H, pad, r, n_rows, n_cols, title_h, title_w,
+            self._place(fig, W, H, wp, hp, r, n_rows, n_cols, title_h, title_w,
                         title_rows, sup, sup_room, labels, x_room, y_room, cax,
                         loc, shrink, None if cax is None else (
                             vertical, fraction, cb_pad, thin, cb_deco))
 
-    def _place(self, fig, W, H, pad, r, n_rows, n_cols, title_h, title_w,
+    def _place(self, fig, W, H, wp, hp, r, n_rows, n_cols, title_h, title_w,
                title_rows, sup, sup_room, labels, x_room, y_room, cax, loc,
                shrink, cb):
         """Set the positions of the Axes, the suptitle, the figure's labels and
@@ -225,20 +247,20 @@ class ImageGridLayout(LayoutEngine):
         def room(side):
             """The span of the images and titles across and down (the top row's
             titles left out), the room of the colour bar across and down."""
-            span_w = np.maximum(side, title_w).sum() + (n_cols - 1) * 2 * pad
-            span_h = (n_rows * side * r + (n_rows - 1) * 2 * pad + title_rows
+            span_w = np.maximum(side, title_w).sum() + (n_cols - 1) * 2 * wp
+            span_h = (n_rows * side * r + (n_rows - 1) * 2 * hp + title_rows
                       - title_h[0])
             cb_w = cb_h = 0.0
             if loc is not None and vertical:
-                cb_w = cb_pad * span_w + cb_size(span_w, span_h)[0] + cb_deco + pad
+                cb_w = cb_pad * span_w + cb_size(span_w, span_h)[0] + cb_deco + wp
             elif loc is not None:
-                cb_h = cb_pad * span_h + cb_size(span_w, span_h)[1] + cb_deco + pad
+                cb_h = cb_pad * span_h + cb_size(span_w, span_h)[1] + cb_deco + hp
             return span_w, span_h, cb_w, cb_h
 
         def fits(side):
             span_w, span_h, cb_w, cb_h = room(side)
-            return (span_w + 2 * pad + cb_w + y_room <= W
-                    and span_h + 2 * pad + title_h[0] + sup_room + cb_h + x_room
+            return (span_w + 2 * wp + cb_w + y_room <= W
+                    and span_h + 2 * hp + title_h[0] + sup_room + cb_h + x_room
                     <= H)
 
         def largest(title_w):
@@ -257,8 +279,8 @@ class ImageGridLayout(LayoutEngine):
         side = max(side, 1e-3)
         overhang = np.maximum(0.0, (title_w - side) / 2)
         span_w, span_h, cb_w, cb_h = room(side)
-        grid_w = n_cols * (side + 2 * pad) + 2 * overhang.sum()
-        grid_h = n_rows * (side * r + 2 * pad) + title_h.sum()
+        grid_w = n_cols * (side + 2 * wp) + 2 * overhang.sum()
+        grid_h = n_rows * (side * r + 2 * hp) + title_h.sum()
         # centred, the suptitle above (the grid just below it where the
         # figure is higher than the grid needs), the colour bar beside, clear
         # of the figure's labels
@@ -271,23 +293,23 @@ class ImageGridLayout(LayoutEngine):
         left = left + (cb_w if loc == "left" else 0.0)
         grid_top = H - top - (cb_h if loc == "top" else 0.0)
         xs = left + np.concatenate(
-            [[0.0], np.cumsum(side + 2 * pad + 2 * overhang)[:-1]]) + pad + overhang
+            [[0.0], np.cumsum(side + 2 * wp + 2 * overhang)[:-1]]) + wp + overhang
         tops = grid_top - np.concatenate(
-            [[0.0], np.cumsum(side * r + 2 * pad + title_h)[:-1]]) - pad - title_h
+            [[0.0], np.cumsum(side * r + 2 * hp + title_h)[:-1]]) - hp - title_h
         h = side * r
         for (i, j), a in np.ndenumerate(self._axes):
             _put(a, [xs[j] / W, (tops[i] - h) / H, side / W, h / H])
         if sup is not None and getattr(sup, "_autopos", True):
             # as the constrained layout places it: its bottom a pad above
             # the room of the grid (and of a colour bar above it)
-            sup.set_position((sup.get_position()[0], (H - top + pad) / H))
+            sup.set_position((sup.get_position()[0], (H - top + hp) / H))
             sup.set_verticalalignment("bottom")
         # the figure's labels a pad from its edge, as the constrained layout
         # places them (their own alignments: bottom, left)
         for side_, (lab, _) in labels.items():
             if getattr(lab, "_autopos", True):
                 x, y = lab.get_position()
-                lab.set_position((x, pad / H) if side_ == "x" else (pad / W, y))
+                lab.set_position((x, hp / H) if side_ == "x" else (wp / W, y))
         if loc is not None:
             x_lo, x_hi = xs[0] - overhang[0], xs[-1] + side + overhang[-1]
             y_lo, y_hi = tops[-1] - h, tops[-1] - h + span_h

@@ -145,15 +145,22 @@ class HiddenUnitsDisplay:
     images_ : ndarray of matplotlib.image.AxesImage, shape (n_units,)
         One image per unit.
     axes_ : ndarray of matplotlib.axes.Axes, shape (n_rows, n_cols)
-        Grid of axes; cells without an image are switched off.
+        Grid of axes; cells without an image are switched off. In the image
+        strip of :class:`OutputWeightsDisplay` (``show_images=True``) every
+        cell holds the strip's one Axes (``ax_``), in which each image is drawn
+        as an inset Axes of its cell drew it, with its background and frame (an
+        inset Axes per image before: seconds for a thousand units).
     ax_ : matplotlib.axes.Axes or None
         The container axes when :meth:`plot` was given a single Axes (the
         grid is then drawn as inset axes inside it), else ``None``.
     figure_ : matplotlib.figure.Figure or matplotlib.figure.SubFigure
         Figure (or subfigure) holding the grid. A figure that :meth:`plot` made
         (``ax=None``) is laid out at every draw by a layout engine of its own
-        (``figure_.get_layout_engine()``, whose ``set(pad=...)`` sets the pad
-        in inches), which places the images, their titles, the suptitle, the
+        (``figure_.get_layout_engine()``, with the pads in inches of
+        ``rcParams["figure.constrained_layout.w_pad"]`` and ``["...h_pad"]``
+        when :meth:`plot` is called, as the compressed layout takes them, and
+        whose ``set(w_pad=..., h_pad=...)`` sets them, ``set(pad=...)`` both),
+        which places the images, their titles, the suptitle, the
         figure's ``supxlabel`` and ``supylabel`` and the colour bar as
         matplotlib's ``layout="compressed"`` places a grid of images, in a time
         that grows with the number of images (the compressed layout's grows
@@ -334,7 +341,13 @@ class HiddenUnitsDisplay:
             axes = fig.subplots(n_rows, n_cols, squeeze=False)
             from ._grid_layout import ImageGridLayout
 
-            layout = ImageGridLayout(axes, h / w, shrink=_SHRINK)
+            try:
+                layout = ImageGridLayout(axes, h / w, shrink=_SHRINK)
+            except ValueError:
+                # a negative rcParams pad, refused: the figure this call made
+                # is closed, not left open
+                plt.close(fig)
+                raise
             fig.set_layout_engine(layout)
         elif _is_figure_like(ax):
             fig = ax
@@ -343,7 +356,14 @@ class HiddenUnitsDisplay:
             container = ax
             fig = ax.figure
             ax.set_axis_off()
-            axes = self._inset_grid(ax, n_rows, n_cols, shape, titles)
+            if self._fill_container:
+                # OutputWeightsDisplay's strip: every image a tile of this one
+                # Axes, not an inset Axes of its own (before: 6 CPU seconds
+                # for 1,000 units, matplotlib making the Axes; see _image_strip)
+                axes = np.empty((n_rows, n_cols), dtype=object)
+                axes[...] = ax
+            else:
+                axes = self._inset_grid(ax, n_rows, n_cols, shape, titles)
         else:
             flat = np.asarray(ax, dtype=object).ravel()
             if len(flat) < n_units:
@@ -370,8 +390,16 @@ class HiddenUnitsDisplay:
                       for i in range(n_units)]
         flat_axes = axes.ravel()
         images = np.empty(n_units, dtype=object)
+        # OutputWeightsDisplay's strip: the images tiles of its one Axes
+        tiled = self._fill_container and container is not None
         try:
-            for i in range(n_units):
+            if tiled:
+                from ._image_strip import draw_tiles
+
+                images[:] = draw_tiles(container, W, shape,
+                                       self._fill_boxes(n_rows, n_cols)[:n_units],
+                                       kw, limits)
+            for i in range(0 if tiled else n_units):
                 a = flat_axes[i]
                 images[i] = a.imshow(W[i].reshape(shape), **kw, **limits[i])
                 a.set_xticks([])
@@ -415,41 +443,45 @@ class HiddenUnitsDisplay:
         self.vmax_ = clims[:, 1]
         return self
 
-    # When given one Axes, the images go in a grid of inset axes. With
-    # ``_fill_container`` (used by OutputWeightsDisplay for its aligned image
-    # strip) the grid spans the whole Axes evenly; otherwise it is sized from
+    # When given one Axes, the images go in a grid of inset axes, sized from
     # the Axes' current extent so that the tiles keep the image aspect ratio
-    # and anchored at the top.
+    # and anchored at the top. With ``_fill_container`` (used by
+    # OutputWeightsDisplay for its aligned image strip) the grid spans the whole
+    # Axes evenly, each image a tile of that Axes drawn as an inset Axes of its
+    # cell would draw it (``_image_strip``), and ``axes_`` holds that Axes.
     _fill_container = False
+
+    @staticmethod
+    def _fill_boxes(n_rows, n_cols, gap=0.06):
+        """The bounds of the cells of a grid spanning a whole Axes evenly, in
+        its Axes coordinates, row by row."""
+        cw, ch = 1.0 / n_cols, 1.0 / n_rows
+        return [
+            [c * cw + gap * cw / 2, 1 - (r + 1) * ch + gap * ch / 2,
+             cw * (1 - gap), ch * (1 - gap)]
+            for r in range(n_rows) for c in range(n_cols)
+        ]
 
     def _inset_grid(self, ax, n_rows, n_cols, shape, titles):
         h, w = shape
         title_frac = 0.3 if titles else 0.06
         gap = 0.06
-        if self._fill_container:
-            cw, ch = 1.0 / n_cols, 1.0 / n_rows
-            boxes = [
-                [c * cw + gap * cw / 2, 1 - (r + 1) * ch + gap * ch / 2,
-                 cw * (1 - gap), ch * (1 - gap)]
-                for r in range(n_rows) for c in range(n_cols)
-            ]
-        else:
-            W_px = max(ax.bbox.width, 1.0)
-            H_px = max(ax.bbox.height, 1.0)
-            aspect = h / w
-            tile_w = min(
-                W_px / (n_cols * (1 + gap)),
-                H_px / (n_rows * aspect * (1 + title_frac)),
-            )
-            tile_h = tile_w * aspect
-            cell_w, cell_h = tile_w * (1 + gap), tile_h * (1 + title_frac)
-            x0 = (W_px - n_cols * cell_w) / 2
-            boxes = [
-                [(x0 + c * cell_w + gap * tile_w / 2) / W_px,
-                 (H_px - (r + 1) * cell_h) / H_px,
-                 tile_w / W_px, tile_h / H_px]
-                for r in range(n_rows) for c in range(n_cols)
-            ]
+        W_px = max(ax.bbox.width, 1.0)
+        H_px = max(ax.bbox.height, 1.0)
+        aspect = h / w
+        tile_w = min(
+            W_px / (n_cols * (1 + gap)),
+            H_px / (n_rows * aspect * (1 + title_frac)),
+        )
+        tile_h = tile_w * aspect
+        cell_w, cell_h = tile_w * (1 + gap), tile_h * (1 + title_frac)
+        x0 = (W_px - n_cols * cell_w) / 2
+        boxes = [
+            [(x0 + c * cell_w + gap * tile_w / 2) / W_px,
+             (H_px - (r + 1) * cell_h) / H_px,
+             tile_w / W_px, tile_h / H_px]
+            for r in range(n_rows) for c in range(n_cols)
+        ]
         axes = np.array([ax.inset_axes(b) for b in boxes], dtype=object)
         return axes.reshape(n_rows, n_cols)
 

@@ -400,8 +400,12 @@ def _image_scale(images):
 
 def _cell_inches(ax, n_x, n_y):
     """Side in inches of a diagram cell (the diagram keeps an equal aspect)."""
-    pos = ax.get_position(original=True)
-    width, height = ax.figure.get_size_inches()
+    pos = ax.get_position(original=True)  # in its figure's or subfigure's box
+    fig = ax.figure
+    if hasattr(fig, "get_size_inches"):
+        width, height = fig.get_size_inches()
+    else:  # a SubFigure (before: an AttributeError for the Axes of one)
+        width, height = fig.bbox.width / fig.dpi, fig.bbox.height / fig.dpi
     return min(pos.width * width / max(n_x, 1), pos.height * height / max(n_y, 1))
 
 
@@ -518,12 +522,17 @@ class OutputWeightsDisplay:
         ``axes_[p]``; ``None`` without bars.
     images_display_ : HiddenUnitsDisplay or None
         Display of the unit images, drawn in ``images_display_.ax_`` (of the
-        first panel, when wrapped).
+        first panel, when wrapped): each image (``images_display_.images_``) an
+        ``AxesImage`` of that one Axes (``images_display_.axes_`` holds it in
+        every cell), drawn with a background and a frame as the inset Axes per
+        image that it had before drew them (1,000 inset Axes took 6 CPU seconds
+        to make).
     images_displays_ : ndarray of HiddenUnitsDisplay of shape (n_panels,) or None
         The displays of the images of every panel, ``images_displays_[p]``
         beside ``axes_[p]``; ``None`` without images.
-    figure_ : matplotlib.figure.Figure
-        Figure holding the diagram.
+    figure_ : matplotlib.figure.Figure or matplotlib.figure.SubFigure
+        Figure holding the diagram (the subfigure of ``ax``, when ``ax`` is an
+        Axes of one).
     separators_ : list of matplotlib.lines.Line2D
         The lines between groups of ``unit_groups`` (in the diagram, then in the
         bars, panel by panel); empty without groups.

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from sknonneg import (ABBAClassifier, DegenerateFitWarning, NonNegAutoencoder,
                       NonNegMLPClassifier, NonNegMLPRegressor)
 from sknonneg._validation import has_spread
+from sknonneg.neural_network._base import PENALTY_MAX
 
 from conftest import with_fitted_gain
 
@@ -321,13 +322,17 @@ def test_adam_moments_do_not_overflow_on_huge_gradients(flavour):
     assert theta[3] == 0.0
 
 
-def test_autoencoder_with_a_huge_penalty_fits_without_overflow():
+def test_autoencoder_with_the_largest_penalty_fits_without_overflow():
+    # Before: nonneg_penalty=1e300 (a gradient of 1e300) overflowed Adam's second
+    # moment; penalties above PENALTY_MAX are refused now (review 56c), and Adam's
+    # moments stay clipped (test_adam_moments_do_not_overflow_on_huge_gradients).
     X = np.random.RandomState(0).rand(60, 8)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        ae = NonNegAutoencoder(n_components=3, nonneg="penalty", nonneg_penalty=1e300,
-                               max_iter=5, random_state=0).fit(X)
+        ae = NonNegAutoencoder(n_components=3, nonneg="penalty",
+                               nonneg_penalty=PENALTY_MAX, max_iter=5,
+                               random_state=0).fit(X)
     assert all(np.all(np.isfinite(c)) for c in ae.coefs_)
 
 
@@ -367,23 +372,24 @@ def test_autoencoder_on_large_representable_input_fits_finite(dtype, value, deco
 
 @pytest.mark.filterwarnings("ignore::sknonneg.DegenerateFitWarning")
 @pytest.mark.filterwarnings("error::RuntimeWarning")
-def test_an_extreme_penalty_neither_overflows_nor_misleads():
+def test_the_largest_penalty_neither_overflows_nor_misleads():
     # ABBA's start multiplied l2 by the layer's squared norm to cap its penalty:
     # at l2=1e200 the product overflowed (RuntimeWarning). A penalty that makes the
     # solver's parameters overflow said "lower learning_rate_init or gain, or scale
-    # the input features", not the penalty.
+    # the input features", not the penalty. Later, l2=1e300 ran scaled down to
+    # weights of 1e-250, but with its output bias where the start left it (a
+    # log-loss up to twice the prior's, review 56c): l2 above PENALTY_MAX is
+    # refused now (test_penalties_above_the_largest_are_refused), and at
+    # PENALTY_MAX the fit is the objective's optimum, the class-prior model, and
+    # the DegenerateFitWarning names the penalties.
     rng = np.random.default_rng(0)
     X = rng.random((60, 4))
     y = (X[:, 0] > 0.5).astype(int)
-    # Later: that error came from the loss of a trial step L-BFGS-B's line search
-    # had rejected (NaN), reported instead of its iterate's; the iterate was finite.
-    # Now the fit keeps its last finite iterate; L-BFGS-B runs its loss (gradient
-    # 1e300) scaled down and reaches the objective's optimum, the constant model,
-    # and the DegenerateFitWarning names the penalties.
-    ABBAClassifier(3, l2=1e200, max_iter=5, random_state=0).fit(X, y)
+    ABBAClassifier(3, l2=PENALTY_MAX, max_iter=5, random_state=0).fit(X, y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        est = NonNegMLPClassifier(3, l2=1e300, max_iter=5, random_state=0).fit(X, y)
+        est = NonNegMLPClassifier(3, l2=PENALTY_MAX, max_iter=5,
+                                  random_state=0).fit(X, y)
     assert all(np.all(np.isfinite(c)) for c in est.coefs_ + est.intercepts_)
     assert np.isfinite(est.loss_)
     degenerate = [str(w.message) for w in caught
@@ -391,8 +397,77 @@ def test_an_extreme_penalty_neither_overflows_nor_misleads():
     assert degenerate and "a smaller l2" in degenerate[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = NonNegMLPClassifier(3, l2=1e300, max_iter=50, random_state=0).fit(X, y)
-    assert max(np.abs(c).max() for c in est.coefs_) < 1e-250
+        est = NonNegMLPClassifier(3, l2=PENALTY_MAX, max_iter=50,
+                                  random_state=0).fit(X, y)
+    assert max(np.abs(c).max() for c in est.coefs_) < 1e-6
+    np.testing.assert_allclose(est.predict_proba(X).mean(axis=0),
+                               np.bincount(y) / y.size, atol=1e-4)  # tol=1e-5
+
+
+def _prior_log_loss(y):
+    prior = np.bincount(y) / y.size
+    return -np.mean(np.log(prior[y]))
+
+
+@pytest.mark.filterwarnings("ignore::sknonneg.DegenerateFitWarning")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_largest_l2_fits_the_constant_model_intercepts_included():
+    # Before: from l2=1e11 L-BFGS-B stopped (a "converged" relative reduction) with
+    # the output bias where the start had left it: make_regression + 50 at l2=1e16
+    # had a training R^2 of -0.45, at 1e20 and 1e300 -2.4; a 3%-minority classifier
+    # a log-loss up to twice its prior's. At PENALTY_MAX, the largest l2 taken, the
+    # fits are the constant models: the mean, the class prior.
+    from sklearn.datasets import make_classification, make_regression
+    X, y = make_regression(200, 5, noise=1, random_state=0)
+    reg = NonNegMLPRegressor(l2=PENALTY_MAX, random_state=0).fit(X, y + 50)
+    assert abs(reg.score(X, y + 50)) < 1e-9
+    np.testing.assert_allclose(reg.predict(X), np.mean(y + 50), rtol=1e-7)
+    Xc, yc = make_classification(400, 6, weights=[0.97, 0.03], flip_y=0,
+                                 random_state=0)
+    for est in (NonNegMLPClassifier, ABBAClassifier):
+        clf = est(l2=PENALTY_MAX, random_state=0).fit(Xc, yc)
+        proba = clf.predict_proba(Xc)
+        # Up to the gradient tolerance (tol=1e-5).
+        np.testing.assert_allclose(proba.mean(axis=0), np.bincount(yc) / yc.size,
+                                   atol=1e-4)
+        loss = -np.mean(np.log(proba[np.arange(yc.size), yc]))
+        assert loss == pytest.approx(_prior_log_loss(yc), rel=1e-6)
+
+
+@pytest.mark.parametrize("est, name, value", [
+    (NonNegMLPRegressor, "l2", 1e16),
+    (NonNegMLPRegressor, "l2", [1e-5, 1e300]),
+    (NonNegMLPClassifier, "l2", 1e300),
+    (NonNegMLPClassifier, "l1", 1e40),
+    (NonNegMLPClassifier, "activity_l1", 1e100),
+    (ABBAClassifier, "l2", 1e200),
+    (ABBAClassifier, "l1", [0.0, 1e40]),
+    (NonNegAutoencoder, "l2", 1e20),
+    (NonNegAutoencoder, "nonneg_penalty", 1e300),
+    (NonNegAutoencoder, "sparsity_weight", 1e300),
+])
+def test_penalties_above_the_largest_are_refused(est, name, value):
+    # Before: taken, and fitted to a wrong constant model (intercepts where the
+    # start left them) reported as converged; see PENALTY_MAX.
+    from sklearn.utils._param_validation import InvalidParameterError
+    X = np.random.RandomState(0).rand(20, 3)
+    y = np.arange(20) % 2
+    with pytest.raises(InvalidParameterError,
+                       match=rf"The '{name}' parameter of {est.__name__} must be a "
+                             r"float .*in the range \[0.0, 1000000.0\]"):
+        if est is NonNegAutoencoder:
+            est(**{name: value}).fit(X)
+        else:
+            est(**{name: value}).fit(X, y)
+    # The largest is taken (a sequence too).
+    ok = [PENALTY_MAX] * len(value) if isinstance(value, list) else PENALTY_MAX
+    kw = {"max_iter": 2, "random_state": 0, name: ok}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if est is NonNegAutoencoder:
+            est(**kw).fit(X)
+        else:
+            est(**kw).fit(X, y)
 
 
 def _range_models(dtype):

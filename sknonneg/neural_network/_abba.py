@@ -59,7 +59,9 @@ class ABBAClassifier(BaseNetworkClassifier):
         L1 penalty on ``A`` and ``B``, one value or one per layer. Linear on the
         non-negative blocks, hence exact.
     l2 : float or array-like of float, default=1e-5
-        L2 penalty ``l2 (||A||^2 + ||B||^2)``, one value or one per layer.
+        L2 penalty ``l2 (||A||^2 + ||B||^2)``, one value or one per layer. Each
+        penalty at most 1e6 (else ``InvalidParameterError``; see ``l2`` of
+        ``NonNegMLPClassifier``).
     <<output_param>>
     lipschitz_max : float, default=None
         Upper bound on ``lipschitz_bound_``, kept at every iterate of the

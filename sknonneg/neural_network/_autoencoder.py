@@ -28,6 +28,7 @@ from .._validation import (
     check_sparse_structure,
     largest_magnitude,
 )
+from ._base import PENALTY_MAX
 from ._diagnostics import column_rms, note_input_scale_warning, warn_scale
 from ._training import TrainableNetwork
 
@@ -182,7 +183,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Weight ``beta`` of the KL sparsity penalty; 0 (the default) switches it
         off. NCAE's setting is 3 (see Notes).
     l2 : float, default=1e-5
-        L2 penalty ``l2 * ||W||_F^2`` on both weight matrices.
+        L2 penalty ``l2 * ||W||_F^2`` on both weight matrices. ``l2``,
+        ``nonneg_penalty`` and ``sparsity_weight`` are at most 1e6 (else
+        ``InvalidParameterError``): under a larger penalty L-BFGS-B stopped
+        with the intercepts wrong.
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data that fill [0, 1]
         (images; data outside [0, 1] raise an ``InputScaleWarning`` at ``fit`` and
@@ -492,10 +496,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "nonneg": [StrOptions({"bounds", "penalty"}), Options(bool, {False}),
                    Options(np.bool_, {False})],
         "nonneg_layers": [StrOptions({"decoder", "both"})],
-        "nonneg_penalty": [Interval(Real, 0, None, closed="left")],
+        "nonneg_penalty": [Interval(Real, 0, PENALTY_MAX, closed="both")],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
-        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
-        "l2": [Interval(Real, 0, None, closed="left")],
+        "sparsity_weight": [Interval(Real, 0, PENALTY_MAX, closed="both")],
+        "l2": [Interval(Real, 0, PENALTY_MAX, closed="both")],
         "decoder": [StrOptions({"sigmoid", "linear"})],
         "solver": [StrOptions(set(SOLVERS))],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}),

@@ -72,7 +72,9 @@ SHARED_DOCS = {
         ``MLPClassifier`` and ``MLPRegressor`` add ``alpha / (2 n_samples)
         ||W||^2``: ``l2`` equals ``alpha / (2 n_samples)``, so ``l2=0.01`` on 500
         samples is as strong as ``alpha=10`` (and ``alpha=1e-4`` is ``l2=5e-5 /
-        n_samples``).
+        n_samples``). At most 1e6, as ``l1`` and ``activity_l1`` (else
+        ``InvalidParameterError``): far above them every weight is zero already,
+        and L-BFGS-B stopped with the intercepts wrong.
     activity_l1 : float, default=0.0
         Sparsity penalty on the hidden activations (the paper's pS).""",
     "solver_param": """\

@@ -12,7 +12,7 @@ from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import parameter_error, search_hint
 from ._autoencoder import NonNegAutoencoder
-from ._base import GAIN_RANGE
+from ._base import GAIN_RANGE, PENALTY_MAX
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
 from ._monotone import has_constraint
@@ -403,8 +403,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         "activation": [StrOptions(set(_activations.DENSE))],
         "gain": [Interval(Real, *GAIN_RANGE, closed="both"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
-        "activity_l1": [Interval(Real, 0, None, closed="left")],
-        "l1": [Interval(Real, 0, None, closed="left"), "array-like",
+        "activity_l1": [Interval(Real, 0, PENALTY_MAX, closed="both")],
+        "l1": [Interval(Real, 0, PENALTY_MAX, closed="both"), "array-like",
                StrOptions({"auto"})],
     }
 

@@ -27,7 +27,7 @@ from .._validation import (
 )
 from .._engine import get_loss
 from .._engine.losses import HalfTweedieDeviance
-from ._base import GAIN_RANGE
+from ._base import GAIN_RANGE, PENALTY_MAX
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._dense import DenseNetworkMixin, _activation_slope
@@ -414,7 +414,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         "activation": [StrOptions(set(_activations.DENSE))],
         "gain": [Interval(Real, *GAIN_RANGE, closed="both"), tuple, list, np.ndarray,
                  StrOptions({"auto"})],
-        "activity_l1": [Interval(Real, 0, None, closed="left")],
+        "activity_l1": [Interval(Real, 0, PENALTY_MAX, closed="both")],
     }
 
     # ``activation`` is read by prediction through the fitted layers; kept from the

@@ -1181,29 +1181,122 @@ def test_an_unknown_keyword_is_a_type_error(cls, method):
 @pytest.mark.parametrize("positive", [True, np.True_, [True, True], (True, True),
                                       np.array([True, True])])
 def test_poor_score_tag_reads_every_spelling_of_an_all_nonneg_network(positive):
-    """The ``poor_score`` tag (a network monotone in every feature cannot fit the
-    common checks' decreasing directions) resolves ``positive`` as a fit does.
-    Before, it tested ``positive is True``: ``np.True_`` (a NumPy param grid) and a
-    list of True read False, and ``output="auto"`` under ``monotonic_cst`` (one
-    logistic unit for a binary target) was not counted."""
+    """The ``poor_score`` tag (a network monotone in a feature against the
+    direction the common checks' data need cannot reach their score) resolves
+    ``positive`` as a fit does. Before, it tested ``positive is True``: ``np.True_``
+    (a NumPy param grid) and a list of True read False, and ``output="auto"`` under
+    ``monotonic_cst`` (one logistic unit for a binary target) was not counted."""
     from sklearn.utils import get_tags
 
-    for output, cst in (("logistic", None), ("auto", [1, 0])):
+    for output, cst in (("logistic", None), ("auto", [1, 1]), ("auto", [0, 1])):
         clf = NonNegMLPClassifier(hidden_layer_sizes=(3,), positive=positive,
                                   output=output, monotonic_cst=cst)
         assert get_tags(clf).classifier_tags.poor_score
     for output in ("softmax", "auto"):
         assert not get_tags(NonNegMLPClassifier(positive=positive, output=output)
                             ).classifier_tags.poor_score
-    assert get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,),
-                                       positive=positive)).regressor_tags.poor_score
-    for free in (False, "hidden", [True, False]):
+    cst = [0] * 4 + [-1] + [0] * 5  # against check_regressors_train's feature 4
+    assert get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,), positive=positive,
+                                       monotonic_cst=cst)).regressor_tags.poor_score
+    for free in (False, "hidden", [False, True]):
         assert not get_tags(NonNegMLPClassifier(hidden_layer_sizes=(3,), positive=free,
                                                 output="logistic")
                             ).classifier_tags.poor_score
     # A list of the wrong length (refused by fit) reads False, not an error.
-    assert not get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,),
-                                           positive=[True])).regressor_tags.poor_score
+    assert not get_tags(NonNegMLPRegressor(hidden_layer_sizes=(3,), positive=[True],
+                                           monotonic_cst=cst)
+                        ).regressor_tags.poor_score
+
+
+_CHECK_FAST = {"hidden_layer_sizes": (5,), "max_iter": 50, "random_state": 0}
+
+
+@pytest.mark.parametrize("params", [
+    {"monotonic_cst": [1, -1]}, {"monotonic_cst": [-1, -1]},
+    {"monotonic_cst": [1, 0]}, {"monotonic_cst": [-1, 0]},
+    {"monotonic_cst": [0, -1]},
+    {"monotonic_cst": [0, 0], "output": "logistic"},
+    {"monotonic_cst": [1, -1], "output": "logistic"},
+    {"positive": [False, True], "output": "logistic"},
+])
+def test_poor_score_tag_off_where_the_classifier_passes_the_check(params):
+    """Before, every single-logistic-output network whose layers were all >= 0
+    was tagged ``poor_score``, and check_classifiers_train's accuracy assertion
+    (0.83 on its blobs) was off: also under a ``monotonic_cst`` that leaves the
+    blobs' second feature free or non-increasing, which the network fits, and
+    with every entry 0 (a free first layer). The check also failed on its own
+    three-class problem, which monotonic_cst refuses, as the ``multi_class`` tag
+    said True. Now the tag is off there, and the check passes with its accuracy
+    assertion."""
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import check_classifiers_train
+
+    clf = NonNegMLPClassifier(**params, **_CHECK_FAST)
+    tags = get_tags(clf).classifier_tags
+    assert not tags.poor_score
+    assert tags.multi_class == (not np.any(params.get("monotonic_cst", [0])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_classifiers_train(type(clf).__name__, clf)
+
+
+@pytest.mark.parametrize("params", [
+    {"positive": True},
+    {"monotonic_cst": [1] * 10},
+    {"monotonic_cst": [-1] * 4 + [0] + [-1] * 5},
+    {"monotonic_cst": [0] * 4 + [1] + [0] * 5},
+])
+def test_poor_score_tag_off_where_the_regressor_passes_the_check(params):
+    """Before, every regressor whose layers were all >= 0 was tagged
+    ``poor_score`` (``positive=True``; ``"auto"`` under any ``monotonic_cst``),
+    and check_regressors_train's R^2 assertion (0.5) was off, though its target
+    rises along its one informative feature (4), which these networks may
+    follow. Now the tag is off there, and the check passes with it."""
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import check_regressors_train
+
+    reg = NonNegMLPRegressor(**params, **_CHECK_FAST)
+    assert not get_tags(reg).regressor_tags.poor_score
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_regressors_train(type(reg).__name__, reg)
+
+
+@pytest.mark.parametrize("cls, params", [
+    (NonNegMLPClassifier, {"output": "logistic"}),
+    (NonNegMLPClassifier, {"monotonic_cst": [0, 1]}),
+    (NonNegMLPClassifier, {"monotonic_cst": [-1, 1]}),
+    (NonNegMLPRegressor, {"monotonic_cst": [1] * 4 + [-1] + [1] * 5}),
+    (NonNegMLPRegressor, {"monotonic_cst": [1] * 4 + [-1] + [1] * 5,
+                          "positive": [False, True]}),
+])
+def test_poor_score_tag_on_only_where_the_check_fails_without_it(cls, params):
+    """The tag stays where it is needed: monotone against the direction of the
+    check's data (the blobs' second feature, the regression's feature 4), the
+    network fails the check's score once the tag is taken off."""
+    from sklearn.utils import get_tags
+    from sklearn.utils.estimator_checks import (check_classifiers_train,
+                                                check_regressors_train)
+
+    est = cls(**params, **_CHECK_FAST)
+    tags = get_tags(est)
+    regressor = cls is NonNegMLPRegressor
+    assert (tags.regressor_tags if regressor else tags.classifier_tags).poor_score
+
+    class Untagged(cls):
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            if regressor:
+                tags.regressor_tags.poor_score = False
+            else:
+                tags.classifier_tags.poor_score = False
+            return tags
+
+    check = check_regressors_train if regressor else check_classifiers_train
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(AssertionError):
+            check(cls.__name__, Untagged(**params, **_CHECK_FAST))
 
 
 def test_poor_score_tag_leaves_the_default_softmax_network_untagged():

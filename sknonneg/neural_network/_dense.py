@@ -26,7 +26,9 @@ from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
 from .._validation import (check_finite_output, check_network_fits_in_memory,
                            parameter_error)
 from ._diagnostics import note_input_scale_warning, warn_input_scale
-from ._monotone import check_monotone_network, resolve_monotonic_cst
+from ._monotone import (COMMON_CHECK_DIRECTIONS, check_monotone_network,
+                        fails_common_check, monotone_directions,
+                        resolve_monotonic_cst)
 from ._training import SupervisedTransformerMixin
 
 __all__ = ["DenseNetworkMixin"]
@@ -157,16 +159,23 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
                 f"({n_layers})", self.positive, hint)
         return [bool(p) for p in positive]
 
-    def _every_layer_nonneg(self):
-        """Whether the parameters, as set, constrain every weight layer's signs
-        (``positive`` True, ``np.True_`` or a list of True; the regressor's
-        ``"auto"`` under ``monotonic_cst``, whose first layer it signs): the output
-        is then monotone in every (constrained) feature, for the ``poor_score``
-        tag. Read before a fit: parameters that a fit would refuse read False."""
+    def _fails_common_check(self, kind):
+        """The ``poor_score`` tag: whether the network as set is monotone, in a
+        feature of the data of scikit-learn's accuracy check for ``kind``
+        ("classifier", "regressor"), against the direction those data need
+        (``_monotone.COMMON_CHECK_DIRECTIONS``), so that it cannot reach the
+        check's score. Read before a fit: parameters that a fit would refuse, and
+        a ``monotonic_cst`` that does not resolve for the check's features (the
+        check then fails at the fit, whatever the score), read False. The caller
+        says whether the output is monotone (a single logistic unit per label,
+        not a softmax)."""
+        n_features = COMMON_CHECK_DIRECTIONS[kind][0]
         try:
-            return all(self._positive_layers(len(self._hidden_sizes()) + 1))
+            positive = self._positive_layers(len(self._hidden_sizes()) + 1)
         except (TypeError, ValueError):
             return False
+        return fails_common_check(
+            monotone_directions(self, positive, n_features), kind)
 
     def _l1_is_auto(self):
         return isinstance(self.l1, str) and self.l1 == "auto"

@@ -746,19 +746,25 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # All weights >= 0 with one logistic unit per class: the output is monotone
-        # non-decreasing in every feature, so data needing a decreasing direction
-        # (as in scikit-learn's check_classifiers_train) cannot be fitted well.
-        # "auto" gives that one logistic unit only to a binary target under
-        # monotonic_cst (_auto_output; a softmax otherwise, whose class
-        # probabilities are not monotone): before, every output="auto" network
-        # was tagged, the default one included, and check_classifiers_train no
-        # longer asserted the accuracy of the default softmax network.
+        # A monotonic_cst that constrains a feature refuses more than two classes
+        # (check_monotone_network): before, the tag said multi_class, and
+        # check_classifiers_train failed on its three-class problem with that error.
+        tags.classifier_tags.multi_class = not has_constraint(self.monotonic_cst)
+        # One logistic unit per class, every layer after the first >= 0: the output
+        # is monotone in every feature that the first layer's signs constrain
+        # (positive, or monotonic_cst), in their direction. poor_score (an accuracy
+        # of 0.83 on check_classifiers_train's blobs) only where that direction
+        # contradicts the blobs' (_fails_common_check). Before, every such network
+        # was tagged: also those monotonic_cst made free or non-increasing in the
+        # blobs' second feature, which pass the check. "auto" gives that one
+        # logistic unit only to a binary target under monotonic_cst (_auto_output;
+        # a softmax otherwise, whose class probabilities are not monotone).
         output = self.output
         logistic = isinstance(output, str) and (
             output == "logistic"
             or (output == "auto" and has_constraint(self.monotonic_cst)))
-        tags.classifier_tags.poor_score = logistic and self._every_layer_nonneg()
+        tags.classifier_tags.poor_score = (
+            logistic and self._fails_common_check("classifier"))
         return tags
 
     @property

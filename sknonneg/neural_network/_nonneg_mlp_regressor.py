@@ -1119,7 +1119,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
-        tags.regressor_tags.poor_score = self._every_layer_nonneg()
+        # Monotone in a feature against the direction check_regressors_train's
+        # data need (_fails_common_check). Before: every network whose every layer
+        # is >= 0, also those that pass it (positive=True; monotonic_cst with the
+        # check's informative feature free or non-decreasing).
+        tags.regressor_tags.poor_score = self._fails_common_check("regressor")
         # A loss that scales its targets by their mean takes only non-negative
         # (Poisson) or positive (Gamma) ones: scikit-learn's common checks then
         # draw y >= 1 for their regressor checks (HistGradientBoostingRegressor

@@ -2,6 +2,7 @@
 prediction uses what was fitted, and every target-shape mismatch is a ValueError."""
 
 import importlib.util
+import warnings
 
 import numpy as np
 import pytest
@@ -989,8 +990,10 @@ def test_abba_certified_radius_divides_by_the_fitted_bound_not_a_set_one():
     # Before: ABBA's lipschitz_bound_ is a stored attribute (the dense networks'
     # is a property, computed from the fitted parameters), and certified_radius
     # divided by it: clf.lipschitz_bound_ = 1e-9 made every radius 1e10 times
-    # larger (0.169 -> 1.5e9), a radius within which predict did change. Now the
-    # radius, the cap check, copies and pickles use the fitted network's bound.
+    # larger (0.169 -> 1.5e9), a radius within which predict did change. Then the
+    # radius, the cap check, copies and pickles used the fitted network's bound,
+    # and the assignment was taken and ignored; now it raises, as the dense
+    # networks' (review 56c).
     import copy
     import pickle
 
@@ -998,7 +1001,14 @@ def test_abba_certified_radius_divides_by_the_fitted_bound_not_a_set_one():
     radius = clf.certified_radius(Xa)
     assert np.all(np.isfinite(radius)) and radius.max() > 0
     bound = clf.lipschitz_bound_
-    clf.lipschitz_bound_ = 1e-9
+    for name in ("lipschitz_bound_", "lipschitz_bound_separable_"):
+        with pytest.raises(AttributeError, match=f"{name} of ABBAClassifier is "
+                                                 "computed from the fitted network "
+                                                 "and cannot be set"):
+            setattr(clf, name, 1e-9)
+        with pytest.raises(AttributeError, match="cannot be deleted"):
+            delattr(clf, name)
+    assert clf.lipschitz_bound_ == bound and "lipschitz_bound_" not in vars(clf)
     np.testing.assert_array_equal(clf.certified_radius(Xa), radius)
     for other in (copy.deepcopy(clf), pickle.loads(pickle.dumps(clf))):
         np.testing.assert_array_equal(other.certified_radius(Xa), radius)
@@ -1045,7 +1055,8 @@ def test_from_autoencoders_stacks_the_fitted_encoder_not_the_public_lists():
 # "Prediction uses what was fitted"): the arrays of coefs_, intercepts_,
 # components_ (and ABBA's coefs_a_, coefs_b_) are read-only, but an array can be
 # put in a list's place, another list in an attribute's, and another value in
-# out_activation_, weight_constraints_ or ABBA's stored lipschitz_bound_. None of
+# out_activation_ or weight_constraints_ (the computed ones, lipschitz_bound_,
+# gain_, ..., refuse an assignment: test_computed_fitted_attributes_refuse_...). None of
 # that changes a prediction, so none of it changes what is drawn, reported,
 # saved, converted or certified either (fitted_attribute).
 def _edit_public_state(est):
@@ -1062,7 +1073,6 @@ def _edit_public_state(est):
     if hasattr(est, "coefs_a_"):
         est.coefs_a_ = [np.ones((a.shape[0], a.shape[1] + 1)) for a in est.coefs_a_]
         est.coefs_b_[0] = -np.ones_like(est.coefs_b_[0])
-        est.lipschitz_bound_ = est.lipschitz_bound_separable_ = 1e-9
     else:  # ABBA's blocks set on a network that has none
         est.coefs_a_ = est.coefs_b_ = [np.ones((2, 2))] * len(est.coefs_)
     est.out_activation_ = {"softmax": "logistic", "logistic": "softmax",
@@ -1359,3 +1369,70 @@ def test_warm_start_at_output_auto_after_a_fit_at_the_output_it_resolves_to(outp
     assert clf.out_activation_ == output
     clf.partial_fit(X, y)  # and continues at its output
     assert clf.predict_proba(X).shape == (40, 2)
+
+
+def _fitted_for_computed():
+    Xs = X[:, :4]
+    yb = (Xs[:, 0] > np.median(Xs[:, 0])).astype(int)
+    kw = {"hidden_layer_sizes": (3,), "max_iter": 5, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [(NonNegMLPClassifier(**kw).fit(Xs, yb),
+                 ("lipschitz_bound_", "gain_", "activation_")),
+                (NonNegMLPRegressor(**kw).fit(Xs, Xs[:, 0]),
+                 ("lipschitz_bound_", "gain_", "activation_")),
+                (ABBAClassifier(**kw).fit(Xs, yb),
+                 ("lipschitz_bound_", "lipschitz_bound_separable_")),
+                (NonNegAutoencoder(n_components=2, max_iter=5,
+                                   random_state=0).fit(Xs), ("n_components_",))]
+
+
+def test_computed_fitted_attributes_refuse_an_assignment_saying_so(tmp_path):
+    # Every fitted attribute that is computed from the fitted network (a
+    # property) refuses an assignment and del with an AttributeError that names
+    # it and says why; before, Python's "property 'gain_' of 'NonNegMLPClassifier'
+    # object has no setter", and ABBA's bounds were stored attributes, taken and
+    # ignored (review 56c). Copies, pickles, clones and saved files are unchanged.
+    import copy
+    import pickle
+
+    from sklearn.base import clone
+
+    from sknonneg import persist
+
+    for est, names in _fitted_for_computed():
+        cls = type(est).__name__
+        for name in names:
+            value = getattr(est, name)
+            with pytest.raises(AttributeError, match=rf"^{name} of {cls} is computed "
+                                                     "from the fitted network and "
+                                                     "cannot be set"):
+                setattr(est, name, value)
+            with pytest.raises(AttributeError, match="cannot be deleted"):
+                delattr(est, name)
+            others = [copy.deepcopy(est), pickle.loads(pickle.dumps(est))]
+            if importlib.util.find_spec("skops") is not None:
+                persist.dump(est, tmp_path / "model.skops")
+                others.append(persist.load(tmp_path / "model.skops"))
+            for other in others:
+                assert getattr(other, name) == value
+        assert not hasattr(clone(est), "n_features_in_")
+
+
+def test_a_saved_state_holding_abbas_bounds_loads_without_them():
+    # A state written while ABBA's bounds were stored attributes holds them: on
+    # loading they are dropped (the fitted parameters give them), not set where
+    # the property would refuse them or persist.load find them shadowing it.
+    import pickle
+
+    clf = _fitted_for_computed()[2][0]
+    bound = clf.lipschitz_bound_
+    state = clf.__getstate__()
+    state.update(lipschitz_bound_=1e-9, lipschitz_bound_separable_=1e-9)
+    other = ABBAClassifier.__new__(ABBAClassifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        other.__setstate__(state)
+    assert other.lipschitz_bound_ == bound and "lipschitz_bound_" not in vars(other)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(other)).predict(X[:, :4]),
+                                  clf.predict(X[:, :4]))

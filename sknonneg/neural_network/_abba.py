@@ -15,7 +15,7 @@ from .._lipschitz import abba_bounds, abba_rounding_layers
 from .._validation import check_finite_output, search_hint
 from .._engine.init import abba_init, init_rows
 from .._engine.penalties import penalties_from_params
-from ._base import fitted_attribute
+from ._base import fitted_attribute, fitted_property
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._diagnostics import note_input_scale_warning, warn_input_scale
 from ._training import _RESTORE
@@ -103,12 +103,14 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``components_``) are read-only: they are derived from the fitted parameters,
         which copies, pickles, saved files and warm starts carry, and which the
         Lipschitz bounds are computed from. The attributes derived from them (these
-        five, ``weight_constraints_``, ``out_activation_``, ``lipschitz_bound_`` and
-        ``lipschitz_bound_separable_``) describe the fit: another value put in the place
-        of one of them or of an array in their lists (``coefs_[0] = W``,
-        ``out_activation_ = "softmax"``) changes nothing: prediction and every other
-        reader of the fitted network (``sknonneg.inspection``, ``sknonneg.robustness``,
-        conversions, copies, pickles and saved files) use the network as fitted.
+        five, ``weight_constraints_`` and ``out_activation_``) describe the fit:
+        another value put in the place of one of them or of an array in their lists
+        (``coefs_[0] = W``, ``out_activation_ = "softmax"``) changes nothing:
+        prediction and every other reader of the fitted network
+        (``sknonneg.inspection``, ``sknonneg.robustness``, conversions, copies,
+        pickles and saved files) use the network as fitted. ``lipschitz_bound_``
+        and ``lipschitz_bound_separable_`` are computed: setting them raises
+        ``AttributeError``.
     intercepts_ : list of ndarray
         ``intercepts_[l]`` of shape ``(2 N_l,)``: the biases ``[b_u, b_v]``.
     coefs_a_, coefs_b_ : list of ndarray
@@ -401,8 +403,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         self.weight_constraints_ = ["abba"] * len(views)
         # The bounds of the network as evaluated: these blocks cast to the compute
         # dtype (abba_bounds; c above left room for the cast).
-        self.lipschitz_bound_, self.lipschitz_bound_separable_ = abba_bounds(
-            coefs_a, coefs_b, dtype=self._compute_dtype)
+        bound, separable = abba_bounds(coefs_a, coefs_b, dtype=self._compute_dtype)
         # What prediction, the rounding allowance, certified_radius, the cap check
         # and every other reader use (_fitted_blocks, _fitted_attribute): the same
         # read-only arrays and bound, held apart from the public attributes
@@ -412,9 +413,32 @@ class ABBAClassifier(BaseNetworkClassifier):
         # not) was predicted with, A or B < 0 included, while lipschitz_bound_
         # and certified_radius kept the fitted network's; and
         # clf.lipschitz_bound_ = 1e-9 made certified_radius 1e10 times larger.
+        # The bounds are read-only properties of these values (as the dense
+        # networks' lipschitz_bound_): an assignment raises, where it was taken
+        # and ignored.
         self._keep_fitted("coefs_", "intercepts_", "coefs_a_", "coefs_b_",
-                          "components_", "weight_constraints_", "lipschitz_bound_",
-                          "lipschitz_bound_separable_")
+                          "components_", "weight_constraints_")
+        self._fitted_public.update(lipschitz_bound_=bound,
+                                   lipschitz_bound_separable_=separable)
+
+    @fitted_property
+    def lipschitz_bound_(self):
+        """Upper bound on the logits' Lipschitz constant in the input (L2 norms).
+
+        Proposition 3.3 (class docstring, Attributes). Read-only: computed from
+        the fitted network.
+        """
+        check_is_fitted(self)
+        return self._fitted_public["lipschitz_bound_"]
+
+    @fitted_property
+    def lipschitz_bound_separable_(self):
+        """The separable bound of eq. (3), ``prod_l ||A_l + B_l||_2``.
+
+        Class docstring, Attributes. Read-only: computed from the fitted network.
+        """
+        check_is_fitted(self)
+        return self._fitted_public["lipschitz_bound_separable_"]
 
     def _finish(self, result, samples_seen, carry=False):
         super()._finish(result, samples_seen, carry)

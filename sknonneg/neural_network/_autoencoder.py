@@ -28,7 +28,7 @@ from .._validation import (
     check_sparse_structure,
     largest_magnitude,
 )
-from ._base import PENALTY_MAX
+from ._base import PENALTY_MAX, fitted_property
 from ._diagnostics import column_rms, note_input_scale_warning, warn_scale
 from ._training import TrainableNetwork
 
@@ -920,7 +920,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             self._decode(codes, (coefs[1], intercepts[1]),
                          self._fitted_out_activation()))
 
-    @property
+    @fitted_property
     def n_components_(self):
         """Number of hidden units (codes) of the fitted autoencoder."""
         check_is_fitted(self)

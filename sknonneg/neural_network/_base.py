@@ -64,7 +64,7 @@ from .._validation import (
 )
 from .._versioned import VersionedState
 
-__all__ = ["BaseNetwork", "PENALTY_MAX", "fitted_attribute"]
+__all__ = ["BaseNetwork", "PENALTY_MAX", "fitted_attribute", "fitted_property"]
 
 
 def _is_positive_real(value):
@@ -212,6 +212,30 @@ def _same(a, b):
 _KEPT = frozenset({"coefs_", "intercepts_", "components_", "weight_constraints_",
                    "monotonic_cst_", "coefs_a_", "coefs_b_", "lipschitz_bound_",
                    "lipschitz_bound_separable_"})
+
+
+class fitted_property(property):
+    """A fitted attribute computed from the fitted network (``lipschitz_bound_``,
+    ``gain_``, ...): read-only, an assignment or ``del`` raises ``AttributeError``
+    saying so, rather than Python's "property ... has no setter" (and rather than
+    being taken and ignored, as ABBA's stored bounds were: prediction and
+    ``certified_radius`` read the fitted network). A subclass of ``property``:
+    every reader that looks for one (``fitted_attribute``, the HTML repr's listing)
+    finds it. A saved state that holds a value under its name (written before the
+    attribute was computed) has it dropped on loading: the fitted parameters give
+    it."""
+
+    def _refuse(self, obj, what):
+        name = self.fget.__name__
+        return AttributeError(
+            f"{name} of {type(obj).__name__} is computed from the fitted network and "
+            f"cannot be {what}; it changes with a fit (fit, partial_fit) only.")
+
+    def __set__(self, obj, value):
+        raise self._refuse(obj, "set")
+
+    def __delete__(self, obj):
+        raise self._refuse(obj, "deleted")
 
 
 class BaseNetwork(VersionedState, BaseEstimator):
@@ -716,6 +740,12 @@ class BaseNetwork(VersionedState, BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        if isinstance(state, dict):
+            # Computed from the fitted parameters (fitted_property): a value saved
+            # under such a name (ABBA's bounds, stored before they were computed)
+            # would shadow nothing and be refused by persist.load; dropped.
+            state = {k: v for k, v in state.items()
+                     if not isinstance(getattr(type(self), k, None), fitted_property)}
         super().__setstate__(state)
         if "_theta" in state:
             # Through the class: the state may hold an attribute of that name

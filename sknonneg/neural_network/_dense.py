@@ -25,6 +25,7 @@ from .._engine.penalties import penalties_from_params
 from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
 from .._validation import (check_finite_output, check_network_fits_in_memory,
                            parameter_error)
+from ._base import fitted_property
 from ._diagnostics import note_input_scale_warning, warn_input_scale
 from ._monotone import (COMMON_CHECK_DIRECTIONS, check_monotone_network,
                         fails_common_check, monotone_directions,
@@ -360,7 +361,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             raise AttributeError(f"{name} is computed when asked for; scikit-learn's "
                                  "HTML repr does not list it.")
 
-    @property
+    @fitted_property
     def gain_(self):
         """Gain of the hidden units at the end of training, the one prediction uses.
 
@@ -369,7 +370,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
         check_is_fitted(self)
         return float(self._fitted_gain())
 
-    @property
+    @fitted_property
     def activation_(self):
         """Activation of the fitted hidden units, the one prediction uses.
 

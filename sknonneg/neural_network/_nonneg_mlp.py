@@ -12,7 +12,7 @@ from .._compat import Interval, StrOptions
 from .._lipschitz import mlp_lipschitz_bound
 from .._validation import parameter_error, search_hint
 from ._autoencoder import NonNegAutoencoder
-from ._base import GAIN_RANGE, PENALTY_MAX
+from ._base import GAIN_RANGE, PENALTY_MAX, fitted_property
 from ._classifier import BaseNetworkClassifier, fill_doc
 from ._dense import DenseNetworkMixin, _activation_slope
 from ._monotone import has_constraint
@@ -767,7 +767,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
             logistic and self._fails_common_check("classifier"))
         return tags
 
-    @property
+    @fitted_property
     def lipschitz_bound_(self):
         """Upper bound on the logits' Lipschitz constant in the input (L2 norms).
 

@@ -27,7 +27,7 @@ from .._validation import (
 )
 from .._engine import get_loss
 from .._engine.losses import HalfTweedieDeviance
-from ._base import GAIN_RANGE, PENALTY_MAX
+from ._base import GAIN_RANGE, PENALTY_MAX, fitted_property
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._dense import DenseNetworkMixin, _activation_slope
@@ -1088,7 +1088,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         """
         return self._predict_from_logits(self._validated_logits(X))
 
-    @property
+    @fitted_property
     def lipschitz_bound_(self):
         """Upper bound on the predictions' Lipschitz constant in the input.
 

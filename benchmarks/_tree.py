@@ -1,5 +1,10 @@
 """Helpers of the benchmarks that run on any tree (``PYTHONPATH=TREE``) and call its
-kernels directly: the kernels' arguments in the form that tree takes."""
+kernels directly: the kernels' arguments in the form that tree takes.
+
+Private imports (sknonneg._*): a helper of the kernel benchmarks: the targets in the
+layout a tree's output kernels take (``SoftmaxNLL.prepare_targets``), which no
+public API hands out.
+"""
 
 import numpy as np
 

@@ -25,6 +25,13 @@ Run from the repository root::
 
 Writes ``benchmarks/results/abba_mnist.json`` and ``.md`` (``--quick``: a smoke run on
 subsets, written to ``abba_mnist_quick.*``).
+
+Private imports (sknonneg._*): ``fit_threads`` and the estimators' objective
+(``time_per_evaluation``) time one evaluation of the engine, below any public API;
+``activation_function`` and ``activation_slope_from_output`` give ABBA's capped
+activation to the NumPy attack, which needs the network's input gradient (no public
+method gives it). The dense networks' separable bound uses NumPy's 2-norm and the
+public ``gain_``.
 """
 
 import argparse
@@ -44,7 +51,6 @@ from sklearn.preprocessing import normalize
 import sknonneg
 from sknonneg import ABBAClassifier, NonNegMLPClassifier
 from sknonneg._engine.layers import activation_function, activation_slope_from_output
-from sknonneg._lipschitz import spectral_norm
 from sknonneg._threads import fit_threads
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -206,8 +212,9 @@ def models(cfg):
 def bounds(est):
     if isinstance(est, ABBAClassifier):
         return est.lipschitz_bound_, est.lipschitz_bound_separable_
-    slope = est._fitted_gain() / 4
-    separable = np.prod([spectral_norm(w) for w in est.coefs_]) * slope ** (
+    slope = est.gain_ / 4
+    separable = np.prod([np.linalg.norm(np.asarray(w, np.float64), 2)
+                         for w in est.coefs_]) * slope ** (
         len(est.coefs_) - 1)
     return est.lipschitz_bound_, separable
 

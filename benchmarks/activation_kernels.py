@@ -8,6 +8,9 @@ only). Usage: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=TREE python
 benchmarks/activation_kernels.py [N [ACTIVATIONS [KERNELS]]]``: ACTIVATIONS and KERNELS
 comma-separated subsets (``logistic,tanh``; ``forward,backprop,fused,loss_grad``: the
 last the output layer's kernel alone, on the hidden activations), all by default.
+
+Private imports (sknonneg._*): a kernel benchmark: it times the kernels themselves
+(``sknonneg._kernels``), which no public API exposes.
 """
 import inspect, statistics, sys, time
 import numpy as np

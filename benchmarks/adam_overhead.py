@@ -44,6 +44,10 @@ Usage::
 Writes ``benchmarks/results/adam_overhead{_quick}.{json,md}``, or
 ``benchmarks/results/<name>.{json,md}`` with ``--name <name>`` (so that a later
 session's run keeps the records of the earlier ones).
+
+Private imports (sknonneg._*): it instruments the engine (the kernels, the
+objectives, the Adam solver, the training loop's batch copies) to split an Adam
+fit's time among them; only those internals can be timed so.
 """
 
 import argparse

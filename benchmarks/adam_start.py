@@ -37,6 +37,9 @@ Data: scikit-learn's digits, pixels / 16, one stratified 75/25 split
     python benchmarks/adam_start.py [--seeds 0 1 2] [--threads 1]
 
 Results: benchmarks/results/adam_start.{json,md}.
+
+Private imports (sknonneg._*): it sets ``SoftmaxNLL.signed_output_init_std``, the
+start being measured, which is a constant of the engine, not a parameter.
 """
 
 import argparse

@@ -24,6 +24,10 @@ Run from the repository root (``SKNONNEG_DATA`` set)::
     python benchmarks/adult_tail.py --more 400
 
 Results: ``benchmarks/results/adult_tail.{json,md}``.
+
+Private imports (sknonneg._*): it raises ``precondition.SMALL_UNIT``, the engine's
+gate of the first layer's scaling, to measure the scaling where the default leaves
+it off; no parameter reaches it.
 """
 
 import argparse

@@ -25,6 +25,10 @@ its defaults otherwise (Adam, batches of 200 rows, nonneg="bounds" on the decode
     python benchmarks/autoencoder_gram.py --k 16 64 196 --epochs 3 --repeats 3
 
 Writes benchmarks/results/autoencoder_gram.{json,md}.
+
+Private imports (sknonneg._*): it switches the objective's Gram head on and off
+(``sknonneg._engine.objective.gram_head``) to time the two heads on the same fits:
+an engine benchmark.
 """
 
 import argparse

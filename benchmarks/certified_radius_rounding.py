@@ -18,6 +18,10 @@ No timing: the numbers depend on the fitted weights and the data only.
 Usage::
 
     python benchmarks/certified_radius_rounding.py
+
+Private imports (sknonneg._*): it measures the rounding allowance itself
+(``logit_rounding_bound`` on the network's ``_rounding_layers``), which
+``certified_radius`` subtracts without returning it.
 """
 
 import sys

@@ -22,6 +22,10 @@ means of a loop of calls, in microseconds.
 Usage::
 
     SKNONNEG_DATA=../shared/data python benchmarks/csr_theta_in_place.py [--repeats 5]
+
+Private imports (sknonneg._*): a kernel benchmark: it calls the CSR kernels with and
+without the padded copy of the weights (``sknonneg._kernels``,
+``sknonneg._engine``), below any public API.
 """
 
 import argparse

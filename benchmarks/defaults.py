@@ -29,6 +29,10 @@ Run from the repository root::
 
 Results: ``benchmarks/results/defaults.json`` and ``.md`` (sections merged into the
 existing file, so they can be run separately).
+
+Private imports (sknonneg._*): ``--no-first-layer-scaling`` sets
+``LBFGSB.first_layer_scaling = False`` for comparison runs: a switch of the solver,
+not a parameter.
 """
 
 import argparse

@@ -16,6 +16,10 @@ Usage::
 
     python benchmarks/demo_timings.py [--mnist] [--data-home DIR] [--repeats 3]
                                       [--suffix _digits]
+
+Private imports (sknonneg._*): ``numpy_max_work`` (in the child process) forces the
+NumPy twins of the kernels, to time a fit on them: a choice of kernels that no
+parameter makes.
 """
 
 import argparse

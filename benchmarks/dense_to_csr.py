@@ -22,6 +22,10 @@ scipy's matrix. The ``parallel`` row uses every core numba may use here.
 Usage::
 
     SKNONNEG_DATA=../shared/data python benchmarks/dense_to_csr.py [--repeats 7]
+
+Private imports (sknonneg._*): a kernel benchmark: it times the dense-to-CSR
+conversion kernel (``sknonneg._kernels``, ``CSRInput``) against scipy, below any
+public API.
 """
 
 import argparse

@@ -21,6 +21,10 @@ Measured:
 
 Usage: ``python benchmarks/first_run.py [--repeats 3]``; writes
 ``benchmarks/results/first_run.{json,md}``.
+
+Private imports (sknonneg._*): ``numpy_max_work`` (in the child processes) forces
+the numba kernels, to show what their compilation costs: a choice of kernels that no
+parameter makes.
 """
 
 import argparse

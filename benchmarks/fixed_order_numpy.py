@@ -24,6 +24,9 @@ data (the fit does not matter to the cost), the same input through 2048 and 512
 units, and 20,000 dense features through 100 units. Also the product alone for a
 single dense row of 20,000 features (Reuters-sized) into 15 units, 5,000 into 400
 and 100,000 into 200. Results: benchmarks/results/fixed_order_numpy.{json,md}.
+
+Private imports (sknonneg._*): a kernel benchmark: it times the NumPy twin of the
+fixed-order product (``sknonneg._kernels.reference.fixed``) itself.
 """
 
 import argparse

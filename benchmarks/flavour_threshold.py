@@ -23,6 +23,9 @@ L-BFGS-B iterations.
     python benchmarks/flavour_threshold.py [--repeats 3] [--max-iter 100]
 
 Results: ``benchmarks/results/flavour_threshold.{json,md}``.
+
+Private imports (sknonneg._*): ``numpy_max_work`` chooses the kernels' flavour for
+whole fits, the threshold being measured; no parameter makes that choice.
 """
 
 import argparse

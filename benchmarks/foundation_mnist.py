@@ -19,6 +19,10 @@ Run from the repository root::
 
 Writes ``benchmarks/results/foundation_mnist.json`` and ``.md``. Every timing is the
 median of repeats after a warm-up (numba compilation excluded).
+
+Private imports (sknonneg._*): ``prepare_input`` and ``fit_threads`` let it time one
+evaluation of the engine's objective against the same matrix products alone, below
+any public API.
 """
 
 import argparse

@@ -14,6 +14,9 @@ on either side of that change with care).
 
 Usage: ``PYTHONPATH=TREE python benchmarks/kernel_compile.py [--json FILE]``; run it
 on two trees alternately to compare them (``OPENBLAS_NUM_THREADS=1``).
+
+Private imports (sknonneg._*): a kernel benchmark: it compiles and times each kernel
+(``sknonneg._kernels``) itself.
 """
 import argparse
 import inspect

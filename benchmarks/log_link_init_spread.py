@@ -18,6 +18,9 @@ Usage::
     python benchmarks/log_link_init_spread.py
 
 Results: ``benchmarks/results/log_link_init_spread.{json,md}``.
+
+Private imports (sknonneg._*): it sets the log-link losses' ``init_std``, the start
+being measured, which is a constant of the engine (``get_loss``), not a parameter.
 """
 
 import argparse

@@ -13,6 +13,10 @@ the split match the unconstrained network better than units that mix both?
 
 Usage: ``PYTHONPATH=. python benchmarks/monotone_free_features.py``; results in
 ``benchmarks/results/monotone_free_features.{json,md}``.
+
+Private imports (sknonneg._*): the split first layer it compares (constrained-only
+and free-only units, ``DenseLayer(zeros=...)`` in a ``ParameterLayout``) is a layout
+no estimator parameter builds.
 """
 
 import os

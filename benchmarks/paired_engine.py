@@ -46,6 +46,10 @@ idle 2-core machine)::
     python benchmarks/paired_engine.py --base /tmp/cc7 --new . --rows eval \\
         --clock cpu --threads 1 --stat min --repeats 15 --warmup --pairs 40 \\
         --min-pairs 12 --budget 400 --output warm_paired_eval
+
+Private imports (sknonneg._*): ``prepare_input`` and ``fit_threads`` time one
+evaluation of the engine in each of two checkouts, below any public API (older
+checkouts: ``sknonneg._objective``).
 """
 
 import argparse

@@ -34,6 +34,10 @@ Run from the repository root::
     PYTHONPATH=$PWD python benchmarks/reuters_inner.py --variant defaults --seeds 0 1 2 --out reuters_inner_a
 
 Results: ``benchmarks/results/<out>.json`` and ``.md``.
+
+Private imports (sknonneg._*): it patches the engine's scaling constants
+(``precondition``), the logistic loss's start (``LogisticNLL``) and ``LBFGSB`` to
+measure the candidates for the defaults; none of them is a parameter.
 """
 
 import argparse

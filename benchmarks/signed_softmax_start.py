@@ -39,6 +39,9 @@ the uniform guess), and scikit-learn's ``MLPClassifier`` (same hidden units,
     python benchmarks/signed_softmax_start.py [--seeds 0 1 2] [--threads 1]
 
 Results: benchmarks/results/signed_softmax_start.{json,md}.
+
+Private imports (sknonneg._*): it sets ``SoftmaxNLL.signed_output_init_std``, the
+start being measured, which is a constant of the engine, not a parameter.
 """
 
 import argparse

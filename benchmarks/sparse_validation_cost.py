@@ -8,6 +8,9 @@ and a prediction, on full MNIST as CSR.
 
 The check runs once per fit / partial_fit / prediction call. Results:
 benchmarks/results/sparse_validation_cost.{json,md}.
+
+Private imports (sknonneg._*): it times the sparse-structure check
+(``check_sparse_structure``) alone, which every fit and prediction runs inside.
 """
 
 import argparse

@@ -53,6 +53,11 @@ reuters21578_modapte_top10.jsonl.gz)::
 Writes benchmarks/results/thread_scaling.{json,md} (``--output`` another stem;
 ``--quick``: tiny sizes, one repeat, ``thread_scaling_quick``). A thread count above
 the cores this process may run on stops the script before any fit.
+
+Private imports (sknonneg._*): it wraps the objectives' ``loss_grad``
+(``Objective``, ``RowBlockObjective``) to record how long each fit spends in
+evaluations and on how many threads; the fits themselves go through the public
+estimators.
 """
 
 import argparse

@@ -306,6 +306,29 @@ def _evasion_module():
         sys.path.remove(str(BENCH))
 
 
+# An import of sknonneg's private modules or names, in a script's own code or in the
+# code it runs in child processes.
+_PRIVATE_IMPORT = re.compile(r"(?:from\s+sknonneg(?:\.\w+)*\s+import\s+\(?\s*_[a-z]"
+                             r"|(?:from|import)\s+sknonneg(?:\.\w+)*\._[a-z])")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_private_imports_say_why(path):
+    """A benchmark that imports sknonneg's private modules says why in its
+    docstring (a paragraph "Private imports (sknonneg._*): ..."): a kernel or
+    engine benchmark measures what no public API reaches, a development run sets
+    an engine constant; where the public API measures the same thing, it is used
+    (abba_mnist's separable bound: NumPy's 2-norm and ``gain_``, not
+    ``sknonneg._lipschitz.spectral_norm`` and ``_fitted_gain``). Before, 24
+    scripts imported them without a word (review 56c)."""
+    source = path.read_text()
+    if not _PRIVATE_IMPORT.search(source):
+        return
+    doc = ast.get_docstring(ast.parse(source)) or ""
+    assert "Private imports (sknonneg._*): " in doc, (
+        f"{path.name} imports sknonneg's private modules; say why in its docstring")
+
+
 def test_evasion_non_negative_lr_is_certified_and_matches_its_carrier():
     # The certified linear baseline of evasion_spam: coefficients >= 0, its own
     # decision_function (not scikit-learn's private LinearClassifierMixin) equal to

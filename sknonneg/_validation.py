@@ -444,11 +444,23 @@ def check_missing_targets(y, name="y"):
     "boolean value of NA is ambiguous", as it fails scikit-learn's own
     estimators, and a classifier's ``score`` failed on any missing label
     (also "'<' not supported between instances of 'NoneType' and 'str'", from
-    sorting the labels). Numbers, bools and dates, and anything else (lists,
-    sparse matrices), are left to ``check_array`` and the metrics."""
+    sorting the labels). A list or tuple is read as a NumPy array of objects
+    (before: None among strings failed ``score`` with that TypeError, and NaN
+    among strings became the label ``"nan"``, NumPy making a string of it).
+    Numbers, bools and dates, a pandas ``MultiIndex`` and anything else (sparse
+    matrices) are left to ``check_array`` and the metrics."""
+    if isinstance(y, (list, tuple)):
+        try:
+            y = np.asarray(y, dtype=object)
+        except ValueError:  # ragged beyond what NumPy holds: check_array's
+            return
     if isinstance(y, np.ndarray):
         columns = [y] if y.dtype == object else []
     elif type(y).__module__.startswith("pandas"):
+        if getattr(y, "nlevels", 1) > 1:
+            # a MultiIndex (pandas has no isna for it; before: its
+            # NotImplementedError): check_array's
+            return
         ndim = getattr(y, "ndim", None)
         if ndim == 2 and hasattr(y, "iloc"):  # a DataFrame, column by column
             columns = [y.iloc[:, j] for j in range(y.shape[1])]

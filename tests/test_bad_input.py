@@ -167,6 +167,35 @@ def test_score_of_a_missing_label_is_nan(Est, dtype):
     assert 0 <= est.score(X, pd.Series(labels, dtype=dtype)) <= 1
 
 
+@pytest.mark.parametrize("missing", [None, np.nan], ids=["None", "nan"])
+def test_missing_label_in_a_list_of_strings_is_nan(missing):
+    # Before: None among the strings of a list failed score with the bare
+    # TypeError "'<' not supported between instances of 'NoneType' and 'str'"
+    # (fit: "Mix type of y not allowed"), and NaN became the label "nan" (NumPy
+    # makes a string of it): fit and score passed silently, with a class "nan".
+    labels = list(np.where(Y == 1, "yes", "no"))
+    est = _est().fit(X, labels)
+    bad = labels.copy()
+    bad[3] = missing
+    for y_bad in (bad, tuple(bad)):
+        for method in (_est().fit, _est().partial_fit, est.score):
+            kwargs = ({"classes": ["no", "yes"]}
+                      if method.__name__ == "partial_fit" else {})
+            with pytest.raises(ValueError, match="Input y contains NaN"):
+                method(X, y_bad, **kwargs)
+    # the label "nan" written out is a label, not a missing one
+    labels[3] = "nan"
+    assert list(_est().fit(X, labels).classes_) == ["nan", "no", "yes"]
+
+
+def test_multiindex_target_gets_scikit_learns_error():
+    # Before: check_missing_targets' pd.isna raised pandas' NotImplementedError
+    # "isna is not defined for MultiIndex" (scikit-learn's error before 56a).
+    y = pd.MultiIndex.from_arrays([np.where(Y == 1, "yes", "no"), Y])
+    with pytest.raises(ValueError, match="legacy multi-label data representation"):
+        _est().fit(X, y)
+
+
 @pytest.mark.parametrize("sample_weight, match", [
     (-np.ones(20), "sample_weight must be finite and non-negative"),
     (np.zeros(20), "Sample weights must contain at least one non-zero number"),

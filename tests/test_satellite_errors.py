@@ -110,6 +110,38 @@ def test_output_weights_display_refuses_a_missing_label(dtype):
     plt.close("all")
 
 
+@pytest.mark.parametrize("dtype", ["boolean", "Int64", "Float64", float, "list"])
+def test_output_weights_display_refuses_a_missing_numeric_label(dtype):
+    # Before: "boolean value of NA is ambiguous" (np.unique of pd.NA; boolean),
+    # or "y has labels [nan] that are not among the estimator's classes_" where
+    # fit says "Input y contains NaN."; a list with None: a bare TypeError.
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from sknonneg.inspection import OutputWeightsDisplay
+
+    labels = Y == 1 if dtype == "boolean" else Y
+    if dtype == "list":
+        good = list(np.array(["a", "b", "c"])[Y])
+    else:
+        good = pd.Series(labels, dtype=dtype)
+    est = _est(NonNegMLPClassifier).fit(X, labels if dtype != "list" else good)
+    bad = good.copy()
+    bad[3] = None
+    try:
+        with pytest.raises(ValueError, match="Input y contains NaN"):
+            OutputWeightsDisplay.from_estimator(est, X, bad)
+        # without the missing label it draws a row of bars per class
+        disp = OutputWeightsDisplay.from_estimator(est, X, good)
+        assert len(disp.bars_) == len(est.classes_)
+    finally:
+        plt.close("all")
+
+
 @pytest.mark.parametrize("display, kwargs, match", [
     ("OutputWeightsDisplay", {"X": X, "bar_colors": 3}, "bar_colors must be a list"),
     ("HiddenUnitsDisplay", {"image_shape": (2, 3), "imshow_kw": "x"},

@@ -1378,6 +1378,16 @@ class OutputWeightsDisplay:
                 # object", np.asarray of a sparse matrix being a 0-d object).
                 labels = labels.toarray()
             labels = np.asarray(labels)
+            if y is not None and (labels.dtype == object or (
+                    labels.dtype.kind in "fc" and np.isnan(labels).any())):
+                # pd.NA of a nullable column (boolean, Int64, Float64) is an
+                # object here, NaN a float: "Input y contains NaN.", as the
+                # estimators' fit says (before: "boolean value of NA is
+                # ambiguous" from np.unique, or "y has labels [nan] that are not
+                # among the estimator's classes_").
+                if labels.dtype.kind in "fc":
+                    raise ValueError("Input y contains NaN.")
+                check_missing_targets(labels, "y")
             # scikit-learn's words, with the counts.
             check_consistent_length(H, labels)
             classes = getattr(final, "classes_", None)

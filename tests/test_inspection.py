@@ -2114,14 +2114,18 @@ def test_hidden_units_layout_takes_its_pads_from_the_rcparams():
     assert fig.get_layout_engine().get() != HiddenUnitsDisplay(W).plot(
         ).figure_.get_layout_engine().get()  # outside the context: the defaults
     plt.close("all")
-    # a negative pad (matplotlib's rcParams take one) refused by name, and the
-    # figure made for it closed
-    with matplotlib.rc_context({"figure.constrained_layout.w_pad": -0.1}):
-        with pytest.raises(ValueError, match="The 'w_pad' parameter of "
-                           r"ImageGridLayout.set must be a float >= 0 \(inches\); "
-                           r"got -0.1"):
-            HiddenUnitsDisplay(W).plot()
-    assert plt.get_fignums() == []
+    # a negative or NaN pad (matplotlib's rcParams take them) refused, naming
+    # the rcParam the user set (before: "The 'w_pad' parameter of
+    # ImageGridLayout.set", a method the user did not call), and the figure
+    # made for it closed
+    for key, value in (("w_pad", -0.1), ("h_pad", float("nan"))):
+        with matplotlib.rc_context({f"figure.constrained_layout.{key}": value}):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"rcParams['figure.constrained_layout.{key}'] must be a "
+                    f"float >= 0 (inches) for HiddenUnitsDisplay's grid layout "
+                    f"(ImageGridLayout); got {value!r}.")):
+                HiddenUnitsDisplay(W).plot()
+        assert plt.get_fignums() == []
 
 
 def test_hidden_units_refused_by_imshow_leaves_no_open_figure():

@@ -24,6 +24,12 @@ def _put(ax, bounds):
     ax.set_in_layout(keep)
 
 
+def _is_pad(value):
+    """Whether ``value`` is a pad: a finite real number >= 0, not a bool."""
+    return (not isinstance(value, bool) and isinstance(value, Real)
+            and bool(np.isfinite(value)) and value >= 0)
+
+
 class ImageGridLayout(LayoutEngine):
     """Lay out a grid of equal images at every draw, as matplotlib's "compressed"
     layout lays out such a grid.
@@ -83,8 +89,18 @@ class ImageGridLayout(LayoutEngine):
         # layout is made, as ConstrainedLayoutEngine reads them (before: 3/72
         # inch whatever the rcParams said)
         self._params = {}
-        self.set(w_pad=mpl.rcParams["figure.constrained_layout.w_pad"],
-                 h_pad=mpl.rcParams["figure.constrained_layout.h_pad"])
+        for name, given in (("w_pad", w_pad), ("h_pad", h_pad)):
+            if given is None and pad is None:
+                key = f"figure.constrained_layout.{name}"
+                value = mpl.rcParams[key]
+                if not _is_pad(value):
+                    # Named as the user set it (before: "The 'w_pad' parameter
+                    # of ImageGridLayout.set ...", a method not called).
+                    raise ValueError(
+                        f"rcParams[{key!r}] must be a float >= 0 (inches) for "
+                        f"HiddenUnitsDisplay's grid layout (ImageGridLayout); "
+                        f"got {value!r}.")
+                self._params[name] = float(value)
         self.set(pad=pad, w_pad=w_pad, h_pad=h_pad)
         self.suptitle = None
         self.colorbar_ax = None
@@ -107,9 +123,7 @@ class ImageGridLayout(LayoutEngine):
                 f"Use figure.set_layout_engine('compressed') for the compressed "
                 f"layout's hspace, wspace and rect.")
         for name, value in (("pad", pad), ("w_pad", w_pad), ("h_pad", h_pad)):
-            if value is not None and (
-                    isinstance(value, bool) or not isinstance(value, Real)
-                    or not (np.isfinite(value) and value >= 0)):
+            if value is not None and not _is_pad(value):
                 raise ValueError(
                     f"The '{name}' parameter of ImageGridLayout.set must be a "
                     f"float >= 0 (inches); got {value!r}.")

@@ -148,11 +148,12 @@ class HiddenUnitsDisplay:
         Grid of axes; cells without an image are switched off. In the image
         strip of :class:`OutputWeightsDisplay` (``show_images=True``) every
         cell holds the strip's one Axes (``ax_``), in which each image is drawn
-        as an inset Axes of its cell drew it, with its background and frame (an
-        inset Axes per image before: seconds for a thousand units).
+        as an inset Axes in its cell would draw it, with its background and
+        frame (an inset Axes per image before: seconds for a thousand units).
     ax_ : matplotlib.axes.Axes or None
         The container axes when :meth:`plot` was given a single Axes (the
-        grid is then drawn as inset axes inside it), else ``None``.
+        grid is then drawn as inset axes inside it; in the image strip of
+        :class:`OutputWeightsDisplay`, as tiles of it), else ``None``.
     figure_ : matplotlib.figure.Figure or matplotlib.figure.SubFigure
         Figure (or subfigure) holding the grid. A figure that :meth:`plot` made
         (``ax=None``) is laid out at every draw by a layout engine of its own

@@ -2829,6 +2829,39 @@ def test_output_weights_images_are_tiles_of_the_strip_drawn_as_insets(transpose)
     plt.close("all")
 
 
+def test_output_weights_strip_is_transparent_where_its_insets_were():
+    # savefig(transparent=True) makes every Axes' patch transparent for the
+    # save, the inset Axes' of the old strip too. Before: the tiles' background
+    # stayed opaque, so a translucent image was drawn over white.
+    import io
+
+    rng = np.random.default_rng(0)
+    disp = OutputWeightsDisplay(rng.normal(size=(4, 2)),
+                                unit_weights=np.abs(rng.normal(size=(4, 16))),
+                                image_shape=(4, 4)).plot()
+    fig = disp.figure_
+    fig.set_dpi(72)
+    for im in disp.images_display_.images_:
+        im.set_alpha(0.0)  # the background alone shows
+    fig.canvas.draw()
+    width, height = (int(v) for v in fig.canvas.get_width_height())
+    boxes = [im.get_window_extent() for im in disp.images_display_.images_]
+
+    def alpha(**kwargs):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="rgba", dpi=72, **kwargs)
+        rgba = np.frombuffer(buf.getvalue(), np.uint8).reshape(height, width, 4)
+        # the inside of every tile (its frame left out)
+        return [rgba[height - int(b.y1) + 3:height - int(b.y0) - 3,
+                     int(b.x0) + 3:int(b.x1) - 3, 3] for b in boxes]
+
+    assert all(a.size and (a == 255).all() for a in alpha())
+    assert all(a.size and (a == 0).all() for a in alpha(transparent=True))
+    # and after the transparent save, the background is drawn again
+    assert all((a == 255).all() for a in alpha())
+    plt.close("all")
+
+
 def test_output_weights_draws_in_an_axes_of_a_subfigure():
     # Before: an Axes of a SubFigure was an AttributeError ("'SubFigure' object
     # has no attribute 'get_size_inches'", from the diagram's cell size). Now it

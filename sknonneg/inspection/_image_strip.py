@@ -71,6 +71,14 @@ class _Tile(Rectangle):
         # the strip's own place is set before its artists draw (the figure
         # applies its locator first)
         self.place(self.axes)
+        if self.axes.patch.get_facecolor()[3] == 0:
+            # savefig(transparent=True) makes every Axes' patch transparent for
+            # the save, an inset Axes' too (matplotlib >= 3.8; 3.7 left the
+            # insets opaque): the background is then not drawn (before this, a
+            # translucent image was drawn over an opaque tile). The place is
+            # still set: the image is clipped to the tile.
+            self.stale = False
+            return
         super().draw(renderer)
 
 

@@ -468,9 +468,13 @@ def check_missing_targets(y, name="y"):
             columns = [y]
         else:
             columns = []
-        # Numbers, bools and dates (kinds b, i, u, f, c, m, M) are check_array's.
-        columns = [column for column in columns
-                   if getattr(column.dtype, "kind", "O") not in "biufcmM"]
+        # Numbers, bools and dates (kinds b, i, u, f, c, m, M) are check_array's,
+        # unless a DataFrame mixes them with text: it then becomes an array of
+        # objects, in which pd.NA of a nullable number has no truth value either
+        # (before: "boolean value of NA is ambiguous" for Int64 and str columns)
+        text = [column for column in columns
+                if getattr(column.dtype, "kind", "O") not in "biufcmM"]
+        columns = columns if text and ndim == 2 else text
     else:
         return
     if not columns:

@@ -188,6 +188,19 @@ def test_missing_label_in_a_list_of_strings_is_nan(missing):
     assert list(_est().fit(X, labels).classes_) == ["nan", "no", "yes"]
 
 
+@pytest.mark.parametrize("nullable", ["Int64", "boolean"])
+@pytest.mark.parametrize("Est", [NonNegMLPClassifier, NonNegMLPRegressor])
+def test_missing_value_of_a_nullable_column_beside_text_is_nan(Est, nullable):
+    # Before: pandas' bare TypeError "boolean value of NA is ambiguous": a
+    # DataFrame mixing a nullable number with text becomes an array of objects,
+    # in which scikit-learn's check_array compares pd.NA with itself.
+    numbers = pd.Series(Y if nullable == "Int64" else Y == 1, dtype=nullable)
+    numbers[3] = None
+    y = pd.DataFrame({"n": numbers, "t": np.where(Y == 1, "yes", "no")})
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        Est(2, max_iter=3, random_state=0).fit(X, y)
+
+
 def test_multiindex_target_gets_scikit_learns_error():
     # Before: check_missing_targets' pd.isna raised pandas' NotImplementedError
     # "isna is not defined for MultiIndex" (scikit-learn's error before 56a).

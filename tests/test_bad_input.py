@@ -254,8 +254,10 @@ GAIN_PAIR = (r"'gain' parameter of \w+ must be a float in the range "
     ({"l2": -1.0}, "The 'l2' parameter of NonNegMLPClassifier must be"),
     ({"l1": np.nan}, "The 'l1' parameter"),
     ({"l2": np.inf}, "The 'l2' parameter"),
-    ({"l1": [0.1, -1.0]}, "'l1' parameter of \\w+ must be non-negative and finite"),
-    ({"l2": [0.1, np.nan]}, "'l2' parameter of \\w+ must be non-negative and finite"),
+    ({"l1": [0.1, -1.0]}, r"'l1' parameter of \w+ must be a float or one value per "
+                          r"weight layer in the range \[0.0, 1000000.0\]"),
+    ({"l2": [0.1, np.nan]}, r"'l2' parameter of \w+ must be a float or one value per "
+                            r"weight layer in the range \[0.0, 1000000.0\]"),
     ({"l1": [0.1, 0.1, 0.1]},
      r"'l1' parameter of \w+ must be a float or one value per weight layer \(2\)"),
     ({"l2": [0.1]*3},

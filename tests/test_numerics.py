@@ -434,6 +434,33 @@ def test_the_largest_l2_fits_the_constant_model_intercepts_included():
         assert loss == pytest.approx(_prior_log_loss(yc), rel=1e-6)
 
 
+@pytest.mark.parametrize("name", ["l1", "l2"])
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf, 1e300])
+def test_a_per_layer_penalty_out_of_range_is_refused_as_a_float_is(name, bad):
+    # One value out of [0, PENALTY_MAX] in a per-layer sequence is refused in the
+    # words of the same value given as a float: the range. Before (review 56e), a
+    # negative, NaN or infinite entry said "must be non-negative and finite", and a
+    # finite 1e300 then got another error, naming the range.
+    from sklearn.utils._param_validation import InvalidParameterError
+    X = np.random.RandomState(0).rand(20, 3)
+    y = np.arange(20) % 2
+    in_range = r"in the range \[0.0, 1000000.0\]"
+    for est in (NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier):
+        with pytest.raises(InvalidParameterError,
+                           match=rf"The '{name}' parameter of {est.__name__} must "
+                                 rf"be a float {in_range}"):
+            est(**{name: bad}).fit(X, y)
+        with pytest.raises(InvalidParameterError,
+                           match=rf"The '{name}' parameter of {est.__name__} must "
+                                 rf"be a float or one value per weight layer "
+                                 rf"{in_range}\. Got {re.escape(repr([0.0, bad]))} "
+                                 r"instead\.($| Penalties above 1000000.0 are "
+                                 r"refused)") as info:
+            est(**{name: [0.0, bad]}).fit(X, y)
+        # The note on why: only for a finite value above the largest.
+        assert ("Penalties above" in str(info.value)) == (bad == 1e300)
+
+
 @pytest.mark.parametrize("est, name, value", [
     (NonNegMLPRegressor, "l2", 1e16),
     (NonNegMLPRegressor, "l2", [1e-5, 1e300]),

@@ -111,7 +111,7 @@ GAIN_RANGE = (1e-2, 1e2)
 # layer's penalty is measured in the units of its columns' spans, so that does not
 # depend on the inputs' scale).
 PENALTY_MAX = 1e6
-PENALTY_NOTE = (f"Penalties above {PENALTY_MAX:g} are refused: L-BFGS-B cannot fit "
+PENALTY_NOTE = (f"Penalties above {PENALTY_MAX!r} are refused: L-BFGS-B cannot fit "
                 "the intercepts under them (the fit is the constant model long "
                 "before).")
 
@@ -445,15 +445,16 @@ class BaseNetwork(VersionedState, BaseEstimator):
             raise parameter_error(
                 type(self).__name__, name,
                 f"a float or one value per weight layer ({n_layers})", value)
-        if np.any(values < 0) or not np.all(np.isfinite(values)):
-            raise parameter_error(type(self).__name__, name,
-                                  "non-negative and finite", value)
-        if np.any(values > PENALTY_MAX):
-            # As a float above it is refused (_parameter_constraints).
+        if not np.all((values >= 0) & (values <= PENALTY_MAX)):
+            # One message for every value out of the range (negative, NaN,
+            # infinite, above PENALTY_MAX), as a float out of it gets
+            # (_parameter_constraints). Before, a negative, NaN or infinite entry
+            # said "non-negative and finite", and 1e300 then got another error.
+            above = bool(np.any(np.isfinite(values) & (values > PENALTY_MAX)))
             raise parameter_error(
                 type(self).__name__, name,
                 f"a float or one value per weight layer in the range [0.0, "
-                f"{PENALTY_MAX!r}]", value, PENALTY_NOTE)
+                f"{PENALTY_MAX!r}]", value, PENALTY_NOTE if above else "")
         return values
 
     def _hidden_sizes(self):

@@ -304,3 +304,37 @@ def test_documented_defaults_are_the_signatures(qualname):
                              f"signature {defaults[name]!r}")
     assert checked or not defaults
     assert not wrong, f"{qualname}: {wrong}"
+
+
+def test_capped_penalties_and_computed_attributes_say_so_in_the_docstring():
+    # Every penalty strength capped at PENALTY_MAX names the cap in its own
+    # Parameters entry, and every computed fitted attribute (a fitted_property,
+    # which refuses an assignment) says it is read-only in its Attributes entry.
+    # Before (review 56e): the cap was stated under l2 alone (l1, activity_l1,
+    # nonneg_penalty and sparsity_weight said nothing), and only ABBA's bounds were
+    # documented as read-only (gain_, activation_, the dense networks'
+    # lipschitz_bound_, n_components_ were not).
+    from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
+                          NonNegMLPRegressor)
+    from sknonneg._compat import Interval
+    from sknonneg.neural_network._base import PENALTY_MAX, fitted_property
+
+    for cls in (NonNegMLPClassifier, NonNegMLPRegressor, ABBAClassifier,
+                NonNegAutoencoder):
+        doc = NumpyDocString(inspect.getdoc(cls))
+        params = {p.name: " ".join(p.desc) for p in doc["Parameters"]}
+        attributes = {}
+        for a in doc["Attributes"]:
+            for name in a.name.split(","):
+                attributes[name.strip()] = " ".join(a.desc)
+        capped = [name for name, options in cls._parameter_constraints.items()
+                  if any(isinstance(o, Interval) and o.right == PENALTY_MAX
+                         for o in options)]
+        assert "l2" in capped
+        for name in capped:
+            assert "at most 1e6" in params[name].lower(), (cls.__name__, name)
+        computed = [name for name, value in inspect.getmembers(cls)
+                    if isinstance(value, fitted_property)]
+        assert computed
+        for name in computed:
+            assert "read-only" in attributes[name].lower(), (cls.__name__, name)

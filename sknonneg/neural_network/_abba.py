@@ -57,7 +57,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``alpha`` of eq. (20): slope beyond the cap, in ``[0, 1)``.
     l1 : float or array-like of float, default=0.0
         L1 penalty on ``A`` and ``B``, one value or one per layer. Linear on the
-        non-negative blocks, hence exact.
+        non-negative blocks, hence exact. Each penalty at most 1e6 (see ``l2``).
     l2 : float or array-like of float, default=1e-5
         L2 penalty ``l2 (||A||^2 + ||B||^2)``, one value or one per layer. Each
         penalty at most 1e6 (else ``InvalidParameterError``; see ``l2`` of
@@ -143,11 +143,13 @@ class ABBAClassifier(BaseNetworkClassifier):
         exact arithmetic: two computed logits may differ by more than the bound
         times the distance of their inputs, by up to their rounding errors,
         which :meth:`certified_radius` allows for.
+        Read-only: computed from the fitted network.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison,
         enlarged for rounding as ``lipschitz_bound_`` is; never below
         ``lipschitz_bound_`` (where the two are equal in exact arithmetic, one
         hidden unit, it is the larger of the two computed values).
+        Read-only: computed from the fitted network.
     <<classifier_attributes>>
     <<fit_attributes>>
 

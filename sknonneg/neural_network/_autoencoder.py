@@ -176,17 +176,18 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         amortised non-negative least squares, and can inhibit. ``"both"``: encoder
         and decoder, as NCAE. The default was chosen by measurement (see Notes).
     nonneg_penalty : float, default=3e-3
-        NCAE's ``lambda``, with ``nonneg="penalty"``.
+        NCAE's ``lambda``, with ``nonneg="penalty"``. At most 1e6 (see ``l2``).
     sparsity_target : float, default=0.05
         Target mean activation ``rho`` of each hidden unit, in (0, 1).
     sparsity_weight : float, default=0.0
         Weight ``beta`` of the KL sparsity penalty; 0 (the default) switches it
-        off. NCAE's setting is 3 (see Notes).
+        off. NCAE's setting is 3 (see Notes). At most 1e6 (see ``l2``).
     l2 : float, default=1e-5
         L2 penalty ``l2 * ||W||_F^2`` on both weight matrices. ``l2``,
         ``nonneg_penalty`` and ``sparsity_weight`` are at most 1e6 (else
-        ``InvalidParameterError``): under a larger penalty L-BFGS-B stopped
-        with the intercepts wrong.
+        ``InvalidParameterError``): under a larger ``l2`` or ``nonneg_penalty``
+        L-BFGS-B stopped with the intercepts wrong, and Adam's result under a
+        larger ``sparsity_weight`` changed; one bound for every penalty.
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data that fill [0, 1]
         (images; data outside [0, 1] raise an ``InputScaleWarning`` at ``fit`` and
@@ -307,6 +308,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     n_components_ : int
         Number of codes (hidden units) of the fitted autoencoder: ``n_components``
         at fit time (a later ``set_params`` does not change it).
+        Read-only: computed from the fitted network.
     n_layers_ : int
         Number of layers, input and reconstruction included: 3.
     n_iter_ : int

@@ -63,7 +63,8 @@ SHARED_DOCS = {
     "penalty_params": """\
     l1 : float or array-like of float, default=0.0
         L1 penalty, one value for every weight layer or one per layer (the paper's
-        pH1, pC1). Exact, also on unconstrained weights (see Notes).
+        pH1, pC1). Exact, also on unconstrained weights (see Notes). At most 1e6
+        (see ``l2``).
     <<l2_params>>""",
     "l2_params": """\
     l2 : float or array-like of float, default={l2_default}
@@ -76,7 +77,8 @@ SHARED_DOCS = {
         ``InvalidParameterError``): far above them every weight is zero already,
         and L-BFGS-B stopped with the intercepts wrong.
     activity_l1 : float, default=0.0
-        Sparsity penalty on the hidden activations (the paper's pS).""",
+        Sparsity penalty on the hidden activations (the paper's pS). At most 1e6
+        (see ``l2``).""",
     "solver_param": """\
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):

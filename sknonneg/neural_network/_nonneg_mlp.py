@@ -116,7 +116,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         ``1e-4`` on the first layer of a network whose every layer is non-negative
         fitted to multilabel targets, 0 everywhere else (every other network is
         fitted as with ``l1=0``); chosen on the 10 largest Reuters labels, see
-        Notes.
+        Notes. At most 1e6 (see ``l2``).
     <<l2_params>>
     output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
@@ -161,9 +161,11 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     activation_ : str
         Activation of the hidden units of the fitted network, the one prediction
         uses (``set_params(activation=...)`` takes effect at the next fit).
+        Read-only: computed from the fitted network.
     gain_ : float
         Gain of the hidden units at the end of training (the end of the ``gain``
         schedule reached), the one prediction uses.
+        Read-only: computed from the fitted network.
     monotonic_cst_ : ndarray of shape (n_features_in_,) or None
         The per-feature constraints (-1, 0, 1) resolved from ``monotonic_cst``;
         None without it. Read-only, and as fitted: a value set since changes
@@ -181,6 +183,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         inputs, by up to their rounding errors (with ``dtype="float32"``, 4.6
         times as much for inputs 1e-6 apart, in an 8-unit identity network);
         :meth:`certified_radius` allows for those errors.
+        Read-only: computed from the fitted network.
     <<classifier_attributes>>
     <<fit_attributes>>
 

@@ -222,8 +222,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         Read-only, and as fitted: a value set since changes nothing (``coefs_``).
     activation_ : str
         Activation of the fitted hidden units, the one prediction uses.
+        Read-only: computed from the fitted network.
     gain_ : float
         Gain of the hidden units at the end of training, the one prediction uses.
+        Read-only: computed from the fitted network.
     lipschitz_bound_ : float
         Lipschitz constant of the predictions with respect to the input (L2
         norms), an upper bound: the network's (as
@@ -233,6 +235,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         predictions may differ by more than it times the distance of their
         inputs, by up to their rounding errors (``dtype="float32"``: about
         ``n 2^-24`` of their size per layer of fan-in ``n``).
+        Read-only: computed from the fitted network.
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)

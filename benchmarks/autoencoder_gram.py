@@ -28,7 +28,9 @@ Writes benchmarks/results/autoencoder_gram.{json,md}.
 
 Private imports (sknonneg._*): it switches the objective's Gram head on and off
 (``sknonneg._engine.objective.gram_head``) to time the two heads on the same fits:
-an engine benchmark.
+an engine benchmark; and it wraps the training loop's ``_epoch_step``
+(``sknonneg.neural_network._training.TrainableNetwork``) to time each epoch
+alone, without the work after the last one (no public API times an epoch).
 """
 
 import argparse

@@ -362,6 +362,20 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     term is evaluated on the batch the solver sees (all rows for full-batch
     L-BFGS-B).
 
+    A fit whose training reconstruction error (the first term: the weighted mean
+    over the rows of positive weight of ``||x_i - x_hat_i||^2``, per entry) is at
+    least 0.99 times that of reconstructing every row by their weighted mean row,
+    the constant model, raises a ``DegenerateFitWarning`` with both numbers, as
+    the regressor does for a training R^2 at most 0.01. Either decoder reaches
+    that model on data in [0, 1] (``sigmoid(b2)`` is the mean row where the
+    codes' weights are 0). It fired on the settings' extremes only: on 300 digits
+    / 16 under ``nonneg="penalty"`` with ``nonneg_penalty=1e6`` (linear decoder,
+    1.81 times the mean row's error) or ``1e4`` (sigmoid, 1.19), and under
+    ``sparsity_weight=3`` after 5 Adam epochs; not at the defaults. Data without a
+    varying column (one row, constant data), which the mean row reconstructs
+    exactly, are not checked, and neither is ``partial_fit``, as the supervised
+    networks' is not.
+
     Input domain: every finite real ``X``, dense or sparse, in ``fit``,
     ``partial_fit`` and ``transform``, but for values so large that a sum or the
     gradient would overflow (refused, as for the other estimators). Nothing in
@@ -959,6 +973,50 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                                               self._fitted_out_activation()):
             total += float(np.vdot(residual, residual))
         return float(np.sqrt(total))
+
+    def _degenerate_errors(self, X, sample_weight):
+        """For ``warn_if_degenerate``: ``(error, mean_error)``, the mean squared
+        reconstruction error per entry of the training rows ``X`` (those of
+        positive weight, as ``_trained_on`` saw them), weighted by
+        ``sample_weight``, and that of the constant model, which reconstructs
+        every row by their weighted mean row (reachable by either decoder on data
+        in [0, 1]: ``sigmoid(b2)`` is any row in (0, 1)). None where no column of
+        ``X`` varies (one row, constant data): the mean row is then exact.
+
+        The fit's error is ``reconstruction_err_`` where the weights are equal
+        (computed once, by ``_trained_on``), else one forward pass in blocks of
+        rows; the mean model's is one pass over ``X`` in blocks."""
+        if sp.issparse(X):
+            varies = (X.max(axis=0) != X.min(axis=0)).toarray().ravel()
+        else:
+            varies = np.ptp(X, axis=0) > 0 if X.shape[0] else np.zeros(0, bool)
+        if not np.any(varies):
+            return None
+        w = np.asarray(sample_weight, dtype=np.float64)
+        w = w / w.max()  # huge weights: their sum stays finite
+        w /= w.sum()
+        mean_row = np.asarray(X.T @ w, dtype=np.float64).ravel()
+        rows = _rows_per_block(X)
+        mean_error = 0.0
+        for start in range(0, X.shape[0], rows):
+            block = X[start:start + rows]
+            block = block.toarray() if sp.issparse(block) else block
+            centred = np.asarray(block, dtype=np.float64) - mean_row
+            mean_error += float(w[start:start + rows]
+                                @ np.einsum("ij,ij->i", centred, centred))
+            del centred
+        if np.all(w == w[0]):
+            error = self.reconstruction_err_ ** 2 / X.shape[0]
+        else:
+            encoder, decoder = self._layout.views(self._theta)
+            error, start = 0.0, 0
+            for residual in self._residual_blocks(X, encoder, decoder,
+                                                  self._fitted_out_activation()):
+                stop = start + residual.shape[0]
+                error += float(w[start:stop]
+                               @ np.einsum("ij,ij->i", residual, residual))
+                start = stop
+        return error / X.shape[1], mean_error / X.shape[1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

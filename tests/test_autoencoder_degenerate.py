@@ -124,3 +124,14 @@ def test_partial_fit_does_not_check():
         warnings.simplefilter("error", DegenerateFitWarning)
         ae.partial_fit(X)
     assert _errors(ae, X)[0] >= 0.99 * _errors(ae, X)[1]
+
+
+def test_check_leaves_float64_input_unchanged():
+    # The mean row's error is computed on float64 blocks of X, which for a float64
+    # X are views: the check must not centre X in place.
+    X = _digits()
+    before = X.copy()
+    ae = NonNegAutoencoder(16, sparsity_weight=3, max_iter=5, random_state=0)
+    with pytest.warns(DegenerateFitWarning):
+        ae.fit(X)
+    np.testing.assert_array_equal(X, before)

@@ -995,16 +995,19 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         w = np.asarray(sample_weight, dtype=np.float64)
         w = w / w.max()  # huge weights: their sum stays finite
         w /= w.sum()
-        mean_row = np.asarray(X.T @ w, dtype=np.float64).ravel()
         rows = _rows_per_block(X)
+
+        def blocks():  # float64 blocks of rows (never a float64 copy of X whole)
+            for start in range(0, X.shape[0], rows):
+                block = X[start:start + rows]
+                block = block.toarray() if sp.issparse(block) else block
+                yield w[start:start + rows], np.asarray(block, dtype=np.float64)
+
+        mean_row = sum(weights @ block for weights, block in blocks())
         mean_error = 0.0
-        for start in range(0, X.shape[0], rows):
-            block = X[start:start + rows]
-            block = block.toarray() if sp.issparse(block) else block
-            centred = np.asarray(block, dtype=np.float64) - mean_row
-            mean_error += float(w[start:start + rows]
-                                @ np.einsum("ij,ij->i", centred, centred))
-            del centred
+        for weights, block in blocks():
+            block = block - mean_row  # new: a float64 X's block is a view
+            mean_error += float(weights @ np.einsum("ij,ij->i", block, block))
         if np.all(w == w[0]):
             error = self.reconstruction_err_ ** 2 / X.shape[0]
         else:

@@ -15,7 +15,11 @@ class DegenerateFitWarning(ConvergenceWarning):
     (the constant predictor of the class frequencies), or, with several labels
     (multilabel), when one of them is fitted so (named by index); for a regressor,
     when its training R^2 (weighted, averaged over the targets that vary) is at most
-    0.01, no better than predicting the mean of each target, or that of one of them.
+    0.01, no better than predicting the mean of each target, or that of one of them;
+    for ``NonNegAutoencoder``, when its training reconstruction error (the mean
+    squared error per entry, weighted) is at least 0.99 times that of
+    reconstructing every row by their weighted mean row (data in which no column
+    varies are not checked).
     Rows of weight zero do not count, nor those early stopping holds out (the
     training rows are checked), and a fit whose weighted rows hold one label
     (a target that does not vary) does not warn. When the sign constraints make

@@ -135,3 +135,11 @@ def test_check_leaves_float64_input_unchanged():
     with pytest.warns(DegenerateFitWarning):
         ae.fit(X)
     np.testing.assert_array_equal(X, before)
+
+
+def test_warning_class_documents_the_autoencoder_check():
+    # Review 56g: DegenerateFitWarning's own docstring named the classifier's and
+    # the regressor's checks only, not the autoencoder's.
+    doc = " ".join(DegenerateFitWarning.__doc__.split())
+    assert "NonNegAutoencoder" in doc
+    assert "0.99 times that of reconstructing every row by their weighted mean row" in doc

@@ -203,19 +203,14 @@ def monotone_directions(estimator, positive, n_features):
     softmax is not monotone) is the caller's to decide."""
     if not all(positive[1:]):
         return None
+    if estimator.monotonic_cst is None:
+        return np.full(n_features, 1 if positive[0] else 0, dtype=np.int8)
     try:
-        cst = as_argument(estimator.monotonic_cst)
+        # The resolution check_monotonic uses; without feature names a dict
+        # (or a Series indexed by names) does not resolve.
+        return directions_from_argument(estimator.monotonic_cst, None, n_features)
     except ValueError:
         return None
-    if cst is None:
-        return np.full(n_features, 1 if positive[0] else 0, dtype=np.int8)
-    if isinstance(cst, dict):
-        return None
-    values = cst if isinstance(cst, (list, tuple)) else np.ravel(np.asarray(cst))
-    if (np.shape(cst) != (n_features,)
-            or not all(_is_direction(v) for v in values)):
-        return None
-    return np.asarray([int(float(v)) for v in values], dtype=np.int8)
 
 
 def fails_common_check(directions, kind):

@@ -270,14 +270,14 @@ def _has_monotonic_cst(estimator):
     return cst is not None and bool(np.any(np.asarray(cst) != 0))
 
 
-def _penalty_remedy(estimator):
-    """"smaller penalties (l2, l1)", naming only the penalties this estimator has
-    above 0 ("a smaller l2" for one; empty for none), with what ``l1="auto"`` put
-    on the first layer. Before: "smaller penalties (l2, l1)" always, also to fits
-    with ``l1=0`` (the regressor's default) or ``l2=0``."""
+def _penalty_remedy(estimator, penalties=("l2", "l1", "activity_l1")):
+    """"smaller penalties (l2, l1)", naming only the ``penalties`` this estimator
+    has above 0 ("a smaller l2" for one; empty for none), with what ``l1="auto"``
+    put on the first layer. Before: "smaller penalties (l2, l1)" always, also to
+    fits with ``l1=0`` (the regressor's default) or ``l2=0``."""
     params = estimator.get_params(deep=False)
     names, auto = [], ""
-    for name in ("l2", "l1", "activity_l1"):
+    for name in penalties:
         value = params.get(name)
         if value is None:
             continue
@@ -677,21 +677,6 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
         )
 
 
-def _autoencoder_penalty_remedy(estimator):
-    """"a smaller l2" or "smaller penalties (nonneg_penalty, sparsity_weight,
-    l2)": the autoencoder's penalties that are on and above 0 (``nonneg_penalty``
-    only with ``nonneg="penalty"``); empty for none."""
-    params = estimator.get_params(deep=False)
-    names = [name for name in ("nonneg_penalty", "sparsity_weight", "l2")
-             if float(params.get(name) or 0) > 0
-             and (name != "nonneg_penalty" or params.get("nonneg") == "penalty")]
-    if not names:
-        return ""
-    if len(names) == 1:
-        return f"a smaller {names[0]}"
-    return f"smaller penalties ({', '.join(names)})"
-
-
 def _warn_if_degenerate_reconstruction(estimator, X, sample_weight, rise,
                                        scale_warned, n_dropped):
     """``warn_if_degenerate`` for an autoencoder (see there). Before (reviews
@@ -712,7 +697,9 @@ def _warn_if_degenerate_reconstruction(estimator, X, sample_weight, rise,
     adam = getattr(estimator, "solver", None) == "adam"
     bounds = ('nonneg="bounds" (exact, without a penalty)'
               if getattr(estimator, "nonneg", None) == "penalty" else "")
-    advice = _remedies(X, _autoencoder_penalty_remedy(estimator), bounds,
+    # The autoencoder's penalties; nonneg_penalty acts only with nonneg="penalty".
+    penalties = (("nonneg_penalty",) if bounds else ()) + ("sparsity_weight", "l2")
+    advice = _remedies(X, _penalty_remedy(estimator, penalties), bounds,
                        "a smaller learning_rate_init" if adam and not steps else "",
                        "" if steps else "a larger max_iter",
                        scale_warned=scale_warned,

@@ -68,7 +68,32 @@ suppress_warnings = ["myst.header"]
 # doc/public_api.py finds the public modules (sknonneg and every sknonneg.<name> without a
 # leading underscore) and their names (__all__): a new public module or name needs no edit.
 sys.path.insert(0, str(DOC))
-from public_api import data_doc, public_modules, public_names  # noqa: E402
+from public_api import (data_doc, public_modules, public_names,  # noqa: E402
+                        reexported_modules)
+
+
+def _reexported_section():
+    """The section of sknonneg's page naming the modules whose names it re-exports.
+
+    ``sknonneg.exceptions`` and ``sknonneg.neural_network`` get no page of their own
+    (their names are documented as ``sknonneg.<name>``); each is declared here, so
+    that the module index lists it and ``:mod:`` resolves to this page.
+    """
+    import importlib
+
+    modules = reexported_modules()
+    if not modules:
+        return []
+    heading = "Modules whose names are re-exported here"
+    lines = [heading, "-" * len(heading), "",
+             "The names above are also importable from the modules that define them:", ""]
+    for name in modules:
+        module = importlib.import_module(name)
+        summary = (module.__doc__ or "").strip().split("\n")[0].rstrip(".")
+        names = ", ".join(f":class:`~sknonneg.{entry}`" for entry in sorted(module.__all__))
+        lines += [f".. py:module:: {name}", f"    :synopsis: {summary}.", "",
+                  f"``{name}``", f"    {summary}: {names}.", ""]
+    return lines
 
 
 def _module_page(module_name):
@@ -91,6 +116,8 @@ def _module_page(module_name):
             lines += [f".. py:data:: {name}", ""]
             lines += [f"    {line}" if line else "" for line in data_doc(module_name, name)]
             lines += [""]
+    if module_name == "sknonneg":
+        lines += _reexported_section()
     return "\n".join(lines)
 
 

@@ -34,6 +34,23 @@ def public_modules():
     return names
 
 
+def reexported_modules():
+    """Return the names of the public modules documented through ``sknonneg``.
+
+    Those that :func:`public_modules` leaves out: a module ``sknonneg.<name>`` (no
+    leading underscore) whose whole ``__all__`` ``sknonneg`` re-exports, such as
+    ``sknonneg.exceptions``. Their names are documented as ``sknonneg.<name>``; the
+    module itself is named on that page, so that the import the docstrings show
+    (``from sknonneg.exceptions import ...``) can be looked up.
+    """
+    package = importlib.import_module(PACKAGE)
+    documented = set(public_modules())
+    return [f"{PACKAGE}.{info.name}"
+            for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name)
+            if not info.name.startswith("_")
+            and f"{PACKAGE}.{info.name}" not in documented]
+
+
 def public_names(module_name):
     """Return ``(classes, functions, data)``: sorted public names of one module."""
     module = importlib.import_module(module_name)

@@ -332,6 +332,10 @@ numpydoc_show_inherited_class_members = {
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
+# `name` in single backquotes is code, as on scikit-learn's site: the methods inherited
+# from scikit-learn (fit_transform, get_feature_names_out ...) are documented with
+# their docstrings, written for that role; the default role showed `fit` in italics.
+default_role = "literal"
 
 
 

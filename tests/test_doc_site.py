@@ -218,6 +218,28 @@ def test_api_reference_documents_every_public_name_and_module(conf):
                     if name.startswith("_") and not name.endswith("__")], page.name
 
 
+def test_single_backquotes_render_as_code(conf):
+    # Audit 57c: the class pages show the methods inherited from scikit-learn with
+    # their docstrings, written for scikit-learn's default role (code): with
+    # Sphinx's, `fit` and `X` of fit_transform and get_feature_names_out rendered as
+    # italic citations (<cite>) on the five estimators' pages.
+    import inspect
+
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    from sknonneg.preprocessing import RampTransformer
+
+    doc = inspect.getdoc(RampTransformer.fit_transform)
+    spans = re.findall(r"(?<![`:\w])`(\w+)`(?![`_])", doc)
+    assert "fit" in spans
+    tree = publish_doctree(f".. default-role:: {conf.default_role}\n\n{doc}",
+                           settings_overrides={"report_level": 5})
+    code = {node.astext() for node in tree.findall(nodes.literal)}
+    assert set(spans) <= code
+    assert not list(tree.findall(nodes.title_reference))
+
+
 def test_landing_page_links_the_guarantee_pages():
     # Review 46i: the choosing, robustness and reliability pages, where the
     # guarantees are stated, were reachable only through the User guide's toctree.

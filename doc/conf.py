@@ -368,9 +368,33 @@ def _link_results_citations(app, doctree, docname):
         link.append(literal)
 
 
+_PAGE_CITATION = re.compile(r"doc/([\w/-]+)\.(?:md|rst)")
+
+
+def _link_page_citations(app, doctree, docname):
+    """Link a page of this site cited as code (``doc/defaults.md``) to that page.
+
+    Docstrings cite the pages by their file in the repository, as the README does
+    (reST in the package cannot link to a page of the site), and so do the results
+    files that doc/results/ shows; on the site such a path could not be opened. A
+    citation already in a link, a code block and a file that is not a page are left
+    as they are.
+    """
+    for literal in list(doctree.findall(nodes.literal)):
+        match = _PAGE_CITATION.fullmatch(literal.astext())
+        if (not match or match.group(1) not in app.env.found_docs
+                or isinstance(literal.parent, nodes.reference)):
+            continue
+        link = nodes.reference("", "", internal=True, refuri=app.builder.get_relative_uri(
+            docname, match.group(1)))
+        literal.parent.replace(literal, link)
+        link.append(literal)
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _quote_attribute_names)
     app.connect("doctree-resolved", _link_results_citations)
+    app.connect("doctree-resolved", _link_page_citations)
 
 
 def _examples_missing_data(examples=ROOT / "examples"):

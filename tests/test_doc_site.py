@@ -240,6 +240,32 @@ def test_single_backquotes_render_as_code(conf):
     assert not list(tree.findall(nodes.title_reference))
 
 
+def test_pages_cited_by_their_file_link_to_the_page(conf):
+    # Audit 57c: the docstrings cite the pages by their file in the repository
+    # (``doc/defaults.md``: 7 times on NonNegMLPClassifier's page, 4 on the
+    # regressor's), as do results files; the site showed each as code that no
+    # reader could open. A citation of a page now links to it; one of a file that
+    # is not a page (a figure) stays code.
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    tree = publish_doctree("See ``doc/defaults.md``, ``doc/user_guide/inputs.rst``, "
+                           "``doc/figures/fig3_mnist_units.png`` and "
+                           "``doc/no_such_page.md``.")
+    app = SimpleNamespace(
+        env=SimpleNamespace(found_docs={"defaults", "user_guide/inputs", "index"}),
+        builder=SimpleNamespace(get_relative_uri=lambda source, target:
+                                f"../{target}.html"))
+    conf._link_page_citations(app, tree, "generated/sknonneg.NonNegMLPClassifier")
+    links = {node.astext(): node["refuri"] for node in tree.findall(nodes.reference)}
+    assert links == {"doc/defaults.md": "../defaults.html",
+                     "doc/user_guide/inputs.rst": "../user_guide/inputs.html"}
+    assert {node.astext() for node in tree.findall(nodes.literal)} >= {
+        "doc/figures/fig3_mnist_units.png", "doc/no_such_page.md"}
+
+
 def test_landing_page_links_the_guarantee_pages():
     # Review 46i: the choosing, robustness and reliability pages, where the
     # guarantees are stated, were reachable only through the User guide's toctree.

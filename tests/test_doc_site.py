@@ -274,6 +274,30 @@ def test_landing_page_links_the_guarantee_pages():
     assert {"user_guide/choosing", "robustness", "reliability"} <= targets
 
 
+def test_landing_page_starts_a_new_user():
+    # Audit 57c: the landing page said what sknonneg is, but not for whom; it gave
+    # the install and the demo on two lines of its own, not the README's quick start
+    # (so not the test command), and none of the examples that answer a first
+    # question: a monotone credit score, a readable topic model, a spam filter that
+    # added words cannot fool.
+    index = (ROOT / "doc" / "index.rst").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = re.search(r"(?s)## Quick start\n.*?```bash\n(.*?)```", readme).group(1)
+    commands = [line.split("#")[0].strip() for line in quick_start.splitlines()
+                if line.strip()]
+    assert len(commands) == 2
+    for command in commands:
+        assert command in index, command
+    assert "It is for " in index
+    targets = set(re.findall(r":doc:`(?:[^`<]*<)?([^`>]+)>?`", index))
+    examples = {"auto_examples/plot_monotone_credit_adult",
+                "auto_examples/plot_paper_figures",
+                "auto_examples/plot_text_filter_additive_evasion"}
+    assert examples <= targets
+    for target in examples:
+        assert (ROOT / "examples" / f"{target.split('/')[1]}.py").is_file()
+
+
 def _headings(path):
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".md":

@@ -9,8 +9,12 @@ data. Every code block of that page is a piece of this file;
 runs every recipe on it.
 
 It starts a 2-worker ``LocalCluster`` (one process per worker) on this machine.
-Run it with ``python examples/scaling_recipes.py``.
+Run it with ``python examples/scaling_recipes.py``. You will see what each recipe
+prints: the best score and parameters of the grid searches, the training accuracy
+of the models trained block by block and out of core, the size of a pickled model
+and the types its skops file holds.
 """
+# sphinx_gallery_thumbnail_path = "_static/scaling_recipes_thumbnail.png"
 
 import os
 import pickle

@@ -266,6 +266,48 @@ def test_pages_cited_by_their_file_link_to_the_page(conf):
         "doc/figures/fig3_mnist_units.png", "doc/no_such_page.md"}
 
 
+def test_public_names_written_as_code_link_to_their_reference(conf):
+    # Audit 57c: the prose pages named the API as code, not through a role, 152
+    # times (``check_monotonic`` 18 times, ``DegenerateFitWarning`` 22), and the
+    # docstrings did too: none could be followed to the parameters. A public name
+    # written as code (qualified, or alone where it is unambiguous and no common
+    # word) now links to its reference, except on its own page, in a heading or
+    # in a link.
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    assert conf.API_NAMES["check_monotonic"] == "sknonneg.inspection.check_monotonic"
+    assert conf.API_NAMES["NonNegMLPClassifier"] == "sknonneg.NonNegMLPClassifier"
+    assert conf.API_NAMES["sknonneg.exceptions"] == "sknonneg.exceptions"
+    assert "load" not in conf.API_NAMES and "sknonneg" not in conf.API_NAMES
+
+    tree = publish_doctree(
+        "Title ``check_monotonic``\n========================\n\n"
+        "Use ``check_monotonic()``, ``sknonneg.persist.load``, ``load``, "
+        "``NonNegMLPClassifier``, ``fit`` and `a link <https://example.org>`_.")
+    entry = SimpleNamespace
+    objects = {name: entry(docname=f"generated/{name}", node_id=name) for name in (
+        "sknonneg.inspection.check_monotonic", "sknonneg.persist.load",
+        "sknonneg.NonNegMLPClassifier")}
+    domain = SimpleNamespace(objects=objects, modules={})
+    app = SimpleNamespace(
+        env=SimpleNamespace(get_domain=lambda name: domain),
+        builder=SimpleNamespace(get_relative_uri=lambda source, target:
+                                f"../{target}.html"))
+    conf._link_api_names(app, tree, "generated/sknonneg.NonNegMLPClassifier")
+    links = {node.astext(): node["refuri"] for node in tree.findall(nodes.reference)
+             if node.get("internal")}
+    assert links == {
+        "check_monotonic()": "../generated/sknonneg.inspection.check_monotonic.html"
+                             "#sknonneg.inspection.check_monotonic",
+        "sknonneg.persist.load": "../generated/sknonneg.persist.load.html"
+                                 "#sknonneg.persist.load"}
+    title = next(iter(tree.findall(nodes.title)))
+    assert not list(title.findall(nodes.reference))
+
+
 def test_landing_page_links_the_guarantee_pages():
     # Review 46i: the choosing, robustness and reliability pages, where the
     # guarantees are stated, were reachable only through the User guide's toctree.

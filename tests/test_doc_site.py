@@ -363,6 +363,43 @@ def test_every_gallery_example_has_a_title_an_introduction_and_a_thumbnail():
                              source), f"{path.name}: draws no figure, names no thumbnail"
 
 
+def _sections(path):
+    """The headings one level below a page's title."""
+    headings = _headings(path)
+    if path.suffix == ".md":
+        return [line for _, line in headings if line.startswith("## ")]
+    text = path.read_text(encoding="utf-8").split("\n")
+    levels = []
+    for number, line in headings:
+        char = text[number - 1][0] if number - 1 < len(text) else ""
+        if text[number - 3 : number - 2] == [text[number - 1]]:
+            char += "over"  # a title with an overline
+        levels.append((char, line))
+    order = list(dict.fromkeys(char for char, _ in levels))
+    return [line for char, line in levels if len(order) > 1 and char == order[1]]
+
+
+def test_user_guide_index_stays_a_readable_table_of_contents():
+    # Audit 57c: the User guide's index listed every page to depth 2, 81 entries,
+    # 23 of them the rounds of "How the defaults were chosen" ("Fourth round (a):
+    # ...", "Sixth round: are the warnings real?"): the pages a new user reads
+    # were lost among them, under no word of introduction. The pages for using
+    # sknonneg are listed with their sections, the background pages by title.
+    index = ROOT / "doc" / "user_guide" / "index.rst"
+    text = index.read_text(encoding="utf-8")
+    assert re.search(r"^User guide\n=+\n\n\w", text, re.M)
+    listed = {}
+    for block in re.findall(r"(?m)^\.\. toctree::\n((?:   .*\n|\n)+)", text):
+        depth = int(re.search(r":maxdepth: (\d+)", block).group(1))
+        for entry in re.findall(r"(?m)^   ([\w/]+)$", block):
+            path = next((ROOT / "doc" / "user_guide").glob(f"{entry}.*")) if not \
+                entry.startswith("/") else next((ROOT / "doc").glob(f"{entry[1:]}.*"))
+            listed[path.stem] = (depth, len(_sections(path)))
+    assert {"nonneg", "choosing", "defaults", "engine", "reliability"} <= set(listed)
+    too_long = {page: n for page, (depth, n) in listed.items() if depth > 1 and n > 12}
+    assert not too_long, too_long
+
+
 def _headings(path):
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".md":

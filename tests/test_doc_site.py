@@ -218,6 +218,23 @@ def test_api_reference_documents_every_public_name_and_module(conf):
                     if name.startswith("_") and not name.endswith("__")], page.name
 
 
+def test_api_index_lists_every_class_and_function(conf):
+    # Audit 57c: the API reference's index listed each module with the words
+    # "Classes", "Functions", "Constants" under it and no name: a reader looking up
+    # an estimator's parameters had to guess its module, open its page and find it
+    # in a table there. The index now lists every class and function of every
+    # public module with its summary, under the module's own summary.
+    index = (Path(conf.DOC) / "api" / "index.rst").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"(?ms)^:mod:`([\w.]+)`\n-+\n(.*?)(?=^:mod:|\Z)", index))
+    assert list(sections) == conf.public_modules()
+    for module_name, body in sections.items():
+        classes, functions, data = conf.public_names(module_name)
+        listed = re.findall(r"(?m)^    (\w+)$", body)
+        assert listed == classes + functions, module_name
+        assert all(f":data:`{name}`" in body for name in data), module_name
+    assert "NonNegMLPClassifier" in sections["sknonneg"]
+
+
 def test_single_backquotes_render_as_code(conf):
     # Audit 57c: the class pages show the methods inherited from scikit-learn with
     # their docstrings, written for scikit-learn's default role (code): with

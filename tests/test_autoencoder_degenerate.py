@@ -143,3 +143,98 @@ def test_warning_class_documents_the_autoencoder_check():
     doc = " ".join(DegenerateFitWarning.__doc__.split())
     assert "NonNegAutoencoder" in doc
     assert "0.99 times that of reconstructing every row by their weighted mean row" in doc
+
+
+def _degenerate_messages(fit):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        fit()
+    return [str(x.message) for x in w if issubclass(x.category, DegenerateFitWarning)]
+
+
+def _wide_tfidf_like(n=200, d=400):
+    X = sp.random(n, d, density=0.02, random_state=0, format="csr")
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    return sp.csr_matrix(X.multiply(1.0 / np.maximum(norms, 1e-12)[:, None]))
+
+
+@pytest.mark.parametrize("decoder", ["linear", "sigmoid"])
+def test_one_code_on_wide_data_names_a_larger_n_components(decoder):
+    # Review 56g: n_components=1 on wide tf-idf was told "Try a smaller l2, a
+    # smaller learning_rate_init or a larger max_iter." only, though one code was
+    # the limit (the first principal component leaves 0.94 there).
+    X = _wide_tfidf_like()
+    messages = _degenerate_messages(lambda: NonNegAutoencoder(
+        n_components=1, decoder=decoder, random_state=0).fit(X))
+    assert len(messages) == 1, messages
+    assert ("With n_components=1 the codes are few for the data: the first "
+            "principal component of the training rows leaves 0.98 of the mean "
+            "row's error. Try a larger n_components, a smaller l2" in messages[0])
+
+
+def test_enough_codes_do_not_name_n_components():
+    # 16 codes on digits: the 16 leading principal components leave 0.15 of the
+    # mean row's error, so a penalty's degenerate fit is not told to add codes.
+    messages = _degenerate_messages(lambda: NonNegAutoencoder(
+        n_components=16, solver="lbfgsb", max_iter=50, nonneg="penalty",
+        nonneg_penalty=1e6, decoder="linear", random_state=0).fit(_digits(300)))
+    assert len(messages) == 1, messages
+    assert "n_components" not in messages[0]
+    assert "Try smaller penalties (nonneg_penalty, l2)" in messages[0]
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_principal_share_is_pca_s_unexplained_variance(sparse):
+    from sklearn.decomposition import PCA
+
+    from sknonneg.neural_network._diagnostics import _principal_share
+
+    X = _digits(300)
+    for k in (1, 4, 16):
+        expected = 1.0 - PCA(k).fit(X).explained_variance_ratio_.sum()
+        got = _principal_share(sp.csr_matrix(X) if sparse else X, None, k)
+        assert got == pytest.approx(expected, rel=1e-9)
+    # Integer weights count as repeated rows; the Gram path (wider than tall).
+    wide = X[:40]
+    weights = np.arange(40) % 3  # rows of weight 0 left out
+    repeated = np.repeat(wide, weights, axis=0)
+    expected = 1.0 - PCA(2).fit(repeated).explained_variance_ratio_.sum()
+    got = _principal_share(sp.csr_matrix(wide) if sparse else wide, weights, 2)
+    assert got == pytest.approx(expected, rel=1e-9)
+    assert _principal_share(X, None, 64) is None  # as many codes as columns
+
+
+@pytest.mark.parametrize("decoder", ["sigmoid"])
+def test_warm_start_on_small_inputs_names_their_scale(decoder):
+    # Review 56g: after fit(X), set_params(warm_start=True).fit(X * 0.1) ended at
+    # 1.5 times the mean row's error and was told "Try a smaller l2, a smaller
+    # learning_rate_init or a larger max_iter."; a warm start does not check the
+    # scale at its start (no InputScaleWarning), and the supervised networks'
+    # warning names small inputs as the cause.
+    X = load_digits().data / 16
+    ae = NonNegAutoencoder(n_components=16, max_iter=20, solver="adam",
+                           decoder=decoder, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae.fit(X)
+    messages = _degenerate_messages(lambda: ae.set_params(warm_start=True).fit(X * 0.1))
+    assert len(messages) == 1, messages
+    assert ("Its inputs are small (largest magnitude 0.1): decoder='sigmoid' fits "
+            "data that fill [0, 1], and on data this small its reconstruction can "
+            "be worse than the mean row's. Scale X into [0, 1] (a MinMaxScaler or "
+            "MaxAbsScaler in a Pipeline)." in messages[0])
+    assert "Try" not in messages[0] and "max_iter" not in messages[0]
+
+
+def test_small_input_note_per_decoder_and_after_the_scale_warning():
+    ae = NonNegAutoencoder(decoder="linear", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae.fit(_digits())
+    assert ae._small_input_note(0.15) == ""  # the linear decoder's limit is 0.1
+    note = ae._small_input_note(0.05)
+    assert "decoder='linear' fits data of order one" in note
+    assert "Multiply X by a constant" in note
+    assert ae._small_input_note(0.05, scale_warned=True).endswith(
+        "Scale X (see the InputScaleWarning).")
+    assert ae._small_input_note(None) == "" and ae._small_input_note(0.0) == ""

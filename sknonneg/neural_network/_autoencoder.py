@@ -381,7 +381,14 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     ``nonneg`` or ``sparsity_weight=3`` (ratios 0.01 to 0.97). It also fires on
     a single code on wide data that the fit does not find (``n_components=1``,
     2,000 Reuters tf-idf documents, defaults: 0.996 sigmoid, 1.002 linear, where
-    PCA's first component reaches 0.94; ``n_components=2``: 0.92, 0.93). Data
+    PCA's first component reaches 0.94; ``n_components=2``: 0.92, 0.93): where
+    the ``n_components`` leading principal components of (up to 2,000 of) the
+    training rows leave more than half of the mean row's error, the warning says
+    that the codes are few for the data and names a larger ``n_components``
+    first. Where the inputs' largest magnitude is below the decoder's limit of
+    the ``InputScaleWarning`` (0.2 sigmoid, 0.1 linear; a warm start does not
+    check it), it names their scale as the cause and scaling as the remedy, as
+    the supervised networks' warning does. Data
     without a varying column (one row, constant data), which the mean row
     reconstructs exactly, are not checked, and neither is ``partial_fit``, as the
     supervised networks' is not.
@@ -666,6 +673,32 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             variance = weights @ (inputs - mean) ** 2
         spread = np.sqrt(np.mean(variance))
         return float(spread) if np.isfinite(spread) and spread > 0 else 1.0
+
+    def _small_input_note(self, largest, scale_warned=False):
+        """For a degenerate fit's warning (``warn_if_degenerate``): the cause and
+        the remedy where the training inputs' largest magnitude ``largest`` is
+        below the fitted decoder's lower limit (``_SIGMOID_MAX_LOW``,
+        ``_LINEAR_MAX_LOW``, those of the ``InputScaleWarning`` of a fit that
+        starts anew); empty otherwise. A warm-started fit checks no scale at its
+        start: digits / 16, 16 codes, 20 Adam epochs, continued on the data times
+        0.1 for 20 more, ended at 1.5 times the mean row's error (started anew
+        on those data: 0.70 times), and the warning named no scaling. Where
+        the fit raised the ``InputScaleWarning`` (``scale_warned``), the remedy
+        points to it (the supervised networks' ``_small_input_note``)."""
+        sigmoid = self._fitted_param("decoder") == "sigmoid"
+        limit = _SIGMOID_MAX_LOW if sigmoid else _LINEAR_MAX_LOW
+        if largest is None or not 0.0 < largest < limit:
+            return ""
+        fits = ("decoder='sigmoid' fits data that fill [0, 1]" if sigmoid
+                else "decoder='linear' fits data of order one")
+        remedy = (" Scale X (see the InputScaleWarning)." if scale_warned else
+                  " Scale X into [0, 1] (a MinMaxScaler or MaxAbsScaler in a "
+                  "Pipeline)." if sigmoid else
+                  " Multiply X by a constant (say 1 / its largest value), or put "
+                  "a MaxAbsScaler before it in a Pipeline.")
+        return (f" Its inputs are small (largest magnitude {largest:.3g}): {fits}, "
+                "and on data this small its reconstruction can be worse than the "
+                f"mean row's.{remedy}")
 
     def _penalties(self):
         nonneg = self.nonneg == "penalty" and self.nonneg_penalty > 0

@@ -383,7 +383,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     2,000 Reuters tf-idf documents, defaults: 0.996 sigmoid, 1.002 linear, where
     PCA's first component reaches 0.94; ``n_components=2``: 0.92, 0.93): where
     the ``n_components`` leading principal components of (up to 2,000 of) the
-    training rows leave more than half of the mean row's error, the warning says
+    training rows leave more than 0.9 of the mean row's error, the warning says
     that the codes are few for the data and names a larger ``n_components``
     first. Where the inputs' largest magnitude is below the decoder's limit of
     the ``InputScaleWarning`` (0.2 sigmoid, 0.1 linear; a warm start does not

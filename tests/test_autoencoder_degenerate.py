@@ -208,6 +208,13 @@ def test_principal_share_is_pca_s_unexplained_variance(sparse):
     got = _principal_share(sp.csr_matrix(wide) if sparse else wide, weights, 2)
     assert got == pytest.approx(expected, rel=1e-9)
     assert _principal_share(X, None, 64) is None  # as many codes as columns
+    # Scale-free, and no product overflows near float64's limit.
+    huge = X * 1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = _principal_share(sp.csr_matrix(huge) if sparse else huge, None, 4)
+    assert got == pytest.approx(_principal_share(X, None, 4), rel=1e-9)
+    assert _principal_share(np.zeros((10, 5)), None, 1) is None
 
 
 @pytest.mark.parametrize("decoder", ["sigmoid"])

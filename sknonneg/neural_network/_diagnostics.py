@@ -708,7 +708,10 @@ def _principal_share(X, sample_weight, k):
     to ``_PRINCIPAL_ROWS`` rows of positive weight (evenly spaced beyond that),
     through the smaller of the columns' covariance and the rows' Gram matrix,
     never a dense copy of a wide sparse ``X``. None where ``k`` components
-    reproduce those rows exactly (``k`` at least their rank bound) or none vary."""
+    reproduce those rows exactly (``k`` at least their rank bound) or none vary.
+    The share does not depend on the data's scale: the rows are divided by
+    their largest magnitude first, so no product overflows (inputs up to
+    float64's limit)."""
     X = _input_matrix(X)
     w = (np.ones(X.shape[0]) if sample_weight is None
          else np.asarray(sample_weight, dtype=np.float64))
@@ -721,11 +724,14 @@ def _principal_share(X, sample_weight, k):
     m, d = rows.shape
     if k >= min(m - 1, d):
         return None
+    largest = largest_magnitude(rows.data if sp.issparse(rows) else rows)
+    if not largest or not np.isfinite(largest):
+        return None
     if sp.issparse(rows):
-        rows = sp.csr_matrix(rows, dtype=np.float64)
+        rows = sp.csr_matrix(rows, dtype=np.float64) * (1.0 / largest)
         mean = np.asarray(rows.T @ w).ravel()
     else:
-        rows = np.asarray(rows, dtype=np.float64)
+        rows = np.asarray(rows, dtype=np.float64) / largest
         mean = w @ rows
     root = np.sqrt(w)
     if d <= m:  # the columns' weighted covariance, d x d
@@ -742,11 +748,15 @@ def _principal_share(X, sample_weight, k):
     if not np.isfinite(total) or not total > 0:
         return None
     n = gram.shape[0]
+    top = None
     if 4 * k < n:  # a few leading eigenvalues: Lanczos, from a fixed start
-        top = scipy.sparse.linalg.eigsh(gram, k=k, which="LA",
-                                        v0=np.full(n, n ** -0.5),
-                                        return_eigenvectors=False)
-    else:
+        try:
+            top = scipy.sparse.linalg.eigsh(gram, k=k, which="LA",
+                                            v0=np.full(n, n ** -0.5),
+                                            return_eigenvectors=False)
+        except scipy.sparse.linalg.ArpackError:  # not converged: all of them
+            top = None
+    if top is None:
         top = scipy.linalg.eigh(gram, eigvals_only=True,
                                 subset_by_index=[n - k, n - 1])
     return min(1.0, max(0.0, 1.0 - float(np.sum(top)) / total))

@@ -227,11 +227,12 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         used 400). Reaching it raises a ``ConvergenceWarning`` only when the
         loss was still falling there: by more than 1% of the fit's decrease over
         the last 10% of its iterations or epochs (at least 5), as for the other
-        estimators of this package; the decrease is counted after the fit's
-        initial transient, the leading steps that each removed more than half of
-        the loss left (under a large ``nonneg_penalty`` the first step clears
-        the negative starting weights: 1.5e5 to 9.9 on 300 digits / 16).
-        scikit-learn's MLPs warn whenever ``max_iter`` is reached.
+        estimators of this package, or, after an initial transient (leading
+        steps that each removed more than nine tenths of the loss left: under a
+        large ``nonneg_penalty`` the first step clears the negative starting
+        weights, 1.5e5 to 9.9 on 300 digits / 16), by more than 1% of both the
+        decrease after it and the loss. scikit-learn's MLPs warn whenever
+        ``max_iter`` is reached.
     tol : float, default=1e-4
         Mini-batch solvers (Adam, L-BFGS-B with ``batch_size``): a fit stops when,
         for 10 epochs in a row, the epoch loss has not fallen below its best value

@@ -198,11 +198,12 @@ SHARED_DOCS = {
         Reaching it raises a ``ConvergenceWarning`` only when the loss was still
         falling there: by more than 1% of the fit's decrease over the last 10% of
         its iterations or epochs (at least 5, within the last gain stage; a
-        shorter last stage is held to its share of the 1%). The decrease is
-        counted after the fit's initial transient, the leading steps (as many
-        as the tail at most) that each removed more than half of the loss left:
-        a huge first step does not hide a slow finish. scikit-learn's MLPs
-        warn whenever ``max_iter`` is reached.""",
+        shorter last stage is held to its share of the 1%), or, after an
+        initial transient (leading steps, as many as the tail at most, that
+        each removed more than nine tenths of the loss left), by more than that
+        share of both the decrease after it and the loss: a huge first step
+        does not hide a slow finish. scikit-learn's MLPs warn whenever
+        ``max_iter`` is reached.""",
     "class_weight_param": """\
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``

@@ -328,8 +328,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     predicting one class for all training samples, or no better than the class
     prior, raises a ``DegenerateFitWarning``; a ``ConvergenceWarning`` only when the
     iteration limit stopped a loss that was still falling (by more than 1% of the
-    fit's decrease after its initial transient over its last 10% of
-    iterations). Such a fit is short of its
+    fit's decrease over its last 10% of iterations; after a huge first step, of
+    both the decrease after it and the loss). Such a fit is short of its
     training optimum, yet the limit often acts as early stopping (held-out accuracy
     fell when the benchmark's warning fits went on), so the message names
     ``early_stopping=True`` and a larger ``l2`` beside ``max_iter``. On more than

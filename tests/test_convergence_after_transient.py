@@ -55,7 +55,7 @@ def test_steady_fits_keep_the_whole_decrease():
     assert _transient_end(fast, 5) == 5
     _silent(_result(fast), 40)
     # A first step of 70% of what is left is no transient (the test suite's
-    # small fits: 100 of them warned with a share of one half).
+    # small fits: 95 of them warned with a share of one half).
     assert _transient_end(np.concatenate([[10.0], 3.0 + 2.1 * 0.9 ** np.arange(49)]),
                           5) == 0
 

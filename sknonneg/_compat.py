@@ -2,8 +2,8 @@
 
 Parameter validation with ``_parameter_constraints`` is scikit-learn's own convention,
 but its constraint classes live in a private module, and so do the sample-weight check
-every scikit-learn estimator uses and the count of samples of any array-like. They are
-imported here only, so that a move in a future scikit-learn release is mended in one
+every scikit-learn estimator uses, the count of samples of any array-like and the
+output container of ``set_output``. They are imported here only, so that a move in a future scikit-learn release is mended in one
 file.
 """
 
@@ -16,12 +16,25 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 from sklearn.utils.validation import _num_samples as num_samples
 
 __all__ = ["Interval", "InvalidParameterError", "Options", "StrOptions",
            "check_sample_weight", "lbfgsb_setulb", "num_samples",
-           "validate_parameter_constraints"]
+           "transform_output", "validate_parameter_constraints"]
+
+
+def transform_output(estimator):
+    """The container that scikit-learn wraps ``estimator.transform``'s output in:
+    ``"default"`` (as returned), ``"pandas"`` or ``"polars"``; the estimator's
+    ``set_output``, else the global ``transform_output`` configuration.
+
+    A transformer whose output names may be refused checks them itself when they
+    will be used: scikit-learn 1.6 and 1.7 swallow any exception of
+    ``get_feature_names_out`` while wrapping the output, and number the columns
+    instead (1.9 lets it through)."""
+    return _get_output_config("transform", estimator)["dense"]
 
 
 @functools.cache

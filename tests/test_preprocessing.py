@@ -487,3 +487,44 @@ def test_numpy_integer_n_knots_beyond_memory_is_refused_without_overflow(knots):
                 RampTransformer(n_knots=n_knots, knots=knots).fit(X)
             with pytest.raises(MemoryError, match=r"expands monotonic_cst"):
                 RampTransformer(n_knots=n_knots).expand_monotonic_cst([1, 0, -1])
+
+
+@pytest.mark.parametrize("where", ["set_output", "global", "pipeline"])
+def test_colliding_names_are_refused_under_pandas_output_at_every_scikit_learn(
+        monkeypatch, where):
+    # Before: scikit-learn 1.6 and 1.7 swallow any exception of get_feature_names_out
+    # while wrapping the output, and number the columns 0, 1, ...: the refusal of
+    # the colliding names was lost there, and transform returned a DataFrame.
+    # Their get_columns, put in place of the installed one: the refusal is
+    # RampTransformer's own.
+    import sklearn
+    from sklearn.utils import _set_output
+
+    def swallowing_get_columns(columns):
+        if callable(columns):
+            try:
+                return columns()
+            except Exception:
+                return None
+        return columns
+
+    monkeypatch.setattr(_set_output, "get_columns", swallowing_get_columns)
+    X = pd.DataFrame({"a": np.arange(10.0), "a_ramp0": np.arange(10.0) ** 2})
+    message = r"output names are not unique: 'a_ramp0' names more than one column"
+    ramps = RampTransformer(2).fit(X)
+    if where == "set_output":
+        with pytest.raises(ValueError, match=message):
+            ramps.set_output(transform="pandas").transform(X)
+        with pytest.raises(ValueError, match=message):
+            RampTransformer(2).set_output(transform="pandas").fit_transform(X)
+    elif where == "global":
+        with sklearn.config_context(transform_output="pandas"):
+            with pytest.raises(ValueError, match=message):
+                ramps.transform(X)
+    else:
+        pipe = make_pipeline(RampTransformer(2), StandardScaler()).set_output(
+            transform="pandas")
+        with pytest.raises(ValueError, match=message):
+            pipe.fit(X)
+    # NumPy output needs no names.
+    assert RampTransformer(2).fit(X).transform(X).shape == (10, 4)

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, StrOptions
+from .._compat import Interval, StrOptions, transform_output
 from .._monotonic_cst import (
     as_argument,
     check_dict_keys,
@@ -193,6 +193,12 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
             float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
+        if transform_output(self) != "default":
+            # The output will be named: colliding names are refused here, by this
+            # check, not left to scikit-learn's wrapper, which at scikit-learn 1.6
+            # and 1.7 swallowed the error of get_feature_names_out and numbered
+            # the columns 0, 1, ... (before: no error at those versions).
+            self.get_feature_names_out()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         out_dtype = X.dtype
         with np.errstate(over="ignore"):
@@ -435,8 +441,9 @@ def _check_unique_names(names):
     like another's ramp (``a`` and ``a_ramp0``) gave two output columns one name,
     and a later step under ``set_output(transform="pandas")`` failed on it with
     "Expected unique column names", which said nothing of the ramps. Checked where
-    names are made (``get_feature_names_out``, the pandas output, the dict form of
-    ``expand_monotonic_cst``); ``fit`` and a NumPy ``transform`` need none."""
+    names are made (``get_feature_names_out``, ``transform`` under a pandas or
+    polars output, the dict form of ``expand_monotonic_cst``); ``fit`` and a NumPy
+    ``transform`` need none."""
     seen, repeated = set(), []
     for name in names:
         if name in seen and name not in repeated:

@@ -28,6 +28,7 @@ CST = np.array([1, -1, 0])
 
 
 @parametrize_with_checks([RampTransformer(n_knots=4),
+                          RampTransformer(n_knots=5, knots="quantile"),
                           RampTransformer(n_knots=3, knots="uniform",
                                           include_input=False)])
 def test_sklearn_compatible(estimator, check):
@@ -487,6 +488,137 @@ def test_numpy_integer_n_knots_beyond_memory_is_refused_without_overflow(knots):
                 RampTransformer(n_knots=n_knots, knots=knots).fit(X)
             with pytest.raises(MemoryError, match=r"expands monotonic_cst"):
                 RampTransformer(n_knots=n_knots).expand_monotonic_cst([1, 0, -1])
+
+
+# sample_weight: rows counted as repetitions (before: fit took no sample_weight, so
+# a weighted Pipeline raised a TypeError, or under metadata routing left the knots
+# where the unweighted rows put them).
+
+RULES = ["quantile", "distinct", "uniform"]
+
+
+def _knots(X, sample_weight=None, **params):
+    return RampTransformer(**params).fit(X, sample_weight=sample_weight).knots_
+
+
+@examples(60)
+@given(seed=st.integers(0, 2**31), n_samples=st.integers(1, 25),
+       n_knots=st.integers(2, 12), knots=st.sampled_from(RULES),
+       n_values=st.integers(1, 6), dtype=st.sampled_from([np.float64, np.float32]))
+def test_integer_weights_give_the_knots_of_the_repeated_rows(seed, n_samples, n_knots,
+                                                            knots, n_values, dtype):
+    rng = np.random.default_rng(seed)
+    # Few distinct values (ties), one column of values of any size.
+    X = np.column_stack([rng.integers(0, n_values, n_samples),
+                         rng.normal(size=n_samples) * 10.0 ** rng.uniform(-5, 5, n_samples)
+                         ]).astype(dtype)
+    weights = rng.integers(0, 5, n_samples)
+    weights[rng.integers(n_samples)] += 1  # not all 0
+    weighted = _knots(X, weights, n_knots=n_knots, knots=knots)
+    repeated = _knots(np.repeat(X, weights, axis=0), n_knots=n_knots, knots=knots)
+    assert weighted.dtype == repeated.dtype == dtype
+    np.testing.assert_array_equal(weighted, repeated)  # bit for bit
+
+
+@pytest.mark.parametrize("knots", RULES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weights_of_one_are_no_weights_and_zero_removes_the_row(knots, dtype):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.integers(0, 4, 50), rng.normal(size=50)]).astype(dtype)
+    unweighted = _knots(X, knots=knots, n_knots=7)
+    assert np.array_equal(_knots(X, np.ones(50), knots=knots, n_knots=7), unweighted)
+    assert np.array_equal(_knots(X, [1] * 50, knots=knots, n_knots=7), unweighted)
+    # A row of weight 0 is a removed row, for every rule (before the weights, an
+    # outlier of no weight set the "uniform" and "distinct" knots too).
+    X_out = np.vstack([X, [[100.0, -100.0]]]).astype(dtype)
+    np.testing.assert_array_equal(
+        _knots(X_out, np.r_[np.ones(50), 0.0], knots=knots, n_knots=7), unweighted)
+    # Positive weights move the quantiles towards the heavy rows; the other rules
+    # only ask which rows count.
+    heavy = _knots(X, np.where(X[:, 1] > 0, 5.0, 1.0), knots=knots, n_knots=7)
+    assert np.array_equal(heavy, unweighted) == (knots != "quantile")
+    if knots == "quantile":
+        assert np.all(heavy[1:-1, 1] >= unweighted[1:-1, 1])
+
+
+def test_real_weights_take_positions_in_proportion():
+    X = np.array([[0.0], [1.0], [2.0]])
+    # Weights (2, 1, 1): the repeated rows 0, 0, 1, 2; halved weights sum to 2,
+    # two rows: positions 0 and 1 hold the values 0 and 1 (row 0 spans [0, 1)).
+    np.testing.assert_array_equal(
+        _knots(X, [2, 1, 1], n_knots=5, knots="quantile").ravel(),
+        np.quantile([0.0, 0.0, 1.0, 2.0], np.linspace(0, 1, 5)))
+    np.testing.assert_array_equal(
+        _knots(X, [1, 0.5, 0.5], n_knots=5, knots="quantile").ravel(),
+        [0.0, 0.25, 0.5, 0.75, 1.0])
+    # At most one row in all: every knot is the smallest value of the kept rows.
+    np.testing.assert_array_equal(
+        _knots(X, [0.0, 0.5, 0.5], n_knots=4, knots="quantile").ravel(), 1.0)
+    # "distinct" and "uniform": the weights only decide which rows count.
+    np.testing.assert_array_equal(_knots(X, [1e-300, 7.0, 0.0], n_knots=3),
+                                  [[0.0], [0.5], [1.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_huge_and_tiny_weights_neither_overflow_nor_underflow(dtype):
+    rng = np.random.default_rng(3)
+    top = float(np.finfo(dtype).max)
+    X = rng.normal(size=(40, 2)).astype(dtype)
+    X[:2, 1] = [-top, top]  # the column spans its dtype's range
+    weights = rng.integers(1, 4, 40).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's overflow and underflow warnings
+        # Sums beyond float64's range are scaled by a power of two: the knots of
+        # the same weights at a scale whose sum is finite (both beyond 2**53 rows,
+        # where the positions are whole numbers).
+        huge = _knots(X, weights * 2.0**1020, knots="quantile", n_knots=9)
+        large = _knots(X, weights * 2.0**60, knots="quantile", n_knots=9)
+        # Subnormal weights: less than one row, every knot is the minimum.
+        tiny = _knots(X, weights * 2.0**-1070, knots="quantile", n_knots=9)
+        for knots in RULES:
+            assert np.all(np.isfinite(_knots(X, weights * 1e300, knots=knots)))
+    np.testing.assert_array_equal(huge, large)
+    assert np.all(np.isfinite(huge)) and np.all(np.diff(huge, axis=0) >= 0)
+    assert huge[0, 1] == -top and huge[-1, 1] == top
+    np.testing.assert_array_equal(tiny, np.broadcast_to(X.min(axis=0), tiny.shape))
+
+
+@pytest.mark.parametrize("sample_weight, message", [
+    ([1.0, -1.0, 1.0], "Negative values in data passed to `sample_weight`"),
+    ([0.0, 0.0, 0.0], "Sample weights must contain at least one non-zero number"),
+    ([1.0, np.nan, 1.0], "Input sample_weight contains NaN"),
+    ([1.0, np.inf, 1.0], "Input sample_weight contains infinity"),
+    ([1.0, 1.0], r"sample_weight.shape == \(2,\), expected \(3,\)"),
+])
+def test_bad_weights_get_scikit_learns_errors(sample_weight, message):
+    X = np.array([[0.0], [1.0], [2.0]])
+    for knots in RULES:
+        with pytest.raises(ValueError, match=message):
+            RampTransformer(knots=knots).fit(X, sample_weight=sample_weight)
+
+
+def test_weights_reach_the_knots_through_a_pipeline():
+    import sklearn
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    y = X.sum(axis=1)
+    weights = rng.integers(0, 4, 60)
+    expected = _knots(np.repeat(X, weights, axis=0), n_knots=5, knots="quantile")
+    assert not np.array_equal(expected, _knots(X, n_knots=5, knots="quantile"))
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = Pipeline([
+            ("ramp", RampTransformer(5, knots="quantile").set_fit_request(
+                sample_weight=True)),
+            ("reg", LinearRegression().set_fit_request(sample_weight=True))])
+        pipe.fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(pipe["ramp"].knots_, expected)
+    # Without routing, by the step's name (before: a TypeError).
+    pipe = Pipeline([("ramp", RampTransformer(5, knots="quantile")),
+                     ("reg", LinearRegression())])
+    pipe.fit(X, y, ramp__sample_weight=weights, reg__sample_weight=weights)
+    np.testing.assert_array_equal(pipe["ramp"].knots_, expected)
 
 
 @pytest.mark.parametrize("where", ["set_output", "global", "pipeline"])

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, StrOptions, transform_output
+from .._compat import Interval, StrOptions, check_sample_weight, transform_output
 from .._monotonic_cst import (
     as_argument,
     check_dict_keys,
@@ -57,7 +57,8 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         Knots at equally spaced quantiles of the distinct values of the training
         column (each value counted once: a column that is mostly zeros, such as an
         amount, still gets knots across its non-zero values); at quantiles of the
-        column itself; or equally spaced between its minimum and maximum.
+        column itself; or equally spaced between its minimum and maximum. What
+        ``sample_weight`` does to each: :meth:`fit`.
     include_input : bool, default=True
         Also output each feature itself, after its ramps.
 
@@ -131,7 +132,7 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         n_knots, include_input = self._layout(fitted)
         return n_knots - 1 + int(include_input)
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Compute the knots of each feature.
 
         Parameters
@@ -140,14 +141,42 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
             Training data.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows, counted as repetitions (see Notes).
+            None gives every row the weight 1.
 
         Returns
         -------
         self : object
             Fitted transformer.
+
+        Notes
+        -----
+        The weights count rows, so that the knots with integer weights are those
+        of the data with each row repeated that many times, and a row of weight 0
+        is a removed row (as in scikit-learn's sample-weight equivalence checks):
+
+        - ``"quantile"``: the linear-interpolation quantiles (``np.quantile``'s
+          default) of the repeated rows, exactly. The repeated rows in order have
+          positions ``0`` to ``W - 1`` (``W`` the sum of the weights), a row of
+          weight ``w`` taking ``w`` of them, and the knot at the quantile ``q``
+          lies at the position ``q (W - 1)``, between the values at the integer
+          positions on either side. Real weights take positions in proportion,
+          so their scale matters, as the number of repetitions does: weights
+          that sum to 1 or less are one row or less, and put every knot at the
+          smallest value of the column; weights that sum to the number of rows
+          (mean 1) are the usual scale.
+        - ``"distinct"``: the distinct values of the rows of positive weight,
+          each counted once; the weights only decide which values there are.
+        - ``"uniform"``: the minimum and the maximum of the rows of positive
+          weight.
+
+        Weights that are all 1 give the knots of ``sample_weight=None``, bit for
+        bit.
         """
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        weights = _check_weights(sample_weight, X)
         # Before the grid: the float64 values alive at once at the fit's peak, in
         # tables of n_knots (``_knot_tables``). A Python int: a NumPy integer
         # n_knots overflowed the product in int64 (np.int64(2**62): NumPy's "array
@@ -160,11 +189,23 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
                 f"{short[0] / 2**30:.1f} GiB for the knots of {X.shape[1]} features, "
                 f"more than this machine's {short[1] / 2**30:.1f} GiB of memory. Use "
                 "a smaller n_knots.")
+        if weights is not None:
+            # A row of weight 0 is a removed row, for every rule; weights that are
+            # then all 1 are no weights (the knots of None, bit for bit).
+            kept = weights > 0
+            if not np.all(kept):
+                X, weights = X[kept], weights[kept]
+            if np.all(weights == 1.0):
+                weights = None
         grid = np.linspace(0.0, 1.0, self.n_knots)
         # Interpolated in halves, in float64, so that a column spanning the whole
         # range of its dtype does not overflow.
         half = X.astype(np.float64) * 0.5
-        if self.knots == "quantile":
+        if self.knots == "quantile" and weights is not None:
+            knots = np.empty((grid.shape[0], X.shape[1]))
+            for j in range(X.shape[1]):
+                _weighted_quantiles(half[:, j], weights, grid, knots[:, j])
+        elif self.knots == "quantile":
             knots = np.quantile(half, grid, axis=0)
         elif self.knots == "distinct":
             knots = np.column_stack([np.quantile(np.unique(half[:, j]), grid)
@@ -402,6 +443,79 @@ def output_sources(transformer):
     return transformer._output_sources()
 
 
+def _check_weights(sample_weight, X):
+    """``sample_weight`` as float64, checked as scikit-learn checks it (finite,
+    non-negative, one per row, not all 0), or None."""
+    if sample_weight is None:
+        return None
+    weights = check_sample_weight(sample_weight, X, dtype=np.float64,
+                                  ensure_non_negative=True)
+    if not np.any(weights > 0):
+        # scikit-learn >= 1.7 refuses them itself, in these words.
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return weights
+
+
+# Knots interpolated at once by ``_weighted_quantiles``: its temporaries stay
+# within the tables ``_knot_tables`` counts for np.quantile, whatever n_knots.
+_QUANTILE_CHUNK = 1 << 16
+
+
+def _weighted_quantiles(values, weights, grid, out):
+    """The quantiles ``grid`` of ``values`` (1-d float64) with each value repeated
+    ``weights`` times (positive, finite), written into ``out``: for integer weights,
+    exactly ``np.quantile(np.repeat(values, weights), grid)`` (its default linear
+    interpolation), without repeating anything.
+
+    The repeated values in order have the positions ``0 .. W - 1`` (``W`` the sum
+    of the weights); the value at position ``p`` is that of the row whose block
+    ``[C_{i-1}, C_i)`` of cumulative weights holds ``p``, and the quantile ``q`` is
+    interpolated at ``h = q (W - 1)`` between the values at ``floor(h)`` and
+    ``floor(h) + 1``, as NumPy interpolates (its ``_lerp``, the same operations,
+    so the same bits). Real weights take positions in proportion. Weights that
+    sum to 1 or less are at most one row: every quantile is the smallest value.
+
+    Weights whose sum overflows are scaled by a power of two (exact); their
+    positions are then beyond 2**53 rows, where positions are whole numbers and
+    there is nothing to interpolate."""
+    order = np.argsort(values, kind="stable")
+    values = values[order]
+    weights = weights[order]
+    last = values.shape[0] - 1
+    with np.errstate(over="ignore"):
+        cumulative = np.cumsum(weights)
+    interpolate = bool(np.isfinite(cumulative[-1]))
+    if interpolate:
+        span = max(float(cumulative[-1]) - 1.0, 0.0)
+    else:
+        # Scaled so that the sum is at most 1. Weights too small for the scale
+        # (below about 2**-1070 of the largest) become 0: so small a block of
+        # positions is not representable next to the others either.
+        shift = int(np.frexp(weights.max())[1]) + int(weights.shape[0]).bit_length()
+        cumulative = np.cumsum(np.ldexp(weights, -shift))
+        span = float(cumulative[-1])  # W - 1 is W: the row is below its rounding
+    for start in range(0, grid.shape[0], _QUANTILE_CHUNK):
+        q = grid[start:start + _QUANTILE_CHUNK]
+        h = span * q
+        if interpolate:
+            below = np.floor(h)
+            gamma = h - below
+            # Clipped: beyond 2**53 rows, W - 1 rounds to W.
+            lower = values[np.minimum(
+                np.searchsorted(cumulative, below, side="right"), last)]
+            upper = values[np.minimum(
+                np.searchsorted(cumulative, below + 1.0, side="right"), last)]
+            # NumPy's _lerp: a + (b - a) t, or b - (b - a) (1 - t) from t = 0.5.
+            diff = upper - lower
+            chunk = lower + diff * gamma
+            np.subtract(upper, diff * (1.0 - gamma), out=chunk, where=gamma >= 0.5)
+        else:
+            chunk = values[np.minimum(
+                np.searchsorted(cumulative, h, side="right"), last)]
+        out[start:start + _QUANTILE_CHUNK] = chunk
+    return out
+
+
 def _knot_tables(knots, n_features):
     """How many float64 tables of ``n_knots`` values ``fit`` holds at once at its
     peak, at most: the grid, the knots and their clipped copies, and
@@ -413,7 +527,9 @@ def _knot_tables(knots, n_features):
     one more for what the fit keeps besides. Before, 1 + 2 n were counted, and
     ``RampTransformer(n_knots=10**9).fit`` on one feature passed the check on a
     24 GiB machine and was killed by the system (``tests/test_preprocessing.py``
-    holds the count above the measured peak)."""
+    holds the count above the measured peak). Weighted ``"quantile"`` knots
+    (``_weighted_quantiles``) interpolate one column at a time, in chunks of the
+    grid: fewer tables than ``np.quantile``'s."""
     if knots == "quantile":
         return 7 + 5 * n_features
     if knots == "distinct":

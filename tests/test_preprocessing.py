@@ -543,11 +543,12 @@ def test_weights_of_one_are_no_weights_and_zero_removes_the_row(knots, dtype):
 
 def test_real_weights_take_positions_in_proportion():
     X = np.array([[0.0], [1.0], [2.0]])
-    # Weights (2, 1, 1): the repeated rows 0, 0, 1, 2; halved weights sum to 2,
-    # two rows: positions 0 and 1 hold the values 0 and 1 (row 0 spans [0, 1)).
+    # Weights (2, 1, 1): the repeated rows 0, 0, 1, 2.
     np.testing.assert_array_equal(
         _knots(X, [2, 1, 1], n_knots=5, knots="quantile").ravel(),
         np.quantile([0.0, 0.0, 1.0, 2.0], np.linspace(0, 1, 5)))
+    # Weights (1, 0.5, 0.5) sum to 2: positions 0 to 1, row 0 holding [0, 1),
+    # row 1 [1, 1.5): the knots interpolate between the values 0 and 1.
     np.testing.assert_array_equal(
         _knots(X, [1, 0.5, 0.5], n_knots=5, knots="quantile").ravel(),
         [0.0, 0.25, 0.5, 0.75, 1.0])

@@ -104,6 +104,14 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
     ['x0_ramp0', 'x0_ramp1', 'x0']
     >>> ramps.expand_monotonic_cst([1]).tolist()
     [1, 1, 1]
+
+    Sample weights count rows; a row of weight 0 does not count:
+
+    >>> quantiles = RampTransformer(n_knots=3, knots="quantile")
+    >>> quantiles.fit(X, sample_weight=[1, 1, 1, 0]).knots_.ravel().tolist()
+    [0.0, 1.0, 2.0]
+    >>> quantiles.fit(X, sample_weight=[3, 1, 1, 1]).knots_.ravel().tolist()
+    [0.0, 0.5, 4.0]
     """
 
     _parameter_constraints = {

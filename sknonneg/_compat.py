@@ -3,8 +3,8 @@
 Parameter validation with ``_parameter_constraints`` is scikit-learn's own convention,
 but its constraint classes live in a private module, and so do the sample-weight check
 every scikit-learn estimator uses, the count of samples of any array-like and the
-output container of ``set_output``. They are imported here only, so that a move in a future scikit-learn release is mended in one
-file.
+output container of ``set_output``. They are imported here only, so that a move in a
+future scikit-learn release is mended in one file.
 """
 
 import functools

@@ -509,9 +509,9 @@ def test_integer_weights_give_the_knots_of_the_repeated_rows(seed, n_samples, n_
                                                             knots, n_values, dtype):
     rng = np.random.default_rng(seed)
     # Few distinct values (ties), one column of values of any size.
+    magnitudes = 10.0 ** rng.uniform(-5, 5, n_samples)
     X = np.column_stack([rng.integers(0, n_values, n_samples),
-                         rng.normal(size=n_samples) * 10.0 ** rng.uniform(-5, 5, n_samples)
-                         ]).astype(dtype)
+                         rng.normal(size=n_samples) * magnitudes]).astype(dtype)
     weights = rng.integers(0, 5, n_samples)
     weights[rng.integers(n_samples)] += 1  # not all 0
     weighted = _knots(X, weights, n_knots=n_knots, knots=knots)

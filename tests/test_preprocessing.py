@@ -28,7 +28,8 @@ CST = np.array([1, -1, 0])
 
 
 @parametrize_with_checks([RampTransformer(n_knots=4),
-                          RampTransformer(n_knots=5, knots="quantile"),
+                          RampTransformer(n_knots=5, knots="quantile",
+                                          quantile_method="averaged_inverted_cdf"),
                           RampTransformer(n_knots=3, knots="uniform",
                                           include_input=False)])
 def test_sklearn_compatible(estimator, check):
@@ -492,21 +493,32 @@ def test_numpy_integer_n_knots_beyond_memory_is_refused_without_overflow(knots):
 
 # sample_weight: rows counted as repetitions (before: fit took no sample_weight, so
 # a weighted Pipeline raised a TypeError, or under metadata routing left the knots
-# where the unweighted rows put them).
+# where the unweighted rows put them). Weighted "quantile" knots take
+# quantile_method="averaged_inverted_cdf", scale-invariant, as scikit-learn's
+# KBinsDiscretizer does it.
 
 RULES = ["quantile", "distinct", "uniform"]
+AVERAGED = "averaged_inverted_cdf"
+# The (knots, quantile_method) that take sample_weight.
+WEIGHTED = [("quantile", AVERAGED), ("distinct", "linear"), ("distinct", AVERAGED),
+            ("uniform", "linear"), ("uniform", AVERAGED)]
 
 
 def _knots(X, sample_weight=None, **params):
+    if params.get("knots") == "quantile" and sample_weight is not None:
+        params.setdefault("quantile_method", AVERAGED)
     return RampTransformer(**params).fit(X, sample_weight=sample_weight).knots_
 
 
 @examples(60)
 @given(seed=st.integers(0, 2**31), n_samples=st.integers(1, 25),
-       n_knots=st.integers(2, 12), knots=st.sampled_from(RULES),
-       n_values=st.integers(1, 6), dtype=st.sampled_from([np.float64, np.float32]))
+       n_knots=st.integers(2, 12), rule=st.sampled_from(WEIGHTED),
+       n_values=st.integers(1, 6), dtype=st.sampled_from([np.float64, np.float32]),
+       scale=st.sampled_from([1e-300, 2.0**-1000, 1 / 3, 7.3, 1e300, "1/sum"]))
 def test_integer_weights_give_the_knots_of_the_repeated_rows(seed, n_samples, n_knots,
-                                                            knots, n_values, dtype):
+                                                            rule, n_values, dtype,
+                                                            scale):
+    knots, quantile_method = rule
     rng = np.random.default_rng(seed)
     # Few distinct values (ties), one column of values of any size.
     magnitudes = 10.0 ** rng.uniform(-5, 5, n_samples)
@@ -514,50 +526,131 @@ def test_integer_weights_give_the_knots_of_the_repeated_rows(seed, n_samples, n_
                          rng.normal(size=n_samples) * magnitudes]).astype(dtype)
     weights = rng.integers(0, 5, n_samples)
     weights[rng.integers(n_samples)] += 1  # not all 0
-    weighted = _knots(X, weights, n_knots=n_knots, knots=knots)
-    repeated = _knots(np.repeat(X, weights, axis=0), n_knots=n_knots, knots=knots)
+    params = dict(n_knots=n_knots, knots=knots, quantile_method=quantile_method)
+    weighted = _knots(X, weights, **params)
+    repeated = _knots(np.repeat(X, weights, axis=0), **params)
     assert weighted.dtype == repeated.dtype == dtype
     np.testing.assert_array_equal(weighted, repeated)  # bit for bit
+    # The same weights at another scale: the same knots (before, with the linear
+    # rule, weights summing to 1 put every quantile knot at the minimum).
+    scale = 1 / weights.sum() if scale == "1/sum" else scale
+    np.testing.assert_array_equal(_knots(X, weights * scale, **params), weighted)
 
 
-@pytest.mark.parametrize("knots", RULES)
+@examples(60)
+@given(seed=st.integers(0, 2**31), n_samples=st.integers(1, 40),
+       n_knots=st.integers(2, 30), dtype=st.sampled_from([np.float64, np.float32]),
+       scale=st.sampled_from([1e-300, 2.0**-1000, 1 / 3, 7.3, 1e300, "1/sum"]))
+def test_real_weights_at_any_scale_give_the_same_quantile_knots(seed, n_samples,
+                                                               n_knots, dtype, scale):
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(n_samples, 1)) * 10.0 ** rng.uniform(-5, 5, (n_samples, 1))
+         ).astype(dtype)
+    weights = rng.uniform(0, 3, n_samples) ** 3
+    weights[rng.integers(n_samples)] += 1
+    scale = 1 / weights.sum() if scale == "1/sum" else scale
+    np.testing.assert_array_equal(
+        _knots(X, weights * scale, n_knots=n_knots, knots="quantile"),
+        _knots(X, weights, n_knots=n_knots, knots="quantile"))
+
+
+@pytest.mark.parametrize("knots, quantile_method", WEIGHTED)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_weights_of_one_are_no_weights_and_zero_removes_the_row(knots, dtype):
+def test_weights_of_one_are_no_weights_and_zero_removes_the_row(knots, quantile_method,
+                                                               dtype):
     rng = np.random.default_rng(0)
     X = np.column_stack([rng.integers(0, 4, 50), rng.normal(size=50)]).astype(dtype)
-    unweighted = _knots(X, knots=knots, n_knots=7)
-    assert np.array_equal(_knots(X, np.ones(50), knots=knots, n_knots=7), unweighted)
-    assert np.array_equal(_knots(X, [1] * 50, knots=knots, n_knots=7), unweighted)
+    params = dict(knots=knots, n_knots=7, quantile_method=quantile_method)
+    unweighted = _knots(X, **params)
+    assert np.array_equal(_knots(X, np.ones(50), **params), unweighted)
+    assert np.array_equal(_knots(X, [1] * 50, **params), unweighted)
     # A row of weight 0 is a removed row, for every rule (before the weights, an
     # outlier of no weight set the "uniform" and "distinct" knots too).
     X_out = np.vstack([X, [[100.0, -100.0]]]).astype(dtype)
     np.testing.assert_array_equal(
-        _knots(X_out, np.r_[np.ones(50), 0.0], knots=knots, n_knots=7), unweighted)
+        _knots(X_out, np.r_[np.ones(50), 0.0], **params), unweighted)
     # Positive weights move the quantiles towards the heavy rows; the other rules
     # only ask which rows count.
-    heavy = _knots(X, np.where(X[:, 1] > 0, 5.0, 1.0), knots=knots, n_knots=7)
+    heavy = _knots(X, np.where(X[:, 1] > 0, 5.0, 1.0), **params)
     assert np.array_equal(heavy, unweighted) == (knots != "quantile")
     if knots == "quantile":
         assert np.all(heavy[1:-1, 1] >= unweighted[1:-1, 1])
 
 
-def test_real_weights_take_positions_in_proportion():
+def test_weighted_quantile_knots_are_the_averaged_inverted_cdf():
     X = np.array([[0.0], [1.0], [2.0]])
-    # Weights (2, 1, 1): the repeated rows 0, 0, 1, 2.
+    # Weights (2, 1, 1): the repeated rows 0, 0, 1, 2; the shares 1/2, 3/4, 1.
     np.testing.assert_array_equal(
         _knots(X, [2, 1, 1], n_knots=5, knots="quantile").ravel(),
-        np.quantile([0.0, 0.0, 1.0, 2.0], np.linspace(0, 1, 5)))
-    # Weights (1, 0.5, 0.5) sum to 2: positions 0 to 1, row 0 holding [0, 1),
-    # row 1 [1, 1.5): the knots interpolate between the values 0 and 1.
+        np.quantile([0.0, 0.0, 1.0, 2.0], np.linspace(0, 1, 5),
+                    method=AVERAGED))
     np.testing.assert_array_equal(
-        _knots(X, [1, 0.5, 0.5], n_knots=5, knots="quantile").ravel(),
-        [0.0, 0.25, 0.5, 0.75, 1.0])
-    # At most one row in all: every knot is the smallest value of the kept rows.
+        _knots(X, [2, 1, 1], n_knots=5, knots="quantile").ravel(),
+        [0.0, 0.0, 0.5, 1.5, 2.0])
+    # Weights that sum to 1 (before, with the linear rule: every knot 0.0, the
+    # minimum, as one row).
     np.testing.assert_array_equal(
-        _knots(X, [0.0, 0.5, 0.5], n_knots=4, knots="quantile").ravel(), 1.0)
+        _knots(X, [0.5, 0.25, 0.25], n_knots=5, knots="quantile").ravel(),
+        [0.0, 0.0, 0.5, 1.5, 2.0])
+    np.testing.assert_array_equal(
+        _knots(X, [0.0, 0.5, 0.5], n_knots=3, knots="quantile").ravel(),
+        [1.0, 1.5, 2.0])
     # "distinct" and "uniform": the weights only decide which rows count.
-    np.testing.assert_array_equal(_knots(X, [1e-300, 7.0, 0.0], n_knots=3),
-                                  [[0.0], [0.5], [1.0]])
+    for quantile_method in ["linear", AVERAGED]:
+        np.testing.assert_array_equal(
+            _knots(X, [1e-300, 7.0, 0.0], n_knots=3, quantile_method=quantile_method),
+            [[0.0], [0.5], [1.0]])
+
+
+@pytest.mark.parametrize("sample_weight", [[1.0, 2.0, 1.0], [1, 1, 1], np.ones(3)])
+def test_linear_quantile_knots_refuse_weights(sample_weight):
+    # The linear rule's weighted knots depend on the weights' scale (weights that
+    # sum to 1 were one row, every knot the minimum, silently): refused, as
+    # scikit-learn's KBinsDiscretizer refuses them, whatever the weights' values.
+    X = np.array([[0.0], [1.0], [2.0]])
+    message = (r"When fitting with knots='quantile' and sample weights, "
+               r"quantile_method should be set to 'averaged_inverted_cdf', got "
+               r"quantile_method='linear' instead\.")
+    with pytest.raises(ValueError, match=message):
+        RampTransformer(3, knots="quantile").fit(X, sample_weight=sample_weight)
+    with pytest.raises(ValueError, match=message):
+        RampTransformer(3, knots="quantile").fit_transform(
+            X, sample_weight=sample_weight)
+    # None is no weights; the other rules take weights with either method.
+    RampTransformer(3, knots="quantile").fit(X, sample_weight=None)
+    for knots in ["distinct", "uniform"]:
+        RampTransformer(3, knots=knots).fit(X, sample_weight=sample_weight)
+    with pytest.raises(ValueError, match="The 'quantile_method' parameter of "
+                                         "RampTransformer must be a str among"):
+        RampTransformer(quantile_method="inverted_cdf").fit(X)
+
+
+def test_unweighted_averaged_inverted_cdf_knots_are_numpys():
+    # Random data with ties, n_knots - 1 a power of two (the levels k / (n_knots
+    # - 1) and n * q are exact in floating point): np.quantile's knots, bit for bit.
+    rng = np.random.default_rng(5)
+    for n_samples in [1, 2, 7, 40, 333]:
+        X = np.column_stack([rng.integers(0, 5, n_samples),
+                             rng.normal(size=n_samples)])
+        for n_knots in [2, 3, 5, 9, 17, 65]:
+            grid = np.linspace(0, 1, n_knots)
+            for knots, data in [("quantile", lambda c: c), ("distinct", np.unique)]:
+                expected = np.column_stack([
+                    2.0 * np.quantile(data(0.5 * X[:, j]), grid, method=AVERAGED)
+                    for j in range(2)])
+                np.testing.assert_array_equal(
+                    _knots(X, n_knots=n_knots, knots=knots, quantile_method=AVERAGED),
+                    expected)
+    # Elsewhere NumPy rounds n * q, and its knots change when every row is
+    # repeated; these are the exact levels, the same for the repeated rows.
+    x = np.array([[0.0], [1.0], [2.0]])
+    params = dict(n_knots=34, knots="quantile", quantile_method=AVERAGED)
+    grid = np.linspace(0, 1, 34)
+    assert np.quantile(x.ravel(), grid, method=AVERAGED)[11] == 0.5
+    assert np.quantile(np.repeat(x.ravel(), 3), grid, method=AVERAGED)[11] == 1.0
+    np.testing.assert_array_equal(_knots(x, **params),
+                                  _knots(np.repeat(x, 3, axis=0), **params))
+    assert _knots(x, **params)[11, 0] == 0.5
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -569,19 +662,33 @@ def test_huge_and_tiny_weights_neither_overflow_nor_underflow(dtype):
     weights = rng.integers(1, 4, 40).astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # NumPy's overflow and underflow warnings
-        # Sums beyond float64's range are scaled by a power of two: the knots of
-        # the same weights at a scale whose sum is finite (both beyond 2**53 rows,
-        # where the positions are whole numbers).
-        huge = _knots(X, weights * 2.0**1020, knots="quantile", n_knots=9)
-        large = _knots(X, weights * 2.0**60, knots="quantile", n_knots=9)
-        # Subnormal weights: less than one row, every knot is the minimum.
-        tiny = _knots(X, weights * 2.0**-1070, knots="quantile", n_knots=9)
+        expected = _knots(X, weights, knots="quantile", n_knots=9)
+        # Sums beyond float64's range (scaled by a power of two), subnormal
+        # weights (exact multiples of 2**-1074 here): the knots of the weights.
+        for scale in [2.0**1020, 1e300, 2.0**-1070]:
+            np.testing.assert_array_equal(
+                _knots(X, weights * scale, knots="quantile", n_knots=9), expected)
         for knots in RULES:
             assert np.all(np.isfinite(_knots(X, weights * 1e300, knots=knots)))
-    np.testing.assert_array_equal(huge, large)
-    assert np.all(np.isfinite(huge)) and np.all(np.diff(huge, axis=0) >= 0)
-    assert huge[0, 1] == -top and huge[-1, 1] == top
-    np.testing.assert_array_equal(tiny, np.broadcast_to(X.min(axis=0), tiny.shape))
+            assert np.all(np.isfinite(_knots(X, weights, knots=knots,
+                                             quantile_method=AVERAGED)))
+    assert np.all(np.isfinite(expected)) and np.all(expected[1:] >= expected[:-1])
+    assert expected[0, 1] == -top and expected[-1, 1] == top
+
+
+def test_old_pickles_without_quantile_method_read_linear():
+    import pickle
+
+    ramps = RampTransformer(4, knots="quantile").fit(np.arange(10.0)[:, None])
+    state = ramps.__getstate__()
+    del state["quantile_method"]  # as saved before the parameter
+    old = RampTransformer.__new__(RampTransformer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old.__setstate__(state)
+    assert old.get_params()["quantile_method"] == "linear"
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(old)).transform([[3.5]]), ramps.transform([[3.5]]))
 
 
 @pytest.mark.parametrize("sample_weight, message", [
@@ -595,7 +702,11 @@ def test_bad_weights_get_scikit_learns_errors(sample_weight, message):
     X = np.array([[0.0], [1.0], [2.0]])
     for knots in RULES:
         with pytest.raises(ValueError, match=message):
-            RampTransformer(knots=knots).fit(X, sample_weight=sample_weight)
+            RampTransformer(knots=knots, quantile_method=AVERAGED).fit(
+                X, sample_weight=sample_weight)
+    # The weights are checked first, as scikit-learn's KBinsDiscretizer does.
+    with pytest.raises(ValueError, match=message):
+        RampTransformer(knots="quantile").fit(X, sample_weight=sample_weight)
 
 
 def test_weights_reach_the_knots_through_a_pipeline():
@@ -606,17 +717,19 @@ def test_weights_reach_the_knots_through_a_pipeline():
     X = rng.normal(size=(60, 2))
     y = X.sum(axis=1)
     weights = rng.integers(0, 4, 60)
-    expected = _knots(np.repeat(X, weights, axis=0), n_knots=5, knots="quantile")
-    assert not np.array_equal(expected, _knots(X, n_knots=5, knots="quantile"))
+    params = dict(n_knots=5, knots="quantile", quantile_method=AVERAGED)
+    expected = _knots(np.repeat(X, weights, axis=0), **params)
+    assert not np.array_equal(expected, _knots(X, **params))
     with sklearn.config_context(enable_metadata_routing=True):
         pipe = Pipeline([
-            ("ramp", RampTransformer(5, knots="quantile").set_fit_request(
-                sample_weight=True)),
+            ("ramp", RampTransformer(5, knots="quantile", quantile_method=AVERAGED
+                                     ).set_fit_request(sample_weight=True)),
             ("reg", LinearRegression().set_fit_request(sample_weight=True))])
         pipe.fit(X, y, sample_weight=weights)
     np.testing.assert_array_equal(pipe["ramp"].knots_, expected)
     # Without routing, by the step's name (before: a TypeError).
-    pipe = Pipeline([("ramp", RampTransformer(5, knots="quantile")),
+    pipe = Pipeline([("ramp", RampTransformer(5, knots="quantile",
+                                              quantile_method=AVERAGED)),
                      ("reg", LinearRegression())])
     pipe.fit(X, y, ramp__sample_weight=weights, reg__sample_weight=weights)
     np.testing.assert_array_equal(pipe["ramp"].knots_, expected)

@@ -61,6 +61,22 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         ``sample_weight`` does to each: :meth:`fit`.
     include_input : bool, default=True
         Also output each feature itself, after its ramps.
+    quantile_method : {"linear", "averaged_inverted_cdf"}, default="linear"
+        The quantile rule of the knots of ``"quantile"`` and ``"distinct"`` (the
+        quantiles of the distinct values); unused by ``"uniform"``. scikit-learn's
+        name and meaning (``KBinsDiscretizer``): ``"linear"``, ``np.quantile``'s
+        default, interpolates between the two values on either side of the
+        quantile; ``"averaged_inverted_cdf"`` takes the smallest value whose share
+        of the (weighted) rows at or below it reaches the quantile, or the mean of
+        it and the next value when the share equals the quantile. Only
+        ``"averaged_inverted_cdf"`` takes ``sample_weight`` with
+        ``knots="quantile"``: it depends on the weights through their cumulative
+        shares alone, so weights at any scale give the same knots, and integer
+        weights those of the repeated rows (see :meth:`fit`). The default is
+        ``"linear"``, where scikit-learn 1.9's ``KBinsDiscretizer`` defaults to
+        ``"averaged_inverted_cdf"``, so that the knots of an unweighted fit stay
+        those of the versions before this parameter (and of models already
+        fitted).
 
     Attributes
     ----------
@@ -105,25 +121,41 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
     >>> ramps.expand_monotonic_cst([1]).tolist()
     [1, 1, 1]
 
-    Sample weights count rows; a row of weight 0 does not count:
+    Weighted quantile knots take ``quantile_method="averaged_inverted_cdf"``.
+    Weights count rows (integer weights give the knots of the repeated rows), at
+    any scale, and a row of weight 0 does not count:
 
-    >>> quantiles = RampTransformer(n_knots=3, knots="quantile")
+    >>> quantiles = RampTransformer(n_knots=3, knots="quantile",
+    ...                             quantile_method="averaged_inverted_cdf")
     >>> quantiles.fit(X, sample_weight=[1, 1, 1, 0]).knots_.ravel().tolist()
     [0.0, 1.0, 2.0]
     >>> quantiles.fit(X, sample_weight=[3, 1, 1, 1]).knots_.ravel().tolist()
     [0.0, 0.5, 4.0]
+    >>> quantiles.fit(X, sample_weight=[0.5, 0.5, 0.5, 0.5]).knots_.ravel().tolist()
+    [0.0, 1.5, 4.0]
     """
 
     _parameter_constraints = {
         "n_knots": [Interval(Integral, 2, None, closed="left")],
         "knots": [StrOptions({"quantile", "distinct", "uniform"})],
         "include_input": ["boolean"],
+        "quantile_method": [StrOptions({"linear", "averaged_inverted_cdf"})],
     }
 
-    def __init__(self, n_knots=10, *, knots="distinct", include_input=True):
+    def __init__(self, n_knots=10, *, knots="distinct", include_input=True,
+                 quantile_method="linear"):
         self.n_knots = n_knots
         self.knots = knots
         self.include_input = include_input
+        self.quantile_method = quantile_method
+
+    def __setstate__(self, state):
+        # A transformer pickled before quantile_method existed used the linear
+        # rule (its get_params and clone raised AttributeError without this).
+        # Not a class attribute: persist.load refuses a file whose attributes
+        # shadow one.
+        super().__setstate__(state)  # VersionedState: the version that saved it
+        self.__dict__.setdefault("quantile_method", "linear")
 
     def _layout(self, fitted=False):
         """``(n_knots, include_input)``: the parameters, or with ``fitted`` those of
@@ -150,41 +182,74 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the rows, counted as repetitions (see Notes).
-            None gives every row the weight 1.
+            Non-negative weights of the rows (see Notes). None gives every row
+            the weight 1. With ``knots="quantile"``, weights need
+            ``quantile_method="averaged_inverted_cdf"``.
 
         Returns
         -------
         self : object
             Fitted transformer.
 
+        Raises
+        ------
+        ValueError
+            Weights with ``knots="quantile"`` and ``quantile_method="linear"``,
+            as scikit-learn's ``KBinsDiscretizer`` refuses them, all-ones weights
+            included (whether a fit is refused does not depend on the values of
+            the weights). The linear rule's knots with weights would depend on
+            their scale (weights that sum to 1 are one row and put every knot at
+            the column's minimum).
+
         Notes
         -----
-        The weights count rows, so that the knots with integer weights are those
-        of the data with each row repeated that many times, and a row of weight 0
-        is a removed row (as in scikit-learn's sample-weight equivalence checks):
+        A row of weight 0 is a removed row, for every rule, and integer weights
+        give the knots of the data with each row repeated that many times, bit
+        for bit (scikit-learn's sample-weight equivalence):
 
-        - ``"quantile"``: the linear-interpolation quantiles (``np.quantile``'s
-          default) of the repeated rows, exactly. The repeated rows in order have
-          positions ``0`` to ``W - 1`` (``W`` the sum of the weights), a row of
-          weight ``w`` taking ``w`` of them, and the knot at the quantile ``q``
-          lies at the position ``q (W - 1)``, between the values at the integer
-          positions on either side. Real weights take positions in proportion,
-          so their scale matters, as the number of repetitions does: weights
-          that sum to 1 or less are one row or less, and put every knot at the
-          smallest value of the column; weights that sum to the number of rows
-          (mean 1) are the usual scale.
-        - ``"distinct"``: the distinct values of the rows of positive weight,
-          each counted once; the weights only decide which values there are.
+        - ``"quantile"`` (with ``quantile_method="averaged_inverted_cdf"``): the
+          knot at the quantile ``q = k / (n_knots - 1)`` is the smallest value
+          whose rows at or below it hold a share ``F`` of the total weight with
+          ``F >= q``, or the mean of it and the next value up when ``F = q``
+          (not for the first and last knots, which are the minimum and the
+          maximum). Only the shares count, so weights times any positive number
+          give the same knots, and weights that sum to 1 are no different from
+          weights of mean 1. Rounding rule: with integer weights (and
+          ``sum(weights) * (n_knots - 1) < 2**53``), ``F = q`` is decided
+          exactly, in integers; with other weights, a share within ``(n + 4)
+          * 2**-50`` of ``q`` (``n`` the rows of positive weight) counts as
+          equal, a margin above the rounding of the cumulative sums, so that
+          weights scaled by any number, such as ``w / w.sum()``, give the knots
+          of ``w`` (for integer ``w``, up to ``sum(w) * (n_knots - 1) * (n +
+          4) < 2**50``: beyond, a share that differs from ``q`` by less than
+          the margin may count as equal). Weights are scaled by a power of two
+          first (exact), so that no sum overflows; weights that are themselves
+          subnormal (below 2.2e-308) hold fewer digits, and their product by a
+          scale is rounded more.
+        - ``"distinct"``: the quantiles (``quantile_method``) of the distinct
+          values of the rows of positive weight, each counted once; the weights
+          only decide which values there are.
         - ``"uniform"``: the minimum and the maximum of the rows of positive
           weight.
 
-        Weights that are all 1 give the knots of ``sample_weight=None``, bit for
-        bit.
+        Unweighted, ``"averaged_inverted_cdf"`` is the same rule with every
+        weight 1: the knots equal ``np.quantile(x, q,
+        method="averaged_inverted_cdf")`` except where NumPy's rounding of ``n
+        * q`` decides whether the quantile falls on a row (``n_knots - 1`` not a
+        power of two): NumPy's knots then change when every row is repeated
+        (``x = [0, 1, 2]``, ``n_knots=34``: the knot at ``q = 11 / 33`` is 0.5
+        for ``x`` and 1 for ``np.repeat(x, 3)``), these do not. Weights that are
+        all 1 give the knots of ``sample_weight=None``, bit for bit.
         """
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         weights = _check_weights(sample_weight, X)
+        if (weights is not None and self.knots == "quantile"
+                and self.quantile_method != "averaged_inverted_cdf"):
+            raise ValueError(
+                "When fitting with knots='quantile' and sample weights, "
+                "quantile_method should be set to 'averaged_inverted_cdf', got "
+                f"quantile_method={self.quantile_method!r} instead.")
         # Before the grid: the float64 values alive at once at the fit's peak, in
         # tables of n_knots (``_knot_tables``). A Python int: a NumPy integer
         # n_knots overflowed the product in int64 (np.int64(2**62): NumPy's "array
@@ -209,12 +274,17 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         # Interpolated in halves, in float64, so that a column spanning the whole
         # range of its dtype does not overflow.
         half = X.astype(np.float64) * 0.5
-        if self.knots == "quantile" and weights is not None:
+        averaged = self.quantile_method == "averaged_inverted_cdf"
+        if self.knots == "quantile" and averaged:
             knots = np.empty((grid.shape[0], X.shape[1]))
             for j in range(X.shape[1]):
-                _weighted_quantiles(half[:, j], weights, grid, knots[:, j])
+                _averaged_inverted_cdf(half[:, j], weights, knots[:, j])
         elif self.knots == "quantile":
             knots = np.quantile(half, grid, axis=0)
+        elif self.knots == "distinct" and averaged:
+            knots = np.empty((grid.shape[0], X.shape[1]))
+            for j in range(X.shape[1]):
+                _averaged_inverted_cdf(np.unique(half[:, j]), None, knots[:, j])
         elif self.knots == "distinct":
             knots = np.column_stack([np.quantile(np.unique(half[:, j]), grid)
                                      for j in range(X.shape[1])])
@@ -464,63 +534,72 @@ def _check_weights(sample_weight, X):
     return weights
 
 
-# Knots interpolated at once by ``_weighted_quantiles``: its temporaries stay
+# Knots computed at once by ``_averaged_inverted_cdf``: its temporaries stay
 # within the tables ``_knot_tables`` counts for np.quantile, whatever n_knots.
 _QUANTILE_CHUNK = 1 << 16
 
 
-def _weighted_quantiles(values, weights, grid, out):
-    """The quantiles ``grid`` of ``values`` (1-d float64) with each value repeated
-    ``weights`` times (positive, finite), written into ``out``: for integer weights,
-    exactly ``np.quantile(np.repeat(values, weights), grid)`` (its default linear
-    interpolation), without repeating anything.
+def _averaged_inverted_cdf(values, weights, out):
+    """The ``n = out.shape[0]`` knots of ``values`` (1-d float64) at the quantiles
+    ``k / (n - 1)`` by the averaged inverted CDF, the rows weighted by ``weights``
+    (positive and finite; None: all 1), written into ``out``.
 
-    The repeated values in order have the positions ``0 .. W - 1`` (``W`` the sum
-    of the weights); the value at position ``p`` is that of the row whose block
-    ``[C_{i-1}, C_i)`` of cumulative weights holds ``p``, and the quantile ``q`` is
-    interpolated at ``h = q (W - 1)`` between the values at ``floor(h)`` and
-    ``floor(h) + 1``, as NumPy interpolates (its ``_lerp``, the same operations,
-    so the same bits). Real weights take positions in proportion. Weights that
-    sum to 1 or less are at most one row: every quantile is the smallest value.
-
-    Weights whose sum overflows are scaled by a power of two (exact); their
-    positions are then beyond 2**53 rows, where positions are whole numbers and
-    there is nothing to interpolate."""
+    The knot ``k`` is the value of the first row (in sorted order) whose
+    cumulative weight ``C_i`` reaches the level ``k W / (n - 1)`` (``W`` the total),
+    or, where ``C_i`` equals the level, the mean of it and the next row's value
+    (NumPy's ``_lerp`` at 0.5, the same operations); knot 0 is the smallest value
+    and knot ``n - 1`` the largest. Comparisons are of ``C_i (n - 1)`` with
+    ``k W``: exact for integer weights whose ``W (n - 1)`` is below 2**53, so that
+    they give the knots of the repeated rows bit for bit; for other weights, first
+    scaled by a power of two (exact; no sum overflows), equality holds within
+    ``(rows + 4) 2**-50`` of ``W (n - 1)``, above the rounding of the cumulative
+    sums, so that the scale of the weights does not change the knots."""
+    n_knots = out.shape[0]
+    steps = float(n_knots - 1)
     order = np.argsort(values, kind="stable")
     values = values[order]
-    weights = weights[order]
-    last = values.shape[0] - 1
-    with np.errstate(over="ignore"):
-        cumulative = np.cumsum(weights)
-    interpolate = bool(np.isfinite(cumulative[-1]))
-    if interpolate:
-        span = max(float(cumulative[-1]) - 1.0, 0.0)
+    if weights is None:
+        weights = np.ones(values.shape[0])
     else:
-        # Scaled so that the sum is at most 1. Weights too small for the scale
-        # (below about 2**-1070 of the largest) become 0: so small a block of
-        # positions is not representable next to the others either.
-        shift = int(np.frexp(weights.max())[1]) + int(weights.shape[0]).bit_length()
-        cumulative = np.cumsum(np.ldexp(weights, -shift))
-        span = float(cumulative[-1])  # W - 1 is W: the row is below its rounding
-    for start in range(0, grid.shape[0], _QUANTILE_CHUNK):
-        q = grid[start:start + _QUANTILE_CHUNK]
-        h = span * q
-        if interpolate:
-            below = np.floor(h)
-            gamma = h - below
-            # Clipped: beyond 2**53 rows, W - 1 rounds to W.
-            lower = values[np.minimum(
-                np.searchsorted(cumulative, below, side="right"), last)]
-            upper = values[np.minimum(
-                np.searchsorted(cumulative, below + 1.0, side="right"), last)]
-            # NumPy's _lerp: a + (b - a) t, or b - (b - a) (1 - t) from t = 0.5.
-            diff = upper - lower
-            chunk = lower + diff * gamma
-            np.subtract(upper, diff * (1.0 - gamma), out=chunk, where=gamma >= 0.5)
-        else:
-            chunk = values[np.minimum(
-                np.searchsorted(cumulative, h, side="right"), last)]
-        out[start:start + _QUANTILE_CHUNK] = chunk
+        weights = weights[order]
+    integer = bool(np.all(weights == np.floor(weights)))
+    if integer:
+        with np.errstate(over="ignore"):
+            cumulative = np.cumsum(weights)
+        integer = bool(cumulative[-1] * steps < 2.0**53)
+    if integer:
+        tolerance = 0.0
+    else:
+        # Largest weight to [0.5, 1) / 2**bits(rows): the sum is below 1. Weights
+        # below about 2**-1070 of the largest become 0 and leave, as a row of
+        # weight 0 does (their share is below any rounding of the total).
+        shift = (int(np.frexp(weights.max())[1])
+                 + int(weights.shape[0]).bit_length())
+        with np.errstate(under="ignore"):
+            weights = np.ldexp(weights, -shift)
+        kept = weights > 0
+        if not np.all(kept):
+            values, weights = values[kept], weights[kept]
+        cumulative = np.cumsum(weights)
+    total = float(cumulative[-1])
+    last = values.shape[0] - 1
+    if not integer:
+        tolerance = total * steps * (last + 5) * 2.0**-50
+    reached = cumulative * steps
+    for start in range(0, n_knots, _QUANTILE_CHUNK):
+        k = np.arange(start, min(start + _QUANTILE_CHUNK, n_knots), dtype=np.float64)
+        level = k * total
+        row = np.minimum(np.searchsorted(reached, level - tolerance, side="left"),
+                         last)
+        row[k == 0] = 0
+        row[k == steps] = last
+        on = ((np.abs(reached[row] - level) <= tolerance) & (row < last)
+              & (k > 0) & (k < steps))
+        lower = values[row]
+        upper = values[np.minimum(row + 1, last)]
+        # NumPy's _lerp at t = 0.5: b - (b - a) * 0.5 (halves: no overflow).
+        out[start:start + k.shape[0]] = np.where(on, upper - (upper - lower) * 0.5,
+                                                 lower)
     return out
 
 
@@ -535,9 +614,9 @@ def _knot_tables(knots, n_features):
     one more for what the fit keeps besides. Before, 1 + 2 n were counted, and
     ``RampTransformer(n_knots=10**9).fit`` on one feature passed the check on a
     24 GiB machine and was killed by the system (``tests/test_preprocessing.py``
-    holds the count above the measured peak). Weighted ``"quantile"`` knots
-    (``_weighted_quantiles``) interpolate one column at a time, in chunks of the
-    grid: fewer tables than ``np.quantile``'s."""
+    holds the count above the measured peak). ``quantile_method=
+    "averaged_inverted_cdf"`` (``_averaged_inverted_cdf``) computes one column at
+    a time, in chunks of the grid: fewer tables than ``np.quantile``'s."""
     if knots == "quantile":
         return 7 + 5 * n_features
     if knots == "distinct":

@@ -71,17 +71,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``dtype="float32"``, for the rounding of the scaled weights to float32
         (``a`` grows by about ``L 2^-24``, ``L`` weight layers): the exact
         bound of the network as computed, in the fitted ``dtype``, is below it
-        too. Where weights scaled below float32's smallest normal number
-        (1.2e-38) round by more than that room, the bound of the float32 network
-        would exceed the cap: the fit (or ``from_mlp``) is refused with a
-        ``ValueError`` instead, so that the cap is never exceeded; whether that
-        happens depends on the cap, the depth and the weights (with one hidden
-        layer, caps below about 1e-76). Far smaller caps can round every float32
-        weight to zero: a constant network, which keeps any cap. Rounding is not
-        the only way below the cap: with ``l2 > 0``, a tiny cap (``1e-30``) can end
-        with ``lipschitz_bound_`` far below it, or with every weight zero, in
-        float64 too, as the penalty shrinks blocks that the data term no longer
-        holds (see Notes, Lipschitz constraint). ``None`` leaves the bound free.
+        too. A cap that float32 cannot keep (weights scaled below its smallest
+        normal number, 1.2e-38, rounding by more than that room) is refused with
+        a ``ValueError``, never exceeded. Under a tiny cap the fitted bound can
+        end far below it, or every weight at zero (see Notes, Lipschitz
+        constraint; :doc:`/reliability`). ``None`` leaves the bound free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
@@ -100,17 +94,14 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``[[A_l, B_l], [B_l, A_l]]`` of layer ``l`` (row convention; ``N_0`` is
         ``n_features_in_``, and the last layer has ``2 n_outputs_`` units). The fitted
         arrays (``coefs_``, ``intercepts_``, ``coefs_a_``, ``coefs_b_``,
-        ``components_``) are read-only: they are derived from the fitted parameters,
-        which copies, pickles, saved files and warm starts carry, and which the
+        ``components_``) are read-only, derived from the fitted parameters that the
         Lipschitz bounds are computed from. The attributes derived from them (these
         five, ``weight_constraints_`` and ``out_activation_``) describe the fit:
-        another value put in the place of one of them or of an array in their lists
-        (``coefs_[0] = W``, ``out_activation_ = "softmax"``) changes nothing:
-        prediction and every other reader of the fitted network
-        (``sknonneg.inspection``, ``sknonneg.robustness``, conversions, copies,
-        pickles and saved files) use the network as fitted. ``lipschitz_bound_``
-        and ``lipschitz_bound_separable_`` are computed: setting them raises
-        ``AttributeError``.
+        another value put in their place changes nothing: prediction and every
+        other reader of the fitted network use the network as fitted
+        (:doc:`/reliability`, "Prediction uses what was fitted").
+        ``lipschitz_bound_`` and ``lipschitz_bound_separable_`` are computed:
+        setting them raises ``AttributeError``.
     intercepts_ : list of ndarray
         ``intercepts_[l]`` of shape ``(2 N_l,)``: the biases ``[b_u, b_v]``.
     coefs_a_, coefs_b_ : list of ndarray
@@ -129,11 +120,10 @@ class ABBAClassifier(BaseNetworkClassifier):
         of the doubling and halving maps, ``sqrt(2)`` and ``1 / sqrt(2)``, cancel;
         the activations are 1-Lipschitz). Computed by SVD (the largest singular
         value) and enlarged by an allowance for its rounding (about ``m n`` unit
-        roundoffs for ``m x n`` layers, 1e-12 relative for 100 units), so that it
-        bounds the exact constant, which it can exceed where the blocks ``B``
-        are not 0 (the sums ``A + B`` stand for the differences ``A - B`` that a
-        linear network computes with: twice the constant of an ``"identity"``
-        network of two hidden layers on random data). It is that of the network as computed: the
+        roundoffs for ``m x n`` layers), so that it bounds the exact constant,
+        which it can exceed where the blocks ``B`` are not 0 (the sums ``A + B``
+        stand for the differences ``A - B`` that a linear network computes with).
+        It is that of the network as computed: the
         sums ``A + B`` and differences ``A - B`` the kernels hold, cast to the
         fitted ``dtype`` (float32 rounds them by up to ``2^-24`` relative).
         Of the logits' vector: a binary two-unit softmax's
@@ -195,11 +185,10 @@ class ABBAClassifier(BaseNetworkClassifier):
     inner layers receive no gradient while ``z = -x``), so the hidden biases are then
     offset at random by half a unit's spread: the two halves of each layer start
     different and the network trains as a full ABBA network. Unit spread on inputs
-    of tiny scale would need huge weights (``1e9`` on features of scale ``1e-9``)
-    whose L2 penalty swamps the data term (``1e13`` at ``l2=1e-5``), a start from
-    which L-BFGS-B's first steps took the logits to ``1e5``-``1e12``: a layer whose
-    penalty at unit spread exceeds ``1e3`` is scaled down to that penalty (inputs of
-    order one, or tf-idf rows, stay far below it). Such inputs train better scaled
+    of tiny scale would need huge weights whose L2 penalty swamps the data term
+    (:ref:`docstring-measurements`): a layer whose penalty at unit spread exceeds
+    ``1e3`` is scaled down to that penalty (inputs of order one, or tf-idf rows,
+    stay far below it). Such inputs train better scaled
     (``StandardScaler``, ``MaxAbsScaler``); they raise an ``InputScaleWarning``.
 
     **Lipschitz constraint.** Scaling every weight block by ``c`` scales the bound
@@ -218,11 +207,9 @@ class ABBAClassifier(BaseNetworkClassifier):
     shrinks with the cap, outweighs the penalty's and the solver's tolerances.
     Under a tiny cap it does not: with ``l2 > 0`` the blocks shrink until their
     own bound is below the cap (``c = 1``) and L-BFGS-B's steps can take them to
-    exactly zero, a constant network in float64 too (300 digits, one hidden
-    layer of 10, default ``l2``: ``lipschitz_max=1e-30`` ended with a bound 0.02
-    times the cap, ``1e-70`` with every weight zero; with ``l2=0``, or with
-    ``solver="adam"``, both ended at the cap). The cap is kept either way, and
-    so small a cap leaves the logits all but constant anyway. The bound
+    exactly zero, a constant network in float64 too (:doc:`/reliability`,
+    "Constraints and certificates"). The cap is kept either way, and so small a
+    cap leaves the logits all but constant anyway. The bound
     adds up absolute path weights (``S_l`` has no cancellations), so a tight
     ``lipschitz_max`` asks for sparse paths, which L-BFGS-B finds slowly: give
     constrained fits more iterations than free ones.

@@ -164,12 +164,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         (L-BFGS-B bounds, or the projection of Adam). ``"penalty"``: NCAE's
         ``nonneg_penalty / 2 * sum_{w < 0} w^2`` on them instead: a soft
         constraint, under which weights end negative wherever the penalty is
-        too weak to hold them (on scikit-learn's digits, at the defaults, about two
-        thirds of the part weights ended negative, the most negative near -0.5;
-        -0.9 to -1.3 with 16 components after 50 L-BFGS-B iterations, seeds 0 to
-        2); use ``"bounds"``
-        when the parts must be >= 0. ``False``:
-        the plain sparse autoencoder.
+        too weak to hold them (:ref:`docstring-measurements`); use ``"bounds"``
+        when the parts must be >= 0. ``False``: the plain sparse autoencoder.
     nonneg_layers : {"decoder", "both"}, default="decoder"
         Which weights ``nonneg`` applies to. ``"decoder"``: the parts
         (``components_``) only; the encoder, of any sign, then acts as a learned,
@@ -214,10 +210,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         training rows (those of positive ``sample_weight``) and deals them into
         ``max(1, round(n/batch_size))`` mini-batches of equal size, to one row.
         A batch so holds about 0.75 to 1.5 times ``batch_size`` rows (a row fewer
-        where ``n`` does not divide evenly: 7 rows at ``batch_size=2`` make
-        batches of 2, 2, 2 and 1 rows), and fewer
-        than 1.5 times ``batch_size`` rows make one batch (299 rows at
-        ``batch_size=200``). A ``batch_size`` above ``n`` is clipped to ``n``,
+        where ``n`` does not divide evenly), and fewer than 1.5 times
+        ``batch_size`` rows make one batch. A ``batch_size`` above ``n`` is clipped to ``n``,
         with a warning, as in scikit-learn's MLPs. ``None`` (or scikit-learn's
         ``"auto"``, the same) is full batch for L-BFGS-B, ``min(200, n)`` for
         Adam. ``partial_fit`` deals its batch so under Adam, and runs L-BFGS-B
@@ -259,10 +253,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         histories too: it equals a fresh fit. A change between
         ``nonneg="penalty"`` and ``False``, or of ``nonneg_layers`` under them,
         changes the penalty only (the weights are unbounded either way): the fit
-        continues, as after a change of ``l2``. After a fit (or a
-        first ``partial_fit`` call) with nothing to learn (identical rows) a
-        warm start is a fresh fit, and ``partial_fit`` draws anew an encoder
-        whose weights ``l2`` collapsed to about 0.
+        continues, as after a change of ``l2``. After a fit with nothing to
+        learn (identical rows) a warm start is a fresh fit (:doc:`/reliability`).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0
@@ -280,14 +272,12 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     coefs_ : list of ndarray
         ``[W1, W2]``: encoder weights of shape (n_features, n_components) and decoder
         weights of shape (n_components, n_features). The fitted arrays (``coefs_``,
-        ``intercepts_``, ``components_``) are read-only: they are derived from the
-        fitted parameters, which copies, pickles, saved files and warm starts carry. The
-        attributes derived from them (these three, ``weight_constraints_`` and
-        ``out_activation_``) describe the fit: another value put in the place of one of
-        them or of an array in their lists (``coefs_[0] = W``, ``out_activation_ =
-        "softmax"``) changes nothing: prediction and every other reader of the fitted
-        network (``sknonneg.inspection``, ``sknonneg.robustness``, conversions, copies,
-        pickles and saved files) use the network as fitted.
+        ``intercepts_``, ``components_``) are read-only, derived from the fitted
+        parameters. The attributes derived from them (these three,
+        ``weight_constraints_`` and ``out_activation_``) describe the fit: another
+        value put in their place changes nothing: every reader of the fitted
+        network uses the network as fitted (:doc:`/reliability`, "Prediction uses
+        what was fitted").
     intercepts_ : list of ndarray
         ``[b1, b2]``: the biases (free).
     weight_constraints_ : list of str
@@ -401,18 +391,13 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     the loss is the squared error, not a cross-entropy), so, unlike NMF,
     negative values are not refused (the ``positive_only`` input tag is False). What the input's range changes is
     what the decoder can reconstruct. ``decoder="linear"`` reconstructs any
-    range: its free biases absorb a shift, and the parts add to that baseline. On
-    300 digits / 16 (k = 16, L-BFGS-B, 200 iterations, seed 0) the
-    reconstruction error relative to predicting the column means was 0.35 on
-    ``X``, ``X - 0.5`` and ``-X`` alike. ``decoder="sigmoid"`` reconstructs
-    values in (0, 1) only: 0.31 on ``X``, 0.86 on ``2 X``, and worse than the
-    column means on ``X - 0.5`` (1.42) and ``-X`` (1.80); ``fit`` and every
-    ``partial_fit`` call warn (``InputScaleWarning``) of data outside [0, 1].
-    ``transform`` and ``inverse_transform`` do not look at the range:
+    range: its free biases absorb a shift, and the parts add to that baseline.
+    ``decoder="sigmoid"`` reconstructs values in (0, 1) only, and worse than the
+    column means on data far outside (:ref:`docstring-measurements`); ``fit``
+    and every ``partial_fit`` call warn (``InputScaleWarning``) of data outside
+    [0, 1]. ``transform`` and ``inverse_transform`` do not look at the range:
     ``transform`` encodes any finite ``X`` into codes in [0, 1], without a
-    warning (the sigmoid model fitted on ``X`` reconstructed ``X - 0.5`` with a
-    relative error of 1.51: scale new data as the training data, in a
-    ``Pipeline``), and ``inverse_transform`` decodes any finite codes by the
+    warning (scale new data as the training data, in a ``Pipeline``), and ``inverse_transform`` decodes any finite codes by the
     same formula (codes outside [0, 1], which ``transform`` never returns, are no
     input's codes; a negative one subtracts its part).
 
@@ -424,71 +409,30 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     a batch, for a sparse input (or a dense one at most 25% non-zero), or a dense
     one with ``dtype="float64"``, and half of them for a sparse input with
     ``dtype="float32"``): on sparse data such as tf-idf an epoch takes a fraction of
-    the time (measured in ``doc/defaults.md``, "The linear decoder on sparse data:
-    the Gram head").
+    the time (:doc:`/defaults`, "The linear decoder on sparse data: the Gram
+    head").
 
-    The defaults were chosen for reconstruction against NMF (MNIST pixels / 255,
-    ``benchmarks/results/autoencoder_vs_nmf.md``):
-
-    - ``sparsity_weight=0``: the KL penalty trades reconstruction for sparse
-      codes. On 10,000 MNIST rows with k = 196 (Adam, 30 epochs), the test mean
-      squared error per entry is 0.0028 at ``sparsity_weight=0``, 0.0032 at 0.01
-      and 0.0057 at 0.1; NCAE's 3 gave 0.025 (100 L-BFGS-B iterations), against
-      NMF's 0.0037. On the full 60,000 rows the defaults reach 0.0015 against
-      NMF's 0.0037, with about a fifth of the fit time of NMF at
-      ``max_iter=400`` (twice its default; against NMF at its default 200
-      iterations, an estimated third; on 10,000 rows, measured, a fourth); a
-      ``LogisticRegression`` on the codes, standardised for both, scores
-      0.924 against NMF's 0.926.
-    - On tf-idf NMF does better. On Reuters top-10 (9,936 terms,
-      ``decoder="linear"``) the defaults' test mean squared error per entry
-      is 9.0e-5 at k = 16 and 1.0e-4 at k = 64 against NMF's 8.6e-5 and
-      8.05e-5 (predicting every document by the training mean: 9.67e-5), at
-      57 (k = 16) and 4 (k = 64) times NMF's fit CPU time
-      (``benchmarks/results/autoencoder_vs_nmf_reuters_k16_64.md``);
-      ``learning_rate_init=0.003`` reached 8.9e-5 at k = 64
-      (``doc/defaults.md``).
-    - ``solver="adam"`` with ``learning_rate_init=0.01`` and ``max_iter=50``
-      epochs: on 10,000 rows 30 epochs of Adam reach the error above in less
-      time than NMF's fit, where 100 full-batch L-BFGS-B iterations reached
-      0.025 (at NCAE's sparsity) in about as much time as NMF's. A smaller step
-      (0.003) or one decaying linearly to 0 ended higher (0.0053, 0.0045). On
-      small data sets an epoch is only a few steps: raise ``max_iter``, or use
-      ``solver="lbfgsb"`` (full batch).
-    - The linear decoder's weights are in the data's units, so they start at
-      Ng's scale times the data's spread per entry (the sigmoid decoder's act on
-      logits and start at Ng's scale). At Ng's scale alone, on tf-idf (entries of
-      order 0.01), every part started as a dense positive block larger than the
-      data, its mean cancelled by the biases, and training never left it: on
-      Reuters at k = 64 the parts' Hoyer sparsity was 0.02 (0.74 now).
-    - ``nonneg_layers="decoder"``: a non-negative decoder with a free encoder
-      reconstructs better than the all-non-negative network, whose encoder
-      cannot inhibit, and its parts are as non-negative. ``nonneg="bounds"``
-      because it is exact.
+    The defaults were chosen for reconstruction against NMF on MNIST
+    (:doc:`/defaults`, "NonNegAutoencoder's defaults";
+    :ref:`docstring-measurements`): ``sparsity_weight=0``, as the KL penalty
+    trades reconstruction for sparse codes; ``solver="adam"`` with
+    ``learning_rate_init=0.01`` and ``max_iter=50`` epochs (on small data sets an
+    epoch is only a few steps: raise ``max_iter``, or use ``solver="lbfgsb"``);
+    ``nonneg_layers="decoder"``, as a non-negative decoder with a free encoder
+    reconstructs better than the all-non-negative network, whose encoder cannot
+    inhibit, and its parts are as non-negative; ``nonneg="bounds"`` because it is
+    exact. The linear decoder's weights are in the data's units, so they start at
+    Ng's scale times the data's spread per entry (the sigmoid decoder's act on
+    logits and start at Ng's scale). On tf-idf NMF reconstructs better.
 
     Reading the parts as NMF's (topic words: :func:`sknonneg.inspection.top_features`
     lists each row of ``components_``'s strongest features, as for NMF): NMF
     reconstructs a row as a sum of a few parts from zero, but here the decoder's
     biases ``intercepts_[1]`` are free and, without the KL term, the codes are
     dense, so a reconstruction can be many parts adding up over a negative
-    baseline. On Reuters tf-idf (``TfidfVectorizer(stop_words="english",
-    min_df=3)``, 6,490 documents, k = 64, ``decoder="linear"``, seed 0) the
-    defaults ended with every output bias negative (down to -1.1) and a mean code
-    of 0.34: the parts' top words still read as topics, but none of them came
-    from its part alone (the part's weight was below minus the word's bias). On
-    a toy corpus of two disjoint topics (30 short documents, 2 parts, 1,000
-    epochs) the 3 top words of the 2 parts were the two topics for 3 of 10 seeds
-    (NMF: 10 of 10): both parts could hold one topic while the biases held the
-    other. ``sparsity_weight=0.1`` made the Reuters parts additive as NMF's
-    (biases above -0.1, mean code 0.07, every top word reconstructed by its part
-    alone), lowered the test error per entry from 9.4e-5 to 8.7e-5 (NMF: 7.2e-5)
-    and separated the toy topics for 7 of 10 seeds (one data set each; the
-    default stays the one chosen on MNIST, where the KL term costs
-    reconstruction). A development run on the training documents (two seeds,
-    ``benchmarks/results/autoencoder_text_parts_dev.md``) finds the same
-    additivity at k = 16 and 64, and the lower error at k = 64 (validation
-    1.18e-4 -> 1.09e-4), but at k = 16 the KL term costs a little (1.05e-4 ->
-    1.07e-4); NMF reconstructs better at both.
+    baseline, and a part's top words need not come from that part alone. A small
+    KL term (``sparsity_weight=0.1``) made the parts on Reuters tf-idf additive
+    as NMF's (:ref:`docstring-measurements`).
 
     Deep use, as NCAE's section III-C: the codes of one autoencoder feed the
     next (``make_pipeline(ae1, ae2)``), and

@@ -49,10 +49,9 @@ SHARED_DOCS = {
     "gain_range": """\
     A gain (a float, or each end of a pair) lies in ``[{low!r}, {high!r}]``,
         else ``fit`` and ``partial_fit`` raise scikit-learn's
-        ``InvalidParameterError``: outside it the fits measured on digits and on
-        Friedman #1 (both solvers, float32 and float64) trained far worse, kept
-        their starting point or predicted one label, not always with a warning. With
-        ``"relu"`` and ``"identity"`` the weights rescale as any gain would.""".format(
+        ``InvalidParameterError``: outside it fits trained far worse or not at
+        all, not always with a warning (:doc:`/reliability`). With ``"relu"`` and
+        ``"identity"`` the weights rescale as any gain would.""".format(
         low=GAIN_RANGE[0], high=GAIN_RANGE[1]),
     "output_param": """\
     output : {"auto", "softmax", "logistic"}, default="auto"
@@ -104,7 +103,7 @@ SHARED_DOCS = {
         Schedule of Adam's step size over the ``max_iter`` epochs (or
         ``partial_fit`` calls): ``"linear"`` decays it from ``learning_rate_init``
         by ``learning_rate_init / max_iter`` per epoch, so that the last epochs
-        settle instead of going on at full step (``doc/reproduction.md`` compares
+        settle instead of going on at full step (:doc:`/reproduction` compares
         the two on MNIST); ``max_iter`` is then the planned length of the fit,
         and reaching it raises no ``ConvergenceWarning`` unless the last epoch
         still lowered the loss by more than 1% of its decrease, or the loss
@@ -115,10 +114,8 @@ SHARED_DOCS = {
         (iterations for full-batch L-BFGS-B, epochs otherwise); the best
         parameters are kept.{gain_stages} ``"auto"``: on when ``fit`` gets more than 10,000 rows
         (of positive ``sample_weight``: those it fits), as in
-        scikit-learn's ``HistGradientBoosting*`` (on Adult it ends the fit before
-        the slow tail in which the network memorises category combinations:
-        ``doc/defaults.md``, eighth round), except with ``learning_rate="linear"``
-        and Adam, whose schedule is the planned length of the fit. The resolved
+        scikit-learn's ``HistGradientBoosting*`` (:ref:`docstring-measurements`),
+        except with ``learning_rate="linear"`` and Adam, whose schedule is the planned length of the fit. The resolved
         value is ``do_early_stopping_``. ``partial_fit`` never holds rows out
         (``"auto"`` is off there) and refuses ``True``, as scikit-learn's MLPs do.{es_small_note}
     scoring : str, callable or None, default="loss"
@@ -138,26 +135,16 @@ SHARED_DOCS = {
           ``scorer(estimator, X, y)``, such as ``sklearn.metrics.make_scorer``
           builds.
 
-        A scorer is resolved once per fit with ``sklearn.metrics.check_scoring``
-        and called, after every check, on the held-out rows ``X`` and labels or
-        targets ``y`` (as ``fit`` validated them), with ``estimator`` a private
-        stand-in for this estimator at the parameters being checked: {proxy},
-        computed as the fitted estimator computes them up to rounding (the
-        fitted estimator sums a non-negative network's layers in a fixed order:
-        about 1e-7 relative in float32), on those rows only (other data is
-        refused); the estimator itself is not changed. The held-out rows'
+        A scorer is called after every check on the held-out rows, with
+        ``estimator`` a private stand-in for this estimator at the parameters
+        being checked: {proxy}. The held-out rows'
         ``sample_weight``{class_weight_note} is passed as the keyword
-        ``sample_weight`` when the weights are unequal (equal weights score
-        unweighted), scaled as ``fit`` scales them (the largest training weight
-        1, which leaves a weighted mean unchanged), so a callable that takes no
-        ``sample_weight`` serves unweighted fits only.
-
-        A NaN score (a scorer undefined on the held-out rows, such as
-        ``"roc_auc"`` on rows of one class) is recorded in
-        ``validation_scores_`` but is never an improvement; if every score of
-        a fit is NaN, early stopping selects nothing: the latest parameters
-        are kept, ``best_validation_score_`` is NaN, and a ``UserWarning``
-        says so.{loss_note}
+        ``sample_weight`` when the weights are unequal, so a callable that takes
+        no ``sample_weight`` serves unweighted fits only. A NaN score is never an
+        improvement; if every score of a fit is NaN, the latest parameters are
+        kept, ``best_validation_score_`` is NaN, and a ``UserWarning`` says so
+        (details: :doc:`/reliability`, "Audits, early stopping and loaded
+        models").{loss_note}
     validation_fraction : float, default=0.1
         Share of the training rows held out for early stopping, drawn from the
         rows of positive ``sample_weight`` (rows of weight 0 are dropped before
@@ -167,16 +154,12 @@ SHARED_DOCS = {
         row's first label (its lowest-indexed column of 1; a row of no label
         counts with the first column's) where each such stratum has two rows or
         more, else random. Where the held-out rows are fewer than the classes
-        (or multilabel strata; 4 rows of 10 digits in the first round of
-        ``HalvingGridSearchCV(..., min_resources="smallest")``), one row each of
-        as many classes (strata) is held out, and every class (stratum) trains;
-        a single-label classifier's scorer other than accuracy then warns that
-        it misses classes. A multilabel split that held out all the 1s (or all
-        the 0s) of a label then moves back the fewest held-out rows that give
-        every label each of its values in training: a label's only row always
-        trains, and the held-out part shrinks by these rows ("The validation
-        set is too small" where fewer than 2 are left). A split that trains
-        every label's 1s and 0s is kept as drawn.
+        (or multilabel strata), one row each of as many classes (strata) is
+        held out, and every class (stratum) trains; a multilabel split gives
+        every label each of its values in training, moving back the fewest
+        held-out rows needed ("The validation set is too small" where fewer
+        than 2 are left; details: :doc:`/reliability`, "Sizes, targets and
+        warm starts").
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "batch_size_param": """\
@@ -186,8 +169,7 @@ SHARED_DOCS = {
         stopping holds out) and deals them into ``max(1, round(n/batch_size))``
         mini-batches of equal size, to one row. A batch so holds about 0.75 to
         1.5 times ``batch_size`` rows (a row fewer where ``n`` does not divide
-        evenly: 7 rows at ``batch_size=2`` make batches of 2, 2, 2 and 1 rows),
-        and fewer than 1.5 times ``batch_size``
+        evenly), and fewer than 1.5 times ``batch_size``
         rows make one batch (299 rows at ``batch_size=200``, where
         scikit-learn's MLPs take 200 and then 99). A ``batch_size`` above ``n``
         is clipped to ``n``, with a warning, as in scikit-learn's MLPs. ``None``
@@ -228,12 +210,8 @@ SHARED_DOCS = {
         a change of what shapes the network or what prediction reads
         {warm_start_anew}
         it starts anew, Adam's moments and the histories too: it equals a fresh
-        fit. After a fit (or a first ``partial_fit`` call) with nothing to learn
-        (a constant target, a single class of positive weight) a warm start is
-        a fresh fit, and ``partial_fit`` draws anew the hidden layers whose
-        weights ``l2`` collapsed to about 0 (all of them where the output layer
-        is exactly zero), the rest kept: no gradient moves a network out of
-        there.
+        fit. So is a warm start after a fit with nothing to learn (a constant
+        target, a single class of positive weight; :doc:`/reliability`).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0
@@ -351,10 +329,7 @@ def fill_doc(cls):
                    "at a stall of the last stage.\n       ")
     loss_note = ("" if score != "accuracy" else
                  "\n\n        The loss moves smoothly where accuracy moves in steps of one "
-                 "sample:\n        on a split of Adult's training rows accuracy stopped "
-                 "the default\n        classifier after 131 iterations and the loss "
-                 "after 166 (validation\n        accuracy 0.8457 and 0.8482;\n        "
-                 "``benchmarks/results/adult_early_stopping_rerun.md``).")
+                 "sample\n        (:ref:`docstring-measurements`).")
     # What makes a warm start start anew: the parameters that shape the network
     # (``_LAYOUT_PARAMS``; ``l1`` only in part, said below) and that prediction
     # reads (``_FITTED_PARAMS``), as the class declares them.
@@ -413,22 +388,17 @@ def fill_doc(cls):
     l2_default = f"{mantissa}e{int(exponent)}" if float(f"{l2:.0e}") == l2 else repr(l2)
     l2_note = ("" if score != "R^2" else
                "\n        The default, 10 times the classifier's (the paper's 1e-5), "
-               "fits small\n        tabular data better: higher test scores on 6 "
-               "fresh data sets, with\n        every loss and both scalers, and on 5 "
-               "of 6 others, level on the\n        sixth (``doc/defaults.md``, "
-               "eleventh round).\n        It is still too weak for a few hundred noisy "
-               "rows: 5-fold R^2 0.08\n        on standardised diabetes, against "
-               "0.50 with ``l2=1e-2`` (``RidgeCV``\n        0.49); there, choose "
-               "``l2`` by cross-validation with the scaler in the\n        "
-               "``Pipeline`` (user guide, \"Small, noisy regression data\").")
+               "fits small\n        tabular data better (:doc:`/defaults`, eleventh "
+               "round), but is\n        still too weak for a few hundred noisy rows: "
+               "there, choose ``l2``\n        by cross-validation with the scaler in "
+               "the ``Pipeline``\n        (:ref:`choosing`, \"Small, noisy regression "
+               "data\").")
     es_small_note = (
         "" if score != "R^2" else
         "\n        Below 10,000 rows ``\"auto\"`` holds nothing out, and on small "
-        "noisy\n        data the fit over-fits: on 2,000 rows of Adult's hours per "
-        "week\n        (standardised) test R^2 -0.73 at the defaults, 0.10 with "
-        "``True``. Not\n        the default there: it cost clean data a little "
-        "(test R^2 -0.0051\n        on average against ``l2=1e-4`` alone, -0.002 to "
-        "-0.008 per data\n        set; ``doc/defaults.md``, eleventh round).")
+        "noisy\n        data the fit over-fits, where ``True`` helps; it is not the "
+        "default\n        there, as it cost clean data a little (:doc:`/defaults`, "
+        "eleventh\n        round).")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls

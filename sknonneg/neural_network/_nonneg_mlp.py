@@ -67,28 +67,19 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
         ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
         names (features not named are free; unknown names, and keys that are not
-        str, such as column positions, are an error, as for
-        ``HistGradientBoostingClassifier``). A pandas Series indexed by feature
-        names is read as that dict (by position only with the integer labels 0,
-        1, ..., as the default ``RangeIndex``; ``HistGradientBoosting*`` read any
-        Series by position). It
-        signs the first layer's weights of
-        each feature (>= 0, <= 0, free), overriding ``positive`` for that layer:
-        unlike ``HistGradientBoosting*``'s, where constraints of 0 alone equal None,
-        a 0 here frees that feature's first-layer weights, which None leaves to
-        ``positive``. The guarantee is exact, for every input: with every later layer
+        str, are an error). A pandas Series indexed by feature names is read as
+        that dict (by position only with the default ``RangeIndex``'s labels 0, 1,
+        ...). It signs the first layer's weights of each feature (>= 0, <= 0,
+        free), overriding ``positive`` for that layer: a 0 frees that feature's
+        first-layer weights, which None leaves to ``positive``. The guarantee is
+        exact, for every input and in floating point too: with every later layer
         non-negative and a single logistic output, P(class ``classes_[1]``) (and
-        each label's probability for multilabel targets) is non-decreasing in every
-        +1 feature and non-increasing in every -1 feature, as computed in
-        floating point too (prediction sums each product in a fixed order, so a
-        row's outputs depend on that row alone; user guide, "Choosing an
-        estimator and its constraints"). A combination that cannot keep it is refused with an error:
-        a signed later layer
-        (``positive``), a softmax output (``output``), a multiclass target (as
-        ``HistGradientBoostingClassifier`` refuses it; constraints of 0 alone
-        promise nothing and are accepted with each of these, where
-        ``HistGradientBoostingClassifier`` refuses them on a multiclass target
-        too). Architecture: see Notes.
+        each label's probability for multilabel targets) is non-decreasing in
+        every +1 feature and non-increasing in every -1 feature (:ref:`choosing`).
+        A combination that cannot keep it is refused with an error: a signed
+        later layer (``positive``), a softmax output (``output``), a multiclass
+        target (constraints of 0 alone promise nothing and are accepted with each
+        of these). Architecture: see Notes.
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
         Activation ``f`` of the hidden units, by scikit-learn's names: the
         paper's sigmoid ``1 / (1 + exp(-t))``, ``tanh(t)``, ``max(t, 0)`` or
@@ -104,9 +95,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         solvers) or over 5 successive L-BFGS-B stages (full batch). ``"auto"``:
         with ``"logistic"`` and ``"tanh"``, the paper's ``(1.0, 2.0)`` for
         ``solver="lbfgsb"`` with a softmax output; a fixed ``1.0`` for
-        ``solver="adam"`` (lower MNIST test error with projected Adam) and for
-        logistic outputs (higher micro-F1 on multilabel Reuters;
-        ``benchmarks/results/defaults.md``); with ``"relu"`` and ``"identity"``,
+        ``solver="adam"`` and for logistic outputs, where annealing scored lower
+        (:ref:`docstring-measurements`); with ``"relu"`` and ``"identity"``,
         ``1.0``: a gain only rescales them, as the weights can, so there is
         nothing to anneal.
         <<gain_range>>
@@ -115,8 +105,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         pH1, pC1). Exact, also on unconstrained weights (see Notes). ``"auto"``:
         ``1e-4`` on the first layer of a network whose every layer is non-negative
         fitted to multilabel targets, 0 everywhere else (every other network is
-        fitted as with ``l1=0``); chosen on the 10 largest Reuters labels, see
-        Notes. At most 1e6 (see ``l2``).
+        fitted as with ``l1=0``; why: Notes). At most 1e6 (see ``l2``).
     <<l2_params>>
     output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
@@ -125,11 +114,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         units for multilabel targets, and a single logistic unit for a binary
         problem when ``monotonic_cst`` constrains a feature; a softmax otherwise (a
         non-negative network with one logistic output is increasing in every
-        feature, so binary problems
-        without constraints keep the softmax, which can fit any labelling: on
-        breast cancer, MinMax-scaled, at the defaults, 5-fold accuracy 96.7% with
-        the softmax, 62.7% with a single logistic unit:
-        ``benchmarks/results/defaults_part24.md``). The single unit of a binary
+        feature, so binary problems without constraints keep the softmax, which
+        can fit any labelling). The single unit of a binary
         problem gives P(``classes_[1]``), the second of the sorted labels: the
         encoding of ``y`` decides which class's probability the constraints make
         non-decreasing (fit on ``y == "spam"`` to make it spam's).
@@ -142,15 +128,13 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     ----------
     coefs_ : list of ndarray
         ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``. The fitted arrays
-        (``coefs_``, ``intercepts_``, ``components_``) are read-only: they are derived
-        from the fitted parameters, which copies, pickles, saved files and warm starts
-        carry, and which the sign constraints hold on. The attributes derived from them
-        (these three, ``weight_constraints_``, ``monotonic_cst_`` and
-        ``out_activation_``) describe the fit: another value put in the place of one of
-        them or of an array in their lists (``coefs_[0] = W``, ``out_activation_ =
-        "softmax"``) changes nothing: prediction and every other reader of the fitted
-        network (``sknonneg.inspection``, ``sknonneg.robustness``, conversions, copies,
-        pickles and saved files) use the network as fitted.
+        (``coefs_``, ``intercepts_``, ``components_``) are read-only, derived from the
+        fitted parameters that the sign constraints hold on. The attributes derived
+        from them (these three, ``weight_constraints_``, ``monotonic_cst_`` and
+        ``out_activation_``) describe the fit: another value put in their place
+        (``coefs_[0] = W``, ``out_activation_ = "softmax"``) changes nothing:
+        prediction and every other reader of the fitted network use the network as
+        fitted (:doc:`/reliability`, "Prediction uses what was fitted").
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i`` (free).
     components_ : ndarray of shape (n_hidden, n_features)
@@ -180,8 +164,7 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         :meth:`certified_radius` divides by it. It bounds that network in exact
         arithmetic, not the rounding of its computed outputs: two computed logits
         may differ by more than ``lipschitz_bound_`` times the distance of their
-        inputs, by up to their rounding errors (with ``dtype="float32"``, 4.6
-        times as much for inputs 1e-6 apart, in an 8-unit identity network);
+        inputs, by up to their rounding errors (:ref:`docstring-measurements`);
         :meth:`certified_radius` allows for those errors.
         Read-only: computed from the fitted network.
     <<classifier_attributes>>
@@ -210,20 +193,16 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     input column ``j`` over the training data where it exceeds 1, else 1. A
     positive affine map of a column (min-max or standard scaling) changes nothing
     the network can express -- the weight divides by the scale and keeps its
-    sign, the bias takes the shift -- and the start is
-    normalised over the data, so the penalty was the one part of the fit that
-    depended on the scaler: a standardised column (span 4-6 on wine) was
-    penalised 16-36 times less than its min-max scaled copy. Measured in units of
-    the span it is penalised as min-max scaling would make it; columns within unit
-    range (min-max scaled data, pixels in [0, 1], tf-idf, one-hot) keep the
-    paper's term exactly. 5-fold CV (``doc/defaults.md``): standardised wine
-    0.961 -> 0.978 (the min-max fit's), breast cancer 0.977 -> 0.975. (The
-    regressor keeps the paper's term: measured, the units fitted standardised
-    Auto MPG worse.) On a weight bounded at zero ``|w|`` is linear, so L1 is
-    smooth there; an unconstrained weight with L1 is split as ``w = w+ - w-``
-    with both parts bounded at zero, which makes the penalty linear too and exact
-    under L-BFGS-B: at its solution one of the two parts is 0 and the term is
-    ``l1 |w|``. ``loss_curve_`` and ``loss_`` are the objective of the parts,
+    sign, the bias takes the shift -- so the penalty was the one part of the fit
+    that depended on the scaler; measured in units of the span, a column is
+    penalised as min-max scaling would make it, and columns within unit range
+    (min-max scaled data, pixels in [0, 1], tf-idf, one-hot) keep the paper's
+    term exactly. The regressor keeps the paper's term (measurements:
+    :ref:`docstring-measurements`). On a weight bounded at zero ``|w|`` is linear,
+    so L1 is smooth there; an unconstrained weight with L1 is split as ``w = w+ -
+    w-`` with both parts bounded at zero, which makes the penalty linear too and
+    exact under L-BFGS-B: at its solution one of the two parts is 0 and the term
+    is ``l1 |w|``. ``loss_curve_`` and ``loss_`` are the objective of the parts,
     ``l1 (w+ + w-)``: a fit stopped before its solution (at ``max_iter``) may
     leave both parts of a weight positive, and its ``loss_`` then exceeds the
     objective above at ``coefs_`` by ``2 l1 sum min(w+, w-)``.
@@ -231,126 +210,74 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     Initialisation is data-dependent: weights are drawn (free layers uniformly on
     ``[-1, 1)``; sign-constrained layers uniformly on ``[0, 1)``, with logistic
     outputs sparse: each weight kept with a probability ``p`` measured on the data,
-    see below), then each unit is
-    rescaled so that its pre-activation has a set standard deviation over (a
-    subsample of up to 2,000 rows of) the training data -- with a softmax output,
-    0.5 for non-negative hidden layers and, for the output layer, 2 for a
-    non-negative output layer and 0.1 for a signed one (``positive=False``,
-    ``"hidden"``, a list ending in False); with logistic outputs 1 for both; 1 for
-    other hidden layers -- and its bias is set so that the mean pre-activation is
-    0. The logits of a non-negative output layer move together (they share the
-    positively correlated hidden units), so at 2 its softmax still starts near
-    uniform; a signed layer's logits are independent, and at 2 it started as a
-    confident random guess, which Adam took tens of epochs to undo (digits,
-    ``positive=False``, Adam, 20 epochs: test accuracy 0.82 at 2, 0.90 at 0.1,
-    means of 3 seeds; ``benchmarks/results/signed_softmax_start.md``). A non-negative network initialised with small weights trains very slowly:
-    all its hidden units start alike and the output logits barely differ; the
-    rescaling gives every unit, output units included, a useful range from the
-    first iteration. With multilabel targets each output's bias is then raised by
-    its label's (weighted) training log-odds, clipped to ``[1e-3, 1 - 1e-3]``, so
-    that every label starts at its frequency rather than at 0.5. From 0.5, the
-    first steps of a fit on many rare labels must lower every output at once, and
-    a network whose every weight is >= 0 does it by switching its hidden units
-    off: on Reuters with all 90 labels and 30 units, 16-20 of them were constant
-    over the training documents after 10 iterations and 26-27 after 20, for good,
-    and the labels that needed them stayed at their prior (from the log-odds
-    start none was constant after 20 iterations, 2-3 at the end). On an inner
-    validation split of the training documents the micro-F1 rose from 0.60-0.68
-    to 0.86 (three seeds; top-10 labels: 0.933 either way; a free output layer:
-    0.885 either way; ``benchmarks/results/reuters90_prior.md``).
+    see below), then each unit is rescaled so that its pre-activation has a set
+    standard deviation over (a subsample of up to 2,000 rows of) the training data
+    -- with a softmax output, 0.5 for non-negative hidden layers and, for the
+    output layer, 2 for a non-negative output layer and 0.1 for a signed one
+    (``positive=False``, ``"hidden"``, a list ending in False); with logistic
+    outputs 1 for both; 1 for other hidden layers -- and its bias is set so that
+    the mean pre-activation is 0. The logits of a non-negative output layer move
+    together (they share the positively correlated hidden units), so at 2 its
+    softmax still starts near uniform; a signed layer's logits are independent,
+    and at 2 it would start as a confident random guess. A non-negative network
+    initialised with small weights trains very slowly: all its hidden units start
+    alike and the output logits barely differ; the rescaling gives every unit,
+    output units included, a useful range from the first iteration. With
+    multilabel targets each output's bias is then raised by its label's
+    (weighted) training log-odds, clipped to ``[1e-3, 1 - 1e-3]``, so that every
+    label starts at its frequency rather than at 0.5: from 0.5, the first steps
+    of a fit on many rare labels must lower every output at once, which a
+    network whose every weight is >= 0 does by switching hidden units off for
+    good (:ref:`docstring-measurements`).
 
     Why the draw of a non-negative layer is sparse: with weights of mean ``m`` and
     variance ``s^2``, every unit's pre-activation shares the part ``m (x @ 1)``, and
     two units start with correlation ``m^2 v / (m^2 v + s^2 t)`` (``v`` the variance
-    of ``x @ 1``, ``t`` the total variance of ``x``). A dense uniform draw on tf-idf
-    rows (where ``x @ 1`` is the document's length) or on tabular columns that move
-    together makes every hidden unit the same function of that sum (correlation
-    0.94 on Reuters), a network with one feature whose sign a non-negative logistic
-    output cannot flip: each label's probability can only grow with it, and the fit
-    stalls near the class prior (Reuters micro-F1 0.64). Keeping each weight with
-    probability ``p`` raises ``s^2 / m^2`` to ``4 / (3p) - 1``; ``p`` is the largest
-    value that brings the correlation down to 0.2 (at least two expected inputs per
-    unit), so the units start as diverse random features (Reuters: 0.90). This
-    sparse draw is used with logistic outputs, hidden and output layers alike. A
-    softmax compares its logits, ``(v_a - v_b) @ h`` takes either sign with
-    non-negative weights, and its networks keep the dense draw, tuned on MNIST.
-
-    The gain: ``gain="auto"`` anneals it from 1 to 2 for softmax networks under
-    L-BFGS-B (the paper's schedule) and keeps it at 1 with projected Adam and with
-    logistic outputs, where the annealing gave worse test scores (full MNIST with
-    Adam; multilabel Reuters, where the positive network overfits: training
-    micro-F1 0.998, test 0.90; ``doc/defaults.md``).
+    of ``x @ 1``, ``t`` the total variance of ``x``). Where ``x @ 1`` varies much
+    (a tf-idf row's length, tabular columns that move together) a dense draw makes
+    every hidden unit nearly the same function of that sum, whose sign a
+    non-negative logistic output cannot flip, and the fit stalls near the class
+    prior. Keeping each weight with probability ``p`` raises ``s^2 / m^2`` to
+    ``4 / (3p) - 1``; ``p`` is the largest value that brings the correlation down
+    to 0.2 (at least two expected inputs per unit), so the units start as diverse
+    random features. This sparse draw is used with logistic outputs, hidden and
+    output layers alike. A softmax compares its logits, ``(v_a - v_b) @ h`` takes
+    either sign with non-negative weights, and its networks keep the dense draw.
 
     ``l1="auto"``: an L1 penalty of ``1e-4`` on the first layer of a network whose
     every weight is >= 0 fitted to multilabel targets; 0 for every other network
     (which is then fitted exactly as with ``l1=0``). Each label is decided by its
     own 0.5 threshold, and such a network raises a label only on positive
     evidence (it is non-decreasing in every input), so a row with little evidence
-    gets no label at all. At the optimum of the L2-penalised loss the evidence is
-    spread over many co-occurring inputs (the L2 penalty prefers many small
-    weights to a few large ones), so that a row needs many of them to pass the
-    threshold; L1, linear on weights >= 0, costs a large weight no more per unit
-    than a small one and keeps the evidence on fewer, stronger inputs. On
-    Reuters top-10 (tf-idf, ``(30,)``) the fits converge either way, and the
-    test micro-F1 rises from 0.907 to 0.918 (mean of three seeds; 268 -> 234
-    documents without a label), at half the CPU time. With a free output layer
-    (``positive="hidden"``) the network can use negative evidence and L1 costs
-    (0.3 points on a validation split), and softmax or single-output networks
-    never predict an empty label set; there ``"auto"`` is 0 (MNIST: L1 on the
-    first layer costs 0.3-0.5 points; ``doc/defaults.md``, fifth round).
-
-    Many labels: on Reuters with all 90 labels (1 to 2,877 positive training
-    documents each; tf-idf, ``(30,)``, two seeds) the test micro-F1 is 0.82-0.83
-    with the other parameters at their defaults, 0.81 with ``l1=0`` (macro-F1
-    0.31 against 0.34-0.36); an output of a network whose every weight is >= 0
-    can only add hidden units up, and width helps it (0.83-0.84 with 90 units,
-    0.84 with 200), as does a signed output layer (``positive="hidden"``,
-    0.84-0.85), against 0.86 for ``OneVsRestClassifier(LinearSVC())``
-    (``benchmarks/results/reuters90_width.md``). While the outputs started at 0.5
-    (before their labels' log-odds, above), the same network left 12-13 labels at
-    their prior, one with 1,650 positive documents, at a micro-F1 of 0.57-0.71.
+    gets no label at all. The L2 penalty spreads the evidence over many
+    co-occurring inputs (it prefers many small weights to a few large ones), so
+    that a row needs many of them to pass the threshold; L1, linear on weights
+    >= 0, costs a large weight no more per unit than a small one and keeps the
+    evidence on fewer, stronger inputs. A free output layer can use negative
+    evidence, and softmax or single-output networks never predict an empty label
+    set; there ``"auto"`` is 0 (measurements: :ref:`docstring-measurements`).
 
     Inputs: a non-negative first layer with sigmoid units trains on inputs of order
     one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
     ``Pipeline``: both train alike). Inputs whose largest column root-mean-square is
-    above 100 (raw MNIST pixels, 0 to 255: 178; 0.908 test accuracy at the defaults
-    against 0.969 divided by 255) or below 1e-3, or above 10 and 100 times the
-    median of the non-zero columns' (raw Spambase: 669 against 0.47), raise an
-    ``InputScaleWarning``. Inputs small as a
-    whole -- the median over the columns of their root-mean-square where non-zero,
-    ``s_j``, at most 0.2, as min-max scaled heavy-tailed columns or tf-idf rows --
-    leave the first layer flat against the rest of the network, and L-BFGS-B
-    crawls; it then runs on ``u`` with the sign-constrained first-layer rows
-    ``W[j] = f_j u[j]``, ``f_j = min(100, max(1, 1 / s_j))`` (a change of variables:
-    the bounds hold exactly, ``coefs_`` are in the inputs' units, Adam is left as it
-    is; min-max Spambase: 5-fold accuracy 0.934 -> 0.937, and no fold raises a
-    ``ConvergenceWarning``, against 3 of 5; ``doc/defaults.md``). A fit that ends
+    above 100 or below 1e-3, or above 10 and 100 times the median of the non-zero
+    columns', raise an ``InputScaleWarning``. Inputs small as a whole -- the
+    median over the columns of their root-mean-square where non-zero, ``s_j``, at
+    most 0.2, as min-max scaled heavy-tailed columns or tf-idf rows -- leave the
+    first layer flat against the rest of the network, and L-BFGS-B crawls; it then
+    runs on ``u`` with the sign-constrained first-layer rows ``W[j] = f_j u[j]``,
+    ``f_j = min(100, max(1, 1 / s_j))`` (a change of variables: the bounds hold
+    exactly, ``coefs_`` are in the inputs' units, Adam is left as it is). A fit that ends
     predicting one class for all training samples, or no better than the class
     prior, raises a ``DegenerateFitWarning``; a ``ConvergenceWarning`` only when the
     iteration limit stopped a loss that was still falling (by more than 1% of the
     fit's decrease over its last 10% of iterations; after a huge first step, of
     both the decrease after it and the loss). Such a fit is short of its
-    training optimum, yet the limit often acts as early stopping (held-out accuracy
-    fell when the benchmark's warning fits went on), so the message names
-    ``early_stopping=True`` and a larger ``l2`` beside ``max_iter``. On more than
-    10,000 rows ``early_stopping="auto"`` is that early stopping, on by default as
-    in scikit-learn's ``HistGradientBoosting*``: 10% of the rows are held out and
-    a gain stage ends when their loss (``scoring="loss"``) has not fallen below the
-    stage's best by ``tol`` for ``n_iter_no_change`` iterations (its unused
-    iterations go to the next stage), the fit when the last stage's has not; the
-    parameters of the best held-out loss are kept. On Adult the default fit then
-    stops after 150-180 iterations instead of running into the 200-iteration limit
-    on a slow tail that memorises category combinations: no fold warns (8 of 15
-    min-max fits did) and the 5-fold accuracy of the softmax fits moves by
-    -0.03 to -0.17 points, that of a single logistic output on min-max features by
-    -1.0 point (0.8539 -> 0.8436); on full
-    MNIST, where no fit warned, holding out 10% costs 0.16 points (97.23% ->
-    97.07%, three seeds; ``doc/defaults.md``, eighth round). With
-    ``learning_rate="linear"`` the step decays over ``max_iter`` epochs, so
-    reaching ``max_iter`` is the planned end of the fit, not a cut: it warns only
-    when the last epoch, at the smallest step, still gave more than 1% of the
-    decrease (a schedule too short) or the loss ended above its lowest by that
-    much (steps too large).
+    training optimum, yet the limit often acts as early stopping, so the message
+    names ``early_stopping=True`` and a larger ``l2`` beside ``max_iter``; on more
+    than 10,000 rows ``early_stopping="auto"`` is that early stopping, on by
+    default. With ``learning_rate="linear"`` reaching ``max_iter`` is the planned
+    end of the fit, not a cut (``learning_rate``).
 
     Monotonicity under ``monotonic_cst``: every hidden unit is a non-decreasing
     function of ``c_j x_j`` for each constrained feature ``j`` (a sigmoid of a sum
@@ -360,15 +287,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     in ``x_j`` for every value of the free features, and a unit that reads only
     free features loses nothing (``sigmoid(-t) = 1 - sigmoid(t)`` moves a sign
     into the bias). Beyond one sigmoid, free and constrained features interact
-    only through the non-negative later layers, so a second hidden layer helps.
-    Splitting the first layer into constrained-only and free-only units, which
-    also keeps the guarantee, does not help: with one hidden layer it makes the
-    model additive, and with two it still trails the mixed units. On a synthetic
-    regression with interacting free features (``benchmarks/results/``
-    ``monotone_free_features.md``) the test MSE is 0.023 for (32,), 0.019 for
-    (32, 16), 0.19 for (32,) split, 0.029 for (32, 16) split, and 0.016 for the
-    unconstrained network. Hence the mixed layer, with ``hidden_layer_sizes``
-    the place to add depth.
+    only through the non-negative later layers, so a second hidden layer helps:
+    ``hidden_layer_sizes`` is the place to add depth. Splitting the first layer
+    into constrained-only and free-only units would also keep the guarantee, but
+    fitted worse (:ref:`docstring-measurements`).
 
     A non-negative network with a single logistic output unit is monotone in
     every input and cannot fit XOR (Wang et al. 2022); with a softmax over two or

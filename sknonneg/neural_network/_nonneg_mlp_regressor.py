@@ -142,9 +142,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         (another loss ignores it, and a change of it does not stop a warm start
         or ``partial_fit`` of another loss); kept from the fit, as ``loss`` is.
         Near the ends the loss's value (not its gradient) is a difference of
-        terms of size ``1 / (p - 1)`` or ``1 / (2 - p)``: about 1e-12 relative
-        error at 1.01 or 1.99, 1e-3 at ``1 + 1e-12`` (as in scikit-learn's
-        ``mean_tweedie_deviance``); there, use ``"poisson"`` or ``"gamma"``.
+        terms of size ``1 / (p - 1)`` or ``1 / (2 - p)`` and loses precision, as
+        in scikit-learn's ``mean_tweedie_deviance`` (:ref:`docstring-measurements`);
+        there, use ``"poisson"`` or ``"gamma"``.
     positive : "auto", bool, {"hidden", "output"} or array-like of bool, default="auto"
         Which weight layers are constrained to be >= 0. ``"hidden"``: the
         input-to-hidden and hidden-to-hidden layers, the output layer signed.
@@ -163,16 +163,11 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
         ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
         names (features not named are free; unknown names, and keys that are not
-        str, such as column positions, are an error, as for
-        ``HistGradientBoostingRegressor``). A pandas Series indexed by feature
-        names is read as that dict (by position only with the integer labels 0,
-        1, ..., as the default ``RangeIndex``; ``HistGradientBoosting*`` read any
-        Series by position). It
-        signs the first layer's weights
-        of each feature, overriding ``positive`` for that layer: unlike
-        ``HistGradientBoosting*``'s, where constraints of 0 alone equal None, a 0
-        here frees that feature's first-layer weights, which None leaves to
-        ``positive``. With every later
+        str, are an error). A pandas Series indexed by feature names is read as
+        that dict (by position only with the default ``RangeIndex``'s labels 0, 1,
+        ...). It signs the first layer's weights of each feature, overriding
+        ``positive`` for that layer: a 0 frees that feature's first-layer weights,
+        which None leaves to ``positive`` (:ref:`choosing`). With every later
         layer non-negative (``positive=True``) every output is non-decreasing in
         the +1 features and non-increasing in the -1 features, exactly.
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
@@ -187,9 +182,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``relu`` and ``identity``. A pair ``(start, end)`` is annealed over the
         epochs or the 5 L-BFGS-B stages of a full-batch fit. ``"auto"``: with
         ``"logistic"`` and ``"tanh"``, ``(1.0, 2.0)`` for ``solver="lbfgsb"`` and a
-        fixed ``1.0`` for ``solver="adam"`` (as the classifier's: higher test R^2
-        under Adam in 5 of 6 data sets and scalings, lower on standardised
-        Friedman #1, ``benchmarks/results/regressor_adam_gain.md``); ``1.0`` with
+        fixed ``1.0`` for ``solver="adam"``, as the classifier's
+        (:ref:`docstring-measurements`); ``1.0`` with
         ``"relu"`` and ``"identity"``, which a gain only rescales.
         <<gain_range>>
     <<penalty_params>>
@@ -202,15 +196,13 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     coefs_ : list of ndarray
         ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i`` (of the network on
         standardised targets, see Notes). The fitted arrays (``coefs_``,
-        ``intercepts_``, ``components_``) are read-only: they are derived from the
-        fitted parameters, which copies, pickles, saved files and warm starts carry, and
-        which the sign constraints hold on. The attributes derived from them (these
-        three, ``weight_constraints_``, ``monotonic_cst_`` and ``out_activation_``)
-        describe the fit: another value put in the place of one of them or of an array
-        in their lists (``coefs_[0] = W``, ``out_activation_ = "softmax"``) changes
-        nothing: prediction and every other reader of the fitted network
-        (``sknonneg.inspection``, ``sknonneg.robustness``, conversions, copies, pickles
-        and saved files) use the network as fitted.
+        ``intercepts_``, ``components_``) are read-only, derived from the fitted
+        parameters that the sign constraints hold on. The attributes derived from
+        them (these three, ``weight_constraints_``, ``monotonic_cst_`` and
+        ``out_activation_``) describe the fit: another value put in their place
+        changes nothing: prediction and every other reader of the fitted network
+        use the network as fitted (:doc:`/reliability`, "Prediction uses what was
+        fitted").
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i``.
     components_ : ndarray of shape (n_hidden, n_features)
@@ -282,11 +274,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     held as two non-negative parts, ``w = w+ - w-``, charged ``l1 (w+ + w-)``,
     which is ``l1 |w|`` at the minimum. A fit stopped before it (``max_iter``)
     can end with both parts positive, and its ``loss_`` then lies above the
-    objective above evaluated at ``coefs_`` (0.258 against 0.255 after 60
-    L-BFGS-B iterations of a small fit with ``l1=1e-3``). Unlike the classifier's, the
-    first layer's L2 term is the paper's, in the inputs' own units (measured: in
-    units of the columns' spans it fitted standardised Auto MPG worse,
-    ``doc/defaults.md``), so the scaler sets its strength: ``l2`` is best chosen
+    objective above evaluated at ``coefs_``. Unlike the classifier's, the
+    first layer's L2 term is the paper's, in the inputs' own units (in units of
+    the columns' spans it fitted worse: :ref:`docstring-measurements`), so the
+    scaler sets its strength: ``l2`` is best chosen
     with the scaler in a ``Pipeline``. A warm start that continues the fitted
     network (``warm_start=True``, later ``partial_fit`` calls) keeps the target
     scaling of the first fit; one that starts anew (``warm_start``'s changes)
@@ -358,9 +349,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     the squared error of the standardised targets, summed over the targets and
     averaged over the rows, weighted (with ``loss="poisson"``, ``"gamma"`` or
     ``"tweedie"``, half the deviance of the scaled targets, so summed and
-    averaged). On 20,000 rows of ``make_friedman1`` (noise 1) the test
-    R^2 is the same with it and without (0.9527 and 0.9526, three seeds;
-    ``benchmarks/results/early_stopping_auto_friedman.md``). Monotonicity under
+    averaged). Monotonicity under
     ``monotonic_cst``: every
     hidden unit is a non-decreasing function of ``c_j x_j`` for each constrained
     feature ``j`` (a non-decreasing ``f`` of a sum whose coefficient on ``x_j`` has
@@ -372,10 +361,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     the sign moves into the unit). Beyond one hidden layer, free and constrained
     features interact only through the non-negative later layers, so a second
     hidden layer helps. Splitting the first layer into constrained-only and
-    free-only units (which also keeps the guarantee) does not help. On a
-    synthetic regression with interacting free features, the test MSE is 0.023
-    with (32,), 0.019 with (32, 16), 0.19 and 0.029 for the split versions, and
-    0.016 unconstrained (``benchmarks/results/monotone_free_features.md``).
+    free-only units (which also keeps the guarantee) fitted worse
+    (:ref:`docstring-measurements`).
 
     References
     ----------

@@ -347,7 +347,7 @@ def test_capped_penalties_and_computed_attributes_say_so_in_the_docstring():
 # parameter descriptions") and doc/reliability.md; these bounds, about 1,000
 # characters above the lengths after the move, keep them from growing back. A new
 # measurement goes to doc/, with a link from the docstring.
-DOCSTRING_MAX_CHARS = {"NonNegMLPClassifier": 33_000, "NonNegMLPRegressor": 32_500,
+DOCSTRING_MAX_CHARS = {"NonNegMLPClassifier": 32_000, "NonNegMLPRegressor": 32_500,
                        "ABBAClassifier": 26_500, "NonNegAutoencoder": 20_500}
 
 

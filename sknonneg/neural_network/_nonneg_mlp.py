@@ -207,42 +207,27 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     leave both parts of a weight positive, and its ``loss_`` then exceeds the
     objective above at ``coefs_`` by ``2 l1 sum min(w+, w-)``.
 
-    Initialisation is data-dependent: weights are drawn (free layers uniformly on
-    ``[-1, 1)``; sign-constrained layers uniformly on ``[0, 1)``, with logistic
-    outputs sparse: each weight kept with a probability ``p`` measured on the data,
-    see below), then each unit is rescaled so that its pre-activation has a set
-    standard deviation over (a subsample of up to 2,000 rows of) the training data
-    -- with a softmax output, 0.5 for non-negative hidden layers and, for the
-    output layer, 2 for a non-negative output layer and 0.1 for a signed one
-    (``positive=False``, ``"hidden"``, a list ending in False); with logistic
-    outputs 1 for both; 1 for other hidden layers -- and its bias is set so that
-    the mean pre-activation is 0. The logits of a non-negative output layer move
-    together (they share the positively correlated hidden units), so at 2 its
-    softmax still starts near uniform; a signed layer's logits are independent,
-    and at 2 it would start as a confident random guess. A non-negative network
-    initialised with small weights trains very slowly: all its hidden units start
-    alike and the output logits barely differ; the rescaling gives every unit,
-    output units included, a useful range from the first iteration. With
-    multilabel targets each output's bias is then raised by its label's
-    (weighted) training log-odds, clipped to ``[1e-3, 1 - 1e-3]``, so that every
-    label starts at its frequency rather than at 0.5: from 0.5, the first steps
-    of a fit on many rare labels must lower every output at once, which a
-    network whose every weight is >= 0 does by switching hidden units off for
-    good (:ref:`docstring-measurements`).
-
-    Why the draw of a non-negative layer is sparse: with weights of mean ``m`` and
-    variance ``s^2``, every unit's pre-activation shares the part ``m (x @ 1)``, and
-    two units start with correlation ``m^2 v / (m^2 v + s^2 t)`` (``v`` the variance
-    of ``x @ 1``, ``t`` the total variance of ``x``). Where ``x @ 1`` varies much
-    (a tf-idf row's length, tabular columns that move together) a dense draw makes
-    every hidden unit nearly the same function of that sum, whose sign a
-    non-negative logistic output cannot flip, and the fit stalls near the class
-    prior. Keeping each weight with probability ``p`` raises ``s^2 / m^2`` to
-    ``4 / (3p) - 1``; ``p`` is the largest value that brings the correlation down
-    to 0.2 (at least two expected inputs per unit), so the units start as diverse
-    random features. This sparse draw is used with logistic outputs, hidden and
-    output layers alike. A softmax compares its logits, ``(v_a - v_b) @ h`` takes
-    either sign with non-negative weights, and its networks keep the dense draw.
+    Initialisation is data-dependent (:doc:`/engine`, "Initialisation"): weights
+    are drawn (free layers uniformly on ``[-1, 1)``; sign-constrained layers
+    uniformly on ``[0, 1)``, with logistic outputs sparse: each weight kept with
+    the largest probability that starts two units with a correlation of at most
+    0.2, so that they are diverse features rather than one function of ``x @ 1``,
+    whose sign a non-negative logistic output cannot flip), then each unit is
+    rescaled so that its pre-activation has a set standard deviation over (a
+    subsample of up to 2,000 rows of) the training data -- with a softmax output,
+    0.5 for non-negative hidden layers and, for the output layer, 2 for a
+    non-negative output layer and 0.1 for a signed one (``positive=False``,
+    ``"hidden"``, a list ending in False); with logistic outputs 1 for both; 1 for
+    other hidden layers -- and its bias is set so that the mean pre-activation is
+    0. A non-negative network initialised with small weights trains very slowly:
+    all its hidden units start alike and the output logits barely differ; the
+    rescaling gives every unit, output units included, a useful range from the
+    first iteration. With multilabel targets each output's bias is then raised by
+    its label's (weighted) training log-odds, clipped to ``[1e-3, 1 - 1e-3]``, so
+    that every label starts at its frequency rather than at 0.5: from 0.5, the
+    first steps of a fit on many rare labels must lower every output at once,
+    which a network whose every weight is >= 0 does by switching hidden units off
+    for good (:ref:`docstring-measurements`).
 
     ``l1="auto"``: an L1 penalty of ``1e-4`` on the first layer of a network whose
     every weight is >= 0 fitted to multilabel targets; 0 for every other network

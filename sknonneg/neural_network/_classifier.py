@@ -115,8 +115,8 @@ SHARED_DOCS = {
         parameters are kept.{gain_stages} ``"auto"``: on when ``fit`` gets more than 10,000 rows
         (of positive ``sample_weight``: those it fits), as in
         scikit-learn's ``HistGradientBoosting*`` (:ref:`docstring-measurements`),
-        except with ``learning_rate="linear"`` and Adam, whose schedule is the planned length of the fit. The resolved
-        value is ``do_early_stopping_``. ``partial_fit`` never holds rows out
+        except with ``learning_rate="linear"`` and Adam, whose schedule is the
+        planned length of the fit. The resolved value is ``do_early_stopping_``. ``partial_fit`` never holds rows out
         (``"auto"`` is off there) and refuses ``True``, as scikit-learn's MLPs do.{es_small_note}
     scoring : str, callable or None, default="loss"
         Scoring method to use for early stopping (higher is better), as in

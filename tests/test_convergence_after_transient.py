@@ -80,6 +80,19 @@ def test_transient_counts_only_leading_steps():
     assert _transient_end(curve, 10) == 0
 
 
+def test_transient_that_ends_below_the_last_loss_is_no_transient():
+    # A first step below where the fit ends, a rise (Adam's noise, a gain
+    # stage), then a tail falling by 2% of the loss. Before: "fell by more than
+    # 1% of its decrease after its first 5 iterations (which took it from 1e+05
+    # to 4.231)", where the loss rose after them to 4.5; the rising steps
+    # counted as steps that removed nine tenths of the loss left.
+    curve = np.concatenate([[1e5, 4.0], np.linspace(4.2, 4.6, 40),
+                            np.linspace(4.6, 4.5, 8)])
+    assert _transient_end(curve, 5) == 1  # the first step only
+    # No decrease after it: the whole decrease, of which the tail is a millionth.
+    _silent(_result(curve), 50)
+
+
 @pytest.mark.parametrize("decoder, penalty", [("linear", 1e6), ("sigmoid", 1e4)])
 def test_autoencoder_under_a_huge_penalty_warns_it_was_cut_short(decoder, penalty):
     # The reproducer of review 56f (300 digits / 16, L-BFGS-B, 200 iterations):

@@ -921,7 +921,11 @@ def _transient_end(curve, head):
     12%), a penalty's first step almost all of it (300 digits / 16,
     ``nonneg_penalty=1e6``: 99.99%)."""
     end, j = curve[-1], 0
-    while j < head and curve[j] - curve[j + 1] > _TRANSIENT_STEP * (curve[j] - end):
+    # Only above the last value: below it, a rise smaller than nine tenths of the
+    # gap passed the test (its "removal" and the gap both negative), and
+    # [1e5, 4.0, 4.2, ..., 4.6, ..., 4.5] was a transient of 5 iterations.
+    while (j < head and curve[j] > end
+           and curve[j] - curve[j + 1] > _TRANSIENT_STEP * (curve[j] - end)):
         j += 1
     return j
 
@@ -1059,8 +1063,13 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
             # Small against the whole decrease: also small against the decrease
             # after an initial transient (which ends before the tail), or
             # against the loss (>= 0) itself? Both, for the warning.
+            # A transient that ended below the last loss leaves no decrease
+            # after it (the loss rose since): as before, the whole decrease.
+            # Before, "more than 1% of its decrease after its first iteration"
+            # was said of a decrease below 0 ([1e5, 4.0, rising to 4.6, 4.5]).
             first = _transient_end(curve, min(wanted, curve.size - tail - 1))
-            if not (first and drop > share * (curve[first] - curve[-1])
+            if not (first and curve[first] > curve[-1]
+                    and drop > share * (curve[first] - curve[-1])
                     and drop > share * abs(curve[-1])):
                 return
         last = "last iteration" if tail == 1 else f"last {tail} iterations"

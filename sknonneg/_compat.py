@@ -9,6 +9,7 @@ future scikit-learn release is mended in one file.
 
 import functools
 
+from sklearn import get_config
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
@@ -16,7 +17,11 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils._set_output import _get_output_config
+
+try:
+    from sklearn.utils._set_output import _get_output_config
+except ImportError:  # moved in a future scikit-learn: transform_output falls back
+    _get_output_config = None
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 from sklearn.utils.validation import _num_samples as num_samples
 
@@ -33,8 +38,21 @@ def transform_output(estimator):
     A transformer whose output names may be refused checks them itself when they
     will be used: scikit-learn 1.6 and 1.7 swallow any exception of
     ``get_feature_names_out`` while wrapping the output, and number the columns
-    instead (1.9 lets it through)."""
-    return _get_output_config("transform", estimator)["dense"]
+    instead (1.9 lets it through).
+
+    Where scikit-learn's private ``_get_output_config`` is gone or answers in
+    another form, the same rule is read from what ``set_output`` stores on the
+    estimator and from the public ``sklearn.get_config()``. Before, a move of
+    the private function made ``import sknonneg`` fail."""
+    if _get_output_config is not None:
+        try:
+            return _get_output_config("transform", estimator)["dense"]
+        except (TypeError, KeyError, AttributeError):
+            pass
+    own = getattr(estimator, "_sklearn_output_config", None)
+    if isinstance(own, dict) and own.get("transform") is not None:
+        return own["transform"]
+    return get_config().get("transform_output", "default")
 
 
 @functools.cache

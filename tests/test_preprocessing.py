@@ -774,3 +774,37 @@ def test_colliding_names_are_refused_under_pandas_output_at_every_scikit_learn(
             pipe.fit(X)
     # NumPy output needs no names.
     assert RampTransformer(2).fit(X).transform(X).shape == (10, 4)
+
+
+def test_transform_output_falls_back_where_the_private_moves(monkeypatch):
+    # sknonneg._compat reads set_output's container through scikit-learn's
+    # private _get_output_config. Before, where it moved, ``import sknonneg``
+    # failed (ImportError in _compat); now the same rule is read from what
+    # set_output stores and from the public sklearn.get_config().
+    import importlib.util
+
+    import sklearn
+    from sklearn.utils import _set_output
+
+    import sknonneg._compat
+
+    monkeypatch.delattr(_set_output, "_get_output_config")
+    spec = importlib.util.spec_from_file_location("_compat_without_private",
+                                                  sknonneg._compat.__file__)
+    compat = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compat)
+    assert compat._get_output_config is None
+    monkeypatch.undo()
+    # The private answering in another form (a string, not a dict): the same.
+    shaped = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shaped)
+    monkeypatch.setattr(shaped, "_get_output_config", lambda method, est=None: "x")
+    for module in (compat, shaped):
+        plain = RampTransformer(2)
+        assert module.transform_output(plain) == "default"
+        assert module.transform_output(
+            RampTransformer(2).set_output(transform="pandas")) == "pandas"
+        with sklearn.config_context(transform_output="pandas"):
+            assert module.transform_output(plain) == "pandas"
+            assert module.transform_output(
+                RampTransformer(2).set_output(transform="default")) == "default"

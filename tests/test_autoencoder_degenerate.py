@@ -277,3 +277,25 @@ def test_small_input_note_per_decoder_and_after_the_scale_warning():
     assert ae._small_input_note(0.05, scale_warned=True).endswith(
         "Scale X (see the InputScaleWarning).")
     assert ae._small_input_note(None) == "" and ae._small_input_note(0.0) == ""
+
+
+def test_components_note_says_when_its_rows_are_a_sample():
+    # Beyond 2,000 rows of positive weight the principal components are those
+    # of an evenly spaced sample. Before, the message spoke of "the training
+    # rows" (and of a bound on their reconstruction by the linear decoder).
+    from types import SimpleNamespace
+
+    from sknonneg.neural_network._diagnostics import _components_note
+
+    ae = SimpleNamespace(n_components_=1, _fitted_param=lambda name: "linear")
+    X = np.random.default_rng(0).random((2500, 20))
+    note = _components_note(ae, X, None)
+    assert ("the first principal component of 2,000 of the 2,500 training rows "
+            "(evenly spaced) leaves" in note)
+    assert "through the linear decoder does better on them)" in note
+    # Rows of weight 0 do not count; 1,500 rows are all used.
+    weights = np.r_[np.ones(1500), np.zeros(1000)]
+    for note in (_components_note(ae, X, weights),
+                 _components_note(ae, X[:1500], None)):
+        assert "the first principal component of the training rows leaves" in note
+        assert "does better)" in note

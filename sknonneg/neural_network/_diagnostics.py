@@ -793,12 +793,20 @@ def _components_note(estimator, X, sample_weight):
     share = _principal_share(X, sample_weight, int(k))
     if share is None or not share > _FEW_COMPONENTS:
         return ""
-    what = ("first principal component of the training rows leaves" if k == 1
-            else f"{k} leading principal components of the training rows leave")
+    # Beyond _PRINCIPAL_ROWS rows of positive weight the share is that of an
+    # evenly spaced sample, and the message says so. Before, it spoke of "the
+    # training rows" and of a bound on their reconstruction, for a sample.
+    rows = _input_matrix(X).shape[0] if sample_weight is None else int(
+        np.count_nonzero(np.asarray(sample_weight, dtype=np.float64) > 0))
+    sampled = rows > _PRINCIPAL_ROWS
+    of = (f"{_PRINCIPAL_ROWS:,} of the {rows:,} training rows (evenly spaced)"
+          if sampled else "the training rows")
+    what = (f"first principal component of {of} leaves" if k == 1
+            else f"{k} leading principal components of {of} leave")
     bound = ("" if getattr(estimator, "_fitted_param", lambda name: None)(
         "decoder") != "linear" else
         f" (no reconstruction by {k} code{'' if k == 1 else 's'} through the "
-        "linear decoder does better)")
+        f"linear decoder does better{' on them' if sampled else ''})")
     return (f" With n_components={k} the codes are few for the data: the {what} "
             f"{share:.2g} of the mean row's error{bound}.")
 

@@ -676,6 +676,19 @@ def test_huge_and_tiny_weights_neither_overflow_nor_underflow(dtype):
     assert expected[0, 1] == -top and expected[-1, 1] == top
 
 
+def test_weighted_quantile_end_knots_are_the_extremes_of_the_weighted_rows():
+    # A weight below 2**-1070 of the largest leaves the quantiles (the scaling
+    # drops it), but its row still counts for the first and last knots, as for
+    # "uniform" and "distinct" and as the Notes of fit say. Before: [1, 1, 1].
+    X = np.array([[0.0], [1.0], [2.0]])
+    weights = [5e-324, 1e308, 5e-324]
+    assert _knots(X, weights, knots="quantile", n_knots=3).ravel().tolist() == [
+        0.0, 1.0, 2.0]
+    for knots in ("uniform", "distinct"):
+        got = _knots(X, weights, knots=knots, n_knots=3, quantile_method=AVERAGED)
+        assert got.ravel().tolist() == [0.0, 1.0, 2.0]
+
+
 def test_old_pickles_without_quantile_method_read_linear():
     import pickle
 

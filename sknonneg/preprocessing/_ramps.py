@@ -562,6 +562,12 @@ def _averaged_inverted_cdf(values, weights, out):
         weights = np.ones(values.shape[0])
     else:
         weights = weights[order]
+    # The first and last knots: the smallest and largest values of the rows of
+    # positive weight, also where the scaling below drops a weight too small
+    # against the largest (before, [5e-324, 1e308, 5e-324] on 0, 1, 2 put every
+    # knot at 1, where "uniform" and "distinct" keep 0 and 2 and the Notes of
+    # fit promise the minimum and the maximum).
+    lowest, highest = values[0], values[-1]
     integer = bool(np.all(weights == np.floor(weights)))
     if integer:
         with np.errstate(over="ignore"):
@@ -571,8 +577,8 @@ def _averaged_inverted_cdf(values, weights, out):
         tolerance = 0.0
     else:
         # Largest weight to [0.5, 1) / 2**bits(rows): the sum is below 1. Weights
-        # below about 2**-1070 of the largest become 0 and leave, as a row of
-        # weight 0 does (their share is below any rounding of the total).
+        # below about 2**-1070 of the largest become 0 and leave the knots between
+        # the first and the last (their share is below any rounding of the total).
         shift = (int(np.frexp(weights.max())[1])
                  + int(weights.shape[0]).bit_length())
         with np.errstate(under="ignore"):
@@ -600,6 +606,7 @@ def _averaged_inverted_cdf(values, weights, out):
         # NumPy's _lerp at t = 0.5: b - (b - a) * 0.5 (halves: no overflow).
         out[start:start + k.shape[0]] = np.where(on, upper - (upper - lower) * 0.5,
                                                  lower)
+    out[0], out[n_knots - 1] = lowest, highest
     return out
 
 

@@ -64,7 +64,7 @@ _TAIL_SHARE, _TAIL_MIN, _TAIL_GAIN = 0.1, 5, 0.01
 # of which removed more than this share of the loss left above the fit's last
 # (``_transient_end``), and its tail is more than 1% of both its decrease after
 # the transient and its loss. Before, where the first step was huge
-# (``nonneg_penalty=1e6`` on 300 digits / 16: 1.5e5 -> 9.87, then 4.39 -> 4.26
+# (``nonneg_penalty=1e6`` on 300 digits / 16: 1.5e5 -> 9.87, then 4.50 -> 4.26
 # over the last 20 of 200 iterations, 4.2% of the decrease after it, 5.6% of
 # the loss) a fit still falling at the limit was called converged. First a
 # share of 0.5 and the decrease alone: 95 small fits of the test suite (20-60

@@ -15,7 +15,9 @@ same, so each row compares the same start but for the output biases):
 
 Private imports (sknonneg._*): ``sknonneg.neural_network._autoencoder``, to set
 its constant ``_LOGIT_CLIP`` and wrap its ``logit`` (used by the initialisation
-only): the clip is what is measured, and no public parameter sets it.
+only): the clip is what is measured, and no public parameter sets it; and, for the
+``start`` part, to record the initial parameters (``_init_theta``) and read them
+(``_layout``): the objective's terms at the start are not public.
 
 Data, each split into training rows and held-out rows (the training documents of
 Reuters only, never its test set; the vectorizer fitted on the training rows):
@@ -42,7 +44,12 @@ candidates: they change a default, and are there to locate the cause.
     python benchmarks/autoencoder_output_bias.py --part mnist
     python benchmarks/autoencoder_output_bias.py --part digits
 
-Writes benchmarks/results/autoencoder_output_bias_<part>.{json,md}.
+    python benchmarks/autoencoder_output_bias.py --part start
+    python benchmarks/autoencoder_output_bias.py --part summary
+
+Writes benchmarks/results/autoencoder_output_bias_<part>.{json,md}; ``summary``
+reads the four measuring parts' JSON and applies the rule above
+(benchmarks/results/autoencoder_output_bias_summary.{json,md}).
 """
 
 import argparse
@@ -196,11 +203,140 @@ def markdown(result):
     return "\n".join(lines) + "\n"
 
 
+def start_terms():
+    """The objective's terms at the start (review 57a's case: the first 2,000
+    Reuters training documents, all fitted, ``solver="lbfgsb"``, k = 64), per
+    candidate: the reconstruction term against the mean row's, and the ``l2``
+    term of each layer."""
+    docs = load_reuters(data_home=DEFAULT_DATA_HOME).data_train[:2000]
+    X = TfidfVectorizer(stop_words="english", min_df=3).fit_transform(docs)
+    original, store = _ae.NonNegAutoencoder._init_theta, {}
+
+    def recording(self, *args, **kwargs):
+        store["theta"] = original(self, *args, **kwargs).copy()
+        return store["theta"].copy()
+
+    rows = []
+    _ae.NonNegAutoencoder._init_theta = recording
+    try:
+        for cand in CANDIDATES:
+            set_candidate(cand)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = NonNegAutoencoder(solver="lbfgsb", max_iter=1,
+                                          random_state=0).fit(X)
+            (coef1, _), (coef2, _) = model._layout.views(store["theta"])
+            theta = model._theta.copy()
+            model._theta[:] = store["theta"]
+            recon = model._reconstruction_error(X) ** 2 / (2 * X.shape[0])
+            model._theta[:] = theta
+            mean_row = np.asarray(X.mean(axis=0)).ravel()
+            mean_recon = float(sum(((X[i].toarray().ravel() - mean_row) ** 2).sum()
+                                   for i in range(X.shape[0]))) / (2 * X.shape[0])
+            l2_encoder = model.l2 * float((coef1 ** 2).sum())
+            l2_decoder = model.l2 * float((coef2 ** 2).sum())
+            rows.append(dict(candidate=cand, reconstruction=recon,
+                             mean_row_reconstruction=mean_recon,
+                             l2_encoder=l2_encoder, l2_decoder=l2_decoder,
+                             objective=recon + l2_encoder + l2_decoder,
+                             column_mean_median=float(np.median(mean_row)),
+                             column_mean_min=float(mean_row.min())))
+            print(rows[-1], flush=True)
+    finally:
+        _ae.NonNegAutoencoder._init_theta = original
+        set_candidate("current")
+    return {"shape": list(X.shape), "rows": rows}
+
+
+def start_markdown(result):
+    lines = markdown_header(result["record"], "Sigmoid decoder's start on 2,000 Reuters "
+                            "tf-idf documents: the objective's terms")
+    lines += [f"{result['shape'][0]} x {result['shape'][1]} tf-idf, "
+              "`NonNegAutoencoder(solver=\"lbfgsb\", random_state=0)` (k = 64, l2 = 1e-5; "
+              "sparsity_weight 0: no KL term).", "",
+              "| candidate | reconstruction term | mean row's | l2, encoder | l2, decoder "
+              "| objective |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['candidate']} | {r['reconstruction']:.4f} | "
+              f"{r['mean_row_reconstruction']:.4f} | {r['l2_encoder']:.4f} | "
+              f"{r['l2_decoder']:.4f} | {r['objective']:.4f} |" for r in result["rows"]]
+    return "\n".join(lines) + "\n"
+
+
+PARTS = ("reuters", "reuters_full", "mnist", "digits")
+
+
+def summary():
+    """The rule of adoption applied to the parts' rows."""
+    import json
+
+    results = os.path.join(os.path.dirname(__file__), "results")
+    rows = [r for part in PARTS for r in json.load(open(os.path.join(
+        results, f"autoencoder_output_bias_{part}.json")))["rows"]
+        if "l2" not in r and "max_iter" not in r]
+
+    def group(r):
+        return r["data"], r["k"], r["solver"], r["nonneg"]
+
+    current = {group(r) + (r["seed"],): r for r in rows if r["candidate"] == "current"}
+    spread = {}
+    for key, r in current.items():
+        spread.setdefault(key[:4], []).append(r["heldout_error"])
+    verdict = {}
+    for cand in CANDIDATES[1:]:
+        adam, lbfgsb = [], []
+        for r in rows:
+            if r["candidate"] != cand:
+                continue
+            base = current[group(r) + (r["seed"],)]
+            errs = spread[group(r)]
+            allowed = max(1.01, max(errs) / min(errs))
+            entry = dict(data=r["data"], k=r["k"], nonneg=r["nonneg"], seed=r["seed"],
+                         vs_current=r["heldout_error"] / base["heldout_error"],
+                         allowed=allowed, ratio=r["ratio_to_mean_row"],
+                         current_ratio=base["ratio_to_mean_row"])
+            if r["solver"] == "adam":
+                adam.append(entry)
+            elif r["data"].startswith("reuters"):
+                lbfgsb.append(entry)
+        adam_ok = all(e["vs_current"] <= e["allowed"] for e in adam)
+        fixes = all((e["ratio"] < 0.99 <= e["current_ratio"])
+                    or e["ratio"] <= e["current_ratio"] - 0.02 for e in lbfgsb)
+        verdict[cand] = dict(adam_not_worse=adam_ok, fixes_lbfgsb_tfidf=fixes,
+                             adopted=adam_ok and fixes,
+                             worst_adam_vs_current=max(e["vs_current"] for e in adam),
+                             lbfgsb_tfidf=lbfgsb)
+    return {"verdict": verdict}
+
+
+def summary_markdown(result):
+    lines = markdown_header(result["record"], "Sigmoid decoder's initial output biases: "
+                            "the rule of adoption applied")
+    for cand, v in result["verdict"].items():
+        lines += [f"## {cand}", "",
+                  f"Adam not worse than the current code on every row: {v['adam_not_worse']} "
+                  f"(worst held-out error over the current code's: "
+                  f"{v['worst_adam_vs_current']:.4f}); fixes or clearly improves L-BFGS-B "
+                  f"on tf-idf: {v['fixes_lbfgsb_tfidf']}; adopted: {v['adopted']}.", "",
+                  "| data | k | seed | ratio to mean row | current code's | vs current |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {e['data']} | {e['k']} | {e['seed']} | {e['ratio']:.4f} | "
+                  f"{e['current_ratio']:.4f} | {e['vs_current']:.4f} |"
+                  for e in v["lbfgsb_tfidf"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=("reuters", "reuters-full", "mnist", "digits"), required=True)
+    parser.add_argument("--part", required=True, choices=(
+        "reuters", "reuters-full", "mnist", "digits", "start", "summary"))
     args = parser.parse_args()
     stem = f"autoencoder_output_bias_{args.part.replace('-', '_')}"
-    save_result(stem, measure(args.part), markdown)
+    if args.part == "summary":
+        save_result(stem, summary(), summary_markdown)
+    elif args.part == "start":
+        save_result(stem, start_terms(), start_markdown)
+    else:
+        save_result(stem, measure(args.part), markdown)
     print(open(os.path.join(os.path.dirname(__file__), "results", stem + ".md")).read())

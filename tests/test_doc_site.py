@@ -587,3 +587,41 @@ def test_results_commits_are_on_main_or_mapped():
             unmapped.append(f"{path.name}: {commit}")
     assert checked > 50
     assert not unmapped, "\n".join(unmapped)
+
+
+def test_autoencoder_tfidf_solver_advice_is_the_results_files():
+    # Task 57g: the user guide advises Adam on tf-idf with the numbers of
+    # benchmarks/autoencoder_output_bias.py. Each number the paragraph gives is the
+    # results files', rounded as written.
+    text = " ".join((ROOT / "doc" / "user_guide" / "nonneg.rst")
+                    .read_text(encoding="utf-8").split())
+    found = re.search(
+        r"3\.59 of 4\.07 on 2,000 Reuters tf-idf documents .*? the reconstruction "
+        r"term, ([\d.]+), is the mean row's ([\d.]+) to 0\.2%.*?the other 500 is "
+        r"([\d.]+) and ([\d.]+) of the mean row's \(two seeds; Adam: ([\d.]+) and "
+        r"([\d.]+)\), ([\d.]+) after 200 iterations and ([\d.]+) with ``l2=0``.*?"
+        r"L-BFGS-B ends at ([\d.]+) and ([\d.]+)", text)
+    assert found, "the paragraph on the autoencoder's solver on tf-idf moved"
+    numbers = [float(v) for v in found.groups()]
+    results = ROOT / "benchmarks" / "results"
+    start = json.loads((results / "autoencoder_output_bias_start.json")
+                       .read_text(encoding="utf-8"))["rows"][0]
+    assert start["candidate"] == "current"
+    assert round(start["l2_encoder"], 2) == 3.59 and round(start["objective"], 2) == 4.07
+    assert numbers[:2] == [round(start["reconstruction"], 4),
+                           round(start["mean_row_reconstruction"], 4)]
+    assert abs(start["reconstruction"] / start["mean_row_reconstruction"] - 1) < 0.002
+    rows = json.loads((results / "autoencoder_output_bias_reuters.json")
+                      .read_text(encoding="utf-8"))["rows"]
+
+    def ratio(solver, seed, candidate="current", **extra):
+        row, = (r for r in rows if r["k"] == 64 and r["solver"] == solver
+                and r["nonneg"] == "bounds" and r["seed"] == seed
+                and r["candidate"] == candidate
+                and {k: r[k] for k in ("l2", "max_iter") if k in r} == extra)
+        return round(row["ratio_to_mean_row"], 4)
+
+    assert numbers[2:] == [ratio("lbfgsb", 0), ratio("lbfgsb", 1), ratio("adam", 0),
+                           ratio("adam", 1), ratio("lbfgsb", 0, max_iter=200),
+                           ratio("lbfgsb", 0, l2=0.0), ratio("lbfgsb", 0, "exact"),
+                           ratio("lbfgsb", 1, "exact")]

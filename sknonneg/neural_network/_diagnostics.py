@@ -1041,6 +1041,31 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         return
     pg = getattr(result, "proj_grad_norm", np.nan)
     pg_text = "" if not np.isfinite(pg) else f", projected-gradient norm {pg:.3g}"
+    # A loss that is not finite (NaN, inf) has no decrease to measure. Before, the
+    # tail rule took a NaN or infinite drop for a fit still falling: "The loss
+    # still fell by more than 0.4% of its total decrease over the last 2
+    # iterations" of [nan, nan, nan] and of [inf, 1, 0.5]. A fit does not get here
+    # so (check_finite_parameters refuses a run whose last loss is not finite, and
+    # an epoch's loss); where one does, a last loss that is not finite is said to
+    # be so, and the tail is measured after the last one that is not.
+    n_done, stage_start, skip, not_finite = curve.size, result.stage_start, 0, ""
+    bad = np.flatnonzero(~np.isfinite(curve))
+    if bad.size:
+        if bad[-1] == curve.size - 1:
+            warnings.warn(
+                f"{name}: the loss was not finite ({curve[-1]:.6g}) at the fit's "
+                f"last iteration ({n_done} of max_iter={max_iter}){pg_text}: it "
+                "overflowed, so whether the fit converged cannot be told, and a "
+                "larger max_iter does not help. Lower learning_rate_init, gain or "
+                "the penalties (l1, l2, activity_l1), or scale the input features.",
+                ConvergenceWarning, stacklevel=user_stacklevel(),
+            )
+            return
+        skip = int(bad[-1]) + 1
+        curve = curve[skip:]
+        stage_start = max(stage_start - skip, 0)
+        not_finite = (f" The loss was not finite at {bad.size} of its iterations, "
+                      f"the last at iteration {skip}.")
     if result.planned_end:
         problem = _schedule_end_problem(curve)
         if problem is None:
@@ -1056,12 +1081,12 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     # The tail stays inside the last gain stage: a gain step raises the loss (another
     # objective), and a drop measured across it hid a fit cut short (max_iter=20,
     # stages of 4 iterations).
-    tail = min(wanted, curve.size - result.stage_start - 1)
+    tail = min(wanted, curve.size - stage_start - 1)
     # Why it warns, a sentence (or nothing: a last gain stage of one iteration
     # cannot show its decrease, and "it stopped after max_iter iterations" only
     # repeated the limit).
-    why = ("" if curve.size == max_iter
-           else f" It stopped after {curve.size} iterations.")
+    why = ("" if n_done == max_iter
+           else f" It stopped after {n_done} iterations.") + not_finite
     if tail > 0:
         drop = curve[-tail - 1] - curve[-1]
         total = curve[0] - curve[-1]
@@ -1094,11 +1119,13 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         since = ("its total decrease" if not first else
                  f"its decrease after its first {first} iterations" if first > 1
                  else "its decrease after its first iteration")
+        if skip:  # measured after the last loss that was not finite
+            since = f"its decrease since iteration {skip + first + 1}"
         after = ("" if not first else
                  f" (which took it from {curve[0]:.4g} to {curve[first]:.4g}) and "
                  f"of its value")
-        why = (f" The loss still fell by more than {share * 100:.2g}% of {since}"
-               f"{after} over the {last}.")
+        why = (f"{not_finite} The loss still fell by more than "
+               f"{share * 100:.2g}% of {since}{after} over the {last}.")
     # Before, with l2=0: "... early_stopping=True or a larger l2 regularise
     # instead. With l2=0 the loss need not have a finite minimum: on separable
     # training data the weights grow while it falls; set l2 > 0." (l2 named
@@ -1111,7 +1138,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         # for a run that its line search ended (after 0 iterations on inputs of
         # order 1e30), with scipy's bare "ABNORMAL:" at the end.
         warnings.warn(
-            f"{name}: L-BFGS-B stopped after {curve.size} of max_iter={max_iter} "
+            f"{name}: L-BFGS-B stopped after {n_done} of max_iter={max_iter} "
             f"iterations without converging (loss {result.loss:.6g}{pg_text}): its "
             "line search found no step that lowers the loss, so a larger max_iter "
             "does not help. This happens on inputs far from unit scale"

@@ -956,7 +956,9 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     rate, its share of the 1%; a stage of one iteration warns), or, after an
     initial transient, by more than that share of both its decrease after the
     transient and its loss. The message shows the loss and, when the solver
-    reports it, the projected-gradient norm.
+    reports it, the projected-gradient norm. A curve with losses that are not
+    finite is measured after the last of them (named in the message); one that
+    ends on such a loss warns that it is not finite, not that it still fell.
 
     The initial transient (``_transient_end``) is the leading iterations, at most
     as many as the tail, each of which removed more than nine tenths of the loss

@@ -832,28 +832,25 @@ def _warn_if_degenerate_reconstruction(estimator, X, sample_weight, rise,
     # supervised networks (``_small_input_note``), in the decoder's terms.
     # Before, a warm start on digits / 16 times 0.1 (sigmoid decoder) was told
     # to lower l2 or learning_rate_init or to raise max_iter.
-    small = (estimator._small_input_note(_input_largest(X), scale_warned)
-             if hasattr(estimator, "_small_input_note") else "")
+    small = estimator._small_input_note(_input_largest(X), scale_warned)
     if small:
-        warnings.warn(
-            f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{small}",
-            DegenerateFitWarning, stacklevel=user_stacklevel(),
-        )
-        return
-    few = _components_note(estimator, X, sample_weight)
-    adam = getattr(estimator, "solver", None) == "adam"
-    bounds = ('nonneg="bounds" (exact, without a penalty)'
-              if getattr(estimator, "nonneg", None) == "penalty" else "")
-    # The autoencoder's penalties; nonneg_penalty acts only with nonneg="penalty".
-    penalties = (("nonneg_penalty",) if bounds else ()) + ("sparsity_weight", "l2")
-    advice = _remedies(X, "a larger n_components" if few else "",
-                       _penalty_remedy(estimator, penalties), bounds,
-                       "a smaller learning_rate_init" if adam and not steps else "",
-                       "" if steps else "a larger max_iter",
-                       scale_warned=scale_warned,
-                       lead=_AFTER_STEPS if steps else "Try")
+        tail = small
+    else:
+        few = _components_note(estimator, X, sample_weight)
+        adam = getattr(estimator, "solver", None) == "adam"
+        bounds = ('nonneg="bounds" (exact, without a penalty)'
+                  if getattr(estimator, "nonneg", None) == "penalty" else "")
+        # The autoencoder's penalties; nonneg_penalty acts only with nonneg="penalty".
+        penalties = (("nonneg_penalty",) if bounds else ()) + ("sparsity_weight", "l2")
+        tail = few + _remedies(X, "a larger n_components" if few else "",
+                               _penalty_remedy(estimator, penalties), bounds,
+                               "a smaller learning_rate_init" if adam and not steps
+                               else "",
+                               "" if steps else "a larger max_iter",
+                               scale_warned=scale_warned,
+                               lead=_AFTER_STEPS if steps else "Try")
     warnings.warn(
-        f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{few}{advice}",
+        f"{estimator.__class__.__name__}: degenerate fit: {what}.{steps}{tail}",
         DegenerateFitWarning, stacklevel=user_stacklevel(),
     )
 

@@ -38,6 +38,7 @@ __all__ = [
     "has_spread",
     "largest_magnitude",
     "memory_shortfall",
+    "overflow_remedies",
     "scale_score_weights",
     "user_stacklevel",
 ]
@@ -665,7 +666,34 @@ def check_finite_output(values, name="X"):
     return values
 
 
-def check_finite_parameters(theta, where, loss=0.0, dtype=None):
+# The parameters that the advice for a loss (or parameters) not finite may name, in the
+# order named: the gain, then the penalties (an autoencoder's own first).
+_OVERFLOW_GAIN = "gain"
+_OVERFLOW_PENALTIES = ("nonneg_penalty", "sparsity_weight", "l1", "l2", "activity_l1")
+
+
+def overflow_remedies(params=None):
+    """The advice for a fit whose loss or parameters were not finite: lower the
+    step size, and the gain and penalties that the estimator has (``params``,
+    its parameter names; None: a network's). Before (review 58b), every
+    estimator was told to lower "gain or the penalties (l1, l2, activity_l1)",
+    which an autoencoder does not have (its penalties are ``nonneg_penalty``,
+    ``sparsity_weight`` and ``l2``), nor an ABBAClassifier its gain and
+    ``activity_l1``."""
+    if params is None:
+        params = {_OVERFLOW_GAIN, "l1", "l2", "activity_l1"}
+    params = set(params)
+    penalties = [name for name in _OVERFLOW_PENALTIES if name in params]
+    named = ["learning_rate_init"] + ([_OVERFLOW_GAIN] if _OVERFLOW_GAIN in params
+                                      else [])
+    if penalties:
+        named.append(f"the penalties ({', '.join(penalties)})")
+    lower = (named[0] if len(named) == 1
+             else f"{', '.join(named[:-1])} or {named[-1]}")
+    return f"Lower {lower}, or scale the input features."
+
+
+def check_finite_parameters(theta, where, loss=0.0, dtype=None, params=None):
     """Raise ``ValueError`` if the packed parameters ``theta`` or the ``loss`` are not
     all finite, or (``dtype``, the network's compute dtype) not all within its range.
 
@@ -675,6 +703,8 @@ def check_finite_parameters(theta, where, loss=0.0, dtype=None):
     A float32 network keeps float64 parameters: one beyond float32's range is inf
     where the network computes (before, such a fit passed, and its diagnostics and
     predictions met NumPy's "overflow encountered in cast" and NaN).
+    ``params``: the names of the estimator's parameters, of which the advice
+    names those it has (``overflow_remedies``; None: a network's).
     """
     theta = np.asarray(theta).reshape(-1)
     piece = 1 << 16
@@ -688,8 +718,7 @@ def check_finite_parameters(theta, where, loss=0.0, dtype=None):
         raise ValueError(
             f"The network's parameters overflowed to non-finite values {where}"
             f"{beyond}. "
-            f"{_unchecked_input_note()}Lower learning_rate_init, gain or the "
-            f"penalties (l1, l2, activity_l1), or scale the input features."
+            f"{_unchecked_input_note()}{overflow_remedies(params)}"
         )
 
 

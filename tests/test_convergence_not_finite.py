@@ -63,3 +63,85 @@ def test_finite_curves_keep_their_message():
     assert ("The loss still fell by more than 1% of its total decrease over the "
             "last 5 iterations.") in message
     assert "not finite" not in message
+
+
+def _not_finite_message(params):
+    result = SolverResult(theta=np.zeros(1), loss=np.nan, loss_curve=[1.0, np.nan])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_if_not_converged(result, "Net", 2, params=params)
+    (message,) = [str(w.message) for w in caught
+                  if w.category is ConvergenceWarning]
+    return message
+
+
+def test_the_remedies_for_a_loss_that_is_not_finite_are_the_estimators():
+    # Review 58b: every estimator was told to lower "gain or the penalties (l1,
+    # l2, activity_l1)"; an autoencoder has none of gain, l1 and activity_l1
+    # (its penalties are nonneg_penalty, sparsity_weight and l2), an ABBA
+    # network no gain and no activity_l1.
+    from sknonneg import ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier
+
+    message = _not_finite_message(NonNegAutoencoder().get_params())
+    assert message.endswith(
+        "Lower learning_rate_init or the penalties (nonneg_penalty, "
+        "sparsity_weight, l2), or scale the input features.")
+    assert "gain" not in message and "activity_l1" not in message
+    assert _not_finite_message(ABBAClassifier().get_params()).endswith(
+        "Lower learning_rate_init or the penalties (l1, l2), or scale the input "
+        "features.")
+    for params in (NonNegMLPClassifier().get_params(), None):
+        assert _not_finite_message(params).endswith(
+            "Lower learning_rate_init, gain or the penalties (l1, l2, "
+            "activity_l1), or scale the input features.")
+    assert _not_finite_message({"max_iter": 10}).endswith(
+        "Lower learning_rate_init, or scale the input features.")
+
+
+def test_a_fit_passes_its_parameters_to_the_convergence_check(monkeypatch):
+    # The wiring: report_fit names the fitted estimator's own parameters.
+    from sknonneg import NonNegAutoencoder
+    from sknonneg.neural_network import _diagnostics
+
+    seen = {}
+    monkeypatch.setattr(_diagnostics, "warn_if_not_converged",
+                        lambda *args, **kwargs: seen.update(kwargs))
+    X = np.random.default_rng(0).uniform(size=(20, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        NonNegAutoencoder(n_components=2, max_iter=3, random_state=0).fit(X)
+    assert set(seen["params"]) == set(NonNegAutoencoder().get_params())
+
+
+def test_the_overflow_error_names_the_estimators_own_remedies(monkeypatch):
+    # The same advice where a fit's parameters overflow (check_finite_parameters,
+    # an error): before, "Lower learning_rate_init, gain or the penalties (l1,
+    # l2, activity_l1)" for an autoencoder too.
+    from sknonneg import NonNegAutoencoder
+    from sknonneg._validation import check_finite_parameters
+    from sknonneg.neural_network import _training
+
+    with pytest.raises(ValueError, match=r"Lower learning_rate_init or the "
+                       r"penalties \(nonneg_penalty, sparsity_weight, l2\), or scale"):
+        check_finite_parameters(np.array([np.nan]), "in L-BFGS-B",
+                                params=NonNegAutoencoder().get_params())
+    with pytest.raises(ValueError, match=r"Lower learning_rate_init, gain or the "
+                       r"penalties \(l1, l2, activity_l1\), or scale"):
+        check_finite_parameters(np.array([1.0]), "in L-BFGS-B", loss=np.inf)
+    seen = []
+    original = _training.check_finite_parameters
+
+    def record(*args, **kwargs):
+        seen.append(args[4] if len(args) > 4 else kwargs.get("params"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "check_finite_parameters", record)
+    X = np.random.default_rng(0).uniform(size=(20, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for solver in ("lbfgs", "adam"):
+            NonNegAutoencoder(n_components=2, max_iter=2, solver=solver,
+                              random_state=0).fit(X)
+    assert len(seen) >= 2
+    assert all(set(params) == set(NonNegAutoencoder().get_params())
+               for params in seen)

@@ -22,7 +22,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
-from .._validation import largest_magnitude, user_stacklevel
+from .._validation import largest_magnitude, overflow_remedies, user_stacklevel
 from ..exceptions import DegenerateFitWarning, InputScaleWarning
 from ._base import fitted_attribute
 
@@ -945,7 +945,7 @@ def _transient_end(curve, head):
 
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                           early_stopping=True, held_out=False, X=None, adam=False,
-                          scale_warned=False, classifier=True):
+                          scale_warned=False, classifier=True, params=None):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
     decrease over the last 10% of the iterations (at least 5), within the last gain
@@ -1002,7 +1002,11 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     this fit did not use it; ``held_out``: this fit held rows out for early stopping, which had not
     stopped it, so a larger ``max_iter`` leaves the stop to it; ``X``: the training
     inputs, read (only when it warns) for the advice to scale them, which is left
-    to the ``InputScaleWarning`` where the fit raised one (``scale_warned``)."""
+    to the ``InputScaleWarning`` where the fit raised one (``scale_warned``);
+    ``params``: the names of the warning estimator's parameters, of which the
+    advice for a loss that is not finite names those that it has (None: a
+    network's ``gain``, ``l1``, ``l2``, ``activity_l1``; an autoencoder's are
+    ``nonneg_penalty``, ``sparsity_weight``, ``l2``)."""
     curve = np.asarray(result.loss_curve, dtype=np.float64)
     start = curve[min(result.stage_start, curve.size - 1)] if curve.size else np.nan
     if (adam and not held_out and curve.size > 1
@@ -1055,8 +1059,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                 f"{name}: the loss was not finite ({curve[-1]:.6g}) at the fit's "
                 f"last iteration ({n_done} of max_iter={max_iter}){pg_text}: it "
                 "overflowed, so whether the fit converged cannot be told, and a "
-                "larger max_iter does not help. Lower learning_rate_init, gain or "
-                "the penalties (l1, l2, activity_l1), or scale the input features.",
+                f"larger max_iter does not help. {overflow_remedies(params)}",
                 ConvergenceWarning, stacklevel=user_stacklevel(),
             )
             return
@@ -1195,7 +1198,8 @@ def report_fit(estimator, result, data, n_dropped=0, n_held_out=0):
                           held_out, data.X,
                           adam=getattr(estimator, "solver", None) == "adam",
                           scale_warned=scale_warned,
-                          classifier=is_classifier(estimator))
+                          classifier=is_classifier(estimator),
+                          params=estimator.get_params(deep=False))
     # The objective at the fit's starting parameters (Adam: its first batch, or
     # every batch where the last epoch's loss is over twice that) and at
     # its last epoch, when it rose more than _DIVERGED times.

@@ -1452,7 +1452,8 @@ class TrainableNetwork(BaseNetwork):
             check_finite_parameters(
                 result.theta,
                 f"in L-BFGS-B stage {stage + 1} ({self._gain_text(gain).strip()})"
-                if len(gains) > 1 else "in L-BFGS-B", run.loss, self._compute_dtype)
+                if len(gains) > 1 else "in L-BFGS-B", run.loss, self._compute_dtype,
+                self.get_params(deep=False))
             result.n_iter += run.n_iter
             result.loss = run.loss
             result.converged = run.converged
@@ -1574,7 +1575,7 @@ class TrainableNetwork(BaseNetwork):
             theta,
             f"in an epoch of adam (learning_rate_init={self.learning_rate_init:.3g})"
             if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})",
-            total, self._compute_dtype)
+            total, self._compute_dtype, self.get_params(deep=False))
         return theta, total / weight, first
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, gain, monitor,

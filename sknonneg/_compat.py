@@ -5,25 +5,135 @@ but its constraint classes live in a private module, and so do the sample-weight
 every scikit-learn estimator uses, the count of samples of any array-like and the
 output container of ``set_output``. They are imported here only, so that a move in a
 future scikit-learn release is mended in one file.
+
+Where a private name is gone, sknonneg falls back on its own code for all but the
+parameter validation: ``check_sample_weight`` and ``num_samples`` (scikit-learn
+1.6 to 1.9 have no public equivalents) on the copies below, which behave and word
+their errors as scikit-learn 1.9's do for the calls sknonneg makes, and
+``transform_output`` on public configuration. The constraint classes of
+``sklearn.utils._param_validation`` are too large to copy: without them
+``import sknonneg`` fails with an ``ImportError`` that names the scikit-learn
+versions sknonneg supports (before, Python's bare "cannot import name").
 """
 
 import functools
+import numbers
 
+import numpy as np
+import sklearn
 from sklearn import get_config
-from sklearn.utils._param_validation import (
-    Interval,
-    InvalidParameterError,
-    Options,
-    StrOptions,
-    validate_parameter_constraints,
-)
+from sklearn.utils.validation import check_array, check_non_negative
+
+# The scikit-learn releases that sknonneg is known to work with: the floor of
+# pyproject.toml's dependency, and the newest release tested.
+SUPPORTED_SKLEARN = ("1.6", "1.9")
+
+
+def _next_minor(version):
+    """``"1.10"`` for ``"1.9"``: the first release above the newest tested."""
+    major, minor = version.split(".")
+    return f"{major}.{int(minor) + 1}"
+
+
+try:
+    from sklearn.utils._param_validation import (
+        Interval,
+        InvalidParameterError,
+        Options,
+        StrOptions,
+        validate_parameter_constraints,
+    )
+except ImportError as exc:
+    raise ImportError(
+        f"sknonneg validates its parameters with scikit-learn's "
+        f"sklearn.utils._param_validation (Interval, InvalidParameterError, "
+        f"Options, StrOptions, validate_parameter_constraints), which the "
+        f"installed scikit-learn {sklearn.__version__} does not provide ({exc}). "
+        f"sknonneg supports scikit-learn {SUPPORTED_SKLEARN[0]} to "
+        f"{SUPPORTED_SKLEARN[1]} (the releases it is tested with): install one "
+        f"of those, e.g. python -m pip install "
+        f"\"scikit-learn>={SUPPORTED_SKLEARN[0]},<{_next_minor(SUPPORTED_SKLEARN[1])}\"."
+    ) from exc
 
 try:
     from sklearn.utils._set_output import _get_output_config
 except ImportError:  # moved in a future scikit-learn: transform_output falls back
     _get_output_config = None
-from sklearn.utils.validation import _check_sample_weight as check_sample_weight
-from sklearn.utils.validation import _num_samples as num_samples
+
+
+def _own_num_samples(x):
+    """scikit-learn 1.9's ``sklearn.utils.validation._num_samples``, used where
+    that private function is gone: the number of samples (rows) of an
+    array-like, a sparse matrix or a DataFrame, with its ``TypeError`` for
+    anything else (an estimator, a scalar, an object without a length)."""
+    message = f"Expected sequence or array-like, got {type(x)}"
+    if hasattr(x, "fit") and callable(x.fit):
+        # An ensemble's length is not a number of samples.
+        raise TypeError(message)
+    if hasattr(x, "shape") and x.shape is not None:
+        if len(x.shape) == 0:
+            raise TypeError(
+                "Input should have at least 1 dimension i.e. satisfy "
+                f"`len(x.shape) > 0`, got scalar `{x!r}` instead.")
+        if isinstance(x.shape[0], numbers.Integral):
+            return x.shape[0]
+    if not hasattr(x, "__len__") and not hasattr(x, "shape"):
+        if hasattr(x, "__array__"):
+            x = np.asarray(x)
+        else:
+            raise TypeError(message)
+    try:
+        return len(x)
+    except TypeError as type_error:
+        raise TypeError(message) from type_error
+
+
+def _own_check_sample_weight(sample_weight, X, *, dtype=None,
+                             ensure_non_negative=False, copy=False):
+    """scikit-learn 1.9's ``sklearn.utils.validation._check_sample_weight`` for
+    NumPy, sparse and DataFrame ``X`` (the calls sknonneg makes), used where
+    that private function is gone: ``sample_weight`` as a C-contiguous 1-D
+    float array of one weight per row of ``X`` (ones for None, a number
+    repeated), with scikit-learn's errors and their wording (through the public
+    ``check_array`` and ``check_non_negative``): NaN or infinite weights, a
+    weight array of another shape, weights all 0, and negative weights where
+    ``ensure_non_negative``."""
+    n_samples = _own_num_samples(X)
+    if dtype is not None and dtype not in (np.float64, np.float32):
+        dtype = np.float64
+    if sample_weight is None:
+        sample_weight = np.ones(n_samples, dtype=dtype)
+    elif isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+    else:
+        sample_weight = check_array(
+            sample_weight, accept_sparse=False, ensure_2d=False,
+            dtype=[np.float64, np.float32] if dtype is None else dtype,
+            order="C", copy=copy, input_name="sample_weight")
+        if sample_weight.ndim != 1:
+            raise ValueError(
+                f"Sample weights must be 1D array or scalar, got "
+                f"{sample_weight.ndim}D array. Expected either a scalar value "
+                f"or a 1D array of length {n_samples}.")
+        if sample_weight.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight.shape == {sample_weight.shape}, expected "
+                f"{(n_samples,)}!")
+    if np.all(sample_weight == 0):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    if ensure_non_negative:
+        check_non_negative(sample_weight, "`sample_weight`")
+    return sample_weight
+
+
+try:
+    from sklearn.utils.validation import _check_sample_weight as check_sample_weight
+except ImportError:  # moved in a future scikit-learn: sknonneg's own copy
+    check_sample_weight = _own_check_sample_weight
+try:
+    from sklearn.utils.validation import _num_samples as num_samples
+except ImportError:  # moved in a future scikit-learn: sknonneg's own copy
+    num_samples = _own_num_samples
 
 __all__ = ["Interval", "InvalidParameterError", "Options", "StrOptions",
            "check_sample_weight", "lbfgsb_setulb", "num_samples",

@@ -74,8 +74,8 @@ def directions_from_argument(monotonic_cst, names, n_features):
         if names is None:
             raise ValueError(
                 "monotonic_cst given as a dict needs feature names: pass X as a "
-                "pandas DataFrame with string column names, or an estimator fitted "
-                f"on one; or pass an array of shape ({n_features},).")
+                "pandas or polars DataFrame with string column names, or an "
+                f"estimator fitted on one; or pass an array of shape ({n_features},).")
         unknown = sorted(set(monotonic_cst) - set(names))
         if unknown:
             raise ValueError(

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._compat import InvalidParameterError, StrOptions, validate_parameter_constraints
+from ._frames import is_polars
 
 __all__ = [
     "check_auto_or_bool",
@@ -448,8 +449,10 @@ def check_missing_targets(y, name="y"):
     sorting the labels). A list or tuple is read as a NumPy array of objects
     (before: None among strings failed ``score`` with that TypeError, and NaN
     among strings became the label ``"nan"``, NumPy making a string of it).
-    Numbers, bools and dates, a pandas ``MultiIndex`` and anything else (sparse
-    matrices) are left to ``check_array`` and the metrics."""
+    A polars Series or DataFrame with a null (a missing value of any dtype) is
+    refused in the same words. Numbers, bools and dates, a pandas
+    ``MultiIndex`` and anything else (sparse matrices) are left to
+    ``check_array`` and the metrics."""
     if isinstance(y, (list, tuple)):
         try:
             y = np.asarray(y, dtype=object)
@@ -476,6 +479,14 @@ def check_missing_targets(y, name="y"):
         text = [column for column in columns
                 if getattr(column.dtype, "kind", "O") not in "biufcmM"]
         columns = columns if text and ndim == 2 else text
+    elif is_polars(y) or is_polars(y, "Series"):
+        # A null of a polars column (a float column's NaN is no null: it is
+        # check_array's). Before: a text label column with a null failed fit
+        # with "Mix type of y not allowed, got types {'binary', 'unknown'}".
+        columns = y.get_columns() if is_polars(y) else [y]
+        if any(column.null_count() for column in columns):
+            raise ValueError(f"Input {name} contains NaN.")
+        return
     else:
         return
     if not columns:

@@ -18,6 +18,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._frames import is_polars, polars_to_pandas
 from .._monotonic_cst import directions_from_argument
 from .._monotonic_cst import feature_names as _strict_names
 from .._pipeline import (analyse_steps, feature_edges, final_step_names, flat_steps,
@@ -561,6 +562,13 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     if not isinstance(n_steps, (Integral, np.integer)) or n_steps < 2:
         raise parameter_error("check_monotonic", "n_steps", "an int >= 2", n_steps)
     check_is_fitted(estimator)
+    if is_polars(X):
+        # Read as the pandas frame of its columns (the model is called on such
+        # frames). Before: a polars X became a NumPy array, so the model warned
+        # "X does not have valid feature names" on every call, a dict of names
+        # was refused for a model fitted without names, and a Pipeline that
+        # selects columns by name failed.
+        X = polars_to_pandas(X)
     # Before scipy slices it (its C++ code trusts the indices): a malformed matrix
     # crashed the process here.
     check_sparse_structure(X)

@@ -40,8 +40,8 @@ def resolve_monotonic_cst(estimator, n_features):
         if names is None:
             raise ValueError(
                 "monotonic_cst given as a dict needs feature names: fit on a pandas "
-                "DataFrame with string column names (after a transformer in a "
-                "Pipeline, e.g. MinMaxScaler, ask for its columns with "
+                "or polars DataFrame with string column names (after a transformer "
+                "in a Pipeline, e.g. MinMaxScaler, ask for its columns with "
                 "set_output(transform='pandas')), or pass an array of shape "
                 f"({n_features},).")
         # The same resolution as check_monotonic's (unknown names are an error).

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from .._compat import check_sample_weight
+from .._frames import is_polars
 from .._validation import (check_bool, check_flags, check_positive_weights,
                            check_sparse_structure, parameter_error)
 
@@ -116,8 +117,9 @@ def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,
         One without ``partial_fit`` (an SVC, a Pipeline) is a ``TypeError``.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sliced by rows only, e.g. ``np.load("X.npy", mmap_mode="r")``, or a CSR
-        matrix (its row slices stay sparse), or a pandas DataFrame (its row slices
-        keep the column names, as ``partial_fit`` on the whole frame would). A
+        matrix (its row slices stay sparse), or a pandas or polars DataFrame (its
+        row slices keep the column names, as ``partial_fit`` on the whole frame
+        would). A
         list (or tuple) of rows is read into an array first, as ``check_array``
         reads it. With a ``transform``, also a sequence of raw samples, one per
         row (a list of texts, a 1-D array or a pandas Series), sliced as given
@@ -386,12 +388,17 @@ def _raw_samples(X, listed):
 
 
 def _rows(values, start, stop):
-    """Rows ``start:stop`` of ``values``: a pandas object stays one (by position),
-    so that ``partial_fit`` sees its column names (before: a DataFrame lost them,
-    and with them ``feature_names_in_`` and a ``monotonic_cst`` given by name); a
-    sparse matrix stays sparse; anything else becomes an array."""
+    """Rows ``start:stop`` of ``values``: a pandas or polars object stays one (by
+    position), so that ``partial_fit`` sees its column names (before: a DataFrame
+    lost them, and with them ``feature_names_in_`` and a ``monotonic_cst`` given
+    by name; a polars one until review 58b); a sparse matrix stays sparse;
+    anything else becomes an array."""
     if hasattr(values, "iloc"):
         return values.iloc[start:stop]
+    if is_polars(values) or is_polars(values, "Series"):
+        # A polars frame or series stays one, for the same reason (before: it
+        # became an array).
+        return values[start:stop]
     rows = values[start:stop]
     if isinstance(values, (list, tuple)):  # raw samples (texts) for a transform
         return rows

@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._frames import from_pandas_like, is_polars, polars_to_pandas
 from .._lipschitz import dense_rounding_layers, range_overflow_rows
 from .._monotonic_cst import plain_value
 from .._validation import (check_sparse_structure, is_finite_number, parameter_error,
@@ -1212,6 +1213,12 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # their rise.
     finite_budget = budget if budget < np.inf else 0
     columns = frame_dtypes = frame_index = None
+    X_in = X
+    if is_polars(X):
+        # Attacked as the pandas frame of its columns, X_adv_ given back as
+        # polars. Before: AttributeError "'list' object has no attribute 'items'"
+        # (a polars frame's dtypes are a list).
+        X = polars_to_pandas(X)
     if hasattr(X, "columns") and hasattr(X, "dtypes"):
         # A DataFrame: attacked as numbers, the model called on DataFrames of its
         # columns (before: a ColumnTransformer selecting by name failed on the
@@ -1665,7 +1672,7 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
                 # (update_dtype converts the fill value: a boolean column's False
                 # is refused as a float64 one's.)
                 dtypes[c] = d.update_dtype(np.float64)
-        X_adv = X_adv.astype(dtypes)
+        X_adv = from_pandas_like(X_adv.astype(dtypes), X_in)
     elif sparse_array:
         X_adv = sp.csr_array(X_adv)
     rate = float(succ.sum() / rows.size) if rows.size else float("nan")

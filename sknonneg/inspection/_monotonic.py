@@ -480,7 +480,8 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         A fitted regressor or binary classifier, or a Pipeline ending in one.
     X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
         Rows to audit, as the estimator takes them. A sparse X is densified one
-        batch of rows at a time.
+        batch of rows at a time. A polars DataFrame is read as the pandas
+        DataFrame of its columns, on which the model is called.
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Direction per input column: ``1`` non-decreasing, ``-1`` non-increasing,
         ``0`` unchecked; or a dict ``{feature_name: direction}`` for a DataFrame X

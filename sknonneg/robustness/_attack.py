@@ -50,7 +50,8 @@ class EvasionResult(VersionedState):
         sparse ``X`` comes back in CSR format, a ``csr_array`` for a sparse array
         (``csr_array``, ``csc_array``, ``coo_array``) and a ``csr_matrix`` for a
         sparse matrix; a DataFrame as a DataFrame of the same columns and index,
-        its sparse columns sparse.
+        its sparse columns sparse (a polars DataFrame as polars, of the same
+        columns).
         Integer and boolean features keep their dtype under a whole ``step``;
         floating-point ones come back as float64 (a float32 ``X`` included), as do
         numbers held as objects (an object array, a DataFrame's object column:
@@ -1020,7 +1021,9 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         model's ``validate_data`` converts it). Sparse input stays sparse (a sparse array
         stays a sparse array); a DataFrame (of numbers only) is passed to the
         model as DataFrames of its columns, so a Pipeline that selects columns by
-        name works, and ``X_adv_`` is a DataFrame. A DataFrame whose columns are
+        name works, and ``X_adv_`` is a DataFrame (a polars DataFrame is read as
+        the pandas DataFrame of its columns, on which the model is called, and
+        ``X_adv_`` is polars). A DataFrame whose columns are
         all sparse (``pd.DataFrame.sparse.from_spmatrix``) is attacked as a sparse
         matrix and passed to the model as DataFrames of sparse columns (built
         anew for every scoring call: on wide data many times slower than the same

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_array, check_non_negative
 # The scikit-learn releases that sknonneg is known to work with: the floor of
 # pyproject.toml's dependency, and the newest release tested.
 SUPPORTED_SKLEARN = ("1.6", "1.9")
+_OLDEST, _NEWEST = SUPPORTED_SKLEARN
 
 
 def _next_minor(version):
@@ -49,10 +50,9 @@ except ImportError as exc:
         f"sklearn.utils._param_validation (Interval, InvalidParameterError, "
         f"Options, StrOptions, validate_parameter_constraints), which the "
         f"installed scikit-learn {sklearn.__version__} does not provide ({exc}). "
-        f"sknonneg supports scikit-learn {SUPPORTED_SKLEARN[0]} to "
-        f"{SUPPORTED_SKLEARN[1]} (the releases it is tested with): install one "
-        f"of those, e.g. python -m pip install "
-        f"\"scikit-learn>={SUPPORTED_SKLEARN[0]},<{_next_minor(SUPPORTED_SKLEARN[1])}\"."
+        f"sknonneg supports scikit-learn {_OLDEST} to {_NEWEST} (the releases "
+        f"it is tested with): install one of those, e.g. python -m pip install "
+        f"\"scikit-learn>={_OLDEST},<{_next_minor(_NEWEST)}\"."
     ) from exc
 
 try:

@@ -677,8 +677,8 @@ def check_finite_output(values, name="X"):
     return values
 
 
-# The parameters that the advice for a loss (or parameters) not finite may name, in the
-# order named: the gain, then the penalties (an autoencoder's own first).
+# The parameters that the advice for a loss or parameters not finite may name, in
+# the order named: the gain, then the penalties (an autoencoder's own first).
 _OVERFLOW_GAIN = "gain"
 _OVERFLOW_PENALTIES = ("nonneg_penalty", "sparsity_weight", "l1", "l2", "activity_l1")
 

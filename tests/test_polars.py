@@ -34,9 +34,10 @@ from sknonneg.robustness import additive_evasion_attack, monotone_certificate
 
 pl = pytest.importorskip("polars")
 
-pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
-              pytest.mark.filterwarnings("ignore::sknonneg.DegenerateFitWarning"),
-              pytest.mark.filterwarnings("ignore::sknonneg.InputScaleWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore::sknonneg.DegenerateFitWarning"),
+    pytest.mark.filterwarnings("ignore::sknonneg.InputScaleWarning")]
 
 COLUMNS = ["a", "b", "c", "d"]
 RNG = np.random.default_rng(0)
@@ -381,3 +382,28 @@ def test_polars_frames_are_read_column_by_column():
     back = from_pandas_like(converted[["f", "b"]], frame)
     assert back.columns == ["f", "b"] and back.dtypes == [pl.Float64, pl.Boolean]
     assert from_pandas_like(converted, PD) is converted
+
+
+def test_feature_names_from_polars_in_inspection_and_certificates():
+    from sknonneg.inspection import top_features
+
+    fitted = NonNegMLPClassifier(hidden_layer_sizes=(3,), **FAST).fit(PL, Y_CLASS)
+    by_fit = top_features(fitted, k=2)
+    assert set(by_fit["feature"]) <= set(COLUMNS)
+    assert by_fit.equals(top_features(
+        NonNegMLPClassifier(hidden_layer_sizes=(3,), **FAST).fit(PD, Y_CLASS), k=2))
+    assert top_features(fitted, feature_names=pl.Series(["w", "x", "y", "z"]),
+                        k=2).equals(top_features(fitted, feature_names=list("wxyz"),
+                                                 k=2))
+    # A certified Pipeline that selects polars columns by name: the input names.
+    def pipeline(frame):
+        return make_pipeline(
+            make_column_transformer((StandardScaler(), ["b", "a"]),
+                                    ("passthrough", ["c", "d"])),
+            NonNegMLPClassifier(positive=True, output="logistic", **FAST)).fit(
+                frame, Y_CLASS)
+
+    on_polars, on_pandas = monotone_certificate(pipeline(PL)), \
+        monotone_certificate(pipeline(PD))
+    np.testing.assert_array_equal(on_polars.feature_names_, on_pandas.feature_names_)
+    np.testing.assert_array_equal(on_polars.feature_signs_, on_pandas.feature_signs_)

@@ -128,20 +128,25 @@ def test_the_overflow_error_names_the_estimators_own_remedies(monkeypatch):
     with pytest.raises(ValueError, match=r"Lower learning_rate_init, gain or the "
                        r"penalties \(l1, l2, activity_l1\), or scale"):
         check_finite_parameters(np.array([1.0]), "in L-BFGS-B", loss=np.inf)
-    seen = []
+    seen, where = [], []
     original = _training.check_finite_parameters
 
     def record(*args, **kwargs):
         seen.append(args[4] if len(args) > 4 else kwargs.get("params"))
+        where.append(args[1])
         return original(*args, **kwargs)
 
     monkeypatch.setattr(_training, "check_finite_parameters", record)
     X = np.random.default_rng(0).uniform(size=(20, 4))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for solver in ("lbfgs", "adam"):
+        for solver, batch_size in (("lbfgs", None), ("adam", 10), ("lbfgsb", 10)):
             NonNegAutoencoder(n_components=2, max_iter=2, solver=solver,
-                              random_state=0).fit(X)
-    assert len(seen) >= 2
+                              batch_size=batch_size, random_state=0).fit(X)
+    assert len(seen) >= 3
     assert all(set(params) == set(NonNegAutoencoder().get_params())
                for params in seen)
+    # Where it happened: an epoch of mini-batch L-BFGS-B named a gain, which
+    # the autoencoder does not have ("in an epoch of lbfgsb (gain=1)").
+    assert "in an epoch of lbfgsb" in where
+    assert not any("gain" in text for text in where)

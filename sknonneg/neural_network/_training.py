@@ -1571,11 +1571,16 @@ class TrainableNetwork(BaseNetwork):
                 weight += w
                 if np.isnan(first):
                     first = float(run.start_loss)
-        check_finite_parameters(
-            theta,
-            f"in an epoch of adam (learning_rate_init={self.learning_rate_init:.3g})"
-            if self.solver == "adam" else f"in an epoch of lbfgsb (gain={gain:.3g})",
-            total, self._compute_dtype, self.get_params(deep=False))
+        params = self.get_params(deep=False)
+        if self.solver == "adam":
+            epoch = (f"in an epoch of adam "
+                     f"(learning_rate_init={self.learning_rate_init:.3g})")
+        elif "gain" in params:
+            epoch = f"in an epoch of lbfgsb (gain={gain:.3g})"
+        else:
+            # An autoencoder or an ABBA network has no gain (before: "(gain=1)").
+            epoch = "in an epoch of lbfgsb"
+        check_finite_parameters(theta, epoch, total, self._compute_dtype, params)
         return theta, total / weight, first
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, gain, monitor,

@@ -61,6 +61,13 @@ def _outcome(function, *args, **kwargs):
     return result
 
 
+def _name(value):
+    """A test id that is the same in every process (pytest-xdist compares
+    them): the repr, unless it shows an address."""
+    text = repr(value)
+    return type(value).__name__ if " at 0x" in text else text
+
+
 X = np.arange(12.0).reshape(4, 3)
 FRAME = pd.DataFrame(X, columns=["a", "b", "c"])
 WEIGHTS = [
@@ -76,7 +83,7 @@ INPUTS = [X, FRAME, sp.csr_matrix(X), sp.csc_matrix(X), X.tolist(), X[:, 0],
           np.empty((1, 1))]
 
 
-@pytest.mark.parametrize("weights", WEIGHTS, ids=repr)
+@pytest.mark.parametrize("weights", WEIGHTS, ids=_name)
 @pytest.mark.parametrize("data", INPUTS, ids=lambda d: type(d).__name__)
 @pytest.mark.parametrize("options", [{"dtype": np.float64}, {},
                                      {"dtype": np.float64, "ensure_non_negative": True},
@@ -116,7 +123,7 @@ class _OnlyArray:
 @pytest.mark.parametrize("data", [
     X, FRAME, FRAME["a"], sp.csr_matrix(X), X.tolist(), [1, 2], (), np.float64(3.0),
     np.array(2.0), 3, "abcd", None, _Fitted(), _OnlyArray(), {"a": 1, "b": 2},
-    range(7), iter([1, 2])], ids=repr)
+    range(7), iter([1, 2])], ids=_name)
 def test_own_num_samples_answers_as_scikit_learns(without_privates, data):
     own = _outcome(without_privates._own_num_samples, data)
     assert own == _outcome(validation._num_samples, data)

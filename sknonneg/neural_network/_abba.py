@@ -154,7 +154,7 @@ class ABBAClassifier(BaseNetworkClassifier):
     **Computation.** In the coordinates ``s = x + z``, ``d = x - z`` of a layer's
     two halves, an ABBA layer is two products, ``s (A + B)`` and ``d (A - B)``,
     instead of four; the first layer sees ``s = 0``, ``d = 2 x`` and the logits
-    read only ``d``, so both need one (``sknonneg._kernels.abba``). As they read
+    read only ``d``, so both need one. As they read
     nothing but ``A - B``, these two layers are fitted as one unbounded block ``W =
     A - B`` when they carry no L1 penalty and ``lipschitz_max`` is None: the same
     minimum (``||A||^2 + ||B||^2`` is least, ``||W||^2``, at ``A = W^+``, ``B =

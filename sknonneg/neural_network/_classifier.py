@@ -1147,10 +1147,10 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
 
         The radius holds for the predictions as computed, rounding included: no
         perturbation of smaller L2 norm changes what ``predict`` returns. The
-        computed logits differ from the exact ones, and the computed bound from
-        the exact one; a floating-point error analysis bounds both for every
-        kernel (``sknonneg._lipschitz.logit_rounding_bound``: ``n u`` relative
-        per layer at worst, ``n`` the fan-in, ``u`` = 1.1e-16 in float64, 6e-8 in
+        computed logits differ from the exact ones, and the computed bound from the
+        exact one; a floating-point error analysis bounds both for every kernel
+        (:doc:`/reliability`, "Constraints and certificates": ``n u`` relative per
+        layer at worst, ``n`` the fan-in, ``u`` = 1.1e-16 in float64, 6e-8 in
         float32), and the radius is that of the margin less four times the logits'
         error over the ball (twice for a sign). That error is about 1e-12 of the
         logits' scale in float64, so the radius is shortened by about 1e-11

@@ -685,8 +685,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         ``c^(L - 1)`` times ``||W_1 ... W_L||_2`` when every layer is
         sign-constrained (the Jacobian is then a product of non-negative matrices),
         else the product of the layers' spectral norms (eq. 3); runs of constrained
-        layers between free ones are bounded together
-        (``sknonneg._lipschitz.mlp_lipschitz_bound``). ``c`` is the largest slope of
+        layers between free ones are bounded together, by the spectral norm of
+        the product of their absolute values. ``c`` is the largest slope of
         the hidden units at the fitted gain: ``gain / 4`` for the sigmoid, ``gain``
         for tanh, relu and the identity. The computed norms are enlarged by an
         allowance for their rounding (about ``m n`` unit roundoffs for ``m x n``

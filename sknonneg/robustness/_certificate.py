@@ -641,8 +641,9 @@ def monotone_certificate(estimator):
     step above stays non-decreasing as computed. A ``NonNegMLPClassifier`` whose
     weight layers after the first are constrained non-negative (``positive=True``,
     ``monotonic_cst``, ``"output"`` with one hidden layer) predicts in such a fixed
-    order (``sknonneg._kernels.fixed``), so its computed decision function and, for
-    a single logistic output, its computed probability obey the certificate
+    order (:doc:`/robustness`, "Exact as computed, or in real arithmetic"), so
+    its computed decision function and, for a single logistic output, its
+    computed probability obey the certificate
     exactly, whatever batch a row comes in (not ``predict_log_proba``: the
     logarithm of a probability that a rise left unchanged can fall by an ulp,
     as its docstring says); so does such a

@@ -28,7 +28,7 @@ _INIT_SAMPLES = 2000
 
 @fill_doc
 class ABBAClassifier(BaseNetworkClassifier):
-    """Almost non-negative ABBA network: signed expressivity, non-negative weights.
+    r"""Almost non-negative ABBA network: signed expressivity, non-negative weights.
 
     The network of Definition 3.2 of Vasilescu, Neacsu & Pesquet (2024). The input
     is doubled into ``[x, -x]``; then come ``len(hidden_layer_sizes) + 1`` ABBA
@@ -151,6 +151,30 @@ class ABBAClassifier(BaseNetworkClassifier):
 
     Notes
     -----
+    **Objective.** With logits :math:`z_i` of row :math:`x_i` and sample weights
+    :math:`s_i` (``sample_weight`` times ``class_weight``; ones by default),
+    training minimises, over the :math:`L` = ``len(hidden_layer_sizes) + 1``
+    ABBA layers,
+
+    .. math::
+
+        & \frac{1}{\sum_i s_i} \sum_i s_i \mathrm{nll}(z_i, y_i) \\
+        & + \sum_{l=1}^{L} ( \mathrm{l1}_l (\|A_l\|_1 + \|B_l\|_1)
+            + \mathrm{l2}_l (\|A_l\|_F^2 + \|B_l\|_F^2) )
+
+    subject to :math:`A_l, B_l \geq 0` (:math:`\mathrm{nll}` as in
+    :class:`NonNegMLPClassifier`'s Notes: the softmax's cross-entropy, or the
+    logistic units' binary cross-entropies summed; :math:`\mathrm{l1}_l`,
+    :math:`\mathrm{l2}_l` the ``l1`` and ``l2`` of layer :math:`l`; the biases
+    free and not penalised). With ``lipschitz_max`` the logits are those of the
+    blocks scaled by :math:`c` (Lipschitz constraint, below) and the penalties
+    those of the blocks before the scale. The first and last layers act through
+    :math:`A_l - B_l` alone and are stored as its least split (``coefs_a_``): with
+    ``l1`` on them, a fit stopped before its solution can hold both blocks of an
+    entry positive, and its ``loss_`` then exceeds the objective at the fitted
+    blocks by :math:`2 \mathrm{l1}_l \sum \min(A_l, B_l)` over those layers'
+    entries as the solver held them.
+
     **Computation.** In the coordinates ``s = x + z``, ``d = x - z`` of a layer's
     two halves, an ABBA layer is two products, ``s (A + B)`` and ``d (A - B)``,
     instead of four; the first layer sees ``s = 0``, ``d = 2 x`` and the logits

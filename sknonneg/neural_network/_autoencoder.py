@@ -142,7 +142,7 @@ def _warn_far_from_unit_scale(inputs, weights, name):
 
 class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                         TrainableNetwork):
-    """Sparse autoencoder with non-negative weights: additive parts, as NMF's.
+    r"""Sparse autoencoder with non-negative weights: additive parts, as NMF's.
 
     One sigmoid hidden layer (the codes) and a decoder, sigmoid or linear, trained
     to reconstruct the input, with an optional KL sparsity penalty on the mean
@@ -342,23 +342,34 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     Notes
     -----
-    With codes ``h_i = sigmoid(x_i W1 + b1)``, reconstruction ``x_hat_i = f(h_i W2 +
-    b2)`` (``f`` the sigmoid or the identity), sample weights ``s_i`` (ones by
-    default) and mean activations ``rho_hat_j = sum_i s_i h_ij / sum_i s_i``,
-    training minimises (NCAE's cost, as the authors' ``sparseAutoencoderCost_nonneg``)::
+    With codes :math:`h_i = \sigma(x_i W_1 + b_1)` (:math:`\sigma` the
+    sigmoid), reconstruction :math:`\hat{x}_i = f(h_i W_2 + b_2)` (:math:`f` the
+    sigmoid or the identity: ``decoder``), sample weights :math:`s_i` (ones by
+    default) and mean activations :math:`\hat{\rho}_j = \sum_i s_i h_{ij} /
+    \sum_i s_i`, training minimises NCAE's cost (as the authors'
+    ``sparseAutoencoderCost_nonneg``):
 
-        sum_i s_i ||x_i - x_hat_i||^2 / (2 sum_i s_i)
-        + sparsity_weight * sum_j KL(sparsity_target || rho_hat_j)
-        + l2 * (||W1||_F^2 + ||W2||_F^2)
-        + nonneg_penalty / 2 * sum_{w < 0} w^2     (nonneg="penalty")
+    .. math::
 
-    subject to ``W >= 0`` on ``nonneg_layers`` with ``nonneg="bounds"``. The KL
-    term is evaluated on the batch the solver sees (all rows for full-batch
-    L-BFGS-B).
+        & \frac{1}{2 \sum_i s_i} \sum_i s_i \|x_i - \hat{x}_i\|_2^2
+            + \beta \sum_j \mathrm{KL}(\rho \| \hat{\rho}_j) \\
+        & + \mathrm{l2} (\|W_1\|_F^2 + \|W_2\|_F^2)
+            + \frac{\lambda}{2} \sum_{w < 0} w^2
+
+    with :math:`\beta` = ``sparsity_weight``, :math:`\rho` =
+    ``sparsity_target``, :math:`\mathrm{KL}(\rho \| q) = \rho \log(\rho / q)
+    + (1 - \rho) \log((1 - \rho) / (1 - q))` (:math:`q` clipped into
+    :math:`[10^{-12}, 1 - 10^{-12}]`) and the last term, with :math:`\lambda` =
+    ``nonneg_penalty``, only under ``nonneg="penalty"``, over the weights of
+    ``nonneg_layers`` (the biases are free and not penalised); under
+    ``nonneg="bounds"`` training is subject to :math:`W \geq 0` on
+    ``nonneg_layers`` instead. The KL term is evaluated on the batch the solver
+    sees (all rows for full-batch L-BFGS-B).
 
     A fit whose training reconstruction error (the first term: the weighted mean
-    over the rows of positive weight of ``||x_i - x_hat_i||^2``, per entry) is at
-    least 0.99 times that of reconstructing every row by their weighted mean row,
+    over the rows of positive weight of :math:`\|x_i - \hat{x}_i\|_2^2`, per
+    entry) is at least 0.99 times that of reconstructing every row by their
+    weighted mean row,
     the constant model, raises a ``DegenerateFitWarning`` with both numbers, as
     the regressor does for a training R^2 at most 0.01. Either decoder reaches
     that model on data in [0, 1] (``sigmoid(b2)`` is the mean row where the

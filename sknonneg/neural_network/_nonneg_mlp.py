@@ -34,7 +34,7 @@ _PRIOR_CLIP = 1e-3
 
 @fill_doc
 class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
-    """Multi-layer perceptron whose weights are constrained to be non-negative.
+    r"""Multi-layer perceptron whose weights are constrained to be non-negative.
 
     The network of Chorowski & Zurada (2015): sigmoid hidden units (or tanh, relu,
     identity: ``activation``) with a gain that is annealed during training, a
@@ -177,20 +177,31 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
 
     Notes
     -----
-    With hidden activations ``a_l = f(lambda (a_{l-1} W_l + b_l))`` (``f`` the
-    sigmoid in the paper; ``activation``), logits ``z = a_{L-1} W_L + b_L`` and
-    sample weights ``s_i`` (``sample_weight`` times ``class_weight``; ones by
-    default), training minimises eq. (1) of the paper::
+    With hidden activations :math:`a_l = f(\lambda (a_{l-1} W_l + b_l))` for
+    :math:`l = 1, \dots, L - 1` (:math:`a_0 = x`; ``f`` the sigmoid in the paper;
+    ``activation``; :math:`\lambda` the gain), logits :math:`z = a_{L-1} W_L + b_L`
+    and sample weights :math:`s_i` (``sample_weight`` times ``class_weight``; ones
+    by default), training minimises eq. (1) of the paper, with the change below in
+    its first-layer L2 term:
 
-        sum_i s_i nll(z_i, y_i) / sum_i s_i
-        + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
-        + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
+    .. math::
 
-    subject to ``W_l >= 0`` on the constrained layers (``nll`` the softmax's
-    cross-entropy, or with logistic outputs the sum over the units of each one's
-    binary cross-entropy), with one change from the paper: the first layer's L2
-    term is ``l2_1 sum_j u_j^2 ||W_1[j]||^2``, ``u_j`` the span ``max - min`` of
-    input column ``j`` over the training data where it exceeds 1, else 1. A
+        & \frac{1}{\sum_i s_i} \sum_i s_i ( \mathrm{nll}(z_i, y_i)
+            + \mathrm{activity\_l1} \sum_{l=1}^{L-1} \sum_j a_{l,ij} ) \\
+        & + \sum_{l=1}^{L} \mathrm{l1}_l \|W_l\|_1
+            + \mathrm{l2}_1 \sum_j u_j^2 \|W_{1,j}\|_2^2
+            + \sum_{l=2}^{L} \mathrm{l2}_l \|W_l\|_F^2
+
+    subject to :math:`W_l \geq 0` on the constrained layers (the biases are
+    free and not penalised), where :math:`\mathrm{nll}(z, y) = \log \sum_k
+    e^{z_k} - z_y` for a softmax output and :math:`\sum_k (\log(1 + e^{z_k}) -
+    y_k z_k)` for logistic outputs (each unit's binary cross-entropy),
+    :math:`\mathrm{l1}_l` and :math:`\mathrm{l2}_l` are ``l1`` and ``l2`` of
+    layer :math:`l`, :math:`W_{1,j}` is row :math:`j` of the first layer (the
+    weights on input column :math:`j`) and :math:`u_j = \max(1, \max_i x_{ij} -
+    \min_i x_{ij})` is the span of column :math:`j` over the training rows of
+    positive weight (a span within 1e-9 of 1 counts as 1). The paper's first-layer
+    term is :math:`\mathrm{l2}_1 \|W_1\|_F^2`, every :math:`u_j = 1`. A
     positive affine map of a column (min-max or standard scaling) changes nothing
     the network can express -- the weight divides by the scale and keeps its
     sign, the bias takes the shift -- so the penalty was the one part of the fit
@@ -198,14 +209,16 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     penalised as min-max scaling would make it, and columns within unit range
     (min-max scaled data, pixels in [0, 1], tf-idf, one-hot) keep the paper's
     term exactly. The regressor keeps the paper's term (measurements:
-    :ref:`docstring-measurements`). On a weight bounded at zero ``|w|`` is linear,
-    so L1 is smooth there; an unconstrained weight with L1 is split as ``w = w+ -
-    w-`` with both parts bounded at zero, which makes the penalty linear too and
-    exact under L-BFGS-B: at its solution one of the two parts is 0 and the term
-    is ``l1 |w|``. ``loss_curve_`` and ``loss_`` are the objective of the parts,
-    ``l1 (w+ + w-)``: a fit stopped before its solution (at ``max_iter``) may
-    leave both parts of a weight positive, and its ``loss_`` then exceeds the
-    objective above at ``coefs_`` by ``2 l1 sum min(w+, w-)``.
+    :ref:`docstring-measurements`). On a weight bounded at zero :math:`|w|` is
+    linear, so L1 is smooth there; an unconstrained weight with L1 is split as
+    :math:`w = w^+ - w^-` with both parts bounded at zero, which makes the penalty
+    linear too and exact under L-BFGS-B: at its solution one of the two parts is
+    0 and the term is :math:`\mathrm{l1}_l |w|`. ``loss_curve_`` and ``loss_``
+    are the objective of the parts, :math:`\mathrm{l1}_l (w^+ + w^-)`: a fit
+    stopped before its solution (at ``max_iter``) may leave both parts of a
+    weight positive, and its ``loss_`` then exceeds the objective above at
+    ``coefs_`` by :math:`2 \sum_l \mathrm{l1}_l \sum \min(w^+, w^-)` over the
+    split weights of layer :math:`l`.
 
     Initialisation is data-dependent (:doc:`/engine`, "Initialisation"): weights
     are drawn (free layers uniformly on ``[-1, 1)``; sign-constrained layers

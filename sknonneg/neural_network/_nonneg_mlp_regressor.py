@@ -96,7 +96,7 @@ def _unit_scale(y, y_pred, sample_weight):
 @fill_doc
 class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                          SupervisedTransformerMixin, RegressorMixin, TrainableNetwork):
-    """Multi-layer perceptron regressor with non-negative or sign-constrained weights.
+    r"""Multi-layer perceptron regressor with non-negative or sign-constrained weights.
 
     The regressor twin of :class:`NonNegMLPClassifier`: sigmoid hidden units (or
     tanh, relu, identity: ``activation``) with a gain (annealed by default under
@@ -259,20 +259,29 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     deviation ``y_scale_`` (the L2 penalty and the initialisation assume unit-scale
     outputs), and ``predict`` undoes it: ``y = y_mean_ + y_scale_ * z``, an
     increasing affine map of each output, so monotonicity is kept. With hidden
-    activations ``a_l = f(lambda (a_{l-1} W_l + b_l))`` (``activation``), outputs
-    ``z = a_{L-1} W_L + b_L``, standardised targets ``t`` and sample weights
-    ``s_i``, training minimises::
+    activations :math:`a_l = f(\lambda (a_{l-1} W_l + b_l))` for :math:`l = 1,
+    \dots, L - 1` (:math:`a_0 = x`; ``activation``; :math:`\lambda` the gain),
+    outputs :math:`z = a_{L-1} W_L + b_L`, standardised targets :math:`t_{ik} =
+    (y_{ik} - \bar{y}_k) / \sigma_k` (:math:`\bar{y}_k` = ``y_mean_[k]``,
+    :math:`\sigma_k` = ``y_scale_[k]``) and sample weights :math:`s_i`,
+    training minimises:
 
-        sum_i s_i |z_i - t_i|^2 / (2 sum_i s_i)
-        + sum_l (l1_l ||W_l||_1 + l2_l ||W_l||_F^2)
-        + activity_l1 * sum_i s_i sum_l sum_j a_lij / sum_i s_i
+    .. math::
 
-    subject to the sign constraints (``|z_i - t_i|^2`` is summed over the targets,
+        & \frac{1}{2 \sum_i s_i} \sum_i s_i \|z_i - t_i\|_2^2
+            + \frac{\mathrm{activity\_l1}}{\sum_i s_i} \sum_i s_i
+            \sum_{l=1}^{L-1} \sum_j a_{l,ij} \\
+        & + \sum_{l=1}^{L} ( \mathrm{l1}_l \|W_l\|_1 + \mathrm{l2}_l \|W_l\|_F^2 )
+
+    subject to the sign constraints (:math:`\mathrm{l1}_l`, :math:`\mathrm{l2}_l`
+    the ``l1`` and ``l2`` of layer :math:`l`; the biases are free and not
+    penalised; :math:`\|z_i - t_i\|_2^2` is summed over the targets,
     where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
     with several targets the penalties weigh relatively less here); L1 is exact as
     in :class:`NonNegMLPClassifier` (see its Notes): a signed weight with L1 is
-    held as two non-negative parts, ``w = w+ - w-``, charged ``l1 (w+ + w-)``,
-    which is ``l1 |w|`` at the minimum. A fit stopped before it (``max_iter``)
+    held as two non-negative parts, :math:`w = w^+ - w^-`, charged
+    :math:`\mathrm{l1}_l (w^+ + w^-)`, which is :math:`\mathrm{l1}_l |w|` at the
+    minimum. A fit stopped before it (``max_iter``)
     can end with both parts positive, and its ``loss_`` then lies above the
     objective above evaluated at ``coefs_``. Unlike the classifier's, the
     first layer's L2 term is the paper's, in the inputs' own units (in units of
@@ -284,15 +293,20 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     scales its targets anew, as a fresh fit.
 
     With ``loss="poisson"`` the targets are divided by their weighted mean
-    instead, ``t = y / y_mean_`` (``y_scale_ = y_mean_``: they stay >= 0, of mean
-    1), and the data term is half the Poisson deviance of the mean ``mu =
-    exp(z)``, summed over the targets (``t log t`` is 0 at ``t = 0``)::
+    instead, :math:`t_{ik} = y_{ik} / \bar{y}_k` (``y_scale_ = y_mean_``: they
+    stay >= 0, of mean 1), and the data term is half the Poisson deviance of the
+    mean :math:`\mu = e^z`, summed over the targets (:math:`t \log t` is 0 at
+    :math:`t = 0`):
 
-        sum_i s_i sum_k (t_ik log(t_ik / mu_ik) - t_ik + mu_ik) / sum_i s_i
+    .. math::
 
-    its gradient in ``z`` is ``mu - t``; ``predict`` returns ``y_mean_ exp(z)``, an
-    increasing function of each output (as computed too: its ``exp`` is the
-    monotone one of the fixed-order kernels), so monotonicity is kept. So that
+        \frac{1}{\sum_i s_i} \sum_i s_i \sum_k
+            ( t_{ik} \log(t_{ik} / \mu_{ik}) - t_{ik} + \mu_{ik} )
+
+    its gradient in :math:`z` is :math:`\mu - t`; ``predict`` returns ``y_mean_
+    exp(z)``, an increasing function of each output (as computed too: its
+    ``exp`` is the monotone one of the fixed-order kernels), so monotonicity is
+    kept. So that
     the loss and its gradient stay finite, ``mu`` continues ``exp`` linearly
     beyond ``z = 50`` (``exp(50) (1 + z - 50)``: increasing and convex, a mean
     5e21 times ``y_mean_``), and a target more than ``exp(50) / 100`` times its
@@ -302,39 +316,44 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     With ``loss="gamma"`` the targets are divided by their weighted mean as with
     ``"poisson"`` (they stay > 0, of mean 1), and the data term is half the Gamma
-    deviance of the mean ``mu = exp(z)`` (``HalfGammaLoss``, as
+    deviance of the mean :math:`\mu = e^z` (``HalfGammaLoss``, as
     ``HistGradientBoostingRegressor(loss="gamma")`` and ``GammaRegressor`` fit
-    it), summed over the targets::
+    it), summed over the targets:
 
-        sum_i s_i sum_k (log(mu_ik / t_ik) + t_ik / mu_ik - 1) / sum_i s_i
+    .. math::
 
-    its gradient in ``z`` is ``1 - t / mu``; ``predict`` returns ``y_mean_
+        \frac{1}{\sum_i s_i} \sum_i s_i \sum_k
+            ( \log(\mu_{ik} / t_{ik}) + t_{ik} / \mu_{ik} - 1 )
+
+    its gradient in :math:`z` is :math:`1 - t / \mu`; ``predict`` returns ``y_mean_
     exp(z)`` through the same monotone, capped ``exp``. So that the loss stays
     finite, ``exp(-z)`` continues linearly below ``z = -50`` (its tangent there:
     convex), and a target below ``100 exp(-50)`` (about 1.9e-20) times its weighted
-    mean, or above ``exp(50) / 100`` times it, is refused (a row's optimum ``log
-    t`` stays inside ``[-50, 50]``). D^2 and ``scoring="loss"`` read the Gamma
-    deviance as they read the Poisson one.
+    mean, or above ``exp(50) / 100`` times it, is refused (a row's optimum ``log t``
+    stays inside ``[-50, 50]``). D^2 and ``scoring="loss"`` read the Gamma deviance
+    as they read the Poisson one.
 
     With ``loss="tweedie"`` the targets are divided by their weighted mean as with
     ``"poisson"`` (they stay >= 0, of mean 1), and the data term is half the
-    Tweedie deviance of power ``p = power`` of the mean ``mu = exp(z)``
+    Tweedie deviance of power :math:`p` = ``power`` of the mean :math:`\mu = e^z`
     (``HalfTweedieLoss``, as ``TweedieRegressor(power=p, link="log")`` fits it;
     scikit-learn's ``mean_tweedie_deviance`` is twice its mean), summed over the
-    targets::
+    targets:
 
-        sum_i s_i sum_k (t_ik^(2-p) / ((1-p)(2-p)) - t_ik mu_ik^(1-p) / (1-p)
-                         + mu_ik^(2-p) / (2-p)) / sum_i s_i
+    .. math::
 
-    its gradient in ``z`` is ``mu^(2-p) - t mu^(1-p)``; ``predict`` returns
-    ``y_mean_ exp(z)`` through the same monotone, capped ``exp``. So that the loss
-    stays finite, ``mu^(1-p)`` continues linearly (its tangent) below ``z = -50``
-    and ``mu^(2-p)`` above ``z = 50``: convex, with a continuous gradient, the
+        \frac{1}{\sum_i s_i} \sum_i s_i \sum_k
+            ( \frac{t_{ik}^{2-p}}{(1-p)(2-p)} - \frac{t_{ik} \mu_{ik}^{1-p}}{1-p}
+            + \frac{\mu_{ik}^{2-p}}{2-p} )
+
+    its gradient in :math:`z` is :math:`\mu^{2-p} - t \mu^{1-p}`; ``predict``
+    returns ``y_mean_ exp(z)`` through the same monotone, capped ``exp``. So that
+    the loss stays finite, ``mu^(1-p)`` continues linearly (its tangent) below ``z =
+    -50`` and ``mu^(2-p)`` above ``z = 50``: convex, with a continuous gradient, the
     deviance exactly in between (a target of 0 costs ``mu^(2-p) / (2-p)`` alone,
     exactly up to ``z = 50``). A target above ``exp(50) / 100`` times its weighted
-    mean is refused, as with ``"poisson"``. D^2 (``d2_tweedie_score`` at
-    ``power``) and ``scoring="loss"`` read the Tweedie deviance of the fitted
-    power.
+    mean is refused, as with ``"poisson"``. D^2 (``d2_tweedie_score`` at ``power``)
+    and ``scoring="loss"`` read the Tweedie deviance of the fitted power.
 
     A fit whose training R^2
     (weighted, averaged over the targets that vary), or the R^2 of one of those

@@ -432,7 +432,7 @@ def _math_blocks(text):
 # The LaTeX the objectives may use: what a reader of help() in a terminal can read
 # as it is (task 58c). A new command needs a reason to be here.
 _PLAIN_LATEX = {"frac", "sum", "mathrm", "log", "max", "min", "dots", "lambda", "rho",
-                "hat", "bar", "sigma", "mu", "beta", "geq", "|", "_"}
+                "hat", "bar", "sigma", "mu", "beta", "geq", "leq", "|", "_"}
 
 # Terms of each estimator's objective as its Notes write them, checked against the
 # engine's loss and penalties (sknonneg/_engine/losses.py, penalties.py; the
@@ -480,7 +480,12 @@ def test_notes_state_the_objective_as_math(name):
         assert term in math, (name, term)
     inline = re.findall(r":math:`([^`]*)`", notes)
     assert inline, name
-    for formula in blocks + inline:
+    _check_plain_latex(name, blocks + inline)
+
+
+def _check_plain_latex(name, formulas):
+    """Balanced braces and only the commands of _PLAIN_LATEX in each formula."""
+    for formula in formulas:
         depth = 0
         for char in formula:
             depth += {"{": 1, "}": -1}.get(char, 0)
@@ -488,6 +493,19 @@ def test_notes_state_the_objective_as_math(name):
         assert depth == 0, (name, formula)
         commands = set(re.findall(r"\\([A-Za-z]+|[^A-Za-z])", formula))
         assert commands <= _PLAIN_LATEX | {"\\"}, (name, commands - _PLAIN_LATEX)
+
+
+def test_ramp_transformer_states_its_ramps_as_math():
+    # Task 58c: the ramps' formula was inline code (``min(max((x - t_k) / (t_{k+1} -
+    # t_k), 0), 1)``), broken across two lines; a ".. math::" block now, with the
+    # ramp between equal knots (0) and the column names of k said beside it.
+    from sknonneg.preprocessing import RampTransformer
+
+    doc = RampTransformer.__doc__
+    blocks = _math_blocks(doc)
+    assert blocks == [r"r_k(x) = \min(\max(\frac{x - t_k}{t_{k+1} - t_k}, 0), 1),"]
+    assert "``min(max(" not in doc
+    _check_plain_latex("RampTransformer", blocks + re.findall(r":math:`([^`]*)`", doc))
 
 
 def _notes_objective(name):

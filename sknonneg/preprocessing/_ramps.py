@@ -32,14 +32,21 @@ __all__ = ["RampTransformer", "output_sources"]
 
 
 class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
-    """Expand each feature into piecewise-linear ramps between knots.
+    r"""Expand each feature into piecewise-linear ramps between knots.
 
-    Feature ``x`` gives ``n_knots - 1`` ramps ``min(max((x - t_k) / (t_{k+1} -
-    t_k), 0), 1)``, each rising from 0 to 1 between two consecutive knots, and,
-    with ``include_input=True``, ``x`` itself (which keeps a slope beyond the last
-    knot). Every output column is non-decreasing in its one input feature, exactly
-    in floating point, so a monotone model on the expanded features is monotone in
-    the raw ones when each output column carries its input's constraint:
+    Feature :math:`x` with knots :math:`t_0 \leq \dots \leq t_{n-1}` (:math:`n` =
+    ``n_knots``, a column of ``knots_``) gives the :math:`n - 1` ramps
+
+    .. math::
+
+        r_k(x) = \min(\max(\frac{x - t_k}{t_{k+1} - t_k}, 0), 1),
+
+    :math:`k = 0, \dots, n - 2` (the columns ``{feature}_ramp{k}``; 0 where
+    :math:`t_{k+1} = t_k`), each rising from 0 to 1 between two consecutive knots,
+    and, with ``include_input=True``, :math:`x` itself (which keeps a slope beyond
+    the last knot). Every output column is non-decreasing in its one input feature,
+    exactly in floating point, so a monotone model on the expanded features is
+    monotone in the raw ones when each output column carries its input's constraint:
     :meth:`expand_monotonic_cst` writes it.
 
     Parameters

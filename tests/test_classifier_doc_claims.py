@@ -96,8 +96,11 @@ def test_notes_objective_logistic_outputs_sum_their_cross_entropies():
     objective = _notes_objective(clf, X, Y, np.ones(len(X)), [1e-4, 0.0],
                                  [1e-5, 1e-5])
     assert objective == pytest.approx(clf.loss_, rel=1e-12)
-    assert ("with logistic outputs the sum over the units of each one's binary "
-            "cross-entropy") in _doc(NonNegMLPClassifier)
+    # Task 58c: the Notes write nll as math, the sum over the units for logistic
+    # outputs (before: "with logistic outputs the sum over the units of each one's
+    # binary cross-entropy").
+    assert (r"and :math:`\sum_k (\log(1 + e^{z_k}) - y_k z_k)` for logistic outputs "
+            "(each unit's binary cross-entropy)") in _doc(NonNegMLPClassifier)
 
 
 def test_loss_of_a_split_l1_layer_counts_both_parts():
@@ -120,7 +123,9 @@ def test_loss_of_a_split_l1_layer_counts_both_parts():
         assert (both > 0) == overlap
         objective = _notes_objective(clf, X, y, sw, [1e-3, 1e-3], [1e-5, 1e-5])
         assert clf.loss_ == pytest.approx(objective + 2e-3 * both, rel=1e-12)
-    assert ("exceeds the objective above at ``coefs_`` by ``2 l1 sum min(w+, w-)``"
+    # Task 58c: as math, per layer (before: "``2 l1 sum min(w+, w-)``").
+    assert (r"exceeds the objective above at ``coefs_`` by :math:`2 \sum_l "
+            r"\mathrm{l1}_l \sum \min(w^+, w^-)` over the split weights of layer"
             in _doc(NonNegMLPClassifier))
 
 

@@ -119,6 +119,9 @@ def test_rare_paths_are_those_of_one_feature_at_a_time(knots, method):
         (rng.normal(size=(30, 3)), np.where(rng.random(30) < 0.5, 1e300, 5e-324)),
         (np.array([[1.0], [1.0 + 2**-40], [2.0], [2.0 + 2**-30]]).astype(np.float32),
          None),
+        # Mostly flat ramps with knots="quantile" (one-hot-like columns): the
+        # transform writes the ramps of positive width alone.
+        (np.repeat([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0], [1.0, 0.0]], 5, axis=0), None),
     ]
     for X, weights in cases:
         if weights is not None and (knots, method) == ("quantile", "linear"):

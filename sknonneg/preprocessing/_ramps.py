@@ -344,34 +344,9 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         # operation, non-decreasing in x.
         half = X_work.dtype.type(0.5)
         halves = knots * half
-        # The ramp k of feature j is out[:, j * per + k]: out3[:, j, k].
-        out3 = out.reshape(X.shape[0], X.shape[1], per)
-        if n_ramps:
-            starts = halves[:-1].T  # (n_features, n_ramps)
-            widths = (halves[1:] - halves[:-1]).T
-            # A ramp of width 0 (coinciding knots) stays 0; 1 only keeps its
-            # quotient finite and quiet before it is set to 0.
-            flat = ~(widths > 0)
-            widths = np.where(flat, X_work.dtype.type(1.0), widths)
-            # Blocks of rows and features with at most _BLOCK ramp values each:
-            # the same operations on the same values as one column at a time
-            # (bit for bit), without a temporary larger than a block.
-            rows = max(1, min(X.shape[0], _BLOCK // n_ramps))
-            cols = max(1, _BLOCK // (rows * n_ramps))
-            # A quotient may overflow to inf (a narrow ramp far from x): clipped.
-            with np.errstate(over="ignore", under="ignore"):
-                for i in range(0, X.shape[0], rows):
-                    for j in range(0, X.shape[1], cols):
-                        x_half = np.multiply(X_work[i:i + rows, j:j + cols], half)
-                        ramp = np.divide(np.subtract(x_half[:, :, None],
-                                                     starts[j:j + cols]),
-                                         widths[j:j + cols])
-                        np.maximum(ramp, 0.0, out=ramp)
-                        np.minimum(ramp, 1.0, out=ramp)
-                        ramp[:, flat[j:j + cols]] = 0.0
-                        out3[i:i + rows, j:j + cols, :n_ramps] = ramp
+        _write_ramps(out, X_work, halves, per)
         if include_input:
-            out3[:, :, n_ramps] = X
+            out[:, n_ramps::per] = X
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -827,6 +802,63 @@ def _quantile_knots(half, weights, n_knots):
         for j in np.flatnonzero(alone):
             _averaged_inverted_cdf(half[:, columns.start + j], weights, out[:, j])
     return knots
+
+
+def _write_ramps(out, X_work, halves, per):
+    """Write the ramps ``min(max((x / 2 - halves[k]) / (halves[k + 1] -
+    halves[k]), 0), 1)`` of every feature into ``out`` (zeros; ramp ``k`` of
+    feature ``j`` at column ``j * per + k``), those of width 0 left at 0.
+
+    The same operations on the same values as one ramp at a time (bit for bit),
+    for blocks of at most ``_BLOCK`` ramp values (rows times ramps), so that no
+    temporary grows with the output: where most ramps have a positive width
+    (continuous features), blocks of rows and whole features, their ramps of
+    width 0 set to 0 after; where most are flat (``knots="quantile"`` on features
+    with few distinct values: coinciding knots), only the ramps of positive
+    width, gathered and written to their columns (before, one NumPy call each)."""
+    n_rows, n_features = X_work.shape
+    n_ramps = halves.shape[0] - 1
+    half = X_work.dtype.type(0.5)
+    widths = (halves[1:] - halves[:-1]).T  # (n_features, n_ramps)
+    flat = ~(widths > 0)
+    n_live = widths.size - int(np.count_nonzero(flat))
+    # A quotient may overflow to inf (a narrow ramp far from x): clipped.
+    with np.errstate(over="ignore", under="ignore"):
+        if 2 * n_live >= widths.size:
+            starts = halves[:-1].T
+            # 1 keeps the quotients of the flat ramps finite and quiet, before
+            # they are set to 0.
+            widths = np.where(flat, X_work.dtype.type(1.0), widths)
+            out3 = out.reshape(n_rows, n_features, per)
+            rows = max(1, min(n_rows, _BLOCK // n_ramps))
+            cols = max(1, _BLOCK // (rows * n_ramps))
+            for i in range(0, n_rows, rows):
+                for j in range(0, n_features, cols):
+                    x_half = np.multiply(X_work[i:i + rows, j:j + cols], half)
+                    ramp = np.divide(
+                        np.subtract(x_half[:, :, None], starts[j:j + cols]),
+                        widths[j:j + cols])
+                    np.maximum(ramp, 0.0, out=ramp)
+                    np.minimum(ramp, 1.0, out=ramp)
+                    ramp[:, flat[j:j + cols]] = 0.0
+                    out3[i:i + rows, j:j + cols, :n_ramps] = ramp
+            return out
+        live = np.flatnonzero(~flat.ravel())
+        feature, column = np.divmod(live, n_ramps)
+        column += feature * per
+        starts, widths = halves[:-1].T.ravel()[live], widths.ravel()[live]
+        size = max(1, min(n_live, _BLOCK))
+        rows = max(1, min(n_rows, _BLOCK // size))
+        for r in range(0, n_live, size):
+            ramps = slice(r, r + size)
+            for i in range(0, n_rows, rows):
+                x_half = np.multiply(X_work[i:i + rows, feature[ramps]], half)
+                ramp = np.divide(np.subtract(x_half, starts[ramps]), widths[ramps],
+                                 out=x_half)
+                np.maximum(ramp, 0.0, out=ramp)
+                np.minimum(ramp, 1.0, out=ramp)
+                out[i:i + rows, column[ramps]] = ramp
+    return out
 
 
 def _knot_tables(knots, n_features):

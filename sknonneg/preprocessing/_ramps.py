@@ -671,12 +671,11 @@ def _distinct_knots(half, grid, averaged):
         changes[:, 0] = True
         np.not_equal(values[:, 1:], values[:, :-1], out=changes[:, 1:])
         counts = changes.sum(axis=1)
-        # The distinct values of each feature, sorted, at the start of its row.
-        rank = np.cumsum(changes, axis=1) - 1
-        row, col = np.nonzero(changes)
-        distinct = np.empty_like(values)
-        distinct[row, rank[row, col]] = values[row, col]
-        del rank, row, col, changes
+        # The distinct values of every feature of the block, sorted, one feature
+        # after the other: the i-th of feature b is distinct[first[b] + i].
+        distinct = values.ravel()[np.flatnonzero(changes)]
+        del changes
+        first = np.concatenate(([0], np.cumsum(counts)[:-1]))[:, None]
         last = (counts - 1)[:, None]
         # Per feature in Python below: mixed zeros, and (averaged) counts whose
         # comparisons are not exact in float64.
@@ -697,8 +696,8 @@ def _distinct_knots(half, grid, averaged):
                 at[:, k[0] == steps] = last
                 on = (((at + 1) * steps == need) & (at < last) & (k > 0)
                       & (k < steps))
-                lower = np.take_along_axis(distinct, at, axis=1)
-                upper = np.take_along_axis(distinct, np.minimum(at + 1, last), axis=1)
+                lower = distinct[first + at]
+                upper = distinct[first + np.minimum(at + 1, last)]
                 value = np.where(on, upper - (upper - lower) * 0.5, lower)
             else:
                 # np.quantile's linear rule (numpy.lib._function_base_impl:
@@ -708,16 +707,15 @@ def _distinct_knots(half, grid, averaged):
                 above = virtual >= last
                 gamma = virtual - np.where(above, -1.0, previous)
                 at = previous.astype(np.intp)
-                lower = np.take_along_axis(distinct, np.where(above, last, at), axis=1)
-                upper = np.take_along_axis(distinct, np.where(above, last, at + 1),
-                                           axis=1)
+                lower = distinct[first + np.where(above, last, at)]
+                upper = distinct[first + np.where(above, last, at + 1)]
                 diff = upper - lower
                 value = lower + diff * gamma
                 np.subtract(upper, diff * (1 - gamma), out=value, where=gamma >= 0.5)
             block[chunk] = value.T
         if averaged:
-            block[0] = distinct[:, 0]
-            block[-1] = np.take_along_axis(distinct, last, axis=1)[:, 0]
+            block[0] = distinct[first[:, 0]]
+            block[-1] = distinct[first[:, 0] + last[:, 0]]
         for j in np.flatnonzero(alone):
             column = np.unique(half[:, columns.start + j])
             if averaged:

@@ -112,8 +112,13 @@ def test_rare_paths_are_those_of_one_feature_at_a_time(knots, method):
     rng = np.random.default_rng(0)
     zeros = np.array([[1.0, 0.0], [0.0, -0.0], [-0.0, 0.0], [2.0, -0.0],
                       [1.0, 1.0], [-0.0, 2.0]])
+    # Sorted by NumPy's SIMD sort, the -0.0 of this column became 0.0 (an
+    # earlier draft took the mixed zeros from the sorted values, and missed it).
+    long_zeros = np.array([[-1.0, 0.0, -0.0, 2.0] * 4]).T
     cases = [
         (zeros, None),
+        (np.hstack([long_zeros, long_zeros[::-1]]), None),
+        (np.hstack([long_zeros, long_zeros[::-1]]), np.arange(16) % 3 + 0.5),
         (zeros[::-1].copy(), np.array([1.0, 2.0, 0.0, 1.0, 3.0, 1.0])),
         (rng.normal(size=(30, 3)), rng.integers(1, 3, 30) * 2.0**50),
         (rng.normal(size=(30, 3)), np.where(rng.random(30) < 0.5, 1e300, 5e-324)),

@@ -620,19 +620,21 @@ def _knot_chunks(n_knots, n_columns):
 
 
 def _sorted_rows(half, columns):
-    """The features ``columns`` of ``half``, one per row, each sorted."""
+    """``(values, mixed)``: the features ``columns`` of ``half``, one per row,
+    each sorted, and which of them hold both 0.0 and -0.0.
+
+    Those compare equal, and which of them a sort or ``np.unique`` leaves where
+    depends on its algorithm: NumPy's SIMD sort may even write one of them in
+    place of the other (sorted, [0.0, -0.0, -0.0, ...] became three -0.0), so the
+    mixed features are found before the sort, and take the code of one feature
+    at a time (bit-identical knots; rare)."""
     values = np.array(half[:, columns].T, order="C")  # a copy: sorted in place
-    values.sort(axis=1)
-    return values
-
-
-def _mixed_zeros(values):
-    """Rows of ``values`` holding both 0.0 and -0.0, which compare equal: which
-    of them ``np.unique`` keeps depends on its algorithm, so those features take
-    ``np.unique`` itself (bit-identical knots; rare)."""
     zero = values == 0
     negative = np.signbit(values)
-    return np.any(zero & negative, axis=1) & np.any(zero & ~negative, axis=1)
+    mixed = np.any(zero & negative, axis=1) & np.any(zero & ~negative, axis=1)
+    del zero, negative
+    values.sort(axis=1)
+    return values, mixed
 
 
 def _searchsorted_rows(table, levels):
@@ -665,7 +667,7 @@ def _distinct_knots(half, grid, averaged):
     steps = n_knots - 1
     knots = np.empty((n_knots, half.shape[1]))
     for columns in _column_blocks(*half.shape):
-        values = _sorted_rows(half, columns)
+        values, alone = _sorted_rows(half, columns)
         n_cols, n_rows = values.shape
         changes = np.empty(values.shape, dtype=bool)
         changes[:, 0] = True
@@ -679,7 +681,6 @@ def _distinct_knots(half, grid, averaged):
         last = (counts - 1)[:, None]
         # Per feature in Python below: mixed zeros, and (averaged) counts whose
         # comparisons are not exact in float64.
-        alone = _mixed_zeros(values)
         if averaged:
             alone |= counts * float(steps) >= 2.0**53
         del values
@@ -736,7 +737,8 @@ def _quantile_knots(half, weights, n_knots):
     0) are the same for every feature, and made once."""
     steps = float(n_knots - 1)
     n_samples = half.shape[0]
-    if weights is None:
+    unweighted = weights is None
+    if unweighted:
         weights = np.ones(n_samples)
     integer = bool(np.all(weights == np.floor(weights)))
     if not integer:
@@ -749,12 +751,27 @@ def _quantile_knots(half, weights, n_knots):
     kept = weights > 0
     knots = np.empty((n_knots, half.shape[1]))
     for columns in _column_blocks(*half.shape):
-        block = np.ascontiguousarray(half[:, columns].T)  # read only
-        order = np.argsort(block, axis=1, kind="stable")
-        values = np.take_along_axis(block, order, axis=1)
-        del block
-        lowest, highest = values[:, 0].copy(), values[:, -1].copy()
-        if integer:
+        if unweighted:
+            # Every weight 1: the order of equal values changes no cumulative
+            # weight, so NumPy's fastest sort serves, bit for bit, but for 0.0 and
+            # -0.0, which compare equal (the first in a stable order is the
+            # smallest value): their features go alone.
+            values, alone = _sorted_rows(half, columns)
+            lowest, highest = values[:, 0].copy(), values[:, -1].copy()
+            alone |= n_samples * steps >= 2.0**53
+            cumulative = np.broadcast_to(np.arange(1.0, n_samples + 1.0), values.shape)
+            if np.any(alone):
+                values, cumulative = values[~alone], cumulative[~alone]
+            tolerance = np.zeros(values.shape[0])
+        else:
+            block = np.ascontiguousarray(half[:, columns].T)  # read only
+            order = np.argsort(block, axis=1, kind="stable")
+            values = np.take_along_axis(block, order, axis=1)
+            del block
+            lowest, highest = values[:, 0].copy(), values[:, -1].copy()
+        if unweighted:
+            pass
+        elif integer:
             with np.errstate(over="ignore"):
                 cumulative = np.cumsum(weights[order], axis=1)
             # Features whose total weight is too large for exact comparisons
@@ -771,7 +788,7 @@ def _quantile_knots(half, weights, n_knots):
                 order = order[sorted_kept].reshape(values.shape)
             cumulative = np.cumsum(weights[order], axis=1)
             alone = np.zeros(values.shape[0], dtype=bool)
-        del order
+        order = None
         last = values.shape[1] - 1
         total = cumulative[:, -1]
         if not integer:

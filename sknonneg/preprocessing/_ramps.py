@@ -730,9 +730,9 @@ def _quantile_knots(half, weights, n_knots):
     """The knots of ``knots="quantile"`` with ``quantile_method=
     "averaged_inverted_cdf"``: ``_averaged_inverted_cdf`` of each feature
     (column of ``half``) with the row weights ``weights`` (positive; None: all
-    1), bit for bit, computed for a block of features at once: one stable sort
-    per block, the cumulative weights of every feature together and a bisection
-    of all of them (``_searchsorted_rows``). The decisions that depend on the
+    1), bit for bit, computed for a block of features at once: one sort per
+    block (stable with weights), the cumulative weights of every feature together
+    and a bisection of all of them (``_searchsorted_rows``). The decisions that depend on the
     weights alone (integer or not, their scale, the rows whose scaled weight is
     0) are the same for every feature, and made once."""
     steps = float(n_knots - 1)
@@ -760,35 +760,30 @@ def _quantile_knots(half, weights, n_knots):
             lowest, highest = values[:, 0].copy(), values[:, -1].copy()
             alone |= n_samples * steps >= 2.0**53
             cumulative = np.broadcast_to(np.arange(1.0, n_samples + 1.0), values.shape)
-            if np.any(alone):
-                values, cumulative = values[~alone], cumulative[~alone]
-            tolerance = np.zeros(values.shape[0])
         else:
             block = np.ascontiguousarray(half[:, columns].T)  # read only
             order = np.argsort(block, axis=1, kind="stable")
             values = np.take_along_axis(block, order, axis=1)
             del block
             lowest, highest = values[:, 0].copy(), values[:, -1].copy()
-        if unweighted:
-            pass
-        elif integer:
-            with np.errstate(over="ignore"):
+            if integer:
+                with np.errstate(over="ignore"):
+                    cumulative = np.cumsum(weights[order], axis=1)
+                # Features whose total weight is too large for exact comparisons
+                # take _averaged_inverted_cdf itself (its other rule; rare: a
+                # weight sum near 2**53, and then every feature's).
+                alone = ~(cumulative[:, -1] * steps < 2.0**53)
+            else:
+                if not np.all(kept):
+                    sorted_kept = kept[order]
+                    values = values[sorted_kept].reshape(values.shape[0], -1)
+                    order = order[sorted_kept].reshape(values.shape)
                 cumulative = np.cumsum(weights[order], axis=1)
-            # Features whose total weight is too large for exact comparisons
-            # take _averaged_inverted_cdf itself (its other rule; rare: a weight
-            # sum near 2**53, and then every feature's, the same weights).
-            alone = ~(cumulative[:, -1] * steps < 2.0**53)
-            if np.any(alone):
-                values, cumulative = values[~alone], cumulative[~alone]
-            tolerance = np.zeros(values.shape[0])
-        else:
-            if not np.all(kept):
-                sorted_kept = kept[order]
-                values = values[sorted_kept].reshape(values.shape[0], -1)
-                order = order[sorted_kept].reshape(values.shape)
-            cumulative = np.cumsum(weights[order], axis=1)
-            alone = np.zeros(values.shape[0], dtype=bool)
-        order = None
+                alone = np.zeros(values.shape[0], dtype=bool)
+            del order
+        if np.any(alone):
+            values, cumulative = values[~alone], cumulative[~alone]
+        tolerance = np.zeros(values.shape[0])
         last = values.shape[1] - 1
         total = cumulative[:, -1]
         if not integer:

@@ -32,7 +32,8 @@ each, alternating, timed with ``time.perf_counter``; medians and the ratio
 before / after. Every after-fit's ``knots_`` and every transform's output are
 compared with the before ones, bit for bit (``identical``).
 
-Reference points, on the same data (median of the same repeats, after a warm-up):
+Reference points, on the same data (median of ``--reference-repeats`` calls,
+default 3, after a warm-up):
 scikit-learn's ``SplineTransformer(n_knots=10, degree=1, knots="quantile")``
 (hat functions, not ramps: a B-spline basis of degree 1 on knots at quantiles of
 the column, not of its distinct values, 10 columns per feature; no monotone
@@ -155,6 +156,15 @@ def reference_rows(X, Xt, kind, repeats):
     return rows
 
 
+def csr_refusal(RampTransformer):
+    try:
+        RampTransformer().fit(sp.random(10, 5, density=0.5, format="csr",
+                                        random_state=0))
+    except TypeError as error:
+        return f"refused: {error}".split("\n")[0]
+    return "accepted"
+
+
 def measure(args):
     from sknonneg.preprocessing import RampTransformer
 
@@ -162,8 +172,9 @@ def measure(args):
     rng = np.random.default_rng(0)
     weights = rng.uniform(0.5, 2.0, N_ROWS)
     result = {"baseline": args.baseline, "rows": N_ROWS, "n_knots": N_KNOTS,
-              "repeats": args.repeats, "fits": [], "transforms": [],
-              "references": []}
+              "repeats": args.repeats, "reference_repeats": args.reference_repeats,
+              "fits": [], "transforms": [], "references": [],
+              "csr": csr_refusal(RampTransformer)}
     for n_columns in args.columns:
         n_transform = DEFAULT_TRANSFORM_ROWS.get(n_columns, min(N_ROWS, 200))
         for kind in ("few distinct", "continuous"):
@@ -211,14 +222,11 @@ def measure(args):
                     "identical": same, "output_mb": output_mb,
                     "peak_before_mb": peak_before / 2**20,
                     "peak_after_mb": peak_after / 2**20})
-            result["references"] += reference_rows(X, Xt, kind, args.repeats)
+            result["references"] += reference_rows(X, Xt, kind,
+                                                   args.reference_repeats)
             del X, Xt, fitted
-    try:
-        RampTransformer().fit(sp.random(10, 5, density=0.5, format="csr",
-                                        random_state=0))
-        result["csr"] = "accepted"
-    except TypeError as error:
-        result["csr"] = f"refused: {error}".split("\n")[0]
+        # Saved after each width: a run stopped during the next keeps this one.
+        save_result(args.name, result, markdown)
     return result
 
 
@@ -255,6 +263,7 @@ def markdown(result):
                   f"{r['ratio']:.1f} | {r['identical']} | {r['output_mb']:.0f} | "
                   f"{r['peak_before_mb']:.0f} | {r['peak_after_mb']:.0f} |")
     md += ["", "## scikit-learn, for reference", "",
+           f"Median of {result['reference_repeats']} calls after a warm-up. "
            "Same data; transform on the same rows. SplineTransformer: degree-1 "
            "B-splines (hat functions) at quantiles of the column (not of its "
            "distinct values), the same 10 columns per feature; KBinsDiscretizer: one ordinal bin code per feature (1/10 of the "
@@ -279,6 +288,9 @@ def main():
     parser.add_argument("--columns", type=int, nargs="+",
                         default=[1000, 10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--reference-repeats", type=int, default=3,
+                        help="timed calls of the scikit-learn references "
+                             "(default 3)")
     parser.add_argument("--baseline", default="b5c62b2",
                         help="commit of the baseline _ramps.py (default b5c62b2)")
     parser.add_argument("--name", default=STEM,
@@ -287,7 +299,7 @@ def main():
     set_threads(args.threads)
     result = measure(args)
     save_result(args.name, result, markdown)
-    print(markdown({**result}))
+    print(markdown(result))
 
 
 if __name__ == "__main__":

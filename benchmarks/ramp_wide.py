@@ -239,7 +239,9 @@ def markdown(result):
            f"{result['rows']:,} rows of float64, n_knots={result['n_knots']}; medians "
            f"of {result['repeats']} calls after a warm-up. Ratio = before / after. "
            "Identical: knots_ (fit) or output (transform) equal bit for bit. Peak: "
-           "`tracemalloc` peak of the warm-up call (beyond the input, MiB).", "",
+           "`tracemalloc` peak of the warm-up call (beyond the input, MiB). "
+           "`knots=\"quantile\"` with `\"linear\"` and `\"uniform\"` run the same code "
+           "before and after: their ratios show the noise of the shared machine.", "",
            f"CSR input: {result['csr']}", "", "## fit", "",
            "| columns | data | knots | quantile_method | weights | before (s) "
            "| after (s) | ratio | identical | peak before | peak after | X |",

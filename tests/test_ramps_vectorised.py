@@ -1,0 +1,169 @@
+"""RampTransformer's fit and transform, vectorised over the features (session 58),
+give the knots and the outputs of the code that looped over them one feature at a
+time (``tests/_ramps_reference.py``, frozen), bit for bit: every ``knots`` rule,
+both quantile methods, with and without weights, ties, constant columns, signed
+zeros, float32, and blocks of every size (the block sizes shrunk so that a small
+input spans many blocks of features, rows and knots)."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import _ramps_reference as reference
+from conftest import examples
+from sknonneg.preprocessing import RampTransformer
+from sknonneg.preprocessing import _ramps
+
+RULES = [("distinct", "linear"), ("distinct", "averaged_inverted_cdf"),
+         ("quantile", "linear"), ("quantile", "averaged_inverted_cdf"),
+         ("uniform", "linear"), ("uniform", "averaged_inverted_cdf")]
+
+
+def _same(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _check(X, weights, n_knots, knots, method, include_input=True, new=None):
+    """Fit and transform against the reference, bit for bit (signed zeros too)."""
+    ramps = RampTransformer(n_knots, knots=knots, quantile_method=method,
+                            include_input=include_input).fit(X, sample_weight=weights)
+    expected = reference.knots(X, weights, n_knots=n_knots, knots=knots,
+                               quantile_method=method)
+    assert _same(ramps.knots_, expected), (knots, method, ramps.knots_, expected)
+    for data in [X] + ([] if new is None else [new]):
+        assert _same(ramps.transform(data),
+                     reference.transform(expected, data, include_input))
+
+
+def _blocks(sort_block, block):
+    """Set the block sizes of the vectorised code; returns the previous ones."""
+    previous = _ramps._SORT_BLOCK, _ramps._BLOCK
+    _ramps._SORT_BLOCK, _ramps._BLOCK = sort_block, block
+    return previous
+
+
+@st.composite
+def _data(draw):
+    n_samples = draw(st.integers(1, 25))
+    n_features = draw(st.integers(1, 6))
+    kind = draw(st.sampled_from(["small integers", "continuous", "signed zeros",
+                                 "constant", "wide range", "mixed"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    shape = (n_samples, n_features)
+    if kind == "small integers":  # one-hot-like: 0/1 and a few levels
+        X = rng.integers(0, draw(st.integers(1, 4)), shape).astype(float)
+    elif kind == "continuous":
+        X = rng.normal(size=shape)
+    elif kind == "signed zeros":
+        X = rng.choice([0.0, -0.0, 1.0, -2.5], shape)
+    elif kind == "constant":
+        X = np.repeat(rng.normal(size=(1, n_features)), n_samples, axis=0)
+    elif kind == "wide range":
+        X = np.round(rng.normal(size=shape), 1) * 10.0 ** rng.integers(-300, 300, shape)
+    else:
+        X = rng.normal(size=shape)
+        X[:, ::2] = rng.integers(0, 2, X[:, ::2].shape)
+        X[:, -1] = 3.0  # a constant column
+    if kind != "wide range" and draw(st.booleans()):
+        X = X.astype(np.float32)
+    weighting = draw(st.sampled_from(["none", "ones", "integer", "fractional",
+                                      "tiny", "huge"]))
+    weights = {"none": None,
+               "ones": np.ones(n_samples),
+               "integer": rng.integers(0, 4, n_samples).astype(float),
+               "fractional": rng.random(n_samples) * (rng.random(n_samples) > 0.25),
+               "tiny": rng.random(n_samples) * 1e-310,
+               "huge": rng.integers(0, 4, n_samples) * 1e300}[weighting]
+    if weights is not None and not np.any(weights > 0):
+        weights[0] = 0.5
+    return X, weights
+
+
+@examples(80)
+@given(data=_data(), n_knots=st.sampled_from([2, 3, 5, 10, 34, 100]),
+       rule=st.sampled_from(RULES), include_input=st.booleans(),
+       blocks=st.sampled_from([(1 << 18, 1 << 16), (7, 5), (1, 1), (40, 3)]))
+def test_knots_and_output_are_those_of_one_feature_at_a_time(
+        data, n_knots, rule, include_input, blocks):
+    X, weights = data
+    knots, method = rule
+    if weights is not None and rule == ("quantile", "linear"):
+        weights = None  # refused (test_preprocessing.py)
+    new = np.concatenate([X, 1.5 * X - 1, X[:1] + 1])
+    previous = _blocks(*blocks)
+    try:
+        _check(X, weights, n_knots, knots, method, include_input, new=new)
+    finally:
+        _blocks(*previous)
+
+
+@pytest.mark.parametrize("knots, method", RULES)
+def test_rare_paths_are_those_of_one_feature_at_a_time(knots, method):
+    # Paths a random search seldom reaches, each on its own: a feature holding
+    # both 0.0 and -0.0 (np.unique keeps one of them, by its own algorithm);
+    # integer weights whose sum times n_knots - 1 reaches 2**53 (the tolerance
+    # rule); fractional weights of which some scale to 0 (left out past the
+    # first and last knots); many knots (chunks); a float32 fit of knots that
+    # float32 halves merge.
+    rng = np.random.default_rng(0)
+    zeros = np.array([[1.0, 0.0], [0.0, -0.0], [-0.0, 0.0], [2.0, -0.0],
+                      [1.0, 1.0], [-0.0, 2.0]])
+    # Sorted by NumPy's SIMD sort, the -0.0 of this column became 0.0 (an
+    # earlier draft took the mixed zeros from the sorted values, and missed it).
+    long_zeros = np.array([[-1.0, 0.0, -0.0, 2.0] * 4]).T
+    cases = [
+        (zeros, None),
+        (np.hstack([long_zeros, long_zeros[::-1]]), None),
+        (np.hstack([long_zeros, long_zeros[::-1]]), np.arange(16) % 3 + 0.5),
+        (zeros[::-1].copy(), np.array([1.0, 2.0, 0.0, 1.0, 3.0, 1.0])),
+        (rng.normal(size=(30, 3)), rng.integers(1, 3, 30) * 2.0**50),
+        (rng.normal(size=(30, 3)), np.where(rng.random(30) < 0.5, 1e300, 5e-324)),
+        (np.array([[1.0], [1.0 + 2**-40], [2.0], [2.0 + 2**-30]]).astype(np.float32),
+         None),
+        # Mostly flat ramps with knots="quantile" (one-hot-like columns): the
+        # transform writes the ramps of positive width alone.
+        (np.repeat([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0], [1.0, 0.0]], 5, axis=0), None),
+    ]
+    for X, weights in cases:
+        if weights is not None and (knots, method) == ("quantile", "linear"):
+            weights = None
+        for n_knots in (2, 7, 300):
+            _check(X, weights, n_knots, knots, method, new=X * 3 - 1)
+    previous = _blocks(1, 1)  # one feature, one knot per block
+    try:
+        weights = None if (knots, method) == ("quantile", "linear") else rng.random(20)
+        _check(rng.normal(size=(20, 3)), weights, 7, knots, method)
+    finally:
+        _blocks(*previous)
+
+
+def test_fit_does_not_change_its_input():
+    # The vectorised fit sorts copies of its columns: not X (an earlier draft
+    # sorted a one-column X's halves in place, which changed the distinct values).
+    X = np.array([[3.0, 1.0], [1.0, 2.0], [2.0, 0.0]])
+    X1 = X[:, :1].copy()
+    for data in (X, X1):
+        before = data.copy()
+        for knots, method in RULES:
+            RampTransformer(3, knots=knots, quantile_method=method).fit(data)
+        assert _same(data, before)
+
+
+def test_transform_builds_no_table_beyond_its_output():
+    # The ramps are computed in blocks of at most _BLOCK values: the transform's
+    # peak is its output and a few blocks (before: a few columns), not a table of
+    # every ramp of every feature before the output.
+    X = np.random.default_rng(0).normal(size=(200, 500))
+    ramps = RampTransformer(10).fit(X)
+    ramps.transform(X[:5])
+    tracemalloc.start()
+    try:
+        out = ramps.transform(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < out.nbytes + 16 * 8 * _ramps._BLOCK

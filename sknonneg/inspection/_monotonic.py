@@ -586,6 +586,17 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}."
                          + _text_hint(estimator))
     n_features = X.shape[1]
+    # X's width against the model's, in scikit-learn's words, before the
+    # constraints are read against it. Before: an X of 5 columns for a model of
+    # 4 was told "monotonic_cst must have shape (5,)" (the user's correct
+    # monotonic_cst blamed), or "the estimator's constraints cover 4 features".
+    # A DataFrame is left to the model's own checks: a ColumnTransformer selects
+    # its columns by name, and takes a frame with more.
+    n_in = input_attribute(estimator, "n_features_in_", n_features)
+    if not hasattr(X, "columns") and n_in != n_features:
+        raise ValueError(f"X has {n_features} features, but "
+                         f"{type(estimator).__name__} is expecting {n_in} features "
+                         "as input.")
     names = _input_names(estimator, X)
     if monotonic_cst is None:
         cst = _resolve_through_pipeline(estimator, n_features, names, X)

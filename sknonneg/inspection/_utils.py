@@ -173,10 +173,24 @@ def get_components(estimator):
     """
     final = final_estimator(estimator)
     if has_fitted(final, "components_"):
-        W = fitted_attribute(final, "components_")
-    else:
-        W = fitted_attribute(final, "coefs_")[0].T
-    return np.asarray(W, dtype=float)
+        W = np.asarray(fitted_attribute(final, "components_"), dtype=float)
+        _check_matrix(final, "components_", W)
+        return W
+    return get_layers(estimator)[0][0].T
+
+
+def _check_matrix(final, name, W):
+    """``W``, the fitted attribute ``name`` of ``final``, a 2-D matrix, else a
+    ``ValueError`` naming it. Before: a 3-D ``coefs_[0]`` (a model whose fitted
+    attributes were replaced, or an object that only looks like an MLP) was read
+    as a layer "1 -> 4" by describe_network and weight_sparsity, as a matrix of
+    NaN sparsities by hoyer_sparsity, and top_features failed with "too many
+    values to unpack (expected 2)"."""
+    if W.ndim != 2:
+        raise ValueError(
+            f"{type(final).__name__}.{name} must be a 2-D array of weights, got an "
+            f"array of shape {W.shape}: the model's fitted attributes are not "
+            "those of a fitted network (were they replaced?).")
 
 
 def get_layers(estimator):
@@ -190,11 +204,27 @@ def get_layers(estimator):
     final = final_estimator(estimator)
     if is_network(final):
         layers = [np.asarray(W, dtype=float) for W in fitted_attribute(final, "coefs_")]
+        if not layers:
+            raise ValueError(f"{type(final).__name__}.coefs_ is empty: a fitted "
+                             "network has one weight matrix per layer.")
+        for i, W in enumerate(layers):
+            _check_matrix(final, f"coefs_[{i}]", W)
+        for i in range(len(layers) - 1):
+            if layers[i].shape[1] != layers[i + 1].shape[0]:
+                # Before: read as they came, "4 -> 0 -> 1" for layers of shapes
+                # (4, 0) and (3, 1).
+                raise ValueError(
+                    f"{type(final).__name__}.coefs_ do not make a network: "
+                    f"coefs_[{i}] has shape {layers[i].shape} and coefs_[{i + 1}] "
+                    f"{layers[i + 1].shape} (each layer's outputs are the next "
+                    "one's inputs).")
         n = len(layers)
         stage = ["input"] + [f"h{i}" for i in range(1, n)] + ["output"]
         names = [f"{stage[i]}->{stage[i + 1]}" for i in range(n)]
     else:
-        layers = [np.asarray(fitted_attribute(final, "components_"), dtype=float).T]
+        W = np.asarray(fitted_attribute(final, "components_"), dtype=float)
+        _check_matrix(final, "components_", W)
+        layers = [W.T]
         names = ["components"]
     return layers, names
 

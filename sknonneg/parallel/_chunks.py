@@ -92,17 +92,27 @@ def iter_chunks(n_samples, chunk_size, *, n_epochs=1, shuffle=False, random_stat
                               n_samples)
     # Before: any truthy value shuffled.
     shuffle = check_bool(shuffle, "shuffle", "iter_chunks")
+    n_chunks = -(-int(n_samples) // int(chunk_size))
+    if shuffle and n_chunks > np.iinfo(np.intp).max:
+        # Before: NumPy's "Maximum allowed size exceeded" at the first chunk.
+        raise ValueError(
+            f"iter_chunks with shuffle=True draws an order of the {n_chunks} chunks "
+            f"of n_samples={n_samples} rows by chunk_size={chunk_size}, more than "
+            "an array can hold: pass a larger chunk_size.")
     return _chunks(int(n_samples), int(chunk_size), int(n_epochs), bool(shuffle),
                    check_random_state(random_state))
 
 
 def _chunks(n_samples, chunk_size, n_epochs, shuffle, rng):
-    starts = np.arange(0, n_samples, chunk_size)
+    # The starts as they are read (before: np.arange of every start, up front: an
+    # n_samples beyond NumPy's integers failed with "Maximum allowed size
+    # exceeded", without shuffle too). The shuffled order is the one it was.
+    n_chunks = -(-n_samples // chunk_size)
     for _ in range(n_epochs):
-        order = rng.permutation(starts.shape[0]) if shuffle else range(starts.shape[0])
+        order = rng.permutation(n_chunks) if shuffle else range(n_chunks)
         for i in order:
-            start = int(starts[i])
-            yield start, int(min(n_samples, start + chunk_size))
+            start = int(i) * chunk_size
+            yield start, min(n_samples, start + chunk_size)
 
 
 def partial_fit_chunks(estimator, X, y=None, *, classes=None, chunk_size=10_000,

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.utils import check_random_state
 
-from .._validation import check_flags, check_sparse_structure
+from .._validation import check_flags, check_sparse_structure, parameter_error
 from ..neural_network._base import fitted_attribute
 from ._chunks import (
     _check_partial_fit,
@@ -604,6 +604,11 @@ def _set_pools(limits):
     set_pool_threads_locked(limits)
 
 
+# The largest thread count the pools take (threadpoolctl passes it to the
+# libraries' set_num_threads as a C int).
+_MAX_THREADS = 2**31 - 1
+
+
 class ThreadLimits(WorkerPlugin):
     """Worker plugin: limits a worker's thread pools and warms sknonneg's kernels.
 
@@ -630,7 +635,8 @@ class ThreadLimits(WorkerPlugin):
     Parameters
     ----------
     n_threads : int, default=1
-        Threads per pool: the cores of a worker divided by its threads.
+        Threads per pool: the cores of a worker divided by its threads (at most
+        ``2**31 - 1``, the C int the pools take).
     warm_for : estimator or None or False, default=None
         A sknonneg estimator whose kernels to compile (see :func:`warm_kernels`);
         ``None``: ``NonNegMLPClassifier()``; ``False``: no warm-up.
@@ -657,6 +663,13 @@ class ThreadLimits(WorkerPlugin):
 
     def __init__(self, n_threads=1, warm_for=None):
         _check_positive_int(n_threads, "n_threads", "ThreadLimits")
+        if n_threads > _MAX_THREADS:
+            # The pools take a C int: before, 2**31 was accepted and wrapped, each
+            # worker's OpenMP left at 1 thread, and 2**70 failed on every worker
+            # with ctypes' "ArgumentError: int too long to convert".
+            raise parameter_error("ThreadLimits", "n_threads",
+                                  f"a positive int at most {_MAX_THREADS} (the pools "
+                                  "take a C int)", n_threads)
         if warm_for is not False:
             _warm_target(warm_for)  # a TypeError here, not on every worker
         self.n_threads = int(n_threads)

@@ -466,10 +466,11 @@ def test_attack_on_a_model_that_refuses_missing_values_says_so():
     clf = LogisticRegression().fit(np.nan_to_num(gaps), y)
     with pytest.raises(ValueError, match="Input X contains NaN.\nLogisticRegression"):
         additive_evasion_attack(clf, gaps, budget=3)
-    # Infinity is no missing value: still refused by the attack.
+    # Infinity is no missing value: still refused by the attack, naming X as the
+    # estimators do.
     bad = np.nan_to_num(gaps)
     bad[0, 0] = np.inf
-    with pytest.raises(ValueError, match="Input contains infinity"):
+    with pytest.raises(ValueError, match="Input X contains infinity"):
         additive_evasion_attack(clf, bad, budget=3)
 
 

@@ -1249,8 +1249,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
     # dtype="numeric", as the estimators validate X: an object array of numbers
     # becomes float64 (before: refused, "X must be numeric, got dtype object"),
     # strings are scikit-learn's error.
+    # input_name: "Input X contains infinity ..." as the estimators say it
+    # (before: "Input contains infinity ...", naming no argument).
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype="numeric",
-                    ensure_all_finite="allow-nan")
+                    ensure_all_finite="allow-nan", input_name="X")
     # X_adv_ comes back in the sparse container given: a sparse array (csr_array)
     # for one, a sparse matrix for the other (before: always csr_matrix).
     sparse_array = isinstance(X, sp.sparray)

@@ -146,6 +146,21 @@ def test_check_monotonic_wrong_width_is_scikit_learns_error(models, model, cst, 
         check_monotonic(est, RNG.rand(10, width), monotonic_cst=cst, n_steps=5)
 
 
+def test_check_monotonic_wrong_width_of_a_frame(models):
+    """A DataFrame for a model fitted on a NumPy array is counted as an array; one
+    for a model fitted on named columns is left to the model's name checks."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(RNG.rand(10, 5), columns=list("abcde"))
+    with pytest.raises(ValueError, match=EXPECTING.format(5, "NonNegMLPClassifier")):
+        check_monotonic(models["clf"], frame, monotonic_cst=[1, 1, 0, 0, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        named = _net(monotonic_cst={"a": 1}).fit(frame.iloc[:, :4].assign(
+            a=np.linspace(0, 1, 10)), np.arange(10) % 2)
+    with pytest.raises(ValueError, match="feature names"):
+        check_monotonic(named, frame.rename(columns={"e": "z"}), n_steps=5)
+
+
 def test_check_monotonic_wrong_width_of_a_scikit_learn_model():
     model = LinearRegression().fit(X, X[:, 0])
     with pytest.raises(ValueError, match=EXPECTING.format(5, "LinearRegression")):

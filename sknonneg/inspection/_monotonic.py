@@ -590,10 +590,16 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     # constraints are read against it. Before: an X of 5 columns for a model of
     # 4 was told "monotonic_cst must have shape (5,)" (the user's correct
     # monotonic_cst blamed), or "the estimator's constraints cover 4 features".
-    # A DataFrame is left to the model's own checks: a ColumnTransformer selects
-    # its columns by name, and takes a frame with more.
+    # A DataFrame for a model fitted on named columns is left to the model's own
+    # checks: a ColumnTransformer selects its columns by name, and takes a frame
+    # with more.
     n_in = input_attribute(estimator, "n_features_in_", n_features)
-    if not hasattr(X, "columns") and n_in != n_features:
+    by_name = (hasattr(X, "columns")
+               and input_attribute(estimator, "feature_names_in_") is not None)
+    if n_in != n_features and by_name and hasattr(estimator, "predict"):
+        # The model's own refusal of the frame, in its words, if it refuses it.
+        estimator.predict(X.iloc[:1])
+    elif n_in != n_features and not by_name:
         raise ValueError(f"X has {n_features} features, but "
                          f"{type(estimator).__name__} is expecting {n_in} features "
                          "as input.")

@@ -791,3 +791,14 @@ def test_persist_missing_file_and_directory(tmp_path, skops_bytes):
     with pytest.raises(IsADirectoryError):
         persist.load(str(tmp_path))
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("sha", ["zz", "0" * 63, "0" * 65, "g" * 64, None, b"0" * 64])
+def test_remote_file_metadata_refuses_a_digest_that_can_match_no_file(sha):
+    from sknonneg.datasets import RemoteFileMetadata
+
+    with pytest.raises(ValueError, match="'sha256' parameter of RemoteFileMetadata "
+                                         "must be a str of 64 hexadecimal digits"):
+        RemoteFileMetadata("a.txt", sha)
+    # A valid digest, in either case, is taken as given.
+    assert RemoteFileMetadata("a.txt", "A" * 64).sha256 == "A" * 64

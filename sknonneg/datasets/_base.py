@@ -73,7 +73,8 @@ class RemoteFileMetadata:
         name, without a folder (:func:`fetch_file` refuses an absolute path or
         one with a folder or ``..``, which would lie outside the data home).
     sha256 : str
-        Expected hexadecimal sha256 digest of the file.
+        Expected sha256 digest of the file: 64 hexadecimal digits, either case
+        (anything else is refused: it could match no file).
     urls : tuple of str, default=()
         Explicit download URLs tried first, in order, before the mirrors in
         ``SKNONNEG_DATA_MIRRORS`` and :data:`MIRRORS`.
@@ -94,6 +95,15 @@ class RemoteFileMetadata:
     sha256: str
     urls: tuple = ()
     size: int | None = None
+
+    def __post_init__(self):
+        # A digest that is not 64 hexadecimal digits can match no file: before, it
+        # was taken and every file was later refused as a "checksum mismatch".
+        if not (isinstance(self.sha256, str)
+                and re.fullmatch(r"[0-9a-fA-F]{64}", self.sha256)):
+            raise ValueError(
+                "The 'sha256' parameter of RemoteFileMetadata must be a str of 64 "
+                f"hexadecimal digits (a sha256 digest). Got {self.sha256!r} instead.")
 
 
 def _deprecate_positional_args(*names, version="0.2"):

@@ -598,3 +598,19 @@ def test_notes_objective_is_the_fitted_loss(name):
     # targets, the KL and negative-weight terms), is the loss_ the fit reports.
     value, loss = _notes_objective(name)
     assert value == pytest.approx(loss, rel=1e-9, abs=1e-12), (name, value, loss)
+
+
+def test_l2_parameter_says_where_the_first_layer_is_measured_in_spans():
+    # The classifier's first-layer L2 term is in units of the columns' spans
+    # (_column_unit_penalty); its l2 entry said only "multiplies ||W||^2".
+    from sknonneg import NonNegMLPClassifier, NonNegMLPRegressor
+
+    def l2_entry(cls):
+        doc = cls.__doc__
+        start = doc.index("    l2 : ")
+        return doc[start:doc.index("    activity_l1 : ", start)]
+
+    assert NonNegMLPClassifier._column_unit_penalty
+    assert "span" in l2_entry(NonNegMLPClassifier)
+    assert not NonNegMLPRegressor._column_unit_penalty
+    assert "span" not in l2_entry(NonNegMLPRegressor)

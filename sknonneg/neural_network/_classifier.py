@@ -386,7 +386,10 @@ def fill_doc(cls):
     l2 = defaults.get("l2", 1e-5)
     mantissa, exponent = f"{l2:.0e}".split("e")
     l2_default = f"{mantissa}e{int(exponent)}" if float(f"{l2:.0e}") == l2 else repr(l2)
-    l2_note = ("" if score != "R^2" else
+    l2_note = ("\n        On the first layer ``||W||^2`` is measured in units of each input "
+               "column's\n        span (``max - min`` over the training data) where it "
+               "exceeds 1\n        (Notes), so a network costs the same under min-max "
+               "and standard\n        scaling." if score != "R^2" else
                "\n        The default, 10 times the classifier's (the paper's 1e-5), "
                "fits small\n        tabular data better (:doc:`/defaults`, eleventh "
                "round), but is\n        still too weak for a few hundred noisy rows: "

@@ -29,12 +29,39 @@ def polars_to_pandas(X):
     """The polars DataFrame ``X`` as a pandas DataFrame of the same column names
     and values: a column of numbers or booleans keeps its NumPy dtype (integers
     with nulls become float64 with NaN, as ``to_numpy`` gives them), dates
-    become ``datetime64``, text what pandas makes of an array of strings (a
-    null: missing). The values are copied."""
+    become ``datetime64`` (with their time zone, where they have one), a
+    ``Categorical`` or ``Enum`` column a pandas ``category`` (an ``Enum``'s
+    categories in its order, ordered), text what pandas makes of an array of
+    strings (a null: missing). The values are copied."""
     import pandas as pd
 
-    return pd.DataFrame({name: X.get_column(name).to_numpy()
+    return pd.DataFrame({name: _pandas_column(X.get_column(name))
                          for name in X.columns}, columns=list(X.columns))
+
+
+def _pandas_column(column):
+    """One polars Series as the values of a pandas column (see
+    ``polars_to_pandas``)."""
+    import pandas as pd
+    import polars as pl
+
+    values = column.to_numpy()
+    dtype = column.dtype
+    zone = getattr(dtype, "time_zone", None)
+    if zone is not None:
+        # to_numpy gives the instants in UTC, without their zone: a 12:00 in
+        # Paris would be read as 11:00.
+        return pd.Series(values).dt.tz_localize("UTC").dt.tz_convert(zone)
+    enum = getattr(pl, "Enum", None)
+    if enum is not None and isinstance(dtype, enum):
+        return pd.Categorical(values, categories=dtype.categories.to_list(),
+                              ordered=True)
+    if isinstance(dtype, pl.Categorical) or dtype == pl.Categorical:
+        # The categories in the order of their first row, as polars' to_pandas
+        # gives them.
+        present = pd.unique(pd.Series(values).dropna())
+        return pd.Categorical(values, categories=present)
+    return values
 
 
 def from_pandas_like(frame, like):

@@ -384,6 +384,38 @@ def test_polars_frames_are_read_column_by_column():
     assert from_pandas_like(converted, PD) is converted
 
 
+def test_polars_zones_and_categories_are_kept_in_pandas():
+    # Before: to_numpy's instants in UTC without their zone (12:00 in Paris read
+    # as 11:00, naive) and a Categorical or Enum column as plain text, so the
+    # model that check_monotonic and additive_evasion_attack call saw other
+    # values and dtypes than polars' own to_pandas gives.
+    import datetime
+
+    import pandas as pd
+
+    from sknonneg._frames import polars_to_pandas
+
+    noon = datetime.datetime(2020, 1, 1, 12)
+    frame = pl.DataFrame({
+        "t": pl.Series([noon, None, noon]).dt.replace_time_zone("Europe/Paris"),
+        "n": [noon, noon, None],
+        "c": pl.Series(["b", None, "a"], dtype=pl.Categorical),
+        "e": pl.Series(["b", "a", "a"], dtype=pl.Enum(["b", "a", "z"]))})
+    converted = polars_to_pandas(frame)
+    assert str(converted["t"].dt.tz) == "Europe/Paris"
+    assert converted["t"][0] == pd.Timestamp("2020-01-01 12:00", tz="Europe/Paris")
+    assert converted["t"][0].hour == 12 and converted["t"].isna().tolist() == [
+        False, True, False]
+    assert converted["n"].dt.tz is None and converted["n"][0] == pd.Timestamp(noon)
+    assert isinstance(converted["c"].dtype, pd.CategoricalDtype)
+    assert converted["c"].cat.categories.tolist() == ["b", "a"]
+    assert not converted["c"].cat.ordered
+    assert converted["c"].isna().tolist() == [False, True, False]
+    assert converted["e"].cat.categories.tolist() == ["b", "a", "z"]
+    assert converted["e"].cat.ordered
+    assert converted["e"].tolist() == ["b", "a", "a"]
+
+
 def test_feature_names_from_polars_in_inspection_and_certificates():
     from sknonneg.inspection import top_features
 

@@ -280,45 +280,6 @@ def test_ramp_names_under_polars_output():
     _same_report(check_monotonic(on_polars, PL), check_monotonic(on_pandas, PD))
 
 
-@pytest.mark.parametrize("where", ["set_output", "global", "pipeline"])
-def test_colliding_names_are_refused_under_polars_output_at_every_scikit_learn(
-        monkeypatch, where):
-    # The polars twin of test_preprocessing's pandas test: scikit-learn 1.6 and
-    # 1.7 swallow get_feature_names_out's exception while wrapping the output
-    # (their get_columns, put in place of the installed one); the refusal is
-    # RampTransformer's own.
-    from sklearn.utils import _set_output
-
-    def swallowing_get_columns(columns):
-        if callable(columns):
-            try:
-                return columns()
-            except Exception:
-                return None
-        return columns
-
-    monkeypatch.setattr(_set_output, "get_columns", swallowing_get_columns)
-    frame = pl.DataFrame({"a": np.arange(10.0), "a_ramp0": np.arange(10.0) ** 2})
-    message = r"output names are not unique: 'a_ramp0' names more than one column"
-    ramps = RampTransformer(2).fit(frame)
-    if where == "set_output":
-        with pytest.raises(ValueError, match=message):
-            ramps.set_output(transform="polars").transform(frame)
-        with pytest.raises(ValueError, match=message):
-            RampTransformer(2).set_output(transform="polars").fit_transform(frame)
-    elif where == "global":
-        with sklearn.config_context(transform_output="polars"):
-            with pytest.raises(ValueError, match=message):
-                ramps.transform(frame)
-    else:
-        pipe = make_pipeline(RampTransformer(2), StandardScaler()).set_output(
-            transform="polars")
-        with pytest.raises(ValueError, match=message):
-            pipe.fit(frame)
-    # NumPy output needs no names.
-    assert RampTransformer(2).fit(frame).transform(frame).shape == (10, 4)
-
-
 def test_robustness_on_polars():
     def model(frame):
         return NonNegMLPClassifier(positive=True, output="logistic", **FAST).fit(

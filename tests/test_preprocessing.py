@@ -748,14 +748,15 @@ def test_weights_reach_the_knots_through_a_pipeline():
     np.testing.assert_array_equal(pipe["ramp"].knots_, expected)
 
 
+@pytest.mark.parametrize("library", ["pandas", "polars"])
 @pytest.mark.parametrize("where", ["set_output", "global", "pipeline"])
-def test_colliding_names_are_refused_under_pandas_output_at_every_scikit_learn(
-        monkeypatch, where):
+def test_colliding_names_are_refused_under_frame_output_at_every_scikit_learn(
+        monkeypatch, where, library):
     # Before: scikit-learn 1.6 and 1.7 swallow any exception of get_feature_names_out
     # while wrapping the output, and number the columns 0, 1, ...: the refusal of
     # the colliding names was lost there, and transform returned a DataFrame.
     # Their get_columns, put in place of the installed one: the refusal is
-    # RampTransformer's own.
+    # RampTransformer's own, for pandas and polars output alike.
     import sklearn
     from sklearn.utils import _set_output
 
@@ -767,22 +768,24 @@ def test_colliding_names_are_refused_under_pandas_output_at_every_scikit_learn(
                 return None
         return columns
 
+    frame_type = (pd.DataFrame if library == "pandas"
+                  else pytest.importorskip("polars").DataFrame)
     monkeypatch.setattr(_set_output, "get_columns", swallowing_get_columns)
-    X = pd.DataFrame({"a": np.arange(10.0), "a_ramp0": np.arange(10.0) ** 2})
+    X = frame_type({"a": np.arange(10.0), "a_ramp0": np.arange(10.0) ** 2})
     message = r"output names are not unique: 'a_ramp0' names more than one column"
     ramps = RampTransformer(2).fit(X)
     if where == "set_output":
         with pytest.raises(ValueError, match=message):
-            ramps.set_output(transform="pandas").transform(X)
+            ramps.set_output(transform=library).transform(X)
         with pytest.raises(ValueError, match=message):
-            RampTransformer(2).set_output(transform="pandas").fit_transform(X)
+            RampTransformer(2).set_output(transform=library).fit_transform(X)
     elif where == "global":
-        with sklearn.config_context(transform_output="pandas"):
+        with sklearn.config_context(transform_output=library):
             with pytest.raises(ValueError, match=message):
                 ramps.transform(X)
     else:
         pipe = make_pipeline(RampTransformer(2), StandardScaler()).set_output(
-            transform="pandas")
+            transform=library)
         with pytest.raises(ValueError, match=message):
             pipe.fit(X)
     # NumPy output needs no names.

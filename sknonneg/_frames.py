@@ -54,7 +54,7 @@ def _pandas_column(column):
         return pd.Series(values).dt.tz_localize("UTC").dt.tz_convert(zone)
     enum = getattr(pl, "Enum", None)
     if enum is not None and isinstance(dtype, enum):
-        return pd.Categorical(values, categories=dtype.categories.to_list(),
+        return pd.Categorical(values, categories=list(dtype.categories),
                               ordered=True)
     if isinstance(dtype, pl.Categorical) or dtype == pl.Categorical:
         # The categories in the order of their first row, as polars' to_pandas

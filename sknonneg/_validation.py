@@ -686,7 +686,7 @@ _OVERFLOW_PENALTIES = ("nonneg_penalty", "sparsity_weight", "l1", "l2", "activit
 def overflow_remedies(params=None):
     """The advice for a fit whose loss or parameters were not finite: lower the
     step size, and the gain and penalties that the estimator has (``params``,
-    its parameter names; None: a network's). Before (review 58b), every
+    its parameter names; None: a network's). Before, every
     estimator was told to lower "gain or the penalties (l1, l2, activity_l1)",
     which an autoencoder does not have (its penalties are ``nonneg_penalty``,
     ``sparsity_weight`` and ``l2``), nor an ABBAClassifier its gain and

@@ -401,7 +401,7 @@ def _rows(values, start, stop):
     """Rows ``start:stop`` of ``values``: a pandas or polars object stays one (by
     position), so that ``partial_fit`` sees its column names (before: a DataFrame
     lost them, and with them ``feature_names_in_`` and a ``monotonic_cst`` given
-    by name; a polars one until review 58b); a sparse matrix stays sparse;
+    by name; a polars one too); a sparse matrix stays sparse;
     anything else becomes an array."""
     if hasattr(values, "iloc"):
         return values.iloc[start:stop]

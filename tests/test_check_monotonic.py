@@ -890,3 +890,58 @@ def test_the_text_hint_slices_the_outer_pipeline():
     words = pipe[:2].transform(texts)
     assert check_monotonic(pipe[2:], words,
                            monotonic_cst=[1] * words.shape[1]).is_monotonic
+
+
+def _name_selecting_pipeline(remainder):
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    from sknonneg import NonNegMLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 4))
+    y = X[:, 0] - X[:, 1] + np.sin(6 * X[:, 2])
+    df = pd.DataFrame(X, columns=list("abcd"))
+    selected = list("abcd") if remainder == "drop" else list("ab")
+    pipe = make_pipeline(
+        ColumnTransformer([("s", MinMaxScaler(), selected)], remainder=remainder),
+        NonNegMLPRegressor(hidden_layer_sizes=(3,), max_iter=20, random_state=0,
+                           monotonic_cst=[1, -1, 0, 0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a short fit: ConvergenceWarning
+        pipe.fit(df, y)
+    return pipe, df
+
+
+@pytest.mark.parametrize("remainder", ["drop", "passthrough"])
+def test_a_pipeline_selecting_by_name_is_audited_in_its_columns_by_name(remainder):
+    # Before: the fitted constraints were read by position, so the same rows with
+    # their columns in another order were audited in 'd' and 'c' (violations
+    # reported for a model monotone in 'a' and 'b'), and a frame with one more
+    # column, which the ColumnTransformer does not read, was refused.
+    pipe, df = _name_selecting_pipeline(remainder)
+    reference = check_monotonic(pipe, df)
+    assert reference.feature_names == ["a", "b"]
+    assert np.all(reference.max_drop == 0)
+    for frame in (df[list("dcba")], df.assign(e=0.5), df[list("bdca")].assign(e=1.0)):
+        report = check_monotonic(pipe, frame)
+        by_name = dict(zip(report.feature_names, report.directions))
+        assert by_name == {"a": 1, "b": -1}
+        assert [frame.columns[j] for j in report.features] == report.feature_names
+        assert np.all(report.max_drop == 0)
+        assert report.is_monotonic
+
+
+def test_a_model_that_refuses_reordered_columns_is_not_audited_on_them():
+    # A model fitted on a frame that reads by position refuses other orders: the
+    # audit gives its refusal, never a by-position reading.
+    pipe, df = _name_selecting_pipeline("drop")
+    model = pipe[-1]
+    scaled = pipe[0].set_output(transform="pandas").transform(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a short fit: ConvergenceWarning
+        model.fit(scaled, df["a"])
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        check_monotonic(model, scaled[scaled.columns[::-1]])

@@ -508,7 +508,11 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
         column that feeds both constrained and unconstrained columns of the final
         step (some of its ramps left free, or a one-hot copy beside constrained
         ramps) is refused: the model is not constrained in it. Anything else needs
-        ``monotonic_cst`` explicitly. Directions that constrain no feature (all
+        ``monotonic_cst`` explicitly. A DataFrame X whose columns are not those
+        the estimator was fitted on, in their order (which a ``ColumnTransformer``
+        that selects columns by name reads), takes the fitted directions by
+        column name; a column the estimator was not fitted on is not checked.
+        Directions that constrain no feature (all
         0) are an error: there would be nothing to check. Text columns cannot be
         moved along a grid: for a Pipeline that reads text, audit its word
         columns, ``check_monotonic(pipeline[1:], pipeline[:1].transform(X),
@@ -594,9 +598,12 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     # checks: a ColumnTransformer selects its columns by name, and takes a frame
     # with more.
     n_in = input_attribute(estimator, "n_features_in_", n_features)
-    by_name = (hasattr(X, "columns")
-               and input_attribute(estimator, "feature_names_in_") is not None)
-    if n_in != n_features and by_name and hasattr(estimator, "predict"):
+    fitted_names = input_attribute(estimator, "feature_names_in_")
+    by_name = hasattr(X, "columns") and fitted_names is not None
+    # A frame whose columns are not the fitted ones in their order: a model that
+    # reads it (a ColumnTransformer selects its columns by name) reads it by name.
+    moved = by_name and [str(c) for c in X.columns] != [str(n) for n in fitted_names]
+    if moved and hasattr(estimator, "predict"):
         # The model's own refusal of the frame, in its words, if it refuses it.
         estimator.predict(X.iloc[:1])
     elif n_in != n_features and not by_name:
@@ -604,8 +611,23 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
                          f"{type(estimator).__name__} is expecting {n_in} features "
                          "as input.")
     names = _input_names(estimator, X)
-    if monotonic_cst is None:
+    if monotonic_cst is None and moved:
+        # The fitted constraints belong to the fitted columns: each column of X
+        # takes that of the fitted column of its name, and a column the model
+        # was not fitted on (which a ColumnTransformer does not read) none.
+        # Before: read by position, so a frame with its columns in another order
+        # was audited in the wrong features (violations reported for a model
+        # monotone in every constrained feature), and one with an extra column
+        # was refused.
+        fitted = [str(n) for n in fitted_names]
+        cst = _resolve_through_pipeline(estimator, len(fitted), fitted, None)
+        if cst is not None:
+            position = {n: i for i, n in enumerate(fitted)}
+            cst = [cst[position[n]] if n in position else 0
+                   for n in (str(c) for c in X.columns)]
+    elif monotonic_cst is None:
         cst = _resolve_through_pipeline(estimator, n_features, names, X)
+    if monotonic_cst is None:
         if cst is None:
             name = type(estimator).__name__
             # A fitted search predicts with its best_estimator_ (the certificate

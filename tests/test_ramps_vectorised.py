@@ -1,9 +1,11 @@
-"""RampTransformer's fit and transform, vectorised over the features (session 58),
-give the knots and the outputs of the code that looped over them one feature at a
-time (``tests/_ramps_reference.py``, frozen), bit for bit: every ``knots`` rule,
-both quantile methods, with and without weights, ties, constant columns, signed
-zeros, float32, and blocks of every size (the block sizes shrunk so that a small
-input spans many blocks of features, rows and knots)."""
+"""RampTransformer's fit and transform, vectorised over the features, give the
+knots and the outputs of the code that looped over them one feature at a time
+(``_reference_knots`` and ``_reference_transform`` below, frozen from the code
+before; each feature's averaged inverted CDF is ``_ramps._averaged_inverted_cdf``,
+the per-feature definition the vectorised code must reproduce), bit for bit: every
+``knots`` rule, both quantile methods, with and without weights, ties, constant
+columns, signed zeros, float32, and blocks of every size (the block sizes shrunk so
+that a small input spans many blocks of features, rows and knots)."""
 
 import tracemalloc
 
@@ -12,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import _ramps_reference as reference
 from conftest import examples
 from sknonneg.preprocessing import RampTransformer
 from sknonneg.preprocessing import _ramps
@@ -20,6 +21,78 @@ from sknonneg.preprocessing import _ramps
 RULES = [("distinct", "linear"), ("distinct", "averaged_inverted_cdf"),
          ("quantile", "linear"), ("quantile", "averaged_inverted_cdf"),
          ("uniform", "linear"), ("uniform", "averaged_inverted_cdf")]
+
+
+# The fit and transform as they were computed one feature at a time, frozen
+# (validation, refusals and memory checks left out: the input is what fit and
+# transform hold after them).
+
+def _reference_knots(X, sample_weight=None, *, n_knots=10, knots="distinct",
+          quantile_method="linear"):
+    """``knots_`` of ``RampTransformer(n_knots, knots=knots, quantile_method=
+    quantile_method).fit(X, sample_weight=sample_weight)`` (``X`` float64 or
+    float32 and finite, the weights float64, non-negative, not all 0)."""
+    weights = sample_weight
+    if weights is not None:
+        kept = weights > 0
+        if not np.all(kept):
+            X, weights = X[kept], weights[kept]
+        if np.all(weights == 1.0):
+            weights = None
+    grid = np.linspace(0.0, 1.0, n_knots)
+    half = X.astype(np.float64) * 0.5
+    averaged = quantile_method == "averaged_inverted_cdf"
+    if knots == "quantile" and averaged:
+        out = np.empty((grid.shape[0], X.shape[1]))
+        for j in range(X.shape[1]):
+            _ramps._averaged_inverted_cdf(half[:, j], weights, out[:, j])
+    elif knots == "quantile":
+        out = np.quantile(half, grid, axis=0)
+    elif knots == "distinct" and averaged:
+        out = np.empty((grid.shape[0], X.shape[1]))
+        for j in range(X.shape[1]):
+            _ramps._averaged_inverted_cdf(np.unique(half[:, j]), None, out[:, j])
+    elif knots == "distinct":
+        out = np.column_stack([np.quantile(np.unique(half[:, j]), grid)
+                               for j in range(X.shape[1])])
+    else:
+        lo, hi = half.min(axis=0), half.max(axis=0)
+        out = lo + grid[:, None] * (hi - lo)
+    out = np.clip(2.0 * out, X.min(axis=0), X.max(axis=0)).astype(X.dtype)
+    return np.maximum.accumulate(out, axis=0)
+
+
+def _reference_transform(fitted_knots, X, include_input=True):
+    """``transform(X)`` of a ``RampTransformer`` whose ``knots_`` are
+    ``fitted_knots`` (``X`` float64 or float32, finite)."""
+    out_dtype = X.dtype
+    with np.errstate(over="ignore"):
+        kn = fitted_knots.astype(X.dtype, copy=False)
+    with np.errstate(under="ignore", invalid="ignore"):
+        merged = kn.dtype != np.float64 and np.any(
+            (np.diff(kn * kn.dtype.type(0.5), axis=0) <= 0)
+            & (np.diff(fitted_knots.astype(np.float64), axis=0) > 0))
+    if merged or not np.all(np.isfinite(kn)):
+        kn = fitted_knots.astype(np.float64)
+        X_work = X.astype(np.float64)
+    else:
+        X_work = X
+    per = kn.shape[0] - 1 + int(include_input)
+    out = np.zeros((X.shape[0], X.shape[1] * per), dtype=out_dtype)
+    n_ramps = kn.shape[0] - 1
+    half = X_work.dtype.type(0.5)
+    halves = kn * half
+    with np.errstate(over="ignore", under="ignore"):
+        for j in range(X.shape[1]):
+            x_half = np.multiply(X_work[:, j], half)
+            for k in range(n_ramps):
+                width = halves[k + 1, j] - halves[k, j]
+                if width > 0:
+                    ramp = np.divide(np.subtract(x_half, halves[k, j]), width)
+                    out[:, j * per + k] = np.minimum(np.maximum(ramp, 0.0), 1.0)
+            if include_input:
+                out[:, j * per + n_ramps] = X[:, j]
+    return out
 
 
 def _same(a, b):
@@ -30,12 +103,12 @@ def _check(X, weights, n_knots, knots, method, include_input=True, new=None):
     """Fit and transform against the reference, bit for bit (signed zeros too)."""
     ramps = RampTransformer(n_knots, knots=knots, quantile_method=method,
                             include_input=include_input).fit(X, sample_weight=weights)
-    expected = reference.knots(X, weights, n_knots=n_knots, knots=knots,
+    expected = _reference_knots(X, weights, n_knots=n_knots, knots=knots,
                                quantile_method=method)
     assert _same(ramps.knots_, expected), (knots, method, ramps.knots_, expected)
     for data in [X] + ([] if new is None else [new]):
         assert _same(ramps.transform(data),
-                     reference.transform(expected, data, include_input))
+                     _reference_transform(expected, data, include_input))
 
 
 def _blocks(sort_block, block):

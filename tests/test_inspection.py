@@ -2055,6 +2055,45 @@ def test_hidden_units_layout_leaves_the_axes_in_a_layout_switched_to(engine):
     plt.close("all")
 
 
+def test_hidden_units_layout_measures_with_the_canvas_public_renderer(monkeypatch, tmp_path):
+    # Before: ImageGridLayout.execute called Figure._get_renderer(), a
+    # matplotlib private, at every draw. Now the canvas' public get_renderer()
+    # where the canvas has one (Agg: PNG); the private only for a vector save,
+    # whose canvas has none (as matplotlib's own layout engines call it). The
+    # layout is the same; PNG, SVG and PDF saves all lay the figure out.
+    from matplotlib.figure import Figure
+
+    W = np.abs(np.random.default_rng(0).normal(size=(6, 64)))
+
+    def bounds(disp):
+        return np.array([a.get_position().bounds for a in disp.axes_.ravel()]
+                        + [disp.colorbar_.ax.get_position().bounds])
+
+    ref = HiddenUnitsDisplay(W, estimator_name="net").plot(colorbar=True)
+    ref.figure_.savefig(tmp_path / "ref.png")
+    calls = []
+    private = Figure._get_renderer
+
+    def spy(fig):
+        calls.append(type(fig.canvas).__name__)
+        return private(fig)
+
+    monkeypatch.setattr(Figure, "_get_renderer", spy)
+    disp = HiddenUnitsDisplay(W, estimator_name="net").plot(colorbar=True)
+    disp.figure_.savefig(tmp_path / "a.png")
+    disp.figure_.canvas.draw()
+    assert calls == []
+    np.testing.assert_allclose(bounds(disp), bounds(ref), rtol=0, atol=1e-12)
+    for fmt in ("svg", "pdf"):
+        for a in disp.axes_.ravel():  # moved away: the save lays them out again
+            a.set_position([0.4, 0.4, 0.1, 0.1])
+        disp.figure_.savefig(tmp_path / f"a.{fmt}")
+        assert (tmp_path / f"a.{fmt}").stat().st_size > 1000
+        # the vector renderer's text metrics: the same layout within 0.1 %
+        np.testing.assert_allclose(bounds(disp), bounds(ref), atol=1e-3)
+    plt.close("all")
+
+
 def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
     # Before: fig.get_layout_engine().set(...) (the compressed layout's way to
     # tune its pads, which worked on the display's figure before its layout of

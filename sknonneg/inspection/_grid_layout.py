@@ -30,6 +30,28 @@ def _is_pad(value):
             and bool(np.isfinite(value)) and value >= 0)
 
 
+def _renderer(fig):
+    """The renderer that the layout measures the titles and the colour bar with.
+
+    The canvas' ``get_renderer()`` where it has one, the route matplotlib's
+    documentation gives (``Figure.get_tightbbox``: "i.e.
+    ``fig.canvas.get_renderer()``"): the Agg canvas (PNG, and the GUI backends
+    built on it), Cairo's and PGF's, whose renderer is the one that draws. A
+    vector canvas (PDF, SVG, PS) has none, and matplotlib has no public route to
+    the renderer of a save in progress (a layout engine's ``execute`` is given
+    the figure alone): then ``Figure._get_renderer()``, a private, the call that
+    matplotlib's own engines make (``TightLayoutEngine.execute``, the
+    constrained layout), which makes that canvas' renderer. Where a matplotlib
+    lacks it, None: the public ``get_window_extent`` and ``get_tightbbox``
+    called with None find the figure's renderer themselves.
+    """
+    public = getattr(fig.canvas, "get_renderer", None)
+    if callable(public):
+        return public()
+    private = getattr(fig, "_get_renderer", None)
+    return private() if callable(private) else None
+
+
 class ImageGridLayout(LayoutEngine):
     """Lay out a grid of equal images at every draw, as matplotlib's "compressed"
     layout lays out such a grid.
@@ -76,6 +98,12 @@ class ImageGridLayout(LayoutEngine):
         Height of the colour bar, a share of the grid's.
     """
 
+    # _adjust_compatible, _colorbar_gridspec and _params are the documented
+    # contract of a LayoutEngine subclass, despite their underscores: "To
+    # implement a custom LayoutEngine: 1. override _adjust_compatible and
+    # _colorbar_gridspec 2. override LayoutEngine.set to update self._params
+    # 3. override LayoutEngine.execute" (matplotlib.layout_engine.LayoutEngine,
+    # https://matplotlib.org/stable/api/layout_engine_api.html).
     _adjust_compatible = False
     _colorbar_gridspec = False
 
@@ -133,11 +161,6 @@ class ImageGridLayout(LayoutEngine):
                 self._params[name] = float(value)
 
     def execute(self, fig):
-        # Figure._get_renderer is private, but it is the only route to the
-        # renderer of the backend that draws (Agg, PDF, SVG, ...) in the
-        # matplotlib versions supported (3.7 on): a canvas' get_renderer is
-        # Agg's alone, and matplotlib's own engines (TightLayoutEngine, the
-        # constrained layout) call fig._get_renderer() as here.
         grid = set(self._axes.ravel())
         bars = [a for a in fig.axes if a not in grid
                 and a.get_label() == "<colorbar>"]
@@ -155,7 +178,7 @@ class ImageGridLayout(LayoutEngine):
             from matplotlib.layout_engine import ConstrainedLayoutEngine
 
             return ConstrainedLayoutEngine(compress=True).execute(fig)
-        renderer = fig._get_renderer()
+        renderer = _renderer(fig)
         dpi = fig.dpi
         W, H = fig.get_size_inches()
         # the pads across (left and right) and down (above and below)

@@ -2105,25 +2105,26 @@ def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
     fig.canvas.draw()
     before = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
     engine.set(pad=0.2)  # both pads
-    assert engine.get() == {"w_pad": 0.2, "h_pad": 0.2}
+    spaces = {"wspace": 0.02, "hspace": 0.02}  # matplotlib's rcParams
+    assert engine.get() == {"w_pad": 0.2, "h_pad": 0.2, **spaces}
     fig.canvas.draw()
     after = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
     assert after * fig.get_size_inches()[0] == pytest.approx(0.4)  # 2 pads apart
     assert after > before
     engine.set(w_pad=0.1)  # as the constrained layout's set: one pad, not both
-    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2}
+    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2, **spaces}
     fig.canvas.draw()
     after = disp.axes_[0, 1].get_position().x0 - disp.axes_[0, 0].get_position().x1
     assert after * fig.get_size_inches()[0] == pytest.approx(0.2)
-    with pytest.raises(TypeError, match=r"\['hspace', 'wspace'\]; it takes w_pad, "
-                       "h_pad and pad"):
-        engine.set(wspace=0, hspace=0)
-    for name in ("pad", "w_pad", "h_pad"):
+    with pytest.raises(TypeError, match=r"\['rect'\]; it takes w_pad, "
+                       r"h_pad and pad \(in inches\), wspace and hspace"):
+        engine.set(rect=(0, 0, 1, 1))
+    for name in ("pad", "w_pad", "h_pad", "wspace", "hspace"):
         for bad in (-1.0, np.nan, "0.1", True):
             with pytest.raises(ValueError, match=f"The '{name}' parameter of "
                                r"ImageGridLayout.set must be a float >= 0"):
                 engine.set(**{name: bad})
-    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2}
+    assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2, **spaces}
     plt.close("all")
 
 
@@ -2142,7 +2143,8 @@ def test_hidden_units_layout_takes_its_pads_from_the_rcparams():
         disp = HiddenUnitsDisplay(W, estimator_name="net").plot(n_cols=3)
         assert ConstrainedLayoutEngine().get()["w_pad"] == 0.3  # as matplotlib's
     fig = disp.figure_
-    assert fig.get_layout_engine().get() == {"w_pad": 0.3, "h_pad": 0.2}
+    assert fig.get_layout_engine().get() == {"w_pad": 0.3, "h_pad": 0.2,
+                                             "wspace": 0.02, "hspace": 0.02}
     fig.canvas.draw()  # after the context: the pads of the layout as made
     w, h = fig.get_size_inches()
     pos = [[a.get_position() for a in row] for row in disp.axes_]
@@ -2165,6 +2167,86 @@ def test_hidden_units_layout_takes_its_pads_from_the_rcparams():
                     f"(ImageGridLayout); got {value!r}.")):
                 HiddenUnitsDisplay(W).plot()
         assert plt.get_fignums() == []
+
+
+def test_hidden_units_layout_spaces_the_cells_as_the_compressed_layout(tmp_path):
+    # Before: the grid layout read the rcParams' pads but not
+    # rcParams["figure.constrained_layout.wspace"/"hspace"], and its
+    # set(wspace=..., hspace=...) was refused: a user asking for more space
+    # between the images (as the compressed layout, which the display's figure
+    # had before, gives it) got none, and an enlarged figure kept two pads
+    # between its images where the compressed layout spreads wspace. Now the
+    # space between two columns (rows) is wspace / n_cols of the figure's width
+    # (hspace / n_rows of its height) where that is more than two pads, as the
+    # constrained layout's margins make it; at matplotlib's defaults the pads
+    # win in the display's own figures, which are unchanged.
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.normal(size=(6, 64)))
+
+    def gaps(fig, axes):
+        """Inches between the first two columns' images, and between the first
+        row's images and the top of the second row's (titles)."""
+        w, h = fig.get_size_inches()
+        a, b, c = axes[0, 0], axes[0, 1], axes[1, 0]
+        below = (c.title.get_window_extent().y1 / fig.dpi if c.get_title()
+                 else c.get_position().y1 * h)
+        return ((b.get_position().x0 - a.get_position().x1) * w,
+                a.get_position().y0 * h - below)
+
+    def compressed(disp, fig, titles):
+        ref, axes = plt.subplots(*disp.axes_.shape, squeeze=False, layout="compressed",
+                                 figsize=fig.get_size_inches())
+        for i, a in enumerate(axes.ravel()):
+            a.imshow(W[i].reshape(8, 8))
+            a.set_xticks([])
+            a.set_yticks([])
+            if titles:
+                a.set_title(str(i), fontsize="x-small", pad=2)
+        ref.canvas.draw()
+        return gaps(ref, axes)
+
+    spaces = {"figure.constrained_layout.wspace": 0.2,
+              "figure.constrained_layout.hspace": 0.3}
+    for titles in (True, False):
+        with matplotlib.rc_context(spaces):
+            disp = HiddenUnitsDisplay(W).plot(n_cols=3, titles=titles, title=False)
+            fig = disp.figure_
+            assert fig.get_layout_engine().get()["wspace"] == 0.2
+            fig.canvas.draw()
+            got, want = gaps(fig, disp.axes_), compressed(disp, fig, titles)
+        w, h = fig.get_size_inches()
+        np.testing.assert_allclose(got, [0.2 * w / 3, 0.3 * h / 2], rtol=1e-9)
+        np.testing.assert_allclose(got, want, atol=1e-3)
+        plt.close("all")
+    # set() as the constrained layout's; a space below the two pads: the pads
+    disp = HiddenUnitsDisplay(W).plot(n_cols=3, title=False)
+    fig = disp.figure_
+    fig.canvas.draw()
+    default = gaps(fig, disp.axes_)
+    assert default[0] == pytest.approx(2 * 0.04167)  # the pads win at 0.02
+    fig.get_layout_engine().set(wspace=0.3)
+    fig.canvas.draw()
+    assert gaps(fig, disp.axes_)[0] == pytest.approx(0.3 * fig.get_size_inches()[0] / 3)
+    assert gaps(fig, disp.axes_)[1] == pytest.approx(default[1])
+    fig.get_layout_engine().set(wspace=0.001)
+    fig.canvas.draw()
+    assert gaps(fig, disp.axes_) == pytest.approx(default)
+    # at matplotlib's defaults, an enlarged figure: wspace (0.02 of 20 inches
+    # over 3 columns) wins over two pads, as in the compressed layout
+    fig.get_layout_engine().set(wspace=0.02)
+    fig.set_size_inches(20, 6)
+    fig.canvas.draw()
+    got, want = gaps(fig, disp.axes_), compressed(disp, fig, True)
+    assert got[0] == pytest.approx(0.02 * 20 / 3)
+    np.testing.assert_allclose(got, want, atol=1e-3)
+    plt.close("all")
+    # a negative rcParams space refused by name; the figure made for it closed
+    with matplotlib.rc_context({"figure.constrained_layout.hspace": -0.1}):
+        with pytest.raises(ValueError, match=re.escape(
+                "rcParams['figure.constrained_layout.hspace'] must be a float >= 0 "
+                "(a fraction of the figure) for HiddenUnitsDisplay's grid layout")):
+            HiddenUnitsDisplay(W).plot()
+    assert plt.get_fignums() == []
 
 
 def test_hidden_units_refused_by_imshow_leaves_no_open_figure():

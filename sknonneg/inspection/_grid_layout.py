@@ -74,6 +74,17 @@ class ImageGridLayout(LayoutEngine):
     matplotlib's compressed layout, which stacks them. ``set(w_pad=...,
     h_pad=...)`` sets the pads, ``set(pad=...)`` both.
 
+    The space between two columns (rows) is as the constrained layout makes it
+    from ``wspace`` (``hspace``), a fraction of the figure's width (height):
+    ``wspace / n_cols`` of the figure's width where that is more than the two
+    pads between them, else the two pads (``rcParams
+    ["figure.constrained_layout.wspace"]`` and ``["...hspace"]``, 0.02 by
+    default, when the layout is made; ``set(wspace=..., hspace=...)`` sets
+    them). At matplotlib's defaults the pads win in every figure that
+    :class:`HiddenUnitsDisplay` makes (``wspace`` would need columns over 4.2
+    inches wide): the spaces only tell where a user asks for more space
+    between the images, or enlarges the figure (``set_size_inches``).
+
     Matplotlib's constrained ("compressed") layout takes a time that grows with
     the square of the number of Axes (``check_no_collapsed_axes`` and
     ``reset_margins`` visit every cell of the grid for every Axes, and a colour
@@ -94,6 +105,11 @@ class ImageGridLayout(LayoutEngine):
         ``pad``); ``None``: ``rcParams["figure.constrained_layout.w_pad"]``
         (``h_pad``), as matplotlib's ``ConstrainedLayoutEngine`` reads them when
         it is made.
+    wspace, hspace : float, default=None
+        The space between columns (rows) as a fraction of the figure's width
+        (height), spread over the gaps as the constrained layout spreads it;
+        ``None``: ``rcParams["figure.constrained_layout.wspace"]``
+        (``hspace``), as ``ConstrainedLayoutEngine`` reads them when it is made.
     shrink : float, default=0.8
         Height of the colour bar, a share of the grid's.
     """
@@ -108,7 +124,7 @@ class ImageGridLayout(LayoutEngine):
     _colorbar_gridspec = False
 
     def __init__(self, axes, aspect, *, pad=None, w_pad=None, h_pad=None,
-                 shrink=0.8):
+                 wspace=None, hspace=None, shrink=0.8):
         super().__init__()
         self._axes = np.asarray(axes, dtype=object)
         self._aspect = float(aspect)  # height / width of an image
@@ -117,46 +133,55 @@ class ImageGridLayout(LayoutEngine):
         # layout is made, as ConstrainedLayoutEngine reads them (before: 3/72
         # inch whatever the rcParams said)
         self._params = {}
-        for name, given in (("w_pad", w_pad), ("h_pad", h_pad)):
-            if given is None and pad is None:
+        for name, given in (("w_pad", w_pad if pad is None else pad),
+                            ("h_pad", h_pad if pad is None else pad),
+                            ("wspace", wspace), ("hspace", hspace)):
+            if given is None:
                 key = f"figure.constrained_layout.{name}"
                 value = mpl.rcParams[key]
                 if not _is_pad(value):
                     # Named as the user set it (before: "The 'w_pad' parameter
                     # of ImageGridLayout.set ...", a method not called).
+                    unit = "inches" if name.endswith("pad") else "a fraction of the figure"
                     raise ValueError(
-                        f"rcParams[{key!r}] must be a float >= 0 (inches) for "
+                        f"rcParams[{key!r}] must be a float >= 0 ({unit}) for "
                         f"HiddenUnitsDisplay's grid layout (ImageGridLayout); "
                         f"got {value!r}.")
                 self._params[name] = float(value)
-        self.set(pad=pad, w_pad=w_pad, h_pad=h_pad)
+        self.set(pad=pad, w_pad=w_pad, h_pad=h_pad, wspace=wspace, hspace=hspace)
         self.suptitle = None
         self.colorbar_ax = None
 
-    def set(self, *, pad=None, w_pad=None, h_pad=None, **kwargs):
-        """Set the pads in inches (``None`` keeps one), as the constrained
-        layout's ``set`` sets its pads: ``w_pad`` left and right of every Axes,
-        ``h_pad`` above and below it, ``pad`` both (``w_pad`` and ``h_pad``
-        win over it).
+    def set(self, *, pad=None, w_pad=None, h_pad=None, wspace=None, hspace=None,
+            **kwargs):
+        """Set the pads and the spaces (``None`` keeps one), as the constrained
+        layout's ``set`` sets them: the pads in inches, ``w_pad`` left and right
+        of every Axes, ``h_pad`` above and below it, ``pad`` both (``w_pad`` and
+        ``h_pad`` win over it); ``wspace`` (``hspace``) the space between
+        columns (rows), a fraction of the figure's width (height), where it is
+        more than the two pads between them (see the class).
 
-        Before, LayoutEngine's ``set`` raised a bare ``NotImplementedError``.
-        The constrained layout's ``hspace``, ``wspace`` and ``rect`` are refused
-        by name: this layout has no spaces (the colour bar's length is
-        ``Figure.colorbar``'s ``shrink``).
+        Before, LayoutEngine's ``set`` raised a bare ``NotImplementedError``,
+        and then ``wspace`` and ``hspace`` were refused. The constrained layout's
+        ``rect`` is refused by name.
         """
         if kwargs:
             raise TypeError(
                 f"ImageGridLayout.set() got unexpected keyword argument(s) "
-                f"{sorted(kwargs)}; it takes w_pad, h_pad and pad (in inches). "
-                f"Use figure.set_layout_engine('compressed') for the compressed "
-                f"layout's hspace, wspace and rect.")
-        for name, value in (("pad", pad), ("w_pad", w_pad), ("h_pad", h_pad)):
+                f"{sorted(kwargs)}; it takes w_pad, h_pad and pad (in inches), "
+                f"wspace and hspace (fractions of the figure). Use "
+                f"figure.set_layout_engine('compressed') for the compressed "
+                f"layout's rect.")
+        for name, value in (("pad", pad), ("w_pad", w_pad), ("h_pad", h_pad),
+                            ("wspace", wspace), ("hspace", hspace)):
             if value is not None and not _is_pad(value):
+                unit = "inches" if name.endswith("pad") else "a fraction of the figure"
                 raise ValueError(
                     f"The '{name}' parameter of ImageGridLayout.set must be a "
-                    f"float >= 0 (inches); got {value!r}.")
+                    f"float >= 0 ({unit}); got {value!r}.")
         for name, value in (("w_pad", pad), ("h_pad", pad), ("w_pad", w_pad),
-                            ("h_pad", h_pad)):
+                            ("h_pad", h_pad), ("wspace", wspace),
+                            ("hspace", hspace)):
             if value is not None:
                 self._params[name] = float(value)
 
@@ -184,6 +209,13 @@ class ImageGridLayout(LayoutEngine):
         # the pads across (left and right) and down (above and below)
         wp, hp, r = self._params["w_pad"], self._params["h_pad"], self._aspect
         n_rows, n_cols = self._axes.shape
+        # the space between two columns (rows) beyond their two pads: as the
+        # constrained layout makes it, wspace / n_cols of the figure's width
+        # where that is more than two pads (its get_margin_from_padding); 0.0
+        # at matplotlib's defaults in the display's figures. (A figure pickled
+        # before the spaces were read has none.)
+        ew = max(0.0, self._params.get("wspace", 0.0) * W / n_cols - 2 * wp)
+        eh = max(0.0, self._params.get("hspace", 0.0) * H / n_rows - 2 * hp)
         # every title's height above its Axes and width, in inches (none: 0)
         above = np.zeros((n_rows, n_cols))
         wide = np.zeros((n_rows, n_cols))
@@ -251,16 +283,17 @@ class ImageGridLayout(LayoutEngine):
                 if cb_deco is not None and abs(deco - cb_deco) < 0.5 / dpi:
                     break
                 cb_deco = deco
-            self._place(fig, W, H, wp, hp, r, n_rows, n_cols, title_h, title_w,
-                        title_rows, sup, sup_room, labels, x_room, y_room, cax,
-                        loc, shrink, None if cax is None else (
+            self._place(fig, W, H, wp, hp, ew, eh, r, n_rows, n_cols, title_h,
+                        title_w, title_rows, sup, sup_room, labels, x_room,
+                        y_room, cax, loc, shrink, None if cax is None else (
                             vertical, fraction, cb_pad, thin, cb_deco))
 
-    def _place(self, fig, W, H, wp, hp, r, n_rows, n_cols, title_h, title_w,
-               title_rows, sup, sup_room, labels, x_room, y_room, cax, loc,
-               shrink, cb):
+    def _place(self, fig, W, H, wp, hp, ew, eh, r, n_rows, n_cols, title_h,
+               title_w, title_rows, sup, sup_room, labels, x_room, y_room, cax,
+               loc, shrink, cb):
         """Set the positions of the Axes, the suptitle, the figure's labels and
-        the colour bar (``cb``: its orientation, fraction, pad, aspect and
+        the colour bar (``ew``, ``eh``: the space between two columns, rows
+        beyond their two pads; ``cb``: its orientation, fraction, pad, aspect and
         decoration's room; None without one)."""
         if cb is not None:
             vertical, fraction, cb_pad, thin, cb_deco = cb
@@ -284,9 +317,10 @@ class ImageGridLayout(LayoutEngine):
         def room(side):
             """The span of the images and titles across and down (the top row's
             titles left out), the room of the colour bar across and down."""
-            span_w = np.maximum(side, title_w).sum() + (n_cols - 1) * 2 * wp
+            span_w = (np.maximum(side, title_w).sum() + (n_cols - 1) * 2 * wp
+                      + (n_cols - 1) * ew)
             span_h = (n_rows * side * r + (n_rows - 1) * 2 * hp + title_rows
-                      - title_h[0])
+                      - title_h[0] + (n_rows - 1) * eh)
             cb_w = cb_h = 0.0
             if loc is not None and vertical:
                 cb_w = cb_pad * span_w + cb_size(span_w, span_h)[0] + cb_deco + wp
@@ -316,8 +350,8 @@ class ImageGridLayout(LayoutEngine):
         side = max(side, 1e-3)
         overhang = np.maximum(0.0, (title_w - side) / 2)
         span_w, span_h, cb_w, cb_h = room(side)
-        grid_w = n_cols * (side + 2 * wp) + 2 * overhang.sum()
-        grid_h = n_rows * (side * r + 2 * hp) + title_h.sum()
+        grid_w = n_cols * (side + 2 * wp) + 2 * overhang.sum() + (n_cols - 1) * ew
+        grid_h = n_rows * (side * r + 2 * hp) + title_h.sum() + (n_rows - 1) * eh
         # centred, the suptitle above (the grid just below it where the
         # figure is higher than the grid needs), the colour bar beside, clear
         # of the figure's labels
@@ -330,9 +364,9 @@ class ImageGridLayout(LayoutEngine):
         left = left + (cb_w if loc == "left" else 0.0)
         grid_top = H - top - (cb_h if loc == "top" else 0.0)
         xs = left + np.concatenate(
-            [[0.0], np.cumsum(side + 2 * wp + 2 * overhang)[:-1]]) + wp + overhang
+            [[0.0], np.cumsum(side + 2 * wp + 2 * overhang + ew)[:-1]]) + wp + overhang
         tops = grid_top - np.concatenate(
-            [[0.0], np.cumsum(side * r + 2 * hp + title_h)[:-1]]) - hp - title_h
+            [[0.0], np.cumsum(side * r + 2 * hp + title_h + eh)[:-1]]) - hp - title_h
         h = side * r
         for (i, j), a in np.ndenumerate(self._axes):
             _put(a, [xs[j] / W, (tops[i] - h) / H, side / W, h / H])

@@ -160,7 +160,11 @@ class HiddenUnitsDisplay:
         (``figure_.get_layout_engine()``, with the pads in inches of
         ``rcParams["figure.constrained_layout.w_pad"]`` and ``["...h_pad"]``
         when :meth:`plot` is called, as the compressed layout takes them, and
-        whose ``set(w_pad=..., h_pad=...)`` sets them, ``set(pad=...)`` both),
+        whose ``set(w_pad=..., h_pad=...)`` sets them, ``set(pad=...)`` both;
+        the space between the images from ``["...wspace"]`` and ``["...hspace"]``,
+        or ``set(wspace=..., hspace=...)``, as the compressed layout spreads it,
+        where it is more than two pads: never at matplotlib's defaults in the
+        figure :meth:`plot` makes, unless it is enlarged),
         which places the images, their titles, the suptitle, the
         figure's ``supxlabel`` and ``supylabel`` and the colour bar as
         matplotlib's ``layout="compressed"`` places a grid of images, in a time

@@ -2249,6 +2249,21 @@ def test_hidden_units_layout_spaces_the_cells_as_the_compressed_layout(tmp_path)
     assert plt.get_fignums() == []
 
 
+def test_hidden_units_two_colour_bars_are_laid_out_with_the_layout_pads():
+    # Two colour bars are left to matplotlib's compressed layout. Before, it was
+    # made with the rcParams' pads and spaces, whatever the display's layout
+    # had been set to: set(pad=0.3) left the images 0.083 inch apart.
+    W = np.abs(np.random.default_rng(0).normal(size=(6, 64)))
+    disp = HiddenUnitsDisplay(W).plot(n_cols=3, colorbar=True, title=False)
+    fig = disp.figure_
+    fig.colorbar(disp.images_[0], ax=list(disp.axes_.ravel()), location="left")
+    fig.get_layout_engine().set(pad=0.3)
+    fig.canvas.draw()
+    a, b = disp.axes_[0, 0].get_position(), disp.axes_[0, 1].get_position()
+    assert (b.x0 - a.x1) * fig.get_size_inches()[0] == pytest.approx(0.6)
+    plt.close("all")
+
+
 def test_hidden_units_refused_by_imshow_leaves_no_open_figure():
     # Before: a cmap or imshow_kw that matplotlib's imshow refuses raised after
     # plot had made its figure, which stayed open (one more per refusal).

@@ -71,8 +71,8 @@ class ImageGridLayout(LayoutEngine):
     are set, each Axes kept in a layout the figure is switched to
     (``in_layout``); cells without an image are placed as the others. Two
     colour bars or more, or a figure legend placed "outside", are left to
-    matplotlib's compressed layout, which stacks them. ``set(w_pad=...,
-    h_pad=...)`` sets the pads, ``set(pad=...)`` both.
+    matplotlib's compressed layout (with these pads and spaces), which stacks
+    them. ``set(w_pad=..., h_pad=...)`` sets the pads, ``set(pad=...)`` both.
 
     The space between two columns (rows) is as the constrained layout makes it
     from ``wspace`` (``hspace``), a fraction of the figure's width (height):
@@ -202,7 +202,12 @@ class ImageGridLayout(LayoutEngine):
                 sup.set_verticalalignment("top")
             from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-            return ConstrainedLayoutEngine(compress=True).execute(fig)
+            # with this layout's pads and spaces (before: the rcParams',
+            # whatever set() had set)
+            return ConstrainedLayoutEngine(
+                compress=True, **{name: self._params.get(name) for name in
+                                  ("w_pad", "h_pad", "wspace", "hspace")}
+            ).execute(fig)
         renderer = _renderer(fig)
         dpi = fig.dpi
         W, H = fig.get_size_inches()

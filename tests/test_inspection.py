@@ -2264,6 +2264,29 @@ def test_hidden_units_two_colour_bars_are_laid_out_with_the_layout_pads():
     plt.close("all")
 
 
+def test_hidden_units_inset_titles_do_not_run_into_the_images_above():
+    # Before: plot(ax=one Axes) gave each title 0.3 of its image's height;
+    # with 400 units in a 10 x 7 inch Axes the images are 25 pixels high, the
+    # room 7.5 pixels, the titles (x-small, 2 points above the image) 11: each
+    # ran 2 pixels into the image above it (60 units in a 3 x 3 inch figure
+    # as well). Now the room is at least the title's pad and font size (the
+    # images smaller where the height binds: 60 units in 8 x 2 inches).
+    W = np.random.default_rng(0).normal(size=(60, 64))
+    for n, figsize in ((60, (3, 3)), (60, (8, 2)), (16, (10, 7))):
+        fig, ax = plt.subplots(figsize=figsize)
+        disp = HiddenUnitsDisplay(W[:n]).plot(ax=ax)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        axes = disp.axes_
+        for i in range(1, axes.shape[0]):
+            for j in range(axes.shape[1]):
+                below, above = axes[i, j], axes[i - 1, j]
+                if below.get_title():
+                    top = below.title.get_window_extent(renderer).y1
+                    assert top <= above.bbox.y0, (n, i, j, top, above.bbox.y0)
+        plt.close(fig)
+
+
 def test_hidden_units_refused_by_imshow_leaves_no_open_figure():
     # Before: a cmap or imshow_kw that matplotlib's imshow refuses raised after
     # plot had made its figure, which stayed open (one more per refusal).

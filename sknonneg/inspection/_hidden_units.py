@@ -474,12 +474,24 @@ class HiddenUnitsDisplay:
         W_px = max(ax.bbox.width, 1.0)
         H_px = max(ax.bbox.height, 1.0)
         aspect = h / w
-        tile_w = min(
-            W_px / (n_cols * (1 + gap)),
-            H_px / (n_rows * aspect * (1 + title_frac)),
-        )
+        by_height = H_px / (n_rows * aspect * (1 + title_frac))
+        # a title's room: 0.3 of its image's height, at least its pad and
+        # font size (set_title below: 2 points, "x-small") where that is more
+        # (small images: before, 400 units in a 10 x 7 inch Axes had 7.5 pixels
+        # for titles 11 high, which ran into the images above them)
+        title_px = 0.0
+        if titles:
+            from matplotlib.font_manager import FontProperties
+
+            title_px = ((2 + FontProperties(size="x-small").get_size_in_points())
+                        * ax.figure.dpi / 72)
+            if title_frac * aspect * by_height < title_px < H_px / n_rows:
+                by_height = (H_px / n_rows - title_px) / aspect
+        tile_w = min(W_px / (n_cols * (1 + gap)), by_height)
         tile_h = tile_w * aspect
         cell_w, cell_h = tile_w * (1 + gap), tile_h * (1 + title_frac)
+        if title_frac * tile_h < title_px < H_px / n_rows:
+            cell_h = tile_h + title_px
         x0 = (W_px - n_cols * cell_w) / 2
         boxes = [
             [(x0 + c * cell_w + gap * tile_w / 2) / W_px,

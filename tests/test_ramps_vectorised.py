@@ -273,6 +273,53 @@ def test_transform_builds_no_table_beyond_its_output():
     assert peak < out.nbytes + 16 * 8 * _ramps._BLOCK
 
 
+def test_weighted_quantile_knots_sort_ties_in_the_stable_order():
+    # Weighted quantile knots sort each feature with NumPy's fastest sort where
+    # its values are distinct, and stably where two are equal (0.0 and -0.0
+    # included): equal values of fractional weights summed in another order
+    # round to other cumulative weights, and a knot among equal zeros is the
+    # zero of the row the order puts there. The order and the sorted values
+    # are those of the stable sort, bit for bit, in blocks of rows with ties,
+    # without, and both. (A fastest sort of the rows with ties too fails here.)
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 7, 64, 300):
+        block = rng.normal(size=(9, n))
+        block[1] = rng.choice([0.0, -0.0, 1.0, 2.0], n)    # ties, mixed zeros
+        block[2] = rng.integers(0, 3, n)                   # few distinct
+        block[3, : n // 2] = 0.5                           # one long run
+        block[4, ::3] = -0.0                               # one kind of zero
+        for rows in (block, block[[0, 5, 6]], block[1:5], block[3:5]):
+            expected = np.argsort(rows, axis=1, kind="stable")
+            sorted_rows = np.take_along_axis(rows, expected, axis=1)
+            for ties_likely in (False, True):
+                order, values, tied = _ramps._stable_argsort_rows(
+                    rows.copy(), ties_likely)
+                assert np.array_equal(order, expected)
+                assert _same(values, sorted_rows)
+                assert np.array_equal(
+                    tied, [len(np.unique(row)) < len(row) for row in rows])
+    # Through the fit: equal values of different fractional (and integer)
+    # weights, with columns of distinct values beside them, in blocks of both
+    # kinds; against the knots of one feature at a time (the stable order).
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 6))
+    # Zeros inside the range (not the clip's bound): a knot among them is the
+    # zero of the row the stable order puts there.
+    X[:, 1] = rng.choice([-1.0, 0.0, -0.0, 0.0, -0.0, 2.0], 60)
+    X[:, 3] = np.round(X[:, 3], 1)
+    X[:, 4] = rng.integers(0, 2, 60)
+    weights = rng.random(60) * 3 + 0.1
+    for blocks in ((1 << 18, 1 << 16), (120, 7), (60, 1)):
+        previous = _blocks(*blocks)
+        try:
+            for n_knots in (2, 5, 10, 34):
+                _check(X, weights, n_knots, "quantile", "averaged_inverted_cdf")
+                _check(X, np.round(weights), n_knots, "quantile",
+                       "averaged_inverted_cdf")
+        finally:
+            _blocks(*previous)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fit_holds_no_float64_copy_of_x(dtype):
     # Before, the fit interpolated the halves of all of X in float64 at once: a

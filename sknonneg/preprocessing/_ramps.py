@@ -754,9 +754,9 @@ def _quantile_knots(X, weights, n_knots):
     "averaged_inverted_cdf"``: ``_averaged_inverted_cdf`` of each feature
     (column of ``X``, in halves) with the row weights ``weights`` (positive;
     None: all 1), bit for bit, computed for a block of features at once: one
-    sort per block (stable with weights), the cumulative weights of every
-    feature together and a bisection of all of them (``_searchsorted_rows``).
-    The decisions that depend on the
+    sort per block (with weights, the stable order: ``_stable_argsort_rows``),
+    the cumulative weights of every feature together and a bisection of all of
+    them (``_searchsorted_rows``). The decisions that depend on the
     weights alone (integer or not, their scale, the rows whose scaled weight is
     0) are the same for every feature, and made once."""
     steps = float(n_knots - 1)
@@ -773,6 +773,7 @@ def _quantile_knots(X, weights, n_knots):
         with np.errstate(under="ignore"):
             weights = np.ldexp(weights, -shift)
     kept = weights > 0
+    ties_likely = False
     knots = np.empty((n_knots, X.shape[1]))
     for columns in _column_blocks(*X.shape):
         if unweighted:
@@ -785,10 +786,12 @@ def _quantile_knots(X, weights, n_knots):
             alone |= n_samples * steps >= 2.0**53
             cumulative = np.broadcast_to(np.arange(1.0, n_samples + 1.0), values.shape)
         else:
-            block = _halves(X, columns, rows=True)
-            order = np.argsort(block, axis=1, kind="stable")
-            values = np.take_along_axis(block, order, axis=1)
-            del block
+            order, values, tied = _stable_argsort_rows(
+                _halves(X, columns, rows=True), ties_likely)
+            # Of the block's features, more than 9 in 10 with ties: the next
+            # block is sorted stably at once (the one more sort that finds the
+            # ties costs more than the stable sort of the few without).
+            ties_likely = np.count_nonzero(tied) > 0.9 * tied.shape[0]
             lowest, highest = values[:, 0].copy(), values[:, -1].copy()
             if integer:
                 with np.errstate(over="ignore"):
@@ -836,6 +839,41 @@ def _quantile_knots(X, weights, n_knots):
         for j in np.flatnonzero(alone):
             _averaged_inverted_cdf(_halves(X, columns.start + j), weights, out[:, j])
     return knots
+
+
+def _stable_argsort_rows(block, ties_likely=False):
+    """``(order, values, tied)``: ``order = np.argsort(block, axis=1,
+    kind="stable")`` bit for bit, ``values = np.take_along_axis(block, order,
+    axis=1)``, and which rows hold two equal values, with NumPy's fastest sort
+    where it gives the same: about three times faster on rows of distinct
+    values (continuous features).
+
+    Why it is the same: in a row whose values are all distinct (no two equal;
+    0.0 and -0.0 compare equal, so a row holding both has a tie), there is one
+    order that sorts them, so any sort, stable or not, gives it; and the sorted
+    values are those of the row in that order, bit for bit (a sort can put one
+    value in place of another only where they compare equal, as NumPy's SIMD
+    sort does with 0.0 and -0.0). Whether a row has a tie is read from its
+    sorted values (equal neighbours); the rows with one keep the stable sort,
+    whose order of equal values (their rows in increasing order) decides the
+    rounding of the cumulative weights of fractional weights and which of 0.0
+    and -0.0 a knot is. Finding the ties takes one more sort of the values:
+    with ``ties_likely`` (most rows of the block before had ties: features with
+    few distinct values), every row is sorted stably at once, as fast as on
+    such rows, and the ties are read after."""
+    if ties_likely:
+        order = np.argsort(block, axis=1, kind="stable")
+        values = np.take_along_axis(block, order, axis=1)
+        return order, values, np.any(values[:, 1:] == values[:, :-1], axis=1)
+    values = np.sort(block, axis=1)
+    tied = np.any(values[:, 1:] == values[:, :-1], axis=1)
+    if not np.any(tied):
+        return np.argsort(block, axis=1), values, tied
+    order = np.empty(block.shape, dtype=np.intp)
+    order[~tied] = np.argsort(block[~tied], axis=1)
+    order[tied] = np.argsort(block[tied], axis=1, kind="stable")
+    values[tied] = np.take_along_axis(block[tied], order[tied], axis=1)
+    return order, values, tied
 
 
 def _linear_quantile_knots(X, grid):

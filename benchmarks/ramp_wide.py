@@ -1,15 +1,17 @@
-"""RampTransformer on wide dense data: fit and transform before and after session 58.
+"""RampTransformer on wide dense data: fit and transform, this tree against an earlier one.
 
-Until session 58, ``RampTransformer.fit`` looped over the features in Python for
-``knots="distinct"`` (the default: ``np.unique`` and ``np.quantile`` per column) and
-for ``quantile_method="averaged_inverted_cdf"`` (one weighted quantile per column),
-and ``transform`` looped over every feature and every ramp. Session 58 computes
-them for blocks of features at once (``sknonneg/preprocessing/_ramps.py``). This
-times both in the same process, alternating, on the same data:
+``RampTransformer`` computes its knots and ramps for blocks of features at once
+(``sknonneg/preprocessing/_ramps.py``). At b5c62b2 it looped over the features in
+Python; at 8cb4d04 (the default baseline) it was vectorised, but its fit made a
+float64 copy of all of X (``X.astype(np.float64) * 0.5``: twice X's bytes for
+float32 input) and sorted weighted quantile knots with a stable argsort only. Now
+the halves are taken a block of features at a time, and the weighted sort is
+NumPy's fastest where the stable order is the same (features of distinct values).
+This times both trees in the same process, alternating, on the same data:
 
 - before: ``sknonneg/preprocessing/_ramps.py`` at the commit ``--baseline``
-  (default b5c62b2, the tree before session 58), read with ``git show`` and run
-  as a private module beside the package;
+  (default 8cb4d04; b5c62b2 for the loops over features), read with ``git show``
+  and run as a private module beside the package;
 - after: the public ``sknonneg.preprocessing.RampTransformer`` of this tree.
 
 Data: dense float64, 1,000 rows and ``--columns`` columns (default 1,000, 10,000
@@ -24,7 +26,9 @@ on the first ``--transform-rows`` rows (default 1,000 at 1,000 columns, 200 at
 10,000, 20 at 100,000): the output has 10 columns per feature, 8 GB for 1,000
 rows of 100,000 features in float64, more than this shared machine can spare.
 CSR input: ``RampTransformer`` refuses it (its tags, ``validate_data``); the
-refusal is recorded, nothing is timed.
+refusal is recorded, nothing is timed. Float32 input (``--float32``, on by
+default): the continuous data as float32, every fit once under ``tracemalloc``
+each side, for the peak memory and the bit-identity of the knots (not timed).
 
 Each cell: one warm-up call of each (traced by ``tracemalloc``: its peak, beyond
 the input, is the peak memory reported), then ``--repeats`` (default 5) calls of
@@ -44,6 +48,7 @@ code per feature: 1/10 of the output; it merges the bins of repeated edges, with
 a warning).
 
     python benchmarks/ramp_wide.py [--columns 1000 10000 100000] [--repeats 5]
+        [--reference-repeats 3] [--baseline 8cb4d04] [--no-float32]
 
 Results: benchmarks/results/ramp_wide.{json,md}.
 
@@ -55,6 +60,7 @@ after times are paired in one process; the after side is the public class.
 
 import argparse
 import importlib.util
+import os
 import subprocess
 import sys
 import time
@@ -78,6 +84,20 @@ FITS = [("distinct", "linear", False), ("distinct", "linear", True),
         ("quantile", "linear", False),
         ("quantile", AVERAGED, False), ("quantile", AVERAGED, True),
         ("uniform", "linear", False), ("uniform", "linear", True)]
+
+
+# What runs the same code in the baseline and in this tree: their ratios show the
+# noise of the shared machine.
+SAME_CODE = {
+    "b5c62b2": "`knots=\"quantile\"` with `\"linear\"` and `\"uniform\"` run the same "
+               "code before and after: their ratios show the noise of the shared "
+               "machine.",
+    "8cb4d04": "The transform runs the same code before and after, and so does "
+               "every fit but for where the halves of X are taken (all of X at "
+               "once before, a block of features at a time after) and the sort of "
+               "weighted `\"quantile\"` knots: the ratios of the transforms show "
+               "the noise of the shared machine.",
+}
 
 
 def baseline_class(commit):
@@ -165,6 +185,26 @@ def csr_refusal(RampTransformer):
     return "accepted"
 
 
+def float32_rows(X, Before, After, weights):
+    """Every fit of ``FITS`` on float32 ``X``, once each side under ``tracemalloc``:
+    the peaks and whether the knots are identical (not timed)."""
+    rows = []
+    for knots, method, weighted in FITS:
+        w = weights if weighted else None
+        params = dict(n_knots=N_KNOTS, knots=knots, quantile_method=method)
+        before, peak_before = traced(lambda: Before(**params).fit(X, sample_weight=w))
+        after, peak_after = traced(lambda: After(**params).fit(X, sample_weight=w))
+        rows.append({
+            "columns": X.shape[1], "data": "continuous, float32", "knots": knots,
+            "quantile_method": method, "sample_weight": weighted,
+            "identical": (before.knots_.dtype == after.knots_.dtype
+                          and before.knots_.tobytes() == after.knots_.tobytes()),
+            "peak_before_mb": peak_before / 2**20, "peak_after_mb": peak_after / 2**20,
+            "X_mb": X.nbytes / 2**20})
+        del before, after
+    return rows
+
+
 def measure(args):
     from sknonneg.preprocessing import RampTransformer
 
@@ -173,7 +213,8 @@ def measure(args):
     weights = rng.uniform(0.5, 2.0, N_ROWS)
     result = {"baseline": args.baseline, "rows": N_ROWS, "n_knots": N_KNOTS,
               "repeats": args.repeats, "reference_repeats": args.reference_repeats,
-              "fits": [], "transforms": [], "references": [],
+              "load_1min_at_start": os.getloadavg()[0],
+              "fits": [], "float32_fits": [], "transforms": [], "references": [],
               "csr": csr_refusal(RampTransformer)}
     for n_columns in args.columns:
         n_transform = DEFAULT_TRANSFORM_ROWS.get(n_columns, min(N_ROWS, 200))
@@ -224,6 +265,9 @@ def measure(args):
                     "peak_after_mb": peak_after / 2**20})
             result["references"] += reference_rows(X, Xt, kind,
                                                    args.reference_repeats)
+            if args.float32 and kind == "continuous":
+                result["float32_fits"] += float32_rows(X.astype(np.float32), Before,
+                                                       RampTransformer, weights)
             del X, Xt, fitted
         # Saved after each width: a run stopped during the next keeps this one.
         save_result(args.name, result, markdown)
@@ -232,16 +276,17 @@ def measure(args):
 
 def markdown(result):
     rec = result["record"]
-    md = markdown_header(rec, "RampTransformer on wide dense data (session 58)")
-    md += [f"Baseline: `sknonneg/preprocessing/_ramps.py` at `{result['baseline']}` "
-           "(one feature at a time), run in the same process as this tree's "
-           "(vectorised over blocks of features), alternating. "
+    md = markdown_header(rec, "RampTransformer on wide dense data")
+    if "load_1min_at_start" in result:
+        md += [f"Load (1 minute) at the start: {result['load_1min_at_start']:.1f}.", ""]
+    md += [f"Baseline: `sknonneg/preprocessing/_ramps.py` at `{result['baseline']}`, "
+           "run in the same process as this tree's, alternating (the baseline "
+           "first in each pair). "
            f"{result['rows']:,} rows of float64, n_knots={result['n_knots']}; medians "
            f"of {result['repeats']} calls after a warm-up. Ratio = before / after. "
            "Identical: knots_ (fit) or output (transform) equal bit for bit. Peak: "
            "`tracemalloc` peak of the warm-up call (beyond the input, MiB). "
-           "`knots=\"quantile\"` with `\"linear\"` and `\"uniform\"` run the same code "
-           "before and after: their ratios show the noise of the shared machine.", "",
+           + SAME_CODE.get(result["baseline"], ""), "",
            f"CSR input: {result['csr']}", "", "## fit", "",
            "| columns | data | knots | quantile_method | weights | before (s) "
            "| after (s) | ratio | identical | peak before | peak after | X |",
@@ -252,6 +297,18 @@ def markdown(result):
                   f"{r['before_s']:.3f} | {r['after_s']:.3f} | {r['ratio']:.1f} | "
                   f"{r['identical']} | {r['peak_before_mb']:.0f} | "
                   f"{r['peak_after_mb']:.0f} | {r['X_mb']:.0f} |")
+    if result.get("float32_fits"):
+        md += ["", "## fit, float32 input (peak memory)", "",
+               "The continuous data as float32; each fit once per side under "
+               "`tracemalloc` (peak beyond the input, MiB), not timed.", "",
+               "| columns | knots | quantile_method | weights | identical "
+               "| peak before | peak after | X |",
+               "|---:|---|---|---|---|---:|---:|---:|"]
+        for r in result["float32_fits"]:
+            md.append(f"| {r['columns']:,} | {r['knots']} | {r['quantile_method']} | "
+                      f"{'yes' if r['sample_weight'] else 'no'} | {r['identical']} | "
+                      f"{r['peak_before_mb']:.0f} | {r['peak_after_mb']:.0f} | "
+                      f"{r['X_mb']:.0f} |")
     md += ["", "## transform", "",
            "Rows: the first rows of the training data (fewer at 100,000 columns: "
            "the output of 1,000 rows would be 8 GB). Fitted with the default "
@@ -293,8 +350,12 @@ def main():
     parser.add_argument("--reference-repeats", type=int, default=3,
                         help="timed calls of the scikit-learn references "
                              "(default 3)")
-    parser.add_argument("--baseline", default="b5c62b2",
-                        help="commit of the baseline _ramps.py (default b5c62b2)")
+    parser.add_argument("--baseline", default="8cb4d04",
+                        help="commit of the baseline _ramps.py (default 8cb4d04, "
+                             "before the block-wise halves; b5c62b2: before the "
+                             "vectorised fit and transform)")
+    parser.add_argument("--no-float32", dest="float32", action="store_false",
+                        help="leave out the float32 fits (peak memory, identity)")
     parser.add_argument("--name", default=STEM,
                         help="stem of the result files (default ramp_wide)")
     args = parser.parse_args()

@@ -258,7 +258,9 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
                 "quantile_method should be set to 'averaged_inverted_cdf', got "
                 f"quantile_method={self.quantile_method!r} instead.")
         # Before the grid: the float64 values alive at once at the fit's peak, in
-        # tables of n_knots (``_knot_tables``). A Python int: a NumPy integer
+        # tables of n_knots (``_knot_tables``), besides the halves of a block of
+        # features and their sort (a few tables of at most ``_SORT_BLOCK``
+        # values, whatever the size of X). A Python int: a NumPy integer
         # n_knots overflowed the product in int64 (np.int64(2**62): NumPy's "array
         # is too big" instead of this MemoryError).
         short = memory_shortfall(int(self.n_knots)
@@ -279,18 +281,18 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
                 weights = None
         grid = np.linspace(0.0, 1.0, self.n_knots)
         # Interpolated in halves, in float64, so that a column spanning the whole
-        # range of its dtype does not overflow.
-        half = X.astype(np.float64) * 0.5
+        # range of its dtype does not overflow: the halves of a block of features
+        # at a time (``_halves``), so that the fit holds no float64 copy of X
+        # (before: one of the whole X, twice its bytes for float32).
         averaged = self.quantile_method == "averaged_inverted_cdf"
         if self.knots == "quantile" and averaged:
-            knots = _quantile_knots(half, weights, grid.shape[0])
+            knots = _quantile_knots(X, weights, grid.shape[0])
         elif self.knots == "quantile":
-            knots = np.quantile(half, grid, axis=0)
+            knots = _linear_quantile_knots(X, grid)
         elif self.knots == "distinct":
-            knots = _distinct_knots(half, grid, averaged)
+            knots = _distinct_knots(X, grid, averaged)
         else:
-            lo, hi = half.min(axis=0), half.max(axis=0)
-            knots = lo + grid[:, None] * (hi - lo)
+            knots = _uniform_knots(X, grid)
         knots = np.clip(2.0 * knots, X.min(axis=0), X.max(axis=0)).astype(X.dtype)
         # Rounding may break the order of interpolated knots by an ulp: restore it.
         self.knots_ = np.maximum.accumulate(knots, axis=0)
@@ -618,6 +620,19 @@ def _column_blocks(n_rows, n_features):
         yield slice(start, min(start + width, n_features))
 
 
+def _halves(X, columns, rows=False):
+    """``X[:, columns]`` times 0.5 in float64: the values the knots are
+    interpolated from, for a block of features (or one, ``columns`` an int), so
+    that no float64 copy of all of X is made. The product of ``x.astype(float64)
+    * 0.5`` (float32 values converted exactly, then one rounded product),
+    computed in one pass into a new array: in X's layout, or with ``rows`` one
+    feature per row, C-ordered (for the sorts along the rows)."""
+    block = X[:, columns]
+    if rows:
+        return np.multiply(block.T, 0.5, dtype=np.float64, order="C")
+    return np.multiply(block, 0.5, dtype=np.float64)
+
+
 def _knot_chunks(n_knots, n_columns):
     """Slices of the knots, each a table of at most ``_BLOCK`` knots of
     ``n_columns`` features (one knot at least) and ``_QUANTILE_CHUNK`` knots."""
@@ -626,16 +641,16 @@ def _knot_chunks(n_knots, n_columns):
         yield slice(start, min(start + size, n_knots))
 
 
-def _sorted_rows(half, columns):
-    """``(values, mixed)``: the features ``columns`` of ``half``, one per row,
-    each sorted, and which of them hold both 0.0 and -0.0.
+def _sorted_rows(X, columns):
+    """``(values, mixed)``: the halves of the features ``columns`` of ``X``, one
+    per row, each sorted, and which of them hold both 0.0 and -0.0.
 
     Those compare equal, and which of them a sort or ``np.unique`` leaves where
     depends on its algorithm: NumPy's SIMD sort may even write one of them in
     place of the other (sorted, [0.0, -0.0, -0.0, ...] became three -0.0), so the
     mixed features are found before the sort, and take the code of one feature
     at a time (bit-identical knots; rare)."""
-    values = np.array(half[:, columns].T, order="C")  # a copy: sorted in place
+    values = _halves(X, columns, rows=True)  # a new array: sorted in place
     zero = values == 0
     negative = np.signbit(values)
     mixed = np.any(zero & negative, axis=1) & np.any(zero & ~negative, axis=1)
@@ -662,19 +677,20 @@ def _searchsorted_rows(table, levels):
     return lo
 
 
-def _distinct_knots(half, grid, averaged):
-    """The knots of ``knots="distinct"``: per feature (column of ``half``), the
-    quantiles ``grid`` of its distinct values, ``np.quantile``'s linear rule, or
-    with ``averaged`` ``_averaged_inverted_cdf``'s. Bit for bit the knots of
-    ``np.quantile(np.unique(column), grid)`` and of ``_averaged_inverted_cdf(
-    np.unique(column), None, ...)`` one feature at a time, computed for a block of
-    features at once: one sort per block, the distinct values by a mask of the
-    changes, NumPy's interpolation (``_lerp``) on every feature together."""
+def _distinct_knots(X, grid, averaged):
+    """The knots of ``knots="distinct"``: per feature (column of ``X``, in
+    halves), the quantiles ``grid`` of its distinct values, ``np.quantile``'s
+    linear rule, or with ``averaged`` ``_averaged_inverted_cdf``'s. Bit for bit
+    the knots of ``np.quantile(np.unique(column), grid)`` and of
+    ``_averaged_inverted_cdf(np.unique(column), None, ...)`` one feature at a
+    time, computed for a block of features at once: one sort per block, the
+    distinct values by a mask of the changes, NumPy's interpolation (``_lerp``)
+    on every feature together."""
     n_knots = grid.shape[0]
     steps = n_knots - 1
-    knots = np.empty((n_knots, half.shape[1]))
-    for columns in _column_blocks(*half.shape):
-        values, alone = _sorted_rows(half, columns)
+    knots = np.empty((n_knots, X.shape[1]))
+    for columns in _column_blocks(*X.shape):
+        values, alone = _sorted_rows(X, columns)
         n_cols, n_rows = values.shape
         changes = np.empty(values.shape, dtype=bool)
         changes[:, 0] = True
@@ -725,7 +741,7 @@ def _distinct_knots(half, grid, averaged):
             block[0] = distinct[first[:, 0]]
             block[-1] = distinct[first[:, 0] + last[:, 0]]
         for j in np.flatnonzero(alone):
-            column = np.unique(half[:, columns.start + j])
+            column = np.unique(_halves(X, columns.start + j))
             if averaged:
                 _averaged_inverted_cdf(column, None, block[:, j])
             else:
@@ -733,17 +749,18 @@ def _distinct_knots(half, grid, averaged):
     return knots
 
 
-def _quantile_knots(half, weights, n_knots):
+def _quantile_knots(X, weights, n_knots):
     """The knots of ``knots="quantile"`` with ``quantile_method=
     "averaged_inverted_cdf"``: ``_averaged_inverted_cdf`` of each feature
-    (column of ``half``) with the row weights ``weights`` (positive; None: all
-    1), bit for bit, computed for a block of features at once: one sort per
-    block (stable with weights), the cumulative weights of every feature together
-    and a bisection of all of them (``_searchsorted_rows``). The decisions that depend on the
+    (column of ``X``, in halves) with the row weights ``weights`` (positive;
+    None: all 1), bit for bit, computed for a block of features at once: one
+    sort per block (with weights, the stable order: ``_stable_argsort_rows``),
+    the cumulative weights of every feature together and a bisection of all of
+    them (``_searchsorted_rows``). The decisions that depend on the
     weights alone (integer or not, their scale, the rows whose scaled weight is
     0) are the same for every feature, and made once."""
     steps = float(n_knots - 1)
-    n_samples = half.shape[0]
+    n_samples = X.shape[0]
     unweighted = weights is None
     if unweighted:
         weights = np.ones(n_samples)
@@ -756,22 +773,25 @@ def _quantile_knots(half, weights, n_knots):
         with np.errstate(under="ignore"):
             weights = np.ldexp(weights, -shift)
     kept = weights > 0
-    knots = np.empty((n_knots, half.shape[1]))
-    for columns in _column_blocks(*half.shape):
+    ties_likely = False
+    knots = np.empty((n_knots, X.shape[1]))
+    for columns in _column_blocks(*X.shape):
         if unweighted:
             # Every weight 1: the order of equal values changes no cumulative
             # weight, so NumPy's fastest sort serves, bit for bit, but for 0.0 and
             # -0.0, which compare equal (the first in a stable order is the
             # smallest value): their features go alone.
-            values, alone = _sorted_rows(half, columns)
+            values, alone = _sorted_rows(X, columns)
             lowest, highest = values[:, 0].copy(), values[:, -1].copy()
             alone |= n_samples * steps >= 2.0**53
             cumulative = np.broadcast_to(np.arange(1.0, n_samples + 1.0), values.shape)
         else:
-            block = np.ascontiguousarray(half[:, columns].T)  # read only
-            order = np.argsort(block, axis=1, kind="stable")
-            values = np.take_along_axis(block, order, axis=1)
-            del block
+            order, values, tied = _stable_argsort_rows(
+                _halves(X, columns, rows=True), ties_likely)
+            # Of the block's features, more than 9 in 10 with ties: the next
+            # block is sorted stably at once (the one more sort that finds the
+            # ties costs more than the stable sort of the few without).
+            ties_likely = np.count_nonzero(tied) > 0.9 * tied.shape[0]
             lowest, highest = values[:, 0].copy(), values[:, -1].copy()
             if integer:
                 with np.errstate(over="ignore"):
@@ -817,7 +837,75 @@ def _quantile_knots(half, weights, n_knots):
             out[:, ~alone] = fast
         out[0], out[-1] = lowest, highest
         for j in np.flatnonzero(alone):
-            _averaged_inverted_cdf(half[:, columns.start + j], weights, out[:, j])
+            _averaged_inverted_cdf(_halves(X, columns.start + j), weights, out[:, j])
+    return knots
+
+
+def _stable_argsort_rows(block, ties_likely=False):
+    """``(order, values, tied)``: ``order = np.argsort(block, axis=1,
+    kind="stable")`` bit for bit, ``values = np.take_along_axis(block, order,
+    axis=1)``, and which rows hold two equal values, with NumPy's fastest sort
+    where it gives the same: about three times faster on rows of distinct
+    values (continuous features).
+
+    Why it is the same: in a row whose values are all distinct (no two equal;
+    0.0 and -0.0 compare equal, so a row holding both has a tie), there is one
+    order that sorts them, so any sort, stable or not, gives it; and the sorted
+    values are those of the row in that order, bit for bit (a sort can put one
+    value in place of another only where they compare equal, as NumPy's SIMD
+    sort does with 0.0 and -0.0). Whether a row has a tie is read from its
+    sorted values (equal neighbours); the rows with one keep the stable sort,
+    whose order of equal values (their rows in increasing order) decides the
+    rounding of the cumulative weights of fractional weights and which of 0.0
+    and -0.0 a knot is. Finding the ties takes one more sort of the values:
+    with ``ties_likely`` (most rows of the block before had ties: features with
+    few distinct values), every row is sorted stably at once, as fast as on
+    such rows, and the ties are read after."""
+    if ties_likely:
+        order = np.argsort(block, axis=1, kind="stable")
+        values = np.take_along_axis(block, order, axis=1)
+        return order, values, np.any(values[:, 1:] == values[:, :-1], axis=1)
+    values = np.sort(block, axis=1)
+    tied = np.any(values[:, 1:] == values[:, :-1], axis=1)
+    if not np.any(tied):
+        return np.argsort(block, axis=1), values, tied
+    order = np.empty(block.shape, dtype=np.intp)
+    order[~tied] = np.argsort(block[~tied], axis=1)
+    order[tied] = np.argsort(block[tied], axis=1, kind="stable")
+    values[tied] = np.take_along_axis(block[tied], order[tied], axis=1)
+    return order, values, tied
+
+
+def _linear_quantile_knots(X, grid):
+    """The knots of ``knots="quantile"`` with ``quantile_method="linear"``:
+    ``np.quantile`` of the halves of each feature at ``grid``, a block of
+    features at a time (each feature's quantiles are computed on its own column:
+    the same as on all of them at once), written into the knots (``out``: no
+    table of the block's knots besides np.quantile's temporaries)."""
+    knots = np.empty((grid.shape[0], X.shape[1]))
+    for columns in _column_blocks(*X.shape):
+        np.quantile(_halves(X, columns), grid, axis=0, out=knots[:, columns])
+    return knots
+
+
+def _uniform_knots(X, grid):
+    """The knots of ``knots="uniform"``: ``lo + grid * (hi - lo)`` between the
+    smallest and the largest half ``lo`` and ``hi`` of each feature, a block of
+    features at a time.
+
+    The same values as from the halves of all of X: a minimum or a maximum is
+    one of the values, whatever the order NumPy reduces them in (it differs
+    between a block of one feature and a wider one), but for which of 0.0 and
+    -0.0 it keeps, and that never changes a knot: a zero ``lo`` gives ``lo +
+    t`` with ``t = g * (hi - lo)`` zero or positive, which is -0.0 only if
+    ``lo`` and ``t`` both are, so ``hi - lo = -0.0``, which needs ``lo = 0.0``;
+    and ``hi`` counts only through ``hi - lo``, which for a zero ``hi`` is
+    positive (``lo < 0``) or the difference of two zeros, just seen."""
+    knots = np.empty((grid.shape[0], X.shape[1]))
+    for columns in _column_blocks(*X.shape):
+        half = _halves(X, columns)
+        lo, hi = half.min(axis=0), half.max(axis=0)
+        knots[:, columns] = lo + grid[:, None] * (hi - lo)
     return knots
 
 
@@ -883,7 +971,8 @@ def _knot_tables(knots, n_features):
     peak, at most: the grid, the knots and their clipped copies, and
     ``np.quantile``'s temporaries (its indices, weights and the values on either
     side of each quantile, about five tables per column it interpolates: all
-    columns at once for ``"quantile"``, one at a time for ``"distinct"``). Peaks
+    columns of a block of features at once for ``"quantile"``, whose knots are
+    written into the table of all knots, one at a time for ``"distinct"``). Peaks
     measured with ``tracemalloc`` (NumPy 2): ``"quantile"`` 5 n + 6 tables for n
     features, ``"distinct"`` the larger of n + 9 and 3 n + 1, ``"uniform"`` 3 n + 1;
     one more for what the fit keeps besides. Before, 1 + 2 n were counted, and
@@ -894,7 +983,10 @@ def _knot_tables(knots, n_features):
     blocks of at most ``_BLOCK`` knots (features times knots) at a time: fewer
     tables than ``np.quantile``'s (measured at n_knots=2 * 10**5 on 50 rows:
     ``"distinct"`` 5.3 tables for one feature, 10.1 for three, against 10.2 and
-    12.1 one feature at a time)."""
+    12.1 one feature at a time). The halves of X, too, are computed a block of
+    features at a time (``_halves``: at most ``_SORT_BLOCK`` values, and a few
+    temporaries of their size), not counted here: before, the fit held them for
+    all of X at once (twice X's bytes for float32), counted neither."""
     if knots == "quantile":
         return 7 + 5 * n_features
     if knots == "distinct":

@@ -2179,7 +2179,9 @@ def test_hidden_units_layout_spaces_the_cells_as_the_compressed_layout(tmp_path)
     # space between two columns (rows) is wspace / n_cols of the figure's width
     # (hspace / n_rows of its height) where that is more than two pads, as the
     # constrained layout's margins make it; at matplotlib's defaults the pads
-    # win in the display's own figures, which are unchanged.
+    # win in the display's own figures of square images, which are unchanged
+    # (not of tall images: test_hidden_units_tall_images_are_spaced_by_hspace_
+    # at_the_defaults).
     rng = np.random.default_rng(0)
     W = np.abs(rng.normal(size=(6, 64)))
 
@@ -2247,6 +2249,45 @@ def test_hidden_units_layout_spaces_the_cells_as_the_compressed_layout(tmp_path)
                 "(a fraction of the figure) for HiddenUnitsDisplay's grid layout")):
             HiddenUnitsDisplay(W).plot()
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("titles", [True, False])
+def test_hidden_units_tall_images_are_spaced_by_hspace_at_the_defaults(titles):
+    # At matplotlib's defaults (hspace 0.02, h_pad 3/72 inch) the space between
+    # two rows is hspace / n_rows of the figure's height where that is more
+    # than two pads, as in the compressed layout: the pads win in the figure
+    # plot makes for square images, but not for images about 2.3 times as high
+    # as wide (2.7 without titles), whose rows are over 4.2 inches high. Here
+    # (16 x 4 images, two rows) the rows are 0.02 * H / 2 apart, as in the
+    # compressed layout. Before the spaces were read they were two pads (0.083
+    # inch) apart, and the notes said every default figure was unchanged.
+    W = np.abs(np.random.default_rng(0).normal(size=(4, 64)))
+    disp = HiddenUnitsDisplay(W, image_shape=(16, 4)).plot(
+        n_cols=2, titles=titles, title=False)
+    fig = disp.figure_
+    fig.canvas.draw()
+    w, h = fig.get_size_inches()
+
+    def gap(fig, axes):
+        """Inches between the first row's images and the top of the second
+        row (its titles, or its images without titles)."""
+        below = axes[1, 0]
+        top = (below.title.get_window_extent().y1 / fig.dpi if below.get_title()
+               else below.get_position().y1 * h)
+        return axes[0, 0].get_position().y0 * h - top
+
+    assert 0.02 * h / 2 > 2 * 3 / 72
+    assert gap(fig, disp.axes_) == pytest.approx(0.02 * h / 2, rel=1e-9)
+    ref, axes = plt.subplots(2, 2, layout="compressed", figsize=(w, h))
+    for i, a in enumerate(axes.ravel()):
+        a.imshow(W[i].reshape(16, 4))
+        a.set_xticks([])
+        a.set_yticks([])
+        if titles:
+            a.set_title(str(i), fontsize="x-small", pad=2)
+    ref.canvas.draw()
+    assert gap(fig, disp.axes_) == pytest.approx(gap(ref, axes), abs=1e-3)
+    plt.close("all")
 
 
 def test_hidden_units_two_colour_bars_are_laid_out_with_the_layout_pads():

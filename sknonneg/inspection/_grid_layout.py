@@ -80,10 +80,14 @@ class ImageGridLayout(LayoutEngine):
     pads between them, else the two pads (``rcParams
     ["figure.constrained_layout.wspace"]`` and ``["...hspace"]``, 0.02 by
     default, when the layout is made; ``set(wspace=..., hspace=...)`` sets
-    them). At matplotlib's defaults the pads win in every figure that
-    :class:`HiddenUnitsDisplay` makes (``wspace`` would need columns over 4.2
-    inches wide): the spaces only tell where a user asks for more space
-    between the images, or enlarges the figure (``set_size_inches``).
+    them). At matplotlib's defaults (0.02, pads of 3/72 inch) the spaces
+    win only where a column is over 4.2 inches wide (a row over 4.2 inches
+    high): never across in the figures :class:`HiddenUnitsDisplay` makes, but
+    down where its images are about 2.3 times as high as wide or more (2.7
+    without titles: ``image_shape=(16, 4)``, two rows 0.145 inch apart where
+    two pads are 0.083), as in the compressed layout; otherwise where a user
+    asks for more space between the images, or enlarges the figure
+    (``set_size_inches``).
 
     Matplotlib's constrained ("compressed") layout takes a time that grows with
     the square of the number of Axes (``check_no_collapsed_axes`` and
@@ -217,8 +221,9 @@ class ImageGridLayout(LayoutEngine):
         # the space between two columns (rows) beyond their two pads: as the
         # constrained layout makes it, wspace / n_cols of the figure's width
         # where that is more than two pads (its get_margin_from_padding); 0.0
-        # at matplotlib's defaults in the display's figures. (A figure pickled
-        # before the spaces were read has none.)
+        # at matplotlib's defaults in the display's figures but for rows over
+        # 4.2 inches high (images about 2.3 times as high as wide). (A figure
+        # pickled before the spaces were read has none.)
         ew = max(0.0, self._params.get("wspace", 0.0) * W / n_cols - 2 * wp)
         eh = max(0.0, self._params.get("hspace", 0.0) * H / n_rows - 2 * hp)
         # every title's height above its Axes and width, in inches (none: 0)

@@ -163,8 +163,9 @@ class HiddenUnitsDisplay:
         whose ``set(w_pad=..., h_pad=...)`` sets them, ``set(pad=...)`` both;
         the space between the images from ``["...wspace"]`` and ``["...hspace"]``,
         or ``set(wspace=..., hspace=...)``, as the compressed layout spreads it,
-        where it is more than two pads: never at matplotlib's defaults in the
-        figure :meth:`plot` makes, unless it is enlarged),
+        where it is more than two pads: at matplotlib's defaults, in the figure
+        :meth:`plot` makes, only between rows of images about 2.3 times as high
+        as wide or more, or where the figure is enlarged),
         which places the images, their titles, the suptitle, the
         figure's ``supxlabel`` and ``supylabel`` and the colour bar as
         matplotlib's ``layout="compressed"`` places a grid of images, in a time

@@ -7,7 +7,7 @@ the per-feature definition the vectorised code must reproduce), bit for bit: eve
 columns, signed zeros, float32, and blocks of every size (the block sizes shrunk so
 that a small input spans many blocks of features, rows and knots), in every
 layout (C, Fortran, strided, read-only): the fit takes the halves of X a block of
-features at a time, and never all of X in float64 at once."""
+features at a time (one at least), and never more in float64 at once."""
 
 import tracemalloc
 
@@ -326,7 +326,8 @@ def test_fit_holds_no_float64_copy_of_x(dtype):
     # copy of X of twice its bytes for float32, as many for float64, which was
     # most of the fit's peak on wide data (787 MiB for 763 MiB of X). The halves
     # are taken a block of features at a time: the fit's peak is the knots and a
-    # few blocks, whatever X's size.
+    # few blocks, whatever the number of features (a block holds one feature at
+    # least: all of its rows).
     rng = np.random.default_rng(5)
     X = rng.normal(size=(500, 3000)).astype(dtype)
     weights = rng.uniform(0.5, 2.0, 500)

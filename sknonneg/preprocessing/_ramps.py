@@ -260,7 +260,8 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         # Before the grid: the float64 values alive at once at the fit's peak, in
         # tables of n_knots (``_knot_tables``), besides the halves of a block of
         # features and their sort (a few tables of at most ``_SORT_BLOCK``
-        # values, whatever the size of X). A Python int: a NumPy integer
+        # values, or of one feature's rows where there are more, whatever the
+        # number of features). A Python int: a NumPy integer
         # n_knots overflowed the product in int64 (np.int64(2**62): NumPy's "array
         # is too big" instead of this MemoryError).
         short = memory_shortfall(int(self.n_knots)
@@ -282,8 +283,9 @@ class RampTransformer(TransformerMixin, VersionedState, BaseEstimator):
         grid = np.linspace(0.0, 1.0, self.n_knots)
         # Interpolated in halves, in float64, so that a column spanning the whole
         # range of its dtype does not overflow: the halves of a block of features
-        # at a time (``_halves``), so that the fit holds no float64 copy of X
-        # (before: one of the whole X, twice its bytes for float32).
+        # at a time (``_halves``, one feature at least), so that the fit holds
+        # no float64 copy of all of X but for a single feature (before: one of
+        # the whole X, twice its bytes for float32).
         averaged = self.quantile_method == "averaged_inverted_cdf"
         if self.knots == "quantile" and averaged:
             knots = _quantile_knots(X, weights, grid.shape[0])
@@ -623,7 +625,8 @@ def _column_blocks(n_rows, n_features):
 def _halves(X, columns, rows=False):
     """``X[:, columns]`` times 0.5 in float64: the values the knots are
     interpolated from, for a block of features (or one, ``columns`` an int), so
-    that no float64 copy of all of X is made. The product of ``x.astype(float64)
+    that no float64 copy of more than a block of features (one at least: all
+    of its rows) is made. The product of ``x.astype(float64)
     * 0.5`` (float32 values converted exactly, then one rounded product),
     computed in one pass into a new array: in X's layout, or with ``rows`` one
     feature per row, C-ordered (for the sorts along the rows)."""
@@ -984,8 +987,9 @@ def _knot_tables(knots, n_features):
     tables than ``np.quantile``'s (measured at n_knots=2 * 10**5 on 50 rows:
     ``"distinct"`` 5.3 tables for one feature, 10.1 for three, against 10.2 and
     12.1 one feature at a time). The halves of X, too, are computed a block of
-    features at a time (``_halves``: at most ``_SORT_BLOCK`` values, and a few
-    temporaries of their size), not counted here: before, the fit held them for
+    features at a time (``_halves``: at most ``_SORT_BLOCK`` values, or one
+    feature's rows where there are more, and a few temporaries of their size),
+    not counted here: before, the fit held them for
     all of X at once (twice X's bytes for float32), counted neither."""
     if knots == "quantile":
         return 7 + 5 * n_features

@@ -3171,3 +3171,144 @@ def test_output_weights_group_labels_of_short_runs_do_not_run_together(transpose
     # all six runs are separated
     assert len(disp.separators_) == 5
     plt.close("all")
+
+
+@pytest.mark.parametrize("shape, n_cols", [((1, 64), 1), ((2, 32), 1), ((1, 64), None)])
+@pytest.mark.parametrize("titles", [True, False])
+@pytest.mark.parametrize("colorbar", [False, True])
+def test_hidden_units_own_figure_of_flat_images_shows_them(shape, n_cols, titles,
+                                                           colorbar):
+    # Before: the figure plot made was n_rows * cell * h / w * 1.25 + 0.5 inches
+    # high, a few title rows for flat images: 1 x 64 images in one column under
+    # a name were 0.001 inch wide (the PNG: the titles, no image); the figure
+    # is now high enough for the titles, the suptitle and images half a cell
+    # wide.
+    W = np.random.default_rng(0).normal(size=(4, 64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = HiddenUnitsDisplay(W, image_shape=shape, estimator_name="net").plot(
+            n_cols=n_cols, titles=titles, colorbar=colorbar)
+        fig = disp.figure_
+        fig.canvas.draw()
+    w, h = fig.get_size_inches()
+    renderer = fig.canvas.get_renderer()
+    axes = disp.axes_
+    for i in range(axes.shape[0]):
+        for j in range(axes.shape[1]):
+            a = axes[i, j]
+            if not a.get_visible() or not a.axison:
+                continue
+            box = a.get_position()
+            assert box.width * w >= 0.5, (i, j, box.width * w)
+            assert 0 <= box.y0 and box.y1 <= 1 and 0 <= box.x0 and box.x1 <= 1
+            if i and titles:
+                # the title clear of the image above
+                assert a.title.get_window_extent(renderer).y1 <= axes[i - 1, j].bbox.y0
+    sup = fig._suptitle.get_window_extent(renderer)
+    assert sup.y0 >= max(a.title.get_window_extent(renderer).y1 if titles
+                         else a.bbox.y1 for a in axes[0])
+    plt.close(fig)
+
+
+def test_hidden_units_own_figure_size_is_kept_where_the_images_fitted():
+    # The figure is made higher only where the titles and suptitle left the
+    # images no room: the common shapes keep their figure size to the bit
+    # (n_cols * cell + 0.3 or 1.0 by n_rows * cell * h / w * 1.25 or 1.05 + 0.5).
+    W = np.random.default_rng(0).normal(size=(100, 784))
+    for n, shape, kw, (n_rows, n_cols) in (
+            (16, (28, 28), {}, (3, 6)),
+            (100, (28, 28), dict(colorbar=True), (7, 15)),
+            (4, (16, 4), dict(n_cols=2), (2, 2)),
+            (3, (4, 16), dict(titles=False), (1, 3)),
+            (1, (8, 8), {}, (1, 1))):
+        h, w = shape
+        cell = max(0.5, min(1.4, 10.0 / n_cols))
+        size = (n_cols * cell + (1.0 if kw.get("colorbar") else 0.3),
+                n_rows * cell * h / w * (1.25 if kw.get("titles", True) else 1.05)
+                + 0.5)
+        disp = HiddenUnitsDisplay(W[:n, :h * w], image_shape=shape,
+                                  estimator_name="net").plot(**kw)
+        assert disp.axes_.shape == (n_rows, n_cols)
+        assert tuple(disp.figure_.get_size_inches()) == size, (n, shape, kw)
+        plt.close(disp.figure_)
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (28, 28), (16, 4), (4, 16), (2, 32),
+                                   (32, 2), (1, 64), (64, 1)])
+def test_hidden_units_default_figures_are_laid_out_without_a_warning(shape):
+    # The layout warns where its images would be less than a pixel large; no
+    # figure that plot makes is such a figure.
+    W = np.random.default_rng(0).normal(size=(30, shape[0] * shape[1]))
+    for n, kw in ((1, {}), (2, dict(n_cols=1)), (5, dict(n_cols=1, colorbar=True)),
+                  (8, dict(titles=False)), (30, dict(colorbar=True))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            disp = HiddenUnitsDisplay(W[:n], image_shape=shape,
+                                      estimator_name="net").plot(**kw)
+            disp.figure_.draw_without_rendering()
+        plt.close(disp.figure_)
+
+
+@pytest.mark.parametrize("kw", [dict(wspace=10.0), dict(hspace=10.0), dict(pad=10.0)])
+def test_hidden_units_layout_warns_where_the_images_collapse(kw):
+    # Before: a space or pad larger than the figure put the images outside it
+    # (x0 of -3.48 to 4.03, 1.5e-4 of the figure wide), without a word. Now, as
+    # the constrained layout where the Axes collapse: a warning that names the
+    # pads and spaces, and the Axes left where they were.
+    W = np.random.default_rng(0).normal(size=(12, 784))
+    disp = HiddenUnitsDisplay(W).plot(colorbar=True, n_cols=4)
+    fig = disp.figure_
+    fig.canvas.draw()
+    before = [a.get_position().bounds for a in disp.axes_.ravel()]
+    fig.get_layout_engine().set(**kw)
+    name = next(iter(kw))
+    with pytest.warns(UserWarning, match=rf"less than a pixel.*{name[:2]}.*set\("):
+        fig.canvas.draw()
+    assert [a.get_position().bounds for a in disp.axes_.ravel()] == before
+    fig.get_layout_engine().set(**{name: 0.02 if "space" in name else 3 / 72})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_hidden_units_inset_titles_of_several_lines_clear_the_images_above():
+    # Before: plot(ax=one Axes) gave a title the room of one line; a unit label
+    # with a newline ran into the image above it.
+    W = np.random.default_rng(0).normal(size=(12, 64))
+    labels = [f"unit {i}\nclass {i % 3}" for i in range(12)]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    disp = HiddenUnitsDisplay(W, unit_labels=labels).plot(ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = disp.axes_
+    for i in range(1, axes.shape[0]):
+        for j in range(axes.shape[1]):
+            if axes[i, j].get_title():
+                top = axes[i, j].title.get_window_extent(renderer).y1
+                assert top <= axes[i - 1, j].bbox.y0, (i, j)
+    plt.close(fig)
+
+
+def test_hidden_units_inset_titles_do_not_run_into_each_other():
+    # Before: where the Axes' height bound the images, titles wider than them
+    # ran into their neighbours' (here 16.6 pixels over each other); the
+    # columns are now at least as wide as the widest title and 2 points, and
+    # where the Axes is too narrow for that, a warning names the way out.
+    W = np.random.default_rng(0).normal(size=(30, 64))
+    fig, ax = plt.subplots(figsize=(8, 1.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = HiddenUnitsDisplay(W, unit_labels=[f"unit {i:02d}" for i in range(30)]
+                                  ).plot(ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [a.title.get_window_extent(renderer) for a in disp.axes_[0]]
+    for left, right in zip(boxes[:-1], boxes[1:]):
+        assert right.x0 - left.x1 >= 2 * fig.dpi / 72 - 1e-6
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(4, 4))
+    with pytest.warns(UserWarning, match="titles=False.*unit_labels"):
+        HiddenUnitsDisplay(W, unit_labels=[f"unit number {i}" for i in range(30)]
+                           ).plot(ax=ax)
+    plt.close(fig)

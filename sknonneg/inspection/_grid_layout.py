@@ -4,6 +4,7 @@ Imported when such a figure is made (it imports matplotlib); a module of its own
 that a figure that uses it can be pickled and unpickled.
 """
 
+import warnings
 from numbers import Real
 
 import matplotlib as mpl
@@ -73,6 +74,10 @@ class ImageGridLayout(LayoutEngine):
     colour bars or more, or a figure legend placed "outside", are left to
     matplotlib's compressed layout (with these pads and spaces), which stacks
     them. ``set(w_pad=..., h_pad=...)`` sets the pads, ``set(pad=...)`` both.
+    Where the pads and spaces leave the images less than a pixel in their
+    larger side (``set(wspace=10.0)``), the layout warns (a ``UserWarning``
+    naming the pads, the spaces and what to do) and leaves the Axes where they
+    are, as the constrained layout does where the Axes' sizes collapse to zero.
 
     The space between two columns (rows) is as the constrained layout makes it
     from ``wspace`` (``hspace``), a fraction of the figure's width (height):
@@ -293,10 +298,27 @@ class ImageGridLayout(LayoutEngine):
                 if cb_deco is not None and abs(deco - cb_deco) < 0.5 / dpi:
                     break
                 cb_deco = deco
-            self._place(fig, W, H, wp, hp, ew, eh, r, n_rows, n_cols, title_h,
-                        title_w, title_rows, sup, sup_room, labels, x_room,
-                        y_room, cax, loc, shrink, None if cax is None else (
-                            vertical, fraction, cb_pad, thin, cb_deco))
+            if not self._place(fig, W, H, wp, hp, ew, eh, r, n_rows, n_cols,
+                               title_h, title_w, title_rows, sup, sup_room,
+                               labels, x_room, y_room, cax, loc, shrink,
+                               None if cax is None else (
+                                   vertical, fraction, cb_pad, thin, cb_deco)):
+                # as the constrained layout does where the Axes' sizes
+                # collapse to zero: a warning, the Axes left where they are
+                # (before: placed less than a pixel large, or outside the
+                # figure, without a word)
+                p = self._params
+                warnings.warn(
+                    f"HiddenUnitsDisplay's grid layout (ImageGridLayout) not "
+                    f"applied: its images would be less than a pixel large in "
+                    f"a figure of {W:g} x {H:g} inches with pads "
+                    f"w_pad={p['w_pad']:g}, h_pad={p['h_pad']:g} (inches) and "
+                    f"spaces wspace={p.get('wspace', 0.0):g}, "
+                    f"hspace={p.get('hspace', 0.0):g} (fractions of the "
+                    f"figure). Make the figure larger, or the pads "
+                    f"(set(pad=...)) or spaces (set(wspace=..., hspace=...)) "
+                    f"smaller.", UserWarning, stacklevel=2)
+                return
 
     def _place(self, fig, W, H, wp, hp, ew, eh, r, n_rows, n_cols, title_h,
                title_w, title_rows, sup, sup_room, labels, x_room, y_room, cax,
@@ -304,7 +326,8 @@ class ImageGridLayout(LayoutEngine):
         """Set the positions of the Axes, the suptitle, the figure's labels and
         the colour bar (``ew``, ``eh``: the space between two columns, rows
         beyond their two pads; ``cb``: its orientation, fraction, pad, aspect and
-        decoration's room; None without one)."""
+        decoration's room; None without one). False, and nothing placed, where
+        the images would be less than a pixel large in their larger side."""
         if cb is not None:
             vertical, fraction, cb_pad, thin, cb_deco = cb
 
@@ -357,6 +380,9 @@ class ImageGridLayout(LayoutEngine):
             # without them, the titles running into each other
             title_w = np.zeros(n_cols)
             side = largest(title_w)
+        if side * max(1.0, r) * fig.dpi < 1.0:
+            # collapsed: not placed (the caller warns)
+            return False
         side = max(side, 1e-3)
         overhang = np.maximum(0.0, (title_w - side) / 2)
         span_w, span_h, cb_w, cb_h = room(side)
@@ -404,3 +430,4 @@ class ImageGridLayout(LayoutEngine):
                 y0 = (y_hi + title_h[0] + cb_pad * span_h if loc == "top"
                       else y_lo - cb_pad * span_h - height)
             _put(cax, [x0 / W, y0 / H, width / W, height / H])
+        return True

@@ -95,6 +95,84 @@ def _colour_limits(W, signed="auto", normalize="global"):
     return signed_, (-m if signed_ else np.zeros(n_units)), m
 
 
+def _least_height(fig, layout, axes, cell):
+    """The least height in inches of ``plot``'s own figure at which its images
+    are half a cell (``cell``, inches) wide where the width allows: the rows of
+    images, their titles (measured), the pads and spaces between them
+    (``hspace`` as :class:`ImageGridLayout` spreads it) and the suptitle.
+
+    A bound from the font sizes is tried first (no measurement: the figures
+    whose height is far more than that are left as they are)."""
+    n_rows = axes.shape[0]
+    hp = layout.get()["h_pad"]
+    hspace = layout.get()["hspace"]
+    image_h = n_rows * 0.5 * cell * layout._aspect
+    titles = [a.title for a in axes.ravel() if a.title.get_text()]
+    sup = layout.suptitle
+    lines = max([t.get_text().count("\n") + 1 for t in titles], default=0)
+    bound = image_h + n_rows * 2 * hp + (n_rows - 1) * 2 * hp + 2 * hp
+    if titles:
+        size = titles[0].get_fontsize()
+        bound += n_rows * (2 + 1.5 * size * lines) / 72
+    if sup is not None:
+        bound += (1.5 * sup.get_fontsize() * (sup.get_text().count("\n") + 1)) / 72 + 2 * hp
+    if fig.get_size_inches()[1] * (1 - hspace) >= bound:
+        return 0.0
+    from ._grid_layout import _renderer
+
+    renderer = _renderer(fig)
+    dpi = fig.dpi
+    title_h = np.zeros(n_rows)
+    for (i, _), a in np.ndenumerate(axes):
+        t = a.title
+        if t.get_text():
+            # as the layout measures it: its top above its Axes' (its pad)
+            title_h[i] = max(title_h[i], (t.get_window_extent(renderer).y1
+                                          - a.bbox.y1) / dpi)
+    rows = image_h + title_h.sum() + 2 * hp
+    if sup is not None:
+        rows += sup.get_window_extent(renderer).height / dpi + 2 * hp
+    # the gaps: two pads, or hspace / n_rows of the figure's height
+    height = rows + (n_rows - 1) * 2 * hp
+    if hspace * height / n_rows > 2 * hp:
+        share = hspace * (n_rows - 1) / n_rows
+        height = rows / (1 - share) if share < 0.5 else 2 * rows
+    return height
+
+
+def _title_extent(ax, labels, size, column):
+    """The height in pixels of the tallest of the titles ``labels`` (of font
+    ``size`` points) beyond one line's, and the width of the widest (0.0 where
+    a bound from the font size shows they are less than ``column`` wide, 2
+    points apart; not measured then)."""
+    dpi = ax.figure.dpi
+    size_px = size * dpi / 72
+    tall = ([s for s in labels if "\n" in s or "$" in s]
+            if column == np.inf else [])
+    wide = (labels if max(map(len, labels), default=0) * size_px
+            > column - 2 * dpi / 72 else [])
+    if not tall and not wide:
+        return 0.0, 0.0
+    import matplotlib as mpl
+    from matplotlib.text import Text
+
+    from ._grid_layout import _renderer
+
+    root = getattr(ax.figure, "figure", None) or ax.figure
+    renderer = _renderer(root)
+
+    def extent(s):
+        t = Text(0, 0, s, fontsize=size,
+                 fontweight=mpl.rcParams["axes.titleweight"])
+        t.set_figure(root)
+        return t.get_window_extent(renderer)
+
+    one = extent("0").height
+    extra = max([extent(s).height - one for s in tall], default=0.0)
+    width = max([extent(s).width for s in wide], default=0.0)
+    return max(0.0, extra), width
+
+
 class HiddenUnitsDisplay:
     """Weights of first-layer units shown as a grid of images.
 
@@ -171,7 +249,14 @@ class HiddenUnitsDisplay:
         matplotlib's ``layout="compressed"`` places a grid of images, in a time
         that grows with the number of images (the compressed layout's grows
         with its square: 25 seconds for 1,000 images); a title wider than its
-        image widens its column rather than running into its neighbours'.
+        image widens its column rather than running into its neighbours'. The
+        figure is ``n_cols * cell + 0.3`` inches wide (``+ 1.0`` with a colour
+        bar; ``cell`` 0.5 to 1.4 inches, ``10 / n_cols`` between) and ``n_rows * cell * h / w * 1.25 + 0.5``
+        high (1.05 without titles), or higher where the titles and the suptitle
+        (measured) would leave images less than half a cell wide: flat images
+        (``image_shape=(1, 64)``). Where pads or spaces set on the layout leave
+        the images less than a pixel, it warns and leaves the Axes where they
+        are, as the compressed layout does.
     colorbar_ : matplotlib.colorbar.Colorbar or None
         Colour bar, when requested.
     signed_ : bool
@@ -231,7 +316,10 @@ class HiddenUnitsDisplay:
         ax : None, Axes, array-like of Axes, Figure or SubFigure, default=None
             Where to draw. ``None``: a new figure. A single Axes: the grid is
             drawn as inset axes inside it (the Axes itself is hidden but keeps
-            its title), so several displays can share one figure. An
+            its title), so several displays can share one figure; each title
+            has the room of its lines above its image, and the columns are as
+            wide as the widest title and 2 points at least (a ``UserWarning``
+            where the Axes is too narrow for that: the titles overlap). An
             array-like of Axes: one image per Axes (at least ``n_units``;
             extra ones are switched off). A Figure or SubFigure: a grid of
             subplots is created in it.
@@ -369,7 +457,8 @@ class HiddenUnitsDisplay:
                 axes = np.empty((n_rows, n_cols), dtype=object)
                 axes[...] = ax
             else:
-                axes = self._inset_grid(ax, n_rows, n_cols, shape, titles)
+                axes = self._inset_grid(ax, n_rows, n_cols, shape,
+                                         labels if titles else None)
         else:
             flat = np.asarray(ax, dtype=object).ravel()
             if len(flat) < n_units:
@@ -437,6 +526,13 @@ class HiddenUnitsDisplay:
             self.colorbar_ = fig.colorbar(images[0], ax=target, shrink=_SHRINK)
             if layout is not None:
                 layout.colorbar_ax = self.colorbar_.ax
+        if layout is not None:
+            # high enough for the title rows and the suptitle, images at least
+            # half a cell wide (flat images: before, a figure of 1 x 64 images
+            # in one column was a few title rows high, the images collapsed)
+            fig.set_size_inches(fig.get_size_inches()[0], max(
+                fig.get_size_inches()[1],
+                _least_height(fig, layout, axes, cell)))
 
         self.images_ = images
         self.axes_ = axes
@@ -468,7 +564,10 @@ class HiddenUnitsDisplay:
             for r in range(n_rows) for c in range(n_cols)
         ]
 
-    def _inset_grid(self, ax, n_rows, n_cols, shape, titles):
+    def _inset_grid(self, ax, n_rows, n_cols, shape, labels):
+        """A grid of inset Axes in ``ax`` for images of ``shape``, with room
+        for the titles ``labels`` above them (None: no titles)."""
+        titles = labels is not None
         h, w = shape
         title_frac = 0.3 if titles else 0.06
         gap = 0.06
@@ -479,13 +578,17 @@ class HiddenUnitsDisplay:
         # a title's room: 0.3 of its image's height, at least its pad and
         # font size (set_title below: 2 points, "x-small") where that is more
         # (small images: before, 400 units in a 10 x 7 inch Axes had 7.5 pixels
-        # for titles 11 high, which ran into the images above them)
+        # for titles 11 high, which ran into the images above them), and the
+        # height of its further lines (measured: before, a unit_labels entry
+        # with a newline ran into the image above)
         title_px = 0.0
+        title_w = 0.0
         if titles:
             from matplotlib.font_manager import FontProperties
 
-            title_px = ((2 + FontProperties(size="x-small").get_size_in_points())
-                        * ax.figure.dpi / 72)
+            size = FontProperties(size="x-small").get_size_in_points()
+            title_px = (2 + size) * ax.figure.dpi / 72
+            title_px += _title_extent(ax, labels, size, np.inf)[0]
             if title_frac * aspect * by_height < title_px < H_px / n_rows:
                 by_height = (H_px / n_rows - title_px) / aspect
         tile_w = min(W_px / (n_cols * (1 + gap)), by_height)
@@ -493,9 +596,30 @@ class HiddenUnitsDisplay:
         cell_w, cell_h = tile_w * (1 + gap), tile_h * (1 + title_frac)
         if title_frac * tile_h < title_px < H_px / n_rows:
             cell_h = tile_h + title_px
+        # the titles 2 points apart at least: the columns widened for titles
+        # wider than their images (before: they ran into each other); where
+        # the Axes is too narrow for that, a warning
+        sep = 2 * ax.figure.dpi / 72
+        offset = gap * tile_w / 2
+        if titles:
+            title_w = _title_extent(ax, labels, size, cell_w)[1]
+        if title_w + sep > cell_w:
+            if n_cols * (title_w + sep) <= W_px:
+                cell_w = title_w + sep
+                offset = (cell_w - tile_w) / 2
+            else:
+                import warnings
+
+                warnings.warn(
+                    f"HiddenUnitsDisplay.plot: the titles of the images, up to "
+                    f"{title_w / ax.figure.dpi:.2g} inches wide, do not fit side by "
+                    f"side in {n_cols} columns of an Axes "
+                    f"{W_px / ax.figure.dpi:.3g} inches wide; they overlap. Pass "
+                    f"titles=False, shorter unit_labels, a smaller n_cols or a "
+                    f"wider Axes.", UserWarning, stacklevel=3)
         x0 = (W_px - n_cols * cell_w) / 2
         boxes = [
-            [(x0 + c * cell_w + gap * tile_w / 2) / W_px,
+            [(x0 + c * cell_w + offset) / W_px,
              (H_px - (r + 1) * cell_h) / H_px,
              tile_w / W_px, tile_h / H_px]
             for r in range(n_rows) for c in range(n_cols)

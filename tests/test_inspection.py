@@ -2169,6 +2169,23 @@ def test_hidden_units_layout_takes_its_pads_from_the_rcparams():
         assert plt.get_fignums() == []
 
 
+def _compressed_reference(W, image_shape, grid, figsize, titles):
+    """The images ``W`` (rows reshaped to ``image_shape``) in a ``grid`` of
+    matplotlib's own ``layout="compressed"`` figure of ``figsize``, titled as
+    HiddenUnitsDisplay titles them, drawn: ``(figure, axes)``, the reference
+    that its grid layout is compared with."""
+    ref, axes = plt.subplots(*grid, squeeze=False, layout="compressed",
+                             figsize=figsize)
+    for i, a in enumerate(axes.ravel()):
+        a.imshow(W[i].reshape(image_shape))
+        a.set_xticks([])
+        a.set_yticks([])
+        if titles:
+            a.set_title(str(i), fontsize="x-small", pad=2)
+    ref.canvas.draw()
+    return ref, axes
+
+
 def test_hidden_units_layout_spaces_the_cells_as_the_compressed_layout(tmp_path):
     # Before: the grid layout read the rcParams' pads but not
     # rcParams["figure.constrained_layout.wspace"/"hspace"], and its
@@ -2196,15 +2213,8 @@ def test_hidden_units_layout_spaces_the_cells_as_the_compressed_layout(tmp_path)
                 a.get_position().y0 * h - below)
 
     def compressed(disp, fig, titles):
-        ref, axes = plt.subplots(*disp.axes_.shape, squeeze=False, layout="compressed",
-                                 figsize=fig.get_size_inches())
-        for i, a in enumerate(axes.ravel()):
-            a.imshow(W[i].reshape(8, 8))
-            a.set_xticks([])
-            a.set_yticks([])
-            if titles:
-                a.set_title(str(i), fontsize="x-small", pad=2)
-        ref.canvas.draw()
+        ref, axes = _compressed_reference(W, (8, 8), disp.axes_.shape,
+                                          fig.get_size_inches(), titles)
         return gaps(ref, axes)
 
     spaces = {"figure.constrained_layout.wspace": 0.2,
@@ -2278,14 +2288,7 @@ def test_hidden_units_tall_images_are_spaced_by_hspace_at_the_defaults(titles):
 
     assert 0.02 * h / 2 > 2 * 3 / 72
     assert gap(fig, disp.axes_) == pytest.approx(0.02 * h / 2, rel=1e-9)
-    ref, axes = plt.subplots(2, 2, layout="compressed", figsize=(w, h))
-    for i, a in enumerate(axes.ravel()):
-        a.imshow(W[i].reshape(16, 4))
-        a.set_xticks([])
-        a.set_yticks([])
-        if titles:
-            a.set_title(str(i), fontsize="x-small", pad=2)
-    ref.canvas.draw()
+    ref, axes = _compressed_reference(W, (16, 4), (2, 2), (w, h), titles)
     assert gap(fig, disp.axes_) == pytest.approx(gap(ref, axes), abs=1e-3)
     plt.close("all")
 

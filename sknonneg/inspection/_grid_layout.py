@@ -231,23 +231,7 @@ class ImageGridLayout(LayoutEngine):
         # pickled before the spaces were read has none.)
         ew = max(0.0, self._params.get("wspace", 0.0) * W / n_cols - 2 * wp)
         eh = max(0.0, self._params.get("hspace", 0.0) * H / n_rows - 2 * hp)
-        # every title's height above its Axes and width, in inches (none: 0)
-        above = np.zeros((n_rows, n_cols))
-        wide = np.zeros((n_rows, n_cols))
-        for (i, j), a in np.ndenumerate(self._axes):
-            t = a.title
-            if a.get_visible() and t.get_visible() and t.get_text():
-                box = t.get_window_extent(renderer)
-                above[i, j] = max(0.0, box.y1 - a.bbox.y1) / dpi
-                wide[i, j] = box.width / dpi
-        title_h = above.max(axis=1)  # per row
-        title_w = wide.max(axis=0)  # per column
-        # the suptitle and the colour bar, also those added to the figure
-        # after the display made it (as matplotlib's own layouts find them)
-        sup = getattr(fig, "_suptitle", None) or self.suptitle
-        sup_room = 0.0
-        if sup is not None and sup.get_visible() and sup.get_text():
-            sup_room = sup.get_window_extent(renderer).height / dpi + 2 * hp
+        title_h, title_w, sup, sup_room = self._title_rooms(fig, renderer)
         # a supxlabel below and a supylabel left of everything, as the
         # constrained layout makes room for them (before: drawn over the images)
         labels = {}
@@ -319,6 +303,30 @@ class ImageGridLayout(LayoutEngine):
                     f"(set(pad=...)) or spaces (set(wspace=..., hspace=...)) "
                     f"smaller.", UserWarning, stacklevel=2)
                 return
+
+    def _title_rooms(self, fig, renderer):
+        """``(title_h, title_w, sup, sup_room)``, in inches: every row's
+        largest title height above its Axes, every column's widest title (none:
+        0), the suptitle and its height with a pad below it (0.0 without one).
+        The suptitle is the figure's, also one added after the display made it
+        (as matplotlib's own layouts find it), else the display's. What
+        :meth:`execute` lays out, and what ``HiddenUnitsDisplay.plot`` sizes its
+        figure by."""
+        dpi = fig.dpi
+        above = np.zeros(self._axes.shape)
+        wide = np.zeros(self._axes.shape)
+        for (i, j), a in np.ndenumerate(self._axes):
+            t = a.title
+            if a.get_visible() and t.get_visible() and t.get_text():
+                box = t.get_window_extent(renderer)
+                above[i, j] = max(0.0, box.y1 - a.bbox.y1) / dpi
+                wide[i, j] = box.width / dpi
+        sup = getattr(fig, "_suptitle", None) or self.suptitle
+        sup_room = 0.0
+        if sup is not None and sup.get_visible() and sup.get_text():
+            sup_room = (sup.get_window_extent(renderer).height / dpi
+                        + 2 * self._params["h_pad"])
+        return above.max(axis=1), wide.max(axis=0), sup, sup_room
 
     def _place(self, fig, W, H, wp, hp, ew, eh, r, n_rows, n_cols, title_h,
                title_w, title_rows, sup, sup_room, labels, x_room, y_room, cax,

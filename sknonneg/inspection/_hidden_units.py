@@ -120,18 +120,9 @@ def _least_height(fig, layout, axes, cell):
         return 0.0
     from ._grid_layout import _renderer
 
-    renderer = _renderer(fig)
-    dpi = fig.dpi
-    title_h = np.zeros(n_rows)
-    for (i, _), a in np.ndenumerate(axes):
-        t = a.title
-        if t.get_text():
-            # as the layout measures it: its top above its Axes' (its pad)
-            title_h[i] = max(title_h[i], (t.get_window_extent(renderer).y1
-                                          - a.bbox.y1) / dpi)
-    rows = image_h + title_h.sum() + 2 * hp
-    if sup is not None:
-        rows += sup.get_window_extent(renderer).height / dpi + 2 * hp
+    # measured as the layout measures them
+    title_h, _, _, sup_room = layout._title_rooms(fig, _renderer(fig))
+    rows = image_h + title_h.sum() + 2 * hp + sup_room
     # the gaps: two pads, or hspace / n_rows of the figure's height
     height = rows + (n_rows - 1) * 2 * hp
     if hspace * height / n_rows > 2 * hp:

@@ -80,7 +80,7 @@ def directions_from_argument(monotonic_cst, names, n_features):
         if unknown:
             raise ValueError(
                 f"monotonic_cst names features that are not in X: {unknown}. "
-                f"Known features: {names}.")
+                f"{_prefix_hint(unknown, names)}Known features: {names}.")
         cst = np.zeros(n_features, dtype=np.int8)
         for name, value in monotonic_cst.items():
             cst[names.index(name)] = check_direction(value, name)
@@ -95,6 +95,28 @@ def directions_from_argument(monotonic_cst, names, n_features):
     values = monotonic_cst if isinstance(monotonic_cst, (list, tuple)) else cst
     return np.array([check_direction(v, j) for j, v in enumerate(values)],
                     dtype=np.int8)
+
+
+def _prefix_hint(unknown, names):
+    """A sentence for the unknown-names error when an unknown name is a known one
+    with or without a transformer's prefix: ``"education-num"`` where ``X`` holds
+    a ``ColumnTransformer``'s output column ``"num__education-num"`` (the model in
+    a Pipeline), or the reverse where ``X`` holds the raw columns
+    (``check_monotonic`` on the Pipeline). Empty when none is. Before, the error
+    listed every known name (105 on Adult's one-hot coded columns) and left the
+    user to find the prefix in it."""
+    pairs = []
+    for name in unknown:
+        matches = [known for known in names
+                   if known.endswith("__" + name) or name.endswith("__" + known)]
+        pairs.extend((name, known) for known in matches)
+    if not pairs:
+        return ""
+    shown = ", ".join(f"{known!r} for {name!r}" for name, known in pairs[:5])
+    more = " ..." if len(pairs) > 5 else ""
+    return (f"Did you mean {shown}{more}? Name the columns of X as given here: a "
+            "ColumnTransformer's output columns carry its transformers' names as a "
+            "prefix ('num__age'), its input columns do not ('age'). ")
 
 
 def feature_names(X):

@@ -143,3 +143,36 @@ def test_a_series_is_read_by_its_index():
             random_state=0).fit(frame, Y).monotonic_cst_, [1, 0, -1])
     with pytest.raises(ValueError, match=r"more than once: \['a'\]"):
         check_monotonic(est, frame, monotonic_cst=pd.Series([1, 1], index=["a", "a"]))
+
+
+def test_a_name_without_or_with_the_column_transformers_prefix_is_pointed_to():
+    # The model of a Pipeline sees a ColumnTransformer's output columns
+    # ("num__age"); check_monotonic on the Pipeline reads the raw ones ("age").
+    # Either name given in the other place was refused with every known name
+    # listed (over a hundred on one-hot coded data) and no word of the prefix.
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    X = pd.DataFrame({"age": rng.rand(40), "hours": rng.rand(40),
+                      "job": rng.choice(["a", "b", "c"], 40)})
+    y = (X["age"] > 0.5).astype(int)
+    pre = ColumnTransformer([("num", StandardScaler(), ["age", "hours"]),
+                             ("cat", OneHotEncoder(sparse_output=False), ["job"])])
+    pre.set_output(transform="pandas")
+    model = Pipeline([("pre", pre), ("clf", NonNegMLPClassifier(
+        hidden_layer_sizes=(2,), max_iter=2, monotonic_cst={"age": 1},
+        random_state=0))])
+    with pytest.raises(ValueError, match=re.escape(
+            "not in X: ['age']. Did you mean 'num__age' for 'age'?")):
+        model.fit(X, y)
+    model.set_params(clf__monotonic_cst={"num__age": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=re.escape(
+            "not in X: ['num__hours']. Did you mean 'hours' for 'num__hours'?")):
+        check_monotonic(model, X, monotonic_cst={"num__hours": 1})
+    # A name that is neither gets no guess.
+    with pytest.raises(ValueError, match=r"not in X: \['zz'\]\. Known features"):
+        check_monotonic(model, X, monotonic_cst={"zz": 1})

@@ -420,8 +420,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     a batch, for a sparse input (or a dense one at most 25% non-zero), or a dense
     one with ``dtype="float64"``, and half of them for a sparse input with
     ``dtype="float32"``): on sparse data such as tf-idf an epoch takes a fraction of
-    the time (:doc:`/defaults`, "The linear decoder on sparse data: the Gram
-    head").
+    the time the direct computation took (:doc:`/defaults`, "The linear decoder
+    on sparse data: the Gram head"); the whole fit still takes longer than
+    NMF's (below).
 
     The defaults were chosen for reconstruction against NMF on MNIST
     (:doc:`/defaults`, "NonNegAutoencoder's defaults";
@@ -434,7 +435,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     inhibit, and its parts are as non-negative; ``nonneg="bounds"`` because it is
     exact. The linear decoder's weights are in the data's units, so they start at
     Ng's scale times the data's spread per entry (the sigmoid decoder's act on
-    logits and start at Ng's scale). On tf-idf NMF reconstructs better.
+    logits and start at Ng's scale). On tf-idf NMF reconstructs better, and
+    faster: on Reuters top-10 tf-idf (6,490 documents, linear decoder) the
+    default 50 epochs took 57 times NMF's fit CPU time with 16 components and 4
+    times with 64 (:doc:`/defaults`, "NonNegAutoencoder's defaults"), tens of
+    seconds against NMF's less than two with 16.
 
     Reading the parts as NMF's (topic words: :func:`sknonneg.inspection.top_features`
     lists each row of ``components_``'s strongest features, as for NMF): NMF

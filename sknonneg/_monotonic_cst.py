@@ -116,7 +116,8 @@ def _prefix_hint(unknown, names):
     more = " ..." if len(pairs) > 5 else ""
     return (f"Did you mean {shown}{more}? Name the columns of X as given here: a "
             "ColumnTransformer's output columns carry its transformers' names as a "
-            "prefix ('num__age'), its input columns do not ('age'). ")
+            "prefix ('num__age'; not with verbose_feature_names_out=False), its "
+            "input columns do not ('age'). ")
 
 
 def feature_names(X):

@@ -1110,7 +1110,10 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         A decision threshold on the margin (see Notes), e.g. one tuned for a 1%
         false-positive rate: samples whose margin is ``>= threshold`` are flagged
         and attacked, and an attack succeeds when the margin falls below it. None:
-        flagged means ``predict`` returns ``target_class``.
+        flagged means ``predict`` returns ``target_class``. For a binary model the
+        margin is the log-odds of ``target_class``, not its probability: a
+        threshold ``p`` on ``predict_proba`` is ``threshold=np.log(p / (1 - p))``
+        (``threshold=0.9`` flags the rows whose probability is at least 0.71).
     max_candidates : int, default=200
         Candidate features per sample and round of the greedy search.
     batch_rows : int, default=4096

@@ -1384,6 +1384,34 @@ def test_convergence_warning_does_not_point_away_from_max_iter():
     assert error(longer) < 0.8 * error(short)
 
 
+def test_convergence_warning_of_full_batch_lbfgsb_on_sparse_input_names_adam():
+    # Full-batch L-BFGS-B on sparse input (tf-idf) was told only "Increase
+    # max_iter to fit further", which the user guide measured as a poor remedy
+    # there (Reuters tf-idf, sigmoid decoder: 0.9964 -> 0.9733 of the mean row's
+    # held-out error from 50 to 200 iterations, against Adam's 0.8296). The
+    # warning now names solver='adam'; dense input and mini-batches keep the
+    # advice as it was.
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = sp.random(300, 200, density=0.05, random_state=0, format="csr")
+
+    def message(X, **params):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            NonNegAutoencoder(n_components=8, solver="lbfgsb", random_state=0,
+                              **params).fit(X)
+        (found,) = [str(w.message) for w in record
+                    if w.category is ConvergenceWarning]
+        return found
+
+    sparse = message(X, max_iter=5)
+    assert "Increase max_iter to fit further. On sparse input such as tf-idf, " \
+        "solver='adam' (the default) is the faster route" in sparse
+    dense = message(X.toarray(), max_iter=5)
+    assert dense.endswith("Increase max_iter to fit further.")
+    assert "solver='adam'" not in message(X, max_iter=2, batch_size=50)
+
+
 @pytest.mark.parametrize("decoder, loss", [("sigmoid", SigmoidSquaredError),
                                            ("linear", SquaredError)])
 def test_the_loss_is_built_where_every_estimator_builds_it(decoder, loss):

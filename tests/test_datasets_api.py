@@ -118,6 +118,35 @@ def test_tabular_loaders_as_frame_false(tabular_home):
     assert bunch.target.tolist() == [0, 1] and bunch.target_names == ["income>50K"]
 
 
+
+def _parameter_entry(doc, name):
+    """The text of one numpydoc parameter entry of ``doc``."""
+    lines = doc.splitlines()
+    start = next(i for i, line in enumerate(lines)
+                 if line.strip().startswith(f"{name} : "))
+    body = []
+    for line in lines[start + 1:]:
+        if line.strip() and len(line) - len(line.lstrip()) <= 4:
+            break
+        body.append(line.strip())
+    return " ".join(body)
+
+
+@pytest.mark.parametrize("name", ["load_compas", "load_auto_mpg", "load_adult",
+                                  "load_spambase"])
+def test_as_frame_entry_says_what_false_does(name):
+    # load_adult's as_frame entry, shared with the other loaders, said "if False,
+    # NumPy arrays and no frame", while load_adult(as_frame=False) is a
+    # ValueError (said only under Returns): a user reading the parameter was
+    # sent into the error.
+    entry = _parameter_entry(getattr(datasets, name).__doc__, "as_frame")
+    if name == "load_adult":
+        assert "NumPy arrays" not in entry
+        assert "False is a ``ValueError``" in entry
+    else:
+        assert "if False, NumPy arrays and no ``frame``" in entry
+
+
 @pytest.mark.parametrize("flag", ["return_X_y", "as_frame"])
 def test_tabular_loaders_check_their_flags(tabular_home, flag):
     with pytest.raises(ValueError, match=f"'{flag}' parameter of load_auto_mpg"):

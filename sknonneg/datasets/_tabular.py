@@ -261,11 +261,14 @@ def _bunch(caller, X, y, target_name, descr, return_X_y, as_frame):
 
 
 def _fill_data_params(func):
-    """Writes the ``data_home`` and ``verify`` entries that every tabular loader's
-    docstring shares where it says ``<<data_params: FILES>>``."""
+    """Writes the ``data_home``, ``verify``, ``return_X_y`` and ``as_frame``
+    entries that every tabular loader's docstring shares where it says
+    ``<<data_params: FILES>>`` (``<<data_params: FILES; strings>>`` for a loader
+    whose string columns refuse ``as_frame=False``)."""
 
     def entries(match):
-        home = (f"Directory holding {match.group(1)}. ``None`` means the "
+        files, _, note = match.group(1).partition("; ")
+        home = (f"Directory holding {files}. ``None`` means the "
                 "``SKNONNEG_DATA`` environment variable, else ``~/sknonneg_data`` (see "
                 ":func:`sknonneg.datasets.get_data_home`; the folder is not created).")
         check = ("If True, also check the sha256 of the file against the one recorded "
@@ -275,9 +278,19 @@ def _fill_data_params(func):
         home, check = (textwrap.fill(text, 84, initial_indent=indent,
                                      subsequent_indent=indent)
                        for text in (home, check))
-        frame = ("If True, the data is a pandas DataFrame, the target a Series, and "
-                 "``frame`` both in one DataFrame; if False, NumPy arrays and no "
-                 "``frame``.")
+        if note == "strings":
+            # load_adult: its string columns have no NumPy form. Before, its
+            # as_frame entry promised "if False, NumPy arrays" like the others',
+            # and only its Returns said that False is a ValueError.
+            frame = ("Must be True, the default: the data is a pandas DataFrame, "
+                     "the target a Series, and ``frame`` both in one DataFrame. "
+                     "False is a ``ValueError``: the categorical columns are "
+                     "strings, which no numeric array holds (encode them, e.g. "
+                     "with a ``OneHotEncoder``).")
+        else:
+            frame = ("If True, the data is a pandas DataFrame, the target a Series, "
+                     "and ``frame`` both in one DataFrame; if False, NumPy arrays "
+                     "and no ``frame``.")
         xy = ("If True, return ``(data, target)`` instead of a Bunch.")
         frame, xy = (textwrap.fill(text, 84, initial_indent=indent,
                                    subsequent_indent=indent) for text in (frame, xy))
@@ -436,7 +449,7 @@ def load_adult(*, subset="train", data_home=None, verify=False, return_X_y=False
     ----------
     subset : {"train", "test"}, default="train"
         ``adult.data.gz`` (32561 rows) or ``adult.test.gz`` (16281 rows).
-    <<data_params: ``adult.data.gz`` and ``adult.test.gz``>>
+    <<data_params: ``adult.data.gz`` and ``adult.test.gz``; strings>>
 
     Returns
     -------

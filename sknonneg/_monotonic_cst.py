@@ -103,8 +103,8 @@ def _prefix_hint(unknown, names):
     a ``ColumnTransformer``'s output column ``"num__education-num"`` (the model in
     a Pipeline), or the reverse where ``X`` holds the raw columns
     (``check_monotonic`` on the Pipeline). Empty when none is. Before, the error
-    listed every known name (105 on Adult's one-hot coded columns) and left the
-    user to find the prefix in it."""
+    listed every known name (over a hundred on Adult's one-hot coded columns) and
+    left the user to find the prefix in it."""
     pairs = []
     for name in unknown:
         matches = [known for known in names

@@ -525,8 +525,8 @@ class OutputWeightsDisplay:
         first panel, when wrapped): each image (``images_display_.images_``) an
         ``AxesImage`` of that one Axes (``images_display_.axes_`` holds it in
         every cell), drawn with a background and a frame as the inset Axes per
-        image that it had before drew them (1,000 inset Axes took 6 CPU seconds
-        to make).
+        image that it had before drew them (making those inset Axes was most of
+        the build: 6.7 CPU seconds for 1,000 units, ``doc/changes.md``).
     images_displays_ : ndarray of HiddenUnitsDisplay of shape (n_panels,) or None
         The displays of the images of every panel, ``images_displays_[p]``
         beside ``axes_[p]``; ``None`` without images.

@@ -297,7 +297,7 @@ def _check_scaler(name, step):
     ``y_mean_`` and a tf-idf ``idf_`` were already refused so. The NaN scale and
     offset a fit gives a column it saw no value of (``_empty_columns``) are not
     refused: that column is NaN whatever its value, as scikit-learn means it to
-    be, for a later ``SimpleImputer`` (before 53e's review they were refused,
+    be, for a later ``SimpleImputer`` (before 20b245e they were refused,
     and with them ``make_pipeline(StandardScaler(), SimpleImputer(), model)``
     fitted on data with a column all NaN, certified before)."""
     scale = getattr(step, "scale_", None)

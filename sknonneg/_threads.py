@@ -171,7 +171,7 @@ class _OneThreadHolds:
         from there when the forking thread, which the child runs, leaves it,
         unless a hold entered in the child holds it (it took that limit and
         restores it: before, this leave took that hold's count and restored the
-        limit under it, review 44g)."""
+        limit under it; 07c3878)."""
         generation, libs = held
         for lib in libs:
             key = lib.filepath

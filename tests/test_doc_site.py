@@ -635,3 +635,24 @@ def test_autoencoder_tfidf_solver_advice_is_the_results_files():
                            ratio("adam", 1), ratio("lbfgsb", 0, max_iter=200),
                            ratio("lbfgsb", 0, l2=0.0), ratio("lbfgsb", 0, "exact"),
                            ratio("lbfgsb", 1, "exact")]
+
+
+def test_no_internal_review_labels_in_docs_and_code():
+    # The pages and the package's comments cited the internal labels of the
+    # development's reviews ("review 53b", "session 11", "audit 48c"), which mean
+    # nothing to a reader of the project. They now cite what each stood for: the
+    # commit, the results file, or nothing. doc/changes.md is a record and is left
+    # out.
+    label = re.compile(r"\b(?:review|session|audit)s? ?\d{1,2}[a-h]?\b"
+                       r"|\b\d{2}[a-h]'s review\b", re.IGNORECASE)
+    paths = [*(ROOT / "doc").glob("*.md"), *(ROOT / "doc").glob("*.rst"),
+             *(ROOT / "doc" / "user_guide").glob("*.rst"), ROOT / "README.md",
+             *(ROOT / "sknonneg").rglob("*.py"), *(ROOT / "examples").glob("*.py")]
+    found = []
+    for path in sorted(paths):
+        if path == ROOT / "doc" / "changes.md":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in label.finditer(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {match.group(0)}")
+    assert not found, "\n".join(found)

@@ -235,8 +235,8 @@ class SoftmaxNLL(Loss):
     # share the positively correlated hidden units), so that its softmax still
     # starts near uniform (digits: log-loss 2.32 against ln 10 = 2.30). A signed
     # output layer's logits are independent: at 2 it started as a confident random
-    # guess (log-loss 4.35), which Adam took 20 to 50 epochs to undo. Review 53d,
-    # preregistered between 0.1 and 0.25 (benchmarks/signed_softmax_start.md, means
+    # guess (log-loss 4.35), which Adam took 20 to 50 epochs to undo. 74788bd,
+    # preregistered between 0.1 and 0.25 (benchmarks/results/signed_softmax_start.md, means
     # of 3 seeds): Adam, 20 epochs, 5k MNIST, positive=False, 0.9142 at 2 -> 0.9179
     # (0.9178 at 0.25); digits 0.821 -> 0.901; L-BFGS-B unchanged within 0.1 point
     # (5k MNIST 0.9508 -> 0.9506, digits 0.9800 -> 0.9793; 0.25 lost 0.15 point on

@@ -206,7 +206,7 @@ class RowBlockObjective:
     def first_layer(self):
         """The whole input's ``FirstLayerGradient`` (the blocks have their own),
         made at its first use: ``KLSparsity`` reads it, other penalties and the
-        evaluations do not. Before (review 50f), ``set_data`` made it for every fit
+        evaluations do not. Before 820d3de, ``set_data`` made it for every fit
         over blocks, and a fit that never read it held it: a transposed copy of a
         dense ``X`` (92 MB beside a 3,000 x 4,000 ``X``), or per-thread partial sums
         of the first layer's size for sparse ``X``."""

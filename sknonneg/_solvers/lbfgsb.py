@@ -347,7 +347,7 @@ class LBFGSB:
         # runs scaled by 2^-loss_shift (its tolerances alike), the callback and the
         # result get fun's own loss and gradient, and the result's loss is that of
         # its x (scipy returns a failed line search's rejected trial's, NaN where
-        # it overflowed). Before, this path (scipy < 1.15) had neither (review 44g).
+        # it overflowed). Before, this path (scipy < 1.15) had neither (61e56b7).
         x0 = np.asarray(theta0, dtype=np.float64)
         if self.bounded:
             x0 = self.box.project(x0.copy())

@@ -375,7 +375,7 @@ def reuters_bag_of_words(
         # its range: before, np.int8 wrapped a word counted 128 times in a document
         # to -128, and float16 made 70,000 inf.
         # np_dtype, not dtype: None is NumPy's float64 (the default), where
-        # CountVectorizer(dtype=None) made int32 counts (review 45d).
+        # CountVectorizer(dtype=None) made int32 counts (75313d7).
         dtype=np.int64 if narrow else np_dtype,
     )
     X_train = vectorizer.fit_transform(bunch["data_train"]).tocsr()

@@ -274,7 +274,7 @@ def _explicit_advice(sources, names, X, estimator):
     ``sources`` (the input columns the constrained column is made from) is not
     numbers in ``X``, whose constraint would be refused in turn: then say so,
     and what to audit instead (a text Pipeline's word columns, as its refusal
-    says, or the final step on the encoded columns). Before (review 49): the
+    says, or the final step on the encoded columns). Before 9ae3857: the
     advice alone, and its call was refused ("feature 'education' is constrained
     but not numeric")."""
     for j in sources if X is not None else ():
@@ -310,7 +310,7 @@ def _text_hint(estimator):
 
     # The index of the hint is the outer Pipeline's (which pipeline[k:] slices);
     # the step read is its first one that is not skipped, nested Pipelines
-    # flattened. Before (review 45d): the index of the flattened steps, so a
+    # flattened. Before 687f936: the index of the flattened steps, so a
     # nested Pipeline("passthrough", CountVectorizer()) first was told
     # pipeline[2:] of a Pipeline of 2 steps.
     first = next((k for k, (_, step) in enumerate(estimator.steps[:-1])

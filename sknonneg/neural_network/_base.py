@@ -98,7 +98,7 @@ GAIN_RANGE = (1e-2, 1e2)
 # L-BFGS-B's curvature pairs then take the penalty's scale, its steps along the
 # intercepts shrink by the ratio, and its relative-reduction test (64 eps of the
 # loss) ended fits with the output bias wherever the start left it, reported as
-# converged (review 56c). Measured (make_regression + 50, 3%-minority and digits
+# converged (0ac97d1). Measured (make_regression + 50, 3%-minority and digits
 # classification, digits autoencoder; max_iter 20 and 200): every fit up to 1e10
 # reached the constant model (training R^2 0, log-loss the class prior's to 1e-9);
 # from 1e11 (l2: ABBA on digits, the regressor at max_iter=20; 1e10 for

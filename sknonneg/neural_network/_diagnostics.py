@@ -779,7 +779,7 @@ def _components_note(estimator, X, sample_weight):
     components of the training rows leave more than ``_FEW_COMPONENTS`` of the
     mean row's error (``_principal_share``), the sentence saying so; empty
     otherwise. Its codes are then few for the data, and a larger
-    ``n_components`` the first remedy (review 56g: ``n_components=1`` on 2,000
+    ``n_components`` the first remedy (e2b40d9: ``n_components=1`` on 2,000
     Reuters tf-idf documents ended at 0.996 and 1.002 times the mean row's
     error, where the first principal component leaves 0.94 and 2 codes reach
     0.92; one code on digits leaves 0.85, 16 codes 0.15, 64 none). The linear
@@ -813,8 +813,8 @@ def _components_note(estimator, X, sample_weight):
 
 def _warn_if_degenerate_reconstruction(estimator, X, sample_weight, rise,
                                        scale_warned, n_dropped):
-    """``warn_if_degenerate`` for an autoencoder (see there). Before (reviews
-    56c, 56e), none: ``nonneg="penalty", nonneg_penalty=1e6`` with the linear
+    """``warn_if_degenerate`` for an autoencoder (see there). Before ba08b2e,
+    none: ``nonneg="penalty", nonneg_penalty=1e6`` with the linear
     decoder on 300 digits / 16 ended at 1.8 times the mean row's error, silently."""
     errors = estimator._degenerate_errors(X, sample_weight)
     if errors is None:

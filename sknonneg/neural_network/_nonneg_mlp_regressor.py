@@ -501,7 +501,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     # The classifier's penalty in column units (its Notes) is not used here: on
     # Auto MPG (standardised inputs, 10 splits, l2 by inner CV) it raised the
-    # monotone network's test MSE from 7.57 to 8.25 (doc/defaults.md, session 11).
+    # monotone network's test MSE from 7.57 to 8.25 (doc/defaults.md, f6f9f38:
+    # benchmarks/results/monotone_tabular_autompg_units.md).
     _column_unit_penalty = False
     _candidate_class = _CandidateRegressor  # early stopping's scorers
 

@@ -1313,7 +1313,7 @@ class TrainableNetwork(BaseNetwork):
             if (not continuing and result.converged
                     and not getattr(result, "abnormal", False)
                     and not _nothing_to_learn(targets, sample_weight)):
-                # Before (review 50f): silent but at verbose=1; a full-batch
+                # Before b899a34: silent but at verbose=1; a full-batch
                 # L-BFGS-B autoencoder on sparse data (2,080 x 1,200 at 1%,
                 # 128 units) kept its random initial weights, n_iter_=0.
                 warnings.warn(
@@ -1758,7 +1758,7 @@ class TrainableNetwork(BaseNetwork):
         # partial_fit never holds rows out, and the scores an earlier fit's early
         # stopping kept no longer describe the parameters: None, as after a fit
         # without early stopping (before, they were kept after a first call, as
-        # scikit-learn's MLPs keep them; audit 37a F5).
+        # scikit-learn's MLPs keep them; b22308c).
         self.validation_scores_ = self.best_validation_score_ = None
         self.do_early_stopping_ = False
         self._finish(SolverResult(theta=theta, n_iter=self.n_iter_ + 1, loss=loss,

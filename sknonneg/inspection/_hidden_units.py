@@ -218,7 +218,8 @@ class HiddenUnitsDisplay:
         strip of :class:`OutputWeightsDisplay` (``show_images=True``) every
         cell holds the strip's one Axes (``ax_``), in which each image is drawn
         as an inset Axes in its cell would draw it, with its background and
-        frame (an inset Axes per image before: seconds for a thousand units).
+        frame (cheaper to build than an inset Axes per image: see the user
+        guide, :ref:`performance-displays`).
     ax_ : matplotlib.axes.Axes or None
         The container axes when :meth:`plot` was given a single Axes (the
         grid is then drawn as inset axes inside it; in the image strip of
@@ -239,7 +240,8 @@ class HiddenUnitsDisplay:
         figure's ``supxlabel`` and ``supylabel`` and the colour bar as
         matplotlib's ``layout="compressed"`` places a grid of images, in a time
         that grows with the number of images (the compressed layout's grows
-        with its square: 25 seconds for 1,000 images); a title wider than its
+        with its square; timings: the user guide, :ref:`performance-displays`);
+        a title wider than its
         image widens its column rather than running into its neighbours'. The
         figure is ``n_cols * cell + 0.3`` inches wide (``+ 1.0`` with a colour
         bar; ``cell`` 0.5 to 1.4 inches, ``10 / n_cols`` between) and ``n_rows * cell * h / w * 1.25 + 0.5``
@@ -654,8 +656,9 @@ class HiddenUnitsDisplay:
             ``ValueError``), e.g. a random subset as in the paper's Fig. 3.
             Every unit is one Axes: hundreds of units make a figure larger than
             a page (1,000 units: a grid of 23 x 45 images, 23 by 15 inches, each
-            image half an inch), slow to make (about ten seconds, most of it
-            matplotlib making the Axes); show some, e.g.
+            image half an inch), slow to make (most of the time is matplotlib
+            making the Axes; timings: the user guide,
+            :ref:`performance-displays`); show some, e.g.
             ``units=64, order="output_weight"``, or pass ``n_cols``.
         order : {None, "output_weight", "class"}, default=None
             ``None``: as given. ``"output_weight"``: by total outgoing weight

@@ -362,8 +362,9 @@ def _bar_row(pos, length, base, transpose, color, label):
     in the order of a ``Rectangle``'s path, and the collection takes the edge
     colour, line width and antialiasing of patches from the rcParams as a bar
     does. Before: ``bar_ax.bar``, a ``Rectangle`` patch per bar added to the
-    Axes one by one: 18,000 bars (90 labels x 200 units) took seconds; the
-    collection draws the same pixels (benchmarks/inspection_draw.py)."""
+    Axes one by one, was slow for many bars (benchmarks/inspection_draw.py;
+    doc/user_guide/performance.rst, "Drawing the inspection displays"); the
+    collection draws the same pixels."""
     from matplotlib.collections import PolyCollection
 
     lo = pos - 0.7 / 2  # Axes.bar's align="center"
@@ -498,8 +499,8 @@ class OutputWeightsDisplay:
         (``get_paths()``), in row-major order of its part of ``weights`` (unit by
         unit, output by output), and their fill colours (``get_facecolors()``,
         one row per square). One collection per panel, not a ``Rectangle`` patch
-        per square: a network of a thousand units took seconds to add the
-        patches to the Axes.
+        per square, whose cost grows with the squares (a network of a thousand
+        units: the user guide, :ref:`performance-displays`).
     bars_ : list of matplotlib.collections.PolyCollection
         One collection per row of ``mean_activations`` and panel (empty if
         none): ``n_panels * n_rows``, panel by panel, ``bars_[p * n_rows + r]``
@@ -509,7 +510,8 @@ class OutputWeightsDisplay:
         included), is filled with its row's colour (``get_facecolors()``) and
         labelled with its row's label (``get_label()``, its legend entry). A
         collection per row, not a ``BarContainer`` of a ``Rectangle`` patch per
-        bar: 18,000 bars (90 labels x 200 units) took seconds to add to the Axes.
+        bar, which is slow for many bars (the user guide,
+        :ref:`performance-displays`).
     ax_ : matplotlib.axes.Axes
         Axes holding the Hinton diagram (its first panel, when wrapped).
     axes_ : ndarray of matplotlib.axes.Axes of shape (n_panels,)
@@ -526,7 +528,7 @@ class OutputWeightsDisplay:
         ``AxesImage`` of that one Axes (``images_display_.axes_`` holds it in
         every cell), drawn with a background and a frame as the inset Axes per
         image that it had before drew them (making those inset Axes was most of
-        the build: 6.7 CPU seconds for 1,000 units, ``doc/changes.md``).
+        the build: the user guide, :ref:`performance-displays`).
     images_displays_ : ndarray of HiddenUnitsDisplay of shape (n_panels,) or None
         The displays of the images of every panel, ``images_displays_[p]``
         beside ``axes_[p]``; ``None`` without images.

@@ -661,16 +661,17 @@ def monotone_certificate(estimator):
     linear models, alone or in a soft vote) are certified, not refused, but for the
     function in real arithmetic only: they predict through BLAS, whose order of
     summation depends on how a row is passed (alone, a dot product; in a batch, a
-    matrix product), so a computed score is not a function of the row alone. With
-    ``LogisticRegression`` (``coef_ >= 0``, 40 features, OpenBLAS 0.3.31), a row's
-    decision function alone and inside a batch of 2 to 1000 rows differed in 65-72%
-    of rows (a median of 8 ulp of the score), and the row with one feature raised by
-    one ulp, scored inside a batch, was below the row scored alone in 28-40%; at
-    the decision boundary ``predict`` went from ``classes_[1]`` to ``classes_[0]``.
-    Scored in the same call at the same position, no rise lowered the score (0 of
-    300), but BLAS promises no order. For them the certificate bounds an
-    attacker's gain to the rounding of the score, not to zero; sknonneg's
-    certified networks make it exactly zero.
+    matrix product), so a computed score is not a function of the row alone: a
+    row with a certified feature raised by one ulp, scored inside a batch, can
+    score below the same row scored alone, and at the decision boundary
+    ``predict`` can go from ``classes_[1]`` to ``classes_[0]``. How often depends
+    on the machine and the BLAS library (measured with ``LogisticRegression``:
+    :doc:`/robustness`, "What is certified, exactly", its paragraph "Exact
+    as computed, or in real arithmetic"). Scored in
+    the same call at the same position, no rise lowered the score there, but
+    BLAS promises no order. For them the certificate bounds an attacker's gain
+    to the rounding of the score, not to zero; sknonneg's certified networks
+    make it exactly zero.
 
     References
     ----------

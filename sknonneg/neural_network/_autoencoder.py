@@ -375,17 +375,18 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     that model on data in [0, 1] (``sigmoid(b2)`` is the mean row where the
     codes' weights are 0). It fires on 300 digits / 16 under ``nonneg="penalty"``
     with ``solver="lbfgsb", max_iter=200`` and ``nonneg_penalty=1e6`` (linear
-    decoder, 1.81 times the mean row's error) or ``1e4`` (sigmoid, 1.19; under the
-    default Adam, 50 epochs, that fit ends below the mean row's error and the
-    linear one at 1.17 times it), and on fits cut short that end worse than the
-    mean row (``max_iter=5``: ``sparsity_weight=3`` on digits with either
-    decoder, on MNIST with the sigmoid one and on Reuters tf-idf with the linear
-    one; ``nonneg="penalty"`` with the linear decoder on Reuters tf-idf); at the
+    decoder) or ``1e4`` (sigmoid; under the default Adam, 50 epochs, that fit
+    ends below the mean row's error and the linear one above it), and on fits
+    cut short that end worse than the mean row (``max_iter=5``:
+    ``sparsity_weight=3`` on all 1797 digits with either decoder, on MNIST with
+    the sigmoid one and on Reuters tf-idf with the linear one;
+    ``nonneg="penalty"`` with the linear decoder on Reuters tf-idf); at the
     default ``max_iter``, on none of those data sets with either decoder,
-    ``nonneg`` or ``sparsity_weight=3`` (ratios 0.01 to 0.97). It also fires on
-    a single code on wide data that the fit does not find (``n_components=1``,
-    2,000 Reuters tf-idf documents, defaults: 0.996 sigmoid, 1.002 linear, where
-    PCA's first component reaches 0.94; ``n_components=2``: 0.92, 0.93): where
+    ``nonneg`` or ``sparsity_weight=3`` (the digits' ratios: :doc:`/reliability`,
+    "When a fit warns"). It also fires on a single code on wide
+    data that the fit does not find (``n_components=1`` on 2,000 Reuters tf-idf
+    documents, where the first principal component leaves most of the mean
+    row's error too): where
     the ``n_components`` leading principal components of (up to 2,000 of) the
     training rows leave more than 0.9 of the mean row's error, the warning says
     that the codes are few for the data and names a larger ``n_components``
@@ -438,10 +439,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     exact. The linear decoder's weights are in the data's units, so they start at
     Ng's scale times the data's spread per entry (the sigmoid decoder's act on
     logits and start at Ng's scale). On tf-idf NMF reconstructs better, and
-    faster: on Reuters top-10 tf-idf (6,490 documents, linear decoder) the
-    default 50 epochs took 57 times NMF's fit CPU time with 16 components and 4
-    times with 64 (:doc:`/defaults`, "NonNegAutoencoder's defaults"), tens of
-    seconds against NMF's less than two with 16.
+    faster: on Reuters top-10 tf-idf the default 50 epochs take many times
+    NMF's fit time, the more so the fewer the components (the measurements,
+    with their results file: :ref:`docstring-measurements`,
+    ``NonNegAutoencoder``).
 
     Reading the parts as NMF's (topic words: :func:`sknonneg.inspection.top_features`
     lists each row of ``components_``'s strongest features, as for NMF): NMF

@@ -1155,11 +1155,11 @@ class BaseNetworkClassifier(ClassNamePrefixFeaturesOutMixin, SupervisedTransform
         (:doc:`/reliability`, "Constraints and certificates": ``n u`` relative per
         layer at worst, ``n`` the fan-in, ``u`` = 1.1e-16 in float64, 6e-8 in
         float32), and the radius is that of the margin less four times the logits'
-        error over the ball (twice for a sign). That error is about 1e-12 of the
-        logits' scale in float64, so the radius is shortened by about 1e-11
-        relative; in float32 it is 1e-4 to 7e-3 of that scale (scikit-learn's
-        digits, one or two hidden layers), which shortens the median radius by
-        0.1-2%, and a sample whose margin is within the error gets 0.
+        error over the ball (twice for a sign). That error shortens the radius
+        by a negligible fraction in float64 and by a small one in float32 (the
+        figures measured on scikit-learn's digits, one or two hidden layers:
+        :doc:`/reliability`, "Constraints and certificates"), and a sample whose
+        margin is within the error gets 0.
 
         Parameters
         ----------

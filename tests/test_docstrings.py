@@ -618,3 +618,26 @@ def test_l2_parameter_says_where_the_first_layer_is_measured_in_spans():
     assert "span" in l2_entry(NonNegMLPClassifier)
     assert not NonNegMLPRegressor._column_unit_penalty
     assert "span" not in l2_entry(NonNegMLPRegressor)
+
+
+# STYLE.md rule 8: numbers measured on one machine (timings, memory, the version of
+# a BLAS library) belong in benchmarks/results/ and doc/, not in the docstrings that
+# help() shows. HiddenUnitsDisplay's "25 seconds for 1,000 images",
+# OutputWeightsDisplay's "6.7 CPU seconds for 1,000 units", NonNegAutoencoder's
+# "took 57 times NMF's fit CPU time" and monotone_certificate's "OpenBLAS 0.3.31"
+# were; the docstrings now state the contract and link the page that gives the
+# figures (the user guide's performance page, robustness.md, defaults.md).
+_MACHINE_MEASUREMENTS = [
+    r"\d[\d,.]*\s*CPU[- ]?(?:seconds?|s)\b",
+    r"\btook\s+(?:about\s+)?\d",
+    r"\b\d[\d,.]*\s*(?:seconds|ms)\s+(?:for|per|against)\b",
+    r"\b(?:OpenBLAS|MKL|BLIS|numba|NumPy|SciPy)\s+\d+\.\d+",
+    r"\b\d[\d,.]*\s*(?:MiB|GiB)\b",
+]
+
+
+def test_public_docstrings_quote_no_machine_measurements():
+    found = [f"{qualname}: {match.group(0)!r}" for qualname, doc in _documented_text()
+             for pattern in _MACHINE_MEASUREMENTS
+             for match in re.finditer(pattern, " ".join(doc.split()))]
+    assert not found, "\n".join(found)

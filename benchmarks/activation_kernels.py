@@ -3,7 +3,7 @@ activation, and each activation where the kernels take its code.
 
 20000 x 200 inputs, 150 hidden units, 10 softmax outputs; median of N process-CPU
 timings after two warm-up calls. The data (and the output kernel's input) are passed
-read-only, as the engine passes them since session 40. Works on trees before the activation code (logistic
+read-only, as the engine passes them since f7e79db. Works on trees before the activation code (logistic
 only). Usage: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=TREE python
 benchmarks/activation_kernels.py [N [ACTIVATIONS [KERNELS]]]``: ACTIVATIONS and KERNELS
 comma-separated subsets (``logistic,tanh``; ``forward,backprop,fused,loss_grad``: the
@@ -36,7 +36,7 @@ for dtype in (np.float32, np.float64):
     Wo = rng.normal(size=(h, o)).astype(dtype); bo = rng.normal(size=o).astype(dtype)
     y = softmax_targets(rng.integers(0, o, n))
     sw = np.ones(n)
-    # The data read-only, as the engine hands it to the kernels (session 40 on).
+    # The data read-only, as the engine hands it to the kernels (f7e79db on).
     for array in (X, y, sw):
         array.flags.writeable = False
     out = np.empty((n, h), dtype); pa = np.empty((1, h))

@@ -1,6 +1,6 @@
 """How projected Adam starts at the defaults, against scikit-learn's MLPClassifier.
 
-Review 53b: on digits, ``NonNegMLPClassifier(positive=False, solver="adam")`` was far
+On digits, ``NonNegMLPClassifier(positive=False, solver="adam")`` was far
 behind ``MLPClassifier(solver="adam")`` after 10 epochs. The Adam update itself is
 right (it matches a NumPy reference step for step; the moments carry over between
 epochs; free layers are not projected). What differs is the start: with a softmax,
@@ -25,7 +25,7 @@ start of the longer fit):
   standard deviation of 1, 0.5, 0.25 or 0.1 instead of 2 (the non-negative output
   layers keep 2). Not a parameter: this script sets the loss's
   ``SoftmaxNLL.signed_output_init_std`` for each row (at 90d0cb9, where the results
-  were recorded, it wrapped ``dense_init`` to the same effect). Review 53d made 0.1
+  were recorded, it wrapped ``dense_init`` to the same effect). 74788bd made 0.1
   the package's start (``signed_softmax_start.py``); the rows without a candidate
   keep measuring the start before it, spread 2, as recorded;
 - for reference, what the same candidates do to the default solver (full-batch
@@ -61,8 +61,8 @@ SIGNED_OUTPUT_STDS = [1.0, 0.5, 0.25, 0.1]
 
 def _signed_output_std(std):
     """A context in which a dense network whose output layer is not all >= 0 starts
-    with its logits scaled to ``std`` (None: 2, the package's start before review
-    53d, which the rows without a candidate measure)."""
+    with its logits scaled to ``std`` (None: 2, the package's start before
+    74788bd, which the rows without a candidate measure)."""
     from contextlib import contextmanager
 
     from sknonneg._engine.losses import SoftmaxNLL

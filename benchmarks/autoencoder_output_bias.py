@@ -1,5 +1,5 @@
 """Does a lower clip of the sigmoid decoder's initial output biases help
-``NonNegAutoencoder`` (review 57a, "Noticed" 2: ``solver="lbfgsb"`` at its other
+``NonNegAutoencoder`` (found in development: ``solver="lbfgsb"`` at its other
 defaults is degenerate on 2,000 Reuters tf-idf documents)?
 
 The initial output biases are ``logit(clip(column mean, _LOGIT_CLIP, 1 -
@@ -204,7 +204,7 @@ def markdown(result):
 
 
 def start_terms():
-    """The objective's terms at the start (review 57a's case: the first 2,000
+    """The objective's terms at the start (the degenerate case above: the first 2,000
     Reuters training documents, all fitted, ``solver="lbfgsb"``, k = 64), per
     candidate: the reconstruction term against the mean row's, and the ``l2``
     term of each layer."""

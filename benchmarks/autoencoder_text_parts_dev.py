@@ -1,6 +1,6 @@
 """NonNegAutoencoder's parts on text: the KL sparsity weight, both decoders, NMF (dev).
 
-A development run (audit 44e, "parts are not additive as NMF's on text"): only the
+A development run (4cdae2e, "parts are not additive as NMF's on text"): only the
 TRAINING part of Reuters-21578 ModApte top-10 (6,490 documents) is read, split once
 into a development-training part (80%) and a validation part (20%,
 ``train_test_split(random_state=SPLIT_SEED)``); the test part is never loaded. The

@@ -1,6 +1,6 @@
 """What the padded copy of a CSR first layer's weights bought in a float64 fit.
 
-Until session 55 a first layer on CSR input read its weights from a copy with rows
+Until fe2a691 a first layer on CSR input read its weights from a copy with rows
 padded to whole cache lines (``csr_coef``, ``layers.padded_width``), refilled from
 ``theta`` at every evaluation; a dense input's float64 fit read ``theta``'s own
 block. This times, on one thread (the serial kernels), for float64 weights:

@@ -240,7 +240,7 @@ def model_specs(dataset, quick):
         # C for LogisticRegression and the non-negative LR: scikit-learn's default
         # 1.0 and the earlier 0.1 and 10 (kept, so that every earlier choice is
         # still available), plus 100 and 1000, because with {0.1, 1, 10} both chose
-        # C=10, the top of the grid, on 5 of 5 folds (run at 798055c; audit 38c M3):
+        # C=10, the top of the grid, on 5 of 5 folds (run at 798055c; 18cbad7):
         # a grid must reach past the edge a model chooses.
         c_grid = {"C": [0.1, 1.0, 10.0, 100.0, 1000.0]}
         # The non-negative LR's grid goes on to 1e4 and 1e5: with the one above it
@@ -297,7 +297,7 @@ def model_specs(dataset, quick):
         specs = dict(items)
         # learning_rate: scikit-learn's default 0.1 and the earlier 0.05 and 0.2
         # (kept), plus 0.3, because with {0.05, 0.1, 0.2} it chose 0.2, the top, on
-        # 4 of 5 folds (run at 798055c; audit 38c M3), and 0.5, because with
+        # 4 of 5 folds (run at 798055c; 18cbad7), and 0.5, because with
         # {0.05, ..., 0.3} it chose 0.3, the top, on 2 of 5 (run at f0a848a).
         # max_leaf_nodes: the default 31 and 15 (kept), plus 63, because with
         # {15, 31} it chose 31, the top, on 3 of 5 folds (run at f0a848a).
@@ -808,12 +808,12 @@ def paired_auc_gap(rows, better, name):
             f"{len(units)} (one CV, no interval).")
 
 
-#: The Spambase grids that sat at an edge in the run at 798055c (audit 38c M3), what
+#: The Spambase grids that sat at an edge in the run at 798055c (18cbad7), what
 #: they gave, and what replaced them: history, kept in the Markdown on regeneration.
 SPAMBASE_GRID_HISTORY = (
     "In the run at 798055c, LogisticRegression and the non-negative LR chose C=10, the "
     "top of their grid {0.1, 1, 10}, on 5 of 5 folds, and HistGradientBoosting chose "
-    "learning_rate=0.2, the top of {0.05, 0.1, 0.2}, on 4 of 5 (audit 38c M3). With "
+    "learning_rate=0.2, the top of {0.05, 0.1, 0.2}, on 4 of 5 (18cbad7). With "
     "those grids they gave accuracy / ROC AUC / recall at 1% FPR: LogisticRegression "
     "93.82 / 98.05 / 68.1, non-negative LR 91.65 / 95.73 / 59.8, HistGradientBoosting "
     "95.93 / 98.88 / 80.8. Since 18cbad7 the grids are C in {0.1, 1, 10, 100, 1000} and "
@@ -941,7 +941,7 @@ def stale_grids(raw):
 
 
 def caveats(result):
-    """What differs between the models besides the model (audit 38c M3), read off
+    """What differs between the models besides the model (18cbad7), read off
     the rows where it can be: stated in the Markdown, not only in the docstring."""
     raw = result["rows"]
     lines = ["## What differs between the models, besides the model", ""]
@@ -970,7 +970,7 @@ def caveats(result):
             "`MaxAbsScaler` (`pipeline()`). The Reuters comparison of the certified "
             "network with the certified linear baseline (and with every baseline) "
             "therefore mixes the model with the representation. It was checked on one "
-            "task only (audit 38c M3: non-negative LR, fold 0 of \"earn\", ROC AUC 99.40 "
+            "task only (18cbad7: non-negative LR, fold 0 of \"earn\", ROC AUC 99.40 "
             "with word presence against 99.39 with log1p + MaxAbs, no difference); the "
             "other nine tasks are unchecked.")
     if "spambase" in raw:

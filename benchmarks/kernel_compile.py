@@ -8,7 +8,7 @@ Works on trees before and after the activation code. Also reports the size of ea
 compiled kernel's LLVM IR (characters of ``inspect_llvm``), which, unlike CPU seconds
 on a shared machine, does not move with the load: it shows what was compiled.
 
-The data arrays are passed read-only, as the engine passes them since session 40 (a
+The data arrays are passed read-only, as the engine passes them since f7e79db (a
 tree before it compiled them as writeable arrays, a signature apart: compare trees
 on either side of that change with care).
 
@@ -68,7 +68,7 @@ def child(args):
             import scipy.sparse as sp
             Xs = sp.csr_matrix(X)
             # The data read-only, as the engine hands it to the kernels (since
-            # session 40: one compiled signature for writeable and read-only
+            # f7e79db: one compiled signature for writeable and read-only
             # input); the weights and buffers writeable, as theirs are.
             for array in (X, y, sw, Xs.data, Xs.indices, Xs.indptr):
                 array.flags.writeable = False

@@ -87,7 +87,7 @@ def variants():
                         _ramp_grid({"model__alpha": [0.1, 1.0, 10.0], **rule}, KP,
                                    KNOTS), "Ridge, ramps"),
     }
-    # Session 15: does the constraint pay with more capacity (wider and a lower
+    # 6e3f78f: does the constraint pay with more capacity (wider and a lower
     # l2, where it should remove more variance), or on log(mpg)? The same variants
     # for both networks, so that the pair stays a pair.
     wide = {"model__hidden_layer_sizes": [(16,), (16, 16), (64,)],

@@ -2,7 +2,7 @@
 
 A sensitivity run beside ``monotone_tabular.py --tasks compas``, on its 10
 evaluation splits and seeds, for the monotone sknonneg estimator and both
-HistGradientBoosting models: each is run with the previous grids (session 9) or
+HistGradientBoosting models: each is run with the previous grids (before 9afceb8) or
 the current ones, and selected by accuracy or by log-loss, so that the effect of
 each change on each model can be read apart. It picks nothing: the benchmark's
 protocol was fixed before this run.

@@ -165,7 +165,7 @@ def models(task, quick):
     log = LOG_COLUMNS.get(task, ())
     if task == "compas":
         cst, nn_kw = COMPAS_CST, {"output": "logistic", "max_iter": it}
-        # Grids of session 11, fixed on two development splits (not among the 10
+        # Grids of 9afceb8, fixed on two development splits (not among the 10
         # evaluation splits; ``monotone_compas_grids_dev.py``) from the inner-CV
         # log-loss of wide grids, the same rule for every model: the regularisation
         # parameter takes three values centred where the inner CV put its optimum
@@ -210,7 +210,7 @@ def models(task, quick):
         }, cst
     if task == "autompg":
         cst, nn_kw = AUTOMPG_CST, {"max_iter": it}
-        # 1e-4 added in session 11: inner CV took the lower edge, 1e-3, of
+        # 1e-4 added in 22562d5: inner CV took the lower edge, 1e-3, of
         # {1e-3, 1e-2} on every split (training parts only).
         grid_nn = {"model__hidden_layer_sizes": [(16,), (16, 16)],
                    "model__l2": [1e-4, 1e-3, 1e-2]}
@@ -236,7 +236,7 @@ def models(task, quick):
     # 18's eighth round the default "auto" holds out 10% of a fit above 10,000 rows).
     nn_kw = {"output": "logistic", "max_iter": it, "hidden_layer_sizes": (32,),
              "early_stopping": False}
-    # The Adult grids (audit 38c H2: the first runs gave the baselines 4
+    # The Adult grids (ca87caa: the first runs gave the baselines 4
     # candidates, MLPClassifier's alpha grid left out its default and both its
     # edges were chosen, LogisticRegression chose its top C on every seed, while
     # the sknonneg networks' grid was widened). Each grid now holds the library's

@@ -1,4 +1,4 @@
-"""NMF's iteration budget in the autoencoder-vs-NMF headline cell (audit 38c, M2).
+"""NMF's iteration budget in the autoencoder-vs-NMF headline cell.
 
 ``autoencoder_vs_nmf.py`` ran ``NMF(k, init="nndsvda", max_iter=400, tol=1e-4)``:
 twice scikit-learn's default ``max_iter=200``, and at full MNIST, k = 196 it stopped

@@ -27,7 +27,7 @@ compares the work done rather than the share of the cores each side got.
 strings.
 
 Resolving a few per cent on a noisy machine. Single ratios of one evaluation spread
-+-13% between processes of the same tree (session 8: 5 pairs gave medians of
++-13% between processes of the same tree (5 pairs gave medians of
 0.81-1.11 for trees whose kernels timed equal), so one process is one noisy sample
 and only many processes average it out. ``--stat min`` takes each process's fastest
 repeat (interference only ever adds time) instead of the median; the order within a

@@ -5,7 +5,7 @@ The defaults benchmark (``defaults.py``) measures the 10 largest labels. With al
 90 (1 to 2,877 positive training documents each) a fully non-negative network of
 30 units left labels at their prior (training log-loss within 1% of the constant
 predictor's, what ``DegenerateFitWarning`` names) while its outputs started at 0.5
-(before session 20; ``reuters90_prior.py`` compares the two starts); its hidden
+(before 41aa8be; ``reuters90_prior.py`` compares the two starts); its hidden
 units, shared by the outputs, can only add words up. This run measures, in one process and on the same tf-idf features, the
 non-negative network at several widths, with ``l1="auto"`` (1e-4 on its first
 layer) and without it, next to ``positive="hidden"`` and

@@ -17,11 +17,11 @@ candidate can be measured before it is made a default:
 
 - ``defaults``: the code as it is (the ``reuters_inner_*`` results of the fifth
   round ran before ``l1="auto"``, so their ``defaults`` is ``l1=0``; with it, pass
-  ``l1=0`` for that; and before the log-odds start of session 20, ``centred``);
+  ``l1=0`` for that; and before the log-odds start of 41aa8be, ``centred``);
 - ``hidden_std=S``: start the non-negative hidden layers of logistic-output
   networks at pre-activation standard deviation ``S`` (``LogisticNLL.init_std``);
 - ``prior_bias``: output intercepts started at the labels' log-odds (minus the
-  mean of the output's pre-activation): the default since session 20, so now the
+  mean of the output's pre-activation): the default since 41aa8be, so now the
   same fit as ``defaults``; ``centred``: the start before (outputs centred, 0.5 on
   the mean row);
 - ``no_scaling``: L-BFGS-B without the first-layer scaling;
@@ -86,7 +86,7 @@ def inner_split(data_home, seed=0, share=0.8):
 
 
 class CentredStart(NonNegMLPClassifier):
-    """The start before session 20: multilabel outputs centred, not raised by
+    """The start before 41aa8be: multilabel outputs centred, not raised by
     their labels' log-odds (development variant)."""
 
     @staticmethod
@@ -107,7 +107,7 @@ def apply_variant(spec):
         elif key == "out_std":
             LogisticNLL.init_std = (LogisticNLL.init_std[0], float(value))
         elif key == "prior_bias":
-            continue  # the default start since session 20
+            continue  # the default start since 41aa8be
         elif key == "centred":
             cls = CentredStart
         elif key == "no_scaling":

@@ -1,18 +1,18 @@
 """The start of a signed softmax output layer: logits of spread 2, 0.25 or 0.1.
 
-Review 53b: with a softmax, every output unit starts scaled so that its logit has a
+With a softmax, every output unit starts scaled so that its logit has a
 standard deviation of 2 over the data (``SoftmaxNLL.init_std[1]``, chosen for
 non-negative output layers, whose logits move together, so that their softmax
 still starts near uniform). A *signed* output layer (``positive=False``,
 ``"hidden"``, a list ending in False) has independent logits: at spread 2 it
 starts as a confident random guess (training log-loss 4.35 on digits against
 ln 10 = 2.30), and projected Adam needs 20 to 50 epochs to undo it
-(``adam_start.md``). Review 53d measures the candidates for that start, a loss's
+(``adam_start.md``). This script measures the candidates for that start, a loss's
 ``signed_output_init_std`` (``SoftmaxNLL``; this script sets the class attribute
-for each row; spread 2 is the start before 53d, bit for bit).
+for each row; spread 2 is the start before 74788bd, bit for bit).
 
-Preregistered rule (review 53d, fixed before these numbers were measured)
--------------------------------------------------------------------------
+Preregistered rule (fixed before these numbers were measured)
+-------------------------------------------------------------
 - Candidates: a signed softmax output layer starts at spread 0.1 or 0.25 (the
   non-negative output layers keep 2, the other losses their ``init_std``, the
   hidden layers are unchanged).
@@ -58,7 +58,7 @@ from sklearn.neural_network import MLPClassifier
 
 from _common import add_common_args, markdown_header, save_result, set_threads
 
-SPREADS = [2.0, 0.25, 0.1]  # 2: the start before review 53d
+SPREADS = [2.0, 0.25, 0.1]  # 2: the start before 74788bd
 CANDIDATES = [0.1, 0.25]
 EPOCHS = 20
 TIE = 0.001  # 0.1 point
@@ -186,7 +186,7 @@ def _markdown(result):
     lines = (markdown_header(result["record"], "The start of a signed softmax output "
                              "layer") if result.get("record") else [])
     lines += [
-        "**Preregistered rule** (review 53d, fixed before these numbers were "
+        "**Preregistered rule** (fixed before these numbers were "
         "measured; the docstring of `benchmarks/signed_softmax_start.py`): "
         "candidates 0.1 and 0.25 for the spread of a signed softmax output layer's "
         "logits at the start (2 before). Chosen by 5k MNIST, `positive=False`, "

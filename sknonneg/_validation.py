@@ -47,20 +47,34 @@ __all__ = [
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def user_stacklevel():
+def user_stacklevel(through=()):
     """``stacklevel`` for a ``warnings.warn`` made by the caller of this function:
     the first frame outside sknonneg, so that a warning points at the code that
     called ``fit`` (or at the scikit-learn meta-estimator that did), however deep in
     sknonneg it was raised. A fixed count broke whenever a call was added between
-    ``fit`` and the warning."""
+    ``fit`` and the warning.
+
+    ``through``: names of further packages whose frames are passed too, e.g.
+    ``("matplotlib",)`` for a warning raised where matplotlib calls sknonneg (a
+    layout engine's ``execute``, run by ``Figure.draw``): the warning then points at
+    the user's ``savefig`` or ``draw``, as matplotlib's own warnings do. A frame walk
+    works on every supported Python (``warnings.warn``'s ``skip_file_prefixes`` is
+    Python >= 3.12 only)."""
     frame = inspect.currentframe().f_back  # the function that calls warnings.warn
     level = 1
     while frame is not None and (
             frame.f_code.co_filename.startswith(_PACKAGE_DIR)
-            or frame.f_globals.get("__name__") in _METHOD_WRAPPERS):
+            or frame.f_globals.get("__name__") in _METHOD_WRAPPERS
+            or _in_package(frame.f_globals.get("__name__"), through)):
         frame = frame.f_back
         level += 1
     return level
+
+
+def _in_package(module, packages):
+    """Whether the module named ``module`` is one of ``packages`` or in one."""
+    return isinstance(module, str) and any(
+        module == p or module.startswith(p + ".") for p in packages)
 
 
 # Modules whose frames wrap an estimator's own method rather than call it: the

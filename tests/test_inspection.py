@@ -1,5 +1,6 @@
 """Tests for sknonneg.inspection (headless)."""
 
+import io
 import re
 import subprocess
 import sys
@@ -3315,3 +3316,46 @@ def test_hidden_units_inset_titles_do_not_run_into_each_other():
         HiddenUnitsDisplay(W, unit_labels=[f"unit number {i}" for i in range(30)]
                            ).plot(ax=ax)
     plt.close(fig)
+
+
+def test_hidden_units_layout_warnings_point_at_the_users_draw():
+    # matplotlib calls the layout's execute from Figure.draw. Before, the
+    # collapse warning (stacklevel=2) pointed at a line of matplotlib's
+    # figure.py, and the compressed layout's own warning, where two colour
+    # bars hand the figure to it, at a line of _grid_layout.py; both now point
+    # at the line that drew the figure (here, this file).
+    W = np.random.default_rng(0).normal(size=(12, 784))
+    disp = HiddenUnitsDisplay(W).plot(colorbar=True, n_cols=4)
+    fig = disp.figure_
+    fig.get_layout_engine().set(wspace=10.0)
+    with pytest.warns(UserWarning, match="less than a pixel") as record:
+        fig.canvas.draw()
+    assert {w.filename for w in record} == {__file__}
+    plt.close(fig)
+    disp = HiddenUnitsDisplay(np.abs(W[:6])).plot(n_cols=3, colorbar=True)
+    fig = disp.figure_
+    fig.colorbar(disp.images_[0], ax=list(disp.axes_.ravel()), location="left")
+    fig.get_layout_engine().set(pad=5.0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png")
+    assert record and all("constrained_layout not applied" in str(w.message)
+                          for w in record)
+    assert {w.filename for w in record} == {__file__}
+    plt.close(fig)
+
+
+def test_hidden_units_inset_titles_warning_points_at_the_users_line():
+    # Before: stacklevel=3 pointed at the line of _hidden_units.py where
+    # from_estimator calls plot, when the display was made that way.
+    X = np.abs(np.random.default_rng(0).normal(size=(50, 64)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        nmf = NMF(30, init="nndsvda", max_iter=50).fit(X)
+    for make in (lambda ax: HiddenUnitsDisplay.from_estimator(nmf, ax=ax),
+                 lambda ax: HiddenUnitsDisplay(nmf.components_).plot(ax=ax)):
+        fig, ax = plt.subplots(figsize=(0.6, 3))
+        with pytest.warns(UserWarning, match="titles=False") as record:
+            make(ax)
+        assert {w.filename for w in record} == {__file__}
+        plt.close(fig)

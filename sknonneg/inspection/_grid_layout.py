@@ -11,6 +11,8 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.layout_engine import LayoutEngine
 
+from .._validation import user_stacklevel
+
 
 def _put(ax, bounds):
     """``ax.set_position(bounds)``, keeping ``ax.get_in_layout()``.
@@ -76,8 +78,9 @@ class ImageGridLayout(LayoutEngine):
     them. ``set(w_pad=..., h_pad=...)`` sets the pads, ``set(pad=...)`` both.
     Where the pads and spaces leave the images less than a pixel in their
     larger side (``set(wspace=10.0)``), the layout warns (a ``UserWarning``
-    naming the pads, the spaces and what to do) and leaves the Axes where they
-    are, as the constrained layout does where the Axes' sizes collapse to zero.
+    naming the pads, the spaces and what to do, at the user's ``savefig`` or
+    ``draw``, past matplotlib's frames) and leaves the Axes where they are, as
+    the constrained layout does where the Axes' sizes collapse to zero.
 
     The space between two columns (rows) is as the constrained layout makes it
     from ``wspace`` (``hspace``), a fraction of the figure's width (height):
@@ -213,10 +216,20 @@ class ImageGridLayout(LayoutEngine):
 
             # with this layout's pads and spaces (before: the rcParams',
             # whatever set() had set)
-            return ConstrainedLayoutEngine(
+            engine = ConstrainedLayoutEngine(
                 compress=True, **{name: self._params.get(name) for name in
-                                  ("w_pad", "h_pad", "wspace", "hspace")}
-            ).execute(fig)
+                                  ("w_pad", "h_pad", "wspace", "hspace")})
+            # Its warnings ("constrained_layout not applied ...") are given
+            # again at the user's draw or savefig: matplotlib points them at
+            # the first frame outside matplotlib, which is this one (before: a
+            # line of this module)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = engine.execute(fig)
+            for w in caught:
+                warnings.warn(w.message, w.category, stacklevel=user_stacklevel(
+                    through=("matplotlib", "mpl_toolkits")))
+            return result
         renderer = _renderer(fig)
         dpi = fig.dpi
         W, H = fig.get_size_inches()
@@ -301,7 +314,12 @@ class ImageGridLayout(LayoutEngine):
                     f"hspace={p.get('hspace', 0.0):g} (fractions of the "
                     f"figure). Make the figure larger, or the pads "
                     f"(set(pad=...)) or spaces (set(wspace=..., hspace=...)) "
-                    f"smaller.", UserWarning, stacklevel=2)
+                    f"smaller.", UserWarning,
+                    # at the user's draw or savefig, past matplotlib, which
+                    # calls execute (before: stacklevel=2, a line of
+                    # matplotlib's figure.py)
+                    stacklevel=user_stacklevel(through=("matplotlib",
+                                                        "mpl_toolkits")))
                 return
 
     def _title_rooms(self, fig, renderer):

@@ -7,7 +7,7 @@ from numbers import Integral
 import numpy as np
 
 from .._validation import (check_auto_or_bool, check_bool, check_flags,
-                           parameter_error)
+                           parameter_error, user_stacklevel)
 from ._utils import estimator_name as _estimator_name
 from ._utils import (
     check_labels,
@@ -609,7 +609,10 @@ class HiddenUnitsDisplay:
                     f"side in {n_cols} columns of an Axes "
                     f"{W_px / ax.figure.dpi:.3g} inches wide; they overlap. Pass "
                     f"titles=False, shorter unit_labels, a smaller n_cols or a "
-                    f"wider Axes.", UserWarning, stacklevel=3)
+                    f"wider Axes.", UserWarning,
+                    # at the user's line (before: stacklevel=3, a line of
+                    # this module where from_estimator called plot)
+                    stacklevel=user_stacklevel())
         x0 = (W_px - n_cols * cell_w) / 2
         boxes = [
             [(x0 + c * cell_w + offset) / W_px,

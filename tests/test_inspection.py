@@ -1943,7 +1943,10 @@ def test_hidden_units_layout_of_tall_images_keeps_the_colour_bar_thin():
     disp = HiddenUnitsDisplay(W, image_shape=(40, 2)).plot(colorbar=True,
                                                            title=False)
     fig = disp.figure_
-    fig.set_dpi(20)  # a figure 70 inches high
+    # the layout in a figure 70.5 inches high, the size plot gave it before
+    # the own figure was bounded (25.6 inches)
+    fig.set_size_inches(5.2, 70.5)
+    fig.set_dpi(20)
     fig.canvas.draw()
     ref, axes = plt.subplots(*disp.axes_.shape, squeeze=False, layout="compressed",
                              figsize=fig.get_size_inches(), dpi=20)
@@ -3358,4 +3361,119 @@ def test_hidden_units_inset_titles_warning_points_at_the_users_line():
         with pytest.warns(UserWarning, match="titles=False") as record:
             make(ax)
         assert {w.filename for w in record} == {__file__}
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("n, shape, kw", [
+    (2, (64, 1), {}), (2, (256, 1), dict(colorbar=True)), (2, (100, 2), {}),
+    (3, (256, 1), dict(n_cols=1)), (8, (64, 1), dict(n_cols=1, colorbar=True)),
+    (60, (8, 8), dict(n_cols=60)),
+    (40, (8, 8), dict(n_cols=1, titles=False))])
+def test_hidden_units_own_figure_is_bounded(n, shape, kw):
+    # Before: the figure was n_rows * cell * h / w * 1.25 + 0.5 inches high
+    # and n_cols * cell + 0.3 wide whatever the shape: two 64 x 1 images made
+    # a figure 3.1 x 112.5 inches, eight in one column 896.5 inches high, 60
+    # images in one row 30.3 inches wide. Neither side is now over 25.6
+    # inches; the images are smaller, still visible, their titles clear.
+    W = np.random.default_rng(0).normal(size=(n, shape[0] * shape[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = HiddenUnitsDisplay(W, image_shape=shape, estimator_name="net").plot(**kw)
+        fig = disp.figure_
+        fig.canvas.draw()
+    width, height = fig.get_size_inches()
+    assert max(width, height) <= 25.6
+    renderer = fig.canvas.get_renderer()
+    titled = [a for a in disp.axes_.ravel() if a.axison]
+    for a in titled:
+        box = a.get_window_extent(renderer)
+        # at least 3 pixels across and along, inside the figure
+        assert min(box.width, box.height) >= 3, (box.width, box.height)
+        assert box.x0 >= 0 and box.y0 >= 0
+        assert box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    if kw.get("titles", True):
+        titles = [a.title.get_window_extent(renderer) for a in disp.axes_[0]
+                  if a.axison]
+        for left, right in zip(titles[:-1], titles[1:]):
+            assert right.x0 >= left.x1
+        assert all(t.y1 <= fig.bbox.height for t in titles)
+    if disp.colorbar_ is not None:
+        bar = disp.colorbar_.ax.get_tightbbox(renderer)
+        assert bar.x1 <= fig.bbox.width and bar.y1 <= fig.bbox.height
+    plt.close(fig)
+
+
+def test_hidden_units_own_figure_grows_past_the_bound_only_for_title_rows():
+    # 150 titled images in one column need more than 25.6 inches for their
+    # titles and pads alone: the figure is as high as they need, with images a
+    # tenth of an inch (before: 262.9 inches high, images of 1.4 inches).
+    W = np.random.default_rng(0).normal(size=(150, 64))
+    disp = HiddenUnitsDisplay(W).plot(n_cols=1)
+    fig = disp.figure_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.canvas.draw()
+    width, height = fig.get_size_inches()
+    assert 25.6 < height < 50 and width <= 25.6
+    side = disp.axes_[0, 0].get_position().height * height
+    assert side == pytest.approx(0.1, rel=0.05)
+    renderer = fig.canvas.get_renderer()
+    for upper, lower in zip(disp.axes_[:-1, 0], disp.axes_[1:, 0]):
+        assert lower.title.get_window_extent(renderer).y1 <= upper.bbox.y0 + 1e-6
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n, shape, kw", [
+    (2, (1, 64), dict(n_cols=1)), (1, (4, 16), {}), (8, (1, 64), {}),
+    (2, (1, 256), {}), (3, (1, 64), dict(n_cols=1, titles=False))])
+@pytest.mark.parametrize("name", [None, "a network with a long name"])
+def test_hidden_units_colour_bar_of_a_flat_grid_is_three_quarters_of_an_inch(
+        n, shape, kw, name):
+    # Before: the bar was 0.8 of the grid's height: two 1 x 64 images in one
+    # column had a bar 0.17 inch long, two 1 x 256 images one 0.005 inch, its
+    # labels over each other. It is now 0.75 inch long at least, inside the
+    # figure, below the suptitle, its labels apart.
+    W = np.random.default_rng(0).normal(size=(n, shape[0] * shape[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = HiddenUnitsDisplay(W, image_shape=shape, estimator_name=name).plot(
+            colorbar=True, **kw)
+        fig = disp.figure_
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    cax = disp.colorbar_.ax
+    assert cax.bbox.height / fig.dpi >= 0.75 - 1e-9
+    tight = cax.get_tightbbox(renderer)
+    assert tight.y0 >= 0 and tight.y1 <= fig.bbox.height
+    assert tight.x1 <= fig.bbox.width
+    if name is not None:
+        assert tight.y1 <= fig._suptitle.get_window_extent(renderer).y0
+    labels = sorted((t.get_window_extent(renderer) for t in cax.get_yticklabels()
+                     if t.get_text() and t.get_visible()), key=lambda b: b.y0)
+    assert len(labels) >= 2
+    for low, high in zip(labels[:-1], labels[1:]):
+        assert high.y0 >= low.y1
+    # the images still shown
+    assert disp.axes_[0, 0].bbox.width / fig.dpi >= 0.5
+    plt.close(fig)
+
+
+def test_hidden_units_colour_bar_keeps_its_length_where_it_was_long_enough():
+    # The bar of a grid whose bar was 0.75 inch long or more is 0.8 of its
+    # height, as before.
+    W = np.random.default_rng(0).normal(size=(16, 784))
+    for n, shape in ((16, (28, 28)), (1, (8, 8)), (4, (16, 4))):
+        disp = HiddenUnitsDisplay(W[:n, :shape[0] * shape[1]], image_shape=shape
+                                  ).plot(colorbar=True)
+        fig = disp.figure_
+        fig.canvas.draw()
+        grid = [a.get_window_extent() for a in disp.axes_.ravel() if a.axison]
+        top = max(a.title.get_window_extent().y1 if a.title.get_text() else 0
+                  for a in disp.axes_[-1])
+        low = min(b.y0 for b in grid)
+        high = max(b.y1 for b in grid)
+        # the grid's height: its images and titles, the top row's titles left out
+        assert disp.colorbar_.ax.bbox.height == pytest.approx(0.8 * (high - low),
+                                                              rel=1e-6)
+        assert top >= 0
         plt.close(fig)

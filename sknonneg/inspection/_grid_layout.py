@@ -55,6 +55,12 @@ def _renderer(fig):
     return private() if callable(private) else None
 
 
+# The least length of the colour bar in inches, where the figure has the room:
+# three tick labels of 10 points and their gaps (the bars of 0.75 inch or more
+# that the layout drew before are unchanged)
+CB_LEAST_LENGTH = 0.75
+
+
 class ImageGridLayout(LayoutEngine):
     """Lay out a grid of equal images at every draw, as matplotlib's "compressed"
     layout lays out such a grid.
@@ -70,12 +76,15 @@ class ImageGridLayout(LayoutEngine):
     ``Figure.colorbar``) ``shrink`` times the grid's height, at most its
     ``fraction`` (0.15) of the grid's width thick (then shorter), centred on
     it, 5 % of its width right of it (or where its ``location`` has it), its
-    labels measured again once placed. The Axes' and the colour bar's positions
-    are set, each Axes kept in a layout the figure is switched to
-    (``in_layout``); cells without an image are placed as the others. Two
-    colour bars or more, or a figure legend placed "outside", are left to
-    matplotlib's compressed layout (with these pads and spaces), which stacks
-    them. ``set(w_pad=..., h_pad=...)`` sets the pads, ``set(pad=...)`` both.
+    labels measured again once placed; at least 0.75 inch long
+    (``CB_LEAST_LENGTH``) where the figure has the room, within the figure
+    below the suptitle (a flat grid's bar is longer than the grid). The Axes'
+    and the colour bar's positions are set, each Axes kept in a layout the
+    figure is switched to (``in_layout``); cells without an image are placed
+    as the others. Two colour bars or more, or a figure legend placed
+    "outside", are left to matplotlib's compressed layout (with these pads and
+    spaces), which stacks them. ``set(w_pad=..., h_pad=...)`` sets the pads,
+    ``set(pad=...)`` both.
     Where the pads and spaces leave the images less than a pixel in their
     larger side (``set(wspace=10.0)``), the layout warns (a ``UserWarning``
     naming the pads, the spaces and what to do, at the user's ``savefig`` or
@@ -356,22 +365,42 @@ class ImageGridLayout(LayoutEngine):
         the images would be less than a pixel large in their larger side."""
         if cb is not None:
             vertical, fraction, cb_pad, thin, cb_deco = cb
+            # the room along the bar, two pads from its ends for the labels
+            # there: below the suptitle's room and above a supxlabel's
+            # (vertical), between the figure's edges and a supylabel's
+            # (horizontal)
+            if vertical:
+                cb_lo, cb_hi = x_room + 2 * hp, H - sup_room - 2 * hp
+            else:
+                cb_lo, cb_hi = y_room + 2 * wp, W - 2 * wp
+            cb_least = min(CB_LEAST_LENGTH, cb_hi - cb_lo)
 
         def cb_size(span_w, span_h):
             """The colour bar's width and height: ``shrink`` times the grid's
             side, ``thin`` times thinner, at most ``fraction`` of the grid
-            across (then as much shorter)."""
+            across (then as much shorter); at least ``CB_LEAST_LENGTH`` long
+            where the figure has the room (a flat grid's: before, two 1 x 64
+            images in one column had a bar 0.15 inch long, its labels
+            crowded)."""
             if vertical:
                 if fraction * span_w < shrink * span_h / thin:
                     width = fraction * span_w
-                    return width, width * thin
-                length = shrink * span_h
-                return length / thin, length
+                    length = width * thin
+                else:
+                    length = shrink * span_h
+                    width = length / thin
+                if length < cb_least:
+                    return cb_least / thin, cb_least
+                return width, length
             if fraction * span_h < shrink * span_w / thin:
                 height = fraction * span_h
-                return height * thin, height
-            length = shrink * span_w
-            return length, length / thin
+                length = height * thin
+            else:
+                length = shrink * span_w
+                height = length / thin
+            if length < cb_least:
+                return cb_least, cb_least / thin
+            return length, height
 
         def room(side):
             """The span of the images and titles across and down (the top row's
@@ -417,14 +446,25 @@ class ImageGridLayout(LayoutEngine):
         # centred, the suptitle above (the grid just below it where the
         # figure is higher than the grid needs), the colour bar beside, clear
         # of the figure's labels
-        top = max(sup_room, (H - cb_h - grid_h) / 2)
+        # a colour bar longer than the grid (a flat grid's, CB_LEAST_LENGTH
+        # long), centred on its images: room for it and its end labels above
+        # and below the grid, the suptitle above it
+        above = below = 0.0
+        if loc is not None and vertical:
+            length = cb_size(span_w, span_h)[1]
+            if length > span_h:
+                mid = (grid_h + title_h[0]) / 2  # the images' centre
+                above = max(0.0, length / 2 + 2 * hp - mid)
+                below = max(0.0, mid + length / 2 + 2 * hp - grid_h)
+        block_h = grid_h + above + below
+        top = max(sup_room, (H - cb_h - block_h) / 2)
         if x_room:
-            top = max(sup_room, min(top, H - cb_h - grid_h - x_room))
+            top = max(sup_room, min(top, H - cb_h - block_h - x_room))
         left = (W - cb_w - grid_w) / 2
         if y_room:
             left = min(max(left, y_room), W - cb_w - grid_w)
         left = left + (cb_w if loc == "left" else 0.0)
-        grid_top = H - top - (cb_h if loc == "top" else 0.0)
+        grid_top = H - top - above - (cb_h if loc == "top" else 0.0)
         xs = left + np.concatenate(
             [[0.0], np.cumsum(side + 2 * wp + 2 * overhang + ew)[:-1]]) + wp + overhang
         tops = grid_top - np.concatenate(
@@ -451,8 +491,13 @@ class ImageGridLayout(LayoutEngine):
                 x0 = (x_hi + cb_pad * span_w if loc == "right"
                       else x_lo - cb_pad * span_w - width)
                 y0 = y_lo + (span_h - height) / 2
+                if height > span_h:
+                    # longer than the grid: within the figure
+                    y0 = min(max(y0, cb_lo), cb_hi - height)
             else:
                 x0 = x_lo + (span_w - width) / 2
+                if width > span_w:
+                    x0 = min(max(x0, cb_lo), cb_hi - width)
                 y0 = (y_hi + title_h[0] + cb_pad * span_h if loc == "top"
                       else y_lo - cb_pad * span_h - height)
             _put(cax, [x0 / W, y0 / H, width / W, height / H])

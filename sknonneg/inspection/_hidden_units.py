@@ -59,6 +59,12 @@ def _resolve_image_shape(n_features, image_shape):
 
 # the colour bar's height, a share of the grid's
 _SHRINK = 0.8
+# the largest side of plot's own figure, in inches (four times matplotlib's
+# default figure width, whatever the rcParams: fixed, as figaspect's bounds)
+_MAX_INCHES = 25.6
+# the height (width) of a row (column) of images where the titles and pads of the
+# rows (columns) alone need more than _MAX_INCHES
+_LEAST_ROW = 0.1
 
 
 def _default_n_cols(n):
@@ -95,18 +101,20 @@ def _colour_limits(W, signed="auto", normalize="global"):
     return signed_, (-m if signed_ else np.zeros(n_units)), m
 
 
-def _least_height(fig, layout, axes, cell):
+def _least_height(fig, layout, axes, cell, image_h=None):
     """The least height in inches of ``plot``'s own figure at which its images
-    are half a cell (``cell``, inches) wide where the width allows: the rows of
-    images, their titles (measured), the pads and spaces between them
-    (``hspace`` as :class:`ImageGridLayout` spreads it) and the suptitle.
+    are half a cell (``cell``, inches) wide where the width allows (or, given,
+    ``image_h`` inches high, all rows together): the rows of images, their
+    titles (measured), the pads and spaces between them (``hspace`` as
+    :class:`ImageGridLayout` spreads it) and the suptitle.
 
-    A bound from the font sizes is tried first (no measurement: the figures
-    whose height is far more than that are left as they are)."""
+    A bound from the font sizes is tried first (no measurement: 0.0 where the
+    figure is higher than that)."""
     n_rows = axes.shape[0]
     hp = layout.get()["h_pad"]
     hspace = layout.get()["hspace"]
-    image_h = n_rows * 0.5 * cell * layout._aspect
+    if image_h is None:
+        image_h = n_rows * 0.5 * cell * layout._aspect
     titles = [a.title for a in axes.ravel() if a.title.get_text()]
     sup = layout.suptitle
     lines = max([t.get_text().count("\n") + 1 for t in titles], default=0)
@@ -129,6 +137,25 @@ def _least_height(fig, layout, axes, cell):
         share = hspace * (n_rows - 1) / n_rows
         height = rows / (1 - share) if share < 0.5 else 2 * rows
     return height
+
+
+def _colorbar_height(fig, layout):
+    """The least height in inches of ``plot``'s own figure in which
+    :class:`ImageGridLayout` draws the colour bar ``CB_LEAST_LENGTH`` long: the
+    bar, the suptitle's room and two pads above and below it (for the labels at
+    its ends). Measured only where a bound from the font size says the figure
+    could be lower (0.0 otherwise)."""
+    from ._grid_layout import CB_LEAST_LENGTH, _renderer
+
+    hp = layout.get()["h_pad"]
+    sup = layout.suptitle
+    bound = CB_LEAST_LENGTH + 4 * hp
+    if sup is not None:
+        lines = sup.get_text().count("\n") + 1
+        bound += 1.5 * sup.get_fontsize() * lines / 72 + 2 * hp
+    if fig.get_size_inches()[1] >= bound:
+        return 0.0
+    return CB_LEAST_LENGTH + 4 * hp + layout._title_rooms(fig, _renderer(fig))[3]
 
 
 def _title_extent(ax, labels, size, column):
@@ -244,12 +271,21 @@ class HiddenUnitsDisplay:
         a title wider than its
         image widens its column rather than running into its neighbours'. The
         figure is ``n_cols * cell + 0.3`` inches wide (``+ 1.0`` with a colour
-        bar; ``cell`` 0.5 to 1.4 inches, ``10 / n_cols`` between) and ``n_rows * cell * h / w * 1.25 + 0.5``
-        high (1.05 without titles), or higher where the titles and the suptitle
-        (measured) would leave images less than half a cell wide: flat images
-        (``image_shape=(1, 64)``). Where pads or spaces set on the layout leave
-        the images less than a pixel, it warns and leaves the Axes where they
-        are, as the compressed layout does.
+        bar; ``cell`` 0.5 to 1.4 inches, ``10 / n_cols`` between) and
+        ``n_rows * cell * h / w * 1.25 + 0.5`` high (1.05 without titles), or
+        higher where the titles and the suptitle (measured) would leave images
+        less than half a cell wide (flat images, ``image_shape=(1, 64)``) or a
+        colour bar less than 0.75 inch long. Neither side is over 25.6 inches
+        (four times matplotlib's default figure width, whatever the rcParams,
+        as :func:`~matplotlib.figure.figaspect` bounds a figure): where the
+        sizes above are more (images far taller than wide,
+        ``image_shape=(64, 1)``; over about 50 columns or many rows), the cell
+        shrinks to fit, the columns as wide as their titles at least; only
+        where the titles and pads alone need more (over about 100 titled rows,
+        or 300 columns) is the figure larger, as large as they need with images
+        0.1 inch. Where pads or spaces set on the layout leave the images less
+        than a pixel, it warns and leaves the Axes where they are, as the
+        compressed layout does.
     colorbar_ : matplotlib.colorbar.Colorbar or None
         Colour bar, when requested.
     signed_ : bool
@@ -418,12 +454,23 @@ class HiddenUnitsDisplay:
         if ax is None:
             h, w = shape
             cell = max(0.5, min(1.4, 10.0 / n_cols))
+            margin_w = 1.0 if colorbar else 0.3
+            title_k = 1.25 if titles else 1.05
+            # neither side over _MAX_INCHES: the cell shrinks to fit (before:
+            # two 64 x 1 images made a figure 3.1 x 112.5 inches, eight in one
+            # column a PNG of 170 x 89,650 pixels); the figures within the
+            # bound keep their cell, and their size to the bit
+            fit = min((_MAX_INCHES - margin_w) / n_cols,
+                      (_MAX_INCHES - 0.5) / (n_rows * h / w * title_k))
+            bounded = fit < cell
+            if bounded:
+                cell = fit
             # Laid out by ImageGridLayout, as matplotlib's "compressed" layout
             # lays out such a grid (before: that layout, 25 CPU seconds to
             # draw 1,000 units)
             fig = plt.figure(figsize=(
-                n_cols * cell + (1.0 if colorbar else 0.3),
-                n_rows * cell * h / w * (1.25 if titles else 1.05) + 0.5,
+                n_cols * cell + margin_w,
+                n_rows * cell * h / w * title_k + 0.5,
             ))
             axes = fig.subplots(n_rows, n_cols, squeeze=False)
             from ._grid_layout import ImageGridLayout
@@ -523,9 +570,33 @@ class HiddenUnitsDisplay:
             # high enough for the title rows and the suptitle, images at least
             # half a cell wide (flat images: before, a figure of 1 x 64 images
             # in one column was a few title rows high, the images collapsed)
-            fig.set_size_inches(fig.get_size_inches()[0], max(
-                fig.get_size_inches()[1],
-                _least_height(fig, layout, axes, cell)))
+            width, height = fig.get_size_inches()
+            height = max(height, _least_height(fig, layout, axes, cell))
+            if colorbar:
+                # room for a colour bar CB_LEAST_LENGTH long below the suptitle
+                # (before: 0.8 of a flat grid's height, 0.15 inch)
+                height = max(height, _colorbar_height(fig, layout))
+            if height > _MAX_INCHES:
+                # bounded, but for rows of titles that alone need more (about
+                # 100 rows in one column): then as high as they need, with
+                # images _LEAST_ROW inches high
+                height = max(_MAX_INCHES, _least_height(
+                    fig, layout, axes, cell, image_h=n_rows * _LEAST_ROW))
+            if bounded:
+                # the cell shrunk: the columns as wide as their titles and pads
+                # at least, within the bound, but for columns whose titles and
+                # pads alone need more (about 300 columns): then as wide as
+                # they need, with images _LEAST_ROW inches wide
+                from ._grid_layout import _renderer
+
+                title_w = (layout._title_rooms(fig, _renderer(fig))[1] if titles
+                           else np.zeros(n_cols))
+                pads = 2 * layout.get()["w_pad"]
+                width = max(width, (title_w + pads).sum() + margin_w)
+                if width > _MAX_INCHES:
+                    width = max(_MAX_INCHES, (np.maximum(title_w, _LEAST_ROW)
+                                              + pads).sum() + margin_w)
+            fig.set_size_inches(width, height)
 
         self.images_ = images
         self.axes_ = axes

@@ -341,15 +341,18 @@ def test_hoyer_sparsity_of_empty_and_zero_vectors_is_documented_nan():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"k": 0}, "k must be a positive integer; got 0"),
-    ({"k": 2.5}, "k must be a positive integer"),
+    ({"k": 0}, r"The 'k' parameter of top_features must be an int in the range \[1, inf\)\. "
+             "Got 0 instead"),
+    ({"k": 2.5}, "'k' parameter of top_features must be an int in the range"),
     ({"feature_names": ["a"]}, "feature_names has 1 entries but the estimator has 4"),
     ({"feature_names": ["a", "a", "b", "c"]}, "feature_names must be unique"),
-    ({"units": [5]}, r"units contains indices outside \[-3, 3\)"),
-    ({"units": [0.5]}, "units must be an array-like of int"),
+    ({"units": [5]}, r"'units' parameter of top_features must be an array-like of int in the "
+                    r"range \[-3, 2\]"),
+    ({"units": [0.5]}, "'units' parameter of top_features must be an array-like of int"),
     ({"units": []}, "units must select at least one unit"),
     ({"units": [0, 0]}, "units must not repeat a unit"),
-    ({"by": "foo"}, "by must be 'auto', 'abs', 'positive' or 'negative'"),
+    ({"by": "foo"}, "'by' parameter of top_features must be a str among "
+                      "{'abs', 'auto', 'negative', 'positive'}. Got 'foo' instead"),
 ])
 def test_top_features_bad_arguments(models, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -361,11 +364,13 @@ def test_top_features_bad_arguments(models, kwargs, match):
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"image_shape": (3, 3)}, ValueError, r"image_shape=\(3, 3\) does not match "
                                           "n_features=4"),
-    ({"image_shape": (2,)}, ValueError, "image_shape must be None or a pair"),
-    ({"image_shape": (-2, -2)}, ValueError, "image_shape must be None or a pair"),
-    ({"image_shape": (2.0, 2.0)}, ValueError, "image_shape must be None or a pair"),
-    ({"units": [5]}, ValueError, r"units contains indices outside \[-3, 3\)"),
-    ({"units": [-4]}, ValueError, r"units contains indices outside \[-3, 3\)"),
+    ({"image_shape": (2,)}, ValueError, "'image_shape' parameter of \\w+.from_estimator must be a pair of ints"),
+    ({"image_shape": (-2, -2)}, ValueError, "'image_shape' parameter of \\w+.from_estimator must be a pair of ints"),
+    ({"image_shape": (2.0, 2.0)}, ValueError, "'image_shape' parameter of \\w+.from_estimator must be a pair of ints"),
+    ({"units": [5]}, ValueError, r"'units' parameter of \w+.from_estimator must be an array-like of int "
+                          r"in the range \[-3, 2\]"),
+    ({"units": [-4]}, ValueError, r"'units' parameter of \w+.from_estimator must be an array-like of int "
+                          r"in the range \[-3, 2\]"),
     ({"units": []}, ValueError, "units must select at least one unit"),
 ])
 def test_displays_bad_arguments(models, Display, kwargs, error, match):
@@ -438,29 +443,43 @@ def test_attack_bad_X(models, name, value, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"budget": -1}, "budget must be a positive float"),
-    ({"budget": 0}, "budget must be a positive float"),
-    ({"budget": np.nan}, "budget must be a positive float"),
-    ({"budget": -np.inf}, "budget must be a positive float"),
+    ({"budget": -1}, r"'budget' parameter of additive_evasion_attack must be a float in the "
+                  r"range \(0, inf\)"),
+    ({"budget": 0}, r"'budget' parameter of additive_evasion_attack must be a float in the "
+                  r"range \(0, inf\)"),
+    ({"budget": np.nan}, r"'budget' parameter of additive_evasion_attack must be a float in the "
+                  r"range \(0, inf\)"),
+    ({"budget": -np.inf}, r"'budget' parameter of additive_evasion_attack must be a float in the "
+                  r"range \(0, inf\)"),
     ({"budget": np.inf}, "budget=np.inf needs a finite upper bound"),
     ({"budget": 1e308}, "more than 1e9 rounds of the search"),
-    ({"budget": "1"}, "budget must be a positive float"),
-    ({"budget": np.ones(3)}, "budget must be a positive float"),
+    ({"budget": "1"}, r"'budget' parameter of additive_evasion_attack must be a float in the "
+                  r"range \(0, inf\)"),
+    ({"budget": np.ones(3)}, r"'budget' parameter of additive_evasion_attack must be a float in the "
+                  r"range \(0, inf\)"),
     ({"budget": 1.0, "features": [True, False]},
-     r"boolean features mask must have shape \(4,\)"),
-    ({"budget": 1.0, "features": [0, 9]}, r"Feature indices must be in \[0, 3\]"),
-    ({"budget": 1.0, "features": [-1]}, r"Feature indices must be in \[0, 3\]"),
+     r"'features' parameter of additive_evasion_attack must be a boolean mask of "
+     r"shape \(4,\)"),
+    ({"budget": 1.0, "features": [0, 9]}, r"'features' parameter of additive_evasion_attack must be feature "
+     r"indices in the range \[0, 3\]"),
+    ({"budget": 1.0, "features": [-1]}, r"'features' parameter of additive_evasion_attack must be feature "
+     r"indices in the range \[0, 3\]"),
     ({"budget": 1.0, "features": np.array([1.0, 0, 1, 0])},
-     "features must be None, a boolean mask, feature indices or feature names"),
+     "'features' parameter of additive_evasion_attack must be a boolean mask, feature "
+     "indices, feature names or None"),
     ({"budget": 1.0, "features": ["a"]}, "features given by name need an estimator"),
     ({"budget": 1.0, "features": []}, "features selects no feature"),
-    ({"budget": 1.0, "step": 0}, "step must be a positive float"),
-    ({"budget": 1.0, "step": np.nan}, "step must be a positive float"),
+    ({"budget": 1.0, "step": 0}, r"'step' parameter of additive_evasion_attack must be a float in the "
+     r"range \(0, inf\)"),
+    ({"budget": 1.0, "step": np.nan}, r"'step' parameter of additive_evasion_attack must be a float in the "
+     r"range \(0, inf\)"),
     ({"budget": 1.0, "upper": np.nan}, "upper must not contain NaN"),
-    ({"budget": 1.0, "upper": np.ones(3)}, r"upper must be a float or an array of "
-                                           r"shape \(4,\)"),
-    ({"budget": 1.0, "threshold": np.nan}, "threshold must be None or a finite float"),
-    ({"budget": 1.0, "target_class": 5}, r"target_class must be one of \[0, 1\]"),
+    ({"budget": 1.0, "upper": np.ones(3)}, r"'upper' parameter of additive_evasion_attack must be a "
+                                           r"float or an array-like of shape \(4,\)"),
+    ({"budget": 1.0, "threshold": np.nan}, "'threshold' parameter of additive_evasion_attack must be a finite "
+     "float \\(a margin\\) or None"),
+    ({"budget": 1.0, "target_class": 5}, r"'target_class' parameter of additive_evasion_attack must be one of "
+     r"the classes \[0, 1\]"),
 ])
 def test_attack_bad_arguments(models, kwargs, match):
     with pytest.raises(ValueError, match=match):

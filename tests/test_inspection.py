@@ -869,7 +869,8 @@ def test_output_weights_refuses_meaningless_arguments():
                        r"shape \(50, 2\) instead\.$"):
         OutputWeightsDisplay.from_estimator(est, X[:50], np.c_[y[:50], y[:50]])
     for bad in (-1, 0, 1.5, "a"):
-        with pytest.raises(ValueError, match="max_size must be a float in"):
+        with pytest.raises(ValueError, match=r"The 'max_size' parameter of OutputWeightsDisplay.plot "
+                           r"must be a float in the range \(0, 1\]"):
             OutputWeightsDisplay.from_estimator(est, max_size=bad)
     fig, axes = plt.subplots(1, 3)
     with pytest.raises(ValueError, match="a pair of Axes"):
@@ -1190,13 +1191,14 @@ def test_inspection_arguments_are_checked_with_their_names():
     plt.close("all")
     assert HiddenUnitsDisplay.from_estimator(est, signed=np.True_).signed_
     for bad in ((-8, -8), 64, (8, 8, 1), (8.0, 8), (True, 64)):
-        with pytest.raises(ValueError, match="image_shape must be None or a pair of "
-                           "positive ints"):
+        with pytest.raises(ValueError, match="The 'image_shape' parameter of "
+                           "HiddenUnitsDisplay.from_estimator must be a pair of ints"):
             HiddenUnitsDisplay.from_estimator(est, image_shape=bad)
     for bad in (None, 1.0, True):
         with pytest.raises(TypeError, match="The 'axis' parameter of hoyer_sparsity must be an int"):
             hoyer_sparsity(np.ones((2, 3)), axis=bad)
-    with pytest.raises(ValueError, match="k must be a positive integer"):
+    with pytest.raises(ValueError, match="The 'k' parameter of top_features must be an int "
+                       r"in the range \[1, inf\)\. Got True instead"):
         top_features(est, k=True)
     W = np.array([[0.0, 2.0], [0.0, 1.0], [0.0, 0.0]])
     pd.testing.assert_frame_equal(weight_sparsity(sp.csr_matrix(W)), weight_sparsity(W))
@@ -1246,8 +1248,9 @@ def test_hidden_units_display_argument_errors_name_the_argument():
     # (expected 2)".
     est = fitted("mlp")
     for bad in (True, False, np.True_):
-        with pytest.raises(ValueError, match="units must be None, a positive int or "
-                           "an array-like of int"):
+        with pytest.raises(ValueError, match="The 'units' parameter of "
+                           r"HiddenUnitsDisplay.from_estimator must be an int in the "
+                           r"range \[1, inf\), an array-like of int or None"):
             HiddenUnitsDisplay.from_estimator(est, units=bad)
     with pytest.raises(ValueError, match=r"unit_ids must have one entry per unit "
                        r"\(2 rows of weights\), got shape \(1,\)"):
@@ -1424,15 +1427,17 @@ def test_displays_refuse_an_ax_they_cannot_draw_in():
     # 'figure'", HiddenUnitsDisplay's "got 1 Axes for 12 units".
     est = fitted("mlp")
     for bad in ("foo", 3, ("foo", "bar")):
-        with pytest.raises(TypeError, match="ax must be None, a matplotlib Axes or "
-                           r"a pair of Axes \(hinton_ax, bar_ax\); got"):
+        with pytest.raises(TypeError, match="The 'ax' parameter of "
+                           "OutputWeightsDisplay.plot must be a matplotlib Axes, a "
+                           r"pair of Axes \(hinton_ax, bar_ax\) or None\. Got"):
             OutputWeightsDisplay.from_estimator(est, ax=bad)
-    with pytest.raises(ValueError, match=r"pair of Axes \(hinton_ax, bar_ax\), got "
-                       "3 Axes"):
+    with pytest.raises(ValueError, match=r"pair of Axes \(hinton_ax, bar_ax\) or None\. Got "
+                       r"\[None, None, None\] instead\. \(3 given\.\)"):
         OutputWeightsDisplay.from_estimator(est, ax=[None] * 3)
     for bad in ("foo", 3, ["foo"] * N_HIDDEN):
-        with pytest.raises(TypeError, match="ax must be None, a matplotlib Axes, an "
-                           "array-like of Axes, a Figure or a SubFigure; got"):
+        with pytest.raises(TypeError, match="The 'ax' parameter of "
+                           "HiddenUnitsDisplay.plot must be a matplotlib Axes, an "
+                           "array-like of Axes, a Figure, a SubFigure or None. Got"):
             HiddenUnitsDisplay.from_estimator(est, ax=bad)
     assert plt.get_fignums() == []
     # what they accept still works
@@ -2386,12 +2391,12 @@ def test_output_weights_image_shape_is_checked_with_or_without_images(show_image
         OutputWeightsDisplay.from_estimator(est, show_images=show_images,
                                             image_shape=(4, 4))
     for bad in ((-8, -8), 64, (8, 8, 1)):
-        with pytest.raises(ValueError, match="image_shape must be None or a pair "
-                           "of positive ints"):
+        with pytest.raises(ValueError, match="The 'image_shape' parameter of "
+                           "OutputWeightsDisplay.from_estimator must be a pair of ints"):
             OutputWeightsDisplay.from_estimator(est, show_images=show_images,
                                                 image_shape=bad)
-        with pytest.raises(ValueError, match="image_shape must be None or a pair "
-                           "of positive ints"):
+        with pytest.raises(ValueError, match="The 'image_shape' parameter of "
+                           "OutputWeightsDisplay must be a pair of ints"):
             OutputWeightsDisplay(est.coefs_[-1], image_shape=bad).plot()
     disp = OutputWeightsDisplay.from_estimator(est, show_images=show_images,
                                                image_shape=(8, 8))
@@ -2522,7 +2527,10 @@ def test_hidden_units_of_abba_pairs_once_draws_each_pair_once():
     # if the partner, which lowers that logit, favoured the class too)
     assert once.unit_labels == [f"{u}→{expect[int(u)]} (& {u + 6})"
                                 for u in once.unit_ids]
-    with pytest.raises(ValueError, match="between 1 and 6"):
+    with pytest.raises(ValueError, match=r"The 'units' parameter of "
+                       r"HiddenUnitsDisplay.from_estimator must be an int in the "
+                       r"range \[1, 6\] \(the network's pairs of units, with "
+                       r"pairs='once'\)\. Got 7 instead\."):
         HiddenUnitsDisplay.from_estimator(abba, pairs="once", units=7)
     with pytest.raises(ValueError, match="no such pairs"):
         HiddenUnitsDisplay.from_estimator(fitted("mlp"), pairs="once")

@@ -1632,12 +1632,14 @@ def test_attack_multiclass_needs_target_class(data):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"budget": 0}, "budget must be a positive"),
-    ({"budget": 2, "step": -1}, "step must be a positive"),
+    ({"budget": 0}, "'budget' parameter of additive_evasion_attack must be a float in the range "
+                   r"\(0, inf\)"),
+    ({"budget": 2, "step": -1}, "'step' parameter of additive_evasion_attack must be a float in the range"),
     ({"budget": 2, "method": "pgd"}, "The 'method' parameter of additive_evasion_attack"),
-    ({"budget": 2, "features": [0, 99]}, "Feature indices"),
+    ({"budget": 2, "features": [0, 99]}, "'features' parameter of additive_evasion_attack must be feature indices"),
     ({"budget": 2, "features": ["a"]}, "feature names"),
-    ({"budget": 2, "target_class": 5}, "target_class must be one of"),
+    ({"budget": 2, "target_class": 5}, "'target_class' parameter of additive_evasion_attack must be one of the "
+                                       "classes"),
 ])
 def test_attack_bad_arguments(certified, data, kwargs, match):
     X, _ = data
@@ -2028,7 +2030,8 @@ def test_success_rate_at_refuses_negative_and_nan_budgets():
     y = (X[:, 0] - X[:, 1] > 0).astype(int)
     res = additive_evasion_attack(LogisticRegression().fit(X, y), X, budget=3)
     for bad in (-1, float("nan"), "a", True):
-        with pytest.raises(ValueError, match=r"budget must be a finite float in \[0, 3\]"):
+        with pytest.raises(ValueError, match=r"The 'budget' parameter of EvasionResult.success_rate_at must "
+                                             r"be a float in the range \[0, 3\]"):
             res.success_rate_at(bad)
     assert res.success_rate_at(0) == 0.0
 
@@ -2472,7 +2475,8 @@ def test_infinite_budget_with_upper_is_the_search_without_a_budget(data, method)
     with pytest.raises(ValueError, match="more than 1e9 rounds"):
         additive_evasion_attack(clf, X, budget=np.inf, upper=1e12)
     for budget in (np.nan, -np.inf):
-        with pytest.raises(ValueError, match="budget must be a positive float"):
+        with pytest.raises(ValueError, match="'budget' parameter of additive_evasion_attack "
+                                             "must be a float in the range"):
             additive_evasion_attack(clf, X, budget=budget, upper=4)
 
 

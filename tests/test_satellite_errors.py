@@ -145,7 +145,7 @@ def test_output_weights_display_refuses_a_missing_numeric_label(dtype):
 @pytest.mark.parametrize("display, kwargs, match", [
     ("OutputWeightsDisplay", {"X": X, "bar_colors": 3}, "bar_colors must be a list"),
     ("HiddenUnitsDisplay", {"image_shape": (2, 3), "imshow_kw": "x"},
-     "imshow_kw must be a dict"),
+     "'imshow_kw' parameter of HiddenUnitsDisplay.plot must be a dict"),
 ])
 def test_displays_refuse_wrongly_typed_drawing_arguments(display, kwargs, match):
     # Before: "object of type 'int' has no len()" and "dictionary update sequence
@@ -699,23 +699,27 @@ def _binary_model():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"threshold": np.nan}, "threshold must be None or a finite float"),
-    ({"threshold": np.inf}, "threshold must be None or a finite float"),
-    ({"threshold": "0.5"}, "threshold must be None or a finite float"),
+    ({"threshold": np.nan}, "'threshold' parameter of additive_evasion_attack must be a finite float"),
+    ({"threshold": np.inf}, "'threshold' parameter of additive_evasion_attack must be a finite float"),
+    ({"threshold": "0.5"}, "'threshold' parameter of additive_evasion_attack must be a finite float"),
     ({"upper": np.nan}, "upper must not contain NaN"),
     ({"upper": [1.0, np.nan, 1.0, 1.0, 1.0, 1.0]}, "upper must not contain NaN"),
-    ({"upper": [1.0, 2.0]}, r"upper must be a float or an array of shape \(6,\)"),
+    ({"upper": [1.0, 2.0]}, r"'upper' parameter of additive_evasion_attack must be a float or an "
+     r"array-like of shape \(6,\)"),
     ({"features": []}, "features selects no feature"),
     ({"features": np.zeros(6, dtype=bool)}, "features selects no feature"),
     # Before: NumPy's "could not convert string to float: 'a'"; names read as
     # indices by a nested list flattened; 2**70 taken for a name; a list of
     # classes broadcast against classes_ ("operands could not be broadcast"),
     # [[1]] an IndexError inside the search.
-    ({"upper": "a"}, "upper must be a float or an array"),
-    ({"features": [[0, 1]]}, "features must be 1-D"),
-    ({"features": [2**70]}, r"Feature indices must be in \[0, 5\]"),
-    ({"target_class": [0, 1]}, "target_class must be one class label"),
-    ({"target_class": [[1]]}, "target_class must be one class label"),
+    ({"upper": "a"}, "'upper' parameter of additive_evasion_attack must be a float or an array"),
+    ({"features": [[0, 1]]}, "'features' parameter of additive_evasion_attack must be a 1-D"),
+    ({"features": [2**70]}, r"'features' parameter of additive_evasion_attack must be feature "
+     r"indices in the range \[0, 5\]"),
+    ({"target_class": [0, 1]}, "'target_class' parameter of additive_evasion_attack must be one "
+     "class label"),
+    ({"target_class": [[1]]}, "'target_class' parameter of additive_evasion_attack must be one "
+     "class label"),
 ])
 def test_additive_evasion_attack_refuses_bad_arguments(kwargs, match):
     # Before: a NaN threshold flagged no row and reported a NaN success rate, a NaN
@@ -820,7 +824,8 @@ def test_certified_for_refuses_a_list_of_classes(target_class):
     from sknonneg.robustness import monotone_certificate
 
     cert = monotone_certificate(_binary_model())
-    with pytest.raises(ValueError, match="target_class must be one class label"):
+    with pytest.raises(ValueError, match="'target_class' parameter of "
+                       "MonotoneCertificate.certified_for must be one class label"):
         cert.certified_for(target_class)
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from .._validation import check_bool
+from .._validation import check_bool, parameter_error
 from ._utils import feature_names as _feature_names
 from ._utils import get_components, unit_indices
 
@@ -95,7 +95,7 @@ def top_features(
                 "appear more than once.")
     # bool is an int, but k=True is not a count (before: it was k=1)
     if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or k < 1:
-        raise ValueError(f"k must be a positive integer; got {k!r}")
+        raise parameter_error("top_features", "k", "an int in the range [1, inf)", k)
     k = min(int(k), n_features)
     if by == "auto":
         by = "positive" if np.all(W >= 0) else "abs"
@@ -106,10 +106,10 @@ def top_features(
     elif by == "negative":
         key = W
     else:
-        raise ValueError(
-            f"by must be 'auto', 'abs', 'positive' or 'negative'; got {by!r}"
-        )
-    unit_idx = np.arange(n_units) if units is None else unit_indices(units, n_units)
+        raise parameter_error("top_features", "by",
+                              "a str among {'abs', 'auto', 'negative', 'positive'}", by)
+    unit_idx = (np.arange(n_units) if units is None
+                else unit_indices(units, n_units, "top_features"))
     order = np.argsort(key[unit_idx], axis=1, kind="stable")[:, :k]
     weights = np.take_along_axis(W[unit_idx], order, axis=1)
     table = pd.DataFrame(

@@ -21,8 +21,9 @@ from ._utils import (
 )
 
 
-def _check_image_shape(image_shape):
-    """``image_shape`` as a tuple of two positive ints; a ``ValueError`` for any
+def _check_image_shape(image_shape, caller="HiddenUnitsDisplay"):
+    """``image_shape`` as a tuple of two positive ints; scikit-learn's
+    ``InvalidParameterError`` (a ``ValueError``), naming ``caller``, for any
     other value (None included: the caller resolves it)."""
     # Before: 64 was "'int' object is not iterable" and (-8, -8) (product 64)
     # failed in numpy's reshape.
@@ -30,13 +31,13 @@ def _check_image_shape(image_shape):
             or not all(isinstance(s, (Integral, np.integer))
                        and not isinstance(s, (bool, np.bool_)) and s > 0
                        for s in image_shape)):
-        raise ValueError(
-            f"image_shape must be None or a pair of positive ints (height, width); "
-            f"got {image_shape!r}.")
+        raise parameter_error(caller, "image_shape",
+                              "a pair of ints in the range [1, inf) (height, width) "
+                              "or None", image_shape)
     return tuple(int(s) for s in image_shape)
 
 
-def _resolve_image_shape(n_features, image_shape):
+def _resolve_image_shape(n_features, image_shape, caller="HiddenUnitsDisplay"):
     if image_shape is None:
         side = math.isqrt(n_features)
         if side * side != n_features:
@@ -48,7 +49,7 @@ def _resolve_image_shape(n_features, image_shape):
                 "strongest features by name."
             )
         return (side, side)
-    shape = _check_image_shape(image_shape)
+    shape = _check_image_shape(image_shape, caller)
     if shape[0] * shape[1] != n_features:
         raise ValueError(
             f"image_shape={tuple(image_shape)} does not match n_features="
@@ -395,7 +396,8 @@ class HiddenUnitsDisplay:
         n_units, n_features = W.shape
         shape = _resolve_image_shape(n_features, self.image_shape)
         if normalize not in ("global", "unit"):
-            raise ValueError(f"normalize must be 'global' or 'unit'; got {normalize!r}")
+            raise parameter_error("HiddenUnitsDisplay.plot", "normalize",
+                                  "a str among {'global', 'unit'}", normalize)
         if n_cols is not None and (isinstance(n_cols, bool)
                                    or not isinstance(n_cols, Integral) or n_cols < 1):
             # Before: n_cols=0 was a ZeroDivisionError from the grid's row count.
@@ -404,8 +406,9 @@ class HiddenUnitsDisplay:
         if imshow_kw is not None and not isinstance(imshow_kw, Mapping):
             # Before: dict.update's "dictionary update sequence element #0 has
             # length 1; 2 is required" for imshow_kw="x".
-            raise TypeError(f"imshow_kw must be a dict of keyword arguments for "
-                            f"matplotlib's imshow, or None; got {imshow_kw!r}.")
+            raise parameter_error("HiddenUnitsDisplay.plot", "imshow_kw",
+                                  "a dict of keyword arguments for matplotlib's "
+                                  "imshow or None", imshow_kw)
         unit_ids = (
             np.arange(n_units) if self.unit_ids is None else np.asarray(self.unit_ids)
         )
@@ -436,9 +439,10 @@ class HiddenUnitsDisplay:
             flat = (np.asarray(ax, dtype=object).ravel()
                     if isinstance(ax, (list, tuple, np.ndarray)) else None)
             if flat is None or not all(_is_axes(a) for a in flat):
-                raise TypeError(
-                    f"ax must be None, a matplotlib Axes, an array-like of Axes, a "
-                    f"Figure or a SubFigure; got {ax!r}.")
+                raise parameter_error(
+                    "HiddenUnitsDisplay.plot", "ax",
+                    "a matplotlib Axes, an array-like of Axes, a Figure, a "
+                    "SubFigure or None", ax)
         signed_, vmin, vmax = _colour_limits(W, signed, normalize)
 
         # --- axes ---------------------------------------------------------
@@ -816,15 +820,19 @@ class HiddenUnitsDisplay:
         check_auto_or_bool(signed, "signed", "HiddenUnitsDisplay.from_estimator")
         check_pairs(pairs, "HiddenUnitsDisplay.from_estimator")
         W = get_components(estimator)
-        _resolve_image_shape(W.shape[1], image_shape)  # fail before drawing
+        # fail before drawing
+        _resolve_image_shape(W.shape[1], image_shape,
+                             "HiddenUnitsDisplay.from_estimator")
         if pairs == "once":
             idx, group = order_pairs(estimator, W.shape[0], units=units, order=order,
-                                     layer=1)
+                                     layer=1,
+                                     caller="HiddenUnitsDisplay.from_estimator")
             half = W.shape[0] // 2
             names = [f"{i} & {i + half}" for i in idx]
         else:
             idx, group = order_units(estimator, W.shape[0], units=units, order=order,
-                                     layer=1)
+                                     layer=1,
+                                     caller="HiddenUnitsDisplay.from_estimator")
             names = [str(i) for i in idx]
         if group is not None:
             # A pair's title names the class of its unit i first: "2→0 (& 14)"

@@ -42,12 +42,14 @@ def _check_ax(ax):
         return
     if isinstance(ax, (list, tuple, np.ndarray)):
         if len(ax) != 2:
-            raise ValueError(f"ax must be None, an Axes or a pair of Axes "
-                             f"(hinton_ax, bar_ax), got {len(ax)} Axes.")
+            raise parameter_error("OutputWeightsDisplay.plot", "ax",
+                                  "a matplotlib Axes, a pair of Axes (hinton_ax, "
+                                  "bar_ax) or None", ax, f"({len(ax)} given.)")
         if all(isinstance(a, Axes) for a in ax):
             return
-    raise TypeError(f"ax must be None, a matplotlib Axes or a pair of Axes "
-                    f"(hinton_ax, bar_ax); got {ax!r}.")
+    raise parameter_error("OutputWeightsDisplay.plot", "ax",
+                          "a matplotlib Axes, a pair of Axes (hinton_ax, bar_ax) "
+                          "or None", ax)
 
 
 def _tick_positions(n, max_labels=40):
@@ -666,8 +668,9 @@ class OutputWeightsDisplay:
                              "in it whole: pass ax=None, or wrap='auto' or None.")
         if (not isinstance(max_size, Real) or isinstance(max_size, bool)
                 or not 0 < max_size <= 1):
-            raise ValueError(f"max_size must be a float in (0, 1] (the side of the "
-                             f"largest square, in cell units), got {max_size!r}.")
+            raise parameter_error("OutputWeightsDisplay.plot", "max_size",
+                                  "a float in the range (0, 1] (the side of the "
+                                  "largest square, in cell units)", max_size)
         # Before: any value was taken for its truth, transpose="no" as True.
         transpose = check_bool(transpose, "transpose", "OutputWeightsDisplay.plot")
         check_colors("OutputWeightsDisplay.plot", positive_color=positive_color,
@@ -740,11 +743,12 @@ class OutputWeightsDisplay:
                 raise ValueError(
                     f"unit_weights must have one row per unit ({n_units} rows of "
                     f"weights), got shape {images.shape}.")
-            img_shape = _resolve_image_shape(images.shape[1], self.image_shape)
+            img_shape = _resolve_image_shape(images.shape[1], self.image_shape,
+                                             "OutputWeightsDisplay")
         elif self.image_shape is not None:
             # No images to shape, but a malformed value is refused as with them
             # (before: passed silently).
-            _check_image_shape(self.image_shape)
+            _check_image_shape(self.image_shape, "OutputWeightsDisplay")
 
         groups = check_labels(self.unit_groups, "unit_groups", "unit")
         runs = None
@@ -1297,14 +1301,16 @@ class OutputWeightsDisplay:
         out_labels = output_classes(final, W.shape[1], estimator)
         if pairs == "once":
             idx, unit_groups = order_pairs(estimator, n_units, units=units,
-                                           order=order, layer=layer)
+                                           order=order, layer=layer,
+                                           caller="OutputWeightsDisplay.from_estimator")
             # The weights of the units on the logits (u - v) / 2, one column per
             # class; the labels of the u halves without their " (u)".
             W = logit_weights(final, W)
             out_labels = [label[:-len(" (u)")] for label in out_labels[:W.shape[1]]]
         else:
             idx, unit_groups = order_units(estimator, n_units, units=units,
-                                           order=order, layer=layer)
+                                           order=order, layer=layer,
+                                           caller="OutputWeightsDisplay.from_estimator")
         if pairs == "once":
             # Before: "logit (class)" for a multilabel target too, whose rows are
             # labels (as "output (label)" of pairs="both")
@@ -1339,13 +1345,15 @@ class OutputWeightsDisplay:
                 comps = np.asarray(coefs[0], dtype=float).T
             else:
                 comps = get_components(estimator)
-            _resolve_image_shape(comps.shape[1], image_shape)
+            _resolve_image_shape(comps.shape[1], image_shape,
+                                 "OutputWeightsDisplay.from_estimator")
             unit_weights = comps[idx]
         elif image_shape is not None:
             # Checked as with show_images=True (the images are the first layer's
             # weights, of coefs_[0].shape[0] features), though none is drawn:
             # before, a wrong image_shape passed silently here and raised there.
-            _resolve_image_shape(np.shape(coefs[0])[0], image_shape)
+            _resolve_image_shape(np.shape(coefs[0])[0], image_shape,
+                                 "OutputWeightsDisplay.from_estimator")
 
         mean_acts, act_labels = None, None
         if X is not None and not is_classifier(final):

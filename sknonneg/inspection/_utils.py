@@ -375,33 +375,36 @@ def logit_weights(final, W_out):
     return W_out
 
 
-def unit_indices(units, n_units):
+def unit_indices(units, n_units, caller="unit_indices"):
     """``units`` (array-like of int, negative ones counted from the end) as indices
-    in ``[0, n_units)``; a ``ValueError`` for anything else, and for a unit given
-    twice (``[3, 3]``, or ``[-1, n_units - 1]``)."""
+    in ``[0, n_units)``; a ``ValueError`` for anything else (scikit-learn's
+    ``InvalidParameterError``, naming ``caller``, for a wrong type or an index
+    out of range), and for a unit given twice (``[3, 3]``, or
+    ``[-1, n_units - 1]``)."""
     try:
         idx = np.asarray(units)
     except Exception as exc:  # ragged sequences and the like
-        raise ValueError(f"units must be an array-like of int, got {units!r}.") from exc
+        raise parameter_error(caller, "units", "an array-like of int",
+                              units) from exc
     if idx.ndim > 1:
         # Before: flattened, so [[0, 1]] (or a mask-like 2-D array) read as [0, 1].
-        raise ValueError(f"units must be a 1-D array-like of int, got an array of "
-                         f"shape {idx.shape}.")
+        raise parameter_error(caller, "units", "a 1-D array-like of int", units,
+                              f"(an array of shape {idx.shape}).")
     idx = idx.ravel()
     if idx.size == 0:
         raise ValueError("units must select at least one unit")
     if not (np.issubdtype(idx.dtype, np.integer)
             or (idx.dtype == object and all(isinstance(i, (int, np.integer))
                                             and not isinstance(i, bool) for i in idx))):
-        raise ValueError(f"units must be an array-like of int, got {units!r}.")
+        raise parameter_error(caller, "units", "an array-like of int", units)
     # Compared as Python ints: one beyond int64 (2**70, held in an object array)
     # is out of range, where astype(np.int64) raised an OverflowError.
     if (min(int(i) for i in idx) < -n_units
             or max(int(i) for i in idx) >= n_units):
-        raise ValueError(
-            f"units contains indices outside [-{n_units}, {n_units}) (the network "
-            f"has {n_units} units; negative ones count from the end): got {units!r}."
-        )
+        raise parameter_error(
+            caller, "units",
+            f"an array-like of int in the range [-{n_units}, {n_units - 1}] (the "
+            f"network has {n_units} units; negative ones count from the end)", units)
     idx = idx.astype(np.int64) % n_units
     values, counts = np.unique(idx, return_counts=True)
     if np.any(counts > 1):
@@ -414,7 +417,8 @@ def unit_indices(units, n_units):
     return idx
 
 
-def order_units(estimator, n_units, units=None, order=None, layer=1):
+def order_units(estimator, n_units, units=None, order=None, layer=1,
+                caller="order_units"):
     """Select and order hidden units.
 
     Parameters
@@ -434,6 +438,9 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
     layer : int, default=1
         The units are those of hidden layer ``layer`` (1-based), whose
         outgoing weights are ``coefs_[layer]``.
+    caller : str, default="order_units"
+        The function named in the errors (scikit-learn's
+        ``InvalidParameterError``) for a wrong ``units`` or ``order``.
 
     Returns
     -------
@@ -443,24 +450,26 @@ def order_units(estimator, n_units, units=None, order=None, layer=1):
         For ``order="class"`` the favoured class of each selected unit.
     """
     if order not in (None, "output_weight", "class"):
-        raise ValueError(
-            f"order must be None, 'output_weight' or 'class'; got {order!r}"
-        )
+        raise parameter_error(caller, "order",
+                              "a str among {'class', 'output_weight'} or None", order)
     take_first = None
     if isinstance(units, (bool, np.bool_)):
         # bool is an int, but units=True is not a count (before: it was units=1;
         # top_features refuses k=True the same way).
-        raise ValueError(f"units must be None, a positive int or an array-like of "
-                         f"int; got {units!r}.")
+        raise parameter_error(caller, "units",
+                              "an int in the range [1, inf), an array-like of int or "
+                              "None", units)
     if units is None:
         idx = np.arange(n_units)
     elif isinstance(units, (int, np.integer)):
         if not 1 <= units <= n_units:
-            raise ValueError(f"units={units} must be between 1 and {n_units}")
+            raise parameter_error(caller, "units",
+                                  f"an int in the range [1, {n_units}] (the "
+                                  f"network's units)", units)
         idx = np.arange(n_units)
         take_first = int(units)
     else:
-        idx = unit_indices(units, n_units)
+        idx = unit_indices(units, n_units, caller)
 
     group = None
     if order is not None:
@@ -516,7 +525,8 @@ def check_pairs(pairs, caller):
     return pairs
 
 
-def order_pairs(estimator, n_units, units=None, order=None, layer=1):
+def order_pairs(estimator, n_units, units=None, order=None, layer=1,
+                caller="order_pairs"):
     """:func:`order_units` over the ABBA pairs of hidden layer ``layer``, each
     pair ``{i, N + i}`` (``N = n_units // 2``) standing for both its units by
     its first one, ``i``, the unit that reads ``x`` (``pairs="once"``).
@@ -542,17 +552,20 @@ def order_pairs(estimator, n_units, units=None, order=None, layer=1):
         reps = np.arange(half)
     elif isinstance(units, (bool, np.bool_)):
         # not a count: refused in order_units' words
-        return order_units(estimator, n_units, units=units, order=order, layer=layer)
+        return order_units(estimator, n_units, units=units, order=order, layer=layer,
+                           caller=caller)
     elif isinstance(units, (int, np.integer)):
         if not 1 <= units <= half:
-            raise ValueError(f"units={units} must be between 1 and {half} (the "
-                             f"network's pairs of units, with pairs='once')")
+            raise parameter_error(caller, "units",
+                                  f"an int in the range [1, {half}] (the network's "
+                                  f"pairs of units, with pairs='once')", units)
         reps, take_first = np.arange(half), int(units)
     else:
-        reps = unit_indices(units, n_units) % half
+        reps = unit_indices(units, n_units, caller) % half
         _, first = np.unique(reps, return_index=True)
         reps = reps[np.sort(first)]
-    idx, group = order_units(estimator, n_units, units=reps, order=order, layer=layer)
+    idx, group = order_units(estimator, n_units, units=reps, order=order, layer=layer,
+                             caller=caller)
     if take_first is not None:
         idx = idx[:take_first]
         group = None if group is None else group[:take_first]

@@ -141,9 +141,10 @@ class EvasionResult(VersionedState):
         if not is_finite_number(budget) or budget < 0:
             # Before: -1 and NaN gave a rate of 0.0 (and an int beyond int64,
             # np.isfinite's "ufunc 'isfinite' not supported" TypeError).
-            raise ValueError(
-                f"budget must be a finite float in [0, {self.budget}]"
-                f"{' or np.inf' if self.budget == np.inf else ''}, got {budget!r}.")
+            raise parameter_error(
+                "EvasionResult.success_rate_at", "budget",
+                f"a float in the range [0, {self.budget}]"
+                f"{' (finite, or np.inf)' if self.budget == np.inf else ''}", budget)
         if budget > self.budget + 1e-12:
             raise ValueError(f"budget={budget} exceeds the attack's budget "
                              f"{self.budget}.")
@@ -595,8 +596,9 @@ def _allowed_mask(features, n_features, estimator):
                "raised), or the indices, names or mask of at least one.")
     if features.ndim > 1:
         # Before: flattened, so [[0, 1]] read as [0, 1].
-        raise ValueError(f"features must be 1-D (indices, names or a mask), got an "
-                         f"array of shape {features.shape}.")
+        raise parameter_error("additive_evasion_attack", "features",
+                              "a 1-D array-like (indices, names or a mask) or None",
+                              features.tolist(), f"(an array of shape {features.shape}).")
     if features.size == 0:
         raise ValueError(nothing)
     if features.dtype == object and all(
@@ -609,14 +611,17 @@ def _allowed_mask(features, n_features, estimator):
         values = [int(f) for f in features.ravel()]
         bad = [f for f in values if not 0 <= f < n_features]
         if bad:
-            raise ValueError(
-                f"Feature indices must be in [0, {n_features - 1}] (X has "
-                f"{n_features} features); got {bad[:5]}.")
+            raise parameter_error(
+                "additive_evasion_attack", "features",
+                f"feature indices in the range [0, {n_features - 1}] (X has "
+                f"{n_features} features)", bad[:5])
         features = np.array(values, dtype=np.int64)
     if features.dtype == bool:
         if features.shape != (n_features,):
-            raise ValueError(f"A boolean features mask must have shape ({n_features},), "
-                             f"got {features.shape}.")
+            raise parameter_error("additive_evasion_attack", "features",
+                                  f"a boolean mask of shape ({n_features},), feature "
+                                  f"indices or feature names", features,
+                                  f"(a mask of shape {features.shape}).")
         if not features.any():
             # An attack that may raise nothing reports 0% success, which reads as
             # robustness; the empty list is refused for the same reason.
@@ -634,17 +639,19 @@ def _allowed_mask(features, n_features, estimator):
                 f"Unknown feature names: {[plain_value(f) for f in unknown[:5]]}.")
         features = np.array([lookup[f] for f in features.ravel()], dtype=np.int64)
     if features.dtype.kind not in "iu":
-        raise ValueError("features must be None, a boolean mask, feature indices or "
-                         f"feature names; got dtype {features.dtype}.")
+        raise parameter_error("additive_evasion_attack", "features",
+                              "a boolean mask, feature indices, feature names or None",
+                              features, f"(dtype {features.dtype}).")
     bad = features[(features < 0) | (features >= n_features)]
     if bad.size:
         # As scikit-learn's partial_dependence: an index counts from the start, and
         # a negative one is refused (not read from the end), so that a mistake in
         # computed indices does not select another feature.
-        raise ValueError(
-            f"Feature indices must be in [0, {n_features - 1}] (X has {n_features} "
+        raise parameter_error(
+            "additive_evasion_attack", "features",
+            f"feature indices in the range [0, {n_features - 1}] (X has {n_features} "
             f"features; negative indices are not accepted, as in scikit-learn's "
-            f"partial_dependence); got {[plain_value(b) for b in bad[:5]]}.")
+            f"partial_dependence)", [plain_value(b) for b in bad[:5]])
     mask = np.zeros(n_features, dtype=bool)
     mask[features] = True
     return mask
@@ -781,9 +788,12 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
                 or not (is_finite_number(value)
                         or (name == "budget" and value == np.inf))
                 or value <= 0):
-            raise ValueError(f"{name} must be a positive {'int' if integral else 'float'}"
-                             f"{' (or np.inf with upper)' if name == 'budget' else ''}"
-                             f", got {value!r}.")
+            raise parameter_error(
+                "additive_evasion_attack", name,
+                ("an int in the range [1, inf)" if integral
+                 else "a float in the range (0, inf)")
+                + (" (finite, or np.inf with upper)" if name == "budget" else ""),
+                value)
     # An attack that can make no move reports 0% success, which reads as
     # robustness (before: budget=3 with step=5 did, for a model evaded 94% of the
     # time at step 1); so many moves that their count overflows is refused too.
@@ -800,8 +810,8 @@ def _check_params(budget, step, method, max_candidates, batch_rows, threshold):
         raise parameter_error("additive_evasion_attack", "method",
                               "a str among {'greedy', 'gradient'}", method)
     if threshold is not None and not is_finite_number(threshold):
-        raise ValueError(f"threshold must be None or a finite float (a margin), got "
-                         f"{threshold!r}.")
+        raise parameter_error("additive_evasion_attack", "threshold",
+                              "a finite float (a margin) or None", threshold)
 
 
 def _numeric_columns(frame):
@@ -976,11 +986,13 @@ def _check_upper(upper, n_features):
         values = np.asarray(upper, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         # Before: NumPy's "could not convert string to float: 'a'", naming nothing.
-        raise ValueError(f"upper must be a float or an array of shape ({n_features},) "
-                         f"of floats, got {upper!r} ({exc}).") from None
+        raise parameter_error("additive_evasion_attack", "upper",
+                              f"a float or an array-like of shape ({n_features},) of "
+                              f"floats", upper, f"({exc}.)") from None
     if values.ndim > 1 or values.size not in (1, n_features):
-        raise ValueError(f"upper must be a float or an array of shape ({n_features},), "
-                         f"got shape {values.shape}.")
+        raise parameter_error("additive_evasion_attack", "upper",
+                              f"a float or an array-like of shape ({n_features},) of "
+                              f"floats", upper, f"(shape {values.shape}.)")
     if np.isnan(values).any():
         raise ValueError("upper must not contain NaN (use np.inf for an unbounded "
                          "feature).")
@@ -1281,16 +1293,16 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         # Before: [0, 1] broadcast against classes_ ("operands could not be
         # broadcast together") or chose a class by its first match; [[1]] an
         # IndexError deep in the search.
-        raise ValueError(f"target_class must be one class label (a scalar), got "
-                         f"{target_class!r}.")
+        raise parameter_error("additive_evasion_attack", "target_class",
+                              "one class label (a scalar)", target_class)
     if target_class is None:
         if len(classes) != 2:
             raise ValueError("target_class is required for a model with "
                              f"{len(classes)} classes.")
         target_class = classes[1]
     if not np.any(classes == target_class):
-        raise ValueError(f"target_class must be one of {classes.tolist()}, got "
-                         f"{target_class!r}.")
+        raise parameter_error("additive_evasion_attack", "target_class",
+                              f"one of the classes {classes.tolist()}", target_class)
     t = int(np.flatnonzero(classes == target_class)[0])
     allowed = _allowed_mask(features, n_features, estimator)
     kinds = (np.array([_numpy_dtype(d).kind for d in frame_dtypes])

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _activations
 from .._monotonic_cst import plain_value
 from ..exceptions import UncertifiableModelError
-from .._validation import search_hint
+from .._validation import parameter_error, search_hint
 from .._pipeline import (
     analyse_steps,
     feature_edges,
@@ -174,8 +174,8 @@ class MonotoneCertificate(VersionedState):
         if target_class is not None and np.ndim(target_class) != 0:
             # Before: [0] compared as an array and was taken; [0, 1] was NumPy's
             # "truth value of an array with more than one element is ambiguous".
-            raise ValueError(f"target_class must be one class label (a scalar), got "
-                             f"{target_class!r}.")
+            raise parameter_error("MonotoneCertificate.certified_for", "target_class",
+                                  "one class label (a scalar)", target_class)
         if self.classes_ is None:
             if target_class is not None:
                 raise ValueError("a regressor's certificate is about its prediction: "
@@ -185,8 +185,9 @@ class MonotoneCertificate(VersionedState):
             return self._up.copy()
         if target_class == self.classes_[0]:
             return self._down.copy()
-        raise ValueError(f"target_class must be one of {self.classes_.tolist()}, got "
-                         f"{target_class!r}.")
+        raise parameter_error("MonotoneCertificate.certified_for", "target_class",
+                              f"one of the classes {self.classes_.tolist()}",
+                              target_class)
 
     def __repr__(self):
         about = ("the prediction" if self.classes_ is None

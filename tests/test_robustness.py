@@ -1936,9 +1936,9 @@ def test_linear_wrappers_without_coef_are_refused_as_such(data):
 def test_certificate_names_classes_as_plain_values(certified, data):
     cert = monotone_certificate(certified)
     assert "np." not in repr(cert) and "class 1)" in repr(cert)
-    with pytest.raises(ValueError, match=r"one of \[0, 1\], got 7"):
+    with pytest.raises(ValueError, match=r"one of the classes \[0, 1\]\. Got 7 instead"):
         cert.certified_for(7)
-    with pytest.raises(ValueError, match=r"one of \[0, 1\], got 7"):
+    with pytest.raises(ValueError, match=r"one of the classes \[0, 1\]\. Got 7 instead"):
         additive_evasion_attack(certified, data[0], budget=1.0, target_class=7)
 
 

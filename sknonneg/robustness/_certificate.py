@@ -96,7 +96,13 @@ class MonotoneCertificate(VersionedState):
         words: the final step's weights on it have both signs, or it goes through
         a ``ColumnTransformer``'s transformer that is not a monotone map (say, a
         ``TfidfVectorizer`` with its default ``norm="l2"``: the refusal a Pipeline
-        starting with it would raise). Empty when every feature has a direction.
+        starting with it would raise). The final step's inputs are named by
+        their names (its ``feature_names_in_``, or the Pipeline's
+        ``get_feature_names_out()``); where those are unknown (a
+        ``FunctionTransformer`` without ``feature_names_out`` before it, say), by
+        the name of the one feature an input is made from, or by position with
+        the names of the features it is made from; by position alone where the
+        features have no names. Empty when every feature has a direction.
         Built when first read (for a ``HashingVectorizer``'s 2**20 columns, a
         string per feature).
 
@@ -869,6 +875,17 @@ class _UncertifiedReasons:
             self.free = np.bincount(self.mixed_features[held], minlength=n) == 0
         inputs = final_step_names(steps, final)
         self.inputs = None if inputs is None else np.asarray(inputs, dtype=object)
+        # Where the final step's inputs have no names (a FunctionTransformer
+        # without feature_names_out before it, say) but the features have: the
+        # features each input is made from, to name it by them (before: "its input
+        # 0" for word_freq_make, the name the reason is keyed by).
+        self.made_from = None
+        if self.inputs is None and self.names is not None and column.size:
+            pairs = np.unique(np.stack([column, source]), axis=1)
+            n_inputs = up_t.shape[0]
+            self.made_from = (pairs[1], np.searchsorted(pairs[0], np.arange(n_inputs)),
+                              np.searchsorted(pairs[0], np.arange(n_inputs), "right"),
+                              np.bincount(pairs[1], minlength=n))
         self.owner = type(final).__name__
         self.vote = members is not None
         # A vote's members are named "its member 'm0'", a wrapper's inner models
@@ -878,7 +895,32 @@ class _UncertifiedReasons:
         self.members = members
 
     def _input(self, c):
-        return str(c) if self.inputs is None else repr(self.inputs[c])
+        """The final step's input ``c`` in words: its name where known; else, where
+        it is made from one feature alone that makes no other input (a chain of
+        one-to-one steps), that feature's name; else its position, with the names
+        of the features it is made from; its position alone where no name is
+        known."""
+        return self._inputs([c])
+
+    def _inputs(self, shown, more=""):
+        """:meth:`_input` of each column of ``shown``, then ``more``; the features
+        they are made from said once where they are the same for all."""
+        if self.inputs is not None:
+            return ", ".join(repr(self.inputs[c]) for c in shown) + more
+        if self.made_from is None:
+            return ", ".join(str(c) for c in shown) + more
+        sources, starts, ends, n_inputs = self.made_from
+        made = [tuple(sources[starts[c]:ends[c]].tolist()) for c in shown]
+        if all(len(m) == 1 and n_inputs[m[0]] == 1 for m in made):
+            return ", ".join(repr(self.names[m[0]]) for m in made) + more
+
+        def words(m):
+            listed = ", ".join(repr(self.names[j]) for j in m[:3])
+            return f" (made from {listed}{', ...' if len(m) > 3 else ''})" if m else ""
+
+        if len(set(made)) == 1:
+            return ", ".join(str(c) for c in shown) + more + words(made[0])
+        return ", ".join(f"{c}{words(m)}" for c, m in zip(shown, made)) + more
 
     def _vote_why(self, c):
         """Why a soft vote proves no direction in its input ``c``: a member that
@@ -922,7 +964,7 @@ class _UncertifiedReasons:
                     if more:
                         why.append(f"and in {count - 5} more of its inputs")
                 else:
-                    which = ", ".join(self._input(c) for c in shown) + more
+                    which = self._inputs(shown, more)
                     why.append(f"{self.owner} proves no direction in its input "
                                f"{which}: its weights on it have both signs"
                                + (" (monotonic_cst leaves it free: 0)"

@@ -273,7 +273,7 @@ def test_hidden_units_default_shape_and_errors():
     # Negative indices count from the end (as the message now says, not [0, n)).
     disp = HiddenUnitsDisplay.from_estimator(fitted("mlp"), units=[-1])
     np.testing.assert_array_equal(disp.unit_ids, [N_HIDDEN - 1])
-    with pytest.raises(ValueError, match=rf"outside \[-{N_HIDDEN}, {N_HIDDEN}\)"):
+    with pytest.raises(ValueError, match=rf"in the range \[-{N_HIDDEN}, {N_HIDDEN - 1}\]"):
         HiddenUnitsDisplay.from_estimator(fitted("mlp"), units=[N_HIDDEN])
 
 

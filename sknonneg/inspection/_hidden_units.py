@@ -729,7 +729,11 @@ class HiddenUnitsDisplay:
         units : None, int or array-like of int, default=None
             Units to show: all (``None``); the first ``n`` after ordering
             (``int``), e.g. the 16 strongest with ``order="output_weight"``;
-            or the given indices (then sorted by ``order`` if given; negative
+            with ``order="class"``, ``n`` taken in turn over the classes (the
+            strongest unit of each class, then the second strongest of each,
+            ..., the units that favour no class last), shown grouped by class,
+            so that ``units=20`` of a 10-class network shows two units of each
+            class that has two; or the given indices (then sorted by ``order`` if given; negative
             ones count from the end, as NumPy's; a unit given twice is a
             ``ValueError``), e.g. a random subset as in the paper's Fig. 3.
             Every unit is one Axes: hundreds of units make a figure larger than

@@ -1157,8 +1157,9 @@ def test_inspection_arguments_are_checked_with_their_names():
 
     X, y = _digits()
     est = fitted("mlp")
-    with pytest.raises(ValueError, match=r"bar_colors must be a list of at least one "
-                       r"colour per row of bars \(10\)"):
+    with pytest.raises(ValueError, match=r"The 'bar_colors' parameter of "
+                       r"OutputWeightsDisplay.plot must be a list of at least one "
+                       r"matplotlib color per row of bars \(10\) or None\. Got"):
         OutputWeightsDisplay.from_estimator(est, X, y, bar_colors=["k"])
     OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=["k"] * 10)
     # Before: colours of mixed kinds were numpy's "inhomogeneous shape", a value
@@ -1170,8 +1171,9 @@ def test_inspection_arguments_are_checked_with_their_names():
         [matplotlib.colors.to_rgba(c) for c in mixed])
     plt.close("all")
     for bad in (["notacolor"] * 10, [[1.0, 0.0]] + ["k"] * 9, ["k"]):
-        with pytest.raises(ValueError, match=r"bar_colors must be a list of at "
-                           r"least one colour per row of bars \(10\)"):
+        with pytest.raises(ValueError, match=r"'bar_colors' parameter of "
+                           r"OutputWeightsDisplay.plot must be a list of at least "
+                           r"one matplotlib color per row of bars \(10\)"):
             OutputWeightsDisplay.from_estimator(est, X[:20], y[:20], bar_colors=bad)
         # refused before a figure is made (before: one left open each time)
         assert plt.get_fignums() == []
@@ -2131,7 +2133,8 @@ def test_hidden_units_layout_engine_set_takes_a_pad_and_names_what_it_refuses():
     for name in ("pad", "w_pad", "h_pad", "wspace", "hspace"):
         for bad in (-1.0, np.nan, "0.1", True):
             with pytest.raises(ValueError, match=f"The '{name}' parameter of "
-                               r"ImageGridLayout.set must be a float >= 0"):
+                               r"ImageGridLayout.set must be a float in the "
+                               r"range \[0, inf\)"):
                 engine.set(**{name: bad})
     assert engine.get() == {"w_pad": 0.1, "h_pad": 0.2, **spaces}
     plt.close("all")

@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier  # noqa: E402
@@ -161,7 +161,17 @@ UNITS_ANY = "an int in the range [1, inf), an array-like of int or None"
     (lambda m: additive_evasion_attack(m["lr"], X, budget=2.0).success_rate_at(-1),
      _expect("EvasionResult.success_rate_at", "budget", "a float in the range "
              "[0, 2.0]", -1)),
+    (lambda m: OutputWeightsDisplay.from_estimator(m["net"], X, Y, bar_colors=["k"]),
+     _expect("OutputWeightsDisplay.plot", "bar_colors", "a list of at least one "
+             "matplotlib color per row of bars (2) or None", "['k']")),
+    (lambda m: HiddenUnitsDisplay(np.ones((2, 4))).plot(
+        title=False).figure_.get_layout_engine().set(w_pad=-1.0),
+     _expect("ImageGridLayout.set", "w_pad", "a float in the range [0, inf) (inches)",
+             -1.0)),
     # MonotoneCertificate
+    (lambda m: monotone_certificate(LinearRegression().fit(X, Y)).certified_for(1),
+     _expect("MonotoneCertificate.certified_for", "target_class", "None (a "
+             "regressor's certificate is about its prediction)", 1)),
     (lambda m: monotone_certificate(m["lr"]).certified_for([0]),
      _expect("MonotoneCertificate.certified_for", "target_class",
              "one class label (a scalar)", "[0]")),

@@ -1705,7 +1705,9 @@ def test_certificate_of_a_monotone_regressor_holds_on_random_probes():
     np.testing.assert_array_equal(cert.feature_signs_[:2], [1, -1])
     assert cert.feature_signs_[3] == 0  # job: one-hot codes
     np.testing.assert_array_equal(cert.certified_for(), cert.certified_features_)
-    with pytest.raises(ValueError, match="target_class must be None"):
+    with pytest.raises(ValueError, match="The 'target_class' parameter of "
+                       r"MonotoneCertificate.certified_for must be None \(a "
+                       r"regressor's certificate is about its prediction\)\. Got 1"):
         cert.certified_for(1)
     rows = X.sample(60, random_state=0)
     base = pipe.predict(rows)

@@ -143,7 +143,7 @@ def test_output_weights_display_refuses_a_missing_numeric_label(dtype):
 
 
 @pytest.mark.parametrize("display, kwargs, match", [
-    ("OutputWeightsDisplay", {"X": X, "bar_colors": 3}, "bar_colors must be a list"),
+    ("OutputWeightsDisplay", {"X": X, "bar_colors": 3}, "'bar_colors' parameter of OutputWeightsDisplay.plot must be a list"),
     ("HiddenUnitsDisplay", {"image_shape": (2, 3), "imshow_kw": "x"},
      "'imshow_kw' parameter of HiddenUnitsDisplay.plot must be a dict"),
 ])

@@ -11,7 +11,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.layout_engine import LayoutEngine
 
-from .._validation import user_stacklevel
+from .._validation import parameter_error, user_stacklevel
 
 
 def _put(ax, bounds):
@@ -197,9 +197,8 @@ class ImageGridLayout(LayoutEngine):
                             ("wspace", wspace), ("hspace", hspace)):
             if value is not None and not _is_pad(value):
                 unit = "inches" if name.endswith("pad") else "a fraction of the figure"
-                raise ValueError(
-                    f"The '{name}' parameter of ImageGridLayout.set must be a "
-                    f"float >= 0 ({unit}); got {value!r}.")
+                raise parameter_error("ImageGridLayout.set", name,
+                                      f"a float in the range [0, inf) ({unit})", value)
         for name, value in (("w_pad", pad), ("h_pad", pad), ("w_pad", w_pad),
                             ("h_pad", h_pad), ("wspace", wspace),
                             ("hspace", hspace)):

@@ -729,9 +729,10 @@ class OutputWeightsDisplay:
                 # numpy's "inhomogeneous shape" (np.ndim made it an array), and
                 # one that is no colour matplotlib's "Invalid RGBA argument",
                 # naming no parameter; all after the figure was made, left open.
-                raise ValueError(
-                    f"bar_colors must be a list of at least one colour per row of "
-                    f"bars ({len(acts)}); got {bar_colors!r}.")
+                raise parameter_error(
+                    "OutputWeightsDisplay.plot", "bar_colors",
+                    f"a list of at least one matplotlib color per row of bars "
+                    f"({len(acts)}) or None", bar_colors)
         images = self.unit_weights
         if images is not None:
             # (Before: non-finite ones were refused by HiddenUnitsDisplay as

@@ -184,8 +184,10 @@ class MonotoneCertificate(VersionedState):
                                   "one class label (a scalar)", target_class)
         if self.classes_ is None:
             if target_class is not None:
-                raise ValueError("a regressor's certificate is about its prediction: "
-                                 f"target_class must be None, got {target_class!r}.")
+                raise parameter_error("MonotoneCertificate.certified_for",
+                                      "target_class", "None (a regressor's "
+                                      "certificate is about its prediction)",
+                                      target_class)
             return self._up.copy()
         if target_class is None or target_class == self.classes_[1]:
             return self._up.copy()

@@ -177,7 +177,7 @@ def test_check_monotonic_not_a_2d_X(models, X_bad):
 @pytest.mark.parametrize("n_steps", [0, 1, -1, 2.5, np.nan, "5", None, True])
 def test_check_monotonic_bad_n_steps(models, n_steps):
     with pytest.raises(ValueError, match="'n_steps' parameter of check_monotonic "
-                                         "must be an int >= 2"):
+                                         r"must be an int in the range \[2, inf\)"):
         check_monotonic(models["clfm"], X, n_steps=n_steps)
 
 
@@ -301,7 +301,7 @@ def test_non_finite_weights_are_refused(models, value):
 @pytest.mark.parametrize("func", [describe_network, weight_sparsity])
 def test_bad_tol(models, func, tol):
     with pytest.raises(ValueError, match=f"'tol' parameter of {func.__name__} must be "
-                                         "a non-negative finite float"):
+                                         r"a float in the range \[0, inf\) \(finite\)"):
         func(models["clf"], tol=tol)
 
 

@@ -267,7 +267,8 @@ def test_hidden_units_default_shape_and_errors():
         HiddenUnitsDisplay.from_estimator(fitted("mlp"), order="bogus")
     # Before: n_cols=0 was a ZeroDivisionError; -1.5 and True passed to int().
     for n_cols in [0, -2, 1.5, True]:
-        with pytest.raises(ValueError, match="The 'n_cols' parameter of HiddenUnitsDisplay.plot must be a positive int"):
+        with pytest.raises(ValueError, match="The 'n_cols' parameter of HiddenUnitsDisplay.plot "
+                           r"must be an int in the range \[1, inf\) or None"):
             HiddenUnitsDisplay.from_estimator(est, n_cols=n_cols)
     assert HiddenUnitsDisplay.from_estimator(est, n_cols=np.int64(4)).axes_.shape[1] == 4
     # Negative indices count from the end (as the message now says, not [0, n)).

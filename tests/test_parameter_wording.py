@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier  # noqa: E402
 from sknonneg.inspection import (HiddenUnitsDisplay, OutputWeightsDisplay,  # noqa: E402
-                                 top_features)
+                                 check_monotonic, top_features, weight_sparsity)
 from sknonneg.robustness import (additive_evasion_attack,  # noqa: E402
                                  monotone_certificate)
 
@@ -123,6 +123,18 @@ UNITS_ANY = "an int in the range [1, inf), an array-like of int or None"
     (lambda m: OutputWeightsDisplay.from_estimator(m["net"], max_size=1.5),
      _expect("OutputWeightsDisplay.plot", "max_size", "a float in the range (0, 1] "
              "(the side of the largest square, in cell units)", 1.5)),
+    (lambda m: HiddenUnitsDisplay.from_estimator(m["net"], image_shape=(2, 2),
+                                                 n_cols=0),
+     _expect("HiddenUnitsDisplay.plot", "n_cols", "an int in the range [1, inf) or "
+             "None", 0)),
+    (lambda m: OutputWeightsDisplay.from_estimator(m["net"], wrap=0),
+     _expect("OutputWeightsDisplay.plot", "wrap", "a str among {'auto'}, an int in "
+             "the range [1, inf) or None", 0)),
+    (lambda m: check_monotonic(m["net"], X, monotonic_cst=[1, 0, 0, 0], n_steps=1),
+     _expect("check_monotonic", "n_steps", "an int in the range [2, inf)", 1)),
+    (lambda m: weight_sparsity(m["net"], tol=-1.0),
+     _expect("weight_sparsity", "tol", "a float in the range [0, inf) (finite)",
+             -1.0)),
     # additive_evasion_attack
     (lambda m: additive_evasion_attack(m["lr"], X, budget=0),
      _expect(ATT, "budget", "a float in the range (0, inf) (finite, or np.inf with "

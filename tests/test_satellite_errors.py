@@ -845,10 +845,10 @@ def test_weight_sparsity_refuses_bad_tol(tol):
 
     est = _est(NonNegMLPClassifier).fit(X, Y)
     with pytest.raises(ValueError, match="The 'tol' parameter of weight_sparsity "
-                                         "must be a non-negative finite float"):
+                                         r"must be a float in the range \[0, inf\)"):
         weight_sparsity(est, tol=tol)
     with pytest.raises(ValueError, match="The 'tol' parameter of describe_network "
-                                         "must be a non-negative finite float"):
+                                         r"must be a float in the range \[0, inf\)"):
         describe_network(est, tol=tol)
 
 

@@ -402,7 +402,7 @@ class HiddenUnitsDisplay:
                                    or not isinstance(n_cols, Integral) or n_cols < 1):
             # Before: n_cols=0 was a ZeroDivisionError from the grid's row count.
             raise parameter_error("HiddenUnitsDisplay.plot", "n_cols",
-                                  "a positive int or None", n_cols)
+                                  "an int in the range [1, inf) or None", n_cols)
         if imshow_kw is not None and not isinstance(imshow_kw, Mapping):
             # Before: dict.update's "dictionary update sequence element #0 has
             # length 1; 2 is required" for imshow_kw="x".

@@ -565,7 +565,7 @@ def check_monotonic(estimator, X, monotonic_cst=None, *, n_steps=100):
     (True, True)
     """
     if not isinstance(n_steps, (Integral, np.integer)) or n_steps < 2:
-        raise parameter_error("check_monotonic", "n_steps", "an int >= 2", n_steps)
+        raise parameter_error("check_monotonic", "n_steps", "an int in the range [2, inf)", n_steps)
     check_is_fitted(estimator)
     if is_polars(X):
         # Read as the pandas frame of its columns (the model is called on such

@@ -661,7 +661,8 @@ class OutputWeightsDisplay:
                 or (isinstance(wrap, Integral) and not isinstance(wrap, bool)
                     and wrap >= 1)):
             raise parameter_error("OutputWeightsDisplay.plot", "wrap",
-                                  "'auto', a positive int or None", wrap)
+                                  "a str among {'auto'}, an int in the range "
+                                  "[1, inf) or None", wrap)
         if isinstance(wrap, Integral) and ax is not None:
             raise ValueError(f"wrap={wrap!r} splits the outputs among panels of a "
                              "new figure; with an ax given, the diagram is drawn "

@@ -287,7 +287,8 @@ def _weight_table(estimator, tol, relative, caller):
     user called, which its errors name: ``describe_network`` builds its report on
     this table)."""
     if not is_finite_number(tol) or tol < 0:
-        raise parameter_error(caller, "tol", "a non-negative finite float", tol)
+        raise parameter_error(caller, "tol", "a float in the range [0, inf) (finite)",
+                              tol)
     # Before: "no" made tol relative.
     relative = check_bool(relative, "relative", caller)
     check_sparse_structure(estimator, name="estimator")  # before scipy prints it

@@ -180,6 +180,9 @@ UNITS_ANY = "an int in the range [1, inf), an array-like of int or None"
         title=False).figure_.get_layout_engine().set(w_pad=-1.0),
      _expect("ImageGridLayout.set", "w_pad", "a float in the range [0, inf) (inches)",
              -1.0)),
+    (lambda m: additive_evasion_attack(m["lr"], X, budget=2.0).success_rate_at(3),
+     _expect("EvasionResult.success_rate_at", "budget", "a float in the range "
+             "[0, 2.0] (the attack's budget)", 3)),
     # MonotoneCertificate
     (lambda m: monotone_certificate(LinearRegression().fit(X, Y)).certified_for(1),
      _expect("MonotoneCertificate.certified_for", "target_class", "None (a "

@@ -146,8 +146,9 @@ class EvasionResult(VersionedState):
                 f"a float in the range [0, {self.budget}]"
                 f"{' (finite, or np.inf)' if self.budget == np.inf else ''}", budget)
         if budget > self.budget + 1e-12:
-            raise ValueError(f"budget={budget} exceeds the attack's budget "
-                             f"{self.budget}.")
+            raise parameter_error("EvasionResult.success_rate_at", "budget",
+                                  f"a float in the range [0, {self.budget}] (the "
+                                  f"attack's budget)", budget)
         n = int(self.attacked_.sum())
         if n == 0:
             return float("nan")

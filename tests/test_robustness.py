@@ -2439,8 +2439,8 @@ def test_attack_refuses_negative_feature_indices_and_says_why(data):
     # the refusal said only "Feature indices must be in [0, 8)".
     X, y = data
     clf = LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match=r"in \[0, 7\].*negative indices are not "
-                                         r"accepted.*got \[-1\]"):
+    with pytest.raises(ValueError, match=r"in the range \[0, 7\].*negative indices "
+                                         r"are not accepted.*Got \[-1\] instead"):
         additive_evasion_attack(clf, X, budget=2, features=[0, -1])
     res = additive_evasion_attack(clf, X, budget=2, features=[N_FEATURES - 1])
     assert np.all(res.X_adv_[:, :-1] == X[:, :-1])
@@ -2510,10 +2510,11 @@ def test_infinite_budget_on_int64_counts_asks_for_upper_and_its_rate_is_known(da
         assert small.budget == np.inf
     res = additive_evasion_attack(clf, counts, budget=np.inf, upper=4)
     assert res.success_rate_at(np.inf) == res.success_rate_
-    with pytest.raises(ValueError, match=r"finite float in \[0, inf\] or np.inf"):
+    with pytest.raises(ValueError, match=r"a float in the range \[0, inf\] \(finite, "
+                                         r"or np.inf\)\. Got nan instead"):
         res.success_rate_at(np.nan)
     finite = additive_evasion_attack(clf, counts, budget=3)
-    with pytest.raises(ValueError, match=r"finite float in \[0, 3\], got inf"):
+    with pytest.raises(ValueError, match=r"a float in the range \[0, 3\]\. Got inf instead"):
         finite.success_rate_at(np.inf)
 
 

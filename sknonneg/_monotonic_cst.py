@@ -80,7 +80,8 @@ def directions_from_argument(monotonic_cst, names, n_features):
         if unknown:
             raise ValueError(
                 f"monotonic_cst names features that are not in X: {unknown}. "
-                f"{_prefix_hint(unknown, names)}Known features: {names}.")
+                f"{_prefix_hint(unknown, names, monotonic_cst)}Known features: "
+                f"{names}.")
         cst = np.zeros(n_features, dtype=np.int8)
         for name, value in monotonic_cst.items():
             cst[names.index(name)] = check_direction(value, name)
@@ -97,18 +98,28 @@ def directions_from_argument(monotonic_cst, names, n_features):
                     dtype=np.int8)
 
 
-def _prefix_hint(unknown, names):
+def _prefix_hint(unknown, names, given=()):
     """A sentence for the unknown-names error when an unknown name is a known one
     with or without a transformer's prefix: ``"education-num"`` where ``X`` holds
     a ``ColumnTransformer``'s output column ``"num__education-num"`` (the model in
     a Pipeline), or the reverse where ``X`` holds the raw columns
     (``check_monotonic`` on the Pipeline). Empty when none is. Before, the error
     listed every known name (over a hundred on Adult's one-hot coded columns) and
-    left the user to find the prefix in it."""
+    left the user to find the prefix in it.
+
+    Both the prefix and the name after it are non-empty (before, the key ``""``
+    was told "Did you mean 'num__'", and ``"a__"`` a column named ``""``), and a
+    known name that ``given`` (the user's dict) already holds is not offered
+    (before, ``{"age": 1, "num__age": 1}`` was told to name ``'num__age'`` for
+    ``'age'``, a key it had)."""
+    def prefixed(longer, shorter):
+        return (bool(shorter) and longer.endswith("__" + shorter)
+                and len(longer) > len(shorter) + 2)
+
     pairs = []
     for name in unknown:
-        matches = [known for known in names
-                   if known.endswith("__" + name) or name.endswith("__" + known)]
+        matches = [known for known in names if known not in given
+                   and (prefixed(known, name) or prefixed(name, known))]
         pairs.extend((name, known) for known in matches)
     if not pairs:
         return ""

@@ -176,3 +176,24 @@ def test_a_name_without_or_with_the_column_transformers_prefix_is_pointed_to():
     # A name that is neither gets no guess.
     with pytest.raises(ValueError, match=r"not in X: \['zz'\]\. Known features"):
         check_monotonic(model, X, monotonic_cst={"zz": 1})
+
+
+@pytest.mark.parametrize("given, names", [
+    ({"": 1}, ["num__", "y"]),               # an empty key: no name after a prefix
+    ({"a__": 1}, ["", "y"]),                 # a column named "": no name either
+    ({"__age": 1}, ["age", "y"]),            # "__age" carries no prefix
+    ({"age": 1, "num__age": 1}, ["num__age", "y"]),   # the dict names it already
+    ({"hours": 1, "num__hours": 1}, ["hours", "y"]),  # ... in either direction
+])
+def test_the_prefix_hint_offers_no_name_it_cannot_mean(given, names):
+    # The "Did you mean" of an unknown monotonic_cst name offered 'num__' for the
+    # key "", '' for "a__", 'age' for "__age", and 'num__age' for 'age' to a dict
+    # that held 'num__age' already. Those get the plain refusal.
+    from sknonneg._monotonic_cst import directions_from_argument
+
+    with pytest.raises(ValueError, match="not in X") as info:
+        directions_from_argument(given, names, len(names))
+    assert "Did you mean" not in str(info.value)
+    # A prefixed name the dict does not hold is still offered.
+    with pytest.raises(ValueError, match=re.escape("Did you mean 'num__age' for 'age'?")):
+        directions_from_argument({"age": 1}, ["num__age", "y"], 2)

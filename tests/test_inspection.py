@@ -3360,6 +3360,38 @@ def test_hidden_units_layout_warnings_point_at_the_users_draw():
     plt.close(fig)
 
 
+def _warn_once_here():
+    warnings.warn("a warning of another module", UserWarning)
+
+
+def test_hidden_units_compressed_fallback_warns_once_at_a_line():
+    # Under the default filters a warning is shown once at a line, as
+    # matplotlib's compressed layout shows its own. Before, the fallback took
+    # matplotlib's warnings in catch_warnings, which changes the filters and so
+    # makes every module's registry forget what it has shown: each draw warned
+    # again, and so did any other module's warning already shown.
+    W = np.abs(np.random.default_rng(0).normal(size=(6, 784)))
+    disp = HiddenUnitsDisplay(W).plot(n_cols=3, colorbar=True)
+    fig = disp.figure_
+    fig.colorbar(disp.images_[0], ax=list(disp.axes_.ravel()), location="left")
+    fig.get_layout_engine().set(pad=5.0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        _warn_once_here()
+        for _ in range(3):
+            fig.canvas.draw()
+            _warn_once_here()
+    texts = [str(w.message) for w in record]
+    assert texts.count("a warning of another module") == 1
+    collapsed = [w for w in record if "constrained_layout not applied" in str(w.message)]
+    assert len(collapsed) == 1 and collapsed[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="constrained_layout not applied"):
+            fig.canvas.draw()
+    plt.close(fig)
+
+
 def test_hidden_units_inset_titles_warning_points_at_the_users_line():
     # Before: stacklevel=3 pointed at the line of _hidden_units.py where
     # from_estimator calls plot, when the display was made that way.

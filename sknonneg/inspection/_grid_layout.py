@@ -55,6 +55,29 @@ def _renderer(fig):
     return private() if callable(private) else None
 
 
+def _warned_at_the_user(function, *args):
+    """``function(*args)``, the warnings it shows given again at the user's line
+    (past sknonneg's and matplotlib's frames), with their category."""
+    caught = []
+
+    def keep(message, category, filename, lineno, file=None, line=None):
+        caught.append((message, category))
+
+    registry = globals().get("__warningregistry__")
+    if registry is not None:
+        registry.clear()
+    shown = warnings.showwarning
+    warnings.showwarning = keep
+    try:
+        result = function(*args)
+    finally:
+        warnings.showwarning = shown
+    for message, category in caught:
+        warnings.warn(message, category, stacklevel=user_stacklevel(
+            through=("matplotlib", "mpl_toolkits")))
+    return result
+
+
 # The least length of the colour bar in inches, where the figure has the room:
 # three tick labels of 10 points and their gaps (the bars of 0.75 inch or more
 # that the layout drew before are unchanged)
@@ -230,14 +253,15 @@ class ImageGridLayout(LayoutEngine):
             # Its warnings ("constrained_layout not applied ...") are given
             # again at the user's draw or savefig: matplotlib points them at
             # the first frame outside matplotlib, which is this one (before: a
-            # line of this module)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result = engine.execute(fig)
-            for w in caught:
-                warnings.warn(w.message, w.category, stacklevel=user_stacklevel(
-                    through=("matplotlib", "mpl_toolkits")))
-            return result
+            # line of this module). Taken by a showwarning hook, not by
+            # catch_warnings, which changes the filters and so makes every
+            # module's registry forget the warnings it has shown: under the
+            # default filters, each draw warned again (matplotlib's own
+            # compressed layout warns once at a line). This module's registry
+            # is emptied, so that each warning reaches the hook; the user's
+            # filters and registry apply where it is given again ("error"
+            # raises, as in matplotlib).
+            return _warned_at_the_user(engine.execute, fig)
         renderer = _renderer(fig)
         dpi = fig.dpi
         W, H = fig.get_size_inches()

@@ -152,10 +152,32 @@ def parameter_error(caller, name, must, value, note=""):
     """scikit-learn's ``InvalidParameterError`` in its parameter validation's words
     ("The 'name' parameter of caller must be ... Got value instead."), for the
     checks that its constraints cannot say (one value per layer, a schedule, a
-    limit that depends on another parameter); ``note`` follows, as a sentence."""
+    limit that depends on another parameter); ``note`` follows, as a sentence.
+    A value whose ``repr`` is longer than ``_LONGEST_SHOWN`` characters is shown
+    abridged (the first items of each sequence, the ends of a long string)."""
     return InvalidParameterError(
-        f"The {name!r} parameter of {caller} must be {must}. Got {value!r} instead."
-        + (f" {note}" if note else ""))
+        f"The {name!r} parameter of {caller} must be {must}. Got {_shown(value)} "
+        f"instead." + (f" {note}" if note else ""))
+
+
+# The longest repr of a value that parameter_error shows whole (before: a list
+# of 100,000 numbers as upper made a message of 689,030 characters)
+_LONGEST_SHOWN = 200
+
+
+def _shown(value):
+    """``repr(value)``, or, where longer than ``_LONGEST_SHOWN``, ``reprlib``'s
+    abridged one."""
+    shown = repr(value)
+    if len(shown) <= _LONGEST_SHOWN:
+        return shown
+    import reprlib
+
+    short = reprlib.Repr()  # (keyword arguments: Python >= 3.12 only)
+    short.maxlevel = 3
+    short.maxlist = short.maxtuple = short.maxset = short.maxdict = 8
+    short.maxstring = short.maxother = 60
+    return short.repr(value)
 
 
 def check_bool(value, name, caller):

@@ -205,3 +205,23 @@ def test_the_refusals_are_still_value_and_type_errors(models):
         with pytest.raises(error, match=re.escape("must be an int in the range "
                                                   "[1, 3]")):
             HiddenUnitsDisplay.from_estimator(models["net"], units=50)
+
+
+@pytest.mark.parametrize("call, shown", [
+    # before: 688,950 characters, where the old wording gave the shape alone
+    (lambda m: additive_evasion_attack(m["net"], X, budget=1.0,
+                                       upper=list(range(100_000))),
+     "[0, 1, 2, 3, 4, 5, 6, 7, ...]"),
+    # before: 3,002,000 characters (features.tolist())
+    (lambda m: additive_evasion_attack(m["net"], X, budget=1.0,
+                                       features=np.zeros((1000, 1000), int)),
+     "[[0, 0, 0, 0, 0, 0, 0, 0, ...], [0, 0, 0, 0, 0, 0, 0, 0, ...], "),
+    (lambda m: HiddenUnitsDisplay.from_estimator(m["net"],
+                                                 units=list(range(100_000))),
+     "[0, 1, 2, 3, 4, 5, 6, 7, ...]"),
+])
+def test_a_long_value_is_shown_abridged(models, call, shown):
+    with pytest.raises(InvalidParameterError) as info:
+        call(models)
+    message = str(info.value)
+    assert len(message) < 500 and f"Got {shown}" in message

@@ -282,9 +282,10 @@ class HiddenUnitsDisplay:
         sizes above are more (images far taller than wide,
         ``image_shape=(64, 1)``; over about 50 columns or many rows), the cell
         shrinks to fit, the columns as wide as their titles at least; only
-        where the titles and pads alone need more (over about 100 titled rows,
-        or 300 columns) is the figure larger, as large as they need with images
-        0.1 inch. Where pads or spaces set on the layout leave the images less
+        where the titles and pads alone need more (with the default numeric
+        titles, over about 100 titled rows or 300 columns; fewer with longer
+        ``unit_labels``) is the figure larger, as large as they need with
+        images 0.1 inch. Where pads or spaces set on the layout leave the images less
         than a pixel, it warns and leaves the Axes where they are, as the
         compressed layout does.
     colorbar_ : matplotlib.colorbar.Colorbar or None

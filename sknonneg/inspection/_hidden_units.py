@@ -1,5 +1,6 @@
 """Display first-layer weight vectors as a grid of images."""
 
+import functools
 import math
 from collections.abc import Mapping
 from numbers import Integral
@@ -102,12 +103,13 @@ def _colour_limits(W, signed="auto", normalize="global"):
     return signed_, (-m if signed_ else np.zeros(n_units)), m
 
 
-def _least_height(fig, layout, axes, cell, image_h=None):
+def _least_height(fig, layout, axes, cell, rooms, image_h=None):
     """The least height in inches of ``plot``'s own figure at which its images
     are half a cell (``cell``, inches) wide where the width allows (or, given,
     ``image_h`` inches high, all rows together): the rows of images, their
-    titles (measured), the pads and spaces between them (``hspace`` as
-    :class:`ImageGridLayout` spreads it) and the suptitle.
+    titles (measured: ``rooms()``, the layout's ``_title_rooms``), the pads and
+    spaces between them (``hspace`` as :class:`ImageGridLayout` spreads it) and
+    the suptitle.
 
     A bound from the font sizes is tried first (no measurement: 0.0 where the
     figure is higher than that)."""
@@ -127,10 +129,8 @@ def _least_height(fig, layout, axes, cell, image_h=None):
         bound += (1.5 * sup.get_fontsize() * (sup.get_text().count("\n") + 1)) / 72 + 2 * hp
     if fig.get_size_inches()[1] * (1 - hspace) >= bound:
         return 0.0
-    from ._grid_layout import _renderer
-
     # measured as the layout measures them
-    title_h, _, _, sup_room = layout._title_rooms(fig, _renderer(fig))
+    title_h, _, _, sup_room = rooms()
     rows = image_h + title_h.sum() + 2 * hp + sup_room
     # the gaps: two pads, or hspace / n_rows of the figure's height
     height = rows + (n_rows - 1) * 2 * hp
@@ -140,13 +140,14 @@ def _least_height(fig, layout, axes, cell, image_h=None):
     return height
 
 
-def _colorbar_height(fig, layout):
+def _colorbar_height(fig, layout, rooms):
     """The least height in inches of ``plot``'s own figure in which
     :class:`ImageGridLayout` draws the colour bar ``CB_LEAST_LENGTH`` long: the
-    bar, the suptitle's room and two pads above and below it (for the labels at
-    its ends). Measured only where a bound from the font size says the figure
-    could be lower (0.0 otherwise)."""
-    from ._grid_layout import CB_LEAST_LENGTH, _renderer
+    bar, the suptitle's room (``rooms()``, the layout's ``_title_rooms``) and
+    two pads above and below it (for the labels at its ends). Measured only
+    where a bound from the font size says the figure could be lower (0.0
+    otherwise)."""
+    from ._grid_layout import CB_LEAST_LENGTH
 
     hp = layout.get()["h_pad"]
     sup = layout.suptitle
@@ -156,7 +157,7 @@ def _colorbar_height(fig, layout):
         bound += 1.5 * sup.get_fontsize() * lines / 72 + 2 * hp
     if fig.get_size_inches()[1] >= bound:
         return 0.0
-    return CB_LEAST_LENGTH + 4 * hp + layout._title_rooms(fig, _renderer(fig))[3]
+    return CB_LEAST_LENGTH + 4 * hp + rooms()[3]
 
 
 def _title_extent(ax, labels, size, column):
@@ -575,27 +576,30 @@ class HiddenUnitsDisplay:
             # high enough for the title rows and the suptitle, images at least
             # half a cell wide (flat images: before, a figure of 1 x 64 images
             # in one column was a few title rows high, the images collapsed)
+            from ._grid_layout import _renderer
+
+            # the titles' and the suptitle's rooms, measured once, where a bound
+            # from the font sizes does not settle a size (before: up to three
+            # times, the same measurement: a tenth of a second at 400 units)
+            rooms = functools.cache(lambda: layout._title_rooms(fig, _renderer(fig)))
             width, height = fig.get_size_inches()
-            height = max(height, _least_height(fig, layout, axes, cell))
+            height = max(height, _least_height(fig, layout, axes, cell, rooms))
             if colorbar:
                 # room for a colour bar CB_LEAST_LENGTH long below the suptitle
                 # (before: 0.8 of a flat grid's height, 0.15 inch)
-                height = max(height, _colorbar_height(fig, layout))
+                height = max(height, _colorbar_height(fig, layout, rooms))
             if height > _MAX_INCHES:
                 # bounded, but for rows of titles that alone need more (about
                 # 100 rows in one column): then as high as they need, with
                 # images _LEAST_ROW inches high
                 height = max(_MAX_INCHES, _least_height(
-                    fig, layout, axes, cell, image_h=n_rows * _LEAST_ROW))
+                    fig, layout, axes, cell, rooms, image_h=n_rows * _LEAST_ROW))
             if bounded:
                 # the cell shrunk: the columns as wide as their titles and pads
                 # at least, within the bound, but for columns whose titles and
                 # pads alone need more (about 300 columns): then as wide as
                 # they need, with images _LEAST_ROW inches wide
-                from ._grid_layout import _renderer
-
-                title_w = (layout._title_rooms(fig, _renderer(fig))[1] if titles
-                           else np.zeros(n_cols))
+                title_w = rooms()[1] if titles else np.zeros(n_cols)
                 pads = 2 * layout.get()["w_pad"]
                 width = max(width, (title_w + pads).sum() + margin_w)
                 if width > _MAX_INCHES:

@@ -71,7 +71,7 @@ from sknonneg._threads import fit_threads
 # test_fixed_order shares the dense family: test_kernels compiles the fixed-order
 # kernels too, and one worker compiling them saves the other from doing it again.
 # test_wide_sparse too: its fits run on the serial kernels that test_kernels compiles.
-# One "serial" group of dense and ABBA was tried (session 53) and measured worse: it
+# One "serial" group of dense and ABBA was tried and measured worse: it
 # and "parallel" went to different workers, and test_abba's
 # test_serial_and_parallel_objectives_agree ("parallel") compiles the serial ABBA
 # kernels too (six signatures twice, +6.3 CPU-s). loadgroup hands out the groups
@@ -129,7 +129,7 @@ def copy_kernel_args(args):
 # processes; its setup also warms the serial kernels in the test process), ~4 CPU-s
 # and 5 s wall per set-up. Before, its tests were spread test by test, and each
 # worker started a cluster of its own and compiled the same kernels as the other
-# (session 53's cold profiles).
+# (measured in cold profiles of the suite).
 _FIXTURE_GROUPS = {"client": "dask-cluster"}
 
 

@@ -508,7 +508,7 @@ def _binary_mlp(hidden_layer_sizes, activation):
 
 @pytest.mark.parametrize("activation", ["tanh", "logistic"])
 def test_from_mlp_refuses_weights_beyond_the_dtype(activation):
-    # Review 43c item 10: with dtype="float32", weights beyond float32's range
+    # With dtype="float32", weights beyond float32's range
     # were taken: lipschitz_bound_ was inf and predict refused every input as
     # "too large for the fitted network", blaming X. Weights near float64's
     # largest overflowed (RuntimeWarnings) into a network of inf and NaN.
@@ -531,7 +531,7 @@ def test_from_mlp_refuses_weights_beyond_the_dtype(activation):
         if activation == "tanh":
             # No shift to fold in (before, 0 times the overflowed sum made its
             # output biases NaN): the weights are held, but their sums are beyond
-            # float64 on every input, which predict would refuse (review 43f).
+            # float64 on every input, which predict would refuse.
             with pytest.raises(ValueError, match=(
                     r"^from_mlp cannot copy this MLPClassifier with dtype='float64': "
                     r"a weighted sum of its layers could exceed the range of float64 "
@@ -548,7 +548,7 @@ def test_from_mlp_refuses_weights_beyond_the_dtype(activation):
 @pytest.mark.parametrize("activation", ["tanh", "logistic"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_from_mlp_refuses_a_network_that_no_input_computes(activation, dtype):
-    # Review 43f: from_mlp refused weights beyond the dtype's range only. Weights
+    # from_mlp refused weights beyond the dtype's range only. Weights
     # within it whose weighted sums are not (eight units at 1e37 in float32, at
     # 1e307 in float64) made a network whose predict refused every X, even X = 0,
     # as "too large for the fitted network", advising to scale X.

@@ -356,7 +356,7 @@ def test_each_blocks_first_layer_copy_is_made_once_per_data_set(monkeypatch, dty
                                    parallel=parallel, block_rows=1040,
                                    targets_are_input=True)
         # The whole input's copy is made at its first use (KLSparsity reads it;
-        # before review 50f, at every set_data): none here.
+        # before, at every set_data): none here.
         assert made == []
         for theta in (*thetas, thetas[0]):
             value, grad = blocks.loss_grad(theta)
@@ -635,10 +635,10 @@ def test_penalty_version_and_api():
 
 
 def test_penalty_leaves_negative_parts_on_digits_as_the_docstring_says():
-    # The measurement behind nonneg="penalty" (in the docstring until task 57e, in
+    # The measurement behind nonneg="penalty" (in the docstring until it moved, in
     # doc/defaults.md since): on digits / 16, 16 components, 50 full-batch
     # L-BFGS-B iterations, the most negative part weight is -0.9 to -1.3 over seeds
-    # 0 to 2 (it said -1.1; seed 0 gives -1.25) (review 44e).
+    # 0 to 2 (it said -1.1; seed 0 gives -1.25).
     from pathlib import Path
 
     page = (Path(__file__).parents[1] / "doc" / "defaults.md").read_text("utf-8")
@@ -814,7 +814,7 @@ def test_stack_output_stage_on_codes_that_are_mostly_zeros(dtype):
 
 
 def test_a_stack_beyond_float32_is_refused_by_a_float32_fit_in_its_words():
-    # Review 43c item 10: a float64 autoencoder whose weights lie beyond
+    # A float64 autoencoder whose weights lie beyond
     # float32's range, stacked into a dtype="float32" classifier, was refused as
     # "The network's parameters overflowed to non-finite values in L-BFGS-B",
     # advice (lower learning_rate_init, gain, the penalties) that named neither
@@ -825,7 +825,7 @@ def test_a_stack_beyond_float32_is_refused_by_a_float32_fit_in_its_words():
     y = (X[:, 0] > 0.5).astype(int)
     ae = NonNegAutoencoder(3, max_iter=5, random_state=0).fit(X)
     # As a float64 fit may end (finite in float64), set in the fitted parameters,
-    # which from_autoencoders stacks (not the coefs_ list; review 53e).
+    # which from_autoencoders stacks (not the coefs_ list).
     ae._layout.views(ae._theta)[0][0][0, 0] = 1e39
     ae._set_fitted_layers(ae._theta)
     assert ae.coefs_[0][0, 0] == 1e39
@@ -867,7 +867,7 @@ def test_a_stack_fine_tunes_at_a_depth_set_since():
     clf = NonNegMLPClassifier.from_autoencoders([free], max_iter=5)
     with pytest.raises(ValueError, match="from_autoencoders set it for the depth"):
         clf.set_params(hidden_layer_sizes=(3, 4)).fit(X, y)
-    # A list the caller set is not blamed on from_autoencoders (review 42d N4).
+    # A list the caller set is not blamed on from_autoencoders.
     with pytest.raises(ValueError, match="positive") as caught:
         clf.set_params(positive=[False]).fit(X, y)
     assert "from_autoencoders" not in str(caught.value)
@@ -1415,7 +1415,7 @@ def test_convergence_warning_of_full_batch_lbfgsb_on_sparse_input_names_adam():
 @pytest.mark.parametrize("decoder, loss", [("sigmoid", SigmoidSquaredError),
                                            ("linear", SquaredError)])
 def test_the_loss_is_built_where_every_estimator_builds_it(decoder, loss):
-    # Audit 49c: doc/engine.md says every estimator builds its loss in one method,
+    # doc/engine.md says every estimator builds its loss in one method,
     # TrainableNetwork._loss() (the loss that _output_type() names). The
     # autoencoder's objective named its loss through a method of its own
     # (_loss_name), and the shared _loss() raised AttributeError (no
@@ -1434,7 +1434,7 @@ def test_the_loss_is_built_where_every_estimator_builds_it(decoder, loss):
 
 
 def test_a_fit_that_stops_at_its_starting_point_warns():
-    # Before (review 50f): full-batch L-BFGS-B on very sparse data (1% stored,
+    # Before: full-batch L-BFGS-B on very sparse data (1% stored,
     # as tf-idf text) met tol=1e-4 at the random initial weights and stopped
     # there, n_iter_=0, without a word (only verbose=1 said so).
     from sklearn.exceptions import ConvergenceWarning
@@ -1464,7 +1464,7 @@ def test_a_fit_that_stops_at_its_starting_point_warns():
 
 def test_the_whole_inputs_first_layer_copy_is_made_only_for_a_penalty_that_reads_it(
         monkeypatch):
-    # Before (review 50f): RowBlockObjective.set_data made the whole input's
+    # Before: RowBlockObjective.set_data made the whole input's
     # FirstLayerGradient for every fit over blocks, and only KLSparsity reads it:
     # a fit without it held a transposed copy of a dense X, or a blocked copy of a
     # sparse one, for nothing. Now made at its first use, once per data set.

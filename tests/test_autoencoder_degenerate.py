@@ -1,5 +1,5 @@
 """NonNegAutoencoder's DegenerateFitWarning: a fit whose training reconstruction
-error is no better than reconstructing every row by the mean row (reviews 56c, 56e:
+error is no better than reconstructing every row by the mean row (before:
 ``nonneg="penalty"`` with a huge ``nonneg_penalty`` fitted worse than the mean row,
 silently)."""
 
@@ -138,7 +138,7 @@ def test_check_leaves_float64_input_unchanged():
 
 
 def test_warning_class_documents_the_autoencoder_check():
-    # Review 56g: DegenerateFitWarning's own docstring named the classifier's and
+    # DegenerateFitWarning's own docstring named the classifier's and
     # the regressor's checks only, not the autoencoder's.
     doc = " ".join(DegenerateFitWarning.__doc__.split())
     assert "NonNegAutoencoder" in doc
@@ -160,7 +160,7 @@ def _wide_tfidf_like(n=200, d=400):
 
 @pytest.mark.parametrize("decoder", ["linear", "sigmoid"])
 def test_one_code_on_wide_data_names_a_larger_n_components(decoder):
-    # Review 56g: n_components=1 on wide tf-idf was told "Try a smaller l2, a
+    # n_components=1 on wide tf-idf was told "Try a smaller l2, a
     # smaller learning_rate_init or a larger max_iter." only, though one code was
     # the limit (the first principal component leaves 0.94 there).
     X = _wide_tfidf_like()
@@ -245,7 +245,7 @@ def test_principal_share_uses_lanczos_only_for_a_few_components(monkeypatch):
 
 @pytest.mark.parametrize("decoder", ["sigmoid"])
 def test_warm_start_on_small_inputs_names_their_scale(decoder):
-    # Review 56g: after fit(X), set_params(warm_start=True).fit(X * 0.1) ended at
+    # After fit(X), set_params(warm_start=True).fit(X * 0.1) ended at
     # 1.5 times the mean row's error and was told "Try a smaller l2, a smaller
     # learning_rate_init or a larger max_iter."; a warm start does not check the
     # scale at its start (no InputScaleWarning), and the supervised networks'

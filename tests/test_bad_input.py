@@ -823,7 +823,7 @@ def _mixed_labels():
 @pytest.mark.parametrize("cls", [NonNegMLPClassifier, ABBAClassifier])
 def test_labels_mixing_strings_and_numbers_are_scikit_learns_value_error(
         cls, monkeypatch):
-    # Audit 38d F2: NumPy's bare "'<' not supported between instances of 'int'
+    # NumPy's bare "'<' not supported between instances of 'int'
     # and 'str'" (a TypeError, from sorting the labels) came out of fit and
     # partial_fit. Now scikit-learn's unique_labels error, naming the argument,
     # before any training.
@@ -876,7 +876,7 @@ def test_an_early_stopping_scorer_that_returns_no_number_is_named(returned):
 @pytest.mark.parametrize("returned", [np.asarray(0.5), np.float32(0.5), 1])
 def test_an_early_stopping_scorer_may_return_a_numpy_scalar(returned):
     # As scikit-learn's cross-validation reads a score (score.item() first): a
-    # 0-d array is a number (review 42d D1: it was refused by the check above).
+    # 0-d array is a number (before, it was refused by the check above).
     est = _est(early_stopping=True, scoring=lambda e, X, y: returned)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -320,7 +320,7 @@ def test_private_imports_say_why(path):
     an engine constant; where the public API measures the same thing, it is used
     (abba_mnist's separable bound: NumPy's 2-norm and ``gain_``, not
     ``sknonneg._lipschitz.spectral_norm`` and ``_fitted_gain``). Before, 24
-    scripts imported them without a word (review 56c)."""
+    scripts imported them without a word."""
     source = path.read_text()
     if not _PRIVATE_IMPORT.search(source):
         return
@@ -393,7 +393,7 @@ def _compare_features_module():
 
 def test_compare_features_figures_skip_a_panel_whose_model_was_not_fitted(
         tmp_path, monkeypatch):
-    # Audit 48c: `compare_features.py --mnist-k 150` without --no-figures fitted its
+    # `compare_features.py --mnist-k 150` without --no-figures fitted its
     # rows, wrote them, and then failed with KeyError ('mnist', 'nmf_lr', 150) in
     # Fig. 3, as NMF(150) is skipped by default. Fig. 3 is drawn from the models
     # the run fitted, and left out (with a line that says so) where one of its
@@ -518,7 +518,7 @@ def test_regressor_early_stopping_cost_as_the_docstring_gives_it():
                 r2 - score[data, split, scaler, "l2=1e-4"])
     mean = np.mean([d for each in diffs.values() for d in each])
     per_data = [np.mean(each) for each in diffs.values()]
-    # Task 57e: the docstring states the cost and points to defaults.md, which
+    # The docstring states the cost and points to defaults.md, which
     # holds the figures (STYLE.md rule 8).
     doc = " ".join(NonNegMLPRegressor.__doc__.split())
     assert "it cost clean data a little (:doc:`/defaults`, eleventh round)" in doc

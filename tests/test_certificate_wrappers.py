@@ -602,7 +602,7 @@ def test_vote_reordered_after_its_fit_is_read_as_predict_proba_pairs_it(weights)
 def test_isotonic_calibration_is_monotone_in_real_arithmetic_only():
     """Why a certificate through a calibrator is not ``exact_``: scikit-learn's
     isotonic interpolation rounds the score one ulp below a knot above the knot's
-    own value (46e's reproducer)."""
+    own value."""
     from sklearn.isotonic import IsotonicRegression
 
     iso = IsotonicRegression(out_of_bounds="clip").fit([-0.13281535, 0.02458538],

@@ -697,7 +697,7 @@ def test_refusal_of_a_category_code_names_its_transformer():
         assert "does not keep it apart" not in message, message
         assert (f"the ColumnTransformer's transformer 'cat' "
                 f"({type(encoder).__name__}) keeps no") in message, message
-        # Before (review 49): "Pass monotonic_cst for the input columns
+        # Before: "Pass monotonic_cst for the input columns
         # explicitly." alone, and following it was refused in turn ("feature
         # 'city' is constrained but not numeric"). The first refusal says so.
         assert ("Nor can a constraint on input column 'city' (column 1) be "
@@ -727,7 +727,7 @@ def _ordinal_encoded_model(X, y, numeric, coded):
 
 
 def test_refusal_of_a_category_code_of_an_array_advises_a_list():
-    # Before (review 50d): for an array (no column names) the advice said "(0 for
+    # Before: for an array (no column names) the advice said "(0 for
     # 'x1')", a name monotonic_cst cannot take for an array.
     from sklearn.preprocessing import OrdinalEncoder
 
@@ -746,7 +746,7 @@ def test_refusal_of_a_category_code_of_an_array_advises_a_list():
 
 
 def test_refusal_of_an_encoded_numeric_column_speaks_of_the_audit():
-    # Before (review 49): "keeps no certified direction", the certificate's words
+    # Before: "keeps no certified direction", the certificate's words
     # (the wording is shared with monotone_certificate, which keeps them), in an
     # empirical audit. A numeric column (codes read as numbers) can be given a
     # direction explicitly: the advice is to do so.

@@ -96,7 +96,7 @@ def test_notes_objective_logistic_outputs_sum_their_cross_entropies():
     objective = _notes_objective(clf, X, Y, np.ones(len(X)), [1e-4, 0.0],
                                  [1e-5, 1e-5])
     assert objective == pytest.approx(clf.loss_, rel=1e-12)
-    # Task 58c: the Notes write nll as math, the sum over the units for logistic
+    # The Notes write nll as math, the sum over the units for logistic
     # outputs (before: "with logistic outputs the sum over the units of each one's
     # binary cross-entropy").
     assert (r"and :math:`\sum_k (\log(1 + e^{z_k}) - y_k z_k)` for logistic outputs "
@@ -110,7 +110,7 @@ def test_loss_of_a_split_l1_layer_counts_both_parts():
     at L-BFGS-B's solution."""
     X, y, sw = _wine()
     # 10 iterations leave both parts positive (sum of min(w+, w-): 2.8 here; 4.7
-    # from the signed-output start of 2 before review 53d, whose fit still left
+    # from the signed-output start of 2 used before, whose fit still left
     # 0.012 at 40 iterations, the 0 of this one at 40).
     for max_iter, overlap in ((10, True), (1000, False)):
         clf = NonNegMLPClassifier(8, positive=False, l1=1e-3, max_iter=max_iter,
@@ -123,7 +123,7 @@ def test_loss_of_a_split_l1_layer_counts_both_parts():
         assert (both > 0) == overlap
         objective = _notes_objective(clf, X, y, sw, [1e-3, 1e-3], [1e-5, 1e-5])
         assert clf.loss_ == pytest.approx(objective + 2e-3 * both, rel=1e-12)
-    # Task 58c: as math, per layer (before: "``2 l1 sum min(w+, w-)``").
+    # As math, per layer (before: "``2 l1 sum min(w+, w-)``").
     assert (r"exceeds the objective above at ``coefs_`` by :math:`2 \sum_l "
             r"\mathrm{l1}_l \sum \min(w^+, w^-)` over the split weights of layer"
             in _doc(NonNegMLPClassifier))
@@ -281,7 +281,7 @@ def test_tiny_lipschitz_max_is_undercut_by_the_l2_penalty_not_rounding():
     for params in ({"l2": 0.0}, {"solver": "adam"}):
         for cap in (1e-30, 1e-70):
             assert fit(cap, **params)[0] > 0.99, (params, cap)
-    # Task 57e: the docstring says it in one sentence and points to
+    # The docstring says it in one sentence and points to
     # doc/reliability.md, which holds the measurement.
     doc = _doc(ABBAClassifier)
     assert "Under a tiny cap the fitted bound can end far below it" in doc
@@ -299,8 +299,8 @@ def test_a_softmax_network_starts_near_uniform(positive, spread):
     # the data of 2 for a non-negative output layer (its logits move together, so
     # the softmax still starts near uniform) and of 0.1 for a signed one (its
     # logits are independent: at 2 it started as a confident random guess,
-    # log-loss 4 to 4.5 against ln 10 = 2.30; review 53d). The start is read after
-    # one Adam epoch at a step of 1e-12. Before review 53d the signed cases failed:
+    # log-loss 4 to 4.5 against ln 10 = 2.30). The start is read after
+    # one Adam epoch at a step of 1e-12. Before, the signed cases failed:
     # spread 2, log-loss 2.8 to 4.5.
     from sklearn.datasets import load_digits
     from sklearn.metrics import log_loss
@@ -319,7 +319,7 @@ def test_a_softmax_network_starts_near_uniform(positive, spread):
     if positive != "output":
         assert log_loss(y, clf.predict_proba(X)) < np.log(10) + 0.1
     # Not "output": its free hidden units do not move together, nor do its logits
-    # (start log-loss 2.79 here; adam_start.md: 2.70), a start review 53d left as
+    # (start log-loss 2.79 here; adam_start.md: 2.70), a start left as
     # it was (non-negative output layers keep 2).
     assert clf.gain_ == 1.0
     assert ("2 for a non-negative output layer and 0.1 for a signed one"

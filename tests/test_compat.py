@@ -1,4 +1,4 @@
-"""sknonneg._compat where scikit-learn's private names are gone (task 58b).
+"""sknonneg._compat where scikit-learn's private names are gone.
 
 ``check_sample_weight`` and ``num_samples`` are scikit-learn's private
 ``_check_sample_weight`` and ``_num_samples`` (scikit-learn 1.6 to 1.9 have no

@@ -1,6 +1,6 @@
 """The ConvergenceWarning's tail rule after an initial transient: a tail small
 against the whole decrease warns where it is more than 1% of both the decrease
-after the transient and the loss (session 57a; review 56f: an autoencoder under a
+after the transient and the loss (before: an autoencoder under a
 huge ``nonneg_penalty``, whose first L-BFGS-B step took its loss from 1.5e5 to
 9.9, ran into its 200-iteration limit still falling by 2-6% of its loss over the
 last 20 iterations, without a ConvergenceWarning)."""
@@ -95,7 +95,7 @@ def test_transient_that_ends_below_the_last_loss_is_no_transient():
 
 @pytest.mark.parametrize("decoder, penalty", [("linear", 1e6), ("sigmoid", 1e4)])
 def test_autoencoder_under_a_huge_penalty_warns_it_was_cut_short(decoder, penalty):
-    # The reproducer of review 56f (300 digits / 16, L-BFGS-B, 200 iterations):
+    # The reproducer (300 digits / 16, L-BFGS-B, 200 iterations):
     # before, a DegenerateFitWarning only.
     X = load_digits().data[:300] / 16
     ae = NonNegAutoencoder(solver="lbfgsb", max_iter=200, decoder=decoder,

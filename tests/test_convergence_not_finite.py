@@ -1,5 +1,5 @@
-"""The ConvergenceWarning of a loss curve with values that are not finite (task
-57h; review 57f): the tail rule took a NaN or infinite drop for a fit still
+"""The ConvergenceWarning of a loss curve with values that are not finite: the
+tail rule took a NaN or infinite drop for a fit still
 falling ("The loss still fell by more than 0.4% of its total decrease over the last
 2 iterations" of ``[nan, nan, nan]``). A fit's own curve does not end so
 (``check_finite_parameters`` refuses a run whose last loss is not finite), but
@@ -76,7 +76,7 @@ def _not_finite_message(params):
 
 
 def test_the_remedies_for_a_loss_that_is_not_finite_are_the_estimators():
-    # Review 58b: every estimator was told to lower "gain or the penalties (l1,
+    # Every estimator was told to lower "gain or the penalties (l1,
     # l2, activity_l1)"; an autoencoder has none of gain, l1 and activity_l1
     # (its penalties are nonneg_penalty, sparsity_weight and l2), an ABBA
     # network no gain and no activity_l1.

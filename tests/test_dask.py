@@ -1115,7 +1115,7 @@ def test_doc_recipes_run(client, recipes, digits, small_digits, tmp_path, capsys
     recipes.out_of_core(np.rint(X * 16).astype(np.uint8), y, tmp_path)
     out = capsys.readouterr().out
     assert "fit_dask_blocks:" in out and "out of core:" in out
-    # Audit 46g: the two searches of the gallery's run (all rows, then 300 rows)
+    # The two searches of the gallery's run (all rows, then 300 rows)
     # printed the same label beside different scores; each now names its rows.
     assert out.count(f"backend, {len(small_digits[0])} rows: best score") == 2
 
@@ -1653,7 +1653,7 @@ print("child", os.WEXITSTATUS(status), "parent", pools["threads"])
 @needs_dask
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_thread_limits_in_a_child_forked_beside_a_parents_worker():
-    # Review 47g: a child forked while a worker of the parent had its
+    # A child forked while a worker of the parent had its
     # ThreadLimits(1) set up counted that worker, which never runs (nor tears
     # down) in the child: the last teardown of the child's own ThreadLimits(3)
     # restored nothing and left its pools at 3, not the 1 it inherited. The

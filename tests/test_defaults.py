@@ -269,7 +269,7 @@ def test_degenerate_fit_advises_scaling_only_for_large_inputs():
 @pytest.mark.parametrize("inputs", ["ones", "zeros_csr", "constant_csr",
                                     "constant_where_weighted"])
 def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
-    # Review 51c: a fit on inputs equal on every row (all ones; all-zero CSR) can
+    # A fit on inputs equal on every row (all ones; all-zero CSR) can
     # do no better than the mean or the class prior, but its DegenerateFitWarning
     # said "Try a smaller l2 or a larger max_iter" (all-zero CSR: "Try scaling
     # the inputs (MaxAbsScaler ...), a smaller l2 or a larger max_iter"), none of
@@ -299,7 +299,7 @@ def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
         message = " ".join(str(w.message) for w in caught
                            if w.category is DegenerateFitWarning)
         assert "degenerate fit" in message, est
-        # The rows it checked, said as they are (review 52a; before: "on the
+        # The rows it checked, said as they are (before: "on the
         # rows it fits (those of positive sample_weight)", also given no weights).
         seen = (" on the rows it trains on (not the 1 row of sample_weight 0): "
                 if weight is not None else ": ")
@@ -316,7 +316,7 @@ def test_degenerate_fit_on_constant_inputs_says_no_setting_helps(inputs):
 
 @pytest.mark.parametrize("weighted", [False, True])
 def test_degenerate_fit_on_constant_inputs_names_the_rows_it_checked(weighted):
-    # Review 52a: early stopping holds rows out, which the check never sees, and
+    # Early stopping holds rows out, which the check never sees, and
     # the rows of weight 0 are dropped before; the note said "constant on the rows
     # it fits (those of positive sample_weight)" in every case, also to a fit
     # given no sample_weight, and never named the held-out rows.
@@ -343,7 +343,7 @@ def test_degenerate_fit_on_constant_inputs_names_the_rows_it_checked(weighted):
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_degenerate_fit_on_inputs_equal_in_float32_names_the_dtype(sparse):
-    # Review 51d: inputs that vary by less than float32's precision (1 + 1e-9 *
+    # Inputs that vary by less than float32's precision (1 + 1e-9 *
     # rand) round to one value in a dtype="float32" fit, whose DegenerateFitWarning
     # said "no function of X can do better, whatever the settings. Check the
     # inputs": but X varies, and dtype="float64" or a scaler before the cast
@@ -966,7 +966,7 @@ def test_raw_inputs_are_told_to_scale_once_per_fit(solver):
 
 
 def test_filtered_input_scale_warning_leaves_the_advice_to_the_others():
-    # Review 47g: the fit recorded its InputScaleWarning whatever the warnings
+    # The fit recorded its InputScaleWarning whatever the warnings
     # filters did with it. With simplefilter("ignore", InputScaleWarning) the
     # user saw no scaling advice at all: the ConvergenceWarning dropped "Inputs
     # as large as ...", and the DegenerateFitWarning said "see the

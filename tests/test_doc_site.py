@@ -34,7 +34,7 @@ def conf(tmp_path_factory):
 
 
 def test_results_index_file_names_can_wrap(conf):
-    # Audit 43b: the index's first column showed each file name on one line, and the
+    # The index's first column showed each file name on one line, and the
     # longest (autoencoder_stack_mnist60k_linear_short_confirm.md, 50 characters)
     # widened the table past the article at a 1280-pixel window: "Cited from" was
     # cut off at the right edge. Each name may now break after its underscores.
@@ -49,7 +49,7 @@ def test_results_index_file_names_can_wrap(conf):
 
 
 def test_results_pages_show_the_figures_their_file_names(conf):
-    # Audit 43b: autoencoder_vs_nmf.md and autoencoder_vs_nmf_k196.md name their
+    # autoencoder_vs_nmf.md and autoencoder_vs_nmf_k196.md name their
     # figures by path (doc/figures/...png), which the site showed as code that no
     # reader could open; the figures were nowhere on the site.
     text = ("`doc/figures/autoencoder_parts_mnist_k196_mnist60k_k196.png` and "
@@ -81,7 +81,7 @@ PAGE_TOC_CODE_WIDTH = 68
 
 def _code_lines(path):
     """The lines of a page's code blocks, ```text blocks included (engine.md's file
-    tree: audit 46g found its descriptions, lines of up to 96 characters, cut off at
+    tree: its descriptions, lines of up to 96 characters, were cut off at
     the block's edge beside "On this page", every line to be scrolled sideways)."""
     text = path.read_text(encoding="utf-8")
     lines = []
@@ -119,7 +119,7 @@ def _has_sections(path):
 
 
 def test_code_beside_the_page_toc_fits_its_column(conf):
-    # Audit 43b: beside "On this page" a code block is 611 pixels wide at a
+    # Beside "On this page" a code block is 611 pixels wide at a
     # 1280-pixel window; every recipe of scaling.md (lines of 74-86 characters) and
     # one block each of performance.rst and reliability.md scrolled sideways. scaling.md
     # now lists its sections at the top (full width), the other two blocks are
@@ -153,7 +153,7 @@ def _markdown_lines():
 
 
 def test_code_in_markdown_table_cells_is_closed():
-    # Audit 46g: engine.md's kernel table wrote `l2 |W|^2` in a cell; the pipes split
+    # engine.md's kernel table wrote `l2 |W|^2` in a cell; the pipes split
     # the cell, so the page showed "`l2" with its backtick and lost the rest of the
     # row. A pipe inside a table cell, in code too, is written \|: every cell of every
     # Markdown table row of the pages then holds its code spans whole.
@@ -179,7 +179,7 @@ def test_no_wrapped_line_starts_a_block_quote():
 
 
 def test_api_reference_documents_every_public_name_and_module(conf):
-    # Audit 57c: the reference had a page for every name, but sknonneg.exceptions
+    # The reference had a page for every name, but sknonneg.exceptions
     # and sknonneg.neural_network (whose names sknonneg re-exports) were nowhere on
     # the site, nor in its module index, though every warning's Examples import
     # from sknonneg.exceptions. Every public module's __all__ has its entries in
@@ -219,7 +219,7 @@ def test_api_reference_documents_every_public_name_and_module(conf):
 
 
 def test_api_index_lists_every_class_and_function(conf):
-    # Audit 57c: the API reference's index listed each module with the words
+    # The API reference's index listed each module with the words
     # "Classes", "Functions", "Constants" under it and no name: a reader looking up
     # an estimator's parameters had to guess its module, open its page and find it
     # in a table there. The index now lists every class and function of every
@@ -236,7 +236,7 @@ def test_api_index_lists_every_class_and_function(conf):
 
 
 def test_single_backquotes_render_as_code(conf):
-    # Audit 57c: the class pages show the methods inherited from scikit-learn with
+    # The class pages show the methods inherited from scikit-learn with
     # their docstrings, written for scikit-learn's default role (code): with
     # Sphinx's, `fit` and `X` of fit_transform and get_feature_names_out rendered as
     # italic citations (<cite>) on the five estimators' pages.
@@ -258,7 +258,7 @@ def test_single_backquotes_render_as_code(conf):
 
 
 def test_pages_cited_by_their_file_link_to_the_page(conf):
-    # Audit 57c: the docstrings cite the pages by their file in the repository
+    # The docstrings cite the pages by their file in the repository
     # (``doc/defaults.md``: 7 times on NonNegMLPClassifier's page, 4 on the
     # regressor's), as do results files; the site showed each as code that no
     # reader could open. A citation of a page now links to it; one of a file that
@@ -284,7 +284,7 @@ def test_pages_cited_by_their_file_link_to_the_page(conf):
 
 
 def test_public_names_written_as_code_link_to_their_reference(conf):
-    # Audit 57c: the prose pages named the API as code, not through a role, 152
+    # The prose pages named the API as code, not through a role, 152
     # times (``check_monotonic`` 18 times, ``DegenerateFitWarning`` 22), and the
     # docstrings did too: none could be followed to the parameters. A public name
     # written as code (qualified, or alone where it is unambiguous and no common
@@ -334,7 +334,7 @@ def test_landing_page_links_the_guarantee_pages():
 
 
 def test_landing_page_starts_a_new_user():
-    # Audit 57c: the landing page said what sknonneg is, but not for whom; it gave
+    # The landing page said what sknonneg is, but not for whom; it gave
     # the install and the demo on two lines of its own, not the README's quick start
     # (so not the test command), and none of the examples that answer a first
     # question: a monotone credit score, a readable topic model, a spam filter that
@@ -358,7 +358,7 @@ def test_landing_page_starts_a_new_user():
 
 
 def test_every_gallery_example_has_a_title_an_introduction_and_a_thumbnail():
-    # Audit 57c: the gallery's index showed sphinx-gallery's placeholder (grey
+    # The gallery's index showed sphinx-gallery's placeholder (grey
     # leaves) for "Grid search on a (tiny) Dask cluster" and "Scale-out recipes",
     # which drew no figure. Every example has a title, a paragraph that says what
     # it shows, and a thumbnail: a figure it draws, or an image it names.
@@ -397,7 +397,7 @@ def _sections(path):
 
 
 def test_user_guide_index_stays_a_readable_table_of_contents():
-    # Audit 57c: the User guide's index listed every page to depth 2, 81 entries,
+    # The User guide's index listed every page to depth 2, 81 entries,
     # 23 of them the rounds of "How the defaults were chosen" ("Fourth round (a):
     # ...", "Sixth round: are the warnings real?"): the pages a new user reads
     # were lost among them, under no word of introduction. The pages for using
@@ -441,7 +441,7 @@ def _pages():
 
 
 def test_headings_say_what_the_section_is_about():
-    # Review 46i: defaults.md had "## A re-check of the images section (session 40,
+    # defaults.md had "## A re-check of the images section (session N,
     # `defaults_part40_images`)". Headings name their subject; the results files and
     # commits that are the evidence go in the text under them. "session N" (the
     # project's development history) appears in no visible text: results files whose
@@ -486,7 +486,7 @@ def test_doc_paragraphs_stay_readable():
     # Review 46i: choosing.rst's monotonic_cst section ended in one paragraph of
     # 3,846 characters of benchmark figures; they are a list and tables now. No block
     # of the user guide's pages between blank lines runs past 2,500 characters.
-    # Task 47b: nor of the Markdown pages (reliability.md had a list of 7,750
+    # Nor of the Markdown pages (reliability.md had a list of 7,750
     # characters without a blank line, robustness.md a paragraph of 5,768, engine.md,
     # defaults.md and reproduction.md blocks of 2,576 to 5,152); their long lists
     # have sub-headings, and their long items a lead sentence and a list.
@@ -515,9 +515,9 @@ def _skip_without_a_checkout():
 
 
 def test_commits_off_the_history_are_said_to_be():
-    # Review 48e: defaults.md said a rerun was made "at c888dc3", a commit of a work
+    # defaults.md said a rerun was made "at c888dc3", a commit of a work
     # branch rebased onto main (as e5bc918), which the repository holds but its
-    # history does not (audit 48c had fixed the same for 719f3a4 and the
+    # history does not (an earlier fix had fixed the same for 719f3a4 and the
     # compare_features commits). A commit the repository can resolve but HEAD does
     # not descend from is named only in a block that says it is not in the history.
     # Commits the repository cannot resolve at all are benchmarks/results/README.md's
@@ -542,7 +542,7 @@ def test_commits_off_the_history_are_said_to_be():
 
 
 def test_robustness_page_gap_of_free_output_layer_is_the_results_files():
-    # Review 48e: robustness.md said positive="output" and the unconstrained network
+    # robustness.md said positive="output" and the unconstrained network
     # agree on Reuters "to 0.04 point" of ROC AUC, 99.57 against 99.54; the results
     # file gives 99.575 and 99.541, 0.03 point. Each number the sentence gives is
     # the results file's, rounded as written.
@@ -565,7 +565,7 @@ def test_robustness_page_gap_of_free_output_layer_is_the_results_files():
 
 
 def test_results_commits_are_on_main_or_mapped():
-    # Review 49f: autoencoder_sparse_memory recorded dd145cf, a commit of a work
+    # autoencoder_sparse_memory recorded dd145cf, a commit of a work
     # branch rebased onto main (as 67e1f41), which the history does not hold and
     # git's garbage collection removes. Every commit a results file records (its
     # run record's) is one HEAD descends from, or benchmarks/results/README.md names
@@ -606,7 +606,7 @@ def test_results_commits_are_on_main_or_mapped():
 
 
 def test_autoencoder_tfidf_solver_advice_is_the_results_files():
-    # Task 57g: the user guide advises Adam on tf-idf with the numbers of
+    # The user guide advises Adam on tf-idf with the numbers of
     # benchmarks/autoencoder_output_bias.py. Each number the paragraph gives is the
     # results files', rounded as written.
     text = " ".join((ROOT / "doc" / "user_guide" / "nonneg.rst")
@@ -645,17 +645,17 @@ def test_autoencoder_tfidf_solver_advice_is_the_results_files():
 
 def test_no_internal_review_labels_in_docs_and_code():
     # The pages and the package's comments cited the internal labels of the
-    # development's reviews ("review 53b", "session 11", "audit 48c"), which mean
+    # development's reviews (the word review, session, audit or task and a number), which mean
     # nothing to a reader of the project. They now cite what each stood for: the
     # commit, the results file, or nothing. doc/changes.md is a record and is left
     # out, as are the results files (records of their runs); the benchmark
-    # scripts' docstrings and comments are read.
-    label = re.compile(r"\b(?:review|session|audit)s? ?\d{1,2}[a-h]?\b"
-                       r"|\b\d{2}[a-h]'s review\b", re.IGNORECASE)
+    # scripts' and the tests' docstrings and comments are read.
+    label = re.compile(r"\b(?:review|session|audit|task)s? ?\d{1,2}[a-h]?\b"
+                       r"|\b\d{2}[a-h]'s\b", re.IGNORECASE)
     paths = [*(ROOT / "doc").glob("*.md"), *(ROOT / "doc").glob("*.rst"),
              *(ROOT / "doc" / "user_guide").glob("*.rst"), ROOT / "README.md",
              *(ROOT / "sknonneg").rglob("*.py"), *(ROOT / "examples").glob("*.py"),
-             *(ROOT / "benchmarks").glob("*.py")]
+             *(ROOT / "benchmarks").glob("*.py"), *(ROOT / "tests").rglob("*.py")]
     found = []
     for path in sorted(paths):
         if path == ROOT / "doc" / "changes.md":

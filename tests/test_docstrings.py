@@ -254,7 +254,7 @@ def test_fetch_file_documents_its_default_timeout():
 
 
 def test_parameters_mention_only_parameters_the_estimator_has():
-    # Audit 38d F3: ABBAClassifier's output (a section shared with the MLP
+    # ABBAClassifier's output (a section shared with the MLP
     # classifiers) said "auto" gives a single logistic unit under
     # ``monotonic_cst``, a parameter ABBAClassifier does not have.
     import re
@@ -311,7 +311,7 @@ def test_capped_penalties_and_computed_attributes_say_so_in_the_docstring():
     # Every penalty strength capped at PENALTY_MAX names the cap in its own
     # Parameters entry, and every computed fitted attribute (a fitted_property,
     # which refuses an assignment) says it is read-only in its Attributes entry.
-    # Before (review 56e): the cap was stated under l2 alone (l1, activity_l1,
+    # Before: the cap was stated under l2 alone (l1, activity_l1,
     # nonneg_penalty and sparsity_weight said nothing), and only ABBA's bounds were
     # documented as read-only (gain_, activation_, the dense networks'
     # lipschitz_bound_, n_components_ were not).
@@ -341,13 +341,13 @@ def test_capped_penalties_and_computed_attributes_say_so_in_the_docstring():
             assert "read-only" in attributes[name].lower(), (cls.__name__, name)
 
 
-# Task 57e (STYLE.md rule 8): the class docstrings had grown into lab notes
+# STYLE.md rule 8: the class docstrings had grown into lab notes
 # (NonNegMLPClassifier 39,374 characters, NonNegMLPRegressor 34,256, ABBAClassifier
 # 28,101, NonNegAutoencoder 23,003; scikit-learn's MLPClassifier about 11,000). Their
 # measurements moved to doc/defaults.md ("Measurements behind the estimators'
 # parameter descriptions") and doc/reliability.md; these bounds, about 1,000
 # characters above the lengths after the move, keep them from growing back. A new
-# measurement goes to doc/, with a link from the docstring. Task 58c raised each by
+# measurement goes to doc/, with a link from the docstring. A later change raised each by
 # what its objective as LaTeX cost (rounded up to 50 characters): the classifier
 # by 800 (32,000 -> 32,800), the regressor by 750 (four ".. math::" blocks), ABBA
 # by 1,350 (its Notes had no objective: a paragraph with its block and the loss_
@@ -377,7 +377,7 @@ def test_no_public_class_docstring_names_a_results_file():
 
 
 def test_docstring_measurements_are_on_the_defaults_page():
-    # The figures that left the docstrings (task 57e) are kept, under the label the
+    # The figures that left the docstrings are kept, under the label the
     # docstrings link to (:ref:`docstring-measurements`).
     page = (ROOT / "doc" / "defaults.md").read_text(encoding="utf-8")
     assert "(docstring-measurements)=" in page
@@ -406,7 +406,7 @@ def _documented_text():
 
 
 def test_public_docstrings_name_no_private_module():
-    # Task 58c: five public docstrings sent the reader to private code, which has
+    # Five public docstrings sent the reader to private code, which has
     # no page on the site and no promise of staying: ABBAClassifier's Notes
     # (sknonneg._kernels.abba), certified_radius of both classifiers
     # (sknonneg._lipschitz.logit_rounding_bound), NonNegMLPClassifier.lipschitz_bound_
@@ -434,7 +434,7 @@ def _math_blocks(text):
 
 
 # The LaTeX the objectives may use: what a reader of help() in a terminal can read
-# as it is (task 58c). A new command needs a reason to be here.
+# as it is. A new command needs a reason to be here.
 _PLAIN_LATEX = {"frac", "sum", "mathrm", "log", "max", "min", "dots", "lambda", "rho",
                 "hat", "bar", "sigma", "mu", "beta", "geq", "leq", "|", "_"}
 
@@ -470,7 +470,7 @@ _OBJECTIVE_TERMS = {
 
 @pytest.mark.parametrize("name", sorted(_OBJECTIVE_TERMS))
 def test_notes_state_the_objective_as_math(name):
-    # Task 58c: the objectives were ASCII literal blocks ("sum_i s_i nll(z_i, y_i) /
+    # The objectives were ASCII literal blocks ("sum_i s_i nll(z_i, y_i) /
     # sum_i s_i + ..."), shown as code on the site; they are ".. math::" blocks, as
     # scikit-learn's (ElasticNet), which the site renders with MathJax, in LaTeX
     # simple enough to read in help(). Without a docs build: the blocks hold each
@@ -500,7 +500,7 @@ def _check_plain_latex(name, formulas):
 
 
 def test_ramp_transformer_states_its_ramps_as_math():
-    # Task 58c: the ramps' formula was inline code (``min(max((x - t_k) / (t_{k+1} -
+    # The ramps' formula was inline code (``min(max((x - t_k) / (t_{k+1} -
     # t_k), 0), 1)``), broken across two lines; a ".. math::" block now, with the
     # ramp between equal knots (0) and the column names of k said beside it.
     from sknonneg.preprocessing import RampTransformer
@@ -596,7 +596,7 @@ def _notes_objective(name):
 
 @pytest.mark.parametrize("name", sorted(_OBJECTIVE_TERMS))
 def test_notes_objective_is_the_fitted_loss(name):
-    # Task 58c: the objective of each estimator's Notes, evaluated as written at
+    # The objective of each estimator's Notes, evaluated as written at
     # the fitted parameters (sample and class weights, the classifier's span units
     # on the first layer, no factor 1/2 on L2, the regressor's standardised
     # targets, the KL and negative-weight terms), is the loss_ the fit reports.

@@ -1164,7 +1164,7 @@ def test_score_of_uniform_weights_of_any_size_is_the_unweighted_accuracy(size):
                                  NonNegMLPRegressor, NonNegAutoencoder])
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "fit_transform"])
 def test_an_unknown_keyword_is_a_type_error(cls, method):
-    # Review 43c item 1: fit, partial_fit and fit_transform take no **kwargs, so
+    # Fit, partial_fit and fit_transform take no **kwargs, so
     # an unknown keyword (a typo of sample_weight, say) is Python's TypeError,
     # as scikit-learn's estimators raise it, and is never silently ignored.
     X, y = _data()

@@ -213,7 +213,7 @@ def test_partial_fit_refuses_a_changed_network(Est, target, change):
     ({"hidden_layer_sizes": (5, 7)}, {"hidden_layer_sizes": (7, 5)}),
 ], ids=["output", "same-size-other-packing"])
 def test_warm_start_that_starts_anew_equals_a_fresh_fit_with_adam(first, change):
-    # A warm start that cannot continue starts anew: its theta did (session 14),
+    # A warm start that cannot continue starts anew: its theta did,
     # and now Adam's moments do too (they were carried over when the sizes
     # matched, so the "fresh" fit differed from a fresh fit).
     rng = np.random.RandomState(0)
@@ -340,7 +340,7 @@ def test_warm_start_raises_the_layout_warnings_once(Est):
 @pytest.mark.parametrize("Est", [NonNegMLPRegressor, NonNegMLPClassifier])
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_the_ramp_warning_points_at_the_callers_line(Est, method):
-    # Before (review 50a): a fixed stacklevel=4 put the "ramp columns" warning at a
+    # Before: a fixed stacklevel=4 put the "ramp columns" warning at a
     # line inside sknonneg (_training.py, _base.py), so Python's default filter
     # showed it once per process, whichever user line caused it.
     import warnings
@@ -359,7 +359,7 @@ def test_the_ramp_warning_points_at_the_callers_line(Est, method):
 
 @pytest.mark.parametrize("Est", [NonNegMLPRegressor, NonNegMLPClassifier])
 def test_a_stream_of_partial_fit_calls_raises_the_layout_warnings_once(Est):
-    # Before (review 49): every later partial_fit call rebuilt the layout to
+    # Before: every later partial_fit call rebuilt the layout to
     # check it was unchanged (_check_layout_unchanged) and repeated the first
     # call's build warnings, although it builds nothing new. Warnings about the
     # data of a call still apply: batch_size larger than each call's rows warns
@@ -672,7 +672,7 @@ def test_check_monotonic_reads_the_fitted_constraints(Est):
 def test_partial_fit_after_early_stopping_drops_the_validation_scores(Est):
     # partial_fit holds no rows out, and its update leaves the parameters that the
     # earlier fit's early stopping scored: validation_scores_ and
-    # best_validation_score_ no longer describe the model (audit 37a F5: they were
+    # best_validation_score_ no longer describe the model (before, they were
     # kept). A fit without early stopping has None for both, and so has this.
     rng = np.random.default_rng(1)
     Xb = rng.random((200, 4))
@@ -993,7 +993,7 @@ def test_abba_certified_radius_divides_by_the_fitted_bound_not_a_set_one():
     # larger (0.169 -> 1.5e9), a radius within which predict did change. Then the
     # radius, the cap check, copies and pickles used the fitted network's bound,
     # and the assignment was taken and ignored; now it raises, as the dense
-    # networks' (review 56c).
+    # networks'.
     import copy
     import pickle
 
@@ -1032,7 +1032,7 @@ def test_autoencoder_decodes_with_its_fitted_parts():
 def test_from_autoencoders_stacks_the_fitted_encoder_not_the_public_lists():
     # from_autoencoders read ae.coefs_[0], ae.intercepts_[0] and
     # ae.weight_constraints_, public lists in which an array (or a value) can be
-    # put that changes no transform (review 53e): a "pruned" array put there was
+    # put that changes no transform: a "pruned" array put there was
     # stacked, a negative one on a non-negative encoder was refused, and
     # weight_constraints_ set to "free" made positive a list instead of True.
     X = np.random.RandomState(0).rand(60, 5)
@@ -1392,7 +1392,7 @@ def test_computed_fitted_attributes_refuse_an_assignment_saying_so(tmp_path):
     # property) refuses an assignment and del with an AttributeError that names
     # it and says why; before, Python's "property 'gain_' of 'NonNegMLPClassifier'
     # object has no setter", and ABBA's bounds were stored attributes, taken and
-    # ignored (review 56c). Copies, pickles, clones and saved files are unchanged.
+    # ignored. Copies, pickles, clones and saved files are unchanged.
     import copy
     import pickle
 

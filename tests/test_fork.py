@@ -186,7 +186,7 @@ def test_fork_during_a_small_fit_reads_the_budget_it_gets_back_before_any_fit():
     """In a child forked while a small fit in another thread held the BLAS pools at
     one thread, ``thread_budget`` and ``pool_limit`` read the limits the child's
     first fit restores, before that fit. Before, they read the parent's hold of
-    one thread until then (review 44f): ``ThreadLimits`` in such a child recorded
+    one thread until then: ``ThreadLimits`` in such a child recorded
     that 1 as the process's original limit (see test_dask)."""
     _run_script(FORK_DURING_A_SMALL_FIT_BEFORE_ANY_FIT)
 
@@ -297,5 +297,5 @@ def test_fork_inside_a_hold_keeps_a_childs_own_hold():
     """In a child forked inside a hold, a thread that holds the pools while the
     forking thread leaves its hold keeps them at one thread until it leaves; then
     the limits come back. Before, the forking thread's leave took that thread's
-    count and restored the limits under it (review 44g)."""
+    count and restored the limits under it."""
     _run_script(FORK_INSIDE_A_HOLD_THEN_A_THREAD_HOLDS)

@@ -190,7 +190,7 @@ def test_a_later_float32_batch_whose_gradient_would_overflow_is_refused():
     # Below z = -50 the gradient is 1 - t e^50: a later batch (whose scale the
     # first fit fixed) with a target 5e19 times y_mean_ put a float32 output delta
     # beyond float32's range, and the warm fit was refused as "the parameters
-    # overflowed" (review 42d R1). Now the target is refused, naming it; float64
+    # overflowed". Now the target is refused, naming it; float64
     # fits it.
     X = np.r_[np.full(50, -1.0), np.full(50, 1.0)][:, None]
     y = np.r_[np.full(50, 4e-20), np.full(50, 2.0)]

@@ -448,7 +448,7 @@ def test_autoencoder_outputs_named_by_the_pipeline_before_it():
     # Topic words: in CountVectorizer -> NonNegAutoencoder, top_features named the
     # parts' features after the vocabulary, but describe_network listed the
     # outputs (the same features, reconstructed) as x0, x1, ... and
-    # OutputWeightsDisplay labelled them so (review 44e).
+    # OutputWeightsDisplay labelled them so.
     from sknonneg import NonNegAutoencoder
     from sknonneg.inspection import describe_network
 
@@ -2412,7 +2412,7 @@ def test_output_weights_image_shape_is_checked_with_or_without_images(show_image
     (1.23444, "1.235"), (11.170158, "11.18"), (1.2345e8, "1.235e+08"),
     (1.0005e-5, "1.001e-05"), (1.0, "1"), (9.9999, "10"), (2.5e-320, "2.5e-320")])
 def test_describe_network_rounds_up_in_float_notation(value, text):
-    # Before (review 50d): the rounded-up bound printed through Decimal, as
+    # Before: the rounded-up bound printed through Decimal, as
     # 1.235E+8, 0.00001001 and 1.000 where a float prints 1.235e+08, 1.001e-05, 1.
     from decimal import Decimal
 

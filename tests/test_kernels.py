@@ -473,7 +473,7 @@ def _kernel_cases():
     The cases of the activations other than the logistic compile a variant of their
     own (``support.PerActivation``), held to the twins like every other case, in
     both flavours and dtypes (the serial flavour's fused kernel of these
-    activations on CSR input in float32 was left out until session 41, for its
+    activations on CSR input in float32 was left out at first, for its
     compile cost of about 8 CPU-seconds: a float32 fit on sparse input small
     enough for the serial flavour runs it)."""
     params = []

@@ -305,7 +305,7 @@ def test_warm_kernels_takes_the_regressor(loss):
 
 @LOSSES
 def test_a_fit_checks_the_target_values_once(loss, monkeypatch):
-    # Review 43c item 2: a fit checked its targets' values as a whole data set's
+    # A fit checked its targets' values as a whole data set's
     # (a fresh fit in _encode_targets, a warm one in _check_whole_targets) and
     # then again as a later batch's (_check_standardised_targets), which the
     # first implies. Now once; a later partial_fit batch is checked as before,
@@ -345,7 +345,7 @@ def test_a_fit_checks_the_target_values_once(loss, monkeypatch):
 
 
 def test_the_largest_scaled_target_has_one_name():
-    # Review 43c item 3: the upper end of the scaled targets a loss fits was both
+    # The upper end of the scaled targets a loss fits was both
     # an attribute (max_scaled_target) and a method of the dtype
     # (largest_scaled_target) that returned it unless the loss said less. Now the
     # method alone, the value unchanged.

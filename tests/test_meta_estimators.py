@@ -1,4 +1,4 @@
-"""The estimators inside scikit-learn's meta-estimators and tools (review 45c).
+"""The estimators inside scikit-learn's meta-estimators and tools.
 
 The combinations that already worked (calibration, threshold tuning, stacking,
 votes, multi-output wrappers, searches with loky workers, metadata routing,

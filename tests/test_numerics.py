@@ -324,7 +324,7 @@ def test_adam_moments_do_not_overflow_on_huge_gradients(flavour):
 
 def test_autoencoder_with_the_largest_penalty_fits_without_overflow():
     # Before: nonneg_penalty=1e300 (a gradient of 1e300) overflowed Adam's second
-    # moment; penalties above PENALTY_MAX are refused now (review 56c), and Adam's
+    # moment; penalties above PENALTY_MAX are refused now, and Adam's
     # moments stay clipped (test_adam_moments_do_not_overflow_on_huge_gradients).
     X = np.random.RandomState(0).rand(60, 8)
     with warnings.catch_warnings():
@@ -378,7 +378,7 @@ def test_the_largest_penalty_neither_overflows_nor_misleads():
     # solver's parameters overflow said "lower learning_rate_init or gain, or scale
     # the input features", not the penalty. Later, l2=1e300 ran scaled down to
     # weights of 1e-250, but with its output bias where the start left it (a
-    # log-loss up to twice the prior's, review 56c): l2 above PENALTY_MAX is
+    # log-loss up to twice the prior's): l2 above PENALTY_MAX is
     # refused now (test_penalties_above_the_largest_are_refused), and at
     # PENALTY_MAX the fit is the objective's optimum, the class-prior model, and
     # the DegenerateFitWarning names the penalties.
@@ -438,7 +438,7 @@ def test_the_largest_l2_fits_the_constant_model_intercepts_included():
 @pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf, 1e300])
 def test_a_per_layer_penalty_out_of_range_is_refused_as_a_float_is(name, bad):
     # One value out of [0, PENALTY_MAX] in a per-layer sequence is refused in the
-    # words of the same value given as a float: the range. Before (review 56e), a
+    # words of the same value given as a float: the range. Before, a
     # negative, NaN or infinite entry said "must be non-negative and finite", and a
     # finite 1e300 then got another error, naming the range.
     from sklearn.utils._param_validation import InvalidParameterError
@@ -747,7 +747,7 @@ def test_one_column_far_above_the_others_warns(sparse):
 
 
 def test_dense_column_rms_takes_no_copy_of_the_inputs():
-    # Before (review of session 50): column_rms made two float64 copies of a dense
+    # Before: column_rms made two float64 copies of a dense
     # X (np.abs(X) and (X / unit) ** 2), and _unscaled_largest had its own
     # blockwise root-mean-square loop to avoid them; now one function, a block of
     # rows at a time, with the values of the direct formula.

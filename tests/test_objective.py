@@ -518,7 +518,7 @@ def test_single_layer_on_csr_input_reads_the_weights_not_their_padding(dtype,
     """A network of one (output) layer on CSR input: its product is scipy's, which
     took the padded weights whole: logits of the padded width, and a broadcasting
     error (``could not broadcast ... (300,16) into shape (300,1)``). In a float64
-    fit with a writeable theta the layer reads theta's block in place (review 55c:
+    fit with a writeable theta the layer reads theta's block in place (before,
     that path had no test of its own)."""
     X = sp.random(300, 20, density=0.1, random_state=0, format="csr")
     y = np.asarray(X.sum(axis=1)).reshape(-1, 1)

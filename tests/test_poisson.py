@@ -207,7 +207,7 @@ def test_a_fit_no_better_than_the_mean_warns_with_its_d2():
 def test_old_pickles_without_loss_load_as_squared_error():
     # A regressor saved before ``loss`` existed: neither the parameter nor the
     # snapshot of the fitted parameters holds it. Loaded, it is a squared-error
-    # fit, whatever loss is set afterwards (review 41 D1: set_params(loss=
+    # fit, whatever loss is set afterwards (before, set_params(loss=
     # "poisson") turned its predictions into exp of them).
     X, y, _ = _counts(40)
     est = NonNegMLPRegressor(3, max_iter=5, random_state=0).fit(X, y)
@@ -232,7 +232,7 @@ def test_init_zeroes_only_outputs_at_the_scaled_constant(loss, scaled_constant):
     # (0 standardised, 1 divided by the mean) on the rows fitted starts at 0 (it
     # predicts them exactly); one constant at another value does not: early
     # stopping's split can leave a target constant on its training rows only
-    # (3.0 on a held-out row), and its unit was zeroed (review 41 D2; the squared
+    # (3.0 on a held-out row), and its unit was zeroed (the squared
     # error's rule before the Poisson loss is the first case).
     X, y, _ = _counts(30)
     est = NonNegMLPRegressor(3, loss=loss, max_iter=1, random_state=0).fit(
@@ -247,7 +247,7 @@ def test_init_zeroes_only_outputs_at_the_scaled_constant(loss, scaled_constant):
 
 def test_a_warm_start_on_noise_warns_against_its_own_mean():
     # D^2's mean model is the mean of the targets fitted, not exp(0) (the first
-    # fit's y_mean_; review 41 D3).
+    # fit's y_mean_).
     X, y, _ = _counts(300)
     est = NonNegMLPRegressor(6, loss="poisson", random_state=0, max_iter=50,
                              warm_start=True).fit(X, y)

@@ -1,5 +1,4 @@
-"""polars DataFrames and Series wherever sknonneg takes or returns a pandas one
-(task 58b).
+"""polars DataFrames and Series wherever sknonneg takes or returns a pandas one.
 
 The documentation said "pandas or polars" (``set_output(transform="polars")``,
 ``monotonic_cst`` as a dict of names, ``check_monotonic``, RampTransformer's

@@ -473,7 +473,7 @@ def test_float32_ramps_of_subnormal_or_far_knots():
 
 @pytest.mark.parametrize("knots", ["quantile", "distinct", "uniform"])
 def test_numpy_integer_n_knots_beyond_memory_is_refused_without_overflow(knots):
-    # Review 52h: n_knots=np.int64(2**62) (a NumPy integer, as from a grid built
+    # n_knots=np.int64(2**62) (a NumPy integer, as from a grid built
     # with np.arange) overflowed the memory checks' products in int64: "overflow
     # encountered in scalar multiply", then NumPy's "array is too big" ValueError
     # (fit) or its own "Unable to allocate" (2**62 // 46), not the MemoryError

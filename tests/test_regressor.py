@@ -552,7 +552,7 @@ def test_score_leaves_rows_of_weight_0_out_of_the_unit_scale():
 @pytest.mark.parametrize("loss, power", [("poisson", 1.0), ("gamma", 2.0),
                                          ("tweedie", 1.5)])
 def test_score_of_a_log_link_loss_is_r2_not_d2(loss, power):
-    # score's docstring (review 51c): R^2 with every loss, as MLPRegressor and
+    # score's docstring: R^2 with every loss, as MLPRegressor and
     # HistGradientBoostingRegressor score theirs, not PoissonRegressor's D^2;
     # d2_tweedie_score at the loss's power gives D^2.
     from sklearn.metrics import d2_tweedie_score, r2_score

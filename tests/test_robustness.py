@@ -1118,7 +1118,7 @@ def test_scalers_fitted_on_a_column_all_nan_then_imputed_are_certified(Scaler):
     # column all NaN in the fit gets a NaN scale_ (and offset), and a later
     # SimpleImputer drops it, so the pipeline predicts, constant in it. Certified
     # before this session; the refusal of a NaN scale_ or offset set by hand
-    # (above) refused it too (review 53e). The fit's own NaN is told from a set
+    # (above) refused it too. The fit's own NaN is told from a set
     # one by the fit's record of the column (n_samples_seen_ 0, data_min_,
     # max_abs_ or center_ NaN).
     X, y = _counts(n_samples=80)

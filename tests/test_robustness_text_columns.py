@@ -1,6 +1,6 @@
 """The certificate and the attack on text read through a ColumnTransformer (a
 subject and a body column, each through its own vectorizer, beside numeric
-columns), and through a HashingVectorizer (review 44a)."""
+columns), and through a HashingVectorizer."""
 
 import numpy as np
 import pandas as pd

@@ -406,7 +406,7 @@ def test_reuters_bag_of_words_checks_its_bunch(bunch, error, match):
 def test_reuters_bag_of_words_reads_what_its_vectorizer_and_binarizer_read(changes):
     # A document's labels as an array (a column of lists read from Arrow or
     # Parquet holds arrays) and documents as UTF-8 bytes, which CountVectorizer and
-    # MultiLabelBinarizer read. Before (review 45d): refused by df60632's check.
+    # MultiLabelBinarizer read. Before: refused by df60632's check.
     from sknonneg.datasets import reuters_bag_of_words
 
     bow = reuters_bag_of_words(_reuters_bunch(**changes))
@@ -734,8 +734,8 @@ def test_additive_evasion_attack_refuses_bad_arguments(kwargs, match):
 
 def test_additive_evasion_attack_reads_an_object_array_of_indices():
     # An object array of ints (a pandas Index of dtype object, or a list with one
-    # index beyond int64) holds indices: in range, they are read as such. Before
-    # (review 45d): a259d08 refused [0, 2] as "Feature indices must be in [0, 5]".
+    # index beyond int64) holds indices: in range, they are read as such. Before,
+    # a259d08 refused [0, 2] as "Feature indices must be in [0, 5]".
     from sknonneg.robustness import additive_evasion_attack
 
     model = _binary_model()

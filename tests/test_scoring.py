@@ -253,7 +253,7 @@ def _no_training(monkeypatch, cls):
 ])
 def test_a_scorer_reading_a_method_the_regressor_lacks_is_refused_before_training(
         scoring, methods, solver, monkeypatch):
-    # Audit 38d F1: scikit-learn's AttributeError ("NonNegMLPRegressor has none of
+    # scikit-learn's AttributeError ("NonNegMLPRegressor has none of
     # the following attributes: decision_function, predict_proba", as
     # HistGradientBoostingRegressor(scoring="roc_auc") raises it) came at the
     # first validation check, after training had started, naming neither
@@ -299,7 +299,7 @@ def test_a_scorer_that_does_not_say_what_it_reads_is_called_as_before():
     (NonNegMLPClassifier, "r2"), (ABBAClassifier, "r2")])
 def test_a_scorer_that_cannot_score_the_targets_does_not_ask_for_more_rows(
         cls, scoring):
-    # Audit 38d F1 (wording): a classification scorer on a regressor's targets
+    # The wording: a classification scorer on a regressor's targets
     # (or a regression scorer on string labels) fails on any held-out rows;
     # before, the message advised "a larger validation_fraction".
     if cls is NonNegMLPRegressor:
@@ -513,7 +513,7 @@ def test_a_fit_interrupted_before_its_first_check_warns_of_no_nan(solver):
                                           (NonNegMLPRegressor, "r2")])
 def test_the_early_stopping_scorer_is_resolved_once_per_fit(cls, scoring,
                                                             monkeypatch):
-    # Review 43c item 4: the fit resolved the scorer (check_scoring) before
+    # The fit resolved the scorer (check_scoring) before
     # training, to refuse one reading a method the estimator lacks, and early
     # stopping resolved it again. Now the first one is used.
     from sknonneg.neural_network import _training

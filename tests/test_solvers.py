@@ -147,7 +147,7 @@ def test_lbfgsb_driver_failed_line_search_past_max_fun(max_fun):
     # The same failed line search, its trials passing max_fun (checked only at a
     # new iterate): the driver reported it as the evaluation limit (status 1, a
     # bare "ABNORMAL: ") and returned the rejected trial's loss, NaN, with x at the
-    # restored iterate of loss 400 (review 44g).
+    # restored iterate of loss 400.
     fun = _nan_past_three
     result = LBFGSB(np.array([-np.inf]), np.array([np.inf])).minimize(
         fun, np.array([-40.0]), 50, 1e-10, max_fun=max_fun)
@@ -397,7 +397,7 @@ def test_lbfgsb_fallback_runs_a_huge_loss_scaled_and_keeps_its_iterates_loss():
     # scaled run of a loss whose gradient passes GRAD_LIMIT nor the loss of the
     # iterate after a failed line search: NonNegMLPClassifier(l2=1e300) and
     # positive="hidden" on X * 1.5e153 were still refused there ("The network's
-    # parameters overflowed") (review 44g).
+    # parameters overflowed").
     fun, lower, upper, rng = _problem(30, seed=5)
     lower, upper = np.full(30, -np.inf), np.full(30, np.inf)
     x0 = rng.normal(size=30)

@@ -13,7 +13,7 @@ Settings of the positive XOR tests were chosen from a sweep over 10 seeds: with 
 more hidden units every fit reached 4/4; with 2 hidden units some seeds stop at a
 local minimum (3/4), for constrained and unconstrained nets alike, so (2,) is not
 used there. An unconstrained softmax net starts its signed output layer's logits
-at a spread of 0.1 (review 53d; 2 before): on a 40-seed sweep of L-BFGS-B, 300
+at a spread of 0.1 (2 before): on a 40-seed sweep of L-BFGS-B, 300
 iterations, it fits XOR from 36 of 40 seeds with 4 hidden units (seeds 1, 9, 22,
 28 stop at a local minimum, 3/4; 40 of 40 from the old start), 39 of 40 with 8
 (seed 36) and 22 of 40 with 2 (34 of 40 from the old start). So the unconstrained

@@ -642,7 +642,7 @@ def _adam_numpy_reference(X, y, coefs, intercepts, n_steps, lr, l2, nonneg,
     (False, (False, False)), (True, (True, True)), ("hidden", (True, False)),
     ("output", (False, True))])
 def test_adam_fit_is_kingma_ba_adam_step_for_step(monkeypatch, positive, nonneg):
-    # Review 53b (why positive=False under Adam started slowly on digits): the
+    # Why positive=False under Adam started slowly on digits: the
     # fit's steps are those of the textbook Adam from its starting weights, with
     # the moments carried from epoch to epoch and only the constrained layers
     # clipped; what differs from MLPClassifier is the start (the logits' spread),

@@ -328,7 +328,7 @@ def _trains_every_label(Y, train, rows):
 
 @pytest.mark.parametrize("make", [NonNegMLPClassifier, ABBAClassifier])
 def test_multilabel_split_trains_every_label(make):
-    """Review 47a's reproducer: seed 2 held out row 0, the only row of label 2
+    """The reproducer: seed 2 held out row 0, the only row of label 2
     (and the only 0 of label 0), and the network never saw label 2. It now
     moves back to training; the other held-out rows stay as drawn, as
     validation_fraction's description says."""
@@ -337,7 +337,7 @@ def test_multilabel_split_trains_every_label(make):
     doc = make.__doc__
     doc = " ".join(doc[doc.index("validation_fraction :"):
                        doc.index("n_iter_no_change :")].split())
-    # Task 57e: the docstring says it in one clause, doc/reliability.md in full.
+    # The docstring says it in one clause, doc/reliability.md in full.
     assert ("a multilabel split gives every label each of its values in "
             "training, moving back the fewest held-out rows needed") in doc
     assert "neither makes sure" not in doc
@@ -472,7 +472,7 @@ def test_fewest_rows_cover_every_label():
 
 
 def test_rows_covering_reads_only_the_rows_that_cover_something():
-    """Review 47g: the search summed every held-out row at each node (copies of
+    """The search summed every held-out row at each node (copies of
     n_rows x items), so 50,000 held-out rows of which 300 held a missing label's
     value took 22 s. Only the rows with an item are searched now: the same
     cover (mapped back to the full row numbers), and the memory the search

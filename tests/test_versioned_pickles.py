@@ -277,7 +277,7 @@ class _Plain(NonNegMLPClassifier):
 
 
 def test_a_subclass_pickling_without_the_version_does_not_warn_unknown(monkeypatch):
-    # Review 52h: a user's subclass whose own __getstate__ (or __reduce__) leaves
+    # A user's subclass whose own __getstate__ (or __reduce__) leaves
     # the version out was told, on every copy and same-version round trip
     # ("Loading _OwnGetstate saved by an unknown version of sknonneg"), that its
     # file came from an unknown version: a missing version says nothing of

@@ -592,14 +592,15 @@ def _missing_as(Xc, value):
 def _allowed_mask(features, n_features, estimator):
     if features is None:
         return np.ones(n_features, dtype=bool)
-    features = np.asarray(features)
+    given, features = features, np.asarray(features)
     nothing = ("features selects no feature: pass None (every feature may be "
                "raised), or the indices, names or mask of at least one.")
     if features.ndim > 1:
-        # Before: flattened, so [[0, 1]] read as [0, 1].
+        # Before: flattened, so [[0, 1]] read as [0, 1]. The value is shown as
+        # given (an array by NumPy's abridged repr, not made a list of every item).
         raise parameter_error("additive_evasion_attack", "features",
                               "a 1-D array-like (indices, names or a mask) or None",
-                              features.tolist(), f"(an array of shape {features.shape}).")
+                              given, f"(an array of shape {features.shape}).")
     if features.size == 0:
         raise ValueError(nothing)
     if features.dtype == object and all(

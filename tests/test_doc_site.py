@@ -357,6 +357,41 @@ def test_landing_page_starts_a_new_user():
         assert (ROOT / "examples" / f"{target.split('/')[1]}.py").is_file()
 
 
+def test_readme_links_resolve():
+    # The README is read on the repository page, where a relative link opens a file
+    # of the repository: each must name one that exists (a heading of the README
+    # itself for a "#..." link), and the user guide pages it sends the reader to
+    # hold what it left to them.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = re.sub(r"(?s)```.*?```", "", readme)
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    assert len(links) >= 10
+    headings = {re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+                for line in readme.splitlines() if line.startswith("#")}
+    broken = []
+    for link in links:
+        if re.match(r"[a-z]+://", link):
+            continue
+        path, _, fragment = link.partition("#")
+        if not path:
+            if fragment not in headings:
+                broken.append(link)
+        elif not (ROOT / path).exists():
+            broken.append(link)
+    assert not broken, broken
+    pages = {"doc/user_guide/fitting.rst": ["alpha / (2 n_{samples})", "0.907", "0.65 -> 0.82",
+                                            "(97.23% -> 97.07%", "DegenerateFitWarning"],
+             "doc/user_guide/inputs.rst": ["InputScaleWarning", "178", "669 against 0.47"],
+             "doc/user_guide/performance.rst": ["The demo and its run times",
+                                                "2 min 30 s", "97.28% and 97.95%"],
+             "doc/user_guide/data.rst": ["verify=True", "placeholder"]}
+    for page, facts in pages.items():
+        assert page in links
+        source = (ROOT / page).read_text(encoding="utf-8")
+        for fact in facts:
+            assert fact in source, (page, fact)
+
+
 def test_every_gallery_example_has_a_title_an_introduction_and_a_thumbnail():
     # The gallery's index showed sphinx-gallery's placeholder (grey
     # leaves) for "Grid search on a (tiny) Dask cluster" and "Scale-out recipes",

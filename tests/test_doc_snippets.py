@@ -11,8 +11,11 @@ A check then asserts what the page says of the result. A block added to a page
 without an entry here fails ``test_every_python_block_is_listed``.
 """
 
+import contextlib
 import doctest
+import io
 import re
+import tokenize
 import textwrap
 import warnings
 from pathlib import Path
@@ -149,6 +152,75 @@ def _check_readme(ns):
     assert clf.score(X, ns["y"]) > 0.9
 
 
+_NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
+
+
+def _output_comments(code):
+    """The trailing comments of a block's ``print(...)`` lines, in order: what
+    each line prints. Every ``print`` line of the README has one."""
+    comments = {}
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token.string[1:].strip()
+    expected = []
+    for number, line in enumerate(code.splitlines(), 1):
+        if line.lstrip().startswith("print("):
+            assert number in comments, f"print without its output: {line}"
+            expected.append(comments[number])
+    return expected
+
+
+def _same_output(printed, expected):
+    """The printed line is the comment, the numbers to within one unit of the
+    comment's last digit (a 0 exactly, an integer or ``1.``-style value exactly)."""
+    if _NUMBER.sub("#", printed).split() != _NUMBER.sub("#", expected).split():
+        return False
+    for got, want in zip(_NUMBER.findall(printed), _NUMBER.findall(expected)):
+        decimals = len(want.partition(".")[2].partition("e")[0])
+        tolerance = 0 if float(want) == 0 or not decimals else 10.0 ** -decimals
+        if abs(float(got) - float(want)) > tolerance * (1 + 1e-9):
+            return False
+    return True
+
+
+def test_same_output_reads_numbers_to_their_last_digit():
+    assert _same_output("0.96", "0.96") and _same_output("0.955", "0.96")
+    assert not _same_output("0.94", "0.96")
+    assert not _same_output("1e-17", "0.0") and not _same_output("[1.e-17 0.]", "[0. 0.]")
+    assert _same_output("(1797, 32) True", "(1797, 32) True")
+    assert not _same_output("(1797, 32) False", "(1797, 32) True")
+    assert not _same_output("(1796, 32) True", "(1797, 32) True")
+    assert _output_comments("x = 1  # no\nprint(x)  # 1\n") == ["1"]
+    with pytest.raises(AssertionError, match="print without its output"):
+        _output_comments("print(1)\n")
+
+
+def _check_readme_page(ns):
+    """README.md: the digits block as the landing page's; every other block
+    prints what its comments say, and the prose's numbers hold."""
+    blocks = ns["__blocks__"]
+    assert len(blocks) == 5
+    _check_readme(blocks[0][2])
+    for code, printed, _ in blocks:
+        expected = _output_comments(code)
+        lines = printed.splitlines()
+        assert len(lines) == len(expected), (lines, expected)
+        for got, want in zip(lines, expected):
+            assert _same_output(got, want), (got, want)
+    # Monotone by construction: the constrained features' exact zero drops.
+    monotone = blocks[1][2]
+    assert list(monotone["net"].monotonic_cst) == [0, 0, 0, 1, 1]
+    # "The price: ... training accuracy 0.83 here, 1.0 for the signed one".
+    spam = blocks[2][2]
+    X, y = spam["X"], spam["y"]
+    assert round(spam["spam"].score(X, y), 2) == 0.83
+    assert spam["signed"].score(X, y) == 1.0
+    assert all((W >= 0).all() for W in spam["spam"].coefs_)
+    # The cap holds: lipschitz_max=3.0 bounds the fitted network's bound.
+    abba = blocks[4][2]["abba"]
+    assert abba.lipschitz_bound_ <= 3.0 * (1 + 1e-12)
+
+
 def _check_inputs(ns):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(120, 3))           # signed features
@@ -230,7 +302,7 @@ _SCALING_REASON = (
 
 # page (relative to the repository) -> prelude, one entry per Python block, check
 PAGES = {
-    "README.md": (None, [RUN], _check_readme),
+    "README.md": (None, [RUN] * 5, _check_readme_page),
     "doc/scaling.md": (None, [NotRun(_SCALING_REASON)] * 9, None),
     "doc/index.rst": (None, [RUN], _check_readme),  # the README's quick start
     "doc/user_guide/choosing.rst": (None, [RUN], _check_ramps),
@@ -277,9 +349,19 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
     with warnings.catch_warnings():
         # Short fits (the preludes', the documented settings') may stop at max_iter.
         warnings.simplefilter("ignore", ConvergenceWarning)
+        if page == "README.md":
+            # The front page's code runs as a reader sees it: without a warning.
+            warnings.simplefilter("error")
         if prelude is not None:
             prelude(ns)
+        run = []
         for (line, code), entry in zip(blocks, entries):
             if isinstance(entry, Run):
-                exec(compile(code, f"{page}:{line}", "exec"), ns)
+                printed = io.StringIO()
+                with contextlib.redirect_stdout(printed):
+                    exec(compile(code, f"{page}:{line}", "exec"), ns)
+                # The block, what it printed, and the names as it left them (a
+                # later block may reuse X, y).
+                run.append((code, printed.getvalue(), dict(ns)))
+        ns["__blocks__"] = run
         check(ns)

@@ -37,7 +37,8 @@ import scipy.sparse as sp
 
 from .._validation import has_spread
 
-__all__ = ["MAX_INIT_CORR", "abba_init", "dense_init", "init_rows", "nonneg_density",
+__all__ = ["MAX_INIT_CORR", "SMALL_INPUT_MAX_INIT_L2", "abba_init",
+           "cap_first_layer_l2", "dense_init", "init_rows", "nonneg_density",
            "scale_to_spread", "signed_draw", "spread_scale"]
 
 # Largest correlation between two units of a sign-constrained layer at the start.
@@ -52,6 +53,11 @@ ABBA_OUTPUT_INIT_STD = 1.0
 ABBA_SYMMETRY_BREAK = 0.5
 # Largest L2 penalty of a layer at initialisation.
 ABBA_MAX_INIT_L2 = 1e3
+# Largest L2 penalty of a dense network's first layer at the start, on inputs the
+# initialisation flags as small (``dense_init``'s ``small_inputs``): of the order of
+# the data term (a mean loss of order one), so that it does not steer L-BFGS-B's
+# first steps (``cap_first_layer_l2``).
+SMALL_INPUT_MAX_INIT_L2 = 1.0
 
 
 def init_rows(X, sample_weight, rng, max_rows, *, uniform_draw=False):
@@ -235,7 +241,7 @@ def scale_to_spread(inputs, coef, weights, target, *, spread="relative"):
 
 def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
                free_hidden_std, output_std, sparse_draw, fixed=((), ()),
-               signed_output_std=None):
+               signed_output_std=None, small_inputs=False, first_l2=0.0):
     """Initial weights and biases of a network of sign-constrained dense layers.
 
     Layer by layer over ``inputs`` (rows of ``weights``): a draw of each weight's sign
@@ -266,6 +272,15 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
     signed_output_std : float or None
         Target spread of the output layer's units when its weights are not all
         >= 0 (the loss's ``signed_output_init_std``); None: ``output_std``.
+    small_inputs : bool, default=False
+        The inputs are far below unit scale (the ``InputScaleWarning``'s test of
+        the initialisation's rows: the largest column root-mean-square below
+        1e-3): the first layer, once every layer is drawn and scaled, is shrunk
+        to an L2 penalty of at most ``SMALL_INPUT_MAX_INIT_L2``
+        (``cap_first_layer_l2``). A fixed first layer is kept as given.
+    first_l2 : float, default=0.0
+        The first layer's L2 coefficient (``l2 ||W||^2``), read only with
+        ``small_inputs``.
 
     Returns
     -------
@@ -299,7 +314,48 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
         intercepts.append(intercept)
         if i < layout.n_layers - 1:
             inputs = activate(inputs @ coef + intercept)
+    if small_inputs and not fixed_coefs:
+        cap_first_layer_l2(coefs[0], intercepts[0], first_l2)
     return coefs, intercepts
+
+
+def cap_first_layer_l2(coef, intercept, l2, cap=SMALL_INPUT_MAX_INIT_L2):
+    """Shrink a drawn first layer, weights and biases by one factor, in place, so
+    that its L2 penalty ``l2 ||coef||^2`` is at most ``cap``; returns the factor
+    (1: left as it was).
+
+    Why: scaled to a set spread of its pre-activations, the first layer on inputs
+    of scale ``s`` has weights of order ``1 / s``, whose penalty grows as ``1 /
+    s^2`` (60 rows x 3 columns of scale 1e-4, 100 units, ``l2=1e-4``: about 1e6
+    against a data term of order one). L-BFGS-B's first steps then follow the
+    penalty's gradient: they drove the first layer to 0 and the biases by
+    hundreds, saturating the hidden units, and log-link outputs (Poisson,
+    Gamma) started at ``exp(-57)``, where the loss is flat in every parameter
+    but linear in the output's bias; the fits stopped there as converged, with a
+    training D^2 down to -4.4e4 (``doc/reliability.md``, "Small inputs").
+    Shrunk, each unit keeps its direction and stays centred (its bias is
+    ``-mean`` times the same factor), with a smaller spread; the layers above
+    are as drawn.
+
+    Only on inputs flagged as small (``dense_init``'s ``small_inputs``): every
+    other start is left exactly as it was. The norm is measured on the weights
+    divided by their largest magnitude, so that it does not overflow.
+    """
+    if not l2 > 0.0 or coef.size == 0:
+        return 1.0
+    top = float(np.max(np.abs(coef)))
+    if not (np.isfinite(top) and top > 0.0):
+        return 1.0
+    norm = float(np.sum(np.square(coef / top)))  # ||coef||^2 / top^2, in [1, size]
+    # l2 * top^2 * norm > cap, compared without forming the product (an l2 of 1e6
+    # and weights of 1e200 would overflow).
+    room = np.sqrt(cap / (l2 * norm))
+    if top <= room:
+        return 1.0
+    factor = room / top
+    coef *= factor
+    intercept *= factor
+    return factor
 
 
 def _variance(weights, values):
@@ -307,7 +363,7 @@ def _variance(weights, values):
     return weights @ (values - weights @ values) ** 2
 
 
-def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None):
+def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=False):
     """Initial blocks ``A, B >= 0`` and biases ``b_u, b_v`` of a network of ABBA layers.
 
     Each layer starts as a signed uniform draw ``W`` split into ``A = max(W, 0)``,
@@ -334,6 +390,11 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None):
     cap : LipschitzCap or None
         The network is evaluated with its blocks scaled by ``cap.factor``; the biases
         are centred for the scaled network.
+    small_inputs : bool, default=False
+        The inputs are far below unit scale (``dense_init``'s ``small_inputs``):
+        the first layer's penalty at the start is at most
+        ``SMALL_INPUT_MAX_INIT_L2``, not ``ABBA_MAX_INIT_L2`` (see
+        ``cap_first_layer_l2``).
 
     Returns
     -------
@@ -364,7 +425,12 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None):
         # norm overflowed.
         norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
                      + np.einsum("ij,ij,j->", b, b, scale ** 2))
-        room = ABBA_MAX_INIT_L2 / l2[i] if l2[i] > 0 else np.inf
+        # On inputs flagged as small, the first layer's penalty of order one (a
+        # penalty of 1e3 still steered L-BFGS-B's first steps: -1.9 and -3.4
+        # against the class prior, 60 x 3 inputs of scale 1e-3).
+        most = (SMALL_INPUT_MAX_INIT_L2 if small_inputs and i == 0
+                else ABBA_MAX_INIT_L2)
+        room = most / l2[i] if l2[i] > 0 else np.inf
         if norm > room:
             scale = scale * np.sqrt(room / norm)
         a *= scale

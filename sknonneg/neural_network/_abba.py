@@ -17,7 +17,6 @@ from .._engine.init import abba_init, init_rows
 from .._engine.penalties import penalties_from_params
 from ._base import fitted_attribute, fitted_property
 from ._classifier import BaseNetworkClassifier, fill_doc
-from ._diagnostics import note_input_scale_warning, warn_input_scale
 from ._training import _RESTORE
 
 __all__ = ["ABBAClassifier"]
@@ -212,7 +211,11 @@ class ABBAClassifier(BaseNetworkClassifier):
     of tiny scale would need huge weights whose L2 penalty swamps the data term
     (:ref:`docstring-measurements`): a layer whose penalty at unit spread exceeds
     ``1e3`` is scaled down to that penalty (inputs of order one, or tf-idf rows,
-    stay far below it). Such inputs train better scaled
+    stay far below it); on inputs that raise the ``InputScaleWarning`` for being
+    small (largest column root-mean-square below 1e-3), an L-BFGS-B fit's first
+    layer is scaled down to a penalty of at most 1 (at 1e3 its first steps still
+    followed the penalty, to fits far worse than the class prior). Such inputs
+    train better scaled
     (``StandardScaler``, ``MaxAbsScaler``); they raise an ``InputScaleWarning``.
 
     **Lipschitz constraint.** Scaling every weight block by ``c`` scales the bound
@@ -372,12 +375,11 @@ class ABBAClassifier(BaseNetworkClassifier):
         # rows, zero weights as removed ones. The draw and its scaling: abba_init.
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES,
                                     uniform_draw=True)
-        note_input_scale_warning(
-            self, warn_input_scale(inputs, weights, self.__class__.__name__))
+        small = self._check_input_scale(inputs, weights)
         cap = self._lipschitz_cap(self.lipschitz_max)
         return layout.pack(*abba_init(
             layout.layer_sizes, inputs, weights, rng, self._activate,
-            self._per_layer(self.l2, "l2", layout.n_layers), cap))
+            self._per_layer(self.l2, "l2", layout.n_layers), cap, small_inputs=small))
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         cap = self._lipschitz_cap(self.lipschitz_max)

@@ -26,7 +26,6 @@ from .._lipschitz import dense_lipschitz_factor, dense_rounding_layers
 from .._validation import (check_finite_output, check_network_fits_in_memory,
                            parameter_error)
 from ._base import fitted_property
-from ._diagnostics import note_input_scale_warning, warn_input_scale
 from ._monotone import (COMMON_CHECK_DIRECTIONS, check_monotone_network,
                         fails_common_check, monotone_directions,
                         resolve_monotonic_cst)
@@ -218,8 +217,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
-        note_input_scale_warning(
-            self, warn_input_scale(inputs, weights, self.__class__.__name__))
+        small = self._check_input_scale(inputs, weights)
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         activate = dense_activation_function(layout.network[0].activation, gain0)
@@ -239,7 +237,12 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             nonneg_hidden_std=nonneg_hidden_std,
             free_hidden_std=_FREE_HIDDEN_INIT_STD, output_std=output_std,
             sparse_draw=loss.sparse_init, fixed=fixed,
-            signed_output_std=loss.signed_output_init_std)
+            signed_output_std=loss.signed_output_init_std,
+            # Inputs flagged as small (the InputScaleWarning's test), fitted by
+            # L-BFGS-B: a first layer whose L2 penalty would steer the first
+            # steps is shrunk.
+            small_inputs=small,
+            first_l2=float(self._per_layer(self.l2, "l2", layout.n_layers)[0]))
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):

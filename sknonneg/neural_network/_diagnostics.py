@@ -110,19 +110,31 @@ def column_rms(inputs, weights):
 _RMS_BLOCK = 4096  # rows per block of column_rms on dense inputs
 
 
-def warn_input_scale(inputs, weights, name):
+def small_input_scale(rms):
+    """Whether columns of root-mean-square ``rms`` (``column_rms``) are small as
+    a whole: the largest below 1e-3 and not 0, the test by which
+    ``warn_input_scale`` calls inputs small. The dense networks' start shrinks
+    its first layer there (``_engine.init.dense_init``'s ``small_inputs``)."""
+    largest = float(np.max(rms)) if np.size(rms) else 0.0
+    return 0.0 < largest < _SCALE_LOW
+
+
+def warn_input_scale(inputs, weights, name, rms=None):
     """``InputScaleWarning`` if the weighted root-mean-square of the columns of
     ``inputs`` (dense or sparse, float64) is far from 1: the largest above 1e2 or
-    below 1e-3, or above 10 and 100 times the median of the non-zero columns'.
-    Returns whether it warned where the user sees it (``warn_scale``)."""
+    below 1e-3 (``small_input_scale``), or above 10 and 100 times the median of
+    the non-zero columns'. ``rms``: ``column_rms(inputs, weights)`` where the
+    caller has it already. Returns whether it warned where the user sees it
+    (``warn_scale``)."""
     if inputs.size == 0:
         return False
-    rms = column_rms(inputs, weights)
+    if rms is None:
+        rms = column_rms(inputs, weights)
     largest = float(np.max(rms))
     nonzero = rms[rms > 0]
     median = float(np.median(nonzero)) if nonzero.size else 0.0
     spread = largest > _SPREAD_LARGE and largest > _SPREAD_RATIO * median
-    if largest > _SCALE_HIGH or 0.0 < largest < _SCALE_LOW or spread:
+    if largest > _SCALE_HIGH or small_input_scale(rms) or spread:
         return warn_scale(
             f"{name}: input columns are far from unit scale (largest column "
             f"root-mean-square {largest:.3g}, median {float(np.median(rms)):.3g}"
@@ -403,10 +415,14 @@ def _small_input_note(X, estimator, scale_warned=False):
     inputs' scale, and their L2 penalty is counted in the inputs' own units (only
     columns spanning more than 1 are measured in their span: ``penalty_units``): on
     ``X * 1e-4`` it is about 1e6 against a data term of order one, L-BFGS-B's first
-    steps drive the first layer to 0 and leave the units saturated, and a log-link
-    output (Poisson, Gamma) ends far below or above the targets (training D^2 of
-    -4.8e3 to -4.4e4, measured: ``doc/reliability.md``). Before, the warning listed
-    scaling among four remedies and blamed the monotonic constraints first.
+    steps drove the first layer to 0 and left the units saturated, and a log-link
+    output (Poisson, Gamma) ended far below or above the targets (training D^2 of
+    -4.8e3 to -4.4e4, measured: ``doc/reliability.md``). Where the largest column
+    root-mean-square is below 1e-3 (``small_input_scale``), L-BFGS-B now starts
+    with that layer shrunk (``_engine.init.cap_first_layer_l2``) and those fits end
+    at about the constant model; Adam's fits, and inputs between that and a
+    largest magnitude of 0.1, start as drawn, hence "can". Before, the warning
+    listed scaling among four remedies and blamed the monotonic constraints first.
     """
     if X is None:
         return ""

@@ -259,10 +259,17 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
     ``Pipeline``: both train alike). Inputs whose largest column root-mean-square is
     above 100 or below 1e-3, or above 10 and 100 times the median of the non-zero
-    columns', raise an ``InputScaleWarning``. Inputs small as a whole -- the
-    median over the columns of their root-mean-square where non-zero, ``s_j``, at
-    most 0.2, as min-max scaled heavy-tailed columns or tf-idf rows -- leave the
-    first layer flat against the rest of the network, and L-BFGS-B crawls; it then
+    columns', raise an ``InputScaleWarning``. Below 1e-3 the first layer needs
+    weights of the inverse of that scale, whose L2 penalty outweighs the data
+    term: an L-BFGS-B fit there starts with its first layer shrunk, weights and
+    biases by one factor, to a penalty of at most 1 (on every other input, and
+    with Adam, the start is as drawn). From the whole penalty its first steps
+    followed the penalty to saturated units, and fits ended far worse than the
+    class prior (``doc/reliability.md``, "Small inputs"). Inputs small as a
+    whole -- the median over the columns of their root-mean-square where
+    non-zero, ``s_j``, at most 0.2, as min-max scaled heavy-tailed columns or
+    tf-idf rows -- leave the first layer flat against the rest of the network,
+    and L-BFGS-B crawls; it then
     runs on ``u`` with the sign-constrained first-layer rows ``W[j] = f_j u[j]``,
     ``f_j = min(100, max(1, 1 / s_j))`` (a change of variables: the bounds hold
     exactly, ``coefs_`` are in the inputs' units, Adam is left as it is). A fit that ends

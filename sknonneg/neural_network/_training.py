@@ -81,7 +81,9 @@ from .._lipschitz import range_overflow_rows
 from .._validation import check_finite_parameters, user_stacklevel
 from ..exceptions import InputScaleWarning
 from ._base import BaseNetwork
-from ._diagnostics import clear_input_scale_warning, report_fit
+from ._diagnostics import (clear_input_scale_warning, column_rms,
+                           note_input_scale_warning, report_fit, small_input_scale,
+                           warn_input_scale)
 from ._progress import Progress
 
 __all__ = ["CandidateModel", "EarlyStopping", "SupervisedTransformerMixin",
@@ -772,6 +774,21 @@ class TrainableNetwork(BaseNetwork):
     def _validation_score(self, theta, gain, X_val, y_val, sample_weight=None):
         """Held-out score of ``theta`` at ``gain`` (higher is better), the rows
         weighted by ``sample_weight`` (None: equally)."""
+
+    def _check_input_scale(self, inputs, weights):
+        """The ``InputScaleWarning`` of the start's rows ``inputs`` (of
+        ``weights``, summing to 1; ``warn_input_scale``), recorded for
+        ``report_fit``; returns whether the start is to shrink its first layer
+        (``sknonneg._engine.init.cap_first_layer_l2``): where those rows are
+        small as a whole (``small_input_scale``: the largest column
+        root-mean-square below 1e-3, the warning's test) and the solver's first
+        steps follow the gradient's magnitudes (its ``small_input_start``:
+        L-BFGS-B). Decided on the data and the parameters before the fit starts,
+        so every other start is the one drawn before."""
+        rms = column_rms(inputs, weights)
+        note_input_scale_warning(self, warn_input_scale(
+            inputs, weights, self.__class__.__name__, rms=rms))
+        return bool(small_input_scale(rms) and SOLVERS[self.solver].small_input_start)
 
     def _loss(self):
         """The ``Loss`` instance of the output, the one place that builds it: the

@@ -1,0 +1,118 @@
+"""The start on inputs flagged as small (``sknonneg._engine.init.cap_first_layer_l2``):
+L-BFGS-B fits on inputs whose largest column root-mean-square is below 1e-3 (the
+``InputScaleWarning``'s test) start with their first layer shrunk to an L2 penalty
+of at most ``SMALL_INPUT_MAX_INIT_L2``; every other start is the one drawn before.
+
+The data are those of ``doc/reliability.md``, "Small inputs" (60 x 3 uniform inputs
+times a scale): before, these default fits ended far below the constant model."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.metrics import d2_tweedie_score, log_loss
+
+from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg._engine.init import SMALL_INPUT_MAX_INIT_L2, cap_first_layer_l2
+
+X0 = np.random.default_rng(0).random((60, 3))
+Y_REG = 1 + X0[:, 0] + X0[:, 1] ** 2 / 2
+Y_CLF = (X0[:, 0] + X0[:, 1] > 1).astype(int)
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scale, degenerate-fit warnings
+        return est.fit(X, y)
+
+
+def _classifier_score(est, X):
+    """``1 - log-loss / the class prior's``: 0 is the constant model."""
+    prior = np.bincount(Y_CLF) / len(Y_CLF)
+    base = log_loss(Y_CLF, np.tile(prior, (len(Y_CLF), 1)))
+    return 1 - log_loss(Y_CLF, est.predict_proba(X)) / base
+
+
+@pytest.mark.parametrize("loss, power, scale, seed", [("poisson", 1, 1e-4, 1),
+                                                      ("poisson", 1, 1e-3, 1),
+                                                      ("gamma", 2, 1e-4, 2),
+                                                      ("gamma", 2, 1e-3, 0)])
+def test_log_link_regressor_on_small_inputs_reaches_the_constant_model(
+        loss, power, scale, seed):
+    # Before: training D^2 -4.4e4, -2.2e4 (Poisson), -3.6e3, -3.3e3 (Gamma): the
+    # start's first-layer penalty (about 1e6 at X * 1e-4) steered L-BFGS-B's first
+    # steps to saturated units and predictions of exp(-57).
+    X = X0 * scale
+    reg = _fit(NonNegMLPRegressor(loss=loss, monotonic_cst=[1, -1, 0],
+                                  random_state=seed), X, Y_REG)
+    assert d2_tweedie_score(Y_REG, reg.predict(X), power=power) >= -3e-3
+
+
+def test_classifier_on_small_inputs_reaches_the_class_prior():
+    # Before: 1 - log-loss / prior's log-loss -1.95 (the unconstrained network,
+    # random_state=1, X * 1e-4).
+    X = X0 * 1e-4
+    clf = _fit(NonNegMLPClassifier(positive=False, random_state=1), X, Y_CLF)
+    assert _classifier_score(clf, X) >= -3e-3
+
+
+def test_abba_on_small_inputs_reaches_the_class_prior():
+    # Before: -1.87 at random_state=1 (X * 1e-3): the start's first-layer penalty
+    # was capped at ABBA_MAX_INIT_L2 = 1e3 only.
+    X = X0 * 1e-3
+    clf = _fit(ABBAClassifier(random_state=1), X, Y_CLF)
+    assert _classifier_score(clf, X) >= -3e-3
+
+
+def _start(est, X, y):
+    est._validate_params()
+    est._fit_weights = None  # what the regressor's fit sets before the targets
+    est._encode_targets(y)
+    layout = est._build_layout(X.shape[1], est.n_outputs_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theta = est._init_theta(layout, X, np.random.RandomState(0))
+    return layout.arrays(theta)
+
+
+@pytest.mark.parametrize("make", [
+    lambda solver: NonNegMLPClassifier(solver=solver),
+    lambda solver: NonNegMLPRegressor(monotonic_cst=[1, -1, 0], solver=solver)])
+def test_only_flagged_lbfgsb_starts_are_shrunk(make):
+    # Not flagged (largest column root-mean-square 5.8e-3): the start is the one
+    # drawn, whatever the solver (Adam's is not shrunk anywhere).
+    y = Y_CLF if isinstance(make("adam"), NonNegMLPClassifier) else Y_REG
+    (c_l, i_l), (c_a, i_a) = (_start(make("lbfgsb"), X0 * 1e-2, y),
+                              _start(make("adam"), X0 * 1e-2, y))
+    for a, b in zip(c_l + i_l, c_a + i_a):
+        assert_array_equal(a, b)
+    # Flagged (5.8e-4): L-BFGS-B's first layer is Adam's times one factor, its
+    # penalty at most SMALL_INPUT_MAX_INIT_L2; the layers above as drawn.
+    est = make("lbfgsb")
+    (c_l, i_l), (c_a, i_a) = (_start(est, X0 * 1e-3, y),
+                              _start(make("adam"), X0 * 1e-3, y))
+    top = np.argmax(np.abs(c_a[0]))
+    factor = c_l[0].ravel()[top] / c_a[0].ravel()[top]
+    assert 0 < factor < 1
+    np.testing.assert_allclose(c_l[0], factor * c_a[0], rtol=1e-12)
+    np.testing.assert_allclose(i_l[0], factor * i_a[0], rtol=1e-12)
+    assert est.l2 * np.sum(c_a[0] ** 2) > 100 * SMALL_INPUT_MAX_INIT_L2
+    assert est.l2 * np.sum(c_l[0] ** 2) <= SMALL_INPUT_MAX_INIT_L2 * (1 + 1e-12)
+    for a, b in zip(c_l[1:] + i_l[1:], c_a[1:] + i_a[1:]):
+        assert_array_equal(a, b)
+
+
+def test_cap_first_layer_l2_does_not_overflow():
+    coef, intercept = np.full((3, 4), 1e200), np.full(4, -2e200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow
+        factor = cap_first_layer_l2(coef, intercept, 1e6)
+    assert 0 < factor < 1
+    np.testing.assert_allclose(1e6 * np.sum(coef ** 2), SMALL_INPUT_MAX_INIT_L2)
+    np.testing.assert_allclose(intercept, -2 * coef[0])
+    # Within the cap, or without a penalty: left as it was.
+    coef = np.full((3, 4), 1e3)
+    assert cap_first_layer_l2(coef, np.zeros(4), 0.0) == 1.0
+    assert cap_first_layer_l2(coef, np.zeros(4), 1e-9) == 1.0
+    assert_array_equal(coef, 1e3)

@@ -39,6 +39,8 @@ class ABBAClassifier(BaseNetworkClassifier):
     Lipschitz constant has a tight, cheap bound (Proposition 3.3), which
     ``lipschitz_max`` can cap during training.
 
+    Read more in the :ref:`User Guide <nonneg>`.
+
     Parameters
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
@@ -65,20 +67,15 @@ class ABBAClassifier(BaseNetworkClassifier):
     lipschitz_max : float, default=None
         Upper bound on ``lipschitz_bound_``, kept at every iterate of the
         training (see Notes), with room for the rounding of the computed bound
-        (the network is scaled to ``lipschitz_max (1 - a)``, ``a`` at least 1e-10
-        and about ``m n`` times the unit roundoff for ``m x n`` layers) and, with
-        ``dtype="float32"``, for the rounding of the scaled weights to float32
-        (``a`` grows by about ``L 2^-24``, ``L`` weight layers): the exact
-        bound of the network as computed, in the fitted ``dtype``, is below it
-        too. A cap that float32 cannot keep (weights scaled below its smallest
-        normal number, 1.2e-38, rounding by more than that room) is refused with
-        a ``ValueError``, never exceeded. Under a tiny cap the fitted bound can
-        end far below it, or every weight at zero (see Notes, Lipschitz
-        constraint; :doc:`/reliability`). ``None`` leaves the bound free.
+        and of float32 weights: the exact bound of the network as computed, in
+        the fitted ``dtype``, is below it too. A cap that float32 cannot keep is
+        refused with a ``ValueError``, never exceeded. Under a tiny cap the
+        fitted bound can end far below it, or every weight at zero
+        (:ref:`abba-details`). ``None`` leaves the bound free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
-        Computation, for the first and last layer), full batch when
+        Objective, for the first and last layer), full batch when
         ``batch_size=None``, else ``steps_per_batch`` iterations on each stratified
         mini-batch per epoch. ``"adam"``: Adam followed by the projection onto
         ``A, B >= 0``.
@@ -90,17 +87,12 @@ class ABBAClassifier(BaseNetworkClassifier):
     ----------
     coefs_ : list of ndarray
         ``coefs_[l]`` of shape ``(2 N_{l-1}, 2 N_l)``: the non-negative ABBA matrix
-        ``[[A_l, B_l], [B_l, A_l]]`` of layer ``l`` (row convention; ``N_0`` is
-        ``n_features_in_``, and the last layer has ``2 n_outputs_`` units). The fitted
-        arrays (``coefs_``, ``intercepts_``, ``coefs_a_``, ``coefs_b_``,
-        ``components_``) are read-only, derived from the fitted parameters that the
-        Lipschitz bounds are computed from. The attributes derived from them (these
-        five, ``weight_constraints_`` and ``out_activation_``) describe the fit:
-        another value put in their place changes nothing: prediction and every
-        other reader of the fitted network use the network as fitted
-        (:doc:`/reliability`, "Prediction uses what was fitted").
-        ``lipschitz_bound_`` and ``lipschitz_bound_separable_`` are computed:
-        setting them raises ``AttributeError``.
+        ``[[A_l, B_l], [B_l, A_l]]`` of layer ``l`` (``N_0`` is
+        ``n_features_in_``; the last layer has ``2 n_outputs_`` units). The
+        fitted arrays (``coefs_``, ``intercepts_``, ``coefs_a_``, ``coefs_b_``,
+        ``components_``) are read-only, and they, ``weight_constraints_`` and
+        ``out_activation_`` describe the fit: a value put in their place changes
+        nothing (:doc:`/reliability`, "Prediction uses what was fitted").
     intercepts_ : list of ndarray
         ``intercepts_[l]`` of shape ``(2 N_l,)``: the biases ``[b_u, b_v]``.
     coefs_a_, coefs_b_ : list of ndarray
@@ -115,29 +107,17 @@ class ABBAClassifier(BaseNetworkClassifier):
         ``"abba"`` for every layer (``A, B >= 0``).
     lipschitz_bound_ : float
         Upper bound on the Lipschitz constant of the logits with respect to the
-        input (L2 norms), Proposition 3.3: ``||S_L ... S_1||_2`` with ``S_l = A_l + B_l`` (the norms
-        of the doubling and halving maps, ``sqrt(2)`` and ``1 / sqrt(2)``, cancel;
-        the activations are 1-Lipschitz). Computed by SVD (the largest singular
-        value) and enlarged by an allowance for its rounding (about ``m n`` unit
-        roundoffs for ``m x n`` layers), so that it bounds the exact constant,
-        which it can exceed where the blocks ``B`` are not 0 (the sums ``A + B``
-        stand for the differences ``A - B`` that a linear network computes with).
-        It is that of the network as computed: the
-        sums ``A + B`` and differences ``A - B`` the kernels hold, cast to the
-        fitted ``dtype`` (float32 rounds them by up to ``2^-24`` relative).
-        Of the logits' vector: a binary two-unit softmax's
-        ``decision_function`` (their difference) can change up to
-        ``sqrt(2) * lipschitz_bound_`` per unit of input, and
-        :meth:`certified_radius` divides its margin by that. Of the network in
-        exact arithmetic: two computed logits may differ by more than the bound
-        times the distance of their inputs, by up to their rounding errors,
-        which :meth:`certified_radius` allows for.
+        input (L2 norms), Proposition 3.3: ``||S_L ... S_1||_2`` with ``S_l =
+        A_l + B_l``, computed by SVD and enlarged for its rounding, of the
+        network as computed in the fitted ``dtype``. A binary two-unit softmax's
+        ``decision_function`` can change by up to ``sqrt(2)`` times it per unit
+        of input; :meth:`certified_radius` allows for that and for the rounding
+        of the logits (:ref:`abba-details`).
         Read-only: computed from the fitted network.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison,
         enlarged for rounding as ``lipschitz_bound_`` is; never below
-        ``lipschitz_bound_`` (where the two are equal in exact arithmetic, one
-        hidden unit, it is the larger of the two computed values).
+        ``lipschitz_bound_``.
         Read-only: computed from the fitted network.
     <<classifier_attributes>>
     <<fit_attributes>>
@@ -162,84 +142,34 @@ class ABBAClassifier(BaseNetworkClassifier):
             + \mathrm{l2}_l (\|A_l\|_F^2 + \|B_l\|_F^2) )
 
     subject to :math:`A_l, B_l \geq 0` (:math:`\mathrm{nll}` as in
-    :class:`NonNegMLPClassifier`'s Notes: the softmax's cross-entropy, or the
-    logistic units' binary cross-entropies summed; :math:`\mathrm{l1}_l`,
+    :class:`NonNegMLPClassifier`'s Notes; :math:`\mathrm{l1}_l`,
     :math:`\mathrm{l2}_l` the ``l1`` and ``l2`` of layer :math:`l`; the biases
-    free and not penalised). With ``lipschitz_max`` the logits are those of the
-    blocks scaled by :math:`c` (Lipschitz constraint, below) and the penalties
-    those of the blocks before the scale. The first and last layers act through
-    :math:`A_l - B_l` alone and are stored as its least split (``coefs_a_``): with
+    free and not penalised). The first and last layers act through
+    :math:`A_l - B_l` alone: without L1 and ``lipschitz_max`` they are fitted as
+    one unbounded block :math:`W = A_l - B_l` (the same minimum, with half the
+    variables) and stored as its least split, ``A = W^+``, ``B = W^-``. With
     ``l1`` on them, a fit stopped before its solution can hold both blocks of an
     entry positive, and its ``loss_`` then exceeds the objective at the fitted
     blocks by :math:`2 \mathrm{l1}_l \sum \min(A_l, B_l)` over those layers'
     entries as the solver held them.
 
-    **Computation.** In the coordinates ``s = x + z``, ``d = x - z`` of a layer's
-    two halves, an ABBA layer is two products, ``s (A + B)`` and ``d (A - B)``,
-    instead of four; the first layer sees ``s = 0``, ``d = 2 x`` and the logits
-    read only ``d``, so both need one. As they read
-    nothing but ``A - B``, these two layers are fitted as one unbounded block ``W =
-    A - B`` when they carry no L1 penalty and ``lipschitz_max`` is None: the same
-    minimum (``||A||^2 + ||B||^2`` is least, ``||W||^2``, at ``A = W^+``, ``B =
-    W^-``, the split the fitted attributes hold), with half the variables and no
-    bounds, which cost scipy's L-BFGS-B far more per variable than free ones.
+    **Lipschitz constraint.** With ``lipschitz_max``, the network is evaluated
+    with its blocks multiplied by ``c = min(1, (lipschitz_max / bound)^(1/L))``
+    and the gradient flows through ``c``: every iterate, whatever the solver,
+    satisfies the constraint, and the fitted attributes hold the scaled blocks.
+    The penalties ``l1`` and ``l2`` are of the blocks before the scale, the
+    parameters the solver moves, so ``loss_curve_`` is not the penalised loss of
+    the fitted attributes. A tight cap asks for sparse paths, which L-BFGS-B
+    finds slowly: give constrained fits more iterations (:ref:`abba-details`).
 
-    **Equivalence with signed networks.** Every hidden activation here is odd, so
-    with ``A = W^+``, ``B = W^-``, ``b_u = b``, ``b_v = -b`` the ABBA network
-    carries ``z_l = -x_l`` and reproduces the signed network with weights ``W``
-    (eq. 9-12, whose centres of symmetry are 0 here); :meth:`from_mlp` does this,
-    folding the affine shift of a sigmoid (``sigmoid(t) = 1/2 + tanh(t/2)/2``) into
-    the next layer's biases. The last ABBA layer has the identity activation,
-    which makes the logits of any signed MLP reachable. The activations are the
-    odd ones for this reason: a logistic unit is an affine image of ``tanh`` (so
-    ``activation="tanh"`` computes what it would), and ``relu`` has no centre of
-    symmetry, so a network of ABBA layers with it would not be a signed network.
-
-    **Early stopping.** ``early_stopping`` is False by default here, not
-    ``"auto"`` as for :class:`NonNegMLPClassifier`: the paper's MNIST protocol
-    trains without it, and early stopping was not measured on ABBA networks.
-
-    **Initialisation.** A signed network is drawn (uniform weights rescaled so that
-    every unit's pre-activation has standard deviation 1 over the data, weighted by
-    ``sample_weight``, or over 2000 rows drawn in proportion to it) and turned into
-    an ABBA network as above; the biases centre every unit of
-    the network as it is evaluated (with the scale of ``lipschitz_max`` applied).
-    Gradient steps keep such a network symmetric (``b_u + b_v`` and ``A + B`` of the
-    inner layers receive no gradient while ``z = -x``), so the hidden biases are then
-    offset at random by half a unit's spread: the two halves of each layer start
-    different and the network trains as a full ABBA network. Unit spread on inputs
-    of tiny scale would need huge weights whose L2 penalty swamps the data term
-    (:ref:`docstring-measurements`): a layer whose penalty at unit spread exceeds
-    ``1e3`` is scaled down to that penalty (inputs of order one, or tf-idf rows,
-    stay far below it); on inputs that raise the ``InputScaleWarning`` for being
-    small (largest column root-mean-square below 1e-3), an L-BFGS-B fit's first
-    layer is scaled down to a penalty of at most 1 (at 1e3 its first steps still
-    followed the penalty, to fits far worse than the class prior). Such inputs
-    train better scaled
-    (``StandardScaler``, ``MaxAbsScaler``); they raise an ``InputScaleWarning``.
-
-    **Lipschitz constraint.** Scaling every weight block by ``c`` scales the bound
-    by ``c^L``. With ``lipschitz_max``, the network is evaluated with its blocks
-    multiplied by ``c = min(1, (lipschitz_max / bound)^(1/L))`` and the gradient
-    flows through ``c`` (a normalisation, as spectral normalisation does for one
-    layer): every iterate, whatever the solver, satisfies the constraint, and the
-    fitted attributes hold the scaled blocks, whose bound is recomputed by SVD. The
-    penalties ``l1`` and ``l2`` are of the blocks before the scale, the parameters
-    the solver moves (``coefs_a_`` and ``coefs_b_`` hold ``c`` times them, on the
-    first and last layer ``c`` times the least split of their ``A - B``), so
-    ``loss_curve_`` is not the penalised loss of the fitted attributes. While the
-    cap binds, scaling those blocks leaves the network as evaluated unchanged
-    (``c`` scales inversely), so only ``l2`` acts on their size, and it pulls it
-    down; the data term holds the network at the cap while its gradient, which
-    shrinks with the cap, outweighs the penalty's and the solver's tolerances.
-    Under a tiny cap it does not: with ``l2 > 0`` the blocks shrink until their
-    own bound is below the cap (``c = 1``) and L-BFGS-B's steps can take them to
-    exactly zero, a constant network in float64 too (:doc:`/reliability`,
-    "Constraints and certificates"). The cap is kept either way, and so small a
-    cap leaves the logits all but constant anyway. The bound
-    adds up absolute path weights (``S_l`` has no cancellations), so a tight
-    ``lipschitz_max`` asks for sparse paths, which L-BFGS-B finds slowly: give
-    constrained fits more iterations than free ones.
+    **Equivalence, initialisation, early stopping.** Every hidden activation is
+    odd, so :meth:`from_mlp` turns a signed network into an ABBA network with
+    the same logits (eq. 9-12); ``"logistic"`` and ``"relu"`` are not offered
+    for that reason. A fit starts from a drawn signed network turned into an
+    ABBA network, its hidden biases offset at random so that the two halves of
+    each layer start different. ``early_stopping`` is False by default, as in
+    the paper's MNIST protocol: it was not measured on ABBA networks (all three:
+    :ref:`abba-details`).
 
     References
     ----------

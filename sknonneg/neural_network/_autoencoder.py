@@ -155,6 +155,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     are then additive parts of the data, as NMF's ``components_``; ``transform``
     is one forward pass of the encoder, not an optimisation per call.
 
+    Read more in the :ref:`User Guide <nonneg>`.
+
     Parameters
     ----------
     n_components : int, default=64
@@ -168,9 +170,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         when the parts must be >= 0. ``False``: the plain sparse autoencoder.
     nonneg_layers : {"decoder", "both"}, default="decoder"
         Which weights ``nonneg`` applies to. ``"decoder"``: the parts
-        (``components_``) only; the encoder, of any sign, then acts as a learned,
-        amortised non-negative least squares, and can inhibit. ``"both"``: encoder
-        and decoder, as NCAE. The default was chosen by measurement (see Notes).
+        (``components_``) only; the encoder, of any sign, can inhibit.
+        ``"both"``: encoder and decoder, as NCAE. The default was chosen by
+        measurement (see Notes).
     nonneg_penalty : float, default=3e-3
         NCAE's ``lambda``, with ``nonneg="penalty"``. At most 1e6 (see ``l2``).
     sparsity_target : float, default=0.05
@@ -181,65 +183,39 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     l2 : float, default=1e-5
         L2 penalty ``l2 * ||W||_F^2`` on both weight matrices. ``l2``,
         ``nonneg_penalty`` and ``sparsity_weight`` are at most 1e6 (else
-        ``InvalidParameterError``): under a larger ``l2`` or ``nonneg_penalty``
-        L-BFGS-B stopped with the intercepts wrong, and Adam's result under a
-        larger ``sparsity_weight`` changed; one bound for every penalty.
+        ``InvalidParameterError``; why: :ref:`autoencoder-details`).
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data that fill [0, 1]
-        (images; data outside [0, 1] raise an ``InputScaleWarning`` at ``fit`` and
-        every ``partial_fit`` call, and so do data whose largest value is below
-        0.2 at a fit that starts anew or the first call to ``partial_fit``: small
-        data make its fit collapse; see "Input domain" in Notes).
-        ``"linear"``: ``x_hat = h W2 + b2``, for data of any range, of order
-        one (tf-idf, counts divided by their largest, e.g. by a
-        ``MaxAbsScaler``: columns of root-mean-square above 3, or data whose
-        largest absolute value is below 0.1, raise an ``InputScaleWarning`` at
-        a fit that starts anew or the first call to ``partial_fit``, as its fit
-        is far worse there). With
-        ``W2 >= 0`` and codes in [0, 1], each feature's
-        reconstruction lies in ``[b2, b2 + sum(W2[:, j])]``: the free bias lets
-        it reach negative values, but a part can only add to it (non-negative
-        data is the setting parts-based codes are made for).
+        (images). ``"linear"``: ``x_hat = h W2 + b2``, for data of any range, of
+        order one (tf-idf, counts divided by their largest, e.g. by a
+        ``MaxAbsScaler``). Data outside the decoder's domain raise an
+        ``InputScaleWarning`` (when: :ref:`autoencoder-details`). With
+        ``W2 >= 0`` and codes in [0, 1], each feature's reconstruction lies in
+        ``[b2, b2 + sum(W2[:, j])]``: a part can only add to it.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="adam"
         Projected Adam on mini-batches (the weights of ``nonneg="bounds"`` layers
         are clipped at 0 after each step, so they are >= 0 exactly), full-batch
         L-BFGS-B (``batch_size=None``) or L-BFGS-B steps on mini-batches
         (``"lbfgs"``, scikit-learn's name, is the same solver as ``"lbfgsb"``).
     batch_size : int, "auto" or None, default=None
-        About the number of rows of a mini-batch: each epoch shuffles the ``n``
-        training rows (those of positive ``sample_weight``) and deals them into
-        ``max(1, round(n/batch_size))`` mini-batches of equal size, to one row.
-        A batch so holds about 0.75 to 1.5 times ``batch_size`` rows (a row fewer
-        where ``n`` does not divide evenly), and fewer than 1.5 times
-        ``batch_size`` rows make one batch. A ``batch_size`` above ``n`` is clipped to ``n``,
-        with a warning, as in scikit-learn's MLPs. ``None`` (or scikit-learn's
-        ``"auto"``, the same) is full batch for L-BFGS-B, ``min(200, n)`` for
-        Adam. ``partial_fit`` deals its batch so under Adam, and runs L-BFGS-B
-        on all of it.
+        About the number of rows of a mini-batch: each epoch deals the training
+        rows into ``max(1, round(n / batch_size))`` batches of equal size, to one
+        row (:ref:`training-parameters`); above ``n`` it is clipped to ``n``, with
+        a warning. ``None`` (or scikit-learn's ``"auto"``, the same) is full batch
+        for L-BFGS-B, ``min(200, n)`` for Adam.
     max_iter : int, default=50
         Epochs (mini-batches, Adam) or L-BFGS-B iterations (full batch; NCAE
         used 400). Reaching it raises a ``ConvergenceWarning`` only when the
-        loss was still falling there: by more than 1% of the fit's decrease over
-        the last 10% of its iterations or epochs (at least 5), as for the other
-        estimators of this package, or, after an initial transient (leading
-        steps that each removed more than nine tenths of the loss left: under a
-        large ``nonneg_penalty`` the first step clears the negative starting
-        weights, 1.5e5 to 9.9 on 300 digits / 16 with L-BFGS-B), by more than 1%
-        of both the decrease after it and the loss. scikit-learn's MLPs warn
-        whenever ``max_iter`` is reached.
+        loss was still falling there, as for the other estimators (the rule:
+        :doc:`/reliability`, "When a fit warns").
     tol : float, default=1e-4
         Mini-batch solvers (Adam, L-BFGS-B with ``batch_size``): a fit stops when,
         for 10 epochs in a row, the epoch loss has not fallen below its best value
-        so far by more than ``tol`` times the loss of the fit's first epoch (of
-        this call, with ``warm_start`` too; a relative tolerance, as NMF's
-        ``tol``: the same on data of any scale and number of features). Full-batch
-        L-BFGS-B: the projected-gradient tolerance (the largest absolute entry of
-        the objective's projected gradient), absolute; so it is for each
-        mini-batch's L-BFGS-B steps. On very sparse input (1% of the entries
-        stored, as tf-idf text) the gradient at the initial weights can already
-        be below 1e-4: the fit then stops before its first iteration, with a
-        ``ConvergenceWarning``; lower ``tol`` there (``tol=0`` runs all
-        ``max_iter`` iterations).
+        so far by more than ``tol`` times the loss of the fit's first epoch (a
+        relative tolerance, as NMF's ``tol``). Full-batch L-BFGS-B, and each
+        mini-batch's L-BFGS-B steps: the absolute projected-gradient tolerance.
+        On very sparse input the fit can stop before its first iteration, with a
+        ``ConvergenceWarning``: lower ``tol`` there (:ref:`autoencoder-details`).
     learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"
@@ -248,21 +224,15 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     warm_start : bool, default=False
         Start ``fit`` from the previous solution and extend ``loss_curve_`` and
         ``t_``. After a change of ``n_components``, ``decoder`` or ``dtype``, or
-        of ``nonneg`` or ``nonneg_layers`` that changes which weights
-        ``nonneg="bounds"`` bounds, it starts anew, Adam's moments and the
-        histories too: it equals a fresh fit. A change between
-        ``nonneg="penalty"`` and ``False``, or of ``nonneg_layers`` under them,
-        changes the penalty only (the weights are unbounded either way): the fit
-        continues, as after a change of ``l2``. After a fit with nothing to
-        learn (identical rows) a warm start is a fresh fit (:doc:`/reliability`).
+        of which weights ``nonneg="bounds"`` bounds, it starts anew, as a fresh
+        fit; other changes of ``nonneg`` and ``nonneg_layers`` change the penalty
+        only, and the fit continues (:ref:`autoencoder-details`).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0
-        Progress lines on stdout (iteration or epoch, loss, projected-gradient
-        norm under full-batch L-BFGS-B, elapsed time).
-        ``1``: a line every 2 seconds of work and the last one; ``2``: a line
-        per iteration or epoch (scikit-learn's MLPs print one per iteration
-        at ``verbose=1``).
+        Progress lines on stdout (:ref:`training-parameters`). ``1``: a line
+        every 2 seconds of work and the last one; ``2``: a line per iteration or
+        epoch.
 
     Attributes
     ----------
@@ -270,14 +240,12 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         The decoder's weights: row ``j`` is what code ``j`` adds to the
         reconstruction (before the decoder's sigmoid, if any).
     coefs_ : list of ndarray
-        ``[W1, W2]``: encoder weights of shape (n_features, n_components) and decoder
-        weights of shape (n_components, n_features). The fitted arrays (``coefs_``,
-        ``intercepts_``, ``components_``) are read-only, derived from the fitted
-        parameters. The attributes derived from them (these three,
-        ``weight_constraints_`` and ``out_activation_``) describe the fit: another
-        value put in their place changes nothing: every reader of the fitted
-        network uses the network as fitted (:doc:`/reliability`, "Prediction uses
-        what was fitted").
+        ``[W1, W2]``: encoder weights of shape (n_features, n_components) and
+        decoder weights of shape (n_components, n_features). The fitted arrays
+        (``coefs_``, ``intercepts_``, ``components_``) are read-only, and they,
+        ``weight_constraints_`` and ``out_activation_`` describe the fit: a value
+        put in their place changes nothing (:doc:`/reliability`, "Prediction
+        uses what was fitted").
     intercepts_ : list of ndarray
         ``[b1, b2]``: the biases (free).
     weight_constraints_ : list of str
@@ -306,26 +274,22 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     n_layers_ : int
         Number of layers, input and reconstruction included: 3.
     n_iter_ : int
-        L-BFGS-B iterations (full batch) or epochs of the last ``fit`` (a warm
-        start counts its own), plus one per ``partial_fit`` call since (a first
-        ``partial_fit`` call sets 1). scikit-learn's MLP sets it to 1 at every
-        ``partial_fit`` call instead.
+        L-BFGS-B iterations (full batch) or epochs of the last ``fit``, plus one
+        per ``partial_fit`` call since (:ref:`training-parameters`).
     t_ : int
         Training samples the solver went through (rows times iterations or
         epochs; ``partial_fit`` adds its rows), carried over warm starts.
     loss_ : float
-        Objective at the end of training: the last value of ``loss_curve_``
-        (the starting objective when L-BFGS-B stopped before its first
-        iteration, ``n_iter_ == 0``, and ``loss_curve_`` is empty).
+        Objective at the end of training, the last value of ``loss_curve_``
+        (the starting objective where it is empty, ``n_iter_ == 0``).
     loss_curve_ : list of float
         Objective after each full-batch L-BFGS-B iteration; for mini-batches, one
-        value per epoch: the mean of each batch's objective before its update.
+        value per epoch, the mean of the batches' objectives.
     best_loss_ : float
         Least value of ``loss_curve_`` (``loss_`` when it is empty).
     do_early_stopping_ : bool
         Always False: the autoencoder holds no data out (it has no
-        ``early_stopping`` parameter). Set, with the two below, by the training
-        loops it shares with the classifiers, where early stopping can be on.
+        ``early_stopping`` parameter).
     validation_scores_ : None
         Always None (no early stopping).
     best_validation_score_ : None
@@ -366,104 +330,40 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     ``nonneg_layers`` instead. The KL term is evaluated on the batch the solver
     sees (all rows for full-batch L-BFGS-B).
 
-    A fit whose training reconstruction error (the first term: the weighted mean
-    over the rows of positive weight of :math:`\|x_i - \hat{x}_i\|_2^2`, per
-    entry) is at least 0.99 times that of reconstructing every row by their
-    weighted mean row,
-    the constant model, raises a ``DegenerateFitWarning`` with both numbers, as
-    the regressor does for a training R^2 at most 0.01. Either decoder reaches
-    that model on data in [0, 1] (``sigmoid(b2)`` is the mean row where the
-    codes' weights are 0). It fires on 300 digits / 16 under ``nonneg="penalty"``
-    with ``solver="lbfgsb", max_iter=200`` and ``nonneg_penalty=1e6`` (linear
-    decoder) or ``1e4`` (sigmoid; under the default Adam, 50 epochs, that fit
-    ends below the mean row's error and the linear one above it), and on fits
-    cut short that end worse than the mean row (``max_iter=5``:
-    ``sparsity_weight=3`` on all 1797 digits with either decoder, on MNIST with
-    the sigmoid one and on Reuters tf-idf with the linear one;
-    ``nonneg="penalty"`` with the linear decoder on Reuters tf-idf); at the
-    default ``max_iter``, on none of those data sets with either decoder,
-    ``nonneg`` or ``sparsity_weight=3`` (the digits' ratios: :doc:`/reliability`,
-    "When a fit warns"). It also fires on a single code on wide
-    data that the fit does not find (``n_components=1`` on 2,000 Reuters tf-idf
-    documents, where the first principal component leaves most of the mean
-    row's error too): where
-    the ``n_components`` leading principal components of (up to 2,000 of) the
-    training rows leave more than 0.9 of the mean row's error, the warning says
-    that the codes are few for the data and names a larger ``n_components``
-    first. Where the inputs' largest magnitude is below the decoder's limit of
-    the ``InputScaleWarning`` (0.2 sigmoid, 0.1 linear; a warm start does not
-    check it), it names their scale as the cause and scaling as the remedy, as
-    the supervised networks' warning does. Data
-    without a varying column (one row, constant data), which the mean row
-    reconstructs exactly, are not checked, and neither is ``partial_fit``, as the
-    supervised networks' is not.
+    A fit whose training reconstruction error (the first term, per entry) is at
+    least 0.99 times that of reconstructing every row by their weighted mean
+    row raises a ``DegenerateFitWarning`` with both numbers; where it fires,
+    and its advice: :ref:`autoencoder-details`.
 
-    Input domain: every finite real ``X``, dense or sparse, in ``fit``,
-    ``partial_fit`` and ``transform``, but for values so large that a sum or the
-    gradient would overflow (refused, as for the other estimators). Nothing in
-    the model assumes [0, 1] or a sign (the encoder is defined everywhere, and
-    the loss is the squared error, not a cross-entropy), so, unlike NMF,
-    negative values are not refused (the ``positive_only`` input tag is False). What the input's range changes is
-    what the decoder can reconstruct. ``decoder="linear"`` reconstructs any
-    range: its free biases absorb a shift, and the parts add to that baseline.
-    ``decoder="sigmoid"`` reconstructs values in (0, 1) only, and worse than the
-    column means on data far outside (:ref:`docstring-measurements`); ``fit``
-    and every ``partial_fit`` call warn (``InputScaleWarning``) of data outside
-    [0, 1]. ``transform`` and ``inverse_transform`` do not look at the range:
-    ``transform`` encodes any finite ``X`` into codes in [0, 1], without a
-    warning (scale new data as the training data, in a ``Pipeline``), and ``inverse_transform`` decodes any finite codes by the
-    same formula (codes outside [0, 1], which ``transform`` never returns, are no
-    input's codes; a negative one subtracts its part).
-
-    A sparse input is never densified whole: its reconstruction, its gradient and
-    ``reconstruction_err_`` are computed in blocks of rows. With
-    ``decoder="linear"`` the training objective forms no reconstruction at all: the
-    squared error against the input and its gradient come from ``H^T H`` and ``W
-    W^T`` (the Gram identity, taken while ``n_components`` is at most the rows of
-    a batch, for a sparse input (or a dense one at most 25% non-zero), or a dense
-    one with ``dtype="float64"``, and half of them for a sparse input with
-    ``dtype="float32"``): on sparse data such as tf-idf an epoch takes a fraction of
-    the time the direct computation took (:doc:`/defaults`, "The linear decoder
-    on sparse data: the Gram head"); the whole fit still takes longer than
-    NMF's (below).
+    Input domain: every finite real ``X``, dense or sparse (values so large that
+    a sum would overflow are refused); unlike NMF, negative values are not
+    refused. ``decoder="linear"`` reconstructs any range; ``decoder="sigmoid"``
+    reconstructs values in (0, 1) only, and worse than the column means on data
+    far outside (:ref:`docstring-measurements`). ``transform`` encodes any finite
+    ``X`` into codes in [0, 1] without looking at its range: scale new data as
+    the training data, in a ``Pipeline``. A sparse input is never densified
+    whole (:ref:`autoencoder-details`).
 
     The defaults were chosen for reconstruction against NMF on MNIST
-    (:doc:`/defaults`, "NonNegAutoencoder's defaults";
-    :ref:`docstring-measurements`): ``sparsity_weight=0``, as the KL penalty
-    trades reconstruction for sparse codes; ``solver="adam"`` with
-    ``learning_rate_init=0.01`` and ``max_iter=50`` epochs (on small data sets an
-    epoch is only a few steps: raise ``max_iter``, or use ``solver="lbfgsb"``);
-    ``nonneg_layers="decoder"``, as a non-negative decoder with a free encoder
-    reconstructs better than the all-non-negative network, whose encoder cannot
-    inhibit, and its parts are as non-negative; ``nonneg="bounds"`` because it is
-    exact. The linear decoder's weights are in the data's units, so they start at
-    Ng's scale times the data's spread per entry (the sigmoid decoder's act on
-    logits and start at Ng's scale). On tf-idf NMF reconstructs better, and
-    faster: on Reuters top-10 tf-idf the default 50 epochs take many times
-    NMF's fit time, the more so the fewer the components (the measurements,
-    with their results file: :ref:`docstring-measurements`,
-    ``NonNegAutoencoder``).
-
-    Reading the parts as NMF's (topic words: :func:`sknonneg.inspection.top_features`
-    lists each row of ``components_``'s strongest features, as for NMF): NMF
-    reconstructs a row as a sum of a few parts from zero, but here the decoder's
-    biases ``intercepts_[1]`` are free and, without the KL term, the codes are
-    dense, so a reconstruction can be many parts adding up over a negative
-    baseline, and a part's top words need not come from that part alone. A small
-    KL term (``sparsity_weight=0.1``) made the parts on Reuters tf-idf additive
-    as NMF's (:ref:`docstring-measurements`).
+    (:doc:`/defaults`, "NonNegAutoencoder's defaults"): ``sparsity_weight=0``,
+    ``solver="adam"`` with ``learning_rate_init=0.01`` and ``max_iter=50`` epochs
+    (on small data sets raise ``max_iter``, or use ``solver="lbfgsb"``),
+    ``nonneg_layers="decoder"``, which reconstructs better than the
+    all-non-negative network, and ``nonneg="bounds"``, which is exact. On tf-idf
+    NMF reconstructs better, and faster (:ref:`docstring-measurements`). With free
+    decoder biases and dense codes a part's top words
+    (:func:`sknonneg.inspection.top_features`) need not come from that part
+    alone; a small KL term (``sparsity_weight=0.1``) made the parts on Reuters
+    tf-idf additive as NMF's (:ref:`autoencoder-details`).
 
     Deep use, as NCAE's section III-C: the codes of one autoencoder feed the
     next (``make_pipeline(ae1, ae2)``), and
     ``NonNegMLPClassifier.from_autoencoders([ae1, ae2])`` makes the stack a
-    classifier whose first fit trains its output layer alone on the top codes,
-    then fine-tunes the whole network. Fit the autoencoders with
-    ``nonneg_layers="both"`` for a network that is non-negative in every layer.
-
-    NCAE's own configuration is ``nonneg="penalty", nonneg_layers="both",
-    nonneg_penalty=3e-3, sparsity_target=0.05, sparsity_weight=3,
-    solver="lbfgsb", max_iter=400``: sparser codes, a larger reconstruction
-    error, and negative weights wherever the weak penalty allows them.
+    classifier. NCAE's own configuration is ``nonneg="penalty",
+    nonneg_layers="both", nonneg_penalty=3e-3, sparsity_target=0.05,
+    sparsity_weight=3, solver="lbfgsb", max_iter=400``: sparser codes, a larger
+    reconstruction error, and negative weights wherever the weak penalty allows
+    them.
 
     References
     ----------

@@ -47,11 +47,9 @@ __all__ = ["BaseNetworkClassifier", "SHARED_DOCS", "fill_doc", "is_multilabel"]
 
 SHARED_DOCS = {
     "gain_range": """\
-    A gain (a float, or each end of a pair) lies in ``[{low!r}, {high!r}]``,
-        else ``fit`` and ``partial_fit`` raise scikit-learn's
-        ``InvalidParameterError``: outside it fits trained far worse or not at
-        all, not always with a warning (:doc:`/reliability`). With ``"relu"`` and
-        ``"identity"`` the weights rescale as any gain would.""".format(
+    A gain (a float, or each end of a pair) outside ``[{low!r}, {high!r}]`` is
+        refused with scikit-learn's ``InvalidParameterError``: there fits trained
+        far worse or not at all (:doc:`/reliability`).""".format(
         low=GAIN_RANGE[0], high=GAIN_RANGE[1]),
     "output_param": """\
     output : {"auto", "softmax", "logistic"}, default="auto"
@@ -67,159 +65,90 @@ SHARED_DOCS = {
     <<l2_params>>""",
     "l2_params": """\
     l2 : float or array-like of float, default={l2_default}
-        L2 penalty, one value or one per weight layer (the paper's pH2, pC2).{l2_note} It
-        multiplies ``||W||^2`` next to the *mean* loss, while scikit-learn's
-        ``MLPClassifier`` and ``MLPRegressor`` add ``alpha / (2 n_samples)
-        ||W||^2``: ``l2`` equals ``alpha / (2 n_samples)``, so ``l2=0.01`` on 500
-        samples is as strong as ``alpha=10`` (and ``alpha=1e-4`` is ``l2=5e-5 /
-        n_samples``). At most 1e6, as ``l1`` and ``activity_l1`` (else
-        ``InvalidParameterError``): far above them every weight is zero already,
-        and L-BFGS-B stopped with the intercepts wrong.
+        L2 penalty, one value or one per weight layer (the paper's pH2, pC2), on
+        ``||W||^2`` next to the *mean* loss: scikit-learn's
+        ``alpha / (2 n_samples)`` (:ref:`training-parameters`).{l2_note}
+        At most 1e6, as ``l1`` and ``activity_l1`` (else
+        ``InvalidParameterError``): far above it every weight is zero already.
     activity_l1 : float, default=0.0
         Sparsity penalty on the hidden activations (the paper's pS). At most 1e6
         (see ``l2``).""",
     "solver_param": """\
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
-        ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
-        scipy's L-BFGS-B, full batch when ``batch_size=None``, else the
-        paper's scheme of ``steps_per_batch`` iterations on each mini-batch
-        (stratified by class for classifiers) per epoch. ``"adam"``: Adam with
-        projection onto the bounds.""",
+        ``"lbfgsb"`` (or scikit-learn's ``"lbfgs"``, the same solver): scipy's
+        L-BFGS-B, full batch when ``batch_size=None``, else ``steps_per_batch``
+        iterations on each mini-batch per epoch (the paper's scheme).
+        ``"adam"``: Adam with projection onto the bounds.""",
     "training_params": """\
     <<batch_size_param>>
     max_iter : int, default=200
-        L-BFGS-B iterations (full batch) or epochs (mini-batch solvers).
-    <<max_iter_warning>>
+        L-BFGS-B iterations (full batch) or epochs (mini-batch solvers). Reaching
+        it raises a ``ConvergenceWarning`` only when the loss was still falling
+        there (the rule: :doc:`/reliability`, "When a fit warns").
     tol : float, default=1e-5
         Tolerance: projected-gradient tolerance of L-BFGS-B; for mini-batch
         solvers, the least improvement of the epoch loss (or validation score) that
-        counts as progress (with a gain annealed over the epochs, the epoch losses
-        compared are at different gains).
+        counts as progress.
     steps_per_batch : int, default=3
         L-BFGS-B iterations on each mini-batch (and per ``partial_fit`` call).
     learning_rate_init : float, default=1e-3
         Step size of Adam.
     learning_rate : {"constant", "linear"}, default="constant"
         Schedule of Adam's step size over the ``max_iter`` epochs (or
-        ``partial_fit`` calls): ``"linear"`` decays it from ``learning_rate_init``
-        by ``learning_rate_init / max_iter`` per epoch, so that the last epochs
-        settle instead of going on at full step (:doc:`/reproduction` compares
-        the two on MNIST); ``max_iter`` is then the planned length of the fit,
-        and reaching it raises no ``ConvergenceWarning`` unless the last epoch
-        still lowered the loss by more than 1% of its decrease, or the loss
-        ended above its lowest.
+        ``partial_fit`` calls): ``"linear"`` decays it by
+        ``learning_rate_init / max_iter`` per epoch, and ``max_iter`` is then the
+        planned length of the fit (:ref:`training-parameters`).
     early_stopping : "auto" or bool, default={early_stopping_default}
-        Hold out ``validation_fraction`` of the data and stop when its score
-        (``scoring``) has not improved by ``tol`` for ``n_iter_no_change`` checks
-        (iterations for full-batch L-BFGS-B, epochs otherwise); the best
-        parameters are kept.{gain_stages} ``"auto"``: on when ``fit`` gets more than 10,000 rows
-        (of positive ``sample_weight``: those it fits), as in
-        scikit-learn's ``HistGradientBoosting*`` (:ref:`docstring-measurements`),
-        except with ``learning_rate="linear"`` and Adam, whose schedule is the
-        planned length of the fit. The resolved value is ``do_early_stopping_``. ``partial_fit`` never holds rows out
-        (``"auto"`` is off there) and refuses ``True``, as scikit-learn's MLPs do.{es_small_note}
+        Hold out ``validation_fraction`` of the rows and stop, keeping the best
+        parameters, when the ``scoring`` score has not improved by ``tol`` for
+        ``n_iter_no_change`` checks. ``"auto"``: on above 10,000 rows (of
+        positive ``sample_weight``), as ``HistGradientBoosting*``, except for Adam
+        under ``learning_rate="linear"``; resolved in ``do_early_stopping_``.
+        ``partial_fit`` refuses ``True`` (:ref:`training-parameters`).{es_small_note}
     scoring : str, callable or None, default="loss"
-        Scoring method to use for early stopping (higher is better), as in
-        scikit-learn's ``HistGradientBoosting*``. Only used if early stopping is
-        on. Options:
-
-        - ``"loss"``: minus the training loss's data term (no penalty) on the
-          held-out rows, weighted by their ``sample_weight``.
-        - None: the held-out {score} as ``score`` gives it, weighted by their
-          ``sample_weight`` as well (as scikit-learn's MLPs score it).
-        - str: a scikit-learn scorer name, one of
-          ``sklearn.metrics.get_scorer_names()`` (``"accuracy"``, ``"f1"``,
-          ``"roc_auc"``, ``"neg_log_loss"``, ``"r2"``,
-          ``"neg_mean_squared_error"`` ...); another string is refused by ``fit``.
-        - callable: a scorer callable object (e.g., function) with signature
-          ``scorer(estimator, X, y)``, such as ``sklearn.metrics.make_scorer``
-          builds.
-
-        A scorer is called after every check on the held-out rows, with
-        ``estimator`` a private stand-in for this estimator at the parameters
-        being checked: {proxy}. The held-out rows'
-        ``sample_weight``{class_weight_note} is passed as the keyword
-        ``sample_weight`` when the weights are unequal, so a callable that takes
-        no ``sample_weight`` serves unweighted fits only. A NaN score is never an
-        improvement; if every score of a fit is NaN, the latest parameters are
-        kept, ``best_validation_score_`` is NaN, and a ``UserWarning`` says so
-        (details: :doc:`/reliability`, "Audits, early stopping and loaded
-        models").{loss_note}
+        Score of early stopping, higher is better: ``"loss"`` (minus the held-out
+        rows' weighted data term), None (their {score}, as ``score`` gives it), a
+        name of ``sklearn.metrics.get_scorer_names()`` (another string is
+        refused), or a callable ``scorer(estimator, X, y)``
+        (:ref:`training-parameters`). A NaN score is never an improvement.
     validation_fraction : float, default=0.1
-        Share of the training rows held out for early stopping, drawn from the
-        rows of positive ``sample_weight`` (rows of weight 0 are dropped before
-        the split, as everywhere in the fit). A regressor's split is random. A
-        single-label classifier's is stratified by class, and the only row of a
-        class always trains. A multilabel classifier's is stratified by each
-        row's first label (its lowest-indexed column of 1; a row of no label
-        counts with the first column's) where each such stratum has two rows or
-        more, else random. Where the held-out rows are fewer than the classes
-        (or multilabel strata), one row each of as many classes (strata) is
-        held out, and every class (stratum) trains; a multilabel split gives
-        every label each of its values in training, moving back the fewest
-        held-out rows needed ("The validation set is too small" where fewer
-        than 2 are left; details: :doc:`/reliability`, "Sizes, targets and
-        warm starts").
+        Share of the training rows held out for early stopping. A regressor's
+        split is random, a classifier's stratified by class; a multilabel
+        classifier's is stratified by each row's first label, and a multilabel
+        split gives every label each of its values in training, moving back the
+        fewest held-out rows needed. Fewer than 2 held-out rows are refused
+        (:ref:`training-parameters`).
     n_iter_no_change : int, default=10
         Checks without improvement before stopping.""",
     "batch_size_param": """\
     batch_size : int, "auto" or None, default=None
-        About the number of rows of a mini-batch: each epoch shuffles the ``n``
-        training rows (those of positive ``sample_weight``, less the rows early
-        stopping holds out) and deals them into ``max(1, round(n/batch_size))``
-        mini-batches of equal size, to one row. A batch so holds about 0.75 to
-        1.5 times ``batch_size`` rows (a row fewer where ``n`` does not divide
-        evenly), and fewer than 1.5 times ``batch_size``
-        rows make one batch (299 rows at ``batch_size=200``, where
-        scikit-learn's MLPs take 200 and then 99). A ``batch_size`` above ``n``
-        is clipped to ``n``, with a warning, as in scikit-learn's MLPs. ``None``
-        (or scikit-learn's ``"auto"``, the same) is full batch for L-BFGS-B,
-        ``min(200, n)`` for Adam. ``partial_fit`` deals its batch so under
-        Adam, and runs L-BFGS-B on all of it.{stratified}{lbfgsb_batch_note}""",
-    "max_iter_warning": """\
-        Reaching it raises a ``ConvergenceWarning`` only when the loss was still
-        falling there: by more than 1% of the fit's decrease over the last 10% of
-        its iterations or epochs (at least 5, within the last gain stage; a
-        shorter last stage is held to its share of the 1%), or, after an
-        initial transient (leading steps, as many as the tail at most, that
-        each removed more than nine tenths of the loss left), by more than that
-        share of both the decrease after it and the loss: a huge first step
-        does not hide a slow finish. scikit-learn's MLPs warn whenever
-        ``max_iter`` is reached.""",
+        About the number of rows of a mini-batch: each epoch deals the training
+        rows into ``max(1, round(n / batch_size))`` batches of equal size, to one
+        row (:ref:`training-parameters`); above ``n`` it is clipped to ``n``, with
+        a warning. ``None`` (or scikit-learn's ``"auto"``, the same) is full batch
+        for L-BFGS-B, ``min(200, n)`` for Adam.{lbfgsb_batch_note}""",
     "class_weight_param": """\
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``. ``"balanced"``
-        is computed from the labels given to ``fit``, each counted with its
-        ``sample_weight`` (``n_samples / (n_classes * np.bincount(y))`` in
-        weights, as ``LogisticRegression`` counts: a weight of 0 is a removed
-        row); ``partial_fit`` refuses it
-        (each batch would weigh the classes differently): pass the weights of
-        ``sklearn.utils.class_weight.compute_class_weight`` as a dict.""",
+        (``n_samples / (n_classes * np.bincount(y))`` in weights:
+        :ref:`training-parameters`) is refused by ``partial_fit``, where each
+        batch would weigh the classes differently: pass a dict.""",
     "common_params": """\
     dtype : {"float64", "float32"}, default="float64"
-        Floating type of the forward and backward computation (also given as
-        ``np.float32`` or ``np.dtype("float32")``). The optimizer state and the
-        fitted attributes are always float64, and so are the predictions (a
-        classifier's ``predict_proba``, ``predict_log_proba`` and
-        ``decision_function``, a regressor's ``predict``), whatever the dtype and
-        the input's (scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` return
-        float32 after float32 input); ``transform`` returns the fitted dtype.
+        Floating type of the forward and backward computation (``np.float32``
+        and ``np.dtype("float32")`` are taken too); the fitted attributes and the
+        predictions are float64 (:ref:`training-parameters`).
     warm_start : bool, default=False
-        Start ``fit`` from the previous solution and extend its histories
-        (``loss_curve_``, ``validation_scores_``, ``t_``).{warm_start_gain} After
-        a change of what shapes the network or what prediction reads
-        {warm_start_anew}
-        it starts anew, Adam's moments and the histories too: it equals a fresh
-        fit. So is a warm start after a fit with nothing to learn (a constant
-        target, a single class of positive weight; :doc:`/reliability`).
+        Start ``fit`` from the previous solution and extend its
+        histories.{warm_start_gain} After a change of
+        {warm_start_anew},
+        it starts anew, as a fresh fit (:ref:`training-parameters`).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the batches and the validation split.
     verbose : int, default=0
-        Progress lines on stdout (iteration or epoch, loss, projected-gradient
-        norm under full-batch L-BFGS-B, held-out score, gain, elapsed time).
-        ``1``: a line every 2 seconds of work and the last one; ``2``: a line
-        per iteration or epoch (scikit-learn's MLPs print one per iteration
-        at ``verbose=1``).""",
+        Progress lines on stdout (:ref:`training-parameters`). ``1``: a line
+        every 2 seconds of work and the last one; ``2``: a line per iteration or
+        epoch.""",
     "classifier_attributes": """\
     classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -234,24 +163,20 @@ SHARED_DOCS = {
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when ``X`` has string column names.
     n_iter_ : int
-        L-BFGS-B iterations (full batch) or epochs of the last ``fit`` (a warm
-        start counts its own), plus one per ``partial_fit`` call since (a first
-        ``partial_fit`` call sets 1). scikit-learn's MLP sets it to 1 at every
-        ``partial_fit`` call instead.
+        L-BFGS-B iterations (full batch) or epochs of the last ``fit``, plus one
+        per ``partial_fit`` call since (:ref:`training-parameters`).
     loss_ : float
-        Objective at the end of training: the last value of ``loss_curve_``
-        (the starting objective when L-BFGS-B stopped before its first
-        iteration, ``n_iter_ == 0``, and ``loss_curve_`` is empty).
+        Objective at the end of training, the last value of ``loss_curve_``
+        (the starting objective where it is empty, ``n_iter_ == 0``).
     loss_curve_ : list of float
         Objective after each full-batch L-BFGS-B iteration; for mini-batches, one
-        value per epoch: the mean of each batch's objective before its update (as
-        scikit-learn's MLP reports it). A fit with ``warm_start=True`` on a fitted
-        estimator extends it.
+        value per epoch, the mean of the batches' objectives. A warm start
+        extends it.
     best_loss_ : float
         Least value of ``loss_curve_`` (``loss_`` when it is empty).
     n_layers_ : int
-        Number of layers, input and output included (``len(hidden_layer_sizes)
-        + 2``), as in scikit-learn's MLP estimators.
+        Number of layers, input and output included: ``len(hidden_layer_sizes)
+        + 2``.
     t_ : int
         Training samples the solver went through (rows times iterations or
         epochs; ``partial_fit`` adds its rows), carried over warm starts.
@@ -259,17 +184,11 @@ SHARED_DOCS = {
         Whether this fit held data out for early stopping (``early_stopping``
         resolved; False after ``partial_fit``).
     validation_scores_ : list of float or None
-        Held-out score after each check, with early stopping: the value of
-        ``scoring`` (minus the held-out loss, ``score``'s, or the scorer's;
-        higher is better); None without, and after ``partial_fit`` (it holds
-        nothing out, and the earlier scores no longer describe the parameters).
-        A fit with ``warm_start=True`` on a fitted estimator extends it, as it
-        extends ``loss_curve_``.
+        Held-out score (``scoring``) after each check, with early stopping; a
+        warm start extends it. None without, and after ``partial_fit``.
     best_validation_score_ : float or None
-        The best score of the last fit, that of the parameters it kept (after a
-        warm start, the best of the scores that fit added to
-        ``validation_scores_``, not of the earlier ones); NaN if every score
-        of the fit was NaN; None without early stopping, and after
+        The best score of the last fit, that of the parameters it kept; NaN if
+        every score of the fit was NaN; None without early stopping, and after
         ``partial_fit``.""",
 }
 
@@ -308,28 +227,8 @@ def fill_doc(cls):
     sections is the held-out score of early stopping: R^2 for a regressor, accuracy
     otherwise; ``{early_stopping_default}`` the class's default of that parameter."""
     score = "R^2" if issubclass(cls, RegressorMixin) else "accuracy"
-    # What early stopping's scorer gets (``_CandidateClassifier``,
-    # ``_CandidateRegressor``).
-    proxy = ("a regressor to scikit-learn, with\n        ``predict`` (in the units "
-             "of ``y``: the target scaling undone) and\n        ``score``"
-             if score == "R^2" else
-             "a classifier to scikit-learn, with\n        ``classes_``, ``predict``, "
-             "``predict_proba``, ``predict_log_proba``,\n        "
-             "``decision_function`` and ``score``")
     defaults = cls.__init__.__kwdefaults__ or {}
     es_default = repr(defaults.get("early_stopping", False)).replace("'", '"')
-    class_weight_note = ("" if "class_weight" not in defaults else
-                         " (times\n        ``class_weight``, where given)")
-    # What only some estimators have: a gain annealed in stages (not ABBA's), and
-    # a classifier's measurement of accuracy against the loss as the score.
-    gain_stages = ("" if "gain" not in defaults else
-                   "\n        Under full-batch L-BFGS-B with an annealed gain a stall "
-                   "(against the\n        stage's own best score) ends its gain stage, "
-                   "whose unused iterations\n        go to the next, and the fit stops "
-                   "at a stall of the last stage.\n       ")
-    loss_note = ("" if score != "accuracy" else
-                 "\n\n        The loss moves smoothly where accuracy moves in steps of one "
-                 "sample\n        (:ref:`docstring-measurements`).")
     # What makes a warm start start anew: the parameters that shape the network
     # (``_LAYOUT_PARAMS``; ``l1`` only in part, said below) and that prediction
     # reads (``_FITTED_PARAMS``), as the class declares them.
@@ -341,34 +240,26 @@ def fill_doc(cls):
     # weights, held as two non-negative parts under L1; an ABBA network's first
     # and last layers, one signed block ``A - B`` without L1 (and without
     # ``lipschitz_max``), the two bounded blocks with it (ABBAClassifier Notes,
-    # Computation). Before, ABBA's said "where a layer has signed weights", of a
+    # Objective). Before, ABBA's said "where a layer has signed weights", of a
     # network whose every weight is >= 0.
     l1_layout = (
         "``l1`` between zero and non-zero on the first or last layer while "
-        "``lipschitz_max`` is None, which without L1 is fitted as one signed "
-        "block ``A - B``, with it as the two blocks bounded at zero"
+        "``lipschitz_max`` is None (one signed block ``A - B`` without L1)"
         if "lipschitz_max" in params else
-        "``l1`` between zero and non-zero where a layer has signed weights, "
-        "which an L1 penalty holds as two non-negative parts")
+        "``l1`` between zero and non-zero where a layer has signed weights")
     warm_start_anew = textwrap.fill(
-        f"({', '.join(anew)}; {l1_layout})",
+        f"{', '.join(anew)}, or ``l1``{l1_layout[6:]}",
         width=80, initial_indent=" " * 8, subsequent_indent=" " * 8,
         break_on_hyphens=False, break_long_words=False).lstrip()
-    # Classifiers stratify their mini-batches, and refuse L-BFGS-B on batches too
-    # small to hold two classes (TrainableNetwork._check_batch_size).
-    stratified = ("" if score != "accuracy" else
-                  "\n        Each class (for multilabel targets, each first label of "
-                  "a row) is\n        dealt in turn: every batch keeps the class "
-                  "proportions.")
+    # Classifiers refuse L-BFGS-B on batches too small to hold two classes
+    # (TrainableNetwork._check_batch_size).
     lbfgsb_batch_note = ("" if score != "accuracy" else
                          "\n        Mini-batch L-BFGS-B refuses ``batch_size=1`` "
-                         "(``batch_size`` 1 or 2 for\n        multilabel targets): "
-                         "a batch of one class (or one value of a label)\n        "
-                         "has a log-loss without a minimum, and the fit diverged.")
+                         "(1 or 2 for multilabel\n        targets): a batch of one "
+                         "class has a log-loss without a minimum.")
     warm_start_gain = ("" if "gain" not in params else
-                       ' With ``gain="auto"``\n        it goes on at the gain the '
-                       "previous fit ended with (``gain_``) rather\n        than "
-                       "annealing again; an explicit gain schedule is run again.")
+                       ' With ``gain="auto"`` it goes on\n        at ``gain_``; '
+                       "a gain schedule is run again.")
     # What output="auto" gives: a single logistic unit under monotonic_cst only
     # where the class has that parameter (ABBAClassifier has not).
     auto_output = (
@@ -386,22 +277,17 @@ def fill_doc(cls):
     l2 = defaults.get("l2", 1e-5)
     mantissa, exponent = f"{l2:.0e}".split("e")
     l2_default = f"{mantissa}e{int(exponent)}" if float(f"{l2:.0e}") == l2 else repr(l2)
-    l2_note = ("\n        On the first layer ``||W||^2`` is measured in units of each input "
-               "column's\n        span (``max - min`` over the training data) where it "
-               "exceeds 1\n        (Notes), so a network costs the same under min-max "
-               "and standard\n        scaling." if score != "R^2" else
-               "\n        The default, 10 times the classifier's (the paper's 1e-5), "
-               "fits small\n        tabular data better (:doc:`/defaults`, eleventh "
-               "round), but is\n        still too weak for a few hundred noisy rows: "
-               "there, choose ``l2``\n        by cross-validation with the scaler in "
-               "the ``Pipeline``\n        (:ref:`choosing`, \"Small, noisy regression "
+    l2_note = (" On the first\n        layer, in units of each input column's span "
+               "(Notes)." if score != "R^2" else
+               "\n        The default is 10 times the classifier's (:doc:`/defaults`, "
+               "eleventh\n        round); on a few hundred noisy rows choose ``l2`` by\n"
+               "        cross-validation (:ref:`choosing`, \"Small, noisy regression "
                "data\").")
     es_small_note = (
         "" if score != "R^2" else
-        "\n        Below 10,000 rows ``\"auto\"`` holds nothing out, and on small "
-        "noisy\n        data the fit over-fits, where ``True`` helps; it is not the "
+        "\n        Below 10,000 rows ``True`` helps small noisy data; it is not the "
         "default\n        there, as it cost clean data a little (:doc:`/defaults`, "
-        "eleventh\n        round).")
+        "eleventh round).")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls
@@ -409,11 +295,8 @@ def fill_doc(cls):
         for name, text in SHARED_DOCS.items():
             doc = doc.replace(f"    <<{name}>>", text.replace("{score}", score).replace(
                 "{early_stopping_default}", es_default).replace(
-                "{gain_stages}", gain_stages).replace("{loss_note}", loss_note).replace(
-                "{proxy}", proxy).replace("{class_weight_note}", class_weight_note).replace(
                 "{warm_start_gain}", warm_start_gain).replace(
                 "{warm_start_anew}", warm_start_anew).replace(
-                "{stratified}", stratified).replace(
                 "{lbfgsb_batch_note}", lbfgsb_batch_note).replace(
                 "{auto_output}", auto_output).replace(
                 "{l2_default}", l2_default).replace("{l2_note}", l2_note).replace(

@@ -43,82 +43,60 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     L-BFGS-B (weights bounded at zero, biases free), full batch or on stratified
     mini-batches, or with projected Adam.
 
+    Read more in the :ref:`User Guide <nonneg>`.
+
     Parameters
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
     positive : bool, {"hidden", "output"} or array-like of bool, default=True
-        Which weight layers are constrained to be >= 0. ``True``: every layer;
-        ``False``: none (the unconstrained baseline, same code path); ``"hidden"``:
-        the input-to-hidden and hidden-to-hidden layers; ``"output"``: the last
-        layer only; a list: one bool per weight layer. On its own no setting makes
-        P(class 1) monotone with a softmax output; with a single logistic output
-        ``True`` makes it non-decreasing in every feature, and with logistic
-        outputs for multilabel targets every label's probability: labels that
-        fall where others rise (complements, say) cannot both be fitted then, so
-        take ``"hidden"`` or ``False`` for them. ``"output"`` alone is not
-        monotone (the signed hidden layers can reverse any direction), nor is
-        ``"hidden"`` (the signed output can). Monotonicity in chosen features goes
-        through ``monotonic_cst``, which needs every layer after the first
-        non-negative: ``True``, a list that is ``True`` after the first layer, or
-        ``"output"`` with a single hidden layer.
+        Which weight layers are constrained to be >= 0: ``True`` every layer,
+        ``False`` none (the unconstrained baseline), ``"hidden"`` all but the
+        output layer, ``"output"`` the last only, or one bool per weight layer.
+        With logistic outputs ``True`` makes every label's probability
+        non-decreasing in every feature: labels that fall where others rise
+        cannot both be fitted then, so take ``"hidden"`` or ``False`` for them
+        (which settings are monotone: :ref:`choosing`).
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Monotonic constraint per feature, as ``HistGradientBoostingClassifier``
-        takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
-        ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
-        names (features not named are free; unknown names, and keys that are not
-        str, are an error). A pandas Series indexed by feature names is read as
-        that dict (by position only with the default ``RangeIndex``'s labels 0, 1,
-        ...). It signs the first layer's weights of each feature (>= 0, <= 0,
-        free), overriding ``positive`` for that layer: a 0 frees that feature's
-        first-layer weights, which None leaves to ``positive``. The guarantee is
-        exact, for every input and in floating point too: with every later layer
-        non-negative and a single logistic output, P(class ``classes_[1]``) (and
-        each label's probability for multilabel targets) is non-decreasing in
-        every +1 feature and non-increasing in every -1 feature (:ref:`choosing`).
-        A combination that cannot keep it is refused with an error: a signed
-        later layer (``positive``), a softmax output (``output``), a multiclass
-        target (constraints of 0 alone promise nothing and are accepted with each
-        of these). Architecture: see Notes.
+        takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free), or a dict
+        (or pandas Series) ``{feature_name: -1|0|1}`` for a DataFrame with string
+        column names. It signs each feature's first-layer weights, overriding
+        ``positive`` there. With every later layer non-negative (``positive=True``,
+        a list ``True`` after the first layer, or ``"output"`` with a
+        single hidden layer) and a single logistic output, P(``classes_[1]``)
+        (each label's, multilabel) is non-decreasing in every +1 feature and
+        non-increasing in every -1 feature, exactly. Refused with an error: a
+        signed later layer, a softmax output, a multiclass target (constraints
+        of 0 alone promise nothing and are accepted with each of these;
+        :ref:`choosing`).
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
-        Activation ``f`` of the hidden units, by scikit-learn's names: the
-        paper's sigmoid ``1 / (1 + exp(-t))``, ``tanh(t)``, ``max(t, 0)`` or
-        ``t``, applied to ``gain * (x @ W + b)``. All four are non-decreasing, so
-        the monotonicity of non-negative networks and of ``monotonic_cst`` holds
-        with each. ``activity_l1`` needs activations that are >= 0
-        (``"logistic"`` or ``"relu"``).
+        Activation ``f`` of the hidden units, applied to ``gain * (x @ W + b)``:
+        the paper's sigmoid, ``tanh``, ``max(t, 0)`` or the identity, all
+        non-decreasing. ``activity_l1`` needs ``"logistic"`` or ``"relu"``
+        (activations >= 0).
     gain : "auto", float or (float, float), default="auto"
-        Gain ``lambda`` of the hidden units, ``f(lambda * (x @ W + b))``: the slope
-        of ``sigmoid(lambda t)`` and ``tanh(lambda t)``, a scale factor of
-        ``relu`` (``lambda max(t, 0)``) and ``identity`` (``lambda t``). A pair
-        ``(start, end)`` is annealed exponentially: over the epochs (mini-batch
-        solvers) or over 5 successive L-BFGS-B stages (full batch). ``"auto"``:
-        with ``"logistic"`` and ``"tanh"``, the paper's ``(1.0, 2.0)`` for
-        ``solver="lbfgsb"`` with a softmax output; a fixed ``1.0`` for
-        ``solver="adam"`` and for logistic outputs, where annealing scored lower
-        (:ref:`docstring-measurements`); with ``"relu"`` and ``"identity"``,
-        ``1.0``: a gain only rescales them, as the weights can, so there is
-        nothing to anneal.
+        Gain ``lambda`` of the hidden units, ``f(lambda * (x @ W + b))``. A pair
+        ``(start, end)`` is annealed exponentially over the epochs or over 5
+        L-BFGS-B stages (full batch). ``"auto"``: the paper's ``(1.0, 2.0)`` for
+        ``"logistic"`` and ``"tanh"`` units under ``solver="lbfgsb"`` with a
+        softmax output, else ``1.0`` (:ref:`docstring-measurements`).
         <<gain_range>>
     l1 : "auto", float or array-like of float, default="auto"
         L1 penalty, one value for every weight layer or one per layer (the paper's
         pH1, pC1). Exact, also on unconstrained weights (see Notes). ``"auto"``:
         ``1e-4`` on the first layer of a network whose every layer is non-negative
-        fitted to multilabel targets, 0 everywhere else (every other network is
-        fitted as with ``l1=0``; why: Notes). At most 1e6 (see ``l2``).
+        fitted to multilabel targets, 0 everywhere else (why: Notes). At most 1e6
+        (see ``l2``).
     <<l2_params>>
     output : {"auto", "softmax", "logistic"}, default="auto"
         ``"softmax"``: one output per class, mutually exclusive classes.
         ``"logistic"``: one sigmoid unit per label (a single unit for binary
         problems; required for multilabel indicator targets). ``"auto"``: logistic
-        units for multilabel targets, and a single logistic unit for a binary
-        problem when ``monotonic_cst`` constrains a feature; a softmax otherwise (a
-        non-negative network with one logistic output is increasing in every
-        feature, so binary problems without constraints keep the softmax, which
-        can fit any labelling). The single unit of a binary
-        problem gives P(``classes_[1]``), the second of the sorted labels: the
-        encoding of ``y`` decides which class's probability the constraints make
-        non-decreasing (fit on ``y == "spam"`` to make it spam's).
+        units for multilabel targets, a single logistic unit for a binary
+        problem when ``monotonic_cst`` constrains a feature, else a softmax
+        (which can fit any labelling). The single unit gives P(``classes_[1]``),
+        the second of the sorted labels (:ref:`choosing`).
     <<solver_param>>
     <<training_params>>
     <<class_weight_param>>
@@ -127,14 +105,12 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     Attributes
     ----------
     coefs_ : list of ndarray
-        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``. The fitted arrays
-        (``coefs_``, ``intercepts_``, ``components_``) are read-only, derived from the
-        fitted parameters that the sign constraints hold on. The attributes derived
-        from them (these three, ``weight_constraints_``, ``monotonic_cst_`` and
-        ``out_activation_``) describe the fit: another value put in their place
-        (``coefs_[0] = W``, ``out_activation_ = "softmax"``) changes nothing:
-        prediction and every other reader of the fitted network use the network as
-        fitted (:doc:`/reliability`, "Prediction uses what was fitted").
+        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i``. The fitted
+        arrays (``coefs_``, ``intercepts_``, ``components_``) are read-only and,
+        with ``weight_constraints_``, ``monotonic_cst_`` and
+        ``out_activation_``, describe the fit: a value put in their place
+        changes nothing (:doc:`/reliability`, "Prediction uses what was
+        fitted").
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i`` (free).
     components_ : ndarray of shape (n_hidden, n_features)
@@ -156,16 +132,9 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
         nothing (``coefs_``).
     lipschitz_bound_ : float
         Upper bound on the Lipschitz constant of the logits with respect to the
-        input (L2 norms), from the fitted weights: ``c^(L - 1) ||W_1 ...
-        W_L||_2`` (``c`` the largest slope of the hidden units) when every layer
-        is sign-constrained, else a product of spectral norms, runs of
-        constrained layers bounded together; of the weights and gain as the
-        network computes with them, cast to the fitted ``dtype``.
-        :meth:`certified_radius` divides by it. It bounds that network in exact
-        arithmetic, not the rounding of its computed outputs: two computed logits
-        may differ by more than ``lipschitz_bound_`` times the distance of their
-        inputs, by up to their rounding errors (:ref:`docstring-measurements`);
-        :meth:`certified_radius` allows for those errors.
+        input (L2 norms), of the fitted weights and gain cast to ``dtype``
+        (:ref:`nonneg`, "Certificates"): exact arithmetic, not the rounding of
+        the outputs, for which :meth:`certified_radius` allows.
         Read-only: computed from the fitted network.
     <<classifier_attributes>>
     <<fit_attributes>>
@@ -178,10 +147,10 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     Notes
     -----
     With hidden activations :math:`a_l = f(\lambda (a_{l-1} W_l + b_l))` for
-    :math:`l = 1, \dots, L - 1` (:math:`a_0 = x`; ``f`` the sigmoid in the paper;
-    ``activation``; :math:`\lambda` the gain), logits :math:`z = a_{L-1} W_L + b_L`
-    and sample weights :math:`s_i` (``sample_weight`` times ``class_weight``; ones
-    by default), training minimises eq. (1) of the paper, with the change below in
+    :math:`l = 1, \dots, L - 1` (:math:`a_0 = x`; ``f`` the ``activation``;
+    :math:`\lambda` the gain), logits :math:`z = a_{L-1} W_L + b_L` and sample
+    weights :math:`s_i` (``sample_weight`` times ``class_weight``; ones by
+    default), training minimises eq. (1) of the paper, with the change below in
     its first-layer L2 term:
 
     .. math::
@@ -197,111 +166,31 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     e^{z_k} - z_y` for a softmax output and :math:`\sum_k (\log(1 + e^{z_k}) -
     y_k z_k)` for logistic outputs (each unit's binary cross-entropy),
     :math:`\mathrm{l1}_l` and :math:`\mathrm{l2}_l` are ``l1`` and ``l2`` of
-    layer :math:`l`, :math:`W_{1,j}` is row :math:`j` of the first layer (the
-    weights on input column :math:`j`) and :math:`u_j = \max(1, \max_i x_{ij} -
-    \min_i x_{ij})` is the span of column :math:`j` over the training rows of
-    positive weight (a span within 1e-9 of 1 counts as 1). The paper's first-layer
-    term is :math:`\mathrm{l2}_1 \|W_1\|_F^2`, every :math:`u_j = 1`. A
-    positive affine map of a column (min-max or standard scaling) changes nothing
-    the network can express -- the weight divides by the scale and keeps its
-    sign, the bias takes the shift -- so the penalty was the one part of the fit
-    that depended on the scaler; measured in units of the span, a column is
-    penalised as min-max scaling would make it, and columns within unit range
-    (min-max scaled data, pixels in [0, 1], tf-idf, one-hot) keep the paper's
-    term exactly. The regressor keeps the paper's term (measurements:
-    :ref:`docstring-measurements`). On a weight bounded at zero :math:`|w|` is
-    linear, so L1 is smooth there; an unconstrained weight with L1 is split as
-    :math:`w = w^+ - w^-` with both parts bounded at zero, which makes the penalty
-    linear too and exact under L-BFGS-B: at its solution one of the two parts is
-    0 and the term is :math:`\mathrm{l1}_l |w|`. ``loss_curve_`` and ``loss_``
-    are the objective of the parts, :math:`\mathrm{l1}_l (w^+ + w^-)`: a fit
-    stopped before its solution (at ``max_iter``) may leave both parts of a
-    weight positive, and its ``loss_`` then exceeds the objective above at
+    layer :math:`l`, :math:`W_{1,j}` is row :math:`j` of the first layer and
+    :math:`u_j = \max(1, \max_i x_{ij} - \min_i x_{ij})` the span of input
+    column :math:`j` (the paper has :math:`u_j = 1`; why: :ref:`nonneg`). A free
+    weight with L1 is held as :math:`w = w^+ - w^-`, both parts bounded at zero,
+    which keeps the penalty exact; a fit stopped at ``max_iter`` with both parts
+    of a weight positive has a ``loss_`` that exceeds the objective above at
     ``coefs_`` by :math:`2 \sum_l \mathrm{l1}_l \sum \min(w^+, w^-)` over the
     split weights of layer :math:`l`.
 
-    Initialisation is data-dependent (:doc:`/engine`, "Initialisation"): weights
-    are drawn (free layers uniformly on ``[-1, 1)``; sign-constrained layers
-    uniformly on ``[0, 1)``, with logistic outputs sparse: each weight kept with
-    the largest probability that starts two units with a correlation of at most
-    0.2, so that they are diverse features rather than one function of ``x @ 1``,
-    whose sign a non-negative logistic output cannot flip), then each unit is
-    rescaled so that its pre-activation has a set standard deviation over (a
-    subsample of up to 2,000 rows of) the training data -- with a softmax output,
-    0.5 for non-negative hidden layers and, for the output layer, 2 for a
-    non-negative output layer and 0.1 for a signed one (``positive=False``,
-    ``"hidden"``, a list ending in False); with logistic outputs 1 for both; 1 for
-    other hidden layers -- and its bias is set so that the mean pre-activation is
-    0. A non-negative network initialised with small weights trains very slowly:
-    all its hidden units start alike and the output logits barely differ; the
-    rescaling gives every unit, output units included, a useful range from the
-    first iteration. With multilabel targets each output's bias is then raised by
-    its label's (weighted) training log-odds, clipped to ``[1e-3, 1 - 1e-3]``, so
-    that every label starts at its frequency rather than at 0.5: from 0.5, the
-    first steps of a fit on many rare labels must lower every output at once,
-    which a network whose every weight is >= 0 does by switching hidden units off
-    for good (:ref:`docstring-measurements`).
-
-    ``l1="auto"``: an L1 penalty of ``1e-4`` on the first layer of a network whose
-    every weight is >= 0 fitted to multilabel targets; 0 for every other network
-    (which is then fitted exactly as with ``l1=0``). Each label is decided by its
-    own 0.5 threshold, and such a network raises a label only on positive
-    evidence (it is non-decreasing in every input), so a row with little evidence
-    gets no label at all. The L2 penalty spreads the evidence over many
-    co-occurring inputs (it prefers many small weights to a few large ones), so
-    that a row needs many of them to pass the threshold; L1, linear on weights
-    >= 0, costs a large weight no more per unit than a small one and keeps the
-    evidence on fewer, stronger inputs. A free output layer can use negative
-    evidence, and softmax or single-output networks never predict an empty label
-    set; there ``"auto"`` is 0 (measurements: :ref:`docstring-measurements`).
-
-    Inputs: a non-negative first layer with sigmoid units trains on inputs of order
-    one; scale the columns (``MinMaxScaler`` or ``StandardScaler`` in a
-    ``Pipeline``: both train alike). Inputs whose largest column root-mean-square is
-    above 100 or below 1e-3, or above 10 and 100 times the median of the non-zero
-    columns', raise an ``InputScaleWarning``. Below 1e-3 the first layer needs
-    weights of the inverse of that scale, whose L2 penalty outweighs the data
-    term: an L-BFGS-B fit there starts with its first layer shrunk, weights and
-    biases by one factor, to a penalty of at most 1 (on every other input, and
-    with Adam, the start is as drawn). From the whole penalty its first steps
-    followed the penalty to saturated units, and fits ended far worse than the
-    class prior (``doc/reliability.md``, "Small inputs"). Inputs small as a
-    whole -- the median over the columns of their root-mean-square where
-    non-zero, ``s_j``, at most 0.2, as min-max scaled heavy-tailed columns or
-    tf-idf rows -- leave the first layer flat against the rest of the network,
-    and L-BFGS-B crawls; it then
-    runs on ``u`` with the sign-constrained first-layer rows ``W[j] = f_j u[j]``,
-    ``f_j = min(100, max(1, 1 / s_j))`` (a change of variables: the bounds hold
-    exactly, ``coefs_`` are in the inputs' units, Adam is left as it is). A fit that ends
-    predicting one class for all training samples, or no better than the class
-    prior, raises a ``DegenerateFitWarning``; a ``ConvergenceWarning`` only when the
-    iteration limit stopped a loss that was still falling (by more than 1% of the
-    fit's decrease over its last 10% of iterations; after a huge first step, of
-    both the decrease after it and the loss). Such a fit is short of its
-    training optimum, yet the limit often acts as early stopping, so the message
-    names ``early_stopping=True`` and a larger ``l2`` beside ``max_iter``; on more
-    than 10,000 rows ``early_stopping="auto"`` is that early stopping, on by
-    default. With ``learning_rate="linear"`` reaching ``max_iter`` is the planned
-    end of the fit, not a cut (``learning_rate``).
-
-    Monotonicity under ``monotonic_cst``: every hidden unit is a non-decreasing
-    function of ``c_j x_j`` for each constrained feature ``j`` (a sigmoid of a sum
-    whose coefficient on ``x_j`` has the sign ``c_j``, then non-negative
-    combinations of such functions), hence so is the logit and its sigmoid. The
-    first-layer units mix free and constrained features: such a unit is monotone
-    in ``x_j`` for every value of the free features, and a unit that reads only
-    free features loses nothing (``sigmoid(-t) = 1 - sigmoid(t)`` moves a sign
-    into the bias). Beyond one sigmoid, free and constrained features interact
-    only through the non-negative later layers, so a second hidden layer helps:
-    ``hidden_layer_sizes`` is the place to add depth. Splitting the first layer
-    into constrained-only and free-only units would also keep the guarantee, but
-    fitted worse (:ref:`docstring-measurements`).
+    The initialisation is data-dependent (:doc:`/engine`, "Initialisation"): each
+    unit's pre-activation starts with a set spread over the training data (with
+    a softmax output, 2 for a non-negative output layer and 0.1 for a signed
+    one), each multilabel output at its label's log-odds. ``l1="auto"`` keeps
+    the positive-only evidence of a multilabel non-negative network on fewer,
+    stronger inputs, so that fewer rows get no label (:doc:`/defaults`, fifth
+    round). Scale the inputs (``MinMaxScaler`` or ``StandardScaler`` in a
+    ``Pipeline``): see ``InputScaleWarning``, and :doc:`/reliability` for the
+    warnings. On inputs below 1e-3 (root-mean-square) an L-BFGS-B fit starts with
+    its first layer shrunk to an L2 penalty of at most 1 (:doc:`/reliability`,
+    "Small inputs").
 
     A non-negative network with a single logistic output unit is monotone in
-    every input and cannot fit XOR (Wang et al. 2022); with a softmax over two or
-    more outputs and sigmoid units it can fit any labelling (Chorowski & Zurada
-    2015, Appendix A). ``activation="identity"`` makes the whole network an affine
-    map of its input.
+    every input and cannot fit XOR (Wang et al. 2022); with a softmax and sigmoid
+    units it can fit any labelling (Chorowski & Zurada 2015, Appendix A). Why
+    ``monotonic_cst`` holds: :ref:`choosing`.
 
     References
     ----------

@@ -98,93 +98,62 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                          SupervisedTransformerMixin, RegressorMixin, TrainableNetwork):
     r"""Multi-layer perceptron regressor with non-negative or sign-constrained weights.
 
-    The regressor twin of :class:`NonNegMLPClassifier`: sigmoid hidden units (or
-    tanh, relu, identity: ``activation``) with a gain (annealed by default under
-    L-BFGS-B for saturating units), an identity output and the squared error (mean
-    over samples, weighted by ``sample_weight``), or an ``exp`` output and the
-    Poisson, Gamma or Tweedie deviance (``loss="poisson"``, ``"gamma"``,
-    ``"tweedie"``), L1/L2 penalties per
-    weight layer and a sparsity
-    penalty on the hidden activations, fitted with scipy's bound-constrained
-    L-BFGS-B (full batch or mini-batch) or projected Adam. With ``monotonic_cst``
-    the prediction is monotone in the chosen features, exactly, for every input.
+    The regressor twin of :class:`NonNegMLPClassifier`: the same hidden layers
+    under an identity output and the squared error, or an ``exp`` output and the
+    Poisson, Gamma or Tweedie deviance (``loss``), fitted with scipy's
+    bound-constrained L-BFGS-B or projected Adam. With ``monotonic_cst`` the
+    prediction is monotone in the chosen features, exactly, for every input.
+
+    Read more in the :ref:`User Guide <nonneg>`.
 
     Parameters
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Number of units of each hidden layer.
     loss : {"squared_error", "poisson", "gamma", "tweedie"}, default="squared_error"
-        The loss, by ``MLPRegressor``'s and ``HistGradientBoostingRegressor``'s
-        names: half the squared error of an identity output, or half the Poisson,
-        Gamma or Tweedie deviance of a log link (the output function ``exp``,
-        ``out_activation_ = "exp"``). ``"poisson"``, for counts, rates and other
-        non-negative targets whose mean the features scale multiplicatively,
-        requires ``y >= 0`` and, per target, a positive sum over the rows of
-        positive weight; ``"gamma"``, for positive amounts whose spread grows with
-        their mean (a constant coefficient of variation: costs, durations,
-        consumption), requires ``y > 0`` on the rows of positive weight, each at
-        least ``100 exp(-50)`` (about 1.9e-20) times its target's weighted mean;
-        ``"tweedie"`` (the Tweedie deviance of ``power``, between the two), for
-        non-negative amounts with exact zeros (a compound Poisson-Gamma
-        distribution: insurance claim amounts, rainfall, spending), requires
-        ``y >= 0`` and a positive sum, as ``"poisson"``.
-        The three divide the targets by their weighted mean rather than
-        standardising them (Notes). ``monotonic_cst`` holds with each (``exp`` is
-        increasing); ``lipschitz_bound_`` is not defined with ``"poisson"``,
-        ``"gamma"`` or ``"tweedie"`` (``exp`` has no finite Lipschitz constant).
+        Half the squared error of an identity output, or half the Poisson, Gamma
+        or Tweedie deviance of a log link (``out_activation_ = "exp"``), by
+        ``HistGradientBoostingRegressor``'s names. ``"poisson"`` (counts) and
+        ``"tweedie"`` (amounts with exact zeros) require ``y >= 0`` with a
+        positive sum per target; ``"gamma"`` (positive amounts) requires
+        ``y > 0``, each at least ``100 exp(-50)`` (about 1.9e-20) times its
+        target's weighted mean. ``monotonic_cst`` holds with each; ``lipschitz_bound_``
+        is not defined with a log link. Which to choose: :ref:`nonneg`.
     power : float, default=1.5
-        The power ``p`` of the Tweedie deviance (``loss="tweedie"``), in the open
-        interval (1, 2): the compound Poisson-Gamma distributions, whose variance
-        is ``phi mu^p``. Power 1 is the Poisson deviance (``loss="poisson"``:
-        variance proportional to the mean), 2 the Gamma deviance
-        (``loss="gamma"``: a constant coefficient of variation). Read by ``loss="tweedie"`` only, as
-        ``HistGradientBoostingRegressor``'s ``quantile`` is by its quantile loss
-        (another loss ignores it, and a change of it does not stop a warm start
-        or ``partial_fit`` of another loss); kept from the fit, as ``loss`` is.
-        Near the ends the loss's value (not its gradient) is a difference of
-        terms of size ``1 / (p - 1)`` or ``1 / (2 - p)`` and loses precision, as
-        in scikit-learn's ``mean_tweedie_deviance`` (:ref:`docstring-measurements`);
-        there, use ``"poisson"`` or ``"gamma"``.
+        The power ``p`` of the Tweedie deviance, in the open interval (1, 2)
+        (variance ``phi mu^p``; 1 would be ``"poisson"``, 2 ``"gamma"``). Read by
+        ``loss="tweedie"`` only (another loss ignores it, and a change of it does
+        not stop a warm start or ``partial_fit`` of another loss); kept from the
+        fit, as ``loss`` is. Near the ends the loss's value loses precision
+        (:ref:`docstring-measurements`): there, use ``"poisson"`` or ``"gamma"``.
     positive : "auto", bool, {"hidden", "output"} or array-like of bool, default="auto"
-        Which weight layers are constrained to be >= 0. ``"hidden"``: the
-        input-to-hidden and hidden-to-hidden layers, the output layer signed.
-        ``True``: every layer, which makes the prediction non-decreasing in every
-        feature (it cannot fit ``y = -x``) unless ``monotonic_cst`` signs the
-        first layer. ``False``: none. ``"output"``: the last layer only. A list:
-        one bool per weight layer. ``"auto"`` (the default): ``True`` when
-        ``monotonic_cst`` constrains a feature, ``"hidden"`` otherwise. Only ``True`` is
-        monotone; ``"hidden"`` and ``"output"`` alone are not. A
-        ``monotonic_cst`` that constrains a feature needs every layer after the
-        first non-negative: ``True``, a list that is ``True`` after the first
-        layer, or ``"output"`` with one hidden layer (the same layers); any other
-        value given with it is an error, not silently changed.
+        Which weight layers are constrained to be >= 0: ``True`` every layer
+        (the prediction is then non-decreasing in every feature unless
+        ``monotonic_cst`` signs the first layer), ``False`` none, ``"hidden"``
+        all but the output layer, ``"output"`` the last only, or one bool per
+        weight layer. ``"auto"``: ``True`` when ``monotonic_cst`` constrains a
+        feature, else ``"hidden"``. With such a ``monotonic_cst`` a value that
+        leaves a later layer signed is an error, not silently changed
+        (:ref:`choosing`).
     monotonic_cst : array-like of int of shape (n_features,) or dict, default=None
         Monotonic constraint per feature, as ``HistGradientBoostingRegressor``
-        takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free); or a dict
-        ``{feature_name: -1|0|1}`` when fitted on a DataFrame with string column
-        names (features not named are free; unknown names, and keys that are not
-        str, are an error). A pandas Series indexed by feature names is read as
-        that dict (by position only with the default ``RangeIndex``'s labels 0, 1,
-        ...). It signs the first layer's weights of each feature, overriding
-        ``positive`` for that layer: a 0 frees that feature's first-layer weights,
-        which None leaves to ``positive`` (:ref:`choosing`). With every later
-        layer non-negative (``positive=True``) every output is non-decreasing in
-        the +1 features and non-increasing in the -1 features, exactly.
+        takes it: 1 (non-decreasing), -1 (non-increasing), 0 (free), or a dict
+        (or pandas Series) ``{feature_name: -1|0|1}`` for a DataFrame with string
+        column names. It signs each feature's first-layer weights; with every
+        later layer non-negative every output is non-decreasing in the +1
+        features and non-increasing in the -1 features, exactly
+        (:ref:`choosing`).
     activation : {"logistic", "tanh", "relu", "identity"}, default="logistic"
-        Activation ``f`` of the hidden units, by scikit-learn's names: the sigmoid
-        ``1 / (1 + exp(-t))``, ``tanh(t)``, ``max(t, 0)`` or ``t``, applied to
-        ``gain * (x @ W + b)``. All four are non-decreasing: ``monotonic_cst``
-        holds with each. ``activity_l1`` needs activations that are >= 0
-        (``"logistic"`` or ``"relu"``).
+        Activation ``f`` of the hidden units, applied to ``gain * (x @ W + b)``:
+        the sigmoid, ``tanh``, ``max(t, 0)`` or the identity, all
+        non-decreasing. ``activity_l1`` needs ``"logistic"`` or ``"relu"``
+        (activations >= 0).
     gain : "auto", float or (float, float), default="auto"
-        Gain ``lambda`` of the hidden units, ``f(lambda * (x @ W + b))``: the slope
-        of ``sigmoid(lambda t)`` and ``tanh(lambda t)``, a scale factor of
-        ``relu`` and ``identity``. A pair ``(start, end)`` is annealed over the
-        epochs or the 5 L-BFGS-B stages of a full-batch fit. ``"auto"``: with
-        ``"logistic"`` and ``"tanh"``, ``(1.0, 2.0)`` for ``solver="lbfgsb"`` and a
-        fixed ``1.0`` for ``solver="adam"``, as the classifier's
-        (:ref:`docstring-measurements`); ``1.0`` with
-        ``"relu"`` and ``"identity"``, which a gain only rescales.
+        Gain ``lambda`` of the hidden units, ``f(lambda * (x @ W + b))``. A pair
+        ``(start, end)`` is annealed over the epochs or 5 L-BFGS-B stages (full
+        batch). ``"auto"``: ``(1.0, 2.0)`` for ``"logistic"`` and ``"tanh"``
+        units under ``solver="lbfgsb"``, else ``1.0``
+        (:ref:`docstring-measurements`).
         <<gain_range>>
     <<penalty_params>>
     <<solver_param>>
@@ -194,15 +163,12 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     Attributes
     ----------
     coefs_ : list of ndarray
-        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i`` (of the network on
-        standardised targets, see Notes). The fitted arrays (``coefs_``,
-        ``intercepts_``, ``components_``) are read-only, derived from the fitted
-        parameters that the sign constraints hold on. The attributes derived from
-        them (these three, ``weight_constraints_``, ``monotonic_cst_`` and
-        ``out_activation_``) describe the fit: another value put in their place
-        changes nothing: prediction and every other reader of the fitted network
-        use the network as fitted (:doc:`/reliability`, "Prediction uses what was
-        fitted").
+        ``coefs_[i]`` of shape (n_in, n_out): weights of layer ``i`` (of the
+        network on scaled targets, see Notes). The fitted arrays (``coefs_``,
+        ``intercepts_``, ``components_``) are read-only and, with
+        ``weight_constraints_``, ``monotonic_cst_`` and ``out_activation_``,
+        describe the fit: a value put in their place changes nothing
+        (:doc:`/reliability`, "Prediction uses what was fitted").
     intercepts_ : list of ndarray
         ``intercepts_[i]`` of shape (n_out,): biases of layer ``i``.
     components_ : ndarray of shape (n_hidden, n_features)
@@ -219,26 +185,18 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         Gain of the hidden units at the end of training, the one prediction uses.
         Read-only: computed from the fitted network.
     lipschitz_bound_ : float
-        Lipschitz constant of the predictions with respect to the input (L2
-        norms), an upper bound: the network's (as
-        ``NonNegMLPClassifier.lipschitz_bound_``: of its weights and gain cast to
-        the fitted ``dtype``) times the largest ``y_scale_`` (applied in
-        float64). Of that function in exact arithmetic: two computed
-        predictions may differ by more than it times the distance of their
-        inputs, by up to their rounding errors (``dtype="float32"``: about
-        ``n 2^-24`` of their size per layer of fan-in ``n``).
+        Upper bound on the Lipschitz constant of the predictions with respect to
+        the input (L2 norms): the network's (as
+        ``NonNegMLPClassifier.lipschitz_bound_``) times the largest ``y_scale_``.
+        It bounds that function in exact arithmetic, not the rounding of its
+        computed predictions (:ref:`regressor-details`).
         Read-only: computed from the fitted network.
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)
-        Their weighted standard deviation (their largest deviation from
-        ``y_mean_`` where it rounds to 0: values near float64's smallest number);
-        1 for a target equal on every
-        weighted row, whose output unit then starts and stays at 0 (weights and
-        bias): it predicts that value (``y_mean_``) exactly. With
-        ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``: the weighted mean,
-        ``y_mean_`` again (a
-        constant target is predicted exactly there too: ``y_mean_ exp(0)``).
+        Their weighted standard deviation; 1 for a target equal on every
+        weighted row, which is then predicted exactly. With a log link, the
+        weighted mean (:ref:`regressor-details`).
     n_outputs_ : int
         Number of targets.
     out_activation_ : {"identity", "exp"}
@@ -256,11 +214,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     Notes
     -----
     The targets are standardised with their weighted mean ``y_mean_`` and standard
-    deviation ``y_scale_`` (the L2 penalty and the initialisation assume unit-scale
-    outputs), and ``predict`` undoes it: ``y = y_mean_ + y_scale_ * z``, an
-    increasing affine map of each output, so monotonicity is kept. With hidden
-    activations :math:`a_l = f(\lambda (a_{l-1} W_l + b_l))` for :math:`l = 1,
-    \dots, L - 1` (:math:`a_0 = x`; ``activation``; :math:`\lambda` the gain),
+    deviation ``y_scale_``, and ``predict`` undoes it: ``y = y_mean_ + y_scale_ *
+    z``, an increasing affine map of each output, so monotonicity is kept. With
+    hidden activations :math:`a_l = f(\lambda (a_{l-1} W_l + b_l))` for :math:`l =
+    1, \dots, L - 1` (:math:`a_0 = x`; ``activation``; :math:`\lambda` the gain),
     outputs :math:`z = a_{L-1} W_L + b_L`, standardised targets :math:`t_{ik} =
     (y_{ik} - \bar{y}_k) / \sigma_k` (:math:`\bar{y}_k` = ``y_mean_[k]``,
     :math:`\sigma_k` = ``y_scale_[k]``) and sample weights :math:`s_i`,
@@ -275,70 +232,28 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     subject to the sign constraints (:math:`\mathrm{l1}_l`, :math:`\mathrm{l2}_l`
     the ``l1`` and ``l2`` of layer :math:`l`; the biases are free and not
-    penalised; :math:`\|z_i - t_i\|_2^2` is summed over the targets,
-    where scikit-learn's ``MLPRegressor`` averages its squared error over them too:
-    with several targets the penalties weigh relatively less here); L1 is exact as
-    in :class:`NonNegMLPClassifier` (see its Notes): a signed weight with L1 is
-    held as two non-negative parts, :math:`w = w^+ - w^-`, charged
-    :math:`\mathrm{l1}_l (w^+ + w^-)`, which is :math:`\mathrm{l1}_l |w|` at the
-    minimum. A fit stopped before it (``max_iter``)
-    can end with both parts positive, and its ``loss_`` then lies above the
-    objective above evaluated at ``coefs_``. Unlike the classifier's, the
-    first layer's L2 term is the paper's, in the inputs' own units (in units of
-    the columns' spans it fitted worse: :ref:`docstring-measurements`), so the
-    scaler sets its strength: ``l2`` is best chosen
-    with the scaler in a ``Pipeline``. A warm start that continues the fitted
-    network (``warm_start=True``, later ``partial_fit`` calls) keeps the target
-    scaling of the first fit; one that starts anew (``warm_start``'s changes)
-    scales its targets anew, as a fresh fit.
+    penalised; :math:`\|z_i - t_i\|_2^2` is summed over the targets). L1 is exact
+    as in :class:`NonNegMLPClassifier`, and so is what ``loss_`` counts (see its
+    Notes). The first layer's L2 term is the paper's, in the inputs' own units, so
+    the scaler sets its strength: ``l2`` is best chosen with the scaler in a
+    ``Pipeline``.
 
-    With ``loss="poisson"`` the targets are divided by their weighted mean
-    instead, :math:`t_{ik} = y_{ik} / \bar{y}_k` (``y_scale_ = y_mean_``: they
-    stay >= 0, of mean 1), and the data term is half the Poisson deviance of the
-    mean :math:`\mu = e^z`, summed over the targets (:math:`t \log t` is 0 at
-    :math:`t = 0`):
+    With ``loss="poisson"``, ``"gamma"`` or ``"tweedie"`` the targets are divided
+    by their weighted mean instead, :math:`t_{ik} = y_{ik} / \bar{y}_k`, the data
+    term is half the deviance of the mean :math:`\mu = e^z`, summed over the
+    targets, and ``predict`` returns ``y_mean_ exp(z)`` through an ``exp`` that is
+    monotone as computed. Half the Poisson, Gamma and Tweedie (power :math:`p` =
+    ``power``) deviances:
 
     .. math::
 
         \frac{1}{\sum_i s_i} \sum_i s_i \sum_k
             ( t_{ik} \log(t_{ik} / \mu_{ik}) - t_{ik} + \mu_{ik} )
 
-    its gradient in :math:`z` is :math:`\mu - t`; ``predict`` returns ``y_mean_
-    exp(z)``, an increasing function of each output (as computed too: its
-    ``exp`` is the monotone one of the fixed-order kernels), so monotonicity is
-    kept. So that
-    the loss and its gradient stay finite, ``mu`` continues ``exp`` linearly
-    beyond ``z = 50`` (``exp(50) (1 + z - 50)``: increasing and convex, a mean
-    5e21 times ``y_mean_``), and a target more than ``exp(50) / 100`` times its
-    weighted mean, which only extreme sample weights allow, is refused; a
-    prediction beyond float64's range (an output ``z`` above about 3e286 /
-    ``y_scale_``) is refused with a ``ValueError``, never returned as inf.
-
-    With ``loss="gamma"`` the targets are divided by their weighted mean as with
-    ``"poisson"`` (they stay > 0, of mean 1), and the data term is half the Gamma
-    deviance of the mean :math:`\mu = e^z` (``HalfGammaLoss``, as
-    ``HistGradientBoostingRegressor(loss="gamma")`` and ``GammaRegressor`` fit
-    it), summed over the targets:
-
     .. math::
 
         \frac{1}{\sum_i s_i} \sum_i s_i \sum_k
             ( \log(\mu_{ik} / t_{ik}) + t_{ik} / \mu_{ik} - 1 )
-
-    its gradient in :math:`z` is :math:`1 - t / \mu`; ``predict`` returns ``y_mean_
-    exp(z)`` through the same monotone, capped ``exp``. So that the loss stays
-    finite, ``exp(-z)`` continues linearly below ``z = -50`` (its tangent there:
-    convex), and a target below ``100 exp(-50)`` (about 1.9e-20) times its weighted
-    mean, or above ``exp(50) / 100`` times it, is refused (a row's optimum ``log t``
-    stays inside ``[-50, 50]``). D^2 and ``scoring="loss"`` read the Gamma deviance
-    as they read the Poisson one.
-
-    With ``loss="tweedie"`` the targets are divided by their weighted mean as with
-    ``"poisson"`` (they stay >= 0, of mean 1), and the data term is half the
-    Tweedie deviance of power :math:`p` = ``power`` of the mean :math:`\mu = e^z`
-    (``HalfTweedieLoss``, as ``TweedieRegressor(power=p, link="log")`` fits it;
-    scikit-learn's ``mean_tweedie_deviance`` is twice its mean), summed over the
-    targets:
 
     .. math::
 
@@ -346,42 +261,15 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             ( \frac{t_{ik}^{2-p}}{(1-p)(2-p)} - \frac{t_{ik} \mu_{ik}^{1-p}}{1-p}
             + \frac{\mu_{ik}^{2-p}}{2-p} )
 
-    its gradient in :math:`z` is :math:`\mu^{2-p} - t \mu^{1-p}`; ``predict``
-    returns ``y_mean_ exp(z)`` through the same monotone, capped ``exp``. So that
-    the loss stays finite, ``mu^(1-p)`` continues linearly (its tangent) below ``z =
-    -50`` and ``mu^(2-p)`` above ``z = 50``: convex, with a continuous gradient, the
-    deviance exactly in between (a target of 0 costs ``mu^(2-p) / (2-p)`` alone,
-    exactly up to ``z = 50``). A target above ``exp(50) / 100`` times its weighted
-    mean is refused, as with ``"poisson"``. D^2 (``d2_tweedie_score`` at ``power``)
-    and ``scoring="loss"`` read the Tweedie deviance of the fitted power.
+    So that they stay finite, their terms continue linearly beyond :math:`|z| =
+    50`, a target more than ``exp(50) / 100`` times its weighted mean is
+    refused, and a prediction beyond float64's range is refused with a
+    ``ValueError``, never returned as inf (:ref:`regressor-details`).
 
-    A fit whose training R^2
-    (weighted, averaged over the targets that vary), or the R^2 of one of those
-    targets, is at most 0.01, no better than predicting the mean, raises a
-    ``DegenerateFitWarning`` (with
-    ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``, D^2, the share of the
-    deviance explained, ``d2_tweedie_score``; ``score`` and ``scoring=None`` stay
-    R^2, as ``MLPRegressor``'s). ``early_stopping="auto"``
-    holds out 10% of a fit above 10,000 rows (of positive weight), as the
-    classifier does; its score
-    (``scoring="loss"``) is minus the objective's data term on those rows: half
-    the squared error of the standardised targets, summed over the targets and
-    averaged over the rows, weighted (with ``loss="poisson"``, ``"gamma"`` or
-    ``"tweedie"``, half the deviance of the scaled targets, so summed and
-    averaged). Monotonicity under
-    ``monotonic_cst``: every
-    hidden unit is a non-decreasing function of ``c_j x_j`` for each constrained
-    feature ``j`` (a non-decreasing ``f`` of a sum whose coefficient on ``x_j`` has
-    the sign ``c_j``, then non-negative combinations of such functions), hence so
-    is every output. The first-layer units mix free and constrained features
-    (monotone in each constrained one for every value of the free ones), and a
-    unit reading only free features loses nothing with logistic, tanh or
-    identity units (``sigmoid(-t) = 1 - sigmoid(t)``, ``tanh(-t) = -tanh(t)``:
-    the sign moves into the unit). Beyond one hidden layer, free and constrained
-    features interact only through the non-negative later layers, so a second
-    hidden layer helps. Splitting the first layer into constrained-only and
-    free-only units (which also keeps the guarantee) fitted worse
-    (:ref:`docstring-measurements`).
+    A fit no better than predicting the mean (training R^2, or D^2 for the
+    deviances, at most 0.01) raises a ``DegenerateFitWarning``; ``score`` and
+    ``scoring=None`` stay R^2, as ``MLPRegressor``'s. Why ``monotonic_cst``
+    holds: :ref:`choosing`.
 
     References
     ----------

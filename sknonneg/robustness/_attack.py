@@ -1027,30 +1027,13 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         raise those alone).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Numeric samples (for a text model: the counts of its ``CountVectorizer``,
-        as above), converted as the estimators' ``validate_data`` converts them
-        (``check_array`` with ``dtype="numeric"``): numbers held as objects (an
-        object array, a list of mixed ints and floats, an object column of a
-        DataFrame) are attacked as float64 and come back so in ``X_adv_``;
-        strings that are not numbers are an error (``"2.0"`` is converted, as the
-        model's ``validate_data`` converts it). Sparse input stays sparse (a sparse array
-        stays a sparse array); a DataFrame (of numbers only) is passed to the
-        model as DataFrames of its columns, so a Pipeline that selects columns by
-        name works, and ``X_adv_`` is a DataFrame (a polars DataFrame is read as
-        the pandas DataFrame of its columns, on which the model is called, and
-        ``X_adv_`` is polars). A DataFrame whose columns are
-        all sparse (``pd.DataFrame.sparse.from_spmatrix``) is attacked as a sparse
-        matrix and passed to the model as DataFrames of sparse columns (built
-        anew for every scoring call: on wide data many times slower than the same
-        rows as a CSR matrix, which a model fitted without feature names takes
-        as well); one that mixes sparse and dense columns is densified, as
-        scikit-learn's ``check_array`` does. Missing values (NaN) are accepted
-        where the model reads them (a Pipeline that starts with
-        ``SimpleImputer(missing_values=np.nan)``, or a model that takes NaN
-        natively; any other raises the model's own error): a missing value
-        stays missing, is never raised and costs nothing, while the row's
-        present values are attacked. Filling in a missing value is not an
-        addition (the certificate does not cover it either: going from missing
-        to present is not a rise).
+        as above), converted as the estimators' ``validate_data`` converts them;
+        strings that are not numbers are an error. Sparse input stays sparse, and
+        a DataFrame (of numbers only) is passed to the model as DataFrames of its
+        columns and comes back as one in ``X_adv_``. Missing values (NaN) are
+        accepted where the model reads them: a missing value stays missing, is
+        never raised and costs nothing (which inputs, in detail:
+        :ref:`attack-details`).
     budget : float
         Largest L1 norm of the increase of a sample: the number of added units
         (word occurrences for counts). The search makes at most ``budget / step``
@@ -1073,30 +1056,14 @@ def additive_evasion_attack(estimator, X, *, budget, features=None, step=1.0,
         be nothing to attack.
     step : float, default=1.0
         Size of one increase, added to a feature's current value (rounded once).
-        A move that it would not change (``x + step == x`` in float64, which takes a
-        value whose unit in the last place is at least ``2 * step``) is never made nor
-        counted; nor is a move whose result would pass the largest float64
-        (1.8e308): like one past ``upper``, it is not allowed, and a ``step`` that
-        leaves no allowed feature of any attacked sample a move is an error.
-        Nor is a move whose outcome is not finite, a hidden unit or a logit of a
-        network (``MLPClassifier``, ``NonNegMLPClassifier``, a soft vote of
-        them) overflowing in float64 (a relu unit driven to inf), or that a
-        sknonneg network's range check refuses (its "values too large for the
-        fitted network", in its ``dtype``: values near 1e307 in float64, 1e37
-        in float32); the model is not called on it, and a ``UserWarning`` says
-        how many failures stopped where such moves were ruled out. The range
-        check is screened for a sknonneg network that is the final estimator
-        (of a ``Pipeline`` too) or a member of a soft vote; inside another
-        wrapper (``CalibratedClassifierCV``) the network's own error ends the
-        attack.
-        With integer or boolean ``X`` and an integral ``step`` (counts,
-        presence flags) the perturbed samples stay integers (and keep ``X``'s
-        integer or boolean dtype); their values, raised by up to ``budget``, must
-        then be at most ``2**53`` in magnitude, which float64, the dtype of the
-        search, holds exactly. A step that is not integral moves boolean features
-        through values between False and True, up to 1, in a float ``X_adv_``: a
-        relaxation of flipping flags, whose success rate is an upper bound on
-        what flips achieve.
+        A move that would not change the value, pass the largest float64 or
+        ``upper``, or make the model's output not finite is not allowed (a
+        ``UserWarning`` counts the failures that stopped there), and a ``step``
+        that leaves no allowed feature of any attacked sample a move is an
+        error. With integer or boolean ``X`` and an integral ``step`` the
+        perturbed samples stay integers of ``X``'s dtype, at most ``2**53`` in
+        magnitude; a step that is not integral moves boolean features through
+        values between False and True (:ref:`attack-details`).
     method : {"greedy", "gradient"}, default="greedy"
         ``"greedy"``: each round, scores every candidate move with the model (in
         batches) and makes the one that lowers the target's margin most; stops a

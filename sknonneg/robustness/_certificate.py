@@ -506,181 +506,47 @@ def monotone_certificate(estimator):
 
     Notes
     -----
-    **The certificate follows from the fitted weights alone, and it is exact.** Write
-    the network as ``a_0 = x``, ``a_l = f(a_{l-1} W_l + b_l)`` for the hidden layers
-    ``l = 1 .. L-1`` and ``s(x) = a_{L-1} v + c``, where ``f`` is non-decreasing
-    (logistic, tanh, ReLU or the identity: for sknonneg ``f(gain * t)`` with
-    ``gain > 0``, its ``activation``) and ``v`` is the effective output column:
+    **The certificate follows from the fitted weights alone, and it is exact.**
+    Write the network as ``a_0 = x``, ``a_l = f(a_{l-1} W_l + b_l)`` for the
+    hidden layers ``l = 1 .. L-1`` and ``s(x) = a_{L-1} v + c``, where ``f`` is
+    non-decreasing (for sknonneg ``f(gain * t)`` with ``gain > 0``) and ``v`` is
+    the single logistic output column (``P(classes_[1]) = sigmoid(s)``), or
+    ``coef_`` of a linear model. If ``W_2, ..., W_{L-1} >= 0`` and ``v >= 0``
+    elementwise, and row ``j`` of ``W_1`` is ``>= 0`` (resp. ``<= 0``), then
+    ``s`` and ``P(classes_[1])`` are non-decreasing (resp. non-increasing) in
+    ``x_j``: an increase of ``x_j`` propagates as a non-negative change through
+    every layer. A regressor's outputs are each non-decreasing in the same way.
+    So a sample flagged as ``classes_[1]`` stays flagged under any increase of
+    certified features: additive evasion succeeds 0% of the time, whatever the
+    attack. The proof, and how each model is read: :ref:`certificate-details`.
 
-    * one logistic output: ``v = W_L``, and ``P(classes_[1]) = sigmoid(s)``;
-    * a linear model: ``L = 1`` and ``s(x) = x v + c`` with ``v = coef_``.
+    *Votes and wrappers.* A soft vote is certified for the features that
+    *every* member certifies; a ``FrozenEstimator`` or a threshold classifier
+    has its inner model's certificate; a binary ``CalibratedClassifierCV``
+    certifies each classifier turned by its calibrator, where all agree, in
+    real arithmetic only.
 
-    *Claim.* If ``W_2, ..., W_{L-1} >= 0`` and ``v >= 0`` elementwise, and row ``j``
-    of ``W_1`` is ``>= 0`` (resp. ``<= 0``), then ``s`` and ``P(classes_[1])`` are
-    non-decreasing (resp. non-increasing) in ``x_j``. *Proof.* Let ``x' = x + d e_j``
-    with ``d > 0`` and row ``j`` of ``W_1`` ``>= 0``. Then ``x' W_1 - x W_1 = d W_1[j]
-    >= 0``, so every first-layer pre-activation grows or stays, and so does
-    ``a_1 = f(.)`` since ``f`` is non-decreasing. If ``a'_{l-1} >= a_{l-1}`` and
-    ``W_l >= 0``, then ``a'_{l-1} W_l >= a_{l-1} W_l`` and ``a'_l >= a_l``; by
-    induction ``a'_{L-1} >= a_{L-1}`` and ``s(x') - s(x) = (a'_{L-1} - a_{L-1}) v
-    >= 0``. The probability is an increasing function of ``s``. The ``<= 0`` case is
-    the same with the first inequality reversed. A regressor's outputs are the
-    columns of ``a_{L-1} W_L + b_L``: with ``W_L >= 0`` each is non-decreasing in
-    ``a_{L-1}``, and the same induction holds for every output at once.
-    Increases of several features
-    chain one feature at a time, so a sample flagged as ``classes_[1]`` stays
-    flagged under any increase of certified features: additive evasion succeeds 0%
-    of the time, whatever the attack. For a linear model every feature has a sign;
-    the model is certified for the features with ``coef_ >= 0``.
+    *What this does not cover.* Non-negative output weights alone are not
+    enough: ``positive="output"`` leaves the first layer signed, and
+    :func:`additive_evasion_attack` finds evasions through the features it
+    leaves uncertified. A two-class softmax is refused. ``monotonic_cst_`` is
+    not read: the signs are taken from the weights. The certificate is about
+    the features the model reads: on word *counts*, certified means certified
+    against adding words; on *frequencies* (dilution) it does not.
 
-    *Soft votes.* A :class:`~sklearn.ensemble.VotingClassifier` with
-    ``voting="soft"`` predicts ``P(classes_[1]) = sum_i w_i p_i(x) / sum_i w_i``,
-    ``p_i`` the probability member ``i`` gives its second class (the members are
-    fitted on the encoded labels, so that class is ``classes_[1]``). With every
-    ``w_i >= 0`` and every ``p_i`` non-decreasing in ``x_j``, the average is
-    non-decreasing in ``x_j``: a sum of non-decreasing functions with non-negative
-    coefficients. So the vote is certified for the features that *every* member
-    certifies (an average of networks fitted from several seeds is certified for
-    every feature when each is), and ``predict``, which flags ``classes_[1]`` when
-    its averaged probability exceeds the other's, flags no less after an increase.
-    A member that is not certified, a negative or non-finite weight, weights whose
-    sum exceeds half the largest float (``predict_proba``'s average then overflows
-    to NaN or 0), weights that are all 0 (``predict_proba`` then raises
-    ``ZeroDivisionError``), or ``voting="hard"`` (no score to certify) raise
-    ``ValueError``; a member that starts with a vectorizer is refused (put the
-    vectorizer before the vote). The weights are paired with the members as
-    ``predict_proba`` pairs them: the fitted members in the order of the fit,
-    the current ``weights`` by position among the current estimators that are not
-    dropped (a vote whose estimators or weights were changed since its fit so
-    that they no longer pair up is refused: its ``predict_proba`` fails).
-
-    *Wrappers.* A :class:`~sklearn.frozen.FrozenEstimator` predicts with its
-    model, and a :class:`~sklearn.model_selection.FixedThresholdClassifier` or
-    :class:`~sklearn.model_selection.TunedThresholdClassifierCV` takes
-    ``predict_proba`` and ``decision_function`` from its ``estimator_``: their
-    certificate is that model's (its features, names and reasons). Their
-    ``predict`` flags ``pos_label`` where its score (``predict_proba``'s column,
-    or the decision function, negated for ``classes_[0]``) reaches the
-    threshold; with ``pos_label = classes_[0]`` that score falls as the score of
-    ``classes_[1]`` rises, so ``predict`` flags ``classes_[1]`` no less after an
-    increase of a certified feature, whatever ``pos_label``, ``response_method``
-    and threshold. A binary :class:`~sklearn.calibration.CalibratedClassifierCV`
-    gives ``classes_[1]`` the average over its ``calibrated_classifiers_`` of a
-    calibrator applied to each classifier's score of ``classes_[1]`` (its
-    decision function, else its probability), and ``classes_[0]`` one minus it
-    (or the other softmax column); each classifier is certified on its own and
-    turned by its calibrator: ``method="isotonic"`` (an interpolation through
-    ``y_thresholds_`` after clipping to the fitted range) keeps the directions
-    when ``y_thresholds_`` rise, reverses them when they fall, and holds both
-    when they are flat (thresholds set since the fit, whose interpolation ``f_``,
-    the one ``predict`` applies, is not theirs, are refused, as is an ``f_``
-    that is not the ``scipy.interpolate.interp1d`` scikit-learn builds);
-    ``method="sigmoid"`` (``expit(-(a_ * score + b_))``)
-    keeps them for ``a_ < 0``, reverses them for ``a_ > 0``, and holds both for
-    ``a_ == 0`` (a constant); ``method="temperature"`` (a softmax of the logits
-    times ``beta_ > 0``) keeps them. The average, as a soft vote's, is certified
-    for the directions that every calibrated classifier certifies
-    (``ensemble=True`` fits one per fold); a feature they certify in opposite
-    directions is left without one (``uncertified_reasons_`` says so). Refused:
-    more than two classes (each class's calibrated probability is then divided
-    by the sum over the classes, which is not monotone per class), a calibrator
-    whose thresholds or parameters are not finite, an isotonic fit that rises
-    and falls or has ``out_of_bounds`` other than ``"clip"``, and classifiers
-    that start with a vectorizer where there are several (``ensemble=True``:
-    each fold fits its own vocabulary; put the vectorizer before the
-    ``CalibratedClassifierCV``). One such classifier (``ensemble=False``, or a
-    ``FrozenEstimator``) reads one vocabulary, and is certified over it, as a
-    ``FrozenEstimator`` of it is, where the wrapper is the model certified
-    rather than a step of a Pipeline or a vote's member. The calibrators compute
-    through SciPy's ``expit``, ``interp1d`` and ``softmax``, which are monotone
-    in real arithmetic only: through a calibrator the certificate is about the
-    function in real arithmetic, as for scikit-learn's own models (below), even
-    around a sknonneg network (and a score that overflows to infinity makes a
-    zero-slope sigmoid or temperature scaling NaN, no probability at all).
-    Each wrapper is recognised by its exact class, and its calibrators by
-    scikit-learn's own classes: subclasses are refused.
-
-    *What this does not cover.* Non-negative output weights alone are not enough:
-    ``positive="output"`` leaves ``W_1`` (and hidden-to-hidden layers) signed, and a
-    hidden unit ``f(x W_1 + b)`` with a negative weight for feature ``j`` falls when
-    ``x_j`` grows, lowering the score however positive the output weights are; the
-    certificate then holds only for features whose ``W_1`` row happens to be
-    one-signed (mostly rare features the first layer barely uses), and
-    :func:`additive_evasion_attack` finds evasions through the others. With a free
-    first layer, non-negative output weights do not even restrict the model: a
-    negative weight on ``sigmoid(t)`` equals a positive one on ``sigmoid(-t) = 1 -
-    sigmoid(t)`` plus a bias, so ``positive="output"`` fits what an unconstrained
-    network fits, evasions included.
-    A two-class softmax is refused: with non-negative weights it is not monotone
-    unless ``W_L[:, 1] - W_L[:, 0] >= 0`` (the difference of two non-negative
-    columns can have any sign), and even then its computed probability
-    ``sigmoid(z_1 - z_0)`` compares two separately rounded logits, so it is monotone
-    in real arithmetic only. ``monotonic_cst_`` (when an
-    estimator has it) is not read: the signs above are taken from the weights.
-
-    *Features must be counts.* The certificate is about the features the model
-    reads. On word *counts* (``CountVectorizer``), adding a word only raises its
-    count: certified there means certified against adding words. On *frequencies*
-    (Spambase's percent of words in the mail), adding words lowers every other
-    frequency (dilution): a model certified on the frequencies is not certified
-    against adding words. Certify on count-like features.
-
-    *Pipelines.* The preprocessing steps must be per-feature non-decreasing; the
-    supported ones are listed in :mod:`sknonneg.robustness` (``MaxAbsScaler``,
-    ``MinMaxScaler``, ``StandardScaler``, ``RobustScaler``, ``Binarizer``,
-    ``FunctionTransformer`` with a ufunc of ``MONOTONE_UFUNCS``,
-    ``TfidfTransformer(norm=None)``, feature selectors, ``SimpleImputer`` with
-    ``missing_values=np.nan`` (present values pass unchanged), ``RampTransformer``,
-    and a word-unigram ``CountVectorizer``, ``TfidfVectorizer(norm=None)`` or
-    ``HashingVectorizer(alternate_sign=False, norm=None)`` first, with its default
-    tokens; a hashing vectorizer's features are its hashed columns, unnamed, each
-    counting every word hashed to it), and a ``ColumnTransformer``: a transformer
-    of its that is not one of these maps (``OneHotEncoder`` on categorical
-    columns, ...) leaves only its own columns uncertified, since it sees no other.
-    One that starts with such a vectorizer on one text column (a subject and a
-    body column, each selected by its name) certifies that column, one feature
-    of the certificate, when every word column made from it is: adding words to
-    it then cannot lower the score (the per-word signs are those of
-    ``monotone_certificate(pipeline[1:])``, on the ``ColumnTransformer``'s
-    features). ``Normalizer``, normalised
-    tf-idf, PCA and anything else as a Pipeline step raise
+    *Pipelines.* The preprocessing steps must be per-feature non-decreasing: the
+    supported ones are listed in :mod:`sknonneg.robustness`; anything else (a
+    ``Normalizer``, normalised tf-idf, PCA) raises
     :class:`~sknonneg.NonMonotoneStepError`, a ``ValueError``.
 
-    *Floating point.* Rounding is monotone, so for a fixed order of summation each
-    step above stays non-decreasing as computed. A ``NonNegMLPClassifier`` whose
-    weight layers after the first are constrained non-negative (``positive=True``,
-    ``monotonic_cst``, ``"output"`` with one hidden layer) predicts in such a fixed
-    order (:doc:`/robustness`, "Exact as computed, or in real arithmetic"), so
-    its computed decision function and, for a single logistic output, its
-    computed probability obey the certificate
-    exactly, whatever batch a row comes in (not ``predict_log_proba``: the
-    logarithm of a probability that a rise left unchanged can fall by an ulp,
-    as its docstring says); so does such a
-    ``NonNegMLPRegressor``'s computed prediction (its standardisation of the
-    target is undone with a positive scale; with ``loss="poisson"``, through the
-    fixed-order kernels' monotone ``exp``, then a positive scale). A sknonneg network with a layer after
-    the first that its fit left free (``positive=False``, ``"hidden"``, the
-    regressor's default ``positive="auto"`` without ``monotonic_cst``,
-    ``"output"`` with two or more hidden layers) is refused, even where its free
-    weights happen to be ``>= 0``: their signs are not constraints of the fit, and
-    it predicts through BLAS, where a rise of a feature the weights would certify
-    lowered the computed output by an ulp and flipped ``predict``'s class.
-
-    *Third-party models* (scikit-learn's ``MLPClassifier``, ``MLPRegressor`` and
-    linear models, alone or in a soft vote) are certified, not refused, but for the
-    function in real arithmetic only: they predict through BLAS, whose order of
-    summation depends on how a row is passed (alone, a dot product; in a batch, a
-    matrix product), so a computed score is not a function of the row alone: a
-    row with a certified feature raised by one ulp, scored inside a batch, can
-    score below the same row scored alone, and at the decision boundary
-    ``predict`` can go from ``classes_[1]`` to ``classes_[0]``. How often depends
-    on the machine and the BLAS library (measured with ``LogisticRegression``:
-    :doc:`/robustness`, "What is certified, exactly", its paragraph "Exact
-    as computed, or in real arithmetic"). Scored in
-    the same call at the same position, no rise lowered the score there, but
-    BLAS promises no order. For them the certificate bounds an attacker's gain
-    to the rounding of the score, not to zero; sknonneg's certified networks
-    make it exactly zero.
+    *Floating point.* sknonneg's certified networks (every layer after the first
+    sign-constrained in the fit) predict in a fixed order of summation, so their
+    computed scores obey the certificate exactly (``exact_`` is True); a
+    sknonneg network with a layer after the first that its fit left free is
+    refused, even where its weights happen to be ``>= 0``. scikit-learn's
+    models predict through BLAS and are certified for the function in real
+    arithmetic only: an attacker can gain the rounding of the score
+    (:doc:`/robustness`, "Exact as computed, or in real arithmetic").
 
     References
     ----------

@@ -67,7 +67,7 @@ SHARED_DOCS = {
     l2 : float or array-like of float, default={l2_default}
         L2 penalty, one value or one per weight layer (the paper's pH2, pC2), on
         ``||W||^2`` next to the *mean* loss: scikit-learn's
-        ``alpha / (2 n_samples)`` (:ref:`training-parameters`).{l2_note}
+        ``alpha / (2 n_samples)`` (:ref:`fitting-l2`).{l2_note}
         At most 1e6, as ``l1`` and ``activity_l1`` (else
         ``InvalidParameterError``): far above it every weight is zero already.
     activity_l1 : float, default=0.0

@@ -236,7 +236,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     as in :class:`NonNegMLPClassifier`, and so is what ``loss_`` counts (see its
     Notes). The first layer's L2 term is the paper's, in the inputs' own units, so
     the scaler sets its strength: ``l2`` is best chosen with the scaler in a
-    ``Pipeline``.
+    ``Pipeline``. On inputs whose largest column root-mean-square is below 1e-3
+    (an ``InputScaleWarning``) an L-BFGS-B fit starts with its first layer shrunk
+    to an L2 penalty of at most 1 (:doc:`/reliability`, "Small inputs").
 
     With ``loss="poisson"``, ``"gamma"`` or ``"tweedie"`` the targets are divided
     by their weighted mean instead, :math:`t_{ik} = y_{ik} / \bar{y}_k`, the data

@@ -71,7 +71,8 @@ class ABBAClassifier(BaseNetworkClassifier):
         the fitted ``dtype``, is below it too. A cap that float32 cannot keep is
         refused with a ``ValueError``, never exceeded. Under a tiny cap the
         fitted bound can end far below it, or every weight at zero
-        (:ref:`abba-details`). ``None`` leaves the bound free.
+        (:ref:`ABBAClassifier in detail <abba-details>`). ``None`` leaves the bound
+        free.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="lbfgsb"
         ``"lbfgsb"`` (or ``"lbfgs"``, scikit-learn's name, the same solver):
         scipy's L-BFGS-B with ``A, B`` bounded at zero (see Notes,
@@ -112,7 +113,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         network as computed in the fitted ``dtype``. A binary two-unit softmax's
         ``decision_function`` can change by up to ``sqrt(2)`` times it per unit
         of input; :meth:`certified_radius` allows for that and for the rounding
-        of the logits (:ref:`abba-details`).
+        of the logits (:ref:`ABBAClassifier in detail <abba-details>`).
         Read-only: computed from the fitted network.
     lipschitz_bound_separable_ : float
         The separable bound of eq. (3), ``prod_l ||S_l||_2``, for comparison,
@@ -160,7 +161,8 @@ class ABBAClassifier(BaseNetworkClassifier):
     The penalties ``l1`` and ``l2`` are of the blocks before the scale, the
     parameters the solver moves, so ``loss_curve_`` is not the penalised loss of
     the fitted attributes. A tight cap asks for sparse paths, which L-BFGS-B
-    finds slowly: give constrained fits more iterations (:ref:`abba-details`).
+    finds slowly: give constrained fits more iterations
+    (:ref:`ABBAClassifier in detail <abba-details>`).
 
     **Equivalence, initialisation, early stopping.** Every hidden activation is
     odd, so :meth:`from_mlp` turns a signed network into an ABBA network with
@@ -169,7 +171,7 @@ class ABBAClassifier(BaseNetworkClassifier):
     ABBA network, its hidden biases offset at random so that the two halves of
     each layer start different. ``early_stopping`` is False by default, as in
     the paper's MNIST protocol: it was not measured on ABBA networks (all three:
-    :ref:`abba-details`).
+    :ref:`ABBAClassifier in detail <abba-details>`).
 
     References
     ----------

@@ -183,13 +183,15 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     l2 : float, default=1e-5
         L2 penalty ``l2 * ||W||_F^2`` on both weight matrices. ``l2``,
         ``nonneg_penalty`` and ``sparsity_weight`` are at most 1e6 (else
-        ``InvalidParameterError``; why: :ref:`autoencoder-details`).
+        ``InvalidParameterError``; why:
+        :ref:`the autoencoder in detail <autoencoder-details>`).
     decoder : {"sigmoid", "linear"}, default="sigmoid"
         ``"sigmoid"``: ``x_hat = sigmoid(h W2 + b2)``, for data that fill [0, 1]
         (images). ``"linear"``: ``x_hat = h W2 + b2``, for data of any range, of
         order one (tf-idf, counts divided by their largest, e.g. by a
         ``MaxAbsScaler``). Data outside the decoder's domain raise an
-        ``InputScaleWarning`` (when: :ref:`autoencoder-details`). With
+        ``InputScaleWarning`` (when:
+        :ref:`the autoencoder in detail <autoencoder-details>`). With
         ``W2 >= 0`` and codes in [0, 1], each feature's reconstruction lies in
         ``[b2, b2 + sum(W2[:, j])]``: a part can only add to it.
     solver : {"lbfgsb", "lbfgs", "adam"}, default="adam"
@@ -215,7 +217,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         relative tolerance, as NMF's ``tol``). Full-batch L-BFGS-B, and each
         mini-batch's L-BFGS-B steps: the absolute projected-gradient tolerance.
         On very sparse input the fit can stop before its first iteration, with a
-        ``ConvergenceWarning``: lower ``tol`` there (:ref:`autoencoder-details`).
+        ``ConvergenceWarning``: lower ``tol`` there
+        (:ref:`the autoencoder in detail <autoencoder-details>`).
     learning_rate_init : float, default=0.01
         Step size of Adam.
     dtype : {"float64", "float32"}, default="float64"
@@ -226,7 +229,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         ``t_``. After a change of ``n_components``, ``decoder`` or ``dtype``, or
         of which weights ``nonneg="bounds"`` bounds, it starts anew, as a fresh
         fit; other changes of ``nonneg`` and ``nonneg_layers`` change the penalty
-        only, and the fit continues (:ref:`autoencoder-details`).
+        only, and the fit continues
+        (:ref:`the autoencoder in detail <autoencoder-details>`).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batches.
     verbose : int, default=0
@@ -333,7 +337,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     A fit whose training reconstruction error (the first term, per entry) is at
     least 0.99 times that of reconstructing every row by their weighted mean
     row raises a ``DegenerateFitWarning`` with both numbers; where it fires,
-    and its advice: :ref:`autoencoder-details`.
+    and its advice: :ref:`the autoencoder in detail <autoencoder-details>`.
 
     Input domain: every finite real ``X``, dense or sparse (values so large that
     a sum would overflow are refused); unlike NMF, negative values are not
@@ -342,7 +346,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     far outside (:ref:`docstring-measurements`). ``transform`` encodes any finite
     ``X`` into codes in [0, 1] without looking at its range: scale new data as
     the training data, in a ``Pipeline``. A sparse input is never densified
-    whole (:ref:`autoencoder-details`).
+    whole (:ref:`the autoencoder in detail <autoencoder-details>`).
 
     The defaults were chosen for reconstruction against NMF on MNIST
     (:doc:`/defaults`, "NonNegAutoencoder's defaults"): ``sparsity_weight=0``,
@@ -354,7 +358,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     decoder biases and dense codes a part's top words
     (:func:`sknonneg.inspection.top_features`) need not come from that part
     alone; a small KL term (``sparsity_weight=0.1``) made the parts on Reuters
-    tf-idf additive as NMF's (:ref:`autoencoder-details`).
+    tf-idf additive as NMF's (:ref:`the autoencoder in detail <autoencoder-details>`).
 
     Deep use, as NCAE's section III-C: the codes of one autoencoder feed the
     next (``make_pipeline(ae1, ae2)``), and

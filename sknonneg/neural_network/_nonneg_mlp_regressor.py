@@ -189,14 +189,14 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         the input (L2 norms): the network's (as
         ``NonNegMLPClassifier.lipschitz_bound_``) times the largest ``y_scale_``.
         It bounds that function in exact arithmetic, not the rounding of its
-        computed predictions (:ref:`regressor-details`).
+        computed predictions (:ref:`the regressor in detail <regressor-details>`).
         Read-only: computed from the fitted network.
     y_mean_ : ndarray of shape (n_outputs_,)
         Weighted mean of the training targets.
     y_scale_ : ndarray of shape (n_outputs_,)
         Their weighted standard deviation; 1 for a target equal on every
         weighted row, which is then predicted exactly. With a log link, the
-        weighted mean (:ref:`regressor-details`).
+        weighted mean (:ref:`the regressor in detail <regressor-details>`).
     n_outputs_ : int
         Number of targets.
     out_activation_ : {"identity", "exp"}
@@ -266,7 +266,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     So that they stay finite, their terms continue linearly beyond :math:`|z| =
     50`, a target more than ``exp(50) / 100`` times its weighted mean is
     refused, and a prediction beyond float64's range is refused with a
-    ``ValueError``, never returned as inf (:ref:`regressor-details`).
+    ``ValueError``, never returned as inf
+    (:ref:`the regressor in detail <regressor-details>`).
 
     A fit no better than predicting the mean (training R^2, or D^2 for the
     deviances, at most 0.01) raises a ``DegenerateFitWarning``; ``score`` and

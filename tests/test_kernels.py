@@ -302,6 +302,14 @@ def _l2_penalty_grad(rng, dtype, n_samples, n_chunks):
             rng.normal(size=(N_IN, N_OUT)).astype(dtype)], [2]
 
 
+def _l2_penalty_grad_to(rng, dtype, n_samples, n_chunks):
+    # The copy in the case's dtype (float64 as the objective's gradient takes
+    # it: test_l2_penalty_grad_to_is_l2_penalty_grad_and_a_copy).
+    return [rng.normal(size=(N_IN, N_OUT)).astype(dtype), 0.3,
+            rng.normal(size=(N_IN, N_OUT)).astype(dtype),
+            np.full((N_IN, N_OUT), np.nan, dtype=dtype)], [2, 3]
+
+
 def _projected_adam_step(rng, dtype, n_samples, n_chunks):
     n = 5 * n_samples
     lower = np.where(rng.random(n) < 0.5, 0.0, -np.inf).astype(dtype)
@@ -371,6 +379,7 @@ BUILDERS = {
     "csr_to_blocked_csc": _csr_to_blocked_csc,
     "blocked_csc_gram_colsum": _blocked_csc_gram_colsum,
     "l2_penalty_grad": _l2_penalty_grad,
+    "l2_penalty_grad_to": _l2_penalty_grad_to,
     "projected_adam_step": _projected_adam_step,
     "count_row_nonzeros": _count_row_nonzeros,
     "dense_to_csr": _dense_to_csr,
@@ -996,3 +1005,27 @@ def test_projected_adam_step_vectorised_changes_no_bit(n_rows, row_len):
             scalar(*theirs, lower, upper, lr, 0.9, 0.999, 1e-8)
     for a, b in zip(ours, theirs):
         np.testing.assert_array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("padded", [False, True])
+def test_l2_penalty_grad_to_is_l2_penalty_grad_and_a_copy(dtype, padded):
+    # The fused kernel (the L2 penalty's gradient added, the result copied to the
+    # float64 gradient block in the same pass: 3.3 -> 2.2 ms on the decoder of a
+    # float32 autoencoder of 64 codes, 9,936 inputs) gives the penalty and the
+    # values of l2_penalty_grad followed by NumPy's copy, bit for bit; the padded
+    # columns of a first layer's weights are not read.
+    from sknonneg._kernels import parameters
+
+    rng = np.random.default_rng(4)
+    coef = (rng.normal(size=(37, 16 if padded else 13)) * 3).astype(dtype)
+    grad = rng.normal(size=(37, 13)).astype(dtype)
+    if padded:
+        coef[:, 13:] = np.nan  # never read
+    for kernels in (parameters, _reference):
+        ours, theirs = grad.copy(), grad.copy()
+        copy = np.full(grad.shape, np.nan)
+        penalty = kernels.l2_penalty_grad_to(coef, 0.37, ours, copy)
+        assert penalty == kernels.l2_penalty_grad(coef, 0.37, theirs)
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(copy, theirs.astype(np.float64))

@@ -604,6 +604,13 @@ class DenseLayer:
         if l2 > 0:
             # The weights as the kernels read them (the padded copy's first columns).
             weights = buf.coef if buf.csr_coef is None else buf.csr_coef
+            if not (buf.writes_grad or self.split):
+                # The penalty's gradient added and the sum copied to ``grad`` in one
+                # pass (the same values as the two below).
+                penalty = ctx.kernels.l2_penalty_grad_to(weights, l2, buf.coef_grad,
+                                                         grad_blocks["coef"])
+                grad_blocks["intercept"][...] = buf.intercept_grad
+                return penalty, 0.0
             penalty = ctx.kernels.l2_penalty_grad(weights, l2, buf.coef_grad)
         if buf.writes_grad:
             return penalty, 0.0

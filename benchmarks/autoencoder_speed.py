@@ -11,7 +11,8 @@ one side only (``--base``, a checkout of the commit to compare with, made by
 untimed warm-up fit there (4 codes, 1 epoch, 400 rows: the kernels are loaded or
 compiled outside the timing). The sides alternate, A then B, after one untimed
 round of each (whose codes and parts are compared: ``np.array_equal``), for
-``--repeats`` rounds; medians of the wall seconds of ``fit`` and their ratio.
+``--repeats`` rounds; medians of the wall and CPU seconds of ``fit`` and their
+ratios (the CPU seconds are the steadier on a shared machine).
 One thread (BLAS and numba). ``NMF(k, init="nndsvda", max_iter=400, tol=1e-4,
 random_state=0)`` fitted 3 times in this process, its median beside them.
 
@@ -158,21 +159,31 @@ def markdown(result):
         f"{result['base_commit']}; B: at {result['commit']}. Each fit in a process of "
         "its own (after a warm-up fit there), A and B alternating, "
         f"{result['repeats']} rounds after an untimed one; one thread; medians of the "
-        "wall seconds of fit. 'Same results': np.array_equal of transform(X) and "
-        "components_ of A's and B's fits. NMF(k, init='nndsvda', max_iter=400, "
-        "tol=1e-4): median of 3 fits in the driver process.", "",
-        "| k | A median s | B median s | A / B | A runs s | B runs s | same results "
-        "| epochs | NMF median s | B / NMF |",
-        "| ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |"]
+        "wall and CPU seconds of fit (on a shared machine the CPU seconds are the "
+        "steadier: the wall seconds include the time the process waited for a core). "
+        "'Same results': np.array_equal of transform(X) and components_ of A's and "
+        "B's fits. NMF(k, init='nndsvda', max_iter=400, tol=1e-4): median of 3 fits "
+        "in the driver process.", "",
+        "| k | A wall s | B wall s | A / B wall | A CPU s | B CPU s | A / B CPU "
+        "| same results | epochs | NMF wall s | NMF CPU s | B / NMF CPU |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: "
+        "| ---: |"]
     for r in result["rows"]:
-        runs = {side: ", ".join(f"{x['wall_s']:.2f}" for x in r["runs"][side])
-                for side in ("A", "B")}
+        wall, cpu = r["median_wall_s"], r["median_cpu_s"]
+        nmf_cpu = float(np.median([x["cpu_s"] for x in r["nmf"]]))
         same = "yes" if all(r["equal"].values()) else f"no {r['equal']}"
         lines.append(
-            f"| {r['k']} | {r['median_wall_s']['A']:.2f} | {r['median_wall_s']['B']:.2f} "
-            f"| {r['ratio_A_over_B']:.2f} | {runs['A']} | {runs['B']} | {same} "
-            f"| {r['n_iter']['B']} | {r['nmf_median_wall_s']:.2f} "
-            f"| {r['median_wall_s']['B'] / r['nmf_median_wall_s']:.1f} |")
+            f"| {r['k']} | {wall['A']:.2f} | {wall['B']:.2f} "
+            f"| {r['ratio_A_over_B']:.2f} | {cpu['A']:.2f} | {cpu['B']:.2f} "
+            f"| {cpu['A'] / cpu['B']:.2f} | {same} | {r['n_iter']['B']} "
+            f"| {r['nmf_median_wall_s']:.2f} | {nmf_cpu:.2f} "
+            f"| {cpu['B'] / nmf_cpu:.1f} |")
+    lines += ["", "Every run (wall / CPU seconds, the 1-minute load at its start):", ""]
+    for r in result["rows"]:
+        for side in ("A", "B"):
+            runs = ", ".join(f"{x['wall_s']:.1f} / {x['cpu_s']:.1f} ({x['load']:.1f})"
+                             for x in r["runs"][side])
+            lines.append(f"- k = {r['k']}, {side}: {runs}")
     lines += ["", f"Versions: {rec['versions']}", ""]
     return "\n".join(lines)
 

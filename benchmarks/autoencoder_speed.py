@@ -123,7 +123,8 @@ def measure(args):
             runs = {side: [] for side in sides}
             for repeat in range(args.repeats):
                 for side, checkout in sides.items():
-                    runs[side].append(run_fit(checkout, k, data))
+                    # The side, not the machine's path of its checkout.
+                    runs[side].append({**run_fit(checkout, k, data), "sknonneg": side})
                     print(k, side, repeat, runs[side][-1], flush=True)
             nmf = []
             for _ in range(3):

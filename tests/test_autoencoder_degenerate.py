@@ -299,3 +299,36 @@ def test_components_note_says_when_its_rows_are_a_sample():
                  _components_note(ae, X[:1500], None)):
         assert "the first principal component of the training rows leaves" in note
         assert "does better)" in note
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("decoder", ["linear", "sigmoid"])
+def test_sparse_error_blocks_without_dense_copies_change_no_bit(monkeypatch, dtype,
+                                                                decoder):
+    # The residuals of a CSR input (reconstruction_err_, the held-out score, the
+    # weighted error of the degenerate check) are its stored values added to the
+    # negated reconstruction, and the mean row's error densifies each block
+    # straight to float64 (in place thereafter); before, every block was
+    # densified in the input's dtype, then copied (Reuters tf-idf, k = 16: about
+    # 1 s of a 6.9 s fit). The same float64 values, so the same results bit for
+    # bit as through the dense copies (``_scatters`` False).
+    from sknonneg.neural_network import _autoencoder
+
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 50, density=0.1, format="csr", random_state=1,
+                  dtype=np.float64)
+    w = rng.uniform(0.2, 2.0, X.shape[0])
+    ae = NonNegAutoencoder(6, decoder=decoder, dtype=dtype, max_iter=3,
+                           random_state=0).fit(X)
+    Xc = ae._as_compute_dtype(X)
+    monkeypatch.setattr(_autoencoder, "_BLOCK_BYTES", 8 * 50 * 40)  # 40-row blocks
+
+    def results():
+        return (ae._reconstruction_error(Xc), ae._degenerate_errors(Xc, w),
+                ae._degenerate_errors(Xc, np.ones(X.shape[0])),
+                ae._validation_score(ae._theta, 1.0, Xc, None, w))
+
+    scattered = results()
+    assert _autoencoder._scatters(Xc[:40])
+    monkeypatch.setattr(_autoencoder, "_scatters", lambda block: False)
+    assert scattered == results()

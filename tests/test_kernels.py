@@ -7,6 +7,7 @@ few chunks and more chunks than rows; then extreme logits (no overflow, stable
 log-loss) and the flushing of values below ``FLUSH`` to exact zeros.
 """
 
+import functools
 import zlib
 
 import numpy as np
@@ -301,6 +302,14 @@ def _l2_penalty_grad(rng, dtype, n_samples, n_chunks):
             rng.normal(size=(N_IN, N_OUT)).astype(dtype)], [2]
 
 
+def _l2_penalty_grad_to(rng, dtype, n_samples, n_chunks):
+    # The copy in the case's dtype (float64 as the objective's gradient takes
+    # it: test_l2_penalty_grad_to_is_l2_penalty_grad_and_a_copy).
+    return [rng.normal(size=(N_IN, N_OUT)).astype(dtype), 0.3,
+            rng.normal(size=(N_IN, N_OUT)).astype(dtype),
+            np.full((N_IN, N_OUT), np.nan, dtype=dtype)], [2, 3]
+
+
 def _projected_adam_step(rng, dtype, n_samples, n_chunks):
     n = 5 * n_samples
     lower = np.where(rng.random(n) < 0.5, 0.0, -np.inf).astype(dtype)
@@ -370,6 +379,7 @@ BUILDERS = {
     "csr_to_blocked_csc": _csr_to_blocked_csc,
     "blocked_csc_gram_colsum": _blocked_csc_gram_colsum,
     "l2_penalty_grad": _l2_penalty_grad,
+    "l2_penalty_grad_to": _l2_penalty_grad_to,
     "projected_adam_step": _projected_adam_step,
     "count_row_nonzeros": _count_row_nonzeros,
     "dense_to_csr": _dense_to_csr,
@@ -932,3 +942,90 @@ def test_kernels_run_uncached_where_numba_cannot_cache():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"
+
+
+from sknonneg._kernels.codes import ADAM_GRAD_CAP  # noqa: E402
+
+
+def _scalar_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, beta_2,
+                      epsilon):
+    # The projected Adam step as the kernel was before it was vectorised: a loop
+    # over absolute indices, compiled under numba's default error model.
+    n_rows = lower.shape[0]
+    row_len = theta.shape[0] // n_rows
+    for r in range(n_rows):
+        low, high = lower[r], upper[r]
+        for i in range(r * row_len, (r + 1) * row_len):
+            g = min(max(grad[i], -ADAM_GRAD_CAP), ADAM_GRAD_CAP)
+            m[i] = beta_1 * m[i] + (1.0 - beta_1) * g
+            v[i] = beta_2 * v[i] + (1.0 - beta_2) * g * g
+            t = theta[i] - learning_rate * m[i] / (np.sqrt(v[i]) + epsilon)
+            theta[i] = min(max(t, low), high)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_scalar_adam_step():
+    # Compiled once, as the kernels are (their options), without a cache file.
+    from numba import njit
+
+    from sknonneg._kernels.support import _OPTIONS
+
+    return njit(**{**_OPTIONS, "cache": False})(_scalar_adam_step)
+
+
+@pytest.mark.parametrize("n_rows, row_len", [(1, 4099), (3, 1001), (257, 5), (6, 1)])
+def test_projected_adam_step_vectorised_changes_no_bit(n_rows, row_len):
+    # The step is compiled with error_model="numpy" over 0-based views of each row,
+    # which LLVM vectorises (before: a scalar loop, 2.1x slower on 328,000
+    # parameters). Every parameter takes the same operations (fused multiply-adds
+    # included), so theta and the moments are those of the scalar loop, bit for
+    # bit: gradients of every magnitude, beyond the cap, inf and nan; zero second
+    # moments; free, one-sided and two-sided bounds; rows of any length
+    # (remainders of the vector width).
+    from sknonneg._kernels import parameters
+
+    scalar = _compiled_scalar_adam_step()
+    rng = np.random.default_rng(n_rows)
+    n = n_rows * row_len
+    grad = rng.normal(size=n) * 10.0 ** rng.integers(-30, 30, n)
+    grad[rng.integers(0, n, 3)] = np.nan
+    grad[rng.integers(0, n, 3)] = -np.inf
+    grad[rng.integers(0, n, 3)] = 1e300
+    m = rng.normal(size=n) * 1e-3
+    v = np.abs(rng.normal(size=n)) * 1e-4
+    v[rng.integers(0, n, 3)] = 0.0
+    lower = read_only_view(np.where(rng.random(n_rows) < 0.5, 0.0, -np.inf))
+    upper = read_only_view(np.where(rng.random(n_rows) < 0.3, 0.5, np.inf))
+    theta = rng.normal(size=n)
+    ours = [theta.copy(), grad, m.copy(), v.copy()]
+    theirs = [theta.copy(), grad, m.copy(), v.copy()]
+    for step in range(3):
+        for lr in (1e-3, 0.7):
+            parameters.projected_adam_step(*ours, lower, upper, lr, 0.9, 0.999, 1e-8)
+            scalar(*theirs, lower, upper, lr, 0.9, 0.999, 1e-8)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.view(np.uint64), b.view(np.uint64))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("padded", [False, True])
+def test_l2_penalty_grad_to_is_l2_penalty_grad_and_a_copy(dtype, padded):
+    # The fused kernel (the L2 penalty's gradient added, the result copied to the
+    # float64 gradient block in the same pass: 3.3 -> 2.2 ms on the decoder of a
+    # float32 autoencoder of 64 codes, 9,936 inputs) gives the penalty and the
+    # values of l2_penalty_grad followed by NumPy's copy, bit for bit; the padded
+    # columns of a first layer's weights are not read.
+    from sknonneg._kernels import parameters
+
+    rng = np.random.default_rng(4)
+    coef = (rng.normal(size=(37, 16 if padded else 13)) * 3).astype(dtype)
+    grad = rng.normal(size=(37, 13)).astype(dtype)
+    if padded:
+        coef[:, 13:] = np.nan  # never read
+    for kernels in (parameters, _reference):
+        ours, theirs = grad.copy(), grad.copy()
+        copy = np.full(grad.shape, np.nan)
+        penalty = kernels.l2_penalty_grad_to(coef, 0.37, ours, copy)
+        assert penalty == kernels.l2_penalty_grad(coef, 0.37, theirs)
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(copy, theirs.astype(np.float64))

@@ -47,7 +47,7 @@ from .._threads import numba_imported
 # chosen now, before any parallel launch (``sknonneg._threads``).
 numba_imported()
 
-__all__ = ["CACHE", "FLUSH", "flavours", "njit", "serial_only"]
+__all__ = ["CACHE", "FLUSH", "NUMPY_ERRORS_OPTIONS", "flavours", "njit", "serial_only"]
 
 
 def _numba_can_cache():
@@ -480,6 +480,12 @@ def _renamed(func, name, globals_=None):
 
 _OPTIONS = dict(cache=CACHE, nogil=True, fastmath={"contract"})
 EXACT_OPTIONS = dict(cache=CACHE, nogil=True)
+# numba's default error model ("python") tests every floating division's divisor
+# for zero, to raise ZeroDivisionError: a branch per division, which keeps LLVM
+# from vectorising the loop around it. Under "numpy" a division is IEEE 754's (x
+# / 0 is inf or nan, as in the NumPy twins): for a kernel whose divisors are
+# never zero, the same values (``parameters.projected_adam_step``).
+NUMPY_ERRORS_OPTIONS = dict(_OPTIONS, error_model="numpy")
 
 
 class _Stats:
@@ -567,7 +573,7 @@ def flavours(func, serial_globals=None, per_activation=None, options=_OPTIONS):
     return parallel, serial
 
 
-def serial_only(func):
+def serial_only(func, options=_OPTIONS):
     """The serial dispatcher of a parameter-sized kernel, far below the cost of a
-    thread launch."""
-    return njit(parallel=False, **_OPTIONS)(_renamed(func, func.__name__ + "_serial"))
+    thread launch; ``options``: numba's (as ``flavours``)."""
+    return njit(parallel=False, **options)(_renamed(func, func.__name__ + "_serial"))

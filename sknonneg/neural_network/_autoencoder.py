@@ -863,9 +863,18 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             codes = self._encode(block, encoder)
             residual = self._decode(codes, decoder, out_activation)
             del codes
-            # x - r, x cast up to float64 element by element by the subtraction.
-            block = block.toarray() if sp.issparse(block) else np.asarray(block)
-            np.subtract(block, residual, out=residual)
+            if _scatters(block):
+                # x - r as (-r) + x, the stored values added where they are: the
+                # same float64 values (negation is exact, addition commutes; a zero
+                # residual may come out as -0.0, whose square is 0), without the
+                # block's dense copy. Before, densified and subtracted: on Reuters
+                # tf-idf (1% stored) 0.4 s of a 6.9 s fit.
+                np.negative(residual, out=residual)
+                residual[_row_numbers(block), block.indices] += block.data
+            else:
+                # x - r, x cast up to float64 element by element by the subtraction.
+                block = block.toarray() if sp.issparse(block) else np.asarray(block)
+                np.subtract(block, residual, out=residual)
             yield residual
             del residual  # before the next block's: one block's residual at a time
 
@@ -908,16 +917,29 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         w /= w.sum()
         rows = _rows_per_block(X)
 
-        def blocks():  # float64 blocks of rows (never a float64 copy of X whole)
+        def blocks():
+            # float64 blocks of rows (never a float64 copy of X whole), and whether
+            # the block is a new array (else a view of a float64 X).
             for start in range(0, X.shape[0], rows):
                 block = X[start:start + rows]
+                if _scatters(block):
+                    # Densified in float64 at once: the values of the float32
+                    # block's dense copy cast up, without that copy (no duplicate
+                    # entries, which a float32 densification sums in float32).
+                    yield (w[start:start + rows],
+                           block.astype(np.float64).toarray(), True)
+                    continue
                 block = block.toarray() if sp.issparse(block) else block
-                yield w[start:start + rows], np.asarray(block, dtype=np.float64)
+                dense = np.asarray(block, dtype=np.float64)
+                yield (w[start:start + rows], dense,
+                       sp.issparse(X) or not np.may_share_memory(dense, X))
 
-        mean_row = sum(weights @ block for weights, block in blocks())
+        mean_row = sum(weights @ block for weights, block, _ in blocks())
         mean_error = 0.0
-        for weights, block in blocks():
-            block = block - mean_row  # new: a float64 X's block is a view
+        for weights, block, new in blocks():
+            # In place where the block is a new array; a float64 X's is a view.
+            block = (np.subtract(block, mean_row, out=block) if new
+                     else block - mean_row)
             mean_error += float(weights @ np.einsum("ij,ij->i", block, block))
         if np.all(w == w[0]):
             error = self.reconstruction_err_ ** 2 / X.shape[0]
@@ -941,6 +963,19 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         dtype = self._compute_dtype or np.float64  # an invalid dtype: the default
         tags.transformer_tags.preserves_dtype = [np.dtype(dtype).name]
         return tags
+
+
+def _scatters(block):
+    """Whether ``block`` (rows of the data) is a CSR matrix without duplicate
+    entries (canonical), whose stored values can be added to a dense float64 array
+    where they are (``_residual_blocks``, ``_degenerate_errors``)."""
+    return (sp.issparse(block) and block.format == "csr"
+            and block.has_canonical_format)
+
+
+def _row_numbers(block):
+    """The row number of each stored value of the CSR ``block``."""
+    return np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
 
 
 def _rows_per_block(X):

@@ -17,6 +17,12 @@ def l2_penalty_grad(coef, l2, grad_out):
     return float(l2 * np.sum(coef.astype(np.float64) ** 2))
 
 
+def l2_penalty_grad_to(coef, l2, grad_out, copy_out):
+    penalty = l2_penalty_grad(coef, l2, grad_out)
+    copy_out[...] = grad_out
+    return penalty
+
+
 def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, beta_2,
                         epsilon):
     # The cap is beyond float32's range: a float32 gradient's clip casts it to inf

@@ -151,7 +151,7 @@ UNITS_ANY = "an int in the range [1, inf), an array-like of int or None"
              "'a'", "(could not convert string to float: 'a'.)")),
     (lambda m: additive_evasion_attack(m["lr"], X, budget=1.0, features=[[0, 1]]),
      _expect(ATT, "features", "a 1-D array-like (indices, names or a mask) or None",
-             "[[0, 1]]", "(an array of shape (1, 2)).")),
+             "[[0, 1]]", "(shape (1, 2).)")),
     (lambda m: additive_evasion_attack(m["lr"], X, budget=1.0, features=[0, 9]),
      _expect(ATT, "features", IDX + "; negative indices are not accepted, as in "
              "scikit-learn's partial_dependence)", "[9]")),

@@ -263,8 +263,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             ( \frac{t_{ik}^{2-p}}{(1-p)(2-p)} - \frac{t_{ik} \mu_{ik}^{1-p}}{1-p}
             + \frac{\mu_{ik}^{2-p}}{2-p} )
 
-    So that they stay finite, their terms continue linearly beyond :math:`|z| =
-    50`, a target more than ``exp(50) / 100`` times its weighted mean is
+    So that they stay finite, their exponentials continue by their tangents
+    where they grow past :math:`|z| = 50` (Poisson's ``exp(z)`` above 50,
+    Gamma's ``exp(-z)`` below -50, Tweedie's two each at its own end), a
+    target more than ``exp(50) / 100`` times its weighted mean is
     refused, and a prediction beyond float64's range is refused with a
     ``ValueError``, never returned as inf
     (:ref:`the regressor in detail <regressor-details>`).

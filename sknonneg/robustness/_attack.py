@@ -600,7 +600,7 @@ def _allowed_mask(features, n_features, estimator):
         # given (an array by NumPy's abridged repr, not made a list of every item).
         raise parameter_error("additive_evasion_attack", "features",
                               "a 1-D array-like (indices, names or a mask) or None",
-                              given, f"(an array of shape {features.shape}).")
+                              given, f"(shape {features.shape}.)")
     if features.size == 0:
         raise ValueError(nothing)
     if features.dtype == object and all(

@@ -73,6 +73,41 @@ def test_autoencoder_reconstruction_error_in_blocks_of_dense_rows(monkeypatch, s
     np.testing.assert_allclose(ae.reconstruction_err_, expected, rtol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_autoencoder_residuals_of_a_mostly_stored_csr_hold_no_more_than_a_dense_copy(
+        monkeypatch, dtype):
+    # The residual of a canonical CSR block is its negated reconstruction with the
+    # stored values added where they are; that scatter's temporaries take 16 bytes
+    # per stored value (row numbers, the gathered residuals), more than the block's
+    # dense copy (4 or 8 bytes an entry) where most values are stored: at every
+    # value stored, the error's peak was 4.0x (float32) and 4.5x (float64) the
+    # residual's float64 bytes, against 2.5x and 3.5x with the dense copy. Such a
+    # block now takes the dense copy: the same squares, the same error.
+    rng = np.random.default_rng(0)
+    dense = rng.random((2000, 200)).astype(dtype) + 0.1
+    X = sp.csr_matrix(dense)
+    assert X.nnz == dense.size and X.has_canonical_format
+    ae = NonNegAutoencoder(n_components=4, max_iter=1, dtype=dtype,
+                           random_state=0).fit(X)
+    residual_bytes = X.shape[0] * X.shape[1] * 8
+    error, peak = _peak(lambda: ae._reconstruction_error(X))
+    assert peak < (2.8 if dtype == "float32" else 3.8) * residual_bytes, (
+        peak / residual_bytes)
+    with monkeypatch.context() as m:  # the scatter, whatever the share stored
+        m.setattr(_autoencoder, "_SCATTER_BYTES", 0)
+        assert ae._reconstruction_error(X) == error
+    # A sparse block keeps the scatter, of less memory than the dense copy.
+    X.data[X.data < 1.05] = 0
+    X.eliminate_zeros()
+    assert X.nnz < 0.1 * dense.size
+    ae.fit(X)
+    error, peak = _peak(lambda: ae._reconstruction_error(X))
+    assert peak < 1.5 * residual_bytes, peak / residual_bytes
+    with monkeypatch.context() as m:  # the dense copy
+        m.setattr(_autoencoder, "_SCATTER_BYTES", np.inf)
+        assert ae._reconstruction_error(X) == error
+
+
 def test_autoencoder_transform_no_float64_round_trip():
     # Before: the float32 codes cast up to float64, then back down (3x the codes'
     # float32 bytes). The codes are what the float32 kernels compute.

@@ -37,6 +37,9 @@ __all__ = ["NonNegAutoencoder"]
 # A sparse input is reconstructed in blocks of rows whose dense reconstruction (and
 # its delta and targets, one buffer each) takes at most this many bytes each.
 _BLOCK_BYTES = 64 << 20
+# Bytes per stored value of the temporaries of a residual's scatter of a CSR block
+# (``_scatter_is_lighter``).
+_SCATTER_BYTES = 16
 # Rows of the data looked at by the initialisation.
 _INIT_SAMPLES = 2000
 # Standard deviation of each encoder unit's pre-activation over the data at the start.
@@ -863,7 +866,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             codes = self._encode(block, encoder)
             residual = self._decode(codes, decoder, out_activation)
             del codes
-            if _scatters(block):
+            if _scatters(block) and _scatter_is_lighter(block):
                 # x - r as (-r) + x, the stored values added where they are: the
                 # same float64 values (negation is exact, addition commutes; a zero
                 # residual may come out as -0.0, whose square is 0), without the
@@ -971,6 +974,18 @@ def _scatters(block):
     where they are (``_residual_blocks``, ``_degenerate_errors``)."""
     return (sp.issparse(block) and block.format == "csr"
             and block.has_canonical_format)
+
+
+def _scatter_is_lighter(block):
+    """Whether adding the stored values of the CSR ``block`` to its residual where
+    they are (``_residual_blocks``) holds less memory than the block's dense copy
+    in its dtype: the scatter's temporaries (each stored value's row number, int64,
+    and the residual's values there, float64) take ``_SCATTER_BYTES`` per stored
+    value, the dense copy the dtype's size per entry, so the dense copy is the
+    lighter on a block of more than 1/4 (float32) or 1/2 (float64) stored values.
+    Either way the same squares."""
+    n_rows, n_cols = block.shape
+    return block.nnz * _SCATTER_BYTES <= n_rows * n_cols * block.dtype.itemsize
 
 
 def _row_numbers(block):

@@ -925,7 +925,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             # the block is a new array (else a view of a float64 X).
             for start in range(0, X.shape[0], rows):
                 block = X[start:start + rows]
-                if _scatters(block):
+                if _scatters(block) and _float64_copy_is_lighter(block):
                     # Densified in float64 at once: the values of the float32
                     # block's dense copy cast up, without that copy (no duplicate
                     # entries, which a float32 densification sums in float32).
@@ -986,6 +986,21 @@ def _scatter_is_lighter(block):
     Either way the same squares."""
     n_rows, n_cols = block.shape
     return block.nnz * _SCATTER_BYTES <= n_rows * n_cols * block.dtype.itemsize
+
+
+def _float64_copy_is_lighter(block):
+    """Whether densifying the CSR ``block`` straight to float64 through a float64
+    copy of it (``_degenerate_errors``) holds less memory than its dense copy in
+    its own dtype cast up: the copy takes the float64 values and the column
+    indices again per stored value, the dense copy the dtype's size per entry. A
+    float64 block's dense copy is already float64 (no cast): never; a float32
+    block's, where at most about 1/3 of its values are stored. Either way the same
+    float64 values."""
+    n_rows, n_cols = block.shape
+    if block.dtype == np.float64:
+        return False
+    per_stored = 8 + block.indices.dtype.itemsize
+    return block.nnz * per_stored <= n_rows * n_cols * block.dtype.itemsize
 
 
 def _row_numbers(block):

@@ -23,7 +23,7 @@ from .._validation import check_sparse_structure
 __all__ = ["CSRInput", "DenseInput", "FirstLayerGradient", "InputTargets",
            "SPARSE_INPUT_DENSITY", "check_weight_values", "csr_if_mostly_zeros",
            "index_dtype", "prepare_input", "prepare_targets_and_weights",
-           "read_only_view"]
+           "read_only_view", "transpose_into"]
 
 
 def read_only_view(array):
@@ -48,6 +48,18 @@ def read_only_view(array):
     view.flags.writeable = False
     return view
 
+
+
+def transpose_into(kernel_set, n_chunks, X, out):
+    """``out = X.T`` (``X`` and ``out`` C-contiguous) by the tiled transposed copy of
+    ``kernel_set`` (``sparse.transpose``; NumPy's copy of a transposed view walks
+    one side with a large stride); returns ``out``. With one chunk (one thread),
+    the serial flavour: the same copy without the parallel launch, which cost more
+    than the copy of a small batch. Every value is copied: ``X.T`` bit for bit."""
+    copier = (kernel_set if n_chunks > 1 or not kernel_set.parallel
+              else kernels(False))
+    copier.transpose(read_only_view(X), out)
+    return out
 
 def index_dtype(n):
     """Integer type for positions in ``range(n)`` (column or row numbers of the data).
@@ -430,12 +442,8 @@ class FirstLayerGradient:
         self.kernels = kernel_set
         self.X_t = self.blocked = self.partial_coef = None
         if isinstance(X, DenseInput):
-            self.X_t = np.empty(X.shape[::-1], dtype=X.dtype)
-            # One chunk (one thread): the serial flavour, the same copy without the
-            # parallel launch, which cost more than the copy of a small batch.
-            copier = (kernel_set if n_chunks > 1 or not kernel_set.parallel
-                      else kernels(False))
-            copier.transpose(X.array, self.X_t)
+            self.X_t = transpose_into(kernel_set, n_chunks, X.array,
+                                      np.empty(X.shape[::-1], dtype=X.dtype))
         elif (X.shape[0] >= 2 * _BlockedCSC.block_rows(n_units, X.data.dtype)
               or (not kernel_set.numpy and n_chunks * X.shape[1] * n_units
                   * X.data.dtype.itemsize > SCATTER_MAX_BYTES)

@@ -47,7 +47,7 @@ from scipy.linalg.blas import dger as _DGER
 
 from .. import _activations, _kernels
 from .._kernels import FIRST, INNER, LAST
-from .data import CSRInput, read_only_view
+from .data import CSRInput, read_only_view, transpose_into
 from .pool import pool_empty, pool_zeros
 
 __all__ = ["ABBA_ACTIVATIONS", "ABBALayer", "Block", "DENSE_ACTIVATIONS", "DenseLayer",
@@ -126,19 +126,6 @@ class _Buffers:
 
     def alloc_zeros(self, name, shape, dtype=np.float64):
         return pool_zeros(self.pool, (self.position, name), shape, dtype)
-
-
-def _transpose_into(ctx, X, out):
-    """``out = X.T`` (``X`` and ``out`` C-contiguous) by the tiled transposed copy
-    of ``ctx``'s kernels (``sparse.transpose``; NumPy's copy of a transposed view
-    walks one side with a large stride), the serial flavour in one chunk (as
-    ``data.FirstLayerGradient``'s copy); returns ``out``. Every value is copied, so
-    the result is ``X.T`` bit for bit."""
-    kernel_set = ctx.kernels
-    if kernel_set.parallel and ctx.n_chunks == 1:
-        kernel_set = _kernels.kernels(False)
-    kernel_set.transpose(read_only_view(X), out)
-    return out
 
 
 class _GramBuffers:
@@ -513,7 +500,7 @@ class DenseLayer:
         wb = W64 @ b64
         # X W^T (n x k), in the fit's dtype.
         if g.coef_t is not None:
-            _transpose_into(ctx, W, g.coef_t)
+            transpose_into(ctx.kernels, ctx.n_chunks, W, g.coef_t)
             xw = targets.matrix @ g.coef_t
         else:
             xw = targets.matrix @ W.T
@@ -537,7 +524,7 @@ class DenseLayer:
             # (transposed), ``vdot`` below copied them to C order at every step
             # and ``grad64 -= cross`` walked them with a stride of k values: those
             # two took 30% of an Adam step at k = 64 on Reuters tf-idf.
-            cross = _transpose_into(ctx, cross.T, g.cross_c)
+            cross = transpose_into(ctx.kernels, ctx.n_chunks, cross.T, g.cross_c)
         data_loss = 0.5 * (
             float(np.vdot(G, M)) + 2.0 * float(wb @ h_sum)
             + float(b64 @ b64) * targets.weight_total

@@ -14,7 +14,8 @@ from numpy.testing import assert_array_equal
 from sklearn.metrics import d2_tweedie_score, log_loss
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
-from sknonneg._engine.init import SMALL_INPUT_MAX_INIT_L2, cap_first_layer_l2
+from sknonneg._engine.init import (SMALL_INPUT_MAX_INIT_L2, cap_first_layer_l2,
+                                   init_l2_factor)
 
 X0 = np.random.default_rng(0).random((60, 3))
 Y_REG = 1 + X0[:, 0] + X0[:, 1] ** 2 / 2
@@ -116,3 +117,20 @@ def test_cap_first_layer_l2_does_not_overflow():
     assert cap_first_layer_l2(coef, np.zeros(4), 0.0) == 1.0
     assert cap_first_layer_l2(coef, np.zeros(4), 1e-9) == 1.0
     assert_array_equal(coef, 1e3)
+
+
+def test_init_l2_factor_is_the_cap_of_both_starts():
+    # The dense first layer's form (norm of W / top) and ABBA's (l2 in the limit):
+    # a factor bringing the penalty to the limit, 1 within it or without a penalty.
+    f = init_l2_factor(1e-4, 3.0, 1.0, top=100.0)
+    assert f < 1.0
+    np.testing.assert_allclose(1e-4 * (f * 100.0) ** 2 * 3.0, 1.0)
+    f = init_l2_factor(1.0, 5e7, 1e3 / 1e-4)
+    np.testing.assert_allclose(1e-4 * f ** 2 * 5e7, 1e3)
+    assert init_l2_factor(1e-4, 3.0, 1.0, top=1.0) == 1.0
+    for l2, norm in [(0.0, 3.0), (1e-4, 0.0), (1e-4, np.nan), (1e-200, 1e-200)]:
+        assert init_l2_factor(l2, norm, 1.0) == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        assert init_l2_factor(1.0, 1e-320, 1e10) == 1.0
+        assert init_l2_factor(1e300, 1e300, 1.0) == 0.0

@@ -37,8 +37,9 @@ import scipy.sparse as sp
 
 from .._validation import has_spread
 
-__all__ = ["MAX_INIT_CORR", "SMALL_INPUT_MAX_INIT_L2", "abba_init",
-           "cap_first_layer_l2", "dense_init", "init_rows", "nonneg_density",
+__all__ = ["ABBA_MAX_INIT_L2", "MAX_INIT_CORR", "SMALL_INPUT_MAX_INIT_L2", "abba_init",
+           "cap_first_layer_l2", "dense_init", "init_l2_factor", "init_rows",
+           "nonneg_density",
            "scale_to_spread", "signed_draw", "spread_scale"]
 
 # Largest correlation between two units of a sign-constrained layer at the start.
@@ -51,12 +52,13 @@ ABBA_OUTPUT_INIT_STD = 1.0
 # Standard deviation of the random offsets of b_u and b_v at initialisation, in units
 # of the pre-activation's standard deviation.
 ABBA_SYMMETRY_BREAK = 0.5
-# Largest L2 penalty of a layer at initialisation.
+# The two limits of a layer's L2 penalty at the start (``init_l2_factor`` applies
+# both). Every ABBA layer's (``abba_init``):
 ABBA_MAX_INIT_L2 = 1e3
-# Largest L2 penalty of a dense network's first layer at the start, on inputs the
-# initialisation flags as small (``dense_init``'s ``small_inputs``): of the order of
-# the data term (a mean loss of order one), so that it does not steer L-BFGS-B's
-# first steps (``cap_first_layer_l2``).
+# The first layer's, dense or ABBA, on inputs the initialisation flags as small
+# (``dense_init``'s ``small_inputs``): of the order of the data term (a mean loss of
+# order one), so that it does not steer L-BFGS-B's first steps
+# (``cap_first_layer_l2``).
 SMALL_INPUT_MAX_INIT_L2 = 1.0
 
 
@@ -347,15 +349,36 @@ def cap_first_layer_l2(coef, intercept, l2, cap=SMALL_INPUT_MAX_INIT_L2):
     if not (np.isfinite(top) and top > 0.0):
         return 1.0
     norm = float(np.sum(np.square(coef / top)))  # ||coef||^2 / top^2, in [1, size]
-    # l2 * top^2 * norm > cap, compared without forming the product (an l2 of 1e6
-    # and weights of 1e200 would overflow).
-    room = np.sqrt(cap / (l2 * norm))
-    if top <= room:
-        return 1.0
-    factor = room / top
-    coef *= factor
-    intercept *= factor
+    factor = init_l2_factor(l2, norm, cap, top)
+    if factor < 1.0:
+        coef *= factor
+        intercept *= factor
     return factor
+
+
+def init_l2_factor(l2, norm, most, top=1.0):
+    """The factor ``f <= 1`` that brings a starting layer's L2 penalty
+    ``l2 * top^2 * norm`` (weights ``W`` with ``||W / top||^2 = norm``) down to at
+    most ``most``: ``sqrt(most / (l2 * norm)) / top``, or 1 where the penalty is
+    within ``most`` (or there is none: ``l2`` or ``norm`` not positive).
+
+    The one cap of both starts, compared without forming ``l2 * top^2 * norm`` (an
+    ``l2`` of 1e6 and weights of 1e200 would overflow): ``cap_first_layer_l2``
+    (a dense first layer on inputs flagged as small, ``SMALL_INPUT_MAX_INIT_L2``,
+    ``top`` its largest weight) and ``abba_init`` (every layer,
+    ``ABBA_MAX_INIT_L2``; the first at ``SMALL_INPUT_MAX_INIT_L2`` on inputs
+    flagged as small).
+    """
+    # Python floats: the same bits as NumPy's, and an overflow to inf (a penalty
+    # far within the limit) is no RuntimeWarning.
+    l2, norm, most = float(l2), float(norm), float(most)
+    penalty = l2 * norm
+    if not penalty > 0.0:  # no penalty (or one below the smallest float)
+        return 1.0
+    room = np.sqrt(most / penalty)
+    if not room < top:  # within the limit (a NaN: left as it was)
+        return 1.0
+    return room / top
 
 
 def _variance(weights, values):
@@ -372,7 +395,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
     ``ABBA_SYMMETRY_BREAK`` times their spread, so the two halves of each layer
     start different (a symmetric start stays symmetric under gradient steps: Notes
     of ``ABBAClassifier``). A layer whose L2 penalty at unit spread exceeds
-    ``ABBA_MAX_INIT_L2`` is scaled down to that penalty.
+    ``ABBA_MAX_INIT_L2`` is scaled down to that penalty (``init_l2_factor``).
 
     Parameters
     ----------
@@ -420,9 +443,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         scale = spread_scale(std, spread, target, sizes[i])
         # Unit spread on inputs of tiny scale needs huge weights (1e9 on a feature of
         # scale 1e-9), whose L2 penalty (1e13 at l2=1e-5) would swamp the data term:
-        # L-BFGS-B's first steps from there sent the logits to 1e5-1e12. Compared as
-        # norm > ABBA_MAX_INIT_L2 / l2: the product of an extreme l2 (1e150) and the
-        # norm overflowed.
+        # L-BFGS-B's first steps from there sent the logits to 1e5-1e12.
         norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
                      + np.einsum("ij,ij,j->", b, b, scale ** 2))
         # On inputs flagged as small, the first layer's penalty of order one (a
@@ -430,9 +451,14 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         # against the class prior, 60 x 3 inputs of scale 1e-3).
         most = (SMALL_INPUT_MAX_INIT_L2 if small_inputs and i == 0
                 else ABBA_MAX_INIT_L2)
+        # The norm is not divided by the largest weight here, so l2 goes into the
+        # limit first (the product of an extreme l2, 1e150, and the norm
+        # overflowed): init_l2_factor(1.0, norm, most / l2), whose 1.0 * norm is
+        # exact, is sqrt((most / l2) / norm) bit for bit.
         room = most / l2[i] if l2[i] > 0 else np.inf
-        if norm > room:
-            scale = scale * np.sqrt(room / norm)
+        factor = init_l2_factor(1.0, norm, room)
+        if factor < 1.0:
+            scale = scale * factor
         a *= scale
         b *= scale
         coefs_a.append(a)

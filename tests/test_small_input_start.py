@@ -134,3 +134,16 @@ def test_init_l2_factor_is_the_cap_of_both_starts():
         warnings.simplefilter("error")  # no overflow on the way
         assert init_l2_factor(1.0, 1e-320, 1e10) == 1.0
         assert init_l2_factor(1e300, 1e300, 1.0) == 0.0
+
+
+@pytest.mark.parametrize("l2", [5e-324, 1e-320, [1e-4, 5e-324]])
+def test_abba_start_with_a_subnormal_l2_is_no_overflow_warning(l2):
+    # Before: the start's limit ABBA_MAX_INIT_L2 / l2, in NumPy floats, warned
+    # "overflow encountered in scalar divide" for an l2 in the allowed range.
+    est = ABBAClassifier(hidden_layer_sizes=(4,), l2=l2, random_state=0)
+    est._validate_params()
+    layout = est._build_layout(3, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        theta = est._init_theta(layout, X0, np.random.RandomState(0))
+    assert np.all(np.isfinite(theta))

@@ -455,7 +455,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         # limit first (the product of an extreme l2, 1e150, and the norm
         # overflowed): init_l2_factor(1.0, norm, most / l2), whose 1.0 * norm is
         # exact, is sqrt((most / l2) / norm) bit for bit.
-        room = most / l2[i] if l2[i] > 0 else np.inf
+        room = most / float(l2[i]) if l2[i] > 0 else np.inf  # no warning at 1e-320
         factor = init_l2_factor(1.0, norm, room)
         if factor < 1.0:
             scale = scale * factor

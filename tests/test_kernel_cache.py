@@ -3,7 +3,7 @@
 import pytest
 
 # Each process of ``test_damaged_cache_files_are_recompiled`` calls one small kernel
-# (``l2_penalty_grad``, imported on its own: no other kernel module is imported, and
+# (``l2_penalty_grad_to``, imported on its own: no other kernel module is imported, and
 # one serial kernel of two loops is compiled) and prints its results, whether it was
 # compiled or loaded, and the warnings.
 ONE_KERNEL = r"""
@@ -14,12 +14,12 @@ import numpy as np
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    from sknonneg._kernels.parameters import l2_penalty_grad
+    from sknonneg._kernels.parameters import l2_penalty_grad_to
 
     coef = np.array([[0.5, -2.0, 1.0], [3.0, 0.25, -1.5]])
     grad = np.ones((2, 3))
-    total = l2_penalty_grad(coef, 0.125, grad)
-stats = l2_penalty_grad.stats
+    total = l2_penalty_grad_to(coef, 0.125, grad, grad)
+stats = l2_penalty_grad_to.stats
 print(json.dumps({"total": total, "grad": grad.tolist(),
                   "hits": sum(stats.cache_hits.values()),
                   "misses": sum(stats.cache_misses.values()),
@@ -151,7 +151,7 @@ def test_an_intact_cache_file_is_kept_and_the_error_raised(tmp_path):
 def test_a_change_to_another_kernel_module_recompiles(tmp_path):
     """A kernel's cache entry is keyed on the source of every kernel module: after a
     change to another module (here a comment added to ``losses.py``, which
-    ``l2_penalty_grad`` does not even read), the next process compiles the kernel
+    ``l2_penalty_grad_to`` does not even read), the next process compiles the kernel
     afresh. Before: numba keyed the entry on the kernel's own bytecode and module
     file only, and a kernel that inlines another module's code (``dense``'s output
     kernels and the loss rows of ``losses``) kept running that code's old version

@@ -297,11 +297,6 @@ def _blocked_csc_gram_colsum(rng, dtype, n_samples, n_chunks):
     return args, [8, 9]
 
 
-def _l2_penalty_grad(rng, dtype, n_samples, n_chunks):
-    return [rng.normal(size=(N_IN, N_OUT)).astype(dtype), 0.3,
-            rng.normal(size=(N_IN, N_OUT)).astype(dtype)], [2]
-
-
 def _l2_penalty_grad_to(rng, dtype, n_samples, n_chunks):
     # The copy in the case's dtype (float64 as the objective's gradient takes
     # it: test_l2_penalty_grad_to_is_l2_penalty_grad_and_a_copy).
@@ -378,7 +373,6 @@ BUILDERS = {
     "count_block_columns": _count_block_columns,
     "csr_to_blocked_csc": _csr_to_blocked_csc,
     "blocked_csc_gram_colsum": _blocked_csc_gram_colsum,
-    "l2_penalty_grad": _l2_penalty_grad,
     "l2_penalty_grad_to": _l2_penalty_grad_to,
     "projected_adam_step": _projected_adam_step,
     "count_row_nonzeros": _count_row_nonzeros,
@@ -1009,12 +1003,13 @@ def test_projected_adam_step_vectorised_changes_no_bit(n_rows, row_len):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("padded", [False, True])
-def test_l2_penalty_grad_to_is_l2_penalty_grad_and_a_copy(dtype, padded):
-    # The fused kernel (the L2 penalty's gradient added, the result copied to the
+def test_l2_penalty_grad_to_copies_to_another_block_or_to_itself(dtype, padded):
+    # The one kernel of the L2 penalty's gradient (added, the result copied to the
     # float64 gradient block in the same pass: 3.3 -> 2.2 ms on the decoder of a
-    # float32 autoencoder of 64 codes, 9,936 inputs) gives the penalty and the
-    # values of l2_penalty_grad followed by NumPy's copy, bit for bit; the padded
-    # columns of a first layer's weights are not read.
+    # float32 autoencoder of 64 codes, 9,936 inputs) gives the same penalty and
+    # gradient whether it copies to another array or to grad_out itself (a float64
+    # fit's unsplit layer, whose kernels write into theta's gradient), bit for bit;
+    # the padded columns of a first layer's weights are not read.
     from sknonneg._kernels import parameters
 
     rng = np.random.default_rng(4)
@@ -1026,6 +1021,8 @@ def test_l2_penalty_grad_to_is_l2_penalty_grad_and_a_copy(dtype, padded):
         ours, theirs = grad.copy(), grad.copy()
         copy = np.full(grad.shape, np.nan)
         penalty = kernels.l2_penalty_grad_to(coef, 0.37, ours, copy)
-        assert penalty == kernels.l2_penalty_grad(coef, 0.37, theirs)
+        assert penalty == kernels.l2_penalty_grad_to(coef, 0.37, theirs, theirs)
+        assert np.isfinite(penalty) and penalty > 0
         np.testing.assert_array_equal(ours, theirs)
         np.testing.assert_array_equal(copy, theirs.astype(np.float64))
+        assert not np.array_equal(ours, grad)

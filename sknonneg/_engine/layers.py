@@ -588,24 +588,23 @@ class DenseLayer:
         layer (nothing to copy where the kernels wrote into ``grad`` itself, see
         ``bind_grad``); returns ``(L2 penalty, 0.0)``."""
         penalty = 0.0
+        # Where the weight gradient goes in ``grad`` (itself where the kernels wrote
+        # into ``grad``).
+        target = (buf.coef_grad if buf.writes_grad
+                  else grad_blocks["coef_pos" if self.split else "coef"])
         if l2 > 0:
             # The weights as the kernels read them (the padded copy's first columns).
+            # The penalty's gradient added and the sum copied in one pass (the
+            # same values as the copy below).
             weights = buf.coef if buf.csr_coef is None else buf.csr_coef
-            if not (buf.writes_grad or self.split):
-                # The penalty's gradient added and the sum copied to ``grad`` in one
-                # pass (the same values as the two below).
-                penalty = ctx.kernels.l2_penalty_grad_to(weights, l2, buf.coef_grad,
-                                                         grad_blocks["coef"])
-                grad_blocks["intercept"][...] = buf.intercept_grad
-                return penalty, 0.0
-            penalty = ctx.kernels.l2_penalty_grad(weights, l2, buf.coef_grad)
+            penalty = ctx.kernels.l2_penalty_grad_to(weights, l2, buf.coef_grad,
+                                                     target)
+        elif not buf.writes_grad:
+            target[...] = buf.coef_grad
         if buf.writes_grad:
             return penalty, 0.0
         if self.split:
-            grad_blocks["coef_pos"][...] = buf.coef_grad
             np.negative(buf.coef_grad, out=grad_blocks["coef_neg"], casting="unsafe")
-        else:
-            grad_blocks["coef"][...] = buf.coef_grad
         grad_blocks["intercept"][...] = buf.intercept_grad
         return penalty, 0.0
 

@@ -5,7 +5,7 @@ pass over the data or the weights:
 
 - ``L2(alpha)``: ``sum_l alpha_l ||W_l||_F^2`` over every weight block of layer ``l``
   (not the intercepts); a layer adds ``2 alpha_l W`` to its weight gradient in the
-  kernel that assembles it (``l2_penalty_grad``, ``abba_coef_grad``);
+  kernel that assembles it (``l2_penalty_grad_to``, ``abba_coef_grad``);
 - ``ActivityL1(alpha)``: ``alpha sum_i s_i sum_{hidden units} a_ij / sum_i s_i``, the
   sparsity penalty of Chorowski & Zurada (2015) on non-negative (sigmoid) hidden
   activations; the forward kernels return the weighted total activation, and the
@@ -108,7 +108,7 @@ class L2(Penalty):
         return [float(a) for a in alpha]
 
     def fuse(self, objective):
-        # The layers add 2 alpha_l W to their weight gradients (l2_penalty_grad,
+        # The layers add 2 alpha_l W to their weight gradients (l2_penalty_grad_to,
         # abba_coef_grad).
         objective.l2 = [a + b for a, b in zip(objective.l2,
                                               self.per_layer(len(objective.l2)))]

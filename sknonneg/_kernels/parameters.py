@@ -5,36 +5,25 @@ import math
 from .codes import ADAM_GRAD_CAP
 from .support import NUMPY_ERRORS_OPTIONS, serial_only
 
-__all__ = ["l2_penalty_grad", "l2_penalty_grad_to", "projected_adam_step"]
-
-
-def _l2_penalty_grad(coef, l2, grad_out):
-    """Adds ``2 * l2 * coef`` to ``grad_out`` and returns ``l2 * sum(coef ** 2)``.
-
-    ``coef`` may be wider than ``grad_out`` (the first layer's weights with rows
-    padded to whole cache lines, see ``layers.padded_width``): its first
-    ``grad_out.shape[1]`` columns are read."""
-    n_rows, n_cols = grad_out.shape
-    total = 0.0
-    for i in range(n_rows):
-        for j in range(n_cols):
-            w = coef[i, j]
-            total += w * w
-            grad_out[i, j] += 2.0 * l2 * w
-    return l2 * total
+__all__ = ["l2_penalty_grad_to", "projected_adam_step"]
 
 
 def _l2_penalty_grad_to(coef, l2, grad_out, copy_out):
-    """``_l2_penalty_grad(coef, l2, grad_out)``, each updated value of ``grad_out``
-    also written to ``copy_out`` (of its shape, in its own dtype: the float64
-    gradient block of the objective, for a ``grad_out`` in float32) in the same
-    pass; returns the penalty.
+    """Adds ``2 * l2 * coef`` to ``grad_out``, writes each updated value also to
+    ``copy_out`` and returns ``l2 * sum(coef ** 2)``.
 
-    The same operations as ``_l2_penalty_grad`` followed by ``copy_out[...] =
-    grad_out``, so the same values; the copy rides in the shadow of the sum of
-    squares, whose order (and so whose latency, one addition after another) is
-    fixed: one pass over the weights instead of two (measured in
-    ``doc/engine.md``, "Kernels")."""
+    ``coef`` may be wider than ``grad_out`` (the first layer's weights with rows
+    padded to whole cache lines, see ``layers.padded_width``): its first
+    ``grad_out.shape[1]`` columns are read. ``copy_out`` is of ``grad_out``'s
+    shape, in its own dtype: the float64 gradient block of the objective (for a
+    ``grad_out`` in float32, or a split layer's ``coef_pos``), or ``grad_out``
+    itself (a float64 fit's unsplit layer, whose gradient is written in place).
+
+    The copy rides in the shadow of the sum of squares, whose order (and so whose
+    latency, one addition after another) is fixed: one pass over the weights
+    instead of two (measured in ``doc/engine.md``, "Kernels"), and no slower than
+    the update alone where ``copy_out`` is ``grad_out`` (the one kernel of the L2
+    penalty's gradient: a second one without the copy was the same loop)."""
     n_rows, n_cols = grad_out.shape
     total = 0.0
     for i in range(n_rows):
@@ -89,6 +78,5 @@ def _projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1,
             theta_r[i] = min(max(t, low), high)
 
 
-l2_penalty_grad = serial_only(_l2_penalty_grad)
 l2_penalty_grad_to = serial_only(_l2_penalty_grad_to)
 projected_adam_step = serial_only(_projected_adam_step, options=NUMPY_ERRORS_OPTIONS)

@@ -11,16 +11,11 @@ import numpy as np
 from ..codes import ADAM_GRAD_CAP
 
 
-def l2_penalty_grad(coef, l2, grad_out):
+def l2_penalty_grad_to(coef, l2, grad_out, copy_out):
     coef = coef[:, :grad_out.shape[1]]
     grad_out += 2.0 * l2 * coef
-    return float(l2 * np.sum(coef.astype(np.float64) ** 2))
-
-
-def l2_penalty_grad_to(coef, l2, grad_out, copy_out):
-    penalty = l2_penalty_grad(coef, l2, grad_out)
     copy_out[...] = grad_out
-    return penalty
+    return float(l2 * np.sum(coef.astype(np.float64) ** 2))
 
 
 def projected_adam_step(theta, grad, m, v, lower, upper, learning_rate, beta_1, beta_2,

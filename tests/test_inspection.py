@@ -1,6 +1,7 @@
 """Tests for sknonneg.inspection (headless)."""
 
 import io
+import math
 import re
 import subprocess
 import sys
@@ -3249,6 +3250,46 @@ def test_hidden_units_own_figure_size_is_kept_where_the_images_fitted():
                                   estimator_name="net").plot(**kw)
         assert disp.axes_.shape == (n_rows, n_cols)
         assert tuple(disp.figure_.get_size_inches()) == size, (n, shape, kw)
+        plt.close(disp.figure_)
+
+
+@pytest.mark.parametrize("n, shape, n_cols", [(16, (1, 64), 2), (16, (2, 200), 2),
+                                               (16, (64, 1), 16), (36, (64, 1), 34),
+                                               (16, (200, 2), 16)])
+def test_hidden_units_own_figure_of_extreme_aspect_is_laid_out_by_it(n, shape, n_cols):
+    # Before: six columns whatever the aspect, each image a cell of 0.7 to 1.4
+    # inches wide: 16 images of 1 x 64 were lines 0.011 inch high (a pixel) in
+    # a figure 8.7 x 0.84 inches, of 2 x 200 0.007 inch, and 16 of 64 x 1 made
+    # a figure 1.5 x 25.6 inches in three rows. Beyond the aspect limit (4) the
+    # columns and the images' size are computed from the aspect: the figure is
+    # no more than 8 times as wide as high or 4 times as high as wide, each
+    # pixel of an image 0.03 inch at least.
+    W = np.random.default_rng(0).random((n, shape[0] * shape[1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = HiddenUnitsDisplay(W, image_shape=shape, estimator_name="net").plot()
+        fig = disp.figure_
+        fig.canvas.draw()
+    assert disp.axes_.shape[1] == n_cols
+    width, height = fig.get_size_inches()
+    assert 1 / 4 <= width / height <= 8 and max(width, height) <= 25.6
+    for a in disp.axes_.ravel()[:n]:
+        box = a.get_window_extent()
+        pixel = min(box.width / shape[1], box.height / shape[0]) / fig.dpi
+        assert pixel >= 0.03, pixel
+    plt.close(fig)
+
+
+def test_hidden_units_own_figure_at_the_aspect_limit_is_laid_out_as_square_ones():
+    # At the limit (height / width 4 or 1 / 4), as before: the default
+    # ceil(sqrt(2 n)) columns, the figure n_cols * cell + 0.3 inches wide.
+    for n, limit in ((16, (32, 8)), (16, (8, 32)), (5, (4, 1)), (40, (1, 4))):
+        disp = HiddenUnitsDisplay(np.ones((n, limit[0] * limit[1])),
+                                  image_shape=limit).plot()
+        cols = math.ceil(math.sqrt(2 * n))
+        cell = max(0.5, min(1.4, 10 / cols))
+        assert disp.axes_.shape[1] == cols
+        assert disp.figure_.get_size_inches()[0] == cols * cell + 0.3
         plt.close(disp.figure_)
 
 

@@ -67,10 +67,24 @@ _MAX_INCHES = 25.6
 # the height (width) of a row (column) of images where the titles and pads of the
 # rows (columns) alone need more than _MAX_INCHES
 _LEAST_ROW = 0.1
+# images whose height / width is within [1 / _ASPECT_LIMIT, _ASPECT_LIMIT] are laid
+# out as square ones (the grid's columns, the cell); beyond, by their aspect
+_ASPECT_LIMIT = 4.0
 
 
-def _default_n_cols(n):
-    return max(1, min(n, math.ceil(math.sqrt(2 * n))))
+def _aspect_excess(aspect):
+    """How far an image's ``aspect`` (height / width) lies beyond ``[1 /
+    _ASPECT_LIMIT, _ASPECT_LIMIT]``: 1.0 within, ``aspect * _ASPECT_LIMIT`` (< 1)
+    for flatter images, ``aspect / _ASPECT_LIMIT`` (> 1) for taller ones."""
+    return aspect / min(max(aspect, 1.0 / _ASPECT_LIMIT), _ASPECT_LIMIT)
+
+
+def _default_n_cols(n, excess=1.0):
+    """``ceil(sqrt(2 * n * excess))`` columns, 1 to ``n``: a grid about twice as
+    wide as high, of square images (``excess`` 1.0) or, beyond the aspect limit,
+    of images ``excess`` times as high for their width as the limit's (fewer
+    columns of flat images, more of tall ones)."""
+    return max(1, min(n, math.ceil(math.sqrt(2 * n * excess))))
 
 
 def _is_axes(obj):
@@ -276,8 +290,17 @@ class HiddenUnitsDisplay:
         bar; ``cell`` 0.5 to 1.4 inches, ``10 / n_cols`` between) and
         ``n_rows * cell * h / w * 1.25 + 0.5`` high (1.05 without titles), or
         higher where the titles and the suptitle (measured) would leave images
-        less than half a cell wide (flat images, ``image_shape=(1, 64)``) or a
-        colour bar less than 0.75 inch long. Neither side is over 25.6 inches
+        less than half a cell wide (flat images, ``image_shape=(4, 16)``) or a
+        colour bar less than 0.75 inch long. Images of an aspect ``h / w``
+        beyond 1/4 to 4 (``image_shape=(1, 64)`` or ``(64, 1)``) are laid out
+        by it: their grid has ``ceil(sqrt(2 * n_units * e))`` columns (``e``,
+        the aspect over the limit it passes: 1/16 at 1 x 64, fewer columns; 16
+        at 64 x 1, more), each image is ``cell / sqrt(e)`` inches wide (the
+        area of an image at the limit: a flat one longer, a tall one narrower),
+        and the figure is as high and as wide as the images at that size, their
+        titles (measured, not a share of the images' height) and pads need:
+        16 images of 1 x 64 are 5.6 x 0.09 inches each, in two columns of a
+        figure 11.7 x 2.4 inches (before, six columns of lines a pixel high). Neither side is over 25.6 inches
         (four times matplotlib's default figure width, whatever the rcParams,
         as :func:`~matplotlib.figure.figaspect` bounds a figure): where the
         sizes above are more (images far taller than wide,
@@ -360,7 +383,8 @@ class HiddenUnitsDisplay:
             value above ``n_units`` makes one row of ``n_units`` columns, as
             scikit-learn's ``PartialDependenceDisplay`` clamps its ``n_cols``.
             Default ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as
-            high.
+            high; for images of an aspect beyond 1/4 to 4, computed from it
+            (see ``figure_``).
         normalize : {"global", "unit"}, default="global"
             ``"global"``: one colour scale for all images (magnitudes are
             comparable across units); ``"unit"``: each image scaled by its
@@ -453,7 +477,11 @@ class HiddenUnitsDisplay:
             # At most one column per unit, as scikit-learn's
             # PartialDependenceDisplay clamps its n_cols (before: n_cols=10**6
             # built a million Axes, for minutes, to draw a few images).
-            n_cols = (_default_n_cols(n_units) if n_cols is None
+            # By default, computed from the images' aspect beyond _ASPECT_LIMIT
+            # (before: six columns of 1 x 64 images, each a line a pixel high,
+            # or six of 64 x 1 images in a figure 1.5 x 25.6 inches).
+            excess = _aspect_excess(shape[0] / shape[1])
+            n_cols = (_default_n_cols(n_units, excess) if n_cols is None
                       else min(int(n_cols), n_units))
             n_rows = math.ceil(n_units / n_cols)
         layout = None
@@ -462,15 +490,27 @@ class HiddenUnitsDisplay:
             cell = max(0.5, min(1.4, 10.0 / n_cols))
             margin_w = 1.0 if colorbar else 0.3
             title_k = 1.25 if titles else 1.05
+            # Beyond the aspect limit an image is drawn 1 / sqrt(excess) times
+            # the cell wide, keeping the area of an image at the limit: a flat
+            # one longer, with rows of pixels a sixteenth of the cell high at 1
+            # x 64 (before: a pixel high), a tall one narrower and higher; 1.0
+            # within the limit.
+            stretch = 1.0 / math.sqrt(excess)
+            # and the room of its title is measured (below), not a share of its
+            # height (too much for a tall image, too little for a flat one)
+            extreme = excess != 1.0
+            if extreme:
+                title_k = 1.0
             # neither side over _MAX_INCHES: the cell shrinks to fit (before:
             # two 64 x 1 images made a figure 3.1 x 112.5 inches, eight in one
             # column a PNG of 170 x 89,650 pixels); the figures within the
             # bound keep their cell, and their size to the bit
-            fit = min((_MAX_INCHES - margin_w) / n_cols,
-                      (_MAX_INCHES - 0.5) / (n_rows * h / w * title_k))
+            fit = min((_MAX_INCHES - margin_w) / (n_cols * stretch),
+                      (_MAX_INCHES - 0.5) / (n_rows * h / w * stretch * title_k))
             bounded = fit < cell
             if bounded:
                 cell = fit
+            cell = cell * stretch  # from here, the width of an image
             # Laid out by ImageGridLayout, as matplotlib's "compressed" layout
             # lays out such a grid (before: that layout, 25 CPU seconds to
             # draw 1,000 units)
@@ -583,7 +623,12 @@ class HiddenUnitsDisplay:
             # times, the same measurement: a tenth of a second at 400 units)
             rooms = functools.cache(lambda: layout._title_rooms(fig, _renderer(fig)))
             width, height = fig.get_size_inches()
-            height = max(height, _least_height(fig, layout, axes, cell, rooms))
+            # beyond the aspect limit, high enough for the images at their size
+            # (the titles and pads of rows of flat images are most of the
+            # figure: before, a formula for square ones left them half as high)
+            height = max(height, _least_height(
+                fig, layout, axes, cell, rooms,
+                image_h=n_rows * cell * h / w if extreme else None))
             if colorbar:
                 # room for a colour bar CB_LEAST_LENGTH long below the suptitle
                 # (before: 0.8 of a flat grid's height, 0.15 inch)
@@ -594,14 +639,17 @@ class HiddenUnitsDisplay:
                 # images _LEAST_ROW inches high
                 height = max(_MAX_INCHES, _least_height(
                     fig, layout, axes, cell, rooms, image_h=n_rows * _LEAST_ROW))
-            if bounded:
+            if bounded or extreme:
                 # the cell shrunk: the columns as wide as their titles and pads
                 # at least, within the bound, but for columns whose titles and
                 # pads alone need more (about 300 columns): then as wide as
-                # they need, with images _LEAST_ROW inches wide
+                # they need, with images _LEAST_ROW inches wide; beyond the
+                # aspect limit, as wide as their images and pads too (before:
+                # the pads of 16 columns of 64 x 1 images took half their width)
                 title_w = rooms()[1] if titles else np.zeros(n_cols)
                 pads = 2 * layout.get()["w_pad"]
-                width = max(width, (title_w + pads).sum() + margin_w)
+                least = np.maximum(title_w, cell) if extreme else title_w
+                width = max(width, (least + pads).sum() + margin_w)
                 if width > _MAX_INCHES:
                     width = max(_MAX_INCHES, (np.maximum(title_w, _LEAST_ROW)
                                               + pads).sum() + margin_w)
@@ -794,7 +842,8 @@ class HiddenUnitsDisplay:
             value above ``n_units`` makes one row of ``n_units`` columns, as
             scikit-learn's ``PartialDependenceDisplay`` clamps its ``n_cols``.
             Default ``ceil(sqrt(2 * n_units))``, a grid about twice as wide as
-            high.
+            high; for images of an aspect beyond 1/4 to 4, computed from it
+            (see ``figure_``).
         normalize : {"global", "unit"}, default="global"
             ``"global"``: one colour scale for all images (magnitudes are
             comparable across units); ``"unit"``: each image scaled by its

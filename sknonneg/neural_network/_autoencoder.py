@@ -211,8 +211,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     max_iter : int, default=50
         Epochs (mini-batches, Adam) or L-BFGS-B iterations (full batch; NCAE
         used 400). Reaching it raises a ``ConvergenceWarning`` only when the
-        loss was still falling there, as for the other estimators (the rule:
-        :doc:`/reliability`, "When a fit warns").
+        loss was still falling there by ``tol``'s measure: with mini-batches, when
+        one of the last 10 epochs still fell below the best loss so far by at
+        least the threshold of ``tol``'s stall rule (a fit that met it stopped
+        before the limit); full-batch L-BFGS-B, by the rule of the other
+        estimators (:doc:`/reliability`, "When a fit warns").
     tol : float, default=1e-4
         Mini-batch solvers (Adam, L-BFGS-B with ``batch_size``): a fit stops when,
         for 10 epochs in a row, the epoch loss has not fallen below its best value
@@ -385,7 +388,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     >>> from sklearn.datasets import load_digits
     >>> from sknonneg import NonNegAutoencoder
     >>> X = load_digits().data / 16
-    >>> ae = NonNegAutoencoder(n_components=16, max_iter=200, random_state=0).fit(X)
+    >>> ae = NonNegAutoencoder(n_components=16, max_iter=200, tol=1e-3,
+    ...                        random_state=0).fit(X)
+    >>> ae.n_iter_ < 200  # tol stopped it: the loss had settled
+    True
     >>> bool(ae.components_.min() >= 0)
     True
     >>> ae.transform(X[:5]).shape
@@ -422,6 +428,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     learning_rate = "constant"
     early_stopping = False
     n_iter_no_change = 10
+    # Reaching max_iter warns by the stall rule of tol (report_fit), not by the
+    # supervised networks' tail rule.
+    _warns_by_tol = True
     validation_fraction = 0.1
 
     def __init__(

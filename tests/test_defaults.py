@@ -1045,6 +1045,13 @@ def test_autoencoder_on_raw_inputs_is_told_to_scale_once(decoder, solver):
                                             solver=solver, max_iter=5,
                                             random_state=0), X)
     assert len(found[InputScaleWarning]) == 1
+    if solver == "adam":
+        # Its epoch loss falls by 0.08 an epoch, under tol's threshold (1e-4
+        # times 1661): settled by tol's measure, so its ConvergenceWarning, which
+        # follows tol's stall rule, is silent (with max_iter=30 tol stops the fit
+        # after 11 epochs). Before, the tail rule said "Increase max_iter".
+        assert ConvergenceWarning not in found
+        return
     (message,) = found[ConvergenceWarning]
     assert "Increase max_iter to fit further." in message
     assert "Inputs as large" not in message and "scaler" not in message

@@ -14,7 +14,7 @@ class SolverResult:
     it, the solver's message, the projected-gradient norm, and whether the
     iteration limit was the planned end of a step-size schedule that decays over
     it (``learning_rate="linear"``), not a cut; where the last stage of a staged fit
-    began."""
+    began; the stall rule's threshold of an epoch loop."""
 
     theta: np.ndarray
     n_iter: int = 0
@@ -37,3 +37,9 @@ class SolverResult:
     # L-BFGS-B ended abnormally before its limit: its line search found no step
     # that lowers the loss (a larger iteration limit does not help).
     abnormal: bool = False
+    # The epoch loop's stall rule (mini-batch fits without early stopping): the
+    # least fall of the epoch loss below its best so far that counts as progress
+    # (NaN where no stall rule ran) and what it is, in words; an estimator whose
+    # ConvergenceWarning follows its tol (the autoencoder's) reads them.
+    stall_tol: float = np.nan
+    stall_text: str = ""

@@ -959,9 +959,32 @@ def _transient_end(curve, head):
     return j
 
 
+def _stall_rule_fall(curve, threshold, text, window):
+    """Why a fit that reached its limit under the epoch loop's stall rule
+    (``warn_if_not_converged``'s ``stall``) has not converged by its ``tol``: a
+    sentence with the largest fall of the epoch loss below its best so far among
+    its last ``window`` epochs (its first excepted), where that fall is positive and
+    at least ``threshold`` (the rule's test for progress); None where none is
+    (the loss did not fall by ``tol`` there: the fit had settled)."""
+    if curve.size < 2:
+        return None
+    lo = max(1, curve.size - window)
+    best = np.minimum.accumulate(curve)
+    falls = best[lo - 1:-1] - curve[lo:]
+    fall = float(np.max(falls))
+    if not (fall > 0 and fall >= threshold):
+        return None
+    n = curve.size - lo
+    last = "its last epoch" if n == 1 else f"its last {n} epochs"
+    return (f" Its epoch loss still fell below its best so far by {fall:.3g} within "
+            f"{last}; the fit stops once {window} epochs in a row fall below it by "
+            f"less than {text}.")
+
+
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                           early_stopping=True, held_out=False, X=None, adam=False,
-                          scale_warned=False, classifier=True, params=None):
+                          scale_warned=False, classifier=True, params=None,
+                          stall=None):
     """``ConvergenceWarning`` if the iteration limit (not a stopping criterion) ended
     the fit while its loss was still falling: by more than 1% of the fit's whole
     decrease over the last 10% of the iterations (at least 5), within the last gain
@@ -1022,7 +1045,21 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     ``params``: the names of the warning estimator's parameters, of which the
     advice for a loss that is not finite names those that it has (None: a
     network's ``gain``, ``l1``, ``l2``, ``activity_l1``; an autoencoder's are
-    ``nonneg_penalty``, ``sparsity_weight``, ``l2``)."""
+    ``nonneg_penalty``, ``sparsity_weight``, ``l2``).
+
+    ``stall``: ``(threshold, text, window)``, the stall rule of the fit's epoch loop
+    (``n_iter_no_change`` = ``window`` epochs in a row without a fall of the epoch
+    loss below its best so far by at least ``threshold`` end it), for an estimator
+    whose warning follows its own ``tol`` (the autoencoder's: ``tol`` times the
+    first epoch's loss). The tail rule is then replaced by that rule: a fit that
+    reached ``max_iter`` warns where one of its last ``window`` epochs (its first
+    excepted, which has no best before it) still fell below the best so far by at
+    least ``threshold``, and not otherwise; a fit that met ``tol`` stopped
+    (``result.converged``) and does not warn. Before, the tail rule (1% of the
+    whole decrease over the last 10% of the epochs) made a warning depend on the
+    budget: digits / 16 at the defaults warned at ``max_iter=50`` and not at 100,
+    where the loss still fell by 5 times ``tol``'s threshold an epoch and went on
+    to fall by another 35% before the stall rule stopped it (epoch 257)."""
     curve = np.asarray(result.loss_curve, dtype=np.float64)
     start = curve[min(result.stage_start, curve.size - 1)] if curve.size else np.nan
     if (adam and not held_out and curve.size > 1
@@ -1095,16 +1132,25 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return
+    if stall is not None and not skip:
+        why = _stall_rule_fall(curve, *stall)
+        if why is None:
+            return
+        why += not_finite
+        tail = 0  # the reason is said: no tail measure below
+    else:
+        tail = None
     wanted = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
     # The tail stays inside the last gain stage: a gain step raises the loss (another
     # objective), and a drop measured across it hid a fit cut short (max_iter=20,
     # stages of 4 iterations).
-    tail = min(wanted, curve.size - stage_start - 1)
-    # Why it warns, a sentence (or nothing: a last gain stage of one iteration
-    # cannot show its decrease, and "it stopped after max_iter iterations" only
-    # repeated the limit).
-    why = ("" if n_done == max_iter
-           else f" It stopped after {n_done} iterations.") + not_finite
+    if tail is None:
+        tail = min(wanted, curve.size - stage_start - 1)
+        # Why it warns, a sentence (or nothing: a last gain stage of one iteration
+        # cannot show its decrease, and "it stopped after max_iter iterations" only
+        # repeated the limit).
+        why = ("" if n_done == max_iter
+               else f" It stopped after {n_done} iterations.") + not_finite
     if tail > 0:
         drop = curve[-tail - 1] - curve[-1]
         total = curve[0] - curve[-1]
@@ -1208,6 +1254,18 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     )
 
 
+def _stall_rule(estimator, result):
+    """``warn_if_not_converged``'s ``stall`` for an estimator whose
+    ``ConvergenceWarning`` follows its ``tol`` (``_warns_by_tol``: the autoencoder)
+    and a fit that ran the epoch loop's stall rule; None otherwise (the tail
+    rule: the supervised networks, and full-batch L-BFGS-B, whose ``tol`` is a
+    projected-gradient tolerance, not a fall of the loss)."""
+    threshold = getattr(result, "stall_tol", np.nan)
+    if not getattr(estimator, "_warns_by_tol", False) or not np.isfinite(threshold):
+        return None
+    return (float(threshold), result.stall_text, int(estimator.n_iter_no_change))
+
+
 def report_fit(estimator, result, data, n_dropped=0, n_held_out=0):
     """The warnings at the end of ``fit``: non-convergence (meaningful only), then a
     degenerate fit on the training ``data`` (``X``, ``targets``, ``sample_weight``).
@@ -1231,7 +1289,8 @@ def report_fit(estimator, result, data, n_dropped=0, n_held_out=0):
                           adam=getattr(estimator, "solver", None) == "adam",
                           scale_warned=scale_warned,
                           classifier=is_classifier(estimator),
-                          params=estimator.get_params(deep=False))
+                          params=estimator.get_params(deep=False),
+                          stall=_stall_rule(estimator, result))
     # The objective at the fit's starting parameters (Adam: its first batch, or
     # every batch where the last epoch's loss is over twice that) and at
     # its last epoch, when it rose more than _DIVERGED times.

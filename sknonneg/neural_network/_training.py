@@ -1637,6 +1637,7 @@ class TrainableNetwork(BaseNetwork):
                     result.converged = True
                     break
                 continue
+            result.stall_tol, result.stall_text = stall_tol, stall_text
             if loss > best_loss - stall_tol:
                 no_improvement += 1
             else:

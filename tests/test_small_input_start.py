@@ -14,8 +14,9 @@ from numpy.testing import assert_array_equal
 from sklearn.metrics import d2_tweedie_score, log_loss
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
-from sknonneg._engine.init import (SMALL_INPUT_MAX_INIT_L2, cap_first_layer_l2,
-                                   init_l2_factor)
+from sknonneg._engine.init import (SMALL_INPUT_MAX_INIT_L2, SMALL_INPUT_MAX_INIT_NORM,
+                                   cap_first_layer_l2, init_l2_factor,
+                                   range_l2_factor)
 
 X0 = np.random.default_rng(0).random((60, 3))
 Y_REG = 1 + X0[:, 0] + X0[:, 1] ** 2 / 2
@@ -147,3 +148,72 @@ def test_abba_start_with_a_subnormal_l2_is_no_overflow_warning(l2):
         warnings.simplefilter("error", RuntimeWarning)
         theta = est._init_theta(layout, X0, np.random.RandomState(0))
     assert np.all(np.isfinite(theta))
+
+
+@pytest.mark.parametrize("scale", [1e-155, 1e-160])
+def test_abba_on_inputs_below_1e_154_fits_the_class_prior(scale):
+    # Before: "The network's parameters overflowed to non-finite values in
+    # L-BFGS-B ... Lower learning_rate_init or the penalties (l1, l2)": unit
+    # spread needs weights of 1e155, whose square in the start's penalty norm
+    # (scale ** 2) overflowed; inf times a zero weight made the norm NaN, the cap
+    # was skipped, and the penalty of the fit's first loss was inf.
+    X = X0 * scale
+    clf = _fit(ABBAClassifier(hidden_layer_sizes=(20,), random_state=0, max_iter=5),
+               X, Y_CLF)
+    assert _classifier_score(clf, X) >= -3e-3
+
+
+@pytest.mark.parametrize("make, y", [
+    (lambda: NonNegMLPClassifier(solver="adam", max_iter=3, random_state=0), Y_CLF),
+    (lambda: NonNegMLPClassifier(solver="adam", positive=False, max_iter=3,
+                                 random_state=0), Y_CLF),
+    (lambda: NonNegMLPRegressor(solver="adam", loss="poisson", max_iter=3,
+                                random_state=0), Y_REG),
+    (lambda: ABBAClassifier(hidden_layer_sizes=(20,), solver="adam", max_iter=3,
+                            random_state=0), Y_CLF),
+    (lambda: ABBAClassifier(hidden_layer_sizes=(20,), l2=0.0, max_iter=5,
+                            random_state=0), Y_CLF)])
+@pytest.mark.parametrize("scale", [1e-153, 1e-157])
+def test_starts_on_inputs_near_1e_155_fit_without_overflow(make, y, scale):
+    # Before: the same overflow error. Adam's dense start is not shrunk to a
+    # penalty of order one, and the sum of squares of its first layer (1e153 per
+    # weight) overflowed in the penalty kernel; ABBA's kernel sums the squares
+    # even at l2=0.
+    X = X0 * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the scale warnings
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow on the way
+        est = make().fit(X, y)
+    out = est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+    assert np.all(np.isfinite(out))
+    assert np.all(np.isfinite(est.loss_curve_))
+
+
+def test_flagged_abba_start_measures_its_penalty_without_overflow():
+    # The start itself: every layer's penalty finite and within its cap, the
+    # first at SMALL_INPUT_MAX_INIT_L2 (L-BFGS-B), no RuntimeWarning.
+    est = ABBAClassifier(hidden_layer_sizes=(8,), random_state=0)
+    est._validate_params()
+    layout = est._build_layout(3, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        theta = est._init_theta(layout, X0 * 1e-157, np.random.RandomState(0))
+    coefs_a, coefs_b = layout.arrays(theta)[:2]
+    penalty = est.l2 * float(np.sum(coefs_a[0] ** 2) + np.sum(coefs_b[0] ** 2))
+    assert 0 < penalty <= SMALL_INPUT_MAX_INIT_L2 * (1 + 1e-12)
+    assert np.all(np.isfinite(theta))
+
+
+def test_range_l2_factor():
+    # Both the squared norm and the penalty within SMALL_INPUT_MAX_INIT_NORM,
+    # measured on W / top (no overflow); 1 within it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = range_l2_factor(1e-5, 150.0, top=1e160)
+        np.testing.assert_allclose(150.0 * (f * 1e160) ** 2, SMALL_INPUT_MAX_INIT_NORM)
+        f = range_l2_factor(1e6, 150.0, top=1e160)
+        np.testing.assert_allclose(1e6 * 150.0 * (f * 1e160) ** 2,
+                                   SMALL_INPUT_MAX_INIT_NORM)
+        assert range_l2_factor(1e-5, 150.0, top=1e150) == 1.0
+        assert range_l2_factor(0.0, 150.0, top=1e150) == 1.0

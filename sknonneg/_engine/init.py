@@ -37,9 +37,9 @@ import scipy.sparse as sp
 
 from .._validation import has_spread
 
-__all__ = ["ABBA_MAX_INIT_L2", "MAX_INIT_CORR", "SMALL_INPUT_MAX_INIT_L2", "abba_init",
-           "cap_first_layer_l2", "dense_init", "init_l2_factor", "init_rows",
-           "nonneg_density",
+__all__ = ["ABBA_MAX_INIT_L2", "MAX_INIT_CORR", "SMALL_INPUT_MAX_INIT_L2",
+           "SMALL_INPUT_MAX_INIT_NORM", "abba_init", "cap_first_layer_l2", "dense_init",
+           "init_l2_factor", "init_rows", "nonneg_density", "range_l2_factor",
            "scale_to_spread", "signed_draw", "spread_scale"]
 
 # Largest correlation between two units of a sign-constrained layer at the start.
@@ -60,6 +60,14 @@ ABBA_MAX_INIT_L2 = 1e3
 # order one), so that it does not steer L-BFGS-B's first steps
 # (``cap_first_layer_l2``).
 SMALL_INPUT_MAX_INIT_L2 = 1.0
+# On inputs flagged as small, whatever the solver: the largest squared norm
+# ``||W||^2`` of a layer at the start, and the largest L2 penalty ``l2 ||W||^2``
+# (``range_l2_factor``). The penalty kernels sum the squares of the weights before
+# ``l2`` multiplies them, and on inputs of scale 1e-155 the weights of a unit
+# spread (1e155) have squares beyond float64's range: the fit's first loss was
+# inf. 2^-10 of the range leaves room for the sum of ABBA's two blocks and for the
+# solver's steps; only starts within that factor of overflowing are shrunk.
+SMALL_INPUT_MAX_INIT_NORM = float(np.finfo(np.float64).max) / 1024.0
 
 
 def init_rows(X, sample_weight, rng, max_rows, *, uniform_draw=False):
@@ -243,7 +251,8 @@ def scale_to_spread(inputs, coef, weights, target, *, spread="relative"):
 
 def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
                free_hidden_std, output_std, sparse_draw, fixed=((), ()),
-               signed_output_std=None, small_inputs=False, first_l2=0.0):
+               signed_output_std=None, small_inputs=False, first_l2=0.0,
+               flagged_small=False):
     """Initial weights and biases of a network of sign-constrained dense layers.
 
     Layer by layer over ``inputs`` (rows of ``weights``): a draw of each weight's sign
@@ -282,7 +291,14 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
         (``cap_first_layer_l2``). A fixed first layer is kept as given.
     first_l2 : float, default=0.0
         The first layer's L2 coefficient (``l2 ||W||^2``), read only with
-        ``small_inputs``.
+        ``small_inputs`` or ``flagged_small``.
+    flagged_small : bool, default=False
+        The inputs are flagged as small (the ``InputScaleWarning``'s test),
+        whatever the solver: a first layer with an L2 penalty is shrunk, weights
+        and biases by one factor, where its squared norm or penalty would exceed
+        ``SMALL_INPUT_MAX_INIT_NORM`` (``range_l2_factor``; below about 1e-150,
+        where the unshrunk start's penalty overflowed). Every start within it is
+        left as it was. A fixed first layer is kept as given.
 
     Returns
     -------
@@ -318,6 +334,11 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
             inputs = activate(inputs @ coef + intercept)
     if small_inputs and not fixed_coefs:
         cap_first_layer_l2(coefs[0], intercepts[0], first_l2)
+    if flagged_small and not fixed_coefs and first_l2 > 0.0:
+        # The dense kernels form no penalty without an l2 (a start of 1e155 then
+        # fits). After the cap above this one leaves the layer as it is.
+        cap_first_layer_l2(coefs[0], intercepts[0], max(float(first_l2), 1.0),
+                           cap=SMALL_INPUT_MAX_INIT_NORM)
     return coefs, intercepts
 
 
@@ -381,12 +402,28 @@ def init_l2_factor(l2, norm, most, top=1.0):
     return room / top
 
 
+def range_l2_factor(l2, norm, top=1.0):
+    """The factor ``f <= 1`` that brings a starting layer (weights ``W`` with
+    ``||W / top||^2 = norm``) to a squared norm ``||W||^2`` and an L2 penalty
+    ``l2 ||W||^2`` both at most ``SMALL_INPUT_MAX_INIT_NORM``: ``init_l2_factor``
+    at ``max(l2, 1)``; 1 where the layer is within both.
+
+    Only on inputs flagged as small (``dense_init``'s and ``abba_init``'s
+    ``flagged_small``): the weights of a unit spread on inputs of scale ``s`` are
+    of order ``1 / s``, and below about 1e-150 their squares, which the penalty
+    kernels sum before ``l2`` multiplies them (ABBA's even at ``l2=0``), overflow
+    float64.
+    """
+    return init_l2_factor(max(float(l2), 1.0), norm, SMALL_INPUT_MAX_INIT_NORM, top)
+
+
 def _variance(weights, values):
     """Weighted variance of each column of ``values`` (``weights`` summing to 1)."""
     return weights @ (values - weights @ values) ** 2
 
 
-def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=False):
+def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=False,
+              flagged_small=False):
     """Initial blocks ``A, B >= 0`` and biases ``b_u, b_v`` of a network of ABBA layers.
 
     Each layer starts as a signed uniform draw ``W`` split into ``A = max(W, 0)``,
@@ -418,6 +455,14 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         the first layer's penalty at the start is at most
         ``SMALL_INPUT_MAX_INIT_L2``, not ``ABBA_MAX_INIT_L2`` (see
         ``cap_first_layer_l2``).
+    flagged_small : bool, default=False
+        The inputs are flagged as small, whatever the solver: every layer's
+        penalty is measured without overflow where ``scale ** 2`` overflows
+        (unit spread on inputs below about 1e-154: the norm was NaN, the cap
+        skipped, and the fit's first loss inf), and no layer starts with a
+        squared norm or penalty beyond ``SMALL_INPUT_MAX_INIT_NORM``
+        (``range_l2_factor``; the ABBA kernel sums the squares even at
+        ``l2=0``). Every other start is left as it was.
 
     Returns
     -------
@@ -444,8 +489,12 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         # Unit spread on inputs of tiny scale needs huge weights (1e9 on a feature of
         # scale 1e-9), whose L2 penalty (1e13 at l2=1e-5) would swamp the data term:
         # L-BFGS-B's first steps from there sent the logits to 1e5-1e12.
-        norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
-                     + np.einsum("ij,ij,j->", b, b, scale ** 2))
+        # On inputs flagged as small, an overflow here (scale ** 2 beyond float64)
+        # is measured again without it (_abba_range_factor): no RuntimeWarning.
+        with (np.errstate(over="ignore", invalid="ignore") if flagged_small
+              else nullcontext()):
+            norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
+                         + np.einsum("ij,ij,j->", b, b, scale ** 2))
         # On inputs flagged as small, the first layer's penalty of order one (a
         # penalty of 1e3 still steered L-BFGS-B's first steps: -1.9 and -3.4
         # against the class prior, 60 x 3 inputs of scale 1e-3).
@@ -457,6 +506,8 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         # exact, is sqrt((most / l2) / norm) bit for bit.
         room = most / float(l2[i]) if l2[i] > 0 else np.inf  # no warning at 1e-320
         factor = init_l2_factor(1.0, norm, room)
+        if flagged_small:
+            factor = min(factor, _abba_range_factor(a, b, scale, norm, room, l2[i]))
         if factor < 1.0:
             scale = scale * factor
         a *= scale
@@ -471,6 +522,28 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
     icpt_u, icpt_v = _abba_centred_intercepts(coefs_a, coefs_b, c, inputs, weights,
                                               rng, activate)
     return coefs_a, coefs_b, icpt_u, icpt_v
+
+
+def _abba_range_factor(a, b, scale, norm, room, l2):
+    """On inputs flagged as small: the factor of an ABBA layer (blocks ``a, b`` to
+    be scaled per unit by ``scale``, ``norm`` their squared norm as measured) that
+    keeps its squared norm within ``room`` (its penalty within the layer's cap,
+    as ``abba_init``'s own factor does where ``norm`` is finite) and its squared
+    norm and penalty within ``range_l2_factor``'s limit. Where ``norm``
+    overflowed (``scale ** 2`` beyond float64, and inf times a zero weight: NaN)
+    it is measured again on the scales divided by the largest."""
+    top = 1.0
+    if not np.isfinite(norm):
+        top = float(np.max(scale))
+        if not (np.isfinite(top) and top > 0.0):
+            return 1.0
+        unit = (scale / top) ** 2
+        norm = float(np.einsum("ij,ij,j->", a, a, unit)
+                     + np.einsum("ij,ij,j->", b, b, unit))
+        factor = init_l2_factor(1.0, norm, room, top)
+    else:
+        factor = 1.0  # the caller's factor holds
+    return min(factor, range_l2_factor(l2, norm, top))
 
 
 def _abba_centred_intercepts(coefs_a, coefs_b, c, inputs, weights, rng, activate):

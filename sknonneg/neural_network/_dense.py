@@ -217,7 +217,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
-        small = self._check_input_scale(inputs, weights)
+        small, flagged = self._check_input_scale(inputs, weights)
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         activate = dense_activation_function(layout.network[0].activation, gain0)
@@ -242,7 +242,10 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             # L-BFGS-B: a first layer whose L2 penalty would steer the first
             # steps is shrunk.
             small_inputs=small,
-            first_l2=float(self._per_layer(self.l2, "l2", layout.n_layers)[0]))
+            first_l2=float(self._per_layer(self.l2, "l2", layout.n_layers)[0]),
+            # Flagged, whatever the solver: no first layer whose penalty's sum of
+            # squares overflows (inputs below about 1e-150).
+            flagged_small=flagged)
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):

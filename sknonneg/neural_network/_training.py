@@ -778,17 +778,21 @@ class TrainableNetwork(BaseNetwork):
     def _check_input_scale(self, inputs, weights):
         """The ``InputScaleWarning`` of the start's rows ``inputs`` (of
         ``weights``, summing to 1; ``warn_input_scale``), recorded for
-        ``report_fit``; returns whether the start is to shrink its first layer
-        (``sknonneg._engine.init.cap_first_layer_l2``): where those rows are
-        small as a whole (``small_input_scale``: the largest column
-        root-mean-square below 1e-3, the warning's test) and the solver's first
-        steps follow the gradient's magnitudes (its ``small_input_start``:
-        L-BFGS-B). Decided on the data and the parameters before the fit starts,
-        so every other start is the one drawn before."""
+        ``report_fit``; returns ``(shrink, flagged)``. ``flagged``: those rows
+        are small as a whole (``small_input_scale``: the largest column
+        root-mean-square below 1e-3, the warning's test), where no start may
+        hand the solver a penalty beyond float64's range
+        (``sknonneg._engine.init.range_l2_factor``); ``shrink``: flagged, and
+        the solver's first steps follow the gradient's magnitudes (its
+        ``small_input_start``: L-BFGS-B), so the start shrinks its first layer
+        (``sknonneg._engine.init.cap_first_layer_l2``). Decided on the data and
+        the parameters before the fit starts, so every other start is the one
+        drawn before."""
         rms = column_rms(inputs, weights)
         note_input_scale_warning(self, warn_input_scale(
             inputs, weights, self.__class__.__name__, rms=rms))
-        return bool(small_input_scale(rms) and SOLVERS[self.solver].small_input_start)
+        flagged = bool(small_input_scale(rms))
+        return flagged and SOLVERS[self.solver].small_input_start, flagged
 
     def _loss(self):
         """The ``Loss`` instance of the output, the one place that builds it: the

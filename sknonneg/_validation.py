@@ -8,6 +8,7 @@ policy: a computation that overflows is a ``ValueError`` naming the input or the
 parameter, never a silent ``inf`` or ``NaN``.
 """
 
+from collections.abc import Mapping
 import inspect
 import os
 from numbers import Integral, Real
@@ -717,6 +718,8 @@ def check_finite_output(values, name="X"):
 # the order named: the gain, then the penalties (an autoencoder's own first).
 _OVERFLOW_GAIN = "gain"
 _OVERFLOW_PENALTIES = ("nonneg_penalty", "sparsity_weight", "l1", "l2", "activity_l1")
+# The solvers whose line search sets the steps (``learning_rate_init`` unread).
+_LINE_SEARCH_SOLVERS = ("lbfgsb", "lbfgs")
 
 
 def overflow_remedies(params=None):
@@ -726,15 +729,24 @@ def overflow_remedies(params=None):
     estimator was told to lower "gain or the penalties (l1, l2, activity_l1)",
     which an autoencoder does not have (its penalties are ``nonneg_penalty``,
     ``sparsity_weight`` and ``l2``), nor an ABBAClassifier its gain and
-    ``activity_l1``."""
+    ``activity_l1``.
+
+    The step size, ``learning_rate_init``, is named only where the fit takes
+    steps of it: ``params`` a mapping (``get_params()``) whose ``solver`` is
+    not L-BFGS-B, or names without a solver. L-BFGS-B's line search sets its
+    steps and never reads ``learning_rate_init``; before, an L-BFGS-B fit that
+    overflowed was told to lower it."""
     if params is None:
         params = {_OVERFLOW_GAIN, "l1", "l2", "activity_l1"}
+    solver = params.get("solver") if isinstance(params, Mapping) else None
     params = set(params)
     penalties = [name for name in _OVERFLOW_PENALTIES if name in params]
-    named = ["learning_rate_init"] + ([_OVERFLOW_GAIN] if _OVERFLOW_GAIN in params
-                                      else [])
+    named = ([] if solver in _LINE_SEARCH_SOLVERS else ["learning_rate_init"])
+    named += [_OVERFLOW_GAIN] if _OVERFLOW_GAIN in params else []
     if penalties:
         named.append(f"the penalties ({', '.join(penalties)})")
+    if not named:
+        return "Scale the input features."
     lower = (named[0] if len(named) == 1
              else f"{', '.join(named[:-1])} or {named[-1]}")
     return f"Lower {lower}, or scale the input features."

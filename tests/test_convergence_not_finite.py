@@ -87,10 +87,10 @@ def test_the_remedies_for_a_loss_that_is_not_finite_are_the_estimators():
         "Lower learning_rate_init or the penalties (nonneg_penalty, "
         "sparsity_weight, l2), or scale the input features.")
     assert "gain" not in message and "activity_l1" not in message
-    assert _not_finite_message(ABBAClassifier().get_params()).endswith(
+    assert _not_finite_message(ABBAClassifier(solver="adam").get_params()).endswith(
         "Lower learning_rate_init or the penalties (l1, l2), or scale the input "
         "features.")
-    for params in (NonNegMLPClassifier().get_params(), None):
+    for params in (NonNegMLPClassifier(solver="adam").get_params(), None):
         assert _not_finite_message(params).endswith(
             "Lower learning_rate_init, gain or the penalties (l1, l2, "
             "activity_l1), or scale the input features.")
@@ -150,3 +150,58 @@ def test_the_overflow_error_names_the_estimators_own_remedies(monkeypatch):
     # the autoencoder does not have ("in an epoch of lbfgsb (gain=1)").
     assert "in an epoch of lbfgsb" in where
     assert not any("gain" in text for text in where)
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("ABBAClassifier", "Lower the penalties (l1, l2), or scale the input features."),
+    ("NonNegMLPClassifier", "Lower gain or the penalties (l1, l2, activity_l1), or "
+                            "scale the input features."),
+    ("NonNegMLPRegressor", "Lower gain or the penalties (l1, l2, activity_l1), or "
+                           "scale the input features."),
+    ("NonNegAutoencoder", "Lower the penalties (nonneg_penalty, sparsity_weight, "
+                          "l2), or scale the input features.")])
+def test_the_overflow_advice_of_an_lbfgsb_fit_names_no_step_size(name, advice):
+    # L-BFGS-B's line search sets its steps and never reads learning_rate_init:
+    # before, its overflow error said "Lower learning_rate_init or the penalties
+    # (l1, l2), or scale the input features." (ABBAClassifier on inputs of scale
+    # 1e-155), and its ConvergenceWarning the same.
+    import sknonneg
+    from sknonneg._validation import check_finite_parameters
+
+    params = getattr(sknonneg, name)(solver="lbfgsb").get_params()
+    with pytest.raises(ValueError) as error:
+        check_finite_parameters(np.array([1.0]), "in L-BFGS-B", loss=np.inf,
+                                params=params)
+    assert str(error.value).endswith(advice)
+    assert "learning_rate_init" not in _not_finite_message(params)
+    assert _not_finite_message(params).endswith(advice)
+    # Adam's steps are of learning_rate_init: it stays named there.
+    params["solver"] = "adam"
+    assert "Lower learning_rate_init" in _not_finite_message(params)
+
+
+def test_the_output_stage_of_from_autoencoders_names_its_own_remedies(monkeypatch):
+    # An L-BFGS-B fit of the output layer (l2 its one penalty): before, "Lower
+    # learning_rate_init, gain or the penalties (l1, l2, activity_l1)".
+    from sknonneg import NonNegAutoencoder, NonNegMLPClassifier
+    from sknonneg.neural_network import _training
+
+    X = np.random.default_rng(0).uniform(size=(30, 4))
+    y = (X[:, 0] > 0.5).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ae = NonNegAutoencoder(n_components=2, max_iter=3, random_state=0).fit(X)
+    real = _training.check_finite_parameters
+
+    def overflowed(theta, where, *args, **kwargs):
+        if "from_autoencoders" in where:  # its loss overflowed
+            return real(theta, where, np.inf, *args[1:], **kwargs)
+        return real(theta, where, *args, **kwargs)
+
+    monkeypatch.setattr(_training, "check_finite_parameters", overflowed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError) as error:
+            NonNegMLPClassifier.from_autoencoders([ae], max_iter=3).fit(X, y)
+    assert str(error.value).endswith(
+        "Lower the penalties (l2), or scale the input features.")

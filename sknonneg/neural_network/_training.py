@@ -274,8 +274,11 @@ def fit_output_layer(estimator, layout, theta, X, targets, sample_weight, *,
     run = make_solver("lbfgsb", output.n_params).run(
         objective, start, output.box,
         Schedule(max_iter=max_iter, tol=estimator.tol))
+    # An L-BFGS-B fit of the output layer, whose one penalty is l2: the advice
+    # names no step size and no gain (before: "Lower learning_rate_init, gain or
+    # the penalties (l1, l2, activity_l1)").
     check_finite_parameters(run.theta, "in the output stage of from_autoencoders",
-                            run.loss)
+                            run.loss, params={"l2": l2, "solver": "lbfgsb"})
     (coefs[-1],), (intercepts[-1],) = output.arrays(run.theta)
     return layout.pack(coefs, intercepts)
 

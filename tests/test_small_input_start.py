@@ -14,7 +14,8 @@ from numpy.testing import assert_array_equal
 from sklearn.metrics import d2_tweedie_score, log_loss
 
 from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
-from sknonneg._engine.init import (SMALL_INPUT_MAX_INIT_L2, SMALL_INPUT_MAX_INIT_NORM,
+from sknonneg._engine.init import (ABBA_MAX_INIT_L2, SMALL_INPUT_MAX_INIT_L2,
+                                   SMALL_INPUT_MAX_INIT_NORM,
                                    cap_first_layer_l2, init_l2_factor,
                                    range_l2_factor)
 
@@ -189,19 +190,27 @@ def test_starts_on_inputs_near_1e_155_fit_without_overflow(make, y, scale):
     assert np.all(np.isfinite(est.loss_curve_))
 
 
-def test_flagged_abba_start_measures_its_penalty_without_overflow():
+@pytest.mark.parametrize("sizes, scale", [((8,), 1e-157), ((10, 10), 1e-153),
+                                         ((100,), 2e-153)])
+def test_flagged_abba_start_measures_its_penalty_without_overflow(sizes, scale):
     # The start itself: every layer's penalty finite and within its cap, the
-    # first at SMALL_INPUT_MAX_INIT_L2 (L-BFGS-B), no RuntimeWarning.
-    est = ABBAClassifier(hidden_layer_sizes=(8,), random_state=0)
+    # first at SMALL_INPUT_MAX_INIT_L2 (L-BFGS-B), no RuntimeWarning. Before, a
+    # NaN norm skipped the cap: at 1e-153 the (10, 10) network's fit started
+    # from a first layer of 3e153 (a penalty of 1e302) and raised no error; an
+    # infinite one (the sum overflowing, 2e-153) gave a factor of 0, a first
+    # layer of zeros.
+    est = ABBAClassifier(hidden_layer_sizes=sizes, random_state=0)
     est._validate_params()
     layout = est._build_layout(3, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("error", RuntimeWarning)
-        theta = est._init_theta(layout, X0 * 1e-157, np.random.RandomState(0))
+        theta = est._init_theta(layout, X0 * scale, np.random.RandomState(0))
     coefs_a, coefs_b = layout.arrays(theta)[:2]
-    penalty = est.l2 * float(np.sum(coefs_a[0] ** 2) + np.sum(coefs_b[0] ** 2))
-    assert 0 < penalty <= SMALL_INPUT_MAX_INIT_L2 * (1 + 1e-12)
+    penalties = [est.l2 * float(np.sum(a ** 2) + np.sum(b ** 2))
+                 for a, b in zip(coefs_a, coefs_b)]
+    assert 0 < penalties[0] <= SMALL_INPUT_MAX_INIT_L2 * (1 + 1e-12)
+    assert all(p <= ABBA_MAX_INIT_L2 * (1 + 1e-12) for p in penalties)
     assert np.all(np.isfinite(theta))
 
 

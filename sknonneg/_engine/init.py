@@ -507,7 +507,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         room = most / float(l2[i]) if l2[i] > 0 else np.inf  # no warning at 1e-320
         factor = init_l2_factor(1.0, norm, room)
         if flagged_small:
-            factor = min(factor, _abba_range_factor(a, b, scale, norm, room, l2[i]))
+            factor = _abba_range_factor(a, b, scale, norm, room, l2[i], factor)
         if factor < 1.0:
             scale = scale * factor
         a *= scale
@@ -524,25 +524,23 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
     return coefs_a, coefs_b, icpt_u, icpt_v
 
 
-def _abba_range_factor(a, b, scale, norm, room, l2):
+def _abba_range_factor(a, b, scale, norm, room, l2, factor):
     """On inputs flagged as small: the factor of an ABBA layer (blocks ``a, b`` to
-    be scaled per unit by ``scale``, ``norm`` their squared norm as measured) that
-    keeps its squared norm within ``room`` (its penalty within the layer's cap,
-    as ``abba_init``'s own factor does where ``norm`` is finite) and its squared
-    norm and penalty within ``range_l2_factor``'s limit. Where ``norm``
-    overflowed (``scale ** 2`` beyond float64, and inf times a zero weight: NaN)
-    it is measured again on the scales divided by the largest."""
+    be scaled per unit by ``scale``; ``norm`` their squared norm and ``factor``
+    ``abba_init``'s own, as measured) that keeps its squared norm within ``room``
+    (its penalty within the layer's cap) and its squared norm and penalty within
+    ``range_l2_factor``'s limit. Where ``norm`` overflowed (``scale ** 2`` beyond
+    float64, and inf times a zero weight: NaN, for which ``factor`` is 1) both are
+    measured again on the scales divided by the largest."""
     top = 1.0
     if not np.isfinite(norm):
         top = float(np.max(scale))
         if not (np.isfinite(top) and top > 0.0):
-            return 1.0
+            return factor
         unit = (scale / top) ** 2
         norm = float(np.einsum("ij,ij,j->", a, a, unit)
                      + np.einsum("ij,ij,j->", b, b, unit))
         factor = init_l2_factor(1.0, norm, room, top)
-    else:
-        factor = 1.0  # the caller's factor holds
     return min(factor, range_l2_factor(l2, norm, top))
 
 

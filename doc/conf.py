@@ -61,7 +61,8 @@ nitpick_ignore_regex = [(r"py:.*", r"(sklearn|pandas|numpy|scipy|matplotlib|mpl_
                                    r"|dask|joblib|numba|threadpoolctl|skops)(\..*)?")]
 myst_heading_anchors = 3
 myst_enable_extensions = ["dollarmath"]
-# The Markdown pages (engine, reproduction, scaling) jump from ## to #### in places.
+# Some result files of benchmarks/results/ (shown under doc/results/ as written) jump
+# from ## to ####; the pages written for the site do not (tests/test_doc_site.py).
 suppress_warnings = ["myst.header"]
 
 # -- API reference: public modules and their __all__ --------------------------------------

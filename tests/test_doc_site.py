@@ -493,6 +493,41 @@ def test_headings_say_what_the_section_is_about():
     assert not bad, "\n".join(bad)
 
 
+def test_markdown_headings_do_not_skip_a_level():
+    # reproduction.md went from "## Results" to "#### Paper's settings (Table I)"
+    # and from "## Hidden units vs PCA and NMF" to "#### Full MNIST": the page showed
+    # the tables' titles in the smallest heading type, below no ### heading, and
+    # doc/conf.py silenced MyST's warning for it (myst.header, which the generated
+    # results pages still need). A heading of a page written for the site is at most
+    # one level below the one before it.
+    skipped = []
+    for path in _pages():
+        if path.suffix != ".md":
+            continue
+        level = 0
+        for number, line in _headings(path):
+            new = len(line) - len(line.lstrip("#"))
+            if new > level + 1:
+                skipped.append(f"{path.name}:{number}: h{level} -> h{new}: {line}")
+            level = new
+    assert not skipped, "\n".join(skipped)
+
+
+# Characters of code that fit on one line of a block on a page without "On this
+# page", at a 1280-pixel window: defaults.md's block with a line of 111 characters
+# scrolled by 93 pixels (about 11 characters); its commands of up to 263 characters
+# and reproduction.md's of up to 226 were cut off at the block's edge.
+FULL_WIDTH_CODE_WIDTH = 100
+
+
+def test_code_of_full_width_pages_fits_the_article():
+    pages = [path for path in _pages() if path.suffix == ".md"
+             and path.stem not in {"changes"}]
+    too_long = [f"{path.name}: {line}" for path in pages for line in _code_lines(path)
+                if len(line.rstrip()) > FULL_WIDTH_CODE_WIDTH]
+    assert not too_long, "\n".join(too_long)
+
+
 def _blocks(path):
     """What a reader meets as one unbroken block: the text between blank lines, and
     in a Markdown page each cell of a table (a table's rows are not separated by

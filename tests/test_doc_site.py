@@ -357,6 +357,30 @@ def test_landing_page_starts_a_new_user():
         assert (ROOT / "examples" / f"{target.split('/')[1]}.py").is_file()
 
 
+def test_landing_page_reaches_each_first_task_in_one_click():
+    # A new user looks for how to fit a monotone model, the evasion certificate, the
+    # autoencoder and what each warning means. The landing page linked the first
+    # three, but the warnings only through the User guide's contents (two clicks,
+    # under "Penalties, early stopping and warnings"), and the autoencoder's gallery
+    # example not at all. Each is now one link away, and the warnings section names
+    # every warning class of sknonneg.exceptions.
+    index = (ROOT / "doc" / "index.rst").read_text(encoding="utf-8")
+    docs = set(re.findall(r":doc:`(?:[^`<]*<)?([^`>]+)>?`", index))
+    refs = set(re.findall(r":ref:`(?:[^`<]*<)?([^`>]+)>?`", index))
+    assert {"auto_examples/plot_monotone_credit_adult", "robustness",
+            "auto_examples/plot_autoencoder_parts"} <= docs
+    assert "fitting-warnings" in refs
+    fitting = (ROOT / "doc" / "user_guide" / "fitting.rst").read_text(encoding="utf-8")
+    section = fitting.split(".. _fitting-warnings:")[1].split("\n.. _")[0]
+    import sknonneg.exceptions
+
+    warnings_ = [name for name in sknonneg.exceptions.__all__
+                 if name.endswith("Warning")]
+    assert len(warnings_) == 3
+    for name in warnings_ + ["ConvergenceWarning", "UserWarning"]:
+        assert f"``{name}``" in section, name
+
+
 def test_readme_links_resolve():
     # The README is read on the repository page, where a relative link opens a file
     # of the repository: each must name one that exists (a heading of the README

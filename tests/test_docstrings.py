@@ -653,3 +653,20 @@ def test_public_docstrings_quote_no_machine_measurements():
              for pattern in _MACHINE_MEASUREMENTS
              for match in re.finditer(pattern, " ".join(doc.split()))]
     assert not found, "\n".join(found)
+
+
+def test_network_summaries_name_the_task_and_the_constraint_they_offer():
+    # The API reference's table gave NonNegMLPClassifier as "Multi-layer perceptron
+    # whose weights are constrained to be non-negative.", beside the regressor's
+    # "Multi-layer perceptron regressor with non-negative or sign-constrained
+    # weights.": it did not say it classifies, and promised non-negative weights for
+    # an estimator whose positive=False is the unconstrained baseline and whose
+    # monotonic_cst signs first-layer weights <= 0.
+    import sknonneg
+
+    for cls, task in [(sknonneg.NonNegMLPClassifier, "classifier"),
+                      (sknonneg.NonNegMLPRegressor, "regressor")]:
+        summary = inspect.getdoc(cls).split("\n")[0]
+        assert task in summary, summary
+        assert "sign-constrained" in summary, summary
+        assert cls(positive=False).positive is False  # the constraint is optional

@@ -34,7 +34,7 @@ _PRIOR_CLIP = 1e-3
 
 @fill_doc
 class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
-    r"""Multi-layer perceptron whose weights are constrained to be non-negative.
+    r"""Multi-layer perceptron classifier with non-negative or sign-constrained weights.
 
     The network of Chorowski & Zurada (2015): sigmoid hidden units (or tanh, relu,
     identity: ``activation``) with a gain that is annealed during training, a

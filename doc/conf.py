@@ -533,6 +533,9 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
+# A page of the top navigation without pages under it (changes.md) has nothing to list
+# in the left column: the theme showed a "Section Navigation" heading over nothing.
+html_sidebars = {"changes": []}
 html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 html_show_sourcelink = False

@@ -381,6 +381,24 @@ def test_landing_page_reaches_each_first_task_in_one_click():
         assert f"``{name}``" in section, name
 
 
+def test_top_pages_without_sub_pages_have_no_empty_section_navigation(conf):
+    # The changes page showed the theme's left column with its "Section
+    # Navigation" heading and nothing under it: a page of the top navigation whose
+    # file holds no toctree has no pages to list, so its sidebar is turned off.
+    index = (ROOT / "doc" / "index.rst").read_text(encoding="utf-8")
+    toctree = index.split(".. toctree::")[1]
+    entries = [line.strip() for line in toctree.split("\n")[1:]
+               if line.strip() and not line.strip().startswith(":")]
+    leaves = []
+    for entry in entries:
+        files = list((ROOT / "doc").glob(f"{entry}.*"))
+        if files and "toctree" not in files[0].read_text(encoding="utf-8"):
+            leaves.append(entry)
+    assert "changes" in leaves
+    for page in leaves:
+        assert conf.html_sidebars.get(page) == [], page
+
+
 def test_readme_links_resolve():
     # The README is read on the repository page, where a relative link opens a file
     # of the repository: each must name one that exists (a heading of the README

@@ -151,10 +151,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     to reconstruct the input, with an optional KL sparsity penalty on the mean
     activation of each hidden unit (Ng's sparse autoencoder; off by default,
     ``sparsity_weight=0``: NCAE's setting is ``sparsity_weight=3``) and the
-    decoder's weights kept
-    non-negative: exactly, through L-BFGS-B bounds (``nonneg="bounds"``), or by the
-    quadratic penalty on negative weights of Hosseini-Asl, Zurada & Nasraoui (2016,
-    NCAE; ``nonneg="penalty"``). The rows of ``components_`` (the decoder's weights)
+    decoder's weights kept non-negative: exactly, through the bounds of L-BFGS-B or
+    the projection of Adam (``nonneg="bounds"``), or by the quadratic penalty on
+    negative weights of Hosseini-Asl, Zurada & Nasraoui (2016, NCAE;
+    ``nonneg="penalty"``). The rows of ``components_`` (the decoder's weights)
     are then additive parts of the data, as NMF's ``components_``; ``transform``
     is one forward pass of the encoder, not an optimisation per call.
 

@@ -91,3 +91,15 @@ def test_full_batch_and_supervised_fits_keep_the_tail_rule():
         warnings.simplefilter("always")
         reg.fit(X, X[:, :3] @ [1.0, 2.0, 3.0])
     assert all("epoch loss still fell below" not in str(w.message) for w in record)
+
+
+def test_a_single_epoch_cut_by_max_iter_still_warns():
+    # One epoch has no fall below a best before it to measure, and tol's stall
+    # rule needs n_iter_no_change epochs to stop a fit: max_iter=1 cut the fit.
+    # It warns, as it did under the tail rule (the stall rule made it silent).
+    X = load_digits().data[:200] / 16
+    ae = NonNegAutoencoder(8, random_state=0, max_iter=1)
+    messages = _fit(ae, X)
+    assert ae.n_iter_ == 1
+    assert len(messages) == 1
+    assert "maximum iterations (1) reached" in messages[0]

@@ -1055,7 +1055,8 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     reached ``max_iter`` warns where one of its last ``window`` epochs (its first
     excepted, which has no best before it) still fell below the best so far by at
     least ``threshold``, and not otherwise; a fit that met ``tol`` stopped
-    (``result.converged``) and does not warn. Before, the tail rule (1% of the
+    (``result.converged``) and does not warn. A fit of one epoch, which has no
+    fall to measure, warns under the tail rule, as before. Before, the tail rule (1% of the
     whole decrease over the last 10% of the epochs) made a warning depend on the
     budget: digits / 16 at the defaults warned at ``max_iter=50`` and not at 100,
     where the loss still fell by 5 times ``tol``'s threshold an epoch and went on
@@ -1132,7 +1133,10 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
             ConvergenceWarning, stacklevel=user_stacklevel(),
         )
         return
-    if stall is not None and not skip:
+    # One epoch has no fall to measure (its first is excepted): it warns as
+    # before, under the tail rule (before, no warning at all: max_iter=1 was
+    # silent though tol's stall rule needs n_iter_no_change epochs to stop).
+    if stall is not None and not skip and curve.size > 1:
         why = _stall_rule_fall(curve, *stall)
         if why is None:
             return

@@ -3280,6 +3280,20 @@ def test_hidden_units_own_figure_of_extreme_aspect_is_laid_out_by_it(n, shape, n
     plt.close(fig)
 
 
+@pytest.mark.parametrize("n", [200, 400])
+def test_hidden_units_many_tall_images_keep_the_figure_within_the_bound(n):
+    # The default columns of tall images beyond the aspect limit stop at 64:
+    # before, 400 images of 64 x 1 got ceil(sqrt(2 * 400 * 16)) = 114 columns,
+    # whose numeric titles and pads alone made the figure 30.3 inches wide,
+    # past the 25.6 inches the layout promises (7.9 at the square default).
+    W = np.random.default_rng(0).random((n, 64))
+    disp = HiddenUnitsDisplay(W, image_shape=(64, 1), estimator_name="net").plot()
+    disp.figure_.canvas.draw()
+    assert disp.axes_.shape[1] == 64
+    assert max(disp.figure_.get_size_inches()) <= 25.6
+    plt.close(disp.figure_)
+
+
 def test_hidden_units_own_figure_at_the_aspect_limit_is_laid_out_as_square_ones():
     # At the limit (height / width 4 or 1 / 4), as before: the default
     # ceil(sqrt(2 n)) columns, the figure n_cols * cell + 0.3 inches wide.

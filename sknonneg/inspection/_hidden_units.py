@@ -70,6 +70,11 @@ _LEAST_ROW = 0.1
 # images whose height / width is within [1 / _ASPECT_LIMIT, _ASPECT_LIMIT] are laid
 # out as square ones (the grid's columns, the cell); beyond, by their aspect
 _ASPECT_LIMIT = 4.0
+# the most columns the default gives tall images beyond the aspect limit: the
+# numeric titles and pads of 64 columns take 17 inches (3 digits) to 21 (4), within
+# _MAX_INCHES (before: 400 images of 64 x 1 got 114 columns, whose titles alone
+# needed a figure 30.3 inches wide)
+_MAX_TALL_COLS = 64
 
 
 def _aspect_excess(aspect):
@@ -83,8 +88,12 @@ def _default_n_cols(n, excess=1.0):
     """``ceil(sqrt(2 * n * excess))`` columns, 1 to ``n``: a grid about twice as
     wide as high, of square images (``excess`` 1.0) or, beyond the aspect limit,
     of images ``excess`` times as high for their width as the limit's (fewer
-    columns of flat images, more of tall ones)."""
-    return max(1, min(n, math.ceil(math.sqrt(2 * n * excess))))
+    columns of flat images, more of tall ones, but not past ``_MAX_TALL_COLS`` or
+    the square images' count where that is more)."""
+    n_cols = math.ceil(math.sqrt(2 * n * excess))
+    if excess > 1.0:
+        n_cols = min(n_cols, max(math.ceil(math.sqrt(2 * n)), _MAX_TALL_COLS))
+    return max(1, min(n, n_cols))
 
 
 def _is_axes(obj):
@@ -295,7 +304,8 @@ class HiddenUnitsDisplay:
         beyond 1/4 to 4 (``image_shape=(1, 64)`` or ``(64, 1)``) are laid out
         by it: their grid has ``ceil(sqrt(2 * n_units * e))`` columns (``e``,
         the aspect over the limit it passes: 1/16 at 1 x 64, fewer columns; 16
-        at 64 x 1, more), each image is ``cell / sqrt(e)`` inches wide (the
+        at 64 x 1, more, up to 64 or ``ceil(sqrt(2 * n_units))`` where that is
+        more, so that their titles fit), each image is ``cell / sqrt(e)`` inches wide (the
         area of an image at the limit: a flat one longer, a tall one narrower),
         and the figure is as high and as wide as the images at that size, their
         titles (measured, not a share of the images' height) and pads need:
@@ -307,7 +317,7 @@ class HiddenUnitsDisplay:
         ``image_shape=(64, 1)``; over about 50 columns or many rows), the cell
         shrinks to fit, the columns as wide as their titles at least; only
         where the titles and pads alone need more (with the default numeric
-        titles, over about 100 titled rows or 300 columns; fewer with longer
+        titles, over about 100 titled rows or 80 to 100 columns; fewer with longer
         ``unit_labels``) is the figure larger, as large as they need with
         images 0.1 inch. Where pads or spaces set on the layout leave the images less
         than a pixel, it warns and leaves the Axes where they are, as the
@@ -642,7 +652,7 @@ class HiddenUnitsDisplay:
             if bounded or extreme:
                 # the cell shrunk: the columns as wide as their titles and pads
                 # at least, within the bound, but for columns whose titles and
-                # pads alone need more (about 300 columns): then as wide as
+                # pads alone need more (80 to 100 columns): then as wide as
                 # they need, with images _LEAST_ROW inches wide; beyond the
                 # aspect limit, as wide as their images and pads too (before:
                 # the pads of 16 columns of 64 x 1 images took half their width)

@@ -1140,7 +1140,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
         why = _stall_rule_fall(curve, *stall)
         if why is None:
             return
-        why += not_finite
+        # (no loss that was not finite here: not skip)
         tail = 0  # the reason is said: no tail measure below
     else:
         tail = None

@@ -334,18 +334,21 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
             inputs = activate(inputs @ coef + intercept)
     if small_inputs and not fixed_coefs:
         cap_first_layer_l2(coefs[0], intercepts[0], first_l2)
-    if flagged_small and not fixed_coefs and first_l2 > 0.0:
+    if flagged_small and not fixed_coefs:
         # The dense kernels form no penalty without an l2 (a start of 1e155 then
-        # fits). After the cap above this one leaves the layer as it is.
-        cap_first_layer_l2(coefs[0], intercepts[0], max(float(first_l2), 1.0),
-                           cap=SMALL_INPUT_MAX_INIT_NORM)
+        # fits: cap_first_layer_l2 leaves it). After the cap above, this one
+        # shrinks only a layer whose l2 is far below 1 (subnormal).
+        cap_first_layer_l2(coefs[0], intercepts[0], first_l2, range_limit=True)
     return coefs, intercepts
 
 
-def cap_first_layer_l2(coef, intercept, l2, cap=SMALL_INPUT_MAX_INIT_L2):
+def cap_first_layer_l2(coef, intercept, l2, cap=SMALL_INPUT_MAX_INIT_L2, *,
+                       range_limit=False):
     """Shrink a drawn first layer, weights and biases by one factor, in place, so
     that its L2 penalty ``l2 ||coef||^2`` is at most ``cap``; returns the factor
-    (1: left as it was).
+    (1: left as it was). ``range_limit``: instead, so that its squared norm and
+    its penalty are within float64's range (``range_l2_factor``; ``cap`` unread).
+    Without a penalty (``l2`` not positive) the layer is left as it was.
 
     Why: scaled to a set spread of its pre-activations, the first layer on inputs
     of scale ``s`` has weights of order ``1 / s``, whose penalty grows as ``1 /
@@ -370,7 +373,8 @@ def cap_first_layer_l2(coef, intercept, l2, cap=SMALL_INPUT_MAX_INIT_L2):
     if not (np.isfinite(top) and top > 0.0):
         return 1.0
     norm = float(np.sum(np.square(coef / top)))  # ||coef||^2 / top^2, in [1, size]
-    factor = init_l2_factor(l2, norm, cap, top)
+    factor = (range_l2_factor(l2, norm, top) if range_limit
+              else init_l2_factor(l2, norm, cap, top))
     if factor < 1.0:
         coef *= factor
         intercept *= factor

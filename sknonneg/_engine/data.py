@@ -49,7 +49,6 @@ def read_only_view(array):
     return view
 
 
-
 def transpose_into(kernel_set, n_chunks, X, out):
     """``out = X.T`` (``X`` and ``out`` C-contiguous) by the tiled transposed copy of
     ``kernel_set`` (``sparse.transpose``; NumPy's copy of a transposed view walks
@@ -60,6 +59,7 @@ def transpose_into(kernel_set, n_chunks, X, out):
               else kernels(False))
     copier.transpose(read_only_view(X), out)
     return out
+
 
 def index_dtype(n):
     """Integer type for positions in ``range(n)`` (column or row numbers of the data).

@@ -436,13 +436,28 @@ _FLOAT32_SAMPLE_WEIGHT = (
     "iterations; float64 fits given gradient noise of that size part farther")
 
 
+# check_methods_subset_invariance, float32: one row at a time and the check's 20 rows
+# at once are summed in another order by the layers' products (the path a product
+# takes depends on the number of rows and on the CPU's BLAS kernels): transform
+# 3.9e-7 apart on values up to 1, decision_function 3.3e-6 on logits up to 10.6,
+# where the check allows 1e-7 + 1e-7 * |value|, about one float32 eps (float64:
+# 5.3e-15). Measured on an AMD EPYC (OpenBLAS's Haswell kernels), where it fails; on
+# CPUs whose kernels happen to round alike it passes, so the mark is not strict.
+_FLOAT32_SUBSET = (
+    "float32 rounding: the layers' products sum one row in another order than the "
+    "check's 20 rows at once (the path depends on the number of rows and the CPU's "
+    "BLAS kernels): decision_function up to 3.3e-6 apart on logits up to 10.6, where "
+    "the check's tolerance is about one float32 eps; float64 5.3e-15")
+
+
 def _expected_failed_checks(est):
-    """The common checks each configuration fails, and why: two in float32, none in
-    float64."""
+    """The common checks each configuration fails, and why: two in float32 (three
+    on CPUs whose BLAS kernels round one row and a batch apart), none in float64."""
     if est.dtype != "float32":
         return {}
     return {"check_sample_weight_equivalence_on_dense_data": _FLOAT32_SAMPLE_WEIGHT,
-            "check_sample_weight_equivalence_on_sparse_data": _FLOAT32_SAMPLE_WEIGHT}
+            "check_sample_weight_equivalence_on_sparse_data": _FLOAT32_SAMPLE_WEIGHT,
+            "check_methods_subset_invariance": _FLOAT32_SUBSET}
 
 
 @parametrize_with_checks(

@@ -102,6 +102,16 @@ is unchanged. If neither is eligible, nothing changes in the estimator, and the
 round is written up as measured and not adopted. The context data and the
 reported arms do not enter the rule, and the fit-time ratio (reported) does not
 either. Results: ``benchmarks/results/regressor_refit_round.{json,md}``.
+
+Result (the run at 4363c1f, after the rule above was committed): **not adopted**.
+Mean paired gains over the 160 cells were +0.191 ("ES + refit") and +0.209 (with
+the allowance), but clean Friedman #1 lost more than 0.005: -0.023, -0.014 and
+-0.007 at 150, 400 and 1,000 rows (with the allowance -0.020, -0.009, -0.004).
+``doc/defaults.md``, fourteenth round, has the write-up.
+
+Private imports (sknonneg._*): ``gain_schedule`` (``sknonneg._solvers.schedules``)
+gives the gains of the default's 5 L-BFGS-B stages, so that the replayed stages run
+at exactly the gains the early-stopping fit had; no public API hands them out.
 """
 
 import argparse

@@ -31,6 +31,7 @@ __all__ = [
     "check_network_fits_in_memory",
     "check_input_scale",
     "check_missing_targets",
+    "check_normal_magnitude",
     "check_not_flushed",
     "check_positive_weights",
     "check_reconstruction_scale",
@@ -396,8 +397,9 @@ def check_input_scale(X, name="X", *, original=None):
     At the other end, a float32 ``X`` whose every value is subnormal (below
     ``finfo(float32).tiny``) is refused: the initialisation's weights, of the
     inverse of the input's scale, would overflow float32, and the fit stopped with a
-    message about ``learning_rate_init``. (float64 has no such limit: the inverse of
-    its smallest value is finite.)
+    message about ``learning_rate_init`` (``check_normal_magnitude``, the rule the
+    autoencoder's fits share). (float64 has no such limit: the inverse of its
+    smallest value is finite.)
 
     ``original``: ``X`` before its cast to the compute dtype, if it was cast; an
     ``X`` of zeros whose original was not is refused (``check_not_flushed``).
@@ -424,16 +426,43 @@ def check_input_scale(X, name="X", *, original=None):
             f"prediction would refuse these rows. Use dtype='float64', or scale the "
             f"features, e.g. with sklearn.preprocessing.MaxAbsScaler."
         )
-    tiny = float(np.finfo(X.dtype).tiny) if X.dtype.kind == "f" else 0.0
-    if 0.0 < largest < tiny and X.dtype.itemsize < 8:
-        raise ValueError(
-            f"Input {name} has values of magnitude at most {largest:.3g}, below "
-            f"{X.dtype.name}'s smallest normal number ({tiny:.3g}): the "
-            f"initialisation scales the first layer's weights to the inverse of the "
-            f"input's scale, which overflows {X.dtype.name}. Scale the features, "
-            f"e.g. with sklearn.preprocessing.MaxAbsScaler, or use dtype='float64'."
-        )
+    check_normal_magnitude(
+        X, largest, name,
+        why=(f"the initialisation scales the first layer's weights to the inverse "
+             f"of the input's scale, which overflows {X.dtype.name}."))
     return X
+
+
+def check_normal_magnitude(X, largest, name="X", *, why=None):
+    """Raise ``ValueError`` if every value of ``X``, of a float type narrower than
+    float64, is below that type's smallest normal number (``finfo(dtype).tiny``,
+    1.18e-38 for float32) and not all are 0; ``largest`` is ``max|X|``.
+
+    The rule of every float32 fit (``check_input_scale``, whose ``why`` is the
+    networks' initialisation; ``check_reconstruction_scale``, the autoencoder's).
+    ``why``: the sentence that says what such an input does to the estimator;
+    None: what such values are in that dtype (subnormal numbers, multiples of the
+    smallest one, with fewer significant bits). float64 has no such limit: the
+    inverse of its smallest value is finite.
+    """
+    if X.dtype.kind != "f" or X.dtype.itemsize >= 8:
+        return
+    finfo = np.finfo(X.dtype)
+    tiny = float(finfo.tiny)
+    if not 0.0 < largest < tiny:
+        return
+    if why is None:
+        step = float(finfo.smallest_subnormal)
+        bits = int(np.floor(np.log2(largest / step))) + 1  # of largest / step
+        why = (f"{X.dtype.name} holds such values as subnormal numbers, multiples "
+               f"of {step:.3g} with at most {bits} significant bits (a normal "
+               f"{X.dtype.name} has {finfo.nmant + 1}).")
+    raise ValueError(
+        f"Input {name} has values of magnitude at most {largest:.3g}, below "
+        f"{X.dtype.name}'s smallest normal number ({tiny:.3g}): {why} Scale the "
+        f"features, e.g. with sklearn.preprocessing.MaxAbsScaler, or use "
+        f"dtype='float64'."
+    )
 
 
 def check_reconstruction_scale(X, dtype, name="X", *, original=None):
@@ -450,11 +479,16 @@ def check_reconstruction_scale(X, dtype, name="X", *, original=None):
     1e11 for float32 on a few thousand entries. Beyond, the fit overflowed (a
     ``RuntimeWarning``, then an error or a reconstruction of garbage).
 
+    A float32 ``X`` whose every value is subnormal is refused, as the networks'
+    (``check_normal_magnitude``; before, the autoencoder fitted it, in float32's
+    rounding of such values, where the networks refused it).
+
     ``original``: as for ``check_input_scale``.
     """
     largest = largest_magnitude(X)
     if largest is not None:
         check_not_flushed(X, largest, original, name)
+        check_normal_magnitude(X, largest, name)
     entries = float(max(1, X.shape[0])) * max(1, X.shape[1])
     limit = min((float(np.finfo(dtype).max) / entries) ** (1.0 / 3.0),
                 (float(np.finfo(np.float64).max) / entries) ** (1.0 / 6.0))

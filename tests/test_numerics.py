@@ -639,26 +639,78 @@ def test_float32_fit_refuses_what_prediction_would_refuse(make):
     assert est.predict(X).shape == (60,)
 
 
-@pytest.mark.parametrize("make", FLOAT32_MAKERS)
-def test_float32_fit_refuses_subnormal_inputs(make):
-    # Before: every value of X below float32's smallest normal number (here 5e-39)
-    # overflowed the initialisation's weights, and the fit stopped with "Lower
-    # learning_rate_init, gain or the penalties".
-    X = np.random.RandomState(0).rand(60, 5)
-    y = (X[:, 0] + X[:, 1] > 1).astype(int)
-    with pytest.raises(ValueError, match=r"below float32's smallest normal number"):
-        make().fit(X * 5e-39, y)
-    with pytest.raises(ValueError, match=r"below float32's smallest normal number"):
-        make().partial_fit(X * 5e-39, y, **(
-            {"classes": [0, 1]} if hasattr(make(), "predict_proba") else {}))
-    make().set_params(dtype="float64").fit(X * 5e-39, y)  # float64: no such limit
-
-
-FLUSHING_MAKERS = FLOAT32_MAKERS + [
+FLOAT32_FIT_MAKERS = FLOAT32_MAKERS + [
     lambda: __import__("sknonneg").NonNegAutoencoder(4, max_iter=5, dtype="float32")]
 
 
-@pytest.mark.parametrize("make", FLUSHING_MAKERS)
+@pytest.mark.parametrize("make", FLOAT32_FIT_MAKERS)
+def test_float32_fit_refuses_subnormal_inputs(make):
+    # Before: every value of X below float32's smallest normal number (here 5e-39)
+    # overflowed the initialisation's weights, and the fit stopped with "Lower
+    # learning_rate_init, gain or the penalties"; the autoencoder (y ignored)
+    # fitted such an X, where the networks refused it.
+    X = np.random.RandomState(0).rand(60, 5)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    message = (r"Input X has values of magnitude at most \S+, below float32's "
+               r"smallest normal number \(1.18e-38\): .* Scale the features, e.g. "
+               r"with sklearn.preprocessing.MaxAbsScaler, or use dtype='float64'.")
+    for scale in (5e-39, 1e-40):
+        with pytest.raises(ValueError, match=message):
+            make().fit(X * scale, y)
+        with pytest.raises(ValueError, match=message):
+            make().partial_fit(X * scale, y, **(
+                {"classes": [0, 1]} if hasattr(make(), "predict_proba") else {}))
+        with pytest.raises(ValueError, match=message):
+            make().fit(sp.csr_matrix(X * scale), y)
+    make().set_params(dtype="float64").fit(X * 5e-39, y)  # float64: no such limit
+
+
+@pytest.mark.parametrize("make", FLOAT32_FIT_MAKERS)
+def test_fitted_float32_model_reads_subnormal_inputs(make):
+    # The rule is the fit's (its start, and its rounding of the training data):
+    # a fitted float32 model predicts, transforms and decodes such rows as any
+    # others (finite outputs), and a partial_fit on them is refused and leaves
+    # the model as it was.
+    X = np.random.RandomState(0).rand(60, 5)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    est = make().set_params(random_state=0).fit(X, y)
+    before = [c.copy() for c in est.coefs_]
+    small = X * 1e-40
+    if isinstance(est, NonNegAutoencoder):
+        codes = est.transform(small)
+        assert np.all(np.isfinite(codes))
+        assert np.all(np.isfinite(est.inverse_transform(codes)))
+        assert np.all(np.isfinite(est.inverse_transform(np.full_like(codes, 1e-40))))
+    else:
+        assert np.all(np.isfinite(est.predict(small).astype(float)))
+        assert np.isfinite(est.score(small, y))
+    with pytest.raises(ValueError, match=r"below float32's smallest normal number"):
+        est.partial_fit(small, y)
+    for a, b in zip(est.coefs_, before):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make", FLOAT32_FIT_MAKERS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float32_model_refuses_inputs_beyond_float32(make, sparse):
+    # A value beyond float32's largest (1e39) is an error wherever the model reads
+    # X (fit, partial_fit, predict, transform), never an inf or NaN.
+    X = np.random.RandomState(0).rand(60, 5)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    est = make().set_params(random_state=0).fit(X, y)
+    big = X.copy()
+    big[3, 2] = 1e39
+    big = sp.csr_matrix(big) if sparse else big
+    read = est.transform if isinstance(est, NonNegAutoencoder) else est.predict
+    kwargs = {"classes": [0, 1]} if hasattr(est, "predict_proba") else {}
+    for call in (lambda: make().fit(big, y), lambda: make().partial_fit(big, y, **kwargs),
+                 lambda: est.partial_fit(big, y), lambda: read(big)):
+        with pytest.raises(ValueError, match=r"Input X contains values too large for "
+                                             r"dtype=float32"):
+            call()
+
+
+@pytest.mark.parametrize("make", FLOAT32_FIT_MAKERS)
 @pytest.mark.parametrize("sparse", [False, True])
 def test_float32_fit_refuses_inputs_that_the_cast_flushes_to_zero(make, sparse):
     # Before: values below float32's smallest subnormal (1.4e-45) were refused

@@ -657,11 +657,12 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _training_X(self, X, y, targets):
         """The rows of positive weight in the compute dtype, its own targets, and
-        refused where the reconstruction's gradient would overflow or the cast made
-        them all zeros."""
+        refused where the reconstruction's gradient would overflow, the cast made
+        them all zeros, or they are all below float32's smallest normal number."""
         original, X = X, self._as_compute_dtype(X)
-        # Stricter than check_input_scale; also refuses an X that the cast to
-        # float32 made all zeros.
+        # Stricter than check_input_scale at the top; at the bottom the same rule
+        # (check_normal_magnitude), and an X that the cast to float32 made all
+        # zeros is refused too.
         check_reconstruction_scale(X, X.dtype, original=original)
         if self.decoder == "sigmoid":
             note_input_scale_warning(

@@ -135,7 +135,60 @@ def test_init_l2_factor_is_the_cap_of_both_starts():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow on the way
         assert init_l2_factor(1.0, 1e-320, 1e10) == 1.0
-        assert init_l2_factor(1e300, 1e300, 1.0) == 0.0
+        # A penalty beyond float64's range (before: a factor of 0).
+        np.testing.assert_allclose(init_l2_factor(1e300, 1e300, 1.0), 1e-300,
+                                   rtol=1e-15)
+
+
+def test_init_l2_factor_is_exact_over_the_whole_range():
+    # Before, where l2 * norm overflowed the factor was 0, and where most / (l2 *
+    # norm) fell below the smallest normal float it kept a few bits: a start
+    # at l2=1e4 with ABBA's norm of 7e305 (inputs of 1e-151) became a layer of
+    # zeros. Now sqrt(most / (l2 norm)) / top to a few ulps, for any finite l2.
+    big = float(np.finfo(np.float64).max)
+    cases = [(1e300, 1e300, 1.0, 1.0, 1e-300),
+             (1e4, 6.962646007886727e+305, SMALL_INPUT_MAX_INIT_NORM, 1.0,
+              np.sqrt(SMALL_INPUT_MAX_INIT_NORM / 1e4 / 6.962646007886727e+305)),
+             (1.0, 1e306, 1e-6, 1.0, 1e-156),
+             (1e6, 1e305, 1.0, 1e-10, 10.0 ** -145.5),
+             (big, 4.0, 1.0, 1.0, 0.5 / np.sqrt(big)),
+             (big, big, SMALL_INPUT_MAX_INIT_NORM, 1.0,
+              np.sqrt(SMALL_INPUT_MAX_INIT_NORM / big) / np.sqrt(big))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        for l2, norm, most, top, expected in cases:
+            factor = init_l2_factor(l2, norm, most, top)
+            assert 0.0 < factor < 1.0
+            np.testing.assert_allclose(factor, expected, rtol=1e-14)
+        # Ordinary arguments: the quotient as before, bit for bit.
+        assert init_l2_factor(1e-4, 3.0, 1.0, top=100.0) == np.sqrt(1.0 / 3e-4) / 100.0
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+@pytest.mark.parametrize("sizes", [(20,), (10, 10)])
+@pytest.mark.parametrize("l2", [1e2, 1e4, 1e6])
+@pytest.mark.parametrize("scale", [1e-151, 1e-152])
+def test_abba_start_at_a_large_l2_has_no_layer_of_zeros(solver, sizes, l2, scale):
+    # Before: range_l2_factor's l2 * norm (an l2 from 1e2 and a layer's norm
+    # above 1e304 at unit spread on inputs of 1e-150 to 1e-152) overflowed, its
+    # factor was 0, and the layer started as zeros (the first, or the one above).
+    est = ABBAClassifier(hidden_layer_sizes=sizes, l2=l2, solver=solver,
+                         random_state=0)
+    est._validate_params()
+    layout = est._build_layout(3, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        theta = est._init_theta(layout, X0 * scale, np.random.RandomState(0))
+    assert np.all(np.isfinite(theta))
+    coefs_a, coefs_b = layout.arrays(theta)[:2]
+    for a, b in zip(coefs_a, coefs_b):
+        assert np.any(a) or np.any(b)
+        assert l2 * float(np.sum(a ** 2) + np.sum(b ** 2)) <= ABBA_MAX_INIT_L2 * (
+            1 + 1e-12)
+    clf = _fit(ABBAClassifier(hidden_layer_sizes=sizes, l2=l2, solver=solver,
+                              max_iter=20, random_state=0), X0 * scale, Y_CLF)
+    assert np.all(np.isfinite(clf.predict_proba(X0 * scale)))
 
 
 @pytest.mark.parametrize("l2", [5e-324, 1e-320, [1e-4, 5e-324]])

@@ -30,6 +30,7 @@ and adds nothing to the common part). Nothing here touches a bound: the draw is
 non-negative (or of the constraint's sign) and exact zeros are feasible.
 """
 
+import math
 from contextlib import nullcontext
 
 import numpy as np
@@ -68,6 +69,8 @@ SMALL_INPUT_MAX_INIT_L2 = 1.0
 # inf. 2^-10 of the range leaves room for the sum of ABBA's two blocks and for the
 # solver's steps; only starts within that factor of overflowing are shrunk.
 SMALL_INPUT_MAX_INIT_NORM = float(np.finfo(np.float64).max) / 1024.0
+# The smallest normal float64: a quotient below it has lost bits (or is 0).
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def init_rows(X, sample_weight, rng, max_rows, *, uniform_draw=False):
@@ -393,6 +396,13 @@ def init_l2_factor(l2, norm, most, top=1.0):
     ``top`` its largest weight) and ``abba_init`` (every layer,
     ``ABBA_MAX_INIT_L2``; the first at ``SMALL_INPUT_MAX_INIT_L2`` on inputs
     flagged as small).
+
+    Correct for every finite positive ``l2``, ``norm`` and ``most``: where
+    ``l2 * norm`` overflows, or ``most`` over it falls below the smallest normal
+    float (``range_l2_factor`` of ABBA's norm of 1e305 at ``l2=1e4``, on inputs
+    of 1e-151), the root is taken of each factor apart. Before, the quotient was
+    0 (or subnormal, a few bits) and the factor 0: a layer of zeros. An infinite
+    ``norm`` (an overflowed measure) still gives 0.
     """
     # Python floats: the same bits as NumPy's, and an overflow to inf (a penalty
     # far within the limit) is no RuntimeWarning.
@@ -400,7 +410,13 @@ def init_l2_factor(l2, norm, most, top=1.0):
     penalty = l2 * norm
     if not penalty > 0.0:  # no penalty (or one below the smallest float)
         return 1.0
-    room = np.sqrt(most / penalty)
+    quotient = most / penalty
+    if not quotient < _TINY:  # a normal float, inf or NaN (most and norm infinite)
+        room = np.sqrt(quotient)
+    else:
+        # The roots apart: sqrt(l2) sqrt(norm) is at most float64's largest value
+        # (Python floats: an infinite norm gives 0 without a RuntimeWarning).
+        room = math.sqrt(most) / (math.sqrt(l2) * math.sqrt(norm))
     if not room < top:  # within the limit (a NaN: left as it was)
         return 1.0
     return room / top

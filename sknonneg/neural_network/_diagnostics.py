@@ -981,6 +981,67 @@ def _stall_rule_fall(curve, threshold, text, window):
             f"less than {text}.")
 
 
+def _tail_rule_fall(curve, stage_start, skip, not_finite, n_done, max_iter):
+    """Why a fit that reached its limit under the tail rule
+    (``warn_if_not_converged``) has not converged: a sentence (empty where its
+    last gain stage is one iteration, which cannot show its decrease), or None
+    where its fall over the tail is small against its whole decrease and, after
+    an initial transient, against its decrease since and its loss (the fit had
+    settled). ``curve`` from ``skip`` on, after the last loss that was not
+    finite (``not_finite``: the sentence that says so); ``stage_start``: the
+    last gain stage's first iteration in it; ``n_done`` of ``max_iter``: the
+    iterations the fit ran."""
+    wanted = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
+    # The tail stays inside the last gain stage: a gain step raises the loss (another
+    # objective), and a drop measured across it hid a fit cut short (max_iter=20,
+    # stages of 4 iterations).
+    tail = min(wanted, curve.size - stage_start - 1)
+    if not tail > 0:
+        # Why it warns, a sentence (or nothing: a last gain stage of one iteration
+        # cannot show its decrease, and "it stopped after max_iter iterations" only
+        # repeated the limit).
+        return (("" if n_done == max_iter
+                 else f" It stopped after {n_done} iterations.") + not_finite)
+    drop = curve[-tail - 1] - curve[-1]
+    total = curve[0] - curve[-1]
+    # A stage shorter than the tail is held to the same rate: its share of the
+    # 1% (before, the whole 1% over a window of one or two iterations let a
+    # digits fit at max_iter=10, stages of 2 iterations, loss 1.14 and still
+    # falling 0.8% of its decrease a step, end without a warning). The window
+    # is cut by a gain stage (its first iteration ends it) or by the fit
+    # itself; the message gives the share and the window, and the rule is in
+    # max_iter's description (before, it was spelt out here: "1% over 5
+    # iterations pro rata: the last gain stage is shorter").
+    share = _TAIL_GAIN * tail / wanted
+    first = 0
+    if np.isfinite(drop) and drop <= share * max(total, 0.0):
+        # Small against the whole decrease: also small against the decrease
+        # after an initial transient (which ends before the tail), or
+        # against the loss (>= 0) itself? Both, for the warning.
+        # A transient that ended below the last loss leaves no decrease
+        # after it (the loss rose since): as before, the whole decrease.
+        # Before, "more than 1% of its decrease after its first iteration"
+        # was said of a decrease below 0 ([1e5, 4.0, rising to 4.6, 4.5]).
+        first = _transient_end(curve, min(wanted, curve.size - tail - 1))
+        if not (first and curve[first] > curve[-1]
+                and drop > share * (curve[first] - curve[-1])
+                and drop > share * abs(curve[-1])):
+            return None
+    last = "last iteration" if tail == 1 else f"last {tail} iterations"
+    # After a transient: both measures, and where the transient took it.
+    # Before: "of its total decrease" only, which was a millionth there.
+    since = ("its total decrease" if not first else
+             f"its decrease after its first {first} iterations" if first > 1
+             else "its decrease after its first iteration")
+    if skip:  # measured after the last loss that was not finite
+        since = f"its decrease since iteration {skip + first + 1}"
+    after = ("" if not first else
+             f" (which took it from {curve[0]:.4g} to {curve[first]:.4g}) and "
+             f"of its value")
+    return (f"{not_finite} The loss still fell by more than "
+            f"{share * 100:.2g}% of {since}{after} over the {last}.")
+
+
 def warn_if_not_converged(result, name, max_iter, unpenalised=False,
                           early_stopping=True, held_out=False, X=None, adam=False,
                           scale_warned=False, classifier=True, params=None,
@@ -1136,64 +1197,13 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     # One epoch has no fall to measure (its first is excepted): it warns as
     # before, under the tail rule (before, no warning at all: max_iter=1 was
     # silent though tol's stall rule needs n_iter_no_change epochs to stop).
+    # (Under the stall rule no loss was not finite: not skip.)
     if stall is not None and not skip and curve.size > 1:
         why = _stall_rule_fall(curve, *stall)
-        if why is None:
-            return
-        # (no loss that was not finite here: not skip)
-        tail = 0  # the reason is said: no tail measure below
     else:
-        tail = None
-    wanted = max(_TAIL_MIN, int(_TAIL_SHARE * curve.size))
-    # The tail stays inside the last gain stage: a gain step raises the loss (another
-    # objective), and a drop measured across it hid a fit cut short (max_iter=20,
-    # stages of 4 iterations).
-    if tail is None:
-        tail = min(wanted, curve.size - stage_start - 1)
-        # Why it warns, a sentence (or nothing: a last gain stage of one iteration
-        # cannot show its decrease, and "it stopped after max_iter iterations" only
-        # repeated the limit).
-        why = ("" if n_done == max_iter
-               else f" It stopped after {n_done} iterations.") + not_finite
-    if tail > 0:
-        drop = curve[-tail - 1] - curve[-1]
-        total = curve[0] - curve[-1]
-        # A stage shorter than the tail is held to the same rate: its share of the
-        # 1% (before, the whole 1% over a window of one or two iterations let a
-        # digits fit at max_iter=10, stages of 2 iterations, loss 1.14 and still
-        # falling 0.8% of its decrease a step, end without a warning). The window
-        # is cut by a gain stage (its first iteration ends it) or by the fit
-        # itself; the message gives the share and the window, and the rule is in
-        # max_iter's description (before, it was spelt out here: "1% over 5
-        # iterations pro rata: the last gain stage is shorter").
-        share = _TAIL_GAIN * tail / wanted
-        first = 0
-        if np.isfinite(drop) and drop <= share * max(total, 0.0):
-            # Small against the whole decrease: also small against the decrease
-            # after an initial transient (which ends before the tail), or
-            # against the loss (>= 0) itself? Both, for the warning.
-            # A transient that ended below the last loss leaves no decrease
-            # after it (the loss rose since): as before, the whole decrease.
-            # Before, "more than 1% of its decrease after its first iteration"
-            # was said of a decrease below 0 ([1e5, 4.0, rising to 4.6, 4.5]).
-            first = _transient_end(curve, min(wanted, curve.size - tail - 1))
-            if not (first and curve[first] > curve[-1]
-                    and drop > share * (curve[first] - curve[-1])
-                    and drop > share * abs(curve[-1])):
-                return
-        last = "last iteration" if tail == 1 else f"last {tail} iterations"
-        # After a transient: both measures, and where the transient took it.
-        # Before: "of its total decrease" only, which was a millionth there.
-        since = ("its total decrease" if not first else
-                 f"its decrease after its first {first} iterations" if first > 1
-                 else "its decrease after its first iteration")
-        if skip:  # measured after the last loss that was not finite
-            since = f"its decrease since iteration {skip + first + 1}"
-        after = ("" if not first else
-                 f" (which took it from {curve[0]:.4g} to {curve[first]:.4g}) and "
-                 f"of its value")
-        why = (f"{not_finite} The loss still fell by more than "
-               f"{share * 100:.2g}% of {since}{after} over the {last}.")
+        why = _tail_rule_fall(curve, stage_start, skip, not_finite, n_done, max_iter)
+    if why is None:  # the rule finds the fit settled
+        return
     # Before, with l2=0: "... early_stopping=True or a larger l2 regularise
     # instead. With l2=0 the loss need not have a finite minimum: on separable
     # training data the weights grow while it falls; set l2 > 0." (l2 named

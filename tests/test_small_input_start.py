@@ -250,9 +250,9 @@ def test_no_fit_on_flagged_inputs_ends_worse_than_the_constant_model(
         network, task, solver, scale):
     # Before: ABBAClassifier(solver="adam") on breast cancer times 1e-20 predicted
     # P(class 1) = 2e-5 for every row (63% of them of class 1): a log-loss 10 times
-    # the class prior's (-0.58 to -12 of it on iris). Its start scaled the output
+    # the class prior's (on iris 1.6 to 13 times). Its start scaled the output
     # layer on hidden units of spread 1e-18 (the first layer capped at a penalty
-    # of 1e3), and Adam's steps on the hidden biases moved the logits by up to 79.
+    # of 1e3), and one Adam step on the hidden biases moved the logits by up to 79.
     X, y = _scaled_data(task, scale)
     make = (ABBAClassifier if network == "abba" else
             NonNegMLPRegressor if task == "regression" else NonNegMLPClassifier)

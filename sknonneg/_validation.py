@@ -797,22 +797,32 @@ def check_finite_parameters(theta, where, loss=0.0, dtype=None, params=None):
     where the network computes (before, such a fit passed, and its diagnostics and
     predictions met NumPy's "overflow encountered in cast" and NaN).
     ``params``: the names of the estimator's parameters, of which the advice
-    names those it has (``overflow_remedies``; None: a network's).
+    names those it has (``overflow_remedies``; None: a network's). The message
+    names what overflowed: the parameters, or the loss alone at parameters
+    that are finite (and within the dtype's range).
     """
     theta = np.asarray(theta).reshape(-1)
     piece = 1 << 16
-    top = np.inf if dtype is None else float(np.finfo(dtype).max)
-    finite = bool(np.isfinite(loss)) and all(
-        bool(np.all(np.abs(theta[i:i + piece]) <= top))  # NaN: False
-        for i in range(0, theta.shape[0], piece))
-    if not finite:
-        beyond = ("" if dtype is None else f" (or beyond the range of "
-                  f"{np.dtype(dtype).name}, the network's dtype)")
-        raise ValueError(
-            f"The network's parameters overflowed to non-finite values {where}"
-            f"{beyond}. "
-            f"{_unchecked_input_note()}{overflow_remedies(params)}"
-        )
+    # float64's largest without a dtype: an inf parameter is beyond it (before,
+    # the bound was inf, and only NaN was refused there).
+    top = float(np.finfo(np.float64 if dtype is None else dtype).max)
+    in_range = all(bool(np.all(np.abs(theta[i:i + piece]) <= top))  # NaN: False
+                   for i in range(0, theta.shape[0], piece))
+    if in_range and np.isfinite(loss):
+        return
+    name = "" if dtype is None else np.dtype(dtype).name
+    if in_range:
+        # The loss alone: before, "The network's parameters overflowed" here too.
+        within = f" and within the range of {name}" if name else ""
+        what = (f"The training loss overflowed to a non-finite value "
+                f"({float(loss)}) {where}; the network's parameters are "
+                f"finite{within}")
+    else:
+        beyond = (f" (or beyond the range of {name}, the network's dtype)" if name
+                  else "")
+        what = (f"The network's parameters overflowed to non-finite values "
+                f"{where}{beyond}")
+    raise ValueError(f"{what}. {_unchecked_input_note()}{overflow_remedies(params)}")
 
 
 def has_spread(std, mean_square):

@@ -25,7 +25,10 @@ class DegenerateFitWarning(ConvergenceWarning):
     (a target that does not vary) does not warn. When the sign constraints make
     every output monotone (every weight >= 0 with logistic or identity outputs, or
     ``monotonic_cst``), the message says so: an output that moves against them
-    cannot be fitted. When every column of ``X`` is constant on the rows fitted
+    cannot be fitted. The message says "worse than" the constant model where the
+    fit's loss exceeds the constant model's by more than 1% of it (a log-loss, a
+    squared error or deviance, a reconstruction error), else "no better than".
+    When every column of ``X`` is constant on the rows fitted
     (all zero, say), it says that no setting can help (in a ``dtype="float32"``
     fit, unless ``X`` varies below float32's precision: then ``dtype="float64"``
     or scaling). A subclass of

@@ -205,3 +205,26 @@ def test_the_output_stage_of_from_autoencoders_names_its_own_remedies(monkeypatc
             NonNegMLPClassifier.from_autoencoders([ae], max_iter=3).fit(X, y)
     assert str(error.value).endswith(
         "Lower the penalties (l2), or scale the input features.")
+
+
+@pytest.mark.parametrize("theta, loss, dtype, says", [
+    (np.array([1.0, -2.0]), np.inf, None,
+     "The training loss overflowed to a non-finite value (inf) in L-BFGS-B; the "
+     "network's parameters are finite."),
+    (np.array([1.0, -2.0]), np.nan, np.float32,
+     "The training loss overflowed to a non-finite value (nan) in L-BFGS-B; the "
+     "network's parameters are finite and within the range of float32."),
+    (np.array([1.0, np.inf]), 1.0, None,
+     "The network's parameters overflowed to non-finite values in L-BFGS-B."),
+    (np.array([1.0, 1e39]), np.inf, np.float32,
+     "The network's parameters overflowed to non-finite values in L-BFGS-B (or "
+     "beyond the range of float32, the network's dtype).")])
+def test_the_overflow_error_names_what_overflowed(theta, loss, dtype, says):
+    # Before: "The network's parameters overflowed to non-finite values" also
+    # where only the loss had, at finite parameters.
+    from sknonneg._validation import check_finite_parameters
+
+    with pytest.raises(ValueError) as error:
+        check_finite_parameters(theta, "in L-BFGS-B", loss, dtype)
+    assert str(error.value).startswith(says)
+    check_finite_parameters(theta[:1], "in L-BFGS-B", 1.0, dtype)  # finite: passes

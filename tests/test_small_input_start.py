@@ -11,9 +11,12 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.metrics import d2_tweedie_score, log_loss
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.metrics import d2_tweedie_score, log_loss, r2_score
+from sklearn.preprocessing import MinMaxScaler
 
-from sknonneg import ABBAClassifier, NonNegMLPClassifier, NonNegMLPRegressor
+from sknonneg import (ABBAClassifier, DegenerateFitWarning, InputScaleWarning,
+                      NonNegMLPClassifier, NonNegMLPRegressor)
 from sknonneg._engine.init import (ABBA_MAX_INIT_L2, SMALL_INPUT_MAX_INIT_L2,
                                    SMALL_INPUT_MAX_INIT_NORM,
                                    cap_first_layer_l2, init_l2_factor,
@@ -279,3 +282,44 @@ def test_range_l2_factor():
                                    SMALL_INPUT_MAX_INIT_NORM)
         assert range_l2_factor(1e-5, 150.0, top=1e150) == 1.0
         assert range_l2_factor(0.0, 150.0, top=1e150) == 1.0
+
+
+def _scaled_data(task, scale):
+    if task == "binary":
+        X, y = load_breast_cancer(return_X_y=True)
+    elif task == "multiclass":
+        X, y = load_iris(return_X_y=True)
+    else:
+        X, y = load_diabetes(return_X_y=True)
+    return MinMaxScaler().fit_transform(X) * scale, y
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1e-20, 1e-155])
+@pytest.mark.parametrize("solver", ["adam", "lbfgsb"])
+@pytest.mark.parametrize("network, task", [("abba", "binary"), ("abba", "multiclass"),
+                                           ("dense", "binary"), ("dense", "multiclass"),
+                                           ("dense", "regression")])
+def test_no_fit_on_flagged_inputs_ends_worse_than_the_constant_model(
+        network, task, solver, scale):
+    # Before: ABBAClassifier(solver="adam") on breast cancer times 1e-20 predicted
+    # P(class 1) = 2e-5 for every row (63% of them of class 1): a log-loss 10 times
+    # the class prior's (on iris 1.6 to 13 times). Its start scaled the output
+    # layer on hidden units of spread 1e-18 (the first layer capped at a penalty
+    # of 1e3), and one Adam step on the hidden biases moved the logits by up to 79.
+    X, y = _scaled_data(task, scale)
+    make = (ABBAClassifier if network == "abba" else
+            NonNegMLPRegressor if task == "regression" else NonNegMLPClassifier)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        est = make(solver=solver, random_state=0).fit(X, y)
+    caught = {w.category for w in rec}
+    assert InputScaleWarning in caught
+    if task == "regression":
+        skill = r2_score(y, est.predict(X))
+    else:
+        prior = np.bincount(y) / len(y)
+        skill = 1 - (log_loss(y, est.predict_proba(X))
+                     / log_loss(y, np.tile(prior, (len(y), 1))))
+    assert skill >= -0.01
+    # A fit no better than the constant model says so.
+    assert (DegenerateFitWarning in caught) or skill > 0.01

@@ -55,6 +55,16 @@ _LARGE_INPUT, _UNIT_RMS = 10.0, 2.0
 # A fit whose training log-loss is within this share of the class-prior model's is
 # no better than it; so is a regressor whose training R^2 is at most this share.
 _PRIOR_MARGIN = 0.01
+
+
+def _than(loss, reference):
+    """How a degenerate fit's ``loss`` compares with the constant model's
+    ``reference`` (both lower-better), in a warning's words: ``"worse than"``
+    where it exceeds it by more than ``_PRIOR_MARGIN`` of it, else ``"no better
+    than"``. Before, a fit ending far worse than the constant model (a log-loss 10
+    times the class prior's) was said to be "no better than" it."""
+    worse = loss > reference * (1.0 + _PRIOR_MARGIN)
+    return "worse than" if worse else "no better than"
 # The iteration limit means something when the loss still fell, over the last 10%
 # of the iterations (at least 5), by more than 1% of its decrease after its
 # initial transient (below).
@@ -405,11 +415,14 @@ def _input_matrix(X):
     return np.asarray(X.array if hasattr(X, "array") else X)
 
 
-def _small_input_note(X, estimator, scale_warned=False):
+def _small_input_note(X, estimator, scale_warned=False, ended=None):
     """The cause and the remedy of a degenerate fit on inputs whose largest
     magnitude is below ``_SMALL_INPUT`` (empty otherwise, and for ``X`` None);
     where the fit raised an ``InputScaleWarning`` (``scale_warned``), which names
-    the scaler, the remedy points to it.
+    the scaler, the remedy points to it. ``ended``: how the fit compares with the
+    constant model (``_than``), which the note then states; None where it did
+    better than it (a classifier that predicts one label with a log-loss below
+    the prior's), and the note states nothing of the kind.
 
     The data-dependent start gives the first layer weights of the inverse of the
     inputs' scale, and their L2 penalty is counted in the inputs' own units (only
@@ -421,8 +434,9 @@ def _small_input_note(X, estimator, scale_warned=False):
     root-mean-square is below 1e-3 (``small_input_scale``), L-BFGS-B now starts
     with that layer shrunk (``_engine.init.cap_first_layer_l2``) and those fits end
     at about the constant model; Adam's fits, and inputs between that and a
-    largest magnitude of 0.1, start as drawn, hence "can". Before, the warning
-    listed scaling among four remedies and blamed the monotonic constraints first.
+    largest magnitude of 0.1, start as drawn. The note states how this fit ended
+    (``ended``), not how such fits can end. Before, the warning listed scaling
+    among four remedies and blamed the monotonic constraints first.
     """
     if X is None:
         return ""
@@ -432,15 +446,11 @@ def _small_input_note(X, estimator, scale_warned=False):
         return ""
     scaler = ("MaxAbsScaler (it keeps sparse input sparse)" if sparse
               else "StandardScaler or MinMaxScaler")
-    # A log link (the losses that scale their targets by the mean: Poisson,
-    # Gamma, Tweedie), read from the fitted loss. Before, the names "poisson" and
-    # "gamma" were listed here (read from the loss set, not the one fitted): a
-    # log-link loss of another name got the squared error's words.
-    log_link = (is_regressor(estimator) and hasattr(estimator, "_loss")
-                and estimator._loss().target_scaling == "mean")
-    end = ("no better than the constant model" if not log_link
-           else f"far worse than the mean model (loss={estimator._output_type()!r}: "
-           "its log link puts the predictions far below or above the targets)")
+    # What this fit did, measured (``ended``). Before, "so the fit can end no
+    # better than the constant model" for every loss but the log links, whose
+    # fits were all said to "end far worse than the mean model" (also those at
+    # D^2 0.0), and a fit far worse than the class prior was "no better".
+    end = "" if ended is None else f" This fit ended {ended} the constant model."
     # Before, with the InputScaleWarning of the same fit (largest column
     # root-mean-square below 1e-3), the remedy was given twice.
     remedy = (" Scale the features (see the InputScaleWarning)." if scale_warned
@@ -448,8 +458,7 @@ def _small_input_note(X, estimator, scale_warned=False):
               "Pipeline.")
     return (f" Its inputs are small (largest magnitude {largest:.3g}): the first "
             "layer needs weights of the inverse of that scale to use them, and "
-            f"their L2 penalty outweighs the data, so the fit can end {end}."
-            f"{remedy}")
+            f"their L2 penalty outweighs the data.{end}{remedy}")
 
 
 def _input_largest(X):
@@ -610,13 +619,17 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
             "mean model's", rise)
         # Each output on its own too: a flat output beside well-fitted ones.
         bad = np.flatnonzero(varies & ~(r2 > _PRIOR_MARGIN))
+        # 1 - R^2 (1 - D^2): the error over the mean model's.
+        ended = _than(1.0 - mean, 1.0)
         if not mean > _PRIOR_MARGIN:
-            what = (f"its training {score} ({mean:.4g}) is no better than predicting "
+            what = (f"its training {score} ({mean:.4g}) is {ended} predicting "
                     "the mean of the targets")
         elif bad.size:
             what = (f"the training {score} of outputs {_listed(bad)} (of "
-                    f"{varies.size}; {_listed_r2(r2[bad], score=score)}) is no "
-                    "better than predicting their mean")
+                    f"{varies.size}; {_listed_r2(r2[bad], score=score)}) is "
+                    f"{_than(1.0 - float(np.max(r2[bad])), 1.0)} predicting their "
+                    "mean")
+            ended = None  # the fit as a whole is better than the mean model
         else:
             return
         # Small inputs: their scale is the cause, and scaling the first remedy;
@@ -626,7 +639,7 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
         step = ("a smaller learning_rate_init"
                 if getattr(estimator, "solver", None) == "adam" and not steps else "")
         advice = (_constant_input_note(X, sample_weight, n_dropped, n_held_out)
-                  or _small_input_note(X, estimator, scale_warned)) or (
+                  or _small_input_note(X, estimator, scale_warned, ended)) or (
             _constraint_note(estimator, True)
             + _remedies(X, _penalty_remedy(estimator), step,
                         "" if steps else "a larger max_iter",
@@ -667,8 +680,8 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
                 f"all {truth.shape[0]} training samples, which hold {n_true} different "
                 "ones")
     elif prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN):
-        what = (f"its training log-loss ({nll:.4g}) is no better than the class-prior "
-                f"model's ({prior:.4g})")
+        what = (f"its training log-loss ({nll:.4g}) is {_than(nll, prior)} the "
+                f"class-prior model's ({prior:.4g})")
         numbers = ""
     elif not softmax and truth.ndim == 2 and truth.shape[1] > 1:
         # Each label on its own too: one left at its prior beside fitted ones.
@@ -677,9 +690,14 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
             counts = truth[:, bad].sum(axis=0)
             span = (f"{counts.min()}" if counts.min() == counts.max()
                     else f"{counts.min()} to {counts.max()}")
+            nll_bad, prior_bad = per_label[0][bad], per_label[1][bad]
+            worse = bool(np.all(nll_bad > prior_bad * (1.0 + _PRIOR_MARGIN)))
             what = (f"labels {_listed(bad)} (of {truth.shape[1]}; {span} positive "
-                    "training rows each) are fitted no better than their prior (a "
-                    "training log-loss within 1% of the prior's)")
+                    "training rows each) are fitted "
+                    + ("worse than their prior (a training log-loss over 1.01 times "
+                       "the prior's)" if worse else
+                       "no better than their prior (a training log-loss at least "
+                       "0.99 times the prior's)"))
     if what is not None:
         note = _adam_steps_note(estimator, nll, prior, "log-loss",
                                 "class-prior model's" + numbers, rise)
@@ -693,8 +711,12 @@ def warn_if_degenerate(estimator, X, targets, sample_weight, rise=None,
                 or "positive" not in estimator.get_params(deep=False)
                 or not constraints or constraints[-1] != "nonneg"
                 else 'positive="hidden" (a free output layer)')
+        # How the whole fit compares with the class prior (None: better than it,
+        # where one label is predicted for every row or one label is degenerate).
+        ended = (_than(nll, prior)
+                 if prior > 0 and nll >= prior * (1.0 - _PRIOR_MARGIN) else None)
         small = (_constant_input_note(X, sample_weight, n_dropped, n_held_out)
-                 or _small_input_note(X, estimator, scale_warned))
+                 or _small_input_note(X, estimator, scale_warned, ended))
         if small:  # as for the regressor
             note += small
         else:
@@ -839,8 +861,9 @@ def _warn_if_degenerate_reconstruction(estimator, X, sample_weight, rise,
     if not mean_error > 0 or error < (1.0 - _PRIOR_MARGIN) * mean_error:
         return
     what = (f"its training reconstruction error ({error:.4g}, the mean squared "
-            f"error per entry){_rows_seen(n_dropped, 0)} is no better than "
-            f"reconstructing every row by the mean row of the training data "
+            f"error per entry){_rows_seen(n_dropped, 0)} is "
+            f"{_than(error, mean_error)} reconstructing every row by the mean row "
+            f"of the training data "
             f"({mean_error:.4g})")
     steps = _adam_steps_note(estimator, error, mean_error, "reconstruction error",
                              "mean row's", rise)

@@ -781,21 +781,19 @@ class TrainableNetwork(BaseNetwork):
     def _check_input_scale(self, inputs, weights):
         """The ``InputScaleWarning`` of the start's rows ``inputs`` (of
         ``weights``, summing to 1; ``warn_input_scale``), recorded for
-        ``report_fit``; returns ``(shrink, flagged)``. ``flagged``: those rows
-        are small as a whole (``small_input_scale``: the largest column
-        root-mean-square below 1e-3, the warning's test), where no start may
-        hand the solver a penalty beyond float64's range
-        (``sknonneg._engine.init.range_l2_factor``); ``shrink``: flagged, and
-        the solver's first steps follow the gradient's magnitudes (its
-        ``small_input_start``: L-BFGS-B), so the start shrinks its first layer
-        (``sknonneg._engine.init.cap_first_layer_l2``). Decided on the data and
+        ``report_fit``; returns whether those rows are flagged as small
+        (``small_input_scale``: the largest column root-mean-square below 1e-3,
+        the warning's test). There, whatever the solver, the start shrinks its
+        first layer to an L2 penalty of order one
+        (``sknonneg._engine.init.cap_first_layer_l2``) and no start hands the
+        solver a penalty beyond float64's range
+        (``sknonneg._engine.init.range_l2_factor``). Decided on the data and
         the parameters before the fit starts, so every other start is the one
         drawn before."""
         rms = column_rms(inputs, weights)
         note_input_scale_warning(self, warn_input_scale(
             inputs, weights, self.__class__.__name__, rms=rms))
-        flagged = bool(small_input_scale(rms))
-        return flagged and SOLVERS[self.solver].small_input_start, flagged
+        return bool(small_input_scale(rms))
 
     def _loss(self):
         """The ``Loss`` instance of the output, the one place that builds it: the

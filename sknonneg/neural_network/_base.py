@@ -497,15 +497,18 @@ class BaseNetwork(VersionedState, BaseEstimator):
             y = column_or_1d(y, warn=True)
         return X, y
 
-    def _training_X(self, X, y, targets):
+    def _training_X(self, X, y, targets, initialise=True):
         """``(X, y, targets)`` of the rows a fit trains on (those of positive
         weight: ``_weighted_rows``), ``X`` in the compute dtype and refused where
         its values are too large for the network, or were all flushed to 0 by the
         cast (``check_input_scale``). Runs
         after the rows of weight 0 are dropped: those are not fitted, and their
         values are not checked (before, a row of weight 0 at 1e200 refused the
-        fit)."""
-        return check_input_scale(self._as_compute_dtype(X), original=X), y, targets
+        fit). ``initialise``: False where the fit continues a fitted network (a
+        warm start, a later ``partial_fit`` call), whose refusal of subnormal
+        values then names no initialisation."""
+        return (check_input_scale(self._as_compute_dtype(X), original=X,
+                                  initialise=initialise), y, targets)
 
     @staticmethod
     def _weighted_rows(X, y, targets, strata, sample_weight):

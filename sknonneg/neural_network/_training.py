@@ -1243,7 +1243,7 @@ class TrainableNetwork(BaseNetwork):
         X, y, targets, strata, sample_weight = self._weighted_rows(
             X, y, targets, strata, sample_weight)
         n_dropped = n_given - X.shape[0]  # named by report_fit's notes
-        X, y, targets = self._training_X(X, y, targets)
+        X, y, targets = self._training_X(X, y, targets, initialise=not fitted)
         scorer = None
         if (self._do_early_stopping(X.shape[0])
                 and _scoring_mode(self._scoring()) == "scorer"):
@@ -1742,7 +1742,7 @@ class TrainableNetwork(BaseNetwork):
         # As in fit: the rows of weight 0 go, then X is converted and checked.
         X, y, targets, strata, sample_weight = self._weighted_rows(
             X, y, targets, strata, sample_weight)
-        X, y, targets = self._training_X(X, y, targets)
+        X, y, targets = self._training_X(X, y, targets, initialise=first)
         redrawn = []
         if first:
             # Not self._theta until the epoch ends (``_finish``): a call that

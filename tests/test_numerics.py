@@ -728,8 +728,14 @@ def test_float32_model_refuses_inputs_beyond_float32(make, sparse):
     kwargs = {"classes": [0, 1]} if hasattr(est, "predict_proba") else {}
     for call in (lambda: make().fit(big, y), lambda: make().partial_fit(big, y, **kwargs),
                  lambda: est.partial_fit(big, y), lambda: read(big)):
+        # The remedy too (before: scikit-learn's opening sentence alone).
         with pytest.raises(ValueError, match=r"Input X contains values too large for "
-                                             r"dtype=float32"):
+                                             r"dtype=float32\. X has values of "
+                                             r"magnitude up to 1e\+39; float32 holds "
+                                             r"values up to 3.4e\+38\. Use "
+                                             r"dtype='float64', "
+                                             r"or scale the features, e.g. with "
+                                             r"sklearn.preprocessing.MaxAbsScaler\."):
             call()
 
 

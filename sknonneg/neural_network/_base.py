@@ -60,6 +60,7 @@ from .._validation import (
     check_network_range,
     _unchecked_input_note,
     check_sparse_structure,
+    largest_magnitude,
     parameter_error,
 )
 from .._versioned import VersionedState
@@ -606,10 +607,16 @@ class BaseNetwork(VersionedState, BaseEstimator):
                 found = "NaN" if np.isnan(before).any() else "infinity"
                 raise ValueError(
                     f"Input X contains {found}. {_unchecked_input_note()}".rstrip())
+            # scikit-learn's words, then what is too large and the remedy (before:
+            # the first sentence alone). The fitted dtype (before: self.dtype,
+            # changed by set_params since).
+            name = np.dtype(self._compute_dtype).name
             raise ValueError(
-                # The fitted dtype (before: self.dtype, changed by set_params since).
-                f"Input X contains values too large for "
-                f"dtype={np.dtype(self._compute_dtype).name}."
+                f"Input X contains values too large for dtype={name}. X has values "
+                f"of magnitude up to {largest_magnitude(original):.3g}; {name} holds "
+                f"values up to {float(np.finfo(self._compute_dtype).max):.3g}. Use "
+                f"dtype='float64', or scale the features, e.g. with "
+                f"sklearn.preprocessing.MaxAbsScaler."
             )
         return X
 

@@ -374,7 +374,7 @@ def check_not_flushed(X, largest, original, name="X"):
         )
 
 
-def check_input_scale(X, name="X", *, original=None):
+def check_input_scale(X, name="X", *, original=None, initialise=True):
     """Raise ``ValueError`` if ``X`` is so large that the network's sums overflow.
 
     The data-dependent initialisation (in float64, whatever the compute dtype)
@@ -403,6 +403,11 @@ def check_input_scale(X, name="X", *, original=None):
 
     ``original``: ``X`` before its cast to the compute dtype, if it was cast; an
     ``X`` of zeros whose original was not is refused (``check_not_flushed``).
+    ``initialise``: the fit draws a start on ``X`` (a first fit or ``partial_fit``
+    call); False for one that continues a fitted network, where nothing is
+    initialised and the refusal of subnormal values gives their own reason
+    (``check_normal_magnitude``'s ``why`` None; before, it named the
+    initialisation there too).
     """
     dtype = np.float64
     largest = largest_magnitude(X)
@@ -429,7 +434,8 @@ def check_input_scale(X, name="X", *, original=None):
     check_normal_magnitude(
         X, largest, name,
         why=(f"the initialisation scales the first layer's weights to the inverse "
-             f"of the input's scale, which overflows {X.dtype.name}."))
+             f"of the input's scale, which overflows {X.dtype.name}." if initialise
+             else None))
     return X
 
 
@@ -439,7 +445,8 @@ def check_normal_magnitude(X, largest, name="X", *, why=None):
     1.18e-38 for float32) and not all are 0; ``largest`` is ``max|X|``.
 
     The rule of every float32 fit (``check_input_scale``, whose ``why`` is the
-    networks' initialisation; ``check_reconstruction_scale``, the autoencoder's).
+    networks' initialisation where the fit draws a start;
+    ``check_reconstruction_scale``, the autoencoder's).
     ``why``: the sentence that says what such an input does to the estimator;
     None: what such values are in that dtype (subnormal numbers, multiples of the
     smallest one, with fewer significant bits). float64 has no such limit: the

@@ -690,6 +690,29 @@ def test_fitted_float32_model_reads_subnormal_inputs(make):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("make", FLOAT32_MAKERS)
+def test_continuing_fit_refuses_subnormal_inputs_for_their_own_reason(make):
+    # A fit that draws a start names it (its first-layer weights, of the inverse
+    # of the input's scale, overflow float32); a fit that continues the fitted
+    # network (a later partial_fit call, a warm start) initialises nothing, and
+    # names the values' own loss of bits. Before, both named the initialisation.
+    X = np.random.RandomState(0).rand(60, 5)
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    small = X * 1e-40
+    with pytest.raises(ValueError, match=r"the initialisation scales the first "
+                                         r"layer's weights"):
+        make().fit(small, y)
+    est = make().set_params(random_state=0).fit(X, y)
+    own = (r"below float32's smallest normal number \(1.18e-38\): float32 holds "
+           r"such values as subnormal numbers, multiples of 1.4e-45 with at most "
+           r"\d+ significant bits \(a normal float32 has 24\). Scale the features")
+    for call in (lambda: est.partial_fit(small, y),
+                 lambda: est.set_params(warm_start=True).fit(small, y)):
+        with pytest.raises(ValueError, match=own) as info:
+            call()
+        assert "initialisation" not in str(info.value)
+
+
 @pytest.mark.parametrize("make", FLOAT32_FIT_MAKERS)
 @pytest.mark.parametrize("sparse", [False, True])
 def test_float32_model_refuses_inputs_beyond_float32(make, sparse):
@@ -705,8 +728,14 @@ def test_float32_model_refuses_inputs_beyond_float32(make, sparse):
     kwargs = {"classes": [0, 1]} if hasattr(est, "predict_proba") else {}
     for call in (lambda: make().fit(big, y), lambda: make().partial_fit(big, y, **kwargs),
                  lambda: est.partial_fit(big, y), lambda: read(big)):
+        # The remedy too (before: scikit-learn's opening sentence alone).
         with pytest.raises(ValueError, match=r"Input X contains values too large for "
-                                             r"dtype=float32"):
+                                             r"dtype=float32\. X has values of "
+                                             r"magnitude up to 1e\+39; float32 holds "
+                                             r"values up to 3.4e\+38\. Use "
+                                             r"dtype='float64', "
+                                             r"or scale the features, e.g. with "
+                                             r"sklearn.preprocessing.MaxAbsScaler\."):
             call()
 
 

@@ -1,7 +1,8 @@
 """The start on inputs flagged as small (``sknonneg._engine.init.cap_first_layer_l2``):
-L-BFGS-B fits on inputs whose largest column root-mean-square is below 1e-3 (the
-``InputScaleWarning``'s test) start with their first layer shrunk to an L2 penalty
-of at most ``SMALL_INPUT_MAX_INIT_L2``; every other start is the one drawn before.
+fits of either solver on inputs whose largest column root-mean-square is below 1e-3
+(the ``InputScaleWarning``'s test) start with their first layer shrunk to an L2
+penalty of at most ``SMALL_INPUT_MAX_INIT_L2``; every other start is the one drawn
+before.
 
 The data are those of ``doc/reliability.md``, "Small inputs" (60 x 3 uniform inputs
 times a scale): before, these default fits ended far below the constant model."""
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import d2_tweedie_score, log_loss, r2_score
 from sklearn.preprocessing import MinMaxScaler
 
@@ -82,31 +84,70 @@ def _start(est, X, y):
     return layout.arrays(theta)
 
 
+def _unshrunk_start(est, X, y):
+    """The start as drawn before the first layer's cap (``_check_input_scale``
+    saying the inputs are not small)."""
+    est._check_input_scale = lambda inputs, weights: False
+    return _start(est, X, y)
+
+
 @pytest.mark.parametrize("make", [
     lambda solver: NonNegMLPClassifier(solver=solver),
     lambda solver: NonNegMLPRegressor(monotonic_cst=[1, -1, 0], solver=solver)])
-def test_only_flagged_lbfgsb_starts_are_shrunk(make):
+def test_only_flagged_starts_are_shrunk(make):
     # Not flagged (largest column root-mean-square 5.8e-3): the start is the one
-    # drawn, whatever the solver (Adam's is not shrunk anywhere).
+    # drawn, whatever the solver.
     y = Y_CLF if isinstance(make("adam"), NonNegMLPClassifier) else Y_REG
     (c_l, i_l), (c_a, i_a) = (_start(make("lbfgsb"), X0 * 1e-2, y),
                               _start(make("adam"), X0 * 1e-2, y))
     for a, b in zip(c_l + i_l, c_a + i_a):
         assert_array_equal(a, b)
-    # Flagged (5.8e-4): L-BFGS-B's first layer is Adam's times one factor, its
-    # penalty at most SMALL_INPUT_MAX_INIT_L2; the layers above as drawn.
+    # Flagged (5.8e-4), either solver (before, Adam's start was not shrunk): the
+    # first layer is the drawn one times one factor, its penalty at most
+    # SMALL_INPUT_MAX_INIT_L2; the layers above as drawn.
     est = make("lbfgsb")
     (c_l, i_l), (c_a, i_a) = (_start(est, X0 * 1e-3, y),
                               _start(make("adam"), X0 * 1e-3, y))
-    top = np.argmax(np.abs(c_a[0]))
-    factor = c_l[0].ravel()[top] / c_a[0].ravel()[top]
-    assert 0 < factor < 1
-    np.testing.assert_allclose(c_l[0], factor * c_a[0], rtol=1e-12)
-    np.testing.assert_allclose(i_l[0], factor * i_a[0], rtol=1e-12)
-    assert est.l2 * np.sum(c_a[0] ** 2) > 100 * SMALL_INPUT_MAX_INIT_L2
-    assert est.l2 * np.sum(c_l[0] ** 2) <= SMALL_INPUT_MAX_INIT_L2 * (1 + 1e-12)
-    for a, b in zip(c_l[1:] + i_l[1:], c_a[1:] + i_a[1:]):
+    for a, b in zip(c_l + i_l, c_a + i_a):
         assert_array_equal(a, b)
+    c_d, i_d = _unshrunk_start(make("lbfgsb"), X0 * 1e-3, y)
+    top = np.argmax(np.abs(c_d[0]))
+    factor = c_l[0].ravel()[top] / c_d[0].ravel()[top]
+    assert 0 < factor < 1
+    np.testing.assert_allclose(c_l[0], factor * c_d[0], rtol=1e-12)
+    np.testing.assert_allclose(i_l[0], factor * i_d[0], rtol=1e-12)
+    assert est.l2 * np.sum(c_d[0] ** 2) > 100 * SMALL_INPUT_MAX_INIT_L2
+    assert est.l2 * np.sum(c_l[0] ** 2) <= SMALL_INPUT_MAX_INIT_L2 * (1 + 1e-12)
+    for a, b in zip(c_l[1:] + i_l[1:], c_d[1:] + i_d[1:]):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("l2", [1e3, 1e6])
+@pytest.mark.parametrize("scale", [1e-100, 1e-152])
+def test_adam_fit_on_flagged_inputs_keeps_its_loss_far_from_overflow(l2, scale):
+    # Before: Adam's first layer started at weights of 1 / scale, whose penalty
+    # its steps (about 1e-3 each) could not lower: training losses of 1.4e205 to
+    # 1.8e305, flat to the last bit, and no ConvergenceWarning. Now the start's
+    # first-layer penalty is at most SMALL_INPUT_MAX_INIT_L2, as L-BFGS-B's.
+    X, y = _scaled_data("binary", scale)
+    clf = _fit(NonNegMLPClassifier(solver="adam", l2=l2, max_iter=10,
+                                   random_state=0), X, y)
+    assert np.all(np.isfinite(clf.loss_curve_))
+    assert max(clf.loss_curve_) < 1e8  # the output layer's penalty: 7.7e6 at 1e6
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+def test_adam_fit_on_flagged_inputs_still_falling_warns():
+    # Before: at the default l2 on breast cancer times 1e-20, the start's
+    # penalty (1.35e37) hid every change of the loss, which stayed the same to
+    # the last bit for 50 epochs: no ConvergenceWarning for a fit that had not
+    # converged. Now the loss starts at 1.7 and is still falling at max_iter.
+    X, y = _scaled_data("binary", 1e-20)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        clf = NonNegMLPClassifier(solver="adam", max_iter=50, random_state=0).fit(X, y)
+    assert clf.loss_curve_[0] < 10
+    assert ConvergenceWarning in {w.category for w in rec}
 
 
 def test_cap_first_layer_l2_does_not_overflow():
@@ -246,16 +287,20 @@ def test_starts_on_inputs_near_1e_155_fit_without_overflow(make, y, scale):
     assert np.all(np.isfinite(est.loss_curve_))
 
 
+@pytest.mark.parametrize("solver", ["lbfgsb", "adam"])
 @pytest.mark.parametrize("sizes, scale", [((8,), 1e-157), ((10, 10), 1e-153),
-                                         ((100,), 2e-153)])
-def test_flagged_abba_start_measures_its_penalty_without_overflow(sizes, scale):
+                                         ((100,), 2e-153), ((20,), 1e-4)])
+def test_flagged_abba_start_measures_its_penalty_without_overflow(sizes, scale,
+                                                                  solver):
     # The start itself: every layer's penalty finite and within its cap, the
-    # first at SMALL_INPUT_MAX_INIT_L2 (L-BFGS-B), no RuntimeWarning. Before, a
+    # first at SMALL_INPUT_MAX_INIT_L2 (with Adam too: before, its first layer
+    # started at a penalty of ABBA_MAX_INIT_L2, and its loss stayed near 1e3 for
+    # the whole fit), no RuntimeWarning. Before, a
     # NaN norm skipped the cap: at 1e-153 the (10, 10) network's fit started
     # from a first layer of 3e153 (a penalty of 1e302) and raised no error; an
     # infinite one (the sum overflowing, 2e-153) gave a factor of 0, a first
     # layer of zeros.
-    est = ABBAClassifier(hidden_layer_sizes=sizes, random_state=0)
+    est = ABBAClassifier(hidden_layer_sizes=sizes, solver=solver, random_state=0)
     est._validate_params()
     layout = est._build_layout(3, 1)
     with warnings.catch_warnings():

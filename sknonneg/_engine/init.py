@@ -57,9 +57,9 @@ ABBA_SYMMETRY_BREAK = 0.5
 # both). Every ABBA layer's (``abba_init``):
 ABBA_MAX_INIT_L2 = 1e3
 # The first layer's, dense or ABBA, on inputs the initialisation flags as small
-# (``dense_init``'s ``small_inputs``): of the order of the data term (a mean loss of
-# order one), so that it does not steer L-BFGS-B's first steps
-# (``cap_first_layer_l2``).
+# (``dense_init``'s ``small_inputs``), whatever the solver: of the order of the data
+# term (a mean loss of order one), so that it does not steer L-BFGS-B's first
+# steps, nor leave Adam a loss that its steps cannot move (``cap_first_layer_l2``).
 SMALL_INPUT_MAX_INIT_L2 = 1.0
 # On inputs flagged as small, whatever the solver: the largest squared norm
 # ``||W||^2`` of a layer at the start, and the largest L2 penalty ``l2 ||W||^2``
@@ -362,6 +362,11 @@ def cap_first_layer_l2(coef, intercept, l2, cap=SMALL_INPUT_MAX_INIT_L2, *,
     Gamma) started at ``exp(-57)``, where the loss is flat in every parameter
     but linear in the output's bias; the fits stopped there as converged, with a
     training D^2 down to -4.4e4 (``doc/reliability.md``, "Small inputs").
+    Adam's steps are normalised per coordinate, of about its learning rate
+    each, and move weights of ``1 / s`` by nothing measurable: the penalty
+    stayed, the objective ended 1e5 (``s = 1e-4``) to 1e305 (``s = 1e-152``)
+    times the constant model's, and from about ``s = 1e-20`` its rounding hid
+    every change of the loss, so no fit was said not to have converged.
     Shrunk, each unit keeps its direction and stays centred (its bias is
     ``-mean`` times the same factor), with a smaller spread; the layers above
     are as drawn.

@@ -32,10 +32,6 @@ training loops how to hold the solver and use it on mini-batches:
 - ``in_place`` (class attribute): ``run`` updates the ``theta`` it is given, which
   holds a feasible iterate after every step (the training loops then keep no copy
   of it for an interrupted fit).
-- ``small_input_start`` (class attribute): on inputs flagged as small (the
-  ``InputScaleWarning``'s test), the estimators' starts shrink their first layer
-  to an L2 penalty of order one (``sknonneg._engine.init.cap_first_layer_l2``):
-  a solver whose steps follow the gradient's magnitudes (L-BFGS-B).
 
 Solvers are chosen by name in :data:`SOLVERS` and built by :func:`make_solver`, the
 only place where a solver's name is read. A new solver is one module here and one

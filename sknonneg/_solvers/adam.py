@@ -42,12 +42,6 @@ class ProjectedAdam:
     uses_step_size = True
     # run() updates the theta it is given, each step leaving a feasible iterate.
     in_place = True
-    # The start as drawn, whatever the scale of the inputs (LBFGSB's
-    # small_input_start): each step is normalised per coordinate, so a large
-    # penalty does not steer it, and on inputs flagged as small Adam fitted
-    # from the start as drawn (500 digits / 16 * 1e-4, 100 epochs: training
-    # accuracy 0.87-0.94); from the shrunk start it ended at the class prior.
-    small_input_start = False
 
     def __init__(self, n_params, learning_rate=1e-3, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8):

@@ -118,11 +118,6 @@ class LBFGSB:
     # False: on theta itself, as before the scaling (comparison runs in benchmarks
     # and tests: ``LBFGSB.first_layer_scaling = False``).
     first_layer_scaling = True
-    # On inputs flagged as small, the dense networks' and ABBA's starts shrink
-    # their first layer to an L2 penalty of order one (``sknonneg._engine.init.
-    # cap_first_layer_l2``): the first steps follow the gradient's magnitudes,
-    # which a start's penalty of 1e6 dominates.
-    small_input_start = True
 
     def __init__(self, lower=None, upper=None, maxcor=None, maxls=20):
         self.maxcor = MAXCOR if maxcor is None else int(maxcor)

@@ -307,12 +307,12 @@ class ABBAClassifier(BaseNetworkClassifier):
         # rows, zero weights as removed ones. The draw and its scaling: abba_init.
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES,
                                     uniform_draw=True)
-        small, flagged = self._check_input_scale(inputs, weights)
+        small = self._check_input_scale(inputs, weights)
         cap = self._lipschitz_cap(self.lipschitz_max)
         return layout.pack(*abba_init(
             layout.layer_sizes, inputs, weights, rng, self._activate,
             self._per_layer(self.l2, "l2", layout.n_layers), cap, small_inputs=small,
-            flagged_small=flagged))
+            flagged_small=small))
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         cap = self._lipschitz_cap(self.lipschitz_max)

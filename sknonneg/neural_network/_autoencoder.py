@@ -655,10 +655,11 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                           dtype=self._input_dtypes(X))
         return X, X
 
-    def _training_X(self, X, y, targets):
+    def _training_X(self, X, y, targets, initialise=True):
         """The rows of positive weight in the compute dtype, its own targets, and
         refused where the reconstruction's gradient would overflow, the cast made
-        them all zeros, or they are all below float32's smallest normal number."""
+        them all zeros, or they are all below float32's smallest normal number
+        (whose reason names no initialisation, so ``initialise`` is not read)."""
         original, X = X, self._as_compute_dtype(X)
         # Stricter than check_input_scale at the top; at the bottom the same rule
         # (check_normal_magnitude), and an X that the cast to float32 made all

@@ -60,6 +60,7 @@ from .._validation import (
     check_network_range,
     _unchecked_input_note,
     check_sparse_structure,
+    largest_magnitude,
     parameter_error,
 )
 from .._versioned import VersionedState
@@ -497,15 +498,18 @@ class BaseNetwork(VersionedState, BaseEstimator):
             y = column_or_1d(y, warn=True)
         return X, y
 
-    def _training_X(self, X, y, targets):
+    def _training_X(self, X, y, targets, initialise=True):
         """``(X, y, targets)`` of the rows a fit trains on (those of positive
         weight: ``_weighted_rows``), ``X`` in the compute dtype and refused where
         its values are too large for the network, or were all flushed to 0 by the
         cast (``check_input_scale``). Runs
         after the rows of weight 0 are dropped: those are not fitted, and their
         values are not checked (before, a row of weight 0 at 1e200 refused the
-        fit)."""
-        return check_input_scale(self._as_compute_dtype(X), original=X), y, targets
+        fit). ``initialise``: False where the fit continues a fitted network (a
+        warm start, a later ``partial_fit`` call), whose refusal of subnormal
+        values then names no initialisation."""
+        return (check_input_scale(self._as_compute_dtype(X), original=X,
+                                  initialise=initialise), y, targets)
 
     @staticmethod
     def _weighted_rows(X, y, targets, strata, sample_weight):
@@ -603,10 +607,16 @@ class BaseNetwork(VersionedState, BaseEstimator):
                 found = "NaN" if np.isnan(before).any() else "infinity"
                 raise ValueError(
                     f"Input X contains {found}. {_unchecked_input_note()}".rstrip())
+            # scikit-learn's words, then what is too large and the remedy (before:
+            # the first sentence alone). The fitted dtype (before: self.dtype,
+            # changed by set_params since).
+            name = np.dtype(self._compute_dtype).name
             raise ValueError(
-                # The fitted dtype (before: self.dtype, changed by set_params since).
-                f"Input X contains values too large for "
-                f"dtype={np.dtype(self._compute_dtype).name}."
+                f"Input X contains values too large for dtype={name}. X has values "
+                f"of magnitude up to {largest_magnitude(original):.3g}; {name} holds "
+                f"values up to {float(np.finfo(self._compute_dtype).max):.3g}. Use "
+                f"dtype='float64', or scale the features, e.g. with "
+                f"sklearn.preprocessing.MaxAbsScaler."
             )
         return X
 

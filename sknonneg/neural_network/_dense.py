@@ -217,7 +217,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
 
     def _init_theta(self, layout, X, rng, sample_weight=None):
         inputs, weights = init_rows(X, sample_weight, rng, _INIT_SAMPLES)
-        small, flagged = self._check_input_scale(inputs, weights)
+        small = self._check_input_scale(inputs, weights)
         gain = self._gain_param()
         gain0 = float(gain if np.isscalar(gain) else np.ravel(gain)[0])
         activate = dense_activation_function(layout.network[0].activation, gain0)
@@ -238,14 +238,13 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             free_hidden_std=_FREE_HIDDEN_INIT_STD, output_std=output_std,
             sparse_draw=loss.sparse_init, fixed=fixed,
             signed_output_std=loss.signed_output_init_std,
-            # Inputs flagged as small (the InputScaleWarning's test), fitted by
-            # L-BFGS-B: a first layer whose L2 penalty would steer the first
-            # steps is shrunk.
+            # Inputs flagged as small (the InputScaleWarning's test), whatever
+            # the solver: a first layer whose L2 penalty would dwarf the data
+            # term is shrunk, and none whose penalty's sum of squares overflows
+            # (inputs below about 1e-150).
             small_inputs=small,
             first_l2=float(self._per_layer(self.l2, "l2", layout.n_layers)[0]),
-            # Flagged, whatever the solver: no first layer whose penalty's sum of
-            # squares overflows (inputs below about 1e-150).
-            flagged_small=flagged)
+            flagged_small=small)
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):

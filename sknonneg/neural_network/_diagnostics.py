@@ -123,8 +123,9 @@ _RMS_BLOCK = 4096  # rows per block of column_rms on dense inputs
 def small_input_scale(rms):
     """Whether columns of root-mean-square ``rms`` (``column_rms``) are small as
     a whole: the largest below 1e-3 and not 0, the test by which
-    ``warn_input_scale`` calls inputs small. The dense networks' start shrinks
-    its first layer there (``_engine.init.dense_init``'s ``small_inputs``)."""
+    ``warn_input_scale`` calls inputs small. The networks' starts shrink their
+    first layer there, whatever the solver (``_engine.init.dense_init``'s
+    ``small_inputs``)."""
     largest = float(np.max(rms)) if np.size(rms) else 0.0
     return 0.0 < largest < _SCALE_LOW
 
@@ -431,10 +432,10 @@ def _small_input_note(X, estimator, scale_warned=False, ended=None):
     steps drove the first layer to 0 and left the units saturated, and a log-link
     output (Poisson, Gamma) ended far below or above the targets (training D^2 of
     -4.8e3 to -4.4e4, measured: ``doc/reliability.md``). Where the largest column
-    root-mean-square is below 1e-3 (``small_input_scale``), L-BFGS-B now starts
-    with that layer shrunk (``_engine.init.cap_first_layer_l2``) and those fits end
-    at about the constant model; Adam's fits, and inputs between that and a
-    largest magnitude of 0.1, start as drawn. The note states how this fit ended
+    root-mean-square is below 1e-3 (``small_input_scale``), the fits of either
+    solver now start with that layer shrunk (``_engine.init.cap_first_layer_l2``)
+    and end at about the constant model; inputs between that and a largest
+    magnitude of 0.1 start as drawn. The note states how this fit ended
     (``ended``), not how such fits can end. Before, the warning listed scaling
     among four remedies and blamed the monotonic constraints first.
     """

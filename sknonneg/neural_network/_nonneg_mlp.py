@@ -184,8 +184,8 @@ class NonNegMLPClassifier(DenseNetworkMixin, BaseNetworkClassifier):
     round). Scale the inputs (``MinMaxScaler`` or ``StandardScaler`` in a
     ``Pipeline``): see ``InputScaleWarning``, and :doc:`/reliability` for the
     warnings. On inputs whose largest column root-mean-square is below 1e-3 (an
-    ``InputScaleWarning``) an L-BFGS-B fit starts with its first layer shrunk to
-    an L2 penalty of at most 1 (:doc:`/reliability`, "Small inputs").
+    ``InputScaleWarning``) a fit of either solver starts with its first layer
+    shrunk to an L2 penalty of at most 1 (:doc:`/reliability`, "Small inputs").
 
     A non-negative network with a single logistic output unit is monotone in
     every input and cannot fit XOR (Wang et al. 2022); with a softmax and sigmoid

@@ -237,8 +237,8 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     Notes). The first layer's L2 term is the paper's, in the inputs' own units, so
     the scaler sets its strength: ``l2`` is best chosen with the scaler in a
     ``Pipeline``. On inputs whose largest column root-mean-square is below 1e-3
-    (an ``InputScaleWarning``) an L-BFGS-B fit starts with its first layer shrunk
-    to an L2 penalty of at most 1 (:doc:`/reliability`, "Small inputs").
+    (an ``InputScaleWarning``) a fit of either solver starts with its first layer
+    shrunk to an L2 penalty of at most 1 (:doc:`/reliability`, "Small inputs").
 
     With ``loss="poisson"``, ``"gamma"`` or ``"tweedie"`` the targets are divided
     by their weighted mean instead, :math:`t_{ik} = y_{ik} / \bar{y}_k`, the data

@@ -781,21 +781,19 @@ class TrainableNetwork(BaseNetwork):
     def _check_input_scale(self, inputs, weights):
         """The ``InputScaleWarning`` of the start's rows ``inputs`` (of
         ``weights``, summing to 1; ``warn_input_scale``), recorded for
-        ``report_fit``; returns ``(shrink, flagged)``. ``flagged``: those rows
-        are small as a whole (``small_input_scale``: the largest column
-        root-mean-square below 1e-3, the warning's test), where no start may
-        hand the solver a penalty beyond float64's range
-        (``sknonneg._engine.init.range_l2_factor``); ``shrink``: flagged, and
-        the solver's first steps follow the gradient's magnitudes (its
-        ``small_input_start``: L-BFGS-B), so the start shrinks its first layer
-        (``sknonneg._engine.init.cap_first_layer_l2``). Decided on the data and
+        ``report_fit``; returns whether those rows are flagged as small
+        (``small_input_scale``: the largest column root-mean-square below 1e-3,
+        the warning's test). There, whatever the solver, the start shrinks its
+        first layer to an L2 penalty of order one
+        (``sknonneg._engine.init.cap_first_layer_l2``) and no start hands the
+        solver a penalty beyond float64's range
+        (``sknonneg._engine.init.range_l2_factor``). Decided on the data and
         the parameters before the fit starts, so every other start is the one
         drawn before."""
         rms = column_rms(inputs, weights)
         note_input_scale_warning(self, warn_input_scale(
             inputs, weights, self.__class__.__name__, rms=rms))
-        flagged = bool(small_input_scale(rms))
-        return flagged and SOLVERS[self.solver].small_input_start, flagged
+        return bool(small_input_scale(rms))
 
     def _loss(self):
         """The ``Loss`` instance of the output, the one place that builds it: the
@@ -1245,7 +1243,7 @@ class TrainableNetwork(BaseNetwork):
         X, y, targets, strata, sample_weight = self._weighted_rows(
             X, y, targets, strata, sample_weight)
         n_dropped = n_given - X.shape[0]  # named by report_fit's notes
-        X, y, targets = self._training_X(X, y, targets)
+        X, y, targets = self._training_X(X, y, targets, initialise=not fitted)
         scorer = None
         if (self._do_early_stopping(X.shape[0])
                 and _scoring_mode(self._scoring()) == "scorer"):
@@ -1744,7 +1742,7 @@ class TrainableNetwork(BaseNetwork):
         # As in fit: the rows of weight 0 go, then X is converted and checked.
         X, y, targets, strata, sample_weight = self._weighted_rows(
             X, y, targets, strata, sample_weight)
-        X, y, targets = self._training_X(X, y, targets)
+        X, y, targets = self._training_X(X, y, targets, initialise=first)
         redrawn = []
         if first:
             # Not self._theta until the epoch ends (``_finish``): a call that

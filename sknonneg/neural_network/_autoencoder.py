@@ -586,7 +586,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             nonneg_penalty=self.nonneg_penalty if nonneg else 0.0,
             nonneg_layers=self._constrained_layers() if nonneg else ())
 
-    def _stall_tol(self, first_loss):
+    def _stall_tol(self, first_loss, first_penalty=0.0):
         """The stall rule's least decrease of the epoch loss: ``tol`` times the
         first epoch's loss (``TrainableNetwork._stall_tol``). The reconstruction
         error is summed over the features and in the data's units, so an absolute

@@ -101,9 +101,11 @@ class _Rule(NonNegAutoencoder):
     _stall_reads_penalty = True
 
     def _stall_tol(self, first_loss, first_penalty=0.0):
+        # Both rules written out here: the estimator's own has been ``data`` since
+        # this script's run adopted it.
         self.first_penalty_ = float(first_penalty)
         if self._reference == "loss":
-            return super()._stall_tol(first_loss, first_penalty)
+            return self.tol * abs(float(first_loss)), "tol times the first loss"
         threshold = self.tol * abs(float(first_loss) - float(first_penalty))
         return threshold, f"tol={self.tol} times the first epoch's data term"
 

@@ -72,6 +72,26 @@ OPTIONS = [
 @pytest.mark.parametrize("block_rows", [None, 5], ids=["one-block", "blocks"])
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 @pytest.mark.parametrize("params", OPTIONS, ids=lambda p: "-".join(map(str, p.values())))
+def test_penalty_value_is_the_loss_of_the_parameters_alone(params, sparse, block_rows):
+    # penalty_value: the L2 and non-negativity penalties, not the data term and
+    # not the KL sparsity term (which reads the data), without a pass over rows.
+    ae, objective, theta, X, sw = _objective(sparse, block_rows, **params)
+    (w1, _), (w2, _) = ae._layout.views(theta)
+    expected = ae.l2 * ((w1 ** 2).sum() + (w2 ** 2).sum())
+    if ae.nonneg == "penalty":
+        for i in ae._constrained_layers():
+            expected += ae.nonneg_penalty / 2 * (np.minimum((w1, w2)[i], 0) ** 2).sum()
+    assert_allclose(objective.penalty_value(theta), expected, rtol=1e-10)
+    data_only = NonNegAutoencoder(K, l2=0.0, sparsity_weight=0.7, sparsity_target=0.2,
+                                  nonneg_penalty=0.0, **params)
+    data_only._layout = ae._layout
+    assert_allclose(objective.loss_grad(theta)[0] - objective.penalty_value(theta),
+                    _reference_loss(data_only, theta, X, sw), rtol=1e-10)
+
+
+@pytest.mark.parametrize("block_rows", [None, 5], ids=["one-block", "blocks"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("params", OPTIONS, ids=lambda p: "-".join(map(str, p.values())))
 def test_gradient_matches_finite_differences(params, sparse, block_rows,
                                              finite_differences):
     ae, objective, theta, X, sw = _objective(sparse, block_rows, **params)

@@ -1,6 +1,6 @@
 """NonNegAutoencoder's ConvergenceWarning at ``max_iter`` follows its own ``tol``:
 a fit that the limit ended while its epoch loss still fell by at least the stall
-rule's threshold (``tol`` times the first epoch's loss) warns; one that met
+rule's threshold (``tol`` times the first epoch's data term) warns; one that met
 ``tol`` does not. Before, the supervised networks' tail rule (1% of the whole
 decrease over the last 10% of the epochs) made the warning depend on the budget:
 digits / 16 at the defaults warned after 50 epochs and not after 100, though its
@@ -47,7 +47,7 @@ def test_default_digits_fit_warns_after_100_epochs():
     assert _still_falls(ae.loss_curve_, ae.tol * ae.loss_curve_[0], 10)
     assert "maximum iterations (100) reached" in messages[0]
     assert "still fell below its best so far by" in messages[0]
-    assert "times the first epoch's loss" in messages[0]
+    assert "times the first epoch's data term" in messages[0]
 
 
 @pytest.mark.parametrize("max_iter", [5, 20, 40, 80, 300])

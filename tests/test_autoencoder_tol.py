@@ -1,13 +1,17 @@
 """What ``tol`` compares: NonNegAutoencoder's stall rule is relative to the first
-epoch's loss (its loss is summed over the features, in the data's units); the
-MLP estimators' stays absolute."""
+epoch's data term (its loss is summed over the features, in the data's units; the
+penalty on the weights left out); the MLP estimators' stays absolute."""
 
+import re
 import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpydoc.docscrape import ClassDoc
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import normalize
 
 from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                       NonNegMLPRegressor)
@@ -38,8 +42,41 @@ def test_wide_fit_stops_when_relative_progress_stalls(capsys):
     curve = np.asarray(ae.loss_curve_)
     assert ae.n_iter_ < 100
     assert np.all(-np.diff(curve) > ae.tol)  # progress by the absolute rule
-    assert ae.n_iter_ == _stall_epoch(curve, ae.tol * curve[0], ae.n_iter_no_change)
-    assert "times the first epoch's loss" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    threshold = float(re.search(r"first epoch's data term \(([^)]+)\)", out)[1])
+    # The data term is the loss less its L2 penalty (a small part here).
+    assert 0.99 * ae.tol * curve[0] < threshold < ae.tol * curve[0]
+    assert ae.n_iter_ == _stall_epoch(curve, threshold, ae.n_iter_no_change)
+
+
+def test_threshold_is_relative_to_the_data_term():
+    # The first epoch's penalty on the weights (its L2 term) is left out: a first
+    # loss of 5 of which 4 is penalty gives tol times 1.
+    est = NonNegAutoencoder(2, tol=1e-3)
+    threshold, text = est._stall_tol(5.0, 4.0)
+    assert threshold == pytest.approx(1e-3)
+    assert "data term" in text
+
+
+def test_fit_whose_first_loss_is_mostly_penalty_does_not_stop_early():
+    # Unit-norm sparse rows (tf-idf-like): the encoder's weights start at 1 / the
+    # data's spread along them, and their L2 penalty is most of the first loss
+    # (89% here). Relative to that loss the fit stopped at epoch 41; relative to
+    # the data term it runs its 60 epochs, its loss still falling by 0.03 over the
+    # last 10 (the ConvergenceWarning names the threshold).
+    X = normalize(sp.random(200, 1000, density=0.02, random_state=0, format="csr"))
+    params = dict(l2=1e-3, tol=1e-2, max_iter=60, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        ae = NonNegAutoencoder(4, **params).fit(X)
+    curve = np.asarray(ae.loss_curve_)
+    stop_by_loss = _stall_epoch(curve, ae.tol * curve[0], ae.n_iter_no_change)
+    assert stop_by_loss is not None and stop_by_loss < ae.max_iter
+    assert ae.n_iter_ == ae.max_iter
+    message = next(str(w.message) for w in record
+                   if issubclass(w.category, ConvergenceWarning))
+    threshold = float(re.search(r"first epoch's data term \(([^)]+)\)", message)[1])
+    assert 0 < threshold < 0.2 * ae.tol * curve[0]
 
 
 def test_tol_docstring_says_what_it_compares():

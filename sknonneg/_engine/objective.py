@@ -445,6 +445,34 @@ class Objective:
             loss += penalty.value_grad(layout, theta, grad)
         return float(loss), (grad.copy() if copy else grad)
 
+    def penalty_value(self, theta):
+        """The part of ``loss_grad(theta)``'s loss that depends on the parameters
+        alone, without a pass over the data: the L2 penalty of each layer (in
+        ``penalty_units`` where set), the exact L1 term and the generic penalties
+        that do not read the data (``Penalty.reads_data``). The rest of the loss is
+        the data term: the loss over the rows and the penalties that read them
+        (``ActivityL1``, ``KLSparsity``). Dense layers, no reparametrisation (the
+        autoencoder's stall rule asks for it: ``TrainableNetwork._stall_tol``)."""
+        layout = self.layout
+        value = 0.0
+        for i, (alpha, layer, blocks) in enumerate(zip(self.l2, self.layers,
+                                                       layout.blocks(theta))):
+            if alpha == 0:
+                continue
+            coef = layer.coef(blocks)
+            if i == 0 and self.penalty_units is not None:
+                units = self.penalty_units  # as column_l2_grad measures it
+                value += alpha * float((units * units) @ np.einsum("ij,ij->i", coef,
+                                                                   coef))
+            else:
+                value += alpha * float(np.vdot(coef, coef))
+        if layout.has_l1:
+            value += layout.box.l1_penalty(theta)
+        for penalty in self.generic_penalties:
+            if not penalty.reads_data:
+                value += penalty.value(layout, theta)
+        return value
+
 
 def forward(layers, params, X, *, gain=1.0, dtype=np.float64, fixed_order=False,
             keep="all"):

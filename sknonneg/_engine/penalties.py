@@ -74,10 +74,13 @@ __all__ = ["Penalty", "L2", "ActivityL1", "NegativeWeightsL2", "KLSparsity",
 
 class Penalty:
     """Base class. ``fused``: reaches the kernels through ``fuse`` (no generic pass
-    in ``Objective``); ``fused_only``: has no generic path (``value_grad``) at all."""
+    in ``Objective``); ``fused_only``: has no generic path (``value_grad``) at all;
+    ``reads_data``: its value depends on the data as well as on the parameters
+    (it is part of the data term that ``Objective.penalty_value`` leaves out)."""
 
     fused = False
     fused_only = False
+    reads_data = False
 
     def fuse(self, objective):
         """Adds the penalty's coefficients to those the fused kernels read
@@ -89,6 +92,11 @@ class Penalty:
         """Adds the penalty's gradient over ``theta`` to ``grad_out``; returns its
         value."""
         raise NotImplementedError
+
+    def value(self, layout, theta):
+        """The penalty's value at ``theta`` alone (no gradient): ``value_grad``
+        into a scratch gradient unless a subclass computes it more cheaply."""
+        return self.value_grad(layout, theta, np.zeros(layout.n_params))
 
     def bind(self, objective):
         """Called with the objective each time it is pointed at a data set (a
@@ -112,6 +120,15 @@ class L2(Penalty):
         # abba_coef_grad).
         objective.l2 = [a + b for a, b in zip(objective.l2,
                                               self.per_layer(len(objective.l2)))]
+
+    def value(self, layout, theta):
+        value = 0.0
+        for alpha, layer, blocks in zip(self.per_layer(layout.n_layers),
+                                        layout.network, layout.blocks(theta)):
+            if alpha != 0:
+                coef = layer.coef(blocks)
+                value += alpha * float(np.vdot(coef, coef))
+        return value
 
     def value_grad(self, layout, theta, grad_out):
         """The generic path (``Objective`` uses the kernels' hook instead): for
@@ -137,6 +154,7 @@ class ActivityL1(Penalty):
 
     fused = True
     fused_only = True
+    reads_data = True
 
     def __init__(self, alpha):
         self.alpha = float(alpha)
@@ -183,6 +201,8 @@ class KLSparsity(Penalty):
 
     ``KL(r || q) = r log(r / q) + (1 - r) log((1 - r) / (1 - q))``.
     """
+
+    reads_data = True
 
     def __init__(self, target, weight):
         self.target = float(target)

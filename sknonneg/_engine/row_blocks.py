@@ -334,3 +334,15 @@ class RowBlockObjective:
             loss += penalty.value_grad(self.layout, theta, grad)
         self.grad = grad  # the gradient of the last evaluation, as Objective keeps it
         return float(loss), (grad.copy() if copy else grad)
+
+    def penalty_value(self, theta):
+        """The part of the loss that depends on the parameters alone
+        (``Objective.penalty_value``): the penalties that do not read the data,
+        and the exact L1 term, which the blocks' objectives add."""
+        if self.single:
+            return self._by_rows[self.n_samples].penalty_value(theta)
+        value = sum(penalty.value(self.layout, theta) for penalty in self.penalties
+                    if not penalty.reads_data)
+        if self.layout.has_l1:
+            value += self.layout.box.l1_penalty(theta)
+        return value

@@ -1136,7 +1136,7 @@ def warn_if_not_converged(result, name, max_iter, unpenalised=False,
     (``n_iter_no_change`` = ``window`` epochs in a row without a fall of the epoch
     loss below its best so far by at least ``threshold`` end it), for an estimator
     whose warning follows its own ``tol`` (the autoencoder's: ``tol`` times the
-    first epoch's loss). The tail rule is then replaced by that rule: a fit that
+    first epoch's data term). The tail rule is then replaced by that rule: a fit that
     reached ``max_iter`` warns where one of its last ``window`` epochs (its first
     excepted, which has no best before it) still fell below the best so far by at
     least ``threshold``, and not otherwise; a fit that met ``tol`` stopped

@@ -826,14 +826,20 @@ class TrainableNetwork(BaseNetwork):
     #: that scores early stopping by its loss only.
     _candidate_class = None
 
-    def _stall_tol(self, first_loss):
+    #: Whether ``_stall_tol`` is given the first epoch's penalty of the parameters
+    #: alone (``Objective.penalty_value`` at each batch's starting parameters,
+    #: weighted as the epoch's loss): computed only where it is read.
+    _stall_reads_penalty = False
+
+    def _stall_tol(self, first_loss, first_penalty=0.0):
         """``(threshold, text)``: the least decrease of the epoch loss, below the
         best so far, that counts as progress in the stall rule of the epoch loop
         (``n_iter_no_change`` epochs without it end the fit), given ``first_loss``,
-        the loss of the fit's first epoch; ``text`` says what it is in the log line.
-        ``tol`` itself here (absolute, as scikit-learn's MLPs); an estimator whose
-        loss has no fixed scale (``NonNegAutoencoder``) measures it relative to
-        ``first_loss``."""
+        the loss of the fit's first epoch, and ``first_penalty``, the part of it
+        that depends on the parameters alone (0 unless ``_stall_reads_penalty``);
+        ``text`` says what it is in the log line. ``tol`` itself here (absolute, as
+        scikit-learn's MLPs); an estimator whose loss has no fixed scale
+        (``NonNegAutoencoder``) measures it relative to the first epoch."""
         return self.tol, f"tol={self.tol}"
 
     def _validation_split(self, strata, sample_weight, rng, targets=None):
@@ -1564,18 +1570,23 @@ class TrainableNetwork(BaseNetwork):
             strata = np.zeros(n_samples, dtype=np.int64)
         return stratified_batches(strata, batch_size, rng)
 
-    def _epoch_step(self, solver, objectives, theta, data, batches, gain, epoch):
+    def _epoch_step(self, solver, objectives, theta, data, batches, gain, epoch,
+                    penalty=None):
         """One pass over ``batches`` (index arrays into ``data``); returns ``(theta,
         mean loss, first loss)``: each batch's loss before its update, weighted by
         the batch's sample weights (as scikit-learn's MLP reports an epoch), and that
         of the first batch, at the parameters the epoch started from. A batch of
-        zero total weight is skipped; a non-finite result is a ValueError."""
+        zero total weight is skipped; a non-finite result is a ValueError.
+
+        ``penalty``: a list, to which the part of the mean loss that depends on the
+        parameters alone is appended (each batch's ``penalty_value`` at its
+        starting parameters, weighted as its loss); None: not computed."""
         schedule = Schedule(
             max_iter=solver.steps_per_batch(self.steps_per_batch), tol=self.tol,
             learning_rate=step_size(self.learning_rate, self.learning_rate_init, epoch,
                                     self.max_iter))
         box = objectives.layout.box
-        total, weight, first = 0.0, 0.0, np.nan
+        total, weight, first, penalties = 0.0, 0.0, np.nan, 0.0
         # Parameters that overflowed (a huge learning_rate_init) make inf - inf in
         # the NumPy kernels: a NaN that check_finite_parameters refuses below, with
         # a ValueError naming the parameter. Before, NumPy's bare "invalid value
@@ -1586,7 +1597,10 @@ class TrainableNetwork(BaseNetwork):
                 if w <= 0:
                     continue  # a batch of zero weight adds nothing to the weighted loss
                 batch = data[idx]
-                run = solver.run(objectives.get(batch, gain), theta, box, schedule)
+                objective = objectives.get(batch, gain)
+                if penalty is not None:  # before the run updates theta in place
+                    penalties += objective.penalty_value(theta) * w
+                run = solver.run(objective, theta, box, schedule)
                 theta = run.theta
                 # The batch's loss before its update (the run's first evaluation).
                 total += run.start_loss * w
@@ -1603,6 +1617,8 @@ class TrainableNetwork(BaseNetwork):
             # An autoencoder or an ABBA network has no gain (before: "(gain=1)").
             epoch = "in an epoch of lbfgsb"
         check_finite_parameters(theta, epoch, total, self._compute_dtype, params)
+        if penalty is not None:
+            penalty.append(penalties / weight)
         return theta, total / weight, first
 
     def _fit_epochs(self, solver, objectives, theta, data, rng, gain, monitor,
@@ -1621,13 +1637,16 @@ class TrainableNetwork(BaseNetwork):
                 # The starting parameters (the epoch updates theta in place), for
                 # the loss over every batch at them (_start_loss_all_batches).
                 start = (theta.copy(), batches, float(gain))
+            penalty = [] if epoch == 0 and self._stall_reads_penalty else None
             theta, loss, first = self._epoch_step(solver, objectives, theta, data,
-                                                  batches, float(gain), epoch)
+                                                  batches, float(gain), epoch,
+                                                  penalty=penalty)
             if epoch == 0:
                 # The loss at the fit's starting parameters (one batch): where the
                 # diagnostics tell a fit that got worse from one that started badly.
                 result.start_loss = first
-                stall_tol, stall_text = self._stall_tol(loss)
+                stall_tol, stall_text = self._stall_tol(
+                    loss, penalty[0] if penalty else 0.0)
             result.theta, result.loss = theta, loss
             result.loss_curve.append(loss)
             result.n_iter = epoch + 1

@@ -55,16 +55,6 @@ _LARGE_INPUT, _UNIT_RMS = 10.0, 2.0
 # A fit whose training log-loss is within this share of the class-prior model's is
 # no better than it; so is a regressor whose training R^2 is at most this share.
 _PRIOR_MARGIN = 0.01
-
-
-def _than(loss, reference):
-    """How a degenerate fit's ``loss`` compares with the constant model's
-    ``reference`` (both lower-better), in a warning's words: ``"worse than"``
-    where it exceeds it by more than ``_PRIOR_MARGIN`` of it, else ``"no better
-    than"``. Before, a fit ending far worse than the constant model (a log-loss 10
-    times the class prior's) was said to be "no better than" it."""
-    worse = loss > reference * (1.0 + _PRIOR_MARGIN)
-    return "worse than" if worse else "no better than"
 # The iteration limit means something when the loss still fell, over the last 10%
 # of the iterations (at least 5), by more than 1% of its decrease after its
 # initial transient (below).
@@ -82,6 +72,16 @@ _TAIL_SHARE, _TAIL_MIN, _TAIL_GAIN = 0.1, 5, 0.01
 # warn, 56 of them with tails of 0.003-0.9% of their loss; with both measures
 # still 39 (scikit-learn's checks on toy data); with 0.9 and both, none.
 _TRANSIENT_STEP = 0.9
+
+
+def _than(loss, reference):
+    """How a degenerate fit's ``loss`` compares with the constant model's
+    ``reference`` (both lower-better), in a warning's words: ``"worse than"``
+    where it exceeds it by more than ``_PRIOR_MARGIN`` of it, else ``"no better
+    than"``. Before, a fit ending far worse than the constant model (a log-loss 10
+    times the class prior's) was said to be "no better than" it."""
+    worse = loss > reference * (1.0 + _PRIOR_MARGIN)
+    return "worse than" if worse else "no better than"
 
 
 def column_rms(inputs, weights):

@@ -208,6 +208,18 @@ def test_init_l2_factor_is_exact_over_the_whole_range():
         assert init_l2_factor(1e-4, 3.0, 1.0, top=100.0) == np.sqrt(1.0 / 3e-4) / 100.0
 
 
+def _abba_start_on(est, X):
+    """An ABBA network's layout and start on ``X`` (three inputs, one output),
+    with a RuntimeWarning (an overflow) an error."""
+    est._validate_params()
+    layout = est._build_layout(3, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        theta = est._init_theta(layout, X, np.random.RandomState(0))
+    return layout, theta
+
+
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
 @pytest.mark.parametrize("sizes", [(20,), (10, 10)])
 @pytest.mark.parametrize("l2", [1e2, 1e4, 1e6])
@@ -218,12 +230,7 @@ def test_abba_start_at_a_large_l2_has_no_layer_of_zeros(solver, sizes, l2, scale
     # factor was 0, and the layer started as zeros (the first, or the one above).
     est = ABBAClassifier(hidden_layer_sizes=sizes, l2=l2, solver=solver,
                          random_state=0)
-    est._validate_params()
-    layout = est._build_layout(3, 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("error", RuntimeWarning)
-        theta = est._init_theta(layout, X0 * scale, np.random.RandomState(0))
+    layout, theta = _abba_start_on(est, X0 * scale)
     assert np.all(np.isfinite(theta))
     coefs_a, coefs_b = layout.arrays(theta)[:2]
     for a, b in zip(coefs_a, coefs_b):
@@ -301,12 +308,7 @@ def test_flagged_abba_start_measures_its_penalty_without_overflow(sizes, scale,
     # infinite one (the sum overflowing, 2e-153) gave a factor of 0, a first
     # layer of zeros.
     est = ABBAClassifier(hidden_layer_sizes=sizes, solver=solver, random_state=0)
-    est._validate_params()
-    layout = est._build_layout(3, 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("error", RuntimeWarning)
-        theta = est._init_theta(layout, X0 * scale, np.random.RandomState(0))
+    layout, theta = _abba_start_on(est, X0 * scale)
     coefs_a, coefs_b = layout.arrays(theta)[:2]
     penalties = [est.l2 * float(np.sum(a ** 2) + np.sum(b ** 2))
                  for a, b in zip(coefs_a, coefs_b)]

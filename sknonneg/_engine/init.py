@@ -254,8 +254,7 @@ def scale_to_spread(inputs, coef, weights, target, *, spread="relative"):
 
 def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
                free_hidden_std, output_std, sparse_draw, fixed=((), ()),
-               signed_output_std=None, small_inputs=False, first_l2=0.0,
-               flagged_small=False):
+               signed_output_std=None, small_inputs=False, first_l2=0.0):
     """Initial weights and biases of a network of sign-constrained dense layers.
 
     Layer by layer over ``inputs`` (rows of ``weights``): a draw of each weight's sign
@@ -289,19 +288,16 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
     small_inputs : bool, default=False
         The inputs are far below unit scale (the ``InputScaleWarning``'s test of
         the initialisation's rows: the largest column root-mean-square below
-        1e-3): the first layer, once every layer is drawn and scaled, is shrunk
-        to an L2 penalty of at most ``SMALL_INPUT_MAX_INIT_L2``
-        (``cap_first_layer_l2``). A fixed first layer is kept as given.
+        1e-3), whatever the solver: the first layer, once every layer is drawn
+        and scaled, is shrunk, weights and biases by one factor, to an L2
+        penalty of at most ``SMALL_INPUT_MAX_INIT_L2`` (``cap_first_layer_l2``),
+        and further where its squared norm or penalty would exceed
+        ``SMALL_INPUT_MAX_INIT_NORM`` (``range_l2_factor``; below about 1e-150,
+        where the unshrunk start's penalty overflowed). A fixed first layer is
+        kept as given.
     first_l2 : float, default=0.0
         The first layer's L2 coefficient (``l2 ||W||^2``), read only with
-        ``small_inputs`` or ``flagged_small``.
-    flagged_small : bool, default=False
-        The inputs are flagged as small (the ``InputScaleWarning``'s test),
-        whatever the solver: a first layer with an L2 penalty is shrunk, weights
-        and biases by one factor, where its squared norm or penalty would exceed
-        ``SMALL_INPUT_MAX_INIT_NORM`` (``range_l2_factor``; below about 1e-150,
-        where the unshrunk start's penalty overflowed). Every start within it is
-        left as it was. A fixed first layer is kept as given.
+        ``small_inputs``.
 
     Returns
     -------
@@ -337,7 +333,6 @@ def dense_init(layout, inputs, weights, rng, activate, *, nonneg_hidden_std,
             inputs = activate(inputs @ coef + intercept)
     if small_inputs and not fixed_coefs:
         cap_first_layer_l2(coefs[0], intercepts[0], first_l2)
-    if flagged_small and not fixed_coefs:
         # The dense kernels form no penalty without an l2 (a start of 1e155 then
         # fits: cap_first_layer_l2 leaves it). After the cap above, this one
         # shrinks only a layer whose l2 is far below 1 (subnormal).
@@ -434,7 +429,7 @@ def range_l2_factor(l2, norm, top=1.0):
     at ``max(l2, 1)``; 1 where the layer is within both.
 
     Only on inputs flagged as small (``dense_init``'s and ``abba_init``'s
-    ``flagged_small``): the weights of a unit spread on inputs of scale ``s`` are
+    ``small_inputs``): the weights of a unit spread on inputs of scale ``s`` are
     of order ``1 / s``, and below about 1e-150 their squares, which the penalty
     kernels sum before ``l2`` multiplies them (ABBA's even at ``l2=0``), overflow
     float64.
@@ -447,8 +442,7 @@ def _variance(weights, values):
     return weights @ (values - weights @ values) ** 2
 
 
-def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=False,
-              flagged_small=False):
+def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=False):
     """Initial blocks ``A, B >= 0`` and biases ``b_u, b_v`` of a network of ABBA layers.
 
     Each layer starts as a signed uniform draw ``W`` split into ``A = max(W, 0)``,
@@ -479,9 +473,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         The inputs are far below unit scale (``dense_init``'s ``small_inputs``):
         the first layer's penalty at the start is at most
         ``SMALL_INPUT_MAX_INIT_L2``, not ``ABBA_MAX_INIT_L2`` (see
-        ``cap_first_layer_l2``).
-    flagged_small : bool, default=False
-        The inputs are flagged as small, whatever the solver: every layer's
+        ``cap_first_layer_l2``); every layer's
         penalty is measured without overflow where ``scale ** 2`` overflows
         (unit spread on inputs below about 1e-154: the norm was NaN, the cap
         skipped, and the fit's first loss inf), and no layer starts with a
@@ -519,7 +511,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         # L-BFGS-B's first steps from there sent the logits to 1e5-1e12.
         # On inputs flagged as small, an overflow here (scale ** 2 beyond float64)
         # is measured again without it (_abba_range_factor): no RuntimeWarning.
-        with (np.errstate(over="ignore", invalid="ignore") if flagged_small
+        with (np.errstate(over="ignore", invalid="ignore") if small_inputs
               else nullcontext()):
             norm = float(np.einsum("ij,ij,j->", a, a, scale ** 2)
                          + np.einsum("ij,ij,j->", b, b, scale ** 2))
@@ -534,7 +526,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         # exact, is sqrt((most / l2) / norm) bit for bit.
         room = most / float(l2[i]) if l2[i] > 0 else np.inf  # no warning at 1e-320
         factor = init_l2_factor(1.0, norm, room)
-        if flagged_small:
+        if small_inputs:
             factor = _abba_range_factor(a, b, scale, norm, room, l2[i], factor)
         # On inputs flagged as small, the layers above are scaled on the first
         # layer at unit spread, before its cap (as dense_init's): scaled on the
@@ -551,7 +543,7 @@ def abba_init(sizes, inputs, weights, rng, activate, l2, cap=None, small_inputs=
         coefs_a.append(a)
         coefs_b.append(b)
         if i < n_layers - 1:
-            above = unit_scale if flagged_small and i == 0 else scale
+            above = unit_scale if small_inputs and i == 0 else scale
             u, v = u * above, v * above
             x = activate(u - weights @ u)
             z = activate(v - weights @ v)

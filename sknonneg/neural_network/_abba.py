@@ -311,8 +311,7 @@ class ABBAClassifier(BaseNetworkClassifier):
         cap = self._lipschitz_cap(self.lipschitz_max)
         return layout.pack(*abba_init(
             layout.layer_sizes, inputs, weights, rng, self._activate,
-            self._per_layer(self.l2, "l2", layout.n_layers), cap, small_inputs=small,
-            flagged_small=small))
+            self._per_layer(self.l2, "l2", layout.n_layers), cap, small_inputs=small))
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):
         cap = self._lipschitz_cap(self.lipschitz_max)

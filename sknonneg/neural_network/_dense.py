@@ -243,8 +243,7 @@ class DenseNetworkMixin(SupervisedTransformerMixin):
             # term is shrunk, and none whose penalty's sum of squares overflows
             # (inputs below about 1e-150).
             small_inputs=small,
-            first_l2=float(self._per_layer(self.l2, "l2", layout.n_layers)[0]),
-            flagged_small=small)
+            first_l2=float(self._per_layer(self.l2, "l2", layout.n_layers)[0]))
         return layout.pack(coefs, intercepts)
 
     def _make_objective(self, layout, X, y, sample_weight, gain, parallel):

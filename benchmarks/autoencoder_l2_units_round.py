@@ -71,6 +71,10 @@ changed.
 
     PYTHONPATH=. python benchmarks/autoencoder_l2_units_round.py
 
+(run at c231df2, before the adoption; after it the package measures the sigmoid
+decoder's encoder L2 in spans itself, so ``baseline`` with that decoder is no
+longer the code before: rerun at c231df2.)
+
 Budget: about 20 minutes of CPU on one thread (16 fits). Writes
 benchmarks/results/autoencoder_l2_units_round.{json,md} (after each cell).
 """

@@ -187,12 +187,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Weight ``beta`` of the KL sparsity penalty; 0 (the default) switches it
         off. NCAE's setting is 3 (see Notes). At most 1e6 (see ``l2``).
     l2 : float, default=1e-5
-        L2 penalty on both weight matrices: ``l2 * ||W2||_F^2`` on the decoder's,
-        and on the encoder's, with ``decoder="sigmoid"``, ``l2 * sum_j u_j^2
-        ||W1[j]||^2``, ``u_j`` the span (largest minus smallest value) of input
-        column ``j`` over the training rows (1 for a constant column), so that it
-        does not depend on the columns' units; ``l2 * ||W1||_F^2`` with
-        ``decoder="linear"`` (see Notes). ``l2``,
+        L2 penalty on both weight matrices; with ``decoder="sigmoid"`` the
+        encoder's is measured in the spans of its input columns (Notes). ``l2``,
         ``nonneg_penalty`` and ``sparsity_weight`` are at most 1e6 (else
         ``InvalidParameterError``; why:
         :ref:`the autoencoder in detail <autoencoder-details>`).
@@ -337,10 +333,9 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         & + \mathrm{l2} (\sum_j u_j^2 \|W_{1,j}\|_2^2 + \|W_2\|_F^2)
             + \frac{\lambda}{2} \sum_{w < 0} w^2
 
-    with :math:`W_{1,j}` the encoder's weights on input column :math:`j`,
-    :math:`u_j` the span of that column over the training rows (its largest
-    value less its smallest, the zeros of a sparse input counted; 1 for a
-    constant column) with ``decoder="sigmoid"`` and 1 with ``decoder="linear"``,
+    with :math:`u_j` the span (largest less smallest value) of input column
+    :math:`j` over the training rows with ``decoder="sigmoid"`` (1 for a
+    constant column; :doc:`/defaults`), 1 with ``decoder="linear"``,
     :math:`\beta` = ``sparsity_weight``, :math:`\rho` =
     ``sparsity_target``, :math:`\mathrm{KL}(\rho \| q) = \rho \log(\rho / q)
     + (1 - \rho) \log((1 - \rho) / (1 - q))` (:math:`q` clipped into
@@ -370,11 +365,7 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     ``solver="adam"`` with ``learning_rate_init=0.01`` and ``max_iter=50`` epochs
     (on small data sets raise ``max_iter``, or use ``solver="lbfgsb"``),
     ``nonneg_layers="decoder"``, which reconstructs better than the
-    all-non-negative network, and ``nonneg="bounds"``, which is exact. With
-    the sigmoid decoder the encoder's L2 is measured in the columns' spans
-    (:math:`u_j` above; :doc:`/defaults`, "The encoder's L2 in the columns'
-    spans"): in the weights' own units, which grow as the inverse of the columns'
-    scale, it was most of the objective on tf-idf and left codes dead. On tf-idf
+    all-non-negative network, and ``nonneg="bounds"``, which is exact. On tf-idf
     NMF reconstructs better, and faster (:ref:`docstring-measurements`); there
     the linear decoder needs ``learning_rate_init=0.003`` (0.001 beyond 64 codes):
     0.01 ends at the mean row's error from 64 codes

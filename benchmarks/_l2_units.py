@@ -17,6 +17,12 @@ Rules (``units(X, rule)``), each a unit per input column over the training rows:
   constant column (nothing to measure it against: the paper's penalty);
 - ``"span"``: the column's span ``max - min`` (sparse zeros counted), 1 for a
   constant column: ``penalty_units`` of the classifier, for every column.
+
+Private imports (sknonneg._*): ``sknonneg._engine.penalties`` (``L2``,
+``Penalty``) and ``sknonneg._engine.precondition`` (``column_span``), and the
+estimator's ``_make_objective`` and ``_penalties`` hooks: the candidates are
+penalties of the engine's objective, which no public parameter sets (the
+package had none of them before the round adopted one).
 """
 
 import numpy as np

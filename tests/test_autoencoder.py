@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sknonneg import InputScaleWarning, NonNegAutoencoder
 from sknonneg._engine import KLSparsity, NegativeWeightsL2, RowBlockObjective
 from sknonneg._engine.losses import SigmoidSquaredError, SquaredError
+from sknonneg._engine.precondition import span_units
 
 N_SAMPLES, N_FEATURES, K = 13, 6, 3
 
@@ -27,10 +28,14 @@ def _data(sparse, seed=0):
     return sp.csr_matrix(X) if sparse else X
 
 
-def _reference_loss(ae, theta, X, sw):
-    """NCAE's cost in NumPy, from the docstring's formula."""
+def _reference_loss(ae, theta, X, sw, units=None):
+    """NCAE's cost in NumPy, from the docstring's formula (``units``: the encoder's
+    L2 in those units per input column)."""
     X = X.toarray() if sp.issparse(X) else X
     (w1, b1), (w2, b2) = ae._layout.views(theta)
+    if units is not None:
+        in_units = ae.l2 * ((units ** 2) @ (w1 ** 2).sum(1) - (w1 ** 2).sum())
+        return in_units + _reference_loss(ae, theta, X, sw)
     h = expit(X @ w1 + b1)
     z = h @ w2 + b2
     xhat = expit(z) if ae.decoder == "sigmoid" else z
@@ -99,6 +104,68 @@ def test_gradient_matches_finite_differences(params, sparse, block_rows,
     assert_allclose(loss, _reference_loss(ae, theta, X, sw), rtol=1e-10)
     assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
                     atol=1e-8)
+
+
+def _units_objective(sparse, block_rows, decoder):
+    """``_objective`` on columns spanning 0.1 to 1, with the encoder's L2 in the
+    columns' spans (``span_units``), as the training loops set it."""
+    ae, objective, theta, X, sw = _objective(sparse, block_rows, decoder=decoder)
+    X = (sp.csr_matrix(X.multiply(SPANS)) if sparse else X * SPANS)
+    objective = RowBlockObjective(objective.layout, ae._loss(), ae._penalties(), X, X,
+                                  sw, gain=1.0, parallel=False, block_rows=block_rows)
+    units = span_units(X)
+    assert_allclose(units, np.ptp(_dense(X), axis=0))
+    objective.penalty_units = units
+    return ae, objective, theta, X, sw, units
+
+
+SPANS = np.linspace(0.1, 1.0, N_FEATURES)
+
+
+def _dense(X):
+    return X.toarray() if sp.issparse(X) else X
+
+
+@pytest.mark.parametrize("block_rows", [None, 5], ids=["one-block", "blocks"])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("decoder", ["sigmoid", "linear"])
+def test_encoder_l2_in_column_units_value_and_gradient(decoder, sparse, block_rows,
+                                                       finite_differences):
+    # l2 * sum_j u_j^2 ||W1_j||^2 + l2 ||W2||^2: through the fused kernels (one
+    # block: Objective.penalty_units) and through L2's generic path over blocks of
+    # rows (L2 with units), the same value, gradient and penalty_value.
+    ae, objective, theta, X, sw, units = _units_objective(sparse, block_rows, decoder)
+    (w1, _), (w2, _) = ae._layout.views(theta)
+    loss, grad = objective.loss_grad(theta)
+    assert_allclose(loss, _reference_loss(ae, theta, X, sw, units), rtol=1e-10)
+    assert_allclose(grad, finite_differences(objective.loss_grad, theta), rtol=1e-6,
+                    atol=1e-8)
+    expected = ae.l2 * ((units ** 2) @ (w1 ** 2).sum(1) + (w2 ** 2).sum())
+    assert_allclose(objective.penalty_value(theta), expected, rtol=1e-10)
+    _, whole, _, _, _, _ = _units_objective(sparse, None, decoder)
+    for a, b in zip(whole.loss_grad(theta), objective.loss_grad(theta)):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr-blocks"])
+@pytest.mark.parametrize("decoder", ["sigmoid", "linear"])
+def test_sigmoid_decoder_measures_the_encoder_l2_in_column_spans(decoder, sparse,
+                                                                 monkeypatch):
+    # With the sigmoid decoder the encoder's L2 is l2 * sum_j span_j^2 ||W1_j||^2
+    # (doc/defaults.md, "The encoder's L2 in the columns' spans"): the loss_ of a
+    # full-batch fit is that objective at the fitted weights, over one block or
+    # (a CSR input in blocks of 4 rows) over blocks. The linear decoder keeps the
+    # paper's penalty. Before, both were measured in the weights' own units.
+    from sknonneg.neural_network import _autoencoder
+
+    monkeypatch.setattr(_autoencoder, "_BLOCK_BYTES", 4 * 8 * N_FEATURES)
+    X = _data(sparse)
+    X = sp.csr_matrix(X.multiply(SPANS)) if sparse else X * SPANS
+    ae = NonNegAutoencoder(K, decoder=decoder, l2=0.01, solver="lbfgsb", max_iter=5,
+                           random_state=0).fit(X)
+    units = np.ptp(_dense(X), axis=0) if decoder == "sigmoid" else None
+    sw = np.ones(N_SAMPLES)
+    assert_allclose(ae.loss_, _reference_loss(ae, ae._theta, X, sw, units), rtol=1e-9)
 
 
 def test_blocks_equal_one_block():

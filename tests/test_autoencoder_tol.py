@@ -60,12 +60,13 @@ def test_threshold_is_relative_to_the_data_term():
 
 def test_fit_whose_first_loss_is_mostly_penalty_does_not_stop_early():
     # Unit-norm sparse rows (tf-idf-like): the encoder's weights start at 1 / the
-    # data's spread along them, and their L2 penalty is most of the first loss
-    # (89% here). Relative to that loss the fit stopped at epoch 41; relative to
-    # the data term it runs its 60 epochs, its loss still falling by 0.03 over the
-    # last 10 (the ConvergenceWarning names the threshold).
+    # data's spread along them, and their L2 penalty (in the weights' own units:
+    # the linear decoder; the sigmoid decoder's is in the columns' spans) is most
+    # of the first loss. Relative to that loss the fit would stop at epoch 41;
+    # relative to the data term it runs its 60 epochs (the ConvergenceWarning
+    # names the threshold).
     X = normalize(sp.random(200, 1000, density=0.02, random_state=0, format="csr"))
-    params = dict(l2=1e-3, tol=1e-2, max_iter=60, random_state=0)
+    params = dict(decoder="linear", l2=1e-3, tol=1e-2, max_iter=60, random_state=0)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         ae = NonNegAutoencoder(4, **params).fit(X)

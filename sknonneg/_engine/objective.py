@@ -235,6 +235,11 @@ class Objective:
         self.l2 = [0.0] * n_layers
         self.activity_l1 = 0.0
         self.generic_penalties = []
+        # Per input column of a dense first layer: the unit its weights' L2 penalty
+        # is measured in (``l2 * units_j**2 * ||W_j||^2``), or None (units of 1);
+        # set by the training loop (``_training._Objectives``) or an ``L2`` with
+        # units (``L2.fuse``).
+        self.penalty_units = None
         # What the fused kernels read, each fused penalty adding its share
         # (Penalty.fuse); the others take the generic path after them.
         for penalty in penalties:
@@ -249,10 +254,6 @@ class Objective:
             X.shape[0], sum(layer.work_per_row() for layer in self.layers), parallel)
         self.pool = pool
         self.grad = pool_empty(pool, "grad", (layout.n_params,))
-        # Per input column of a dense first layer: the unit its weights' L2 penalty
-        # is measured in (``l2 * units_j**2 * ||W_j||^2``), or None (units of 1);
-        # set by the training loop (``_training._Objectives``).
-        self.penalty_units = None
         self._unit_scratch = None  # column_l2_grad's temporary, allocated once
         self.first_layer = None
         self._data_kind = None

@@ -104,12 +104,18 @@ class Penalty:
 
 
 class L2(Penalty):
-    """``sum_l alpha_l ||W_l||_F^2``; ``alpha`` a float or one per layer."""
+    """``sum_l alpha_l ||W_l||_F^2``; ``alpha`` a float or one per layer.
+
+    ``units``: per input column ``j`` of the first layer, the unit its weights are
+    measured in, ``alpha_1 sum_j units_j^2 ||W_1j||^2`` (``Objective.penalty_units``,
+    which the fused path reads; ``precondition.penalty_units``, ``span_units``), or
+    None (units of 1). ``RowBlockObjective`` sets it for its generic path."""
 
     fused = True
 
-    def __init__(self, alpha):
+    def __init__(self, alpha, units=None):
         self.alpha = alpha
+        self.units = units
 
     def per_layer(self, n_layers):
         alpha = np.broadcast_to(np.asarray(self.alpha, dtype=np.float64), (n_layers,))
@@ -117,17 +123,24 @@ class L2(Penalty):
 
     def fuse(self, objective):
         # The layers add 2 alpha_l W to their weight gradients (l2_penalty_grad_to,
-        # abba_coef_grad).
+        # abba_coef_grad); the first layer's units through column_l2_grad.
         objective.l2 = [a + b for a, b in zip(objective.l2,
                                               self.per_layer(len(objective.l2)))]
+        if self.units is not None:
+            objective.penalty_units = self.units
+
+    def _weights(self, i):
+        """``units_j^2`` per row of layer ``i``'s weights (a column), or None."""
+        return None if i > 0 or self.units is None else (self.units ** 2)[:, None]
 
     def value(self, layout, theta):
         value = 0.0
-        for alpha, layer, blocks in zip(self.per_layer(layout.n_layers),
-                                        layout.network, layout.blocks(theta)):
+        for i, (alpha, layer, blocks) in enumerate(zip(
+                self.per_layer(layout.n_layers), layout.network, layout.blocks(theta))):
             if alpha != 0:
-                coef = layer.coef(blocks)
-                value += alpha * float(np.vdot(coef, coef))
+                coef, weights = layer.coef(blocks), self._weights(i)
+                value += alpha * float(np.vdot(coef, coef if weights is None
+                                               else weights * coef))
         return value
 
     def value_grad(self, layout, theta, grad_out):
@@ -137,14 +150,15 @@ class L2(Penalty):
         weights are ``W+ - W-``, as the kernels' hook reads them)."""
         value = 0.0
         grads = layout.blocks(grad_out)
-        for alpha, layer, blocks, grad in zip(self.per_layer(layout.n_layers),
-                                              layout.network, layout.blocks(theta),
-                                              grads):
+        for i, (alpha, layer, blocks, grad) in enumerate(zip(
+                self.per_layer(layout.n_layers), layout.network,
+                layout.blocks(theta), grads)):
             if alpha == 0:
                 continue
-            coef = layer.coef(blocks)
-            value += alpha * float(np.vdot(coef, coef))
-            layer.add_coef_grad(grad, 2.0 * alpha * coef)
+            coef, weights = layer.coef(blocks), self._weights(i)
+            scaled = coef if weights is None else weights * coef
+            value += alpha * float(np.vdot(coef, scaled))
+            layer.add_coef_grad(grad, 2.0 * alpha * scaled)
         return value
 
 

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from .._kernels import NUMPY, n_chunks_for
 from .data import FirstLayerGradient, check_weight_values, prepare_input
 from .objective import Objective, _Context, prepared_for_gram_head
+from .penalties import L2
 from .pool import BufferPool
 
 __all__ = ["RowBlockObjective", "dense_targets"]
@@ -234,6 +235,37 @@ class RowBlockObjective:
         return ctx
 
     grad_buffer = True  # loss_grad takes copy=False (see Objective.loss_grad)
+
+    # No reparametrisation: the training loops ask before they set penalty_units.
+    reparametrization = None
+    _penalty_units = None
+
+    @property
+    def l2(self):
+        """The L2 coefficient of each weight layer (``Objective.l2``): the sum of
+        the ``L2`` penalties'."""
+        l2 = [0.0] * self.layout.n_layers
+        for penalty in self.penalties:
+            if isinstance(penalty, L2):
+                l2 = [a + b for a, b in zip(l2, penalty.per_layer(len(l2)))]
+        return l2
+
+    @property
+    def penalty_units(self):
+        """Per input column, the unit of the first layer's L2 penalty, or None
+        (``Objective.penalty_units``): set by the training loops
+        (``_training._Objectives``). The single block's objective reads it through
+        its fused kernels; over blocks of rows the ``L2`` penalties, added over all
+        rows by their generic path, carry it."""
+        return self._penalty_units
+
+    @penalty_units.setter
+    def penalty_units(self, units):
+        self._penalty_units = units
+        self.penalties = [L2(p.alpha, units) if isinstance(p, L2) else p
+                          for p in self.penalties]
+        if self.single:
+            self._by_rows[self.n_samples].penalty_units = units
 
     # The first-layer scaling L-BFGS-B runs under, decided on the whole input (not
     # per block) as for an Objective: it reads only layout, X and sample_weight.

@@ -333,9 +333,10 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         & + \mathrm{l2} (\sum_j u_j^2 \|W_{1,j}\|_2^2 + \|W_2\|_F^2)
             + \frac{\lambda}{2} \sum_{w < 0} w^2
 
-    with :math:`u_j` the span (largest less smallest value) of input column
-    :math:`j` over the training rows with ``decoder="sigmoid"`` (1 for a
-    constant column; :doc:`/defaults`), 1 with ``decoder="linear"``,
+    with :math:`u_j` the span (max - min) of input column :math:`j` over the
+    rows of the fit (of the call, for ``partial_fit``) with
+    ``decoder="sigmoid"`` (1 for a constant column; :doc:`/defaults`), 1 with
+    ``decoder="linear"``,
     :math:`\beta` = ``sparsity_weight``, :math:`\rho` =
     ``sparsity_target``, :math:`\mathrm{KL}(\rho \| q) = \rho \log(\rho / q)
     + (1 - \rho) \log((1 - \rho) / (1 - q))` (:math:`q` clipped into

@@ -16,6 +16,10 @@ Markdown tabulates the rule's quantities over a grid of thresholds: a fixed
 ``c`` and a noise margin ``z sqrt(2 / n_val)`` (``n_val = ceil(0.1 n_train)``).
 Everything here is development: thresholds were read off these tables.
 Results: ``benchmarks/results/regressor_guarded_refit_dev.{json,md}``.
+
+Private imports (sknonneg._*): ``gain_schedule`` (``sknonneg._solvers.schedules``)
+gives the gains of the default's 5 L-BFGS-B stages, so that the replayed stages run
+at exactly the gains the held-out fit had; no public API hands them out.
 """
 
 import argparse

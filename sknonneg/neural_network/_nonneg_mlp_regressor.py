@@ -13,10 +13,10 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin, clone
 from sklearn.metrics import r2_score
 from sklearn.utils import assert_all_finite
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
-from .._compat import Interval, StrOptions, check_sample_weight
+from .._compat import Interval, StrOptions, _own_num_samples, check_sample_weight
 from .._lipschitz import mlp_lipschitz_bound, upper_product
 from .._validation import (
     check_finite_output,
@@ -949,7 +949,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
                 and not self._warm_start_fitted()):
             return None
         try:
-            n = _num_samples(X)
+            n = _own_num_samples(X)
         except TypeError:
             return None  # fit refuses it
         if sample_weight is not None:

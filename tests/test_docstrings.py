@@ -361,8 +361,11 @@ def test_capped_penalties_and_computed_attributes_say_so_in_the_docstring():
 # ``__doc__``, indentation included), and cover the two robustness functions that
 # were above 12,000 characters too (monotone_certificate 17,500, additive_evasion_
 # attack 12,900). The autoencoder's was raised by 350 when the sigmoid decoder's
-# encoder L2 took the columns' spans (the objective's u_j and what it is).
-DOCSTRING_MAX_CHARS = {"NonNegMLPClassifier": 17_700, "NonNegMLPRegressor": 18_600,
+# encoder L2 took the columns' spans (the objective's u_j and what it is). The
+# regressor's rose by 500 (18,600 -> 19,100) for the held-out check of
+# early_stopping="auto": three attributes and a sentence in Notes (its details: the
+# user guide, choosing.rst).
+DOCSTRING_MAX_CHARS = {"NonNegMLPClassifier": 17_700, "NonNegMLPRegressor": 19_100,
                        "ABBAClassifier": 16_600, "NonNegAutoencoder": 14_550,
                        "robustness.monotone_certificate": 8_100,
                        "robustness.additive_evasion_attack": 11_000}

@@ -797,7 +797,10 @@ def test_network_a_penalty_collapsed_on_learnable_targets_is_continued():
     y = X.sum(axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = NonNegMLPRegressor(4, random_state=0, max_iter=100, l2=100.0).fit(X, y)
+        # early_stopping=False: all 100 iterations (the held-out check cuts the
+        # fit before the penalty has collapsed the first layer).
+        est = NonNegMLPRegressor(4, random_state=0, max_iter=100, l2=100.0,
+                                 early_stopping=False).fit(X, y)
         assert not np.any(est.coefs_[0])
         theta = est._theta
         kept, redrawn = est._redraw_flat_layers(est._layout, theta, X, est._rng, None)
@@ -866,7 +869,10 @@ def test_interrupted_fit_after_nothing_learned_is_continued(monkeypatch):
     rng = np.random.RandomState(0)
     X = rng.rand(100, 4)
     y = X.sum(axis=1)
-    est = NonNegMLPRegressor(4, random_state=0, max_iter=20, warm_start=True)
+    # early_stopping=False: the interrupt comes in the fit on all rows, not in the
+    # held-out check before it (which leaves the estimator as it was).
+    est = NonNegMLPRegressor(4, random_state=0, max_iter=20, warm_start=True,
+                             early_stopping=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est.fit(X, np.full(100, 2.0))

@@ -285,9 +285,9 @@ def fill_doc(cls):
                "data\").")
     es_small_note = (
         "" if score != "R^2" else
-        "\n        Below 10,000 rows ``True`` helps small noisy data; it is not the "
-        "default\n        there, as it cost clean data a little (:doc:`/defaults`, "
-        "eleventh round).")
+        "\n        Below 10,000 rows ``\"auto\"`` runs a held-out check instead, "
+        "with L-BFGS-B\n        on full batches and the squared error (:ref:`choosing`, "
+        "\"Small, noisy\n        regression data\").")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls

@@ -1,19 +1,22 @@
 """NonNegMLPRegressor: the network of NonNegMLPClassifier with an identity output and
 the squared error, on the same engine and training loops."""
 
+import copy
+import math
 from numbers import Real
 
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, RegressorMixin, clone
 from sklearn.metrics import r2_score
 from sklearn.utils import assert_all_finite
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _activations
-from .._compat import Interval, StrOptions, check_sample_weight
+from .._compat import Interval, StrOptions, _own_num_samples, check_sample_weight
 from .._lipschitz import mlp_lipschitz_bound, upper_product
 from .._validation import (
     check_finite_output,
@@ -31,8 +34,8 @@ from ._base import GAIN_RANGE, PENALTY_MAX, fitted_property
 from ._classifier import fill_doc
 from ._monotone import has_constraint
 from ._dense import DenseNetworkMixin, _activation_slope
-from ._training import (CandidateModel, SupervisedTransformerMixin,
-                        TrainableNetwork)
+from ._training import (_AUTO_EARLY_STOPPING_ROWS, CandidateModel,
+                        SupervisedTransformerMixin, TrainableNetwork)
 
 __all__ = ["NonNegMLPRegressor"]
 
@@ -44,6 +47,37 @@ class _CandidateRegressor(CandidateModel):
 
     def predict(self, X):
         return self._estimator._predict_from_logits(self._logits(X))
+
+
+def _overfit_gap(scores):
+    """``(best_iter, gap)`` of a held-out curve (``validation_scores_`` under
+    ``scoring="loss"``: minus the held-out squared error): the first iteration of
+    the best score, and how much larger the held-out error is at the end than at
+    that best, relative to it, ``(best - final) / |best|`` (0 where the best is
+    the last score or the curve is not finite; inf where the best error is 0 and
+    the last is not)."""
+    v = np.asarray(scores, dtype=np.float64)
+    if v.size == 0 or not np.all(np.isfinite(v)):
+        return None, 0.0
+    best = float(v.max())
+    drop = best - float(v[-1])
+    gap = drop / abs(best) if best != 0 else (np.inf if drop > 0 else 0.0)
+    return int(np.argmax(v)) + 1, float(gap)
+
+
+def _refit_plan(stages, best_iter, factor, max_iter):
+    """Iterations per gain stage of the refit on all rows: ``stages`` (those each
+    stage of the held-out fit ran) cut after iteration ``best_iter``, with their
+    cumulative ends ``c`` scaled to ``min(max_iter, ceil(factor c))``."""
+    ends, total = [], 0
+    for n in stages:
+        end = min(total + int(n), best_iter)
+        ends.append(end)
+        total += int(n)
+        if end == best_iter:
+            break
+    scaled = [min(max_iter, math.ceil(factor * e - 1e-9)) for e in ends]
+    return [int(n) for n in np.diff([0, *scaled])]
 
 
 def _target_matrix(y):
@@ -204,6 +238,15 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``loss="poisson"``, ``"gamma"`` or ``"tweedie"``, as fitted: a value set
         since changes nothing (``coefs_``).
     <<fit_attributes>>
+    held_out_check_ : bool
+        Whether this fit ran the held-out check of ``early_stopping="auto"``;
+        False after ``partial_fit`` and a continuing warm start.
+    held_out_gap_ : float or None
+        The check's held-out squared error at the end of its run over its best,
+        minus 1; None without the check.
+    refit_n_iter_ : int or None
+        The iterations the fit on all rows was cut to (then ``n_iter_``); None
+        where it ran ``max_iter`` or no check ran.
 
     See Also
     --------
@@ -270,6 +313,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     refused, and a prediction beyond float64's range is refused with a
     ``ValueError``, never returned as inf
     (:ref:`the regressor in detail <regressor-details>`).
+
+    Below 10,000 rows the default cuts a fit whose held-out check over-fits clearly
+    (:ref:`choosing`, "Small, noisy regression data").
 
     A fit no better than predicting the mean (training R^2, or D^2 for the
     deviances, at most 0.01) raises a ``DegenerateFitWarning``; ``score`` and
@@ -889,6 +935,92 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             y = y.toarray()
         return self._r2(y, self.predict(X), sample_weight)
 
+    # ------------------------------------------------------ the held-out check
+    def _held_out_check_rows(self, X, sample_weight):
+        """The held-out rows of the check that ``early_stopping="auto"`` runs below
+        ``_AUTO_EARLY_STOPPING_ROWS`` rows (of positive weight): None where it does
+        not run (another ``early_stopping``, loss or solver, mini-batches, a warm
+        start that continues the fitted network, more rows, or fewer than 2 rows
+        to hold out or to train on)."""
+        if not (isinstance(self.early_stopping, str)
+                and self.loss == "squared_error"
+                and self.solver in ("lbfgsb", "lbfgs")
+                and self._batch_size_param() is None
+                and not self._warm_start_fitted()):
+            return None
+        try:
+            n = _own_num_samples(X)
+        except TypeError:
+            return None  # fit refuses it
+        if sample_weight is not None:
+            w = np.asarray(sample_weight)
+            if w.ndim == 1 and w.shape[0] == n and w.dtype.kind in "biuf":
+                n = int(np.count_nonzero(w > 0))
+        n_val = math.ceil(self.validation_fraction * n)
+        if n > _AUTO_EARLY_STOPPING_ROWS or n_val < 2 or n - n_val < 2:
+            return None
+        return n_val
+
+    def _held_out_check(self, X, y, sample_weight):
+        """``(n_val, validation_scores_, iterations per stage)`` of the check: a
+        fit that holds ``validation_fraction`` of the rows out, from the start the
+        fit on all rows has (the same draws of ``random_state``), and runs the
+        whole schedule (no stall rule) scoring the held-out squared error after
+        every iteration; its warnings are not shown (the fit on all rows raises
+        its own). None where it does not run, or where it fails (the fit on all
+        rows then runs as without it, and raises its own error)."""
+        n_val = self._held_out_check_rows(X, sample_weight)
+        if n_val is None:
+            return None
+        check = clone(self)
+        if self.random_state is None:
+            # NumPy's global RandomState: the check draws from a copy, so that the
+            # fit after it starts from the same state.
+            check.random_state = copy.deepcopy(check_random_state(None))
+        check.set_params(early_stopping=True, n_iter_no_change=self.max_iter + 1,
+                         scoring="loss", verbose=0, warm_start=False)
+        check._stage_log = []
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                check.fit(X, y, sample_weight)
+        except Exception:
+            return None
+        return n_val, list(check.validation_scores_), list(check._stage_log)
+
+    def _fit(self, X, y, sample_weight=None):
+        """``fit``; with ``early_stopping="auto"`` below 10,000 rows, after the
+        held-out check (Notes, "Over-fitting on small data")."""
+        check = self._held_out_check(X, y, sample_weight)
+        plan = gap = None
+        if check is not None:
+            n_val, scores, stages = check
+            best_iter, gap = _overfit_gap(scores)
+            if gap > math.sqrt(2.0 / n_val):
+                plan = _refit_plan(stages, best_iter,
+                                   1.0 / (1.0 - self.validation_fraction),
+                                   self.max_iter)
+            self._log(
+                f"held-out check on {n_val} rows: best iteration {best_iter}, "
+                f"over-fit {gap:.3g} (margin {math.sqrt(2.0 / n_val):.3g}): "
+                + (f"fit on all rows for {sum(plan)} iterations." if plan is not None
+                   else "fit on all rows for max_iter iterations."))
+        self._stage_plan = plan
+        try:
+            super()._fit(X, y, sample_weight)
+        except KeyboardInterrupt:
+            self._set_held_out_check(check, gap, plan)
+            raise
+        finally:
+            self.__dict__.pop("_stage_plan", None)
+        self._set_held_out_check(check, gap, plan)
+        return self
+
+    def _set_held_out_check(self, check, gap, plan):
+        self.held_out_check_ = check is not None
+        self.held_out_gap_ = gap
+        self.refit_n_iter_ = None if plan is None else int(sum(plan))
+
     # --------------------------------------------------------------- fitting
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data.
@@ -951,8 +1083,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         """
         # One that raises leaves the estimator as it was (before, a first call
         # refused on its weights left y_mean_, n_outputs_ ... behind).
-        return self._partial_fit_keeping_state(self._partial_fit_step, X, y,
-                                               sample_weight)
+        self._partial_fit_keeping_state(self._partial_fit_step, X, y, sample_weight)
+        self._set_held_out_check(None, None, None)  # partial_fit runs no check
+        return self
 
     def _first_batch_targets(self, y, sample_weight, classes):
         """The first ``partial_fit`` batch sets the target scaling (weighted as

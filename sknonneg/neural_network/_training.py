@@ -1459,6 +1459,15 @@ class TrainableNetwork(BaseNetwork):
         gains = gain_schedule(gain, n_gain_stages(gain, self.max_iter))
         objective = objectives.get(data, float(gains[0]))
         stage_iters = np.diff(np.linspace(0, self.max_iter, len(gains) + 1).round())
+        # A planned cut (the regressor's held-out check, _stage_plan): the first
+        # stages only, each for the iterations the plan gives it (0: skipped).
+        plan = getattr(self, "_stage_plan", None)
+        if plan is not None:
+            stage_iters = np.asarray(plan)[:len(gains)]
+        # The iterations each stage ran, where a list is there to take them (the
+        # regressor's held-out check sets one on the fit it runs).
+        ran = getattr(self, "_stage_log", None)
+        ran = [] if ran is None else ran
         result = SolverResult(theta=theta)
         t0 = time.perf_counter()
 
@@ -1477,6 +1486,9 @@ class TrainableNetwork(BaseNetwork):
 
         left = 0  # iterations a stalled stage did not use, handed to the next
         for stage, (gain, n_iter) in enumerate(zip(gains, stage_iters)):
+            if plan is not None and n_iter == 0:
+                ran.append(0)
+                continue
             objective.gain = float(gain)
             n_iter, left = int(n_iter) + left, 0
             result.stage_start = len(result.loss_curve)
@@ -1489,6 +1501,7 @@ class TrainableNetwork(BaseNetwork):
                 if len(gains) > 1 else "in L-BFGS-B", run.loss, self._compute_dtype,
                 self.get_params(deep=False))
             result.n_iter += run.n_iter
+            ran.append(int(run.n_iter))
             result.loss = run.loss
             result.converged = run.converged
             result.message = run.message
@@ -1518,6 +1531,10 @@ class TrainableNetwork(BaseNetwork):
                 monitor.log_stall("Next gain stage.")
                 monitor.next_stage()
                 left = n_iter - run.n_iter
+        if plan is not None and result.n_iter == int(np.sum(stage_iters)):
+            # The planned iterations ran: the fit stopped where the held-out check
+            # chose, not short of convergence (no ConvergenceWarning).
+            result.converged = True
         self._gain_ = float(objective.gain)
         if monitor is not None:
             if not monitor.validation_scores:

@@ -12,6 +12,7 @@ from scipy.special import expit
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from conftest import frozen_heap
 from sknonneg import InputScaleWarning, NonNegAutoencoder
 from sknonneg._engine import KLSparsity, NegativeWeightsL2, RowBlockObjective
 from sknonneg._engine.losses import SigmoidSquaredError, SquaredError
@@ -211,7 +212,6 @@ def test_an_evaluation_over_blocks_allocates_neither_targets_nor_gradients(
     # arrays of the parameters' size (the sum, the block's copy, its scaled copy):
     # 2.1 blocks' and 3.0 parameters' sizes at the peak of these evaluations. Now
     # one buffer of block_rows rows for the targets, one for the sum.
-    import gc
     import tracemalloc
 
     rng = np.random.default_rng(0)
@@ -228,7 +228,7 @@ def test_an_evaluation_over_blocks_allocates_neither_targets_nor_gradients(
     theta = layout.project(rng.normal(size=layout.n_params))
     loss, grad = blocks.loss_grad(theta)
     size = (block_rows * X.shape[1] if unit == "block" else layout.n_params) * 8
-    gc.collect()
+    frozen_heap()
     tracemalloc.start()
     try:
         again, buffer = blocks.loss_grad(theta, copy=False)
@@ -302,7 +302,7 @@ def test_blocks_of_two_lengths_share_one_set_of_buffers(dtype, parallel):
     def held(n_rows):
         """Bytes a RowBlockObjective over blocks of 100 of ``n_rows`` rows keeps
         after an evaluation, and the evaluation."""
-        gc.collect()
+        frozen_heap()
         tracemalloc.start()
         try:
             start = tracemalloc.get_traced_memory()[0]
@@ -372,7 +372,6 @@ def test_batches_of_two_sizes_share_their_blocks_buffers():
     # own: their logits, deltas and targets, as wide as the input, and the
     # parameters' size several times over (1.36x the peak of the fit on 300 rows).
     # Now the fit's objectives take them from one pool.
-    import gc
     import tracemalloc
 
     X = sp.random(300, 3000, density=0.01, format="csr", random_state=0)
@@ -385,7 +384,7 @@ def test_batches_of_two_sizes_share_their_blocks_buffers():
             return ae.fit(X[:n_rows])
 
         fit()  # compiles the kernels: their caches are not the fit's arrays
-        gc.collect()
+        frozen_heap()
         tracemalloc.start()
         try:
             start = tracemalloc.get_traced_memory()[0]
@@ -487,7 +486,7 @@ def test_kept_first_layer_copies_are_one_copy_of_the_stored_values(monkeypatch):
     def kept(reusable):
         monkeypatch.setattr(data.FirstLayerGradient, "reusable",
                             property(lambda self: reusable and self.blocked is not None))
-        gc.collect()
+        frozen_heap()
         tracemalloc.start()
         try:
             start = tracemalloc.get_traced_memory()[0]

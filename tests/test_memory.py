@@ -13,7 +13,6 @@ compile too (``conftest.flavour_dtypes``): the module joins their xdist group,
 "parallel-f32", so that under ``-n 2 --dist loadgroup`` one worker compiles them.
 """
 
-import gc
 import tracemalloc
 import warnings
 
@@ -21,6 +20,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from conftest import frozen_heap
 from sknonneg import (ABBAClassifier, NonNegAutoencoder, NonNegMLPClassifier,
                       NonNegMLPRegressor)
 from sknonneg._engine import forward
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.xdist_group("parallel-f32")
 
 def _peak(func):
     """``(result, peak bytes allocated while func() ran)``."""
-    gc.collect()
+    frozen_heap()
     tracemalloc.start()
     try:
         result = func()

@@ -16,7 +16,7 @@ from conftest import frozen_heap
 from sknonneg import InputScaleWarning, NonNegAutoencoder
 from sknonneg._engine import KLSparsity, NegativeWeightsL2, RowBlockObjective
 from sknonneg._engine.losses import SigmoidSquaredError, SquaredError
-from sknonneg._engine.precondition import span_units
+from sknonneg._engine.precondition import penalty_units
 
 N_SAMPLES, N_FEATURES, K = 13, 6, 3
 
@@ -109,12 +109,12 @@ def test_gradient_matches_finite_differences(params, sparse, block_rows,
 
 def _units_objective(sparse, block_rows, decoder):
     """``_objective`` on columns spanning 0.1 to 1, with the encoder's L2 in the
-    columns' spans (``span_units``), as the training loops set it."""
+    columns' spans (``penalty_units(narrow=True)``), as the training loops set it."""
     ae, objective, theta, X, sw = _objective(sparse, block_rows, decoder=decoder)
     X = (sp.csr_matrix(X.multiply(SPANS)) if sparse else X * SPANS)
     objective = RowBlockObjective(objective.layout, ae._loss(), ae._penalties(), X, X,
                                   sw, gain=1.0, parallel=False, block_rows=block_rows)
-    units = span_units(X)
+    units = penalty_units(X, narrow=True)
     assert_allclose(units, np.ptp(_dense(X), axis=0))
     objective.penalty_units = units
     return ae, objective, theta, X, sw, units

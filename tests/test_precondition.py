@@ -19,7 +19,6 @@ from sknonneg._engine.precondition import (
     FirstLayerScaling,
     column_unit_scale,
     penalty_units,
-    span_units,
     solver_scaling,
 )
 from sknonneg._solvers import LBFGSB, Schedule
@@ -271,18 +270,19 @@ def test_penalty_units_are_column_ranges_beyond_one():
     assert_allclose(penalty_units(dense_column), [3.0, 3.0])
 
 
-def test_span_units_are_every_columns_span():
+def test_narrow_penalty_units_are_every_columns_span():
     # Every column in its span, those spanning less than 1 too (the autoencoder's
     # sigmoid decoder); a constant column keeps 1; dense and CSR alike (the zeros
     # of a sparse input counted); rows of weight 0 not counted.
     X = np.array([[0.0, 2.0, 0.3, 5.0], [0.5, 0.0, 0.3, 5.0], [0.2, 4.0, 0.3, 5.0]])
     for inputs in (X, sp.csr_matrix(X), CSRInput(sp.csr_matrix(X), np.float64)):
-        assert_allclose(span_units(inputs), [0.5, 4.0, 1.0, 1.0])
-        assert_allclose(span_units(inputs, np.array([1.0, 0.0, 1.0])),
+        assert_allclose(penalty_units(inputs, narrow=True), [0.5, 4.0, 1.0, 1.0])
+        assert_allclose(penalty_units(inputs, np.array([1.0, 0.0, 1.0]), narrow=True),
                         [0.2, 2.0, 1.0, 1.0])
-    assert span_units(np.ones((3, 2))) is None  # every unit 1
-    assert span_units(np.array([[0.0, 2.0], [1.0 + 2.2e-16, 2.0]])) is None  # rounding
-    assert span_units(X, np.zeros(3)) is None  # no row counted
+    assert penalty_units(np.ones((3, 2)), narrow=True) is None  # every unit 1
+    rounding = np.array([[0.0, 2.0], [1.0 + 2.2e-16, 2.0]])
+    assert penalty_units(rounding, narrow=True) is None  # a span of 1 up to rounding
+    assert penalty_units(X, np.zeros(3), narrow=True) is None  # no row counted
     assert penalty_units(X / 4) is None  # the classifier's: only spans above 1
 
 
@@ -374,9 +374,9 @@ def test_penalty_units_not_computed_without_a_first_layer_l2(monkeypatch):
     X = StandardScaler().fit_transform(X)
     calls = []
 
-    def counting(inputs, sample_weight=None):
+    def counting(inputs, sample_weight=None, *, narrow=False):
         calls.append(inputs.shape[0])
-        return penalty_units(inputs, sample_weight)
+        return penalty_units(inputs, sample_weight, narrow=narrow)
 
     monkeypatch.setattr(training, "penalty_units", counting)
     with warnings.catch_warnings():

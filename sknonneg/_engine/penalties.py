@@ -108,8 +108,8 @@ class L2(Penalty):
 
     ``units``: per input column ``j`` of the first layer, the unit its weights are
     measured in, ``alpha_1 sum_j units_j^2 ||W_1j||^2`` (``Objective.penalty_units``,
-    which the fused path reads; ``precondition.penalty_units``, ``span_units``), or
-    None (units of 1). ``RowBlockObjective`` sets it for its generic path."""
+    which the fused path reads; ``precondition.penalty_units``), or None (units of
+    1). ``RowBlockObjective`` sets it for its generic path."""
 
     fused = True
 

@@ -79,7 +79,7 @@ from .data import CSRInput, DenseInput
 from .layers import DenseLayer
 
 __all__ = ["F_MAX", "SMALL_UNIT", "FirstLayerScaling", "column_unit_scale",
-           "column_span", "penalty_units", "span_units", "solver_scaling"]
+           "column_span", "penalty_units", "solver_scaling"]
 
 # Largest factor of a column (a column whose values are 1e-2 where non-zero gets
 # 100). Beyond it the input is far from unit scale (InputScaleWarning).
@@ -263,11 +263,13 @@ def column_span(X, sample_weight=None):
     return np.asarray(top, dtype=np.float64) - np.asarray(bottom, dtype=np.float64)
 
 
-def penalty_units(X, sample_weight=None):
+def penalty_units(X, sample_weight=None, *, narrow=False):
     """The unit of each input column for the first layer's L2 penalty: its span
     ``max_j - min_j`` (zeros of a sparse input counted) where that is above 1, else
-    1; or None when every column spans at most 1, up to rounding (min-max scaled
-    data, pixels in [0, 1], tf-idf, one-hot columns: nothing changes).
+    1; or None when every unit is 1, up to rounding (min-max scaled data, pixels in
+    [0, 1], tf-idf, one-hot columns: nothing changes) or no row has positive weight.
+    ``narrow``: columns spanning less than 1 are measured in their span too (a
+    constant column keeps 1: nothing to measure it against).
 
     Why: a positive affine map of a column (``a x_j + c``, ``a > 0``: min-max or
     standard scaling) leaves the networks a non-negative first layer can express
@@ -275,14 +277,19 @@ def penalty_units(X, sample_weight=None):
     ``c``), and the data-dependent start is normalised over the data; the one part
     of the objective that sees ``a`` is ``l2 ||W||^2``. Measured in units of the
     column's range, the penalty is the one min-max scaled inputs get, whatever the
-    scaler; columns already within unit range keep the paper's penalty (never a
-    weaker one). ``doc/defaults.md`` has the measurements.
+    scaler. The classifier keeps the paper's penalty on columns within unit range
+    (never a weaker one); the autoencoder with the sigmoid decoder measures every
+    column (``narrow``): on Reuters tf-idf (columns spanning 0.1-0.5, spread 0.01)
+    the penalty in raw units was 73-96% of the first loss and left codes dead.
+    ``doc/defaults.md`` has the measurements.
 
     Parameters
     ----------
     X : DenseInput, CSRInput, ndarray or sparse matrix of shape (n_samples, n_features)
     sample_weight : ndarray of shape (n_samples,), default=None
         Rows of weight 0 are not counted (as if absent).
+    narrow : bool, default=False
+        Measure the columns spanning less than 1 in their span as well.
 
     Returns
     -------
@@ -291,39 +298,10 @@ def penalty_units(X, sample_weight=None):
     span = column_span(X, sample_weight)
     if span is None:
         return None
-    # A min-max scaled column spans 1 up to rounding (1 + 2.2e-16 is common).
-    units = np.where(span > 1.0 + _SPAN_ROUNDING, span, 1.0)
-    return None if np.all(units == 1.0) else units
-
-
-def span_units(X, sample_weight=None):
-    """The unit of each input column for the first layer's L2 penalty, measured in
-    every column's span: ``max_j - min_j`` (zeros of a sparse input counted), 1 for
-    a constant column (nothing to measure it against: the paper's penalty) and for
-    a span of 1 up to rounding; or None where no row has positive weight or every
-    unit is 1.
-
-    ``penalty_units`` for every column, those spanning less than 1 included: a
-    positive rescaling ``a x_j`` of any column then leaves the L2 term of the
-    rescaled weights ``W_j / a`` unchanged. The autoencoder with the sigmoid
-    decoder measures its encoder's L2 so: on Reuters tf-idf (columns spanning
-    0.1-0.5, spread 0.01) the penalty in raw units was 73-96% of the first loss
-    and left codes dead (``doc/defaults.md`` has the measurements).
-
-    Parameters
-    ----------
-    X : DenseInput, CSRInput, ndarray or sparse matrix of shape (n_samples, n_features)
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Rows of weight 0 are not counted (as if absent).
-
-    Returns
-    -------
-    ndarray of shape (n_features,), float64, or None
-    """
-    span = column_span(X, sample_weight)
-    if span is None:
-        return None
-    # A min-max scaled column spans 1 up to rounding: 1, as penalty_units has it
-    # (its fits are then those of the paper's penalty, bit for bit).
-    units = np.where((span > 0) & (np.abs(span - 1.0) > _SPAN_ROUNDING), span, 1.0)
+    # A min-max scaled column spans 1 up to rounding (1 + 2.2e-16 is common): 1, so
+    # that its fits are those of the paper's penalty, bit for bit.
+    measured = span > 1.0 + _SPAN_ROUNDING
+    if narrow:
+        measured |= (span > 0) & (span < 1.0 - _SPAN_ROUNDING)
+    units = np.where(measured, span, 1.0)
     return None if np.all(units == 1.0) else units

@@ -598,8 +598,8 @@ class NonNegAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     @property
     def _column_unit_penalty(self):
         """The encoder's L2 in units of each input column's span
-        (``precondition.span_units``, through the training loops) with the fitted
-        sigmoid decoder; the paper's penalty with the linear one. Chosen in a
+        (``precondition.penalty_units`` with ``narrow``, through the training
+        loops) with the fitted sigmoid decoder; the paper's penalty with the linear one. Chosen in a
         preregistered round (``doc/defaults.md``, "The encoder's L2 in the columns'
         spans"): on Reuters tf-idf the sigmoid decoder reconstructed the test
         documents better and left no code dead; the linear decoder's fits got

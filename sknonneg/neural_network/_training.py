@@ -74,8 +74,7 @@ from .._engine import (DenseLayer, Objective, ParameterLayout, forward,
 from .._engine.losses import get_loss
 from .._engine.penalties import penalties_from_params
 from .._engine.pool import BufferPool
-from .._engine.precondition import (FirstLayerScaling, column_span, penalty_units,
-                                    span_units)
+from .._engine.precondition import FirstLayerScaling, column_span, penalty_units
 from .._kernels import NUMPY, flavour_for
 from .._threads import fit_threads, set_numba_threads, single_blas_thread
 from .._lipschitz import range_overflow_rows
@@ -187,7 +186,7 @@ class _Objectives:
     ``D`` (decided per batch, it cost a pass over each batch and could differ from
     batch to batch). So are the units of the first layer's L2 penalty of a network
     that asks for them (``_column_unit_penalty``: ``precondition.penalty_units``,
-    or ``span_units`` where it is ``"every"``).
+    with ``narrow`` where it is ``"every"``).
     Objectives with ``share_buffers`` (``RowBlockObjective``) take their blocks'
     buffers from one ``BufferPool`` of the fit, held here: they run one after
     another."""
@@ -209,9 +208,9 @@ class _Objectives:
             if isinstance(self.layout.network[0], DenseLayer):
                 # "every": every column in its span (the autoencoder's sigmoid
                 # decoder); True: columns spanning more than 1 (the classifier).
-                units = (span_units if self.network._column_unit_penalty == "every"
-                         else penalty_units)
-                self._units = units(self._data.X, self._data.sample_weight)
+                self._units = penalty_units(
+                    self._data.X, self._data.sample_weight,
+                    narrow=self.network._column_unit_penalty == "every")
         return self._units
 
     def get(self, data, gain):

@@ -142,3 +142,28 @@ def test_verbose_says_what_the_check_chose(noisy, capsys):
     out = capsys.readouterr().out
     assert "held-out check on 15 rows: best iteration" in out
     assert "fit on all rows for" in out
+
+
+@pytest.mark.parametrize("params", [{"validation_fraction": "a"},
+                                    {"early_stopping": "never"},
+                                    {"max_iter": 0}])
+def test_invalid_parameters_are_refused_before_the_check(noisy, params, monkeypatch):
+    """The check reads ``validation_fraction`` and ``early_stopping``: the
+    parameters are validated before it, so an invalid one is an
+    ``InvalidParameterError`` (not a ``TypeError`` from the check's arithmetic)
+    and no check fit runs first."""
+    from sknonneg._compat import InvalidParameterError
+    from sknonneg.neural_network._training import TrainableNetwork
+
+    bodies = []
+    body = TrainableNetwork._fit_body
+
+    def counting(self, *args, **kwargs):
+        bodies.append(self)
+        return body(self, *args, **kwargs)
+
+    monkeypatch.setattr(TrainableNetwork, "_fit_body", counting)
+    X, y = noisy
+    with pytest.raises(InvalidParameterError):
+        NonNegMLPRegressor(**params).fit(X, y)
+    assert len(bodies) <= 1  # the fit's own body only, which refuses them

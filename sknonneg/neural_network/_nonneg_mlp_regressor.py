@@ -990,7 +990,10 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
 
     def _fit(self, X, y, sample_weight=None):
         """``fit``; with ``early_stopping="auto"`` below 10,000 rows, after the
-        held-out check (Notes, "Over-fitting on small data")."""
+        held-out check (Notes, "Over-fitting on small data"). The parameters are
+        validated first: the check reads some of them, and an invalid one would
+        otherwise cost a check fit before the fit refuses it."""
+        self._validate_params()
         check = self._held_out_check(X, y, sample_weight)
         plan = gap = None
         if check is not None:

@@ -116,6 +116,9 @@ class L2(Penalty):
     def __init__(self, alpha, units=None):
         self.alpha = alpha
         self.units = units
+        # units_j^2 per row of the first layer's weights, formed once (value_grad
+        # runs at every evaluation).
+        self._squares = None if units is None else (np.asarray(units) ** 2)[:, None]
 
     def per_layer(self, n_layers):
         alpha = np.broadcast_to(np.asarray(self.alpha, dtype=np.float64), (n_layers,))
@@ -131,7 +134,7 @@ class L2(Penalty):
 
     def _weights(self, i):
         """``units_j^2`` per row of layer ``i``'s weights (a column), or None."""
-        return None if i > 0 or self.units is None else (self.units ** 2)[:, None]
+        return None if i > 0 else self._squares
 
     def value(self, layout, theta):
         value = 0.0

@@ -936,6 +936,9 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         return self._r2(y, self.predict(X), sample_weight)
 
     # ------------------------------------------------------ the held-out check
+    #: The losses whose fits ``early_stopping="auto"`` checks on held-out rows.
+    _held_out_check_losses = ("squared_error",)
+
     def _held_out_check_rows(self, X, sample_weight):
         """The held-out rows of the check that ``early_stopping="auto"`` runs below
         ``_AUTO_EARLY_STOPPING_ROWS`` rows (of positive weight): None where it does
@@ -943,7 +946,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         start that continues the fitted network, more rows, or fewer than 2 rows
         to hold out or to train on)."""
         if not (isinstance(self.early_stopping, str)
-                and self.loss == "squared_error"
+                and self.loss in self._held_out_check_losses
                 and self.solver in ("lbfgsb", "lbfgs")
                 and self._batch_size_param() is None
                 and not self._warm_start_fitted()):

@@ -938,6 +938,24 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     # ------------------------------------------------------ the held-out check
     #: The losses whose fits ``early_stopping="auto"`` checks on held-out rows.
     _held_out_check_losses = ("squared_error",)
+    #: The losses whose fits ``early_stopping="auto"`` stops early below
+    #: ``_AUTO_EARLY_STOPPING_ROWS`` rows too (full-batch L-BFGS-B).
+    _small_early_stopping_losses = ("poisson", "gamma", "tweedie")
+
+    def _do_early_stopping(self, n_samples):
+        """``early_stopping`` resolved: as the classifier's, and with a log-link
+        loss ``"auto"`` holds data out below ``_AUTO_EARLY_STOPPING_ROWS`` rows as
+        well, under L-BFGS-B on full batches, where ``validation_fraction`` leaves
+        at least 2 rows on each side (doc/defaults.md, seventeenth round: the
+        full schedule over-fits small noisy counts and amounts)."""
+        if (isinstance(self.early_stopping, str)
+                and self.loss in self._small_early_stopping_losses
+                and self.solver in ("lbfgsb", "lbfgs")
+                and self._batch_size_param() is None
+                and n_samples <= _AUTO_EARLY_STOPPING_ROWS):
+            n_val = math.ceil(self.validation_fraction * n_samples)
+            return n_val >= 2 and n_samples - n_val >= 2
+        return super()._do_early_stopping(n_samples)
 
     def _held_out_check_rows(self, X, sample_weight):
         """The held-out rows of the check that ``early_stopping="auto"`` runs below

@@ -128,7 +128,12 @@ def test_sklearn_compatible_estimator(estimator, check):
 def test_fit_scales_by_the_mean_and_predicts_its_exp(loss, n_train, n_test, glm,
                                                      deviance, glm_margin):
     X, y, mu = DATA[loss](n_train)
-    est = NonNegMLPRegressor(8, loss=loss, random_state=0).fit(X, y)
+    # The full schedule on all rows (the fit this test measured): below 10,000 rows
+    # the default holds 10% out and stops early, which on these clean data fits
+    # the true means' deviance times 1.011, 1.099 and 1.016 (the full schedule:
+    # 1.014, 1.020, 1.012; doc/defaults.md, seventeenth round).
+    est = NonNegMLPRegressor(8, loss=loss, early_stopping=False,
+                             random_state=0).fit(X, y)
     assert est.out_activation_ == "exp"
     assert_allclose(est.y_mean_, [y.mean()], rtol=1e-15)
     assert_array_equal(est.y_scale_, est.y_mean_)

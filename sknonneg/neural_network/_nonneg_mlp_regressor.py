@@ -314,7 +314,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ``ValueError``, never returned as inf
     (:ref:`the regressor in detail <regressor-details>`).
 
-    Below 10,000 rows the default cuts a fit whose held-out check over-fits clearly
+    Below 10,000 rows the default stops a fit that over-fits held-out rows
     (:ref:`choosing`, "Small, noisy regression data").
 
     A fit no better than predicting the mean (training R^2, or D^2 for the

@@ -167,3 +167,56 @@ def test_invalid_parameters_are_refused_before_the_check(noisy, params, monkeypa
     with pytest.raises(InvalidParameterError):
         NonNegMLPRegressor(**params).fit(X, y)
     assert len(bodies) <= 1  # the fit's own body only, which refuses them
+
+
+# ------------------------------------------------------- the log-link losses
+def _log_link_data(loss, seed=0, n=150):
+    """``n`` rows of 8 standard normal features, a log-mean with interactions;
+    counts (Poisson), amounts (Gamma) or amounts with 30% exact zeros
+    (Tweedie)."""
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n, 8))
+    mu = np.exp(0.5 * X[:, 0] - 0.5 * X[:, 1] + 0.5 * np.sin(2 * X[:, 2])
+                + 0.3 * X[:, 2] * X[:, 3])
+    if loss == "poisson":
+        return X, rng.poisson(mu).astype(float)
+    y = rng.gamma(2.0, mu / 2.0)
+    return X, y * (rng.rand(n) < 0.7) if loss == "tweedie" else y
+
+
+@pytest.mark.parametrize("loss", ["poisson", "gamma", "tweedie"])
+def test_log_link_losses_stop_early_below_10000_rows(loss):
+    """With a log-link loss ``early_stopping="auto"`` is ``early_stopping=True``
+    below 10,000 rows under full-batch L-BFGS-B (doc/defaults.md, seventeenth
+    round), bit for bit, and runs no held-out check."""
+    X, y = _log_link_data(loss)
+    est = _quiet(NonNegMLPRegressor(loss=loss, random_state=0), X, y)
+    stopped = _quiet(NonNegMLPRegressor(loss=loss, early_stopping=True,
+                                        random_state=0), X, y)
+    assert est.do_early_stopping_ is True
+    assert est.held_out_check_ is False and est.held_out_gap_ is None
+    assert est.validation_scores_ == stopped.validation_scores_
+    assert est.best_validation_score_ == stopped.best_validation_score_
+    assert est.n_iter_ == stopped.n_iter_ < 200
+    np.testing.assert_array_equal(est.predict(X), stopped.predict(X))
+    # Weights: the rows of weight 0 are not counted, nor held out.
+    w = np.ones(len(y))
+    w[:5] = 0.0
+    weighted = _quiet(NonNegMLPRegressor(loss=loss, random_state=0), X, y,
+                      sample_weight=w)
+    assert weighted.do_early_stopping_ is True
+
+
+@pytest.mark.parametrize("params, n, stops", [
+    ({}, 20, True),  # 2 held out, 18 fitted
+    ({}, 10, False),  # 1 would be held out
+    ({"validation_fraction": 0.95}, 20, False),  # 19 held out, 1 fitted
+    ({"solver": "adam", "max_iter": 5}, 150, False),
+    ({"batch_size": 50}, 150, False),
+    ({"early_stopping": False}, 150, False),
+])
+def test_log_link_early_stopping_only_where_it_can_hold_rows_out(params, n, stops):
+    X, y = _log_link_data("poisson", n=n)
+    est = _quiet(NonNegMLPRegressor(loss="poisson", random_state=0, **params), X, y)
+    assert est.do_early_stopping_ is stops
+    assert est.held_out_check_ is False

@@ -286,8 +286,9 @@ def fill_doc(cls):
     es_small_note = (
         "" if score != "R^2" else
         "\n        Below 10,000 rows ``\"auto\"`` runs a held-out check instead, "
-        "with L-BFGS-B\n        on full batches and the squared error (:ref:`choosing`, "
-        "\"Small, noisy\n        regression data\").")
+        "with L-BFGS-B\n        on full batches and the squared error, and is "
+        "``True`` with a log-link\n        loss (:ref:`choosing`, \"Small, noisy "
+        "regression data\").")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls

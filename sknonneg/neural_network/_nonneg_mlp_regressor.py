@@ -314,7 +314,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     ``ValueError``, never returned as inf
     (:ref:`the regressor in detail <regressor-details>`).
 
-    Below 10,000 rows the default cuts a fit whose held-out check over-fits clearly
+    Below 10,000 rows the default stops a fit that over-fits held-out rows
     (:ref:`choosing`, "Small, noisy regression data").
 
     A fit no better than predicting the mean (training R^2, or D^2 for the
@@ -936,6 +936,27 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         return self._r2(y, self.predict(X), sample_weight)
 
     # ------------------------------------------------------ the held-out check
+    #: The losses whose fits ``early_stopping="auto"`` checks on held-out rows.
+    _held_out_check_losses = ("squared_error",)
+    #: The losses whose fits ``early_stopping="auto"`` stops early below
+    #: ``_AUTO_EARLY_STOPPING_ROWS`` rows too (full-batch L-BFGS-B).
+    _small_early_stopping_losses = ("poisson", "gamma", "tweedie")
+
+    def _do_early_stopping(self, n_samples):
+        """``early_stopping`` resolved: as the classifier's, and with a log-link
+        loss ``"auto"`` holds data out below ``_AUTO_EARLY_STOPPING_ROWS`` rows as
+        well, under L-BFGS-B on full batches, where ``validation_fraction`` leaves
+        at least 2 rows on each side (doc/defaults.md, seventeenth round: the
+        full schedule over-fits small noisy counts and amounts)."""
+        if (isinstance(self.early_stopping, str)
+                and self.loss in self._small_early_stopping_losses
+                and self.solver in ("lbfgsb", "lbfgs")
+                and self._batch_size_param() is None
+                and n_samples <= _AUTO_EARLY_STOPPING_ROWS):
+            n_val = math.ceil(self.validation_fraction * n_samples)
+            return n_val >= 2 and n_samples - n_val >= 2
+        return super()._do_early_stopping(n_samples)
+
     def _held_out_check_rows(self, X, sample_weight):
         """The held-out rows of the check that ``early_stopping="auto"`` runs below
         ``_AUTO_EARLY_STOPPING_ROWS`` rows (of positive weight): None where it does
@@ -943,7 +964,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         start that continues the fitted network, more rows, or fewer than 2 rows
         to hold out or to train on)."""
         if not (isinstance(self.early_stopping, str)
-                and self.loss == "squared_error"
+                and self.loss in self._held_out_check_losses
                 and self.solver in ("lbfgsb", "lbfgs")
                 and self._batch_size_param() is None
                 and not self._warm_start_fitted()):

@@ -1,7 +1,8 @@
 """NonNegAutoencoder against NMF, MiniBatchNMF and PCA: parts, codes, time (issue 15).
 
 For each data set (MNIST pixels / 255 with a sigmoid decoder; Reuters top-10 bag of
-words, tf-idf of log(1 + count), with a linear decoder) and each k:
+words, tf-idf of log(1 + count), with a linear decoder, or with ``--reuters-decoder
+sigmoid`` the estimator's default decoder) and each k:
 
 - NonNegAutoencoder: non-negative by bounds or by NCAE's penalty, on the decoder
   only or on both layers, and the unconstrained sparse autoencoder;
@@ -239,6 +240,11 @@ def main(argv=None):
     parser.add_argument("--k", type=int, nargs="*", default=None,
                         help="MNIST k values (none: skip MNIST)")
     parser.add_argument("--reuters-k", type=int, nargs="*", default=None)
+    parser.add_argument("--reuters-decoder", choices=["linear", "sigmoid"],
+                        default="linear",
+                        help="the autoencoders' decoder on Reuters (default: linear, "
+                             "as every run before this option; sigmoid is the "
+                             "estimator's default)")
     parser.add_argument("--max-iter", type=int, default=None,
                         help="autoencoders' max_iter (default: the estimator's)")
     parser.add_argument("--methods", nargs="+", default=METHODS)
@@ -306,12 +312,13 @@ def main(argv=None):
         Xe = sp.csr_matrix(tfidf.transform(bow.Xe), dtype=np.float32)
         sizes["reuters"] = (f"{Xr_train.shape[0]} training documents, "
                             f"{Xr_test.shape[0]} test, {Xr_train.shape[1]} terms, "
-                            "tf-idf of log(1 + count), linear decoder; LR on the codes "
+                            f"tf-idf of log(1 + count), {args.reuters_decoder} decoder; "
+                            "LR on the codes "
                             "of the expanded single-label set, hit rate on the test set")
         methods = [m for m in args.methods if m != "pca"]  # PCA densifies
         for k in reuters_ks:
             for method in methods:
-                est = build(method, k, "linear", args.max_iter, args.seed)
+                est = build(method, k, args.reuters_decoder, args.max_iter, args.seed)
                 with Timer() as t:
                     est.fit(Xr_train)
                 row = {"data": "reuters", "k": k, "method": method, "fit_s": t.wall,

@@ -104,7 +104,15 @@ def analyse(profile, n_slowest=15):
     # Profiles written before ``children`` was recorded have none.
     children = sorted((t for t in tests if t.get("children", 0.0) >= 0.05),
                       key=lambda t: -t["children"])
+    # Profiles written before ``gc`` was recorded have none.
+    gc_tests = sorted((t for t in tests if t.get("gc", 0.0) >= 0.05),
+                      key=lambda t: -t["gc"])
     return {"n_tests": len(tests), "test_cpu": sum(t["cpu"] for t in tests),
+            "gc_cpu": (sum(t.get("gc", 0.0) for t in tests)
+                       if any("gc" in t for t in tests) else None),
+            "gc_full_cpu": sum(t.get("gc_full", 0.0) for t in tests),
+            "gc": [{"test": t["test"], "cpu": t["gc"], "full": t.get("gc_full", 0.0)}
+                   for t in gc_tests[:n_slowest]],
             "children_cpu": (sum(t.get("children", 0.0) for t in tests)
                              if any("children" in t for t in tests) else None),
             "children": [{"test": t["test"], "cpu": t["children"]}
@@ -134,7 +142,11 @@ def markdown(r):
              "- In the child processes reaped during tests (fresh interpreters, "
              "joblib and dask workers; not in the tables below): "
              + ("not recorded in this profile" if a.get("children_cpu") is None
-                else f"{a['children_cpu']:.0f} CPU-s") + ".", "",
+                else f"{a['children_cpu']:.0f} CPU-s") + ".",
+             "- Garbage collection in tests (gc.callbacks): "
+             + ("not recorded in this profile" if a.get("gc_cpu") is None
+                else f"{a['gc_cpu']:.1f} CPU-s, of which full collections "
+                     f"{a['gc_full_cpu']:.1f}") + ".", "",
              "| worker | tests | CPU s in tests | of which compilation |",
              "|---|---:|---:|---:|"]
     for w, v in sorted(a["by_worker"].items()):
@@ -149,6 +161,11 @@ def markdown(r):
     lines += ["", "Slowest tests (CPU s, of which compilation):", ""]
     for t in a["slowest"]:
         lines.append(f"- {t['cpu']:.1f} ({t['compile']:.1f}): `{t['test']}`")
+    if a.get("gc"):
+        lines += ["", "Tests whose garbage collections took most CPU (CPU s, of which "
+                  "full collections):", ""]
+        for t in a["gc"]:
+            lines.append(f"- {t['cpu']:.2f} ({t['full']:.2f}): `{t['test']}`")
     if a.get("children"):
         lines += ["", "Tests during which the child processes reaped took most CPU "
                   "(CPU s):", ""]

@@ -170,7 +170,7 @@ def test_invalid_parameters_are_refused_before_the_check(noisy, params, monkeypa
 
 
 # ------------------------------------------------------- the log-link losses
-def _log_link_data(loss, seed=0, n=150):
+def _log_link_data(loss, seed=0, n=200):
     """``n`` rows of 8 standard normal features, a log-mean with interactions;
     counts (Poisson), amounts (Gamma) or amounts with 30% exact zeros
     (Tweedie)."""
@@ -208,12 +208,14 @@ def test_log_link_losses_stop_early_below_10000_rows(loss):
 
 
 @pytest.mark.parametrize("params, n, stops", [
-    ({}, 20, True),  # 2 held out, 18 fitted
-    ({}, 10, False),  # 1 would be held out
-    ({"validation_fraction": 0.95}, 20, False),  # 19 held out, 1 fitted
-    ({"solver": "adam", "max_iter": 5}, 150, False),
-    ({"batch_size": 50}, 150, False),
-    ({"early_stopping": False}, 150, False),
+    ({}, 150, True),  # 15 held out, 135 fitted
+    ({}, 149, False),  # below the 150 rows the rounds measured
+    ({}, 60, False),
+    ({"validation_fraction": 0.995}, 200, False),  # 199 held out, 1 fitted
+    ({"validation_fraction": 0.99}, 200, True),  # 198 held out, 2 fitted
+    ({"solver": "adam", "max_iter": 5}, 200, False),
+    ({"batch_size": 50}, 200, False),
+    ({"early_stopping": False}, 200, False),
 ])
 def test_log_link_early_stopping_only_where_it_can_hold_rows_out(params, n, stops):
     X, y = _log_link_data("poisson", n=n)

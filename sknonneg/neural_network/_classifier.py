@@ -287,8 +287,8 @@ def fill_doc(cls):
         "" if score != "R^2" else
         "\n        Below 10,000 rows ``\"auto\"`` runs a held-out check instead, "
         "with L-BFGS-B\n        on full batches and the squared error, and is "
-        "``True`` with a log-link\n        loss (:ref:`choosing`, \"Small, noisy "
-        "regression data\").")
+        "``True`` with a log-link\n        loss from 150 rows (:ref:`choosing`, "
+        "\"Small, noisy regression data\").")
     doc = cls.__doc__
     if doc is None:  # python -OO strips docstrings: nothing to fill
         return cls

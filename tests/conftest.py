@@ -157,21 +157,11 @@ def pytest_collection_finish(session):
     ``gc.collect()``, passes over the objects made since, not over these (measured:
     0.12 CPU-s less a full collection in a process that collected the whole suite
     and ran three of the memory tests, which collect before and after each
-    measurement, ``frozen_heap``).
-
-    It also raises the automatic collections' thresholds (700, 10, 10 ->
-    50,000, 20, 100): numba's compilation makes many short-lived container
-    objects, and with the default thresholds a tenth of its CPU time went to the
-    collector (measured: ``tests/test_gram_objective.py`` alone with an empty
-    numba cache, 183 and 195 CPU-s against 207 and 210, alternating; the
-    profile's garbage-collection columns, ``benchmarks/_compile_profile.py``).
-    Cyclic garbage is still collected, later; every explicit ``gc.collect()`` of
-    a test runs as before."""
+    measurement, ``frozen_heap``)."""
     import gc
 
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def frozen_heap():

@@ -947,6 +947,22 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
     #: -0.21 against 0.00 for the full fit, tests/test_small_input_start.py).
     _small_early_stopping_min_rows = 150
 
+    def _small_auto_rows(self, losses, n):
+        """The rows ``early_stopping="auto"`` holds out of a fit of ``n`` rows (of
+        positive weight) with one of ``losses`` under L-BFGS-B on full batches, up
+        to ``_AUTO_EARLY_STOPPING_ROWS`` rows: None where it does not apply (another
+        ``early_stopping``, loss or solver, mini-batches, more rows, or fewer than
+        2 rows to hold out or to train on). The one gate of the held-out check and
+        of the log-link losses' early stopping."""
+        if not (isinstance(self.early_stopping, str)
+                and self.loss in losses
+                and self.solver in ("lbfgsb", "lbfgs")
+                and self._batch_size_param() is None
+                and n <= _AUTO_EARLY_STOPPING_ROWS):
+            return None
+        n_val = math.ceil(self.validation_fraction * n)
+        return n_val if n_val >= 2 and n - n_val >= 2 else None
+
     def _do_early_stopping(self, n_samples):
         """``early_stopping`` resolved: as the classifier's, and with a log-link
         loss ``"auto"`` holds data out from 150 to ``_AUTO_EARLY_STOPPING_ROWS``
@@ -954,28 +970,19 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
         ``validation_fraction`` leaves at least 2 rows on each side
         (doc/defaults.md, seventeenth round: the full schedule over-fits small
         noisy counts and amounts)."""
-        if (isinstance(self.early_stopping, str)
-                and self.loss in self._small_early_stopping_losses
-                and self.solver in ("lbfgsb", "lbfgs")
-                and self._batch_size_param() is None
-                and n_samples <= _AUTO_EARLY_STOPPING_ROWS):
-            if n_samples < self._small_early_stopping_min_rows:
-                return False
-            n_val = math.ceil(self.validation_fraction * n_samples)
-            return n_val >= 2 and n_samples - n_val >= 2
+        if (n_samples >= self._small_early_stopping_min_rows
+                and self._small_auto_rows(self._small_early_stopping_losses,
+                                          n_samples) is not None):
+            return True
+        # Otherwise "auto" below _AUTO_EARLY_STOPPING_ROWS rows is False there.
         return super()._do_early_stopping(n_samples)
 
     def _held_out_check_rows(self, X, sample_weight):
         """The held-out rows of the check that ``early_stopping="auto"`` runs below
         ``_AUTO_EARLY_STOPPING_ROWS`` rows (of positive weight): None where it does
-        not run (another ``early_stopping``, loss or solver, mini-batches, a warm
-        start that continues the fitted network, more rows, or fewer than 2 rows
-        to hold out or to train on)."""
-        if not (isinstance(self.early_stopping, str)
-                and self.loss in self._held_out_check_losses
-                and self.solver in ("lbfgsb", "lbfgs")
-                and self._batch_size_param() is None
-                and not self._warm_start_fitted()):
+        not run (``_small_auto_rows``, or a warm start that continues the fitted
+        network)."""
+        if self.loss not in self._held_out_check_losses or self._warm_start_fitted():
             return None
         try:
             n = _own_num_samples(X)
@@ -985,10 +992,7 @@ class NonNegMLPRegressor(DenseNetworkMixin, ClassNamePrefixFeaturesOutMixin,
             w = np.asarray(sample_weight)
             if w.ndim == 1 and w.shape[0] == n and w.dtype.kind in "biuf":
                 n = int(np.count_nonzero(w > 0))
-        n_val = math.ceil(self.validation_fraction * n)
-        if n > _AUTO_EARLY_STOPPING_ROWS or n_val < 2 or n - n_val < 2:
-            return None
-        return n_val
+        return self._small_auto_rows(self._held_out_check_losses, n)
 
     def _held_out_check(self, X, y, sample_weight):
         """``(n_val, validation_scores_, iterations per stage)`` of the check: a
